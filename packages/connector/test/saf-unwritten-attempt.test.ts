@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { within } from '@iso8583/test-support';
+import { FileJournal } from '../src/index.js';
 import type { SafEvent } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
@@ -59,4 +60,33 @@ test('saf – a reversal attempt refused unwritten (DUPLICATE_KEY) is not counte
   assert.deepEqual(reversals, ['0400', '0400'], "the caller's 0400, then the reversal's one written attempt");
   assert.ok(events.filter((e) => e.stage === 'waiting').every((e) => e.attempt === 1), 'every refused attempt left its number unspent');
   assert.equal(journalLines(dir).at(-1)?.op, 'done');
+});
+
+test('saf – an entry that cannot be packed counts its attempts: given up at maxAttempts, never tried for ever', async (t) => {
+  const dir = tempDir(t, 'saf-unpackable');
+  // An entry a store holds that this dialect refuses to pack (field 4 is n 12: letters in it), as one read back after
+  // the dialect changed, or left by a node with another dialect.
+  const journal = new FileJournal(dir);
+  await journal.open();
+  await journal.add({ id: 'unpackable', reversal: { '0': '0400', '3': '000000', '4': '0000000012AB', '11': '007102', '41': 'TERM0001' }, at: Date.now() });
+  await journal.close();
+  const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
+    requestTimeout: 2000,
+    reversal: { enabled: true, journalDir: dir },
+    saf: { retryInterval: 20, maxAttempts: 2 },
+    transactionLog: false,
+  });
+  const events: SafEvent[] = [];
+  const givenUp = new Promise<SafEvent>((resolve) => {
+    connector.on('saf', (e: SafEvent) => {
+      events.push(e);
+      if (e.stage === 'abandoned' || e.stage === 'expired') resolve(e);
+    });
+  });
+  await connector.connect();
+  const end = await within(givenUp, 10_000, 'the unpackable entry given up at maxAttempts');
+  assert.equal(end.stage, 'abandoned');
+  assert.equal(end.attempt, 2, 'after its second attempt');
+  assert.equal(events.filter((e) => e.stage === 'waiting').length, 1, 'one refused attempt before the last');
+  assert.equal(peer.received.length, 0, 'nothing reached the bank');
 });
