@@ -85,6 +85,7 @@ test("flow approvals – a watched send still tells the sequence's own answeredB
       // An object's own members read as any object's: a label, hasOwnProperty.
       assert.equal(`${String(link)}`, '[object Object]');
       assert.equal(typeof link.hasOwnProperty, 'function');
+      assert.equal(link.constructor, bank.constructor, 'its constructor is its class');
       await link.request({ ...message.fields }, { answeredBy: (upstream, answer, request) => told.push({ upstream, answer, request }) });
       throw new Error('the sequence failed after the bank approved');
     }),

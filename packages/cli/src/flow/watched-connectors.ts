@@ -30,6 +30,9 @@ const PASSED: ReadonlySet<PropertyKey> = new Set([
   ...Object.getOwnPropertyNames(Object.prototype).filter((k) => !k.startsWith('__')),
 ]);
 
+/** An object's own members (`constructor`, `toString`, ...): read as they are, on any object. */
+const OBJECT_MEMBERS: ReadonlySet<PropertyKey> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
 /**
  * The send options with `answeredBy` telling `book` too (the caller's own `answeredBy` is still told first): `sent` is
  * what the reversal needs of the request, taken as it was sent (`sentOf`), and the answer is copied as it comes (before
@@ -74,6 +77,7 @@ function watched(target: object, book: MessageAnswers): object {
       }
       const value: unknown = Reflect.get(t, key, t);
       if (typeof value !== 'function') return value;
+      if (OBJECT_MEMBERS.has(key)) return value;
       if (!SENDS.has(key)) {
         // A method that returns its object (an event emitter's `on`, `once`, `setMaxListeners`: chained) returns
         // the watched one, never the connector itself, whose sends the book would not see.

@@ -48,10 +48,6 @@ function pad(plan: FieldPlan, s: string, units: number): string {
 /** Why a BCD value counted in bytes with an odd number of digits is refused (`FieldPlan.evenDigits`). */
 const ODD_DIGITS = 'an odd number of digits: its length prefix counts bytes, and the pad nibble would come back as a digit';
 
-/** Why an unsigned BCD amount counted in bytes is refused when the leading 0 that would keep it does not fit. */
-const UNSIGNED_ODD =
-  'an unsigned amount of an even number of digits and no room for a leading 0: its length prefix counts bytes, and the pad nibble would come back inside the amount';
-
 /**
  * The wire value of a plain (non-composite) field: `s` padded and checked. Returns `undefined` and notes
  * the problem in `p` when the value cannot be sent.
@@ -88,10 +84,11 @@ export function prepareText(plan: FieldPlan, s: string, lenient: boolean, p: Pro
       if (plan.evenDigits && (digits.length & 1) !== 0) {
         return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', ODD_DIGITS);
       }
-      if (plan.bcdAmount && (digits.length & 1) !== 0 && !plan.fixed && plan.counts === COUNT_BYTES && isDigitCode(s.charCodeAt(0))) {
+      if (plan.bcdAmount && (digits.length & 1) !== 0 && !plan.fixed && plan.counts === COUNT_BYTES && isDigitCode(s.charCodeAt(0)) && units < plan.length) {
         // An unsigned amount: its first digit travels as the sign character, so the pad nibble of the odd number of
-        // digits after it would come back inside the amount (1234 -> 10234). A leading 0 puts it first: 01234.
-        if (units + 1 > plan.length) return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', UNSIGNED_ODD);
+        // digits after it would come back inside the amount (1234 -> 10234). A leading 0 puts it first: 01234. At the
+        // maximum it travels as it is: its bytes then hold one digit over the maximum, and unpack reads that leading
+        // 0 nibble as the pad (reader.ts).
         s = `0${s}`;
         units++;
       }
