@@ -64,7 +64,7 @@ test('SocketQueue names – noAutoReversal and queueLockTerminal are --no-revers
 });
 
 test('SocketQueue names – a bad value names the key or flag as the user wrote it', (t) => {
-  const file = configFile(t, { upstreamHost: 'h', upstreamPort: 1, listenPort: '2014' });
+  const file = configFile(t, { upstreamHost: 'h', upstreamPort: 1, listenPort: 'port 2014' });
   assert.throws(() => parseGatewayArgs(['-c', file]), (err: Error & { problems?: { field: string }[] }) => {
     assert.deepEqual(err.problems?.map((p) => p.field), ['/listenPort']);
     return true;
