@@ -12,6 +12,8 @@ import { approvalsBank, gate, posTerminal, purchase } from './flow-approvals-ban
 
 for (const { name, stan, onErrorAnswers, sequenceFails, told, reversals } of [
   { name: 'onError approves, then the sequence fails: the approval is kept', stan: '000081', onErrorAnswers: '00', sequenceFails: true, told: '00', reversals: [] },
+  // A partial approval (10) tells the terminal it was approved as much as a 00: the bank's approval is kept.
+  { name: 'onError answers a partial approval (10), then the sequence fails: the approval is kept', stan: '000084', onErrorAnswers: '10', sequenceFails: true, told: '10', reversals: [] },
   { name: 'onError answers a decline, then the sequence fails: the approval is reversed once', stan: '000082', onErrorAnswers: '05', sequenceFails: true, told: '05', reversals: [{ stan: '000082', reason: 'sequence-timeout' }] },
   { name: 'the late result comes while onError is pending, and onError never settles: reversed once at its bound', stan: '000083', onErrorAnswers: undefined, sequenceFails: false, told: '96', reversals: [{ stan: '000083', reason: 'sequence-timeout' }] },
 ]) {

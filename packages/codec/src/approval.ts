@@ -1,7 +1,8 @@
 /**
  * Approval: which response codes (field 39) mean "approved" is a property of the dialect (`approvalCodes`), not the
  * string `00`: SmartVista hosts answer `000` in a 3-digit field 39. Every part that decides "approved" (stats,
- * sign-on, the host simulator, the gateway) asks here.
+ * sign-on, the host simulator, the gateway) asks here. Whether an answer moved money (so that one its client never got
+ * must be reversed) is a wider question: {@link isApprovalClass}.
  */
 import type { Dialect } from './types.js';
 
@@ -20,6 +21,27 @@ export function approvalCodesOf(dialect: Pick<Dialect, 'approvalCodes'>): readon
  */
 export function isApproved(dialect: Pick<Dialect, 'approvalCodes'>, responseCode: unknown): boolean {
   return typeof responseCode === 'string' && approvalCodesOf(dialect).includes(responseCode);
+}
+
+/**
+ * ISO 8583:1987's 2-character response codes that approve, for the full or a partial amount: `00` approved, `08`
+ * honour with identification, `10` approved for partial amount, `11` approved (VIP), `16` approved, update track 3.
+ */
+const APPROVAL_CLASS_1987: readonly string[] = Object.freeze(['00', '08', '10', '11', '16']);
+
+/**
+ * Whether an answer with this response code (field 39 as decoded: a string) moved money, so that an answer its client
+ * never got must be reversed: one of the dialect's approval codes ({@link isApproved}), or a code of the standard's
+ * approval class for its width, whatever the dialect calls approved: 2 characters, ISO 8583:1987's `00`, `08`, `10`
+ * (partial), `11` (VIP) and `16`; 3 characters, ISO 8583:1993's `0xx` action codes (`000`-`099`: `001` honour with
+ * identification, `002` partial, `003` VIP, ...). Stats, accounting and transaction records keep calling "approved"
+ * only the dialect's codes ({@link isApproved}); this is for undoing what the client never learned of.
+ */
+export function isApprovalClass(dialect: Pick<Dialect, 'approvalCodes'>, responseCode: unknown): boolean {
+  if (isApproved(dialect, responseCode)) return true;
+  if (typeof responseCode !== 'string') return false;
+  if (responseCode.length === 2) return APPROVAL_CLASS_1987.includes(responseCode);
+  return /^0\d\d$/.test(responseCode);
 }
 
 /** The code a party answering under `dialect` approves with: the first of its approval codes. */

@@ -7,10 +7,11 @@
  * stored in its SAF queue, counted in `iso8583_gateway_undelivered_approvals_total` with side `pos`). What the terminal
  * was told instead decides the rest, judged the same way whether the sequence failed in time (throws or rejects before
  * its `sequenceTimeout`) or timed out (the endpoint aborts `context.signal` and calls onError with its timeout error):
- * onError's answer whose field 39 approves in the endpoint's dialect (a stand-in approval, or one built from the bank's
- * answer the failure carried) tells the terminal it was approved, so the sequence's approvals are kept, those that come
- * after a timeout too (its late result or late failure), as for a reply the sequence returned, unless that answer never
- * reaches the terminal (the endpoint hands onError's undelivered answer to `onLateResult` too: reversed then,
+ * onError's answer whose field 39 approves in the endpoint's dialect or is of the standard's approval class (a partial
+ * approval `10` or `002`...: `isApprovalClass`, as the bank's answers are judged; a stand-in approval, or one built from
+ * the bank's answer the failure carried) tells the terminal it was approved, so the sequence's approvals are kept,
+ * those that come after a timeout too (its late result or late failure), as for a reply the sequence returned, unless
+ * that answer never reaches the terminal (the endpoint hands onError's undelivered answer to `onLateResult` too: reversed then,
  * `client-gone` or `reply-invalid`). Anything else reverses them: onError's answer that does not approve, no answer
  * from onError, an onError that fails or does not settle within the `sequenceTimeout` (the endpoint answers 96), or no
  * onError (96); at once for a failure in time (reason `sequence-failed`), for a timeout as soon as the terminal's
@@ -23,7 +24,7 @@
  */
 import { types } from 'node:util';
 import { EncodedReply, isThenable } from '@iso8583/inbound';
-import { Iso8583Error, isApproved, readMessage, resolveDialect } from '@iso8583/codec';
+import { Iso8583Error, isApprovalClass, readMessage, resolveDialect } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import type { UndeliveredApproval } from '../gateway/late-approval.js';
@@ -151,8 +152,8 @@ export class UndeliveredApprovals {
 
   /**
    * The endpoint's onError: `onError` as it is, its answer to a message whose sequence failed in time, or timed out,
-   * judged. An answer that approves in the endpoint's dialect is the terminal's approval: the sequence's approvals are
-   * kept (reversed only if that answer never reaches the terminal: `onLateResult`). Any other answer, a throw, or no
+   * judged. An answer that approves in the endpoint's dialect (`isApprovalClass`: a partial approval too) is the
+   * terminal's approval: the sequence's approvals are kept (reversed only if that answer never reaches the terminal: `onLateResult`). Any other answer, a throw, or no
    * settling within the `sequenceTimeout` (this wrapper then fails first, with the endpoint's timeout error, so that
    * the terminal's 96 and the reversal go together) reverses them at once (`sequence-failed` for a failure in time,
    * `sequence-timeout` for a timeout, whether the sequence settles later or never).
@@ -193,7 +194,9 @@ export class UndeliveredApprovals {
     };
     const approves = (result: SequenceResult): boolean => {
       try {
-        return this.dialect !== undefined && isApproved(this.dialect, responseCodeOf(result));
+        // The book's question: did this answer tell the terminal that money moved (a partial approval, 10 or 002,
+        // too)? Judged as the bank's answers are (late-approval.ts), or the approval behind a 10 told would be reversed.
+        return this.dialect !== undefined && isApprovalClass(this.dialect, responseCodeOf(result));
       } catch {
         return false; // An answer that cannot be looked at does not approve (the endpoint cannot pack it either: a 96).
       }

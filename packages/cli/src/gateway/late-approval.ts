@@ -3,9 +3,10 @@
  * a failure, or not at all), or after the client's connection closed (a POS socket closed or reset, an HTTP request
  * aborted), or the answer could not be written, or not packed in the client's dialect (the terminal got a 96). The
  * merchant thinks the transaction failed while the cardholder is charged, so a reversible request (0100 / 0200 and their repeats, 1100 / 1200 with ISO 8583:1993) is reversed through
- * the SAF queue of the upstream whose host answered, built like that connector's own reversals: its dialect says what
- * approves (`00` in 1987, `000` in 1993: an upstream group may mix them), its `reversal` options give the MTI and the
- * fields copied. Anything else (an advice, a reversal, a network management message) is not undone: a reversal of an
+ * the SAF queue of the upstream whose host answered, built like that connector's own reversals: an approval is an
+ * answer that moved money (`isApprovalClass`: that upstream's dialect's approval codes, `00` in 1987, `000` in 1993, an
+ * upstream group may mix them, and the standard's approval class: `08`, `10` partial, `11` VIP, `16`; `0xx` in 1993),
+ * its `reversal` options give the MTI and the fields copied. Anything else (an advice, a reversal, a network management message) is not undone: a reversal of an
  * advice or of a reversal would cost the merchant. A decline is left alone. When the SAF queue cannot store the reversal (a full disk, a failed
  * journal), it is sent once without SAF, and an error is logged whatever the outcome. Every approval seen here is
  * counted by why it was not delivered and what became of it (`iso8583_gateway_undelivered_approvals_total`), once
@@ -19,7 +20,7 @@
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { isApproved, safeErrorCode, summarize } from '@iso8583/codec';
+import { isApprovalClass, safeErrorCode, summarize } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { buildReversal, isReversible } from '@iso8583/connector';
 import type { Connector, EncodedResponse, UndeliveredAnswerHandler } from '@iso8583/connector';
@@ -89,10 +90,11 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
         registers: [parts.registry],
       });
   return (original, answer, answered, reason, side) => {
-    // The answering upstream's dialect: a 1993 host approves with 000, a 1987 one with 00.
+    // The answering upstream's dialect: a 1993 host approves with 000, a 1987 one with 00. Any answer that moved money
+    // is reversed, not only the dialect's approval codes: a partial approval (10, 002), a VIP one (11, 003)...
     const upstream = answered ?? parts.connector;
     const dialect = upstream.codec.dialect;
-    if (!isApproved(dialect, answer['39'])) return;
+    if (!isApprovalClass(dialect, answer['39'])) return;
     const reversal = upstream.options.reversal;
     const { text: why, code } = WHY[reason];
     const about = { code, reason, side, upstream: upstream.name, ...summarize(original) };

@@ -1,0 +1,156 @@
+// An answer its POS client never got (the client's connection gone before the reply is written) is reversed when it
+// moved money, not only when field 39 is one of the dialect's approval codes: a partial approval (ISO 8583:1987 `10`,
+// with field 4 of a lower amount; ISO 8583:1993 `002`) charged the cardholder as much as a `00`. A decline (`05`)
+// moved nothing and is left alone. Real sockets: a bank endpoint, the upstream connector with its SAF journal, the
+// gateway's POS endpoint (a relaying sequence, `onLateResult` set to `lateApproval`) and a POS client that goes away
+// while its request is at the bank; gates and events, not sleeps, order the steps.
+import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { waitUntil, within } from '@iso8583/test-support';
+import type { IsoMessage } from '@iso8583/codec';
+import { createCodec, encodeFrame } from '@iso8583/codec';
+import { FileJournal, createConnector } from '@iso8583/connector';
+import type { Connector, SafEvent } from '@iso8583/connector';
+import { EncodedReply, createInboundEndpoint, responseMti } from '@iso8583/inbound';
+import type { LateResultHandler } from '@iso8583/inbound';
+import { lateApproval } from '../src/gateway/late-approval.js';
+
+interface Gateway {
+  /** What the bank received, in order. */
+  readonly bank: IsoMessage[];
+  readonly upstream: Connector;
+  /** Sends `request` from a POS client that goes away while it is at the bank; resolves once the gateway handed its answer over as undelivered. */
+  goneClient(request: IsoMessage): Promise<void>;
+  /** `iso8583_gateway_undelivered_approvals_total`, as `reason/outcome=count`. */
+  outcomes(): Promise<string[]>;
+}
+
+/** The gateway in `dialect` (bank, upstream and POS alike); the bank answers each STAN with `answers[stan]` (field 39, and field 4 when given). */
+async function gateway(t: TestContext, dialect: string, answers: Record<string, { 39: string; 4?: string }>): Promise<Gateway> {
+  const iso93 = dialect.startsWith('iso93');
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-late-approval-class-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bank: IsoMessage[] = [];
+  const bankEndpoint = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    dialect,
+    sequence: (m) => {
+      bank.push(m.fields);
+      const reversal = m.mti.startsWith('04') || m.mti.startsWith('14');
+      const answer = reversal ? { 39: iso93 ? '400' : '00' } : answers[m.fields['11'] as string] ?? { 39: '96' };
+      return { ...m.fields, 0: responseMti(m.mti), ...answer };
+    },
+  });
+  const { port } = await bankEndpoint.start();
+  t.after(() => bankEndpoint.destroy());
+  const upstream = createConnector({ host: '127.0.0.1', port, dialect, reversal: { enabled: true, journal: new FileJournal(dir), mti: iso93 ? '0420' : '0400' } });
+  await upstream.connect();
+  t.after(() => upstream.close());
+  const codec = createCodec(upstream.codec.dialect);
+  const registry = new Registry();
+  const late = lateApproval({ connector: upstream, logger: pino({ level: 'silent' }), registry });
+  const atBank = new Map<string, () => void>();
+  const released = new Map<string, () => void>();
+  const handed = new Map<string, () => void>();
+  const onLateResult: LateResultHandler = (result, message, context, reason) => {
+    late(result, message, context, reason);
+    handed.get(message.fields['11'] as string)?.();
+  };
+  const posEndpoint = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    dialect,
+    sequenceTimeout: 10_000,
+    onLateResult,
+    sequence: async (m) => {
+      const stan = m.fields['11'] as string;
+      await new Promise<void>((resolve) => {
+        released.set(stan, resolve);
+        atBank.get(stan)?.();
+      });
+      const answer = (await upstream.request(m.fields)) as IsoMessage;
+      return new EncodedReply(answer, codec.pack(answer), upstream.codec.dialect);
+    },
+  });
+  const { port: posPort } = await posEndpoint.start();
+  t.after(() => posEndpoint.destroy());
+  return {
+    bank,
+    upstream,
+    outcomes: async () => (await registry.getSingleMetric('iso8583_gateway_undelivered_approvals_total')?.get())?.values.map((v) => `${String(v.labels.reason)}/${String(v.labels.outcome)}=${v.value}`) ?? [],
+    goneClient: async (request) => {
+      const stan = request['11'] as string;
+      const reached = new Promise<void>((resolve) => atBank.set(stan, resolve));
+      const given = new Promise<void>((resolve) => handed.set(stan, resolve));
+      const gone = new Promise<void>((resolve) => posEndpoint.once('disconnect', () => resolve()));
+      // A terminal that gave up: its request sent, its connection reset while the request is at the bank.
+      const pos = connect(posPort, '127.0.0.1');
+      t.after(() => void pos.destroy());
+      await within(once(pos, 'connect'), 10_000, 'the POS client to connect');
+      pos.write(encodeFrame(codec.pack(request)));
+      await within(reached, 10_000, `the sequence of ${stan} to start`);
+      pos.resetAndDestroy();
+      await within(gone, 10_000, `the gateway to see the client of ${stan} go`);
+      released.get(stan)?.();
+      await within(given, 10_000, `the answer to ${stan} to be handed over as undelivered`);
+    },
+  };
+}
+
+function reversalAnswered(connector: Connector): Promise<SafEvent> {
+  return new Promise((resolve) => {
+    connector.on('saf', (e) => {
+      if (e.stage === 'answered') resolve(e);
+    });
+  });
+}
+
+const purchase = (stan: string): IsoMessage => ({
+  0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1201120000', 11: stan, 41: 'TERM0001', 49: '840',
+});
+
+test('late approval class – a partial approval (10, field 4 lower) the POS client never got is reversed once (0400, field 90 naming it)', async (t) => {
+  const g = await gateway(t, 'iso87ascii', { '009101': { 39: '10', 4: '000000000600' } });
+  const reversed = reversalAnswered(g.upstream);
+  await g.goneClient(purchase('009101'));
+  const e = await within(reversed, 10_000, 'the partial approval to be reversed');
+  assert.equal(e.stan, '009101');
+  assert.equal(e.kind, 'reversal');
+  assert.deepEqual(g.bank.map((m) => m['0']), ['0200', '0400']);
+  assert.match(String(g.bank[1]?.['90']), /^02000091011201120000/);
+  assert.deepEqual(await g.outcomes(), ['client-gone/reversed=1']);
+});
+
+test('late approval class – with an ISO 8583:1993 upstream, a partial approval (002) the POS client never got is reversed (1420)', async (t) => {
+  const g = await gateway(t, 'iso93ascii', { '009201': { 39: '002', 4: '000000000600' } });
+  const reversed = reversalAnswered(g.upstream);
+  await g.goneClient({ 0: '1200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: '009201', 12: '261201120000', 41: 'TERM0001', 49: '840' });
+  const e = await within(reversed, 10_000, 'the partial approval to be reversed');
+  assert.equal(e.stan, '009201');
+  assert.deepEqual(g.bank.map((m) => m['0']), ['1200', '1420']);
+  assert.match(String(g.bank[1]?.['56']), /^1200009201261201120000/);
+  assert.deepEqual(await g.outcomes(), ['client-gone/reversed=1']);
+});
+
+test('late approval class – a decline (05) the POS client never got is not reversed; an approval after it is (the SAF queue sends in order)', async (t) => {
+  const g = await gateway(t, 'iso87ascii', { '009301': { 39: '05' }, '009302': { 39: '00' } });
+  const reversed = reversalAnswered(g.upstream);
+  await g.goneClient(purchase('009301'));
+  await g.goneClient(purchase('009302'));
+  const e = await within(reversed, 10_000, 'the approval to be reversed');
+  // A reversal of the decline would have been queued first, and sent first.
+  assert.equal(e.stan, '009302');
+  await waitUntil(() => g.bank.length >= 3, { timeoutMs: 10_000, what: 'the reversal to reach the bank' });
+  assert.deepEqual(g.bank.map((m) => m['0']), ['0200', '0200', '0400']);
+  assert.match(String(g.bank[2]?.['90']), /^02000093021201120000/);
+  assert.deepEqual(await g.outcomes(), ['client-gone/reversed=1']);
+});
