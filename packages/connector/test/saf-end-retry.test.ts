@@ -7,33 +7,26 @@ import assert from 'node:assert/strict';
 import { Iso8583Error } from '@iso8583/codec';
 import { waitUntil } from '@iso8583/test-support';
 import { FileJournal } from '../src/index.js';
-import type { JournalEntry, JournalOutcome, ReversalJournal, SafEvent } from '../src/index.js';
+import type { JournalOutcome, SafEvent } from '../src/index.js';
 import { answer } from './peer.js';
 import { advice } from './helpers/reversals.js';
+import { ObjectStore } from './helpers/object-store.js';
 import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
 
 /** A file journal whose `done` of a delivered entry fails `failures` times with `code`, then goes through; `order` tells when. */
-class DoneFails implements ReversalJournal {
+class DoneFails extends ObjectStore {
   readonly order: string[] = [];
   private left: number;
   constructor(
-    private readonly journal: FileJournal,
+    journal: FileJournal,
     failures: number,
     private readonly code: 'ISO8583_ERR_CONNECTOR_STORE',
   ) {
+    super(journal);
     this.left = failures;
   }
-  open(): Promise<JournalEntry[]> {
-    return this.journal.open();
-  }
-  add(entry: JournalEntry): Promise<void> {
-    return this.journal.add(entry);
-  }
-  attempt(id: string, attempt: number): Promise<void> {
-    return this.journal.attempt(id, attempt);
-  }
-  async done(id: string, outcome: JournalOutcome): Promise<void> {
+  override async done(id: string, outcome: JournalOutcome): Promise<void> {
     if (outcome === 'delivered' && this.left > 0) {
       this.left -= 1;
       this.order.push('done failed');
@@ -41,9 +34,6 @@ class DoneFails implements ReversalJournal {
     }
     await this.journal.done(id, outcome);
     this.order.push('done');
-  }
-  close(): Promise<void> {
-    return this.journal.close();
   }
 }
 

@@ -11,8 +11,9 @@ import { runInNewContext } from 'node:vm';
 import { createCodec } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { FileJournal, buildReversal } from '../src/index.js';
-import type { Connector, JournalEntry, JournalOutcome, ReversalJournal, SafEvent } from '../src/index.js';
+import type { Connector, SafEvent } from '../src/index.js';
 import { purchase } from './peer.js';
+import { ObjectStore } from './helpers/object-store.js';
 import { connectorFor, tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
 
@@ -49,26 +50,6 @@ async function silentHost(t: AfterHook): Promise<number> {
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
   return (server.address() as AddressInfo).port;
-}
-
-/** A store that takes no JSON text (as the PostgreSQL store, or a store of the caller's): a file journal without `addJson`. */
-class ObjectStore implements ReversalJournal {
-  constructor(private readonly journal: FileJournal) {}
-  open(): Promise<JournalEntry[]> {
-    return this.journal.open();
-  }
-  add(entry: JournalEntry): Promise<void> {
-    return this.journal.add(entry);
-  }
-  attempt(id: string, attempt: number): Promise<void> {
-    return this.journal.attempt(id, attempt);
-  }
-  done(id: string, outcome: JournalOutcome): Promise<void> {
-    return this.journal.done(id, outcome);
-  }
-  close(): Promise<void> {
-    return this.journal.close();
-  }
 }
 
 /** Resolves once `count` SAF entries were queued (each held until its silent host answers). */
