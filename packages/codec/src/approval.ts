@@ -5,6 +5,7 @@
  * must be reversed) is a wider question: {@link isApprovalClass}.
  */
 import type { Dialect } from './types.js';
+import { dialectVersion } from './dialect/version.js';
 
 /** The approval codes of a dialect that names none: ISO 8583:1987's `00` (approved or completed successfully). */
 export const DEFAULT_APPROVAL_CODES: readonly string[] = Object.freeze(['00']);
@@ -32,16 +33,18 @@ const APPROVAL_CLASS_1987: readonly string[] = Object.freeze(['00', '08', '10', 
 /**
  * Whether an answer with this response code (field 39 as decoded: a string) moved money, so that an answer its client
  * never got must be reversed: one of the dialect's approval codes ({@link isApproved}), or a code of the standard's
- * approval class for its width, whatever the dialect calls approved: 2 characters, ISO 8583:1987's `00`, `08`, `10`
- * (partial), `11` (VIP) and `16`; 3 characters, ISO 8583:1993's `0xx` action codes (`000`-`099`: `001` honour with
- * identification, `002` partial, `003` VIP, ...). Stats, accounting and transaction records keep calling "approved"
- * only the dialect's codes ({@link isApproved}); this is for undoing what the client never learned of.
+ * approval class in the dialect's edition (`version`): ISO 8583:1993's `0xx` action codes (`000`-`099`: `001` honour
+ * with identification, `002` partial, `003` VIP, ...); ISO 8583:1987's `00`, `08`, `10` (partial), `11` (VIP) and
+ * `16`, also written in 3 digits where the dialect's field 39 has 3 (`010` in SmartVista's; `051`, `096` are
+ * declines there, as `51`, `96`). Stats, accounting and transaction records keep calling "approved" only the
+ * dialect's codes ({@link isApproved}); this is for undoing what the client never learned of.
  */
-export function isApprovalClass(dialect: Pick<Dialect, 'approvalCodes'>, responseCode: unknown): boolean {
+export function isApprovalClass(dialect: Pick<Dialect, 'approvalCodes' | 'version'>, responseCode: unknown): boolean {
   if (isApproved(dialect, responseCode)) return true;
   if (typeof responseCode !== 'string') return false;
-  if (responseCode.length === 2) return APPROVAL_CLASS_1987.includes(responseCode);
-  return /^0\d\d$/.test(responseCode);
+  if (dialectVersion(dialect) === '1993') return /^0\d\d$/.test(responseCode);
+  const code = responseCode.length === 3 && responseCode.charCodeAt(0) === 0x30 ? responseCode.slice(1) : responseCode;
+  return APPROVAL_CLASS_1987.includes(code);
 }
 
 /** The code a party answering under `dialect` approves with: the first of its approval codes. */

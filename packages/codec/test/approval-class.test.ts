@@ -1,6 +1,6 @@
-// Whether an answer moved money (isApprovalClass): the dialect's approval codes, and the standard's approval class for
-// the code's width whatever the dialect calls approved: ISO 8583:1987's 00, 08, 10 (partial), 11 (VIP), 16; ISO
-// 8583:1993's 0xx. isApproved (what stats and records call approved) stays the dialect's codes only.
+// Whether an answer moved money (isApprovalClass): the dialect's approval codes, and the standard's approval class of
+// the dialect's edition: ISO 8583:1987's 00, 08, 10 (partial), 11 (VIP), 16 (in 3 digits too, where field 39 has 3);
+// ISO 8583:1993's 0xx. isApproved (what stats and records call approved) stays the dialect's codes only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getDialect, isApprovalClass, isApproved } from '../src/index.js';
@@ -23,4 +23,10 @@ test('approval class – a dialect\'s own approval codes count; an absent or non
   assert.equal(isApprovalClass(own, 'Y1'), true);
   assert.equal(isApprovalClass(own, '10'), true);
   for (const code of [undefined, null, 0, 10, '', '1', '0000']) assert.equal(isApprovalClass(own, code), false, String(code));
+});
+
+test('approval class – a 1987 dialect with a 3-digit field 39 (SmartVista): 000 and 010 moved money; 051, 096, 005 are declines', () => {
+  const d = getDialect('smartvista');
+  for (const code of ['000', '008', '010', '011', '016']) assert.equal(isApprovalClass(d, code), true, code);
+  for (const code of ['051', '096', '091', '005', '001', '099', '116']) assert.equal(isApprovalClass(d, code), false, code);
 });

@@ -47,24 +47,27 @@ export function neverLeft(code: string | undefined): boolean {
 }
 
 /**
- * The errors of a SAF attempt refused just before its write for a reason that passes: its connection closed at that
- * moment, or a request with the same match key was in flight. With `sent: 'no'` such an attempt never left.
+ * Whether `code` is the codec's refusal of the message itself (it cannot be packed or framed: an `ISO8583_ERR_` code
+ * that is not the connector's): an attempt refused so never heals.
  */
-const PASSING_REFUSAL: ReadonlySet<string> = new Set(['ISO8583_ERR_CONNECTOR_CONNECTION_LOST', 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY']);
+function codecRefusal(code: string | undefined): boolean {
+  return code !== undefined && code.startsWith('ISO8583_ERR_') && !code.startsWith('ISO8583_ERR_CONNECTOR_');
+}
 
 /**
- * Whether a failed SAF attempt never reached the host for a reason that passes, and so is not counted (`maxAttempts`,
- * its MTI: the next goes under the same number): no connection could be had (`neverLeft`), or its error says its first
- * byte was never written (`sent: 'no'`, request-sent.ts) because its connection closed or a match key was in flight
- * when it was to be written (`CONNECTION_LOST`, `DUPLICATE_KEY`). Written, or maybe (`sent: 'maybe'`), it counts: the
- * bank may have it. So does a refusal that never passes (the message cannot be packed: a codec code; the frame is too
- * large), unwritten or not: it would otherwise be tried again for ever, `maxAttempts` never reached.
+ * Whether a failed SAF attempt never reached the host, and so is not counted (`maxAttempts`, its MTI: the next goes
+ * under the same number): its error says its first byte was never written (`sent: 'no'`, request-sent.ts: its
+ * connection closed or a match key was in flight when it was to be written, `CONNECTION_LOST`, `DUPLICATE_KEY`; no
+ * connection could be had), unless the codec refused the message itself (it cannot be packed or framed: counted, it
+ * never heals, so `maxAttempts` gives it up rather than it being tried for ever); an error without `sent` (a host
+ * that is not the connector's) by its code (`neverLeft`). Written, or maybe (`sent: 'maybe'`), it counts: the bank
+ * may have it. A refusal not named here errs towards not counting: a reversal is never given up unsent.
  */
 export function unwritten(err: { readonly code?: string; readonly sent?: unknown } | undefined): boolean {
   const sent = err?.sent;
   const code = err?.code;
-  if (sent !== undefined && sent !== 'no') return false;
-  return neverLeft(code) || (sent === 'no' && code !== undefined && PASSING_REFUSAL.has(code));
+  if (sent === 'no') return !codecRefusal(code);
+  return sent === undefined && neverLeft(code);
 }
 
 /** Read back (a start, a take-over) and no attempt made in this run: whether its last recorded attempt left is unknown. */

@@ -37,9 +37,9 @@ export interface SafOptions {
   /**
    * Attempts (the first and its repeats) before an entry is abandoned (logged with `ISO8583_WARN_SAF_ABANDONED`);
    * 0 = until answered or expired (jPOS `max-retransmissions`). Only an attempt that may have reached the host counts:
-   * one never written (the host down, or refused before the write for a reason that passes, its connection lost or
-   * a match key in flight: its error's `sent` is `'no'`) does not, and `expireAfter` bounds those; a message that
-   * cannot be packed counts (it never heals). Alias: `reversal.maxAttempts`. Default 0.
+   * one never written (the host down, or refused before the write, its connection lost or a match key in flight: its
+   * error's `sent` is `'no'`) does not, and `expireAfter` bounds those; a message the codec cannot pack or frame
+   * counts (it never heals). Alias: `reversal.maxAttempts`. Default 0.
    */
   maxAttempts?: number;
   /**
