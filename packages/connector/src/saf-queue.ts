@@ -6,9 +6,9 @@
  * Attempts leave the queue at least `messageInterval` ms apart, at most `maxInFlight` in flight at once (saf-window.ts);
  * entries read back at a start or taken over are queued a chunk a turn of the event loop (saf-backlog.ts). An entry
  * is given up after `maxAttempts` attempts (`abandoned`) or `expireAfter` ms after it was journaled (`expired`); an
- * attempt never written (`unwritten`, saf-entry.ts: no connection, or refused before the write, unless the codec refused the message itself) is
- * not counted, and the next one goes under its number and MTI (see `attempt`): only an attempt that may have reached
- * the bank counts.
+ * attempt never written (`unwritten`, saf-entry.ts: no connection, or refused before the write, unless the codec
+ * refused the message itself) is not counted, and the next one goes under its number and MTI (see `attempt`): only an
+ * attempt that may have reached the bank counts.
  *
  * Every attempt is journaled before it leaves (a file journal that cannot write, its folder removed say, does not hold
  * an entry back: it is sent unjournaled, saf-unjournaled.ts). So a journal can hold an entry with no attempt
