@@ -2,7 +2,7 @@
  * One entry of the SAF queue (saf-queue.ts) and what is read from it alone: its state while it is being sent
  * (`Active`), what its events say of it, its clocks, whether an answer ends it, and the line written when it is given up.
  */
-import { isApproved } from '@iso8583/codec';
+import { CODEC_ERROR_CODES, isApproved } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import type { JournalEntry, JournalState, SafEntryKind } from './saf-store.js';
 import { attemptMti } from './saf-event.js';
@@ -47,11 +47,11 @@ export function neverLeft(code: string | undefined): boolean {
 }
 
 /**
- * Whether `code` is the codec's refusal of the message itself (it cannot be packed or framed: an `ISO8583_ERR_` code
- * that is not the connector's): an attempt refused so never heals.
+ * Whether `code` is the codec's refusal of the message itself (it cannot be packed or framed: one of the codec's codes,
+ * `CODEC_ERROR_CODES`): an attempt refused so never heals.
  */
 function codecRefusal(code: string | undefined): boolean {
-  return code !== undefined && code.startsWith('ISO8583_ERR_') && !code.startsWith('ISO8583_ERR_CONNECTOR_');
+  return code !== undefined && Object.hasOwn(CODEC_ERROR_CODES, code);
 }
 
 /**

@@ -17,21 +17,21 @@ import type { MessageAnswers } from './message-answers.js';
 /** The methods of a connector or group whose answers are kept. */
 const SENDS: ReadonlySet<PropertyKey> = new Set(['request', 'sendMessage', 'relay']);
 
+/** An object's own members (`constructor`, `toString`, ...; not the `__` accessors): read as they are, on any object. */
+const OBJECT_MEMBERS: ReadonlySet<PropertyKey> = new Set(Object.getOwnPropertyNames(Object.prototype).filter((k) => !k.startsWith('__')));
+
 /**
  * The other public members of a connector (connector.ts) and of an upstream group (upstream-group.ts), as they are, an
- * event emitter's methods (both are one) and an object's (`toString`, `hasOwnProperty`, `constructor`, ...): none sends
- * a request and answers it. A group's `connectors` is watched.
+ * event emitter's methods (both are one) and an object's ({@link OBJECT_MEMBERS}): none sends a request and answers
+ * it. A group's `connectors` is watched.
  */
 const PASSED: ReadonlySet<PropertyKey> = new Set([
   ...['name', 'options', 'codec', 'matchKey', 'framing', 'logger', 'registry', 'transactions'],
   ...['connect', 'started', 'store', 'flushSaf', 'safNextDue', 'close', 'destroy', 'stats'],
   ...['strategy', 'healthy'],
   ...Object.getOwnPropertyNames(EventEmitter.prototype).filter((k) => k !== 'constructor' && !k.startsWith('_')),
-  ...Object.getOwnPropertyNames(Object.prototype).filter((k) => !k.startsWith('__')),
+  ...OBJECT_MEMBERS,
 ]);
-
-/** An object's own members (`constructor`, `toString`, ...): read as they are, on any object. */
-const OBJECT_MEMBERS: ReadonlySet<PropertyKey> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /**
  * The send options with `answeredBy` telling `book` too (the caller's own `answeredBy` is still told first): `sent` is
