@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { isApprovalClass, safeErrorCode, summarize } from '@iso8583/codec';
-import type { IsoMessage } from '@iso8583/codec';
+import type { IsoMessage, MessageSummary } from '@iso8583/codec';
 import { buildReversal, isReversible } from '@iso8583/connector';
 import type { Connector, EncodedResponse, UndeliveredAnswerHandler } from '@iso8583/connector';
 import { EncodedReply, logSafely } from '@iso8583/inbound';
@@ -78,6 +78,19 @@ const WHY: Readonly<Record<ApprovalLoss, { text: string; code: string }>> = {
   'sequence-failed': { text: 'an approval was followed by its sequence\'s failure (the terminal got onError\'s answer, not an approval, or a 96)', code: 'ISO8583_ERR_INBOUND_SEQUENCE_FAILED' },
 };
 
+/**
+ * The summary of an original for the log lines, or none when it cannot be made (a field whose getter throws, as a
+ * message a sequence built may have): a line without it beats a reversal lost, since the summary comes before the
+ * reversal is stored.
+ */
+function summaryOf(original: IsoMessage): MessageSummary {
+  try {
+    return summarize(original);
+  } catch {
+    return {};
+  }
+}
+
 /** The one handler of approvals the client never got (POS and HTTP alike). */
 export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApproval {
   const { logger } = parts;
@@ -97,7 +110,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     if (!isApprovalClass(dialect, answer['39'])) return;
     const reversal = upstream.options.reversal;
     const { text: why, code } = WHY[reason];
-    const about = { code, reason, side, upstream: upstream.name, ...summarize(original) };
+    const about = { code, reason, side, upstream: upstream.name, ...summaryOf(original) };
     const count = (outcome: string): void => counted?.inc({ reason, side, outcome });
     if (!isReversible(String(original['0'] ?? ''))) {
       count('not-reversible');
