@@ -50,9 +50,10 @@ export interface SpillContent {
  * checksum does not match), `format` (not a spill this version reads: another kind, or a newer format), `database`
  * (made for another database or schema), `columns` (it fills a column the table lacks, or leaves out one the table
  * requires), `refused` (the database did not take a batch), `unfinished` (a temporary file cut short by a process that
- * stopped while writing it), `writing` (a temporary file whose writer still runs), `unreadable`.
+ * stopped while writing it), `writing` (a temporary file whose writer still runs), `unreadable`, `record` (a row the
+ * transaction allow-list refuses, or torn: spill-rows.ts); `columns` also for a column outside the transaction record.
  */
-export type SpillProblem = 'damaged' | 'format' | 'database' | 'columns' | 'refused' | 'unfinished' | 'writing' | 'unreadable';
+export type SpillProblem = 'damaged' | 'format' | 'database' | 'columns' | 'refused' | 'unfinished' | 'writing' | 'unreadable' | 'record';
 
 /** A problem and its words. */
 export interface SpillRefusal {

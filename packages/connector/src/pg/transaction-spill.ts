@@ -17,7 +17,10 @@
  * 6 and last 4 digits), the tokens, the database it was made for (its name, schema and system identifier) and, from
  * format 2, the columns its rows fill (spill-file.ts). A file is replayed into the columns it names: a table a later
  * release gave more columns takes it (theirs NULL or their default); one that lacks a column it fills, or requires
- * (NOT NULL, no default) one it leaves out, refuses it (`columns`), and it is kept.
+ * (NOT NULL, no default) one it leaves out, refuses it (`columns`), and it is kept. Whatever wrote the file (an older
+ * release, an edit), its rows go through the allow-list the live path writes through (spill-rows.ts): only the record's
+ * columns (another refuses the file: `columns`), each value checked, the PAN masked; a row the allow-list refuses, or
+ * torn, refuses the file whole (`record`), which is kept, nothing of it stored.
  */
 import { readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,6 +29,7 @@ import { syncDir } from '../durable-file.js';
 import { endEarlierTries, replayStatement, storedBefore, tryMark, waited } from './batch-token.js';
 import { copyFrom } from './copy.js';
 import { storeCause } from './pool.js';
+import { allowListedSpill } from './spill-rows.js';
 import { SPILL_NAME, parseSpill, sameDatabase, stillWritten, temporaryWriter } from './spill-file.js';
 import type { DatabaseIdentity, SpillContent, SpillProblem } from './spill-file.js';
 import { copyInto } from './transaction-sql.js';
@@ -131,7 +135,13 @@ export async function replaySpills(pool: pg.Pool, dir: string, here: DatabaseIde
       Object.assign(replayed, { problem: 'columns', reason: columns });
       continue;
     }
-    await replayFile(pool, spill, replayed, lockTimeout);
+    // Through the allow-list, as the live path writes: nothing but the record's columns, the PAN masked (spill-rows.ts).
+    const allowed = allowListedSpill(spill.columns, spill.batches);
+    if (!('batches' in allowed)) {
+      Object.assign(replayed, allowed);
+      continue;
+    }
+    await replayFile(pool, { ...spill, batches: allowed.batches }, replayed, lockTimeout);
     if (replayed.reason === undefined) {
       await unlink(file).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
