@@ -17,6 +17,7 @@ import type { ReconnectOrigin } from './reconnect.js';
 import { checkUpstreams, flagProblem, parseRouteFlag, readableReason, upstreamsOf } from './upstreams.js';
 import type { ListProblem } from './upstreams.js';
 import type { GatewayConfig } from './config-types.js';
+import { checkWithoutEffect } from './without-effect.js';
 
 // The flag rows and the defaults live in flag-rows.ts, the config file's schema and reader in config-file.ts; exported
 // here too, beside the config they fill.
@@ -162,6 +163,16 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   checkPair(merged, 'clientTlsCert', 'clientTlsKey', fileOf);
   checkClientCa(merged, fileOf);
   if (merged.tlsCa !== undefined || merged.tlsCert !== undefined || merged.tlsServername !== undefined) merged.tls = true;
+  // A setting that would be accepted and not used (--tls-insecure without TLS, a --saf-* flag with --no-reversal...).
+  checkWithoutEffect(merged, {
+    flag: (key) => {
+      if (!(key in fromFlags)) return undefined;
+      const spec = FLAG_BY_KEY.get(key);
+      return spec === undefined ? undefined : `--${givenAs.get(spec.flag) ?? spec.flag}`;
+    },
+    fileOf,
+    flagName: (key) => `--${FLAG_BY_KEY.get(key)?.flag ?? key}`,
+  }, configPath);
   return { config: Object.freeze(merged) as GatewayConfig, help, checkOnly };
 }
 

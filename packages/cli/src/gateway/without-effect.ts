@@ -1,0 +1,75 @@
+/**
+ * Settings that the gateway would accept and then not use, refused instead (`ISO8583_ERR_GATEWAY_CONFIG` naming both
+ * settings, as flags, or as config file keys `/key` and `/upstreams/N/key` with the file): an operator who gives one
+ * believes it works. `--tls-insecure` with no upstream link on TLS; a SAF setting (`--saf-*`, `--reversal-retry-interval`)
+ * with `--no-reversal` (no SAF queue), and `--reversal-journal` with `--no-reversal` and `--no-transaction-log` (nothing
+ * kept there); an upstream's own TLS keys with its `tls: false`, or its `tlsKey` when its link is not on TLS.
+ * `--tls-ca`, `--tls-cert` and `--tls-servername` turn TLS on by themselves (tls.ts), so they need no `--tls`.
+ */
+import type { GatewayConfig } from './config-types.js';
+import { configFileError } from './config-file.js';
+import { gatewayError } from './errors.js';
+import { upstreamUsesTls } from './tls.js';
+
+/** Where each setting of the merged config came from: its flag as given, or the config file that gave it. */
+export interface SettingOrigin {
+  /** The flag `key` was given as (`--saf-retry-interval`), when given by a flag. */
+  flag(key: string): string | undefined;
+  /** The config file `key` came from (given there, by no flag). */
+  fileOf(key: string): string | undefined;
+  /** The flag a key is given as when it is given by neither (for the words only): `--tls`. */
+  flagName(key: string): string;
+}
+
+/** The SAF queue's settings: unused with `--no-reversal`, which runs no SAF queue. */
+const SAF_KEYS = ['reversalRetryInterval', 'safInitialDelay', 'safMessageInterval', 'safMaxAttempts', 'safExpireAfter', 'safMaxInFlight', 'safEndCodes'] as const;
+
+/** An upstream's own TLS keys. */
+const UPSTREAM_TLS_KEYS = ['tlsCa', 'tlsCert', 'tlsKey', 'tlsServername'] as const;
+
+/** Refuses `key` (given), without effect because of `other`: by flag, or naming the file and its keys. */
+function refuse(origin: SettingOrigin, key: string, other: string, why: string): never {
+  const from = origin.fileOf(key);
+  const otherName = origin.flag(other) ?? (origin.fileOf(other) !== undefined ? `/${other}` : origin.flagName(other));
+  if (from !== undefined) throw configFileError(from, `: /${key} is without effect with ${otherName} (${why}): remove one`, { field: `/${key}` });
+  const flag = origin.flag(key) ?? origin.flagName(key);
+  throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${flag} is without effect with ${otherName} (${why}): remove one`, { field: flag });
+}
+
+/** Whether `key` was given (by a flag or the config file), not a default. */
+function given(origin: SettingOrigin, key: string): boolean {
+  return origin.flag(key) !== undefined || origin.fileOf(key) !== undefined;
+}
+
+/**
+ * Refuses the settings of `merged` (flags over file over defaults, `tls` already implied by the TLS files) that
+ * would be accepted and not used; `configPath` is the config file (which alone gives `upstreams` TLS keys).
+ */
+export function checkWithoutEffect(merged: Partial<GatewayConfig>, origin: SettingOrigin, configPath: string | undefined): void {
+  if (merged.noReversal === true && given(origin, 'noReversal')) {
+    for (const key of SAF_KEYS) {
+      if (given(origin, key)) refuse(origin, key, 'noReversal', 'no reversal, no SAF queue');
+    }
+    if (merged.noTransactionLog === true && given(origin, 'reversalJournal')) {
+      refuse(origin, 'reversalJournal', 'noReversal', 'and no transaction log: nothing is kept in the folder');
+    }
+  }
+  const config = merged as GatewayConfig;
+  const upstreams = merged.upstreams ?? [];
+  for (const [i, own] of upstreams.entries()) {
+    const at = `/upstreams/${i}`;
+    for (const key of UPSTREAM_TLS_KEYS) {
+      if (own[key] === undefined || configPath === undefined) continue;
+      if (own.tls === false) {
+        throw configFileError(configPath, `: ${at}/${key} is without effect with ${at}/tls false (the link to ${own.name} is plain TCP): remove one`, { field: `${at}/${key}` });
+      }
+      if (!upstreamUsesTls(config, own)) {
+        throw configFileError(configPath, `: ${at}/${key} is without effect: the link to ${own.name} is not on TLS (give ${at}/tls true, or its tlsCert with it)`, { field: `${at}/${key}` });
+      }
+    }
+  }
+  if (merged.tlsInsecure === true && given(origin, 'tlsInsecure')) {
+    const anyTls = upstreams.length === 0 ? upstreamUsesTls(config, undefined) : upstreams.some((u) => upstreamUsesTls(config, u));
+    if (!anyTls) refuse(origin, 'tlsInsecure', 'tls', 'no upstream link is on TLS: there is no certificate to verify');
+  }
+}
