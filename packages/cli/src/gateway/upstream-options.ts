@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { dialectVersion, resolveDialect } from '@iso8583/codec';
-import { defaultJournalDir } from '@iso8583/connector';
+import { defaultJournalDir, validateConnectorOptions } from '@iso8583/connector';
 import type { ConnectorOptions, TransactionLog } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { splitHostPort } from './config.js';
@@ -15,6 +15,7 @@ import type { GatewayUpstream } from './upstreams.js';
 import { maxInFlightOf, terminalQueueDepthOf } from './in-flight.js';
 import { reconnectOptions } from './reconnect.js';
 import { upstreamTlsOptions } from './tls.js';
+import { upstreamProblem } from './upstream-problem.js';
 
 /**
  * The upstreams the gateway runs as a group, each named with its own journal folder: the config file's `upstreams`
@@ -50,6 +51,25 @@ export function upstreamOptions(
   // A lone upstream of the config file (no group: its name and journal folder are the gateway's own) still has its own
   // settings (dialect, framing, TLS, sign-on, echo).
   const own = named ?? (config.upstreams?.length === 1 ? config.upstreams[0] : undefined);
+  try {
+    const options = ownOptions(config, logger, registry, named, own, transactionLog);
+    // Checked here, so that a problem of an upstream's own key names it (`/upstreams/N/frame`: upstream-problem.ts).
+    validateConnectorOptions(options);
+    return options;
+  } catch (err) {
+    throw upstreamProblem(err, config, own);
+  }
+}
+
+/** {@link upstreamOptions} of `own` (the upstream whose own settings apply, if any), unchecked. */
+function ownOptions(
+  config: GatewayConfig,
+  logger: Logger,
+  registry: Registry | undefined,
+  named: GatewayUpstream | undefined,
+  own: GatewayUpstream | undefined,
+  transactionLog: TransactionLog | false,
+): ConnectorOptions {
   const c: GatewayConfig = own === undefined ? config : ({ ...config, ...own } as GatewayConfig);
   const name = named?.name ?? 'upstream';
   const { host, port } = splitHostPort(c.upstream);
