@@ -205,7 +205,13 @@ function showRecent(recent) {
   });
 }
 
+/**
+ * Fills `select` with `values`, keeping the operator's choice when it is still offered: a `hello` comes again each time
+ * the stream opens again or another tab of the console opens, and a send target reset to the first would send the next
+ * message to another upstream than the one chosen.
+ */
 function options(select, values) {
+  const chosen = select.value;
   select.replaceChildren(
     ...values.map((v) => {
       const o = document.createElement('option');
@@ -214,6 +220,7 @@ function options(select, values) {
       return o;
     }),
   );
+  if (chosen !== '' && values.includes(chosen)) select.value = chosen;
 }
 
 // ---- workbench ----

@@ -9,7 +9,10 @@ import fastify from 'fastify';
 import { pino } from 'pino';
 import { dialectFromJson } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { createConnector, createUpstreamGroup } from '@iso8583/connector';
 import type { Connector, RouteTarget, TransactionLog } from '@iso8583/connector';
+import { createInboundEndpoint } from '@iso8583/inbound';
+import type { InboundMessage } from '@iso8583/inbound';
 import { TransactionRing } from '../src/index.js';
 import { requireToken } from '../src/console/access.js';
 import { Figures } from '../src/console/figures.js';
@@ -138,4 +141,40 @@ test('console figures – the answers the server gave itself, by response code, 
   assert.deepEqual(first.ownAnswers, { '91': 2 }, 'the snapshot kept in the history does not move');
   assert.deepEqual(figures.tick().ownAnswers, { '91': 3 });
   assert.equal(new Figures({ connectors: () => ({}) }, new TransactionRing()).tick().ownAnswers, undefined, 'none counted: none shown');
+});
+
+test('console send – through a gateway\'s several upstreams, the answer is masked in the dialect of the upstream that carried it (its CVV2 field), by name and routed', async (t) => {
+  // Bank B's dialect carries a CVV2 in field 48; the gateway's own dialect (iso87ascii) reads 48 as free text.
+  const b = dialectFromJson({ name: 'acquirer-b', extends: 'iso87ascii', fields: { '48': { name: 'CVV2 (B)', sensitive: 'cvv' } } });
+  const answerWith48 = (m: InboundMessage): MessageInput => ({ ...m.fields, '0': '0110', '39': '00', '48': '123' });
+  const hostB = createInboundEndpoint({ port: 0, host: '127.0.0.1', dialect: b, sequence: answerWith48 });
+  const hostA = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: answerWith48 });
+  const [portA, portB] = [(await hostA.start()).port, (await hostB.start()).port];
+  t.after(() => Promise.all([hostA.close(), hostB.close()]));
+  const bankA = createConnector({ name: 'bankA', host: '127.0.0.1', port: portA });
+  const bankB = createConnector({ name: 'bankB', host: '127.0.0.1', port: portB, dialect: b });
+  t.after(() => Promise.all([bankA.destroy(), bankB.destroy()]));
+  await Promise.all([bankA.connect(), bankB.connect()]);
+  // Cards starting 5 go to bank B, 4 to bank A.
+  const group = createUpstreamGroup({ upstreams: [{ name: 'bankA', connector: bankA }, { name: 'bankB', connector: bankB }], routes: [{ pan: '5', upstream: 'bankB' }, { pan: '4', upstream: 'bankA' }] });
+  // As the gateway mounts it (gateway/http.ts): its roles' dialects, the group routed and each upstream by name.
+  const { base } = await consoleApp(t, {
+    source: { connectors: () => ({}) },
+    send: true,
+    dialects: { upstream: 'iso87ascii', pos: 'iso87ascii' },
+    targets: () => ({ routed: group, ...Object.fromEntries(group.connectors) }),
+  });
+  let stan = 0;
+  const send = async (upstream: string, pan: string) => {
+    stan += 1;
+    const message = { '0': '0100', '2': pan, '3': '000000', '4': '000000001000', '7': '1204120000', '11': String(stan).padStart(6, '0'), '41': 'TERM0001' };
+    const res = await fetch(`${base}/console/api/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ upstream, message }) });
+    const body = (await res.json()) as { fields: { id: string; name: string; value: string; masked?: string }[] };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    return body.fields.find((f) => f.id === '48');
+  };
+  const cvv = { id: '48', name: 'CVV2 (B)', value: '***', masked: 'cvv' };
+  assert.deepEqual(await send('bankB', '5500000000000004'), cvv, 'bank B by name: its own dialect');
+  assert.deepEqual(await send('routed', '5500000000000004'), cvv, 'routed to bank B: the group tells which upstream took it');
+  assert.deepEqual(await send('routed', '4111111111111111'), { id: '48', name: 'ADDITIONAL DATA - PRIVATE', value: '123' }, 'routed to bank A: its dialect');
 });

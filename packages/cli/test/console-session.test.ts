@@ -92,6 +92,23 @@ test('ConsoleSessions – the same token (a restart) keeps the sessions; another
   }
 });
 
+test('ConsoleSessions – a restart with a shorter lifetime refuses the sessions that would outlast it; a longer one keeps the shorter ones', () => {
+  let now = 1_800_000_000_000;
+  const clock = { now: () => now };
+  const shift = new ConsoleSessions(TOKEN, clock).issue();
+  const brief = new ConsoleSessions(TOKEN, { ...clock, lifetime: 15 * 60_000 }).issue();
+  now += 5 * 60_000;
+  const shortened = new ConsoleSessions(TOKEN, { ...clock, lifetime: 15 * 60_000 });
+  assert.equal(shortened.expiry(shift), undefined, 'an 8-hour session under a 15-minute lifetime (issued 5 minutes ago)');
+  assert.notEqual(shortened.expiry(brief), undefined, 'a 15-minute session under a 15-minute lifetime');
+  assert.notEqual(new ConsoleSessions(TOKEN, clock).expiry(brief), undefined, 'a 15-minute session under the 8-hour default');
+  // Another server with the same token whose clock is 30 s behind: within the slack of a minute.
+  now -= 5 * 60_000 + 30_000;
+  assert.notEqual(new ConsoleSessions(TOKEN, clock).expiry(shift), undefined, 'a clock 30 s behind');
+  now -= 60_000;
+  assert.equal(new ConsoleSessions(TOKEN, clock).expiry(shift), undefined, 'a clock 90 s behind');
+});
+
 test('ConsoleSessions – sign-out ends that session only', () => {
   const sessions = new ConsoleSessions(TOKEN);
   const [a, b] = [sessions.issue(), sessions.issue()];

@@ -13,6 +13,26 @@ import type { MetricData, MetricSample } from './exposition.js';
 /** A label set: label name -> value, in the order of the family's label names. */
 type Labels = Record<string, string>;
 
+/** A Prometheus metric name (the text exposition's, as prom-client checks it). */
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** A Prometheus label name. */
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * Refuses, as prom-client refuses it for its own metrics, a name or label name the text exposition cannot carry (a
+ * scraper would drop the whole scrape): a `TypeError` naming the family and the option.
+ */
+export function checkNames(name: string, labelNames: readonly string[]): void {
+  if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
+    throw new TypeError(`metric name ${JSON.stringify(name)}: letters, digits, _ and : only, not starting with a digit`);
+  }
+  for (const label of labelNames) {
+    if (typeof label !== 'string' || !LABEL_NAME.test(label)) {
+      throw new TypeError(`${name}: label name ${JSON.stringify(label)}: letters, digits and _ only, not starting with a digit`);
+    }
+  }
+}
+
 /** What both families share: a name, a help text, label names, and registration in a Registry. */
 abstract class Family<S> {
   protected readonly series = new Map<string, { labels: Labels; series: S }>();
@@ -30,6 +50,7 @@ abstract class Family<S> {
     readonly labelNames: readonly string[],
     registry?: Registry,
   ) {
+    checkNames(name, labelNames);
     if (registry !== undefined) this.register(registry);
   }
 
@@ -65,8 +86,12 @@ export class CounterSeries {
   /** The count so far. */
   value = 0;
 
-  /** Adds `by` (default 1). */
+  /**
+   * Adds `by` (default 1). A counter never goes down: a negative, infinite or NaN `by` is refused (a `TypeError`, as
+   * prom-client's `Counter.inc` refuses it) and nothing is added.
+   */
   inc(by = 1): void {
+    if (!(by >= 0 && by !== Infinity)) throw new TypeError(`counter inc(${String(by)}): a counter only grows, by a finite number of at least 0`);
     this.value += by;
   }
 }
@@ -104,8 +129,9 @@ export class HistogramSeries {
     this.counts = new Float64Array(bounds.length + 1);
   }
 
-  /** Counts `value`. */
+  /** Counts `value`; one that is not a finite number is refused (a `TypeError`, as prom-client's `observe`), nothing counted. */
   observe(value: number): void {
+    if (!Number.isFinite(value)) throw new TypeError(`histogram observe(${String(value)}): not a finite number`);
     const bounds = this.bounds;
     let i = 0;
     while (i < bounds.length && value > (bounds[i] as number)) i++;
@@ -118,10 +144,18 @@ export class HistogramSeries {
 /** A histogram family (type `histogram`) with fixed bucket upper bounds. */
 export class HistogramFamily extends Family<HistogramSeries> {
   /**
-   * Registers the family in `registry` when one is given.
+   * Registers the family in `registry` when one is given. A label named `le` (the buckets' own), or buckets that are
+   * not finite numbers in strictly ascending order, are refused with a `TypeError` naming the family (the buckets
+   * would not be cumulative).
    * @param buckets the buckets' upper bounds, ascending (`+Inf` is added)
    */
   constructor(name: string, help: string, labelNames: readonly string[], readonly buckets: readonly number[], registry?: Registry) {
+    if (labelNames.includes('le')) throw new TypeError(`${name}: label name "le" is the buckets' own`);
+    buckets.forEach((bound, i) => {
+      if (!Number.isFinite(bound) || (i > 0 && !(bound > (buckets[i - 1] as number)))) {
+        throw new TypeError(`${name}: buckets: finite upper bounds in strictly ascending order (${String(bound)} at ${i})`);
+      }
+    });
     super(name, help, labelNames, registry);
   }
 

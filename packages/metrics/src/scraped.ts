@@ -4,6 +4,7 @@
  * samples. Several sources (e.g. several endpoints sharing one Registry, each under its own label) feed one metric.
  */
 import type { MetricData, MetricSample, MetricType } from './exposition.js';
+import { checkNames } from './families.js';
 
 /** Reads one source's samples of the metric named `name`. */
 export type ReadSamples<S> = (source: S, name: string) => MetricSample[];
@@ -16,7 +17,7 @@ export class ScrapedMetric<S> {
   readonly sources = new Set<S>();
 
   /**
-   * @param name the metric's name
+   * @param name the metric's name (one the text exposition can carry, else a `TypeError`, as prom-client refuses it)
    * @param help its HELP text
    * @param type its TYPE
    * @param read one source's samples
@@ -26,7 +27,9 @@ export class ScrapedMetric<S> {
     readonly help: string,
     readonly type: MetricType,
     private readonly read: ReadSamples<S>,
-  ) {}
+  ) {
+    checkNames(name, []);
+  }
 
   /** Read by the Registry when scraped: every source's samples. */
   get(): Promise<MetricData> {

@@ -34,7 +34,8 @@ export interface ConsoleOptions {
   ring: TransactionRing;
   /**
    * The server's own dialects by role (`upstream`, `pos`; a flow's connector names), offered first by the workbench. A
-   * send's answer is read in the dialect of the role named as its target, else in the first of these. Default: none.
+   * send's answer is read in the dialect of the upstream that carried it (a group's `routedTo`, a connector's codec),
+   * else of the role named as its target, else in the first of these. Default: none.
    */
   dialects?: Readonly<Record<string, string | Dialect>>;
   /** The workbench may send composed messages (`--console-send`). Default `false`: 403. */
@@ -76,6 +77,12 @@ const FILES: Readonly<Record<string, string>> = {
   'stream.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
 };
+
+/** The dialect a send target reads its answers in, when it is a connector (its codec's); `undefined` otherwise. */
+function ownDialectOf(target: RouteTarget): Dialect | undefined {
+  const dialect = (target as { codec?: { dialect?: unknown } }).codec?.dialect;
+  return dialect !== null && typeof dialect === 'object' ? (dialect as Dialect) : undefined;
+}
 
 /** The transaction log of the first connector that has one (the connector's `transactionLog` option). */
 function transactionLogOf(connectors: Record<string, Connector>): TransactionLog | undefined {
@@ -297,8 +304,15 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
         throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `upstream: not one of ${Object.keys(targets).join(', ')}`, 'upstream');
       }
       const start = performance.now();
-      const response = await target.request(message as MessageInput);
-      const dialect = targetDialects.get(name as string) ?? ([...dialects.values()][0] as Dialect);
+      // The answer is named and masked in the dialect of the link that carried it (a field one bank marks sensitive, a
+      // CVV2 in 48, may be plain text to another): the upstream a group routed it to (the group tells it, `routedTo`),
+      // else the target's own (a connector), else the server's role of that name, else the first.
+      let routed: Dialect | undefined;
+      const routedTo = (upstream: Connector): void => {
+        routed = upstream.codec.dialect;
+      };
+      const response = await target.request(message as MessageInput, { routedTo });
+      const dialect = routed ?? ownDialectOf(target) ?? targetDialects.get(name as string) ?? ([...dialects.values()][0] as Dialect);
       return { upstream: name, latencyMs: Math.round((performance.now() - start) * 100) / 100, fields: fieldRows(response, dialect) };
     });
   });

@@ -25,6 +25,13 @@ export function sessionCookieName(host: string | undefined): string {
 /** How long a session lasts after sign-in by default, in ms: 8 hours (a shift). */
 export const DEFAULT_SESSION_LIFETIME = 8 * 60 * 60 * 1000;
 
+/**
+ * How far a session's expiry may lie beyond now + the lifetime and still be accepted, in ms: 1 minute (the clocks of
+ * two servers given the same token, a clock set back). Beyond it, the session was issued under a longer lifetime
+ * (before a restart with a shorter `--console-session-lifetime`) and is refused.
+ */
+export const SESSION_CLOCK_SLACK = 60_000;
+
 /** Options of {@link ConsoleSessions}. */
 export interface ConsoleSessionOptions {
   /** How long a session lasts after sign-in, in ms (`--console-session-lifetime`). Default {@link DEFAULT_SESSION_LIFETIME} (8 h). */
@@ -76,7 +83,11 @@ export class ConsoleSessions {
     return `${body}.${this.#mac(body)}`;
   }
 
-  /** When the session `value` ends (ms since the epoch), or `undefined` when it is not a live session of this token. */
+  /**
+   * When the session `value` ends (ms since the epoch), or `undefined` when it is not a live session of this token: its
+   * MAC is wrong, it expired, it was signed out here, or it ends later than this lifetime allows from now (issued under
+   * a longer lifetime, before a restart with a shorter one; {@link SESSION_CLOCK_SLACK} allowed).
+   */
   expiry(value: string | undefined): number | undefined {
     if (value === undefined) return undefined;
     const last = value.lastIndexOf('.');
@@ -85,7 +96,8 @@ export class ConsoleSessions {
     if (!timingSafeEqual(digest(value.slice(last + 1)), digest(this.#mac(body)))) return undefined;
     const [expiryText, nonce] = body.split('.');
     const expiry = parseInt(expiryText ?? '', 36);
-    if (!Number.isSafeInteger(expiry) || nonce === undefined || expiry <= this.#now()) return undefined;
+    const now = this.#now();
+    if (!Number.isSafeInteger(expiry) || nonce === undefined || expiry <= now || expiry > now + this.#lifetime + SESSION_CLOCK_SLACK) return undefined;
     return this.#ended.has(nonce) ? undefined : expiry;
   }
 
