@@ -3,7 +3,7 @@ import { resolveDialect } from './dialect/resolve.js';
 import { parseTlv } from './emv/tlv.js';
 import type { TlvItem } from './emv/tlv.js';
 import { EMV_TAG_NAMES } from './emv/tag-names.js';
-import { maskFieldValue, sensitiveFields } from './mask.js';
+import { isSubfieldObject, maskFieldValue, sensitiveFields } from './mask.js';
 import { messageArgument } from './arguments.js';
 
 /** The name shown for field 0. */
@@ -60,12 +60,12 @@ function describeInto(
     const sensitivity = sensitive.get(path);
     const label = `${indent}${path.padEnd(depth === 0 ? 3 : 0)} ${name}`;
     if (typeof value !== 'string') {
-      if (sensitivity !== undefined || value === null || typeof value !== 'object') {
+      if (sensitivity !== undefined || !isSubfieldObject(value)) {
         lines.push(`${label}: [hidden]`);
         continue;
       }
       lines.push(`${label}:`);
-      describeInto(value as IsoMessage, spec?.subfields?.fields, sensitive, `${path}.`, lines, depth + 1);
+      describeInto(value, spec?.subfields?.fields, sensitive, `${path}.`, lines, depth + 1);
       continue;
     }
     if (sensitivity === 'emv') {
@@ -88,7 +88,8 @@ function describeInto(
  * with the tag's name and size, values hidden. Sensitive fields come from `FieldSpec.sensitive`, and for the fields
  * the dialect does not mark, `DEFAULT_SENSITIVE_FIELDS` (2, 34, 35, 36, 45, 52, 53, 55). Any other field that is not
  * numeric shows its PAN-shaped digit runs masked as a PAN (`maskDigitRuns`: a card number in a private field such as
- * 48). A composite field lists its sub-fields indented, as `127.2`. Throws `ISO8583_ERR_OPTION` when `message` is not
+ * 48). A composite field lists its sub-fields indented, as `127.2`; a value that is neither text, a number nor an
+ * object of sub-fields (a `Buffer`, an array, `null`) shows `[hidden]`. Throws `ISO8583_ERR_OPTION` when `message` is not
  * an object.
  */
 export function describe(message: IsoMessage, dialect: Dialect | string = 'iso87ascii'): string {

@@ -187,6 +187,18 @@ export function sensitiveFields(dialect: Dialect): SensitivityMap {
   return map;
 }
 
+/**
+ * Whether a field's value is a composite field's sub-fields, to be masked one by one: an object whose prototype is
+ * `Object.prototype` or none (what unpack, JSON and the views make). Any other object is no message: a `Buffer` or
+ * another typed array, an array, a boxed string hold a value element by element (a PAN's bytes `52`, `49`, ... or
+ * its digits), which masking each element alone would show; such a value is hidden whole. Internal (describe.ts).
+ */
+export function isSubfieldObject(value: unknown): value is IsoMessage {
+  if (value === null || typeof value !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 function maskInto(message: IsoMessage, fields: Record<string, FieldSpec> | undefined, map: SensitivityMap, prefix: string): IsoMessage {
   const out: IsoMessage = {};
   for (const [id, value] of Object.entries(message)) {
@@ -194,7 +206,7 @@ function maskInto(message: IsoMessage, fields: Record<string, FieldSpec> | undef
     const spec = fields?.[id];
     if (typeof value === 'string') out[id] = maskFieldValue(value, sensitivity, spec);
     else if (typeof value === 'number' || typeof value === 'bigint') out[id] = maskFieldValue(String(value), sensitivity, spec);
-    else if (sensitivity !== undefined || value === null || typeof value !== 'object') out[id] = '*';
+    else if (sensitivity !== undefined || !isSubfieldObject(value)) out[id] = '*';
     else out[id] = maskInto(value, spec?.subfields?.fields, map, `${prefix}${id}.`);
   }
   return out;
@@ -203,7 +215,8 @@ function maskInto(message: IsoMessage, fields: Record<string, FieldSpec> | undef
 /**
  * A log-safe copy of a message: every sensitive field of the dialect (default `iso87ascii`) masked with
  * {@link maskValue}, every other text field with its PAN-shaped digit runs masked ({@link maskFieldValue}); a
- * composite field marked sensitive as a whole, or a value that is not text, becomes `*`. The message itself is not
+ * composite field marked sensitive as a whole, or a value that is neither text, a number nor an object of sub-fields
+ * (a `Buffer`, an array, `null`), becomes `*`. The message itself is not
  * changed. Throws `ISO8583_ERR_OPTION` when `message` is not an object.
  */
 export function maskMessage(message: IsoMessage, dialect: Dialect | string = 'iso87ascii'): IsoMessage {
