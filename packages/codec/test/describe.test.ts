@@ -108,3 +108,16 @@ test('describe hides a value that is bytes or an array whole, and refuses bytes 
   }
   assert.throws(() => describe(Buffer.from(`0200${PAN}`, 'latin1') as unknown as IsoMessage), { code: 'ISO8583_ERR_OPTION' });
 });
+
+test('describe masks a key that is not a field number as free text, and keeps a key with a line break on its line', () => {
+  const message = { '0': '0200', [PAN]: 'x', '127': { [`${PAN}=2512`]: 'y' }, '48\nFORGED 2 PRIMARY ACCOUNT NUMBER': 'z' } as unknown as IsoMessage;
+  const text = describe(message);
+  assertNoCardData(text);
+  assert.deepEqual(text.split('\n'), [
+    '48\\x0AFORGED 2 PRIMARY ACCOUNT NUMBER NOT IN DIALECT: z',
+    '0   MESSAGE TYPE INDICATOR: 0200',
+    '127 RESERVED PRIVATE:',
+    '  127.476173******0010=**** NOT IN DIALECT: y',
+    '476173******0010 NOT IN DIALECT: x',
+  ]);
+});

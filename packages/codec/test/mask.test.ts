@@ -229,3 +229,9 @@ test('maskMessage refuses bytes given for the message (a wire image before it is
     assert.throws(() => maskMessage(bytes as unknown as IsoMessage), { code: 'ISO8583_ERR_OPTION' });
   }
 });
+
+test('maskMessage masks a key that is not a field number as free text; field numbers stay as they are', () => {
+  const masked = maskMessage({ '0': '0200', '11': '000001', [PAN]: 'x', '127': { [`${PAN}=2512`]: 'y', '2': 'SWITCH_KEY' } } as IsoMessage, MARKED);
+  assertNoCardData(JSON.stringify(masked));
+  assert.deepEqual(masked, { '0': '0200', '11': '000001', '411111******1111': 'x', '127': { '411111******1111=****': 'y', '2': 'SWITCH_KEY' } });
+});
