@@ -53,9 +53,10 @@ function maskAt(value: unknown, sensitivity: Sensitivity): unknown {
  * The parts of an `ISOMessage` (or jPOS `<isomsg>`) document that maskXml reads, left to right: an `<isomsg ...>`
  * opening a composite field (its `id`, none for a jPOS root) and its closing tag; a `<field id="N" value="..."/>` of the
  * jPOS form; a `<field id="N">` with its content up to its `</field>` (text, a CDATA section, or the `<tag>` elements
- * of field 55 written as EMV tags).
+ * of field 55 written as EMV tags). A content never runs over another `<field` or `</field`: each character is read
+ * a bounded number of times, however many fields are left open.
  */
-const XML_PARTS = /<isomsg\b([^>]*?)(\/?)>|<\/isomsg>|(<field id="([0-9.]+)"[^>]*?)\bvalue="([^"]*)"([^>]*\/>)|(<field id="([0-9.]+)"[^>]*(?<!\/)>)([\s\S]*?)(<\/field>)/g;
+const XML_PARTS = /<isomsg\b([^>]*?)(\/?)>|<\/isomsg>|(<field id="([0-9.]+)"[^>]*?)\bvalue="([^"]*)"([^>]*\/>)|(<field id="([0-9.]+)"[^>]*(?<!\/)>)((?:(?!<\/?field\b)[\s\S])*)(<\/field>)/g;
 
 /** The `id` of an `<isomsg>`'s attributes. */
 const ISOMSG_ID = /\bid="([0-9]+)"/;
