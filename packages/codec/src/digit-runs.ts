@@ -163,8 +163,7 @@ const TRACK1_NAME = 26;
 /**
  * Where the track data after a PAN that ends at `at` ends: after `=` (track 2 and 3 in text) and its digits, after
  * `D` (the track 2 separator of BCD; `d` as lowercase hex writes it, `Buffer#toString('hex')`) and at least one digit,
- * after `^NAME^` (track 1, a name of up to 26 characters)
- * and its digits; `at` when none follows.
+ * after `^NAME^` (track 1, a name of up to 26 characters) and its digits; `at` when none follows.
  */
 function trackEnd(text: string, at: number): number {
   const separator = text[at];
