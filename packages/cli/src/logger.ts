@@ -5,6 +5,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { DEFAULT_SENSITIVE_FIELDS } from '@iso8583/codec';
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
@@ -16,10 +17,12 @@ function loadPinoPretty(): typeof PinoPretty {
 }
 
 /**
- * Paths hidden should a message object ever be logged whole: PAN (2), track 2 (35), track 3 (36), track 1 (45), PIN
- * block (52), EMV data (55). The packages themselves log MTI, STAN, terminal and response code only.
+ * Paths hidden should a message object ever be logged whole (as `fields`, at the top or one level down): the fields of
+ * the codec's one list of card data, `DEFAULT_SENSITIVE_FIELDS`: PAN (2), PAN extended (34), track 2 (35), track 3
+ * (36), track 1 (45), PIN block (52), security control information (53), EMV data (55). The packages themselves log
+ * MTI, STAN, terminal and response code only.
  */
-export const REDACTED_PATHS: readonly string[] = ['2', '35', '36', '45', '52', '55'].flatMap((f) => [
+export const REDACTED_PATHS: readonly string[] = Object.keys(DEFAULT_SENSITIVE_FIELDS).flatMap((f) => [
   `*.fields["${f}"]`,
   `fields["${f}"]`,
 ]);

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_SENSITIVE_FIELDS } from '@iso8583/codec';
 import { createLogger } from '../src/index.js';
+import { REDACTED_PATHS } from '../src/logger.js';
 
 test('createLogger – PAN, tracks, PIN block and EMV data in `fields` are masked; MTI, STAN and terminal are kept', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-logger-'));
@@ -28,4 +30,24 @@ test('createLogger – PAN, tracks, PIN block and EMV data in `fields` are maske
   const nested = (lines[1] as { message: { fields: Record<string, string> } }).message.fields;
   assert.equal(nested['35'], '[masked]');
   assert.equal(nested['55'], '[masked]');
+});
+
+test("createLogger – every field of the codec's card-data list is masked in `fields`: PAN extended (34) and 53 too", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-logger-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'log.jsonl');
+  const log = createLogger({ file, level: 'info' });
+  // 34 (PAN extended) and 53 (the PIN key data beside the PIN block) were shown as they are.
+  const fields = { '0': '0200', '11': '000001', '34': '5413330089010434', '53': '2600000000000000' };
+  log.logger.info({ fields }, 'top level');
+  log.logger.info({ request: { fields } }, 'one level down');
+  await log.close();
+  const text = readFileSync(file, 'utf8');
+  assert.doesNotMatch(text, /5413330089010434|2600000000000000/);
+  const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const top = (lines[0] as { fields: Record<string, string> }).fields;
+  assert.deepEqual(top, { '0': '0200', '11': '000001', '34': '[masked]', '53': '[masked]' });
+  const nested = (lines[1] as { request: { fields: Record<string, string> } }).request.fields;
+  assert.deepEqual([nested['34'], nested['53']], ['[masked]', '[masked]']);
+  for (const id of Object.keys(DEFAULT_SENSITIVE_FIELDS)) assert.ok(REDACTED_PATHS.includes(`fields["${id}"]`), `field ${id} is redacted`);
 });

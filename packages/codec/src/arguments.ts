@@ -23,9 +23,12 @@ export function bytesArgument(value: unknown, name: string): asserts value is Ui
   if (!(value instanceof Uint8Array)) throw codecError('ISO8583_ERR_OPTION', `must be bytes (a Buffer), not ${kind(value)}`, { field: name });
 }
 
-/** Throws unless `value` is a message: an object keyed by field number. */
+/**
+ * Throws unless `value` is a message: an object keyed by field number. Bytes (a `Buffer`, another typed array) are
+ * refused too: a wire image given where its decoded message belongs would be read byte by byte, each byte a "field".
+ */
 export function messageArgument(value: unknown, name = 'message'): asserts value is object {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) {
     throw codecError('ISO8583_ERR_OPTION', 'the message must be an object keyed by field number', { field: name });
   }
 }

@@ -3,7 +3,7 @@ import { resolveDialect } from './dialect/resolve.js';
 import { parseTlv } from './emv/tlv.js';
 import type { TlvItem } from './emv/tlv.js';
 import { EMV_TAG_NAMES } from './emv/tag-names.js';
-import { maskFieldValue, sensitiveFields } from './mask.js';
+import { isSubfieldObject, maskFieldValue, maskKey, sensitiveFields } from './mask.js';
 import { messageArgument } from './arguments.js';
 
 /** The name shown for field 0. */
@@ -46,6 +46,7 @@ function describeInto(
   fields: Record<string, FieldSpec> | undefined,
   sensitive: ReadonlyMap<string, Sensitivity>,
   prefix: string,
+  shownPrefix: string,
   lines: string[],
   depth: number,
 ): void {
@@ -55,22 +56,23 @@ function describeInto(
     const given: unknown = message[id];
     const value = typeof given === 'number' || typeof given === 'bigint' ? String(given) : given;
     const path = prefix + id;
+    const shownPath = shownPrefix + printable(maskKey(id));
     const spec = fields?.[id];
     const name = depth === 0 && id === '0' ? MTI_NAME : id === 'header' ? 'HEADER' : (spec?.name ?? 'NOT IN DIALECT');
     const sensitivity = sensitive.get(path);
-    const label = `${indent}${path.padEnd(depth === 0 ? 3 : 0)} ${name}`;
+    const label = `${indent}${shownPath.padEnd(depth === 0 ? 3 : 0)} ${name}`;
     if (typeof value !== 'string') {
-      if (sensitivity !== undefined || value === null || typeof value !== 'object') {
+      if (sensitivity !== undefined || !isSubfieldObject(value)) {
         lines.push(`${label}: [hidden]`);
         continue;
       }
       lines.push(`${label}:`);
-      describeInto(value as IsoMessage, spec?.subfields?.fields, sensitive, `${path}.`, lines, depth + 1);
+      describeInto(value, spec?.subfields?.fields, sensitive, `${path}.`, `${shownPath}.`, lines, depth + 1);
       continue;
     }
     if (sensitivity === 'emv') {
       const tagLines: string[] = [];
-      if (emvLines(value, path, tagLines, depth)) {
+      if (emvLines(value, shownPath, tagLines, depth)) {
         lines.push(`${label}: ${tagLines.length} data object${tagLines.length === 1 ? '' : 's'}`, ...tagLines);
       } else {
         lines.push(`${label}: [${Math.floor(value.length / 2)} bytes hidden, not valid TLV]`);
@@ -88,13 +90,14 @@ function describeInto(
  * with the tag's name and size, values hidden. Sensitive fields come from `FieldSpec.sensitive`, and for the fields
  * the dialect does not mark, `DEFAULT_SENSITIVE_FIELDS` (2, 34, 35, 36, 45, 52, 53, 55). Any other field that is not
  * numeric shows its PAN-shaped digit runs masked as a PAN (`maskDigitRuns`: a card number in a private field such as
- * 48). A composite field lists its sub-fields indented, as `127.2`. Throws `ISO8583_ERR_OPTION` when `message` is not
+ * 48). A composite field lists its sub-fields indented, as `127.2`; a value that is neither text, a number nor an
+ * object of sub-fields (a `Buffer`, an array, `null`) shows `[hidden]`. Throws `ISO8583_ERR_OPTION` when `message` is not
  * an object.
  */
 export function describe(message: IsoMessage, dialect: Dialect | string = 'iso87ascii'): string {
   messageArgument(message);
   const resolved = resolveDialect(dialect);
   const lines: string[] = [];
-  describeInto(message, resolved.fields, sensitiveFields(resolved), '', lines, 0);
+  describeInto(message, resolved.fields, sensitiveFields(resolved), '', '', lines, 0);
   return lines.join('\n');
 }

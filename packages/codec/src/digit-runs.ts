@@ -162,8 +162,8 @@ const TRACK1_NAME = 26;
 
 /**
  * Where the track data after a PAN that ends at `at` ends: after `=` (track 2 and 3 in text) and its digits, after
- * `D` (the track 2 separator of BCD) and at least one digit, after `^NAME^` (track 1, a name of up to 26 characters)
- * and its digits; `at` when none follows.
+ * `D` (the track 2 separator of BCD; `d` as lowercase hex writes it, `Buffer#toString('hex')`) and at least one digit,
+ * after `^NAME^` (track 1, a name of up to 26 characters) and its digits; `at` when none follows.
  */
 function trackEnd(text: string, at: number): number {
   const separator = text[at];
@@ -173,7 +173,7 @@ function trackEnd(text: string, at: number): number {
     maskWork.steps += (close < 0 ? text.length : close) - i;
     if (close < 0 || close - i > TRACK1_NAME) return at;
     i = close + 1;
-  } else if (separator === 'D') {
+  } else if (separator === 'D' || separator === 'd') {
     if (!isDigit(text.charCodeAt(i))) return at;
   } else if (separator !== '=') {
     return at;
@@ -259,7 +259,7 @@ function starTrack(text: string, out: Masked, at: number, end: number): void {
 
 /**
  * `text` with every run of digits that could be a PAN masked as {@link maskPan} masks a PAN, and the track data after
- * one (`=` or `D` and the digits that follow: expiry, service code, discretionary data; track 1's `^NAME^` and its
+ * one (`=`, `D` or `d` and the digits that follow: expiry, service code, discretionary data; track 1's `^NAME^` and its
  * digits) replaced by stars, its separators kept: `CVV2=123;PAN=541333******0434`,
  * `476173******0010=*****************`. Masked: 12 or more digits (leading zeros aside), and 8 to 11 that pass the
  * Luhn check (ISO/IEC 7812-1:2017 PANs are 8 to 19 digits); 7 or fewer never (a STAN, a time). A PAN written in

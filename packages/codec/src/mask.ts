@@ -187,15 +187,40 @@ export function sensitiveFields(dialect: Dialect): SensitivityMap {
   return map;
 }
 
+/**
+ * Whether a field's value is a composite field's sub-fields, to be masked one by one: an object whose prototype is
+ * `Object.prototype` or none (what unpack, JSON and the views make). Any other object is no message: a `Buffer` or
+ * another typed array, an array, a boxed string hold a value element by element (a PAN's bytes `52`, `49`, ... or
+ * its digits), which masking each element alone would show; such a value is hidden whole. Internal (describe.ts).
+ */
+export function isSubfieldObject(value: unknown): value is IsoMessage {
+  if (value === null || typeof value !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A field number as a message keys it: 1 to 3 digits (`0` to `192`), or `header`. */
+const FIELD_KEY = /^(?:[0-9]{1,3}|header)$/;
+
+/**
+ * A message's key as a log may show it: a field number (or `header`) as it is; any other key (one that no dialect
+ * defines: a caller's mistake, `{ [pan]: ... }`) masked as free text ({@link maskFreeText}), as a value of a field the
+ * dialect does not define is. Internal (describe.ts).
+ */
+export function maskKey(key: string): string {
+  return FIELD_KEY.test(key) ? key : maskFreeText(key);
+}
+
 function maskInto(message: IsoMessage, fields: Record<string, FieldSpec> | undefined, map: SensitivityMap, prefix: string): IsoMessage {
   const out: IsoMessage = {};
   for (const [id, value] of Object.entries(message)) {
     const sensitivity = map.get(prefix + id);
     const spec = fields?.[id];
-    if (typeof value === 'string') out[id] = maskFieldValue(value, sensitivity, spec);
-    else if (typeof value === 'number' || typeof value === 'bigint') out[id] = maskFieldValue(String(value), sensitivity, spec);
-    else if (sensitivity !== undefined || value === null || typeof value !== 'object') out[id] = '*';
-    else out[id] = maskInto(value, spec?.subfields?.fields, map, `${prefix}${id}.`);
+    const key = maskKey(id);
+    if (typeof value === 'string') out[key] = maskFieldValue(value, sensitivity, spec);
+    else if (typeof value === 'number' || typeof value === 'bigint') out[key] = maskFieldValue(String(value), sensitivity, spec);
+    else if (sensitivity !== undefined || !isSubfieldObject(value)) out[key] = '*';
+    else out[key] = maskInto(value, spec?.subfields?.fields, map, `${prefix}${id}.`);
   }
   return out;
 }
@@ -203,7 +228,9 @@ function maskInto(message: IsoMessage, fields: Record<string, FieldSpec> | undef
 /**
  * A log-safe copy of a message: every sensitive field of the dialect (default `iso87ascii`) masked with
  * {@link maskValue}, every other text field with its PAN-shaped digit runs masked ({@link maskFieldValue}); a
- * composite field marked sensitive as a whole, or a value that is not text, becomes `*`. The message itself is not
+ * composite field marked sensitive as a whole, or a value that is neither text, a number nor an object of sub-fields
+ * (a `Buffer`, an array, `null`), becomes `*`; a key that is not a field number has its PAN-shaped digit runs
+ * masked too. The message itself is not
  * changed. Throws `ISO8583_ERR_OPTION` when `message` is not an object.
  */
 export function maskMessage(message: IsoMessage, dialect: Dialect | string = 'iso87ascii'): IsoMessage {

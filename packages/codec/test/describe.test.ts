@@ -99,3 +99,25 @@ test('a decoded jPOS message shows none of its card data through describe or mas
   assert.match(text, /^35 +TRACK 2 DATA: 123456\*{6}3456=\*{20}$/m);
   assert.match(text, /^45 +TRACK 1 DATA: \*{24}$/m);
 });
+
+test('describe hides a value that is bytes or an array whole, and refuses bytes given for the message', () => {
+  // Walked as a composite field before: one line a byte (`48.0 NOT IN DIALECT: 52`) or a digit, the PAN in pieces.
+  for (const value of [Buffer.from(PAN, 'latin1'), new Uint8Array(Buffer.from(PAN, 'latin1')), [...PAN].map(Number), new String(PAN)]) {
+    const text = describe({ '0': '0200', '48': value } as unknown as IsoMessage);
+    assert.deepEqual(text.split('\n'), ['0   MESSAGE TYPE INDICATOR: 0200', '48  ADDITIONAL DATA - PRIVATE: [hidden]']);
+  }
+  assert.throws(() => describe(Buffer.from(`0200${PAN}`, 'latin1') as unknown as IsoMessage), { code: 'ISO8583_ERR_OPTION' });
+});
+
+test('describe masks a key that is not a field number as free text, and keeps a key with a line break on its line', () => {
+  const message = { '0': '0200', [PAN]: 'x', '127': { [`${PAN}=2512`]: 'y' }, '48\nFORGED 2 PRIMARY ACCOUNT NUMBER': 'z' } as unknown as IsoMessage;
+  const text = describe(message);
+  assertNoCardData(text);
+  assert.deepEqual(text.split('\n'), [
+    '48\\x0AFORGED 2 PRIMARY ACCOUNT NUMBER NOT IN DIALECT: z',
+    '0   MESSAGE TYPE INDICATOR: 0200',
+    '127 RESERVED PRIVATE:',
+    '  127.476173******0010=**** NOT IN DIALECT: y',
+    '476173******0010 NOT IN DIALECT: x',
+  ]);
+});

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { propertyRuns } from '@iso8583/test-support';
-import { luhnValid, maskDigitRuns, maskGroupedNumbers, maskPan } from '../src/index.js';
+import { luhnValid, maskDigitRuns, maskFieldValue, maskGroupedNumbers, maskPan } from '../src/index.js';
 import { luhnPans } from './pan-arbitrary.js';
 import { assertLinear } from './linear-cost.js';
 
@@ -191,4 +191,19 @@ test('maskDigitRuns, maskGroupedNumbers – digits and separators, the worst sha
   ];
   assertLinear(shapes, maskDigitRuns);
   assertLinear(shapes, maskGroupedNumbers);
+});
+
+test('maskDigitRuns – track data after `d`, the track 2 separator as lowercase hex writes it, is hidden as after `D`', () => {
+  // Buffer#toString('hex') writes the BCD separator of a track 2 equivalent (EMV tag 57) as `d`: the expiry, service
+  // code and discretionary data after it were shown.
+  const cases: [string, string][] = [
+    ['4761739001010010d2612101', '476173******0010d*******'],
+    ['57104761739001010010d2612101123f', '571047**********0010d**********f'],
+    ['4761739001010010D2612101', '476173******0010D*******'],
+    // `d` without a digit after it is not a separator: a word.
+    ['4761739001010010 days', '476173******0010 days'],
+  ];
+  for (const [text, masked] of cases) assert.equal(maskDigitRuns(text), masked, text);
+  // A binary field's lowercase hex, as a caller writes it, is masked the same in maskMessage's free text.
+  assert.equal(maskFieldValue('9f6b104761739001010010d2612101123f', undefined, undefined), '9f6b104761********0010d**********f');
 });

@@ -110,7 +110,7 @@ function trackEnd(text: string, at: number): number {
     const close = text.indexOf('^', i);
     if (close < 0 || close - i > TRACK1_NAME) return at;
     i = close + 1;
-  } else if (separator === 'D') {
+  } else if (separator === 'D' || separator === 'd') {
     if (!isDigit(text.charCodeAt(i))) return at;
   } else if (separator !== '=') {
     return at;

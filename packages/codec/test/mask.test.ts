@@ -200,3 +200,38 @@ test('summarize keeps only MTI, STAN, terminal and response code', () => {
   assert.deepEqual(summary, { mti: '0200', stan: '618160', terminal: '00992468', responseCode: '00' });
   assertNoCardData(JSON.stringify(summary));
 });
+
+test('maskMessage hides a value that is bytes or an array whole: never its elements one by one', () => {
+  // A Buffer, an array of digits or a boxed string in a field nothing marks was walked as a composite field, each
+  // element (a byte `52`, a digit `4`) shown as it is: the PAN in pieces.
+  const pieces: Record<string, unknown> = {
+    buffer: Buffer.from(PAN, 'latin1'),
+    bytes: new Uint8Array(Buffer.from(PAN, 'latin1')),
+    digits: [...PAN].map(Number),
+    characters: [...PAN],
+    boxed: new String(PAN),
+  };
+  for (const [kind, value] of Object.entries(pieces)) {
+    const message = { '0': '0200', '48': value, '127': { '2': value } } as unknown as IsoMessage;
+    for (const dialect of [MARKED, UNMARKED, 'iso87ascii']) {
+      const masked = maskMessage(message, dialect);
+      assert.equal(masked['48'], '*', `${kind}: field 48`);
+      assert.deepEqual(masked['127'], { '2': '*' }, `${kind}: sub-field 127.2`);
+    }
+  }
+  // A composite field made without a prototype is still read field by field.
+  const bare = Object.assign(Object.create(null) as IsoMessage, { '2': 'SWITCH_KEY', '9': 'TOKEN-SECRET' });
+  assert.deepEqual(maskMessage({ '0': '0200', '127': bare }, MARKED)['127'], { '2': 'SWITCH_KEY', '9': '************' });
+});
+
+test('maskMessage refuses bytes given for the message (a wire image before it is decoded)', () => {
+  for (const bytes of [Buffer.from(`0200${PAN}`, 'latin1'), new Uint8Array(8)]) {
+    assert.throws(() => maskMessage(bytes as unknown as IsoMessage), { code: 'ISO8583_ERR_OPTION' });
+  }
+});
+
+test('maskMessage masks a key that is not a field number as free text; field numbers stay as they are', () => {
+  const masked = maskMessage({ '0': '0200', '11': '000001', [PAN]: 'x', '127': { [`${PAN}=2512`]: 'y', '2': 'SWITCH_KEY' } } as IsoMessage, MARKED);
+  assertNoCardData(JSON.stringify(masked));
+  assert.deepEqual(masked, { '0': '0200', '11': '000001', '411111******1111': 'x', '127': { '411111******1111=****': 'y', '2': 'SWITCH_KEY' } });
+});

@@ -49,15 +49,68 @@ function maskAt(value: unknown, sensitivity: Sensitivity): unknown {
   return isMaskedValue(value, sensitivity) ? value : maskValue(value, sensitivity);
 }
 
-/** `ISOMessage` XML with the text of every sensitive `<field>` masked. */
+/**
+ * The parts of an `ISOMessage` (or jPOS `<isomsg>`) document that maskXml reads, left to right: an `<isomsg ...>`
+ * opening a composite field (its `id`, none for a jPOS root) and its closing tag; a `<field id="N" value="..."/>` of the
+ * jPOS form; a `<field id="N">` with its content up to its `</field>` (text, a CDATA section, or the `<tag>` elements
+ * of field 55 written as EMV tags). A content never runs over another `<field` or `</field`: each character is read
+ * a bounded number of times, however many fields are left open.
+ */
+const XML_PARTS = /<isomsg\b([^>]*?)(\/?)>|<\/isomsg>|(<field id="([0-9.]+)"[^>]*?)\bvalue="([^"]*)"([^>]*\/>)|(<field id="([0-9.]+)"[^>]*(?<!\/)>)((?:(?!<\/?field\b)[\s\S])*)(<\/field>)/g;
+
+/** The `id` of an `<isomsg>`'s attributes. */
+const ISOMSG_ID = /\bid="([0-9]+)"/;
+
+/** XML text (escaped) as it reads. */
+function xmlText(text: string): string {
+  return text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[name]!);
+}
+
+/** A sensitive field's XML text masked for it (left as it is when the per-message layer masked it already). */
+function maskedText(text: string, sensitivity: Sensitivity): string {
+  const raw = xmlText(text);
+  return isMaskedValue(raw, sensitivity) ? text : xmlEscape(maskValue(raw, sensitivity));
+}
+
+/**
+ * A sensitive field's content that holds markup (field 55 as EMV `<tag>` elements, a CDATA section): every character
+ * of text and of CDATA starred, the elements (the EMV tags) kept.
+ */
+function starredContent(content: string): string {
+  return content
+    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_, text: string) => `<![CDATA[${'*'.repeat(text.length)}]]>`)
+    .replace(/(^|>)([^<]+)/g, (_, open: string, text: string) => open + (text.trim() === '' ? text : '*'.repeat(text.length)));
+}
+
+/**
+ * `ISOMessage` XML (or jPOS `<isomsg>` XML) with the value of every sensitive `<field>` masked: each field read by its
+ * path (a sub-field of `<isomsg id="127">` as `127.9`), its text, CDATA or `value` attribute masked for its field,
+ * field 55 written as EMV `<tag>` elements with every tag's value starred.
+ */
 export function maskXml(xml: string, dialect: Dialect): string {
-  return xml.replace(/(<field id="([0-9.]+)"[^>]*>)([^<]*)(<\/field>)/g, (whole, open: string, id: string, text: string, close: string) => {
-    const sensitivity = sensitivityOf(dialect, id);
-    if (sensitivity === undefined || text.length === 0) return whole;
-    const raw = text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[name]!);
-    if (isMaskedValue(raw, sensitivity)) return whole;
-    return `${open}${xmlEscape(maskValue(raw, sensitivity))}${close}`;
-  });
+  const path: (string | undefined)[] = [];
+  const idOf = (id: string): string => [...path.filter((p) => p !== undefined), id].join('.');
+  return xml.replace(
+    XML_PARTS,
+    (whole, isomsgAttributes?: string, selfClosing?: string, valueOpen?: string, valueId?: string, value?: string, valueClose?: string, open?: string, id?: string, content?: string, close?: string) => {
+      if (whole === '</isomsg>') {
+        path.pop();
+        return whole;
+      }
+      if (isomsgAttributes !== undefined) {
+        if (selfClosing === '') path.push(ISOMSG_ID.exec(isomsgAttributes)?.[1]);
+        return whole;
+      }
+      if (valueId !== undefined) {
+        const sensitivity = sensitivityOf(dialect, idOf(valueId));
+        return sensitivity === undefined || value === '' ? whole : `${valueOpen!}value="${maskedText(value!, sensitivity)}"${valueClose!}`;
+      }
+      const sensitivity = sensitivityOf(dialect, idOf(id!));
+      if (sensitivity === undefined || content!.length === 0) return whole;
+      const masked = content!.includes('<') ? starredContent(content!) : maskedText(content!, sensitivity);
+      return `${open!}${masked}${close!}`;
+    },
+  );
 }
 
 /**

@@ -1,0 +1,72 @@
+// The pino redaction of a sequence's `xml` paths (maskXml): every sensitive field of an ISOMessage document masked,
+// whatever message it is of (another host's response holds none of the request's card data for the per-message layer).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveDialect, toXml } from '@iso8583/codec';
+import type { Dialect, IsoMessage } from '@iso8583/codec';
+import { maskXml } from '../src/sequence-logger.js';
+
+const PAN = '5555555555554444';
+const ICC = `5A08${PAN}5F200A444F452F4A4F484E2020`;
+const TOKEN = 'TOKEN0123456789SECRET';
+
+/** iso87ascii with a composite field 127 whose sub-field 9 is marked secret. */
+function dialectWithSecretSubfield(): Dialect {
+  const base = resolveDialect('iso87ascii');
+  return {
+    ...base,
+    fields: {
+      ...base.fields,
+      127: {
+        name: 'PRIVATE',
+        type: 'ans',
+        length: 999,
+        encoding: 'ascii',
+        prefix: { encoding: 'ascii', digits: 3 },
+        subfields: {
+          bitmap: { encoding: 'hex' },
+          fields: {
+            2: { name: 'SWITCH KEY', type: 'ans', length: 32, encoding: 'ascii', prefix: { encoding: 'ascii', digits: 2 } },
+            9: { name: 'TOKEN', type: 'ans', length: 32, encoding: 'ascii', prefix: { encoding: 'ascii', digits: 2 }, sensitive: 'secret' },
+          },
+        },
+      },
+    },
+  };
+}
+
+test('maskXml – field 55 written as EMV tags (toXml with emv) has every tag value hidden, the tags kept', () => {
+  const xml = toXml({ 0: '0200', 11: '000001', 55: ICC }, { emv: true });
+  assert.match(xml, /<tag id="5A">/, 'the EMV view is what is masked');
+  const masked = maskXml(xml, resolveDialect('iso87ascii'));
+  assert.ok(!masked.includes(PAN), masked);
+  assert.ok(!masked.includes('444F452F4A4F484E'), 'the cardholder name is hidden');
+  assert.match(masked, /<tag id="5A">\*{16}<\/tag>/);
+  assert.match(masked, /<field id="11">000001<\/field>/);
+});
+
+test('maskXml – a sub-field the dialect marks sensitive (127.9) is masked inside its <isomsg>, the others are not', () => {
+  const dialect = dialectWithSecretSubfield();
+  const xml = toXml({ 0: '0200', 2: PAN, 127: { 2: 'SWITCHKEY', 9: TOKEN } as IsoMessage });
+  const masked = maskXml(xml, dialect);
+  assert.ok(!masked.includes(TOKEN), masked);
+  assert.match(masked, /<field id="9">\*{21}<\/field>/);
+  assert.match(masked, /<field id="2">SWITCHKEY<\/field>/, 'sub-field 127.2 is not field 2');
+  assert.match(masked, /<field id="2">555555\*{6}4444<\/field>/);
+});
+
+test('maskXml – a value in a CDATA section and a jPOS value attribute are masked too', () => {
+  const dialect = resolveDialect('iso87ascii');
+  const cdata = maskXml(`<ISOMessage><data><field id="2"><![CDATA[${PAN}]]></field><field id="11">000001</field></data></ISOMessage>`, dialect);
+  assert.ok(!cdata.includes(PAN), cdata);
+  assert.match(cdata, /<field id="11">000001<\/field>/);
+  const jpos = maskXml(`<isomsg><field id="0" value="0200"/><field id="2" value="${PAN}"/><field id="11" value="000001"/></isomsg>`, dialect);
+  assert.ok(!jpos.includes(PAN), jpos);
+  assert.match(jpos, /<field id="2" value="555555\*{6}4444"\/>/);
+  assert.match(jpos, /<field id="11" value="000001"\/>/);
+});
+
+test('maskXml – an empty field does not take the fields after it', () => {
+  const masked = maskXml(`<ISOMessage><data><field id="2"/><field id="11">000001</field><field id="35">${PAN}=3012</field></data></ISOMessage>`, resolveDialect('iso87ascii'));
+  assert.match(masked, /<field id="2"\/><field id="11">000001<\/field><field id="35">555555\*{6}4444=\*{4}<\/field>/);
+});
