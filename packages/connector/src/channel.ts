@@ -190,7 +190,10 @@ export class Channel {
 
   /**
    * Writes a request and waits for the response with the same match key. Refuses a key already in flight
-   * (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`) and fails at once on a closed channel.
+   * (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`) and fails at once on a closed channel. A key of a request that timed out
+   * here is not in flight and may be sent again; while it waits, an answer under it whose field 7 differs from the
+   * request's `echo7` is the timed-out one's, reported late (no field 7 in either: the answer is this request's). A
+   * new transaction should take a fresh STAN ("Write and match" in docs/connector.md).
    */
   send(req: ChannelRequest): void {
     if (!this.isOpen) {

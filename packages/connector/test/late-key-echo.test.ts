@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { IsoMessage } from '@iso8583/codec';
 import { within } from '@iso8583/test-support';
 import type { Connector } from '../src/index.js';
-import { answer, purchase } from './peer.js';
+import { answer, corruptResponse, purchase } from './peer.js';
 import type { Peer, Received } from './peer.js';
 import { peerAndConnector } from './helpers/setup.js';
 
@@ -72,6 +72,16 @@ test('a reused key: a second stale answer (the host\'s duplicate) while the new 
   assert.deepEqual([got['4'], got['39']], ['000000002500', '00'], 'the new request got its own approval');
   await within(late.nth(2), 10_000, 'both stale answers to be reported late');
   assert.deepEqual(late.answers.map((m) => m['4']), ['000000001000', '000000001000']);
+});
+
+test('a reused key: the old request\'s undecodable late answer (another field 7) does not fail the new request', async (t) => {
+  const { peer, connector } = await peerAndConnector(t, () => undefined, { requestTimeout: 200, transactionLog: false });
+  connector.on('error', () => undefined);
+  const { old, reused, pending } = await reusedKey(peer, connector, '1204190000', '1204190030');
+  old.socket.write(corruptResponse(peer, answer(old.message, { '39': '05' })));
+  peer.send(reused.socket, answer(reused.message));
+  const got = await within(pending, 10_000, 'the new request to be answered');
+  assert.deepEqual([got['4'], got['39']], ['000000002500', '00'], 'the new request got its own approval');
 });
 
 for (const [name, first, second] of [
