@@ -46,6 +46,12 @@ export interface ChannelRequest {
   readonly mti: string;
   /** Milliseconds to wait for the response. */
   readonly timeout: number;
+  /**
+   * Its field 7 (transmission date and time) as sent (wire text; `MatchKey.echoOf`), `undefined` when absent. Read
+   * only when its key is also that of a request that timed out on the channel: an answer echoing another field 7 is
+   * the late answer of that one, not this request's.
+   */
+  readonly echo7: string | undefined;
   /** Set once the frame was handed to the socket: from then on a failure leaves the outcome unknown. */
   written: boolean;
   /** `performance.now()` at the write. */
@@ -55,7 +61,10 @@ export interface ChannelRequest {
   reject(err: Iso8583Error): void;
 }
 
-/** A request for {@link Channel.send}: not written yet, no timer. */
+/**
+ * A request for {@link Channel.send}: not written yet, no timer. `echo7`: its field 7 as sent (`MatchKey.echoOf`;
+ * default `undefined`, absent: an answer under its key is its own, as without the check).
+ */
 export function channelRequest(
   key: string,
   frame: Buffer,
@@ -63,8 +72,9 @@ export function channelRequest(
   timeout: number,
   resolve: (response: ChannelResponse) => void,
   reject: (err: Iso8583Error) => void,
+  echo7?: string,
 ): ChannelRequest {
-  return { key, frame, mti, timeout, written: false, start: 0, timer: undefined, resolve, reject };
+  return { key, frame, mti, timeout, echo7, written: false, start: 0, timer: undefined, resolve, reject };
 }
 
 /** What a channel needs from its connector. */
@@ -180,7 +190,10 @@ export class Channel {
 
   /**
    * Writes a request and waits for the response with the same match key. Refuses a key already in flight
-   * (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`) and fails at once on a closed channel.
+   * (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`) and fails at once on a closed channel. A key of a request that timed out
+   * here is not in flight and may be sent again; while it waits, an answer under it whose field 7 differs from the
+   * request's `echo7` is the timed-out one's, reported late (no field 7 in either: the answer is this request's). A
+   * new transaction should take a fresh STAN ("Write and match" in docs/connector.md).
    */
   send(req: ChannelRequest): void {
     if (!this.isOpen) {
@@ -301,15 +314,30 @@ export class Channel {
     }
     const key = this.host.matchKey.ofResponse(message);
     const req = this.pending.get(key);
-    if (req !== undefined) {
+    // A key also remembered as late (a request under it timed out here, and this one reused it): the answer may be the
+    // old request's. Looked at only then, so the usual answer costs one size check.
+    if (req !== undefined && (this.late.size === 0 || !this.lateAnswerFor(key, req, message))) {
       this.pending.delete(key);
       clearTimeout(req.timer);
       req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
       return;
     }
     const late = this.late.get(key) !== undefined;
-    if (late) this.late.delete(key);
+    if (late && req === undefined) this.late.delete(key);
     this.host.unmatched(this, message, header, late);
+  }
+
+  /**
+   * True when `message`, under the key of `req` in flight, is the late answer of an earlier request with that key that
+   * timed out on this channel: the key is remembered as late, and the answer's field 7 (transmission date and time, an
+   * echoed field) differs from the one `req` sent. When either has no field 7, or they are equal, the answer is
+   * `req`'s (nothing else tells them apart). The key stays remembered while `req` waits: a second stale answer (the
+   * host's duplicate, or that of another timed-out request) is told apart too.
+   */
+  private lateAnswerFor(key: string, req: ChannelRequest, message: IsoMessage): boolean {
+    if (req.echo7 === undefined || !this.late.has(key)) return false;
+    const echoed = message['7'];
+    return typeof echoed === 'string' && echoed !== req.echo7;
   }
 
   /**
@@ -329,7 +357,8 @@ export class Channel {
     for (const field of this.host.matchKey.fields) if (typeof recovered[field] !== 'string') return;
     const key = this.host.matchKey.ofResponse(recovered);
     const req = this.pending.get(key);
-    if (req === undefined) return;
+    // The late answer of a timed-out request under the same key (its field 7 tells): not this request's to fail.
+    if (req === undefined || (this.late.size !== 0 && this.lateAnswerFor(key, req, recovered))) return;
     this.pending.delete(key);
     clearTimeout(req.timer);
     req.reject(

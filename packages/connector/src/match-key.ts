@@ -56,12 +56,24 @@ export function wireValue(spec: FieldSpec | undefined, value: unknown): string {
  */
 export class MatchKey {
   private readonly specs: (FieldSpec | undefined)[];
+  private readonly timeSpec: FieldSpec | undefined;
 
   constructor(
     readonly fields: readonly string[],
     readonly dialect: Dialect,
   ) {
     this.specs = fields.map((f) => dialect.fields[f]);
+    this.timeSpec = dialect.fields['7'];
+  }
+
+  /**
+   * A request's field 7 (transmission date and time) as it goes on the wire, `undefined` when absent: the value its
+   * answer echoes, which tells the answer to a request in flight from a late answer under the same key (a key reused
+   * after a timeout, `Channel`).
+   */
+  echoOf(message: MessageInput): string | undefined {
+    const text = fieldText(message['7']);
+    return text === undefined ? undefined : wireValue(this.timeSpec, text);
   }
 
   /** The key a request's response will carry (its MTI replaced by the response MTI). */

@@ -141,7 +141,7 @@ export class NetworkManagement {
     const message: IsoMessage = { ...this.fixed, '0': this.mti, '7': transmissionTime(), '11': this.stan.next(), [field]: codes[action] };
     return new Promise<IsoMessage>((resolve, reject) => {
       const frame = encodeFrame(this.codec.pack(message), this.framing, this.frameHeader);
-      channel.send(channelRequest(this.matchKey.ofRequest(message), frame, this.mti, timeout, (r) => resolve(r.message), reject));
+      channel.send(channelRequest(this.matchKey.ofRequest(message), frame, this.mti, timeout, (r) => resolve(r.message), reject, this.matchKey.echoOf(message)));
     });
   }
 }

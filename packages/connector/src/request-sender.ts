@@ -113,6 +113,7 @@ export class RequestSender {
           settled.written = req.written;
           reject(settled.failed(err));
         },
+        this.matchKey.echoOf(message),
       );
       sendOn(channel, req, settled);
       if (req.written) this.accounting.packed(mti, message);
@@ -158,7 +159,7 @@ export class RequestSender {
       if (entry !== undefined && this.reversals?.reversing(message) === true) throw reversingError(mti);
       const wait = answerFromWrite ? timeout : Math.min(timeout, left);
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
-        req = channelRequest(key, frame, mti, wait, resolve, reject);
+        req = channelRequest(key, frame, mti, wait, resolve, reject, this.matchKey.echoOf(message));
         sendOn(ch, req, wrote);
         if (req.written) this.accounting.packed(mti, message);
       });

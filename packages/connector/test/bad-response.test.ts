@@ -7,20 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFrame } from '@iso8583/codec';
-import type { IsoMessage } from '@iso8583/codec';
 import { Iso8583Error } from '@iso8583/codec';
 import { createConnector } from '../src/index.js';
 import type { ReversalEvent } from '../src/index.js';
-import { answer, purchase, startPeer } from './peer.js';
-import type { Peer } from './peer.js';
+import { answer, corruptResponse, purchase, startPeer } from './peer.js';
 
-/** The response with field 70 (`n 3`, last in the message) packed, then made non-digits on the wire. */
-function corruptResponse(peer: Peer, message: IsoMessage): Buffer {
-  const body = Buffer.from(peer.codec.pack({ ...message, '70': '301' }));
-  assert.equal(body.toString('latin1', body.length - 3), '301');
-  body.write('X0Y', body.length - 3, 'latin1');
-  return encodeFrame(body, peer.framing);
-}
 
 test('a corrupt response with a readable key fails its request at once with BAD_RESPONSE, naming the field', async (t) => {
   const peer = await startPeer((r, p) => {

@@ -48,6 +48,17 @@ export function answer(request: IsoMessage, fields: IsoMessage = {}): IsoMessage
   return out;
 }
 
+/**
+ * The response with field 70 (`n 3`, last in the message) packed, then made non-digits on the wire: undecodable at
+ * field 70, every field before it (the match key, field 7) recoverable.
+ */
+export function corruptResponse(peer: Peer, message: IsoMessage): Buffer {
+  const body = Buffer.from(peer.codec.pack({ ...message, '70': '301' }));
+  if (body.toString('latin1', body.length - 3) !== '301') throw new Error('field 70 is not last in the packed response');
+  body.write('X0Y', body.length - 3, 'latin1');
+  return encodeFrame(body, peer.framing);
+}
+
 /** Starts a peer. `tls` makes it a TLS server. */
 export async function startPeer(
   handler: PeerHandler,

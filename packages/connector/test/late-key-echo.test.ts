@@ -1,0 +1,103 @@
+// A match key reused after a timeout, and the timed-out request's answer arriving while the new request waits: the
+// answer is ambiguous by key, so the echoed field 7 (transmission date and time) decides. A different field 7 makes
+// it the old request's late answer (reported late; the new request keeps waiting for its own); no field 7, or the
+// same one, leaves it to the request in flight (nothing else tells them apart). Real socket, a peer that answers when
+// the test says, answers sent in order on the one connection.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IsoMessage } from '@iso8583/codec';
+import { within } from '@iso8583/test-support';
+import type { Connector } from '../src/index.js';
+import { answer, corruptResponse, purchase } from './peer.js';
+import type { Peer, Received } from './peer.js';
+import { peerAndConnector } from './helpers/setup.js';
+
+/** A purchase with field 7 `time` (none when `undefined`). */
+function purchaseAt(amount: string, time: string | undefined): IsoMessage {
+  const message = purchase('004711', 'TERM0001', amount);
+  if (time === undefined) delete message['7'];
+  else message['7'] = time;
+  return message;
+}
+
+/** The late answers the connector reports, and a promise for the `n`th. */
+function lateAnswers(connector: Connector): { answers: IsoMessage[]; nth(n: number): Promise<void> } {
+  const answers: IsoMessage[] = [];
+  const waiting: { n: number; resolve: () => void }[] = [];
+  connector.on('late-response', (m) => {
+    answers.push(m);
+    for (const w of waiting) if (answers.length >= w.n) w.resolve();
+  });
+  return { answers, nth: (n) => (answers.length >= n ? Promise.resolve() : new Promise<void>((resolve) => void waiting.push({ n, resolve }))) };
+}
+
+/**
+ * A purchase of 10.00 at field 7 `first` times out unanswered; one of 25.00 under the same STAN and terminal at field
+ * 7 `second` is written on the same connection. Returns both as the peer received them and the second's promise.
+ */
+async function reusedKey(peer: Peer, connector: Connector, first: string | undefined, second: string | undefined): Promise<{ old: Received; reused: Received; pending: Promise<IsoMessage> }> {
+  await connector.connect();
+  await assert.rejects(connector.request(purchaseAt('000000001000', first)), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  const pending = connector.request(purchaseAt('000000002500', second), { timeout: 20_000 });
+  pending.catch(() => undefined);
+  const [old, reused] = (await peer.waitFor(2)) as [Received, Received];
+  assert.equal(old.socket, reused.socket, 'both on the one connection');
+  return { old, reused, pending };
+}
+
+test('a reused key: the old request\'s late answer (another field 7) is reported late, the new request gets its own', async (t) => {
+  const { peer, connector } = await peerAndConnector(t, () => undefined, { requestTimeout: 200, transactionLog: false });
+  const late = lateAnswers(connector);
+  const unsolicited: IsoMessage[] = [];
+  connector.on('unsolicited', (m) => void unsolicited.push(m));
+  const { old, reused, pending } = await reusedKey(peer, connector, '1204190000', '1204190030');
+  // The host declines the old one, late, then approves the new one: in this order on the connection.
+  peer.send(old.socket, answer(old.message, { '39': '05' }));
+  peer.send(reused.socket, answer(reused.message));
+  const got = await within(pending, 10_000, 'the new request to be answered');
+  assert.deepEqual([got['4'], got['39'], got['7']], ['000000002500', '00', '1204190030'], 'the new request got its own approval');
+  await within(late.nth(1), 10_000, 'the old answer to be reported late');
+  assert.deepEqual(late.answers.map((m) => [m['4'], m['39']]), [['000000001000', '05']], 'the old decline is the late one');
+  assert.deepEqual(unsolicited, []);
+});
+
+test('a reused key: a second stale answer (the host\'s duplicate) while the new request waits is late too', async (t) => {
+  const { peer, connector } = await peerAndConnector(t, () => undefined, { requestTimeout: 200, transactionLog: false });
+  const late = lateAnswers(connector);
+  const { old, reused, pending } = await reusedKey(peer, connector, '1204190000', '1204190030');
+  peer.send(old.socket, answer(old.message, { '39': '05' }));
+  peer.send(old.socket, answer(old.message, { '39': '05' }));
+  peer.send(reused.socket, answer(reused.message));
+  const got = await within(pending, 10_000, 'the new request to be answered');
+  assert.deepEqual([got['4'], got['39']], ['000000002500', '00'], 'the new request got its own approval');
+  await within(late.nth(2), 10_000, 'both stale answers to be reported late');
+  assert.deepEqual(late.answers.map((m) => m['4']), ['000000001000', '000000001000']);
+});
+
+test('a reused key: the old request\'s undecodable late answer (another field 7) does not fail the new request', async (t) => {
+  const { peer, connector } = await peerAndConnector(t, () => undefined, { requestTimeout: 200, transactionLog: false });
+  connector.on('error', () => undefined);
+  const { old, reused, pending } = await reusedKey(peer, connector, '1204190000', '1204190030');
+  old.socket.write(corruptResponse(peer, answer(old.message, { '39': '05' })));
+  peer.send(reused.socket, answer(reused.message));
+  const got = await within(pending, 10_000, 'the new request to be answered');
+  assert.deepEqual([got['4'], got['39']], ['000000002500', '00'], 'the new request got its own approval');
+});
+
+for (const [name, first, second] of [
+  ['no field 7 in either', undefined, undefined],
+  ['the same field 7', '1204190000', '1204190000'],
+  ['no field 7 in the new request', '1204190000', undefined],
+] as const) {
+  test(`a reused key with ${name}: the first answer under the key is the new request's (nothing tells them apart)`, async (t) => {
+    const { peer, connector } = await peerAndConnector(t, () => undefined, { requestTimeout: 200, transactionLog: false });
+    const late = lateAnswers(connector);
+    const { old, reused, pending } = await reusedKey(peer, connector, first, second);
+    peer.send(old.socket, answer(old.message, { '39': '05' }));
+    peer.send(reused.socket, answer(reused.message));
+    const got = await within(pending, 10_000, 'the new request to be answered');
+    assert.deepEqual([got['4'], got['39']], ['000000001000', '05'], 'the old answer resolved the new request, as documented');
+    await within(late.nth(1), 10_000, 'the next answer to be reported late');
+    assert.deepEqual(late.answers.map((m) => m['4']), ['000000002500']);
+  });
+}
