@@ -8,6 +8,8 @@
  * server releases the lock: it is logged as lost (with the code) and the one-at-a-time rule then holds within the node
  * only, until the request ends. The request itself goes on: once written it is at the bank, and it keeps its one
  * outcome (its answer, or a timeout and its reversal); the broken connection is dropped, never put back in the pool.
+ * A node that goes silent (power lost, network cut: no FIN) holds its locks until the server ends its sessions: within
+ * about 25 s, by the TCP keepalive each lock's session asks of the server ({@link TERMINAL_LOCK_KEEPALIVE}).
  */
 import type pg from 'pg';
 import { pino } from 'pino';
@@ -28,6 +30,16 @@ export interface PgTerminalLockOptions {
   /** Where connection errors go. Default: a silent logger. */
   logger?: Logger;
 }
+
+/**
+ * The server's TCP keepalive on each connection of the lock's pool (`tcp_keepalives_idle`, `tcp_keepalives_interval`,
+ * `tcp_keepalives_count`, in seconds): a node that loses power or its network sends no FIN, and holds the locks of
+ * its terminals in flight until the server ends its sessions. The system's default (2 hours of silence, then 9 probes
+ * 75 s apart) made those terminals wait for hours on every other node (each request `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`);
+ * with these, the server ends such a session about 25 s after the node went silent (10 s, then 3 probes 5 s apart).
+ * A live node's kernel answers the probes whatever its request is doing: its locks are never ended by them.
+ */
+export const TERMINAL_LOCK_KEEPALIVE = { idle: 10, interval: 5, count: 3 } as const;
 
 /** The first key of every terminal lock: keeps them apart from other advisory locks on the database. */
 export const TERMINAL_LOCK_NAMESPACE = 858_300_002;
@@ -66,8 +78,12 @@ export class PgTerminalLock implements TerminalLock {
   private connectPool(): Promise<pg.Pool> {
     this.pool ??= createPgPool(this.url, { logger: this.logger, max: this.max, connectTimeout: this.wait, statementTimeout: this.wait + 5_000 }).then((pool) => {
       pool.on('connect', (client) => {
-        // A lock not granted in time fails (SQLSTATE 55P03) instead of holding the request.
-        client.query(`SET lock_timeout = ${Math.max(1, Math.floor(this.wait))}`).catch(() => undefined);
+        // A lock not granted in time fails (SQLSTATE 55P03) instead of holding the request; a node gone silent has its
+        // session, and its locks, ended by the server within TERMINAL_LOCK_KEEPALIVE (ignored over a Unix socket).
+        const k = TERMINAL_LOCK_KEEPALIVE;
+        client
+          .query(`SET lock_timeout = ${Math.max(1, Math.floor(this.wait))}; SET tcp_keepalives_idle = ${k.idle}; SET tcp_keepalives_interval = ${k.interval}; SET tcp_keepalives_count = ${k.count}`)
+          .catch(() => undefined);
       });
       return pool;
     });
