@@ -9,7 +9,7 @@
  * only, until the request ends. The request itself goes on: once written it is at the bank, and it keeps its one
  * outcome (its answer, or a timeout and its reversal); the broken connection is dropped, never put back in the pool.
  * A node that goes silent (power lost, network cut: no FIN) holds its locks until the server ends its sessions: within
- * about 25 s, by the TCP keepalive each lock's session asks of the server ({@link TERMINAL_LOCK_KEEPALIVE}).
+ * about 60 s, by the TCP keepalive each lock's session asks of the server ({@link TERMINAL_LOCK_KEEPALIVE}).
  */
 import type pg from 'pg';
 import { pino } from 'pino';
@@ -36,10 +36,13 @@ export interface PgTerminalLockOptions {
  * `tcp_keepalives_count`, in seconds): a node that loses power or its network sends no FIN, and holds the locks of
  * its terminals in flight until the server ends its sessions. The system's default (2 hours of silence, then 9 probes
  * 75 s apart) made those terminals wait for hours on every other node (each request `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`);
- * with these, the server ends such a session about 25 s after the node went silent (10 s, then 3 probes 5 s apart).
- * A live node's kernel answers the probes whatever its request is doing: its locks are never ended by them.
+ * with these, the server ends such a session about 60 s after the node went silent (30 s, then 3 probes 10 s apart).
+ * A live node's kernel answers the probes whatever its request is doing: its locks are never ended by them. Longer
+ * than the default request timeout (30 s), so that a node cut off from the database alone (still at the bank) is
+ * mostly done with its request by the time its lock goes (the rule then holds within that node only, as after any
+ * break of the lock's connection).
  */
-export const TERMINAL_LOCK_KEEPALIVE = { idle: 10, interval: 5, count: 3 } as const;
+export const TERMINAL_LOCK_KEEPALIVE = { idle: 30, interval: 10, count: 3 } as const;
 
 /** The first key of every terminal lock: keeps them apart from other advisory locks on the database. */
 export const TERMINAL_LOCK_NAMESPACE = 858_300_002;
