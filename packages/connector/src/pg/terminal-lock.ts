@@ -15,7 +15,7 @@ import type pg from 'pg';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
-import { within } from '../timeouts.js';
+import { MAX_TIMER_DELAY, within } from '../timeouts.js';
 import type { TerminalLock } from '../terminal-queue.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeError } from './pool.js';
 
@@ -23,9 +23,12 @@ import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeError } from 
 export interface PgTerminalLockOptions {
   /** The connection string of the store. */
   url: string;
-  /** Most requests holding a lock at once on this node (connections of its pool). Default 20. */
+  /** Most requests holding a lock at once on this node (connections of its pool): a positive integer. Default 20. */
   max?: number;
-  /** Milliseconds a request waits for its terminal's lock (and for a free connection). Default 30000. */
+  /**
+   * Milliseconds a request waits for its terminal's lock (and for a free connection): an integer from 1 to
+   * 2147478647 ({@link MAX_TERMINAL_LOCK_WAIT}). Default 30000.
+   */
   waitTimeout?: number;
   /** Where connection errors go. Default: a silent logger. */
   logger?: Logger;
@@ -43,6 +46,9 @@ export interface PgTerminalLockOptions {
  * break of the lock's connection).
  */
 export const TERMINAL_LOCK_KEEPALIVE = { idle: 30, interval: 10, count: 3 } as const;
+
+/** The longest `waitTimeout`: a timer's longest delay less the 5 s its statements get beyond it. */
+export const MAX_TERMINAL_LOCK_WAIT = MAX_TIMER_DELAY - 5_000;
 
 /** The first key of every terminal lock: keeps them apart from other advisory locks on the database. */
 export const TERMINAL_LOCK_NAMESPACE = 858_300_002;
@@ -71,7 +77,20 @@ export class PgTerminalLock implements TerminalLock {
   /** Connections waiting for a lock: ended on close, so that a destroy does not wait for another node's request. */
   private readonly waiting = new Set<pg.PoolClient>();
 
+  /**
+   * Throws `ISO8583_ERR_CONNECTOR_OPTIONS` naming the option when `url` is not a string, `waitTimeout` not an integer
+   * from 1 to {@link MAX_TERMINAL_LOCK_WAIT}, or `max` not a positive integer (a wait of 0 waited for a free connection
+   * for ever, one not a number for the lock for ever, a `max` of 0 took no lock ever).
+   */
   constructor(options: PgTerminalLockOptions) {
+    if (typeof options.url !== 'string') throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a postgresql:// URL', { field: 'store' });
+    const wait = options.waitTimeout;
+    if (wait !== undefined && (!Number.isInteger(wait) || wait < 1 || wait > MAX_TERMINAL_LOCK_WAIT)) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', `must be an integer of milliseconds from 1 to ${MAX_TERMINAL_LOCK_WAIT}`, { field: 'waitTimeout' });
+    }
+    if (options.max !== undefined && (!Number.isInteger(options.max) || options.max < 1)) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a positive integer', { field: 'max' });
+    }
     this.url = options.url;
     this.wait = options.waitTimeout ?? 30_000;
     this.max = options.max ?? 20;
