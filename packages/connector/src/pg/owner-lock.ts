@@ -45,7 +45,8 @@ export class OwnerLock {
 
   /**
    * Takes the lock; rejects with `ISO8583_ERR_CONNECTOR_OPTIONS` (field `owner`) when a session of another journal
-   * of the same `owner` name holds it, or with the driver's error when the database cannot be reached.
+   * of the same `owner` name holds it, or with the driver's error when the database cannot be reached or does not
+   * answer in time (the pool's connect and statement timeouts, else {@link TAKE_WAIT} ms each).
    */
   async open(): Promise<void> {
     if (await this.take()) return;
@@ -93,7 +94,7 @@ export class OwnerLock {
 
   /**
    * Takes the lock again now if it is lost (an add or an attempt is waiting for it); resolves with whether it is held.
-   * Rejects with the driver's error when the database cannot be reached.
+   * Rejects with the driver's error when the database cannot be reached or does not answer in time (as `open`).
    */
   async retake(): Promise<boolean> {
     if (this.heldSince !== undefined) return true;
@@ -135,13 +136,20 @@ export class OwnerLock {
   }
 
   private async takeOnce(): Promise<boolean> {
-    // No statement timeout: the session only waits, and a slow answer is not a lost lock.
-    const client = new (pgDriver().Client)({ ...this.config, keepAlive: true, query_timeout: undefined, statement_timeout: undefined });
+    // No statement timeout for the session: it only waits, and a slow answer to a ping is not a lost lock. Its making
+    // and its REGISTER are bounded (the pool's waits, else TAKE_WAIT): adds and renewals wait for a take, and one on a
+    // connection gone silent held them all for ever, also once the database answered again.
+    const connectWait = positive(this.config.connectionTimeoutMillis) ?? TAKE_WAIT;
+    const registerWait = positive(this.config.query_timeout) ?? TAKE_WAIT;
+    const client = new (pgDriver().Client)({ ...this.config, connectionTimeoutMillis: connectWait, keepAlive: true, query_timeout: undefined, statement_timeout: undefined });
     client.on('error', (err: unknown) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      const { rows } = await client.query<{ key: number; locked: boolean }>(REGISTER, [this.owner, this.upstream]);
+      // node-postgres reads a query's own `query_timeout` (its types leave it out). Should it pass, the client is
+      // destroyed below: a REGISTER the server still runs ends with its session, and its lock with it.
+      const register: pg.QueryConfig & { query_timeout: number } = { text: REGISTER, values: [this.owner, this.upstream], query_timeout: registerWait };
+      const { rows } = await client.query<{ key: number; locked: boolean }>(register);
       const row = rows[0];
       if (row === undefined || !row.locked || this.closed) {
         await client.end().catch(() => undefined);
@@ -172,6 +180,17 @@ export class OwnerLock {
       'owner lock lost (its session ended): other nodes may claim this node\'s SAF entries at once; it sends none until it holds the lock again',
     );
   }
+}
+
+/**
+ * Milliseconds the making of the lock's connection, and its `REGISTER`, may take when the pool sets no bound of its
+ * own (a pool given by the caller): a take that outlasts it fails, as the database unreachable does.
+ */
+export const TAKE_WAIT = 10_000;
+
+/** `value` when it is a number above 0, else `undefined`. */
+function positive(value: unknown): number | undefined {
+  return typeof value === 'number' && value > 0 ? value : undefined;
 }
 
 /** Closes `client`'s socket without waiting for the server. */
