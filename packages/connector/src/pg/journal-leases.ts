@@ -16,7 +16,7 @@ import type { BatchResult } from './batch.js';
 import { ADD, ANSWERED, ATTEMPT, DONE, RELEASE } from './saf-sql.js';
 import type { OwnerLock } from './owner-lock.js';
 import { notCommitted, storeError } from './pool.js';
-import { DEFAULTS, leaseLost } from './journal-options.js';
+import { DEFAULTS, checkPgJournalOptions, leaseLost } from './journal-options.js';
 import type { Adding, Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
 
 /** Most milliseconds between claims while running, with the owner lock: how soon a gone node's entries are taken. */
@@ -109,6 +109,7 @@ export abstract class PgJournalLeases {
     if (options.url === undefined && options.pool === undefined) {
       throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'a PostgreSQL journal needs a url or a pool', { field: 'store' });
     }
+    checkPgJournalOptions(options);
     this.url = options.url;
     this.lease = options.lease ?? DEFAULTS.lease;
     this.claimInterval = Math.max(1, Math.floor(this.lease / 3));

@@ -4,6 +4,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
+import { MAX_TIMER_DELAY } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome } from '../journal.js';
 
 /** Options of {@link PgJournal}. */
@@ -12,20 +13,20 @@ export interface PgJournalOptions {
   url?: string;
   /** A pool to use instead of `url` (shared with other parts of the store; not ended by `close`). */
   pool?: pg.Pool;
-  /** The upstream whose entries this journal holds (one queue per upstream on a shared database). Default `''`. */
+  /** The upstream whose entries this journal holds (one queue per upstream on a shared database): a string. Default `''`. */
   upstream?: string;
   /**
    * Other upstream keys whose entries this journal also takes over once their lease ends (and then sends to its own
    * upstream): the key an earlier configuration stored this upstream's entries under. Default: none.
    */
   formerUpstreams?: readonly string[];
-  /** Milliseconds a node holds an entry without renewing it (`--saf-lease`). Default 30000. */
+  /** Milliseconds a node holds an entry without renewing it (`--saf-lease`): an integer from 100 to 2147483647. Default 30000. */
   lease?: number;
-  /** Most entries one claim statement takes (a claim repeats it while it comes back full). Default 100. */
+  /** Most entries one claim statement takes (a claim repeats it while it comes back full): a positive integer. Default 100. */
   claimBatch?: number;
-  /** Milliseconds a row marked done stays before it is deleted. Default 600000 (10 minutes). */
+  /** Milliseconds a row marked done stays before it is deleted: an integer from 0 to 315360000000 (ten years). Default 600000 (10 minutes). */
   purgeAfter?: number;
-  /** This node's name in `lease_owner`. Default `HOSTNAME/PID/RANDOM` (unique per process). */
+  /** This node's name in `lease_owner`: a string, not empty. Default `HOSTNAME/PID/RANDOM` (unique per process). */
   owner?: string;
   /** Where warnings go (outage, lost leases). Default: a silent logger. */
   logger?: Logger;
@@ -47,6 +48,34 @@ export interface PgJournalOptions {
 
 /** The defaults of {@link PgJournalOptions}. */
 export const DEFAULTS = { upstream: '', lease: 30_000, claimBatch: 100, purgeAfter: 600_000, closeTimeout: 10_000, ownerLock: true };
+
+/** The longest `purgeAfter`: ten years (a bound the database's timestamps can subtract; the rows keep PANs meanwhile). */
+export const MAX_PURGE_AFTER = 315_360_000_000;
+
+/**
+ * Throws `ISO8583_ERR_CONNECTOR_OPTIONS` naming the first option of `options` that is not as its TSDoc says (`closeTimeout`
+ * and `ownerLock` are the constructor's): a claim batch of 0 claimed for ever (`open` never resolved), a lease of 0
+ * refused every add as stalled, one not a number failed every claim as a store error, a `purgeAfter` not a number
+ * failed every renewal (logged as an outage), and former upstreams given as one string were claimed letter by letter.
+ */
+export function checkPgJournalOptions(options: PgJournalOptions): void {
+  const refuse = (field: string, why: string): never => {
+    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', why, { field });
+  };
+  if (options.url !== undefined && typeof options.url !== 'string') refuse('store', 'must be a postgresql:// URL');
+  if (options.lease !== undefined && !integerIn(options.lease, 100, MAX_TIMER_DELAY)) refuse('lease', `must be an integer of milliseconds from 100 to ${MAX_TIMER_DELAY}`);
+  if (options.claimBatch !== undefined && !integerIn(options.claimBatch, 1, Number.MAX_SAFE_INTEGER)) refuse('claimBatch', 'must be a positive integer');
+  if (options.purgeAfter !== undefined && !integerIn(options.purgeAfter, 0, MAX_PURGE_AFTER)) refuse('purgeAfter', `must be an integer of milliseconds from 0 to ${MAX_PURGE_AFTER}`);
+  if (options.upstream !== undefined && typeof options.upstream !== 'string') refuse('upstream', 'must be a string');
+  const former = options.formerUpstreams as unknown;
+  if (former !== undefined && (!Array.isArray(former) || former.some((k) => typeof k !== 'string'))) refuse('formerUpstreams', 'must be an array of strings');
+  if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner === '')) refuse('owner', 'must be a name, not empty');
+}
+
+/** Whether `value` is an integer from `min` to `max`. */
+function integerIn(value: unknown, min: number, max: number): boolean {
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+}
 
 /** The records of the queue, as the statements take them. */
 /** An entry to add; `guard`: refused while the same transaction is pending (`addOriginal`). */

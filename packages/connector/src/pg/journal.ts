@@ -98,7 +98,8 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
 
   /**
    * Connects, brings the schema up to date (`migrate`), starts renewing leases, and claims the entries no live node
-   * holds (those of a node that died or closed, once its lease ended).
+   * holds (those of a node that died or closed, once its lease ended). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when
+   * any of it fails, the journal then closed (no renewal, no owner lock, no connection left).
    */
   async open(): Promise<JournalEntry[]> {
     if (this.closed || this.opened) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store was already opened', { field: 'store' });
@@ -125,7 +126,13 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
     this.timer = setInterval(() => void this.renew(), this.claimInterval);
     this.timer.unref();
     this.logger.info({ store: this.url === undefined ? undefined : maskUrl(this.url), owner: this.owner, lease: this.lease }, 'SAF store open');
-    return this.claim();
+    try {
+      return await this.claim();
+    } catch (err) {
+      // A start that fails leaves nothing running: no renewal, no owner lock held, no connection (as a failure above).
+      await this.close().catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Throws when `close` or `destroy` came while `open` was connecting: the start stops there. */

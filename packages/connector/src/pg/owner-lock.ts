@@ -45,7 +45,8 @@ export class OwnerLock {
 
   /**
    * Takes the lock; rejects with `ISO8583_ERR_CONNECTOR_OPTIONS` (field `owner`) when a session of another journal
-   * of the same `owner` name holds it, or with the driver's error when the database cannot be reached.
+   * of the same `owner` name holds it, or with the driver's error when the database cannot be reached or does not
+   * answer in time (the pool's connect and statement timeouts, else {@link TAKE_WAIT} ms each).
    */
   async open(): Promise<void> {
     if (await this.take()) return;
@@ -93,7 +94,7 @@ export class OwnerLock {
 
   /**
    * Takes the lock again now if it is lost (an add or an attempt is waiting for it); resolves with whether it is held.
-   * Rejects with the driver's error when the database cannot be reached.
+   * Rejects with the driver's error when the database cannot be reached or does not answer in time (as `open`).
    */
   async retake(): Promise<boolean> {
     if (this.heldSince !== undefined) return true;
@@ -109,13 +110,22 @@ export class OwnerLock {
     if (client === undefined) return;
     this.client = undefined;
     this.heldSince = undefined;
+    // Bounded as a take is (its connection may have gone silent): then closed without waiting for the server, which a
+    // close's cut does not do for a connection of a pool the journal did not make.
+    const unregister: pg.QueryConfig & { query_timeout: number } = { text: UNREGISTER, values: [this.owner], query_timeout: this.waits().register };
     try {
-      await client.query(UNREGISTER, [this.owner]);
+      await client.query(unregister);
     } catch (err) {
       this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err) }, 'cannot forget this node\'s owner: the entries it still holds may be claimed before their lease ends');
-    } finally {
-      await client.end().catch(() => undefined);
+      destroyClient(client);
+      return;
     }
+    await client.end().catch(() => undefined);
+  }
+
+  /** How long the lock's connection may take to be made, and its REGISTER or UNREGISTER: the pool's, else TAKE_WAIT. */
+  private waits(): { connect: number; register: number } {
+    return { connect: positive(this.config.connectionTimeoutMillis) ?? TAKE_WAIT, register: positive(this.config.query_timeout) ?? TAKE_WAIT };
   }
 
   /** Ends the session at once (a close that outlasted its bound). */
@@ -135,13 +145,19 @@ export class OwnerLock {
   }
 
   private async takeOnce(): Promise<boolean> {
-    // No statement timeout: the session only waits, and a slow answer is not a lost lock.
-    const client = new (pgDriver().Client)({ ...this.config, keepAlive: true, query_timeout: undefined, statement_timeout: undefined });
+    // No statement timeout for the session: it only waits, and a slow answer to a ping is not a lost lock. Its making
+    // and its REGISTER are bounded (the pool's waits, else TAKE_WAIT): adds and renewals wait for a take, and one on a
+    // connection gone silent held them all for ever, also once the database answered again.
+    const waits = this.waits();
+    const client = new (pgDriver().Client)({ ...this.config, connectionTimeoutMillis: waits.connect, keepAlive: true, query_timeout: undefined, statement_timeout: undefined });
     client.on('error', (err: unknown) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      const { rows } = await client.query<{ key: number; locked: boolean }>(REGISTER, [this.owner, this.upstream]);
+      // node-postgres reads a query's own `query_timeout` (its types leave it out). Should it pass, the client is
+      // destroyed below: a REGISTER the server still runs ends with its session, and its lock with it.
+      const register: pg.QueryConfig & { query_timeout: number } = { text: REGISTER, values: [this.owner, this.upstream], query_timeout: waits.register };
+      const { rows } = await client.query<{ key: number; locked: boolean }>(register);
       const row = rows[0];
       if (row === undefined || !row.locked || this.closed) {
         await client.end().catch(() => undefined);
@@ -172,6 +188,18 @@ export class OwnerLock {
       'owner lock lost (its session ended): other nodes may claim this node\'s SAF entries at once; it sends none until it holds the lock again',
     );
   }
+}
+
+/**
+ * Milliseconds the making of the lock's connection, and its `REGISTER` (at close its `UNREGISTER`), may take when the
+ * pool sets no bound of its own (a pool given by the caller): a take that outlasts it fails, as the database
+ * unreachable does.
+ */
+export const TAKE_WAIT = 10_000;
+
+/** `value` when it is a number above 0, else `undefined`. */
+function positive(value: unknown): number | undefined {
+  return typeof value === 'number' && value > 0 ? value : undefined;
 }
 
 /** Closes `client`'s socket without waiting for the server. */

@@ -8,12 +8,14 @@
  * server releases the lock: it is logged as lost (with the code) and the one-at-a-time rule then holds within the node
  * only, until the request ends. The request itself goes on: once written it is at the bank, and it keeps its one
  * outcome (its answer, or a timeout and its reversal); the broken connection is dropped, never put back in the pool.
+ * A node that goes silent (power lost, network cut: no FIN) holds its locks until the server ends its sessions: within
+ * about 60 s, by the TCP keepalive each lock's session asks of the server ({@link TERMINAL_LOCK_KEEPALIVE}).
  */
 import type pg from 'pg';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
-import { within } from '../timeouts.js';
+import { MAX_TIMER_DELAY, within } from '../timeouts.js';
 import type { TerminalLock } from '../terminal-queue.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeError } from './pool.js';
 
@@ -21,13 +23,32 @@ import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeError } from 
 export interface PgTerminalLockOptions {
   /** The connection string of the store. */
   url: string;
-  /** Most requests holding a lock at once on this node (connections of its pool). Default 20. */
+  /** Most requests holding a lock at once on this node (connections of its pool): a positive integer. Default 20. */
   max?: number;
-  /** Milliseconds a request waits for its terminal's lock (and for a free connection). Default 30000. */
+  /**
+   * Milliseconds a request waits for its terminal's lock (and for a free connection): an integer from 1 to
+   * 2147478647 ({@link MAX_TERMINAL_LOCK_WAIT}). Default 30000.
+   */
   waitTimeout?: number;
   /** Where connection errors go. Default: a silent logger. */
   logger?: Logger;
 }
+
+/**
+ * The server's TCP keepalive on each connection of the lock's pool (`tcp_keepalives_idle`, `tcp_keepalives_interval`,
+ * `tcp_keepalives_count`, in seconds): a node that loses power or its network sends no FIN, and holds the locks of
+ * its terminals in flight until the server ends its sessions. The system's default (2 hours of silence, then 9 probes
+ * 75 s apart) made those terminals wait for hours on every other node (each request `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`);
+ * with these, the server ends such a session about 60 s after the node went silent (30 s, then 3 probes 10 s apart).
+ * A live node's kernel answers the probes whatever its request is doing: its locks are never ended by them. Longer
+ * than the default request timeout (30 s), so that a node cut off from the database alone (still at the bank) is
+ * mostly done with its request by the time its lock goes (the rule then holds within that node only, as after any
+ * break of the lock's connection).
+ */
+export const TERMINAL_LOCK_KEEPALIVE = { idle: 30, interval: 10, count: 3 } as const;
+
+/** The longest `waitTimeout`: a timer's longest delay less the 5 s its statements get beyond it. */
+export const MAX_TERMINAL_LOCK_WAIT = MAX_TIMER_DELAY - 5_000;
 
 /** The first key of every terminal lock: keeps them apart from other advisory locks on the database. */
 export const TERMINAL_LOCK_NAMESPACE = 858_300_002;
@@ -56,7 +77,20 @@ export class PgTerminalLock implements TerminalLock {
   /** Connections waiting for a lock: ended on close, so that a destroy does not wait for another node's request. */
   private readonly waiting = new Set<pg.PoolClient>();
 
+  /**
+   * Throws `ISO8583_ERR_CONNECTOR_OPTIONS` naming the option when `url` is not a string, `waitTimeout` not an integer
+   * from 1 to {@link MAX_TERMINAL_LOCK_WAIT}, or `max` not a positive integer (a wait of 0 waited for a free connection
+   * for ever, one not a number for the lock for ever, a `max` of 0 took no lock ever).
+   */
   constructor(options: PgTerminalLockOptions) {
+    if (typeof options.url !== 'string') throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a postgresql:// URL', { field: 'store' });
+    const wait = options.waitTimeout;
+    if (wait !== undefined && (!Number.isInteger(wait) || wait < 1 || wait > MAX_TERMINAL_LOCK_WAIT)) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', `must be an integer of milliseconds from 1 to ${MAX_TERMINAL_LOCK_WAIT}`, { field: 'waitTimeout' });
+    }
+    if (options.max !== undefined && (!Number.isInteger(options.max) || options.max < 1)) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a positive integer', { field: 'max' });
+    }
     this.url = options.url;
     this.wait = options.waitTimeout ?? 30_000;
     this.max = options.max ?? 20;
@@ -66,8 +100,12 @@ export class PgTerminalLock implements TerminalLock {
   private connectPool(): Promise<pg.Pool> {
     this.pool ??= createPgPool(this.url, { logger: this.logger, max: this.max, connectTimeout: this.wait, statementTimeout: this.wait + 5_000 }).then((pool) => {
       pool.on('connect', (client) => {
-        // A lock not granted in time fails (SQLSTATE 55P03) instead of holding the request.
-        client.query(`SET lock_timeout = ${Math.max(1, Math.floor(this.wait))}`).catch(() => undefined);
+        // A lock not granted in time fails (SQLSTATE 55P03) instead of holding the request; a node gone silent has its
+        // session, and its locks, ended by the server within TERMINAL_LOCK_KEEPALIVE (ignored over a Unix socket).
+        const k = TERMINAL_LOCK_KEEPALIVE;
+        client
+          .query(`SET lock_timeout = ${Math.max(1, Math.floor(this.wait))}; SET tcp_keepalives_idle = ${k.idle}; SET tcp_keepalives_interval = ${k.interval}; SET tcp_keepalives_count = ${k.count}`)
+          .catch(() => undefined);
       });
       return pool;
     });
