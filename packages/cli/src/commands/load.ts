@@ -53,8 +53,9 @@ Requests never written because the host closed their connection are counted as n
 request asked for was sent and answered (approved or declined), 1 otherwise; with --fail-on, ${LOAD_FAIL_ON_EXIT} when the
 run counted any outcome it names (the summary says which): unmatched answers, declined requests (a response code
 not among the dialect's approval codes), timeouts, errors (connections lost while waiting, undecodable answers).
-Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) stops sending, waits for the
-answers in flight and prints the summary of what was done (exit code 130); a second Ctrl-C exits at once.
+Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) stops sending at once (a
+--rate slot not yet due is not waited for), waits for the answers in flight and prints the summary of what was done
+(exit code 130); a second Ctrl-C exits at once.
 
 ${flagHelp(ROWS)}
 

@@ -64,9 +64,23 @@ export class LoadRun {
     if (this.deadline !== undefined && slot >= this.deadline) return undefined;
     this.sequence += 1;
     const wait = slot - now;
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 1) await this.sleep(wait);
     if (this.stopped()) return undefined;
     return slot;
+  }
+
+  /** Waits `ms` for a slot, or less when the run is stopped meanwhile: a Ctrl-C never waits for a slot it will not use. */
+  private sleep(ms: number): Promise<void> {
+    const stop = this.stop;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        stop?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stop?.addEventListener('abort', done, { once: true });
+    });
   }
 
   /** Whether the run was stopped (Ctrl-C): no request is taken any more. */
