@@ -67,3 +67,24 @@ test('transactions – the table prints a record with values missing or damaged 
   assert.match(table[1] as string, /^ +approved/);
   assert.match(table[3] as string, /^2026-12-01T06:00:00.000Z +0200 +000003/);
 });
+
+test('transactions --url never prints a full PAN, a key a record cannot hold or a control character a gateway answered', async (t) => {
+  const app = Fastify();
+  // An answer no gateway of this project gives (an older one, another service at that address): the PAN in full,
+  // track 2 under a key of its own, an escape sequence in a value; once in a valid record, once in a damaged one.
+  const valid = { ...record('000001'), pan: '4111111111111111', track2: '4111111111111111=3012', terminal: 'T1' };
+  const damaged = { at: AT, outcome: 'approved', stan: '000002', pan: '5500000000000004', track2: '5500000000000004=3012', terminal: 'T2\u001b[2J' };
+  app.get('/transactions', async () => ({ result: [valid, damaged] }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => app.close());
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  for (const json of [false, true]) {
+    const out = io();
+    assert.equal(await transactionsCommand(['--url', url, ...(json ? ['--json'] : [])], out), 0);
+    const text = out.text();
+    assert.match(text, /411111\*{6}1111/);
+    assert.match(text, /550000\*{6}0004/);
+    assert.doesNotMatch(text, /4111111111111111|5500000000000004|=3012|track2/, json ? 'JSON' : 'table');
+    if (!json) assert.ok(!text.includes('\u001b'), 'no escape character in the table');
+  }
+});

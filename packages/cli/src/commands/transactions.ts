@@ -3,9 +3,9 @@
  * from, to, limit, before), newest first, a page at a time (a full page prints its cursor on stderr), from a store folder (`--journal-dir`, the gateway's by default; read without
  * locking, beside a running gateway) or from a running gateway over HTTP (`--url`). Prints a table, or `--json`.
  */
-import { FileTransactionLog, defaultJournalDir, parseTransactionQuery } from '@iso8583/connector';
+import { FileTransactionLog, defaultJournalDir, parseTransactionQuery, toTransactionRecord } from '@iso8583/connector';
 import type { ResolvedTransactionQuery, TransactionPage, TransactionRecord } from '@iso8583/connector';
-import { Iso8583Error } from '@iso8583/codec';
+import { Iso8583Error, isMaskedPan, maskPan } from '@iso8583/codec';
 import type { Iso8583ErrorCode } from '@iso8583/codec';
 import { cliError, parseCommandArgs } from '../args.js';
 import { CONSOLE_ROWS, flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
@@ -105,10 +105,33 @@ async function fromUrl(url: string, query: ResolvedTransactionQuery, token: stri
   if (!response.ok) throw answerError(base.origin, response.status, body);
   const result = (body as { result?: unknown } | undefined)?.result;
   if (!Array.isArray(result)) throw new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `the answer of ${base.origin} holds no records`, { field: '--url' });
-  const page = result as TransactionPage;
+  const page = result.map(shownRecord) as TransactionPage;
   const next = (body as { next?: unknown }).next;
   if (typeof next === 'string') page.next = next;
   return page;
+}
+
+/** The keys the table shows: all a record printed from a gateway's answer keeps when it is not a valid record. */
+const SHOWN_KEYS = ['at', 'mti', 'stan', 'terminal', 'rrn', 'pan', 'amount', 'currency', 'responseCode', 'outcome', 'errorCode', 'latencyMs', 'upstream', 'node'] as const;
+
+/**
+ * A record of a gateway's answer as it is printed: what a store keeps of it (`toTransactionRecord`: a record's keys
+ * only, the PAN masked); one that is not a valid record, its {@link SHOWN_KEYS} only, the PAN masked (or left out
+ * when it is not text). Whatever answered, no full card number and no key a record cannot hold (track data, say)
+ * reaches the output.
+ */
+function shownRecord(entry: unknown): Partial<TransactionRecord> {
+  try {
+    return toTransactionRecord(entry);
+  } catch {
+    // Damaged: shown with empty cells where a value is missing or of another type.
+  }
+  const source = (entry !== null && typeof entry === 'object' ? entry : {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of SHOWN_KEYS) if (source[key] !== undefined) out[key] = source[key];
+  if (typeof out.pan !== 'string') delete out.pan;
+  else if (!isMaskedPan(out.pan)) out.pan = maskPan(out.pan);
+  return out as Partial<TransactionRecord>;
 }
 
 /** Reads the records from a store folder, without locking it. */
@@ -122,9 +145,16 @@ async function fromFolder(dir: string, query: ResolvedTransactionQuery): Promise
   }
 }
 
-/** A cell of a record's value: text as it is, a finite number as digits; anything else (missing, damaged) empty. */
+/** Control characters (C0, DEL, C1): a terminal would act on them (an escape sequence rewrites the screen). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * A cell of a record's value: text as it is, each control character shown as `?`; a finite number as digits;
+ * anything else (missing, damaged) empty.
+ */
 function cell(value: unknown): string {
-  return typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
+  return typeof value === 'string' ? value.replace(CONTROL, '?') : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
 }
 
 /** `at` as ISO 8601; empty when it is not a time a `Date` holds (a gateway's answer is not trusted to be a record). */
