@@ -46,9 +46,10 @@ const FLAGS = { ...flagSpecs(ROWS), ...FRAME_FLAGS, ...TLS_FLAGS };
 export const LOAD_HELP = `Usage: iso8583 load --port PORT [flags]
 
 Many terminals (one connection each, field 41 LD000001, LD000002, ...) send 0200 purchases with test card numbers
-to a host (1200 with a 1993 dialect such as iso93ascii); STANs cycle 000001-999999 per terminal. A progress line goes
-to stderr every second (rewritten in place on a terminal); the summary goes to stdout. An answer is a 0210 (1210)
-with the STAN of a request waiting on its connection; anything else is counted as unmatched (or undecodable).
+to a host (1200 with a 1993 dialect such as iso93ascii); STANs cycle 000001-999999 per terminal, skipping one still
+in flight. A progress line goes to stderr every second (rewritten in place on a terminal); the summary goes to
+stdout. An answer is a 0210 (1210) with the STAN of a request waiting on its connection; anything else is counted as
+unmatched (or undecodable).
 Requests never written because the host closed their connection are counted as not sent. Exit code 0 when every
 request asked for was sent and answered (approved or declined), 1 otherwise; with --fail-on, ${LOAD_FAIL_ON_EXIT} when the
 run counted any outcome it names (the summary says which): unmatched answers, declined requests (a response code
