@@ -14,11 +14,14 @@ import { transactionTable, transactionsCommand } from '../src/commands/transacti
 const AT = Date.UTC(2026, 11, 1, 6, 0, 0);
 const record = (stan: string): TransactionRecord => ({ at: AT, node: 'n', upstream: 'bank', mti: '0200', latencyMs: 3, outcome: 'approved', stan });
 
-function io(): { stdin: PassThrough; stdout: PassThrough; stderr: PassThrough; text: () => string } {
+function io(): { stdin: PassThrough; stdout: PassThrough; stderr: PassThrough; text: () => string; errText: () => string } {
   const stdout = new PassThrough();
+  const stderr = new PassThrough();
   const chunks: Buffer[] = [];
+  const errChunks: Buffer[] = [];
   stdout.on('data', (c: Buffer) => chunks.push(c));
-  return { stdin: new PassThrough(), stdout, stderr: new PassThrough(), text: () => Buffer.concat(chunks).toString('utf8') };
+  stderr.on('data', (c: Buffer) => errChunks.push(c));
+  return { stdin: new PassThrough(), stdout, stderr, text: () => Buffer.concat(chunks).toString('utf8'), errText: () => Buffer.concat(errChunks).toString('utf8') };
 }
 
 async function folder(t: { after(fn: () => unknown): void }): Promise<string> {
@@ -74,7 +77,7 @@ test('transactions --url never prints a full PAN, a key a record cannot hold or 
   // track 2 under a key of its own, an escape sequence in a value; once in a valid record, once in a damaged one.
   const valid = { ...record('000001'), pan: '4111111111111111', track2: '4111111111111111=3012', terminal: 'T1' };
   const damaged = { at: AT, outcome: 'approved', stan: '000002', pan: '5500000000000004', track2: '5500000000000004=3012', terminal: 'T2\u001b[2J' };
-  app.get('/transactions', async () => ({ result: [valid, damaged] }));
+  app.get('/transactions', async () => ({ result: [valid, damaged], next: 'f_1_2\u001b[2J' }));
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.after(() => app.close());
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -86,5 +89,6 @@ test('transactions --url never prints a full PAN, a key a record cannot hold or 
     assert.match(text, /550000\*{6}0004/);
     assert.doesNotMatch(text, /4111111111111111|5500000000000004|=3012|track2/, json ? 'JSON' : 'table');
     if (!json) assert.ok(!text.includes('\u001b'), 'no escape character in the table');
+    assert.equal(out.errText(), 'next page: --before f_1_2?[2J\n', 'no escape character in the cursor on stderr');
   }
 });

@@ -77,6 +77,10 @@ function queryRefused(err: unknown): Iso8583Error | undefined {
   return cliError('ISO8583_ERR_CLI_OPTION', message.startsWith(`${e.field}:`) ? `--${message}` : `--${e.field}: ${message}`, `--${e.field}`);
 }
 
+/** Control characters (C0, DEL, C1): a terminal would act on them (an escape sequence rewrites the screen). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
 /** Reads the records from a running gateway's `GET /transactions`, with `Authorization: Bearer` when a token is given. */
 async function fromUrl(url: string, query: ResolvedTransactionQuery, token: string | undefined): Promise<TransactionPage> {
   let base: URL;
@@ -107,7 +111,8 @@ async function fromUrl(url: string, query: ResolvedTransactionQuery, token: stri
   if (!Array.isArray(result)) throw new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `the answer of ${base.origin} holds no records`, { field: '--url' });
   const page = result.map(shownRecord) as TransactionPage;
   const next = (body as { next?: unknown }).next;
-  if (typeof next === 'string') page.next = next;
+  // Printed on stderr as it came: a control character in it shows as `?` (no cursor of a store holds one).
+  if (typeof next === 'string') page.next = next.replace(CONTROL, '?');
   return page;
 }
 
@@ -144,10 +149,6 @@ async function fromFolder(dir: string, query: ResolvedTransactionQuery): Promise
     await log.close();
   }
 }
-
-/** Control characters (C0, DEL, C1): a terminal would act on them (an escape sequence rewrites the screen). */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /**
  * A cell of a record's value: text as it is, each control character shown as `?`; a finite number as digits;
