@@ -92,3 +92,25 @@ test('transactions --url never prints a full PAN, a key a record cannot hold or 
     assert.equal(out.errText(), 'next page: --before f_1_2?[2J\n', 'no escape character in the cursor on stderr');
   }
 });
+
+test('transactions --url: a refusal\'s code is passed through only in this project\'s form, its text without control characters', async (t) => {
+  const app = Fastify();
+  app.get('/a/transactions', async (_req, reply) => reply.code(400).send({ error: { code: 'BAD\u001b[31m', message: 'no' } }));
+  app.get('/b/transactions', async (_req, reply) =>
+    reply.code(400).send({ error: { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', message: 'no\u001b[2J\r\nforged line', field: 'x\u0007' } }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => app.close());
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  await assert.rejects(transactionsCommand(['--url', `${url}/a`], io()), (err: { code?: string; message: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG');
+    assert.match(err.message, /answered HTTP 400 without a coded error/);
+    return true;
+  });
+  await assert.rejects(transactionsCommand(['--url', `${url}/b`], io()), (err: { code?: string; message: string; field?: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG');
+    // eslint-disable-next-line no-control-regex
+    assert.ok(!/[\u0000-\u001f\u007f]/.test(err.message), JSON.stringify(err.message));
+    assert.match(err.message, /answered HTTP 400: no\?\[2J\?\?forged line$/);
+    return true;
+  });
+});

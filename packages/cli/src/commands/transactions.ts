@@ -52,16 +52,28 @@ Examples:
   iso8583 transactions --from 2026-11-30T00:00:00Z --json
 `;
 
+/** Control characters (C0, DEL, C1): a terminal would act on them (an escape sequence rewrites the screen). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** The form of this project's error codes (`ISO8583_ERR_...`, `ISO8583_WARN_...`). */
+const ERROR_CODE = /^ISO8583_[A-Z0-9_]{1,96}$/;
+
 /** The coded error of an answer that is not 2xx: `{ error: { code, message } }` (401) or `{ errors: [...] }` (routes). */
 function answerError(origin: string, status: number, body: unknown): Iso8583Error {
   const b = (body ?? {}) as { error?: { code?: unknown; message?: unknown }; errors?: { code?: unknown; message?: unknown }[] };
   const first = b.error ?? b.errors?.[0];
   const hint = status === 401 ? ' (give --http-token or --http-token-file)' : '';
-  if (typeof first?.code !== 'string') {
+  // Only a code of this project's form is passed through; the message and the field are the answer's text, printed on
+  // stderr: a control character in them shows as `?` (no line forged, no escape sequence run by the terminal).
+  if (typeof first?.code !== 'string' || !ERROR_CODE.test(first.code)) {
     return new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `${origin} answered HTTP ${status} without a coded error${hint}`, { field: '--url' });
   }
-  const message = typeof first.message === 'string' ? first.message : 'failed';
-  const refused = new Iso8583Error(first.code as Iso8583ErrorCode, `${origin} answered HTTP ${status}: ${message}${hint}`, { field: (first as { field?: unknown }).field as string });
+  const message = typeof first.message === 'string' ? first.message.replace(CONTROL, '?') : 'failed';
+  const field = (first as { field?: unknown }).field;
+  const refused = new Iso8583Error(first.code as Iso8583ErrorCode, `${origin} answered HTTP ${status}: ${message}${hint}`, {
+    field: typeof field === 'string' ? field.replace(CONTROL, '?') : (field as string),
+  });
   return queryRefused(refused) ?? new Iso8583Error(refused.code, refused.message, { field: '--url' });
 }
 
@@ -76,10 +88,6 @@ function queryRefused(err: unknown): Iso8583Error | undefined {
   const message = String(e.message);
   return cliError('ISO8583_ERR_CLI_OPTION', message.startsWith(`${e.field}:`) ? `--${message}` : `--${e.field}: ${message}`, `--${e.field}`);
 }
-
-/** Control characters (C0, DEL, C1): a terminal would act on them (an escape sequence rewrites the screen). */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** Reads the records from a running gateway's `GET /transactions`, with `Authorization: Bearer` when a token is given. */
 async function fromUrl(url: string, query: ResolvedTransactionQuery, token: string | undefined): Promise<TransactionPage> {
