@@ -43,7 +43,7 @@ export class LoadClient {
       broken: () => this.stream.destroy(),
       closed: () => {
         this.closed = true;
-        run.open -= 1;
+        run.connectionLost();
         for (const [stan, p] of this.pending) {
           clearTimeout(p.timer);
           this.pending.delete(stan);
