@@ -72,6 +72,23 @@ test('load --duration ended by the host closing every connection exits 1 and say
   assert.match(r.stdout, /^ended early +every connection was lost/m);
 });
 
+test('load --rate whose host closed every connection ends then, not when its next slot comes', async (t) => {
+  const port = await host(t, (request, _payload, socket) => {
+    socket.end(answerFrame(request));
+  });
+  // One request a minute: the first goes at once and is answered, the connection closed; the next is due in 60 s.
+  const started = Date.now();
+  const r = await runCli(['load', '--port', String(port), '--clients', '1', '--count', '3', '--rate', String(1 / 60), '--json', '--quiet']);
+  const took = Date.now() - started;
+  assert.equal(r.code, 1);
+  const s = JSON.parse(r.stdout) as Summary;
+  assert.equal(s.endedEarly, true);
+  assert.equal(s.sent, 1);
+  assert.equal(s.answered, 1);
+  assert.equal(s.notSent, 2);
+  assert.ok(took < 30_000 && s.durationMs < 30_000, `ended ${took} ms after it started (its run ${s.durationMs} ms)`);
+});
+
 test('load counts an answer with the right STAN but not the 0210 MTI as unmatched, not answered', async (t) => {
   // A mirroring host: the 0200 comes back as it was sent.
   const port = await host(t, (_request, payload, socket) => {

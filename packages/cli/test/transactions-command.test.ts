@@ -14,11 +14,14 @@ import { transactionTable, transactionsCommand } from '../src/commands/transacti
 const AT = Date.UTC(2026, 11, 1, 6, 0, 0);
 const record = (stan: string): TransactionRecord => ({ at: AT, node: 'n', upstream: 'bank', mti: '0200', latencyMs: 3, outcome: 'approved', stan });
 
-function io(): { stdin: PassThrough; stdout: PassThrough; stderr: PassThrough; text: () => string } {
+function io(): { stdin: PassThrough; stdout: PassThrough; stderr: PassThrough; text: () => string; errText: () => string } {
   const stdout = new PassThrough();
+  const stderr = new PassThrough();
   const chunks: Buffer[] = [];
+  const errChunks: Buffer[] = [];
   stdout.on('data', (c: Buffer) => chunks.push(c));
-  return { stdin: new PassThrough(), stdout, stderr: new PassThrough(), text: () => Buffer.concat(chunks).toString('utf8') };
+  stderr.on('data', (c: Buffer) => errChunks.push(c));
+  return { stdin: new PassThrough(), stdout, stderr, text: () => Buffer.concat(chunks).toString('utf8'), errText: () => Buffer.concat(errChunks).toString('utf8') };
 }
 
 async function folder(t: { after(fn: () => unknown): void }): Promise<string> {
@@ -66,4 +69,48 @@ test('transactions – the table prints a record with values missing or damaged 
   assert.match(table[0] as string, /^TIME +MTI +STAN/);
   assert.match(table[1] as string, /^ +approved/);
   assert.match(table[3] as string, /^2026-12-01T06:00:00.000Z +0200 +000003/);
+});
+
+test('transactions --url never prints a full PAN, a key a record cannot hold or a control character a gateway answered', async (t) => {
+  const app = Fastify();
+  // An answer no gateway of this project gives (an older one, another service at that address): the PAN in full,
+  // track 2 under a key of its own, an escape sequence in a value; once in a valid record, once in a damaged one.
+  const valid = { ...record('000001'), pan: '4111111111111111', track2: '4111111111111111=3012', terminal: 'T1' };
+  const damaged = { at: AT, outcome: 'approved', stan: '000002', pan: '5500000000000004', track2: '5500000000000004=3012', terminal: 'T2\u001b[2J' };
+  app.get('/transactions', async () => ({ result: [valid, damaged], next: 'f_1_2\u001b[2J' }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => app.close());
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  for (const json of [false, true]) {
+    const out = io();
+    assert.equal(await transactionsCommand(['--url', url, ...(json ? ['--json'] : [])], out), 0);
+    const text = out.text();
+    assert.match(text, /411111\*{6}1111/);
+    assert.match(text, /550000\*{6}0004/);
+    assert.doesNotMatch(text, /4111111111111111|5500000000000004|=3012|track2/, json ? 'JSON' : 'table');
+    if (!json) assert.ok(!text.includes('\u001b'), 'no escape character in the table');
+    assert.equal(out.errText(), 'next page: --before f_1_2?[2J\n', 'no escape character in the cursor on stderr');
+  }
+});
+
+test('transactions --url: a refusal\'s code is passed through only in this project\'s form, its text without control characters', async (t) => {
+  const app = Fastify();
+  app.get('/a/transactions', async (_req, reply) => reply.code(400).send({ error: { code: 'BAD\u001b[31m', message: 'no' } }));
+  app.get('/b/transactions', async (_req, reply) =>
+    reply.code(400).send({ error: { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', message: 'no\u001b[2J\r\nforged line', field: 'x\u0007' } }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => app.close());
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  await assert.rejects(transactionsCommand(['--url', `${url}/a`], io()), (err: { code?: string; message: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG');
+    assert.match(err.message, /answered HTTP 400 without a coded error/);
+    return true;
+  });
+  await assert.rejects(transactionsCommand(['--url', `${url}/b`], io()), (err: { code?: string; message: string; field?: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG');
+    // eslint-disable-next-line no-control-regex
+    assert.ok(!/[\u0000-\u001f\u007f]/.test(err.message), JSON.stringify(err.message));
+    assert.match(err.message, /answered HTTP 400: no\?\[2J\?\?forged line$/);
+    return true;
+  });
 });

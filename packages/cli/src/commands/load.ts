@@ -46,15 +46,17 @@ const FLAGS = { ...flagSpecs(ROWS), ...FRAME_FLAGS, ...TLS_FLAGS };
 export const LOAD_HELP = `Usage: iso8583 load --port PORT [flags]
 
 Many terminals (one connection each, field 41 LD000001, LD000002, ...) send 0200 purchases with test card numbers
-to a host (1200 with a 1993 dialect such as iso93ascii); STANs cycle 000001-999999 per terminal. A progress line goes
-to stderr every second (rewritten in place on a terminal); the summary goes to stdout. An answer is a 0210 (1210)
-with the STAN of a request waiting on its connection; anything else is counted as unmatched (or undecodable).
+to a host (1200 with a 1993 dialect such as iso93ascii); STANs cycle 000001-999999 per terminal, skipping one still
+in flight. A progress line goes to stderr every second (rewritten in place on a terminal); the summary goes to
+stdout. An answer is a 0210 (1210) with the STAN of a request waiting on its connection; anything else is counted as
+unmatched (or undecodable).
 Requests never written because the host closed their connection are counted as not sent. Exit code 0 when every
 request asked for was sent and answered (approved or declined), 1 otherwise; with --fail-on, ${LOAD_FAIL_ON_EXIT} when the
 run counted any outcome it names (the summary says which): unmatched answers, declined requests (a response code
 not among the dialect's approval codes), timeouts, errors (connections lost while waiting, undecodable answers).
-Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) stops sending, waits for the
-answers in flight and prints the summary of what was done (exit code 130); a second Ctrl-C exits at once.
+Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) stops sending at once (a
+--rate slot not yet due is not waited for), waits for the answers in flight and prints the summary of what was done
+(exit code 130); a second Ctrl-C exits at once.
 
 ${flagHelp(ROWS)}
 

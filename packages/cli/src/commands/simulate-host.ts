@@ -55,7 +55,8 @@ comes before its original is answered 25 and the original, when it comes, declin
 amount of a partial reversal). With a 1993 dialect
 (--dialect iso93ascii) 1804, 1100, 1200, 1400 and 1420, in 1993 action codes; a message of the other edition gets
 the dialect's format error (30, or 904). Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
-SIGTERM or SIGINT (Ctrl-C) after closing its connections, with exit code 0.
+SIGTERM or SIGINT (Ctrl-C) after closing its connections (within 10 s: an answer still held by --delay is not sent),
+with exit code 0.
 
 ${flagHelp(ROWS)}
 
@@ -73,6 +74,9 @@ Example:
 
 /** What the endpoint waits for an answer beyond `--delay` before it answers 96 itself (and the simulator moves no money). */
 const DELAY_MARGIN = 5000;
+
+/** How long a process stopped by a signal, its endpoint closed, waits for a stray timer before it exits anyway. */
+const EXIT_GRACE = 2_000;
 
 /** The endpoint's default `sequenceTimeout`, kept when the delay leaves room. */
 const SEQUENCE_TIMEOUT = 30000;
@@ -164,8 +168,11 @@ export async function simulateHostCommand(
     });
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     await writeText(io.stdout, `listening on ${host}:${address.port}\n`);
-    await Promise.race([signals.promise, run.stop ?? new Promise<never>(() => undefined)]);
+    const by = await Promise.race([signals.promise.then(() => 'signal' as const), run.stop ?? new Promise<never>(() => undefined)]);
     await endpoint.close();
+    // Stopped by a signal, everything closed: an answer still waiting out its --delay (a timer of the simulator's,
+    // up to an hour) must not hold the exit, as for the gateway (signals.ts).
+    if (by === 'signal') setTimeout(() => process.exit(0), EXIT_GRACE).unref();
   } finally {
     signals.dispose();
   }

@@ -3,9 +3,9 @@
  * from, to, limit, before), newest first, a page at a time (a full page prints its cursor on stderr), from a store folder (`--journal-dir`, the gateway's by default; read without
  * locking, beside a running gateway) or from a running gateway over HTTP (`--url`). Prints a table, or `--json`.
  */
-import { FileTransactionLog, defaultJournalDir, parseTransactionQuery } from '@iso8583/connector';
+import { FileTransactionLog, defaultJournalDir, parseTransactionQuery, toTransactionRecord } from '@iso8583/connector';
 import type { ResolvedTransactionQuery, TransactionPage, TransactionRecord } from '@iso8583/connector';
-import { Iso8583Error } from '@iso8583/codec';
+import { Iso8583Error, isMaskedPan, maskPan } from '@iso8583/codec';
 import type { Iso8583ErrorCode } from '@iso8583/codec';
 import { cliError, parseCommandArgs } from '../args.js';
 import { CONSOLE_ROWS, flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
@@ -52,16 +52,28 @@ Examples:
   iso8583 transactions --from 2026-11-30T00:00:00Z --json
 `;
 
+/** Control characters (C0, DEL, C1): a terminal would act on them (an escape sequence rewrites the screen). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** The form of this project's error codes (`ISO8583_ERR_...`, `ISO8583_WARN_...`). */
+const ERROR_CODE = /^ISO8583_[A-Z0-9_]{1,96}$/;
+
 /** The coded error of an answer that is not 2xx: `{ error: { code, message } }` (401) or `{ errors: [...] }` (routes). */
 function answerError(origin: string, status: number, body: unknown): Iso8583Error {
   const b = (body ?? {}) as { error?: { code?: unknown; message?: unknown }; errors?: { code?: unknown; message?: unknown }[] };
   const first = b.error ?? b.errors?.[0];
   const hint = status === 401 ? ' (give --http-token or --http-token-file)' : '';
-  if (typeof first?.code !== 'string') {
+  // Only a code of this project's form is passed through; the message and the field are the answer's text, printed on
+  // stderr: a control character in them shows as `?` (no line forged, no escape sequence run by the terminal).
+  if (typeof first?.code !== 'string' || !ERROR_CODE.test(first.code)) {
     return new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `${origin} answered HTTP ${status} without a coded error${hint}`, { field: '--url' });
   }
-  const message = typeof first.message === 'string' ? first.message : 'failed';
-  const refused = new Iso8583Error(first.code as Iso8583ErrorCode, `${origin} answered HTTP ${status}: ${message}${hint}`, { field: (first as { field?: unknown }).field as string });
+  const message = typeof first.message === 'string' ? first.message.replace(CONTROL, '?') : 'failed';
+  const field = (first as { field?: unknown }).field;
+  const refused = new Iso8583Error(first.code as Iso8583ErrorCode, `${origin} answered HTTP ${status}: ${message}${hint}`, {
+    field: typeof field === 'string' ? field.replace(CONTROL, '?') : (field as string),
+  });
   return queryRefused(refused) ?? new Iso8583Error(refused.code, refused.message, { field: '--url' });
 }
 
@@ -105,10 +117,34 @@ async function fromUrl(url: string, query: ResolvedTransactionQuery, token: stri
   if (!response.ok) throw answerError(base.origin, response.status, body);
   const result = (body as { result?: unknown } | undefined)?.result;
   if (!Array.isArray(result)) throw new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `the answer of ${base.origin} holds no records`, { field: '--url' });
-  const page = result as TransactionPage;
+  const page = result.map(shownRecord) as TransactionPage;
   const next = (body as { next?: unknown }).next;
-  if (typeof next === 'string') page.next = next;
+  // Printed on stderr as it came: a control character in it shows as `?` (no cursor of a store holds one).
+  if (typeof next === 'string') page.next = next.replace(CONTROL, '?');
   return page;
+}
+
+/** The keys the table shows: all a record printed from a gateway's answer keeps when it is not a valid record. */
+const SHOWN_KEYS = ['at', 'mti', 'stan', 'terminal', 'rrn', 'pan', 'amount', 'currency', 'responseCode', 'outcome', 'errorCode', 'latencyMs', 'upstream', 'node'] as const;
+
+/**
+ * A record of a gateway's answer as it is printed: what a store keeps of it (`toTransactionRecord`: a record's keys
+ * only, the PAN masked); one that is not a valid record, its {@link SHOWN_KEYS} only, the PAN masked (or left out
+ * when it is not text). Whatever answered, no full card number and no key a record cannot hold (track data, say)
+ * reaches the output.
+ */
+function shownRecord(entry: unknown): Partial<TransactionRecord> {
+  try {
+    return toTransactionRecord(entry);
+  } catch {
+    // Damaged: shown with empty cells where a value is missing or of another type.
+  }
+  const source = (entry !== null && typeof entry === 'object' ? entry : {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of SHOWN_KEYS) if (source[key] !== undefined) out[key] = source[key];
+  if (typeof out.pan !== 'string') delete out.pan;
+  else if (!isMaskedPan(out.pan)) out.pan = maskPan(out.pan);
+  return out as Partial<TransactionRecord>;
 }
 
 /** Reads the records from a store folder, without locking it. */
@@ -122,9 +158,12 @@ async function fromFolder(dir: string, query: ResolvedTransactionQuery): Promise
   }
 }
 
-/** A cell of a record's value: text as it is, a finite number as digits; anything else (missing, damaged) empty. */
+/**
+ * A cell of a record's value: text as it is, each control character shown as `?`; a finite number as digits;
+ * anything else (missing, damaged) empty.
+ */
 function cell(value: unknown): string {
-  return typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
+  return typeof value === 'string' ? value.replace(CONTROL, '?') : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
 }
 
 /** `at` as ISO 8601; empty when it is not a time a `Date` holds (a gateway's answer is not trusted to be a record). */

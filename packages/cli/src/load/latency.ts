@@ -27,7 +27,7 @@ const US_PER_MS = 1000;
 export class LatencyHistogram {
   readonly #histogram: RecordableHistogram = createHistogram();
 
-  /** Records one latency in milliseconds (negative values count as 0; resolution 1 µs). */
+  /** Records one latency in milliseconds (resolution 1 µs; under 1 µs, negative values included, counts as 1 µs). */
   record(ms: number): void {
     this.#histogram.record(Math.max(1, Math.round(ms * US_PER_MS)));
   }

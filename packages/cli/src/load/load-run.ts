@@ -32,6 +32,8 @@ export class LoadRun {
    */
   readonly answerMti: string;
   private nextSlot: number;
+  /** Aborted when the last connection is lost ({@link connectionLost}). */
+  private readonly lost = new AbortController();
 
   constructor(
     /** The edition of the dialect: the purchases are 0200 (1987) or 1200 (1993). */
@@ -64,9 +66,32 @@ export class LoadRun {
     if (this.deadline !== undefined && slot >= this.deadline) return undefined;
     this.sequence += 1;
     const wait = slot - now;
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 1) await this.sleep(wait);
     if (this.stopped()) return undefined;
     return slot;
+  }
+
+  /**
+   * Waits `ms` for a slot, or less when the run is stopped or its last connection is lost meanwhile: neither a Ctrl-C
+   * nor a host that closed every connection waits for a slot no request will use.
+   */
+  private sleep(ms: number): Promise<void> {
+    const signals = [this.lost.signal, ...(this.stop === undefined ? [] : [this.stop])];
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        for (const s of signals) s.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      for (const s of signals) s.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** A terminal's connection is gone: one fewer open; the last one wakes the requests waiting for their slot. */
+  connectionLost(): void {
+    this.open -= 1;
+    if (this.open <= 0) this.lost.abort();
   }
 
   /** Whether the run was stopped (Ctrl-C): no request is taken any more. */

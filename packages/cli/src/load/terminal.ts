@@ -43,7 +43,7 @@ export class LoadClient {
       broken: () => this.stream.destroy(),
       closed: () => {
         this.closed = true;
-        run.open -= 1;
+        run.connectionLost();
         for (const [stan, p] of this.pending) {
           clearTimeout(p.timer);
           this.pending.delete(stan);
@@ -110,8 +110,13 @@ export class LoadClient {
         run.unwritten += 1; // taken, never written: not sent, and no outcome
         break;
       }
-      this.stan = nextStan(this.stan);
-      const stan = String(this.stan).padStart(6, '0');
+      // The next STAN not still waiting on this connection: after the wrap at 999999, a request that has waited that
+      // long keeps its STAN (its late answer is its own, and a host never sees one STAN twice in flight).
+      let stan: string;
+      do {
+        this.stan = nextStan(this.stan);
+        stan = String(this.stan).padStart(6, '0');
+      } while (this.pending.has(stan));
       // The dialect carries the purchase: runLoad packed one before connecting (checkPurchase).
       const request = purchaseRequest(this.terminal, this.stan, run.sequence, new Date(), run.version);
       const wire = this.stream.frameOf(request, this.header);

@@ -1,0 +1,52 @@
+// `iso8583 simulate-host --delay` stopped by SIGTERM with an answer still waiting out its delay: the endpoint closes
+// its connections by its close deadline, and the process exits then, not when the delay's timer fires.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { createCodec, encodeFrame } from '@iso8583/codec';
+import { BIN } from './cli-process.js';
+
+const codec = createCodec('iso87ascii');
+
+/** Resolves with the first match of `pattern` in what `stream` writes (its text so far), or rejects when it ends. */
+function seen(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (b: Buffer): void => {
+      text += b.toString('utf8');
+      const m = pattern.exec(text);
+      if (m === null) return;
+      stream.off('data', onData);
+      resolve(m);
+    };
+    stream.on('data', onData);
+    stream.once('end', () => reject(new Error(`ended before ${String(pattern)}: ${text}`)));
+  });
+}
+
+test('simulate-host stopped by SIGTERM with an answer held by --delay 60000 exits 0 by its close deadline, not after the delay', async (t) => {
+  const child = spawn(process.execPath, [BIN, 'simulate-host', '--port', '0', '--delay', '60000', '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: Date.now() })));
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const stderr = seen(child.stderr, /"direction":"in"/);
+  const [, port] = await seen(child.stdout, /listening on \S+:(\d+)\n/);
+  const socket = net.connect({ host: '127.0.0.1', port: Number(port) });
+  socket.on('error', () => undefined);
+  t.after(() => socket.destroy());
+  const request = { '0': '0200', '2': '4111111111111111', '3': '000000', '4': '000000000100', '7': '1204101010', '11': '000001', '14': '3012', '41': 'T1', '49': '840' };
+  socket.write(encodeFrame(codec.pack(request), { lengthHeader: 'binary2' }));
+  // The simulator has the request: its answer is due in 60 s.
+  await stderr;
+  const stopped = Date.now();
+  child.kill('SIGTERM');
+  // The endpoint's close deadline is 10 s; the delay's timer would hold the process for the rest of the minute.
+  const deadline = new Promise<never>((_, reject) => {
+    setTimeout(() => reject(new Error('simulate-host did not exit within 30 s of its SIGTERM')), 30_000).unref();
+  });
+  const { code, at } = await Promise.race([exited, deadline]);
+  assert.equal(code, 0);
+  assert.ok(at - stopped < 30_000, `exited ${at - stopped} ms after SIGTERM`);
+});
