@@ -16,6 +16,8 @@ export const CLI_ERROR_CODES = {
   ISO8583_ERR_CLI_INPUT: 'The input is empty, holds no message, ends inside a frame, or is not the form `--input` asks for.',
   ISO8583_ERR_CLI_FILE:
     'A file named by a flag or config key (TLS material, `--config`, `--http-token-file`, `--transactions`) cannot be read (`ENOENT`, `EISDIR`, `EACCES`), or does not hold what the flag asks for: TLS material Node cannot use (no PEM block, a certificate or key that does not parse, a key that does not go with its certificate), a `--transactions` file that is not JSON or not a list of transactions. Names the flag, the file and the reason, never the file\'s content.',
+  ISO8583_ERR_CLI_OUTPUT:
+    'The output (stdout) cannot be written: a full disk (`ENOSPC`), an output closed; gives the system\'s reason. A reader that closes the pipe early (`EPIPE`, a pipe into `head -1`) is no failure: the command stops quietly with exit code 0.',
   ISO8583_ERR_CLI_LOAD: 'The load generator could not connect any of its terminals to the host.',
   ISO8583_ERR_CLI_LISTEN:
     'A listener cannot open its port (in use, not permitted, address not available); names the flag (`--port`, `--listen`, `--http`, `--metrics`) or the path in the flow file (`/http/port`) and the reason (`EADDRINUSE`).',

@@ -4,6 +4,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { Iso8583Error, maskDigitRuns } from '@iso8583/codec';
+import { systemReason } from '@iso8583/connector/errors';
 
 /** The streams a command reads and writes; the process's own by default, a test's or an embedder's otherwise. */
 export interface CommandIo {
@@ -60,9 +61,39 @@ export function formatError(err: unknown): string {
   return `iso8583: ${errorCode(err)}: ${maskDigitRuns(message)}\n`;
 }
 
-/** Writes text and waits until the stream has taken it (so that a command's exit does not cut its output). */
+/** The streams {@link writeText} wrote to: their failed writes are its rejections, their `error` events no crash. */
+const written = new WeakSet<Writable>();
+
+/**
+ * The error of a write to a command's output that failed: `ISO8583_ERR_CLI_OUTPUT` with the system's reason
+ * (`ENOSPC (no space left on device)`), the failure as `cause`. For a reader that went away (`EPIPE`: `iso8583 decode
+ * ... | head -1`), see {@link outputClosed}.
+ */
+function outputError(err: Error): Iso8583Error {
+  return new Iso8583Error('ISO8583_ERR_CLI_OUTPUT', `the output cannot be written: ${systemReason(err)}`, { cause: err });
+}
+
+/**
+ * Whether `err` is a write to the output whose reader closed it (`EPIPE`: `| head -1` has read what it wanted): the
+ * command stops there, and `main` ends it quietly with exit code 0, as `cat` ends (no error line, no stack).
+ */
+export function outputClosed(err: unknown): boolean {
+  if (!(err instanceof Iso8583Error) || err.code !== 'ISO8583_ERR_CLI_OUTPUT') return false;
+  const cause = err.cause as { code?: unknown } | undefined;
+  return cause?.code === 'EPIPE' || cause?.code === 'ERR_STREAM_DESTROYED';
+}
+
+/**
+ * Writes text and waits until the stream has taken it (so that a command's exit does not cut its output). A write
+ * that fails (a full disk, a reader that closed the pipe) rejects with `ISO8583_ERR_CLI_OUTPUT` ({@link outputError});
+ * the stream's `error` event, which Node emits besides, is then no uncaught exception with a stack.
+ */
 export function writeText(stream: Writable, text: string): Promise<void> {
+  if (!written.has(stream)) {
+    written.add(stream);
+    stream.on('error', () => undefined);
+  }
   return new Promise((resolve, reject) => {
-    stream.write(text, (err) => (err ? reject(err) : resolve()));
+    stream.write(text, (err) => (err ? reject(outputError(err)) : resolve()));
   });
 }

@@ -90,10 +90,12 @@ function version(): string {
 
 /**
  * Writes the error line of a failure and resolves to its exit code: 2 for a command line that cannot be run, 1
- * otherwise. io.js (and the codec behind it) loads here, for a failure: `--help` and `--version` need neither.
+ * otherwise; but an output whose reader closed it (`| head -1`, io.ts `outputClosed`) ends the command quietly with 0.
+ * io.js (and the codec behind it) loads here, for a failure: `--help` and `--version` need neither.
  */
 async function reportFailure(err: unknown): Promise<number> {
-  const { errorCode, formatError } = await import('./io.js');
+  const { errorCode, formatError, outputClosed } = await import('./io.js');
+  if (outputClosed(err)) return 0;
   process.stderr.write(formatError(err));
   return errorCode(err) === 'ISO8583_ERR_CLI_USAGE' ? 2 : 1;
 }
