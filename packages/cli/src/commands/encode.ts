@@ -31,7 +31,8 @@ ${DIALECT_HELP}
 ${FRAME_HELP}
   Without --frame, --header-hex is printed before the message. A header in the input (<header>, base64, in XML;
   "header", hex, in JSON: what decode prints) is the dialect's header when the dialect has one (of its length), else
-  the fixed frame header (unless --header-hex is given). Without one, the dialect's header is zeros.
+  the fixed frame header (unless --header-hex is given; of the --header-bytes length, when given, or refused). Without
+  one, the dialect's header is zeros.
 
 Example:
   echo '{"0":"0800","11":"000001","70":"301"}' | iso8583 encode --frame binary2
@@ -60,6 +61,11 @@ export async function encodeCommand(argv: string[], io: CommandIo = processIo())
   const payload = codec.pack(read.message, packOptions);
   let header = frame.header;
   if (header === undefined && !dialectHasHeader && read.header !== undefined && read.header.length > 0) {
+    // The input's header is the fixed frame header: --header-bytes, when given, is its length (as decode reads it).
+    if (values['header-bytes'] !== undefined && read.header.length !== frame.headerBytes) {
+      throw cliError('ISO8583_ERR_CLI_INPUT',
+        `the header in the input has ${read.header.length} bytes, --header-bytes says ${frame.headerBytes}`, '--header-bytes');
+    }
     header = read.header;
   }
   let wire: Buffer;
