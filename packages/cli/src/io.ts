@@ -29,6 +29,14 @@ export async function readInput(io: CommandIo, what: string): Promise<Buffer> {
   return readAll(inputStream(io, what));
 }
 
+/**
+ * Reads the message input from stdin to its end as UTF-8 text, like {@link readInput}; a leading byte order mark (what
+ * Windows editors put before JSON and XML) is dropped, as XML parsers drop it, so JSON with one reads as JSON too.
+ */
+export async function readInputText(io: CommandIo, what: string): Promise<string> {
+  return new TextDecoder('utf-8').decode(await readInput(io, what));
+}
+
 /** Stdin for reading as it arrives; refuses a terminal like {@link readInput}. */
 export function inputStream(io: CommandIo, what: string): Readable {
   if ((io.stdin as { isTTY?: boolean }).isTTY === true) {

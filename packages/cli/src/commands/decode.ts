@@ -10,7 +10,7 @@ import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
 import { DIALECT_FLAGS, DIALECT_HELP, FRAME_FLAGS, FRAME_HELP, framingOptions, hexToBytes, readDialectFlags, readFrameFlags } from '../flags.js';
 import type { CommandIo } from '../io.js';
-import { inputStream, processIo, readInput, writeText } from '../io.js';
+import { inputStream, processIo, readInputText, writeText } from '../io.js';
 
 /** The output formats of `decode`. */
 export type DecodeFormat = 'json' | 'xml' | 'describe';
@@ -241,7 +241,7 @@ export async function decodeCommand(argv: string[], io: CommandIo = processIo())
   let watch: HexTextWatch | undefined;
   if (positionals.length === 1) chunks = once(hexToBytes(positionals[0] as string, 'the HEX argument'));
   else if (input === 'hex') {
-    chunks = once(hexToBytes((await readInput(io, 'the wire image')).toString('latin1'), 'the hex on stdin'));
+    chunks = once(hexToBytes(await readInputText(io, 'the wire image'), 'the hex on stdin'));
   } else {
     const seen = new HexTextWatch();
     watch = seen;

@@ -9,7 +9,7 @@ import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
 import { DIALECT_FLAGS, DIALECT_HELP, FRAME_FLAGS, FRAME_HELP, framingOptions, readDialectFlags, readFrameFlags } from '../flags.js';
 import type { CommandIo } from '../io.js';
-import { processIo, readInput, writeText } from '../io.js';
+import { processIo, readInputText, writeText } from '../io.js';
 
 /** The command's own flags. */
 const ROWS: readonly FlagRow[] = [
@@ -49,7 +49,7 @@ export async function encodeCommand(argv: string[], io: CommandIo = processIo())
   const { dialect, lenient } = readDialectFlags(values);
   const frame = readFrameFlags(values);
   const codec = createCodec(dialect, { lenient });
-  const text = (await readInput(io, 'the message')).toString('utf8');
+  const text = await readInputText(io, 'the message');
   if (text.trim() === '') throw cliError('ISO8583_ERR_CLI_INPUT', 'no message on stdin');
   const read = readMessage(text);
   if (input !== undefined && read.form !== input) {

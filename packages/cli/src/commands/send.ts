@@ -14,7 +14,7 @@ import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, readClien
 import { createLogger, levelFor } from '../logger.js';
 import { createTracer } from '../trace.js';
 import type { CommandIo } from '../io.js';
-import { processIo, readInput, writeText } from '../io.js';
+import { processIo, readInputText, writeText } from '../io.js';
 
 /** The default of `--timeout`: milliseconds to wait for the response. */
 export const DEFAULT_SEND_TIMEOUT = 30000;
@@ -146,7 +146,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   const frame = readFrameFlags(values, 'binary2');
   const tls = readClientTls(values);
 
-  const text = (await readInput(io, 'the message')).toString('utf8');
+  const text = await readInputText(io, 'the message');
   if (text.trim() === '') throw cliError('ISO8583_ERR_CLI_INPUT', 'no message on stdin');
   const read = readMessage(text);
   if (input !== undefined && read.form !== input) {
