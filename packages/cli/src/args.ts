@@ -13,7 +13,7 @@ export const CLI_ERROR_CODES = {
   ISO8583_ERR_CLI_OPTION:
     'A flag value that is out of range or not one of the allowed values, or a flag given twice (or under two of its names); names the flag.',
   ISO8583_ERR_CLI_HEX: 'Hex text (a wire image, `--header-hex`) with a character that is not a hex digit, or an odd number of digits; gives the position.',
-  ISO8583_ERR_CLI_INPUT: 'The input is empty, holds no message, ends inside a frame, or is not the form `--input` asks for; or the header in `encode`\'s input is not `--header-bytes` long (names the flag).',
+  ISO8583_ERR_CLI_INPUT: 'The input is empty, holds no message, ends inside a frame, is over 16 MiB (read whole: a message, a bare wire image, its hex), or is not the form `--input` asks for; or the header in `encode`\'s input is not `--header-bytes` long (names the flag).',
   ISO8583_ERR_CLI_FILE:
     'A file named by a flag or config key (TLS material, `--config`, `--http-token-file`, `--transactions`) cannot be read (`ENOENT`, `EISDIR`, `EACCES`), or does not hold what the flag asks for: TLS material Node cannot use (no PEM block, a certificate or key that does not parse, a key that does not go with its certificate), a `--transactions` file that is not JSON or not a list of transactions. Names the flag, the file and the reason, never the file\'s content.',
   ISO8583_ERR_CLI_OUTPUT:

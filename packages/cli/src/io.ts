@@ -22,11 +22,24 @@ export function processIo(): CommandIo {
 }
 
 /**
- * Reads the message input from stdin to its end; when stdin is a terminal (nothing piped in), refuses at once with
- * `ISO8583_ERR_CLI_USAGE` instead of waiting for typing.
+ * The most bytes a command reads from stdin as one input (a message in JSON or XML, a bare wire image, its hex text):
+ * 16 MiB, far more than any message (the codec reads no XML document over 1 MiB, no frame over 64 KiB). Past it the
+ * input is refused and stdin no longer read, rather than held whole in memory (a capture of gigabytes given by
+ * mistake, a stream that never ends).
+ */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+/** The error of an input over {@link MAX_INPUT_BYTES}: `ISO8583_ERR_CLI_INPUT`, with `hint` (what to do instead) after. */
+export function inputTooLarge(what: string, hint = ''): Iso8583Error {
+  return new Iso8583Error('ISO8583_ERR_CLI_INPUT', `${what} on stdin is over ${MAX_INPUT_BYTES} bytes, more than any message${hint}`);
+}
+
+/**
+ * Reads the message input from stdin to its end (at most {@link MAX_INPUT_BYTES}); when stdin is a terminal (nothing
+ * piped in), refuses at once with `ISO8583_ERR_CLI_USAGE` instead of waiting for typing.
  */
 export async function readInput(io: CommandIo, what: string): Promise<Buffer> {
-  return readAll(inputStream(io, what));
+  return readAll(inputStream(io, what), what);
 }
 
 /**
@@ -45,10 +58,19 @@ export function inputStream(io: CommandIo, what: string): Readable {
   return io.stdin;
 }
 
-/** Reads a stream to its end. */
-export async function readAll(stream: Readable): Promise<Buffer> {
+/**
+ * Reads a stream to its end; over {@link MAX_INPUT_BYTES}, {@link inputTooLarge} naming `what`, the stream no longer
+ * read (destroyed).
+ */
+export async function readAll(stream: Readable, what = 'the input'): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  let size = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += bytes.length;
+    if (size > MAX_INPUT_BYTES) throw inputTooLarge(what);
+    chunks.push(bytes);
+  }
   return Buffer.concat(chunks);
 }
 
