@@ -151,14 +151,14 @@ function usageErrorFrom(err: unknown, argv: string[], flags: FlagSpecs): Iso8583
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     // Either a string flag without a value, or a boolean flag given a value (`--tls=yes`).
     const at = argv.findIndex((a, i) => {
-      const name = flagName(a);
+      const name = flagName(a, flags);
       if (name === undefined || !known.has(name)) return false;
       const spec = flags[name] as FlagSpec;
       if (spec.type === 'boolean') return a.includes('=');
       return !a.includes('=') && (i + 1 >= argv.length || (argv[i + 1] as string).startsWith('-'));
     });
-    const name = at >= 0 ? `--${flagName(argv[at] as string) as string}` : 'a flag';
-    const spec = at >= 0 ? flags[flagName(argv[at] as string) as string] : undefined;
+    const name = at >= 0 ? `--${flagName(argv[at] as string, flags) as string}` : 'a flag';
+    const spec = at >= 0 ? flags[flagName(argv[at] as string, flags) as string] : undefined;
     const what = spec?.type === 'boolean' ? 'takes no value' : 'needs a value';
     return cliError('ISO8583_ERR_CLI_USAGE', `${name} ${what} (see --help)`, name);
   }
@@ -166,15 +166,16 @@ function usageErrorFrom(err: unknown, argv: string[], flags: FlagSpecs): Iso8583
 }
 
 /** The long name of a `--name` or `--name=value` argument, or the long name behind a known `-x` alias. */
-function flagName(arg: string): string | undefined {
+function flagName(arg: string, flags: FlagSpecs): string | undefined {
   if (arg.startsWith('--')) return arg.slice(2).split('=')[0];
-  return undefined;
+  const letter = /^-([A-Za-z])$/.exec(arg)?.[1];
+  return letter === undefined ? undefined : Object.keys(flags).find((k) => flags[k]?.short === letter);
 }
 
 function isKnownFlag(arg: string, flags: FlagSpecs): boolean {
   if (arg === '--help' || arg === '-h') return true;
   if (arg === '--') return true;
-  if (arg.startsWith('--')) return Object.hasOwn(flags, flagName(arg) as string);
+  if (arg.startsWith('--')) return Object.hasOwn(flags, flagName(arg, flags) as string);
   const letters = arg.slice(1).split('=')[0] as string;
   return [...letters].every((l) => Object.values(flags).some((s) => s.short === l) || l === 'h');
 }

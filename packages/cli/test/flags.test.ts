@@ -163,6 +163,14 @@ test('a string flag without its value, and a boolean flag given one, are usage e
   assert.equal(parseCommandArgs(['--help'], FLAGS).help, true);
 });
 
+test('a flag given by its letter without its value is a usage error naming the flag, last or before another flag', async () => {
+  throwsCoded(() => parse(['-f']), 'ISO8583_ERR_CLI_USAGE', '--frame');
+  throwsCoded(() => parse(['-f', '--lenient']), 'ISO8583_ERR_CLI_USAGE', '--frame');
+  const r = await runCli(['send', '--port', '1', '-t']);
+  assert.equal(r.stderr, 'iso8583: ISO8583_ERR_CLI_USAGE: --timeout needs a value (see --help)\n');
+  assert.equal(r.code, 2);
+});
+
 test('a flag given twice, by its long name or its letter, is refused as two names of one flag are: ISO8583_ERR_CLI_OPTION naming it', async () => {
   for (const argv of [['send', '--port', '1', '--port', '2'], ['send', '-p', '1', '--port', '2'], ['load', '--port', '1', '--quiet', '-q']]) {
     const r = await runCli(argv);
