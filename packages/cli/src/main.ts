@@ -106,6 +106,8 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
     if (topic !== undefined && Object.hasOwn(COMMANDS, topic)) return main([topic, '--help']);
+    // `help NAME` of no command is refused as `NAME` itself is (exit 2), not answered with the general help and 0.
+    if (topic !== undefined) return main([topic]);
     (name === undefined ? process.stderr : process.stdout).write(usage());
     return name === undefined ? 2 : 0;
   }
