@@ -105,12 +105,11 @@ function outputError(err: Error): Iso8583Error {
 
 /**
  * Whether `err` is a write to the output whose reader closed it (`EPIPE`: `| head -1` has read what it wanted): the
- * command stops there, and `main` ends it quietly with exit code 0, as `cat` ends (no error line, no stack).
+ * command stops there, and `main` ends it quietly with exit code 0 (no error line, no stack).
  */
 export function outputClosed(err: unknown): boolean {
   if (!(err instanceof Iso8583Error) || err.code !== 'ISO8583_ERR_CLI_OUTPUT') return false;
-  const cause = err.cause as { code?: unknown } | undefined;
-  return cause?.code === 'EPIPE' || cause?.code === 'ERR_STREAM_DESTROYED';
+  return (err.cause as { code?: unknown } | undefined)?.code === 'EPIPE';
 }
 
 /**
