@@ -13,9 +13,11 @@ export const CLI_ERROR_CODES = {
   ISO8583_ERR_CLI_OPTION:
     'A flag value that is out of range or not one of the allowed values, or a flag given twice (or under two of its names); names the flag.',
   ISO8583_ERR_CLI_HEX: 'Hex text (a wire image, `--header-hex`) with a character that is not a hex digit, or an odd number of digits; gives the position.',
-  ISO8583_ERR_CLI_INPUT: 'The input is empty, holds no message, ends inside a frame, or is not the form `--input` asks for.',
+  ISO8583_ERR_CLI_INPUT: 'The input is empty, holds no message, ends inside a frame, is over 16 MiB (read whole: a message, a bare wire image, its hex), or is not the form `--input` asks for; or the header in `encode`\'s input is not `--header-bytes` long (names the flag).',
   ISO8583_ERR_CLI_FILE:
     'A file named by a flag or config key (TLS material, `--config`, `--http-token-file`, `--transactions`) cannot be read (`ENOENT`, `EISDIR`, `EACCES`), or does not hold what the flag asks for: TLS material Node cannot use (no PEM block, a certificate or key that does not parse, a key that does not go with its certificate), a `--transactions` file that is not JSON or not a list of transactions. Names the flag, the file and the reason, never the file\'s content.',
+  ISO8583_ERR_CLI_OUTPUT:
+    'The output (stdout) cannot be written: a full disk (`ENOSPC`), an output closed; gives the system\'s reason. A reader that closes the pipe early (`EPIPE`, a pipe into `head -1`) is no failure: the command stops quietly with exit code 0.',
   ISO8583_ERR_CLI_LOAD: 'The load generator could not connect any of its terminals to the host.',
   ISO8583_ERR_CLI_LISTEN:
     'A listener cannot open its port (in use, not permitted, address not available); names the flag (`--port`, `--listen`, `--http`, `--metrics`) or the path in the flow file (`/http/port`) and the reason (`EADDRINUSE`).',
@@ -149,14 +151,14 @@ function usageErrorFrom(err: unknown, argv: string[], flags: FlagSpecs): Iso8583
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     // Either a string flag without a value, or a boolean flag given a value (`--tls=yes`).
     const at = argv.findIndex((a, i) => {
-      const name = flagName(a);
+      const name = flagName(a, flags);
       if (name === undefined || !known.has(name)) return false;
       const spec = flags[name] as FlagSpec;
       if (spec.type === 'boolean') return a.includes('=');
       return !a.includes('=') && (i + 1 >= argv.length || (argv[i + 1] as string).startsWith('-'));
     });
-    const name = at >= 0 ? `--${flagName(argv[at] as string) as string}` : 'a flag';
-    const spec = at >= 0 ? flags[flagName(argv[at] as string) as string] : undefined;
+    const name = at >= 0 ? `--${flagName(argv[at] as string, flags) as string}` : 'a flag';
+    const spec = at >= 0 ? flags[flagName(argv[at] as string, flags) as string] : undefined;
     const what = spec?.type === 'boolean' ? 'takes no value' : 'needs a value';
     return cliError('ISO8583_ERR_CLI_USAGE', `${name} ${what} (see --help)`, name);
   }
@@ -164,15 +166,16 @@ function usageErrorFrom(err: unknown, argv: string[], flags: FlagSpecs): Iso8583
 }
 
 /** The long name of a `--name` or `--name=value` argument, or the long name behind a known `-x` alias. */
-function flagName(arg: string): string | undefined {
+function flagName(arg: string, flags: FlagSpecs): string | undefined {
   if (arg.startsWith('--')) return arg.slice(2).split('=')[0];
-  return undefined;
+  const letter = /^-([A-Za-z])$/.exec(arg)?.[1];
+  return letter === undefined ? undefined : Object.keys(flags).find((k) => flags[k]?.short === letter);
 }
 
 function isKnownFlag(arg: string, flags: FlagSpecs): boolean {
   if (arg === '--help' || arg === '-h') return true;
   if (arg === '--') return true;
-  if (arg.startsWith('--')) return Object.hasOwn(flags, flagName(arg) as string);
+  if (arg.startsWith('--')) return Object.hasOwn(flags, flagName(arg, flags) as string);
   const letters = arg.slice(1).split('=')[0] as string;
   return [...letters].every((l) => Object.values(flags).some((s) => s.short === l) || l === 'h');
 }

@@ -300,14 +300,16 @@ export function readServerTls(values: FlagValues): ServerTlsSettings | undefined
 
 /**
  * Reads hex text (whitespace and a leading `0x` ignored, either case) as bytes. `ISO8583_ERR_CLI_HEX` names `what`
- * and the position of the first bad character, never the text.
+ * and the position of the first bad character in the text as given (counting from 1, white space and `0x` included:
+ * where an editor finds it), never the text.
  */
 export function hexToBytes(text: string, what: string): Buffer {
-  const clean = text.replace(/\s+/g, '').replace(/^0x/i, '');
-  const bad = clean.search(/[^0-9a-fA-F]/);
+  const lead = /^\s*0x/i.exec(text)?.[0].length ?? 0;
+  const bad = text.slice(lead).search(/[^0-9a-fA-F\s]/);
   if (bad >= 0) {
-    throw cliError('ISO8583_ERR_CLI_HEX', `${what}: not a hex digit at position ${bad + 1}`, what);
+    throw cliError('ISO8583_ERR_CLI_HEX', `${what}: not a hex digit at position ${lead + bad + 1}`, what);
   }
+  const clean = text.slice(lead).replace(/\s+/g, '');
   if (clean.length % 2 !== 0) {
     throw cliError('ISO8583_ERR_CLI_HEX', `${what}: odd number of hex digits (${clean.length})`, what);
   }

@@ -4,6 +4,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { Iso8583Error, maskDigitRuns } from '@iso8583/codec';
+import { systemReason } from '@iso8583/connector/errors';
 
 /** The streams a command reads and writes; the process's own by default, a test's or an embedder's otherwise. */
 export interface CommandIo {
@@ -21,11 +22,32 @@ export function processIo(): CommandIo {
 }
 
 /**
- * Reads the message input from stdin to its end; when stdin is a terminal (nothing piped in), refuses at once with
- * `ISO8583_ERR_CLI_USAGE` instead of waiting for typing.
+ * The most bytes a command reads from stdin as one input (a message in JSON or XML, a bare wire image, its hex text):
+ * 16 MiB, far more than any message (the codec reads no XML document over 1 MiB, no frame over 64 KiB). Past it the
+ * input is refused and stdin no longer read, rather than held whole in memory (a capture of gigabytes given by
+ * mistake, a stream that never ends).
+ */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+/** The error of an input over {@link MAX_INPUT_BYTES}: `ISO8583_ERR_CLI_INPUT`, with `hint` (what to do instead) after. */
+export function inputTooLarge(what: string, hint = ''): Iso8583Error {
+  return new Iso8583Error('ISO8583_ERR_CLI_INPUT', `${what} on stdin is over ${MAX_INPUT_BYTES} bytes, more than any message${hint}`);
+}
+
+/**
+ * Reads the message input from stdin to its end (at most {@link MAX_INPUT_BYTES}); when stdin is a terminal (nothing
+ * piped in), refuses at once with `ISO8583_ERR_CLI_USAGE` instead of waiting for typing.
  */
 export async function readInput(io: CommandIo, what: string): Promise<Buffer> {
-  return readAll(inputStream(io, what));
+  return readAll(inputStream(io, what), what);
+}
+
+/**
+ * Reads the message input from stdin to its end as UTF-8 text, like {@link readInput}; a leading byte order mark (what
+ * Windows editors put before JSON and XML) is dropped, as XML parsers drop it, so JSON with one reads as JSON too.
+ */
+export async function readInputText(io: CommandIo, what: string): Promise<string> {
+  return new TextDecoder('utf-8').decode(await readInput(io, what));
 }
 
 /** Stdin for reading as it arrives; refuses a terminal like {@link readInput}. */
@@ -36,10 +58,19 @@ export function inputStream(io: CommandIo, what: string): Readable {
   return io.stdin;
 }
 
-/** Reads a stream to its end. */
-export async function readAll(stream: Readable): Promise<Buffer> {
+/**
+ * Reads a stream to its end; over {@link MAX_INPUT_BYTES}, {@link inputTooLarge} naming `what`, the stream no longer
+ * read (destroyed).
+ */
+export async function readAll(stream: Readable, what = 'the input'): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  let size = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += bytes.length;
+    if (size > MAX_INPUT_BYTES) throw inputTooLarge(what);
+    chunks.push(bytes);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -60,9 +91,38 @@ export function formatError(err: unknown): string {
   return `iso8583: ${errorCode(err)}: ${maskDigitRuns(message)}\n`;
 }
 
-/** Writes text and waits until the stream has taken it (so that a command's exit does not cut its output). */
+/** The streams {@link writeText} wrote to: their failed writes are its rejections, their `error` events no crash. */
+const written = new WeakSet<Writable>();
+
+/**
+ * The error of a write to a command's output that failed: `ISO8583_ERR_CLI_OUTPUT` with the system's reason
+ * (`ENOSPC (no space left on device)`), the failure as `cause`. For a reader that went away (`EPIPE`: `iso8583 decode
+ * ... | head -1`), see {@link outputClosed}.
+ */
+function outputError(err: Error): Iso8583Error {
+  return new Iso8583Error('ISO8583_ERR_CLI_OUTPUT', `the output cannot be written: ${systemReason(err)}`, { cause: err });
+}
+
+/**
+ * Whether `err` is a write to the output whose reader closed it (`EPIPE`: `| head -1` has read what it wanted): the
+ * command stops there, and `main` ends it quietly with exit code 0 (no error line, no stack).
+ */
+export function outputClosed(err: unknown): boolean {
+  if (!(err instanceof Iso8583Error) || err.code !== 'ISO8583_ERR_CLI_OUTPUT') return false;
+  return (err.cause as { code?: unknown } | undefined)?.code === 'EPIPE';
+}
+
+/**
+ * Writes text and waits until the stream has taken it (so that a command's exit does not cut its output). A write
+ * that fails (a full disk, a reader that closed the pipe) rejects with `ISO8583_ERR_CLI_OUTPUT` ({@link outputError});
+ * the stream's `error` event, which Node emits besides, is then no uncaught exception with a stack.
+ */
 export function writeText(stream: Writable, text: string): Promise<void> {
+  if (!written.has(stream)) {
+    written.add(stream);
+    stream.on('error', () => undefined);
+  }
   return new Promise((resolve, reject) => {
-    stream.write(text, (err) => (err ? reject(err) : resolve()));
+    stream.write(text, (err) => (err ? reject(outputError(err)) : resolve()));
   });
 }

@@ -90,10 +90,12 @@ function version(): string {
 
 /**
  * Writes the error line of a failure and resolves to its exit code: 2 for a command line that cannot be run, 1
- * otherwise. io.js (and the codec behind it) loads here, for a failure: `--help` and `--version` need neither.
+ * otherwise; but an output whose reader closed it (`| head -1`, io.ts `outputClosed`) ends the command quietly with 0.
+ * io.js (and the codec behind it) loads here, for a failure: `--help` and `--version` need neither.
  */
 async function reportFailure(err: unknown): Promise<number> {
-  const { errorCode, formatError } = await import('./io.js');
+  const { errorCode, formatError, outputClosed } = await import('./io.js');
+  if (outputClosed(err)) return 0;
   process.stderr.write(formatError(err));
   return errorCode(err) === 'ISO8583_ERR_CLI_USAGE' ? 2 : 1;
 }
@@ -104,6 +106,8 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
     if (topic !== undefined && Object.hasOwn(COMMANDS, topic)) return main([topic, '--help']);
+    // `help NAME` of no command is refused as `NAME` itself is (exit 2), not answered with the general help and 0.
+    if (topic !== undefined) return main([topic]);
     (name === undefined ? process.stderr : process.stdout).write(usage());
     return name === undefined ? 2 : 0;
   }

@@ -64,6 +64,35 @@ test('encode --frame binary2 --header-hex puts the length, then the header, then
   assert.deepEqual(bytes.subarray(7), message);
 });
 
+const TPDU_0800 = JSON.stringify({ header: '600001', '0': '0800', '11': '000001', '70': '301' });
+const headerShort = first.line(['encode', '--frame', 'binary2', '--header-bytes', '5'], TPDU_0800);
+const headerFits = first.line(['encode', '--frame', 'binary2', '--header-bytes', '3'], TPDU_0800);
+test('encode refuses a header in the input that is not --header-bytes long, naming the flag; one that is goes first', async () => {
+  const short = await headerShort();
+  assert.equal(short.code, 1);
+  assert.equal(short.stdout, '');
+  assert.equal(short.stderr, 'iso8583: ISO8583_ERR_CLI_INPUT: the header in the input has 3 bytes, --header-bytes says 5\n');
+  const fits = await headerFits();
+  assert.equal(fits.stderr, '');
+  const bytes = Buffer.from(fits.stdout.trim(), 'hex');
+  assert.equal(bytes.readUInt16BE(0), bytes.length - 2);
+  assert.equal(bytes.subarray(2, 5).toString('hex'), '600001');
+});
+
+const BOM = '\uFEFF';
+/** The 0800 of 11 and 70 (iso87ascii) as encode prints it. */
+const ECHO_HEX = '303830303830323030303030303030303030303030343030303030303030303030303030303030303031333031';
+const bomJson = first.line(['encode'], `${BOM}{"0":"0800","11":"000001","70":"301"}\r\n`);
+const bomHex = first.line(['decode', '--input', 'hex'], `${BOM}${ECHO_HEX}\r\n`);
+test('encode reads JSON saved with a byte order mark and CRLF (as XML), and decode --input hex hex text with one', async () => {
+  const bom = await bomJson();
+  assert.equal(bom.stderr, '');
+  assert.equal(bom.stdout, `${ECHO_HEX}\n`);
+  const decoded = await bomHex();
+  assert.equal(decoded.stderr, '');
+  assert.deepEqual(JSON.parse(decoded.stdout), { '0': '0800', '11': '000001', '70': '301' });
+});
+
 const WSO2_XML = readFileSync(vectorPath('wso2/sendMessage-request.xml'), 'utf8');
 const WSO2_DIALECT = vectorPath('wso2/jposdef.xml');
 const wso2Encoded = first.line(['encode', '--dialect', WSO2_DIALECT, '--input', 'xml'], WSO2_XML);

@@ -156,11 +156,25 @@ test('hex text: whitespace and 0x ignored, either case; a bad digit gives its po
   });
 });
 
+test('hex text: the position of a bad digit is counted in the text as given, white space and 0x included', () => {
+  for (const [text, position] of [['0x30 3G', 7], ['3030\n30 3z', 10], ['  0X30 0x31', 9]] as const) {
+    assert.throws(() => hexToBytes(text, 'the hex on stdin'), { code: 'ISO8583_ERR_CLI_HEX', message: `the hex on stdin: not a hex digit at position ${position}` }, text);
+  }
+});
+
 test('a string flag without its value, and a boolean flag given one, are usage errors naming the flag', () => {
   throwsCoded(() => parse(['--frame']), 'ISO8583_ERR_CLI_USAGE', '--frame');
   throwsCoded(() => parse(['--tls=yes']), 'ISO8583_ERR_CLI_USAGE', '--tls');
   throwsCoded(() => parse(['--nope']), 'ISO8583_ERR_CLI_USAGE', '--nope');
   assert.equal(parseCommandArgs(['--help'], FLAGS).help, true);
+});
+
+test('a flag given by its letter without its value is a usage error naming the flag, last or before another flag', async () => {
+  throwsCoded(() => parse(['-f']), 'ISO8583_ERR_CLI_USAGE', '--frame');
+  throwsCoded(() => parse(['-f', '--lenient']), 'ISO8583_ERR_CLI_USAGE', '--frame');
+  const r = await runCli(['send', '--port', '1', '-t']);
+  assert.equal(r.stderr, 'iso8583: ISO8583_ERR_CLI_USAGE: --timeout needs a value (see --help)\n');
+  assert.equal(r.code, 2);
 });
 
 test('a flag given twice, by its long name or its letter, is refused as two names of one flag are: ISO8583_ERR_CLI_OPTION naming it', async () => {

@@ -10,7 +10,7 @@ import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
 import { DIALECT_FLAGS, DIALECT_HELP, FRAME_FLAGS, FRAME_HELP, framingOptions, hexToBytes, readDialectFlags, readFrameFlags } from '../flags.js';
 import type { CommandIo } from '../io.js';
-import { inputStream, processIo, readInput, writeText } from '../io.js';
+import { inputStream, inputTooLarge, MAX_INPUT_BYTES, processIo, readInputText, writeText } from '../io.js';
 
 /** The output formats of `decode`. */
 export type DecodeFormat = 'json' | 'xml' | 'describe';
@@ -84,7 +84,12 @@ async function decodeAll(
   const frame = readFrameFlags(values);
   if (frame.frame === undefined) {
     const parts: Buffer[] = [];
-    for await (const chunk of chunks) parts.push(chunk);
+    let size = 0;
+    for await (const chunk of chunks) {
+      size += chunk.length;
+      if (size > MAX_INPUT_BYTES) throw inputTooLarge('the wire image', ' (a stream of messages: give --frame)');
+      parts.push(chunk);
+    }
     const bytes = Buffer.concat(parts);
     if (bytes.length === 0) throw cliError('ISO8583_ERR_CLI_INPUT', 'the input is empty');
     const headerBytes = frame.headerBytes;
@@ -241,7 +246,7 @@ export async function decodeCommand(argv: string[], io: CommandIo = processIo())
   let watch: HexTextWatch | undefined;
   if (positionals.length === 1) chunks = once(hexToBytes(positionals[0] as string, 'the HEX argument'));
   else if (input === 'hex') {
-    chunks = once(hexToBytes((await readInput(io, 'the wire image')).toString('latin1'), 'the hex on stdin'));
+    chunks = once(hexToBytes(await readInputText(io, 'the wire image'), 'the hex on stdin'));
   } else {
     const seen = new HexTextWatch();
     watch = seen;

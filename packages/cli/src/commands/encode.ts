@@ -9,7 +9,7 @@ import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
 import { DIALECT_FLAGS, DIALECT_HELP, FRAME_FLAGS, FRAME_HELP, framingOptions, readDialectFlags, readFrameFlags } from '../flags.js';
 import type { CommandIo } from '../io.js';
-import { processIo, readInput, writeText } from '../io.js';
+import { processIo, readInputText, writeText } from '../io.js';
 
 /** The command's own flags. */
 const ROWS: readonly FlagRow[] = [
@@ -31,7 +31,8 @@ ${DIALECT_HELP}
 ${FRAME_HELP}
   Without --frame, --header-hex is printed before the message. A header in the input (<header>, base64, in XML;
   "header", hex, in JSON: what decode prints) is the dialect's header when the dialect has one (of its length), else
-  the fixed frame header (unless --header-hex is given). Without one, the dialect's header is zeros.
+  the fixed frame header (unless --header-hex is given; of the --header-bytes length, when given, or refused). Without
+  one, the dialect's header is zeros.
 
 Example:
   echo '{"0":"0800","11":"000001","70":"301"}' | iso8583 encode --frame binary2
@@ -48,7 +49,7 @@ export async function encodeCommand(argv: string[], io: CommandIo = processIo())
   const { dialect, lenient } = readDialectFlags(values);
   const frame = readFrameFlags(values);
   const codec = createCodec(dialect, { lenient });
-  const text = (await readInput(io, 'the message')).toString('utf8');
+  const text = await readInputText(io, 'the message');
   if (text.trim() === '') throw cliError('ISO8583_ERR_CLI_INPUT', 'no message on stdin');
   const read = readMessage(text);
   if (input !== undefined && read.form !== input) {
@@ -60,6 +61,11 @@ export async function encodeCommand(argv: string[], io: CommandIo = processIo())
   const payload = codec.pack(read.message, packOptions);
   let header = frame.header;
   if (header === undefined && !dialectHasHeader && read.header !== undefined && read.header.length > 0) {
+    // The input's header is the fixed frame header: --header-bytes, when given, is its length (as decode reads it).
+    if (values['header-bytes'] !== undefined && read.header.length !== frame.headerBytes) {
+      throw cliError('ISO8583_ERR_CLI_INPUT',
+        `the header in the input has ${read.header.length} bytes, --header-bytes says ${frame.headerBytes}`, '--header-bytes');
+    }
     header = read.header;
   }
   let wire: Buffer;

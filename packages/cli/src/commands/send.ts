@@ -14,7 +14,7 @@ import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, readClien
 import { createLogger, levelFor } from '../logger.js';
 import { createTracer } from '../trace.js';
 import type { CommandIo } from '../io.js';
-import { processIo, readInput, writeText } from '../io.js';
+import { processIo, readInputText, writeText } from '../io.js';
 
 /** The default of `--timeout`: milliseconds to wait for the response. */
 export const DEFAULT_SEND_TIMEOUT = 30000;
@@ -38,8 +38,8 @@ Sends one message (JSON keyed by field number, or ISOMessage XML, on stdin) to a
 the same form. The response is matched by MTI, field 11 (STAN) and field 41 (terminal id); when the host answers
 with another key (no field 41, another STAN), the timeout error says what came and what was expected. The response
 is printed whole, card data included (PAN, tracks, PIN block, field 55): it is a tool to see messages, not a log.
-A 0100/0200 whose response does not come (timeout, connection lost) is not reversed: the error says its outcome is
-unknown.
+A 0100/0200 whose response does not come (timeout, connection lost, Ctrl-C or SIGTERM while it waits) is not
+reversed: the error says its outcome is unknown.
 A header in the message (<header>, base64, in XML; "header", hex, in JSON: what decode prints) goes as the fixed
 frame header when --header-bytes or --header-hex is given, else as the dialect's header (default: --header-hex,
 else zeros); the answer shows the answer's header the same way.
@@ -55,15 +55,18 @@ Example:
   echo '{"0":"0800","7":"0101120000","11":"000001","70":"301"}' | iso8583 send --port 8583
 `;
 
-/** Failures after the request may have reached the host: whether it was approved there is not known. */
-const UNKNOWN_OUTCOME = new Set(['ISO8583_ERR_CONNECTOR_TIMEOUT', 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE']);
+/**
+ * Failures after the request may have reached the host: whether it was approved there is not known (an interrupted
+ * wait, `ISO8583_ERR_CONNECTOR_ABORTED`, only when the request was written).
+ */
+const UNKNOWN_OUTCOME = new Set(['ISO8583_ERR_CONNECTOR_TIMEOUT', 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE', 'ISO8583_ERR_CONNECTOR_ABORTED']);
 
 /**
  * The error of a reversible request (0100, 0200 and their repeats) whose outcome at the host is unknown, saying so
  * and that `send` sent no reversal (it keeps no journal): the same code, the text completed. Others as they are.
  */
 function unknownOutcome(err: unknown, mti: unknown): unknown {
-  if (!(err instanceof Iso8583Error) || !UNKNOWN_OUTCOME.has(err.code) || typeof mti !== 'string' || !isReversible(mti)) return err;
+  if (!(err instanceof Iso8583Error) || !UNKNOWN_OUTCOME.has(err.code) || err.sent === 'no' || typeof mti !== 'string' || !isReversible(mti)) return err;
   const known = / the outcome at the host is unknown\.?$/.test(err.message) ? err.message.replace(/[;.]? the outcome at the host is unknown\.?$/, '') : err.message;
   return new Iso8583Error(
     err.code,
@@ -71,6 +74,25 @@ function unknownOutcome(err: unknown, mti: unknown): unknown {
       'reversal yourself, 0400 with field 90, or go through the gateway, which does)',
     { mti, cause: err, ...(err.field === undefined ? {} : { field: err.field }) },
   );
+}
+
+/**
+ * The error of a request a stop signal (Ctrl-C, SIGTERM) interrupted (`ISO8583_ERR_CONNECTOR_ABORTED`, the connector's
+ * `sent` kept): written, its outcome at the host is unknown ({@link unknownOutcome} completes it for a 0100/0200);
+ * not, it never reached the host. Others as they are.
+ */
+function interrupted(err: unknown, signal: AbortSignal): unknown {
+  if (!signal.aborted || !(err instanceof Iso8583Error) || err.code !== 'ISO8583_ERR_CONNECTOR_ABORTED') return err;
+  const by = `interrupted by ${String(signal.reason)}`;
+  const out = new Iso8583Error(
+    err.code,
+    err.sent === 'no'
+      ? `${by} before the request was written: it never reached the host`
+      : `${by} while waiting for the response; the outcome at the host is unknown`,
+    { cause: err, ...(err.mti === undefined ? {} : { mti: err.mti }) },
+  );
+  if (err.sent !== undefined) out.sent = err.sent;
+  return out;
 }
 
 /** `0210, 11 000002, no 41`: the key fields of a message (the MTI, 11 and 41, as the connector matches by), each shown
@@ -124,7 +146,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   const frame = readFrameFlags(values, 'binary2');
   const tls = readClientTls(values);
 
-  const text = (await readInput(io, 'the message')).toString('utf8');
+  const text = await readInputText(io, 'the message');
   if (text.trim() === '') throw cliError('ISO8583_ERR_CLI_INPUT', 'no message on stdin');
   const read = readMessage(text);
   if (input !== undefined && read.form !== input) {
@@ -159,16 +181,28 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   });
   const tracer = createTracer({ logger: log.logger, dialect, logMessages });
   const link = tracer.link('host', `${options.host}:${port}`, connector);
-  let response: string;
+  // A stop signal (Ctrl-C) while the answer is awaited ends the wait with the error line saying what became of the
+  // request (never written, or its outcome unknown), rather than a silent death; once the answer came, it is printed
+  // all the same. Only the first is caught: a second one ends the process as usual.
+  const stop = new AbortController();
+  const onStop = (signal: NodeJS.Signals): void => stop.abort(signal);
+  process.once('SIGINT', onStop);
+  process.once('SIGTERM', onStop);
   try {
-    response = (await link.sendMessage(text, { timeout })) as string;
-  } catch (err) {
-    // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.
-    await connector.destroy().catch(() => undefined);
-    throw unknownOutcome(unmatchedAnswer(err, read.message, unmatched), read.message['0']);
+    let response: string;
+    try {
+      response = (await link.sendMessage(text, { timeout, signal: stop.signal })) as string;
+    } catch (err) {
+      // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.
+      await connector.destroy().catch(() => undefined);
+      throw unknownOutcome(unmatchedAnswer(interrupted(err, stop.signal), read.message, unmatched), read.message['0']);
+    }
+    await connector.close();
+    log.flush();
+    await writeText(io.stdout, response.endsWith('\n') ? response : `${response}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onStop);
+    process.off('SIGTERM', onStop);
   }
-  await connector.close();
-  log.flush();
-  await writeText(io.stdout, response.endsWith('\n') ? response : `${response}\n`);
-  return 0;
 }
