@@ -3,7 +3,7 @@
  * line, `iso8583: <code>: <message>`, with card data kept out.
  */
 import type { Readable, Writable } from 'node:stream';
-import { Iso8583Error, maskDigitRuns } from '@iso8583/codec';
+import { Iso8583Error, maskDigitRuns, safeErrorCode } from '@iso8583/codec';
 import { systemReason } from '@iso8583/connector/errors';
 
 /** The streams a command reads and writes; the process's own by default, a test's or an embedder's otherwise. */
@@ -75,10 +75,13 @@ export async function readAll(stream: Readable, what = 'the input'): Promise<Buf
 }
 
 
-/** The stable code of an error: its `code` when it is a string, else `ISO8583_ERR_CLI_UNEXPECTED`. */
+/**
+ * The stable code of an error: its `code` when it is a string shaped like a code (the codec's `safeErrorCode`: a code
+ * set by user code, a flow's sequence module, may hold card data; such a code is `ERR_CODE_WITHHELD`), else
+ * `ISO8583_ERR_CLI_UNEXPECTED`.
+ */
 export function errorCode(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code !== '' ? code : 'ISO8583_ERR_CLI_UNEXPECTED';
+  return safeErrorCode(err) ?? 'ISO8583_ERR_CLI_UNEXPECTED';
 }
 
 /**
