@@ -2,47 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { createCodec, encodeFrame } from '@iso8583/codec';
-import type { IsoMessage } from '@iso8583/codec';
+import { encodeFrame } from '@iso8583/codec';
 import { runLoad } from '../src/index.js';
 import type { LoadSummary } from '../src/index.js';
 import { runCli } from './cli-process.js';
+import { answerFrame, LOAD_FRAMING, loadHost } from './helpers/load-host.js';
 
 type Summary = LoadSummary;
-
-const codec = createCodec('iso87ascii');
-const FRAMING = { lengthHeader: 'binary2' } as const;
-
-/**
- * A host on a real socket (binary2 frames, iso87ascii) that calls `onRequest` with each request and the socket; it
- * writes whatever bytes it likes.
- */
-async function host(
-  t: { after: (fn: () => Promise<void>) => void },
-  onRequest: (request: IsoMessage, payload: Buffer, socket: net.Socket) => void,
-): Promise<number> {
-  const server = net.createServer((socket) => {
-    let buffered = Buffer.alloc(0);
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const payload = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
-        buffered = buffered.subarray(2 + payload.length);
-        onRequest(codec.decode(payload).message, payload, socket);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return (server.address() as net.AddressInfo).port;
-}
-
-/** The 0210 answer to `request` with response code 00, packed and framed. */
-function answerFrame(request: IsoMessage): Buffer {
-  const reply: IsoMessage = { '0': '0210', '4': request['4'] as string, '11': request['11'] as string, '39': '00', '41': request['41'] as string };
-  return encodeFrame(codec.pack(reply), FRAMING);
-}
 
 function outcomesTotal(s: Summary): number {
   return Object.values(s.outcomes).reduce((a, b) => a + b, 0);
@@ -50,7 +16,7 @@ function outcomesTotal(s: Summary): number {
 
 test('load counts the requests never written when the host closes every connection, gives them no outcome, and exits 1', async (t) => {
   // The host answers the first request of each connection, then closes it: the rest of --count is never sent.
-  const port = await host(t, (request, _payload, socket) => {
+  const port = await loadHost(t, (request, _payload, socket) => {
     socket.end(answerFrame(request));
   });
   const r = await runCli(['load', '--port', String(port), '--clients', '2', '--count', '20', '--json', '--quiet']);
@@ -64,7 +30,7 @@ test('load counts the requests never written when the host closes every connecti
 });
 
 test('load --duration ended by the host closing every connection exits 1 and says it ended early', async (t) => {
-  const port = await host(t, (request, _payload, socket) => {
+  const port = await loadHost(t, (request, _payload, socket) => {
     socket.end(answerFrame(request));
   });
   const r = await runCli(['load', '--port', String(port), '--clients', '1', '--duration', '60', '--quiet']);
@@ -73,7 +39,7 @@ test('load --duration ended by the host closing every connection exits 1 and say
 });
 
 test('load --rate whose host closed every connection ends then, not when its next slot comes', async (t) => {
-  const port = await host(t, (request, _payload, socket) => {
+  const port = await loadHost(t, (request, _payload, socket) => {
     socket.end(answerFrame(request));
   });
   // One request a minute: the first goes at once and is answered, the connection closed; the next is due in 60 s.
@@ -91,8 +57,8 @@ test('load --rate whose host closed every connection ends then, not when its nex
 
 test('load counts an answer with the right STAN but not the 0210 MTI as unmatched, not answered', async (t) => {
   // A mirroring host: the 0200 comes back as it was sent.
-  const port = await host(t, (_request, payload, socket) => {
-    socket.write(encodeFrame(payload, FRAMING));
+  const port = await loadHost(t, (_request, payload, socket) => {
+    socket.write(encodeFrame(payload, LOAD_FRAMING));
   });
   const r = await runCli(['load', '--port', String(port), '--clients', '1', '--count', '3', '--timeout', '200', '--json', '--quiet']);
   assert.equal(r.code, 1);
@@ -104,7 +70,7 @@ test('load counts an answer with the right STAN but not the 0210 MTI as unmatche
 
 test('load ends a request as error at once when its 0210 does not decode but its STAN can be read', async (t) => {
   // Field 4 (n 12) of the answer carries a letter: the frame does not decode, its MTI and STAN are still readable.
-  const port = await host(t, (request, _payload, socket) => {
+  const port = await loadHost(t, (request, _payload, socket) => {
     const frame = answerFrame(request);
     const at = frame.indexOf(request['4'] as string);
     frame.write('X', at + 11);
@@ -119,8 +85,8 @@ test('load ends a request as error at once when its 0210 does not decode but its
 });
 
 test('load counts frames that do not decode and name no request apart, and says so in the summary', async (t) => {
-  const port = await host(t, (_request, _payload, socket) => {
-    socket.write(encodeFrame(Buffer.from([1, 2, 3, 4, 5]), FRAMING));
+  const port = await loadHost(t, (_request, _payload, socket) => {
+    socket.write(encodeFrame(Buffer.from([1, 2, 3, 4, 5]), LOAD_FRAMING));
   });
   const r = await runCli(['load', '--port', String(port), '--clients', '1', '--count', '2', '--timeout', '200', '--quiet']);
   assert.equal(r.code, 1);

@@ -4,10 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { createCodec, encodeFrame } from '@iso8583/codec';
-import type { IsoMessage } from '@iso8583/codec';
 import type { LoadSummary } from '../src/index.js';
 import { runCli, startCli } from './cli-process.js';
+import { answerFrame, loadHost } from './helpers/load-host.js';
 
 /** simulate-host with an opening balance of 1 (minor unit) per card: it declines every purchase with 51. */
 async function decliningHost(t: { after: (fn: () => Promise<unknown>) => void }): Promise<number> {
@@ -47,24 +46,10 @@ test('--fail-on naming only outcomes the run did not count leaves the exit code 
 });
 
 test('--fail-on unmatched exits 3 when the host answers each request twice (the repeat matches no request)', async (t) => {
-  const codec = createCodec('iso87ascii');
-  const server = net.createServer((socket) => {
-    let buffered = Buffer.alloc(0);
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const request = codec.decode(buffered.subarray(2, 2 + buffered.readUInt16BE(0))).message;
-        buffered = buffered.subarray(2 + buffered.readUInt16BE(0));
-        const reply: IsoMessage = { '0': '0210', '4': request['4'] as string, '11': request['11'] as string, '39': '00', '41': request['41'] as string };
-        const frame = encodeFrame(codec.pack(reply), { lengthHeader: 'binary2' });
-        socket.write(Buffer.concat([frame, frame]));
-      }
-    });
+  const port = await loadHost(t, (request, _payload, socket) => {
+    const frame = answerFrame(request);
+    socket.write(Buffer.concat([frame, frame]));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const port = (server.address() as net.AddressInfo).port;
   const args = ['load', '--port', String(port), '--clients', '1', '--count', '5', '--quiet', '--json'];
   const plain = await runCli(args);
   assert.equal(plain.code, 0, 'every request was answered: unmatched answers alone do not fail a run without --fail-on');

@@ -3,42 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import net from 'node:net';
-import { createCodec, encodeFrame } from '@iso8583/codec';
-import type { IsoMessage } from '@iso8583/codec';
 import type { LoadSummary } from '../src/index.js';
 import { BIN } from './cli-process.js';
-
-const codec = createCodec('iso87ascii');
-const FRAMING = { lengthHeader: 'binary2' } as const;
-
-/** A host on a real socket (binary2, iso87ascii) that calls `onRequest` with each request and its socket. */
-async function host(
-  t: { after: (fn: () => Promise<void>) => void },
-  onRequest: (request: IsoMessage, socket: net.Socket) => void,
-): Promise<number> {
-  const server = net.createServer((socket) => {
-    let buffered = Buffer.alloc(0);
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const payload = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
-        buffered = buffered.subarray(2 + payload.length);
-        onRequest(codec.decode(payload).message, socket);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return (server.address() as net.AddressInfo).port;
-}
-
-/** The 0210 answer to `request` with response code 00, framed. */
-function answerFrame(request: IsoMessage): Buffer {
-  const reply: IsoMessage = { '0': '0210', '4': request['4'] as string, '11': request['11'] as string, '39': '00', '41': request['41'] as string };
-  return encodeFrame(codec.pack(reply), FRAMING);
-}
+import { answerFrame, loadHost } from './helpers/load-host.js';
 
 /** `iso8583 load ...args --json` as a child process: SIGINT it with `interrupt()`, `ended(ms)` fails past its deadline. */
 function load(t: { after: (fn: () => void) => void }, args: string[]): { interrupt: () => void; ended: (ms: number) => Promise<{ code: number | null; summary: LoadSummary }> } {
@@ -75,7 +42,7 @@ test('load --rate stopped by SIGINT does not wait for its next slot: the summary
   const answered = new Promise<void>((resolve) => {
     first = resolve;
   });
-  const port = await host(t, (request, socket) => {
+  const port = await loadHost(t, (request, _payload, socket) => {
     socket.write(answerFrame(request));
     first();
   });

@@ -3,18 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { createCodec, encodeFrame } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { LoadRun } from '../src/load/load-run.js';
 import { LoadClient } from '../src/load/terminal.js';
-
-const codec = createCodec('iso87ascii');
-const FRAMING = { lengthHeader: 'binary2' } as const;
-
-function answerFrame(request: IsoMessage): Buffer {
-  const reply: IsoMessage = { '0': '0210', '11': request['11'] as string, '39': '00', '41': request['41'] as string };
-  return encodeFrame(codec.pack(reply), FRAMING);
-}
+import { answerFrame, LOAD_FRAMING, loadCodec, loadHost } from './helpers/load-host.js';
 
 test('a terminal whose STAN wraps to one still in flight skips it: no STAN twice in flight, each answer its own request\'s', async (t) => {
   const stans: string[] = [];
@@ -24,38 +16,25 @@ test('a terminal whose STAN wraps to one still in flight skips it: no STAN twice
     firstSeen = resolve;
   });
   // The first request is held until the third comes; every other one is answered at once.
-  const server = net.createServer((socket) => {
-    let buffered = Buffer.alloc(0);
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const payload = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
-        buffered = buffered.subarray(2 + payload.length);
-        const request = codec.decode(payload).message;
-        stans.push(request['11'] as string);
-        if (held === undefined) {
-          held = { request, socket };
-          firstSeen();
-          continue;
-        }
-        socket.write(answerFrame(request));
-        if (stans.length === 3) held.socket.write(answerFrame(held.request));
-      }
-    });
+  const port = await loadHost(t, (request, _payload, socket) => {
+    stans.push(request['11'] as string);
+    if (held === undefined) {
+      held = { request, socket };
+      firstSeen();
+      return;
+    }
+    socket.write(answerFrame(request));
+    if (stans.length === 3) held.socket.write(answerFrame(held.request));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const clients: LoadClient[] = [];
-  // The terminal's connection first: the server's close waits for it.
   t.after(() => {
     for (const c of clients) c.close();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
   });
-  const socket = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+  const socket = net.connect({ host: '127.0.0.1', port });
   await new Promise((resolve) => socket.once('connect', resolve));
   const run = new LoadRun('1987', 3, undefined, undefined);
   run.open = 1;
-  const client = new LoadClient(socket, 0, run, codec, FRAMING, Buffer.alloc(0), 10_000);
+  const client = new LoadClient(socket, 0, run, loadCodec, LOAD_FRAMING, Buffer.alloc(0), 10_000);
   clients.push(client);
   // Two requests in flight on the terminal: the first (000001) waits at the host...
   const a = client.work();
