@@ -6,17 +6,14 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { IsoMessage } from '@iso8583/codec';
-import { FileJournal, createConnector } from '@iso8583/connector';
+import { FileJournal } from '@iso8583/connector';
 import type { JournalEntry } from '@iso8583/connector';
-import { createInboundEndpoint, responseMti } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
 import { undeliveredApproval } from '../src/gateway/late-approval.js';
+import { reversingBank } from './helpers/reversing-bank.js';
 
 /** The file journal, refusing every new entry as a full disk does when `refuse` is set. */
 class RefusingJournal extends FileJournal {
@@ -40,25 +37,10 @@ for (const { name, refuse, last, outcome } of [
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     t.after(() => process.off('unhandledRejection', onUnhandled));
-    let reversal: (m: IsoMessage) => void = () => undefined;
-    const reversed = new Promise<IsoMessage>((resolve) => (reversal = resolve));
-    const bank = createInboundEndpoint({
-      port: 0,
-      host: '127.0.0.1',
-      sequence: (m) => {
-        if (m.mti === '0400') reversal(m.fields);
-        return { ...m.fields, 0: responseMti(m.mti), 39: '00' };
-      },
-    });
-    const { port } = await bank.start();
-    const dir = mkdtempSync(join(tmpdir(), 'iso8583-late-approval-logger-'));
-    const journal = new RefusingJournal(dir);
-    journal.refuse = refuse;
-    const upstream = createConnector({ host: '127.0.0.1', port, reversal: { enabled: true, journal } });
-    t.after(async () => {
-      await upstream.destroy();
-      await bank.destroy();
-      rmSync(dir, { recursive: true, force: true });
+    const { upstream, reversed } = await reversingBank(t, (dir) => {
+      const journal = new RefusingJournal(dir);
+      journal.refuse = refuse;
+      return journal;
     });
     // Each line is read (the event the test waits for), then the destination throws, as a failing sink does.
     const lines: string[] = [];

@@ -5,36 +5,15 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { IsoMessage } from '@iso8583/codec';
-import { FileJournal, createConnector } from '@iso8583/connector';
-import { createInboundEndpoint, responseMti } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
 import { undeliveredApproval } from '../src/gateway/late-approval.js';
+import { reversingBank } from './helpers/reversing-bank.js';
 
 test('late approval – an original whose summary throws is still reversed through the SAF queue and counted', async (t: TestContext) => {
-  let reversal: (m: IsoMessage) => void = () => undefined;
-  const reversed = new Promise<IsoMessage>((resolve) => (reversal = resolve));
-  const bank = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
-    sequence: (m) => {
-      if (m.mti === '0400') reversal(m.fields);
-      return { ...m.fields, 0: responseMti(m.mti), 39: '00' };
-    },
-  });
-  const { port } = await bank.start();
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-late-approval-summary-'));
-  const upstream = createConnector({ host: '127.0.0.1', port, reversal: { enabled: true, journal: new FileJournal(dir) } });
-  t.after(async () => {
-    await upstream.destroy();
-    await bank.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { upstream, reversed } = await reversingBank(t);
   const lines: Record<string, unknown>[] = [];
   let lastLine: () => void = () => undefined;
   const lastLogged = new Promise<void>((resolve) => (lastLine = resolve));
