@@ -4,6 +4,7 @@
  * a reader that checks the values, and the help text that documents them.
  */
 import { readFlagFile } from './read-file.js';
+import { readHex } from './hex.js';
 import { BUILTIN_DIALECTS, resolveDialect } from '@iso8583/codec';
 import { tlsMaterialProblem } from '@iso8583/codec/tls-material';
 import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/codec';
@@ -299,19 +300,12 @@ export function readServerTls(values: FlagValues): ServerTlsSettings | undefined
 }
 
 /**
- * Reads hex text (whitespace and a leading `0x` ignored, either case) as bytes. `ISO8583_ERR_CLI_HEX` names `what`
- * and the position of the first bad character in the text as given (counting from 1, white space and `0x` included:
- * where an editor finds it), never the text.
+ * Reads hex text (whitespace and a leading `0x` ignored, either case) as bytes ({@link readHex}).
+ * `ISO8583_ERR_CLI_HEX` names `what` and the position of the first bad character in the text as given (counting from
+ * 1, white space and `0x` included: where an editor finds it), never the text.
  */
 export function hexToBytes(text: string, what: string): Buffer {
-  const lead = /^\s*0x/i.exec(text)?.[0].length ?? 0;
-  const bad = text.slice(lead).search(/[^0-9a-fA-F\s]/);
-  if (bad >= 0) {
-    throw cliError('ISO8583_ERR_CLI_HEX', `${what}: not a hex digit at position ${lead + bad + 1}`, what);
-  }
-  const clean = text.slice(lead).replace(/\s+/g, '');
-  if (clean.length % 2 !== 0) {
-    throw cliError('ISO8583_ERR_CLI_HEX', `${what}: odd number of hex digits (${clean.length})`, what);
-  }
-  return Buffer.from(clean, 'hex');
+  const read = readHex(text);
+  if ('problem' in read) throw cliError('ISO8583_ERR_CLI_HEX', `${what}: ${read.problem}`, what);
+  return read.bytes;
 }

@@ -84,14 +84,41 @@ export function errorCode(err: unknown): string {
   return safeErrorCode(err) ?? 'ISO8583_ERR_CLI_UNEXPECTED';
 }
 
+/** Control characters (C0, DEL, C1): a terminal would act on them (an escape sequence rewrites the screen). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text for a terminal: each control character (C0 with newline and tab, DEL, C1) shown as `?`, so that text from
+ * elsewhere (a host's answer, a file name, a flag's value) forges no line and runs no escape sequence.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, '?');
+}
+
+/**
+ * The lines of an error's text: one, or, for an error listing its `problems` (`problemsError`: the text, `:`, then
+ * `  <field>: <reason>` per problem), the text and one line per problem.
+ */
+function errorLines(err: unknown, message: string): string[] {
+  const problems = (err as { problems?: unknown } | null | undefined)?.problems;
+  if (Array.isArray(problems) && problems.length > 0) {
+    const listed = problems.map((p: { field?: unknown; reason?: unknown }) => `  ${String(p?.field)}: ${String(p?.reason)}`);
+    const suffix = ':\n' + listed.join('\n');
+    if (message.endsWith(suffix)) return [`${message.slice(0, -suffix.length)}:`, ...listed];
+  }
+  return [message];
+}
+
 /**
  * The error line of the command: `iso8583: <code>: <message>`, card-shaped digit runs masked (the codec's
- * `maskDigitRuns`): error texts of these packages never carry values by design; this is the last guard before a line
- * reaches a terminal or a log.
+ * `maskDigitRuns`) and each control character shown as `?` ({@link printable}: the text may carry a host's answer, a
+ * file name, a flag's value): error texts of these packages never carry values by design; this is the last guard
+ * before a line reaches a terminal or a log. An error listing its problems keeps one line per problem.
  */
 export function formatError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return `iso8583: ${errorCode(err)}: ${maskDigitRuns(message)}\n`;
+  return `iso8583: ${errorCode(err)}: ${errorLines(err, message).map((line) => printable(maskDigitRuns(line))).join('\n')}\n`;
 }
 
 /** The streams {@link writeText} wrote to: their failed writes are its rejections, their `error` events no crash. */

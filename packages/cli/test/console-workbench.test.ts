@@ -78,6 +78,17 @@ test('decode – each bad request is ISO8583_ERR_CONSOLE_INPUT naming the field;
   assert.throws(() => decodeRequest({ hex: 'FFFFFFFF' }, dialects), (err: { code?: string }) => err.code === 'ISO8583_ERR_MTI');
 });
 
+test('decode – a bad hex digit\'s position counted in the text as given (white space and 0x included), as the commands count it', () => {
+  const cases: [string, number][] = [
+    ['08zz', 3],
+    ['0x 08 00 g0', 10],
+    ['  0X0800\n  2x', 13],
+  ];
+  for (const [hexText, position] of cases) {
+    assert.throws(() => decodeRequest({ hex: hexText }, dialects), { code: 'ISO8583_ERR_CONSOLE_INPUT', message: `hex: not a hex digit at position ${position}` }, hexText);
+  }
+});
+
 test('rows – a response masked by the dialect of the server (as describe() masks)', () => {
   const rows = fieldRows({ '0': '0210', '2': '5555555555554444', '39': '51' }, resolveDialect('iso87ascii'));
   assert.deepEqual(rows.map((r) => [r.id, r.value, r.meaning]), [

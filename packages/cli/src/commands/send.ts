@@ -130,6 +130,22 @@ function unmatchedAnswer(err: unknown, request: MessageInput, answers: IsoMessag
   );
 }
 
+/** The longest wait for the connection (TCP, and the TLS handshake), whatever `--timeout` (the wait for the answer). */
+const MAX_CONNECT_WAIT = 10_000;
+
+/**
+ * A connection not made in time: the connector names its `connectTimeout`, which `send` sets from `--timeout` (at most
+ * {@link MAX_CONNECT_WAIT} ms): the error names `--timeout`, the code kept. Others as they are.
+ */
+function connectWait(err: unknown, timeout: number): unknown {
+  if (!(err instanceof Iso8583Error) || err.code !== 'ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT') return err;
+  const wait = Math.min(timeout, MAX_CONNECT_WAIT);
+  const capped = timeout > MAX_CONNECT_WAIT ? ` (send waits at most ${MAX_CONNECT_WAIT} ms for the connection, whatever --timeout)` : '';
+  const out = new Iso8583Error(err.code, `--timeout: no connection to the host within ${wait} ms${capped}`, { cause: err, field: '--timeout' });
+  if (err.sent !== undefined) out.sent = err.sent;
+  return out;
+}
+
 /** Runs `iso8583 send` with its arguments (after the command name); resolves to the exit code. */
 export async function sendCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
   const { values, help } = parseCommandArgs(argv, FLAGS, 0);
@@ -141,6 +157,8 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   const own = readFlagTable(ROWS, values);
   const port = own.port as number;
   const timeout = own.timeout as number;
+  // Refused here rather than by the connector, which would name its own option (`host`), not the flag.
+  if (own.host === '') throw cliError('ISO8583_ERR_CLI_OPTION', '--host must not be empty: give a host name or address', '--host');
   const input = own.input as 'json' | 'xml' | undefined;
   const { dialect } = readDialectFlags(values);
   const frame = readFrameFlags(values, 'binary2');
@@ -165,7 +183,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
     lengthIncludesHeader: frame.lengthIncludesHeader,
     headerBytes: frame.headerBytes,
     requestTimeout: timeout,
-    connectTimeout: Math.min(timeout, 10000),
+    connectTimeout: Math.min(timeout, MAX_CONNECT_WAIT),
   };
   if (frame.header !== undefined) options.header = frame.header.toString('hex').toUpperCase();
   if (tls !== undefined) options.tls = tls;
@@ -195,7 +213,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
     } catch (err) {
       // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.
       await connector.destroy().catch(() => undefined);
-      throw unknownOutcome(unmatchedAnswer(interrupted(err, stop.signal), read.message, unmatched), read.message['0']);
+      throw unknownOutcome(unmatchedAnswer(interrupted(connectWait(err, timeout), stop.signal), read.message, unmatched), read.message['0']);
     }
     await connector.close();
     log.flush();

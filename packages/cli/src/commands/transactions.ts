@@ -12,7 +12,7 @@ import { CONSOLE_ROWS, flagHelp, flagSpecs, readFlagTable } from '../flag-table.
 import { readHttpToken } from '../console/access.js';
 import type { FlagRow } from '../flag-table.js';
 import type { CommandIo } from '../io.js';
-import { processIo, writeText } from '../io.js';
+import { printable, processIo, writeText } from '../io.js';
 
 const ROWS: readonly FlagRow[] = [
   { flag: 'stan', kind: 'string', arg: 'STAN', help: 'field 11 (1 to 6 digits, padded with zeros)' },
@@ -52,10 +52,6 @@ Examples:
   iso8583 transactions --from 2026-11-30T00:00:00Z --json
 `;
 
-/** Control characters (C0, DEL, C1): a terminal would act on them (an escape sequence rewrites the screen). */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-
 /** The form of this project's error codes (`ISO8583_ERR_...`, `ISO8583_WARN_...`). */
 const ERROR_CODE = /^ISO8583_[A-Z0-9_]{1,96}$/;
 
@@ -69,10 +65,10 @@ function answerError(origin: string, status: number, body: unknown): Iso8583Erro
   if (typeof first?.code !== 'string' || !ERROR_CODE.test(first.code)) {
     return new Iso8583Error('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `${origin} answered HTTP ${status} without a coded error${hint}`, { field: '--url' });
   }
-  const message = typeof first.message === 'string' ? first.message.replace(CONTROL, '?') : 'failed';
+  const message = typeof first.message === 'string' ? printable(first.message) : 'failed';
   const field = (first as { field?: unknown }).field;
   const refused = new Iso8583Error(first.code as Iso8583ErrorCode, `${origin} answered HTTP ${status}: ${message}${hint}`, {
-    field: typeof field === 'string' ? field.replace(CONTROL, '?') : (field as string),
+    field: typeof field === 'string' ? printable(field) : (field as string),
   });
   return queryRefused(refused) ?? new Iso8583Error(refused.code, refused.message, { field: '--url' });
 }
@@ -120,7 +116,7 @@ async function fromUrl(url: string, query: ResolvedTransactionQuery, token: stri
   const page = result.map(shownRecord) as TransactionPage;
   const next = (body as { next?: unknown }).next;
   // Printed on stderr as it came: a control character in it shows as `?` (no cursor of a store holds one).
-  if (typeof next === 'string') page.next = next.replace(CONTROL, '?');
+  if (typeof next === 'string') page.next = printable(next);
   return page;
 }
 
@@ -163,7 +159,7 @@ async function fromFolder(dir: string, query: ResolvedTransactionQuery): Promise
  * anything else (missing, damaged) empty.
  */
 function cell(value: unknown): string {
-  return typeof value === 'string' ? value.replace(CONTROL, '?') : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
+  return typeof value === 'string' ? printable(value) : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
 }
 
 /** `at` as ISO 8601; empty when it is not a time a `Date` holds (a gateway's answer is not trusted to be a record). */

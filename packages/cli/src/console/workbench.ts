@@ -7,6 +7,7 @@
 import { BUILTIN_DIALECTS, EMV_TAG_NAMES, FrameDecoder, createCodec, maskHeader, maskMessage, parseTlv, resolveDialect, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, LengthHeader, Sensitivity, TlvItem } from '@iso8583/codec';
 import { FRAME_CHOICES } from '../flags.js';
+import { readHex } from '../hex.js';
 import { consoleError } from './errors.js';
 import { meaningOf } from './meaning.js';
 
@@ -134,15 +135,16 @@ export function workbenchDialects(own: Readonly<Record<string, string | Dialect>
   return out;
 }
 
-/** Bytes from hex text (spaces, newlines and a leading `0x` allowed); a coded error naming `hex` otherwise. */
+/**
+ * Bytes from hex text (white space and a leading `0x` allowed: {@link readHex}, the commands' reading); a coded error
+ * naming `hex` otherwise, with the position of a bad character in the text as given.
+ */
 function bytesOf(hex: unknown): Buffer {
   if (typeof hex !== 'string') throw consoleError('ISO8583_ERR_CONSOLE_INPUT', 'hex: give the wire image as a string of hex digits', 'hex');
-  const clean = hex.replace(/\s+/g, '').replace(/^0x/i, '');
-  if (clean === '') throw consoleError('ISO8583_ERR_CONSOLE_INPUT', 'hex: empty', 'hex');
-  const bad = clean.search(/[^0-9a-fA-F]/);
-  if (bad >= 0) throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: not a hex digit at position ${bad + 1}`, 'hex');
-  if (clean.length % 2 !== 0) throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: an odd number of digits (${clean.length})`, 'hex');
-  return Buffer.from(clean, 'hex');
+  const read = readHex(hex);
+  if ('problem' in read) throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: ${read.problem}`, 'hex');
+  if (read.bytes.length === 0) throw consoleError('ISO8583_ERR_CONSOLE_INPUT', 'hex: empty', 'hex');
+  return read.bytes;
 }
 
 /** Decodes a workbench request against the offered `dialects`; every problem a coded error naming the field. */
