@@ -3,10 +3,10 @@
  * keep-alive on; a failure is coded (`ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT`, `..._CONNECT_FAILED`) and leaves no
  * socket behind. What travels on the connection is the channel's (channel.ts).
  */
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
-import type { TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import type { ResolvedConnectorOptions } from './options.js';
@@ -46,13 +46,17 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
     // A TLS option Node cannot use (a key that does not parse) throws here: the same coded failure, no socket.
     try {
       if (o.tls !== undefined) {
+        const named = o.tls.servername;
         socket = tlsConnect({
           host: o.host,
           port: o.port,
           ca: o.tls.ca,
           cert: o.tls.cert,
           key: o.tls.key,
-          servername: o.tls.servername ?? (/^[\d.]+$|:/.test(o.host) ? undefined : o.host),
+          // SNI carries host names only (RFC 6066; Node warns DEP0123 for an address): a `servername` that is an IP
+          // address is not sent, the certificate is checked against it all the same (its IP SAN).
+          servername: named !== undefined && isIP(named) !== 0 ? undefined : (named ?? (/^[\d.]+$|:/.test(o.host) ? undefined : o.host)),
+          ...(named !== undefined && isIP(named) !== 0 ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(named, cert) } : {}),
           rejectUnauthorized: o.tls.rejectUnauthorized ?? true,
         });
         socket.once('secureConnect', ready);

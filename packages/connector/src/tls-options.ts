@@ -16,7 +16,10 @@ export interface ConnectorTlsOptions {
   cert?: string;
   /** PEM of the client certificate's private key (not encrypted), for mutual TLS (with `cert`). Default: none. */
   key?: string;
-  /** The server name sent (SNI) and checked against the certificate. Default: `host`. */
+  /**
+   * The server name sent (SNI) and checked against the certificate. An IP address is checked (the certificate's IP
+   * SAN) but not sent: SNI carries host names only. Default: `host` (not sent either when it is an address).
+   */
   servername?: string;
   /** Refuse a host certificate that does not verify. Default `true`. */
   rejectUnauthorized?: boolean;
