@@ -108,6 +108,16 @@ test('rows – a PAN in free text (48, 62, a field not in the dialect) masked as
   assert.doesNotMatch(JSON.stringify(decoded), /4761739001010010/);
 });
 
+test('rows – a key that is not a field number (a card number as a key) is shown masked, after the fields, never whole', () => {
+  const PAN = '4111111111111111';
+  const message = { '0': '0210', '39': '00', [PAN]: `${PAN}=2512`, '127': { '2': 'SWITCHKEY', [PAN]: 'x' } };
+  const rows = fieldRows(message as never, resolveDialect('iso87ascii'));
+  assert.doesNotMatch(JSON.stringify(rows), /4111111111111111|1111111/);
+  assert.deepEqual(rows.map((r) => r.id), ['0', '39', '127', '411111******1111']);
+  assert.equal(rows[3]!.value, '411111******1111=****');
+  assert.deepEqual(rows[2]!.fields!.map((r) => [r.id, r.value]), [['127.2', 'SWITCHKEY'], ['127.411111******1111', 'x']]);
+});
+
 test('recent – a record keeps the masked PAN (field 2, else track 2) and no track, PIN, field 55 or field 48', async () => {
   const ring = new TransactionRing();
   const target = {

@@ -54,8 +54,10 @@ export { EMV_TAG_NAMES } from './emv/tag-names.js';
 export { describe } from './describe.js';
 export {
   DEFAULT_SENSITIVE_FIELDS,
+  isFieldKey,
   maskEmv,
   maskFieldValue,
+  maskKey,
   maskMessage,
   maskTrack,
   maskValue,

@@ -199,16 +199,26 @@ export function isSubfieldObject(value: unknown): value is IsoMessage {
   return proto === Object.prototype || proto === null;
 }
 
-/** A field number as a message keys it: 1 to 3 digits (`0` to `192`), or `header`. */
-const FIELD_KEY = /^(?:[0-9]{1,3}|header)$/;
+/** A field number as a message keys it: 1 to 3 digits (`0` to `192`). */
+const FIELD_KEY = /^[0-9]{1,3}$/;
 
 /**
- * A message's key as a log may show it: a field number (or `header`) as it is; any other key (one that no dialect
- * defines: a caller's mistake, `{ [pan]: ... }`) masked as free text ({@link maskFreeText}), as a value of a field the
- * dialect does not define is. Internal (describe.ts).
+ * True when `key` is a field number as a message keys it: 1 to 3 digits (`0`, `2`, `127`; a sub-field's key inside its
+ * composite field too). Any other key, `header` or one no dialect defines (a caller's mistake, `{ [pan]: ... }`, a
+ * 16-digit key), is not a field: the one rule of which keys the masks ({@link maskKey}) and the `iso8583` console show
+ * as they are.
+ */
+export function isFieldKey(key: string): boolean {
+  return FIELD_KEY.test(key);
+}
+
+/**
+ * A message's key as a log may show it: a field number ({@link isFieldKey}) or `header` as it is; any other key (one
+ * that no dialect defines: a caller's mistake, `{ [pan]: ... }`) masked as free text ({@link maskFreeText}), as a
+ * value of a field the dialect does not define is.
  */
 export function maskKey(key: string): string {
-  return FIELD_KEY.test(key) ? key : maskFreeText(key);
+  return isFieldKey(key) || key === 'header' ? key : maskFreeText(key);
 }
 
 function maskInto(message: IsoMessage, fields: Record<string, FieldSpec> | undefined, map: SensitivityMap, prefix: string): IsoMessage {

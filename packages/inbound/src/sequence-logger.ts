@@ -49,17 +49,65 @@ function maskAt(value: unknown, sensitivity: Sensitivity): unknown {
   return isMaskedValue(value, sensitivity) ? value : maskValue(value, sensitivity);
 }
 
-/**
- * The parts of an `ISOMessage` (or jPOS `<isomsg>`) document that maskXml reads, left to right: an `<isomsg ...>`
- * opening a composite field (its `id`, none for a jPOS root) and its closing tag; a `<field id="N" value="..."/>` of the
- * jPOS form; a `<field id="N">` with its content up to its `</field>` (text, a CDATA section, or the `<tag>` elements
- * of field 55 written as EMV tags). A content never runs over another `<field` or `</field`: each character is read
- * a bounded number of times, however many fields are left open.
- */
-const XML_PARTS = /<isomsg\b([^>]*?)(\/?)>|<\/isomsg>|(<field id="([0-9.]+)"[^>]*?)\bvalue="([^"]*)"([^>]*\/>)|(<field id="([0-9.]+)"[^>]*(?<!\/)>)((?:(?!<\/?field\b)[\s\S])*)(<\/field>)/g;
+/** One attribute of a start tag: its name, and where its value sits in the tag (inside its quotes, if any). */
+interface XmlAttribute {
+  name: string;
+  start: number;
+  end: number;
+}
 
-/** The `id` of an `<isomsg>`'s attributes. */
-const ISOMSG_ID = /\bid="([0-9]+)"/;
+const XML_SPACE = /\s/;
+
+/**
+ * The attributes of a start tag (`<field id='52' value="...">`, from after its name to its `>`), in either quote style,
+ * unquoted, in any order. One pass: each character of the tag is read once (an unclosed quote runs to the tag's end).
+ */
+function xmlAttributes(tag: string, from: number): XmlAttribute[] {
+  const out: XmlAttribute[] = [];
+  const end = tag.length - 1; // the `>`
+  let i = from;
+  while (i < end) {
+    while (i < end && (XML_SPACE.test(tag[i]!) || tag[i] === '/')) i++;
+    const nameStart = i;
+    while (i < end && !XML_SPACE.test(tag[i]!) && tag[i] !== '=' && tag[i] !== '/') i++;
+    const name = tag.slice(nameStart, i);
+    while (i < end && XML_SPACE.test(tag[i]!)) i++;
+    if (tag[i] !== '=' || i >= end) continue;
+    i++;
+    while (i < end && XML_SPACE.test(tag[i]!)) i++;
+    const quote = tag[i];
+    if (quote === '"' || quote === "'") {
+      const close = tag.indexOf(quote, i + 1);
+      const valueEnd = close === -1 || close > end ? end : close;
+      out.push({ name, start: i + 1, end: valueEnd });
+      i = valueEnd + 1;
+    } else {
+      const valueStart = i;
+      while (i < end && !XML_SPACE.test(tag[i]!) && !(tag[i] === '/' && i === end - 1)) i++;
+      out.push({ name, start: valueStart, end: i });
+    }
+  }
+  return out;
+}
+
+/** The name of a start tag (`field` of `<field id="2">`), ending at a space, `/` or `>`. */
+function tagName(tag: string): string {
+  let i = 1;
+  while (i < tag.length && !XML_SPACE.test(tag[i]!) && tag[i] !== '/' && tag[i] !== '>') i++;
+  return tag.slice(1, i);
+}
+
+/** A field number or path as an `id` attribute writes it. */
+const FIELD_ID = /^[0-9.]+$/;
+
+/** A field's start tag or content ends where another `<field` or `</field` starts. */
+const NEXT_FIELD_TAG = /<\/?field[\s/>]/g;
+
+/** A `</field>` at a given place. */
+const FIELD_CLOSE = /<\/field\s*>/y;
+
+/** An `</isomsg>`. */
+const ISOMSG_CLOSE = /^<\/isomsg\s*>$/;
 
 /** XML text (escaped) as it reads. */
 function xmlText(text: string): string {
@@ -77,40 +125,97 @@ function maskedText(text: string, sensitivity: Sensitivity): string {
  * of text and of CDATA starred, the elements (the EMV tags) kept.
  */
 function starredContent(content: string): string {
-  return content
-    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, (_, text: string) => `<![CDATA[${'*'.repeat(text.length)}]]>`)
-    .replace(/(^|>)([^<]+)/g, (_, open: string, text: string) => open + (text.trim() === '' ? text : '*'.repeat(text.length)));
+  const out: string[] = [];
+  let at = 0;
+  while (at < content.length) {
+    const lt = content.indexOf('<', at);
+    const text = content.slice(at, lt === -1 ? content.length : lt);
+    out.push(text.trim() === '' ? text : '*'.repeat(text.length));
+    if (lt === -1) break;
+    // A CDATA section runs to its `]]>` (it may hold `<` and `>`), a tag to its `>`; unclosed, either runs to the end.
+    const cdata = content.startsWith('<![CDATA[', lt);
+    const close = cdata ? content.indexOf(']]>', lt + 9) : content.indexOf('>', lt + 1);
+    const end = close === -1 ? content.length : close + (cdata ? 3 : 1);
+    if (cdata) out.push('<![CDATA[', '*'.repeat((close === -1 ? end : close) - lt - 9), close === -1 ? '' : ']]>');
+    else if (close === -1) out.push('<', '*'.repeat(end - lt - 1));
+    else out.push(content.slice(lt, end));
+    at = end;
+  }
+  return out.join('');
 }
 
 /**
  * `ISOMessage` XML (or jPOS `<isomsg>` XML) with the value of every sensitive `<field>` masked: each field read by its
  * path (a sub-field of `<isomsg id="127">` as `127.9`), its text, CDATA or `value` attribute masked for its field,
- * field 55 written as EMV `<tag>` elements with every tag's value starred.
+ * field 55 written as EMV `<tag>` elements with every tag's value starred. A `<field>` start tag is read whatever the
+ * order of its attributes and their quotes (`id='52'`), self-closing or not (`<field id="52" value="..."></field>`).
+ *
+ * One scan, left to right, by tags: each tag runs from a `<` to the next `>` (a `<` with no `>` after it ends the scan,
+ * the rest left as it is); a field's content runs to the next `<field` or `</field` and is masked only when that is its
+ * `</field>`. Each character is read a bounded number of times, whatever the input (malformed, unclosed, hostile).
  */
 export function maskXml(xml: string, dialect: Dialect): string {
   const path: (string | undefined)[] = [];
   const idOf = (id: string): string => [...path.filter((p) => p !== undefined), id].join('.');
-  return xml.replace(
-    XML_PARTS,
-    (whole, isomsgAttributes?: string, selfClosing?: string, valueOpen?: string, valueId?: string, value?: string, valueClose?: string, open?: string, id?: string, content?: string, close?: string) => {
-      if (whole === '</isomsg>') {
-        path.pop();
-        return whole;
+  const out: string[] = [];
+  let copied = 0; // xml before this is in `out`
+  let at = 0;
+  for (;;) {
+    const lt = xml.indexOf('<', at);
+    if (lt === -1) break;
+    const gt = xml.indexOf('>', lt + 1);
+    if (gt === -1) break;
+    at = gt + 1;
+    const tag = xml.slice(lt, gt + 1);
+    if (tag[1] === '/') {
+      if (ISOMSG_CLOSE.test(tag)) path.pop();
+      continue;
+    }
+    const name = tagName(tag);
+    const selfClosing = tag.endsWith('/>');
+    if (name === 'isomsg') {
+      if (!selfClosing) {
+        const id = xmlAttributes(tag, 7).find((a) => a.name === 'id');
+        const value = id === undefined ? undefined : tag.slice(id.start, id.end);
+        path.push(value !== undefined && /^[0-9]+$/.test(value) ? value : undefined);
       }
-      if (isomsgAttributes !== undefined) {
-        if (selfClosing === '') path.push(ISOMSG_ID.exec(isomsgAttributes)?.[1]);
-        return whole;
+      continue;
+    }
+    if (name !== 'field') continue;
+    const attributes = xmlAttributes(tag, 6);
+    // A field named twice (`id="11" id="2"`) is masked if any of its names is sensitive.
+    let sensitivity: Sensitivity | undefined;
+    for (const a of attributes) {
+      const id = tag.slice(a.start, a.end);
+      if (a.name === 'id' && FIELD_ID.test(id)) sensitivity ??= sensitivityOf(dialect, idOf(id));
+    }
+    if (sensitivity === undefined) continue;
+    let shown = '';
+    let from = 0;
+    for (const a of attributes) {
+      if (a.name !== 'value' || a.start === a.end) continue;
+      shown += tag.slice(from, a.start) + maskedText(tag.slice(a.start, a.end), sensitivity);
+      from = a.end;
+    }
+    shown += tag.slice(from);
+    let content = '';
+    if (!selfClosing) {
+      NEXT_FIELD_TAG.lastIndex = at;
+      const next = NEXT_FIELD_TAG.exec(xml);
+      FIELD_CLOSE.lastIndex = next?.index ?? 0;
+      const close = next !== null ? FIELD_CLOSE.exec(xml) : null;
+      if (close !== null) {
+        const text = xml.slice(at, close.index);
+        if (text.length > 0) content = text.includes('<') ? starredContent(text) : maskedText(text, sensitivity);
+        content += close[0];
+        at = close.index + close[0].length;
       }
-      if (valueId !== undefined) {
-        const sensitivity = sensitivityOf(dialect, idOf(valueId));
-        return sensitivity === undefined || value === '' ? whole : `${valueOpen!}value="${maskedText(value!, sensitivity)}"${valueClose!}`;
-      }
-      const sensitivity = sensitivityOf(dialect, idOf(id!));
-      if (sensitivity === undefined || content!.length === 0) return whole;
-      const masked = content!.includes('<') ? starredContent(content!) : maskedText(content!, sensitivity);
-      return `${open!}${masked}${close!}`;
-    },
-  );
+    }
+    out.push(xml.slice(copied, lt), shown, content);
+    copied = at;
+  }
+  out.push(xml.slice(copied));
+  return out.join('');
 }
 
 /**

@@ -70,3 +70,32 @@ test('maskXml – an empty field does not take the fields after it', () => {
   const masked = maskXml(`<ISOMessage><data><field id="2"/><field id="11">000001</field><field id="35">${PAN}=3012</field></data></ISOMessage>`, resolveDialect('iso87ascii'));
   assert.match(masked, /<field id="2"\/><field id="11">000001<\/field><field id="35">555555\*{6}4444=\*{4}<\/field>/);
 });
+
+test('maskXml – a value attribute is masked however the field is spelled: open and close tags, single quotes, id after value', () => {
+  const dialect = resolveDialect('iso87ascii');
+  const PIN = '0123456789ABCDEF';
+  for (const field of [
+    `<field id="52" value="${PIN}"></field>`,
+    `<field id="52" value="${PIN}" />`,
+    `<field id='52' value='${PIN}'/>`,
+    `<field value="${PIN}" id="52"/>`,
+    `<field value='${PIN}' id='52'></field>`,
+    `<field\n  id = "52"\n  value = "${PIN}"\n/>`,
+    `<field id="11" id="52" value="${PIN}"/>`,
+    `<field id=52 value=${PIN}/>`,
+  ]) {
+    const masked = maskXml(`<isomsg><field id="0" value="0200"/>${field}<field id='11' value='000001'/></isomsg>`, dialect);
+    assert.ok(!masked.includes(PIN), masked);
+    assert.match(masked, /value\s*=\s*["']?\*{8,}/, masked);
+    assert.ok(masked.startsWith('<isomsg><field id="0" value="0200"/><field'), masked);
+    assert.ok(masked.endsWith(`<field id='11' value='000001'/></isomsg>`), masked);
+  }
+  const pan = maskXml(`<isomsg><field value='${PAN}' id='2'></field></isomsg>`, dialect);
+  assert.equal(pan, `<isomsg><field value='555555******4444' id='2'></field></isomsg>`);
+});
+
+test('maskXml – a field\'s content with markup never closed is starred to its end', () => {
+  const masked = maskXml(`<field id="55"><tag id="5A"${PAN}</field><field id="55"><![CDATA[${PAN}</field>`, resolveDialect('iso87ascii'));
+  assert.ok(!masked.includes(PAN), masked);
+  assert.ok(!masked.includes('5555'), masked);
+});

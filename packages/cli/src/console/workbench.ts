@@ -4,7 +4,7 @@
  * as first 6 + last 4, track data after the separator, PIN and CVV as stars, PAN-shaped digit runs in free-text
  * fields (48, 62) as first 6 + last 4, EMV data (field 55) as its tags with their names, values hidden).
  */
-import { BUILTIN_DIALECTS, EMV_TAG_NAMES, FrameDecoder, createCodec, maskHeader, maskMessage, parseTlv, resolveDialect, sensitiveFields } from '@iso8583/codec';
+import { BUILTIN_DIALECTS, EMV_TAG_NAMES, FrameDecoder, createCodec, isFieldKey, maskHeader, maskKey, maskMessage, parseTlv, resolveDialect, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, LengthHeader, Sensitivity, TlvItem } from '@iso8583/codec';
 import { FRAME_CHOICES } from '../flags.js';
 import { readHex } from '../hex.js';
@@ -83,7 +83,7 @@ export function fieldRows(message: IsoMessage, dialect: Dialect): FieldRow[] {
   const sensitive = sensitiveFields(dialect);
   const walk = (m: IsoMessage, shown: IsoMessage, fields: Record<string, FieldSpec> | undefined, prefix: string, top: boolean): FieldRow[] => {
     const rows: FieldRow[] = [];
-    for (const id of Object.keys(m).filter((k) => /^\d+$/.test(k)).sort(byFieldNumber)) {
+    for (const id of Object.keys(m).filter(isFieldKey).sort(byFieldNumber)) {
       if (top && id === '1') continue;
       const value = m[id]!;
       const path = prefix + id;
@@ -117,6 +117,12 @@ export function fieldRows(message: IsoMessage, dialect: Dialect): FieldRow[] {
         if (meaning !== undefined) row.meaning = meaning;
       }
       rows.push(row);
+    }
+    // A key that is not a field number (a peer's `{ [pan]: ... }`) is shown as the codec's masks show it, after the fields.
+    for (const key of Object.keys(m).filter((k) => !isFieldKey(k) && k !== 'header')) {
+      const id = maskKey(key);
+      const value = shown[id];
+      rows.push({ id: prefix + id, name: 'NOT A FIELD NUMBER', value: typeof value === 'string' ? value : '[hidden]' });
     }
     return rows;
   };

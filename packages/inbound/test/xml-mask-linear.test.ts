@@ -1,0 +1,81 @@
+// maskXml (the redaction of a sequence's `xml` log paths) reads XML from outside: a malformed document must cost time
+// in proportion to its length. Each shape runs in a worker thread, ended at a generous deadline, so that a slow scan
+// fails the test with its name instead of holding it; and 4x the input must cost well under 16x (quadratic) the time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+
+/** Generous bound for one shape (both sizes, several runs each) on a busy 2-core machine. */
+const DEADLINE_MS = 10_000;
+
+/** The base size of a hostile input; the large one is 4 times it (200 KB). */
+const BASE = 50_000;
+
+/** Linear work gives ~4; quadratic 16, cubic 64. */
+const MAX_RATIO = 8;
+
+/** Hostile shapes, each repeated to `size` characters. */
+const SHAPES: Record<string, (size: number) => string> = {
+  'isomsg tags never closed': (size) => fill('<isomsg ', size),
+  'field tags never closed': (size) => fill('<field id="2" ', size),
+  'value attributes in a tag never closed': (size) => '<field id="2" ' + fill('value="" ', size),
+  'field tags with values never closed': (size) => fill('<field id="2" value="" ', size),
+  'sensitive fields left open': (size) => fill('<field id="2">4111 ', size),
+  'CDATA sections never closed in field 55': (size) => `<field id="55">${fill('<![CDATA[', size)}</field>`,
+  'tags never closed in field 55': (size) => `<field id="55">${fill('<tag id="5A"', size)}</field>`,
+  'attributes without values': (size) => `<field ${fill('id ', size)}/>`,
+};
+
+function fill(unit: string, size: number): string {
+  return unit.repeat(Math.ceil(size / unit.length));
+}
+
+/** In the worker: the shortest of 5 runs of maskXml on each input, in ms. */
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  const { maskXml } = await import(workerData.logger);
+  const { resolveDialect } = await import('@iso8583/codec');
+  const dialect = resolveDialect('iso87ascii');
+  const times = workerData.inputs.map((input) => {
+    let best = Infinity;
+    for (let run = 0; run < 5; run++) {
+      const start = performance.now();
+      maskXml(input, dialect);
+      best = Math.min(best, performance.now() - start);
+    }
+    return best;
+  });
+  parentPort.postMessage(times);
+})().catch((error) => parentPort.postMessage(String(error)));
+`;
+
+function timeShape(name: string, inputs: string[]): Promise<number[]> {
+  const logger = new URL('../src/sequence-logger.js', import.meta.url).href;
+  const worker = new Worker(WORKER, { eval: true, workerData: { logger, inputs } });
+  return new Promise<number[]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error(`maskXml on "${name}" (${inputs.map((i) => i.length).join(' and ')} chars) took over ${DEADLINE_MS} ms`));
+    }, DEADLINE_MS);
+    worker.once('message', (times: number[] | string) => {
+      clearTimeout(timer);
+      void worker.terminate();
+      if (typeof times === 'string') reject(new Error(times));
+      else resolve(times);
+    });
+    worker.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+for (const [name, make] of Object.entries(SHAPES)) {
+  test(`maskXml – ${name}: 200 KB within ${DEADLINE_MS / 1000} s, 4x the input well under 16x the time`, async () => {
+    const [small, large] = await timeShape(name, [make(BASE), make(4 * BASE)]);
+    // Below a millisecond the ratio is noise: the large input is then cheap whatever the small one cost.
+    const ratio = large! / Math.max(small!, 1);
+    assert.ok(ratio < MAX_RATIO, `${BASE} chars took ${small!.toFixed(2)} ms, ${4 * BASE} chars ${large!.toFixed(2)} ms (x${ratio.toFixed(1)})`);
+  });
+}
