@@ -121,38 +121,88 @@ export function formatError(err: unknown): string {
   return `iso8583: ${errorCode(err)}: ${errorLines(err, message).map((line) => printable(maskDigitRuns(line))).join('\n')}\n`;
 }
 
-/** The streams {@link writeText} wrote to: their failed writes are its rejections, their `error` events no crash. */
-const written = new WeakSet<Writable>();
+/** The failed writes of {@link writeText}: the stream each was written to (a closed stdout ends quietly, stderr not). */
+const failedStreams = new WeakMap<Iso8583Error, Writable>();
+
+/** The exit codes a command had decided on before its result's write failed ({@link writeResult}). */
+const keptOutcomes = new WeakMap<Iso8583Error, number>();
 
 /**
  * The error of a write to a command's output that failed: `ISO8583_ERR_CLI_OUTPUT` with the system's reason
  * (`ENOSPC (no space left on device)`), the failure as `cause`. For a reader that went away (`EPIPE`: `iso8583 decode
  * ... | head -1`), see {@link outputClosed}.
  */
-function outputError(err: Error): Iso8583Error {
-  return new Iso8583Error('ISO8583_ERR_CLI_OUTPUT', `the output cannot be written: ${systemReason(err)}`, { cause: err });
+function outputError(err: Error, stream: Writable): Iso8583Error {
+  const failure = new Iso8583Error('ISO8583_ERR_CLI_OUTPUT', `the output cannot be written: ${systemReason(err)}`, { cause: err });
+  failedStreams.set(failure, stream);
+  return failure;
 }
 
 /**
- * Whether `err` is a write to the output whose reader closed it (`EPIPE`: `| head -1` has read what it wanted): the
- * command stops there, and `main` ends it quietly with exit code 0 (no error line, no stack).
+ * Whether `err` is a failed {@link writeText} to `results` (default `process.stdout`) whose reader closed it (`EPIPE`:
+ * `| head -1` has read what it wanted): the command stops there, and `main` ends it without an error line, with the
+ * exit code the command had decided on ({@link outcomeKept}), 0 if none. `EPIPE` on stderr, or on a write that did not
+ * go through {@link writeText}, is not this: it is a failure like any other.
  */
-export function outputClosed(err: unknown): boolean {
+export function outputClosed(err: unknown, results: Writable = process.stdout): boolean {
   if (!(err instanceof Iso8583Error) || err.code !== 'ISO8583_ERR_CLI_OUTPUT') return false;
+  if (failedStreams.get(err) !== results) return false;
   return (err.cause as { code?: unknown } | undefined)?.code === 'EPIPE';
+}
+
+/** The exit code a command had decided on before the write of its result failed with `err` ({@link writeResult}). */
+export function outcomeKept(err: unknown): number | undefined {
+  return err instanceof Iso8583Error ? keptOutcomes.get(err) : undefined;
+}
+
+/**
+ * The error of a long-running command (a server) whose start line could not be written: the write's error, but never
+ * a quiet end ({@link outputClosed} is false even for `EPIPE`): the command has closed what it opened and fails with
+ * the error line and exit code 1.
+ */
+export function startNotAnnounced(err: unknown): unknown {
+  if (!(err instanceof Iso8583Error)) return err;
+  return new Iso8583Error('ISO8583_ERR_CLI_OUTPUT', `${err.message}; stopped, as nobody reads the output`, { cause: err.cause });
+}
+
+/**
+ * Writes a command's result, then resolves to `code`, the exit code the command decided on before writing. A failed
+ * write rejects as {@link writeText} does, `code` kept with the error ({@link outcomeKept}): the command's own outcome
+ * wins over the write's (`iso8583 load ... | true` with requests unanswered still exits 1, not 0).
+ */
+export async function writeResult(stream: Writable, text: string, code: number): Promise<number> {
+  try {
+    await writeText(stream, text);
+  } catch (err) {
+    if (err instanceof Iso8583Error) keptOutcomes.set(err, code);
+    throw err;
+  }
+  return code;
 }
 
 /**
  * Writes text and waits until the stream has taken it (so that a command's exit does not cut its output). A write
  * that fails (a full disk, a reader that closed the pipe) rejects with `ISO8583_ERR_CLI_OUTPUT` ({@link outputError});
- * the stream's `error` event, which Node emits besides, is then no uncaught exception with a stack.
+ * the stream's `error` event, which Node emits besides (after the write's callback), is then no uncaught exception
+ * with a stack. That listener is this write's alone: it goes when the write succeeds or once it has taken its event,
+ * so that a later failed write elsewhere is not silenced.
  */
 export function writeText(stream: Writable, text: string): Promise<void> {
-  if (!written.has(stream)) {
-    written.add(stream);
-    stream.on('error', () => undefined);
-  }
+  const taken = (): void => {
+    stream.removeListener('error', taken);
+    stream.removeListener('close', taken);
+  };
+  stream.on('error', taken);
   return new Promise((resolve, reject) => {
-    stream.write(text, (err) => (err ? reject(outputError(err)) : resolve()));
+    stream.write(text, (err) => {
+      if (err) {
+        // The `error` event comes after this callback: the listener stays for it (or for the stream's close).
+        stream.on('close', taken);
+        reject(outputError(err, stream));
+        return;
+      }
+      taken();
+      resolve();
+    });
   });
 }

@@ -90,13 +90,18 @@ function version(): string {
 
 /**
  * Writes the error line of a failure and resolves to its exit code: 2 for a command line that cannot be run, 1
- * otherwise; but an output whose reader closed it (`| head -1`, io.ts `outputClosed`) ends the command quietly with 0.
+ * otherwise; but a command that had decided its exit code before its result's write failed keeps that code (io.ts
+ * `outcomeKept`: `load` with requests unanswered exits 1 whatever became of its summary), and a stdout whose reader
+ * closed it (`| head -1`, io.ts `outputClosed`) gets no error line (the kept code, else 0). The error line is written
+ * as best it can be: a closed stderr is no crash.
  * io.js (and the codec behind it) loads here, for a failure: `--help` and `--version` need neither.
  */
 async function reportFailure(err: unknown): Promise<number> {
-  const { errorCode, formatError, outputClosed } = await import('./io.js');
-  if (outputClosed(err)) return 0;
-  process.stderr.write(formatError(err));
+  const { errorCode, formatError, outcomeKept, outputClosed, writeText } = await import('./io.js');
+  const kept = outcomeKept(err);
+  if (outputClosed(err)) return kept ?? 0;
+  await writeText(process.stderr, formatError(err)).catch(() => undefined);
+  if (kept !== undefined && kept !== 0) return kept;
   return errorCode(err) === 'ISO8583_ERR_CLI_USAGE' ? 2 : 1;
 }
 

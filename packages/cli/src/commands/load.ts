@@ -11,7 +11,7 @@ import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, readClien
 import { createLogger, levelFor } from '../logger.js';
 import { createTracer } from '../trace.js';
 import type { CommandIo } from '../io.js';
-import { processIo, writeText } from '../io.js';
+import { processIo, writeResult, writeText } from '../io.js';
 import type { LoadOptions, LoadProgress } from '../load/runner.js';
 import { runLoad } from '../load/runner.js';
 import { FAIL_ON_KINDS, LOAD_FAIL_ON_EXIT, failedOn, parseFailOn } from '../load/fail-on.js';
@@ -141,10 +141,9 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
   const failed = Object.keys(hit).length > 0;
   if (failed) summary.failedOn = hit;
   const text = own.json === true ? `${JSON.stringify(summary)}\n` : formatSummary(summary);
-  await writeText(io.stdout, text);
-  if (summary.interrupted === true) return 130;
-  if (failed) return LOAD_FAIL_ON_EXIT;
-  return allAnswered(summary) ? 0 : 1;
+  // The run's own outcome first: a summary that cannot be written (`| true`) does not turn a failed run into a 0.
+  const code = summary.interrupted === true ? 130 : failed ? LOAD_FAIL_ON_EXIT : allAnswered(summary) ? 0 : 1;
+  return writeResult(io.stdout, text, code);
 }
 
 /** Every request asked for was written and answered (a 0210, or 1210, with its STAN), and the run went to its end. */

@@ -204,23 +204,26 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   // all the same. Only the first is caught: a second one ends the process as usual.
   const stop = new AbortController();
   const onStop = (signal: NodeJS.Signals): void => stop.abort(signal);
-  process.once('SIGINT', onStop);
-  process.once('SIGTERM', onStop);
-  try {
-    let response: string;
-    try {
-      response = (await link.sendMessage(text, { timeout, signal: stop.signal })) as string;
-    } catch (err) {
-      // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.
-      await connector.destroy().catch(() => undefined);
-      throw unknownOutcome(unmatchedAnswer(interrupted(connectWait(err, timeout), stop.signal), read.message, unmatched), read.message['0']);
-    }
-    await connector.close();
-    log.flush();
-    await writeText(io.stdout, response.endsWith('\n') ? response : `${response}\n`);
-    return 0;
-  } finally {
+  const released = (): void => {
     process.off('SIGINT', onStop);
     process.off('SIGTERM', onStop);
+  };
+  process.once('SIGINT', onStop);
+  process.once('SIGTERM', onStop);
+  let response: string;
+  try {
+    response = (await link.sendMessage(text, { timeout, signal: stop.signal })) as string;
+  } catch (err) {
+    released();
+    // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.
+    await connector.destroy().catch(() => undefined);
+    throw unknownOutcome(unmatchedAnswer(interrupted(connectWait(err, timeout), stop.signal), read.message, unmatched), read.message['0']);
+  } finally {
+    // The request has its outcome: from now on (a stalled close, the write) a stop signal ends the process as usual.
+    released();
   }
+  await connector.close();
+  log.flush();
+  await writeText(io.stdout, response.endsWith('\n') ? response : `${response}\n`);
+  return 0;
 }

@@ -190,6 +190,15 @@ export function transactionTable(records: readonly Partial<TransactionRecord>[])
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
+/**
+ * JSON text of `value` (indented by 2) with DEL and the C1 controls (U+007F-U+009F) written as `\\u` escapes, which
+ * `JSON.stringify` leaves raw: a CSI (U+009B) in a field from a gateway would otherwise reach the terminal as one. Still
+ * valid JSON, the same value when parsed.
+ */
+export function terminalSafeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Runs `iso8583 transactions`; resolves to the exit code. */
 export async function transactionsCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
   const { values, help } = parseCommandArgs(argv, flagSpecs(ROWS), 0);
@@ -218,7 +227,7 @@ export async function transactionsCommand(argv: string[], io: CommandIo = proces
       throw queryRefused(err) ?? err;
     },
   );
-  await writeText(io.stdout, own.json === true ? `${JSON.stringify(records, null, 2)}\n` : transactionTable(records));
+  await writeText(io.stdout, own.json === true ? `${terminalSafeJson(records)}\n` : transactionTable(records));
   // A full page: how to read on (on stderr, so that the table or the JSON stays what it was).
   if (records.next !== undefined) await writeText(io.stderr, `next page: --before ${records.next}\n`);
   return 0;
