@@ -39,7 +39,7 @@ function svPurchase(stan: string): IsoMessage {
 
 test('smartvista: a host slower than the attempt timeout answers attempt 1 while attempt 2 (another field 7) waits: the reversal ends', async (t) => {
   const reversal = attempts();
-  const { peer, connector } = await peerAndConnector(t, (r, p) => {
+  const { connector } = await peerAndConnector(t, (r, p) => {
     if (!String(r.message['0']).startsWith('04')) return; // the original is never answered: it times out, is reversed
     // Attempt 1 unanswered until attempt 2 reaches the host: then its answer, echoing attempt 1's field 7.
     if (reversal.add(r) === 2) p.send(r.socket, answer((reversal.seen[0] as Received).message, { '39': '000' }));
