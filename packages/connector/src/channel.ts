@@ -47,9 +47,10 @@ export interface ChannelRequest {
   /** Milliseconds to wait for the response. */
   readonly timeout: number;
   /**
-   * Its field 7 (transmission date and time) as sent (wire text; `MatchKey.echoOf`), `undefined` when absent. Read
-   * only when its key is also that of a request that timed out on the channel: an answer echoing another field 7 is
-   * the late answer of that one, not this request's.
+   * Its field 7 (transmission date and time) as sent (wire text; `MatchKey.echoOf`), `undefined` when absent or not to
+   * be told by (a repeat, a SAF attempt: every answer under its key is its own). Stored with its key if it times out;
+   * read only when its key is also that of a request that timed out on the channel: an answer echoing the field 7 of
+   * a timed-out request, not this one's, is that request's late answer.
    */
   readonly echo7: string | undefined;
   /** Set once the frame was handed to the socket: from then on a failure leaves the outcome unknown. */
@@ -100,6 +101,17 @@ export interface ChannelHost {
 /** Most timed-out keys remembered per channel to recognise late responses. */
 const LATE_KEYS = 1024;
 
+/** Most field 7 values remembered per timed-out key (the newest kept). */
+const LATE_ECHOES = 8;
+
+/** A key whose request timed out on the channel: when, and the field 7 (`echo7`) of each request timed out under it. */
+interface LateKey {
+  /** `performance.now()` of the last timeout under the key. */
+  at: number;
+  /** The timed-out requests' `echo7` values (those that had one): their late answers echo one of them. */
+  readonly echoes: string[];
+}
+
 /** One connection to the host. */
 export class Channel {
   /**
@@ -119,7 +131,7 @@ export class Channel {
   /** Whether a frame came from the host on it (an answer, a sign-on or echo reply, a host request): the link proved itself. */
   heardFrom = false;
   private readonly stream: MessageStream;
-  private readonly late = new Map<string, number>();
+  private readonly late = new Map<string, LateKey>();
   private open = true;
   private echoTimer: NodeJS.Timeout | undefined;
   private closeError: Iso8583Error | undefined;
@@ -191,9 +203,10 @@ export class Channel {
   /**
    * Writes a request and waits for the response with the same match key. Refuses a key already in flight
    * (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`) and fails at once on a closed channel. A key of a request that timed out
-   * here is not in flight and may be sent again; while it waits, an answer under it whose field 7 differs from the
-   * request's `echo7` is the timed-out one's, reported late (no field 7 in either: the answer is this request's). A
-   * new transaction should take a fresh STAN ("Write and match" in docs/connector.md).
+   * here is not in flight and may be sent again; while it waits, an answer under it whose field 7 equals a timed-out
+   * request's `echo7` and differs from this request's is the timed-out one's, reported late; any other answer (no
+   * field 7, the host's own time, or this request without `echo7`) is this request's. A new transaction should take a
+   * fresh STAN ("Write and match" in docs/connector.md).
    */
   send(req: ChannelRequest): void {
     if (!this.isOpen) {
@@ -252,7 +265,10 @@ export class Channel {
     if (this.pending.get(req.key) !== req) return;
     clearTimeout(req.timer);
     this.pending.delete(req.key);
-    this.late.set(req.key, performance.now());
+    const known = this.late.get(req.key);
+    const echoes = known?.echoes ?? [];
+    if (req.echo7 !== undefined && !echoes.includes(req.echo7) && echoes.push(req.echo7) > LATE_ECHOES) echoes.shift();
+    this.late.set(req.key, { at: performance.now(), echoes });
     if (this.late.size > LATE_KEYS) {
       const oldest = this.late.keys().next();
       if (oldest.done !== true) this.late.delete(oldest.value);
@@ -329,15 +345,17 @@ export class Channel {
 
   /**
    * True when `message`, under the key of `req` in flight, is the late answer of an earlier request with that key that
-   * timed out on this channel: the key is remembered as late, and the answer's field 7 (transmission date and time, an
-   * echoed field) differs from the one `req` sent. When either has no field 7, or they are equal, the answer is
-   * `req`'s (nothing else tells them apart). The key stays remembered while `req` waits: a second stale answer (the
-   * host's duplicate, or that of another timed-out request) is told apart too.
+   * timed out on this channel: a positive match only. The answer's field 7 (transmission date and time, an echoed
+   * field) equals that of a request timed out under the key and differs from the one `req` sent. Anything else is
+   * `req`'s: `req` without `echo7` (a repeat, a SAF attempt), an answer without field 7 or with a field 7 no timed-out
+   * request sent (a host that writes its own time rather than echoing). The key stays remembered while `req` waits: a
+   * second stale answer (the host's duplicate, or that of another timed-out request) is told apart too.
    */
   private lateAnswerFor(key: string, req: ChannelRequest, message: IsoMessage): boolean {
-    if (req.echo7 === undefined || !this.late.has(key)) return false;
+    if (req.echo7 === undefined) return false;
+    const known = this.late.get(key);
     const echoed = message['7'];
-    return typeof echoed === 'string' && echoed !== req.echo7;
+    return known !== undefined && typeof echoed === 'string' && echoed !== req.echo7 && known.echoes.includes(echoed);
   }
 
   /**

@@ -67,11 +67,14 @@ export class MatchKey {
   }
 
   /**
-   * A request's field 7 (transmission date and time) as it goes on the wire, `undefined` when absent: the value its
-   * answer echoes, which tells the answer to a request in flight from a late answer under the same key (a key reused
-   * after a timeout, `Channel`).
+   * A request's field 7 (transmission date and time) as it goes on the wire: the value its answer echoes, which tells
+   * the answer to a request in flight from the late answer of a timed-out request under the same key (a key reused
+   * after a timeout, `Channel`). `undefined` when absent, and for a repeat (MTI fourth digit odd: 0201, 0401, 0221,
+   * 0203 ...): a repeat is of one transaction with the requests before it under its key, so every answer under the key
+   * is its own, whatever field 7 the host puts in it.
    */
   echoOf(message: MessageInput): string | undefined {
+    if ((mtiText(message['0']).charCodeAt(3) - 48) % 2 === 1) return undefined;
     const text = fieldText(message['7']);
     return text === undefined ? undefined : wireValue(this.timeSpec, text);
   }

@@ -125,11 +125,12 @@ export class RequestSender {
    * `tried`: the caller asked the pool for a channel in this same turn and got none, so the wait (`acquire`) starts at
    * once, without asking again (a multiplex pool's `take` looks over every connection). `deadline` (send options):
    * the journal, the wait for a channel and the answer all end by it; a request not written by then never is.
-   * `answerFromWrite`: the deadline bounds only the wait for a channel, and the answer gets its whole `timeout` from
-   * the write (a SAF attempt: `safAttempt`). `wrote` is told, before the request fails, whether it was written (its
+   * `safAttempt` (default false; `safAttempt`): the deadline bounds only the wait for a channel, the answer gets its
+   * whole `timeout` from the write, and it is sent with no `echo7` (`ChannelRequest`): every attempt is of one
+   * transaction, so any answer under its key is its own (that of an earlier attempt with another field 7 too). `wrote` is told, before the request fails, whether it was written (its
    * {@link Settle}: the failure's `sent`).
    */
-  async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false, deadline?: number, answerFromWrite = false, wrote?: WriteMark): Promise<ChannelResponse> {
+  async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false, deadline?: number, safAttempt = false, wrote?: WriteMark): Promise<ChannelResponse> {
     const mti = mtiOf(message);
     const frame = this.frameOf(message, header, packed);
     const key = this.matchKey.ofRequest(message);
@@ -157,9 +158,9 @@ export class RequestSender {
       // Again just before the write: its transaction's reversal may have been queued while this request was journaled
       // or waited for a connection (its original timed out meanwhile), and the host could approve it after that reversal.
       if (entry !== undefined && this.reversals?.reversing(message) === true) throw reversingError(mti);
-      const wait = answerFromWrite ? timeout : Math.min(timeout, left);
+      const wait = safAttempt ? timeout : Math.min(timeout, left);
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
-        req = channelRequest(key, frame, mti, wait, resolve, reject, this.matchKey.echoOf(message));
+        req = channelRequest(key, frame, mti, wait, resolve, reject, safAttempt ? undefined : this.matchKey.echoOf(message));
         sendOn(ch, req, wrote);
         if (req.written) this.accounting.packed(mti, message);
       });

@@ -101,3 +101,27 @@ for (const [name, first, second] of [
     assert.deepEqual(late.answers.map((m) => m['4']), ['000000002500']);
   });
 }
+
+test('a reused key: a host writing its own field 7 (no timed-out request sent it) answers the new request, which gets it', async (t) => {
+  const { peer, connector } = await peerAndConnector(t, () => undefined, { requestTimeout: 200, transactionLog: false });
+  const late = lateAnswers(connector);
+  const { old, reused, pending } = await reusedKey(peer, connector, '1204190000', '1204190030');
+  peer.send(reused.socket, answer(reused.message, { '7': '1204235959' }));
+  const got = await within(pending, 10_000, 'the new request to be answered');
+  assert.deepEqual([got['4'], got['39'], got['7']], ['000000002500', '00', '1204235959'], 'the new request got its own approval');
+  // The old one's answer, the host's time in it too, after: nothing waits under the key, so it is the late one.
+  peer.send(old.socket, answer(old.message, { '7': '1204235958' }));
+  await within(late.nth(1), 10_000, 'the old answer to be reported late');
+  assert.deepEqual(late.answers.map((m) => m['4']), ['000000001000']);
+});
+
+test('a repeat (0201, another field 7) under a timed-out key: the original\'s answer, echoing the original\'s field 7, is the repeat\'s', async (t) => {
+  const { peer, connector } = await peerAndConnector(t, () => undefined, { requestTimeout: 200, transactionLog: false });
+  await connector.connect();
+  await assert.rejects(connector.request(purchaseAt('000000001000', '1204190000')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  const pending = connector.request({ ...purchaseAt('000000001000', '1204190030'), '0': '0201' }, { timeout: 20_000 });
+  const [original] = (await peer.waitFor(2)) as [Received, Received];
+  peer.send(original.socket, answer(original.message));
+  const got = await within(pending, 10_000, 'the repeat to be answered');
+  assert.deepEqual([got['0'], got['39'], got['7']], ['0210', '00', '1204190000'], 'one transaction: its answer is the repeat\'s');
+});
