@@ -6,7 +6,6 @@
  */
 import { pino } from 'pino';
 import { resolveDialect } from '@iso8583/codec';
-import { validateConnectorOptions } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
@@ -30,8 +29,8 @@ export function checkGatewayConfig(config: GatewayConfig, configWarnings: readon
   const upstreams = config.upstreams ?? [undefined];
   const dialects: UpstreamDialect[] = [];
   for (const named of upstreams) {
+    // Validated there (validateConnectorOptions, each upstream's own keys named), as the start validates them.
     const options = upstreamOptions(config, silent, undefined, named);
-    validateConnectorOptions(options);
     dialects.push({ name: named?.name ?? 'upstream', dialect: resolveDialect(options.dialect ?? config.dialect) });
   }
   const client = resolveDialect(config.clientDialect ?? config.dialect);
