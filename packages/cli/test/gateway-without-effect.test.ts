@@ -1,7 +1,9 @@
 // Settings the gateway accepted and then did not use are refused, naming both settings (the flags as given, or the
 // config file and its keys, `/key` and `/upstreams/N/key`): `--tls-insecure` with no upstream link on TLS, a SAF
 // setting with `--no-reversal` (no SAF queue), `--reversal-journal` with `--no-reversal` and `--no-transaction-log`,
-// an upstream's own TLS keys with its `tls: false` or on a link that is not TLS. What has an effect stays accepted.
+// an upstream's own TLS keys with its `tls: false` or on a link that is not TLS, when both come from the same source.
+// A flag that makes a file key unused starts, with a warning naming both (flags win over the file). What has an
+// effect stays accepted.
 // The real parser with real config files, and the real binary's `--check-config`.
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -10,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseGatewayArgs } from '../src/gateway/config.js';
+import { checkGatewayConfig } from '../src/gateway/check-config.js';
 import { runCli } from './cli-process.js';
 
 /** A config file holding `body`, in a folder removed after the test; its path. */
@@ -64,8 +67,6 @@ test('config file: keys without effect are refused naming the file and both keys
   const r = refusal(['--config', saf]);
   assert.equal(r.field, '/safMaxAttempts');
   assert.ok(r.message.startsWith(`config file ${saf}: /safMaxAttempts is without effect with /noReversal`), r.message);
-  const mixed = configFile(t, { upstream: '127.0.0.1:9', safEndCodes: '00' });
-  assert.match(refusal(['--config', mixed, '--no-reversal']).message, /\/safEndCodes is without effect with --no-reversal/);
   const insecure = configFile(t, { upstream: '127.0.0.1:9', tlsInsecure: true });
   assert.equal(refusal(['--config', insecure]).field, '/tlsInsecure');
   const off = configFile(t, { upstreams: [{ name: 'a', upstream: '127.0.0.1:9' }, { name: 'b', upstream: '127.0.0.1:10', tls: false, tlsCa: '/ca.pem' }] });
@@ -77,6 +78,26 @@ test('config file: keys without effect are refused naming the file and both keys
   // A TLS link on one upstream: the gateway's --tls-insecure applies to it.
   const one = configFile(t, { upstreams: [{ name: 'a', upstream: '127.0.0.1:9', tls: true }, { name: 'b', upstream: '127.0.0.1:10' }], tlsInsecure: true });
   assert.equal(parseGatewayArgs(['--config', one]).config.tlsInsecure, true);
+});
+
+test('a flag that makes a config file key unused starts, with a warning naming the file key and the flag (flags win over the file)', (t) => {
+  // A shared production file with SAF settings, and --no-reversal on one node's command line.
+  const shared = configFile(t, { upstream: '127.0.0.1:9', safMaxAttempts: 3, safEndCodes: '00' });
+  const parsed = parseGatewayArgs(['--config', shared, '--no-reversal']);
+  assert.equal(parsed.config.noReversal, true);
+  assert.equal(parsed.warnings.length, 2, parsed.warnings.join('\n'));
+  assert.equal(parsed.warnings[0], `config file ${shared}: /safMaxAttempts is without effect with --no-reversal (no reversal, no SAF queue): the flag wins over the file; /safMaxAttempts is not used`);
+  assert.match(parsed.warnings[1] ?? '', /\/safEndCodes is without effect with --no-reversal/);
+  // --check-config prints them as its warning: lines, before the summary.
+  const summary = checkGatewayConfig(parsed.config, parsed.warnings);
+  assert.ok(summary.startsWith(`warning: config file ${shared}: /safMaxAttempts is without effect with --no-reversal`), summary);
+  assert.match(summary, /\ngateway config is valid: /);
+  // The other way round (a flag the file's noReversal makes unused): a warning too, naming the flag and the file key.
+  const off = configFile(t, { upstream: '127.0.0.1:9', noReversal: true });
+  const flagged = parseGatewayArgs(['--config', off, '--saf-max-attempts', '3']);
+  assert.deepEqual(flagged.warnings, [`--saf-max-attempts is without effect with /noReversal of config file ${off} (no reversal, no SAF queue): --saf-max-attempts is not used`]);
+  // Nothing unused, nothing said.
+  assert.deepEqual(parseGatewayArgs([...UP, '--saf-max-attempts', '3']).warnings, []);
 });
 
 test('--check-config refuses a flag without effect with exit 1 and the coded line', async () => {

@@ -34,3 +34,23 @@ test('a close whose owner lock\'s last statement goes unanswered leaves no conne
   await waitUntil(() => relay.open() === 0, { what: 'every connection through the relay to be closed (the owner lock\'s too)', timeoutMs: 10_000 });
   assert.equal(relay.open(), 0);
 });
+
+test('a close that outlasts closeTimeout while its owner lock\'s last statement goes unanswered cuts that session at once, on a pool of the caller\'s without a statement bound', async (t) => {
+  // No query_timeout on the caller's pool: the UNREGISTER's own bound is TAKE_WAIT (10 s). The journal's cut after
+  // closeTimeout found no session to end (the close had let go of it before its UNREGISTER), and the connection
+  // stayed open, holding the process, for those 10 s.
+  const relay = await freezingRelay(cluster.createDatabase('owner_close_silent_cut'));
+  t.after(() => relay.close());
+  const pool = new pg.Pool({ connectionString: relay.url, connectionTimeoutMillis: 1000 });
+  pool.on('error', () => undefined);
+  const node = new PgJournal({ pool, lease: 600_000, owner: 'cut-node', closeTimeout: 300 });
+  await node.open();
+  await node.add(entry('c2'));
+  await node.done('c2', 'reversed');
+  relay.freezeOn('DELETE FROM iso8583_saf_owner');
+  await node.close();
+  await relay.frozen;
+  await pool.end();
+  // Far below the 10 s the UNREGISTER would wait, with room for a busy machine.
+  await waitUntil(() => relay.open() === 0, { what: 'the owner lock\'s session cut with the close (not after its 10 s statement bound)', timeoutMs: 5000 });
+});

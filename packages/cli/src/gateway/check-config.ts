@@ -6,7 +6,6 @@
  */
 import { pino } from 'pino';
 import { resolveDialect } from '@iso8583/codec';
-import { validateConnectorOptions } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
@@ -22,15 +21,16 @@ import type { UpstreamDialect } from './approval-fit.js';
  * this user cannot open names `--reversal-journal`, the file and the system's reason). Returns the one-line summary printed on success, after a
  * `warning:` line for each upstream whose approval codes the POS dialect cannot carry (approval-fit.ts), one for
  * upstreams of different dialects behind the HTTP port (`POST /raw` refused, `rawDialectsWarning`) and one for an HTTP
- * port open to the network without a token (`ISO8583_WARN_HTTP_OPEN`, as the start logs it).
+ * port open to the network without a token (`ISO8583_WARN_HTTP_OPEN`, as the start logs it). `configWarnings` (the
+ * parse's `warnings`: a config file key a flag made unused; default none) are printed first, one `warning:` line each.
  */
-export function checkGatewayConfig(config: GatewayConfig): string {
+export function checkGatewayConfig(config: GatewayConfig, configWarnings: readonly string[] = []): string {
   const silent = pino({ level: 'silent' });
   const upstreams = config.upstreams ?? [undefined];
   const dialects: UpstreamDialect[] = [];
   for (const named of upstreams) {
+    // Validated there (validateConnectorOptions, each upstream's own keys named), as the start validates them.
     const options = upstreamOptions(config, silent, undefined, named);
-    validateConnectorOptions(options);
     dialects.push({ name: named?.name ?? 'upstream', dialect: resolveDialect(options.dialect ?? config.dialect) });
   }
   const client = resolveDialect(config.clientDialect ?? config.dialect);
@@ -41,6 +41,6 @@ export function checkGatewayConfig(config: GatewayConfig): string {
   const http = config.httpEnabled ? `${httpBindOf(config)}:${config.http}` : 'off';
   const open = gatewayOpenHttpWarning(config);
   const raw = rawDialectsWarning(config, dialects);
-  const warnings = [...approvalFitWarnings(dialects, client), ...[raw, open].filter((w) => w !== undefined)].map((line) => `warning: ${line}\n`);
+  const warnings = [...configWarnings, ...approvalFitWarnings(dialects, client), ...[raw, open].filter((w) => w !== undefined)].map((line) => `warning: ${line}\n`);
   return `${warnings.join('')}gateway config is valid: upstream=${names} pos=${config.bind}:${config.listen} http=${http}`;
 }

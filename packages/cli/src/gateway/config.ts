@@ -58,6 +58,12 @@ export interface ParsedGatewayArgs {
   help: boolean;
   /** `--check-config` was given: check everything, open nothing, exit. */
   checkOnly: boolean;
+  /**
+   * Settings made unused by a setting of another source (a flag over a config file key: `--no-reversal` over the
+   * file's `safMaxAttempts`), one line each naming both; the start logs them at warn level, `--check-config` prints
+   * them as `warning:` lines. Empty when there are none.
+   */
+  warnings: readonly string[];
 }
 
 /**
@@ -163,8 +169,9 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   checkPair(merged, 'clientTlsCert', 'clientTlsKey', fileOf);
   checkClientCa(merged, fileOf);
   if (merged.tlsCa !== undefined || merged.tlsCert !== undefined || merged.tlsServername !== undefined) merged.tls = true;
-  // A setting that would be accepted and not used (--tls-insecure without TLS, a --saf-* flag with --no-reversal...).
-  checkWithoutEffect(merged, {
+  // A setting that would be accepted and not used (--tls-insecure without TLS, a --saf-* flag with --no-reversal...):
+  // refused, or a warning when a flag makes a file key unused (flags win over the file).
+  const warnings = checkWithoutEffect(merged, {
     flag: (key) => {
       if (!(key in fromFlags)) return undefined;
       const spec = FLAG_BY_KEY.get(key);
@@ -173,7 +180,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     fileOf,
     flagName: (key) => `--${FLAG_BY_KEY.get(key)?.flag ?? key}`,
   }, configPath);
-  return { config: Object.freeze(merged) as GatewayConfig, help, checkOnly };
+  return { config: Object.freeze(merged) as GatewayConfig, help, checkOnly, warnings };
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * Settings that the gateway would accept and then not use, refused instead (`ISO8583_ERR_GATEWAY_CONFIG` naming both
  * settings, as flags, or as config file keys `/key` and `/upstreams/N/key` with the file): an operator who gives one
- * believes it works. `--tls-insecure` with no upstream link on TLS; a SAF setting (`--saf-*`, `--reversal-retry-interval`)
+ * believes it works. Refused only when both come from the same source (two flags, or two keys of the file); when a
+ * flag makes a file key unused (`--no-reversal` over a shared file's `safMaxAttempts`), flags win over the file: the
+ * gateway starts, with a warning naming the file key and the flag (`--check-config` prints it, the start logs it). `--tls-insecure` with no upstream link on TLS; a SAF setting (`--saf-*`, `--reversal-retry-interval`)
  * with `--no-reversal` (no SAF queue), and `--reversal-journal` with `--no-reversal` and `--no-transaction-log` (nothing
  * kept there); an upstream's own TLS keys with its `tls: false`, or its `tlsKey` when its link is not on TLS.
  * `--tls-ca`, `--tls-cert` and `--tls-servername` turn TLS on by themselves (tls.ts), so they need no `--tls`.
@@ -27,12 +29,26 @@ const SAF_KEYS = ['reversalRetryInterval', 'safInitialDelay', 'safMessageInterva
 /** An upstream's own TLS keys. */
 const UPSTREAM_TLS_KEYS = ['tlsCa', 'tlsCert', 'tlsKey', 'tlsServername'] as const;
 
-/** Refuses `key` (given), without effect because of `other`: by flag, or naming the file and its keys. */
-function refuse(origin: SettingOrigin, key: string, other: string, why: string): never {
+/**
+ * `key` (given), without effect because of `other`: refused by flag, or naming the file and its keys, when `other` is
+ * given by the same source or not given; a warning in `warnings` when they come from different sources (a flag and a
+ * key of the file), naming the file key and the flag.
+ */
+function withoutEffect(origin: SettingOrigin, key: string, other: string, why: string, warnings: string[]): void {
   const from = origin.fileOf(key);
-  const otherName = origin.flag(other) ?? (origin.fileOf(other) !== undefined ? `/${other}` : origin.flagName(other));
-  if (from !== undefined) throw configFileError(from, `: /${key} is without effect with ${otherName} (${why}): remove one`, { field: `/${key}` });
+  const otherFlag = origin.flag(other);
+  const otherFile = origin.fileOf(other);
   const flag = origin.flag(key) ?? origin.flagName(key);
+  if (from !== undefined && otherFlag !== undefined) {
+    warnings.push(`config file ${from}: /${key} is without effect with ${otherFlag} (${why}): the flag wins over the file; /${key} is not used`);
+    return;
+  }
+  if (from === undefined && otherFile !== undefined) {
+    warnings.push(`${flag} is without effect with /${other} of config file ${otherFile} (${why}): ${flag} is not used`);
+    return;
+  }
+  const otherName = otherFlag ?? (otherFile !== undefined ? `/${other}` : origin.flagName(other));
+  if (from !== undefined) throw configFileError(from, `: /${key} is without effect with ${otherName} (${why}): remove one`, { field: `/${key}` });
   throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${flag} is without effect with ${otherName} (${why}): remove one`, { field: flag });
 }
 
@@ -43,15 +59,17 @@ function given(origin: SettingOrigin, key: string): boolean {
 
 /**
  * Refuses the settings of `merged` (flags over file over defaults, `tls` already implied by the TLS files) that
- * would be accepted and not used; `configPath` is the config file (which alone gives `upstreams` TLS keys).
+ * would be accepted and not used; `configPath` is the config file (which alone gives `upstreams` TLS keys). Returns
+ * the warnings for those made unused across sources (a flag over a file key), none when there are none.
  */
-export function checkWithoutEffect(merged: Partial<GatewayConfig>, origin: SettingOrigin, configPath: string | undefined): void {
+export function checkWithoutEffect(merged: Partial<GatewayConfig>, origin: SettingOrigin, configPath: string | undefined): string[] {
+  const warnings: string[] = [];
   if (merged.noReversal === true && given(origin, 'noReversal')) {
     for (const key of SAF_KEYS) {
-      if (given(origin, key)) refuse(origin, key, 'noReversal', 'no reversal, no SAF queue');
+      if (given(origin, key)) withoutEffect(origin, key, 'noReversal', 'no reversal, no SAF queue', warnings);
     }
     if (merged.noTransactionLog === true && given(origin, 'reversalJournal')) {
-      refuse(origin, 'reversalJournal', 'noReversal', 'and no transaction log: nothing is kept in the folder');
+      withoutEffect(origin, 'reversalJournal', 'noReversal', 'and no transaction log: nothing is kept in the folder', warnings);
     }
   }
   const config = merged as GatewayConfig;
@@ -70,6 +88,7 @@ export function checkWithoutEffect(merged: Partial<GatewayConfig>, origin: Setti
   }
   if (merged.tlsInsecure === true && given(origin, 'tlsInsecure')) {
     const anyTls = upstreams.length === 0 ? upstreamUsesTls(config, undefined) : upstreams.some((u) => upstreamUsesTls(config, u));
-    if (!anyTls) refuse(origin, 'tlsInsecure', 'tls', 'no upstream link is on TLS: there is no certificate to verify');
+    if (!anyTls) withoutEffect(origin, 'tlsInsecure', 'tls', 'no upstream link is on TLS: there is no certificate to verify', warnings);
   }
+  return warnings;
 }

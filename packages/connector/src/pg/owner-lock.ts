@@ -29,6 +29,8 @@ export class OwnerLock {
   /** The `performance.now()` time since which the lock has been held without a break; `undefined` while it is not held. */
   heldSince: number | undefined;
   private client: pg.Client | undefined;
+  /** The session `close` is ending (its `UNREGISTER` under way): still reachable for {@link OwnerLock.cut}. */
+  private closingClient: pg.Client | undefined;
   private taking: Promise<boolean> | undefined;
   private pinging = false;
   private closed = false;
@@ -112,14 +114,19 @@ export class OwnerLock {
     this.heldSince = undefined;
     // Bounded as a take is (its connection may have gone silent): then closed without waiting for the server, which a
     // close's cut does not do for a connection of a pool the journal did not make.
+    // Kept for a cut meanwhile (the journal's close outlasting its `closeTimeout`): it destroys this session at once,
+    // instead of the close waiting for the UNREGISTER's own bound (up to the statement timeout).
+    this.closingClient = client;
     const unregister: pg.QueryConfig & { query_timeout: number } = { text: UNREGISTER, values: [this.owner], query_timeout: this.waits().register };
     try {
       await client.query(unregister);
     } catch (err) {
       this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err) }, 'cannot forget this node\'s owner: the entries it still holds may be claimed before their lease ends');
+      this.closingClient = undefined;
       destroyClient(client);
       return;
     }
+    this.closingClient = undefined;
     await client.end().catch(() => undefined);
   }
 
@@ -128,11 +135,12 @@ export class OwnerLock {
     return { connect: positive(this.config.connectionTimeoutMillis) ?? TAKE_WAIT, register: positive(this.config.query_timeout) ?? TAKE_WAIT };
   }
 
-  /** Ends the session at once (a close that outlasted its bound). */
+  /** Ends the session at once (a close that outlasted its bound), also one whose `close` is under way. */
   cut(): void {
     this.closed = true;
-    const client = this.client;
+    const client = this.client ?? this.closingClient;
     this.client = undefined;
+    this.closingClient = undefined;
     this.heldSince = undefined;
     if (client !== undefined) destroyClient(client);
   }

@@ -72,6 +72,8 @@ export class PgTerminalLock implements TerminalLock {
   private readonly max: number;
   private readonly logger: Logger;
   private closed = false;
+  /** The server refused the keepalive SETs once (logged then, not again). */
+  private keepaliveRefused = false;
   /** The close under way (`close` and `destroy` share it). */
   private closing: Promise<void> | undefined;
   /** Connections waiting for a lock: ended on close, so that a destroy does not wait for another node's request. */
@@ -100,12 +102,22 @@ export class PgTerminalLock implements TerminalLock {
   private connectPool(): Promise<pg.Pool> {
     this.pool ??= createPgPool(this.url, { logger: this.logger, max: this.max, connectTimeout: this.wait, statementTimeout: this.wait + 5_000 }).then((pool) => {
       pool.on('connect', (client) => {
-        // A lock not granted in time fails (SQLSTATE 55P03) instead of holding the request; a node gone silent has its
-        // session, and its locks, ended by the server within TERMINAL_LOCK_KEEPALIVE (ignored over a Unix socket).
+        // A lock not granted in time fails (SQLSTATE 55P03) instead of holding the request: a statement of its own, so
+        // that a refused keepalive SET below cannot roll it back (statements of one query share one transaction).
+        client.query(`SET lock_timeout = ${Math.max(1, Math.floor(this.wait))}`).catch((err: unknown) => {
+          this.logger.warn({ code: (err as { code?: string }).code }, 'lock_timeout not set on a terminal lock session: a lock is waited for up to the statement timeout');
+        });
+        // A node gone silent has its session, and its locks, ended by the server within TERMINAL_LOCK_KEEPALIVE
+        // (ignored over a Unix socket; behind a pooler, the pooler's socket is the one kept alive). A server that
+        // refuses them (a PG-compatible one, a proxy) keeps its own keepalive: said once, at debug, not fatal.
         const k = TERMINAL_LOCK_KEEPALIVE;
         client
-          .query(`SET lock_timeout = ${Math.max(1, Math.floor(this.wait))}; SET tcp_keepalives_idle = ${k.idle}; SET tcp_keepalives_interval = ${k.interval}; SET tcp_keepalives_count = ${k.count}`)
-          .catch(() => undefined);
+          .query(`SET tcp_keepalives_idle = ${k.idle}; SET tcp_keepalives_interval = ${k.interval}; SET tcp_keepalives_count = ${k.count}`)
+          .catch((err: unknown) => {
+            if (this.keepaliveRefused) return;
+            this.keepaliveRefused = true;
+            this.logger.debug({ code: (err as { code?: string }).code }, 'TCP keepalive not set on the terminal lock sessions: the server refused it');
+          });
       });
       return pool;
     });
