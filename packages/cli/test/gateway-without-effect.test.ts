@@ -105,3 +105,11 @@ test('--check-config refuses a flag without effect with exit 1 and the coded lin
   assert.equal(checked.code, 1, checked.stdout);
   assert.match(checked.stderr, /^iso8583: ISO8583_ERR_GATEWAY_CONFIG: --saf-max-attempts is without effect with --no-reversal/);
 });
+
+test('--check-config of a shared file with --no-reversal: exit 0, a warning: line naming the file key and the flag', async (t) => {
+  const shared = configFile(t, { upstream: '127.0.0.1:9', safMaxAttempts: 3 });
+  const checked = await runCli(['gateway', '--config', shared, '--listen', '0', '--http', '0', '--no-reversal', '--check-config']);
+  assert.equal(checked.code, 0, checked.stderr);
+  assert.match(checked.stdout, /^warning: config file .*: \/safMaxAttempts is without effect with --no-reversal \(no reversal, no SAF queue\)/);
+  assert.match(checked.stdout, /\ngateway config is valid: /);
+});

@@ -31,7 +31,7 @@ function stoppedBeforeReady(signal: NodeJS.Signals): number {
 
 /** Runs `iso8583 gateway`; resolves with the exit code after a stop signal. */
 export async function gatewayCommand(argv: string[]): Promise<number> {
-  const { config, help, checkOnly } = parseGatewayArgs(argv);
+  const { config, help, checkOnly, warnings } = parseGatewayArgs(argv);
   // Help and a check start nothing: a stop signal now ends them as it ends any short command.
   if (help || checkOnly) notStarting();
   if (help) {
@@ -47,21 +47,21 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   }
   if (checkOnly) {
     const { checkGatewayConfig } = await import('../gateway/check-config.js');
-    process.stdout.write(`${checkGatewayConfig(config)}
+    process.stdout.write(`${checkGatewayConfig(config, warnings)}
 `);
     return 0;
   }
   // A stop that comes while the gateway starts ends the start (early-stop.ts): caught by the dispatcher already.
   const starting = catchStopWhileStarting();
   try {
-    return await startThenRun(config, starting);
+    return await startThenRun(config, warnings, starting);
   } finally {
     starting.release();
   }
 }
 
 /** The start of a gateway and its run until a stop signal; a stop before ready ends it as soon as the start allows. */
-async function startThenRun(config: GatewayConfig, starting: StartStop): Promise<number> {
+async function startThenRun(config: GatewayConfig, warnings: readonly string[], starting: StartStop): Promise<number> {
   if (starting.signal !== undefined) return stoppedBeforeReady(starting.signal);
   const [{ createLogger, levelFor }, { socketQueueNotice }, { startGateway }, { withJournalFlag }] = await Promise.all([
     import('../logger.js'),
@@ -72,6 +72,8 @@ async function startThenRun(config: GatewayConfig, starting: StartStop): Promise
   if (starting.signal !== undefined) return stoppedBeforeReady(starting.signal);
   const log = createLogger({ file: config.logFile, level: levelFor(config.logLevel, config.logMessages) });
   socketQueueNotice(config, log.logger);
+  // A config file key a flag made unused (flags win over the file): said, as --check-config says it.
+  for (const line of warnings) log.logger.warn(line);
   // A store folder that cannot be opened is named by its flag (journal-check.ts), its reason kept.
   const gateway = await startGateway(config, { logger: log.logger }).catch((err: unknown) => {
     throw withJournalFlag(err);
