@@ -18,6 +18,7 @@ import { DictionaryMap, MessageStream, recoverFields } from '@iso8583/codec';
 import type { Codec, Dialect, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { connectSocket } from './channel-connect.js';
 import { connectorError } from './errors.js';
+import { LateKeys } from './late-keys.js';
 import { isRequestMti } from './match-key.js';
 import type { MatchKey } from './match-key.js';
 import type { ResolvedConnectorOptions } from './options.js';
@@ -98,20 +99,6 @@ export interface ChannelHost {
   problem(channel: Channel, err: Iso8583Error): void;
 }
 
-/** Most timed-out keys remembered per channel to recognise late responses. */
-const LATE_KEYS = 1024;
-
-/** Most field 7 values remembered per timed-out key (the newest kept). */
-const LATE_ECHOES = 8;
-
-/** A key whose request timed out on the channel: when, and the field 7 (`echo7`) of each request timed out under it. */
-interface LateKey {
-  /** `performance.now()` of the last timeout under the key. */
-  at: number;
-  /** The timed-out requests' `echo7` values (those that had one): their late answers echo one of them. */
-  readonly echoes: string[];
-}
-
 /** One connection to the host. */
 export class Channel {
   /**
@@ -131,7 +118,8 @@ export class Channel {
   /** Whether a frame came from the host on it (an answer, a sign-on or echo reply, a host request): the link proved itself. */
   heardFrom = false;
   private readonly stream: MessageStream;
-  private readonly late = new Map<string, LateKey>();
+  /** The keys whose requests timed out here: their late answers told from a reused key's own. */
+  private readonly late = new LateKeys();
   private open = true;
   private echoTimer: NodeJS.Timeout | undefined;
   private closeError: Iso8583Error | undefined;
@@ -265,14 +253,7 @@ export class Channel {
     if (this.pending.get(req.key) !== req) return;
     clearTimeout(req.timer);
     this.pending.delete(req.key);
-    const known = this.late.get(req.key);
-    const echoes = known?.echoes ?? [];
-    if (req.echo7 !== undefined && !echoes.includes(req.echo7) && echoes.push(req.echo7) > LATE_ECHOES) echoes.shift();
-    this.late.set(req.key, { at: performance.now(), echoes });
-    if (this.late.size > LATE_KEYS) {
-      const oldest = this.late.keys().next();
-      if (oldest.done !== true) this.late.delete(oldest.value);
-    }
+    this.late.timedOut(req.key, req.echo7);
     req.reject(err ?? connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }));
   }
 
@@ -332,30 +313,15 @@ export class Channel {
     const req = this.pending.get(key);
     // A key also remembered as late (a request under it timed out here, and this one reused it): the answer may be the
     // old request's. Looked at only then, so the usual answer costs one size check.
-    if (req !== undefined && (this.late.size === 0 || !this.lateAnswerFor(key, req, message))) {
+    if (req !== undefined && (this.late.size === 0 || !this.late.isLateAnswer(key, req.echo7, message))) {
       this.pending.delete(key);
       clearTimeout(req.timer);
       req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
       return;
     }
-    const late = this.late.get(key) !== undefined;
-    if (late && req === undefined) this.late.delete(key);
+    const late = this.late.has(key);
+    if (late && req === undefined) this.late.forget(key);
     this.host.unmatched(this, message, header, late);
-  }
-
-  /**
-   * True when `message`, under the key of `req` in flight, is the late answer of an earlier request with that key that
-   * timed out on this channel: a positive match only. The answer's field 7 (transmission date and time, an echoed
-   * field) equals that of a request timed out under the key and differs from the one `req` sent. Anything else is
-   * `req`'s: `req` without `echo7` (a repeat, a SAF attempt), an answer without field 7 or with a field 7 no timed-out
-   * request sent (a host that writes its own time rather than echoing). The key stays remembered while `req` waits: a
-   * second stale answer (the host's duplicate, or that of another timed-out request) is told apart too.
-   */
-  private lateAnswerFor(key: string, req: ChannelRequest, message: IsoMessage): boolean {
-    if (req.echo7 === undefined) return false;
-    const known = this.late.get(key);
-    const echoed = message['7'];
-    return known !== undefined && typeof echoed === 'string' && echoed !== req.echo7 && known.echoes.includes(echoed);
   }
 
   /**
@@ -376,7 +342,7 @@ export class Channel {
     const key = this.host.matchKey.ofResponse(recovered);
     const req = this.pending.get(key);
     // The late answer of a timed-out request under the same key (its field 7 tells): not this request's to fail.
-    if (req === undefined || (this.late.size !== 0 && this.lateAnswerFor(key, req, recovered))) return;
+    if (req === undefined || (this.late.size !== 0 && this.late.isLateAnswer(key, req.echo7, recovered))) return;
     this.pending.delete(key);
     clearTimeout(req.timer);
     req.reject(
