@@ -80,7 +80,7 @@ test('config file: keys without effect are refused naming the file and both keys
   assert.equal(parseGatewayArgs(['--config', one]).config.tlsInsecure, true);
 });
 
-test('a flag that makes a config file key unused starts, with a warning naming the file key and the flag (flags win over the file)', (t) => {
+test('a flag that makes a config file key unused starts, with a warning naming the file key and the flag (flags win over the file); a flag the file makes unused is refused', (t) => {
   // A shared production file with SAF settings, and --no-reversal on one node's command line.
   const shared = configFile(t, { upstream: '127.0.0.1:9', safMaxAttempts: 3, safEndCodes: '00' });
   const parsed = parseGatewayArgs(['--config', shared, '--no-reversal']);
@@ -92,10 +92,15 @@ test('a flag that makes a config file key unused starts, with a warning naming t
   const summary = checkGatewayConfig(parsed.config, parsed.warnings);
   assert.ok(summary.startsWith(`warning: config file ${shared}: /safMaxAttempts is without effect with --no-reversal`), summary);
   assert.match(summary, /\ngateway config is valid: /);
-  // The other way round (a flag the file's noReversal makes unused): a warning too, naming the flag and the file key.
+  // The other way round (a flag the file's noReversal makes unused) is refused: the flag expects reversals, and the
+  // file cannot overrule it.
   const off = configFile(t, { upstream: '127.0.0.1:9', noReversal: true });
-  const flagged = parseGatewayArgs(['--config', off, '--saf-max-attempts', '3']);
-  assert.deepEqual(flagged.warnings, [`--saf-max-attempts is without effect with /noReversal of config file ${off} (no reversal, no SAF queue): --saf-max-attempts is not used`]);
+  assert.throws(() => parseGatewayArgs(['--config', off, '--saf-max-attempts', '3']), (err: Error & { code?: string; field?: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_GATEWAY_CONFIG');
+    assert.equal(err.field, '--saf-max-attempts');
+    assert.equal(err.message, `--saf-max-attempts is without effect with /noReversal of config file ${off} (no reversal, no SAF queue): remove one`);
+    return true;
+  });
   // Nothing unused, nothing said.
   assert.deepEqual(parseGatewayArgs([...UP, '--saf-max-attempts', '3']).warnings, []);
 });

@@ -219,11 +219,14 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
     await connector.destroy().catch(() => undefined);
     throw unknownOutcome(unmatchedAnswer(interrupted(connectWait(err, timeout), stop.signal), read.message, unmatched), read.message['0']);
   } finally {
-    // The request has its outcome: from now on (a stalled close, the write) a stop signal ends the process as usual.
+    // The request has its outcome: from now on a stop signal ends the process as usual.
     released();
   }
-  await connector.close();
+  // The answer is printed before the connection is closed: a close that stalls, cut short by Ctrl-C, loses nothing
+  // (an approval printed is an approval the operator knows of; one lost would be sent again).
   log.flush();
   await writeText(io.stdout, response.endsWith('\n') ? response : `${response}\n`);
+  await connector.close();
+  log.flush();
   return 0;
 }

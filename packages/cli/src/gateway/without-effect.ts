@@ -31,8 +31,9 @@ const UPSTREAM_TLS_KEYS = ['tlsCa', 'tlsCert', 'tlsKey', 'tlsServername'] as con
 
 /**
  * `key` (given), without effect because of `other`: refused by flag, or naming the file and its keys, when `other` is
- * given by the same source or not given; a warning in `warnings` when they come from different sources (a flag and a
- * key of the file), naming the file key and the flag.
+ * given by the same source or not given, or when `key` is a flag the file's `other` makes unused (a file cannot
+ * overrule a flag); a warning in `warnings` when a flag makes a key of the file unused (flags win over the file),
+ * naming the file key and the flag.
  */
 function withoutEffect(origin: SettingOrigin, key: string, other: string, why: string, warnings: string[]): void {
   const from = origin.fileOf(key);
@@ -43,11 +44,9 @@ function withoutEffect(origin: SettingOrigin, key: string, other: string, why: s
     warnings.push(`config file ${from}: /${key} is without effect with ${otherFlag} (${why}): the flag wins over the file; /${key} is not used`);
     return;
   }
-  if (from === undefined && otherFile !== undefined) {
-    warnings.push(`${flag} is without effect with /${other} of config file ${otherFile} (${why}): ${flag} is not used`);
-    return;
-  }
-  const otherName = otherFlag ?? (otherFile !== undefined ? `/${other}` : origin.flagName(other));
+  // The other way round (a flag the file makes unused: `--saf-max-attempts` over a file's `noReversal`) is refused: the
+  // flag says what the operator expects (reversals), and a file cannot overrule a flag.
+  const otherName = otherFlag ?? (otherFile !== undefined ? (from === undefined ? `/${other} of config file ${otherFile}` : `/${other}`) : origin.flagName(other));
   if (from !== undefined) throw configFileError(from, `: /${key} is without effect with ${otherName} (${why}): remove one`, { field: `/${key}` });
   throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${flag} is without effect with ${otherName} (${why}): remove one`, { field: flag });
 }
