@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import type { ChildLoggerOptions, Logger, LoggerOptions } from 'pino';
-import { isMaskedPan, maskValue, sensitiveFields } from '@iso8583/codec';
+import { isFieldKey, isMaskedPan, maskValue, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, Sensitivity } from '@iso8583/codec';
 import { sensitivityOf, xmlEscape } from './card-data-forms.js';
 import type { CardDataMask } from './card-data-mask.js';
@@ -90,6 +90,24 @@ function xmlAttributes(tag: string, from: number): XmlAttribute[] {
   return out;
 }
 
+/**
+ * Where the tag that starts at `lt` ends: its `>`, a quoted attribute value stepped over whole (XML lets it hold `>`:
+ * `value="55>55"`). A quote never closed ends nothing: the first `>` after `lt` then. -1 when no `>` follows. Linear: a
+ * quote is closed by the next quote of its kind, which the scan then starts after.
+ */
+function tagEnd(xml: string, lt: number): number {
+  for (let i = lt + 1; i < xml.length; i++) {
+    const c = xml.charCodeAt(i);
+    if (c === 0x3e) return i;
+    if (c === 0x22 || c === 0x27) {
+      const close = xml.indexOf(c === 0x22 ? '"' : "'", i + 1);
+      if (close === -1) return xml.indexOf('>', lt + 1);
+      i = close;
+    }
+  }
+  return -1;
+}
+
 /** The name of a start tag (`field` of `<field id="2">`), ending at a space, `/` or `>`. */
 function tagName(tag: string): string {
   let i = 1;
@@ -120,9 +138,22 @@ function maskedText(text: string, sensitivity: Sensitivity): string {
   return isMaskedValue(raw, sensitivity) ? text : xmlEscape(maskValue(raw, sensitivity));
 }
 
+/** A tag inside a sensitive field's content with every attribute value but its `id` starred (`<tag id="5A" value="*">`). */
+function starredAttributes(tag: string): string {
+  if (tag[1] === '/' || tag[1] === '!' || tag[1] === '?') return tag;
+  let shown = '';
+  let from = 0;
+  for (const a of xmlAttributes(tag, 1 + tagName(tag).length)) {
+    if (a.name === 'id' || a.start === a.end) continue;
+    shown += tag.slice(from, a.start) + '*'.repeat(a.end - a.start);
+    from = a.end;
+  }
+  return shown + tag.slice(from);
+}
+
 /**
  * A sensitive field's content that holds markup (field 55 as EMV `<tag>` elements, a CDATA section): every character
- * of text and of CDATA starred, the elements (the EMV tags) kept.
+ * of text and of CDATA starred, the elements (the EMV tags) kept with their `id`, their other attribute values starred.
  */
 function starredContent(content: string): string {
   const out: string[] = [];
@@ -134,14 +165,21 @@ function starredContent(content: string): string {
     if (lt === -1) break;
     // A CDATA section runs to its `]]>` (it may hold `<` and `>`), a tag to its `>`; unclosed, either runs to the end.
     const cdata = content.startsWith('<![CDATA[', lt);
-    const close = cdata ? content.indexOf(']]>', lt + 9) : content.indexOf('>', lt + 1);
+    const close = cdata ? content.indexOf(']]>', lt + 9) : tagEnd(content, lt);
     const end = close === -1 ? content.length : close + (cdata ? 3 : 1);
     if (cdata) out.push('<![CDATA[', '*'.repeat((close === -1 ? end : close) - lt - 9), close === -1 ? '' : ']]>');
     else if (close === -1) out.push('<', '*'.repeat(end - lt - 1));
-    else out.push(content.slice(lt, end));
+    else out.push(starredAttributes(content.slice(lt, end)));
     at = end;
   }
   return out.join('');
+}
+
+/** The most parts a sensitive field's path has in `dialect` (`2`: 1, `127.2`: 2). */
+function deepestPath(dialect: Dialect): number {
+  let most = 1;
+  for (const id of sensitiveFields(dialect).keys()) most = Math.max(most, id.split('.').length);
+  return most;
 }
 
 /**
@@ -150,20 +188,29 @@ function starredContent(content: string): string {
  * field 55 written as EMV `<tag>` elements with every tag's value starred. A `<field>` start tag is read whatever the
  * order of its attributes and their quotes (`id='52'`), self-closing or not (`<field id="52" value="..."></field>`).
  *
- * One scan, left to right, by tags: each tag runs from a `<` to the next `>` (a `<` with no `>` after it ends the scan,
- * the rest left as it is); a field's content runs to the next `<field` or `</field` and is masked only when that is its
- * `</field>`. Each character is read a bounded number of times, whatever the input (malformed, unclosed, hostile).
+ * One scan, left to right, by tags: each tag runs from a `<` to its `>` (a quoted value stepped over: it may hold `>`;
+ * a `<` with no `>` after it ends the scan, the rest left as it is); a field's content runs to the next `<field` or
+ * `</field` and is masked only when that is its `</field>`. Each character is read a bounded number of times, whatever
+ * the input (malformed, unclosed, hostile, nested deeper than any sensitive path of the dialect).
  */
 export function maskXml(xml: string, dialect: Dialect): string {
-  const path: (string | undefined)[] = [];
-  const idOf = (id: string): string => [...path.filter((p) => p !== undefined), id].join('.');
+  // The path of each open `<isomsg>` (`127`, `127.25`), `null` past the deepest path a sensitive field of the dialect
+  // has (nothing under it can be sensitive): the path is never longer than that, so a field's id is made in bounded
+  // time however deep the nesting.
+  const deepest = deepestPath(dialect);
+  const path: { prefix: string | null; depth: number }[] = [];
+  const top = (): { prefix: string | null; depth: number } => path[path.length - 1] ?? { prefix: '', depth: 0 };
+  const idOf = (id: string): string | undefined => {
+    const { prefix } = top();
+    return prefix === null ? undefined : prefix === '' ? id : `${prefix}.${id}`;
+  };
   const out: string[] = [];
   let copied = 0; // xml before this is in `out`
   let at = 0;
   for (;;) {
     const lt = xml.indexOf('<', at);
     if (lt === -1) break;
-    const gt = xml.indexOf('>', lt + 1);
+    const gt = tagEnd(xml, lt);
     if (gt === -1) break;
     at = gt + 1;
     const tag = xml.slice(lt, gt + 1);
@@ -177,7 +224,10 @@ export function maskXml(xml: string, dialect: Dialect): string {
       if (!selfClosing) {
         const id = xmlAttributes(tag, 7).find((a) => a.name === 'id');
         const value = id === undefined ? undefined : tag.slice(id.start, id.end);
-        path.push(value !== undefined && /^[0-9]+$/.test(value) ? value : undefined);
+        const outer = top();
+        if (value === undefined || !/^[0-9]+$/.test(value) || outer.prefix === null) path.push(outer);
+        else if (!isFieldKey(value) || outer.depth + 1 >= deepest) path.push({ prefix: null, depth: outer.depth + 1 });
+        else path.push({ prefix: outer.prefix === '' ? value : `${outer.prefix}.${value}`, depth: outer.depth + 1 });
       }
       continue;
     }
@@ -187,7 +237,8 @@ export function maskXml(xml: string, dialect: Dialect): string {
     let sensitivity: Sensitivity | undefined;
     for (const a of attributes) {
       const id = tag.slice(a.start, a.end);
-      if (a.name === 'id' && FIELD_ID.test(id)) sensitivity ??= sensitivityOf(dialect, idOf(id));
+      const full = a.name === 'id' && FIELD_ID.test(id) ? idOf(id) : undefined;
+      if (full !== undefined) sensitivity ??= sensitivityOf(dialect, full);
     }
     if (sensitivity === undefined) continue;
     let shown = '';

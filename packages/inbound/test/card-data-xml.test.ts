@@ -99,3 +99,28 @@ test('maskXml – a field\'s content with markup never closed is starred to its 
   assert.ok(!masked.includes(PAN), masked);
   assert.ok(!masked.includes('5555'), masked);
 });
+
+test('maskXml – a > inside a quoted value does not end the tag: the whole value is masked', () => {
+  const dialect = resolveDialect('iso87ascii');
+  for (const xml of [`<isomsg><field id="2" value="55>55555555554444"/></isomsg>`, `<isomsg><field id="35" value='${PAN}=2512>101'/></isomsg>`]) {
+    const masked = maskXml(xml, dialect);
+    assert.ok(!masked.includes('55555555554444'), masked);
+    assert.ok(!masked.includes('>101'), masked);
+    assert.ok(!masked.includes('2512'), masked);
+  }
+});
+
+test('maskXml – a value attribute of a tag inside field 55 is starred, its id kept', () => {
+  const masked = maskXml(`<isomsg><field id="55"><tag id="5A" value="${PAN}"/><tag id='57' value='${PAN}D2512'></tag></field></isomsg>`, resolveDialect('iso87ascii'));
+  assert.ok(!masked.includes('555555'), masked);
+  assert.ok(!masked.includes('2512'), masked);
+  assert.match(masked, /<tag id="5A" value="\*{16}"\/>/);
+  assert.match(masked, /<tag id='57' value='\*{21}'><\/tag>/);
+});
+
+test('maskXml – a sub-field is still found by its path under nesting the dialect has (127.9), not below it', () => {
+  const dialect = dialectWithSecretSubfield();
+  const masked = maskXml(`<isomsg><isomsg id="127"><field id="9" value="${TOKEN}"/><isomsg id="1"><field id="9" value="PLAIN9"/></isomsg></isomsg></isomsg>`, dialect);
+  assert.ok(!masked.includes(TOKEN), masked);
+  assert.ok(masked.includes('PLAIN9'), '127.1.9 is no field of the dialect: left as it is');
+});
