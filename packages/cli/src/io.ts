@@ -162,7 +162,7 @@ export function outcomeKept(err: unknown): number | undefined {
  */
 export function startNotAnnounced(err: unknown): unknown {
   if (!(err instanceof Iso8583Error)) return err;
-  return new Iso8583Error('ISO8583_ERR_CLI_OUTPUT', `${err.message}; stopped, as nobody reads the output`, { cause: err.cause });
+  return new Iso8583Error('ISO8583_ERR_CLI_OUTPUT', `${err.message}; stopped, as its start line could not be written`, { cause: err.cause });
 }
 
 /**
