@@ -19,7 +19,7 @@ import type { Codec, Dialect, FramingOptions, IsoMessage, Iso8583Error } from '@
 import { connectSocket } from './channel-connect.js';
 import { connectorError } from './errors.js';
 import { LateKeys } from './late-keys.js';
-import { isRequestMti } from './match-key.js';
+import { isRepeatMti, isRequestMti } from './match-key.js';
 import type { MatchKey } from './match-key.js';
 import type { ResolvedConnectorOptions } from './options.js';
 
@@ -48,12 +48,16 @@ export interface ChannelRequest {
   /** Milliseconds to wait for the response. */
   readonly timeout: number;
   /**
-   * Its field 7 (transmission date and time) as sent (wire text; `MatchKey.echoOf`), `undefined` when absent or not to
-   * be told by (a repeat, a SAF attempt: every answer under its key is its own). Stored with its key if it times out;
-   * read only when its key is also that of a request that timed out on the channel: an answer echoing the field 7 of
-   * a timed-out request, not this one's, is that request's late answer.
+   * Its field 7 (transmission date and time) as sent (wire text; `MatchKey.echoOf`), `undefined` when absent. Stored
+   * with its key if it times out; read only when its key is also that of a request that timed out on the channel: an
+   * answer echoing the field 7 of a timed-out request, not this one's, is that request's late answer.
    */
   readonly echo7: string | undefined;
+  /**
+   * True for a request of one transaction with the requests before it under its key (a repeat, a reversal / SAF
+   * attempt): every answer under its key is its own, whatever its field 7 (that of an earlier attempt too).
+   */
+  readonly anyAnswer: boolean;
   /** Set once the frame was handed to the socket: from then on a failure leaves the outcome unknown. */
   written: boolean;
   /** `performance.now()` at the write. */
@@ -65,7 +69,8 @@ export interface ChannelRequest {
 
 /**
  * A request for {@link Channel.send}: not written yet, no timer. `echo7`: its field 7 as sent (`MatchKey.echoOf`;
- * default `undefined`, absent: an answer under its key is its own, as without the check).
+ * default `undefined`, absent: an answer under its key is its own, as without the check). `attempt` (default false):
+ * a reversal / SAF attempt, which takes any answer under its key, as a repeat MTI does.
  */
 export function channelRequest(
   key: string,
@@ -75,8 +80,9 @@ export function channelRequest(
   resolve: (response: ChannelResponse) => void,
   reject: (err: Iso8583Error) => void,
   echo7?: string,
+  attempt = false,
 ): ChannelRequest {
-  return { key, frame, mti, timeout, echo7, written: false, start: 0, timer: undefined, resolve, reject };
+  return { key, frame, mti, timeout, echo7, anyAnswer: attempt || isRepeatMti(mti), written: false, start: 0, timer: undefined, resolve, reject };
 }
 
 /** What a channel needs from its connector. */
@@ -193,8 +199,8 @@ export class Channel {
    * (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`) and fails at once on a closed channel. A key of a request that timed out
    * here is not in flight and may be sent again; while it waits, an answer under it whose field 7 equals a timed-out
    * request's `echo7` and differs from this request's is the timed-out one's, reported late; any other answer (no
-   * field 7, the host's own time, or this request without `echo7`) is this request's. A new transaction should take a
-   * fresh STAN ("Write and match" in docs/connector.md).
+   * field 7, the host's own time; or this request a repeat, an attempt, or without `echo7`) is this request's. A new
+   * transaction should take a fresh STAN ("Write and match" in docs/connector.md).
    */
   send(req: ChannelRequest): void {
     if (!this.isOpen) {
@@ -313,7 +319,7 @@ export class Channel {
     const req = this.pending.get(key);
     // A key also remembered as late (a request under it timed out here, and this one reused it): the answer may be the
     // old request's. Looked at only then, so the usual answer costs one size check.
-    if (req !== undefined && (this.late.size === 0 || !this.late.isLateAnswer(key, req.echo7, message))) {
+    if (req !== undefined && (this.late.size === 0 || !this.late.isLateAnswer(key, req.anyAnswer ? undefined : req.echo7, message))) {
       this.pending.delete(key);
       clearTimeout(req.timer);
       req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
@@ -342,7 +348,7 @@ export class Channel {
     const key = this.host.matchKey.ofResponse(recovered);
     const req = this.pending.get(key);
     // The late answer of a timed-out request under the same key (its field 7 tells): not this request's to fail.
-    if (req === undefined || (this.late.size !== 0 && this.late.isLateAnswer(key, req.echo7, recovered))) return;
+    if (req === undefined || (this.late.size !== 0 && this.late.isLateAnswer(key, req.anyAnswer ? undefined : req.echo7, recovered))) return;
     this.pending.delete(key);
     clearTimeout(req.timer);
     req.reject(

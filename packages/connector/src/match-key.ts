@@ -12,6 +12,14 @@ import type { Dialect, FieldSpec, IsoMessage, MessageInput } from '@iso8583/code
  */
 export { responseMti };
 
+/**
+ * True for a repeat (MTI fourth digit, the message origin, odd: 0201, 0401, 0221, 0203 ...): of one transaction with
+ * the requests before it under its key.
+ */
+export function isRepeatMti(mti: string): boolean {
+  return (mti.charCodeAt(3) - 48) % 2 === 1;
+}
+
 /** True for an MTI whose message function (third digit) is a request, advice or notification (even: 0, 2, 4). */
 export function isRequestMti(mti: string): boolean {
   const fn = mti.charCodeAt(2) - 48;
@@ -69,12 +77,9 @@ export class MatchKey {
   /**
    * A request's field 7 (transmission date and time) as it goes on the wire: the value its answer echoes, which tells
    * the answer to a request in flight from the late answer of a timed-out request under the same key (a key reused
-   * after a timeout, `Channel`). `undefined` when absent, and for a repeat (MTI fourth digit odd: 0201, 0401, 0221,
-   * 0203 ...): a repeat is of one transaction with the requests before it under its key, so every answer under the key
-   * is its own, whatever field 7 the host puts in it.
+   * after a timeout, `Channel`). `undefined` when absent.
    */
   echoOf(message: MessageInput): string | undefined {
-    if ((mtiText(message['0']).charCodeAt(3) - 48) % 2 === 1) return undefined;
     const text = fieldText(message['7']);
     return text === undefined ? undefined : wireValue(this.timeSpec, text);
   }

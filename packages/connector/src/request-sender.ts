@@ -126,9 +126,10 @@ export class RequestSender {
    * once, without asking again (a multiplex pool's `take` looks over every connection). `deadline` (send options):
    * the journal, the wait for a channel and the answer all end by it; a request not written by then never is.
    * `safAttempt` (default false; `safAttempt`): the deadline bounds only the wait for a channel, the answer gets its
-   * whole `timeout` from the write, and it is sent with no `echo7` (`ChannelRequest`): every attempt is of one
-   * transaction, so any answer under its key is its own (that of an earlier attempt with another field 7 too). `wrote` is told, before the request fails, whether it was written (its
-   * {@link Settle}: the failure's `sent`).
+   * whole `timeout` from the write, and it takes any answer under its key (`ChannelRequest.anyAnswer`): every attempt
+   * is of one transaction (that of an earlier attempt with another field 7 is its own too); its field 7 is still kept
+   * if it times out, so a new request reusing the key is not given its late answer. `wrote` is told, before the request
+   * fails, whether it was written (its {@link Settle}: the failure's `sent`).
    */
   async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false, deadline?: number, safAttempt = false, wrote?: WriteMark): Promise<ChannelResponse> {
     const mti = mtiOf(message);
@@ -160,7 +161,7 @@ export class RequestSender {
       if (entry !== undefined && this.reversals?.reversing(message) === true) throw reversingError(mti);
       const wait = safAttempt ? timeout : Math.min(timeout, left);
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
-        req = channelRequest(key, frame, mti, wait, resolve, reject, safAttempt ? undefined : this.matchKey.echoOf(message));
+        req = channelRequest(key, frame, mti, wait, resolve, reject, this.matchKey.echoOf(message), safAttempt);
         sendOn(ch, req, wrote);
         if (req.written) this.accounting.packed(mti, message);
       });

@@ -125,3 +125,20 @@ test('a repeat (0201, another field 7) under a timed-out key: the original\'s an
   const got = await within(pending, 10_000, 'the repeat to be answered');
   assert.deepEqual([got['0'], got['39'], got['7']], ['0210', '00', '1204190000'], 'one transaction: its answer is the repeat\'s');
 });
+
+test('a repeat that timed out keeps its field 7: its late answer is told from that of a new request reusing the key', async (t) => {
+  const { peer, connector } = await peerAndConnector(t, () => undefined, { requestTimeout: 200, transactionLog: false });
+  const late = lateAnswers(connector);
+  await connector.connect();
+  await assert.rejects(connector.request({ ...purchaseAt('000000001000', '1204190000'), '0': '0201' }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  const pending = connector.request(purchaseAt('000000002500', '1204190030'), { timeout: 20_000 });
+  pending.catch(() => undefined);
+  const [repeat, reused] = (await peer.waitFor(2)) as [Received, Received];
+  // The host declines the timed-out repeat, late, then approves the new request: in this order on the connection.
+  peer.send(repeat.socket, answer(repeat.message, { '39': '05' }));
+  peer.send(reused.socket, answer(reused.message));
+  const got = await within(pending, 10_000, 'the new request to be answered');
+  assert.deepEqual([got['4'], got['39'], got['7']], ['000000002500', '00', '1204190030'], 'the new request got its own approval');
+  await within(late.nth(1), 10_000, 'the repeat\'s answer to be reported late');
+  assert.deepEqual(late.answers.map((m) => [m['4'], m['39']]), [['000000001000', '05']]);
+});
