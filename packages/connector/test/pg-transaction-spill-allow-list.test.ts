@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { PgTransactionLog } from '../src/index.js';
 import { newToken } from '../src/pg/batch-token.js';
@@ -34,18 +35,26 @@ function handSpill(dir: string, body: Record<string, unknown>): string {
   return file;
 }
 
-test('a spill row goes into PostgreSQL through the allow-list: a full PAN masked; a column outside the record, a refused row, a torn row refuse their file (coded, kept), the others are replayed', async (t) => {
-  const url = pgs.database('spill_allow_list');
+/**
+ * A database whose transaction table is made (a log opened and closed on it), a spill folder in a temporary one, a
+ * pool on the database and its identity: what a spill is written for. All removed after the test.
+ */
+async function spillSetup(t: TestContext, name: string): Promise<{ url: string; dir: string; pool: pg.Pool; database: Awaited<ReturnType<typeof databaseIdentity>> }> {
+  const url = pgs.database(name);
   const first = new PgTransactionLog({ connectionString: url });
   await first.open();
   await first.close();
-  const root = mkdtempSync(join(tmpdir(), 'iso8583-spill-allow-'));
+  const root = mkdtempSync(join(tmpdir(), `iso8583-${name.replace(/_/g, '-')}-`));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const dir = join(root, 'spill');
   mkdirSync(dir, { mode: 0o700 });
   const pool = new pg.Pool({ connectionString: url });
   t.after(() => pool.end());
-  const database = await databaseIdentity(pool);
+  return { url, dir, pool, database: await databaseIdentity(pool) };
+}
+
+test('a spill row goes into PostgreSQL through the allow-list: a full PAN masked; a column outside the record, a refused row, a torn row refuse their file (coded, kept), the others are replayed', async (t) => {
+  const { url, dir, pool, database } = await spillSetup(t, 'spill_allow_list');
 
   const fullPan = copyLine(sampleRecord(1)).replace(MASKED, PAN);
   assert.ok(fullPan.includes(PAN), 'the row carries the full PAN');
@@ -89,17 +98,7 @@ test('a spill row goes into PostgreSQL through the allow-list: a full PAN masked
 });
 
 test('a replay that stopped after a file\'s first batch (the file not yet removed) is replayed again: the first batch found stored, not stored twice, the rest stored', async (t) => {
-  const url = pgs.database('spill_allow_list_again');
-  const first = new PgTransactionLog({ connectionString: url });
-  await first.open();
-  await first.close();
-  const root = mkdtempSync(join(tmpdir(), 'iso8583-spill-again-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  const dir = join(root, 'spill');
-  mkdirSync(dir, { mode: 0o700 });
-  const pool = new pg.Pool({ connectionString: url });
-  t.after(() => pool.end());
-  const database = await databaseIdentity(pool);
+  const { url, dir, pool, database } = await spillSetup(t, 'spill_allow_list_again');
   const batches = [
     { token: newToken(), inDoubt: false, rows: copyLine(sampleRecord(1)) + copyLine(sampleRecord(2)) },
     { token: newToken(), inDoubt: false, rows: copyLine(sampleRecord(3)) },

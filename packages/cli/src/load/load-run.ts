@@ -77,6 +77,8 @@ export class LoadRun {
    */
   private sleep(ms: number): Promise<void> {
     const signals = [this.lost.signal, ...(this.stop === undefined ? [] : [this.stop])];
+    // Already stopped or lost (an abort event is never sent twice): no wait at all.
+    if (signals.some((s) => s.aborted)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
