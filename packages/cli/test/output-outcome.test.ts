@@ -7,14 +7,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
-import { BIN } from './cli-process.js';
+import { BIN, startCli } from './cli-process.js';
 
 /** How long a run may take on a busy machine before the test gives up on it (it should end in well under a second). */
 const DEADLINE_MS = 20_000;
 
-/** Runs the binary with stdout's reader gone at once; resolves to its exit code and stderr, or fails at the deadline. */
-async function runWithStdoutClosed(t: { after(fn: () => unknown): void }, args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs the binary (with `input` on stdin, if any) with stdout's reader gone at once; resolves to its exit code and stderr, or fails at the deadline. */
+async function runWithStdoutClosed(t: { after(fn: () => unknown): void }, args: string[], input?: string): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end(input ?? '');
   t.after(() => child.kill('SIGKILL'));
   // The reader goes away before the command writes anything (as `| true` does).
   child.stdout.destroy();
@@ -54,4 +55,14 @@ test('load against a host that never answers, its summary unread (EPIPE), exits 
   const { code, stderr } = await runWithStdoutClosed(t, ['load', '--port', String(port), '--count', '2', '--clients', '1', '--timeout', '200', '--quiet']);
   assert.equal(stderr, '', 'a closed stdout gets no error line');
   assert.equal(code, 1);
+});
+
+test('send whose answer nobody reads (EPIPE) still closes its connection and ends, the host keeping its side open', async (t) => {
+  // The host simulator keeps an idle connection open for ever (--first-message-timeout 0): only send's close ends it.
+  const host = await startCli(['simulate-host', '--port', '0']);
+  t.after(() => host.stop());
+  const echo = JSON.stringify({ 0: '0800', 7: '1121103000', 11: '000001', 70: '301' });
+  const { code, stderr } = await runWithStdoutClosed(t, ['send', '--port', String(host.port)], echo);
+  assert.equal(stderr, '', 'a closed stdout gets no error line');
+  assert.equal(code, 0, 'answered: the outcome is the answer, whatever became of its printing');
 });

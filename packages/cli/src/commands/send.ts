@@ -224,9 +224,13 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   }
   // The answer is printed before the connection is closed: a close that stalls, cut short by Ctrl-C, loses nothing
   // (an approval printed is an approval the operator knows of; one lost would be sent again).
+  // The connection is closed whatever the write does (a closed stdout): an open one would keep the process alive.
   log.flush();
-  await writeText(io.stdout, response.endsWith('\n') ? response : `${response}\n`);
-  await connector.close();
-  log.flush();
+  try {
+    await writeText(io.stdout, response.endsWith('\n') ? response : `${response}\n`);
+  } finally {
+    await connector.close();
+    log.flush();
+  }
   return 0;
 }
