@@ -6,6 +6,7 @@ import type { PostgresCluster } from '@iso8583/test-support';
 import { pino } from 'pino';
 import { MIGRATIONS, migrate } from '../src/pg/migrations.js';
 import { createPgPool } from '../src/pg/pool.js';
+import { GONE_OWNERS } from '../src/pg/owner-lock-sql.js';
 import type { Migration } from '../src/pg/migrations.js';
 
 let cluster: PostgresCluster;
@@ -156,6 +157,29 @@ test('migrate: a database at SAF version 4 (its pending rows kept) gets step 5, 
     assert.deepEqual(rows, [{ def: 'CREATE INDEX iso8583_saf_lease_owner ON public.iso8583_saf USING btree (lease_owner) WHERE (done_at IS NULL)', valid: true }]);
     assert.equal((await pool.query('SELECT 1 FROM iso8583_saf')).rowCount, 2);
     assert.equal((await pool.query('SELECT 1 FROM iso8583_schema WHERE version = 5')).rowCount, 1);
+  } finally {
+    await pool.end();
+  }
+});
+
+test('migrate: a database at SAF version 6 gets step 7 (the server an owner registered on): its owner rows keep none (never taken for gone), a row made after gets the server\'s, also by an earlier version\'s REGISTER', async () => {
+  const url = cluster.createDatabase('migrate_saf7');
+  const pool = new pg.Pool({ connectionString: url });
+  try {
+    await migrate(pool, MIGRATIONS.filter((m) => m.version <= 6 || m.version >= 100));
+    await pool.query("INSERT INTO iso8583_saf_owner (owner, upstream) VALUES ('earlier-node', '')");
+    await pool.query("INSERT INTO iso8583_saf (id, entry, lease_owner, lease_until) VALUES ('e1', '{}', 'earlier-node', now() + interval '1 hour')");
+    await migrate(pool);
+    assert.equal((await pool.query('SELECT 1 FROM iso8583_schema WHERE version = 7')).rowCount, 1);
+    // As a node of an earlier version still running registers (its columns named, not this one).
+    await pool.query("INSERT INTO iso8583_saf_owner (owner, upstream) VALUES ('later-node', '')");
+    const { rows } = await pool.query<{ owner: string; here: boolean | null }>(
+      'SELECT owner, server_started = pg_postmaster_start_time() AS here FROM iso8583_saf_owner ORDER BY owner',
+    );
+    assert.deepEqual(rows, [{ owner: 'earlier-node', here: null }, { owner: 'later-node', here: true }]);
+    // Neither holds its lock: only the one registered on this server is gone; the other's entry waits for its lease.
+    const gone = await pool.query<{ owner: string }>(GONE_OWNERS.replace('$3', '$2'), ['claimer', ['']]); // no $2 of its own
+    assert.deepEqual(gone.rows, [{ owner: 'later-node' }]);
   } finally {
     await pool.end();
   }

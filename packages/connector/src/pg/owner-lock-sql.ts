@@ -27,11 +27,28 @@ export function ownerLockFree(key: string): string {
 }
 
 /**
+ * True for an owner row `o` registered (its lock taken) on the server that runs now: the same postmaster, so that its
+ * lock, if free, was given up on this server (its session ended) and not lost with a server that is gone. Advisory
+ * locks live in one server's memory; owner rows are replicated: on a standby promoted after the primary failed (its
+ * own postmaster, started at another time, maybe before every owner registered) or on a server restarted, no session
+ * holds an owner's lock, whether the node runs or not, and a live node may not have seen its lock's session go yet (a
+ * connection to the old primary hanging silently): it could still be writing an original whose entry another node
+ * would reverse. Such an owner is never taken for gone: its entries wait for their lease, and a live node registers
+ * on the new server at its next statement (each checks the lock), which makes it judged there from then on. Compared
+ * by the server's identity, not by time (`locked_at` against `pg_postmaster_start_time()`): a standby started before
+ * the owners registered on the primary found them all gone at once, and two machines' clocks need not agree. NULL (a
+ * row of an earlier version's node, schema version 7): never gone.
+ */
+export function registeredHere(o: string): string {
+  return `${o}.server_started = pg_postmaster_start_time()`;
+}
+
+/**
  * The owners provably gone other than `$1` whose upstream (the key their entries are added under, schema version 6) is
- * one of `$3` (the claim's keys; an owner registered by an older version has none: any claim's): registered
- * (`locked_at`) since the server last started, and whose lock no session holds. An owner whose lock went with a
- * server restart (every session ended then, live nodes' too) is not among them: its entries wait for their lease; so
- * is one that never registered (the owner lock off, or an older version). Nor is an owner gone of another upstream:
+ * one of `$3` (the claim's keys; an owner registered by an older version has none: any claim's): registered on the
+ * server that runs now ({@link registeredHere}), and whose lock no session holds. An owner whose lock went with a
+ * server restart or a failover (every session ended, live nodes' too) is not among them: its entries wait for their
+ * lease; so is one that never registered (the owner lock off, or an older version). Nor is an owner gone of another upstream:
  * one whose upstream no running node serves keeps its row (and its entries) until a node of that upstream takes them,
  * and its row is not locked by every claim of every node each second (a row lock is written to the row, and logged).
  * A column, not a subquery of the owner's pending entries: the planner turned that into a join that read every pending
@@ -44,19 +61,20 @@ export function ownerLockFree(key: string): string {
  * row a `REGISTER` is changing waits for it, and sees the lock it took (`ownerLockFree`).
  */
 export const GONE_OWNERS = `SELECT o.owner FROM iso8583_saf_owner o
-      WHERE o.owner <> $1 AND o.locked_at >= pg_postmaster_start_time()
+      WHERE o.owner <> $1 AND ${registeredHere('o')}
         AND (o.upstream IS NULL OR o.upstream = ANY($3::text[]))
         AND ${ownerLockFree('o.key')}
       FOR SHARE OF o`;
 
 /**
- * Registers owner `$1` of upstream `$2` (its row made, or `locked_at` and `upstream` renewed) and takes its lock in the
- * same statement, so that no other session sees the row without the lock taken (unless `locked` is false: a live
- * session of the same owner name holds it).
+ * Registers owner `$1` of upstream `$2` (its row made, or `locked_at`, `upstream` and `server_started` renewed: the
+ * server it takes its lock on, {@link registeredHere}) and takes its lock in the same statement, so that no other
+ * session sees the row without the lock taken (unless `locked` is false: a live session of the same owner name holds
+ * it).
  */
 export const REGISTER = `WITH o AS (
-    INSERT INTO iso8583_saf_owner AS o (owner, upstream) VALUES ($1, $2)
-    ON CONFLICT (owner) DO UPDATE SET locked_at = now(), upstream = $2
+    INSERT INTO iso8583_saf_owner AS o (owner, upstream, server_started) VALUES ($1, $2, pg_postmaster_start_time())
+    ON CONFLICT (owner) DO UPDATE SET locked_at = now(), upstream = $2, server_started = pg_postmaster_start_time()
     RETURNING o.key)
   SELECT key, pg_try_advisory_lock(${OWNER_LOCK_NAMESPACE}, key) AS locked FROM o`;
 

@@ -2,7 +2,7 @@
  * The statements of the PostgreSQL SAF queue (pg/journal.ts) on `iso8583_saf` (schema-saf.ts). Times are the
  * database's (`now()`), so that the nodes' clocks do not matter; `$n * interval '1 millisecond'` is a lease or an age.
  */
-import { GONE_OWNERS, ownerLockFree, ownerLockHeld } from './owner-lock-sql.js';
+import { GONE_OWNERS, ownerLockFree, ownerLockHeld, registeredHere } from './owner-lock-sql.js';
 
 /**
  * A row's lease end (`lease_until`) in microseconds since the epoch, as text (whatever type parsers the pool's caller
@@ -180,12 +180,12 @@ export const PURGE = `DELETE FROM iso8583_saf WHERE done_at < now() - $1 * inter
 
 /**
  * The pending entries no node takes (stranded.ts), by upstream key: out of any attempt's flight, and claimable for more
- * than `$1` ms (their lease ended), or held by an owner provably gone (registered since the server started, its lock
- * free: `GONE_OWNERS` without its upstream test). Reads every pending row: run once a minute, never per claim.
+ * than `$1` ms (their lease ended), or held by an owner provably gone (registered on the server that runs now, its
+ * lock free: `GONE_OWNERS` without its upstream test). Reads every pending row: run once a minute, never per claim.
  */
 export const STRANDED = `SELECT s.upstream, count(*)::int AS entries FROM iso8583_saf s
   LEFT JOIN iso8583_saf_owner o ON o.owner = s.lease_owner
   WHERE s.done_at IS NULL AND (s.attempt_until IS NULL OR s.attempt_until < now())
     AND (s.lease_until < now() - $1 * interval '1 millisecond'
-      OR (o.locked_at >= pg_postmaster_start_time() AND ${ownerLockFree('o.key')}))
+      OR (${registeredHere('o')} AND ${ownerLockFree('o.key')}))
   GROUP BY s.upstream ORDER BY s.upstream`;

@@ -9,8 +9,9 @@
  * is when the last attempt recorded is over at the latest (its `flight`): no node claims the entry before.
  *
  * `iso8583_saf_owner`: one row per node that holds its owner lock (owner-lock.ts): an entry whose `lease_owner` has a
- * row here and whose lock no session holds is claimed at once, without waiting for its lease (found by the index
- * `iso8583_saf_lease_owner` on the pending rows, version 5).
+ * row here registered on the server that runs now (`server_started`, version 7) and whose lock no session holds is
+ * claimed at once, without waiting for its lease (found by the index `iso8583_saf_lease_owner` on the pending rows,
+ * version 5).
  */
 import type { Migration } from './migrations.js';
 
@@ -93,5 +94,19 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     name: 'saf attempt in flight, owner upstream',
     sql: `ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS attempt_until timestamptz;
     ALTER TABLE iso8583_saf_owner ADD COLUMN IF NOT EXISTS upstream text;`,
+  },
+  {
+    // The server an owner took its lock on: its `pg_postmaster_start_time()` then (owner-lock-sql.ts, REGISTER). A
+    // lock lives in one server's memory and is not replicated; the row is: on a standby promoted (its own postmaster)
+    // or a server restarted, an owner registered before holds no lock there, alive or not, and is never taken for gone
+    // (GONE_OWNERS, STRANDED: only an owner registered on the server that runs now). The rows there already get NULL
+    // (registered by an earlier version, maybe before a restart: never taken for gone, their entries wait for their
+    // lease); a row made later gets the server's start by default, also one a node of an earlier version still running
+    // makes (its REGISTER does not name the column; its `DO UPDATE` leaves it as it was: at worst never gone, after a
+    // restart or a failover). Added without a rewrite (the default set apart: for the rows to come, not those there).
+    version: 7,
+    name: 'saf owner server',
+    sql: `ALTER TABLE iso8583_saf_owner ADD COLUMN IF NOT EXISTS server_started timestamptz;
+    ALTER TABLE iso8583_saf_owner ALTER COLUMN server_started SET DEFAULT pg_postmaster_start_time();`,
   },
 ];
