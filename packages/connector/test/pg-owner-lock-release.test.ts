@@ -116,3 +116,25 @@ test('a node that closes while its lock is lost (seen) hands back what it let go
   t.after(() => other.close());
   assert.deepEqual((await other.open()).map((e) => e.id).sort(), ['k1', 'n6', 'p1'], 'all taken at once, the reversal n6 too');
 });
+
+test('an entry its own node claimed back while holding it (its lease ended unrenewed), then let go for want of the lock: the release ends the lease the claim gave it, and another node takes it at once', async (t) => {
+  const { url, relay, live } = await liveBehindRelay(t, cluster, 'owner_release_took_back');
+  const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
+  t.after(() => other.close());
+  await other.open();
+  await live.add(entry('b1'));
+  // Its lease ended without a renewal (the store away at its renewals): the node's own claim takes it back, a new lease.
+  await sql(url, "UPDATE iso8583_saf SET lease_until = now() - interval '1 second' WHERE id = 'b1'");
+  assert.deepEqual(await live.claim(), [], 'held here already: not handed to the SAF queue twice');
+  const [claimedBack] = await sql<{ running: boolean }>(url, "SELECT lease_until > now() AS running FROM iso8583_saf WHERE id = 'b1'");
+  assert.deepEqual(claimedBack, { running: true }, 'the claim gave it a new lease');
+  relay.holdLockSession();
+  await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
+  await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
+  await assert.rejects(live.attempt('b1', 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  // The node takes its lock again at once and ends the lease of what it let go: the one the claim gave it.
+  await waitUntil(async () => (await sql<{ ended: boolean }>(url, "SELECT lease_until <= now() AS ended FROM iso8583_saf WHERE id = 'b1'"))[0]?.ended === true, {
+    what: 'the lease of the entry let go to be ended',
+  });
+  assert.deepEqual((await other.claim()).map((e) => e.id), ['b1']);
+});

@@ -134,11 +134,16 @@ export abstract class PgJournalLeases {
   }
 
   /**
-   * Whether a claimed row goes to the SAF queue: not one already handled here (its lease renewal failed), nor one
-   * whose add this node saw fail (its request was not sent: ended by the next renewal, never sent).
+   * Whether a claimed row goes to the SAF queue: not one already handled here (its lease renewal failed: its lease is
+   * now the claim's, kept as it came back, so that a `RELEASE` of it, should it be let go, names the lease it has), nor
+   * one whose add this node saw fail (its request was not sent: ended by the next renewal, never sent).
    */
   protected took(row: Row): boolean {
-    if (this.held.has(row.id) || this.unsure.has(row.id)) return false;
+    if (this.held.has(row.id)) {
+      this.held.set(row.id, row.lease);
+      return false;
+    }
+    if (this.unsure.has(row.id)) return false;
     this.held.set(row.id, row.lease);
     this.letGo.delete(row.id); // this node's again, under a new lease that no RELEASE of what was let go ends
     this.doneUnseen.delete(row.id);
