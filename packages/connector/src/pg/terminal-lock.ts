@@ -26,7 +26,7 @@ export interface PgTerminalLockOptions {
   /** Most requests holding a lock at once on this node (connections of its pool): a positive integer. Default 20. */
   max?: number;
   /**
-   * Milliseconds a request waits for its terminal's lock (and for a free connection): an integer from 1 to
+   * Milliseconds a request waits for a free connection and its terminal's lock, in all: an integer from 1 to
    * 2147478647 ({@link MAX_TERMINAL_LOCK_WAIT}). Default 30000.
    */
   waitTimeout?: number;
@@ -128,6 +128,7 @@ export class PgTerminalLock implements TerminalLock {
   async hold<T>(terminal: string, task: () => Promise<T>): Promise<T> {
     if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed');
     const key = terminalLockKey(terminal);
+    const asked = performance.now();
     let client: pg.PoolClient;
     try {
       client = await (await this.connectPool()).connect();
@@ -148,7 +149,10 @@ export class PgTerminalLock implements TerminalLock {
     };
     this.waiting.add(client);
     try {
-      await client.query('SELECT pg_advisory_lock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
+      // Only what is left of the wait, the wait for a connection counted (it once added a whole wait): set for this
+      // statement alone (its own transaction), before it asks for the lock.
+      const left = Math.max(1, Math.ceil(this.wait - (performance.now() - asked)));
+      await client.query("SELECT set_config('lock_timeout', $3, true), pg_advisory_lock($1, $2)", [TERMINAL_LOCK_NAMESPACE, key, String(left)]);
       this.waiting.delete(client);
     } catch (err) {
       this.waiting.delete(client);
