@@ -50,3 +50,30 @@ test('a request that waited for a free connection waits for its terminal\'s lock
     await Promise.all([firstDone, otherDone]);
   }
 });
+
+test('a request for which no connection of the lock\'s pool comes free within waitTimeout fails as a queue timeout (terminalQueue.timeout), not as a store failure', async (t) => {
+  const cluster = await startPostgres();
+  t.after(() => cluster.destroy());
+  const url = cluster.createDatabase('terminal_lock_busy');
+  const node = new PgTerminalLock({ url, max: 1, waitTimeout: 500 });
+  t.after(() => node.destroy());
+  let endFirst = (): void => undefined;
+  let firstHolds = (): void => undefined;
+  const first = new Promise<void>((resolve) => (firstHolds = resolve));
+  const firstDone = node.hold('T1', () => new Promise<void>((resolve) => {
+    endFirst = resolve;
+    firstHolds();
+  }));
+  await first; // the node's one connection is taken, for as long as the test needs
+  try {
+    await assert.rejects(node.hold('T2', () => Promise.resolve()), (err: { code?: string; field?: string; message?: string }) => {
+      assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT');
+      assert.equal(err.field, 'terminalQueue.timeout');
+      assert.match(err.message ?? '', /all 1 held by requests of other terminals/);
+      return true;
+    });
+  } finally {
+    endFirst();
+    await firstDone;
+  }
+});

@@ -3,7 +3,8 @@
  * the store is PostgreSQL, a request holds a session advisory lock on its terminal (`pg_advisory_lock(namespace,
  * hash of field 41)`) from before it is sent until its outcome is known, on a connection taken from a pool of its
  * own for that time. A request of the same terminal on another node waits for the lock (at most `waitTimeout` ms,
- * then `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`). Two terminals whose hashes collide merely wait for each other.
+ * the wait for a free connection of that pool counted, then `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`, as when no
+ * connection came free in that time: every one held by requests of other terminals). Two terminals whose hashes collide merely wait for each other.
  * Should the lock's connection break while the request runs (a database restart ends it with SQLSTATE 57P01), the
  * server releases the lock: it is logged as lost (with the code) and the one-at-a-time rule then holds within the node
  * only, until the request ends. The request itself goes on: once written it is at the bank, and it keeps its one
@@ -49,6 +50,9 @@ export const TERMINAL_LOCK_KEEPALIVE = { idle: 30, interval: 10, count: 3 } as c
 
 /** The longest `waitTimeout`: a timer's longest delay less the 5 s its statements get beyond it. */
 export const MAX_TERMINAL_LOCK_WAIT = MAX_TIMER_DELAY - 5_000;
+
+/** What node-postgres's pool fails a `connect` with when no connection came free within its connect timeout. */
+const POOL_BUSY = 'timeout exceeded when trying to connect';
 
 /** The first key of every terminal lock: keeps them apart from other advisory locks on the database. */
 export const TERMINAL_LOCK_NAMESPACE = 858_300_002;
@@ -133,6 +137,14 @@ export class PgTerminalLock implements TerminalLock {
     try {
       client = await (await this.connectPool()).connect();
     } catch (err) {
+      // The pool's own message when no connection came free in time (every one held by requests of other terminals):
+      // a wait of this node, not the store's failure (a connection not made in time is one: its own message).
+      if ((err as Error | undefined)?.message === POOL_BUSY) {
+        throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', `waited too long for a connection of the terminal lock: all ${this.max} held by requests of other terminals`, {
+          field: 'terminalQueue.timeout',
+          cause: err,
+        });
+      }
       throw storeError('cannot take a connection for the terminal lock', err, this.url);
     }
     // The pool listens for the errors of idle connections only: this one, checked out, needs its own listener for
