@@ -213,7 +213,19 @@ export function dialectProblems(dialect: Dialect): FieldProblem[] {
     fieldProblems(dialect.fields[key]!, `fields.${key}`, problems);
   }
   approvalProblems(dialect, problems);
+  reversalProblems(dialect, problems, max);
   return problems;
+}
+
+/** `reversal.approvedAmount`: `false`, or the number of a data element of the answer (`"4"`). */
+function reversalProblems(dialect: Dialect, problems: FieldProblem[], max: number): void {
+  const rules: unknown = dialect.reversal;
+  if (rules === undefined || rules === null || typeof rules !== 'object') return;
+  const approved: unknown = (rules as { approvedAmount?: unknown }).approvedAmount;
+  if (approved === undefined || approved === false) return;
+  if (typeof approved !== 'string' || !/^[1-9][0-9]*$/.test(approved) || Number(approved) < 2 || Number(approved) > max) {
+    add(problems, 'reversal.approvedAmount', `must be false or a field number from 2 to ${max} (the answer's field that carries the amount approved)`);
+  }
 }
 
 /** `approvalCodes`: a non-empty list of codes, each as wide as a fixed field 39 (a 2-digit code never matches n3). */
