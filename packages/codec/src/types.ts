@@ -278,6 +278,14 @@ export interface Dialect {
    */
   approvalCodes?: string[];
   /**
+   * The response codes (field 39) of answers that moved money besides the `approvalCodes` (`isApprovalClass` in
+   * `approval.ts`: an approval its client never got is reversed), in the width the dialect gives field 39: the
+   * standard's approval class replaced, for a private network where one of its codes means a decline (`["00", "08",
+   * "10", "16"]`: its `11` declines; `[]`: only the `approvalCodes`). Default: the standard's class of the dialect's
+   * edition (1987: `00`, `08`, `10`, `11`, `16`, also in 3 digits where field 39 has 3; 1993: `000`-`099`).
+   */
+  approvalClass?: string[];
+  /**
    * The reversals the host wants, where they depart from the edition's ({@link DialectReversal}); inherited by a JSON
    * dialect that extends this one. Default: the edition's.
    */

@@ -228,21 +228,26 @@ function reversalProblems(dialect: Dialect, problems: FieldProblem[], max: numbe
   }
 }
 
-/** `approvalCodes`: a non-empty list of codes, each as wide as a fixed field 39 (a 2-digit code never matches n3). */
+/**
+ * `approvalCodes`: a non-empty list of codes; `approvalClass`: a list of codes, empty allowed (only the approval codes
+ * moved money). Each code as wide as a fixed field 39 (a 2-digit code never matches n3).
+ */
 function approvalProblems(dialect: Dialect, problems: FieldProblem[]): void {
-  const codes: unknown = dialect.approvalCodes;
-  if (codes === undefined) return;
-  if (!Array.isArray(codes) || codes.length === 0) {
-    add(problems, 'approvalCodes', 'must be a non-empty list of response codes');
-    return;
-  }
   const f39 = dialect.fields['39'];
   const width = f39 !== undefined && f39.prefix === undefined ? f39.length : undefined;
-  codes.forEach((code: unknown, i) => {
-    if (typeof code !== 'string' || !/^[0-9A-Za-z]{1,3}$/.test(code)) {
-      add(problems, `approvalCodes.${i}`, 'must be 1-3 letters or digits');
-    } else if (width !== undefined && code.length !== width) {
-      add(problems, `approvalCodes.${i}`, `must be ${width} characters wide, as field 39 is`);
+  for (const key of ['approvalCodes', 'approvalClass'] as const) {
+    const codes: unknown = dialect[key];
+    if (codes === undefined) continue;
+    if (!Array.isArray(codes) || (key === 'approvalCodes' && codes.length === 0)) {
+      add(problems, key, key === 'approvalCodes' ? 'must be a non-empty list of response codes' : 'must be a list of response codes');
+      continue;
     }
-  });
+    codes.forEach((code: unknown, i) => {
+      if (typeof code !== 'string' || !/^[0-9A-Za-z]{1,3}$/.test(code)) {
+        add(problems, `${key}.${i}`, 'must be 1-3 letters or digits');
+      } else if (width !== undefined && code.length !== width) {
+        add(problems, `${key}.${i}`, `must be ${width} characters wide, as field 39 is`);
+      }
+    });
+  }
 }
