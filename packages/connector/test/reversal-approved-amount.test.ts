@@ -48,7 +48,10 @@ test('reversal approved amount – the dialect names the answer\'s field (revers
 
 test('reversal approved amount – a bad reversal.approvedAmount is refused with ISO8583_ERR_DIALECT_INVALID naming it', () => {
   const base = getDialect('iso87ascii');
-  for (const bad of ['0', '1', '129', '04', 'x', '', 4, true, null]) {
+  // Card data (the PAN, tracks, PIN block, ICC data, a field the dialect marks sensitive) is never taken as an amount.
+  const marked: Dialect = { ...base, fields: { ...base.fields, '48': { ...base.fields['48']!, sensitive: 'cvv' } } };
+  assert.throws(() => createCodec({ ...marked, reversal: { approvedAmount: '48' } }), (err: unknown) => isIso8583Error(err) && err.problems?.some((p) => p.field === 'reversal.approvedAmount') === true);
+  for (const bad of ['0', '1', '129', '04', 'x', '', 4, true, null, '2', '35', '52', '55']) {
     assert.throws(
       () => createCodec({ ...base, reversal: { approvedAmount: bad as never } }),
       (err: unknown) => isIso8583Error(err) && err.code === 'ISO8583_ERR_DIALECT_INVALID' && err.problems?.some((p) => p.field === 'reversal.approvedAmount') === true,

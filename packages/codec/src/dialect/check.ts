@@ -225,8 +225,14 @@ function reversalProblems(dialect: Dialect, problems: FieldProblem[], max: numbe
   if (approved === undefined || approved === false) return;
   if (typeof approved !== 'string' || !/^[1-9][0-9]*$/.test(approved) || Number(approved) < 2 || Number(approved) > max) {
     add(problems, 'reversal.approvedAmount', `must be false or a field number from 2 to ${max} (the answer's field that carries the amount approved)`);
+  } else if (CARD_DATA_FIELDS.has(approved) || dialect.fields[approved]?.sensitive !== undefined) {
+    // Its value would travel in the reversal's field 4, and be journaled on disk.
+    add(problems, 'reversal.approvedAmount', `field ${approved} carries card data, not an amount`);
   }
 }
+
+/** Fields that carry card data in every dialect (PAN, tracks, PIN block, ICC data): never an amount. */
+const CARD_DATA_FIELDS: ReadonlySet<string> = new Set(['2', '35', '36', '45', '52', '55']);
 
 /**
  * `approvalCodes`: a non-empty list of codes; `approvalClass`: a list of codes, empty allowed (only the approval codes
