@@ -1,7 +1,7 @@
 // The reversal of an approval whose answer is known (one its client never got: late-approval.ts in the gateway)
 // carries the amount the answer approved in field 4 (`DialectReversal.approvedAmount`, default field 4 of the answer),
 // so that a partial approval is undone for what it moved, never for the amount requested; the request's amount stays
-// when the answer carries none that reads as an amount, when the rule says `false`, and when no answer is known.
+// when the answer carries none that reads as an amount (zero included), when the rule says `false`, and when no answer is known.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCodec, getDialect, isIso8583Error } from '@iso8583/codec';
@@ -28,7 +28,7 @@ test('reversal approved amount – a partial approval (10, 6.00 of 10.00) is rev
 
 test('reversal approved amount – an answer without a readable amount leaves the request\'s', () => {
   const d = getDialect('iso87ascii');
-  for (const amount of [undefined, null, '', '-600', '6.00', '0000000006000', 'abc', -1, 1.5, { 1: '600' }]) {
+  for (const amount of [undefined, null, '', '-600', '6.00', '0000000006000', 'abc', -1, 1.5, { 1: '600' }, '000000000000', 0]) {
     assert.equal(buildReversal(purchase, '0400', d, undefined, partial(amount))['4'], '000000001000', JSON.stringify(amount));
   }
   const { 4: _gone, ...noAmount } = partial('1');
