@@ -152,13 +152,20 @@ export class ReversalPlan {
       if (value === null || value === undefined) continue;
       out[field] = typeof value === 'object' ? (plain(value) as IsoMessage) : wireValue(spec, value);
     }
-    if (answer !== undefined && this.approvedField !== undefined && out['4'] !== undefined) {
-      const approved = approvedAmountOf(answer, this.approvedField, this.amountSpec);
-      if (approved !== undefined) out['4'] = approved;
-    }
+    if (answer !== undefined) this.approve(out, answer);
     for (const [field, made] of this.made) out[field] = typeof made === 'string' ? made : made(original);
     out['0'] = this.mti;
     return out;
+  }
+
+  /**
+   * Sets field 4 of `reversal` (one this plan made) to the amount `answer` approved ({@link approvedAmountOf}): a
+   * reversal armed before the answer came, sent once the answer is known (its record could not be kept).
+   */
+  approve(reversal: IsoMessage, answer: MessageInput): void {
+    if (this.approvedField === undefined || reversal['4'] === undefined) return;
+    const approved = approvedAmountOf(answer, this.approvedField, this.amountSpec);
+    if (approved !== undefined) reversal['4'] = approved;
   }
 
   /**
