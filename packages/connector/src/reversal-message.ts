@@ -225,11 +225,16 @@ export class ReversalPlan {
 /**
  * The amount an answer approved, as a reversal's field 4 (padded as the dialect pads field 4): field `field` of
  * `answer` when it is 1 to 12 digits, not all zeros (a string of digits, or a whole number from 1); `undefined`
- * otherwise (absent, zero, composite, signed, not digits, too long), when the request's amount stays.
+ * otherwise (absent, zero, composite, signed, not digits, too long, unreadable), when the request's amount stays.
  */
 export function approvedAmountOf(answer: MessageInput, field: string, spec: FieldSpec | undefined): string | undefined {
-  if (!Object.hasOwn(answer, field)) return undefined;
-  const value = answer[field];
+  let value: unknown;
+  try {
+    if (!Object.hasOwn(answer, field)) return undefined;
+    value = answer[field];
+  } catch {
+    return undefined; // An answer that cannot be read (a getter that throws) says no amount: the reversal still goes.
+  }
   const text = typeof value === 'string' ? value : typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
   // Zero approves nothing: a host that answers its approvals with zeros in the field says nothing of the amount, and a
   // reversal of 0 would undo nothing where the host reads field 4.

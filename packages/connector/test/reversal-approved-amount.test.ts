@@ -31,6 +31,9 @@ test('reversal approved amount – an answer without a readable amount leaves th
   for (const amount of [undefined, null, '', '-600', '6.00', '0000000006000', 'abc', -1, 1.5, { 1: '600' }, '000000000000', 0]) {
     assert.equal(buildReversal(purchase, '0400', d, undefined, partial(amount))['4'], '000000001000', JSON.stringify(amount));
   }
+  // An answer whose field 4 cannot be read (a getter that throws) does not cost the reversal.
+  const unreadable = Object.defineProperty({ ...partial('1') }, '4', { enumerable: true, get: () => { throw new Error('unreadable'); } }) as MessageInput;
+  assert.equal(buildReversal(purchase, '0400', d, undefined, unreadable)['4'], '000000001000');
   const { 4: _gone, ...noAmount } = partial('1');
   assert.equal(buildReversal(purchase, '0400', d, undefined, noAmount)['4'], '000000001000', 'no field 4 in the answer');
 });
