@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { waitUntil, within } from '@iso8583/test-support';
-import type { IsoMessage } from '@iso8583/codec';
-import { createCodec, encodeFrame } from '@iso8583/codec';
+import type { Dialect, IsoMessage } from '@iso8583/codec';
+import { createCodec, encodeFrame, getDialect } from '@iso8583/codec';
 import { FileJournal, createConnector } from '@iso8583/connector';
 import type { Connector, SafEvent } from '@iso8583/connector';
 import { EncodedReply, createInboundEndpoint, responseMti } from '@iso8583/inbound';
@@ -34,8 +34,8 @@ interface Gateway {
 }
 
 /** The gateway in `dialect` (bank, upstream and POS alike); the bank answers each STAN with `answers[stan]` (field 39, and field 4 when given). */
-async function gateway(t: TestContext, dialect: string, answers: Record<string, { 39: string; 4?: string }>): Promise<Gateway> {
-  const iso93 = dialect.startsWith('iso93');
+async function gateway(t: TestContext, dialect: string | Dialect, answers: Record<string, { 39: string; 4?: string }>): Promise<Gateway> {
+  const iso93 = typeof dialect === 'string' ? dialect.startsWith('iso93') : dialect.version === '1993';
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-late-approval-class-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const bank: IsoMessage[] = [];
@@ -127,6 +127,9 @@ test('late approval class – a partial approval (10, field 4 lower) the POS cli
   assert.equal(e.kind, 'reversal');
   assert.deepEqual(g.bank.map((m) => m['0']), ['0200', '0400']);
   assert.match(String(g.bank[1]?.['90']), /^02000091011201120000/);
+  // The host approved 6.00 of the 10.00 asked: the reversal undoes 6.00, what moved, never the 10.00 requested.
+  assert.equal(g.bank[1]?.['4'], '000000000600', 'field 4 of the reversal is the amount approved');
+  assert.equal(g.bank[1]?.['95'], undefined, 'a full reversal: no replacement amounts');
   assert.deepEqual(await g.outcomes(), ['client-gone/reversed=1']);
 });
 
@@ -138,6 +141,20 @@ test('late approval class – with an ISO 8583:1993 upstream, a partial approval
   assert.equal(e.stan, '009201');
   assert.deepEqual(g.bank.map((m) => m['0']), ['1200', '1420']);
   assert.match(String(g.bank[1]?.['56']), /^1200009201261201120000/);
+  assert.equal(g.bank[1]?.['24'], '400', 'a full reversal of what was approved');
+  assert.equal(g.bank[1]?.['4'], '000000000600', 'field 4 of the reversal is the amount approved');
+  assert.deepEqual(await g.outcomes(), ['client-gone/reversed=1']);
+});
+
+test('late approval class – SmartVista (3-digit field 39): a partial approval (010) the POS client never got is reversed for the amount approved', async (t) => {
+  const g = await gateway(t, 'smartvista', { '009401': { 39: '010', 4: '000000000250' } });
+  const reversed = reversalAnswered(g.upstream);
+  await g.goneClient({ ...purchase('009401'), 12: '120000', 13: '1201', 22: '021', 24: '200', 25: '00', 32: '123456', 37: '000000009401', 41: '00000001', 42: '000000000000001' });
+  const e = await within(reversed, 10_000, 'the partial approval to be reversed');
+  assert.equal(e.stan, '009401');
+  assert.deepEqual(g.bank.map((m) => m['0']), ['0200', '0400']);
+  assert.equal(g.bank[1]?.['24'], '400');
+  assert.equal(g.bank[1]?.['4'], '000000000250', 'field 4 of the reversal is the amount approved');
   assert.deepEqual(await g.outcomes(), ['client-gone/reversed=1']);
 });
 
@@ -152,5 +169,21 @@ test('late approval class – a decline (05) the POS client never got is not rev
   await waitUntil(() => g.bank.length >= 3, { timeoutMs: 10_000, what: 'the reversal to reach the bank' });
   assert.deepEqual(g.bank.map((m) => m['0']), ['0200', '0200', '0400']);
   assert.match(String(g.bank[2]?.['90']), /^02000093021201120000/);
+  assert.equal(g.bank[2]?.['4'], '000000001000', 'a full approval is reversed for the amount it approved, the amount asked');
+  assert.deepEqual(await g.outcomes(), ['client-gone/reversed=1']);
+});
+
+test('late approval class – a dialect whose approvalClass leaves 11 out (a private network\'s decline): an 11 the POS client never got is not reversed, a 10 is', async (t) => {
+  const g = await gateway(t, { ...getDialect('iso87ascii'), approvalClass: ['00', '08', '10', '16'] }, { '009501': { 39: '11' }, '009502': { 39: '10', 4: '000000000400' } });
+  const reversed = reversalAnswered(g.upstream);
+  await g.goneClient(purchase('009501'));
+  await g.goneClient(purchase('009502'));
+  const e = await within(reversed, 10_000, 'the partial approval to be reversed');
+  // A reversal of the 11 would have been queued first, and sent first.
+  assert.equal(e.stan, '009502');
+  await waitUntil(() => g.bank.length >= 3, { timeoutMs: 10_000, what: 'the reversal to reach the bank' });
+  assert.deepEqual(g.bank.map((m) => m['0']), ['0200', '0200', '0400']);
+  assert.match(String(g.bank[2]?.['90']), /^02000095021201120000/);
+  assert.equal(g.bank[2]?.['4'], '000000000400');
   assert.deepEqual(await g.outcomes(), ['client-gone/reversed=1']);
 });

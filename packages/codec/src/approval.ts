@@ -36,12 +36,15 @@ const APPROVAL_CLASS_1987: readonly string[] = Object.freeze(['00', '08', '10', 
  * approval class in the dialect's edition (`version`): ISO 8583:1993's `0xx` action codes (`000`-`099`: `001` honour
  * with identification, `002` partial, `003` VIP, ...); ISO 8583:1987's `00`, `08`, `10` (partial), `11` (VIP) and
  * `16`, also written in 3 digits where the dialect's field 39 has 3 (`010` in SmartVista's; `051`, `096` are
- * declines there, as `51`, `96`). Stats, accounting and transaction records keep calling "approved" only the
+ * declines there, as `51`, `96`); a dialect's `approvalClass`, when it has one, in place of the standard's. Stats, accounting and transaction records keep calling "approved" only the
  * dialect's codes ({@link isApproved}); this is for undoing what the client never learned of.
  */
-export function isApprovalClass(dialect: Pick<Dialect, 'approvalCodes' | 'version'>, responseCode: unknown): boolean {
+export function isApprovalClass(dialect: Pick<Dialect, 'approvalCodes' | 'version' | 'approvalClass'>, responseCode: unknown): boolean {
   if (isApproved(dialect, responseCode)) return true;
   if (typeof responseCode !== 'string') return false;
+  // A network whose codes depart from the standard's (its `11` a decline) names its own class.
+  const own = dialect.approvalClass;
+  if (own !== undefined) return own.includes(responseCode);
   if (dialectVersion(dialect) === '1993') return /^0\d\d$/.test(responseCode);
   const code = responseCode.length === 3 && responseCode.charCodeAt(0) === 0x30 ? responseCode.slice(1) : responseCode;
   return APPROVAL_CLASS_1987.includes(code);

@@ -3,7 +3,8 @@
 // ISO 8583:1993's 0xx. isApproved (what stats and records call approved) stays the dialect's codes only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getDialect, isApprovalClass, isApproved } from '../src/index.js';
+import { createCodec, dialectFromJson, getDialect, isApprovalClass, isApproved, isIso8583Error } from '../src/index.js';
+import type { Dialect } from '../src/index.js';
 
 test('approval class – ISO 8583:1987: 00, 08, 10, 11, 16 moved money; declines, referrals and errors did not', () => {
   const d = getDialect('iso87ascii');
@@ -29,4 +30,41 @@ test('approval class – a 1987 dialect with a 3-digit field 39 (SmartVista): 00
   const d = getDialect('smartvista');
   for (const code of ['000', '008', '010', '011', '016']) assert.equal(isApprovalClass(d, code), true, code);
   for (const code of ['051', '096', '091', '005', '001', '099', '116']) assert.equal(isApprovalClass(d, code), false, code);
+});
+
+test('approval class – a dialect\'s approvalClass replaces the standard\'s: a private network whose 11 declines', () => {
+  const base = getDialect('iso87ascii');
+  const own: Dialect = { ...base, approvalClass: ['00', '08', '10', '16'] };
+  for (const code of ['00', '08', '10', '16']) assert.equal(isApprovalClass(own, code), true, code);
+  for (const code of ['11', '05', '51']) assert.equal(isApprovalClass(own, code), false, code);
+  createCodec(own);
+  // Empty: only the dialect's approval codes moved money.
+  const none: Dialect = { ...base, approvalClass: [], approvalCodes: ['00'] };
+  assert.equal(isApprovalClass(none, '00'), true);
+  for (const code of ['08', '10', '11', '16']) assert.equal(isApprovalClass(none, code), false, code);
+  // A 1993 dialect: its 002 partial approval kept, its 003 taken out.
+  const d93: Dialect = { ...getDialect('iso93ascii'), approvalClass: ['001', '002'] };
+  for (const code of ['000', '001', '002']) assert.equal(isApprovalClass(d93, code), true, code);
+  for (const code of ['003', '099']) assert.equal(isApprovalClass(d93, code), false, code);
+  // The approval codes stay approvals whatever the class says.
+  assert.equal(isApprovalClass({ ...base, approvalCodes: ['Y1'], approvalClass: ['10'] }, 'Y1'), true);
+});
+
+test('approval class – a bad approvalClass is refused with ISO8583_ERR_DIALECT_INVALID naming it, in code and in a JSON dialect file', () => {
+  const base = getDialect('iso87ascii');
+  const refused = (make: () => unknown, path: string): void => {
+    assert.throws(make, (err: unknown) => isIso8583Error(err) && err.code === 'ISO8583_ERR_DIALECT_INVALID' && err.problems?.some((p) => p.field === path) === true, path);
+  };
+  refused(() => createCodec({ ...base, approvalClass: '10' as never }), 'approvalClass');
+  refused(() => createCodec({ ...base, approvalClass: ['00', 10 as never] }), 'approvalClass.1');
+  refused(() => createCodec({ ...base, approvalClass: ['00', '1-'] }), 'approvalClass.1');
+  refused(() => createCodec({ ...base, approvalClass: ['010'] }), 'approvalClass.0');
+  refused(() => createCodec({ ...getDialect('smartvista'), approvalClass: ['000', '10'] }), 'approvalClass.1');
+  refused(() => dialectFromJson({ name: 'x', extends: 'iso87ascii', approvalClass: ['000'], fields: {} }), 'approvalClass.0');
+  refused(() => dialectFromJson({ name: 'x', extends: 'iso87ascii', approvalClass: [10], fields: {} } as never), 'approvalClass.0');
+  // A JSON dialect file sets it, and one that extends it inherits it.
+  const file = dialectFromJson({ name: 'private', extends: 'iso87ascii', approvalClass: ['00', '10'], fields: {} });
+  assert.deepEqual(file.approvalClass, ['00', '10']);
+  assert.equal(isApprovalClass(file, '11'), false);
+  assert.equal(isApprovalClass(dialectFromJson({ name: 'plain', extends: 'iso87ascii', fields: {} }), '11'), true, 'default unchanged');
 });

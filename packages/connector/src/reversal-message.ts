@@ -52,10 +52,12 @@ function plain(value: MessageInput[string]): string | IsoMessage | undefined {
  * a 1993 dialect), and field 90 = original MTI (4) + STAN (6) + transmission date and time (10) + acquiring (11) and
  * forwarding (11) institution ids; with a 1993 dialect field 56 instead (see the module comment), with 24 and 25. The
  * original MTI of a repeat (`0201`) is that of the transaction (`0200`): the host keeps the transaction under it
- * whichever of the two reached it. (A {@link ReversalPlan} made once and applied to every request.)
+ * whichever of the two reached it. (A {@link ReversalPlan} made once and applied to every request.) Given the host's
+ * `answer` (an approval its client never got), field 4 is the amount the answer approved (see {@link approvedAmountOf}):
+ * a partial approval is undone for what it moved, never for the amount requested.
  */
-export function buildReversal(original: MessageInput, mti: string, dialect: Dialect, fields: readonly string[] = REVERSAL_FIELDS): IsoMessage {
-  return new ReversalPlan(mti, dialect, fields).build(original);
+export function buildReversal(original: MessageInput, mti: string, dialect: Dialect, fields: readonly string[] = REVERSAL_FIELDS, answer?: MessageInput): IsoMessage {
+  return new ReversalPlan(mti, dialect, fields).build(original, answer);
 }
 
 /** A field the reversal reads from its original, with the dialect's spec (for its wire value: padding). */
@@ -95,6 +97,12 @@ export class ReversalPlan {
    * not an array index (such a plan's JSON is `JSON.stringify` of the message).
    */
   private readonly order: readonly Slot[] | undefined;
+  /**
+   * The field of an answer that carries the approved amount (`DialectReversal.approvedAmount`, default `4`), or
+   * `undefined` when the reversal never takes it: the rule says `false`, or the reversal does not copy field 4.
+   */
+  private readonly approvedField: string | undefined;
+  private readonly amountSpec: FieldSpec | undefined;
   /** The fields the reversal makes itself (not field 0): 90, or 56, 24 and 25, and the dialect's `reversal.set`. */
   private readonly made: readonly (readonly [string, string | ((original: MessageInput) => string)])[];
 
@@ -109,6 +117,8 @@ export class ReversalPlan {
     const never = neverStoredFields(dialect);
     const copied = new Set([...fields, ...(rules.copy ?? [])].filter((f) => f !== '1' && !never.has(f) && !own.includes(f)));
     this.copied = [...copied].map((field) => ({ field, spec: dialect.fields[field] }));
+    this.approvedField = rules.approvedAmount === false || !copied.has('4') ? undefined : (rules.approvedAmount ?? '4');
+    this.amountSpec = dialect.fields['4'];
     this.mtiSpec = dialect.fields['0'];
     this.stanSpec = dialect.fields['11'];
     this.timeSpec = dialect.fields[this.version === '1993' ? '12' : '7'];
@@ -128,8 +138,11 @@ export class ReversalPlan {
       : undefined;
   }
 
-  /** The reversal of `original` (see {@link buildReversal}). */
-  build(original: MessageInput): IsoMessage {
+  /**
+   * The reversal of `original` (see {@link buildReversal}); given the host's `answer` to it (an approval its client
+   * never got), with the amount that answer approved in field 4.
+   */
+  build(original: MessageInput, answer?: MessageInput): IsoMessage {
     const out: IsoMessage = {};
     const copied = this.copied;
     for (let i = 0; i < copied.length; i++) {
@@ -139,9 +152,20 @@ export class ReversalPlan {
       if (value === null || value === undefined) continue;
       out[field] = typeof value === 'object' ? (plain(value) as IsoMessage) : wireValue(spec, value);
     }
+    if (answer !== undefined) this.approve(out, answer);
     for (const [field, made] of this.made) out[field] = typeof made === 'string' ? made : made(original);
     out['0'] = this.mti;
     return out;
+  }
+
+  /**
+   * Sets field 4 of `reversal` (one this plan made) to the amount `answer` approved ({@link approvedAmountOf}): a
+   * reversal armed before the answer came, sent once the answer is known (its record could not be kept).
+   */
+  approve(reversal: IsoMessage, answer: MessageInput): void {
+    if (this.approvedField === undefined || reversal['4'] === undefined) return;
+    const approved = approvedAmountOf(answer, this.approvedField, this.amountSpec);
+    if (approved !== undefined) reversal['4'] = approved;
   }
 
   /**
@@ -196,6 +220,26 @@ export class ReversalPlan {
       (acquirer === '' ? '' : String(acquirer.length).padStart(2, '0') + acquirer)
     );
   }
+}
+
+/**
+ * The amount an answer approved, as a reversal's field 4 (padded as the dialect pads field 4): field `field` of
+ * `answer` when it is 1 to 12 digits, not all zeros (a string of digits, or a whole number from 1); `undefined`
+ * otherwise (absent, zero, composite, signed, not digits, too long, unreadable), when the request's amount stays.
+ */
+export function approvedAmountOf(answer: MessageInput, field: string, spec: FieldSpec | undefined): string | undefined {
+  let value: unknown;
+  try {
+    if (!Object.hasOwn(answer, field)) return undefined;
+    value = answer[field];
+  } catch {
+    return undefined; // An answer that cannot be read (a getter that throws) says no amount: the reversal still goes.
+  }
+  const text = typeof value === 'string' ? value : typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
+  // Zero approves nothing: a host that answers its approvals with zeros in the field says nothing of the amount, and a
+  // reversal of 0 would undo nothing where the host reads field 4.
+  if (text === undefined || !/^[0-9]{1,12}$/.test(text) || /^0+$/.test(text)) return undefined;
+  return wireValue(spec, text);
 }
 
 /** The MTI the original's transaction is kept under: that of a repeat (`0201`) is its original's (`0200`). */

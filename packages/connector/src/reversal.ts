@@ -262,16 +262,17 @@ export class ReversalManager {
    * The original was answered: marks the entry done and resolves once that is durable, so that the caller sees the
    * response only when no later start can reverse it. When the record cannot be written, the outcome cannot be kept:
    * the original is reversed (its entry is still on disk) and this rejects with `ISO8583_ERR_CONNECTOR_JOURNAL`, so
-   * that the caller sees a failure, consistent with the reversal.
+   * that the caller sees a failure, consistent with the reversal: for the amount `answer` approved (a partial approval
+   * is undone for what it moved; see `DialectReversal.approvedAmount`), the request's without it.
    */
-  async answered(entry: JournalEntry): Promise<void> {
+  async answered(entry: JournalEntry, answer?: MessageInput): Promise<void> {
     if (!isArmed(entry)) return;
     try {
       await this.journal.done(entry.id, 'not-needed');
       entry.armed = false;
     } catch (err) {
       this.host.logger.error({ id: entry.id, code: (err as Iso8583Error).code }, 'the response could not be recorded in the journal: reversing it');
-      this.trigger(entry);
+      this.trigger(entry, answer);
       throw err;
     }
   }
@@ -285,13 +286,18 @@ export class ReversalManager {
     });
   }
 
-  /** The original's outcome is unknown: start reversing. */
-  trigger(entry: JournalEntry): void {
+  /**
+   * The original's outcome is unknown, or its answer could not be recorded: start reversing. Given that `answer`, the
+   * reversal sent carries the amount it approved (the journal keeps the request's: a later start sends that one).
+   */
+  trigger(entry: JournalEntry, answer?: MessageInput): void {
     if (!isArmed(entry)) return;
     entry.armed = false;
     // A plain entry from here on (its message made now, from the JSON text journaled, when it was written as text). A
     // copy: a message built from the request's fields keeps the whole request (cut from its text) alive while queued.
-    this.queue.activate({ id: entry.id, reversal: ownedMessage(entry.reversal), at: entry.at });
+    const reversal = ownedMessage(entry.reversal);
+    if (answer !== undefined) this.plan.approve(reversal, answer);
+    this.queue.activate({ id: entry.id, reversal, at: entry.at });
   }
 
   /** A connection is up or free: sends at once the SAF entries whose last attempt found none (see {@link SafQueue.linkUp}); returns how many. */

@@ -213,24 +213,47 @@ export function dialectProblems(dialect: Dialect): FieldProblem[] {
     fieldProblems(dialect.fields[key]!, `fields.${key}`, problems);
   }
   approvalProblems(dialect, problems);
+  reversalProblems(dialect, problems, max);
   return problems;
 }
 
-/** `approvalCodes`: a non-empty list of codes, each as wide as a fixed field 39 (a 2-digit code never matches n3). */
-function approvalProblems(dialect: Dialect, problems: FieldProblem[]): void {
-  const codes: unknown = dialect.approvalCodes;
-  if (codes === undefined) return;
-  if (!Array.isArray(codes) || codes.length === 0) {
-    add(problems, 'approvalCodes', 'must be a non-empty list of response codes');
-    return;
+/** `reversal.approvedAmount`: `false`, or the number of a data element of the answer (`"4"`). */
+function reversalProblems(dialect: Dialect, problems: FieldProblem[], max: number): void {
+  const rules: unknown = dialect.reversal;
+  if (rules === undefined || rules === null || typeof rules !== 'object') return;
+  const approved: unknown = (rules as { approvedAmount?: unknown }).approvedAmount;
+  if (approved === undefined || approved === false) return;
+  if (typeof approved !== 'string' || !/^[1-9][0-9]*$/.test(approved) || Number(approved) < 2 || Number(approved) > max) {
+    add(problems, 'reversal.approvedAmount', `must be false or a field number from 2 to ${max} (the answer's field that carries the amount approved)`);
+  } else if (CARD_DATA_FIELDS.has(approved) || dialect.fields[approved]?.sensitive !== undefined) {
+    // Its value would travel in the reversal's field 4, and be journaled on disk.
+    add(problems, 'reversal.approvedAmount', `field ${approved} carries card data, not an amount`);
   }
+}
+
+/** Fields that carry card data in every dialect (PAN, tracks, PIN block, ICC data): never an amount. */
+const CARD_DATA_FIELDS: ReadonlySet<string> = new Set(['2', '35', '36', '45', '52', '55']);
+
+/**
+ * `approvalCodes`: a non-empty list of codes; `approvalClass`: a list of codes, empty allowed (only the approval codes
+ * moved money). Each code as wide as a fixed field 39 (a 2-digit code never matches n3).
+ */
+function approvalProblems(dialect: Dialect, problems: FieldProblem[]): void {
   const f39 = dialect.fields['39'];
   const width = f39 !== undefined && f39.prefix === undefined ? f39.length : undefined;
-  codes.forEach((code: unknown, i) => {
-    if (typeof code !== 'string' || !/^[0-9A-Za-z]{1,3}$/.test(code)) {
-      add(problems, `approvalCodes.${i}`, 'must be 1-3 letters or digits');
-    } else if (width !== undefined && code.length !== width) {
-      add(problems, `approvalCodes.${i}`, `must be ${width} characters wide, as field 39 is`);
+  for (const key of ['approvalCodes', 'approvalClass'] as const) {
+    const codes: unknown = dialect[key];
+    if (codes === undefined) continue;
+    if (!Array.isArray(codes) || (key === 'approvalCodes' && codes.length === 0)) {
+      add(problems, key, key === 'approvalCodes' ? 'must be a non-empty list of response codes' : 'must be a list of response codes');
+      continue;
     }
-  });
+    codes.forEach((code: unknown, i) => {
+      if (typeof code !== 'string' || !/^[0-9A-Za-z]{1,3}$/.test(code)) {
+        add(problems, `${key}.${i}`, 'must be 1-3 letters or digits');
+      } else if (width !== undefined && code.length !== width) {
+        add(problems, `${key}.${i}`, `must be ${width} characters wide, as field 39 is`);
+      }
+    });
+  }
 }

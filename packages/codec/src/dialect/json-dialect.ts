@@ -1,6 +1,6 @@
 /**
  * JSON dialect files: `{ "name", "extends", "description", "mti", "bitmap", "headerLength", "version",
- * "approvalCodes", "fields" }`, checked against `schema/dialect.schema.json` (ajv), merged over the built-in dialect
+ * "approvalCodes", "approvalClass", "fields" }`, checked against `schema/dialect.schema.json` (ajv), merged over the built-in dialect
  * they extend (a field entry overrides the properties it names; `null` removes a field or a property), then checked
  * against the semantic rules.
  */
@@ -70,6 +70,7 @@ export function dialectFromJson(json: unknown): Dialect {
     headerLength?: number;
     version?: Dialect['version'];
     approvalCodes?: string[];
+    approvalClass?: string[];
     fields: Record<string, Record<string, unknown> | null>;
   };
   let base: Dialect | undefined;
@@ -99,6 +100,8 @@ export function dialectFromJson(json: unknown): Dialect {
   if (version !== undefined) dialect.version = version;
   const approvalCodes = file.approvalCodes ?? base?.approvalCodes;
   if (approvalCodes !== undefined) dialect.approvalCodes = [...approvalCodes];
+  const approvalClass = file.approvalClass ?? base?.approvalClass;
+  if (approvalClass !== undefined) dialect.approvalClass = [...approvalClass];
   // Not a key of the file: the reversal of the dialect it extends.
   if (base?.reversal !== undefined) dialect.reversal = structuredClone(base.reversal);
   if (base?.networkManagement !== undefined) dialect.networkManagement = structuredClone(base.networkManagement);

@@ -1,0 +1,65 @@
+// The reversal of an approval whose answer is known (one its client never got: late-approval.ts in the gateway)
+// carries the amount the answer approved in field 4 (`DialectReversal.approvedAmount`, default field 4 of the answer),
+// so that a partial approval is undone for what it moved, never for the amount requested; the request's amount stays
+// when the answer carries none that reads as an amount (zero included), when the rule says `false`, and when no answer is known.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCodec, getDialect, isIso8583Error } from '@iso8583/codec';
+import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
+import { ReversalPlan, buildReversal } from '../src/reversal.js';
+
+const purchase: IsoMessage = { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1201120000', 11: '004401', 41: 'TERM0001', 49: '840' };
+const partial = (amount: unknown): MessageInput => ({ ...purchase, 0: '0210', 39: '10', 4: amount }) as MessageInput;
+
+test('reversal approved amount – a partial approval (10, 6.00 of 10.00) is reversed for 6.00; no answer: the 10.00 asked', () => {
+  const d = getDialect('iso87ascii');
+  assert.equal(buildReversal(purchase, '0400', d, undefined, partial('000000000600'))['4'], '000000000600');
+  assert.equal(buildReversal(purchase, '0400', d)['4'], '000000001000', 'an unknown outcome reverses the request');
+  // A short or numeric amount is padded as the dialect pads field 4.
+  assert.equal(buildReversal(purchase, '0400', d, undefined, partial('600'))['4'], '000000000600');
+  assert.equal(buildReversal(purchase, '0400', d, undefined, partial(600))['4'], '000000000600');
+  // The rest of the reversal is the same as without an answer (field 90 names the original, no field 95).
+  const plan = new ReversalPlan('0400', d);
+  const { 4: _with, ...withAnswer } = plan.build(purchase, partial('000000000600'));
+  const { 4: _without, ...without } = plan.build(purchase);
+  assert.deepEqual(withAnswer, without);
+  assert.equal(withAnswer['95'], undefined);
+});
+
+test('reversal approved amount – an answer without a readable amount leaves the request\'s', () => {
+  const d = getDialect('iso87ascii');
+  for (const amount of [undefined, null, '', '-600', '6.00', '0000000006000', 'abc', -1, 1.5, { 1: '600' }, '000000000000', 0]) {
+    assert.equal(buildReversal(purchase, '0400', d, undefined, partial(amount))['4'], '000000001000', JSON.stringify(amount));
+  }
+  // An answer whose field 4 cannot be read (a getter that throws) does not cost the reversal.
+  const unreadable = Object.defineProperty({ ...partial('1') }, '4', { enumerable: true, get: () => { throw new Error('unreadable'); } }) as MessageInput;
+  assert.equal(buildReversal(purchase, '0400', d, undefined, unreadable)['4'], '000000001000');
+  const { 4: _gone, ...noAmount } = partial('1');
+  assert.equal(buildReversal(purchase, '0400', d, undefined, noAmount)['4'], '000000001000', 'no field 4 in the answer');
+});
+
+test('reversal approved amount – the dialect names the answer\'s field (reversal.approvedAmount), or false to keep the request\'s', () => {
+  const base = getDialect('iso87ascii');
+  const in6: Dialect = { ...base, reversal: { approvedAmount: '6' } };
+  const answer: MessageInput = { ...partial('000000001000'), 6: '000000000700' };
+  assert.equal(buildReversal(purchase, '0400', in6, undefined, answer)['4'], '000000000700');
+  const off: Dialect = { ...base, reversal: { approvedAmount: false } };
+  assert.equal(buildReversal(purchase, '0400', off, undefined, partial('000000000600'))['4'], '000000001000');
+  // A reversal that does not carry field 4 (not in its fields) does not gain one from the answer.
+  assert.equal(buildReversal(purchase, '0400', base, ['2', '11', '41'], partial('000000000600'))['4'], undefined);
+});
+
+test('reversal approved amount – a bad reversal.approvedAmount is refused with ISO8583_ERR_DIALECT_INVALID naming it', () => {
+  const base = getDialect('iso87ascii');
+  // Card data (the PAN, tracks, PIN block, ICC data, a field the dialect marks sensitive) is never taken as an amount.
+  const marked: Dialect = { ...base, fields: { ...base.fields, '48': { ...base.fields['48']!, sensitive: 'cvv' } } };
+  assert.throws(() => createCodec({ ...marked, reversal: { approvedAmount: '48' } }), (err: unknown) => isIso8583Error(err) && err.problems?.some((p) => p.field === 'reversal.approvedAmount') === true);
+  for (const bad of ['0', '1', '129', '04', 'x', '', 4, true, null, '2', '35', '52', '55']) {
+    assert.throws(
+      () => createCodec({ ...base, reversal: { approvedAmount: bad as never } }),
+      (err: unknown) => isIso8583Error(err) && err.code === 'ISO8583_ERR_DIALECT_INVALID' && err.problems?.some((p) => p.field === 'reversal.approvedAmount') === true,
+      String(bad),
+    );
+  }
+  for (const good of ['4', '6', '54', false, undefined] as const) createCodec({ ...base, reversal: { approvedAmount: good } });
+});
