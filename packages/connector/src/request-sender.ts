@@ -173,7 +173,7 @@ export class RequestSender {
         const answered = entry;
         entry = undefined;
         try {
-          await this.reversals?.answered(answered);
+          await this.reversals?.answered(answered, response.message);
         } catch (err) {
           this.pool.release(ch);
           throw err;
