@@ -250,14 +250,20 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       // The list as last sent: one that did not change is not sent again (the log is read each tick).
       let shown = -1;
       let sent: string | undefined;
+      // Pushes in the order asked: a query of the log answered after a later one (a slow read, then a quick one) is
+      // older than what the stream was sent, and is dropped rather than sent over the newer list.
+      let asked = 0;
+      let written = 0;
       const push = async (): Promise<void> => {
+        const mine = ++asked;
         const version = options.ring.version;
         const fromLog = durableLog() !== undefined;
         if (!fromLog && version === shown) return;
         const text = JSON.stringify(await sharedRecent());
-        if (text === sent) return;
+        if (mine < written || text === sent) return;
         missed = !write('recent', text);
         if (missed) return;
+        written = mine;
         shown = version;
         sent = text;
       };
