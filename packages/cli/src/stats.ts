@@ -10,6 +10,9 @@ const GAUGES = new Set(['connected', 'free', 'pending', 'inFlight', 'reversalsPe
 /** Breakdowns whose name does not start with `by`: SocketQueue's, emptied by a reset as SocketQueue empties them. */
 const BREAKDOWNS = new Set(['faultStat', 'packetCount']);
 
+/** A breakdown by its name: `byMti`, `byResponseCode`, and `xByY` (the inbound endpoint's `errorsByCode`). */
+const BY = /^by|By[A-Z]/;
+
 type Tree = { [key: string]: unknown };
 
 function isTree(v: unknown): v is Tree {
@@ -18,7 +21,7 @@ function isTree(v: unknown): v is Tree {
 
 /**
  * `current - baseline` for every numeric counter (recursively); gauges and non-numbers are kept as they are. Inside a
- * breakdown (`byMti`, `byResponseCode`, `faultStat`, `packetCount`) an entry back at zero since the reset is left out,
+ * breakdown (`byMti`, `byResponseCode`, `errorsByCode`, `faultStat`, `packetCount`) an entry back at zero since the reset is left out,
  * except a `total`.
  */
 export function since(current: unknown, baseline: unknown, breakdown = false): unknown {
@@ -31,7 +34,7 @@ export function since(current: unknown, baseline: unknown, breakdown = false): u
       out[key] = value;
       continue;
     }
-    const v = since(value, base[key], key.startsWith('by') || BREAKDOWNS.has(key));
+    const v = since(value, base[key], BY.test(key) || BREAKDOWNS.has(key));
     if (breakdown && v === 0 && key !== 'total') continue;
     out[key] = v;
   }

@@ -170,3 +170,23 @@ test('recent – the ring keeps the last N, newest first, and records what goes 
   assert.equal(ring.takeLatencies().length, 4);
   assert.equal(ring.takeLatencies().length, 0);
 });
+
+test('decode – bytes after the first frame are refused with their count, never dropped', () => {
+  const codec = createCodec('iso87ascii');
+  const one = encodeFrame(codec.pack(PURCHASE), { lengthHeader: 'binary2' });
+  const echo = encodeFrame(codec.pack({ '0': '0800', '11': '000002', '70': '301' }), { lengthHeader: 'binary2' });
+  const refused = (image: Uint8Array, message: string) =>
+    assert.throws(() => decodeRequest({ hex: hex(image), frame: 'binary2' }, dialects), (err: Error & { code?: string; field?: string }) => {
+      assert.equal(err.code, 'ISO8583_ERR_CONSOLE_INPUT');
+      assert.equal(err.field, 'hex');
+      assert.equal(err.message, message);
+      assert.doesNotMatch(err.message, /4111111111111111/);
+      return true;
+    });
+  refused(Buffer.concat([one, echo]), `hex: ${echo.length} bytes after the first binary2 frame (1 more whole frame): decode one frame at a time`);
+  refused(Buffer.concat([one, echo, echo]), `hex: ${2 * echo.length} bytes after the first binary2 frame (2 more whole frames): decode one frame at a time`);
+  refused(Buffer.concat([one, echo.subarray(0, 7)]), 'hex: 7 bytes after the first binary2 frame (the start of another frame): decode one frame at a time');
+  // One frame alone decodes, and the second one alone too.
+  assert.equal(decodeRequest({ hex: hex(one), frame: 'binary2' }, dialects).fields.find((f) => f.id === '0')?.value, '0200');
+  assert.equal(decodeRequest({ hex: hex(echo), frame: 'binary2' }, dialects).fields.find((f) => f.id === '0')?.value, '0800');
+});

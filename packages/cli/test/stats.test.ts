@@ -19,3 +19,13 @@ test('stats – since a reset, SocketQueue\'s breakdowns are emptied as SocketQu
     securedAmount: 2.5, faultStat: { '5': 1 }, packetCount: { total: 2, '0200': 1, '0210': 1 }, upstream: { connected: 1, byMti: { '0200': 1 } },
   });
 });
+
+test('stats – since a reset, the POS endpoint\'s errorsByCode is emptied as byMti is: no code listed at 0', () => {
+  // The shape of `GET /stats` under `pos` (the inbound endpoint's stats): errors by code since the start.
+  const baseline = { pos: { connections: 2, messages: 5, errorsByCode: { ISO8583_ERR_INBOUND_DECODE: 3 }, byMti: { '0200': 5 } } };
+  const current = { pos: { connections: 2, messages: 7, errorsByCode: { ISO8583_ERR_INBOUND_DECODE: 3, ISO8583_ERR_INBOUND_TIMEOUT: 1 }, byMti: { '0200': 7 } } };
+  assert.deepEqual(since(baseline, baseline), { pos: { connections: 2, messages: 0, errorsByCode: {}, byMti: {} } });
+  assert.deepEqual(since(current, baseline), {
+    pos: { connections: 2, messages: 2, errorsByCode: { ISO8583_ERR_INBOUND_TIMEOUT: 1 }, byMti: { '0200': 2 } },
+  });
+});

@@ -198,8 +198,9 @@ export function requireToken(
       const query = (request.query as Record<string, unknown> | undefined)?.token;
       // Trimmed as the flag and the file are (a token has no surrounding blanks): a pasted token keeps working.
       // Not from a page of another site: its wrong tokens would lock the operator's address out (fromAnotherSite).
+      // An empty `?token=` is no token (the form is answered, nothing counted): only a token tried is a guess.
       const given = typeof query === 'string' && !fromAnotherSite(request) ? query.trim() : undefined;
-      if (given !== undefined) {
+      if (given !== undefined && given !== '') {
         const refused = check(request, reply, given, true);
         if (refused !== undefined) return refused;
         // Off the address bar and out of the history: the cookie carries the session from here on.
@@ -228,7 +229,11 @@ export function requireToken(
     login.post('/console/login', async (request, reply) => {
       const field = (request.body as Record<string, unknown> | undefined)?.token;
       // Trimmed as the flag and the file are: a token pasted with a blank or a line end around it is the token.
-      const refused = check(request, reply, typeof field === 'string' ? field.trim() : '', true);
+      const given = typeof field === 'string' ? field.trim() : '';
+      // No token (no `token` field, an empty one, a body that is not the form) is not a guess: the form is answered
+      // again and nothing is counted, or an empty submit (or a bare POST) would lock its address out.
+      if (given === '') return refuse(request, reply, false, body);
+      const refused = check(request, reply, given, true);
       return refused ?? signIn(request, reply);
     });
     login.post('/console/logout', async (request, reply) => {

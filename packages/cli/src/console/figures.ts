@@ -36,7 +36,7 @@ export interface ConnectorFigures {
   reversalsPending: number;
   /** Store-and-forward entries waiting, when the connector's stats carry it. */
   safDepth?: number;
-  /** `up` or `down`, for an upstream of a group. */
+  /** `up` or `down`, for an upstream of a group: its own link's, matched by connector (not by name). */
   state?: string;
 }
 
@@ -84,6 +84,22 @@ function safDepthOf(stats: Record<string, unknown>): number | undefined {
     if (v !== null && typeof v === 'object' && typeof (v as { depth?: unknown }).depth === 'number') return (v as { depth: number }).depth;
   }
   return undefined;
+}
+
+/**
+ * The `up`/`down` state of each upstream of `groups`, by its connector, not by its name: two groups may each have an
+ * upstream of one name (two links, each its own state). A connector that two groups hold is `down` when either says so.
+ */
+function upstreamStates(groups: readonly UpstreamGroup[]): Map<Connector, string> {
+  const states = new Map<Connector, string>();
+  for (const group of groups) {
+    const stats = group.stats();
+    for (const [name, connector] of group.connectors) {
+      const state = stats[name]?.state;
+      if (state !== undefined && states.get(connector) !== 'down') states.set(connector, state);
+    }
+  }
+  return states;
 }
 
 /** Keeps the snapshots of the last `keep` ticks and makes a new one each `interval` ms. */
@@ -143,7 +159,7 @@ export class Figures {
     let reversalsPending = 0;
     let safDepth: number | undefined;
     let safAbandoned: number | undefined;
-    const states: Record<string, { state: string }> = Object.assign({}, ...(this.source.groups?.() ?? []).map((g) => g.stats()));
+    const states = upstreamStates(this.source.groups?.() ?? []);
     for (const [name, connector] of Object.entries(this.source.connectors())) {
       const s = connector.stats();
       totals.requests += s.requests;
@@ -160,7 +176,7 @@ export class Figures {
       }
       const abandoned = (s as unknown as { safAbandoned?: unknown }).safAbandoned;
       if (typeof abandoned === 'number') safAbandoned = (safAbandoned ?? 0) + abandoned;
-      const state = states[name]?.state;
+      const state = states.get(connector);
       if (state !== undefined) line.state = state;
       connectors[name] = line;
     }

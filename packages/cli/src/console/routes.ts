@@ -168,11 +168,25 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
 
   // One query of the durable log per tick, whatever the number of open streams: each stream's push reads the same
   // answer (the ring, in memory, is read by each).
+  // At most one read at a time: a read that takes longer than a tick (a slow disk, a database in trouble) answers the
+  // ticks that come meanwhile, rather than a new read started each second on top of it (the log is the one the
+  // transactions are written to).
   let tickRecent: ReturnType<typeof recent> | undefined;
+  let reading: ReturnType<typeof recent> | undefined;
   figures.subscribe(() => {
     tickRecent = undefined;
   });
-  const sharedRecent = (): ReturnType<typeof recent> => (durableLog() === undefined ? recent() : (tickRecent ??= recent()));
+  const readLog = (): ReturnType<typeof recent> => {
+    if (reading !== undefined) return reading;
+    const read = recent();
+    reading = read;
+    const done = (): void => {
+      if (reading === read) reading = undefined;
+    };
+    void read.then(done, done);
+    return read;
+  };
+  const sharedRecent = (): ReturnType<typeof recent> => (durableLog() === undefined ? recent() : (tickRecent ??= readLog()));
   // Each tick's snapshot is written as JSON once, whatever the number of open streams.
   let lastSnap: { snap: Snapshot; text: string } | undefined;
   const snapshotText = (snap: Snapshot): string => {
@@ -250,7 +264,28 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       // The list as last sent: one that did not change is not sent again (the log is read each tick).
       let shown = -1;
       let sent: string | undefined;
+      // One push of a stream waits for the list at a time, so the lists are sent in the order read (an older read
+      // answered after a newer one was sent over it, until the next tick); a tick meanwhile asks for one more once it is
+      // done (a log that does not answer holds one push a stream, not one a second).
+      let pushing = false;
+      let again = false;
       const push = async (): Promise<void> => {
+        if (pushing) {
+          again = true;
+          return;
+        }
+        pushing = true;
+        try {
+          await pushNow();
+        } finally {
+          pushing = false;
+          if (again) {
+            again = false;
+            void push();
+          }
+        }
+      };
+      const pushNow = async (): Promise<void> => {
         const version = options.ring.version;
         const fromLog = durableLog() !== undefined;
         if (!fromLog && version === shown) return;

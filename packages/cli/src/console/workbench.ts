@@ -179,6 +179,15 @@ export function decodeRequest(body: DecodeRequest, dialects: ReadonlyMap<string,
     if (first === undefined || decoder.bufferedBytes > 0 && frames.length === 0) {
       throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: no whole ${frame} frame (${bytes.length} bytes)`, 'hex');
     }
+    // Bytes after the first frame (further frames, a partial one) are refused, never dropped: one message at a time,
+    // as the codec refuses bytes after the last field of an unframed image (ISO8583_ERR_TRAILING_BYTES).
+    const next = frames[frames.indexOf(first) + 1];
+    const after = next === undefined ? decoder.bufferedBytes : bytes.length - (next.offset ?? bytes.length);
+    if (after > 0) {
+      const more = frames.length - frames.indexOf(first) - 1;
+      const what = more > 0 ? `${more} more whole frame${more === 1 ? '' : 's'}` : 'the start of another frame';
+      throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: ${after} bytes after the first ${frame} frame (${what}): decode one frame at a time`, 'hex');
+    }
     header = Buffer.from(first.header);
     bytes = Buffer.from(first.payload);
   } else if (headerBytes > 0) {

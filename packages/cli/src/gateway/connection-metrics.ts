@@ -5,7 +5,7 @@
  * under `connections` (since the start: SIGHUP does not reset them, as the transaction log's), and in `GET /metrics` as
  * `iso8583_gateway_connections` and `iso8583_gateway_connections_shed_total`.
  */
-import { Counter, Gauge } from 'prom-client';
+import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { ConnectionCap } from '../http/connection-cap.js';
 
@@ -51,20 +51,24 @@ export function countConnections(registry: Registry, caps: PortCaps): void {
       for (const [port, figures] of Object.entries(connectionFigures(caps))) this.set({ port }, figures.held);
     },
   });
-  // Each scrape adds what was shed since the last one.
-  const seen = new Map<string, PortFigures>();
+  // Read from the caps' own counts at each scrape (as the inbound endpoints' counters are): the totals since the start,
+  // those `GET /stats` shows. `registry.resetMetrics()` leaves them (a counter that went back to 0 and then added only
+  // what was shed since the last scrape fell short of them, for good).
   const outcomes = ['evicted', 'refused', 'refusedFromAddress'] as const;
-  new Counter({
+  const shed = {
     name: 'iso8583_gateway_connections_shed_total',
     help: 'Connections a capped port of the gateway did not keep: evicted (closed to make room for a new one: idle, or its request not arrived whole), refused (503: every one held was busy) or refusedFromAddress (503: every one its address held at its share was busy).',
-    labelNames: ['port', 'outcome'],
-    registers: [registry],
-    collect() {
+    type: 'counter',
+    aggregator: 'sum',
+    get: () => {
+      const values: { labels: Record<string, string>; value: number }[] = [];
       for (const [port, now] of Object.entries(connectionFigures(caps))) {
-        const was = seen.get(port);
-        for (const outcome of outcomes) this.inc({ port, outcome }, Math.max(0, now[outcome] - (was?.[outcome] ?? 0)));
-        seen.set(port, now);
+        for (const outcome of outcomes) values.push({ labels: { port, outcome }, value: now[outcome] });
       }
+      return Promise.resolve({ name: shed.name, help: shed.help, type: shed.type, values, aggregator: shed.aggregator });
     },
-  });
+    // The counts are the caps' own.
+    reset: () => undefined,
+  };
+  registry.registerMetric(shed as never);
 }
