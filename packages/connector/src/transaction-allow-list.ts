@@ -8,7 +8,7 @@
  * each value in a column of its own (PostgreSQL) calls {@link transactionValues} instead: the same checks and keys,
  * with no record object in between.
  */
-import { isMaskedPan, maskPan } from '@iso8583/codec';
+import { isMaskedPan, maskPan, ownedText } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { PlainRecord } from './plain-record.js';
 import type { TransactionOutcome, TransactionRecord } from './transaction-log.js';
@@ -62,7 +62,9 @@ function text(key: string, value: unknown, max: number): string {
   if (typeof value !== 'string') throw invalid(key, 'must be a string');
   if (value.length > max) throw invalid(key, `longer than ${max} characters`);
   if (hasControl(value)) throw invalid(key, 'contains a control character');
-  return value;
+  // A field cut from a decoded message (field 42) would hold the whole message's text while the record is kept (the
+  // console's ring, a store's batch): its own copy holds only its characters.
+  return ownedText(value);
 }
 
 /**
