@@ -14,7 +14,7 @@
  *   instance (tables of ASCII only) and every run checked there by one call, 16 bytes a step, which wipes the copy.
  *   A plan whose text cannot reach `MODULE_FROM` bytes, a runtime without the module and a plan of more runs than
  *   the module takes check each run in JavaScript instead, 4 bytes at a time.
- *   The module measured 1,586 -> about 1,180 instructions a pack of the purchase with field 55 (302 bytes: the copy's
+ *   The module measured 1,586 -> about 1,080 instructions a pack of the purchase with field 55 (302 bytes: the copy's
  *   view 200, the copy 211, the module 634, the call and the runs' notes).
  * - Any other field (BCD, binary, hex, an amount, another prefix) is written by the interpreter's `writeValue`.
  * - Anything the compiled code does not write as it is (a value to pad, a length over the maximum, a character
@@ -152,9 +152,9 @@ function runCheck(mask: number, length: number | undefined): string {
 /**
  * Compiles the packer of the fields `plans` (one set of keys, ascending) behind the bitmap `bitmap` (as it travels),
  * or returns `undefined` when more than {@link MAX_CALLED} of its fields (or all) are not written inline, or code
- * generation from strings is not allowed. `wasm`: the runs are checked by the WebAssembly module of `class-check.ts`
- * (default true: where the module runs, the plan's text can reach `MODULE_FROM` bytes and it has at most the module's
- * `MAX_RUNS` runs), else by the JavaScript word checks.
+ * generation from strings is not allowed. `wasmWanted`: the runs are checked by the WebAssembly module of
+ * `class-check.ts` (default true: where the module runs, the plan's text can reach `MODULE_FROM` bytes and it has at
+ * most the module's `MAX_RUNS` runs), else by the JavaScript word checks.
  */
 export function compilePack(
   plans: readonly FieldPlan[],
