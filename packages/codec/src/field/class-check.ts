@@ -46,21 +46,37 @@ interface WasmExports {
 
 /** The instance of the process, made on first use; `null` where it cannot run. */
 let shared: ClassCheck | null | undefined;
+/** The instance of the compiled packers (ASCII classes), made on first use; `null` where it cannot run. */
+let packShared: ClassCheck | null | undefined;
 
-/** The instance of the process, or `null` where WebAssembly or its SIMD instructions are missing. */
-export function classCheck(): ClassCheck | null {
-  if (shared !== undefined) return shared;
-  shared = null;
+/** An instance of the module whose tables take ASCII only when `asciiOnly`, or `null` where it cannot run. */
+function instance(asciiOnly: boolean): ClassCheck | null {
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasm === undefined) return shared;
+  if (wasm === undefined) return null;
   try {
     const bytes = Buffer.from(CLASS_CHECK_WASM, 'base64');
     // A runtime without SIMD does not validate the module.
-    if (wasm.validate(bytes)) shared = new ClassCheck(new wasm.Instance(new wasm.Module(bytes)).exports);
+    if (wasm.validate(bytes)) return new ClassCheck(new wasm.Instance(new wasm.Module(bytes)).exports, asciiOnly);
   } catch {
-    shared = null;
+    // No instance: the JavaScript checks.
   }
+  return null;
+}
+
+/** The instance of the process, or `null` where WebAssembly or its SIMD instructions are missing. */
+export function classCheck(): ClassCheck | null {
+  if (shared === undefined) shared = instance(false);
   return shared;
+}
+
+/**
+ * The instance of the compiled packers (`compile-pack.ts`), or `null` where WebAssembly or its SIMD instructions
+ * are missing: a memory of its own (a pack never writes over an unpack's runs), whose tables take ASCII only, as
+ * pack's checks do (a class with printable characters takes no Latin-1 above ASCII there).
+ */
+export function packClassCheck(): ClassCheck | null {
+  if (packShared === undefined) packShared = instance(true);
+  return packShared;
 }
 
 /** True when compiled readers check characters with the module (decided once per process). */
@@ -95,14 +111,15 @@ export class ClassCheck {
    */
   readonly check: (count: number, wipe: number) => number;
 
-  constructor(exports: WasmExports) {
+  /** @param asciiOnly tables that take no byte above ASCII (pack's classes); default false (unpack's). */
+  constructor(exports: WasmExports, asciiOnly = false) {
     const memory = exports.memory.buffer;
     this.memory = new Uint8Array(memory);
     this.message = new Uint8Array(memory, MESSAGE_AT);
     this.view = new DataView(memory, MESSAGE_AT);
     this.runs = new Int32Array(memory, RUNS_AT, 3 * MAX_RUNS);
     this.check = exports.check;
-    for (let mask = 0; mask < 64; mask++) writeTable(this.memory, mask, (c) => (CLASS[c]! & mask) !== 0);
+    for (let mask = 0; mask < 64; mask++) writeTable(this.memory, mask, (c) => (CLASS[c]! & mask) !== 0 && (!asciiOnly || c < 0x80));
     writeTable(this.memory, UPPER_HEX_CLASS, isUpperHexCode);
   }
 

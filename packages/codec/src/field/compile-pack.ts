@@ -1,14 +1,21 @@
 /**
  * The compiled packer of a plan (one set of keys, `pack-shapes.ts`): JavaScript source generated for the fields of
- * the plan, which copies the ASCII text fields natively and checks them afterwards, on the bytes, 4 at a time.
+ * the plan, which copies the ASCII text fields natively and checks them afterwards, on the bytes.
  *
  * - Neighbouring ASCII text fields (fixed, or behind 1-3 ASCII length digits) are joined into one string with their
  *   length digits and written by one native Latin-1 write (one byte a character), once a pattern has found no
  *   character above U+00FF in it (`BEYOND_LATIN1`: a Latin-1 write cuts such a character to its low byte, U+0131
  *   to the digit `1`, which no check of the bytes could tell). The bytes are then checked against each field's
- *   class, 4 at a time: those checks are the guard for the rest (any byte 0x80 or more, Latin-1 above ASCII, fails
- *   every one of them). A UTF-8 write bounded past the string's length, which shows such characters by its count,
- *   measured about 10% of a whole pack dearer (callgrind: 880 of 9,900 instructions a pack of the purchase).
+ *   class: those checks are the guard for the rest (any byte 0x80 or more, Latin-1 above ASCII, fails every one of
+ *   them). A UTF-8 write bounded past the string's length, which shows such characters by its count, measured about
+ *   10% of a whole pack dearer (callgrind: 880 of 9,900 instructions a pack of the purchase).
+ * - The checks: where the WebAssembly module of `class-check.ts` runs, each run of neighbouring fields of one class is
+ *   noted down (start, end, class), and at the end what was written is copied into the memory of the module's pack
+ *   instance (tables of ASCII only) and every run checked there by one call, 16 bytes a step, which wipes the copy.
+ *   A plan whose text cannot reach `MODULE_FROM` bytes, a runtime without the module and a plan of more runs than
+ *   the module takes check each run in JavaScript instead, 4 bytes at a time.
+ *   The module measured 1,586 -> about 1,080 instructions a pack of the purchase with field 55 (302 bytes: the copy's
+ *   view 200, the copy 211, the module 634, the call and the runs' notes).
  * - Any other field (BCD, binary, hex, an amount, another prefix) is written by the interpreter's `writeValue`.
  * - Anything the compiled code does not write as it is (a value to pad, a length over the maximum, a character
  *   outside its class or outside ASCII, a problem of another field) makes it hand over: the interpreter then packs
@@ -27,6 +34,7 @@ import { CLASS, DIGITS, DIGIT_FIRST, DIGIT_LAST, PRINTABLE, PRINTABLE_ASCII_LAST
 import { NOT_DIGIT_BYTE, fourTimes, outsideSource } from './char-source.js';
 import { decimalPrefixStrings } from '../prefix/decimal-chars.js';
 import { BEYOND_LATIN1, latin1Write } from '../encoding/ascii.js';
+import { MAX_CHECKED, MAX_RUNS, packClassCheck } from './class-check.js';
 
 /**
  * Packs `mti` (an MTI already checked, as ASCII digits; or `""` when the caller writes the MTI) at `at`, the plan's
@@ -53,6 +61,22 @@ const MAX_CALLED = 2;
  * zeroed, so that no field of card data stays in the shared buffer past the field the interpreter stops at.
  */
 const REFUSE = '{ w.buf.fill(0, at, top); return -3; }';
+
+/**
+ * The fewest bytes the text of a plan must be able to reach (its MTI, bitmap and inline fields at their longest) for
+ * the WebAssembly module to check its runs: the module's copy and call cost about 900 instructions whatever the
+ * size, then about 0.6 a byte, against about 5.4 a byte for the JavaScript word checks (callgrind: the module was 506
+ * instructions cheaper for the purchase with field 55, 302 bytes, and 80 dearer for the purchase without it, whose
+ * plan reaches 175 bytes at most).
+ */
+const MODULE_FROM = 192;
+
+/** The most bytes the inline fields of `plans` (with `bitmapBytes` and a 4-byte MTI) can take. */
+function longestText(plans: readonly FieldPlan[], bitmapBytes: number): number {
+  let n = 4 + bitmapBytes;
+  for (const p of plans) if (isInline(p)) n += p.fixed ? p.length : p.pfxDigits + Math.min(p.length, p.pfxMax);
+  return n;
+}
 
 /** False until code generation from strings has been refused once (then no plan tries it again). */
 let noCodegen = false;
@@ -128,9 +152,18 @@ function runCheck(mask: number, length: number | undefined): string {
 /**
  * Compiles the packer of the fields `plans` (one set of keys, ascending) behind the bitmap `bitmap` (as it travels),
  * or returns `undefined` when more than {@link MAX_CALLED} of its fields (or all) are not written inline, or code
- * generation from strings is not allowed.
+ * generation from strings is not allowed. `wasmWanted`: the runs are checked by the WebAssembly module of
+ * `class-check.ts` (default true: where the module runs, the plan's text can reach `MODULE_FROM` bytes and it has at
+ * most the module's `MAX_RUNS` runs), else by the JavaScript word checks.
  */
-export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, writeOne: WriteOne, first: number): CompiledPack | undefined {
+export function compilePack(
+  plans: readonly FieldPlan[],
+  bitmap: Uint8Array,
+  writeOne: WriteOne,
+  first: number,
+  wasmWanted = true,
+): CompiledPack | undefined {
+  const wasm = wasmWanted && longestText(plans, bitmap.length) >= MODULE_FROM && packClassCheck() !== null;
   const called = plans.filter((p) => !isInline(p)).length;
   if (latin1Write === undefined || called === plans.length || called > MAX_CALLED) return undefined;
   let body = '';
@@ -159,6 +192,8 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     body += `off = at;\n`;
     start = bitmapText;
   }
+  /** Runs noted for the module so far. */
+  let runs = 0;
   let i = 0;
   while (i < plans.length) {
     const plan = plans[i]!;
@@ -206,7 +241,11 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     /** The current run's length while every field of it is fixed. */
     let runLength: number | undefined = 0;
     const close = (): void => {
-      if (runMask >= 0) body += runCheck(runMask, runLength);
+      if (runMask >= 0 && wasm) {
+        // Noted for the module, which checks every run at the end (offsets from `at`, the copy's start).
+        body += `R[${3 * runs}] = rs - at; R[${3 * runs + 1}] = off - at; R[${3 * runs + 2}] = ${runMask};\n`;
+        runs++;
+      } else if (runMask >= 0) body += runCheck(runMask, runLength);
       runMask = -1;
     };
     for (let k = i; k < j; k++) {
@@ -230,7 +269,13 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
     close();
     i = j;
   }
-  body += `if (bad !== 0) ${REFUSE}\nreturn off;\n`;
+  if (wasm && runs > MAX_RUNS) return compilePack(plans, bitmap, writeOne, first, false);
+  if (wasm) {
+    // What was written, from `at`, copied into the module's memory and checked there with one call, which wipes the
+    // copy (card data) whatever it finds. No other code runs between the runs' noting and this call.
+    body += `if (off - at > ${MAX_CHECKED}) ${REFUSE}\n`;
+    body += `CM.set(new U8(w.ab, w.abOffset + at, off - at)); if (CK.check(${runs}, off - at) !== 0) ${REFUSE}\nreturn off;\n`;
+  } else body += `if (bad !== 0) ${REFUSE}\nreturn off;\n`;
   const digits = new Set(plans.filter((p) => isInline(p) && !p.fixed).map((p) => p.pfxDigits));
   const tables = [...digits].map((d) => `const P${d} = PREFIX(${d});`).join(' ');
   const source = `'use strict';\n${tables}\nreturn function packCompiled(m, w, at, mti, V) {\n${body}};\n`;
@@ -239,10 +284,22 @@ export function compilePack(plans: readonly FieldPlan[], bitmap: Uint8Array, wri
   if (noCodegen) return undefined;
   let factory: (...args: unknown[]) => CompiledPack;
   try {
-    factory = new Function('P', 'WV', 'C', 'L1', 'RE', 'PREFIX', source) as (...args: unknown[]) => CompiledPack;
+    factory = new Function('P', 'WV', 'C', 'L1', 'RE', 'PREFIX', 'CK', 'CM', 'R', 'U8', source) as (...args: unknown[]) => CompiledPack;
   } catch {
     noCodegen = true;
     return undefined;
   }
-  return factory(plans, writeOne, CLASS, latin1Write, BEYOND_LATIN1, decimalPrefixStrings);
+  const ck = wasm ? packClassCheck() : null;
+  return factory(
+    plans,
+    writeOne,
+    CLASS,
+    latin1Write,
+    BEYOND_LATIN1,
+    decimalPrefixStrings,
+    ck,
+    ck?.message,
+    ck?.runs,
+    Uint8Array,
+  );
 }

@@ -27,9 +27,13 @@ export class Writer {
   buf: Buffer;
   /** A view of {@link buf} that reads 4 bytes at a time (the compiled packers check what they wrote with it). */
   view: DataView;
-  /** The memory of {@link buf} and where in it {@link buf} starts (for {@link Writer.bytes}). */
-  private ab: ArrayBufferLike;
-  private abOffset: number;
+  /**
+   * The memory of {@link buf} (for {@link Writer.bytes}, and for a compiled packer's view of what it wrote, which
+   * it copies to its character check: `compile-pack.ts`).
+   */
+  ab: ArrayBufferLike;
+  /** Where in {@link ab} {@link buf} starts. */
+  abOffset: number;
   /** Bytes of {@link buf} handed out already (slab use: packed messages are views into it). */
   used = 0;
   /** True while a pack writes into this writer (a pack that starts meanwhile takes a fresh writer). */
