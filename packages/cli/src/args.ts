@@ -11,7 +11,7 @@ export const CLI_ERROR_CODES = {
   ISO8583_ERR_CLI_USAGE:
     'The command line is wrong: an unknown command or flag, a missing flag value, or too many arguments; names the flag.',
   ISO8583_ERR_CLI_OPTION:
-    'A flag value that is out of range or not one of the allowed values, or a flag given twice (or under two of its names); names the flag.',
+    'A flag value that is out of range, not one of the allowed values, empty, or not in the form its help gives, or a flag given twice (or under two of its names); names the flag.',
   ISO8583_ERR_CLI_HEX: 'Hex text (a wire image, `--header-hex`) with a character that is not a hex digit, or an odd number of digits; gives the position.',
   ISO8583_ERR_CLI_INPUT: 'The input is empty, holds no message, ends inside a frame, is over 16 MiB (read whole: a message, a bare wire image, its hex), or is not the form `--input` asks for; or the header in `encode`\'s input is not `--header-bytes` long (names the flag).',
   ISO8583_ERR_CLI_FILE:
