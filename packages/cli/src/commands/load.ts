@@ -54,9 +54,9 @@ Requests never written because the host closed their connection are counted as n
 request asked for was sent and answered (approved or declined), 1 otherwise; with --fail-on, ${LOAD_FAIL_ON_EXIT} when the
 run counted any outcome it names (the summary says which): unmatched answers, declined requests (a response code
 not among the dialect's approval codes), timeouts, errors (connections lost while waiting, undecodable answers).
-Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) stops sending at once (a
---rate slot not yet due is not waited for), waits for the answers in flight and prints the summary of what was done
-(exit code 130); a second Ctrl-C exits at once.
+Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) or SIGTERM stops sending at
+once (a --rate slot not yet due is not waited for), waits for the answers in flight and prints the summary of what
+was done (exit code 130, 143 for SIGTERM); a second one exits at once.
 
 ${flagHelp(ROWS)}
 
@@ -137,12 +137,13 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
     progress?.done();
     log.flush();
   }
+  if (summary.interrupted === true && interrupt.by !== undefined) summary.interruptedBy = interrupt.by;
   const hit = failedOn(summary, dialect, failOn);
   const failed = Object.keys(hit).length > 0;
   if (failed) summary.failedOn = hit;
   const text = own.json === true ? `${JSON.stringify(summary)}\n` : formatSummary(summary);
   // The run's own outcome first: a summary that cannot be written (`| true`) does not turn a failed run into a 0.
-  const code = summary.interrupted === true ? 130 : failed ? LOAD_FAIL_ON_EXIT : allAnswered(summary) ? 0 : 1;
+  const code = summary.interrupted === true ? INTERRUPTED_EXIT[interrupt.by ?? 'SIGINT'] : failed ? LOAD_FAIL_ON_EXIT : allAnswered(summary) ? 0 : 1;
   return writeResult(io.stdout, text, code);
 }
 
@@ -151,16 +152,33 @@ function allAnswered(s: LoadSummary): boolean {
   return s.sent > 0 && s.notSent === 0 && s.endedEarly !== true && s.answered === s.sent;
 }
 
+/** The exit code of a run a stop signal interrupted: 128 + the signal's number, as the shell gives a command it ended. */
+const INTERRUPTED_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** The stop signals that interrupt a run: Ctrl-C, and what a supervisor, `timeout(1)` or a CI job's cancel sends. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 /**
- * The first SIGINT (Ctrl-C) aborts the signal (the run stops sending and reports what it did); a second one exits at
- * once with 130, the shell's code for an interrupted command.
+ * The first SIGINT (Ctrl-C) or SIGTERM aborts the signal (the run stops sending and reports what it did; `by` says
+ * which came); a second one exits at once with 130 (SIGINT) or 143 (SIGTERM), the shell's codes for a command they
+ * ended.
  */
-function interruptible(): { signal: AbortSignal; dispose: () => void } {
+function interruptible(): { signal: AbortSignal; readonly by: 'SIGINT' | 'SIGTERM' | undefined; dispose: () => void } {
   const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(130);
+  let by: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (received: 'SIGINT' | 'SIGTERM'): void => {
+    if (controller.signal.aborted) process.exit(INTERRUPTED_EXIT[received]);
+    by = received;
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  return {
+    signal: controller.signal,
+    get by() {
+      return by;
+    },
+    dispose: () => {
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    },
+  };
 }
