@@ -11,7 +11,7 @@ import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, readClien
 import { createLogger, levelFor } from '../logger.js';
 import { createTracer } from '../trace.js';
 import type { CommandIo } from '../io.js';
-import { processIo, writeResult, writeText } from '../io.js';
+import { processIo, writeNotice, writeResult, writeText } from '../io.js';
 import type { LoadOptions, LoadProgress } from '../load/runner.js';
 import { runLoad } from '../load/runner.js';
 import { FAIL_ON_KINDS, LOAD_FAIL_ON_EXIT, failedOn, parseFailOn } from '../load/fail-on.js';
@@ -69,18 +69,22 @@ Example:
   iso8583 load --port 8583 --clients 4 --count 200
 `;
 
-/** Progress on stderr: rewritten in place on a terminal, one line a second otherwise. */
+/**
+ * Progress on stderr: rewritten in place on a terminal, one line a second otherwise. Written as notices (io.ts
+ * `writeNotice`): a stderr that cannot be written (a full disk, a reader gone) loses the progress, never the run and
+ * its summary.
+ */
 function progressWriter(stderr: Writable): { report: (p: LoadProgress) => void; done: () => void } {
   const tty = (stderr as { isTTY?: boolean }).isTTY === true;
   let shown = false;
   return {
     report: (p) => {
       const line = formatProgress(p.sent, p.answered, p.failed, p.elapsedMs);
-      stderr.write(tty ? `\r${line}\u001b[K` : `${line}\n`);
+      writeNotice(stderr, tty ? `\r${line}\u001b[K` : `${line}\n`);
       shown = true;
     },
     done: () => {
-      if (tty && shown) stderr.write('\n');
+      if (tty && shown) writeNotice(stderr, '\n');
     },
   };
 }
