@@ -157,3 +157,24 @@ describe('a long-running command whose stdout reader went away', { concurrency: 
     assert.equal(code, 1);
   });
 });
+
+// Their one-shot outputs (help, schema, a check) with the reader gone before they write: a quiet end with exit 0, as
+// `decode ... | head -1`; they crashed with a stack before (an uncaught EPIPE `error` event, exit 1).
+describe('a one-shot output of a long-running command whose reader went away', { concurrency: true }, () => {
+  const cases: string[][] = [
+    ['gateway', '--help'],
+    ['gateway', '--upstream', '127.0.0.1:9', '--check-config'],
+    ['run', '--help'],
+    ['run', '--schema'],
+    ['demo', '--help'],
+  ];
+  for (const args of cases) {
+    test(args.join(' '), async (t) => {
+      const cli = spawnCli(t, args);
+      cli.child.stdout.destroy();
+      const { code, stderr } = await cli.ended();
+      assert.equal(stderr, '', 'no stack, no error line');
+      assert.equal(code, 0);
+    });
+  }
+});

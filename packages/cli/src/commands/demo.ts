@@ -128,10 +128,8 @@ function indent(text: string): string {
 /** Runs `iso8583 demo`. */
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values, help } = parseCommandArgs(argv, flagSpecs(ROWS));
-  if (help) {
-    process.stdout.write(DEMO_HELP);
-    return 0;
-  }
+  // A reader gone (`| head -1`) ends the help quietly with 0, a full disk is the error line.
+  if (help) return writeResult(process.stdout, DEMO_HELP, 0);
   const own = readFlagTable(ROWS, values);
   const once = own.once === true;
   const samples = demoTransactions(own.transactions as string | undefined);

@@ -13,7 +13,7 @@ import { gatewayError } from '../gateway/errors.js';
 import { handleSignals, hostPort } from '../signals.js';
 import { catchStopWhileStarting, notStarting } from '../early-stop.js';
 import type { StartStop } from '../early-stop.js';
-import { writeEnd, writeStartLine } from '../io.js';
+import { writeEnd, writeResult, writeStartLine } from '../io.js';
 
 /** The ready line of a gateway: `gateway listening pos=HOST:PORT http=HOST:PORT [metrics=HOST:PORT] [stats=HOST:PORT]`. */
 export function readyLine(gateway: Gateway): string {
@@ -37,10 +37,8 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   const { config, help, checkOnly, warnings } = parseGatewayArgs(argv);
   // Help and a check start nothing: a stop signal now ends them as it ends any short command.
   if (help || checkOnly) notStarting();
-  if (help) {
-    process.stdout.write(gatewayHelp());
-    return 0;
-  }
+  // One-shot outputs: a reader gone (`| head -1`) ends the command quietly with 0, a full disk is the error line.
+  if (help) return writeResult(process.stdout, gatewayHelp(), 0);
   // The log file is opened (with --check-config: looked at) before anything starts: a bad one is an error at once.
   const problem = config.logFile === undefined ? undefined : (await import('../logger.js')).logFileProblem(config.logFile, !checkOnly);
   if (problem !== undefined) {
@@ -50,9 +48,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   }
   if (checkOnly) {
     const { checkGatewayConfig } = await import('../gateway/check-config.js');
-    process.stdout.write(`${checkGatewayConfig(config, warnings)}
-`);
-    return 0;
+    return writeResult(process.stdout, `${checkGatewayConfig(config, warnings)}\n`, 0);
   }
   // A stop that comes while the gateway starts ends the start (early-stop.ts): caught by the dispatcher already.
   const starting = catchStopWhileStarting();

@@ -13,7 +13,7 @@ import type { FlowRunOptions, RunningFlow } from '../flow/runner.js';
 import type { ReopenableLogger } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 import { catchStopWhileStarting, notStarting } from '../early-stop.js';
-import { writeEnd, writeStartLine } from '../io.js';
+import { writeEnd, writeResult, writeStartLine } from '../io.js';
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
@@ -42,14 +42,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals, help } = parseCommandArgs(argv, flagSpecs([...ROWS, ...CONSOLE_ROWS]), 1);
   // Help, the schema and a check start nothing: a stop signal now ends them as it ends any short command.
   if (help || values.schema === true || values.check === true) notStarting();
-  if (help) {
-    process.stdout.write(RUN_HELP);
-    return 0;
-  }
+  // One-shot outputs: a reader gone (`| head -1`) ends the command quietly with 0, a full disk is the error line.
+  if (help) return writeResult(process.stdout, RUN_HELP, 0);
   if (values.schema === true) {
     const { flowSchema } = await import('../flow/schema.js');
-    process.stdout.write(JSON.stringify(flowSchema(), null, 2) + '\n');
-    return 0;
+    return writeResult(process.stdout, JSON.stringify(flowSchema(), null, 2) + '\n', 0);
   }
   const file = positionals[0];
   if (file === undefined) throw cliError('ISO8583_ERR_CLI_USAGE', 'the flow file is required: iso8583 run FLOW.json', 'FLOW');
@@ -77,8 +74,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   if (check) {
     const { checkFlow } = await import('../flow/check.js');
-    process.stdout.write(await checkFlow(file, flow, run));
-    return 0;
+    return writeResult(process.stdout, await checkFlow(file, flow, run), 0);
   }
   // A stop that comes while the flow starts ends the start (early-stop.ts): caught by the dispatcher already.
   const starting = catchStopWhileStarting();
