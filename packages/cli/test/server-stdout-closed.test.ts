@@ -158,7 +158,7 @@ describe('a long-running command whose stdout reader went away', { concurrency: 
   });
 });
 
-// Their one-shot outputs (help, schema, a check) with the reader gone before they write: a quiet end with exit 0, as
+// Their one-shot outputs (help, schema, a check; the dispatcher's help and version) with the reader gone before they write: a quiet end with exit 0, as
 // `decode ... | head -1`; they crashed with a stack before (an uncaught EPIPE `error` event, exit 1).
 describe('a one-shot output of a long-running command whose reader went away', { concurrency: true }, () => {
   const cases: string[][] = [
@@ -167,6 +167,9 @@ describe('a one-shot output of a long-running command whose reader went away', {
     ['run', '--help'],
     ['run', '--schema'],
     ['demo', '--help'],
+    // The dispatcher's own: the general help and the version.
+    ['--help'],
+    ['--version'],
   ];
   for (const args of cases) {
     test(args.join(' '), async (t) => {
