@@ -53,7 +53,8 @@ export function handleSignals(stop: () => Promise<void>, abort: () => Promise<vo
           if (aborting) return;
           resolve(0);
           // Everything is closed; should a stray handle still hold the event loop, do not wait for it.
-          setTimeout(() => process.exit(0), 2_000).unref();
+          // The exit code is the one the command ended with by then (its last line unwritable: 1), not a forced 0.
+          setTimeout(() => process.exit(), 2_000).unref();
         },
         (err: unknown) => {
           writeNotice(process.stderr, `iso8583: shutdown failed: ${String((err as { code?: unknown }).code ?? 'error')}\n`);
