@@ -11,13 +11,13 @@ export const CLI_ERROR_CODES = {
   ISO8583_ERR_CLI_USAGE:
     'The command line is wrong: an unknown command or flag, a missing flag value, or too many arguments; names the flag.',
   ISO8583_ERR_CLI_OPTION:
-    'A flag value that is out of range or not one of the allowed values, or a flag given twice (or under two of its names); names the flag.',
+    'A flag value that is out of range, not one of the allowed values, empty, or not in the form its help gives, or a flag given twice (or under two of its names); names the flag.',
   ISO8583_ERR_CLI_HEX: 'Hex text (a wire image, `--header-hex`) with a character that is not a hex digit, or an odd number of digits; gives the position.',
   ISO8583_ERR_CLI_INPUT: 'The input is empty, holds no message, ends inside a frame, is over 16 MiB (read whole: a message, a bare wire image, its hex), or is not the form `--input` asks for; or the header in `encode`\'s input is not `--header-bytes` long (names the flag).',
   ISO8583_ERR_CLI_FILE:
     'A file named by a flag or config key (TLS material, `--config`, `--http-token-file`, `--transactions`) cannot be read (`ENOENT`, `EISDIR`, `EACCES`), or does not hold what the flag asks for: TLS material Node cannot use (no PEM block, a certificate or key that does not parse, a key that does not go with its certificate), a `--transactions` file that is not JSON or not a list of transactions. Names the flag, the file and the reason, never the file\'s content.',
   ISO8583_ERR_CLI_OUTPUT:
-    'The output (stdout) cannot be written: a full disk (`ENOSPC`), an output closed; gives the system\'s reason. A reader that closes stdout early (`EPIPE`, a pipe into `head -1`) ends a one-shot command without this line, with the exit code it had decided (0, or `load`\'s 1, 3 or 130); a server whose start line nobody reads (`simulate-host`) closes its port and fails with this line, exit code 1; `EPIPE` on stderr is exit code 1.',
+    'The output (stdout) cannot be written: a full disk (`ENOSPC`), an output closed; gives the system\'s reason. A reader that closes stdout early (`EPIPE`, a pipe into `head -1`) ends a one-shot command without this line, with the exit code it had decided (0, or `load`\'s 1, 3, 130 or 143); a server whose start line nobody reads (`simulate-host`, `gateway`, `run`, `demo`) closes what it opened and fails with this line, exit code 1; a reader gone while a server runs never cuts its stop short (it ends quietly, with the stop\'s exit code); `EPIPE` on stderr is exit code 1.',
   ISO8583_ERR_CLI_LOAD: 'The load generator could not connect any of its terminals to the host.',
   ISO8583_ERR_CLI_LISTEN:
     'A listener cannot open its port (in use, not permitted, address not available); names the flag (`--port`, `--listen`, `--http`, `--metrics`) or the path in the flow file (`/http/port`) and the reason (`EADDRINUSE`).',

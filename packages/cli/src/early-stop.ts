@@ -8,6 +8,21 @@
  * gateway. A SIGHUP meanwhile (whose default action ends the process too) is kept for the command: it reopens its log
  * file once ready. No heavy imports here: it loads with the dispatcher.
  */
+import { writeSync } from 'node:fs';
+
+/**
+ * Writes a line of this catcher to stdout at once (before a `process.exit` right after it), never failing: a stdout
+ * whose reader went away (`EPIPE`) or a full disk must not turn a stop into a crash with a stack. Not io.ts (the one
+ * home of the commands' output), which loads the codec: this module loads with the dispatcher, for every command; the
+ * command's own last line (io.ts `writeEnd`) finds a closed stdout again and ends as io.ts says.
+ */
+function say(text: string): void {
+  try {
+    writeSync(1, text);
+  } catch {
+    // Nobody reads it: the stop goes on all the same.
+  }
+}
 
 /** The stop signals caught while a command starts. */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
@@ -38,11 +53,11 @@ export function catchStopWhileStarting(): StartStop {
   let signal: NodeJS.Signals | undefined;
   const onSignal = (received: NodeJS.Signals): void => {
     if (signal !== undefined) {
-      process.stdout.write(`${received} again: aborting the start\n`);
+      say(`${received} again: aborting the start\n`);
       process.exit(1);
     }
     signal = received;
-    process.stdout.write(`${received}: stopping before ready (${received} again aborts)\n`);
+    say(`${received}: stopping before ready (${received} again aborts)\n`);
   };
   let hangup = false;
   const onHangup = (): void => {

@@ -110,7 +110,26 @@ function wrap(text: string, width: number): string[] {
   return lines;
 }
 
-/** The values of `rows` read from a parsed command line: checked (a coded error naming the flag) and defaulted. */
+/**
+ * Checks a `string` row's value as its JSON Schema ({@link flagSchema}) does a config file's: it matches the row's
+ * `pattern`, or, without one, is not empty (`--host=`, `--transactions ""`: an empty value was taken before, and failed
+ * later with an error that did not name the flag, or not at all). `ISO8583_ERR_CLI_OPTION` naming the flag, never the
+ * value (a flag may hold a token).
+ */
+function checkString(row: FlagRow, value: string): void {
+  if (row.pattern === undefined) {
+    if (value === '') throw cliError('ISO8583_ERR_CLI_OPTION', `--${row.flag} must not be empty`, `--${row.flag}`);
+    return;
+  }
+  if (!new RegExp(row.pattern, 'u').test(value)) {
+    throw cliError('ISO8583_ERR_CLI_OPTION', `--${row.flag} must be ${row.arg ?? 'VALUE'} in the form its help gives`, `--${row.flag}`);
+  }
+}
+
+/**
+ * The values of `rows` read from a parsed command line: checked (a coded error naming the flag: a number in its
+ * limits, one of a choice's values, a string matching its `pattern`, or not empty) and defaulted.
+ */
 export function readFlagTable(rows: readonly FlagRow[], values: FlagValues): Record<string, string | number | boolean | undefined> {
   resolveAliases(rows, values);
   const out: Record<string, string | number | boolean | undefined> = {};
@@ -132,6 +151,7 @@ export function readFlagTable(rows: readonly FlagRow[], values: FlagValues): Rec
         break;
       case 'string':
         value = stringFlag(values, row.flag);
+        if (value !== undefined) checkString(row, value);
         break;
     }
     out[row.flag] = value ?? row.default;

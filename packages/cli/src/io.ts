@@ -166,6 +166,56 @@ export function startNotAnnounced(err: unknown): unknown {
 }
 
 /**
+ * Writes the start line of a long-running command (a server: `listening on ...`, `gateway listening ...`, `flow NAME
+ * ready`). When it cannot be written, `close()` closes what the command opened (gracefully: nothing in flight is cut)
+ * and the write's error is thrown as {@link startNotAnnounced}: the first error is the one reported, a close that fails
+ * too does not replace it (the close's own parts log what went wrong with it).
+ */
+export async function writeStartLine(stream: Writable, text: string, close: () => Promise<unknown>): Promise<void> {
+  try {
+    await writeText(stream, text);
+  } catch (err) {
+    await Promise.resolve().then(close).catch(() => undefined);
+    throw startNotAnnounced(err);
+  }
+}
+
+/** The first failed {@link writeNotice} of each stream, for {@link writeEnd}. */
+const noticeFailures = new WeakMap<Writable, Iso8583Error>();
+
+/**
+ * Writes a line a long-running command says while it works (`SIGTERM: stopping ...` as its drain begins, `SIGTERM
+ * again: aborting`): it never throws nor rejects, so that a stdout whose reader went away (`iso8583 gateway ... | head
+ * -1`) or a full disk never cuts a drain short nor loses a transaction in flight or a reversal. The first failure on
+ * `stream` is kept: {@link writeEnd} reports it, as the command ends.
+ */
+export function writeNotice(stream: Writable, text: string): void {
+  writeText(stream, text).catch((err: unknown) => {
+    if (err instanceof Iso8583Error && !noticeFailures.has(stream)) noticeFailures.set(stream, err);
+  });
+}
+
+/**
+ * Writes the last line of a long-running command (`gateway stopped`), then resolves to `code`, the exit code its stop
+ * decided on. A failure of this write, or of a {@link writeNotice} to `stream` before it (the first of them: after an
+ * `EPIPE` every later write fails as `ERR_STREAM_DESTROYED`), rejects as {@link writeResult} does, `code` kept: a
+ * reader that went away ends the command quietly with `code`, any other failure gives the error line.
+ */
+export async function writeEnd(stream: Writable, text: string, code: number): Promise<number> {
+  let failure: unknown;
+  try {
+    await writeText(stream, text);
+  } catch (err) {
+    failure = err;
+  }
+  const first = noticeFailures.get(stream) ?? failure;
+  noticeFailures.delete(stream);
+  if (first === undefined) return code;
+  if (first instanceof Iso8583Error) keptOutcomes.set(first, code);
+  throw first;
+}
+
+/**
  * Writes a command's result, then resolves to `code`, the exit code the command decided on before writing. A failed
  * write rejects as {@link writeText} does, `code` kept with the error ({@link outcomeKept}): the command's own outcome
  * wins over the write's (`iso8583 load ... | true` with requests unanswered still exits 1, not 0).

@@ -102,13 +102,31 @@ export interface ReopenableLogger {
 }
 
 /**
+ * The most bytes of log lines kept while standard error cannot be written (a full disk): 1 MiB, then lines are dropped
+ * rather than held in memory without end.
+ */
+const STDERR_BACKLOG = 1024 * 1024;
+
+/**
  * Makes the process logger. Card data never reaches it: the packages log MTI, STAN, terminal and response code only,
  * and the redaction paths below hide PAN, track and PIN data should a message object ever be logged whole.
  */
 export function createLogger(options: LoggerOptions): ReopenableLogger {
   const destination = options.file === undefined
-    ? pino.destination({ dest: 2, sync: true })
+    ? pino.destination({ dest: 2, sync: true, maxLength: STDERR_BACKLOG })
     : pino.destination({ dest: options.file, sync: false, mkdir: true });
+  // Whether the last write of the destination failed (until one succeeds): a flush then would retry for ever
+  // (SonicBoom's flushSync sleeps and tries again on any error), holding the process at its end.
+  let failing = false;
+  destination.on('error', () => {
+    failing = true;
+  });
+  destination.on('write', () => {
+    failing = false;
+  });
+  // A standard error that cannot be written (a full disk): its lines are lost (kept up to STDERR_BACKLOG bytes,
+  // written should it recover), never thrown at the code that logs (the listener above takes the error): a log call
+  // inside a gateway's close threw before, the close failed half done ("gateway aborted") and the process hung.
   if (options.file !== undefined) {
     // Opened (and checked by logFileProblem) before; a reopen after log rotation may still fail: say so once a
     // failure, never crash the process for its log.
@@ -137,6 +155,7 @@ export function createLogger(options: LoggerOptions): ReopenableLogger {
       if (options.file !== undefined) destination.reopen();
     },
     flush: () => {
+      if (failing) return;
       try {
         destination.flushSync();
       } catch {

@@ -4,6 +4,7 @@
  * Commands load on demand, so that `iso8583 decode` does not load the gateway.
  */
 import { createRequire } from 'node:module';
+import type { Writable } from 'node:stream';
 import { catchStopWhileStarting } from './early-stop.js';
 
 /** A command: its arguments after the command name in, the exit code out. */
@@ -105,6 +106,20 @@ async function reportFailure(err: unknown): Promise<number> {
   return errorCode(err) === 'ISO8583_ERR_CLI_USAGE' ? 2 : 1;
 }
 
+/**
+ * Writes the general help or the version and resolves to `code`; a write that fails is reported as a command's is
+ * (io.ts `writeResult`: a reader gone, `iso8583 --help | head -1`, ends quietly with `code`; it crashed with a stack).
+ * io.js loads here only: the commands do not wait for it.
+ */
+async function print(stream: Writable, text: string, code: number): Promise<number> {
+  const { writeResult } = await import('./io.js');
+  try {
+    return await writeResult(stream, text, code);
+  } catch (err) {
+    return reportFailure(err);
+  }
+}
+
 /** Entry point of the `iso8583` command: runs `argv` (without node and the script) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -113,13 +128,9 @@ export async function main(argv: string[]): Promise<number> {
     if (topic !== undefined && Object.hasOwn(COMMANDS, topic)) return main([topic, '--help']);
     // `help NAME` of no command is refused as `NAME` itself is (exit 2), not answered with the general help and 0.
     if (topic !== undefined) return main([topic]);
-    (name === undefined ? process.stderr : process.stdout).write(usage());
-    return name === undefined ? 2 : 0;
+    return print(name === undefined ? process.stderr : process.stdout, usage(), name === undefined ? 2 : 0);
   }
-  if (name === '--version' || name === '-v') {
-    process.stdout.write(version());
-    return 0;
-  }
+  if (name === '--version' || name === '-v') return print(process.stdout, version(), 0);
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (entry === undefined) {
     const shown = /^[a-z][a-z0-9-]{0,30}$/.test(name) ? name : '(not a command name)';

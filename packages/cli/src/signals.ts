@@ -3,6 +3,7 @@
  * one aborts at once; SIGHUP reopens the log file and resets the stats. And the `HOST:PORT` form of the ready lines.
  */
 import type { AddressInfo } from 'node:net';
+import { writeNotice } from './io.js';
 
 /** `HOST:PORT` of an address (`[v6]:PORT` for IPv6). */
 export function hostPort(address: AddressInfo): string {
@@ -22,7 +23,8 @@ export const ABORT_GRACE = 1_000;
  * second one runs `abort()` and resolves with 1 as soon as it settles (at most {@link ABORT_GRACE} ms); the process
  * then exits 1 in the next turn of the event loop, once the command's continuation (its `... aborted` line, the log
  * flushed: synchronous writes) has run, even if a handle (a store that does not answer) still holds the event loop.
- * SIGHUP calls `hup()`.
+ * SIGHUP calls `hup()`. Its lines go out with io.ts `writeNotice`: a closed stdout (`| head -1`) never cuts the drain
+ * or the abort short; the command's last line (`writeEnd`) reports it.
  */
 export function handleSignals(stop: () => Promise<void>, abort: () => Promise<void> | void, hup: () => void): Promise<number> {
   return new Promise<number>((resolve) => {
@@ -32,7 +34,7 @@ export function handleSignals(stop: () => Promise<void>, abort: () => Promise<vo
       if (stopping) {
         if (aborting) return;
         aborting = true;
-        process.stdout.write(`${signal} again: aborting\n`);
+        writeNotice(process.stdout, `${signal} again: aborting\n`);
         process.exitCode = 1;
         const grace = new Promise<void>((r) => setTimeout(r, ABORT_GRACE).unref());
         void Promise.race([Promise.resolve().then(abort).catch(() => undefined), grace]).then(() => {
@@ -44,17 +46,18 @@ export function handleSignals(stop: () => Promise<void>, abort: () => Promise<vo
         return;
       }
       stopping = true;
-      process.stdout.write(`${signal}: stopping (draining the work in flight; ${signal} again aborts)\n`);
+      writeNotice(process.stdout, `${signal}: stopping (draining the work in flight; ${signal} again aborts)\n`);
       stop().then(
         () => {
           process.off('SIGHUP', hup);
           if (aborting) return;
           resolve(0);
           // Everything is closed; should a stray handle still hold the event loop, do not wait for it.
-          setTimeout(() => process.exit(0), 2_000).unref();
+          // The exit code is the one the command ended with by then (its last line unwritable: 1), not a forced 0.
+          setTimeout(() => process.exit(), 2_000).unref();
         },
         (err: unknown) => {
-          process.stderr.write(`iso8583: shutdown failed: ${String((err as { code?: unknown }).code ?? 'error')}\n`);
+          writeNotice(process.stderr, `iso8583: shutdown failed: ${String((err as { code?: unknown }).code ?? 'error')}\n`);
           resolve(1);
         },
       );

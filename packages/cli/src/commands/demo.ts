@@ -26,6 +26,7 @@ import { createLogger, levelFor } from '../logger.js';
 import { logRows } from '../flags.js';
 import { handleSignals, hostPort } from '../signals.js';
 import { readyLine } from './gateway.js';
+import { writeResult, writeStartLine, writeText } from '../io.js';
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
@@ -127,10 +128,8 @@ function indent(text: string): string {
 /** Runs `iso8583 demo`. */
 export async function demoCommand(argv: string[]): Promise<number> {
   const { values, help } = parseCommandArgs(argv, flagSpecs(ROWS));
-  if (help) {
-    process.stdout.write(DEMO_HELP);
-    return 0;
-  }
+  // A reader gone (`| head -1`) ends the help quietly with 0, a full disk is the error line.
+  if (help) return writeResult(process.stdout, DEMO_HELP, 0);
   const own = readFlagTable(ROWS, values);
   const once = own.once === true;
   const samples = demoTransactions(own.transactions as string | undefined);
@@ -171,7 +170,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   let failures = 0;
   const start = async (): Promise<Connector> => {
     const bankAddress = await bank.start();
-    process.stdout.write(`bank (host simulator) listening on ${hostPort(bankAddress)}\n`);
+    // A start nobody can read (`| head -0`) fails (exit 1, the error line); the catch below closes what was opened.
+    await writeStartLine(process.stdout, `bank (host simulator) listening on ${hostPort(bankAddress)}\n`, async () => undefined);
     const config: GatewayConfig = {
       ...GATEWAY_DEFAULTS,
       upstream: hostPort(bankAddress),
@@ -183,7 +183,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       shutdownDeadline: 5_000,
     };
     gateway = await startGateway(config, { logger: log.logger });
-    process.stdout.write(readyLine(gateway) + '\n\n');
+    await writeStartLine(process.stdout, readyLine(gateway) + '\n\n', async () => undefined);
     pos = createConnector({
       name: 'demo-pos',
       host: gateway.addresses.pos.address,
@@ -199,7 +199,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const client = await task;
     for (const { title, message } of samples) {
       if (stopping !== undefined) return;
-      process.stdout.write(`== ${title}\n`);
+      await writeText(process.stdout, `== ${title}\n`);
       let response: IsoMessage;
       try {
         response = await client.request(message);
@@ -208,12 +208,15 @@ export async function demoCommand(argv: string[]): Promise<number> {
         failures++;
         // The coded errors name the field and the rule, never its value (a sample the codec refuses says which field).
         const { code, message: why } = err as { code?: unknown; message?: unknown };
-        process.stdout.write(`  failed: ${String(code ?? 'error')}: ${String(why ?? '')}\n\n`);
+        await writeText(process.stdout, `  failed: ${String(code ?? 'error')}: ${String(why ?? '')}\n\n`);
         continue;
       }
       // describe() masks the PAN, tracks, PIN block and EMV data.
-      process.stdout.write('  request:\n' + indent(describe(requestShown(message))) + '\n  response:\n');
-      process.stdout.write(indent(describe(response)) + `\n  => response code ${String(response['39'] ?? '(none)')}\n\n`);
+      await writeText(
+        process.stdout,
+        '  request:\n' + indent(describe(requestShown(message))) + '\n  response:\n' +
+          indent(describe(response)) + `\n  => response code ${String(response['39'] ?? '(none)')}\n\n`,
+      );
     }
     await client.close();
   })();
@@ -234,19 +237,24 @@ export async function demoCommand(argv: string[]): Promise<number> {
   if (once) {
     await stop();
     log.flush();
-    process.stdout.write(`demo done (${failures === 0 ? 'all samples answered' : `${failures} failed`})\n`);
-    return failures === 0 ? 0 : 1;
+    return writeResult(process.stdout, `demo done (${failures === 0 ? 'all samples answered' : `${failures} failed`})\n`, failures === 0 ? 0 : 1);
   }
   const http = gateway?.addresses.http;
   if (http !== undefined) {
     const url = `http://${hostPort(http)}`;
-    process.stdout.write(
+    // The last line of the start: nobody to read it is a failed start, the demo closed again (exit 1, the error line).
+    await writeStartLine(
+      process.stdout,
       'Try it (JSON in, JSON out; XML works too with content-type application/xml):\n' +
         `  curl -s -H 'content-type: application/json' -d '{"0":"0200","2":"4111111111111111","3":"000000","4":"1000","11":"000042","41":"CURL0001","49":"840"}' ${url}/\n` +
         `  curl -s ${url}/stats\n` +
         `  curl -s ${url}/metrics\n` +
         'Binary POS clients: connect to the pos address above (2-byte binary length header, iso87ascii).\n' +
         'Ctrl-C stops.\n',
+      async () => {
+        await stop();
+        log.flush();
+      },
     );
   }
   const code = await signalled;

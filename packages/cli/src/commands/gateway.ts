@@ -13,6 +13,7 @@ import { gatewayError } from '../gateway/errors.js';
 import { handleSignals, hostPort } from '../signals.js';
 import { catchStopWhileStarting, notStarting } from '../early-stop.js';
 import type { StartStop } from '../early-stop.js';
+import { writeEnd, writeResult, writeStartLine } from '../io.js';
 
 /** The ready line of a gateway: `gateway listening pos=HOST:PORT http=HOST:PORT [metrics=HOST:PORT] [stats=HOST:PORT]`. */
 export function readyLine(gateway: Gateway): string {
@@ -23,10 +24,12 @@ export function readyLine(gateway: Gateway): string {
   return line;
 }
 
-/** The line of a start ended by a stop signal before it was ready (exit 0: nothing was left half made). */
-function stoppedBeforeReady(signal: NodeJS.Signals): number {
-  process.stdout.write(`gateway stopped before ready (${signal})\n`);
-  return 0;
+/**
+ * The line of a start ended by a stop signal before it was ready (exit 0: nothing was left half made); a closed stdout
+ * ends it quietly, with the same 0 (io.ts `writeEnd`).
+ */
+function stoppedBeforeReady(signal: NodeJS.Signals): Promise<number> {
+  return writeEnd(process.stdout, `gateway stopped before ready (${signal})\n`, 0);
 }
 
 /** Runs `iso8583 gateway`; resolves with the exit code after a stop signal. */
@@ -34,10 +37,8 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   const { config, help, checkOnly, warnings } = parseGatewayArgs(argv);
   // Help and a check start nothing: a stop signal now ends them as it ends any short command.
   if (help || checkOnly) notStarting();
-  if (help) {
-    process.stdout.write(gatewayHelp());
-    return 0;
-  }
+  // One-shot outputs: a reader gone (`| head -1`) ends the command quietly with 0, a full disk is the error line.
+  if (help) return writeResult(process.stdout, gatewayHelp(), 0);
   // The log file is opened (with --check-config: looked at) before anything starts: a bad one is an error at once.
   const problem = config.logFile === undefined ? undefined : (await import('../logger.js')).logFileProblem(config.logFile, !checkOnly);
   if (problem !== undefined) {
@@ -47,9 +48,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
   }
   if (checkOnly) {
     const { checkGatewayConfig } = await import('../gateway/check-config.js');
-    process.stdout.write(`${checkGatewayConfig(config, warnings)}
-`);
-    return 0;
+    return writeResult(process.stdout, `${checkGatewayConfig(config, warnings)}\n`, 0);
   }
   // A stop that comes while the gateway starts ends the start (early-stop.ts): caught by the dispatcher already.
   const starting = catchStopWhileStarting();
@@ -101,9 +100,18 @@ async function startThenRun(config: GatewayConfig, warnings: readonly string[], 
     log.reopen();
     log.logger.info('SIGHUP during the start: log file reopened');
   }
-  process.stdout.write(readyLine(gateway) + '\n');
+  // A ready line nobody can read (`| head -0`, a full disk) is a failed start: the gateway is closed again (gracefully:
+  // a client that connected meanwhile gets its answers) and the command fails with the error line, exit 1.
+  await writeStartLine(process.stdout, readyLine(gateway) + '\n', async () => {
+    await gateway.close();
+    log.flush();
+  });
   const code = await stopped;
-  process.stdout.write(code === 0 ? 'gateway stopped\n' : 'gateway aborted\n');
-  log.flush();
-  return code;
+  // The drain is over whatever became of stdout meanwhile (its lines are notices, signals.ts); a closed stdout ends
+  // the command quietly with the stop's own exit code.
+  try {
+    return await writeEnd(process.stdout, code === 0 ? 'gateway stopped\n' : 'gateway aborted\n', code);
+  } finally {
+    log.flush();
+  }
 }

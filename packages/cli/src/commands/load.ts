@@ -11,7 +11,7 @@ import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, readClien
 import { createLogger, levelFor } from '../logger.js';
 import { createTracer } from '../trace.js';
 import type { CommandIo } from '../io.js';
-import { processIo, writeResult, writeText } from '../io.js';
+import { processIo, writeNotice, writeResult, writeText } from '../io.js';
 import type { LoadOptions, LoadProgress } from '../load/runner.js';
 import { runLoad } from '../load/runner.js';
 import { FAIL_ON_KINDS, LOAD_FAIL_ON_EXIT, failedOn, parseFailOn } from '../load/fail-on.js';
@@ -51,12 +51,12 @@ in flight. A progress line goes to stderr every second (rewritten in place on a 
 stdout. An answer is a 0210 (1210) with the STAN of a request waiting on its connection; anything else is counted as
 unmatched (or undecodable).
 Requests never written because the host closed their connection are counted as not sent. Exit code 0 when every
-request asked for was sent and answered (approved or declined), 1 otherwise; with --fail-on, ${LOAD_FAIL_ON_EXIT} when the
+terminal asked for connected and every request asked for was sent and answered (approved or declined), 1 otherwise; with --fail-on, ${LOAD_FAIL_ON_EXIT} when the
 run counted any outcome it names (the summary says which): unmatched answers, declined requests (a response code
 not among the dialect's approval codes), timeouts, errors (connections lost while waiting, undecodable answers).
-Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) stops sending at once (a
---rate slot not yet due is not waited for), waits for the answers in flight and prints the summary of what was done
-(exit code 130); a second Ctrl-C exits at once.
+Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) or SIGTERM stops sending at
+once (a --rate slot not yet due is not waited for), waits for the answers in flight and prints the summary of what
+was done (exit code 130, 143 for SIGTERM); a second one exits at once.
 
 ${flagHelp(ROWS)}
 
@@ -69,18 +69,22 @@ Example:
   iso8583 load --port 8583 --clients 4 --count 200
 `;
 
-/** Progress on stderr: rewritten in place on a terminal, one line a second otherwise. */
+/**
+ * Progress on stderr: rewritten in place on a terminal, one line a second otherwise. Written as notices (io.ts
+ * `writeNotice`): a stderr that cannot be written (a full disk, a reader gone) loses the progress, never the run and
+ * its summary.
+ */
 function progressWriter(stderr: Writable): { report: (p: LoadProgress) => void; done: () => void } {
   const tty = (stderr as { isTTY?: boolean }).isTTY === true;
   let shown = false;
   return {
     report: (p) => {
       const line = formatProgress(p.sent, p.answered, p.failed, p.elapsedMs);
-      stderr.write(tty ? `\r${line}\u001b[K` : `${line}\n`);
+      writeNotice(stderr, tty ? `\r${line}\u001b[K` : `${line}\n`);
       shown = true;
     },
     done: () => {
-      if (tty && shown) stderr.write('\n');
+      if (tty && shown) writeNotice(stderr, '\n');
     },
   };
 }
@@ -137,30 +141,52 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
     progress?.done();
     log.flush();
   }
+  if (summary.interrupted === true && interrupt.by !== undefined) summary.interruptedBy = interrupt.by;
   const hit = failedOn(summary, dialect, failOn);
   const failed = Object.keys(hit).length > 0;
   if (failed) summary.failedOn = hit;
   const text = own.json === true ? `${JSON.stringify(summary)}\n` : formatSummary(summary);
   // The run's own outcome first: a summary that cannot be written (`| true`) does not turn a failed run into a 0.
-  const code = summary.interrupted === true ? 130 : failed ? LOAD_FAIL_ON_EXIT : allAnswered(summary) ? 0 : 1;
+  const code = summary.interrupted === true ? INTERRUPTED_EXIT[interrupt.by ?? 'SIGINT'] : failed ? LOAD_FAIL_ON_EXIT : allAnswered(summary) ? 0 : 1;
   return writeResult(io.stdout, text, code);
 }
 
-/** Every request asked for was written and answered (a 0210, or 1210, with its STAN), and the run went to its end. */
+/**
+ * Every terminal asked for connected (a run with fewer is not the load asked for: a host refusing connections past its
+ * limit must not pass a CI gate), every request asked for was written and answered (a 0210, or 1210, with its STAN),
+ * and the run went to its end.
+ */
 function allAnswered(s: LoadSummary): boolean {
-  return s.sent > 0 && s.notSent === 0 && s.endedEarly !== true && s.answered === s.sent;
+  return s.connectFailures === 0 && s.sent > 0 && s.notSent === 0 && s.endedEarly !== true && s.answered === s.sent;
 }
 
+/** The exit code of a run a stop signal interrupted: 128 + the signal's number, as the shell gives a command it ended. */
+const INTERRUPTED_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** The stop signals that interrupt a run: Ctrl-C, and what a supervisor, `timeout(1)` or a CI job's cancel sends. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 /**
- * The first SIGINT (Ctrl-C) aborts the signal (the run stops sending and reports what it did); a second one exits at
- * once with 130, the shell's code for an interrupted command.
+ * The first SIGINT (Ctrl-C) or SIGTERM aborts the signal (the run stops sending and reports what it did; `by` says
+ * which came); a second one exits at once with 130 (SIGINT) or 143 (SIGTERM), the shell's codes for a command they
+ * ended.
  */
-function interruptible(): { signal: AbortSignal; dispose: () => void } {
+function interruptible(): { signal: AbortSignal; readonly by: 'SIGINT' | 'SIGTERM' | undefined; dispose: () => void } {
   const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(130);
+  let by: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (received: 'SIGINT' | 'SIGTERM'): void => {
+    if (controller.signal.aborted) process.exit(INTERRUPTED_EXIT[received]);
+    by = received;
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  return {
+    signal: controller.signal,
+    get by() {
+      return by;
+    },
+    dispose: () => {
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    },
+  };
 }

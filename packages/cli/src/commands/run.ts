@@ -13,6 +13,7 @@ import type { FlowRunOptions, RunningFlow } from '../flow/runner.js';
 import type { ReopenableLogger } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 import { catchStopWhileStarting, notStarting } from '../early-stop.js';
+import { writeEnd, writeResult, writeStartLine } from '../io.js';
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
@@ -41,14 +42,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals, help } = parseCommandArgs(argv, flagSpecs([...ROWS, ...CONSOLE_ROWS]), 1);
   // Help, the schema and a check start nothing: a stop signal now ends them as it ends any short command.
   if (help || values.schema === true || values.check === true) notStarting();
-  if (help) {
-    process.stdout.write(RUN_HELP);
-    return 0;
-  }
+  // One-shot outputs: a reader gone (`| head -1`) ends the command quietly with 0, a full disk is the error line.
+  if (help) return writeResult(process.stdout, RUN_HELP, 0);
   if (values.schema === true) {
     const { flowSchema } = await import('../flow/schema.js');
-    process.stdout.write(JSON.stringify(flowSchema(), null, 2) + '\n');
-    return 0;
+    return writeResult(process.stdout, JSON.stringify(flowSchema(), null, 2) + '\n', 0);
   }
   const file = positionals[0];
   if (file === undefined) throw cliError('ISO8583_ERR_CLI_USAGE', 'the flow file is required: iso8583 run FLOW.json', 'FLOW');
@@ -76,19 +74,18 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   if (check) {
     const { checkFlow } = await import('../flow/check.js');
-    process.stdout.write(await checkFlow(file, flow, run));
-    return 0;
+    return writeResult(process.stdout, await checkFlow(file, flow, run), 0);
   }
   // A stop that comes while the flow starts ends the start (early-stop.ts): caught by the dispatcher already.
   const starting = catchStopWhileStarting();
   try {
-    if (starting.signal !== undefined) return stoppedBeforeReady(flow.name, starting.signal);
+    if (starting.signal !== undefined) return await stoppedBeforeReady(flow.name, starting.signal);
     const [{ createLogger, levelFor }, { startFlow }, { withJournalPath }] = await Promise.all([
       import('../logger.js'),
       import('../flow/runner.js'),
       import('../flow/options.js'),
     ]);
-    if (starting.signal !== undefined) return stoppedBeforeReady(flow.name, starting.signal);
+    if (starting.signal !== undefined) return await stoppedBeforeReady(flow.name, starting.signal);
     const log = createLogger({ file: flow.logFile, level: levelFor(flow.logLevel, logMessages) });
     const running = await startFlow(flow, log.logger, run).catch((err: unknown) => {
       // A journal folder that cannot be opened is named by its JSON path, as --check names it; its reason kept.
@@ -99,7 +96,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       await running.close();
       log.logger.info({ signal: starting.signal }, `flow ${flow.name} stopped before ready`);
       log.flush();
-      return stoppedBeforeReady(flow.name, starting.signal);
+      return await stoppedBeforeReady(flow.name, starting.signal);
     }
     return await runUntilStopped(flow.name, running, log, () => {
       starting.release();
@@ -110,10 +107,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** The line of a start ended by a stop signal before it was ready (exit 0: nothing was left half made). */
-function stoppedBeforeReady(name: string, signal: NodeJS.Signals): number {
-  process.stdout.write(`flow ${name} stopped before ready (${signal})\n`);
-  return 0;
+/**
+ * The line of a start ended by a stop signal before it was ready (exit 0: nothing was left half made); a closed stdout
+ * ends it quietly, with the same 0 (io.ts `writeEnd`).
+ */
+function stoppedBeforeReady(name: string, signal: NodeJS.Signals): Promise<number> {
+  return writeEnd(process.stdout, `flow ${name} stopped before ready (${signal})\n`, 0);
 }
 
 /** Runs a started flow until a stop signal; `handled` is called once its own signal handlers are installed. */
@@ -128,13 +127,21 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
     },
   );
   handled();
-  for (const [inbound, address] of Object.entries(running.inbound)) {
-    process.stdout.write(`inbound ${inbound} listening on ${hostPort(address)}\n`);
-  }
-  if (running.http !== undefined) process.stdout.write(`http listening on ${hostPort(running.http)}\n`);
-  process.stdout.write(`flow ${name} ready\n`);
+  // Ready lines nobody can read (`| head -0`, a full disk) are a failed start: the flow is closed again (gracefully)
+  // and the command fails with the error line, exit 1.
+  const lines = Object.entries(running.inbound).map(([inbound, address]) => `inbound ${inbound} listening on ${hostPort(address)}\n`);
+  if (running.http !== undefined) lines.push(`http listening on ${hostPort(running.http)}\n`);
+  lines.push(`flow ${name} ready\n`);
+  const close = async (): Promise<void> => {
+    await running.close();
+    log.flush();
+  };
+  for (const line of lines) await writeStartLine(process.stdout, line, close);
   const code = await stopped;
-  process.stdout.write(code === 0 ? `flow ${name} stopped\n` : `flow ${name} aborted\n`);
-  log.flush();
-  return code;
+  // The drain is over whatever became of stdout meanwhile (its lines are notices, signals.ts).
+  try {
+    return await writeEnd(process.stdout, code === 0 ? `flow ${name} stopped\n` : `flow ${name} aborted\n`, code);
+  } finally {
+    log.flush();
+  }
 }

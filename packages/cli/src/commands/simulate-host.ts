@@ -12,7 +12,7 @@ import { DIALECT_FLAGS, DIALECT_HELP, endpointRows, FRAME_FLAGS, FRAME_HELP, log
 import type { CommandIo } from '../io.js';
 import { createLogger, levelFor } from '../logger.js';
 import { createTracer } from '../trace.js';
-import { processIo, startNotAnnounced, writeText } from '../io.js';
+import { processIo, writeStartLine, writeText } from '../io.js';
 
 /** The command's own flags. */
 const ROWS: readonly FlagRow[] = [
@@ -167,12 +167,10 @@ export async function simulateHostCommand(
       throw listenError(err, '--port', options.host ?? '127.0.0.1', port);
     });
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    await writeText(io.stdout, `listening on ${host}:${address.port}\n`).catch(async (err: unknown) => {
-      // Nobody reads the address (`| true`): a host nobody can be told of is a failed start. Close what was opened,
-      // so that the process ends, and fail loudly (exit 1, the error line) rather than stay up, silent, for ever.
-      await endpoint.close();
-      throw startNotAnnounced(err);
-    });
+    // Nobody reads the address (`| true`): a host nobody can be told of is a failed start. What was opened is closed,
+    // so that the process ends, and the command fails loudly (exit 1, the error line: the write's, even when the close
+    // fails too) rather than stay up, silent, for ever.
+    await writeStartLine(io.stdout, `listening on ${host}:${address.port}\n`, () => endpoint.close());
     const by = await Promise.race([signals.promise.then(() => 'signal' as const), run.stop ?? new Promise<never>(() => undefined)]);
     await endpoint.close();
     // Stopped by a signal, everything closed: an answer still waiting out its --delay (a timer of the simulator's,

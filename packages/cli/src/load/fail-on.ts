@@ -1,14 +1,15 @@
 /**
  * `iso8583 load --fail-on LIST`: which outcomes of a run make its exit code {@link LOAD_FAIL_ON_EXIT} (a CI job that
  * loads a host wants a decline or a stray answer to fail it). Without it the exit code is as before: 0 when every
- * request asked for was sent and answered (declined or not), 1 otherwise, 130 when interrupted.
+ * terminal asked for connected and every request asked for was sent and answered (declined or not), 1 otherwise, 130
+ * (SIGINT) or 143 (SIGTERM) when interrupted.
  */
 import { approvalCodesOf } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import { cliError } from '../args.js';
 import type { LoadSummary } from './summary.js';
 
-/** The exit code of a run in which an outcome named by `--fail-on` happened (not 0, 1, 2 or 130). */
+/** The exit code of a run in which an outcome named by `--fail-on` happened (not 0, 1, 2, 130 or 143). */
 export const LOAD_FAIL_ON_EXIT = 3;
 
 /**

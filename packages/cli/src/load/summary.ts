@@ -45,8 +45,13 @@ export interface LoadSummary {
    * stands for "no answer").
    */
   latencyMs: LatencySummary | null;
-  /** The run was stopped before its end (SIGINT): the figures are those of what was done. Default: absent. */
+  /** The run was stopped before its end (SIGINT or SIGTERM): the figures are those of what was done. Default: absent. */
   interrupted?: boolean;
+  /**
+   * The stop signal that interrupted the run (with `interrupted`), set by `iso8583 load`. Default: absent (said as
+   * SIGINT).
+   */
+  interruptedBy?: 'SIGINT' | 'SIGTERM';
   /**
    * Count per outcome of each request written (they add up to `sent`): the response code (field 39) of its answer
    * (`no-39` when it has none), `timeout` (no answer in time), `closed` (the connection was lost while it waited),
@@ -75,7 +80,7 @@ export function formatSummary(s: LoadSummary): string {
   const outcomes = sortedOutcomes(s.outcomes).map(([k, n]) => `${k}: ${n}`).join('  ') || 'none';
   const failures = s.connectFailures > 0 ? ` (${s.connectFailures} could not connect)` : '';
   return [
-    ...(s.interrupted === true ? ['interrupted   (SIGINT): the figures of what was done until then'] : []),
+    ...(s.interrupted === true ? [`interrupted   (${s.interruptedBy ?? 'SIGINT'}): the figures of what was done until then`] : []),
     `clients       ${s.clients}${failures}`,
     ...(s.endedEarly === true ? ['ended early   every connection was lost before the run was over'] : []),
     `transactions  ${s.answered} answered of ${s.sent} sent in ${(s.durationMs / 1000).toFixed(2)} s` +

@@ -1,0 +1,51 @@
+// `iso8583 load` stopped by SIGTERM (a supervisor, `timeout 60 iso8583 load ...`, a CI job cancelled) as by Ctrl-C:
+// it stops sending, waits for the answers in flight and prints the summary of what was done, marked interrupted by
+// SIGTERM, exit code 143. SIGTERM's default action killed it before: no summary at all. The real binary, a real host.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { within } from '@iso8583/test-support';
+import type { LoadSummary } from '../src/index.js';
+import { BIN } from './cli-process.js';
+import { answerFrame, loadHost } from './helpers/load-host.js';
+
+/** Runs `iso8583 load ...args`, SIGTERMs it once its first request is answered; resolves to its end. */
+async function stoppedRun(t: { after: (fn: () => void) => void }, json: boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  let first: () => void = () => undefined;
+  const answered = new Promise<void>((resolve) => (first = resolve));
+  const port = await loadHost(t, (request, _payload, socket) => {
+    socket.write(answerFrame(request));
+    first();
+  });
+  // One request every 60 s: the first goes at once, the run then waits for a slot a minute later.
+  const args = ['load', '--port', String(port), '--clients', '1', '--count', '3', '--rate', String(1 / 60), '--quiet', ...(json ? ['--json'] : [])];
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  await within(answered, 20_000, 'the first request to be answered');
+  child.kill('SIGTERM');
+  const end = await within(closed, 20_000, 'load to end after its SIGTERM');
+  return { ...end, stdout, stderr };
+}
+
+test('load stopped by SIGTERM prints the summary of what was done, interrupted by SIGTERM, exit 143', async (t) => {
+  const run = await stoppedRun(t, true);
+  assert.deepEqual({ code: run.code, signal: run.signal }, { code: 143, signal: null }, run.stderr);
+  const summary = JSON.parse(run.stdout) as LoadSummary;
+  assert.equal(summary.interrupted, true);
+  assert.equal(summary.interruptedBy, 'SIGTERM');
+  assert.equal(summary.sent, 1);
+  assert.equal(summary.answered, 1);
+});
+
+test('load stopped by SIGTERM says so in its text summary', async (t) => {
+  const run = await stoppedRun(t, false);
+  assert.equal(run.code, 143, run.stderr);
+  assert.match(run.stdout, /^interrupted {3}\(SIGTERM\): the figures of what was done until then\n/);
+});
