@@ -85,14 +85,16 @@ export function maskEmv(data: string): string {
 }
 
 /**
- * A value masked for its sensitivity. A sensitivity that is none of the known ones (a dialect that skipped the
- * checks: `sensitive: "PAN"`) hides the value entirely, as a secret.
+ * A value masked for its sensitivity. A PAN field that holds track data (`4111111111111111=2512101...`: field 2 read
+ * leniently, a peer that put track 2 there) is masked as track data ({@link maskTrack}): as a PAN its last 4 shown
+ * would be the last 4 of the discretionary data. A sensitivity that is none of the known ones (a dialect that skipped
+ * the checks: `sensitive: "PAN"`) hides the value entirely, as a secret.
  */
 export function maskValue(value: string, sensitivity: Sensitivity): string {
   textArgument(value, 'value');
   switch (sensitivity) {
     case 'pan':
-      return maskPan(value);
+      return TRACK.test(value) ? maskTrack(value) : maskPan(value);
     case 'track':
       return maskTrack(value);
     case 'emv':

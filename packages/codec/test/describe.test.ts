@@ -121,3 +121,8 @@ test('describe masks a key that is not a field number as free text, and keeps a 
     '476173******0010 NOT IN DIALECT: x',
   ]);
 });
+
+test('describe masks track data given in field 2 as track data: the discretionary data shows nothing', () => {
+  const line = describe({ '0': '0200', '2': '5500000000000004=25121011234567890' }).split('\n')[1]!;
+  assert.equal(line, `2   PRIMARY ACCOUNT NUMBER (PAN): 550000******0004=${'*'.repeat(17)}`);
+});
