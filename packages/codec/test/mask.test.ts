@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readVector } from '@iso8583/test-support';
-import { isMaskedPan, maskEmv, maskMessage, maskPan, maskTrack, maskValue, sensitiveFields, summarize, trackPan } from '../src/index.js';
+import { Iso8583Error, isMaskedPan, maskEmv, maskMessage, maskPan, maskTrack, maskValue, sensitiveFields, summarize, trackPan } from '../src/index.js';
 import type { Dialect, IsoMessage } from '../src/index.js';
 
 const PAN = '4111111111111111';
@@ -249,4 +249,17 @@ test('a PAN field holding track data (field 2 read leniently) is masked as track
   }
   // A PAN (digits only) is still shown as first 6 and last 4.
   assert.equal(maskValue(PAN, 'pan'), '411111******1111');
+});
+
+test('summarize refuses what is not a message with the coded error naming it, as maskMessage does', () => {
+  // `summarize(null)` threw a TypeError from inside; text was read as a message (`'x'` gave `{ mti: 'x' }`).
+  for (const given of [null, undefined, 'x', 42, [PAN], Buffer.from(`0200${PAN}`, 'latin1')]) {
+    assert.throws(() => summarize(given as unknown as IsoMessage), (err: unknown) => {
+      assert.ok(err instanceof Iso8583Error, String(given));
+      assert.equal(err.code, 'ISO8583_ERR_OPTION');
+      assert.equal(err.field, 'message');
+      assert.ok(!err.message.includes(PAN));
+      return true;
+    });
+  }
 });
