@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveDialect, toXml } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
-import { maskXml } from '../src/sequence-logger.js';
+import { maskXml } from '../src/xml-mask.js';
 
 const PAN = '5555555555554444';
 const ICC = `5A08${PAN}5F200A444F452F4A4F484E2020`;
