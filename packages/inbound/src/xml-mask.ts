@@ -75,21 +75,49 @@ function tagName(tag: string): string {
   return tag.slice(1, i);
 }
 
+/*
+ * Element and attribute names are read in any case and with any namespace prefix (`<Field ID="2">`, `<iso:field>`): the
+ * codec's reader takes `<field id>` only, but a document a sequence logs may come from anywhere, and a PAN in a
+ * `<FIELD>` is a PAN in the log. Masking more there costs nothing; reading XML's case rule would let it through.
+ */
+
+/** The name of a tag as it is compared: lowercase, its namespace prefix aside (`iso:Field` is `field`). */
+function plainName(name: string): string {
+  return name.slice(name.lastIndexOf(':') + 1).toLowerCase();
+}
+
 /** A field number or path as an `id` attribute writes it. */
 const FIELD_ID = /^[0-9.]+$/;
 
-/** A field's start tag or content ends where another `<field` or `</field` starts. */
-const NEXT_FIELD_TAG = /<\/?field[\s/>]/g;
+/**
+ * The field number or path an `id` attribute's value names, as the codec's XML reader reads it: its references decoded
+ * (`&#50;`) and the spaces around it trimmed (`id=" 2 "` is field 2); leading zeros aside (`02`, which the reader
+ * refuses, is masked as field 2: the safe side). `undefined` when it names no field.
+ */
+function fieldId(written: string): string | undefined {
+  const id = xmlText(written).trim();
+  if (!FIELD_ID.test(id)) return undefined;
+  return id.split('.').map((part) => part.replace(/^0+(?=[0-9])/, '')).join('.');
+}
+
+/** A field's start tag or content ends where another `<field` or `</field` starts (any case, any prefix). */
+const NEXT_FIELD_TAG = /<\/?(?:[\w.-]+:)?field[\s/>]/gi;
 
 /** A `</field>` at a given place. */
-const FIELD_CLOSE = /<\/field\s*>/y;
+const FIELD_CLOSE = /<\/(?:[\w.-]+:)?field\s*>/iy;
 
 /** An `</isomsg>`. */
-const ISOMSG_CLOSE = /^<\/isomsg\s*>$/;
+const ISOMSG_CLOSE = /^<\/(?:[\w.-]+:)?isomsg\s*>$/i;
 
-/** XML text (escaped) as it reads. */
+const XML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** XML text (escaped) as it reads: its five entities and its character references (`&#52;`, `&#x34;`) decoded. */
 function xmlText(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[name]!);
+  return text.replace(/&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6}));/g, (reference, name?: string, decimal?: string, hex?: string) => {
+    if (name !== undefined) return XML_ENTITIES[name]!;
+    const code = decimal !== undefined ? Number(decimal) : Number.parseInt(hex!, 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : reference;
+  });
 }
 
 /** A sensitive field's XML text masked for it (left as it is when the per-message layer masked it already). */
@@ -104,7 +132,7 @@ function starredAttributes(tag: string): string {
   let shown = '';
   let from = 0;
   for (const a of xmlAttributes(tag, 1 + tagName(tag).length)) {
-    if (a.name === 'id' || a.start === a.end) continue;
+    if (a.name.toLowerCase() === 'id' || a.start === a.end) continue;
     shown += tag.slice(from, a.start) + '*'.repeat(a.end - a.start);
     from = a.end;
   }
@@ -146,7 +174,9 @@ function deepestPath(dialect: Dialect): number {
  * `ISOMessage` XML (or jPOS `<isomsg>` XML) with the value of every sensitive `<field>` masked: each field read by its
  * path (a sub-field of `<isomsg id="127">` as `127.9`), its text, CDATA or `value` attribute masked for its field,
  * field 55 written as EMV `<tag>` elements with every tag's value starred. A `<field>` start tag is read whatever the
- * order of its attributes and their quotes (`id='52'`), self-closing or not (`<field id="52" value="..."></field>`).
+ * order of its attributes and their quotes (`id='52'`), self-closing or not (`<field id="52" value="..."></field>`),
+ * its names in any case or with a namespace prefix (`<Field ID="2">`, `<iso:field>`), its id as the codec's reader
+ * reads it (`id=" 2 "`, `id="&#50;"`; `02` as `2`); a value's character references are decoded before it is masked.
  *
  * One scan, left to right, by tags: each tag runs from a `<` to its `>` (a quoted value stepped over: it may hold `>`;
  * a `<` with no `>` after it ends the scan, the rest left as it is); a field's content runs to the next `<field` or
@@ -178,12 +208,13 @@ export function maskXml(xml: string, dialect: Dialect): string {
       if (ISOMSG_CLOSE.test(tag)) path.pop();
       continue;
     }
-    const name = tagName(tag);
+    const written = tagName(tag);
+    const name = plainName(written);
     const selfClosing = tag.endsWith('/>');
     if (name === 'isomsg') {
       if (!selfClosing) {
-        const id = xmlAttributes(tag, 7).find((a) => a.name === 'id');
-        const value = id === undefined ? undefined : tag.slice(id.start, id.end);
+        const id = xmlAttributes(tag, 1 + written.length).find((a) => a.name.toLowerCase() === 'id');
+        const value = id === undefined ? undefined : fieldId(tag.slice(id.start, id.end));
         const outer = top();
         if (value === undefined || !/^[0-9]+$/.test(value) || outer.prefix === null) path.push(outer);
         else if (!isFieldKey(value) || outer.depth + 1 >= deepest) path.push({ prefix: null, depth: outer.depth + 1 });
@@ -192,19 +223,19 @@ export function maskXml(xml: string, dialect: Dialect): string {
       continue;
     }
     if (name !== 'field') continue;
-    const attributes = xmlAttributes(tag, 6);
+    const attributes = xmlAttributes(tag, 1 + written.length);
     // A field named twice (`id="11" id="2"`) is masked if any of its names is sensitive.
     let sensitivity: Sensitivity | undefined;
     for (const a of attributes) {
-      const id = tag.slice(a.start, a.end);
-      const full = a.name === 'id' && FIELD_ID.test(id) ? idOf(id) : undefined;
+      const id = a.name.toLowerCase() === 'id' ? fieldId(tag.slice(a.start, a.end)) : undefined;
+      const full = id === undefined ? undefined : idOf(id);
       if (full !== undefined) sensitivity ??= sensitivityOf(dialect, full);
     }
     if (sensitivity === undefined) continue;
     let shown = '';
     let from = 0;
     for (const a of attributes) {
-      if (a.name !== 'value' || a.start === a.end) continue;
+      if (a.name.toLowerCase() !== 'value' || a.start === a.end) continue;
       shown += tag.slice(from, a.start) + maskedText(tag.slice(a.start, a.end), sensitivity);
       from = a.end;
     }

@@ -124,3 +124,44 @@ test('maskXml – a sub-field is still found by its path under nesting the diale
   assert.ok(!masked.includes(TOKEN), masked);
   assert.ok(masked.includes('PLAIN9'), '127.1.9 is no field of the dialect: left as it is');
 });
+
+test('maskXml – a field the codec reads as field 2 however its id is written (spaces, a character reference) is masked', () => {
+  // `id=" 2 "` and `id="&#50;"` are field 2 to the codec's fromXml, but were no field id to the mask: the PAN showed.
+  const dialect = resolveDialect('iso87ascii');
+  for (const id of [' 2 ', '&#50;', '&#x32;', '02', '\n2\t']) {
+    for (const xml of [
+      `<ISOMessage><data><field id="0">0200</field><field id="${id}">${PAN}</field></data></ISOMessage>`,
+      `<isomsg><field id="0" value="0200"/><field id="${id}" value="${PAN}"/></isomsg>`,
+    ]) {
+      const masked = maskXml(xml, dialect);
+      assert.ok(!masked.includes(PAN) && masked.includes('555555******4444'), `${JSON.stringify(id)}: ${masked}`);
+    }
+  }
+  const sub = maskXml(`<isomsg><isomsg id=" 127 "><field id="9" value="${TOKEN}"/></isomsg></isomsg>`, dialectWithSecretSubfield());
+  assert.ok(!sub.includes(TOKEN), sub);
+});
+
+test('maskXml – a field element or attribute in another case, or with a namespace prefix, is masked too', () => {
+  // XML names are case-sensitive and the codec reads `<field id>` only, but a logged document comes from anywhere: a
+  // PAN in `<Field>` is a PAN in the log.
+  const dialect = resolveDialect('iso87ascii');
+  for (const xml of [
+    `<ISOMessage><data><Field id="2">${PAN}</Field><field id="11">000001</field></data></ISOMessage>`,
+    `<ISOMessage><data><FIELD ID="2">${PAN}</FIELD></data></ISOMessage>`,
+    `<iso:ISOMessage><iso:data><iso:field id="2">${PAN}</iso:field></iso:data></iso:ISOMessage>`,
+    `<isomsg><field id="2" Value="${PAN}"/></isomsg>`,
+    `<ISOMSG><FIELD id="2" VALUE="${PAN}"/><Field id="35">${PAN}=2512101</Field></ISOMSG>`,
+  ]) {
+    const masked = maskXml(xml, dialect);
+    assert.ok(!masked.includes(PAN) && masked.includes('555555******4444'), masked);
+    assert.ok(!masked.includes('2512101'), masked);
+  }
+  // The other fields are left as they are.
+  assert.ok(maskXml(`<data><Field id="11">000001</Field></data>`, dialect).includes('>000001<'));
+});
+
+test('maskXml – a PAN written with character references is masked as the PAN it reads as', () => {
+  const refs = [...PAN].map((d) => `&#${d.charCodeAt(0)};`).join('');
+  const masked = maskXml(`<ISOMessage><data><field id="2">${refs}</field></data></ISOMessage>`, resolveDialect('iso87ascii'));
+  assert.equal(masked, '<ISOMessage><data><field id="2">555555******4444</field></data></ISOMessage>');
+});
