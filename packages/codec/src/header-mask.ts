@@ -36,15 +36,18 @@ function bcdCard(run: string): boolean {
 
 /**
  * Where a card number in the BCD run `hex[start, end)` starts, -1 when it holds none: the run itself ({@link bcdCard});
- * a BCD number starts at a byte, so a run that starts inside one (`B1` before `4111...`) is read from the next too; and
- * either read after its first byte, a length or a tag before the number (`16` before a 16-digit PAN,
- * `164111111111111111`), which would make the run fail the Luhn check.
+ * a BCD number starts at a byte, so a run that starts inside one (`B1` before `4111...`) is read from the next too;
+ * and the run without its first byte (a length or a tag before the number: `16` before a 16-digit PAN,
+ * `164111111111111111`) or without its last (a byte after it: `411111111111111101`), either of which made the run
+ * fail the Luhn check. The whole run is hidden then (what is around the number is hidden with it: the safe side).
  */
 function cardStart(hex: string, start: number, end: number): number {
   if (bcdCard(hex.slice(start, end))) return start;
   const byte = start % 2 === 0 ? start : start + 1;
   if (byte > start && bcdCard(hex.slice(byte, end))) return byte;
-  return end - byte - 2 >= SHORTEST && bcdCard(hex.slice(byte + 2, end)) ? byte + 2 : -1;
+  if (end - byte - 2 < SHORTEST) return -1;
+  const last = (end - byte) % 2 === 0 ? end - 2 : end - 1;
+  return bcdCard(hex.slice(byte + 2, end)) || bcdCard(hex.slice(byte, last)) ? byte : -1;
 }
 
 /**
