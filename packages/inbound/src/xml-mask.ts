@@ -179,8 +179,9 @@ function deepestPath(dialect: Dialect): number {
  * reads it (`id=" 2 "`, `id="&#50;"`; `02` as `2`); a value's character references are decoded before it is masked.
  *
  * One scan, left to right, by tags: each tag runs from a `<` to its `>` (a quoted value stepped over: it may hold `>`;
- * a `<` with no `>` after it ends the scan, the rest left as it is); a field's content runs to the next `<field` or
- * `</field` and is masked only when that is its `</field>`. Each character is read a bounded number of times, whatever
+ * a `<` with no `>` after it is a tag cut short, read to the end of the text); a field's content runs to the next `<field` or
+ * `</field` and is masked when that is its `</field>` (starred when it holds markup); without one (a document cut short), its text up
+ * to the next tag or the end is masked. Each character is read a bounded number of times, whatever
  * the input (malformed, unclosed, hostile, nested deeper than any sensitive path of the dialect).
  */
 export function maskXml(xml: string, dialect: Dialect): string {
@@ -200,10 +201,13 @@ export function maskXml(xml: string, dialect: Dialect): string {
   for (;;) {
     const lt = xml.indexOf('<', at);
     if (lt === -1) break;
-    const gt = tagEnd(xml, lt);
-    if (gt === -1) break;
+    // A tag never closed (a document cut short: `<field id="2" value="4111...`) is read as if it ended with the text,
+    // so that a value in it is masked too; the `>` so added is not written. Nothing follows it: the scan ends there.
+    const end = tagEnd(xml, lt);
+    const cut = end === -1;
+    const gt = cut ? xml.length : end;
     at = gt + 1;
-    const tag = xml.slice(lt, gt + 1);
+    const tag = cut ? `${xml.slice(lt)}>` : xml.slice(lt, gt + 1);
     if (tag[1] === '/') {
       if (ISOMSG_CLOSE.test(tag)) path.pop();
       continue;
@@ -239,7 +243,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
       shown += tag.slice(from, a.start) + maskedText(tag.slice(a.start, a.end), sensitivity);
       from = a.end;
     }
-    shown += tag.slice(from);
+    shown += tag.slice(from, cut ? -1 : tag.length);
     let content = '';
     if (!selfClosing) {
       NEXT_FIELD_TAG.lastIndex = at;
@@ -251,6 +255,13 @@ export function maskXml(xml: string, dialect: Dialect): string {
         if (text.length > 0) content = text.includes('<') ? starredContent(text) : maskedText(text, sensitivity);
         content += close[0];
         at = close.index + close[0].length;
+      } else {
+        // No `</field>` of its own (a document cut short, or malformed): its text, to the next tag or the end, is
+        // masked all the same.
+        const end = xml.indexOf('<', at);
+        const text = xml.slice(at, end === -1 ? xml.length : end);
+        if (text.length > 0) content = maskedText(text, sensitivity);
+        at += text.length;
       }
     }
     out.push(xml.slice(copied, lt), shown, content);

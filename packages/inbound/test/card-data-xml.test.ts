@@ -165,3 +165,25 @@ test('maskXml – a PAN written with character references is masked as the PAN i
   const masked = maskXml(`<ISOMessage><data><field id="2">${refs}</field></data></ISOMessage>`, resolveDialect('iso87ascii'));
   assert.equal(masked, '<ISOMessage><data><field id="2">555555******4444</field></data></ISOMessage>');
 });
+
+test('maskXml – a field without its </field>, or its tag cut short (a document cut short, or malformed), has its value masked all the same', () => {
+  // Its content was masked only up to its own `</field>`: without one, the PAN showed whole.
+  const dialect = resolveDialect('iso87ascii');
+  for (const xml of [
+    `<ISOMessage><data><field id="2">${PAN}`,
+    `<ISOMessage><data><field id="2">${PAN}<field id="11">000001</field></data></ISOMessage>`,
+    `<ISOMessage><data><field id="2">${PAN}</data></ISOMessage>`,
+    `<ISOMessage><data><field id="35">${PAN}=2512101</fieldx></data></ISOMessage>`,
+    // Cut inside the tag: the value attribute, its quote closed or not.
+    `<isomsg><field id="0" value="0200"/><field id="2" value="${PAN}`,
+    `<isomsg><field id="0" value="0200"/><field id="2" value="${PAN}" `,
+    `<isomsg><field id="35" value='${PAN}=2512101'`,
+  ]) {
+    const masked = maskXml(xml, dialect);
+    assert.ok(!masked.includes(PAN) && masked.includes('555555******4444'), masked);
+    assert.ok(!masked.includes('2512101'), masked);
+    assert.equal(masked.length, xml.length, masked);
+  }
+  // The field after it is read as before.
+  assert.ok(maskXml(`<data><field id="2">${PAN}<field id="11">000001</field><field id="2">${PAN}</field>`, dialect).includes('>000001<'));
+});
