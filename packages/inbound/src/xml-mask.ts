@@ -1,12 +1,12 @@
-import type { Dialect, Sensitivity } from '@iso8583/codec';
-import { isFieldKey, maskValue, sensitiveFields } from '@iso8583/codec';
+import type { Dialect, FieldSpec, Sensitivity } from '@iso8583/codec';
+import { isFieldKey, maskFieldValue, maskValue, sensitiveFields } from '@iso8583/codec';
 import { sensitivityOf, xmlEscape } from './card-data-forms.js';
 import { isMaskedValue } from './masked-value.js';
 
 /*
  * The mask of the XML a sequence logs (`{ xml: message.xml }`, an upstream's reply): every sensitive `<field>` of an
- * `ISOMessage` or jPOS `<isomsg>` document masked for its field, in one linear scan (the pino redaction of the `xml`
- * paths, sequence-logger.ts).
+ * `ISOMessage` or jPOS `<isomsg>` document masked for its field, every other one as the codec shows it, in one linear
+ * scan (the pino redaction of the `xml` paths, sequence-logger.ts).
  */
 
 /** One attribute of a start tag: its name, and where its value sits in the tag (inside its quotes, if any). */
@@ -89,12 +89,16 @@ function plainName(name: string): string {
 /** A field number or path as an `id` attribute writes it. */
 const FIELD_ID = /^[0-9.]+$/;
 
+/** A field number as the codec writes it (`2`, `127`): read as it is. */
+const PLAIN_ID = /^(?:0|[1-9][0-9]{0,2})$/;
+
 /**
  * The field number or path an `id` attribute's value names, as the codec's XML reader reads it: its references decoded
  * (`&#50;`) and the spaces around it trimmed (`id=" 2 "` is field 2); leading zeros aside (`02`, which the reader
  * refuses, is masked as field 2: the safe side). `undefined` when it names no field.
  */
 function fieldId(written: string): string | undefined {
+  if (PLAIN_ID.test(written)) return written;
   const id = xmlText(written).trim();
   if (!FIELD_ID.test(id)) return undefined;
   return id.split('.').map((part) => part.replace(/^0+(?=[0-9])/, '')).join('.');
@@ -163,6 +167,18 @@ function starredContent(content: string): string {
   return out.join('');
 }
 
+/** The definition of a field or sub-field (`2`, `127.2`) in `dialect`, if it has one. */
+function fieldSpecAt(dialect: Dialect, path: string): FieldSpec | undefined {
+  if (!path.includes('.')) return Object.hasOwn(dialect.fields, path) ? dialect.fields[path] : undefined;
+  let fields: Record<string, FieldSpec> | undefined = dialect.fields;
+  let spec: FieldSpec | undefined;
+  for (const part of path.split('.')) {
+    spec = fields !== undefined && Object.hasOwn(fields, part) ? fields[part] : undefined;
+    fields = spec?.subfields?.fields;
+  }
+  return spec;
+}
+
 /** The most parts a sensitive field's path has in `dialect` (`2`: 1, `127.2`: 2). */
 function deepestPath(dialect: Dialect): number {
   let most = 1;
@@ -173,7 +189,9 @@ function deepestPath(dialect: Dialect): number {
 /**
  * `ISOMessage` XML (or jPOS `<isomsg>` XML) with the value of every sensitive `<field>` masked: each field read by its
  * path (a sub-field of `<isomsg id="127">` as `127.9`), its text, CDATA or `value` attribute masked for its field,
- * field 55 written as EMV `<tag>` elements with every tag's value starred. A `<field>` start tag is read whatever the
+ * field 55 written as EMV `<tag>` elements with every tag's value starred; every other field's value as the codec's
+ * `maskFieldValue` shows it (a PAN in a private field 48 masked as free text; an amount, a STAN, a terminal id as they
+ * are), as `maskMessage` would show the message. A `<field>` start tag is read whatever the
  * order of its attributes and their quotes (`id='52'`), self-closing or not (`<field id="52" value="..."></field>`),
  * its names in any case or with a namespace prefix (`<Field ID="2">`, `<iso:field>`), its id as the codec's reader
  * reads it (`id=" 2 "`, `id="&#50;"`; `02` as `2`); a value's character references are decoded before it is masked.
@@ -230,17 +248,22 @@ export function maskXml(xml: string, dialect: Dialect): string {
     const attributes = xmlAttributes(tag, 1 + written.length);
     // A field named twice (`id="11" id="2"`) is masked if any of its names is sensitive.
     let sensitivity: Sensitivity | undefined;
+    let spec: FieldSpec | undefined;
     for (const a of attributes) {
       const id = a.name.toLowerCase() === 'id' ? fieldId(tag.slice(a.start, a.end)) : undefined;
       const full = id === undefined ? undefined : idOf(id);
-      if (full !== undefined) sensitivity ??= sensitivityOf(dialect, full);
+      if (full === undefined) continue;
+      sensitivity ??= sensitivityOf(dialect, full);
+      spec ??= fieldSpecAt(dialect, full);
     }
-    if (sensitivity === undefined) continue;
+    // Any other field as the codec shows it (maskFieldValue: a PAN in a private field 48 masked, an amount shown),
+    // over its XML text as it is: the free-text rule reads escapes, and only stars what it hides (no markup made).
+    const mask = sensitivity === undefined ? (text: string) => maskFieldValue(text, undefined, spec) : (text: string) => maskedText(text, sensitivity);
     let shown = '';
     let from = 0;
     for (const a of attributes) {
       if (a.name.toLowerCase() !== 'value' || a.start === a.end) continue;
-      shown += tag.slice(from, a.start) + maskedText(tag.slice(a.start, a.end), sensitivity);
+      shown += tag.slice(from, a.start) + mask(tag.slice(a.start, a.end));
       from = a.end;
     }
     shown += tag.slice(from, cut ? -1 : tag.length);
@@ -252,7 +275,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
       const close = next !== null ? FIELD_CLOSE.exec(xml) : null;
       if (close !== null) {
         const text = xml.slice(at, close.index);
-        if (text.length > 0) content = text.includes('<') ? starredContent(text) : maskedText(text, sensitivity);
+        if (text.length > 0) content = sensitivity !== undefined && text.includes('<') ? starredContent(text) : mask(text);
         content += close[0];
         at = close.index + close[0].length;
       } else {
@@ -260,7 +283,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
         // masked all the same.
         const end = xml.indexOf('<', at);
         const text = xml.slice(at, end === -1 ? xml.length : end);
-        if (text.length > 0) content = maskedText(text, sensitivity);
+        if (text.length > 0) content = mask(text);
         at += text.length;
       }
     }

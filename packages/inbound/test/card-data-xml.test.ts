@@ -187,3 +187,23 @@ test('maskXml – a field without its </field>, or its tag cut short (a document
   // The field after it is read as before.
   assert.ok(maskXml(`<data><field id="2">${PAN}<field id="11">000001</field><field id="2">${PAN}</field>`, dialect).includes('>000001<'));
 });
+
+test('maskXml – a field nothing marks is shown as the codec shows it: a PAN in field 48 or a sub-field masked, amounts and keys as they are', () => {
+  // Only sensitive fields were masked: another host's reply with a card number in its private field 48 logged it whole.
+  const dialect = resolveDialect('iso87ascii');
+  const xml = toXml({
+    '0': '0210', '4': '000000001000', '11': '000001', '37': '123456789012', '39': '00', '41': 'TERM0001',
+    '48': `CARD=${PAN};REF=42`, '127': { '2': `K${PAN}` },
+  } as IsoMessage);
+  const masked = maskXml(xml, dialect);
+  assert.ok(!masked.includes(PAN), masked);
+  assert.ok(masked.includes('CARD=555555******4444;REF=42'), masked);
+  assert.ok(masked.includes('K555555******4444'), masked);
+  for (const shown of ['>0210<', '>000000001000<', '>000001<', '>123456789012<', '>00<', '>TERM0001<']) assert.ok(masked.includes(shown), shown);
+  // A jPOS value attribute, and digits written as character references, too.
+  const jpos = maskXml(`<isomsg><field id="48" value="${PAN}"/><field id="62">&#53;&#53;&#53;&#53;&#53;&#53;&#53;&#53;&#53;&#53;&#53;&#53;&#52;&#52;&#52;&#52;</field></isomsg>`, dialect);
+  assert.ok(jpos.includes('value="555555******4444"'), jpos);
+  assert.ok(!jpos.includes('&#53;&#53;&#53;&#53;&#53;&#53;&#53;'), jpos);
+  // Masking a masked document changes nothing.
+  assert.equal(maskXml(masked, dialect), masked);
+});
