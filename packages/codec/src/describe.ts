@@ -9,10 +9,17 @@ import { messageArgument } from './arguments.js';
 /** The name shown for field 0. */
 const MTI_NAME = 'MESSAGE TYPE INDICATOR';
 
-/** Control characters written as `\xNN`, so that one field stays on one line. */
+/**
+ * Control characters (C0, DEL, C1) written as `\xNN` and the Unicode line and paragraph separators as `\uNNNN`, so that
+ * one field stays on one line and a value runs no escape sequence on a terminal (`\x9B` is CSI, `\x85` NEL, a new
+ * line to some readers): a peer's bytes `9B` or `85` decode to them in an ASCII field.
+ */
 function printable(value: string): string {
   // eslint-disable-next-line no-control-regex
-  return value.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
+  return value.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).toUpperCase()}` : `\\x${code.toString(16).padStart(2, '0').toUpperCase()}`;
+  });
 }
 
 function byFieldNumber(a: string, b: string): number {

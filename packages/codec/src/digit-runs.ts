@@ -163,7 +163,9 @@ const TRACK1_NAME = 26;
 /**
  * Where the track data after a PAN that ends at `at` ends: after `=` (track 2 and 3 in text) and its digits, after
  * `D` (the track 2 separator of BCD; `d` as lowercase hex writes it, `Buffer#toString('hex')`) and at least one digit,
- * after `^NAME^` (track 1, a name of up to 26 characters) and its digits; `at` when none follows.
+ * after `^NAME^` (track 1, a name of up to 26 characters) and its digits; `at` when none follows. The separator may
+ * come again among the digits (a field of the track left out: `=` or `D` for a missing expiry, `PAN==101...`,
+ * `PAN^NAME^^101...`; track 3's `=` between its fields): the track runs on over it.
  */
 function trackEnd(text: string, at: number): number {
   const separator = text[at];
@@ -174,14 +176,31 @@ function trackEnd(text: string, at: number): number {
     if (close < 0 || close - i > TRACK1_NAME) return at;
     i = close + 1;
   } else if (separator === 'D' || separator === 'd') {
-    if (!isDigit(text.charCodeAt(i))) return at;
+    let k = i;
+    while (isBcdSeparator(text.charCodeAt(k))) k++;
+    maskWork.steps += k - i;
+    if (!isDigit(text.charCodeAt(k))) return at;
   } else if (separator !== '=') {
     return at;
   }
+  const again = separator === 'D' || separator === 'd' ? isBcdSeparator : separator === '^' ? isCaret : isEquals;
   const from = i;
-  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  while (i < text.length && (isDigit(text.charCodeAt(i)) || again(text.charCodeAt(i)))) i++;
   maskWork.steps += i - from;
   return i;
+}
+
+/** `D` or `d`: the track 2 separator of BCD, as hex writes it. */
+function isBcdSeparator(code: number): boolean {
+  return code === 0x44 || code === 0x64;
+}
+
+function isCaret(code: number): boolean {
+  return code === 0x5e;
+}
+
+function isEquals(code: number): boolean {
+  return code === 0x3d;
 }
 
 /** Stars to cut runs of stars from (a slice of 13 or more characters is a view of it, not a copy); grows as needed. */
@@ -260,7 +279,7 @@ function starTrack(text: string, out: Masked, at: number, end: number): void {
 /**
  * `text` with every run of digits that could be a PAN masked as {@link maskPan} masks a PAN, and the track data after
  * one (`=`, `D` or `d` and the digits that follow: expiry, service code, discretionary data; track 1's `^NAME^` and its
- * digits) replaced by stars, its separators kept: `CVV2=123;PAN=541333******0434`,
+ * digits; the separator again among them, a field left out: `==101...`) replaced by stars, its separators kept: `CVV2=123;PAN=541333******0434`,
  * `476173******0010=*****************`. Masked: 12 or more digits (leading zeros aside), and 8 to 11 that pass the
  * Luhn check (ISO/IEC 7812-1:2017 PANs are 8 to 19 digits); 7 or fewer never (a STAN, a time). A PAN written in
  * groups, runs joined by gaps of 1 to 3 separators in any mix (space, tab, dash, plus; `%20`, `%2D`, `%2B`), is one

@@ -35,9 +35,25 @@ function bcdCard(run: string): boolean {
 }
 
 /**
+ * Where a card number in the BCD run `hex[start, end)` starts, -1 when it holds none: the run itself ({@link bcdCard});
+ * a BCD number starts at a byte, so a run that starts inside one (`B1` before `4111...`) is read from the next too;
+ * and the run without its first byte (a length or a tag before the number: `16` before a 16-digit PAN,
+ * `164111111111111111`) or without its last (a byte after it: `411111111111111101`), either of which made the run
+ * fail the Luhn check. The whole run is hidden then (what is around the number is hidden with it: the safe side).
+ */
+function cardStart(hex: string, start: number, end: number): number {
+  if (bcdCard(hex.slice(start, end))) return start;
+  const byte = start % 2 === 0 ? start : start + 1;
+  if (byte > start && bcdCard(hex.slice(byte, end))) return byte;
+  if (end - byte - 2 < SHORTEST) return -1;
+  const last = (end - byte) % 2 === 0 ? end - 2 : end - 1;
+  return bcdCard(hex.slice(byte + 2, end)) || bcdCard(hex.slice(byte, last)) ? byte : -1;
+}
+
+/**
  * `hex` (a message or frame header's bytes, in hex) with the card numbers it holds hidden, each hidden
  * digit as `*` (BCD) or each hidden character's two hex digits as `**` (ASCII or EBCDIC): a run of BCD digits of 12 to
- * 19 digits that passes the Luhn check, or longer; the number its bytes spell as ASCII or EBCDIC text, by the free-text
+ * 19 digits that passes the Luhn check (from its start, or after a length or tag byte before it), or longer; the number its bytes spell as ASCII or EBCDIC text, by the free-text
  * rule ({@link maskHexRuns}). The hex of ASCII digits (`303031...`) is read as text, not as BCD. Linear in the length.
  * Throws `ISO8583_ERR_OPTION` for a value that is not text.
  */
@@ -53,8 +69,7 @@ export function maskHeader(hex: string): string {
     let end = i + 1;
     while (end < hex.length && isDigit(hex.charCodeAt(end))) end++;
     maskWork.steps += end - i;
-    // A BCD number starts at a byte: a run that starts inside one (`B1` before `4111...`) is read from the next too.
-    const start = asciiDigits(hex, i, end) ? -1 : bcdCard(hex.slice(i, end)) ? i : i % 2 === 1 && bcdCard(hex.slice(i + 1, end)) ? i + 1 : -1;
+    const start = asciiDigits(hex, i, end) ? -1 : cardStart(hex, i, end);
     if (start >= 0) {
       out += hex.slice(from, start) + STAR.repeat(end - start);
       from = end;

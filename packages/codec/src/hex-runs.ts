@@ -14,10 +14,11 @@ import { maskWork } from './mask-work.js';
 /**
  * EBCDIC bytes as the text they spell, for the digit-run rule: digits, the separators it joins groups across (those
  * of loose groups too: `4B` `.`, `61` `/`, `6B` `,`, `6D` `_`), and the track separators after which it hides the rest
- * of the track (`=` and `D` of track 2, `^` of track 1: `5F` in code page 037, `B0` in 1047).
+ * of the track (`=` and `D` of track 2, `d` as the ASCII reading takes it too, `84`; `^` of track 1: `5F` in code page
+ * 1047, `B0` in 037).
  */
 const EBCDIC_TEXT: Readonly<Record<number, string>> = {
-  0x40: ' ', 0x60: '-', 0x4e: '+', 0x05: '\t', 0x4b: '.', 0x61: '/', 0x6b: ',', 0x6d: '_', 0x7e: '=', 0xc4: 'D', 0x5f: '^', 0xb0: '^',
+  0x40: ' ', 0x60: '-', 0x4e: '+', 0x05: '\t', 0x4b: '.', 0x61: '/', 0x6b: ',', 0x6d: '_', 0x7e: '=', 0xc4: 'D', 0x84: 'd', 0x5f: '^', 0xb0: '^',
 };
 
 /** The fewest digits that {@link maskDigitRuns} masks (an 8-digit short PAN): a shorter number is not read. */

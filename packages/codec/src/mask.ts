@@ -85,14 +85,16 @@ export function maskEmv(data: string): string {
 }
 
 /**
- * A value masked for its sensitivity. A sensitivity that is none of the known ones (a dialect that skipped the
- * checks: `sensitive: "PAN"`) hides the value entirely, as a secret.
+ * A value masked for its sensitivity. A PAN field that holds track data (`4111111111111111=2512101...`: field 2 read
+ * leniently, a peer that put track 2 there) is masked as track data ({@link maskTrack}): as a PAN its last 4 shown
+ * would be the last 4 of the discretionary data. A sensitivity that is none of the known ones (a dialect that skipped
+ * the checks: `sensitive: "PAN"`) hides the value entirely, as a secret.
  */
 export function maskValue(value: string, sensitivity: Sensitivity): string {
   textArgument(value, 'value');
   switch (sensitivity) {
     case 'pan':
-      return maskPan(value);
+      return TRACK.test(value) ? maskTrack(value) : maskPan(value);
     case 'track':
       return maskTrack(value);
     case 'emv':
@@ -257,9 +259,11 @@ const TERMINAL_LENGTH = 8;
  * when the message has it. A value longer than 8 characters (longer than ISO 8583 allows any of them: a dialect's own
  * `ans 16` field 41, a sequence's reply that did not pack) is masked as free text ({@link maskFreeText}: its
  * PAN-shaped digit runs, and the numbers it spells as the hex of ASCII or EBCDIC bytes): a PAN given as field 41 shows
- * `476173******0010`, its EBCDIC hex `F4F7F6F1F7F3************F0F0F1F0`.
+ * `476173******0010`, its EBCDIC hex `F4F7F6F1F7F3************F0F0F1F0`. Throws `ISO8583_ERR_OPTION` when `message` is
+ * not an object (`null`, text, bytes), as {@link maskMessage} does.
  */
 export function summarize(message: IsoMessage): MessageSummary {
+  messageArgument(message);
   const out: MessageSummary = {};
   const shown = (value: string): string => (value.length <= TERMINAL_LENGTH ? value : maskFreeText(value));
   if (typeof message['0'] === 'string') out.mti = shown(message['0']);

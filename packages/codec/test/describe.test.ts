@@ -80,6 +80,13 @@ test('describe keeps a line per field when a value holds control characters', ()
   assert.ok(text.includes('A\\x0AB\\x00'));
 });
 
+test('describe writes C1 controls and the Unicode line separators escaped: no escape sequence, no line break', () => {
+  // `9B` (CSI) and `85` (NEL) bytes of a peer decode to U+009B and U+0085 in an ASCII field: written as they were.
+  const text = describe({ '0': '0800', '48': 'A\u009b2JB\u0085C\u2028D\u2029E\u007f' }, PLAIN);
+  assert.equal(text.split('\n')[1], '48  NOT IN DIALECT: A\\x9B2JB\\x85C\\u2028D\\u2029E\\x7F');
+  assert.ok(!/[\u0080-\u009f\u2028\u2029]/.test(text));
+});
+
 test('describe uses the built-in iso87ascii dialect by default', () => {
   const text = describe(MESSAGE);
   assertNoCardData(text);
@@ -120,4 +127,9 @@ test('describe masks a key that is not a field number as free text, and keeps a 
     '  127.476173******0010=**** NOT IN DIALECT: y',
     '476173******0010 NOT IN DIALECT: x',
   ]);
+});
+
+test('describe masks track data given in field 2 as track data: the discretionary data shows nothing', () => {
+  const line = describe({ '0': '0200', '2': '5500000000000004=25121011234567890' }).split('\n')[1]!;
+  assert.equal(line, `2   PRIMARY ACCOUNT NUMBER (PAN): 550000******0004=${'*'.repeat(17)}`);
 });

@@ -207,3 +207,25 @@ test('maskDigitRuns – track data after `d`, the track 2 separator as lowercase
   // A binary field's lowercase hex, as a caller writes it, is masked the same in maskMessage's free text.
   assert.equal(maskFieldValue('9f6b104761739001010010d2612101123f', undefined, undefined), '9f6b104761********0010d**********f');
 });
+
+test('maskDigitRuns – track data with a field left out (the separator again: `==`, `^^`, `DD`) is hidden to its end', () => {
+  // A track 2 without an expiry writes its separator twice (`PAN==101...`), a track 1 `^NAME^^`; the track ended at the
+  // second separator, and the data after it showed (`==25121011234` whole, `^^2512*****3456` as a number of its own).
+  const cases: [string, string][] = [
+    ['4111111111111111==25121011234', `411111******1111=${'*'.repeat(12)}`],
+    ['PAN=4111111111111111==101123456789?', `PAN=411111******1111=${'*'.repeat(13)}?`],
+    ['%B4111111111111111^DOE/JOHN^^2512101123456?', `%B411111******1111^********^${'*'.repeat(14)}?`],
+    ['4111111111111111^^^2512101123456', `411111******1111^^${'*'.repeat(14)}`],
+    ['5500000000000004DD1011234567890f', `550000******0004D${'*'.repeat(14)}f`],
+    ['5500000000000004dD1011234567890', `550000******0004d${'*'.repeat(14)}`],
+    // Track 3: its fields apart by `=`.
+    [';011234567890123445=724724100000000000030300=1=0000000000000000?', `;011234********3445=${'*'.repeat(43)}?`],
+  ];
+  for (const [text, masked] of cases) {
+    assert.equal(maskDigitRuns(text), masked, text);
+    assert.equal(maskDigitRuns(masked), masked, `${text}: masked twice`);
+  }
+  // `D` not followed by a digit after its repeats is a word, not a separator.
+  assert.equal(maskDigitRuns('4111111111111111 DDay'), '411111******1111 DDay');
+  assert.equal(maskDigitRuns('4111111111111111DDay'), '411111******1111DDay');
+});

@@ -33,3 +33,23 @@ test('maskHeader hides a run of BCD digits longer than a card number whole, and 
   assert.equal(maskHeader('12345678901234567890'), '*'.repeat(20));
   assert.throws(() => maskHeader(42 as unknown as string), { code: 'ISO8583_ERR_OPTION' });
 });
+
+test('maskHeader hides a BCD card number after its length byte (or a tag byte) or before a byte: the run fails the Luhn check whole', () => {
+  // `16` (BCD) or `10` (binary 16) before a 16-digit PAN made an 18-digit run that failed the check: shown whole.
+  for (const [header, masked] of [
+    [`16${PAN}`, '*'.repeat(18)],
+    [`10${PAN}`, '*'.repeat(18)],
+    [`A016${PAN}`, `A0${'*'.repeat(18)}`],
+    [`B116${PAN}`, `B1${'*'.repeat(18)}`], // the run starts inside a byte (`B1`): its length byte is the next
+    ['15378282246310005', '*'.repeat(17)], // Amex, 15 digits
+    ['6000010000A0165500000000000004', `6000010000A0${'*'.repeat(18)}`], // after a TPDU and a byte
+    [`${PAN}01`, '*'.repeat(18)], // a byte after it
+    [`B1${PAN}01`, `B1${'*'.repeat(18)}`],
+    [`0378282246310005${'7'}`, '*'.repeat(17)], // 15 digits after a pad nibble, then a nibble
+  ] as const) {
+    assert.equal(maskHeader(header), masked, header);
+  }
+  // Digits that fail the check without the first or the last byte too are shown (a header is mostly fixed data in digits).
+  assert.equal(maskHeader('16123456789012345'), '16123456789012345');
+  assert.equal(maskHeader('1612345678901234'), '1612345678901234');
+});

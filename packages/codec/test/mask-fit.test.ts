@@ -111,13 +111,14 @@ test('maskFieldValue – a binary field carrying a card number in groups, as EBC
 
 /** Text as the hex of its EBCDIC bytes (code page 037): digits `Fx`, space `40`, `=` `7E`, `D` `C4`. */
 function ebcdicHex(text: string): string {
-  const byte: Record<string, number> = { ' ': 0x40, '=': 0x7e, D: 0xc4 };
+  const byte: Record<string, number> = { ' ': 0x40, '=': 0x7e, D: 0xc4, d: 0x84 };
   return Buffer.from([...text].map((c) => byte[c] ?? 0xf0 + Number(c))).toString('hex').toUpperCase();
 }
 
 test('maskFieldValue – EBCDIC track 2 in a binary field: everything after the separator is hidden, as for ASCII track data', () => {
   const spec = { ...getDialect('iso87ascii').fields['48']!, type: 'b' as const, encoding: 'hex' as const, length: 999 };
-  for (const separator of ['=', 'D']) {
+  // `d` (EBCDIC 84) as the ASCII reading takes lowercase `d` (64): its expiry and discretionary data were shown.
+  for (const separator of ['=', 'D', 'd']) {
     const track = `${PAN}${separator}25121011234567890`;
     const masked = maskFieldValue(ebcdicHex(track), undefined, spec);
     // The PAN as first 6 and last 4, the separator's byte, then stars: no expiry, service code or discretionary data.

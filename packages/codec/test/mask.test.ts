@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readVector } from '@iso8583/test-support';
-import { isMaskedPan, maskEmv, maskMessage, maskPan, maskTrack, maskValue, sensitiveFields, summarize, trackPan } from '../src/index.js';
+import { Iso8583Error, isMaskedPan, maskEmv, maskMessage, maskPan, maskTrack, maskValue, sensitiveFields, summarize, trackPan } from '../src/index.js';
 import type { Dialect, IsoMessage } from '../src/index.js';
 
 const PAN = '4111111111111111';
@@ -234,4 +234,32 @@ test('maskMessage masks a key that is not a field number as free text; field num
   const masked = maskMessage({ '0': '0200', '11': '000001', [PAN]: 'x', '127': { [`${PAN}=2512`]: 'y', '2': 'SWITCH_KEY' } } as IsoMessage, MARKED);
   assertNoCardData(JSON.stringify(masked));
   assert.deepEqual(masked, { '0': '0200', '11': '000001', '411111******1111': 'x', '127': { '411111******1111=****': 'y', '2': 'SWITCH_KEY' } });
+});
+
+test('a PAN field holding track data (field 2 read leniently) is masked as track data: nothing after the separator shows', () => {
+  // As a PAN, its last 4 shown were the last 4 of the discretionary data (`411111******...7890`).
+  const track = `${PAN}=25121011234567890`;
+  assert.equal(maskValue(track, 'pan'), maskTrack(track));
+  assert.equal(maskValue(`${PAN}D25121011234567890`, 'pan'), `411111******1111D${'*'.repeat(17)}`);
+  assert.equal(maskValue(';5500000000000004=2512101?', 'pan'), `;550000******0004=${'*'.repeat(8)}`);
+  for (const dialect of [MARKED, UNMARKED]) {
+    const masked = maskMessage({ '0': '0200', '2': track, '34': `%B${PAN}^DOE/JOHN^2512101` }, dialect);
+    assert.equal(masked['2'], `411111******1111=${'*'.repeat(17)}`);
+    assert.equal(masked['34'], `%B411111******1111^${'*'.repeat(16)}`);
+  }
+  // A PAN (digits only) is still shown as first 6 and last 4.
+  assert.equal(maskValue(PAN, 'pan'), '411111******1111');
+});
+
+test('summarize refuses what is not a message with the coded error naming it, as maskMessage does', () => {
+  // `summarize(null)` threw a TypeError from inside; text was read as a message (`'x'` gave `{ mti: 'x' }`).
+  for (const given of [null, undefined, 'x', 42, [PAN], Buffer.from(`0200${PAN}`, 'latin1')]) {
+    assert.throws(() => summarize(given as unknown as IsoMessage), (err: unknown) => {
+      assert.ok(err instanceof Iso8583Error, String(given));
+      assert.equal(err.code, 'ISO8583_ERR_OPTION');
+      assert.equal(err.field, 'message');
+      assert.ok(!err.message.includes(PAN));
+      return true;
+    });
+  }
 });

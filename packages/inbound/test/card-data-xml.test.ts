@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveDialect, toXml } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
-import { maskXml } from '../src/sequence-logger.js';
+import { maskXml } from '../src/xml-mask.js';
 
 const PAN = '5555555555554444';
 const ICC = `5A08${PAN}5F200A444F452F4A4F484E2020`;
@@ -123,4 +123,87 @@ test('maskXml – a sub-field is still found by its path under nesting the diale
   const masked = maskXml(`<isomsg><isomsg id="127"><field id="9" value="${TOKEN}"/><isomsg id="1"><field id="9" value="PLAIN9"/></isomsg></isomsg></isomsg>`, dialect);
   assert.ok(!masked.includes(TOKEN), masked);
   assert.ok(masked.includes('PLAIN9'), '127.1.9 is no field of the dialect: left as it is');
+});
+
+test('maskXml – a field the codec reads as field 2 however its id is written (spaces, a character reference) is masked', () => {
+  // `id=" 2 "` and `id="&#50;"` are field 2 to the codec's fromXml, but were no field id to the mask: the PAN showed.
+  const dialect = resolveDialect('iso87ascii');
+  for (const id of [' 2 ', '&#50;', '&#x32;', '02', '\n2\t']) {
+    for (const xml of [
+      `<ISOMessage><data><field id="0">0200</field><field id="${id}">${PAN}</field></data></ISOMessage>`,
+      `<isomsg><field id="0" value="0200"/><field id="${id}" value="${PAN}"/></isomsg>`,
+    ]) {
+      const masked = maskXml(xml, dialect);
+      assert.ok(!masked.includes(PAN) && masked.includes('555555******4444'), `${JSON.stringify(id)}: ${masked}`);
+    }
+  }
+  const sub = maskXml(`<isomsg><isomsg id=" 127 "><field id="9" value="${TOKEN}"/></isomsg></isomsg>`, dialectWithSecretSubfield());
+  assert.ok(!sub.includes(TOKEN), sub);
+});
+
+test('maskXml – a field element or attribute in another case, or with a namespace prefix, is masked too', () => {
+  // XML names are case-sensitive and the codec reads `<field id>` only, but a logged document comes from anywhere: a
+  // PAN in `<Field>` is a PAN in the log.
+  const dialect = resolveDialect('iso87ascii');
+  for (const xml of [
+    `<ISOMessage><data><Field id="2">${PAN}</Field><field id="11">000001</field></data></ISOMessage>`,
+    `<ISOMessage><data><FIELD ID="2">${PAN}</FIELD></data></ISOMessage>`,
+    `<iso:ISOMessage><iso:data><iso:field id="2">${PAN}</iso:field></iso:data></iso:ISOMessage>`,
+    `<isomsg><field id="2" Value="${PAN}"/></isomsg>`,
+    `<ISOMSG><FIELD id="2" VALUE="${PAN}"/><Field id="35">${PAN}=2512101</Field></ISOMSG>`,
+  ]) {
+    const masked = maskXml(xml, dialect);
+    assert.ok(!masked.includes(PAN) && masked.includes('555555******4444'), masked);
+    assert.ok(!masked.includes('2512101'), masked);
+  }
+  // The other fields are left as they are.
+  assert.ok(maskXml(`<data><Field id="11">000001</Field></data>`, dialect).includes('>000001<'));
+});
+
+test('maskXml – a PAN written with character references is masked as the PAN it reads as', () => {
+  const refs = [...PAN].map((d) => `&#${d.charCodeAt(0)};`).join('');
+  const masked = maskXml(`<ISOMessage><data><field id="2">${refs}</field></data></ISOMessage>`, resolveDialect('iso87ascii'));
+  assert.equal(masked, '<ISOMessage><data><field id="2">555555******4444</field></data></ISOMessage>');
+});
+
+test('maskXml – a field without its </field>, or its tag cut short (a document cut short, or malformed), has its value masked all the same', () => {
+  // Its content was masked only up to its own `</field>`: without one, the PAN showed whole.
+  const dialect = resolveDialect('iso87ascii');
+  for (const xml of [
+    `<ISOMessage><data><field id="2">${PAN}`,
+    `<ISOMessage><data><field id="2">${PAN}<field id="11">000001</field></data></ISOMessage>`,
+    `<ISOMessage><data><field id="2">${PAN}</data></ISOMessage>`,
+    `<ISOMessage><data><field id="35">${PAN}=2512101</fieldx></data></ISOMessage>`,
+    // Cut inside the tag: the value attribute, its quote closed or not.
+    `<isomsg><field id="0" value="0200"/><field id="2" value="${PAN}`,
+    `<isomsg><field id="0" value="0200"/><field id="2" value="${PAN}" `,
+    `<isomsg><field id="35" value='${PAN}=2512101'`,
+  ]) {
+    const masked = maskXml(xml, dialect);
+    assert.ok(!masked.includes(PAN) && masked.includes('555555******4444'), masked);
+    assert.ok(!masked.includes('2512101'), masked);
+    assert.equal(masked.length, xml.length, masked);
+  }
+  // The field after it is read as before.
+  assert.ok(maskXml(`<data><field id="2">${PAN}<field id="11">000001</field><field id="2">${PAN}</field>`, dialect).includes('>000001<'));
+});
+
+test('maskXml – a field nothing marks is shown as the codec shows it: a PAN in field 48 or a sub-field masked, amounts and keys as they are', () => {
+  // Only sensitive fields were masked: another host's reply with a card number in its private field 48 logged it whole.
+  const dialect = resolveDialect('iso87ascii');
+  const xml = toXml({
+    '0': '0210', '4': '000000001000', '11': '000001', '37': '123456789012', '39': '00', '41': 'TERM0001',
+    '48': `CARD=${PAN};REF=42`, '127': { '2': `K${PAN}` },
+  } as IsoMessage);
+  const masked = maskXml(xml, dialect);
+  assert.ok(!masked.includes(PAN), masked);
+  assert.ok(masked.includes('CARD=555555******4444;REF=42'), masked);
+  assert.ok(masked.includes('K555555******4444'), masked);
+  for (const shown of ['>0210<', '>000000001000<', '>000001<', '>123456789012<', '>00<', '>TERM0001<']) assert.ok(masked.includes(shown), shown);
+  // A jPOS value attribute, and digits written as character references, too.
+  const jpos = maskXml(`<isomsg><field id="48" value="${PAN}"/><field id="62">&#53;&#53;&#53;&#53;&#53;&#53;&#53;&#53;&#53;&#53;&#53;&#53;&#52;&#52;&#52;&#52;</field></isomsg>`, dialect);
+  assert.ok(jpos.includes('value="555555******4444"'), jpos);
+  assert.ok(!jpos.includes('&#53;&#53;&#53;&#53;&#53;&#53;&#53;'), jpos);
+  // Masking a masked document changes nothing.
+  assert.equal(maskXml(masked, dialect), masked);
 });

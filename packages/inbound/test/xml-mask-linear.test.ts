@@ -60,7 +60,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 `;
 
 function timeShape(name: string, inputs: string[]): Promise<number[]> {
-  const logger = new URL('../src/sequence-logger.js', import.meta.url).href;
+  const logger = new URL('../src/xml-mask.js', import.meta.url).href;
   const worker = new Worker(WORKER, { eval: true, workerData: { logger, inputs } });
   return new Promise<number[]>((resolve, reject) => {
     const timer = setTimeout(() => {

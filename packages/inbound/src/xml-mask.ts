@@ -1,0 +1,295 @@
+import type { Dialect, FieldSpec, Sensitivity } from '@iso8583/codec';
+import { isFieldKey, maskFieldValue, maskValue, sensitiveFields } from '@iso8583/codec';
+import { sensitivityOf, xmlEscape } from './card-data-forms.js';
+import { isMaskedValue } from './masked-value.js';
+
+/*
+ * The mask of the XML a sequence logs (`{ xml: message.xml }`, an upstream's reply): every sensitive `<field>` of an
+ * `ISOMessage` or jPOS `<isomsg>` document masked for its field, every other one as the codec shows it, in one linear
+ * scan (the pino redaction of the `xml` paths, sequence-logger.ts).
+ */
+
+/** One attribute of a start tag: its name, and where its value sits in the tag (inside its quotes, if any). */
+interface XmlAttribute {
+  name: string;
+  start: number;
+  end: number;
+}
+
+const XML_SPACE = /\s/;
+
+/**
+ * The attributes of a start tag (`<field id='52' value="...">`, from after its name to its `>`), in either quote style,
+ * unquoted, in any order. One pass: each character of the tag is read once (an unclosed quote runs to the tag's end).
+ */
+function xmlAttributes(tag: string, from: number): XmlAttribute[] {
+  const out: XmlAttribute[] = [];
+  const end = tag.length - 1; // the `>`
+  let i = from;
+  while (i < end) {
+    while (i < end && (XML_SPACE.test(tag[i]!) || tag[i] === '/')) i++;
+    const nameStart = i;
+    while (i < end && !XML_SPACE.test(tag[i]!) && tag[i] !== '=' && tag[i] !== '/') i++;
+    const name = tag.slice(nameStart, i);
+    while (i < end && XML_SPACE.test(tag[i]!)) i++;
+    if (tag[i] !== '=' || i >= end) continue;
+    i++;
+    while (i < end && XML_SPACE.test(tag[i]!)) i++;
+    const quote = tag[i];
+    if (quote === '"' || quote === "'") {
+      const close = tag.indexOf(quote, i + 1);
+      const valueEnd = close === -1 || close > end ? end : close;
+      out.push({ name, start: i + 1, end: valueEnd });
+      i = valueEnd + 1;
+    } else {
+      const valueStart = i;
+      while (i < end && !XML_SPACE.test(tag[i]!) && !(tag[i] === '/' && i === end - 1)) i++;
+      out.push({ name, start: valueStart, end: i });
+    }
+  }
+  return out;
+}
+
+/**
+ * Where the tag that starts at `lt` ends: its `>`, a quoted attribute value stepped over whole (XML lets it hold `>`:
+ * `value="55>55"`). A quote never closed ends nothing: the first `>` after `lt` then. -1 when no `>` follows. Linear: a
+ * quote is closed by the next quote of its kind, which the scan then starts after.
+ */
+function tagEnd(xml: string, lt: number): number {
+  for (let i = lt + 1; i < xml.length; i++) {
+    const c = xml.charCodeAt(i);
+    if (c === 0x3e) return i;
+    if (c === 0x22 || c === 0x27) {
+      const close = xml.indexOf(c === 0x22 ? '"' : "'", i + 1);
+      if (close === -1) return xml.indexOf('>', lt + 1);
+      i = close;
+    }
+  }
+  return -1;
+}
+
+/** The name of a start tag (`field` of `<field id="2">`), ending at a space, `/` or `>`. */
+function tagName(tag: string): string {
+  let i = 1;
+  while (i < tag.length && !XML_SPACE.test(tag[i]!) && tag[i] !== '/' && tag[i] !== '>') i++;
+  return tag.slice(1, i);
+}
+
+/*
+ * Element and attribute names are read in any case and with any namespace prefix (`<Field ID="2">`, `<iso:field>`): the
+ * codec's reader takes `<field id>` only, but a document a sequence logs may come from anywhere, and a PAN in a
+ * `<FIELD>` is a PAN in the log. Masking more there costs nothing; reading XML's case rule would let it through.
+ */
+
+/** The name of a tag as it is compared: lowercase, its namespace prefix aside (`iso:Field` is `field`). */
+function plainName(name: string): string {
+  return name.slice(name.lastIndexOf(':') + 1).toLowerCase();
+}
+
+/** A field number or path as an `id` attribute writes it. */
+const FIELD_ID = /^[0-9.]+$/;
+
+/** A field number as the codec writes it (`2`, `127`): read as it is. */
+const PLAIN_ID = /^(?:0|[1-9][0-9]{0,2})$/;
+
+/**
+ * The field number or path an `id` attribute's value names, as the codec's XML reader reads it: its references decoded
+ * (`&#50;`) and the spaces around it trimmed (`id=" 2 "` is field 2); leading zeros aside (`02`, which the reader
+ * refuses, is masked as field 2: the safe side). `undefined` when it names no field.
+ */
+function fieldId(written: string): string | undefined {
+  if (PLAIN_ID.test(written)) return written;
+  const id = xmlText(written).trim();
+  if (!FIELD_ID.test(id)) return undefined;
+  return id.split('.').map((part) => part.replace(/^0+(?=[0-9])/, '')).join('.');
+}
+
+/** A field's start tag or content ends where another `<field` or `</field` starts (any case, any prefix). */
+const NEXT_FIELD_TAG = /<\/?(?:[\w.-]+:)?field[\s/>]/gi;
+
+/** A `</field>` at a given place. */
+const FIELD_CLOSE = /<\/(?:[\w.-]+:)?field\s*>/iy;
+
+/** An `</isomsg>`. */
+const ISOMSG_CLOSE = /^<\/(?:[\w.-]+:)?isomsg\s*>$/i;
+
+const XML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** XML text (escaped) as it reads: its five entities and its character references (`&#52;`, `&#x34;`) decoded. */
+function xmlText(text: string): string {
+  return text.replace(/&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6}));/g, (reference, name?: string, decimal?: string, hex?: string) => {
+    if (name !== undefined) return XML_ENTITIES[name]!;
+    const code = decimal !== undefined ? Number(decimal) : Number.parseInt(hex!, 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : reference;
+  });
+}
+
+/** A sensitive field's XML text masked for it (left as it is when the per-message layer masked it already). */
+function maskedText(text: string, sensitivity: Sensitivity): string {
+  const raw = xmlText(text);
+  return isMaskedValue(raw, sensitivity) ? text : xmlEscape(maskValue(raw, sensitivity));
+}
+
+/** A tag inside a sensitive field's content with every attribute value but its `id` starred (`<tag id="5A" value="*">`). */
+function starredAttributes(tag: string): string {
+  if (tag[1] === '/' || tag[1] === '!' || tag[1] === '?') return tag;
+  let shown = '';
+  let from = 0;
+  for (const a of xmlAttributes(tag, 1 + tagName(tag).length)) {
+    if (a.name.toLowerCase() === 'id' || a.start === a.end) continue;
+    shown += tag.slice(from, a.start) + '*'.repeat(a.end - a.start);
+    from = a.end;
+  }
+  return shown + tag.slice(from);
+}
+
+/**
+ * A sensitive field's content that holds markup (field 55 as EMV `<tag>` elements, a CDATA section): every character
+ * of text and of CDATA starred, the elements (the EMV tags) kept with their `id`, their other attribute values starred.
+ */
+function starredContent(content: string): string {
+  const out: string[] = [];
+  let at = 0;
+  while (at < content.length) {
+    const lt = content.indexOf('<', at);
+    const text = content.slice(at, lt === -1 ? content.length : lt);
+    out.push(text.trim() === '' ? text : '*'.repeat(text.length));
+    if (lt === -1) break;
+    // A CDATA section runs to its `]]>` (it may hold `<` and `>`), a tag to its `>`; unclosed, either runs to the end.
+    const cdata = content.startsWith('<![CDATA[', lt);
+    const close = cdata ? content.indexOf(']]>', lt + 9) : tagEnd(content, lt);
+    const end = close === -1 ? content.length : close + (cdata ? 3 : 1);
+    if (cdata) out.push('<![CDATA[', '*'.repeat((close === -1 ? end : close) - lt - 9), close === -1 ? '' : ']]>');
+    else if (close === -1) out.push('<', '*'.repeat(end - lt - 1));
+    else out.push(starredAttributes(content.slice(lt, end)));
+    at = end;
+  }
+  return out.join('');
+}
+
+/** The definition of a field or sub-field (`2`, `127.2`) in `dialect`, if it has one. */
+function fieldSpecAt(dialect: Dialect, path: string): FieldSpec | undefined {
+  if (!path.includes('.')) return Object.hasOwn(dialect.fields, path) ? dialect.fields[path] : undefined;
+  let fields: Record<string, FieldSpec> | undefined = dialect.fields;
+  let spec: FieldSpec | undefined;
+  for (const part of path.split('.')) {
+    spec = fields !== undefined && Object.hasOwn(fields, part) ? fields[part] : undefined;
+    fields = spec?.subfields?.fields;
+  }
+  return spec;
+}
+
+/** The most parts a sensitive field's path has in `dialect` (`2`: 1, `127.2`: 2). */
+function deepestPath(dialect: Dialect): number {
+  let most = 1;
+  for (const id of sensitiveFields(dialect).keys()) most = Math.max(most, id.split('.').length);
+  return most;
+}
+
+/**
+ * `ISOMessage` XML (or jPOS `<isomsg>` XML) with the value of every sensitive `<field>` masked: each field read by its
+ * path (a sub-field of `<isomsg id="127">` as `127.9`), its text, CDATA or `value` attribute masked for its field,
+ * field 55 written as EMV `<tag>` elements with every tag's value starred; every other field's value as the codec's
+ * `maskFieldValue` shows it (a PAN in a private field 48 masked as free text; an amount, a STAN, a terminal id as they
+ * are), as `maskMessage` would show the message. A `<field>` start tag is read whatever the
+ * order of its attributes and their quotes (`id='52'`), self-closing or not (`<field id="52" value="..."></field>`),
+ * its names in any case or with a namespace prefix (`<Field ID="2">`, `<iso:field>`), its id as the codec's reader
+ * reads it (`id=" 2 "`, `id="&#50;"`; `02` as `2`); a value's character references are decoded before it is masked.
+ *
+ * One scan, left to right, by tags: each tag runs from a `<` to its `>` (a quoted value stepped over: it may hold `>`;
+ * a `<` with no `>` after it is a tag cut short, read to the end of the text); a field's content runs to the next `<field` or
+ * `</field` and is masked when that is its `</field>` (starred when it holds markup); without one (a document cut short), its text up
+ * to the next tag or the end is masked. Each character is read a bounded number of times, whatever
+ * the input (malformed, unclosed, hostile, nested deeper than any sensitive path of the dialect).
+ */
+export function maskXml(xml: string, dialect: Dialect): string {
+  // The path of each open `<isomsg>` (`127`, `127.25`), `null` past the deepest path a sensitive field of the dialect
+  // has (nothing under it can be sensitive): the path is never longer than that, so a field's id is made in bounded
+  // time however deep the nesting.
+  const deepest = deepestPath(dialect);
+  const path: { prefix: string | null; depth: number }[] = [];
+  const top = (): { prefix: string | null; depth: number } => path[path.length - 1] ?? { prefix: '', depth: 0 };
+  const idOf = (id: string): string | undefined => {
+    const { prefix } = top();
+    return prefix === null ? undefined : prefix === '' ? id : `${prefix}.${id}`;
+  };
+  const out: string[] = [];
+  let copied = 0; // xml before this is in `out`
+  let at = 0;
+  for (;;) {
+    const lt = xml.indexOf('<', at);
+    if (lt === -1) break;
+    // A tag never closed (a document cut short: `<field id="2" value="4111...`) is read as if it ended with the text,
+    // so that a value in it is masked too; the `>` so added is not written. Nothing follows it: the scan ends there.
+    const end = tagEnd(xml, lt);
+    const cut = end === -1;
+    const gt = cut ? xml.length : end;
+    at = gt + 1;
+    const tag = cut ? `${xml.slice(lt)}>` : xml.slice(lt, gt + 1);
+    if (tag[1] === '/') {
+      if (ISOMSG_CLOSE.test(tag)) path.pop();
+      continue;
+    }
+    const written = tagName(tag);
+    const name = plainName(written);
+    const selfClosing = tag.endsWith('/>');
+    if (name === 'isomsg') {
+      if (!selfClosing) {
+        const id = xmlAttributes(tag, 1 + written.length).find((a) => a.name.toLowerCase() === 'id');
+        const value = id === undefined ? undefined : fieldId(tag.slice(id.start, id.end));
+        const outer = top();
+        if (value === undefined || !/^[0-9]+$/.test(value) || outer.prefix === null) path.push(outer);
+        else if (!isFieldKey(value) || outer.depth + 1 >= deepest) path.push({ prefix: null, depth: outer.depth + 1 });
+        else path.push({ prefix: outer.prefix === '' ? value : `${outer.prefix}.${value}`, depth: outer.depth + 1 });
+      }
+      continue;
+    }
+    if (name !== 'field') continue;
+    const attributes = xmlAttributes(tag, 1 + written.length);
+    // A field named twice (`id="11" id="2"`) is masked if any of its names is sensitive.
+    let sensitivity: Sensitivity | undefined;
+    let spec: FieldSpec | undefined;
+    for (const a of attributes) {
+      const id = a.name.toLowerCase() === 'id' ? fieldId(tag.slice(a.start, a.end)) : undefined;
+      const full = id === undefined ? undefined : idOf(id);
+      if (full === undefined) continue;
+      sensitivity ??= sensitivityOf(dialect, full);
+      spec ??= fieldSpecAt(dialect, full);
+    }
+    // Any other field as the codec shows it (maskFieldValue: a PAN in a private field 48 masked, an amount shown),
+    // over its XML text as it is: the free-text rule reads escapes, and only stars what it hides (no markup made).
+    const mask = sensitivity === undefined ? (text: string) => maskFieldValue(text, undefined, spec) : (text: string) => maskedText(text, sensitivity);
+    let shown = '';
+    let from = 0;
+    for (const a of attributes) {
+      if (a.name.toLowerCase() !== 'value' || a.start === a.end) continue;
+      shown += tag.slice(from, a.start) + mask(tag.slice(a.start, a.end));
+      from = a.end;
+    }
+    shown += tag.slice(from, cut ? -1 : tag.length);
+    let content = '';
+    if (!selfClosing) {
+      NEXT_FIELD_TAG.lastIndex = at;
+      const next = NEXT_FIELD_TAG.exec(xml);
+      FIELD_CLOSE.lastIndex = next?.index ?? 0;
+      const close = next !== null ? FIELD_CLOSE.exec(xml) : null;
+      if (close !== null) {
+        const text = xml.slice(at, close.index);
+        if (text.length > 0) content = sensitivity !== undefined && text.includes('<') ? starredContent(text) : mask(text);
+        content += close[0];
+        at = close.index + close[0].length;
+      } else {
+        // No `</field>` of its own (a document cut short, or malformed): its text, to the next tag or the end, is
+        // masked all the same.
+        const end = xml.indexOf('<', at);
+        const text = xml.slice(at, end === -1 ? xml.length : end);
+        if (text.length > 0) content = mask(text);
+        at += text.length;
+      }
+    }
+    out.push(xml.slice(copied, lt), shown, content);
+    copied = at;
+  }
+  out.push(xml.slice(copied));
+  return out.join('');
+}
