@@ -4,6 +4,7 @@ import { maskWork } from './mask-work.js';
 import { caretEnd, maskEscapedDigits } from './digit-escapes.js';
 import { LONGEST_LOOSE_GAP, looseNumberEnd } from './loose-groups.js';
 import { isDigit, looseSeparatorEnd, runEnd, separatorEnd } from './number-text.js';
+import { TRACK1_NAME, trackEnd } from './track-end.js';
 
 /*
  * The last guard for card data in free text (a private field no one marked, such as 48, 62 or 126; an error text; a
@@ -157,52 +158,6 @@ function foundAt(found: Found, start: number, end: number): true {
   return true;
 }
 
-/** The longest cardholder name of track 1 (between its two `^`). */
-const TRACK1_NAME = 26;
-
-/**
- * Where the track data after a PAN that ends at `at` ends: after `=` (track 2 and 3 in text) and its digits, after
- * `D` (the track 2 separator of BCD; `d` as lowercase hex writes it, `Buffer#toString('hex')`) and at least one digit,
- * after `^NAME^` (track 1, a name of up to 26 characters) and its digits; `at` when none follows. The separator may
- * come again among the digits (a field of the track left out: `=` or `D` for a missing expiry, `PAN==101...`,
- * `PAN^NAME^^101...`; track 3's `=` between its fields): the track runs on over it.
- */
-function trackEnd(text: string, at: number): number {
-  const separator = text[at];
-  let i = at + 1;
-  if (separator === '^') {
-    const close = text.indexOf('^', i);
-    maskWork.steps += (close < 0 ? text.length : close) - i;
-    if (close < 0 || close - i > TRACK1_NAME) return at;
-    i = close + 1;
-  } else if (separator === 'D' || separator === 'd') {
-    let k = i;
-    while (isBcdSeparator(text.charCodeAt(k))) k++;
-    maskWork.steps += k - i;
-    if (!isDigit(text.charCodeAt(k))) return at;
-  } else if (separator !== '=') {
-    return at;
-  }
-  const again = separator === 'D' || separator === 'd' ? isBcdSeparator : separator === '^' ? isCaret : isEquals;
-  const from = i;
-  while (i < text.length && (isDigit(text.charCodeAt(i)) || again(text.charCodeAt(i)))) i++;
-  maskWork.steps += i - from;
-  return i;
-}
-
-/** `D` or `d`: the track 2 separator of BCD, as hex writes it. */
-function isBcdSeparator(code: number): boolean {
-  return code === 0x44 || code === 0x64;
-}
-
-function isCaret(code: number): boolean {
-  return code === 0x5e;
-}
-
-function isEquals(code: number): boolean {
-  return code === 0x3d;
-}
-
 /** Stars to cut runs of stars from (a slice of 13 or more characters is a view of it, not a copy); grows as needed. */
 let starsText = '*'.repeat(64);
 
@@ -230,7 +185,7 @@ function starRun(text: string, out: Masked, start: number, end: number): void {
 }
 
 /**
- * The number `text[start, end)` (digits and separators, all ASCII) masked into `out` as {@link maskPan} masks a PAN
+ * The number `text[start, end)` (digits and separators) masked into `out` as {@link maskPan} masks a PAN
  * over its digits (the digits it shows stay, the others become stars), its separators kept. A number of digits only
  * (the most common) is one run of stars between the digits shown: no string made but the stars' slice.
  */
@@ -251,16 +206,17 @@ function starNumber(text: string, out: Masked, start: number, end: number): void
     starRun(text, out, start + firstHidden, start + endHidden);
     return;
   }
-  const bytes = Buffer.from(text.slice(start, end), 'latin1');
-  for (let i = 0, d = 0; i < bytes.length; ) {
-    if (isDigit(bytes[i]!)) {
-      if (d >= firstHidden && d < endHidden) bytes[i] = STAR;
+  // Digits and separators, as UTF-16 (a narrow no-break space is no Latin-1 byte): each digit hidden or shown.
+  const chars = Buffer.from(text.slice(start, end), 'utf16le');
+  for (let i = 0, d = 0; i < end - start; ) {
+    if (isDigit(text.charCodeAt(start + i))) {
+      if (d >= firstHidden && d < endHidden) chars.writeUInt16LE(STAR, 2 * i);
       d++;
       i++;
     } else i = Math.max(i + 1, separatorEnd(text, start + i) - start);
   }
   if (start > out.copied) out.parts.push(text.slice(out.copied, start));
-  out.parts.push(bytes.toString('latin1'));
+  out.parts.push(chars.toString('utf16le'));
   out.copied = end;
 }
 

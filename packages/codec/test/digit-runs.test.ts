@@ -229,3 +229,14 @@ test('maskDigitRuns – track data with a field left out (the separator again: `
   assert.equal(maskDigitRuns('4111111111111111 DDay'), '411111******1111 DDay');
   assert.equal(maskDigitRuns('4111111111111111DDay'), '411111******1111DDay');
 });
+
+test('maskDigitRuns – a PAN in groups apart by no-break spaces (U+00A0, U+202F, U+2007: a number formatted for people) is masked', () => {
+  // `Intl.NumberFormat` and a page's `&nbsp;` write such spaces; each group of 4 was shown, the PAN whole.
+  for (const space of ['\u00a0', '\u202f', '\u2007']) {
+    const text = `card 4111${space}1111${space}1111${space}1111 ok`;
+    assert.equal(maskDigitRuns(text), `card 4111${space}11**${space}****${space}1111 ok`, JSON.stringify(space));
+    assert.equal(maskDigitRuns(`4111${space}1111${space}1111${space}1111=2512101`), `4111${space}11**${space}****${space}1111=*******`);
+  }
+  // A PAN glued to text in another script keeps that text as it is.
+  assert.equal(maskDigitRuns('№ 4111\u00a01111 1111\u00a01111 ok'), '№ 4111\u00a011** ****\u00a01111 ok');
+});

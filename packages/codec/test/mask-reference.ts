@@ -22,6 +22,7 @@ function isDigit(code: number): boolean {
 function separatorEnd(text: string, at: number): number {
   const code = text.charCodeAt(at);
   if (code === 0x20 || code === 0x2d || code === 0x09 || code === 0x2b) return at + 1;
+  if (code === 0xa0 || code === 0x202f || code === 0x2007) return at + 1;
   if (code !== 0x25 || text.charCodeAt(at + 1) !== 0x32) return at;
   const low = text.charCodeAt(at + 2) | 0x20;
   return low === 0x30 || low === 0x64 || low === 0x62 ? at + 3 : at;
@@ -134,15 +135,15 @@ function maskedNumber(text: string, start: number, end: number): string {
   const shape = maskPan('0'.repeat(digits));
   const firstHidden = shape.indexOf('*');
   const lastHidden = shape.lastIndexOf('*');
-  const bytes = Buffer.from(number, 'latin1');
-  for (let i = 0, d = 0; i < bytes.length; ) {
-    if (isDigit(bytes[i]!)) {
-      if (d >= firstHidden && d <= lastHidden) bytes[i] = STAR;
+  const chars = number.split('');
+  for (let i = 0, d = 0; i < chars.length; ) {
+    if (isDigit(number.charCodeAt(i))) {
+      if (d >= firstHidden && d <= lastHidden) chars[i] = String.fromCharCode(STAR);
       d++;
       i++;
     } else i = Math.max(i + 1, separatorEnd(number, i));
   }
-  return bytes.toString('latin1');
+  return chars.join('');
 }
 
 function maskedTrack(text: string, at: number, end: number): string {
