@@ -272,7 +272,9 @@ export function compilePack(
   if (wasm && runs > MAX_RUNS) return compilePack(plans, bitmap, writeOne, first, false);
   if (wasm) {
     // What was written, from `at`, copied into the module's memory and checked there with one call, which wipes the
-    // copy (card data) whatever it finds. No other code runs between the runs' noting and this call.
+    // copy (card data) whatever it finds. Between the runs' noting and this call only this packer's own writing runs
+    // (a called field's writer, `WV`, included): the values were read at the top and a composite is no plan here, so
+    // no other pack can enter the module's pack instance meanwhile.
     body += `if (off - at > ${MAX_CHECKED}) ${REFUSE}\n`;
     body += `CM.set(new U8(w.ab, w.abOffset + at, off - at)); if (CK.check(${runs}, off - at) !== 0) ${REFUSE}\nreturn off;\n`;
   } else body += `if (bad !== 0) ${REFUSE}\nreturn off;\n`;
