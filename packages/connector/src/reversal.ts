@@ -33,6 +33,7 @@ export {
   buildReversal,
   isReversible,
 } from './reversal-message.js';
+export type { AmountKept } from './reversal-message.js';
 
 /** The reversal MTI of attempt `n` (1-based): the first is the configured MTI, the others its repeat (0401, 0421). */
 export { attemptMti };
@@ -296,7 +297,7 @@ export class ReversalManager {
     // A plain entry from here on (its message made now, from the JSON text journaled, when it was written as text). A
     // copy: a message built from the request's fields keeps the whole request (cut from its text) alive while queued.
     const reversal = ownedMessage(entry.reversal);
-    if (answer !== undefined) this.plan.approve(reversal, answer);
+    if (answer !== undefined) this.plan.approve(reversal, answer, typeof reversal['49'] === 'string' ? reversal['49'] : '');
     this.queue.activate({ id: entry.id, reversal, at: entry.at });
   }
 
