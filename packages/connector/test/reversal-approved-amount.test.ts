@@ -88,3 +88,28 @@ test('reversal approved amount – never more than asked, never in another curre
   assert.equal(buildReversal(purchase, '0400', d, ['4', '11'], { ...partial('000000000600'), 49: '978' })['4'], '000000001000');
   assert.deepEqual(kept, ['more-than-requested', 'more-than-requested', 'other-currency', 'other-currency']);
 });
+
+test('reversal approved amount – a field of card data by the codec\'s one rule is refused: a sub-field\'s mark, the PAN in 34', () => {
+  const base = getDialect('iso87ascii');
+  const composite: Dialect = {
+    ...base,
+    fields: {
+      ...base.fields,
+      '48': {
+        name: 'ADDITIONAL DATA',
+        type: 'ans',
+        length: 999,
+        encoding: 'ascii',
+        prefix: { encoding: 'ascii', digits: 3 },
+        subfields: { bitmap: { encoding: 'binary', length: 1 }, fields: { '1': { name: 'CVV2', type: 'n', length: 3, encoding: 'ascii', sensitive: 'cvv' } } },
+      },
+    },
+  };
+  for (const [dialect, field] of [[composite, '48'], [base, '34']] as const) {
+    assert.throws(
+      () => createCodec({ ...dialect, reversal: { approvedAmount: field } }),
+      (err: unknown) => isIso8583Error(err) && err.problems?.some((p) => p.field === 'reversal.approvedAmount') === true,
+      field,
+    );
+  }
+});
