@@ -228,9 +228,10 @@ export interface DialectReversal {
    * of an answered approval (one its client never got) carries that amount in its field 4, not the request's, so that
    * a partial approval (`10`, `002`) is undone for what it moved, never more. Used only when the reversal carries
    * field 4 and the answer's value is 1 to 12 digits, not zero, not more than the request's field 4 (compared as
-   * numbers), and the answer's field 49 is absent or the request's currency (else the request's amount stays). `false`: the
-   * request's amount, always. Default `"4"` (the partial approval answers of ISO 8583, Visa and Mastercard carry the
-   * approved amount in field 4). A reversal whose answer is not known (a timeout) always carries the request's amount.
+   * numbers), and the answer's field 49 is absent or the request's currency (else the request's amount stays).
+   * `false`: the request's amount, always. Default `"4"` (the partial approval answers of ISO 8583, Visa and
+   * Mastercard carry the approved amount in field 4). Set in code only: `reversal` is not a key of a JSON dialect
+   * file. A reversal whose answer is not known (a timeout) always carries the request's amount.
    */
   approvedAmount?: string | false;
 }
