@@ -52,6 +52,7 @@ export { emvToTags, emvFromTags } from './emv/tags.js';
 export type { EmvTags } from './emv/tags.js';
 export { EMV_TAG_NAMES } from './emv/tag-names.js';
 export { describe } from './describe.js';
+export { SENSITIVE_AUTHENTICATION_FIELDS, authenticationDataFields, cardDataFields } from './card-data.js';
 export {
   DEFAULT_SENSITIVE_FIELDS,
   isFieldKey,

@@ -227,9 +227,11 @@ export interface DialectReversal {
    * The field of an approval-class answer (`isApprovalClass`) that carries the amount the host approved: a reversal
    * of an answered approval (one its client never got) carries that amount in its field 4, not the request's, so that
    * a partial approval (`10`, `002`) is undone for what it moved, never more. Used only when the reversal carries
-   * field 4 and the answer's value is 1 to 12 digits, not zero (else the request's amount stays). `false`: the
-   * request's amount, always. Default `"4"` (the partial approval answers of ISO 8583, Visa and Mastercard carry the
-   * approved amount in field 4). A reversal whose answer is not known (a timeout) always carries the request's amount.
+   * field 4 and the answer's value is 1 to 12 digits, not zero, not more than the request's field 4 (compared as
+   * numbers), and the answer's field 49 is absent or the request's currency (else the request's amount stays).
+   * `false`: the request's amount, always. Default `"4"` (the partial approval answers of ISO 8583, Visa and
+   * Mastercard carry the approved amount in field 4). Set in code only: `reversal` is not a key of a JSON dialect
+   * file. A reversal whose answer is not known (a timeout) always carries the request's amount.
    */
   approvedAmount?: string | false;
 }
@@ -281,7 +283,8 @@ export interface Dialect {
    * The response codes (field 39) of answers that moved money besides the `approvalCodes` (`isApprovalClass` in
    * `approval.ts`: an approval its client never got is reversed), in the width the dialect gives field 39: the
    * standard's approval class replaced, for a private network where one of its codes means a decline (`["00", "08",
-   * "10", "16"]`: its `11` declines; `[]`: only the `approvalCodes`). Default: the standard's class of the dialect's
+   * "10", "16"]`: its `11` declines; `[]`: only the `approvalCodes`; a JSON dialect file's `null`: the standard's, not
+   * the class of the dialect it extends). Default: the standard's class of the dialect's
    * edition (1987: `00`, `08`, `10`, `11`, `16`, also in 3 digits where field 39 has 3; 1993: `000`-`099`).
    */
   approvalClass?: string[];

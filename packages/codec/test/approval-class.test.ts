@@ -68,3 +68,11 @@ test('approval class – a bad approvalClass is refused with ISO8583_ERR_DIALECT
   assert.equal(isApprovalClass(file, '11'), false);
   assert.equal(isApprovalClass(dialectFromJson({ name: 'plain', extends: 'iso87ascii', fields: {} }), '11'), true, 'default unchanged');
 });
+
+test('approval class – a JSON dialect file sets approvalClass null: the standard\'s class, whatever it extends says', () => {
+  const file = dialectFromJson({ name: 'standard', extends: 'iso87ascii', approvalClass: null, fields: {} } as never);
+  assert.equal(file.approvalClass, undefined);
+  for (const code of ['00', '08', '10', '11', '16']) assert.equal(isApprovalClass(file, code), true, code);
+  assert.equal(isApprovalClass(file, '05'), false);
+  createCodec(file);
+});

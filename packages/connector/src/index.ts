@@ -45,7 +45,7 @@ export type { FileJournalOptions, JournalEntry, JournalHalt, JournalOutcome, Jou
 export { LOCK_FILE } from './journal-lock.js';
 export { defaultJournalDir } from './state-dir.js';
 export { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, buildReversal, isReversible } from './reversal.js';
-export type { ReversalEvent } from './reversal.js';
+export type { AmountKept, ReversalEvent } from './reversal.js';
 export { isStoreAndForward } from './saf-message.js';
 export type { SafCounts, SafEnd, SafEvent, SafOutcome } from './saf-queue.js';
 export { responseMti } from './match-key.js';

@@ -173,7 +173,7 @@ export class RequestSender {
         const answered = entry;
         entry = undefined;
         try {
-          await this.reversals?.answered(answered, response.message);
+          await this.reversals?.answered(answered);
         } catch (err) {
           this.pool.release(ch);
           throw err;

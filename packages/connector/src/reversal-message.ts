@@ -56,9 +56,24 @@ function plain(value: MessageInput[string]): string | IsoMessage | undefined {
  * `answer` (an approval its client never got), field 4 is the amount the answer approved (see {@link approvedAmountOf}):
  * a partial approval is undone for what it moved, never for the amount requested.
  */
-export function buildReversal(original: MessageInput, mti: string, dialect: Dialect, fields: readonly string[] = REVERSAL_FIELDS, answer?: MessageInput): IsoMessage {
-  return new ReversalPlan(mti, dialect, fields).build(original, answer);
+export function buildReversal(
+  original: MessageInput,
+  mti: string,
+  dialect: Dialect,
+  fields: readonly string[] = REVERSAL_FIELDS,
+  answer?: MessageInput,
+  kept?: (why: AmountKept) => void,
+): IsoMessage {
+  return new ReversalPlan(mti, dialect, fields).build(original, answer, kept);
 }
+
+/**
+ * Why a reversal keeps the request's amount although the answer carries one that reads as an amount: the answer's is
+ * more than the request's (`more-than-requested`), in another currency than the request's field 49 (`other-currency`),
+ * or the request's amount is not 1 to 12 digits, so the two cannot be compared (`unreadable-request`). A reversal is
+ * never for more than was asked, nor in another currency. (No card data: a name to log or count.)
+ */
+export type AmountKept = 'more-than-requested' | 'other-currency' | 'unreadable-request';
 
 /** A field the reversal reads from its original, with the dialect's spec (for its wire value: padding). */
 interface Source {
@@ -103,6 +118,7 @@ export class ReversalPlan {
    */
   private readonly approvedField: string | undefined;
   private readonly amountSpec: FieldSpec | undefined;
+  private readonly currencySpec: FieldSpec | undefined;
   /** The fields the reversal makes itself (not field 0): 90, or 56, 24 and 25, and the dialect's `reversal.set`. */
   private readonly made: readonly (readonly [string, string | ((original: MessageInput) => string)])[];
 
@@ -119,6 +135,7 @@ export class ReversalPlan {
     this.copied = [...copied].map((field) => ({ field, spec: dialect.fields[field] }));
     this.approvedField = rules.approvedAmount === false || !copied.has('4') ? undefined : (rules.approvedAmount ?? '4');
     this.amountSpec = dialect.fields['4'];
+    this.currencySpec = dialect.fields['49'];
     this.mtiSpec = dialect.fields['0'];
     this.stanSpec = dialect.fields['11'];
     this.timeSpec = dialect.fields[this.version === '1993' ? '12' : '7'];
@@ -142,7 +159,7 @@ export class ReversalPlan {
    * The reversal of `original` (see {@link buildReversal}); given the host's `answer` to it (an approval its client
    * never got), with the amount that answer approved in field 4.
    */
-  build(original: MessageInput, answer?: MessageInput): IsoMessage {
+  build(original: MessageInput, answer?: MessageInput, kept?: (why: AmountKept) => void): IsoMessage {
     const out: IsoMessage = {};
     const copied = this.copied;
     for (let i = 0; i < copied.length; i++) {
@@ -152,20 +169,29 @@ export class ReversalPlan {
       if (value === null || value === undefined) continue;
       out[field] = typeof value === 'object' ? (plain(value) as IsoMessage) : wireValue(spec, value);
     }
-    if (answer !== undefined) this.approve(out, answer);
+    if (answer !== undefined) {
+      const why = this.approve(out, answer, source(original, '49', this.currencySpec));
+      if (why !== undefined) kept?.(why);
+    }
     for (const [field, made] of this.made) out[field] = typeof made === 'string' ? made : made(original);
     out['0'] = this.mti;
     return out;
   }
 
   /**
-   * Sets field 4 of `reversal` (one this plan made) to the amount `answer` approved ({@link approvedAmountOf}): a
-   * reversal armed before the answer came, sent once the answer is known (its record could not be kept).
+   * Sets field 4 of `reversal` (one this plan made, field 4 the request's amount) to the amount `answer` approved
+   * ({@link approvedAmountOf}) when that is not more than the request's and the answer's field 49 is absent or the
+   * request's currency `currency` (the wire value of the request's field 49, `''` when it has none); returns why the
+   * request's amount stays ({@link AmountKept}) when the answer carried an amount that was not taken.
    */
-  approve(reversal: IsoMessage, answer: MessageInput): void {
-    if (this.approvedField === undefined || reversal['4'] === undefined) return;
+  approve(reversal: IsoMessage, answer: MessageInput, currency: string): AmountKept | undefined {
+    const requested = reversal['4'];
+    if (this.approvedField === undefined || typeof requested !== 'string') return undefined;
     const approved = approvedAmountOf(answer, this.approvedField, this.amountSpec);
-    if (approved !== undefined) reversal['4'] = approved;
+    if (approved === undefined) return undefined;
+    const why = amountKept(requested, approved, currency, answer);
+    if (why === undefined) reversal['4'] = approved;
+    return why;
   }
 
   /**
@@ -240,6 +266,32 @@ export function approvedAmountOf(answer: MessageInput, field: string, spec: Fiel
   // reversal of 0 would undo nothing where the host reads field 4.
   if (text === undefined || !/^[0-9]{1,12}$/.test(text) || /^0+$/.test(text)) return undefined;
   return wireValue(spec, text);
+}
+
+/**
+ * Why the approved amount `approved` (1 to 12 digits) may not replace the request's `requested` in a reversal
+ * ({@link AmountKept}), or `undefined` when it may: not more than the request's (compared as numbers, whatever their
+ * widths), and the answer's field 49 absent or equal to the request's `currency` (`''`: none; numeric codes compared
+ * as numbers, `840` and `0840` alike).
+ */
+function amountKept(requested: string, approved: string, currency: string, answer: MessageInput): AmountKept | undefined {
+  if (!/^[0-9]{1,12}$/.test(requested)) return 'unreadable-request';
+  if (BigInt(approved) > BigInt(requested)) return 'more-than-requested';
+  let theirs: unknown;
+  try {
+    theirs = Object.hasOwn(answer, '49') ? answer['49'] : undefined;
+  } catch {
+    return 'other-currency'; // A currency that cannot be read is not known to be the request's.
+  }
+  if (theirs === undefined || theirs === null) return undefined;
+  if (typeof theirs !== 'string' && typeof theirs !== 'number') return 'other-currency';
+  return currencyCode(String(theirs)) === currencyCode(currency) && currency !== '' ? undefined : 'other-currency';
+}
+
+/** A currency code to compare: trimmed, a numeric one without its leading zeros. */
+function currencyCode(code: string): string {
+  const trimmed = code.trim();
+  return /^[0-9]+$/.test(trimmed) ? String(Number(trimmed)) : trimmed;
 }
 
 /** The MTI the original's transaction is kept under: that of a repeat (`0201`) is its original's (`0200`). */

@@ -33,6 +33,7 @@ export {
   buildReversal,
   isReversible,
 } from './reversal-message.js';
+export type { AmountKept } from './reversal-message.js';
 
 /** The reversal MTI of attempt `n` (1-based): the first is the configured MTI, the others its repeat (0401, 0421). */
 export { attemptMti };
@@ -262,17 +263,18 @@ export class ReversalManager {
    * The original was answered: marks the entry done and resolves once that is durable, so that the caller sees the
    * response only when no later start can reverse it. When the record cannot be written, the outcome cannot be kept:
    * the original is reversed (its entry is still on disk) and this rejects with `ISO8583_ERR_CONNECTOR_JOURNAL`, so
-   * that the caller sees a failure, consistent with the reversal: for the amount `answer` approved (a partial approval
-   * is undone for what it moved; see `DialectReversal.approvedAmount`), the request's without it.
+   * that the caller sees a failure, consistent with the reversal. The reversal carries the amount journaled at arm (the
+   * request's), not the amount a partial approval moved: the journal that just failed cannot take a new one, and a
+   * restart or a takeover resends what it holds, so every attempt carries the same field 4.
    */
-  async answered(entry: JournalEntry, answer?: MessageInput): Promise<void> {
+  async answered(entry: JournalEntry): Promise<void> {
     if (!isArmed(entry)) return;
     try {
       await this.journal.done(entry.id, 'not-needed');
       entry.armed = false;
     } catch (err) {
       this.host.logger.error({ id: entry.id, code: (err as Iso8583Error).code }, 'the response could not be recorded in the journal: reversing it');
-      this.trigger(entry, answer);
+      this.trigger(entry);
       throw err;
     }
   }
@@ -287,16 +289,15 @@ export class ReversalManager {
   }
 
   /**
-   * The original's outcome is unknown, or its answer could not be recorded: start reversing. Given that `answer`, the
-   * reversal sent carries the amount it approved (the journal keeps the request's: a later start sends that one).
+   * The original's outcome is unknown, or its answer could not be recorded: start reversing, with the reversal as
+   * journaled (sent and stored never differ: a later start or a takeover resends the journal's).
    */
-  trigger(entry: JournalEntry, answer?: MessageInput): void {
+  trigger(entry: JournalEntry): void {
     if (!isArmed(entry)) return;
     entry.armed = false;
     // A plain entry from here on (its message made now, from the JSON text journaled, when it was written as text). A
     // copy: a message built from the request's fields keeps the whole request (cut from its text) alive while queued.
     const reversal = ownedMessage(entry.reversal);
-    if (answer !== undefined) this.plan.approve(reversal, answer);
     this.queue.activate({ id: entry.id, reversal, at: entry.at });
   }
 

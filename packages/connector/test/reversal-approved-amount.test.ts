@@ -63,3 +63,53 @@ test('reversal approved amount – a bad reversal.approvedAmount is refused with
   }
   for (const good of ['4', '6', '54', false, undefined] as const) createCodec({ ...base, reversal: { approvedAmount: good } });
 });
+
+test('reversal approved amount – never more than asked, never in another currency: the request\'s amount stays, and why is told', () => {
+  const d = getDialect('iso87ascii');
+  const kept: string[] = [];
+  const build = (answer: MessageInput, original: MessageInput = purchase): unknown =>
+    buildReversal(original, '0400', d, undefined, answer, (why) => kept.push(why))['4'];
+  // An approval (00) whose field 4 is more than the 10.00 asked: 99.99 is not reversed, the 10.00 is.
+  assert.equal(build({ ...purchase, 0: '0210', 39: '00', 4: '000000009999' }), '000000001000');
+  assert.equal(build(partial('1001')), '000000001000', 'compared as numbers, whatever the width');
+  assert.equal(build(partial('000000001000')), '000000001000');
+  // A partial approval in another currency (978 for a request in 840): its 6.00 is not the request's money.
+  assert.equal(build({ ...partial('000000000600'), 49: '978' }), '000000001000');
+  assert.deepEqual(kept, ['more-than-requested', 'more-than-requested', 'other-currency']);
+  // The request's currency (as text or a number, padded or not), or none in the answer: the answer's amount.
+  assert.equal(build({ ...partial('000000000600'), 49: '840' }), '000000000600');
+  assert.equal(build({ ...partial('000000000600'), 49: 840 } as MessageInput), '000000000600');
+  const { 49: _none, ...noCurrency } = partial('000000000600');
+  assert.equal(build(noCurrency), '000000000600');
+  // An answer with a currency to a request without one is not known to be in the request's.
+  const { 49: _c, ...request } = purchase;
+  assert.equal(build({ ...partial('000000000600'), 49: '840' }, request), '000000001000');
+  // The request's currency decides even when the reversal does not copy field 49.
+  assert.equal(buildReversal(purchase, '0400', d, ['4', '11'], { ...partial('000000000600'), 49: '978' })['4'], '000000001000');
+  assert.deepEqual(kept, ['more-than-requested', 'more-than-requested', 'other-currency', 'other-currency']);
+});
+
+test('reversal approved amount – a field of card data by the codec\'s one rule is refused: a sub-field\'s mark, the PAN in 34', () => {
+  const base = getDialect('iso87ascii');
+  const composite: Dialect = {
+    ...base,
+    fields: {
+      ...base.fields,
+      '48': {
+        name: 'ADDITIONAL DATA',
+        type: 'ans',
+        length: 999,
+        encoding: 'ascii',
+        prefix: { encoding: 'ascii', digits: 3 },
+        subfields: { bitmap: { encoding: 'binary', length: 1 }, fields: { '1': { name: 'CVV2', type: 'n', length: 3, encoding: 'ascii', sensitive: 'cvv' } } },
+      },
+    },
+  };
+  for (const [dialect, field] of [[composite, '48'], [base, '34']] as const) {
+    assert.throws(
+      () => createCodec({ ...dialect, reversal: { approvedAmount: field } }),
+      (err: unknown) => isIso8583Error(err) && err.problems?.some((p) => p.field === 'reversal.approvedAmount') === true,
+      field,
+    );
+  }
+});

@@ -7,6 +7,7 @@ import type { BitmapSpec, CompositeSpec, Dialect, FieldSpec } from '../types.js'
 import type { FieldProblem } from '../errors.js';
 import { Iso8583Error, problemsText } from '../errors.js';
 import { compileField, prefixValue } from '../field/plan.js';
+import { cardDataFields } from '../card-data.js';
 
 const TYPES = new Set(['n', 'a', 'an', 'ans', 'as', 'ns', 'anp', 'b', 'z', 'xn']);
 const ENCODINGS = new Set(['ascii', 'ebcdic', 'ebcdic-1047', 'ebcdic-037', 'bcd', 'binary', 'hex', 'ebcdic-hex']);
@@ -225,14 +226,23 @@ function reversalProblems(dialect: Dialect, problems: FieldProblem[], max: numbe
   if (approved === undefined || approved === false) return;
   if (typeof approved !== 'string' || !/^[1-9][0-9]*$/.test(approved) || Number(approved) < 2 || Number(approved) > max) {
     add(problems, 'reversal.approvedAmount', `must be false or a field number from 2 to ${max} (the answer's field that carries the amount approved)`);
-  } else if (CARD_DATA_FIELDS.has(approved) || dialect.fields[approved]?.sensitive !== undefined) {
+  } else if (isCardData(dialect, approved)) {
     // Its value would travel in the reversal's field 4, and be journaled on disk.
     add(problems, 'reversal.approvedAmount', `field ${approved} carries card data, not an amount`);
   }
 }
 
-/** Fields that carry card data in every dialect (PAN, tracks, PIN block, ICC data): never an amount. */
-const CARD_DATA_FIELDS: ReadonlySet<string> = new Set(['2', '35', '36', '45', '52', '55']);
+/**
+ * Whether `field` of `dialect` carries card data (`cardDataFields`: sub-fields' marks included); true when the fields
+ * cannot be read (a malformed spec, reported by its own problem): never taken for an amount on a doubt.
+ */
+function isCardData(dialect: Dialect, field: string): boolean {
+  try {
+    return cardDataFields(dialect).has(field);
+  } catch {
+    return true;
+  }
+}
 
 /**
  * `approvalCodes`: a non-empty list of codes; `approvalClass`: a list of codes, empty allowed (only the approval codes

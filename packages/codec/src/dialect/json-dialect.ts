@@ -1,7 +1,8 @@
 /**
  * JSON dialect files: `{ "name", "extends", "description", "mti", "bitmap", "headerLength", "version",
  * "approvalCodes", "approvalClass", "fields" }`, checked against `schema/dialect.schema.json` (ajv), merged over the built-in dialect
- * they extend (a field entry overrides the properties it names; `null` removes a field or a property), then checked
+ * they extend (a field entry overrides the properties it names; `null` removes a field or a property, and
+ * `"approvalClass": null` the class inherited: the standard's), then checked
  * against the semantic rules.
  */
 import { readFileSync } from 'node:fs';
@@ -70,7 +71,7 @@ export function dialectFromJson(json: unknown): Dialect {
     headerLength?: number;
     version?: Dialect['version'];
     approvalCodes?: string[];
-    approvalClass?: string[];
+    approvalClass?: string[] | null;
     fields: Record<string, Record<string, unknown> | null>;
   };
   let base: Dialect | undefined;
@@ -100,7 +101,8 @@ export function dialectFromJson(json: unknown): Dialect {
   if (version !== undefined) dialect.version = version;
   const approvalCodes = file.approvalCodes ?? base?.approvalCodes;
   if (approvalCodes !== undefined) dialect.approvalCodes = [...approvalCodes];
-  const approvalClass = file.approvalClass ?? base?.approvalClass;
+  // `null`: the standard's class, whatever the dialect extended says.
+  const approvalClass = file.approvalClass === null ? undefined : (file.approvalClass ?? base?.approvalClass);
   if (approvalClass !== undefined) dialect.approvalClass = [...approvalClass];
   // Not a key of the file: the reversal of the dialect it extends.
   if (base?.reversal !== undefined) dialect.reversal = structuredClone(base.reversal);
