@@ -125,8 +125,11 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     }
     let built: IsoMessage;
     try {
-      // The amount the answer approved in field 4 (a partial approval's lower amount: never undo more than moved).
-      built = buildReversal(original, reversal.mti, dialect, reversal.fields, answer);
+      // The amount the answer approved in field 4 (a partial approval's lower amount: never undo more than moved), unless
+      // it is more than asked or in another currency: then the request's, and the line says why (no card data).
+      built = buildReversal(original, reversal.mti, dialect, reversal.fields, answer, (kept) =>
+        logSafely(() => logger.warn({ ...about, amountKept: kept }, `${why}: the answer's amount is not taken (${kept}): reversing the amount requested`)),
+      );
     } catch (err) {
       count('unbuildable');
       logSafely(() => logger.error({ ...about, code: safeErrorCode(err) }, `${why}: its reversal cannot be built`));
