@@ -68,6 +68,27 @@ function failureCode(err: unknown): string {
   return typeof name === 'string' && /^[A-Za-z]{1,64}$/.test(name) ? name : 'unknown';
 }
 
+/**
+ * How many ticks (`tick`, default 1000 ms) a read of the transaction log may take: past it, the page is answered from
+ * the ring with `logError: 'timeout'`, the late answer is ignored, and the next tick starts a fresh read. A query that
+ * never settles (a custom log, a file log on a stuck mount) would otherwise hold every page's list forever.
+ */
+export const LOG_READ_TICKS = 3;
+
+/** The `logError` of a read of the transaction log that took longer than {@link LOG_READ_TICKS} ticks. */
+export const LOG_READ_TIMEOUT = 'timeout';
+
+/** `promise`, or a rejection coded {@link LOG_READ_TIMEOUT} after `ms` (the timer holds nothing open). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('the transaction log did not answer in time'), { code: LOG_READ_TIMEOUT })), ms);
+    timer.unref();
+  });
+  // Promise.race handles the late settling of either (a late rejection is not unhandled).
+  return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
+}
+
 /** The folder of the console's files (index.html, console.js, stream.js, console.css), shipped in the package. */
 export const CONSOLE_DIR = new URL('../../../console/', import.meta.url);
 
@@ -146,11 +167,13 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
   // A failing log: the page shows the ring with the log's error code; the log line is written once per run of
   // failures (the query is tried again each tick), and once more when the log answers again.
   let failing: string | undefined;
+  const readDeadline = LOG_READ_TICKS * (options.tick ?? 1000);
   const recent = async (): Promise<RecentEvent> => {
     const log = durableLog();
     if (log !== undefined) {
       try {
-        const items = await log.query({ limit: recentLimit });
+        // Bounded: a read that does not settle answers from the ring (LOG_READ_TICKS), and `reading` is cleared.
+        const items = await within(Promise.resolve().then(() => log.query({ limit: recentLimit })), readDeadline);
         if (failing !== undefined) logger.info({ code: failing }, 'the console reads the transaction log again');
         failing = undefined;
         return { source: 'log', items };
@@ -170,7 +193,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
   // answer (the ring, in memory, is read by each).
   // At most one read at a time: a read that takes longer than a tick (a slow disk, a database in trouble) answers the
   // ticks that come meanwhile, rather than a new read started each second on top of it (the log is the one the
-  // transactions are written to).
+  // transactions are written to). A read is bounded (LOG_READ_TICKS): one that never settles does not hold the list.
   let tickRecent: ReturnType<typeof recent> | undefined;
   let reading: ReturnType<typeof recent> | undefined;
   figures.subscribe(() => {
