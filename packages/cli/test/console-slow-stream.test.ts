@@ -1,6 +1,7 @@
 // The console's event stream and a page that does not keep up: a client that never reads is sent fewer events, not
 // buffered for (the server holds at most one event beyond what its socket took), and its stream goes on once it reads
-// again; a transaction list that did not change is not sent again each tick.
+// again; a transaction list that did not change is not sent again each tick; a read of the log that never settles is
+// given up after LOG_READ_TICKS ticks (the ring shown with `timeout`), and the next read lists from the log again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -8,7 +9,7 @@ import type { Socket } from 'node:net';
 import fastify from 'fastify';
 import type { Connector, TransactionLog } from '@iso8583/connector';
 import { TransactionRing } from '../src/index.js';
-import { mountConsole } from '../src/console/routes.js';
+import { LOG_READ_TICKS, mountConsole } from '../src/console/routes.js';
 import type { FigureSource } from '../src/console/figures.js';
 
 /**
@@ -118,4 +119,26 @@ test('console – a transaction list read from the log that did not change is no
   while (figures() < 5) await ticks(1);
   assert.ok(queries >= 5, `the log is read each tick (${queries})`);
   assert.equal(recent(), 1, 'the list once: it did not change');
+});
+
+test('console – a read of the log that never settles is given up: the ring shown with a timeout, then the log again', async (t) => {
+  let queries = 0;
+  const log = {
+    // The first read hangs for ever (a custom log, a stuck mount); the later ones answer.
+    query: (): Promise<unknown[]> => (++queries === 1 ? new Promise(() => undefined) : Promise.resolve([])),
+  } as unknown as TransactionLog;
+  const { app, port, ticks } = await consoleApp({ connectors: () => ({ bank: fakeConnector(2, log) }) });
+  const client = await openStream(port);
+  t.after(async () => {
+    client.destroy();
+    await app.close();
+  });
+  const timedOut = counter(client, '"source":"ring","logError":"timeout"');
+  const fromLog = counter(client, '"source":"log"');
+  for (let i = 0; fromLog() < 1; i++) {
+    assert.ok(i < 20 * LOG_READ_TICKS, `no list from the log within ${i} ticks (${queries} queries, ${timedOut()} timeouts): the hung read holds the list`);
+    await ticks(1);
+  }
+  assert.equal(timedOut(), 1, 'the hung read answered from the ring with a timeout, once');
+  assert.ok(queries >= 2, 'a fresh read after the hung one');
 });

@@ -2,7 +2,7 @@
 // every bad request a coded 400 error naming the field; the recent-transaction summaries masked the same way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCodec, encodeFrame, resolveDialect } from '@iso8583/codec';
+import { createCodec, encodeFrame, encodeKeepAlive, resolveDialect } from '@iso8583/codec';
 import { TransactionRing } from '../src/index.js';
 import { decodeRequest, fieldRows, workbenchDialects } from '../src/console/workbench.js';
 
@@ -186,6 +186,13 @@ test('decode – bytes after the first frame are refused with their count, never
   refused(Buffer.concat([one, echo]), `hex: ${echo.length} bytes after the first binary2 frame (1 more whole frame): decode one frame at a time`);
   refused(Buffer.concat([one, echo, echo]), `hex: ${2 * echo.length} bytes after the first binary2 frame (2 more whole frames): decode one frame at a time`);
   refused(Buffer.concat([one, echo.subarray(0, 7)]), 'hex: 7 bytes after the first binary2 frame (the start of another frame): decode one frame at a time');
+  // Zero-length keep-alive frames after the first are counted too (they were dropped without a word).
+  const keepAlive = encodeKeepAlive({ lengthHeader: 'binary2' });
+  refused(Buffer.concat([one, keepAlive]), 'hex: 2 bytes after the first binary2 frame (1 keep-alive frame): decode one frame at a time');
+  refused(Buffer.concat([one, keepAlive, keepAlive]), 'hex: 4 bytes after the first binary2 frame (2 keep-alive frames): decode one frame at a time');
+  refused(Buffer.concat([one, keepAlive, echo]), `hex: ${2 + echo.length} bytes after the first binary2 frame (1 more whole frame, 1 keep-alive frame): decode one frame at a time`);
+  // Before the first frame they are skipped, as a connection skips them.
+  assert.equal(decodeRequest({ hex: hex(Buffer.concat([keepAlive, one])), frame: 'binary2' }, dialects).fields.find((f) => f.id === '0')?.value, '0200');
   // One frame alone decodes, and the second one alone too.
   assert.equal(decodeRequest({ hex: hex(one), frame: 'binary2' }, dialects).fields.find((f) => f.id === '0')?.value, '0200');
   assert.equal(decodeRequest({ hex: hex(echo), frame: 'binary2' }, dialects).fields.find((f) => f.id === '0')?.value, '0800');

@@ -43,6 +43,13 @@ const TEXT_NAMES: readonly string[] = Object.keys(TEXT_KEYS);
 const TEXT_MAX: readonly number[] = Object.values(TEXT_KEYS);
 /** Where `node` is among the text keys. */
 const NODE_AT = TEXT_NAMES.indexOf('node');
+/**
+ * Whether each text key's value is copied ({@link ownedText}): only the ones a recorder takes from the message (field
+ * 42, 13 characters or more, cut from a decoded message holds the whole message's text). Not `node` and `upstream`
+ * (the recorder's own names, the same strings every record: a copy would only cost), nor `pan` (masked first, which
+ * makes a fresh string: a clear PAN is never copied through the Buffer pool's shared slab).
+ */
+const COPIED: readonly boolean[] = TEXT_NAMES.map((key) => key !== 'node' && key !== 'upstream' && key !== 'pan');
 
 /** The keys a record must have. */
 const REQUIRED: readonly (keyof TransactionRecord)[] = ['at', 'node', 'upstream', 'mti', 'latencyMs', 'outcome'];
@@ -62,9 +69,18 @@ function text(key: string, value: unknown, max: number): string {
   if (typeof value !== 'string') throw invalid(key, 'must be a string');
   if (value.length > max) throw invalid(key, `longer than ${max} characters`);
   if (hasControl(value)) throw invalid(key, 'contains a control character');
-  // A field cut from a decoded message (field 42) would hold the whole message's text while the record is kept (the
-  // console's ring, a store's batch): its own copy holds only its characters.
-  return ownedText(value);
+  return value;
+}
+
+/**
+ * The value a record keeps of the checked text at index `i` of the text keys: the PAN masked (maskPan makes a fresh
+ * string of the head, stars and tail: the clear PAN is never copied), a masked one and every value taken from the
+ * message copied (a field cut from a decoded message, field 42, would hold the whole message's text while the record
+ * is kept: the console's ring, a store's batch), the recorder's own names as they are ({@link COPIED}).
+ */
+function kept(i: number, key: string, value: string): string {
+  if (key === 'pan') return isMaskedPan(value) ? ownedText(value) : maskPan(value);
+  return COPIED[i] === true ? ownedText(value) : value;
 }
 
 /**
@@ -142,8 +158,7 @@ export function toTransactionRecord(input: unknown): TransactionRecord {
     const key = TEXT_NAMES[i] as string;
     const value = source[key];
     if (value === undefined) continue;
-    const checked = text(key, value, TEXT_MAX[i] as number);
-    out[key] = key === 'pan' && !isMaskedPan(checked) ? maskPan(checked) : checked;
+    out[key] = kept(i, key, text(key, value, TEXT_MAX[i] as number));
   }
   return out as unknown as TransactionRecord;
 }
@@ -193,8 +208,7 @@ export function transactionValues(input: unknown, node?: string): Readonly<Trans
       texts[i] = undefined;
       continue;
     }
-    const value = text(key, given, TEXT_MAX[i] as number);
-    texts[i] = key === 'pan' && !isMaskedPan(value) ? maskPan(value) : value;
+    texts[i] = kept(i, key, text(key, given, TEXT_MAX[i] as number));
   }
   return VALUES;
 }

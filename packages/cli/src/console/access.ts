@@ -10,6 +10,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { readFlagFile } from '../read-file.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { crossSiteError } from '@iso8583/connector';
 import { cliError } from '../args.js';
 import { consoleError } from './errors.js';
 import { pageHeaders } from './headers.js';
@@ -150,7 +151,8 @@ function lockedOut(request: FastifyRequest, reply: FastifyReply, ms: number, bod
 /**
  * Puts every route of `app` behind `token` (an `onRequest` hook: call before routes and plugins are added), and adds
  * `POST /console/login` (the form) and `GET /console?token=...`, which set the session cookie and go to `/console`
- * (`?token=` is not read from a page of another site, `Sec-Fetch-Site` `cross-site` or `same-site`: see fromAnotherSite).
+ * (`?token=` is not read from a page of another site, `Sec-Fetch-Site` `cross-site` or `same-site`: see fromAnotherSite;
+ * a cross-site `POST /console/login` or `/console/logout` is answered 403 `ISO8583_ERR_CONNECTOR_CROSS_SITE`, uncounted).
  * The form's content type (`application/x-www-form-urlencoded`, at most 4 KB) is read on `POST /console/login` alone:
  * on any other route a form body is what that route makes of it (SocketQueue's routes read it as JSON), never fields.
  * A sign-in that comes with a live session cookie ends that session (the browser's cookie is replaced: a sign-out
@@ -192,7 +194,14 @@ export function requireToken(
   app.addHook('onRequest', async (request, reply) => {
     const path = pathOf(request);
     // The form and its style sheet carry nothing but the form; signing out asks for nothing (it only ends a session).
-    if (request.method === 'POST' && (path === '/console/login' || path === '/console/logout')) return undefined;
+    // Not from a page of another site (the connector's cross-site.ts: `Sec-Fetch-Site` `cross-site` or `same-site`, an
+    // `Origin` not this server): refused 403 before the body is read, never compared nor counted, else a page the
+    // operator opens could post wrong tokens and keep the operator's address locked out (as `?token=`, fromAnotherSite).
+    if (request.method === 'POST' && (path === '/console/login' || path === '/console/logout')) {
+      const err = crossSiteError(request);
+      if (err === undefined) return undefined;
+      return reply.code(403).header('cache-control', 'no-store').send(body(request, { code: err.code, message: err.message, ...(err.field === undefined ? {} : { field: err.field }) }));
+    }
     if (request.method === 'GET' && path === '/console/console.css') return undefined;
     if (request.method === 'GET' && (path === '/console' || path === '/console/')) {
       const query = (request.query as Record<string, unknown> | undefined)?.token;

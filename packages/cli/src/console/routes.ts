@@ -68,6 +68,17 @@ function failureCode(err: unknown): string {
   return typeof name === 'string' && /^[A-Za-z]{1,64}$/.test(name) ? name : 'unknown';
 }
 
+/**
+ * How many ticks (`tick`, default 1000 ms) a read of the transaction log may take: at the third tick after it started,
+ * the page is answered from the ring with `logError: 'timeout'`, the late answer is ignored, and a fresh read starts. A
+ * query that never settles (a custom log, a file log on a stuck mount) would otherwise hold every page's list forever.
+ * Counted in ticks, not in time: a read is given up on a tick, as the lists are read and sent on ticks.
+ */
+export const LOG_READ_TICKS = 3;
+
+/** The `logError` of a read of the transaction log that took longer than {@link LOG_READ_TICKS} ticks. */
+export const LOG_READ_TIMEOUT = 'timeout';
+
 /** The folder of the console's files (index.html, console.js, stream.js, console.css), shipped in the package. */
 export const CONSOLE_DIR = new URL('../../../console/', import.meta.url);
 
@@ -146,11 +157,14 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
   // A failing log: the page shows the ring with the log's error code; the log line is written once per run of
   // failures (the query is tried again each tick), and once more when the log answers again.
   let failing: string | undefined;
-  const recent = async (): Promise<RecentEvent> => {
+  // `expiry`: rejects when the read is given up (LOG_READ_TICKS), the query's late answer ignored.
+  const recent = async (expiry?: Promise<never>): Promise<RecentEvent> => {
     const log = durableLog();
     if (log !== undefined) {
       try {
-        const items = await log.query({ limit: recentLimit });
+        // Bounded: a read that does not settle answers from the ring (LOG_READ_TICKS), and `reading` is cleared.
+        const query = log.query({ limit: recentLimit });
+        const items = await (expiry === undefined ? query : Promise.race([query, expiry]));
         if (failing !== undefined) logger.info({ code: failing }, 'the console reads the transaction log again');
         failing = undefined;
         return { source: 'log', items };
@@ -170,21 +184,31 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
   // answer (the ring, in memory, is read by each).
   // At most one read at a time: a read that takes longer than a tick (a slow disk, a database in trouble) answers the
   // ticks that come meanwhile, rather than a new read started each second on top of it (the log is the one the
-  // transactions are written to).
+  // transactions are written to). A read is bounded (LOG_READ_TICKS): one that never settles does not hold the list.
   let tickRecent: ReturnType<typeof recent> | undefined;
-  let reading: ReturnType<typeof recent> | undefined;
+  let reading: { answer: ReturnType<typeof recent>; startedAt: number; expire(): void } | undefined;
+  let tickCount = 0;
   figures.subscribe(() => {
+    tickCount += 1;
     tickRecent = undefined;
+    // Before the streams' pushes of this tick (subscribed first): a read given up answers them from the ring.
+    if (reading !== undefined && tickCount - reading.startedAt >= LOG_READ_TICKS) reading.expire();
   });
   const readLog = (): ReturnType<typeof recent> => {
-    if (reading !== undefined) return reading;
-    const read = recent();
-    reading = read;
+    if (reading !== undefined) return reading.answer;
+    let expire!: () => void;
+    const expiry = new Promise<never>((_resolve, reject) => {
+      expire = () => reject(Object.assign(new Error('the transaction log did not answer in time'), { code: LOG_READ_TIMEOUT }));
+    });
+    // Handled when the read no longer races it (settled, or the log gone since).
+    void expiry.catch(() => undefined);
+    const entry = { answer: recent(expiry), startedAt: tickCount, expire };
+    reading = entry;
     const done = (): void => {
-      if (reading === read) reading = undefined;
+      if (reading === entry) reading = undefined;
     };
-    void read.then(done, done);
-    return read;
+    void entry.answer.then(done, done);
+    return entry.answer;
   };
   const sharedRecent = (): ReturnType<typeof recent> => (durableLog() === undefined ? recent() : (tickRecent ??= readLog()));
   // Each tick's snapshot is written as JSON once, whatever the number of open streams.

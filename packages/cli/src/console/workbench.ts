@@ -4,7 +4,7 @@
  * as first 6 + last 4, track data after the separator, PIN and CVV as stars, PAN-shaped digit runs in free-text
  * fields (48, 62) as first 6 + last 4, EMV data (field 55) as its tags with their names, values hidden).
  */
-import { BUILTIN_DIALECTS, EMV_TAG_NAMES, FrameDecoder, createCodec, isFieldKey, maskHeader, maskKey, maskMessage, parseTlv, resolveDialect, sensitiveFields } from '@iso8583/codec';
+import { BUILTIN_DIALECTS, EMV_TAG_NAMES, FrameDecoder, createCodec, encodeKeepAlive, isFieldKey, maskHeader, maskKey, maskMessage, parseTlv, resolveDialect, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, LengthHeader, Sensitivity, TlvItem } from '@iso8583/codec';
 import { FRAME_CHOICES } from '../flags.js';
 import { readHex } from '../hex.js';
@@ -153,6 +153,21 @@ function bytesOf(hex: unknown): Buffer {
   return read.bytes;
 }
 
+/**
+ * The refusal of the bytes `rest` after the first frame of a decode: their count, and what they hold (more whole frames,
+ * zero-length keep-alive frames, the start of another frame), never their content.
+ */
+function trailingFrames(rest: Buffer, frame: LengthHeader, headerBytes: number): Error {
+  const decoder = new FrameDecoder({ lengthHeader: frame, headerBytes });
+  const more = decoder.push(rest).length;
+  const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const parts: string[] = [];
+  if (more > 0) parts.push(plural(more, 'more whole frame'));
+  if (decoder.keepAlives > 0) parts.push(plural(decoder.keepAlives, 'keep-alive frame'));
+  if (decoder.bufferedBytes > 0) parts.push('the start of another frame');
+  return consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: ${rest.length} bytes after the first ${frame} frame (${parts.join(', ')}): decode one frame at a time`, 'hex');
+}
+
 /** Decodes a workbench request against the offered `dialects`; every problem a coded error naming the field. */
 export function decodeRequest(body: DecodeRequest, dialects: ReadonlyMap<string, Dialect>): Decoded {
   if (body === null || typeof body !== 'object') throw consoleError('ISO8583_ERR_CONSOLE_INPUT', 'the body must be a JSON object', 'body');
@@ -179,15 +194,12 @@ export function decodeRequest(body: DecodeRequest, dialects: ReadonlyMap<string,
     if (first === undefined || decoder.bufferedBytes > 0 && frames.length === 0) {
       throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: no whole ${frame} frame (${bytes.length} bytes)`, 'hex');
     }
-    // Bytes after the first frame (further frames, a partial one) are refused, never dropped: one message at a time,
-    // as the codec refuses bytes after the last field of an unframed image (ISO8583_ERR_TRAILING_BYTES).
-    const next = frames[frames.indexOf(first) + 1];
-    const after = next === undefined ? decoder.bufferedBytes : bytes.length - (next.offset ?? bytes.length);
-    if (after > 0) {
-      const more = frames.length - frames.indexOf(first) - 1;
-      const what = more > 0 ? `${more} more whole frame${more === 1 ? '' : 's'}` : 'the start of another frame';
-      throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: ${after} bytes after the first ${frame} frame (${what}): decode one frame at a time`, 'hex');
-    }
+    // Bytes after the first frame (further frames, zero-length keep-alive frames, a partial one) are refused, never
+    // dropped: one message at a time, as the codec refuses bytes after the last field of an unframed image
+    // (ISO8583_ERR_TRAILING_BYTES). Keep-alives before the first frame are skipped, as a connection skips them.
+    const end = (first.offset ?? 0) + encodeKeepAlive({ lengthHeader: frame as LengthHeader }).length + first.header.length + first.payload.length;
+    const after = bytes.length - end;
+    if (after > 0) throw trailingFrames(bytes.subarray(end), frame as LengthHeader, headerBytes);
     header = Buffer.from(first.header);
     bytes = Buffer.from(first.payload);
   } else if (headerBytes > 0) {
