@@ -19,6 +19,7 @@ import { connectorError } from '../errors.js';
 import { MAX_TIMER_DELAY, within } from '../timeouts.js';
 import type { TerminalLock } from '../terminal-queue.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeError } from './pool.js';
+import { LOCK_PLAIN, LOCK_WITH_TIMEOUT, refusesLockTimeout } from './terminal-lock-sql.js';
 
 /** Options of {@link PgTerminalLock}. */
 export interface PgTerminalLockOptions {
@@ -78,6 +79,8 @@ export class PgTerminalLock implements TerminalLock {
   private closed = false;
   /** The server refused the keepalive SETs once (logged then, not again). */
   private keepaliveRefused = false;
+  /** The server refused `lock_timeout` in the lock's statement once: the pool takes its locks plainly from then on. */
+  private lockTimeoutRefused = false;
   /** The close under way (`close` and `destroy` share it). */
   private closing: Promise<void> | undefined;
   /** Connections waiting for a lock: ended on close, so that a destroy does not wait for another node's request. */
@@ -163,8 +166,7 @@ export class PgTerminalLock implements TerminalLock {
     try {
       // Only what is left of the wait, the wait for a connection counted (it once added a whole wait): set for this
       // statement alone (its own transaction), before it asks for the lock.
-      const left = Math.max(1, Math.ceil(this.wait - (performance.now() - asked)));
-      await client.query("SELECT set_config('lock_timeout', $3, true), pg_advisory_lock($1, $2)", [TERMINAL_LOCK_NAMESPACE, key, String(left)]);
+      await this.lock(client, key, asked);
       this.waiting.delete(client);
     } catch (err) {
       this.waiting.delete(client);
@@ -189,6 +191,27 @@ export class PgTerminalLock implements TerminalLock {
         release(true);
       }
     }
+  }
+
+  /**
+   * Takes the lock of `key` on `client`: with its own `lock_timeout` (what is left of the wait since `asked`), else, on
+   * a server that refuses that setting (remembered for this pool, logged once), plainly (terminal-lock-sql.ts).
+   */
+  private async lock(client: pg.PoolClient, key: number, asked: number): Promise<void> {
+    if (!this.lockTimeoutRefused) {
+      // Only what is left of the wait, the wait for a connection counted (it once added a whole wait): set for this
+      // statement alone (its own transaction), before it asks for the lock.
+      const left = Math.max(1, Math.ceil(this.wait - (performance.now() - asked)));
+      try {
+        await client.query(LOCK_WITH_TIMEOUT, [TERMINAL_LOCK_NAMESPACE, key, String(left)]);
+        return;
+      } catch (err) {
+        if (!refusesLockTimeout(err)) throw err;
+        this.lockTimeoutRefused = true;
+        this.logger.warn({ code: (err as { code?: string }).code }, 'lock_timeout refused by the server: a terminal lock is waited for up to the statement timeout');
+      }
+    }
+    await client.query(LOCK_PLAIN, [TERMINAL_LOCK_NAMESPACE, key]);
   }
 
   /** Ends the pool (the locks go with their sessions) once the terminals held are unlocked. Safe to call twice. */
