@@ -12,14 +12,15 @@ import { lockRelay } from './helpers/pg-lock-relay.js';
 
 test('a crash-restart (a backend SIGKILLed, the server\'s start time unchanged): no live node is taken for gone, and once it holds its lock again it is judged as before', async (t) => {
   const own = await startPostgres();
-  t.after(() => own.destroy());
   const url = own.createDatabase('owner_crash_restart');
   const relay = await lockRelay(url);
   const a = new PgJournal({ url: relay.url, lease: 600_000, owner: 'node-a' });
   const b = new PgJournal({ url, lease: 600_000, owner: 'node-b' });
+  // One cleanup (t.after runs them in registration order): the journals closed before the server stops.
   t.after(async () => {
     await Promise.all([a.destroy(), b.destroy()]);
     await relay.close();
+    own.destroy();
   });
   await a.open();
   await b.open();
