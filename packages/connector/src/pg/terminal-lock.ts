@@ -52,9 +52,6 @@ export const TERMINAL_LOCK_KEEPALIVE = { idle: 30, interval: 10, count: 3 } as c
 /** The longest `waitTimeout`: a timer's longest delay less the 5 s its statements get beyond it. */
 export const MAX_TERMINAL_LOCK_WAIT = MAX_TIMER_DELAY - 5_000;
 
-/** What node-postgres's pool fails a `connect` with when no connection came free within its connect timeout. */
-const POOL_BUSY = 'timeout exceeded when trying to connect';
-
 /** The first key of every terminal lock: keeps them apart from other advisory locks on the database. */
 export const TERMINAL_LOCK_NAMESPACE = 858_300_002;
 
@@ -81,6 +78,8 @@ export class PgTerminalLock implements TerminalLock {
   private keepaliveRefused = false;
   /** The server refused `lock_timeout` in the lock's statement once: the pool takes its locks plainly from then on. */
   private lockTimeoutRefused = false;
+  /** Connections checked out of the pool by requests (made, not merely being made): the pool is busy at `max`. */
+  private checkedOut = 0;
   /** The close under way (`close` and `destroy` share it). */
   private closing: Promise<void> | undefined;
   /** Connections waiting for a lock: ended on close, so that a destroy does not wait for another node's request. */
@@ -140,9 +139,10 @@ export class PgTerminalLock implements TerminalLock {
     try {
       client = await (await this.connectPool()).connect();
     } catch (err) {
-      // The pool's own message when no connection came free in time (every one held by requests of other terminals):
-      // a wait of this node, not the store's failure (a connection not made in time is one: its own message).
-      if ((err as Error | undefined)?.message === POOL_BUSY) {
+      // No connection came free in time because every one is held by requests of other terminals (counted here, not
+      // read from the pool's message: a connection still being made counts as busy there): a wait of this node. Else
+      // (a connection not made in time, a black-holed database) the store's failure.
+      if (this.checkedOut >= this.max) {
         throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', `waited too long for a connection of the terminal lock: all ${this.max} held by requests of other terminals`, {
           field: 'terminalQueue.timeout',
           cause: err,
@@ -158,7 +158,12 @@ export class PgTerminalLock implements TerminalLock {
       this.logger.warn({ code: (err as { code?: string }).code, terminalLock: key }, 'terminal lock lost: its connection to the store broke');
     };
     client.on('error', onError);
+    this.checkedOut++;
+    let released = false;
     const release = (broken?: boolean): void => {
+      if (released) return;
+      released = true;
+      this.checkedOut--;
       client.removeListener('error', onError);
       client.release(broken === true || lost !== undefined);
     };
