@@ -6,7 +6,7 @@ import type { PostgresCluster } from '@iso8583/test-support';
 import { pino } from 'pino';
 import { MIGRATIONS, migrate } from '../src/pg/migrations.js';
 import { createPgPool } from '../src/pg/pool.js';
-import { GONE_OWNERS } from '../src/pg/owner-lock-sql.js';
+import { FILL_SERVER_TOKEN, GONE_OWNERS } from '../src/pg/owner-lock-sql.js';
 import type { Migration } from '../src/pg/migrations.js';
 
 let cluster: PostgresCluster;
@@ -25,7 +25,7 @@ test('migrate: creates every table once, records each version, and is safe when 
     const { rows } = await pools[0]!.query<{ version: number }>('SELECT version FROM iso8583_schema ORDER BY version');
     assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
     const tables = await pools[0]!.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'iso8583_%' ORDER BY 1");
-    assert.deepEqual(tables.rows.map((r) => r.t), ['iso8583_saf', 'iso8583_saf_owner', 'iso8583_schema', 'iso8583_transaction_batches', 'iso8583_transactions']);
+    assert.deepEqual(tables.rows.map((r) => r.t), ['iso8583_saf', 'iso8583_saf_owner', 'iso8583_schema', 'iso8583_server_token', 'iso8583_transaction_batches', 'iso8583_transactions']);
     assert.equal(await migrate(pools[0]!), newest, 'a second start changes nothing');
   } finally {
     await Promise.all(pools.map((pool) => pool.end()));
@@ -171,7 +171,9 @@ test('migrate: a database at SAF version 6 gets step 7 (the server an owner regi
     await pool.query("INSERT INTO iso8583_saf (id, entry, lease_owner, lease_until) VALUES ('e1', '{}', 'earlier-node', now() + interval '1 hour')");
     await migrate(pool);
     assert.equal((await pool.query('SELECT 1 FROM iso8583_schema WHERE version = 7')).rowCount, 1);
-    // As a node of an earlier version still running registers (its columns named, not this one).
+    // As a node of an earlier version still running registers (its columns named, not these), once a node of this
+    // version made the server's token: the row gets the server's start and its token.
+    await pool.query(FILL_SERVER_TOKEN);
     await pool.query("INSERT INTO iso8583_saf_owner (owner, upstream) VALUES ('later-node', '')");
     const { rows } = await pool.query<{ owner: string; here: boolean | null }>(
       'SELECT owner, server_started = pg_postmaster_start_time() AS here FROM iso8583_saf_owner ORDER BY owner',

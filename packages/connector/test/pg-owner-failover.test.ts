@@ -21,16 +21,21 @@ test('a failover to a promoted standby: no live node is taken for gone (one whos
   const started = performance.now();
   // The standby runs before the nodes register on the primary (as it does in production): their rows come to it later.
   const pair = await startReplicatedPair('failover');
-  t.after(() => pair.destroy());
   const [ra, rb, rd] = [await pair.relay(), await pair.relay(), await pair.relay()];
   ra.silentLock = true; // node-a never sees its lock's session on the primary end
   const a = new PgJournal({ url: ra.url, lease: 600_000, owner: 'node-a' });
   const b = new PgJournal({ url: rb.url, lease: 600_000, owner: 'node-b' });
-  t.after(() => Promise.all([a.destroy(), b.destroy()]));
+  const children: Array<ReturnType<typeof startChild>> = [];
+  // One cleanup (t.after runs them in registration order): the journals closed and the child dead before the
+  // clusters stop.
+  t.after(async () => {
+    await Promise.all([a.destroy(), b.destroy(), ...children.map((c) => c.kill())]);
+    await pair.destroy();
+  });
   await a.open();
   await b.open();
   const d = startChild('pg-owner-child', { url: rd.url, owner: 'node-d', lease: 600_000, ids: ['d1'], attempted: [] });
-  t.after(() => d.kill());
+  children.push(d);
   await d.waitLine('ready', 30_000);
   await a.add(entry('a1'));
   await b.add(entry('b1'));
@@ -72,7 +77,6 @@ test('a failover to a promoted standby: no live node is taken for gone (one whos
 
 test('a server restart: no live node is taken for gone (one that has not seen its lock\'s session end included), and once it holds its lock again it is judged as before', async (t) => {
   const own = await startPostgres();
-  t.after(() => own.destroy());
   const url = own.createDatabase('owner_restart_unseen');
   const relay = await lockRelay(url);
   const a = new PgJournal({ url: relay.url, lease: 600_000, owner: 'node-a' });
@@ -80,6 +84,7 @@ test('a server restart: no live node is taken for gone (one that has not seen it
   t.after(async () => {
     await Promise.all([a.destroy(), b.destroy()]);
     await relay.close();
+    own.destroy();
   });
   await a.open();
   await b.open();

@@ -27,6 +27,26 @@ export function ownerLockFree(key: string): string {
 }
 
 /**
+ * The token of the server's incarnation (NULL until a node registers on it; see {@link FILL_SERVER_TOKEN}): a SQL
+ * function of schema version 7, also the default of `server_token` (an earlier version's REGISTER names no token).
+ */
+const CURRENT_TOKEN = 'iso8583_server_token()';
+
+/**
+ * Makes the token of the server's incarnation, unless there is one: a random value in the UNLOGGED one-row table
+ * `iso8583_server_token` (schema-saf.ts, version 7). PostgreSQL empties an unlogged table after a crash-restart (a
+ * backend killed: the postmaster ends every session and reinitialises, its `pg_postmaster_start_time()` unchanged),
+ * and a promoted standby starts with it empty; a clean restart keeps it, but changes the start time. Run as a
+ * statement of its own before {@link REGISTER}: two nodes that race both see the one token that won (the loser's
+ * insert waits for the winner's commit, and `REGISTER`, a later statement, sees it), which one statement would not (its
+ * snapshot taken before that commit). `md5(random() ...)`: no extension needed (`gen_random_uuid` is core only from
+ * PostgreSQL 13).
+ */
+export const FILL_SERVER_TOKEN = `INSERT INTO iso8583_server_token (token)
+  VALUES (md5(random()::text || clock_timestamp()::text || pg_backend_pid()::text))
+  ON CONFLICT (one) DO NOTHING`;
+
+/**
  * True for an owner row `o` registered (its lock taken) on the server that runs now: the same postmaster, so that its
  * lock, if free, was given up on this server (its session ended) and not lost with a server that is gone. Advisory
  * locks live in one server's memory; owner rows are replicated: on a standby promoted after the primary failed (its
@@ -36,11 +56,13 @@ export function ownerLockFree(key: string): string {
  * would reverse. Such an owner is never taken for gone: its entries wait for their lease, and a live node registers
  * on the new server at its next statement (each checks the lock), which makes it judged there from then on. Compared
  * by the server's identity, not by time (`locked_at` against `pg_postmaster_start_time()`): a standby started before
- * the owners registered on the primary found them all gone at once, and two machines' clocks need not agree. NULL (a
- * row of an earlier version's node, schema version 7): never gone.
+ * the owners registered on the primary found them all gone at once, and two machines' clocks need not agree. The
+ * identity is the postmaster's start and the incarnation's token ({@link FILL_SERVER_TOKEN}): a crash-restart keeps
+ * the start but not the token (it made every live owner gone at once, claimed before they registered again). NULL (a
+ * row of an earlier version's node, schema version 7), or no token yet: never gone.
  */
 export function registeredHere(o: string): string {
-  return `${o}.server_started = pg_postmaster_start_time()`;
+  return `(${o}.server_started = pg_postmaster_start_time() AND ${o}.server_token = ${CURRENT_TOKEN})`;
 }
 
 /**
@@ -67,14 +89,16 @@ export const GONE_OWNERS = `SELECT o.owner FROM iso8583_saf_owner o
       FOR SHARE OF o`;
 
 /**
- * Registers owner `$1` of upstream `$2` (its row made, or `locked_at`, `upstream` and `server_started` renewed: the
- * server it takes its lock on, {@link registeredHere}) and takes its lock in the same statement, so that no other
- * session sees the row without the lock taken (unless `locked` is false: a live session of the same owner name holds
- * it).
+ * Registers owner `$1` of upstream `$2` (its row made, or `locked_at`, `upstream`, `server_started` and `server_token`
+ * renewed: the server it takes its lock on, {@link registeredHere}; run after {@link FILL_SERVER_TOKEN}) and takes its
+ * lock in the same statement, so that no other session sees the row without the lock taken (unless `locked` is false:
+ * a live session of the same owner name holds it).
  */
 export const REGISTER = `WITH o AS (
-    INSERT INTO iso8583_saf_owner AS o (owner, upstream, server_started) VALUES ($1, $2, pg_postmaster_start_time())
-    ON CONFLICT (owner) DO UPDATE SET locked_at = now(), upstream = $2, server_started = pg_postmaster_start_time()
+    INSERT INTO iso8583_saf_owner AS o (owner, upstream, server_started, server_token)
+      VALUES ($1, $2, pg_postmaster_start_time(), ${CURRENT_TOKEN})
+    ON CONFLICT (owner) DO UPDATE SET locked_at = now(), upstream = $2, server_started = pg_postmaster_start_time(),
+      server_token = EXCLUDED.server_token
     RETURNING o.key)
   SELECT key, pg_try_advisory_lock(${OWNER_LOCK_NAMESPACE}, key) AS locked FROM o`;
 

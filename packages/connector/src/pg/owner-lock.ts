@@ -20,7 +20,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import { pgDriver, storeCause } from './pool.js';
-import { REGISTER, UNREGISTER } from './owner-lock-sql.js';
+import { FILL_SERVER_TOKEN, REGISTER, UNREGISTER } from './owner-lock-sql.js';
 
 /** The owner lock of one journal; see the module comment. */
 export class OwnerLock {
@@ -164,6 +164,8 @@ export class OwnerLock {
       await client.connect();
       // node-postgres reads a query's own `query_timeout` (its types leave it out). Should it pass, the client is
       // destroyed below: a REGISTER the server still runs ends with its session, and its lock with it.
+      const fill: pg.QueryConfig & { query_timeout: number } = { text: FILL_SERVER_TOKEN, query_timeout: waits.register };
+      await client.query(fill);
       const register: pg.QueryConfig & { query_timeout: number } = { text: REGISTER, values: [this.owner, this.upstream], query_timeout: waits.register };
       const { rows } = await client.query<{ key: number; locked: boolean }>(register);
       const row = rows[0];

@@ -9,7 +9,7 @@
  * is when the last attempt recorded is over at the latest (its `flight`): no node claims the entry before.
  *
  * `iso8583_saf_owner`: one row per node that holds its owner lock (owner-lock.ts): an entry whose `lease_owner` has a
- * row here registered on the server that runs now (`server_started`, version 7) and whose lock no session holds is
+ * row here registered on the server that runs now (`server_started` and `server_token`, version 7) and whose lock no session holds is
  * claimed at once, without waiting for its lease (found by the index `iso8583_saf_lease_owner` on the pending rows,
  * version 5).
  */
@@ -104,9 +104,20 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     // lease); a row made later gets the server's start by default, also one a node of an earlier version still running
     // makes (its REGISTER does not name the column; its `DO UPDATE` leaves it as it was: at worst never gone, after a
     // restart or a failover). Added without a rewrite (the default set apart: for the rows to come, not those there).
+    //
+    // And the server's incarnation (owner-lock-sql.ts, SERVER_TOKEN): a random token in an UNLOGGED one-row table,
+    // filled by the first node that registers. A crash-restart (a backend killed, by the OOM killer say: every session
+    // ended, the server reinitialised) keeps `pg_postmaster_start_time()` but empties unlogged tables, as a promoted
+    // standby starts with them empty: an owner registered before has another token (`server_token`), and is never
+    // taken for gone either. A row made by an earlier version's node gets the token of the moment by default (NULL
+    // before any node of this version registered: never gone), as it gets the server's start.
     version: 7,
     name: 'saf owner server',
     sql: `ALTER TABLE iso8583_saf_owner ADD COLUMN IF NOT EXISTS server_started timestamptz;
-    ALTER TABLE iso8583_saf_owner ALTER COLUMN server_started SET DEFAULT pg_postmaster_start_time();`,
+    ALTER TABLE iso8583_saf_owner ALTER COLUMN server_started SET DEFAULT pg_postmaster_start_time();
+    CREATE UNLOGGED TABLE IF NOT EXISTS iso8583_server_token (one boolean PRIMARY KEY DEFAULT true CHECK (one), token text NOT NULL);
+    CREATE OR REPLACE FUNCTION iso8583_server_token() RETURNS text LANGUAGE sql STABLE AS 'SELECT token FROM iso8583_server_token';
+    ALTER TABLE iso8583_saf_owner ADD COLUMN IF NOT EXISTS server_token text;
+    ALTER TABLE iso8583_saf_owner ALTER COLUMN server_token SET DEFAULT iso8583_server_token();`,
   },
 ];

@@ -19,6 +19,7 @@ import { connectorError } from '../errors.js';
 import { MAX_TIMER_DELAY, within } from '../timeouts.js';
 import type { TerminalLock } from '../terminal-queue.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeError } from './pool.js';
+import { LOCK_PLAIN, LOCK_WITH_TIMEOUT, refusesLockTimeout } from './terminal-lock-sql.js';
 
 /** Options of {@link PgTerminalLock}. */
 export interface PgTerminalLockOptions {
@@ -51,9 +52,6 @@ export const TERMINAL_LOCK_KEEPALIVE = { idle: 30, interval: 10, count: 3 } as c
 /** The longest `waitTimeout`: a timer's longest delay less the 5 s its statements get beyond it. */
 export const MAX_TERMINAL_LOCK_WAIT = MAX_TIMER_DELAY - 5_000;
 
-/** What node-postgres's pool fails a `connect` with when no connection came free within its connect timeout. */
-const POOL_BUSY = 'timeout exceeded when trying to connect';
-
 /** The first key of every terminal lock: keeps them apart from other advisory locks on the database. */
 export const TERMINAL_LOCK_NAMESPACE = 858_300_002;
 
@@ -78,6 +76,10 @@ export class PgTerminalLock implements TerminalLock {
   private closed = false;
   /** The server refused the keepalive SETs once (logged then, not again). */
   private keepaliveRefused = false;
+  /** The server refused `lock_timeout` in the lock's statement once: the pool takes its locks plainly from then on. */
+  private lockTimeoutRefused = false;
+  /** Connections checked out of the pool by requests (made, not merely being made): the pool is busy at `max`. */
+  private checkedOut = 0;
   /** The close under way (`close` and `destroy` share it). */
   private closing: Promise<void> | undefined;
   /** Connections waiting for a lock: ended on close, so that a destroy does not wait for another node's request. */
@@ -137,9 +139,10 @@ export class PgTerminalLock implements TerminalLock {
     try {
       client = await (await this.connectPool()).connect();
     } catch (err) {
-      // The pool's own message when no connection came free in time (every one held by requests of other terminals):
-      // a wait of this node, not the store's failure (a connection not made in time is one: its own message).
-      if ((err as Error | undefined)?.message === POOL_BUSY) {
+      // No connection came free in time because every one is held by requests of other terminals (counted here, not
+      // read from the pool's message: a connection still being made counts as busy there): a wait of this node. Else
+      // (a connection not made in time, a black-holed database) the store's failure.
+      if (this.checkedOut >= this.max) {
         throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', `waited too long for a connection of the terminal lock: all ${this.max} held by requests of other terminals`, {
           field: 'terminalQueue.timeout',
           cause: err,
@@ -155,7 +158,12 @@ export class PgTerminalLock implements TerminalLock {
       this.logger.warn({ code: (err as { code?: string }).code, terminalLock: key }, 'terminal lock lost: its connection to the store broke');
     };
     client.on('error', onError);
+    this.checkedOut++;
+    let released = false;
     const release = (broken?: boolean): void => {
+      if (released) return;
+      released = true;
+      this.checkedOut--;
       client.removeListener('error', onError);
       client.release(broken === true || lost !== undefined);
     };
@@ -163,8 +171,7 @@ export class PgTerminalLock implements TerminalLock {
     try {
       // Only what is left of the wait, the wait for a connection counted (it once added a whole wait): set for this
       // statement alone (its own transaction), before it asks for the lock.
-      const left = Math.max(1, Math.ceil(this.wait - (performance.now() - asked)));
-      await client.query("SELECT set_config('lock_timeout', $3, true), pg_advisory_lock($1, $2)", [TERMINAL_LOCK_NAMESPACE, key, String(left)]);
+      await this.lock(client, key, asked);
       this.waiting.delete(client);
     } catch (err) {
       this.waiting.delete(client);
@@ -189,6 +196,27 @@ export class PgTerminalLock implements TerminalLock {
         release(true);
       }
     }
+  }
+
+  /**
+   * Takes the lock of `key` on `client`: with its own `lock_timeout` (what is left of the wait since `asked`), else, on
+   * a server that refuses that setting (remembered for this pool, logged once), plainly (terminal-lock-sql.ts).
+   */
+  private async lock(client: pg.PoolClient, key: number, asked: number): Promise<void> {
+    if (!this.lockTimeoutRefused) {
+      // Only what is left of the wait, the wait for a connection counted (it once added a whole wait): set for this
+      // statement alone (its own transaction), before it asks for the lock.
+      const left = Math.max(1, Math.ceil(this.wait - (performance.now() - asked)));
+      try {
+        await client.query(LOCK_WITH_TIMEOUT, [TERMINAL_LOCK_NAMESPACE, key, String(left)]);
+        return;
+      } catch (err) {
+        if (!refusesLockTimeout(err)) throw err;
+        this.lockTimeoutRefused = true;
+        this.logger.warn({ code: (err as { code?: string }).code }, 'lock_timeout refused by the server: a terminal lock is waited for up to the statement timeout');
+      }
+    }
+    await client.query(LOCK_PLAIN, [TERMINAL_LOCK_NAMESPACE, key]);
   }
 
   /** Ends the pool (the locks go with their sessions) once the terminals held are unlocked. Safe to call twice. */

@@ -81,11 +81,22 @@ export async function startReplicatedPair(database: string): Promise<ReplicatedP
     for (const p of ports) p.release();
   };
   process.once('exit', onExit);
+  // A test file ended by a signal (the runner's SIGTERM after a timeout, a Ctrl-C) exits through 'exit', so both
+  // servers are stopped and their folder removed instead of outliving the run (as startPostgres does).
+  const onSignal = (signal: NodeJS.Signals): void => process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  const forget = (): void => {
+    process.removeListener('exit', onExit);
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignal);
+  };
   const primary = join(dir, 'primary');
   const standby = join(dir, 'standby');
   const start = (data: string, port: number): void => {
-    run('pg_ctl', ['-D', data, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`, '-l', `${data}.log`, '-w', '-t', '60', 'start']);
+    // Before the start: one that timed out may leave a server running, which the exit then stops.
     running.add(data);
+    run('pg_ctl', ['-D', data, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`, '-l', `${data}.log`, '-w', '-t', '60', 'start']);
   };
   let target = 0;
   try {
@@ -133,17 +144,20 @@ export async function startReplicatedPair(database: string): Promise<ReplicatedP
         target = s.port;
       },
       destroy: async () => {
-        process.removeListener('exit', onExit);
+        forget();
         await Promise.all([...relays].map((r) => r.close()));
         onExit();
       },
     };
   } catch (err) {
-    process.removeListener('exit', onExit);
+    forget();
     onExit();
     throw err;
   }
 }
+
+/** What a statement that takes an owner lock holds (owner-lock-sql.ts, REGISTER). */
+const LOCK_CALL = Buffer.from('pg_try_advisory_lock');
 
 /** A relay to the server on port `target()` of the moment (database `database`); see {@link NodeRelay}. */
 async function nodeRelay(target: () => number, database: string): Promise<NodeRelay> {
@@ -152,13 +166,17 @@ async function nodeRelay(target: () => number, database: string): Promise<NodeRe
     const db = createConnection(target(), '127.0.0.1');
     sockets.add(client).add(db);
     let lock = false;
+    // The end of what came before: the statement's text may be split across two chunks.
+    let tail = Buffer.alloc(0);
     for (const s of [client, db]) s.on('error', () => undefined);
     client.on('close', () => db.destroy());
     db.on('close', () => {
       if (!(lock && relay.silentLock)) client.destroy();
     });
     client.on('data', (chunk: Buffer) => {
-      if (chunk.includes('pg_try_advisory_lock')) lock = true;
+      const seen = Buffer.concat([tail, chunk]);
+      if (seen.includes(LOCK_CALL)) lock = true;
+      tail = seen.subarray(Math.max(0, seen.length - (LOCK_CALL.length - 1)));
       db.write(chunk);
     });
     db.on('data', (chunk: Buffer) => client.write(chunk));

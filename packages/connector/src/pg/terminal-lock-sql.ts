@@ -1,0 +1,22 @@
+/**
+ * The statement that takes a terminal's lock (terminal-lock.ts), and when to fall back from its form that sets its own
+ * `lock_timeout` to the plain one. A PostgreSQL-compatible server, or a proxy in front of one, may refuse the setting
+ * (`42704`: an unknown parameter; `0A000`: not supported): in the same statement as the lock, that refusal failed every
+ * lock, where a refused connect-time `SET` only warned. The pool then takes its locks with the plain statement (the
+ * wait bounded by the statement timeout, as before).
+ */
+
+/** The lock taken with its wait bounded by `lock_timeout` (`$3`, ms, set for this statement's transaction alone). */
+export const LOCK_WITH_TIMEOUT = "SELECT set_config('lock_timeout', $3, true), pg_advisory_lock($1, $2)";
+
+/** The lock taken without setting `lock_timeout` (a server that refuses it). */
+export const LOCK_PLAIN = 'SELECT pg_advisory_lock($1, $2)';
+
+/** SQLSTATEs of a server that refuses `lock_timeout`: an unknown parameter, a feature not supported. */
+const REFUSED = new Set(['42704', '0A000']);
+
+/** Whether `err` (a failed {@link LOCK_WITH_TIMEOUT}) is the server refusing `lock_timeout`: fall back to {@link LOCK_PLAIN}. */
+export function refusesLockTimeout(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && REFUSED.has(code);
+}

@@ -1,0 +1,93 @@
+/**
+ * A PostgreSQL-compatible server, or a proxy, that refuses `lock_timeout` (SQLSTATE 42704 or 0A000): the terminal
+ * lock's statement that sets it failed every lock. A relay here answers that statement with the refusal (never
+ * sent to the server); the lock falls back to the plain statement, once for the pool, and the terminal is locked.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createConnection, createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import { startPostgres } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import { PgTerminalLock } from '../src/index.js';
+import { TERMINAL_LOCK_NAMESPACE } from '../src/pg/terminal-lock.js';
+import { refusesLockTimeout } from '../src/pg/terminal-lock-sql.js';
+import { sql } from './helpers/pg-owner-lock.js';
+
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
+
+/** An ErrorResponse of SQLSTATE `code`, then ReadyForQuery (idle). */
+function refusal(code: string): Buffer {
+  const fields = Buffer.from(`SERROR\0VERROR\0C${code}\0Munrecognized configuration parameter "lock_timeout"\0\0`);
+  const head = Buffer.alloc(5);
+  head.write('E', 0);
+  head.writeInt32BE(fields.length + 4, 1);
+  return Buffer.concat([head, fields, Buffer.from([0x5a, 0, 0, 0, 5, 0x49])]);
+}
+
+/** A relay to `target` that refuses, with `code`, each statement setting `lock_timeout` by `set_config`; counts them. */
+async function refusingRelay(target: string, code: string): Promise<{ url: string; refused: () => number; close(): Promise<void> }> {
+  const to = new URL(target);
+  const [host, dbPort] = [to.hostname, Number(to.port)];
+  const sockets = new Set<Socket>();
+  let refused = 0;
+  const server = createServer((client) => {
+    const db = createConnection(dbPort, host);
+    sockets.add(client).add(db);
+    for (const s of [client, db]) s.on('error', () => undefined);
+    client.on('close', () => db.destroy());
+    db.on('close', () => client.destroy());
+    client.on('data', (chunk: Buffer) => {
+      // node-postgres sends a statement's Parse .. Sync in one write.
+      if (chunk.includes("set_config('lock_timeout'")) {
+        refused++;
+        client.write(refusal(code));
+        return;
+      }
+      db.write(chunk);
+    });
+    db.on('data', (chunk: Buffer) => client.write(chunk));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  to.host = `127.0.0.1:${port}`;
+  return {
+    url: to.toString(),
+    refused: () => refused,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+test('refusesLockTimeout: an unknown parameter (42704) or a feature not supported (0A000) only', () => {
+  assert.equal(refusesLockTimeout({ code: '42704' }), true);
+  assert.equal(refusesLockTimeout({ code: '0A000' }), true);
+  assert.equal(refusesLockTimeout({ code: '55P03' }), false);
+  assert.equal(refusesLockTimeout({ code: '57P01' }), false);
+  assert.equal(refusesLockTimeout(new Error('Connection terminated')), false);
+  assert.equal(refusesLockTimeout(undefined), false);
+});
+
+for (const code of ['42704', '0A000']) {
+  test(`a server that refuses lock_timeout (${code}): the terminal is locked by the plain statement, the refusal met once`, async (t) => {
+    const url = cluster.createDatabase(`terminal_lock_refused_${code.toLowerCase()}`);
+    const relay = await refusingRelay(url, code);
+    const lock = new PgTerminalLock({ url: relay.url, waitTimeout: 7000, max: 1 });
+    t.after(async () => {
+      await lock.destroy();
+      await relay.close();
+    });
+    const held = async (): Promise<number> =>
+      lock.hold('TERM0001', async () => (await sql(url, 'SELECT 1 FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND granted', [TERMINAL_LOCK_NAMESPACE])).length);
+    assert.equal(await held(), 1, 'the terminal is locked');
+    assert.equal(await held(), 1, 'and again');
+    assert.equal(relay.refused(), 1, 'the refusal is remembered for the pool');
+  });
+}
