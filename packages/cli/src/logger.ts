@@ -95,7 +95,10 @@ export interface ReopenableLogger {
   logger: Logger;
   /** Reopens the log file (after `logrotate` moved it); nothing for standard error. */
   reopen(): void;
-  /** Writes what is buffered. */
+  /**
+   * Writes what is buffered. While the destination fails (its last write failed), one write of what is buffered is
+   * tried, without retry: never blocks, never throws.
+   */
   flush(): void;
   /** Writes what is buffered and closes the log file (standard error stays open); resolves once it is closed. */
   close(): Promise<void>;
@@ -155,7 +158,17 @@ export function createLogger(options: LoggerOptions): ReopenableLogger {
       if (options.file !== undefined) destination.reopen();
     },
     flush: () => {
-      if (failing) return;
+      if (failing) {
+        // One more try of what is buffered (the last error line, say), no retry: SonicBoom writes the held lines
+        // once on a write, stops at the first that fails (its 'error' taken above) and throws nothing. A standard
+        // error that recovered gets them; one still failing loses them, as before, without holding the exit.
+        try {
+          destination.write('');
+        } catch {
+          // destroyed (closed): nothing to write to
+        }
+        return;
+      }
       try {
         destination.flushSync();
       } catch {

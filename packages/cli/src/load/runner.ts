@@ -12,7 +12,7 @@ import type { ClientTlsSettings } from '../flags.js';
 import { purchaseMti, purchaseRequest, terminalId } from './purchase.js';
 import type { LoadSummary } from './summary.js';
 import type { MessageTracer } from '../trace.js';
-import { connect } from './connect.js';
+import { CONNECT_STOPPED, connect } from './connect.js';
 import { LoadRun } from './load-run.js';
 import { LoadClient } from './terminal.js';
 
@@ -92,7 +92,8 @@ function checkPurchase(codec: Codec, version: DialectVersion): void {
 /**
  * Runs a load against an ISO 8583 host and resolves to what was measured. Throws `ISO8583_ERR_CLI_OPTION` (naming
  * `--dialect`) before connecting when the dialect cannot carry the purchase request, and `ISO8583_ERR_CLI_LOAD` when
- * no client can connect.
+ * no client can connect. A stop (`options.stop`) while connecting ends the connects still pending at once: the run
+ * goes on with those that connected, if any, and its summary says `interrupted`.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const clients = options.clients ?? 10;
@@ -114,8 +115,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     Array.from({ length: clients }, () => connect(options, options.connectTimeoutMs ?? 5000)),
   );
   const sockets = connections.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
-  if (sockets.length === 0) {
-    const first = connections.find((c) => c.status === 'rejected') as PromiseRejectedResult | undefined;
+  // Connects the stop ended are not failures of the host.
+  const failures = connections.filter((c) => c.status === 'rejected' && (c.reason as { code?: unknown } | undefined)?.code !== CONNECT_STOPPED);
+  if (sockets.length === 0 && options.stop?.aborted !== true) {
+    const first = failures[0] as PromiseRejectedResult | undefined;
     const { code, detail } = (first?.reason ?? {}) as { code?: unknown; detail?: unknown };
     const reason = typeof code !== 'string' ? '' : typeof detail === 'string' ? ` (${code}: ${detail})` : ` (${code})`;
     throw cliError('ISO8583_ERR_CLI_LOAD', `no client could connect to ${options.host ?? '127.0.0.1'}:${options.port}${reason}`);
@@ -143,7 +146,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     (count !== undefined ? run.sequence < count || run.unwritten > 0 : ended < (run.deadline ?? Infinity));
   return {
     clients: sockets.length,
-    connectFailures: clients - sockets.length,
+    connectFailures: failures.length,
     sent: run.sent,
     // With a count, what was asked for and not written; with a duration, the requests taken and not written.
     notSent: count !== undefined && !interrupted ? count - run.sent : run.unwritten,
