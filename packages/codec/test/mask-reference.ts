@@ -112,12 +112,13 @@ function trackEnd(text: string, at: number): number {
     if (close < 0 || close - i > TRACK1_NAME) return at;
     i = close + 1;
   } else if (separator === 'D' || separator === 'd') {
-    if (!/^[Dd]*[0-9]/.test(text.slice(i))) return at;
+    if (!/^[=Dd]*[0-9]/.test(text.slice(i))) return at;
   } else if (separator !== '=') {
     return at;
   }
-  // The separator again among the digits (a field of the track left out): the track runs on over it.
-  const again = separator === '^' ? /[0-9^]/ : separator === '=' ? /[0-9=]/ : /[0-9Dd]/;
+  // The separator again among the digits (a field of the track left out): the track runs on over it; the track 2
+  // separators (`=`, `D`, `d`) are one another's.
+  const again = separator === '^' ? /[0-9^]/ : /[0-9=Dd]/;
   while (i < text.length && again.test(text[i]!)) i++;
   return i;
 }
