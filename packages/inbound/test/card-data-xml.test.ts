@@ -227,3 +227,12 @@ test('maskXml – an unmarked field whose PAN is split by CDATA or a comment is 
   const plain = '<ISOMessage><data><field id="48">AB<![CDATA[CD]]><!-- n --></field></data></ISOMessage>';
   assert.equal(maskXml(plain, dialect), plain);
 });
+
+test('maskXml – a PAN field that held track data, masked, is not masked again: masking twice changes nothing', () => {
+  const dialect = resolveDialect('iso87ascii');
+  for (const value of [';4111111111111111=2512101123456789?', '%B4111111111111111^DOE/J^2512101?', '4111111111111111d2512101123456789', '4111111111111111=2512101123456789']) {
+    const once = maskXml(`<isomsg><field id="2" value="${value}"/></isomsg>`, dialect);
+    assert.doesNotMatch(once, /6789|2512/, value);
+    assert.equal(maskXml(once, dialect), once, value);
+  }
+});
