@@ -247,3 +247,10 @@ test('maskDigitRuns – mixed track 2 separators (`D=`, `=D`, `d=`) hide the tra
   assert.equal(maskDigitRuns('x 4111111111111111d=101123456789 y'), 'x 411111******1111d************* y');
   assert.equal(maskDigitRuns('x 4111111111111111=2512D101123456789 y'), 'x 411111******1111=***************** y');
 });
+
+test('maskDigitRuns – a PAN grouped by any Unicode space separator (thin, en, medium mathematical, ideographic) is masked', () => {
+  for (const space of ['\u2009', '\u2002', '\u205f', '\u3000', '\u1680']) {
+    const masked = maskDigitRuns(`card 4111${space}1111${space}1111${space}1111 ok`);
+    assert.equal(masked, `card 4111${space}11**${space}****${space}1111 ok`, JSON.stringify(space));
+  }
+});

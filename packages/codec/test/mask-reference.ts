@@ -22,7 +22,7 @@ function isDigit(code: number): boolean {
 function separatorEnd(text: string, at: number): number {
   const code = text.charCodeAt(at);
   if (code === 0x20 || code === 0x2d || code === 0x09 || code === 0x2b) return at + 1;
-  if (code === 0xa0 || code === 0x202f || code === 0x2007) return at + 1;
+  if (code !== 0x20 && /\p{Zs}/u.test(String.fromCharCode(code))) return at + 1;
   if (code !== 0x25 || text.charCodeAt(at + 1) !== 0x32) return at;
   const low = text.charCodeAt(at + 2) | 0x20;
   return low === 0x30 || low === 0x64 || low === 0x62 ? at + 3 : at;
