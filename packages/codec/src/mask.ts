@@ -84,17 +84,36 @@ export function maskEmv(data: string): string {
   }
 }
 
+/** A value of digits only (a PAN as it should be). */
+const ALL_DIGITS = /^[0-9]*$/;
+
+/** The first track field separator (`=`, `D`, `d` or `^`) in a value, or -1. */
+const TRACK_SEPARATOR = /[=Dd^]/;
+
+/**
+ * A PAN field's value that is not all digits and that {@link TRACK} does not read as track data (`d` as separator,
+ * spaces in the PAN, a PAN part over 19 digits): the part before the first track separator masked as a PAN, the
+ * separator kept (as {@link maskTrack} keeps it, so masking twice changes nothing) and everything after it (expiry,
+ * discretionary data) hidden.
+ */
+function panBeforeTrack(value: string): string {
+  const cut = value.search(TRACK_SEPARATOR);
+  return cut === -1 ? maskPan(value) : maskPan(value.slice(0, cut)) + value[cut]! + '*'.repeat(value.length - cut - 1);
+}
+
 /**
  * A value masked for its sensitivity. A PAN field that holds track data (`4111111111111111=2512101...`: field 2 read
  * leniently, a peer that put track 2 there) is masked as track data ({@link maskTrack}): as a PAN its last 4 shown
- * would be the last 4 of the discretionary data. A sensitivity that is none of the known ones (a dialect that skipped
+ * would be the last 4 of the discretionary data; any other PAN value that is not all digits has everything after its
+ * first track separator (`=`, `D`, `d`, `^`) hidden. A sensitivity that is none of the known ones (a dialect that skipped
  * the checks: `sensitive: "PAN"`) hides the value entirely, as a secret.
  */
 export function maskValue(value: string, sensitivity: Sensitivity): string {
   textArgument(value, 'value');
   switch (sensitivity) {
     case 'pan':
-      return TRACK.test(value) ? maskTrack(value) : maskPan(value);
+      if (TRACK.test(value)) return maskTrack(value);
+      return ALL_DIGITS.test(value) ? maskPan(value) : panBeforeTrack(value);
     case 'track':
       return maskTrack(value);
     case 'emv':

@@ -24,20 +24,25 @@ export function hexDigit(code: number): number {
   return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
-/** The spaces that keep a number on one line (`Intl.NumberFormat`'s group separator, a page's `&nbsp;`). */
-const NO_BREAK_SPACE = 0xa0;
-const FIGURE_SPACE = 0x2007;
-const NARROW_NO_BREAK_SPACE = 0x202f;
+/**
+ * Whether `code` is a Unicode space separator (\p{Zs}) other than the plain space: U+00A0 (a page's `&nbsp;`), U+1680,
+ * U+2000 to U+200A (en, em, figure, thin, hair spaces...), U+202F (`Intl.NumberFormat`'s group separator), U+205F,
+ * U+3000 (ideographic). A code-point check, no regex per character.
+ */
+function isOtherSpace(code: number): boolean {
+  if (code < 0xa0) return false;
+  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x202f || code === 0x205f || code === 0x3000;
+}
 
 /**
- * Where the separator at `at` ends, `at` when there is none: a space (also a no-break, figure or narrow no-break space,
- * U+00A0, U+2007, U+202F: a number formatted for people), a tab, a dash, a plus (a space in a form-encoded query), or
+ * Where the separator at `at` ends, `at` when there is none: a space (also any other Unicode space separator, \p{Zs}:
+ * U+00A0, U+2007, U+202F, U+2009, U+3000...: a number formatted for people), a tab, a dash, a plus (a space in a form-encoded query), or
  * the percent-escape of a space, a dash or a plus (`%20`, `%2D`, `%2B`, either case: a URL written as it came).
  */
 export function separatorEnd(text: string, at: number): number {
   const code = text.charCodeAt(at);
   if (code === SPACE || code === DASH || code === TAB || code === PLUS) return at + 1;
-  if (code === NO_BREAK_SPACE || code === NARROW_NO_BREAK_SPACE || code === FIGURE_SPACE) return at + 1;
+  if (isOtherSpace(code)) return at + 1;
   if (code !== PERCENT || text.charCodeAt(at + 1) !== 0x32) return at;
   const low = text.charCodeAt(at + 2) | 0x20;
   return low === 0x30 || low === 0x64 /* d */ || low === 0x62 /* b */ ? at + 3 : at;

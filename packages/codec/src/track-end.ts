@@ -13,7 +13,8 @@ export const TRACK1_NAME = 26;
  * `D` (the track 2 separator of BCD; `d` as lowercase hex writes it, `Buffer#toString('hex')`) and at least one digit,
  * after `^NAME^` (track 1, a name of up to 26 characters) and its digits; `at` when none follows. The separator may
  * come again among the digits (a field of the track left out: `=` or `D` for a missing expiry, `PAN==101...`,
- * `PAN^NAME^^101...`; track 3's `=` between its fields): the track runs on over it.
+ * `PAN^NAME^^101...`; track 3's `=` between its fields): the track runs on over it. The track 2 separators (`=`, `D`,
+ * `d`) are one another's: `PAN D=101...` and `PAN=D101...` run on too.
  */
 export function trackEnd(text: string, at: number): number {
   const separator = text[at];
@@ -25,28 +26,24 @@ export function trackEnd(text: string, at: number): number {
     i = close + 1;
   } else if (separator === 'D' || separator === 'd') {
     let k = i;
-    while (isBcdSeparator(text.charCodeAt(k))) k++;
+    while (isTrack2Separator(text.charCodeAt(k))) k++;
     maskWork.steps += k - i;
     if (!isDigit(text.charCodeAt(k))) return at;
   } else if (separator !== '=') {
     return at;
   }
-  const again = separator === 'D' || separator === 'd' ? isBcdSeparator : separator === '^' ? isCaret : isEquals;
+  const again = separator === '^' ? isCaret : isTrack2Separator;
   const from = i;
   while (i < text.length && (isDigit(text.charCodeAt(i)) || again(text.charCodeAt(i)))) i++;
   maskWork.steps += i - from;
   return i;
 }
 
-/** `D` or `d`: the track 2 separator of BCD, as hex writes it. */
-function isBcdSeparator(code: number): boolean {
-  return code === 0x44 || code === 0x64;
+/** `=`, `D` or `d`: a track 2 separator, in text or as hex writes BCD (mixed, `PAN D=101...`, they all end no track). */
+function isTrack2Separator(code: number): boolean {
+  return code === 0x3d || code === 0x44 || code === 0x64;
 }
 
 function isCaret(code: number): boolean {
   return code === 0x5e;
-}
-
-function isEquals(code: number): boolean {
-  return code === 0x3d;
 }

@@ -240,3 +240,17 @@ test('maskDigitRuns – a PAN in groups apart by no-break spaces (U+00A0, U+202F
   // A PAN glued to text in another script keeps that text as it is.
   assert.equal(maskDigitRuns('№ 4111\u00a01111 1111\u00a01111 ok'), '№ 4111\u00a011** ****\u00a01111 ok');
 });
+
+test('maskDigitRuns – mixed track 2 separators (`D=`, `=D`, `d=`) hide the track data after them', () => {
+  assert.equal(maskDigitRuns('x 4111111111111111D=101123456789 y'), 'x 411111******1111D************* y');
+  assert.equal(maskDigitRuns('x 4111111111111111=D101123456789 y'), 'x 411111******1111=************* y');
+  assert.equal(maskDigitRuns('x 4111111111111111d=101123456789 y'), 'x 411111******1111d************* y');
+  assert.equal(maskDigitRuns('x 4111111111111111=2512D101123456789 y'), 'x 411111******1111=***************** y');
+});
+
+test('maskDigitRuns – a PAN grouped by any Unicode space separator (thin, en, medium mathematical, ideographic) is masked', () => {
+  for (const space of ['\u2009', '\u2002', '\u205f', '\u3000', '\u1680']) {
+    const masked = maskDigitRuns(`card 4111${space}1111${space}1111${space}1111 ok`);
+    assert.equal(masked, `card 4111${space}11**${space}****${space}1111 ok`, JSON.stringify(space));
+  }
+});

@@ -22,7 +22,7 @@ function isDigit(code: number): boolean {
 function separatorEnd(text: string, at: number): number {
   const code = text.charCodeAt(at);
   if (code === 0x20 || code === 0x2d || code === 0x09 || code === 0x2b) return at + 1;
-  if (code === 0xa0 || code === 0x202f || code === 0x2007) return at + 1;
+  if (code !== 0x20 && /\p{Zs}/u.test(String.fromCharCode(code))) return at + 1;
   if (code !== 0x25 || text.charCodeAt(at + 1) !== 0x32) return at;
   const low = text.charCodeAt(at + 2) | 0x20;
   return low === 0x30 || low === 0x64 || low === 0x62 ? at + 3 : at;
@@ -112,12 +112,13 @@ function trackEnd(text: string, at: number): number {
     if (close < 0 || close - i > TRACK1_NAME) return at;
     i = close + 1;
   } else if (separator === 'D' || separator === 'd') {
-    if (!/^[Dd]*[0-9]/.test(text.slice(i))) return at;
+    if (!/^[=Dd]*[0-9]/.test(text.slice(i))) return at;
   } else if (separator !== '=') {
     return at;
   }
-  // The separator again among the digits (a field of the track left out): the track runs on over it.
-  const again = separator === '^' ? /[0-9^]/ : separator === '=' ? /[0-9=]/ : /[0-9Dd]/;
+  // The separator again among the digits (a field of the track left out): the track runs on over it; the track 2
+  // separators (`=`, `D`, `d`) are one another's.
+  const again = separator === '^' ? /[0-9^]/ : /[0-9=Dd]/;
   while (i < text.length && again.test(text[i]!)) i++;
   return i;
 }

@@ -263,3 +263,16 @@ test('summarize refuses what is not a message with the coded error naming it, as
     });
   }
 });
+
+test('maskValue pan: track data the track form misses has everything after its first separator hidden', () => {
+  assert.equal(maskValue('4111111111111111d2512101123456789', 'pan'), `411111******1111d${'*'.repeat(16)}`);
+  assert.equal(maskValue('4111 1111 1111 1111=2512101123456789', 'pan'), `4111 1*********1111=${'*'.repeat(16)}`);
+  assert.equal(maskValue('41111111111111111111=2512101123456789', 'pan'), `411111**********1111=${'*'.repeat(16)}`);
+  for (const value of ['4111111111111111d2512101123456789', '4111 1111 1111 1111=2512101123456789', '41111111111111111111=2512101123456789']) {
+    const masked = maskValue(value, 'pan');
+    assert.doesNotMatch(masked, /6789/, value);
+    assert.equal(maskValue(masked, 'pan'), masked, value);
+  }
+  // A PAN of digits only is masked as a PAN still.
+  assert.equal(maskValue('4111111111111111', 'pan'), '411111******1111');
+});

@@ -7,7 +7,7 @@ import type { Sensitivity } from '@iso8583/codec';
  */
 
 /** Track data as the codec masks it: the PAN part masked, only stars after the separator. */
-const MASKED_TRACK = /^[^0-9]{0,2}([0-9*]{1,19})[=D^]\**$/;
+const MASKED_TRACK = /^[^0-9]{0,2}([0-9*]{1,19})[=Dd^]\**$/;
 
 /** EMV data as the codec masks it: its tags, or its size when it was not valid TLV. */
 const MASKED_EMV = /^EMV\[(?:[0-9A-F]+(?: [0-9A-F]+)*|\d+ bytes)?\]$/;
@@ -18,7 +18,8 @@ const MASKED_EMV = /^EMV\[(?:[0-9A-F]+(?: [0-9A-F]+)*|\d+ bytes)?\]$/;
  * `********`. A value that merely holds a star (`5413330089010434=2512101*99`) is not masked.
  */
 export function isMaskedValue(value: string, sensitivity: Sensitivity): boolean {
-  if (sensitivity === 'track') {
+  // A PAN field that held track data is masked as a track (the codec's maskValue): that form is masked there too.
+  if (sensitivity === 'track' || sensitivity === 'pan') {
     const track = MASKED_TRACK.exec(value);
     if (track !== null) return isMaskedPan(track[1]!);
   } else if (sensitivity === 'emv') {

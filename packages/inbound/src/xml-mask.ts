@@ -167,6 +167,34 @@ function starredContent(content: string): string {
   return out.join('');
 }
 
+/**
+ * A field's content that holds markup as the codec's XML reader reads it: its text with entities decoded, its CDATA
+ * sections' text as it is, comments, processing instructions and tags dropped. One pass (linear in the content).
+ */
+function contentText(content: string): string {
+  const out: string[] = [];
+  let at = 0;
+  while (at < content.length) {
+    const lt = content.indexOf('<', at);
+    out.push(xmlText(content.slice(at, lt === -1 ? content.length : lt)));
+    if (lt === -1) break;
+    let end: number;
+    if (content.startsWith('<![CDATA[', lt)) {
+      const close = content.indexOf(']]>', lt + 9);
+      out.push(content.slice(lt + 9, close === -1 ? content.length : close));
+      end = close === -1 ? content.length : close + 3;
+    } else if (content.startsWith('<!--', lt)) {
+      const close = content.indexOf('-->', lt + 4);
+      end = close === -1 ? content.length : close + 3;
+    } else {
+      const close = tagEnd(content, lt);
+      end = close === -1 ? content.length : close + 1;
+    }
+    at = end;
+  }
+  return out.join('');
+}
+
 /** The definition of a field or sub-field (`2`, `127.2`) in `dialect`, if it has one. */
 function fieldSpecAt(dialect: Dialect, path: string): FieldSpec | undefined {
   if (!path.includes('.')) return Object.hasOwn(dialect.fields, path) ? dialect.fields[path] : undefined;
@@ -275,7 +303,12 @@ export function maskXml(xml: string, dialect: Dialect): string {
       const close = next !== null ? FIELD_CLOSE.exec(xml) : null;
       if (close !== null) {
         const text = xml.slice(at, close.index);
-        if (text.length > 0) content = sensitivity !== undefined && text.includes('<') ? starredContent(text) : mask(text);
+        // Content split by markup (`4111111<![CDATA[111111111]]>`, a comment between digits) is masked as it reads: a
+        // sensitive field's always starred, any other's starred when the codec's rule hides something in it.
+        if (text.length > 0 && text.includes('<')) {
+          const read = sensitivity === undefined ? contentText(text) : '';
+          content = sensitivity !== undefined || maskFieldValue(read, undefined, spec) !== read ? starredContent(text) : mask(text);
+        } else if (text.length > 0) content = mask(text);
         content += close[0];
         at = close.index + close[0].length;
       } else {

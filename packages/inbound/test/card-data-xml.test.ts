@@ -2,7 +2,7 @@
 // whatever message it is of (another host's response holds none of the request's card data for the per-message layer).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveDialect, toXml } from '@iso8583/codec';
+import { fromXml, resolveDialect, toXml } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { maskXml } from '../src/xml-mask.js';
 
@@ -206,4 +206,33 @@ test('maskXml – a field nothing marks is shown as the codec shows it: a PAN in
   assert.ok(!jpos.includes('&#53;&#53;&#53;&#53;&#53;&#53;&#53;'), jpos);
   // Masking a masked document changes nothing.
   assert.equal(maskXml(masked, dialect), masked);
+});
+
+test('maskXml – an unmarked field whose PAN is split by CDATA or a comment is starred as the codec reads it', () => {
+  const dialect = resolveDialect('iso87ascii');
+  for (const content of [
+    '<![CDATA[41111111]]><![CDATA[11111111]]>',
+    '41111111<!-- x -->11111111',
+    '4111111<![CDATA[111111111]]>',
+    '4111&#49;11<![CDATA[111111111]]>',
+  ]) {
+    const xml = `<ISOMessage><data><field id="48">${content}</field><field id="11">000001</field></data></ISOMessage>`;
+    const read = (fromXml(xml).message as Record<string, unknown>)['48'];
+    assert.equal(read, '4111111111111111', content);
+    const masked = maskXml(xml, dialect);
+    assert.doesNotMatch(masked.replace(/<!--[\s\S]*?-->|<!\[CDATA\[|\]\]>|<[^>]*>/g, ''), /4111111|1111111111/, content);
+    assert.match(masked, /<field id="11">000001<\/field>/, content);
+  }
+  // Markup that hides nothing is left as it is.
+  const plain = '<ISOMessage><data><field id="48">AB<![CDATA[CD]]><!-- n --></field></data></ISOMessage>';
+  assert.equal(maskXml(plain, dialect), plain);
+});
+
+test('maskXml – a PAN field that held track data, masked, is not masked again: masking twice changes nothing', () => {
+  const dialect = resolveDialect('iso87ascii');
+  for (const value of [';4111111111111111=2512101123456789?', '%B4111111111111111^DOE/J^2512101?', '4111111111111111d2512101123456789', '4111111111111111=2512101123456789']) {
+    const once = maskXml(`<isomsg><field id="2" value="${value}"/></isomsg>`, dialect);
+    assert.doesNotMatch(once, /6789|2512/, value);
+    assert.equal(maskXml(once, dialect), once, value);
+  }
 });
