@@ -193,11 +193,15 @@ function starNumber(text: string, out: Masked, start: number, end: number): void
   maskWork.steps += 2 * (end - start);
   // The digits of the number, its separators skipped whole (the `2` and `0` of `%20` are no digits of it).
   let digits = 0;
+  let wide = false;
   for (let i = start; i < end; ) {
     if (isDigit(text.charCodeAt(i))) {
       digits++;
       i++;
-    } else i = Math.max(i + 1, separatorEnd(text, i));
+    } else {
+      const next = Math.max(i + 1, separatorEnd(text, i));
+      for (; i < next; i++) if (text.charCodeAt(i) > 0xff) wide = true;
+    }
   }
   // The digits maskPan hides of a PAN of as many digits: from its head shown to its tail shown.
   const firstHidden = panShownHead(digits);
@@ -206,17 +210,23 @@ function starNumber(text: string, out: Masked, start: number, end: number): void
     starRun(text, out, start + firstHidden, start + endHidden);
     return;
   }
-  // Digits and separators, as UTF-16 (a narrow no-break space is no Latin-1 byte): each digit hidden or shown.
-  const chars = Buffer.from(text.slice(start, end), 'utf16le');
+  // Digits and separators, as Latin-1 bytes, or as UTF-16 where a separator is beyond Latin-1 (a narrow no-break
+  // space, U+202F): each digit hidden or shown. (UTF-16 for every number costs twice the memory: the mask benchmark's
+  // growth went over its target.)
+  const encoding = wide ? 'utf16le' : 'latin1';
+  const chars = Buffer.from(text.slice(start, end), encoding);
   for (let i = 0, d = 0; i < end - start; ) {
     if (isDigit(text.charCodeAt(start + i))) {
-      if (d >= firstHidden && d < endHidden) chars.writeUInt16LE(STAR, 2 * i);
+      if (d >= firstHidden && d < endHidden) {
+        if (wide) chars.writeUInt16LE(STAR, 2 * i);
+        else chars[i] = STAR;
+      }
       d++;
       i++;
     } else i = Math.max(i + 1, separatorEnd(text, start + i) - start);
   }
   if (start > out.copied) out.parts.push(text.slice(out.copied, start));
-  out.parts.push(chars.toString('utf16le'));
+  out.parts.push(chars.toString(encoding));
   out.copied = end;
 }
 
