@@ -297,8 +297,7 @@ export class ReversalManager {
     entry.armed = false;
     // A plain entry from here on (its message made now, from the JSON text journaled, when it was written as text). A
     // copy: a message built from the request's fields keeps the whole request (cut from its text) alive while queued.
-    const reversal = ownedMessage(entry.reversal);
-    this.queue.activate({ id: entry.id, reversal, at: entry.at });
+    this.queue.activate({ id: entry.id, reversal: ownedMessage(entry.reversal), at: entry.at });
   }
 
   /** A connection is up or free: sends at once the SAF entries whose last attempt found none (see {@link SafQueue.linkUp}); returns how many. */

@@ -4,7 +4,8 @@
  * hash of field 41)`) from before it is sent until its outcome is known, on a connection taken from a pool of its
  * own for that time. A request of the same terminal on another node waits for the lock (at most `waitTimeout` ms,
  * the wait for a free connection of that pool counted, then `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`, as when no
- * connection came free in that time: every one held by requests of other terminals). Two terminals whose hashes collide merely wait for each other.
+ * connection came free in that time: every one held by requests of other terminals). Two terminals whose hashes
+ * collide merely wait for each other.
  * Should the lock's connection break while the request runs (a database restart ends it with SQLSTATE 57P01), the
  * server releases the lock: it is logged as lost (with the code) and the one-at-a-time rule then holds within the node
  * only, until the request ends. The request itself goes on: once written it is at the bank, and it keeps its one
@@ -169,8 +170,6 @@ export class PgTerminalLock implements TerminalLock {
     };
     this.waiting.add(client);
     try {
-      // Only what is left of the wait, the wait for a connection counted (it once added a whole wait): set for this
-      // statement alone (its own transaction), before it asks for the lock.
       await this.lock(client, key, asked);
       this.waiting.delete(client);
     } catch (err) {
