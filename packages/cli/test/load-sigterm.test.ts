@@ -11,16 +11,16 @@ import type { LoadSummary } from '../src/index.js';
 import { BIN } from './cli-process.js';
 import { answerFrame, loadHost } from './helpers/load-host.js';
 
-/** Runs `iso8583 load ...args`, SIGTERMs it once its first request is answered; resolves to its end. */
-async function stoppedRun(t: { after: (fn: () => void) => void }, json: boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  let first: () => void = () => undefined;
-  const answered = new Promise<void>((resolve) => (first = resolve));
-  const port = await loadHost(t, (request, _payload, socket) => {
-    socket.write(answerFrame(request));
-    first();
-  });
-  // One request every 60 s: the first goes at once, the run then waits for a slot a minute later.
-  const args = ['load', '--port', String(port), '--clients', '1', '--count', '3', '--rate', String(1 / 60), '--quiet', ...(json ? ['--json'] : [])];
+/** The end of a run of the binary: its exit code or signal and what it wrote. */
+interface RunEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `iso8583 ...args` (killed after the test if still running); `ended` resolves when it closed. */
+function startLoad(t: { after: (fn: () => void) => void }, args: string[]) {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -29,11 +29,25 @@ async function stoppedRun(t: { after: (fn: () => void) => void }, json: boolean)
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const ended = new Promise<RunEnd>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, ended };
+}
+
+/** Runs `iso8583 load ...args`, SIGTERMs it once its first request is answered; resolves to its end. */
+async function stoppedRun(t: { after: (fn: () => void) => void }, json: boolean): Promise<RunEnd> {
+  let first: () => void = () => undefined;
+  const answered = new Promise<void>((resolve) => (first = resolve));
+  const port = await loadHost(t, (request, _payload, socket) => {
+    socket.write(answerFrame(request));
+    first();
+  });
+  // One request every 60 s: the first goes at once, the run then waits for a slot a minute later.
+  const args = ['load', '--port', String(port), '--clients', '1', '--count', '3', '--rate', String(1 / 60), '--quiet', ...(json ? ['--json'] : [])];
+  const { child, ended: closed } = startLoad(t, args);
   await within(answered, 20_000, 'the first request to be answered');
   child.kill('SIGTERM');
   const end = await within(closed, 20_000, 'load to end after its SIGTERM');
-  return { ...end, stdout, stderr };
+  return end;
 }
 
 test('load stopped by SIGTERM prints the summary of what was done, interrupted by SIGTERM, exit 143', async (t) => {
@@ -56,7 +70,7 @@ test('load stopped by SIGTERM says so in its text summary', async (t) => {
  * Runs `iso8583 load --tls` against a TCP host that accepts and never speaks (the TLS handshake never ends), sends
  * `signal` once the host saw the connection; resolves to its end.
  */
-async function stoppedWhileConnecting(t: { after: (fn: () => void) => void }, signal: 'SIGTERM' | 'SIGINT'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+async function stoppedWhileConnecting(t: { after: (fn: () => void) => void }, signal: 'SIGTERM' | 'SIGINT'): Promise<RunEnd> {
   let seen: () => void = () => undefined;
   const connected = new Promise<void>((resolve) => (seen = resolve));
   const held = new Set<net.Socket>();
@@ -72,20 +86,12 @@ async function stoppedWhileConnecting(t: { after: (fn: () => void) => void }, si
   });
   const { port } = server.address() as net.AddressInfo;
   const args = ['load', '--port', String(port), '--tls', '--tls-insecure', '--clients', '1', '--count', '1', '--quiet', '--json'];
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, sig) => resolve({ code, signal: sig })));
+  const { child, ended: closed } = startLoad(t, args);
   await within(connected, 20_000, 'the host to see the connection of load');
   child.kill(signal);
   // The connect timeout is 5 s: an end within 3.5 s of the signal is the signal's, not the timeout's.
   const end = await within(closed, 3_500, `load to end within 3.5 s of its ${signal} while its TLS handshake hangs (not at its 5 s connect timeout)`);
-  return { ...end, stdout, stderr };
+  return end;
 }
 
 for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {

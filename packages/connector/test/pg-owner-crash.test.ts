@@ -4,26 +4,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pg from 'pg';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
-import { PgJournal } from '../src/index.js';
+import { waitUntil } from '@iso8583/test-support';
 import { STRANDED } from '../src/pg/saf-sql.js';
-import { claimAll, entry, lockSession, sql } from './helpers/pg-owner-lock.js';
-import { lockRelay } from './helpers/pg-lock-relay.js';
+import { claimAll, entry, lockSession, nodePair, sql } from './helpers/pg-owner-lock.js';
 
 test('a crash-restart (a backend SIGKILLed, the server\'s start time unchanged): no live node is taken for gone, and once it holds its lock again it is judged as before', async (t) => {
-  const own = await startPostgres();
-  const url = own.createDatabase('owner_crash_restart');
-  const relay = await lockRelay(url);
-  const a = new PgJournal({ url: relay.url, lease: 600_000, owner: 'node-a' });
-  const b = new PgJournal({ url, lease: 600_000, owner: 'node-b' });
-  // One cleanup (t.after runs them in registration order): the journals closed before the server stops.
-  t.after(async () => {
-    await Promise.all([a.destroy(), b.destroy()]);
-    await relay.close();
-    own.destroy();
-  });
-  await a.open();
-  await b.open();
+  const { url, relay, a, b } = await nodePair(t, 'owner_crash_restart');
   await a.add(entry('a1'));
   const [before] = await sql<{ started: string }>(url, 'SELECT pg_postmaster_start_time()::text AS started');
 

@@ -4,12 +4,11 @@
 // a node that really died is taken over once its lease ends; every entry is attempted by one node, once.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { waitUntil } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { STRANDED } from '../src/pg/saf-sql.js';
 import { startChild } from './child.js';
-import { claimAll, entry, lockSession, sql } from './helpers/pg-owner-lock.js';
-import { lockRelay } from './helpers/pg-lock-relay.js';
+import { claimAll, entry, lockSession, nodePair, sql } from './helpers/pg-owner-lock.js';
 import { startReplicatedPair } from './helpers/pg-failover.js';
 
 /** The rows of the SAF queue: holder and attempts, by id. */
@@ -76,18 +75,7 @@ test('a failover to a promoted standby: no live node is taken for gone (one whos
 });
 
 test('a server restart: no live node is taken for gone (one that has not seen its lock\'s session end included), and once it holds its lock again it is judged as before', async (t) => {
-  const own = await startPostgres();
-  const url = own.createDatabase('owner_restart_unseen');
-  const relay = await lockRelay(url);
-  const a = new PgJournal({ url: relay.url, lease: 600_000, owner: 'node-a' });
-  const b = new PgJournal({ url, lease: 600_000, owner: 'node-b' });
-  t.after(async () => {
-    await Promise.all([a.destroy(), b.destroy()]);
-    await relay.close();
-    own.destroy();
-  });
-  await a.open();
-  await b.open();
+  const { cluster: own, url, relay, a, b } = await nodePair(t, 'owner_restart_unseen');
   await a.add(entry('a1'));
   relay.holdLockSession();
   own.stopServer();

@@ -5,7 +5,7 @@
  */
 import type { TestContext } from 'node:test';
 import pg from 'pg';
-import { waitUntil } from '@iso8583/test-support';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { OWNER_LOCK_NAMESPACE, PgJournal } from '../../src/index.js';
 import type { JournalEntry, PgJournalOptions } from '../../src/index.js';
@@ -78,4 +78,25 @@ export async function lockEndedUnseen(t: TestContext, cluster: PostgresCluster, 
   await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
   await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
   return { url, relay, live };
+}
+
+/**
+ * Two nodes on a new database `database` of a cluster of their own, open: node-a (a lease of 10 minutes) behind a
+ * relay (its lock's session can be hidden from it), node-b (the same lease) straight on the server. One cleanup after
+ * the test, in order: the journals, the relay, then the cluster (`t.after` runs its cleanups in registration order).
+ */
+export async function nodePair(t: TestContext, database: string): Promise<{ cluster: PostgresCluster; url: string; relay: LockRelay; a: PgJournal; b: PgJournal }> {
+  const cluster = await startPostgres();
+  const url = cluster.createDatabase(database);
+  const relay = await lockRelay(url);
+  const a = new PgJournal({ url: relay.url, lease: 600_000, owner: 'node-a' });
+  const b = new PgJournal({ url, lease: 600_000, owner: 'node-b' });
+  t.after(async () => {
+    await Promise.all([a.destroy(), b.destroy()]);
+    await relay.close();
+    cluster.destroy();
+  });
+  await a.open();
+  await b.open();
+  return { cluster, url, relay, a, b };
 }
