@@ -230,8 +230,9 @@ export interface DialectReversal {
    * field 4 and the answer's value is 1 to 12 digits, not zero, not more than the request's field 4 (compared as
    * numbers), and the answer's field 49 is absent or the request's currency (else the request's amount stays).
    * `false`: the request's amount, always. Default `"4"` (the partial approval answers of ISO 8583, Visa and
-   * Mastercard carry the approved amount in field 4). Set in code only: `reversal` is not a key of a JSON dialect
-   * file. A reversal whose answer is not known (a timeout) always carries the request's amount.
+   * Mastercard carry the approved amount in field 4). Refused (`ISO8583_ERR_DIALECT_INVALID`, `reversal.approvedAmount`)
+   * when it names a card-data field. A JSON dialect file sets it as `"reversal": { "approvedAmount": "4" }` (`null`:
+   * the default). A reversal whose answer is not known (a timeout) always carries the request's amount.
    */
   approvedAmount?: string | false;
 }
@@ -290,7 +291,8 @@ export interface Dialect {
   approvalClass?: string[];
   /**
    * The reversals the host wants, where they depart from the edition's ({@link DialectReversal}); inherited by a JSON
-   * dialect that extends this one. Default: the edition's.
+   * dialect that extends this one, whose own `reversal` overrides the rules it names (`null` for a rule: its default;
+   * `"reversal": null`: the edition's). Default: the edition's.
    */
   reversal?: DialectReversal;
   /**

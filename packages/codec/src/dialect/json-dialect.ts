@@ -1,12 +1,13 @@
 /**
  * JSON dialect files: `{ "name", "extends", "description", "mti", "bitmap", "headerLength", "version",
- * "approvalCodes", "approvalClass", "fields" }`, checked against `schema/dialect.schema.json` (ajv), merged over the built-in dialect
- * they extend (a field entry overrides the properties it names; `null` removes a field or a property, and
- * `"approvalClass": null` the class inherited: the standard's), then checked
+ * "approvalCodes", "approvalClass", "reversal", "fields" }`, checked against `schema/dialect.schema.json` (ajv), merged over the
+ * built-in dialect they extend (a field entry overrides the properties it names, a `reversal` the rules it names; `null`
+ * removes a field or a property, `"approvalClass": null` the class inherited: the standard's, and `"reversal": null`
+ * the reversal rules inherited: the edition's), then checked
  * against the semantic rules.
  */
 import { readFileSync } from 'node:fs';
-import type { Dialect, FieldSpec } from '../types.js';
+import type { Dialect, DialectReversal, FieldSpec } from '../types.js';
 import type { FieldProblem } from '../errors.js';
 import { codecError } from '../errors.js';
 import { getDialect } from './builtin.js';
@@ -48,6 +49,21 @@ function mergeField(baseSpec: FieldSpec | undefined, override: Record<string, un
 }
 
 /**
+ * The reversal rules of a dialect file: its `reversal` merged over those of the dialect it extends (`base`), a key
+ * set to `null` taking the default (removed); `"reversal": null` the edition's, whatever `base` says. `undefined`
+ * when no rule is left. Checked afterwards with the rest (`dialectProblems`: `reversal.approvedAmount`).
+ */
+function reversalOf(own: Record<string, unknown> | null | undefined, base: DialectReversal | undefined): DialectReversal | undefined {
+  if (own === null) return undefined;
+  const merged: Record<string, unknown> = base === undefined ? {} : { ...structuredClone(base) };
+  for (const [key, value] of Object.entries(own ?? {})) {
+    if (value === null) delete merged[key];
+    else merged[key] = structuredClone(value);
+  }
+  return Object.keys(merged).length > 0 ? (merged as DialectReversal) : undefined;
+}
+
+/**
  * Builds a dialect from a JSON dialect document (validated against `schema/dialect.schema.json`); `extends` names a
  * built-in dialect whose fields it overrides. Throws `ISO8583_ERR_DIALECT_INVALID` naming every offending path.
  */
@@ -72,6 +88,7 @@ export function dialectFromJson(json: unknown): Dialect {
     version?: Dialect['version'];
     approvalCodes?: string[];
     approvalClass?: string[] | null;
+    reversal?: Record<string, unknown> | null;
     fields: Record<string, Record<string, unknown> | null>;
   };
   let base: Dialect | undefined;
@@ -104,8 +121,8 @@ export function dialectFromJson(json: unknown): Dialect {
   // `null`: the standard's class, whatever the dialect extended says.
   const approvalClass = file.approvalClass === null ? undefined : (file.approvalClass ?? base?.approvalClass);
   if (approvalClass !== undefined) dialect.approvalClass = [...approvalClass];
-  // Not a key of the file: the reversal of the dialect it extends.
-  if (base?.reversal !== undefined) dialect.reversal = structuredClone(base.reversal);
+  const reversal = reversalOf(file.reversal, base?.reversal);
+  if (reversal !== undefined) dialect.reversal = reversal;
   if (base?.networkManagement !== undefined) dialect.networkManagement = structuredClone(base.networkManagement);
   const problems = dialectProblems(dialect);
   if (problems.length > 0) throw dialectInvalid(problems);

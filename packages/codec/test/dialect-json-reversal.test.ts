@@ -1,0 +1,61 @@
+// A JSON dialect file's `reversal`: the host's reversal rules (fixed fields, fields copied, original data elements,
+// field 7 fresh, the answer's field carrying the amount approved) as code sets them, merged over the rules of the
+// dialect it extends (a rule set to null takes its default; "reversal": null the edition's), checked like code's:
+// a bad value or a card-data field as the approved amount is refused with ISO8583_ERR_DIALECT_INVALID naming it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCodec, dialectFromJson, getDialect, isIso8583Error } from '../src/index.js';
+
+function refused(make: () => unknown, path: string): void {
+  assert.throws(make, (err: unknown) => {
+    assert.ok(isIso8583Error(err), 'a coded error');
+    assert.equal(err.code, 'ISO8583_ERR_DIALECT_INVALID');
+    assert.ok(err.problems?.some((p) => p.field === path), `${path} named in ${JSON.stringify(err.problems)}`);
+    return true;
+  }, path);
+}
+
+test('dialect-json reversal – a file sets approvedAmount and the other rules; a file extending none keeps no rules', () => {
+  const d = dialectFromJson({ name: 'host', extends: 'iso87ascii', reversal: { approvedAmount: '54', copy: ['25'], set: { '24': '400' }, originalData: false, freshTransmissionTime: true }, fields: {} });
+  assert.deepEqual(d.reversal, { approvedAmount: '54', copy: ['25'], set: { '24': '400' }, originalData: false, freshTransmissionTime: true });
+  assert.deepEqual(dialectFromJson({ name: 'off', extends: 'iso87ascii', reversal: { approvedAmount: false }, fields: {} }).reversal, { approvedAmount: false });
+  assert.equal(dialectFromJson({ name: 'plain', extends: 'iso87ascii', fields: {} }).reversal, undefined);
+  createCodec(d);
+});
+
+test('dialect-json reversal – inherited by extends, merged rule by rule; null resets a rule, "reversal": null all of them', () => {
+  const base = getDialect('smartvista').reversal;
+  assert.ok(base !== undefined);
+  assert.deepEqual(dialectFromJson({ name: 'sv', extends: 'smartvista', fields: {} }).reversal, base);
+  const merged = dialectFromJson({ name: 'sv2', extends: 'smartvista', reversal: { approvedAmount: false, freshTransmissionTime: null }, fields: {} });
+  assert.deepEqual(merged.reversal, { set: { '24': '400' }, copy: ['25'], originalData: false, approvedAmount: false });
+  assert.deepEqual(getDialect('smartvista').reversal, base, 'the built-in is not changed');
+  assert.equal(dialectFromJson({ name: 'sv3', extends: 'smartvista', reversal: null, fields: {} } as never).reversal, undefined);
+});
+
+test('dialect-json reversal – bad values are refused naming the rule; a card-data field is never the approved amount', () => {
+  const file = (reversal: unknown) => () => dialectFromJson({ name: 'x', extends: 'iso87ascii', reversal, fields: {} } as never);
+  refused(file({ approvedAmount: true }), 'reversal.approvedAmount');
+  refused(file({ approvedAmount: 4 }), 'reversal.approvedAmount');
+  refused(file({ approvedAmount: '04' }), 'reversal.approvedAmount');
+  refused(file({ approvedAmount: '1' }), 'reversal.approvedAmount');
+  refused(file({ approvedAmount: '999' }), 'reversal.approvedAmount');
+  refused(file({ originalData: 'no' }), 'reversal.originalData');
+  refused(file({ copy: [25] }), 'reversal.copy.0');
+  refused(file({ set: { '24': 400 } }), 'reversal.set.24');
+  refused(file({ amount: '4' }), 'reversal.amount');
+  refused(file('4'), 'reversal');
+  // Field 2 (PAN) and 35 (track 2) carry card data: their value would travel in the reversal's field 4, and at rest.
+  refused(file({ approvedAmount: '2' }), 'reversal.approvedAmount');
+  refused(file({ approvedAmount: '35' }), 'reversal.approvedAmount');
+  try {
+    file({ approvedAmount: '35' })();
+  } catch (err) {
+    assert.doesNotMatch(String((err as Error).message), /4111/);
+  }
+});
+
+test('dialect-json reversal – the schema shipped describes it', () => {
+  const d = dialectFromJson(JSON.stringify({ name: 'text', extends: 'iso93ascii', reversal: { approvedAmount: '4' }, fields: {} }));
+  assert.deepEqual(d.reversal, { approvedAmount: '4' });
+});
