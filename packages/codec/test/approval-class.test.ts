@@ -76,3 +76,18 @@ test('approval class – a JSON dialect file sets approvalClass null: the standa
   assert.equal(isApprovalClass(file, '05'), false);
   createCodec(file);
 });
+
+test('approval class – a 1993 dialect whose field 39 has 2 characters: its codes are 1987 response codes (10 a partial approval moved money)', () => {
+  const base = getDialect('iso93ascii');
+  const d: Dialect = { ...base, approvalCodes: ['00'], fields: { ...base.fields, '39': { ...base.fields['39']!, length: 2 } } };
+  createCodec(d);
+  for (const code of ['00', '08', '10', '11', '16']) assert.equal(isApprovalClass(d, code), true, code);
+  for (const code of ['05', '51', '91', '96', '01']) assert.equal(isApprovalClass(d, code), false, code);
+  // A 3-digit code stays an action code of the edition.
+  assert.equal(isApprovalClass(d, '002'), true);
+  assert.equal(isApprovalClass(d, '116'), false);
+  // Its own approvalClass still replaces the standard's.
+  assert.equal(isApprovalClass({ ...d, approvalClass: ['08'] }, '10'), false);
+  const file = dialectFromJson({ name: 'n2', extends: 'iso93ascii', approvalCodes: ['00'], fields: { '39': { length: 2 } } });
+  assert.equal(isApprovalClass(file, '10'), true, 'a JSON dialect file alike');
+});
