@@ -38,6 +38,9 @@ const REJECTED_1993: Readonly<Record<string, string>> = {
   '96': '909', // system malfunction
 };
 
+/** ISO 8583:1993 action code 002, approved for a partial amount: the 1987 `10` of an authorisation or financial answer. */
+const ACTION_CODE_PARTIAL_APPROVAL = '002';
+
 /** ISO 8583:1993 action code 909, system malfunction: what a 1987 code with no 1993 counterpart here becomes. */
 export const ACTION_CODE_SYSTEM_MALFUNCTION = '909';
 
@@ -48,6 +51,8 @@ export const ACTION_CODE_SYSTEM_MALFUNCTION = '909';
  */
 export function actionCode1993(code: string, messageClass: string): string {
   if (code === '00') return ACCEPTED_1993[messageClass] ?? ACTION_CODE_SYSTEM_MALFUNCTION;
+  // Approved for a partial amount: 002 in an authorisation or financial answer (never a decline nor an error).
+  if (code === '10' && (messageClass === '1' || messageClass === '2')) return ACTION_CODE_PARTIAL_APPROVAL;
   const denied = messageClass === '1' || messageClass === '2' ? DENIED_1993[code] : undefined;
   return denied ?? REJECTED_1993[code] ?? ACTION_CODE_SYSTEM_MALFUNCTION;
 }

@@ -38,6 +38,7 @@ const ROWS: readonly FlagRow[] = [
     help: 'most connections of one address (IPv6: one /64) at once, so that one client never holds every slot',
   },
   { flag: 'any-card', kind: 'boolean', default: false, help: 'no Luhn or expiry check: any card number is approved (as SocketQueue\'s test host)' },
+  { flag: 'partial-approval', kind: 'boolean', default: false, help: 'a purchase over the card\'s balance is approved for the balance (10, field 4 the amount approved) instead of declined 51' },
   ...logRows('warn'),
 ];
 
@@ -150,6 +151,7 @@ export async function simulateHostCommand(
       delay,
       dialect,
       checkCards: own['any-card'] !== true,
+      partialApproval: own['partial-approval'] === true,
       ...(balance === undefined ? {} : { defaultBalance: balance }),
     })),
     sequenceTimeout: sequenceTimeoutFor(delay),

@@ -56,6 +56,14 @@ export interface HostSimulatorOptions {
    * SocketQueue's README sample fails both checks). Default `true`.
    */
   checkCards?: boolean;
+  /**
+   * Answer a purchase (processing code 00) over the card's balance, when the balance is above zero, with a partial
+   * approval instead of 51: `10` (1993: `002`; `010` in a 3-digit field 39), field 4 the amount approved (the whole
+   * balance, in the request's field 4 width), that amount debited. A repeat or duplicate gets the same answer; a
+   * reversal gives back what was debited. For testing a terminal's, a gateway's or a flow's partial-approval handling.
+   * Default `false`: 51.
+   */
+  partialApproval?: boolean;
 }
 
 /** A host simulator sequence, with a look at its accounts (for tests and demos). */
@@ -68,6 +76,7 @@ export interface HostSimulator extends Sequence {
 export const HOST_RESPONSE_CODES = {
   approved: '00',
   invalidTransaction: '12',
+  partialApproval: '10',
   invalidAmount: '13',
   invalidCard: '14',
   originalNotFound: '25',
@@ -99,7 +108,9 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
  *   approved) and 39. Processing code (field 3) 00/01/09 debits, 20 credits (refund), 30/31 is a balance inquiry
  *   (field 54 carries the available balance, `C` or below zero `D`); others 12. Declines: 14 invalid card (not Luhn-valid, blocked, or
  *   unknown with `defaultBalance: null`), 54 expired (card record, field 14 or track 2), 61 over `maxAmount`,
- *   51 insufficient funds, 13 a zero amount, 30 a missing PAN, STAN or amount.
+ *   51 insufficient funds, 13 a zero amount, 30 a missing PAN, STAN or amount. With `partialApproval`, a purchase
+ *   over a balance above zero is approved for the balance instead of 51: 10 (approved for a partial amount), field 4
+ *   the amount approved.
  * - Duplicates, as an issuer checks them (see `duplicateKeys`): a request sent again with the same STAN (11),
  *   transmission date and time (7; 1993: local date and time, 12), terminal (41), acquirer (32), card and amount (4),
  *   or a repeat (0101, 0201, 0121, 0221) of one, matched without its own field 7, gets the answer already given (same
@@ -144,6 +155,7 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
     journalSize: options.journalSize ?? 20000,
     now: options.now ?? (() => new Date()),
     checkCards: options.checkCards ?? true,
+    partialApproval: options.partialApproval ?? false,
   });
 
   function network(fields: IsoMessage, replyMti: string): MessageInput {

@@ -27,6 +27,7 @@ export interface IssuerSettings {
   journalSize: number;
   now: () => Date;
   checkCards: boolean;
+  partialApproval: boolean;
 }
 
 /**
@@ -43,6 +44,12 @@ const REVERSED = '05';
  * 904.
  */
 const OVER_ORIGINAL = '13';
+
+/**
+ * The 1987 response code of a partial approval (`partialApproval`): 10, approved for a partial amount, the amount
+ * approved in field 4 (1993: 002).
+ */
+const PARTIAL = '10';
 
 /** Processing codes (first two digits of field 3) that move money: 00 purchase, 01 cash, 09 cash back, 20 refund. */
 const MONEY = ['00', '01', '09', '20'];
@@ -100,6 +107,7 @@ export class Issuer {
       entry.rrn = ownedText(reply['37'] as string);
       entry.approval = reply['38'] as string | undefined;
       entry.balance = reply['54'] as string | undefined;
+      if (reply['39'] === PARTIAL) entry.approved = reply['4'] as string;
     }
     return reply;
   }
@@ -116,6 +124,7 @@ export class Issuer {
     if (entry.approval !== undefined) reply['38'] = entry.approval;
     reply['39'] = entry.code!;
     if (entry.balance !== undefined) reply['54'] = entry.balance;
+    if (entry.approved !== undefined) reply['4'] = entry.approved;
     return reply;
   }
 
@@ -179,9 +188,19 @@ export class Issuer {
         card.balance += c.amount;
         entry.credited = c.amount;
       } else {
-        if (c.amount > card.balance) return decline('51');
-        card.balance -= c.amount;
-        entry.debited = c.amount;
+        // A purchase over the balance, with `partialApproval`: approved for the balance (10, field 4 the amount).
+        const partial = c.amount > card.balance && this.settings.partialApproval && c.kind === '00' && card.balance > 0;
+        if (c.amount > card.balance && !partial) return decline('51');
+        const amount = partial ? card.balance : c.amount;
+        card.balance -= amount;
+        entry.debited = amount;
+        if (partial) {
+          this.#approve(reply);
+          reply['4'] = String(amount).padStart(text(fields, '4')!.length, '0');
+          reply['39'] = PARTIAL;
+          if (early?.actual !== undefined) this.#reverse(entry, early.actual);
+          return { reply, entry };
+        }
       }
       if (early?.actual !== undefined) this.#reverse(entry, early.actual);
     }

@@ -55,6 +55,8 @@ export interface JournalEntry {
   rrn?: string;
   approval?: string | undefined;
   balance?: string | undefined;
+  /** Field 4 of a partial approval (`10`): the amount approved, answered again to a repeat or a duplicate. */
+  approved?: string | undefined;
   /** For a completion advice (0220 naming an 0100 in field 90): the pre-authorisation whose hold it released. */
   completes?: JournalEntry;
   /** For a pre-authorisation: the completion advice that released its hold (a reversal then has nothing to release). */

@@ -11,7 +11,7 @@ const CHECK = { code: 'ISO8583_ERR_INBOUND_OPTIONS', subject: 'host simulator op
 /** The longest delay a Node.js timer honours (the connector's `MAX_TIMER_DELAY`): the largest `delay`. */
 export const MAX_SIMULATOR_DELAY = 2_147_483_647;
 
-const KNOWN = new Set(['cards', 'defaultBalance', 'maxAmount', 'delay', 'journalSize', 'now', 'dialect', 'checkCards']);
+const KNOWN = new Set(['cards', 'defaultBalance', 'maxAmount', 'delay', 'journalSize', 'now', 'dialect', 'checkCards', 'partialApproval']);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -78,5 +78,6 @@ export function checkHostSimulatorOptions(options: unknown): void {
   if (o.now !== undefined && typeof o.now !== 'function') problem('now', 'must be a function returning a Date');
   if (o.dialect !== undefined && !(isObject(o.dialect) && isObject(o.dialect.fields))) problem('dialect', 'must be a dialect (an object with fields)');
   if (o.checkCards !== undefined && typeof o.checkCards !== 'boolean') problem('checkCards', 'must be a boolean');
+  if (o.partialApproval !== undefined && typeof o.partialApproval !== 'boolean') problem('partialApproval', 'must be a boolean');
   if (problems.length > 0) throw schemaCheckError(problems, CHECK);
 }
