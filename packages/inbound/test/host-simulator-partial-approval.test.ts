@@ -4,7 +4,7 @@
 // default (51); a bad value refused naming the option.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getDialect, isIso8583Error } from '@iso8583/codec';
+import { createCodec, getDialect, isIso8583Error } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { createHostSimulator } from '../src/index.js';
 import type { HostSimulator, SequenceContext } from '../src/index.js';
@@ -51,4 +51,18 @@ test('host simulator partial approval – 002 under ISO 8583:1993, 010 in SmartV
 
 test('host simulator partial approval – a value that is not a boolean is refused naming partialApproval', () => {
   assert.throws(() => createHostSimulator({ partialApproval: 'yes' as never }), (err: unknown) => isIso8583Error(err) && err.code === 'ISO8583_ERR_INBOUND_OPTIONS' && err.problems?.some((p) => p.field === 'partialApproval') === true);
+});
+
+test('host simulator – a 1993 dialect whose field 39 has 2 characters is answered in 1987 codes that fit it (00, 10, 51), packed', () => {
+  const base = getDialect('iso93ascii');
+  const dialect = { ...base, approvalCodes: ['00'], fields: { ...base.fields, '39': { ...base.fields['39']!, length: 2 } } };
+  const codec = createCodec(dialect);
+  const sim = createHostSimulator({ dialect, partialApproval: true, cards: { [PAN]: { balance: 600 } } });
+  const request = (stan: string, amount: string): IsoMessage => ({ 0: '1200', 2: PAN, 3: '000000', 4: amount, 11: stan, 12: '261201120000', 41: 'TERM0001' });
+  const codes = [answer(sim, request('000031', '000000000100')), answer(sim, request('000032', '000000001000')), answer(sim, request('000033', '000000000100'))].map((r) => {
+    codec.pack(r);
+    return r['39'];
+  });
+  assert.deepEqual(codes, ['00', '10', '51']);
+  assert.equal(answer(sim, { 0: '1804', 11: '000034', 12: '261201120000', 24: '831' })['39'], '00');
 });

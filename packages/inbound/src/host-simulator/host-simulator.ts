@@ -101,7 +101,8 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
 /**
  * A sequence that behaves like an issuer host, for demos and tests. Field 39 follows the version of the request's
  * MTI (the codec's `responseCodeFor`): 1987 codes for 0xxx, 1993 action codes for 1xxx, in the width of the
- * dialect's field 39 (a 1987 `51` in an n 3 field is `051`, as SmartVista writes it).
+ * dialect's field 39 (a 1987 `51` in an n 3 field is `051`, as SmartVista writes it); a dialect whose field 39 holds
+ * 2 characters is answered in 1987 codes whatever the MTI's version (no 3-digit action code fits it).
  * - 0800 -> 0810: sign-on (70 = 001), sign-off (002), echo test (301 or no 70, as SmartVista sends it) answered
  *   00; other codes 12.
  * - 0100/0200 -> 0110/0210 with 37 (retrieval reference: the request's, or one made up), 38 (approval code, when
@@ -148,6 +149,11 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
   const delay = options.delay ?? 0;
   // The MTI version digit of the dialect's edition (0 or 1), when the dialect is known.
   const edition = options.dialect === undefined ? undefined : mtiVersionDigit(dialectVersion(options.dialect));
+  // A dialect whose field 39 holds 2 characters (a network on 1993 MTIs that kept the 1987 response codes): no 1993
+  // action code (3 digits) fits, its answers say it in 1987 codes (isApprovalClass reads them so).
+  const f39 = options.dialect?.fields['39'];
+  const twoCharacterCodes = f39 !== undefined && f39.prefix === undefined && f39.length === 2;
+  const codeFor = (mti: string, code: string): string => (twoCharacterCodes ? code : responseCodeFor(mti, code));
   const issuer = new Issuer({
     cards: options.cards ?? {},
     defaultBalance: options.defaultBalance === undefined ? 1000000 : options.defaultBalance,
@@ -181,12 +187,12 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
       // A message of another edition than the dialect's: its answer could not be packed (a 1993 action code in a
       // 1987 field 39), and no issuer of this dialect would act on it. A format error in the dialect's terms.
       const refused = echo(fields, replyMti);
-      refused['39'] = responseCodeFor(edition + mti.slice(1), HOST_RESPONSE_CODES.formatError);
+      refused['39'] = codeFor(edition + mti.slice(1), HOST_RESPONSE_CODES.formatError);
       return refused;
     }
     const reply = answerInClass(fields, mti, replyMti);
     // ISO 8583:1993 answers say the same thing in the 1993 action codes (by the message's version, not the dialect's).
-    reply['39'] = responseCodeFor(mti, String(reply['39']));
+    reply['39'] = codeFor(mti, String(reply['39']));
     return reply;
   }
 
