@@ -47,7 +47,8 @@ export const ACTION_CODE_SYSTEM_MALFUNCTION = '909';
 /**
  * The ISO 8583:1993 action code that says what the 1987 response code `code` says, in an answer of message class
  * `messageClass` (the second MTI digit: `00` is `000` in an authorisation, `400` in a reversal, `800` in network
- * management). A code with no counterpart in the table becomes `909` (system malfunction), never an approval.
+ * management; `10`, approved for a partial amount, is `002` in an authorisation or financial answer). A code with no
+ * counterpart in the table becomes `909` (system malfunction), never an approval.
  */
 export function actionCode1993(code: string, messageClass: string): string {
   if (code === '00') return ACCEPTED_1993[messageClass] ?? ACTION_CODE_SYSTEM_MALFUNCTION;
