@@ -187,3 +187,10 @@ test('late approval class – a dialect whose approvalClass leaves 11 out (a pri
   assert.equal(g.bank[2]?.['4'], '000000000400');
   assert.deepEqual(await g.outcomes(), ['client-gone/reversed=1']);
 });
+
+test('late approval class – a network management answer (0810 00) the POS client never got is not an undelivered approval', async (t) => {
+  const g = await gateway(t, 'iso87ascii', { '009801': { 39: '00' } });
+  await g.goneClient({ 0: '0800', 7: '1201120000', 11: '009801', 70: '301' });
+  assert.deepEqual(g.bank.map((m) => m['0']), ['0800']);
+  assert.deepEqual(await g.outcomes(), [], 'not counted (was client-gone/not-reversible=1)');
+});

@@ -109,6 +109,8 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     const upstream = answered ?? parts.connector;
     const dialect = upstream.codec.dialect;
     if (!isApprovalClass(dialect, answer['39'])) return;
+    // A network management answer (0810, 1814: an echo's or a sign-on's 00) moved no money: not an approval at all.
+    if (String(answer['0'] ?? '')[1] === '8') return;
     const reversal = upstream.options.reversal;
     const { text: why, code } = WHY[reason];
     const about = { code, reason, side, upstream: upstream.name, ...summaryOf(original) };
