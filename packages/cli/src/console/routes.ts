@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { Iso8583Error, resolveDialect } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { bodyProblem, httpStatusOf, noteRouteFailure, parseJsonBody } from '@iso8583/connector';
-import type { Connector, RouteTarget, TransactionLog, TransactionRecord } from '@iso8583/connector';
+import type { Connector, RouteTarget, TransactionLog, TransactionRecord, UndeliveredAnswerHandler } from '@iso8583/connector';
 import { FRAME_CHOICES } from '../flags.js';
 import { markStream } from '../http/connection-cap.js';
 import { credentialsHold } from './access.js';
@@ -24,6 +24,7 @@ import type { FigureSource, Snapshot } from './figures.js';
 import type { TransactionRing } from './recent.js';
 import { RESPONSE_CODES } from './meaning.js';
 import { decodeRequest, fieldRows, workbenchDialects } from './workbench.js';
+import { answerWatch, unwritableSend, watchSendDelivery } from './send-delivery.js';
 import type { DecodeRequest } from './workbench.js';
 
 /** Options of {@link mountConsole}. */
@@ -40,6 +41,13 @@ export interface ConsoleOptions {
   dialects?: Readonly<Record<string, string | Dialect>>;
   /** The workbench may send composed messages (`--console-send`). Default `false`: 403. */
   send?: boolean;
+  /**
+   * What a send's answer the page never got goes to (its request aborted before the answer was written whole, or an
+   * answer that cannot be written): the server's one handler of undelivered answers, the HTTP routes' `onUndelivered`
+   * (the gateway's and a flow's reverse an approval: late-approval.ts). send-delivery.ts. Default: the first
+   * `routes.onUndelivered` of the HTTP app's connectors (http/app.ts), else none (told to nobody).
+   */
+  undelivered?: UndeliveredAnswerHandler;
   /** Where a composed message can go, by name (the first is the default). Read at each send. */
   targets(): Record<string, RouteTarget>;
   /** How many recent transactions the page shows. Default 20. */
@@ -347,7 +355,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       return decodeRequest((request.body ?? {}) as DecodeRequest, dialects);
     });
 
-    child.post('/console/api/send', async (request) => {
+    child.post('/console/api/send', async (request, reply) => {
       if (options.send !== true) {
         throw consoleError('ISO8583_ERR_CONSOLE_SEND_OFF', 'sending from the console is off: start the server with --console-send', 'send');
       }
@@ -370,9 +378,20 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       const routedTo = (upstream: Connector): void => {
         routed = upstream.codec.dialect;
       };
-      const response = await target.request(message as MessageInput, { routedTo });
+      // An answer the page never gets (an aborted request) is handed over as the routes hand theirs: an approval that
+      // moved money with nobody told is reversed (send-delivery.ts).
+      const watch = answerWatch(message as MessageInput);
+      const response = await target.request(message as MessageInput, { routedTo, answeredBy: watch.answeredBy });
       const dialect = routed ?? ownDialectOf(target) ?? targetDialects.get(name as string) ?? ([...dialects.values()][0] as Dialect);
-      return { upstream: name, latencyMs: Math.round((performance.now() - start) * 100) / 100, fields: fieldRows(response, dialect) };
+      let fields: ReturnType<typeof fieldRows>;
+      try {
+        fields = fieldRows(response, dialect);
+      } catch (err) {
+        unwritableSend(reply, options.undelivered, watch.told());
+        throw err;
+      }
+      watchSendDelivery(reply, options.undelivered, watch.told());
+      return reply.send({ upstream: name, latencyMs: Math.round((performance.now() - start) * 100) / 100, fields });
     });
   });
 }
