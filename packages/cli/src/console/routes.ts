@@ -78,7 +78,8 @@ function failureCode(err: unknown): string {
 
 /**
  * How many ticks (`tick`, default 1000 ms) a read of the transaction log may take: at the third tick after it started,
- * the page is answered from the ring with `logError: 'timeout'`, the late answer is ignored, and a fresh read starts. A
+ * the page is answered from the ring with `logError: 'timeout'`, the late answer is ignored, and the next read starts
+ * once that query settles ({@link LOG_READ_BUSY} meanwhile: at most one query of a log in flight). A
  * query that never settles (a custom log, a file log on a stuck mount) would otherwise hold every page's list forever.
  * Counted in ticks, not in time: a read is given up on a tick, as the lists are read and sent on ticks.
  */
@@ -86,6 +87,13 @@ export const LOG_READ_TICKS = 3;
 
 /** The `logError` of a read of the transaction log that took longer than {@link LOG_READ_TICKS} ticks. */
 export const LOG_READ_TIMEOUT = 'timeout';
+
+/**
+ * The `logError` of a read of the transaction log while its query given up ({@link LOG_READ_TIMEOUT}) has still not
+ * settled: no second query is started on top of it (at most one query of a log in flight); the ring is shown until it
+ * settles, and the next tick then reads the log again.
+ */
+export const LOG_READ_BUSY = 'busy';
 
 /** The folder of the console's files (index.html, console.js, stream.js, console.css), shipped in the package. */
 export const CONSOLE_DIR = new URL('../../../console/', import.meta.url);
@@ -165,13 +173,21 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
   // A failing log: the page shows the ring with the log's error code; the log line is written once per run of
   // failures (the query is tried again each tick), and once more when the log answers again.
   let failing: string | undefined;
+  // The logs with a query in flight, given up or not: a log that hangs is asked once, not once every LOG_READ_TICKS.
+  const querying = new WeakSet<TransactionLog>();
   // `expiry`: rejects when the read is given up (LOG_READ_TICKS), the query's late answer ignored.
   const recent = async (expiry?: Promise<never>): Promise<RecentEvent> => {
     const log = durableLog();
     if (log !== undefined) {
       try {
+        if (querying.has(log)) throw Object.assign(new Error('the transaction log has not answered an earlier read'), { code: LOG_READ_BUSY });
         // Bounded: a read that does not settle answers from the ring (LOG_READ_TICKS), and `reading` is cleared.
         const query = log.query({ limit: recentLimit });
+        querying.add(log);
+        const settled = (): void => {
+          querying.delete(log);
+        };
+        void Promise.resolve(query).then(settled, settled);
         const items = await (expiry === undefined ? query : Promise.race([query, expiry]));
         if (failing !== undefined) logger.info({ code: failing }, 'the console reads the transaction log again');
         failing = undefined;
