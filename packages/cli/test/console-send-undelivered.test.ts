@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import fastify from 'fastify';
 import { pino } from 'pino';
 import type { IsoMessage } from '@iso8583/codec';
+import type { Connector, UndeliveredAnswerReason } from '@iso8583/connector';
 import { FileJournal, createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import { waitUntil, within } from '@iso8583/test-support';
 import { TransactionRing } from '../src/index.js';
 import { mountConsole } from '../src/console/routes.js';
+import { assembleHttp } from '../src/http/app.js';
 import { httpUndelivered, undeliveredApproval } from '../src/gateway/late-approval.js';
 import { gate, purchase } from './flow-approvals-bank.js';
 
@@ -83,4 +85,59 @@ test('console send – an approval whose page went away before it was written is
   assert.equal(reversal0400['4'], '000000001000', 'the amount approved');
   // The simulator answers the reversal: the cardholder's money is back.
   await waitUntil(() => simulator.balanceOf(PAN) === 1_000_000, { what: 'the host to undo the purchase', timeoutMs: 10_000 });
+});
+
+test('console send – the HTTP app hands the workbench\'s undelivered answers to its routes\' handler (the gateway\'s wiring)', async (t) => {
+  const approvalHeld = gate();
+  const release = gate();
+  const host = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    sequence: async (m, context) => {
+      approvalHeld.open();
+      await release.opened;
+      return createHostSimulator()(m, context);
+    },
+  });
+  const { port } = await host.start();
+  t.after(() => host.destroy());
+  const handed: { stan: unknown; code: unknown; reason: UndeliveredAnswerReason; upstream: Connector }[] = [];
+  const told = gate();
+  let connectors: Record<string, Connector> = {};
+  const http = await assembleHttp({
+    connectors: {
+      upstream: {
+        host: '127.0.0.1',
+        port,
+        routes: {
+          prefix: '',
+          onUndelivered: (request, answer, upstream, reason) => {
+            handed.push({ stan: request['11'], code: answer['39'], reason, upstream });
+            told.open();
+          },
+        },
+      },
+    },
+    // No handler of its own: the routes' is the one.
+    console: { ring: new TransactionRing(), source: { connectors: () => connectors }, send: true, targets: () => ({ upstream: connectors.upstream as Connector }) },
+  });
+  connectors = http.connectors;
+  const serverSide: Socket[] = [];
+  http.app.server.on('connection', (socket: Socket) => serverSide.push(socket));
+  const address = await http.listen('127.0.0.1', 0, '--http-port');
+  t.after(() => http.app.close());
+
+  const body = JSON.stringify({ message: purchase('000043') });
+  const client = request({ host: '127.0.0.1', port: address.port, method: 'POST', path: '/console/api/send', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+  client.on('error', () => undefined);
+  client.end(body);
+  await within(approvalHeld.opened, 10_000, 'the purchase to reach the host');
+  const server = serverSide[0] as Socket;
+  const gone = new Promise<void>((resolve) => (server.destroyed ? resolve() : server.once('close', () => resolve())));
+  client.destroy();
+  await within(gone, 10_000, 'the server to see the page\'s connection close');
+  release.open();
+  await within(told.opened, 10_000, 'the routes\' handler to be told of the answer the page never got');
+  assert.deepEqual(handed.map((h) => [h.stan, h.code, h.reason]), [['000043', '00', 'client-gone']]);
+  assert.equal(handed[0]?.upstream, connectors.upstream, 'the connector whose host answered');
 });
