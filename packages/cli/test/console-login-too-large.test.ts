@@ -1,4 +1,5 @@
-// A sign-in form over its 4 KB limit is refused as the console's other refusals are: 413 with the sign-in form (the
+// A sign-in form over its 4 KB limit (or of a type Fastify cannot read, 415) is refused as the console's other refusals
+// are: 413 with the sign-in form (the
 // page's headers) saying ISO8583_ERR_CONSOLE_INPUT, or for the sign-out route the coded JSON; never Fastify's own
 // `{ statusCode, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }` JSON, and never counted as a wrong token.
 import { test } from 'node:test';
@@ -9,7 +10,7 @@ import { errorBody, requireToken } from '../src/console/access.js';
 const TOKEN = 'too-large-test-7c21';
 const FORM = 'application/x-www-form-urlencoded';
 
-test('console login – a form over 4 KB: 413, the sign-in form with a coded reason naming the limit; nothing counted', async (t) => {
+test('console login – a form over 4 KB (413) or of another type (415): the sign-in form with a coded reason; nothing counted', async (t) => {
   const counted: string[] = [];
   const app = fastify();
   requireToken(app, TOKEN, errorBody, {}, { count: (what) => counted.push(what) });
@@ -29,6 +30,9 @@ test('console login – a form over 4 KB: 413, the sign-in form with a coded rea
   const out = await fetch(`${base}/console/logout`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: big });
   assert.equal(out.status, 413);
   assert.deepEqual(await out.json(), { error: { code: 'ISO8583_ERR_CONSOLE_INPUT', message: 'body: the sign-in form is larger than its limit, 4096 bytes', field: 'body' } });
+  const xml = await fetch(`${base}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/xml' }, body: '<token>x</token>' });
+  assert.equal(xml.status, 415);
+  assert.match(await xml.text(), /ISO8583_ERR_CONSOLE_INPUT: body: the sign-in form's content type is application\/x-www-form-urlencoded/);
   assert.deepEqual(counted, [], 'no wrong token counted');
   const signIn = await fetch(`${base}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: `token=${TOKEN}` });
   assert.equal(signIn.status, 303, 'a form within its limit still signs in');

@@ -246,7 +246,8 @@ export function requireToken(
         noteRouteFailure(request, err);
         return reply.code(500).send(body(request, { code: 'ISO8583_ERR_CLI_UNEXPECTED', message: 'the console failed (see the log)' }));
       }
-      const why = status === 413 ? `the sign-in form is larger than its limit, ${FORM_LIMIT} bytes` : reason;
+      const why =
+        status === 413 ? `the sign-in form is larger than its limit, ${FORM_LIMIT} bytes` : status === 415 ? `the sign-in form's content type is ${FORM}` : reason;
       reply.code(status).header('cache-control', 'no-store');
       if (pathOf(request) === '/console/login') return pageHeaders(reply).type('text/html; charset=utf-8').send(loginPage(false, undefined, `body: ${why}`));
       const refused = consoleError('ISO8583_ERR_CONSOLE_INPUT', `body: ${why}`, 'body');
