@@ -1,7 +1,6 @@
 // A sign-in form over its 4 KB limit (or of a type Fastify cannot read, 415) is refused as the console's other refusals
-// are: 413 with the sign-in form (the
-// page's headers) saying ISO8583_ERR_CONSOLE_INPUT, or for the sign-out route the coded JSON; never Fastify's own
-// `{ statusCode, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }` JSON, and never counted as a wrong token.
+// are: 413 with the sign-in form (the page's headers) saying ISO8583_ERR_CONSOLE_INPUT, or for the sign-out route the
+// coded JSON; never Fastify's own `{ statusCode, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }` JSON, never counted as a wrong token.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fastify from 'fastify';
