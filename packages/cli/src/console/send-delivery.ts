@@ -17,19 +17,20 @@ export interface SendAnswered {
   /** Its answer, in its dialect. */
   answer: IsoMessage;
   /** The request as that connector sent it (fields 7 and 11 auto-filled): what a reversal must name. */
-  request: IsoMessage;
+  request: MessageInput;
 }
 
 /**
  * The `answeredBy` send option of a workbench send and what it told (`undefined` until told: a failure, or a target
- * that does not tell). The request is read as `by` packs it (a target that does not give it: `sent`, so read).
+ * that does not tell). The request is kept as told (a target that does not give it: `sent`), and read as `by` packs it
+ * only when it is handed over (a throw then is logged, not lost in `answeredBy`, whose throws are ignored).
  */
 export function answerWatch(sent: MessageInput): { told: () => SendAnswered | undefined; answeredBy: (by: Connector, answer: IsoMessage, request?: MessageInput) => void } {
   let told: SendAnswered | undefined;
   return {
     told: () => told,
     answeredBy: (by, answer, request) => {
-      told = { by, answer, request: by.codec.unpack(by.codec.pack(request ?? sent)) };
+      told = { by, answer, request: request ?? sent };
     },
   };
 }
@@ -37,7 +38,9 @@ export function answerWatch(sent: MessageInput): { told: () => SendAnswered | un
 /** Hands `answered` to `handler` once, for `reason`; a throw is logged with the request's logger by name and code only. */
 function report(reply: FastifyReply, handler: UndeliveredAnswerHandler, answered: SendAnswered, reason: UndeliveredAnswerReason): void {
   try {
-    handler(answered.request, answered.answer, answered.by, reason);
+    // As it went on the wire (padded, numbers as digits) to the upstream that answered: what a reversal must name.
+    const request = answered.by.codec.unpack(answered.by.codec.pack(answered.request));
+    handler(request, answered.answer, answered.by, reason);
   } catch (err) {
     const e = err as { name?: unknown; code?: unknown } | null;
     reply.request.log.error({ failure: { name: String(e?.name ?? 'unknown'), code: typeof e?.code === 'string' ? e.code : undefined } }, 'the console send\'s undelivered answer could not be handed over');
