@@ -1,7 +1,8 @@
 // The console's event stream and a page that does not keep up: a client that never reads is sent fewer events, not
 // buffered for (the server holds at most one event beyond what its socket took), and its stream goes on once it reads
 // again; a transaction list that did not change is not sent again each tick; a read of the log that never settles is
-// given up after LOG_READ_TICKS ticks (the ring shown with `timeout`), and the next read lists from the log again.
+// given up after LOG_READ_TICKS ticks (the ring shown with `timeout`, then `busy`: no second query on top of it), and
+// the next read once it settled lists from the log again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -121,11 +122,12 @@ test('console – a transaction list read from the log that did not change is no
   assert.equal(recent(), 1, 'the list once: it did not change');
 });
 
-test('console – a read of the log that never settles is given up: the ring shown with a timeout, then the log again', async (t) => {
+test('console – a read of the log that does not settle is given up (the ring, timeout), and no other query starts until it settles (busy)', async (t) => {
   let queries = 0;
+  let release: (items: unknown[]) => void = () => undefined;
   const log = {
-    // The first read hangs for ever (a custom log, a stuck mount); the later ones answer.
-    query: (): Promise<unknown[]> => (++queries === 1 ? new Promise(() => undefined) : Promise.resolve([])),
+    // The first read hangs (a custom log, a stuck mount) until released; the later ones answer.
+    query: (): Promise<unknown[]> => (++queries === 1 ? new Promise((resolve) => (release = resolve)) : Promise.resolve([])),
   } as unknown as TransactionLog;
   const { app, port, ticks } = await consoleApp({ connectors: () => ({ bank: fakeConnector(2, log) }) });
   const client = await openStream(port);
@@ -134,11 +136,22 @@ test('console – a read of the log that never settles is given up: the ring sho
     await app.close();
   });
   const timedOut = counter(client, '"source":"ring","logError":"timeout"');
+  const busy = counter(client, '"source":"ring","logError":"busy"');
   const fromLog = counter(client, '"source":"log"');
-  for (let i = 0; fromLog() < 1; i++) {
-    assert.ok(i < 20 * LOG_READ_TICKS, `no list from the log within ${i} ticks (${queries} queries, ${timedOut()} timeouts): the hung read holds the list`);
+  for (let i = 0; busy() < 1; i++) {
+    assert.ok(i < 20 * LOG_READ_TICKS, `no busy answer within ${i} ticks (${queries} queries, ${timedOut()} timeouts)`);
     await ticks(1);
   }
+  // Several times the read's allowance more: the hung query is the only one.
+  await ticks(4 * LOG_READ_TICKS);
+  assert.equal(queries, 1, 'one query of the log in flight, however many ticks it hangs');
   assert.equal(timedOut(), 1, 'the hung read answered from the ring with a timeout, once');
-  assert.ok(queries >= 2, 'a fresh read after the hung one');
+  assert.equal(fromLog(), 0);
+  // It settles (late: its answer ignored); the next tick reads the log again.
+  release([]);
+  for (let i = 0; fromLog() < 1; i++) {
+    assert.ok(i < 20 * LOG_READ_TICKS, `no list from the log within ${i} ticks of the hung read settling (${queries} queries)`);
+    await ticks(1);
+  }
+  assert.equal(queries, 2, 'a fresh read once the hung one settled');
 });

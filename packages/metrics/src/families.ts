@@ -59,13 +59,21 @@ abstract class Family<S> {
     registry.registerMetric(this as never);
   }
 
-  /** The series of `values` (one per label name, in order), made on first use. */
+  /**
+   * The series of `values` (one per label name, in order), made on first use. Another number of values than of label
+   * names is refused (a `TypeError` naming the family and its label names, never the values, as prom-client's
+   * `labels()` refuses it): a value past the last label was dropped, and two series with the same labels written, which
+   * a scraper refuses with the whole scrape; a missing one was written as an empty label.
+   */
   of(...values: string[]): S {
+    if (values.length !== this.labelNames.length) {
+      throw new TypeError(`${this.name}: ${values.length} label values for ${this.labelNames.length} label names (${this.labelNames.join(', ')})`);
+    }
     const key = values.length === 1 ? (values[0] as string) : values.join('\u0000');
     let entry = this.series.get(key);
     if (entry === undefined) {
       const labels: Labels = {};
-      this.labelNames.forEach((n, i) => (labels[n] = values[i] ?? ''));
+      this.labelNames.forEach((n, i) => (labels[n] = values[i] as string));
       entry = { labels, series: this.make() };
       this.series.set(key, entry);
     }

@@ -97,3 +97,17 @@ test('names the text exposition cannot carry, a histogram label "le" and buckets
   }
   assert.doesNotThrow(() => new HistogramFamily('ok:h_seconds', 'H.', ['connector', '_x'], [0.001, 0.5, 1]));
 });
+
+test('of() with another number of values than label names is refused, naming the family, never the values', async () => {
+  const registry = new Registry();
+  const family = new CounterFamily('z_total', 'Z.', ['connector', 'mti'], registry);
+  for (const values of [['a', '0200', '4111111111111111'], ['a'], []]) {
+    assert.throws(() => family.of(...values), (err: Error) => {
+      assert.ok(err instanceof TypeError);
+      assert.equal(err.message, `z_total: ${values.length} label values for 2 label names (connector, mti)`);
+      return true;
+    });
+  }
+  family.of('a', '0200').inc();
+  assert.deepEqual(lines(await registry.metrics(), 'z_total'), ['z_total{connector="a",mti="0200"} 1'], 'one series: nothing counted by a refused call');
+});

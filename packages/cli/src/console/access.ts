@@ -10,7 +10,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { readFlagFile } from '../read-file.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { crossSiteError } from '@iso8583/connector';
+import { bodyProblem, crossSiteError, noteRouteFailure } from '@iso8583/connector';
 import { cliError } from '../args.js';
 import { consoleError } from './errors.js';
 import { pageHeaders } from './headers.js';
@@ -18,6 +18,9 @@ import { loginPage } from './login-page.js';
 
 /** The content type of the sign-in form. */
 const FORM = 'application/x-www-form-urlencoded';
+
+/** The most bytes of a sign-in form read: 4096 (a token is far shorter). */
+const FORM_LIMIT = 4096;
 
 import { ConsoleSessions, sessionCookieName } from './session.js';
 import type { ConsoleSessionOptions } from './session.js';
@@ -232,8 +235,23 @@ export function requireToken(
   // Its own context: the form parser serves this route only (an app-wide one would turn `curl -d` bodies into fields).
   void app.register(async (login) => {
     if (login.hasContentTypeParser(FORM)) login.removeContentTypeParser(FORM);
-    login.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: 4096 }, (_req, text, done) => {
+    login.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_req, text, done) => {
       done(null, Object.fromEntries(new URLSearchParams(String(text))));
+    });
+    // A body Fastify refuses (a form over its limit, refused as its length is announced; a type it cannot read) is
+    // refused as the console's other refusals are: coded, the form for the sign-in route, never Fastify's own JSON.
+    login.setErrorHandler((err, request, reply) => {
+      const { status, reason } = bodyProblem(err);
+      if (status === 500) {
+        noteRouteFailure(request, err);
+        return reply.code(500).send(body(request, { code: 'ISO8583_ERR_CLI_UNEXPECTED', message: 'the console failed (see the log)' }));
+      }
+      const why =
+        status === 413 ? `the sign-in form is larger than its limit, ${FORM_LIMIT} bytes` : status === 415 ? `the sign-in form's content type is ${FORM}` : reason;
+      reply.code(status).header('cache-control', 'no-store');
+      if (pathOf(request) === '/console/login') return pageHeaders(reply).type('text/html; charset=utf-8').send(loginPage(false, undefined, `body: ${why}`));
+      const refused = consoleError('ISO8583_ERR_CONSOLE_INPUT', `body: ${why}`, 'body');
+      return reply.send(body(request, { code: refused.code, message: refused.message, field: 'body' }));
     });
     login.post('/console/login', async (request, reply) => {
       const field = (request.body as Record<string, unknown> | undefined)?.token;

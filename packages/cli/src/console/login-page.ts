@@ -2,9 +2,10 @@
 
 /**
  * The HTML of the login form; `wrong` says that a token was given and refused; `lockedOut` (no HTML in it), that the
- * peer tried too many wrong tokens (429). Default: none.
+ * peer tried too many wrong tokens (429). Default: none. `refused` (no HTML in it), why the form posted could not be
+ * read (`ISO8583_ERR_CONSOLE_INPUT`: a form over its limit, 413). Default: none.
  */
-export function loginPage(wrong: boolean, lockedOut?: string): string {
+export function loginPage(wrong: boolean, lockedOut?: string, refused?: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -18,6 +19,7 @@ export function loginPage(wrong: boolean, lockedOut?: string): string {
 <h1>iso8583 console</h1>
 <p>This HTTP port asks for a token (<code>--http-token</code> or <code>--http-token-file</code>).</p>
 ${lockedOut === undefined ? '' : `<p class="error" id="login-error">ISO8583_ERR_CONSOLE_TOO_MANY_ATTEMPTS: ${lockedOut}.</p>`}
+${refused === undefined ? '' : `<p class="error" id="login-error">ISO8583_ERR_CONSOLE_INPUT: ${refused}.</p>`}
 ${wrong ? '<p class="error" id="login-error">ISO8583_ERR_CONSOLE_UNAUTHORIZED: that token is not the one the server was started with.</p>' : ''}
 <form method="post" action="/console/login">
 <label>Token <input type="password" name="token" id="token" autocomplete="current-password" autofocus required></label>

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { Iso8583Error, resolveDialect } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { bodyProblem, httpStatusOf, noteRouteFailure, parseJsonBody } from '@iso8583/connector';
-import type { Connector, RouteTarget, TransactionLog, TransactionRecord } from '@iso8583/connector';
+import type { Connector, RouteTarget, TransactionLog, TransactionRecord, UndeliveredAnswerHandler } from '@iso8583/connector';
 import { FRAME_CHOICES } from '../flags.js';
 import { markStream } from '../http/connection-cap.js';
 import { credentialsHold } from './access.js';
@@ -24,6 +24,7 @@ import type { FigureSource, Snapshot } from './figures.js';
 import type { TransactionRing } from './recent.js';
 import { RESPONSE_CODES } from './meaning.js';
 import { decodeRequest, fieldRows, workbenchDialects } from './workbench.js';
+import { answerWatch, unwritableSend, watchSendDelivery } from './send-delivery.js';
 import type { DecodeRequest } from './workbench.js';
 
 /** Options of {@link mountConsole}. */
@@ -40,6 +41,13 @@ export interface ConsoleOptions {
   dialects?: Readonly<Record<string, string | Dialect>>;
   /** The workbench may send composed messages (`--console-send`). Default `false`: 403. */
   send?: boolean;
+  /**
+   * What a send's answer the page never got goes to (its request aborted before the answer was written whole, or an
+   * answer that cannot be written): the server's one handler of undelivered answers, the HTTP routes' `onUndelivered`
+   * (the gateway's and a flow's reverse an approval: late-approval.ts). send-delivery.ts. Default: the first
+   * `routes.onUndelivered` of the HTTP app's connectors (http/app.ts), else none (told to nobody).
+   */
+  undelivered?: UndeliveredAnswerHandler;
   /** Where a composed message can go, by name (the first is the default). Read at each send. */
   targets(): Record<string, RouteTarget>;
   /** How many recent transactions the page shows. Default 20. */
@@ -70,7 +78,8 @@ function failureCode(err: unknown): string {
 
 /**
  * How many ticks (`tick`, default 1000 ms) a read of the transaction log may take: at the third tick after it started,
- * the page is answered from the ring with `logError: 'timeout'`, the late answer is ignored, and a fresh read starts. A
+ * the page is answered from the ring with `logError: 'timeout'`, the late answer is ignored, and the next read starts
+ * once that query settles ({@link LOG_READ_BUSY} meanwhile: at most one query of a log in flight). A
  * query that never settles (a custom log, a file log on a stuck mount) would otherwise hold every page's list forever.
  * Counted in ticks, not in time: a read is given up on a tick, as the lists are read and sent on ticks.
  */
@@ -78,6 +87,13 @@ export const LOG_READ_TICKS = 3;
 
 /** The `logError` of a read of the transaction log that took longer than {@link LOG_READ_TICKS} ticks. */
 export const LOG_READ_TIMEOUT = 'timeout';
+
+/**
+ * The `logError` of a read of the transaction log while its query given up ({@link LOG_READ_TIMEOUT}) has still not
+ * settled: no second query is started on top of it (at most one query of a log in flight); the ring is shown until it
+ * settles, and the next tick then reads the log again.
+ */
+export const LOG_READ_BUSY = 'busy';
 
 /** The folder of the console's files (index.html, console.js, stream.js, console.css), shipped in the package. */
 export const CONSOLE_DIR = new URL('../../../console/', import.meta.url);
@@ -157,13 +173,21 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
   // A failing log: the page shows the ring with the log's error code; the log line is written once per run of
   // failures (the query is tried again each tick), and once more when the log answers again.
   let failing: string | undefined;
+  // The logs with a query in flight, given up or not: a log that hangs is asked once, not once every LOG_READ_TICKS.
+  const querying = new WeakSet<TransactionLog>();
   // `expiry`: rejects when the read is given up (LOG_READ_TICKS), the query's late answer ignored.
   const recent = async (expiry?: Promise<never>): Promise<RecentEvent> => {
     const log = durableLog();
     if (log !== undefined) {
       try {
+        if (querying.has(log)) throw Object.assign(new Error('the transaction log has not answered an earlier read'), { code: LOG_READ_BUSY });
         // Bounded: a read that does not settle answers from the ring (LOG_READ_TICKS), and `reading` is cleared.
         const query = log.query({ limit: recentLimit });
+        querying.add(log);
+        const settled = (): void => {
+          querying.delete(log);
+        };
+        void Promise.resolve(query).then(settled, settled);
         const items = await (expiry === undefined ? query : Promise.race([query, expiry]));
         if (failing !== undefined) logger.info({ code: failing }, 'the console reads the transaction log again');
         failing = undefined;
@@ -347,7 +371,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       return decodeRequest((request.body ?? {}) as DecodeRequest, dialects);
     });
 
-    child.post('/console/api/send', async (request) => {
+    child.post('/console/api/send', async (request, reply) => {
       if (options.send !== true) {
         throw consoleError('ISO8583_ERR_CONSOLE_SEND_OFF', 'sending from the console is off: start the server with --console-send', 'send');
       }
@@ -370,9 +394,20 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       const routedTo = (upstream: Connector): void => {
         routed = upstream.codec.dialect;
       };
-      const response = await target.request(message as MessageInput, { routedTo });
+      // An answer the page never gets (an aborted request) is handed over as the routes hand theirs: an approval that
+      // moved money with nobody told is reversed (send-delivery.ts).
+      const watch = answerWatch(message as MessageInput);
+      const response = await target.request(message as MessageInput, { routedTo, answeredBy: watch.answeredBy });
       const dialect = routed ?? ownDialectOf(target) ?? targetDialects.get(name as string) ?? ([...dialects.values()][0] as Dialect);
-      return { upstream: name, latencyMs: Math.round((performance.now() - start) * 100) / 100, fields: fieldRows(response, dialect) };
+      let fields: ReturnType<typeof fieldRows>;
+      try {
+        fields = fieldRows(response, dialect);
+      } catch (err) {
+        unwritableSend(reply, options.undelivered, watch.told());
+        throw err;
+      }
+      watchSendDelivery(reply, options.undelivered, watch.told());
+      return reply.send({ upstream: name, latencyMs: Math.round((performance.now() - start) * 100) / 100, fields });
     });
   });
 }

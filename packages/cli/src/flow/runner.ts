@@ -173,6 +173,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
             source: { connectors: () => assembled.connectors, groups: () => Object.values(groups), endpoints: () => endpointsMade },
             dialects,
             send: run.consoleSend === true,
+            // A send's approval the page never got is reversed as the routes' are, routes or not (console/send-delivery.ts).
+            undelivered: onUndelivered,
             targets: () => recorded,
           },
         }),

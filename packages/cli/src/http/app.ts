@@ -225,7 +225,12 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     const guard = { ...guardReporting(options.logger, options.monitoring?.registry), ...options.guard };
     requireToken(app, options.token, refusal, options.sessions, guard);
   }
-  if (options.console !== undefined) mountConsole(app, { ...options.console, signOut: options.token !== undefined }, options.logger);
+  if (options.console !== undefined) {
+    // The workbench's sends hand an answer the page never got to the routes' handler (an approval reversed).
+    const routesHandler = Object.values(options.connectors).map((c) => (c.routes === false ? undefined : c.routes?.onUndelivered)).find((h) => h !== undefined);
+    const undelivered = options.console.undelivered ?? routesHandler;
+    mountConsole(app, { ...options.console, signOut: options.token !== undefined, ...(undelivered === undefined ? {} : { undelivered }) }, options.logger);
+  }
   if (options.logger !== undefined) logRequests(app, options.logger, options.logEveryRequest);
   if (options.monitoring !== undefined) addMonitoring(app, options.monitoring);
   for (const [name, pluginOptions] of Object.entries(options.connectors)) {

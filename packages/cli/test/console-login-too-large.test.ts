@@ -1,0 +1,38 @@
+// A sign-in form over its 4 KB limit (or of a type Fastify cannot read, 415) is refused as the console's other refusals
+// are: 413 with the sign-in form (the page's headers) saying ISO8583_ERR_CONSOLE_INPUT, or for the sign-out route the
+// coded JSON; never Fastify's own `{ statusCode, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }` JSON, never counted as a wrong token.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fastify from 'fastify';
+import { errorBody, requireToken } from '../src/console/access.js';
+
+const TOKEN = 'too-large-test-7c21';
+const FORM = 'application/x-www-form-urlencoded';
+
+test('console login – a form over 4 KB (413) or of another type (415): the sign-in form with a coded reason; nothing counted', async (t) => {
+  const counted: string[] = [];
+  const app = fastify();
+  requireToken(app, TOKEN, errorBody, {}, { count: (what) => counted.push(what) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => app.close());
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const big = `token=${'x'.repeat(5000)}`;
+  const res = await fetch(`${base}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: big });
+  const text = await res.text();
+  assert.equal(res.status, 413);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+  assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, 'the page\'s headers');
+  assert.equal(res.headers.get('cache-control'), 'no-store');
+  assert.match(text, /<form method="post" action="\/console\/login">/);
+  assert.match(text, /ISO8583_ERR_CONSOLE_INPUT: body: the sign-in form is larger than its limit, 4096 bytes/);
+  assert.doesNotMatch(text, /FST_ERR|statusCode/);
+  const out = await fetch(`${base}/console/logout`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: big });
+  assert.equal(out.status, 413);
+  assert.deepEqual(await out.json(), { error: { code: 'ISO8583_ERR_CONSOLE_INPUT', message: 'body: the sign-in form is larger than its limit, 4096 bytes', field: 'body' } });
+  const xml = await fetch(`${base}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/xml' }, body: '<token>x</token>' });
+  assert.equal(xml.status, 415);
+  assert.match(await xml.text(), /ISO8583_ERR_CONSOLE_INPUT: body: the sign-in form's content type is application\/x-www-form-urlencoded/);
+  assert.deepEqual(counted, [], 'no wrong token counted');
+  const signIn = await fetch(`${base}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: `token=${TOKEN}` });
+  assert.equal(signIn.status, 303, 'a form within its limit still signs in');
+});
