@@ -56,6 +56,7 @@ export { crossSiteError, refuseCrossSite } from './cross-site.js';
 export { noteRouteFailure, routeFailure, routeFailureOf } from './route-failure.js';
 export type { RouteFailure } from './route-failure.js';
 export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions, RouteTarget } from './fastify-plugin.js';
+export { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
 export type { UndeliveredAnswer, UndeliveredAnswerHandler, UndeliveredAnswerReason } from './undelivered-answer.js';
 export type { TransactionLog, TransactionLogCloseOptions, TransactionOutcome, TransactionPage, TransactionQuery, TransactionRecord } from './transaction-log.js';
 export { cursorText, olderThan, readPlace, toPage } from './transaction-cursor.js';

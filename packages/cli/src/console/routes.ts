@@ -403,7 +403,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       try {
         fields = fieldRows(response, dialect);
       } catch (err) {
-        unwritableSend(reply, options.undelivered, watch.told());
+        unwritableSend(reply, options.undelivered, watch.told(), err);
         throw err;
       }
       watchSendDelivery(reply, options.undelivered, watch.told());
