@@ -257,9 +257,11 @@ export async function demoCommand(argv: string[]): Promise<number> {
       },
     );
   }
-  const code = await signalled;
-  log.flush();
-  return code;
+  try {
+    return await signalled;
+  } finally {
+    log.flush();
+  }
 }
 
 /** Whether `port` can be listened on at 127.0.0.1. */
