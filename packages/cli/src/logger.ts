@@ -9,6 +9,7 @@ import { DEFAULT_SENSITIVE_FIELDS } from '@iso8583/codec';
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
+import { printable, writeNotice } from './io.js';
 import { pathProblem, systemReason } from './path-problem.js';
 
 /** pino-pretty (CommonJS, loaded as it is needed): only a log written for a terminal uses it. */
@@ -110,6 +111,32 @@ export interface ReopenableLogger {
  */
 const STDERR_BACKLOG = 1024 * 1024;
 
+/** The log files and whether each is failing, for the one `exit` listener of {@link dropWhenFailingAtExit}. */
+const fileDestinations = new Map<{ destroy(): void }, () => boolean>();
+let exitListening = false;
+
+/**
+ * Drops what a log file that is failing (a full disk) still holds when the process exits: pino's own exit hook flushes
+ * it synchronously, and SonicBoom's `flushSync` sleeps and tries again for ever on a write that fails (`ENOSPC`), so
+ * a gateway whose log disk was full printed `gateway stopped` and never exited. Runs before pino's hook (prepended).
+ */
+function dropWhenFailingAtExit(destination: { destroy(): void }, failing: () => boolean): void {
+  if (!exitListening) {
+    exitListening = true;
+    process.prependListener('exit', () => {
+      for (const [d, isFailing] of fileDestinations) {
+        if (!isFailing()) continue;
+        try {
+          d.destroy();
+        } catch {
+          // not opened yet: nothing held
+        }
+      }
+    });
+  }
+  fileDestinations.set(destination, failing);
+}
+
 /**
  * Makes the process logger. Card data never reaches it: the packages log MTI, STAN, terminal and response code only,
  * and the redaction paths below hide PAN, track and PIN data should a message object ever be logged whole.
@@ -134,9 +161,11 @@ export function createLogger(options: LoggerOptions): ReopenableLogger {
     // Opened (and checked by logFileProblem) before; a reopen after log rotation may still fail: say so once a
     // failure, never crash the process for its log.
     const file = options.file;
+    // Through io.ts: a standard error that cannot be written either (a full disk, a reader gone) is no crash.
     destination.on('error', (err: unknown) => {
-      process.stderr.write(`iso8583: log file ${file} cannot be written: ${systemReason(err)}; log lines are lost until it is reopened (SIGHUP)\n`);
+      writeNotice(process.stderr, `iso8583: log file ${printable(file)} cannot be written: ${systemReason(err)}; log lines are lost until it is reopened (SIGHUP)\n`);
     });
+    dropWhenFailingAtExit(destination, () => failing);
   }
   const format = chooseLogFormat({ format: options.format, file: options.file, isTTY: process.stderr.isTTY, env: process.env });
   // pino-pretty in the process (no worker thread), writing to the same synchronous standard error.
@@ -181,6 +210,7 @@ export function createLogger(options: LoggerOptions): ReopenableLogger {
           resolve();
           return;
         }
+        fileDestinations.delete(destination);
         destination.once('close', () => resolve());
         destination.end();
       }),

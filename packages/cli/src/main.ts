@@ -134,8 +134,9 @@ export async function main(argv: string[]): Promise<number> {
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (entry === undefined) {
     const shown = /^[a-z][a-z0-9-]{0,30}$/.test(name) ? name : '(not a command name)';
-    process.stderr.write(`iso8583: ISO8583_ERR_CLI_USAGE: unknown command ${shown} (see iso8583 --help)\n`);
-    return 2;
+    // Reported as every failure is (a closed or full stderr is no crash): the line, exit code 2.
+    const { Iso8583Error } = await import('@iso8583/codec');
+    return reportFailure(new Iso8583Error('ISO8583_ERR_CLI_USAGE', `unknown command ${shown} (see iso8583 --help)`));
   }
   // A command whose promise never settles (a lost callback somewhere) would let the event loop empty and Node exit
   // with 0: report it as a failure instead.

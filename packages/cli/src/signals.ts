@@ -3,7 +3,17 @@
  * one aborts at once; SIGHUP reopens the log file and resets the stats. And the `HOST:PORT` form of the ready lines.
  */
 import type { AddressInfo } from 'node:net';
-import { writeNotice } from './io.js';
+import { Iso8583Error } from '@iso8583/codec';
+import { errorCode, writeNotice } from './io.js';
+
+/**
+ * The error of a graceful stop that failed (its close rejected): the close's own code when it has one, else
+ * `ISO8583_ERR_CLI_UNEXPECTED`, its message after `the graceful stop failed: `, the close's error as `cause`.
+ */
+export function stopFailed(err: unknown): Iso8583Error {
+  const message = err instanceof Error ? err.message : String(err);
+  return new Iso8583Error(errorCode(err) as Iso8583Error['code'], `the graceful stop failed: ${message}`, { cause: err });
+}
 
 /** `HOST:PORT` of an address (`[v6]:PORT` for IPv6). */
 export function hostPort(address: AddressInfo): string {
@@ -19,15 +29,15 @@ export function hostPort(address: AddressInfo): string {
 export const ABORT_GRACE = 1_000;
 
 /**
- * Resolves with the exit code once a stop signal has been handled: SIGTERM/SIGINT drain with `stop()` (exit 0); a
- * second one runs `abort()` and resolves with 1 as soon as it settles (at most {@link ABORT_GRACE} ms); the process
+ * Resolves with the exit code once a stop signal has been handled: SIGTERM/SIGINT drain with `stop()` (exit 0; a
+ * `stop()` that rejects rejects with {@link stopFailed}, for the command's error line and exit code 1); a second one runs `abort()` and resolves with 1 as soon as it settles (at most {@link ABORT_GRACE} ms); the process
  * then exits 1 in the next turn of the event loop, once the command's continuation (its `... aborted` line, the log
  * flushed: synchronous writes) has run, even if a handle (a store that does not answer) still holds the event loop.
  * SIGHUP calls `hup()`. Its lines go out with io.ts `writeNotice`: a closed stdout (`| head -1`) never cuts the drain
  * or the abort short; the command's last line (`writeEnd`) reports it.
  */
 export function handleSignals(stop: () => Promise<void>, abort: () => Promise<void> | void, hup: () => void): Promise<number> {
-  return new Promise<number>((resolve) => {
+  const handled = new Promise<number>((resolve, reject) => {
     let stopping = false;
     let aborting = false;
     const onStop = (signal: NodeJS.Signals): void => {
@@ -57,8 +67,13 @@ export function handleSignals(stop: () => Promise<void>, abort: () => Promise<vo
           setTimeout(() => process.exit(), 2_000).unref();
         },
         (err: unknown) => {
-          writeNotice(process.stderr, `iso8583: shutdown failed: ${String((err as { code?: unknown }).code ?? 'error')}\n`);
-          resolve(1);
+          process.off('SIGHUP', hup);
+          // A second signal meanwhile tells the end itself (its abort line, exit 1).
+          if (aborting) return;
+          // Neither stopped nor aborted: the command reports the failure as it reports any (main.ts: its coded line,
+          // exit 1), never as an abort. What the failed close left open does not hold the exit.
+          reject(stopFailed(err));
+          setTimeout(() => process.exit(), 2_000).unref();
         },
       );
     };
@@ -66,4 +81,8 @@ export function handleSignals(stop: () => Promise<void>, abort: () => Promise<vo
     process.on('SIGINT', onStop);
     process.on('SIGHUP', hup);
   });
+  // A failed stop that comes while the command still writes its start line is reported once it awaits this, never
+  // as an unhandled rejection that kills the process first.
+  handled.catch(() => undefined);
+  return handled;
 }

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCodec, describe } from '@iso8583/codec';
+import { createCodec, describe, maskDigitRuns } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
 import type { Connector } from '@iso8583/connector';
@@ -26,7 +26,7 @@ import { createLogger, levelFor } from '../logger.js';
 import { logRows } from '../flags.js';
 import { handleSignals, hostPort } from '../signals.js';
 import { readyLine } from './gateway.js';
-import { writeResult, writeStartLine, writeText } from '../io.js';
+import { errorCode, printable, writeResult, writeStartLine, writeText } from '../io.js';
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
@@ -199,7 +199,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
     const client = await task;
     for (const { title, message } of samples) {
       if (stopping !== undefined) return;
-      await writeText(process.stdout, `== ${title}\n`);
+      // A title from --transactions is text from elsewhere: a control character in it (an escape sequence) is shown
+      // as `?`, never acted on by the terminal.
+      await writeText(process.stdout, `== ${printable(title)}\n`);
       let response: IsoMessage;
       try {
         response = await client.request(message);
@@ -207,8 +209,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
         if (stopping !== undefined) return;
         failures++;
         // The coded errors name the field and the rule, never its value (a sample the codec refuses says which field).
-        const { code, message: why } = err as { code?: unknown; message?: unknown };
-        await writeText(process.stdout, `  failed: ${String(code ?? 'error')}: ${String(why ?? '')}\n\n`);
+        const { message: why } = err as { message?: unknown };
+        // Guarded as every error line is (io.ts formatError): card-shaped digit runs masked, control characters `?`.
+        await writeText(process.stdout, `  failed: ${errorCode(err)}: ${printable(maskDigitRuns(String(why ?? '')))}\n\n`);
         continue;
       }
       // describe() masks the PAN, tracks, PIN block and EMV data.
@@ -257,9 +260,11 @@ export async function demoCommand(argv: string[]): Promise<number> {
       },
     );
   }
-  const code = await signalled;
-  log.flush();
-  return code;
+  try {
+    return await signalled;
+  } finally {
+    log.flush();
+  }
 }
 
 /** Whether `port` can be listened on at 127.0.0.1. */

@@ -13,7 +13,7 @@ import type { FlowRunOptions, RunningFlow } from '../flow/runner.js';
 import type { ReopenableLogger } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 import { catchStopWhileStarting, notStarting } from '../early-stop.js';
-import { writeEnd, writeResult, writeStartLine } from '../io.js';
+import { printable, writeEnd, writeResult, writeStartLine } from '../io.js';
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
@@ -78,14 +78,17 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   // A stop that comes while the flow starts ends the start (early-stop.ts): caught by the dispatcher already.
   const starting = catchStopWhileStarting();
+  // The flow's name on stdout: text from the file, its control characters shown as `?` (io.ts printable), so that a
+  // name with a newline or an escape sequence forges no ready line.
+  const shown = printable(flow.name);
   try {
-    if (starting.signal !== undefined) return await stoppedBeforeReady(flow.name, starting.signal);
+    if (starting.signal !== undefined) return await stoppedBeforeReady(shown, starting.signal);
     const [{ createLogger, levelFor }, { startFlow }, { withJournalPath }] = await Promise.all([
       import('../logger.js'),
       import('../flow/runner.js'),
       import('../flow/options.js'),
     ]);
-    if (starting.signal !== undefined) return await stoppedBeforeReady(flow.name, starting.signal);
+    if (starting.signal !== undefined) return await stoppedBeforeReady(shown, starting.signal);
     const log = createLogger({ file: flow.logFile, level: levelFor(flow.logLevel, logMessages) });
     const running = await startFlow(flow, log.logger, run).catch((err: unknown) => {
       // A journal folder that cannot be opened is named by its JSON path, as --check names it; its reason kept.
@@ -96,9 +99,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       await running.close();
       log.logger.info({ signal: starting.signal }, `flow ${flow.name} stopped before ready`);
       log.flush();
-      return await stoppedBeforeReady(flow.name, starting.signal);
+      return await stoppedBeforeReady(shown, starting.signal);
     }
-    return await runUntilStopped(flow.name, running, log, () => {
+    return await runUntilStopped(shown, running, log, () => {
       starting.release();
       if (starting.hangup) log.reopen();
     });

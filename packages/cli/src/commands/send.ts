@@ -157,8 +157,6 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   const own = readFlagTable(ROWS, values);
   const port = own.port as number;
   const timeout = own.timeout as number;
-  // Refused here rather than by the connector, which would name its own option (`host`), not the flag.
-  if (own.host === '') throw cliError('ISO8583_ERR_CLI_OPTION', '--host must not be empty: give a host name or address', '--host');
   const input = own.input as 'json' | 'xml' | undefined;
   const { dialect } = readDialectFlags(values);
   const frame = readFrameFlags(values, 'binary2');

@@ -12,7 +12,8 @@ import { DIALECT_FLAGS, DIALECT_HELP, endpointRows, FRAME_FLAGS, FRAME_HELP, log
 import type { CommandIo } from '../io.js';
 import { createLogger, levelFor } from '../logger.js';
 import { createTracer } from '../trace.js';
-import { processIo, writeStartLine, writeText } from '../io.js';
+import { processIo, writeNotice, writeStartLine, writeText } from '../io.js';
+import { ABORT_GRACE } from '../signals.js';
 
 /** The command's own flags. */
 const ROWS: readonly FlagRow[] = [
@@ -57,7 +58,7 @@ amount of a partial reversal). With a 1993 dialect
 (--dialect iso93ascii) 1804, 1100, 1200, 1400 and 1420, in 1993 action codes; a message of the other edition gets
 the dialect's format error (30, or 904). Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
 SIGTERM or SIGINT (Ctrl-C) after closing its connections (within 10 s: an answer still held by --delay is not sent),
-with exit code 0.
+with exit code 0; a second one aborts the close ("SIGTERM again: aborting", connections destroyed, exit code 1).
 
 ${flagHelp(ROWS)}
 
@@ -96,15 +97,37 @@ export interface SimulateHostRun {
   stop?: Promise<unknown>;
 }
 
-function signalled(): { promise: Promise<void>; dispose: () => void } {
-  let handler: () => void = () => undefined;
+/**
+ * The stop signals of the simulator: the first SIGTERM/SIGINT resolves `promise` (the graceful close); one that comes
+ * once the stop has begun (`stopping()`: a signal's or the embedder's) resolves `again` with its name, for the abort,
+ * as for the gateway (signals.ts): it exited 143 before, without a line.
+ */
+function signalled(): { promise: Promise<void>; again: Promise<NodeJS.Signals>; stopping: () => void; dispose: () => void } {
+  let first: () => void = () => undefined;
+  let second: (signal: NodeJS.Signals) => void = () => undefined;
   const promise = new Promise<void>((resolve) => {
-    handler = resolve;
+    first = resolve;
   });
-  process.once('SIGTERM', handler);
-  process.once('SIGINT', handler);
+  const again = new Promise<NodeJS.Signals>((resolve) => {
+    second = resolve;
+  });
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      second(signal);
+      return;
+    }
+    stopping = true;
+    first();
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
   return {
     promise,
+    again,
+    stopping: () => {
+      stopping = true;
+    },
     dispose: () => {
       process.removeListener('SIGTERM', handler);
       process.removeListener('SIGINT', handler);
@@ -174,7 +197,24 @@ export async function simulateHostCommand(
     // fails too) rather than stay up, silent, for ever.
     await writeStartLine(io.stdout, `listening on ${host}:${address.port}\n`, () => endpoint.close());
     const by = await Promise.race([signals.promise.then(() => 'signal' as const), run.stop ?? new Promise<never>(() => undefined)]);
-    await endpoint.close();
+    signals.stopping();
+    // A second signal during the close aborts it: its line at once, the connections destroyed, exit 1 within about a
+    // second whatever still holds the process (an answer waiting out its --delay), as the gateway does.
+    let aborting = false;
+    await Promise.race([
+      endpoint.close(),
+      signals.again.then(async (signal) => {
+        aborting = true;
+        writeNotice(io.stdout, `${signal} again: aborting\n`);
+        const grace = new Promise<void>((r) => setTimeout(r, ABORT_GRACE).unref());
+        await Promise.race([endpoint.destroy().catch(() => undefined), grace]);
+      }),
+    ]);
+    // The destroy ends the close too: the abort is what happened, whichever settled first.
+    if (aborting) {
+      setImmediate(() => process.exit(1));
+      return 1;
+    }
     // Stopped by a signal, everything closed: an answer still waiting out its --delay (a timer of the simulator's,
     // up to an hour) must not hold the exit, as for the gateway (signals.ts).
     if (by === 'signal') setTimeout(() => process.exit(0), EXIT_GRACE).unref();

@@ -9,6 +9,7 @@ import { openHttpWarning } from '../http/open-warning.js';
 import type { Flow } from './load.js';
 import { checkJournalDirs } from './options.js';
 import { FLOW_HTTP_SOURCE, flowHttpHost } from './runner.js';
+import { printable } from '../io.js';
 import { resolveFlowSequences } from './sequences.js';
 import type { FlowRunOptions } from './runner.js';
 
@@ -23,5 +24,5 @@ export async function checkFlow(file: string, flow: Flow, run: FlowRunOptions): 
   checkJournalDirs(file, flow.connectors);
   await resolveFlowSequences(flow);
   const open = flow.http === undefined ? undefined : openHttpWarning(flowHttpHost(flow.http), token, FLOW_HTTP_SOURCE);
-  return `${open === undefined ? '' : `warning: ISO8583_WARN_HTTP_OPEN: ${open}\n`}flow ${flow.name} is valid\n`;
+  return `${open === undefined ? '' : `warning: ISO8583_WARN_HTTP_OPEN: ${open}\n`}flow ${printable(flow.name)} is valid\n`;
 }

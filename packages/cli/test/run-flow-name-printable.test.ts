@@ -1,0 +1,56 @@
+// `iso8583 run`: the flow's name (the file's "name", any string) reaches stdout with its control characters shown as
+// `?` (io.ts `printable`), in the --check verdict and in the ready and stop lines: a name with a newline forged a
+// second line ("flow fake ready", what a supervisor waits for) and one with an escape sequence drove the terminal.
+// The real binary, a real flow file, real sockets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { within } from '@iso8583/test-support';
+import { BIN, runCli } from './cli-process.js';
+
+const NAME = 'pay\nflow fake ready\n\u001b[2J';
+const SHOWN = 'pay?flow fake ready??[2J';
+
+function flowFile(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-name-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'flow.json');
+  writeFileSync(file, JSON.stringify({ name: NAME, connectors: {}, inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } }, logLevel: 'warn' }));
+  return file;
+}
+
+test('run --check shows a flow name\'s control characters as ?', async (t) => {
+  const r = await runCli(['run', flowFile(t), '--check']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `flow ${SHOWN} is valid\n`);
+});
+
+test('run: the ready and stop lines show a flow name\'s control characters as ?, no line forged', async (t) => {
+  const child = spawn(process.execPath, [BIN, 'run', flowFile(t)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  await within(
+    new Promise<void>((resolve) => {
+      child.stdout.on('data', (b: Buffer) => {
+        stdout += b.toString('utf8');
+        if (stdout.includes(' ready\n')) resolve();
+      });
+    }),
+    20_000,
+    'the ready line',
+  );
+  child.kill('SIGTERM');
+  const code = await within(exited, 20_000, `the flow to stop; stderr: ${stderr}`);
+  assert.equal(code, 0, stderr);
+  const lines = stdout.split('\n');
+  assert.ok(lines.includes(`flow ${SHOWN} ready`), stdout);
+  assert.ok(lines.includes(`flow ${SHOWN} stopped`), stdout);
+  assert.ok(!lines.includes('flow fake ready'), 'no forged ready line');
+  assert.ok(!stdout.includes('\u001b'), 'no escape character on stdout');
+});
