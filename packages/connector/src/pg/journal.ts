@@ -52,7 +52,7 @@ import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, maskUrl, storeCaus
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
 import { PgJournalRenewal } from './journal-renewal.js';
-import { OwnerLock } from './owner-lock.js';
+import { OwnerLock, PING_WAIT_MIN } from './owner-lock.js';
 import type { StrandedFigure } from './stranded.js';
 
 export type { PgJournalOptions } from './journal-options.js';
@@ -110,7 +110,7 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
       await migrate(this.pool);
       this.stillOpening();
       if (this.ownerLocking) {
-        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo(), this.upstream);
+        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo(), this.upstream, Math.max(PING_WAIT_MIN, this.claimInterval));
         await this.ownerLock.open();
         this.stillOpening();
       }
