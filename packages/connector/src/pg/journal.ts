@@ -32,7 +32,8 @@
  *   the owner lock, the release of what the node let go, once it holds the lock again), so the two outcomes still agree.
  *
  * A node also holds an owner lock while it runs (owner-lock.ts): once the server has ended that lock's session (the
- * node killed, or cut off), its entries are claimed at once instead of once their lease ends, and a node whose own
+ * node killed, or cut off), its entries are claimed at once instead of once their lease ends (but the reversal of an
+ * original added less than a lease ago: its node may still write the original, `ADD`), and a node whose own
  * session ended sends none of its entries (no attempt commits, no add resolves, no original is written) until it
  * holds the lock again; it then ends its leases on the entries it let go meanwhile (an attempt refused), so that the
  * next claim takes them at once (only a lease still the one an entry had when let go: not one this node claimed again

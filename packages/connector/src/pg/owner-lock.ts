@@ -2,7 +2,8 @@
  * A node's owner lock in the shared SAF queue: a session advisory lock keyed on its `lease_owner` (owner-lock-sql.ts),
  * held on a connection of its own for the journal's life. The server releases it when that session ends, which is how
  * another node tells, at once and without a clock, that the owner no longer runs (it died, even by SIGKILL, or its
- * connection was cut) and claims its entries without waiting for their lease (saf-sql.ts, `CLAIM`).
+ * connection was cut) and claims its entries without waiting for their lease (saf-sql.ts, `CLAIM_GONE`), except the
+ * reversal of an original added less than a lease ago (fenced: its node may still write the original, `ADD`).
  *
  * The session can end while the process lives (a cut connection, `pg_terminate_backend`, `idle_session_timeout`):
  * from then on the node's entries may be claimed by another node, so it stops using them until it holds the lock

@@ -146,7 +146,8 @@ export const CLAIM = claimWhere('lease_until < now()');
 
 /**
  * Claims the entries of owners provably gone other than `$1` (owner-lock-sql.ts, `GONE_OWNERS`: their lock's session
- * ended, their rows locked until this claim commits), whatever their lease. Their pending rows are found by the index
+ * ended, their rows locked until this claim commits), whatever their lease, once out of any fence (an attempt's
+ * flight, or the lease from its add of an original's reversal: `ADD`). Their pending rows are found by the index
  * on `lease_owner` (schema-saf.ts, version 5): none is read while no owner is gone, nor while one is gone whose
  * entries were all taken over (its row stays until a renewal's purge).
  */
