@@ -59,10 +59,12 @@ export class OwnerLock {
   /**
    * Takes the lock; rejects with `ISO8583_ERR_CONNECTOR_OPTIONS` (field `owner`) when a session of another journal
    * of the same `owner` name holds it, or with the driver's error when the database cannot be reached or does not
-   * answer in time (the pool's connect and statement timeouts, else {@link TAKE_WAIT} ms each).
+   * answer in time (the pool's connect and statement timeouts, else {@link TAKE_WAIT} ms each), or with
+   * `ISO8583_ERR_CONNECTOR_STORE` (field `store`) when `close` came meanwhile (the lock, taken or not, is let go).
    */
   async open(): Promise<void> {
     if (await this.take()) return;
+    if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store was closed while it was being opened', { field: 'store' });
     throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'another journal that runs has the same owner name: each needs its own', { field: 'owner' });
   }
 
