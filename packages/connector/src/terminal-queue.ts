@@ -11,8 +11,12 @@ import { deadlineError, timeLeft } from './timeouts.js';
  * by every node on one database, `PgTerminalLock`). Default: none (one at a time within the process only).
  */
 export interface TerminalLock {
-  /** Runs `task` while holding the terminal; its outcome is the task's. */
-  hold<T>(terminal: string, task: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `task` while holding the terminal; its outcome is the task's. `wait`: the milliseconds left of the request's
+   * `terminalQueue.timeout` once its turn came in this process (its wait in the queue counted): the wait for the
+   * terminal beyond the process gets no more than that. Default: the lock's own bound.
+   */
+  hold<T>(terminal: string, task: () => Promise<T>, wait?: number): Promise<T>;
   /** Releases what it holds (on close). */
   close(): Promise<void>;
   /**
@@ -84,9 +88,10 @@ export class TerminalQueue {
       this.lanes.set(terminal, lane);
     }
     const current = lane;
+    const queued = performance.now();
     if (!current.busy) {
       current.busy = true;
-      return this.execute(terminal, current, task);
+      return this.execute(terminal, current, task, queued);
     }
     if (current.waiting.length >= this.maxQueued) {
       return Promise.reject(
@@ -104,7 +109,7 @@ export class TerminalQueue {
       const entry: Waiting = {
         start: () => {
           stopWaiting(entry);
-          this.execute(terminal, current, task).then(resolve, reject);
+          this.execute(terminal, current, task, queued).then(resolve, reject);
         },
         reject,
         timer: setTimeout(() => {
@@ -150,9 +155,13 @@ export class TerminalQueue {
     }
   }
 
-  private async execute<T>(terminal: string, lane: Lane, task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` in its turn (`queued`: when it came, a `performance.now()` time): the lock beyond the process waits
+   * only what is left of `timeout` since then, so that the two waits add up to one `terminalQueue.timeout`.
+   */
+  private async execute<T>(terminal: string, lane: Lane, task: () => Promise<T>, queued: number): Promise<T> {
     try {
-      return await (this.lock === undefined ? task() : this.lock.hold(terminal, task));
+      return await (this.lock === undefined ? task() : this.lock.hold(terminal, task, Math.max(0, this.timeout - (performance.now() - queued))));
     } finally {
       const next = lane.waiting.shift();
       if (next === undefined) {

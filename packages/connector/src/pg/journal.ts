@@ -32,7 +32,8 @@
  *   the owner lock, the release of what the node let go, once it holds the lock again), so the two outcomes still agree.
  *
  * A node also holds an owner lock while it runs (owner-lock.ts): once the server has ended that lock's session (the
- * node killed, or cut off), its entries are claimed at once instead of once their lease ends, and a node whose own
+ * node killed, or cut off), its entries are claimed at once instead of once their lease ends (but the reversal of an
+ * original added less than a lease ago: its node may still write the original, `ADD`), and a node whose own
  * session ended sends none of its entries (no attempt commits, no add resolves, no original is written) until it
  * holds the lock again; it then ends its leases on the entries it let go meanwhile (an attempt refused), so that the
  * next claim takes them at once (only a lease still the one an entry had when let go: not one this node claimed again
@@ -52,7 +53,7 @@ import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, maskUrl, storeCaus
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
 import { PgJournalRenewal } from './journal-renewal.js';
-import { OwnerLock } from './owner-lock.js';
+import { OwnerLock, PING_WAIT_MIN } from './owner-lock.js';
 import type { StrandedFigure } from './stranded.js';
 
 export type { PgJournalOptions } from './journal-options.js';
@@ -110,7 +111,7 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
       await migrate(this.pool);
       this.stillOpening();
       if (this.ownerLocking) {
-        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo(), this.upstream);
+        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo(), this.upstream, Math.max(PING_WAIT_MIN, this.claimInterval));
         await this.ownerLock.open();
         this.stillOpening();
       }

@@ -102,6 +102,17 @@ export const REGISTER = `WITH o AS (
     RETURNING o.key)
   SELECT key, pg_try_advisory_lock(${OWNER_LOCK_NAMESPACE}, key) AS locked FROM o`;
 
+/**
+ * Ends the server process `$1` if it is a session holding owner `$2`'s lock: one the owner's node gave up for not
+ * answering its ping (its connection hung, owner-lock.ts), which the server may still run, the lock held, until its
+ * own keepalive ends it. Only that process, and only while it holds that lock: never another node's session, nor a
+ * process whose number was reused. Returns nothing of interest; the lock is free once that session has ended.
+ */
+export const END_HUNG = `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN iso8583_saf_owner o ON o.owner = $2
+  WHERE l.pid = $1 AND l.locktype = 'advisory' AND l.granted
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND l.classid = ${OWNER_LOCK_NAMESPACE} AND l.objid = o.key AND l.objsubid = 2`;
+
 /** Forgets owner `$1` (at close: the entries it still holds then wait for their lease). */
 export const UNREGISTER = `DELETE FROM iso8583_saf_owner WHERE owner = $1`;
 

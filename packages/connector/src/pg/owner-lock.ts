@@ -2,7 +2,8 @@
  * A node's owner lock in the shared SAF queue: a session advisory lock keyed on its `lease_owner` (owner-lock-sql.ts),
  * held on a connection of its own for the journal's life. The server releases it when that session ends, which is how
  * another node tells, at once and without a clock, that the owner no longer runs (it died, even by SIGKILL, or its
- * connection was cut) and claims its entries without waiting for their lease (saf-sql.ts, `CLAIM`).
+ * connection was cut) and claims its entries without waiting for their lease (saf-sql.ts, `CLAIM_GONE`), except the
+ * reversal of an original added less than a lease ago (fenced: its node may still write the original, `ADD`).
  *
  * The session can end while the process lives (a cut connection, `pg_terminate_backend`, `idle_session_timeout`):
  * from then on the node's entries may be claimed by another node, so it stops using them until it holds the lock
@@ -20,7 +21,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import { pgDriver, storeCause } from './pool.js';
-import { FILL_SERVER_TOKEN, REGISTER, UNREGISTER } from './owner-lock-sql.js';
+import { END_HUNG, FILL_SERVER_TOKEN, REGISTER, UNREGISTER } from './owner-lock-sql.js';
 
 /** The owner lock of one journal; see the module comment. */
 export class OwnerLock {
@@ -33,6 +34,11 @@ export class OwnerLock {
   private closingClient: pg.Client | undefined;
   private taking: Promise<boolean> | undefined;
   private pinging = false;
+  /**
+   * The server process of a lock session this node gave up for not answering its ping (its connection hung): the
+   * server may still run it, holding this owner's lock, which the next take then ends (`END_HUNG`).
+   */
+  private hung: number | undefined;
   private closed = false;
 
   constructor(
@@ -43,21 +49,31 @@ export class OwnerLock {
     private readonly onTaken: () => void = () => undefined,
     /** The upstream key the owner's entries are added under (recorded with its row: only its claims find it gone). */
     private readonly upstream: string | null = null,
+    /**
+     * Milliseconds the lock's session may take to answer a renewal's ping (`PgJournal`: its claim interval, `lease / 3`,
+     * at least {@link PING_WAIT_MIN}). Default {@link TAKE_WAIT}.
+     */
+    private readonly pingWait: number = TAKE_WAIT,
   ) {}
 
   /**
    * Takes the lock; rejects with `ISO8583_ERR_CONNECTOR_OPTIONS` (field `owner`) when a session of another journal
    * of the same `owner` name holds it, or with the driver's error when the database cannot be reached or does not
-   * answer in time (the pool's connect and statement timeouts, else {@link TAKE_WAIT} ms each).
+   * answer in time (the pool's connect and statement timeouts, else {@link TAKE_WAIT} ms each), or with
+   * `ISO8583_ERR_CONNECTOR_STORE` (field `store`) when `close` came meanwhile (the lock, taken or not, is let go).
    */
   async open(): Promise<void> {
     if (await this.take()) return;
+    if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store was closed while it was being opened', { field: 'store' });
     throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'another journal that runs has the same owner name: each needs its own', { field: 'owner' });
   }
 
   /**
    * At each renewal: takes the lock again once lost (failures are the renewal's), else checks that its session answers
    * (not awaited: a session whose connection hangs does not hold the renewal, whose statement checks the lock itself).
+   * A ping not answered within `pingWait` ms is the lock lost (logged `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`, its
+   * cause `ISO8583_ERR_CONNECTOR_STORE` naming the bound): its connection is dropped and the lock taken again at the
+   * next renewal; a session the server still runs on the hung connection is ended then, so that it can be.
    */
   async renew(): Promise<void> {
     if (this.closed) return;
@@ -69,9 +85,18 @@ export class OwnerLock {
     if (this.heldSince === undefined || this.pinging) return;
     // A session ended by the server while idle (its FATAL message lost, say) shows here, not before.
     this.pinging = true;
+    const ping: pg.QueryConfig & { query_timeout: number } = { text: 'SELECT 1', query_timeout: this.pingWait };
     void client
-      .query('SELECT 1')
-      .catch((err: unknown) => this.lost(client, err))
+      .query(ping)
+      .catch((err: unknown) => {
+        if (client !== this.client || (err as { message?: unknown }).message !== 'Query read timeout') {
+          this.lost(client, err);
+          return;
+        }
+        // Hung (no answer, no end): the session may still live on the server, holding the lock; ended at the next take.
+        this.hung = (client as unknown as { processID?: number | null }).processID ?? undefined;
+        this.lost(client, connectorError('ISO8583_ERR_CONNECTOR_STORE', `the owner lock's session did not answer a ping within ${this.pingWait} ms (lease / 3)`, { field: 'lease' }), true);
+      })
       .finally(() => {
         this.pinging = false;
       });
@@ -166,8 +191,21 @@ export class OwnerLock {
       // destroyed below: a REGISTER the server still runs ends with its session, and its lock with it.
       const fill: pg.QueryConfig & { query_timeout: number } = { text: FILL_SERVER_TOKEN, query_timeout: waits.register };
       await client.query(fill);
+      let ended = false;
+      if (this.hung !== undefined) {
+        // The session given up for hanging may still hold the lock on the server (nothing told it to end): ended first.
+        const end: pg.QueryConfig & { query_timeout: number } = { text: END_HUNG, values: [this.hung, this.owner], query_timeout: waits.register };
+        ended = (await client.query(end)).rows.length > 0;
+        this.hung = undefined;
+      }
       const register: pg.QueryConfig & { query_timeout: number } = { text: REGISTER, values: [this.owner, this.upstream], query_timeout: waits.register };
-      const { rows } = await client.query<{ key: number; locked: boolean }>(register);
+      let { rows } = await client.query<{ key: number; locked: boolean }>(register);
+      // The session just ended lets its lock go once the server has ended it (a moment): asked again until then.
+      const until = performance.now() + waits.register;
+      while (ended && rows[0]?.locked === false && !this.closed && performance.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        ({ rows } = await client.query<{ key: number; locked: boolean }>(register));
+      }
       const row = rows[0];
       if (row === undefined || !row.locked || this.closed) {
         await client.end().catch(() => undefined);
@@ -186,15 +224,15 @@ export class OwnerLock {
     }
   }
 
-  /** The session of `client` ended (or failed): the lock is gone with it. */
-  private lost(client: pg.Client, err?: unknown): void {
+  /** The session of `client` ended (or failed, or `hung`: it did not answer its ping in time): the lock is gone with it. */
+  private lost(client: pg.Client, err?: unknown, hung = false): void {
     if (client !== this.client) return;
     this.client = undefined;
     this.heldSince = undefined;
     destroyClient(client);
     if (this.closed) return;
     this.logger.warn(
-      { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', cause: err === undefined ? undefined : storeCause(err), owner: this.owner },
+      { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', cause: err === undefined ? undefined : storeCause(err), owner: this.owner, ...(hung ? { pingWait: this.pingWait, error: (err as Error).message } : {}) },
       'owner lock lost (its session ended): other nodes may claim this node\'s SAF entries at once; it sends none until it holds the lock again',
     );
   }
@@ -206,6 +244,9 @@ export class OwnerLock {
  * unreachable does.
  */
 export const TAKE_WAIT = 10_000;
+
+/** The shortest bound of a ping of the lock's session (ms): a lease of 3 s or less pings with this bound. */
+export const PING_WAIT_MIN = 1_000;
 
 /** `value` when it is a number above 0, else `undefined`. */
 function positive(value: unknown): number | undefined {

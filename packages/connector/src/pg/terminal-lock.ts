@@ -131,11 +131,16 @@ export class PgTerminalLock implements TerminalLock {
     return this.pool;
   }
 
-  /** Runs `task` while holding the lock of `terminal`; its outcome is the task's. */
-  async hold<T>(terminal: string, task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` while holding the lock of `terminal`; its outcome is the task's. `wait`: the milliseconds left of the
+   * request's `terminalQueue.timeout` (its wait in the node's terminal queue spent): the lock's wait gets no more than
+   * that, nor more than `waitTimeout`. Default: `waitTimeout`.
+   */
+  async hold<T>(terminal: string, task: () => Promise<T>, wait: number = this.wait): Promise<T> {
     if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed');
     const key = terminalLockKey(terminal);
     const asked = performance.now();
+    const budget = Number.isFinite(wait) ? Math.min(this.wait, Math.max(0, wait)) : this.wait;
     let client: pg.PoolClient;
     try {
       client = await (await this.connectPool()).connect();
@@ -170,7 +175,7 @@ export class PgTerminalLock implements TerminalLock {
     };
     this.waiting.add(client);
     try {
-      await this.lock(client, key, asked);
+      await this.lock(client, key, asked, budget);
       this.waiting.delete(client);
     } catch (err) {
       this.waiting.delete(client);
@@ -198,14 +203,14 @@ export class PgTerminalLock implements TerminalLock {
   }
 
   /**
-   * Takes the lock of `key` on `client`: with its own `lock_timeout` (what is left of the wait since `asked`), else, on
-   * a server that refuses that setting (remembered for this pool, logged once), plainly (terminal-lock-sql.ts).
+   * Takes the lock of `key` on `client`: with its own `lock_timeout` (what is left of the wait `budget` since `asked`),
+   * else, on a server that refuses that setting (remembered for this pool, logged once), plainly (terminal-lock-sql.ts).
    */
-  private async lock(client: pg.PoolClient, key: number, asked: number): Promise<void> {
+  private async lock(client: pg.PoolClient, key: number, asked: number, budget: number): Promise<void> {
     if (!this.lockTimeoutRefused) {
-      // Only what is left of the wait, the wait for a connection counted (it once added a whole wait): set for this
-      // statement alone (its own transaction), before it asks for the lock.
-      const left = Math.max(1, Math.ceil(this.wait - (performance.now() - asked)));
+      // Only what is left of the wait, the wait for a connection (and in the node's terminal queue) counted (it once
+      // added a whole wait): set for this statement alone (its own transaction), before it asks for the lock.
+      const left = Math.max(1, Math.ceil(budget - (performance.now() - asked)));
       try {
         await client.query(LOCK_WITH_TIMEOUT, [TERMINAL_LOCK_NAMESPACE, key, String(left)]);
         return;

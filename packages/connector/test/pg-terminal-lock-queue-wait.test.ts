@@ -1,0 +1,55 @@
+/**
+ * A request's wait for its terminal is one `terminalQueue.timeout`: the wait in the node's own terminal queue (behind a
+ * request of the same terminal on this node) and the wait for the terminal's PostgreSQL lock (held by a request on
+ * another node) add up to it, not to twice it. The lock's wait once got a whole `waitTimeout` of its own after the
+ * queue's wait had spent most of the timeout.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { PgTerminalLock, TERMINAL_LOCK_NAMESPACE, terminalLockKey } from '../src/index.js';
+import { TerminalQueue } from '../src/terminal-queue.js';
+import { sql } from './helpers/pg-owner-lock.js';
+
+const TIMEOUT = 3000;
+
+test('a request that waited in its node\'s terminal queue waits for its terminal\'s lock only what is left of terminalQueue.timeout', async (t) => {
+  const cluster = await startPostgres();
+  t.after(() => cluster.destroy());
+  const url = cluster.createDatabase('terminal_lock_queue_wait');
+  const node = new PgTerminalLock({ url, waitTimeout: TIMEOUT });
+  const other = new PgTerminalLock({ url, waitTimeout: 60_000 });
+  t.after(() => Promise.all([node.destroy(), other.destroy()]));
+  const queue = new TerminalQueue(10, TIMEOUT, node);
+  let endFirst = (): void => undefined;
+  let firstHolds = (): void => undefined;
+  const holding = new Promise<void>((resolve) => (firstHolds = resolve));
+  const firstDone = queue.run('T1', () => new Promise<void>((resolve) => {
+    endFirst = resolve;
+    firstHolds();
+  }));
+  await holding; // this node's first request of T1 holds the terminal (its lock taken)
+  const asked = performance.now();
+  const second = queue.run('T1', () => Promise.resolve('sent')).then(
+    () => 'sent',
+    (err: { code?: string; field?: string }) => `${err.code} ${err.field}`,
+  );
+  // A request of T1 on another node waits for the lock: it gets it as this node's first request unlocks.
+  let endOther = (): void => undefined;
+  const otherDone = other.hold('T1', () => new Promise<void>((resolve) => (endOther = resolve)));
+  try {
+    await waitUntil(async () => (await sql(url, 'SELECT 1 FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND objid = $2 AND NOT granted', [TERMINAL_LOCK_NAMESPACE, terminalLockKey('T1') >>> 0])).length > 0, { what: 'the other node to wait for T1' });
+    // Most of the timeout passes in this node's queue (the first request of T1 ends then; the other node takes T1).
+    setTimeout(endFirst, Math.max(0, TIMEOUT - 1000 - (performance.now() - asked)));
+    assert.equal(await second, 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT terminalQueue.timeout');
+    const waited = performance.now() - asked;
+    // Before: about 5 s (2 s in the queue, then a whole 3 s for the lock); about 3 s now.
+    assert.ok(waited < TIMEOUT + 1500, `the request waited ${Math.round(waited)} ms in all, terminalQueue.timeout ${TIMEOUT} ms`);
+  } finally {
+    endFirst();
+    await firstDone;
+    await waitUntil(async () => (await sql(url, 'SELECT 1 FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND granted', [TERMINAL_LOCK_NAMESPACE])).length > 0, { what: 'the other node to hold T1' }).catch(() => undefined);
+    endOther();
+    await otherDone.catch(() => undefined);
+  }
+});
