@@ -5,9 +5,9 @@
  * - Neighbouring ASCII text fields (fixed, or behind 1-3 ASCII length digits) are joined into one string with their
  *   length digits and written by one native Latin-1 write (one byte a character); then a pattern must find no
  *   character above U+00FF in it, or the packer refuses and zeroes what it wrote (`BEYOND_LATIN1`: a Latin-1 write
- *   cuts such a character to its low byte, U+0131 to the digit `1`, which no check of the bytes could tell). The bytes are then checked against each field's
- *   class: those checks are the guard for the rest (any byte 0x80 or more, Latin-1 above ASCII, fails every one of
- *   them). A UTF-8 write bounded past the string's length, which shows such characters by its count, measured about
+ *   cuts such a character to its low byte, U+0131 to the digit `1`, which no check of the bytes could tell). The
+ *   bytes are then checked against each field's class: those checks are the guard for the rest (any byte 0x80 or
+ *   more, Latin-1 above ASCII, fails every one of them). A UTF-8 write bounded past the string's length, which shows such characters by its count, measured about
  *   10% of a whole pack dearer (callgrind: 880 of 9,900 instructions a pack of the purchase).
  * - The checks: where the WebAssembly module of `class-check.ts` runs, each run of neighbouring fields of one class is
  *   noted down (start, end, class), and at the end what was written is copied into the memory of the module's pack
