@@ -196,7 +196,7 @@ test('late approval – with an ISO 8583:1993 upstream, a late-approved purchase
 test('late approval – an advice (0220), a relayed reversal (0400) or an echo (0800) approved after the POS timeout is not reversed', async (t) => {
   const s = await setup(t);
   const sent: string[] = [];
-  for (const [mti, stan] of [['0220', '008201'], ['0400', '008202'], ['0800', '008203']] as const) {
+  for (const [mti, stan] of [['0220', '008201'], ['0400', '008202']] as const) {
     sent.push(mti);
     await s.pos.request({ ...purchase(stan), 0: mti }).catch(() => undefined);
     const late = s.logged('ISO8583_ERR_INBOUND_LATE_REPLY');
@@ -205,9 +205,15 @@ test('late approval – an advice (0220), a relayed reversal (0400) or an echo (
     assert.equal(line.msg, 'an approval came after the POS timeout: not a reversible request, not reversed', mti);
     assert.equal(s.upstream.stats().safDepth, 0, `nothing stored to send (${mti})`);
   }
+  // An echo's late 0810 00 moved no money: not an approval at all, neither logged as one nor stored (late-approval.ts).
+  sent.push('0800');
+  await s.pos.request({ ...purchase('008203'), 0: '0800' }).catch(() => undefined);
+  s.release('008203');
   // The upstream's next request goes after anything the late approvals could have sent: the bank saw no reversal.
   assert.equal(((await s.upstream.request({ 0: '0800', 11: '008204', 41: 'TERM0001', 70: '301' })) as IsoMessage)['39'], '00');
   assert.deepEqual(s.bank, [...sent, '0800']);
+  assert.equal(s.upstream.stats().safDepth, 0, 'nothing stored to send (0800)');
+  assert.equal(s.lines.filter((l) => l.code === 'ISO8583_ERR_INBOUND_LATE_REPLY').length, 2, 'the 0810 is not logged as a late approval');
 });
 
 test('late approval – when the SAF queue cannot store the reversal (a full disk), it is sent once without SAF and both steps are logged', async (t) => {
