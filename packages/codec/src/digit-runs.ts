@@ -5,6 +5,7 @@ import { caretEnd, maskEscapedDigits } from './digit-escapes.js';
 import { LONGEST_LOOSE_GAP, looseNumberEnd } from './loose-groups.js';
 import { isDigit, looseSeparatorEnd, runEnd, separatorEnd } from './number-text.js';
 import { TRACK1_NAME, trackEnd } from './track-end.js';
+import { maskOtherDigits } from './unicode-digits.js';
 
 /*
  * The last guard for card data in free text (a private field no one marked, such as 48, 62 or 126; an error text; a
@@ -260,7 +261,17 @@ function starTrack(text: string, out: Masked, at: number, end: number): void {
  */
 export function maskDigitRuns(text: string): string {
   textArgument(text, 'text');
+  return maskOtherDigits(text, untilSettled(text, false), maskAllRuns);
+}
+
+/** The rule over text whose digits are all ASCII (unicode-digits.ts reads the others so). */
+function maskAllRuns(text: string): string {
   return untilSettled(text, false);
+}
+
+/** The rule of numbers in groups over text whose digits are all ASCII. */
+function maskGroupedRuns(text: string): string {
+  return untilSettled(text, true);
 }
 
 /**
@@ -288,7 +299,7 @@ function maskDecodedTwice(text: string): string {
  */
 export function maskGroupedNumbers(text: string): string {
   textArgument(text, 'text');
-  return untilSettled(text, true);
+  return maskOtherDigits(text, untilSettled(text, true), maskGroupedRuns);
 }
 
 /** The most passes of {@link untilSettled} over a text: a bounded number, so that its cost stays linear. */
