@@ -195,8 +195,8 @@ function contentText(content: string): string {
   return out.join('');
 }
 
-/** The definition of a field or sub-field (`2`, `127.2`) in `dialect`, if it has one. */
-function fieldSpecAt(dialect: Dialect, path: string): FieldSpec | undefined {
+/** The definition of a field or sub-field (`2`, `127.2`) in `dialect`, if it has one. Internal (the sequence logger's redaction). */
+export function fieldSpecAt(dialect: Dialect, path: string): FieldSpec | undefined {
   if (!path.includes('.')) return Object.hasOwn(dialect.fields, path) ? dialect.fields[path] : undefined;
   let fields: Record<string, FieldSpec> | undefined = dialect.fields;
   let spec: FieldSpec | undefined;
