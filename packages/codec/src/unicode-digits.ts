@@ -8,7 +8,7 @@ import { maskWork } from './mask-work.js';
  */
 
 /** A character that may be such a digit: none is below U+0660 (Arabic-Indic zero). */
-const MAYBE_OTHER_DIGIT = /[^\u0000-\u065f]/;
+const MAYBE_OTHER_DIGIT = /[\u0660-\uffff]/;
 /** A decimal digit that is not ASCII. */
 const OTHER_DIGIT = /(?![0-9])\p{Nd}/u;
 const IS_DIGIT = /^\p{Nd}$/u;
