@@ -36,6 +36,9 @@ import { maskOtherDigits } from './unicode-digits.js';
  *   keep them as they are (loose-groups.ts reads such a number);
  * - digits written as HTML or JSON escapes (`&#52;`, `&#x34;`, `\u0034`): a text with escapes of digits or separators
  *   is read decoded too, by the whole rule, and each hidden digit's escape starred in place (digit-escapes.ts);
+ * - digits other than ASCII (any \p{Nd}: full-width, Arabic-Indic...) are digits, each hidden one starred in place
+ *   (unicode-digits.ts); a Unicode dash is a dash; `:` and `|` join loose groups; a number grouped by thousands
+ *   (`4,111,111,111,111,111`: loose-groups.ts) is masked when it passes the Luhn check and has no decimal part;
  * - a masked text is masked again until that changes nothing (4 passes at most): the digits a masked number shows at
  *   its ends can make a number in loose groups with the groups beside it (`1234567890124111.1111.1111.1111` is
  *   `123456******4111.11**.****.1111`), so masking a masked text changes nothing. A text the 4th pass still changed
