@@ -81,7 +81,8 @@ function panShapedAt(text: string, start: number, end: number): boolean {
 
 /** True when `text` holds a run of digits, or a number in groups, that {@link maskDigitRuns} masks. */
 export function hasPanShapedRun(text: string): boolean {
-  return panShapedRun(text, 0, false, { start: 0, end: 0 }) || maskEscapedDigits(text, text, maskWholeRuns) !== text;
+  return panShapedRun(text, 0, false, { start: 0, end: 0 }) || maskEscapedDigits(text, text, maskWholeRuns) !== text ||
+    maskOtherDigits(text, text, maskAllRuns) !== text;
 }
 
 /**

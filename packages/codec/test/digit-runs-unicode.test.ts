@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { maskDigitRuns, maskFieldValue, maskGroupedNumbers } from '../src/index.js';
+import { hasPanShapedRun, maskDigitRuns, maskFieldValue, maskGroupedNumbers } from '../src/index.js';
 
 const PAN = '4111111111111111';
 
@@ -24,7 +24,9 @@ test('maskDigitRuns – a PAN written with full-width or other Unicode decimal d
     const expected = `card ${shown.slice(0, 6).join('')}${'*'.repeat(6 * (zero > 0xffff ? 2 : 1))}${shown.slice(12).join('')} ok`;
     assert.equal(masked, expected, zero.toString(16));
     assert.equal(maskFieldValue(`card ${pan} ok`, undefined, undefined), expected);
+    assert.equal(hasPanShapedRun(`card ${pan} ok`), true, 'hasPanShapedRun says what maskDigitRuns masks');
   }
+  assert.equal(hasPanShapedRun(digitsOf('000123', 0xff10)), false);
   // Grouped, mixed with ASCII digits, short and Luhn-valid (8 to 11), and track data after one.
   const wide = (s: string): string => digitsOf(s, 0xff10);
   assert.equal(maskDigitRuns(wide('4111 1111 1111 1111')), wide('4111 11') + '** **** ' + wide('1111'));
@@ -50,6 +52,7 @@ test('maskDigitRuns – a PAN in groups joined by Unicode dashes, by : or |, or 
     ['card 4\u2019111\u2019111\u2019111\u2019111\u2019111.', 'card 4\u2019111\u201911*\u2019***\u2019**1\u2019111.'],
   ];
   for (const [text, masked] of cases) {
+    assert.equal(hasPanShapedRun(text), true, text);
     assert.equal(maskDigitRuns(text), masked, text);
     assert.equal(maskGroupedNumbers(text), masked, text);
   }
