@@ -6,14 +6,27 @@
  * (`met`/`NOT met`, exit 1 when missed). The unit tests count the masks' own steps (deterministic, but blind to work
  * no step counts); this times them, so it sees everything.
  *
+ * One row more times the inbound sequence logger's XML mask (`maskXml`, the redaction of `{ xml: message.xml }`) on
+ * one logged document, a purchase with card data as the codec's XML view writes it (about 800 characters), against a
+ * reference in the same run: the codec's free-text mask (`maskFieldValue` of a field it does not define) over the
+ * same text. maskXml reads the document once and each field's value once more by its field's rule, so it costs a small
+ * multiple of one free-text pass: target at most {@link MOST_XML_SHARE} times (1.4x measured: 35 us against 25 us).
+ *
  * Run: `npx tsc -b bench && node bench/dist/mask.bench.js` (or `npm run bench mask`). Each figure is the CPU time of a
  * call measured over 1 MiB of text (4 calls in a row at 256 KiB), the least of 7 after a warm-up call, each after a full
  * collection (see `msPerCall`).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { hexPanRuns, maskDigitRuns, maskFieldValue, maskHeader } from '@iso8583/codec';
-import { cpuMs } from './timing.js';
+import { hexPanRuns, maskDigitRuns, maskFieldValue, maskHeader, resolveDialect, toXml } from '@iso8583/codec';
+import type * as XmlMaskModule from '../packages/inbound/dist/src/xml-mask.js';
+import { PURCHASE, cpuMs, timed } from './timing.js';
+
+/**
+ * The inbound package's XML mask, internal to it (not exported from its index): loaded from its build, which
+ * `npx tsc -b bench` builds first (a reference of this project).
+ */
+const { maskXml } = (await import(new URL('../../packages/inbound/dist/src/xml-mask.js', import.meta.url).href)) as typeof XmlMaskModule;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -22,6 +35,11 @@ const SMALL = 256 * 1024;
 const LARGE = 1024 * 1024;
 const MOST_GROWTH = 8;
 const CALLS = 7;
+/** maskXml of a logged document against the free-text mask of the same text: the most. */
+const MOST_XML_SHARE = 2.5;
+/** CPU time of one timed round of the XML row, in milliseconds; the median of XML_ROUNDS rounds is kept. */
+const XML_ROUND_MS = 300;
+const XML_ROUNDS = 5;
 
 /**
  * Shapes that have made masks slow before: digit runs, groups, hex dumps in every spelling, track data, words; and
@@ -83,4 +101,28 @@ for (const [name, mask] of MASKS) {
   console.log(`${name}: worst growth 256 KiB -> 1 MiB ${worst.toFixed(1)}x (${JSON.stringify(worstShape)}, ${worstLarge.toFixed(1)} ms ` +
     `at 1 MiB); target at most ${MOST_GROWTH}x: ${met ? 'met' : 'NOT met'}`);
 }
+/** A purchase with track 2, PIN block, EMV data and a private field as the codec's XML view writes it. */
+const document = toXml({
+  ...PURCHASE,
+  '43': 'ACME STORE            SPRINGFIELD   US',
+  '48': 'ORDER 12345 REF ABCDEF',
+  '52': '1A2B3C4D5E6F7081',
+  '55': '9F2608A1B2C3D4E5F601029F270180',
+});
+const dialect = resolveDialect('iso87ascii');
+const xmlMs: number[] = [];
+const freeMs: number[] = [];
+maskXml(document, dialect);
+for (let round = 0; round < XML_ROUNDS; round++) {
+  xmlMs.push(1000 / timed(() => maskXml(document, dialect), XML_ROUND_MS));
+  freeMs.push(1000 / timed(() => maskFieldValue(document, undefined, undefined), XML_ROUND_MS));
+}
+const median = (figures: number[]): number => figures.sort((a, b) => a - b)[Math.floor(figures.length / 2)]!;
+const xmlUs = 1000 * median(xmlMs);
+const freeUs = 1000 * median(freeMs);
+const share = xmlUs / freeUs;
+const xmlMet = share <= MOST_XML_SHARE;
+if (!xmlMet) missed++;
+console.log(`maskXml (${document.length}-character document): ${xmlUs.toFixed(1)} us per call; reference, maskFieldValue (free text) ` +
+  `of the same text: ${freeUs.toFixed(1)} us; ${share.toFixed(2)}x; target at most ${MOST_XML_SHARE}x: ${xmlMet ? 'met' : 'NOT met'}`);
 process.exit(missed === 0 ? 0 : 1);

@@ -87,7 +87,7 @@ function escapeAt(escape: Escape, code: number, digits: number, digitsEnd: numbe
  * The characters other than digits that the rule reads (separators, track separators): an escape of one of them can
  * join or cut a number as well as an escape of a digit (`4111 1111\u0020 1111 1111`).
  */
-const RULE_CHARACTERS = new Set(' \t-+./_,=^D%'.split('').map((c) => c.charCodeAt(0)));
+const RULE_CHARACTERS = new Set(' \t-+./_,:|\'=^D%'.split('').map((c) => c.charCodeAt(0)));
 
 /**
  * The characters an escape is written with, other than digits and `%` (a rule character): an escape of one of them,

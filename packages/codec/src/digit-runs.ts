@@ -5,6 +5,7 @@ import { caretEnd, maskEscapedDigits } from './digit-escapes.js';
 import { LONGEST_LOOSE_GAP, looseNumberEnd } from './loose-groups.js';
 import { isDigit, looseSeparatorEnd, runEnd, separatorEnd } from './number-text.js';
 import { TRACK1_NAME, trackEnd } from './track-end.js';
+import { maskOtherDigits } from './unicode-digits.js';
 
 /*
  * The last guard for card data in free text (a private field no one marked, such as 48, 62 or 126; an error text; a
@@ -35,6 +36,9 @@ import { TRACK1_NAME, trackEnd } from './track-end.js';
  *   keep them as they are (loose-groups.ts reads such a number);
  * - digits written as HTML or JSON escapes (`&#52;`, `&#x34;`, `\u0034`): a text with escapes of digits or separators
  *   is read decoded too, by the whole rule, and each hidden digit's escape starred in place (digit-escapes.ts);
+ * - digits other than ASCII (any \p{Nd}: full-width, Arabic-Indic...) are digits, each hidden one starred in place
+ *   (unicode-digits.ts); a Unicode dash is a dash; `:` and `|` join loose groups; a number grouped by thousands
+ *   (`4,111,111,111,111,111`: loose-groups.ts) is masked when it passes the Luhn check and has no decimal part;
  * - a masked text is masked again until that changes nothing (4 passes at most): the digits a masked number shows at
  *   its ends can make a number in loose groups with the groups beside it (`1234567890124111.1111.1111.1111` is
  *   `123456******4111.11**.****.1111`), so masking a masked text changes nothing. A text the 4th pass still changed
@@ -77,7 +81,8 @@ function panShapedAt(text: string, start: number, end: number): boolean {
 
 /** True when `text` holds a run of digits, or a number in groups, that {@link maskDigitRuns} masks. */
 export function hasPanShapedRun(text: string): boolean {
-  return panShapedRun(text, 0, false, { start: 0, end: 0 }) || maskEscapedDigits(text, text, maskWholeRuns) !== text;
+  return panShapedRun(text, 0, false, { start: 0, end: 0 }) || maskEscapedDigits(text, text, maskWholeRuns) !== text ||
+    maskOtherDigits(text, text, maskAllRuns) !== text;
 }
 
 /**
@@ -260,7 +265,17 @@ function starTrack(text: string, out: Masked, at: number, end: number): void {
  */
 export function maskDigitRuns(text: string): string {
   textArgument(text, 'text');
+  return maskOtherDigits(text, untilSettled(text, false), maskAllRuns);
+}
+
+/** The rule over text whose digits are all ASCII (unicode-digits.ts reads the others so). */
+function maskAllRuns(text: string): string {
   return untilSettled(text, false);
+}
+
+/** The rule of numbers in groups over text whose digits are all ASCII. */
+function maskGroupedRuns(text: string): string {
+  return untilSettled(text, true);
 }
 
 /**
@@ -288,7 +303,7 @@ function maskDecodedTwice(text: string): string {
  */
 export function maskGroupedNumbers(text: string): string {
   textArgument(text, 'text');
-  return untilSettled(text, true);
+  return maskOtherDigits(text, untilSettled(text, true), maskGroupedRuns);
 }
 
 /** The most passes of {@link untilSettled} over a text: a bounded number, so that its cost stays linear. */

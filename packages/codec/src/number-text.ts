@@ -35,14 +35,26 @@ function isOtherSpace(code: number): boolean {
 }
 
 /**
+ * Whether `code` is a Unicode dash other than the ASCII hyphen-minus: U+2010 to U+2015 (hyphen, non-breaking hyphen,
+ * figure dash, en dash, em dash, horizontal bar: what a word processor or a mail client makes of `-`), U+2212 (minus),
+ * U+FE58, U+FE63 and U+FF0D (small and full-width forms). A code-point check, no regex per character.
+ */
+function isOtherDash(code: number): boolean {
+  if (code < 0x2010) return false;
+  return code <= 0x2015 || code === 0x2212 || code === 0xfe58 || code === 0xfe63 || code === 0xff0d;
+}
+
+/**
  * Where the separator at `at` ends, `at` when there is none: a space (also any other Unicode space separator, \p{Zs}:
- * U+00A0, U+2007, U+202F, U+2009, U+3000...: a number formatted for people), a tab, a dash, a plus (a space in a form-encoded query), or
- * the percent-escape of a space, a dash or a plus (`%20`, `%2D`, `%2B`, either case: a URL written as it came).
+ * U+00A0, U+2007, U+202F, U+2009, U+3000...: a number formatted for people), a tab, a dash (also any other Unicode
+ * dash: en dash U+2013, em dash U+2014, figure dash U+2012, minus U+2212, full-width U+FF0D...), a plus (a space in a
+ * form-encoded query), or the percent-escape of a space, a dash or a plus (`%20`, `%2D`, `%2B`, either case: a URL
+ * written as it came).
  */
 export function separatorEnd(text: string, at: number): number {
   const code = text.charCodeAt(at);
   if (code === SPACE || code === DASH || code === TAB || code === PLUS) return at + 1;
-  if (isOtherSpace(code)) return at + 1;
+  if (isOtherSpace(code) || isOtherDash(code)) return at + 1;
   if (code !== PERCENT || text.charCodeAt(at + 1) !== 0x32) return at;
   const low = text.charCodeAt(at + 2) | 0x20;
   return low === 0x30 || low === 0x64 /* d */ || low === 0x62 /* b */ ? at + 3 : at;
@@ -50,11 +62,11 @@ export function separatorEnd(text: string, at: number): number {
 
 /**
  * Where the separator at `at` ends when it may join loose groups (loose-groups.ts; the inbound sequence logger's
- * pieces of a PAN), `at` when there is none: one of {@link separatorEnd}'s, or `.`, `/`, `_` or `,`.
+ * pieces of a PAN), `at` when there is none: one of {@link separatorEnd}'s, or `.`, `/`, `_`, `,`, `:` or `|`.
  */
 export function looseSeparatorEnd(text: string, at: number): number {
   const code = text.charCodeAt(at);
-  if (code === 0x2e || code === 0x2f || code === 0x5f || code === 0x2c) return at + 1;
+  if (code === 0x2e || code === 0x2f || code === 0x5f || code === 0x2c || code === 0x3a || code === 0x7c) return at + 1;
   return separatorEnd(text, at);
 }
 

@@ -94,7 +94,7 @@ test('maskDigitRuns – a number in loose groups that fails the Luhn check, or w
   );
   // Luhn-valid, but in groups no card number is printed in (3 digits, 7 or more, before the last), with gaps written
   // unlike each other, or in a list: a group before or after it joined by the same gap.
-  for (const text of ['411.1111.1111.1111.1', '4111111.1111.1111', '41.1111.1111.1111.11', '1,234,567,890,128', '4111 1111.1111 1111',
+  for (const text of ['411.1111.1111.1111.1', '4111111.1111.1111', '41.1111.1111.1111.11', '1,234,567,890,128.00', '4111 1111.1111 1111',
     '4111.1111/1111_1111', 'v1.4111.1111.1111.1111', '8080,4111,1111,1111,1111', '4111,1111,1111,1111,8080', '4111    1111    1111    1111    2026']) {
     assert.equal(maskDigitRuns(text), text, text);
   }
@@ -114,14 +114,16 @@ test('maskDigitRuns – a list of numbers joined by one gap holds a card number 
 
 /** Every `.`, `/`, `_` and `,` of `text` as `:`, which joins nothing: the text as the rule read it before loose groups. */
 function withoutLooseSeparators(text: string): string {
-  return text.replace(/[./_,]/g, ':');
+  return text.replace(/[./_,:|']/g, '~');
 }
 
 test('maskDigitRuns – amounts, versions, IP addresses, dates, times, timestamps and UUIDs are read as before loose groups', () => {
   const int = (min: number, max: number): fc.Arbitrary<number> => fc.integer({ min, max });
   const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+  // An amount of 13 digits or more grouped by thousands without a decimal part is a card number so written when it
+  // passes the Luhn check (masked: digit-runs-thousands.test.ts); with one, it is read as an amount.
   const amount = fc.tuple(fc.bigInt({ min: 1000n, max: 10n ** 19n }), fc.constantFrom(',', '.', '_', "'"), fc.constantFrom('', '.00', ',50', '.5'))
-    .map(([n, sep, cents]) => n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, sep) + cents);
+    .map(([n, sep, cents]) => n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, sep) + (cents === '' && n >= 10n ** 12n ? '.00' : cents));
   const version = fc.array(int(0, 999), { minLength: 2, maxLength: 5 }).map((parts) => `v${parts.join('.')}`);
   const ip = fc.array(int(0, 255), { minLength: 4, maxLength: 4 }).map((parts) => parts.join('.'));
   const ips = fc.array(ip, { minLength: 2, maxLength: 4 }).map((list) => list.join(','));
@@ -133,7 +135,7 @@ test('maskDigitRuns – amounts, versions, IP addresses, dates, times, timestamp
     .map((parts) => parts.join(' | '));
   fc.assert(
     fc.property(line, (text) => {
-      assert.equal(maskDigitRuns(text), maskDigitRuns(withoutLooseSeparators(text)).replace(/:/g, (_, at: number) => text[at]!), text);
+      assert.equal(maskDigitRuns(text), maskDigitRuns(withoutLooseSeparators(text)).replace(/~/g, (_, at: number) => text[at]!), text);
     }),
     propertyRuns(3000),
   );

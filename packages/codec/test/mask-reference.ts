@@ -7,6 +7,7 @@
  */
 import { luhnValid, maskPan } from '../src/index.js';
 import { maskEscapedDigits } from '../src/digit-escapes.js';
+import { maskOtherDigits } from '../src/unicode-digits.js';
 
 const ALWAYS_MASKED = 12;
 const SHORTEST_PAN = 8;
@@ -23,6 +24,7 @@ function separatorEnd(text: string, at: number): number {
   const code = text.charCodeAt(at);
   if (code === 0x20 || code === 0x2d || code === 0x09 || code === 0x2b) return at + 1;
   if (code !== 0x20 && /\p{Zs}/u.test(String.fromCharCode(code))) return at + 1;
+  if (/[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]/.test(String.fromCharCode(code))) return at + 1;
   if (code !== 0x25 || text.charCodeAt(at + 1) !== 0x32) return at;
   const low = text.charCodeAt(at + 2) | 0x20;
   return low === 0x30 || low === 0x64 || low === 0x62 ? at + 3 : at;
@@ -53,8 +55,26 @@ function groupedNumber(text: string, start: number, run: (start: number, end: nu
   }
 }
 
-/** A gap of a number in loose groups: 1 to 8 separators (`.`, `/`, `_`, `,` too). */
-const LOOSE_GAP = /(?:[ \t+\-./_,]|%2[0dDbB]){1,8}/y;
+/** A gap of a number in loose groups: 1 to 8 separators (`.`, `/`, `_`, `,`, `:`, `|` too). */
+const LOOSE_GAP = /(?:[ \t+\-./_,:|\u2010-\u2015\u2212\ufe58\ufe63\uff0d]|\p{Zs}|%2[0dDbB]){1,8}/uy;
+
+/** A number grouped by thousands (`4,111,111,...`): 1 to 3 digits, then groups of 3 after one mark, no decimal part. */
+const THOUSANDS = /([0-9]{1,3})([,.'\u2019])[0-9]{3}(?:\2[0-9]{3})*(?![0-9])/y;
+
+/** The end of the number grouped by thousands from `start`, or -1 (the whole chain, 13-19 digits, Luhn). */
+function thousandsNumberEnd(text: string, start: number): number {
+  THOUSANDS.lastIndex = start;
+  const found = THOUSANDS.exec(text);
+  if (found === null || runEnd(text, start) !== start + found[1]!.length) return -1;
+  const mark = found[2]!;
+  const end = start + found[0].length;
+  if (start >= 2 && text[start - 1] === mark && isDigit(text.charCodeAt(start - 2))) return -1;
+  if (/[A-Za-z]/.test(text[start - 1] ?? '')) return -1;
+  if (text[end] === mark && isDigit(text.charCodeAt(end + 1))) return -1;
+  if (/[,.'\u2019]/.test(text[end] ?? '') && isDigit(text.charCodeAt(end + 1))) return -1;
+  const digits = text.slice(start, end).replace(/[^0-9]/g, '');
+  return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? end : -1;
+}
 
 /**
  * The end of the number in loose groups from `start`, or -1: every gap written as the first, groups of 4-6 but the
@@ -62,7 +82,8 @@ const LOOSE_GAP = /(?:[ \t+\-./_,]|%2[0dDbB]){1,8}/y;
  */
 function looseNumberEnd(text: string, start: number): number {
   const first = runEnd(text, start);
-  if (first - start < 4 || first - start > 6) return -1;
+  if (first - start < 4) return thousandsNumberEnd(text, start);
+  if (first - start > 6) return -1;
   LOOSE_GAP.lastIndex = first;
   const gap = LOOSE_GAP.exec(text)?.[0];
   if (gap === undefined || !isDigit(text.charCodeAt(first + gap.length))) return -1;
@@ -162,6 +183,10 @@ function maskedTrack(text: string, at: number, end: number): string {
  * ({@link referenceAllDigitsStarred}).
  */
 export function referenceMask(text: string, groupedOnly: boolean): string {
+  return maskOtherDigits(text, referenceAsciiMask(text, groupedOnly), (folded) => referenceAsciiMask(folded, groupedOnly));
+}
+
+function referenceAsciiMask(text: string, groupedOnly: boolean): string {
   let masked = text;
   for (let pass = 0; pass < 4; pass++) {
     const again = referenceMaskPass(masked, groupedOnly);

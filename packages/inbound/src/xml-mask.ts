@@ -2,6 +2,7 @@ import type { Dialect, FieldSpec, Sensitivity } from '@iso8583/codec';
 import { isFieldKey, maskFieldValue, maskValue, sensitiveFields } from '@iso8583/codec';
 import { sensitivityOf, xmlEscape } from './card-data-forms.js';
 import { isMaskedValue } from './masked-value.js';
+import { maskedHeaderText } from './xml-header-mask.js';
 
 /*
  * The mask of the XML a sequence logs (`{ xml: message.xml }`, an upstream's reply): every sensitive `<field>` of an
@@ -157,10 +158,19 @@ function starredContent(content: string): string {
     if (lt === -1) break;
     // A CDATA section runs to its `]]>` (it may hold `<` and `>`), a tag to its `>`; unclosed, either runs to the end.
     const cdata = content.startsWith('<![CDATA[', lt);
+    // A comment runs to its `-->`, and is starred whole as text is (it may hold `<`, `>` and card data).
+    if (!cdata && content.startsWith('<!--', lt)) {
+      const closeComment = content.indexOf('-->', lt + 4);
+      const stop = closeComment === -1 ? content.length : closeComment;
+      out.push('<!--', '*'.repeat(stop - lt - 4), closeComment === -1 ? '' : '-->');
+      at = closeComment === -1 ? content.length : closeComment + 3;
+      continue;
+    }
     const close = cdata ? content.indexOf(']]>', lt + 9) : tagEnd(content, lt);
     const end = close === -1 ? content.length : close + (cdata ? 3 : 1);
     if (cdata) out.push('<![CDATA[', '*'.repeat((close === -1 ? end : close) - lt - 9), close === -1 ? '' : ']]>');
     else if (close === -1) out.push('<', '*'.repeat(end - lt - 1));
+    else if (content[lt + 1] === '?' || content[lt + 1] === '!') out.push(content.slice(lt, lt + 2), '*'.repeat(end - lt - 3), '>');
     else out.push(starredAttributes(content.slice(lt, end)));
     at = end;
   }
@@ -195,8 +205,8 @@ function contentText(content: string): string {
   return out.join('');
 }
 
-/** The definition of a field or sub-field (`2`, `127.2`) in `dialect`, if it has one. */
-function fieldSpecAt(dialect: Dialect, path: string): FieldSpec | undefined {
+/** The definition of a field or sub-field (`2`, `127.2`) in `dialect`, if it has one. Internal (the sequence logger's redaction). */
+export function fieldSpecAt(dialect: Dialect, path: string): FieldSpec | undefined {
   if (!path.includes('.')) return Object.hasOwn(dialect.fields, path) ? dialect.fields[path] : undefined;
   let fields: Record<string, FieldSpec> | undefined = dialect.fields;
   let spec: FieldSpec | undefined;
@@ -247,6 +257,15 @@ export function maskXml(xml: string, dialect: Dialect): string {
   for (;;) {
     const lt = xml.indexOf('<', at);
     if (lt === -1) break;
+    // A comment outside a field's content (between fields, before the document) is free text: masked as the codec
+    // masks a field it does not define. It runs to its `-->` (it may hold `<` and `>`), or to the end.
+    if (xml.startsWith('<!--', lt)) {
+      const close = xml.indexOf('-->', lt + 4);
+      const stop = close === -1 ? xml.length : close;
+      out.push(xml.slice(copied, lt), '<!--', maskFieldValue(xml.slice(lt + 4, stop), undefined, undefined));
+      copied = at = stop;
+      continue;
+    }
     // A tag never closed (a document cut short: `<field id="2" value="4111...`) is read as if it ended with the text,
     // so that a value in it is masked too; the `>` so added is not written. Nothing follows it: the scan ends there.
     const end = tagEnd(xml, lt);
@@ -269,6 +288,16 @@ export function maskXml(xml: string, dialect: Dialect): string {
         if (value === undefined || !/^[0-9]+$/.test(value) || outer.prefix === null) path.push(outer);
         else if (!isFieldKey(value) || outer.depth + 1 >= deepest) path.push({ prefix: null, depth: outer.depth + 1 });
         else path.push({ prefix: outer.prefix === '' ? value : `${outer.prefix}.${value}`, depth: outer.depth + 1 });
+      }
+      continue;
+    }
+    if (name === 'header') {
+      // A message or composite field's header (base64 or hex): its text, to the next tag, masked as a header.
+      if (!selfClosing) {
+        const next = xml.indexOf('<', at);
+        const stop = next === -1 ? xml.length : next;
+        out.push(xml.slice(copied, at), maskedHeaderText(xml.slice(at, stop)));
+        copied = at = stop;
       }
       continue;
     }

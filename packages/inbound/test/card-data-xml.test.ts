@@ -236,3 +236,47 @@ test('maskXml – a PAN field that held track data, masked, is not masked again:
     assert.equal(maskXml(once, dialect), once, value);
   }
 });
+
+test('maskXml – a card number in the base64 or hex <header> is masked, its bytes starred in place; a header without one is kept', () => {
+  const dialect = resolveDialect('iso87ascii');
+  // The codec's XML view writes the message header as base64: a peer's header that carries a PAN as ASCII or BCD.
+  for (const header of [Buffer.from(`HD${PAN}`), Buffer.from(`60000100${PAN}`, 'hex'), Buffer.from(`A1${PAN}FF`, 'hex')]) {
+    const xml = toXml({ 0: '0200', 11: '000001' }, { header });
+    const written = /<header>([^<]*)<\/header>/.exec(xml)![1]!;
+    const masked = maskXml(xml, dialect);
+    const shown = /<header>([^<]*)<\/header>/.exec(masked)![1]!;
+    assert.equal(shown.length, written.length, xml);
+    assert.match(shown, /\*/, xml);
+    // What is left readable of the base64 holds no 7 digits of the PAN, as text or as BCD.
+    const bytes = Buffer.from(shown.replace(/[^A-Za-z0-9+/=]/g, 'A'), 'base64');
+    const readable = shown.split('').map((c, i) => (c === '*' ? '' : written[i])).join('');
+    assert.ok(!bytes.toString('latin1').includes(PAN.slice(0, 7)) && !bytes.toString('hex').includes(PAN.slice(4, 11)), `${xml}: ${readable}`);
+    assert.match(masked, /<field id="11">000001<\/field>/);
+  }
+  // jPOS writes its header as hex; a composite field's too.
+  const jpos = `<isomsg><header>A1${PAN}FF</header><field id="0" value="0200"/><isomsg id="127"><header>${Buffer.from(PAN).toString('hex')}</header></isomsg></isomsg>`;
+  const masked = maskXml(jpos, dialect);
+  assert.doesNotMatch(masked, /5555555|35353535353535/, masked);
+  assert.match(masked, /<header>A1\*+FF<\/header>/);
+  // A header with no card number (a TPDU, a BASE24 header) is shown as it is.
+  for (const plain of [toXml({ 0: '0800' }, { header: Buffer.from('6000010000', 'hex') }), '<isomsg><header>6000010000</header></isomsg>',
+    toXml({ 0: '0800' }, { header: Buffer.from('ISO026000050') })]) {
+    assert.equal(maskXml(plain, dialect), plain);
+  }
+});
+
+test('maskXml – a comment or processing instruction inside a sensitive field, or a comment between fields, shows no card data', () => {
+  const dialect = resolveDialect('iso87ascii');
+  const xml = '<ISOMessage><data><!-- card 4111111111111111 -->' +
+    `<field id="2">${PAN}<!-- was 4111111111111111 --></field>` +
+    `<field id="35"><!--${PAN}=2512101--><?pi ${PAN}?>${PAN}=2512</field>` +
+    '<field id="11">000001</field><!-- 5413330089010434 --></data></ISOMessage>';
+  const masked = maskXml(xml, dialect);
+  for (const pan of [PAN, '4111111111111111', '5413330089010434']) {
+    for (let i = 0; i + 7 <= pan.length; i++) assert.ok(!masked.includes(pan.slice(i, i + 7)), `${pan.slice(i, i + 7)} in ${masked}`);
+  }
+  assert.match(masked, /<!-- card 411111\*{6}1111 -->/);
+  assert.match(masked, /<!-- 541333\*{6}0434 --><\/data>/);
+  assert.match(masked, /<field id="11">000001<\/field>/);
+  assert.equal(maskXml(masked, dialect), masked, 'masking twice is once');
+});

@@ -151,6 +151,26 @@ test('card data – the usual paths are redacted for values of another message t
   assertNoCardData(bytes);
 });
 
+test('card data – a PAN of another message in an unmarked field logged as an object is masked as free text, whole or not', async (t) => {
+  // The PAN of an upstream's reply, in its private fields 48 and 62 and in a sub-field of 127, whole (no groups): the
+  // per-message layer does not know it, so the redaction reads the fields as the codec shows them (maskFieldValue).
+  const OTHER = '5413330089010434';
+  const bytes = await logsOf(t, (m, context) => {
+    context.logger.info({ fields: { 11: '000002', 4: '000000010000', 48: `R${OTHER}` } }, 'upstream fields');
+    context.logger.info({ reply: { 39: '00', 62: OTHER, 127: { 2: `${OTHER}=3012` } } }, 'upstream reply');
+    context.logger.info({ response: { 48: Number(OTHER) } }, 'upstream number');
+    context.logger.info({ fields: m.fields });
+    return answer(m, context);
+  });
+  assert.ok(!bytes.includes(OTHER), 'the other PAN is masked');
+  assert.match(bytes, /"48":"R541333\*{6}0434"/);
+  assert.match(bytes, /"62":"541333\*{6}0434"/);
+  assert.match(bytes, /"127":\{"2":"541333\*{6}0434=\*{4}"\}/);
+  assert.match(bytes, /"response":\{"48":"541333\*{6}0434"\}/);
+  assert.match(bytes, /"4":"000000010000","11":"000002"/, 'a STAN and an amount are shown as they are');
+  assertNoCardData(bytes);
+});
+
 test('card data – a field the dialect marks sensitive (a CVV in field 48) is masked in sequence logs too', async (t) => {
   const base = resolveDialect('iso87ascii');
   const dialect: Dialect = { ...base, fields: { ...base.fields, 48: { ...base.fields['48']!, sensitive: 'cvv' } } };

@@ -1,0 +1,71 @@
+/**
+ * Card numbers written otherwise than with ASCII digits and ASCII separators: full-width digits (a phone's or a CJK
+ * keyboard's), other Unicode decimal digits, groups joined by a Unicode dash (what a word processor makes of `-`), by
+ * `:` or `|`, and groups of thousands as a locale formats a number. Each is masked as the same number written with
+ * ASCII digits and spaces would be, its characters kept where they are shown.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hasPanShapedRun, maskDigitRuns, maskFieldValue, maskGroupedNumbers } from '../src/index.js';
+
+const PAN = '4111111111111111';
+
+/** `text` with its ASCII digits as the digits of the set whose zero is `zero`. */
+function digitsOf(text: string, zero: number): string {
+  return text.replace(/[0-9]/g, (d) => String.fromCodePoint(zero + Number(d)));
+}
+
+test('maskDigitRuns – a PAN written with full-width or other Unicode decimal digits is masked in place', () => {
+  // Full-width (U+FF10), Arabic-Indic (U+0660), Devanagari (U+0966), mathematical bold (U+1D7CE, two UTF-16 units).
+  for (const zero of [0xff10, 0x660, 0x966, 0x1d7ce]) {
+    const pan = digitsOf(PAN, zero);
+    const masked = maskDigitRuns(`card ${pan} ok`);
+    const shown = [...pan];
+    const expected = `card ${shown.slice(0, 6).join('')}${'*'.repeat(6 * (zero > 0xffff ? 2 : 1))}${shown.slice(12).join('')} ok`;
+    assert.equal(masked, expected, zero.toString(16));
+    assert.equal(maskFieldValue(`card ${pan} ok`, undefined, undefined), expected);
+    assert.equal(hasPanShapedRun(`card ${pan} ok`), true, 'hasPanShapedRun says what maskDigitRuns masks');
+  }
+  assert.equal(hasPanShapedRun(digitsOf('000123', 0xff10)), false);
+  // Grouped, mixed with ASCII digits, short and Luhn-valid (8 to 11), and track data after one.
+  const wide = (s: string): string => digitsOf(s, 0xff10);
+  assert.equal(maskDigitRuns(wide('4111 1111 1111 1111')), wide('4111 11') + '** **** ' + wide('1111'));
+  assert.equal(maskGroupedNumbers(wide('4111 1111 1111 1111')), wide('4111 11') + '** **** ' + wide('1111'));
+  assert.equal(maskDigitRuns(`${wide('4111')}1111${wide('11111111')}`), `${wide('4111')}11******${wide('1111')}`);
+  assert.equal(maskDigitRuns(wide('12345674')), '********');
+  assert.equal(maskDigitRuns(wide(`${PAN}=2512101123`)), `${wide('411111')}******${wide('1111')}=**********`);
+  // A number the rule shows in ASCII is shown in any digits: a STAN, a time, a Luhn-invalid 8-digit number.
+  for (const text of ['000123', '10:30:00', '12345675', '2026-12-05']) assert.equal(maskDigitRuns(wide(text)), wide(text));
+});
+
+test('maskDigitRuns – a PAN in groups joined by Unicode dashes, by : or |, or grouped by thousands is masked', () => {
+  const cases: [string, string][] = [
+    ['4111\u20131111\u20131111\u20131111', '4111\u201311**\u2013****\u20131111'],
+    ['4111\u20141111\u20141111\u20141111', '4111\u201411**\u2014****\u20141111'],
+    ['4111 \u2014 1111 \u2014 1111 \u2014 1111', '4111 \u2014 11** \u2014 **** \u2014 1111'],
+    ['4111\u22121111\u22121111\u22121111', '4111\u221211**\u2212****\u22121111'],
+    ['4111:1111:1111:1111', '4111:11**:****:1111'],
+    ['pan|4111|1111|1111|1111|', 'pan|4111|11**|****|1111|'],
+    ['4,111,111,111,111,111', '4,111,11*,***,**1,111'],
+    ['4.111.111.111.111.111', '4.111.11*.***.**1.111'],
+    ["4'111'111'111'111'111", "4'111'11*'***'**1'111"],
+    ['card 4\u2019111\u2019111\u2019111\u2019111\u2019111.', 'card 4\u2019111\u201911*\u2019***\u2019**1\u2019111.'],
+  ];
+  for (const [text, masked] of cases) {
+    assert.equal(hasPanShapedRun(text), true, text);
+    assert.equal(maskDigitRuns(text), masked, text);
+    assert.equal(maskGroupedNumbers(text), masked, text);
+  }
+});
+
+test('maskDigitRuns – amounts, times and versions written with the new separators are read as before', () => {
+  for (const text of [
+    // An amount with a decimal part, an amount that fails the Luhn check, fewer than 13 digits.
+    '1,234,567,890,128.00', '1.234.567.890.128,00', '4,111,111,111,111,111.00', '1,234,567,890,123', '123,456,789,012',
+    // Groups of 3 that are not thousands (a group of 2 or 4), a list, a version, times, a MAC address.
+    '4,111,111,111,11,111', '4,111,1111,111,111,111', 'v161.489.317.677.441', '10:30:00', '2026-12-05T10:30:00.123',
+    '00:1a:2b:3c:4d:5e', '12|34|56|78', '1\u20132 days', '2026\u201312\u201305',
+  ]) {
+    assert.equal(maskDigitRuns(text), text, text);
+  }
+});
