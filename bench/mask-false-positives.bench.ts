@@ -2,11 +2,13 @@
  * Masks' false positives: how often the free-text rule (`maskDigitRuns`) masks a text that holds no card number
  * because of its loose groups (`.`, `/`, `_`, `,` or 4 separators or more between groups: docs/dialects.md), on
  * realistic texts of each kind, generated from a fixed seed (the same figures on every run). A text counts when its
- * mask differs from the mask of the same text with every such gap written as `:` (which joins nothing): what the rule
+ * mask differs from the mask of the same text with every such gap written as `~` (which joins nothing): what the rule
  * masked before loose groups is not counted (a 12-digit run, an 8- to 11-digit one that passes the Luhn check).
  *
- * Target: 0 for the kinds the rule keeps as they are (amounts with thousands separators, versions, IP addresses,
- * dates, timestamps, UUIDs, log lines made of them); the others are printed: lists and table rows of 4- to 6-digit
+ * Target: 0 for the kinds the rule keeps as they are (amounts with thousands separators and a decimal part or fewer
+ * than 13 digits, versions, IP addresses,
+ * dates, timestamps, UUIDs, log lines made of them); the others are printed: amounts of 13 digits or more grouped by
+ * thousands without a decimal part (a card number so written looks the same), lists and table rows of 4- to 6-digit
  * numbers, of which those of 3 or 4 numbers look like a card number in loose groups and pass its check one time in ten
  * (`met`/`NOT met`, exit 1 when missed).
  *
@@ -30,10 +32,16 @@ const pick = <T>(items: readonly T[]): T => items[int(0, items.length - 1)]!;
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 const hex = (n: number): string => Array.from({ length: n }, () => '0123456789abcdef'[int(0, 15)]).join('');
 
-function amount(): string {
-  const digits = String(int(1, 9)) + Array.from({ length: int(3, 17) }, () => String(int(0, 9))).join('');
+/**
+ * An amount with thousands separators: with a decimal part or fewer than 13 digits (`wide` false), kept as it is; of
+ * 13 digits or more without one (`wide`), written as a card number grouped by thousands is (`4,111,111,111,111,111`),
+ * which the rule masks when it passes the Luhn check: one time in ten.
+ */
+function amount(wide = false): string {
+  const digits = String(int(1, 9)) + Array.from({ length: wide ? int(12, 17) : int(3, 17) }, () => String(int(0, 9))).join('');
   const [thousands, decimal] = pick([[',', '.'], ['.', ','], ['_', '.'], [',', '.']] as const);
-  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, thousands) + pick(['', `${decimal}${pad(int(0, 99), 2)}`]);
+  const fraction = `${decimal}${pad(int(0, 99), 2)}`;
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, thousands) + (wide ? '' : digits.length >= 13 ? fraction : pick(['', fraction]));
 }
 const version = (): string => `${pick(['v', 'node ', 'openssl ', ''])}${Array.from({ length: int(2, 4) }, () => int(0, pick([9, 99, 999]))).join('.')}`;
 const ip = (): string => `${int(1, 255)}.${int(0, 255)}.${int(0, 255)}.${int(0, 255)}${pick(['', `:${int(1, 65535)}`])}`;
@@ -56,7 +64,8 @@ const table = (): string => list(() => 4, () => ' '.repeat(int(4, 8)));
 
 /** The kinds of text, and whether the rule promises to keep every one of them as it is. */
 const KINDS: ReadonlyArray<readonly [string, () => string, boolean]> = [
-  ['amounts with thousands separators (1,234,567.89; 1.234.567,89; 1_000_000)', amount, true],
+  ['amounts with thousands separators (1,234,567.89; 1.234.567,89; 1_000_000)', () => amount(), true],
+  ['amounts of 13 digits or more by thousands, no decimal part (1,234,567,890,123)', () => amount(true), false],
   ['versions (v1.2.3, node 20.11.1)', version, true],
   ['IP addresses, with a port or not', ip, true],
   ['lists of IP addresses (10.0.0.1,10.0.0.2)', () => list(() => 1, () => ',').replace(/\d+/g, () => ip()), true],
@@ -69,9 +78,9 @@ const KINDS: ReadonlyArray<readonly [string, () => string, boolean]> = [
   ['tables of 4-digit numbers (4 to 8 spaces apart)', table, false],
 ];
 
-/** `text` with every gap that joins loose groups and not numbers in groups as `:` (as many), joining nothing. */
+/** `text` with every gap that joins loose groups and not numbers in groups as `~` (as many), joining nothing. */
 function withoutLooseGaps(text: string): string {
-  return text.replace(/[./_,]/g, ':').replace(/(?:[ \t+-]|%2[0dDbB]){4,}/g, (gap) => ':'.repeat(gap.length));
+  return text.replace(/[./_,:|']/g, '~').replace(/(?:[ \t+-]|%2[0dDbB]){4,}/g, (gap) => '~'.repeat(gap.length));
 }
 
 let missed = 0;
