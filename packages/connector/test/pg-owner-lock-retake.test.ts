@@ -45,6 +45,11 @@ test('a node that takes its lock back while another node\'s claim that found it 
   const claim = relay.holdStatement(CLAIM_GONE_TEXT, { runUncommitted: true });
   const opening = other.open();
   await claim.held;
+  // `held`: the statement reached the server's socket; it has run once its session waits for the next message (the
+  // Sync kept back) with it as its last statement (on a busy machine the owner's add below could otherwise take its
+  // lock before the claim ran at all).
+  const claimRan = "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND wait_event = 'ClientRead' AND query LIKE '%' || $1 || '%'";
+  await waitUntil(async () => (await sql(url, claimRan, [CLAIM_GONE_TEXT])).length === 1, { what: 'the claim to have run, its transaction held open' });
 
   // live-node takes its lock back (its next add): it waits for the claim, or it does not.
   let added = false;
