@@ -157,11 +157,17 @@ export class TerminalQueue {
 
   /**
    * Runs `task` in its turn (`queued`: when it came, a `performance.now()` time): the lock beyond the process waits
-   * only what is left of `timeout` since then, so that the two waits add up to one `terminalQueue.timeout`.
+   * only what is left of `timeout` since then, so that the two waits add up to one `terminalQueue.timeout`. A turn that
+   * comes with nothing left (its wait's timer not yet run, the loop busy) fails with
+   * `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`, the task never run: it once proceeded, the lock tried for 1 ms.
    */
   private async execute<T>(terminal: string, lane: Lane, task: () => Promise<T>, queued: number): Promise<T> {
     try {
-      return await (this.lock === undefined ? task() : this.lock.hold(terminal, task, Math.max(0, this.timeout - (performance.now() - queued))));
+      const left = this.timeout - (performance.now() - queued);
+      if (left <= 0) {
+        throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', `waited ${this.timeout} ms in the queue of its terminal`, { field: 'terminalQueue.timeout' });
+      }
+      return await (this.lock === undefined ? task() : this.lock.hold(terminal, task, left));
     } finally {
       const next = lane.waiting.shift();
       if (next === undefined) {

@@ -2,7 +2,9 @@
  * A request's wait for its terminal is one `terminalQueue.timeout`: the wait in the node's own terminal queue (behind a
  * request of the same terminal on this node) and the wait for the terminal's PostgreSQL lock (held by a request on
  * another node) add up to it, not to twice it. The lock's wait once got a whole `waitTimeout` of its own after the
- * queue's wait had spent most of the timeout.
+ * queue's wait had spent most of the timeout. The lock's own `waitTimeout` here is much longer than the queue's timeout
+ * (as it was given whole, before: about 32 s), so that the bound checked (12 s, twice the 6 s waited now) holds with a
+ * wide margin either side on a busy machine.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -11,13 +13,18 @@ import { PgTerminalLock, TERMINAL_LOCK_NAMESPACE, terminalLockKey } from '../src
 import { TerminalQueue } from '../src/terminal-queue.js';
 import { sql } from './helpers/pg-owner-lock.js';
 
-const TIMEOUT = 3000;
+/** `terminalQueue.timeout` (ms). */
+const TIMEOUT = 6000;
+/** The lock's own `waitTimeout` (ms): what the lock's wait got whole before. */
+const LOCK_WAIT = 30_000;
+/** When the first request of T1 ends, after the second came (ms): a third of the timeout, the rest left for the lock. */
+const FIRST_ENDS = 2000;
 
 test('a request that waited in its node\'s terminal queue waits for its terminal\'s lock only what is left of terminalQueue.timeout', async (t) => {
   const cluster = await startPostgres();
   t.after(() => cluster.destroy());
   const url = cluster.createDatabase('terminal_lock_queue_wait');
-  const node = new PgTerminalLock({ url, waitTimeout: TIMEOUT });
+  const node = new PgTerminalLock({ url, waitTimeout: LOCK_WAIT });
   const other = new PgTerminalLock({ url, waitTimeout: 60_000 });
   t.after(() => Promise.all([node.destroy(), other.destroy()]));
   const queue = new TerminalQueue(10, TIMEOUT, node);
@@ -39,12 +46,13 @@ test('a request that waited in its node\'s terminal queue waits for its terminal
   const otherDone = other.hold('T1', () => new Promise<void>((resolve) => (endOther = resolve)));
   try {
     await waitUntil(async () => (await sql(url, 'SELECT 1 FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND objid = $2 AND NOT granted', [TERMINAL_LOCK_NAMESPACE, terminalLockKey('T1') >>> 0])).length > 0, { what: 'the other node to wait for T1' });
-    // Most of the timeout passes in this node's queue (the first request of T1 ends then; the other node takes T1).
-    setTimeout(endFirst, Math.max(0, TIMEOUT - 1000 - (performance.now() - asked)));
+    // A third of the timeout passes in this node's queue (the first request of T1 ends then; the other node takes T1).
+    // Should this timer run late on a busy machine, the request still fails by its timeout, only sooner in the lock.
+    setTimeout(endFirst, Math.max(0, FIRST_ENDS - (performance.now() - asked)));
     assert.equal(await second, 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT terminalQueue.timeout');
     const waited = performance.now() - asked;
-    // Before: about 5 s (2 s in the queue, then a whole 3 s for the lock); about 3 s now.
-    assert.ok(waited < TIMEOUT + 1500, `the request waited ${Math.round(waited)} ms in all, terminalQueue.timeout ${TIMEOUT} ms`);
+    // Before: about 32 s (2 s in the queue, then the lock's whole 30 s); about 6 s now.
+    assert.ok(waited < 2 * TIMEOUT, `the request waited ${Math.round(waited)} ms in all, terminalQueue.timeout ${TIMEOUT} ms`);
   } finally {
     endFirst();
     await firstDone;

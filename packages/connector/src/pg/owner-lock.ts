@@ -71,7 +71,8 @@ export class OwnerLock {
   /**
    * At each renewal: takes the lock again once lost (failures are the renewal's), else checks that its session answers
    * (not awaited: a session whose connection hangs does not hold the renewal, whose statement checks the lock itself).
-   * A ping not answered within `pingWait` ms is the lock lost (logged `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`, its
+   * A ping not answered within `pingWait` ms, asked again on a fresh bound and still not answered (a hung connection,
+   * found within `PING_TRIES * pingWait` ms), is the lock lost (logged `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`, its
    * cause `ISO8583_ERR_CONNECTOR_STORE` naming the bound): its connection is dropped and the lock taken again at the
    * next renewal; a session the server still runs on the hung connection is ended then, so that it can be.
    */
@@ -85,21 +86,37 @@ export class OwnerLock {
     if (this.heldSince === undefined || this.pinging) return;
     // A session ended by the server while idle (its FATAL message lost, say) shows here, not before.
     this.pinging = true;
-    const ping: pg.QueryConfig & { query_timeout: number } = { text: 'SELECT 1', query_timeout: this.pingWait };
-    void client
-      .query(ping)
-      .catch((err: unknown) => {
+    void this.ping(client).finally(() => {
+      this.pinging = false;
+    });
+  }
+
+  /**
+   * Pings the session of `client`, each ping bounded by `pingWait` ms, up to {@link PING_TRIES} times in a row: a ping
+   * that passed its bound is asked again on a fresh one (queued behind it, so it is answered only once the first is)
+   * before the lock is taken as lost. The driver arms a ping's bound when the ping is sent: after an event-loop stall
+   * longer than `pingWait` the bound's timer runs before the answer already in the socket is read, and one timer alone
+   * took a live session for lost (other nodes then took over this node's entries). A hung connection is found within
+   * `PING_TRIES * pingWait` ms of its ping (plus the stalls of the loop).
+   */
+  private async ping(client: pg.Client): Promise<void> {
+    for (let tries = 1; ; tries++) {
+      try {
+        const ping: pg.QueryConfig & { query_timeout: number } = { text: 'SELECT 1', query_timeout: this.pingWait };
+        await client.query(ping);
+        return;
+      } catch (err) {
         if (client !== this.client || (err as { message?: unknown }).message !== 'Query read timeout') {
           this.lost(client, err);
           return;
         }
+        if (tries < PING_TRIES) continue;
         // Hung (no answer, no end): the session may still live on the server, holding the lock; ended at the next take.
         this.hung = (client as unknown as { processID?: number | null }).processID ?? undefined;
-        this.lost(client, connectorError('ISO8583_ERR_CONNECTOR_STORE', `the owner lock's session did not answer a ping within ${this.pingWait} ms (lease / 3)`, { field: 'lease' }), true);
-      })
-      .finally(() => {
-        this.pinging = false;
-      });
+        this.lost(client, connectorError('ISO8583_ERR_CONNECTOR_STORE', `the owner lock's session did not answer a ping within ${this.pingWait} ms (lease / 3), ${PING_TRIES} times in a row`, { field: 'lease' }), true);
+        return;
+      }
+    }
   }
 
   /**
@@ -247,6 +264,12 @@ export const TAKE_WAIT = 10_000;
 
 /** The shortest bound of a ping of the lock's session (ms): a lease of 3 s or less pings with this bound. */
 export const PING_WAIT_MIN = 1_000;
+
+/**
+ * How many pings of the lock's session, each on a fresh bound, must pass their bound in a row before the lock is taken
+ * as lost (one timer run late by an event-loop stall is not a hung connection).
+ */
+export const PING_TRIES = 2;
 
 /** `value` when it is a number above 0, else `undefined`. */
 function positive(value: unknown): number | undefined {

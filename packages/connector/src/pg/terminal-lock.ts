@@ -143,8 +143,13 @@ export class PgTerminalLock implements TerminalLock {
     const budget = Number.isFinite(wait) ? Math.min(this.wait, Math.max(0, wait)) : this.wait;
     let client: pg.PoolClient;
     try {
-      client = await (await this.connectPool()).connect();
+      client = await connectWithin(await this.connectPool(), budget < this.wait ? budget : undefined);
     } catch (err) {
+      if (err === SPENT) {
+        throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', 'waited too long for its terminal: terminalQueue.timeout spent before a connection of the terminal lock came', {
+          field: 'terminalQueue.timeout',
+        });
+      }
       // No connection came free in time because every one is held by requests of other terminals (counted here, not
       // read from the pool's message: a connection still being made counts as busy there): a wait of this node. Else
       // (a connection not made in time, a black-holed database) the store's failure.
@@ -204,7 +209,8 @@ export class PgTerminalLock implements TerminalLock {
 
   /**
    * Takes the lock of `key` on `client`: with its own `lock_timeout` (what is left of the wait `budget` since `asked`),
-   * else, on a server that refuses that setting (remembered for this pool, logged once), plainly (terminal-lock-sql.ts).
+   * else, on a server that refuses that setting (remembered for this pool, logged once), plainly (terminal-lock-sql.ts):
+   * that plain wait ignores the budget, bounded only by the statement timeout (`waitTimeout` + 5 s).
    */
   private async lock(client: pg.PoolClient, key: number, asked: number, budget: number): Promise<void> {
     if (!this.lockTimeoutRefused) {
@@ -247,5 +253,29 @@ export class PgTerminalLock implements TerminalLock {
     for (const client of this.waiting) void (client as pg.PoolClient & { end(): Promise<void> }).end().catch(() => undefined);
     const pool = await this.pool?.catch(() => undefined);
     await pool?.end().catch(() => undefined);
+  }
+}
+
+/** The rejection of {@link connectWithin} when its wait passed. */
+const SPENT = new Error('the wait for a connection of the terminal lock passed');
+
+/**
+ * A connection of `pool`, waited for at most `wait` ms (`undefined`: the pool's own `connectionTimeoutMillis`, the
+ * lock's `waitTimeout`), else rejects with {@link SPENT}; a connection that comes after that goes back to the pool.
+ */
+async function connectWithin(pool: pg.Pool, wait: number | undefined): Promise<pg.PoolClient> {
+  const connecting = pool.connect();
+  if (wait === undefined) return connecting;
+  let timer: NodeJS.Timeout | undefined;
+  const spent = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(SPENT), Math.max(0, wait));
+  });
+  try {
+    return await Promise.race([connecting, spent]);
+  } catch (err) {
+    if (err === SPENT) connecting.then((late) => late.release(), () => undefined);
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
