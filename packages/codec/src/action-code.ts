@@ -4,9 +4,11 @@
  * class (0 approved, 1 denied, 2 denied and pick up the card, 3 file action, 4 reversal, 5 reconciliation,
  * 6 administrative, 7 fee collection, 8 network management, 9 rejected). Which one a reply carries follows the
  * version digit of the MTI it answers (0xxx or 1xxx), never the dialect: a 1987 `96` written as `096` in a 1993
- * answer would read as an approval. Every part that answers on its own (the inbound endpoint's 30 and 96, the host
+ * answer would read as an approval; except that a dialect whose field 39 has 2 characters speaks 1987 codes
+ * ({@link responseCodeIn}). Every part that answers on its own (the inbound endpoint's 30 and 96, the host
  * simulator, the gateway's 91/68/94/30/96) asks here.
  */
+import type { Dialect } from './types.js';
 
 /** The "accepted" action code of each 1993 message class (second MTI digit): 000 authorisation and financial, ... */
 const ACCEPTED_1993: Readonly<Record<string, string>> = {
@@ -64,4 +66,26 @@ export function actionCode1993(code: string, messageClass: string): string {
  */
 export function responseCodeFor(mti: string, code: string): string {
   return mti[0] === '1' && mti.length === 4 ? actionCode1993(code, mti[1] as string) : code;
+}
+
+/**
+ * Whether the answers of `dialect` carry ISO 8583:1987 response codes whatever the version of the MTI: its field 39 is
+ * fixed at 2 characters (a network on 1993 MTIs that kept the 1987 codes), so no 3-digit action code fits it. The one
+ * home of this rule: {@link responseCodeIn} writes by it, and `isApprovalClass` reads a 2-character code of a 1993
+ * dialect as the 1987 code it is.
+ */
+export function speaksResponseCodes1987(dialect: Pick<Dialect, 'fields'> | undefined): boolean {
+  const f39 = dialect?.fields['39'];
+  return f39 !== undefined && f39.prefix === undefined && f39.length === 2;
+}
+
+/**
+ * Field 39 of an answer to `mti` under `dialect` that means what the ISO 8583:1987 response code `code` means: the 1987
+ * code itself when the dialect's field 39 has 2 characters ({@link speaksResponseCodes1987}), else
+ * {@link responseCodeFor} (the 1993 action code for a 1xxx MTI). What every part that answers on its own (the inbound
+ * endpoint, the host simulator, the gateway, the connector's network management) calls; `dialect` `undefined`: by the
+ * MTI alone.
+ */
+export function responseCodeIn(dialect: Pick<Dialect, 'fields'> | undefined, mti: string, code: string): string {
+  return speaksResponseCodes1987(dialect) ? code : responseCodeFor(mti, code);
 }

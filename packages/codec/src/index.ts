@@ -88,11 +88,11 @@ export type { MessageStreamOptions } from './stream/stream-options.js';
 export { assertSchemaCheck, compileSchemaCheck, schemaCheckError } from './schema/check.js';
 export type { SchemaCheck, SchemaCheckOptions } from './schema/check.js';
 export { recoverFields } from './recover.js';
-export { expectsResponse, responseMti } from './mti.js';
+export { expectsResponse, isNetworkManagement, responseMti } from './mti.js';
 export { RESPONSE_ECHOED_FIELDS, responseTo } from './response-to.js';
 export { dialectVersion, inVersion, mtiLabel, mtiVersionDigit, networkManagementMti, originalDataElementsField } from './dialect/version.js';
 export { DEFAULT_APPROVAL_CODES, approvalCode, approvalCodesOf, isApprovalClass, isApproved } from './approval.js';
-export { ACTION_CODE_SYSTEM_MALFUNCTION, actionCode1993, responseCodeFor } from './action-code.js';
+export { ACTION_CODE_SYSTEM_MALFUNCTION, actionCode1993, responseCodeFor, responseCodeIn, speaksResponseCodes1987 } from './action-code.js';
 export { wireHex } from './wire-hex.js';
 /**
  * TLS material (PEM CA certificates, a certificate, its private key) checked as Node's TLS will use it, before any

@@ -48,3 +48,12 @@ export function responseMti(mti: string): string | undefined {
 export function expectsResponse(mti: string): boolean {
   return responseMti(mti) !== undefined;
 }
+
+/**
+ * Whether `mti` is of the network management class (second digit 8: 0800, 0810, 1804, 1814): sign-on, sign-off, echo
+ * test, key exchange. Such an answer's `00` moved no money: it is never an approval to reverse (the one home of the
+ * rule: the gateway's handler of undelivered approvals asks here). `false` for anything that is not four digits.
+ */
+export function isNetworkManagement(mti: unknown): boolean {
+  return typeof mti === 'string' && mti.length === 4 && /^\d{4}$/.test(mti) && mti[1] === '8';
+}

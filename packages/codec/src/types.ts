@@ -215,9 +215,17 @@ export type DialectVersion = '1987' | '1993';
  * 24 and 25 in an 0400 and has no field 90).
  */
 export interface DialectReversal {
-  /** Fields a reversal sets to fixed values (`{ "24": "400" }`). Default: none. */
+  /**
+   * Fields a reversal sets to fixed values (`{ "24": "400" }`). Refused (`ISO8583_ERR_DIALECT_INVALID`,
+   * `reversal.set.N`): the MTI and bitmap (0, 1), what the reversal takes from the original (2, 4, 7, 11, 12, 41, 90;
+   * 56 in a 1993 edition), card-data fields, fields the dialect lacks, and values that do not pack in their field. A JSON
+   * dialect's `set` merges per field over the one of the dialect it extends (`null` unsets a field). Default: none.
+   */
   set?: Record<string, string>;
-  /** Fields copied from the original besides the connector's `reversal.fields` (`["25"]`). Default: none. */
+  /**
+   * Fields copied from the original besides the connector's `reversal.fields` (`["25"]`), each a field of the dialect
+   * (else refused, `reversal.copy.N`); card data is never copied. Default: none.
+   */
   copy?: string[];
   /** Carry the original data elements (1987: field 90; 1993: field 56). Default `true`. */
   originalData?: boolean;

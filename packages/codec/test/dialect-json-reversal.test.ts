@@ -59,3 +59,32 @@ test('dialect-json reversal – the schema shipped describes it', () => {
   const d = dialectFromJson(JSON.stringify({ name: 'text', extends: 'iso93ascii', reversal: { approvedAmount: '4' }, fields: {} }));
   assert.deepEqual(d.reversal, { approvedAmount: '4' });
 });
+
+test('dialect-json reversal – set never names what identifies the original, card data, a field the dialect lacks, a value that does not pack', () => {
+  const file = (reversal: unknown, base = 'iso87ascii') => () => dialectFromJson({ name: 'x', extends: base, reversal, fields: {} } as never);
+  // The reviewer's proof: 11/41/4/90 overwritten, track 2 carried in field 35 (journaled at rest).
+  const proof = { set: { '11': '000001', '41': 'TERM0001', '4': '000000000000', '90': '0'.repeat(42), '35': '4111111111111111=2512' } };
+  for (const f of ['11', '41', '4', '90', '35']) refused(file(proof), `reversal.set.${f}`);
+  for (const f of ['2', '7', '12']) refused(file({ set: { [f]: '1' } }), `reversal.set.${f}`);
+  refused(file({ set: { '56': '1' } }, 'iso93ascii'), 'reversal.set.56');
+  refused(file({ set: { '52': '0123456789ABCDEF' } }), 'reversal.set.52');
+  // Every reversal would fail to pack: reversals silently off.
+  refused(file({ set: { '24': 'ABCD' } }), 'reversal.set.24');
+  refused(file({ set: { '999': 'x' } }), 'reversal.set.999');
+  refused(file({ copy: ['998'] }), 'reversal.copy.0');
+  // The card data never reaches the error.
+  assert.throws(file(proof), (err: unknown) => !String((err as Error).message).includes('4111111111111111'));
+  // Code-made dialects go through the same check at createCodec.
+  const coded = { ...getDialect('iso87ascii'), name: 'coded', reversal: { set: { '41': 'TERM0001' } } };
+  refused(() => createCodec(coded), 'reversal.set.41');
+  // Still allowed: a value that packs in a field the reversal may fix.
+  assert.deepEqual(dialectFromJson({ name: 'ok', extends: 'iso87ascii', reversal: { set: { '25': '00' }, copy: ['22'] }, fields: {} }).reversal, { set: { '25': '00' }, copy: ['22'] });
+});
+
+test('dialect-json reversal – set merges per field over the set of the dialect it extends; null unsets a field', () => {
+  const more = dialectFromJson({ name: 'sv4', extends: 'smartvista', reversal: { set: { '25': '08' } }, fields: {} });
+  assert.deepEqual(more.reversal?.set, { '24': '400', '25': '08' });
+  const fewer = dialectFromJson({ name: 'sv5', extends: 'smartvista', reversal: { set: { '24': null } }, fields: {} } as never);
+  assert.equal(fewer.reversal?.set, undefined);
+  assert.deepEqual(getDialect('smartvista').reversal?.set, { '24': '400' }, 'the built-in is not changed');
+});

@@ -9,7 +9,7 @@
  * action code 800 (accepted; 000 is taken too). Every request the connector sends carries its own STAN (field 11)
  * and transmission time (field 7).
  */
-import { actionCode1993, approvalCodesOf, dialectVersion, encodeFrame, maskMessage, networkManagementMti, replyHeader, responseCodeFor, responseMti, summarize } from '@iso8583/codec';
+import { approvalCodesOf, dialectVersion, encodeFrame, maskMessage, networkManagementMti, replyHeader, responseCodeIn, responseMti, summarize } from '@iso8583/codec';
 import type { Codec, DialectVersion, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { transmissionTime } from './auto-fill.js';
 import type { StanCounter } from './auto-fill.js';
@@ -38,7 +38,7 @@ export class NetworkManagement {
   private readonly edition: { field: string; codes: Record<NetworkAction, string> };
   /** Fixed fields every request carries (the dialect's `networkManagement.set`). */
   private readonly fixed: Readonly<Record<string, string>>;
-  /** The answers that accept a network management request: 1987, the dialect's approval codes; 1993, 800 or 000. */
+  /** The answers that accept a network management request: 1987, the dialect's approval codes; 1993, 800 or 000 (00 where field 39 has 2 characters). */
   private readonly accepted: readonly string[];
   private readonly mti: string;
 
@@ -58,8 +58,8 @@ export class NetworkManagement {
     this.fixed = own?.set ?? {};
     this.mti = networkManagementMti(version);
     // 1993: the codec's accepted action code of network management (800), and of an authorisation (000), which some
-    // hosts answer.
-    this.accepted = version === '1987' ? approvalCodesOf(codec.dialect) : [responseCodeFor(this.mti, '00'), actionCode1993('00', '1')];
+    // hosts answer; in a dialect whose field 39 has 2 characters, the 1987 `00` (the codec's `responseCodeIn`).
+    this.accepted = version === '1987' ? approvalCodesOf(codec.dialect) : [responseCodeIn(codec.dialect, this.mti, '00'), responseCodeIn(codec.dialect, '1100', '00')];
   }
 
   /**

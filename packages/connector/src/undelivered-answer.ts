@@ -23,6 +23,8 @@ export type UndeliveredAnswerReason = 'client-gone' | 'unwritable';
  * Told of a request whose answer did not reach the client: the request and the host's answer, as message objects in
  * the dialect of `upstream`, the connector whose host answered (in an upstream group, the upstream the request went
  * to: its dialect says what approves, its options how to reverse), and why. The request is as `upstream` sent it.
+ * A handler must act on `upstream`, not on the connector it was configured with: one handler may be told of answers of
+ * several connectors (the HTTP console hands the sends to every target to the first connector's `routes.onUndelivered`).
  */
 export type UndeliveredAnswerHandler = (request: IsoMessage, answer: IsoMessage, upstream: Connector, reason: UndeliveredAnswerReason) => void;
 

@@ -258,7 +258,7 @@ async function recover(
       logFailure(core, context, second.code as InboundErrorCode, message.fields, undefined, err);
     }
   }
-  return { result: errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION) };
+  return { result: errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };
 }
 
 function sendReply(
@@ -303,7 +303,7 @@ function sendReply(
     // The client gets a 96, not the sequence's result (a relayed approval its dialect cannot carry): handed over, once.
     // The 96 is then written without `told`, so that a client gone as well does not hand the result over again.
     if (told !== undefined && source !== undefined) handOver(core, peer, message, context, result, 'reply-invalid', source);
-    const fallback = errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION);
+    const fallback = errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect);
     // No reply is due (the request was itself a response or an advice response): nothing to send.
     if (fallback === undefined) return true;
     const packed = packFallback(core, fallback, decoded.header);
@@ -345,7 +345,7 @@ function decodeFailed(core: EndpointCore, frame: Frame, peer: Peer, err: unknown
   if (recovered === undefined) return;
   const mti = recovered['0'];
   if (typeof mti !== 'string') return;
-  const reply = errorReply(recovered, mti, FORMAT_ERROR);
+  const reply = errorReply(recovered, mti, FORMAT_ERROR, core.codec.dialect);
   if (reply === undefined) return;
   const decodedHeaderLength = core.codec.dialect.headerLength ?? 0;
   const dialectHeader = decodedHeaderLength > 0 ? frame.payload.subarray(0, decodedHeaderLength) : EMPTY;

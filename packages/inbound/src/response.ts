@@ -1,5 +1,5 @@
-import { RESPONSE_ECHOED_FIELDS, responseCodeFor, responseMti, responseTo } from '@iso8583/codec';
-import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { RESPONSE_ECHOED_FIELDS, responseCodeIn, responseMti, responseTo } from '@iso8583/codec';
+import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 
 /**
  * The response MTI of a request: the codec's one rule (jPOS `setResponseMTI`; 0401 -> 0410, 0202 -> 0212), kept
@@ -15,9 +15,10 @@ export const ECHOED_FIELDS: readonly string[] = RESPONSE_ECHOED_FIELDS;
 
 /**
  * A reply to `request` (whose MTI is `mti`) with only the echoed keys and field 39 saying what the ISO 8583:1987
- * `responseCode` says, in the edition of the MTI (the codec's `responseCodeFor`: `30` -> `904` and `96` -> `909` for
- * a 1xxx MTI); `undefined` when no reply is due.
+ * `responseCode` says, in the edition of the MTI (the codec's `responseCodeIn`: `30` -> `904` and `96` -> `909` for
+ * a 1xxx MTI, unless `dialect`'s field 39 has 2 characters: then the 1987 code, the only one it can carry);
+ * `undefined` when no reply is due. `dialect`: the endpoint's (default: none, by the MTI alone).
  */
-export function errorReply(request: IsoMessage, mti: string, responseCode: string): MessageInput | undefined {
-  return responseTo(request, responseCodeFor(mti, responseCode), mti);
+export function errorReply(request: IsoMessage, mti: string, responseCode: string, dialect?: Pick<Dialect, 'fields'>): MessageInput | undefined {
+  return responseTo(request, responseCodeIn(dialect, mti, responseCode), mti);
 }

@@ -48,7 +48,9 @@ export interface ConsoleOptions {
    * What a send's answer the page never got goes to (its request aborted before the answer was written whole, or an
    * answer that cannot be written): the server's one handler of undelivered answers, the HTTP routes' `onUndelivered`
    * (the gateway's and a flow's reverse an approval: late-approval.ts). send-delivery.ts. Default: the first
-   * `routes.onUndelivered` of the HTTP app's connectors (http/app.ts), else none (told to nobody).
+   * `routes.onUndelivered` of the HTTP app's connectors (http/app.ts), else none (told to nobody). That one handler is
+   * told of the sends to every target, whichever connector (or upstream group) it is: it must act on its `upstream`
+   * argument (reverse there, read that connector's dialect and options), never on the connector it was made for.
    */
   undelivered?: UndeliveredAnswerHandler;
   /** Where a composed message can go, by name (the first is the default). Read at each send. */

@@ -95,16 +95,6 @@ function originalOf(one: Answered): IsoMessage {
   return original;
 }
 
-/** Whether `answer` is of the network management class (MTI x8xx: 0810, 1814), read safely (a throwing getter: no). */
-function isNetworkManagement(answer: IsoMessage): boolean {
-  try {
-    const mti = answer['0'];
-    return typeof mti === 'string' && mti.length === 4 && mti[1] === '8';
-  } catch {
-    return false;
-  }
-}
-
 /** The answers one inbound message's sequence got, until its reply is known to be undelivered. */
 export class MessageAnswers {
   private readonly answers: Answered[] = [];
@@ -117,11 +107,10 @@ export class MessageAnswers {
 
   /**
    * An answer came: kept, or reversed at once when the reply is known to be lost (a request the sequence did not
-   * await). A network management answer (0810, 1814: an echo's or a sign-on's `00`) moved no money: not kept, never
-   * counted as an undelivered approval.
+   * await). A network management answer (0810, 1814: an echo's or a sign-on's `00`) is kept like any other: the one
+   * handler (late-approval.ts) never counts it as an undelivered approval.
    */
   answered(one: Answered): void {
-    if (isNetworkManagement(one.answer)) return;
     if (this.lost === undefined) this.answers.push(one);
     else this.undo(one, this.lost);
   }

@@ -1,5 +1,5 @@
-import { responseCodeFor, responseTo } from '@iso8583/codec';
-import type { IsoMessage } from '@iso8583/codec';
+import { responseCodeIn, responseTo } from '@iso8583/codec';
+import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { UPSTREAM_FAILURE_CODES, upstreamFailureCode } from '@iso8583/connector';
 
 /**
@@ -21,10 +21,11 @@ export function failureCode(err: unknown): string {
 /**
  * The answer the gateway gives a POS client itself when the upstream request failed, with the codec's response MTI
  * (a repeat 0401 is answered 0410, as the bank would), field 39 in the edition of the request's MTI (the codec's
- * `responseCodeFor`: a 1993 request, 1xxx, gets 907, 911, 913, 904 or 909); `undefined` for a message that expects no
- * answer.
+ * `responseCodeIn`: a 1993 request, 1xxx, gets 907, 911, 913, 904 or 909, unless the POS `dialect`'s field 39 has 2
+ * characters: then the 1987 code, the only one it can carry); `undefined` for a message that expects no answer.
+ * `dialect`: the POS side's (default: none, by the MTI alone).
  */
-export function failureReply(request: IsoMessage, err: unknown): IsoMessage | undefined {
+export function failureReply(request: IsoMessage, err: unknown, dialect?: Pick<Dialect, 'fields'>): IsoMessage | undefined {
   const mti = String(request['0'] ?? '');
-  return responseTo(request, responseCodeFor(mti, failureCode(err)));
+  return responseTo(request, responseCodeIn(dialect, mti, failureCode(err)));
 }

@@ -21,7 +21,7 @@
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { isApprovalClass, safeErrorCode, summarize } from '@iso8583/codec';
+import { isApprovalClass, isNetworkManagement, safeErrorCode, summarize } from '@iso8583/codec';
 import type { IsoMessage, MessageSummary } from '@iso8583/codec';
 import { buildReversal, isReversible } from '@iso8583/connector';
 import type { Connector, EncodedResponse, UndeliveredAnswerHandler } from '@iso8583/connector';
@@ -109,8 +109,9 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     const upstream = answered ?? parts.connector;
     const dialect = upstream.codec.dialect;
     if (!isApprovalClass(dialect, answer['39'])) return;
-    // A network management answer (0810, 1814: an echo's or a sign-on's 00) moved no money: not an approval at all.
-    if (String(answer['0'] ?? '')[1] === '8') return;
+    // A network management answer (0810, 1814: an echo's or a sign-on's 00) moved no money: not an approval at all. The
+    // one place this is checked, for the gateway's and a flow's answers alike (the codec's `isNetworkManagement`).
+    if (isNetworkManagement(answer['0'])) return;
     const reversal = upstream.options.reversal;
     const { text: why, code } = WHY[reason];
     const about = { code, reason, side, upstream: upstream.name, ...summaryOf(original) };

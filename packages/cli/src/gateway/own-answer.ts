@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import { safeErrorCode } from '@iso8583/codec';
-import type { IsoMessage } from '@iso8583/codec';
+import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { LogLimits } from '@iso8583/inbound';
 import type { SequenceResult } from '@iso8583/inbound';
 import { failureReply } from './failure.js';
@@ -18,11 +18,11 @@ import { failureReply } from './failure.js';
 export const OWN_ANSWER_WARNINGS_PER_SECOND = 20;
 
 /**
- * What answers a POS message whose upstream request failed with `err`: the reply, or `undefined` when none is due. Its
+ * What answers a POS message whose upstream request failed with `err` (in the POS `dialect`'s codes: `failureReply`): the reply, or `undefined` when none is due. Its
  * `byResponseCode` counts the answers given so far by response code (the metric's count, read at once: the console's
  * outcomes).
  */
-export type OwnAnswer = ((request: IsoMessage, mti: string, err: unknown) => SequenceResult) & { readonly byResponseCode: Readonly<Record<string, number>> };
+export type OwnAnswer = ((request: IsoMessage, mti: string, err: unknown, dialect?: Pick<Dialect, 'fields'>) => SequenceResult) & { readonly byResponseCode: Readonly<Record<string, number>> };
 
 /** The gateway's own answers, counted in `answers` (label `response_code`) and logged (capped) with `logger`. */
 export function ownAnswer(logger: Logger, answers: Counter<'response_code'>): OwnAnswer {
@@ -32,8 +32,8 @@ export function ownAnswer(logger: Logger, answers: Counter<'response_code'>): Ow
     if (suppressed !== undefined) logger.warn(suppressed > 0 ? { ...fields, suppressed } : fields, text);
   };
   const byResponseCode: Record<string, number> = {};
-  const answer = (request: IsoMessage, mti: string, err: unknown): SequenceResult => {
-    const reply = failureReply(request, err);
+  const answer = (request: IsoMessage, mti: string, err: unknown, dialect?: Pick<Dialect, 'fields'>): SequenceResult => {
+    const reply = failureReply(request, err, dialect);
     const code = safeErrorCode(err);
     if (reply === undefined) {
       warn('none', { code, mti }, 'upstream failed; the message expects no answer');

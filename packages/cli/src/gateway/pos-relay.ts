@@ -86,7 +86,7 @@ export function posEndpointOptions(config: GatewayConfig, parts: PosParts): Inbo
     // decoded (and checked) by the connector, comes back as it came; where the dialects differ, each side packs.
     // One promise a message: the relay's, with a callback each way (no async function and await around it).
     ...posTracer.endpoint('pos', (message) => {
-      const own = (err: unknown): SequenceResult => answerOwn(message.fields, message.mti, err);
+      const own = (err: unknown): SequenceResult => answerOwn(message.fields, message.mti, err, posDialect);
       let answer: Promise<EncodedResponse>;
       // Which upstream answered (a group's: told by `answeredBy`), so that an approval the POS never got is reversed there.
       let by = connector;

@@ -7,7 +7,7 @@ import type { BitmapSpec, CompositeSpec, Dialect, FieldSpec } from '../types.js'
 import type { FieldProblem } from '../errors.js';
 import { Iso8583Error, problemsText } from '../errors.js';
 import { compileField, prefixValue } from '../field/plan.js';
-import { cardDataFields } from '../card-data.js';
+import { reversalProblems } from './reversal-check.js';
 
 const TYPES = new Set(['n', 'a', 'an', 'ans', 'as', 'ns', 'anp', 'b', 'z', 'xn']);
 const ENCODINGS = new Set(['ascii', 'ebcdic', 'ebcdic-1047', 'ebcdic-037', 'bcd', 'binary', 'hex', 'ebcdic-hex']);
@@ -200,48 +200,28 @@ export function dialectProblems(dialect: Dialect): FieldProblem[] {
     return problems;
   }
   const max = dialect.bitmap?.tertiary === true ? 192 : 128;
+  // Fields whose own spec has a problem: no value is packed with them (`reversal.set`).
+  const invalid = new Set<string>();
   for (const key of Object.keys(dialect.fields)) {
     const num = Number(key);
     if (!/^[1-9][0-9]*$/.test(key) || num < 2 || num > max) {
       add(problems, `fields.${key}`, `not a field number from 2 to ${max}`);
+      invalid.add(key);
       continue;
     }
     const reserved = bitmapReserved(num, dialect.bitmap);
     if (reserved !== undefined) {
       add(problems, `fields.${key}`, `field ${key} ${reserved}`);
+      invalid.add(key);
       continue;
     }
+    const before = problems.length;
     fieldProblems(dialect.fields[key]!, `fields.${key}`, problems);
+    if (problems.length > before) invalid.add(key);
   }
   approvalProblems(dialect, problems);
-  reversalProblems(dialect, problems, max);
+  reversalProblems(dialect, problems, max, (field) => !invalid.has(field));
   return problems;
-}
-
-/** `reversal.approvedAmount`: `false`, or the number of a data element of the answer (`"4"`). */
-function reversalProblems(dialect: Dialect, problems: FieldProblem[], max: number): void {
-  const rules: unknown = dialect.reversal;
-  if (rules === undefined || rules === null || typeof rules !== 'object') return;
-  const approved: unknown = (rules as { approvedAmount?: unknown }).approvedAmount;
-  if (approved === undefined || approved === false) return;
-  if (typeof approved !== 'string' || !/^[1-9][0-9]*$/.test(approved) || Number(approved) < 2 || Number(approved) > max) {
-    add(problems, 'reversal.approvedAmount', `must be false or a field number from 2 to ${max} (the answer's field that carries the amount approved)`);
-  } else if (isCardData(dialect, approved)) {
-    // Its value would travel in the reversal's field 4, and be journaled on disk.
-    add(problems, 'reversal.approvedAmount', `field ${approved} carries card data, not an amount`);
-  }
-}
-
-/**
- * Whether `field` of `dialect` carries card data (`cardDataFields`: sub-fields' marks included); true when the fields
- * cannot be read (a malformed spec, reported by its own problem): never taken for an amount on a doubt.
- */
-function isCardData(dialect: Dialect, field: string): boolean {
-  try {
-    return cardDataFields(dialect).has(field);
-  } catch {
-    return true;
-  }
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * JSON dialect files: `{ "name", "extends", "description", "mti", "bitmap", "headerLength", "version",
  * "approvalCodes", "approvalClass", "reversal", "fields" }`, checked against `schema/dialect.schema.json` (ajv), merged over the
- * built-in dialect they extend (a field entry overrides the properties it names, a `reversal` the rules it names; `null`
+ * built-in dialect they extend (a field entry overrides the properties it names, a `reversal` the rules it names and
+ * its `set` the fields it names; `null`
  * removes a field or a property, `"approvalClass": null` the class inherited: the standard's, and `"reversal": null`
  * the reversal rules inherited: the edition's), then checked
  * against the semantic rules.
@@ -49,17 +50,33 @@ function mergeField(baseSpec: FieldSpec | undefined, override: Record<string, un
 }
 
 /**
+ * `reversal.set` of a dialect file merged per field over the `set` of the dialect it extends: a field it names takes its
+ * value, a field set to `null` is no longer set, the others stay (extending `smartvista` with `{ "25": "08" }` keeps
+ * its `24` = `400`).
+ */
+function mergeSet(base: Record<string, string> | undefined, own: Record<string, string | null>): Record<string, string> {
+  const merged: Record<string, string> = { ...(base ?? {}) };
+  for (const [field, value] of Object.entries(own)) {
+    if (value === null) delete merged[field];
+    else merged[field] = value;
+  }
+  return merged;
+}
+
+/**
  * The reversal rules of a dialect file: its `reversal` merged over those of the dialect it extends (`base`), a key
- * set to `null` taking the default (removed); `"reversal": null` the edition's, whatever `base` says. `undefined`
- * when no rule is left. Checked afterwards with the rest (`dialectProblems`: `reversal.approvedAmount`).
+ * set to `null` taking the default (removed), `set` merged per field ({@link mergeSet}); `"reversal": null` the edition's, whatever `base` says. `undefined`
+ * when no rule is left. Checked afterwards with the rest (`dialectProblems`: `reversal-check.ts`).
  */
 function reversalOf(own: Record<string, unknown> | null | undefined, base: DialectReversal | undefined): DialectReversal | undefined {
   if (own === null) return undefined;
   const merged: Record<string, unknown> = base === undefined ? {} : { ...structuredClone(base) };
   for (const [key, value] of Object.entries(own ?? {})) {
     if (value === null) delete merged[key];
+    else if (key === 'set') merged.set = mergeSet(merged.set as Record<string, string> | undefined, value as Record<string, string | null>);
     else merged[key] = structuredClone(value);
   }
+  if (merged.set !== undefined && Object.keys(merged.set as object).length === 0) delete merged.set;
   return Object.keys(merged).length > 0 ? (merged as DialectReversal) : undefined;
 }
 

@@ -1,5 +1,5 @@
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
-import { dialectVersion, mtiVersionDigit, responseCodeFor, responseMti } from '@iso8583/codec';
+import { dialectVersion, mtiVersionDigit, responseCodeIn, responseMti } from '@iso8583/codec';
 import { inDialect } from './response-code.js';
 import type { ResponseCodeDialect } from './response-code.js';
 import type { InboundMessage, Sequence, SequenceContext } from '../sequence.js';
@@ -100,7 +100,7 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
 
 /**
  * A sequence that behaves like an issuer host, for demos and tests. Field 39 follows the version of the request's
- * MTI (the codec's `responseCodeFor`): 1987 codes for 0xxx, 1993 action codes for 1xxx, in the width of the
+ * MTI (the codec's `responseCodeIn`): 1987 codes for 0xxx, 1993 action codes for 1xxx, in the width of the
  * dialect's field 39 (a 1987 `51` in an n 3 field is `051`, as SmartVista writes it); a dialect whose field 39 holds
  * 2 characters is answered in 1987 codes whatever the MTI's version (no 3-digit action code fits it).
  * - 0800 -> 0810: sign-on (70 = 001), sign-off (002), echo test (301 or no 70, as SmartVista sends it) answered
@@ -150,10 +150,8 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
   // The MTI version digit of the dialect's edition (0 or 1), when the dialect is known.
   const edition = options.dialect === undefined ? undefined : mtiVersionDigit(dialectVersion(options.dialect));
   // A dialect whose field 39 holds 2 characters (a network on 1993 MTIs that kept the 1987 response codes): no 1993
-  // action code (3 digits) fits, its answers say it in 1987 codes (isApprovalClass reads them so).
-  const f39 = options.dialect?.fields['39'];
-  const twoCharacterCodes = f39 !== undefined && f39.prefix === undefined && f39.length === 2;
-  const codeFor = (mti: string, code: string): string => (twoCharacterCodes ? code : responseCodeFor(mti, code));
+  // action code (3 digits) fits, its answers say it in 1987 codes (the codec's one rule, responseCodeIn).
+  const codeFor = (mti: string, code: string): string => responseCodeIn(options.dialect, mti, code);
   const issuer = new Issuer({
     cards: options.cards ?? {},
     defaultBalance: options.defaultBalance === undefined ? 1000000 : options.defaultBalance,

@@ -1,0 +1,117 @@
+/**
+ * The semantic rules of a dialect's `reversal` ({@link DialectReversal}), however the dialect was made (a JSON file, a
+ * jPOS packager, code): checked by `dialectProblems` at `createCodec`, so that a connector never builds a reversal
+ * that overwrites what identifies the original, carries card data, or cannot be packed (every reversal refused).
+ */
+import type { Dialect, DialectReversal } from '../types.js';
+import type { FieldProblem } from '../errors.js';
+import { compileField } from '../field/plan.js';
+import { prepareValue } from '../field/prepare.js';
+import type { Problem } from '../field/prepare.js';
+import { cardDataFields } from '../card-data.js';
+import { dialectVersion } from './version.js';
+
+/**
+ * Fields `reversal.set` may never name: the MTI and bitmap (0, 1), what says which transaction and how much it undoes
+ * (the PAN 2, the amount 4, 7 and 11, 12, the terminal 41) and the original data elements (90; 56 in a 1993 edition),
+ * which the reversal takes from the original: a fixed value there reverses, keys and journals the wrong transaction.
+ */
+const NEVER_SET_1987: readonly string[] = ['0', '1', '2', '4', '7', '11', '12', '41', '90'];
+const NEVER_SET_1993: readonly string[] = [...NEVER_SET_1987, '56'];
+
+function add(problems: FieldProblem[], path: string, reason: string): void {
+  problems.push({ field: path, code: 'ISO8583_ERR_DIALECT_INVALID', reason });
+}
+
+/**
+ * Whether `field` of `dialect` carries card data (`cardDataFields`: sub-fields' marks included); true when the fields
+ * cannot be read (a malformed spec, reported by its own problem): never taken for an amount or a fixed value on a doubt.
+ */
+function isCardData(dialect: Dialect, field: string): boolean {
+  try {
+    return cardDataFields(dialect).has(field);
+  } catch {
+    return true;
+  }
+}
+
+/** `reversal.approvedAmount`: `false`, or the number of a data element of the answer (`"4"`), never card data. */
+function approvedAmountProblems(dialect: Dialect, approved: unknown, problems: FieldProblem[], max: number): void {
+  if (approved === undefined || approved === false) return;
+  if (typeof approved !== 'string' || !/^[1-9][0-9]*$/.test(approved) || Number(approved) < 2 || Number(approved) > max) {
+    add(problems, 'reversal.approvedAmount', `must be false or a field number from 2 to ${max} (the answer's field that carries the amount approved)`);
+  } else if (isCardData(dialect, approved)) {
+    // Its value would travel in the reversal's field 4, and be journaled on disk.
+    add(problems, 'reversal.approvedAmount', `field ${approved} carries card data, not an amount`);
+  }
+}
+
+/** Why `value` cannot travel in field `field` of `dialect` (packed as pack packs it), or `undefined` when it can. */
+function unpackable(dialect: Dialect, field: string, value: unknown): string | undefined {
+  const spec = dialect.fields[field]!;
+  if (spec.subfields !== undefined) return 'is a composite field: a fixed value is for a plain field';
+  try {
+    const problem: Problem = { code: 'ISO8583_ERR_FIELD_VALUE', reason: '' };
+    const plan = compileField(field, Number(field), spec, undefined);
+    // The reason says what is wrong, never the value.
+    return prepareValue(plan, value, false, problem) === undefined ? `does not pack in field ${field}: ${problem.reason}` : undefined;
+  } catch {
+    return `does not pack in field ${field}`;
+  }
+}
+
+/**
+ * `reversal.set`: fixed values, each for a field of the dialect that is none of {@link NEVER_SET_1987} (1993:
+ * {@link NEVER_SET_1993}) nor card data, and that packs in its field. `fieldsValid`: whether a field's own spec is
+ * valid (only then is a value packed with it).
+ */
+function setProblems(dialect: Dialect, set: unknown, problems: FieldProblem[], fieldsValid: (field: string) => boolean): void {
+  if (set === undefined) return;
+  if (set === null || typeof set !== 'object' || Array.isArray(set)) {
+    add(problems, 'reversal.set', 'must be an object of fixed values keyed by field number');
+    return;
+  }
+  const never = dialectVersion(dialect) === '1993' ? NEVER_SET_1993 : NEVER_SET_1987;
+  for (const [field, value] of Object.entries(set as Record<string, unknown>)) {
+    const path = `reversal.set.${field}`;
+    if (never.includes(field)) {
+      add(problems, path, `field ${field} is taken from the original (or made) by every reversal: it cannot be a fixed value`);
+    } else if (!Object.hasOwn(dialect.fields, field)) {
+      add(problems, path, `field ${field} is not a field of the dialect`);
+    } else if (isCardData(dialect, field)) {
+      add(problems, path, `field ${field} carries card data: never a fixed value of a reversal`);
+    } else if (typeof value !== 'string') {
+      add(problems, path, 'must be a string');
+    } else if (fieldsValid(field)) {
+      const why = unpackable(dialect, field, value);
+      if (why !== undefined) add(problems, path, why);
+    }
+  }
+}
+
+/** `reversal.copy`: a list of fields of the dialect. */
+function copyProblems(dialect: Dialect, copy: unknown, problems: FieldProblem[]): void {
+  if (copy === undefined) return;
+  if (!Array.isArray(copy)) {
+    add(problems, 'reversal.copy', 'must be a list of field numbers');
+    return;
+  }
+  copy.forEach((field: unknown, i) => {
+    if (typeof field !== 'string' || !Object.hasOwn(dialect.fields, field)) {
+      add(problems, `reversal.copy.${i}`, `${typeof field === 'string' ? `field ${field}` : 'an entry'} is not a field of the dialect`);
+    }
+  });
+}
+
+/**
+ * Every problem of `dialect.reversal` (appended to `problems`): `approvedAmount`, `set` and `copy`. `max` is the
+ * highest field number of the dialect; `fieldsValid(field)` whether that field's own spec passed its check.
+ */
+export function reversalProblems(dialect: Dialect, problems: FieldProblem[], max: number, fieldsValid: (field: string) => boolean): void {
+  const rules: unknown = dialect.reversal;
+  if (rules === undefined || rules === null || typeof rules !== 'object') return;
+  const { approvedAmount, set, copy } = rules as { [K in keyof DialectReversal]?: unknown };
+  approvedAmountProblems(dialect, approvedAmount, problems, max);
+  setProblems(dialect, set, problems, fieldsValid);
+  copyProblems(dialect, copy, problems);
+}
