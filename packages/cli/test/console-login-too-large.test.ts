@@ -3,7 +3,9 @@
 // coded JSON; never Fastify's own `{ statusCode, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }` JSON, never counted as a wrong token.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import fastify from 'fastify';
+import { within } from '@iso8583/test-support';
 import { errorBody, requireToken } from '../src/console/access.js';
 
 const TOKEN = 'too-large-test-7c21';
@@ -35,4 +37,30 @@ test('console login – a form over 4 KB (413) or of another type (415): the sig
   assert.deepEqual(counted, [], 'no wrong token counted');
   const signIn = await fetch(`${base}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: `token=${TOKEN}` });
   assert.equal(signIn.status, 303, 'a form within its limit still signs in');
+});
+
+test('console login – a JSON body over the app\'s 1 MiB limit (413) names that limit, not the form\'s 4096 bytes', async (t) => {
+  const app = fastify();
+  requireToken(app, TOKEN, errorBody, {}, { count: () => undefined });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => app.close());
+  const port = (app.server.address() as { port: number }).port;
+  // Announced, never sent: refused on its Content-Length before a byte of it is read.
+  const client = request({ host: '127.0.0.1', port, method: 'POST', path: '/console/login', headers: { 'content-type': 'application/json', 'content-length': 2_000_000 } });
+  client.on('error', () => undefined);
+  t.after(() => client.destroy());
+  const answered = new Promise<{ status: number | undefined; text: string }>((resolve, reject) => {
+    client.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+      res.on('error', reject);
+    });
+  });
+  client.write('{"token":"');
+  const { status, text } = await within(answered, 10_000, 'the 413 to a JSON body over the app\'s limit');
+  assert.equal(status, 413);
+  assert.match(text, /ISO8583_ERR_CONSOLE_INPUT: body: the body is larger than its limit, 1048576 bytes \(bodyLimit\)/);
+  assert.doesNotMatch(text, /4096/);
 });

@@ -3,16 +3,18 @@
 // as the HTTP routes' are. Real parts: the host simulator on a TCP port, a connector with its journal, a raw HTTP client
 // that aborts while the host holds the approval.
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fastify from 'fastify';
 import { pino } from 'pino';
-import type { IsoMessage } from '@iso8583/codec';
-import type { Connector, UndeliveredAnswerReason } from '@iso8583/connector';
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import type { Connector, RouteTarget, SendOptions, UndeliveredAnswerReason } from '@iso8583/connector';
 import { FileJournal, createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import { waitUntil, within } from '@iso8583/test-support';
@@ -23,6 +25,12 @@ import { httpUndelivered, undeliveredApproval } from '../src/gateway/late-approv
 import { gate, purchase } from './flow-approvals-bank.js';
 
 const PAN = '4111111111111111';
+
+/** Resolved when `res` (the server's response) has closed, at once if it has already. */
+function closed(res: ServerResponse | undefined): Promise<void> {
+  assert.ok(res !== undefined, 'the server saw the request');
+  return new Promise<void>((resolve) => (res.closed ? resolve() : res.once('close', () => resolve())));
+}
 
 test('console send – an approval whose page went away before it was written is reversed at the host simulator', async (t) => {
   const simulator = createHostSimulator();
@@ -124,6 +132,8 @@ test('console send – the HTTP app hands the workbench\'s undelivered answers t
   connectors = http.connectors;
   const serverSide: Socket[] = [];
   http.app.server.on('connection', (socket: Socket) => serverSide.push(socket));
+  const responses: ServerResponse[] = [];
+  http.app.server.on('request', (_req: IncomingMessage, res: ServerResponse) => responses.push(res));
   const address = await http.listen('127.0.0.1', 0, '--http-port');
   t.after(() => http.app.close());
 
@@ -138,6 +148,105 @@ test('console send – the HTTP app hands the workbench\'s undelivered answers t
   await within(gone, 10_000, 'the server to see the page\'s connection close');
   release.open();
   await within(told.opened, 10_000, 'the routes\' handler to be told of the answer the page never got');
+  // Only once both the response and its connection have closed could a second hand-over have come: then, exactly one.
+  await within(Promise.all([closed(responses[0]), gone]), 10_000, 'the response and its connection to close');
+  // And a request answered after them: the server has turned its loop past anything the send left to run.
+  assert.equal((await fetch(`http://127.0.0.1:${address.port}/console`)).status, 200);
   assert.deepEqual(handed.map((h) => [h.stan, h.code, h.reason]), [['000043', '00', 'client-gone']]);
   assert.equal(handed[0]?.upstream, connectors.upstream, 'the connector whose host answered');
+});
+
+/** The bank (the host simulator behind a connector with its journal) and the console sending to `target(bank)`. */
+async function consoleAtBank(t: TestContext, target: (bank: Connector) => RouteTarget) {
+  const simulator = createHostSimulator();
+  const reversals: IsoMessage[] = [];
+  const reversed = gate();
+  const host = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    sequence: async (m, context) => {
+      if (m.mti === '0400' || m.mti === '0401') {
+        reversals.push(m.fields);
+        reversed.open();
+      }
+      return simulator(m, context);
+    },
+  });
+  const { port } = await host.start();
+  t.after(() => host.destroy());
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-console-send-'));
+  const bank = createConnector({ host: '127.0.0.1', port, reversal: { enabled: true, journal: new FileJournal(dir) } });
+  t.after(async () => {
+    await bank.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await bank.connect();
+  const logger = pino({ level: 'silent' });
+  const handed: { stan: unknown; reason: UndeliveredAnswerReason }[] = [];
+  const reverse = httpUndelivered(undeliveredApproval({ connector: bank, logger }));
+  const app = fastify();
+  mountConsole(app, {
+    ring: new TransactionRing(),
+    source: { connectors: () => ({}) },
+    send: true,
+    targets: () => ({ upstream: target(bank) }),
+    undelivered: (request, answer, upstream, reason) => {
+      handed.push({ stan: request['11'], reason });
+      reverse(request, answer, upstream, reason);
+    },
+  }, logger);
+  const sockets: Socket[] = [];
+  app.server.on('connection', (socket: Socket) => sockets.push(socket));
+  const responses: ServerResponse[] = [];
+  app.server.on('request', (_req: IncomingMessage, res: ServerResponse) => responses.push(res));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => app.close());
+  /** Sends `stan`'s purchase, reads the whole answer, then closes the connection; resolves when the server saw both close. */
+  const send = async (stan: string): Promise<{ status: number | undefined; text: string }> => {
+    const body = JSON.stringify({ upstream: 'upstream', message: purchase(stan) });
+    const client = request({ host: '127.0.0.1', port: (app.server.address() as { port: number }).port, method: 'POST', path: '/console/api/send', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    client.on('error', () => undefined);
+    const read = new Promise<{ status: number | undefined; text: string }>((resolve, reject) => {
+      client.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode, text }));
+        res.on('error', reject);
+      });
+    });
+    client.end(body);
+    const answered = await within(read, 10_000, 'the whole answer to reach the page');
+    const server = sockets[0] as Socket;
+    const gone = new Promise<void>((resolve) => (server.destroyed ? resolve() : server.once('close', () => resolve())));
+    client.destroy();
+    await within(Promise.all([closed(responses[0]), gone]), 10_000, 'the response and its connection to close');
+    return answered;
+  };
+  return { simulator, reversals, reversed: reversed.opened, handed, send };
+}
+
+test('console send – an answer the page read whole, then closed its connection, is not handed over (no reversal)', async (t) => {
+  const bank = await consoleAtBank(t, (connector) => connector);
+  const { status, text } = await bank.send('000044');
+  assert.equal(status, 200);
+  assert.match(text, /"id":"39"[^}]*"value":"00"/, 'the approval reached the page');
+  assert.deepEqual(bank.handed, [], 'delivered: nothing handed over');
+  assert.deepEqual(bank.reversals, [], 'no reversal at the host');
+  assert.equal(bank.simulator.balanceOf(PAN), 999_000, 'the purchase stays booked');
+});
+
+test('console send – an approval whose rows cannot be written is handed over once, as unwritable, and reversed', async (t) => {
+  // A target of the server's own (a RouteTarget): the real connector answers; the answer it returns holds a field
+  // (44) no row can be made of.
+  const bank = await consoleAtBank(t, (connector) => ({
+    request: (async (message: MessageInput, options?: SendOptions) => ({ ...(await connector.request(message, options)), '44': null })) as unknown as RouteTarget['request'],
+    sendMessage: connector.sendMessage.bind(connector),
+  }));
+  const { status, text } = await bank.send('000045');
+  assert.equal(status, 500);
+  assert.doesNotMatch(text, new RegExp(PAN), 'no card number in the failure');
+  await within(bank.reversed, 10_000, 'the reversal of the approval the page never got to reach the host');
+  assert.deepEqual(bank.handed, [{ stan: '000045', reason: 'unwritable' }], 'handed over exactly once');
+  await waitUntil(() => bank.simulator.balanceOf(PAN) === 1_000_000, { what: 'the host to undo the purchase', timeoutMs: 10_000 });
 });

@@ -22,6 +22,11 @@ const FORM = 'application/x-www-form-urlencoded';
 /** The most bytes of a sign-in form read: 4096 (a token is far shorter). */
 const FORM_LIMIT = 4096;
 
+/** Whether the request's body is typed as the sign-in form (its media type, parameters and case aside). */
+function isForm(request: FastifyRequest): boolean {
+  return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() === FORM;
+}
+
 import { ConsoleSessions, sessionCookieName } from './session.js';
 import type { ConsoleSessionOptions } from './session.js';
 import { SignInGuard } from './guard.js';
@@ -241,13 +246,14 @@ export function requireToken(
     // A body Fastify refuses (a form over its limit, refused as its length is announced; a type it cannot read) is
     // refused as the console's other refusals are: coded, the form for the sign-in route, never Fastify's own JSON.
     login.setErrorHandler((err, request, reply) => {
-      const { status, reason } = bodyProblem(err);
+      const { status, reason } = bodyProblem(err, request.routeOptions.bodyLimit);
       if (status === 500) {
         noteRouteFailure(request, err);
         return reply.code(500).send(body(request, { code: 'ISO8583_ERR_CLI_UNEXPECTED', message: 'the console failed (see the log)' }));
       }
+      // The form's limit names only a form: another body (JSON) is refused at the app's limit, which `reason` names.
       const why =
-        status === 413 ? `the sign-in form is larger than its limit, ${FORM_LIMIT} bytes` : status === 415 ? `the sign-in form's content type is ${FORM}` : reason;
+        status === 413 && isForm(request) ? `the sign-in form is larger than its limit, ${FORM_LIMIT} bytes` : status === 415 ? `the sign-in form's content type is ${FORM}` : reason;
       reply.code(status).header('cache-control', 'no-store');
       if (pathOf(request) === '/console/login') return pageHeaders(reply).type('text/html; charset=utf-8').send(loginPage(false, undefined, `body: ${why}`));
       const refused = consoleError('ISO8583_ERR_CONSOLE_INPUT', `body: ${why}`, 'body');

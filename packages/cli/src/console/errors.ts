@@ -23,7 +23,7 @@ export const CONSOLE_ERROR_CODES = {
     'A request to an HTTP port (the `--metrics` port too) that no route takes; the answer names neither the method nor the path, which may hold card data (404).',
   ISO8583_ERR_CONSOLE_SEND_OFF: 'The console\'s workbench tried to send a message, but sending is off: start with `--console-send` (403).',
   ISO8583_ERR_CONSOLE_INPUT:
-    'A workbench request that cannot be used: not JSON, hex that is not hex, an unknown dialect, frame or upstream, a message that is not an object; names the field; or a URL of any HTTP port with a malformed percent escape, not repeated (400); or a request that is not well-formed HTTP (400) or whose headers are larger than Node reads (431), never quoted; or a sign-in form (`POST /console/login`, `/console/logout`) over 4096 bytes (413: the form, or JSON for the sign-out).',
+    'A workbench request that cannot be used: not JSON, hex that is not hex, an unknown dialect, frame or upstream, a message that is not an object; names the field; or a URL of any HTTP port with a malformed percent escape, not repeated (400); or a request that is not well-formed HTTP (400) or whose headers are larger than Node reads (431), never quoted; or a body the sign-in routes (`POST /console/login`, `/console/logout`) do not read: a sign-in form over 4096 bytes or another body over the server\'s `bodyLimit` (413; unread when its `Content-Length` announces it, a chunked one is read up to the limit), or a content type they do not read (415); answered with the form, or JSON for the sign-out.',
 } as const;
 
 /** A stable error code of the console. */
