@@ -69,6 +69,33 @@ function tagEnd(xml: string, lt: number): number {
   return -1;
 }
 
+/** The delimiters of the markup that is no tag: its start, and its end (sought from after the start). */
+const SPECIAL_MARKUP: readonly (readonly [string, string])[] = [
+  ['<!--', '-->'],
+  ['<![CDATA[', ']]>'],
+  ['<?', '?>'],
+  ['<!', '>'],
+];
+
+/**
+ * Where the markup at `lt` that is no tag (comment, CDATA section, processing instruction, `<!` declaration) ends:
+ * just after its closing delimiter, -1 when it is never closed, `undefined` when `lt` starts a tag. Quotes in it are
+ * text (`<?note it's?>`): no quote is paired with one after it.
+ */
+function specialEnd(xml: string, lt: number): number | undefined {
+  for (const [open, close] of SPECIAL_MARKUP) {
+    if (!xml.startsWith(open, lt)) continue;
+    const at = xml.indexOf(close, lt + open.length);
+    return at === -1 ? -1 : at + close.length;
+  }
+  return undefined;
+}
+
+/** Text outside a field (markup that is no tag, text between tags) masked as free text (the codec's rule). */
+function free(text: string): string {
+  return text === '' ? text : maskFieldValue(text, undefined, undefined);
+}
+
 /** The name of a start tag (`field` of `<field id="2">`), ending at a space, `/` or `>`. */
 function tagName(tag: string): string {
   let i = 1;
@@ -257,12 +284,14 @@ export function maskXml(xml: string, dialect: Dialect): string {
   for (;;) {
     const lt = xml.indexOf('<', at);
     if (lt === -1) break;
-    // A comment outside a field's content (between fields, before the document) is free text: masked as the codec
-    // masks a field it does not define. It runs to its `-->` (it may hold `<` and `>`), or to the end.
-    if (xml.startsWith('<!--', lt)) {
-      const close = xml.indexOf('-->', lt + 4);
-      const stop = close === -1 ? xml.length : close;
-      out.push(xml.slice(copied, lt), '<!--', maskFieldValue(xml.slice(lt + 4, stop), undefined, undefined));
+    // Markup that is no tag, outside a field's content (a comment, a processing instruction, a CDATA section, a
+    // DOCTYPE or other `<!` declaration) is free text: masked as the codec masks a field it does not define. It runs
+    // to its own end (`-->`, `?>`, `]]>`, the first `>`: a quote in it pairs with nothing, `O'BRIEN` after it is
+    // still read), or to the end of the text.
+    const special = specialEnd(xml, lt);
+    if (special !== undefined) {
+      const stop = special === -1 ? xml.length : special;
+      out.push(free(xml.slice(copied, lt)), free(xml.slice(lt, stop)));
       copied = at = stop;
       continue;
     }
