@@ -2,7 +2,7 @@
 // a quote in such markup pairs with nothing, and every text outside a field is masked as free text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fromXml, resolveDialect } from '@iso8583/codec';
+import { resolveDialect } from '@iso8583/codec';
 import { maskXml } from '../src/xml-mask.js';
 
 const dialect = resolveDialect('iso87ascii');
