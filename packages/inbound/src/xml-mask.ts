@@ -264,7 +264,10 @@ function deepestPath(dialect: Dialect): number {
  * One scan, left to right, by tags: each tag runs from a `<` to its `>` (a quoted value stepped over: it may hold `>`;
  * a `<` with no `>` after it is a tag cut short, read to the end of the text); a field's content runs to the next `<field` or
  * `</field` and is masked when that is its `</field>` (starred when it holds markup); without one (a document cut short), its text up
- * to the next tag or the end is masked. Each character is read a bounded number of times, whatever
+ * to the next tag or the end is masked. Everything outside a field's value (text between tags, other tags and
+ * their attributes, a field's attributes but `id` and `value`, comments, processing instructions, CDATA sections,
+ * DOCTYPE) is masked as free text (`maskFieldValue` without a field); a comment, processing instruction, CDATA
+ * section or `<!` declaration runs to its own end (`-->`, `?>`, `]]>`, `>`), its quotes read as text. Each character is read a bounded number of times, whatever
  * the input (malformed, unclosed, hostile, nested deeper than any sensitive path of the dialect).
  */
 export function maskXml(xml: string, dialect: Dialect): string {
@@ -325,7 +328,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
       if (!selfClosing) {
         const next = xml.indexOf('<', at);
         const stop = next === -1 ? xml.length : next;
-        out.push(xml.slice(copied, at), maskedHeaderText(xml.slice(at, stop)));
+        out.push(free(xml.slice(copied, at)), maskedHeaderText(xml.slice(at, stop)));
         copied = at = stop;
       }
       continue;
@@ -342,6 +345,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
       sensitivity ??= sensitivityOf(dialect, full);
       spec ??= fieldSpecAt(dialect, full);
     }
+    // Its other attributes (`note="..."`), as every text outside a field's value, masked as free text.
     // Any other field as the codec shows it (maskFieldValue: a PAN in a private field 48 masked, an amount shown),
     // over its XML text as it is: the free-text rule reads escapes, and only stars what it hides (no markup made).
     const mask = sensitivity === undefined ? (text: string) => maskFieldValue(text, undefined, spec) : (text: string) => maskedText(text, sensitivity);
@@ -349,10 +353,10 @@ export function maskXml(xml: string, dialect: Dialect): string {
     let from = 0;
     for (const a of attributes) {
       if (a.name.toLowerCase() !== 'value' || a.start === a.end) continue;
-      shown += tag.slice(from, a.start) + mask(tag.slice(a.start, a.end));
+      shown += free(tag.slice(from, a.start)) + mask(tag.slice(a.start, a.end));
       from = a.end;
     }
-    shown += tag.slice(from, cut ? -1 : tag.length);
+    shown += free(tag.slice(from, cut ? -1 : tag.length));
     let content = '';
     if (!selfClosing) {
       NEXT_FIELD_TAG.lastIndex = at;
@@ -378,9 +382,9 @@ export function maskXml(xml: string, dialect: Dialect): string {
         at += text.length;
       }
     }
-    out.push(xml.slice(copied, lt), shown, content);
+    out.push(free(xml.slice(copied, lt)), shown, content);
     copied = at;
   }
-  out.push(xml.slice(copied));
+  out.push(free(xml.slice(copied)));
   return out.join('');
 }

@@ -26,3 +26,19 @@ test('maskXml – card data in a processing instruction, CDATA or DOCTYPE outsid
     assert.ok(masked.includes('541333******0434'), `masked as free text: ${masked}`);
   }
 });
+
+test('maskXml – text and attributes outside fields are masked as free text', () => {
+  for (const xml of [
+    `<isomsg note="${PAN}"><field id="11" value="000001"/></isomsg>`,
+    `<isomsg><field id="11" value="000001" note="${PAN}"/></isomsg>`,
+    `<isomsg><field id="11" value="000001"/>${PAN}</isomsg>`,
+    `<ISOMessage><data>${PAN}</data></ISOMessage>`,
+    `<ISOMessage><data>${PAN}<field id="11">000001</field></data></ISOMessage>`,
+    `<ISOMessage><field id="48" value="a<!--b"/>${PAN}<!-- --></ISOMessage>`,
+  ]) {
+    const masked = maskXml(xml, dialect);
+    assert.ok(!masked.includes(PAN), `PAN shown in ${masked}`);
+    assert.ok(masked.includes('541333******0434'), `masked as free text: ${masked}`);
+    assert.ok(masked.includes('000001') || !xml.includes('000001'), `field 11 shown: ${masked}`);
+  }
+});
