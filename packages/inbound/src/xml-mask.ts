@@ -171,6 +171,9 @@ function starredAttributes(tag: string): string {
   return shown + tag.slice(from);
 }
 
+/** A processing instruction's target as it is kept when its content is starred: a name with no digit in it, and the space after it. */
+const PI_TARGET = /^[A-Za-z_][A-Za-z_.-]*(?:\s+|$)/;
+
 /**
  * A sensitive field's content that holds markup (field 55 as EMV `<tag>` elements, a CDATA section): every character
  * of text and of CDATA starred, the elements (the EMV tags) kept with their `id`, their other attribute values starred.
@@ -193,11 +196,22 @@ function starredContent(content: string): string {
       at = closeComment === -1 ? content.length : closeComment + 3;
       continue;
     }
+    // A processing instruction runs to its `?>`, a `<!` declaration to its first `>` (quotes in either are text):
+    // their delimiters kept (and a PI's target, when it holds no digit) so that the output stays well-formed.
+    if (!cdata && (content[lt + 1] === '?' || content[lt + 1] === '!')) {
+      const pi = content[lt + 1] === '?';
+      const closing = pi ? '?>' : '>';
+      const closeAt = content.indexOf(closing, lt + 2);
+      const stop = closeAt === -1 ? content.length : closeAt;
+      const target = pi ? PI_TARGET.exec(content.slice(lt + 2, stop))?.[0] ?? '' : '';
+      out.push(content.slice(lt, lt + 2), target, '*'.repeat(stop - lt - 2 - target.length), closeAt === -1 ? '' : closing);
+      at = closeAt === -1 ? content.length : closeAt + closing.length;
+      continue;
+    }
     const close = cdata ? content.indexOf(']]>', lt + 9) : tagEnd(content, lt);
     const end = close === -1 ? content.length : close + (cdata ? 3 : 1);
     if (cdata) out.push('<![CDATA[', '*'.repeat((close === -1 ? end : close) - lt - 9), close === -1 ? '' : ']]>');
     else if (close === -1) out.push('<', '*'.repeat(end - lt - 1));
-    else if (content[lt + 1] === '?' || content[lt + 1] === '!') out.push(content.slice(lt, lt + 2), '*'.repeat(end - lt - 3), '>');
     else out.push(starredAttributes(content.slice(lt, end)));
     at = end;
   }
@@ -220,9 +234,10 @@ function contentText(content: string): string {
       const close = content.indexOf(']]>', lt + 9);
       out.push(content.slice(lt + 9, close === -1 ? content.length : close));
       end = close === -1 ? content.length : close + 3;
-    } else if (content.startsWith('<!--', lt)) {
-      const close = content.indexOf('-->', lt + 4);
-      end = close === -1 ? content.length : close + 3;
+    } else if (content[lt + 1] === '?' || content[lt + 1] === '!') {
+      // A comment, processing instruction or `<!` declaration runs to its own end, its quotes read as text.
+      const close = specialEnd(content, lt) ?? -1;
+      end = close === -1 ? content.length : close;
     } else {
       const close = tagEnd(content, lt);
       end = close === -1 ? content.length : close + 1;

@@ -2,7 +2,7 @@
 // a quote in such markup pairs with nothing, and every text outside a field is masked as free text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveDialect } from '@iso8583/codec';
+import { fromXml, resolveDialect } from '@iso8583/codec';
 import { maskXml } from '../src/xml-mask.js';
 
 const dialect = resolveDialect('iso87ascii');
@@ -41,4 +41,20 @@ test('maskXml – text and attributes outside fields are masked as free text', (
     assert.ok(masked.includes('541333******0434'), `masked as free text: ${masked}`);
     assert.ok(masked.includes('000001') || !xml.includes('000001'), `field 11 shown: ${masked}`);
   }
+});
+
+test('maskXml – a processing instruction or declaration in a sensitive field is starred between its delimiters, the XML still well-formed', () => {
+  for (const [inside, kept] of [
+    ['<?x a?>', '<?x *?>'],
+    ['<?note a b?>', '<?note ***?>'],
+    ['<?x?>', '<?x?>'],
+  ] as const) {
+    const xml = `<isomsg><field id="35">${inside}${TRACK2}</field></isomsg>`;
+    assert.deepEqual(fromXml(xml).message[35], TRACK2, 'the input is well-formed');
+    const masked = maskXml(xml, dialect);
+    assert.ok(!masked.includes(PAN.slice(0, 7)), `card data shown: ${masked}`);
+    assert.ok(masked.includes(kept), `${inside} kept as ${kept}: ${masked}`);
+    assert.equal(fromXml(masked).message[35], '*'.repeat(TRACK2.length), `still well-formed: ${masked}`);
+  }
+  assert.equal(maskXml(`<isomsg><field id="2"><!x>${PAN}</field></isomsg>`, dialect), `<isomsg><field id="2"><!*>${'*'.repeat(16)}</field></isomsg>`);
 });
