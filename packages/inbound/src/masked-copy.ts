@@ -8,6 +8,15 @@
 /** Deep copies stop here (a log record nested deeper is cut, as pino's serialiser would not show it usefully). */
 const MAX_DEPTH = 16;
 
+/**
+ * `value` written as `key`, an own enumerable property of `target`, whatever the key: `out[key] = value` with a
+ * `__proto__` key (a parsed JSON reply may have one) would set `target`'s prototype instead, and the value would be
+ * gone from the copy, and from what reads it as an object of fields.
+ */
+export function defineValue(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: true });
+}
+
 /** `input` copied with `text` applied to every string in it. */
 export function maskedCopy(input: unknown, text: (value: string) => string): unknown {
   return copy(input, text, 0, new WeakSet());
@@ -39,7 +48,7 @@ function copy(input: unknown, text: (value: string) => string, depth: number, se
     const toJSON = (input as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') return copy(toJSON.call(input), text, depth + 1, seen);
     const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(input)) out[text(key)] = copy(value, text, depth + 1, seen);
+    for (const [key, value] of Object.entries(input)) defineValue(out, text(key), copy(value, text, depth + 1, seen));
     return out;
   } finally {
     seen.delete(input);
@@ -58,7 +67,7 @@ function copyError(err: Error, text: (value: string) => string, depth: number, s
   if ('cause' in err && err.cause !== undefined) hidden('cause', copy(err.cause, text, depth + 1, seen));
   for (const [key, value] of Object.entries(err)) {
     if (key === 'message' || key === 'stack' || key === 'cause') continue;
-    (out as unknown as Record<string, unknown>)[text(key)] = copy(value, text, depth + 1, seen);
+    defineValue(out, text(key), copy(value, text, depth + 1, seen));
   }
   return out;
 }

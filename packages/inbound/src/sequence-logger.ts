@@ -3,6 +3,7 @@ import type { ChildLoggerOptions, Logger, LoggerOptions } from 'pino';
 import { isFieldKey, maskFieldValue, maskValue, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, Sensitivity } from '@iso8583/codec';
 import type { CardDataMask } from './card-data-mask.js';
+import { defineValue } from './masked-copy.js';
 import { isMaskedValue } from './masked-value.js';
 import { fieldSpecAt, maskXml } from './xml-mask.js';
 
@@ -29,11 +30,13 @@ function maskAt(value: unknown, sensitivity: Sensitivity): unknown {
   return isMaskedValue(value, sensitivity) ? value : maskValue(value, sensitivity);
 }
 
-/** A value that holds fields (an object of field numbers, as unpack, JSON and the views make): read field by field. */
+/**
+ * A value that may hold fields (an object of field numbers, as unpack, JSON and the views make, whatever its
+ * prototype: a parsed `__proto__` key gives it another one; an array, field numbers as its indexes): read field by
+ * field. A value with `toJSON` (a date) is logged as that shows it, and left as it is.
+ */
 function isFieldObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 }
 
 /**
@@ -45,25 +48,26 @@ function isFieldObject(value: unknown): value is Record<string, unknown> {
  */
 function maskedFields(value: unknown, dialect: Dialect, byId: ReadonlyMap<string, Sensitivity>, prefix: string): unknown {
   if (!isFieldObject(value)) return value;
-  const out: Record<string, unknown> = {};
+  const out: object = Array.isArray(value) ? [] : {};
+  const set = (key: string, field: unknown): void => defineValue(out, key, field);
   for (const [key, field] of Object.entries(value)) {
     if (prefix === '' && key === 'xml') {
-      out[key] = typeof field === 'string' ? maskXml(field, dialect) : field;
+      set(key, typeof field === 'string' ? maskXml(field, dialect) : field);
       continue;
     }
     if (!isFieldKey(key)) {
-      out[key] = field;
+      set(key, field);
       continue;
     }
     const id = prefix + key;
     const sensitivity = byId.get(id);
-    if (sensitivity !== undefined) out[key] = maskAt(field, sensitivity);
-    else if (isFieldObject(field)) out[key] = maskedFields(field, dialect, byId, `${id}.`);
-    else if (typeof field === 'string') out[key] = maskFieldValue(field, undefined, fieldSpecAt(dialect, id));
+    if (sensitivity !== undefined) set(key, maskAt(field, sensitivity));
+    else if (isFieldObject(field)) set(key, maskedFields(field, dialect, byId, `${id}.`));
+    else if (typeof field === 'string') set(key, maskFieldValue(field, undefined, fieldSpecAt(dialect, id)));
     else if (typeof field === 'number' || typeof field === 'bigint') {
       const masked = maskFieldValue(String(field), undefined, fieldSpecAt(dialect, id));
-      out[key] = masked === String(field) ? field : masked;
-    } else out[key] = field;
+      set(key, masked === String(field) ? field : masked);
+    } else set(key, field);
   }
   return out;
 }

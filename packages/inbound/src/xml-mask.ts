@@ -69,6 +69,33 @@ function tagEnd(xml: string, lt: number): number {
   return -1;
 }
 
+/** The delimiters of the markup that is no tag: its start, and its end (sought from after the start). */
+const SPECIAL_MARKUP: readonly (readonly [string, string])[] = [
+  ['<!--', '-->'],
+  ['<![CDATA[', ']]>'],
+  ['<?', '?>'],
+  ['<!', '>'],
+];
+
+/**
+ * Where the markup at `lt` that is no tag (comment, CDATA section, processing instruction, `<!` declaration) ends:
+ * just after its closing delimiter, -1 when it is never closed, `undefined` when `lt` starts a tag. Quotes in it are
+ * text (`<?note it's?>`): no quote is paired with one after it.
+ */
+function specialEnd(xml: string, lt: number): number | undefined {
+  for (const [open, close] of SPECIAL_MARKUP) {
+    if (!xml.startsWith(open, lt)) continue;
+    const at = xml.indexOf(close, lt + open.length);
+    return at === -1 ? -1 : at + close.length;
+  }
+  return undefined;
+}
+
+/** Text outside a field (markup that is no tag, text between tags) masked as free text (the codec's rule). */
+function free(text: string): string {
+  return text === '' ? text : maskFieldValue(text, undefined, undefined);
+}
+
 /** The name of a start tag (`field` of `<field id="2">`), ending at a space, `/` or `>`. */
 function tagName(tag: string): string {
   let i = 1;
@@ -144,6 +171,9 @@ function starredAttributes(tag: string): string {
   return shown + tag.slice(from);
 }
 
+/** A processing instruction's target as it is kept when its content is starred: a name with no digit in it, and the space after it. */
+const PI_TARGET = /^[A-Za-z_][A-Za-z_.-]*(?:\s+|$)/;
+
 /**
  * A sensitive field's content that holds markup (field 55 as EMV `<tag>` elements, a CDATA section): every character
  * of text and of CDATA starred, the elements (the EMV tags) kept with their `id`, their other attribute values starred.
@@ -166,11 +196,22 @@ function starredContent(content: string): string {
       at = closeComment === -1 ? content.length : closeComment + 3;
       continue;
     }
+    // A processing instruction runs to its `?>`, a `<!` declaration to its first `>` (quotes in either are text):
+    // their delimiters kept (and a PI's target, when it holds no digit) so that the output stays well-formed.
+    if (!cdata && (content[lt + 1] === '?' || content[lt + 1] === '!')) {
+      const pi = content[lt + 1] === '?';
+      const closing = pi ? '?>' : '>';
+      const closeAt = content.indexOf(closing, lt + 2);
+      const stop = closeAt === -1 ? content.length : closeAt;
+      const target = pi ? PI_TARGET.exec(content.slice(lt + 2, stop))?.[0] ?? '' : '';
+      out.push(content.slice(lt, lt + 2), target, '*'.repeat(stop - lt - 2 - target.length), closeAt === -1 ? '' : closing);
+      at = closeAt === -1 ? content.length : closeAt + closing.length;
+      continue;
+    }
     const close = cdata ? content.indexOf(']]>', lt + 9) : tagEnd(content, lt);
     const end = close === -1 ? content.length : close + (cdata ? 3 : 1);
     if (cdata) out.push('<![CDATA[', '*'.repeat((close === -1 ? end : close) - lt - 9), close === -1 ? '' : ']]>');
     else if (close === -1) out.push('<', '*'.repeat(end - lt - 1));
-    else if (content[lt + 1] === '?' || content[lt + 1] === '!') out.push(content.slice(lt, lt + 2), '*'.repeat(end - lt - 3), '>');
     else out.push(starredAttributes(content.slice(lt, end)));
     at = end;
   }
@@ -193,9 +234,10 @@ function contentText(content: string): string {
       const close = content.indexOf(']]>', lt + 9);
       out.push(content.slice(lt + 9, close === -1 ? content.length : close));
       end = close === -1 ? content.length : close + 3;
-    } else if (content.startsWith('<!--', lt)) {
-      const close = content.indexOf('-->', lt + 4);
-      end = close === -1 ? content.length : close + 3;
+    } else if (content[lt + 1] === '?' || content[lt + 1] === '!') {
+      // A comment, processing instruction or `<!` declaration runs to its own end, its quotes read as text.
+      const close = specialEnd(content, lt) ?? -1;
+      end = close === -1 ? content.length : close;
     } else {
       const close = tagEnd(content, lt);
       end = close === -1 ? content.length : close + 1;
@@ -237,7 +279,10 @@ function deepestPath(dialect: Dialect): number {
  * One scan, left to right, by tags: each tag runs from a `<` to its `>` (a quoted value stepped over: it may hold `>`;
  * a `<` with no `>` after it is a tag cut short, read to the end of the text); a field's content runs to the next `<field` or
  * `</field` and is masked when that is its `</field>` (starred when it holds markup); without one (a document cut short), its text up
- * to the next tag or the end is masked. Each character is read a bounded number of times, whatever
+ * to the next tag or the end is masked. Everything outside a field's value (text between tags, other tags and
+ * their attributes, a field's attributes but `id` and `value`, comments, processing instructions, CDATA sections,
+ * DOCTYPE) is masked as free text (`maskFieldValue` without a field); a comment, processing instruction, CDATA
+ * section or `<!` declaration runs to its own end (`-->`, `?>`, `]]>`, `>`), its quotes read as text. Each character is read a bounded number of times, whatever
  * the input (malformed, unclosed, hostile, nested deeper than any sensitive path of the dialect).
  */
 export function maskXml(xml: string, dialect: Dialect): string {
@@ -257,12 +302,14 @@ export function maskXml(xml: string, dialect: Dialect): string {
   for (;;) {
     const lt = xml.indexOf('<', at);
     if (lt === -1) break;
-    // A comment outside a field's content (between fields, before the document) is free text: masked as the codec
-    // masks a field it does not define. It runs to its `-->` (it may hold `<` and `>`), or to the end.
-    if (xml.startsWith('<!--', lt)) {
-      const close = xml.indexOf('-->', lt + 4);
-      const stop = close === -1 ? xml.length : close;
-      out.push(xml.slice(copied, lt), '<!--', maskFieldValue(xml.slice(lt + 4, stop), undefined, undefined));
+    // Markup that is no tag, outside a field's content (a comment, a processing instruction, a CDATA section, a
+    // DOCTYPE or other `<!` declaration) is free text: masked as the codec masks a field it does not define. It runs
+    // to its own end (`-->`, `?>`, `]]>`, the first `>`: a quote in it pairs with nothing, `O'BRIEN` after it is
+    // still read), or to the end of the text.
+    const special = specialEnd(xml, lt);
+    if (special !== undefined) {
+      const stop = special === -1 ? xml.length : special;
+      out.push(free(xml.slice(copied, lt)), free(xml.slice(lt, stop)));
       copied = at = stop;
       continue;
     }
@@ -296,7 +343,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
       if (!selfClosing) {
         const next = xml.indexOf('<', at);
         const stop = next === -1 ? xml.length : next;
-        out.push(xml.slice(copied, at), maskedHeaderText(xml.slice(at, stop)));
+        out.push(free(xml.slice(copied, at)), maskedHeaderText(xml.slice(at, stop)));
         copied = at = stop;
       }
       continue;
@@ -313,6 +360,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
       sensitivity ??= sensitivityOf(dialect, full);
       spec ??= fieldSpecAt(dialect, full);
     }
+    // Its other attributes (`note="..."`), as every text outside a field's value, masked as free text.
     // Any other field as the codec shows it (maskFieldValue: a PAN in a private field 48 masked, an amount shown),
     // over its XML text as it is: the free-text rule reads escapes, and only stars what it hides (no markup made).
     const mask = sensitivity === undefined ? (text: string) => maskFieldValue(text, undefined, spec) : (text: string) => maskedText(text, sensitivity);
@@ -320,10 +368,10 @@ export function maskXml(xml: string, dialect: Dialect): string {
     let from = 0;
     for (const a of attributes) {
       if (a.name.toLowerCase() !== 'value' || a.start === a.end) continue;
-      shown += tag.slice(from, a.start) + mask(tag.slice(a.start, a.end));
+      shown += free(tag.slice(from, a.start)) + mask(tag.slice(a.start, a.end));
       from = a.end;
     }
-    shown += tag.slice(from, cut ? -1 : tag.length);
+    shown += free(tag.slice(from, cut ? -1 : tag.length));
     let content = '';
     if (!selfClosing) {
       NEXT_FIELD_TAG.lastIndex = at;
@@ -349,9 +397,9 @@ export function maskXml(xml: string, dialect: Dialect): string {
         at += text.length;
       }
     }
-    out.push(xml.slice(copied, lt), shown, content);
+    out.push(free(xml.slice(copied, lt)), shown, content);
     copied = at;
   }
-  out.push(xml.slice(copied));
+  out.push(free(xml.slice(copied)));
   return out.join('');
 }
