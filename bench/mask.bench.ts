@@ -52,6 +52,9 @@ const SHAPES: readonly string[] = [
   '4111.', '4111.1111.1111.1111 ', '4111 - - ', '1,234,', '&#52;', '&#x34;&#49;', '\\u0034', '\\\\u0034 ', '&#',
   // URL percent escapes of digits and separators, a URL encoded twice, and `%` that escapes nothing.
   '%34', '%34%31%2F', '4111%2F', '%2534', '%20', '%',
+  // Digits other than ASCII (full-width, alone, after a letter, by thousands, in groups), and a text whose characters
+  // from U+0660 on are no digits (`’`).
+  '\uff14 ', 'a\uff11 ', '\uff14,', '\uff14\uff11\uff11\uff11 ', 'it\u2019s ',
 ];
 
 const MASKS: ReadonlyArray<readonly [string, (text: string) => unknown]> = [

@@ -273,11 +273,6 @@ function maskAllRuns(text: string): string {
   return untilSettled(text, false);
 }
 
-/** The rule of numbers in groups over text whose digits are all ASCII. */
-function maskGroupedRuns(text: string): string {
-  return untilSettled(text, true);
-}
-
 /**
  * The rule over text whose escapes are decoded (digit-escapes.ts): whole runs too, whoever asks; and its escapes
  * decoded once more (a URL encoded twice, `%2534`; an HTML reference of a URL's `%`, `&#37;34`), no further: each
@@ -296,14 +291,15 @@ function maskDecodedTwice(text: string): string {
  * `text` with every number written in groups that {@link maskDigitRuns} masks (runs joined by gaps of 1 to 3
  * separators, 13 digits or more in all: `4761 73** **** 0010`; loose groups that pass the Luhn check:
  * `4111.11**.****.1111`) masked as it masks them, the track data after one too; a run of digits on its own is left
- * as it is, whatever its length, unless written as HTML or JSON escapes of its digits (read decoded by the whole rule
- * of {@link maskDigitRuns}: no exact form of a message's card data is an escaped one). For text where whole runs are found
+ * as it is, whatever its length, unless written as HTML or JSON escapes of its digits or with digits other than ASCII
+ * (`４１１１...`, read by the whole rule of {@link maskDigitRuns}: no exact form of a message's card data is an escaped or
+ * a Unicode one). For text where whole runs are found
  * otherwise (the inbound endpoint's sequence logs know the card data of their message) but a card number formatted
  * in groups is not. Throws `ISO8583_ERR_OPTION` for a value that is not text.
  */
 export function maskGroupedNumbers(text: string): string {
   textArgument(text, 'text');
-  return maskOtherDigits(text, untilSettled(text, true), maskGroupedRuns);
+  return maskOtherDigits(text, untilSettled(text, true), maskAllRuns);
 }
 
 /** The most passes of {@link untilSettled} over a text: a bounded number, so that its cost stays linear. */

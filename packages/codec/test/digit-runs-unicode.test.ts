@@ -69,3 +69,14 @@ test('maskDigitRuns – amounts, times and versions written with the new separat
     assert.equal(maskDigitRuns(text), text, text);
   }
 });
+
+test('maskGroupedNumbers – a whole run with digits other than ASCII is masked: no exact form of card data is a Unicode one', () => {
+  const wide = (s: string): string => digitsOf(s, 0xff10);
+  // The inbound sequence logger's own PAN typed full-width, or partly: its exact forms are ASCII only.
+  assert.equal(maskGroupedNumbers(`card ${wide(PAN)}`), `card ${wide('411111')}******${wide('1111')}`);
+  assert.equal(maskGroupedNumbers(`card 4111${wide('1111')}11111111`), `card 4111${wide('11')}******1111`);
+  assert.equal(maskGroupedNumbers(digitsOf('5413330089010434', 0x660)), `${digitsOf('541333', 0x660)}******${digitsOf('0434', 0x660)}`);
+  // Short and Luhn-valid too, as maskDigitRuns; an ASCII run on its own is still left to the exact forms.
+  assert.equal(maskGroupedNumbers(wide('12345674')), '********');
+  assert.equal(maskGroupedNumbers(PAN), PAN);
+});
