@@ -3,6 +3,7 @@ import { isFieldKey, maskFieldValue, maskValue, sensitiveFields } from '@iso8583
 import { sensitivityOf, xmlEscape } from './card-data-forms.js';
 import { isMaskedValue } from './masked-value.js';
 import { maskedHeaderText } from './xml-header-mask.js';
+import { xmlAttributes, tagEnd, specialEnd, tagName, plainName } from './xml-markup.js';
 
 /*
  * The mask of the XML a sequence logs (`{ xml: message.xml }`, an upstream's reply): every sensitive `<field>` of an
@@ -10,108 +11,10 @@ import { maskedHeaderText } from './xml-header-mask.js';
  * scan (the pino redaction of the `xml` paths, sequence-logger.ts).
  */
 
-/** One attribute of a start tag: its name, and where its value sits in the tag (inside its quotes, if any). */
-interface XmlAttribute {
-  name: string;
-  start: number;
-  end: number;
-}
-
-const XML_SPACE = /\s/;
-
-/**
- * The attributes of a start tag (`<field id='52' value="...">`, from after its name to its `>`), in either quote style,
- * unquoted, in any order. One pass: each character of the tag is read once (an unclosed quote runs to the tag's end).
- */
-function xmlAttributes(tag: string, from: number): XmlAttribute[] {
-  const out: XmlAttribute[] = [];
-  const end = tag.length - 1; // the `>`
-  let i = from;
-  while (i < end) {
-    while (i < end && (XML_SPACE.test(tag[i]!) || tag[i] === '/')) i++;
-    const nameStart = i;
-    while (i < end && !XML_SPACE.test(tag[i]!) && tag[i] !== '=' && tag[i] !== '/') i++;
-    const name = tag.slice(nameStart, i);
-    while (i < end && XML_SPACE.test(tag[i]!)) i++;
-    if (tag[i] !== '=' || i >= end) continue;
-    i++;
-    while (i < end && XML_SPACE.test(tag[i]!)) i++;
-    const quote = tag[i];
-    if (quote === '"' || quote === "'") {
-      const close = tag.indexOf(quote, i + 1);
-      const valueEnd = close === -1 || close > end ? end : close;
-      out.push({ name, start: i + 1, end: valueEnd });
-      i = valueEnd + 1;
-    } else {
-      const valueStart = i;
-      while (i < end && !XML_SPACE.test(tag[i]!) && !(tag[i] === '/' && i === end - 1)) i++;
-      out.push({ name, start: valueStart, end: i });
-    }
-  }
-  return out;
-}
-
-/**
- * Where the tag that starts at `lt` ends: its `>`, a quoted attribute value stepped over whole (XML lets it hold `>`:
- * `value="55>55"`). A quote never closed ends nothing: the first `>` after `lt` then. -1 when no `>` follows. Linear: a
- * quote is closed by the next quote of its kind, which the scan then starts after.
- */
-function tagEnd(xml: string, lt: number): number {
-  for (let i = lt + 1; i < xml.length; i++) {
-    const c = xml.charCodeAt(i);
-    if (c === 0x3e) return i;
-    if (c === 0x22 || c === 0x27) {
-      const close = xml.indexOf(c === 0x22 ? '"' : "'", i + 1);
-      if (close === -1) return xml.indexOf('>', lt + 1);
-      i = close;
-    }
-  }
-  return -1;
-}
-
-/** The delimiters of the markup that is no tag: its start, and its end (sought from after the start). */
-const SPECIAL_MARKUP: readonly (readonly [string, string])[] = [
-  ['<!--', '-->'],
-  ['<![CDATA[', ']]>'],
-  ['<?', '?>'],
-  ['<!', '>'],
-];
-
-/**
- * Where the markup at `lt` that is no tag (comment, CDATA section, processing instruction, `<!` declaration) ends:
- * just after its closing delimiter, -1 when it is never closed, `undefined` when `lt` starts a tag. Quotes in it are
- * text (`<?note it's?>`): no quote is paired with one after it.
- */
-function specialEnd(xml: string, lt: number): number | undefined {
-  for (const [open, close] of SPECIAL_MARKUP) {
-    if (!xml.startsWith(open, lt)) continue;
-    const at = xml.indexOf(close, lt + open.length);
-    return at === -1 ? -1 : at + close.length;
-  }
-  return undefined;
-}
 
 /** Text outside a field (markup that is no tag, text between tags) masked as free text (the codec's rule). */
 function free(text: string): string {
   return text === '' ? text : maskFieldValue(text, undefined, undefined);
-}
-
-/** The name of a start tag (`field` of `<field id="2">`), ending at a space, `/` or `>`. */
-function tagName(tag: string): string {
-  let i = 1;
-  while (i < tag.length && !XML_SPACE.test(tag[i]!) && tag[i] !== '/' && tag[i] !== '>') i++;
-  return tag.slice(1, i);
-}
-
-/*
- * Element and attribute names are read in any case and with any namespace prefix (`<Field ID="2">`, `<iso:field>`): the
- * codec's reader takes `<field id>` only, but a document a sequence logs may come from anywhere, and a PAN in a
- * `<FIELD>` is a PAN in the log. Masking more there costs nothing; reading XML's case rule would let it through.
- */
-
-/** The name of a tag as it is compared: lowercase, its namespace prefix aside (`iso:Field` is `field`). */
-function plainName(name: string): string {
-  return name.slice(name.lastIndexOf(':') + 1).toLowerCase();
 }
 
 /** A field number or path as an `id` attribute writes it. */
