@@ -11,6 +11,7 @@ import type { Dialect } from '@iso8583/codec';
 import { createUpstreamGroup } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions, RouteTarget, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
+import { settleAll } from '../settle-all.js';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import { assembleHttp } from '../http/app.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
@@ -278,12 +279,23 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       const expired = new Promise<'expired'>((r) => {
         timer = setTimeout(() => r('expired'), deadline + 1_000);
       });
-      const outcome = await Promise.race([Promise.all([endpointsClosed, app.close()]).then(() => 'done' as const), expired]);
+      // Every part is waited for (settleAll): a close that fails never cuts the others short; the first failure is
+      // the stop's, once all have settled (or the deadline).
+      let failure: { err: unknown } | undefined;
+      const orderly = settleAll([endpointsClosed, app.close()]).then(
+        () => 'done' as const,
+        (err: unknown) => {
+          failure = { err };
+          return 'done' as const;
+        },
+      );
+      const outcome = await Promise.race([orderly, expired]);
       clearTimeout(timer);
       if (outcome === 'expired') app.server.closeAllConnections();
       if (outcome === 'expired') await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
       // An abort tells the end itself (its own last line): the stop does not add a second one.
       if (aborting === undefined) logStopped(logger, `flow ${flow.name}`, Object.values(connectors));
+      if (failure !== undefined) throw failure.err;
     })();
     return closing;
   };
