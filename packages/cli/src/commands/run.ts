@@ -97,7 +97,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (starting.signal !== undefined) {
       // Its parts are made, nothing is in flight yet: closed in order (the journal locks released, no file left half made).
       await running.close();
-      log.logger.info({ signal: starting.signal }, `flow ${flow.name} stopped before ready`);
+      log.logger.info({ signal: starting.signal }, `flow ${shown} stopped before ready`);
       log.flush();
       return await stoppedBeforeReady(shown, starting.signal);
     }

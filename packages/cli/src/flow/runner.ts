@@ -11,7 +11,6 @@ import type { Dialect } from '@iso8583/codec';
 import { createUpstreamGroup } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions, RouteTarget, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
-import { settleAll } from '../settle-all.js';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import { assembleHttp } from '../http/app.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
@@ -19,6 +18,8 @@ import { warnOpenHttp } from '../http/open-warning.js';
 import type { OpenHttpSource } from '../http/open-warning.js';
 import { listenError } from '../args.js';
 import { abortConnectors, logStopped, waitForSaf } from '../drain.js';
+import { printable } from '../io.js';
+import { settleAll } from '../settle-all.js';
 import { ResettableStats } from '../stats.js';
 import { createTracer } from '../trace.js';
 import type { MessageTracer } from '../trace.js';
@@ -294,7 +295,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       if (outcome === 'expired') app.server.closeAllConnections();
       if (outcome === 'expired') await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
       // An abort tells the end itself (its own last line): the stop does not add a second one.
-      if (aborting === undefined) logStopped(logger, `flow ${flow.name}`, Object.values(connectors));
+      if (aborting === undefined) logStopped(logger, `flow ${printable(flow.name)}`, Object.values(connectors));
       if (failure !== undefined) throw failure.err;
     })();
     return closing;
@@ -307,7 +308,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   }))].join(', ');
   let aborting: Promise<void> | undefined;
   const abort = (): Promise<void> => {
-    aborting ??= abortConnectors(logger, `flow ${flow.name}`, Object.values(connectors), {
+    aborting ??= abortConnectors(logger, `flow ${printable(flow.name)}`, Object.values(connectors), {
       ...(kept === '' ? {} : { kept }),
       closeListeners: () => {
         assembled.stopKeepAlive();

@@ -4,10 +4,8 @@
  * forge lines or run escape sequences on the operator's terminal.
  */
 import { cliError } from '../args.js';
+import { hasUnprintable } from '../io.js';
 import type { GatewayConfig } from './config-types.js';
-
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * Throws `ISO8583_ERR_CLI_OPTION` naming the flag (and the config file key, when the file gave it: `fileOf` returns
@@ -17,7 +15,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u20
 export function checkBindAddresses(config: Partial<Pick<GatewayConfig, 'bind' | 'httpBind'>>, fileOf: (key: string) => string | undefined): void {
   for (const [key, flag] of [['bind', '--bind'], ['httpBind', '--http-bind']] as const) {
     const value = config[key];
-    if (typeof value !== 'string' || !CONTROL.test(value)) continue;
+    if (typeof value !== 'string' || !hasUnprintable(value)) continue;
     const from = fileOf(key);
     const where = from === undefined ? flag : `${flag} (config file key "${key}")`;
     throw cliError('ISO8583_ERR_CLI_OPTION', `${where} has a control character: give an IP address or host name`, flag);
