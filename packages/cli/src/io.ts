@@ -84,16 +84,27 @@ export function errorCode(err: unknown): string {
   return safeErrorCode(err) ?? 'ISO8583_ERR_CLI_UNEXPECTED';
 }
 
-/** Control characters (C0, DEL, C1): a terminal would act on them (an escape sequence rewrites the screen). */
+/**
+ * Characters a terminal acts on or that reorder or break what it shows: control characters (C0, DEL, C1: an escape
+ * sequence rewrites the screen), the line and paragraph separators (U+2028, U+2029) and the bidi controls (U+202A-202E,
+ * U+2066-2069: text shown in another order than it is).
+ */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
- * Text for a terminal: each control character (C0 with newline and tab, DEL, C1) shown as `?`, so that text from
- * elsewhere (a host's answer, a file name, a flag's value) forges no line and runs no escape sequence.
+ * Text for a terminal: each control character (C0 with newline and tab, DEL, C1), line or paragraph separator and
+ * bidi control shown as `?`, so that text from elsewhere (a host's answer, a file name, a flag's value) forges no
+ * line, runs no escape sequence and shows in the order it is written.
  */
 export function printable(text: string): string {
   return text.replace(CONTROL, '?');
+}
+
+/** Whether `text` has a character {@link printable} would replace (a control character, separator, bidi control). */
+export function hasUnprintable(text: string): boolean {
+  CONTROL.lastIndex = 0;
+  return CONTROL.test(text);
 }
 
 /**

@@ -2,7 +2,7 @@
  * The one process logger of every `iso8583` command (pino; JSON lines, or pino-pretty on a terminal): the redaction of
  * card data is configured here once.
  */
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { DEFAULT_SENSITIVE_FIELDS } from '@iso8583/codec';
@@ -115,17 +115,51 @@ const STDERR_BACKLOG = 1024 * 1024;
 const fileDestinations = new Map<{ destroy(): void }, () => boolean>();
 let exitListening = false;
 
+/** SonicBoom's own state (sonic-boom 4, utf8 mode): what it holds and whether a write is under way. */
+interface HeldLines {
+  fd: number;
+  _writing: boolean;
+  _writingBuf: unknown;
+  _bufs: unknown[];
+  _len: number;
+}
+
 /**
- * Drops what a log file that is failing (a full disk) still holds when the process exits: pino's own exit hook flushes
- * it synchronously, and SonicBoom's `flushSync` sleeps and tries again for ever on a write that fails (`ENOSPC`), so
- * a gateway whose log disk was full printed `gateway stopped` and never exited. Runs before pino's hook (prepended).
+ * One synchronous write (no retry) of what a failing log file holds: true when all of it was written (the
+ * destination then holds nothing), false when the write threw, fell short or the state is not the one known.
+ */
+function writeHeldOnce(destination: unknown): boolean {
+  const held = destination as Partial<HeldLines>;
+  // A write under way (its buffer with the system) or a Buffer mode: not ours to write again.
+  if (typeof held.fd !== 'number' || held.fd < 0 || held._writing !== false || typeof held._writingBuf !== 'string' || !Array.isArray(held._bufs)) return false;
+  if (!held._bufs.every((b) => typeof b === 'string')) return false;
+  const text = held._writingBuf + (held._bufs as string[]).join('');
+  if (text === '') return true;
+  try {
+    const bytes = Buffer.from(text, 'utf8');
+    if (writeSync(held.fd, bytes) !== bytes.length) return false;
+  } catch {
+    return false;
+  }
+  held._writingBuf = '';
+  held._bufs = [];
+  held._len = 0;
+  return true;
+}
+
+/**
+ * At exit, a log file that is failing (a full disk) gets one synchronous write of what it still holds (the disk may
+ * have recovered: the lines are kept), no retry; should that write fail, what it holds is dropped: pino's own exit
+ * hook flushes it synchronously, and SonicBoom's `flushSync` sleeps and tries again for ever on a write that fails
+ * (`ENOSPC`), so a gateway whose log disk was full printed `gateway stopped` and never exited. Runs before pino's hook
+ * (prepended).
  */
 function dropWhenFailingAtExit(destination: { destroy(): void }, failing: () => boolean): void {
   if (!exitListening) {
     exitListening = true;
     process.prependListener('exit', () => {
       for (const [d, isFailing] of fileDestinations) {
-        if (!isFailing()) continue;
+        if (!isFailing() || writeHeldOnce(d)) continue;
         try {
           d.destroy();
         } catch {

@@ -140,9 +140,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   // A command whose promise never settles (a lost callback somewhere) would let the event loop empty and Node exit
   // with 0: report it as a failure instead.
+  // Its line goes through io.ts as every failure's does (a closed or full stderr is no crash).
   const unsettled = (): void => {
-    process.stderr.write(`iso8583: ISO8583_ERR_CLI_UNSETTLED: the ${name} command stopped without an outcome\n`);
     process.exitCode = 1;
+    void (async () => {
+      const { Iso8583Error } = await import('@iso8583/codec');
+      await reportFailure(new Iso8583Error('ISO8583_ERR_CLI_UNSETTLED', `the ${name} command stopped without an outcome`));
+    })().catch(() => undefined);
   };
   process.once('beforeExit', unsettled);
   // Caught from now on: loading the command's modules takes a while, and a stop then must not kill a start midway.

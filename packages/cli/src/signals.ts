@@ -73,6 +73,8 @@ export function handleSignals(stop: () => Promise<void>, abort: () => Promise<vo
           // Neither stopped nor aborted: the command reports the failure as it reports any (main.ts: its coded line,
           // exit 1), never as an abort. What the failed close left open does not hold the exit.
           reject(stopFailed(err));
+          // Should the command never reach its end (a stray handle), the forced exit still says the stop failed.
+          process.exitCode = 1;
           setTimeout(() => process.exit(), 2_000).unref();
         },
       );

@@ -14,11 +14,11 @@ import { BIN, runCli } from './cli-process.js';
 const NAME = 'pay\nflow fake ready\n\u001b[2J';
 const SHOWN = 'pay?flow fake ready??[2J';
 
-function flowFile(t: { after: (fn: () => void) => void }): string {
+function flowFile(t: { after: (fn: () => void) => void }, logLevel = 'warn', name = NAME): string {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-name-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'flow.json');
-  writeFileSync(file, JSON.stringify({ name: NAME, connectors: {}, inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } }, logLevel: 'warn' }));
+  writeFileSync(file, JSON.stringify({ name, connectors: {}, inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } }, logLevel }));
   return file;
 }
 
@@ -53,4 +53,31 @@ test('run: the ready and stop lines show a flow name\'s control characters as ?,
   assert.ok(lines.includes(`flow ${SHOWN} stopped`), stdout);
   assert.ok(!lines.includes('flow fake ready'), 'no forged ready line');
   assert.ok(!stdout.includes('\u001b'), 'no escape character on stdout');
+});
+
+test('run: the stop line on stderr (pino-pretty) shows a flow name\'s newlines and bidi controls as ?', async (t) => {
+  const name = 'pay\nflow fake stopped\u202e\u2028x';
+  const child = spawn(process.execPath, [BIN, 'run', flowFile(t, 'info', name)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ISO8583_LOG_FORMAT: 'pretty' } });
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  await within(
+    new Promise<void>((resolve) => {
+      child.stdout.on('data', (b: Buffer) => {
+        stdout += b.toString('utf8');
+        if (stdout.includes(' ready\n')) resolve();
+      });
+    }),
+    20_000,
+    'the ready line',
+  );
+  child.kill('SIGTERM');
+  const code = await within(exited, 20_000, `the flow to stop; stderr: ${stderr}`);
+  assert.equal(code, 0, stderr);
+  assert.ok(stdout.includes('flow pay?flow fake stopped??x ready'), stdout);
+  assert.match(stderr, /flow pay\?flow fake stopped\?\?x stopped/, 'the stop line on stderr');
+  assert.ok(!stderr.split('\n').some((l) => l.startsWith('flow fake stopped')), 'no forged line on stderr');
+  assert.ok(!/[\u202e\u2028]/.test(stdout + stderr), 'no bidi control or line separator shown');
 });

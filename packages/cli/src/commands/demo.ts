@@ -155,9 +155,17 @@ export async function demoCommand(argv: string[]): Promise<number> {
       try {
         // A stop during the start waits for it: what it opens is then closed too.
         await started.catch(() => undefined);
-        await pos?.destroy();
-        await gateway?.close();
-        await bank.close({ deadline: bankDeadline });
+        // Each part in turn, every one even when one before failed (the bank still answers the gateway's last
+        // requests); the first failure is the stop's, once all have closed.
+        let failure: { err: unknown } | undefined;
+        const part = (close: () => Promise<void> | undefined): Promise<void> =>
+          Promise.resolve().then(close).catch((err: unknown) => {
+            failure ??= { err };
+          });
+        await part(() => pos?.destroy());
+        await part(() => gateway?.close());
+        await part(() => bank.close({ deadline: bankDeadline }));
+        if (failure !== undefined) throw failure.err;
       } finally {
         rmSync(journal, { recursive: true, force: true });
       }

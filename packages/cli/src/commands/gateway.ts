@@ -106,10 +106,11 @@ async function startThenRun(config: GatewayConfig, warnings: readonly string[], 
     await gateway.close();
     log.flush();
   });
-  const code = await stopped;
-  // The drain is over whatever became of stdout meanwhile (its lines are notices, signals.ts); a closed stdout ends
-  // the command quietly with the stop's own exit code.
+  // Inside the try: a failed stop (its coded error) flushes the log too before main.ts reports it.
   try {
+    const code = await stopped;
+    // The drain is over whatever became of stdout meanwhile (its lines are notices, signals.ts); a closed stdout ends
+    // the command quietly with the stop's own exit code.
     return await writeEnd(process.stdout, code === 0 ? 'gateway stopped\n' : 'gateway aborted\n', code);
   } finally {
     log.flush();

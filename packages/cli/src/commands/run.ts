@@ -97,7 +97,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (starting.signal !== undefined) {
       // Its parts are made, nothing is in flight yet: closed in order (the journal locks released, no file left half made).
       await running.close();
-      log.logger.info({ signal: starting.signal }, `flow ${flow.name} stopped before ready`);
+      log.logger.info({ signal: starting.signal }, `flow ${shown} stopped before ready`);
       log.flush();
       return await stoppedBeforeReady(shown, starting.signal);
     }
@@ -140,9 +140,10 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
     log.flush();
   };
   for (const line of lines) await writeStartLine(process.stdout, line, close);
-  const code = await stopped;
-  // The drain is over whatever became of stdout meanwhile (its lines are notices, signals.ts).
+  // Inside the try: a failed stop (its coded error) flushes the log too before main.ts reports it.
   try {
+    const code = await stopped;
+    // The drain is over whatever became of stdout meanwhile (its lines are notices, signals.ts).
     return await writeEnd(process.stdout, code === 0 ? `flow ${name} stopped\n` : `flow ${name} aborted\n`, code);
   } finally {
     log.flush();

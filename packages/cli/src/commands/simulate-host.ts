@@ -93,7 +93,12 @@ export function sequenceTimeoutFor(delay: number): number {
 
 /** Options of {@link simulateHostCommand} for an embedder or a test. */
 export interface SimulateHostRun {
-  /** Stops the simulator when it resolves. Default: the first SIGTERM or SIGINT. */
+  /**
+   * Stops the simulator when it resolves. Default: the first SIGTERM or SIGINT, and the process is the simulator's
+   * (the command line): it exits once stopped even if a timer still holds it. Given, the process is the embedder's:
+   * the simulator never calls `process.exit()` (a second signal during the close still destroys the connections and
+   * resolves 1).
+   */
   stop?: Promise<unknown>;
 }
 
@@ -211,13 +216,15 @@ export async function simulateHostCommand(
       }),
     ]);
     // The destroy ends the close too: the abort is what happened, whichever settled first.
+    // The exit is forced only on the command line: an embedder's process (`run.stop` given) is never ended here.
+    const ownsProcess = run.stop === undefined;
     if (aborting) {
-      setImmediate(() => process.exit(1));
+      if (ownsProcess) setImmediate(() => process.exit(1));
       return 1;
     }
     // Stopped by a signal, everything closed: an answer still waiting out its --delay (a timer of the simulator's,
     // up to an hour) must not hold the exit, as for the gateway (signals.ts).
-    if (by === 'signal') setTimeout(() => process.exit(0), EXIT_GRACE).unref();
+    if (by === 'signal' && ownsProcess) setTimeout(() => process.exit(0), EXIT_GRACE).unref();
   } finally {
     signals.dispose();
   }

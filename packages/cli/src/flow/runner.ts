@@ -18,6 +18,8 @@ import { warnOpenHttp } from '../http/open-warning.js';
 import type { OpenHttpSource } from '../http/open-warning.js';
 import { listenError } from '../args.js';
 import { abortConnectors, logStopped, waitForSaf } from '../drain.js';
+import { printable } from '../io.js';
+import { settleAll } from '../settle-all.js';
 import { ResettableStats } from '../stats.js';
 import { createTracer } from '../trace.js';
 import type { MessageTracer } from '../trace.js';
@@ -278,12 +280,23 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       const expired = new Promise<'expired'>((r) => {
         timer = setTimeout(() => r('expired'), deadline + 1_000);
       });
-      const outcome = await Promise.race([Promise.all([endpointsClosed, app.close()]).then(() => 'done' as const), expired]);
+      // Every part is waited for (settleAll): a close that fails never cuts the others short; the first failure is
+      // the stop's, once all have settled (or the deadline).
+      let failure: { err: unknown } | undefined;
+      const orderly = settleAll([endpointsClosed, app.close()]).then(
+        () => 'done' as const,
+        (err: unknown) => {
+          failure = { err };
+          return 'done' as const;
+        },
+      );
+      const outcome = await Promise.race([orderly, expired]);
       clearTimeout(timer);
       if (outcome === 'expired') app.server.closeAllConnections();
       if (outcome === 'expired') await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
       // An abort tells the end itself (its own last line): the stop does not add a second one.
-      if (aborting === undefined) logStopped(logger, `flow ${flow.name}`, Object.values(connectors));
+      if (aborting === undefined) logStopped(logger, `flow ${printable(flow.name)}`, Object.values(connectors));
+      if (failure !== undefined) throw failure.err;
     })();
     return closing;
   };
@@ -295,7 +308,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   }))].join(', ');
   let aborting: Promise<void> | undefined;
   const abort = (): Promise<void> => {
-    aborting ??= abortConnectors(logger, `flow ${flow.name}`, Object.values(connectors), {
+    aborting ??= abortConnectors(logger, `flow ${printable(flow.name)}`, Object.values(connectors), {
       ...(kept === '' ? {} : { kept }),
       closeListeners: () => {
         assembled.stopKeepAlive();

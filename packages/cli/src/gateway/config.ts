@@ -18,6 +18,7 @@ import { checkUpstreams, flagProblem, parseRouteFlag, readableReason, upstreamsO
 import type { ListProblem } from './upstreams.js';
 import type { GatewayConfig } from './config-types.js';
 import { checkWithoutEffect } from './without-effect.js';
+import { checkBindAddresses } from './bind-check.js';
 
 // The flag rows and the defaults live in flag-rows.ts, the config file's schema and reader in config-file.ts; exported
 // here too, beside the config they fill.
@@ -165,6 +166,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   if (merged.upstream === undefined && !help) {
     throw cliError('ISO8583_ERR_CLI_USAGE', '--upstream HOST:PORT is required (flag or config file key "upstream")', '--upstream');
   }
+  checkBindAddresses(merged, fileOf);
   checkPair(merged, 'tlsCert', 'tlsKey', fileOf);
   checkPair(merged, 'clientTlsCert', 'clientTlsKey', fileOf);
   checkClientCa(merged, fileOf);

@@ -38,6 +38,7 @@ import type { StatsPort } from './stats-port.js';
 import { gatewayStats } from './gateway-stats.js';
 import { posEndpointOptions } from './pos-relay.js';
 import { undoKeeping } from './undo-start.js';
+import { settleAll } from '../settle-all.js';
 
 /** The addresses a running gateway listens on. */
 export interface GatewayAddresses {
@@ -337,8 +338,17 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const posClosed = endpoint.close({ deadline });
     const linksFree = waitForSaf(everyConnector, until, drainStop.signal, Promise.allSettled([posClosed, http.serverClosed]));
     http.holdConnectorsUntil(linksFree);
-    const othersClosed = linksFree.then(() => Promise.all(others.map((c) => c.close())));
-    const orderly = Promise.all([posClosed, app.close(), metricsApp?.close(), statsPort?.close(), othersClosed]).then(() => 'done' as const);
+    // Every part is waited for (settleAll): one close that fails never cuts short an upstream still draining its
+    // reversals to its bank; the first failure is the stop's, once all have settled (or the deadline, or an abort).
+    const othersClosed = linksFree.then(() => settleAll(others.map((c) => c.close())));
+    let failure: { err: unknown } | undefined;
+    const orderly = settleAll([posClosed, app.close(), metricsApp?.close(), statsPort?.close(), othersClosed]).then(
+      () => 'done' as const,
+      (err: unknown) => {
+        failure = { err };
+        return 'done' as const;
+      },
+    );
     const outcome = await Promise.race([orderly, expired, aborted]);
     clearTimeout(expiryTimer);
     // An abort tells the end itself (its own last line): the stop does not add a second one.
@@ -347,11 +357,12 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       logger.warn('gateway shutdown deadline passed: aborting what is left');
       app.server.closeAllConnections();
       metricsApp?.server.closeAllConnections();
-      await Promise.all(everyConnector.map((c) => c.destroy()));
+      await settleAll(everyConnector.map((c) => c.destroy()));
     }
     // Every connector has recorded its last outcome: the log is flushed and released.
     await retention?.close();
     logStopped(logger, 'gateway', everyConnector, { kept });
+    if (failure !== undefined) throw failure.err;
   }
 
   return {
