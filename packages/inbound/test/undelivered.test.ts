@@ -10,6 +10,7 @@ import { approveAll, startEndpoint } from './support/endpoint.js';
 import { gate } from './support/gates.js';
 import { leaveWhileHeld } from './support/leaving.js';
 import { waitUntil } from '@iso8583/test-support';
+import { dialectFromJson } from '@iso8583/codec';
 import { captureLogs } from './support/logs.js';
 
 /** An endpoint whose sequence answers once `release` opens, telling `entered` first; `told` gets each undelivered result. */
@@ -110,22 +111,37 @@ test('undelivered – a result that cannot be packed whose client has gone too i
   assert.deepEqual(reasons, ['reply-invalid']);
 });
 
-test('undelivered – a 1200 on a 1987 endpoint whose result cannot be packed, nor its 909: handed over, and an error line says the client gets no answer', async (t) => {
-  const logs = captureLogs();
+test('undelivered – a 1200 on a 1987 endpoint whose result cannot be packed: handed over, and the client gets 96 (its field 39 has 2 characters: a 1987 code, responseCodeIn)', async (t) => {
   const reasons: UndeliveredReason[] = [];
   const { port } = await startEndpoint(t, {
-    logger: logs.logger,
     onLateResult: (_result, _message, _context, reason) => void reasons.push(reason),
     sequence: (m) => ({ ...approveAll(m, {} as never) as Record<string, unknown>, 39: '000' }),
   });
   const client = await TestClient.connect(port);
   t.after(() => client.destroy());
-  client.send({ ...purchase(29), 0: '1200' });
+  const answer = await client.request({ ...purchase(29), 0: '1200' });
+  assert.equal(answer.fields['0'], '1210');
+  assert.equal(answer.fields['39'], '96', 'not 909: it could not be packed, and the client got nothing');
+  assert.deepEqual(reasons, ['reply-invalid']);
+});
+
+test('undelivered – a result that cannot be packed, nor a 96 (a dialect whose field 39 is alphabetic): handed over, and an error line says the client gets no answer', async (t) => {
+  const logs = captureLogs();
+  const reasons: UndeliveredReason[] = [];
+  const { port } = await startEndpoint(t, {
+    dialect: dialectFromJson({ name: 'alphabetic-39', extends: 'iso87ascii', fields: { '39': { type: 'a' } } }),
+    logger: logs.logger,
+    onLateResult: (_result, _message, _context, reason) => void reasons.push(reason),
+    sequence: (m) => ({ ...approveAll(m, {} as never) as Record<string, unknown>, 39: m.fields['11'] === '000029' ? '000' : 'OK' }),
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  client.send(purchase(29));
   const line = JSON.parse(await logs.waitFor(/not even a response code 96/)) as Record<string, unknown>;
   assert.equal(line.level, 50);
   assert.equal(line.code, 'ISO8583_ERR_INBOUND_REPLY_INVALID');
-  assert.equal(line.mti, 'other', 'an MTI the dialect does not know, bounded as in the metrics (mtiLabel)');
+  assert.equal(line.mti, '0200');
   assert.deepEqual(reasons, ['reply-invalid']);
   // The connection still answers what it can.
-  assert.equal((await client.request(purchase(30))).fields['39'], '96');
+  assert.equal((await client.request(purchase(30))).fields['39'], 'OK');
 });
