@@ -95,3 +95,19 @@ export function startCli(args: string[]): Promise<RunningCli> {
     );
   });
 }
+
+/** Resolves with the first match of `pattern` in what `stream` writes (its text so far), or rejects when it ends. */
+export function seen(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (b: Buffer): void => {
+      text += b.toString('utf8');
+      const m = pattern.exec(text);
+      if (m === null) return;
+      stream.off('data', onData);
+      resolve(m);
+    };
+    stream.on('data', onData);
+    stream.once('end', () => reject(new Error(`ended before ${String(pattern)}: ${text}`)));
+  });
+}

@@ -8,25 +8,9 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { createCodec, encodeFrame } from '@iso8583/codec';
 import { within } from '@iso8583/test-support';
-import { BIN } from './cli-process.js';
+import { BIN, seen } from './cli-process.js';
 
 const codec = createCodec('iso87ascii');
-
-/** Resolves with the first match of `pattern` in what `stream` writes (its text so far), or rejects when it ends. */
-function seen(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (b: Buffer): void => {
-      text += b.toString('utf8');
-      const m = pattern.exec(text);
-      if (m === null) return;
-      stream.off('data', onData);
-      resolve(m);
-    };
-    stream.on('data', onData);
-    stream.once('end', () => reject(new Error(`ended before ${String(pattern)}: ${text}`)));
-  });
-}
 
 test('simulate-host: a second SIGTERM during its close prints the abort line and exits 1 at once', async (t) => {
   const child = spawn(process.execPath, [BIN, 'simulate-host', '--port', '0', '--delay', '60000', '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createCodec, encodeFrame } from '@iso8583/codec';
 import { within } from '@iso8583/test-support';
+import { seen } from './cli-process.js';
 
 const SIMULATE = fileURLToPath(new URL('../src/commands/simulate-host.js', import.meta.url));
 
@@ -30,21 +31,6 @@ setImmediate(() => setImmediate(() => {
   process.exit(0);
 }));
 `;
-
-function seen(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (b: Buffer): void => {
-      text += b.toString('utf8');
-      const m = pattern.exec(text);
-      if (m === null) return;
-      stream.off('data', onData);
-      resolve(m);
-    };
-    stream.on('data', onData);
-    stream.once('end', () => reject(new Error(`ended before ${String(pattern)}: ${text}`)));
-  });
-}
 
 test('simulateHostCommand with an embedder stop: a signal during the close resolves 1 and never exits the embedder', async (t) => {
   const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -5,25 +5,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { createCodec, encodeFrame } from '@iso8583/codec';
-import { BIN } from './cli-process.js';
+import { BIN, seen } from './cli-process.js';
 
 const codec = createCodec('iso87ascii');
-
-/** Resolves with the first match of `pattern` in what `stream` writes (its text so far), or rejects when it ends. */
-function seen(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (b: Buffer): void => {
-      text += b.toString('utf8');
-      const m = pattern.exec(text);
-      if (m === null) return;
-      stream.off('data', onData);
-      resolve(m);
-    };
-    stream.on('data', onData);
-    stream.once('end', () => reject(new Error(`ended before ${String(pattern)}: ${text}`)));
-  });
-}
 
 test('simulate-host stopped by SIGTERM with an answer held by --delay 60000 exits 0 by its close deadline, not after the delay', async (t) => {
   const child = spawn(process.execPath, [BIN, 'simulate-host', '--port', '0', '--delay', '60000', '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
