@@ -183,7 +183,9 @@ function maskedTrack(text: string, at: number, end: number): string {
  * ({@link referenceAllDigitsStarred}).
  */
 export function referenceMask(text: string, groupedOnly: boolean): string {
-  return maskOtherDigits(text, referenceAsciiMask(text, groupedOnly), (folded) => referenceAsciiMask(folded, groupedOnly));
+  // A text read with its Unicode digits as ASCII ones is masked by the whole-run rule by both masks: no exact form of
+  // card data is a Unicode one (digit-runs.ts, `maskGroupedNumbers`).
+  return maskOtherDigits(text, referenceAsciiMask(text, groupedOnly), (folded) => referenceAsciiMask(folded, false));
 }
 
 function referenceAsciiMask(text: string, groupedOnly: boolean): string {
