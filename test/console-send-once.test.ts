@@ -58,10 +58,15 @@ async function assertFree(page: Page, state: RegExp): Promise<void> {
 
 /** Waits until the answer table shows field 11 = `stan`. */
 async function answered(page: Page, stan: string): Promise<void> {
-  await page.waitForFunction(
-    (s) => [...document.querySelectorAll('#answer:not([hidden]) tbody tr')].some((tr) => tr.children[0]?.textContent === '11' && tr.children[2]?.textContent === s),
-    stan,
-  );
+  try {
+    await page.waitForFunction(
+      (s) => [...document.querySelectorAll('#answer:not([hidden]) tbody tr')].some((tr) => tr.children[0]?.textContent === '11' && tr.children[2]?.textContent === s),
+      stan,
+    );
+  } catch (err) {
+    const error = (await page.isHidden('#send-error')) ? 'none' : ((await page.textContent('#send-error')) ?? '');
+    throw new Error(`no answer with STAN ${stan} shown: the button ${JSON.stringify(await sendButton(page))}, the error shown: ${error}`, { cause: err });
+  }
 }
 
 /**
@@ -97,6 +102,12 @@ async function reachedBank(page: Page, bank: ScriptedBank, gateway: CliProcess, 
     sent = false;
   }
 }
+
+/** Run in the page: records the `detail` of each click the Send button gets from now on, in `globalThis.sendClicks`. */
+const CLICKS_RECORDED = `(() => {
+  globalThis.sendClicks = [];
+  document.querySelector('#send').addEventListener('click', (event) => globalThis.sendClicks.push(event.detail));
+})()`;
 
 /** The page's own `document` (the tests compile without the DOM library). */
 declare const document: {
@@ -155,16 +166,21 @@ describe('the workbench\'s Send in a browser: one click, one request', { skip: b
     const page = await openConsole(browser as TestBrowser, gw as ConsoleGateway);
     try {
       await page.fill('#compose', purchase('000902'));
+      // The first click through the locator: it waits until the button is visible, stable and takes the click (a
+      // position read before the page finished laying out can miss it on a busy machine).
+      await page.click('#send');
+      await answered(page, '000902');
+      // The second click of the double click (event.detail 2), where the button is now (the answer shown may have
+      // moved it): the page records each click the button gets, so the test knows this one reached it. The answer is
+      // in, the button is free, and still nothing is sent (a submit would hold the button at once: it is taken before
+      // the request leaves).
+      await page.evaluate(CLICKS_RECORDED);
       const box = await page.locator('#send').boundingBox();
       assert.ok(box !== null);
-      const x = box.x + box.width / 2;
-      const y = box.y + box.height / 2;
-      await page.mouse.click(x, y);
-      await answered(page, '000902');
-      // The second click of the double click (event.detail 2): the answer is in, the button is free, and still
-      // nothing is sent (a submit would hold the button at once: it is taken before the request leaves).
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       await page.mouse.down({ clickCount: 2 });
       await page.mouse.up({ clickCount: 2 });
+      assert.deepEqual(await page.evaluate('globalThis.sendClicks'), [2], 'the second click of a double click reached the button');
       await assertFree(page, /^answered by /);
       // A click of its own sends again: the next message reaches the bank, and only it.
       await page.fill('#compose', purchase('000903'));
