@@ -11,9 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpCall, rawHttp, within } from '@iso8583/test-support';
-import type { IsoMessage } from '@iso8583/codec';
-import { approve, startBank } from './helpers/bank.js';
+import { approve } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
+import { startHoldingBank } from './helpers/held-purchases.js';
+import type { PurchaseHoldingBank } from './helpers/held-purchases.js';
 import { startGateway, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-http-408-order-'));
@@ -27,15 +28,12 @@ const purchase = (stan: string, terminal: string): string =>
 
 let bank: ScriptedBank;
 let gw: Awaited<ReturnType<typeof startGateway>>;
-/** The answers the bank holds for terminal ORDER001, by STAN. */
-const held = new Map<string, (reply: IsoMessage) => void>();
+/** The bank: it holds the requests of terminal ORDER001 (answered by STAN) and approves the others. */
+let holding: PurchaseHoldingBank;
 
 before(async () => {
-  bank = await startBank((request) => approve(request));
-  bank.onRequest((request, write) => {
-    if (request['41'] === 'ORDER001') held.set(String(request['11']), write);
-    else write(approve(request));
-  });
+  holding = await startHoldingBank((request) => request['41'] === 'ORDER001', approve);
+  bank = holding.bank;
   gw = await startGateway([
     '--upstream', `127.0.0.1:${bank.port}`,
     '--request-timeout', String(TIMEOUT),
@@ -64,7 +62,7 @@ test('a request that times out behind a purchase at the bank: the purchase\'s ap
     witness.socket.write(late);
     await within(witness.closed, HUNG, 'the witness was never answered 408');
     assert.match(witness.text(), /^HTTP\/1\.1 408 /);
-    held.get('000301')?.(approve(request));
+    holding.answer('000301', approve(request));
     await within(conn.closed, HUNG, 'the pipelining connection was never closed');
     const text = conn.text();
     assert.match(text, /^HTTP\/1\.1 200 [\s\S]*"39":"00"[\s\S]*HTTP\/1\.1 408 [\s\S]*ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT/, `answers out of order: ${JSON.stringify(text)}`);

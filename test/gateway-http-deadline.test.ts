@@ -13,9 +13,10 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpCall, within } from '@iso8583/test-support';
-import type { IsoMessage } from '@iso8583/codec';
-import { approve, startBank } from './helpers/bank.js';
+import { approve } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
+import { startHoldingBank } from './helpers/held-purchases.js';
+import type { PurchaseHoldingBank } from './helpers/held-purchases.js';
 import { startGateway, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-http-deadline-'));
@@ -61,13 +62,11 @@ function stall(port: number, text: string, limitMs: number): Promise<{ answer: s
 describe('the gateway\'s HTTP port with a wedged bank', { concurrency: true }, () => {
   let bank: ScriptedBank;
   let gw: Awaited<ReturnType<typeof startGateway>>;
-  /** The answers the bank holds for terminal HELD0001, by STAN: the test writes each when it chooses. */
-  const held = new Map<string, (reply: IsoMessage) => void>();
+  /** The bank: it holds the requests of terminal HELD0001 (the test answers each by STAN when it chooses), and never answers the others. */
+  let holding: PurchaseHoldingBank;
   before(async () => {
-    bank = await startBank(() => undefined);
-    bank.onRequest((request, write) => {
-      if (request['41'] === 'HELD0001') held.set(String(request['11']), write);
-    });
+    holding = await startHoldingBank((request) => request['41'] === 'HELD0001', () => undefined);
+    bank = holding.bank;
     gw = await startGateway([
       '--upstream', `127.0.0.1:${bank.port}`,
       '--request-timeout', String(TIMEOUT),
@@ -110,7 +109,7 @@ describe('the gateway\'s HTTP port with a wedged bank', { concurrency: true }, (
     assert.equal(queued.status, 504, queued.body);
     assert.match((JSON.parse(queued.body) as { errors: { code: string }[] }).errors[0]?.code ?? '', /^ISO8583_ERR_CONNECTOR_(QUEUE_TIMEOUT|DEADLINE)$/);
     assert.equal(bank.received.filter((m) => m['11'] === '000106').length, 0, 'the queued purchase never reached the bank');
-    held.get('000105')?.(approve(request));
+    holding.answer('000105', approve(request));
     const answered = await within(ahead, HUNG, 'the held purchase to be answered once the bank answers it');
     assert.equal(answered.status, 200, answered.body);
   });

@@ -1,6 +1,7 @@
 /**
  * A scripted bank that holds every purchase (0200) it reads until the test answers it, and approves everything else
- * at once: for the tests of what happens to a purchase at the bank while its client gives up.
+ * at once: for the tests of what happens to a purchase at the bank while its client gives up. Or one that holds the
+ * requests the test picks (a terminal's) and answers the others as it says (or never).
  */
 import type { IsoMessage } from '@iso8583/codec';
 import { approve, startBank } from './bank.js';
@@ -14,12 +15,23 @@ export interface PurchaseHoldingBank {
 }
 
 /** Starts a {@link PurchaseHoldingBank} on a free port of 127.0.0.1. */
-export async function startPurchaseHoldingBank(): Promise<PurchaseHoldingBank> {
+export function startPurchaseHoldingBank(): Promise<PurchaseHoldingBank> {
+  return startHoldingBank((request) => request['0'] === '0200', approve);
+}
+
+/**
+ * Starts a bank on a free port of 127.0.0.1 that holds every request `holds` picks until the test answers it (by its
+ * STAN), and answers each other request with `others(request)` (undefined: never, a wedged bank).
+ */
+export async function startHoldingBank(holds: (request: IsoMessage) => boolean, others: (request: IsoMessage) => IsoMessage | undefined): Promise<PurchaseHoldingBank> {
   const held = new Map<string, (reply: IsoMessage) => void>();
-  const bank = await startBank(approve);
+  const bank = await startBank(others);
   bank.onRequest((request, write) => {
-    if (request['0'] === '0200') held.set(String(request['11']), write);
-    else write(approve(request));
+    if (holds(request)) held.set(String(request['11']), write);
+    else {
+      const reply = others(request);
+      if (reply !== undefined) write(reply);
+    }
   });
   return {
     bank,
