@@ -7,15 +7,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpCall, rawHttp, within } from '@iso8583/test-support';
 import { approve } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
-import { startHoldingBank } from './helpers/held-purchases.js';
-import type { PurchaseHoldingBank } from './helpers/held-purchases.js';
-import { startGateway, stopAll } from './helpers/cli.js';
+import { gatewayInFront, startHoldingBank } from './helpers/held-purchases.js';
+import type { HeldGateway, PurchaseHoldingBank } from './helpers/held-purchases.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-http-408-order-'));
 /** The gateway's `--request-timeout`, also how long a request has to arrive: the least it takes (2000 ms), the tests wait it out. */
@@ -27,26 +26,20 @@ const purchase = (stan: string, terminal: string): string =>
   JSON.stringify({ '0': '0200', '3': '000000', '4': '000000001000', '11': stan, '14': '2812', '41': terminal, '2': '4111111111111111' });
 
 let bank: ScriptedBank;
-let gw: Awaited<ReturnType<typeof startGateway>>;
+let gw: HeldGateway['gw'];
 /** The bank: it holds the requests of terminal ORDER001 (answered by STAN) and approves the others. */
 let holding: PurchaseHoldingBank;
+
+/** Stops the gateway, closes the bank and removes `work`. */
+let close: () => Promise<void>;
 
 before(async () => {
   holding = await startHoldingBank((request) => request['41'] === 'ORDER001', approve);
   bank = holding.bank;
-  gw = await startGateway([
-    '--upstream', `127.0.0.1:${bank.port}`,
-    '--request-timeout', String(TIMEOUT),
-    '--reversal-journal', join(work, 'journal'),
-    '--log-level', 'warn',
-  ]);
+  ({ gw, close } = await gatewayInFront(holding, work, ['--request-timeout', String(TIMEOUT)]));
 });
 
-after(async () => {
-  await stopAll();
-  await bank.close();
-  rmSync(work, { recursive: true, force: true });
-});
+after(() => close());
 
 test('a request that times out behind a purchase at the bank: the purchase\'s approval is read first, then the 408, and the approval is not reversed', async () => {
   const port = gw.http.port;

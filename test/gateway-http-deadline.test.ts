@@ -8,16 +8,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpCall, within } from '@iso8583/test-support';
 import { approve } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
-import { startHoldingBank } from './helpers/held-purchases.js';
+import { gatewayInFront, startHoldingBank } from './helpers/held-purchases.js';
 import type { PurchaseHoldingBank } from './helpers/held-purchases.js';
-import { startGateway, stopAll } from './helpers/cli.js';
+import { startGateway } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-http-deadline-'));
 /** The gateway's `--request-timeout`. */
@@ -64,23 +64,14 @@ describe('the gateway\'s HTTP port with a wedged bank', { concurrency: true }, (
   let gw: Awaited<ReturnType<typeof startGateway>>;
   /** The bank: it holds the requests of terminal HELD0001 (the test answers each by STAN when it chooses), and never answers the others. */
   let holding: PurchaseHoldingBank;
+  /** Stops the gateway, closes the bank and removes `work`. */
+  let close: () => Promise<void>;
   before(async () => {
     holding = await startHoldingBank((request) => request['41'] === 'HELD0001', () => undefined);
     bank = holding.bank;
-    gw = await startGateway([
-      '--upstream', `127.0.0.1:${bank.port}`,
-      '--request-timeout', String(TIMEOUT),
-      '--terminal-queue',
-      '--metrics', '0',
-      '--reversal-journal', join(work, 'journal'),
-      '--log-level', 'warn',
-    ]);
+    ({ gw, close } = await gatewayInFront(holding, work, ['--request-timeout', String(TIMEOUT), '--terminal-queue', '--metrics', '0']));
   });
-  after(async () => {
-    await stopAll();
-    await bank.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  after(() => close());
 
   test('two purchases of one terminal: each answered 504 within its queue wait and the bank timeout; an advice with ?saf=true is answered 202 at once', async () => {
     // The code says which bound ended each purchase (the bank's answer: TIMEOUT; the terminal's queue: QUEUE_TIMEOUT

@@ -34,6 +34,24 @@ function closed(res: ServerResponse | undefined): Promise<void> {
 }
 
 /**
+ * Posts `message` to the console's send route on `port` from a page that goes away while the host holds the purchase:
+ * once `atHost` resolves, the page's connection is destroyed. Resolves once the server's side of it (the first of
+ * `serverSide`, the server's sockets) has closed; `gone` is that close.
+ */
+async function pageGoneAtHost(port: number, message: Record<string, unknown>, atHost: Promise<void>, serverSide: Socket[]): Promise<{ gone: Promise<void> }> {
+  const body = JSON.stringify(message);
+  const client = request({ host: '127.0.0.1', port, method: 'POST', path: '/console/api/send', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+  client.on('error', () => undefined);
+  client.end(body);
+  await within(atHost, 10_000, 'the purchase to reach the host');
+  const server = serverSide[0] as Socket;
+  const gone = new Promise<void>((resolve) => (server.destroyed ? resolve() : server.once('close', () => resolve())));
+  client.destroy();
+  await within(gone, 10_000, 'the server to see the page\'s connection close');
+  return { gone };
+}
+
+/**
  * The host simulator on a TCP port, its sequence running `seen(message)` before it books and answers each message, and
  * the bank: a connector to it with its journal (a fresh folder), connected; all taken down after the test.
  */
@@ -88,16 +106,8 @@ test('console send – an approval whose page went away before it was written is
   await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => app.close());
 
-  const body = JSON.stringify({ upstream: 'upstream', message: purchase('000042') });
-  const client = request({ host: '127.0.0.1', port: (app.server.address() as { port: number }).port, method: 'POST', path: '/console/api/send', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
-  client.on('error', () => undefined);
-  client.end(body);
-  await within(approvalHeld.opened, 10_000, 'the purchase to reach the host');
   // The page goes away while the host holds its approval; the host answers once the server has seen it go.
-  const server = serverSide[0] as Socket;
-  const gone = new Promise<void>((resolve) => (server.destroyed ? resolve() : server.once('close', () => resolve())));
-  client.destroy();
-  await within(gone, 10_000, 'the server to see the page\'s connection close');
+  await pageGoneAtHost((app.server.address() as { port: number }).port, { upstream: 'upstream', message: purchase('000042') }, approvalHeld.opened, serverSide);
   release.open();
 
   const reversal0400 = await within(reversed, 10_000, 'the reversal of the approval the page never got to reach the host');
@@ -149,15 +159,7 @@ test('console send – the HTTP app hands the workbench\'s undelivered answers t
   const address = await http.listen('127.0.0.1', 0, '--http-port');
   t.after(() => http.app.close());
 
-  const body = JSON.stringify({ message: purchase('000043') });
-  const client = request({ host: '127.0.0.1', port: address.port, method: 'POST', path: '/console/api/send', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
-  client.on('error', () => undefined);
-  client.end(body);
-  await within(approvalHeld.opened, 10_000, 'the purchase to reach the host');
-  const server = serverSide[0] as Socket;
-  const gone = new Promise<void>((resolve) => (server.destroyed ? resolve() : server.once('close', () => resolve())));
-  client.destroy();
-  await within(gone, 10_000, 'the server to see the page\'s connection close');
+  const { gone } = await pageGoneAtHost(address.port, { message: purchase('000043') }, approvalHeld.opened, serverSide);
   release.open();
   await within(told.opened, 10_000, 'the routes\' handler to be told of the answer the page never got');
   // Only once both the response and its connection have closed could a second hand-over have come: then, exactly one.
