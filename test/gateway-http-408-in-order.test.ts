@@ -7,14 +7,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpCall, rawHttp, within } from '@iso8583/test-support';
-import type { IsoMessage } from '@iso8583/codec';
-import { approve, startBank } from './helpers/bank.js';
+import { approve } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
-import { startGateway, stopAll } from './helpers/cli.js';
+import { gatewayInFront, startHoldingBank } from './helpers/held-purchases.js';
+import type { HeldGateway, PurchaseHoldingBank } from './helpers/held-purchases.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-http-408-order-'));
 /** The gateway's `--request-timeout`, also how long a request has to arrive: the least it takes (2000 ms), the tests wait it out. */
@@ -26,29 +26,20 @@ const purchase = (stan: string, terminal: string): string =>
   JSON.stringify({ '0': '0200', '3': '000000', '4': '000000001000', '11': stan, '14': '2812', '41': terminal, '2': '4111111111111111' });
 
 let bank: ScriptedBank;
-let gw: Awaited<ReturnType<typeof startGateway>>;
-/** The answers the bank holds for terminal ORDER001, by STAN. */
-const held = new Map<string, (reply: IsoMessage) => void>();
+let gw: HeldGateway['gw'];
+/** The bank: it holds the requests of terminal ORDER001 (answered by STAN) and approves the others. */
+let holding: PurchaseHoldingBank;
+
+/** Stops the gateway, closes the bank and removes `work`. */
+let close: () => Promise<void>;
 
 before(async () => {
-  bank = await startBank((request) => approve(request));
-  bank.onRequest((request, write) => {
-    if (request['41'] === 'ORDER001') held.set(String(request['11']), write);
-    else write(approve(request));
-  });
-  gw = await startGateway([
-    '--upstream', `127.0.0.1:${bank.port}`,
-    '--request-timeout', String(TIMEOUT),
-    '--reversal-journal', join(work, 'journal'),
-    '--log-level', 'warn',
-  ]);
+  holding = await startHoldingBank((request) => request['41'] === 'ORDER001', approve);
+  bank = holding.bank;
+  ({ gw, close } = await gatewayInFront(holding, work, ['--request-timeout', String(TIMEOUT)]));
 });
 
-after(async () => {
-  await stopAll();
-  await bank.close();
-  rmSync(work, { recursive: true, force: true });
-});
+after(() => close());
 
 test('a request that times out behind a purchase at the bank: the purchase\'s approval is read first, then the 408, and the approval is not reversed', async () => {
   const port = gw.http.port;
@@ -64,7 +55,7 @@ test('a request that times out behind a purchase at the bank: the purchase\'s ap
     witness.socket.write(late);
     await within(witness.closed, HUNG, 'the witness was never answered 408');
     assert.match(witness.text(), /^HTTP\/1\.1 408 /);
-    held.get('000301')?.(approve(request));
+    holding.answer('000301', approve(request));
     await within(conn.closed, HUNG, 'the pipelining connection was never closed');
     const text = conn.text();
     assert.match(text, /^HTTP\/1\.1 200 [\s\S]*"39":"00"[\s\S]*HTTP\/1\.1 408 [\s\S]*ISO8583_ERR_CONSOLE_REQUEST_TIMEOUT/, `answers out of order: ${JSON.stringify(text)}`);

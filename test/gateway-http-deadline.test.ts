@@ -8,15 +8,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpCall, within } from '@iso8583/test-support';
-import type { IsoMessage } from '@iso8583/codec';
-import { approve, startBank } from './helpers/bank.js';
+import { approve } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
-import { startGateway, stopAll } from './helpers/cli.js';
+import { gatewayInFront, startHoldingBank } from './helpers/held-purchases.js';
+import type { PurchaseHoldingBank } from './helpers/held-purchases.js';
+import { startGateway } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-http-deadline-'));
 /** The gateway's `--request-timeout`. */
@@ -61,27 +62,16 @@ function stall(port: number, text: string, limitMs: number): Promise<{ answer: s
 describe('the gateway\'s HTTP port with a wedged bank', { concurrency: true }, () => {
   let bank: ScriptedBank;
   let gw: Awaited<ReturnType<typeof startGateway>>;
-  /** The answers the bank holds for terminal HELD0001, by STAN: the test writes each when it chooses. */
-  const held = new Map<string, (reply: IsoMessage) => void>();
+  /** The bank: it holds the requests of terminal HELD0001 (the test answers each by STAN when it chooses), and never answers the others. */
+  let holding: PurchaseHoldingBank;
+  /** Stops the gateway, closes the bank and removes `work`. */
+  let close: () => Promise<void>;
   before(async () => {
-    bank = await startBank(() => undefined);
-    bank.onRequest((request, write) => {
-      if (request['41'] === 'HELD0001') held.set(String(request['11']), write);
-    });
-    gw = await startGateway([
-      '--upstream', `127.0.0.1:${bank.port}`,
-      '--request-timeout', String(TIMEOUT),
-      '--terminal-queue',
-      '--metrics', '0',
-      '--reversal-journal', join(work, 'journal'),
-      '--log-level', 'warn',
-    ]);
+    holding = await startHoldingBank((request) => request['41'] === 'HELD0001', () => undefined);
+    bank = holding.bank;
+    ({ gw, close } = await gatewayInFront(holding, work, ['--request-timeout', String(TIMEOUT), '--terminal-queue', '--metrics', '0']));
   });
-  after(async () => {
-    await stopAll();
-    await bank.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  after(() => close());
 
   test('two purchases of one terminal: each answered 504 within its queue wait and the bank timeout; an advice with ?saf=true is answered 202 at once', async () => {
     // The code says which bound ended each purchase (the bank's answer: TIMEOUT; the terminal's queue: QUEUE_TIMEOUT
@@ -110,7 +100,7 @@ describe('the gateway\'s HTTP port with a wedged bank', { concurrency: true }, (
     assert.equal(queued.status, 504, queued.body);
     assert.match((JSON.parse(queued.body) as { errors: { code: string }[] }).errors[0]?.code ?? '', /^ISO8583_ERR_CONNECTOR_(QUEUE_TIMEOUT|DEADLINE)$/);
     assert.equal(bank.received.filter((m) => m['11'] === '000106').length, 0, 'the queued purchase never reached the bank');
-    held.get('000105')?.(approve(request));
+    holding.answer('000105', approve(request));
     const answered = await within(ahead, HUNG, 'the held purchase to be answered once the bank answers it');
     assert.equal(answered.status, 200, answered.body);
   });

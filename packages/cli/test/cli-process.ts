@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from '@iso8583/test-support';
+import { repoRoot, within } from '@iso8583/test-support';
 
 /** The path of the command's script. */
 export const BIN = join(repoRoot(), 'packages', 'cli', 'bin', 'iso8583.js');
@@ -110,4 +110,72 @@ export function seen(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<Re
     stream.on('data', onData);
     stream.once('end', () => reject(new Error(`ended before ${String(pattern)}: ${text}`)));
   });
+}
+
+/**
+ * Runs `source` as an ES module in a child Node.js (`node --input-type=module -e source ...args`), stdout and stderr
+ * piped, stdin piped when `stdin` is 'pipe' (default 'ignore'); killed (SIGKILL) after the test.
+ */
+export function runModule(t: { after(fn: () => void): void }, source: string, args: string[] = [], stdin: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source, ...args], { stdio: [stdin, 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  return child;
+}
+
+/** A child process's output so far, and its end (see {@link watchChild}). */
+export interface WatchedChild {
+  /** What it wrote to stdout so far, as UTF-8 text ('' when its stdout is not piped). */
+  readonly stdout: string;
+  /** What it wrote to stderr so far, as UTF-8 text ('' when its stderr is not piped). */
+  readonly stderr: string;
+  /** Resolves with its exit code (null when a signal ended it) once it has closed. */
+  readonly exited: Promise<number | null>;
+  /** Resolves once its `stream` (stdout by default) has written `text` (at once if it has already). */
+  printed(text: string, stream?: 'stdout' | 'stderr'): Promise<void>;
+}
+
+/** Collects what `child` writes on its piped stdout and stderr from now on, and its exit code. */
+export function watchChild(child: ChildProcess): WatchedChild {
+  const text = { stdout: '', stderr: '' };
+  const waiting: { stream: 'stdout' | 'stderr'; text: string; resolve(): void }[] = [];
+  for (const stream of ['stdout', 'stderr'] as const) {
+    child[stream]?.on('data', (b: Buffer) => {
+      text[stream] += b.toString('utf8');
+      for (const w of waiting.filter((x) => x.stream === stream && text[stream].includes(x.text))) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve();
+      }
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return {
+    get stdout() {
+      return text.stdout;
+    },
+    get stderr() {
+      return text.stderr;
+    },
+    exited,
+    printed: (wanted, stream = 'stdout') =>
+      text[stream].includes(wanted) ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ stream, text: wanted, resolve })),
+  };
+}
+
+/** The deadline, in ms, of each of {@link stopWhenPrinted}'s two waits. */
+const STOP_DEADLINE = 20_000;
+
+/**
+ * Waits (within 20 s, failing with `what.ready`) for `child` to print `ready` on its stdout, sends it SIGTERM, and
+ * waits (within 20 s, failing with `what.exit` and what it wrote) for it to close; its exit code and output.
+ */
+export async function stopWhenPrinted(
+  child: ChildProcess,
+  ready: string,
+  what: { ready: string; exit: string },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const watched = watchChild(child);
+  await within(watched.printed(ready), STOP_DEADLINE, what.ready);
+  child.kill('SIGTERM');
+  const code = await within(watched.exited, STOP_DEADLINE, `${what.exit}; stdout: ${JSON.stringify(watched.stdout)}; stderr: ${JSON.stringify(watched.stderr)}`);
+  return { code, stdout: watched.stdout, stderr: watched.stderr };
 }

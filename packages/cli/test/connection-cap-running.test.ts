@@ -8,19 +8,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rawHttp, readUntil, within } from '@iso8583/test-support';
 import { capConnections, markStream } from '../src/http/connection-cap.js';
 
 const DEADLINE = 10_000;
 
-test('a connection whose route is running is not dropped for a new one, though a request pipelined behind it is still arriving', async () => {
+/**
+ * A real HTTP server capped at one connection, listening on 127.0.0.1, that resumes each request's body and hands the
+ * request to `handle`; `secondSeen` resolves at its second request, `close()` ends its connections and closes it.
+ */
+async function cappedServer(handle: (req: IncomingMessage, res: ServerResponse) => void) {
   const server = createServer();
   const cap = capConnections(server, 1);
-  let release: () => void = () => undefined;
-  const bank = new Promise<void>((resolve) => (release = resolve));
-  let entered: () => void = () => undefined;
-  const atBank = new Promise<void>((resolve) => (entered = resolve));
   let seen = 0;
   let second: () => void = () => undefined;
   const secondSeen = new Promise<void>((resolve) => (second = resolve));
@@ -28,14 +29,29 @@ test('a connection whose route is running is not dropped for a new one, though a
     seen++;
     if (seen === 2) second();
     req.resume();
+    handle(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const close = async (): Promise<void> => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { cap, port, secondSeen, close };
+}
+
+test('a connection whose route is running is not dropped for a new one, though a request pipelined behind it is still arriving', async () => {
+  let release: () => void = () => undefined;
+  const bank = new Promise<void>((resolve) => (release = resolve));
+  let entered: () => void = () => undefined;
+  const atBank = new Promise<void>((resolve) => (entered = resolve));
+  const { cap, port, secondSeen, close } = await cappedServer((req, res) => {
     req.once('end', () => {
       // The first request: a payment waiting for the bank's answer.
       entered();
       void bank.then(() => res.end('approved'));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   const head = (length: number): string => `POST /pay HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: ${length}\r\n\r\n`;
   const client = rawHttp(port);
   try {
@@ -54,21 +70,12 @@ test('a connection whose route is running is not dropped for a new one, though a
   } finally {
     release();
     client.socket.destroy();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await close();
   }
 });
 
 test('a connection holding a stream, with a request still arriving pipelined behind it, is closed for a new one', async () => {
-  const server = createServer();
-  const cap = capConnections(server, 1);
-  let seen = 0;
-  let second: () => void = () => undefined;
-  const secondSeen = new Promise<void>((resolve) => (second = resolve));
-  server.on('request', (req, res) => {
-    seen++;
-    if (seen === 2) second();
-    req.resume();
+  const { cap, port, secondSeen, close } = await cappedServer((req, res) => {
     if (req.url === '/events') {
       // A stream: it runs until its client goes.
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -78,8 +85,6 @@ test('a connection holding a stream, with a request still arriving pipelined beh
     }
     req.once('end', () => res.end('ok'));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   const holder = rawHttp(port);
   try {
     // A stream, then the head and part of the body of a request that never comes whole.
@@ -94,7 +99,6 @@ test('a connection holding a stream, with a request still arriving pipelined beh
     newcomer.socket.destroy();
   } finally {
     holder.socket.destroy();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await close();
   }
 });

@@ -5,21 +5,14 @@
 // operator opens could auto-submit forms and keep it locked out (429), the right token refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fastify from 'fastify';
-import { errorBody, requireToken } from '../src/console/access.js';
+import { loginApp } from './helpers/login-app.js';
 
 const TOKEN = 'cross-site-login-test-7c21';
 /** Twice what locks an address out (5 wrong tokens in a minute). */
 const GUESSES = 10;
 
 test('console login – a cross-site sign-in post is refused (403) and not counted: the operator is not locked out', async (t) => {
-  const counted: string[] = [];
-  const app = fastify();
-  requireToken(app, TOKEN, errorBody, {}, { count: (what) => counted.push(what) });
-  app.get('/console', async () => 'the page');
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  t.after(() => app.close());
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const { base, counted } = await loginApp(t, TOKEN, true);
   const post = (token: string, headers: Record<string, string> = {}) =>
     fetch(`${base}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: `token=${token}` });
   const fromPages: Record<string, string>[] = [

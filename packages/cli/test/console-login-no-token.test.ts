@@ -3,19 +3,12 @@
 // each counted as a wrong token: five empty submits locked the operator's address out, the right token refused (429).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fastify from 'fastify';
-import { errorBody, requireToken } from '../src/console/access.js';
+import { loginApp } from './helpers/login-app.js';
 
 const TOKEN = 'no-token-test-7c21';
 
 test('console login – a sign-in without a token answers the form and counts as no wrong guess', async (t) => {
-  const counted: string[] = [];
-  const app = fastify();
-  requireToken(app, TOKEN, errorBody, {}, { count: (what) => counted.push(what) });
-  app.get('/console', async () => 'the page');
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  t.after(() => app.close());
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const { base, counted } = await loginApp(t, TOKEN, true);
   const post = (body: string | undefined, type: string | undefined) =>
     fetch(`${base}/console/login`, { method: 'POST', redirect: 'manual', ...(type === undefined ? {} : { headers: { 'content-type': type } }), ...(body === undefined ? {} : { body }) });
   const FORM = 'application/x-www-form-urlencoded';

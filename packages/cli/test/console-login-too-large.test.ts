@@ -4,20 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import fastify from 'fastify';
-import { within } from '@iso8583/test-support';
-import { errorBody, requireToken } from '../src/console/access.js';
+import { answerOf, within } from '@iso8583/test-support';
+import { loginApp } from './helpers/login-app.js';
 
 const TOKEN = 'too-large-test-7c21';
 const FORM = 'application/x-www-form-urlencoded';
 
 test('console login – a form over 4 KB (413) or of another type (415): the sign-in form with a coded reason; nothing counted', async (t) => {
-  const counted: string[] = [];
-  const app = fastify();
-  requireToken(app, TOKEN, errorBody, {}, { count: (what) => counted.push(what) });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  t.after(() => app.close());
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const { base, counted } = await loginApp(t, TOKEN);
   const big = `token=${'x'.repeat(5000)}`;
   const res = await fetch(`${base}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': FORM }, body: big });
   const text = await res.text();
@@ -40,26 +34,14 @@ test('console login – a form over 4 KB (413) or of another type (415): the sig
 });
 
 test('console login – a JSON body over the app\'s 1 MiB limit (413) names that limit, not the form\'s 4096 bytes', async (t) => {
-  const app = fastify();
-  requireToken(app, TOKEN, errorBody, {}, { count: () => undefined });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  t.after(() => app.close());
-  const port = (app.server.address() as { port: number }).port;
+  const { port } = await loginApp(t, TOKEN);
   // Announced, never sent: refused on its Content-Length before a byte of it is read.
   const client = request({ host: '127.0.0.1', port, method: 'POST', path: '/console/login', headers: { 'content-type': 'application/json', 'content-length': 2_000_000 } });
   client.on('error', () => undefined);
   t.after(() => client.destroy());
-  const answered = new Promise<{ status: number | undefined; text: string }>((resolve, reject) => {
-    client.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, text }));
-      res.on('error', reject);
-    });
-  });
+  const answered = answerOf(client);
   client.write('{"token":"');
-  const { status, text } = await within(answered, 10_000, 'the 413 to a JSON body over the app\'s limit');
+  const { status, body: text } = await within(answered, 10_000, 'the 413 to a JSON body over the app\'s limit');
   assert.equal(status, 413);
   assert.match(text, /ISO8583_ERR_CONSOLE_INPUT: body: the body is larger than its limit, 1048576 bytes \(bodyLimit\)/);
   assert.doesNotMatch(text, /4096/);

@@ -11,6 +11,7 @@ import fastify from 'fastify';
 import type { Connector, TransactionLog, TransactionRecord } from '@iso8583/connector';
 import { TransactionRing } from '../src/index.js';
 import { LOG_READ_TICKS, mountConsole } from '../src/console/routes.js';
+import { tickCounter } from './helpers/console-ticks.js';
 
 const STATS = { requests: 0, responses: 0, timeouts: 0, errors: 0, byResponseCode: {}, reversalsPending: 0, connected: 1, inFlight: 0, pending: 0 };
 const AT = Date.UTC(2026, 11, 4, 12, 0, 0);
@@ -43,16 +44,7 @@ test('console – a slow read of the log is not read again on top of it, and an 
     },
   } as unknown as TransactionLog;
   // Ticks counted as the figures read the endpoints; `ticks(n)` resolves once n more were read and their pushes ran.
-  let count = 0;
-  const waiting: { at: number; resolve(): void }[] = [];
-  const endpoints = () => {
-    count += 1;
-    setImmediate(() => {
-      for (const w of waiting.filter((x) => x.at <= count)) w.resolve();
-    });
-    return {};
-  };
-  const ticks = (n: number) => new Promise<void>((resolve) => waiting.push({ at: count + n, resolve }));
+  const { endpoints, ticks } = tickCounter();
   const app = fastify();
   const bank = { stats: () => STATS, transactionLog: log } as unknown as Connector;
   mountConsole(app, { source: { connectors: () => ({ bank }), endpoints }, ring: new TransactionRing(), targets: () => ({}), tick: 30 });

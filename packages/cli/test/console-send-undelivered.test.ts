@@ -17,7 +17,8 @@ import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Connector, RouteTarget, SendOptions, UndeliveredAnswerReason } from '@iso8583/connector';
 import { FileJournal, createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
-import { waitUntil, within } from '@iso8583/test-support';
+import type { HostSimulator, InboundMessage } from '@iso8583/inbound';
+import { answerOf, waitUntil, within } from '@iso8583/test-support';
 import { TransactionRing } from '../src/index.js';
 import { mountConsole } from '../src/console/routes.js';
 import { assembleHttp } from '../src/http/app.js';
@@ -32,22 +33,35 @@ function closed(res: ServerResponse | undefined): Promise<void> {
   return new Promise<void>((resolve) => (res.closed ? resolve() : res.once('close', () => resolve())));
 }
 
-test('console send – an approval whose page went away before it was written is reversed at the host simulator', async (t) => {
+/**
+ * Posts `message` to the console's send route on `port` from a page that goes away while the host holds the purchase:
+ * once `atHost` resolves, the page's connection is destroyed. Resolves once the server's side of it (the first of
+ * `serverSide`, the server's sockets) has closed; `gone` is that close.
+ */
+async function pageGoneAtHost(port: number, message: Record<string, unknown>, atHost: Promise<void>, serverSide: Socket[]): Promise<{ gone: Promise<void> }> {
+  const body = JSON.stringify(message);
+  const client = request({ host: '127.0.0.1', port, method: 'POST', path: '/console/api/send', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+  client.on('error', () => undefined);
+  client.end(body);
+  await within(atHost, 10_000, 'the purchase to reach the host');
+  const server = serverSide[0] as Socket;
+  const gone = new Promise<void>((resolve) => (server.destroyed ? resolve() : server.once('close', () => resolve())));
+  client.destroy();
+  await within(gone, 10_000, 'the server to see the page\'s connection close');
+  return { gone };
+}
+
+/**
+ * The host simulator on a TCP port, its sequence running `seen(message)` before it books and answers each message, and
+ * the bank: a connector to it with its journal (a fresh folder), connected; all taken down after the test.
+ */
+async function simulatorBank(t: TestContext, seen: (m: InboundMessage) => void | Promise<void>): Promise<{ simulator: HostSimulator; bank: Connector }> {
   const simulator = createHostSimulator();
-  const approvalHeld = gate();
-  const release = gate();
-  let reversal: (m: IsoMessage) => void = () => undefined;
-  const reversed = new Promise<IsoMessage>((resolve) => (reversal = resolve));
-  // The real simulator books and answers; its answer to the purchase waits until the page has gone.
   const host = createInboundEndpoint({
     port: 0,
     host: '127.0.0.1',
     sequence: async (m, context) => {
-      if (m.mti === '0200') {
-        approvalHeld.open();
-        await release.opened;
-      }
-      if (m.mti === '0400' || m.mti === '0401') reversal(m.fields);
+      await seen(m);
       return simulator(m, context);
     },
   });
@@ -60,6 +74,22 @@ test('console send – an approval whose page went away before it was written is
     rmSync(dir, { recursive: true, force: true });
   });
   await bank.connect();
+  return { simulator, bank };
+}
+
+test('console send – an approval whose page went away before it was written is reversed at the host simulator', async (t) => {
+  const approvalHeld = gate();
+  const release = gate();
+  let reversal: (m: IsoMessage) => void = () => undefined;
+  const reversed = new Promise<IsoMessage>((resolve) => (reversal = resolve));
+  // The real simulator books and answers; its answer to the purchase waits until the page has gone.
+  const { simulator, bank } = await simulatorBank(t, async (m) => {
+    if (m.mti === '0200') {
+      approvalHeld.open();
+      await release.opened;
+    }
+    if (m.mti === '0400' || m.mti === '0401') reversal(m.fields);
+  });
 
   const logger = pino({ level: 'silent' });
   const app = fastify();
@@ -76,16 +106,8 @@ test('console send – an approval whose page went away before it was written is
   await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => app.close());
 
-  const body = JSON.stringify({ upstream: 'upstream', message: purchase('000042') });
-  const client = request({ host: '127.0.0.1', port: (app.server.address() as { port: number }).port, method: 'POST', path: '/console/api/send', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
-  client.on('error', () => undefined);
-  client.end(body);
-  await within(approvalHeld.opened, 10_000, 'the purchase to reach the host');
   // The page goes away while the host holds its approval; the host answers once the server has seen it go.
-  const server = serverSide[0] as Socket;
-  const gone = new Promise<void>((resolve) => (server.destroyed ? resolve() : server.once('close', () => resolve())));
-  client.destroy();
-  await within(gone, 10_000, 'the server to see the page\'s connection close');
+  await pageGoneAtHost((app.server.address() as { port: number }).port, { upstream: 'upstream', message: purchase('000042') }, approvalHeld.opened, serverSide);
   release.open();
 
   const reversal0400 = await within(reversed, 10_000, 'the reversal of the approval the page never got to reach the host');
@@ -137,15 +159,7 @@ test('console send – the HTTP app hands the workbench\'s undelivered answers t
   const address = await http.listen('127.0.0.1', 0, '--http-port');
   t.after(() => http.app.close());
 
-  const body = JSON.stringify({ message: purchase('000043') });
-  const client = request({ host: '127.0.0.1', port: address.port, method: 'POST', path: '/console/api/send', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
-  client.on('error', () => undefined);
-  client.end(body);
-  await within(approvalHeld.opened, 10_000, 'the purchase to reach the host');
-  const server = serverSide[0] as Socket;
-  const gone = new Promise<void>((resolve) => (server.destroyed ? resolve() : server.once('close', () => resolve())));
-  client.destroy();
-  await within(gone, 10_000, 'the server to see the page\'s connection close');
+  const { gone } = await pageGoneAtHost(address.port, { message: purchase('000043') }, approvalHeld.opened, serverSide);
   release.open();
   await within(told.opened, 10_000, 'the routes\' handler to be told of the answer the page never got');
   // Only once both the response and its connection have closed could a second hand-over have come: then, exactly one.
@@ -158,29 +172,14 @@ test('console send – the HTTP app hands the workbench\'s undelivered answers t
 
 /** The bank (the host simulator behind a connector with its journal) and the console sending to `target(bank)`. */
 async function consoleAtBank(t: TestContext, target: (bank: Connector) => RouteTarget) {
-  const simulator = createHostSimulator();
   const reversals: IsoMessage[] = [];
   const reversed = gate();
-  const host = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
-    sequence: async (m, context) => {
-      if (m.mti === '0400' || m.mti === '0401') {
-        reversals.push(m.fields);
-        reversed.open();
-      }
-      return simulator(m, context);
-    },
+  const { simulator, bank } = await simulatorBank(t, (m) => {
+    if (m.mti === '0400' || m.mti === '0401') {
+      reversals.push(m.fields);
+      reversed.open();
+    }
   });
-  const { port } = await host.start();
-  t.after(() => host.destroy());
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-console-send-'));
-  const bank = createConnector({ host: '127.0.0.1', port, reversal: { enabled: true, journal: new FileJournal(dir) } });
-  t.after(async () => {
-    await bank.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await bank.connect();
   const logger = pino({ level: 'silent' });
   const handed: { stan: unknown; reason: UndeliveredAnswerReason }[] = [];
   const reverse = httpUndelivered(undeliveredApproval({ connector: bank, logger }));
@@ -202,26 +201,18 @@ async function consoleAtBank(t: TestContext, target: (bank: Connector) => RouteT
   await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => app.close());
   /** Sends `stan`'s purchase, reads the whole answer, then closes the connection; resolves when the server saw both close. */
-  const send = async (stan: string): Promise<{ status: number | undefined; text: string }> => {
+  const send = async (stan: string): Promise<{ status: number; text: string }> => {
     const body = JSON.stringify({ upstream: 'upstream', message: purchase(stan) });
     const client = request({ host: '127.0.0.1', port: (app.server.address() as { port: number }).port, method: 'POST', path: '/console/api/send', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
     client.on('error', () => undefined);
-    const read = new Promise<{ status: number | undefined; text: string }>((resolve, reject) => {
-      client.on('response', (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode, text }));
-        res.on('error', reject);
-      });
-    });
+    const read = answerOf(client);
     client.end(body);
-    const answered = await within(read, 10_000, 'the whole answer to reach the page');
+    const { status, body: text } = await within(read, 10_000, 'the whole answer to reach the page');
     const server = sockets[0] as Socket;
     const gone = new Promise<void>((resolve) => (server.destroyed ? resolve() : server.once('close', () => resolve())));
     client.destroy();
     await within(Promise.all([closed(responses[0]), gone]), 10_000, 'the response and its connection to close');
-    return answered;
+    return { status, text };
   };
   return { simulator, reversals, reversed: reversed.opened, handed, send };
 }

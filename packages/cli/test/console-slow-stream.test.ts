@@ -12,6 +12,7 @@ import type { Connector, TransactionLog } from '@iso8583/connector';
 import { TransactionRing } from '../src/index.js';
 import { LOG_READ_TICKS, mountConsole } from '../src/console/routes.js';
 import type { FigureSource } from '../src/console/figures.js';
+import { tickCounter } from './helpers/console-ticks.js';
 
 /**
  * A connector as the figures read it: its stats (with `codes` response codes counted, each named in `width`
@@ -28,21 +29,22 @@ async function consoleApp(source: Omit<FigureSource, 'endpoints'>) {
   const app = fastify();
   const sockets: Socket[] = [];
   app.server.on('connection', (s: Socket) => sockets.push(s));
-  let count = 0;
-  const waiting: { at: number; resolve(): void }[] = [];
-  const endpoints = () => {
-    count += 1;
-    // After the tick's writes (the figures' subscribers run once the tick is read).
-    setImmediate(() => {
-      for (const w of waiting.filter((x) => x.at <= count)) w.resolve();
-    });
-    return {};
-  };
+  const { endpoints, ticks, read } = tickCounter();
   mountConsole(app, { source: { ...source, endpoints }, ring: new TransactionRing(), targets: () => ({}), tick: 100 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
-  const ticks = (n: number) => new Promise<void>((resolve) => waiting.push({ at: count + n, resolve }));
-  return { app, port, sockets, ticks, read: () => count };
+  return { app, port, sockets, ticks, read };
+}
+
+/** A console (as {@link consoleApp}) over a connector whose transaction log is `log`, its stream opened (closed after the test). */
+async function streamOverLog(t: { after(fn: () => Promise<void>): void }, log: TransactionLog) {
+  const { app, port, ticks } = await consoleApp({ connectors: () => ({ bank: fakeConnector(2, log) }) });
+  const client = await openStream(port);
+  t.after(async () => {
+    client.destroy();
+    await app.close();
+  });
+  return { client, ticks };
 }
 
 /** Opens `/console/events` on a raw socket (not read until told). */
@@ -109,12 +111,7 @@ test('console – a transaction list read from the log that did not change is no
       return [];
     },
   } as unknown as TransactionLog;
-  const { app, port, ticks } = await consoleApp({ connectors: () => ({ bank: fakeConnector(2, log) }) });
-  const client = await openStream(port);
-  t.after(async () => {
-    client.destroy();
-    await app.close();
-  });
+  const { client, ticks } = await streamOverLog(t, log);
   const recent = counter(client, 'event: recent');
   const figures = counter(client, 'event: figures');
   while (figures() < 5) await ticks(1);
@@ -129,12 +126,7 @@ test('console – a read of the log that does not settle is given up (the ring, 
     // The first read hangs (a custom log, a stuck mount) until released; the later ones answer.
     query: (): Promise<unknown[]> => (++queries === 1 ? new Promise((resolve) => (release = resolve)) : Promise.resolve([])),
   } as unknown as TransactionLog;
-  const { app, port, ticks } = await consoleApp({ connectors: () => ({ bank: fakeConnector(2, log) }) });
-  const client = await openStream(port);
-  t.after(async () => {
-    client.destroy();
-    await app.close();
-  });
+  const { client, ticks } = await streamOverLog(t, log);
   const timedOut = counter(client, '"source":"ring","logError":"timeout"');
   const busy = counter(client, '"source":"ring","logError":"busy"');
   const fromLog = counter(client, '"source":"log"');

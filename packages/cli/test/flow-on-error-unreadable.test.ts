@@ -3,16 +3,38 @@
 // endpoint cannot pack it: the terminal gets a 96), so the sequence's approval is reversed once, and no unhandled
 // rejection ends the process. Real sockets: the host simulator behind a connector, the flow's endpoint, a terminal.
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SequenceResult } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
+import type { Connector } from '@iso8583/connector';
 import { approvalsBank, posTerminal, purchase } from './flow-approvals-bank.js';
+import type { ApprovalsBank } from './flow-approvals-bank.js';
 
 /** A reply to `fields` whose field 39 cannot be read: its getter throws. */
 function unreadableField39(fields: Record<string, unknown>): SequenceResult {
   const reply: Record<string, unknown> = { ...fields, 0: '0210' };
   Object.defineProperty(reply, '39', { enumerable: true, get: () => { throw new Error('unreadable'); } });
   return reply as SequenceResult;
+}
+
+/** The flow's terminal whose sequence fails after the bank approved its request; `onError` answers for it (through the book). */
+function failingAfterApproval(
+  t: TestContext,
+  sequenceTimeout: number,
+  { bank, approvals }: Pick<ApprovalsBank, 'bank' | 'approvals'>,
+  onError: Parameters<ApprovalsBank['approvals']['onError']>[0],
+): Promise<Connector> {
+  return posTerminal(t, {
+    sequenceTimeout,
+    connectors: { bank },
+    sequence: approvals.sequence(async (message, context) => {
+      await (context.connectors.bank as typeof bank).request({ ...message.fields });
+      throw new Error('the sequence failed after the approval');
+    }),
+    onError: approvals.onError(onError),
+    onLateResult: approvals.onLateResult,
+  });
 }
 
 /** onError's answers that cannot be looked at: a field 39 whose getter throws, and a revoked Proxy. */
@@ -33,16 +55,7 @@ for (const { name, stan, answer: unreadable } of UNREADABLE) {
   test(`flow approvals – a sequence fails in time after an approval; ${name}: the terminal gets a 96, the approval is reversed`, async (t) => {
     const sequenceTimeout = 5000;
     const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
-    const terminal = await posTerminal(t, {
-      sequenceTimeout,
-      connectors: { bank },
-      sequence: approvals.sequence(async (message, context) => {
-        await (context.connectors.bank as typeof bank).request({ ...message.fields });
-        throw new Error('the sequence failed after the approval');
-      }),
-      onError: approvals.onError((message): SequenceResult => unreadable({ ...message.fields })),
-      onLateResult: approvals.onLateResult,
-    });
+    const terminal = await failingAfterApproval(t, sequenceTimeout, { bank, approvals }, (message): SequenceResult => unreadable({ ...message.fields }));
     const answer = await within(terminal.request(purchase(stan)), 10_000, 'the terminal answered');
     assert.equal(answer['39'], '96');
     assert.deepEqual(reversed, [{ stan, reason: 'sequence-failed' }]);
@@ -84,16 +97,7 @@ test('flow approvals – an async onError resolving with an unreadable field 39:
   const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
   process.on('unhandledRejection', onUnhandled);
   t.after(() => process.off('unhandledRejection', onUnhandled));
-  const terminal = await posTerminal(t, {
-    sequenceTimeout,
-    connectors: { bank },
-    sequence: approvals.sequence(async (message, context) => {
-      await (context.connectors.bank as typeof bank).request({ ...message.fields });
-      throw new Error('the sequence failed after the approval');
-    }),
-    onError: approvals.onError(async (message): Promise<SequenceResult> => unreadableField39({ ...message.fields })),
-    onLateResult: approvals.onLateResult,
-  });
+  const terminal = await failingAfterApproval(t, sequenceTimeout, { bank, approvals }, async (message): Promise<SequenceResult> => unreadableField39({ ...message.fields }));
   const answer = await within(terminal.request(purchase('000093')), 10_000, 'the terminal answered');
   // The verdict is told before onError's answer is handed to the endpoint: by now the approval is reversed, and a
   // rejection nobody handled (made as onError resolved) has been reported.

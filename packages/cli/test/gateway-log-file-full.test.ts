@@ -5,42 +5,14 @@
 // sockets, a real /dev/full.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { within } from '@iso8583/test-support';
-import { BIN } from './cli-process.js';
+import { readdirSync } from 'node:fs';
+import { stoppedWithFullDevice } from './helpers/full-device-gateway.js';
 
 for (const stderr of ['pipe', '/dev/full'] as const) {
   test(`gateway --log-file /dev/full, stderr ${stderr}: SIGTERM gives "gateway stopped" and exit 0`, async (t) => {
-    if (!existsSync('/dev/full')) {
-      t.skip('no /dev/full on this system');
-      return;
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'iso8583-log-full-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const full = openSync('/dev/full', 'w');
-    t.after(() => closeSync(full));
-    const args = ['gateway', '--upstream', '127.0.0.1:9', '--listen', '0', '--no-http', '--no-transaction-log', '--reversal-journal', dir, '--log-level', 'info', '--log-file', '/dev/full'];
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', stderr === 'pipe' ? 'pipe' : full] });
-    t.after(() => child.kill('SIGKILL'));
-    let stdout = '';
-    let errors = '';
-    child.stderr?.on('data', (b: Buffer) => (errors += b.toString('utf8')));
-    const ended = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-    await within(
-      new Promise<void>((resolve) => {
-        child.stdout?.on('data', (b: Buffer) => {
-          stdout += b.toString('utf8');
-          if (stdout.includes('gateway listening')) resolve();
-        });
-      }),
-      20_000,
-      'the ready line',
-    );
-    child.kill('SIGTERM');
-    const code = await within(ended, 20_000, `the gateway to exit after SIGTERM; stdout: ${JSON.stringify(stdout)}`);
+    const run = await stoppedWithFullDevice(t, 'log-full', ['--log-file', '/dev/full'], stderr);
+    if (run === undefined) return;
+    const { code, stdout, stderr: errors, dir } = run;
     assert.match(stdout, /gateway stopped\n$/);
     assert.equal(code, 0);
     if (stderr === 'pipe') assert.match(errors, /^iso8583: log file \/dev\/full cannot be written: ENOSPC/);

@@ -7,110 +7,20 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { waitUntil, within } from '@iso8583/test-support';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
-import { createCodec, encodeFrame, getDialect } from '@iso8583/codec';
-import { FileJournal, createConnector } from '@iso8583/connector';
-import type { Connector, SafEvent } from '@iso8583/connector';
-import { EncodedReply, createInboundEndpoint, responseMti } from '@iso8583/inbound';
-import type { LateResultHandler } from '@iso8583/inbound';
-import { lateApproval } from '../src/gateway/late-approval.js';
-
-interface Gateway {
-  /** What the bank received, in order. */
-  readonly bank: IsoMessage[];
-  readonly upstream: Connector;
-  /** Sends `request` from a POS client that goes away while it is at the bank; resolves once the gateway handed its answer over as undelivered. */
-  goneClient(request: IsoMessage): Promise<void>;
-  /** `iso8583_gateway_undelivered_approvals_total`, as `reason/outcome=count`. */
-  outcomes(): Promise<string[]>;
-}
+import { getDialect } from '@iso8583/codec';
+import { responseMti } from '@iso8583/inbound';
+import { lateApprovalGateway, reversalAnswered } from './helpers/late-approval-gateway.js';
+import type { LateApprovalGateway } from './helpers/late-approval-gateway.js';
 
 /** The gateway in `dialect` (bank, upstream and POS alike); the bank answers each STAN with `answers[stan]` (field 39, and field 4 when given). */
-async function gateway(t: TestContext, dialect: string | Dialect, answers: Record<string, { 39: string; 4?: string }>): Promise<Gateway> {
+function gateway(t: TestContext, dialect: string | Dialect, answers: Record<string, { 39: string; 4?: string }>): Promise<LateApprovalGateway> {
   const iso93 = typeof dialect === 'string' ? dialect.startsWith('iso93') : dialect.version === '1993';
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-late-approval-class-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const bank: IsoMessage[] = [];
-  const bankEndpoint = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
-    dialect,
-    sequence: (m) => {
-      bank.push(m.fields);
-      const reversal = m.mti.startsWith('04') || m.mti.startsWith('14');
-      const answer = reversal ? { 39: iso93 ? '400' : '00' } : answers[m.fields['11'] as string] ?? { 39: '96' };
-      return { ...m.fields, 0: responseMti(m.mti), ...answer };
-    },
-  });
-  const { port } = await bankEndpoint.start();
-  t.after(() => bankEndpoint.destroy());
-  const upstream = createConnector({ host: '127.0.0.1', port, dialect, reversal: { enabled: true, journal: new FileJournal(dir), mti: iso93 ? '0420' : '0400' } });
-  await upstream.connect();
-  t.after(() => upstream.close());
-  const codec = createCodec(upstream.codec.dialect);
-  const registry = new Registry();
-  const late = lateApproval({ connector: upstream, logger: pino({ level: 'silent' }), registry });
-  const atBank = new Map<string, () => void>();
-  const released = new Map<string, () => void>();
-  const handed = new Map<string, () => void>();
-  const onLateResult: LateResultHandler = (result, message, context, reason) => {
-    late(result, message, context, reason);
-    handed.get(message.fields['11'] as string)?.();
-  };
-  const posEndpoint = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
-    dialect,
-    sequenceTimeout: 10_000,
-    onLateResult,
-    sequence: async (m) => {
-      const stan = m.fields['11'] as string;
-      await new Promise<void>((resolve) => {
-        released.set(stan, resolve);
-        atBank.get(stan)?.();
-      });
-      const answer = (await upstream.request(m.fields)) as IsoMessage;
-      return new EncodedReply(answer, codec.pack(answer), upstream.codec.dialect);
-    },
-  });
-  const { port: posPort } = await posEndpoint.start();
-  t.after(() => posEndpoint.destroy());
-  return {
-    bank,
-    upstream,
-    outcomes: async () => (await registry.getSingleMetric('iso8583_gateway_undelivered_approvals_total')?.get())?.values.map((v) => `${String(v.labels.reason)}/${String(v.labels.outcome)}=${v.value}`) ?? [],
-    goneClient: async (request) => {
-      const stan = request['11'] as string;
-      const reached = new Promise<void>((resolve) => atBank.set(stan, resolve));
-      const given = new Promise<void>((resolve) => handed.set(stan, resolve));
-      const gone = new Promise<void>((resolve) => posEndpoint.once('disconnect', () => resolve()));
-      // A terminal that gave up: its request sent, its connection reset while the request is at the bank.
-      const pos = connect(posPort, '127.0.0.1');
-      t.after(() => void pos.destroy());
-      await within(once(pos, 'connect'), 10_000, 'the POS client to connect');
-      pos.write(encodeFrame(codec.pack(request)));
-      await within(reached, 10_000, `the sequence of ${stan} to start`);
-      pos.resetAndDestroy();
-      await within(gone, 10_000, `the gateway to see the client of ${stan} go`);
-      released.get(stan)?.();
-      await within(given, 10_000, `the answer to ${stan} to be handed over as undelivered`);
-    },
-  };
-}
-
-function reversalAnswered(connector: Connector): Promise<SafEvent> {
-  return new Promise((resolve) => {
-    connector.on('saf', (e) => {
-      if (e.stage === 'answered') resolve(e);
-    });
+  return lateApprovalGateway(t, dialect, (m) => {
+    const reversal = m.mti.startsWith('04') || m.mti.startsWith('14');
+    const answer = reversal ? { 39: iso93 ? '400' : '00' } : answers[m.fields['11'] as string] ?? { 39: '96' };
+    return { ...m.fields, 0: responseMti(m.mti), ...answer };
   });
 }
 

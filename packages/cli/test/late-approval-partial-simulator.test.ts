@@ -8,99 +8,36 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { within } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
-import { createCodec, encodeFrame, getDialect } from '@iso8583/codec';
-import { FileJournal, createConnector } from '@iso8583/connector';
-import type { SafEvent } from '@iso8583/connector';
-import { EncodedReply, createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
-import type { InboundMessage, LateResultHandler, SequenceContext } from '@iso8583/inbound';
-
-import { lateApproval } from '../src/gateway/late-approval.js';
+import { getDialect } from '@iso8583/codec';
+import { createHostSimulator } from '@iso8583/inbound';
+import type { SequenceContext } from '@iso8583/inbound';
+import { lateApprovalGateway, reversalAnswered } from './helpers/late-approval-gateway.js';
 
 const PAN = '4111111111111111';
 
 async function partialGateway(t: TestContext, dialectName: string, request: IsoMessage): Promise<void> {
   const dialect = getDialect(dialectName);
   const iso93 = dialect.version === '1993';
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-partial-simulator-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const simulator = createHostSimulator({ dialect, partialApproval: true, cards: { [PAN]: { balance: 600 } } });
-  const bank: IsoMessage[] = [];
   const answered: IsoMessage[] = [];
-  const bankEndpoint = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
-    dialect,
-    sequence: (m: InboundMessage) => {
-      bank.push(m.fields);
-      const reply = simulator(m, {} as SequenceContext) as IsoMessage;
-      answered.push(reply);
-      return reply;
-    },
+  const g = await lateApprovalGateway(t, dialect, (m) => {
+    const reply = simulator(m, {} as SequenceContext) as IsoMessage;
+    answered.push(reply);
+    return reply;
   });
-  const { port } = await bankEndpoint.start();
-  t.after(() => bankEndpoint.destroy());
-  const upstream = createConnector({ host: '127.0.0.1', port, dialect, reversal: { enabled: true, journal: new FileJournal(dir), mti: iso93 ? '0420' : '0400' } });
-  await upstream.connect();
-  t.after(() => upstream.close());
-  const reversed = new Promise<SafEvent>((resolve) => upstream.on('saf', (e) => e.stage === 'answered' && resolve(e)));
-  const codec = createCodec(dialect);
-  const registry = new Registry();
-  const late = lateApproval({ connector: upstream, logger: pino({ level: 'silent' }), registry });
-  let reachBank = (): void => undefined;
-  let release = (): void => undefined;
-  let hand = (): void => undefined;
-  const reached = new Promise<void>((resolve) => (reachBank = resolve));
-  const given = new Promise<void>((resolve) => (hand = resolve));
-  const onLateResult: LateResultHandler = (result, message, context, reason) => {
-    late(result, message, context, reason);
-    hand();
-  };
-  const pos = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
-    dialect,
-    sequenceTimeout: 10_000,
-    onLateResult,
-    sequence: async (m) => {
-      await new Promise<void>((resolve) => {
-        release = resolve;
-        reachBank();
-      });
-      const answer = (await upstream.request(m.fields)) as IsoMessage;
-      return new EncodedReply(answer, codec.pack(answer), dialect);
-    },
-  });
-  const { port: posPort } = await pos.start();
-  t.after(() => pos.destroy());
-  const gone = new Promise<void>((resolve) => pos.once('disconnect', () => resolve()));
-  const client = connect(posPort, '127.0.0.1');
-  t.after(() => void client.destroy());
-  await within(once(client, 'connect'), 10_000, 'the POS client to connect');
-  client.write(encodeFrame(codec.pack(request)));
-  await within(reached, 10_000, 'the sequence to start');
-  client.resetAndDestroy();
-  await within(gone, 10_000, 'the gateway to see the client go');
-  release();
-  await within(given, 10_000, 'the answer to be handed over as undelivered');
+  const reversed = reversalAnswered(g.upstream);
+  await g.goneClient(request);
   const e = await within(reversed, 10_000, 'the partial approval to be reversed');
   assert.equal(e.kind, 'reversal');
-  assert.deepEqual(bank.map((m) => m['0']), iso93 ? ['1200', '1420'] : ['0200', '0400']);
+  assert.deepEqual(g.bank.map((m) => m['0']), iso93 ? ['1200', '1420'] : ['0200', '0400']);
   assert.equal(answered[0]?.['39'], iso93 ? '002' : dialectName === 'smartvista' ? '010' : '10', 'a partial approval');
   assert.equal(answered[0]?.['4'], '000000000600', 'field 4 of the answer: the amount approved');
-  assert.equal(bank[1]?.['4'], '000000000600', 'the reversal carries the amount approved, not the 10.00 asked');
+  assert.equal(g.bank[1]?.['4'], '000000000600', 'the reversal carries the amount approved, not the 10.00 asked');
   assert.equal(answered[1]?.['39'], iso93 ? '400' : dialectName === 'smartvista' ? '000' : '00', 'the simulator accepted the reversal');
   assert.equal(simulator.balanceOf(PAN), 600, 'the 6.00 approved is given back, nothing more');
-  const counted = (await registry.getSingleMetric('iso8583_gateway_undelivered_approvals_total')?.get())?.values.map((v) => `${String(v.labels.reason)}/${String(v.labels.outcome)}=${v.value}`);
-  assert.deepEqual(counted, ['client-gone/reversed=1']);
+  assert.deepEqual(await g.outcomes(), ['client-gone/reversed=1']);
 }
 
 test('late approval – the simulator\'s partial approval (10, 6.00 of 10.00) the POS client never got is reversed for 6.00 through the gateway', async (t) => {

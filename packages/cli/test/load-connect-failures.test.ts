@@ -4,25 +4,13 @@
 // gate. The real binary, a real TLS host (simulate-host) behind a real TCP front that lets one connection through.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { makeCertificates } from '@iso8583/test-support';
 import { runCli, startCli } from './cli-process.js';
+import { tlsFiles } from './helpers/tls-files.js';
 
 test('load whose terminals could not all connect exits 1, every request answered through the others', async (t) => {
-  const certs = makeCertificates();
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-load-connect-'));
-  t.after(() => {
-    certs.cleanup();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const file = (name: string, pem: string): string => {
-    writeFileSync(join(dir, name), pem);
-    return join(dir, name);
-  };
-  const host = await startCli(['simulate-host', '--port', '0', '--tls-cert', file('server.pem', certs.serverCert), '--tls-key', file('server.key', certs.serverKey)]);
+  const tls = tlsFiles(t, 'load-connect');
+  const host = await startCli(['simulate-host', '--port', '0', '--tls-cert', tls.serverCert, '--tls-key', tls.serverKey]);
   t.after(() => host.stop());
   // The front: the first connection is carried to the host, every later one cut before its handshake.
   const sockets = new Set<net.Socket>();
@@ -45,7 +33,7 @@ test('load whose terminals could not all connect exits 1, every request answered
     front.close();
   });
   const port = (front.address() as net.AddressInfo).port;
-  const r = await runCli(['load', '--port', String(port), '--tls-ca', file('ca.pem', certs.ca), '--clients', '2', '--count', '4', '--json', '--quiet']);
+  const r = await runCli(['load', '--port', String(port), '--tls-ca', tls.ca, '--clients', '2', '--count', '4', '--json', '--quiet']);
   const summary = JSON.parse(r.stdout) as { clients: number; connectFailures: number; sent: number; answered: number };
   assert.equal(summary.connectFailures, 1, r.stderr);
   assert.equal(summary.sent, 4);

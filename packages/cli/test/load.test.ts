@@ -3,14 +3,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { makeCertificates } from '@iso8583/test-support';
 import { createCodec, MessageStream } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { runCli, startCli } from './cli-process.js';
 import { mainBatch } from './helpers/main-batch.js';
+import { tlsFiles } from './helpers/tls-files.js';
 import { purchaseRequest } from '../src/load/purchase.js';
 
 interface Summary {
@@ -193,20 +190,11 @@ describe('load against a host', { concurrency: true }, () => {
   });
 
   test('load speaks TLS with --tls-ca, and the simulator approves with a large --balance', async (t) => {
-    const certs = makeCertificates();
-    const dir = mkdtempSync(join(tmpdir(), 'iso8583-load-tls-'));
-    t.after(() => {
-      certs.cleanup();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    const file = (name: string, pem: string): string => {
-      writeFileSync(join(dir, name), pem);
-      return join(dir, name);
-    };
+    const tls = tlsFiles(t, 'load-tls');
     const host = await startCli(['simulate-host', '--port', '0', '--balance', '100000000000',
-      '--tls-cert', file('server.pem', certs.serverCert), '--tls-key', file('server.key', certs.serverKey)]);
+      '--tls-cert', tls.serverCert, '--tls-key', tls.serverKey]);
     t.after(() => host.stop());
-    const r = await runCli(['load', '--port', String(host.port), '--tls-ca', file('ca.pem', certs.ca), '--clients', '2',
+    const r = await runCli(['load', '--port', String(host.port), '--tls-ca', tls.ca, '--clients', '2',
       '--count', '20', '--json', '--quiet']);
     assert.equal(r.stderr, '');
     const summary = JSON.parse(r.stdout) as Summary;

@@ -3,11 +3,11 @@
 // disk had recovered. A real child process logging to a real file on a small real tmpfs filled by a ballast file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpfsFolder, within } from '@iso8583/test-support';
+import { runModule, watchChild } from './cli-process.js';
 
 const LOGGER = fileURLToPath(new URL('../src/logger.js', import.meta.url));
 
@@ -30,20 +30,12 @@ test('createLogger – a log file whose disk recovered gets its held lines at th
   } catch {
     // full now: what was written stays
   }
-  const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, file], { stdio: ['pipe', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
-  let stderr = '';
-  const failed = new Promise<void>((resolve) => {
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString('utf8');
-      if (stderr.includes('cannot be written: ENOSPC')) resolve();
-    });
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  await within(failed, 20_000, 'the log write to fail with ENOSPC');
+  const child = runModule(t, CHILD, [file], 'pipe');
+  const watched = watchChild(child);
+  await within(watched.printed('cannot be written: ENOSPC', 'stderr'), 20_000, 'the log write to fail with ENOSPC');
   rmSync(ballast);
-  child.stdin.end('exit\n');
-  const code = await within(exited, 20_000, `the child to exit; stderr: ${stderr}`);
+  child.stdin?.end('exit\n');
+  const code = await within(watched.exited, 20_000, `the child to exit; stderr: ${watched.stderr}`);
   assert.equal(code, 0);
   assert.match(readFileSync(file, 'utf8'), /"msg":"held while the disk was full"/);
 });

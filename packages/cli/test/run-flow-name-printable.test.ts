@@ -8,8 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { within } from '@iso8583/test-support';
-import { BIN, runCli } from './cli-process.js';
+import { BIN, runCli, stopWhenPrinted } from './cli-process.js';
 
 const NAME = 'pay\nflow fake ready\n\u001b[2J';
 const SHOWN = 'pay?flow fake ready??[2J';
@@ -22,6 +21,13 @@ function flowFile(t: { after: (fn: () => void) => void }, logLevel = 'warn', nam
   return file;
 }
 
+/** Runs `iso8583 run FILE` (with `env`), stops it with SIGTERM once it printed its ready line; its exit code and output. */
+function runUntilStopped(t: { after: (fn: () => void) => void }, file: string, env?: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [BIN, 'run', file], { stdio: ['ignore', 'pipe', 'pipe'], ...(env === undefined ? {} : { env }) });
+  t.after(() => child.kill('SIGKILL'));
+  return stopWhenPrinted(child, ' ready\n', { ready: 'the ready line', exit: 'the flow to stop' });
+}
+
 test('run --check shows a flow name\'s control characters as ?', async (t) => {
   const r = await runCli(['run', flowFile(t), '--check']);
   assert.equal(r.code, 0, r.stderr);
@@ -29,24 +35,7 @@ test('run --check shows a flow name\'s control characters as ?', async (t) => {
 });
 
 test('run: the ready and stop lines show a flow name\'s control characters as ?, no line forged', async (t) => {
-  const child = spawn(process.execPath, [BIN, 'run', flowFile(t)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  await within(
-    new Promise<void>((resolve) => {
-      child.stdout.on('data', (b: Buffer) => {
-        stdout += b.toString('utf8');
-        if (stdout.includes(' ready\n')) resolve();
-      });
-    }),
-    20_000,
-    'the ready line',
-  );
-  child.kill('SIGTERM');
-  const code = await within(exited, 20_000, `the flow to stop; stderr: ${stderr}`);
+  const { code, stdout, stderr } = await runUntilStopped(t, flowFile(t));
   assert.equal(code, 0, stderr);
   const lines = stdout.split('\n');
   assert.ok(lines.includes(`flow ${SHOWN} ready`), stdout);
@@ -57,24 +46,7 @@ test('run: the ready and stop lines show a flow name\'s control characters as ?,
 
 test('run: the stop line on stderr (pino-pretty) shows a flow name\'s newlines and bidi controls as ?', async (t) => {
   const name = 'pay\nflow fake stopped\u202e\u2028x';
-  const child = spawn(process.execPath, [BIN, 'run', flowFile(t, 'info', name)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ISO8583_LOG_FORMAT: 'pretty' } });
-  t.after(() => child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  await within(
-    new Promise<void>((resolve) => {
-      child.stdout.on('data', (b: Buffer) => {
-        stdout += b.toString('utf8');
-        if (stdout.includes(' ready\n')) resolve();
-      });
-    }),
-    20_000,
-    'the ready line',
-  );
-  child.kill('SIGTERM');
-  const code = await within(exited, 20_000, `the flow to stop; stderr: ${stderr}`);
+  const { code, stdout, stderr } = await runUntilStopped(t, flowFile(t, 'info', name), { ...process.env, ISO8583_LOG_FORMAT: 'pretty' });
   assert.equal(code, 0, stderr);
   assert.ok(stdout.includes('flow pay?flow fake stopped??x ready'), stdout);
   assert.match(stderr, /flow pay\?flow fake stopped\?\?x stopped/, 'the stop line on stderr');

@@ -4,10 +4,9 @@
 // A real child process with the real signal handler; an interval holds its event loop, as what a failed close left
 // open would: the process still exits.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { within } from '@iso8583/test-support';
+import { runModule, stopWhenPrinted } from './cli-process.js';
 
 const SIGNALS = fileURLToPath(new URL('../src/signals.js', import.meta.url));
 
@@ -26,21 +25,7 @@ process.stdout.write('ready\\n');
 `;
 
 test('a graceful stop whose close rejects is reported with its code, not as an abort, and the process exits 1', async (t) => {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const ready = new Promise<void>((resolve) => {
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString('utf8');
-      if (stdout.includes('ready\n')) resolve();
-    });
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  await within(ready, 20_000, 'the child to be ready');
-  child.kill('SIGTERM');
-  const code = await within(exited, 20_000, 'the child to exit after its failed stop');
+  const { code, stdout, stderr } = await stopWhenPrinted(runModule(t, CHILD), 'ready\n', { ready: 'the child to be ready', exit: 'the child to exit after its failed stop' });
   assert.match(stdout, /failed ISO8583_ERR_CONNECTOR_JOURNAL: the graceful stop failed: the journal could not be closed\n/);
   assert.doesNotMatch(stdout, /aborting|aborted/);
   assert.equal(stderr, '', 'no second, uncoded line');

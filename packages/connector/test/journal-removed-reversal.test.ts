@@ -8,9 +8,9 @@ import { rmSync } from 'node:fs';
 import { waitUntil, within } from '@iso8583/test-support';
 import { FileJournal } from '../src/index.js';
 import type { SafEvent } from '../src/index.js';
-import type { Received } from './peer.js';
-import { answer, purchase } from './peer.js';
-import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
+import { purchase } from './peer.js';
+import { heldAtHost } from './helpers/held-at-host.js';
+import { capturedLogger, tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
 
 const SENT_ANYWAY = 'a SAF attempt cannot be journaled: sent anyway; held in memory only: the next start does not know of it';
@@ -20,22 +20,18 @@ async function purchaseAtTheHost(t: AfterHook, answerReversals: boolean) {
   const dir = tempDir(t, 'journal-removed-reversal');
   const { logger, lines } = capturedLogger('warn');
   const journal = new FileJournal(dir, { logger });
-  let held: Received | undefined;
-  let arrived: () => void = () => undefined;
-  const atHost = new Promise<void>((resolve) => (arrived = resolve));
-  const { peer, connector } = await peerAndConnector(t, (r, p) => {
-    if (r.message['0'] === '0200') {
-      held = r;
-      arrived();
-    } else if (answerReversals || !String(r.message['0']).startsWith('04')) p.send(r.socket, answer(r.message));
-  }, { reversal: { enabled: true, journal }, logger, saf: { retryInterval: 60_000 } });
-  await connector.connect();
+  const { peer, connector, atHost, answerHeld } = await heldAtHost(
+    t,
+    (m) => m['0'] === '0200',
+    { reversal: { enabled: true, journal }, logger, saf: { retryInterval: 60_000 } },
+    (m) => answerReversals || !String(m['0']).startsWith('04'),
+  );
   const saf = (stage: SafEvent['stage']): Promise<SafEvent> => new Promise((resolve) => connector.on('saf', (e) => e.stage === stage && resolve(e)));
   const outcome = connector.request(purchase('009101'));
   await atHost;
   rmSync(dir, { recursive: true, force: true });
   const sent = saf('sent');
-  peer.send((held as Received).socket, answer((held as Received).message));
+  answerHeld();
   // The approval could not be recorded: the caller sees the journal's failure, consistent with the reversal.
   await assert.rejects(outcome, { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
   return { peer, connector, lines, sent };

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { within } from '@iso8583/test-support';
 import { FileJournal, FileTransactionLog } from '../src/index.js';
 import type { SafEvent } from '../src/index.js';
-import type { Received } from './peer.js';
-import { answer, purchase } from './peer.js';
+import { purchase } from './peer.js';
+import { heldAtHost } from './helpers/held-at-host.js';
 import { advice } from './helpers/reversals.js';
-import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
+import { capturedLogger, tempDir } from './helpers/setup.js';
 
 const NOT_JOURNALED = 'the end of a SAF entry cannot be journaled';
 const RETRIED = 'cannot mark a SAF entry done in the journal';
@@ -23,21 +23,12 @@ test('journal folder removed: an answered reversal ends in memory (answered, cou
   t.after(() => log.close());
   const { logger, lines } = capturedLogger('info');
   const journal = new FileJournal(dir, { logger });
-  let held: Received | undefined;
-  let arrived: () => void = () => undefined;
-  const atHost = new Promise<void>((resolve) => (arrived = resolve));
-  const { peer, connector } = await peerAndConnector(t, (r, p) => {
-    if (r.message['0'] === '0200') {
-      held = r;
-      arrived();
-    } else p.send(r.socket, answer(r.message));
-  }, { reversal: { enabled: true, journal }, logger, saf: { retryInterval: 60_000 }, transactionLog: log });
-  await connector.connect();
+  const { peer, connector, atHost, answerHeld } = await heldAtHost(t, (m) => m['0'] === '0200', { reversal: { enabled: true, journal }, logger, saf: { retryInterval: 60_000 }, transactionLog: log });
   const answered = new Promise<SafEvent>((resolve) => connector.on('saf', (e) => e.stage === 'answered' && resolve(e)));
   const outcome = connector.request(purchase('009201'));
   await atHost;
   rmSync(dir, { recursive: true, force: true });
-  peer.send((held as Received).socket, answer((held as Received).message));
+  answerHeld();
   await assert.rejects(outcome, { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
 
   const event = await within(answered, 10_000, 'the reversal to be answered');
@@ -66,16 +57,7 @@ test('journal stopped with its file kept (its lock removed): an answered advice 
   const dir = tempDir(t, 'saf-end-stopped');
   const { logger, lines } = capturedLogger('info');
   const journal = new FileJournal(dir, { logger });
-  let held: Received | undefined;
-  let arrived: () => void = () => undefined;
-  const atHost = new Promise<void>((resolve) => (arrived = resolve));
-  const { peer, connector } = await peerAndConnector(t, (r, p) => {
-    if (r.message['11'] === '009301') {
-      held = r;
-      arrived();
-    } else p.send(r.socket, answer(r.message));
-  }, { reversal: { enabled: true, journal }, logger, saf: { initialDelay: 0, retryInterval: 60_000 }, transactionLog: false });
-  await connector.connect();
+  const { connector, atHost, answerHeld } = await heldAtHost(t, (m) => m['11'] === '009301', { reversal: { enabled: true, journal }, logger, saf: { initialDelay: 0, retryInterval: 60_000 }, transactionLog: false });
   const answered = new Promise<SafEvent>((resolve) => connector.on('saf', (e) => e.stage === 'answered' && resolve(e)));
   await connector.request(advice('009301'), { saf: true });
   await atHost;
@@ -84,7 +66,7 @@ test('journal stopped with its file kept (its lock removed): an answered advice 
   await assert.rejects(connector.request(advice('009302'), { saf: true }), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
   assert.notEqual(journal.halted(), undefined);
   assert.equal(journal.halted()?.recordsLost, false);
-  peer.send((held as Received).socket, answer((held as Received).message));
+  answerHeld();
 
   const event = await within(answered, 10_000, 'the advice to be answered');
   assert.equal(event.stan, '009301');

@@ -76,16 +76,16 @@ async function openPool(url: string, size: number): Promise<pg.Pool> {
   return pool;
 }
 
-function entry(id: string): JournalEntry {
-  return { id, reversal: { '0': '0400', '2': '4761739001010010', '4': '000000001000', '11': '000001' }, at: Date.now() };
-}
-
-test('PgJournal: an attempt whose record comes back after the lease ended (the node stalled) is refused, not sent: the node that took the entry over is the only one to send it', async (t) => {
-  const url = cluster.createDatabase('lease_stall');
+/**
+ * A database named `name` and two nodes' journals on it (lease 1500 ms): `stalled`, whose connections (4, all made now)
+ * go through a proxy that can hold the database's answers, and `other`, straight to it; `check` reads the table. Made
+ * before the answers are held: the attempt's statement must reach the database (a connection made while they are held
+ * would never finish its start-up), whichever of them the lease renewal takes meanwhile. Closed after the test.
+ */
+async function stallingPair(t: { after(fn: () => Promise<void>): void }, name: string) {
+  const url = cluster.createDatabase(name);
   const proxy = await holdingProxy(url);
   const check = new pg.Pool({ connectionString: url });
-  // Connections made before the answers are held: the attempt's statement must reach the database (a connection made
-  // while they are held would never finish its start-up), whichever of them the lease renewal takes meanwhile.
   const pool = await openPool(proxy.url, 4);
   const stalled = new PgJournal({ pool, lease: 1500, owner: 'stalled-node' });
   const other = new PgJournal({ url, lease: 1500, owner: 'other-node' });
@@ -95,6 +95,26 @@ test('PgJournal: an attempt whose record comes back after the lease ended (the n
     await Promise.all([check.end(), pool.end()]);
     await proxy.close();
   });
+  return { proxy, check, stalled, other };
+}
+
+/** The entries `journal` claims once it claims any (the other node taking them over), waited for. */
+function takenOver(journal: PgJournal): Promise<JournalEntry[]> {
+  return waitUntil(
+    async () => {
+      const claimed = await journal.claim();
+      return claimed.length > 0 ? claimed : undefined;
+    },
+    { what: 'the other node to take the entry over' },
+  );
+}
+
+function entry(id: string): JournalEntry {
+  return { id, reversal: { '0': '0400', '2': '4761739001010010', '4': '000000001000', '11': '000001' }, at: Date.now() };
+}
+
+test('PgJournal: an attempt whose record comes back after the lease ended (the node stalled) is refused, not sent: the node that took the entry over is the only one to send it', async (t) => {
+  const { proxy, check, stalled, other } = await stallingPair(t, 'lease_stall');
   await stalled.open();
   await stalled.add(entry('s1'));
   assert.deepEqual(await other.open(), [], 'held by the first node while its lease runs');
@@ -106,13 +126,7 @@ test('PgJournal: an attempt whose record comes back after the lease ended (the n
   await waitUntil(async () => (await check.query<{ attempts: number }>("SELECT attempts FROM iso8583_saf WHERE id = 's1'")).rows[0]?.attempts === 1, {
     what: 'the attempt to commit',
   });
-  const taken = await waitUntil(
-    async () => {
-      const claimed = await other.claim();
-      return claimed.length > 0 ? claimed.map((e) => [e.id, e.attempts]) : undefined;
-    },
-    { what: 'the other node to take the entry over' },
-  );
+  const taken = (await takenOver(other)).map((e) => [e.id, e.attempts]);
   assert.deepEqual(taken, [['s1', 1]], 'taken over once the lease ended, resuming after the recorded attempt (a repeat)');
   proxy.release();
   await assert.rejects(attempt, { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' }, 'the stalled node must not send it too');
@@ -121,30 +135,13 @@ test('PgJournal: an attempt whose record comes back after the lease ended (the n
 });
 
 test('PgJournal: an add whose commit comes back after the lease ended (the node stalled) fails: the original is not sent while the node that took the entry over reverses it', async (t) => {
-  const url = cluster.createDatabase('add_stall');
-  const proxy = await holdingProxy(url);
-  const check = new pg.Pool({ connectionString: url });
-  const pool = await openPool(proxy.url, 4);
-  const stalled = new PgJournal({ pool, lease: 1500, owner: 'stalled-node' });
-  const other = new PgJournal({ url, lease: 1500, owner: 'other-node' });
-  t.after(async () => {
-    proxy.release();
-    await Promise.all([stalled.close(), other.close()]);
-    await Promise.all([check.end(), pool.end()]);
-    await proxy.close();
-  });
+  const { proxy, check, stalled, other } = await stallingPair(t, 'add_stall');
   await Promise.all([stalled.open(), other.open()]);
   proxy.hold();
   const add = stalled.add(entry('a1'));
   add.catch(() => undefined);
   await waitUntil(async () => (await check.query("SELECT 1 FROM iso8583_saf WHERE id = 'a1'")).rowCount === 1, { what: 'the add to commit' });
-  const taken = await waitUntil(
-    async () => {
-      const claimed = await other.claim();
-      return claimed.length > 0 ? claimed.map((e) => e.id) : undefined;
-    },
-    { what: 'the other node to take the entry over' },
-  );
+  const taken = (await takenOver(other)).map((e) => e.id);
   assert.deepEqual(taken, ['a1']);
   proxy.release();
   await assert.rejects(add, { code: 'ISO8583_ERR_CONNECTOR_STORE' }, 'the original must not be written after its reversal');

@@ -10,6 +10,22 @@ import { PgTerminalLock } from '../src/index.js';
 
 const WAIT = 4000;
 
+/**
+ * A request of `terminal` that holds its lock (and the connection it took) until `end()`: resolves once it holds it;
+ * `done` settles when the hold has ended.
+ */
+async function holding(lock: PgTerminalLock, terminal: string): Promise<{ end: () => void; done: Promise<unknown> }> {
+  let end = (): void => undefined;
+  let holds = (): void => undefined;
+  const held = new Promise<void>((resolve) => (holds = resolve));
+  const done = lock.hold(terminal, () => new Promise<void>((resolve) => {
+    end = resolve;
+    holds();
+  }));
+  await held;
+  return { end, done };
+}
+
 test('a request that waited for a free connection waits for its terminal\'s lock only what is left of waitTimeout', async (t) => {
   const cluster = await startPostgres();
   t.after(() => cluster.destroy());
@@ -17,37 +33,23 @@ test('a request that waited for a free connection waits for its terminal\'s lock
   const node = new PgTerminalLock({ url, max: 1, waitTimeout: WAIT });
   const other = new PgTerminalLock({ url, waitTimeout: WAIT });
   t.after(() => Promise.all([node.destroy(), other.destroy()]));
-  let endOther = (): void => undefined;
-  let otherHolds = (): void => undefined;
-  const held = new Promise<void>((resolve) => (otherHolds = resolve));
-  const otherDone = other.hold('T2', () => new Promise<void>((resolve) => {
-    endOther = resolve;
-    otherHolds();
-  }));
-  await held; // another node's request holds terminal T2
-  let endFirst = (): void => undefined;
-  let firstHolds = (): void => undefined;
-  const first = new Promise<void>((resolve) => (firstHolds = resolve));
-  const firstDone = node.hold('T1', () => new Promise<void>((resolve) => {
-    endFirst = resolve;
-    firstHolds();
-  }));
-  await first; // this node's one connection is taken
+  const otherRequest = await holding(other, 'T2'); // another node's request holds terminal T2
+  const first = await holding(node, 'T1'); // this node's one connection is taken
   const asked = performance.now();
   const second = node.hold('T2', () => Promise.resolve('sent')).then(
     () => 'locked',
     (err: { code?: string }) => err.code,
   );
   // Most of the wait passes before a connection is free (the request of T1 ends then).
-  setTimeout(endFirst, WAIT - 1000);
+  setTimeout(first.end, WAIT - 1000);
   try {
     assert.equal(await second, 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT');
     const waited = performance.now() - asked;
     // Twice the wait before: 7 s here (3 s for the connection, then 4 s for the lock); about 4 s now.
     assert.ok(waited < WAIT + 2000, `the request waited ${Math.round(waited)} ms in all, waitTimeout ${WAIT} ms`);
   } finally {
-    endOther();
-    await Promise.all([firstDone, otherDone]);
+    otherRequest.end();
+    await Promise.all([first.done, otherRequest.done]);
   }
 });
 
@@ -57,14 +59,7 @@ test('a request for which no connection of the lock\'s pool comes free within wa
   const url = cluster.createDatabase('terminal_lock_busy');
   const node = new PgTerminalLock({ url, max: 1, waitTimeout: 500 });
   t.after(() => node.destroy());
-  let endFirst = (): void => undefined;
-  let firstHolds = (): void => undefined;
-  const first = new Promise<void>((resolve) => (firstHolds = resolve));
-  const firstDone = node.hold('T1', () => new Promise<void>((resolve) => {
-    endFirst = resolve;
-    firstHolds();
-  }));
-  await first; // the node's one connection is taken, for as long as the test needs
+  const first = await holding(node, 'T1'); // the node's one connection is taken, for as long as the test needs
   try {
     await assert.rejects(node.hold('T2', () => Promise.resolve()), (err: { code?: string; field?: string; message?: string }) => {
       assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT');
@@ -73,7 +68,7 @@ test('a request for which no connection of the lock\'s pool comes free within wa
       return true;
     });
   } finally {
-    endFirst();
-    await firstDone;
+    first.end();
+    await first.done;
   }
 });

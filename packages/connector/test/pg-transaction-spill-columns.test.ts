@@ -5,39 +5,28 @@
 // cluster, with real files.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
-import pg from 'pg';
-import { PgTransactionLog } from '../src/index.js';
 import { newToken } from '../src/pg/batch-token.js';
 import { TRANSACTION_COLUMNS, copyLine } from '../src/pg/transaction-sql.js';
 import { databaseIdentity, writeSpill } from '../src/pg/spill-file.js';
 import type { DatabaseIdentity } from '../src/pg/spill-file.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
-import { capturedLogger } from './helpers/setup.js';
+import { openOn, spillDatabase } from './helpers/pg-spill.js';
+import type { SpillDatabase } from './helpers/pg-spill.js';
 import { sampleRecord } from './helpers/transaction-log-contract.js';
 
 const pgs = new PgLogDatabases();
 before(() => pgs.start());
 after(() => pgs.destroy());
 
-/** A database with the log's schema, a fresh spill folder, a pool on the database and its identity. */
-async function setUp(t: TestContext, name: string): Promise<{ url: string; dir: string; pool: pg.Pool; identity: DatabaseIdentity; count: () => Promise<number> }> {
-  const url = pgs.database(name);
-  const first = new PgTransactionLog({ connectionString: url });
-  await first.open();
-  await first.close();
-  const root = mkdtempSync(join(tmpdir(), 'iso8583-spill-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  const dir = join(root, 'spill');
-  mkdirSync(dir, { mode: 0o700 });
-  const pool = new pg.Pool({ connectionString: url });
-  t.after(() => pool.end());
-  const count = async (): Promise<number> => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions')).rows[0]?.n ?? -1;
-  return { url, dir, pool, identity: await databaseIdentity(pool), count };
+/** A database with the log's schema, a fresh spill folder (made), a pool on the database and its identity. */
+async function setUp(t: TestContext, name: string): Promise<SpillDatabase & { identity: DatabaseIdentity }> {
+  const s = await spillDatabase(t, pgs, name);
+  mkdirSync(s.dir, { mode: 0o700 });
+  return { ...s, identity: await databaseIdentity(s.pool) };
 }
 
 /** Writes a spill file by hand (the JSON body, then its SHA-256 on a line of its own), as another release would; its path. */
@@ -46,15 +35,6 @@ function handSpill(dir: string, body: Record<string, unknown>, token: string): s
   const file = join(dir, `transaction-spill-${token}.json`);
   writeFileSync(file, `${text}\n${createHash('sha256').update(text, 'utf8').digest('hex')}\n`, { mode: 0o600 });
   return file;
-}
-
-/** Opens a log on `url` with `dir` as its spillDir (closed after the test); the lines it logged. */
-async function openOn(t: TestContext, url: string, dir: string): Promise<{ log: PgTransactionLog; lines: Record<string, unknown>[] }> {
-  const { logger, lines } = capturedLogger('info');
-  const log = new PgTransactionLog({ connectionString: url, spillDir: dir, logger });
-  t.after(() => log.close());
-  await log.open();
-  return { log, lines };
 }
 
 /** A record's COPY row with its last `drop` columns cut off (the row an earlier release without them wrote). */

@@ -6,9 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
@@ -17,7 +15,8 @@ import { newToken } from '../src/pg/batch-token.js';
 import { TRANSACTION_COLUMNS, copyLine } from '../src/pg/transaction-sql.js';
 import { databaseIdentity, writeSpill } from '../src/pg/spill-file.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
-import { capturedLogger } from './helpers/setup.js';
+import { openOn, spillDatabase } from './helpers/pg-spill.js';
+import type { SpillDatabase } from './helpers/pg-spill.js';
 import { sampleRecord } from './helpers/transaction-log-contract.js';
 
 const pgs = new PgLogDatabases();
@@ -25,31 +24,19 @@ before(() => pgs.start());
 after(() => pgs.destroy());
 
 /** A database with the log's schema, a spill of records 1 and 2 for it in a fresh folder (as close() writes it), its path. */
-async function spillFor(t: TestContext, name: string): Promise<{ url: string; dir: string; file: string; count: () => Promise<number | undefined> }> {
-  const url = pgs.database(name);
-  const first = new PgTransactionLog({ connectionString: url });
-  await first.open();
-  await first.close();
-  const root = mkdtempSync(join(tmpdir(), 'iso8583-spill-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  const dir = join(root, 'spill');
-  const pool = new pg.Pool({ connectionString: url });
-  t.after(() => pool.end());
-  const file = await writeSpill(dir, await databaseIdentity(pool), TRANSACTION_COLUMNS, [
+async function spillFor(t: TestContext, name: string): Promise<SpillDatabase & { file: string }> {
+  const s = await spillDatabase(t, pgs, name);
+  const file = await writeSpill(s.dir, await databaseIdentity(s.pool), TRANSACTION_COLUMNS, [
     { token: newToken(), inDoubt: true, rows: [copyLine(sampleRecord(1))] },
     { token: newToken(), inDoubt: false, rows: [copyLine(sampleRecord(2))] },
   ]);
-  const count = async (): Promise<number | undefined> => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions')).rows[0]?.n;
-  return { url, dir, file, count };
+  return { ...s, file };
 }
 
 test('a whole temporary spill (the stop came after its fsync, before its rename) is replayed by the next open and removed', async (t) => {
   const s = await spillFor(t, 'spill_tmp_whole');
   renameSync(s.file, `${s.file}.tmp`);
-  const { logger, lines } = capturedLogger('info');
-  const next = new PgTransactionLog({ connectionString: s.url, spillDir: s.dir, logger });
-  t.after(() => next.close());
-  await next.open();
+  const { log: next, lines } = await openOn(t, s.url, s.dir);
   assert.equal(await s.count(), 2, 'its records stored');
   assert.equal(next.stats().replayed, 2);
   assert.deepEqual(readdirSync(s.dir), [], 'replayed, then removed');
@@ -65,10 +52,7 @@ test('a temporary spill cut short is reported at every start and kept, never rep
   const tmp = `${s.file}.tmp`;
   writeFileSync(tmp, text.slice(0, Math.floor(text.length / 2)), { mode: 0o600 });
   for (let start = 0; start < 2; start++) {
-    const { logger, lines } = capturedLogger('info');
-    const next = new PgTransactionLog({ connectionString: s.url, spillDir: s.dir, logger });
-    t.after(() => next.close());
-    await next.open();
+    const { lines } = await openOn(t, s.url, s.dir);
     const spill = lines.find((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_SPILL');
     assert.equal(spill?.['file'], tmp, `start ${start}: reported`);
     assert.match(String(spill?.['reason']), /an unfinished write/);
@@ -85,10 +69,7 @@ test('a whole temporary spill whose writer still runs (another process closing i
   await once(writer, 'spawn');
   const tmp = `${s.file}.${writer.pid ?? 0}.tmp`;
   renameSync(s.file, tmp);
-  const { logger, lines } = capturedLogger('info');
-  const during = new PgTransactionLog({ connectionString: s.url, spillDir: s.dir, logger });
-  t.after(() => during.close());
-  await during.open();
+  const { lines } = await openOn(t, s.url, s.dir);
   assert.equal(await s.count(), 0, 'not replayed while its writer runs');
   assert.deepEqual(readdirSync(s.dir), [tmp.split('/').at(-1)], 'left where its writer will rename it');
   const spill = lines.find((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_SPILL');

@@ -4,32 +4,15 @@
 // attempt is still an event. Real sockets (a port nothing listens on, reserved for the test), a real file journal, pino to a stream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { within } from '@iso8583/test-support';
 import { SAF_REPEAT_WARNINGS_PER_SECOND } from '../src/saf-queue.js';
-import { advice } from './helpers/reversals.js';
-import { capturedLogger, connectorFor, downPort, safEventSpan, tempDir } from './helpers/setup.js';
+import { accountedFor, backlogToDownHost, firstAttempts } from './helpers/saf-backlog.js';
 
 const ENTRIES = 120;
 
 test('saf – a backlog to a host that is down writes a bounded number of "will repeat" warnings, each attempt still an event', async (t) => {
-  const port = await downPort(t); // nothing listens: every connect is refused
-  const { logger, lines } = capturedLogger('warn');
-  const connector = connectorFor(t, {
-    host: '127.0.0.1',
-    port,
-    requestTimeout: 2_000,
-    reconnect: { initialDelay: 10, maxDelay: 20 },
-    logger,
-    saf: { enabled: true, journalDir: tempDir(t, 'saf-repeat-warnings'), initialDelay: 60_000, retryInterval: 60_000 },
-    transactionLog: false,
-  });
-  connector.connect().catch(() => undefined);
-  await connector.started();
-  for (let i = 0; i < ENTRIES; i++) await connector.request(advice(String(100_000 + i)), { saf: true });
-  const all = safEventSpan(connector, 'waiting', ENTRIES);
+  const { lines, connector } = await backlogToDownHost(t, 'saf-repeat-warnings', ENTRIES, 100_000);
   // Every entry's first attempt now, to the host that is down: each fails and waits for its retry (60 s away).
-  assert.equal(connector.flushSaf(), ENTRIES);
-  const { first, last } = await within(all, 30_000, `a "waiting" event for each of the ${ENTRIES} entries`);
+  const { first, last } = await firstAttempts(connector, ENTRIES);
   const repeats = lines.filter((l) => l.msg === 'SAF entry not answered: will repeat');
   const kinds = new Set(repeats.map((l) => l.code)).size;
   // At most SAF_REPEAT_WARNINGS_PER_SECOND a second for each error code, over the seconds the failures spanned. The
@@ -44,6 +27,6 @@ test('saf – a backlog to a host that is down writes a bounded number of "will 
     `${repeats.length} "will repeat" warnings for ${ENTRIES} failures (${kinds} codes over ${windows} s windows)`,
   );
   // A line written after some were left out says how many: together they never count more than the failures.
-  const told = repeats.reduce((n, l) => n + 1 + (typeof l.suppressed === 'number' ? l.suppressed : 0), 0);
+  const told = accountedFor(repeats);
   assert.ok(told <= ENTRIES, `the lines account for ${told} of ${ENTRIES} failures, no more`);
 });

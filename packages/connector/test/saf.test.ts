@@ -3,10 +3,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createConnector, isStoreAndForward } from '../src/index.js';
+import type { ConnectorOptions } from '../src/index.js';
 import { startChild } from './child.js';
 import { answer } from './peer.js';
 import { capturedLogger, connectorFor, downPort, peerFor, tempDir } from './helpers/setup.js';
+import type { AfterHook } from './helpers/setup.js';
 import { advice, journalLines, safEvent } from './helpers/reversals.js';
+
+/**
+ * A host that never answers, and a connector to it logging at info into `lines`, whose SAF queue journals in a fresh
+ * folder with `saf` (its retries and bounds); closed after the test.
+ */
+async function silentHost(t: AfterHook, saf: Omit<NonNullable<ConnectorOptions['saf']>, 'enabled' | 'journalDir'>) {
+  const dir = tempDir(t, 'saf');
+  const peer = await peerFor(t, () => undefined);
+  const { logger, lines } = capturedLogger('info');
+  const connector = connectorFor(t, {
+    host: '127.0.0.1',
+    port: peer.port,
+    logger,
+    saf: { enabled: true, journalDir: dir, ...saf },
+  });
+  return { dir, peer, lines, connector };
+}
 
 test('an advice with saf: true is accepted at once while the host is down, and delivered once it comes up', async (t) => {
   const dir = tempDir(t, 'saf');
@@ -86,15 +105,7 @@ test('response codes: the dialect approval codes and endCodes end an entry; any 
 });
 
 test('an advice not answered within expireAfter expires: coded event and log line, closed in the journal', async (t) => {
-  const dir = tempDir(t, 'saf');
-  const peer = await peerFor(t, () => undefined);
-  const { logger, lines } = capturedLogger('info');
-  const connector = connectorFor(t, {
-    host: '127.0.0.1',
-    port: peer.port,
-    logger,
-    saf: { enabled: true, journalDir: dir, retryInterval: 50, expireAfter: 200 },
-  });
+  const { dir, lines, connector } = await silentHost(t, { retryInterval: 50, expireAfter: 200 });
   const { id } = await connector.request(advice('100301'), { saf: true });
   const e = await safEvent(connector, 'expired', id);
   assert.equal(e.code, 'ISO8583_WARN_SAF_EXPIRED');
@@ -113,15 +124,7 @@ test('an advice not answered within expireAfter expires: coded event and log lin
 });
 
 test('maxAttempts abandons an entry after its last attempt (coded log line)', async (t) => {
-  const dir = tempDir(t, 'saf');
-  const peer = await peerFor(t, () => undefined);
-  const { logger, lines } = capturedLogger('info');
-  const connector = connectorFor(t, {
-    host: '127.0.0.1',
-    port: peer.port,
-    logger,
-    saf: { enabled: true, journalDir: dir, retryInterval: 30, maxAttempts: 2 },
-  });
+  const { peer, lines, connector } = await silentHost(t, { retryInterval: 30, maxAttempts: 2 });
   const { id } = await connector.request(advice('100401'), { saf: true });
   const e = await safEvent(connector, 'abandoned', id);
   assert.equal(e.code, 'ISO8583_WARN_SAF_ABANDONED');

@@ -8,26 +8,53 @@ import { join } from 'node:path';
 import { FileTransactionLog } from '../src/index.js';
 import type { TransactionRecord } from '../src/index.js';
 import { capturedLogger, tempDir } from './helpers/setup.js';
+import type { AfterHook } from './helpers/setup.js';
 
 const BASE = Date.UTC(2026, 11, 1, 12, 0, 0);
 const rec = (i: number): TransactionRecord => ({ at: BASE + i * 1000, node: 'n', upstream: 'u', mti: '0200', latencyMs: 1, outcome: 'approved', stan: String(i).padStart(6, '0'), terminal: 'T1' });
 
-test('FileTransactionLog – a line whose `at` was damaged into an earlier time is reported and skipped; older records are still found', async (t) => {
-  const dir = tempDir(t, 'txlog-damage');
+/** A query of the log. */
+type Query = Parameters<FileTransactionLog['query']>[0];
+
+/** Records 1 to 10 (one a second) written to a file log in a fresh folder (`iso8583-<prefix>-…`); the folder and its day file. */
+async function tenRecords(t: AfterHook, prefix: string): Promise<{ dir: string; file: string }> {
+  const dir = tempDir(t, prefix);
   const writer = new FileTransactionLog(dir, { syncInterval: 0 });
   await writer.open();
   await Promise.all(Array.from({ length: 10 }, (_, i) => writer.record(rec(i + 1))));
   await writer.close();
-  const file = join(dir, readdirSync(dir).find((n) => n.endsWith('.jsonl')) as string);
+  return { dir, file: join(dir, readdirSync(dir).find((n) => n.endsWith('.jsonl')) as string) };
+}
+
+/** The log in `dir`, opened read-only, logging at warn into `lines` (the caller closes it). */
+async function readOnly(dir: string): Promise<{ log: FileTransactionLog; lines: Record<string, unknown>[] }> {
+  const { logger, lines } = capturedLogger('warn');
+  const log = new FileTransactionLog(dir, { readOnly: true, logger });
+  await log.open();
+  return { log, lines };
+}
+
+/** The STANs `log` serves for `q`, page after page (each page's `next` the next one's `before`). */
+async function pagedStans(log: FileTransactionLog, q: Query): Promise<string[]> {
+  const out: string[] = [];
+  let before: string | undefined;
+  for (;;) {
+    const page = await log.query({ ...q, before });
+    out.push(...page.map((r) => r.stan as string));
+    if (page.next === undefined) return out;
+    before = page.next;
+  }
+}
+
+test('FileTransactionLog – a line whose `at` was damaged into an earlier time is reported and skipped; older records are still found', async (t) => {
+  const { dir, file } = await tenRecords(t, 'txlog-damage');
   const six = String(BASE + 6000);
   // One digit 2 -> 0: 5.6 hours earlier, the same day.
   const damaged = `${six.slice(0, 5)}0${six.slice(6)}`;
   assert.notEqual(damaged, six);
   writeFileSync(file, readFileSync(file, 'utf8').replace(`"at":${six}`, `"at":${damaged}`));
 
-  const { logger, lines } = capturedLogger('warn');
-  const log = new FileTransactionLog(dir, { readOnly: true, logger });
-  await log.open();
+  const { log, lines } = await readOnly(dir);
   t.after(() => log.close());
   const stans = async (q: Parameters<FileTransactionLog['query']>[0]): Promise<string[]> => (await log.query(q)).map((r) => r.stan as string);
   assert.deepEqual(await stans({ limit: 6 }), ['000010', '000009', '000008', '000007', '000005', '000004']);
@@ -42,31 +69,15 @@ test('FileTransactionLog – a line whose `at` was damaged into an earlier time 
 });
 
 test('FileTransactionLog – a line whose `at` was damaged into a later time of its day is reported and skipped by every query, whatever it reads', async (t) => {
-  const dir = tempDir(t, 'txlog-damage-later');
-  const writer = new FileTransactionLog(dir, { syncInterval: 0 });
-  await writer.open();
-  await Promise.all(Array.from({ length: 10 }, (_, i) => writer.record(rec(i + 1))));
-  await writer.close();
-  const file = join(dir, readdirSync(dir).find((n) => n.endsWith('.jsonl')) as string);
+  const { dir, file } = await tenRecords(t, 'txlog-damage-later');
   // Line 3's `at` moved (still JSON, still its day) to between those of lines 8 and 9; line 1's to after line 2's.
   const text = readFileSync(file, 'utf8');
   writeFileSync(file, text.replace(`"at":${BASE + 3000}`, `"at":${BASE + 8500}`).replace(`"at":${BASE + 1000}`, `"at":${BASE + 9900}`));
 
-  const { logger, lines } = capturedLogger('warn');
-  const log = new FileTransactionLog(dir, { readOnly: true, logger });
-  await log.open();
+  const { log, lines } = await readOnly(dir);
   t.after(() => log.close());
   const stans = async (q: Parameters<FileTransactionLog['query']>[0]): Promise<string[]> => (await log.query(q)).map((r) => r.stan as string);
-  const paged = async (q: Parameters<FileTransactionLog['query']>[0]): Promise<string[]> => {
-    const out: string[] = [];
-    let before: string | undefined;
-    for (;;) {
-      const page = await log.query({ ...q, before });
-      out.push(...page.map((r) => r.stan as string));
-      if (page.next === undefined) return out;
-      before = page.next;
-    }
-  };
+  const paged = (q: Query): Promise<string[]> => pagedStans(log, q);
   const intact = ['000010', '000009', '000008', '000007', '000006', '000005', '000004', '000002'];
   // A query that reads the whole file and one that stops early (a limit, a `from`) give the same records.
   assert.deepEqual(await stans({}), intact);
@@ -109,19 +120,8 @@ test('FileTransactionLog – no intact line is taken as damaged: clock steps bac
       if (random() < 0.1) await writer.query({ limit: 1 });
     }
     await writer.close();
-    const { logger, lines } = capturedLogger('warn');
-    const log = new FileTransactionLog(dir, { readOnly: true, logger });
-    await log.open();
-    const paged = async (q: Parameters<FileTransactionLog['query']>[0]): Promise<string[]> => {
-      const out: string[] = [];
-      let before: string | undefined;
-      for (;;) {
-        const page = await log.query({ ...q, before });
-        out.push(...page.map((r) => r.stan as string));
-        if (page.next === undefined) return out;
-        before = page.next;
-      }
-    };
+    const { log, lines } = await readOnly(dir);
+    const paged = (q: Query): Promise<string[]> => pagedStans(log, q);
     const all = written.map((r) => r.stan as string).sort();
     assert.deepEqual((await log.query({ limit: 1000 })).map((r) => r.stan).sort(), all);
     assert.deepEqual((await paged({ limit: 7 })).sort(), all);

@@ -216,7 +216,11 @@ test('a request routed to an upstream that is down is recorded once, as an error
   assert.deepEqual(records.map((r) => `${r.stan}@${r.upstream}:${r.outcome}:${r.errorCode}`), ['700001@visa:error:ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN']);
 });
 
-test('a request refused for a value its field cannot carry is still recorded once, that value left out, and no value reaches the log', async (t) => {
+/**
+ * A connector (connected) to a peer that approves everything, recording to a file transaction log in a fresh folder,
+ * logging at info into `lines`; all closed after the test.
+ */
+async function recordingConnector(t: { after(fn: () => unknown): void }) {
   const logDir = folder(t, 'txlog');
   const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
   const log = new FileTransactionLog(logDir);
@@ -229,6 +233,11 @@ test('a request refused for a value its field cannot carry is still recorded onc
     await peer.close();
   });
   await connector.connect();
+  return { logDir, log, lines, logger, connector };
+}
+
+test('a request refused for a value its field cannot carry is still recorded once, that value left out, and no value reaches the log', async (t) => {
+  const { logDir, log, lines, connector } = await recordingConnector(t);
   // Field 4 of 13 digits, field 41 of 9 characters, a card number in field 42's place of 15: each refused by the codec.
   await assert.rejects(connector.request({ ...purchase('000061', 'TERM0001'), '4': '1000000000000' }), (err: Error & { code?: string }) => typeof err.code === 'string' && !err.message.includes('5413330089010434'));
   await assert.rejects(connector.request(purchase('000062', 'TERM00012')), (err: Error & { code?: string }) => typeof err.code === 'string' && !err.message.includes('5413330089010434'));
@@ -245,18 +254,7 @@ test('a request refused for a value its field cannot carry is still recorded onc
 });
 
 test('a PAN, response MTI, field 38 or field 39 the record cannot hold is left out, and the request is still recorded once', async (t) => {
-  const logDir = folder(t, 'txlog');
-  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
-  const log = new FileTransactionLog(logDir);
-  const lines: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, transactionLog: log, logger });
-  t.after(async () => {
-    await connector.destroy();
-    await log.close();
-    await peer.close();
-  });
-  await connector.connect();
+  const { logDir, log, lines, logger, connector } = await recordingConnector(t);
   // Refused by the codec: a PAN of 20 digits (masked, still 20 characters), a PAN with a control character in its last 4.
   await assert.rejects(connector.request({ ...purchase('000071', 'TERM0001'), '2': '47617390010100101234' }), { code: 'ISO8583_ERR_INVALID_MESSAGE' });
   await assert.rejects(connector.request({ ...purchase('000072', 'TERM0001'), '2': '476173900101001\t' }), { code: 'ISO8583_ERR_INVALID_MESSAGE' });

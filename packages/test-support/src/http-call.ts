@@ -3,6 +3,7 @@
  * would set or refuse): what a browser on another site, or a DNS-rebinding page, sends.
  */
 import { request as httpRequest } from 'node:http';
+import type { ClientRequest } from 'node:http';
 
 /** The status and body text of an answer. */
 export interface HttpAnswer {
@@ -42,5 +43,21 @@ export function announcedTooLarge(port: number, path: string, length: number, he
     });
     req.on('error', reject);
     req.flushHeaders();
+  });
+}
+
+/**
+ * The answer to `req`, a request the test made itself (with `node:http`'s `request`) and ends or writes as it needs:
+ * resolves with its status (0 when none) and its whole body text once the answer ended; rejects if it fails while read.
+ */
+export function answerOf(req: ClientRequest): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('error', reject);
+    });
   });
 }

@@ -18,7 +18,7 @@ export { goneProcessId } from './gone-pid.js';
 export { ephemeralPorts, reservablePorts, reservePort } from './port-reservation.js';
 export type { PortReservation } from './port-reservation.js';
 export type { EventWithinOptions, WaitOptions } from './wait.js';
-export { announcedTooLarge, httpCall } from './http-call.js';
+export { announcedTooLarge, answerOf, httpCall } from './http-call.js';
 export type { HttpAnswer } from './http-call.js';
 export { midRequest, rawHttp, readUntil } from './raw-http.js';
 export type { RawHttp } from './raw-http.js';
