@@ -2,7 +2,8 @@
 // its session up once its pings pass their bound, but the server still runs that session, holding the lock, until its
 // own keepalive ends it (hours by default). The next take ends that session first (`END_HUNG`): only that process, and
 // only while it holds this owner's lock. Without it, every take found the lock held (by the node's own old session)
-// and the node sent no SAF entry until the server ended it.
+// and the node sent no SAF entry until the server ended it. A close that comes after the session was given up, before
+// the lock is taken again, ends it too: left, the node started again under the same owner name was refused.
 import assert from 'node:assert/strict';
 import { before, after, test } from 'node:test';
 import { Writable } from 'node:stream';
@@ -82,4 +83,31 @@ test('END_HUNG ends no session but the one named, and that one only while it hol
   assert.equal(await runs(url, pb), true);
   assert.equal(await lockSession(url, 'node-a'), pa);
   assert.equal(await lockSession(url, 'node-b'), pb);
+});
+
+test('close after a hung ping gave the lock up ends the session still holding it: the same owner starts again at once', async (t) => {
+  const node: { live?: PgJournal } = {};
+  let closing: Promise<void> | undefined;
+  // The close comes as the hung session is given up (logged at once), before any renewal takes the lock again.
+  const { lines, logger } = capture((line) => {
+    if (line.code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' && line.pingWait !== undefined) closing ??= node.live?.close();
+  });
+  const started = await liveBehindRelay(t, cluster, 'owner_hung_close', 3000, { logger });
+  node.live = started.live;
+  const { url, relay } = started;
+  const first = await lockSession(url, 'live-node');
+  assert.ok(first !== undefined, 'the lock is held');
+  relay.hangLockSession();
+  await waitUntil(() => closing !== undefined, { what: 'the hung session to be given up (and the close to begin)', timeoutMs: 15_000 });
+  await closing;
+  assert.equal(lines.filter((l) => l.code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST').length, 1);
+  // Ended by the close (pg_terminate_backend returns before the process has gone): within moments, not the server's
+  // keepalive (hours); no session holds the closed node's lock then.
+  await waitUntil(async () => !(await runs(url, first)), { what: 'the close to end the hung session', timeoutMs: 5000 });
+  assert.equal(await lockSession(url, 'live-node'), undefined, 'no session holds the closed node\'s lock');
+  // The node started again under the same owner name: its lock is free, not "another journal of the same owner".
+  const again = new PgJournal({ url, lease: 600_000, owner: 'live-node' });
+  t.after(() => again.destroy());
+  await again.open();
+  assert.notEqual(await lockSession(url, 'live-node'), undefined);
 });

@@ -146,12 +146,20 @@ export class OwnerLock {
     return this.take();
   }
 
-  /** Forgets the owner (the entries it still holds wait for their lease) and ends the session (the server unlocks). */
+  /**
+   * Forgets the owner (the entries it still holds wait for their lease) and ends the session (the server unlocks). Once
+   * the lock was given up for a hung connection and not taken again, the session the server may still run on it (the
+   * lock held: the same owner started again was refused as "another journal") is ended instead (`END_HUNG`), bounded
+   * as a take is; a failure is logged, and that session then holds the lock until the server ends it.
+   */
   async close(): Promise<void> {
     this.closed = true;
     await this.taking?.catch(() => false);
     const client = this.client;
-    if (client === undefined) return;
+    if (client === undefined) {
+      await this.endHung();
+      return;
+    }
     this.client = undefined;
     this.heldSince = undefined;
     // Bounded as a take is (its connection may have gone silent): then closed without waiting for the server, which a
@@ -170,6 +178,31 @@ export class OwnerLock {
     }
     this.closingClient = undefined;
     await client.end().catch(() => undefined);
+  }
+
+  /**
+   * At close, with no session of its own: ends the session given up for hanging (`hung`), if any, on a connection made
+   * for it (kept for a {@link OwnerLock.cut} meanwhile). Never rejects.
+   */
+  private async endHung(): Promise<void> {
+    const pid = this.hung;
+    if (pid === undefined) return;
+    this.hung = undefined;
+    const waits = this.waits();
+    const client = new (pgDriver().Client)({ ...this.config, connectionTimeoutMillis: waits.connect, query_timeout: undefined, statement_timeout: undefined });
+    client.on('error', () => undefined);
+    this.closingClient = client;
+    try {
+      await client.connect();
+      const end: pg.QueryConfig & { query_timeout: number } = { text: END_HUNG, values: [pid, this.owner], query_timeout: waits.register };
+      await client.query(end);
+      await client.end().catch(() => undefined);
+    } catch (err) {
+      this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), owner: this.owner }, 'cannot end the owner lock\'s hung session: it holds the lock (the same owner cannot start again, and other nodes take its entries only once their lease ends) until the server ends it');
+      destroyClient(client);
+    } finally {
+      this.closingClient = undefined;
+    }
   }
 
   /** How long the lock's connection may take to be made, and its REGISTER or UNREGISTER: the pool's, else TAKE_WAIT. */
