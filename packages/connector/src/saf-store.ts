@@ -85,7 +85,9 @@ export interface ReversalJournal {
    * Optional, for a journal that several nodes share (PostgreSQL): `add` of the reversal entry of a request about to
    * be sent, refused with `ISO8583_ERR_CONNECTOR_DUPLICATE_KEY` (nothing stored) while another entry of the same
    * transaction (the reversal's fields 11 and 41) is pending on any node: its original in flight there, or its
-   * reversal under way. Without it, the connector calls `add` (one node sees its own reversals under way).
+   * reversal under way. Without it, the connector calls `add` (one node sees its own reversals under way). A shared
+   * journal also fences such an entry for a lease from its add (no other node sends it while its original may still
+   * be written); `add` is for entries whose request is already written or never will be, and fences none.
    */
   addOriginal?(entry: JournalEntry): Promise<void>;
   /**

@@ -183,6 +183,10 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
    * node stalled: its lease may have ended and another node may be reversing the entry). Such an entry is ended
    * (`not-sent`) at the next renewal unless another node took it over. Nothing is stored while this node's owner lock
    * is not held, as the statement sees it (its session ended, maybe before this node saw it end): `field` `ownerLock`.
+   * For an entry whose request is already written or never will be (an advice, a reversal built after the fact): no
+   * fence, so a node that finds this one gone claims it at once. The reversal of a request about to be written goes by
+   * {@link PgJournal.addOriginal} instead (fenced for a lease from its add: no node sends it while its original may
+   * still be written here); added by `add`, it could be sent before its original, crossing it.
    */
   async add(entry: JournalEntry): Promise<void> {
     return this.adding({ ...entry });
@@ -192,7 +196,9 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
    * `add` of the reversal entry of a request about to be sent, refused with `ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`
    * (nothing stored; the request must not be sent) while an entry of the same transaction (the reversal's fields 41
    * and 11) is pending on any node: the request in flight there, or its reversal under way (a repeat, 0201, sent to
-   * this node after the other died would be approved while that node's reversal undoes the original).
+   * this node after the other died would be approved while that node's reversal undoes the original). Fenced for a
+   * lease from its add (`attempt_until`): no claim, by lease or of an owner gone, takes it before, since this node
+   * may still be writing the original.
    */
   async addOriginal(entry: JournalEntry): Promise<void> {
     return this.adding({ ...entry, guard: true });

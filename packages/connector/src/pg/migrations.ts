@@ -38,7 +38,8 @@ const MIGRATION_LOCK = 858_300_001;
 
 /**
  * Brings the database's schema up to date, on a connection of its own made with `pool`'s settings (see the module
- * comment); resolves with the version it is at.
+ * comment); resolves with the version it is at. Rejects with `ISO8583_ERR_CONNECTOR_STORE` (field `store`) on a
+ * read-only server (a hot standby, or `default_transaction_read_only` on), before any write.
  */
 export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
   const client = new (pgDriver().Client)({ ...pool.options, query_timeout: undefined, statement_timeout: undefined });
@@ -62,6 +63,14 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = 
     throw err;
   }
   try {
+    // A read-only server (a hot standby, or read-only transactions by default) can hold no SAF entry nor record: said
+    // so, naming the option, rather than by the first write's SQLSTATE (25006).
+    const { rows: [server] } = await client.query<{ standby: boolean; readOnly: boolean }>(
+      "SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') = 'on' AS \"readOnly\"");
+    if (server?.standby === true || server?.readOnly === true) {
+      const what = server.standby ? 'a hot standby, in recovery' : 'its transactions read-only by default: default_transaction_read_only';
+      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database is read-only (a hot standby, or read-only transactions; this one: ${what}): the store must be the primary (point the store's URL at it)`, { field: 'store' });
+    }
     await client.query('SET LOCAL statement_timeout = 0');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS iso8583_schema (

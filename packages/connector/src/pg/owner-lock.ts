@@ -22,6 +22,7 @@ import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import { pgDriver, storeCause } from './pool.js';
 import { END_HUNG, FILL_SERVER_TOKEN, REGISTER, UNREGISTER } from './owner-lock-sql.js';
+import { TERMINAL_LOCK_KEEPALIVE } from './terminal-lock.js';
 
 /** The owner lock of one journal; see the module comment. */
 export class OwnerLock {
@@ -39,6 +40,8 @@ export class OwnerLock {
    * server may still run it, holding this owner's lock, which the next take then ends (`END_HUNG`).
    */
   private hung: number | undefined;
+  /** Whether the server refused the keepalive settings once (said once, at debug). */
+  private keepaliveRefused = false;
   private closed = false;
 
   constructor(
@@ -146,12 +149,20 @@ export class OwnerLock {
     return this.take();
   }
 
-  /** Forgets the owner (the entries it still holds wait for their lease) and ends the session (the server unlocks). */
+  /**
+   * Forgets the owner (the entries it still holds wait for their lease) and ends the session (the server unlocks). Once
+   * the lock was given up for a hung connection and not taken again, the session the server may still run on it (the
+   * lock held: the same owner started again was refused as "another journal") is ended instead (`END_HUNG`), bounded
+   * as a take is; a failure is logged, and that session then holds the lock until the server ends it.
+   */
   async close(): Promise<void> {
     this.closed = true;
     await this.taking?.catch(() => false);
     const client = this.client;
-    if (client === undefined) return;
+    if (client === undefined) {
+      await this.endHung();
+      return;
+    }
     this.client = undefined;
     this.heldSince = undefined;
     // Bounded as a take is (its connection may have gone silent): then closed without waiting for the server, which a
@@ -170,6 +181,31 @@ export class OwnerLock {
     }
     this.closingClient = undefined;
     await client.end().catch(() => undefined);
+  }
+
+  /**
+   * At close, with no session of its own: ends the session given up for hanging (`hung`), if any, on a connection made
+   * for it (kept for a {@link OwnerLock.cut} meanwhile). Never rejects.
+   */
+  private async endHung(): Promise<void> {
+    const pid = this.hung;
+    if (pid === undefined) return;
+    this.hung = undefined;
+    const waits = this.waits();
+    const client = new (pgDriver().Client)({ ...this.config, connectionTimeoutMillis: waits.connect, query_timeout: undefined, statement_timeout: undefined });
+    client.on('error', () => undefined);
+    this.closingClient = client;
+    try {
+      await client.connect();
+      const end: pg.QueryConfig & { query_timeout: number } = { text: END_HUNG, values: [pid, this.owner], query_timeout: waits.register };
+      await client.query(end);
+      await client.end().catch(() => undefined);
+    } catch (err) {
+      this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), owner: this.owner }, 'cannot end the owner lock\'s hung session: it holds the lock (the same owner cannot start again, and other nodes take its entries only once their lease ends) until the server ends it');
+      destroyClient(client);
+    } finally {
+      this.closingClient = undefined;
+    }
   }
 
   /** How long the lock's connection may take to be made, and its REGISTER or UNREGISTER: the pool's, else TAKE_WAIT. */
@@ -204,6 +240,7 @@ export class OwnerLock {
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
+      await this.keepalive(client, waits.register);
       // node-postgres reads a query's own `query_timeout` (its types leave it out). Should it pass, the client is
       // destroyed below: a REGISTER the server still runs ends with its session, and its lock with it.
       const fill: pg.QueryConfig & { query_timeout: number } = { text: FILL_SERVER_TOKEN, query_timeout: waits.register };
@@ -238,6 +275,30 @@ export class OwnerLock {
     } catch (err) {
       destroyClient(client);
       throw err;
+    }
+  }
+
+  /**
+   * Asks the server for a short TCP keepalive on the lock's session ({@link TERMINAL_LOCK_KEEPALIVE}: 30 s, then 3
+   * probes 10 s apart), so that the session of a node gone silent (power lost, its network cut, a connection hung: no
+   * FIN reaches the server) ends within about 60 s, its lock with it, not after the system's default of over 2 hours
+   * (the node restarted under a fixed owner name was refused until then as "another journal", and its owner was not
+   * found gone). A live node's kernel answers the probes. A server that refuses the settings (a PG-compatible one, a
+   * proxy) keeps its own: said once, at debug. Bounded by `bound` ms (a silent connection fails the take).
+   */
+  private async keepalive(client: pg.Client, bound: number): Promise<void> {
+    const k = TERMINAL_LOCK_KEEPALIVE;
+    const set: pg.QueryConfig & { query_timeout: number } = {
+      text: `SET tcp_keepalives_idle = ${k.idle}; SET tcp_keepalives_interval = ${k.interval}; SET tcp_keepalives_count = ${k.count}`,
+      query_timeout: bound,
+    };
+    try {
+      await client.query(set);
+    } catch (err) {
+      if (typeof (err as { severity?: unknown }).severity !== 'string') throw err; // not the server's refusal
+      if (this.keepaliveRefused) return;
+      this.keepaliveRefused = true;
+      this.logger.debug({ code: (err as { code?: string }).code }, 'TCP keepalive not set on the owner lock\'s session: the server refused it');
     }
   }
 

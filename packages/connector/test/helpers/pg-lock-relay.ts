@@ -41,6 +41,12 @@ export interface LockRelay {
    * that takes it later (the node taking its lock again) is not hidden.
    */
   holdLockSession(): void;
+  /**
+   * From now on, nothing of the connection that took the owner lock passes either way, and its end on either side
+   * does not reach the other (a network that drops every packet): the server's session lives on, holding the lock,
+   * after the node gave it up.
+   */
+  hangLockSession(): void;
   /** Ends the connection that took the owner lock (the node sees its session end). */
   endLockSession(): void;
   /**
@@ -72,6 +78,7 @@ export async function lockRelay(target: string): Promise<LockRelay> {
   const sockets = new Set<Socket>();
   const locks = new Set<Socket>();
   const hidden = new Set<Socket>(); // the lock's connections whose server side the node no longer sees
+  const hung = new Set<Socket>(); // the lock's connections that pass nothing either way, their end neither
   let gate: Gate | undefined;
   const counters: { text: string; seen: number }[] = [];
   const held = (client: Socket): boolean => hidden.has(client);
@@ -80,11 +87,12 @@ export async function lockRelay(target: string): Promise<LockRelay> {
     sockets.add(client).add(db);
     let mine: Gate | undefined; // the gate holding this connection's statements
     for (const s of [client, db]) s.on('error', () => undefined);
-    client.on('close', () => db.destroy());
+    client.on('close', () => (hung.has(client) ? undefined : db.destroy()));
     db.on('close', () => {
       if (!held(client)) client.destroy();
     });
     client.on('data', (chunk: Buffer) => {
+      if (hung.has(client)) return;
       if (chunk.includes('pg_try_advisory_lock')) locks.add(client);
       for (const c of counters) if (chunk.includes(c.text)) c.seen++;
       if (mine !== undefined && !mine.released) {
@@ -127,6 +135,13 @@ export async function lockRelay(target: string): Promise<LockRelay> {
     holdLockSession: () => {
       assert.equal(locks.size, 1, 'one connection took an owner lock');
       for (const s of locks) hidden.add(s);
+    },
+    hangLockSession: () => {
+      assert.equal(locks.size, 1, 'one connection took an owner lock');
+      for (const s of locks) {
+        hidden.add(s);
+        hung.add(s);
+      }
     },
     endLockSession: () => {
       hidden.clear();
