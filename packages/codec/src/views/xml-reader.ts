@@ -299,6 +299,10 @@ export function parseXmlMessage(xml: string): XmlMessage {
   if (outsideSections.includes(']]>') && outsideSections.replace(MARKUP, '').includes(']]>')) {
     throw xmlError('the XML is not well formed: "]]>" in text outside a CDATA section');
   }
+  // XML 1.0 (AttValue): no `<` in an attribute value (`value="a<b"`), which fast-xml-parser's check lets through.
+  for (const markup of outsideSections.matchAll(MARKUP)) {
+    if (markup[0][1] !== '?' && markup[0].includes('<', 1)) throw xmlError('the XML is not well formed: "<" in an attribute value');
+  }
   let parsed: XmlNode[];
   try {
     parsed = PARSER.parse(withoutProcessingInstructions(xml)) as XmlNode[];
