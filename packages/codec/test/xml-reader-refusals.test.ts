@@ -113,3 +113,16 @@ test('fromXml – "]]>" in text outside a CDATA section is refused (not well for
   assert.deepEqual(fromXml('<ISOMessage><data><field id="48">A]]&gt;B<!-- ]]> --></field></data></ISOMessage>').message, { '48': 'A]]>B' });
   assert.deepEqual(fromXml('<isomsg><field id="48" value="A]]>B"/><?pi ]]>?></isomsg>').message, { '48': 'A]]>B' });
 });
+
+test('fromXml – a "<" in an attribute value (not well-formed XML) is refused, not read as text; one escaped is read', () => {
+  for (const xml of ['<isomsg><field id="0" value="0200"/><field id="48" value="a<b"/></isomsg>',
+    "<isomsg><field id='0' value='0200'/><field id='2' value='<?x?>4111111111111111'/></isomsg>",
+    '<ISOMessage><data><field id="0" type="<">0200</field></data></ISOMessage>']) {
+    const error = refusal(xml);
+    assert.equal(error.code, 'ISO8583_ERR_XML', xml);
+    assert.match(error.message, /"<" in an attribute value/);
+    assert.doesNotMatch(error.message, /4111/);
+  }
+  assert.deepEqual(fromXml('<isomsg><field id="0" value="0200"/><field id="48" value="a&lt;b"/><!-- <x a="<"> --></isomsg>').message, { 0: '0200', 48: 'a<b' });
+  assert.deepEqual(fromXml('<isomsg><?pi a="<"?><field id="0" value="0200"/><field id="48"><![CDATA[x="<"]]></field></isomsg>').message, { 0: '0200', 48: 'x="<"' });
+});

@@ -2,7 +2,7 @@ import type { Dialect, FieldSpec, Sensitivity } from '@iso8583/codec';
 import { isFieldKey, maskFieldValue, maskValue, sensitiveFields } from '@iso8583/codec';
 import { sensitivityOf, xmlEscape } from './card-data-forms.js';
 import { isMaskedValue } from './masked-value.js';
-import { maskedHeaderText } from './xml-header-mask.js';
+import { headerContentEnd, maskedHeaderText } from './xml-header-mask.js';
 import { xmlAttributes, tagEnd, specialEnd, tagName, plainName } from './xml-markup.js';
 
 /*
@@ -242,10 +242,10 @@ export function maskXml(xml: string, dialect: Dialect): string {
       continue;
     }
     if (name === 'header') {
-      // A message or composite field's header (base64 or hex): its text, to the next tag, masked as a header.
+      // A message or composite field's header (base64 or hex): its content, to the next tag (CDATA, comments and
+      // processing instructions in it read as part of it), masked as a header.
       if (!selfClosing) {
-        const next = xml.indexOf('<', at);
-        const stop = next === -1 ? xml.length : next;
+        const stop = headerContentEnd(xml, at);
         out.push(free(xml.slice(copied, at)), maskedHeaderText(xml.slice(at, stop)));
         copied = at = stop;
       }

@@ -38,6 +38,9 @@ const SHAPES: Record<string, (size: number) => string> = {
   'tags never closed in field 55': (size) => `<field id="55">${fill('<tag id="5A"', size)}</field>`,
   'tags with values in field 55': (size) => `<field id="55">${fill('<tag id="5A" value="41">', size)}</field>`,
   'attributes without values': (size) => `<field ${fill('id ', size)}/>`,
+  'a header of base64 wrapped by references': (size) => `<header>${fill('&#10;NDEx', size)}</header>`,
+  'CDATA sections never closed in a header': (size) => `<header>${fill('<![CDATA[', size)}`,
+  'a header of comments and CDATA': (size) => `<header>${fill('<!--x--><![CDATA[NDEx]]>', size)}</header>`,
 };
 
 function fill(unit: string, size: number): string {

@@ -39,6 +39,22 @@ const COMMENTS_AND_CDATA = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g;
  */
 const MARKUP = /<\?[\s\S]*?\?>|<(?:[^>"']|"[^"]*"|'[^']*')*>/g;
 
+/**
+ * Comments, CDATA sections, processing instructions and tags (attribute values quoted), left to right: a processing
+ * instruction is the third group. A tag is matched whole, so that a `<?` in an attribute value is not taken for one.
+ */
+const SECTIONS_PIS_AND_TAGS = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|(<\?[\s\S]*?\?>)|<(?:[^>"']|"[^"]*"|'[^']*')*>/g;
+
+/**
+ * A well-formed document without its processing instructions (the XML declaration too), which the reader drops
+ * anyway (`ignorePiTags`): fast-xml-parser pairs a quote in one (`<?note it's?>`) with the next quote of the document,
+ * and so refused the document (`Pi Tag is not closed`) or, with another quote and `?>` further on, dropped every field
+ * in between. Text on either side of one is joined, as the parser joins it.
+ */
+function withoutProcessingInstructions(xml: string): string {
+  return xml.includes('<?') ? xml.replace(SECTIONS_PIS_AND_TAGS, (markup, pi?: string) => (pi === undefined ? markup : '')) : xml;
+}
+
 function xmlError(reason: string, cause?: unknown): Iso8583Error {
   return codecError('ISO8583_ERR_XML', reason, cause === undefined ? {} : { cause });
 }
@@ -283,11 +299,16 @@ export function parseXmlMessage(xml: string): XmlMessage {
   if (outsideSections.includes(']]>') && outsideSections.replace(MARKUP, '').includes(']]>')) {
     throw xmlError('the XML is not well formed: "]]>" in text outside a CDATA section');
   }
+  // XML 1.0 (AttValue): no `<` in an attribute value (`value="a<b"`), which fast-xml-parser's check lets through.
+  for (const markup of outsideSections.matchAll(MARKUP)) {
+    if (markup[0][1] !== '?' && markup[0].includes('<', 1)) throw xmlError('the XML is not well formed: "<" in an attribute value');
+  }
   let parsed: XmlNode[];
   try {
-    parsed = PARSER.parse(xml) as XmlNode[];
-  } catch (err) {
-    throw xmlError('the XML could not be parsed', err);
+    parsed = PARSER.parse(withoutProcessingInstructions(xml)) as XmlNode[];
+  } catch {
+    // The parser's own text is not kept as the cause: some of its errors quote the document (a card number with it).
+    throw xmlError('the XML could not be parsed');
   }
   const { elements: roots, junk } = elementsOf(parsed);
   if (roots.length !== 1 || junk) throw xmlError('an XML document must have exactly one root element');

@@ -126,6 +126,13 @@ function writeFields(
       problems.push({ field, code: 'ISO8583_ERR_FIELD_VALUE', reason: `a ${typeof value} is not a field value` });
       continue;
     }
+    // A number as pack takes it (numberDigits): written as `String` gives, one past 2^53 lost its last digits
+    // (`12345678901234567000`), and fromXml would read that back as text pack takes.
+    if (typeof value === 'number' ? !Number.isSafeInteger(value) || value < 0 : typeof value === 'bigint' && value < 0n) {
+      const reason = typeof value === 'number' ? 'a number that is not a whole number from 0 to 2^53' : 'a negative number';
+      problems.push({ field, code: 'ISO8583_ERR_FIELD_VALUE', reason });
+      continue;
+    }
     const text = String(value);
     if (!isXmlText(text)) {
       problems.push({ field, code: 'ISO8583_ERR_XML', reason: 'holds characters that XML 1.0 cannot carry' });
@@ -150,7 +157,8 @@ function writeFields(
  * The `ISOMessage` XML of a message (the WSO2 shape), fields in ascending order, values XML-escaped; a composite
  * field as `<isomsg id="N">` holding its sub-fields. Field 1 (the bitmap) is not shown. Throws
  * `ISO8583_ERR_INVALID_MESSAGE` naming every field that cannot be written (a key that is not a field number, a value
- * that is not text, characters that XML 1.0 cannot carry).
+ * that is not text, a number that is not a whole number from 0 to 2^53 or a negative bigint, as pack refuses them,
+ * characters that XML 1.0 cannot carry).
  */
 export function toXml(message: IsoMessage, options?: XmlOptions): string {
   messageArgument(message);
