@@ -61,11 +61,20 @@ export function actionCode1993(code: string, messageClass: string): string {
 }
 
 /**
+ * Whether field 39 of a message with MTI `mti` (a request or its answer: the version digit is the same) carries ISO
+ * 8583:1993 action codes: a 1993 MTI (1xxx). The one home of the rule that the MTI, not the dialect, says which codes a
+ * reply carries: {@link responseCodeFor} writes by it, `isApprovalClass` reads by it when it is given the MTI.
+ */
+export function carriesActionCodes(mti: string): boolean {
+  return mti[0] === '1' && mti.length === 4;
+}
+
+/**
  * Field 39 of an answer to `mti` that means what the ISO 8583:1987 response code `code` means: `code` as it is for a
  * 1987 MTI (0xxx, and any other version), the 1993 action code ({@link actionCode1993}) for a 1993 MTI (1xxx).
  */
 export function responseCodeFor(mti: string, code: string): string {
-  return mti[0] === '1' && mti.length === 4 ? actionCode1993(code, mti[1] as string) : code;
+  return carriesActionCodes(mti) ? actionCode1993(code, mti[1] as string) : code;
 }
 
 /**

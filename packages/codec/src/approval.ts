@@ -6,6 +6,7 @@
  */
 import type { Dialect } from './types.js';
 import { dialectVersion } from './dialect/version.js';
+import { carriesActionCodes } from './action-code.js';
 
 /** The approval codes of a dialect that names none: ISO 8583:1987's `00` (approved or completed successfully). */
 export const DEFAULT_APPROVAL_CODES: readonly string[] = Object.freeze(['00']);
@@ -33,22 +34,30 @@ const APPROVAL_CLASS_1987: readonly string[] = Object.freeze(['00', '08', '10', 
 /**
  * Whether an answer with this response code (field 39 as decoded: a string) moved money, so that an answer its client
  * never got must be reversed: one of the dialect's approval codes ({@link isApproved}), or a code of the standard's
- * approval class in the dialect's edition (`version`): ISO 8583:1993's `0xx` action codes (`000`-`099`: `001` honour
- * with identification, `002` partial, `003` VIP, ...), and a 2-character code in a 1993 dialect read as the 1987
- * response code it is (a network on 1993 MTIs whose field 39 kept 2 characters); ISO 8583:1987's `00`, `08`, `10` (partial), `11` (VIP) and
- * `16`, also written in 3 digits where the dialect's field 39 has 3 (`010` in SmartVista's; `051`, `096` are
- * declines there, as `51`, `96`); a dialect's `approvalClass`, when it has one, in place of the standard's. Stats, accounting and transaction records keep calling "approved" only the
- * dialect's codes ({@link isApproved}); this is for undoing what the client never learned of.
+ * approval class in the edition the answer's codes are of: ISO 8583:1993's `0xx` action codes (`000`-`099`: `001`
+ * honour with identification, `002` partial, `003` VIP, ...), and a 2-character code in a 1993 answer read as the 1987
+ * response code it is (a network on 1993 MTIs whose field 39 kept 2 characters); ISO 8583:1987's `00`, `08`, `10`
+ * (partial), `11` (VIP) and `16`, also written in 3 digits where the dialect's field 39 has 3 (`010` in SmartVista's;
+ * `051`, `096` are declines there, as `51`, `96`); a dialect's `approvalClass`, when it has one, in place of the
+ * standard's. Stats, accounting and transaction records keep calling "approved" only the dialect's codes
+ * ({@link isApproved}); this is for undoing what the client never learned of.
+ *
+ * `mti`: the MTI of the answer (or of the request it answers: the version digit is the same). Given, it says the
+ * edition, as it does for the codes written (`responseCodeFor`, `responseCodeIn`: a 1xxx MTI carries 1993 action codes): `002`
+ * in the answer to a 1100 is a partial approval in a 1987 dialect whose field 39 has 3 digits too, `051` in the answer
+ * to a 0200 a decline in a 1993 dialect. Default: none, the dialect's `version` says it (a dialect whose answers carry
+ * both editions' MTIs should give it).
  */
-export function isApprovalClass(dialect: Pick<Dialect, 'approvalCodes' | 'version' | 'approvalClass'>, responseCode: unknown): boolean {
+export function isApprovalClass(dialect: Pick<Dialect, 'approvalCodes' | 'version' | 'approvalClass'>, responseCode: unknown, mti?: string): boolean {
   if (isApproved(dialect, responseCode)) return true;
   if (typeof responseCode !== 'string') return false;
   // A network whose codes depart from the standard's (its `11` a decline) names its own class.
   const own = dialect.approvalClass;
   if (own !== undefined) return own.includes(responseCode);
-  // A 1993 action code has 3 digits; a 2-character code in a 1993 dialect (a network on 1993 MTIs that kept the 1987
+  const edition = typeof mti === 'string' && mti.length === 4 && (mti[0] === '0' || mti[0] === '1') ? (carriesActionCodes(mti) ? '1993' : '1987') : dialectVersion(dialect);
+  // A 1993 action code has 3 digits; a 2-character code in a 1993 answer (a network on 1993 MTIs that kept the 1987
   // response codes in an `an 2` field 39) is a 1987 response code, and its `10` a partial approval that moved money.
-  if (dialectVersion(dialect) === '1993' && responseCode.length !== 2) return /^0\d\d$/.test(responseCode);
+  if (edition === '1993' && responseCode.length !== 2) return /^0\d\d$/.test(responseCode);
   const code = responseCode.length === 3 && responseCode.charCodeAt(0) === 0x30 ? responseCode.slice(1) : responseCode;
   return APPROVAL_CLASS_1987.includes(code);
 }

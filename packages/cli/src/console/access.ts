@@ -27,6 +27,21 @@ function isForm(request: FastifyRequest): boolean {
   return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() === FORM;
 }
 
+/**
+ * Whether the request names a content type that is not the sign-in form: refused 415 on `POST /console/login` in every
+ * mode (a request with no `Content-Type`, a bare POST, is not: the form is answered again).
+ */
+function typedOtherThanForm(request: FastifyRequest): boolean {
+  const type = request.headers['content-type'];
+  return typeof type === 'string' && type.trim() !== '' && !isForm(request);
+}
+
+/** Whether the request's `Content-Length` announces more than `limit` bytes (no limit known: no). */
+function announcedOver(request: FastifyRequest, limit: number | undefined): boolean {
+  const length = Number(request.headers['content-length']);
+  return limit !== undefined && Number.isFinite(length) && length > limit;
+}
+
 import { ConsoleSessions, sessionCookieName } from './session.js';
 import type { ConsoleSessionOptions } from './session.js';
 import { SignInGuard } from './guard.js';
@@ -162,7 +177,8 @@ function lockedOut(request: FastifyRequest, reply: FastifyReply, ms: number, bod
  * (`?token=` is not read from a page of another site, `Sec-Fetch-Site` `cross-site` or `same-site`: see fromAnotherSite;
  * a cross-site `POST /console/login` or `/console/logout` is answered 403 `ISO8583_ERR_CONNECTOR_CROSS_SITE`, uncounted).
  * The form's content type (`application/x-www-form-urlencoded`, at most 4 KB) is read on `POST /console/login` alone:
- * on any other route a form body is what that route makes of it (SocketQueue's routes read it as JSON), never fields.
+ * on any other route a form body is what that route makes of it (SocketQueue's routes read it as JSON), never fields;
+ * `POST /console/login` with another type (JSON, text, XML) is answered 415 with the form, whatever the app's parsers.
  * A sign-in that comes with a live session cookie ends that session (the browser's cookie is replaced: a sign-out
  * then ends every session of the browser). `POST /console/logout` ends the request's session (if any), clears its
  * cookie and goes to `/console` (the form).
@@ -259,7 +275,14 @@ export function requireToken(
       const refused = consoleError('ISO8583_ERR_CONSOLE_INPUT', `body: ${why}`, 'body');
       return reply.send(body(request, { code: refused.code, message: refused.message, field: 'body' }));
     });
-    login.post('/console/login', async (request, reply) => {
+    // A body of another type is refused 415 unread, as Fastify refuses one it has no parser for, whatever parsers the
+    // app added (SocketQueue's names read every type, a plain app JSON): its `token` is never read. One whose announced
+    // length is over the route's limit is left to the parser, which refuses it 413 naming that limit.
+    const formOnly = async (request: FastifyRequest): Promise<void> => {
+      if (!typedOtherThanForm(request) || announcedOver(request, request.routeOptions.bodyLimit)) return;
+      throw Object.assign(new Error('not the sign-in form'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
+    };
+    login.post('/console/login', { preParsing: formOnly }, async (request, reply) => {
       const field = (request.body as Record<string, unknown> | undefined)?.token;
       // Trimmed as the flag and the file are: a token pasted with a blank or a line end around it is the token.
       const given = typeof field === 'string' ? field.trim() : '';

@@ -196,7 +196,8 @@ export class UndeliveredApprovals {
       try {
         // The book's question: did this answer tell the terminal that money moved (a partial approval, 10 or 002,
         // too)? Judged as the bank's answers are (late-approval.ts), or the approval behind a 10 told would be reversed.
-        return this.dialect !== undefined && isApprovalClass(this.dialect, responseCodeOf(result));
+        // The request's MTI says which edition's codes the answer carries (its version digit is the answer's).
+        return this.dialect !== undefined && isApprovalClass(this.dialect, responseCodeOf(result), message.mti);
       } catch {
         return false; // An answer that cannot be looked at does not approve (the endpoint cannot pack it either: a 96).
       }

@@ -92,6 +92,12 @@ function summaryOf(original: IsoMessage): MessageSummary {
   }
 }
 
+/** The MTI of `answer` (else of `original`: the version digit is the same) as text, or `undefined`. */
+function mtiOf(answer: IsoMessage, original: IsoMessage): string | undefined {
+  const mti = answer['0'] ?? original['0'];
+  return typeof mti === 'string' ? mti : undefined;
+}
+
 /** The one handler of approvals the client never got (POS and HTTP alike). */
 export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApproval {
   const { logger } = parts;
@@ -108,7 +114,9 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     // is reversed, not only the dialect's approval codes: a partial approval (10, 002), a VIP one (11, 003)...
     const upstream = answered ?? parts.connector;
     const dialect = upstream.codec.dialect;
-    if (!isApprovalClass(dialect, answer['39'])) return;
+    // The answer's MTI says which edition's codes it carries (a 1993 `002` partial approval in the answer to a 1100
+    // under a dialect of 1987's version, a 1987 `051` decline in the answer to a 0200 under a 1993 one).
+    if (!isApprovalClass(dialect, answer['39'], mtiOf(answer, original))) return;
     // A network management answer (0810, 1814: an echo's or a sign-on's 00) moved no money: not an approval at all. The
     // one place this is checked, for the gateway's and a flow's answers alike (the codec's `isNetworkManagement`).
     if (isNetworkManagement(answer['0'])) return;
