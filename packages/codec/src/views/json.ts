@@ -4,6 +4,7 @@ import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { EmvTags } from '../emv/tags.js';
 import { emvFromTags, emvToTags } from '../emv/tags.js';
 import { safeName } from './names.js';
+import { valueText } from './value-text.js';
 import { bytesArgument, messageArgument, optionsArgument } from '../arguments.js';
 
 /*
@@ -76,7 +77,9 @@ function toPlain(message: IsoMessage, path: string, depth: number, options: Json
     const field = path + id;
     if (value === undefined || value === null) continue;
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') {
-      const text = String(value);
+      // A number as pack takes it: `String` of one past 2^53 loses its last digits (fromJson then refuses it).
+      const text = valueText(value, field, problems);
+      if (text === undefined) continue;
       const tags = options.emv === true && depth === 0 && id === '55' ? emvToTags(text) : undefined;
       out[id] = tags !== undefined && Object.keys(tags).length > 0 ? tags : text;
     } else if (typeof value === 'object' && !Array.isArray(value) && depth < MAX_DEPTH) {

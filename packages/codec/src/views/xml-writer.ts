@@ -12,6 +12,7 @@ import { escapeXml, isXmlText } from './xml-text.js';
 import { WriteShapes, fieldNumber } from './xml-write-shapes.js';
 import type { WriteShape } from './xml-write-shapes.js';
 import { safeName } from './names.js';
+import { valueText } from './value-text.js';
 import { bytesArgument, messageArgument, optionsArgument } from '../arguments.js';
 import { HEX_BYTES, MAX_COMPOSITE_DEPTH } from './xml-shape.js';
 
@@ -128,12 +129,8 @@ function writeFields(
     }
     // A number as pack takes it (numberDigits): written as `String` gives, one past 2^53 lost its last digits
     // (`12345678901234567000`), and fromXml would read that back as text pack takes.
-    if (typeof value === 'number' ? !Number.isSafeInteger(value) || value < 0 : typeof value === 'bigint' && value < 0n) {
-      const reason = typeof value === 'number' ? 'a number that is not a whole number from 0 to 2^53' : 'a negative number';
-      problems.push({ field, code: 'ISO8583_ERR_FIELD_VALUE', reason });
-      continue;
-    }
-    const text = String(value);
+    const text = valueText(value, field, problems);
+    if (text === undefined) continue;
     if (!isXmlText(text)) {
       problems.push({ field, code: 'ISO8583_ERR_XML', reason: 'holds characters that XML 1.0 cannot carry' });
       continue;
