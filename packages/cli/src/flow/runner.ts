@@ -272,7 +272,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       assembled.stopKeepAlive();
       // A connection the port answers itself (a 408 waiting for its turn, a lingering close) is closed by the deadline.
       closeOwnAnswersBy(app.server, until);
-      const endpointsClosed = Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline })));
+      // Every endpoint's close waited for (settleAll), the first failure kept for the stop's outcome (as the gateway's).
+      const endpointsClosed = settleAll(Object.values(endpoints).map((e) => e.close({ deadline })));
       // The SAF queues drain once the endpoints and the HTTP server have closed (an answer a client never got is stored
       // as its reversal by then, or, still at the bank, during the connector's close).
       assembled.holdConnectorsUntil(waitForSaf(Object.values(connectors), until, undefined, Promise.allSettled([endpointsClosed, assembled.serverClosed])));
