@@ -5,7 +5,8 @@
  * folder removed, a full disk and a listener whose close fails all end in a clean stop). The process says it is
  * stopping, then exits 1 with the close's coded line on stderr, `the graceful stop failed: ...`; never `stopped`, never
  * `aborted`. A flow's stop dropped such a failure before (its endpoints' closes were `allSettled`; its connectors'
- * failure came through); this checks both commands end alike.
+ * failure came through); this checks both commands end alike. And a stop that never settles at all ends with the
+ * `ISO8583_ERR_CLI_UNSETTLED` line (main.ts), exit 1.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,29 +21,35 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** A preload making every connector's close reject (once it has closed) with a coded journal error. */
-function preload(): string {
-  const file = join(work, 'close-fails.mjs');
+/**
+ * A preload file that wraps every connector's methods: `patch` is module code run with `proto` (the connector's
+ * prototype) and `Iso8583Error` in scope.
+ */
+function preload(name: string, patch: string): string {
+  const file = join(work, `${name}.mjs`);
   writeFileSync(
     file,
     `import { createConnector } from ${JSON.stringify(import.meta.resolve('@iso8583/connector'))};
 import { Iso8583Error } from ${JSON.stringify(import.meta.resolve('@iso8583/codec'))};
 const proto = Object.getPrototypeOf(createConnector({ host: '127.0.0.1', port: 9 }));
-const close = proto.close;
+${patch}
+`,
+  );
+  return `--import=${file}`;
+}
+
+/** Every connector's close rejects, once it has closed, with a coded journal error. */
+const CLOSE_FAILS = `const close = proto.close;
 proto.close = async function () {
   await close.call(this);
   throw new Iso8583Error('ISO8583_ERR_CONNECTOR_JOURNAL', 'the journal could not be closed (EIO)');
-};
-`,
-  );
-  return file;
-}
+};`;
 
 const FAILED = /^iso8583: ISO8583_ERR_CONNECTOR_JOURNAL: the graceful stop failed: the journal could not be closed \(EIO\)\n$/m;
 
 test('gateway: a graceful stop whose close fails prints the stopping line, then the coded failure; exit 1', async () => {
   const bank = await startSimulator();
-  const env = { NODE_OPTIONS: `--import=${preload()}` };
+  const env = { NODE_OPTIONS: preload('close-fails', CLOSE_FAILS) };
   const gw = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', join(work, 'gw')], { env });
   gw.process.kill('SIGTERM');
   const exit = await exitWithin(gw.process, 30_000, 'the gateway to end its failed stop');
@@ -62,7 +69,7 @@ test('run FLOW.json: a graceful stop whose close fails prints the stopping line,
     connectors: { bank: { host: '127.0.0.1', port: bank.port, reversal: { journalDir: join(work, 'flow-journal') } } },
     inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } },
   }));
-  const run = startCli(['run', flow], { env: { NODE_OPTIONS: `--import=${preload()}` } });
+  const run = startCli(['run', flow], { env: { NODE_OPTIONS: preload('close-fails', CLOSE_FAILS) } });
   await run.waitForLine(/^flow closing ready$/);
   run.kill('SIGTERM');
   const exit = await exitWithin(run, 30_000, 'the flow to end its failed stop');
@@ -71,4 +78,30 @@ test('run FLOW.json: a graceful stop whose close fails prints the stopping line,
   assert.doesNotMatch(run.stdout(), /flow closing (stopped|aborted)|aborting/);
   assert.match(run.stderr(), FAILED);
   assert.ok(run.stderr().endsWith('(EIO)\n'), run.stderr().slice(-500));
+});
+
+// A stop that never settles (a lost promise: here every connector's close and destroy close their sockets, then never
+// settle) while nothing holds the event loop any more: Node would exit 0 with no word. main.ts reports it instead:
+// `ISO8583_ERR_CLI_UNSETTLED` on stderr, exit 1, after the deadline's warning; no `gateway stopped`.
+test('gateway: a stop that never settles ends with the unsettled line and exit 1, not a silent 0', async () => {
+  const bank = await startSimulator();
+  const never = `const close = proto.close;
+proto.close = async function () {
+  await close.call(this);
+  await new Promise(() => {});
+};
+const destroy = proto.destroy;
+proto.destroy = async function (err) {
+  await destroy.call(this, err);
+  await new Promise(() => {});
+};`;
+  const env = { NODE_OPTIONS: preload('never-settles', never) };
+  const gw = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', join(work, 'gw-never'), '--shutdown-deadline', '500'], { env });
+  gw.process.kill('SIGTERM');
+  const exit = await exitWithin(gw.process, 30_000, 'the gateway to end its unsettled stop');
+  assert.equal(exit.code, 1, gw.process.stderr().slice(-2000));
+  assert.match(gw.process.stdout(), /^SIGTERM: stopping /m);
+  assert.doesNotMatch(gw.process.stdout(), /gateway (stopped|aborted)/);
+  assert.match(gw.process.stderr(), /"msg":"gateway shutdown deadline passed: aborting what is left"/);
+  assert.ok(gw.process.stderr().endsWith('iso8583: ISO8583_ERR_CLI_UNSETTLED: the gateway command stopped without an outcome\n'), gw.process.stderr().slice(-500));
 });
