@@ -20,6 +20,7 @@ import type { GatewayConfig } from './config-types.js';
 import { checkWithoutEffect } from './without-effect.js';
 import { checkBindAddresses } from './bind-check.js';
 import { checkUpstreamLoop } from './upstream-loop.js';
+import { checkOwnPorts } from './own-ports.js';
 
 // The flag rows and the defaults live in flag-rows.ts, the config file's schema and reader in config-file.ts; exported
 // here too, beside the config they fill.
@@ -174,6 +175,8 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   const lone = merged.upstreams !== undefined ? undefined : halves ? { flag: '--upstream-host', key: '/upstreamHost' } : { flag: '--upstream', key: '/upstream' };
   checkUpstreamLoop(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.listen ?? 0, merged.bind ?? '',
     loopProblem(lone === undefined ? 'upstreams' : halves ? 'upstreamHost' : 'upstream'), lone);
+  // Two of its own listeners on one port: refused here, not by the start's EADDRINUSE after --check-config said valid.
+  checkOwnPorts(merged, fileOf);
   checkPair(merged, 'tlsCert', 'tlsKey', fileOf);
   checkPair(merged, 'clientTlsCert', 'clientTlsKey', fileOf);
   checkClientCa(merged, fileOf);
