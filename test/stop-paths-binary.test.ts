@@ -105,3 +105,28 @@ proto.destroy = async function (err) {
   assert.match(gw.process.stderr(), /"msg":"gateway shutdown deadline passed: aborting what is left"/);
   assert.ok(gw.process.stderr().endsWith('iso8583: ISO8583_ERR_CLI_UNSETTLED: the gateway command stopped without an outcome\n'), gw.process.stderr().slice(-500));
 });
+
+// A flow whose stop passes its deadline (a connector's close that never settles) ends as the gateway's does: its
+// connectors destroyed, `flow NAME stopped`, exit 0, and the log says the deadline passed (it said nothing before).
+test('run FLOW.json: a stop past its shutdownDeadline logs that the deadline passed, then stops', async () => {
+  const bank = await startSimulator();
+  const never = `const close = proto.close;
+proto.close = async function () {
+  await close.call(this);
+  await new Promise(() => {});
+};`;
+  const flow = join(work, 'late.json');
+  writeFileSync(flow, JSON.stringify({
+    name: 'late',
+    shutdownDeadline: 500,
+    connectors: { bank: { host: '127.0.0.1', port: bank.port, reversal: { journalDir: join(work, 'late-journal') } } },
+    inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } },
+  }));
+  const run = startCli(['run', flow], { env: { NODE_OPTIONS: preload('close-never-settles', never) } });
+  await run.waitForLine(/^flow late ready$/);
+  run.kill('SIGTERM');
+  const exit = await exitWithin(run, 30_000, 'the flow to end its stop past the deadline');
+  assert.equal(exit.code, 0, run.stderr().slice(-2000));
+  assert.match(run.stdout(), /^flow late stopped$/m);
+  assert.match(run.stderr(), /"level":40[^\n]*"msg":"flow late shutdown deadline passed: aborting what is left"/);
+});

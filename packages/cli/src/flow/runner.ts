@@ -293,8 +293,12 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       );
       const outcome = await Promise.race([orderly, expired]);
       clearTimeout(timer);
-      if (outcome === 'expired') app.server.closeAllConnections();
-      if (outcome === 'expired') await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
+      if (outcome === 'expired') {
+        // Said as the gateway says it: what the stop cuts short is not left without a word in the log.
+        logger.warn(`flow ${printable(flow.name)} shutdown deadline passed: aborting what is left`);
+        app.server.closeAllConnections();
+        await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
+      }
       // An abort tells the end itself (its own last line): the stop does not add a second one.
       if (aborting === undefined) logStopped(logger, `flow ${printable(flow.name)}`, Object.values(connectors));
       if (failure !== undefined) throw failure.err;
