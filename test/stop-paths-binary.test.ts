@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exitWithin, startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import type { CliProcess } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-stop-failed-'));
 after(async () => {
@@ -45,6 +46,24 @@ proto.close = async function () {
   throw new Iso8583Error('ISO8583_ERR_CONNECTOR_JOURNAL', 'the journal could not be closed (EIO)');
 };`;
 
+/**
+ * Starts `iso8583 run` on a flow named `name` (a connector with a journal to a simulated bank, an endpoint answering
+ * as a host; `extra` keys added) with `nodeOptions` (a preload) and resolves once it is ready.
+ */
+async function readyFlow(name: string, nodeOptions: string, extra: Record<string, unknown> = {}): Promise<CliProcess> {
+  const bank = await startSimulator();
+  const flow = join(work, `${name}.json`);
+  writeFileSync(flow, JSON.stringify({
+    name,
+    ...extra,
+    connectors: { bank: { host: '127.0.0.1', port: bank.port, reversal: { journalDir: join(work, `${name}-journal`) } } },
+    inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } },
+  }));
+  const run = startCli(['run', flow], { env: { NODE_OPTIONS: nodeOptions } });
+  await run.waitForLine(new RegExp(`^flow ${name} ready$`));
+  return run;
+}
+
 const FAILED = /^iso8583: ISO8583_ERR_CONNECTOR_JOURNAL: the graceful stop failed: the journal could not be closed \(EIO\)\n$/m;
 
 test('gateway: a graceful stop whose close fails prints the stopping line, then the coded failure; exit 1', async () => {
@@ -62,15 +81,7 @@ test('gateway: a graceful stop whose close fails prints the stopping line, then 
 });
 
 test('run FLOW.json: a graceful stop whose close fails prints the stopping line, then the coded failure; exit 1', async () => {
-  const bank = await startSimulator();
-  const flow = join(work, 'flow.json');
-  writeFileSync(flow, JSON.stringify({
-    name: 'closing',
-    connectors: { bank: { host: '127.0.0.1', port: bank.port, reversal: { journalDir: join(work, 'flow-journal') } } },
-    inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } },
-  }));
-  const run = startCli(['run', flow], { env: { NODE_OPTIONS: preload('close-fails', CLOSE_FAILS) } });
-  await run.waitForLine(/^flow closing ready$/);
+  const run = await readyFlow('closing', preload('close-fails', CLOSE_FAILS));
   run.kill('SIGTERM');
   const exit = await exitWithin(run, 30_000, 'the flow to end its failed stop');
   assert.equal(exit.code, 1, run.stderr().slice(-2000));
@@ -109,21 +120,12 @@ proto.destroy = async function (err) {
 // A flow whose stop passes its deadline (a connector's close that never settles) ends as the gateway's does: its
 // connectors destroyed, `flow NAME stopped`, exit 0, and the log says the deadline passed (it said nothing before).
 test('run FLOW.json: a stop past its shutdownDeadline logs that the deadline passed, then stops', async () => {
-  const bank = await startSimulator();
   const never = `const close = proto.close;
 proto.close = async function () {
   await close.call(this);
   await new Promise(() => {});
 };`;
-  const flow = join(work, 'late.json');
-  writeFileSync(flow, JSON.stringify({
-    name: 'late',
-    shutdownDeadline: 500,
-    connectors: { bank: { host: '127.0.0.1', port: bank.port, reversal: { journalDir: join(work, 'late-journal') } } },
-    inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } },
-  }));
-  const run = startCli(['run', flow], { env: { NODE_OPTIONS: preload('close-never-settles', never) } });
-  await run.waitForLine(/^flow late ready$/);
+  const run = await readyFlow('late', preload('close-never-settles', never), { shutdownDeadline: 500 });
   run.kill('SIGTERM');
   const exit = await exitWithin(run, 30_000, 'the flow to end its stop past the deadline');
   assert.equal(exit.code, 0, run.stderr().slice(-2000));
