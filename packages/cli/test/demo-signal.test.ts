@@ -1,14 +1,23 @@
 // `iso8583 demo`: Ctrl-C while the samples are being sent stops the demo and removes its temporary journal folder
-// (whose reversals would hold the samples' card numbers).
+// (whose reversals would hold the samples' card numbers); a second Ctrl-C aborts, and removes it too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN } from './cli-process.js';
+import { within } from '@iso8583/test-support';
+import { BIN, seen } from './cli-process.js';
 
-test('demo --once stopped by SIGINT while a sample waits for its answer leaves no journal folder behind', async (t) => {
+/** A demo (`--once`) under its own TMPDIR, read until it is sending a sample the bank never answers. */
+async function demoSending(t: { after(fn: () => unknown): void }): Promise<{
+  tmp: string;
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}> {
   const tmp = mkdtempSync(join(tmpdir(), 'iso8583-demo-signal-'));
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
   // The first sample (an 0630, an MTI with no response MTI) is one the simulated bank never answers: the demo waits
@@ -20,22 +29,41 @@ test('demo --once stopped by SIGINT while a sample waits for its answer leaves n
     { title: 'purchase', message: { '0': '0200', '2': '4761739001010010', '3': '000000', '4': '2500', '11': '000010', '14': '3012', '41': 'DEMO0001', '49': '840' } },
   ]));
   const env = { ...process.env, TMPDIR: tmp };
-  const child = spawn(process.execPath, [BIN, 'demo', '--once', '--transactions', samples], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'demo', '--once', '--transactions', samples], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString();
-      if (stdout.includes('== unanswered\n')) resolve();
-    });
-  });
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  await within(seen(child.stdout, /== unanswered\n/), 30_000, 'the demo to send its unanswered sample');
   assert.ok(readdirSync(tmp).some((n) => n.startsWith('iso8583-demo-')), 'the journal folder exists while the demo runs');
+  return { tmp, child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+test('demo --once stopped by SIGINT while a sample waits for its answer leaves no journal folder behind', async (t) => {
+  const { tmp, child, stdout, stderr, exited } = await demoSending(t);
   child.kill('SIGINT');
   const code = await exited;
-  assert.equal(code, 0, stderr);
-  assert.match(stdout, /SIGINT: stopping/);
-  assert.doesNotMatch(stdout, /== purchase/, 'no sample is sent after the signal');
+  assert.equal(code, 0, stderr());
+  assert.match(stdout(), /SIGINT: stopping/);
+  assert.doesNotMatch(stdout(), /== purchase/, 'no sample is sent after the signal');
+  assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('iso8583-demo-')), [], 'the journal folder is removed');
+});
+
+// The abort (a second signal while the stop waits for the bank's answer) exits at once without the embedded gateway's
+// own abort: harmless, since the bank is the simulator in the same process (its balances die with it; no reversal is
+// owed to a bank that is gone) and the journal, the only thing written to disk (the samples' card numbers), is removed
+// first. Checked: exit 1, the abort line, no sample sent after it, no journal folder left.
+test('demo --once aborted by a second SIGINT during its stop exits 1 and leaves no journal folder behind', async (t) => {
+  const { tmp, child, stdout, stderr, exited } = await demoSending(t);
+  child.kill('SIGINT');
+  // The stop waits for the unanswered sample (up to its 5 s timeout): the second signal comes during it.
+  await within(seen(child.stdout, /SIGINT: stopping/), 30_000, 'the stopping line');
+  child.kill('SIGINT');
+  const code = await within(exited, 30_000, 'the demo to exit on its abort');
+  assert.equal(code, 1, stderr());
+  assert.match(stdout(), /^SIGINT again: aborting$/m);
+  assert.doesNotMatch(stdout(), /== purchase|demo done/);
   assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('iso8583-demo-')), [], 'the journal folder is removed');
 });

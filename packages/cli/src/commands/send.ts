@@ -7,12 +7,13 @@ import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { Iso8583Error } from '@iso8583/codec';
 import { MAX_REQUEST_TIMEOUT, createConnector, isReversible } from '@iso8583/connector';
 import type { ConnectorOptions } from '@iso8583/connector';
-import { cliError, parseCommandArgs, requiredFlag } from '../args.js';
-import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import { cliError } from '../args.js';
+import { flagHelp, flagSpecs } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
 import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, readClientTls, readDialectFlags, readFrameFlags, TLS_FLAGS, TLS_HELP } from '../flags.js';
 import { createLogger, levelFor } from '../logger.js';
 import { createTracer } from '../trace.js';
+import { readPortCommand } from './port-command.js';
 import type { CommandIo } from '../io.js';
 import { processIo, readInputText, writeText } from '../io.js';
 
@@ -148,14 +149,9 @@ function connectWait(err: unknown, timeout: number): unknown {
 
 /** Runs `iso8583 send` with its arguments (after the command name); resolves to the exit code. */
 export async function sendCommand(argv: string[], io: CommandIo = processIo()): Promise<number> {
-  const { values, help } = parseCommandArgs(argv, FLAGS, 0);
-  if (help) {
-    await writeText(io.stdout, SEND_HELP);
-    return 0;
-  }
-  requiredFlag(values, 'port');
-  const own = readFlagTable(ROWS, values);
-  const port = own.port as number;
+  const args = await readPortCommand(argv, FLAGS, ROWS, SEND_HELP, io.stdout);
+  if (args === undefined) return 0;
+  const { values, own, port } = args;
   const timeout = own.timeout as number;
   const input = own.input as 'json' | 'xml' | undefined;
   const { dialect } = readDialectFlags(values);

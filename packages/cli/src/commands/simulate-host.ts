@@ -5,14 +5,15 @@
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector/timeouts';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundOptions } from '@iso8583/inbound';
-import { listenError, parseCommandArgs, requiredFlag } from '../args.js';
-import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import { listenError } from '../args.js';
+import { flagHelp, flagSpecs } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
 import { DIALECT_FLAGS, DIALECT_HELP, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, readDialectFlags, readFrameFlags, readServerTls, TLS_FLAGS, TLS_HELP } from '../flags.js';
 import type { CommandIo } from '../io.js';
 import { createLogger, levelFor } from '../logger.js';
 import { createTracer } from '../trace.js';
-import { processIo, writeNotice, writeStartLine, writeText } from '../io.js';
+import { readPortCommand } from './port-command.js';
+import { processIo, writeNotice, writeStartLine } from '../io.js';
 import { ABORT_GRACE } from '../signals.js';
 
 /** The command's own flags. */
@@ -146,14 +147,9 @@ export async function simulateHostCommand(
   io: CommandIo = processIo(),
   run: SimulateHostRun = {},
 ): Promise<number> {
-  const { values, help } = parseCommandArgs(argv, FLAGS, 0);
-  if (help) {
-    await writeText(io.stdout, SIMULATE_HOST_HELP);
-    return 0;
-  }
-  requiredFlag(values, 'port');
-  const own = readFlagTable(ROWS, values);
-  const port = own.port as number;
+  const args = await readPortCommand(argv, FLAGS, ROWS, SIMULATE_HOST_HELP, io.stdout);
+  if (args === undefined) return 0;
+  const { values, own, port } = args;
   const delay = own.delay as number;
   const balance = own.balance as number | undefined;
   const logMessages = own['log-messages'] === true;

@@ -272,7 +272,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       assembled.stopKeepAlive();
       // A connection the port answers itself (a 408 waiting for its turn, a lingering close) is closed by the deadline.
       closeOwnAnswersBy(app.server, until);
-      const endpointsClosed = Promise.allSettled(Object.values(endpoints).map((e) => e.close({ deadline })));
+      // Every endpoint's close waited for (settleAll), the first failure kept for the stop's outcome (as the gateway's).
+      const endpointsClosed = settleAll(Object.values(endpoints).map((e) => e.close({ deadline })));
       // The SAF queues drain once the endpoints and the HTTP server have closed (an answer a client never got is stored
       // as its reversal by then, or, still at the bank, during the connector's close).
       assembled.holdConnectorsUntil(waitForSaf(Object.values(connectors), until, undefined, Promise.allSettled([endpointsClosed, assembled.serverClosed])));
@@ -292,8 +293,12 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       );
       const outcome = await Promise.race([orderly, expired]);
       clearTimeout(timer);
-      if (outcome === 'expired') app.server.closeAllConnections();
-      if (outcome === 'expired') await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
+      if (outcome === 'expired') {
+        // Said as the gateway says it: what the stop cuts short is not left without a word in the log.
+        logger.warn(`flow ${printable(flow.name)} shutdown deadline passed: aborting what is left`);
+        app.server.closeAllConnections();
+        await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
+      }
       // An abort tells the end itself (its own last line): the stop does not add a second one.
       if (aborting === undefined) logStopped(logger, `flow ${printable(flow.name)}`, Object.values(connectors));
       if (failure !== undefined) throw failure.err;

@@ -1,0 +1,51 @@
+/**
+ * The gateway's own listeners (POS `--listen`, HTTP `--http`, `--metrics`, `--stats-port`) on one port of one address:
+ * `--check-config` said the configuration was valid and the start then failed, `ISO8583_ERR_CLI_LISTEN` (EADDRINUSE),
+ * on the second listener. Refused by both, naming the later listener's flag (or config file key) and the earlier one.
+ */
+import type { GatewayConfig } from './config-types.js';
+import { gatewayError } from './errors.js';
+import { configFileError } from './config-file.js';
+
+/** One listener of the gateway: its config key, flag, port and address. */
+interface Listener {
+  key: 'listen' | 'http' | 'metrics' | 'statsPort';
+  flag: string;
+  port: number | undefined;
+  host: string;
+}
+
+/** The wildcard addresses: a listener bound to one of them holds its port on every address of the machine. */
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
+
+/** Whether listeners bound to `a` and `b` on one port collide: the same address, or either a wildcard. */
+function overlap(a: string, b: string): boolean {
+  const x = a.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const y = b.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return x === y || WILDCARD.has(x) || WILDCARD.has(y);
+}
+
+/**
+ * Throws `ISO8583_ERR_GATEWAY_CONFIG` when two of the gateway's listeners would listen on the same port of the same
+ * address (port 0, any free one, never collides): named by the later one's flag, or, when the config file gave its
+ * port, the file and its key (`fileOf` returns the file's path for a key no flag gave).
+ */
+export function checkOwnPorts(config: Partial<GatewayConfig>, fileOf: (key: string) => string | undefined): void {
+  const bind = config.bind ?? '127.0.0.1';
+  const monitoring = config.metricsHost ?? '127.0.0.1';
+  const listeners: Listener[] = [
+    { key: 'listen', flag: '--listen', port: config.listen, host: bind },
+    { key: 'http', flag: '--http', port: config.httpEnabled === false ? undefined : config.http, host: config.httpBind ?? bind },
+    { key: 'metrics', flag: '--metrics', port: config.metrics, host: monitoring },
+    { key: 'statsPort', flag: '--stats-port', port: config.statsPort, host: monitoring },
+  ];
+  for (const [i, later] of listeners.entries()) {
+    if (later.port === undefined || later.port === 0) continue;
+    const earlier = listeners.slice(0, i).find((l) => l.port === later.port && overlap(l.host, later.host));
+    if (earlier === undefined) continue;
+    const what = `${later.port} is ${earlier.flag}'s port too (on ${earlier.host}): each listener needs its own port`;
+    const from = fileOf(later.key);
+    if (from !== undefined) throw configFileError(from, `: /${later.key}: ${what}`, { field: `/${later.key}` });
+    throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${later.flag} ${what}`, { field: later.flag });
+  }
+}
