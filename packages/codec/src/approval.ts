@@ -42,11 +42,12 @@ const APPROVAL_CLASS_1987: readonly string[] = Object.freeze(['00', '08', '10', 
  * standard's. Stats, accounting and transaction records keep calling "approved" only the dialect's codes
  * ({@link isApproved}); this is for undoing what the client never learned of.
  *
- * `mti`: the MTI of the answer (or of the request it answers: the version digit is the same). Given, it says the
- * edition, as it does for the codes written (`responseCodeFor`, `responseCodeIn`: a 1xxx MTI carries 1993 action codes): `002`
- * in the answer to a 1100 is a partial approval in a 1987 dialect whose field 39 has 3 digits too, `051` in the answer
- * to a 0200 a decline in a 1993 dialect. Default: none, the dialect's `version` says it (a dialect whose answers carry
- * both editions' MTIs should give it).
+ * `mti`: the MTI of the answer (or of the request it answers: the version digit is the same), 4 characters. Given, it
+ * says the edition, as it does for the codes written (`responseCodeFor`, `responseCodeIn`: a 1xxx MTI carries 1993
+ * action codes, any other 1987 codes): `002` in the answer to a 1100 is a partial approval in a 1987 dialect whose
+ * field 39 has 3 digits too, `051` in the answer to a 0200 a decline in a 1993 dialect. Default: none, the dialect's
+ * `version` says it (a dialect whose answers carry both editions' MTIs should give it). A network whose hosts answer
+ * the other edition's MTIs in the dialect's own codes names its `approvalClass`.
  */
 export function isApprovalClass(dialect: Pick<Dialect, 'approvalCodes' | 'version' | 'approvalClass'>, responseCode: unknown, mti?: string): boolean {
   if (isApproved(dialect, responseCode)) return true;
@@ -54,7 +55,8 @@ export function isApprovalClass(dialect: Pick<Dialect, 'approvalCodes' | 'versio
   // A network whose codes depart from the standard's (its `11` a decline) names its own class.
   const own = dialect.approvalClass;
   if (own !== undefined) return own.includes(responseCode);
-  const edition = typeof mti === 'string' && mti.length === 4 && (mti[0] === '0' || mti[0] === '1') ? (carriesActionCodes(mti) ? '1993' : '1987') : dialectVersion(dialect);
+  // Read as written: responseCodeFor writes 1987 codes for every MTI but a 1xxx one (a 2xxx too).
+  const edition = typeof mti === 'string' && mti.length === 4 ? (carriesActionCodes(mti) ? '1993' : '1987') : dialectVersion(dialect);
   // A 1993 action code has 3 digits; a 2-character code in a 1993 answer (a network on 1993 MTIs that kept the 1987
   // response codes in an `an 2` field 39) is a 1987 response code, and its `10` a partial approval that moved money.
   if (edition === '1993' && responseCode.length !== 2) return /^0\d\d$/.test(responseCode);

@@ -27,6 +27,10 @@ test('approval class by the MTI – a 0xxx answer under a 1993 dialect carries 1
   // A 1xxx answer, or none given: 1993 action codes, as before.
   assert.equal(isApprovalClass(d, '051', '1210'), true);
   assert.equal(isApprovalClass(d, '051'), true);
-  // An MTI that is not one (not 4 characters, another version digit) says nothing: the dialect's version.
-  for (const mti of ['', '210', '2210', 'x']) assert.equal(isApprovalClass(d, '051', mti), true, mti);
+  // Not 4 characters: the MTI says nothing, the dialect's version does.
+  for (const mti of ['', '210', 'x']) assert.equal(isApprovalClass(d, '051', mti), true, mti);
+  // Another version digit (2xxx): read as written, 1987 codes (responseCodeFor writes a 96 there as 96, 096 in n 3).
+  assert.equal(isApprovalClass(d, '096', '2210'), false, 'a 96 written for a 2200');
+  assert.equal(isApprovalClass(d, responseCodeFor('2200', '96').padStart(3, '0'), '2210'), false);
+  assert.equal(isApprovalClass(d, '010', '2210'), true);
 });

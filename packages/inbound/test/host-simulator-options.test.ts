@@ -2,7 +2,7 @@
 // refused with the dialect's format error and moves no money.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getDialect } from '@iso8583/codec';
+import { getDialect, isApprovalClass } from '@iso8583/codec';
 import type { FieldProblem, Iso8583Error } from '@iso8583/codec';
 import { createHostSimulator } from '../src/index.js';
 import type { HostSimulatorOptions } from '../src/index.js';
@@ -60,7 +60,7 @@ test('host simulator options – every bad option is refused up front, named, wi
   }
 });
 
-test('host simulator – on a 1987 dialect a 1200 is refused 30 and moves no money; on a 1993 dialect an 0200 904', async () => {
+test('host simulator – a request of the other edition is refused with a format error in its MTI\'s codes and moves no money: a 1200 on a 1987 dialect 30 (904 where field 39 has 3 digits), an 0200 on a 1993 dialect 030', async () => {
   const on87 = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect: getDialect('iso87ascii') });
   const reply = await ask(on87, tx('1200', '000001', 1000));
   assert.equal(reply?.['0'], '1210');
@@ -68,9 +68,16 @@ test('host simulator – on a 1987 dialect a 1200 is refused 30 and moves no mon
   assert.equal(on87.balanceOf(VISA), 5000);
   assert.equal((await ask(on87, tx('1804', '000002', 0, { 24: '801' })))?.['39'], '30');
   const smartvista = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect: getDialect('smartvista') });
-  assert.equal((await ask(smartvista, tx('1200', '000003', 1000)))?.['39'], '030', 'in the width of its field 39');
+  // A 1xxx answer carries 1993 action codes (the one reading of field 39: isApprovalClass given the MTI); the dialect's
+  // own 030 there read as a 1993 approval.
+  const svRefusal = (await ask(smartvista, tx('1200', '000003', 1000)))?.['39'];
+  assert.equal(svRefusal, '904');
+  assert.equal(isApprovalClass(getDialect('smartvista'), svRefusal, '1210'), false, 'read as the refusal it is');
+  assert.equal(smartvista.balanceOf(VISA), 5000);
   const on93 = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect: getDialect('iso93ascii') });
-  assert.equal((await ask(on93, tx('0200', '000004', 1000)))?.['39'], '904');
+  const on93Refusal = (await ask(on93, tx('0200', '000004', 1000)))?.['39'];
+  assert.equal(on93Refusal, '030', 'the 1987 format error, in the width of its field 39');
+  assert.equal(isApprovalClass(getDialect('iso93ascii'), on93Refusal, '0210'), false, 'read as the refusal it is');
   assert.equal((await ask(on93, tx('1200', '000005', 1000, { 12: '261121103000' })))?.['39'], '000');
   assert.equal(on93.balanceOf(VISA), 4000);
 });

@@ -46,8 +46,9 @@ export interface HostSimulatorOptions {
   now?: () => Date;
   /**
    * The dialect the host answers in: field 39 takes its width and approvals its approval code (`000` for smartvista),
-   * and a request of the other edition (a 1200 on a 1987 dialect, an 0200 on a 1993 one) is refused with the dialect's
-   * format error (30; 904 under 1993) and moves no money. Default: ISO 8583:1987's two-character codes, and requests
+   * and a request of the other edition (a 1200 on a 1987 dialect, an 0200 on a 1993 one) is refused with a format
+   * error in the codes its MTI carries (30 for a 0xxx MTI, also in a 1993 dialect; 904 for a 1xxx MTI where field 39
+   * has room for it, else 30) and moves no money. Default: ISO 8583:1987's two-character codes, and requests
    * of either edition are answered.
    */
   dialect?: ResponseCodeDialect;
@@ -182,10 +183,12 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
     if (replyMti === undefined) return undefined;
     const fields = message.fields;
     if (edition !== undefined && mti[0] !== edition) {
-      // A message of another edition than the dialect's: its answer could not be packed (a 1993 action code in a
-      // 1987 field 39), and no issuer of this dialect would act on it. A format error in the dialect's terms.
+      // A message of another edition than the dialect's: no issuer of this dialect would act on it. A format error,
+      // in the codes its MTI carries (as every answer: responseCodeIn, which keeps 1987 codes in a 2-character field
+      // 39), so that the one reading of field 39 (isApprovalClass given the MTI) takes it for the decline it is: in the
+      // dialect's codes, `030` answering a 1100 under smartvista read as a 1993 approval.
       const refused = echo(fields, replyMti);
-      refused['39'] = codeFor(edition + mti.slice(1), HOST_RESPONSE_CODES.formatError);
+      refused['39'] = codeFor(mti, HOST_RESPONSE_CODES.formatError);
       return refused;
     }
     const reply = answerInClass(fields, mti, replyMti);
