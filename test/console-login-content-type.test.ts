@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-login-type-'));
@@ -38,6 +39,23 @@ async function login(port: number, headers: Record<string, string>, body?: strin
   return { status: res.status, body: await res.text(), cookie: res.headers.get('set-cookie') };
 }
 
+/**
+ * `POST /console/login` on `port` with a body and no `Content-Type` at all (fetch would name one: text/plain): its
+ * status, text and `Set-Cookie`.
+ */
+function untypedLogin(port: number, body: string): Promise<{ status: number; body: string; cookie: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/console/login', headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, cookie: res.headers['set-cookie']?.join('; ') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 const OTHER_TYPES: readonly (readonly [string, string])[] = [
   ['application/json', JSON.stringify({ token: TOKEN })],
   ['text/plain', `token=${TOKEN}`],
@@ -55,7 +73,16 @@ for (const mode of ['socketqueue', 'plain'] as const) {
       assert.match(r.body, /ISO8583_ERR_CONSOLE_INPUT: body: the sign-in form's content type is application\/x-www-form-urlencoded/, type);
       assert.equal(r.cookie, null, `${type}: no session`);
     }
-    // More refusals than a peer may guess wrong (5) were not counted: the form still signs in from this address.
+    // A body with no content type at all (SocketQueue's names read it as JSON) is not the form: its token is not read.
+    const untyped = await untypedLogin(port, JSON.stringify({ token: TOKEN }));
+    assert.notEqual(untyped.status, 303, `no content type: ${untyped.status} ${untyped.body}`);
+    assert.equal(untyped.cookie, undefined, 'no content type: no session');
+    // More refusals than a peer may guess wrong (5), each with a wrong token, are not counted as guesses: the form still
+    // signs in from this address.
+    for (let i = 0; i < 6; i++) {
+      for (const [type, body] of OTHER_TYPES) assert.equal((await login(port, { 'content-type': type }, body.replace(TOKEN, `wrong-${i}`))).status, 415, type);
+      assert.notEqual((await untypedLogin(port, JSON.stringify({ token: `wrong-${i}` }))).status, 429, 'an untyped body is not a guess');
+    }
     const bare = await login(port, {});
     assert.equal(bare.status, 401, 'a bare POST: the form again');
     assert.match(bare.body, /<form/);

@@ -283,7 +283,9 @@ export function requireToken(
       throw Object.assign(new Error('not the sign-in form'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' });
     };
     login.post('/console/login', { preParsing: formOnly }, async (request, reply) => {
-      const field = (request.body as Record<string, unknown> | undefined)?.token;
+      // Only the form is read: a body with no content type at all passes the 415 check (a bare POST) but reaches the
+      // app's catch-all parser (SocketQueue's names read it as JSON), and its `token` must not sign in.
+      const field = isForm(request) ? (request.body as Record<string, unknown> | undefined)?.token : undefined;
       // Trimmed as the flag and the file are: a token pasted with a blank or a line end around it is the token.
       const given = typeof field === 'string' ? field.trim() : '';
       // No token (no `token` field, an empty one, a body that is not the form) is not a guess: the form is answered
