@@ -52,16 +52,29 @@ function digitValue(code: number): number {
   return (code - first) % 10;
 }
 
-/** The values of the astral digits met so far, by code point ({@link NOT_DIGIT} for an astral code point that is none). */
+/**
+ * The most astral code points whose value {@link ASTRAL_VALUES} keeps: a text of CJK extension characters or emoji
+ * meets thousands of distinct ones, and a cache that kept each would grow with every text a process masks. When full it
+ * is emptied and filled again (the values are a few regex tests each to find again).
+ */
+const ASTRAL_CACHED = 1024;
+
+/** The values of the astral code points met lately, by code point ({@link NOT_DIGIT} for one that is no digit). */
 const ASTRAL_VALUES = new Map<number, number>();
 
 function astralValue(code: number): number {
   let value = ASTRAL_VALUES.get(code);
   if (value === undefined) {
     value = IS_DIGIT.test(String.fromCodePoint(code)) ? digitValue(code) : NOT_DIGIT;
+    if (ASTRAL_VALUES.size >= ASTRAL_CACHED) ASTRAL_VALUES.clear();
     ASTRAL_VALUES.set(code, value);
   }
   return value;
+}
+
+/** How many astral code points' values are cached (at most {@link ASTRAL_CACHED}). Internal, for the tests. */
+export function astralValuesCached(): number {
+  return ASTRAL_VALUES.size;
 }
 
 /** True when `text` holds a decimal digit that is not ASCII: a loop over its code units, those below U+0660 skipped. */

@@ -80,3 +80,14 @@ test('maskGroupedNumbers – a whole run with digits other than ASCII is masked:
   assert.equal(maskGroupedNumbers(wide('12345674')), '********');
   assert.equal(maskGroupedNumbers(PAN), PAN);
 });
+
+test('maskDigitRuns – the cache of astral code points stays bounded however many distinct ones texts hold', async () => {
+  const { astralValuesCached } = await import('../src/unicode-digits.js');
+  // 5,000 distinct CJK extension B characters (two UTF-16 units each) and an astral digit so the text is read.
+  const text = Array.from({ length: 5000 }, (_, k) => String.fromCodePoint(0x20000 + k)).join('') + String.fromCodePoint(0x1d7cf);
+  assert.equal(maskDigitRuns(text), text);
+  assert.ok(astralValuesCached() <= 1024, `${astralValuesCached()} astral code points cached`);
+  // A mathematical digit read after the cache was emptied still has its value.
+  const pan = digitsOf(PAN, 0x1d7ce);
+  assert.equal(maskDigitRuns(pan), [...pan].slice(0, 6).join('') + '*'.repeat(12) + [...pan].slice(12).join(''));
+});
