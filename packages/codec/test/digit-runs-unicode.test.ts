@@ -91,3 +91,22 @@ test('maskDigitRuns – the cache of astral code points stays bounded however ma
   const pan = digitsOf(PAN, 0x1d7ce);
   assert.equal(maskDigitRuns(pan), [...pan].slice(0, 6).join('') + '*'.repeat(12) + [...pan].slice(12).join(''));
 });
+
+test('maskDigitRuns – invisible characters between the digits or combining marks on them do not hide a PAN', () => {
+  for (const hidden of ['\u200b', '\u00ad', '\u2060', '\ufeff', '\u200d', '\u0301', '\u20e3', '\u{e0020}']) {
+    // Between every digit, between the groups, and once.
+    const every = [...PAN].join(hidden);
+    const masked = maskDigitRuns(`card ${every} ok`);
+    const shown = [...PAN].map((d, k) => (k >= 6 && k < 12 ? '*' : d));
+    assert.equal(masked, `card ${shown.join(hidden)} ok`, escape(hidden));
+    assert.equal(maskGroupedNumbers(`card ${every} ok`), masked, escape(hidden));
+    assert.equal(hasPanShapedRun(every), true);
+    assert.equal(maskDigitRuns(`4111${hidden}1111${hidden}1111${hidden}1111`), `4111${hidden}11**${hidden}****${hidden}1111`, escape(hidden));
+    assert.equal(maskDigitRuns(`41111${hidden}11111111111`), `41111${hidden}1******1111`, escape(hidden));
+    // With full-width digits too, and track data after it.
+    const wide = digitsOf(every, 0xff10);
+    assert.equal(maskDigitRuns(`${wide}=2512`), `${digitsOf(shown.join(hidden), 0xff10)}=****`, escape(hidden));
+  }
+  // Text with such characters and no card number is kept: a word with a combining accent, a STAN, a date.
+  for (const text of ['cafe\u0301 000123', '2026\u200b-12-05', 'a\u00adb 12345675']) assert.equal(maskDigitRuns(text), text);
+});
