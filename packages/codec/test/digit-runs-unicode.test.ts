@@ -110,3 +110,24 @@ test('maskDigitRuns – invisible characters between the digits or combining mar
   // Text with such characters and no card number is kept: a word with a combining accent, a STAN, a date.
   for (const text of ['cafe\u0301 000123', '2026\u200b-12-05', 'a\u00adb 12345675']) assert.equal(maskDigitRuns(text), text);
 });
+
+test('maskDigitRuns – a PAN in Indian grouping, with the Arabic thousands marks, or with a letter before it is masked', () => {
+  // 4222222222222 (13 digits) and 4111111111111111 (16) in lakh and crore groups: a first group of 1 or 2, then 2s, the last 3.
+  assert.equal(maskDigitRuns('42,22,22,22,22,222'), '42,22,**,**,*2,222');
+  assert.equal(maskDigitRuns('total 4,11,11,11,11,11,11,111 ok'), 'total 4,11,11,1*,**,**,*1,111 ok');
+  assert.equal(maskGroupedNumbers('4,11,11,11,11,11,11,111'), '4,11,11,1*,**,**,*1,111');
+  // Arabic thousands separator U+066C and Arabic comma U+060C, with ASCII or Arabic-Indic digits.
+  assert.equal(maskDigitRuns('4\u066c111\u066c111\u066c111\u066c111\u066c111'), '4\u066c111\u066c11*\u066c***\u066c**1\u066c111');
+  assert.equal(maskDigitRuns('4\u060c111\u060c111\u060c111\u060c111\u060c111'), '4\u060c111\u060c11*\u060c***\u060c**1\u060c111');
+  const arabic = digitsOf('4\u066c111\u066c111\u066c111\u066c111\u066c111', 0x660);
+  assert.equal(maskDigitRuns(arabic), `${arabic.slice(0, 8)}*\u066c***\u066c**${arabic.slice(16)}`);
+  // A letter right before it: only a `v` before dots (a version) keeps it.
+  assert.equal(maskDigitRuns('PAN4,111,111,111,111,111'), 'PAN4,111,11*,***,**1,111');
+  assert.equal(maskDigitRuns('x4.111.111.111.111.111'), 'x4.111.11*.***.**1.111');
+  assert.equal(maskDigitRuns('card4\u066c111\u066c111\u066c111\u066c111\u066c111'), 'card4\u066c111\u066c11*\u066c***\u066c**1\u066c111');
+  // Kept: a version, an amount with a decimal part (also after U+066B), a chain that is not the grouping.
+  for (const text of ['v161.489.317.677.441', 'v4.111.111.111.111.111', '42,22,22,22,22,222.50', '4\u066c111\u066c111\u066c111\u066c111\u066c111\u066b50',
+    '42,22,22,22,22,22', '42,22,222,22,22,222', '422,22,22,22,22,222', '42,22,22,22,22,222,22', '1,42,22,22,22,22,222']) {
+    assert.equal(maskDigitRuns(text), text, text);
+  }
+});
