@@ -34,11 +34,13 @@ import { maskOtherDigits } from './unicode-digits.js';
  *   (`4111.11**.****.1111`). Such gaps join more numbers that are no PAN than PANs (an amount `1,234,567,890,123`, a
  *   version `1.2.3`, an IP address, a date `2026/12/03`, a timestamp): groups of 4 to 6 digits and the check digit
  *   keep them as they are (loose-groups.ts reads such a number);
- * - digits written as HTML or JSON escapes (`&#52;`, `&#x34;`, `\u0034`): a text with escapes of digits or separators
- *   is read decoded too, by the whole rule, and each hidden digit's escape starred in place (digit-escapes.ts);
- * - digits other than ASCII (any \p{Nd}: full-width, Arabic-Indic...) are digits, each hidden one starred in place
- *   (unicode-digits.ts); a Unicode dash is a dash; `:` and `|` join loose groups; a number grouped by thousands
- *   (`4,111,111,111,111,111`: loose-groups.ts) is masked when it passes the Luhn check and has no decimal part;
+ * - digits written as HTML, JSON or URL escapes (`&#52;`, `&#x34;`, `\u0034`, `%34`; of Unicode digits, spaces, dashes
+ *   and invisible characters too: `&#65300;`, `%EF%BC%94`, `&#160;`, `\u2013`): a text with escapes of digits or
+ *   separators is read decoded too, by the whole rule, and each hidden digit's escape starred in place (digit-escapes.ts);
+ * - digits other than ASCII (any \p{Nd}: full-width, Arabic-Indic...) are digits, each hidden one starred in place, and
+ *   invisible characters (\p{Cf}: U+200B, U+00AD...) and combining marks are read as nothing (unicode-digits.ts); a
+ *   Unicode dash is a dash; `:` and `|` join loose groups; a number grouped by thousands (`4,111,111,111,111,111`, in
+ *   Indian grouping, with the Arabic marks: loose-groups.ts) is masked when it passes the Luhn check and has no decimal part;
  * - a masked text is masked again until that changes nothing (4 passes at most): the digits a masked number shows at
  *   its ends can make a number in loose groups with the groups beside it (`1234567890124111.1111.1111.1111` is
  *   `123456******4111.11**.****.1111`), so masking a masked text changes nothing. A text the 4th pass still changed
