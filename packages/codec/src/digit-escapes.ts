@@ -43,7 +43,8 @@ function readEscape(text: string, at: number, escape: Escape): boolean {
     if (low >= 0xdc00 && low <= 0xdfff) return escapeAt(escape, 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00), at + 2, at + 12, at + 12);
     return escapeAt(escape, code, at + 2, at + 6, at + 6);
   }
-  if (first !== 0x26 /* & */ || text.charCodeAt(at + 1) !== 0x23 /* # */) return false;
+  if (first !== 0x26 /* & */) return false;
+  if (text.charCodeAt(at + 1) !== 0x23 /* # */) return namedReference(text, at, escape);
   const hex = (text.charCodeAt(at + 2) | 0x20) === 0x78 /* x */;
   const digits = hex ? at + 3 : at + 2;
   let code = 0;
@@ -55,6 +56,39 @@ function readEscape(text: string, at: number, escape: Escape): boolean {
   }
   if (i === digits || text.charCodeAt(i) !== 0x3b /* ; */) return false;
   return escapeAt(escape, code, digits, i, i + 1);
+}
+
+/**
+ * The HTML named character references of what the rule reads (digit-runs.ts): the spaces, dashes and invisible
+ * characters an HTML writer names (`&nbsp;`, `&ndash;`, `&shy;`), the separators and track separators (`&period;`,
+ * `&sol;`, `&equals;`, `&Hat;`...), and `&amp;` (a text HTML-escaped twice: `&amp;#52;` is `&#52;`, a `4`).
+ */
+const NAMED = new Map<string, number>([
+  ['nbsp', 0xa0], ['ensp', 0x2002], ['emsp', 0x2003], ['emsp13', 0x2004], ['emsp14', 0x2005], ['numsp', 0x2007],
+  ['puncsp', 0x2008], ['thinsp', 0x2009], ['hairsp', 0x200a], ['NonBreakingSpace', 0xa0], ['ThinSpace', 0x2009],
+  ['hyphen', 0x2010], ['dash', 0x2010], ['ndash', 0x2013], ['mdash', 0x2014], ['horbar', 0x2015], ['minus', 0x2212],
+  ['shy', 0xad], ['ZeroWidthSpace', 0x200b], ['zwnj', 0x200c], ['zwj', 0x200d], ['lrm', 0x200e], ['rlm', 0x200f],
+  ['NoBreak', 0x2060], ['Tab', 0x09], ['plus', 0x2b], ['period', 0x2e], ['sol', 0x2f], ['lowbar', 0x5f],
+  ['UnderBar', 0x5f], ['comma', 0x2c], ['colon', 0x3a], ['verbar', 0x7c], ['vert', 0x7c], ['VerticalLine', 0x7c],
+  ['apos', 0x27], ['rsquo', 0x2019], ['equals', 0x3d], ['Hat', 0x5e], ['percnt', 0x25], ['amp', 0x26], ['AMP', 0x26],
+  ['num', 0x23], ['semi', 0x3b], ['bsol', 0x5c],
+]);
+/** The longest name of {@link NAMED}. */
+const LONGEST_NAME = 16;
+
+/** The named reference at `at` (`&nbsp;`), if it is one of {@link NAMED}, written to `escape` (its number: its name). */
+function namedReference(text: string, at: number, escape: Escape): boolean {
+  let end = at + 1;
+  while (end - at - 1 < LONGEST_NAME && isNameCharacter(text.charCodeAt(end))) end++;
+  if (end === at + 1 || text.charCodeAt(end) !== 0x3b /* ; */) return false;
+  const code = NAMED.get(text.slice(at + 1, end));
+  return code !== undefined && escapeAt(escape, code, at + 1, end, end + 1, true);
+}
+
+/** A letter or digit of a reference's name. */
+function isNameCharacter(code: number): boolean {
+  const lower = code | 0x20;
+  return (lower >= 0x61 && lower <= 0x7a) || isDigit(code);
 }
 
 /** The byte of the percent escape at `at` (`%34`), -1 when none is there. */
@@ -117,11 +151,11 @@ function decodedUnit(code: number): number {
 }
 
 /** What {@link caretEnd} reads an escape into (one object, so that a look for a caret makes none). */
-const probe: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0 };
+const probe: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0, named: false };
 
 /**
  * Where a track separator `^` at `at` ends, written as it is or escaped as {@link readEscape} reads one (`\u005e`,
- * `%5E`, `&#94;`, `&#x5e;`); -1 when none starts there.
+ * `%5E`, `&#94;`, `&#x5e;`, `&Hat;`); -1 when none starts there.
  */
 export function caretEnd(text: string, at: number): number {
   if (text.charCodeAt(at) === 0x5e) return at + 1;
@@ -135,9 +169,12 @@ interface Escape {
   digits: number;
   digitsEnd: number;
   end: number;
+  /** A named reference (`&nbsp;`): its whole name is its number, starred whole. */
+  named: boolean;
 }
 
-function escapeAt(escape: Escape, code: number, digits: number, digitsEnd: number, end: number): true {
+function escapeAt(escape: Escape, code: number, digits: number, digitsEnd: number, end: number, named = false): true {
+  escape.named = named;
   escape.code = code;
   escape.digits = digits;
   escape.digitsEnd = digitsEnd;
@@ -167,8 +204,8 @@ const ESCAPE_CHARACTERS = new Set('&#;\\uxXabcdefABCDEF'.split('').map((c) => c.
  * other may show.
  */
 function hasRuleEscape(text: string): boolean {
-  const escape: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0 };
-  for (const opener of ['&#', '\\u', '%']) {
+  const escape: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0, named: false };
+  for (const opener of ['&', '\\u', '%']) {
     for (let at = text.indexOf(opener); at >= 0; at = text.indexOf(opener, at + 1)) {
       maskWork.steps++;
       if (!readEscape(text, at, escape)) continue;
@@ -199,7 +236,9 @@ export function maskEscapedDigits(text: string, out: string, mask: (text: string
   // The decoded text, and where each of its characters is in `text`: [from[k], to[k]).
   const from = new Int32Array(text.length);
   const to = new Int32Array(text.length);
-  const escape: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0 };
+  // 1 for a named reference's name, starred whole.
+  const named = new Uint8Array(text.length);
+  const escape: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0, named: false };
   let decoded = '';
   let n = 0;
   let copied = 0;
@@ -216,6 +255,7 @@ export function maskEscapedDigits(text: string, out: string, mask: (text: string
       if (unit !== DROPPED) {
         decoded += String.fromCharCode(unit);
         [from[n], to[n]] = [escape.digits, escape.digitsEnd];
+        named[n] = escape.named ? 1 : 0;
         n++;
       }
       i = copied = escape.end;
@@ -229,9 +269,9 @@ export function maskEscapedDigits(text: string, out: string, mask: (text: string
   const chars = Buffer.from(out, 'utf16le');
   for (let k = 0; k < decoded.length; k++) {
     if (masked.charCodeAt(k) === decoded.charCodeAt(k)) continue;
-    // A character written as itself starred; an escape's hex digits (`%EF%BC%94` is `%**%**%**`, `\ud835\udfce` is
-    // `\u****\u****`).
-    const whole = to[k]! - from[k]! === 1;
+    // A character written as itself, or a named reference's name, starred whole; an escape's hex digits (`%EF%BC%94`
+    // is `%**%**%**`, `\ud835\udfce` is `\u****\u****`).
+    const whole = named[k] === 1 || to[k]! - from[k]! === 1;
     for (let i = from[k]!; i < to[k]!; i++) if (whole || hexDigit(text.charCodeAt(i)) >= 0) chars.writeUInt16LE(STAR, 2 * i);
   }
   return chars.toString('utf16le');

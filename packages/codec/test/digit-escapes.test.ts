@@ -214,3 +214,19 @@ test('maskDigitRuns – escapes of what the rule reads beyond ASCII: Unicode dig
   // A percent escape that is no UTF-8 sequence is read alone, as before.
   assert.equal(maskDigitRuns('%C2%341111'), '%C2%341111');
 });
+
+test('maskDigitRuns – HTML named references between the groups, and a text HTML-escaped twice (&amp;#52;)', () => {
+  for (const gap of ['&nbsp;', '&ndash;', '&mdash;', '&minus;', '&thinsp;', '&shy;', '&ZeroWidthSpace;', '&zwj;', '&period;', '&sol;', '&comma;']) {
+    const text = `card 4111${gap}1111${gap}1111${gap}1111 ok`;
+    const masked = maskDigitRuns(text);
+    assert.equal(masked, `card 4111${gap}11**${gap}****${gap}1111 ok`, gap);
+    assert.equal(maskGroupedNumbers(text), masked, gap);
+    assert.equal(maskDigitRuns(masked), masked, gap);
+  }
+  const twice = [...PAN_TEXT].map((d) => `&amp;#${d.charCodeAt(0)};`).join('');
+  assert.equal(maskDigitRuns(twice), `${twice.slice(0, 6 * 9)}${'&amp;#**;'.repeat(6)}${twice.slice(12 * 9)}`);
+  // Track data after a PAN, its separator named: hidden, the name of a hidden separator starred whole.
+  assert.equal(maskDigitRuns('4111111111111111&equals;2512101'), '411111******1111&equals;*******');
+  // A name the rule does not read, or no name, is text: `&copy;` cuts the number as `©` would.
+  assert.equal(maskDigitRuns('4111&copy;1111&copy;1111&copy;1111 &nbsp &;'), '4111&copy;1111&copy;1111&copy;1111 &nbsp &;');
+});
