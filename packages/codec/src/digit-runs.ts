@@ -5,7 +5,7 @@ import { caretEnd, maskEscapedDigits } from './digit-escapes.js';
 import { LONGEST_LOOSE_GAP, looseNumberEnd } from './loose-groups.js';
 import { isDigit, looseSeparatorEnd, runEnd, separatorEnd } from './number-text.js';
 import { TRACK1_NAME, trackEnd } from './track-end.js';
-import { maskOtherDigits } from './unicode-digits.js';
+import { maskOtherDigits, maskSettledWithFold } from './unicode-digits.js';
 
 /*
  * The last guard for card data in free text (a private field no one marked, such as 48, 62 or 126; an error text; a
@@ -267,7 +267,7 @@ function starTrack(text: string, out: Masked, at: number, end: number): void {
  */
 export function maskDigitRuns(text: string): string {
   textArgument(text, 'text');
-  return maskOtherDigits(text, untilSettled(text, false), maskAllRuns);
+  return maskSettledWithFold(text, maskAllRuns, maskAllRuns, MOST_PASSES, starAllDigits);
 }
 
 /** The rule over text whose digits are all ASCII (unicode-digits.ts reads the others so). */
@@ -301,7 +301,12 @@ function maskDecodedTwice(text: string): string {
  */
 export function maskGroupedNumbers(text: string): string {
   textArgument(text, 'text');
-  return maskOtherDigits(text, untilSettled(text, true), maskAllRuns);
+  return maskSettledWithFold(text, maskGroupedRuns, maskAllRuns, MOST_PASSES, starAllDigits);
+}
+
+/** The rule of {@link maskGroupedNumbers} over text whose digits are all ASCII. */
+function maskGroupedRuns(text: string): string {
+  return untilSettled(text, true);
 }
 
 /** The most passes of {@link untilSettled} over a text: a bounded number, so that its cost stays linear. */

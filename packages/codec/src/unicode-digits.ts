@@ -165,3 +165,24 @@ export function maskOtherDigits(text: string, out: string, mask: (text: string) 
   }
   return chars.toString('utf16le');
 }
+
+/**
+ * `text` masked by `settle` (the rule over the text as it is, settled: digit-runs.ts) and by the fold
+ * ({@link maskOtherDigits} with `mask`), and the text so masked masked again the same way until that changes nothing,
+ * `passes` at most: the stars the fold's reading puts in the text change what the text's own reading finds (a run the
+ * fold masked, `100000004111` before `.1111.1111.1111４１`, shows `4111.1111.1111.1111`, a card number in loose
+ * groups, to the text's reading), and the reverse. A text that the last pass still changed fails closed: `failClosed`
+ * over it and over its fold (every digit starred). Once, as before, when the fold hides nothing `settle` did not.
+ */
+export function maskSettledWithFold(text: string, settle: (text: string) => string, mask: (text: string) => string,
+  passes: number, failClosed: (text: string) => string): string {
+  const settled = settle(text);
+  let masked = maskOtherDigits(text, settled, mask);
+  if (masked === settled) return masked;
+  for (let pass = 1; pass < passes; pass++) {
+    const before = masked;
+    masked = maskOtherDigits(before, settle(before), mask);
+    if (masked === before) return masked;
+  }
+  return maskOtherDigits(masked, failClosed(masked), failClosed);
+}

@@ -131,3 +131,16 @@ test('maskDigitRuns – a PAN in Indian grouping, with the Arabic thousands mark
     assert.equal(maskDigitRuns(text), text, text);
   }
 });
+
+test('maskGroupedNumbers – what the fold masks and what the text shows are masked again together: one call settles', () => {
+  // The fold masks the run 100000004111 (with the full-width digits, the last group has 6 digits: no card number);
+  // its stars leave 4111.1111.1111.1111 to the text's own reading, a card number in loose groups.
+  for (const tail of [digitsOf('41', 0xff10), digitsOf('41', 0x1d7ce)]) {
+    const text = `100000004111.1111.1111.1111${tail}`;
+    for (const mask of [maskGroupedNumbers, maskDigitRuns]) {
+      const masked = mask(text);
+      assert.equal(masked, `100*****4111.11**.****.1111${tail}`, mask.name);
+      assert.equal(mask(masked), masked, mask.name);
+    }
+  }
+});

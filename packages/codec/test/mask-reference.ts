@@ -187,7 +187,16 @@ function maskedTrack(text: string, at: number, end: number): string {
 export function referenceMask(text: string, groupedOnly: boolean): string {
   // A text read with its Unicode digits as ASCII ones is masked by the whole-run rule by both masks: no exact form of
   // card data is a Unicode one (digit-runs.ts, `maskGroupedNumbers`).
-  return referenceFold(text, referenceAsciiMask(text, groupedOnly));
+  // What the fold hides changes what the text's own reading finds, and the reverse: both again until settled.
+  const settled = referenceAsciiMask(text, groupedOnly);
+  let masked = referenceFold(text, settled, referenceAsciiMask);
+  if (masked === settled) return masked;
+  for (let pass = 1; pass < 4; pass++) {
+    const before = masked;
+    masked = referenceFold(before, referenceAsciiMask(before, groupedOnly), referenceAsciiMask);
+    if (masked === before) return masked;
+  }
+  return referenceFold(masked, referenceAllDigitsStarred(masked), referenceAllDigitsStarred);
 }
 
 /**
@@ -195,7 +204,7 @@ export function referenceMask(text: string, groupedOnly: boolean): string {
  * format character or combining mark left out, starred in place; `out` when `text` holds none of them. Its own fold
  * (code point by code point, by regular expressions), not the masks' table of unicode-digits.ts.
  */
-function referenceFold(text: string, out: string): string {
+function referenceFold(text: string, out: string, mask: (text: string, groupedOnly: boolean) => string): string {
   let folded = '';
   // Each character of `text` read: where it is in `text`, and where its reading is in `folded`.
   const places: Array<{ from: number; to: number; at: number; length: number }> = [];
@@ -210,7 +219,7 @@ function referenceFold(text: string, out: string): string {
     places.push(place);
   }
   if (folded === text) return out;
-  const masked = referenceAsciiMask(folded, false);
+  const masked = mask(folded, false);
   const chars = out.split('');
   for (const { from, to, at: k, length } of places) {
     if (masked.slice(k, k + length) !== folded.slice(k, k + length)) for (let i = from; i < to; i++) chars[i] = '*';
@@ -235,8 +244,8 @@ function referenceAsciiMask(text: string, groupedOnly: boolean): string {
   return referenceAllDigitsStarred(masked);
 }
 
-/** A track separator `^`, as it is or escaped (`\u005e`, `%5E`, `&#94;`, `&#x5e;`, up to 7 digits with leading zeros). */
-const CARET = String.raw`(?:\^|\\u005[eE]|%5[eE]|&#0{0,5}94;|&#[xX]0{0,5}5[eE];)`;
+/** A track separator `^`, as it is or escaped (`\u005e`, `%5E`, `&#94;`, `&#x5e;`, up to 7 digits with leading zeros; `&Hat;`). */
+const CARET = String.raw`(?:\^|\\u005[eE]|%5[eE]|&#0{0,5}94;|&#[xX]0{0,5}5[eE];|&Hat;)`;
 
 /** A run of digits, and the track 1 name after it between two carets (as they are or escaped; 26 characters at most). */
 const DIGITS_AND_NAME = new RegExp(String.raw`([0-9]+)(?:(${CARET})((?:(?!${CARET})[\s\S]){0,26})(?=${CARET}))?`, 'g');
