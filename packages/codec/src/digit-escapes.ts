@@ -1,6 +1,6 @@
 import { maskWork } from './mask-work.js';
 import { hexDigit, isDigit, isUnicodeSeparator } from './number-text.js';
-import { foldedValue, INVISIBLE } from './unicode-digits.js';
+import { foldedValue, fullWidthForm, INVISIBLE } from './unicode-digits.js';
 
 /*
  * Digits written as HTML, JSON or URL escapes (`&#52;&#49;...`, `&#x34;&#x31;...`, `\u0034\u0031...`, `%34%31...`), and
@@ -147,6 +147,7 @@ function decodedUnit(code: number): number {
   const value = foldedValue(code);
   if (value < 10) return 0x30 + value;
   if (value === INVISIBLE) return DROPPED;
+  if (fullWidthForm(code)) return code - 0xfee0;
   return isUnicodeSeparator(code) ? code : -1;
 }
 

@@ -5,7 +5,7 @@ import { maskWork } from './mask-work.js';
  * mathematical digits...): a card number typed on a phone or a CJK keyboard, or pasted from a formatted document, is a
  * card number all the same. So is one with invisible characters between its digits (a zero-width space U+200B, a soft
  * hyphen U+00AD, a word joiner U+2060, a byte order mark U+FEFF: any format character, \p{Cf}) or combining marks on
- * them (U+0301...: any \p{M}). The free-text masks (digit-runs.ts, the one rule) read such a text once more with every
+ * them (U+0301...: any \p{M}), and one whose track separator or gaps are full-width forms (`＝`, `＾`, `．`: U+FF01-FF5E). The free-text masks (digit-runs.ts, the one rule) read such a text once more with every
  * such digit as its ASCII digit and every such invisible character left out, and star in place each character that
  * reading hides (an invisible character is kept as it is).
  */
@@ -87,6 +87,17 @@ export function astralValuesCached(): number {
   return ASTRAL_VALUES.size;
 }
 
+/** How far a full-width form of an ASCII character (U+FF01-FF5E: `＝`, `＾`, `．`, `／`, `Ｄ`) is from it. */
+const FULL_WIDTH_OFFSET = 0xfee0;
+
+/**
+ * Whether `code` is a full-width form of an ASCII character (U+FF01-FF5E): the fold reads it as that character, so
+ * that a track separator `＝` or `＾`, a loose gap `．` or `／`, typed on a CJK keyboard with the digits, is read as one.
+ */
+export function fullWidthForm(code: number): boolean {
+  return code >= 0xff01 && code <= 0xff5e;
+}
+
 /**
  * How the fold reads the code point `code`: its value (0 to 9) when it is a decimal digit, {@link INVISIBLE} when it is
  * a format character or a combining mark (read as nothing), {@link NOT_DIGIT} (or more) for any other. For the
@@ -108,7 +119,7 @@ function needsFold(text: string): boolean {
     if (unit < FIRST_OTHER) continue;
     table ??= valuesTable();
     const value = table[unit]!;
-    if (value < 10 || value === INVISIBLE) return true;
+    if (value < 10 || value === INVISIBLE || fullWidthForm(unit)) return true;
     if (value === SURROGATE && unit <= 0xdbff) {
       const astral = astralValue(text.codePointAt(i)!);
       if (astral < 10 || astral === INVISIBLE) return true;
@@ -119,7 +130,7 @@ function needsFold(text: string): boolean {
 
 /**
  * `out` (`text` with its own masks, of the same length) with what `mask` hides of `text` read with every decimal digit
- * that is not ASCII as its ASCII digit, and every invisible character ({@link INVISIBLE}: `4111\u200b1111...`) left
+ * that is not ASCII as its ASCII digit, every full-width form as its ASCII character, and every invisible character ({@link INVISIBLE}: `4111\u200b1111...`) left
  * out, starred in place (a digit of two UTF-16 code units as `**`; an invisible character kept as it is). `out` itself
  * when `text` holds no such character (one look at the text). Linear in the length of `text`.
  */
@@ -144,6 +155,7 @@ export function maskOtherDigits(text: string, out: string, mask: (text: string) 
     const value = table[unit]!;
     if (value < 10) units[n++] = 0x30 + value;
     else if (value === INVISIBLE) continue;
+    else if (fullWidthForm(unit)) units[n++] = unit - FULL_WIDTH_OFFSET;
     else if (value === SURROGATE && unit <= 0xdbff && i + 1 < text.length) {
       const astral = astralValue(text.codePointAt(i)!);
       if (astral === INVISIBLE) i++;

@@ -144,3 +144,14 @@ test('maskGroupedNumbers – what the fold masks and what the text shows are mas
     }
   }
 });
+
+test('maskDigitRuns – full-width track separators and gaps (＝, ＾, ．, ／) are read as their ASCII forms', () => {
+  const wide = (s: string): string => digitsOf(s, 0xff10);
+  assert.equal(maskDigitRuns(wide('4111111111111111＝2512101123')), `${wide('411111')}******${wide('1111')}＝**********`);
+  assert.equal(maskDigitRuns('4111111111111111＝2512101123'), '411111******1111＝**********');
+  assert.equal(maskDigitRuns('4111111111111111＾DOE/JOHN＾2512101'), '411111******1111＾********＾*******');
+  assert.equal(maskDigitRuns('4111．1111．1111．1111'), '4111．11**．****．1111');
+  assert.equal(maskDigitRuns('4111111111111111&#65309;2512101123'), '411111******1111&#65309;**********');
+  // Kept: a date and a time written with full-width marks.
+  for (const text of ['2026／12／05', wide('10：30：00')]) assert.equal(maskDigitRuns(text), text);
+});

@@ -200,7 +200,8 @@ export function referenceMask(text: string, groupedOnly: boolean): string {
 }
 
 /**
- * `out` with what the whole-run rule hides of `text` read with every Unicode decimal digit as its ASCII digit and every
+ * `out` with what the whole-run rule hides of `text` read with every Unicode decimal digit as its ASCII digit, every
+ * full-width form (U+FF01-FF5E) as its ASCII character, and every
  * format character or combining mark left out, starred in place; `out` when `text` holds none of them. Its own fold
  * (code point by code point, by regular expressions), not the masks' table of unicode-digits.ts.
  */
@@ -213,7 +214,9 @@ function referenceFold(text: string, out: string, mask: (text: string, groupedOn
     const place = { from: at, to: at + char.length, at: folded.length, length: 0 };
     at += char.length;
     if (/[\p{M}\p{Cf}]/u.test(char)) continue;
-    const read = /\p{Nd}/u.test(char) ? String(digitValue(char.codePointAt(0)!)) : char;
+    const code = char.codePointAt(0)!;
+    const wide = code >= 0xff01 && code <= 0xff5e ? String.fromCharCode(code - 0xfee0) : char;
+    const read = /\p{Nd}/u.test(char) ? String(digitValue(code)) : wide;
     folded += read;
     place.length = read.length;
     places.push(place);
