@@ -144,6 +144,8 @@ const DROPPED = -2;
  */
 function decodedUnit(code: number): number {
   if (code < 0x80) return code;
+  // A reference to no code point (`&#x300000;`, beyond U+10FFFF) is text.
+  if (code > 0x10ffff) return -1;
   const value = foldedValue(code);
   if (value < 10) return 0x30 + value;
   if (value === INVISIBLE) return DROPPED;

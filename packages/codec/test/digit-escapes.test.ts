@@ -211,6 +211,8 @@ test('maskDigitRuns – escapes of what the rule reads beyond ASCII: Unicode dig
   }
   // An escape of a character the rule does not read is no separator: `&#233;` (é) still cuts the number.
   assert.equal(maskDigitRuns('4111&#233;1111&#233;1111&#233;1111'), '4111&#233;1111&#233;1111&#233;1111');
+  // A reference beyond U+10FFFF is no character: text, no throw.
+  assert.equal(maskDigitRuns('&#x300000;&#9999999;4111'), '&#x300000;&#9999999;4111');
   // A percent escape that is no UTF-8 sequence is read alone, as before.
   assert.equal(maskDigitRuns('%C2%341111'), '%C2%341111');
 });
