@@ -5,7 +5,7 @@ import { caretEnd, maskEscapedDigits } from './digit-escapes.js';
 import { LONGEST_LOOSE_GAP, looseNumberEnd } from './loose-groups.js';
 import { isDigit, looseSeparatorEnd, runEnd, separatorEnd } from './number-text.js';
 import { TRACK1_NAME, trackEnd } from './track-end.js';
-import { maskOtherDigits } from './unicode-digits.js';
+import { maskOtherDigits, maskSettledWithFold } from './unicode-digits.js';
 
 /*
  * The last guard for card data in free text (a private field no one marked, such as 48, 62 or 126; an error text; a
@@ -34,11 +34,13 @@ import { maskOtherDigits } from './unicode-digits.js';
  *   (`4111.11**.****.1111`). Such gaps join more numbers that are no PAN than PANs (an amount `1,234,567,890,123`, a
  *   version `1.2.3`, an IP address, a date `2026/12/03`, a timestamp): groups of 4 to 6 digits and the check digit
  *   keep them as they are (loose-groups.ts reads such a number);
- * - digits written as HTML or JSON escapes (`&#52;`, `&#x34;`, `\u0034`): a text with escapes of digits or separators
- *   is read decoded too, by the whole rule, and each hidden digit's escape starred in place (digit-escapes.ts);
- * - digits other than ASCII (any \p{Nd}: full-width, Arabic-Indic...) are digits, each hidden one starred in place
- *   (unicode-digits.ts); a Unicode dash is a dash; `:` and `|` join loose groups; a number grouped by thousands
- *   (`4,111,111,111,111,111`: loose-groups.ts) is masked when it passes the Luhn check and has no decimal part;
+ * - digits written as HTML, JSON or URL escapes (`&#52;`, `&#x34;`, `\u0034`, `%34`; of Unicode digits, spaces, dashes
+ *   and invisible characters too: `&#65300;`, `%EF%BC%94`, `&#160;`, `\u2013`): a text with escapes of digits or
+ *   separators is read decoded too, by the whole rule, and each hidden digit's escape starred in place (digit-escapes.ts);
+ * - digits other than ASCII (any \p{Nd}: full-width, Arabic-Indic...) are digits, each hidden one starred in place, and
+ *   invisible characters (\p{Cf}: U+200B, U+00AD...) and combining marks are read as nothing (unicode-digits.ts); a
+ *   Unicode dash is a dash; `:` and `|` join loose groups; a number grouped by thousands (`4,111,111,111,111,111`, in
+ *   Indian grouping, with the Arabic marks: loose-groups.ts) is masked when it passes the Luhn check and has no decimal part;
  * - a masked text is masked again until that changes nothing (4 passes at most): the digits a masked number shows at
  *   its ends can make a number in loose groups with the groups beside it (`1234567890124111.1111.1111.1111` is
  *   `123456******4111.11**.****.1111`), so masking a masked text changes nothing. A text the 4th pass still changed
@@ -265,7 +267,7 @@ function starTrack(text: string, out: Masked, at: number, end: number): void {
  */
 export function maskDigitRuns(text: string): string {
   textArgument(text, 'text');
-  return maskOtherDigits(text, untilSettled(text, false), maskAllRuns);
+  return maskSettledWithFold(text, maskAllRuns, maskAllRuns, MOST_PASSES, starAllDigits);
 }
 
 /** The rule over text whose digits are all ASCII (unicode-digits.ts reads the others so). */
@@ -299,7 +301,12 @@ function maskDecodedTwice(text: string): string {
  */
 export function maskGroupedNumbers(text: string): string {
   textArgument(text, 'text');
-  return maskOtherDigits(text, untilSettled(text, true), maskAllRuns);
+  return maskSettledWithFold(text, maskGroupedRuns, maskAllRuns, MOST_PASSES, starAllDigits);
+}
+
+/** The rule of {@link maskGroupedNumbers} over text whose digits are all ASCII. */
+function maskGroupedRuns(text: string): string {
+  return untilSettled(text, true);
 }
 
 /** The most passes of {@link untilSettled} over a text: a bounded number, so that its cost stays linear. */

@@ -85,49 +85,60 @@ export function looseNumberEnd(text: string, start: number, first: number): numb
   return digits >= SHORTEST_LOOSE_PAN && (digits % 2 === 0 ? luhnSums.even : luhnSums.odd) % 10 === 0 ? end : -1;
 }
 
-/** The marks a number is grouped by thousands with: `,` `.` `'` and U+2019 (a Swiss `'`, as a word processor writes it). */
+/**
+ * The marks a number is grouped by thousands with: `,` `.` `'`, U+2019 (a Swiss `'`, as a word processor writes it),
+ * and the Arabic thousands separator U+066C and comma U+060C.
+ */
 function thousandsMark(code: number): boolean {
-  return code === 0x2c || code === 0x2e || code === 0x27 || code === 0x2019;
+  return code === 0x2c || code === 0x2e || code === 0x27 || code === 0x2019 || code === 0x66c || code === 0x60c;
 }
 
-/** Whether a character code is an ASCII letter. */
-function isLetter(code: number): boolean {
-  const lower = code | 0x20;
-  return lower >= 0x61 && lower <= 0x7a;
+/** The marks of a decimal part: those of {@link thousandsMark}, and the Arabic decimal separator U+066B. */
+function decimalMark(code: number): boolean {
+  return thousandsMark(code) || code === 0x66b;
 }
 
-/** A thousands group's size. */
+/** A thousands group's size; the size of the groups before it in Indian grouping (lakh, crore: `4,11,11,111`). */
 const THOUSANDS = 3;
+const INDIAN = 2;
 
 /**
  * Where the number grouped by thousands that starts with the run `text[start, first)` (1 to 3 digits) ends, -1 when
  * there is none: as a locale formats a number (`4,111,111,111,111,111`, `4.111.111.111.111.111`,
- * `4'111'111'111'111'111`), every group after the first of exactly 3 digits, every mark the first one ({@link
- * thousandsMark}), 13 to 19 digits in all, passing the Luhn check, the whole of its chain (no group before it joined
- * by the same mark, no digit right after its last group), no letter right before it (a version `v161.489.317.677.441`),
- * and no decimal part after it (the other mark and a digit:
- * `1,234,567,890,123.45` is an amount). Spaces between thousands are a number in groups already (digit-runs.ts). An
- * amount of 13 digits or more so written passes the check one time in ten and is masked then: the safe side. Reads at
- * most {@link LONGEST_PAN} digits and the marks between them.
+ * `4'111'111'111'111'111`, `4٬111٬111...` with the Arabic marks), every group after the first of exactly 3 digits; or as
+ * India formats one (`41,11,11,11,11,11,111`: a first group of 1 or 2 digits, groups of 2, the last of 3); every mark
+ * the first one ({@link thousandsMark}), 13 to 19 digits in all, passing the Luhn check, the whole of its chain (no
+ * group before it joined by the same mark, no digit right after its last group), no `v` right before a number grouped
+ * by `.` (a version `v161.489.317.677.441`; any other letter before it, `PAN4,111,...`, is no reason to show it), and
+ * no decimal part after it (another mark and a digit: `1,234,567,890,123.45` is an amount). Spaces between thousands
+ * are a number in groups already (digit-runs.ts). An amount of 13 digits or more so written passes the check one time
+ * in ten and is masked then: the safe side. Reads at most {@link LONGEST_PAN} digits and the marks between them.
  */
 function thousandsNumberEnd(text: string, start: number, first: number): number {
   const mark = text.charCodeAt(first);
   maskWork.steps++;
   if (!thousandsMark(mark) || !isDigit(text.charCodeAt(first + 1))) return -1;
   if (start >= 2 && text.charCodeAt(start - 1) === mark && isDigit(text.charCodeAt(start - 2))) return -1;
-  if (isLetter(text.charCodeAt(start - 1))) return -1;
+  if (mark === 0x2e && (text.charCodeAt(start - 1) | 0x20) === 0x76 /* v */) return -1;
   let digits = first - start;
   let end = first;
   luhnSums.even = luhnSums.odd = 0;
   addLuhnDigits(text, start, first, 0);
+  // Indian grouping when the second group has 2 digits: groups of 2 until the last, of 3.
+  const indian = digits <= INDIAN && runEnd(text, first + 1) - first - 1 === INDIAN;
+  let last = false;
   while (text.charCodeAt(end) === mark && isDigit(text.charCodeAt(end + 1))) {
     const stop = runEnd(text, end + 1);
-    if (stop - end - 1 !== THOUSANDS || digits + THOUSANDS > LONGEST_PAN) return -1;
+    const size = stop - end - 1;
+    if (last || digits + size > LONGEST_PAN) return -1;
+    if (size !== THOUSANDS && !(indian && size === INDIAN)) return -1;
+    last = indian && size === THOUSANDS;
     addLuhnDigits(text, end + 1, stop, digits);
-    digits += THOUSANDS;
+    digits += size;
     end = stop;
   }
+  if (indian && !last) return -1;
   const after = text.charCodeAt(end);
-  if (after !== mark && thousandsMark(after) && isDigit(text.charCodeAt(end + 1))) return -1;
+  if (after !== mark && decimalMark(after) && isDigit(text.charCodeAt(end + 1))) return -1;
   return digits >= SHORTEST_LOOSE_PAN && (digits % 2 === 0 ? luhnSums.even : luhnSums.odd) % 10 === 0 ? end : -1;
 }

@@ -45,6 +45,15 @@ function isOtherDash(code: number): boolean {
 }
 
 /**
+ * Whether `code` is a separator of numbers in groups beyond ASCII: a Unicode space ({@link isOtherSpace}) or dash
+ * ({@link isOtherDash}). The decoded reading of escapes (digit-escapes.ts) decodes an escape of one (`&#160;`, `\u2013`,
+ * `%C2%A0`).
+ */
+export function isUnicodeSeparator(code: number): boolean {
+  return isOtherSpace(code) || isOtherDash(code);
+}
+
+/**
  * Where the separator at `at` ends, `at` when there is none: a space (also any other Unicode space separator, \p{Zs}:
  * U+00A0, U+2007, U+202F, U+2009, U+3000...: a number formatted for people), a tab, a dash (also any other Unicode
  * dash: en dash U+2013, em dash U+2014, figure dash U+2012, minus U+2212, full-width U+FF0D...), a plus (a space in a

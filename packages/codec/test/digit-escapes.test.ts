@@ -180,3 +180,55 @@ test('maskDigitRuns, maskGroupedNumbers – escapes, the worst shapes: the work 
   assertLinear(shapes, maskDigitRuns);
   assertLinear(shapes, maskGroupedNumbers);
 });
+
+const PAN_TEXT = '4111111111111111';
+
+test('maskDigitRuns – escapes of what the rule reads beyond ASCII: Unicode digits, spaces and dashes, invisible characters', () => {
+  const wide = [...PAN_TEXT].map((d) => String.fromCharCode(0xff10 + Number(d)));
+  const spelled = (form: (c: string) => string): string => wide.map(form).join('');
+  // Each digit a full-width digit escaped: HTML decimal and hex, JSON, and percent-encoded UTF-8.
+  const html = spelled((c) => `&#${c.charCodeAt(0)};`);
+  assert.equal(maskDigitRuns(html), `${html.slice(0, 6 * 8)}${'&#*****;'.repeat(6)}${html.slice(12 * 8)}`);
+  const hex = spelled((c) => `&#x${c.charCodeAt(0).toString(16)};`);
+  assert.equal(maskDigitRuns(hex), `${hex.slice(0, 6 * 8)}${'&#x****;'.repeat(6)}${hex.slice(12 * 8)}`);
+  const json = spelled((c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  assert.equal(maskDigitRuns(json), `${json.slice(0, 6 * 6)}${'\\u****'.repeat(6)}${json.slice(12 * 6)}`);
+  const utf8 = spelled((c) => encodeURIComponent(c));
+  assert.equal(maskDigitRuns(utf8), `${utf8.slice(0, 6 * 9)}${'%**%**%**'.repeat(6)}${utf8.slice(12 * 9)}`);
+  // A mathematical digit as JSON writes it: a surrogate pair.
+  const pair = [...PAN_TEXT].map((d) => {
+    const c = String.fromCodePoint(0x1d7ce + Number(d));
+    return `\\u${c.charCodeAt(0).toString(16)}\\u${c.charCodeAt(1).toString(16)}`;
+  }).join('');
+  assert.equal(maskDigitRuns(pair), `${pair.slice(0, 6 * 12)}${'\\u****\\u****'.repeat(6)}${pair.slice(12 * 12)}`);
+  // Groups joined by an escaped no-break space or en dash, or with invisible characters escaped between them.
+  for (const gap of ['&#160;', '&#xa0;', '&#8239;', '&#8211;', '\\u2013', '\\u00a0', '%C2%A0', '%E2%80%93', '&#8203;', '\\u200b', '&#173;', '%E2%81%A0', '\\ufeff']) {
+    const text = `card 4111${gap}1111${gap}1111${gap}1111 ok`;
+    const masked = maskDigitRuns(text);
+    assert.equal(masked, `card 4111${gap}11**${gap}****${gap}1111 ok`, gap);
+    assert.equal(maskGroupedNumbers(text), masked, gap);
+    assert.equal(maskDigitRuns(masked), masked, gap);
+  }
+  // An escape of a character the rule does not read is no separator: `&#233;` (é) still cuts the number.
+  assert.equal(maskDigitRuns('4111&#233;1111&#233;1111&#233;1111'), '4111&#233;1111&#233;1111&#233;1111');
+  // A reference beyond U+10FFFF is no character: text, no throw.
+  assert.equal(maskDigitRuns('&#x300000;&#9999999;4111'), '&#x300000;&#9999999;4111');
+  // A percent escape that is no UTF-8 sequence is read alone, as before.
+  assert.equal(maskDigitRuns('%C2%341111'), '%C2%341111');
+});
+
+test('maskDigitRuns – HTML named references between the groups, and a text HTML-escaped twice (&amp;#52;)', () => {
+  for (const gap of ['&nbsp;', '&ndash;', '&mdash;', '&minus;', '&thinsp;', '&shy;', '&ZeroWidthSpace;', '&zwj;', '&period;', '&sol;', '&comma;']) {
+    const text = `card 4111${gap}1111${gap}1111${gap}1111 ok`;
+    const masked = maskDigitRuns(text);
+    assert.equal(masked, `card 4111${gap}11**${gap}****${gap}1111 ok`, gap);
+    assert.equal(maskGroupedNumbers(text), masked, gap);
+    assert.equal(maskDigitRuns(masked), masked, gap);
+  }
+  const twice = [...PAN_TEXT].map((d) => `&amp;#${d.charCodeAt(0)};`).join('');
+  assert.equal(maskDigitRuns(twice), `${twice.slice(0, 6 * 9)}${'&amp;#**;'.repeat(6)}${twice.slice(12 * 9)}`);
+  // Track data after a PAN, its separator named: hidden, the name of a hidden separator starred whole.
+  assert.equal(maskDigitRuns('4111111111111111&equals;2512101'), '411111******1111&equals;*******');
+  // A name the rule does not read, or no name, is text: `&copy;` cuts the number as `©` would.
+  assert.equal(maskDigitRuns('4111&copy;1111&copy;1111&copy;1111 &nbsp &;'), '4111&copy;1111&copy;1111&copy;1111 &nbsp &;');
+});

@@ -23,6 +23,12 @@ const PIECES = [
   '&#52;', '&#x31;', '\\u0034', '\\u0031', '\\', '&#', '&#32;',
   // Percent escapes of digits and of loose groups' separators, and a `%` escaped (a URL encoded twice).
   '%34', '%31', '%2F', '%2e', '%5F', '%2C', '%25', '&#37;',
+  // Unicode digits (full-width, Arabic-Indic, mathematical), dashes, `:` and `|`, thousands and Indian grouping (the
+  // Arabic marks too), a letter before them, invisible characters and combining marks, and escapes of all these.
+  '４１１１', '１', '٤١١١', '\u{1d7d2}\u{1d7cf}', '–', '—', '−', '－', ':', '|', '4,111,111,111,111,111', ',111', "'111",
+  '4.222.222.222.222.222', '42,22,22,22,22,222', ',22', ',222', '٬111', '،111', '٫', 'PAN', 'v', '\u200b', '\u00ad',
+  '\u2060', '\ufeff', '\u0301', '&#65300;', '\\uff14', '%EF%BC%94', '&#160;', '&#8211;', '\\u2013', '%C2%A0', '&#8203;',
+  '\\ud835\\udfcf', '＝', '＾', '．', '／', 'Ｄ', '％', '&#65309;',
 ];
 const piece = fc.oneof(
   fc.constantFrom(...PIECES),

@@ -7,7 +7,6 @@
  */
 import { luhnValid, maskPan } from '../src/index.js';
 import { maskEscapedDigits } from '../src/digit-escapes.js';
-import { maskOtherDigits } from '../src/unicode-digits.js';
 
 const ALWAYS_MASKED = 12;
 const SHORTEST_PAN = 8;
@@ -59,19 +58,22 @@ function groupedNumber(text: string, start: number, run: (start: number, end: nu
 const LOOSE_GAP = /(?:[ \t+\-./_,:|\u2010-\u2015\u2212\ufe58\ufe63\uff0d]|\p{Zs}|%2[0dDbB]){1,8}/uy;
 
 /** A number grouped by thousands (`4,111,111,...`): 1 to 3 digits, then groups of 3 after one mark, no decimal part. */
-const THOUSANDS = /([0-9]{1,3})([,.'\u2019])[0-9]{3}(?:\2[0-9]{3})*(?![0-9])/y;
+const THOUSANDS = /([0-9]{1,3})([,.'\u2019\u066c\u060c])[0-9]{3}(?:\2[0-9]{3})*(?![0-9])/y;
+/** A number in Indian grouping (`4,22,22,22,22,22,222`): 1 or 2 digits, groups of 2 after one mark, the last of 3. */
+const INDIAN = /([0-9]{1,2})([,.'\u2019\u066c\u060c])[0-9]{2}(?:\2[0-9]{2})*\2[0-9]{3}(?![0-9])/y;
 
 /** The end of the number grouped by thousands from `start`, or -1 (the whole chain, 13-19 digits, Luhn). */
 function thousandsNumberEnd(text: string, start: number): number {
   THOUSANDS.lastIndex = start;
-  const found = THOUSANDS.exec(text);
+  INDIAN.lastIndex = start;
+  const found = THOUSANDS.exec(text) ?? INDIAN.exec(text);
   if (found === null || runEnd(text, start) !== start + found[1]!.length) return -1;
   const mark = found[2]!;
   const end = start + found[0].length;
   if (start >= 2 && text[start - 1] === mark && isDigit(text.charCodeAt(start - 2))) return -1;
-  if (/[A-Za-z]/.test(text[start - 1] ?? '')) return -1;
+  if (mark === '.' && /[vV]/.test(text[start - 1] ?? '')) return -1;
   if (text[end] === mark && isDigit(text.charCodeAt(end + 1))) return -1;
-  if (/[,.'\u2019]/.test(text[end] ?? '') && isDigit(text.charCodeAt(end + 1))) return -1;
+  if (/[,.'\u2019\u066c\u060c\u066b]/.test(text[end] ?? '') && isDigit(text.charCodeAt(end + 1))) return -1;
   const digits = text.slice(start, end).replace(/[^0-9]/g, '');
   return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) ? end : -1;
 }
@@ -185,7 +187,54 @@ function maskedTrack(text: string, at: number, end: number): string {
 export function referenceMask(text: string, groupedOnly: boolean): string {
   // A text read with its Unicode digits as ASCII ones is masked by the whole-run rule by both masks: no exact form of
   // card data is a Unicode one (digit-runs.ts, `maskGroupedNumbers`).
-  return maskOtherDigits(text, referenceAsciiMask(text, groupedOnly), (folded) => referenceAsciiMask(folded, false));
+  // What the fold hides changes what the text's own reading finds, and the reverse: both again until settled.
+  const settled = referenceAsciiMask(text, groupedOnly);
+  let masked = referenceFold(text, settled, referenceAsciiMask);
+  if (masked === settled) return masked;
+  for (let pass = 1; pass < 4; pass++) {
+    const before = masked;
+    masked = referenceFold(before, referenceAsciiMask(before, groupedOnly), referenceAsciiMask);
+    if (masked === before) return masked;
+  }
+  return referenceFold(masked, referenceAllDigitsStarred(masked), referenceAllDigitsStarred);
+}
+
+/**
+ * `out` with what the whole-run rule hides of `text` read with every Unicode decimal digit as its ASCII digit, every
+ * full-width form (U+FF01-FF5E) as its ASCII character, and every
+ * format character or combining mark left out, starred in place; `out` when `text` holds none of them. Its own fold
+ * (code point by code point, by regular expressions), not the masks' table of unicode-digits.ts.
+ */
+function referenceFold(text: string, out: string, mask: (text: string, groupedOnly: boolean) => string): string {
+  let folded = '';
+  // Each character of `text` read: where it is in `text`, and where its reading is in `folded`.
+  const places: Array<{ from: number; to: number; at: number; length: number }> = [];
+  let at = 0;
+  for (const char of text) {
+    const place = { from: at, to: at + char.length, at: folded.length, length: 0 };
+    at += char.length;
+    if (/[\p{M}\p{Cf}]/u.test(char)) continue;
+    const code = char.codePointAt(0)!;
+    const wide = code >= 0xff01 && code <= 0xff5e ? String.fromCharCode(code - 0xfee0) : char;
+    const read = /\p{Nd}/u.test(char) ? String(digitValue(code)) : wide;
+    folded += read;
+    place.length = read.length;
+    places.push(place);
+  }
+  if (folded === text) return out;
+  const masked = mask(folded, false);
+  const chars = out.split('');
+  for (const { from, to, at: k, length } of places) {
+    if (masked.slice(k, k + length) !== folded.slice(k, k + length)) for (let i = from; i < to; i++) chars[i] = '*';
+  }
+  return chars.join('');
+}
+
+/** The value of a decimal digit: how far it is from the first of its row of digits, modulo 10. */
+function digitValue(code: number): number {
+  let first = code;
+  while (/\p{Nd}/u.test(String.fromCodePoint(first - 1))) first--;
+  return (code - first) % 10;
 }
 
 function referenceAsciiMask(text: string, groupedOnly: boolean): string {
@@ -198,8 +247,8 @@ function referenceAsciiMask(text: string, groupedOnly: boolean): string {
   return referenceAllDigitsStarred(masked);
 }
 
-/** A track separator `^`, as it is or escaped (`\u005e`, `%5E`, `&#94;`, `&#x5e;`, up to 7 digits with leading zeros). */
-const CARET = String.raw`(?:\^|\\u005[eE]|%5[eE]|&#0{0,5}94;|&#[xX]0{0,5}5[eE];)`;
+/** A track separator `^`, as it is or escaped (`\u005e`, `%5E`, `&#94;`, `&#x5e;`, up to 7 digits with leading zeros; `&Hat;`). */
+const CARET = String.raw`(?:\^|\\u005[eE]|%5[eE]|&#0{0,5}94;|&#[xX]0{0,5}5[eE];|&Hat;)`;
 
 /** A run of digits, and the track 1 name after it between two carets (as they are or escaped; 26 characters at most). */
 const DIGITS_AND_NAME = new RegExp(String.raw`([0-9]+)(?:(${CARET})((?:(?!${CARET})[\s\S]){0,26})(?=${CARET}))?`, 'g');
