@@ -1,8 +1,8 @@
 /**
  * A graceful stop that fails, through the real binary (gateway and `run FLOW.json`): a connector whose close rejects
  * (as a journal on a mount whose `close()` reports a deferred write error would; the failure is injected with a
- * `--import` preload that wraps the connector's `close`, the only way found to make one fail from outside: a journal
- * folder removed, a full disk and a listener whose close fails all end in a clean stop). The process says it is
+ * `--import` preload that wraps the connector's `close`, a full disk and a listener whose close fails end in a clean
+ * stop; a journal folder removed fails the stop too: journal-lost-stop-binary.test.ts). The process says it is
  * stopping, then exits 1 with the close's coded line on stderr, `the graceful stop failed: ...`; never `stopped`, never
  * `aborted`. A flow's stop dropped such a failure before (its endpoints' closes were `allSettled`; its connectors'
  * failure came through); this checks both commands end alike. And a stop that never settles at all ends with the

@@ -28,6 +28,7 @@ import type { MatchKey } from './match-key.js';
 import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { validateConnectorOptions } from './validate-options.js';
 import type { ReversalManager } from './reversal.js';
+import type { JournalHalt } from './saf-store.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import type { RequestOutcomes } from './request-outcome.js';
 import type { RequestSender } from './request-sender.js';
@@ -211,6 +212,17 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    */
   safNextDue(): number | undefined {
     return this.reversals?.nextDue();
+  }
+
+  /**
+   * Why the SAF journal stopped for good while open (its file removed or replaced, a write it could not repair), or,
+   * once closed, why its files were lost while idle (`ReversalJournal.halted`): `recordsLost` true when a later start
+   * does not read its records (the entries `safNotDurable` counts are then known to this process only). `undefined`
+   * while it runs, for a journal that cannot say (PostgreSQL), and without a SAF queue. Read it after `close()` to
+   * tell a stop that lost its journal from a clean one.
+   */
+  journalHalted(): JournalHalt | undefined {
+    return this.reversals?.halted();
   }
 
   /**

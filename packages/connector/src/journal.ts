@@ -15,6 +15,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compactInto, compactedChunks } from './journal-compaction.js';
+import { systemCause } from './errors.js';
 import { JournalHold, journalError, journalOpenError } from './journal-hold.js';
 import { resolveJournalOptions } from './journal-options.js';
 import type { FileJournalOptions } from './journal-options.js';
@@ -174,7 +175,12 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
       this.idleWaiters.push(resolve);
       this.pump();
     });
-    await this.handle?.close();
+    // A close that fails (EIO: a deferred write error a network mount reports at close) still releases the lock below;
+    // the close then rejects with the coded journal error (every batch was fsynced before it was acknowledged).
+    const closeFailed = await this.handle?.close().then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    );
     this.handle = undefined;
     // Its files lost while idle (nothing written since): what the connector's figures tell after the close.
     const why = this.hold?.lost();
@@ -182,6 +188,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     // A spare file in a folder that is no longer this journal's is another journal's.
     await this.spare.discard(why === undefined);
     await this.release();
+    if (closeFailed !== undefined) throw journalError(`in ${this.dir} could not be closed${systemCause(closeFailed.err)}`, closeFailed.err);
   }
 
   private async release(): Promise<void> {

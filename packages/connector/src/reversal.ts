@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { ownedMessage } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/codec';
-import type { JournalEntry, ReversalJournal } from './journal.js';
+import type { JournalEntry, JournalHalt, ReversalJournal } from './journal.js';
 import type { ConnectorStats } from './accounting.js';
 import type { ResolvedConnectorOptions } from './options.js';
 import { ReversalPlan } from './reversal-message.js';
@@ -168,6 +168,11 @@ export class ReversalManager {
     const q = this.queue.figures;
     const ended = q.ended;
     return { safDepth: q.depth, safDelivered: ended.delivered, safExpired: ended.expired, safAbandoned: ended.abandoned, safNotDurable: q.notDurable, safUnrecorded: q.unrecorded };
+  }
+
+  /** Why the journal stopped for good, or once closed why its files were lost while idle (`ReversalJournal.halted`); `undefined` otherwise. */
+  halted(): JournalHalt | undefined {
+    return this.journal.halted?.();
   }
 
   /** When the next thing may happen to an entry not yet ended (ms since the epoch; see {@link SafQueue.nextDue}). */

@@ -18,6 +18,7 @@ import { warnOpenHttp } from '../http/open-warning.js';
 import type { OpenHttpSource } from '../http/open-warning.js';
 import { listenError } from '../args.js';
 import { abortConnectors, logStopped, waitForSaf } from '../drain.js';
+import { journalLostError, lostJournals } from '../journal-lost.js';
 import { printable } from '../io.js';
 import { settleAll } from '../settle-all.js';
 import { ResettableStats } from '../stats.js';
@@ -265,6 +266,12 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     return { flow: flow.name, since: snap.since, ...figures };
   };
 
+  // Each connector's journal folder, by its name (loadFlow placed every one).
+  const journalDirs = new Map(Object.entries(flow.connectors).flatMap(([n, o]) => {
+    const { reversal, saf } = o as { reversal?: { journalDir?: unknown }; saf?: { journalDir?: unknown } };
+    const dir = saf?.journalDir ?? reversal?.journalDir;
+    return typeof dir === 'string' ? [[n, dir] as const] : [];
+  }));
   let closing: Promise<void> | undefined;
   const close = (deadline = flow.shutdownDeadline): Promise<void> => {
     closing ??= (async () => {
@@ -301,16 +308,16 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       }
       // An abort tells the end itself (its own last line): the stop does not add a second one.
       if (aborting === undefined) logStopped(logger, `flow ${printable(flow.name)}`, Object.values(connectors));
+      // A journal lost meanwhile (its folder removed): the stop fails, naming what was lost (as the gateway's).
+      const lost = aborting === undefined ? lostJournals(Object.entries(connectors).map(([n, c]) => ({ connector: c, dir: journalDirs.get(n) }))) : [];
+      const lostError = lost.length === 0 ? undefined : journalLostError(logger, `flow ${printable(flow.name)}`, lost);
       if (failure !== undefined) throw failure.err;
+      if (lostError !== undefined) throw lostError;
     })();
     return closing;
   };
   // Where the SAF entries an abort leaves are kept: each connector's journal folder (loadFlow placed every one).
-  const kept = [...new Set(Object.values(flow.connectors).flatMap((o) => {
-    const { reversal, saf } = o as { reversal?: { journalDir?: unknown }; saf?: { journalDir?: unknown } };
-    const dir = saf?.journalDir ?? reversal?.journalDir;
-    return typeof dir === 'string' ? [dir] : [];
-  }))].join(', ');
+  const kept = [...new Set(journalDirs.values())].join(', ');
   let aborting: Promise<void> | undefined;
   const abort = (): Promise<void> => {
     aborting ??= abortConnectors(logger, `flow ${printable(flow.name)}`, Object.values(connectors), {

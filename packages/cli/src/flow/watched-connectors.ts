@@ -27,7 +27,7 @@ const OBJECT_MEMBERS: ReadonlySet<PropertyKey> = new Set(Object.getOwnPropertyNa
  */
 const PASSED: ReadonlySet<PropertyKey> = new Set([
   ...['name', 'options', 'codec', 'matchKey', 'framing', 'logger', 'registry', 'transactions'],
-  ...['connect', 'started', 'store', 'flushSaf', 'safNextDue', 'close', 'destroy', 'stats'],
+  ...['connect', 'started', 'store', 'flushSaf', 'safNextDue', 'journalHalted', 'close', 'destroy', 'stats'],
   ...['strategy', 'healthy'],
   ...Object.getOwnPropertyNames(EventEmitter.prototype).filter((k) => k !== 'constructor' && !k.startsWith('_')),
   ...OBJECT_MEMBERS,

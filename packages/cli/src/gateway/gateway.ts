@@ -25,6 +25,7 @@ import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { httpUndelivered, undeliveredApproval } from './late-approval.js';
 import { ownAnswer } from './own-answer.js';
 import { groupUpstreams, journalDirOf, upstreamOptions } from './upstream-options.js';
+import { journalLostError, keptIn, lostJournals } from '../journal-lost.js';
 import { posTlsOptions } from './tls.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, startMetrics } from './http.js';
 import { httpBindOf, rawDialectsWarning, warnOpenGatewayHttp } from './http-warnings.js';
@@ -274,7 +275,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   statsBody = stats.body;
 
   // Where the SAF entries a stop leaves are kept, for its last line: the database is not named (its URL may hold a password).
-  const kept = config.store !== undefined ? 'the --store database' : [...new Set((named ?? [undefined]).map((u) => journalDirOf(config, u)))].join(', ');
+  // Each connector's journal folder (none with --store), in the order of everyConnector: a lost one is not said to keep.
+  const journalDirs = everyConnector.map((_, i) => (config.store !== undefined ? undefined : journalDirOf(config, named?.[i])));
+  const kept = config.store !== undefined ? 'the --store database' : [...new Set(journalDirs)].join(', ');
   let closing: Promise<void> | undefined;
   const close = (deadline = config.shutdownDeadline): Promise<void> => {
     closing ??= shutdown(deadline);
@@ -361,8 +364,13 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     }
     // Every connector has recorded its last outcome: the log is flushed and released.
     await retention?.close();
-    logStopped(logger, 'gateway', everyConnector, { kept });
+    // A journal lost meanwhile (its folder removed): the folder keeps nothing, and the stop fails, naming what was lost.
+    const lost = lostJournals(everyConnector.map((c, i) => ({ connector: c, dir: journalDirs[i] })));
+    const keptNow = config.store !== undefined ? kept : keptIn(journalDirs, lost);
+    logStopped(logger, 'gateway', everyConnector, keptNow === '' ? {} : { kept: keptNow });
+    const lostError = lost.length === 0 ? undefined : journalLostError(logger, 'gateway', lost);
     if (failure !== undefined) throw failure.err;
+    if (lostError !== undefined) throw lostError;
   }
 
   return {
