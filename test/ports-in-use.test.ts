@@ -16,16 +16,21 @@ import { exitWithin, startCli, stopAll } from './helpers/cli.js';
 const work = mkdtempSync(join(tmpdir(), 'iso8583-ports-'));
 let taken: Server;
 let port: number;
+/** A listener standing for the gateway's bank: it accepts connections (another port than the taken one, which a gateway refuses as its own POS listener's when they are the same). */
+let bank: Server;
+let bankPort: number;
 
 before(async () => {
   taken = createServer();
-  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  bank = createServer();
+  await Promise.all([taken, bank].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
   port = (taken.address() as { port: number }).port;
+  bankPort = (bank.address() as { port: number }).port;
 });
 
 after(async () => {
   await stopAll();
-  await new Promise<void>((resolve) => taken.close(() => resolve()));
+  await Promise.all([taken, bank].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -53,8 +58,8 @@ describe('a port in use', { concurrency: true }, () => {
   });
 
   test('iso8583 gateway --listen, --http and --metrics: each a coded error naming the flag', async () => {
-    // The upstream: the taken port's listener, which accepts connections (the refusal is the listen, not the bank).
-    const common = ['gateway', '--upstream', `127.0.0.1:${port}`, '--log-level', 'silent'];
+    // The upstream: a listener that accepts connections (the refusal is the listen, not the bank).
+    const common = ['gateway', '--upstream', `127.0.0.1:${bankPort}`, '--log-level', 'silent'];
     await Promise.all([
       refused([...common, '--reversal-journal', join(work, 'journal-listen'), '--listen', String(port), '--http', '0'], '--listen'),
       refused([...common, '--reversal-journal', join(work, 'journal-http'), '--listen', '0', '--http', String(port)], '--http'),
