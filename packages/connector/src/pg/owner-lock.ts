@@ -213,13 +213,21 @@ export class OwnerLock {
     return { connect: positive(this.config.connectionTimeoutMillis) ?? TAKE_WAIT, register: positive(this.config.query_timeout) ?? TAKE_WAIT };
   }
 
-  /** Ends the session at once (a close that outlasted its bound), also one whose `close` is under way. */
+  /**
+   * Ends the session at once (a close that outlasted its bound), also one whose `close` is under way. A session given
+   * up for hanging (`hung`) is not ended then (nor later by `close`): that needs a new connection to a store that
+   * stopped answering, and a cut waits for none. Logged: that session holds the lock until the server ends it.
+   */
   cut(): void {
     this.closed = true;
     const client = this.client ?? this.closingClient;
     this.client = undefined;
     this.closingClient = undefined;
     this.heldSince = undefined;
+    if (this.hung !== undefined) {
+      this.hung = undefined;
+      this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', owner: this.owner }, 'the owner lock\'s hung session is not ended (the store did not answer at close): it holds the lock (the same owner cannot start again, and other nodes take its entries only once their lease ends) until the server ends it');
+    }
     if (client !== undefined) destroyClient(client);
   }
 
