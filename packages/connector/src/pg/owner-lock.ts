@@ -39,7 +39,9 @@ export class OwnerLock {
    * The server process of a lock session this node gave up for not answering its ping (its connection hung): the
    * server may still run it, holding this owner's lock, which the next take then ends (`END_HUNG`).
    */
-  private hung: number | undefined;
+  private hung: Backend | undefined;
+  /** The server process of the lock's session now held (`client`), and when it started: `REGISTER`'s answer. */
+  private backend: Backend | undefined;
   /** Whether the server refused the keepalive settings once (said once, at debug). */
   private keepaliveRefused = false;
   private closed = false;
@@ -115,7 +117,7 @@ export class OwnerLock {
         }
         if (tries < PING_TRIES) continue;
         // Hung (no answer, no end): the session may still live on the server, holding the lock; ended at the next take.
-        this.hung = (client as unknown as { processID?: number | null }).processID ?? undefined;
+        this.hung = this.backend;
         this.lost(client, connectorError('ISO8583_ERR_CONNECTOR_STORE', `the owner lock's session did not answer a ping within ${this.pingWait} ms (lease / 3), ${PING_TRIES} times in a row`, { field: 'lease' }), true);
         return;
       }
@@ -188,8 +190,8 @@ export class OwnerLock {
    * for it (kept for a {@link OwnerLock.cut} meanwhile). Never rejects.
    */
   private async endHung(): Promise<void> {
-    const pid = this.hung;
-    if (pid === undefined) return;
+    const hung = this.hung;
+    if (hung === undefined) return;
     this.hung = undefined;
     const waits = this.waits();
     const client = new (pgDriver().Client)({ ...this.config, connectionTimeoutMillis: waits.connect, query_timeout: undefined, statement_timeout: undefined });
@@ -197,7 +199,7 @@ export class OwnerLock {
     this.closingClient = client;
     try {
       await client.connect();
-      const end: pg.QueryConfig & { query_timeout: number } = { text: END_HUNG, values: [pid, this.owner], query_timeout: waits.register };
+      const end: pg.QueryConfig & { query_timeout: number } = { text: END_HUNG, values: [hung.pid, this.owner, hung.started], query_timeout: waits.register };
       await client.query(end);
       await client.end().catch(() => undefined);
     } catch (err) {
@@ -256,17 +258,17 @@ export class OwnerLock {
       let ended = false;
       if (this.hung !== undefined) {
         // The session given up for hanging may still hold the lock on the server (nothing told it to end): ended first.
-        const end: pg.QueryConfig & { query_timeout: number } = { text: END_HUNG, values: [this.hung, this.owner], query_timeout: waits.register };
+        const end: pg.QueryConfig & { query_timeout: number } = { text: END_HUNG, values: [this.hung.pid, this.owner, this.hung.started], query_timeout: waits.register };
         ended = (await client.query(end)).rows.length > 0;
         this.hung = undefined;
       }
       const register: pg.QueryConfig & { query_timeout: number } = { text: REGISTER, values: [this.owner, this.upstream], query_timeout: waits.register };
-      let { rows } = await client.query<{ key: number; locked: boolean }>(register);
+      let { rows } = await client.query<Registered>(register);
       // The session just ended lets its lock go once the server has ended it (a moment): asked again until then.
       const until = performance.now() + waits.register;
       while (ended && rows[0]?.locked === false && !this.closed && performance.now() < until) {
         await new Promise((resolve) => setTimeout(resolve, 20));
-        ({ rows } = await client.query<{ key: number; locked: boolean }>(register));
+        ({ rows } = await client.query<Registered>(register));
       }
       const row = rows[0];
       if (row === undefined || !row.locked || this.closed) {
@@ -274,6 +276,7 @@ export class OwnerLock {
         return false;
       }
       this.client = client;
+      this.backend = { pid: row.pid, started: row.started };
       const again = this.key !== undefined;
       this.key = row.key;
       this.heldSince = performance.now();
@@ -339,6 +342,19 @@ export const PING_WAIT_MIN = 1_000;
  * as lost (one timer run late by an event-loop stall is not a hung connection).
  */
 export const PING_TRIES = 2;
+
+/** A server process of the lock's session: its number (`pg_backend_pid()`) and its start (`REGISTER`'s `started`). */
+interface Backend {
+  pid: number;
+  /** Microseconds since the epoch, as the driver reads a `bigint` (`null`: not seen, and no session is ever ended). */
+  started: string | null;
+}
+
+/** What `REGISTER` returns. */
+interface Registered extends Backend {
+  key: number;
+  locked: boolean;
+}
 
 /** `value` when it is a number above 0, else `undefined`. */
 function positive(value: unknown): number | undefined {
