@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import { pgDriver, storeCause } from './pool.js';
 import { END_HUNG, FILL_SERVER_TOKEN, REGISTER, UNREGISTER } from './owner-lock-sql.js';
-import { TERMINAL_LOCK_KEEPALIVE } from './terminal-lock.js';
+import { SessionKeepalive } from './session-keepalive.js';
 
 /** The owner lock of one journal; see the module comment. */
 export class OwnerLock {
@@ -42,8 +42,8 @@ export class OwnerLock {
   private hung: Backend | undefined;
   /** The server process of the lock's session now held (`client`), and when it started: `REGISTER`'s answer. */
   private backend: Backend | undefined;
-  /** Whether the server refused the keepalive settings once (said once, at debug). */
-  private keepaliveRefused = false;
+  /** The TCP keepalive the lock's session asks of the server (a refusal said once, at debug). */
+  private readonly keepalive: SessionKeepalive;
   private closed = false;
 
   constructor(
@@ -59,7 +59,9 @@ export class OwnerLock {
      * at least {@link PING_WAIT_MIN}). Default {@link TAKE_WAIT}.
      */
     private readonly pingWait: number = TAKE_WAIT,
-  ) {}
+  ) {
+    this.keepalive = new SessionKeepalive(logger, 'the owner lock\'s session');
+  }
 
   /**
    * Takes the lock; rejects with `ISO8583_ERR_CONNECTOR_OPTIONS` (field `owner`) when a session of another journal
@@ -250,7 +252,10 @@ export class OwnerLock {
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      await this.keepalive(client, waits.register);
+      // A node gone silent has this session, and its lock, ended by the server (session-keepalive.ts) instead of after
+      // the system's default (over 2 hours: the node restarted under a fixed owner name was refused until then as
+      // "another journal", and its owner was not found gone). Bounded: a silent connection fails the take.
+      await this.keepalive.ask(client, waits.register);
       // node-postgres reads a query's own `query_timeout` (its types leave it out). Should it pass, the client is
       // destroyed below: a REGISTER the server still runs ends with its session, and its lock with it.
       const fill: pg.QueryConfig & { query_timeout: number } = { text: FILL_SERVER_TOKEN, query_timeout: waits.register };
@@ -286,30 +291,6 @@ export class OwnerLock {
     } catch (err) {
       destroyClient(client);
       throw err;
-    }
-  }
-
-  /**
-   * Asks the server for a short TCP keepalive on the lock's session ({@link TERMINAL_LOCK_KEEPALIVE}: 30 s, then 3
-   * probes 10 s apart), so that the session of a node gone silent (power lost, its network cut, a connection hung: no
-   * FIN reaches the server) ends within about 60 s, its lock with it, not after the system's default of over 2 hours
-   * (the node restarted under a fixed owner name was refused until then as "another journal", and its owner was not
-   * found gone). A live node's kernel answers the probes. A server that refuses the settings (a PG-compatible one, a
-   * proxy) keeps its own: said once, at debug. Bounded by `bound` ms (a silent connection fails the take).
-   */
-  private async keepalive(client: pg.Client, bound: number): Promise<void> {
-    const k = TERMINAL_LOCK_KEEPALIVE;
-    const set: pg.QueryConfig & { query_timeout: number } = {
-      text: `SET tcp_keepalives_idle = ${k.idle}; SET tcp_keepalives_interval = ${k.interval}; SET tcp_keepalives_count = ${k.count}`,
-      query_timeout: bound,
-    };
-    try {
-      await client.query(set);
-    } catch (err) {
-      if (typeof (err as { severity?: unknown }).severity !== 'string') throw err; // not the server's refusal
-      if (this.keepaliveRefused) return;
-      this.keepaliveRefused = true;
-      this.logger.debug({ code: (err as { code?: string }).code }, 'TCP keepalive not set on the owner lock\'s session: the server refused it');
     }
   }
 
