@@ -38,6 +38,13 @@ function capture(onLine: (line: Record<string, unknown>) => void = () => undefin
   return { lines, logger: pino({ level: 'warn' }, sink) };
 }
 
+/** When the server's process `pid` started, as `REGISTER` returns it (`started`: microseconds since the epoch). */
+async function started(url: string, pid: number): Promise<string> {
+  const rows = await sql<{ started: string }>(url, 'SELECT (extract(epoch FROM backend_start) * 1000000)::bigint AS started FROM pg_stat_activity WHERE pid = $1', [pid]);
+  assert.equal(rows.length, 1, `process ${pid} runs`);
+  return rows[0]!.started;
+}
+
 /** Whether the server still runs process `pid`. */
 async function runs(url: string, pid: number): Promise<boolean> {
   return (await sql(url, 'SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).length > 0;
@@ -73,12 +80,15 @@ test('END_HUNG ends no session but the one named, and that one only while it hol
   const pa = await lockSession(url, 'node-a');
   const pb = await lockSession(url, 'node-b');
   assert.ok(pa !== undefined && pb !== undefined, 'both locks are held');
+  const [sa, sb] = [await started(url, pa), await started(url, pb)];
   // node-b's lock session named as node-a's: not node-a's lock, left alone.
-  assert.deepEqual(await sql(url, END_HUNG, [pb, 'node-a']), []);
+  assert.deepEqual(await sql(url, END_HUNG, [pb, 'node-a', sb]), []);
   // A session holding no owner lock at all (this one's own): left alone.
-  assert.deepEqual(await sql(url, END_HUNG.replace('$1', 'pg_backend_pid()').replace('$2', "'node-a'"), []), []);
+  assert.deepEqual(await sql(url, END_HUNG.replace('$1', 'pg_backend_pid()').replace('$2', "'node-a'").replace('$3::bigint', '(SELECT (extract(epoch FROM backend_start) * 1000000)::bigint FROM pg_stat_activity WHERE pid = pg_backend_pid())'), []), []);
   // An owner of no row: nothing.
-  assert.deepEqual(await sql(url, END_HUNG, [pa, 'no-such-node']), []);
+  assert.deepEqual(await sql(url, END_HUNG, [pa, 'no-such-node', sa]), []);
+  // node-a's own lock session, but named with another start (its number reused by a new process): left alone.
+  assert.deepEqual(await sql(url, END_HUNG, [pa, 'node-a', String(BigInt(sa) - 1n)]), []);
   assert.equal(await runs(url, pa), true);
   assert.equal(await runs(url, pb), true);
   assert.equal(await lockSession(url, 'node-a'), pa);

@@ -28,11 +28,11 @@ test('the owner lock\'s session asks the server for a TCP keepalive of 30 s, 3 p
   const session = (): pg.Client => (journal as unknown as { ownerLock: { client: pg.Client } }).ownerLock.client;
   const settings = async (): Promise<Record<string, string>> => {
     const { rows } = await session().query<{ name: string; setting: string }>(
-      "SELECT name, setting FROM pg_settings WHERE name IN ('tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count') ORDER BY name",
+      "SELECT name, setting FROM pg_settings WHERE name IN ('tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count', 'tcp_user_timeout') ORDER BY name",
     );
     return Object.fromEntries(rows.map((r) => [r.name, r.setting]));
   };
-  const expected = { tcp_keepalives_count: '3', tcp_keepalives_idle: '30', tcp_keepalives_interval: '10' };
+  const expected = { tcp_keepalives_count: '3', tcp_keepalives_idle: '30', tcp_keepalives_interval: '10', tcp_user_timeout: '60000' };
   assert.deepEqual(TERMINAL_LOCK_KEEPALIVE, { idle: 30, interval: 10, count: 3 });
   assert.deepEqual(await settings(), expected);
   // Taken again on a new session (the first ended by the server): set there too.

@@ -32,7 +32,7 @@ test('each session of the terminal lock asks the server for a TCP keepalive of 3
       const client = await pool.connect();
       try {
         const { rows } = await client.query<{ name: string; setting: string }>(
-          "SELECT name, setting FROM pg_settings WHERE name IN ('tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count', 'lock_timeout') ORDER BY name",
+          "SELECT name, setting FROM pg_settings WHERE name IN ('tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count', 'tcp_user_timeout', 'lock_timeout') ORDER BY name",
         );
         return Object.fromEntries(rows.map((r) => [r.name, r.setting]));
       } finally {
@@ -40,7 +40,7 @@ test('each session of the terminal lock asks the server for a TCP keepalive of 3
       }
     });
     assert.deepEqual(TERMINAL_LOCK_KEEPALIVE, { idle: 30, interval: 10, count: 3 });
-    assert.deepEqual(settings, { lock_timeout: '7000', tcp_keepalives_count: '3', tcp_keepalives_idle: '30', tcp_keepalives_interval: '10' });
+    assert.deepEqual(settings, { lock_timeout: '7000', tcp_keepalives_count: '3', tcp_keepalives_idle: '30', tcp_keepalives_interval: '10', tcp_user_timeout: '60000' });
   } finally {
     await lock.close();
   }
@@ -73,6 +73,39 @@ test('a server that refuses the keepalive SETs leaves lock_timeout in effect on 
     const refused = lines.filter((l) => l.msg.startsWith('TCP keepalive not set'));
     assert.equal(refused.length, 1, JSON.stringify(lines));
     assert.equal(refused[0]?.level, 20);
+  } finally {
+    client.query = query;
+    await lock.close();
+  }
+});
+
+test('a server that refuses tcp_user_timeout (PostgreSQL before 12) keeps the keepalive set on the lock session, and is said once at debug', async () => {
+  // The real server is asked for a setting it does not know instead (SQLSTATE 42704), as PostgreSQL 11 refuses it.
+  const client = pgDriver().Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const query = client.query;
+  client.query = function (this: unknown, ...args: unknown[]): unknown {
+    if (typeof args[0] === 'string' && args[0].includes('tcp_user_timeout')) args[0] = args[0].replace('tcp_user_timeout', 'iso8583_refused_setting');
+    return query.apply(this, args);
+  };
+  const lines: { level: number; msg: string }[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+  const lock = new PgTerminalLock({ url: cluster.createDatabase('terminal_lock_user_timeout_refused'), waitTimeout: 6000, logger });
+  try {
+    const shown = await lock.hold('TERM0003', async () => {
+      // A second session of the pool, made while the first holds the lock: both refused the user timeout.
+      const pool = await (lock as unknown as { pool: Promise<pg.Pool> }).pool;
+      const session = await pool.connect();
+      try {
+        return (await session.query<{ tcp_keepalives_idle: string }>('SHOW tcp_keepalives_idle')).rows[0]?.tcp_keepalives_idle;
+      } finally {
+        session.release();
+      }
+    });
+    assert.equal(shown, '30');
+    const refused = lines.filter((l) => l.msg.startsWith('TCP user timeout not set'));
+    assert.equal(refused.length, 1, JSON.stringify(lines));
+    assert.equal(refused[0]?.level, 20);
+    assert.equal(lines.filter((l) => l.msg.startsWith('TCP keepalive not set')).length, 0, JSON.stringify(lines));
   } finally {
     client.query = query;
     await lock.close();

@@ -89,10 +89,19 @@ export const GONE_OWNERS = `SELECT o.owner FROM iso8583_saf_owner o
       FOR SHARE OF o`;
 
 /**
+ * When the server process of session `a` (a row of `pg_stat_activity`) started: microseconds since the epoch, as a
+ * `bigint` (the driver reads it as a string, exact; no date style or time zone of the session in it). With the
+ * process's number it names one session: a number is reused once its process has ended.
+ */
+const BACKEND_STARTED = (a: string): string => `(extract(epoch FROM ${a}.backend_start) * 1000000)::bigint`;
+
+/**
  * Registers owner `$1` of upstream `$2` (its row made, or `locked_at`, `upstream`, `server_started` and `server_token`
  * renewed: the server it takes its lock on, {@link registeredHere}; run after {@link FILL_SERVER_TOKEN}) and takes its
  * lock in the same statement, so that no other session sees the row without the lock taken (unless `locked` is false:
- * a live session of the same owner name holds it).
+ * a live session of the same owner name holds it). Also returns the session's server process (`pid`,
+ * `pg_backend_pid()`: behind a relay that pools by session, the driver's `processID` is the relay's, not the server's)
+ * and when it started (`started`, {@link BACKEND_STARTED}): what {@link END_HUNG} needs to end that session, hung.
  */
 export const REGISTER = `WITH o AS (
     INSERT INTO iso8583_saf_owner AS o (owner, upstream, server_started, server_token)
@@ -100,16 +109,19 @@ export const REGISTER = `WITH o AS (
     ON CONFLICT (owner) DO UPDATE SET locked_at = now(), upstream = $2, server_started = pg_postmaster_start_time(),
       server_token = EXCLUDED.server_token
     RETURNING o.key)
-  SELECT key, pg_try_advisory_lock(${OWNER_LOCK_NAMESPACE}, key) AS locked FROM o`;
+  SELECT key, pg_try_advisory_lock(${OWNER_LOCK_NAMESPACE}, key) AS locked, pg_backend_pid() AS pid,
+    (SELECT ${BACKEND_STARTED('a')} FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()) AS started FROM o`;
 
 /**
- * Ends the server process `$1` if it is a session holding owner `$2`'s lock: one the owner's node gave up for not
- * answering its ping (its connection hung, owner-lock.ts), which the server may still run, the lock held, until its
- * own keepalive ends it. Only that process, and only while it holds that lock: never another node's session, nor a
- * process whose number was reused. Returns nothing of interest; the lock is free once that session has ended.
+ * Ends the server process `$1`, started at `$3` (`started` of {@link REGISTER}), if it is a session holding owner
+ * `$2`'s lock: one the owner's node gave up for not answering its ping (its connection hung, owner-lock.ts), which the
+ * server may still run, the lock held, until its own keepalive ends it. Only that process, and only while it holds
+ * that lock: never another node's session, nor a process whose number was reused (its start differs). Returns nothing
+ * of interest; the lock is free once that session has ended.
  */
 export const END_HUNG = `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN iso8583_saf_owner o ON o.owner = $2
-  WHERE l.pid = $1 AND l.locktype = 'advisory' AND l.granted
+    JOIN pg_stat_activity a ON a.pid = l.pid
+  WHERE l.pid = $1 AND ${BACKEND_STARTED('a')} = $3::bigint AND l.locktype = 'advisory' AND l.granted
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND l.classid = ${OWNER_LOCK_NAMESPACE} AND l.objid = o.key AND l.objsubid = 2`;
 

@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import { pgDriver, storeCause } from './pool.js';
 import { END_HUNG, FILL_SERVER_TOKEN, REGISTER, UNREGISTER } from './owner-lock-sql.js';
-import { TERMINAL_LOCK_KEEPALIVE } from './terminal-lock.js';
+import { SessionKeepalive } from './session-keepalive.js';
 
 /** The owner lock of one journal; see the module comment. */
 export class OwnerLock {
@@ -39,9 +39,11 @@ export class OwnerLock {
    * The server process of a lock session this node gave up for not answering its ping (its connection hung): the
    * server may still run it, holding this owner's lock, which the next take then ends (`END_HUNG`).
    */
-  private hung: number | undefined;
-  /** Whether the server refused the keepalive settings once (said once, at debug). */
-  private keepaliveRefused = false;
+  private hung: Backend | undefined;
+  /** The server process of the lock's session now held (`client`), and when it started: `REGISTER`'s answer. */
+  private backend: Backend | undefined;
+  /** The TCP keepalive the lock's session asks of the server (a refusal said once, at debug). */
+  private readonly keepalive: SessionKeepalive;
   private closed = false;
 
   constructor(
@@ -57,7 +59,9 @@ export class OwnerLock {
      * at least {@link PING_WAIT_MIN}). Default {@link TAKE_WAIT}.
      */
     private readonly pingWait: number = TAKE_WAIT,
-  ) {}
+  ) {
+    this.keepalive = new SessionKeepalive(logger, 'the owner lock\'s session');
+  }
 
   /**
    * Takes the lock; rejects with `ISO8583_ERR_CONNECTOR_OPTIONS` (field `owner`) when a session of another journal
@@ -115,7 +119,7 @@ export class OwnerLock {
         }
         if (tries < PING_TRIES) continue;
         // Hung (no answer, no end): the session may still live on the server, holding the lock; ended at the next take.
-        this.hung = (client as unknown as { processID?: number | null }).processID ?? undefined;
+        this.hung = this.backend;
         this.lost(client, connectorError('ISO8583_ERR_CONNECTOR_STORE', `the owner lock's session did not answer a ping within ${this.pingWait} ms (lease / 3), ${PING_TRIES} times in a row`, { field: 'lease' }), true);
         return;
       }
@@ -188,8 +192,8 @@ export class OwnerLock {
    * for it (kept for a {@link OwnerLock.cut} meanwhile). Never rejects.
    */
   private async endHung(): Promise<void> {
-    const pid = this.hung;
-    if (pid === undefined) return;
+    const hung = this.hung;
+    if (hung === undefined) return;
     this.hung = undefined;
     const waits = this.waits();
     const client = new (pgDriver().Client)({ ...this.config, connectionTimeoutMillis: waits.connect, query_timeout: undefined, statement_timeout: undefined });
@@ -197,7 +201,7 @@ export class OwnerLock {
     this.closingClient = client;
     try {
       await client.connect();
-      const end: pg.QueryConfig & { query_timeout: number } = { text: END_HUNG, values: [pid, this.owner], query_timeout: waits.register };
+      const end: pg.QueryConfig & { query_timeout: number } = { text: END_HUNG, values: [hung.pid, this.owner, hung.started], query_timeout: waits.register };
       await client.query(end);
       await client.end().catch(() => undefined);
     } catch (err) {
@@ -213,13 +217,21 @@ export class OwnerLock {
     return { connect: positive(this.config.connectionTimeoutMillis) ?? TAKE_WAIT, register: positive(this.config.query_timeout) ?? TAKE_WAIT };
   }
 
-  /** Ends the session at once (a close that outlasted its bound), also one whose `close` is under way. */
+  /**
+   * Ends the session at once (a close that outlasted its bound), also one whose `close` is under way. A session given
+   * up for hanging (`hung`) is not ended then (nor later by `close`): that needs a new connection to a store that
+   * stopped answering, and a cut waits for none. Logged: that session holds the lock until the server ends it.
+   */
   cut(): void {
     this.closed = true;
     const client = this.client ?? this.closingClient;
     this.client = undefined;
     this.closingClient = undefined;
     this.heldSince = undefined;
+    if (this.hung !== undefined) {
+      this.hung = undefined;
+      this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', owner: this.owner }, 'the owner lock\'s hung session is not ended (the store did not answer at close): it holds the lock (the same owner cannot start again, and other nodes take its entries only once their lease ends) until the server ends it');
+    }
     if (client !== undefined) destroyClient(client);
   }
 
@@ -240,7 +252,10 @@ export class OwnerLock {
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      await this.keepalive(client, waits.register);
+      // A node gone silent has this session, and its lock, ended by the server (session-keepalive.ts) instead of after
+      // the system's default (over 2 hours: the node restarted under a fixed owner name was refused until then as
+      // "another journal", and its owner was not found gone). Bounded: a silent connection fails the take.
+      await this.keepalive.ask(client, waits.register);
       // node-postgres reads a query's own `query_timeout` (its types leave it out). Should it pass, the client is
       // destroyed below: a REGISTER the server still runs ends with its session, and its lock with it.
       const fill: pg.QueryConfig & { query_timeout: number } = { text: FILL_SERVER_TOKEN, query_timeout: waits.register };
@@ -248,17 +263,17 @@ export class OwnerLock {
       let ended = false;
       if (this.hung !== undefined) {
         // The session given up for hanging may still hold the lock on the server (nothing told it to end): ended first.
-        const end: pg.QueryConfig & { query_timeout: number } = { text: END_HUNG, values: [this.hung, this.owner], query_timeout: waits.register };
+        const end: pg.QueryConfig & { query_timeout: number } = { text: END_HUNG, values: [this.hung.pid, this.owner, this.hung.started], query_timeout: waits.register };
         ended = (await client.query(end)).rows.length > 0;
         this.hung = undefined;
       }
       const register: pg.QueryConfig & { query_timeout: number } = { text: REGISTER, values: [this.owner, this.upstream], query_timeout: waits.register };
-      let { rows } = await client.query<{ key: number; locked: boolean }>(register);
+      let { rows } = await client.query<Registered>(register);
       // The session just ended lets its lock go once the server has ended it (a moment): asked again until then.
       const until = performance.now() + waits.register;
       while (ended && rows[0]?.locked === false && !this.closed && performance.now() < until) {
         await new Promise((resolve) => setTimeout(resolve, 20));
-        ({ rows } = await client.query<{ key: number; locked: boolean }>(register));
+        ({ rows } = await client.query<Registered>(register));
       }
       const row = rows[0];
       if (row === undefined || !row.locked || this.closed) {
@@ -266,6 +281,7 @@ export class OwnerLock {
         return false;
       }
       this.client = client;
+      this.backend = { pid: row.pid, started: row.started };
       const again = this.key !== undefined;
       this.key = row.key;
       this.heldSince = performance.now();
@@ -275,30 +291,6 @@ export class OwnerLock {
     } catch (err) {
       destroyClient(client);
       throw err;
-    }
-  }
-
-  /**
-   * Asks the server for a short TCP keepalive on the lock's session ({@link TERMINAL_LOCK_KEEPALIVE}: 30 s, then 3
-   * probes 10 s apart), so that the session of a node gone silent (power lost, its network cut, a connection hung: no
-   * FIN reaches the server) ends within about 60 s, its lock with it, not after the system's default of over 2 hours
-   * (the node restarted under a fixed owner name was refused until then as "another journal", and its owner was not
-   * found gone). A live node's kernel answers the probes. A server that refuses the settings (a PG-compatible one, a
-   * proxy) keeps its own: said once, at debug. Bounded by `bound` ms (a silent connection fails the take).
-   */
-  private async keepalive(client: pg.Client, bound: number): Promise<void> {
-    const k = TERMINAL_LOCK_KEEPALIVE;
-    const set: pg.QueryConfig & { query_timeout: number } = {
-      text: `SET tcp_keepalives_idle = ${k.idle}; SET tcp_keepalives_interval = ${k.interval}; SET tcp_keepalives_count = ${k.count}`,
-      query_timeout: bound,
-    };
-    try {
-      await client.query(set);
-    } catch (err) {
-      if (typeof (err as { severity?: unknown }).severity !== 'string') throw err; // not the server's refusal
-      if (this.keepaliveRefused) return;
-      this.keepaliveRefused = true;
-      this.logger.debug({ code: (err as { code?: string }).code }, 'TCP keepalive not set on the owner lock\'s session: the server refused it');
     }
   }
 
@@ -331,6 +323,19 @@ export const PING_WAIT_MIN = 1_000;
  * as lost (one timer run late by an event-loop stall is not a hung connection).
  */
 export const PING_TRIES = 2;
+
+/** A server process of the lock's session: its number (`pg_backend_pid()`) and its start (`REGISTER`'s `started`). */
+interface Backend {
+  pid: number;
+  /** Microseconds since the epoch, as the driver reads a `bigint` (`null`: not seen, and no session is ever ended). */
+  started: string | null;
+}
+
+/** What `REGISTER` returns. */
+interface Registered extends Backend {
+  key: number;
+  locked: boolean;
+}
 
 /** `value` when it is a number above 0, else `undefined`. */
 function positive(value: unknown): number | undefined {

@@ -10,8 +10,9 @@
  * server releases the lock: it is logged as lost (with the code) and the one-at-a-time rule then holds within the node
  * only, until the request ends. The request itself goes on: once written it is at the bank, and it keeps its one
  * outcome (its answer, or a timeout and its reversal); the broken connection is dropped, never put back in the pool.
- * A node that goes silent (power lost, network cut: no FIN) holds its locks until the server ends its sessions: within
- * about 60 s, by the TCP keepalive each lock's session asks of the server ({@link TERMINAL_LOCK_KEEPALIVE}).
+ * A node that goes silent (power lost, network cut: no FIN) holds its locks until the server ends its sessions: about
+ * 60 s on a direct TCP connection, by the TCP keepalive and user timeout each lock's session asks of the server
+ * (session-keepalive.ts; behind a pooler, the pooler's own settings say when).
  */
 import type pg from 'pg';
 import { pino } from 'pino';
@@ -21,6 +22,7 @@ import { MAX_TIMER_DELAY, within } from '../timeouts.js';
 import type { TerminalLock } from '../terminal-queue.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeError } from './pool.js';
 import { LOCK_PLAIN, LOCK_WITH_TIMEOUT, refusesLockTimeout } from './terminal-lock-sql.js';
+import { SessionKeepalive } from './session-keepalive.js';
 
 /** Options of {@link PgTerminalLock}. */
 export interface PgTerminalLockOptions {
@@ -37,18 +39,7 @@ export interface PgTerminalLockOptions {
   logger?: Logger;
 }
 
-/**
- * The server's TCP keepalive on each connection of the lock's pool (`tcp_keepalives_idle`, `tcp_keepalives_interval`,
- * `tcp_keepalives_count`, in seconds): a node that loses power or its network sends no FIN, and holds the locks of
- * its terminals in flight until the server ends its sessions. The system's default (2 hours of silence, then 9 probes
- * 75 s apart) made those terminals wait for hours on every other node (each request `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`);
- * with these, the server ends such a session about 60 s after the node went silent (30 s, then 3 probes 10 s apart).
- * A live node's kernel answers the probes whatever its request is doing: its locks are never ended by them. Longer
- * than the default request timeout (30 s), so that a node cut off from the database alone (still at the bank) is
- * mostly done with its request by the time its lock goes (the rule then holds within that node only, as after any
- * break of the lock's connection).
- */
-export const TERMINAL_LOCK_KEEPALIVE = { idle: 30, interval: 10, count: 3 } as const;
+export { TERMINAL_LOCK_KEEPALIVE } from './session-keepalive.js';
 
 /** The longest `waitTimeout`: a timer's longest delay less the 5 s its statements get beyond it. */
 export const MAX_TERMINAL_LOCK_WAIT = MAX_TIMER_DELAY - 5_000;
@@ -75,8 +66,8 @@ export class PgTerminalLock implements TerminalLock {
   private readonly max: number;
   private readonly logger: Logger;
   private closed = false;
-  /** The server refused the keepalive SETs once (logged then, not again). */
-  private keepaliveRefused = false;
+  /** The TCP keepalive each session asks of the server (a refusal said once). */
+  private readonly keepalive: SessionKeepalive;
   /** The server refused `lock_timeout` in the lock's statement once: the pool takes its locks plainly from then on. */
   private lockTimeoutRefused = false;
   /** Connections checked out of the pool by requests (made, not merely being made): the pool is busy at `max`. */
@@ -104,6 +95,7 @@ export class PgTerminalLock implements TerminalLock {
     this.wait = options.waitTimeout ?? 30_000;
     this.max = options.max ?? 20;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ store: 'postgresql', part: 'terminal-lock' });
+    this.keepalive = new SessionKeepalive(this.logger, 'the terminal lock sessions');
   }
 
   private connectPool(): Promise<pg.Pool> {
@@ -114,17 +106,10 @@ export class PgTerminalLock implements TerminalLock {
         client.query(`SET lock_timeout = ${Math.max(1, Math.floor(this.wait))}`).catch((err: unknown) => {
           this.logger.warn({ code: (err as { code?: string }).code }, 'lock_timeout not set on a terminal lock session: a lock is waited for up to the statement timeout');
         });
-        // A node gone silent has its session, and its locks, ended by the server within TERMINAL_LOCK_KEEPALIVE
-        // (ignored over a Unix socket; behind a pooler, the pooler's socket is the one kept alive). A server that
-        // refuses them (a PG-compatible one, a proxy) keeps its own keepalive: said once, at debug, not fatal.
-        const k = TERMINAL_LOCK_KEEPALIVE;
-        client
-          .query(`SET tcp_keepalives_idle = ${k.idle}; SET tcp_keepalives_interval = ${k.interval}; SET tcp_keepalives_count = ${k.count}`)
-          .catch((err: unknown) => {
-            if (this.keepaliveRefused) return;
-            this.keepaliveRefused = true;
-            this.logger.debug({ code: (err as { code?: string }).code }, 'TCP keepalive not set on the terminal lock sessions: the server refused it');
-          });
+        // A node gone silent has its session, and its locks, ended by the server (session-keepalive.ts; ignored over
+        // a Unix socket; behind a pooler, the pooler's socket is the one kept alive). A connection that broke meanwhile
+        // is the pool's to drop.
+        this.keepalive.ask(client).catch(() => undefined);
       });
       return pool;
     });
