@@ -13,6 +13,7 @@ import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exitWithin, startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
+import type { CliProcess } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-journal-lost-'));
@@ -55,6 +56,20 @@ function assertNotKeptIn(output: string, dir: string): void {
   }
 }
 
+/**
+ * Removes the journal folder `dir` of the running gateway `gw`, stops it with SIGTERM, and checks that the stop failed
+ * (exit 1, neither `gateway stopped` nor `gateway aborted`): its stderr.
+ */
+async function stopWithFolderGone(gw: CliProcess, dir: string): Promise<string> {
+  removeFolder(dir);
+  gw.kill('SIGTERM');
+  const exit = await exitWithin(gw, 30_000, 'the gateway to end its stop');
+  const stderr = gw.stderr();
+  assert.equal(exit.code, 1, stderr.slice(-2000));
+  assert.doesNotMatch(gw.stdout(), /gateway (stopped|aborted)/);
+  return stderr;
+}
+
 test('gateway: its journal folder removed while idle, a graceful stop ends with the coded line naming it; exit 1', async () => {
   const bank = await startSimulator();
   const dir = join(work, 'gw-idle');
@@ -62,12 +77,7 @@ test('gateway: its journal folder removed while idle, a graceful stop ends with 
   const client = await PosClient.open(gw.pos.host, gw.pos.port);
   assert.equal((await client.request(purchase('LOSTJRN1', 1, 1500)))['39'], '00');
   await client.close();
-  removeFolder(dir);
-  gw.process.kill('SIGTERM');
-  const exit = await exitWithin(gw.process, 30_000, 'the gateway to end its stop');
-  const stderr = gw.process.stderr();
-  assert.equal(exit.code, 1, stderr.slice(-2000));
-  assert.doesNotMatch(gw.process.stdout(), /gateway (stopped|aborted)/);
+  const stderr = await stopWithFolderGone(gw.process, dir);
   assert.ok(
     stderr.endsWith(`iso8583: ISO8583_ERR_CONNECTOR_JOURNAL: the graceful stop failed: the reversal journal in ${dir} was lost (its file ${join(dir, 'reversals.jsonl')} was removed): 0 SAF entries held in memory only\n`),
     stderr.slice(-1000),
@@ -86,12 +96,7 @@ test('gateway: its journal folder removed with a reversal pending, the stop says
   // No answer from the bank: the terminal is told it failed, the reversal is journaled (and sent, never answered).
   assert.notEqual((await client.request(purchase('LOSTJRN2', 2, 2500)))['39'], '00');
   await client.close();
-  removeFolder(dir);
-  gw.process.kill('SIGTERM');
-  const exit = await exitWithin(gw.process, 30_000, 'the gateway to end its stop');
-  const stderr = gw.process.stderr();
-  assert.equal(exit.code, 1, stderr.slice(-2000));
-  assert.doesNotMatch(gw.process.stdout(), /gateway (stopped|aborted)/);
+  const stderr = await stopWithFolderGone(gw.process, dir);
   assert.match(stderr, new RegExp(`iso8583: ISO8583_ERR_CONNECTOR_JOURNAL: the graceful stop failed: the reversal journal in ${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} was lost \\([^\\n]*\\): 1 SAF entry held in memory only\\n$`));
   assert.doesNotMatch(stderr, /4111111111111111|411111\*/);
   assertNotKeptIn(stderr, dir);
