@@ -14,8 +14,6 @@ import { XML_REFERENCE, plainName, referencedChar, specialEnd, tagEnd, tagName, 
 
 const STAR = 0x2a;
 const HEX = /^(?:[0-9A-Fa-f]{2})+$/;
-/** Base64 in the standard or the URL-safe alphabet, padded or not (what a Java or Node decoder takes, MIME aside). */
-const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
 const CDATA_OPEN = '<![CDATA[';
 const EQUALS = 0x3d;
 
@@ -91,63 +89,70 @@ function readContent(content: string): Reading {
   return { plain: Buffer.from(codes.buffer, 0, 2 * n).toString('utf16le'), start: start.subarray(0, n), end: end.subarray(0, n), undecoded };
 }
 
-/** Which bytes of `hex` the codec's `maskHeader` hides (a digit of a byte starred). */
-function hiddenBytes(hex: string): boolean[] {
+/** Calls `each` with every byte of `hex` that the codec's `maskHeader` hides (a digit of it starred). */
+function eachHiddenByte(hex: string, each: (b: number) => void): void {
   const masked = maskHeader(hex);
-  const out: boolean[] = [];
-  for (let i = 0; i < hex.length; i += 2) out.push(masked.charCodeAt(i) === STAR || masked.charCodeAt(i + 1) === STAR);
-  return out;
-}
-
-/**
- * Base64 decoded as Node decodes it (a last lone character dropped): `plain` whole, or the characters of it at `at`
- * (indexes into the reading); with, for each byte, where its two carrier characters sit in the reading. Byte b of a
- * group of 3 is carried by the group's 4 characters: its 1st by the 1st and 2nd, its 2nd by the 2nd and 3rd, its 3rd
- * by the 3rd and 4th.
- */
-function decodeBase64(plain: string, at?: readonly number[]): { hex: string; carriers: number[] } {
-  const text = at === undefined ? plain : at.map((k) => plain[k]).join('');
-  const hex = Buffer.from(text, 'base64').toString('hex');
-  const carriers: number[] = [];
-  for (let b = 0; b < hex.length / 2; b++) {
-    const first = 4 * Math.floor(b / 3) + (b % 3);
-    carriers.push(at === undefined ? first : at[first]!, at === undefined ? first + 1 : at[first + 1]!);
+  if (!masked.includes('*')) return;
+  for (let i = 0; i < hex.length; i += 2) {
+    if (masked.charCodeAt(i) === STAR || masked.charCodeAt(i + 1) === STAR) each(i / 2);
   }
-  return { hex, carriers };
 }
 
-/** Adds to `out` the carriers of each byte of `hex` that maskHeader hides. */
-function starHidden({ hex, carriers }: { hex: string; carriers: readonly number[] }, out: number[]): void {
-  hiddenBytes(hex).forEach((hidden, b) => {
-    if (hidden) out.push(carriers[2 * b]!, carriers[2 * b + 1]!);
-  });
+/** The first of the two base64 characters that carry byte `b`: byte b of a group of 3 is carried by the group's 4 characters, its 1st by the 1st and 2nd, its 2nd by the 2nd and 3rd, its 3rd by the 3rd and 4th. */
+function carrierOf(b: number): number {
+  return 4 * Math.floor(b / 3) + (b % 3);
+}
+
+/** Whether `plain` is base64 in a strict form: the alphabet, standard or URL-safe, padded or not (the same as a regex, without its cost on megabytes). */
+function isStrictBase64(plain: string): boolean {
+  let n = plain.length;
+  let pad = 0;
+  while (pad < 2 && n > 0 && plain.charCodeAt(n - 1) === EQUALS) {
+    n--;
+    pad++;
+  }
+  if (n % 4 === 1 || (pad > 0 && (n + pad) % 4 !== 0)) return false;
+  for (let k = 0; k < n; k++) if (!isBase64Char(plain.charCodeAt(k))) return false;
+  return true;
+}
+
+/** The base64 alphabet's characters of `plain` from `from` to `to`: their text, and where each sits in the reading. */
+function alphabetOf(plain: string, from: number, to: number): { text: string; at: Int32Array } {
+  const codes = new Uint16Array(to - from);
+  const at = new Int32Array(to - from);
+  let n = 0;
+  for (let k = from; k < to; k++) {
+    const c = plain.charCodeAt(k);
+    if (!isBase64Char(c)) continue;
+    codes[n] = c;
+    at[n++] = k;
+  }
+  return { text: Buffer.from(codes.buffer, 0, 2 * n).toString('utf16le'), at: at.subarray(0, n) };
 }
 
 /**
  * Adds to `out` the reading positions a lenient base64 decoder reads a hidden byte from: the alphabet's characters
- * kept, anything else dropped (a `.`, a junk character), read as Node reads each `=`-padded block on its own, as a
- * decoder that joins the blocks' bytes reads them, and as one that skips the `=` too (every character joined).
+ * kept, anything else dropped (a `.`, a junk character; a last lone character dropped as Node drops it), read as Node
+ * reads each `=`-padded block on its own, and as a decoder that joins the blocks' bytes reads them.
  */
 function starLenientBase64(plain: string, out: number[]): void {
-  const blocks: number[][] = [[]];
-  const all: number[] = [];
-  for (let k = 0; k < plain.length; k++) {
-    const c = plain.charCodeAt(k);
-    if (isBase64Char(c)) {
-      blocks[blocks.length - 1]!.push(k);
-      all.push(k);
-    } else if (c === EQUALS && blocks[blocks.length - 1]!.length > 0) blocks.push([]);
-  }
   let joinedHex = '';
   const joinedCarriers: number[] = [];
-  for (const block of blocks) {
-    const decoded = decodeBase64(plain, block);
-    starHidden(decoded, out);
-    joinedHex += decoded.hex;
-    for (const k of decoded.carriers) joinedCarriers.push(k);
+  let blocks = 0;
+  for (let from = 0; from < plain.length; ) {
+    let to = plain.indexOf('=', from);
+    if (to === -1) to = plain.length;
+    const { text, at } = alphabetOf(plain, from, to);
+    while (to < plain.length && plain.charCodeAt(to) === EQUALS) to++;
+    from = to;
+    if (text.length < 2) continue;
+    const hex = Buffer.from(text, 'base64').toString('hex');
+    eachHiddenByte(hex, (b) => out.push(at[carrierOf(b)]!, at[carrierOf(b) + 1]!));
+    blocks++;
+    joinedHex += hex;
+    for (let b = 0; b < hex.length / 2; b++) joinedCarriers.push(at[carrierOf(b)]!, at[carrierOf(b) + 1]!);
   }
-  if (blocks.length > 1) starHidden({ hex: joinedHex, carriers: joinedCarriers }, out);
-  starHidden(decodeBase64(plain, all), out);
+  if (blocks > 1) eachHiddenByte(joinedHex, (b) => out.push(joinedCarriers[2 * b]!, joinedCarriers[2 * b + 1]!));
 }
 
 /**
@@ -168,13 +173,11 @@ export function maskedHeaderText(content: string): string {
   const starred: number[] = [];
   if (read.undecoded) {
     for (let k = 0; k < plain.length; k++) if (isBase64Char(plain.charCodeAt(k)) || plain.charCodeAt(k) === EQUALS) starred.push(k);
-  } else if (HEX.test(plain) || (plain.length > 1 && BASE64.test(plain))) {
-    if (HEX.test(plain)) {
-      hiddenBytes(plain).forEach((hidden, b) => {
-        if (hidden) starred.push(2 * b, 2 * b + 1);
-      });
+  } else if (HEX.test(plain) || (plain.length > 1 && isStrictBase64(plain))) {
+    if (HEX.test(plain)) eachHiddenByte(plain, (b) => starred.push(2 * b, 2 * b + 1));
+    if (plain.length > 1 && isStrictBase64(plain)) {
+      eachHiddenByte(Buffer.from(plain, 'base64').toString('hex'), (b) => starred.push(carrierOf(b), carrierOf(b) + 1));
     }
-    if (plain.length > 1 && BASE64.test(plain)) starHidden(decodeBase64(plain), starred);
   } else starLenientBase64(plain, starred);
   if (starred.length === 0) return wholeReferences(content, free);
   const chars = Buffer.from(free, 'utf16le');
