@@ -136,9 +136,7 @@ function alphabetOf(plain: string, from: number, to: number): { text: string; at
  * reads each `=`-padded block on its own, and as a decoder that joins the blocks' bytes reads them.
  */
 function starLenientBase64(plain: string, out: number[]): void {
-  let joinedHex = '';
-  const joinedCarriers: number[] = [];
-  let blocks = 0;
+  const blocks: { hex: string; at: Int32Array }[] = [];
   for (let from = 0; from < plain.length; ) {
     let to = plain.indexOf('=', from);
     if (to === -1) to = plain.length;
@@ -148,11 +146,22 @@ function starLenientBase64(plain: string, out: number[]): void {
     if (text.length < 2) continue;
     const hex = Buffer.from(text, 'base64').toString('hex');
     eachHiddenByte(hex, (b) => out.push(at[carrierOf(b)]!, at[carrierOf(b) + 1]!));
-    blocks++;
-    joinedHex += hex;
-    for (let b = 0; b < hex.length / 2; b++) joinedCarriers.push(at[carrierOf(b)]!, at[carrierOf(b) + 1]!);
+    blocks.push({ hex, at });
   }
-  if (blocks > 1) eachHiddenByte(joinedHex, (b) => out.push(joinedCarriers[2 * b]!, joinedCarriers[2 * b + 1]!));
+  if (blocks.length < 2) return;
+  // The blocks' bytes joined: which block and byte each joined byte is, found by the blocks' byte offsets.
+  const offsets: number[] = [];
+  let total = 0;
+  for (const block of blocks) {
+    offsets.push(total);
+    total += block.hex.length / 2;
+  }
+  let k = 0;
+  eachHiddenByte(blocks.map((b) => b.hex).join(''), (b) => {
+    while (k + 1 < blocks.length && offsets[k + 1]! <= b) k++;
+    const { at } = blocks[k]!;
+    out.push(at[carrierOf(b - offsets[k]!)]!, at[carrierOf(b - offsets[k]!) + 1]!);
+  });
 }
 
 /**
