@@ -126,3 +126,15 @@ test('fromXml – a "<" in an attribute value (not well-formed XML) is refused, 
   assert.deepEqual(fromXml('<isomsg><field id="0" value="0200"/><field id="48" value="a&lt;b"/><!-- <x a="<"> --></isomsg>').message, { 0: '0200', 48: 'a<b' });
   assert.deepEqual(fromXml('<isomsg><?pi a="<"?><field id="0" value="0200"/><field id="48"><![CDATA[x="<"]]></field></isomsg>').message, { 0: '0200', 48: 'x="<"' });
 });
+
+test('fromXml – a comment or CDATA opener inside an attribute value is a "<" in it: refused, never read as a section', () => {
+  for (const xml of ['<isomsg><field id="0" value="0200"/><field id="48" value="a<!--x-->b"/></isomsg>',
+    '<isomsg><field id="0" value="0200"/><field id="48" value="a<![CDATA[x]]>b"/></isomsg>',
+    '<isomsg><field id="0" value="0200"/><field id="48" value="<!--"/><field id="2" value="-->4111111111111111"/></isomsg>',
+    "<ISOMessage><data><field id='0' note='<!--'>0200</field><field id='2'>4111111111111111</field><field id='11' note='-->'>000001</field></data></ISOMessage>"]) {
+    const error = refusal(xml);
+    assert.equal(error.code, 'ISO8583_ERR_XML', xml);
+    assert.match(error.message, /"<" in an attribute value/, xml);
+    assert.doesNotMatch(`${error.message} ${JSON.stringify(error)}`, /4111/);
+  }
+});

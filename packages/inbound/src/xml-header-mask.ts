@@ -1,5 +1,5 @@
 import { maskFieldValue, maskHeader } from '@iso8583/codec';
-import { specialEnd } from './xml-markup.js';
+import { XML_REFERENCE, plainName, referencedChar, specialEnd, tagEnd, tagName, wholeReferences } from './xml-markup.js';
 
 /*
  * The `<header>` of a logged XML document (sequence-logger.ts, xml-mask.ts): the message header's bytes, as base64
@@ -12,127 +12,212 @@ import { specialEnd } from './xml-markup.js';
  * (`+/` or base64url's `-_`).
  */
 
-const STAR = '*';
+const STAR = 0x2a;
 const HEX = /^(?:[0-9A-Fa-f]{2})+$/;
-/** Base64 in the standard or the URL-safe alphabet, padded or not (what a Java or Node decoder takes, MIME aside). */
-const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
-/** A predefined entity or a character reference, at a given place. */
-const REFERENCE = /&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6}));/y;
-const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 const CDATA_OPEN = '<![CDATA[';
+const EQUALS = 0x3d;
 
-/** One character of the content as XML reads it, and where the text that writes it sits in the content. */
-interface ReadChar {
-  char: string;
-  start: number;
-  end: number;
+/**
+ * The content as XML reads it, its whitespace dropped: the code units read, and for each where the text that writes it
+ * sits in the content (`start` to `end`). Typed arrays: a header of megabytes is read without an object per character.
+ */
+interface Reading {
+  plain: string;
+  start: Int32Array;
+  end: Int32Array;
+  /** An `&` that names no character (`&foo;`, `&#;`): the reading is not what an XML reader reads. */
+  undecoded: boolean;
 }
 
-/** The character a reference names (`undefined` for one out of Unicode's range, which is then read as written). */
-function referenced(name: string | undefined, decimal: string | undefined, hex: string | undefined): string | undefined {
-  if (name !== undefined) return ENTITIES[name];
-  const code = decimal !== undefined ? Number(decimal) : Number.parseInt(hex!, 16);
-  return code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
+/** Whether code unit `c` is whitespace (XML's four, and what JavaScript's `\s` adds past ASCII). */
+function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0x0b || c === 0x0c;
+  return /\s/.test(String.fromCharCode(c));
+}
+
+/** Whether code unit `c` is in base64's alphabet, standard or URL-safe. */
+function isBase64Char(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f || c === 0x2d || c === 0x5f;
 }
 
 /**
  * The characters of a header element's content that are not whitespace, as XML reads them (references decoded, CDATA
- * read, comments and processing instructions dropped). One pass: each character of the content is read once.
+ * read, comments, processing instructions and child tags dropped). One pass: each character of the content is read once.
  */
-function readContent(content: string): ReadChar[] {
-  const out: ReadChar[] = [];
-  const push = (char: string, start: number, end: number): void => {
-    if (!/\s/.test(char)) out.push({ char, start, end });
+function readContent(content: string): Reading {
+  const codes = new Uint16Array(content.length + 1);
+  const start = new Int32Array(content.length + 1);
+  const end = new Int32Array(content.length + 1);
+  let n = 0;
+  let undecoded = false;
+  const push = (code: number, from: number, to: number): void => {
+    if (isSpace(code)) return;
+    codes[n] = code;
+    start[n] = from;
+    end[n++] = to;
   };
   let i = 0;
   while (i < content.length) {
-    const c = content[i]!;
-    if (c === '&') {
-      REFERENCE.lastIndex = i;
-      const m = REFERENCE.exec(content);
-      const char = m === null ? undefined : referenced(m[1], m[2], m[3]);
+    const c = content.charCodeAt(i);
+    if (c === 0x26) {
+      XML_REFERENCE.lastIndex = i;
+      const m = XML_REFERENCE.exec(content);
+      const char = m === null ? undefined : referencedChar(m[1], m[2], m[3]);
       if (m !== null && char !== undefined) {
-        push(char, i, i + m[0].length);
+        // A character outside the BMP (two code units) is read as both: neither hex nor base64 then.
+        for (let k = 0; k < char.length; k++) push(char.charCodeAt(k), i, i + m[0].length);
         i += m[0].length;
         continue;
       }
-    } else if (c === '<' && content.startsWith(CDATA_OPEN, i)) {
+      undecoded = true;
+    } else if (c === 0x3c && content.startsWith(CDATA_OPEN, i)) {
       const close = content.indexOf(']]>', i + CDATA_OPEN.length);
       const stop = close === -1 ? content.length : close;
-      for (let j = i + CDATA_OPEN.length; j < stop; j++) push(content[j]!, j, j + 1);
+      for (let j = i + CDATA_OPEN.length; j < stop; j++) push(content.charCodeAt(j), j, j + 1);
       i = close === -1 ? content.length : close + 3;
       continue;
-    } else if (c === '<') {
-      const end = specialEnd(content, i);
-      if (end !== undefined) {
-        i = end === -1 ? content.length : end;
-        continue;
-      }
+    } else if (c === 0x3c) {
+      const special = specialEnd(content, i);
+      const gt = special === undefined ? tagEnd(content, i) : -1;
+      const stop = special ?? (gt === -1 ? -1 : gt + 1);
+      i = stop === -1 ? content.length : stop;
+      continue;
     }
     push(c, i, i + 1);
     i++;
   }
-  return out;
+  return { plain: Buffer.from(codes.buffer, 0, 2 * n).toString('utf16le'), start: start.subarray(0, n), end: end.subarray(0, n), undecoded };
 }
 
-/** Which bytes of `hex` the codec's `maskHeader` hides (a digit of a byte starred). */
-function hiddenBytes(hex: string): boolean[] {
+/** Calls `each` with every byte of `hex` that the codec's `maskHeader` hides (a digit of it starred). */
+function eachHiddenByte(hex: string, each: (b: number) => void): void {
   const masked = maskHeader(hex);
-  const out: boolean[] = [];
-  for (let i = 0; i < hex.length; i += 2) out.push(masked[i] === STAR || masked[i + 1] === STAR);
-  return out;
+  if (!masked.includes('*')) return;
+  for (let i = 0; i < hex.length; i += 2) {
+    if (masked.charCodeAt(i) === STAR || masked.charCodeAt(i + 1) === STAR) each(i / 2);
+  }
+}
+
+/** The first of the two base64 characters that carry byte `b`: byte b of a group of 3 is carried by the group's 4 characters, its 1st by the 1st and 2nd, its 2nd by the 2nd and 3rd, its 3rd by the 3rd and 4th. */
+function carrierOf(b: number): number {
+  return 4 * Math.floor(b / 3) + (b % 3);
+}
+
+/** Whether `plain` is base64 in a strict form: the alphabet, standard or URL-safe, padded or not (the same as a regex, without its cost on megabytes). */
+function isStrictBase64(plain: string): boolean {
+  let n = plain.length;
+  let pad = 0;
+  while (pad < 2 && n > 0 && plain.charCodeAt(n - 1) === EQUALS) {
+    n--;
+    pad++;
+  }
+  if (n % 4 === 1 || (pad > 0 && (n + pad) % 4 !== 0)) return false;
+  for (let k = 0; k < n; k++) if (!isBase64Char(plain.charCodeAt(k))) return false;
+  return true;
+}
+
+/** The base64 alphabet's characters of `plain` from `from` to `to`: their text, and where each sits in the reading. */
+function alphabetOf(plain: string, from: number, to: number): { text: string; at: Int32Array } {
+  const codes = new Uint16Array(to - from);
+  const at = new Int32Array(to - from);
+  let n = 0;
+  for (let k = from; k < to; k++) {
+    const c = plain.charCodeAt(k);
+    if (!isBase64Char(c)) continue;
+    codes[n] = c;
+    at[n++] = k;
+  }
+  return { text: Buffer.from(codes.buffer, 0, 2 * n).toString('utf16le'), at: at.subarray(0, n) };
+}
+
+/**
+ * Adds to `out` the reading positions a lenient base64 decoder reads a hidden byte from: the alphabet's characters
+ * kept, anything else dropped (a `.`, a junk character; a last lone character dropped as Node drops it), read as Node
+ * reads each `=`-padded block on its own, and as a decoder that joins the blocks' bytes reads them.
+ */
+function starLenientBase64(plain: string, out: number[]): void {
+  const blocks: { hex: string; at: Int32Array }[] = [];
+  for (let from = 0; from < plain.length; ) {
+    let to = plain.indexOf('=', from);
+    if (to === -1) to = plain.length;
+    const { text, at } = alphabetOf(plain, from, to);
+    while (to < plain.length && plain.charCodeAt(to) === EQUALS) to++;
+    from = to;
+    if (text.length < 2) continue;
+    const hex = Buffer.from(text, 'base64').toString('hex');
+    eachHiddenByte(hex, (b) => out.push(at[carrierOf(b)]!, at[carrierOf(b) + 1]!));
+    blocks.push({ hex, at });
+  }
+  if (blocks.length < 2) return;
+  // The blocks' bytes joined: which block and byte each joined byte is, found by the blocks' byte offsets.
+  const offsets: number[] = [];
+  let total = 0;
+  for (const block of blocks) {
+    offsets.push(total);
+    total += block.hex.length / 2;
+  }
+  let k = 0;
+  eachHiddenByte(blocks.map((b) => b.hex).join(''), (b) => {
+    while (k + 1 < blocks.length && offsets[k + 1]! <= b) k++;
+    const { at } = blocks[k]!;
+    out.push(at[carrierOf(b - offsets[k]!)]!, at[carrierOf(b - offsets[k]!) + 1]!);
+  });
 }
 
 /**
  * A header element's content (from after `<header>` to its `</header>`, raw XML) with the card data in it masked:
  * read as hex when it is hex (each hidden byte's two hex digits starred), as base64 when it is base64 (each base64
  * character that carries a bit of a hidden byte starred: `NDExMTEx...` of an ASCII PAN), as free text in any case
- * (`maskFieldValue`: a header written as text, a comment in it). A character written as a reference is starred whole
- * (`*****` for `&#78;`); markup is kept. Both readings are applied when the text is both (`30313233`): the safe side.
- * Linear in the length of the content.
+ * (`maskFieldValue`: a header written as text, a comment in it). Base64 that is neither strict form (a junk character,
+ * a `.` inside, `=`-padded blocks one after the other) is read leniently, as a decoder that skips what is not in its
+ * alphabet reads it. A header with an `&` that names no character has every base64 character starred. A character
+ * written as a reference is starred whole (`*****` for `&#78;`); markup is kept. Both readings are applied when the
+ * text is both (`30313233`): the safe side. Linear in the length of the content.
  */
 export function maskedHeaderText(content: string): string {
   const free = maskFieldValue(content, undefined, undefined);
   if (free.length !== content.length) return free;
-  const chars = free.split('');
   const read = readContent(content);
-  const plain = read.map((r) => r.char).join('');
-  const star = (r: ReadChar): void => {
-    for (let i = r.start; i < r.end; i++) chars[i] = STAR;
-  };
-  if (read.length !== plain.length) return free; // a character outside the BMP: neither hex nor base64
-  if (HEX.test(plain)) {
-    hiddenBytes(plain).forEach((hidden, b) => {
-      if (!hidden) return;
-      star(read[2 * b]!);
-      star(read[2 * b + 1]!);
-    });
+  const { plain } = read;
+  const starred: number[] = [];
+  if (read.undecoded) {
+    for (let k = 0; k < plain.length; k++) if (isBase64Char(plain.charCodeAt(k)) || plain.charCodeAt(k) === EQUALS) starred.push(k);
+  } else if (HEX.test(plain) || (plain.length > 1 && isStrictBase64(plain))) {
+    if (HEX.test(plain)) eachHiddenByte(plain, (b) => starred.push(2 * b, 2 * b + 1));
+    if (plain.length > 1 && isStrictBase64(plain)) {
+      eachHiddenByte(Buffer.from(plain, 'base64').toString('hex'), (b) => starred.push(carrierOf(b), carrierOf(b) + 1));
+    }
+  } else starLenientBase64(plain, starred);
+  if (starred.length === 0) return wholeReferences(content, free);
+  const chars = Buffer.from(free, 'utf16le');
+  for (const k of starred) {
+    for (let i = read.start[k]!; i < read.end[k]!; i++) chars.writeUInt16LE(STAR, 2 * i);
   }
-  if (plain.length > 1 && BASE64.test(plain)) {
-    hiddenBytes(Buffer.from(plain, 'base64').toString('hex')).forEach((hidden, b) => {
-      if (!hidden) return;
-      // Byte b of a group of 3 is carried by the group's 4 characters: its 1st by the 1st and 2nd, its 2nd by the 2nd
-      // and 3rd, its 3rd by the 3rd and 4th.
-      const at = 4 * Math.floor(b / 3) + (b % 3);
-      star(read[at]!);
-      star(read[at + 1]!);
-    });
-  }
-  return chars.join('');
+  return wholeReferences(content, chars.toString('utf16le'));
 }
 
+/** The elements whose tags end a header's content even unclosed: what maskXml reads a card number in by its own rule. */
+const MASKED_ELEMENTS: ReadonlySet<string> = new Set(['field', 'isomsg', 'header']);
+
 /**
- * Where a `<header>` element's content that starts at `from` ends: at the first tag after it (its `</header>`, or
- * whatever tag a malformed document has there), comments, processing instructions and CDATA sections stepped over
- * whole; the end of the text when there is none. Linear in the content's length.
+ * Where a `<header>` element's content that starts at `from` ends: at the first end tag after it (its `</header>`, or
+ * whatever end tag a malformed document has there) or the first `<field>`, `<isomsg>` or `<header>` start tag (a
+ * header left unclosed ends there, so that a field after it is masked by its field's rule); comments, processing
+ * instructions, CDATA sections and any other child element's tags (`<x/>`) stepped over whole, read as part of it;
+ * the end of the text when there is none. Linear in the content's length.
  */
 export function headerContentEnd(xml: string, from: number): number {
   let at = from;
   for (;;) {
     const lt = xml.indexOf('<', at);
     if (lt === -1) return xml.length;
-    const end = specialEnd(xml, lt);
-    if (end === undefined) return lt;
+    let end = specialEnd(xml, lt);
+    if (end === undefined) {
+      if (xml[lt + 1] === '/') return lt;
+      const gt = tagEnd(xml, lt);
+      if (gt === -1 || MASKED_ELEMENTS.has(plainName(tagName(xml.slice(lt, gt + 1))))) return lt;
+      end = gt + 1;
+    }
     if (end === -1) return xml.length;
     at = end;
   }

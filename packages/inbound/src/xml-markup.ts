@@ -103,3 +103,43 @@ export function plainName(name: string): string {
   return name.slice(name.lastIndexOf(':') + 1).toLowerCase();
 }
 
+
+/**
+ * A predefined entity or a character reference, at a given place (sticky): its name, decimal or hex digits, leading
+ * zeros allowed as XML allows them (`&#x000004e;`, `&#00000078;`).
+ */
+export const XML_REFERENCE = /&(?:(amp|lt|gt|quot|apos)|#([0-9]+)|#[xX]([0-9A-Fa-f]+));/y;
+
+const XML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** The character a reference names (`undefined` for one out of Unicode's range, which is then read as written). */
+export function referencedChar(name: string | undefined, decimal: string | undefined, hex: string | undefined): string | undefined {
+  if (name !== undefined) return XML_ENTITIES[name];
+  const code = decimal !== undefined ? Number(decimal) : Number.parseInt(hex!, 16);
+  return code <= 0x10ffff ? String.fromCodePoint(code) : undefined;
+}
+
+const XML_REFERENCES = new RegExp(XML_REFERENCE.source, 'g');
+
+/** XML text (escaped) as it reads: its five entities and its character references (`&#52;`, `&#x34;`) decoded. */
+export function xmlText(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(XML_REFERENCES, (reference, name?: string, decimal?: string, hex?: string) => referencedChar(name, decimal, hex) ?? reference);
+}
+
+/**
+ * `masked` (`written` with some characters starred, the same length) with every reference of `written` that has a
+ * starred character starred whole (`&#51;` shown as `*****`, never `&#**;`), so that the output stays well-formed.
+ */
+export function wholeReferences(written: string, masked: string): string {
+  if (masked.length !== written.length || !written.includes('&') || !masked.includes('*')) return masked;
+  let out = '';
+  let from = 0;
+  for (const m of written.matchAll(XML_REFERENCES)) {
+    const end = m.index + m[0].length;
+    if (!masked.slice(m.index, end).includes('*')) continue;
+    out += masked.slice(from, m.index) + '*'.repeat(end - m.index);
+    from = end;
+  }
+  return from === 0 ? masked : out + masked.slice(from);
+}

@@ -3,7 +3,7 @@ import { isFieldKey, maskFieldValue, maskValue, sensitiveFields } from '@iso8583
 import { sensitivityOf, xmlEscape } from './card-data-forms.js';
 import { isMaskedValue } from './masked-value.js';
 import { headerContentEnd, maskedHeaderText } from './xml-header-mask.js';
-import { xmlAttributes, tagEnd, specialEnd, tagName, plainName } from './xml-markup.js';
+import { xmlAttributes, tagEnd, specialEnd, tagName, plainName, wholeReferences, xmlText } from './xml-markup.js';
 
 /*
  * The mask of the XML a sequence logs (`{ xml: message.xml }`, an upstream's reply): every sensitive `<field>` of an
@@ -12,9 +12,12 @@ import { xmlAttributes, tagEnd, specialEnd, tagName, plainName } from './xml-mar
  */
 
 
-/** Text outside a field (markup that is no tag, text between tags) masked as free text (the codec's rule). */
+/**
+ * Text outside a field (markup that is no tag, text between tags) masked as free text (the codec's rule), a reference
+ * with a starred character starred whole (well-formed output).
+ */
 function free(text: string): string {
-  return text === '' ? text : maskFieldValue(text, undefined, undefined);
+  return text === '' ? text : wholeReferences(text, maskFieldValue(text, undefined, undefined));
 }
 
 /** A field number or path as an `id` attribute writes it. */
@@ -43,17 +46,6 @@ const FIELD_CLOSE = /<\/(?:[\w.-]+:)?field\s*>/iy;
 
 /** An `</isomsg>`. */
 const ISOMSG_CLOSE = /^<\/(?:[\w.-]+:)?isomsg\s*>$/i;
-
-const XML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-/** XML text (escaped) as it reads: its five entities and its character references (`&#52;`, `&#x34;`) decoded. */
-function xmlText(text: string): string {
-  return text.replace(/&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6}));/g, (reference, name?: string, decimal?: string, hex?: string) => {
-    if (name !== undefined) return XML_ENTITIES[name]!;
-    const code = decimal !== undefined ? Number(decimal) : Number.parseInt(hex!, 16);
-    return code <= 0x10ffff ? String.fromCodePoint(code) : reference;
-  });
-}
 
 /** A sensitive field's XML text masked for it (left as it is when the per-message layer masked it already). */
 function maskedText(text: string, sensitivity: Sensitivity): string {
@@ -266,7 +258,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
     // Its other attributes (`note="..."`), as every text outside a field's value, masked as free text.
     // Any other field as the codec shows it (maskFieldValue: a PAN in a private field 48 masked, an amount shown),
     // over its XML text as it is: the free-text rule reads escapes, and only stars what it hides (no markup made).
-    const mask = sensitivity === undefined ? (text: string) => maskFieldValue(text, undefined, spec) : (text: string) => maskedText(text, sensitivity);
+    const mask = sensitivity === undefined ? (text: string) => wholeReferences(text, maskFieldValue(text, undefined, spec)) : (text: string) => maskedText(text, sensitivity);
     let shown = '';
     let from = 0;
     for (const a of attributes) {

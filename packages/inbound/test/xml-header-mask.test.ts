@@ -34,6 +34,23 @@ function assertNoPan(content: string, label: string): void {
   }
 }
 
+/**
+ * `form` (`plain` with some characters written as character references) masked as `plain` is masked, position by
+ * position: each character of `plain` that the mask stars is starred whole in `masked` (all of its reference), every
+ * other one written as it was. A starred reference shifts a base64 decode, so assertNoPan alone cannot see a partial mask.
+ */
+function assertStarredAsPlain(form: string, masked: string, plain: string): void {
+  const plainMasked = headerOf(maskXml(isoMessage(plain), dialect));
+  const spans = [...form.matchAll(/&#[xX]?[0-9A-Fa-f]+;|[\s\S]/g)].map((m) => [m.index, m.index + m[0].length] as const);
+  assert.equal(spans.length, plain.length, form);
+  assert.equal(masked.length, form.length, `${form}: ${masked}`);
+  spans.forEach(([start, end], k) => {
+    const shown = masked.slice(start, end);
+    const expected = plainMasked[k] === '*' ? '*'.repeat(end - start) : form.slice(start, end);
+    assert.equal(shown, expected, `${form}: position ${k} (${form.slice(start, end)}) shown as ${shown} in ${masked}`);
+  });
+}
+
 /** An ISOMessage with `header` as its header element's content. */
 function isoMessage(header: string): string {
   return `<ISOMessage><header>${header}</header><data><field id="0">0200</field><field id="11">000001</field></data></ISOMessage>`;
@@ -74,6 +91,7 @@ test('maskXml – a <header> in CDATA, split by a comment or written with charac
   for (const form of forms) {
     const masked = maskXml(isoMessage(form), dialect);
     assertNoPan(headerOf(masked), form);
+    if (form.includes('&#') && !form.includes('<') && !form.startsWith(hex.slice(0, 4))) assertStarredAsPlain(form, headerOf(masked), b64);
     assert.match(masked, /<data><field id="0">0200<\/field><field id="11">000001<\/field><\/data>/, form);
   }
   // jPOS and a composite field's hex header alike.
@@ -95,4 +113,58 @@ test('maskXml – a <header> with no card number is kept as written, whatever it
   for (const xml of [toXml({ 0: '0800' }, { header: Buffer.from('6000010000', 'hex') }), isoMessage('6000010000'), isoMessage('60000&#10;10000')]) {
     assert.equal(maskXml(xml, dialect), xml);
   }
+});
+
+test('maskXml – a <header> written with character references with leading zeros is read, each reference starred whole', () => {
+  const b64 = Buffer.from(`HD${PAN}XY`).toString('base64');
+  const forms = [
+    `${b64.slice(0, 5)}&#x0000${b64.charCodeAt(5).toString(16)};${b64.slice(6)}`,
+    `${b64.slice(0, 5)}&#0000000${b64.charCodeAt(5)};${b64.slice(6)}`,
+    [...b64].map((c, i) => (i % 2 === 0 ? `&#x000${c.charCodeAt(0).toString(16)};` : `&#00${c.charCodeAt(0)};`)).join(''),
+  ];
+  for (const form of forms) {
+    const masked = headerOf(maskXml(isoMessage(form), dialect));
+    assertNoPan(masked, form);
+    assertStarredAsPlain(form, masked, b64);
+  }
+});
+
+test('maskXml – a <header> with an "&" that names no character has every base64 character starred', () => {
+  const b64 = Buffer.from(`HD${PAN}XY`).toString('base64');
+  for (const odd of ['&bogus;', '&#;', '&#x110000;', '& ']) {
+    const masked = headerOf(maskXml(isoMessage(`${b64.slice(0, 6)}${odd}${b64.slice(6)}`), dialect));
+    assert.doesNotMatch(masked.replace(odd.replace(/[^&;# ]/g, '*'), ''), /[A-Za-z0-9+/]/, `${odd}: ${masked}`);
+  }
+});
+
+/** No 7 digits of the PAN readable in `content` as a lenient base64 decoder reads it (junk dropped, `=` blocks each alone or joined), stars as zero bits. */
+function assertNoPanLenient(content: string, label: string): void {
+  const read = readHeader(content.replace(/<[^>]*>/g, '')).replace(/\*/g, 'A');
+  const blocks = read.split(/=+/).map((b) => b.replace(/[^A-Za-z0-9+/_-]/g, ''));
+  const readings = [...blocks.map((b) => Buffer.from(b, 'base64')), Buffer.concat(blocks.map((b) => Buffer.from(b, 'base64'))),
+    Buffer.from(blocks.join(''), 'base64')];
+  for (const bytes of readings) {
+    for (let i = 0; i + 7 <= PAN.length; i++) {
+      assert.ok(!bytes.toString('latin1').includes(PAN.slice(i, i + 7)), `${label}: ${PAN.slice(i, i + 7)} readable in ${content}`);
+    }
+  }
+}
+
+test('maskXml – base64 a lenient decoder reads (junk, a ".", padded blocks, a child element) shows no card number', () => {
+  const b64 = Buffer.from(`HD${PAN}XY`).toString('base64');
+  const forms = [
+    `${b64}A`, `${b64}!`, `${b64.slice(0, 9)}.${b64.slice(9)}`, `${b64.slice(0, 9)}.${b64.slice(9, 13)}..${b64.slice(13)}`,
+    `${Buffer.from('HD').toString('base64')}\n${Buffer.from(`${PAN}X`).toString('base64')}`,
+    `${Buffer.from('H').toString('base64')}${Buffer.from(`${PAN}XY`).toString('base64')}`,
+    `<x/>${b64}`, `${b64.slice(0, 8)}<br/>${b64.slice(8)}`, `<x a="1">${b64}</x>`,
+  ];
+  for (const form of forms) {
+    const xml = isoMessage(form);
+    const masked = maskXml(xml, dialect);
+    assertNoPanLenient(masked.slice(masked.indexOf('<header>') + 8, masked.indexOf('<data>')), form);
+    assert.match(masked, /<data><field id="0">0200<\/field><field id="11">000001<\/field><\/data>/, form);
+  }
+  // A header left unclosed ends at a field's tag: the field is still masked by its own rule.
+  const masked = maskXml(`<ISOMessage><header>${b64}<x/><data><field id="2">${PAN}</field></data></ISOMessage>`, dialect);
+  assert.match(masked, /<field id="2">555555\*{6}4444<\/field>/, masked);
 });

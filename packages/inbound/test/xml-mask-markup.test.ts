@@ -58,3 +58,19 @@ test('maskXml – a processing instruction or declaration in a sensitive field i
   }
   assert.equal(maskXml(`<isomsg><field id="2"><!x>${PAN}</field></isomsg>`, dialect), `<isomsg><field id="2"><!*>${'*'.repeat(16)}</field></isomsg>`);
 });
+
+test('maskXml – a character reference the free-text mask hides a digit of is starred whole: the output stays well-formed', () => {
+  const written = `${PAN.slice(0, 8)}&#${PAN.charCodeAt(8)};&#x${PAN.charCodeAt(9).toString(16)};${PAN.slice(10)}`;
+  for (const xml of [
+    `<ISOMessage><data><field id="48">${written}</field><field id="11">000001</field></data></ISOMessage>`,
+    `<isomsg><field id="48" value="${written}"/><field id="11" value="000001"/></isomsg>`,
+    `<ISOMessage><data><field id="11">000001</field></data><!-- ${written} --></ISOMessage>`,
+    `<ISOMessage><header>${written}</header><data><field id="11">000001</field></data></ISOMessage>`,
+  ]) {
+    const masked = maskXml(xml, dialect);
+    assert.doesNotMatch(masked, /&[#xX0-9A-Fa-f]*\*/, `a reference starred in part: ${masked}`);
+    // A header reads as hex too (maskHeader stars it all); a field or a comment shows the PAN's first 6 and last 4.
+    if (!xml.includes('<header>')) assert.ok(masked.includes(`${PAN.slice(0, 6)}${'*'.repeat(written.length - 10)}${PAN.slice(-4)}`), `masked: ${masked}`);
+    assert.ok(masked.includes('000001'), masked);
+  }
+});

@@ -300,8 +300,13 @@ export function parseXmlMessage(xml: string): XmlMessage {
     throw xmlError('the XML is not well formed: "]]>" in text outside a CDATA section');
   }
   // XML 1.0 (AttValue): no `<` in an attribute value (`value="a<b"`), which fast-xml-parser's check lets through.
-  for (const markup of outsideSections.matchAll(MARKUP)) {
-    if (markup[0][1] !== '?' && markup[0].includes('<', 1)) throw xmlError('the XML is not well formed: "<" in an attribute value');
+  // Read on the document as written, each tag whole: a `<!--` or `<![CDATA[` in a value opens nothing
+  // (`value="a<!--x-->b"`, `value="<!--"` with `-->` in a later tag's value).
+  for (const markup of xml.matchAll(SECTIONS_PIS_AND_TAGS)) {
+    const text = markup[0];
+    if (text[1] !== '?' && !text.startsWith('<!--') && !text.startsWith('<![CDATA[') && text.includes('<', 1)) {
+      throw xmlError('the XML is not well formed: "<" in an attribute value');
+    }
   }
   let parsed: XmlNode[];
   try {
