@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { eventWithin, freezingRelay, startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
+import { capturedLogger } from './helpers/setup.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -27,24 +26,15 @@ const DESTROY_WITHIN_MS = 2000;
 async function hungOnSilentStore(t: TestContext, database: string, onHung: (journal: PgJournal) => void): Promise<{ journal: PgJournal; lines: Array<Record<string, unknown>> }> {
   const relay = await freezingRelay(cluster.createDatabase(database));
   t.after(() => relay.close());
-  const lines: Array<Record<string, unknown>> = [];
   const node: { journal?: PgJournal } = {};
   let hung = false;
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const text of chunk.toString('utf8').split('\n')) {
-        if (text === '') continue;
-        const line = JSON.parse(text) as Record<string, unknown>;
-        lines.push(line);
-        if (line.code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' && line.pingWait !== undefined && node.journal !== undefined) {
-          hung = true;
-          onHung(node.journal);
-        }
-      }
-      done();
-    },
+  const { lines, logger } = capturedLogger('warn', (line) => {
+    if (line.code === 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' && line.pingWait !== undefined && node.journal !== undefined) {
+      hung = true;
+      onHung(node.journal);
+    }
   });
-  const journal = new PgJournal({ url: relay.url, lease: 3000, owner: 'silent-node', logger: pino({ level: 'warn' }, sink) });
+  const journal = new PgJournal({ url: relay.url, lease: 3000, owner: 'silent-node', logger });
   node.journal = journal;
   t.after(() => journal.destroy());
   await journal.open();

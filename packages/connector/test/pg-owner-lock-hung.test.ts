@@ -6,14 +6,13 @@
 // the lock is taken again, ends it too: left, the node started again under the same owner name was refused.
 import assert from 'node:assert/strict';
 import { before, after, test } from 'node:test';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { END_HUNG } from '../src/pg/owner-lock-sql.js';
 import { entry, liveBehindRelay, lockSession, sql } from './helpers/pg-owner-lock.js';
+import { capturedLogger } from './helpers/setup.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -23,19 +22,7 @@ after(() => cluster.destroy());
 
 /** A pino logger whose lines land in `lines`; `onLine` sees each one as it is written. */
 function capture(onLine: (line: Record<string, unknown>) => void = () => undefined): { lines: Array<Record<string, unknown>>; logger: Logger } {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const text of chunk.toString('utf8').split('\n')) {
-        if (text === '') continue;
-        const line = JSON.parse(text) as Record<string, unknown>;
-        lines.push(line);
-        onLine(line);
-      }
-      done();
-    },
-  });
-  return { lines, logger: pino({ level: 'warn' }, sink) };
+  return capturedLogger('warn', onLine);
 }
 
 /** When the server's process `pid` started, as `REGISTER` returns it (`started`: microseconds since the epoch). */

@@ -131,16 +131,21 @@ export function groupEvent(group: UpstreamGroup, kind: 'up' | 'down', name: stri
 
 /**
  * A pino logger (level `level`, default `debug`) whose lines are kept, parsed, in `lines`, and as written in `text()`
- * (to show that some bytes never reached the log at all).
+ * (to show that some bytes never reached the log at all); `onLine` sees each parsed line as it is written.
  */
-export function capturedLogger(level = 'debug'): { logger: Logger; lines: Record<string, unknown>[]; text: () => string } {
+export function capturedLogger(level = 'debug', onLine: (line: Record<string, unknown>) => void = () => undefined): { logger: Logger; lines: Record<string, unknown>[]; text: () => string } {
   const lines: Record<string, unknown>[] = [];
   const raw: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       const text = chunk.toString('utf8');
       raw.push(text);
-      for (const l of text.split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of text.split('\n')) {
+        if (l === '') continue;
+        const line = JSON.parse(l) as Record<string, unknown>;
+        lines.push(line);
+        onLine(line);
+      }
       done();
     },
   });
