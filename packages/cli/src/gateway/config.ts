@@ -173,7 +173,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   const halves = fromFlags.upstream === undefined && (halvesFlagged || (fileOf('upstream') === undefined && fileOf('upstreamHost') !== undefined));
   const loopProblem = (key: string): { list: ListProblem; fromFile: boolean } => ({ list: listProblem(key), fromFile: fileOf(key) !== undefined });
   const lone = merged.upstreams !== undefined ? undefined : halves ? { flag: '--upstream-host', key: '/upstreamHost' } : { flag: '--upstream', key: '/upstream' };
-  checkUpstreamLoop(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.listen ?? 0, merged.bind ?? '',
+  checkUpstreamLoop(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.listen ?? 0, merged.bind ?? GATEWAY_DEFAULTS.bind,
     loopProblem(lone === undefined ? 'upstreams' : halves ? 'upstreamHost' : 'upstream'), lone);
   // Two of its own listeners on one port: refused here, not by the start's EADDRINUSE after --check-config said valid.
   checkOwnPorts(merged, fileOf);

@@ -6,6 +6,8 @@
 import type { GatewayConfig } from './config-types.js';
 import { gatewayError } from './errors.js';
 import { configFileError } from './config-file.js';
+import { GATEWAY_DEFAULTS } from './flag-rows.js';
+import { WILDCARD, bareHost } from './listen-address.js';
 
 /** One listener of the gateway: its config key, flag, port and address. */
 interface Listener {
@@ -15,13 +17,10 @@ interface Listener {
   host: string;
 }
 
-/** The wildcard addresses: a listener bound to one of them holds its port on every address of the machine. */
-const WILDCARD = new Set(['0.0.0.0', '::', '']);
-
 /** Whether listeners bound to `a` and `b` on one port collide: the same address, or either a wildcard. */
 function overlap(a: string, b: string): boolean {
-  const x = a.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  const y = b.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const x = bareHost(a);
+  const y = bareHost(b);
   return x === y || WILDCARD.has(x) || WILDCARD.has(y);
 }
 
@@ -31,8 +30,8 @@ function overlap(a: string, b: string): boolean {
  * port, the file and its key (`fileOf` returns the file's path for a key no flag gave).
  */
 export function checkOwnPorts(config: Partial<GatewayConfig>, fileOf: (key: string) => string | undefined): void {
-  const bind = config.bind ?? '127.0.0.1';
-  const monitoring = config.metricsHost ?? '127.0.0.1';
+  const bind = config.bind ?? GATEWAY_DEFAULTS.bind;
+  const monitoring = config.metricsHost ?? GATEWAY_DEFAULTS.metricsHost;
   const listeners: Listener[] = [
     { key: 'listen', flag: '--listen', port: config.listen, host: bind },
     { key: 'http', flag: '--http', port: config.httpEnabled === false ? undefined : config.http, host: config.httpBind ?? bind },

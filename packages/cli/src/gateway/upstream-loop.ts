@@ -7,17 +7,15 @@
 import { networkInterfaces } from 'node:os';
 import type { GatewayUpstream } from './upstreams.js';
 import type { ListProblem } from './upstreams.js';
+import { WILDCARD, bareHost } from './listen-address.js';
 
 /** Addresses a listener on the wildcard address (`0.0.0.0`, `::`) answers on every machine: the loopback ones. */
 const LOOPBACK = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
 
-/** The wildcard addresses: a listener bound to one of them answers on every address of the machine. */
-const WILDCARD = new Set(['0.0.0.0', '::', '']);
-
 /** `HOST` of `HOST:PORT` or `[V6]:PORT`, lower case and without brackets, and its port. */
 function split(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(':');
-  const host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const host = bareHost(address.slice(0, colon));
   return { host, port: Number(address.slice(colon + 1)) };
 }
 
@@ -60,7 +58,7 @@ export function checkUpstreamLoop(
   lone?: LoneUpstream,
 ): void {
   if (listen === 0) return;
-  const own = bind.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const own = bareHost(bind);
   for (const [i, u] of upstreams.entries()) {
     const { host, port } = split(u.upstream);
     if (port !== listen || !reaches(host, own)) continue;
