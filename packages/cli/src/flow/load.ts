@@ -14,6 +14,7 @@ import { flowCheck, flowSchema } from './schema.js';
 import { substitute } from './placeholders.js';
 import { locateValues, positionOf } from './locate.js';
 import { connectorOptionsOf, connectorProblems, inboundOptionsOf, inboundProblems } from './options.js';
+import { withoutEffectProblems } from './without-effect.js';
 
 /** An HTTP section of a flow. */
 export interface FlowHttp {
@@ -178,7 +179,7 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
   const connectorOptions: Flow['connectors'] = {};
   for (const [n, options] of ownEntries(flow?.connectors)) {
     connectorOptions[n] = connectorOptionsOf(dir, name, n, options);
-    if (clean(`/connectors/${n}`)) problems.push(...connectorProblems(n, connectorOptions[n]));
+    if (clean(`/connectors/${n}`)) problems.push(...connectorProblems(n, connectorOptions[n]), ...withoutEffectProblems(n, options));
   }
   const inboundOptions: Record<string, Record<string, unknown>> = {};
   for (const [n, options] of ownEntries(flow?.inboundEndpoints)) {
