@@ -3,13 +3,15 @@
 // again, until the in-flight limit; no bank saw one. The real binary now refuses it (check and start alike), naming
 // the flag, or the config file and its key; the same port on another address, or --listen 0, is still accepted.
 import { spawn } from 'node:child_process';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reservePort, within } from '@iso8583/test-support';
+import type { BatchResult } from '@iso8583/test-support';
 import { BIN, runCli } from './cli-process.js';
+import { mainBatch } from './helpers/main-batch.js';
 
 const LOOP = "is the gateway's own POS listener";
 
@@ -79,4 +81,44 @@ test('gateway: the start refuses an upstream equal to its own POS listener befor
   assert.equal(code, 1, stdout);
   assert.doesNotMatch(stdout, /gateway listening/);
   assert.ok(stderr.startsWith(`iso8583: ISO8583_ERR_GATEWAY_CONFIG: --upstream 127.0.0.1:${port} ${LOOP}`), stderr);
+});
+
+// The HTTP port (routes, console, SocketQueue's HTTP API), --metrics and --stats-port are the gateway's own too: an
+// upstream on one of them sent every request to the gateway's own HTTP or stats server, and --check-config said valid.
+const OTHER = /is the gateway's own (HTTP|metrics|stats) listener \((--http|--metrics|--stats-port), [^)]+\): its requests would go to the gateway itself, never to a bank; give the bank's address\n$/;
+const otherBatch = mainBatch();
+const work = mkdtempSync(join(tmpdir(), 'iso8583-upstream-own-http-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+const journal = ['--reversal-journal', join(work, 'journal')];
+const check = (args: string[]): (() => Promise<BatchResult>) => otherBatch.line(['gateway', ...args, ...journal, '--check-config']);
+const sqFile = join(work, 'sq.json');
+writeFileSync(sqFile, JSON.stringify({ upstreams: [{ name: 'bankA', upstream: '10.1.1.1:9680' }, { name: 'bankB', upstream: 'localhost:9680' }], listenHttpPort: 9680 }));
+const refusedLines = [
+  { args: ['--upstream', '127.0.0.1:8080'], start: '--upstream 127.0.0.1:8080 ', what: 'HTTP' },
+  { args: ['--upstream', '127.0.0.1:9681', '--http', '9681', '--http-bind', '0.0.0.0'], start: '--upstream 127.0.0.1:9681 ', what: 'HTTP' },
+  { args: ['--upstream', '127.0.0.1:9682', '--metrics', '9682'], start: '--upstream 127.0.0.1:9682 ', what: 'metrics' },
+  { args: ['--upstream-host', 'localhost', '--upstream-port', '9683', '--stats-port', '9683'], start: '--upstream-host ', what: 'stats' },
+  { args: ['--config', sqFile], start: `config file ${sqFile}: /upstreams/1/upstream: bankB=localhost:9680 `, what: 'HTTP' },
+].map((l) => ({ ...l, ran: check(l.args) }));
+const acceptedLines = [
+  ['--upstream', '127.0.0.1:8080', '--no-http'],
+  ['--upstream', '127.0.0.1:8080', '--http', '0'],
+  ['--upstream', '10.1.1.1:9682', '--metrics', '9682'],
+  ['--upstream', '127.0.0.1:9684', '--http', '9684', '--http-bind', '127.0.0.2'],
+].map((args) => ({ args, ran: check(args) }));
+
+test('gateway: an upstream equal to its own HTTP, metrics or stats listener is refused, naming the flag or file key and the listener', async () => {
+  for (const l of refusedLines) {
+    const r = await l.ran();
+    assert.equal(r.code, 1, `${l.args.join(' ')}: ${r.stdout}`);
+    assert.equal(r.stdout, '');
+    assert.ok(r.stderr.startsWith(`iso8583: ISO8583_ERR_GATEWAY_CONFIG: ${l.start}`), r.stderr);
+    assert.match(r.stderr, OTHER);
+    assert.equal(OTHER.exec(r.stderr)?.[1], l.what, r.stderr);
+  }
+  for (const l of acceptedLines) {
+    const r = await l.ran();
+    assert.equal(r.code, 0, `${l.args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /gateway config is valid: /);
+  }
 });

@@ -20,7 +20,7 @@ import type { GatewayConfig } from './config-types.js';
 import { checkWithoutEffect } from './without-effect.js';
 import { checkBindAddresses } from './bind-check.js';
 import { checkUpstreamLoop } from './upstream-loop.js';
-import { checkOwnPorts } from './own-ports.js';
+import { checkOwnPorts, ownListeners } from './own-ports.js';
 
 // The flag rows and the defaults live in flag-rows.ts, the config file's schema and reader in config-file.ts; exported
 // here too, beside the config they fill.
@@ -169,11 +169,11 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     throw cliError('ISO8583_ERR_CLI_USAGE', '--upstream HOST:PORT is required (flag or config file key "upstream")', '--upstream');
   }
   checkBindAddresses(merged, fileOf);
-  // An upstream that is the POS listener itself (a loop): named by its flag, or its file key (the halves' too).
+  // An upstream that is one of its own listeners (POS, HTTP, metrics, stats: a loop): named by its flag, or its file key (the halves' too).
   const halves = fromFlags.upstream === undefined && (halvesFlagged || (fileOf('upstream') === undefined && fileOf('upstreamHost') !== undefined));
   const loopProblem = (key: string): { list: ListProblem; fromFile: boolean } => ({ list: listProblem(key), fromFile: fileOf(key) !== undefined });
   const lone = merged.upstreams !== undefined ? undefined : halves ? { flag: '--upstream-host', key: '/upstreamHost' } : { flag: '--upstream', key: '/upstream' };
-  checkUpstreamLoop(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.listen ?? 0, merged.bind ?? GATEWAY_DEFAULTS.bind,
+  checkUpstreamLoop(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], ownListeners(merged),
     loopProblem(lone === undefined ? 'upstreams' : halves ? 'upstreamHost' : 'upstream'), lone);
   // Two of its own listeners on one port: refused here, not by the start's EADDRINUSE after --check-config said valid.
   checkOwnPorts(merged, fileOf);

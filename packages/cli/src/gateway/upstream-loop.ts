@@ -1,13 +1,16 @@
 /**
- * An upstream that is the gateway's own POS listener (`--upstream 127.0.0.1:8583` with `--listen 8583`): every request
- * the gateway forwards comes back to it as a new POS request, which it forwards again, until its in-flight limit; no
- * bank ever sees one. There is no legitimate use (the port is the gateway's, no other process can listen on it), so
- * the start and `--check-config` refuse it, naming the upstream's flag or config file key.
+ * An upstream that is one of the gateway's own listeners. The POS listener (`--upstream 127.0.0.1:8583` with
+ * `--listen 8583`): every request the gateway forwards comes back to it as a new POS request, which it forwards
+ * again, until its in-flight limit; no bank ever sees one. The HTTP port (the routes, the console, SocketQueue's HTTP
+ * API), `--metrics` or `--stats-port`: each request goes to the gateway's own HTTP or stats server, never to a bank,
+ * and fails. There is no legitimate use (the port is the gateway's, no other process can listen on it), so the start
+ * and `--check-config` refuse it, naming the upstream's flag or config file key and the listener's flag.
  */
 import { networkInterfaces } from 'node:os';
 import type { GatewayUpstream } from './upstreams.js';
 import type { ListProblem } from './upstreams.js';
 import { WILDCARD, bareHost } from './listen-address.js';
+import type { OwnListener } from './own-ports.js';
 
 /** Addresses a listener on the wildcard address (`0.0.0.0`, `::`) answers on every machine: the loopback ones. */
 const LOOPBACK = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
@@ -47,28 +50,26 @@ export interface LoneUpstream {
 /**
  * Throws, through `problem.list` (the flag's `ISO8583_ERR_GATEWAY_CONFIG`, or the config file's naming its key;
  * `problem.fromFile` says which, so that the text names the flag only when the flags gave the upstream), when one
- * of `upstreams` is the POS listener `bind`:`listen` itself. `listen` 0 (any free port) is never a loop. `lone`: where
- * the single upstream was given; `undefined` for named ones (`--upstream NAME=...`, `/upstreams/N/upstream`).
+ * of `upstreams` is one of the gateway's own `listeners` (own-ports.ts `ownListeners`: POS, HTTP, metrics, stats). A
+ * listener on port 0 (any free port) or off is never a loop. `lone`: where the single upstream was given; `undefined`
+ * for named ones (`--upstream NAME=...`, `/upstreams/N/upstream`).
  */
 export function checkUpstreamLoop(
   upstreams: readonly GatewayUpstream[],
-  listen: number,
-  bind: string,
+  listeners: readonly OwnListener[],
   problem: { list: ListProblem; fromFile: boolean },
   lone?: LoneUpstream,
 ): void {
-  if (listen === 0) return;
-  const own = bareHost(bind);
   for (const [i, u] of upstreams.entries()) {
     const { host, port } = split(u.upstream);
-    if (port !== listen || !reaches(host, own)) continue;
+    const own = listeners.find((l) => l.port !== undefined && l.port !== 0 && l.port === port && reaches(host, bareHost(l.host)));
+    if (own === undefined) continue;
     const flag = lone?.flag ?? '--upstream';
     // The flag leads the text when the flags gave it; the file's error leads with the file and its key already.
     const which = `${problem.fromFile ? '' : `${flag} `}${lone === undefined ? `${u.name}=` : ''}${u.upstream}`;
-    throw problem.list(
-      `${which} is the gateway's own POS listener (${bind.includes(':') ? `[${bind}]` : bind}:${listen}): its requests would come back to it; give the bank's address`,
-      flag,
-      lone?.key ?? `/upstreams/${i}/upstream`,
-    );
+    const address = `${own.host.includes(':') ? `[${own.host}]` : own.host}:${own.port}`;
+    const where = own.key === 'listen' ? address : `${own.flag}, ${address}`;
+    const why = own.key === 'listen' ? 'its requests would come back to it' : 'its requests would go to the gateway itself, never to a bank';
+    throw problem.list(`${which} is the gateway's own ${own.what} (${where}): ${why}; give the bank's address`, flag, lone?.key ?? `/upstreams/${i}/upstream`);
   }
 }
