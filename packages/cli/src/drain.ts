@@ -34,6 +34,18 @@ export interface StopEnd {
    * password), said as `kept`. Default: not said.
    */
   kept?: string;
+  /**
+   * The stop failed (a journal lost meanwhile, a close that rejected): the code of its failure (`ISO8583_ERR_...`, or
+   * `''` when it has none). The line is then `error` `"<what> stop failed (CODE)"`, with `failed` (never `"<what>
+   * stopped"`, which reads as a stop that went well), its figures as ever. Default: the stop did not fail.
+   */
+  failed?: string;
+}
+
+/** The code of a stop's failure for {@link StopEnd.failed}: its `ISO8583_...` code, else `''` (never its text). */
+export function failureCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^ISO8583_[A-Z0-9_]+$/.test(code) ? code : '';
 }
 
 /**
@@ -44,7 +56,8 @@ export interface StopEnd {
  * (reverse those by hand). Entries that ended in memory while their journal refused the record (`unrecorded`: a full
  * disk, its lock removed) are still open in it, and the next start may send them again: said at `warn` at least.
  * With `end` ({@link StopEnd}): the end of an abort (`"<what> aborted ..."`, with `reversalsPending` too), and where
- * the entries left are kept (`kept`). Call it once the connectors have closed (or been destroyed: their figures stay).
+ * the entries left are kept (`kept`), and a stop that failed (`failed`: `error` `"<what> stop failed (CODE)"`). Call it
+ * once the connectors have closed (or been destroyed: their figures stay).
  */
 export function logStopped(logger: Logger, what: string, connectors: readonly Connector[], end: StopEnd = {}): void {
   const verb = end.verb ?? 'stopped';
@@ -69,8 +82,12 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
     ...(unrecorded > 0 ? { unrecorded } : {}),
     ...(end.kept === undefined ? {} : { kept: end.kept }),
     ...(end.closing === true ? { closing: true } : {}),
+    ...(end.failed === undefined ? {} : { failed: end.failed === '' ? true : end.failed }),
   };
-  if (parts.length === 0) logger.info(line, `${what} ${verb}`);
+  if (end.failed !== undefined) {
+    const code = end.failed === '' ? '' : ` (${end.failed})`;
+    logger.error(line, `${what} stop failed${code}${parts.length === 0 ? '' : `, with ${parts.join('; ')}`}`);
+  } else if (parts.length === 0) logger.info(line, `${what} ${verb}`);
   else logger[notDurable > 0 ? 'error' : 'warn'](line, `${what} ${verb} with ${parts.join('; ')}`);
 }
 

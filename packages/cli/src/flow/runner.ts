@@ -17,7 +17,7 @@ import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { warnOpenHttp } from '../http/open-warning.js';
 import type { OpenHttpSource } from '../http/open-warning.js';
 import { listenError } from '../args.js';
-import { abortConnectors, logStopped, waitForSaf } from '../drain.js';
+import { abortConnectors, failureCode, logStopped, waitForSaf } from '../drain.js';
 import { journalLostError, lostJournals } from '../journal-lost.js';
 import { printable } from '../io.js';
 import { settleAll } from '../settle-all.js';
@@ -307,10 +307,12 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
         await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
       }
       // An abort tells the end itself (its own last line): the stop does not add a second one.
-      if (aborting === undefined) logStopped(logger, `flow ${printable(flow.name)}`, Object.values(connectors));
-      // A journal lost meanwhile (its folder removed): the stop fails, naming what was lost (as the gateway's).
+      // A journal lost meanwhile (its folder removed): the stop fails, naming what was lost (as the gateway's); the cause
+      // first, then the end line, which says the stop failed (never `flow NAME stopped` before an error).
       const lost = aborting === undefined ? lostJournals(Object.entries(connectors).map(([n, c]) => ({ connector: c, dir: journalDirs.get(n) }))) : [];
       const lostError = lost.length === 0 ? undefined : journalLostError(logger, `flow ${printable(flow.name)}`, lost);
+      const failed = failure !== undefined ? failureCode(failure.err) : lostError?.code;
+      if (aborting === undefined) logStopped(logger, `flow ${printable(flow.name)}`, Object.values(connectors), failed === undefined ? {} : { failed });
       if (failure !== undefined) throw failure.err;
       if (lostError !== undefined) throw lostError;
     })();

@@ -18,7 +18,7 @@ import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listenError } from '../args.js';
-import { ABORT_LOG_WAIT, abortConnectors, logStopped, waitForSaf } from '../drain.js';
+import { ABORT_LOG_WAIT, abortConnectors, failureCode, logStopped, waitForSaf } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { readHttpToken } from '../console/access.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
@@ -367,8 +367,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // A journal lost meanwhile (its folder removed): the folder keeps nothing, and the stop fails, naming what was lost.
     const lost = lostJournals(everyConnector.map((c, i) => ({ connector: c, dir: journalDirs[i] })));
     const keptNow = config.store !== undefined ? kept : keptIn(journalDirs, lost);
-    logStopped(logger, 'gateway', everyConnector, keptNow === '' ? {} : { kept: keptNow });
+    // The cause first, then the end line, which says the stop failed (never `gateway stopped` before an error).
     const lostError = lost.length === 0 ? undefined : journalLostError(logger, 'gateway', lost);
+    const failed = failure !== undefined ? failureCode(failure.err) : lostError?.code;
+    logStopped(logger, 'gateway', everyConnector, { ...(keptNow === '' ? {} : { kept: keptNow }), ...(failed === undefined ? {} : { failed }) });
     if (failure !== undefined) throw failure.err;
     if (lostError !== undefined) throw lostError;
   }
