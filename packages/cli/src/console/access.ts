@@ -181,7 +181,7 @@ function lockedOut(request: FastifyRequest, reply: FastifyReply, ms: number, bod
  * `POST /console/login` with another type (JSON, text, XML) is answered 415 with the form, whatever the app's parsers.
  * A sign-in that comes with a live session cookie ends that session (the browser's cookie is replaced: a sign-out
  * then ends every session of the browser). `POST /console/logout` ends the request's session (if any), clears its
- * cookie and goes to `/console` (the form).
+ * cookie and goes to `/console` (the form), whatever its body (never read: a body no parser takes still signs out).
  * `body`: the JSON shape of a 401. Default {@link errorBody}. `sessions`: the sessions' lifetime and cookie. Default:
  * {@link ConsoleSessions}' defaults (8 hours, `Secure` over TLS only). `guard`: how wrong tokens lock their peer out
  * (guard.ts: 429 `ISO8583_ERR_CONSOLE_TOO_MANY_ATTEMPTS`). Default: {@link SignInGuard}'s defaults (5 wrong tokens in a
@@ -215,6 +215,12 @@ export function requireToken(
     live.end(cookieOf(request.headers.cookie, name));
     return reply.code(303).header('cache-control', 'no-store').header('set-cookie', live.cookie(name, live.issue(), overTls(request))).header('location', '/console').send();
   };
+  // Ends the request's session (if any), clears its cookie and goes to `/console` (the form).
+  const signOut = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const name = sessionCookieName(request.headers.host);
+    live.end(cookieOf(request.headers.cookie, name));
+    return reply.code(303).header('cache-control', 'no-store').header('set-cookie', live.clearCookie(name, overTls(request))).header('location', '/console').send();
+  };
   app.addHook('onRequest', async (request, reply) => {
     const path = pathOf(request);
     // The form and its style sheet carry nothing but the form; signing out asks for nothing (it only ends a session).
@@ -223,8 +229,12 @@ export function requireToken(
     // operator opens could post wrong tokens and keep the operator's address locked out (as `?token=`, fromAnotherSite).
     if (request.method === 'POST' && (path === '/console/login' || path === '/console/logout')) {
       const err = crossSiteError(request);
-      if (err === undefined) return undefined;
-      return reply.code(403).header('cache-control', 'no-store').send(body(request, { code: err.code, message: err.message, ...(err.field === undefined ? {} : { field: err.field }) }));
+      if (err !== undefined) {
+        return reply.code(403).header('cache-control', 'no-store').send(body(request, { code: err.code, message: err.message, ...(err.field === undefined ? {} : { field: err.field }) }));
+      }
+      // Signing out reads no body: whatever comes with it (JSON that does not parse, a form over its limit, any type)
+      // the session ends here, before a parser could refuse the body (400, 413, 415) and leave the session live.
+      return path === '/console/logout' ? signOut(request, reply) : undefined;
     }
     if (request.method === 'GET' && path === '/console/console.css') return undefined;
     if (request.method === 'GET' && (path === '/console' || path === '/console/')) {
@@ -294,10 +304,7 @@ export function requireToken(
       const refused = check(request, reply, given, true);
       return refused ?? signIn(request, reply);
     });
-    login.post('/console/logout', async (request, reply) => {
-      const name = sessionCookieName(request.headers.host);
-      live.end(cookieOf(request.headers.cookie, name));
-      return reply.code(303).header('cache-control', 'no-store').header('set-cookie', live.clearCookie(name, overTls(request))).header('location', '/console').send();
-    });
+    // Answered by the hook above, its body unread (signOut): the route makes `POST /console/logout` a route, never a 404.
+    login.post('/console/logout', async (request, reply) => signOut(request, reply));
   });
 }
