@@ -197,3 +197,21 @@ test('decode – bytes after the first frame are refused with their count, never
   assert.equal(decodeRequest({ hex: hex(one), frame: 'binary2' }, dialects).fields.find((f) => f.id === '0')?.value, '0200');
   assert.equal(decodeRequest({ hex: hex(echo), frame: 'binary2' }, dialects).fields.find((f) => f.id === '0')?.value, '0800');
 });
+
+test('decode – field 39\'s meaning follows the MTI\'s edition, as the codec\'s isApprovalClass reads it, not the dialect\'s version', () => {
+  const meaning = (dialect: string, mti: string, code: string): string | undefined =>
+    fieldRows({ '0': mti, '39': code }, resolveDialect(dialect)).find((r) => r.id === '39')?.meaning;
+  // A 1993 dialect answering a 1987 MTI: the 1987 code in 3 digits; its own 2-character code read as the 1987 one.
+  assert.equal(meaning('iso93ascii', '0210', '051'), 'insufficient funds');
+  assert.equal(meaning('iso93ascii', '0210', '000'), 'approved');
+  assert.equal(meaning('iso93ascii', '1210', '51'), 'insufficient funds');
+  // 1993 action codes under a 1993 MTI, whatever the dialect's version (SmartVista's is 1987, with a 3-digit field 39).
+  assert.equal(meaning('iso93ascii', '1210', '116'), 'insufficient funds');
+  assert.equal(meaning('iso93ascii', '1110', '000'), 'approved');
+  assert.equal(meaning('smartvista', '1210', '116'), 'insufficient funds');
+  assert.equal(meaning('iso93ascii', '1210', '909'), 'system malfunction');
+  assert.equal(meaning('smartvista', '0210', '051'), 'insufficient funds');
+  // As before: the 1987 codes of a 1987 dialect; a code with no common meaning has none.
+  assert.equal(meaning('iso87ascii', '0210', '51'), 'insufficient funds');
+  assert.equal(meaning('iso93ascii', '1210', '999'), undefined);
+});

@@ -113,7 +113,7 @@ export function fieldRows(message: IsoMessage, dialect: Dialect): FieldRow[] {
       const row: FieldRow = { id: path, name, value: shown[id] as string };
       if (sensitivity !== undefined) row.masked = sensitivity;
       else {
-        const meaning = top ? meaningOf(id, value, dialect.version) : undefined;
+        const meaning = top ? meaningOf(id, value, dialect, typeof m['0'] === 'string' ? m['0'] : undefined) : undefined;
         if (meaning !== undefined) row.meaning = meaning;
       }
       rows.push(row);
