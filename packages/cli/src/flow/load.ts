@@ -98,6 +98,11 @@ export function isModulePath(ref: string): boolean {
   return ref.includes('/') || ref.includes('\\') || /\.(m?js|cjs|ts)$/.test(ref);
 }
 
+/** The prefix a route is mounted at (`POST <prefix>/`, `POST <prefix>/raw`): `/` is the root, a trailing `/` dropped. */
+export function routePrefix(prefix: string): string {
+  return prefix === '/' ? '' : prefix.replace(/\/$/, '');
+}
+
 /** The problems of the flow's upstream groups: names shared with a connector, unknown upstreams, bad routes. */
 function groupProblems(groups: Record<string, FlowUpstreamGroup>, connectors: Record<string, unknown>): FieldProblem[] {
   const problems: FieldProblem[] = [];
@@ -157,6 +162,15 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
   if (typeof routes === 'object' && routes !== null) {
     // The group carried by each first upstream (one plugin mounts one set of routes).
     const carried = new Map<string, string>();
+    // The route of each prefix as mounted: two on one prefix failed the start with Fastify's FST_ERR_DUPLICATED_ROUTE.
+    const mounted = new Map<string, string>();
+    for (const [name, prefix] of Object.entries(routes)) {
+      if (typeof prefix !== 'string') continue;
+      const other = mounted.get(routePrefix(prefix));
+      if (other !== undefined) {
+        problems.push({ field: `/http/routes/${name}`, code: 'route', reason: `${prefix} is ${other}'s route prefix too (POST ${routePrefix(prefix)}/ and ${routePrefix(prefix)}/raw): give each its own` });
+      } else mounted.set(routePrefix(prefix), name);
+    }
     for (const name of Object.keys(routes)) {
       if (!Object.hasOwn(connectors, name) && !Object.hasOwn(groups, name)) {
         problems.push({ field: `/http/routes/${name}`, code: 'connector', reason: 'names no connector or upstream group of the flow' });

@@ -25,6 +25,7 @@ import { ResettableStats } from '../stats.js';
 import { createTracer } from '../trace.js';
 import type { MessageTracer } from '../trace.js';
 import type { Flow } from './load.js';
+import { routePrefix } from './load.js';
 import { resolveFlowSequences } from './sequences.js';
 import type { FlowSequences } from './sequences.js';
 import { readHttpToken } from '../console/access.js';
@@ -145,7 +146,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     // The options as loadFlow made them (paths resolved, the journal placed), with what only code gives. The flow's
     // logger as it is: the connector binds its own name (`connector`) to its lines.
     const one: Record<string, unknown> = { ...options, logger, registry };
-    if (prefix !== undefined) one.routes = { prefix: prefix === '/' ? '' : prefix.replace(/\/$/, ''), via: () => recorded[name], onUndelivered };
+    if (prefix !== undefined) one.routes = { prefix: routePrefix(prefix), via: () => recorded[name], onUndelivered };
     if (owned !== undefined) one.routes = { ...(one.routes as object), via: () => recorded[owned.group] ?? groups[owned.group] };
     pluginOptions[name] = one as unknown as Iso8583ConnectorPluginOptions;
   }
