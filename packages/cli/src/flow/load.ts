@@ -15,6 +15,7 @@ import { substitute } from './placeholders.js';
 import { locateValues, positionOf } from './locate.js';
 import { connectorOptionsOf, connectorProblems, inboundOptionsOf, inboundProblems } from './options.js';
 import { withoutEffectProblems } from './without-effect.js';
+import { ownPortProblems } from './own-ports.js';
 
 /** An HTTP section of a flow. */
 export interface FlowHttp {
@@ -200,6 +201,12 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
     inboundOptions[n] = inboundOptionsOf(dir, options);
     if (clean(`/inboundEndpoints/${n}`)) problems.push(...inboundProblems(n, inboundOptions[n]));
   }
+  // Two listeners on one port of one address (each port and host the schema found no fault in).
+  const listens = (base: string): boolean => clean(base) || (clean(`${base}/port`) && clean(`${base}/host`) && !problems.some((p) => p.field === base));
+  const httpSection = flow?.http;
+  const cleanHttp = httpSection !== null && typeof httpSection === 'object' && !Array.isArray(httpSection) && listens('/http') ? (httpSection as Record<string, unknown>) : undefined;
+  const cleanEndpoints = Object.fromEntries(Object.entries(inboundOptions).filter(([n]) => listens(`/inboundEndpoints/${n}`)));
+  problems.push(...ownPortProblems(cleanEndpoints, cleanHttp));
   if (problems.length > 0) {
     // In the order of the file, so the list reads top to bottom.
     const line = (pointer: string): number => {
