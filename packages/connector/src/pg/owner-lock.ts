@@ -34,6 +34,11 @@ export class OwnerLock {
   /** The session `close` is ending (its `UNREGISTER` under way): still reachable for {@link OwnerLock.cut}. */
   private closingClient: pg.Client | undefined;
   private taking: Promise<boolean> | undefined;
+  /**
+   * The connection a take is still making (its start-up not answered yet): ended by `close` and `cut`, which otherwise
+   * waited for the connect timeout of a store gone silent.
+   */
+  private connecting: pg.Client | undefined;
   private pinging = false;
   /**
    * The server process of a lock session this node gave up for not answering its ping (its connection hung): the
@@ -161,6 +166,8 @@ export class OwnerLock {
    */
   async close(): Promise<void> {
     this.closed = true;
+    // A take still connecting is of no use now (it would let its lock go at once): ended, not waited for.
+    this.endConnecting();
     await this.taking?.catch(() => false);
     const client = this.client;
     if (client === undefined) {
@@ -233,6 +240,19 @@ export class OwnerLock {
       this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', owner: this.owner }, 'the owner lock\'s hung session is not ended (the store did not answer at close): it holds the lock (the same owner cannot start again, and other nodes take its entries only once their lease ends) until the server ends it');
     }
     if (client !== undefined) destroyClient(client);
+    this.endConnecting();
+  }
+
+  /**
+   * Ends the connection a take is still making (`connecting`), if any: that take fails at once. Its socket destroyed
+   * with an error, which the driver hands to the connect (a socket merely closed, or `end` called, while connecting
+   * left the connect unsettled for ever); the take's own failure then ends the client.
+   */
+  private endConnecting(): void {
+    const client = this.connecting;
+    this.connecting = undefined;
+    const stream = (client as unknown as { connection?: { stream?: { destroy(err?: Error): void } } } | undefined)?.connection?.stream;
+    stream?.destroy(connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store was closed while the owner lock was being taken', { field: 'store' }));
   }
 
   private take(): Promise<boolean> {
@@ -251,7 +271,13 @@ export class OwnerLock {
     client.on('error', (err: unknown) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     try {
-      await client.connect();
+      this.connecting = client;
+      try {
+        await client.connect();
+      } finally {
+        if (this.connecting === client) this.connecting = undefined;
+      }
+      if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store was closed while the owner lock was being taken', { field: 'store' });
       // A node gone silent has this session, and its lock, ended by the server (session-keepalive.ts) instead of after
       // the system's default (over 2 hours: the node restarted under a fixed owner name was refused until then as
       // "another journal", and its owner was not found gone). Bounded: a silent connection fails the take.
