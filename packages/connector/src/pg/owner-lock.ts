@@ -162,7 +162,8 @@ export class OwnerLock {
    * Forgets the owner (the entries it still holds wait for their lease) and ends the session (the server unlocks). Once
    * the lock was given up for a hung connection and not taken again, the session the server may still run on it (the
    * lock held: the same owner started again was refused as "another journal") is ended instead (`END_HUNG`), bounded
-   * as a take is; a failure is logged, and that session then holds the lock until the server ends it.
+   * as a take is; a failure is logged, and that session then holds the lock until the server ends it. A take still
+   * connecting is ended at once (its lock would be let go as soon as taken); one past its connect is waited for.
    */
   async close(): Promise<void> {
     this.closed = true;
@@ -225,7 +226,8 @@ export class OwnerLock {
   }
 
   /**
-   * Ends the session at once (a close that outlasted its bound), also one whose `close` is under way. A session given
+   * Ends the session at once (a close that outlasted its bound), also one whose `close` is under way, and a take still
+   * connecting (it fails with `ISO8583_ERR_CONNECTOR_STORE`, as when `close` ends it). A session given
    * up for hanging (`hung`) is not ended then (nor later by `close`): that needs a new connection to a store that
    * stopped answering, and a cut waits for none. Logged: that session holds the lock until the server ends it.
    */
