@@ -245,16 +245,11 @@ export class OwnerLock {
     this.endConnecting();
   }
 
-  /**
-   * Ends the connection a take is still making (`connecting`), if any: that take fails at once. Its socket destroyed
-   * with an error, which the driver hands to the connect (a socket merely closed, or `end` called, while connecting
-   * left the connect unsettled for ever); the take's own failure then ends the client.
-   */
+  /** Ends the connection a take is still making (`connecting`), if any: that take fails at once (`destroyClient`). */
   private endConnecting(): void {
     const client = this.connecting;
     this.connecting = undefined;
-    const stream = (client as unknown as { connection?: { stream?: { destroy(err?: Error): void } } } | undefined)?.connection?.stream;
-    stream?.destroy(connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store was closed while the owner lock was being taken', { field: 'store' }));
+    if (client !== undefined) destroyClient(client, connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store was closed while the owner lock was being taken', { field: 'store' }));
   }
 
   private take(): Promise<boolean> {
@@ -370,8 +365,17 @@ function positive(value: unknown): number | undefined {
   return typeof value === 'number' && value > 0 ? value : undefined;
 }
 
-/** Closes `client`'s socket without waiting for the server. */
-function destroyClient(client: pg.Client): void {
-  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+/**
+ * Closes `client`'s socket without waiting for the server, with `reason` (`ISO8583_ERR_CONNECTOR_STORE`) that its
+ * statements in flight, and a connect under way, fail with: the driver settles no connect whose socket merely closed
+ * while the client was ended (a close waiting for that connect waited for ever).
+ */
+function destroyClient(client: pg.Client, reason: Error = connectionEnded()): void {
+  (client as unknown as { connection?: { stream?: { destroy(err?: Error): void } } }).connection?.stream?.destroy(reason);
   void client.end().catch(() => undefined);
+}
+
+/** The error a connection of the lock's that this node ended fails with: no value of any record in it. */
+function connectionEnded(): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the owner lock\'s connection was ended by this node (lost, given up, or the store closed)', { field: 'store' });
 }
