@@ -43,3 +43,14 @@ test('former upstreams must be an array of strings (one string was claimed lette
   assert.deepEqual(journal.claims, ['bank', 'old-bank']);
   await journal.close();
 });
+
+test('a closeTimeout above the longest timer delay is refused naming the option (the timer fired at once: every close cut the store\'s connections); the bound is accepted', async () => {
+  for (const closeTimeout of [2_147_483_648, 3_000_000_000, -1, Number.NaN, Number.POSITIVE_INFINITY, '10000']) {
+    refused({ closeTimeout }, 'closeTimeout', /milliseconds from 0 to 2147483647/);
+  }
+  for (const closeTimeout of [0, 2_147_483_647]) {
+    const journal = new PgJournal({ url, closeTimeout });
+    assert.equal(journal.closeTimeout, closeTimeout);
+    await journal.close();
+  }
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { startPostgres } from '@iso8583/test-support';
+import { freezingRelay, startPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { pino } from 'pino';
 import { MIGRATIONS, migrate } from '../src/pg/migrations.js';
@@ -185,4 +185,21 @@ test('migrate: a database at SAF version 6 gets step 7 (the server an owner regi
   } finally {
     await pool.end();
   }
+});
+
+test('migrate: a server that takes the connection and never answers its start-up fails the start within the first answer\'s bound, also on a pool with no connect timeout', async (t) => {
+  const relay = await freezingRelay(cluster.createDatabase('migrate_silent_startup'));
+  t.after(() => relay.close());
+  relay.freeze(); // the connection accepted, its start-up never answered
+  // A pool of the caller's with no connect timeout: the start-up had no bound (only the BEGIN after it had one, 5 s).
+  const pool = new pg.Pool({ connectionString: relay.url });
+  t.after(() => pool.end());
+  const migrating = assert.rejects(migrate(pool), (err: Error & { code?: string; field?: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE');
+    assert.equal(err.field, 'store');
+    assert.match(err.message, /did not answer within 5000 ms/);
+    return true;
+  });
+  await within(migrating, 20_000, 'the start to fail within the first answer\'s bound (5 s), not wait for ever');
+  await waitUntil(() => relay.open() === 0, { what: 'the start-up\'s connection to be closed' });
 });

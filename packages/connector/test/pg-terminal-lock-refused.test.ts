@@ -2,15 +2,18 @@
  * A PostgreSQL-compatible server, or a proxy, that refuses `lock_timeout` (SQLSTATE 42704 or 0A000): the terminal
  * lock's statement that sets it failed every lock. A relay here answers that statement with the refusal (never
  * sent to the server); the lock falls back to the plain statement, once for the pool, and the terminal is locked.
+ * That plain wait honours the budget the request gave it (what is left of its `terminalQueue.timeout`): it waited
+ * for the session's `lock_timeout` (the whole `waitTimeout`), else the statement timeout, whatever was left.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createConnection, createServer } from 'node:net';
 import type { Socket } from 'node:net';
-import { startPostgres } from '@iso8583/test-support';
+import pg from 'pg';
+import { startPostgres, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTerminalLock } from '../src/index.js';
-import { TERMINAL_LOCK_NAMESPACE } from '../src/pg/terminal-lock.js';
+import { TERMINAL_LOCK_NAMESPACE, terminalLockKey } from '../src/pg/terminal-lock.js';
 import { refusesLockTimeout } from '../src/pg/terminal-lock-sql.js';
 import { sql } from './helpers/pg-owner-lock.js';
 
@@ -91,3 +94,34 @@ for (const code of ['42704', '0A000']) {
     assert.equal(relay.refused(), 1, 'the refusal is remembered for the pool');
   });
 }
+
+test('a server that refuses lock_timeout: the plain lock gives up once the budget it was given is spent, not after waitTimeout', async (t) => {
+  const url = cluster.createDatabase('terminal_lock_refused_budget');
+  const relay = await refusingRelay(url, '42704');
+  const lock = new PgTerminalLock({ url: relay.url, waitTimeout: 60_000, max: 1 });
+  const other = new pg.Client({ connectionString: url });
+  t.after(async () => {
+    await other.end().catch(() => undefined);
+    await lock.destroy();
+    await relay.close();
+  });
+  // The terminal busy on another node.
+  await other.connect();
+  await other.query('SELECT pg_advisory_lock($1, $2)', [TERMINAL_LOCK_NAMESPACE, terminalLockKey('TERM0001')]);
+  let ran = false;
+  const waiting = assert.rejects(
+    lock.hold('TERM0001', async () => (ran = true), 300),
+    (err: Error & { code?: string; field?: string }) => {
+      assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT');
+      assert.equal(err.field, 'terminalQueue.timeout');
+      return true;
+    },
+  );
+  // Far below the 60 s of waitTimeout, with room for a busy machine.
+  await within(waiting, 10_000, 'the plain lock to give up once its 300 ms budget is spent, not after waitTimeout (60 s)');
+  assert.equal(ran, false, 'the request did not run without its terminal\'s lock');
+  assert.equal(relay.refused(), 1);
+  // Free again: the next request of the terminal takes its lock (the connection given up on is not reused).
+  await other.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, terminalLockKey('TERM0001')]);
+  assert.equal(await lock.hold('TERM0001', async () => 'locked'), 'locked');
+});

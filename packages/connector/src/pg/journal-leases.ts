@@ -11,6 +11,7 @@ import type pg from 'pg';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
+import { MAX_TIMER_DELAY } from '../timeouts.js';
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { ADD, ANSWERED, ATTEMPT, DONE, RELEASE } from './saf-sql.js';
@@ -118,8 +119,9 @@ export abstract class PgJournalLeases {
     this.claimBatch = options.claimBatch ?? DEFAULTS.claimBatch;
     this.purgeAfter = options.purgeAfter ?? DEFAULTS.purgeAfter;
     this.closeTimeout = options.closeTimeout ?? DEFAULTS.closeTimeout;
-    if (typeof this.closeTimeout !== 'number' || !(this.closeTimeout >= 0) || !Number.isFinite(this.closeTimeout)) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be a number of milliseconds, 0 or more', { field: 'closeTimeout' });
+    // At most a timer's longest delay: one longer fired at once (Node.js), and every close cut the store's connections.
+    if (typeof this.closeTimeout !== 'number' || !(this.closeTimeout >= 0) || !(this.closeTimeout <= MAX_TIMER_DELAY)) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', `must be a number of milliseconds from 0 to ${MAX_TIMER_DELAY}`, { field: 'closeTimeout' });
     }
     this.ownerLocking = options.ownerLock ?? DEFAULTS.ownerLock;
     if (typeof this.ownerLocking !== 'boolean') throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be true or false', { field: 'ownerLock' });

@@ -34,7 +34,8 @@ export interface PgJournalOptions {
    * Milliseconds `close` waits for the store (the records in flight, the outcomes tried once more, the entries handed
    * back) before it cuts its connections (a database that stopped answering) and logs what it left undone
    * (`ISO8583_ERR_CONNECTOR_STORE`, `entries`: held by this node until their lease ends). `destroy` waits
-   * `PG_DESTROY_GRACE` ms (pool.ts) at most (or this, if shorter). Default 10000 (one statement timeout).
+   * `PG_DESTROY_GRACE` ms (pool.ts) at most (or this, if shorter). A number from 0 to 2147483647. Default 10000 (one
+   * statement timeout).
    */
   closeTimeout?: number;
   /**

@@ -42,14 +42,22 @@ const MIGRATION_LOCK = 858_300_001;
  * read-only server (a hot standby, or `default_transaction_read_only` on), before any write.
  */
 export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
-  const client = new (pgDriver().Client)({ ...pool.options, query_timeout: undefined, statement_timeout: undefined });
+  // The server's first answers are bounded (the pool's connect timeout, else FIRST_ANSWER_WAIT): a server, or a relay
+  // in front of it, that takes the connection and never answers fails the start here, coded, its connection destroyed,
+  // rather than holding the start for ever (the waits below are unbounded on purpose, and only a live server gets to
+  // them). The start-up too: on a pool with no connect timeout of its own it had no bound.
+  const answerWait = Number(pool.options.connectionTimeoutMillis) > 0 ? Number(pool.options.connectionTimeoutMillis) : FIRST_ANSWER_WAIT;
+  const silent = (): Error =>
+    connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database did not answer within ${answerWait} ms: is it a PostgreSQL server, up and reachable?`, { field: 'store' });
+  const client = new (pgDriver().Client)({ ...pool.options, connectionTimeoutMillis: answerWait, query_timeout: undefined, statement_timeout: undefined });
   // A connection lost while it waits is reported by the query that fails; the listener keeps it from being thrown.
   client.on('error', () => undefined);
-  await client.connect();
-  // The server's first answers are bounded (the pool's connect timeout): a server, or a relay in front of it, that
-  // takes the connection and never answers fails the start here, coded, its connection destroyed, rather than holding
-  // the start for ever (the waits below are unbounded on purpose, and only a live server gets to them).
-  const answerWait = Number(pool.options.connectionTimeoutMillis) > 0 ? Number(pool.options.connectionTimeoutMillis) : FIRST_ANSWER_WAIT;
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw /timeout/i.test(String((err as Error | undefined)?.message)) ? silent() : err;
+  }
   try {
     // node-postgres reads a query's own `query_timeout` (its types leave it out).
     const begin: pg.QueryConfig & { query_timeout: number } = { text: 'BEGIN', query_timeout: answerWait };
@@ -57,10 +65,7 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = 
   } catch (err) {
     (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     await client.end().catch(() => undefined);
-    if ((err as Error | undefined)?.message === 'Query read timeout') {
-      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database did not answer within ${answerWait} ms (its connection made): is it a PostgreSQL server, up?`, { field: 'store' });
-    }
-    throw err;
+    throw (err as Error | undefined)?.message === 'Query read timeout' ? silent() : err;
   }
   try {
     // A read-only server (a hot standby, or read-only transactions by default) can hold no SAF entry nor record: said

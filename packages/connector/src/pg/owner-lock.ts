@@ -34,6 +34,11 @@ export class OwnerLock {
   /** The session `close` is ending (its `UNREGISTER` under way): still reachable for {@link OwnerLock.cut}. */
   private closingClient: pg.Client | undefined;
   private taking: Promise<boolean> | undefined;
+  /**
+   * The connection a take is still making (its start-up not answered yet): ended by `close` and `cut`, which otherwise
+   * waited for the connect timeout of a store gone silent.
+   */
+  private connecting: pg.Client | undefined;
   private pinging = false;
   /**
    * The server process of a lock session this node gave up for not answering its ping (its connection hung): the
@@ -157,10 +162,13 @@ export class OwnerLock {
    * Forgets the owner (the entries it still holds wait for their lease) and ends the session (the server unlocks). Once
    * the lock was given up for a hung connection and not taken again, the session the server may still run on it (the
    * lock held: the same owner started again was refused as "another journal") is ended instead (`END_HUNG`), bounded
-   * as a take is; a failure is logged, and that session then holds the lock until the server ends it.
+   * as a take is; a failure is logged, and that session then holds the lock until the server ends it. A take still
+   * connecting is ended at once (its lock would be let go as soon as taken); one past its connect is waited for.
    */
   async close(): Promise<void> {
     this.closed = true;
+    // A take still connecting is of no use now (it would let its lock go at once): ended, not waited for.
+    this.endConnecting();
     await this.taking?.catch(() => false);
     const client = this.client;
     if (client === undefined) {
@@ -218,7 +226,8 @@ export class OwnerLock {
   }
 
   /**
-   * Ends the session at once (a close that outlasted its bound), also one whose `close` is under way. A session given
+   * Ends the session at once (a close that outlasted its bound), also one whose `close` is under way, and a take still
+   * connecting (it fails with `ISO8583_ERR_CONNECTOR_STORE`, as when `close` ends it). A session given
    * up for hanging (`hung`) is not ended then (nor later by `close`): that needs a new connection to a store that
    * stopped answering, and a cut waits for none. Logged: that session holds the lock until the server ends it.
    */
@@ -233,6 +242,14 @@ export class OwnerLock {
       this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', owner: this.owner }, 'the owner lock\'s hung session is not ended (the store did not answer at close): it holds the lock (the same owner cannot start again, and other nodes take its entries only once their lease ends) until the server ends it');
     }
     if (client !== undefined) destroyClient(client);
+    this.endConnecting();
+  }
+
+  /** Ends the connection a take is still making (`connecting`), if any: that take fails at once (`destroyClient`). */
+  private endConnecting(): void {
+    const client = this.connecting;
+    this.connecting = undefined;
+    if (client !== undefined) destroyClient(client, connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store was closed while the owner lock was being taken', { field: 'store' }));
   }
 
   private take(): Promise<boolean> {
@@ -251,7 +268,13 @@ export class OwnerLock {
     client.on('error', (err: unknown) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     try {
-      await client.connect();
+      this.connecting = client;
+      try {
+        await client.connect();
+      } finally {
+        if (this.connecting === client) this.connecting = undefined;
+      }
+      if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store was closed while the owner lock was being taken', { field: 'store' });
       // A node gone silent has this session, and its lock, ended by the server (session-keepalive.ts) instead of after
       // the system's default (over 2 hours: the node restarted under a fixed owner name was refused until then as
       // "another journal", and its owner was not found gone). Bounded: a silent connection fails the take.
@@ -342,8 +365,17 @@ function positive(value: unknown): number | undefined {
   return typeof value === 'number' && value > 0 ? value : undefined;
 }
 
-/** Closes `client`'s socket without waiting for the server. */
-function destroyClient(client: pg.Client): void {
-  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+/**
+ * Closes `client`'s socket without waiting for the server, with `reason` (`ISO8583_ERR_CONNECTOR_STORE`) that its
+ * statements in flight, and a connect under way, fail with: the driver settles no connect whose socket merely closed
+ * while the client was ended (a close waiting for that connect waited for ever).
+ */
+function destroyClient(client: pg.Client, reason: Error = connectionEnded()): void {
+  (client as unknown as { connection?: { stream?: { destroy(err?: Error): void } } }).connection?.stream?.destroy(reason);
   void client.end().catch(() => undefined);
+}
+
+/** The error a connection of the lock's that this node ended fails with: no value of any record in it. */
+function connectionEnded(): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the owner lock\'s connection was ended by this node (lost, given up, or the store closed)', { field: 'store' });
 }

@@ -140,6 +140,9 @@ export async function cutPgPool(pool: pg.Pool, reason: Error): Promise<void> {
   await Promise.all(closed);
 }
 
+/** SQLSTATE `read_only_sql_transaction`: a write refused by a read-only server or transaction. */
+const READ_ONLY = '25006';
+
 /**
  * The store's error for a failed statement or connection: `ISO8583_ERR_CONNECTOR_STORE` naming what was being done
  * and the cause's code (an SQLSTATE or a socket error code), never a value; the cause attached is {@link safeCause}'s.
@@ -148,6 +151,15 @@ export function storeError(what: string, cause: unknown, url?: string): Iso8583E
   if ((cause as { code?: string } | undefined)?.code?.startsWith('ISO8583_') === true) return cause as Iso8583Error;
   const why = storeCause(cause);
   const where = url === undefined ? 'the store' : `the store ${maskUrl(url)}`;
+  if (why === READ_ONLY) {
+    // The server turned read-only after the open's check (migrations.ts): a primary demoted, or read-only transactions
+    // set since (`default_transaction_read_only`, for the database, the role or the session). Said so, not by the
+    // SQLSTATE alone. Refused before anything was written (an ERROR: `notCommitted`).
+    return connectorError('ISO8583_ERR_CONNECTOR_STORE', `${where}: ${what}: the database is read-only (${READ_ONLY}: a standby after a failover or demotion, or read-only transactions by default): the store must be the primary`, {
+      field: 'store',
+      cause: safeCause(cause),
+    });
+  }
   return connectorError('ISO8583_ERR_CONNECTOR_STORE', `${where}: ${what} (${why === 'unknown error' ? 'failed' : why})`, { field: 'store', cause: safeCause(cause) });
 }
 

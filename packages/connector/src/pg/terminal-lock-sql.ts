@@ -2,8 +2,8 @@
  * The statement that takes a terminal's lock (terminal-lock.ts), and when to fall back from its form that sets its own
  * `lock_timeout` to the plain one. A PostgreSQL-compatible server, or a proxy in front of one, may refuse the setting
  * (`42704`: an unknown parameter; `0A000`: not supported): in the same statement as the lock, that refusal failed every
- * lock, where a refused connect-time `SET` only warned. The pool then takes its locks with the plain statement (the
- * wait bounded by the statement timeout, as before).
+ * lock, where a refused connect-time `SET` only warned. The pool then takes its locks with the plain statement (its
+ * wait bounded on the client by what is left of the request's budget, terminal-lock.ts).
  */
 
 /** The lock taken with its wait bounded by `lock_timeout` (`$3`, ms, set for this statement's transaction alone). */

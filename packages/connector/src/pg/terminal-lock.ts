@@ -171,7 +171,7 @@ export class PgTerminalLock implements TerminalLock {
       this.waiting.delete(client);
       release(true);
       if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed', { cause: err });
-      if ((err as { code?: string }).code === '55P03') {
+      if (err === SPENT || (err as { code?: string }).code === '55P03') {
         throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', 'waited too long for its terminal, busy on another node', {
           field: 'terminalQueue.timeout',
           cause: err,
@@ -194,16 +194,20 @@ export class PgTerminalLock implements TerminalLock {
 
   /**
    * Takes the lock of `key` on `client`: with its own `lock_timeout` (what is left of the wait `budget` since `asked`),
-   * else, on a server that refuses that setting (remembered for this pool, logged once), plainly (terminal-lock-sql.ts):
-   * that plain wait ignores the budget, bounded only by the statement timeout (`waitTimeout` + 5 s).
+   * else, on a server that refuses that setting (remembered for this pool, logged once), plainly (terminal-lock-sql.ts),
+   * bounded on this side by what is left of the budget: past it, rejects with {@link SPENT} (the connection is then
+   * dropped, never put back: the server gives up the wait, or the lock granted after it, when it sees the session end).
+   * The plain wait was bounded only by the session's `lock_timeout` or the statement timeout (`waitTimeout`, + 5 s),
+   * whatever was left of the request's `terminalQueue.timeout`.
    */
   private async lock(client: pg.PoolClient, key: number, asked: number, budget: number): Promise<void> {
+    // Only what is left of the wait, the wait for a connection (and in the node's terminal queue) counted (it once
+    // added a whole wait).
+    const left = (): number => Math.max(1, Math.ceil(budget - (performance.now() - asked)));
     if (!this.lockTimeoutRefused) {
-      // Only what is left of the wait, the wait for a connection (and in the node's terminal queue) counted (it once
-      // added a whole wait): set for this statement alone (its own transaction), before it asks for the lock.
-      const left = Math.max(1, Math.ceil(budget - (performance.now() - asked)));
+      // Set for this statement alone (its own transaction), before it asks for the lock.
       try {
-        await client.query(LOCK_WITH_TIMEOUT, [TERMINAL_LOCK_NAMESPACE, key, String(left)]);
+        await client.query(LOCK_WITH_TIMEOUT, [TERMINAL_LOCK_NAMESPACE, key, String(left())]);
         return;
       } catch (err) {
         if (!refusesLockTimeout(err)) throw err;
@@ -211,7 +215,14 @@ export class PgTerminalLock implements TerminalLock {
         this.logger.warn({ code: (err as { code?: string }).code }, 'lock_timeout refused by the server: a terminal lock is waited for up to the statement timeout');
       }
     }
-    await client.query(LOCK_PLAIN, [TERMINAL_LOCK_NAMESPACE, key]);
+    // node-postgres reads a query's own `query_timeout` (its types leave it out).
+    const plain: pg.QueryConfig & { query_timeout: number } = { text: LOCK_PLAIN, values: [TERMINAL_LOCK_NAMESPACE, key], query_timeout: left() };
+    try {
+      await client.query(plain);
+    } catch (err) {
+      if ((err as { message?: unknown }).message === 'Query read timeout') throw SPENT;
+      throw err;
+    }
   }
 
   /** Ends the pool (the locks go with their sessions) once the terminals held are unlocked. Safe to call twice. */
@@ -241,7 +252,7 @@ export class PgTerminalLock implements TerminalLock {
   }
 }
 
-/** The rejection of {@link connectWithin} when its wait passed. */
+/** The rejection of {@link connectWithin}, or of a plain lock's wait, when the request's wait passed. */
 const SPENT = new Error('the wait for a connection of the terminal lock passed');
 
 /**
