@@ -194,15 +194,21 @@ function maskAllRuns(text: string): string {
 
 /**
  * The rule over text whose escapes are decoded (digit-escapes.ts): whole runs too, whoever asks; and its escapes
- * decoded once more (a URL encoded twice, `%2534`; an HTML reference of a URL's `%`, `&#37;34`), no further: each
- * decoding is a pass over the text.
+ * decoded twice more (a URL encoded twice, `%2534`, or three times, `%252534`, as a value relayed through two
+ * proxies that each encode it; an HTML reference of a URL's `%`, `&#37;34`), no further: each decoding is a pass
+ * over the text (one that holds no escape of what the rule reads is looked at once and left).
  */
 function maskWholeRuns(text: string): string {
   return maskEscapedDigits(text, maskNumbers(text, false), maskDecodedTwice);
 }
 
-/** The rule over text decoded twice: whole runs too, no escape read. */
+/** The rule over text decoded twice: whole runs too, and its escapes decoded once more. */
 function maskDecodedTwice(text: string): string {
+  return maskEscapedDigits(text, maskNumbers(text, false), maskDecodedThrice);
+}
+
+/** The rule over text decoded three times: whole runs too, no escape read. */
+function maskDecodedThrice(text: string): string {
   return maskNumbers(text, false);
 }
 
