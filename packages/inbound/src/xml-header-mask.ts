@@ -206,7 +206,9 @@ function lenientHexDigits(plain: string): Int32Array | undefined {
  * (`maskFieldValue`: a header written as text, a comment in it). Base64 that is neither strict form (a junk character,
  * a `.` inside, `=`-padded blocks one after the other) is read leniently, as a decoder that skips what is not in its
  * alphabet reads it. Hex written with its byte groups apart (`41:11:11...`, `41-11`, `41, 11`, `0x41 0x11`, line
- * breaks) is read as the bytes it writes. A header with an `&` that names no character has every base64 character starred. A character
+ * breaks) is read as the bytes it writes. A header with an `&` that names no character (`&bogus;`, which no XML reader
+ * reads) has every base64 character starred, the name of that reference too (`&*****;`: a lenient decoder reads its
+ * letters, and `&NDExMTEx;` spells digits in base64), its `&` and `;` kept. A character
  * written as a reference is starred whole (`*****` for `&#78;`); markup is kept. Both readings are applied when the
  * text is both (`30313233`): the safe side. Linear in the length of the content.
  */

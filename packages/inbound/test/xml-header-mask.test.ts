@@ -135,6 +135,11 @@ test('maskXml – a <header> with an "&" that names no character has every base6
     const masked = headerOf(maskXml(isoMessage(`${b64.slice(0, 6)}${odd}${b64.slice(6)}`), dialect));
     assert.doesNotMatch(masked.replace(odd.replace(/[^&;# ]/g, '*'), ''), /[A-Za-z0-9+/]/, `${odd}: ${masked}`);
   }
+  // The name of such a reference is starred too (a lenient base64 decoder reads its letters: `&NDEx...;` is base64 of
+  // digits), its `&` and `;` kept: `&*****;`, as malformed as the reference was, and no character of it shown.
+  const named = Buffer.from(PAN).toString('base64').replace(/=+$/, '');
+  assert.equal(headerOf(maskXml(isoMessage(`&${named};`), dialect)), `&${'*'.repeat(named.length)};`);
+  assert.equal(headerOf(maskXml(isoMessage('6000010000&bogus;'), dialect)), '**********&*****;');
 });
 
 /** No 7 digits of the PAN readable in `content` as a lenient base64 decoder reads it (junk dropped, `=` blocks each alone or joined), stars as zero bits. */
