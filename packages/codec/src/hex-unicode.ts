@@ -47,6 +47,7 @@ function spelledUnit(code: number): number {
  * same bytes sees all the rest). Linear in the number of bytes.
  */
 export function utf8Text(bytes: Uint8Array): SpelledText | undefined {
+  if (!hasWideUtf8(bytes)) return undefined;
   const units = new Uint16Array(bytes.length);
   const starts = new Int32Array(bytes.length + 1);
   let n = 0;
@@ -74,26 +75,47 @@ export function utf8Text(bytes: Uint8Array): SpelledText | undefined {
 }
 
 /**
+ * Whether `bytes` hold a UTF-8 sequence (3 bytes, U+0800 to U+FFFF, where full-width forms and most other decimal digits
+ * are; or 2 or 4) of a character {@link readsAsAscii}: one look, nothing made, so that hex of no such text costs a scan.
+ */
+function hasWideUtf8(bytes: Uint8Array): boolean {
+  maskWork.steps += bytes.length;
+  for (let i = 0; i + 1 < bytes.length; i++) {
+    const lead = bytes[i]!;
+    if (lead < 0xc2 || lead > 0xf4 || (bytes[i + 1]! & 0xc0) !== 0x80) continue;
+    const more = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : 1;
+    if (i + more >= bytes.length) continue;
+    let code = lead & (0x3f >> more);
+    let k = 1;
+    for (; k <= more && (bytes[i + k]! & 0xc0) === 0x80; k++) code = (code << 6) | (bytes[i + k]! & 0x3f);
+    if (k > more && readsAsAscii(code)) return true;
+  }
+  return false;
+}
+
+/**
  * The hex digits `nibbles` (values 0 to 15) read as UTF-16 code units, 4 hex digits each: as a code unit is written
  * (`FF14`), or, `littleEndian`, as its bytes in memory (`14FF`); each as {@link spelledUnit} spells it. `undefined` when no code unit (or surrogate pair) is a
  * digit beyond ASCII or a full-width form. Linear in the number of hex digits.
  */
 export function utf16Text(nibbles: Uint8Array, littleEndian: boolean): SpelledText | undefined {
   const count = nibbles.length >> 2;
-  const units = new Uint16Array(count);
+  const unitAt = (i: number): number => littleEndian
+    ? (nibbles[i + 2]! << 12) | (nibbles[i + 3]! << 8) | (nibbles[i]! << 4) | nibbles[i + 1]!
+    : (nibbles[i]! << 12) | (nibbles[i + 1]! << 8) | (nibbles[i + 2]! << 4) | nibbles[i + 3]!;
+  // One look first, nothing made: hex of no such text costs a scan.
   let wide = false;
-  maskWork.steps += count;
-  for (let k = 0, i = 0; k < count; k++, i += 4) {
-    const unit = littleEndian
-      ? (nibbles[i + 2]! << 12) | (nibbles[i + 3]! << 8) | (nibbles[i]! << 4) | nibbles[i + 1]!
-      : (nibbles[i]! << 12) | (nibbles[i + 1]! << 8) | (nibbles[i + 2]! << 4) | nibbles[i + 3]!;
-    units[k] = unit;
-    if (wide) continue;
-    if (unit >= 0xdc00 && unit <= 0xdfff && k > 0 && units[k - 1]! >= 0xd800 && units[k - 1]! <= 0xdbff) {
-      wide = readsAsAscii(0x10000 + ((units[k - 1]! - 0xd800) << 10) + (unit - 0xdc00));
-    } else wide = readsAsAscii(unit);
+  maskWork.steps += 2 * count;
+  for (let k = 0, previous = 0; k < count && !wide; k++) {
+    const unit = unitAt(4 * k);
+    wide = unit >= 0xdc00 && unit <= 0xdfff && previous >= 0xd800 && previous <= 0xdbff
+      ? readsAsAscii(0x10000 + ((previous - 0xd800) << 10) + (unit - 0xdc00))
+      : readsAsAscii(unit);
+    previous = unit;
   }
   if (!wide) return undefined;
+  const units = new Uint16Array(count);
+  for (let k = 0; k < count; k++) units[k] = unitAt(4 * k);
   // Surrogates are kept as they are (a mathematical digit is two of them: the rule reads the pair).
   for (let k = 0; k < count; k++) if (units[k]! < 0xd800 || units[k]! > 0xdfff) units[k] = spelledUnit(units[k]!);
   return { spelled: Buffer.from(units.buffer).toString('utf16le'), width: 4, starts: undefined };

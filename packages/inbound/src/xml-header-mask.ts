@@ -186,17 +186,28 @@ function isHexPrefix(plain: string, k: number): boolean {
  * `\x` or none (`41:11:11`, `41, 11`, `0x41 0x11`, `\x41\x11`); `undefined` when it is not such a dump. Linear.
  */
 function lenientHexDigits(plain: string): Int32Array | undefined {
-  const at = new Int32Array(plain.length);
+  // Looked at twice: a first pass that writes nothing (base64 fails it at its first letter past `f`, megabytes or
+  // not), then one that notes where each hex digit is.
   let n = 0;
-  for (let k = 0; k < plain.length; ) {
-    if (k > 0 && isHexDelimiter(plain.charCodeAt(k))) k++;
-    if (isHexPrefix(plain, k)) k += 2;
-    const group = k;
-    // A group ends at a byte's end where the next prefix starts (whitespace is read as nothing: `0x41 0x11` is `0x410x11`).
-    while (k < plain.length && isHexChar(plain.charCodeAt(k)) && (k === group || (k - group) % 2 !== 0 || !isHexPrefix(plain, k))) at[n++] = k++;
-    if (k === group || (k - group) % 2 !== 0) return undefined;
+  let at: Int32Array | undefined;
+  for (const pass of [0, 1]) {
+    if (pass === 1) at = new Int32Array(n);
+    n = 0;
+    for (let k = 0; k < plain.length; ) {
+      if (k > 0 && isHexDelimiter(plain.charCodeAt(k))) k++;
+      if (isHexPrefix(plain, k)) k += 2;
+      const group = k;
+      // A group ends at a byte's end where the next prefix starts (whitespace is read as nothing: `0x41 0x11` is `0x410x11`).
+      while (k < plain.length && isHexChar(plain.charCodeAt(k)) && (k === group || (k - group) % 2 !== 0 || !isHexPrefix(plain, k))) {
+        if (at !== undefined) at[n] = k;
+        n++;
+        k++;
+      }
+      if (k === group || (k - group) % 2 !== 0) return undefined;
+    }
+    if (n === 0) return undefined;
   }
-  return n === 0 ? undefined : at.subarray(0, n);
+  return at;
 }
 
 /**
