@@ -3,7 +3,8 @@ import { hexDigit, isDigit, isUnicodeSeparator } from './number-text.js';
 import { foldedValue, fullWidthForm, INVISIBLE } from './unicode-digits.js';
 
 /*
- * Digits written as HTML, JSON or URL escapes (`&#52;&#49;...`, `&#x34;&#x31;...`, `\u0034\u0031...`, `%34%31...`), and
+ * Digits written as HTML, JSON or URL escapes (`&#52;&#49;...`, `&#x34;&#x31;...`, `\u0034\u0031...`, `%34%31...`,
+ * `%u0034%u0031...`), and
  * separators so written between a number's groups (`4111%2F1111...`); also the escapes of what the rule reads beyond
  * ASCII (unicode-digits.ts, number-text.ts): other decimal digits (`&#65300;`, `\uff14`, `%EF%BC%94` as UTF-8, `\ud835\udfce`
  * as a JSON surrogate pair), Unicode spaces and dashes (`&#160;`, `&#8211;`, `\u2013`, `%C2%A0`), and invisible
@@ -23,26 +24,22 @@ const PERCENT = 0x25;
  * The escape at `at`, if one is there, written to `escape`: an HTML character reference `&#52;` (decimal) or `&#x34;`
  * (hex, `x` either case; up to {@link LONGEST_REFERENCE} digits, the `;` required), a JSON (and JavaScript) escape
  * `\u0034` (4 hex digits; a backslash written before it, `\\u0034` as JSON writes a text that holds one, changes
- * nothing: the safe side), or a URL's percent escape `%34` (2 hex digits, either case; one decoding, as a URL is read:
- * `%2534` is `%34`). `escape.code` is the character it stands for, `escape.digits` and `escape.digitsEnd` where
+ * nothing: the safe side), a URL's percent escape `%34` (2 hex digits, either case; one decoding, as a URL is read:
+ * `%2534` is `%34`), or the `%u0034` of JavaScript's `escape()` (4 hex digits, `u` either case). `escape.code` is the character it stands for, `escape.digits` and `escape.digitsEnd` where
  * its number is, `escape.end` where the escape ends.
  */
 function readEscape(text: string, at: number, escape: Escape): boolean {
   const first = text.charCodeAt(at);
   if (first === PERCENT) {
+    // `%u0034`: the non-standard escape of JavaScript's `escape()` and old IIS URLs, a UTF-16 code unit (a surrogate
+    // pair `%uD835%uDFCE` read as one character, as JSON's).
+    if ((text.charCodeAt(at + 1) | 0x20) === 0x75 /* u */) return codeUnitEscape(text, at, escape);
     const byte = percentByte(text, at);
     if (byte < 0) return false;
     const utf8 = byte >= 0x80 ? utf8End(text, at, byte) : -1;
     return utf8 > 0 ? escapeAt(escape, utf8Code, at + 1, utf8, utf8) : escapeAt(escape, byte, at + 1, at + 3, at + 3);
   }
-  if (first === 0x5c /* \ */) {
-    const code = unicodeEscape(text, at);
-    if (code < 0) return false;
-    // A surrogate pair, `\ud835\udfce` (JSON's escape of a character beyond the BMP): one character.
-    const low = code >= 0xd800 && code <= 0xdbff ? unicodeEscape(text, at + 6) : -1;
-    if (low >= 0xdc00 && low <= 0xdfff) return escapeAt(escape, 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00), at + 2, at + 12, at + 12);
-    return escapeAt(escape, code, at + 2, at + 6, at + 6);
-  }
+  if (first === 0x5c /* \ */) return codeUnitEscape(text, at, escape);
   if (first !== 0x26 /* & */) return false;
   if (text.charCodeAt(at + 1) !== 0x23 /* # */) return namedReference(text, at, escape);
   const hex = (text.charCodeAt(at + 2) | 0x20) === 0x78 /* x */;
@@ -122,9 +119,23 @@ function utf8End(text: string, at: number, lead: number): number {
   return end;
 }
 
-/** The code unit of the JSON escape `\u0034` at `at`, -1 when none is there. */
+/**
+ * The escape of a UTF-16 code unit at `at` (`\u0034`, `%u0034`), written to `escape`; a surrogate pair (`\ud835\udfce`,
+ * `%uD835%uDFCE`: a character beyond the BMP) read as one character.
+ */
+function codeUnitEscape(text: string, at: number, escape: Escape): boolean {
+  const code = unicodeEscape(text, at);
+  if (code < 0) return false;
+  const low = code >= 0xd800 && code <= 0xdbff ? unicodeEscape(text, at + 6) : -1;
+  if (low >= 0xdc00 && low <= 0xdfff) return escapeAt(escape, 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00), at + 2, at + 12, at + 12);
+  return escapeAt(escape, code, at + 2, at + 6, at + 6);
+}
+
+/** The code unit of the JSON escape `\u0034` (or the URL escape `%u0034`, `u` either case there) at `at`, -1 when none is there. */
 function unicodeEscape(text: string, at: number): number {
-  if (text.charCodeAt(at) !== 0x5c || text.charCodeAt(at + 1) !== 0x75 /* u */) return -1;
+  const first = text.charCodeAt(at);
+  const u = text.charCodeAt(at + 1);
+  if (!(first === 0x5c && u === 0x75) && !(first === PERCENT && (u | 0x20) === 0x75)) return -1;
   let code = 0;
   for (let k = at + 2; k < at + 6; k++) {
     const v = hexDigit(text.charCodeAt(k));

@@ -2,6 +2,7 @@ import { textArgument } from './arguments.js';
 import { groupedNumber, isPanShaped, maskDigitRuns } from './digit-runs.js';
 import { hexDigit, isDigit, looseSeparatorEnd } from './number-text.js';
 import { maskWork } from './mask-work.js';
+import { type SpelledText, utf16Text, utf8Text } from './hex-unicode.js';
 
 /*
  * Numbers written as the hex of their bytes, in ASCII (`3437...`) or EBCDIC (`F4F7...`): a binary field, or a hex dump
@@ -63,11 +64,28 @@ function gapEnd(text: string, at: number): number {
 }
 
 /**
- * Called for each reading of a stretch of hex that {@link maskDigitRuns} changes: `at` holds the position in the text
- * of each hex digit of the stretch, the reading's bytes start at hex digit `offset` (0 or 1), `spelled` is the text
- * they spell (one character a byte) and `masked` the same masked by the rule.
+ * A reading of a stretch of hex: `at` holds the position in the text of each hex digit of the stretch, the reading
+ * starts at hex digit `offset`, and character `k` of the text it spells is written by the hex digits from
+ * {@link hexOf}`(reading, k)` to `hexOf(reading, k + 1)`: 2 a byte (ASCII, EBCDIC), 4 a UTF-16 code unit, or a UTF-8
+ * sequence's bytes (hex-unicode.ts).
  */
-type Visit = (at: Int32Array, offset: number, spelled: string, masked: string) => void;
+interface Reading {
+  at: Int32Array;
+  offset: number;
+  width: number;
+  starts: Int32Array | undefined;
+}
+
+/** Where the hex digits of character `k` of a reading start, as an index into its `at`. */
+function hexOf(reading: Reading, k: number): number {
+  return reading.offset + reading.width * (reading.starts === undefined ? k : reading.starts[k]!);
+}
+
+/**
+ * Called for each reading of a stretch of hex that {@link maskDigitRuns} changes: `spelled` is the text it spells and
+ * `masked` the same masked by the rule.
+ */
+type Visit = (reading: Reading, spelled: string, masked: string) => void;
 
 /**
  * Every stretch of hex digits of `text` (joined over one gap between two hex digits, {@link gapEnd}: ONE delimiter or
@@ -99,21 +117,41 @@ function eachHexReading(text: string, visit: Visit): void {
 }
 
 function readStretch(text: string, at: Int32Array, visit: Visit): void {
+  const nibbles = new Uint8Array(at.length);
+  for (let k = 0; k < at.length; k++) nibbles[k] = hexDigit(text.charCodeAt(at[k]!));
+  const read = (reading: Reading, spelled: string): void => {
+    const masked = maskDigitRuns(spelled);
+    if (masked !== spelled) visit(reading, spelled, masked);
+  };
   for (const offset of [0, 1]) {
     const pairs = (at.length - offset) >> 1;
     if (pairs < SHORTEST_NUMBER_MASKED) continue;
     maskWork.steps += 4 * pairs;
     const bytes = Buffer.allocUnsafe(pairs);
-    for (let k = 0; k < pairs; k++) {
-      bytes[k] = hexDigit(text.charCodeAt(at[offset + 2 * k]!)) * 16 + hexDigit(text.charCodeAt(at[offset + 2 * k + 1]!));
-    }
+    for (let k = 0; k < pairs; k++) bytes[k] = nibbles[offset + 2 * k]! * 16 + nibbles[offset + 2 * k + 1]!;
+    const byteReading: Reading = { at, offset, width: 2, starts: undefined };
+    // The bytes as UTF-8, when they spell a digit beyond ASCII (`EF BC 94`, a full-width `４`).
+    const utf8 = utf8Text(bytes);
+    if (utf8 !== undefined) read(readingOf(at, offset, utf8), utf8.spelled);
     const ascii = bytes.toString('latin1');
     for (let k = 0; k < pairs; k++) bytes[k] = ebcdicChar(bytes[k]!);
-    for (const spelled of [ascii, bytes.toString('latin1')]) {
-      const masked = maskDigitRuns(spelled);
-      if (masked !== spelled) visit(at, offset, spelled, masked);
+    read(byteReading, ascii);
+    read(byteReading, bytes.toString('latin1'));
+  }
+  // The hex digits as UTF-16 code units, from each of the first four, when they spell a digit beyond ASCII (`FF14`),
+  // in either byte order. (Code units read in one order from hex digit `o` are, a byte later, those read in the other
+  // from `o + 2`: both are read, and the stars of both kept, for that later reading misses the last unit and so may
+  // show a digit that the reading in place hides.)
+  for (let offset = 0; offset < 4 && at.length - offset >= 4 * SHORTEST_NUMBER_MASKED; offset++) {
+    for (const littleEndian of [false, true]) {
+      const utf16 = utf16Text(nibbles.subarray(offset), littleEndian);
+      if (utf16 !== undefined) read(readingOf(at, offset, utf16), utf16.spelled);
     }
   }
+}
+
+function readingOf(at: Int32Array, offset: number, text: SpelledText): Reading {
+  return { at, offset, width: text.width, starts: text.starts };
 }
 
 /**
@@ -124,11 +162,12 @@ function readStretch(text: string, at: Int32Array, visit: Visit): void {
  */
 export function maskHexRuns(text: string, out: string): string {
   let starred: Uint8Array | undefined;
-  eachHexReading(text, (at, offset, spelled, masked) => {
+  eachHexReading(text, (reading, spelled, masked) => {
     starred ??= new Uint8Array(text.length);
     maskWork.steps += spelled.length;
     for (let k = 0; k < spelled.length; k++) {
-      if (masked.charCodeAt(k) !== spelled.charCodeAt(k)) starred[at[offset + 2 * k]!] = starred[at[offset + 2 * k + 1]!] = 1;
+      if (masked.charCodeAt(k) === spelled.charCodeAt(k)) continue;
+      for (let i = hexOf(reading, k), end = hexOf(reading, k + 1); i < end; i++) starred[reading.at[i]!] = 1;
     }
   });
   if (starred === undefined) return out;
@@ -150,8 +189,9 @@ export function maskHexRuns(text: string, out: string): string {
 export function hexPanRuns(text: string): string[] {
   textArgument(text, 'text');
   const runs: string[] = [];
-  eachHexReading(text, (at, offset, spelled, masked) => {
-    const piece = (start: number, end: number): string => text.slice(at[offset + 2 * start], at[offset + 2 * end - 1]! + 1);
+  eachHexReading(text, (reading, spelled, masked) => {
+    const { at } = reading;
+    const piece = (start: number, end: number): string => text.slice(at[hexOf(reading, start)], at[hexOf(reading, end) - 1]! + 1);
     for (let k = 0, read = 0; k < spelled.length; ) {
       maskWork.steps++;
       if (masked.charCodeAt(k) === spelled.charCodeAt(k) || !isDigit(spelled.charCodeAt(k))) {

@@ -232,3 +232,34 @@ test('maskDigitRuns – HTML named references between the groups, and a text HTM
   // A name the rule does not read, or no name, is text: `&copy;` cuts the number as `©` would.
   assert.equal(maskDigitRuns('4111&copy;1111&copy;1111&copy;1111 &nbsp &;'), '4111&copy;1111&copy;1111&copy;1111 &nbsp &;');
 });
+
+test('maskDigitRuns – a URL encoded three times (%252534) and the %u0034 escapes of JavaScript escape() are read', () => {
+  const pan = '4111111111111111';
+  const percent = [...pan].map((d) => `%${d.charCodeAt(0).toString(16)}`).join('');
+  const thrice = percent.replaceAll('%', '%2525');
+  assert.equal(maskDigitRuns(`GET /c/${thrice}`), `GET /c/${thrice.slice(0, 42)}${'%2525**'.repeat(6)}${thrice.slice(-28)}`);
+  // An HTML reference of a URL's `%`, encoded again: `&#37;2534`.
+  const mixed = percent.replaceAll('%', '&#37;25');
+  assert.doesNotMatch(decodedDigits(maskDigitRuns(mixed)), /4111111111111111/);
+  const u = [...pan].map((d) => `%u00${d.charCodeAt(0).toString(16)}`).join('');
+  assert.equal(maskDigitRuns(`escape(${u})`), `escape(${u.slice(0, 36)}${'%u****'.repeat(6)}${u.slice(-24)})`);
+  assert.equal(maskDigitRuns(u.toUpperCase()), `${u.toUpperCase().slice(0, 36)}${'%U****'.repeat(6)}${u.toUpperCase().slice(-24)}`);
+  // `%u2013` (an en dash) and `%u0020` between the groups; full-width digits as `%uFF14`, a surrogate pair.
+  assert.equal(maskDigitRuns('4111%u20131111%u20131111%u20131111'), '4111%u201311**%u2013****%u20131111');
+  assert.equal(maskDigitRuns('4111%u00201111%u00201111%u00201111'), '4111%u002011**%u0020****%u00201111');
+  const wide = [...pan].map((d) => `%uFF1${d}`).join('');
+  assert.equal(maskDigitRuns(wide), `${wide.slice(0, 36)}${'%u****'.repeat(6)}${wide.slice(-24)}`);
+  const units = (c: string): string => [0, 1].map((k) => `%u${c.charCodeAt(k).toString(16).toUpperCase()}`).join('');
+  const math = [...pan].map((d) => units(String.fromCodePoint(0x1d7ce + Number(d)))).join('');
+  assert.ok(math.startsWith('%uD835%uDFD2'), math);
+  assert.equal(maskDigitRuns(math), `${math.slice(0, 72)}${'%u****'.repeat(12)}${math.slice(-48)}`);
+  // Not escapes: `%u` without 4 hex digits, a percentage; a triple-encoded STAN.
+  for (const text of ['100%u 12', '%u12 %uzzzz 4111', `stan ${'%2525' + '31'}%25253${'2'}%2525${'33'}`]) assert.equal(maskDigitRuns(text), text, text);
+});
+
+/** The digits a masked text still shows once its `&#37;` and `%25` are read: what a reader of the log would see. */
+function decodedDigits(text: string): string {
+  let out = text;
+  for (let k = 0; k < 3; k++) out = out.replaceAll('&#37;', '%').replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return out;
+}

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { propertyRuns, readVector } from '@iso8583/test-support';
-import { fromJson, fromObject, parseTlv, toJson } from '../src/index.js';
+import { Iso8583Error, fromJson, fromObject, fromXml, parseTlv, toJson, toXml } from '../src/index.js';
 import { rejects } from './rejects.js';
 
 const field55 = readVector('socketqueue/sv_200_purchase.bin').subarray(133).toString('hex').toUpperCase();
@@ -92,4 +92,28 @@ test('fromJson(toJson(message)) gives back any message of text fields', () => {
     }),
     propertyRuns(300, 4),
   );
+});
+
+test('fromJson, fromXml, toXml – a key or name in other decimal digits (full-width) is shown as #, as ASCII digits are', () => {
+  const wide = '４１１１１１１１１１１１１１１１';
+  const texts: string[] = [];
+  for (const run of [
+    () => fromJson(JSON.stringify({ '0': '0200', [wide]: 'x' })),
+    () => toXml({ '0': '0200', [wide]: 'x' }),
+    () => fromXml(`<r${wide}/>`),
+    () => fromXml(`<ISOMessage><data><field id="0">0200</field><field id="2" a${wide}="1">x</field></data></ISOMessage>`),
+  ]) {
+    try {
+      run();
+    } catch (err) {
+      assert.ok(err instanceof Iso8583Error);
+      texts.push(`${err.message} ${JSON.stringify(err.problems ?? [])}`);
+      continue;
+    }
+    assert.fail('accepted');
+  }
+  for (const text of texts) {
+    assert.doesNotMatch(text, /[０-９]/, text);
+    assert.match(text, /#####/, text);
+  }
 });

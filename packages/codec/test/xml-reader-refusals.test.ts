@@ -138,3 +138,19 @@ test('fromXml – a comment or CDATA opener inside an attribute value is a "<" i
     assert.doesNotMatch(`${error.message} ${JSON.stringify(error)}`, /4111/);
   }
 });
+
+test('fromXml – a document nested past 100 levels is refused as too deep (ISO8583_ERR_XML), no document text in the error', () => {
+  const nested = (levels: number): string =>
+    `<ISOMessage><data><field id="48">${'<a>'.repeat(levels)}4761739001010010${'</a>'.repeat(levels)}</field></data></ISOMessage>`;
+  // 3 + 97 = 100 levels: read, and refused for what it holds (elements in a field), not for its depth.
+  assert.equal(refusal(nested(97)).code, 'ISO8583_ERR_INVALID_MESSAGE');
+  for (const levels of [98, 150, 5000]) {
+    const err = refusal(nested(levels));
+    assert.equal(err.code, 'ISO8583_ERR_XML');
+    assert.match(err.message, /nests elements deeper than 100 levels/);
+    assert.doesNotMatch(err.message + String(err.stack), /4761739001010010|<a>/);
+  }
+  // Siblings are no nesting: 500 of them at one level stay well inside the bound.
+  const wide = `<isomsg><field id="0" value="0200"/>${'<!-- x -->'.repeat(500)}<field id="48" value="x"/></isomsg>`;
+  assert.deepEqual(fromXml(wide).message, { '0': '0200', '48': 'x' });
+});

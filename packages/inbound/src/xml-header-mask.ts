@@ -164,13 +164,62 @@ function starLenientBase64(plain: string, out: number[]): void {
   });
 }
 
+/** Whether code unit `c` is a hex digit. */
+function isHexChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
+}
+
+/** One delimiter between the byte groups of a hex dump (whitespace is read as nothing already): `:`, `-`, `,`, `.`, `/`. */
+function isHexDelimiter(c: number): boolean {
+  return c === 0x3a || c === 0x2d || c === 0x2c || c === 0x2e || c === 0x2f;
+}
+
+/** Whether `0x` or `\x` (either case of the `x`), a byte's prefix as code writes it, is at `k`, a hex digit after it. */
+function isHexPrefix(plain: string, k: number): boolean {
+  const c = plain.charCodeAt(k);
+  return (c === 0x30 || c === 0x5c) && (plain.charCodeAt(k + 1) | 0x20) === 0x78 && isHexChar(plain.charCodeAt(k + 2));
+}
+
+/**
+ * The reading positions of the hex digits of `plain` when it is a hex dump written leniently: groups of whole bytes
+ * (`41`, `4111`) apart by one delimiter ({@link isHexDelimiter}) or by whitespace alone, each with a prefix `0x` or
+ * `\x` or none (`41:11:11`, `41, 11`, `0x41 0x11`, `\x41\x11`); `undefined` when it is not such a dump. Linear.
+ */
+function lenientHexDigits(plain: string): Int32Array | undefined {
+  // Looked at twice: a first pass that writes nothing (base64 fails it at its first letter past `f`, megabytes or
+  // not), then one that notes where each hex digit is.
+  let n = 0;
+  let at: Int32Array | undefined;
+  for (const pass of [0, 1]) {
+    if (pass === 1) at = new Int32Array(n);
+    n = 0;
+    for (let k = 0; k < plain.length; ) {
+      if (k > 0 && isHexDelimiter(plain.charCodeAt(k))) k++;
+      if (isHexPrefix(plain, k)) k += 2;
+      const group = k;
+      // A group ends at a byte's end where the next prefix starts (whitespace is read as nothing: `0x41 0x11` is `0x410x11`).
+      while (k < plain.length && isHexChar(plain.charCodeAt(k)) && (k === group || (k - group) % 2 !== 0 || !isHexPrefix(plain, k))) {
+        if (at !== undefined) at[n] = k;
+        n++;
+        k++;
+      }
+      if (k === group || (k - group) % 2 !== 0) return undefined;
+    }
+    if (n === 0) return undefined;
+  }
+  return at;
+}
+
 /**
  * A header element's content (from after `<header>` to its `</header>`, raw XML) with the card data in it masked:
  * read as hex when it is hex (each hidden byte's two hex digits starred), as base64 when it is base64 (each base64
  * character that carries a bit of a hidden byte starred: `NDExMTEx...` of an ASCII PAN), as free text in any case
  * (`maskFieldValue`: a header written as text, a comment in it). Base64 that is neither strict form (a junk character,
  * a `.` inside, `=`-padded blocks one after the other) is read leniently, as a decoder that skips what is not in its
- * alphabet reads it. A header with an `&` that names no character has every base64 character starred. A character
+ * alphabet reads it. Hex written with its byte groups apart (`41:11:11...`, `41-11`, `41, 11`, `0x41 0x11`, line
+ * breaks) is read as the bytes it writes. A header with an `&` that names no character (`&bogus;`, which no XML reader
+ * reads) has every base64 character starred, the name of that reference too (`&*****;`: a lenient decoder reads its
+ * letters, and `&NDExMTEx;` spells digits in base64), its `&` and `;` kept. A character
  * written as a reference is starred whole (`*****` for `&#78;`); markup is kept. Both readings are applied when the
  * text is both (`30313233`): the safe side. Linear in the length of the content.
  */
@@ -188,6 +237,12 @@ export function maskedHeaderText(content: string): string {
       eachHiddenByte(Buffer.from(plain, 'base64').toString('hex'), (b) => starred.push(carrierOf(b), carrierOf(b) + 1));
     }
   } else starLenientBase64(plain, starred);
+  // Hex written leniently (`41:11:11...`, `0x41 0x11 ...`): its bytes read as the codec reads a header's (BCD too).
+  const digits = read.undecoded || HEX.test(plain) ? undefined : lenientHexDigits(plain);
+  if (digits !== undefined) {
+    const hex = Array.from(digits, (k) => plain[k]).join('');
+    eachHiddenByte(hex, (b) => starred.push(digits[2 * b]!, digits[2 * b + 1]!));
+  }
   if (starred.length === 0) return wholeReferences(content, free);
   const chars = Buffer.from(free, 'utf16le');
   for (const k of starred) {

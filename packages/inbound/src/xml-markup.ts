@@ -143,3 +143,36 @@ export function wholeReferences(written: string, masked: string): string {
   }
   return from === 0 ? masked : out + masked.slice(from);
 }
+
+const ENTITY_OPEN = /<!ENTITY/iy;
+
+/**
+ * Where an entity declaration at `lt` (`<!ENTITY` in any case, in a DOCTYPE's internal subset) ends: its quoted
+ * value paired, as XML reads it (a `>` in the value ends nothing), to the `>` after it. `undefined` when no entity
+ * declaration starts at `lt`; the end of the text when it is never closed. Linear.
+ */
+export function entityDeclarationEnd(xml: string, lt: number): number | undefined {
+  ENTITY_OPEN.lastIndex = lt;
+  if (!ENTITY_OPEN.test(xml)) return undefined;
+  for (let i = lt + 8; i < xml.length; i++) {
+    const c = xml[i];
+    if (c === '"' || c === "'") {
+      const close = xml.indexOf(c, i + 1);
+      if (close === -1) return xml.length;
+      i = close;
+    } else if (c === '>') return i + 1;
+  }
+  return xml.length;
+}
+
+/**
+ * An entity declaration (`entityDeclarationEnd`) with the text of its quoted literals starred, its quotes kept: an
+ * entity's value is what `&name;` stands for anywhere in the document (`<!ENTITY pan "NDEx...">`: a card number in
+ * base64, or split so that no rule reads it), which no reader of a log needs. The rest is left to the caller.
+ */
+export function starredLiterals(declaration: string): string {
+  return declaration.replace(/"[^"]*("|$)|'[^']*('|$)/g, (literal, dq?: string, sq?: string) => {
+    const closed = (dq ?? sq ?? '') !== '';
+    return literal[0]! + '*'.repeat(literal.length - (closed ? 2 : 1)) + (closed ? literal[0]! : '');
+  });
+}

@@ -3,7 +3,7 @@ import { isFieldKey, maskFieldValue, maskValue, sensitiveFields } from '@iso8583
 import { sensitivityOf, xmlEscape } from './card-data-forms.js';
 import { isMaskedValue } from './masked-value.js';
 import { headerContentEnd, maskedHeaderText } from './xml-header-mask.js';
-import { xmlAttributes, tagEnd, specialEnd, tagName, plainName, wholeReferences, xmlText } from './xml-markup.js';
+import { entityDeclarationEnd, starredLiterals, xmlAttributes, tagEnd, specialEnd, tagName, plainName, wholeReferences, xmlText } from './xml-markup.js';
 
 /*
  * The mask of the XML a sequence logs (`{ xml: message.xml }`, an upstream's reply): every sensitive `<field>` of an
@@ -40,6 +40,9 @@ function fieldId(written: string): string | undefined {
 
 /** A field's start tag or content ends where another `<field` or `</field` starts (any case, any prefix). */
 const NEXT_FIELD_TAG = /<\/?(?:[\w.-]+:)?field[\s/>]/gi;
+
+/** The start of a DOCTYPE declaration, any case. */
+const DOCTYPE_OPEN = /^<!DOCTYPE$/i;
 
 /** A `</field>` at a given place. */
 const FIELD_CLOSE = /<\/(?:[\w.-]+:)?field\s*>/iy;
@@ -176,7 +179,7 @@ function deepestPath(dialect: Dialect): number {
  * `</field` and is masked when that is its `</field>` (starred when it holds markup); without one (a document cut short), its text up
  * to the next tag or the end is masked. Everything outside a field's value (text between tags, other tags and
  * their attributes, a field's attributes but `id` and `value`, comments, processing instructions, CDATA sections,
- * DOCTYPE) is masked as free text (`maskFieldValue` without a field); a comment, processing instruction, CDATA
+ * DOCTYPE; the value of an entity declaration in a DOCTYPE, `<!ENTITY pan "...">`, starred whole) is masked as free text (`maskFieldValue` without a field); a comment, processing instruction, CDATA
  * section or `<!` declaration runs to its own end (`-->`, `?>`, `]]>`, `>`), its quotes read as text. Each character is read a bounded number of times, whatever
  * the input (malformed, unclosed, hostile, nested deeper than any sensitive path of the dialect).
  */
@@ -201,9 +204,21 @@ export function maskXml(xml: string, dialect: Dialect): string {
     // DOCTYPE or other `<!` declaration) is free text: masked as the codec masks a field it does not define. It runs
     // to its own end (`-->`, `?>`, `]]>`, the first `>`: a quote in it pairs with nothing, `O'BRIEN` after it is
     // still read), or to the end of the text.
+    // An entity declaration of a DOCTYPE (which the codec's reader refuses): read to its own end, its value paired
+    // and starred (what `&name;` stands for in the document: a PAN in base64 too), the rest as free text.
+    const entity = entityDeclarationEnd(xml, lt);
+    if (entity !== undefined) {
+      out.push(free(xml.slice(copied, lt)), free(starredLiterals(xml.slice(lt, entity))));
+      copied = at = entity;
+      continue;
+    }
     const special = specialEnd(xml, lt);
     if (special !== undefined) {
-      const stop = special === -1 ? xml.length : special;
+      let stop = special === -1 ? xml.length : special;
+      // A DOCTYPE's internal subset (`<!DOCTYPE x [<!ENTITY ...>]>`): the DOCTYPE ends at its `[` here, so that the
+      // declarations in it are read one by one (an entity's value by its own rule, above).
+      const subset = DOCTYPE_OPEN.test(xml.slice(lt, lt + 9)) ? xml.slice(lt, stop).indexOf('[') : -1;
+      if (subset !== -1) stop = lt + subset + 1;
       out.push(free(xml.slice(copied, lt)), free(xml.slice(lt, stop)));
       copied = at = stop;
       continue;

@@ -248,6 +248,18 @@ test('card data – a sequence error naming a card that is not in the message: a
   assert.match(bytes, /"code":"ERR_CODE_WITHHELD"/);
 });
 
+test('card data – a sequence error naming another card as the hex of its EBCDIC or UTF-8 bytes: masked as free text', async (t) => {
+  const OTHER = '5413330089010434';
+  const ebcdic = Buffer.from([...OTHER].map((d) => 0xf0 + Number(d))).toString('hex').toUpperCase();
+  const wide = Buffer.from(OTHER.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d))), 'utf8').toString('hex');
+  const bytes = await logsOf(t, () => {
+    throw new Error(`card ${ebcdic} refused; typed as ${wide}`);
+  });
+  assert.ok(!bytes.includes(ebcdic), 'the EBCDIC hex of the other card is not in the log');
+  assert.ok(!bytes.includes(wide.slice(36, 72)), 'the UTF-8 hex of its hidden digits is not in the log');
+  assert.ok(bytes.includes(`card ${ebcdic.slice(0, 12)}${'*'.repeat(12)}${ebcdic.slice(24)} refused`), 'masked in place');
+});
+
 test('card data – a PAN in a field no one marks (48, 62, 102) is masked in sequence logs as describe() masks it', async (t) => {
   const IN_48 = '5413330089010434';
   const IN_102 = '4761739001010010';

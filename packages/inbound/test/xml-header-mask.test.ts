@@ -135,6 +135,11 @@ test('maskXml – a <header> with an "&" that names no character has every base6
     const masked = headerOf(maskXml(isoMessage(`${b64.slice(0, 6)}${odd}${b64.slice(6)}`), dialect));
     assert.doesNotMatch(masked.replace(odd.replace(/[^&;# ]/g, '*'), ''), /[A-Za-z0-9+/]/, `${odd}: ${masked}`);
   }
+  // The name of such a reference is starred too (a lenient base64 decoder reads its letters: `&NDEx...;` is base64 of
+  // digits), its `&` and `;` kept: `&*****;`, as malformed as the reference was, and no character of it shown.
+  const named = Buffer.from(PAN).toString('base64').replace(/=+$/, '');
+  assert.equal(headerOf(maskXml(isoMessage(`&${named};`), dialect)), `&${'*'.repeat(named.length)};`);
+  assert.equal(headerOf(maskXml(isoMessage('6000010000&bogus;'), dialect)), '**********&*****;');
 });
 
 /** No 7 digits of the PAN readable in `content` as a lenient base64 decoder reads it (junk dropped, `=` blocks each alone or joined), stars as zero bits. */
@@ -167,4 +172,26 @@ test('maskXml – base64 a lenient decoder reads (junk, a ".", padded blocks, a 
   // A header left unclosed ends at a field's tag: the field is still masked by its own rule.
   const masked = maskXml(`<ISOMessage><header>${b64}<x/><data><field id="2">${PAN}</field></data></ISOMessage>`, dialect);
   assert.match(masked, /<field id="2">555555\*{6}4444<\/field>/, masked);
+});
+
+test('maskXml – a hex <header> with its bytes apart (`:`, `-`, `, `, `0x`, `\\x`) is read as its bytes, BCD and EBCDIC', () => {
+  const bcd = PAN.match(/../g)!;
+  const ebcdic = Buffer.from([...PAN].map((d) => 0xf0 + Number(d))).toString('hex').toUpperCase().match(/../g)!;
+  const hidden = (sep: string, prefix = ''): string => bcd.map(() => `${prefix}**`).join(sep);
+  for (const [sep, prefix] of [[':', ''], ['-', ''], [', ', ''], [',', ''], ['/', ''], [' ', '0x'], [',', '0X'], ['', '\\x'], ['.', '']] as const) {
+    const content = bcd.map((b) => prefix + b).join(sep);
+    assert.equal(headerOf(maskXml(isoMessage(content), dialect)), hidden(sep, prefix), content);
+  }
+  // A length or tag byte before the number, a byte after it, groups of two bytes, and a jPOS dump's header.
+  assert.equal(headerOf(maskXml(isoMessage(`16:${bcd.join(':')}:FF`), dialect)), `**:${hidden(':')}:FF`);
+  assert.equal(headerOf(maskXml(isoMessage(PAN.match(/..../g)!.join(':')), dialect)), '****:****:****:****');
+  const jpos = `<isomsg><header>${bcd.join(':')}</header><field id="0" value="0200"/></isomsg>`;
+  assert.equal(maskXml(jpos, dialect), `<isomsg><header>${hidden(':')}</header><field id="0" value="0200"/></isomsg>`);
+  // EBCDIC digits apart: the number they spell is hidden as the codec hides it.
+  const masked = headerOf(maskXml(isoMessage(ebcdic.join('-')), dialect));
+  assert.equal(masked, [...ebcdic.slice(0, 6), ...Array<string>(6).fill('**'), ...ebcdic.slice(12)].join('-'));
+  // No card number: kept as written.
+  for (const content of ['60:00:01:00:00', '0x60 0x00 0x01', 'AA-BB-CC-DD', '01:02']) {
+    assert.equal(maskXml(isoMessage(content), dialect), isoMessage(content), content);
+  }
 });

@@ -20,7 +20,7 @@ test('maskXml – an apostrophe in a processing instruction, CDATA or DOCTYPE ou
 });
 
 test('maskXml – card data in a processing instruction, CDATA or DOCTYPE outside fields is masked as free text', () => {
-  for (const markup of [`<?note ${PAN}?>`, `<![CDATA[a>b ${PAN}]]>`, `<!DOCTYPE x [<!ENTITY p "${PAN}">]>`, `<?note ${PAN}`]) {
+  for (const markup of [`<?note ${PAN}?>`, `<![CDATA[a>b ${PAN}]]>`, `<!DOCTYPE x SYSTEM "${PAN}.dtd">`, `<?note ${PAN}`]) {
     const masked = maskXml(`<ISOMessage>${markup}<data><field id="11">000001</field></data></ISOMessage>`, dialect);
     assert.ok(!masked.includes(PAN), `PAN shown in ${masked}`);
     assert.ok(masked.includes('541333******0434'), `masked as free text: ${masked}`);
@@ -73,4 +73,18 @@ test('maskXml – a character reference the free-text mask hides a digit of is s
     if (!xml.includes('<header>')) assert.ok(masked.includes(`${PAN.slice(0, 6)}${'*'.repeat(written.length - 10)}${PAN.slice(-4)}`), `masked: ${masked}`);
     assert.ok(masked.includes('000001'), masked);
   }
+});
+
+test('maskXml – the value of an entity declared in a DOCTYPE is starred whole: a PAN in base64, split or with a ">" in it', () => {
+  const b64 = Buffer.from(PAN).toString('base64');
+  for (const [value, quote] of [[b64, '"'], [PAN, "'"], [`a>${b64}`, '"'], [`${PAN.slice(0, 8)}<!-- -->${PAN.slice(8)}`, '"']] as const) {
+    const declaration = `<!ENTITY pan ${quote}${value}${quote}>`;
+    const xml = `<!DOCTYPE isomsg [${declaration}]><isomsg><field id="0" value="0200"/><field id="48" value="&pan;"/></isomsg>`;
+    const masked = maskXml(xml, dialect);
+    assert.equal(masked, xml.replace(declaration, `<!ENTITY pan ${quote}${'*'.repeat(value.length)}${quote}>`), value);
+  }
+  // Never closed: starred to the end of the text.
+  assert.equal(maskXml(`<!DOCTYPE x [<!ENTITY pan "${b64}`, dialect), `<!DOCTYPE x [<!ENTITY pan "${'*'.repeat(b64.length)}`);
+  // The DOCTYPE's other quotes are still text (a quote in it pairs with nothing).
+  assert.equal(maskXml("<!DOCTYPE x 'it><isomsg><field id=\"43\" value=\"O'B\"/></isomsg>", dialect), "<!DOCTYPE x 'it><isomsg><field id=\"43\" value=\"O'B\"/></isomsg>");
 });

@@ -13,7 +13,7 @@ import { decodeXmlAttribute, isXmlText } from './xml-text.js';
 import { safeName } from './names.js';
 import type { XmlNode } from './xml-nodes.js';
 import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from './xml-nodes.js';
-import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH, MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH, MAX_XML_REFERENCES } from './xml-shape.js';
+import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH, MAX_PARSED_XML_LENGTH, MAX_XML_DEPTH, MAX_XML_LENGTH, MAX_XML_REFERENCES } from './xml-shape.js';
 import { scanIsoMessage } from './xml-scan.js';
 
 const PARSER = new XMLParser({
@@ -28,6 +28,8 @@ const PARSER = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   jPath: false,
+  // Past this the parser throws; the reader refuses a deeper document first (MAX_XML_DEPTH), saying why.
+  maxNestedTags: MAX_XML_DEPTH + 1,
 });
 
 /** Comments and CDATA sections, left to right (a `<!DOCTYPE` inside either is text, not a declaration). */
@@ -260,8 +262,9 @@ function findIsoMessage(nodes: XmlNode[], depth: number): XmlNode | undefined {
  * twice, elements or text where a value belongs, an unknown entity, a bad header). Values are not checked against a
  * dialect here: that is the codec's `validate`/`pack`. A canonical document (the shape `toXml` writes) is read by a
  * one-pass scanner (`xml-scan.ts`) up to `MAX_XML_LENGTH` characters; anything else goes to the full parser, which
- * holds every refusal, up to `MAX_PARSED_XML_LENGTH` characters. A document of more than `MAX_XML_REFERENCES` entity
- * or character references is refused before either reads it.
+ * holds every refusal, up to `MAX_PARSED_XML_LENGTH` characters and elements nested up to 100 levels deep (a deeper
+ * document is refused with `ISO8583_ERR_XML`, "nests elements deeper than 100 levels"). A document of more than
+ * `MAX_XML_REFERENCES` entity or character references is refused before either reads it.
  */
 export function fromXml(xml: string): XmlMessage {
   if (typeof xml !== 'string') throw xmlError('the XML input must be text');
@@ -302,10 +305,16 @@ export function parseXmlMessage(xml: string): XmlMessage {
   // XML 1.0 (AttValue): no `<` in an attribute value (`value="a<b"`), which fast-xml-parser's check lets through.
   // Read on the document as written, each tag whole: a `<!--` or `<![CDATA[` in a value opens nothing
   // (`value="a<!--x-->b"`, `value="<!--"` with `-->` in a later tag's value).
+  // Read in the same walk: how deep elements nest (the parser's own refusal past its bound says nothing of why).
+  let depth = 0;
   for (const markup of xml.matchAll(SECTIONS_PIS_AND_TAGS)) {
     const text = markup[0];
     if (text[1] !== '?' && !text.startsWith('<!--') && !text.startsWith('<![CDATA[') && text.includes('<', 1)) {
       throw xmlError('the XML is not well formed: "<" in an attribute value');
+    }
+    if (text[1] === '/') depth--;
+    else if (text[1] !== '?' && text[1] !== '!' && !text.endsWith('/>') && ++depth > MAX_XML_DEPTH) {
+      throw xmlError(`the XML document nests elements deeper than ${MAX_XML_DEPTH} levels`);
     }
   }
   let parsed: XmlNode[];

@@ -37,6 +37,12 @@ export const MAX_PARSED_XML_LENGTH = 1 << 17;
  * of escaped characters holds far fewer.
  */
 export const MAX_XML_REFERENCES = 16384;
+/**
+ * How deep elements may nest in a document read outside the canonical shape (the root is level 1): fast-xml-parser
+ * stops past about this many, and a message's deepest document (a SOAP envelope, composite fields, constructed EMV
+ * tags) is a few dozen levels. A deeper one is refused with a reason that says so.
+ */
+export const MAX_XML_DEPTH = 100;
 /** How deep `<isomsg>` elements may nest. */
 export const MAX_COMPOSITE_DEPTH = 4;
 /** A field id: a field number without sign or leading zero. */
