@@ -4,7 +4,7 @@
 // a bad value or a card-data field as the approved amount is refused with ISO8583_ERR_DIALECT_INVALID naming it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCodec, dialectFromJson, getDialect, isIso8583Error } from '../src/index.js';
+import { BUILTIN_DIALECTS, createCodec, dialectFromJson, getDialect, isIso8583Error } from '../src/index.js';
 
 function refused(make: () => unknown, path: string): void {
   assert.throws(make, (err: unknown) => {
@@ -79,6 +79,22 @@ test('dialect-json reversal – set never names what identifies the original, ca
   refused(() => createCodec(coded), 'reversal.set.41');
   // Still allowed: a value that packs in a field the reversal may fix.
   assert.deepEqual(dialectFromJson({ name: 'ok', extends: 'iso87ascii', reversal: { set: { '25': '00' }, copy: ['22'] }, fields: {} }).reversal, { set: { '25': '00' }, copy: ['22'] });
+});
+
+test('dialect-json reversal – set never names how much the reversal undoes: amounts, rates, currencies, processing code', () => {
+  const file = (reversal: unknown, base = 'iso87ascii') => () => dialectFromJson({ name: 'x', extends: base, reversal, fields: {} } as never);
+  // The reviewer's proof: a 100.00 EUR purchase reversed as USD (49), as a partial reversal of a fixed amount (95),
+  // under another processing code (3).
+  const proof = { set: { '49': '840', '95': '0'.repeat(10) + '1' + '0'.repeat(31), '3': '200000' } };
+  for (const f of ['49', '95', '3']) refused(file(proof), `reversal.set.${f}`);
+  for (const f of ['5', '6', '8', '9', '10', '28', '29', '30', '31', '50', '51', '54']) refused(file({ set: { [f]: '1' } }), `reversal.set.${f}`);
+  // 1993: the original amounts 30 and the fees 46 instead of 95 and 28-31; 95 is reference data there.
+  for (const f of ['3', '5', '6', '8', '9', '10', '30', '46', '49', '50', '51', '54']) refused(file({ set: { [f]: '1' } }, 'iso93ascii'), `reversal.set.${f}`);
+  assert.deepEqual(dialectFromJson({ name: 'ok93', extends: 'iso93ascii', reversal: { set: { '28': '261205', '95': 'REF' } }, fields: {} }).reversal?.set, { '28': '261205', '95': 'REF' });
+  // Code-made dialects too, at createCodec.
+  refused(() => createCodec({ ...getDialect('iso87ascii'), name: 'coded', reversal: { set: { '49': '840' } } }), 'reversal.set.49');
+  // Every shipped dialect still loads.
+  for (const name of BUILTIN_DIALECTS) createCodec(getDialect(name));
 });
 
 test('dialect-json reversal – set merges per field over the set of the dialect it extends; null unsets a field', () => {
