@@ -39,6 +39,9 @@ test('dialect-json reversal – bad values are refused naming the rule; a card-d
   refused(file({ approvedAmount: 4 }), 'reversal.approvedAmount');
   refused(file({ approvedAmount: '04' }), 'reversal.approvedAmount');
   refused(file({ approvedAmount: '1' }), 'reversal.approvedAmount');
+  // A field that never carries an amount: the answer's STAN or currency (978) would be reversed as 1234.56 or 9.78.
+  for (const f of ['2', '3', '7', '9', '10', '11', '12', '41', '49', '50', '51', '90']) refused(file({ approvedAmount: f }), 'reversal.approvedAmount');
+  refused(() => dialectFromJson({ name: 'x93', extends: 'iso93ascii', reversal: { approvedAmount: '56' }, fields: {} }), 'reversal.approvedAmount');
   refused(file({ approvedAmount: '999' }), 'reversal.approvedAmount');
   refused(file({ originalData: 'no' }), 'reversal.originalData');
   refused(file({ copy: [25] }), 'reversal.copy.0');

@@ -50,11 +50,20 @@ function isCardData(dialect: Dialect, field: string): boolean {
   }
 }
 
-/** `reversal.approvedAmount`: `false`, or the number of a data element of the answer (`"4"`), never card data. */
+/**
+ * Fields whose digits are never an amount: what identifies the transaction ({@link NEVER_SET_1987} but 4; 56 too in
+ * a 1993 edition), the processing code 3, the conversion rates 9 and 10 and the currencies 49, 50 and 51. Named as
+ * `approvedAmount`, a STAN or a currency code (`978`) would be reversed as the amount (9.78).
+ */
+const NEVER_AMOUNT: readonly string[] = ['2', '7', '11', '12', '41', '90', '3', '9', '10', '49', '50', '51'];
+
+/** `reversal.approvedAmount`: `false`, or the number of a data element of the answer (`"4"`) that may carry an amount, never card data. */
 function approvedAmountProblems(dialect: Dialect, approved: unknown, problems: FieldProblem[], max: number): void {
   if (approved === undefined || approved === false) return;
   if (typeof approved !== 'string' || !/^[1-9][0-9]*$/.test(approved) || Number(approved) < 2 || Number(approved) > max) {
     add(problems, 'reversal.approvedAmount', `must be false or a field number from 2 to ${max} (the answer's field that carries the amount approved)`);
+  } else if (NEVER_AMOUNT.includes(approved) || (approved === '56' && dialectVersion(dialect) === '1993')) {
+    add(problems, 'reversal.approvedAmount', `field ${approved} never carries an amount (it identifies the transaction, or is a processing code, rate or currency)`);
   } else if (isCardData(dialect, approved)) {
     // Its value would travel in the reversal's field 4, and be journaled on disk.
     add(problems, 'reversal.approvedAmount', `field ${approved} carries card data, not an amount`);
