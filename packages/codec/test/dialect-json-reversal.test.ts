@@ -40,7 +40,7 @@ test('dialect-json reversal – bad values are refused naming the rule; a card-d
   refused(file({ approvedAmount: '04' }), 'reversal.approvedAmount');
   refused(file({ approvedAmount: '1' }), 'reversal.approvedAmount');
   // A field that never carries an amount: the answer's STAN or currency (978) would be reversed as 1234.56 or 9.78.
-  for (const f of ['2', '3', '7', '9', '10', '11', '12', '41', '49', '50', '51', '90']) refused(file({ approvedAmount: f }), 'reversal.approvedAmount');
+  for (const f of ['2', '3', '7', '9', '10', '11', '12', '13', '37', '41', '49', '50', '51', '90']) refused(file({ approvedAmount: f }), 'reversal.approvedAmount');
   refused(() => dialectFromJson({ name: 'x93', extends: 'iso93ascii', reversal: { approvedAmount: '56' }, fields: {} }), 'reversal.approvedAmount');
   refused(file({ approvedAmount: '999' }), 'reversal.approvedAmount');
   refused(file({ originalData: 'no' }), 'reversal.originalData');
@@ -69,6 +69,8 @@ test('dialect-json reversal – set never names what identifies the original, ca
   const proof = { set: { '11': '000001', '41': 'TERM0001', '4': '000000000000', '90': '0'.repeat(42), '35': '4111111111111111=2512' } };
   for (const f of ['11', '41', '4', '90', '35']) refused(file(proof), `reversal.set.${f}`);
   for (const f of ['2', '7', '12']) refused(file({ set: { [f]: '1' } }), `reversal.set.${f}`);
+  // The local date and the retrieval reference number find the original at many hosts: a fixed one finds none, or another.
+  for (const f of ['13', '37']) for (const base of ['iso87ascii', 'iso93ascii']) refused(file({ set: { [f]: '1' } }, base), `reversal.set.${f}`);
   refused(file({ set: { '56': '1' } }, 'iso93ascii'), 'reversal.set.56');
   refused(file({ set: { '52': '0123456789ABCDEF' } }), 'reversal.set.52');
   // Every reversal would fail to pack: reversals silently off.
