@@ -3,6 +3,7 @@ import { resolveDialect } from './dialect/resolve.js';
 import { parseTlv } from './emv/tlv.js';
 import type { TlvItem } from './emv/tlv.js';
 import { EMV_TAG_NAMES } from './emv/tag-names.js';
+import { describableTlv } from './emv/describable.js';
 import { isSubfieldObject, maskFieldValue, maskKey, sensitiveFields } from './mask.js';
 import { messageArgument } from './arguments.js';
 
@@ -29,13 +30,13 @@ function byFieldNumber(a: string, b: string): number {
   return na - nb;
 }
 
+/**
+ * The lines of EMV data `value` (field 55), one per data object with its tag, name and size, appended to `lines`; false
+ * when the data is not shown by tag (`describableTlv`: after a wrong length a "tag" may be PAN digits).
+ */
 function emvLines(value: string, id: string, lines: string[], depth = 0): boolean {
-  let items: TlvItem[];
-  try {
-    items = parseTlv(value);
-  } catch {
-    return false;
-  }
+  const items = describableTlv(value);
+  if (items === undefined) return false;
   const walk = (list: TlvItem[], indent: string): void => {
     for (const item of list) {
       const name = EMV_TAG_NAMES[item.tag] ?? 'tag';
@@ -46,6 +47,16 @@ function emvLines(value: string, id: string, lines: string[], depth = 0): boolea
   };
   walk(items, '  '.repeat(depth + 1));
   return true;
+}
+
+/** Whether `value` reads as BER-TLV at all (the line of data not shown by tag says which). */
+function isTlv(value: string): boolean {
+  try {
+    parseTlv(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function describeInto(
@@ -82,7 +93,7 @@ function describeInto(
       if (emvLines(value, shownPath, tagLines, depth)) {
         lines.push(`${label}: ${tagLines.length} data object${tagLines.length === 1 ? '' : 's'}`, ...tagLines);
       } else {
-        lines.push(`${label}: [${Math.floor(value.length / 2)} bytes hidden, not valid TLV]`);
+        lines.push(`${label}: [${Math.floor(value.length / 2)} bytes hidden${isTlv(value) ? '' : ', not valid TLV'}]`);
       }
       continue;
     }
@@ -94,7 +105,9 @@ function describeInto(
  * One line per field, in field-number order: the number, its name from the dialect (default `iso87ascii`) and the
  * value, with card data masked. The PAN shows its first 6 and last 4 digits; track data its masked PAN and the
  * separator, the rest as stars; PIN data, CVV and other secrets as stars; EMV data (field 55) one line per tag
- * with the tag's name and size, values hidden. Sensitive fields come from `FieldSpec.sensitive`, and for the fields
+ * with the tag's name and size, values hidden, when the data reads without doubt (it round-trips through BER-TLV,
+ * every one-byte tag is a known EMV tag, known tags have the lengths EMV gives them), else `[N bytes hidden]`: after a
+ * wrong length a "tag" would be value bytes such as PAN digits. Sensitive fields come from `FieldSpec.sensitive`, and for the fields
  * the dialect does not mark, `DEFAULT_SENSITIVE_FIELDS` (2, 34, 35, 36, 45, 52, 53, 55). Any other field that is not
  * numeric shows its PAN-shaped digit runs masked as a PAN (`maskDigitRuns`: a card number in a private field such as
  * 48). A composite field lists its sub-fields indented, as `127.2`; a value that is neither text, a number nor an

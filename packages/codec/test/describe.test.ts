@@ -74,6 +74,26 @@ test('no PAN, track, PIN or EMV value leaks through describe', () => {
   assertNoCardData(describe({ ...MESSAGE, '55': 'ZZ' + field55 }, PLAIN));
 });
 
+test('describe hides every tag of EMV data that reads astray: a wrong length makes later "tags" of PAN digits', () => {
+  const pan = '4111111111111111';
+  // 5A says 5 bytes, the PAN takes 8: the next "tag" is 11 (PAN digits), 17 bytes long.
+  const astray = describe({ '0': '0200', '55': `5A05${pan}9F0206000000001000` + '9F36020001' + '9C00' }, 'iso87binary');
+  assert.ok(!astray.includes('55.11'), astray);
+  assert.ok(!/\d{6}/.test(astray.replace('0200', '')), `no run of digits: ${astray}`);
+  assert.match(astray, /^55 +.*: \[26 bytes hidden\]$/m);
+  // A known tag at a length EMV does not give it (9F02 is 6 bytes), padding between objects: hidden too.
+  for (const f55 of ['9F02050000001000' + '9C0100', '9F020600000000100000' + '9C0100']) {
+    const text = describe({ '0': '0200', '55': f55 }, 'iso87binary');
+    assert.ok(!text.includes('55.9'), text);
+    assert.match(text, /bytes hidden\]$/m);
+  }
+  // Data that reads without doubt, in either case, and an unnamed tag of two bytes: shown by tag.
+  const fine = describe({ '0': '0200', '55': '9f02060000000010009C0100DF01020001' }, 'iso87binary');
+  assert.match(fine, /55\.9F02 Amount, Authorised: \[6 bytes hidden\]/);
+  assert.match(fine, /55\.DF01 tag: \[2 bytes hidden\]/);
+  assert.match(describe({ '0': '0200', '55': 'ZZ' }, 'iso87binary'), /, not valid TLV\]$/m);
+});
+
 test('describe keeps a line per field when a value holds control characters', () => {
   const text = describe({ '0': '0800', '3': 'A\nB\u0000' }, PLAIN);
   assert.equal(text.split('\n').length, 2);

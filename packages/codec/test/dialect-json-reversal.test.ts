@@ -4,7 +4,7 @@
 // a bad value or a card-data field as the approved amount is refused with ISO8583_ERR_DIALECT_INVALID naming it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCodec, dialectFromJson, getDialect, isIso8583Error } from '../src/index.js';
+import { BUILTIN_DIALECTS, createCodec, dialectFromJson, getDialect, isIso8583Error } from '../src/index.js';
 
 function refused(make: () => unknown, path: string): void {
   assert.throws(make, (err: unknown) => {
@@ -39,6 +39,9 @@ test('dialect-json reversal – bad values are refused naming the rule; a card-d
   refused(file({ approvedAmount: 4 }), 'reversal.approvedAmount');
   refused(file({ approvedAmount: '04' }), 'reversal.approvedAmount');
   refused(file({ approvedAmount: '1' }), 'reversal.approvedAmount');
+  // A field that never carries an amount: the answer's STAN or currency (978) would be reversed as 1234.56 or 9.78.
+  for (const f of ['2', '3', '7', '9', '10', '11', '12', '13', '37', '41', '49', '50', '51', '90']) refused(file({ approvedAmount: f }), 'reversal.approvedAmount');
+  refused(() => dialectFromJson({ name: 'x93', extends: 'iso93ascii', reversal: { approvedAmount: '56' }, fields: {} }), 'reversal.approvedAmount');
   refused(file({ approvedAmount: '999' }), 'reversal.approvedAmount');
   refused(file({ originalData: 'no' }), 'reversal.originalData');
   refused(file({ copy: [25] }), 'reversal.copy.0');
@@ -66,6 +69,8 @@ test('dialect-json reversal – set never names what identifies the original, ca
   const proof = { set: { '11': '000001', '41': 'TERM0001', '4': '000000000000', '90': '0'.repeat(42), '35': '4111111111111111=2512' } };
   for (const f of ['11', '41', '4', '90', '35']) refused(file(proof), `reversal.set.${f}`);
   for (const f of ['2', '7', '12']) refused(file({ set: { [f]: '1' } }), `reversal.set.${f}`);
+  // The local date and the retrieval reference number find the original at many hosts: a fixed one finds none, or another.
+  for (const f of ['13', '37']) for (const base of ['iso87ascii', 'iso93ascii']) refused(file({ set: { [f]: '1' } }, base), `reversal.set.${f}`);
   refused(file({ set: { '56': '1' } }, 'iso93ascii'), 'reversal.set.56');
   refused(file({ set: { '52': '0123456789ABCDEF' } }), 'reversal.set.52');
   // Every reversal would fail to pack: reversals silently off.
@@ -79,6 +84,22 @@ test('dialect-json reversal – set never names what identifies the original, ca
   refused(() => createCodec(coded), 'reversal.set.41');
   // Still allowed: a value that packs in a field the reversal may fix.
   assert.deepEqual(dialectFromJson({ name: 'ok', extends: 'iso87ascii', reversal: { set: { '25': '00' }, copy: ['22'] }, fields: {} }).reversal, { set: { '25': '00' }, copy: ['22'] });
+});
+
+test('dialect-json reversal – set never names how much the reversal undoes: amounts, rates, currencies, processing code', () => {
+  const file = (reversal: unknown, base = 'iso87ascii') => () => dialectFromJson({ name: 'x', extends: base, reversal, fields: {} } as never);
+  // The reviewer's proof: a 100.00 EUR purchase reversed as USD (49), as a partial reversal of a fixed amount (95),
+  // under another processing code (3).
+  const proof = { set: { '49': '840', '95': '0'.repeat(10) + '1' + '0'.repeat(31), '3': '200000' } };
+  for (const f of ['49', '95', '3']) refused(file(proof), `reversal.set.${f}`);
+  for (const f of ['5', '6', '8', '9', '10', '28', '29', '30', '31', '50', '51', '54']) refused(file({ set: { [f]: '1' } }), `reversal.set.${f}`);
+  // 1993: the original amounts 30 and the fees 46 instead of 95 and 28-31; 95 is reference data there.
+  for (const f of ['3', '5', '6', '8', '9', '10', '30', '46', '49', '50', '51', '54']) refused(file({ set: { [f]: '1' } }, 'iso93ascii'), `reversal.set.${f}`);
+  assert.deepEqual(dialectFromJson({ name: 'ok93', extends: 'iso93ascii', reversal: { set: { '28': '261205', '95': 'REF' } }, fields: {} }).reversal?.set, { '28': '261205', '95': 'REF' });
+  // Code-made dialects too, at createCodec.
+  refused(() => createCodec({ ...getDialect('iso87ascii'), name: 'coded', reversal: { set: { '49': '840' } } }), 'reversal.set.49');
+  // Every shipped dialect still loads.
+  for (const name of BUILTIN_DIALECTS) createCodec(getDialect(name));
 });
 
 test('dialect-json reversal – set merges per field over the set of the dialect it extends; null unsets a field', () => {

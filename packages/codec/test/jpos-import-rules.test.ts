@@ -179,3 +179,24 @@ test('jPOS import rules – an external entity is refused with the reason in the
     "http://127.0.0.1:9/generic-packager-1.0.dtd">${packagerWith('')}`;
   assert.equal(dialectFromPackagerXml(stock, 'stock').name, 'stock');
 });
+
+test('jPOS import rules – a message bitmap of other than 16 or 24 bytes is refused naming field 1', () => {
+  // jPOS's IFB_BITMAP and IFA_BITMAP read `length` bytes at most (ISOUtil.byte2BitSet with length << 3 bits): with 8 a
+  // set bit 1 never brings a secondary bitmap, where the import would read one; with 20 a tertiary bitmap is cut short.
+  for (const cls of ['IFB_BITMAP', 'IFA_BITMAP', 'IFE_BITMAP']) {
+    for (const length of [8, 12, 20]) {
+      const xml = packagerWith('<isofield id="2" length="19" name="PAN" class="org.jpos.iso.IFB_LLNUM"/>').replace(
+        '<isofield id="1" length="16" name="Bitmap" class="org.jpos.iso.IFB_BITMAP"/>',
+        `<isofield id="1" length="${length}" name="Bitmap" class="org.jpos.iso.${cls}"/>`,
+      );
+      const err = refused(xml, 'ISO8583_ERR_PACKAGER_XML');
+      assert.equal(err.field, '1');
+      assert.match(err.message, new RegExp(`field 1 \\(the message bitmap\\) has length ${length}`));
+    }
+  }
+  // 16 and 24 (and more, which jPOS reads as 24) import as before.
+  for (const length of [16, 24, 32]) {
+    const xml = packagerWith('').replace('length="16" name="Bitmap"', `length="${length}" name="Bitmap"`);
+    assert.equal(dialectFromPackagerXml(xml, 'p').bitmap.tertiary, length > 16 ? true : undefined);
+  }
+});

@@ -12,12 +12,28 @@ import { cardDataFields } from '../card-data.js';
 import { dialectVersion } from './version.js';
 
 /**
- * Fields `reversal.set` may never name: the MTI and bitmap (0, 1), what says which transaction and how much it undoes
- * (the PAN 2, the amount 4, 7 and 11, 12, the terminal 41) and the original data elements (90; 56 in a 1993 edition),
- * which the reversal takes from the original: a fixed value there reverses, keys and journals the wrong transaction.
+ * Fields `reversal.set` may never name: the MTI and bitmap (0, 1), what says which transaction it undoes (the PAN 2,
+ * 7 and 11, 12 and 13, the retrieval reference number 37, the terminal 41) and the original data elements (90; 56 in
+ * a 1993 edition), which the reversal takes
+ * from the original: a fixed value there reverses, keys and journals the wrong transaction. And what says how much it
+ * undoes: the processing code (3), every amount, conversion rate and currency of the transaction ({@link AMOUNTS_1987},
+ * {@link AMOUNTS_1993}): a fixed value there undoes a fixed amount, or the original's amount in another currency.
  */
-const NEVER_SET_1987: readonly string[] = ['0', '1', '2', '4', '7', '11', '12', '41', '90'];
+const NEVER_SET_1987: readonly string[] = ['0', '1', '2', '4', '7', '11', '12', '13', '37', '41', '90'];
 const NEVER_SET_1993: readonly string[] = [...NEVER_SET_1987, '56'];
+
+/**
+ * 1987: the processing code 3, the settlement and cardholder billing amounts 5 and 6, the billing fee 8, the conversion
+ * rates 9 and 10, the fees 28 to 31, the currencies 49, 50 and 51, the additional amounts 54 and the replacement
+ * amounts 95 (a fixed 95 turns every full reversal into a partial one of that amount).
+ */
+const AMOUNTS_1987: readonly string[] = ['3', '5', '6', '8', '9', '10', '28', '29', '30', '31', '49', '50', '51', '54', '95'];
+
+/**
+ * 1993: the processing code 3, the reconciliation and cardholder billing amounts 5 and 6, the billing fee 8, the
+ * conversion rates 9 and 10, the original amounts 30, the fees 46, the currencies 49, 50 and 51, the additional amounts 54.
+ */
+const AMOUNTS_1993: readonly string[] = ['3', '5', '6', '8', '9', '10', '30', '46', '49', '50', '51', '54'];
 
 function add(problems: FieldProblem[], path: string, reason: string): void {
   problems.push({ field: path, code: 'ISO8583_ERR_DIALECT_INVALID', reason });
@@ -35,11 +51,20 @@ function isCardData(dialect: Dialect, field: string): boolean {
   }
 }
 
-/** `reversal.approvedAmount`: `false`, or the number of a data element of the answer (`"4"`), never card data. */
+/**
+ * Fields whose digits are never an amount: what identifies the transaction ({@link NEVER_SET_1987} but 4; 56 too in
+ * a 1993 edition), the processing code 3, the conversion rates 9 and 10 and the currencies 49, 50 and 51. Named as
+ * `approvedAmount`, a STAN or a currency code (`978`) would be reversed as the amount (9.78).
+ */
+const NEVER_AMOUNT: readonly string[] = ['2', '7', '11', '12', '13', '37', '41', '90', '3', '9', '10', '49', '50', '51'];
+
+/** `reversal.approvedAmount`: `false`, or the number of a data element of the answer (`"4"`) that may carry an amount, never card data. */
 function approvedAmountProblems(dialect: Dialect, approved: unknown, problems: FieldProblem[], max: number): void {
   if (approved === undefined || approved === false) return;
   if (typeof approved !== 'string' || !/^[1-9][0-9]*$/.test(approved) || Number(approved) < 2 || Number(approved) > max) {
     add(problems, 'reversal.approvedAmount', `must be false or a field number from 2 to ${max} (the answer's field that carries the amount approved)`);
+  } else if (NEVER_AMOUNT.includes(approved) || (approved === '56' && dialectVersion(dialect) === '1993')) {
+    add(problems, 'reversal.approvedAmount', `field ${approved} never carries an amount (it identifies the transaction, or is a processing code, rate or currency)`);
   } else if (isCardData(dialect, approved)) {
     // Its value would travel in the reversal's field 4, and be journaled on disk.
     add(problems, 'reversal.approvedAmount', `field ${approved} carries card data, not an amount`);
@@ -61,9 +86,9 @@ function unpackable(dialect: Dialect, field: string, value: unknown): string | u
 }
 
 /**
- * `reversal.set`: fixed values, each for a field of the dialect that is none of {@link NEVER_SET_1987} (1993:
- * {@link NEVER_SET_1993}) nor card data, and that packs in its field. `fieldsValid`: whether a field's own spec is
- * valid (only then is a value packed with it).
+ * `reversal.set`: fixed values, each for a field of the dialect that is none of {@link NEVER_SET_1987} and
+ * {@link AMOUNTS_1987} (1993: {@link NEVER_SET_1993} and {@link AMOUNTS_1993}) nor card data, and that packs in its
+ * field. `fieldsValid`: whether a field's own spec is valid (only then is a value packed with it).
  */
 function setProblems(dialect: Dialect, set: unknown, problems: FieldProblem[], fieldsValid: (field: string) => boolean): void {
   if (set === undefined) return;
@@ -71,11 +96,15 @@ function setProblems(dialect: Dialect, set: unknown, problems: FieldProblem[], f
     add(problems, 'reversal.set', 'must be an object of fixed values keyed by field number');
     return;
   }
-  const never = dialectVersion(dialect) === '1993' ? NEVER_SET_1993 : NEVER_SET_1987;
+  const v1993 = dialectVersion(dialect) === '1993';
+  const never = v1993 ? NEVER_SET_1993 : NEVER_SET_1987;
+  const amounts = v1993 ? AMOUNTS_1993 : AMOUNTS_1987;
   for (const [field, value] of Object.entries(set as Record<string, unknown>)) {
     const path = `reversal.set.${field}`;
     if (never.includes(field)) {
       add(problems, path, `field ${field} is taken from the original (or made) by every reversal: it cannot be a fixed value`);
+    } else if (amounts.includes(field)) {
+      add(problems, path, `field ${field} says how much the reversal undoes (an amount, rate, currency or processing code): it is the original's, never a fixed value`);
     } else if (!Object.hasOwn(dialect.fields, field)) {
       add(problems, path, `field ${field} is not a field of the dialect`);
     } else if (isCardData(dialect, field)) {

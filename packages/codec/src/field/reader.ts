@@ -159,6 +159,9 @@ export class Reader {
         wire = declared >> 1;
       }
       if (hexChars && (wire & 1) !== 0) throw prefixError(plan, offset, 'an odd number of hex characters');
+      // Over the most bytes a value at its maximum takes (a BCD pad nibble included): refused now, not once the
+      // declared bytes came (a stream would wait for them, the messages behind held in the bad field).
+      if (wire > wireSize(plan, plan.length)) throw overMax(plan, offset, hexChars ? wire >> 1 : plan.enc === ENC_BCD ? 2 * wire - 1 : wire);
       if (start + wire > limit) throw this.truncated(plan.id, offset, limit, start + wire);
       units = unitsOfBytes(buf, start, plan, wire);
       if (units === plan.length + 1 && leadingPad(buf, start, plan, wire)) units--;

@@ -156,6 +156,11 @@ export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect 
   const bitmapShape = describe(name, bitmapField);
   if (bitmapShape.kind !== 'bitmap') classError(name, '1', bitmapField.className, 'is not a bitmap class');
   if (bitmapShape.bytes !== undefined) classError(name, '1', bitmapField.className, 'is a sub-field bitmap (bit 1 marks field 1, never a secondary bitmap)');
+  // jPOS reads a message bitmap of `length` bytes at most: under 16 no secondary bitmap (bit 1 set is ignored and
+  // fields 65 up never read), 17 to 23 a tertiary bitmap cut short. Here bit 1 always announces a secondary bitmap.
+  if (bitmapField.length < 16 || (bitmapField.length > 16 && bitmapField.length < 24)) {
+    xmlError(name, `field 1 (the message bitmap) has length ${bitmapField.length}: jPOS then reads ${bitmapField.length < 16 ? 'no secondary bitmap' : 'a tertiary bitmap cut short'}; only 16 (primary and secondary) or 24 (and tertiary) import as jPOS reads them`, '1');
+  }
   const bitmap = bitmapSpec(bitmapShape, bitmapField.length, false);
   const maxField = bitmap.tertiary === true ? 192 : 128;
 
