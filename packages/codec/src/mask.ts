@@ -1,6 +1,6 @@
 import type { Dialect, FieldSpec, IsoMessage, Sensitivity } from './types.js';
 import { resolveDialect } from './dialect/resolve.js';
-import { parseTlv } from './emv/tlv.js';
+import { describableTlv } from './emv/describable.js';
 import { messageArgument, textArgument } from './arguments.js';
 import { maskDigitRuns } from './digit-runs.js';
 import { maskHexRuns } from './hex-runs.js';
@@ -72,16 +72,14 @@ export function maskTrack(track: string): string {
   return prefix + maskPan(pan) + separator + '*'.repeat(track.length - head.length);
 }
 
-/** The tags of EMV data without their values (`EMV[9F26 9F27 ...]`), or its size when it is not valid TLV. */
+/**
+ * The tags of EMV data without their values (`EMV[9F26 9F27 ...]`) when they read without doubt (`describableTlv`),
+ * else its size (`EMV[26 bytes]`): after a wrong length a "tag" would be value bytes, such as two PAN digits.
+ */
 export function maskEmv(data: string): string {
   textArgument(data, 'data');
-  try {
-    return `EMV[${parseTlv(data)
-      .map((item) => item.tag)
-      .join(' ')}]`;
-  } catch {
-    return `EMV[${Math.floor(data.length / 2)} bytes]`;
-  }
+  const items = describableTlv(data);
+  return items === undefined ? `EMV[${Math.floor(data.length / 2)} bytes]` : `EMV[${items.map((item) => item.tag).join(' ')}]`;
 }
 
 /** A value of digits only (a PAN as it should be). */

@@ -239,7 +239,8 @@ export interface DialectReversal {
    * numbers), and the answer's field 49 is absent or the request's currency (else the request's amount stays).
    * `false`: the request's amount, always. Default `"4"` (the partial approval answers of ISO 8583, Visa and
    * Mastercard carry the approved amount in field 4). Refused (`ISO8583_ERR_DIALECT_INVALID`, `reversal.approvedAmount`)
-   * when it names a card-data field. A JSON dialect file sets it as `"reversal": { "approvedAmount": "4" }` (`null`:
+   * when it names a card-data field or a field that never carries an amount (3, 7, 9-13, 37, 41, 49-51, 90; 56 in 1993).
+   * A JSON dialect file sets it as `"reversal": { "approvedAmount": "4" }` (`null`:
    * the default). A reversal whose answer is not known (a timeout) always carries the request's amount.
    */
   approvedAmount?: string | false;

@@ -141,6 +141,14 @@ test('maskEmv lists the tags and none of the values', () => {
   assert.equal(maskEmv('9F2608571F'), 'EMV[5 bytes]', 'malformed TLV shows only its size');
 });
 
+test('maskEmv shows only the size of EMV data that reads astray (a wrong length makes value bytes look like tags)', () => {
+  // 5A says 5 bytes but 8 follow: read as TLV, the rest of the PAN would start a "tag" 11 (two of its digits).
+  const astray = '5A05' + '4111111111111111' + '9F0206000000001000' + '9F36020001' + '9C00';
+  const masked = maskEmv(astray);
+  assert.equal(masked, `EMV[${astray.length / 2} bytes]`);
+  assert.ok(!/\b11\b/.test(masked), masked);
+});
+
 test('maskValue hides PIN blocks, CVV and secrets', () => {
   for (const kind of ['pin', 'cvv', 'secret'] as const) {
     assert.equal(maskValue(PIN_BLOCK, kind), '*'.repeat(16));
