@@ -53,7 +53,12 @@ export interface InboundOptions {
   sequence: Sequence | string;
   /** The sequence called when the sequence fails or times out. Default: none (reply with response code 96). */
   onError?: Sequence | string;
-  /** Milliseconds a sequence may take before it counts as failed; at most 2147483647. Default 30000. */
+  /**
+   * Milliseconds a sequence may take before it counts as failed (its `context.signal` aborted); at most 2147483647.
+   * onError has as long again, from its call (after a timeout the client may wait up to twice this): when that runs
+   * out the client gets response code 96, the signal is aborted, and an answer onError gives later goes to
+   * `onLateResult` (`sequence-timeout`, source `onError`). Default 30000.
+   */
   sequenceTimeout?: number;
   /**
    * Connections held at once (TLS handshakes included). At the limit, the oldest that has sent no complete message
@@ -84,7 +89,8 @@ export interface InboundOptions {
   maxFormatErrors?: number;
   /**
    * Called with a sequence's result that never reaches its client, and why (`reason`): `sequence-timeout`, it settled
-   * after its `sequenceTimeout` (the client already has its timeout answer: onError's, or response code 96), logged and
+   * after its `sequenceTimeout`, or onError's answer after onError's own (the client already has its timeout answer:
+   * onError's, or response code 96), logged and
    * counted as `ISO8583_ERR_INBOUND_LATE_REPLY`; `client-gone`, the client's connection closed before the result could
    * be written, logged and counted as `ISO8583_ERR_INBOUND_CLIENT_GONE`; `reply-invalid`, it could not be packed (the
    * client got a 96). Either way the result is never sent; e.g. reverse an approval the terminal never got (the gateway

@@ -6,7 +6,7 @@ import type { EndpointCore, Peer } from './core.js';
 import { codeOf, inboundError, type InboundErrorCode } from './errors.js';
 import { EncodedReply } from './encoded-reply.js';
 import { ReceivedMessage } from './inbound-message.js';
-import { lateResult } from './late-result.js';
+import { lateResult, reportLate } from './late-result.js';
 import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
 import { frameReply, logFailure, noFallback, packFallback, sendFramed, writeReply } from './reply-write.js';
@@ -22,25 +22,37 @@ const FORMAT_ERROR = '30';
 /** Response code 96: system malfunction (the sequence failed, no onError answered); 909 in answers to 1993 MTIs. */
 const SYSTEM_MALFUNCTION = '96';
 
-/** Runs a sequence to its end (for the onError path, where speed does not matter). */
-async function runSequence(
-  sequence: Sequence,
-  message: ReceivedMessage,
-  context: MessageContext,
-  timeout: number,
-): Promise<SequenceResult> {
-  const out = sequence(message, context);
+/**
+ * Runs onError with a `sequenceTimeout` of its own, from its call (after a timeout the client may so wait up to twice
+ * the `sequenceTimeout`: a flow's onError wrapper bounds its verdict by the same timer, made first, so that it fails
+ * first and the terminal's 96 and the reversal go together). When that timer fires, the context's `signal` is aborted
+ * (a connector request onError made with it is cancelled, or reversed: the client is getting a 96) and a later outcome
+ * goes the late-result way (`reportLate`, source onError: counted, logged, a result handed to `onLateResult`).
+ */
+async function runOnError(sequence: Sequence, job: InFlight, context: MessageContext): Promise<SequenceResult> {
+  const out = sequence(job.message, context);
   if (!isThenable(out)) return out;
+  const { mti } = job.message;
+  const timeout = job.core.options.sequenceTimeout;
   // The onError path is rare: a timer of its own.
   return new Promise<SequenceResult>((resolve, reject) => {
-    const timer = setTimeout(() => reject(sequenceTimeout(message.mti, timeout)), timeout);
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      const error = inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the onError sequence did not settle within ${timeout} ms`, { mti });
+      const abort = (job.abort ??= new AbortController());
+      if (!abort.signal.aborted) abort.abort(error);
+      reject(error);
+    }, timeout);
     timer.unref();
     out.then(
       (value) => {
+        if (late) return reportLate(job, value, undefined, 'onError');
         clearTimeout(timer);
         resolve(value);
       },
       (err: unknown) => {
+        if (late) return reportLate(job, undefined, err, 'onError');
         clearTimeout(timer);
         reject(err);
       },
@@ -92,7 +104,7 @@ export interface InFlight extends Timed {
   readonly started: number;
   /** True once its sequence timed out, until a late result (if any) has been reported (see `lateResult`). */
   expired: boolean;
-  /** Behind its context's `signal`, once read: aborted when the sequence times out. */
+  /** Behind its context's `signal`, once read: aborted when the sequence times out, or onError's time runs out. */
   abort?: AbortController;
 }
 
@@ -223,7 +235,7 @@ function tell(job: InFlight, err: unknown): void {
 async function failed(job: InFlight, err: unknown): Promise<void> {
   const error = asSequenceError(err, job.message.mti, 'main');
   logFailure(job.core, job.peer, error.code as InboundErrorCode, job.message.fields, job.context.messageId, err);
-  const answer = await recover(job.core, job.message, job.context, error);
+  const answer = await recover(job, error);
   complete(job, answer.result, answer.source);
 }
 
@@ -243,15 +255,11 @@ function complete(job: InFlight, result: SequenceResult, source: ResultSource | 
  * The onError sequence's answer (`source` onError), or the endpoint's own response code 96 reply (no `source`: never
  * handed to `onLateResult`) when there is none or it fails too.
  */
-async function recover(
-  core: EndpointCore,
-  message: ReceivedMessage,
-  context: MessageContext,
-  error: Iso8583Error,
-): Promise<{ readonly result: SequenceResult; readonly source?: ResultSource }> {
+async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly result: SequenceResult; readonly source?: ResultSource }> {
+  const { core, message, context } = job;
   if (core.onError !== undefined) {
     try {
-      return { result: await runSequence(core.onError, message, context.withError(error), core.options.sequenceTimeout), source: 'onError' };
+      return { result: await runOnError(core.onError, job, context.withError(error)), source: 'onError' };
     } catch (err) {
       const second = asSequenceError(err, message.mti, 'onError');
       // The context's logger binds `messageId` already: given again, the line would carry the key twice.
