@@ -116,7 +116,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   async #start(): Promise<AddressInfo> {
     const o = this.options;
     const sequence = await loadSequence(o.sequence);
-    const onError = o.onError === undefined ? undefined : await loadSequence(o.onError);
+    const onError = o.onError === undefined ? undefined : await loadSequence(o.onError, 'onError');
     const core = this.#core(sequence, onError);
     const server = o.tls === undefined
       ? createTcpServer({ allowHalfOpen: true })
