@@ -24,6 +24,7 @@ import type { InboundOptions, ResolvedInboundOptions } from './options.js';
 import { logSafely } from './safe-log.js';
 import { sequenceRedaction } from './sequence-logger.js';
 import { loadSequence } from './sequence-registry.js';
+import { REPLY_WARNINGS_PER_SECOND } from './reply-check.js';
 import { ConnectionSlots, endText } from './slots.js';
 import type { Slot, SlotEnd, SlotRefusal } from './slots.js';
 import type { Sequence } from './sequence.js';
@@ -186,6 +187,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       nextMessageId: () => `${this.#idPrefix}-${(++this.#messageCount).toString(36)}`,
       deadlines: new DeadlineList<InFlight>(this.options.sequenceTimeout, sequenceExpired),
       decodeWarnings: new LogLimit(DECODE_WARNINGS_PER_SECOND),
+      replyWarnings: new LogLimit(REPLY_WARNINGS_PER_SECOND),
       closeLines: this.#closeLines,
     };
   }

@@ -11,6 +11,7 @@ import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
 import { frameReply, logFailure, noFallback, packFallback, sendFramed, writeReply } from './reply-write.js';
 import { logSafely } from './safe-log.js';
+import { checkReplyMti, noReply } from './reply-check.js';
 import { isThenable } from './sequence.js';
 import type { ResultSource, Sequence, SequenceResult } from './sequence.js';
 import type { Timed } from './deadlines.js';
@@ -246,7 +247,12 @@ async function failed(job: InFlight, err: unknown): Promise<void> {
  */
 function complete(job: InFlight, result: SequenceResult, source: ResultSource | undefined): void {
   job.core.metrics.sequenceLatency((performance.now() - job.started) / 1000);
-  if (result === null || result === undefined) return;
+  if (result === undefined) {
+    // A forgotten `return` for a request that expects a response: said, never silent (`null` is the way to send nothing).
+    if (source !== undefined) noReply(job.core, job.peer, job.message.fields, job.message.mti, job.context.messageId, source);
+    return;
+  }
+  if (result === null) return;
   const told = source !== undefined && job.core.options.onLateResult !== undefined ? (): void => undelivered(job.core, job.peer, job.message, job.context, result, source) : undefined;
   if (!sendReply(job.core, job.frame, job.decoded, job.peer, job.message, job.context, result, told, source, job.started)) told?.();
 }
@@ -289,6 +295,7 @@ function sendReply(
     if (result instanceof EncodedReply) {
       // Bytes in this endpoint's wire format, checked by whoever decoded them: sent as they are. Else: packed.
       if (headerLength === 0 && sameDialect(result.dialect, core.codec.dialect)) {
+        if (source !== undefined) checkReplyMti(core, peer, message.fields, message.mti, result.message['0'], context.messageId, source);
         return sendFramed(core, peer, frameReply(core, frame, result.body), result.message, told, started);
       }
       reply = result.message;
@@ -303,6 +310,7 @@ function sendReply(
       // (null, an array, bytes: a Buffer's indexes would read as fields): REPLY_INVALID, answered 96.
       reply = result as MessageInput;
     }
+    if (source !== undefined) checkReplyMti(core, peer, message.fields, message.mti, (reply as Record<string, unknown> | null)?.['0'], context.messageId, source);
     // Framed here, so that a reply too large for the frame (`maxFrameSize`, the length header's capacity) is refused
     // as one that does not pack: the client gets a 96, the result is handed over.
     framed = frameReply(core, frame, core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {}));
