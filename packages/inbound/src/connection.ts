@@ -16,6 +16,9 @@ import type { Slot } from './slots.js';
  */
 const FRAMES_PER_TURN = 32;
 
+/** The `closeLines` key of the line for a partial frame the client ended its side in (one per connection it opens). */
+const PARTIAL_FRAME_LINE = 'partial-frame';
+
 /**
  * One client connection: cuts frames from the stream, handles up to `maxInFlightPerConnection` messages at once and
  * writes each reply when it is ready (not in request order). Reading pauses while the limit is reached or while the
@@ -231,7 +234,11 @@ export class InboundConnection implements Peer {
 
   private onEnd(left: number): void {
     if (left > 0) {
-      logSafely(() => this.logger.info({ bufferedBytes: left, frameSize: this.stream.partialFrameSize }, 'the client ended its side in the middle of a frame: the partial frame is dropped'));
+      // A client can cause one per connection it opens: capped like the closure lines (`closeLines`, its own key).
+      const suppressed = this.core.closeLines.take(PARTIAL_FRAME_LINE);
+      if (suppressed !== undefined) {
+        logSafely(() => this.logger.info({ bufferedBytes: left, frameSize: this.stream.partialFrameSize, ...(suppressed > 0 ? { suppressed } : {}) }, 'the client ended its side in the middle of a frame: the partial frame is dropped'));
+      }
     }
     if (!this.core.options.allowHalfOpen) return this.clientClosed();
     logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends'));
