@@ -210,6 +210,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
         : 'connection refused: maxConnectionsPerAddress reached for its address', remote);
       return;
     }
+    // A peer that vanished without FIN or RST: the system's keepalive probes find it (0: off).
+    if (this.options.keepAlive > 0) socket.setKeepAlive(true, this.options.keepAlive);
     if (plain) this.#open(socket, core, slot);
     else socket.on('error', () => undefined); // the TLS socket on top reports it (tlsClientError or its own error)
   }

@@ -119,6 +119,13 @@ export interface InboundOptions {
    */
   idleTimeout?: number;
   /**
+   * Milliseconds of silence on an accepted connection after which TCP keepalive probes start (`socket.setKeepAlive`,
+   * set at accept, before any TLS handshake): a terminal that vanished without a FIN or RST (a power cut, a NAT that
+   * dropped the mapping) gives up its slot once the system's probes fail (Linux: 9 probes 75 s apart by default), even
+   * with `idleTimeout` 0; 0 turns keepalive off; at most 2147483647. Default 60000.
+   */
+  keepAlive?: number;
+  /**
    * End the connection once a reply has been written: frames after it are not taken, what is still in flight is
    * answered, then the socket ends (one request per connection, as SocketQueue's socket clients expect: they read the
    * answer until the connection closes). A message that gets no reply leaves the connection open. Default `false`.
@@ -188,6 +195,8 @@ export interface ResolvedInboundOptions {
   readonly allowHalfOpen: boolean;
   /** `idleTimeout` as given, or its default (see {@link InboundOptions.idleTimeout}). */
   readonly idleTimeout: number;
+  /** `keepAlive` as given, or its default (see {@link InboundOptions.keepAlive}). */
+  readonly keepAlive: number;
   /** `closeAfterReply` as given, or its default (see {@link InboundOptions.closeAfterReply}). */
   readonly closeAfterReply: boolean;
   /** `readTimeout` as given, or its default (see {@link InboundOptions.readTimeout}). */
@@ -317,6 +326,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     onReply: copy.onReply,
     allowHalfOpen: copy.allowHalfOpen,
     idleTimeout: copy.idleTimeout,
+    keepAlive: copy.keepAlive,
     closeAfterReply: copy.closeAfterReply,
     readTimeout: copy.readTimeout,
     firstMessageTimeout: copy.firstMessageTimeout,
