@@ -43,6 +43,8 @@ export class InboundConnection implements Peer {
   /** The client has half-closed: answer what is in flight, then end. */
   private peerEnded = false;
   private needDrain = false;
+  /** closeAfterReply: a reply was written and the drain that follows it is queued. */
+  private drainQueued = false;
   private gone = false;
   /** Frames in a row that did not decode (see `maxFormatErrors`). */
   private formatErrors = 0;
@@ -108,8 +110,13 @@ export class InboundConnection implements Peer {
   send(frame: Buffer, dropped?: () => void): boolean {
     if (this.gone || !this.stream.writable) return false;
     this.stream.write(frame, dropped);
-    // One request per connection (closeAfterReply): no more frames; the socket ends once nothing is in flight.
-    if (this.core.options.closeAfterReply) void this.drain();
+    // One request per connection (closeAfterReply): no more frames; the socket ends once nothing is in flight. Once the
+    // frames of the read being handled have been taken (a microtask: after the read's loop), so that a sequence that
+    // answers at once is answered for each of them as one that answers later is, none thrown away unanswered.
+    if (this.core.options.closeAfterReply && !this.drainQueued) {
+      this.drainQueued = true;
+      queueMicrotask(() => void this.drain());
+    }
     return true;
   }
 

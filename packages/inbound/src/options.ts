@@ -126,8 +126,9 @@ export interface InboundOptions {
    */
   keepAlive?: number;
   /**
-   * End the connection once a reply has been written: frames after it are not taken, what is still in flight is
-   * answered, then the socket ends (one request per connection, as SocketQueue's socket clients expect: they read the
+   * End the connection once a reply has been written: frames of later reads are not taken (those of the read that
+   * brought the request are, whether the sequence answers at once or later), what is still in flight is answered,
+   * then the socket ends (one request per connection, as SocketQueue's socket clients expect: they read the
    * answer until the connection closes). A message that gets no reply leaves the connection open. Default `false`.
    */
   closeAfterReply?: boolean;
