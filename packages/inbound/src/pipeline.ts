@@ -26,9 +26,9 @@ const SYSTEM_MALFUNCTION = '96';
 /**
  * Runs onError with a `sequenceTimeout` of its own, from its call (after a timeout the client may so wait up to twice
  * the `sequenceTimeout`: a flow's onError wrapper bounds its verdict by the same timer, made first, so that it fails
- * first and the terminal's 96 and the reversal go together). When that timer fires, the context's `signal` is aborted
- * (a connector request onError made with it is cancelled, or reversed: the client is getting a 96) and a later outcome
- * goes the late-result way (`reportLate`, source onError: counted, logged, a result handed to `onLateResult`).
+ * first and the terminal's 96 and the reversal go together). When that timer fires (or onError fails), the context's
+ * `signal` is aborted (`recover`: a connector request onError made with it is cancelled, or reversed: the client is
+ * getting a 96) and a later outcome goes the late-result way (`reportLate`, source onError: counted, logged, a result handed to `onLateResult`).
  */
 async function runOnError(sequence: Sequence, job: InFlight, context: MessageContext): Promise<SequenceResult> {
   const out = sequence(job.message, context);
@@ -40,10 +40,8 @@ async function runOnError(sequence: Sequence, job: InFlight, context: MessageCon
     let late = false;
     const timer = setTimeout(() => {
       late = true;
-      const error = inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the onError sequence did not settle within ${timeout} ms`, { mti });
-      const abort = (job.abort ??= new AbortController());
-      if (!abort.signal.aborted) abort.abort(error);
-      reject(error);
+      // `recover` aborts the signal with it as it falls back to the 96.
+      reject(inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the onError sequence did not settle within ${timeout} ms`, { mti }));
     }, timeout);
     timer.unref();
     out.then(
@@ -270,6 +268,11 @@ async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly r
       const second = asSequenceError(err, message.mti, 'onError');
       // The context's logger binds `messageId` already: given again, the line would carry the key twice.
       logFailure(core, context, second.code as InboundErrorCode, message.fields, undefined, err);
+      // The client gets a 96: whatever onError started with the signal (a connector request: cancelled, or reversed once
+      // written) must stop, whether onError's own timer ran out or it failed (a wrapper that gave up on it, as a
+      // flow's does at the same bound, while the work under it runs on).
+      const abort = (job.abort ??= new AbortController());
+      if (!abort.signal.aborted) abort.abort(second);
     }
   }
   return { result: errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };

@@ -97,3 +97,28 @@ test('onError timeout – an onError that answers in time after a failure is sen
   t.after(() => client.destroy());
   assert.equal((await within(client.request(purchase(3)), 5_000, 'no reply to STAN 3')).fields['39'], '91');
 });
+
+test('onError timeout – an onError that gives up (rejects) while work it started with the signal runs on: the signal is aborted when the 96 is written', async (t) => {
+  let onErrorContext: SequenceContext | undefined;
+  let abortedAtWrite: boolean | undefined;
+  const { port } = await startEndpoint(t, {
+    sequenceTimeout: 5_000,
+    sequence: () => {
+      throw new Error('bank down');
+    },
+    // As a wrapper with a bound of its own (a flow's) rejects while the request it wraps is still out.
+    onError: (_m, context) => {
+      onErrorContext = context;
+      void context.signal; // read, as a connector request given it does
+      return Promise.reject(new Error('gave up'));
+    },
+    onReply: () => {
+      abortedAtWrite = onErrorContext?.signal?.aborted;
+    },
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await within(client.request(purchase(4)), 5_000, 'no reply to STAN 4')).fields['39'], '96');
+  assert.equal(abortedAtWrite, true, 'aborted before the 96 was written');
+  assert.equal((onErrorContext?.signal?.reason as { code?: string } | undefined)?.code, 'ISO8583_ERR_INBOUND_SEQUENCE_FAILED');
+});
