@@ -16,6 +16,9 @@ import type { Slot } from './slots.js';
  */
 const FRAMES_PER_TURN = 32;
 
+/** The `closeLines` key of the line for a partial frame the client ended its side in (one per connection it opens). */
+const PARTIAL_FRAME_LINE = 'partial-frame';
+
 /**
  * One client connection: cuts frames from the stream, handles up to `maxInFlightPerConnection` messages at once and
  * writes each reply when it is ready (not in request order). Reading pauses while the limit is reached or while the
@@ -40,6 +43,8 @@ export class InboundConnection implements Peer {
   /** The client has half-closed: answer what is in flight, then end. */
   private peerEnded = false;
   private needDrain = false;
+  /** closeAfterReply: a reply was written and the drain that follows it is queued. */
+  private drainQueued = false;
   private gone = false;
   /** Frames in a row that did not decode (see `maxFormatErrors`). */
   private formatErrors = 0;
@@ -105,8 +110,13 @@ export class InboundConnection implements Peer {
   send(frame: Buffer, dropped?: () => void): boolean {
     if (this.gone || !this.stream.writable) return false;
     this.stream.write(frame, dropped);
-    // One request per connection (closeAfterReply): no more frames; the socket ends once nothing is in flight.
-    if (this.core.options.closeAfterReply) void this.drain();
+    // One request per connection (closeAfterReply): no more frames; the socket ends once nothing is in flight. Once the
+    // frames of the read being handled have been taken (a microtask: after the read's loop), so that a sequence that
+    // answers at once is answered for each of them as one that answers later is, none thrown away unanswered.
+    if (this.core.options.closeAfterReply && !this.drainQueued) {
+      this.drainQueued = true;
+      queueMicrotask(() => void this.drain());
+    }
     return true;
   }
 
@@ -231,7 +241,11 @@ export class InboundConnection implements Peer {
 
   private onEnd(left: number): void {
     if (left > 0) {
-      logSafely(() => this.logger.info({ bufferedBytes: left, frameSize: this.stream.partialFrameSize }, 'the client ended its side in the middle of a frame: the partial frame is dropped'));
+      // A client can cause one per connection it opens: capped like the closure lines (`closeLines`, its own key).
+      const suppressed = this.core.closeLines.take(PARTIAL_FRAME_LINE);
+      if (suppressed !== undefined) {
+        logSafely(() => this.logger.info({ bufferedBytes: left, frameSize: this.stream.partialFrameSize, ...(suppressed > 0 ? { suppressed } : {}) }, 'the client ended its side in the middle of a frame: the partial frame is dropped'));
+      }
     }
     if (!this.core.options.allowHalfOpen) return this.clientClosed();
     logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends'));

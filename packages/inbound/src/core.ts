@@ -25,6 +25,11 @@ export interface EndpointCore {
   /** The cap on the warning written for each frame that does not decode (see log-limit.ts in @iso8583/metrics). */
   readonly decodeWarnings: LogLimit;
   /**
+   * The cap on the warning written for a result that does not answer its request (none for a request that expects one,
+   * or a reply of another MTI: reply-check.ts).
+   */
+  readonly replyWarnings: LogLimit;
+  /**
    * The cap on the line written when the endpoint closes a connection or a handshake (a timeout, an eviction, broken
    * framing, a socket error, a failed TLS handshake), by code: a client can cause one per connection it opens.
    */

@@ -31,8 +31,9 @@ export interface ConnectionInfo {
 /** A connection that has closed. */
 export interface DisconnectInfo extends ConnectionInfo {
   /**
-   * Why the endpoint closed it (`ISO8583_ERR_INBOUND_IDLE_TIMEOUT`, `_READ_TIMEOUT`, `_FIRST_MESSAGE_TIMEOUT`,
-   * `_EVICTED`, `_FRAMING`, `_SOCKET`); absent when the client left, or the endpoint closed or was destroyed.
+   * Why it closed (`ISO8583_ERR_INBOUND_IDLE_TIMEOUT`, `_READ_TIMEOUT`, `_FIRST_MESSAGE_TIMEOUT`, `_EVICTED`,
+   * `_FRAMING`, `_FORMAT_ERRORS`, `_SOCKET`: a socket error, a client's reset included); absent when the client
+   * closed its side (FIN), or the endpoint closed or was destroyed.
    */
   code?: InboundErrorCode;
 }

@@ -24,6 +24,7 @@ import type { InboundOptions, ResolvedInboundOptions } from './options.js';
 import { logSafely } from './safe-log.js';
 import { sequenceRedaction } from './sequence-logger.js';
 import { loadSequence } from './sequence-registry.js';
+import { REPLY_WARNINGS_PER_SECOND } from './reply-check.js';
 import { ConnectionSlots, endText } from './slots.js';
 import type { Slot, SlotEnd, SlotRefusal } from './slots.js';
 import type { Sequence } from './sequence.js';
@@ -116,7 +117,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   async #start(): Promise<AddressInfo> {
     const o = this.options;
     const sequence = await loadSequence(o.sequence);
-    const onError = o.onError === undefined ? undefined : await loadSequence(o.onError);
+    const onError = o.onError === undefined ? undefined : await loadSequence(o.onError, 'onError');
     const core = this.#core(sequence, onError);
     const server = o.tls === undefined
       ? createTcpServer({ allowHalfOpen: true })
@@ -186,6 +187,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       nextMessageId: () => `${this.#idPrefix}-${(++this.#messageCount).toString(36)}`,
       deadlines: new DeadlineList<InFlight>(this.options.sequenceTimeout, sequenceExpired),
       decodeWarnings: new LogLimit(DECODE_WARNINGS_PER_SECOND),
+      replyWarnings: new LogLimit(REPLY_WARNINGS_PER_SECOND),
       closeLines: this.#closeLines,
     };
   }
@@ -208,6 +210,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
         : 'connection refused: maxConnectionsPerAddress reached for its address', remote);
       return;
     }
+    // A peer that vanished without FIN or RST: the system's keepalive probes find it (0: off).
+    if (this.options.keepAlive > 0) socket.setKeepAlive(true, this.options.keepAlive);
     if (plain) this.#open(socket, core, slot);
     else socket.on('error', () => undefined); // the TLS socket on top reports it (tlsClientError or its own error)
   }

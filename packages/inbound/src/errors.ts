@@ -22,6 +22,8 @@ export const INBOUND_ERROR_CODES = {
     'The sequence did not settle within `sequenceTimeout`; handled like a failure (onError, or response code 96). The same error is the reason `context.signal` is aborted with: a connector request given the signal puts on it, as the abort runs, whether it may be at the host (`sent`: `\'maybe\'` written, `\'no\'` never), so that onError\'s `upstreamFailureCode` answers 68 (reversed) or 91, not 96.',
   ISO8583_ERR_INBOUND_REPLY_INVALID:
     'The sequence (or onError sequence) returned a reply that cannot be read or packed; the reply carries response code 96.',
+  ISO8583_ERR_INBOUND_REPLY_UNEXPECTED:
+    'The sequence (or onError sequence) returned no reply (`undefined`) for a request that expects a response (nothing is sent: `null` is the way to send nothing), or a reply whose MTI is not the request\'s response MTI (sent as it is); logged at warn, at most 20 lines a second.',
   ISO8583_ERR_INBOUND_NOT_ALLOWED: 'A connection from an address outside the `allow` list; closed at once.',
   ISO8583_ERR_INBOUND_TOO_MANY_CONNECTIONS:
     'A connection over `maxConnections` while every connection held has sent a message; closed at once.',

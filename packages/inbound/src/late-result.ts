@@ -6,7 +6,7 @@ import { summarize } from '@iso8583/codec';
 import { CardDataMask } from './card-data-mask.js';
 import type { InFlight } from './pipeline.js';
 import { codeForLog, logSafely } from './safe-log.js';
-import type { SequenceResult } from './sequence.js';
+import type { ResultSource, SequenceResult } from './sequence.js';
 import { handOver } from './undelivered.js';
 
 /**
@@ -17,13 +17,23 @@ import { handOver } from './undelivered.js';
 export function lateResult(job: InFlight, result: SequenceResult, err: unknown): void {
   if (!job.expired) return;
   job.expired = false;
+  reportLate(job, result, err, 'sequence');
+}
+
+/**
+ * An outcome after the client had its timeout answer, of the sequence or of onError (`source`; onError's own bound is
+ * the rest of the message's `sequenceTimeout`, see pipeline.ts): counted and logged as `ISO8583_ERR_INBOUND_LATE_REPLY`,
+ * a result handed to `onLateResult` (`sequence-timeout`, with `source`). Called once per outcome by its caller.
+ */
+export function reportLate(job: InFlight, result: SequenceResult, err: unknown, source: ResultSource): void {
   const { core, message, context } = job;
   const code = 'ISO8583_ERR_INBOUND_LATE_REPLY';
   core.metrics.error(code);
+  const which = source === 'onError' ? 'an onError' : 'a sequence';
   // A logger that throws: the count above says it; the result is still handed over.
   logSafely(() => job.peer.logger.warn(
-    { code, messageId: context.messageId, ...summarize(message.fields), ...(err === undefined ? {} : { cause: codeForLog(err, CardDataMask.of(job.fields, job.dialect)) }) },
-    err === undefined ? 'a sequence result came after its timeout: not sent' : 'a sequence failed after its timeout',
+    { code, messageId: context.messageId, ...summarize(message.fields), ...(source === 'onError' ? { source } : {}), ...(err === undefined ? {} : { cause: codeForLog(err, CardDataMask.of(job.fields, job.dialect)) }) },
+    err === undefined ? `${which} result came after its timeout: not sent` : source === 'onError' ? 'an onError sequence failed after its timeout' : 'a sequence failed after its timeout',
   ));
-  if (err === undefined) handOver(core, job.peer, message, context, result, 'sequence-timeout', 'sequence');
+  if (err === undefined) handOver(core, job.peer, message, context, result, 'sequence-timeout', source);
 }

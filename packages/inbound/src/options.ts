@@ -53,7 +53,12 @@ export interface InboundOptions {
   sequence: Sequence | string;
   /** The sequence called when the sequence fails or times out. Default: none (reply with response code 96). */
   onError?: Sequence | string;
-  /** Milliseconds a sequence may take before it counts as failed; at most 2147483647. Default 30000. */
+  /**
+   * Milliseconds a sequence may take before it counts as failed (its `context.signal` aborted); at most 2147483647.
+   * onError has as long again, from its call (after a timeout the client may wait up to twice this): when that runs
+   * out the client gets response code 96, the signal is aborted, and an answer onError gives later goes to
+   * `onLateResult` (`sequence-timeout`, source `onError`). Default 30000.
+   */
   sequenceTimeout?: number;
   /**
    * Connections held at once (TLS handshakes included). At the limit, the oldest that has sent no complete message
@@ -84,7 +89,8 @@ export interface InboundOptions {
   maxFormatErrors?: number;
   /**
    * Called with a sequence's result that never reaches its client, and why (`reason`): `sequence-timeout`, it settled
-   * after its `sequenceTimeout` (the client already has its timeout answer: onError's, or response code 96), logged and
+   * after its `sequenceTimeout`, or onError's answer after onError's own (the client already has its timeout answer:
+   * onError's, or response code 96), logged and
    * counted as `ISO8583_ERR_INBOUND_LATE_REPLY`; `client-gone`, the client's connection closed before the result could
    * be written, logged and counted as `ISO8583_ERR_INBOUND_CLIENT_GONE`; `reply-invalid`, it could not be packed (the
    * client got a 96). Either way the result is never sent; e.g. reverse an approval the terminal never got (the gateway
@@ -113,8 +119,16 @@ export interface InboundOptions {
    */
   idleTimeout?: number;
   /**
-   * End the connection once a reply has been written: frames after it are not taken, what is still in flight is
-   * answered, then the socket ends (one request per connection, as SocketQueue's socket clients expect: they read the
+   * Milliseconds of silence on an accepted connection after which TCP keepalive probes start (`socket.setKeepAlive`,
+   * set at accept, before any TLS handshake): a terminal that vanished without a FIN or RST (a power cut, a NAT that
+   * dropped the mapping) gives up its slot once the system's probes fail (Linux: 9 probes 75 s apart by default), even
+   * with `idleTimeout` 0; 0 turns keepalive off; at most 2147483647. Default 60000.
+   */
+  keepAlive?: number;
+  /**
+   * End the connection once a reply has been written: frames of later reads are not taken (those of the read that
+   * brought the request are, whether the sequence answers at once or later), what is still in flight is answered,
+   * then the socket ends (one request per connection, as SocketQueue's socket clients expect: they read the
    * answer until the connection closes). A message that gets no reply leaves the connection open. Default `false`.
    */
   closeAfterReply?: boolean;
@@ -182,6 +196,8 @@ export interface ResolvedInboundOptions {
   readonly allowHalfOpen: boolean;
   /** `idleTimeout` as given, or its default (see {@link InboundOptions.idleTimeout}). */
   readonly idleTimeout: number;
+  /** `keepAlive` as given, or its default (see {@link InboundOptions.keepAlive}). */
+  readonly keepAlive: number;
   /** `closeAfterReply` as given, or its default (see {@link InboundOptions.closeAfterReply}). */
   readonly closeAfterReply: boolean;
   /** `readTimeout` as given, or its default (see {@link InboundOptions.readTimeout}). */
@@ -311,6 +327,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     onReply: copy.onReply,
     allowHalfOpen: copy.allowHalfOpen,
     idleTimeout: copy.idleTimeout,
+    keepAlive: copy.keepAlive,
     closeAfterReply: copy.closeAfterReply,
     readTimeout: copy.readTimeout,
     firstMessageTimeout: copy.firstMessageTimeout,

@@ -6,11 +6,12 @@ import type { EndpointCore, Peer } from './core.js';
 import { codeOf, inboundError, type InboundErrorCode } from './errors.js';
 import { EncodedReply } from './encoded-reply.js';
 import { ReceivedMessage } from './inbound-message.js';
-import { lateResult } from './late-result.js';
+import { lateResult, reportLate } from './late-result.js';
 import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
 import { frameReply, logFailure, noFallback, packFallback, sendFramed, writeReply } from './reply-write.js';
 import { logSafely } from './safe-log.js';
+import { checkReplyMti, noReply } from './reply-check.js';
 import { isThenable } from './sequence.js';
 import type { ResultSource, Sequence, SequenceResult } from './sequence.js';
 import type { Timed } from './deadlines.js';
@@ -22,25 +23,35 @@ const FORMAT_ERROR = '30';
 /** Response code 96: system malfunction (the sequence failed, no onError answered); 909 in answers to 1993 MTIs. */
 const SYSTEM_MALFUNCTION = '96';
 
-/** Runs a sequence to its end (for the onError path, where speed does not matter). */
-async function runSequence(
-  sequence: Sequence,
-  message: ReceivedMessage,
-  context: MessageContext,
-  timeout: number,
-): Promise<SequenceResult> {
-  const out = sequence(message, context);
+/**
+ * Runs onError with a `sequenceTimeout` of its own, from its call (after a timeout the client may so wait up to twice
+ * the `sequenceTimeout`: a flow's onError wrapper bounds its verdict by the same timer, made first, so that it fails
+ * first and the terminal's 96 and the reversal go together). When that timer fires (or onError fails), the context's
+ * `signal` is aborted (`recover`: a connector request onError made with it is cancelled, or reversed: the client is
+ * getting a 96) and a later outcome goes the late-result way (`reportLate`, source onError: counted, logged, a result handed to `onLateResult`).
+ */
+async function runOnError(sequence: Sequence, job: InFlight, context: MessageContext): Promise<SequenceResult> {
+  const out = sequence(job.message, context);
   if (!isThenable(out)) return out;
+  const { mti } = job.message;
+  const timeout = job.core.options.sequenceTimeout;
   // The onError path is rare: a timer of its own.
   return new Promise<SequenceResult>((resolve, reject) => {
-    const timer = setTimeout(() => reject(sequenceTimeout(message.mti, timeout)), timeout);
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      // `recover` aborts the signal with it as it falls back to the 96.
+      reject(inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the onError sequence did not settle within ${timeout} ms`, { mti }));
+    }, timeout);
     timer.unref();
     out.then(
       (value) => {
+        if (late) return reportLate(job, value, undefined, 'onError');
         clearTimeout(timer);
         resolve(value);
       },
       (err: unknown) => {
+        if (late) return reportLate(job, undefined, err, 'onError');
         clearTimeout(timer);
         reject(err);
       },
@@ -92,7 +103,7 @@ export interface InFlight extends Timed {
   readonly started: number;
   /** True once its sequence timed out, until a late result (if any) has been reported (see `lateResult`). */
   expired: boolean;
-  /** Behind its context's `signal`, once read: aborted when the sequence times out. */
+  /** Behind its context's `signal`, once read: aborted when the sequence times out, or onError's time runs out. */
   abort?: AbortController;
 }
 
@@ -223,7 +234,7 @@ function tell(job: InFlight, err: unknown): void {
 async function failed(job: InFlight, err: unknown): Promise<void> {
   const error = asSequenceError(err, job.message.mti, 'main');
   logFailure(job.core, job.peer, error.code as InboundErrorCode, job.message.fields, job.context.messageId, err);
-  const answer = await recover(job.core, job.message, job.context, error);
+  const answer = await recover(job, error);
   complete(job, answer.result, answer.source);
 }
 
@@ -234,7 +245,12 @@ async function failed(job: InFlight, err: unknown): Promise<void> {
  */
 function complete(job: InFlight, result: SequenceResult, source: ResultSource | undefined): void {
   job.core.metrics.sequenceLatency((performance.now() - job.started) / 1000);
-  if (result === null || result === undefined) return;
+  if (result === undefined) {
+    // A forgotten `return` for a request that expects a response: said, never silent (`null` is the way to send nothing).
+    if (source !== undefined) noReply(job.core, job.peer, job.message.fields, job.message.mti, job.context.messageId, source);
+    return;
+  }
+  if (result === null) return;
   const told = source !== undefined && job.core.options.onLateResult !== undefined ? (): void => undelivered(job.core, job.peer, job.message, job.context, result, source) : undefined;
   if (!sendReply(job.core, job.frame, job.decoded, job.peer, job.message, job.context, result, told, source, job.started)) told?.();
 }
@@ -243,19 +259,20 @@ function complete(job: InFlight, result: SequenceResult, source: ResultSource | 
  * The onError sequence's answer (`source` onError), or the endpoint's own response code 96 reply (no `source`: never
  * handed to `onLateResult`) when there is none or it fails too.
  */
-async function recover(
-  core: EndpointCore,
-  message: ReceivedMessage,
-  context: MessageContext,
-  error: Iso8583Error,
-): Promise<{ readonly result: SequenceResult; readonly source?: ResultSource }> {
+async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly result: SequenceResult; readonly source?: ResultSource }> {
+  const { core, message, context } = job;
   if (core.onError !== undefined) {
     try {
-      return { result: await runSequence(core.onError, message, context.withError(error), core.options.sequenceTimeout), source: 'onError' };
+      return { result: await runOnError(core.onError, job, context.withError(error)), source: 'onError' };
     } catch (err) {
       const second = asSequenceError(err, message.mti, 'onError');
       // The context's logger binds `messageId` already: given again, the line would carry the key twice.
       logFailure(core, context, second.code as InboundErrorCode, message.fields, undefined, err);
+      // The client gets a 96: whatever onError started with the signal (a connector request: cancelled, or reversed once
+      // written) must stop, whether onError's own timer ran out or it failed (a wrapper that gave up on it, as a
+      // flow's does at the same bound, while the work under it runs on).
+      const abort = (job.abort ??= new AbortController());
+      if (!abort.signal.aborted) abort.abort(second);
     }
   }
   return { result: errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };
@@ -281,6 +298,7 @@ function sendReply(
     if (result instanceof EncodedReply) {
       // Bytes in this endpoint's wire format, checked by whoever decoded them: sent as they are. Else: packed.
       if (headerLength === 0 && sameDialect(result.dialect, core.codec.dialect)) {
+        if (source !== undefined) checkReplyMti(core, peer, message.fields, message.mti, result.message['0'], context.messageId, source);
         return sendFramed(core, peer, frameReply(core, frame, result.body), result.message, told, started);
       }
       reply = result.message;
@@ -295,6 +313,7 @@ function sendReply(
       // (null, an array, bytes: a Buffer's indexes would read as fields): REPLY_INVALID, answered 96.
       reply = result as MessageInput;
     }
+    if (source !== undefined) checkReplyMti(core, peer, message.fields, message.mti, (reply as Record<string, unknown> | null)?.['0'], context.messageId, source);
     // Framed here, so that a reply too large for the frame (`maxFrameSize`, the length header's capacity) is refused
     // as one that does not pack: the client gets a 96, the result is handed over.
     framed = frameReply(core, frame, core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {}));

@@ -26,13 +26,14 @@ export function getRegisteredSequence(name: string): Sequence | undefined {
 /**
  * Resolves a sequence reference: a function as is; a registered name; else a module path resolved against
  * `process.cwd()`, whose default export (or export named `sequence`) is the function. Throws
- * `ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND`.
+ * `ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND` naming `option` (its `field` and its message): the endpoint option the
+ * reference was given as, `sequence` (the default) or `onError`.
  */
-export async function loadSequence(ref: string | Sequence): Promise<Sequence> {
+export async function loadSequence(ref: string | Sequence, option: 'sequence' | 'onError' = 'sequence'): Promise<Sequence> {
   if (typeof ref === 'function') return ref;
   if (typeof ref !== 'string' || ref.length === 0) {
-    throw inboundError('ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND', 'a sequence must be a function, a registered name or a module path', {
-      field: 'sequence',
+    throw inboundError('ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND', `${option} must be a function, a registered name or a module path`, {
+      field: option,
     });
   }
   const registered = registry.get(ref);
@@ -43,16 +44,16 @@ export async function loadSequence(ref: string | Sequence): Promise<Sequence> {
   } catch (cause) {
     throw inboundError(
       'ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND',
-      `sequence "${ref}" is not a registered name and its module could not be loaded`,
-      { field: 'sequence', cause },
+      `${option} "${ref}" is not a registered name and its module could not be loaded`,
+      { field: option, cause },
     );
   }
   const candidate = typeof mod.default === 'function' ? mod.default : mod.sequence;
   if (typeof candidate !== 'function') {
     throw inboundError(
       'ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND',
-      `module "${ref}" exports no sequence function (default export or export named "sequence")`,
-      { field: 'sequence' },
+      `${option}: module "${ref}" exports no sequence function (default export or export named "sequence")`,
+      { field: option },
     );
   }
   return candidate as Sequence;

@@ -66,3 +66,24 @@ test('close lines – 300 connections with a length header over maxFrameSize wri
   t.after(() => client.destroy());
   assert.equal((await client.request(purchase(2))).fields['39'], '00');
 });
+
+test('close lines – 300 connections that end their side in the middle of a frame write at most 20 partial-frame lines a second', async (t) => {
+  const logs = captureLogs('info');
+  const { port } = await startEndpoint(t, { sequence: approveAll, logger: logs.logger });
+  const half = Buffer.from([0x00, 0x40, 0x30, 0x32]); // binary2: 64 bytes announced, 2 sent, then FIN
+  const started = performance.now();
+  for (let round = 0; round < ROUNDS; round++) {
+    const sockets = await Promise.all(Array.from({ length: PER_ROUND }, () => rawConnect(port)));
+    for (const socket of sockets) socket.end(half);
+    await within(Promise.all(sockets.map(closedBy)), 20_000, 'the endpoint ends every connection of the flood');
+  }
+  const seconds = Math.ceil((performance.now() - started) / 1000);
+  const partial = logs.text().split('\n').filter((l) => l.includes('in the middle of a frame'));
+  const suppressed = partial.reduce((sum, l) => sum + ((JSON.parse(l) as { suppressed?: number }).suppressed ?? 0), 0);
+  assert.ok(partial.length >= 1, 'the first partial frame is logged');
+  assert.ok(partial.length <= 20 * (seconds + 1), `${partial.length} lines in ${seconds} s`);
+  assert.ok(partial.length + suppressed <= FLOOD);
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await client.request(purchase(3))).fields['39'], '00');
+});

@@ -8,7 +8,7 @@ import { createHostSimulator } from '../src/index.js';
 import type { HostSimulatorOptions } from '../src/index.js';
 import { startEndpoint } from './support/endpoint.js';
 import { TestClient } from './support/client.js';
-import { VISA, ask, tx } from './support/simulator.js';
+import { TRANSMISSION, VISA, ask, tx } from './support/simulator.js';
 
 const MASTERCARD = '5555555555554444';
 
@@ -60,7 +60,7 @@ test('host simulator options – every bad option is refused up front, named, wi
   }
 });
 
-test('host simulator – a request of the other edition is refused with a format error in its MTI\'s codes and moves no money: a 1200 on a 1987 dialect 30 (904 where field 39 has 3 digits), an 0200 on a 1993 dialect 030', async () => {
+test('host simulator – a request of the other edition is refused with a format error no reader takes for an approval and moves no money: a 1200 on a 1987 dialect 30 (904 where field 39 has 3 digits), an 0200 on a 1993 dialect 904', async () => {
   const on87 = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect: getDialect('iso87ascii') });
   const reply = await ask(on87, tx('1200', '000001', 1000));
   assert.equal(reply?.['0'], '1210');
@@ -76,8 +76,9 @@ test('host simulator – a request of the other edition is refused with a format
   assert.equal(smartvista.balanceOf(VISA), 5000);
   const on93 = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect: getDialect('iso93ascii') });
   const on93Refusal = (await ask(on93, tx('0200', '000004', 1000)))?.['39'];
-  assert.equal(on93Refusal, '030', 'the 1987 format error, in the width of its field 39');
-  assert.equal(isApprovalClass(getDialect('iso93ascii'), on93Refusal, '0210'), false, 'read as the refusal it is');
+  assert.equal(on93Refusal, '904', 'not 030: a 1993 approval class to a reader of the dialect\'s action codes');
+  assert.equal(isApprovalClass(getDialect('iso93ascii'), on93Refusal, '0210'), false, 'read by the MTI, a refusal');
+  assert.equal(isApprovalClass(getDialect('iso93ascii'), on93Refusal), false, 'read by the dialect, a refusal');
   assert.equal((await ask(on93, tx('1200', '000005', 1000, { 12: '261121103000' })))?.['39'], '000');
   assert.equal(on93.balanceOf(VISA), 4000);
 });
@@ -114,4 +115,20 @@ test('host simulator options – cards as a Map, or keyed by something that is n
     assert.doesNotMatch(err.message, new RegExp(key), 'named by position');
   }
   assert.equal(typeof createHostSimulator({ cards: Object.assign(Object.create(null) as object, { [VISA]: { balance: 1 } }) }), 'function');
+});
+
+test('host simulator – behind a 1993 endpoint, an 0200 and an 0800 are refused 904: a refusal by the MTI\'s reading and by the dialect\'s, and the card keeps its balance', async (t) => {
+  const dialect = getDialect('iso93ascii');
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect });
+  const { port } = await startEndpoint(t, { sequence: sim, dialect: 'iso93ascii' });
+  const client = await TestClient.connect(port, { dialect: 'iso93ascii' });
+  t.after(() => client.destroy());
+  for (const [request, mti] of [[tx('0200', '000020', 1000), '0210'], [{ 0: '0800', 7: TRANSMISSION, 11: '000021', 70: '301' }, '0810']] as const) {
+    const reply = await client.request(request);
+    assert.equal(reply.fields['0'], mti);
+    assert.equal(reply.fields['39'], '904');
+    assert.equal(isApprovalClass(dialect, reply.fields['39'], mti), false, `${mti} by its MTI`);
+    assert.equal(isApprovalClass(dialect, reply.fields['39']), false, `${mti} by the dialect`);
+  }
+  assert.equal(sim.balanceOf(VISA), 5000);
 });

@@ -39,6 +39,7 @@ function endpointCore(sequence: Sequence, sequenceTimeout: number, onLateResult?
     nextMessageId: () => `m-${++messages}`,
     deadlines: new DeadlineList<InFlight>(options.sequenceTimeout, sequenceExpired),
     decodeWarnings: new LogLimit(20),
+    replyWarnings: new LogLimit(20),
     closeLines: new LogLimits(20),
   };
 }

@@ -47,8 +47,9 @@ export interface HostSimulatorOptions {
   /**
    * The dialect the host answers in: field 39 takes its width and approvals its approval code (`000` for smartvista),
    * and a request of the other edition (a 1200 on a 1987 dialect, an 0200 on a 1993 one) is refused with a format
-   * error in the codes its MTI carries (30 for a 0xxx MTI, also in a 1993 dialect; 904 for a 1xxx MTI where field 39
-   * has room for it, else 30) and moves no money. Default: ISO 8583:1987's two-character codes, and requests
+   * error that no reader of field 39 takes for an approval (by the MTI's edition or by the dialect's): `904` where
+   * field 39 has room for three characters (a 1xxx MTI under smartvista, an 0xxx MTI on a 1993 dialect: the 1987 `30`
+   * padded to `030` would be a 1993 approval class), else `30`, and moves no money. Default: ISO 8583:1987's two-character codes, and requests
    * of either edition are answered.
    */
   dialect?: ResponseCodeDialect;
@@ -95,6 +96,9 @@ export const HOST_RESPONSE_CODES = {
 function fromAcquirer(mti: string): boolean {
   return (mti[2] === '0' || mti[2] === '2') && (mti[3] === '0' || mti[3] === '1');
 }
+
+/** The ISO 8583:1993 action code of a format error: the refusal of another edition's message where field 39 has 3 characters. */
+const FORMAT_ERROR_1993 = '904';
 
 /** Network management information codes (field 70) answered with 00. */
 const NETWORK_CODES = new Set(['001', '002', '301']);
@@ -183,12 +187,17 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
     if (replyMti === undefined) return undefined;
     const fields = message.fields;
     if (edition !== undefined && mti[0] !== edition) {
-      // A message of another edition than the dialect's: no issuer of this dialect would act on it. A format error,
-      // in the codes its MTI carries (as every answer: responseCodeIn, which keeps 1987 codes in a 2-character field
-      // 39), so that the one reading of field 39 (isApprovalClass given the MTI) takes it for the decline it is: in the
-      // dialect's codes, `030` answering a 1100 under smartvista read as a 1993 approval.
+      // A message of another edition than the dialect's: no issuer of this dialect would act on it. A format error
+      // that no reader takes for an approval: in the codes its MTI carries (as every answer: responseCodeIn, which
+      // keeps 1987 codes in a 2-character field 39), so that isApprovalClass given the MTI reads the decline it is
+      // (in the dialect's codes, `030` answering a 1100 under smartvista read as a 1993 approval); but where that is a
+      // 1987 code padded to three digits (`030` answering an 0200 on a 1993 dialect), a reader of the dialect's 1993
+      // action codes takes it for the approval class 0xx: there, the 1993 format error `904` (a 1987 reading by the
+      // MTI does not approve it either).
       const refused = echo(fields, replyMti);
-      refused['39'] = codeFor(mti, HOST_RESPONSE_CODES.formatError);
+      // As it will be written: in the width of the dialect's field 39 (`inDialect`, below).
+      const code = inDialect(codeFor(mti, HOST_RESPONSE_CODES.formatError), options.dialect);
+      refused['39'] = /^0\d\d$/.test(code) ? FORMAT_ERROR_1993 : code;
       return refused;
     }
     const reply = answerInClass(fields, mti, replyMti);
