@@ -62,6 +62,8 @@ test('flow file – localhost is 127.0.0.1 too, 0.0.0.0 is IPv4 only, :: is ever
   const any = flowFile({ inboundEndpoints: { pos6: { ...SIM, port: 9719, host: '::' } }, http: { port: 9719 } });
   assert.deepEqual(flowPathProblems(any), ["/http/port: 9719 is /inboundEndpoints/pos6/port's port too (on ::): each listener needs its own port"]);
   assert.deepEqual(flowPathProblems(flowFile({ inboundEndpoints: { pos4: { ...SIM, port: 9720, host: '0.0.0.0' }, pos6: { ...SIM, port: 9720, host: '::1' } } })), []);
+  // An IPv6 address with a zone is read too (not a crash of the check).
+  assert.deepEqual(flowPathProblems(flowFile({ inboundEndpoints: { pos: { ...SIM, port: 9721 }, link: { ...SIM, port: 9721, host: 'fe80::1%lo' } } })), []);
 });
 
 /** Whether this machine has an IPv6 loopback: a listen on ::1 succeeds. */

@@ -24,6 +24,9 @@ export function canonicalHost(host: string): string {
   const bare = bareHost(host);
   if (bare === '') return '::';
   if (!isIPv6(bare)) return bare;
+  // A zone (`fe80::1%eth0`) is kept as written: the URL parser that shortens the address refuses one.
+  const zone = bare.indexOf('%');
+  if (zone !== -1) return `${canonicalHost(bare.slice(0, zone))}${bare.slice(zone)}`;
   const short = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
   const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(short);
   if (mapped === null) return short;
