@@ -24,6 +24,10 @@ test("gateway --check-config refuses two of the gateway's listeners on one port,
   await refused(['--listen', '9583', '--http', '9584', '--metrics', '9584'], "--metrics 9584 is --http's port too (on 127.0.0.1)");
   await refused(['--listen', '9583', '--stats-port', '9583'], "--stats-port 9583 is --listen's port too (on 127.0.0.1)");
   await refused(['--listen', '9583', '--bind', '0.0.0.0', '--http', '9583', '--http-bind', '127.0.0.1'], "--http 9583 is --listen's port too (on 0.0.0.0)");
+  // One reading of addresses (listen-address.ts): localhost is 127.0.0.1 too, :: is every address.
+  await refused(['--bind', 'localhost', '--listen', '9583', '--http', '9583', '--http-bind', '127.0.0.1'], "--http 9583 is --listen's port too (on localhost)");
+  await refused(['--listen', '9583', '--bind', '::', '--http', '9583', '--http-bind', '127.0.0.1'], "--http 9583 is --listen's port too (on ::)");
+  await refused(['--listen', '9583', '--bind', '0.0.0.0', '--http', '9583', '--http-bind', '::'], "--http 9583 is --listen's port too (on 0.0.0.0)");
   const file = join(dir, 'gateway.json');
   writeFileSync(file, JSON.stringify({ upstream: '10.1.1.1:5000', listen: 9583, http: 9583 }));
   await refused(['--config', file], `config file ${file}: /http: 9583 is --listen's port too`);
@@ -31,6 +35,8 @@ test("gateway --check-config refuses two of the gateway's listeners on one port,
   for (const args of [
     ['--listen', '9583', '--http', '9583', '--http-bind', '127.0.0.2'],
     ['--listen', '9583', '--http', '9583', '--no-http'],
+    // 0.0.0.0 holds every IPv4 address only: a listener on ::1 beside it starts.
+    ['--listen', '9583', '--bind', '0.0.0.0', '--http', '9583', '--http-bind', '::1'],
     ['--listen', '0', '--http', '0', '--metrics', '0', '--stats-port', '0'],
     ['--listen', '9583', '--http', '9584', '--metrics', '9585', '--stats-port', '9586'],
   ]) {

@@ -34,6 +34,11 @@ test('gateway: an upstream equal to its own POS listener is refused, naming the 
   await refused(['--upstream', '127.0.0.1:9583', '--listen', '9583'], '--upstream 127.0.0.1:9583 ');
   await refused(['--upstream', 'localhost:9583', '--listen', '9583', '--bind', '0.0.0.0'], '--upstream localhost:9583 ');
   await refused(['--upstream', '[::1]:9583', '--listen', '9583', '--bind', '::1'], '--upstream [::1]:9583 ');
+  await refused(['--upstream', '[::1]:9583', '--listen', '9583', '--bind', '::'], '--upstream [::1]:9583 ');
+  await refused(['--upstream', '127.0.0.1:9583', '--listen', '9583', '--bind', '[::ffff:127.0.0.1]'], '--upstream 127.0.0.1:9583 ');
+  // A connection to the unspecified address goes to the loopback one of its family (Linux): the gateway's own.
+  await refused(['--upstream', '0.0.0.0:9583', '--listen', '9583'], '--upstream 0.0.0.0:9583 ');
+  await refused(['--upstream', '[::]:9583', '--listen', '9583', '--bind', '::1'], '--upstream [::]:9583 ');
   await refused(['--upstream', 'a=10.1.1.1:9583', '--upstream', 'b=127.0.0.1:9583', '--listen', '9583'], '--upstream b=127.0.0.1:9583 ');
   await refused(['--upstream-host', '127.0.0.1', '--upstream-port', '9583', '--listen', '9583'], '--upstream-host ');
   const file = write('loop.json', { upstream: '127.0.0.1:9583', listen: 9583 });
@@ -52,6 +57,8 @@ test('gateway: an upstream equal to its own POS listener is refused, naming the 
     ['--upstream', '127.0.0.1:9584', '--listen', '9583'],
     ['--upstream', '127.0.0.1:9583', '--listen', '0'],
     ['--upstream', '127.0.0.2:9583', '--listen', '9583'],
+    // 0.0.0.0 holds every IPv4 address only: [::1]:9583 is another process's listener, not the gateway's.
+    ['--upstream', '[::1]:9583', '--listen', '9583', '--bind', '0.0.0.0'],
   ]) {
     const ok = await runCli(['gateway', ...args, ...journal, '--check-config']);
     assert.equal(ok.code, 0, `${args.join(' ')}: ${ok.stderr}`);

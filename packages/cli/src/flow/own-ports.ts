@@ -6,7 +6,7 @@
  * gateway/listen-address.ts).
  */
 import type { FieldProblem } from '@iso8583/codec';
-import { WILDCARD, bareHost } from '../gateway/listen-address.js';
+import { overlap } from '../gateway/listen-address.js';
 
 /** The address an inbound endpoint or the flow's HTTP server listens on when the file gives none. */
 const DEFAULT_HOST = '127.0.0.1';
@@ -16,13 +16,6 @@ interface Listener {
   at: string;
   port: unknown;
   host: unknown;
-}
-
-/** Whether listeners bound to `a` and `b` on one port collide: the same address, or either a wildcard. */
-function overlap(a: string, b: string): boolean {
-  const x = bareHost(a);
-  const y = bareHost(b);
-  return x === y || WILDCARD.has(x) || WILDCARD.has(y);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { GatewayConfig } from './config-types.js';
 import { gatewayError } from './errors.js';
 import { configFileError } from './config-file.js';
 import { GATEWAY_DEFAULTS } from './flag-rows.js';
-import { WILDCARD, bareHost } from './listen-address.js';
+import { overlap } from './listen-address.js';
 
 /** One listener of the gateway: its config key, flag, port and address, and what it is (in the checks' words). */
 export interface OwnListener {
@@ -37,13 +37,6 @@ export function ownListeners(config: Partial<GatewayConfig>): OwnListener[] {
     { key: 'metrics', flag: '--metrics', port: config.metrics, host: monitoring, what: 'metrics listener' },
     { key: 'statsPort', flag: '--stats-port', port: config.statsPort, host: monitoring, what: 'stats listener' },
   ];
-}
-
-/** Whether listeners bound to `a` and `b` on one port collide: the same address, or either a wildcard. */
-function overlap(a: string, b: string): boolean {
-  const x = bareHost(a);
-  const y = bareHost(b);
-  return x === y || WILDCARD.has(x) || WILDCARD.has(y);
 }
 
 /**

@@ -9,11 +9,11 @@
 import { networkInterfaces } from 'node:os';
 import type { GatewayUpstream } from './upstreams.js';
 import type { ListProblem } from './upstreams.js';
-import { WILDCARD, bareHost } from './listen-address.js';
+import { WILDCARD, addressesOf, bareHost, canonicalHost, holds } from './listen-address.js';
 import type { OwnListener } from './own-ports.js';
 
-/** Addresses a listener on the wildcard address (`0.0.0.0`, `::`) answers on every machine: the loopback ones. */
-const LOOPBACK = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
+/** Addresses ({@link canonicalHost}) a listener on a wildcard address answers on every machine: the loopback ones. */
+const LOOPBACK = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1)$/;
 
 /** `HOST` of `HOST:PORT` or `[V6]:PORT`, lower case and without brackets, and its port. */
 function split(address: string): { host: string; port: number } {
@@ -22,21 +22,27 @@ function split(address: string): { host: string; port: number } {
   return { host, port: Number(address.slice(colon + 1)) };
 }
 
-/** The machine's own addresses (every interface's), lower case. */
+/** The machine's own addresses (every interface's), {@link canonicalHost}. */
 function ownAddresses(): Set<string> {
   const own = new Set<string>();
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) own.add(a.address.toLowerCase());
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) own.add(canonicalHost(a.address));
   return own;
 }
 
-/** Whether a connection to `host` reaches a listener bound to `bind` (the same port assumed). */
+/** Where a connection to the unspecified address goes (Linux): the loopback address of its family. */
+const UNSPECIFIED_AS: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
+
+/**
+ * Whether a connection to `host` reaches a listener bound to `bind` (the same port assumed), read as the own-ports
+ * check reads addresses (listen-address.ts): `localhost` is 127.0.0.1 or ::1, whichever the resolver gives first, so
+ * either; a connection to `0.0.0.0` or `::` goes to the loopback address of its family; a wildcard bind answers on
+ * the loopback and the machine's own addresses of the family it holds (`0.0.0.0` not on `::1`).
+ */
 function reaches(host: string, bind: string): boolean {
-  if (host === bind) return true;
-  if (WILDCARD.has(bind)) return LOOPBACK.test(host) || ownAddresses().has(host);
-  // `localhost` is 127.0.0.1 or ::1, whichever the resolver gives first: either side written so reaches the other.
-  if (host === 'localhost') return bind === '127.0.0.1' || bind === '::1';
-  if (bind === 'localhost') return host === '127.0.0.1' || host === '::1';
-  return false;
+  const binds = addressesOf(bind);
+  return addressesOf(host).map((h) => UNSPECIFIED_AS[h] ?? h).some((h) =>
+    binds.some((b) => h === b || (WILDCARD.has(b) && holds(b, h) && (LOOPBACK.test(h) || ownAddresses().has(h)))),
+  );
 }
 
 /** Where a lone upstream was given: its flag (`--upstream`, `--upstream-host`) and config file key (`/upstream`). */
@@ -62,7 +68,7 @@ export function checkUpstreamLoop(
 ): void {
   for (const [i, u] of upstreams.entries()) {
     const { host, port } = split(u.upstream);
-    const own = listeners.find((l) => l.port !== undefined && l.port !== 0 && l.port === port && reaches(host, bareHost(l.host)));
+    const own = listeners.find((l) => l.port !== undefined && l.port !== 0 && l.port === port && reaches(host, l.host));
     if (own === undefined) continue;
     const flag = lone?.flag ?? '--upstream';
     // The flag leads the text when the flags gave it; the file's error leads with the file and its key already.
