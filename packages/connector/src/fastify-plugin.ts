@@ -28,6 +28,7 @@ import { noteRouteFailure } from './route-failure.js';
 import { failureBody } from './socketqueue-errors.js';
 import { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
 import { noteDroppedUnsent, watchGone } from './client-gone-watch.js';
+import { requestTimeoutProblem } from './timeouts.js';
 import type { UndeliveredAnswer, UndeliveredAnswerHandler } from './undelivered-answer.js';
 
 declare module 'fastify' {
@@ -129,12 +130,19 @@ function escapeXml(text: string): string {
  * The `?timeout=MS` query of a route: absent, the connector's `requestTimeout`; otherwise digits only. Anything else
  * (`abc`, `1.5`, `-1`, empty, given twice) becomes NaN, which the connector refuses like a number out of range (0, or
  * over `MAX_REQUEST_TIMEOUT`): `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`, answered with 400. It is never
- * ignored: a caller who asked for a timeout must not silently get another.
+ * ignored: a caller who asked for a timeout must not silently get another. With `saf` (`stored`) a bad one is refused
+ * here, the same way, before anything is stored; a valid one is unused (the message is stored, not awaited: the SAF
+ * queue has its own timeout).
  */
-function timeoutOf(request: FastifyRequest): number | undefined {
+function timeoutOf(request: FastifyRequest, stored = false): number | undefined {
   const raw = (request.query as Record<string, unknown> | undefined)?.timeout;
   if (raw === undefined) return undefined;
-  return typeof raw === 'string' && /^[0-9]{1,16}$/.test(raw) ? Number(raw) : NaN;
+  const timeout = typeof raw === 'string' && /^[0-9]{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (stored) {
+    const problem = requestTimeoutProblem(timeout);
+    if (problem !== undefined) throw problem;
+  }
+  return timeout;
 }
 
 /**
@@ -256,7 +264,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             const sent = request.body;
             let out = '';
             const undelivered = (): UndeliveredAnswer => [asSent(told.by, told.request ?? readMessage(sent).message), told.answer ?? asSent(told.by, readMessage(out).message), told.by];
-            const timeout = timeoutOf(request);
+            const timeout = timeoutOf(request, saf);
             try {
               out = saf
                 ? await target().sendMessage(sent, { timeout, saf })
@@ -274,6 +282,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be a message object keyed by field number');
           }
           if (safOf(request, body)) {
+            timeoutOf(request, true);
             const receipt = await target().request(fromObject(withoutSaf(body as Record<string, unknown>)), { saf: true });
             return reply.code(STORED).send({ result: receipt, errors: [] });
           }
@@ -312,6 +321,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           const through = target();
           const message: IsoMessage = rawCodec(through, connector).unpack(Buffer.from(hex.trim(), 'hex'));
           if (safOf(request, body)) {
+            timeoutOf(request, true);
             const receipt = await through.request(message, { saf: true });
             return reply.code(STORED).send({ result: receipt, errors: [] });
           }
