@@ -27,7 +27,7 @@ import { refuseCrossSite } from './cross-site.js';
 import { noteRouteFailure } from './route-failure.js';
 import { failureBody } from './socketqueue-errors.js';
 import { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
-import { noteDroppedUnsent, watchGone } from './client-gone-watch.js';
+import { goneSignal, noteDroppedUnsent } from './client-gone-watch.js';
 import { requestTimeoutProblem } from './timeouts.js';
 import type { UndeliveredAnswer, UndeliveredAnswerHandler } from './undelivered-answer.js';
 
@@ -151,14 +151,12 @@ function timeoutOf(request: FastifyRequest, stored = false): number | undefined 
  * not aborted, its answer then reported undelivered (`watchDelivery`).
  */
 async function untilGone<T>(request: FastifyRequest, reply: FastifyReply, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const gone = watchGone(reply);
+  const signal = goneSignal(reply);
   try {
-    return await send(gone.signal);
+    return await send(signal);
   } catch (err) {
-    noteDroppedUnsent(request, gone.signal, err);
+    noteDroppedUnsent(request, signal, err);
     throw err;
-  } finally {
-    gone.end();
   }
 }
 

@@ -69,7 +69,7 @@ const waiting = new WeakMap<Socket, Set<() => void>>();
  * on it: the answers of pipelined requests (up to 32 at the gateway) added one each, and past ten Node wrote a
  * `MaxListenersExceededWarning` ("possible memory leak") on the process's stderr.
  */
-export function onConnectionClose(socket: Socket, fn: () => void): () => void {
+function onConnectionClose(socket: Socket, fn: () => void): () => void {
   let set = waiting.get(socket);
   if (set === undefined) {
     const fresh = new Set<() => void>();

@@ -12,8 +12,6 @@ export interface ContextOrigin {
   readonly dialect: Dialect;
   /** The controller behind `signal`: made on its first read, or when the message expires. */
   abort?: AbortController;
-  /** The controller behind `gone`: made on its first read (client-gone.ts). */
-  gone?: AbortController;
 }
 
 /**
@@ -50,7 +48,7 @@ export class MessageContext implements SequenceContext {
     return this.origin.abort.signal;
   }
 
-  /** Aborted when the message's connection closes before it is answered (client-gone.ts); made on first read. */
+  /** Aborted when the message's connection closes (client-gone.ts); the connection's, made on first read. */
   get gone(): AbortSignal {
     return goneSignal(this.origin);
   }

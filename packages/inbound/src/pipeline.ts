@@ -14,7 +14,6 @@ import { logSafely } from './safe-log.js';
 import { isThenable } from './sequence.js';
 import type { ResultSource, Sequence, SequenceResult } from './sequence.js';
 import type { Timed } from './deadlines.js';
-import { forgetGone } from './client-gone.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -234,7 +233,6 @@ async function failed(job: InFlight, err: unknown): Promise<void> {
  * reason `reply-invalid`, saying which built it.
  */
 function complete(job: InFlight, result: SequenceResult, source: ResultSource | undefined): void {
-  forgetGone(job);
   job.core.metrics.sequenceLatency((performance.now() - job.started) / 1000);
   if (result === null || result === undefined) return;
   const told = source !== undefined && job.core.options.onLateResult !== undefined ? (): void => undelivered(job.core, job.peer, job.message, job.context, result, source) : undefined;
