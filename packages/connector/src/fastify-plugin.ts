@@ -8,7 +8,8 @@
  * an advice is stored and forwarded: answered 202 with `{ result: { saf: true, id }, errors: [] }` (XML:
  * `<saf id="..."/>`) once journaled. A browser request from another site is refused (403,
  * cross-site.ts); JSON with a `__proto__` key is refused naming it (body-problem.ts); an unexpected failure is
- * answered 500 and logged by name and code (route-failure.ts).
+ * answered 500 and logged by name and code (route-failure.ts). A client that leaves while its request still waits
+ * (its terminal's turn, a connection) has it dropped, never sent (client-gone-watch.ts).
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -26,6 +27,8 @@ import { refuseCrossSite } from './cross-site.js';
 import { noteRouteFailure } from './route-failure.js';
 import { failureBody } from './socketqueue-errors.js';
 import { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
+import { goneSignal, noteDroppedUnsent } from './client-gone-watch.js';
+import { requestTimeoutProblem } from './timeouts.js';
 import type { UndeliveredAnswer, UndeliveredAnswerHandler } from './undelivered-answer.js';
 
 declare module 'fastify' {
@@ -65,7 +68,8 @@ export interface Iso8583RoutesOptions {
    * does not reach the client: its connection closed (an aborted request) before the response was written whole
    * (`client-gone`), or the answer could not be written in the form asked (`unwritable`: the client got 502); e.g. to
    * reverse an approval the client never got (the gateway does, judged and built for that upstream). Not for `saf`
-   * requests (stored, not answered). A throw is logged. Default: none.
+   * requests (stored, not answered), nor for a request whose client left before it was written: that one is dropped,
+   * never sent (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'no'`, an info line). A throw is logged. Default: none.
    */
   onUndelivered?: UndeliveredAnswerHandler;
 }
@@ -126,12 +130,34 @@ function escapeXml(text: string): string {
  * The `?timeout=MS` query of a route: absent, the connector's `requestTimeout`; otherwise digits only. Anything else
  * (`abc`, `1.5`, `-1`, empty, given twice) becomes NaN, which the connector refuses like a number out of range (0, or
  * over `MAX_REQUEST_TIMEOUT`): `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`, answered with 400. It is never
- * ignored: a caller who asked for a timeout must not silently get another.
+ * ignored: a caller who asked for a timeout must not silently get another. With `saf` (`stored`) a bad one is refused
+ * here, the same way, before anything is stored; a valid one is unused (the message is stored, not awaited: the SAF
+ * queue has its own timeout).
  */
-function timeoutOf(request: FastifyRequest): number | undefined {
+function timeoutOf(request: FastifyRequest, stored = false): number | undefined {
   const raw = (request.query as Record<string, unknown> | undefined)?.timeout;
   if (raw === undefined) return undefined;
-  return typeof raw === 'string' && /^[0-9]{1,16}$/.test(raw) ? Number(raw) : NaN;
+  const timeout = typeof raw === 'string' && /^[0-9]{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (stored) {
+    const problem = requestTimeoutProblem(timeout);
+    if (problem !== undefined) throw problem;
+  }
+  return timeout;
+}
+
+/**
+ * Sends through `send` with a `signal` aborted when the route's client leaves before it is answered (client-gone,
+ * client-gone-watch.ts): a request still unwritten then is dropped, never sent (logged); one written is awaited as if
+ * not aborted, its answer then reported undelivered (`watchDelivery`).
+ */
+async function untilGone<T>(request: FastifyRequest, reply: FastifyReply, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const signal = goneSignal(reply);
+  try {
+    return await send(signal);
+  } catch (err) {
+    noteDroppedUnsent(request, signal, err);
+    throw err;
+  }
 }
 
 /**
@@ -236,8 +262,11 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             const sent = request.body;
             let out = '';
             const undelivered = (): UndeliveredAnswer => [asSent(told.by, told.request ?? readMessage(sent).message), told.answer ?? asSent(told.by, readMessage(out).message), told.by];
+            const timeout = timeoutOf(request, saf);
             try {
-              out = await target().sendMessage(sent, { timeout: timeoutOf(request), saf, answeredBy: told.answeredBy });
+              out = saf
+                ? await target().sendMessage(sent, { timeout, saf })
+                : await untilGone(request, reply, (signal) => target().sendMessage(sent, { timeout, answeredBy: told.answeredBy, signal }));
             } catch (err) {
               // The answer came in but its XML could not be written (the connector writes it): unknown to the client.
               if (told.answer !== undefined) throw unwritableAnswer(reply, onUndelivered, undelivered, err);
@@ -251,13 +280,14 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be a message object keyed by field number');
           }
           if (safOf(request, body)) {
+            timeoutOf(request, true);
             const receipt = await target().request(fromObject(withoutSaf(body as Record<string, unknown>)), { saf: true });
             return reply.code(STORED).send({ result: receipt, errors: [] });
           }
           // fromObject: every bad key and value named at once; a 3-digit MTI ("800", as SocketQueue clients send it) is 0800.
           const message = fromObject(withoutSaf(body as Record<string, unknown>));
           const told = answering();
-          const result = await target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy });
+          const result = await untilGone(request, reply, (signal) => target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy, signal }));
           const undelivered = (): UndeliveredAnswer => [asSent(told.by, told.request ?? message), result, told.by];
           let shown: IsoMessage | SocketQueueMessage = result;
           try {
@@ -289,11 +319,12 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           const through = target();
           const message: IsoMessage = rawCodec(through, connector).unpack(Buffer.from(hex.trim(), 'hex'));
           if (safOf(request, body)) {
+            timeoutOf(request, true);
             const receipt = await through.request(message, { saf: true });
             return reply.code(STORED).send({ result: receipt, errors: [] });
           }
           const told = answering();
-          const response = await through.request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy });
+          const response = await untilGone(request, reply, (signal) => through.request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy, signal }));
           const undelivered = (): UndeliveredAnswer => [told.by === connector && told.request === undefined ? message : asSent(told.by, told.request ?? message), response, told.by];
           let out: string;
           try {

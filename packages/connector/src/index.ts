@@ -18,6 +18,7 @@ export { failureBody } from './socketqueue-errors.js';
 export type { RouteErrorJson } from './socketqueue-errors.js';
 export { validateConnectorOptions } from './validate-options.js';
 export { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from './timeouts.js';
+export { CLIENT_GONE, clientGone, isClientGone } from './request-abort.js';
 export type {
   AutoFillOptions,
   ConnectorOptions,

@@ -6,11 +6,37 @@
  * and an answer that comes later is reported as late. The abort's `reason` (an object: the inbound endpoint's
  * `ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT`) is told, as the abort happens, whether the request may be at the host (its
  * `sent`, request-sent.ts), so that whoever answers the client for the caller knows it at once (68, not 96).
+ * An abort whose reason is marked client-gone ({@link clientGone}: the caller's client left before it was answered)
+ * only drops a request still unwritten: one written is awaited as if not aborted, its answer the caller's to handle.
  */
 import type { Iso8583Error } from '@iso8583/codec';
 import type { Channel, ChannelRequest } from './channel.js';
 import { connectorError } from './errors.js';
 import { markSent } from './request-sent.js';
+
+/**
+ * The mark of an abort reason that says the caller's client left (its connection closed before it was answered). A
+ * registered symbol, so that a package that does not depend on the connector (the inbound endpoint's `context.gone`)
+ * marks its reason alike.
+ */
+export const CLIENT_GONE: unique symbol = Symbol.for('@iso8583/client-gone');
+
+/**
+ * Marks `reason` (an object, e.g. an error) as a client-gone abort reason and returns it: a request whose `signal`
+ * aborts with it is dropped while it is unwritten (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'no'`, never written, as
+ * SocketQueue drops the queued request of a client that has gone); once written, the abort is ignored: its answer is
+ * awaited and given to the caller as usual (who undoes an approval its client never got, or leaves it, by its own
+ * rules). Without the mark, an abort of a written request stops the wait as a timeout does (reversed, reversal on).
+ */
+export function clientGone<E extends object>(reason: E): E {
+  (reason as { [CLIENT_GONE]?: true })[CLIENT_GONE] = true;
+  return reason;
+}
+
+/** Whether an abort `reason` is marked client-gone ({@link clientGone}). */
+export function isClientGone(reason: unknown): boolean {
+  return reason !== null && typeof reason === 'object' && (reason as { [CLIENT_GONE]?: unknown })[CLIENT_GONE] === true;
+}
 
 /** The error of a request its caller's `signal` aborted: `written`, after its write (the outcome at the host unknown). */
 export function abortedError(mti: string, written: boolean): Iso8583Error {
@@ -48,11 +74,13 @@ export class RequestAbort {
 
   /**
    * The signal aborted: a written request stops waiting (as after its timeout); one not written never will be, and
-   * its wait for a connection, if it is in one, ends now.
+   * its wait for a connection, if it is in one, ends now. The one rule of a client-gone reason ({@link clientGone}):
+   * a written request is not touched (awaited, answered to the caller as if not aborted).
    */
   handleEvent(): void {
     const req = this.req;
     const written = req?.written === true;
+    if (written && isClientGone(this.signal.reason)) return;
     markSent(this.signal.reason, written);
     if (written) (this.channel as Channel).expire(req as ChannelRequest, abortedError(this.mti, true));
     else this.giveUp?.();

@@ -33,7 +33,10 @@ export interface SendOptions {
    * given the same `sent` as the abort happens (the safe `'maybe'` wins over `'no'`): the inbound endpoint's timeout
    * error then tells its onError sequence whether the request may be at the host (`upstreamFailureCode`: 68, not 96).
    * An abort while the request waits for a connection or for its terminal's turn (`terminalQueue`) ends that wait at
-   * once; one while it waits for the journal takes effect when that wait ends (it is not written).
+   * once; one while it waits for the journal takes effect when that wait ends (it is not written). An abort whose
+   * reason is marked client-gone (`clientGone(reason)`; the HTTP routes abort so when the client's connection closes,
+   * an inbound sequence's `context.gone` does) only drops a request still unwritten: one written is awaited and
+   * answered as if not aborted (its answer, an approval its client never got, is the caller's to undo).
    * Ignored with `saf: true`. Default: none.
    */
   signal?: AbortSignal;

@@ -3,10 +3,11 @@ import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { CardDataMask } from './card-data-mask.js';
 import { maskingLogger } from './sequence-logger.js';
 import type { SequenceContext } from './sequence.js';
+import { goneSignal } from './client-gone.js';
 
 /** Where a context's logger comes from: the connection's sequence logger, and the message whose card data it hides. */
 export interface ContextOrigin {
-  readonly peer: { readonly sequenceLogger: Logger };
+  readonly peer: { readonly sequenceLogger: Logger; readonly closed?: Promise<void> };
   readonly fields: IsoMessage;
   readonly dialect: Dialect;
   /** The controller behind `signal`: made on its first read, or when the message expires. */
@@ -45,6 +46,11 @@ export class MessageContext implements SequenceContext {
   get signal(): AbortSignal {
     this.origin.abort ??= new AbortController();
     return this.origin.abort.signal;
+  }
+
+  /** Aborted when the message's connection closes (client-gone.ts); the connection's, made on first read. */
+  get gone(): AbortSignal {
+    return goneSignal(this.origin);
   }
 
   /** The same context for the onError sequence, carrying the error. */

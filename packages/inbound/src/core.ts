@@ -43,6 +43,8 @@ export interface Peer {
   readonly logger: Logger;
   /** The parent of the loggers handed to sequences for this connection's messages (made on first use). */
   readonly sequenceLogger: Logger;
+  /** Settles when the connection has closed (a message's `context.gone`, client-gone.ts). Default: never (a peer made by hand). */
+  readonly closed?: Promise<void>;
   /**
    * Writes one framed reply; false when the client has gone (the reply is dropped and counted). `dropped` (default:
    * none) is called if the reply, once accepted, never reaches the socket (it closed first, or the write failed).

@@ -58,6 +58,15 @@ export interface SequenceContext {
    * the abort runs, whether the request may be at the host (`sent`), so that onError answers 68 or 91, not 96.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Aborted when the message's connection closes: the client left (a POS that gave up), and no reply can reach it
+   * (with `allowHalfOpen`, a client's FIN alone is not a close: it still waits for its answers; the gateway turns it
+   * off). One signal per connection, shared by its messages, made on first read; optional for contexts made by hand (tests). Pass it to a connector request
+   * (`{ signal: context.gone }`) to have the request dropped, never sent, while it still waits (its terminal's turn, a
+   * connection): its reason (`ISO8583_ERR_INBOUND_CLIENT_GONE`) is marked client-gone, so a request already written is
+   * not touched: its answer comes back as usual (an approval the client never gets goes to `onLateResult`).
+   */
+  readonly gone?: AbortSignal;
 }
 
 /**

@@ -85,7 +85,9 @@ export function posEndpointOptions(config: GatewayConfig, parts: PosParts): Inbo
     // The relay: the bytes the endpoint decoded (and so checked) go upstream as they came, and the host's answer,
     // decoded (and checked) by the connector, comes back as it came; where the dialects differ, each side packs.
     // One promise a message: the relay's, with a callback each way (no async function and await around it).
-    ...posTracer.endpoint('pos', (message) => {
+    // A POS client that leaves while its request still waits (its terminal's turn, a connection) has it dropped,
+    // never sent (`context.gone`, client-gone: SocketQueue's hasGone); one already at the bank is awaited as before.
+    ...posTracer.endpoint('pos', (message, context) => {
       const own = (err: unknown): SequenceResult => answerOwn(message.fields, message.mti, err, posDialect);
       let answer: Promise<EncodedResponse>;
       // Which upstream answered (a group's: told by `answeredBy`), so that an approval the POS never got is reversed there.
@@ -94,7 +96,7 @@ export function posEndpointOptions(config: GatewayConfig, parts: PosParts): Inbo
       try {
         answer = relayThrough.relay(
           { message: message.fields, body: message.raw, dialect: posDialect },
-          group === undefined ? { deadline } : { deadline, answeredBy: (upstream) => void (by = upstream) },
+          group === undefined ? { deadline, signal: context.gone } : { deadline, signal: context.gone, answeredBy: (upstream) => void (by = upstream) },
         );
       } catch (err) {
         return own(err);

@@ -1,0 +1,51 @@
+/**
+ * An HTTP client that leaves while its request waits (for its terminal's turn, a connection, the journal): the route
+ * passes its connection's gone signal as the request's `signal`, aborted with a client-gone reason when the connection
+ * closes, so that the connector drops the request unwritten, as SocketQueue drops the queued request of a client that
+ * has gone. A request already written is not touched by that abort (request-abort.ts): its answer is awaited and, when
+ * the client has left, handed to `onUndelivered` (client-gone) as before. One signal per connection, shared by its
+ * requests (pipelined ones too) and made on the first: a signal costs tens of microseconds to make.
+ */
+import { setMaxListeners } from 'node:events';
+import type { Socket } from 'node:net';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Iso8583Error } from '@iso8583/codec';
+import { connectorError } from './errors.js';
+import { clientGone } from './request-abort.js';
+
+/** Each connection's gone signal, once a route's request has asked for it. */
+const signals = new WeakMap<Socket, AbortSignal>();
+
+/** The reason a gone signal aborts with: `ISO8583_ERR_CONNECTOR_ABORTED`, marked client-gone. */
+function goneReason(): Iso8583Error {
+  return clientGone(connectorError('ISO8583_ERR_CONNECTOR_ABORTED', 'the HTTP client left before it was answered'));
+}
+
+/**
+ * The signal of `reply`'s client: aborted (client-gone) when its connection closes; aborted already when it has
+ * closed, or when the response has (the client left before the route ran).
+ */
+export function goneSignal(reply: FastifyReply): AbortSignal {
+  const socket = reply.request.raw.socket as Socket | null;
+  if (socket === null || socket.destroyed || reply.raw.destroyed) return AbortSignal.abort(goneReason());
+  let signal = signals.get(socket);
+  if (signal === undefined) {
+    const controller = new AbortController();
+    signal = controller.signal;
+    // Every request in flight on the connection listens to it (pipelined ones): no leak warning.
+    setMaxListeners(0, signal);
+    signals.set(socket, signal);
+    socket.once('close', () => controller.abort(goneReason()));
+  }
+  return signal;
+}
+
+/**
+ * Logs (info, by code and MTI, never a field's value) a request the route's client left before it was written, when
+ * `err` says so: `ISO8583_ERR_CONNECTOR_ABORTED` with `sent: 'no'` after the gone `signal` aborted. True when it did.
+ */
+export function noteDroppedUnsent(request: FastifyRequest, signal: AbortSignal, err: unknown): boolean {
+  if (!signal.aborted || !(err instanceof Iso8583Error) || err.code !== 'ISO8583_ERR_CONNECTOR_ABORTED' || err.sent !== 'no') return false;
+  request.log.info({ code: err.code, mti: err.mti }, 'the client left before its request was written: dropped unsent (never sent to the host)');
+  return true;
+}
