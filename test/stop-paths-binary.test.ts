@@ -56,7 +56,7 @@ async function readyFlow(name: string, nodeOptions: string, extra: Record<string
   writeFileSync(flow, JSON.stringify({
     name,
     ...extra,
-    connectors: { bank: { host: '127.0.0.1', port: bank.port, reversal: { journalDir: join(work, `${name}-journal`) } } },
+    connectors: { bank: { host: '127.0.0.1', port: bank.port, reversal: { enabled: true, journalDir: join(work, `${name}-journal`) } } },
     inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } },
   }));
   const run = startCli(['run', flow], { env: { NODE_OPTIONS: nodeOptions } });
