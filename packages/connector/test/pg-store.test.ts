@@ -204,7 +204,7 @@ test('a running connector takes over the reversals of a node that died, once its
   await connector.connect();
   assert.equal(peer.received.length, 0, 'nothing taken while the dead node\'s lease runs');
   await query(url, "UPDATE iso8583_saf SET lease_until = now() - interval '1 second', attempt_until = NULL");
-  await both;
+  await within(both, 60_000, 'both reversals taken over to be answered');
   // Taken over from another node, every entry goes as a repeat (0401): the one with a recorded attempt resumes at
   // attempt 2, the other at attempt 1 (the dead node may have sent it without recording it); each repeats again only
   // after a timeout.
