@@ -29,7 +29,10 @@ test('flow approvals – the reversal of an auto-filled request names the STAN a
   t.after(() => bank.destroy());
   const handed: IsoMessage[] = [];
   const first = gate();
-  const sequenceTimeout = 10_000;
+  // Neither must fire: the sequence fails by itself (its timeout would be another path), and the waits below are hang
+  // guards, long enough for a loaded machine (a first request connects the bank's connector).
+  const sequenceTimeout = 60_000;
+  const deadline = 60_000;
   const approvals = new UndeliveredApprovals((original) => {
     handed.push(original);
     first.open();
@@ -45,9 +48,9 @@ test('flow approvals – the reversal of an auto-filled request names the STAN a
       throw new Error('the sequence failed after the bank approved');
     }),
   });
-  const answer = await within(terminal.request(purchase('000103')), 10_000, 'the terminal answered');
+  const answer = await within(terminal.request(purchase('000103')), deadline, 'the terminal answered');
   assert.equal(answer['39'], '96');
-  await within(first.opened, 10_000, 'the approval was reversed');
+  await within(first.opened, deadline, 'the approval was reversed');
   assert.equal(got.length, 1);
   assert.match(String(got[0]!['7']), /^\d{10}$/, 'the connector filled in field 7');
   assert.equal(handed[0]!['7'], got[0]!['7'], 'the reversal names the transmission time the bank got');

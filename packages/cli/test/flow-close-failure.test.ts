@@ -16,7 +16,13 @@ test("a flow's stop rejects with an inbound endpoint's close failure, once every
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(
     join(dir, 'flow.json'),
-    JSON.stringify({ name: 'two', inboundEndpoints: { a: { port: 0, sequence: 'host-simulator' }, b: { port: 0, sequence: 'host-simulator' } } }),
+    // A shutdown deadline that must not pass: once it has, the stop aborts what is left and reports no close failure
+    // (the default 10 s was within reach of a loaded machine).
+    JSON.stringify({
+      name: 'two',
+      shutdownDeadline: 60_000,
+      inboundEndpoints: { a: { port: 0, sequence: 'host-simulator' }, b: { port: 0, sequence: 'host-simulator' } },
+    }),
   );
   const running = await startFlow(loadFlow(join(dir, 'flow.json')), pino({ level: 'silent' }));
   const failing = running.endpoints.a;

@@ -32,7 +32,7 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
  * 13: an entry answered once is never sent again): numbered one after the other from `first` (2 for an entry that
  * resumes after a recorded attempt), each but the last repeated only because it got no answer within its attempt
  * timeout (logged, `ISO8583_ERR_CONNECTOR_TIMEOUT`), and the last one answered, after which nothing was sent. Such a
- * repeat is legitimate and happens on a loaded machine: the attempt timeout here is min(requestTimeout,
+ * repeat is legitimate and happens on a loaded machine: the attempt timeout of most tests here is min(requestTimeout,
  * retryInterval) = 100 ms, and an event loop stalled longer runs the timer before it reads an answer that arrived in
  * time (seen at a load average of 14: 0400 answered by the host in 9 ms, read 300 ms later, 0401 sent). A repeat for
  * any other reason (a take-over of one's own entry, a second claim) has no timeout before it and fails here.
@@ -95,7 +95,9 @@ test('a database outage: new requests fail at once with ISO8583_ERR_CONNECTOR_ST
     port: peer.port,
     requestTimeout: 10_000,
     store: url,
-    safLease: 3000,
+    // This node's lease must outlast the outage (a database stopped and started again takes seconds on a loaded
+    // machine): once it ends, the node takes its own entry back as any other node would, as a repeat (0401 first).
+    safLease: 30_000,
     reversal: { enabled: true, retryInterval: 100 },
     logger,
   });
@@ -202,7 +204,7 @@ test('a running connector takes over the reversals of a node that died, once its
   await connector.connect();
   assert.equal(peer.received.length, 0, 'nothing taken while the dead node\'s lease runs');
   await query(url, "UPDATE iso8583_saf SET lease_until = now() - interval '1 second', attempt_until = NULL");
-  await both;
+  await within(both, 60_000, 'both reversals taken over to be answered');
   // Taken over from another node, every entry goes as a repeat (0401): the one with a recorded attempt resumes at
   // attempt 2, the other at attempt 1 (the dead node may have sent it without recording it); each repeats again only
   // after a timeout.
@@ -260,12 +262,17 @@ test('a reversal attempt answered after its timeout is repeated (0401), and the 
     }
   });
   const { logger, lines } = capturedLogger('warn');
+  // The 0400's attempt timeout must fire (the host holds its answer until the 0401 comes); the 0401's must not, or a
+  // second 0401 follows: both are min(requestTimeout, retryInterval), so that is long enough for a loaded machine to
+  // read an answer sent at once (100 ms was not: an event loop stalled longer repeated the 0401), and the purchase
+  // alone times out short, by its own timeout.
+  const attemptTimeout = 3_000;
   const connector = createConnector({
     host: '127.0.0.1',
     port: peer.port,
-    requestTimeout: 200,
+    requestTimeout: attemptTimeout,
     store: url,
-    reversal: { enabled: true, retryInterval: 100 },
+    reversal: { enabled: true, retryInterval: attemptTimeout },
     logger,
   });
   t.after(async () => {
@@ -274,7 +281,7 @@ test('a reversal attempt answered after its timeout is repeated (0401), and the 
   });
   const watch = watchReversals(connector);
   await connector.connect();
-  await assert.rejects(connector.request(purchase('600001')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await assert.rejects(connector.request(purchase('600001'), { timeout: 200 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   await within(watch.reached, 20_000, 'the reversal of 600001 to be answered');
   const mtis = attemptsOf(watch.events, lines, '600001', 1);
   assert.deepEqual(mtis, ['0400', '0401']);
