@@ -14,6 +14,7 @@ import { flowCheck, flowSchema } from './schema.js';
 import { substitute } from './placeholders.js';
 import { locateValues, positionOf } from './locate.js';
 import { parseFlowText, repeatedKeyProblems } from './json-text.js';
+import { ownPortProblems } from './own-ports.js';
 import { connectorOptionsOf, connectorProblems, inboundOptionsOf, inboundProblems } from './options.js';
 
 /** An HTTP section of a flow. */
@@ -145,6 +146,7 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
   const connectors = (flow?.connectors ?? {}) as Record<string, unknown>;
   const groups = (flow?.upstreamGroups ?? {}) as Record<string, FlowUpstreamGroup>;
   problems.push(...groupProblems(groups, connectors));
+  problems.push(...ownPortProblems(flow));
   // A route must name a connector or an upstream group of the flow.
   const routes = ((flow?.http as { routes?: Record<string, string> } | undefined)?.routes ?? {}) as Record<string, string>;
   if (typeof routes === 'object' && routes !== null) {

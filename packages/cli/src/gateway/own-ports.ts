@@ -17,8 +17,8 @@ interface Listener {
   host: string;
 }
 
-/** Whether listeners bound to `a` and `b` on one port collide: the same address, or either a wildcard. */
-function overlap(a: string, b: string): boolean {
+/** Whether listeners bound to `a` and `b` on one port collide: the same address, or either a wildcard (the flow check uses it too). */
+export function overlap(a: string, b: string): boolean {
   const x = bareHost(a);
   const y = bareHost(b);
   return x === y || WILDCARD.has(x) || WILDCARD.has(y);

@@ -26,8 +26,8 @@ function ownAddresses(): Set<string> {
   return own;
 }
 
-/** Whether a connection to `host` reaches a listener bound to `bind` (the same port assumed). */
-function reaches(host: string, bind: string): boolean {
+/** Whether a connection to `host` reaches a listener bound to `bind` (the same port assumed; both as `bareHost` gives them). */
+export function reaches(host: string, bind: string): boolean {
   if (host === bind) return true;
   if (WILDCARD.has(bind)) return LOOPBACK.test(host) || ownAddresses().has(host);
   // `localhost` is 127.0.0.1 or ::1, whichever the resolver gives first: either side written so reaches the other.
