@@ -54,6 +54,15 @@ test('flow file – text that is not JSON is located by line and column; an empt
   assert.match(fileError(bad), /is not valid JSON at \S*flow\.json:3:3$/);
   const cut = flowFile(t, '{\n  "connectors": {');
   assert.match(fileError(cut), /is not valid JSON at \S*flow\.json:2:18$/);
+  // Faults the parser of Node 20 gives no position for (an unexpected token) are located too.
+  const token = flowFile(t, '{\n  "connectors": { "bank": x }\n}');
+  assert.match(fileError(token), /is not valid JSON at \S*flow\.json:2:27$/);
+  const comma = flowFile(t, '{ "a": [1,] }');
+  assert.match(fileError(comma), /is not valid JSON at \S*flow\.json:1:11$/);
+  const after = flowFile(t, '{}\n\n }');
+  assert.match(fileError(after), /is not valid JSON at \S*flow\.json:3:2$/);
+  const escape = flowFile(t, '{ "a": "\\q" }');
+  assert.match(fileError(escape), /is not valid JSON at \S*flow\.json:1:9$/);
   for (const empty of ['', '  \n']) {
     assert.match(fileError(flowFile(t, empty)), /flow\.json is not valid JSON: the file is empty$/);
   }

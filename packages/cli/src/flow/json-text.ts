@@ -14,14 +14,96 @@ export function parseFlowText(file: string, text: string): unknown {
   }
   try {
     return JSON.parse(text);
+  } catch {
+    // The parser's text may quote the file, and names no position for some faults (an unexpected token): the place
+    // is found by a scan of the grammar instead, and only it is shown.
+    const p = positionAt(text, syntaxErrorAt(text));
+    throw flowError('ISO8583_ERR_FLOW_FILE', `flow file ${file} is not valid JSON at ${file}:${p.line}:${p.column}`, { field: file });
+  }
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const ESCAPE = /\\(?:["\\/bfnrt]|u[0-9A-Fa-f]{4})/y;
+
+/** Thrown by {@link syntaxErrorAt}'s scan: where the text stops being JSON. */
+class Fault {
+  constructor(readonly at: number) {}
+}
+
+/**
+ * The offset of the first character where `text` stops being JSON (RFC 8259; the end of the text when it ends too
+ * soon), or the length of the text when it is JSON. Only for text `JSON.parse` refused: not a fast path.
+ */
+export function syntaxErrorAt(text: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw new Fault(Math.min(i, text.length));
+  };
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
+  };
+  const expect = (c: string): void => {
+    if (text[i] !== c) fail();
+    i++;
+  };
+  const string = (): void => {
+    expect('"');
+    while (text[i] !== '"') {
+      if (i >= text.length || text.charCodeAt(i) < 0x20) fail();
+      if (text[i] === '\\') {
+        ESCAPE.lastIndex = i;
+        if (!ESCAPE.test(text)) fail();
+        i = ESCAPE.lastIndex;
+      } else i++;
+    }
+    i++;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (c === '{') {
+          ws();
+          string();
+          ws();
+          expect(':');
+        }
+        value();
+        ws();
+        if (text[i] === close) {
+          i++;
+          return;
+        }
+        expect(',');
+      }
+    }
+    if (c === '"') return string();
+    for (const word of ['true', 'false', 'null']) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return;
+      }
+    }
+    NUMBER.lastIndex = i;
+    if (!NUMBER.test(text)) fail();
+    i = NUMBER.lastIndex;
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail();
+    return text.length;
   } catch (err) {
-    // The parser's text may quote the file; only the position is kept (the end of the text when it ended too soon).
-    const message = (err as Error).message;
-    const at = /position (\d+)/.exec(message);
-    const offset = at !== null ? Number(at[1]) : /end of JSON input/.test(message) ? text.length : undefined;
-    const p = offset === undefined ? undefined : positionAt(text, offset);
-    const where = p === undefined ? '' : ` at ${file}:${p.line}:${p.column}`;
-    throw flowError('ISO8583_ERR_FLOW_FILE', `flow file ${file} is not valid JSON${where}`, { field: file });
+    // Anything else (a file nested too deep for the stack): where the scan was.
+    return err instanceof Fault ? err.at : Math.min(i, text.length);
   }
 }
 
