@@ -37,6 +37,12 @@ test('fromJson keeps messages whose keys repeat only across objects, in strings 
   assert.deepEqual(fromJson('{"0":"0200","48":{"2":"A"},"127":{"2":"B","3":"{\\"2\\":1,\\"2\\":2}"}}'), {
     '0': '0200', '48': { '2': 'A' }, '127': { '2': 'B', '3': '{"2":1,"2":2}' },
   });
+  // A value ending in an escaped backslash, or holding an escaped quote, ends where JSON says.
+  assert.deepEqual(fromJson(String.raw`{"0":"0200","43":"A\\","44":"\"","48":{"2":"\\\"","3":"B"}}`), {
+    '0': '0200', '43': 'A\\', '44': '"', '48': { '2': '\\"', '3': 'B' },
+  });
+  const escaped = rejects(() => fromJson(String.raw`{"0":"0200","43":"A\\","43":"\"x"}`), 'ISO8583_ERR_INVALID_MESSAGE');
+  assert.deepEqual(escaped.problems!.map((p) => p.field), ['43']);
   const arrays = rejects(() => fromJson('{"0":"0200","5":[{"2":"A"},{"2":"B"}]}'), 'ISO8583_ERR_INVALID_MESSAGE');
   assert.deepEqual(arrays.problems!.map((p) => p.reason), ['an array is not a field value']);
 });

@@ -27,17 +27,18 @@ export function repeatedKeys(text: string): string[][] {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const start = i;
-      let escaped = false;
-      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE; i++) {
-        if (text.charCodeAt(i) === BACKSLASH) {
-          escaped = true;
-          i++;
-        }
+      // The closing quote: the next one not escaped (after an even run of backslashes), found by the native search.
+      for (i = text.indexOf('"', i + 1); i > 0; i = text.indexOf('"', i + 1)) {
+        let backslashes = 0;
+        while (text.charCodeAt(i - 1 - backslashes) === BACKSLASH) backslashes++;
+        if (backslashes % 2 === 0) break;
       }
+      if (i < 0) break;
       if (!expectKey) continue;
       expectKey = false;
+      const raw = text.slice(start + 1, i);
       // A key with an escape (`"\u0034"` is `"4"`) is compared as JSON.parse reads it.
-      lastKey = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
+      lastKey = raw.includes('\\') ? (JSON.parse(text.slice(start, i + 1)) as string) : raw;
       const keys = open[open.length - 1];
       if (keys === undefined) continue;
       if (keys.has(lastKey)) found.push([...under.slice(1), lastKey]);
