@@ -132,12 +132,23 @@ export interface FrameSettings {
 }
 
 /**
+ * A string flag of {@link FRAME_FLAGS} or {@link TLS_FLAGS}, refused when given empty (`--header-hex ''`,
+ * `--tls-ca ''`) as the flag table refuses an empty value of its rows: `ISO8583_ERR_CLI_OPTION` naming the flag (an
+ * empty header was taken as none, an empty server name as none, an empty CA path failed as a file error).
+ */
+function filledFlag(values: FlagValues, name: string): string | undefined {
+  const value = stringFlag(values, name);
+  if (value === '') throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must not be empty`, `--${name}`);
+  return value;
+}
+
+/**
  * Reads {@link FRAME_FLAGS}. `defaultFrame` is the length header when `--frame` is absent (`undefined`: none at all,
  * the input is one bare message). `--header-hex` sets the header bytes; with `--header-bytes` as well, both must agree.
  */
 export function readFrameFlags(values: FlagValues, defaultFrame?: LengthHeader): FrameSettings {
   const frame = choiceFlag(values, 'frame', FRAME_CHOICES) ?? defaultFrame;
-  const hex = stringFlag(values, 'header-hex');
+  const hex = filledFlag(values, 'header-hex');
   const header = hex === undefined ? undefined : hexToBytes(hex, '--header-hex');
   let headerBytes = integerFlag(values, 'header-bytes', { min: 0, max: MAX_HEADER_BYTES });
   if (header !== undefined) {
@@ -245,7 +256,7 @@ export function checkTlsMaterial(material: TlsMaterial): void {
 }
 
 function readPem(values: FlagValues, name: string): string | undefined {
-  return readPemFile(stringFlag(values, name), `--${name}`);
+  return readPemFile(filledFlag(values, name), `--${name}`);
 }
 
 /** {@link checkTlsMaterial} of the PEM text read from `--tls-ca`, `--tls-cert` and `--tls-key`, each named by its flag and file. */
@@ -274,7 +285,7 @@ export function readClientTls(values: FlagValues): ClientTlsSettings | undefined
   if (ca !== undefined) out.ca = ca;
   if (cert !== undefined) out.cert = cert;
   if (key !== undefined) out.key = key;
-  const servername = stringFlag(values, 'tls-servername');
+  const servername = filledFlag(values, 'tls-servername');
   if (servername !== undefined) out.servername = servername;
   return out;
 }

@@ -57,7 +57,7 @@ test('flow file – options only code can give are unknown keys, at any depth; t
     `flow.json:${at(inbound, '{}')} /inboundEndpoints/pos/connectors: is not a known key`,
   ]);
   assert.deepEqual(problemsOf(dir, bank('"transactionLog": false')), []);
-  assert.deepEqual(problemsOf(dir, bank('"store": "postgresql://u@127.0.0.1:1/db"')), []);
+  assert.deepEqual(problemsOf(dir, bank('"store": "postgresql://u@127.0.0.1:1/db", "reversal": { "enabled": true }')), []);
 });
 
 test('flow file – what the connector and inbound validators refuse is refused at load, at its JSON path', (t) => {

@@ -13,6 +13,7 @@ import { flowError } from './errors.js';
 import { flowCheck, flowSchema } from './schema.js';
 import { substitute } from './placeholders.js';
 import { locateValues, positionOf } from './locate.js';
+import { parseFlowText, repeatedKeyProblems } from './json-text.js';
 import { connectorOptionsOf, connectorProblems, inboundOptionsOf, inboundProblems } from './options.js';
 import { withoutEffectProblems } from './without-effect.js';
 import { ownPortProblems } from './own-ports.js';
@@ -130,7 +131,6 @@ function groupProblems(groups: Record<string, FlowUpstreamGroup>, connectors: Re
 /** Reads, checks and resolves a flow file. Throws `ISO8583_ERR_FLOW_FILE` or `ISO8583_ERR_FLOW_INVALID`. */
 export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Flow {
   let text: string;
-  let data: unknown;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
@@ -139,20 +139,14 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
       cause: err,
     });
   }
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    // The parser's text may quote the file; only the position is kept.
-    const at = /position (\d+)/.exec((err as Error).message);
-    const pos = at === null ? '' : ` (at character ${Number(at[1]) + 1})`;
-    throw flowError('ISO8583_ERR_FLOW_FILE', `flow file ${file} is not valid JSON${pos}`, { field: file });
-  }
-  const positions = locateValues(text);
+  const data = parseFlowText(file, text);
+  const repeated: string[] = [];
+  const positions = locateValues(text, repeated);
   const where = (pointer: string): string => {
     const p = positionOf(positions, pointer);
     return p === undefined ? `${file}: ${pointer}` : `${file}:${p.line}:${p.column} ${pointer}`;
   };
-  const problems: FieldProblem[] = [];
+  const problems: FieldProblem[] = repeatedKeyProblems(repeated);
   const flow = substitute(data, env, '', problems, flowSchema()) as Record<string, unknown>;
   problems.push(...flowCheck()(flow));
   const connectors = (flow?.connectors ?? {}) as Record<string, unknown>;

@@ -9,8 +9,24 @@ export interface Position {
   column: number;
 }
 
-/** JSON Pointer -> where its value starts. */
-export function locateValues(text: string): Map<string, Position> {
+/** The line and column of character `offset` of `text` (0-based; the end of the text is a position too). */
+export function positionAt(text: string, offset: number): Position {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: Math.min(offset, text.length) - lineStart + 1 };
+}
+
+/**
+ * JSON Pointer -> where its value starts. A key given twice in one object (JSON keeps the last value) is where its
+ * last value starts, and its pointer is added to `repeated` when given, once per repeat, in the order of the text.
+ */
+export function locateValues(text: string, repeated?: string[]): Map<string, Position> {
   const out = new Map<string, Position>();
   let i = 0;
   const ws = (): void => {
@@ -44,11 +60,14 @@ export function locateValues(text: string): Map<string, Position> {
     if (c === '{') {
       i++;
       ws();
+      const keys = new Set<string>();
       while (i < text.length && text[i] !== '}') {
         ws();
         const key = str();
         ws();
         i++; // ':'
+        if (keys.has(key)) repeated?.push(`${pointer}/${esc(key)}`);
+        keys.add(key);
         value(`${pointer}/${esc(key)}`);
         ws();
         if (text[i] === ',') i++;

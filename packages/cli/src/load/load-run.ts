@@ -17,6 +17,11 @@ export class LoadRun {
   sequence = 0;
   /** Requests taken from the run whose connection was lost before they could be written. */
   unwritten = 0;
+  /**
+   * Slots of the `--rate` schedule due before the end of the duration that no terminal was free to take before that
+   * end (the host answered slower than the rate): never sent, not sent late after the end.
+   */
+  behindSchedule = 0;
   /** Answers that decoded but matched no request waiting (another MTI than 0210/1210, an unknown, late or repeated STAN). */
   unmatched = 0;
   /** Frames that did not decode and named no request waiting (no readable answer MTI and STAN). */
@@ -50,8 +55,10 @@ export class LoadRun {
   /**
    * Takes the next request of the run and resolves with the time it is due (`performance.now()` scale) once it is
    * (at once without a rate; on its slot at the configured rate), or with `undefined` when the count is used up or
-   * the slot falls after the end of the duration. Latency counts from that due time: a request that waits behind a
-   * slow answer is late, and its wait is part of what a terminal sees (no coordinated omission).
+   * the slot falls after the end of the duration, or the end of the duration has come (by the clock) before the slot
+   * could be taken: the slots left before the end are then counted in {@link behindSchedule}, never sent late. Latency
+   * counts from that due time: a request that waits behind a slow answer is late, and its wait is part of what a
+   * terminal sees (no coordinated omission).
    */
   async take(): Promise<number | undefined> {
     if (this.count !== undefined && this.sequence >= this.count) return undefined;
@@ -61,6 +68,13 @@ export class LoadRun {
     if (this.rate !== undefined) {
       // A fixed schedule: a slot missed (the host was slow) is sent at once, and stays the request's due time.
       slot = this.nextSlot;
+      if (this.deadline !== undefined && slot < this.deadline && now >= this.deadline) {
+        // The duration is over by the clock: the slots still due before its end are never sent (the count caps them).
+        const due = Math.ceil(((this.deadline - slot) * this.rate) / 1000);
+        this.behindSchedule += this.count === undefined ? due : Math.min(due, this.count - this.sequence);
+        this.nextSlot = this.deadline;
+        return undefined;
+      }
       this.nextSlot = slot + 1000 / this.rate;
     }
     if (this.deadline !== undefined && slot >= this.deadline) return undefined;

@@ -149,7 +149,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     connectFailures: failures.length,
     sent: run.sent,
     // With a count, what was asked for and not written; with a duration, the requests taken and not written.
-    notSent: count !== undefined && !interrupted ? count - run.sent : run.unwritten,
+    // Slots the host's pace left no time for before the end of the duration are among them.
+    notSent: count !== undefined && !interrupted ? count - run.sent : run.unwritten + run.behindSchedule,
+    ...(run.behindSchedule > 0 ? { behindSchedule: run.behindSchedule } : {}),
     answered: run.answered,
     unmatched: run.unmatched,
     undecodable: run.undecodable,

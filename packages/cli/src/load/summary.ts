@@ -15,8 +15,15 @@ export interface LoadSummary {
   /**
    * Requests asked for and never written because their connection was lost (the host closed it): with `--count`, the
    * count less `sent`; with `--duration`, the requests already due when their connection went. They have no outcome.
+   * The slots counted in `behindSchedule` are among them.
    */
   notSent: number;
+  /**
+   * With `--duration` and `--rate`: the slots of the schedule due before the end of the duration that were never sent,
+   * because every terminal was still waiting for answers (the host answered slower than the rate) when the duration
+   * ended; they are counted in `notSent` (so the exit code is 1), and none is sent after the end. Default: absent (none).
+   */
+  behindSchedule?: number;
   /**
    * Requests answered by the host: a 0210 (the codec's response MTI of the 0200; with a 1993 dialect a 1210 to a 1200)
    * with the STAN of a request waiting on the same connection.
@@ -75,6 +82,13 @@ export function sortedOutcomes(outcomes: Record<string, number>): [string, numbe
   return Object.entries(outcomes).sort(([a], [b]) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
 }
 
+/** What the transactions line says of the requests never sent: lost with their connection, or behind schedule. */
+function notSentText(s: LoadSummary): string {
+  const behind = s.behindSchedule ?? 0;
+  const lost = s.notSent - behind;
+  return (lost > 0 ? `; ${lost} never sent (connection lost)` : '') + (behind > 0 ? `; ${behind} not sent (behind schedule)` : '');
+}
+
 /** The summary as the lines `iso8583 load` prints. */
 export function formatSummary(s: LoadSummary): string {
   const outcomes = sortedOutcomes(s.outcomes).map(([k, n]) => `${k}: ${n}`).join('  ') || 'none';
@@ -84,7 +98,7 @@ export function formatSummary(s: LoadSummary): string {
     `clients       ${s.clients}${failures}`,
     ...(s.endedEarly === true ? ['ended early   every connection was lost before the run was over'] : []),
     `transactions  ${s.answered} answered of ${s.sent} sent in ${(s.durationMs / 1000).toFixed(2)} s` +
-      (s.notSent > 0 ? `; ${s.notSent} never sent (connection lost)` : ''),
+      notSentText(s),
     `throughput    ${s.tps.toFixed(1)} tps`,
     s.latencyMs === null
       ? 'latency ms    - (nothing answered)'

@@ -4,6 +4,7 @@ import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { EmvTags } from '../emv/tags.js';
 import { emvFromTags, emvToTags } from '../emv/tags.js';
 import { safeName } from './names.js';
+import { repeatedKeys } from './json-keys.js';
 import { valueText } from './value-text.js';
 import { bytesArgument, messageArgument, optionsArgument } from '../arguments.js';
 
@@ -224,12 +225,11 @@ function readObject(
 }
 
 /** `input` read as a message object: its fields, and its top-level header into `top` when given. */
-function readTop(input: unknown, options: JsonOptions | undefined, top?: TopHeader): MessageInput {
+function readTop(input: unknown, options: JsonOptions | undefined, top?: TopHeader, problems: FieldProblem[] = []): MessageInput {
   options = optionsArgument(options);
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw codecError('ISO8583_ERR_JSON', 'a message must be an object keyed by field number');
   }
-  const problems: FieldProblem[] = [];
   const message = readObject(input as Record<string, unknown>, '', 0, options, problems, top);
   if (problems.length > 0) throw invalidMessage(problems, 'JSON message');
   return message;
@@ -247,6 +247,19 @@ function parseJson(text: unknown): unknown {
 }
 
 /**
+ * The keys `text` gives twice in one object, as problems (JSON.parse keeps the last silently: a repeated amount
+ * would be sent with its second value). Worded as the XML reader words a repeated field or header.
+ */
+function repeatProblems(text: string): FieldProblem[] {
+  return repeatedKeys(text).map((keys) => {
+    const field = keys.map((k) => (FIELD_ID.test(k) ? k : safeName(k))).join('.');
+    return keys[keys.length - 1] === 'header'
+      ? { field, code: 'ISO8583_ERR_HEADER', reason: 'the header is given twice' }
+      : { field, code: 'ISO8583_ERR_FIELD_ID', reason: 'the field is given twice' };
+  });
+}
+
+/**
  * Checks a message given as an object (keys field numbers, values strings, numbers, nested objects for composite
  * fields, `null` for absent) and returns a clean copy. Field 1 (the bitmap) is dropped. Throws
  * `ISO8583_ERR_JSON` when it is not an object, `ISO8583_ERR_INVALID_MESSAGE` naming every bad key and value, and a
@@ -258,10 +271,13 @@ export function fromObject(input: unknown, options?: JsonOptions): MessageInput 
 
 /**
  * Reads JSON text as a message input (see {@link fromObject}). Throws `ISO8583_ERR_JSON` for text that is not JSON
- * or not an object (the text is never quoted in the error), `ISO8583_ERR_INVALID_MESSAGE` naming every bad field.
+ * or not an object (the text is never quoted in the error), `ISO8583_ERR_INVALID_MESSAGE` naming every bad field,
+ * and every key given twice in one object (`ISO8583_ERR_FIELD_ID` "the field is given twice"; `ISO8583_ERR_HEADER`
+ * for `"header"`), which `JSON.parse` alone would read as its last value.
  */
 export function fromJson(text: string, options: JsonOptions = {}): MessageInput {
-  return readTop(parseJson(text), options);
+  const input = parseJson(text);
+  return readTop(input, options, undefined, repeatProblems(text));
 }
 
 /**
@@ -272,6 +288,8 @@ export function fromJson(text: string, options: JsonOptions = {}): MessageInput 
  */
 export function readJson(input: string | object, options?: JsonOptions): JsonMessage {
   const top: TopHeader = {};
-  const message = readTop(typeof input === 'string' ? parseJson(input) : input, options, top);
+  const message = typeof input === 'string'
+    ? readTop(parseJson(input), options, top, repeatProblems(input))
+    : readTop(input, options, top);
   return top.bytes === undefined ? { message } : { message, header: top.bytes };
 }

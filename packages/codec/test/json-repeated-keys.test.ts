@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fromJson, fromXml, readJson, readMessage } from '../src/index.js';
+import { rejects } from './rejects.js';
+
+test('fromJson refuses a field given twice (JSON.parse would keep the second amount), as the XML reader does', () => {
+  const text = '{"0":"0200","4":"000000000100","4":"000000099999","11":"000077"}';
+  const err = rejects(() => fromJson(text), 'ISO8583_ERR_INVALID_MESSAGE');
+  assert.deepEqual(err.problems, [{ field: '4', code: 'ISO8583_ERR_FIELD_ID', reason: 'the field is given twice' }]);
+  const xml = rejects(
+    () => fromXml('<isomsg><field id="0" value="0200"/><field id="4" value="1"/><field id="4" value="2"/></isomsg>'),
+    'ISO8583_ERR_INVALID_MESSAGE',
+  );
+  assert.deepEqual(err.problems, xml.problems, 'the same problem as the XML reader');
+  assert.doesNotMatch(err.message, /000000099999|000000000100/);
+  // readJson and readMessage read JSON text the same way.
+  assert.deepEqual(rejects(() => readJson(text), 'ISO8583_ERR_INVALID_MESSAGE').problems, err.problems);
+  assert.deepEqual(rejects(() => readMessage(text), 'ISO8583_ERR_INVALID_MESSAGE').problems, err.problems);
+});
+
+test('readJson names a repeat inside a composite, a repeat written with an escape, and a repeated header', () => {
+  const err = rejects(
+    () => readJson('{"0":"0200","127":{"2":"A","2":"B"},"\\u0034":"1","4":"2","header":"00","header":"01"}'),
+    'ISO8583_ERR_INVALID_MESSAGE',
+  );
+  assert.deepEqual(err.problems!.map((p) => [p.field, p.code, p.reason]), [
+    ['127.2', 'ISO8583_ERR_FIELD_ID', 'the field is given twice'],
+    ['4', 'ISO8583_ERR_FIELD_ID', 'the field is given twice'],
+    ['header', 'ISO8583_ERR_HEADER', 'the header is given twice'],
+  ]);
+  // A card-number-like key repeated is named without its digits.
+  const pan = rejects(() => fromJson('{"4111111111111111":"x","4111111111111111":"y"}'), 'ISO8583_ERR_INVALID_MESSAGE');
+  assert.doesNotMatch(JSON.stringify(pan.problems) + pan.message, /4111/);
+});
+
+test('fromJson keeps messages whose keys repeat only across objects, in strings or in arrays', () => {
+  assert.deepEqual(fromJson('{"0":"0200","48":{"2":"A"},"127":{"2":"B","3":"{\\"2\\":1,\\"2\\":2}"}}'), {
+    '0': '0200', '48': { '2': 'A' }, '127': { '2': 'B', '3': '{"2":1,"2":2}' },
+  });
+  // A value ending in an escaped backslash, or holding an escaped quote, ends where JSON says.
+  assert.deepEqual(fromJson(String.raw`{"0":"0200","43":"A\\","44":"\"","48":{"2":"\\\"","3":"B"}}`), {
+    '0': '0200', '43': 'A\\', '44': '"', '48': { '2': '\\"', '3': 'B' },
+  });
+  const escaped = rejects(() => fromJson(String.raw`{"0":"0200","43":"A\\","43":"\"x"}`), 'ISO8583_ERR_INVALID_MESSAGE');
+  assert.deepEqual(escaped.problems!.map((p) => p.field), ['43']);
+  const arrays = rejects(() => fromJson('{"0":"0200","5":[{"2":"A"},{"2":"B"}]}'), 'ISO8583_ERR_INVALID_MESSAGE');
+  assert.deepEqual(arrays.problems!.map((p) => p.reason), ['an array is not a field value']);
+});
