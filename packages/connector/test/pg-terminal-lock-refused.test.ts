@@ -166,3 +166,33 @@ test('a server that refuses lock_timeout: five requests given up with max 1 leav
   await waitUntil(async () => (await backends()) <= 1, { what: 'at most one backend (the pool\'s max) after five requests given up', timeoutMs: 5000 });
   assert.equal(await notGranted(url), 0, 'no session waits for the terminal\'s lock');
 });
+
+test('a server that refuses lock_timeout: a request waiting for its terminal takes the lock once the other node frees it', async (t) => {
+  const url = cluster.createDatabase('terminal_lock_refused_freed');
+  const relay = await refusingRelay(url, '42704');
+  const lock = new PgTerminalLock({ url: relay.url, waitTimeout: 60_000, max: 1 });
+  const other = new pg.Client({ connectionString: url });
+  t.after(async () => {
+    await other.end().catch(() => undefined);
+    await lock.destroy();
+    await relay.close();
+  });
+  await other.connect();
+  const key = terminalLockKey('TERM0001');
+  await other.query('SELECT pg_advisory_lock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
+  let ran = false;
+  const granted = sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND objid = $2::oid AND granted', [
+    TERMINAL_LOCK_NAMESPACE,
+    key >>> 0,
+  ]);
+  const holding = lock.hold('TERM0001', async () => {
+    ran = true;
+    return (await sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND granted', [TERMINAL_LOCK_NAMESPACE]))[0]?.n;
+  });
+  // The request is trying (its connection made, its lock not granted) while the other node holds the terminal.
+  await waitUntil(async () => relay.refused() === 1, { what: 'the request to fall back to trying the lock', timeoutMs: 10_000 });
+  assert.equal((await granted)[0]?.n, 1);
+  assert.equal(ran, false, 'the request does not run while another node holds its terminal');
+  await other.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
+  assert.equal(await within(holding, 10_000, 'the request to take the lock freed'), 1, 'it ran holding the terminal\'s lock, alone');
+});
