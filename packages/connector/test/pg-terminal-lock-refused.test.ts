@@ -3,14 +3,16 @@
  * lock's statement that sets it failed every lock. A relay here answers that statement with the refusal (never
  * sent to the server); the lock falls back to the plain statement, once for the pool, and the terminal is locked.
  * That plain wait honours the budget the request gave it (what is left of its `terminalQueue.timeout`): it waited
- * for the session's `lock_timeout` (the whole `waitTimeout`), else the statement timeout, whatever was left.
+ * for the session's `lock_timeout` (the whole `waitTimeout`), else the statement timeout, whatever was left. A request
+ * given up leaves no server backend waiting for the lock: a blocking `pg_advisory_lock` given up on the client went on
+ * waiting on the server (one backend more past the pool's `max` for each request given up).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createConnection, createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import pg from 'pg';
-import { startPostgres, within } from '@iso8583/test-support';
+import { startPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTerminalLock } from '../src/index.js';
 import { TERMINAL_LOCK_NAMESPACE, terminalLockKey } from '../src/pg/terminal-lock.js';
@@ -69,6 +71,12 @@ async function refusingRelay(target: string, code: string): Promise<{ url: strin
   };
 }
 
+/** Terminal locks asked for on the server and not granted (sessions waiting for one). */
+async function notGranted(url: string): Promise<number> {
+  const rows = await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND NOT granted", [TERMINAL_LOCK_NAMESPACE]);
+  return rows[0]?.n ?? 0;
+}
+
 test('refusesLockTimeout: an unknown parameter (42704) or a feature not supported (0A000) only', () => {
   assert.equal(refusesLockTimeout({ code: '42704' }), true);
   assert.equal(refusesLockTimeout({ code: '0A000' }), true);
@@ -114,6 +122,7 @@ test('a server that refuses lock_timeout: the plain lock gives up once the budge
     (err: Error & { code?: string; field?: string }) => {
       assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT');
       assert.equal(err.field, 'terminalQueue.timeout');
+      assert.match((err.cause as Error).message, /wait for the terminal lock, held by another session, passed/, 'the cause names the lock\'s wait, not a connection\'s');
       return true;
     },
   );
@@ -121,7 +130,69 @@ test('a server that refuses lock_timeout: the plain lock gives up once the budge
   await within(waiting, 10_000, 'the plain lock to give up once its 300 ms budget is spent, not after waitTimeout (60 s)');
   assert.equal(ran, false, 'the request did not run without its terminal\'s lock');
   assert.equal(relay.refused(), 1);
+  // The server waits no more for that lock either (a backend blocked on a lock does not read its socket).
+  await waitUntil(async () => (await notGranted(url)) === 0, { what: 'no terminal lock left waiting on the server once the request was given up', timeoutMs: 5000 });
   // Free again: the next request of the terminal takes its lock (the connection given up on is not reused).
   await other.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, terminalLockKey('TERM0001')]);
   assert.equal(await lock.hold('TERM0001', async () => 'locked'), 'locked');
+});
+
+test('a server that refuses lock_timeout: five requests given up with max 1 leave at most one backend of the pool', async (t) => {
+  const url = cluster.createDatabase('terminal_lock_refused_backends');
+  const relay = await refusingRelay(url, '42704');
+  const lock = new PgTerminalLock({ url: relay.url, waitTimeout: 60_000, max: 1 });
+  const other = new pg.Client({ connectionString: url });
+  t.after(async () => {
+    await other.end().catch(() => undefined);
+    await lock.destroy();
+    await relay.close();
+  });
+  await other.connect();
+  await other.query('SELECT pg_advisory_lock($1, $2)', [TERMINAL_LOCK_NAMESPACE, terminalLockKey('TERM0001')]);
+  for (let i = 1; i <= 5; i++) {
+    await within(
+      assert.rejects(lock.hold('TERM0001', async () => 'ran', 200), { code: 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT' }),
+      10_000,
+      `request ${i} to give up once its 200 ms are spent`,
+    );
+  }
+  // Sessions of the database other than `other`'s and the one counting: the pool's (at most `max`).
+  const backends = async (): Promise<number> => {
+    const rows = await sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> $1', [
+      (other as pg.Client & { processID: number }).processID,
+    ]);
+    return rows[0]?.n ?? 0;
+  };
+  await waitUntil(async () => (await backends()) <= 1, { what: 'at most one backend (the pool\'s max) after five requests given up', timeoutMs: 5000 });
+  assert.equal(await notGranted(url), 0, 'no session waits for the terminal\'s lock');
+});
+
+test('a server that refuses lock_timeout: a request waiting for its terminal takes the lock once the other node frees it', async (t) => {
+  const url = cluster.createDatabase('terminal_lock_refused_freed');
+  const relay = await refusingRelay(url, '42704');
+  const lock = new PgTerminalLock({ url: relay.url, waitTimeout: 60_000, max: 1 });
+  const other = new pg.Client({ connectionString: url });
+  t.after(async () => {
+    await other.end().catch(() => undefined);
+    await lock.destroy();
+    await relay.close();
+  });
+  await other.connect();
+  const key = terminalLockKey('TERM0001');
+  await other.query('SELECT pg_advisory_lock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
+  let ran = false;
+  const granted = sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND objid = $2::oid AND granted', [
+    TERMINAL_LOCK_NAMESPACE,
+    key >>> 0,
+  ]);
+  const holding = lock.hold('TERM0001', async () => {
+    ran = true;
+    return (await sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND granted', [TERMINAL_LOCK_NAMESPACE]))[0]?.n;
+  });
+  // The request is trying (its connection made, its lock not granted) while the other node holds the terminal.
+  await waitUntil(async () => relay.refused() === 1, { what: 'the request to fall back to trying the lock', timeoutMs: 10_000 });
+  assert.equal((await granted)[0]?.n, 1);
+  assert.equal(ran, false, 'the request does not run while another node holds its terminal');
+  await other.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
+  assert.equal(await within(holding, 10_000, 'the request to take the lock freed'), 1, 'it ran holding the terminal\'s lock, alone');
 });

@@ -14,6 +14,7 @@
  * 60 s on a direct TCP connection, by the TCP keepalive and user timeout each lock's session asks of the server
  * (session-keepalive.ts; behind a pooler, the pooler's own settings say when).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -21,7 +22,7 @@ import { connectorError } from '../errors.js';
 import { MAX_TIMER_DELAY, within } from '../timeouts.js';
 import type { TerminalLock } from '../terminal-queue.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeError } from './pool.js';
-import { LOCK_PLAIN, LOCK_WITH_TIMEOUT, refusesLockTimeout } from './terminal-lock-sql.js';
+import { LOCK_TRY, LOCK_WITH_TIMEOUT, refusesLockTimeout } from './terminal-lock-sql.js';
 import { SessionKeepalive } from './session-keepalive.js';
 
 /** Options of {@link PgTerminalLock}. */
@@ -171,7 +172,7 @@ export class PgTerminalLock implements TerminalLock {
       this.waiting.delete(client);
       release(true);
       if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed', { cause: err });
-      if (err === SPENT || (err as { code?: string }).code === '55P03') {
+      if (err === LOCK_SPENT || (err as { code?: string }).code === '55P03') {
         throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', 'waited too long for its terminal, busy on another node', {
           field: 'terminalQueue.timeout',
           cause: err,
@@ -194,16 +195,19 @@ export class PgTerminalLock implements TerminalLock {
 
   /**
    * Takes the lock of `key` on `client`: with its own `lock_timeout` (what is left of the wait `budget` since `asked`),
-   * else, on a server that refuses that setting (remembered for this pool, logged once), plainly (terminal-lock-sql.ts),
-   * bounded on this side by what is left of the budget: past it, rejects with {@link SPENT} (the connection is then
-   * dropped, never put back: the server gives up the wait, or the lock granted after it, when it sees the session end).
-   * The plain wait was bounded only by the session's `lock_timeout` or the statement timeout (`waitTimeout`, + 5 s),
-   * whatever was left of the request's `terminalQueue.timeout`.
+   * so that the server itself ends its wait in time; else, on a server that refuses that setting (remembered for this
+   * pool, logged once), by trying it ({@link LOCK_TRY}) until granted, pausing between tries ({@link TRY_FIRST_PAUSE}
+   * ms, doubled each time up to {@link TRY_LAST_PAUSE}), within what is left of the budget: past it, rejects with
+   * {@link LOCK_SPENT}. A try never waits on the server, so a request given up leaves no backend waiting for the lock
+   * (a blocking `pg_advisory_lock` given up on the client went on waiting on the server, which does not read the
+   * socket of a backend blocked on a lock: one backend more past the pool's `max` for each request given up). Tries
+   * are not queued as the server queues its waits: a terminal freed goes to whichever request tries first.
    */
   private async lock(client: pg.PoolClient, key: number, asked: number, budget: number): Promise<void> {
     // Only what is left of the wait, the wait for a connection (and in the node's terminal queue) counted (it once
     // added a whole wait).
-    const left = (): number => Math.max(1, Math.ceil(budget - (performance.now() - asked)));
+    const rest = (): number => budget - (performance.now() - asked);
+    const left = (): number => Math.max(1, Math.ceil(rest()));
     if (!this.lockTimeoutRefused) {
       // Set for this statement alone (its own transaction), before it asks for the lock.
       try {
@@ -212,16 +216,24 @@ export class PgTerminalLock implements TerminalLock {
       } catch (err) {
         if (!refusesLockTimeout(err)) throw err;
         this.lockTimeoutRefused = true;
-        this.logger.warn({ code: (err as { code?: string }).code }, 'lock_timeout refused by the server: a terminal lock is waited for up to the statement timeout');
+        this.logger.warn({ code: (err as { code?: string }).code }, 'lock_timeout refused by the server: a terminal lock is tried again and again within its wait');
       }
     }
-    // node-postgres reads a query's own `query_timeout` (its types leave it out).
-    const plain: pg.QueryConfig & { query_timeout: number } = { text: LOCK_PLAIN, values: [TERMINAL_LOCK_NAMESPACE, key], query_timeout: left() };
-    try {
-      await client.query(plain);
-    } catch (err) {
-      if ((err as { message?: unknown }).message === 'Query read timeout') throw SPENT;
-      throw err;
+    for (let pause = TRY_FIRST_PAUSE; ; pause = Math.min(2 * pause, TRY_LAST_PAUSE)) {
+      if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed');
+      // node-postgres reads a query's own `query_timeout` (its types leave it out): a server that stops answering a
+      // try does not hold the request past its budget (the connection is then dropped, and a lock granted with it).
+      const tried: pg.QueryConfig & { query_timeout: number } = { text: LOCK_TRY, values: [TERMINAL_LOCK_NAMESPACE, key], query_timeout: left() };
+      let locked: boolean;
+      try {
+        locked = (await client.query<{ locked: boolean }>(tried)).rows[0]?.locked === true;
+      } catch (err) {
+        if ((err as { message?: unknown }).message === 'Query read timeout') throw LOCK_SPENT;
+        throw err;
+      }
+      if (locked) return;
+      if (rest() <= 0) throw LOCK_SPENT;
+      await sleep(Math.min(pause, left()));
     }
   }
 
@@ -252,8 +264,17 @@ export class PgTerminalLock implements TerminalLock {
   }
 }
 
-/** The rejection of {@link connectWithin}, or of a plain lock's wait, when the request's wait passed. */
+/** The rejection of {@link connectWithin} when the request's wait passed. */
 const SPENT = new Error('the wait for a connection of the terminal lock passed');
+
+/** The rejection of a lock tried again and again (a server that refuses `lock_timeout`) when the request's wait passed. */
+const LOCK_SPENT = new Error('the wait for the terminal lock, held by another session, passed');
+
+/** Milliseconds between the first two tries of a lock on a server that refuses `lock_timeout` (doubled each try). */
+const TRY_FIRST_PAUSE = 10;
+
+/** The longest pause between two tries of a lock, in ms: a terminal freed is taken within about this. */
+const TRY_LAST_PAUSE = 200;
 
 /**
  * A connection of `pool`, waited for at most `wait` ms (`undefined`: the pool's own `connectionTimeoutMillis`, the
