@@ -51,6 +51,6 @@ test('flow schema – transactionLog and store: what the text names is what the 
   };
   assert.deepEqual(problems({ transactionLog: false }), []);
   for (const bad of [true, {}, 'file']) assert.equal(problems({ transactionLog: bad }).length, 1, JSON.stringify(bad));
-  for (const url of ['postgresql://u@127.0.0.1:1/db', 'postgres://u:p@127.0.0.1:1/db', '${PG_URL}']) assert.deepEqual(problems({ store: url }), [], url);
-  for (const bad of [{}, 'file:///tmp/j', '/tmp/journal']) assert.equal(problems({ store: bad }).length, 1, JSON.stringify(bad));
+  for (const url of ['postgresql://u@127.0.0.1:1/db', 'postgres://u:p@127.0.0.1:1/db', '${PG_URL}']) assert.deepEqual(problems({ store: url, reversal: { enabled: true } }), [], url);
+  for (const bad of [{}, 'file:///tmp/j', '/tmp/journal']) assert.equal(problems({ store: bad, reversal: { enabled: true } }).length, 1, JSON.stringify(bad));
 });
