@@ -1,10 +1,13 @@
 /**
  * What is wrong with an HTTP request body refused before a route ran: by Fastify (too large, an unknown content type)
- * or by the parsers here (not JSON, a forbidden key, nested too deep, more keys or XML tags than a message can hold),
+ * or by the parsers here (not JSON, a forbidden key, a key given twice in one object, nested too deep, more keys or
+ * XML tags than a message can hold),
  * read from the error's `code`, `statusCode` and counts, never from a parser's text (which quotes the body, card data
  * included). The bounds keep a hostile body cheap: it is refused before a message is read from it, so the other
  * clients of the process do not wait. The connector plugin's routes and the console answer with it alike.
  */
+
+import { maskDigitRuns, repeatedKeys } from '@iso8583/codec';
 
 /** The HTTP status and the reason (no body content) of a refused body. */
 export interface BodyProblem {
@@ -34,6 +37,8 @@ export const MAX_XML_TAGS = 2 * MAX_BODY_KEYS + 16;
 /** What a body parser refused ({@link bodyError}): the forbidden key, or the depth, key count or tag count over its bound. */
 interface BodyErrorDetail {
   forbiddenKey?: '__proto__' | 'constructor';
+  /** The path of keys of the first key a JSON body gives twice in one object (`["4"]`). */
+  repeatedKey?: string[];
   keys?: number;
   /** The items of arrays counted with `keys` (a message holds no array). */
   items?: number;
@@ -59,6 +64,10 @@ export function bodyProblem(err: unknown, limit?: number): BodyProblem {
   const forbidden = e.forbiddenKey;
   if (refused && (forbidden === '__proto__' || forbidden === 'constructor')) {
     reason = `the body holds the key "${forbidden}", which is refused (it could change the prototype of the objects that read it)`;
+  } else if (refused && Array.isArray(e.repeatedKey)) {
+    // Key names are field numbers and names; a digit run in one (a card number used as a key) is masked.
+    const path = e.repeatedKey.map((k) => maskDigitRuns(String(k)).slice(0, 64)).join('.');
+    reason = `the body gives the key "${path}" twice in one object (JSON would keep only the last: a field given twice is refused)`;
   } else if (refused && typeof e.depth === 'number') {
     reason = `the body nests ${e.depth} levels deep, more than a message can (at most ${MAX_BODY_DEPTH})`;
   } else if (refused && typeof e.keys === 'number') {
@@ -187,6 +196,10 @@ export function parseJsonBody(_request: unknown, body: string | Buffer, done: (e
   // may spell it with escapes (`"\u005f_proto__"`): JSON has no other way to write a letter or `_`.
   const key = /__proto__|constructor|\\u/.test(text) ? forbiddenKey(value) : undefined;
   if (key !== undefined) return done(bodyError({ forbiddenKey: key }));
+  // JSON.parse keeps the last of a key given twice (`"4"` twice: the second amount sent); the codec's JSON reader and
+  // the XML reader refuse a field given twice, and so does a body.
+  const repeated = repeatedKeys(text);
+  if (repeated.length > 0) return done(bodyError({ repeatedKey: repeated[0] }));
   done(null, value);
 }
 

@@ -61,6 +61,25 @@ test('routes – JSON with a __proto__ or constructor.prototype key is 400 namin
   assert.match(broken.body, /not valid JSON/);
 });
 
+test('routes – a JSON body that gives a field twice (JSON.parse keeps the last: another amount) is 400 naming the key, never sent', async (t) => {
+  const { peer, port } = await setup(t);
+  const message = JSON.stringify(purchase('000301'));
+  const twice = message.replace('{', '{"4":"000000099999",');
+  assert.notEqual(twice, message);
+  const r = await call(port, 'POST', '/', { 'content-type': 'application/json' }, twice);
+  assert.equal(r.status, 400, r.body);
+  const e = (JSON.parse(r.body) as { errors: { code: string; message: string }[] }).errors[0];
+  assert.equal(e?.code, 'ISO8583_ERR_CONNECTOR_INPUT');
+  assert.match(String(e?.message), /"4" twice/);
+  assert.doesNotMatch(r.body, /4111111111111111|000000099999/);
+  const nested = await call(port, 'POST', '/', { 'content-type': 'application/json' }, '{"0":"0200","48":{"1":"a","1":"b"}}');
+  assert.match(String((JSON.parse(nested.body) as { errors: { message: string }[] }).errors[0]?.message), /"48\.1" twice/);
+  // The same message once is sent: nothing else in it is refused.
+  const once = await call(port, 'POST', '/', { 'content-type': 'application/json' }, message);
+  assert.equal(once.status, 200, once.body);
+  assert.equal(peer.received.filter((m) => m.message['11'] === '000301').length, 1, 'only the body that gives each field once reached the host');
+});
+
 test('routes – an unexpected failure answers 500 with a fixed text and is logged with its name and code, never its message', async (t) => {
   const { port, lines } = await setup(t, () => {
     throw Object.assign(new TypeError('boom 4111111111111111'), { code: 'E_SOMETHING' });
