@@ -28,27 +28,48 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
 }
 
 /**
- * The attempts the connector made of the reversal of `stan` (their MTIs, in order), checked against its promise (issue
- * 13: an entry answered once is never sent again): numbered one after the other from `first` (2 for an entry that
- * resumes after a recorded attempt), each but the last repeated only because it got no answer within its attempt
- * timeout (logged, `ISO8583_ERR_CONNECTOR_TIMEOUT`), and the last one answered, after which nothing was sent. Such a
- * repeat is legitimate and happens on a loaded machine: the attempt timeout of most tests here is min(requestTimeout,
- * retryInterval) = 100 ms, and an event loop stalled longer runs the timer before it reads an answer that arrived in
- * time (seen at a load average of 14: 0400 answered by the host in 9 ms, read 300 ms later, 0401 sent). A repeat for
- * any other reason (a take-over of one's own entry, a second claim) has no timeout before it and fails here.
+ * The attempts the connector made of the reversal of `stan` (their MTIs, in order: what the host should have received
+ * of it), checked against its promise (issue 13: an entry answered once is never sent again): numbered one after the
+ * other from `first` (2 for an entry that resumes after a recorded attempt), each but the last repeated only because it
+ * got no answer within its attempt timeout (logged, `ISO8583_ERR_CONNECTOR_TIMEOUT`), and the last one answered, after
+ * which nothing was sent. Such a repeat is legitimate and happens on a loaded machine: the attempt timeout of most
+ * tests here is min(requestTimeout, retryInterval) = 100 ms, and an event loop stalled longer runs the timer before it
+ * reads an answer that arrived in time (seen at a load average of 14: 0400 answered by the host in 9 ms, read 300 ms
+ * later, 0401 sent). One attempt may also start twice under its number (a `sent` event each time): when its first
+ * start never left, for want of a channel within what its flight left of its timeout (the record took most of it:
+ * logged with a code of a connection never had, `ISO8583_ERR_CONNECTOR_DEADLINE`; saf-entry.ts `unwritten`). Such an
+ * attempt counts once here, and the caller checks the host got exactly the MTIs returned: were it written, the host
+ * would have one more. A repeat for any other reason (a take-over of one's own entry, a second claim) has no such
+ * line before it and fails here.
  */
 function attemptsOf(events: readonly ReversalEvent[], logged: readonly Record<string, unknown>[], stan: string, first: number): string[] {
   const mine = events.filter((e) => e.stan === stan);
   const sent = mine.filter((e) => e.stage === 'sent');
-  assert.deepEqual(sent.map((e) => e.attempt), sent.map((_, i) => first + i), `the attempts of ${stan} follow each other, none made twice`);
-  const timedOut = logged.filter((l) => l['stan'] === stan && l['code'] === 'ISO8583_ERR_CONNECTOR_TIMEOUT').map((l) => l['attempt']);
-  assert.deepEqual(timedOut, sent.slice(0, -1).map((e) => e.attempt), `every repeat of ${stan} follows an attempt not answered within its timeout`);
+  // The attempts made: a start followed by another under the same number never left (checked below, and by the host).
+  const attempts = sent.filter((e, i) => sent[i + 1]?.attempt !== e.attempt);
+  assert.deepEqual(attempts.map((e) => e.attempt), attempts.map((_, i) => first + i), `the attempts of ${stan} follow each other, none made twice`);
+  const failed = logged
+    .filter((l) => l['stan'] === stan && l['msg'] === 'SAF entry not answered: will repeat')
+    .map((l) => `${String(l['attempt'])} ${NEVER_LEFT.has(String(l['code'])) ? 'never left' : String(l['code'])}`);
+  const why = sent.slice(0, -1).map((e, i) => `${e.attempt} ${sent[i + 1]?.attempt === e.attempt ? 'never left' : 'ISO8583_ERR_CONNECTOR_TIMEOUT'}`);
+  assert.deepEqual(failed, why, `every repeat of ${stan} follows an attempt not answered within its timeout, every start again under its number one that never left`);
   const answered = mine.filter((e) => e.stage === 'answered');
   assert.equal(answered.length, 1, `${stan} answered once`);
   assert.equal(mine.at(-1), answered[0], `nothing sent for ${stan} after its answer`);
   assert.equal(answered[0]?.attempt, sent.at(-1)?.attempt, `the last attempt of ${stan} is the one answered`);
-  return sent.map((e) => e.mti);
+  return attempts.map((e) => e.mti);
 }
+
+/**
+ * The codes of an attempt that found no channel by its deadline, never written (saf-entry.ts `NO_CONNECTION`): not
+ * counted, started again under its number.
+ */
+const NEVER_LEFT: ReadonlySet<string> = new Set([
+  'ISO8583_ERR_CONNECTOR_DEADLINE',
+  'ISO8583_ERR_CONNECTOR_CONNECT_FAILED',
+  'ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT',
+  'ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED',
+]);
 
 /** The reversals (0400, 0401) `peer` received, as `MTI/STAN`, once it has received `count` of them. */
 async function reversalsAt(peer: Peer, count: number): Promise<string[]> {
@@ -79,6 +100,20 @@ test('openStore: a postgresql:// URL makes the PostgreSQL store (password masked
     assert.deepEqual(err.problems?.map((p) => p.field), ['store']);
     return true;
   });
+});
+
+test('attemptsOf accepts an attempt started again under its number only after a start that never left, and no double send', () => {
+  const event = (stage: ReversalEvent['stage'], attempt: number): ReversalEvent => ({ stage, kind: 'reversal', id: 'e', mti: '0401', stan: '200001', terminal: 'TERM0001', attempt });
+  const line = (attempt: number, code: string): Record<string, unknown> => ({ stan: '200001', attempt, code, msg: 'SAF entry not answered: will repeat' });
+  const started = [event('sent', 2), event('sent', 2), event('answered', 2)];
+  // Its first start found no channel by its deadline (the attempt's record took most of its flight): never written.
+  assert.deepEqual(attemptsOf(started, [line(2, 'ISO8583_ERR_CONNECTOR_DEADLINE')], '200001', 2), ['0401']);
+  assert.deepEqual(attemptsOf([event('sent', 2), event('sent', 3), event('answered', 3)], [line(2, 'ISO8583_ERR_CONNECTOR_TIMEOUT')], '200001', 2), ['0401', '0401']);
+  // Attempt 2 twice with no failure before (a second claim, its own entry taken back) or after one that may have left.
+  assert.throws(() => attemptsOf(started, [], '200001', 2), /every repeat of 200001/);
+  assert.throws(() => attemptsOf(started, [line(2, 'ISO8583_ERR_CONNECTOR_TIMEOUT')], '200001', 2), /every repeat of 200001/);
+  assert.throws(() => attemptsOf([event('sent', 2), event('sent', 3), event('answered', 3)], [line(2, 'ISO8583_ERR_CONNECTOR_DEADLINE')], '200001', 2), /every repeat of 200001/);
+  assert.throws(() => attemptsOf([event('sent', 2), event('answered', 2), event('sent', 3)], [], '200001', 2), /200001/);
 });
 
 test('a database outage: new requests fail at once with ISO8583_ERR_CONNECTOR_STORE and never leave; an answer that cannot be recorded is reversed once the database is back; the node recovers by itself', async (t) => {
@@ -207,7 +242,9 @@ test('a running connector takes over the reversals of a node that died, once its
   await within(both, 60_000, 'both reversals taken over to be answered');
   // Taken over from another node, every entry goes as a repeat (0401): the one with a recorded attempt resumes at
   // attempt 2, the other at attempt 1 (the dead node may have sent it without recording it); each repeats again only
-  // after a timeout.
+  // after a timeout. On a loaded machine an attempt whose record took most of its flight finds no channel in what is
+  // left (ISO8583_ERR_CONNECTOR_DEADLINE, never written) and starts again under its number (seen: 200001 sent as 2, 2,
+  // 3; the host got 2 and 3): attemptsOf counts it once, and the host's reversals below prove it left once.
   const resumed = attemptsOf(events, lines, '200001', 2);
   const fresh = attemptsOf(events, lines, '200002', 1);
   assert.deepEqual([resumed[0], fresh[0]], ['0401', '0401'], 'an entry taken over goes as a repeat from its first attempt here');
