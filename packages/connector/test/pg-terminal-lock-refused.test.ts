@@ -103,8 +103,12 @@ for (const code of ['42704', '0A000']) {
   });
 }
 
-test('a server that refuses lock_timeout: the plain lock gives up once the budget it was given is spent, not after waitTimeout', async (t) => {
-  const url = cluster.createDatabase('terminal_lock_refused_budget');
+/**
+ * A lock (`max` 1, `waitTimeout` 60 s) behind a relay whose server refuses `lock_timeout`, and another node's session
+ * (`other`, straight to the database `name` made for the test) holding TERM0001's lock: the terminal busy elsewhere.
+ */
+async function busyTerminal(t: { after(fn: () => Promise<void>): void }, name: string): Promise<{ url: string; relay: Awaited<ReturnType<typeof refusingRelay>>; lock: PgTerminalLock; other: pg.Client }> {
+  const url = cluster.createDatabase(name);
   const relay = await refusingRelay(url, '42704');
   const lock = new PgTerminalLock({ url: relay.url, waitTimeout: 60_000, max: 1 });
   const other = new pg.Client({ connectionString: url });
@@ -113,9 +117,13 @@ test('a server that refuses lock_timeout: the plain lock gives up once the budge
     await lock.destroy();
     await relay.close();
   });
-  // The terminal busy on another node.
   await other.connect();
   await other.query('SELECT pg_advisory_lock($1, $2)', [TERMINAL_LOCK_NAMESPACE, terminalLockKey('TERM0001')]);
+  return { url, relay, lock, other };
+}
+
+test('a server that refuses lock_timeout: the plain lock gives up once the budget it was given is spent, not after waitTimeout', async (t) => {
+  const { url, relay, lock, other } = await busyTerminal(t, 'terminal_lock_refused_budget');
   let ran = false;
   const waiting = assert.rejects(
     lock.hold('TERM0001', async () => (ran = true), 300),
@@ -138,17 +146,7 @@ test('a server that refuses lock_timeout: the plain lock gives up once the budge
 });
 
 test('a server that refuses lock_timeout: five requests given up with max 1 leave at most one backend of the pool', async (t) => {
-  const url = cluster.createDatabase('terminal_lock_refused_backends');
-  const relay = await refusingRelay(url, '42704');
-  const lock = new PgTerminalLock({ url: relay.url, waitTimeout: 60_000, max: 1 });
-  const other = new pg.Client({ connectionString: url });
-  t.after(async () => {
-    await other.end().catch(() => undefined);
-    await lock.destroy();
-    await relay.close();
-  });
-  await other.connect();
-  await other.query('SELECT pg_advisory_lock($1, $2)', [TERMINAL_LOCK_NAMESPACE, terminalLockKey('TERM0001')]);
+  const { url, lock, other } = await busyTerminal(t, 'terminal_lock_refused_backends');
   for (let i = 1; i <= 5; i++) {
     await within(
       assert.rejects(lock.hold('TERM0001', async () => 'ran', 200), { code: 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT' }),
@@ -168,18 +166,8 @@ test('a server that refuses lock_timeout: five requests given up with max 1 leav
 });
 
 test('a server that refuses lock_timeout: a request waiting for its terminal takes the lock once the other node frees it', async (t) => {
-  const url = cluster.createDatabase('terminal_lock_refused_freed');
-  const relay = await refusingRelay(url, '42704');
-  const lock = new PgTerminalLock({ url: relay.url, waitTimeout: 60_000, max: 1 });
-  const other = new pg.Client({ connectionString: url });
-  t.after(async () => {
-    await other.end().catch(() => undefined);
-    await lock.destroy();
-    await relay.close();
-  });
-  await other.connect();
+  const { url, relay, lock, other } = await busyTerminal(t, 'terminal_lock_refused_freed');
   const key = terminalLockKey('TERM0001');
-  await other.query('SELECT pg_advisory_lock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
   let ran = false;
   const granted = sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND objid = $2::oid AND granted', [
     TERMINAL_LOCK_NAMESPACE,
