@@ -2,7 +2,7 @@ import { textArgument } from './arguments.js';
 import { groupedNumber, isPanShaped, maskDigitRuns } from './digit-runs.js';
 import { hexDigit, isDigit, looseSeparatorEnd } from './number-text.js';
 import { maskWork } from './mask-work.js';
-import { type SpelledText, utf16Text, utf8Text } from './hex-unicode.js';
+import { type SpelledText, latin1Text, utf16Text, utf8Text } from './hex-unicode.js';
 
 /*
  * Numbers written as the hex of their bytes, in ASCII (`3437...`) or EBCDIC (`F4F7...`): a binary field, or a hex dump
@@ -22,20 +22,23 @@ const EBCDIC_TEXT: Readonly<Record<number, string>> = {
   0x40: ' ', 0x60: '-', 0x4e: '+', 0x05: '\t', 0x4b: '.', 0x61: '/', 0x6b: ',', 0x6d: '_', 0x7e: '=', 0xc4: 'D', 0x84: 'd', 0x5f: '^', 0xb0: '^',
 };
 
+/**
+ * The character each EBCDIC byte stands for in the digit-run rule, by byte: a digit (`F0`-`F9`), a character of
+ * {@link EBCDIC_TEXT}, else `?` (a character the rule reads as none: not `.`, which joins loose groups). A table, so
+ * that the EBCDIC reading of a long stretch costs a lookup a byte.
+ */
+const EBCDIC_CHARS: Uint8Array = (() => {
+  const table = new Uint8Array(256).fill(0x3f);
+  for (let byte = 0xf0; byte <= 0xf9; byte++) table[byte] = 0x30 + byte - 0xf0;
+  for (const [byte, char] of Object.entries(EBCDIC_TEXT)) table[Number(byte)] = char.charCodeAt(0);
+  return table;
+})();
+
 /** The fewest digits that {@link maskDigitRuns} masks (an 8-digit short PAN): a shorter number is not read. */
 const SHORTEST_NUMBER_MASKED = 8;
 
 /** `*` as a byte. */
 const STAR = 0x2a;
-
-/**
- * The character an EBCDIC byte stands for in the digit-run rule: a digit (`F0`-`F9`), a separator, else `?` (a
- * character the rule reads as none: not `.`, which joins loose groups).
- */
-function ebcdicChar(byte: number): number {
-  if (byte >= 0xf0 && byte <= 0xf9) return 0x30 + byte - 0xf0;
-  return EBCDIC_TEXT[byte]?.charCodeAt(0) ?? 0x3f;
-}
 
 /** One delimiter between byte pairs of a hex dump: a space, `:`, `-`, `.`, `/` or `,`. */
 function isDelimiter(code: number): boolean {
@@ -133,9 +136,9 @@ function readStretch(text: string, at: Int32Array, visit: Visit): void {
     // The bytes as UTF-8, when they spell a digit beyond ASCII (`EF BC 94`, a full-width `４`).
     const utf8 = utf8Text(bytes);
     if (utf8 !== undefined) read(readingOf(at, offset, utf8), utf8.spelled);
-    const ascii = bytes.toString('latin1');
-    for (let k = 0; k < pairs; k++) bytes[k] = ebcdicChar(bytes[k]!);
-    read(byteReading, ascii);
+    const latin1 = latin1Text(bytes);
+    read(readingOf(at, offset, latin1), latin1.spelled);
+    for (let k = 0; k < pairs; k++) bytes[k] = EBCDIC_CHARS[bytes[k]!]!;
     read(byteReading, bytes.toString('latin1'));
   }
   // The hex digits as UTF-16 code units, from each of the first four, when they spell a digit beyond ASCII (`FF14`),

@@ -94,7 +94,7 @@ function thousandsMark(code: number): boolean {
 }
 
 /** The marks of a decimal part: those of {@link thousandsMark}, and the Arabic decimal separator U+066B. */
-function decimalMark(code: number): boolean {
+export function decimalMark(code: number): boolean {
   return thousandsMark(code) || code === 0x66b;
 }
 

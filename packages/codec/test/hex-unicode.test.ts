@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hexPanRuns, maskDigitRuns, maskFieldValue, maskMessage } from '../src/index.js';
+import { spelledUnit } from '../src/hex-unicode.js';
 import { assertLinear } from './linear-cost.js';
 
 const PAN = '4111111111111111';
@@ -87,4 +88,43 @@ test('maskFieldValue – hex of Unicode text with no digit, and short numbers, a
 
 test('maskFieldValue – hex of full-width digits, the worst shapes: the work grows linearly from 16 to 64 KiB', () => {
   assertLinear(['EFBC94', 'EF BC 91 ', 'FF14', 'FF11 ', '14FF', 'EFBC', 'D835DFD2'], free);
+});
+
+test('the readings of hex spell as `?` only characters the rule reads as none, and leave out only those it reads as nothing', () => {
+  // A reading of hex as text beyond ASCII spells every character the digit-run rule reads as no digit and no separator
+  // as `?`, and leaves out every invisible one (a reading of random bytes so costs one pass, not one more per fold).
+  // Every such code unit of the scripts up to U+2FFF, and one in 16 after, in the shapes where a character between digits
+  // matters: inside a run, between groups, after a track separator, after a letter, between every group.
+  const shapes = [(c: string) => `41111111${c}11111111`, (c: string) => `4111 1111${c}1111 1111`, (c: string) => `4111111111111111=${c}2512101`,
+    (c: string) => `a${c}41111111111`, (c: string) => `4111${c}1111${c}1111${c}1111`];
+  /** The text masked, without the characters `c` (what is left of it: the digits and separators). */
+  const masked = (text: string, c: string): string => [...maskDigitRuns(text)].filter((_, i) => c === '' || text[i] !== c).join('');
+  let read = 0;
+  for (let code = 0x80; code < 0x10000; code += code < 0x3000 ? 1 : 16) {
+    if (code >= 0xd800 && code <= 0xdfff) continue;
+    const unit = spelledUnit(code);
+    if (unit !== 0x3f && unit !== -1) continue;
+    const c = String.fromCharCode(code);
+    for (const shape of shapes) {
+      read++;
+      assert.equal(masked(shape(c), c), masked(shape(unit === -1 ? '' : '?'), unit === -1 ? '' : '?'), `U+${code.toString(16)} in ${shape('_')}`);
+    }
+  }
+  assert.ok(read > 20_000, `${read} texts read`);
+});
+
+test('hexPanRuns – finds a PAN whose hex has invisible characters between its digits, or mathematical digits', () => {
+  const math = [...PAN].map((d) => String.fromCodePoint(0x1d7ce + Number(d))).join('');
+  const units = Buffer.from(math, 'utf16le').swap16().toString('hex').toUpperCase();
+  assert.ok(hexPanRuns(`x ${units} y`).includes(units));
+  for (const text of [`${WIDE.slice(0, 4)}\u200b${WIDE.slice(4)}`, `${WIDE.slice(0, 8)}\u00ad${WIDE.slice(8)}`]) {
+    const hex = unitsHex(text).join('');
+    assert.ok(hexPanRuns(`x ${hex} y`).includes(hex), text);
+    const hidden = free(`x ${hex} y`);
+    assert.ok(hidden.includes('*'.repeat(4 * 6)), hidden);
+  }
+  // A soft hyphen (AD) in the hex of Latin-1 bytes, between the digits of a PAN.
+  const latin1 = Buffer.from(`${PAN.slice(0, 10)}\xad${PAN.slice(10)}`, 'latin1').toString('hex');
+  assert.deepEqual(hexPanRuns(latin1), [latin1]);
+  assert.equal(free(latin1), `343131${'*'.repeat(latin1.length - 10)}3131`);
 });

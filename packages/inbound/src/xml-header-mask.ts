@@ -131,11 +131,11 @@ function alphabetOf(plain: string, from: number, to: number): { text: string; at
 }
 
 /**
- * Adds to `out` the reading positions a lenient base64 decoder reads a hidden byte from: the alphabet's characters
+ * Calls `star` with each reading position a lenient base64 decoder reads a hidden byte from: the alphabet's characters
  * kept, anything else dropped (a `.`, a junk character; a last lone character dropped as Node drops it), read as Node
  * reads each `=`-padded block on its own, and as a decoder that joins the blocks' bytes reads them.
  */
-function starLenientBase64(plain: string, out: number[]): void {
+function starLenientBase64(plain: string, star: (k: number) => void): void {
   const blocks: { hex: string; at: Int32Array }[] = [];
   for (let from = 0; from < plain.length; ) {
     let to = plain.indexOf('=', from);
@@ -145,7 +145,7 @@ function starLenientBase64(plain: string, out: number[]): void {
     from = to;
     if (text.length < 2) continue;
     const hex = Buffer.from(text, 'base64').toString('hex');
-    eachHiddenByte(hex, (b) => out.push(at[carrierOf(b)]!, at[carrierOf(b) + 1]!));
+    eachHiddenByte(hex, (b) => (star(at[carrierOf(b)]!), star(at[carrierOf(b) + 1]!)));
     blocks.push({ hex, at });
   }
   if (blocks.length < 2) return;
@@ -160,7 +160,8 @@ function starLenientBase64(plain: string, out: number[]): void {
   eachHiddenByte(blocks.map((b) => b.hex).join(''), (b) => {
     while (k + 1 < blocks.length && offsets[k + 1]! <= b) k++;
     const { at } = blocks[k]!;
-    out.push(at[carrierOf(b - offsets[k]!)]!, at[carrierOf(b - offsets[k]!) + 1]!);
+    star(at[carrierOf(b - offsets[k]!)]!);
+    star(at[carrierOf(b - offsets[k]!) + 1]!);
   });
 }
 
@@ -228,24 +229,31 @@ export function maskedHeaderText(content: string): string {
   if (free.length !== content.length) return free;
   const read = readContent(content);
   const { plain } = read;
-  const starred: number[] = [];
+  // Which reading positions to star: one flag each (a header of megabytes of random bytes hides hundreds of thousands).
+  const starred = new Uint8Array(plain.length);
+  let any = false;
+  const star = (k: number): void => {
+    starred[k] = 1;
+    any = true;
+  };
+  const hex = !read.undecoded && HEX.test(plain);
+  const base64 = !read.undecoded && plain.length > 1 && isStrictBase64(plain);
   if (read.undecoded) {
-    for (let k = 0; k < plain.length; k++) if (isBase64Char(plain.charCodeAt(k)) || plain.charCodeAt(k) === EQUALS) starred.push(k);
-  } else if (HEX.test(plain) || (plain.length > 1 && isStrictBase64(plain))) {
-    if (HEX.test(plain)) eachHiddenByte(plain, (b) => starred.push(2 * b, 2 * b + 1));
-    if (plain.length > 1 && isStrictBase64(plain)) {
-      eachHiddenByte(Buffer.from(plain, 'base64').toString('hex'), (b) => starred.push(carrierOf(b), carrierOf(b) + 1));
-    }
-  } else starLenientBase64(plain, starred);
+    for (let k = 0; k < plain.length; k++) if (isBase64Char(plain.charCodeAt(k)) || plain.charCodeAt(k) === EQUALS) star(k);
+  } else if (hex || base64) {
+    if (hex) eachHiddenByte(plain, (b) => (star(2 * b), star(2 * b + 1)));
+    if (base64) eachHiddenByte(Buffer.from(plain, 'base64').toString('hex'), (b) => (star(carrierOf(b)), star(carrierOf(b) + 1)));
+  } else starLenientBase64(plain, star);
   // Hex written leniently (`41:11:11...`, `0x41 0x11 ...`): its bytes read as the codec reads a header's (BCD too).
-  const digits = read.undecoded || HEX.test(plain) ? undefined : lenientHexDigits(plain);
+  const digits = read.undecoded || hex ? undefined : lenientHexDigits(plain);
   if (digits !== undefined) {
-    const hex = Array.from(digits, (k) => plain[k]).join('');
-    eachHiddenByte(hex, (b) => starred.push(digits[2 * b]!, digits[2 * b + 1]!));
+    const text = Array.from(digits, (k) => plain[k]).join('');
+    eachHiddenByte(text, (b) => (star(digits[2 * b]!), star(digits[2 * b + 1]!)));
   }
-  if (starred.length === 0) return wholeReferences(content, free);
+  if (!any) return wholeReferences(content, free);
   const chars = Buffer.from(free, 'utf16le');
-  for (const k of starred) {
+  for (let k = 0; k < starred.length; k++) {
+    if (starred[k] === 0) continue;
     for (let i = read.start[k]!; i < read.end[k]!; i++) chars.writeUInt16LE(STAR, 2 * i);
   }
   return wholeReferences(content, chars.toString('utf16le'));
