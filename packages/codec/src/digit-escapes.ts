@@ -253,9 +253,17 @@ export function maskEscapedDigits(text: string, out: string, mask: (text: string
   // 1 for a named reference's name, starred whole.
   const named = new Uint8Array(text.length);
   const escape: Escape = { code: 0, digits: 0, digitsEnd: 0, end: 0, named: false };
-  let decoded = '';
+  // The decoded text's code units, made into one string at the end (no string grown a character at a time).
+  const units = new Uint16Array(text.length);
   let n = 0;
   let copied = 0;
+  const copy = (end: number): void => {
+    for (let k = copied; k < end; k++, n++) {
+      units[n] = text.charCodeAt(k);
+      from[n] = k;
+      to[n] = k + 1;
+    }
+  };
   for (let i = 0; i < text.length; ) {
     maskWork.steps++;
     const unit = readEscape(text, i, escape) ? decodedUnit(escape.code) : -1;
@@ -264,19 +272,19 @@ export function maskEscapedDigits(text: string, out: string, mask: (text: string
       // character of the number.
       let plain = i;
       if (text.charCodeAt(i) === 0x5c) while (plain > copied && text.charCodeAt(plain - 1) === 0x5c) plain--;
-      decoded += text.slice(copied, plain);
-      for (let k = copied; k < plain; k++, n++) [from[n], to[n]] = [k, k + 1];
+      copy(plain);
       if (unit !== DROPPED) {
-        decoded += String.fromCharCode(unit);
-        [from[n], to[n]] = [escape.digits, escape.digitsEnd];
+        units[n] = unit;
+        from[n] = escape.digits;
+        to[n] = escape.digitsEnd;
         named[n] = escape.named ? 1 : 0;
         n++;
       }
       i = copied = escape.end;
     } else i++;
   }
-  decoded += text.slice(copied);
-  for (let k = copied; k < text.length; k++, n++) [from[n], to[n]] = [k, k + 1];
+  copy(text.length);
+  const decoded = Buffer.from(units.buffer, 0, 2 * n).toString('utf16le');
   const masked = mask(decoded);
   if (masked === decoded) return out;
   maskWork.steps += 2 * text.length;
