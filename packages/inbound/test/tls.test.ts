@@ -74,7 +74,8 @@ test('TLS – 20 silent TCP clients on a TLS port with maxConnections 20 are clo
     sequence: approveAll,
     maxConnections: 20,
     maxConnectionsPerAddress: 20, // every client here is 127.0.0.1: the listener's cap is what is tested
-    readTimeout: 300,
+    // The handshake timeout too: long enough for 20 handshakes at once on a loaded machine (300 ms closed one there).
+    readTimeout: 2000,
     firstMessageTimeout: 0,
     tls: { cert: certs.serverCert, key: certs.serverKey },
   });
