@@ -67,6 +67,33 @@ test('migrate: runs on a connection of its own without the pool\'s statement tim
   }
 });
 
+test('migrate: a database whose lock_timeout is short (ALTER DATABASE ... SET lock_timeout) does not fail a node that waits for another node\'s migration', async () => {
+  const url = cluster.createDatabase('migrate_lock_timeout');
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  const pool = new pg.Pool({ connectionString: url });
+  try {
+    await holder.query(`ALTER DATABASE migrate_lock_timeout SET lock_timeout = '200ms'`);
+    // Another node migrating: it holds the migration lock in its transaction, for longer than the database's lock_timeout.
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_advisory_xact_lock(858300001)');
+    const migrated = migrate(pool);
+    migrated.catch(() => undefined);
+    await waitUntil(async () => {
+      const { rows } = await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+      return rows[0]!.n > 0 ? true : undefined;
+    }, { timeoutMs: 10_000, what: 'the migration waiting for the lock' });
+    await holder.query('SELECT pg_sleep(0.5)');
+    await holder.query('COMMIT');
+    assert.equal(await within(migrated, 10_000, 'the migration once the lock is free'), Math.max(...MIGRATIONS.map((m) => m.version)));
+    const { rows } = await pool.query<{ lock_timeout: string }>('SHOW lock_timeout');
+    assert.equal(rows[0]?.lock_timeout, '200ms', 'the pool keeps the database\'s lock_timeout');
+  } finally {
+    await holder.end();
+    await pool.end();
+  }
+});
+
 test('migrate: a step numbered below the newest applied one still runs (a database at SAF 1 and transaction log 105 gets SAF 2 and 3); an unknown step is refused', async () => {
   const url = cluster.createDatabase('migrate_gap');
   const pool = new pg.Pool({ connectionString: url });

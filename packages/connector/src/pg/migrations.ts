@@ -7,7 +7,8 @@
  * Each part of the store keeps its own migrations in its own file; this list puts them in order.
  *
  * A migration runs on a connection of its own, made from the pool's settings but without their statement timeout (and
- * with the server's `statement_timeout` off for its transaction): a node waiting for another node's migration (the
+ * with the server's `statement_timeout`, `lock_timeout` and, from PostgreSQL 17, `transaction_timeout` off for its
+ * transaction, whatever the database or role sets): a node waiting for another node's migration (the
  * advisory lock), or a step that rewrites or indexes a large table, takes as long as it takes instead of failing the
  * start and rolling back, on every start, while holding its locks.
  */
@@ -76,7 +77,13 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = 
       const what = server.standby ? 'a hot standby, in recovery' : 'its transactions read-only by default: default_transaction_read_only';
       throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database is read-only (a hot standby, or read-only transactions; this one: ${what}): the store must be the primary (point the store's URL at it)`, { field: 'store' });
     }
+    // The waits unbounded for this transaction alone, whatever the database or role sets (ALTER DATABASE ... SET
+    // lock_timeout = '1s'): a lock_timeout failed a node's start while another node migrated (55P03 on the advisory
+    // lock), and a step's DDL waiting for a table lock; transaction_timeout (PostgreSQL 17+) would end a long step.
+    // A server that does not know transaction_timeout (15, 16) is left as it is.
     await client.query('SET LOCAL statement_timeout = 0');
+    await client.query('SET LOCAL lock_timeout = 0');
+    await client.query("SELECT set_config('transaction_timeout', '0', true) WHERE current_setting('transaction_timeout', true) IS NOT NULL");
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS iso8583_schema (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
