@@ -8,6 +8,8 @@ import { MIGRATIONS, migrate } from '../src/pg/migrations.js';
 import { createPgPool } from '../src/pg/pool.js';
 import { FILL_SERVER_TOKEN, GONE_OWNERS } from '../src/pg/owner-lock-sql.js';
 import type { Migration } from '../src/pg/migrations.js';
+import { PgJournal } from '../src/pg/journal.js';
+import { PgTransactionLog } from '../src/pg/transaction-log.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -90,6 +92,36 @@ test('migrate: a database whose lock_timeout is short (ALTER DATABASE ... SET lo
     assert.equal(rows[0]?.lock_timeout, '200ms', 'the pool keeps the database\'s lock_timeout');
   } finally {
     await holder.end();
+    await pool.end();
+  }
+});
+
+test('migrate: a database whose encoding is not UTF8 (LATIN9) is refused at open, naming it, by the transaction log and the SAF journal, before any write', async () => {
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE migrate_latin9 ENCODING 'LATIN9' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
+  } finally {
+    await admin.end();
+  }
+  const url = cluster.url.replace(/\/postgres$/, '/migrate_latin9');
+  const refused = (err: Error & { code?: string; field?: string }): boolean => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE');
+    assert.match(err.message, /LATIN9/);
+    assert.match(err.message, /UTF8/);
+    return true;
+  };
+  const log = new PgTransactionLog({ connectionString: url, node: 'n0' });
+  await assert.rejects(log.open(), refused);
+  await log.close();
+  const journal = new PgJournal({ url, upstream: 'bank', owner: 'n1' });
+  await assert.rejects(journal.open(), refused);
+  await journal.close();
+  const pool = new pg.Pool({ connectionString: url });
+  try {
+    const tables = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'iso8583_%'");
+    assert.equal(tables.rows[0]?.n, 0, 'nothing written');
+  } finally {
     await pool.end();
   }
 });
