@@ -5,7 +5,7 @@
  * than 6 digits padded with zeros as it travels (field 11 is n 6).
  */
 import { connectorError } from './errors.js';
-import { MAX_TRANSACTION_TIME } from './transaction-allow-list.js';
+import { MAX_TRANSACTION_TIME, hasControl } from './transaction-allow-list.js';
 import { MAX_CURSOR_LENGTH } from './transaction-cursor.js';
 import type { TransactionQuery, TransactionRecord } from './transaction-log.js';
 
@@ -27,10 +27,13 @@ function bad(parameter: string, reason: string): Error {
   return connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY', reason, { field: parameter });
 }
 
-/** Text of at most `max` printable ASCII characters. */
+/**
+ * Text of 1 to `max` characters without a control character: the allow-list's rule for what a record holds
+ * (`hasControl`), so that every terminal or RRN a record keeps (`TÉST001`: fields 41 and 37 are ans) can be asked for.
+ */
 function textFilter(value: unknown, parameter: string, max: number): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > max || !/^[\x20-\x7e]+$/.test(value)) {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max || hasControl(value)) {
     throw bad(parameter, `must be 1 to ${max} printable characters`);
   }
   return value;

@@ -8,6 +8,8 @@ import { MIGRATIONS, migrate } from '../src/pg/migrations.js';
 import { createPgPool } from '../src/pg/pool.js';
 import { FILL_SERVER_TOKEN, GONE_OWNERS } from '../src/pg/owner-lock-sql.js';
 import type { Migration } from '../src/pg/migrations.js';
+import { PgJournal } from '../src/pg/journal.js';
+import { PgTransactionLog } from '../src/pg/transaction-log.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -64,6 +66,63 @@ test('migrate: runs on a connection of its own without the pool\'s statement tim
     await assert.rejects(pools[0]!.query('SELECT pg_sleep(0.5)'), /timeout/i, 'the pool itself keeps its timeout');
   } finally {
     await Promise.all(pools.map((pool) => pool.end()));
+  }
+});
+
+test('migrate: a database whose lock_timeout is short (ALTER DATABASE ... SET lock_timeout) does not fail a node that waits for another node\'s migration', async () => {
+  const url = cluster.createDatabase('migrate_lock_timeout');
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  const pool = new pg.Pool({ connectionString: url });
+  try {
+    await holder.query(`ALTER DATABASE migrate_lock_timeout SET lock_timeout = '200ms'`);
+    // Another node migrating: it holds the migration lock in its transaction, for longer than the database's lock_timeout.
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_advisory_xact_lock(858300001)');
+    const migrated = migrate(pool);
+    migrated.catch(() => undefined);
+    await waitUntil(async () => {
+      const { rows } = await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+      return rows[0]!.n > 0 ? true : undefined;
+    }, { timeoutMs: 10_000, what: 'the migration waiting for the lock' });
+    await holder.query('SELECT pg_sleep(0.5)');
+    await holder.query('COMMIT');
+    assert.equal(await within(migrated, 10_000, 'the migration once the lock is free'), Math.max(...MIGRATIONS.map((m) => m.version)));
+    const { rows } = await pool.query<{ lock_timeout: string }>('SHOW lock_timeout');
+    assert.equal(rows[0]?.lock_timeout, '200ms', 'the pool keeps the database\'s lock_timeout');
+  } finally {
+    await holder.end();
+    await pool.end();
+  }
+});
+
+test('migrate: a database whose encoding is not UTF8 (LATIN9) is refused at open, naming it, by the transaction log and the SAF journal, before any write', async () => {
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE migrate_latin9 ENCODING 'LATIN9' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`);
+  } finally {
+    await admin.end();
+  }
+  const url = cluster.url.replace(/\/postgres$/, '/migrate_latin9');
+  const refused = (err: Error & { code?: string; field?: string }): boolean => {
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE');
+    assert.match(err.message, /LATIN9/);
+    assert.match(err.message, /UTF8/);
+    return true;
+  };
+  const log = new PgTransactionLog({ connectionString: url, node: 'n0' });
+  await assert.rejects(log.open(), refused);
+  await log.close();
+  const journal = new PgJournal({ url, upstream: 'bank', owner: 'n1' });
+  await assert.rejects(journal.open(), refused);
+  await journal.close();
+  const pool = new pg.Pool({ connectionString: url });
+  try {
+    const tables = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'iso8583_%'");
+    assert.equal(tables.rows[0]?.n, 0, 'nothing written');
+  } finally {
+    await pool.end();
   }
 });
 

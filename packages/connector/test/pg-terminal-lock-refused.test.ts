@@ -34,13 +34,15 @@ function refusal(code: string): Buffer {
   return Buffer.concat([head, fields, Buffer.from([0x5a, 0, 0, 0, 5, 0x49])]);
 }
 
-/** A relay to `target` that refuses, with `code`, each statement setting `lock_timeout` by `set_config`; counts them. */
-async function refusingRelay(target: string, code: string): Promise<{ url: string; refused: () => number; close(): Promise<void> }> {
+/** A relay to `target` that refuses, with `code`, each statement setting `lock_timeout` by `set_config`; counts them, and the connections made. */
+async function refusingRelay(target: string, code: string): Promise<{ url: string; refused: () => number; made: () => number; close(): Promise<void> }> {
   const to = new URL(target);
   const [host, dbPort] = [to.hostname, Number(to.port)];
   const sockets = new Set<Socket>();
   let refused = 0;
+  let made = 0;
   const server = createServer((client) => {
+    made++;
     const db = createConnection(dbPort, host);
     sockets.add(client).add(db);
     for (const s of [client, db]) s.on('error', () => undefined);
@@ -64,6 +66,7 @@ async function refusingRelay(target: string, code: string): Promise<{ url: strin
   return {
     url: to.toString(),
     refused: () => refused,
+    made: () => made,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -140,13 +143,13 @@ test('a server that refuses lock_timeout: the plain lock gives up once the budge
   assert.equal(relay.refused(), 1);
   // The server waits no more for that lock either (a backend blocked on a lock does not read its socket).
   await waitUntil(async () => (await notGranted(url)) === 0, { what: 'no terminal lock left waiting on the server once the request was given up', timeoutMs: 5000 });
-  // Free again: the next request of the terminal takes its lock (the connection given up on is not reused).
+  // Free again: the next request of the terminal takes its lock (on the connection kept: its session was clean).
   await other.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, terminalLockKey('TERM0001')]);
   assert.equal(await lock.hold('TERM0001', async () => 'locked'), 'locked');
 });
 
-test('a server that refuses lock_timeout: five requests given up with max 1 leave at most one backend of the pool', async (t) => {
-  const { url, lock, other } = await busyTerminal(t, 'terminal_lock_refused_backends');
+test('a server that refuses lock_timeout: five requests given up with max 1 leave at most one backend of the pool, and reuse one connection', async (t) => {
+  const { url, relay, lock, other } = await busyTerminal(t, 'terminal_lock_refused_backends');
   for (let i = 1; i <= 5; i++) {
     await within(
       assert.rejects(lock.hold('TERM0001', async () => 'ran', 200), { code: 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT' }),
@@ -163,6 +166,8 @@ test('a server that refuses lock_timeout: five requests given up with max 1 leav
   };
   await waitUntil(async () => (await backends()) <= 1, { what: 'at most one backend (the pool\'s max) after five requests given up', timeoutMs: 5000 });
   assert.equal(await notGranted(url), 0, 'no session waits for the terminal\'s lock');
+  // Each gave up after a try that found the lock held (no statement under way): its session clean, kept.
+  assert.equal(relay.made(), 1, 'one connection for the five requests given up');
 });
 
 test('a server that refuses lock_timeout: a request waiting for its terminal takes the lock once the other node frees it', async (t) => {

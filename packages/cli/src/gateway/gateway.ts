@@ -184,7 +184,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     await retention?.close();
   };
   try {
-    // Opened by the first connector once its journal is (a journal in use is the error a second gateway reports).
+    // Opened by the first connector once its journal is (a journal in use is the error a second gateway reports);
+    // pruned once the ports are open (startPruning below).
     retention = transactions === undefined ? undefined : await keepTransactions(transactions, config.transactionRetention, logger);
   } catch (err) {
     throw await undoKeeping(err, undoStart, logger);
@@ -270,6 +271,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   }
   const endpoint: InboundEndpoint = created;
   made.endpoint = endpoint;
+  // Serving now: the log's first prune runs in the background, as the daily one (a slow or failed prune holds no port).
+  retention?.startPruning();
 
   const stats = gatewayStats({ connector, group, endpoint, transactions, caps });
   statsBody = stats.body;

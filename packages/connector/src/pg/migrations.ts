@@ -7,7 +7,8 @@
  * Each part of the store keeps its own migrations in its own file; this list puts them in order.
  *
  * A migration runs on a connection of its own, made from the pool's settings but without their statement timeout (and
- * with the server's `statement_timeout` off for its transaction): a node waiting for another node's migration (the
+ * with the server's `statement_timeout`, `lock_timeout` and, from PostgreSQL 17, `transaction_timeout` off for its
+ * transaction, whatever the database or role sets): a node waiting for another node's migration (the
  * advisory lock), or a step that rewrites or indexes a large table, takes as long as it takes instead of failing the
  * start and rolling back, on every start, while holding its locks.
  */
@@ -33,13 +34,17 @@ export const MIGRATIONS: readonly Migration[] = [...SAF_MIGRATIONS, ...TRANSACTI
 /** How long the database's first answer (to BEGIN) may take when the pool has no connect timeout (ms). */
 const FIRST_ANSWER_WAIT = 5000;
 
+/** The one database encoding the store accepts (`server_encoding`): every character a record's text may hold fits. */
+const UTF8 = 'UTF8';
+
 /** The advisory lock key taken while migrating (any constant shared by every node). */
 const MIGRATION_LOCK = 858_300_001;
 
 /**
  * Brings the database's schema up to date, on a connection of its own made with `pool`'s settings (see the module
  * comment); resolves with the version it is at. Rejects with `ISO8583_ERR_CONNECTOR_STORE` (field `store`) on a
- * read-only server (a hot standby, or `default_transaction_read_only` on), before any write.
+ * read-only server (a hot standby, or `default_transaction_read_only` on), or a database whose encoding is not UTF8
+ * (naming it), before any write.
  */
 export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
   // The server's first answers are bounded (the pool's connect timeout, else FIRST_ANSWER_WAIT): a server, or a relay
@@ -70,13 +75,25 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = 
   try {
     // A read-only server (a hot standby, or read-only transactions by default) can hold no SAF entry nor record: said
     // so, naming the option, rather than by the first write's SQLSTATE (25006).
-    const { rows: [server] } = await client.query<{ standby: boolean; readOnly: boolean }>(
-      "SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') = 'on' AS \"readOnly\"");
+    const { rows: [server] } = await client.query<{ standby: boolean; readOnly: boolean; encoding: string }>(
+      "SELECT pg_is_in_recovery() AS standby, current_setting('transaction_read_only') = 'on' AS \"readOnly\", current_setting('server_encoding') AS encoding");
     if (server?.standby === true || server?.readOnly === true) {
       const what = server.standby ? 'a hot standby, in recovery' : 'its transactions read-only by default: default_transaction_read_only';
       throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database is read-only (a hot standby, or read-only transactions; this one: ${what}): the store must be the primary (point the store's URL at it)`, { field: 'store' });
     }
+    // Text fields hold any printable character (ans: 0xA0-0xFF too): a database of another encoding (LATIN1, LATIN9,
+    // SQL_ASCII, ...) refused such a record with SQLSTATE 22P05, the whole batch of transaction records around it,
+    // and a SAF add of such a reversal. Said at open, naming the encoding, rather than by lost records later.
+    if (server !== undefined && server.encoding !== UTF8) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database's encoding is ${server.encoding}: the store needs a UTF8 database (CREATE DATABASE ... ENCODING 'UTF8')`, { field: 'store' });
+    }
+    // The waits unbounded for this transaction alone, whatever the database or role sets (ALTER DATABASE ... SET
+    // lock_timeout = '1s'): a lock_timeout failed a node's start while another node migrated (55P03 on the advisory
+    // lock), and a step's DDL waiting for a table lock; transaction_timeout (PostgreSQL 17+) would end a long step.
+    // A server that does not know transaction_timeout (15, 16) is left as it is.
     await client.query('SET LOCAL statement_timeout = 0');
+    await client.query('SET LOCAL lock_timeout = 0');
+    await client.query("SELECT set_config('transaction_timeout', '0', true) WHERE current_setting('transaction_timeout', true) IS NOT NULL");
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE TABLE IF NOT EXISTS iso8583_schema (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);

@@ -170,9 +170,15 @@ export class PgTerminalLock implements TerminalLock {
       this.waiting.delete(client);
     } catch (err) {
       this.waiting.delete(client);
-      release(true);
+      // The connection goes back to the pool when its session is known clean: the server ended the wait itself
+      // (55P03, lock_timeout: the statement is over, nothing granted, nothing waiting), or a try found the lock held
+      // and the budget spent (no statement under way). Else (a try unanswered, a statement timeout, a broken
+      // connection, a close) a wait may linger on the server, or a lock be granted late: it is destroyed. Destroying
+      // it after every busy terminal made a new connection, and a new session, for each request that waited too long.
+      const code = (err as { code?: string } | undefined)?.code;
+      release(this.closed || !(code === '55P03' || err === LOCK_SPENT));
       if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed', { cause: err });
-      if (err === LOCK_SPENT || (err as { code?: string }).code === '55P03') {
+      if (err === LOCK_SPENT || err === LOCK_UNANSWERED || code === '55P03') {
         throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', 'waited too long for its terminal, busy on another node', {
           field: 'terminalQueue.timeout',
           cause: err,
@@ -228,12 +234,15 @@ export class PgTerminalLock implements TerminalLock {
       try {
         locked = (await client.query<{ locked: boolean }>(tried)).rows[0]?.locked === true;
       } catch (err) {
-        if ((err as { message?: unknown }).message === 'Query read timeout') throw LOCK_SPENT;
+        if ((err as { message?: unknown }).message === 'Query read timeout') throw LOCK_UNANSWERED;
         throw err;
       }
       if (locked) return;
-      if (rest() <= 0) throw LOCK_SPENT;
+      // No try is sent with less than TRY_LEAST ms left: its answer could hardly come in time, and a try unanswered
+      // costs the connection (it may be granted on the server after the request gave up).
+      if (rest() < TRY_LEAST) throw LOCK_SPENT;
       await sleep(Math.min(pause, left()));
+      if (rest() < TRY_LEAST) throw LOCK_SPENT;
     }
   }
 
@@ -269,6 +278,15 @@ const SPENT = new Error('the wait for a connection of the terminal lock passed')
 
 /** The rejection of a lock tried again and again (a server that refuses `lock_timeout`) when the request's wait passed. */
 const LOCK_SPENT = new Error('the wait for the terminal lock, held by another session, passed');
+
+/**
+ * The rejection of a lock tried again and again when a try went unanswered within the request's wait: the try may
+ * still run on the server (and be granted), so its connection is destroyed, never put back in the pool.
+ */
+const LOCK_UNANSWERED = new Error('the wait for the terminal lock, held by another session, passed before the server answered a try');
+
+/** The least of the wait, in ms, for which the lock is tried once more (a server that refuses `lock_timeout`). */
+const TRY_LEAST = 5;
 
 /** Milliseconds between the first two tries of a lock on a server that refuses `lock_timeout` (doubled each try). */
 const TRY_FIRST_PAUSE = 10;

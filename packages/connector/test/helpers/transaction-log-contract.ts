@@ -71,6 +71,21 @@ export function transactionLogContract(name: string, makeLog: MakeTransactionLog
       }
     });
 
+    test('query: a terminal or RRN the record holds with a character beyond ASCII (É, ½: field 41 and 37 are ans) is found by it; a control character is refused', async () => {
+      const log = await opened(makeLog, 'contract_non_ascii');
+      try {
+        const record = sampleRecord(1, { terminal: 'T\u00c9ST001', rrn: '\u00bd00000000001' });
+        await log.record(record);
+        await log.record(sampleRecord(2));
+        assert.deepEqual(await log.query({ terminal: 'T\u00c9ST001' }), [record]);
+        assert.deepEqual(await log.query({ rrn: '\u00bd00000000001' }), [record]);
+        await assert.rejects(log.query({ terminal: 'T\u0007ST001' }), (err: { code?: string; field?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY' && err.field === 'terminal');
+        await assert.rejects(log.query({ rrn: 'A\nB' }), (err: { code?: string; field?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY' && err.field === 'rrn');
+      } finally {
+        await log.close();
+      }
+    });
+
     test('query: limit keeps the newest; the default is 100; outside 1-10000 is refused with ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY', async () => {
       const log = await opened(makeLog, 'contract_limit');
       try {

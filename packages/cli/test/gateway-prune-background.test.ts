@@ -1,0 +1,121 @@
+// `iso8583 gateway --store URL`: the transaction log's prune at start runs in the background once the ports are open,
+// as the daily one does. It was awaited before any listener opened: 300,000 old rows held the POS port 15 s, and one old
+// row locked by another session (a report, a manual fix left open) failed every start with exit 1 after the statement
+// timeout. Now the gateway prints its listening line while the prune waits for that row, prunes once the row is free,
+// and a prune that fails is logged with its code, not fatal.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { PgTransactionLog } from '@iso8583/connector';
+import { startPostgres, within } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import { BIN } from './cli-process.js';
+
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
+
+/** Milliseconds each wait of these tests may take. */
+const WAIT = 30_000;
+
+/** A database with the log's schema and one record 40 days old (older than the default 30 days' retention). */
+async function logWithOldRow(t: { after(fn: () => unknown): void }, name: string): Promise<{ url: string; locker: pg.Client }> {
+  const url = cluster.createDatabase(name);
+  const log = new PgTransactionLog({ connectionString: url, node: 'n0' });
+  await log.open();
+  await log.close();
+  const locker = new pg.Client({ connectionString: url });
+  await locker.connect();
+  t.after(() => locker.end());
+  await locker.query(
+    `INSERT INTO iso8583_transactions (at, node, latency_ms, outcome, upstream, mti) VALUES (now() - interval '40 days', 'n', 1, 'approved', 'u', '0200')`,
+  );
+  return { url, locker };
+}
+
+/** Holds the old row in an open transaction (a DBA's session left open): a prune's DELETE waits for it. */
+async function lockOldRow(locker: pg.Client): Promise<void> {
+  await locker.query('BEGIN');
+  const locked = await locker.query(`SELECT seq FROM iso8583_transactions WHERE at < now() - interval '31 days' FOR UPDATE`);
+  assert.equal(locked.rowCount, 1);
+}
+
+/** Starts the gateway on `url` in a folder of its own (the log's spill folder is the default journal folder, under it). */
+function startGateway(
+  t: { after(fn: () => unknown): void },
+  url: string,
+): { output: () => string; seen: (text: string, what: string) => Promise<void>; stop: () => Promise<number | null> } {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-prune-bg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const child = spawn(process.execPath, [BIN, 'gateway', '--upstream', '127.0.0.1:9', '--listen', '0', '--http', '0', '--store', url], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let text = '';
+  const waiting: { text: string; resolve(): void }[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const add = (b: Buffer): void => {
+    text += b.toString('utf8');
+    for (const w of waiting.filter((x) => text.includes(x.text))) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  child.stdout.on('data', add);
+  child.stderr.on('data', add);
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    return exited;
+  });
+  const ended = exited.then((code) => {
+    throw new Error(`the gateway exited (${code}) first: ${text}`);
+  });
+  ended.catch(() => undefined);
+  return {
+    output: () => text,
+    seen: (wanted, what) =>
+      within(
+        Promise.race([text.includes(wanted) ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ text: wanted, resolve })), ended]),
+        WAIT,
+        `${what}; output: ${text}`,
+      ),
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+test('the gateway listens while its first prune waits for a locked old row, and prunes it once the row is free', async (t) => {
+  const { url, locker } = await logWithOldRow(t, 'prune_waits');
+  await lockOldRow(locker);
+  const gateway = startGateway(t, url);
+  await gateway.seen('gateway listening pos=', 'the listening line while the prune waits for the locked row');
+  assert.doesNotMatch(gateway.output(), /transaction log pruned/, 'the prune cannot have finished: its row is locked');
+  const { rows } = await locker.query<{ n: string }>(`SELECT count(*) AS n FROM iso8583_transactions`);
+  assert.equal(rows[0]?.n, '1');
+  // The row free again: the prune that waited for it goes on and removes it.
+  await locker.query('ROLLBACK');
+  await gateway.seen('transaction log pruned', 'the prune once the row is free');
+  assert.ok(gateway.output().indexOf('gateway listening pos=') < gateway.output().indexOf('transaction log pruned'));
+  assert.match(gateway.output(), /"removed":1/);
+});
+
+test('a first prune that fails (the old row locked past lock_timeout) is logged with its code, and the gateway keeps serving', async (t) => {
+  const { url, locker } = await logWithOldRow(t, 'prune_fails');
+  // The prune's wait for the row ends in a second (SQLSTATE 55P03), not after the 10 s statement timeout.
+  await locker.query(`ALTER DATABASE prune_fails SET lock_timeout = '1s'`);
+  await lockOldRow(locker);
+  const gateway = startGateway(t, url);
+  await gateway.seen('gateway listening pos=', 'the listening line while the prune waits for the locked row');
+  await gateway.seen('the transaction log cannot be pruned', 'the prune failure logged');
+  const line = gateway.output().split('\n').find((l) => l.includes('the transaction log cannot be pruned')) ?? '';
+  assert.match(line, /ISO8583_ERR_CONNECTOR_STORE/);
+  await locker.query('ROLLBACK');
+  // Still serving: a stop is a clean one (exit 0).
+  assert.equal(await within(gateway.stop(), WAIT, `the gateway to stop; output: ${gateway.output()}`), 0, gateway.output());
+});
