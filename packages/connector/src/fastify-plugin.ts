@@ -23,6 +23,7 @@ import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
 import type { SendOptions } from './send-options.js';
 import { transactionRoute } from './transaction-route.js';
+import { checkRoutesOption } from './plugin-routes-options.js';
 import { refuseCrossSite } from './cross-site.js';
 import { noteRouteFailure } from './route-failure.js';
 import { failureBody } from './socketqueue-errors.js';
@@ -347,8 +348,23 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
   );
 }
 
+/**
+ * Another plugin (or the app) serving `POST {prefix}/raw` already: refused with `ISO8583_ERR_CONNECTOR_OPTIONS` naming
+ * `routes.prefix` and the prefix, not Fastify's uncoded duplicate-route error.
+ */
+function refuseMountedPrefix(app: FastifyInstance, prefix: string): void {
+  if (!app.hasRoute({ method: 'POST', url: `${app.prefix}${prefix}/raw` })) return;
+  const reason = `routes are already mounted at ${JSON.stringify(prefix)}: give each plugin its own prefix`;
+  throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, {
+    field: 'routes.prefix',
+    problems: [{ field: 'routes.prefix', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],
+  });
+}
+
 async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptions): Promise<void> {
   const { routes = false, ...connectorOptions } = options;
+  checkRoutesOption(routes);
+  if (routes !== false) refuseMountedPrefix(app, routes.prefix ?? '');
   const connector = createConnector(connectorOptions);
   if (!app.hasDecorator('iso8583')) app.decorate('iso8583', {} as Record<string, Connector>);
   if (app.iso8583[connector.name] !== undefined) {
