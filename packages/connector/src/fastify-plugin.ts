@@ -367,13 +367,14 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   if (routes !== false) refuseMountedPrefix(app, routes.prefix ?? '');
   const connector = createConnector(connectorOptions);
   if (!app.hasDecorator('iso8583')) app.decorate('iso8583', {} as Record<string, Connector>);
-  if (app.iso8583[connector.name] !== undefined) {
+  // Its own entries only: `toString` or `constructor` is no connector registered, `__proto__` is defined as an entry.
+  if (Object.hasOwn(app.iso8583, connector.name)) {
     throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'a connector of this name is already registered', {
       field: 'name',
       problems: [{ field: 'name', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: 'is already registered' }],
     });
   }
-  app.iso8583[connector.name] = connector;
+  Object.defineProperty(app.iso8583, connector.name, { value: connector, enumerable: true, writable: true, configurable: true });
   app.addHook('onReady', async () => {
     connector.connect().catch((err: Iso8583Error) => app.log.warn({ connector: connector.name, code: err.code }, 'connector not connected yet'));
     // A journal that cannot be opened (locked by another process, unreadable) stops the start: no retry cures it.
