@@ -49,6 +49,8 @@ export class ChannelFactory {
   private readonly stopping = new AbortController();
   /** Set by {@link ChannelFactory.shut}: a connection still signing on, or connected after it, is ended unused. */
   private shutting = false;
+  /** Aborted by {@link ChannelFactory.shut}: a connect under way stops being waited for. */
+  private readonly shutDown = new AbortController();
   /** The `create()` calls under way, which {@link ChannelFactory.shut} waits for. */
   private readonly creating = new Set<Promise<unknown>>();
   /** Who waits for the socket of a channel to close (resolved in {@link ChannelFactory.closed}). */
@@ -133,6 +135,7 @@ export class ChannelFactory {
   async shut(): Promise<void> {
     this.stop();
     this.shutting = true;
+    this.shutDown.abort();
     for (const channel of [...this.open]) if (!this.upSince.has(channel)) this.abort(channel);
     await Promise.all([...this.creating].map((attempt) => attempt.catch(() => undefined)));
   }
@@ -146,7 +149,7 @@ export class ChannelFactory {
     const logger = this.channelLogger(id);
     let channel: Channel | undefined;
     try {
-      channel = await Channel.connect(id, this.host, logger);
+      channel = await this.connect(id, logger);
       this.open.add(channel);
       if (!this.shutting) {
         await this.network.signOn(channel).catch((err: unknown) => {
@@ -269,6 +272,32 @@ export class ChannelFactory {
       this.attemptFailed(channel);
     } else if (this.retryDelay === 0) this.retryDelay = this.backoff.next();
     return this.retryIn;
+  }
+
+  /**
+   * `Channel.connect`, not waited for beyond {@link ChannelFactory.shut} (a host that never completes the TCP or TLS
+   * handshake would hold the close up to `connectTimeout`): the attempt then fails with `ISO8583_ERR_CONNECTOR_CLOSED`,
+   * and a connection that still comes up is ended at once, unused (no sign-on).
+   */
+  private connect(id: number, logger: Logger): Promise<Channel> {
+    const connecting = Channel.connect(id, this.host, logger);
+    return new Promise<Channel>((resolve, reject) => {
+      const cut = (): void => {
+        connecting.then((late) => late.destroy(), () => undefined);
+        reject(shutError());
+      };
+      this.shutDown.signal.addEventListener('abort', cut, { once: true });
+      connecting.then(
+        (channel) => {
+          this.shutDown.signal.removeEventListener('abort', cut);
+          resolve(channel);
+        },
+        (err: unknown) => {
+          this.shutDown.signal.removeEventListener('abort', cut);
+          reject(err);
+        },
+      );
+    });
   }
 
   /** Resolves once `channel`'s socket closed ({@link ChannelFactory.closed} ran for it). */

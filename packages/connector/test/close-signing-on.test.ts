@@ -4,7 +4,8 @@
 // 127.0.0.1; the sign-on answer is held by a gate, no sleeps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Socket } from 'node:net';
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { eventWithin, within } from '@iso8583/test-support';
 import { createConnector, createUpstreamGroup } from '../src/index.js';
 import type { Peer } from './peer.js';
@@ -81,4 +82,33 @@ test('a group closed while its upstream signs on never reports it up afterwards'
   assert.deepEqual(ups, [], 'no up event after close');
   assert.deepEqual(group.healthy(), []);
   assert.equal(peer.received.length, 1, 'no sign-off');
+});
+
+test('close() does not wait out the connect of a host that never completes the TLS handshake (connectTimeout 30 s)', async (t) => {
+  // A plain TCP server: the connection is accepted, the TLS handshake never answered.
+  const accepted: Socket[] = [];
+  let seen: (() => void) | undefined;
+  const reached = new Promise<void>((resolve) => (seen = resolve));
+  const server = createServer((socket) => {
+    accepted.push(socket);
+    socket.on('error', () => undefined);
+    seen?.();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of accepted) s.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const connector = createConnector({ host: '127.0.0.1', port, tls: { rejectUnauthorized: false }, connectTimeout: 30_000, signOn: true, transactionLog: false });
+  t.after(() => connector.destroy());
+  connector.on('error', () => undefined);
+  const connecting = connector.connect().then(
+    () => 'connected',
+    (err: { code?: string }) => err.code,
+  );
+  await within(reached, 10_000, 'the TCP connection');
+  await within(connector.close(), 10_000, 'close() waited out connectTimeout (30 s) for a handshake that never comes');
+  assert.equal(await connecting, 'ISO8583_ERR_CONNECTOR_CLOSED');
+  assert.equal(connector.stats().connected, 0);
 });
