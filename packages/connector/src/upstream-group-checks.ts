@@ -41,6 +41,11 @@ export function checkGroupOptions(options: UpstreamGroupOptions): CheckedGroupOp
     if (n === '') problems.push(`upstreams[${i}].name: a name is required`);
     else if (names.indexOf(n) !== i) problems.push(`upstreams[${i}].name: ${JSON.stringify(n)} is used twice`);
   });
+  // One connector under two names is one bank counted, watched and failed over to twice: refused, the second named.
+  const made = upstreams.map((u) => (u instanceof Connector ? u : (u as { connector?: unknown })?.connector instanceof Connector ? (u as { connector: Connector }).connector : undefined));
+  made.forEach((c, i) => {
+    if (c !== undefined && made.indexOf(c) !== i) problems.push(`upstreams[${i}].connector: the connector of upstreams[${made.indexOf(c)}] is given again`);
+  });
   const maxOriginals = options?.maxOriginals ?? 100_000;
   if (!Number.isInteger(maxOriginals) || maxOriginals < 0) problems.push('maxOriginals: must be an integer >= 0');
   const routes = options?.routes ?? [];

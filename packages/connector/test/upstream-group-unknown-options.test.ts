@@ -3,7 +3,7 @@
 // group option (`stratgy`: the strategy would otherwise stay failover). Each problem carries the connector's code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createUpstreamGroup } from '../src/index.js';
+import { createConnector, createUpstreamGroup } from '../src/index.js';
 import type { RouteRule, UpstreamGroupOptions } from '../src/index.js';
 
 const upstreams = [
@@ -46,4 +46,11 @@ test('every documented key passes', () => {
     routes: [{ upstream: 'visa', pan: '4', mtiClass: '2', processingCode: '00', acquirer: '123456', receiver: '654321' }, { upstream: 'mc' }],
   });
   void group.destroy();
+});
+
+test('one connector given twice, under two names, is refused naming the second', async (t) => {
+  const connector = createConnector({ name: 'bank', host: '127.0.0.1', port: 1 });
+  t.after(() => connector.destroy());
+  refused(() => createUpstreamGroup({ upstreams: [{ name: 'x', connector }, { name: 'y', connector }] }), 'upstreams[1].connector');
+  refused(() => createUpstreamGroup({ upstreams: [connector, { name: 'y', connector }] }), 'upstreams[1].connector');
 });
