@@ -92,6 +92,7 @@ test('close() does not wait out the connect of a host that never completes the T
   const server = createServer((socket) => {
     accepted.push(socket);
     socket.on('error', () => undefined);
+    socket.resume(); // reads (and drops) the client hello, so that the client's close is seen
     seen?.();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
