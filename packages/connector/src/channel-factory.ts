@@ -47,6 +47,14 @@ export class ChannelFactory {
    */
   private readonly attemptCounted = new WeakSet<Channel>();
   private readonly stopping = new AbortController();
+  /** Set by {@link ChannelFactory.shut}: a connection still signing on, or connected after it, is ended unused. */
+  private shutting = false;
+  /** Aborted by {@link ChannelFactory.shut}: a connect under way stops being waited for. */
+  private readonly shutDown = new AbortController();
+  /** The `create()` calls under way, which {@link ChannelFactory.shut} waits for. */
+  private readonly creating = new Set<Promise<unknown>>();
+  /** Who waits for the socket of a channel to close (resolved in {@link ChannelFactory.closed}). */
+  private readonly closeWaits = new Map<Channel, Array<() => void>>();
   private readonly failureListeners = new Set<(err: Iso8583Error) => void>();
   private retryDelay = 0;
   private nextId = 1;
@@ -106,8 +114,33 @@ export class ChannelFactory {
     return () => this.failureListeners.delete(listener);
   }
 
-  /** A new channel: waits out the backoff, connects, signs on. Rejects with the coded connect error. */
-  async create(): Promise<Channel> {
+  /**
+   * A new channel: waits out the backoff, connects, signs on. Rejects with the coded connect error; once
+   * {@link ChannelFactory.shut}, with `ISO8583_ERR_CONNECTOR_CLOSED` (the connection ended, its socket closed, no
+   * `connected` event and no sign-off).
+   */
+  create(): Promise<Channel> {
+    const attempt = this.attempt();
+    this.creating.add(attempt);
+    const forget = (): void => void this.creating.delete(attempt);
+    attempt.then(forget, forget);
+    return attempt;
+  }
+
+  /**
+   * Shutting down, after the pool's last request: the connections still signing on are ended at once (their sign-on
+   * fails with `ISO8583_ERR_CONNECTOR_CLOSED`, no sign-off: they never signed on), a connect under way is ended as
+   * soon as it connects. Resolves once every `create()` under way settled and the sockets it opened are closed.
+   */
+  async shut(): Promise<void> {
+    this.stop();
+    this.shutting = true;
+    this.shutDown.abort();
+    for (const channel of [...this.open]) if (!this.upSince.has(channel)) this.abort(channel);
+    await Promise.all([...this.creating].map((attempt) => attempt.catch(() => undefined)));
+  }
+
+  private async attempt(): Promise<Channel> {
     if (this.retryDelay > 0 && !this.stopped) {
       await sleep(this.retryDelay, undefined, { ref: false, signal: this.stopping.signal }).catch(() => undefined);
     }
@@ -116,12 +149,25 @@ export class ChannelFactory {
     const logger = this.channelLogger(id);
     let channel: Channel | undefined;
     try {
-      channel = await Channel.connect(id, this.host, logger);
+      channel = await this.connect(id, logger);
       this.open.add(channel);
-      await this.network.signOn(channel).catch((err: unknown) => {
-        throw signOnError(err);
-      });
+      if (!this.shutting) {
+        await this.network.signOn(channel).catch((err: unknown) => {
+          throw signOnError(err);
+        });
+      }
+      if (this.shutting) throw shutError();
     } catch (err) {
+      if (this.shutting) {
+        // Ended by the shutdown, not a failure of the host: no backoff step, no `connection failed`, no event.
+        if (channel !== undefined) {
+          this.abort(channel);
+          await this.socketClosed(channel);
+        }
+        const e = shutError();
+        for (const listener of [...this.failureListeners]) listener(e);
+        throw e;
+      }
       // Closed by the connector itself (its sign-on failed): the failed attempt counts, its close no drop of its own.
       if (channel !== undefined) this.abort(channel);
       // One failure, one step: a drop during the sign-on counted it already, in `closed`.
@@ -210,6 +256,9 @@ export class ChannelFactory {
    */
   closed(channel: Channel): number | undefined {
     this.open.delete(channel);
+    const waits = this.closeWaits.get(channel);
+    this.closeWaits.delete(channel);
+    for (const resolve of waits ?? []) resolve();
     this.network.forget(channel);
     const since = this.upSince.get(channel);
     this.upSince.delete(channel);
@@ -225,6 +274,42 @@ export class ChannelFactory {
     return this.retryIn;
   }
 
+  /**
+   * `Channel.connect`, not waited for beyond {@link ChannelFactory.shut} (a host that never completes the TCP or TLS
+   * handshake would hold the close up to `connectTimeout`): the attempt then fails with `ISO8583_ERR_CONNECTOR_CLOSED`,
+   * and a connection that still comes up is ended at once, unused (no sign-on).
+   */
+  private connect(id: number, logger: Logger): Promise<Channel> {
+    const connecting = Channel.connect(id, this.host, logger);
+    return new Promise<Channel>((resolve, reject) => {
+      const cut = (): void => {
+        connecting.then((late) => late.destroy(), () => undefined);
+        reject(shutError());
+      };
+      this.shutDown.signal.addEventListener('abort', cut, { once: true });
+      connecting.then(
+        (channel) => {
+          this.shutDown.signal.removeEventListener('abort', cut);
+          resolve(channel);
+        },
+        (err: unknown) => {
+          this.shutDown.signal.removeEventListener('abort', cut);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /** Resolves once `channel`'s socket closed ({@link ChannelFactory.closed} ran for it). */
+  private socketClosed(channel: Channel): Promise<void> {
+    if (!this.open.has(channel)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waits = this.closeWaits.get(channel);
+      if (waits === undefined) this.closeWaits.set(channel, [resolve]);
+      else waits.push(resolve);
+    });
+  }
+
   /** Aborts every open connection (pending requests fail with `reason`). */
   destroyAll(reason: Iso8583Error): void {
     for (const channel of [...this.open]) channel.destroy(reason);
@@ -238,6 +323,11 @@ export class ChannelFactory {
   private channelLogger(id: number): Logger {
     return this.logger.child({ channel: id, host: this.host.options.host, port: this.host.options.port });
   }
+}
+
+/** The end of a connect attempt cut by {@link ChannelFactory.shut}. */
+function shutError(): Iso8583Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing');
 }
 
 /**

@@ -135,7 +135,10 @@ export class ExclusivePool implements ChannelPool {
 
   async close(): Promise<void> {
     if (!this.started) return;
+    // A connection still signing on is ended unused (`ChannelFactory.shut`): the drain does not wait out its sign-on.
+    const shut = this.factory.shut();
     await this.pool.drain();
     await this.pool.clear();
+    await shut;
   }
 }

@@ -23,6 +23,7 @@ import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
 import type { SendOptions } from './send-options.js';
 import { transactionRoute } from './transaction-route.js';
+import { checkRoutesOption } from './plugin-routes-options.js';
 import { refuseCrossSite } from './cross-site.js';
 import { noteRouteFailure } from './route-failure.js';
 import { failureBody } from './socketqueue-errors.js';
@@ -347,17 +348,33 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
   );
 }
 
+/**
+ * Another plugin (or the app) serving `POST {prefix}/raw` already: refused with `ISO8583_ERR_CONNECTOR_OPTIONS` naming
+ * `routes.prefix` and the prefix, not Fastify's uncoded duplicate-route error.
+ */
+function refuseMountedPrefix(app: FastifyInstance, prefix: string): void {
+  if (!app.hasRoute({ method: 'POST', url: `${app.prefix}${prefix}/raw` })) return;
+  const reason = `routes are already mounted at ${JSON.stringify(prefix)}: give each plugin its own prefix`;
+  throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, {
+    field: 'routes.prefix',
+    problems: [{ field: 'routes.prefix', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],
+  });
+}
+
 async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptions): Promise<void> {
   const { routes = false, ...connectorOptions } = options;
+  checkRoutesOption(routes);
+  if (routes !== false) refuseMountedPrefix(app, routes.prefix ?? '');
   const connector = createConnector(connectorOptions);
   if (!app.hasDecorator('iso8583')) app.decorate('iso8583', {} as Record<string, Connector>);
-  if (app.iso8583[connector.name] !== undefined) {
+  // Its own entries only: `toString` or `constructor` is no connector registered, `__proto__` is defined as an entry.
+  if (Object.hasOwn(app.iso8583, connector.name)) {
     throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'a connector of this name is already registered', {
       field: 'name',
       problems: [{ field: 'name', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: 'is already registered' }],
     });
   }
-  app.iso8583[connector.name] = connector;
+  Object.defineProperty(app.iso8583, connector.name, { value: connector, enumerable: true, writable: true, configurable: true });
   app.addHook('onReady', async () => {
     connector.connect().catch((err: Iso8583Error) => app.log.warn({ connector: connector.name, code: err.code }, 'connector not connected yet'));
     // A journal that cannot be opened (locked by another process, unreadable) stops the start: no retry cures it.

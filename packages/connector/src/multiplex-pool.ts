@@ -29,6 +29,8 @@ export class MultiplexPool implements ChannelPool {
   private readonly held: Channel[] = [];
   private readonly waiters = new Set<Waiter>();
   private connecting = 0;
+  /** The connect attempts under way, through what follows them (a sign-off when the pool closed meanwhile). */
+  private readonly growing = new Set<Promise<void>>();
   private running = false;
   private maintenance: NodeJS.Timeout | undefined;
 
@@ -85,7 +87,13 @@ export class MultiplexPool implements ChannelPool {
     this.running = false;
     clearInterval(this.maintenance);
     this.rejectWaiting(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed'));
-    await Promise.all(this.held.splice(0).map((channel) => this.factory.destroy(channel).catch(() => undefined)));
+    // A connection still signing on is ended unused (`ChannelFactory.shut`); one that signed on meanwhile is signed
+    // off in `grow`, which is waited for too: every socket is closed when this resolves.
+    await Promise.all([
+      ...this.held.splice(0).map((channel) => this.factory.destroy(channel).catch(() => undefined)),
+      this.factory.shut(),
+    ]);
+    await Promise.all(this.growing);
   }
 
   /** The open connection with the fewest requests in flight; grows the set under load. */
@@ -102,12 +110,12 @@ export class MultiplexPool implements ChannelPool {
   private grow(): void {
     if (!this.running || this.factory.stopped) return;
     this.connecting += 1;
-    this.factory.create().then(
-      (channel) => {
+    const grown = this.factory.create().then(
+      async (channel) => {
         this.connecting -= 1;
         if (!this.running || !channel.isOpen) {
-          this.factory.destroy(channel).catch(() => undefined);
           if (this.running) this.grow();
+          await this.factory.destroy(channel).catch(() => undefined);
           return;
         }
         this.held.push(channel);
@@ -119,6 +127,8 @@ export class MultiplexPool implements ChannelPool {
         if (this.running && this.held.length + this.connecting < this.wanted) this.grow();
       },
     );
+    this.growing.add(grown);
+    void grown.then(() => this.growing.delete(grown));
   }
 
   /** Waits for a connection (up to `pool.acquireTimeout`); a failed connect attempt fails the wait at once. */

@@ -26,7 +26,13 @@ export interface RouteRule {
   receiver?: string;
 }
 
-/** The problems of a rule list (unknown upstream, non-digit criteria), one text per problem naming the rule. */
+/** The keys a routing rule may have: `upstream` and the criteria. */
+const RULE_KEYS: ReadonlySet<string> = new Set(['upstream', 'pan', 'mtiClass', 'processingCode', 'acquirer', 'receiver']);
+
+/**
+ * The problems of a rule list (unknown upstream, non-digit criteria, a key that is no criterion: `bin` for `pan` would
+ * otherwise make the rule a default route), one text per problem naming the rule.
+ */
 export function routeProblems(rules: readonly RouteRule[], upstreams: ReadonlySet<string>): string[] {
   const problems: string[] = [];
   rules.forEach((rule, i) => {
@@ -34,6 +40,9 @@ export function routeProblems(rules: readonly RouteRule[], upstreams: ReadonlySe
     if (typeof rule !== 'object' || rule === null) {
       problems.push(`${at}: must be an object`);
       return;
+    }
+    for (const key of Object.keys(rule)) {
+      if (!RULE_KEYS.has(key)) problems.push(`${at}.${key}: is not a key of a routing rule (${[...RULE_KEYS].join(', ')})`);
     }
     if (!upstreams.has(rule.upstream)) problems.push(`${at}.upstream: no upstream is named ${JSON.stringify(rule.upstream)}`);
     // Strings only: a number (`mtiClass: 4`) would pass a pattern test (coerced) and then never match the MTI's digit.

@@ -167,7 +167,9 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   stats(): Record<string, UpstreamStats> {
     const out: Record<string, UpstreamStats> = {};
     for (const l of this.links) {
-      out[l.name] = { state: l.up ? 'up' : 'down', unavailable: l.unavailable, downs: l.downs, ...l.connector.stats() };
+      // Defined, not assigned: an upstream named `__proto__` is an entry like any other, not the object's prototype.
+      const stats: UpstreamStats = { state: l.up ? 'up' : 'down', unavailable: l.unavailable, downs: l.downs, ...l.connector.stats() };
+      Object.defineProperty(out, l.name, { value: stats, enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

@@ -16,6 +16,7 @@ import { maxInFlightOf, terminalQueueDepthOf } from './in-flight.js';
 import { reconnectOptions } from './reconnect.js';
 import { upstreamTlsOptions } from './tls.js';
 import { upstreamProblem } from './upstream-problem.js';
+import { gatewayError } from './errors.js';
 
 /**
  * The upstreams the gateway runs as a group, each named with its own journal folder: the config file's `upstreams`
@@ -35,6 +36,30 @@ export function journalDirOf(config: Pick<GatewayConfig, 'reversalJournal'>, nam
 }
 
 /**
+ * Why `named` (one of the group's upstreams) cannot have its own journal folder, naming `/upstreams/N/name`: a name `.`
+ * or `..` (`<reversalJournal>/..` is outside `--reversal-journal`), or, when its reversals are journaled in folders (no
+ * `--no-reversal`, no `--store`), an upstream before it whose folder is the same (`a:b` and `a_b` are one folder under
+ * the default state folder, `defaultJournalDir`): two links on one journal, whose lock stops the start. Else undefined.
+ */
+export function journalFolderProblem(
+  config: Pick<GatewayConfig, 'upstreams' | 'routes' | 'reversalJournal' | 'noReversal' | 'store'>,
+  named: Pick<GatewayUpstream, 'name'>,
+): Error | undefined {
+  const upstreams = config.upstreams ?? [];
+  const i = upstreams.findIndex((u) => u === named || u.name === named.name);
+  const problem = (text: string): Error => {
+    const field = `/upstreams/${i}/name`;
+    return gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${field} (upstream ${JSON.stringify(named.name)}): ${text}`, { field });
+  };
+  if (named.name === '.' || named.name === '..') return problem('names no journal folder of its own: name it after its bank');
+  if (config.noReversal || config.store !== undefined) return undefined;
+  const dir = journalDirOf(config, named);
+  const other = (groupUpstreams(config) ?? []).slice(0, Math.max(0, i)).find((u) => journalDirOf(config, u) === dir);
+  if (other === undefined) return undefined;
+  return problem(`its reversal journal folder ${dir} is also upstream ${JSON.stringify(other.name)}'s: name them apart`);
+}
+
+/**
  * The connector options of the gateway's upstream link; with `named` (one of several upstreams), its own settings over
  * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`), or
  * the PostgreSQL `store` (each upstream's entries apart, by its name). Without `named`, a lone upstream of the config
@@ -51,6 +76,9 @@ export function upstreamOptions(
   // A lone upstream of the config file (no group: its name and journal folder are the gateway's own) still has its own
   // settings (dialect, framing, TLS, sign-on, echo).
   const own = named ?? (config.upstreams?.length === 1 ? config.upstreams[0] : undefined);
+  // Each upstream of a group journals in a folder of its own: refused here, so --check-config fails as the start would.
+  const folder = named === undefined ? undefined : journalFolderProblem(config, named);
+  if (folder !== undefined) throw folder;
   try {
     const options = ownOptions(config, logger, registry, named, own, transactionLog);
     // Checked here, so that a problem of an upstream's own key names it (`/upstreams/N/frame`: upstream-problem.ts).
