@@ -280,7 +280,7 @@ export class ChannelFactory {
    * and a connection that still comes up is ended at once, unused (no sign-on).
    */
   private connect(id: number, logger: Logger): Promise<Channel> {
-    const connecting = Channel.connect(id, this.host, logger);
+    const connecting = Channel.connect(id, this.host, logger, this.shutDown.signal);
     return new Promise<Channel>((resolve, reject) => {
       const cut = (): void => {
         connecting.then((late) => late.destroy(), () => undefined);

@@ -165,9 +165,12 @@ export class Channel {
     }
   }
 
-  /** Opens a connection (TCP, or TLS when `tls` is set) within `connectTimeout` (channel-connect.ts). */
-  static connect(id: number, host: ChannelHost, logger: Logger): Promise<Channel> {
-    return connectSocket(host.options, (socket) => new Channel(id, socket, host, logger));
+  /**
+   * Opens a connection (TCP, or TLS when `tls` is set) within `connectTimeout` (channel-connect.ts); `signal` aborted
+   * first ends it at once (default none).
+   */
+  static connect(id: number, host: ChannelHost, logger: Logger, signal?: AbortSignal): Promise<Channel> {
+    return connectSocket(host.options, (socket) => new Channel(id, socket, host, logger), signal);
   }
 
   /**

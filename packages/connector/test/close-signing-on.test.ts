@@ -112,4 +112,5 @@ test('close() does not wait out the connect of a host that never completes the T
   await within(connector.close(), 10_000, 'close() waited out connectTimeout (30 s) for a handshake that never comes');
   assert.equal(await connecting, 'ISO8583_ERR_CONNECTOR_CLOSED');
   assert.equal(connector.stats().connected, 0);
+  await hostSeesClose(accepted[0] as Socket, 'the half-made connection stayed open after close()');
 });
