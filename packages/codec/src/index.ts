@@ -35,6 +35,7 @@ export { pack, unpack } from './codec-cache.js';
 export type { Codec, CodecOptions, PackOptions, Decoded } from './codec-types.js';
 export { BUILTIN_DIALECTS, getDialect } from './dialect/builtin.js';
 export { dialectFromJson } from './dialect/json-dialect.js';
+export type { DialectFromJsonOptions } from './dialect/json-dialect.js';
 export { resolveDialect } from './dialect/resolve.js';
 export { sameDialect } from './dialect/same.js';
 export { dialectFromPackagerXml } from './jpos/packager-xml.js';
