@@ -93,6 +93,7 @@ export { recoverFields } from './recover.js';
 export { expectsResponse, isNetworkManagement, responseMti } from './mti.js';
 export { RESPONSE_ECHOED_FIELDS, responseTo } from './response-to.js';
 export { dialectVersion, inVersion, mtiLabel, mtiVersionDigit, networkManagementMti, originalDataElementsField } from './dialect/version.js';
+export { reversalMessageProblems } from './dialect/reversal-check.js';
 export { DEFAULT_APPROVAL_CODES, approvalCode, approvalCodesOf, isApprovalClass, isApproved } from './approval.js';
 export type { ApprovalDialect } from './approval.js';
 export { ACTION_CODE_SYSTEM_MALFUNCTION, actionCode1993, responseCodeFor, responseCodeIn, speaksResponseCodes1987 } from './action-code.js';
