@@ -4,7 +4,7 @@
  * per connector ({@link ReversalPlan}) that builds the reversal message, or writes it straight as JSON text for the
  * journal (the same bytes `JSON.stringify` gives) without making the message object on the request's path.
  */
-import { dialectVersion, inVersion } from '@iso8583/codec';
+import { dialectVersion, inVersion, reversalMessageProblems } from '@iso8583/codec';
 import type { DialectVersion, Dialect, FieldSpec, IsoMessage, MessageInput } from '@iso8583/codec';
 import { wireValue } from './match-key.js';
 import { jsonString, plainJson } from './journal-record.js';
@@ -49,7 +49,8 @@ function plain(value: MessageInput[string]): string | IsoMessage | undefined {
 /**
  * The reversal of a request: its fields named in `fields` (default {@link REVERSAL_FIELDS}; never those of
  * {@link neverStoredFields}), the reversal MTI (`mti` in the edition of the original's MTI, the
- * dialect's when its first digit is neither 0 nor 1: 0420 is sent as 1420 for a 1200), and field 90 = original MTI (4) + STAN (6) + transmission date and time (10) + acquiring (11) and
+ * dialect's when its first digit is neither 0 nor 1 or the dialect cannot carry that edition's reversal: 0420 is
+ * sent as 1420 for a 1200), and field 90 = original MTI (4) + STAN (6) + transmission date and time (10) + acquiring (11) and
  * forwarding (11) institution ids; in 1993 (a 1xxx original) field 56 instead (see the module comment), with 24 and 25. The
  * original MTI of a repeat (`0201`) is that of the transaction (`0200`): the host keeps the transaction under it
  * whichever of the two reached it. (A {@link ReversalPlan} made once and applied to every request.) Given the host's
@@ -125,13 +126,18 @@ export class ReversalPlan {
   /** The dialect and field list, to make {@link ReversalPlan.other} when an original of the other edition comes. */
   private readonly dialect: Dialect;
   private readonly fields: readonly string[];
-  /** The plan for originals of the other edition (a 1200 in a 1987 dialect), made the first time one comes. */
+  /**
+   * The plan for originals of the other edition (a 1200 in a 1987 dialect), made the first time one comes; this plan
+   * when the dialect cannot carry a reversal of that edition (`reversalMessageProblems`: a 1993 dialect's field 90 is
+   * n 10, a 1987 one's field 25 n 2), which is sent in the dialect's edition as before.
+   */
   private other: ReversalPlan | undefined;
 
   /**
    * `version`: the edition the reversals are built in (MTI, field 90 or 56, 24 and 25); default the dialect's. An
    * original whose MTI has the other edition's version digit (a `1200` with a 1987 dialect) is reversed in its own
-   * edition all the same (a `1420` with 24, 25 and 56): a host that took a 1993 message expects a 1993 reversal.
+   * edition (a `1420` with 24, 25 and 56): a host that took a 1993 message expects a 1993 reversal; unless the
+   * dialect cannot carry a reversal of that edition (then the dialect's, as before).
    */
   constructor(mti: string, dialect: Dialect, fields: readonly string[] = REVERSAL_FIELDS, version: DialectVersion = dialectVersion(dialect)) {
     this.dialect = dialect;
@@ -174,7 +180,10 @@ export class ReversalPlan {
    */
   build(original: MessageInput, answer?: MessageInput, kept?: (why: AmountKept) => void): IsoMessage {
     const edition = editionOf(original, this.mtiSpec);
-    if (edition !== undefined && edition !== this.version) return this.planFor(edition).build(original, answer, kept);
+    if (edition !== undefined && edition !== this.version) {
+      const plan = this.planFor(edition);
+      if (plan !== this) return plan.build(original, answer, kept);
+    }
     const out: IsoMessage = {};
     const copied = this.copied;
     for (let i = 0; i < copied.length; i++) {
@@ -216,7 +225,10 @@ export class ReversalPlan {
    */
   json(original: MessageInput): string {
     const edition = editionOf(original, this.mtiSpec);
-    if (edition !== undefined && edition !== this.version) return this.planFor(edition).json(original);
+    if (edition !== undefined && edition !== this.version) {
+      const plan = this.planFor(edition);
+      if (plan !== this) return plan.json(original);
+    }
     const order = this.order;
     if (order === undefined) return JSON.stringify(this.build(original));
     let json = '';
@@ -241,7 +253,7 @@ export class ReversalPlan {
 
   /** The plan of the other edition (`version` is not this plan's), made once. */
   private planFor(version: DialectVersion): ReversalPlan {
-    this.other ??= new ReversalPlan(this.mti, this.dialect, this.fields, version);
+    this.other ??= reversalMessageProblems({ ...this.dialect, version }).length === 0 ? new ReversalPlan(this.mti, this.dialect, this.fields, version) : this;
     return this.other;
   }
 
