@@ -339,7 +339,9 @@ function transactionMti(mti: string): string {
  * `0` 1987, `1` 1993; `undefined` for anything else (no MTI, a 2xxx MTI), reversed in the plan's edition.
  */
 function editionOf(original: MessageInput, mtiSpec: FieldSpec | undefined): DialectVersion | undefined {
-  const digit = text(source(original, '0', mtiSpec), 4)[0];
+  const mti = Object.hasOwn(original, '0') ? original['0'] : undefined;
+  // The usual MTI (four characters) read as it is; any other padded as it travels.
+  const digit = typeof mti === 'string' && mti.length === 4 ? mti[0] : text(source(original, '0', mtiSpec), 4)[0];
   return digit === '0' ? '1987' : digit === '1' ? '1993' : undefined;
 }
 
