@@ -11,17 +11,33 @@ import { carriesActionCodes } from './action-code.js';
 /** The approval codes of a dialect that names none: ISO 8583:1987's `00` (approved or completed successfully). */
 export const DEFAULT_APPROVAL_CODES: readonly string[] = Object.freeze(['00']);
 
-/** The response codes that mean approved under `dialect` (its `approvalCodes`, default `["00"]`). */
-export function approvalCodesOf(dialect: Pick<Dialect, 'approvalCodes'>): readonly string[] {
+/** The approval codes of a dialect that names none and whose field 39 has 3 fixed characters: `000`. */
+const DEFAULT_APPROVAL_CODES_3: readonly string[] = Object.freeze(['000']);
+
+/**
+ * What approval asks of a dialect: its `approvalCodes` and, when they are not given, its `fields` (field 39's width
+ * says the default).
+ */
+export type ApprovalDialect = Pick<Dialect, 'approvalCodes'> & Partial<Pick<Dialect, 'fields'>>;
+
+/**
+ * The response codes that mean approved under `dialect`: its `approvalCodes`; default `["000"]` when its field 39 has
+ * 3 fixed characters (`n 3`, `an 3`, `ans 3`: a 1993 action code, SmartVista's `000`, a jPOS packager's
+ * `IFE_NUMERIC 3`), where `00` could never travel, `["00"]` otherwise.
+ */
+export function approvalCodesOf(dialect: ApprovalDialect): readonly string[] {
   const codes = dialect.approvalCodes;
-  return codes !== undefined && codes.length > 0 ? codes : DEFAULT_APPROVAL_CODES;
+  if (codes !== undefined && codes.length > 0) return codes;
+  const f39 = dialect.fields?.['39'];
+  const three = f39 !== undefined && f39.length === 3 && f39.prefix === undefined && (f39.type === 'n' || f39.type === 'an' || f39.type === 'ans');
+  return three ? DEFAULT_APPROVAL_CODES_3 : DEFAULT_APPROVAL_CODES;
 }
 
 /**
  * Whether a response code (field 39 as decoded: a string) means approved under `dialect`. Anything else (absent, a
  * number, another code) is not an approval.
  */
-export function isApproved(dialect: Pick<Dialect, 'approvalCodes'>, responseCode: unknown): boolean {
+export function isApproved(dialect: ApprovalDialect, responseCode: unknown): boolean {
   return typeof responseCode === 'string' && approvalCodesOf(dialect).includes(responseCode);
 }
 
@@ -49,7 +65,7 @@ const APPROVAL_CLASS_1987: readonly string[] = Object.freeze(['00', '08', '10', 
  * `version` says it (a dialect whose answers carry both editions' MTIs should give it). A network whose hosts answer
  * the other edition's MTIs in the dialect's own codes names its `approvalClass`.
  */
-export function isApprovalClass(dialect: Pick<Dialect, 'approvalCodes' | 'version' | 'approvalClass'>, responseCode: unknown, mti?: string): boolean {
+export function isApprovalClass(dialect: ApprovalDialect & Pick<Dialect, 'version' | 'approvalClass'>, responseCode: unknown, mti?: string): boolean {
   if (isApproved(dialect, responseCode)) return true;
   if (typeof responseCode !== 'string') return false;
   // A network whose codes depart from the standard's (its `11` a decline) names its own class.
@@ -65,6 +81,6 @@ export function isApprovalClass(dialect: Pick<Dialect, 'approvalCodes' | 'versio
 }
 
 /** The code a party answering under `dialect` approves with: the first of its approval codes. */
-export function approvalCode(dialect: Pick<Dialect, 'approvalCodes'>): string {
+export function approvalCode(dialect: ApprovalDialect): string {
   return approvalCodesOf(dialect)[0]!;
 }

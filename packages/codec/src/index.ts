@@ -35,6 +35,7 @@ export { pack, unpack } from './codec-cache.js';
 export type { Codec, CodecOptions, PackOptions, Decoded } from './codec-types.js';
 export { BUILTIN_DIALECTS, getDialect } from './dialect/builtin.js';
 export { dialectFromJson } from './dialect/json-dialect.js';
+export type { DialectFromJsonOptions } from './dialect/json-dialect.js';
 export { resolveDialect } from './dialect/resolve.js';
 export { sameDialect } from './dialect/same.js';
 export { dialectFromPackagerXml } from './jpos/packager-xml.js';
@@ -92,7 +93,9 @@ export { recoverFields } from './recover.js';
 export { expectsResponse, isNetworkManagement, responseMti } from './mti.js';
 export { RESPONSE_ECHOED_FIELDS, responseTo } from './response-to.js';
 export { dialectVersion, inVersion, mtiLabel, mtiVersionDigit, networkManagementMti, originalDataElementsField } from './dialect/version.js';
+export { reversalMessageProblems } from './dialect/reversal-check.js';
 export { DEFAULT_APPROVAL_CODES, approvalCode, approvalCodesOf, isApprovalClass, isApproved } from './approval.js';
+export type { ApprovalDialect } from './approval.js';
 export { ACTION_CODE_SYSTEM_MALFUNCTION, actionCode1993, responseCodeFor, responseCodeIn, speaksResponseCodes1987 } from './action-code.js';
 export { wireHex } from './wire-hex.js';
 /**

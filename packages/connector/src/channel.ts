@@ -334,7 +334,8 @@ export class Channel {
   }
 
   /**
-   * An undecodable response whose match key can still be read (every match-key field recovered, a response MTI) fails
+   * An undecodable response whose match key can still be read (every match-key field recovered, or absent before the
+   * failing field: not sent, as in a request without field 41; a response MTI) fails
    * its request at once with `ISO8583_ERR_CONNECTOR_BAD_RESPONSE`: the host answered, but what it answered is unknown.
    */
   private failByRecoveredKey(payload: Buffer, e: Iso8583Error): void {
@@ -347,7 +348,11 @@ export class Channel {
     if (recovered === undefined) return;
     const mti = recovered['0'];
     if (typeof mti !== 'string' || isRequestMti(mti)) return;
-    for (const field of this.host.matchKey.fields) if (typeof recovered[field] !== 'string') return;
+    // A key field before the failing one, absent although fields were read after the MTI, was not in the answer (its
+    // bit clear: the recovery reads every field before the one that failed): empty, as `ofResponse` reads it.
+    const failed = e.field === undefined ? NaN : Number.parseInt(e.field, 10);
+    const readPast = (field: string): boolean => recovered[field] === undefined && Number(field) < failed && Object.keys(recovered).length > 1;
+    for (const field of this.host.matchKey.fields) if (typeof recovered[field] !== 'string' && !readPast(field)) return;
     const key = this.host.matchKey.ofResponse(recovered);
     const req = this.pending.get(key);
     // The late answer of a timed-out request under the same key (its field 7 tells): not this request's to fail.

@@ -4,7 +4,7 @@
  * per connector ({@link ReversalPlan}) that builds the reversal message, or writes it straight as JSON text for the
  * journal (the same bytes `JSON.stringify` gives) without making the message object on the request's path.
  */
-import { dialectVersion, inVersion } from '@iso8583/codec';
+import { dialectVersion, inVersion, reversalMessageProblems } from '@iso8583/codec';
 import type { DialectVersion, Dialect, FieldSpec, IsoMessage, MessageInput } from '@iso8583/codec';
 import { wireValue } from './match-key.js';
 import { jsonString, plainJson } from './journal-record.js';
@@ -48,9 +48,10 @@ function plain(value: MessageInput[string]): string | IsoMessage | undefined {
 
 /**
  * The reversal of a request: its fields named in `fields` (default {@link REVERSAL_FIELDS}; never those of
- * {@link neverStoredFields}), the reversal MTI (`mti` in the version of the dialect: 0420 is sent as 1420 with
- * a 1993 dialect), and field 90 = original MTI (4) + STAN (6) + transmission date and time (10) + acquiring (11) and
- * forwarding (11) institution ids; with a 1993 dialect field 56 instead (see the module comment), with 24 and 25. The
+ * {@link neverStoredFields}), the reversal MTI (`mti` in the edition of the original's MTI, the
+ * dialect's when its first digit is neither 0 nor 1 or the dialect cannot carry that edition's reversal: 0420 is
+ * sent as 1420 for a 1200), and field 90 = original MTI (4) + STAN (6) + transmission date and time (10) + acquiring (11) and
+ * forwarding (11) institution ids; in 1993 (a 1xxx original) field 56 instead (see the module comment), with 24 and 25. The
  * original MTI of a repeat (`0201`) is that of the transaction (`0200`): the host keeps the transaction under it
  * whichever of the two reached it. (A {@link ReversalPlan} made once and applied to every request.) Given the host's
  * `answer` (an approval its client never got), field 4 is the amount the answer approved (see {@link approvedAmountOf}):
@@ -122,8 +123,26 @@ export class ReversalPlan {
   /** The fields the reversal makes itself (not field 0): 90, or 56, 24 and 25, and the dialect's `reversal.set`. */
   private readonly made: readonly (readonly [string, string | ((original: MessageInput) => string)])[];
 
-  constructor(mti: string, dialect: Dialect, fields: readonly string[] = REVERSAL_FIELDS) {
-    this.version = dialectVersion(dialect);
+  /** The dialect and field list, to make {@link ReversalPlan.other} when an original of the other edition comes. */
+  private readonly dialect: Dialect;
+  private readonly fields: readonly string[];
+  /**
+   * The plan for originals of the other edition (a 1200 in a 1987 dialect), made the first time one comes; this plan
+   * when the dialect cannot carry a reversal of that edition (`reversalMessageProblems`: a 1993 dialect's field 90 is
+   * n 10, a 1987 one's field 25 n 2), which is sent in the dialect's edition as before.
+   */
+  private other: ReversalPlan | undefined;
+
+  /**
+   * `version`: the edition the reversals are built in (MTI, field 90 or 56, 24 and 25); default the dialect's. An
+   * original whose MTI has the other edition's version digit (a `1200` with a 1987 dialect) is reversed in its own
+   * edition (a `1420` with 24, 25 and 56): a host that took a 1993 message expects a 1993 reversal; unless the
+   * dialect cannot carry a reversal of that edition (then the dialect's, as before).
+   */
+  constructor(mti: string, dialect: Dialect, fields: readonly string[] = REVERSAL_FIELDS, version: DialectVersion = dialectVersion(dialect)) {
+    this.dialect = dialect;
+    this.fields = fields;
+    this.version = version;
     this.mti = inVersion(mti, this.version);
     // The host's own rules (DialectReversal): fixed fields, more fields copied, no original data elements.
     const rules = dialect.reversal ?? {};
@@ -160,6 +179,11 @@ export class ReversalPlan {
    * never got), with the amount that answer approved in field 4.
    */
   build(original: MessageInput, answer?: MessageInput, kept?: (why: AmountKept) => void): IsoMessage {
+    const edition = editionOf(original, this.mtiSpec);
+    if (edition !== undefined && edition !== this.version) {
+      const plan = this.planFor(edition);
+      if (plan !== this) return plan.build(original, answer, kept);
+    }
     const out: IsoMessage = {};
     const copied = this.copied;
     for (let i = 0; i < copied.length; i++) {
@@ -200,6 +224,11 @@ export class ReversalPlan {
    * not a number, goes the long way).
    */
   json(original: MessageInput): string {
+    const edition = editionOf(original, this.mtiSpec);
+    if (edition !== undefined && edition !== this.version) {
+      const plan = this.planFor(edition);
+      if (plan !== this) return plan.json(original);
+    }
     const order = this.order;
     if (order === undefined) return JSON.stringify(this.build(original));
     let json = '';
@@ -220,6 +249,12 @@ export class ReversalPlan {
       json += plainJson(value) ? slot.opening + '"' + value + '"' : slot.opening + JSON.stringify(value);
     }
     return json + '}';
+  }
+
+  /** The plan of the other edition (`version` is not this plan's), made once. */
+  private planFor(version: DialectVersion): ReversalPlan {
+    this.other ??= reversalMessageProblems({ ...this.dialect, version }).length === 0 ? new ReversalPlan(this.mti, this.dialect, this.fields, version) : this;
+    return this.other;
   }
 
   /** Field 90 (1987): original MTI (4), STAN (6), transmission date and time (10), acquiring and forwarding institutions (11 + 11). */
@@ -297,6 +332,17 @@ function currencyCode(code: string): string {
 /** The MTI the original's transaction is kept under: that of a repeat (`0201`) is its original's (`0200`). */
 function transactionMti(mti: string): string {
   return isReversible(mti) ? mti.slice(0, 3) + '0' : mti;
+}
+
+/**
+ * The edition of an original by the version digit of its MTI as it travels (padded as field 0 is: `200` is `0200`):
+ * `0` 1987, `1` 1993; `undefined` for anything else (no MTI, a 2xxx MTI), reversed in the plan's edition.
+ */
+function editionOf(original: MessageInput, mtiSpec: FieldSpec | undefined): DialectVersion | undefined {
+  const mti = Object.hasOwn(original, '0') ? original['0'] : undefined;
+  // The usual MTI (four characters) read as it is; any other padded as it travels.
+  const digit = typeof mti === 'string' && mti.length === 4 ? mti[0] : text(source(original, '0', mtiSpec), 4)[0];
+  return digit === '0' ? '1987' : digit === '1' ? '1993' : undefined;
 }
 
 /** True for a canonical array index (`0`, `90`; not `090`, `-1`, `1.5`): `JSON.stringify` writes those first, ascending. */

@@ -88,3 +88,16 @@ test('a corrupt response whose key cannot be read (garbage MTI) is dropped: its 
   });
   await assert.rejects(connector.request(purchase('032001')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
 });
+
+test('a corrupt response to a request without field 41 fails it at once with BAD_RESPONSE: an absent key field is read as empty', async (t) => {
+  const peer = await startPeer((r, p) => r.socket.write(corruptResponse(p, answer(r.message))));
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, requestTimeout: 20_000 });
+  connector.on('error', () => undefined);
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  // An echo test: no terminal, so neither the request nor its answer carries field 41.
+  const request = connector.request({ '0': '0800', '7': '1205092320', '11': '033001', '70': '301' });
+  await assert.rejects(request, { code: 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE', field: '70', mti: '0800' });
+});

@@ -1,13 +1,13 @@
 // The reversal plan (reversal-message.ts) makes, once per connector, what `buildReversal` did per request: these
 // properties hold it to the rule written out plainly below (the fields of `fields` but never the sensitive ones,
-// wire values padded by the dialect, field 90 or 56/24/25, the MTI in the dialect's version), and its JSON text to
+// wire values padded by the dialect, field 90 or 56/24/25, the MTI in the edition of the original's MTI), and its JSON text to
 // `JSON.stringify` of the message, over generated requests: missing, null, numeric, composite and oddly named fields,
 // values that need escaping, 1987 and 1993 dialects.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { propertyRuns } from '@iso8583/test-support';
-import { dialectVersion, getDialect, inVersion } from '@iso8583/codec';
+import { dialectVersion, getDialect, inVersion, reversalMessageProblems } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, ReversalPlan, buildReversal, isReversible } from '../src/reversal.js';
 import { wireValue } from '../src/match-key.js';
@@ -43,7 +43,10 @@ function reference(original: MessageInput, mti: string, dialect: Dialect, fields
   const fixed = (s: string, n: number): string => s.padStart(n, '0').slice(-n);
   const originalMti = fixed(textOf('0'), 4);
   const transaction = isReversible(originalMti) ? originalMti.slice(0, 3) + '0' : originalMti;
-  const version = dialectVersion(dialect);
+  // The edition of the original's MTI (a 1200 is reversed as 1993 in a 1987 dialect), the dialect's for another digit
+  // or when the dialect cannot carry that edition's reversal (iso87ascii's field 25 is n 2, iso93ascii's 90 n 10).
+  const own = originalMti[0] === '1' ? '1993' : originalMti[0] === '0' ? '1987' : undefined;
+  const version = own !== undefined && reversalMessageProblems({ ...dialect, version: own }).length === 0 ? own : dialectVersion(dialect);
   if (version === '1993') {
     const acquirer = textOf('32').slice(-11);
     out['56'] = transaction + fixed(textOf('11'), 6) + fixed(textOf('12'), 12) + (acquirer === '' ? '' : String(acquirer.length).padStart(2, '0') + acquirer);
@@ -112,4 +115,35 @@ test('reversal plan – a purchase: track 2 is never read into the reversal; fie
     '41': 'TERM0001',
     '90': '0200' + '618160' + '1121103000' + '0'.repeat(22),
   });
+});
+
+test('reversal plan – the reversal is in the edition of the original: a 1200 in a 1987 dialect is reversed by a 1420 with 24, 25 and 56', () => {
+  // A 1993 layout that says 1987 (a jPOS 1993 packager imported before its edition was read): 90 is n 10 there.
+  const d = { ...getDialect('iso93ascii'), version: '1987' as const };
+  const plan = new ReversalPlan('0420', d);
+  const purchase = { '0': '1200', '4': '000000002500', '11': '000010', '12': '261205092320', '32': '123456', '41': 'TERM0001' };
+  const reversal = plan.build(purchase);
+  assert.equal(reversal['0'], '1420');
+  assert.equal(reversal['24'], '400');
+  assert.equal(reversal['25'], '4021');
+  assert.equal(reversal['56'], '1200' + '000010' + '261205092320' + '06123456');
+  assert.equal(reversal['90'], undefined, 'no 1987 field 90 in a 1993 reversal');
+  assert.equal(plan.json(purchase), JSON.stringify(reversal));
+  // And the other way: a 0200 in a 1993 dialect whose field 90 holds 42 digits is reversed by a 0420 with field 90.
+  const d93 = { ...getDialect('iso87ascii'), version: '1993' as const };
+  const back = new ReversalPlan('0420', d93).build({ '0': '0200', '7': '1205092320', '11': '000011' });
+  assert.equal(back['0'], '0420');
+  assert.equal(back['90'], '0200' + '000011' + '1205092320' + '0'.repeat(22));
+  assert.equal(back['56'], undefined);
+});
+
+test('reversal plan – an original of the other edition that the dialect cannot reverse in it is reversed in the dialect\'s, as before', () => {
+  // iso87ascii's field 25 is n 2 (no 4021): a 1200 is reversed by a 0400 with field 90.
+  const r87 = new ReversalPlan('0400', getDialect('iso87ascii')).build({ '0': '1200', '7': '1205092320', '11': '000012' });
+  assert.equal(r87['0'], '0400');
+  assert.equal(r87['90'], '1200' + '000012' + '1205092320' + '0'.repeat(22));
+  // iso93ascii's field 90 is n 10: a 0200 is reversed by a 1400 with field 56.
+  const r93 = new ReversalPlan('0400', getDialect('iso93ascii')).build({ '0': '0200', '11': '000013', '12': '261205092320' });
+  assert.equal(r93['0'], '1400');
+  assert.equal(r93['56'], '0200' + '000013' + '261205092320');
 });

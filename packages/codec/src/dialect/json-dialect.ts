@@ -5,13 +5,15 @@
  * its `set` the fields it names; `null`
  * removes a field or a property, `"approvalClass": null` the class inherited: the standard's, and `"reversal": null`
  * the reversal rules inherited: the edition's), then checked
- * against the semantic rules.
+ * against the semantic rules. `extends` may also name a jPOS GenericPackager `.xml` file.
  */
 import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import type { Dialect, DialectReversal, FieldSpec } from '../types.js';
 import type { FieldProblem } from '../errors.js';
 import { codecError } from '../errors.js';
 import { getDialect } from './builtin.js';
+import { dialectFromPackagerXml } from '../jpos/packager-xml.js';
 import { dialectInvalid, dialectProblems } from './check.js';
 import { compileSchemaCheck } from '../schema/check.js';
 import type { SchemaCheck } from '../schema/check.js';
@@ -80,11 +82,45 @@ function reversalOf(own: Record<string, unknown> | null | undefined, base: Diale
   return Object.keys(merged).length > 0 ? (merged as DialectReversal) : undefined;
 }
 
+/** Options of {@link dialectFromJson}. */
+export interface DialectFromJsonOptions {
+  /**
+   * The folder a relative `.xml` path in `extends` is read from: the dialect file's own (what `resolveDialect` gives).
+   * Default: the process's working directory.
+   */
+  readonly dir?: string;
+}
+
+/**
+ * The dialect a file `extends`: a jPOS GenericPackager `.xml` file (read from `dir`; `dialectFromPackagerXml`), or a
+ * built-in dialect by name.
+ */
+function baseDialect(ref: string, dir: string | undefined): Dialect {
+  if (ref.toLowerCase().endsWith('.xml')) {
+    const path = resolve(dir ?? '.', ref);
+    let xml: string;
+    try {
+      xml = readFileSync(path, 'utf8');
+    } catch {
+      throw dialectInvalid([{ field: 'extends', code: 'ISO8583_ERR_DIALECT_UNKNOWN', reason: 'the packager file cannot be read' }]);
+    }
+    return dialectFromPackagerXml(xml, basename(path).replace(/\.xml$/i, ''));
+  }
+  try {
+    return getDialect(ref);
+  } catch {
+    throw dialectInvalid([{ field: 'extends', code: 'ISO8583_ERR_DIALECT_UNKNOWN', reason: 'not a built-in dialect nor a .xml packager file' }]);
+  }
+}
+
 /**
  * Builds a dialect from a JSON dialect document (validated against `schema/dialect.schema.json`); `extends` names a
- * built-in dialect whose fields it overrides. Throws `ISO8583_ERR_DIALECT_INVALID` naming every offending path.
+ * built-in dialect, or a jPOS GenericPackager `.xml` file (a path, relative to `options.dir`), whose fields it
+ * overrides: so an imported packager gets the `version`, `approvalCodes` or `reversal` rules its XML cannot say.
+ * Throws `ISO8583_ERR_DIALECT_INVALID` naming every offending path (`extends` for a name that is neither, or a file
+ * that cannot be read), `ISO8583_ERR_PACKAGER_XML` / `ISO8583_ERR_PACKAGER_CLASS` for a packager file it refuses.
  */
-export function dialectFromJson(json: unknown): Dialect {
+export function dialectFromJson(json: unknown, options: DialectFromJsonOptions = {}): Dialect {
   let doc = json;
   if (typeof doc === 'string') {
     try {
@@ -109,13 +145,7 @@ export function dialectFromJson(json: unknown): Dialect {
     fields: Record<string, Record<string, unknown> | null>;
   };
   let base: Dialect | undefined;
-  if (file.extends !== undefined) {
-    try {
-      base = getDialect(file.extends);
-    } catch {
-      throw dialectInvalid([{ field: 'extends', code: 'ISO8583_ERR_DIALECT_UNKNOWN', reason: 'not a built-in dialect' }]);
-    }
-  }
+  if (file.extends !== undefined) base = baseDialect(file.extends, options.dir);
   const fields: Record<string, FieldSpec> = { ...(base?.fields ?? {}) };
   for (const [key, override] of Object.entries(file.fields)) {
     if (override === null) delete fields[key];

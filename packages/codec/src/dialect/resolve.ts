@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Dialect } from '../types.js';
 import { codecError } from '../errors.js';
 import { getDialect } from './builtin.js';
@@ -27,7 +28,8 @@ export function resolveDialect(ref: Dialect | string): Dialect {
     return ref;
   }
   const lower = ref.toLowerCase();
-  if (lower.endsWith('.json')) return dialectFromJson(readText(ref));
+  // A `.xml` packager the file `extends` is read from the file's own folder.
+  if (lower.endsWith('.json')) return dialectFromJson(readText(ref), { dir: dirname(ref) });
   if (lower.endsWith('.xml')) {
     const base = ref.replace(/^.*[\\/]/, '').replace(/\.xml$/i, '');
     return dialectFromPackagerXml(readText(ref), base);

@@ -144,3 +144,46 @@ export function reversalProblems(dialect: Dialect, problems: FieldProblem[], max
   setProblems(dialect, set, problems, fieldsValid);
   copyProblems(dialect, copy, problems);
 }
+
+/**
+ * The fields a reversal in the dialect's edition makes itself, each with the widest and the narrowest value it takes:
+ * 1987 field 90 (42 digits: original MTI, STAN, transmission time, two institution ids); 1993 field 24 (`400`), 25
+ * (`4021`) and 56 (22 to 35 digits: original MTI, STAN, local date and time, an LLVAR acquirer id or none). Without
+ * the original data elements (`reversal.originalData: false`) no 90 or 56; a field `reversal.set` names is its value.
+ */
+function madeFields(dialect: Dialect): [string, string[]][] {
+  const rules = dialect.reversal ?? {};
+  const original = rules.originalData !== false;
+  const made: [string, string[]][] =
+    dialectVersion(dialect) === '1993'
+      ? [['24', ['400']], ['25', ['4021']], ...(original ? [['56', ['1'.repeat(35), '1'.repeat(22)]] as [string, string[]]] : [])]
+      : original ? [['90', ['1'.repeat(42)]]] : [];
+  return made.filter(([field]) => !Object.hasOwn(rules.set ?? {}, field));
+}
+
+/**
+ * Why a reversal (`reversal-message.ts` in the connector) cannot be packed in `dialect`, one problem per field it
+ * makes that the dialect lacks or whose values cannot travel in it (`ISO8583_ERR_DIALECT_INVALID` naming `fields.90`,
+ * `fields.56`, `fields.24` or `fields.25`): every reversal would be refused at pack and the host never told. Empty when
+ * the reversal packs. A dialect with such a problem is valid for everything else; a connector with reversal on refuses it.
+ */
+export function reversalMessageProblems(dialect: Dialect): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const edition = dialectVersion(dialect);
+  for (const [field, values] of madeFields(dialect)) {
+    const path = `fields.${field}`;
+    const what = field === '90' || field === '56' ? 'the original data elements' : field === '24' ? 'the function code 400' : 'the message reason code 4021';
+    if (!Object.hasOwn(dialect.fields, field)) {
+      add(problems, path, `a ${edition} reversal carries ${what} in field ${field}, which the dialect does not define`);
+      continue;
+    }
+    for (const value of values) {
+      const why = unpackable(dialect, field, value);
+      if (why !== undefined) {
+        add(problems, path, `a ${edition} reversal carries ${what} (${value.length} digits) in field ${field}: it ${why}`);
+        break;
+      }
+    }
+  }
+  return problems;
+}

@@ -118,7 +118,11 @@ function mtiEncoding(packager: string, f: PackagerField): Dialect['mti']['encodi
  * in jPOS (see `docs/dialects.md`, "jPOS GenericPackager import"). Field names come from the file; the data-element
  * type follows from the class (`n` for numeric classes, `ans` for character classes, `b` for binary classes, `xn` for
  * amounts, `z` for the track 2 and track 3 elements 35 and 36), and the card data elements of the standard are
- * marked for masking. `IFE_` text is EBCDIC code page 1047 (encoding `ebcdic`), as jPOS packs it.
+ * marked for masking. `IFE_` text is EBCDIC code page 1047 (encoding `ebcdic`), as jPOS packs it. The dialect's
+ * `version` is `1993` when the packager lays out the 1993 elements a 1993 exchange needs (field 25 as 4 fixed digits,
+ * field 56 as numeric up to 35 digits, as jPOS's 1993 packagers do), `1987` otherwise; the approval codes follow field
+ * 39 (`approvalCodesOf`: `000` when it has 3 fixed characters). A JSON dialect that `extends` the `.xml` file sets
+ * either, or anything else a packager cannot say.
  *
  * @param xml - the packager document (the text of e.g. `iso87ascii.xml`).
  * @param name - the name of the dialect made. Default `"packager"`.
@@ -183,8 +187,25 @@ export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect 
     if (f.id === 65 && bitmap.tertiary === true) continue;
     dialect.fields[String(f.id)] = fieldSpec(name, f, true);
   }
+  if (isLayout1993(dialect)) dialect.version = '1993';
   refuseProblems(name, dialectProblems(dialect));
   return dialect;
+}
+
+/**
+ * Whether an imported packager lays out the ISO 8583:1993 data elements that a 1993 exchange (its reversal above all)
+ * needs and that no 1987 layout has: field 25 the message reason code (4 fixed digits; 1987: the POS condition code, 2)
+ * and field 56 the original data elements (numeric, variable, up to 35 digits; 1987: reserved, `ans ..999`). Both,
+ * as jPOS's `iso93ascii.xml`, `iso93binary.xml` and EBCDIC 1993 packagers have them: a 3-digit field 39 alone does not
+ * say 1993 (SmartVista's 1987 layout has one).
+ */
+function isLayout1993(dialect: Dialect): boolean {
+  const reason = dialect.fields['25'];
+  const original = dialect.fields['56'];
+  return (
+    reason !== undefined && reason.type === 'n' && reason.length === 4 && reason.prefix === undefined &&
+    original !== undefined && original.type === 'n' && original.length === 35 && original.prefix !== undefined
+  );
 }
 
 /** `fields.127.subfields.fields.2.length` -> `127.2` (the field of a dialect path) and `length` (what of it). */
