@@ -26,6 +26,8 @@ import type { RecordTo, TransactionRecorder } from './transaction-record.js';
 export interface WriteMark {
   /** True once the request's first byte was written (a failure from then on leaves its outcome at the host unknown). Default false. */
   written: boolean;
+  /** Called once in the turn the request's frame is handed to the socket (never when it is not written); default none. */
+  readonly onWrite?: () => void;
   /** The abort of the request when its caller gave a `signal` (send options), until it settles; else undefined. */
   readonly abort?: RequestAbort;
 }

@@ -270,8 +270,8 @@ export class SafQueue {
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
     // A host that wants field 7 as the time of each attempt (DialectReversal.freshTransmissionTime: SmartVista).
     if (a.kind === 'reversal' && this.dialect.reversal?.freshTransmissionTime === true) message['7'] = transmissionTime();
-    this.host.reversalEvent({ stage: 'sent', ...base });
-    const settled = this.host.sendReversal(message, timeout).then(
+    // `sent` once it is written (in the turn of the write): an attempt that never left (no connection) has none.
+    const settled = this.host.sendReversal(message, timeout, () => this.host.reversalEvent({ stage: 'sent', ...base })).then(
       (response) => {
         this.window.leave(a);
         const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
