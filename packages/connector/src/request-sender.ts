@@ -133,6 +133,8 @@ export class RequestSender {
    */
   async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false, deadline?: number, safAttempt = false, wrote?: WriteMark): Promise<ChannelResponse> {
     const mti = mtiOf(message);
+    // A deadline passed already (a turn in the terminal queue that came late): nothing journaled, no connection taken.
+    if (timeLeft(deadline, performance.now()) === 0) throw deadlineError(mti);
     const frame = this.frameOf(message, header, packed);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
@@ -146,6 +148,8 @@ export class RequestSender {
     let channel: Channel | undefined;
     let req: ChannelRequest | undefined;
     try {
+      // The journal took what was left of the deadline: no connection is taken for a request that cannot leave.
+      if (timeLeft(deadline, performance.now()) === 0) throw deadlineError(mti);
       // Synchronous when a channel is ready: the write then happens in this turn, and the next request sees it.
       channel = (tried ? undefined : this.pool.take()) ?? (await this.acquireBy(deadline, mti, wrote?.abort));
       const ch = channel;
