@@ -290,7 +290,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const timed = this.transactions !== undefined;
     const at = timed ? Date.now() : 0;
     const t0 = timed ? performance.now() : 0;
-    const refused = this.outcomes.refused(input, timeout, at, t0, recordTo, signal);
+    const refused = this.outcomes.refused(input, timeout, at, t0, recordTo, signal, deadline);
     if (refused !== undefined) return Promise.reject(refused);
     if (this.lifecycle.state === 'new') {
       this.starting ??= this.start();

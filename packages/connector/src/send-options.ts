@@ -21,7 +21,8 @@ export interface SendOptions {
    * wait for the answer all end by it. A request still unwritten at the deadline is never written and fails with
    * `ISO8583_ERR_CONNECTOR_DEADLINE`; one written is given at most the time left (then `ISO8583_ERR_CONNECTOR_TIMEOUT`
    * and, for a reversible request, its reversal). The gateway sets it to end before its POS sequence timeout, so the
-   * terminal's answer and the host's outcome always agree. Default: none (each wait has only its own timeout).
+   * terminal's answer and the host's outcome always agree. NaN or anything but a number is refused
+   * (`ISO8583_ERR_CONNECTOR_OPTIONS` naming `deadline`, never written). Default: none (each wait has only its own timeout).
    */
   deadline?: number;
   /**
