@@ -17,7 +17,7 @@ import type { ChannelResponse } from './channel.js';
 import { connectorError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { markSent } from './request-sent.js';
-import { RequestAbort, abortedBefore } from './request-abort.js';
+import { RequestAbort, abortedBefore, signalProblem } from './request-abort.js';
 import type { TerminalQueue } from './terminal-queue.js';
 import { deadlineProblem, requestTimeoutProblem } from './timeouts.js';
 import type { RecordTo, TransactionRecorder } from './transaction-record.js';
@@ -64,7 +64,7 @@ export class RequestOutcomes {
    * `deadline`, the in-flight limit), recorded as failed (`at`, `t0`: when it came, by the wall clock and by `performance.now()`); else undefined.
    */
   refused(input: MessageInput, timeout: number | undefined, at: number, t0: number, recordTo: RecordTo | undefined, signal?: AbortSignal, deadline?: number): Iso8583Error | undefined {
-    const refusal = abortedBefore(signal, mtiOf(input)) ?? this.refusal(input, timeout, deadline);
+    const refusal = signalProblem(signal) ?? abortedBefore(signal, mtiOf(input)) ?? this.refusal(input, timeout, deadline);
     if (refusal === undefined) return undefined;
     this.recorder?.settled(input, undefined, refusal.code, at, t0, recordTo);
     return markSent(refusal, false);

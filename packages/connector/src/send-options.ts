@@ -38,6 +38,7 @@ export interface SendOptions {
    * reason is marked client-gone (`clientGone(reason)`; the HTTP routes abort so when the client's connection closes,
    * an inbound sequence's `context.gone` does) only drops a request still unwritten: one written is awaited and
    * answered as if not aborted (its answer, an approval its client never got, is the caller's to undo).
+   * Anything but an `AbortSignal` is refused (`ISO8583_ERR_CONNECTOR_OPTIONS` naming `signal`, never written).
    * Ignored with `saf: true`. Default: none.
    */
   signal?: AbortSignal;
