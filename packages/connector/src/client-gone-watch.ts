@@ -9,6 +9,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { clientGone } from './request-abort.js';
@@ -41,11 +42,13 @@ export function goneSignal(reply: FastifyReply): AbortSignal {
 }
 
 /**
- * Logs (info, by code and MTI, never a field's value) a request the route's client left before it was written, when
- * `err` says so: `ISO8583_ERR_CONNECTOR_ABORTED` with `sent: 'no'` after the gone `signal` aborted. True when it did.
+ * Logs one line (info, by code, MTI and the HTTP request's id, never a field's value) of a request the route's client
+ * left before it was written, when `err` says so: `ISO8583_ERR_CONNECTOR_ABORTED` with `sent: 'no'` after the gone
+ * `signal` aborted. To `logger` (the connector's own, when it was given one: the option `logger`; the routes' request
+ * logger is silent unless the Fastify app logs), else to the request's logger. True when it did.
  */
-export function noteDroppedUnsent(request: FastifyRequest, signal: AbortSignal, err: unknown): boolean {
+export function noteDroppedUnsent(request: FastifyRequest, signal: AbortSignal, err: unknown, logger?: Logger): boolean {
   if (!signal.aborted || !(err instanceof Iso8583Error) || err.code !== 'ISO8583_ERR_CONNECTOR_ABORTED' || err.sent !== 'no') return false;
-  request.log.info({ code: err.code, mti: err.mti }, 'the client left before its request was written: dropped unsent (never sent to the host)');
+  (logger ?? request.log).info({ code: err.code, mti: err.mti, reqId: request.id }, 'the client left before its request was written: dropped unsent (never sent to the host)');
   return true;
 }

@@ -121,7 +121,7 @@ export function connectorParts(
   const reversals = createSafQueue(o, codec.dialect, {
     logger,
     // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
-    sendReversal: (message, timeout) => sender.safAttempt(message, timeout).then((r) => r.message),
+    sendReversal: (message, timeout, written) => sender.safAttempt(message, timeout, written).then((r) => r.message),
     safEnded: (end) => transactions?.safEnded(end),
     reversalEvent: (event) => tellSafListeners(emitter, logger, event),
   }, journal);

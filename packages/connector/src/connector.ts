@@ -290,7 +290,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const timed = this.transactions !== undefined;
     const at = timed ? Date.now() : 0;
     const t0 = timed ? performance.now() : 0;
-    const refused = this.outcomes.refused(input, timeout, at, t0, recordTo, signal);
+    const refused = this.outcomes.refused(input, timeout, at, t0, recordTo, signal, deadline);
     if (refused !== undefined) return Promise.reject(refused);
     if (this.lifecycle.state === 'new') {
       this.starting ??= this.start();
@@ -306,7 +306,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const queued = this.terminalQueue !== undefined && terminal != null && options[IN_TERMINAL_LANE] !== true;
     // The pool was asked in this turn and had none: `dispatch`, in this same turn, waits at once (one `take`).
     let tried = false;
-    if (this.ready && !queued && !this.sender.journals(mti)) {
+    // A deadline passed already goes to `dispatch`, which refuses it before it takes a connection.
+    if (this.ready && !queued && !this.sender.journals(mti) && (deadline === undefined || deadline > performance.now())) {
       const channel = this.pool.take();
       if (channel !== undefined) return this.sender.sendNow(channel, message, mti, wait, header, packed, settled, deadline);
       tried = true;

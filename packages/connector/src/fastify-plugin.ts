@@ -13,6 +13,7 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, readMessage, toSocketQueueObject } from '@iso8583/codec';
 import type { Codec, CodecErrorCode, IsoMessage, MessageInput, SocketQueueMessage } from '@iso8583/codec';
 import { Connector, createConnector } from './connector.js';
@@ -148,15 +149,15 @@ function timeoutOf(request: FastifyRequest, stored = false): number | undefined 
 
 /**
  * Sends through `send` with a `signal` aborted when the route's client leaves before it is answered (client-gone,
- * client-gone-watch.ts): a request still unwritten then is dropped, never sent (logged); one written is awaited as if
- * not aborted, its answer then reported undelivered (`watchDelivery`).
+ * client-gone-watch.ts): a request still unwritten then is dropped, never sent (logged, to `logger` when given: the
+ * connector's own); one written is awaited as if not aborted, its answer then reported undelivered (`watchDelivery`).
  */
-async function untilGone<T>(request: FastifyRequest, reply: FastifyReply, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function untilGone<T>(request: FastifyRequest, reply: FastifyReply, send: (signal: AbortSignal) => Promise<T>, logger?: Logger): Promise<T> {
   const signal = goneSignal(reply);
   try {
     return await send(signal);
   } catch (err) {
-    noteDroppedUnsent(request, signal, err);
+    noteDroppedUnsent(request, signal, err, logger);
     throw err;
   }
 }
@@ -214,6 +215,8 @@ function isXml(request: FastifyRequest): boolean {
 
 function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string, answers: 'plain' | 'socketqueue', via?: () => RouteTarget | undefined, onUndelivered?: UndeliveredAnswerHandler): void {
   const target = (): RouteTarget => via?.() ?? connector;
+  // A request dropped unsent (its client left) is logged to the connector's logger when it was given one.
+  const dropLog = connector.options.logger === undefined ? undefined : connector.logger;
   // A JSON request as it went on the wire (padded, numbers as digits) to the upstream that answered: what a reversal
   // of it must name.
   const asSent = (by: Connector, message: MessageInput): IsoMessage => by.codec.unpack(by.codec.pack(message));
@@ -267,7 +270,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             try {
               out = saf
                 ? await target().sendMessage(sent, { timeout, saf })
-                : await untilGone(request, reply, (signal) => target().sendMessage(sent, { timeout, answeredBy: told.answeredBy, signal }));
+                : await untilGone(request, reply, (signal) => target().sendMessage(sent, { timeout, answeredBy: told.answeredBy, signal }), dropLog);
             } catch (err) {
               // The answer came in but its XML could not be written (the connector writes it): unknown to the client.
               if (told.answer !== undefined) throw unwritableAnswer(reply, onUndelivered, undelivered, err);
@@ -288,7 +291,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           // fromObject: every bad key and value named at once; a 3-digit MTI ("800", as SocketQueue clients send it) is 0800.
           const message = fromObject(withoutSaf(body as Record<string, unknown>));
           const told = answering();
-          const result = await untilGone(request, reply, (signal) => target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy, signal }));
+          const result = await untilGone(request, reply, (signal) => target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy, signal }), dropLog);
           const undelivered = (): UndeliveredAnswer => [asSent(told.by, told.request ?? message), result, told.by];
           let shown: IsoMessage | SocketQueueMessage = result;
           try {
@@ -325,7 +328,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             return reply.code(STORED).send({ result: receipt, errors: [] });
           }
           const told = answering();
-          const response = await untilGone(request, reply, (signal) => through.request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy, signal }));
+          const response = await untilGone(request, reply, (signal) => through.request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy, signal }), dropLog);
           const undelivered = (): UndeliveredAnswer => [told.by === connector && told.request === undefined ? message : asSent(told.by, told.request ?? message), response, told.by];
           let out: string;
           try {

@@ -38,6 +38,20 @@ export function isClientGone(reason: unknown): boolean {
   return reason !== null && typeof reason === 'object' && (reason as { [CLIENT_GONE]?: unknown })[CLIENT_GONE] === true;
 }
 
+/**
+ * The problem of a request's `signal` (send options), if any: an `AbortSignal`, or absent. Anything else (an object
+ * without `addEventListener`, a string) is refused with `ISO8583_ERR_CONNECTOR_OPTIONS` naming `signal`, before the
+ * request is accepted: it once threw a TypeError after the request was counted in flight, and `close()` waited for it
+ * for ever.
+ */
+export function signalProblem(signal: unknown): Iso8583Error | undefined {
+  if (signal === undefined) return undefined;
+  const s = signal as Partial<AbortSignal> | null;
+  if (s !== null && typeof s === 'object' && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function' && typeof s.removeEventListener === 'function') return undefined;
+  const reason = 'must be an AbortSignal';
+  return connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, { field: 'signal', problems: [{ field: 'signal', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }] });
+}
+
 /** The error of a request its caller's `signal` aborted: `written`, after its write (the outcome at the host unknown). */
 export function abortedError(mti: string, written: boolean): Iso8583Error {
   return connectorError(

@@ -17,15 +17,17 @@ import type { ChannelResponse } from './channel.js';
 import { connectorError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { markSent } from './request-sent.js';
-import { RequestAbort, abortedBefore } from './request-abort.js';
+import { RequestAbort, abortedBefore, signalProblem } from './request-abort.js';
 import type { TerminalQueue } from './terminal-queue.js';
-import { requestTimeoutProblem } from './timeouts.js';
+import { deadlineProblem, requestTimeoutProblem } from './timeouts.js';
 import type { RecordTo, TransactionRecorder } from './transaction-record.js';
 
 /** Whether a request's frame was handed to a socket: what its sender reports, and its failure's `sent` says. */
 export interface WriteMark {
   /** True once the request's first byte was written (a failure from then on leaves its outcome at the host unknown). Default false. */
   written: boolean;
+  /** Called once in the turn the request's frame is handed to the socket (never when it is not written); default none. */
+  readonly onWrite?: () => void;
   /** The abort of the request when its caller gave a `signal` (send options), until it settles; else undefined. */
   readonly abort?: RequestAbort;
 }
@@ -58,11 +60,11 @@ export class RequestOutcomes {
   ) {}
 
   /**
-   * Why a request is refused before it is accepted (its `signal` aborted already, closing, a bad timeout, the in-flight
-   * limit), recorded as failed (`at`, `t0`: when it came, by the wall clock and by `performance.now()`); else undefined.
+   * Why a request is refused before it is accepted (its `signal` aborted already, closing, a bad timeout or
+   * `deadline`, the in-flight limit), recorded as failed (`at`, `t0`: when it came, by the wall clock and by `performance.now()`); else undefined.
    */
-  refused(input: MessageInput, timeout: number | undefined, at: number, t0: number, recordTo: RecordTo | undefined, signal?: AbortSignal): Iso8583Error | undefined {
-    const refusal = abortedBefore(signal, mtiOf(input)) ?? this.refusal(input, timeout);
+  refused(input: MessageInput, timeout: number | undefined, at: number, t0: number, recordTo: RecordTo | undefined, signal?: AbortSignal, deadline?: number): Iso8583Error | undefined {
+    const refusal = signalProblem(signal) ?? abortedBefore(signal, mtiOf(input)) ?? this.refusal(input, timeout, deadline);
     if (refusal === undefined) return undefined;
     this.recorder?.settled(input, undefined, refusal.code, at, t0, recordTo);
     return markSent(refusal, false);
@@ -134,9 +136,9 @@ export class RequestOutcomes {
     return this.accepted(this.filled(message, at), mtiOf(message), at, performance.now(), undefined).failed(err) as Iso8583Error;
   }
 
-  private refusal(input: MessageInput, timeout: number | undefined): Iso8583Error | undefined {
+  private refusal(input: MessageInput, timeout: number | undefined, deadline: number | undefined): Iso8583Error | undefined {
     if (this.lifecycle.stopping) return connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) });
-    const badTimeout = requestTimeoutProblem(timeout);
+    const badTimeout = requestTimeoutProblem(timeout) ?? deadlineProblem(deadline);
     if (badTimeout !== undefined) return badTimeout;
     if (this.lifecycle.accepted >= this.maxInFlight) {
       return connectorError('ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT', `${this.maxInFlight} requests are already in flight`, {

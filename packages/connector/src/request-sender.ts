@@ -133,6 +133,8 @@ export class RequestSender {
    */
   async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false, deadline?: number, safAttempt = false, wrote?: WriteMark): Promise<ChannelResponse> {
     const mti = mtiOf(message);
+    // A deadline passed already (a turn in the terminal queue that came late): nothing journaled, no connection taken.
+    if (timeLeft(deadline, performance.now()) === 0) throw deadlineError(mti);
     const frame = this.frameOf(message, header, packed);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
@@ -146,6 +148,8 @@ export class RequestSender {
     let channel: Channel | undefined;
     let req: ChannelRequest | undefined;
     try {
+      // The journal took what was left of the deadline: no connection is taken for a request that cannot leave.
+      if (timeLeft(deadline, performance.now()) === 0) throw deadlineError(mti);
       // Synchronous when a channel is ready: the write then happens in this turn, and the next request sees it.
       channel = (tried ? undefined : this.pool.take()) ?? (await this.acquireBy(deadline, mti, wrote?.abort));
       const ch = channel;
@@ -163,7 +167,10 @@ export class RequestSender {
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
         req = channelRequest(key, frame, mti, wait, resolve, reject, this.matchKey.echoOf(message), safAttempt);
         sendOn(ch, req, wrote);
-        if (req.written) this.accounting.packed(mti, message);
+        if (req.written) {
+          this.accounting.packed(mti, message);
+          wrote?.onWrite?.();
+        }
       });
       // Answered: the connection is sound whatever the journal does next (the finally must not release it as failed
       // after the write, which in exclusive mode closes it).
@@ -206,11 +213,12 @@ export class RequestSender {
    * not timed out moments after it left, and so sent again. The whole attempt ends within twice `timeout`, so that
    * the SAF queue's `stop`, which waits that long, sees its outcome before the journal closes. A failure says whether
    * the attempt was written (`sent`, request-sent.ts: `'no'` never, whatever its code), which the SAF queue counts by.
+   * `written` (optional) is called in the turn the attempt is written, never for one that is not (the `sent` event).
    */
-  async safAttempt(message: MessageInput, timeout: number): Promise<ChannelResponse> {
+  async safAttempt(message: MessageInput, timeout: number, written?: () => void): Promise<ChannelResponse> {
     const mti = mtiOf(message);
     this.accounting.accepted(mti);
-    const wrote: WriteMark = { written: false };
+    const wrote: WriteMark = { written: false, onWrite: written };
     try {
       return await this.dispatch(message, timeout, undefined, false, undefined, false, performance.now() + timeout, true, wrote);
     } catch (err) {

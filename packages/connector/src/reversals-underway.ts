@@ -34,7 +34,7 @@ export class ReversalsUnderway {
     private readonly releasedHold = 120_000,
   ) {
     this.host = {
-      sendReversal: (message, timeout) => host.sendReversal(message, timeout),
+      sendReversal: (message, timeout, written) => host.sendReversal(message, timeout, written),
       safEnded: (end) => host.safEnded(end),
       reversalEvent: (event) => {
         this.seen(event);

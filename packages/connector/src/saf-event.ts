@@ -10,8 +10,11 @@ import type { ResolvedSafOptions } from './saf-options.js';
 
 /** What the queue needs from its connector. */
 export interface SafHost {
-  /** Sends a message outside the per-terminal queue and without journaling; resolves with the response. */
-  sendReversal(message: IsoMessage, timeout: number): Promise<IsoMessage>;
+  /**
+   * Sends a message outside the per-terminal queue and without journaling; resolves with the response. `written`
+   * (optional) is called once, in the turn its frame is handed to the socket; never for an attempt that is not written.
+   */
+  sendReversal(message: IsoMessage, timeout: number, written?: () => void): Promise<IsoMessage>;
   /** Reports what happened to an entry. */
   reversalEvent(event: SafEvent): void;
   /** Records how an entry ended (the transaction log), once that is durable and before its event; must not throw. */
@@ -24,7 +27,8 @@ export interface SafEvent {
   /**
    * `queued` (journaled and now waiting in the queue: a reversal triggered, an advice stored, an entry an earlier
    * run or another node left; its first attempt follows after `initialDelay`, or at once for one sent before), `sent`
-   * (an attempt left, after it was journaled), `answered` (with a code that ends it, marked done on disk), `refused`
+   * (an attempt left: journaled, then written to a connection, in the turn of the write; an attempt that is never
+   * written, for want of a connection or refused before its first byte, has none), `answered` (with a code that ends it, marked done on disk), `refused`
    * (answered with a code that does not end it: it repeats), `abandoned` (after `maxAttempts`), `expired` (after
    * `expireAfter`), `released` (a shared store gave it to another node, which sends it from then on; `code`
    * `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`), `waiting` (an attempt did not end it and it is not given up: refused,
@@ -52,7 +56,7 @@ export interface SafEvent {
    * The attempt number, as the store records attempts (1 = the first recorded; 0 when none was made). An entry read
    * back at a start goes on from the attempts recorded; one sent by an earlier process without its attempt recorded
    * counts from 1 again, but goes as a repeat (`mti`). An attempt that never left for want of a connection is not
-   * counted: its `sent` and `waiting` events and the next attempt carry the same number (and MTI).
+   * counted: it has no `sent` event, and its `waiting` event and the next attempt carry the same number (and MTI).
    */
   attempt: number;
   /** The host's response code (field 39), once answered. */

@@ -26,6 +26,8 @@ import { LogLimits } from '@iso8583/metrics';
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import { transmissionTime } from './auto-fill.js';
+import { markSent } from './request-sent.js';
+import { deadlineError } from './timeouts.js';
 import { SafEnds } from './saf-ends.js';
 import { logCapped } from './quiet-log.js';
 import { endsWith, entryEvent, giveUpLine, noneHere, unwritten, wallWait } from './saf-entry.js';
@@ -270,8 +272,14 @@ export class SafQueue {
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
     // A host that wants field 7 as the time of each attempt (DialectReversal.freshTransmissionTime: SmartVista).
     if (a.kind === 'reversal' && this.dialect.reversal?.freshTransmissionTime === true) message['7'] = transmissionTime();
-    this.host.reversalEvent({ stage: 'sent', ...base });
-    const settled = this.host.sendReversal(message, timeout).then(
+    // `sent` once it is written (in the turn of the write): an attempt that never left (no connection) has none. One
+    // whose record took all of its flight (a shared store's `ends` passed, or not a millisecond left) does not start:
+    // it takes no connection and is not counted as a request; it fails as one that found none (DEADLINE, never written).
+    const settled = (
+      timeout < 1
+        ? Promise.reject(markSent(deadlineError(base.mti), false))
+        : this.host.sendReversal(message, timeout, () => this.host.reversalEvent({ stage: 'sent', ...base }))
+    ).then(
       (response) => {
         this.window.leave(a);
         const rc = typeof response['39'] === 'string' ? response['39'] : undefined;

@@ -21,7 +21,8 @@ export interface SendOptions {
    * wait for the answer all end by it. A request still unwritten at the deadline is never written and fails with
    * `ISO8583_ERR_CONNECTOR_DEADLINE`; one written is given at most the time left (then `ISO8583_ERR_CONNECTOR_TIMEOUT`
    * and, for a reversible request, its reversal). The gateway sets it to end before its POS sequence timeout, so the
-   * terminal's answer and the host's outcome always agree. Default: none (each wait has only its own timeout).
+   * terminal's answer and the host's outcome always agree. NaN or anything but a number is refused
+   * (`ISO8583_ERR_CONNECTOR_OPTIONS` naming `deadline`, never written). Default: none (each wait has only its own timeout).
    */
   deadline?: number;
   /**
@@ -37,6 +38,7 @@ export interface SendOptions {
    * reason is marked client-gone (`clientGone(reason)`; the HTTP routes abort so when the client's connection closes,
    * an inbound sequence's `context.gone` does) only drops a request still unwritten: one written is awaited and
    * answered as if not aborted (its answer, an approval its client never got, is the caller's to undo).
+   * Anything but an `AbortSignal` is refused (`ISO8583_ERR_CONNECTOR_OPTIONS` naming `signal`, never written).
    * Ignored with `saf: true`. Default: none.
    */
   signal?: AbortSignal;

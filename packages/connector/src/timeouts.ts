@@ -36,6 +36,20 @@ export function requestTimeoutProblem(timeout: number | undefined): Iso8583Error
   });
 }
 
+/**
+ * The problem of a request's `deadline` (send options), if any: a number on the `performance.now()` clock, or absent.
+ * NaN or a value of another type (a string, a `Date`) is refused with `ISO8583_ERR_CONNECTOR_OPTIONS` naming
+ * `deadline`: taken as is, it once made the answer's wait NaN ms, so the request was written and timed out at once.
+ */
+export function deadlineProblem(deadline: unknown): Iso8583Error | undefined {
+  if (deadline === undefined || (typeof deadline === 'number' && !Number.isNaN(deadline))) return undefined;
+  const reason = 'must be a number, a time on the performance.now() clock of this process';
+  return connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, {
+    field: 'deadline',
+    problems: [{ field: 'deadline', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],
+  });
+}
+
 /** The error of a request whose overall `deadline` passed before it was written: it never reached the host. */
 export function deadlineError(mti: string): Iso8583Error {
   return connectorError('ISO8583_ERR_CONNECTOR_DEADLINE', 'the overall deadline passed before the request was written', {

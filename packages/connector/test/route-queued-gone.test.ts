@@ -7,13 +7,14 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
+import type { Logger } from 'pino';
 import type { IsoMessage } from '@iso8583/codec';
 import { rawHttp, readUntil, waitUntil, within } from '@iso8583/test-support';
 import { iso8583Connector } from '../src/index.js';
 import type { Connector } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
-import { peerFor } from './helpers/setup.js';
+import { capturedLogger, peerFor } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
 
 const DEADLINE = 15_000;
@@ -34,7 +35,7 @@ function post(route: Route, message: IsoMessage, connector: Connector): string {
 }
 
 /** The routes (terminal queue on) to a bank that holds {@link HELD} and approves anything else at once. */
-async function queuedApp(t: AfterHook) {
+async function queuedApp(t: AfterHook, logger?: Logger) {
   let held: (r: Received) => void = () => undefined;
   const atBank = new Promise<Received>((resolve) => (held = resolve));
   const bank = await peerFor(t, (r, p) => {
@@ -49,7 +50,7 @@ async function queuedApp(t: AfterHook) {
     serverClosed.push(once(request.raw.socket, 'close'));
   });
   await app.register(iso8583Connector, {
-    name: 'bank', host: '127.0.0.1', port: bank.port, requestTimeout: 60_000, terminalQueue: { enabled: true, timeout: 60_000 },
+    name: 'bank', host: '127.0.0.1', port: bank.port, requestTimeout: 60_000, terminalQueue: { enabled: true, timeout: 60_000 }, logger,
     routes: { onUndelivered: (request, _answer, _upstream, reason) => void undelivered.push(`${String(request['11'])} ${reason}`) },
   });
   const address = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));
@@ -102,4 +103,29 @@ test('routes – a purchase whose client leaves once it is written is still awai
   bank.send(first.socket, answer(first.message));
   await waitUntil(() => undelivered.length > 0, { what: 'the approval of a client gone to be reported undelivered' });
   assert.deepEqual(undelivered, [`${HELD} client-gone`]);
+});
+
+test('routes – a purchase dropped unsent because its client left is logged once, at info, to the connector\'s logger, with no card data', async (t) => {
+  const log = capturedLogger('info');
+  const { bank, atBank, connector, serverClosed, port } = await queuedApp(t, log.logger);
+  const a = rawHttp(port);
+  t.after(() => a.socket.destroy());
+  a.socket.write(post('JSON', purchase(HELD), connector));
+  const first = await within(atBank, DEADLINE, 'the bank did not get the first purchase');
+  const b = rawHttp(port);
+  b.socket.write(post('JSON', purchase('000904'), connector));
+  await waitUntil(() => connector.stats().pending === 1, { what: "the second purchase to wait for its terminal's turn" });
+  b.socket.destroy();
+  await within(serverClosed[1] as Promise<unknown>, DEADLINE, 'the server did not see the second client leave');
+  await waitUntil(() => log.lines.some((l) => String(l.msg).includes('dropped unsent')), { what: 'the drop to be logged to the connector\'s logger' });
+  const dropped = log.lines.filter((l) => String(l.msg).includes('dropped unsent'));
+  assert.equal(dropped.length, 1, 'one line');
+  assert.equal(dropped[0]?.level, 30, 'at info');
+  assert.equal(dropped[0]?.code, 'ISO8583_ERR_CONNECTOR_ABORTED');
+  assert.equal(dropped[0]?.mti, '0200');
+  assert.equal(dropped[0]?.connector, 'bank');
+  const pan = String(purchase('000904')['2']);
+  assert.ok(!log.text().includes(pan) && !log.text().includes(pan.slice(-10)), 'no card number in the log');
+  bank.send(first.socket, answer(first.message));
+  await within(readUntil(a, /"39"/), DEADLINE, `the first client did not get its answer: ${a.text()}`);
 });

@@ -11,7 +11,7 @@ export class ObjectStore implements ReversalJournal {
   add(entry: JournalEntry): Promise<void> {
     return this.journal.add(entry);
   }
-  attempt(id: string, attempt: number): Promise<void> {
+  attempt(id: string, attempt: number): Promise<void | number> {
     return this.journal.attempt(id, attempt);
   }
   done(id: string, outcome: JournalOutcome): Promise<void> {
