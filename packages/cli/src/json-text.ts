@@ -1,6 +1,6 @@
 /**
  * Reading the text of a JSON file the command is given (a flow file, the gateway's config file): the one home of what
- * every such read does. An empty text is said
+ * every such read does. A leading UTF-8 byte order mark (Windows editors write one) is dropped; an empty text is said
  * to be empty; text that is not JSON is located by line and column, never quoted (the parser's own text may quote the
  * file); each key given twice in one object is named by its JSON Pointer (JSON keeps the last value without a word, so
  * a second `"port"` would silently replace the first), located as every value is.
@@ -8,12 +8,13 @@
 import type { FieldProblem } from '@iso8583/codec';
 import { locateValues, positionAt } from './flow/locate.js';
 import type { Position } from './flow/locate.js';
+import { withoutBom } from './read-file.js';
 
 /** A JSON text read: its value, where each value starts (by JSON Pointer), and the pointers of the keys given twice. */
 export interface JsonText {
   /** The parsed value (of the last of keys given twice, as `JSON.parse` keeps it). */
   data: unknown;
-  /** JSON Pointer -> where its value starts (line and column, 1-based). */
+  /** JSON Pointer -> where its value starts (line and column, 1-based; a byte order mark is no column). */
   positions: Map<string, Position>;
   /** The JSON Pointer of each key given again in its object, once per repeat, in the order of the text. */
   repeated: string[];
@@ -23,11 +24,11 @@ export interface JsonText {
 export type JsonFault = { empty: true } | { empty: false; at: Position };
 
 /**
- * `text` (a file's) read as JSON, or the {@link JsonFault} that says why it is not
- * JSON. Never throws: each caller words the refusal with its own code and names its own file.
+ * `text` (a file's, a leading byte order mark allowed) read as JSON, or the {@link JsonFault} that says why it
+ * is not JSON. Never throws: each caller words the refusal with its own code and names its own file.
  */
 export function readJsonText(text: string): JsonText | JsonFault {
-  const body = text;
+  const body = withoutBom(text);
   if (body.trim() === '') return { empty: true };
   let data: unknown;
   try {

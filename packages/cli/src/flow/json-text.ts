@@ -2,7 +2,7 @@
  * A flow file's text read as JSON (json-text.ts, shared with the gateway's config file), refused with its place in the
  * file: where the text stops being JSON (line and column, as the schema problems are located), that it is empty, or
  * each key given twice in one object (JSON keeps the last value without a word, so a second `"connectors"` would drop
- * the first).
+ * the first). A leading byte order mark is dropped.
  */
 import { isJsonFault, readJsonText } from '../json-text.js';
 import type { JsonText } from '../json-text.js';
