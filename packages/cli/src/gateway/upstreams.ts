@@ -58,6 +58,8 @@ const UNSPECIFIED = '(?:(?:0+|0[xX]0*)(?:\\.(?:0+|0[xX]0*)){0,3}|\\[(?:::[fF]{4}
  * Schema `pattern` of every upstream address.
  */
 export const HOST_PORT = `^(?!${UNSPECIFIED}:)(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]=]+):${PORT_NUMBER}$`;
+/** `--upstream-host HOST` (SocketQueue's half; IPv6 without brackets): not the unspecified address (`0.0.0.0`, `::`). */
+export const UPSTREAM_HOST = '^(?!(?:[0:.]*|(?:::[fF]{4}:)?(?:0+|0[xX]0*)(?:\\.(?:0+|0[xX]0*)){0,3})$)';
 const NAME = '^[A-Za-z0-9_.:\\[\\]-]{1,64}$';
 
 /** What an upstream address must be, in words. */
@@ -66,6 +68,7 @@ const UPSTREAM_WORDS = 'HOST:PORT (a port from 1 to 65535; a host, not the unspe
 /** What each `pattern` of the gateway's schema asks for, in words (a problem never shows the regular expression). */
 const PATTERN_WORDS: ReadonlyMap<string, string> = new Map([
   [HOST_PORT, UPSTREAM_WORDS],
+  [UPSTREAM_HOST, 'a host, not the unspecified address 0.0.0.0 or ::, which names no bank'],
   [NAME, 'a name of 1 to 64 letters, digits and _ . : [ ] -'],
   ['^[0-9]{1,19}$', '1 to 19 digits'],
   ['^[0-9]$', 'one digit'],
