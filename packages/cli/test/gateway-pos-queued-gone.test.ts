@@ -4,10 +4,7 @@
 // would leave the cardholder charged for a sale abandoned before it was sent. The terminal's next purchase goes out
 // right after the first. The real gateway binary, a real bank endpoint, raw POS sockets; /stats shows the queue.
 import { test } from 'node:test';
-import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { createCodec, encodeFrame } from '@iso8583/codec';
@@ -15,32 +12,10 @@ import type { IsoMessage } from '@iso8583/codec';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundMessage, SequenceResult } from '@iso8583/inbound';
 import { waitUntil, within } from '@iso8583/test-support';
-import { BIN } from './cli-process.js';
+import { startGateway } from './helpers/gateway-process.js';
 
 const DEADLINE = 15_000;
 const codec = createCodec('iso87ascii');
-
-/** Starts the gateway binary; resolves with its POS and HTTP ports once it says where it listens. */
-async function startGateway(t: TestContext, args: string[]): Promise<{ pos: number; http: number }> {
-  const child = spawn(process.execPath, [BIN, 'gateway', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
-  });
-  let text = '';
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  return within(new Promise<{ pos: number; http: number }>((resolve, reject) => {
-    child.stdout.on('data', (b: Buffer) => {
-      text += b.toString('utf8');
-      const m = /listening pos=127\.0\.0\.1:(\d+) http=127\.0\.0\.1:(\d+)/.exec(text);
-      if (m !== null) resolve({ pos: Number(m[1]), http: Number(m[2]) });
-    });
-    child.once('exit', (code) => reject(new Error(`the gateway ended (exit ${code}): ${stderr}`)));
-  }), 20_000, 'the gateway did not listen');
-}
 
 function purchase(stan: string): IsoMessage {
   return { '0': '0200', '2': '4111111111111111', '3': '000000', '4': '000000001000', '7': '1121103000', '11': stan, '41': 'TERM0001', '49': '840' };

@@ -3,7 +3,6 @@
 // host simulator's `00` to its 1804 sign-on (it wanted 800 or 000), and the gateway's own failure answer (91, not
 // 907: unpackable in an 2) reaches the terminal. Real sockets on 127.0.0.1, the real gateway binary.
 import { test } from 'node:test';
-import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,34 +12,10 @@ import type { Dialect } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import { reservePort, within } from '@iso8583/test-support';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { BIN } from './cli-process.js';
+import { startGateway } from './helpers/gateway-process.js';
 
 const FILE = { name: 'iso93-rc2', extends: 'iso93ascii', approvalCodes: ['00'], fields: { '39': { name: 'RESPONSE CODE', type: 'an', length: 2 } } };
 const DIALECT: Dialect = dialectFromJson(FILE);
-
-/** Starts the gateway binary; resolves with its POS port once it says where it listens. */
-async function startGateway(t: TestContext, args: string[]): Promise<number> {
-  const child = spawn(process.execPath, [BIN, 'gateway', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
-  });
-  let text = '';
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  return within(new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (b: Buffer) => {
-      text += b.toString('utf8');
-      const m = /listening pos=127\.0\.0\.1:(\d+)/.exec(text);
-      if (m !== null) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`the gateway ended (exit ${code}): ${stderr}`)));
-  }), 20_000, 'the gateway did not listen');
-}
 
 test('1987 codes in a 1993 dialect – the connector signs on to the host simulator, which answers its 1804 with 00', async (t) => {
   const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', dialect: DIALECT, sequence: createHostSimulator({ dialect: DIALECT }) });
@@ -59,7 +34,7 @@ test('1987 codes in a 1993 dialect – the gateway\'s own failure answer (upstre
   writeFileSync(file, JSON.stringify(FILE));
   const gone = await reservePort();
   t.after(() => gone.release());
-  const port = await startGateway(t, ['--upstream', `127.0.0.1:${gone.port}`, '--dialect', file, '--listen', '0', '--bind', '127.0.0.1', '--http', '0', '--reversal-journal', join(dir, 'journal'), '--log-level', 'silent']).catch((err: unknown) => {
+  const { pos: port } = await startGateway(t, ['--upstream', `127.0.0.1:${gone.port}`, '--dialect', file, '--listen', '0', '--bind', '127.0.0.1', '--http', '0', '--reversal-journal', join(dir, 'journal'), '--log-level', 'silent']).catch((err: unknown) => {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   });

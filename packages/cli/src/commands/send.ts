@@ -2,7 +2,7 @@
  * `iso8583 send`: one message (JSON or `ISOMessage` XML on stdin) to a host through the connector, and the response
  * printed in the same form.
  */
-import { createCodec, invalidMessage, readMessage, responseMti, summarize } from '@iso8583/codec';
+import { createCodec, expectsResponse, invalidMessage, readMessage, responseMti, summarize } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { Iso8583Error } from '@iso8583/codec';
 import { MAX_REQUEST_TIMEOUT, createConnector, isReversible } from '@iso8583/connector';
@@ -41,6 +41,7 @@ with another key (no field 41, another STAN), the timeout error says what came a
 is printed whole, card data included (PAN, tracks, PIN block, field 55): it is a tool to see messages, not a log.
 A 0100/0200 whose response does not come (timeout, connection lost, Ctrl-C or SIGTERM while it waits) is not
 reversed: the error says its outcome is unknown.
+A message that expects no answer (a response such as 0210 or 0810) is refused: no answer would come to it.
 A header in the message (<header>, base64, in XML; "header", hex, in JSON: what decode prints) goes as the fixed
 frame header when --header-bytes or --header-hex is given, else as the dialect's header (default: --header-hex,
 else zeros); the answer shows the answer's header the same way.
@@ -131,6 +132,19 @@ function unmatchedAnswer(err: unknown, request: MessageInput, answers: IsoMessag
   );
 }
 
+/**
+ * The `ISO8583_ERR_CLI_INPUT` of a message whose MTI expects no answer ({@link expectsResponse}: an answer, a response
+ * acknowledgement, a reserved origin): `send` waits for the answer to what it sends, which would never come.
+ */
+function noAnswerDue(mti: string): Iso8583Error {
+  const request = /^\d{2}[1357]/.test(mti) ? ` (to send the request it answers: ${mti.slice(0, 2)}${Number(mti[2]) - 1}${mti[3]})` : '';
+  return cliError(
+    'ISO8583_ERR_CLI_INPUT',
+    `the message is a ${mti}, which expects no answer: send waits for the answer to the message it sends, and none would come; send a request${request}`,
+    '0',
+  );
+}
+
 /** The longest wait for the connection (TCP, and the TLS handshake), whatever `--timeout` (the wait for the answer). */
 const MAX_CONNECT_WAIT = 10_000;
 
@@ -167,6 +181,10 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   // An invalid message is refused before any socket opens, naming every offending field.
   const problems = createCodec(dialect).validate(read.message);
   if (problems.length > 0) throw invalidMessage(problems);
+  // send waits for the answer: to a message that expects none (an answer, 0210, 0810; a response acknowledgement, 1x08)
+  // it never comes, and the whole --timeout was waited for nothing. Refused before any socket opens.
+  const mti = read.message['0'];
+  if (typeof mti === 'string' && !expectsResponse(mti)) throw noAnswerDue(mti);
 
   const options: ConnectorOptions = {
     name: 'send',

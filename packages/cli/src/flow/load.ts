@@ -12,8 +12,9 @@ import type { RouteRule, UpstreamStrategy } from '@iso8583/connector';
 import { flowError } from './errors.js';
 import { flowCheck, flowSchema } from './schema.js';
 import { substitute } from './placeholders.js';
-import { locateValues, positionOf } from './locate.js';
-import { parseFlowText, repeatedKeyProblems } from './json-text.js';
+import { positionOf } from './locate.js';
+import { parseFlowText } from './json-text.js';
+import { repeatedKeyProblems } from '../json-text.js';
 import { connectorOptionsOf, connectorProblems, inboundOptionsOf, inboundProblems } from './options.js';
 import { withoutEffectProblems } from './without-effect.js';
 import { ownPortProblems } from './own-ports.js';
@@ -139,9 +140,7 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
       cause: err,
     });
   }
-  const data = parseFlowText(file, text);
-  const repeated: string[] = [];
-  const positions = locateValues(text, repeated);
+  const { data, positions, repeated } = parseFlowText(file, text);
   const where = (pointer: string): string => {
     const p = positionOf(positions, pointer);
     return p === undefined ? `${file}: ${pointer}` : `${file}:${p.line}:${p.column} ${pointer}`;

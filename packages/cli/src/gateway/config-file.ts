@@ -6,6 +6,9 @@ import type { FieldProblem, Iso8583Error, SchemaCheck, SchemaCheckOptions } from
 import { PRECOMPILED } from '../generated/gateway-file-check.js';
 import { flagSchema } from '../flag-table.js';
 import type { ProblemsContext } from '../problems-error.js';
+import { positionOf } from '../flow/locate.js';
+import { isJsonFault, readJsonText, repeatedKeyProblems } from '../json-text.js';
+import type { JsonText } from '../json-text.js';
 import { readFlagFile } from '../read-file.js';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
@@ -64,13 +67,14 @@ export interface ConfigRead {
 /** {@link readConfigFile}, telling the SocketQueue keys apart; a problem names the key as the file wrote it. */
 export function readConfig(path: string): ConfigRead {
   // A missing file, a folder, no permission: the system's reason (ENOENT, EISDIR, EACCES), never a stack.
-  const text = readFlagFile(path, '--config');
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw configFileError(path, ' is not JSON', { field: 'config', cause: err });
+  const read = readJsonText(readFlagFile(path, '--config'));
+  // Located, never quoted: the parser's own text may quote the file.
+  if (isJsonFault(read)) {
+    throw configFileError(path, read.empty ? ' is not JSON: the file is empty' : ` is not JSON at ${path}:${read.at.line}:${read.at.column}`, { field: 'config' });
   }
+  // A key given twice (`"port"` twice): JSON keeps the last without a word, so one of the two would be dropped unseen.
+  if (read.repeated.length > 0) throw repeatedKeysError(path, read);
+  let data = read.data;
   const written = new Map<string, string>();
   // SocketQueue's config.json.dist filled in: its keys as it ships them ("v": false, "queueTimeout": 35) change nothing.
   // Its ports as text of digits ("listenPort": "2014") are numbers, as SocketQueue read them.
@@ -82,6 +86,18 @@ export function readConfig(path: string): ConfigRead {
   const out = { ...(data as Record<string, unknown>) };
   delete out.$schema;
   return { config: out as Partial<GatewayConfig>, socketQueueKeys: [...written.values()] };
+}
+
+/**
+ * The `ISO8583_ERR_GATEWAY_CONFIG` of the keys `read` gives twice in one object: each named by its JSON Pointer (as the
+ * file wrote it) after the file's line and column of its last value (`gateway.json:3:11 /port`), as a flow file's are.
+ */
+function repeatedKeysError(path: string, read: JsonText): Iso8583Error {
+  const problems = repeatedKeyProblems(read.repeated).map((problem) => {
+    const p = positionOf(read.positions, problem.field);
+    return { ...problem, field: p === undefined ? `${path}: ${problem.field}` : `${path}:${p.line}:${p.column} ${problem.field}` };
+  });
+  return configFileError(path, ' is invalid', { field: read.repeated[0] as string, problems });
 }
 
 /**

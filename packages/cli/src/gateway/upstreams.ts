@@ -47,13 +47,28 @@ export interface GatewayUpstream {
 
 /** A TCP port, 1 to 65535, as a regular expression (a JSON Schema `pattern` part). */
 const PORT_NUMBER = '([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
-/** `HOST:PORT` or `[IPv6]:PORT`, the port 1 to 65535 (the JSON Schema `pattern` of every upstream address). */
-export const HOST_PORT = `^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]=]+):${PORT_NUMBER}$`;
+/**
+ * A host that is the unspecified address, as a connection reads it: `0.0.0.0` and its short forms (`0`, `0.0`, hex
+ * `0x0`: the resolver reads them so), `[::]` in any of its spellings (`[0:0::0]`, `[::0.0.0.0]`, `[::ffff:0.0.0.0]`).
+ * A connection to it goes to the loopback address on Linux, and nowhere elsewhere: it names no bank.
+ */
+const UNSPECIFIED = '(?:(?:0+|0[xX]0*)(?:\\.(?:0+|0[xX]0*)){0,3}|\\[(?:::[fF]{4}:)?[0:.]*\\])';
+/**
+ * `HOST:PORT` or `[IPv6]:PORT`, the port 1 to 65535, the host not the unspecified address (`0.0.0.0`, `[::]`): the JSON
+ * Schema `pattern` of every upstream address.
+ */
+export const HOST_PORT = `^(?!${UNSPECIFIED}:)(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]=]+):${PORT_NUMBER}$`;
+/** `--upstream-host HOST` (SocketQueue's half; IPv6 without brackets): not the unspecified address (`0.0.0.0`, `::`). */
+export const UPSTREAM_HOST = '^(?!(?:[0:.]*|(?:::[fF]{4}:)?(?:0+|0[xX]0*)(?:\\.(?:0+|0[xX]0*)){0,3})$)';
 const NAME = '^[A-Za-z0-9_.:\\[\\]-]{1,64}$';
+
+/** What an upstream address must be, in words. */
+const UPSTREAM_WORDS = 'HOST:PORT (a port from 1 to 65535; a host, not the unspecified address 0.0.0.0 or ::, which names no bank)';
 
 /** What each `pattern` of the gateway's schema asks for, in words (a problem never shows the regular expression). */
 const PATTERN_WORDS: ReadonlyMap<string, string> = new Map([
-  [HOST_PORT, 'HOST:PORT (a port from 1 to 65535)'],
+  [HOST_PORT, UPSTREAM_WORDS],
+  [UPSTREAM_HOST, 'a host, not the unspecified address 0.0.0.0 or ::, which names no bank'],
   [NAME, 'a name of 1 to 64 letters, digits and _ . : [ ] -'],
   ['^[0-9]{1,19}$', '1 to 19 digits'],
   ['^[0-9]$', 'one digit'],
@@ -120,7 +135,7 @@ export function parseUpstreamFlag(value: string): GatewayUpstream {
   const name = eq < 0 ? undefined : value.slice(0, eq);
   const address = eq < 0 ? value : value.slice(eq + 1);
   if (!new RegExp(HOST_PORT).test(address) || (name !== undefined && !new RegExp(NAME).test(name))) {
-    throw cliError('ISO8583_ERR_CLI_OPTION', '--upstream must be [NAME=]HOST:PORT (a port from 1 to 65535)', '--upstream');
+    throw cliError('ISO8583_ERR_CLI_OPTION', `--upstream must be [NAME=]${UPSTREAM_WORDS}`, '--upstream');
   }
   return { name: name ?? address, upstream: address };
 }
