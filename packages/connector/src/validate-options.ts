@@ -3,7 +3,7 @@
  * default), then what a schema cannot check. Runs before any socket opens; an invalid set throws
  * `ISO8583_ERR_CONNECTOR_OPTIONS` naming every offending option and never its value.
  */
-import { createCodec, resolveDialect } from '@iso8583/codec';
+import { createCodec, resolveDialect, reversalMessageProblems } from '@iso8583/codec';
 import type { Dialect, FieldProblem, LengthHeader, SchemaCheck, SchemaCheckOptions } from '@iso8583/codec';
 import { precompiledSchemaCheck } from '@iso8583/codec/precompiled-check';
 import { PRECOMPILED } from './generated/options-check.js';
@@ -103,7 +103,13 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
   if (!seen.has('tls')) problems.push(...tlsProblems(tls, seen));
   if (!seen.has('dialect') && (typeof copy.dialect === 'string' || (copy.dialect !== null && typeof copy.dialect === 'object'))) {
     try {
-      createCodec(resolveDialect(copy.dialect as string | Dialect));
+      const dialect = resolveDialect(copy.dialect as string | Dialect);
+      createCodec(dialect);
+      // With reversal on, a reversal that cannot pack in the dialect (a 0400's 42-digit field 90 in a 1993 packager
+      // read as 1987) would be refused at every attempt, the host never told: refused here, naming the field.
+      if (reversal?.enabled === true) {
+        for (const p of reversalMessageProblems(dialect)) problems.push(problem('dialect', `cannot carry a reversal: ${p.reason} (${p.field})`));
+      }
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       problems.push(problem('dialect', `cannot be loaded (${typeof code === 'string' ? code : 'invalid'})`));

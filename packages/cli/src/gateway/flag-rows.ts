@@ -9,7 +9,7 @@ import { DEFAULT_HTTP_MAX_CONNECTIONS } from '../http/connection-cap.js';
 import { DEFAULT_HTTP_MAX_HELD_BACK } from '../http/held-budget.js';
 import type { FlagRow } from '../flag-table.js';
 import type { GatewayConfig } from './config.js';
-import { HOST_PORT } from './upstreams.js';
+import { HOST_PORT, UPSTREAM_HOST } from './upstreams.js';
 
 /** One gateway flag: a row of the common flag table plus its key in {@link GatewayConfig} and the config file. */
 export interface GatewayFlagRow extends FlagRow {
@@ -24,7 +24,7 @@ const PORT = { kind: 'integer', arg: 'PORT', min: 0, max: 65535 } as const;
 export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'upstream', flag: 'upstream', kind: 'string', arg: 'HOST:PORT', pattern: HOST_PORT, help: 'the bank or switch, [NAME=]HOST:PORT (required; repeat it for several named upstreams)' },
   { key: 'upstreamStrategy', flag: 'upstream-strategy', kind: 'choice', choices: ['failover', 'round-robin'], default: 'failover', help: 'how requests are spread over the healthy upstreams' },
-  { key: 'upstreamHost', flag: 'upstream-host', aliases: ['upstreamHost'], kind: 'string', arg: 'HOST', help: 'the bank\'s host, with --upstream-port: the same as --upstream' },
+  { key: 'upstreamHost', flag: 'upstream-host', aliases: ['upstreamHost'], kind: 'string', arg: 'HOST', pattern: UPSTREAM_HOST, help: 'the bank\'s host, with --upstream-port: the same as --upstream' },
   { key: 'upstreamPort', flag: 'upstream-port', aliases: ['upstreamPort'], ...PORT, help: 'the bank\'s port, with --upstream-host' },
   { key: 'listen', flag: 'listen', aliases: ['listenPort'], ...PORT, default: 8583, help: 'port for binary POS clients; 0 = any' },
   { key: 'http', flag: 'http', aliases: ['listenHttpPort'], ...PORT, default: 8080, help: 'HTTP port: POST /, POST /raw (and GET /stats, GET /metrics without --metrics)' },
