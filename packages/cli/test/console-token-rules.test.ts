@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { readHttpToken } from '../src/console/access.js';
-import { BIN } from './cli-process.js';
+import { BIN, runCli } from './cli-process.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-token-rules-'));
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
 const GATEWAY = ['gateway', '--check-config', '--upstream', '127.0.0.1:5000'];
+const NOT_ASCII = 'pässwörd';
 
 /** `readHttpToken(token, file)` refused with ISO8583_ERR_CLI_OPTION naming `field`, never showing `secret`. */
 function refused(token: string | undefined, file: string | undefined, field: string, secret: string, reason: RegExp): void {
@@ -49,3 +50,28 @@ test('token file – the first line is read up to 4096 bytes; what follows it is
   assert.equal(readHttpToken(undefined, exact), 'b'.repeat(4096));
 });
 
+test('token – a character beyond printable ASCII, or a blank inside, is refused at start: flag, file and config key', async () => {
+  refused(NOT_ASCII, undefined, '--http-token', NOT_ASCII, /--http-token \(config key httpToken\).*printable ASCII/);
+  refused('two words', undefined, '--http-token', 'two words', /printable ASCII/);
+  refused('tab\there', undefined, '--http-token', 'tab\there', /printable ASCII/);
+  const file = join(work, 'not-ascii');
+  writeFileSync(file, `${NOT_ASCII}\n`);
+  refused(undefined, file, '--http-token-file', NOT_ASCII, /--http-token-file \(config key httpTokenFile\).*printable ASCII/);
+  // The real binary: the flag, the file, and the gateway's config file key.
+  const flag = await runCli([...GATEWAY, '--http-token', NOT_ASCII]);
+  assert.equal(flag.code, 1, flag.stderr);
+  assert.match(flag.stderr, /ISO8583_ERR_CLI_OPTION.*--http-token/);
+  assert.equal(flag.stderr.includes(NOT_ASCII), false);
+  const fromFile = await runCli([...GATEWAY, '--http-token-file', file]);
+  assert.equal(fromFile.code, 1, fromFile.stderr);
+  assert.match(fromFile.stderr, /ISO8583_ERR_CLI_OPTION.*--http-token-file/);
+  const config = join(work, 'gateway.json');
+  writeFileSync(config, JSON.stringify({ upstream: '127.0.0.1:5000', httpToken: NOT_ASCII }));
+  const key = await runCli(['gateway', '--check-config', '--config', config]);
+  assert.equal(key.code, 1, key.stderr);
+  assert.match(key.stderr, /ISO8583_ERR_CLI_OPTION.*httpToken/);
+  assert.equal(key.stderr.includes(NOT_ASCII), false);
+  // Every printable ASCII character is a token character.
+  const all = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
+  assert.equal(readHttpToken(all, undefined), all);
+});

@@ -61,10 +61,19 @@ export function sameToken(given: string, expected: string): boolean {
 export const TOKEN_FILE_LIMIT = 4096;
 
 /**
+ * Whether `token` can be sent in an HTTP header as it is: printable ASCII, `!` to `~` (0x21-0x7E), nothing else. Node
+ * reads a header's bytes as Latin-1 while a client sends UTF-8 (curl), so a token beyond ASCII could never match a
+ * bearer header, and every try would count towards its address's lockout. The one rule of every token read here.
+ */
+function isHeaderToken(token: string): boolean {
+  return /^[\x21-\x7E]+$/.test(token);
+}
+
+/**
  * The token from `--http-token` or `--http-token-file` (its first line, read up to {@link TOKEN_FILE_LIMIT} bytes,
  * trimmed), for the gateway's config keys `httpToken` and `httpTokenFile` too; both at once, an empty token, a file
- * that cannot be read, or a first line longer than the limit is a coded error naming the flag (never showing the
- * token). Default: none.
+ * that cannot be read, a first line longer than the limit, or a token that is not printable ASCII (`!` to `~`: a header
+ * carries no other) is a coded error naming the flag (never showing the token). Default: none.
  */
 export function readHttpToken(token: string | undefined, tokenFile: string | undefined): string | undefined {
   if (token !== undefined && tokenFile !== undefined) {
@@ -77,10 +86,16 @@ export function readHttpToken(token: string | undefined, tokenFile: string | und
     }
     const first = line.trim();
     if (first === '') throw cliError('ISO8583_ERR_CLI_OPTION', `--http-token-file: ${tokenFile} holds no token on its first line`, '--http-token-file');
+    if (!isHeaderToken(first)) {
+      throw cliError('ISO8583_ERR_CLI_OPTION', `--http-token-file (config key httpTokenFile): the token on the first line of ${tokenFile} holds a blank or a character outside printable ASCII (! to ~), which an HTTP header cannot carry as given`, '--http-token-file');
+    }
     return first;
   }
   if (token === undefined) return undefined;
   if (token.trim() === '') throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token is empty', '--http-token');
+  if (!isHeaderToken(token.trim())) {
+    throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token (config key httpToken): the token holds a blank or a character outside printable ASCII (! to ~), which an HTTP header cannot carry as given', '--http-token');
+  }
   return token.trim();
 }
 
