@@ -3,7 +3,7 @@
  * the file and the system's reason in the connector's words (`EACCES (permission denied)`, as every store and path
  * error gives it), never a stack and never a byte of the file.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { systemReason } from '@iso8583/connector/errors';
 import { cliError } from './args.js';
 
@@ -27,5 +27,45 @@ export function readFlagFile(path: string, flag: string): string {
     return withoutBom(readFileSync(path, 'utf8'));
   } catch (err) {
     throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file ${path}: ${systemReason(err)}`, flag);
+  }
+}
+
+/**
+ * The first line of `path` (up to its first line end, which is left out; a leading UTF-8 byte order mark too), read
+ * `limit` bytes at most: a file of one endless line (`/dev/zero`) is never read whole. `undefined` when the first line
+ * runs past `limit` bytes. A file that cannot be read is `ISO8583_ERR_CLI_FILE`, as {@link readFlagFile} says it.
+ */
+export function readFlagFileFirstLine(path: string, flag: string, limit: number): string | undefined {
+  const unreadable = (err: unknown): Error => cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file ${path}: ${systemReason(err)}`, flag);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw unreadable(err);
+  }
+  try {
+    const bytes = Buffer.alloc(limit + 1);
+    let held = 0;
+    for (;;) {
+      const end = bytes.subarray(0, held).indexOf(0x0a);
+      if (end >= 0 || held === bytes.length) {
+        if (end < 0) return undefined;
+        const text = bytes.subarray(0, end).toString('utf8');
+        return text.startsWith('\uFEFF') ? text.slice(1) : text;
+      }
+      let read: number;
+      try {
+        read = readSync(fd, bytes, held, bytes.length - held, null);
+      } catch (err) {
+        throw unreadable(err);
+      }
+      if (read === 0) {
+        const text = bytes.subarray(0, held).toString('utf8');
+        return text.startsWith('\uFEFF') ? text.slice(1) : text;
+      }
+      held += read;
+    }
+  } finally {
+    closeSync(fd);
   }
 }

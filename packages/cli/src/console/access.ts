@@ -8,7 +8,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { readFlagFile } from '../read-file.js';
+import { readFlagFileFirstLine } from '../read-file.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bodyProblem, crossSiteError, noteRouteFailure } from '@iso8583/connector';
 import { cliError } from '../args.js';
@@ -57,22 +57,45 @@ export function sameToken(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
+/** The most bytes of `--http-token-file` read for its first line: 4096 (a token is far shorter). */
+export const TOKEN_FILE_LIMIT = 4096;
+
 /**
- * The token from `--http-token` or `--http-token-file` (its first line, trimmed); both at once, an empty token, or a
- * file that cannot be read is a coded error naming the flag (never showing the token). Default: none.
+ * Whether `token` can be sent in an HTTP header as it is: printable ASCII, `!` to `~` (0x21-0x7E), nothing else. Node
+ * reads a header's bytes as Latin-1 while a client sends UTF-8 (curl), so a token beyond ASCII could never match a
+ * bearer header, and every try would count towards its address's lockout. The one rule of every token read here.
+ */
+function isHeaderToken(token: string): boolean {
+  return /^[\x21-\x7E]+$/.test(token);
+}
+
+/**
+ * The token from `--http-token` or `--http-token-file` (its first line, read up to {@link TOKEN_FILE_LIMIT} bytes,
+ * trimmed), for the gateway's config keys `httpToken` and `httpTokenFile` too; both at once, an empty token, a file
+ * that cannot be read, a first line longer than the limit, or a token that is not printable ASCII (`!` to `~`: a header
+ * carries no other) is a coded error naming the flag (never showing the token). Default: none.
  */
 export function readHttpToken(token: string | undefined, tokenFile: string | undefined): string | undefined {
   if (token !== undefined && tokenFile !== undefined) {
     throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token and --http-token-file say the same thing: give one', '--http-token-file');
   }
   if (tokenFile !== undefined) {
-    const text = readFlagFile(tokenFile, '--http-token-file');
-    const first = (text.split(/\r?\n/)[0] ?? '').trim();
+    const line = readFlagFileFirstLine(tokenFile, '--http-token-file', TOKEN_FILE_LIMIT);
+    if (line === undefined) {
+      throw cliError('ISO8583_ERR_CLI_OPTION', `--http-token-file (config key httpTokenFile): the first line of ${tokenFile} is longer than ${TOKEN_FILE_LIMIT} bytes: give the token alone on it`, '--http-token-file');
+    }
+    const first = line.trim();
     if (first === '') throw cliError('ISO8583_ERR_CLI_OPTION', `--http-token-file: ${tokenFile} holds no token on its first line`, '--http-token-file');
+    if (!isHeaderToken(first)) {
+      throw cliError('ISO8583_ERR_CLI_OPTION', `--http-token-file (config key httpTokenFile): the token on the first line of ${tokenFile} holds a blank or a character outside printable ASCII (! to ~), which an HTTP header cannot carry as given`, '--http-token-file');
+    }
     return first;
   }
   if (token === undefined) return undefined;
   if (token.trim() === '') throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token is empty', '--http-token');
+  if (!isHeaderToken(token.trim())) {
+    throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token (config key httpToken): the token holds a blank or a character outside printable ASCII (! to ~), which an HTTP header cannot carry as given', '--http-token');
+  }
   return token.trim();
 }
 

@@ -3,6 +3,7 @@
  * folder), `GET /console/events` (Server-Sent Events: the figures once a second, the recent transactions), and the
  * workbench's `POST /console/api/decode` and `POST /console/api/send` (the latter refused with 403 unless sending
  * is on), and `GET /console/api/session` (200 while the page's credentials hold). Answers of the API are JSON; failures are `{ error: { code, message, field } }`.
+ * The workbench's bodies are bounded by `WORKBENCH_BODY_LIMIT` (256 KiB): a larger one is refused 413 naming `body`.
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,7 +24,7 @@ import { pageHeaders } from './headers.js';
 import type { FigureSource, Snapshot } from './figures.js';
 import type { TransactionRing } from './recent.js';
 import { RESPONSE_CODES } from './meaning.js';
-import { decodeRequest, fieldRows, workbenchDialects } from './workbench.js';
+import { WORKBENCH_BODY_LIMIT, decodeRequest, fieldRows, workbenchDialects } from './workbench.js';
 export { LOG_READ_BUSY, LOG_READ_TICKS, LOG_READ_TIMEOUT } from './log-reads.js';
 export type { RecentEvent } from './log-reads.js';
 import { recentReads } from './log-reads.js';
@@ -271,11 +272,12 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
     // they do not), so that the page tells "signed out" from a server error and from the network being away.
     child.get('/console/api/session', async () => ({ signedIn: true }));
 
-    child.post('/console/api/decode', async (request) => {
+    // The workbench's bodies are one wire image or one message: a larger one is refused 413 unread (WORKBENCH_BODY_LIMIT).
+    child.post('/console/api/decode', { bodyLimit: WORKBENCH_BODY_LIMIT }, async (request) => {
       return decodeRequest((request.body ?? {}) as DecodeRequest, dialects);
     });
 
-    child.post('/console/api/send', async (request, reply) => {
+    child.post('/console/api/send', { bodyLimit: WORKBENCH_BODY_LIMIT }, async (request, reply) => {
       if (options.send !== true) {
         throw consoleError('ISO8583_ERR_CONSOLE_SEND_OFF', 'sending from the console is off: start the server with --console-send', 'send');
       }

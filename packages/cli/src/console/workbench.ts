@@ -154,18 +154,63 @@ function bytesOf(hex: unknown): Buffer {
 }
 
 /**
+ * The most bytes of a workbench request's body (`POST /console/api/decode` and `/console/api/send`): 256 KiB (262144),
+ * room for the largest `binary2` frame (65537 bytes) as hex with a blank between bytes and a message of the largest
+ * fields as JSON; a larger body is refused 413 `ISO8583_ERR_CONSOLE_INPUT` naming `body`, unread. Fastify's default
+ * (1 MiB) let one request of tiny frames hold the server (and every POS connection it serves) for seconds.
+ */
+export const WORKBENCH_BODY_LIMIT = 256 * 1024;
+
+/**
+ * The most bytes after the first frame whose frames are counted in the refusal (4096: at most ~1365 frames cut); past
+ * it the refusal counts bytes only, so a request of tiny frames costs no more than one of a few.
+ */
+const TRAILING_COUNTED = 4096;
+
+/**
+ * The first frame of `bytes` (zero-length keep-alive frames before it skipped, as a connection skips them) and where it
+ * ends; `undefined` when no whole frame is there. Only that frame is cut (the bytes after it are not read), and a
+ * bad length header in front of it throws the codec's `ISO8583_ERR_FRAME_LENGTH`.
+ */
+function firstFrame(bytes: Buffer, frame: LengthHeader, headerBytes: number): { header: Buffer; payload: Buffer; end: number } | undefined {
+  const keepAlive = encodeKeepAlive({ lengthHeader: frame });
+  const size = keepAlive.length;
+  let start = 0;
+  while (start + size <= bytes.length && keepAlive.equals(bytes.subarray(start, start + size))) start += size;
+  if (start + size > bytes.length) return undefined;
+  const decoder = new FrameDecoder({ lengthHeader: frame, headerBytes });
+  // The length header alone: the decoder reads it (or throws) and tells the frame's size, cutting nothing yet.
+  decoder.push(bytes.subarray(start, start + size));
+  const whole = decoder.partialFrameSize;
+  if (whole === undefined || start + whole > bytes.length) return undefined;
+  const [cut] = decoder.push(bytes.subarray(start + size, start + whole));
+  return cut === undefined ? undefined : { header: cut.header, payload: cut.payload, end: start + whole };
+}
+
+/**
  * The refusal of the bytes `rest` after the first frame of a decode: their count, and what they hold (more whole frames,
- * zero-length keep-alive frames, the start of another frame), never their content.
+ * zero-length keep-alive frames, the start of another frame), never their content. What they hold is told when they
+ * are at most {@link TRAILING_COUNTED} bytes (bounded work, whatever the body); more are counted by bytes only.
  */
 function trailingFrames(rest: Buffer, frame: LengthHeader, headerBytes: number): Error {
+  const refusal = (what: string): Error =>
+    consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: ${rest.length} bytes after the first ${frame} frame${what}: decode one frame at a time`, 'hex');
+  if (rest.length > TRAILING_COUNTED) return refusal('');
   const decoder = new FrameDecoder({ lengthHeader: frame, headerBytes });
-  const more = decoder.push(rest).length;
+  let more: number;
+  try {
+    more = decoder.push(rest).length;
+  } catch {
+    // A length header the codec refuses: more whole frames before it, then bytes that are not a frame.
+    more = decoder.framesBeforeFailure.length;
+  }
   const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const parts: string[] = [];
   if (more > 0) parts.push(plural(more, 'more whole frame'));
   if (decoder.keepAlives > 0) parts.push(plural(decoder.keepAlives, 'keep-alive frame'));
-  if (decoder.bufferedBytes > 0) parts.push('the start of another frame');
-  return consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: ${rest.length} bytes after the first ${frame} frame (${parts.join(', ')}): decode one frame at a time`, 'hex');
+  if (decoder.failure !== undefined) parts.push('bytes that are not a frame');
+  else if (decoder.bufferedBytes > 0) parts.push('the start of another frame');
+  return refusal(` (${parts.join(', ')})`);
 }
 
 /** Decodes a workbench request against the offered `dialects`; every problem a coded error naming the field. */
@@ -188,18 +233,12 @@ export function decodeRequest(body: DecodeRequest, dialects: ReadonlyMap<string,
   const codec = createCodec(dialect);
   let header: Buffer = Buffer.alloc(0);
   if (frame !== 'none') {
-    const decoder = new FrameDecoder({ lengthHeader: frame as LengthHeader, headerBytes });
-    const frames = decoder.push(bytes);
-    const first = frames.find((f) => f.payload.length > 0);
-    if (first === undefined || decoder.bufferedBytes > 0 && frames.length === 0) {
-      throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: no whole ${frame} frame (${bytes.length} bytes)`, 'hex');
-    }
+    const first = firstFrame(bytes, frame as LengthHeader, headerBytes);
+    if (first === undefined) throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `hex: no whole ${frame} frame (${bytes.length} bytes)`, 'hex');
     // Bytes after the first frame (further frames, zero-length keep-alive frames, a partial one) are refused, never
     // dropped: one message at a time, as the codec refuses bytes after the last field of an unframed image
     // (ISO8583_ERR_TRAILING_BYTES). Keep-alives before the first frame are skipped, as a connection skips them.
-    const end = (first.offset ?? 0) + encodeKeepAlive({ lengthHeader: frame as LengthHeader }).length + first.header.length + first.payload.length;
-    const after = bytes.length - end;
-    if (after > 0) throw trailingFrames(bytes.subarray(end), frame as LengthHeader, headerBytes);
+    if (first.end < bytes.length) throw trailingFrames(bytes.subarray(first.end), frame as LengthHeader, headerBytes);
     header = Buffer.from(first.header);
     bytes = Buffer.from(first.payload);
   } else if (headerBytes > 0) {

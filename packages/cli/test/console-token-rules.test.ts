@@ -1,0 +1,77 @@
+// The HTTP token as it is read: the token file's first line only, within 4096 bytes (`/dev/zero` aborted the process
+// with std::bad_alloc, exit 134, no coded error), and printable ASCII only, `!` to `~` (`--http-token 'pässwörd'` was
+// taken, yet no bearer header could match it, and each try counted towards the lockout). The real binary for the flag,
+// the file and the gateway's config key; readHttpToken (the one home of the rule) for the flow's and the client's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { readHttpToken } from '../src/console/access.js';
+import { BIN, runCli } from './cli-process.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iso8583-token-rules-'));
+test.after(() => rmSync(work, { recursive: true, force: true }));
+
+const GATEWAY = ['gateway', '--check-config', '--upstream', '127.0.0.1:5000'];
+const NOT_ASCII = 'pässwörd';
+
+/** `readHttpToken(token, file)` refused with ISO8583_ERR_CLI_OPTION naming `field`, never showing `secret`. */
+function refused(token: string | undefined, file: string | undefined, field: string, secret: string, reason: RegExp): void {
+  assert.throws(() => readHttpToken(token, file), (err: Error & { code?: string; field?: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CLI_OPTION');
+    assert.equal(err.field, field);
+    assert.match(err.message, reason);
+    assert.equal(err.message.includes(secret), false, err.message);
+    return true;
+  });
+}
+
+test('token file – /dev/zero is refused with a coded error naming the flag, not an abort', () => {
+  // Bounded: the whole-file read grew until it aborted (or, on a busy machine, past a minute); killed at 30 s.
+  const r = spawnSync(process.execPath, [BIN, ...GATEWAY, '--http-token-file', '/dev/zero'], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  assert.equal(r.signal, null, 'ended by itself, not killed at the deadline nor aborted');
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /ISO8583_ERR_CLI_OPTION/);
+  assert.match(r.stderr, /--http-token-file/);
+  assert.match(r.stderr, /longer than 4096 bytes/);
+});
+
+test('token file – the first line is read up to 4096 bytes; what follows it is never read', () => {
+  const long = join(work, 'long');
+  writeFileSync(long, `${'a'.repeat(5000)}\n`);
+  refused(undefined, long, '--http-token-file', 'aaaa', /longer than 4096 bytes/);
+  const token = join(work, 'token');
+  writeFileSync(token, `\uFEFF  tok-first-line\r\n${'\u00e9'.repeat(100_000)}\n`);
+  assert.equal(readHttpToken(undefined, token), 'tok-first-line');
+  const exact = join(work, 'exact');
+  writeFileSync(exact, 'b'.repeat(4096));
+  assert.equal(readHttpToken(undefined, exact), 'b'.repeat(4096));
+});
+
+test('token – a character beyond printable ASCII, or a blank inside, is refused at start: flag, file and config key', async () => {
+  refused(NOT_ASCII, undefined, '--http-token', NOT_ASCII, /--http-token \(config key httpToken\).*printable ASCII/);
+  refused('two words', undefined, '--http-token', 'two words', /printable ASCII/);
+  refused('tab\there', undefined, '--http-token', 'tab\there', /printable ASCII/);
+  const file = join(work, 'not-ascii');
+  writeFileSync(file, `${NOT_ASCII}\n`);
+  refused(undefined, file, '--http-token-file', NOT_ASCII, /--http-token-file \(config key httpTokenFile\).*printable ASCII/);
+  // The real binary: the flag, the file, and the gateway's config file key.
+  const flag = await runCli([...GATEWAY, '--http-token', NOT_ASCII]);
+  assert.equal(flag.code, 1, flag.stderr);
+  assert.match(flag.stderr, /ISO8583_ERR_CLI_OPTION.*--http-token/);
+  assert.equal(flag.stderr.includes(NOT_ASCII), false);
+  const fromFile = await runCli([...GATEWAY, '--http-token-file', file]);
+  assert.equal(fromFile.code, 1, fromFile.stderr);
+  assert.match(fromFile.stderr, /ISO8583_ERR_CLI_OPTION.*--http-token-file/);
+  const config = join(work, 'gateway.json');
+  writeFileSync(config, JSON.stringify({ upstream: '127.0.0.1:5000', httpToken: NOT_ASCII }));
+  const key = await runCli(['gateway', '--check-config', '--config', config]);
+  assert.equal(key.code, 1, key.stderr);
+  assert.match(key.stderr, /ISO8583_ERR_CLI_OPTION.*httpToken/);
+  assert.equal(key.stderr.includes(NOT_ASCII), false);
+  // Every printable ASCII character is a token character.
+  const all = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
+  assert.equal(readHttpToken(all, undefined), all);
+});
