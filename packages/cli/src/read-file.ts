@@ -26,8 +26,13 @@ export function readFlagFile(path: string, flag: string): string {
   try {
     return withoutBom(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file ${path}: ${systemReason(err)}`, flag);
+    throw unreadable(path, flag, err);
   }
+}
+
+/** The error of a file `path`, named by `flag`, that cannot be read: `ISO8583_ERR_CLI_FILE` with the system's reason. */
+function unreadable(path: string, flag: string, err: unknown): Error {
+  return cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file ${path}: ${systemReason(err)}`, flag);
 }
 
 /**
@@ -36,12 +41,11 @@ export function readFlagFile(path: string, flag: string): string {
  * runs past `limit` bytes. A file that cannot be read is `ISO8583_ERR_CLI_FILE`, as {@link readFlagFile} says it.
  */
 export function readFlagFileFirstLine(path: string, flag: string, limit: number): string | undefined {
-  const unreadable = (err: unknown): Error => cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file ${path}: ${systemReason(err)}`, flag);
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    throw unreadable(err);
+    throw unreadable(path, flag, err);
   }
   try {
     const bytes = Buffer.alloc(limit + 1);
@@ -50,18 +54,16 @@ export function readFlagFileFirstLine(path: string, flag: string, limit: number)
       const end = bytes.subarray(0, held).indexOf(0x0a);
       if (end >= 0 || held === bytes.length) {
         if (end < 0) return undefined;
-        const text = bytes.subarray(0, end).toString('utf8');
-        return text.startsWith('\uFEFF') ? text.slice(1) : text;
+        return withoutBom(bytes.subarray(0, end).toString('utf8'));
       }
       let read: number;
       try {
         read = readSync(fd, bytes, held, bytes.length - held, null);
       } catch (err) {
-        throw unreadable(err);
+        throw unreadable(path, flag, err);
       }
       if (read === 0) {
-        const text = bytes.subarray(0, held).toString('utf8');
-        return text.startsWith('\uFEFF') ? text.slice(1) : text;
+        return withoutBom(bytes.subarray(0, held).toString('utf8'));
       }
       held += read;
     }
