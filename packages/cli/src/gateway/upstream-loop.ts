@@ -29,18 +29,15 @@ function ownAddresses(): Set<string> {
   return own;
 }
 
-/** Where a connection to the unspecified address goes (Linux): the loopback address of its family. */
-const UNSPECIFIED_AS: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
-
 /**
  * Whether a connection to `host` reaches a listener bound to `bind` (the same port assumed), read as the own-ports
  * check reads addresses (listen-address.ts): `localhost` is 127.0.0.1 or ::1, whichever the resolver gives first, so
- * either; a connection to `0.0.0.0` or `::` goes to the loopback address of its family; a wildcard bind answers on
- * the loopback and the machine's own addresses of the family it holds (`0.0.0.0` not on `::1`).
+ * either; a wildcard bind answers on the loopback and the machine's own addresses of the family it holds (`0.0.0.0`
+ * not on `::1`). (An upstream on the unspecified address itself, `0.0.0.0` or `::`, is refused before: upstreams.ts.)
  */
 function reaches(host: string, bind: string): boolean {
   const binds = addressesOf(bind);
-  return addressesOf(host).map((h) => UNSPECIFIED_AS[h] ?? h).some((h) =>
+  return addressesOf(host).some((h) =>
     binds.some((b) => h === b || (WILDCARD.has(b) && holds(b, h) && (LOOPBACK.test(h) || ownAddresses().has(h)))),
   );
 }
