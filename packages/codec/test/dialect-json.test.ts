@@ -123,6 +123,10 @@ test('dialect-json – resolveDialect: objects, built-in names, .json and .xml f
     writeFileSync(file, JSON.stringify(EBCDIC_HOST));
     assert.equal(resolveDialect(file).name, 'ebcdic-host');
     assert.equal(createCodec(file).dialect.name, 'ebcdic-host');
+    // A file saved with a UTF-8 byte order mark (Windows editors write one) is read as the same dialect.
+    const marked = join(dir, 'marked.json');
+    writeFileSync(marked, `\uFEFF${JSON.stringify(EBCDIC_HOST)}`);
+    assert.equal(resolveDialect(marked).name, 'ebcdic-host');
     assert.equal(resolveDialect('iso87ascii').name, 'iso87ascii');
     const xml = resolveDialect(vectorPath('jpos/packagers/iso87binary.xml'));
     assert.equal(xml.fields['35']!.encoding, 'bcd');

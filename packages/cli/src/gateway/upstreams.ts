@@ -47,19 +47,29 @@ export interface GatewayUpstream {
 
 /** A TCP port, 1 to 65535, as a regular expression (a JSON Schema `pattern` part). */
 const PORT_NUMBER = '([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+/** `0.0.0.0` and its short forms a resolver reads so (`0`, `0.0`, hex `0x0`), as a regular expression. */
+const IPV4_UNSPECIFIED = '(?:0+|0[xX]0*)(?:\\.(?:0+|0[xX]0*)){0,3}';
 /**
- * A host that is the unspecified address, as a connection reads it: `0.0.0.0` and its short forms (`0`, `0.0`, hex
- * `0x0`: the resolver reads them so), `[::]` in any of its spellings (`[0:0::0]`, `[::0.0.0.0]`, `[::ffff:0.0.0.0]`).
- * A connection to it goes to the loopback address on Linux, and nowhere elsewhere: it names no bank.
+ * `::` in any of its spellings (`0:0::0`, `::0.0.0.0`), and the IPv4-mapped unspecified address (`::ffff:0.0.0.0`,
+ * `::ffff:0:0`, `0:0:0:0:0:ffff:0:0`, `0::ffff:0:0`), without brackets, as a regular expression.
  */
-const UNSPECIFIED = '(?:(?:0+|0[xX]0*)(?:\\.(?:0+|0[xX]0*)){0,3}|\\[(?:::[fF]{4}:)?[0:.]*\\])';
+const IPV6_UNSPECIFIED = '(?:[0:.]*|[0:]*:[fF]{4}:(?:0+:0+|0+(?:\\.0+){3}))';
+/**
+ * A host that is the unspecified address, as a connection reads it: {@link IPV4_UNSPECIFIED}, or
+ * {@link IPV6_UNSPECIFIED} in brackets. A connection to it goes to the loopback address on Linux, and nowhere
+ * elsewhere: it names no bank.
+ */
+const UNSPECIFIED = `(?:${IPV4_UNSPECIFIED}|\\[${IPV6_UNSPECIFIED}\\])`;
 /**
  * `HOST:PORT` or `[IPv6]:PORT`, the port 1 to 65535, the host not the unspecified address (`0.0.0.0`, `[::]`): the JSON
  * Schema `pattern` of every upstream address.
  */
 export const HOST_PORT = `^(?!${UNSPECIFIED}:)(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]=]+):${PORT_NUMBER}$`;
-/** `--upstream-host HOST` (SocketQueue's half; IPv6 without brackets): not the unspecified address (`0.0.0.0`, `::`). */
-export const UPSTREAM_HOST = '^(?!(?:[0:.]*|(?:::[fF]{4}:)?(?:0+|0[xX]0*)(?:\\.(?:0+|0[xX]0*)){0,3})$)';
+/**
+ * `--upstream-host HOST` (SocketQueue's half; IPv6 without brackets): not the unspecified address, in the spellings
+ * {@link HOST_PORT} refuses (`0.0.0.0`, `::`, `::ffff:0:0`).
+ */
+export const UPSTREAM_HOST = `^(?!(?:${IPV4_UNSPECIFIED}|${IPV6_UNSPECIFIED})$)`;
 const NAME = '^[A-Za-z0-9_.:\\[\\]-]{1,64}$';
 
 /** What an upstream address must be, in words. */

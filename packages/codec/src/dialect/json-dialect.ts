@@ -114,7 +114,8 @@ function baseDialect(ref: string, dir: string | undefined): Dialect {
 }
 
 /**
- * Builds a dialect from a JSON dialect document (validated against `schema/dialect.schema.json`); `extends` names a
+ * Builds a dialect from a JSON dialect document (validated against `schema/dialect.schema.json`; as text, a leading
+ * UTF-8 byte order mark is dropped); `extends` names a
  * built-in dialect, or a jPOS GenericPackager `.xml` file (a path, relative to `options.dir`), whose fields it
  * overrides: so an imported packager gets the `version`, `approvalCodes` or `reversal` rules its XML cannot say.
  * Throws `ISO8583_ERR_DIALECT_INVALID` naming every offending path (`extends` for a name that is neither, or a file
@@ -124,7 +125,8 @@ export function dialectFromJson(json: unknown, options: DialectFromJsonOptions =
   let doc = json;
   if (typeof doc === 'string') {
     try {
-      doc = JSON.parse(doc);
+      // A leading byte order mark (a file saved by a Windows editor) is no part of the JSON.
+      doc = JSON.parse(doc.startsWith('\uFEFF') ? doc.slice(1) : doc);
     } catch {
       throw codecError('ISO8583_ERR_DIALECT_INVALID', 'the dialect is not valid JSON', { field: 'dialect' });
     }
