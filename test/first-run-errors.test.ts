@@ -38,9 +38,9 @@ describe('a wrong command line: one coded line naming the flag', () => {
     { args: ['load', '--port', '1', '--count', '-5'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --count must be an integer of at least 1\n$/ },
     { args: ['load', '--port', '1', '-n', '-5'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --count must be an integer of at least 1\n$/ },
     { args: ['load', '--port', '1', '--timeout', '-3'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --timeout must be an integer from 1 to \d+\n$/ },
-    { args: ['gateway', '--upstream', 'localhost'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --upstream must be HOST:PORT \(a port from 1 to 65535\)\n$/ },
-    { args: ['gateway', '--upstream', 'localhost:99999'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --upstream must be HOST:PORT \(a port from 1 to 65535\)\n$/ },
-    { args: ['gateway', '--upstream', 'bank=localhost:70000'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --upstream must be \[NAME=\]HOST:PORT \(a port from 1 to 65535\)\n$/ },
+    { args: ['gateway', '--upstream', 'localhost'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --upstream must be HOST:PORT \(a port from 1 to 65535; a host, not the unspecified address 0\.0\.0\.0 or ::, which names no bank\)\n$/ },
+    { args: ['gateway', '--upstream', 'localhost:99999'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --upstream must be HOST:PORT \(a port from 1 to 65535; a host, not the unspecified address 0\.0\.0\.0 or ::, which names no bank\)\n$/ },
+    { args: ['gateway', '--upstream', 'bank=localhost:70000'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --upstream must be \[NAME=\]HOST:PORT \(a port from 1 to 65535; a host, not the unspecified address 0\.0\.0\.0 or ::, which names no bank\)\n$/ },
     { args: ['gateway', '--config', join(work, 'missing.json')], code: 1, line: /^iso8583: ISO8583_ERR_CLI_FILE: --config: cannot read the file \S+missing\.json: ENOENT \(no such file or directory\)\n$/ },
     { args: ['gateway', '--config', work], code: 1, line: /^iso8583: ISO8583_ERR_CLI_FILE: --config: cannot read the file \S+: EISDIR \(illegal operation on a directory\)\n$/ },
   ];
@@ -64,13 +64,13 @@ describe('a wrong command line: one coded line naming the flag', () => {
   test('a config file whose upstream is not HOST:PORT names the key in words', () => {
     const r = ran(['gateway', '--config', badUpstream]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /ISO8583_ERR_GATEWAY_CONFIG: config file \S+ is invalid:\n {2}\/upstream: must be HOST:PORT \(a port from 1 to 65535\)/);
+    assert.match(r.stderr, /ISO8583_ERR_GATEWAY_CONFIG: config file \S+ is invalid:\n {2}\/upstream: must be HOST:PORT \(a port from 1 to 65535; a host, not the unspecified address/);
   });
 
   test('a config file that is not JSON says so (and not that it cannot be read)', () => {
     const r = ran(['gateway', '--config', broken]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^iso8583: ISO8583_ERR_GATEWAY_CONFIG: config file \S+broken\.json is not JSON\n$/);
+    assert.match(r.stderr, /^iso8583: ISO8583_ERR_GATEWAY_CONFIG: config file (\S+)broken\.json is not JSON at \1broken\.json:1:15\n$/);
   });
 
   test('the real binary prints the same line and exits with the same code (a flag, a config file)', async () => {
