@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { propertyRuns } from '@iso8583/test-support';
-import { dialectVersion, getDialect, inVersion, reversalMessageProblems } from '@iso8583/codec';
+import { dialectFromJson, dialectVersion, getDialect, inVersion, reversalMessageProblems } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, ReversalPlan, buildReversal, isReversible } from '../src/reversal.js';
 import { wireValue } from '../src/match-key.js';
@@ -146,4 +146,19 @@ test('reversal plan – an original of the other edition that the dialect cannot
   const r93 = new ReversalPlan('0400', getDialect('iso93ascii')).build({ '0': '0200', '11': '000013', '12': '261205092320' });
   assert.equal(r93['0'], '1400');
   assert.equal(r93['56'], '0200' + '000013' + '261205092320');
+});
+
+test('reversal plan – the other edition only with the reversal rules that edition allows: a 1987 dialect fixing 56 reverses a 1200 by field 90', () => {
+  // A 1987 dialect that can carry a 1993 reversal (25 n 4, 56 n ..35) but whose `reversal.set` fixes 56 and 46 (allowed
+  // in 1987): in a 1993 reversal that 56 would name no original (the wrong transaction reversed) and 46 fix the fees.
+  const dialect = dialectFromJson({
+    name: 'mixed', extends: 'iso87ascii',
+    fields: { '25': { name: 'REASON', type: 'n', length: 4, encoding: 'ascii' }, '56': { name: 'ORIGINAL DATA', type: 'n', length: 35, encoding: 'ascii', prefix: { encoding: 'ascii', digits: 2 } } },
+    reversal: { set: { '56': '0'.repeat(22), '46': '0' } },
+  });
+  assert.deepEqual(reversalMessageProblems(dialect), [], 'in its own edition the dialect reverses');
+  assert.deepEqual(reversalMessageProblems({ ...dialect, version: '1993' }).map((p) => p.field).sort(), ['reversal.set.46', 'reversal.set.56']);
+  const reversal = new ReversalPlan('0400', dialect).build({ '0': '1200', '7': '1205092320', '11': '000012', '12': '261205092320' });
+  assert.equal(reversal['0'], '0400');
+  assert.equal(reversal['90'], '1200' + '000012' + '1205092320' + '0'.repeat(22));
 });

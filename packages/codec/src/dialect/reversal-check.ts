@@ -164,11 +164,22 @@ function madeFields(dialect: Dialect): [string, string[]][] {
 /**
  * Why a reversal (`reversal-message.ts` in the connector) cannot be packed in `dialect`, one problem per field it
  * makes that the dialect lacks or whose values cannot travel in it (`ISO8583_ERR_DIALECT_INVALID` naming `fields.90`,
- * `fields.56`, `fields.24` or `fields.25`): every reversal would be refused at pack and the host never told. Empty when
- * the reversal packs. A dialect with such a problem is valid for everything else; a connector with reversal on refuses it.
+ * `fields.56`, `fields.24` or `fields.25`): every reversal would be refused at pack and the host never told; and the
+ * `reversal` rules (`set`, `approvedAmount`) read in the dialect's edition (`version`: a fixed 56 undoes the wrong
+ * transaction in 1993, not in 1987). Empty when the reversal packs. A dialect with such a problem is valid for
+ * everything else; a connector with reversal on refuses it.
  */
 export function reversalMessageProblems(dialect: Dialect): FieldProblem[] {
   const problems: FieldProblem[] = [];
+  // The rules of `reversal` read in this edition: a dialect checked in its own (a fixed 56 or 46 is allowed in 1987)
+  // may be asked for a reversal in the other (an original 1200 in a 1987 dialect, reversal-message.ts), where they fix
+  // the original data elements or the fees.
+  const rules = dialect.reversal;
+  if (rules !== undefined && rules !== null) {
+    const max = Math.max(...Object.keys(dialect.fields).map(Number).filter(Number.isInteger));
+    approvedAmountProblems(dialect, rules.approvedAmount, problems, max);
+    setProblems(dialect, rules.set, problems, () => true);
+  }
   const edition = dialectVersion(dialect);
   for (const [field, values] of madeFields(dialect)) {
     const path = `fields.${field}`;
