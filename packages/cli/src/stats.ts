@@ -15,6 +15,23 @@ const BY = /^by|By[A-Z]/;
 
 type Tree = { [key: string]: unknown };
 
+/** Digits after the point of `n` as JavaScript writes it (0 for an integer, or one written with an exponent). */
+function decimals(n: number): number {
+  const text = String(n);
+  const point = text.indexOf('.');
+  return point < 0 || text.includes('e') ? 0 : text.length - point - 1;
+}
+
+/**
+ * `current - baseline` with no float dust: SocketQueue's amounts are major units (12.3 - 10.1 is 2.2, not
+ * 2.2000000000000010), so the difference is rounded to the decimals the two are written with.
+ */
+function minus(current: number, baseline: number): number {
+  const digits = Math.max(decimals(current), decimals(baseline));
+  const diff = current - baseline;
+  return digits === 0 || digits > 15 ? diff : Number(diff.toFixed(digits));
+}
+
 function isTree(v: unknown): v is Tree {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -25,7 +42,7 @@ function isTree(v: unknown): v is Tree {
  * except a `total`.
  */
 export function since(current: unknown, baseline: unknown, breakdown = false): unknown {
-  if (typeof current === 'number') return typeof baseline === 'number' ? current - baseline : current;
+  if (typeof current === 'number') return typeof baseline === 'number' ? minus(current, baseline) : current;
   if (!isTree(current)) return current;
   const base = isTree(baseline) ? baseline : {};
   const out: Tree = {};

@@ -29,3 +29,11 @@ test('stats – since a reset, the POS endpoint\'s errorsByCode is emptied as by
     pos: { connections: 2, messages: 2, errorsByCode: { ISO8583_ERR_INBOUND_TIMEOUT: 1 }, byMti: { '0200': 2 } },
   });
 });
+
+test('stats – since a reset, amounts in major units carry no float dust, at any depth (each upstream\'s too)', () => {
+  const baseline = { processedAmount: 0.1, upstreams: { a: { socketQueue: { processedAmount: 10.1, securedAmount: 0.7 } } } };
+  const current = { processedAmount: 0.3, upstreams: { a: { socketQueue: { processedAmount: 12.3, securedAmount: 1.1 } } } };
+  assert.deepEqual(since(current, baseline), { processedAmount: 0.2, upstreams: { a: { socketQueue: { processedAmount: 2.2, securedAmount: 0.4 } } } });
+  // Integers as they were.
+  assert.deepEqual(since({ requests: 9007199254740991 }, { requests: 1 }), { requests: 9007199254740990 });
+});

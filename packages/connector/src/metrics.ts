@@ -3,7 +3,9 @@
  * code, latency, in-flight, pool size, reconnects, reversals pending, SAF depth, ended and stranded entries, and SocketQueue's
  * amounts (processed, secured, refund, reversal) in minor units of the transaction currency (field 4). Every metric has a `connector` label.
  * Several connectors may share one Registry (a flow with several connectors): the metrics are made once per Registry
- * and each connector's figures are the series of its label. A connector given no Registry counts in plain numbers and
+ * and each connector's figures are the series of its label (give each live connector its own `name`: two of one name
+ * write the same series). A closed connector is released ({@link ConnectorMetrics.release}): its series leave the
+ * Registry, so one made again under the same name starts its counters over (a counter reset, as a process restart). A connector given no Registry counts in plain numbers and
  * makes its own when `registry` is first read: prom-client (and the OpenTelemetry API it imports) loads only then.
  */
 import type { Registry } from 'prom-client';
@@ -35,14 +37,35 @@ const SAF_OUTCOMES = ['delivered', 'expired', 'abandoned'] as const;
 /** The kinds of amount totals (SocketQueue's counters). */
 export type AmountKind = 'processed' | 'secured' | 'refund' | 'reversal';
 
+/** A counter family whose series of one connector can be dropped (a connector released). */
+class ConnectorCounters extends CounterFamily {
+  /** Drops every series whose first label (`connector`) is `connector`. */
+  drop(connector: string): void {
+    const label = this.labelNames[0] as string;
+    for (const [key, entry] of this.series) if (entry.labels[label] === connector) this.series.delete(key);
+  }
+}
+
+/** A histogram family whose series of one connector can be dropped (a connector released). */
+class ConnectorHistogram extends HistogramFamily {
+  /** Drops every series whose first label (`connector`) is `connector`. */
+  drop(connector: string): void {
+    const label = this.labelNames[0] as string;
+    for (const [key, entry] of this.series) if (entry.labels[label] === connector) this.series.delete(key);
+  }
+}
+
+/** The gauges read from the sources when scraped (label `connector` only). */
+const GAUGES = ['iso8583_connector_in_flight', 'iso8583_connector_pool_size', 'iso8583_connector_reversals_pending', 'iso8583_connector_saf_stranded', 'iso8583_connector_saf_depth'];
+
 /** The metrics made once per Registry, and the live sources of every connector that reports to them. */
 interface Shared {
   sources: { connector: string; source: MetricsSource }[];
-  requests: CounterFamily;
-  failures: CounterFamily;
-  latency: HistogramFamily;
-  reconnects: CounterFamily;
-  amounts: CounterFamily;
+  requests: ConnectorCounters;
+  failures: ConnectorCounters;
+  latency: ConnectorHistogram;
+  reconnects: ConnectorCounters;
+  amounts: ConnectorCounters;
 }
 
 const shared = new WeakMap<Registry, Shared>();
@@ -63,20 +86,20 @@ function gauge(name: string, help: string, registry: Registry, sources: Shared['
 function makeShared(): Shared {
   return {
     sources: [],
-    requests: new CounterFamily('iso8583_connector_requests_total', 'Requests answered by the host, by request MTI and response code (field 39).', [
+    requests: new ConnectorCounters('iso8583_connector_requests_total', 'Requests answered by the host, by request MTI and response code (field 39).', [
       'connector',
       'mti',
       'response_code',
     ]),
-    failures: new CounterFamily('iso8583_connector_failures_total', 'Requests that ended without a response, by request MTI and error code.', ['connector', 'mti', 'code']),
-    latency: new HistogramFamily(
+    failures: new ConnectorCounters('iso8583_connector_failures_total', 'Requests that ended without a response, by request MTI and error code.', ['connector', 'mti', 'code']),
+    latency: new ConnectorHistogram(
       'iso8583_connector_latency_seconds',
       'Time from writing a request to its response.',
       ['connector'],
       [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     ),
-    reconnects: new CounterFamily('iso8583_connector_reconnects_total', 'Connections lost or failed and opened again.', ['connector']),
-    amounts: new CounterFamily(
+    reconnects: new ConnectorCounters('iso8583_connector_reconnects_total', 'Connections lost or failed and opened again.', ['connector']),
+    amounts: new ConnectorCounters(
       'iso8583_connector_amount_total',
       'Sums of request field 4 (minor units): processed (answered 0100/0200), secured (of those, approved: 39 one of the dialect approvalCodes, 00 by default), refund (approved with processing code 20xxxx), reversal (answered 0400/0401/0420/0421).',
       ['connector', 'kind'],
@@ -93,7 +116,9 @@ function register(metrics: Shared, registry: Registry): void {
   gauge('iso8583_connector_saf_stranded', 'Store-and-forward entries pending under store keys no running node claims (PostgreSQL store, counted once a minute; one connector per store reports it, the others 0): nothing sends them.', registry, sources, (s) => s.safStranded?.() ?? 0);
   gauge('iso8583_connector_saf_depth', 'Entries waiting in the store-and-forward queue (reversals and advices journaled and not yet ended).', registry, sources, (s) => s.safDepth());
   // A counter of figures the SAF queue keeps: each scrape adds what ended since the last one.
-  const seen = new Map<string, SafEnded>();
+  // The baseline is kept per source, not per name: a connector closed and another made under its name do not read
+  // each other's figures as progress (the counter would grow by the first's total at every scrape).
+  const seen = new WeakMap<MetricsSource, SafEnded>();
   new (promClient().Counter)({
     name: 'iso8583_connector_saf_ended_total',
     help: 'Store-and-forward entries ended: delivered (answered with an ending code), expired (saf.expireAfter), abandoned (saf.maxAttempts).',
@@ -102,9 +127,9 @@ function register(metrics: Shared, registry: Registry): void {
     collect() {
       for (const { connector, source } of sources) {
         const now = source.safEnded();
-        const was = seen.get(connector) ?? { delivered: 0, expired: 0, abandoned: 0 };
+        const was = seen.get(source) ?? { delivered: 0, expired: 0, abandoned: 0 };
         for (const outcome of SAF_OUTCOMES) this.inc({ connector, outcome }, Math.max(0, now[outcome] - was[outcome]));
-        seen.set(connector, now);
+        seen.set(source, { ...now });
       }
     },
   });
@@ -116,13 +141,14 @@ function register(metrics: Shared, registry: Registry): void {
 export class ConnectorMetrics {
   #registry: Registry | undefined;
   readonly #shared: Shared;
-  private readonly requests: CounterFamily;
-  private readonly failures: CounterFamily;
-  private readonly reconnects: CounterFamily;
-  private readonly amounts: CounterFamily;
+  private readonly requests: ConnectorCounters;
+  private readonly failures: ConnectorCounters;
+  private readonly reconnects: ConnectorCounters;
+  private readonly amounts: ConnectorCounters;
   private readonly requestSeries = new Map<string, CounterSeries>();
   private readonly amountSeries = new Map<AmountKind, CounterSeries>();
   private readonly latencySeries: HistogramSeries;
+  readonly #source: MetricsSource;
 
   constructor(
     readonly connector: string,
@@ -136,6 +162,7 @@ export class ConnectorMetrics {
     }
     this.#registry = registry;
     this.#shared = metrics;
+    this.#source = source;
     metrics.sources.push({ connector, source });
     this.requests = metrics.requests;
     this.failures = metrics.failures;
@@ -151,6 +178,28 @@ export class ConnectorMetrics {
       register(this.#shared, this.#registry);
     }
     return this.#registry;
+  }
+
+  /**
+   * Takes the connector off the Registry (on close or destroy): its live values are no longer read and its series
+   * (those of its `connector` label, when no other live connector of the same name reports to the Registry) are
+   * removed, so connectors made and closed one after the other on one Registry leave no series and no memory behind.
+   * Counting after it is harmless (into series no longer shown). Safe to call twice.
+   */
+  release(): void {
+    const { sources } = this.#shared;
+    const at = sources.findIndex((s) => s.source === this.#source);
+    if (at < 0) return;
+    sources.splice(at, 1);
+    if (sources.some((s) => s.connector === this.connector)) return;
+    for (const family of [this.#shared.requests, this.#shared.failures, this.#shared.latency, this.#shared.reconnects, this.#shared.amounts]) {
+      family.drop(this.connector);
+    }
+    const registry = this.#registry;
+    if (registry === undefined) return;
+    for (const name of GAUGES) (registry.getSingleMetric(name) as { remove?(labels: Record<string, string>): void } | undefined)?.remove?.({ connector: this.connector });
+    const ended = registry.getSingleMetric('iso8583_connector_saf_ended_total') as { remove?(labels: Record<string, string>): void } | undefined;
+    for (const outcome of SAF_OUTCOMES) ended?.remove?.({ connector: this.connector, outcome });
   }
 
   /** Counts an answered request and its latency. */

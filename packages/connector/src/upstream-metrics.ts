@@ -2,7 +2,11 @@
  * The prom-client metrics of an upstream group, one series per upstream (label `upstream`): whether it is up, its
  * requests in flight, its SAF depth, its outcomes, how often it went down, and the requests routed to it while it was
  * down. Several groups may share one Registry (a flow with several groups): the metrics are made once per Registry and every
- * group's upstreams are series of them. prom-client loads when a group is made (promClient), not with the import.
+ * group's upstreams are series of them. One connector in several groups (a flow allows it) is one upstream, as long as
+ * it has the same name in each: its in-flight is the sum of the groups' requests handed to it, its down is counted
+ * once per outage (each group's link reports it), its up and SAF depth are the connector's. A group closed is released
+ * ({@link UpstreamMetrics.release}): its upstreams no longer reported by another group leave the Registry.
+ * prom-client loads when a group is made (promClient), not with the import.
  */
 import type { Counter, Registry } from 'prom-client';
 import { CounterFamily, promClient } from '@iso8583/metrics';
@@ -20,12 +24,33 @@ export interface UpstreamSource {
   safDepth(): number;
 }
 
+/** An outcome counter family whose series of one upstream can be dropped (its last group released). */
+class UpstreamOutcomes extends CounterFamily {
+  /** Drops every series whose first label (`upstream`) is `upstream`. */
+  drop(upstream: string): void {
+    for (const [key, entry] of this.series) if (entry.labels.upstream === upstream) this.series.delete(key);
+  }
+}
+
 /** The metrics made once per Registry, and the upstreams of every group that reports to them. */
 interface Shared {
   sources: UpstreamSource[];
-  outcomes: CounterFamily;
+  gauges: { remove(labels: { upstream: string }): void }[];
+  outcomes: UpstreamOutcomes;
   downs: Counter<'upstream'>;
   unavailable: Counter<'upstream'>;
+  /** By upstream name: the groups that reported its current outage (the first one counted it). */
+  outage: Map<string, Set<UpstreamMetrics>>;
+}
+
+/** One value per upstream name from the sources of that name (the same connector in several groups). */
+function byName(sources: readonly UpstreamSource[], read: (s: UpstreamSource) => number, combine: (a: number, b: number) => number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of sources) {
+    const was = out.get(s.name);
+    out.set(s.name, was === undefined ? read(s) : combine(was, read(s)));
+  }
+  return out;
 }
 
 const shared = new WeakMap<Registry, Shared>();
@@ -33,37 +58,40 @@ const shared = new WeakMap<Registry, Shared>();
 function makeShared(registry: Registry): Shared {
   const sources: UpstreamSource[] = [];
   const registers = [registry];
-  new (promClient().Gauge)({
+  const up = new (promClient().Gauge)({
     name: 'iso8583_upstream_up',
     help: 'Whether the upstream is healthy (a connection up and signed on): 1 or 0.',
     labelNames: ['upstream'],
     registers,
     collect() {
-      for (const s of sources) this.set({ upstream: s.name }, s.up() ? 1 : 0);
+      for (const [upstream, v] of byName(sources, (s) => (s.up() ? 1 : 0), Math.max)) this.set({ upstream }, v);
     },
   });
-  new (promClient().Gauge)({
+  const inFlight = new (promClient().Gauge)({
     name: 'iso8583_upstream_in_flight',
     help: 'Requests the group has handed to the upstream and not yet settled.',
     labelNames: ['upstream'],
     registers,
     collect() {
-      for (const s of sources) this.set({ upstream: s.name }, s.inFlight());
+      // Each group counts the requests it handed to the upstream: one connector in two groups carries both.
+      for (const [upstream, v] of byName(sources, (s) => s.inFlight(), (a, b) => a + b)) this.set({ upstream }, v);
     },
   });
-  new (promClient().Gauge)({
+  const safDepth = new (promClient().Gauge)({
     name: 'iso8583_upstream_saf_depth',
     help: 'Entries waiting in the upstream\'s store-and-forward queue (reversals and advices journaled, not yet ended).',
     labelNames: ['upstream'],
     registers,
     collect() {
-      for (const s of sources) this.set({ upstream: s.name }, s.safDepth());
+      for (const [upstream, v] of byName(sources, (s) => s.safDepth(), Math.max)) this.set({ upstream }, v);
     },
   });
   return {
     sources,
+    gauges: [up, inFlight, safDepth],
+    outage: new Map(),
     // Counted on every request: in plain numbers (@iso8583/metrics).
-    outcomes: new CounterFamily(
+    outcomes: new UpstreamOutcomes(
       'iso8583_upstream_requests_total',
       'Requests settled by the upstream: answered, timeout, or failed (any other error).',
       ['upstream', 'outcome'],
@@ -87,7 +115,9 @@ function makeShared(registry: Registry): Shared {
 /** The group's metrics. */
 export class UpstreamMetrics {
   readonly registry: Registry;
-  private readonly outcomes: CounterFamily;
+  readonly #shared: Shared;
+  readonly #sources: readonly UpstreamSource[];
+  private readonly outcomes: UpstreamOutcomes;
   private readonly downs: Counter<'upstream'>;
   private readonly unavailable: Counter<'upstream'>;
   /** The outcome series by upstream. */
@@ -100,7 +130,9 @@ export class UpstreamMetrics {
       metrics = makeShared(this.registry);
       shared.set(this.registry, metrics);
     }
-    metrics.sources.push(...sources);
+    this.#shared = metrics;
+    this.#sources = [...sources];
+    metrics.sources.push(...this.#sources);
     this.outcomes = metrics.outcomes;
     this.downs = metrics.downs;
     this.unavailable = metrics.unavailable;
@@ -120,9 +152,40 @@ export class UpstreamMetrics {
     this.outcomeSeries.get(upstream)?.[outcome].inc();
   }
 
-  /** `upstream` went down. */
+  /**
+   * `upstream` went down. Counted once per outage when the same upstream (connector) is in several groups on the
+   * Registry: a group's report counts unless another group already reported this outage (a group reporting again is a
+   * new outage: its link came up in between).
+   */
   down(upstream: string): void {
+    const reported = this.#shared.outage.get(upstream);
+    if (reported !== undefined && !reported.has(this)) {
+      reported.add(this);
+      return;
+    }
+    this.#shared.outage.set(upstream, new Set([this]));
     this.downs.inc({ upstream });
+  }
+
+  /**
+   * Takes the group's upstreams off the Registry (on close or destroy): each one no other group on the Registry reports
+   * leaves it (its series removed), so groups made and closed one after the other leave nothing behind. Safe to call twice.
+   */
+  release(): void {
+    const shared = this.#shared;
+    const mine = new Set(this.#sources);
+    if (!shared.sources.some((s) => mine.has(s))) return;
+    // In place: the gauges read this very array.
+    for (let i = shared.sources.length - 1; i >= 0; i--) if (mine.has(shared.sources[i] as UpstreamSource)) shared.sources.splice(i, 1);
+    for (const reported of shared.outage.values()) reported.delete(this);
+    for (const { name } of this.#sources) {
+      if (shared.sources.some((s) => s.name === name)) continue;
+      for (const gauge of shared.gauges) gauge.remove({ upstream: name });
+      shared.outcomes.drop(name);
+      this.downs.remove({ upstream: name });
+      this.unavailable.remove({ upstream: name });
+      shared.outage.delete(name);
+    }
   }
 
   /** A request was routed to `upstream` while it was down. */

@@ -146,6 +146,19 @@ export class InboundMetrics {
     return registry;
   }
 
+  /**
+   * Takes the endpoint off its Registry (on close): its series are no longer shown and its name may be given to another
+   * endpoint on the same Registry. Counting after it is harmless (the counts stay in `stats()`). Safe to call twice.
+   */
+  release(): void {
+    const registry = this.#registry;
+    if (registry === undefined) return;
+    for (const definition of DEFINITIONS) {
+      const held = registry.getSingleMetric(definition.name) as unknown;
+      if (held instanceof ScrapedMetric) (held as ScrapedMetric<InboundMetrics>).sources.delete(this);
+    }
+  }
+
   connectionOpened(): void {
     this.counts.connections++;
     this.counts.totalConnections++;

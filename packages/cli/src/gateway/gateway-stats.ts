@@ -1,6 +1,6 @@
 /**
  * The gateway's figures as `GET /stats`, the stats port and SIGHUP see them: SocketQueue's figures on top under its
- * names, ours beside them (the upstream link, the group, the POS endpoint, the transaction log, the connections), the
+ * names (summed over the upstreams), ours beside them (the upstream link, the group, the POS endpoint, the transaction log, the connections), the
  * counters since the last reset.
  */
 import type { Connector, FileTransactionLog, UpstreamGroup } from '@iso8583/connector';
@@ -10,10 +10,23 @@ import { ResettableStats } from '../stats.js';
 import { connectionFigures } from './connection-metrics.js';
 import type { PortCaps } from './connection-metrics.js';
 
-/** SocketQueue's figures as its stat server shows them; amounts to the cent (a reset's subtraction leaves no float dust). */
-function socketQueueTop(figures: unknown): Record<string, unknown> {
-  if (figures === null || typeof figures !== 'object') return {};
-  const out: Record<string, unknown> = { ...(figures as Record<string, unknown>) };
+/**
+ * SocketQueue's figures as its stat server shows them, summed over the upstreams (each upstream's connector counts its
+ * own): amounts, and each `faultStat` and `packetCount` entry. Amounts to the cent (a sum of major units leaves no
+ * float dust).
+ */
+export function socketQueueTop(each: readonly unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const figures of each) {
+    if (figures === null || typeof figures !== 'object') continue;
+    for (const [key, value] of Object.entries(figures as Record<string, unknown>)) {
+      if (typeof value === 'number') out[key] = ((out[key] as number | undefined) ?? 0) + value;
+      else if (value !== null && typeof value === 'object') {
+        const sum = (out[key] ??= {}) as Record<string, number>;
+        for (const [k, n] of Object.entries(value as Record<string, unknown>)) if (typeof n === 'number') sum[k] = (sum[k] ?? 0) + n;
+      } else out[key] = value;
+    }
+  }
   for (const key of ['securedAmount', 'processedAmount', 'refundAmount', 'reversalAmount']) {
     if (typeof out[key] === 'number') out[key] = Math.round((out[key] as number) * 100) / 100;
   }
@@ -47,12 +60,14 @@ export function gatewayStats(parts: GatewayStatsParts): { body(): Record<string,
     const snap = stats.snapshot();
     // SocketQueue's figures on top, under SocketQueue's names (a check written for its stat server reads them as
     // they were); ours beside them under our own.
-    const { upstream: up, upstreams, ...rest } = snap.figures as { upstream: Record<string, unknown>; upstreams?: unknown };
+    const { upstream: up, upstreams, ...rest } = snap.figures as { upstream: Record<string, unknown>; upstreams?: Record<string, { socketQueue?: unknown }> };
     const { socketQueue, ...ours } = up;
+    // With several upstreams, every one's (the first's among them): a check of processedAmount counts what went to each.
+    const top = upstreams === undefined ? [socketQueue] : Object.values(upstreams).map((u) => u.socketQueue);
     const several = group === undefined ? {} : { upstreams, healthy: group.healthy() };
     // The transaction log's own figures (since the start, not reset by SIGHUP): records lost, kept or replayed.
     const log = transactions === undefined ? {} : { transactionLog: transactions instanceof PgTransactionLog ? transactions.stats() : transactions.stats };
-    return { ...socketQueueTop(socketQueue), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...several, ...rest, ...log,
+    return { ...socketQueueTop(top), since: snap.since, uptime: Math.round(process.uptime()), upstream: ours, ...several, ...rest, ...log,
       connections: connectionFigures(caps) };
   };
   return { body, reset: () => stats.reset() };

@@ -122,9 +122,11 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // The console's recent transactions are the records the connectors build; with no log, the ring is their log.
   const ring = consoleRing(config);
   const recordTo = connectorTransactionLog(transactions, ring);
-  const upstream = upstreamOptions(config, logger, registry0(), named?.[0], recordTo);
-  // The other upstreams: their own Registry each (the group's metrics, label `upstream`, are on the gateway's).
-  const others = (named ?? []).slice(1).map((u) => createConnector(upstreamOptions(config, logger, undefined, u, recordTo)));
+  const gatewayRegistry = registry0();
+  const upstream = upstreamOptions(config, logger, gatewayRegistry, named?.[0], recordTo);
+  // The other upstreams: on the gateway's Registry too, each under its own name (label `connector`; the first is
+  // `upstream`, the HTTP app's name for it), as the group's metrics (label `upstream`).
+  const others = (named ?? []).slice(1).map((u) => createConnector(upstreamOptions(config, logger, gatewayRegistry, u, recordTo)));
   const posTls = posTlsOptions(config);
   const token = readHttpToken(config.httpToken, config.httpTokenFile);
   const registry = upstream.registry as Registry;

@@ -85,7 +85,9 @@ export class LoadClient {
       return;
     }
     const code = answer['39'];
-    this.settle(match.stan, match.p, typeof code === 'string' ? code : 'no-39');
+    // A host's 39 may be anything, even card data: bounded as the connector's labels are (responseCodeOf), `invalid`
+    // beyond 1-3 letters or digits, so it never shows as an outcome key.
+    this.settle(match.stan, match.p, typeof code !== 'string' ? 'no-39' : /^[0-9A-Za-z]{1,3}$/.test(code) ? code : 'invalid');
   }
 
   /**

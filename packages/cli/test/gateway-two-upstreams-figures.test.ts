@@ -1,0 +1,77 @@
+// `iso8583 gateway` (the real binary) with two upstreams: both connectors' figures reach /metrics (each under its own
+// `connector` label, the first `upstream` as before) and the SocketQueue figures on top of /stats are summed over
+// both (a Zabbix check of processedAmount sees every upstream's requests, not the first one's only).
+import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnector } from '@iso8583/connector';
+import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import { within } from '@iso8583/test-support';
+import { BIN } from './cli-process.js';
+
+/** Starts the gateway binary; resolves with its POS and HTTP ports once it says where it listens. */
+async function startGateway(t: TestContext, args: string[]): Promise<{ pos: number; http: number }> {
+  const child = spawn(process.execPath, [BIN, 'gateway', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+  let text = '';
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  return within(new Promise<{ pos: number; http: number }>((resolve, reject) => {
+    child.stdout.on('data', (b: Buffer) => {
+      text += b.toString('utf8');
+      const m = /pos=127\.0\.0\.1:(\d+) http=127\.0\.0\.1:(\d+)/.exec(text);
+      if (m !== null) resolve({ pos: Number(m[1]), http: Number(m[2]) });
+    });
+    child.once('exit', (code) => reject(new Error(`the gateway ended (exit ${code}): ${stderr}`)));
+  }), 20_000, 'the gateway did not listen');
+}
+
+async function host(t: TestContext): Promise<number> {
+  const endpoint = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: createHostSimulator({}) });
+  const { port } = await endpoint.start();
+  t.after(() => endpoint.close());
+  return port;
+}
+
+test('gateway with two upstreams: /metrics has both connectors, /stats sums SocketQueue\'s figures over both', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-two-figures-'));
+  const [a, b] = [await host(t), await host(t)];
+  const { pos, http } = await startGateway(t, ['--upstream', `a=127.0.0.1:${a}`, '--upstream', `b=127.0.0.1:${b}`, '--upstream-strategy', 'round-robin',
+    '--listen', '0', '--bind', '127.0.0.1', '--http', '0', '--reversal-journal', join(dir, 'journal'), '--log-level', 'silent']);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Both upstreams up before the first request, so round robin hands them out a, b, a, b.
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const { healthy } = await (await fetch(`http://127.0.0.1:${http}/stats`)).json() as { healthy: string[] };
+    if (healthy.length === 2) break;
+    assert.ok(Date.now() < deadline, `both upstreams up within 20 s (healthy: ${healthy.join(', ')})`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const terminal = createConnector({ host: '127.0.0.1', port: pos });
+  t.after(() => terminal.destroy());
+  const amounts = ['000000000010', '000000000020', '000000000030', '000000000040'];
+  for (const [i, amount] of amounts.entries()) {
+    const answer = await within(terminal.request({ 0: '0200', 2: '4111111111111111', 3: '000000', 4: amount, 11: `00000${i + 1}`, 14: '3012', 41: 'TERM0001', 49: '840' }), 20_000, 'no answer');
+    assert.equal(answer['39'], '00');
+  }
+  const stats = await (await fetch(`http://127.0.0.1:${http}/stats`)).json() as Record<string, unknown> & { upstreams: Record<string, { socketQueue: { processedAmount: number } }> };
+  assert.equal(stats.upstreams.a?.socketQueue.processedAmount, 0.4, 'round robin: 0.10 and 0.30 to a');
+  assert.equal(stats.upstreams.b?.socketQueue.processedAmount, 0.6);
+  assert.equal(stats.processedAmount, 1, 'every upstream\'s 0200s');
+  assert.equal(stats.securedAmount, 1);
+  assert.equal((stats.packetCount as Record<string, number>)['0200'], 4);
+  const metrics = await (await fetch(`http://127.0.0.1:${http}/metrics`)).text();
+  assert.match(metrics, /iso8583_connector_amount_total\{connector="upstream",kind="processed"\} 40\b/);
+  assert.match(metrics, /iso8583_connector_amount_total\{connector="b",kind="processed"\} 60\b/);
+  assert.match(metrics, /iso8583_connector_pool_size\{connector="b"\} 1/);
+});
