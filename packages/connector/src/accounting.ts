@@ -138,6 +138,11 @@ export class Accounting {
     this.socketQueue = new SocketQueueFigures(dialect);
   }
 
+  /** Takes the connector's metrics off a shared Registry (on close or destroy; metrics.ts `release`). */
+  release(): void {
+    this.metrics.release();
+  }
+
   /** The prom-client Registry holding the metrics (the connector's own is made when first read). */
   get registry(): Registry {
     return this.metrics.registry;

@@ -368,6 +368,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     await this.lifecycle.closeSaf();
     await this.reversals?.stop();
     this.lifecycle.to('closed');
+    // Its series leave a shared Registry: a program that replaces its connector keeps no series, no memory behind.
+    this.accounting.release();
     await this.pool.close();
     await this.terminalLock?.close();
     await this.transactions?.close();

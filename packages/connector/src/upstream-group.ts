@@ -176,12 +176,12 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
 
   /** Closes every upstream (each drains, signs off, keeps its unanswered reversals). */
   close(): Promise<void> {
-    return Promise.all(this.links.map((l) => l.connector.close())).then(() => undefined);
+    return Promise.all(this.links.map((l) => l.connector.close())).then(() => this.metrics.release());
   }
 
   /** Aborts every upstream (pending requests fail with `err` or `ISO8583_ERR_CONNECTOR_CLOSED`). */
   destroy(err?: Error): Promise<void> {
-    return Promise.all(this.links.map((l) => l.connector.destroy(err))).then(() => undefined);
+    return Promise.all(this.links.map((l) => l.connector.destroy(err))).then(() => this.metrics.release());
   }
 
   // ---- choosing the upstream ----

@@ -326,6 +326,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     for (const slot of [...this.#slots.values()]) if (slot.abort === undefined) slot.destroy();
     await Promise.all(left.map((c) => c.closed));
     await serverClosed;
+    // Its series leave a shared Registry, its name free again there.
+    this.#metrics.release();
     logSafely(() => this.#logger.info('inbound endpoint closed'));
     this.emit('close');
   }
