@@ -46,14 +46,18 @@ export function since(current: unknown, baseline: unknown, breakdown = false): u
   if (!isTree(current)) return current;
   const base = isTree(baseline) ? baseline : {};
   const out: Tree = {};
+  // Keys are names a user gives (an upstream `__proto__`, `constructor`): each read and written as the object's own.
+  const put = (key: string, value: unknown): void => {
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  };
   for (const [key, value] of Object.entries(current)) {
     if (GAUGES.has(key)) {
-      out[key] = value;
+      put(key, value);
       continue;
     }
-    const v = since(value, base[key], BY.test(key) || BREAKDOWNS.has(key));
+    const v = since(value, Object.hasOwn(base, key) ? base[key] : undefined, BY.test(key) || BREAKDOWNS.has(key));
     if (breakdown && v === 0 && key !== 'total') continue;
-    out[key] = v;
+    put(key, v);
   }
   return out;
 }

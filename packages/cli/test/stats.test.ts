@@ -37,3 +37,14 @@ test('stats – since a reset, amounts in major units carry no float dust, at an
   // Integers as they were.
   assert.deepEqual(since({ requests: 9007199254740991 }, { requests: 1 }), { requests: 9007199254740990 });
 });
+
+test('stats – upstreams named as keys of Object.prototype keep their entries, before and after a reset', () => {
+  // A gateway's upstreams are named by its operator (`__proto__`, `constructor`): `/stats` lists each (review48g: an
+  // upstream `__proto__` vanished from `/stats`, `constructor` was subtracted from Object's).
+  const figures = (n: number): unknown => JSON.parse(`{"upstreams":{"__proto__":{"requests":${n}},"constructor":{"requests":${n}},"b":{"requests":${n}}}}`);
+  const first = since(figures(2), undefined) as { upstreams: object };
+  assert.deepEqual(Object.keys(first.upstreams), ['__proto__', 'constructor', 'b']);
+  assert.equal(JSON.stringify(first), '{"upstreams":{"__proto__":{"requests":2},"constructor":{"requests":2},"b":{"requests":2}}}');
+  const reset = since(figures(5), structuredClone(figures(2)));
+  assert.equal(JSON.stringify(reset), '{"upstreams":{"__proto__":{"requests":3},"constructor":{"requests":3},"b":{"requests":3}}}');
+});
