@@ -9,37 +9,18 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { MessageStream, createCodec, resolveDialect } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
 import { vectorPath, within } from '@iso8583/test-support';
-import { BIN } from './cli-process.js';
+import { startGateway as startGatewayProcess } from './helpers/gateway-process.js';
 
 const PACKAGER = vectorPath('jpos/packagers/iso93ebcdic-custom.xml');
 const DIALECT = resolveDialect(PACKAGER);
 
 /** Starts the gateway binary; resolves with its POS port once it says where it listens. */
 async function startGateway(t: TestContext, args: string[]): Promise<number> {
-  const child = spawn(process.execPath, [BIN, 'gateway', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
-  });
-  let text = '';
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  return within(new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (b: Buffer) => {
-      text += b.toString('utf8');
-      const m = /listening pos=127\.0\.0\.1:(\d+)/.exec(text);
-      if (m !== null) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`the gateway ended (exit ${code}): ${stderr}`)));
-  }), 20_000, 'the gateway did not listen');
+  return (await startGatewayProcess(t, args)).pos;
 }
 
 test('gateway with a jPOS 1993 packager file: a 1200 the host leaves unanswered is reversed with a 1420 carrying field 56', async (t) => {

@@ -4,36 +4,19 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
-import { BIN } from './cli-process.js';
+import { startGateway as startGatewayProcess } from './helpers/gateway-process.js';
 
 /** Starts the gateway binary; resolves with its POS and HTTP ports once it says where it listens. */
 async function startGateway(t: TestContext, args: string[]): Promise<{ pos: number; http: number }> {
-  const child = spawn(process.execPath, [BIN, 'gateway', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
-  });
-  let text = '';
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  return within(new Promise<{ pos: number; http: number }>((resolve, reject) => {
-    child.stdout.on('data', (b: Buffer) => {
-      text += b.toString('utf8');
-      const m = /pos=127\.0\.0\.1:(\d+) http=127\.0\.0\.1:(\d+)/.exec(text);
-      if (m !== null) resolve({ pos: Number(m[1]), http: Number(m[2]) });
-    });
-    child.once('exit', (code) => reject(new Error(`the gateway ended (exit ${code}): ${stderr}`)));
-  }), 20_000, 'the gateway did not listen');
+  const { pos, http } = await startGatewayProcess(t, args);
+  if (http === undefined) throw new Error('the gateway listens on no HTTP port');
+  return { pos, http };
 }
 
 async function host(t: TestContext): Promise<number> {
