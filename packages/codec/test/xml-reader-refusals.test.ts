@@ -154,3 +154,20 @@ test('fromXml – a document nested past 100 levels is refused as too deep (ISO8
   const wide = `<isomsg><field id="0" value="0200"/>${'<!-- x -->'.repeat(500)}<field id="48" value="x"/></isomsg>`;
   assert.deepEqual(fromXml(wide).message, { '0': '0200', '48': 'x' });
 });
+
+test('fromXml – &constructor;, &toString; and other names of Object.prototype are unknown entities on every path', () => {
+  for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__']) {
+    const paths = {
+      // The one-pass scanner (canonical shape), the full parser (a comment sends it there), a jPOS value attribute.
+      scanner: `<ISOMessage><data><field id="0">0200</field><field id="48">&${name};</field></data></ISOMessage>`,
+      parser: `<ISOMessage><!-- c --><data><field id="0">0200</field><field id="48">&${name};</field></data></ISOMessage>`,
+      attribute: `<isomsg><field id="0" value="0200"/><field id="48" value="&${name};"/></isomsg>`,
+    };
+    for (const [path, xml] of Object.entries(paths)) {
+      const err = refusal(xml);
+      assert.equal(err.code, 'ISO8583_ERR_INVALID_MESSAGE', `${name} on the ${path} path`);
+      assert.deepEqual(err.problems!.map((p) => p.field), ['48'], `${name} on the ${path} path`);
+      assert.doesNotMatch(err.message, /native code/);
+    }
+  }
+});
