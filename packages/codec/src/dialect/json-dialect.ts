@@ -13,6 +13,7 @@ import type { FieldProblem } from '../errors.js';
 import { codecError } from '../errors.js';
 import { getDialect } from './builtin.js';
 import { dialectInvalid, dialectProblems } from './check.js';
+import { refuseDeepComposites } from './composite-depth.js';
 import { compileSchemaCheck } from '../schema/check.js';
 import type { SchemaCheck } from '../schema/check.js';
 
@@ -93,6 +94,7 @@ export function dialectFromJson(json: unknown): Dialect {
       throw codecError('ISO8583_ERR_DIALECT_INVALID', 'the dialect is not valid JSON', { field: 'dialect' });
     }
   }
+  refuseDeepComposites(doc);
   const schemaFailures = schemaProblems(doc);
   if (schemaFailures.length > 0) throw dialectInvalid(schemaFailures);
   const file = doc as {
