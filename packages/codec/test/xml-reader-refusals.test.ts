@@ -171,3 +171,16 @@ test('fromXml – &constructor;, &toString; and other names of Object.prototype 
     }
   }
 });
+
+test('fromXml – character references with leading zeros are read as XML reads them, on every path', () => {
+  for (const ref of ['&#00000065;', '&#x0000041;', '&#000000000000000000065;', '&#x000000000041;']) {
+    const docs = [
+      `<ISOMessage><data><field id="48">${ref}</field></data></ISOMessage>`,
+      `<ISOMessage><!-- c --><data><field id="48">${ref}</field></data></ISOMessage>`,
+      `<isomsg><field id="48" value="${ref}"/></isomsg>`,
+    ];
+    for (const xml of docs) assert.deepEqual(fromXml(xml).message, { '48': 'A' }, xml);
+  }
+  // The zeros do not make a character XML refuses, or one past Unicode, acceptable.
+  for (const ref of ['&#0000;', '&#x00110000;']) assert.equal(refusal(`<isomsg><field id="48" value="${ref}"/></isomsg>`).code, 'ISO8583_ERR_INVALID_MESSAGE');
+});

@@ -9,7 +9,8 @@ const NEEDS_ESCAPE = /[&<>\r"]/;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;', '"': '&quot;' };
 // A Map, not an object: `&constructor;` or `&toString;` must be an unknown entity, never a property of Object.prototype.
 const PREDEFINED: ReadonlyMap<string, string> = new Map([['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', "'"]]);
-const REFERENCE = /&(?:#x([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|([A-Za-z]+));/g;
+// Leading zeros are allowed, as XML allows them (`&#00000065;`, `&#x0000041;`): only the digits after them are bounded.
+const REFERENCE = /&(?:#x0*([0-9A-Fa-f]{1,6})|#0*([0-9]{1,7})|([A-Za-z]+));/g;
 
 /** True when XML 1.0 can carry every character of `text` (escaped or not). */
 export function isXmlText(text: string): boolean {
