@@ -42,7 +42,7 @@ export { dialectFromPackagerXml } from './jpos/packager-xml.js';
 export { toXml, fromXml, MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH, MAX_XML_REFERENCES } from './views/xml.js';
 export type { XmlOptions, XmlMessage } from './views/xml.js';
 export { toJson, fromJson, fromObject, readJson } from './views/json.js';
-export { repeatedKeys } from './views/json-keys.js';
+export { MAX_REPEATED_KEYS, repeatedKeys } from './views/json-keys.js';
 export { toSocketQueueObject } from './views/socketqueue.js';
 export type { SocketQueueMessage, SocketQueueValue } from './views/socketqueue.js';
 export type { JsonMessage, JsonOptions } from './views/json.js';

@@ -103,3 +103,13 @@ test('emvFromTags then emvToTags gives back the same object of tags', () => {
     propertyRuns(500),
   );
 });
+
+test('buildTlv builds a constructed tag of 100,000 children (was an uncoded RangeError: every child one argument of push)', () => {
+  // Two-byte-number tags DF8100..DFFF7F, each empty: 3 bytes of tag and 1 of length per child.
+  const tagOf = (i: number): string => 'DF' + (0x80 | ((i >> 7) & 0x7f)).toString(16).toUpperCase() + (i & 0x7f).toString(16).padStart(2, '0').toUpperCase();
+  const children: TlvItem[] = [];
+  for (let i = 0; i < 100_000; i++) children.push({ tag: tagOf(i % 16384), value: '' });
+  const hex = buildTlv([{ tag: '70', value: '', children }]);
+  assert.equal(hex.slice(0, 10), '7083061A80');
+  assert.equal(hex.length, 2 * (5 + 4 * 100_000));
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fromJson, fromXml, readJson, readMessage } from '../src/index.js';
+import { MAX_REPEATED_KEYS, fromJson, fromXml, readJson, readMessage, repeatedKeys } from '../src/index.js';
 import { rejects } from './rejects.js';
 
 test('fromJson refuses a field given twice (JSON.parse would keep the second amount), as the XML reader does', () => {
@@ -45,4 +45,30 @@ test('fromJson keeps messages whose keys repeat only across objects, in strings 
   assert.deepEqual(escaped.problems!.map((p) => p.field), ['43']);
   const arrays = rejects(() => fromJson('{"0":"0200","5":[{"2":"A"},{"2":"B"}]}'), 'ISO8583_ERR_INVALID_MESSAGE');
   assert.deepEqual(arrays.problems!.map((p) => p.reason), ['an array is not a field value']);
+});
+
+/** `size` characters of objects nested under "48" (half) and, in the deepest, "2" repeated (half). */
+function deepRepeats(size: number): string {
+  const depth = Math.floor(size / 2 / 6);
+  return '{"48":'.repeat(depth) + '{' + '"2":1,'.repeat(Math.floor(size / 2 / 6)) + '"2":1}' + '}'.repeat(depth);
+}
+
+test('fromJson on nesting deeper than a message with repeated keys: the depth refused, no path copied per repeat (16, 64, 256 KiB)', () => {
+  for (const kib of [16, 64, 256]) {
+    const err = rejects(() => fromJson(deepRepeats(kib * 1024)), 'ISO8583_ERR_INVALID_MESSAGE');
+    // Was: every repeat named by its whole path (a 262 KB error text at 72 KB, 17 s and 600 MB at 72 KB).
+    assert.deepEqual(err.problems, [{ field: '48.48.48.48.48', code: 'ISO8583_ERR_FIELD_VALUE', reason: 'composite fields nested too deep' }], `${kib} KiB`);
+    assert.ok(err.message.length < 200, `${kib} KiB: a short error (${err.message.length} characters)`);
+  }
+});
+
+test('fromJson names the first 20 repeats and counts the rest; repeatedKeys names at most MAX_REPEATED_KEYS', () => {
+  const text = '{"0":"0200","48":{' + '"2":"A",'.repeat(5000) + '"3":"B"}}';
+  const err = rejects(() => fromJson(text), 'ISO8583_ERR_INVALID_MESSAGE');
+  assert.equal(err.problems!.length, 20);
+  assert.deepEqual(err.problems![0], { field: '48.2', code: 'ISO8583_ERR_FIELD_ID', reason: 'the field is given twice' });
+  assert.equal(err.problems![19]!.reason, 'the field is given twice; and 4979 more keys given twice');
+  assert.ok(err.message.length < 1000, `a short error (${err.message.length} characters)`);
+  assert.equal(repeatedKeys(text).length, MAX_REPEATED_KEYS);
+  assert.deepEqual(repeatedKeys(text, 2), [['48', '2'], ['48', '2']]);
 });

@@ -100,3 +100,20 @@ test('a document of more than MAX_XML_REFERENCES entity or character references 
     return true;
   });
 });
+
+test('fromXml – an unclosed comment, CDATA section or processing instruction is refused in one pass (16, 64, 128 KiB)', () => {
+  const shapes: [string, (n: number) => string, string][] = [
+    ['comments', (n) => '<ISOMessage>' + '<!--'.repeat(n / 4), 'a comment ("<!--")'],
+    ['after a document', (n) => '<ISOMessage><data><field id="0">0200</field></data></ISOMessage><!--' + '<!-'.repeat(n / 3), 'a comment ("<!--")'],
+    ['CDATA', (n) => '<ISOMessage><!-- c -->' + '<![CDATA['.repeat(n / 9), 'a CDATA section ("<![CDATA[")'],
+    ['processing instructions', (n) => '<ISOMessage><!-- c -->' + '<?'.repeat(n / 2), 'a processing instruction ("<?")'],
+  ];
+  for (const [name, make, what] of shapes) {
+    // Was: the section regular expressions scanned from every "<!--" to the end (128 KiB: 12 s).
+    for (const kib of [16, 64, 127]) {
+      assert.throws(() => fromXml(make(kib * 1024)), { code: 'ISO8583_ERR_XML', message: `the XML is not well formed: ${what} is never closed` }, `${name} at ${kib} KiB`);
+    }
+  }
+  // "<!--" inside CDATA, and "<![CDATA[" inside a comment, open nothing.
+  assert.deepEqual(fromXml('<ISOMessage><!-- <![CDATA[ --><data><field id="48"><![CDATA[<!--]]></field></data></ISOMessage>').message, { '48': '<!--' });
+});

@@ -154,3 +154,33 @@ test('fromXml – a document nested past 100 levels is refused as too deep (ISO8
   const wide = `<isomsg><field id="0" value="0200"/>${'<!-- x -->'.repeat(500)}<field id="48" value="x"/></isomsg>`;
   assert.deepEqual(fromXml(wide).message, { '0': '0200', '48': 'x' });
 });
+
+test('fromXml – &constructor;, &toString; and other names of Object.prototype are unknown entities on every path', () => {
+  for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__']) {
+    const paths = {
+      // The one-pass scanner (canonical shape), the full parser (a comment sends it there), a jPOS value attribute.
+      scanner: `<ISOMessage><data><field id="0">0200</field><field id="48">&${name};</field></data></ISOMessage>`,
+      parser: `<ISOMessage><!-- c --><data><field id="0">0200</field><field id="48">&${name};</field></data></ISOMessage>`,
+      attribute: `<isomsg><field id="0" value="0200"/><field id="48" value="&${name};"/></isomsg>`,
+    };
+    for (const [path, xml] of Object.entries(paths)) {
+      const err = refusal(xml);
+      assert.equal(err.code, 'ISO8583_ERR_INVALID_MESSAGE', `${name} on the ${path} path`);
+      assert.deepEqual(err.problems!.map((p) => p.field), ['48'], `${name} on the ${path} path`);
+      assert.doesNotMatch(err.message, /native code/);
+    }
+  }
+});
+
+test('fromXml – character references with leading zeros are read as XML reads them, on every path', () => {
+  for (const ref of ['&#00000065;', '&#x0000041;', '&#000000000000000000065;', '&#x000000000041;']) {
+    const docs = [
+      `<ISOMessage><data><field id="48">${ref}</field></data></ISOMessage>`,
+      `<ISOMessage><!-- c --><data><field id="48">${ref}</field></data></ISOMessage>`,
+      `<isomsg><field id="48" value="${ref}"/></isomsg>`,
+    ];
+    for (const xml of docs) assert.deepEqual(fromXml(xml).message, { '48': 'A' }, xml);
+  }
+  // The zeros do not make a character XML refuses, or one past Unicode, acceptable.
+  for (const ref of ['&#0000;', '&#x00110000;']) assert.equal(refusal(`<isomsg><field id="48" value="${ref}"/></isomsg>`).code, 'ISO8583_ERR_INVALID_MESSAGE');
+});

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
-import { httpCall } from '@iso8583/test-support';
+import { httpCall, within } from '@iso8583/test-support';
 import { MAX_BODY_DEPTH, MAX_BODY_KEYS, MAX_XML_TAGS, iso8583Connector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
 
@@ -101,6 +101,26 @@ test('body bounds – XML with more tags than a message can hold is 400 naming t
   assert.equal((JSON.parse(r.body) as Plain).errors[0]?.message, `the body holds ${MAX_XML_TAGS + 4} XML tags, more than a message can (at most ${MAX_XML_TAGS})`);
   assert.doesNotMatch(r.body, /4111111111111111/);
   assert.equal(peer.received.length, 0);
+});
+
+test('body bounds – a JSON body sent as XML (not starting with "<") is 400 at once, not read as JSON past the JSON bounds; another client gets its answer', async (t) => {
+  const { peer, port } = await setup(t);
+  // 64 KiB of nested objects each repeating a key: read as JSON it escapes the JSON depth and key bounds above.
+  const depth = 6500;
+  const json = '{"48":'.repeat(depth) + '{' + '"2":1,'.repeat(5000) + '"2":1}' + '}'.repeat(depth);
+  for (const type of ['application/xml', 'text/xml', 'application/soap+xml']) {
+    const hostile = httpCall(port, 'POST', '/', { 'content-type': type }, json);
+    const echo = httpCall(port, 'POST', '/', JSON_TYPE, JSON.stringify(purchase('000404')));
+    const refused = await within(hostile, 10_000, `the ${type} body refused`);
+    assert.equal(refused.status, 400, refused.body);
+    assert.equal((JSON.parse(refused.body) as Plain).errors[0]?.message, 'the body is sent as XML but does not start with "<" (JSON is sent as application/json)');
+    assert.equal((await within(echo, 10_000, 'the other client\'s purchase answered')).status, 200);
+  }
+  // A byte order mark and white space before the first tag are still XML.
+  const xml = '\ufeff \r\n<isomsg><field id="0" value="0200"/><field id="2" value="4111111111111111"/><field id="3" value="000000"/><field id="4" value="000000001000"/><field id="11" value="000405"/><field id="41" value="TERM0001"/></isomsg>';
+  const read = await httpCall(port, 'POST', '/', { 'content-type': 'application/xml' }, xml);
+  assert.equal(read.status, 200, read.body);
+  assert.equal(peer.received.length, 4);
 });
 
 test('body bounds – array items count with the keys: half a million zeros in a field (with "constructor" in a value) are 400 naming the count; a short array names its field', async (t) => {

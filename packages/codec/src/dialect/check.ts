@@ -8,6 +8,7 @@ import type { FieldProblem } from '../errors.js';
 import { Iso8583Error, problemsText } from '../errors.js';
 import { compileField, prefixValue } from '../field/plan.js';
 import { reversalProblems } from './reversal-check.js';
+import { deepCompositeProblems } from './composite-depth.js';
 
 const TYPES = new Set(['n', 'a', 'an', 'ans', 'as', 'ns', 'anp', 'b', 'z', 'xn']);
 const ENCODINGS = new Set(['ascii', 'ebcdic', 'ebcdic-1047', 'ebcdic-037', 'bcd', 'binary', 'hex', 'ebcdic-hex']);
@@ -199,6 +200,8 @@ export function dialectProblems(dialect: Dialect): FieldProblem[] {
     add(problems, 'fields', 'must be an object keyed by field number');
     return problems;
   }
+  const deep = deepCompositeProblems(dialect.fields);
+  if (deep.length > 0) return [...problems, ...deep];
   const max = dialect.bitmap?.tertiary === true ? 192 : 128;
   // Fields whose own spec has a problem: no value is packed with them (`reversal.set`).
   const invalid = new Set<string>();

@@ -15,6 +15,7 @@ import { codecError } from '../errors.js';
 import { getDialect } from './builtin.js';
 import { dialectFromPackagerXml } from '../jpos/packager-xml.js';
 import { dialectInvalid, dialectProblems } from './check.js';
+import { refuseDeepComposites } from './composite-depth.js';
 import { compileSchemaCheck } from '../schema/check.js';
 import type { SchemaCheck } from '../schema/check.js';
 
@@ -131,6 +132,7 @@ export function dialectFromJson(json: unknown, options: DialectFromJsonOptions =
       throw codecError('ISO8583_ERR_DIALECT_INVALID', 'the dialect is not valid JSON', { field: 'dialect' });
     }
   }
+  refuseDeepComposites(doc);
   const schemaFailures = schemaProblems(doc);
   if (schemaFailures.length > 0) throw dialectInvalid(schemaFailures);
   const file = doc as {

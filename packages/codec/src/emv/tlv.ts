@@ -194,7 +194,9 @@ function buildInto(items: readonly TlvItem[], out: number[][], path: string, dep
       length = raw.length;
     }
     const head = [...tag, ...lengthBytes(length, tagHex)];
-    out.push(head, ...value);
+    // One push per part, not `push(head, ...value)`: 100,000 children as arguments overflowed the stack (RangeError).
+    out.push(head);
+    for (const part of value) out.push(part);
     total += head.length + length;
   });
   return total;

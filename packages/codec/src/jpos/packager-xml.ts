@@ -217,7 +217,7 @@ function packagerPath(path: string): { field: string; what: string } {
     ids.push(parts[i + 1]!);
     i += parts[i + 2] === 'subfields' ? 3 : 2;
   }
-  return { field: ids.join('.'), what: parts.slice(i).join('.') };
+  return ids.length > 0 ? { field: ids.join('.'), what: parts.slice(i).join('.') } : { field: path, what: '' };
 }
 
 /**

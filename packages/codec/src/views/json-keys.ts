@@ -12,12 +12,38 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 
+/** How many repeats {@link repeatedKeys} names by default (a hostile text may hold a repeat every six characters). */
+export const MAX_REPEATED_KEYS = 100;
+
+/** What {@link scanRepeatedKeys} finds: the first repeats named, how many it found in all, and the deepest nesting. */
+export interface RepeatedKeyScan {
+  /** The first repeats (at most the `most` asked for), each as its path of keys from the top. */
+  named: string[][];
+  /** Every repeat found, named or not (repeats in objects deeper than the `deepest` asked for are not looked for). */
+  count: number;
+  /** How deep objects and arrays nest in the text (`{}` is 1). */
+  depth: number;
+}
+
 /**
  * Each key of `text` (valid JSON) given again in the same object, as its path of keys from the top (`["4"]`,
- * `["48", "1"]`): one entry per repeat, in the order of the text. Keys under an array are named by the array's key.
+ * `["48", "1"]`): one entry per repeat, in the order of the text, the first `most` of them (default
+ * {@link MAX_REPEATED_KEYS}; a path is copied only for those, so the cost stays linear however deep and however many
+ * the repeats). Keys under an array are named by the array's key.
  */
-export function repeatedKeys(text: string): string[][] {
-  const found: string[][] = [];
+export function repeatedKeys(text: string, most = MAX_REPEATED_KEYS): string[][] {
+  return scanRepeatedKeys(text, most).named;
+}
+
+/**
+ * The repeats of `text` (see {@link repeatedKeys}): the first `most` named, all counted, looked for only in objects
+ * nested at most `deepest` deep (default: any depth; a reader that refuses deeper nesting need not look there), and
+ * the depth of the text, in one linear pass.
+ */
+export function scanRepeatedKeys(text: string, most: number, deepest = Infinity): RepeatedKeyScan {
+  const named: string[][] = [];
+  let count = 0;
+  let depth = 0;
   // One entry per open object (its keys so far) or array (undefined), and the key each one sits under.
   const open: (Set<string> | undefined)[] = [];
   const under: string[] = [];
@@ -40,12 +66,13 @@ export function repeatedKeys(text: string): string[][] {
       // A key with an escape (`"\u0034"` is `"4"`) is compared as JSON.parse reads it.
       lastKey = raw.includes('\\') ? (JSON.parse(text.slice(start, i + 1)) as string) : raw;
       const keys = open[open.length - 1];
-      if (keys === undefined) continue;
-      if (keys.has(lastKey)) found.push([...under.slice(1), lastKey]);
-      else keys.add(lastKey);
+      if (keys === undefined || open.length > deepest) continue;
+      if (!keys.has(lastKey)) keys.add(lastKey);
+      else if (count++ < most) named.push([...under.slice(1), lastKey]);
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       under.push(lastKey);
       open.push(c === OPEN_OBJECT ? new Set() : undefined);
+      if (open.length > depth) depth = open.length;
       expectKey = c === OPEN_OBJECT;
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
       open.pop();
@@ -55,5 +82,5 @@ export function repeatedKeys(text: string): string[][] {
       expectKey = open[open.length - 1] !== undefined;
     }
   }
-  return found;
+  return { named, count, depth };
 }

@@ -1,10 +1,10 @@
 import type { IsoMessage, MessageInput } from '../types.js';
 import type { FieldProblem } from '../errors.js';
-import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
+import { Iso8583Error, MAX_PROBLEMS_IN_TEXT, codecError, invalidMessage } from '../errors.js';
 import type { EmvTags } from '../emv/tags.js';
 import { emvFromTags, emvToTags } from '../emv/tags.js';
 import { safeName } from './names.js';
-import { repeatedKeys } from './json-keys.js';
+import { scanRepeatedKeys } from './json-keys.js';
 import { valueText } from './value-text.js';
 import { bytesArgument, messageArgument, optionsArgument } from '../arguments.js';
 
@@ -248,14 +248,19 @@ function parseJson(text: unknown): unknown {
 
 /**
  * The keys `text` gives twice in one object, as problems (JSON.parse keeps the last silently: a repeated amount
- * would be sent with its second value). Worded as the XML reader words a repeated field or header.
+ * would be sent with its second value). Worded as the XML reader words a repeated field or header. Looked for only
+ * where the reader reads (objects nested up to {@link MAX_DEPTH} composites deep: deeper nesting is refused by the
+ * reader itself), the first {@link MAX_PROBLEMS_IN_TEXT} named and the last of them saying how many more there are,
+ * so that a hostile text costs linear time and makes a short error.
  */
 function repeatProblems(text: string): FieldProblem[] {
-  return repeatedKeys(text).map((keys) => {
+  const scan = scanRepeatedKeys(text, MAX_PROBLEMS_IN_TEXT, MAX_DEPTH + 1);
+  return scan.named.map((keys, at) => {
     const field = keys.map((k) => (FIELD_ID.test(k) ? k : safeName(k))).join('.');
+    const more = at === scan.named.length - 1 && scan.count > scan.named.length ? `; and ${scan.count - scan.named.length} more keys given twice` : '';
     return keys[keys.length - 1] === 'header'
-      ? { field, code: 'ISO8583_ERR_HEADER', reason: 'the header is given twice' }
-      : { field, code: 'ISO8583_ERR_FIELD_ID', reason: 'the field is given twice' };
+      ? { field, code: 'ISO8583_ERR_HEADER', reason: `the header is given twice${more}` }
+      : { field, code: 'ISO8583_ERR_FIELD_ID', reason: `the field is given twice${more}` };
   });
 }
 

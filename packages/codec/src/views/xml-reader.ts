@@ -10,6 +10,7 @@ import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
 import { MAX_TLV_DEPTH, buildTlv, isTlvTag } from '../emv/tlv.js';
 import { decodeXmlAttribute, isXmlText } from './xml-text.js';
+import { unclosedSection } from './xml-unclosed.js';
 import { safeName } from './names.js';
 import type { XmlNode } from './xml-nodes.js';
 import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from './xml-nodes.js';
@@ -286,6 +287,8 @@ export function parseXmlMessage(xml: string): XmlMessage {
   if (xml.length > MAX_PARSED_XML_LENGTH) {
     throw xmlError(`the XML document is over ${MAX_PARSED_XML_LENGTH} characters, the most read outside the canonical ISOMessage shape`);
   }
+  const unclosed = unclosedSection(xml);
+  if (unclosed !== undefined) throw xmlError(`the XML is not well formed: ${unclosed} is never closed`);
   const outsideSections = xml.replace(COMMENTS_AND_CDATA, '');
   if (/<!DOCTYPE/i.test(outsideSections)) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
   // XML 1.0 (production Char) has no place for a control character other than tab, LF and CR, U+FFFE, U+FFFF or a

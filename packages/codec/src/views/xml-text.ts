@@ -7,8 +7,10 @@
 const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const NEEDS_ESCAPE = /[&<>\r"]/;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;', '"': '&quot;' };
-const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-const REFERENCE = /&(?:#x([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|([A-Za-z]+));/g;
+// A Map, not an object: `&constructor;` or `&toString;` must be an unknown entity, never a property of Object.prototype.
+const PREDEFINED: ReadonlyMap<string, string> = new Map([['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', "'"]]);
+// Leading zeros are allowed, as XML allows them (`&#00000065;`, `&#x0000041;`): only the digits after them are bounded.
+const REFERENCE = /&(?:#x0*([0-9A-Fa-f]{1,6})|#0*([0-9]{1,7})|([A-Za-z]+));/g;
 
 /** True when XML 1.0 can carry every character of `text` (escaped or not). */
 export function isXmlText(text: string): boolean {
@@ -40,7 +42,7 @@ export function decodeXmlText(raw: string): string | undefined {
   let bad = false;
   const decoded = raw.replace(REFERENCE, (_all, hexRef: string | undefined, decRef: string | undefined, name: string | undefined) => {
     if (name !== undefined) {
-      const replacement = PREDEFINED[name];
+      const replacement = PREDEFINED.get(name);
       if (replacement === undefined) bad = true;
       return replacement ?? '';
     }
