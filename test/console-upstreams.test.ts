@@ -71,7 +71,7 @@ describe('the console of an upstream group', () => {
     // A body Fastify refuses: its own status (413 too large, 400 not JSON) with the connector plugin's reason.
     const large = await announcedTooLarge(gw.http.port, '/console/api/send', 2 * 1024 * 1024);
     assert.equal(large.status, 413, 'a 2 MB body is too large, not a bad JSON object');
-    assert.deepEqual((JSON.parse(large.body) as { error: unknown }).error, { code: 'ISO8583_ERR_CONSOLE_INPUT', message: "body: the body is larger than its limit, 1048576 bytes (bodyLimit)", field: 'body' });
+    assert.deepEqual((JSON.parse(large.body) as { error: unknown }).error, { code: 'ISO8583_ERR_CONSOLE_INPUT', message: "body: the body is larger than its limit, 262144 bytes (bodyLimit)", field: 'body' });
     const broken = await fetch(`${base}/console/api/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"upstream":' });
     assert.equal(broken.status, 400);
     assert.deepEqual(((await broken.json()) as { error: unknown }).error, { code: 'ISO8583_ERR_CONSOLE_INPUT', message: 'body: the body is not valid JSON', field: 'body' });

@@ -72,3 +72,15 @@ test('fromJson names the first 20 repeats and counts the rest; repeatedKeys name
   assert.equal(repeatedKeys(text).length, MAX_REPEATED_KEYS);
   assert.deepEqual(repeatedKeys(text, 2), [['48', '2'], ['48', '2']]);
 });
+
+test('fromJson with emv: a tag given twice inside EMV templates nested to the deepest read is refused, not read as its last value', () => {
+  // review48h: repeats were looked for only as deep as composites nest (5), so 9F02 (the authorised amount) given twice
+  // in four nested templates was read as its second value.
+  for (let templates = 0; templates <= 6; templates++) {
+    const names = ['E6', 'E5', 'E4', 'E3', 'E2', 'E1'].slice(6 - templates);
+    const open = names.map((t) => `{"${t}":`).join('');
+    const text = `{"0":"0200","55":${open}{"9F02":"000000000100","9F02":"000000999900"}${'}'.repeat(templates)}}`;
+    const err = rejects(() => fromJson(text, { emv: true }), 'ISO8583_ERR_INVALID_MESSAGE');
+    assert.deepEqual(err.problems!.map((p) => p.field), [['55', ...names, '9F02'].join('.')], `${templates} templates`);
+  }
+});

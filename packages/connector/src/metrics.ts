@@ -149,6 +149,8 @@ export class ConnectorMetrics {
   private readonly amountSeries = new Map<AmountKind, CounterSeries>();
   private readonly latencySeries: HistogramSeries;
   readonly #source: MetricsSource;
+  /** Its series were dropped ({@link release}): what it counts after (a destroyed request's failure) is not counted. */
+  #dropped = false;
 
   constructor(
     readonly connector: string,
@@ -184,7 +186,8 @@ export class ConnectorMetrics {
    * Takes the connector off the Registry (on close or destroy): its live values are no longer read and its series
    * (those of its `connector` label, when no other live connector of the same name reports to the Registry) are
    * removed, so connectors made and closed one after the other on one Registry leave no series and no memory behind.
-   * Counting after it is harmless (into series no longer shown). Safe to call twice.
+   * What it counts after its series were removed (a request destroyed on the wire, failing after the release) makes
+   * no series again. Safe to call twice.
    */
   release(): void {
     const { sources } = this.#shared;
@@ -192,6 +195,7 @@ export class ConnectorMetrics {
     if (at < 0) return;
     sources.splice(at, 1);
     if (sources.some((s) => s.connector === this.connector)) return;
+    this.#dropped = true;
     for (const family of [this.#shared.requests, this.#shared.failures, this.#shared.latency, this.#shared.reconnects, this.#shared.amounts]) {
       family.drop(this.connector);
     }
@@ -204,6 +208,7 @@ export class ConnectorMetrics {
 
   /** Counts an answered request and its latency. */
   answered(mti: string, responseCode: string, seconds: number): void {
+    if (this.#dropped) return;
     const key = mti + '|' + responseCode;
     let series = this.requestSeries.get(key);
     if (series === undefined) {
@@ -216,16 +221,19 @@ export class ConnectorMetrics {
 
   /** Counts a request that ended in an error. */
   failed(mti: string, code: string): void {
+    if (this.#dropped) return;
     this.failures.of(this.connector, mti, code).inc();
   }
 
   /** Counts a reconnection. */
   reconnected(): void {
+    if (this.#dropped) return;
     this.reconnects.of(this.connector).inc();
   }
 
   /** Adds to an amount total. */
   amount(kind: AmountKind, minorUnits: number): void {
+    if (this.#dropped) return;
     let series = this.amountSeries.get(kind);
     if (series === undefined) {
       series = this.amounts.of(this.connector, kind);

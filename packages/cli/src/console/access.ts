@@ -61,12 +61,14 @@ export function sameToken(given: string, expected: string): boolean {
 export const TOKEN_FILE_LIMIT = 4096;
 
 /**
- * Whether `token` can be sent in an HTTP header as it is: printable ASCII, `!` to `~` (0x21-0x7E), nothing else. Node
- * reads a header's bytes as Latin-1 while a client sends UTF-8 (curl), so a token beyond ASCII could never match a
- * bearer header, and every try would count towards its address's lockout. The one rule of every token read here.
+ * Whether `token` can be sent in an HTTP header as it is: printable ASCII, `!` to `~` (0x21-0x7E), with single spaces
+ * inside (`open sesame`: a bearer header and the sign-in form carry them), nothing else. Node reads a header's bytes
+ * as Latin-1 while a client sends UTF-8 (curl), so a token beyond ASCII could never match a bearer header, and every
+ * try would count towards its address's lockout; a tab or a line end cannot travel in a header. The one rule of
+ * every token read here (already trimmed).
  */
 function isHeaderToken(token: string): boolean {
-  return /^[\x21-\x7E]+$/.test(token);
+  return /^[\x21-\x7E]+(?: [\x21-\x7E]+)*$/.test(token);
 }
 
 /**
@@ -87,14 +89,14 @@ export function readHttpToken(token: string | undefined, tokenFile: string | und
     const first = line.trim();
     if (first === '') throw cliError('ISO8583_ERR_CLI_OPTION', `--http-token-file: ${tokenFile} holds no token on its first line`, '--http-token-file');
     if (!isHeaderToken(first)) {
-      throw cliError('ISO8583_ERR_CLI_OPTION', `--http-token-file (config key httpTokenFile): the token on the first line of ${tokenFile} holds a blank or a character outside printable ASCII (! to ~), which an HTTP header cannot carry as given`, '--http-token-file');
+      throw cliError('ISO8583_ERR_CLI_OPTION', `--http-token-file (config key httpTokenFile): the token on the first line of ${tokenFile} holds a character outside printable ASCII (! to ~, single spaces inside), which an HTTP header cannot carry as given`, '--http-token-file');
     }
     return first;
   }
   if (token === undefined) return undefined;
   if (token.trim() === '') throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token is empty', '--http-token');
   if (!isHeaderToken(token.trim())) {
-    throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token (config key httpToken): the token holds a blank or a character outside printable ASCII (! to ~), which an HTTP header cannot carry as given', '--http-token');
+    throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token (config key httpToken): the token holds a character outside printable ASCII (! to ~, single spaces inside), which an HTTP header cannot carry as given', '--http-token');
   }
   return token.trim();
 }

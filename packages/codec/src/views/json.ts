@@ -3,6 +3,7 @@ import type { FieldProblem } from '../errors.js';
 import { Iso8583Error, MAX_PROBLEMS_IN_TEXT, codecError, invalidMessage } from '../errors.js';
 import type { EmvTags } from '../emv/tags.js';
 import { emvFromTags, emvToTags } from '../emv/tags.js';
+import { MAX_TLV_DEPTH } from '../emv/tlv.js';
 import { safeName } from './names.js';
 import { scanRepeatedKeys } from './json-keys.js';
 import { valueText } from './value-text.js';
@@ -249,12 +250,13 @@ function parseJson(text: unknown): unknown {
 /**
  * The keys `text` gives twice in one object, as problems (JSON.parse keeps the last silently: a repeated amount
  * would be sent with its second value). Worded as the XML reader words a repeated field or header. Looked for only
- * where the reader reads (objects nested up to {@link MAX_DEPTH} composites deep: deeper nesting is refused by the
- * reader itself), the first {@link MAX_PROBLEMS_IN_TEXT} named and the last of them saying how many more there are,
+ * where the reader reads (objects nested up to {@link MAX_DEPTH} composites deep, or field 55's EMV templates up to
+ * `MAX_TLV_DEPTH` deep under `{ emv: true }`: deeper nesting is refused by the reader itself), the first
+ * {@link MAX_PROBLEMS_IN_TEXT} named and the last of them saying how many more there are,
  * so that a hostile text costs linear time and makes a short error.
  */
 function repeatProblems(text: string): FieldProblem[] {
-  const scan = scanRepeatedKeys(text, MAX_PROBLEMS_IN_TEXT, MAX_DEPTH + 1);
+  const scan = scanRepeatedKeys(text, MAX_PROBLEMS_IN_TEXT, MAX_DEPTH + 1 + MAX_TLV_DEPTH);
   return scan.named.map((keys, at) => {
     const field = keys.map((k) => (FIELD_ID.test(k) ? k : safeName(k))).join('.');
     const more = at === scan.named.length - 1 && scan.count > scan.named.length ? `; and ${scan.count - scan.named.length} more keys given twice` : '';
