@@ -176,7 +176,8 @@ export function reversalMessageProblems(dialect: Dialect): FieldProblem[] {
   // the original data elements or the fees.
   const rules = dialect.reversal;
   if (rules !== undefined && rules !== null) {
-    const max = Math.max(...Object.keys(dialect.fields).map(Number).filter(Number.isInteger));
+    // The highest field number, as `dialectProblems` reads it (check.ts).
+    const max = dialect.bitmap?.tertiary === true ? 192 : 128;
     approvedAmountProblems(dialect, rules.approvedAmount, problems, max);
     setProblems(dialect, rules.set, problems, () => true);
   }
