@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
-import { within } from '@iso8583/test-support';
+import { waitUntil, within } from '@iso8583/test-support';
 import { startGateway as startGatewayProcess } from './helpers/gateway-process.js';
 
 /** Starts the gateway binary; resolves with its POS and HTTP ports once it says where it listens. */
@@ -33,13 +33,10 @@ test('gateway with two upstreams: /metrics has both connectors, /stats sums Sock
     '--listen', '0', '--bind', '127.0.0.1', '--http', '0', '--reversal-journal', join(dir, 'journal'), '--log-level', 'silent']);
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   // Both upstreams up before the first request, so round robin hands them out a, b, a, b.
-  const deadline = Date.now() + 20_000;
-  for (;;) {
+  await waitUntil(async () => {
     const { healthy } = await (await fetch(`http://127.0.0.1:${http}/stats`)).json() as { healthy: string[] };
-    if (healthy.length === 2) break;
-    assert.ok(Date.now() < deadline, `both upstreams up within 20 s (healthy: ${healthy.join(', ')})`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return healthy.length === 2 ? true : undefined;
+  }, { timeoutMs: 20_000, what: 'both upstreams up' });
   const terminal = createConnector({ host: '127.0.0.1', port: pos });
   t.after(() => terminal.destroy());
   const amounts = ['000000000010', '000000000020', '000000000030', '000000000040'];

@@ -92,7 +92,7 @@ export type { SchemaCheck, SchemaCheckOptions } from './schema/check.js';
 export { recoverFields } from './recover.js';
 export { expectsResponse, isNetworkManagement, responseMti } from './mti.js';
 export { RESPONSE_ECHOED_FIELDS, responseTo } from './response-to.js';
-export { dialectVersion, inVersion, mtiLabel, mtiVersionDigit, networkManagementMti, originalDataElementsField } from './dialect/version.js';
+export { dialectVersion, inVersion, mtiLabel, mtiVersionDigit, networkManagementMti, originalDataElementsField, responseCodeLabel } from './dialect/version.js';
 export { reversalMessageProblems } from './dialect/reversal-check.js';
 export { DEFAULT_APPROVAL_CODES, approvalCode, approvalCodesOf, isApprovalClass, isApproved } from './approval.js';
 export type { ApprovalDialect } from './approval.js';

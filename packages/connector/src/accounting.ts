@@ -3,7 +3,7 @@
  * a reconnection) is counted once here, and feeds both the `stats()` snapshot and the prom-client metrics, so the two
  * can never disagree.
  */
-import { isApproved, mtiLabel } from '@iso8583/codec';
+import { isApproved, mtiLabel, responseCodeLabel } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Registry } from 'prom-client';
 import { ConnectorMetrics } from './metrics.js';
@@ -118,9 +118,7 @@ export function mtiOf(message: MessageInput): string {
 
 /** A response code (field 39) for labels and stats: 1-3 letters or digits, else `invalid`; `none` when absent. */
 export function responseCodeOf(message: IsoMessage): string {
-  const rc = message['39'];
-  if (typeof rc !== 'string') return 'none';
-  return /^[0-9A-Za-z]{1,3}$/.test(rc) ? rc : 'invalid';
+  return responseCodeLabel(message['39'], 'none');
 }
 
 /** The connector's counts and metrics. */

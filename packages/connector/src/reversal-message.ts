@@ -179,11 +179,8 @@ export class ReversalPlan {
    * never got), with the amount that answer approved in field 4.
    */
   build(original: MessageInput, answer?: MessageInput, kept?: (why: AmountKept) => void): IsoMessage {
-    const edition = editionOf(original, this.mtiSpec);
-    if (edition !== undefined && edition !== this.version) {
-      const plan = this.planFor(edition);
-      if (plan !== this) return plan.build(original, answer, kept);
-    }
+    const plan = this.planOf(original);
+    if (plan !== this) return plan.build(original, answer, kept);
     const out: IsoMessage = {};
     const copied = this.copied;
     for (let i = 0; i < copied.length; i++) {
@@ -224,11 +221,8 @@ export class ReversalPlan {
    * not a number, goes the long way).
    */
   json(original: MessageInput): string {
-    const edition = editionOf(original, this.mtiSpec);
-    if (edition !== undefined && edition !== this.version) {
-      const plan = this.planFor(edition);
-      if (plan !== this) return plan.json(original);
-    }
+    const plan = this.planOf(original);
+    if (plan !== this) return plan.json(original);
     const order = this.order;
     if (order === undefined) return JSON.stringify(this.build(original));
     let json = '';
@@ -251,9 +245,16 @@ export class ReversalPlan {
     return json + '}';
   }
 
-  /** The plan of the other edition (`version` is not this plan's), made once. */
-  private planFor(version: DialectVersion): ReversalPlan {
-    this.other ??= reversalMessageProblems({ ...this.dialect, version }).length === 0 ? new ReversalPlan(this.mti, this.dialect, this.fields, version) : this;
+  /**
+   * The plan that reverses `original`: this one, or the plan of the other edition (made once) when the original's MTI
+   * is of that edition and the dialect can reverse in it.
+   */
+  private planOf(original: MessageInput): ReversalPlan {
+    const edition = editionOf(original, this.mtiSpec);
+    if (edition === undefined || edition === this.version) return this;
+    this.other ??= reversalMessageProblems({ ...this.dialect, version: edition }).length === 0
+      ? new ReversalPlan(this.mti, this.dialect, this.fields, edition)
+      : this;
     return this.other;
   }
 

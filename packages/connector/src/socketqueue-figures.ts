@@ -8,14 +8,12 @@
  * - `refundAmount`: approved 0210s with processing code 200000.
  * - `reversalAmount`: approved 0410s.
  * - `faultStat`: 0210 and 0410 answers that are not approvals, by response code read as a number (`005` -> `5`);
- *   a code that is not 1-3 letters or digits under `invalid` (the connector's `responseCodeOf`).
+ *   a code that is not 1-3 letters or digits under `invalid` (the codec's `responseCodeLabel`).
  * - `packetCount`: every request passed on and every response, by MTI, and their `total`.
  *
  * "Approved" is the dialect's (`isApproved`), not SocketQueue's "39 reads as the number 0".
  */
-import { isApproved } from '@iso8583/codec';
-// A cycle (accounting.ts holds these figures), read only when a response is counted: the rule has one home there.
-import { responseCodeOf } from './accounting.js';
+import { isApproved, responseCodeLabel } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 
 /** SocketQueue's stat-server JSON (what its `--statServerPort` writes on connect). */
@@ -75,7 +73,7 @@ export class SocketQueueFigures {
       // Bounded as the connector's labels are (a host's 39 may be anything, even card data): `invalid` beyond 1-3
       // letters or digits.
       if (typeof rc === 'string') {
-        const key = faultKey(responseCodeOf(response));
+        const key = faultKey(responseCodeLabel(response['39'], 'none'));
         this.faults[key] = (this.faults[key] ?? 0) + 1;
       }
       return;

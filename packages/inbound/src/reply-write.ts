@@ -3,7 +3,7 @@
  * response code, what happens when the client has gone, and the endpoint's own answers (30, 96) packed small enough
  * to go out when the request's echoed values do not pack; the log line of a message the endpoint could not handle.
  */
-import { encodeFrame, mtiLabel, replyHeader, summarize } from '@iso8583/codec';
+import { encodeFrame, mtiLabel, replyHeader, responseCodeLabel, summarize } from '@iso8583/codec';
 import type { Frame, IsoMessage, MessageInput } from '@iso8583/codec';
 import { CardDataMask } from './card-data-mask.js';
 import type { EndpointCore, Peer } from './core.js';
@@ -49,17 +49,6 @@ export function frameReply(core: EndpointCore, frame: Frame, bytes: Buffer): Buf
   return encodeFrame(bytes, core.framing, frame.header.length > 0 ? replyHeader(frame.header) : undefined);
 }
 
-/**
- * The reply's field 39 as a label: 1-3 letters or digits, else `invalid` (a sequence may echo anything there, even card
- * data: it must not reach a metric label or `stats()`); `none` when absent. The connector's `responseCodeOf` rule
- * (@iso8583/connector accounting.ts; this package does not depend on that one).
- */
-function replyCodeLabel(rc: unknown): string {
-  if (rc === undefined || rc === null) return 'none';
-  const text = String(rc);
-  return /^[0-9A-Za-z]{1,3}$/.test(text) ? text : 'invalid';
-}
-
 /** Writes a framed reply and counts it, as {@link writeReply} (false when the client has gone). */
 export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply: MessageInput, told?: () => void, started?: number): boolean {
   if (!peer.send(framed, told === undefined ? undefined : () => droppedLater(core, peer, reply as IsoMessage, told))) {
@@ -71,7 +60,7 @@ export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply
   const mti = reply['0'];
   const rc = reply['39'];
   // The reply's MTI is the sequence's choice (it may echo what the client sent): bounded like the request's.
-  core.metrics.reply(mtiLabel(typeof mti === 'string' ? mti : String(mti), core.codec.dialect), replyCodeLabel(rc));
+  core.metrics.reply(mtiLabel(typeof mti === 'string' ? mti : String(mti), core.codec.dialect), responseCodeLabel(rc, 'none'));
   const onReply = core.options.onReply;
   if (onReply !== undefined) {
     try {

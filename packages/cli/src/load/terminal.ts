@@ -4,7 +4,7 @@
  */
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { isIso8583Error, MessageStream, recoverFields } from '@iso8583/codec';
+import { isIso8583Error, MessageStream, recoverFields, responseCodeLabel } from '@iso8583/codec';
 import type { Codec, Frame, FramingOptions, IsoMessage } from '@iso8583/codec';
 import { nextStan, purchaseRequest, terminalId } from './purchase.js';
 import type { LoadRun } from './load-run.js';
@@ -85,9 +85,8 @@ export class LoadClient {
       return;
     }
     const code = answer['39'];
-    // A host's 39 may be anything, even card data: bounded as the connector's labels are (responseCodeOf), `invalid`
-    // beyond 1-3 letters or digits, so it never shows as an outcome key.
-    this.settle(match.stan, match.p, typeof code !== 'string' ? 'no-39' : /^[0-9A-Za-z]{1,3}$/.test(code) ? code : 'invalid');
+    // A host's 39 may be anything, even card data: bounded as the metric labels are, so it never shows as an outcome key.
+    this.settle(match.stan, match.p, responseCodeLabel(code, 'no-39'));
   }
 
   /**

@@ -44,3 +44,14 @@ export function mtiLabel(mti: string, dialect: Pick<Dialect, 'version'>): string
   const known = mti.length === 4 && mti[0] === mtiVersionDigit(version) && '12345678'.includes(mti[1] as string) && functions.includes(mti[2] as string) && '012345'.includes(mti[3] as string);
   return known ? mti : 'other';
 }
+
+/**
+ * A response code (field 39) as a metric label and a `byResponseCode` key: 1 to 3 letters or digits as it is, any
+ * other value `invalid` (a host or a sequence may put anything there, even card data; the series stay bounded), and
+ * `absent` when there is none (`undefined` or `null`).
+ */
+export function responseCodeLabel(rc: unknown, absent: string): string {
+  if (rc === undefined || rc === null) return absent;
+  const text = typeof rc === 'string' ? rc : String(rc);
+  return /^[0-9A-Za-z]{1,3}$/.test(text) ? text : 'invalid';
+}
