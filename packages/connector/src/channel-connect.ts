@@ -14,7 +14,8 @@ import type { ResolvedConnectorOptions } from './options.js';
 /**
  * Opens a connection to `o.host`:`o.port` (TCP, or TLS when `o.tls` is set) within `o.connectTimeout`; resolves with
  * what `made` makes of the socket, called as soon as it connected (before any of its events can be missed). `signal`
- * (default none) aborted before then destroys the socket at once and rejects with `ISO8583_ERR_CONNECTOR_CLOSED`.
+ * (default none) aborted before then (or already) destroys the socket at once and rejects with
+ * `ISO8583_ERR_CONNECTOR_CLOSED`.
  */
 export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Socket | TLSSocket) => T, signal?: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -31,6 +32,7 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
     const timeout = (): Iso8583Error => connectorError('ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT', `no connection to the host within ${o.connectTimeout} ms`, { field: 'connectTimeout' });
     const timer = setTimeout(() => fail(timeout()), o.connectTimeout);
     const cut = (): void => fail(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing'));
+    if (signal?.aborted === true) return cut();
     signal?.addEventListener('abort', cut, { once: true });
     const ready = (): void => {
       if (settled) return;

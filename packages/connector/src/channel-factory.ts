@@ -149,7 +149,7 @@ export class ChannelFactory {
     const logger = this.channelLogger(id);
     let channel: Channel | undefined;
     try {
-      channel = await this.connect(id, logger);
+      channel = await Channel.connect(id, this.host, logger, this.shutDown.signal);
       this.open.add(channel);
       if (!this.shutting) {
         await this.network.signOn(channel).catch((err: unknown) => {
@@ -274,31 +274,7 @@ export class ChannelFactory {
     return this.retryIn;
   }
 
-  /**
-   * `Channel.connect`, not waited for beyond {@link ChannelFactory.shut} (a host that never completes the TCP or TLS
-   * handshake would hold the close up to `connectTimeout`): the attempt then fails with `ISO8583_ERR_CONNECTOR_CLOSED`,
-   * and a connection that still comes up is ended at once, unused (no sign-on).
-   */
-  private connect(id: number, logger: Logger): Promise<Channel> {
-    const connecting = Channel.connect(id, this.host, logger, this.shutDown.signal);
-    return new Promise<Channel>((resolve, reject) => {
-      const cut = (): void => {
-        connecting.then((late) => late.destroy(), () => undefined);
-        reject(shutError());
-      };
-      this.shutDown.signal.addEventListener('abort', cut, { once: true });
-      connecting.then(
-        (channel) => {
-          this.shutDown.signal.removeEventListener('abort', cut);
-          resolve(channel);
-        },
-        (err: unknown) => {
-          this.shutDown.signal.removeEventListener('abort', cut);
-          reject(err);
-        },
-      );
-    });
-  }
+
 
   /** Resolves once `channel`'s socket closed ({@link ChannelFactory.closed} ran for it). */
   private socketClosed(channel: Channel): Promise<void> {
