@@ -37,35 +37,17 @@ const SAF_OUTCOMES = ['delivered', 'expired', 'abandoned'] as const;
 /** The kinds of amount totals (SocketQueue's counters). */
 export type AmountKind = 'processed' | 'secured' | 'refund' | 'reversal';
 
-/** A counter family whose series of one connector can be dropped (a connector released). */
-class ConnectorCounters extends CounterFamily {
-  /** Drops every series whose first label (`connector`) is `connector`. */
-  drop(connector: string): void {
-    const label = this.labelNames[0] as string;
-    for (const [key, entry] of this.series) if (entry.labels[label] === connector) this.series.delete(key);
-  }
-}
-
-/** A histogram family whose series of one connector can be dropped (a connector released). */
-class ConnectorHistogram extends HistogramFamily {
-  /** Drops every series whose first label (`connector`) is `connector`. */
-  drop(connector: string): void {
-    const label = this.labelNames[0] as string;
-    for (const [key, entry] of this.series) if (entry.labels[label] === connector) this.series.delete(key);
-  }
-}
-
 /** The gauges read from the sources when scraped (label `connector` only). */
 const GAUGES = ['iso8583_connector_in_flight', 'iso8583_connector_pool_size', 'iso8583_connector_reversals_pending', 'iso8583_connector_saf_stranded', 'iso8583_connector_saf_depth'];
 
 /** The metrics made once per Registry, and the live sources of every connector that reports to them. */
 interface Shared {
   sources: { connector: string; source: MetricsSource }[];
-  requests: ConnectorCounters;
-  failures: ConnectorCounters;
-  latency: ConnectorHistogram;
-  reconnects: ConnectorCounters;
-  amounts: ConnectorCounters;
+  requests: CounterFamily;
+  failures: CounterFamily;
+  latency: HistogramFamily;
+  reconnects: CounterFamily;
+  amounts: CounterFamily;
 }
 
 const shared = new WeakMap<Registry, Shared>();
@@ -86,20 +68,20 @@ function gauge(name: string, help: string, registry: Registry, sources: Shared['
 function makeShared(): Shared {
   return {
     sources: [],
-    requests: new ConnectorCounters('iso8583_connector_requests_total', 'Requests answered by the host, by request MTI and response code (field 39).', [
+    requests: new CounterFamily('iso8583_connector_requests_total', 'Requests answered by the host, by request MTI and response code (field 39).', [
       'connector',
       'mti',
       'response_code',
     ]),
-    failures: new ConnectorCounters('iso8583_connector_failures_total', 'Requests that ended without a response, by request MTI and error code.', ['connector', 'mti', 'code']),
-    latency: new ConnectorHistogram(
+    failures: new CounterFamily('iso8583_connector_failures_total', 'Requests that ended without a response, by request MTI and error code.', ['connector', 'mti', 'code']),
+    latency: new HistogramFamily(
       'iso8583_connector_latency_seconds',
       'Time from writing a request to its response.',
       ['connector'],
       [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     ),
-    reconnects: new ConnectorCounters('iso8583_connector_reconnects_total', 'Connections lost or failed and opened again.', ['connector']),
-    amounts: new ConnectorCounters(
+    reconnects: new CounterFamily('iso8583_connector_reconnects_total', 'Connections lost or failed and opened again.', ['connector']),
+    amounts: new CounterFamily(
       'iso8583_connector_amount_total',
       'Sums of request field 4 (minor units): processed (answered 0100/0200), secured (of those, approved: 39 one of the dialect approvalCodes, 00 by default), refund (approved with processing code 20xxxx), reversal (answered 0400/0401/0420/0421).',
       ['connector', 'kind'],
@@ -141,10 +123,10 @@ function register(metrics: Shared, registry: Registry): void {
 export class ConnectorMetrics {
   #registry: Registry | undefined;
   readonly #shared: Shared;
-  private readonly requests: ConnectorCounters;
-  private readonly failures: ConnectorCounters;
-  private readonly reconnects: ConnectorCounters;
-  private readonly amounts: ConnectorCounters;
+  private readonly requests: CounterFamily;
+  private readonly failures: CounterFamily;
+  private readonly reconnects: CounterFamily;
+  private readonly amounts: CounterFamily;
   private readonly requestSeries = new Map<string, CounterSeries>();
   private readonly amountSeries = new Map<AmountKind, CounterSeries>();
   private readonly latencySeries: HistogramSeries;

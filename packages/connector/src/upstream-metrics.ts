@@ -24,19 +24,11 @@ export interface UpstreamSource {
   safDepth(): number;
 }
 
-/** An outcome counter family whose series of one upstream can be dropped (its last group released). */
-class UpstreamOutcomes extends CounterFamily {
-  /** Drops every series whose first label (`upstream`) is `upstream`. */
-  drop(upstream: string): void {
-    for (const [key, entry] of this.series) if (entry.labels.upstream === upstream) this.series.delete(key);
-  }
-}
-
 /** The metrics made once per Registry, and the upstreams of every group that reports to them. */
 interface Shared {
   sources: UpstreamSource[];
   gauges: { remove(labels: { upstream: string }): void }[];
-  outcomes: UpstreamOutcomes;
+  outcomes: CounterFamily;
   downs: Counter<'upstream'>;
   unavailable: Counter<'upstream'>;
   /** By upstream name: the groups that reported its current outage (the first one counted it). */
@@ -91,7 +83,7 @@ function makeShared(registry: Registry): Shared {
     gauges: [up, inFlight, safDepth],
     outage: new Map(),
     // Counted on every request: in plain numbers (@iso8583/metrics).
-    outcomes: new UpstreamOutcomes(
+    outcomes: new CounterFamily(
       'iso8583_upstream_requests_total',
       'Requests settled by the upstream: answered, timeout, or failed (any other error).',
       ['upstream', 'outcome'],
@@ -117,7 +109,7 @@ export class UpstreamMetrics {
   readonly registry: Registry;
   readonly #shared: Shared;
   readonly #sources: readonly UpstreamSource[];
-  private readonly outcomes: UpstreamOutcomes;
+  private readonly outcomes: CounterFamily;
   private readonly downs: Counter<'upstream'>;
   private readonly unavailable: Counter<'upstream'>;
   /** The outcome series by upstream. */

@@ -60,6 +60,16 @@ abstract class Family<S> {
   }
 
   /**
+   * Drops every series whose first label has the value `value` (a connector or an upstream gone: its series leave
+   * the scrape, and its memory). A series taken by `of()` before stays usable, counted no more in the scrape.
+   */
+  drop(value: string): void {
+    const label = this.labelNames[0];
+    if (label === undefined) return;
+    for (const [key, entry] of this.series) if (entry.labels[label] === value) this.series.delete(key);
+  }
+
+  /**
    * The series of `values` (one per label name, in order), made on first use. Another number of values than of label
    * names is refused (a `TypeError` naming the family and its label names, never the values, as prom-client's
    * `labels()` refuses it): a value past the last label was dropped, and two series with the same labels written, which
