@@ -50,10 +50,8 @@ const FUNCTIONS_BY_VERSION_DIGIT: ReadonlyMap<string, string> = new Map([
  * (at most 720 MTIs, 288 of 1987 and 432 of 1993, then `other` and `invalid`).
  *
  * @param mti the MTI as read or written (any string)
- * @param _dialect not read: the label no longer depends on the dialect's edition (kept so that callers that pass it
- * still compile)
  */
-export function mtiLabel(mti: string, _dialect?: Pick<Dialect, 'version'>): string {
+export function mtiLabel(mti: string): string {
   if (mti === 'invalid') return mti;
   const functions = mti.length === 4 ? FUNCTIONS_BY_VERSION_DIGIT.get(mti[0] as string) : undefined;
   const known = functions !== undefined && '12345678'.includes(mti[1] as string) && functions.includes(mti[2] as string) && '012345'.includes(mti[3] as string);
