@@ -33,7 +33,7 @@ import type { EncodedRequest, EncodedResponse } from './relay.js';
 import type { RequestOutcomes } from './request-outcome.js';
 import type { RequestSender } from './request-sender.js';
 import { safMessage } from './saf-message.js';
-import { receiptText, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
+import { receiptText, sendOptionsProblem, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
 import { IN_TERMINAL_LANE, type TerminalLock, type TerminalQueue } from './terminal-queue.js';
 import { RECORD_TO, type TransactionRecorder } from './transaction-record.js';
@@ -137,6 +137,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     try {
       // An object needs no reading (`request`: `pack` checks every field and names every offending one).
       if (typeof input !== 'string') return this.request(input, options);
+      const bad = sendOptionsProblem(options);
+      if (bad !== undefined) return Promise.reject(bad);
       read = readMessage(input);
     } catch (err) {
       return Promise.reject(err as Error);
@@ -154,6 +156,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   request(message: MessageInput, options?: SendOptions): Promise<IsoMessage>;
   request(message: MessageInput, options: SendOptions = NO_OPTIONS): Promise<IsoMessage | SafReceipt> {
     if (!isMessageObject(message)) return Promise.reject(inputError());
+    const bad = sendOptionsProblem(options);
+    if (bad !== undefined) return Promise.reject(bad);
     if (options.saf === true) return this.store(message);
     return this.exchange(message, options, options.header).then((response) => response.message);
   }
@@ -169,6 +173,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   /** `request` for a message already in its wire image, which goes out as it came where it can (see relay.ts). */
   relay(request: EncodedRequest, options: SendOptions = NO_OPTIONS): Promise<EncodedResponse> {
     if (request === null || typeof request !== 'object' || !isMessageObject(request.message)) return Promise.reject(inputError());
+    const bad = sendOptionsProblem(options);
+    if (bad !== undefined) return Promise.reject(bad);
     const body = sameDialect(request.dialect, this.codec.dialect) && !this.codec.dialect.headerLength ? request.body : undefined;
     // The channel's response is an EncodedResponse as it is (message, body, header, dialect): no copy, no other promise.
     return this.exchange(request.message, options, options.header, body);
