@@ -245,7 +245,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /**
-   * Aborts: every pending request fails with `err` (or `ISO8583_ERR_CONNECTOR_CLOSED`) and the sockets are destroyed.
+   * Aborts: every pending request fails with `err` (or `ISO8583_ERR_CONNECTOR_CLOSED`) and the sockets are destroyed,
+   * a connection still connecting too (never signed on, never used).
    * A PostgreSQL store (its SAF journal, its terminal locks) is not waited for beyond a short grace (`PG_DESTROY_GRACE`,
    * 200 ms): its statements still in flight are cut and its connections closed; what the SAF queue holds stays in the
    * store for the next start.
@@ -255,7 +256,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const reason =
       err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector was destroyed', { cause: err });
     this.lifecycle.to('closing');
-    this.factory.stop();
+    // Shut, not only stopped: a connect under way ends now (one finishing later is ended unused, never signed on nor
+    // taken into the pool while the stop below runs); close() stops only, its drained requests may still need one.
+    void this.factory.shut();
     this.pool.rejectWaiting(reason);
     this.terminalQueue?.rejectAll(reason);
     this.factory.destroyAll(reason);
