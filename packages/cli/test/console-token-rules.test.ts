@@ -1,7 +1,8 @@
-// The HTTP token as it is read: the token file's first line only, within 4096 bytes (`/dev/zero` aborted the process
-// with std::bad_alloc, exit 134, no coded error), and printable ASCII only, `!` to `~` (`--http-token 'pässwörd'` was
-// taken, yet no bearer header could match it, and each try counted towards the lockout). The real binary for the flag,
-// the file and the gateway's config key; readHttpToken (the one home of the rule) for the flow's and the client's.
+// The HTTP token as it is read: from a regular file only (`/dev/zero` aborted the process with std::bad_alloc, exit
+// 134, no coded error; a FIFO's open waited for ever for a writer), its first line only, within 4096 bytes, and
+// printable ASCII only, `!` to `~` (`--http-token 'pässwörd'` was taken, yet no bearer header could match it, and each
+// try counted towards the lockout). The real binary for the flag, the file and the gateway's config key; readHttpToken
+// (the one home of the rule) for the flow's and the client's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,9 +34,26 @@ test('token file – /dev/zero is refused with a coded error naming the flag, no
   const r = spawnSync(process.execPath, [BIN, ...GATEWAY, '--http-token-file', '/dev/zero'], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
   assert.equal(r.signal, null, 'ended by itself, not killed at the deadline nor aborted');
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /ISO8583_ERR_CLI_OPTION/);
+  assert.match(r.stderr, /ISO8583_ERR_CLI_FILE/);
   assert.match(r.stderr, /--http-token-file/);
-  assert.match(r.stderr, /longer than 4096 bytes/);
+  assert.match(r.stderr, /is a character device, not a regular file/);
+});
+
+test('token file – a FIFO is refused at once naming the flag, never opened to wait for a writer; a folder too', () => {
+  const fifo = join(work, 'token-fifo');
+  const made = spawnSync('mkfifo', [fifo], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  // Bounded: the start waited for ever in open(2) for a writer that never comes; killed at 30 s.
+  const r = spawnSync(process.execPath, [BIN, ...GATEWAY, '--http-token-file', fifo], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  assert.equal(r.signal, null, 'ended by itself, not killed at the deadline');
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /ISO8583_ERR_CLI_FILE: --http-token-file: .*token-fifo is a FIFO \(named pipe\), not a regular file/);
+  assert.throws(() => readHttpToken(undefined, work), (err: Error & { code?: string; field?: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CLI_FILE');
+    assert.equal(err.field, '--http-token-file');
+    assert.match(err.message, /is a folder, not a regular file/);
+    return true;
+  });
 });
 
 test('token file – the first line is read up to 4096 bytes; what follows it is never read', () => {
