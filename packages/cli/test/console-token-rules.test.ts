@@ -69,12 +69,12 @@ test('token file – the first line is read up to 4096 bytes; what follows it is
 });
 
 test('token – a character beyond printable ASCII, a tab or two spaces inside, is refused at start: flag, file and config key', async () => {
-  refused(NOT_ASCII, undefined, '--http-token', NOT_ASCII, /--http-token \(config key httpToken\).*printable ASCII/);
+  refused(NOT_ASCII, undefined, '--http-token', NOT_ASCII, /^--http-token: the token holds .*printable ASCII/);
   refused('two  spaces', undefined, '--http-token', 'two  spaces', /printable ASCII/);
   refused('tab\there', undefined, '--http-token', 'tab\there', /printable ASCII/);
   const file = join(work, 'not-ascii');
   writeFileSync(file, `${NOT_ASCII}\n`);
-  refused(undefined, file, '--http-token-file', NOT_ASCII, /--http-token-file \(config key httpTokenFile\).*printable ASCII/);
+  refused(undefined, file, '--http-token-file', NOT_ASCII, /^--http-token-file: the token on the first line .*printable ASCII/);
   // The real binary: the flag, the file, and the gateway's config file key.
   const flag = await runCli([...GATEWAY, '--http-token', NOT_ASCII]);
   assert.equal(flag.code, 1, flag.stderr);
@@ -82,16 +82,39 @@ test('token – a character beyond printable ASCII, a tab or two spaces inside, 
   assert.equal(flag.stderr.includes(NOT_ASCII), false);
   const fromFile = await runCli([...GATEWAY, '--http-token-file', file]);
   assert.equal(fromFile.code, 1, fromFile.stderr);
-  assert.match(fromFile.stderr, /ISO8583_ERR_CLI_OPTION.*--http-token-file/);
+  assert.match(fromFile.stderr, /ISO8583_ERR_CLI_OPTION: --http-token-file \(config key httpTokenFile\)/);
   const config = join(work, 'gateway.json');
   writeFileSync(config, JSON.stringify({ upstream: '127.0.0.1:5000', httpToken: NOT_ASCII }));
   const key = await runCli(['gateway', '--check-config', '--config', config]);
   assert.equal(key.code, 1, key.stderr);
-  assert.match(key.stderr, /ISO8583_ERR_CLI_OPTION.*httpToken/);
+  assert.match(key.stderr, /ISO8583_ERR_CLI_OPTION: --http-token \(config key httpToken\)/);
   assert.equal(key.stderr.includes(NOT_ASCII), false);
   // Every printable ASCII character is a token character.
   const all = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
   assert.equal(readHttpToken(all, undefined), all);
   // Single spaces inside are token characters (a config's `open sesame please` worked before the rule: review48h).
   assert.equal(readHttpToken('open sesame please', undefined), 'open sesame please');
+});
+
+test('token – run and transactions, which have no config file, name their flag alone; the gateway its config key too', async () => {
+  const file = join(work, 'not-ascii-2');
+  writeFileSync(file, `${NOT_ASCII}\n`);
+  const flow = join(work, 'flow.json');
+  writeFileSync(flow, JSON.stringify({ inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } }, http: { host: '127.0.0.1', port: 0 } }));
+  const commands = [
+    ['run', flow, '--check'],
+    // Refused before anything is asked: nothing listens on port 1.
+    ['transactions', '--url', 'http://127.0.0.1:1'],
+  ];
+  for (const command of commands) {
+    for (const [flag, value, words] of [['--http-token', NOT_ASCII, '--http-token: the token holds'], ['--http-token-file', file, '--http-token-file: the token on the first line']]) {
+      const r = await runCli([...command, flag as string, value as string]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.ok(r.stderr.startsWith(`iso8583: ISO8583_ERR_CLI_OPTION: ${words as string}`), `${command[0] as string} ${flag as string}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /config key/);
+      assert.equal(r.stderr.includes(NOT_ASCII), false);
+    }
+  }
+  const gateway = await runCli([...GATEWAY, '--http-token', NOT_ASCII]);
+  assert.ok(gateway.stderr.startsWith('iso8583: ISO8583_ERR_CLI_OPTION: --http-token (config key httpToken): the token holds'), gateway.stderr);
 });
