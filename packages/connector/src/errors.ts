@@ -41,7 +41,8 @@ export const CONNECTOR_ERROR_CODES = {
     'The store (the PostgreSQL database of `store`) cannot be reached or refused a statement, or answered later than two thirds of its lease (the node stalled) or after the session of this node\'s owner lock ended, or recorded a SAF attempt after that attempt\'s flight (field `flight`: not sent, tried again), or its schema is newer than this version knows, or its server is read-only (a standby, or read-only transactions: at open, or since; the text says so and names the primary), or did not answer a `close()` within `closeTimeout` (a `destroy()` within 200 ms) and had its connections cut (the statement cut may or may not have committed); the request was not sent (nothing leaves unjournaled).',
   ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST:
     'A shared store (PostgreSQL) gave the entry to another node (this node held it past its lease, `safLease`, or recorded its attempt too late: more than two thirds of the lease after asking, as after a stall, or while its owner lock\'s session had ended): this node no longer sends it; the other node reverses (or delivers) it. Also logged (`owner lock lost`) when the session of a node\'s owner lock ends while it runs.',
-  ISO8583_ERR_CONNECTOR_INPUT: 'The input of `sendMessage` is not an XML string, JSON text or message object.',
+  ISO8583_ERR_CONNECTOR_INPUT:
+    'The input of `sendMessage` is not an XML string, JSON text or message object; on the HTTP routes also a body refused before it is read as a message (larger than `bodyLimit`: 413; a content type that is not JSON, XML or text: 415).',
   ISO8583_ERR_CONNECTOR_CROSS_SITE:
     'A browser request from another site (`Sec-Fetch-Site: cross-site` or `same-site`, or an `Origin` that is not the request\'s `Host`, named in `field`) to a route that changes state (`POST /`, `POST /raw`, the console\'s API): refused before its body is read.',
   ISO8583_ERR_CONNECTOR_UNSOLICITED:
