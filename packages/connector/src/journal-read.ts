@@ -14,11 +14,12 @@
  *   edit by hand, another program's bytes). Logged at `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) with their byte offsets.
  * Either way the bytes are kept: moved to a quarantine file beside the journal (`reversals.jsonl.corrupt-<time>`,
  * mode 0600, fsynced before the journal is rewritten), one bad line per line; a file in which no line is a record is
- * renamed there whole. Every intact record is recovered, before and after a bad line. Also logged at `warn` with
+ * renamed there whole (made mode 0600 first). A line ending in CRLF (a file converted by a copy) is read without its
+ * `\r`. Every intact record is recovered, before and after a bad line. Also logged at `warn` with
  * `ISO8583_WARN_JOURNAL_CORRUPT`: a `done` of an entry the file does not hold (its `add` was lost), and a journal file
  * of zero length (a journal file is never empty: it is preallocated with blank lines).
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { chmod, open, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
@@ -208,7 +209,15 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
     // A line (not blank: it begins with a byte other than a newline).
     let end = data.indexOf(0x0a, start);
     if (end < 0) end = data.length;
-    const line = data.subarray(start, end);
+    // A CRLF line end (the file converted by a copy or a restore): the `\r` is no part of a record (whose JSON never
+    // ends in one); a line of it alone is blank.
+    const stop = data[end - 1] === 0x0d ? end - 1 : end;
+    if (stop === start) {
+      start = end + 1;
+      if (++lines % REPLAY_TURN_LINES === 0) yield;
+      continue;
+    }
+    const line = data.subarray(start, stop);
     lastLine = start;
     const replayed = replay(line, live);
     lastSealBad = replayed === 'bad' && checkSeal(line) === 'bad';
@@ -218,7 +227,7 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
     }
     // Followed by a blank line: the rest of its write never reached the file (cut), if it begins as a record and
     // stops short of one's end (a whole line that fails to parse, before a gap a failed batch left, is corruption).
-    else bad.push({ offset: start, bytes: Buffer.from(line), cut: data[end + 1] === 0x0a && cutShort(line) });
+    else bad.push({ offset: start, bytes: Buffer.from(data.subarray(start, end)), cut: data[end + 1] === 0x0a && cutShort(line) });
     if (++lines % REPLAY_TURN_LINES === 0) yield;
     start = end + 1;
   }
@@ -267,6 +276,8 @@ export async function quarantine(path: string, contents: JournalContents, logger
         // Nothing in it is a record: the whole file is kept as it is.
         const probe = await open(target, 'wx', 0o600);
         await probe.close();
+        // Mode 0600 as every quarantine file, whatever mode a restore gave the journal file.
+        await chmod(path, 0o600);
         await rename(path, target);
       } else {
         const out = await open(target, 'wx', 0o600);
