@@ -12,20 +12,18 @@
  *   (`ISO8583_WARN_JOURNAL_CUT`).
  * - **corrupt** lines: anything else that is not a record (a damaged block, a flipped bit that fails the checksum, an
  *   edit by hand, another program's bytes). Logged at `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) with their byte offsets.
- * Either way the bytes are kept: moved to a quarantine file beside the journal (`reversals.jsonl.corrupt-<time>`,
- * mode 0600, fsynced before the journal is rewritten), one bad line per line; a file in which no line is a record is
- * renamed there whole (made mode 0600 first). A line ending in CRLF (a file converted by a copy) is read without its
+ * Either way the bytes are kept: moved to a quarantine file beside the journal (journal-quarantine.ts). A line ending in CRLF (a file converted by a copy) is read without its
  * `\r`. Every intact record is recovered, before and after a bad line. Also logged at `warn` with
  * `ISO8583_WARN_JOURNAL_CORRUPT`: a `done` of an entry the file does not hold (its `add` was lost), and a journal file
  * of zero length (a journal file is never empty: it is preallocated with blank lines).
  */
-import { chmod, open, readFile, rename } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
-import { syncDir, writeAll } from './durable-file.js';
 import { UNSEALED_MEMBERS, checkSeal } from './journal-checksum.js';
 import type { JournalEntry } from './journal.js';
+import { quarantine } from './journal-quarantine.js';
 
 /** A line of the file that is not a record. */
 export interface BadLine {
@@ -241,76 +239,6 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
     last.cut = startsAsRecord(last.bytes) && !lastSealBad && !last.endsFile;
   }
   return { live, records, bad, orphans };
-}
-
-/**
- * Whether {@link quarantine} keeps the whole file (renamed as it is) rather than its bad lines: no line of it is a
- * record, and not every bad line is a crash cut. The one rule for the quarantine and for what a start writes
- * (journal-compaction.ts `journalOpenNeed`).
- */
-export function quarantinesWhole(contents: JournalContents): boolean {
-  return contents.records === 0 && !contents.bad.every((b) => b.cut);
-}
-
-/** A quarantine file name beside the journal that does not exist yet. */
-function quarantineName(path: string, n: number): string {
-  const time = new Date().toISOString().replace(/[-:.]/g, '');
-  return `${path}.corrupt-${time}${n === 0 ? '' : `-${n}`}`;
-}
-
-/**
- * Moves the bad lines of `path` to a quarantine file (fsynced, with its folder) and logs them: `warn` with
- * `ISO8583_WARN_JOURNAL_CORRUPT` and the byte offsets, or `info` with `ISO8583_WARN_JOURNAL_CUT` when every bad line
- * is a record a crash cut. When no line is a record the file itself is renamed. Never logs the bytes themselves
- * (they may hold a PAN). Returns the quarantine file.
- */
-export async function quarantine(path: string, contents: JournalContents, logger: Logger): Promise<string | undefined> {
-  const { bad, records } = contents;
-  if (bad.length === 0) return undefined;
-  const dir = dirname(path);
-  const offsets = bad.map((b) => b.offset);
-  for (let n = 0; ; n++) {
-    const target = quarantineName(path, n);
-    try {
-      if (quarantinesWhole(contents)) {
-        // Nothing in it is a record: the whole file is kept as it is.
-        const probe = await open(target, 'wx', 0o600);
-        await probe.close();
-        // Mode 0600 as every quarantine file, whatever mode a restore gave the journal file.
-        await chmod(path, 0o600);
-        await rename(path, target);
-      } else {
-        const out = await open(target, 'wx', 0o600);
-        try {
-          await writeAll(out, Buffer.concat(bad.flatMap((b) => [b.bytes, Buffer.from('\n')])), 0);
-          await out.sync();
-        } finally {
-          await out.close();
-        }
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw err;
-    }
-    await syncDir(dir);
-    // The file named whole: every upstream's journal is a `reversals.jsonl`, in a folder of its own.
-    const context = { file: basename(path), path, quarantine: basename(target), offsets, records };
-    if (bad.every((b) => b.cut)) {
-      logger.info(
-        { code: 'ISO8583_WARN_JOURNAL_CUT', ...context },
-        'the reversal journal holds records cut by a crash (never durable, so no caller was answered on them; read as not written): kept in quarantine',
-      );
-    } else {
-      const endsFile = bad.some((b) => b.endsFile === true);
-      logger.warn(
-        { code: 'ISO8583_WARN_JOURNAL_CORRUPT', ...context, whole: records === 0, ...(endsFile ? { endsFile } : {}) },
-        endsFile
-          ? 'the reversal journal file ends inside a record (cut short: truncated, or a crash while it grew): records after it may be lost; the rest moved to quarantine, every intact record recovered'
-          : 'the reversal journal has lines that are not records: moved to quarantine, every intact record recovered',
-      );
-    }
-    return join(dir, basename(target));
-  }
 }
 
 /**
