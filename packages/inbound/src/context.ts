@@ -60,6 +60,7 @@ export class MessageContext implements SequenceContext {
     this.#logger ??= maskingLogger(
       origin.peer.sequenceLogger.child({ messageId: this.messageId }),
       CardDataMask.of(origin.fields, origin.dialect),
+      origin.dialect,
     );
     return this.#logger;
   }

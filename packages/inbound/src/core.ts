@@ -16,7 +16,7 @@ export interface EndpointCore {
   readonly onError: Sequence | undefined;
   readonly metrics: InboundMetrics;
   readonly logger: Logger;
-  /** The parent of the sequences' loggers: the endpoint's logger with the card-data redaction paths. */
+  /** The parent of the sequences' loggers: the endpoint's logger (each context's masks card data: sequence-logger.ts). */
   readonly sequenceLogger: Logger;
   /** A new unique message id. */
   nextMessageId(): string;

@@ -22,7 +22,6 @@ import type { InboundStats } from './metrics.js';
 import { validateInboundOptions } from './options.js';
 import type { InboundOptions, ResolvedInboundOptions } from './options.js';
 import { logSafely } from './safe-log.js';
-import { sequenceRedaction } from './sequence-logger.js';
 import { loadSequence } from './sequence-registry.js';
 import { REPLY_WARNINGS_PER_SECOND } from './reply-check.js';
 import { ConnectionSlots, endText } from './slots.js';
@@ -183,7 +182,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       onError,
       metrics: this.#metrics,
       logger: this.#logger,
-      sequenceLogger: this.#logger.child({}, { redact: sequenceRedaction(this.#codec.dialect) }),
+      // The logger as it is: its own `redact` applies to sequence lines too (the masking logger masks card data).
+      sequenceLogger: this.#logger,
       nextMessageId: () => `${this.#idPrefix}-${(++this.#messageCount).toString(36)}`,
       deadlines: new DeadlineList<InFlight>(this.options.sequenceTimeout, sequenceExpired),
       decodeWarnings: new LogLimit(DECODE_WARNINGS_PER_SECOND),
