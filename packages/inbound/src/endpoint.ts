@@ -19,7 +19,7 @@ import type { InFlight } from './pipeline.js';
 import { codeOf, inboundError } from './errors.js';
 import { InboundMetrics } from './metrics.js';
 import type { InboundStats } from './metrics.js';
-import { validateInboundOptions } from './options.js';
+import { closeDeadline, validateInboundOptions } from './options.js';
 import type { InboundOptions, ResolvedInboundOptions } from './options.js';
 import { logSafely } from './safe-log.js';
 import { loadSequence } from './sequence-registry.js';
@@ -277,8 +277,15 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     this.emit('connection', info);
   }
 
-  close(options: CloseOptions = {}): Promise<void> {
-    this.#closing ??= this.#close(options.deadline ?? DEFAULT_CLOSE_DEADLINE);
+  close(options?: CloseOptions): Promise<void> {
+    let deadline: number;
+    try {
+      deadline = closeDeadline(options, DEFAULT_CLOSE_DEADLINE);
+    } catch (err) {
+      // Refused before anything closes: a call with a good deadline may follow.
+      return Promise.reject(err);
+    }
+    this.#closing ??= this.#close(deadline);
     return this.#closing;
   }
 

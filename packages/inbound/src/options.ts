@@ -264,6 +264,27 @@ function runtimeObjectProblems(copy: Record<string, unknown>): FieldProblem[] {
   return problems;
 }
 
+/** The longest `close({ deadline })`: the longest delay a Node.js timer honours (a longer one fires at once). */
+export const MAX_CLOSE_DEADLINE = 2_147_483_647;
+
+/**
+ * The `deadline` of `close({ deadline })`: a number of milliseconds from 0 to {@link MAX_CLOSE_DEADLINE} (about 24.8
+ * days: the longest wait there is; `Infinity` is refused like any value no timer can hold, which would make the
+ * drain end at once). `undefined` gives `fallback`. Throws `ISO8583_ERR_INBOUND_OPTIONS` with field `deadline`.
+ */
+export function closeDeadline(options: unknown, fallback: number): number {
+  if (options === undefined) return fallback;
+  if (options === null || typeof options !== 'object') {
+    throw schemaCheckError([{ field: '(close options)', code: CHECK.code, reason: 'must be an object' }], CHECK);
+  }
+  const deadline = (options as { deadline?: unknown }).deadline;
+  if (deadline === undefined) return fallback;
+  if (typeof deadline !== 'number' || !Number.isFinite(deadline) || deadline < 0 || deadline > MAX_CLOSE_DEADLINE) {
+    throw schemaCheckError([{ field: 'deadline', code: CHECK.code, reason: `must be a number of milliseconds from 0 to ${MAX_CLOSE_DEADLINE}` }], CHECK);
+  }
+  return deadline;
+}
+
 /**
  * Checks endpoint options against the inbound schema of `connector-manifest.json` and fills in the defaults, and `tls`
  * as Node's TLS will use it (the certificate and key parse and go together, `ca` holds certificates: see
