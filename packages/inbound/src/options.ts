@@ -146,7 +146,10 @@ export interface InboundOptions {
   allow?: string[];
   /** Handed to sequences as `context.connectors`. Default `{}`. */
   connectors?: Record<string, unknown>;
-  /** A pino logger; the endpoint logs through a child with `endpoint` set. Default: silent. */
+  /**
+   * A pino logger, or one shaped like it (`child()` and `trace` to `fatal`, checked); the endpoint logs through a
+   * child with `endpoint` set. Default: silent.
+   */
   logger?: Logger;
   /** The prom-client Registry for the metrics. Default: a Registry of the endpoint's own, made when first read. */
   registry?: Registry;
@@ -243,8 +246,14 @@ function tlsProblem(tls: InboundTlsOptions): TlsMaterialProblem | undefined {
   });
 }
 
-/** The methods the endpoint calls on a `logger` and on a `registry` (the schema only asks for objects). */
-const RUNTIME_METHODS = { logger: ['child'], registry: ['getSingleMetric', 'registerMetric'] } as const;
+/**
+ * The methods the endpoint calls on a `logger` (its own lines, and a sequence's through `context.logger`: every level)
+ * and on a `registry` (the schema only asks for objects).
+ */
+const RUNTIME_METHODS = {
+  logger: ['child', 'trace', 'debug', 'info', 'warn', 'error', 'fatal'],
+  registry: ['getSingleMetric', 'registerMetric'],
+} as const;
 
 /**
  * `logger` and `registry` objects that lack what the endpoint calls on them: without this check the endpoint's
