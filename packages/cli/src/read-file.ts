@@ -3,8 +3,9 @@
  * the file and the system's reason in the connector's words (`EACCES (permission denied)`, as every store and path
  * error gives it), never a stack and never a byte of the file.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { systemReason } from '@iso8583/connector/errors';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { errnoOf, systemReason } from '@iso8583/connector/errors';
 import { cliError } from './args.js';
 
 /** The UTF-8 byte order mark as `readFileSync(path, 'utf8')` keeps it: one U+FEFF at the start of the text. */
@@ -35,19 +36,40 @@ function unreadable(path: string, flag: string, err: unknown): Error {
   return cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file ${path}: ${systemReason(err)}`, flag);
 }
 
+/** What a file that is not a regular one is, in words (`a FIFO`), for its error. */
+function kindOf(stats: Stats): string {
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  return 'of another kind';
+}
+
 /**
  * The first line of `path` (up to its first line end, which is left out; a leading UTF-8 byte order mark too), read
- * `limit` bytes at most: a file of one endless line (`/dev/zero`) is never read whole. `undefined` when the first line
- * runs past `limit` bytes. A file that cannot be read is `ISO8583_ERR_CLI_FILE`, as {@link readFlagFile} says it.
+ * `limit` bytes at most. `undefined` when the first line runs past `limit` bytes. A file that cannot be read is
+ * `ISO8583_ERR_CLI_FILE`, as {@link readFlagFile} says it; so is anything but a regular file (a FIFO, whose open or
+ * read would wait for ever for a writer; a device such as `/dev/zero`), named by `flag` and its kind, and a folder (as
+ * `EISDIR`): it is opened without waiting (`O_NONBLOCK`) and checked (`fstat`) before a byte is read.
  */
 export function readFlagFileFirstLine(path: string, flag: string, limit: number): string | undefined {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // O_NONBLOCK: opening a FIFO for reading returns at once, with or without a writer (it changes nothing for a file).
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (err) {
     throw unreadable(path, flag, err);
   }
   try {
+    let stats: Stats;
+    try {
+      stats = fstatSync(fd);
+    } catch (err) {
+      throw unreadable(path, flag, err);
+    }
+    // A folder as every other file flag says it (EISDIR: its read would fail so).
+    if (stats.isDirectory()) throw unreadable(path, flag, { code: 'EISDIR', errno: errnoOf('EISDIR') });
+    if (!stats.isFile()) throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${path} is ${kindOf(stats)}, not a regular file: give a file`, flag);
     const bytes = Buffer.alloc(limit + 1);
     let held = 0;
     for (;;) {
