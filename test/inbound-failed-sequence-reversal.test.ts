@@ -3,7 +3,8 @@
  * onError's decline), so the bank must not keep the debit. The endpoint aborts `context.signal` as the sequence fails,
  * the connector stops awaiting the written request and reverses it. The whole chain on real sockets and files: a
  * terminal -> an inbound endpoint -> a connector with reversal on -> an inbound endpoint running the host simulator,
- * which holds the purchase until the terminal has its answer (a gate, no sleeps).
+ * which holds the purchase until the terminal has its answer, and the reversal until the purchase is answered (gates,
+ * no sleeps).
  */
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -56,26 +57,27 @@ async function chain(t: TestContext, onError: Sequence | undefined): Promise<Cha
   const atBank = gate();
   const terminalAnswered = gate();
   const reversed = gate();
-  // The bank holds the purchase (not the reversal) until the terminal has its answer.
+  const purchaseAnswered = gate();
+  // The bank holds the purchase until the terminal has its answer, and a reversal until the purchase is answered (so
+  // that it finds the debit to undo, whichever of the two the connection brings first).
   const bankSequence: Sequence = async (message, context) => {
     if (message.mti === '0200') {
       atBank.open();
       await terminalAnswered.promise;
     }
+    if (message.mti.startsWith('04')) await purchaseAnswered.promise;
     const answer = await simulator(message, context);
+    if (message.mti === '0200') purchaseAnswered.open();
     if (message.mti.startsWith('04')) reversed.open();
     return answer;
   };
   const bankEndpoint = createInboundEndpoint({ port: 0, sequence: bankSequence, sequenceTimeout: 10_000 });
   const { port: bankPort } = await bankEndpoint.start();
-  t.after(() => bankEndpoint.close());
   const dir = mkdtempSync(join(tmpdir(), 'inbound-failed-reversal-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const bank = createConnector({
     name: 'bank', host: '127.0.0.1', port: bankPort, requestTimeout: 10_000,
     reversal: { enabled: true, journalDir: dir, retryInterval: 100 },
   });
-  t.after(() => bank.destroy());
   const sequence: Sequence = async (message, context) => {
     const toBank = bank.request({ ...message.fields }, { signal: context.signal });
     // Another step of the sequence fails while the bank holds the purchase.
@@ -87,7 +89,13 @@ async function chain(t: TestContext, onError: Sequence | undefined): Promise<Cha
   };
   const endpoint = createInboundEndpoint({ port: 0, sequence, sequenceTimeout: 10_000, connectors: { bank }, ...(onError === undefined ? {} : { onError }) });
   const { port } = await endpoint.start();
-  t.after(() => endpoint.close());
+  // One hook, in order: the journal folder goes last, once nothing writes to it.
+  t.after(async () => {
+    await endpoint.close();
+    await bank.destroy();
+    await bankEndpoint.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const answer = await within(
     terminalRequest(t, port, { 0: '0200', 2: PAN, 3: '000000', 4: '000000002500', 7: '1205120000', 11: '000123', 41: 'TERM0001', 49: '840' }),
     10_000,
