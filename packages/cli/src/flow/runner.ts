@@ -121,8 +121,13 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   // A group's HTTP routes are mounted by its first upstream's plugin and go through the group (made below, once the
   // connectors exist), as the gateway's do.
   const routeOwner = new Map<string, { prefix: string; group: string }>();
+  // Read by own key only: a connector or group named `toString` or `constructor` has no route of Object's.
+  const routeOf = (name: string): string | undefined => {
+    const routes = flow.http?.routes;
+    return routes !== undefined && Object.hasOwn(routes, name) ? routes[name] : undefined;
+  };
   for (const [name, group] of Object.entries(flow.upstreamGroups)) {
-    const prefix = flow.http?.routes?.[name];
+    const prefix = routeOf(name);
     if (prefix !== undefined) routeOwner.set(group.upstreams[0] as string, { prefix, group: name });
   }
   // The console's ring sees what goes through the connectors and groups: their HTTP routes and the sequences' requests.
@@ -143,7 +148,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const onUndelivered: UndeliveredAnswerHandler = httpUndelivered(reverse);
   for (const [name, options] of Object.entries(flow.connectors)) {
     const owned = routeOwner.get(name);
-    const prefix = owned?.prefix ?? flow.http?.routes?.[name];
+    const prefix = owned?.prefix ?? routeOf(name);
     // The options as loadFlow made them (paths resolved, the journal placed), with what only code gives. The flow's
     // logger as it is: the connector binds its own name (`connector`) to its lines.
     const one: Record<string, unknown> = { ...options, logger, registry };
@@ -200,7 +205,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   // trace), then recorded by the console's ring.
   const targets: Record<string, RouteTarget> = { ...connectors, ...groups };
   for (const [name, t] of Object.entries(targets)) {
-    const o = flow.connectors[name] as { host?: unknown; port?: unknown } | undefined;
+    const o = Object.hasOwn(flow.connectors, name) ? (flow.connectors[name] as { host?: unknown; port?: unknown }) : undefined;
     const peer = Object.hasOwn(groups, name) ? 'group' : `${String(o?.host ?? '127.0.0.1')}:${String(o?.port ?? '?')}`;
     // A group's messages are traced with the dialect of the upstream each went to (the group tells it); its first
     // upstream's names nothing it sent.
