@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventWithin, repoRoot } from '@iso8583/test-support';
 
@@ -34,13 +36,20 @@ export interface CliProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Starts `iso8583 <args>`. Killed by `stopAll` (call it in `after`). */
+/**
+ * Starts `iso8583 <args>`. Killed by `stopAll` (call it in `after`). Without `XDG_STATE_HOME` in `env`, the process
+ * gets a fresh one (a temporary folder removed when it exits).
+ */
 export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliProcess {
+  // A journal nobody placed (reversal on without `journalDir`, as in the example flows) goes to a state folder of this
+  // process's own, removed when it exits: never the user's `~/.local/state`, never one another test holds locked.
+  const state = options.env?.XDG_STATE_HOME === undefined ? mkdtempSync(join(tmpdir(), 'iso8583-cli-state-')) : undefined;
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? repoRoot(),
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...(state === undefined ? {} : { XDG_STATE_HOME: state }), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (state !== undefined) child.once('close', () => rmSync(state, { recursive: true, force: true }));
   killOnExit(child);
   const lines: string[] = [];
   let out = '';

@@ -3,7 +3,9 @@
  * every such read does. A leading UTF-8 byte order mark (Windows editors write one) is dropped; an empty text is said
  * to be empty; text that is not JSON is located by line and column, never quoted (the parser's own text may quote the
  * file); each key given twice in one object is named by its JSON Pointer (JSON keeps the last value without a word, so
- * a second `"port"` would silently replace the first), located as every value is.
+ * a second `"port"` would silently replace the first), located as every value is. A text nested deeper than
+ * {@link MAX_JSON_DEPTH} objects and arrays is refused at the bracket that goes past it (what reads the value walks it
+ * by recursion: a few kilobytes of brackets would otherwise exhaust the stack).
  */
 import type { FieldProblem } from '@iso8583/codec';
 import { locateValues, positionAt } from './flow/locate.js';
@@ -20,8 +22,17 @@ export interface JsonText {
   repeated: string[];
 }
 
-/** Why a text is not JSON: it is empty (or blank), or it stops being JSON at a line and column. */
-export type JsonFault = { empty: true } | { empty: false; at: Position };
+/**
+ * How deep objects and arrays may nest in a JSON file the command reads (a flow file, the gateway's config file):
+ * 64. A real file nests a few levels (a dialect given inline, about eight).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Why a text is not read: it is empty (or blank), or it stops being JSON at a line and column, or (`tooDeep`) it nests
+ * deeper than {@link MAX_JSON_DEPTH} at that line and column (the bracket that goes past it).
+ */
+export type JsonFault = { empty: true } | { empty: false; at: Position; tooDeep?: true };
 
 /**
  * `text` (a file's, a leading byte order mark allowed) read as JSON, or the {@link JsonFault} that says why it
@@ -30,6 +41,8 @@ export type JsonFault = { empty: true } | { empty: false; at: Position };
 export function readJsonText(text: string): JsonText | JsonFault {
   const body = withoutBom(text);
   if (body.trim() === '') return { empty: true };
+  const deep = nestedPast(body, MAX_JSON_DEPTH);
+  if (deep !== undefined) return { empty: false, at: positionAt(body, deep), tooDeep: true };
   let data: unknown;
   try {
     data = JSON.parse(body);
@@ -45,6 +58,25 @@ export function readJsonText(text: string): JsonText | JsonFault {
 /** Whether {@link readJsonText} found the text not JSON. */
 export function isJsonFault(read: JsonText | JsonFault): read is JsonFault {
   return 'empty' in read;
+}
+
+/**
+ * The offset of the first `{` or `[` (outside strings) that opens a level past `limit`, or `undefined`: one pass, no
+ * recursion. Text that is not JSON is scanned as it comes (the parser then says where it fails, if nothing nests too
+ * deep first).
+ */
+function nestedPast(text: string, limit: number): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: skipped to its closing quote (an escaped character is skipped with its backslash).
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return undefined;
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

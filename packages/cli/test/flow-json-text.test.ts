@@ -67,3 +67,12 @@ test('flow file – text that is not JSON is located by line and column; an empt
     assert.match(fileError(flowFile(t, empty)), /flow\.json is not valid JSON: the file is empty$/);
   }
 });
+
+test('flow file – nesting deeper than 64 objects and arrays is refused at the bracket past the limit, never a stack overflow', (t) => {
+  // 2,000 levels (4 KB): the top object is level 1, so the 64th `[` (column 17 + 63) is level 65.
+  const deep = flowFile(t, `{"name":"d","x":${'['.repeat(2000)}${']'.repeat(2000)}}`);
+  assert.match(fileError(deep), /^flow file \S+ nests objects and arrays deeper than 64 levels at \S+flow\.json:1:80$/);
+  // 64 levels (and brackets inside strings, which nest nothing) are read: the schema speaks then, not the reader.
+  const limit = flowFile(t, `{"name":"[[[[{{{{","x":${'['.repeat(63)}${']'.repeat(63)}}`);
+  assert.ok(flowProblems(limit).some((p) => p.includes('/x')), flowProblems(limit).join('\n'));
+});

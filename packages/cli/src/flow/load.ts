@@ -18,6 +18,7 @@ import { repeatedKeyProblems } from '../json-text.js';
 import { connectorOptionsOf, connectorProblems, inboundOptionsOf, inboundProblems } from './options.js';
 import { withoutEffectProblems } from './without-effect.js';
 import { ownPortProblems } from './own-ports.js';
+import { sharedEndpointNameProblems, sharedJournalProblems } from './shared-places.js';
 
 /** An HTTP section of a flow. */
 export interface FlowHttp {
@@ -203,6 +204,7 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
   const cleanHttp = httpSection !== null && typeof httpSection === 'object' && !Array.isArray(httpSection) && listens('/http') ? (httpSection as Record<string, unknown>) : undefined;
   const cleanEndpoints = Object.fromEntries(Object.entries(inboundOptions).filter(([n]) => listens(`/inboundEndpoints/${n}`)));
   problems.push(...ownPortProblems(cleanEndpoints, cleanHttp));
+  problems.push(...sharedJournalProblems(connectorOptions as Record<string, Record<string, unknown>>), ...sharedEndpointNameProblems(inboundOptions));
   if (problems.length > 0) {
     // In the order of the file, so the list reads top to bottom.
     const line = (pointer: string): number => {

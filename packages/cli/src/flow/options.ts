@@ -77,7 +77,8 @@ const JOURNAL_FIELD = 'reversal.journalDir';
  * A start's failure to open a connector's journal (`ISO8583_ERR_CONNECTOR_JOURNAL` or `..._JOURNAL_LOCKED`, naming its
  * folder and the system's reason) named by the flow file's JSON path of that folder
  * (`/connectors/bank/reversal/journalDir`) in place of the connector's option, its code kept, as `run --check` names
- * it; any other error as it is.
+ * it; any other error as it is. The folder the error names is the failing connector's own: loadFlow refuses two
+ * connectors with one folder (shared-places.ts), so it names one connector only.
  */
 export function withJournalPath(err: unknown, connectors: Record<string, Options>): unknown {
   if (!(err instanceof Iso8583Error) || err.field !== JOURNAL_FIELD) return err;

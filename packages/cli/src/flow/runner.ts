@@ -33,6 +33,7 @@ import { TransactionRing } from '../console/recent.js';
 import { httpUndelivered, undeliveredApproval } from '../gateway/late-approval.js';
 import type { UndeliveredApproval } from '../gateway/late-approval.js';
 import { UndeliveredApprovals } from './undelivered-approvals.js';
+import { notReversed, notReversedError } from './not-reversed.js';
 import { FLOW_HELD_BACK_OPTION } from '../http/held-budget.js';
 import { FLOW_HTTP_CAP_FLAGS } from '../http/shed-log.js';
 
@@ -120,8 +121,13 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   // A group's HTTP routes are mounted by its first upstream's plugin and go through the group (made below, once the
   // connectors exist), as the gateway's do.
   const routeOwner = new Map<string, { prefix: string; group: string }>();
+  // Read by own key only: a connector or group named `toString` or `constructor` has no route of Object's.
+  const routeOf = (name: string): string | undefined => {
+    const routes = flow.http?.routes;
+    return routes !== undefined && Object.hasOwn(routes, name) ? routes[name] : undefined;
+  };
   for (const [name, group] of Object.entries(flow.upstreamGroups)) {
-    const prefix = flow.http?.routes?.[name];
+    const prefix = routeOf(name);
     if (prefix !== undefined) routeOwner.set(group.upstreams[0] as string, { prefix, group: name });
   }
   // The console's ring sees what goes through the connectors and groups: their HTTP routes and the sequences' requests.
@@ -142,7 +148,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const onUndelivered: UndeliveredAnswerHandler = httpUndelivered(reverse);
   for (const [name, options] of Object.entries(flow.connectors)) {
     const owned = routeOwner.get(name);
-    const prefix = owned?.prefix ?? flow.http?.routes?.[name];
+    const prefix = owned?.prefix ?? routeOf(name);
     // The options as loadFlow made them (paths resolved, the journal placed), with what only code gives. The flow's
     // logger as it is: the connector binds its own name (`connector`) to its lines.
     const one: Record<string, unknown> = { ...options, logger, registry };
@@ -199,7 +205,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   // trace), then recorded by the console's ring.
   const targets: Record<string, RouteTarget> = { ...connectors, ...groups };
   for (const [name, t] of Object.entries(targets)) {
-    const o = flow.connectors[name] as { host?: unknown; port?: unknown } | undefined;
+    const o = Object.hasOwn(flow.connectors, name) ? (flow.connectors[name] as { host?: unknown; port?: unknown }) : undefined;
     const peer = Object.hasOwn(groups, name) ? 'group' : `${String(o?.host ?? '127.0.0.1')}:${String(o?.port ?? '?')}`;
     // A group's messages are traced with the dialect of the upstream each went to (the group tells it); its first
     // upstream's names nothing it sent.
@@ -209,6 +215,9 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   }
 
   const endpoints: Record<string, InboundEndpoint> = {};
+  // Each endpoint's book of approvals, given up on (`abandon`) once the endpoint has closed.
+  const books = new Map<InboundEndpoint, UndeliveredApprovals>();
+  const closedThenAbandoned = (e: InboundEndpoint, closed: Promise<void>): Promise<void> => closed.finally(() => books.get(e)?.abandon());
   const inbound: Record<string, AddressInfo> = {};
   let http: AddressInfo | undefined;
   try {
@@ -233,6 +242,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       else delete endpointOptions.onError;
       const endpoint = createInboundEndpoint(endpointOptions);
       approvals.bind(endpoint.options);
+      books.set(endpoint, approvals);
       endpoints[name] = endpoint;
       inbound[name] = await endpoint.start().catch((err: unknown) => {
         throw listenError(err, `/inboundEndpoints/${name}/port`, String(options.host ?? '127.0.0.1'), Number(options.port));
@@ -277,14 +287,20 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const close = (deadline = flow.shutdownDeadline): Promise<void> => {
     closing ??= (async () => {
       const until = Date.now() + deadline;
+      const lostBefore = await notReversed(registry);
       assembled.stopKeepAlive();
       // A connection the port answers itself (a 408 waiting for its turn, a lingering close) is closed by the deadline.
       closeOwnAnswersBy(app.server, until);
       // Every endpoint's close waited for (settleAll), the first failure kept for the stop's outcome (as the gateway's).
-      const endpointsClosed = settleAll(Object.values(endpoints).map((e) => e.close({ deadline })));
+      // Once one has closed, the approvals of the sequences it still awaited are reversed (their terminals' connections
+      // were closed at the deadline): stored before the SAF queues drain and the connectors close.
+      const endpointsClosed = settleAll(Object.values(endpoints).map((e) => closedThenAbandoned(e, e.close({ deadline }))));
       // The SAF queues drain once the endpoints and the HTTP server have closed (an answer a client never got is stored
-      // as its reversal by then, or, still at the bank, during the connector's close).
-      assembled.holdConnectorsUntil(waitForSaf(Object.values(connectors), until, undefined, Promise.allSettled([endpointsClosed, assembled.serverClosed])));
+      // as its reversal by then, or, still at the bank, during the connector's close), and the connectors are held
+      // until then, even past the deadline (an endpoint closes at its deadline: its leftovers, `abandon`, are stored
+      // as the connectors still take them; what the drain cannot send by `until` stays in the journal).
+      const clientsDone = Promise.allSettled([endpointsClosed, assembled.serverClosed]);
+      assembled.holdConnectorsUntil(clientsDone.then(() => waitForSaf(Object.values(connectors), until, undefined, clientsDone)));
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<'expired'>((r) => {
         timer = setTimeout(() => r('expired'), deadline + 1_000);
@@ -312,10 +328,15 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       // first, then the end line, which says the stop failed (never `flow NAME stopped` before an error).
       const lost = aborting === undefined ? lostJournals(Object.entries(connectors).map(([n, c]) => ({ connector: c, dir: journalDirs.get(n) }))) : [];
       const lostError = lost.length === 0 ? undefined : journalLostError(logger, `flow ${printable(flow.name)}`, lost);
-      const failed = failure !== undefined ? failureCode(failure.err) : lostError?.code;
+      // An approval whose reversal could be neither stored nor sent during the stop (logged at error as it happened):
+      // the stop fails too, so that it is never an exit 0.
+      const unreversed = (await notReversed(registry)) - lostBefore;
+      const unreversedError = unreversed === 0 ? undefined : notReversedError(logger, `flow ${printable(flow.name)}`, unreversed);
+      const failed = failure !== undefined ? failureCode(failure.err) : (lostError ?? unreversedError)?.code;
       if (aborting === undefined) logStopped(logger, `flow ${printable(flow.name)}`, Object.values(connectors), failed === undefined ? {} : { failed });
       if (failure !== undefined) throw failure.err;
       if (lostError !== undefined) throw lostError;
+      if (unreversedError !== undefined) throw unreversedError;
     })();
     return closing;
   };
@@ -331,7 +352,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
         // the HTTP connections and the endpoints' (destroyed even with a stop's close under way, which keeps its
         // deadline: `close({ deadline: 0 })` did nothing then, as in the gateway).
         const httpClosed = assembled.connections.closeAll();
-        const endpointsClosed = Object.values(endpoints).map((e) => e.destroy().catch(() => undefined));
+        const endpointsClosed = Object.values(endpoints).map((e) => closedThenAbandoned(e, e.destroy()).catch(() => undefined));
         app.server.closeAllConnections();
         void app.close().catch(() => undefined);
         return Promise.all([httpClosed, ...endpointsClosed]);

@@ -79,7 +79,8 @@ export async function resolveFlowSequences(flow: Flow): Promise<FlowSequences> {
   }
   const sequences: FlowSequences = {};
   for (const r of refs) {
-    const entry = (sequences[r.name] ??= {} as FlowSequences[string]);
+    // By own key: an endpoint named `constructor` gets an entry of its own, not Object's constructor.
+    const entry = Object.hasOwn(sequences, r.name) ? (sequences[r.name] as FlowSequences[string]) : (sequences[r.name] = {} as FlowSequences[string]);
     entry[r.key] = found.get(pointer(r)) as Sequence;
   }
   return sequences;

@@ -71,10 +71,15 @@ export class UndeliveredApprovals {
    */
   private readonly failing = new Map<string, { readonly book: MessageAnswers; readonly timer: NodeJS.Timeout }>();
   /**
-   * The books of messages whose sequence is awaited (with an onError only), by message id: until it settles, or its
-   * timeout's onError takes the book (the endpoint calls onError as it gives up), so that no entry outlives either.
+   * The books of messages whose sequence is awaited, by message id: until it settles, or it times out (its timeout's
+   * onError takes the book, or, without onError, the signal's abort reverses it), so that no entry outlives either.
+   * What is left here when the endpoint has closed never reached its terminal (`abandon`).
    */
   private readonly running = new Map<string, MessageAnswers>();
+  /** The books whose onError's answer is awaited (a failure in time, or a timeout): until its verdict (`judging`). */
+  private readonly deciding = new Set<MessageAnswers>();
+  /** Each awaited sequence's own abort, which `abandon` aborts: the sequence's `context.signal` follows it too. */
+  private readonly stops = new WeakMap<MessageAnswers, AbortController>();
   private hasOnError = false;
   private dialect: Dialect | undefined;
   private timeout = 0;
@@ -98,10 +103,12 @@ export class UndeliveredApprovals {
     return (message: InboundMessage, context: SequenceContext) => {
       const book = new MessageAnswers(this.reverse);
       this.books.set(context, book);
+      const stop = new AbortController();
+      this.stops.set(book, stop);
       let out: ReturnType<Sequence>;
       let thenable: boolean;
       try {
-        out = sequence(message, watchedContext(context, book));
+        out = sequence(message, watchedContext(context, book, stop.signal));
         // A `then` getter that throws (or a revoked Proxy): the endpoint answers it as the sequence failing.
         thenable = isThenable(out);
       } catch (err) {
@@ -110,10 +117,15 @@ export class UndeliveredApprovals {
       }
       if (!thenable) return out;
       const id = context.messageId;
-      if (this.hasOnError) this.running.set(id, book);
+      this.running.set(id, book);
       // No onError: the endpoint answers a timeout with its own 96, so the approvals go as the signal is aborted (the
       // controller is made by this read: only for a sequence that is awaited, in a flow without onError).
-      else context.signal?.addEventListener('abort', () => book.expired(), { once: true });
+      if (!this.hasOnError) {
+        context.signal?.addEventListener('abort', () => {
+          if (this.running.get(id) === book) this.running.delete(id);
+          book.expired();
+        }, { once: true });
+      }
       const settled = (): void => {
         if (this.running.get(id) === book) this.running.delete(id);
       };
@@ -166,7 +178,9 @@ export class UndeliveredApprovals {
       if (failed !== undefined) {
         this.failing.delete(id);
         clearTimeout(failed.timer);
+        this.deciding.add(failed.book);
         return this.judging(onError, message, context, (approves) => {
+          this.deciding.delete(failed.book);
           if (!approves) failed.book.undelivered('sequence-failed');
         });
       }
@@ -174,7 +188,11 @@ export class UndeliveredApprovals {
       if (running !== undefined && context.error?.code === 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT') {
         this.running.delete(id);
         running.timedOut();
-        return this.judging(onError, message, context, (approves) => running.judged(approves));
+        this.deciding.add(running);
+        return this.judging(onError, message, context, (approves) => {
+          this.deciding.delete(running);
+          running.judged(approves);
+        });
       }
       return onError(message, context);
     };
@@ -242,6 +260,26 @@ export class UndeliveredApprovals {
         },
       );
     });
+  }
+
+  /**
+   * The endpoint has closed (a stop: its `shutdownDeadline` passed, or an abort): every message whose sequence is still
+   * awaited, or whose failure's onError answer is, had its connection closed under it, so its reply never reaches the
+   * terminal: its approvals are reversed now (reason `client-gone`), before the SAF queues drain and the connectors
+   * close, and every later one as it comes; its sequence's `context.signal` is aborted, so that it stops (a request
+   * it still has at the bank is given up, and reversed by its connector). A message whose reply was delivered, or
+   * whose terminal had its timeout answer (judged as ever), is not here.
+   */
+  abandon(): void {
+    const left = new Set([...this.running.values(), ...this.deciding, ...[...this.failing.values()].map((f) => f.book)]);
+    for (const f of this.failing.values()) clearTimeout(f.timer);
+    this.running.clear();
+    this.deciding.clear();
+    this.failing.clear();
+    for (const book of left) {
+      book.undelivered('client-gone');
+      this.stops.get(book)?.abort();
+    }
   }
 
   /**

@@ -97,9 +97,19 @@ function watched(target: object, book: MessageAnswers): object {
   });
 }
 
-/** The context with its `connectors` watched for `book` (made on first read; every other member the context's own). */
-export function watchedContext(context: SequenceContext, book: MessageAnswers): SequenceContext {
+/**
+ * The context with its `connectors` watched for `book` (made on first read; every other member the context's own),
+ * and its `signal` aborted by `stop` as well as by the endpoint (made on first read: the flow's stop gives up a
+ * sequence whose terminal has gone, undelivered-approvals.ts `abandon`).
+ */
+export function watchedContext(context: SequenceContext, book: MessageAnswers, stop?: AbortSignal): SequenceContext {
   let connectors: Record<string, unknown> | undefined;
+  let signal: AbortSignal | undefined;
+  const signalOf = (): AbortSignal | undefined => {
+    const own = context.signal;
+    if (stop === undefined) return own;
+    return (signal ??= own === undefined ? stop : AbortSignal.any([own, stop]));
+  };
   const targets = new Map<PropertyKey, object>();
   const watchConnectors = (): Record<string, unknown> =>
     new Proxy(context.connectors, {
@@ -114,6 +124,7 @@ export function watchedContext(context: SequenceContext, book: MessageAnswers): 
   return new Proxy(context, {
     get(t, key) {
       if (key === 'connectors') return (connectors ??= watchConnectors());
+      if (key === 'signal') return signalOf();
       const value: unknown = Reflect.get(t, key, t);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
     },
