@@ -16,7 +16,7 @@ export { isThenable } from './sequence.js';
 export { logSafely } from './safe-log.js';
 export type { ReplyObserver, WrittenReply } from './reply-write.js';
 export { EncodedReply } from './encoded-reply.js';
-export { registerSequence, loadSequence } from './sequence-registry.js';
+export { registerSequence, loadSequence, getRegisteredSequence } from './sequence-registry.js';
 export { INBOUND_ERROR_CODES } from './errors.js';
 export type { InboundErrorCode } from './errors.js';
 export { responseMti } from './response.js';

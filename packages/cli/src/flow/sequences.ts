@@ -1,11 +1,11 @@
 /**
  * A flow's sequences: every `sequence` and `onError` reference of its inbound endpoints resolved to a function before
  * any socket opens (`iso8583 run` and its `--check`), a module path imported within `moduleLoadTimeout`, a name looked
- * up in the inbound registry.
+ * up in the inbound registry only (never a file of that name in the working folder).
  */
 import { pathToFileURL } from 'node:url';
 import { Iso8583Error } from '@iso8583/codec';
-import { loadSequence } from '@iso8583/inbound';
+import { getRegisteredSequence } from '@iso8583/inbound';
 import type { Sequence } from '@iso8583/inbound';
 import { flowError } from './errors.js';
 import type { Flow } from './load.js';
@@ -67,15 +67,18 @@ export async function resolveFlowSequences(flow: Flow): Promise<FlowSequences> {
   for (const r of refs) if (isModulePath(r.ref)) found.set(pointer(r), await importSequence(r.ref, pointer(r), flow.moduleLoadTimeout));
   for (const r of refs) {
     if (isModulePath(r.ref)) continue;
-    try {
-      found.set(pointer(r), await loadSequence(r.ref));
-    } catch (err) {
+    // A name is looked up in the registry only: never a file of that name in the working folder (the inbound
+    // endpoint's `loadSequence` falls back to one), which would make the flow depend on where `run` was started.
+    const registered = getRegisteredSequence(r.ref);
+    if (registered === undefined) {
       // The inbound endpoint's own code (as a start without the check gave it), with the path in the flow file.
-      throw new Iso8583Error('ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND', `${pointer(r)}: sequence "${r.ref}" is not a registered name, nor a module path that loads`, {
-        field: pointer(r),
-        cause: err,
-      });
+      throw new Iso8583Error(
+        'ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND',
+        `${pointer(r)}: sequence "${r.ref}" is not a registered name (a module path has a / or ends in .js, .mjs or .cjs, and is relative to the flow file)`,
+        { field: pointer(r) },
+      );
     }
+    found.set(pointer(r), registered);
   }
   const sequences: FlowSequences = {};
   for (const r of refs) {

@@ -7,7 +7,7 @@ import { PRECOMPILED } from '../generated/gateway-file-check.js';
 import { flagSchema } from '../flag-table.js';
 import type { ProblemsContext } from '../problems-error.js';
 import { positionOf } from '../flow/locate.js';
-import { isJsonFault, readJsonText, repeatedKeyProblems } from '../json-text.js';
+import { MAX_JSON_DEPTH, isJsonFault, readJsonText, repeatedKeyProblems } from '../json-text.js';
 import type { JsonText } from '../json-text.js';
 import { readFlagFile } from '../read-file.js';
 import type { GatewayConfig } from './config.js';
@@ -70,7 +70,12 @@ export function readConfig(path: string): ConfigRead {
   const read = readJsonText(readFlagFile(path, '--config'));
   // Located, never quoted: the parser's own text may quote the file.
   if (isJsonFault(read)) {
-    throw configFileError(path, read.empty ? ' is not JSON: the file is empty' : ` is not JSON at ${path}:${read.at.line}:${read.at.column}`, { field: 'config' });
+    const why = read.empty
+      ? ' is not JSON: the file is empty'
+      : read.tooDeep === true
+        ? ` nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels at ${path}:${read.at.line}:${read.at.column}`
+        : ` is not JSON at ${path}:${read.at.line}:${read.at.column}`;
+    throw configFileError(path, why, { field: 'config' });
   }
   // A key given twice (`"port"` twice): JSON keeps the last without a word, so one of the two would be dropped unseen.
   if (read.repeated.length > 0) throw repeatedKeysError(path, read);
