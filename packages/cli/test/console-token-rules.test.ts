@@ -33,9 +33,9 @@ test('token file – /dev/zero is refused with a coded error naming the flag, no
   const r = spawnSync(process.execPath, [BIN, ...GATEWAY, '--http-token-file', '/dev/zero'], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
   assert.equal(r.signal, null, 'ended by itself, not killed at the deadline nor aborted');
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /ISO8583_ERR_CLI_OPTION/);
+  assert.match(r.stderr, /ISO8583_ERR_CLI_FILE/);
   assert.match(r.stderr, /--http-token-file/);
-  assert.match(r.stderr, /longer than 4096 bytes/);
+  assert.match(r.stderr, /is a character device, not a regular file/);
 });
 
 test('token file – the first line is read up to 4096 bytes; what follows it is never read', () => {
