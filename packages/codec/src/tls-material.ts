@@ -6,7 +6,7 @@
  * a socket opens or a server starts, with a bare OpenSSL error naming no option. Uses `node:crypto` and `node:tls`
  * only, nothing else of the codec (the import path `@iso8583/codec/tls-material` loads it alone).
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 
 /** One piece of TLS material, PEM text, with the name of what gave it (an option path, a flag). */
@@ -47,7 +47,7 @@ function because(err: unknown): string {
 /**
  * The first problem of TLS material, or `undefined` when Node's TLS can use it: the CA text holds at least one PEM
  * certificate and each parses; the certificate parses; the key is a private key (not encrypted); the key belongs to
- * the certificate. A reason never holds the material itself.
+ * the certificate (its type too). A reason never holds the material itself.
  */
 export function tlsMaterialProblem(material: TlsMaterialInput): TlsMaterialProblem | undefined {
   const { ca, cert, key } = material;
@@ -72,12 +72,30 @@ export function tlsMaterialProblem(material: TlsMaterialInput): TlsMaterialProbl
     }
   }
   if (cert !== undefined && key !== undefined) {
-    try {
-      createSecureContext({ cert: cert.pem, key: key.pem });
-    } catch (err) {
+    const mismatch = keyMismatch(cert.pem, key.pem);
+    if (mismatch !== undefined) {
       const other = cert.where === undefined ? cert.name : `the certificate in ${cert.where} (${cert.name})`;
-      return { name: key.name, reason: `the private key${inFile(key)} does not go with ${other}${because(err)}` };
+      return { name: key.name, reason: `the private key${inFile(key)} does not go with ${other}${mismatch}` };
     }
   }
   return undefined;
+}
+
+/**
+ * Why the private key `keyPem` is not the key of the certificate `certPem` (its first, the one Node's TLS presents), in
+ * brackets; `undefined` when it is. OpenSSL's check (`createSecureContext`) finds another key of the certificate's type
+ * only: a key of another type (an EC or Ed25519 key for an RSA certificate) passes it, and fails every handshake.
+ */
+function keyMismatch(certPem: string, keyPem: string): string | undefined {
+  try {
+    createSecureContext({ cert: certPem, key: keyPem });
+    const certificate = new X509Certificate(certPem);
+    const privateKey = createPrivateKey(keyPem);
+    if (certificate.checkPrivateKey(privateKey)) return undefined;
+    const have = privateKey.asymmetricKeyType ?? 'unknown';
+    const want = certificate.publicKey.asymmetricKeyType ?? 'unknown';
+    return have === want ? " (its public key is not the certificate's)" : ` (an ${have.toUpperCase()} key for an ${want.toUpperCase()} certificate)`;
+  } catch (err) {
+    return because(err);
+  }
 }

@@ -1,0 +1,31 @@
+// tlsMaterialProblem, the one check of TLS material (the connector's and inbound endpoint's `tls` options, the
+// `iso8583` command's TLS files): what Node's TLS would take and then fail every handshake with is refused first.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { makeCertificates } from '@iso8583/test-support';
+import { tlsMaterialProblem } from '../src/tls-material.js';
+
+const certs = makeCertificates();
+test.after(() => certs.cleanup());
+
+/** A fresh private key of `type`, PEM (PKCS #8). */
+function keyOf(type: 'rsa' | 'ed25519' | 'ec'): string {
+  if (type === 'rsa') return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  if (type === 'ec') return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  return generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+}
+
+test('a private key of another type than the certificate\'s is refused: it does not go with it', () => {
+  // The test certificates are EC (P-256): an RSA or Ed25519 key passed OpenSSL's pair check.
+  for (const type of ['rsa', 'ed25519'] as const) {
+    const problem = tlsMaterialProblem({ cert: { pem: certs.serverCert, name: 'tls.cert' }, key: { pem: keyOf(type), name: 'tls.key' } });
+    assert.deepEqual(problem, { name: 'tls.key', reason: `the private key does not go with tls.cert (an ${type.toUpperCase()} key for an EC certificate)` }, type);
+  }
+  const inFiles = tlsMaterialProblem({ cert: { pem: certs.serverCert, name: '--tls-cert', where: 'c.pem' }, key: { pem: keyOf('ed25519'), name: '--tls-key', where: 'k.pem' } });
+  assert.equal(inFiles?.reason, 'the private key in k.pem does not go with the certificate in c.pem (--tls-cert) (an ED25519 key for an EC certificate)');
+  // Another key of the same type: OpenSSL's reason, as before; the certificate's own key passes.
+  const other = tlsMaterialProblem({ cert: { pem: certs.serverCert, name: 'tls.cert' }, key: { pem: keyOf('ec'), name: 'tls.key' } });
+  assert.match(other?.reason ?? '', /^the private key does not go with tls\.cert \(ERR_OSSL_X509_KEY_VALUES_MISMATCH/);
+  assert.equal(tlsMaterialProblem({ cert: { pem: certs.serverCert, name: 'tls.cert' }, key: { pem: certs.serverKey, name: 'tls.key' } }), undefined);
+});
