@@ -29,3 +29,17 @@ test('a private key of another type than the certificate\'s is refused: it does 
   assert.match(other?.reason ?? '', /^the private key does not go with tls\.cert \(ERR_OSSL_X509_KEY_VALUES_MISMATCH/);
   assert.equal(tlsMaterialProblem({ cert: { pem: certs.serverCert, name: 'tls.cert' }, key: { pem: certs.serverKey, name: 'tls.key' } }), undefined);
 });
+
+test('a CA text of many BEGIN lines and no END is refused at once: the blocks are found in one pass', () => {
+  // 1 MiB, the most a TLS file the command reads may hold: the lazy regular expression took 17 s on it (quadratic).
+  const pem = '-----BEGIN CERTIFICATE-----\n'.repeat(Math.floor((1024 * 1024) / 28));
+  const started = performance.now();
+  const problem = tlsMaterialProblem({ ca: { pem, name: 'tls.ca' } });
+  const took = performance.now() - started;
+  assert.deepEqual(problem, { name: 'tls.ca', reason: 'no PEM certificate' });
+  assert.ok(took < 2000, `took ${Math.round(took)} ms (linear work takes a few)`);
+  // Blocks are still each BEGIN to the first END after it: two certificates with text around them pass.
+  assert.equal(tlsMaterialProblem({ ca: { pem: `junk\n${certs.ca}between\n${certs.otherCa}after`, name: 'tls.ca' } }), undefined);
+  const cut = certs.ca.slice(0, certs.ca.indexOf('-----END'));
+  assert.deepEqual(tlsMaterialProblem({ ca: { pem: `${cut}\n${certs.otherCa}`, name: 'tls.ca' } })?.name, 'tls.ca');
+});
