@@ -44,6 +44,9 @@ function because(err: unknown): string {
   return reason === '' ? '' : ` (${reason})`;
 }
 
+/** An encrypted PEM key: PKCS #8 (`BEGIN ENCRYPTED PRIVATE KEY`) or OpenSSL's legacy form (`Proc-Type: 4,ENCRYPTED`). */
+const ENCRYPTED_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type:[ \t]*4,ENCRYPTED/m;
+
 const BEGIN_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
 const END_CERTIFICATE = '-----END CERTIFICATE-----';
 
@@ -86,6 +89,9 @@ export function tlsMaterialProblem(material: TlsMaterialInput): TlsMaterialProbl
   for (const [part, what] of [[cert, 'certificate'], [key, 'private key']] as const) {
     if (part === undefined) continue;
     if (!part.pem.includes('-----BEGIN ')) return { name: part.name, reason: `no PEM ${what}${inFile(part)}` };
+    if (what === 'private key' && ENCRYPTED_KEY.test(part.pem)) {
+      return { name: part.name, reason: `the private key${inFile(part)} is encrypted: encrypted keys are not supported (no passphrase is taken); give it decrypted (openssl pkey -in ENCRYPTED -out DECRYPTED, the file readable by this user only)` };
+    }
     try {
       createSecureContext(what === 'certificate' ? { cert: part.pem } : { key: part.pem });
     } catch (err) {

@@ -43,3 +43,16 @@ test('a CA text of many BEGIN lines and no END is refused at once: the blocks ar
   const cut = certs.ca.slice(0, certs.ca.indexOf('-----END'));
   assert.deepEqual(tlsMaterialProblem({ ca: { pem: `${cut}\n${certs.otherCa}`, name: 'tls.ca' } })?.name, 'tls.ca');
 });
+
+test('an encrypted private key is refused as encrypted, not as a bad decrypt: give it decrypted', () => {
+  const encrypted = {
+    pkcs8: generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'test-pass' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey,
+    legacy: generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'test-pass' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey,
+  };
+  assert.match(encrypted.legacy, /Proc-Type: 4,ENCRYPTED/);
+  for (const [form, pem] of Object.entries(encrypted)) {
+    const problem = tlsMaterialProblem({ cert: { pem: certs.serverCert, name: '--tls-cert', where: 'c.pem' }, key: { pem, name: '--tls-key', where: 'k.pem' } });
+    assert.equal(problem?.name, '--tls-key', form);
+    assert.match(problem?.reason ?? '', /^the private key in k\.pem is encrypted: encrypted keys are not supported \(no passphrase is taken\); give it decrypted \(openssl pkey /, form);
+  }
+});
