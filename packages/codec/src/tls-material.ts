@@ -3,7 +3,8 @@
  * home for the check, used by the connector's and the inbound endpoint's `tls` options and by the `iso8583` command's
  * TLS flags. Node takes some bad material silently (a CA with no certificate: then it trusts nothing, and a connector
  * fails every handshake, a listener refuses every client; an empty certificate or key), and refuses the rest only when
- * a socket opens or a server starts, with a bare OpenSSL error naming no option. Uses `node:crypto` and `node:tls`
+ * a socket opens or a server starts, with a bare OpenSSL error naming no option. `tlsMaterialWarnings` tells what Node
+ * takes and every peer then refuses, but an operator may need to start with: a certificate outside its validity. Uses `node:crypto` and `node:tls`
  * only, nothing else of the codec (the import path `@iso8583/codec/tls-material` loads it alone).
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
@@ -125,4 +126,37 @@ function keyMismatch(certPem: string, keyPem: string): string | undefined {
   } catch (err) {
     return because(err);
   }
+}
+
+/**
+ * Certificates of TLS material outside their validity period at `now` (default: the current time): each certificate
+ * of the certificate file (the leaf and any chain after it) and of the CA text, named as {@link tlsMaterialProblem}
+ * names a problem (the reason gives which certificate of the file and its date, never a byte of it). Node's TLS takes
+ * them, and then every peer refuses the handshake (`CERT_HAS_EXPIRED`, `CERT_NOT_YET_VALID`) while this side logs a
+ * bare reset: these are warnings, not refusals (an operator may have to start with one to rotate it). A certificate
+ * that cannot be read is {@link tlsMaterialProblem}'s, not a warning. Empty when every certificate is valid.
+ */
+export function tlsMaterialWarnings(material: TlsMaterialInput, now: Date = new Date()): TlsMaterialProblem[] {
+  const warnings: TlsMaterialProblem[] = [];
+  for (const [part, what] of [[material.cert, 'certificate'], [material.ca, 'CA certificate']] as const) {
+    if (part === undefined) continue;
+    const blocks = certificateBlocks(part.pem);
+    blocks.forEach((block, index) => {
+      let certificate: X509Certificate;
+      try {
+        certificate = new X509Certificate(block);
+      } catch {
+        return;
+      }
+      const which = blocks.length === 1 ? `the ${what}` : `${what} ${index + 1} of ${blocks.length}`;
+      const validTo = new Date(certificate.validTo);
+      const validFrom = new Date(certificate.validFrom);
+      if (now.getTime() > validTo.getTime()) {
+        warnings.push({ name: part.name, reason: `${which}${inFile(part)} expired on ${validTo.toISOString()}: peers refuse it (CERT_HAS_EXPIRED)` });
+      } else if (now.getTime() < validFrom.getTime()) {
+        warnings.push({ name: part.name, reason: `${which}${inFile(part)} is not valid before ${validFrom.toISOString()}: peers refuse it (CERT_NOT_YET_VALID)` });
+      }
+    });
+  }
+  return warnings;
 }

@@ -2,9 +2,9 @@
 // `iso8583` command's TLS files): what Node's TLS would take and then fail every handshake with is refused first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import { makeCertificates } from '@iso8583/test-support';
-import { tlsMaterialProblem } from '../src/tls-material.js';
+import { tlsMaterialProblem, tlsMaterialWarnings } from '../src/tls-material.js';
 
 const certs = makeCertificates();
 test.after(() => certs.cleanup());
@@ -55,4 +55,27 @@ test('an encrypted private key is refused as encrypted, not as a bad decrypt: gi
     assert.equal(problem?.name, '--tls-key', form);
     assert.match(problem?.reason ?? '', /^the private key in k\.pem is encrypted: encrypted keys are not supported \(no passphrase is taken\); give it decrypted \(openssl pkey /, form);
   }
+});
+
+test('a certificate or CA outside its validity period is a warning naming it and its date; a valid one none', () => {
+  const leaf = new X509Certificate(certs.serverCert);
+  const validTo = new Date(leaf.validTo);
+  const validFrom = new Date(leaf.validFrom);
+  const material = {
+    cert: { pem: certs.serverCert, name: '--tls-cert', where: 'c.pem' },
+    key: { pem: certs.serverKey, name: '--tls-key', where: 'k.pem' },
+    ca: { pem: `${certs.ca}${certs.otherCa}`, name: '--tls-ca', where: 'ca.pem' },
+  };
+  assert.deepEqual(tlsMaterialWarnings(material), []);
+  assert.equal(tlsMaterialProblem(material), undefined, 'a warning, never a refusal');
+  // The test certificates are valid for 2 days from when they were made.
+  const after = tlsMaterialWarnings(material, new Date(validTo.getTime() + 3 * 86_400_000));
+  assert.deepEqual(after.map((w) => w.name), ['--tls-cert', '--tls-ca', '--tls-ca']);
+  assert.equal(after[0]?.reason, `the certificate in c.pem expired on ${validTo.toISOString()}: peers refuse it (CERT_HAS_EXPIRED)`);
+  assert.match(after[1]?.reason ?? '', /^CA certificate 1 of 2 in ca\.pem expired on \S+Z: peers refuse it \(CERT_HAS_EXPIRED\)$/);
+  assert.match(after[2]?.reason ?? '', /^CA certificate 2 of 2 in ca\.pem expired on /);
+  const before = tlsMaterialWarnings({ cert: { pem: certs.serverCert, name: 'tls.cert' } }, new Date(validFrom.getTime() - 86_400_000));
+  assert.deepEqual(before, [{ name: 'tls.cert', reason: `the certificate is not valid before ${validFrom.toISOString()}: peers refuse it (CERT_NOT_YET_VALID)` }]);
+  // A text with no certificate (tlsMaterialProblem's) gives no warning.
+  assert.deepEqual(tlsMaterialWarnings({ ca: { pem: 'not a certificate', name: 'tls.ca' } }), []);
 });
