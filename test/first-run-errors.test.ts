@@ -42,7 +42,7 @@ describe('a wrong command line: one coded line naming the flag', () => {
     { args: ['gateway', '--upstream', 'localhost:99999'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --upstream must be HOST:PORT \(a port from 1 to 65535; a host, not the unspecified address 0\.0\.0\.0 or ::, which names no bank\)\n$/ },
     { args: ['gateway', '--upstream', 'bank=localhost:70000'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --upstream must be \[NAME=\]HOST:PORT \(a port from 1 to 65535; a host, not the unspecified address 0\.0\.0\.0 or ::, which names no bank\)\n$/ },
     { args: ['gateway', '--config', join(work, 'missing.json')], code: 1, line: /^iso8583: ISO8583_ERR_CLI_FILE: --config: cannot read the file \S+missing\.json: ENOENT \(no such file or directory\)\n$/ },
-    { args: ['gateway', '--config', work], code: 1, line: /^iso8583: ISO8583_ERR_CLI_FILE: --config: \S+ is a folder, not a regular file: give a file\n$/ },
+    { args: ['gateway', '--config', work], code: 1, line: /^iso8583: ISO8583_ERR_CLI_FILE: --config: cannot read the file \S+: EISDIR \(illegal operation on a directory\)\n$/ },
   ];
   const lines = [...cases.map((c) => c.args), ['gateway', '--config', badUpstream], ['gateway', '--config', broken]];
   let results: BatchResult[];

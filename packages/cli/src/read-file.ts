@@ -8,7 +8,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { systemReason } from '@iso8583/connector/errors';
+import { errnoOf, systemReason } from '@iso8583/connector/errors';
 import { cliError } from './args.js';
 
 /** The UTF-8 byte order mark as `readFileSync(path, 'utf8')` keeps it: one U+FEFF at the start of the text. */
@@ -74,7 +74,6 @@ function unreadable(path: string, flag: string, err: unknown): Error {
 /** What a file that is not a regular one is, in words (`a FIFO`), for its error. */
 function kindOf(stats: Stats): string {
   if (stats.isFIFO()) return 'a FIFO (named pipe)';
-  if (stats.isDirectory()) return 'a folder';
   if (stats.isCharacterDevice()) return 'a character device';
   if (stats.isBlockDevice()) return 'a block device';
   if (stats.isSocket()) return 'a socket';
@@ -84,8 +83,8 @@ function kindOf(stats: Stats): string {
 /**
  * Opens `path` for reading, a regular file only: opened without waiting (`O_NONBLOCK`: a FIFO's open returns at once,
  * with or without a writer; it changes nothing for a file) and checked (`fstat`) before a byte is read. Anything else
- * (a FIFO, a device such as `/dev/zero`, a folder) is `ISO8583_ERR_CLI_FILE` naming `flag` and its kind; so is a value
- * that is no file name. The caller closes the descriptor.
+ * (a FIFO, a device such as `/dev/zero`) is `ISO8583_ERR_CLI_FILE` naming `flag` and its kind, a folder as `EISDIR`
+ * (what its read would fail with); so is a value that is no file name. The caller closes the descriptor.
  */
 function openRegularFile(path: string, flag: string): { fd: number; stats: Stats } {
   const refused = notAFileName(path, flag);
@@ -98,6 +97,7 @@ function openRegularFile(path: string, flag: string): { fd: number; stats: Stats
   }
   try {
     const stats = fstatSync(fd);
+    if (stats.isDirectory()) throw unreadable(path, flag, { code: 'EISDIR', errno: errnoOf('EISDIR') });
     if (!stats.isFile()) throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${shown(path)} is ${kindOf(stats)}, not a regular file: give a file`, flag);
     return { fd, stats };
   } catch (err) {

@@ -17,7 +17,7 @@
  * the write: no answer in time, the connection lost, an answer that does not decode) comes, so a request refused
  * before it was packed and sent (an option out of range, an invalid field) shows no `->` line and none of its values.
  * The summary shows a value only in the shape of its field (MTI 4 digits, STAN 1-6 digits, terminal 1-16 printable
- * characters, past the 8 of field 41 without a card-shaped digit run, response code 1-3 letters or digits); another
+ * Latin-1 characters, past the 8 of field 41 without a card-shaped digit run, response code 1-3 letters or digits); another
  * is `invalid`.
  */
 import { describe, maskDigitRuns, readMessage } from '@iso8583/codec';
@@ -112,9 +112,16 @@ function shaped(value: unknown, shape: RegExp): string | undefined {
  */
 const TERMINAL_LENGTH = 8;
 
+/**
+ * The shape of a terminal id in a summary: 1 to 16 printable Latin-1 characters (field 41 is `ans`: `TÉST001`, which
+ * the transaction log keeps and its filters accept, shows as it is), no control character (C0, DEL or C1: a CSI,
+ * U+009B, would reach a terminal reading the log as an escape sequence).
+ */
+const TERMINAL_SHAPE = /^[\x20-\x7e\xa0-\xff]{1,16}$/;
+
 /** The summary of a trace line, each value checked against the shape of its field (never a value of another shape). */
 function summaryOf(m: IsoMessage): Record<string, string | undefined> {
-  const terminal = shaped(m['41'], /^[\x20-\x7e]{1,16}$/);
+  const terminal = shaped(m['41'], TERMINAL_SHAPE);
   return {
     mti: shaped(m['0'], /^[0-9]{4}$/),
     stan: shaped(m['11'], /^[0-9]{1,6}$/),

@@ -23,11 +23,11 @@ test('ISO8583_ERR_CLI_FILE – every use names the flag, the file and the reason
   const pem = (path: string, flag: string): { pem: string; path: string; flag: string } => ({ pem: 'SECRETLINE', path, flag });
   const cases: { what: string; run: () => unknown; flag: string; file: string; reason: RegExp }[] = [
     { what: 'a TLS file that does not exist', run: () => readPemFile(missing, '--tls-ca'), flag: '--tls-ca', file: missing, reason: /cannot read the file .*: ENOENT \(no such file or directory\)$/ },
-    { what: 'a TLS file that is a folder', run: () => readPemFile(dir, '--tls-cert'), flag: '--tls-cert', file: dir, reason: / is a folder, not a regular file: give a file$/ },
+    { what: 'a TLS file that is a folder', run: () => readPemFile(dir, '--tls-cert'), flag: '--tls-cert', file: dir, reason: /: EISDIR \(illegal operation on a directory\)$/ },
     { what: 'a CA file with no certificate', run: () => checkTlsMaterial({ ca: pem(secret, '--tls-ca') }), flag: '--tls-ca', file: secret, reason: /no PEM certificate in / },
     { what: 'a key file with no PEM key', run: () => checkTlsMaterial({ key: pem(secret, '--tls-key') }), flag: '--tls-key', file: secret, reason: /no PEM private key in / },
     { what: 'a --config file that does not exist', run: () => readConfigFile(missing), flag: '--config', file: missing, reason: /: ENOENT \(no such file or directory\)$/ },
-    { what: 'a token file that is a folder', run: () => readHttpToken(undefined, dir), flag: '--http-token-file', file: dir, reason: / is a folder, not a regular file: give a file$/ },
+    { what: 'a token file that is a folder', run: () => readHttpToken(undefined, dir), flag: '--http-token-file', file: dir, reason: /: EISDIR \(illegal operation on a directory\)$/ },
     { what: 'a --transactions file that does not exist', run: () => demoTransactions(missing), flag: '--transactions', file: missing, reason: /: ENOENT \(no such file or directory\)$/ },
     { what: 'a --transactions file that is not JSON', run: () => demoTransactions(secret), flag: '--transactions', file: secret, reason: /is not JSON/ },
     { what: 'a --transactions file that is not a list', run: () => demoTransactions(list), flag: '--transactions', file: list, reason: /is not a list of/ },

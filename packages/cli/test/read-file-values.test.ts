@@ -62,7 +62,7 @@ test('a token given to --http-token-file – not echoed as the file it names', a
   assert.equal(r.stderr.includes(token), false, r.stderr);
   // A key's flag alike; a file that is there is named (a name that names a file is no secret).
   refused(() => readFlagFile('not-a-key-file', '--client-tls-key'), '--client-tls-key', /no file at the path given/, ['not-a-key-file']);
-  refused(() => readFlagFile(work, '--tls-key'), '--tls-key', new RegExp(`^--tls-key: ${work} is a folder, not a regular file`), []);
+  refused(() => readFlagFile(work, '--tls-key'), '--tls-key', new RegExp(`^--tls-key: cannot read the file ${work}: EISDIR`), []);
 });
 
 test('a file name is named when plausible: at most 256 characters, no control character', () => {

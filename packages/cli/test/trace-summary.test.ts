@@ -1,6 +1,7 @@
 /**
  * The summary of a trace line shows the terminal (41) as the transaction log does: a terminal id of up to 8
- * characters as it is, even all digits that pass the Luhn check; a longer value only without a card-shaped digit run.
+ * characters as it is (a Latin-1 letter too: `TÉST001`), even all digits that pass the Luhn check; a longer value only
+ * without a card-shaped digit run; a control character never.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,4 +26,14 @@ test('trace summary – a longer field 41 with a card-shaped digit run is invali
   assert.equal(tracedTerminal('4111111111111111'), 'invalid');
   assert.equal(tracedTerminal('T-60110004'), 'invalid');
   assert.equal(tracedTerminal('T-60110005'), 'T-60110005');
+});
+
+test('trace summary – a terminal id with a Latin-1 letter is shown as stored; a control character (C0, DEL, C1) is invalid', () => {
+  assert.equal(tracedTerminal('TÉST001'), 'TÉST001');
+  assert.equal(tracedTerminal('KASSE-Ü1'), 'KASSE-Ü1');
+  assert.equal(tracedTerminal('T\u009b31m'), 'invalid');
+  assert.equal(tracedTerminal('T\u007f1'), 'invalid');
+  assert.equal(tracedTerminal('T\u001b1'), 'invalid');
+  // Still no card-shaped digit run past 8 characters, whatever its letters.
+  assert.equal(tracedTerminal('É-60110004'), 'invalid');
 });

@@ -63,6 +63,24 @@ test('transactions – a cursor that is malformed, of another store or out of ra
   }
 });
 
+test('transactions – a --terminal longer than field 41 (8) or an --rrn longer than 37 (12) is refused naming the flag: no record could match', async (t) => {
+  const dir = await folder(t);
+  const refused = (flag: string) => (err: unknown): boolean => {
+    const e = err as { code?: string; field?: string; message?: string };
+    assert.equal(e.code, 'ISO8583_ERR_CLI_OPTION', String(err));
+    assert.equal(e.field, flag);
+    assert.match(String(e.message), flag === '--terminal' ? /1 to 8 / : /1 to 12 /);
+    return true;
+  };
+  await assert.rejects(transactionsCommand(['--journal-dir', dir, '--terminal', 'TERM00001'], io()), refused('--terminal'));
+  await assert.rejects(transactionsCommand(['--journal-dir', dir, '--terminal', 'T'.repeat(16)], io()), refused('--terminal'));
+  await assert.rejects(transactionsCommand(['--journal-dir', dir, '--rrn', '1234567890123'], io()), refused('--rrn'));
+  // 8 characters, a Latin-1 letter among them, is a filter (no record of that terminal: an empty table).
+  const out = io();
+  assert.equal(await transactionsCommand(['--journal-dir', dir, '--terminal', 'TÉST0001'], out), 0);
+  assert.doesNotMatch(out.text(), /000001/);
+});
+
 test('transactions – the table prints a record with values missing or damaged as empty cells', () => {
   const damaged = [{ at: 9e18, outcome: 'approved' }, { mtk: '0200', at: AT, latencyMs: 'x' }, record('000003')] as unknown as TransactionRecord[];
   const table = transactionTable(damaged).split('\n');

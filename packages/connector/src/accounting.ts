@@ -152,7 +152,7 @@ export class Accounting {
    */
   accepted(mti: string): void {
     this.counts.requests += 1;
-    const label = mtiLabel(mti, this.dialect);
+    const label = mtiLabel(mti);
     this.byMti[label] = (this.byMti[label] ?? 0) + 1;
   }
 
@@ -161,7 +161,7 @@ export class Accounting {
    * channel refused, such as a duplicate match key, is not).
    */
   packed(mti: string, message: MessageInput): void {
-    this.socketQueue.request(mtiLabel(mti, this.dialect), message);
+    this.socketQueue.request(mtiLabel(mti), message);
   }
 
   /** A request got its response after `latency` ms: counts, metrics, amounts. */
@@ -169,7 +169,7 @@ export class Accounting {
     this.counts.responses += 1;
     const rc = responseCodeOf(response);
     this.byResponseCode[rc] = (this.byResponseCode[rc] ?? 0) + 1;
-    this.metrics.answered(mtiLabel(mti, this.dialect), rc, latency / 1000);
+    this.metrics.answered(mtiLabel(mti), rc, latency / 1000);
     this.socketQueue.response(request, response);
     const kind = amountKindOf(mti);
     if (kind === undefined) return;
@@ -190,7 +190,7 @@ export class Accounting {
   failed(mti: string, code: string | undefined): void {
     if (code === 'ISO8583_ERR_CONNECTOR_TIMEOUT') this.counts.timeouts += 1;
     else this.counts.errors += 1;
-    this.metrics.failed(mtiLabel(mti, this.dialect), code ?? 'unknown');
+    this.metrics.failed(mtiLabel(mti), code ?? 'unknown');
   }
 
   /** A connection was lost or failed (not closed by the connector itself: idle eviction, retired) and is opened again. */

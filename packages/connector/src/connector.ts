@@ -33,7 +33,7 @@ import type { EncodedRequest, EncodedResponse } from './relay.js';
 import type { RequestOutcomes } from './request-outcome.js';
 import type { RequestSender } from './request-sender.js';
 import { safMessage } from './saf-message.js';
-import { receiptText, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
+import { receiptText, sendOptionsProblem, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
 import { IN_TERMINAL_LANE, type TerminalLock, type TerminalQueue } from './terminal-queue.js';
 import { RECORD_TO, type TransactionRecorder } from './transaction-record.js';
@@ -137,6 +137,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     try {
       // An object needs no reading (`request`: `pack` checks every field and names every offending one).
       if (typeof input !== 'string') return this.request(input, options);
+      const bad = sendOptionsProblem(options);
+      if (bad !== undefined) return Promise.reject(bad);
       read = readMessage(input);
     } catch (err) {
       return Promise.reject(err as Error);
@@ -154,6 +156,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   request(message: MessageInput, options?: SendOptions): Promise<IsoMessage>;
   request(message: MessageInput, options: SendOptions = NO_OPTIONS): Promise<IsoMessage | SafReceipt> {
     if (!isMessageObject(message)) return Promise.reject(inputError());
+    const bad = sendOptionsProblem(options);
+    if (bad !== undefined) return Promise.reject(bad);
     if (options.saf === true) return this.store(message);
     return this.exchange(message, options, options.header).then((response) => response.message);
   }
@@ -169,6 +173,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   /** `request` for a message already in its wire image, which goes out as it came where it can (see relay.ts). */
   relay(request: EncodedRequest, options: SendOptions = NO_OPTIONS): Promise<EncodedResponse> {
     if (request === null || typeof request !== 'object' || !isMessageObject(request.message)) return Promise.reject(inputError());
+    const bad = sendOptionsProblem(options);
+    if (bad !== undefined) return Promise.reject(bad);
     const body = sameDialect(request.dialect, this.codec.dialect) && !this.codec.dialect.headerLength ? request.body : undefined;
     // The channel's response is an EncodedResponse as it is (message, body, header, dialect): no copy, no other promise.
     return this.exchange(request.message, options, options.header, body);
@@ -239,7 +245,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /**
-   * Aborts: every pending request fails with `err` (or `ISO8583_ERR_CONNECTOR_CLOSED`) and the sockets are destroyed.
+   * Aborts: every pending request fails with `err` (or `ISO8583_ERR_CONNECTOR_CLOSED`) and the sockets are destroyed,
+   * a connection still connecting too (never signed on, never used).
    * A PostgreSQL store (its SAF journal, its terminal locks) is not waited for beyond a short grace (`PG_DESTROY_GRACE`,
    * 200 ms): its statements still in flight are cut and its connections closed; what the SAF queue holds stays in the
    * store for the next start.
@@ -249,7 +256,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const reason =
       err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector was destroyed', { cause: err });
     this.lifecycle.to('closing');
-    this.factory.stop();
+    // Shut, not only stopped: a connect under way ends now (one finishing later is ended unused, never signed on nor
+    // taken into the pool while the stop below runs); close() stops only, its drained requests may still need one.
+    void this.factory.shut();
     this.pool.rejectWaiting(reason);
     this.terminalQueue?.rejectAll(reason);
     this.factory.destroyAll(reason);

@@ -24,7 +24,7 @@ import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
 import type { SendOptions } from './send-options.js';
 import { transactionRoute } from './transaction-route.js';
-import { checkRoutesOption } from './plugin-routes-options.js';
+import { checkRoutesOption, refuseMountedPrefix, routesPrefix } from './plugin-routes-options.js';
 import { refuseCrossSite } from './cross-site.js';
 import { noteRouteFailure } from './route-failure.js';
 import { failureBody } from './socketqueue-errors.js';
@@ -42,7 +42,10 @@ declare module 'fastify' {
 
 /** Where the HTTP routes are mounted. */
 export interface Iso8583RoutesOptions {
-  /** The path prefix of the routes (`''` serves `POST /` and `POST /raw`). Default `''`. */
+  /**
+   * The path prefix of the routes (`''` serves `POST /` and `POST /raw`), `''` or starting with `/`; a trailing `/` is
+   * dropped (`/iso/` serves `POST /iso`, `POST /iso/` and `POST /iso/raw`, as `/iso` does). Default `''`.
+   */
   prefix?: string;
   /**
    * How `POST /` shows a JSON answer's `result`: `'plain'` the message object (strings), `'socketqueue'` as
@@ -351,23 +354,11 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
   );
 }
 
-/**
- * Another plugin (or the app) serving `POST {prefix}/raw` already: refused with `ISO8583_ERR_CONNECTOR_OPTIONS` naming
- * `routes.prefix` and the prefix, not Fastify's uncoded duplicate-route error.
- */
-function refuseMountedPrefix(app: FastifyInstance, prefix: string): void {
-  if (!app.hasRoute({ method: 'POST', url: `${app.prefix}${prefix}/raw` })) return;
-  const reason = `routes are already mounted at ${JSON.stringify(prefix)}: give each plugin its own prefix`;
-  throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, {
-    field: 'routes.prefix',
-    problems: [{ field: 'routes.prefix', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],
-  });
-}
-
 async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptions): Promise<void> {
   const { routes = false, ...connectorOptions } = options;
   checkRoutesOption(routes);
-  if (routes !== false) refuseMountedPrefix(app, routes.prefix ?? '');
+  const prefix = routes === false ? '' : routesPrefix(routes.prefix);
+  if (routes !== false) refuseMountedPrefix(app, prefix);
   const connector = createConnector(connectorOptions);
   if (!app.hasDecorator('iso8583')) app.decorate('iso8583', {} as Record<string, Connector>);
   // Its own entries only: `toString` or `constructor` is no connector registered, `__proto__` is defined as an entry.
@@ -386,7 +377,7 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   app.addHook('onClose', async () => {
     await connector.close();
   });
-  if (routes !== false) mountRoutes(app, connector, routes.prefix ?? '', routes.answers ?? 'plain', routes.via, routes.onUndelivered);
+  if (routes !== false) mountRoutes(app, connector, prefix, routes.answers ?? 'plain', routes.via, routes.onUndelivered);
 }
 
 /** The Fastify plugin (wrapped with fastify-plugin, so `app.iso8583` is visible to the whole app). */

@@ -53,6 +53,7 @@ export { responseMti } from './match-key.js';
 export { connectorOptionsSchema, readManifest, operationSchema } from './manifest.js';
 export type { ConnectorManifest } from './manifest.js';
 export { httpStatusOf, iso8583Connector } from './fastify-plugin.js';
+export { routesPrefix } from './plugin-routes-options.js';
 export { crossSiteError, refuseCrossSite } from './cross-site.js';
 export { noteRouteFailure, routeFailure, routeFailureOf } from './route-failure.js';
 export type { RouteFailure } from './route-failure.js';

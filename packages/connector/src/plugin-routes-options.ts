@@ -5,7 +5,8 @@
  * serve the plain body, a `via` that is no function would fail every request with 500.
  */
 import type { FieldProblem } from '@iso8583/codec';
-import { optionsError } from './errors.js';
+import type { FastifyInstance } from 'fastify';
+import { connectorError, optionsError } from './errors.js';
 
 /** The keys of the `routes` option. */
 const ROUTES_KEYS: ReadonlySet<string> = new Set(['prefix', 'answers', 'via', 'onUndelivered']);
@@ -31,4 +32,28 @@ export function checkRoutesOption(routes: unknown): void {
     }
   }
   if (problems.length > 0) throw optionsError(problems);
+}
+
+/**
+ * The prefix the routes are mounted at: `routes.prefix` (checked) without its trailing `/`s, so `/iso/` mounts the
+ * routes of `/iso` (`POST /iso`, `POST /iso/`, `POST /iso/raw`), as a Fastify user means it (Fastify itself joins
+ * `/iso/` and `/raw` as `/iso/raw`, but serves a `/` route under `/iso/` at `/iso/` and `/iso//`, not `/iso`); `'/'`
+ * is `''`. Default `''`.
+ */
+export function routesPrefix(prefix: string | undefined): string {
+  return (prefix ?? '').replace(/\/+$/, '');
+}
+
+/**
+ * Another plugin (or the app) serving `POST {prefix}/raw` already (`prefix` from {@link routesPrefix}, under the
+ * app's own prefix, a trailing `/` of it dropped as Fastify joins them): refused with `ISO8583_ERR_CONNECTOR_OPTIONS`
+ * naming `routes.prefix` and the prefix, not Fastify's uncoded duplicate-route error.
+ */
+export function refuseMountedPrefix(app: FastifyInstance, prefix: string): void {
+  if (!app.hasRoute({ method: 'POST', url: `${routesPrefix(app.prefix)}${prefix}/raw` })) return;
+  const reason = `routes are already mounted at ${JSON.stringify(prefix)}: give each plugin its own prefix`;
+  throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, {
+    field: 'routes.prefix',
+    problems: [{ field: 'routes.prefix', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],
+  });
 }

@@ -107,13 +107,20 @@ export class RequestOutcomes {
    * `DEADLINE`, `ABORTED` by its caller's `signal`, the terminal lock failed, `CLOSED` on destroy) is accepted and
    * failed here, counted and recorded once, timed from its arrival and with the fields 11 and 7 this connector fills in
    * (`autoFill`; 7 as at its arrival), as a lone connector's refusal at its queue is; the caller gets the queue's
-   * error. `signal`: the caller's abort (send options), which ends the wait in the queue at once, never written.
+   * error. `signal`: the caller's abort (send options), which ends the wait in the queue at once, never written. A bad
+   * `deadline` or `signal` (a wall-clock time, not an `AbortSignal`) is refused before the queue, never accepted.
    */
   queued<T>(queue: TerminalQueue, message: MessageInput, deadline: number | undefined, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const timed = this.recorder !== undefined;
     const at = timed ? Date.now() : 0;
     const t0 = timed ? performance.now() : 0;
     const mti = mtiOf(message);
+    // Checked before the wait, as a lone connector checks them before its queue (`refused`): never accepted, recorded once.
+    const bad = deadlineProblem(deadline) ?? signalProblem(signal);
+    if (bad !== undefined) {
+      this.recorder?.settled(message, undefined, bad.code, at, t0, undefined);
+      return Promise.reject(markSent(bad, false));
+    }
     let ran = false;
     const run = (): Promise<T> => {
       ran = true;

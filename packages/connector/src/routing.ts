@@ -2,7 +2,8 @@
  * Routing rules of an upstream group: which named upstream a request goes to, read from the request itself. A rule
  * names its criteria (PAN prefix, message class, processing code, fields 32 and 100); a request matches a rule when it
  * meets every criterion the rule gives. Among the matching rules the longest PAN prefix wins, then the rule with more
- * criteria, then the first written. A rule with no criteria is the default route.
+ * criteria, then the first written. A rule with no criteria is the default route; two rules with the same criteria
+ * (two default routes) are refused, the later could never win.
  */
 import type { MessageInput } from '@iso8583/codec';
 import { fieldText, mtiText } from './match-key.js';
@@ -55,6 +56,33 @@ export function routeProblems(rules: readonly RouteRule[], upstreams: ReadonlySe
       const v = rule[k];
       if (v !== undefined && (typeof v !== 'string' || v.length === 0 || v.length > 11)) problems.push(`${at}.${k}: must be 1 to 11 characters`);
     }
+  });
+  return problems.length > 0 ? problems : duplicateProblems(rules);
+}
+
+/** The criteria of a rule, in matching's order, as matching reads them: one given as `undefined` is absent. */
+const CRITERIA = ['pan', 'mtiClass', 'processingCode', 'acquirer', 'receiver'] as const;
+
+/**
+ * A rule whose criteria are exactly those of an earlier rule (two default routes, two `pan: '4'`) can never win: every
+ * request it matches goes to the earlier one (ties go to the first written), so an operator who meant a failover or a
+ * split gets neither. One problem per such rule, naming it and the earlier one (index and upstream). Rules that only
+ * overlap (a longer prefix, one criterion more) are not duplicates: matching picks the more specific.
+ */
+function duplicateProblems(rules: readonly RouteRule[]): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  rules.forEach((rule, i) => {
+    const key = JSON.stringify(CRITERIA.map((c) => rule[c] ?? null));
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, i);
+      return;
+    }
+    const given = CRITERIA.filter((c) => rule[c] !== undefined).map((c) => `${c} ${JSON.stringify(rule[c])}`);
+    const what = given.length === 0 ? 'a second default route (no criteria)' : `the same criteria (${given.join(', ')})`;
+    const earlier = `routes[${first}] (upstream ${JSON.stringify(rules[first]?.upstream)})`;
+    problems.push(`routes[${i}]: upstream ${JSON.stringify(rule.upstream)}, ${what} as ${earlier}: it can never match first (every such request goes to ${earlier}); remove one, or make it more specific`);
   });
   return problems;
 }

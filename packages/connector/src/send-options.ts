@@ -7,6 +7,10 @@ import type { Connector } from './connector.js';
 import type { TransactionRecord } from './transaction-log.js';
 import type { RECORD_TO } from './transaction-record.js';
 import type { IN_TERMINAL_LANE } from './terminal-queue.js';
+import type { Iso8583Error } from '@iso8583/codec';
+import { connectorError } from './errors.js';
+import { markSent } from './request-sent.js';
+import { deadlineProblem } from './timeouts.js';
 
 /** Options of one request. */
 export interface SendOptions {
@@ -21,8 +25,10 @@ export interface SendOptions {
    * wait for the answer all end by it. A request still unwritten at the deadline is never written and fails with
    * `ISO8583_ERR_CONNECTOR_DEADLINE`; one written is given at most the time left (then `ISO8583_ERR_CONNECTOR_TIMEOUT`
    * and, for a reversible request, its reversal). The gateway sets it to end before its POS sequence timeout, so the
-   * terminal's answer and the host's outcome always agree. NaN or anything but a number is refused
-   * (`ISO8583_ERR_CONNECTOR_OPTIONS` naming `deadline`, never written). Default: none (each wait has only its own timeout).
+   * terminal's answer and the host's outcome always agree. NaN, anything but a number, or a time more than 2147483647 ms
+   * (`MAX_TIMER_DELAY`) ahead of `performance.now()` (a wall-clock time such as `Date.now() + 5000`, `Infinity`) is
+   * refused before the request is accepted (`ISO8583_ERR_CONNECTOR_OPTIONS` naming `deadline`, never written), with
+   * `saf: true` too (where it is otherwise unused). Default: none (each wait has only its own timeout).
    */
   deadline?: number;
   /**
@@ -95,6 +101,25 @@ export interface SafSendOptions {
   header?: Uint8Array;
   /** Store and forward. */
   saf: true;
+}
+
+/**
+ * The problem of the send-options argument of `request`, `sendMessage` and `relay` (a connector's, an upstream
+ * group's), if any, found before the request is accepted (never written, `sent: 'no'`): anything but an object or
+ * `undefined` (`null`, a string, a number, an array) is refused with `ISO8583_ERR_CONNECTOR_OPTIONS` naming `options`
+ * (it once threw an uncoded TypeError). With `saf: true`, a bad `deadline` (`deadlineProblem`: a wall-clock time, NaN)
+ * is refused too, though a stored request has no use for it: a caller who set one must not silently go without it.
+ * The other options of a request are checked as it is accepted (`RequestOutcomes.refused`).
+ */
+export function sendOptionsProblem(options: unknown): Iso8583Error | undefined {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    const reason = `must be an object of send options, or absent (got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options})`;
+    return markSent(connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, { field: 'options', problems: [{ field: 'options', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }] }), false);
+  }
+  const o = options as SendOptions;
+  const bad = o.saf === true ? deadlineProblem(o.deadline) : undefined;
+  return bad === undefined ? undefined : markSent(bad, false);
 }
 
 /** A receipt in the form of the request: JSON text, or `<saf id="..."/>` for XML. */

@@ -40,10 +40,18 @@ export function requestTimeoutProblem(timeout: number | undefined): Iso8583Error
  * The problem of a request's `deadline` (send options), if any: a number on the `performance.now()` clock, or absent.
  * NaN or a value of another type (a string, a `Date`) is refused with `ISO8583_ERR_CONNECTOR_OPTIONS` naming
  * `deadline`: taken as is, it once made the answer's wait NaN ms, so the request was written and timed out at once.
+ * So is one more than {@link MAX_TIMER_DELAY} ms after `now` (default `performance.now()`): a time on the wall clock
+ * (`Date.now() + 5000`, about 1.7e12) or `Infinity`, once taken as no deadline at all, silently (a caller relying on it
+ * answered its terminal after the terminal gave up), and a wait no timer can honour. A deadline already past is not a
+ * problem here: the request fails with `ISO8583_ERR_CONNECTOR_DEADLINE`, never written.
  */
-export function deadlineProblem(deadline: unknown): Iso8583Error | undefined {
-  if (deadline === undefined || (typeof deadline === 'number' && !Number.isNaN(deadline))) return undefined;
-  const reason = 'must be a number, a time on the performance.now() clock of this process';
+export function deadlineProblem(deadline: unknown, now = performance.now()): Iso8583Error | undefined {
+  if (deadline === undefined) return undefined;
+  const number = typeof deadline === 'number' && !Number.isNaN(deadline);
+  if (number && deadline - now <= MAX_TIMER_DELAY) return undefined;
+  const reason = number
+    ? `must be a time on the performance.now() clock of this process (not Date.now()), at most ${MAX_TIMER_DELAY} ms ahead`
+    : 'must be a number, a time on the performance.now() clock of this process';
   return connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, {
     field: 'deadline',
     problems: [{ field: 'deadline', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],

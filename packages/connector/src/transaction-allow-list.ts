@@ -137,6 +137,14 @@ export function fitsRecord(key: TextKey, value: string): boolean {
   return value.length <= TEXT_KEYS[key] && !hasControl(value);
 }
 
+/**
+ * The longest value a record keeps under `key` (field 41 `terminal` 8, field 37 `rrn` 12): the one length a record and
+ * a query's filter share, so that no filter is accepted that no record could match.
+ */
+export function longestText(key: TextKey): number {
+  return TEXT_KEYS[key];
+}
+
 /** The records {@link sealedTransactionRecord} made: frozen, so each is still what the allow-list let through. */
 const SEALED = new WeakSet<object>();
 

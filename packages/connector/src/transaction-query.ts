@@ -5,7 +5,7 @@
  * than 6 digits padded with zeros as it travels (field 11 is n 6).
  */
 import { connectorError } from './errors.js';
-import { MAX_TRANSACTION_TIME, hasControl } from './transaction-allow-list.js';
+import { MAX_TRANSACTION_TIME, hasControl, longestText } from './transaction-allow-list.js';
 import { MAX_CURSOR_LENGTH } from './transaction-cursor.js';
 import type { TransactionQuery, TransactionRecord } from './transaction-log.js';
 
@@ -49,8 +49,8 @@ function timeFilter(value: unknown, parameter: string): number | undefined {
 
 /**
  * Checks a query and fills in its defaults (`limit` 100). Throws `ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY` naming the
- * first bad parameter: a STAN that is not 1 to 6 digits, a terminal (field 41) or RRN (field 37) that is not 1 to 16
- * or 12 printable characters, a time that is not an integer from 0 to the end of year 9999, `from` after `to`, a limit not 1 to 10000,
+ * first bad parameter: a STAN that is not 1 to 6 digits, a terminal (field 41) or RRN (field 37) that is not 1 to 8
+ * or 12 printable characters (what a record keeps: a longer filter could match none), a time that is not an integer from 0 to the end of year 9999, `from` after `to`, a limit not 1 to 10000,
  * a `before` that is not a cursor's text (whether it is one of the store's own, the store checks).
  */
 export function checkTransactionQuery(query: TransactionQuery = {}): ResolvedTransactionQuery {
@@ -60,8 +60,8 @@ export function checkTransactionQuery(query: TransactionQuery = {}): ResolvedTra
     if (typeof stan !== 'string' || !/^[0-9]{1,6}$/.test(stan)) throw bad('stan', 'must be 1 to 6 digits');
     stan = stan.padStart(6, '0');
   }
-  const terminal = textFilter(query.terminal, 'terminal', 16);
-  const rrn = textFilter(query.rrn, 'rrn', 12);
+  const terminal = textFilter(query.terminal, 'terminal', longestText('terminal'));
+  const rrn = textFilter(query.rrn, 'rrn', longestText('rrn'));
   const from = timeFilter(query.from, 'from');
   const to = timeFilter(query.to, 'to');
   if (from !== undefined && to !== undefined && from > to) throw bad('from', 'must not be after to');

@@ -36,6 +36,7 @@ import { IN_TERMINAL_LANE } from './terminal-queue.js';
 import type { TerminalQueue } from './terminal-queue.js';
 import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO } from './transaction-record.js';
+import { sendOptionsProblem } from './send-options.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -194,6 +195,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
    * it, under its upstream name, so that it has its one record as on a lone connector.
    */
   private run(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined): Promise<unknown> {
+    const bad = sendOptionsProblem(options);
+    if (bad !== undefined) return Promise.reject(bad);
     const saf = kind !== RELAY && options?.saf === true;
     if (this.queueHolder === undefined || saf || message['41'] == null) return this.choose(message, kind, input, options, saf, false);
     const holder = this.queueHolder;

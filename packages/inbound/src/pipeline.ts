@@ -125,7 +125,7 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
   const fields = decoded.message;
   const mti = typeof fields['0'] === 'string' ? fields['0'] : '';
   // A client may send any four digits: the metric labels and `byMti` keys stay bounded (the codec's `mtiLabel`).
-  core.metrics.message(mtiLabel(mti, core.codec.dialect));
+  core.metrics.message(mtiLabel(mti));
   const header =
     frame.header.length === 0
       ? decoded.header

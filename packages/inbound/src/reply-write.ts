@@ -60,7 +60,7 @@ export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply
   const mti = reply['0'];
   const rc = reply['39'];
   // The reply's MTI is the sequence's choice (it may echo what the client sent): bounded like the request's.
-  core.metrics.reply(mtiLabel(typeof mti === 'string' ? mti : String(mti), core.codec.dialect), responseCodeLabel(rc, 'none'));
+  core.metrics.reply(mtiLabel(typeof mti === 'string' ? mti : String(mti)), responseCodeLabel(rc, 'none'));
   const onReply = core.options.onReply;
   if (onReply !== undefined) {
     try {
@@ -110,7 +110,7 @@ function withoutAbsent(attempt: MessageInput): MessageInput {
 
 /** Not even a 96 can be packed in this dialect (an MTI of another edition, a field 39 it cannot hold): said at error. */
 export function noFallback(core: EndpointCore, peer: Peer, mti: string): void {
-  logSafely(() => peer.logger.error({ code: 'ISO8583_ERR_INBOUND_REPLY_INVALID', mti: mtiLabel(mti, core.codec.dialect) }, 'not even a response code 96 reply can be packed in this dialect: the client gets no answer'));
+  logSafely(() => peer.logger.error({ code: 'ISO8583_ERR_INBOUND_REPLY_INVALID', mti: mtiLabel(mti) }, 'not even a response code 96 reply can be packed in this dialect: the client gets no answer'));
 }
 
 /**

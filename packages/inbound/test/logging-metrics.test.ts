@@ -93,6 +93,25 @@ test('metrics – an MTI outside the dialect\'s message classes is counted as ot
   assert.doesNotMatch(text, /mti="0990"|mti="0096"/);
 });
 
+test('metrics – an MTI is labelled by its own digits whatever the dialect\'s edition: 1993 MTIs on a 1987 endpoint', async (t) => {
+  const registry = new Registry();
+  const { endpoint, port } = await startEndpoint(t, { name: 'pos', registry, sequence: () => undefined });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  client.send({ 0: '1200', 11: '000001' });
+  client.send({ 0: '1420', 11: '000002' });
+  client.send({ 0: '2200', 11: '000003' });
+  client.send({ 0: '0800', 11: '000004', 70: '301' });
+  const text = await waitUntil(async () => {
+    const m = await registry.metrics();
+    return /iso8583_inbound_messages_total\{endpoint="pos",mti="0800"\} 1/.test(m) ? m : undefined;
+  }, { what: 'the four messages counted' });
+  assert.match(text, /iso8583_inbound_messages_total\{endpoint="pos",mti="1200"\} 1/);
+  assert.match(text, /iso8583_inbound_messages_total\{endpoint="pos",mti="1420"\} 1/);
+  assert.match(text, /iso8583_inbound_messages_total\{endpoint="pos",mti="other"\} 1/);
+  assert.deepEqual(endpoint.stats().byMti, { 1200: 1, 1420: 1, other: 1, '0800': 1 });
+});
+
 test('metrics – two endpoints can share one registry; each has its own without one', async (t) => {
   const registry = new Registry();
   const a = await startEndpoint(t, { name: 'a', registry, sequence: () => undefined });

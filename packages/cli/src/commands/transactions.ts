@@ -16,8 +16,8 @@ import { printable, processIo, writeText } from '../io.js';
 
 const ROWS: readonly FlagRow[] = [
   { flag: 'stan', kind: 'string', arg: 'STAN', help: 'field 11 (1 to 6 digits, padded with zeros)' },
-  { flag: 'terminal', kind: 'string', arg: 'TID', help: 'field 41, the terminal id' },
-  { flag: 'rrn', kind: 'string', arg: 'RRN', help: 'field 37, the retrieval reference number' },
+  { flag: 'terminal', kind: 'string', arg: 'TID', help: 'field 41, the terminal id (1 to 8 characters)' },
+  { flag: 'rrn', kind: 'string', arg: 'RRN', help: 'field 37, the retrieval reference number (1 to 12 characters)' },
   { flag: 'from', kind: 'string', arg: 'TIME', help: 'accepted at or after TIME (ISO 8601 or ms since the epoch)' },
   { flag: 'to', kind: 'string', arg: 'TIME', help: 'accepted at or before TIME (ISO 8601 or ms since the epoch)' },
   { flag: 'limit', kind: 'string', arg: 'N', defaultText: '100 (at most 10000)', help: 'at most N records' },

@@ -71,32 +71,47 @@ function isHeaderToken(token: string): boolean {
   return /^[\x21-\x7E]+(?: [\x21-\x7E]+)*$/.test(token);
 }
 
+/** How the errors of {@link readHttpToken} name the token's two settings (their `field` is always the flag). */
+export interface TokenNames {
+  /** The token given as it is. Default `--http-token`. */
+  token: string;
+  /** The file holding it. Default `--http-token-file`. */
+  file: string;
+}
+
+/** The flags alone: what `run`, `transactions` and the flows have (no config file). */
+const FLAG_NAMES: TokenNames = { token: '--http-token', file: '--http-token-file' };
+
+/** The gateway's words: the flag, or its config file key (`httpToken`, `httpTokenFile`). */
+export const GATEWAY_TOKEN_NAMES: TokenNames = { token: '--http-token (config key httpToken)', file: '--http-token-file (config key httpTokenFile)' };
+
 /**
  * The token from `--http-token` or `--http-token-file` (its first line, read up to {@link TOKEN_FILE_LIMIT} bytes,
  * trimmed), for the gateway's config keys `httpToken` and `httpTokenFile` too; both at once, an empty token, a file
  * that cannot be read, a first line longer than the limit, or a token that is not printable ASCII (`!` to `~`: a header
- * carries no other) is a coded error naming the flag (never showing the token). Default: none.
+ * carries no other) is a coded error naming the flag (never showing the token), in the words of `names` (default the
+ * flags alone; the gateway's {@link GATEWAY_TOKEN_NAMES} name its config keys too). Default: none.
  */
-export function readHttpToken(token: string | undefined, tokenFile: string | undefined): string | undefined {
+export function readHttpToken(token: string | undefined, tokenFile: string | undefined, names: TokenNames = FLAG_NAMES): string | undefined {
   if (token !== undefined && tokenFile !== undefined) {
-    throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token and --http-token-file say the same thing: give one', '--http-token-file');
+    throw cliError('ISO8583_ERR_CLI_OPTION', `${names.token} and ${names.file} say the same thing: give one`, '--http-token-file');
   }
   if (tokenFile !== undefined) {
     const line = readFlagFileFirstLine(tokenFile, '--http-token-file', TOKEN_FILE_LIMIT);
     if (line === undefined) {
-      throw cliError('ISO8583_ERR_CLI_OPTION', `--http-token-file (config key httpTokenFile): the first line of ${tokenFile} is longer than ${TOKEN_FILE_LIMIT} bytes: give the token alone on it`, '--http-token-file');
+      throw cliError('ISO8583_ERR_CLI_OPTION', `${names.file}: the first line of ${tokenFile} is longer than ${TOKEN_FILE_LIMIT} bytes: give the token alone on it`, '--http-token-file');
     }
     const first = line.trim();
-    if (first === '') throw cliError('ISO8583_ERR_CLI_OPTION', `--http-token-file: ${tokenFile} holds no token on its first line`, '--http-token-file');
+    if (first === '') throw cliError('ISO8583_ERR_CLI_OPTION', `${names.file}: ${tokenFile} holds no token on its first line`, '--http-token-file');
     if (!isHeaderToken(first)) {
-      throw cliError('ISO8583_ERR_CLI_OPTION', `--http-token-file (config key httpTokenFile): the token on the first line of ${tokenFile} holds a character outside printable ASCII (! to ~, single spaces inside), which an HTTP header cannot carry as given`, '--http-token-file');
+      throw cliError('ISO8583_ERR_CLI_OPTION', `${names.file}: the token on the first line of ${tokenFile} holds a character outside printable ASCII (! to ~, single spaces inside), which an HTTP header cannot carry as given`, '--http-token-file');
     }
     return first;
   }
   if (token === undefined) return undefined;
-  if (token.trim() === '') throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token is empty', '--http-token');
+  if (token.trim() === '') throw cliError('ISO8583_ERR_CLI_OPTION', `${names.token} is empty`, '--http-token');
   if (!isHeaderToken(token.trim())) {
-    throw cliError('ISO8583_ERR_CLI_OPTION', '--http-token (config key httpToken): the token holds a character outside printable ASCII (! to ~, single spaces inside), which an HTTP header cannot carry as given', '--http-token');
+    throw cliError('ISO8583_ERR_CLI_OPTION', `${names.token}: the token holds a character outside printable ASCII (! to ~, single spaces inside), which an HTTP header cannot carry as given`, '--http-token');
   }
   return token.trim();
 }

@@ -4,8 +4,8 @@
  * A session is `EXPIRY.NONCE.MAC`: when it ends (ms since the epoch, base 36), 16 random bytes, and a MAC of both keyed by
  * a digest of the HTTP token. Nothing is stored to accept it, so a restart of the server with the same token keeps its
  * sessions (a stale tab reconnects), as does another server given the same token; a server given another token
- * refuses every session of the old one. Sign-out ends a session in this process (until its expiry) and clears the
- * browser's cookie. The MAC is compared in constant time; the token itself is never in the cookie.
+ * refuses every session of the old one. Sign-out ends a session in this process (until its expiry; at most
+ * {@link MAX_ENDED_SESSIONS} remembered) and clears the browser's cookie. The MAC is compared in constant time; the token itself is never in the cookie.
  */
 import { createHmac, randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 
@@ -32,6 +32,14 @@ export const DEFAULT_SESSION_LIFETIME = 8 * 60 * 60 * 1000;
  */
 export const SESSION_CLOCK_SLACK = 60_000;
 
+/**
+ * The most signed-out sessions one process remembers: 10,000 (about 1.5 MB). A signed-out session is remembered until
+ * its expiry, so a script signing in and out (a token holder's) would otherwise grow the list for a whole lifetime.
+ * Past it, the oldest is forgotten and every session that ends no later than it is refused from then on (signed out,
+ * as it was): a sign-out is never undone, at worst a session issued earlier must sign in again.
+ */
+export const MAX_ENDED_SESSIONS = 10_000;
+
 /** Options of {@link ConsoleSessions}. */
 export interface ConsoleSessionOptions {
   /** How long a session lasts after sign-in, in ms (`--console-session-lifetime`). Default {@link DEFAULT_SESSION_LIFETIME} (8 h). */
@@ -57,8 +65,13 @@ export class ConsoleSessions {
   readonly #lifetime: number;
   readonly #secure: boolean;
   readonly #now: () => number;
-  /** Sessions signed out in this process, by nonce, with their expiry (ms): forgotten once expired. */
+  /**
+   * Sessions signed out in this process, by nonce, with their expiry (ms), in the order they were signed out: forgotten
+   * once expired, at most {@link MAX_ENDED_SESSIONS}.
+   */
   readonly #ended = new Map<string, number>();
+  /** Every session that ends at or before this (ms) is refused: the expiry of the latest one forgotten for the cap. */
+  #floor = 0;
 
   constructor(token: string, options: ConsoleSessionOptions = {}) {
     this.#key = createHmac('sha256', token).update('iso8583 console session key').digest();
@@ -98,16 +111,34 @@ export class ConsoleSessions {
     const expiry = parseInt(expiryText ?? '', 36);
     const now = this.#now();
     if (!Number.isSafeInteger(expiry) || nonce === undefined || expiry <= now || expiry > now + this.#lifetime + SESSION_CLOCK_SLACK) return undefined;
-    return this.#ended.has(nonce) ? undefined : expiry;
+    return expiry <= this.#floor || this.#ended.has(nonce) ? undefined : expiry;
   }
 
-  /** Ends the session `value` in this process (sign-out); a value that is not a live session is ignored. */
+  /** How many signed-out sessions this process remembers (at most {@link MAX_ENDED_SESSIONS}). */
+  get signedOut(): number {
+    return this.#ended.size;
+  }
+
+  /**
+   * Ends the session `value` in this process (sign-out); a value that is not a live session is ignored. The expired
+   * ones are forgotten from the oldest on (sessions are signed out about in the order they end: the sweep stops at the
+   * first still live, a constant cost a sign-out), and past {@link MAX_ENDED_SESSIONS} the oldest, its expiry then the
+   * floor below which every session is refused.
+   */
   end(value: string | undefined): void {
     const until = this.expiry(value);
     if (until === undefined) return;
     const now = this.#now();
-    for (const [nonce, expiry] of this.#ended) if (expiry <= now) this.#ended.delete(nonce);
+    for (const [nonce, expiry] of this.#ended) {
+      if (expiry > now) break;
+      this.#ended.delete(nonce);
+    }
     this.#ended.set((value as string).split('.')[1] as string, until);
+    while (this.#ended.size > MAX_ENDED_SESSIONS) {
+      const [nonce, expiry] = this.#ended.entries().next().value as [string, number];
+      this.#ended.delete(nonce);
+      this.#floor = Math.max(this.#floor, expiry);
+    }
   }
 
   /** The `Set-Cookie` header of session `value` as cookie `name` (HttpOnly, SameSite=Strict, the whole port, `Max-Age` its lifetime). */

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { FieldProblem } from '@iso8583/codec';
-import { routeProblems, systemReason } from '@iso8583/connector';
+import { routeProblems, routesPrefix, systemReason } from '@iso8583/connector';
 import type { RouteRule, UpstreamStrategy } from '@iso8583/connector';
 import { flowError } from './errors.js';
 import { flowCheck, flowSchema } from './schema.js';
@@ -101,9 +101,12 @@ export function isModulePath(ref: string): boolean {
   return ref.includes('/') || ref.includes('\\') || /\.(m?js|cjs|ts)$/.test(ref);
 }
 
-/** The prefix a route is mounted at (`POST <prefix>/`, `POST <prefix>/raw`): `/` is the root, a trailing `/` dropped. */
+/**
+ * The prefix a route is mounted at (`POST <prefix>/`, `POST <prefix>/raw`): `/` is the root, trailing `/`s dropped, as
+ * the connector's Fastify plugin reads `routes.prefix` (`routesPrefix`, its one home).
+ */
 export function routePrefix(prefix: string): string {
-  return prefix === '/' ? '' : prefix.replace(/\/$/, '');
+  return routesPrefix(prefix);
 }
 
 /** The problems of the flow's upstream groups: names shared with a connector, unknown upstreams, bad routes. */

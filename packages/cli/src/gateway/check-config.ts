@@ -10,7 +10,7 @@ import type { GatewayConfig } from './config.js';
 import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
 import { checkJournalDirs } from './journal-check.js';
-import { readHttpToken } from '../console/access.js';
+import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
 import { gatewayOpenHttpWarning, httpBindOf, rawDialectsWarning } from './http-warnings.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import type { UpstreamDialect } from './approval-fit.js';
@@ -35,7 +35,7 @@ export function checkGatewayConfig(config: GatewayConfig, configWarnings: readon
   }
   const client = resolveDialect(config.clientDialect ?? config.dialect);
   posTlsOptions(config);
-  readHttpToken(config.httpToken, config.httpTokenFile);
+  readHttpToken(config.httpToken, config.httpTokenFile, GATEWAY_TOKEN_NAMES);
   checkJournalDirs(config, silent);
   const names = config.upstreams?.map((u) => `${u.name}=${u.upstream}`).join(',') ?? config.upstream;
   const http = config.httpEnabled ? `${httpBindOf(config)}:${config.http}` : 'off';

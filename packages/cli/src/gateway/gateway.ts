@@ -20,7 +20,7 @@ import type { GatewayConfig } from './config.js';
 import { listenError } from '../args.js';
 import { ABORT_LOG_WAIT, abortConnectors, failureCode, logStopped, waitForSaf } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
-import { readHttpToken } from '../console/access.js';
+import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { httpUndelivered, undeliveredApproval } from './late-approval.js';
 import { ownAnswer } from './own-answer.js';
@@ -128,7 +128,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // `upstream`, the HTTP app's name for it), as the group's metrics (label `upstream`).
   const others = (named ?? []).slice(1).map((u) => createConnector(upstreamOptions(config, logger, gatewayRegistry, u, recordTo)));
   const posTls = posTlsOptions(config);
-  const token = readHttpToken(config.httpToken, config.httpTokenFile);
+  const token = readHttpToken(config.httpToken, config.httpTokenFile, GATEWAY_TOKEN_NAMES);
   const registry = upstream.registry as Registry;
   const ownAnswers = new Counter({
     name: 'iso8583_gateway_own_answers_total',

@@ -32,16 +32,29 @@ export function originalDataElementsField(version: DialectVersion): string {
 }
 
 /**
- * The MTI of a request as a metric label and a `byMti` key: an MTI of the dialect's known message classes (its version
- * digit; class 1-8: authorisation, financial, file action, reversal, reconciliation, administrative, fee collection,
- * network management; function 0-5, 0-8 under 1993; origin 0-5) as it is, `invalid` as it is, any other `other`.
- * A client may send any four digits: the series a connector or an endpoint keeps stay bounded (at most 288 MTIs, 486 under 1993).
+ * The message functions (third MTI digit) of each edition's known message classes, by its version digit: 0-5 under
+ * 1987, 0-8 under 1993.
  */
-export function mtiLabel(mti: string, dialect: Pick<Dialect, 'version'>): string {
+const FUNCTIONS_BY_VERSION_DIGIT: ReadonlyMap<string, string> = new Map([
+  [mtiVersionDigit('1987'), '012345'],
+  [mtiVersionDigit('1993'), '012345678'],
+]);
+
+/**
+ * The MTI of a message as a metric label and a `byMti` key, read by its own digits whatever the dialect's edition (a
+ * 1987 dialect that carries a 1993 reversal, `1420`, counts it as `1420`): an MTI of a known message class of its own
+ * version digit's edition (`0` 1987 or `1` 1993; class 1-8: authorisation, financial, file action, reversal,
+ * reconciliation, administrative, fee collection, network management; function 0-5, 0-8 under 1993; origin 0-5) as it
+ * is, `invalid` as it is, any other `other` (another version digit, `2003`'s `2` included, a class or function out of
+ * range, not four digits). A client may send any four digits: the series a connector or an endpoint keeps stay bounded
+ * (at most 720 MTIs, 288 of 1987 and 432 of 1993, then `other` and `invalid`).
+ *
+ * @param mti the MTI as read or written (any string)
+ */
+export function mtiLabel(mti: string): string {
   if (mti === 'invalid') return mti;
-  const version = dialectVersion(dialect);
-  const functions = version === '1993' ? '012345678' : '012345';
-  const known = mti.length === 4 && mti[0] === mtiVersionDigit(version) && '12345678'.includes(mti[1] as string) && functions.includes(mti[2] as string) && '012345'.includes(mti[3] as string);
+  const functions = mti.length === 4 ? FUNCTIONS_BY_VERSION_DIGIT.get(mti[0] as string) : undefined;
+  const known = functions !== undefined && '12345678'.includes(mti[1] as string) && functions.includes(mti[2] as string) && '012345'.includes(mti[3] as string);
   return known ? mti : 'other';
 }
 

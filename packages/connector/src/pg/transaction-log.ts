@@ -210,7 +210,11 @@ export class PgTransactionLog implements TransactionLog {
     );
   }
 
-  /** Removes the records (and batch tokens) older than `before` (ms since the epoch), `pruneChunk` rows per statement; resolves with how many records. */
+  /**
+   * Removes the records (and batch tokens) older than `before` (ms since the epoch), `pruneChunk` rows per statement;
+   * resolves with how many records. A row another session holds locked is skipped, not waited for (the next prune
+   * takes it): a prune never holds a stop.
+   */
   async prune(before: number): Promise<number> {
     if (typeof before !== 'number' || !Number.isFinite(before)) {
       throw connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY', 'must be a time in milliseconds', { field: 'before' });
@@ -223,8 +227,9 @@ export class PgTransactionLog implements TransactionLog {
       const result = await this.run(TRANSACTION_PRUNE, [cutoff, this.pruneChunk], 'prune');
       removed += result.rowCount ?? 0;
       if ((result.rowCount ?? 0) >= this.pruneChunk) continue;
-      // The tokens of batches (batch-token.ts) a node left behind when it stopped or died.
-      await this.run(`DELETE FROM ${BATCH_TOKENS} WHERE at < $1::timestamptz`, [cutoff], 'prune');
+      // The tokens of batches (batch-token.ts) a node left behind when it stopped or died (one locked elsewhere skipped,
+      // as the records are: the next prune takes it).
+      await this.run(`DELETE FROM ${BATCH_TOKENS} WHERE id IN (SELECT id FROM ${BATCH_TOKENS} WHERE at < $1::timestamptz FOR UPDATE SKIP LOCKED)`, [cutoff], 'prune');
       return removed;
     }
   }

@@ -174,6 +174,8 @@ export function transactionQuerySql(q: ResolvedTransactionQuery): { text: string
  * `prune`'s statement: the oldest rows before `$1` (a timestamptz), at most `$2` of them, found and deleted by the
  * primary key `(at, seq)`. By key, not by row address (`ctid`): an address is unique only within one table, and a
  * table partitioned by month has one per partition, so a `ctid` of an old row also names current rows elsewhere.
+ * A row another session holds locked (a report, a manual fix left open) is skipped (`FOR UPDATE SKIP LOCKED`), not
+ * waited for: the prune ends at once, a stop is never held by it, and the next prune takes the row.
  */
 export const TRANSACTION_PRUNE =
-  'DELETE FROM iso8583_transactions WHERE (at, seq) IN (SELECT at, seq FROM iso8583_transactions WHERE at < $1::timestamptz ORDER BY at, seq LIMIT $2)';
+  'DELETE FROM iso8583_transactions WHERE (at, seq) IN (SELECT at, seq FROM iso8583_transactions WHERE at < $1::timestamptz ORDER BY at, seq LIMIT $2 FOR UPDATE SKIP LOCKED)';
