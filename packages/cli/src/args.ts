@@ -20,7 +20,7 @@ export const CLI_ERROR_CODES = {
     'The output (stdout) cannot be written: a full disk (`ENOSPC`), an output closed; gives the system\'s reason. A reader that closes stdout early (`EPIPE`, a pipe into `head -1`) ends a one-shot command without this line, with the exit code it had decided (0, or `load`\'s 1, 3, 130 or 143); a server whose start line nobody reads (`simulate-host`, `gateway`, `run`, `demo`) closes what it opened and fails with this line, exit code 1; a reader gone while a server runs never cuts its stop short (it ends quietly, with the stop\'s exit code); `EPIPE` on stderr keeps the exit code of the failure (2 for a wrong command line, else 1).',
   ISO8583_ERR_CLI_LOAD: 'The load generator could not connect any of its terminals to the host.',
   ISO8583_ERR_CLI_LISTEN:
-    'A listener cannot open its port (in use, not permitted, address not available); names the flag (`--port`, `--listen`, `--http`, `--metrics`) or the path in the flow file (`/http/port`) and the reason (`EADDRINUSE`).',
+    'A listener cannot open its port (in use, not permitted, address not available); names the flag (`--port`, `--listen`, `--http`, `--metrics`, `--stats-port`) or the path in the flow file (`/http/port`, `/inboundEndpoints/NAME/port`) and the reason (`EADDRINUSE`).',
   ISO8583_ERR_CLI_UNEXPECTED: 'An error without a code reached the command (a bug to report); the message says what failed.',
   ISO8583_ERR_CLI_UNSETTLED: 'A command stopped without an outcome (a library promise that never settled); a bug to report.',
 } as const;

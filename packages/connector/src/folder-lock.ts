@@ -1,14 +1,14 @@
 /**
- * One process per store folder (the reversal journal's, journal-lock.ts; the transaction log's): a lock file holding
- * the pid of its owner, made whole before it gets its name (written to a private file, then hard-linked, which fails
- * when the name exists), so that nobody ever reads a lock without its pid, and taken over, with a warning, when its
- * process is gone: under a gate file that only one of the processes starting at once can hold, so that exactly one of
+ * One process per store folder (the reversal journal's, journal-lock.ts; the transaction log's): a lock file naming
+ * its owner (its pid, and where Linux says them its start time, boot and pid namespace: lock-owner.ts), made whole
+ * before it gets its name (written to a private file, then hard-linked, which fails when the name exists), so that
+ * nobody ever reads a lock without its owner, and taken over, with a warning, when its process is gone: under a gate file that only one of the processes starting at once can hold, so that exactly one of
  * them owns the folder. The file name, the error and the warning code are the kind's. The owner can check that the lock
  * file is still its own (file-identity.ts: not removed with the folder, not replaced by another process's lock), and
  * releasing it removes it only then. The private file and the take-over gate of a start killed before it removed them
  * are removed by the next start that takes the lock.
  */
-import { link, open, readFile, readdir, realpath, unlink } from 'node:fs/promises';
+import { link, open, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -17,6 +17,8 @@ import type { Iso8583Error } from '@iso8583/codec';
 import { syncDir, writeAll } from './durable-file.js';
 import { notNamed } from './file-identity.js';
 import type { FileIdentity } from './file-identity.js';
+import { LOCK_REFRESH, LOCK_STALE, openHere, ownerState, ownerText, parseOwner } from './lock-owner.js';
+import type { LockOwner } from './lock-owner.js';
 
 /** What a folder lock is for: its file name, the error when a live process holds it, the warning on a take-over. */
 export interface FolderLockKind {
@@ -24,7 +26,10 @@ export interface FolderLockKind {
   file: string;
   /** The error thrown when a live process (`pid`, when known) holds the lock. */
   locked(dir: string, pid: number | undefined): Iso8583Error;
-  /** The code of the warning logged when the lock of a process that is gone is taken over. */
+  /**
+   * The code of the warning logged when the lock of a process that is gone is taken over (with its `pid` and the
+   * `reason`: `exited`, `restarted`, `reused`, `rebooted`, `left`, `untouched`, `damaged`: see lock-owner.ts).
+   */
   staleCode: string;
   /** What is locked, in the warning's text (`the transaction log`). */
   what: string;
@@ -43,28 +48,63 @@ export interface FolderLock {
   release(): Promise<void>;
 }
 
-/** Locks held by this process (a second store of the same process on the same folder is refused too). */
+/**
+ * Locks held in this JavaScript realm (a second store of this thread on the same folder is refused at once; one of
+ * another worker thread of the process is found by its open descriptor: lock-owner.ts `openHere`).
+ */
 const heldHere = new Set<string>();
 
-/** True when a process with this pid exists (signal 0 checks without sending; EPERM: it exists, another user's). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** A lock file read: its owner (`undefined` when its text names none), its text, and its identity and modification time. */
+interface LockRead extends FileIdentity {
+  readonly owner: LockOwner | undefined;
+  readonly text: string;
+  readonly mtimeMs: number;
 }
 
-/** The pid in a lock file: undefined when it holds none, `gone` when there is no such file. */
-async function readPid(path: string): Promise<number | undefined | 'gone'> {
+/** The lock file (or gate) at `path`: `gone` when there is no such file. */
+async function readLock(path: string): Promise<LockRead | 'gone'> {
+  let handle;
   try {
-    const pid = Number((await readFile(path, 'utf8')).trim());
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+    handle = await open(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     throw err;
   }
+  try {
+    const text = await handle.readFile('utf8');
+    const { dev, ino, mtimeMs } = await handle.stat();
+    return { owner: parseOwner(text), text, dev, ino, mtimeMs };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Milliseconds between two looks at a lock of another pid namespace while it is watched (see {@link staleness}). */
+const WATCH_STEP = 200;
+
+/**
+ * Why the lock `found` at `path` is stale (its holder gone: lock-owner.ts), `undefined` while its holder is there,
+ * or `changed` when the file at `path` changed meanwhile (removed, or another file: read it again). A lock of another
+ * pid namespace is watched for `LOCK_STALE` ms: alive once touched, stale (`untouched`) if not.
+ */
+async function staleness(path: string, found: LockRead): Promise<string | undefined> {
+  if (found.owner === undefined) return 'damaged';
+  const state = ownerState(found.owner);
+  if (state.state === 'alive') return undefined;
+  if (state.state === 'gone') return state.why;
+  // This very process (another worker thread): held while one of its descriptors is open on the lock.
+  if (state.state === 'here') return openHere(found) ? undefined : 'left';
+  const until = performance.now() + LOCK_STALE;
+  while (performance.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, WATCH_STEP));
+    const now = await stat(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (now === undefined || now.dev !== found.dev || now.ino !== found.ino) return 'changed';
+    if (now.mtimeMs !== found.mtimeMs) return undefined;
+  }
+  return 'untouched';
 }
 
 /** Thrown inside {@link take} when a live process holds the name. */
@@ -91,24 +131,35 @@ function isGate(file: string, name: string): boolean {
 
 /**
  * Removes what starts that were killed while they took the lock left (a SIGKILL, a power cut): their private files
- * (see {@link lockFolder}), those of a process that is gone and those of this pid other than `mine` (an earlier
- * incarnation: a second lockFolder of this process on the folder is refused while this one runs); and their take-over
- * gates (see {@link take}), each holding its taker's pid (it is a link of the taker's private file), when that
- * process is gone or is this pid (this process holds none of its gates by now). A gate matters only while the lock it
- * guards names a dead process; this one names us, so no process can be using a gate whose taker is gone. Called once
- * the lock is held. A file that cannot be removed is left (the next start tries again).
+ * (see {@link lockFolder}) and their take-over gates (see {@link take}, each a link of its taker's private file), when
+ * the process that made them is gone (lock-owner.ts: exited, an earlier incarnation of this pid, its pid reused, before
+ * a reboot), is this process but no descriptor of it is open on the file (a worker thread taking the lock keeps its
+ * private file open), or is of another pid namespace and the file is older than `LOCK_STALE` (a start keeps them a few
+ * milliseconds). A private file whose text names nobody (its start was killed before it wrote it) is judged by the pid
+ * in its name; a gate naming nobody is a damaged one. A gate matters only while the lock it guards names a dead
+ * process; this one names us. Called once the lock is held. A file that cannot be removed is left (the next start
+ * tries again).
  */
 async function removeLeftovers(dir: string, file: string, mine: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [])) {
-    let pid: number | undefined | 'gone';
-    // A gate this user may not read is left as it is.
-    if (isGate(file, name)) pid = await readPid(join(dir, name)).catch(() => 'gone' as const);
-    else pid = privatePid(file, name);
-    if (pid === 'gone' || name === mine) continue;
-    // A private file must name its pid; a gate of no pid is a damaged one (its taker wrote the pid before linking it).
-    if (pid === undefined ? !isGate(file, name) : pid !== process.pid && alive(pid)) continue;
+    const gate = isGate(file, name);
+    const pid = gate ? undefined : privatePid(file, name);
+    if (name === mine || (!gate && pid === undefined)) continue;
+    // A file this user may not read, or gone meanwhile, is left as it is.
+    const found = await readLock(join(dir, name)).catch(() => 'gone' as const);
+    if (found === 'gone') continue;
+    const owner = found.owner ?? (pid === undefined ? undefined : { pid });
+    if (owner !== undefined && !leftBehind(owner, found)) continue;
     await unlink(join(dir, name)).catch(() => undefined);
   }
+}
+
+/** True when the private file or gate `found` of `owner` was left by a start that no longer runs (see {@link removeLeftovers}). */
+function leftBehind(owner: LockOwner, found: LockRead): boolean {
+  const state = ownerState(owner);
+  if (state.state === 'here') return !openHere(found);
+  if (state.state === 'elsewhere') return Date.now() - found.mtimeMs > LOCK_STALE;
+  return state.state === 'gone';
 }
 
 /** Attempts at a name before giving up (each failed attempt found a lock that was let go or taken over meanwhile). */
@@ -122,13 +173,14 @@ const WAITS = 2000;
 
 /**
  * Gives `path` to the private file `mine` (a hard link, which fails when the name exists). A name held by a process
- * that is gone is taken over under a gate, `<path>.takeover-<dead pid>`, itself taken with this function: every
- * process that found the same dead pid competes for the same gate, and the one holding it reads the pid again before
- * it removes the name, so that nobody removes a lock a live process linked meanwhile (read pid, unlink, link by two
- * processes at once let both own the folder). A gate left by a process that died holding it is taken over the same
- * way, one level up. Throws {@link Held} when a live process holds `path`.
+ * that is gone (see {@link staleness}) is taken over under a gate, `<path>.takeover-<dead pid>`, itself taken with
+ * this function: every process that found the same dead holder competes for the same gate, and the one holding it
+ * reads the lock again before it removes the name (the same file, the same text), so that nobody removes a lock a
+ * live process linked meanwhile (read, unlink, link by two processes at once let both own the folder). A gate left by
+ * a process that died holding it is taken over the same way, one level up. Throws {@link Held} when a live process
+ * holds `path`. `onStale` is told the dead holder's pid and why it is taken for gone.
  */
-async function take(mine: string, path: string, onStale: (pid: number | undefined) => void): Promise<void> {
+async function take(mine: string, path: string, onStale: (pid: number | undefined, why: string) => void): Promise<void> {
   for (let tries = 0, waits = 0; tries < TRIES; tries++) {
     try {
       await link(mine, path);
@@ -136,12 +188,14 @@ async function take(mine: string, path: string, onStale: (pid: number | undefine
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const pid = await readPid(path);
+    const found = await readLock(path);
     // Let go meanwhile: link again (only a file that is there is removed, under its gate; an absence is not, for a
     // process that found it absent could remove a lock linked after it looked).
-    if (pid === 'gone') continue;
-    // Our own pid without our own lock: an earlier incarnation (a container's pid 1 after a restart).
-    if (pid !== undefined && pid !== process.pid && alive(pid)) throw new Held(pid);
+    if (found === 'gone') continue;
+    const why = await staleness(path, found);
+    if (why === 'changed') continue;
+    if (why === undefined) throw new Held(found.owner?.pid);
+    const pid = found.owner?.pid;
     const gate = `${path}.takeover-${pid ?? 'unknown'}`;
     try {
       await take(mine, gate, () => undefined);
@@ -153,8 +207,9 @@ async function take(mine: string, path: string, onStale: (pid: number | undefine
       continue;
     }
     try {
-      if ((await readPid(path)) === pid) {
-        onStale(pid);
+      const again = await readLock(path);
+      if (again !== 'gone' && again.dev === found.dev && again.ino === found.ino && again.text === found.text) {
+        onStale(pid, why);
         await unlink(path).catch((err: NodeJS.ErrnoException) => {
           if (err.code !== 'ENOENT') throw err;
         });
@@ -163,8 +218,8 @@ async function take(mine: string, path: string, onStale: (pid: number | undefine
       await unlink(gate).catch(() => undefined);
     }
   }
-  const pid = await readPid(path);
-  throw new Held(pid === 'gone' ? undefined : pid);
+  const found = await readLock(path);
+  throw new Held(found === 'gone' ? undefined : found.owner?.pid);
 }
 
 /**
@@ -202,13 +257,13 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
   let handle: FileHandle | undefined;
   try {
     handle = await open(mine, 'wx', 0o600);
-    await writeAll(handle, Buffer.from(`${process.pid}\n`), 0);
+    await writeAll(handle, Buffer.from(ownerText()), 0);
     await handle.sync();
     // The lock file is this file under a second name (a hard link): the same device and inode.
     const { dev, ino } = await handle.stat();
     const id: FileIdentity = { dev, ino };
-    await take(mine, path, (pid) =>
-      logger.warn({ code: kind.staleCode, dir, pid }, `${kind.what} was locked by a process that is gone: taking the lock over`),
+    await take(mine, path, (pid, reason) =>
+      logger.warn({ code: kind.staleCode, dir, pid, reason }, `${kind.what} was locked by a process that is gone (${reason}): taking the lock over`),
     ).catch((err: unknown) => {
       throw err instanceof Held ? kind.locked(dir, err.pid) : err;
     });
@@ -218,11 +273,18 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     await removeLeftovers(dir, kind.file, basename(mine));
     const lost = (): string | undefined => notNamed(path, id);
     const held = handle;
+    // Touched while held: how a start in another pid namespace (another container) tells it alive (lock-owner.ts).
+    const touch = setInterval(() => {
+      const now = new Date();
+      held.utimes(now, now).catch(() => undefined);
+    }, LOCK_REFRESH);
+    touch.unref();
     return {
       path,
       lost,
       async release() {
         if (!heldHere.delete(path)) return;
+        clearInterval(touch);
         // Another process's lock by now (the folder was removed and taken meanwhile) is left alone.
         if (lost() === undefined) await unlink(path).catch(() => undefined);
         await held.close().catch(() => undefined);

@@ -1,8 +1,9 @@
 /**
  * One process per journal folder. Two processes appending to the same journal would each compact away the other's
- * records, and each would send the other's reversals. The lock is a file, `reversals.lock`, holding the pid of its
- * owner, taken with the scheme of folder-lock.ts: made whole before it gets its name, and taken over, with a warning,
- * when its process is gone (a crash, a SIGKILL, or a container restarted with the same pid).
+ * records, and each would send the other's reversals. The lock is a file, `reversals.lock`, naming its owner (its pid,
+ * and on Linux its start time, boot and pid namespace: lock-owner.ts), taken with the scheme of folder-lock.ts: made
+ * whole before it gets its name, and taken over, with a warning, when its process is gone (a crash, a SIGKILL, a
+ * container restarted, its pid given to another process since).
  */
 import type { Logger } from 'pino';
 import { connectorError } from './errors.js';

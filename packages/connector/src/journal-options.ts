@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { optionsError } from './errors.js';
 import { SYNC_ON_WRITE } from './durable-file.js';
+import { MAX_TIMER_DELAY } from './timeouts.js';
 
 /** Options of `FileJournal`. */
 export interface FileJournalOptions {
@@ -13,7 +14,7 @@ export interface FileJournalOptions {
    * The file size (bytes) past which it is compacted while running, once its records are also at least twice the
    * live (open) entries' text the last compaction wrote: a journal whose open entries alone take more than this grows
    * to twice their text before it compacts again (each compaction rewrites them), rather than compacting at every
-   * write. Default 64 MiB.
+   * write. A number above 0 (else `ISO8583_ERR_CONNECTOR_OPTIONS` naming it). Default 64 MiB.
    */
   compactAt?: number;
   /**
@@ -21,11 +22,16 @@ export interface FileJournalOptions {
    * next compaction: about 10,000 purchases (add + done) per 4 MiB go between two compactions while under load, each
    * costing about 3.5 ms of CPU plus 0.35 ms per MiB, and holding the appends for its renames and fsyncs (3-25 ms on
    * the test machine). Larger means fewer compactions under load, but more written at each start and each compaction
-   * by `compactInterval`. At least 1 (a smaller value is taken as 1): a journal file is never empty, so that an empty
-   * one is reported as damaged. Default 4 MiB.
+   * by `compactInterval`. An integer from 0 up to `Number.MAX_SAFE_INTEGER` (else `ISO8583_ERR_CONNECTOR_OPTIONS`
+   * naming it); 0 is taken as 1: a journal file is never empty, so that an empty one is reported as damaged. Default
+   * 4 MiB.
    */
   preallocate?: number;
-  /** Milliseconds between compactions while entries are being marked done; 0 = only by size. Default 60000. */
+  /**
+   * Milliseconds between compactions while entries are being marked done; 0 = only by size. An integer from 0 to
+   * 2147483647 (`MAX_TIMER_DELAY`: a longer timer would fire at once), else `ISO8583_ERR_CONNECTOR_OPTIONS` naming it.
+   * Default 60000.
+   */
   compactInterval?: number;
   /**
    * How many batch writes may be in flight at once (an integer, 1 to 64), each at its own offset, where the file is
@@ -58,24 +64,41 @@ export const DEFAULT_JOURNAL_PREALLOCATE = JOURNAL_DEFAULTS.preallocate;
 /** {@link FileJournalOptions} with every default applied. */
 export type ResolvedJournalOptions = Required<FileJournalOptions>;
 
+/** True when `value` is an integer from `min` to `max` (a number: a string such as `'60000'` is not). */
+function integerIn(value: number, min: number, max: number): boolean {
+  return Number.isSafeInteger(value) && value >= min && value <= max;
+}
+
 /**
- * The options with their defaults; `concurrentWrites` or `batchRecords` out of range is refused
+ * The options with their defaults; one out of range (a number of the wrong kind, NaN, a string) is refused
  * (`ISO8583_ERR_CONNECTOR_OPTIONS` naming it); `concurrentWrites` is 1 where the file cannot be opened with `O_DSYNC`.
  */
 export function resolveJournalOptions(options: FileJournalOptions): ResolvedJournalOptions {
   const concurrent = options.concurrentWrites ?? JOURNAL_DEFAULTS.concurrentWrites;
-  if (!Number.isInteger(concurrent) || concurrent < 1 || concurrent > 64) {
+  if (!integerIn(concurrent, 1, 64)) {
     throw optionsError([{ field: 'concurrentWrites', code: 'range', reason: 'an integer from 1 to 64' }]);
   }
   const batchRecords = options.batchRecords ?? JOURNAL_DEFAULTS.batchRecords;
-  if (!Number.isInteger(batchRecords) || batchRecords < 1 || batchRecords > 65536) {
+  if (!integerIn(batchRecords, 1, 65536)) {
     throw optionsError([{ field: 'batchRecords', code: 'range', reason: 'an integer from 1 to 65536' }]);
+  }
+  const compactAt = options.compactAt ?? JOURNAL_DEFAULTS.compactAt;
+  if (!Number.isFinite(compactAt) || compactAt <= 0) {
+    throw optionsError([{ field: 'compactAt', code: 'range', reason: 'a number of bytes above 0' }]);
+  }
+  const preallocate = options.preallocate ?? JOURNAL_DEFAULTS.preallocate;
+  if (!integerIn(preallocate, 0, Number.MAX_SAFE_INTEGER)) {
+    throw optionsError([{ field: 'preallocate', code: 'range', reason: 'an integer number of bytes from 0' }]);
+  }
+  const compactInterval = options.compactInterval ?? JOURNAL_DEFAULTS.compactInterval;
+  if (!integerIn(compactInterval, 0, MAX_TIMER_DELAY)) {
+    throw optionsError([{ field: 'compactInterval', code: 'range', reason: `an integer number of milliseconds from 0 to ${MAX_TIMER_DELAY}` }]);
   }
   return {
     batchRecords,
-    compactAt: options.compactAt ?? JOURNAL_DEFAULTS.compactAt,
-    preallocate: Math.max(1, options.preallocate ?? JOURNAL_DEFAULTS.preallocate),
-    compactInterval: options.compactInterval ?? JOURNAL_DEFAULTS.compactInterval,
+    compactAt,
+    preallocate: Math.max(1, preallocate),
+    compactInterval,
     concurrentWrites: SYNC_ON_WRITE === undefined ? 1 : concurrent,
     logger: options.logger ?? pino({ level: 'silent' }),
   };

@@ -12,19 +12,18 @@
  *   (`ISO8583_WARN_JOURNAL_CUT`).
  * - **corrupt** lines: anything else that is not a record (a damaged block, a flipped bit that fails the checksum, an
  *   edit by hand, another program's bytes). Logged at `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) with their byte offsets.
- * Either way the bytes are kept: moved to a quarantine file beside the journal (`reversals.jsonl.corrupt-<time>`,
- * mode 0600, fsynced before the journal is rewritten), one bad line per line; a file in which no line is a record is
- * renamed there whole. Every intact record is recovered, before and after a bad line. Also logged at `warn` with
+ * Either way the bytes are kept: moved to a quarantine file beside the journal (journal-quarantine.ts). A line ending in CRLF (a file converted by a copy) is read without its
+ * `\r`. Every intact record is recovered, before and after a bad line. Also logged at `warn` with
  * `ISO8583_WARN_JOURNAL_CORRUPT`: a `done` of an entry the file does not hold (its `add` was lost), and a journal file
  * of zero length (a journal file is never empty: it is preallocated with blank lines).
  */
-import { open, readFile, rename } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
-import { syncDir, writeAll } from './durable-file.js';
 import { UNSEALED_MEMBERS, checkSeal } from './journal-checksum.js';
 import type { JournalEntry } from './journal.js';
+import { quarantine } from './journal-quarantine.js';
 
 /** A line of the file that is not a record. */
 export interface BadLine {
@@ -130,6 +129,25 @@ export async function readJournalFile(path: string): Promise<Buffer | undefined>
 /** Lines replayed between two turns of the event loop by {@link readJournalInTurns}: 4096 (a few ms of CPU). */
 export const REPLAY_TURN_LINES = 4096;
 
+/**
+ * Blank bytes (the preallocated tail, a gap a failed batch left) passed over between two turns of the event loop by
+ * {@link readJournalInTurns}: 8 MiB (a millisecond or two, compared a chunk at a time), so that a large preallocation
+ * (64 MiB: 1.2 s in one turn when each blank line was a line of its own) does not hold the loop either.
+ */
+export const REPLAY_TURN_BLANK_BYTES = 8 * 1024 * 1024;
+
+/** A chunk of newlines: a run of blank lines is passed over one comparison of this many bytes at a time. */
+const BLANK_CHUNK = Buffer.alloc(64 * 1024, 0x0a);
+
+/** Where the run of newlines of `data` that begins at `start` ends, looking no further than `limit`. */
+function blankEnd(data: Buffer, start: number, limit: number): number {
+  let at = start;
+  const n = BLANK_CHUNK.length;
+  while (at + n <= limit && data.compare(BLANK_CHUNK, 0, n, at, at + n) === 0) at += n;
+  while (at < limit && data[at] === 0x0a) at += 1;
+  return at;
+}
+
 /** Resolves in the next turn of the event loop (after the I/O and timers due): how the journal's long loops pause. */
 export function nextTurn(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
@@ -160,7 +178,10 @@ export async function readJournalInTurns(data: Buffer, between?: () => void): Pr
   return step.value;
 }
 
-/** Replays `data` line by line (see {@link readJournal}), pausing (`yield`) after every {@link REPLAY_TURN_LINES} lines. */
+/**
+ * Replays `data` line by line (see {@link readJournal}), pausing (`yield`) after every {@link REPLAY_TURN_LINES} lines
+ * and every {@link REPLAY_TURN_BLANK_BYTES} blank bytes.
+ */
 function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
   const live = new Map<string, JournalEntry>();
   const bad: BadLine[] = [];
@@ -170,23 +191,42 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
   /** The last line is damaged whole (its checksum fails), not cut short. */
   let lastSealBad = false;
   let lines = 0;
+  let blank = 0;
   for (let start = 0; start < data.length; ) {
+    if (data[start] === 0x0a) {
+      // A run of blank lines: passed over a chunk at a time, its bytes counted toward the turn.
+      const next = blankEnd(data, start, Math.min(data.length, start + REPLAY_TURN_BLANK_BYTES - blank));
+      blank += next - start;
+      start = next;
+      if (blank >= REPLAY_TURN_BLANK_BYTES) {
+        blank = 0;
+        yield;
+      }
+      continue;
+    }
+    // A line (not blank: it begins with a byte other than a newline).
     let end = data.indexOf(0x0a, start);
     if (end < 0) end = data.length;
-    if (end > start) {
-      const line = data.subarray(start, end);
-      lastLine = start;
-      const replayed = replay(line, live);
-      lastSealBad = replayed === 'bad' && checkSeal(line) === 'bad';
-      if (replayed !== 'bad') {
-        records += 1;
-        if (replayed === 'orphan') orphans.push(start);
-      }
-      // Followed by a blank line: the rest of its write never reached the file (cut), if it begins as a record and
-      // stops short of one's end (a whole line that fails to parse, before a gap a failed batch left, is corruption).
-      else bad.push({ offset: start, bytes: Buffer.from(line), cut: data[end + 1] === 0x0a && cutShort(line) });
+    // A CRLF line end (the file converted by a copy or a restore): the `\r` is no part of a record (whose JSON never
+    // ends in one); a line of it alone is blank.
+    const stop = data[end - 1] === 0x0d ? end - 1 : end;
+    if (stop === start) {
+      start = end + 1;
       if (++lines % REPLAY_TURN_LINES === 0) yield;
+      continue;
     }
+    const line = data.subarray(start, stop);
+    lastLine = start;
+    const replayed = replay(line, live);
+    lastSealBad = replayed === 'bad' && checkSeal(line) === 'bad';
+    if (replayed !== 'bad') {
+      records += 1;
+      if (replayed === 'orphan') orphans.push(start);
+    }
+    // Followed by a blank line: the rest of its write never reached the file (cut), if it begins as a record and
+    // stops short of one's end (a whole line that fails to parse, before a gap a failed batch left, is corruption).
+    else bad.push({ offset: start, bytes: Buffer.from(data.subarray(start, end)), cut: data[end + 1] === 0x0a && cutShort(line) });
+    if (++lines % REPLAY_TURN_LINES === 0) yield;
     start = end + 1;
   }
   const last = bad[bad.length - 1];
@@ -199,74 +239,6 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
     last.cut = startsAsRecord(last.bytes) && !lastSealBad && !last.endsFile;
   }
   return { live, records, bad, orphans };
-}
-
-/**
- * Whether {@link quarantine} keeps the whole file (renamed as it is) rather than its bad lines: no line of it is a
- * record, and not every bad line is a crash cut. The one rule for the quarantine and for what a start writes
- * (journal-compaction.ts `journalOpenNeed`).
- */
-export function quarantinesWhole(contents: JournalContents): boolean {
-  return contents.records === 0 && !contents.bad.every((b) => b.cut);
-}
-
-/** A quarantine file name beside the journal that does not exist yet. */
-function quarantineName(path: string, n: number): string {
-  const time = new Date().toISOString().replace(/[-:.]/g, '');
-  return `${path}.corrupt-${time}${n === 0 ? '' : `-${n}`}`;
-}
-
-/**
- * Moves the bad lines of `path` to a quarantine file (fsynced, with its folder) and logs them: `warn` with
- * `ISO8583_WARN_JOURNAL_CORRUPT` and the byte offsets, or `info` with `ISO8583_WARN_JOURNAL_CUT` when every bad line
- * is a record a crash cut. When no line is a record the file itself is renamed. Never logs the bytes themselves
- * (they may hold a PAN). Returns the quarantine file.
- */
-export async function quarantine(path: string, contents: JournalContents, logger: Logger): Promise<string | undefined> {
-  const { bad, records } = contents;
-  if (bad.length === 0) return undefined;
-  const dir = dirname(path);
-  const offsets = bad.map((b) => b.offset);
-  for (let n = 0; ; n++) {
-    const target = quarantineName(path, n);
-    try {
-      if (quarantinesWhole(contents)) {
-        // Nothing in it is a record: the whole file is kept as it is.
-        const probe = await open(target, 'wx', 0o600);
-        await probe.close();
-        await rename(path, target);
-      } else {
-        const out = await open(target, 'wx', 0o600);
-        try {
-          await writeAll(out, Buffer.concat(bad.flatMap((b) => [b.bytes, Buffer.from('\n')])), 0);
-          await out.sync();
-        } finally {
-          await out.close();
-        }
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw err;
-    }
-    await syncDir(dir);
-    // The file named whole: every upstream's journal is a `reversals.jsonl`, in a folder of its own.
-    const context = { file: basename(path), path, quarantine: basename(target), offsets, records };
-    if (bad.every((b) => b.cut)) {
-      logger.info(
-        { code: 'ISO8583_WARN_JOURNAL_CUT', ...context },
-        'the reversal journal holds records cut by a crash (never durable, so no caller was answered on them; read as not written): kept in quarantine',
-      );
-    } else {
-      const endsFile = bad.some((b) => b.endsFile === true);
-      logger.warn(
-        { code: 'ISO8583_WARN_JOURNAL_CORRUPT', ...context, whole: records === 0, ...(endsFile ? { endsFile } : {}) },
-        endsFile
-          ? 'the reversal journal file ends inside a record (cut short: truncated, or a crash while it grew): records after it may be lost; the rest moved to quarantine, every intact record recovered'
-          : 'the reversal journal has lines that are not records: moved to quarantine, every intact record recovered',
-      );
-    }
-    return join(dir, basename(target));
-  }
 }
 
 /**

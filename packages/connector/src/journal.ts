@@ -127,6 +127,8 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
       this.live.clear();
       await this.handle?.close().catch(() => undefined);
       this.handle = undefined;
+      // The folder is still this journal's (its lock held): a spare file there is its own (made, or left by a crash).
+      await this.spare.discard(this.hold?.lost() === undefined);
       await this.release();
       if (err instanceof ClosedWhileOpening) throw journalError(`in ${this.dir} was closed while it opened`, undefined);
       throw journalOpenError(this.dir, err);
@@ -185,8 +187,9 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     // Its files lost while idle (nothing written since): what the connector's figures tell after the close.
     const why = this.hold?.lost();
     if (why !== undefined) this.halt ??= { reason: why, recordsLost: this.hold?.fileLost === true };
-    // A spare file in a folder that is no longer this journal's is another journal's.
-    await this.spare.discard(why === undefined);
+    // A spare file in a folder that is no longer this journal's, or that it never held (never opened, refused as
+    // LOCKED, or its open failed and let go of it), is another journal's.
+    await this.spare.discard(this.hold !== undefined && why === undefined);
     await this.release();
     if (closeFailed !== undefined) throw journalError(`in ${this.dir} could not be closed${systemCause(closeFailed.err)}`, closeFailed.err);
   }

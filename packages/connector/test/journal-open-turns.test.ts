@@ -9,7 +9,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileJournal, JOURNAL_FILE } from '../src/index.js';
 import { COMPACT_CHUNK_LINES } from '../src/journal-compaction.js';
-import { REPLAY_TURN_LINES, readJournal, readJournalInTurns } from '../src/journal-read.js';
+import { REPLAY_TURN_BLANK_BYTES, REPLAY_TURN_LINES, readJournal, readJournalInTurns } from '../src/journal-read.js';
 import { tempDir } from './helpers/setup.js';
 import { filledJournal } from './helpers/journal-fill.js';
 import { writeFaults } from './helpers/write-faults.js';
@@ -28,6 +28,26 @@ test('readJournalInTurns – what readJournal gives (bad lines and a cut last li
   assert.deepEqual(contents, readJournal(data));
   assert.equal(contents.live.size, 2 * REPLAY_TURN_LINES + 5);
   assert.deepEqual(contents.bad.map((b) => b.cut), [false, true]);
+});
+
+test('readJournalInTurns – a long blank tail (the preallocated part) is passed over in turns too: one every REPLAY_TURN_BLANK_BYTES', async (t) => {
+  const { dir } = await filledJournal(t, 'open-turns', 3);
+  const records = readFileSync(join(dir, JOURNAL_FILE), 'latin1').replace(/\n+$/, '\n');
+  // Records, a gap, a record, then a blank tail of four turns' worth (a preallocation of 32 MiB).
+  const tail = 4 * REPLAY_TURN_BLANK_BYTES;
+  const data = Buffer.concat([Buffer.from(`${records}\n\n\n${records.split('\n')[0]}\n`, 'latin1'), Buffer.alloc(tail, 0x0a)]);
+  let turns = 0;
+  let running = true;
+  const tick = (): void => {
+    turns += 1;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const contents = await readJournalInTurns(data).finally(() => (running = false));
+  assert.ok(turns >= tail / REPLAY_TURN_BLANK_BYTES - 1, `turns of the event loop while the blank tail was passed over: ${turns}`);
+  assert.deepEqual(contents, readJournal(data));
+  assert.equal(contents.live.size, 3);
+  assert.equal(contents.bad.length, 0);
 });
 
 test('FileJournal – open replays a large file and makes its entries\' lines a chunk at a time, a turn of the event loop between two', async (t) => {

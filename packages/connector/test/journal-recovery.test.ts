@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { within } from '@iso8583/test-support';
 import { FileJournal } from '../src/index.js';
+import { parseOwner } from '../src/lock-owner.js';
 import { capturedLogger, tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
 
@@ -145,7 +146,7 @@ test('FileJournal – a lock held by another live process is refused; one left b
   const log = capturedLogger();
   const j = new FileJournal(d, { logger: log.logger });
   await j.open();
-  assert.equal(readFileSync(join(d, 'reversals.lock'), 'utf8'), `${process.pid}\n`);
+  assert.equal(parseOwner(readFileSync(join(d, 'reversals.lock'), 'utf8'))?.pid, process.pid);
   const warning = log.lines.find((l) => l.code === 'ISO8583_WARN_JOURNAL_STALE_LOCK');
   assert.equal(warning?.pid, deadPid);
   assert.equal(warning.level, 40);

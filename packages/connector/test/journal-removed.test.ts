@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, readlinkSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileJournal, LOCK_FILE } from '../src/index.js';
+import { parseOwner } from '../src/lock-owner.js';
 import { answer, purchase } from './peer.js';
 import { capturedLogger, endsWithin, peerAndConnector, tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
@@ -91,7 +92,7 @@ test('FileJournal – its folder removed and taken by another process\'s journal
   assert.equal(await other.waitLine('r0 '), 'r0 opened');
   await assert.rejects(first.add(entry('lost')), stoppedFor(/replaced/));
   await first.close();
-  assert.equal(readFileSync(join(dir, LOCK_FILE), 'utf8').trim(), String(other.process.pid), 'the other journal\'s lock is still there');
+  assert.equal(parseOwner(readFileSync(join(dir, LOCK_FILE), 'utf8'))?.pid, other.process.pid, 'the other journal\'s lock is still there');
   other.process.stdin?.write('close r0\n');
   await other.waitLine('r0 closed');
   other.process.stdin?.end();

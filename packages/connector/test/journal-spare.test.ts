@@ -86,3 +86,25 @@ test('a spare file left by a crash (even holding records) is never read: the jou
   assert.match(readFileSync(join(dir, 'reversals.jsonl.next'), 'latin1'), /^\n+$/, 'made again from blank lines');
   await journal.close();
 });
+
+test('a journal refused the folder (LOCKED), or never opened, leaves the holder\'s spare file alone on close', async (t) => {
+  const dir = tempDir(t, 'spare');
+  const holder = new FileJournal(dir, { preallocate: PREALLOCATE, compactAt: 4096, compactInterval: 0 });
+  await holder.open();
+  t.after(() => holder.close());
+  assert.equal(await spareOf(holder).whenReady(), true);
+  const next = join(dir, 'reversals.jsonl.next');
+  const refused = new FileJournal(dir, { preallocate: PREALLOCATE });
+  await assert.rejects(refused.open(), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED' });
+  await refused.close();
+  assert.equal(statSync(next).size, PREALLOCATE, 'the holder\'s spare file is still there after the refused journal closed');
+  await new FileJournal(dir, { preallocate: PREALLOCATE }).close();
+  assert.equal(statSync(next).size, PREALLOCATE, 'the holder\'s spare file is still there after a never-opened journal closed');
+  // The holder's next compaction still goes into it (due once the records pass `compactAt`).
+  const compacted = once(holder, 'compact') as Promise<[{ spare: boolean }]>;
+  for (let i = 1; holder.batches.compactions < 2; i++) {
+    await holder.add(entry(String(i)));
+    await holder.done(String(i), 'not-needed');
+  }
+  assert.equal((await compacted)[0].spare, true, 'the compaction used the spare file made ahead');
+});

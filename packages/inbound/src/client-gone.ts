@@ -15,29 +15,38 @@ const CLIENT_GONE = Symbol.for('@iso8583/client-gone');
 
 /** The connection a message came on, as far as its `gone` signal needs it. */
 export interface GoneOrigin {
-  readonly peer: { readonly closed?: Promise<void> };
+  readonly peer: { readonly closed?: Promise<void>; readonly hasClosed?: boolean };
 }
 
-/** Each connection's `gone` signal, once a message's sequence has read it. */
-const signals = new WeakMap<object, AbortSignal>();
+/** Each connection's `gone` controller, once a message's sequence has read its signal. */
+const controllers = new WeakMap<object, AbortController>();
 
 /** The `gone` of a peer that never closes (one made by hand): never aborted. */
 const NEVER = new AbortController().signal;
 setMaxListeners(0, NEVER);
 
-/** The `gone` signal of a message: its connection's (made on first read); never aborted for a peer without `closed`. */
+function goneReason(): Error {
+  return Object.assign(inboundError('ISO8583_ERR_INBOUND_CLIENT_GONE', 'the client\'s connection closed before the message was answered'), { [CLIENT_GONE]: true });
+}
+
+/**
+ * The `gone` signal of a message: its connection's (made on first read); never aborted for a peer without `closed`.
+ * Aborted at once when read after the connection closed (`hasClosed`, set by the socket's `close` event): `closed`
+ * settles a microtask later, and a sequence that reads `context.gone.aborted` then must not find it still open.
+ */
 export function goneSignal(origin: GoneOrigin): AbortSignal {
   const { peer } = origin;
   const closed = peer.closed;
   if (closed === undefined) return NEVER;
-  let signal = signals.get(peer);
-  if (signal === undefined) {
-    const controller = new AbortController();
-    signal = controller.signal;
+  let controller = controllers.get(peer);
+  if (controller === undefined) {
+    const made = new AbortController();
+    controller = made;
     // Every request in flight on the connection listens to it (up to maxInFlightPerConnection): no leak warning.
-    setMaxListeners(0, signal);
-    signals.set(peer, signal);
-    void closed.then(() => controller.abort(Object.assign(inboundError('ISO8583_ERR_INBOUND_CLIENT_GONE', 'the client\'s connection closed before the message was answered'), { [CLIENT_GONE]: true })));
+    setMaxListeners(0, made.signal);
+    controllers.set(peer, made);
+    if (peer.hasClosed !== true) void closed.then(() => made.abort(goneReason()));
   }
-  return signal;
+  if (peer.hasClosed === true && !controller.signal.aborted) controller.abort(goneReason());
+  return controller.signal;
 }

@@ -33,6 +33,7 @@ export class InboundConnection implements Peer {
   #sequenceLogger: Logger | undefined;
   /** Settles when the socket has closed. */
   readonly closed: Promise<void>;
+  #hasClosed = false;
 
   private readonly stream: MessageStream;
   private readonly maxInFlight: number;
@@ -64,7 +65,10 @@ export class InboundConnection implements Peer {
     this.remotePort = socket.remotePort ?? 0;
     this.logger = childSafely(core.logger, { connection: id, remoteAddress: this.remoteAddress, remotePort: this.remotePort });
     this.maxInFlight = core.options.maxInFlightPerConnection;
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.closed = new Promise((resolve) => socket.once('close', () => {
+      this.#hasClosed = true;
+      resolve();
+    }));
     slot.abort = (code) => this.fail(code, endText(code));
     socket.setNoDelay(true);
     this.stream = new MessageStream(
@@ -129,6 +133,11 @@ export class InboundConnection implements Peer {
       this.maybeFinish();
     }
     return this.closed;
+  }
+
+  /** True from the socket's `close` event on (`closed` settles a microtask later). */
+  get hasClosed(): boolean {
+    return this.#hasClosed;
   }
 
   /** Why the endpoint closed this connection (a timeout, eviction, broken framing, a socket error); else undefined. */

@@ -4,6 +4,8 @@ import { CardDataMask } from './card-data-mask.js';
 import { maskingLogger } from './sequence-logger.js';
 import type { SequenceContext } from './sequence.js';
 import { goneSignal } from './client-gone.js';
+import { errorForLog } from './safe-log.js';
+import type { LoggedError } from './safe-log.js';
 
 /** Where a context's logger comes from: the connection's sequence logger, and the message whose card data it hides. */
 export interface ContextOrigin {
@@ -14,6 +16,18 @@ export interface ContextOrigin {
   abort?: AbortController;
 }
 
+/** What a {@link MessageContext} shows as JSON (its `toJSON`): no card data, no internals. */
+export interface ContextView {
+  endpoint: string;
+  remoteAddress: string;
+  remotePort: number;
+  messageId: string;
+  /** The names of the endpoint's `connectors`. */
+  connectors: string[];
+  /** For onError: its `error` as a log line shows it, the message's card data masked. */
+  error?: LoggedError;
+}
+
 /**
  * A {@link SequenceContext} whose logger is made on first use (a sequence that does not log pays nothing): a pino child
  * with `messageId` bound that masks the message's card data wherever it appears in what is logged (see
@@ -21,6 +35,12 @@ export interface ContextOrigin {
  */
 export class MessageContext implements SequenceContext {
   #logger: Logger | undefined;
+  /**
+   * The message in flight (the endpoint, its connection, its neighbours in the deadline list: other clients' card
+   * data, the TLS key of the options): a true private field, so that nothing that walks the context (a log line's
+   * copy, `JSON.stringify`, `util.inspect`) reaches it.
+   */
+  readonly #origin: ContextOrigin;
 
   constructor(
     readonly endpoint: string,
@@ -28,35 +48,55 @@ export class MessageContext implements SequenceContext {
     readonly remotePort: number,
     readonly messageId: string,
     readonly connectors: Record<string, unknown>,
-    private readonly origin: ContextOrigin,
+    origin: ContextOrigin,
     readonly error?: Iso8583Error,
-  ) {}
+  ) {
+    this.#origin = origin;
+  }
 
   /** A child logger with `messageId` bound, masking the message's card data. */
   get logger(): Logger {
-    const origin = this.origin;
+    const origin = this.#origin;
     this.#logger ??= maskingLogger(
       origin.peer.sequenceLogger.child({ messageId: this.messageId }),
       CardDataMask.of(origin.fields, origin.dialect),
+      origin.dialect,
     );
     return this.#logger;
   }
 
   /** Aborted when the endpoint gives up on the message (its `sequenceTimeout` passed); made on first read. */
   get signal(): AbortSignal {
-    this.origin.abort ??= new AbortController();
-    return this.origin.abort.signal;
+    this.#origin.abort ??= new AbortController();
+    return this.#origin.abort.signal;
   }
 
   /** Aborted when the message's connection closes (client-gone.ts); the connection's, made on first read. */
   get gone(): AbortSignal {
-    return goneSignal(this.origin);
+    return goneSignal(this.#origin);
+  }
+
+  /**
+   * What `JSON.stringify` (and so a log line of `{ context }`) shows: the endpoint, the client's address and port, the
+   * message id, the names of the connectors (never the connectors themselves), and for onError the error as a log line
+   * shows it (code, name, message, stack, `sent`), the message's card data masked.
+   */
+  toJSON(): ContextView {
+    const view: ContextView = {
+      endpoint: this.endpoint,
+      remoteAddress: this.remoteAddress,
+      remotePort: this.remotePort,
+      messageId: this.messageId,
+      connectors: Object.keys(this.connectors),
+    };
+    if (this.error !== undefined) view.error = errorForLog(this.error, CardDataMask.of(this.#origin.fields, this.#origin.dialect));
+    return view;
   }
 
   /** The same context for the onError sequence, carrying the error. */
   withError(error: Iso8583Error): MessageContext {
     return new MessageContext(
-      this.endpoint, this.remoteAddress, this.remotePort, this.messageId, this.connectors, this.origin, error,
+      this.endpoint, this.remoteAddress, this.remotePort, this.messageId, this.connectors, this.#origin, error,
     );
   }
 }

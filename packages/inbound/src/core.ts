@@ -16,7 +16,7 @@ export interface EndpointCore {
   readonly onError: Sequence | undefined;
   readonly metrics: InboundMetrics;
   readonly logger: Logger;
-  /** The parent of the sequences' loggers: the endpoint's logger with the card-data redaction paths. */
+  /** The parent of the sequences' loggers: the endpoint's logger (each context's masks card data: sequence-logger.ts). */
   readonly sequenceLogger: Logger;
   /** A new unique message id. */
   nextMessageId(): string;
@@ -45,6 +45,8 @@ export interface Peer {
   readonly sequenceLogger: Logger;
   /** Settles when the connection has closed (a message's `context.gone`, client-gone.ts). Default: never (a peer made by hand). */
   readonly closed?: Promise<void>;
+  /** True once the connection has closed, from the socket's `close` event (`closed` settles later). Default: false. */
+  readonly hasClosed?: boolean;
   /**
    * Writes one framed reply; false when the client has gone (the reply is dropped and counted). `dropped` (default:
    * none) is called if the reply, once accepted, never reaches the socket (it closed first, or the write failed).

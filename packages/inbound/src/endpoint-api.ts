@@ -13,7 +13,9 @@ import type { ResolvedInboundOptions } from './options.js';
 export interface CloseOptions {
   /**
    * Milliseconds to wait for the messages in flight to be answered and the clients to leave; then every connection
-   * left is destroyed. Default 10000.
+   * left is destroyed. From 0 to 2147483647 (the longest a timer can wait); any other value (`Infinity`, `NaN`, a
+   * negative number, a string) is refused: `close` rejects with `ISO8583_ERR_INBOUND_OPTIONS`, field `deadline`, and
+   * nothing closes. Default 10000.
    */
   deadline?: number;
 }

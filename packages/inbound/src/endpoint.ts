@@ -19,10 +19,9 @@ import type { InFlight } from './pipeline.js';
 import { codeOf, inboundError } from './errors.js';
 import { InboundMetrics } from './metrics.js';
 import type { InboundStats } from './metrics.js';
-import { validateInboundOptions } from './options.js';
+import { closeDeadline, validateInboundOptions } from './options.js';
 import type { InboundOptions, ResolvedInboundOptions } from './options.js';
 import { logSafely } from './safe-log.js';
-import { sequenceRedaction } from './sequence-logger.js';
 import { loadSequence } from './sequence-registry.js';
 import { REPLY_WARNINGS_PER_SECOND } from './reply-check.js';
 import { ConnectionSlots, endText } from './slots.js';
@@ -183,7 +182,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       onError,
       metrics: this.#metrics,
       logger: this.#logger,
-      sequenceLogger: this.#logger.child({}, { redact: sequenceRedaction(this.#codec.dialect) }),
+      // The logger as it is: its own `redact` applies to sequence lines too (the masking logger masks card data).
+      sequenceLogger: this.#logger,
       nextMessageId: () => `${this.#idPrefix}-${(++this.#messageCount).toString(36)}`,
       deadlines: new DeadlineList<InFlight>(this.options.sequenceTimeout, sequenceExpired),
       decodeWarnings: new LogLimit(DECODE_WARNINGS_PER_SECOND),
@@ -277,8 +277,15 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     this.emit('connection', info);
   }
 
-  close(options: CloseOptions = {}): Promise<void> {
-    this.#closing ??= this.#close(options.deadline ?? DEFAULT_CLOSE_DEADLINE);
+  close(options?: CloseOptions): Promise<void> {
+    let deadline: number;
+    try {
+      deadline = closeDeadline(options, DEFAULT_CLOSE_DEADLINE);
+    } catch (err) {
+      // Refused before anything closes: a call with a good deadline may follow.
+      return Promise.reject(err);
+    }
+    this.#closing ??= this.#close(deadline);
     return this.#closing;
   }
 

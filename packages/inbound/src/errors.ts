@@ -11,7 +11,7 @@ export const INBOUND_ERROR_CODES = {
     'Invalid endpoint options; `problems` names every offending option (checked against the inbound schema of `connector-manifest.json`; `tls.cert`, `tls.key`, `tls.ca` that Node\'s TLS cannot use, with OpenSSL\'s reason, never the material). Also invalid host simulator options (`createHostSimulator`: a card named by its position, never its PAN).',
   ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND:
     'A sequence reference that is neither a registered name nor a module exporting a function (default export or `sequence`).',
-  ISO8583_ERR_INBOUND_LISTEN: 'The listener could not bind its host and port (or the endpoint was started twice or after close).',
+  ISO8583_ERR_INBOUND_LISTEN: 'The listener could not bind its host and port (or the endpoint was started after close; a second `start()` while it runs resolves with the same port).',
   ISO8583_ERR_INBOUND_DECODE:
     'A frame that does not decode under the dialect; answered with response code 30 when its MTI can be read, otherwise dropped.',
   ISO8583_ERR_INBOUND_FRAMING:

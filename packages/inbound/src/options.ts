@@ -146,7 +146,10 @@ export interface InboundOptions {
   allow?: string[];
   /** Handed to sequences as `context.connectors`. Default `{}`. */
   connectors?: Record<string, unknown>;
-  /** A pino logger; the endpoint logs through a child with `endpoint` set. Default: silent. */
+  /**
+   * A pino logger, or one shaped like it (`child()` and `trace` to `fatal`, checked); the endpoint logs through a
+   * child with `endpoint` set. Default: silent.
+   */
   logger?: Logger;
   /** The prom-client Registry for the metrics. Default: a Registry of the endpoint's own, made when first read. */
   registry?: Registry;
@@ -243,8 +246,14 @@ function tlsProblem(tls: InboundTlsOptions): TlsMaterialProblem | undefined {
   });
 }
 
-/** The methods the endpoint calls on a `logger` and on a `registry` (the schema only asks for objects). */
-const RUNTIME_METHODS = { logger: ['child'], registry: ['getSingleMetric', 'registerMetric'] } as const;
+/**
+ * The methods the endpoint calls on a `logger` (its own lines, and a sequence's through `context.logger`: every level)
+ * and on a `registry` (the schema only asks for objects).
+ */
+const RUNTIME_METHODS = {
+  logger: ['child', 'trace', 'debug', 'info', 'warn', 'error', 'fatal'],
+  registry: ['getSingleMetric', 'registerMetric'],
+} as const;
 
 /**
  * `logger` and `registry` objects that lack what the endpoint calls on them: without this check the endpoint's
@@ -262,6 +271,27 @@ function runtimeObjectProblems(copy: Record<string, unknown>): FieldProblem[] {
     }
   }
   return problems;
+}
+
+/** The longest `close({ deadline })`: the longest delay a Node.js timer honours (a longer one fires at once). */
+export const MAX_CLOSE_DEADLINE = 2_147_483_647;
+
+/**
+ * The `deadline` of `close({ deadline })`: a number of milliseconds from 0 to {@link MAX_CLOSE_DEADLINE} (about 24.8
+ * days: the longest wait there is; `Infinity` is refused like any value no timer can hold, which would make the
+ * drain end at once). `undefined` gives `fallback`. Throws `ISO8583_ERR_INBOUND_OPTIONS` with field `deadline`.
+ */
+export function closeDeadline(options: unknown, fallback: number): number {
+  if (options === undefined) return fallback;
+  if (options === null || typeof options !== 'object') {
+    throw schemaCheckError([{ field: '(close options)', code: CHECK.code, reason: 'must be an object' }], CHECK);
+  }
+  const deadline = (options as { deadline?: unknown }).deadline;
+  if (deadline === undefined) return fallback;
+  if (typeof deadline !== 'number' || !Number.isFinite(deadline) || deadline < 0 || deadline > MAX_CLOSE_DEADLINE) {
+    throw schemaCheckError([{ field: 'deadline', code: CHECK.code, reason: `must be a number of milliseconds from 0 to ${MAX_CLOSE_DEADLINE}` }], CHECK);
+  }
+  return deadline;
 }
 
 /**

@@ -26,9 +26,9 @@ const SYSTEM_MALFUNCTION = '96';
 /**
  * Runs onError with a `sequenceTimeout` of its own, from its call (after a timeout the client may so wait up to twice
  * the `sequenceTimeout`: a flow's onError wrapper bounds its verdict by the same timer, made first, so that it fails
- * first and the terminal's 96 and the reversal go together). When that timer fires (or onError fails), the context's
- * `signal` is aborted (`recover`: a connector request onError made with it is cancelled, or reversed: the client is
- * getting a 96) and a later outcome goes the late-result way (`reportLate`, source onError: counted, logged, a result handed to `onLateResult`).
+ * first and the terminal's 96 and the reversal go together). When that timer fires (or onError fails), the client
+ * gets a 96 (`recover`; the context's `signal` was aborted before onError was called, `failed`) and a later outcome
+ * goes the late-result way (`reportLate`, source onError: counted, logged, a result handed to `onLateResult`).
  */
 async function runOnError(sequence: Sequence, job: InFlight, context: MessageContext): Promise<SequenceResult> {
   const out = sequence(job.message, context);
@@ -40,7 +40,6 @@ async function runOnError(sequence: Sequence, job: InFlight, context: MessageCon
     let late = false;
     const timer = setTimeout(() => {
       late = true;
-      // `recover` aborts the signal with it as it falls back to the 96.
       reject(inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the onError sequence did not settle within ${timeout} ms`, { mti }));
     }, timeout);
     timer.unref();
@@ -103,7 +102,7 @@ export interface InFlight extends Timed {
   readonly started: number;
   /** True once its sequence timed out, until a late result (if any) has been reported (see `lateResult`). */
   expired: boolean;
-  /** Behind its context's `signal`, once read: aborted when the sequence times out, or onError's time runs out. */
+  /** Behind its context's `signal`, once read: aborted when the sequence fails or times out, or onError fails. */
   abort?: AbortController;
 }
 
@@ -230,9 +229,17 @@ function tell(job: InFlight, err: unknown): void {
   }
 }
 
-/** The sequence failed or timed out: log and count it, then answer through onError or with 96. */
+/**
+ * The sequence failed or timed out: abort its `signal` with the error (as a timeout does), log and count it, then
+ * answer through onError or with 96. The client is about to be told the message failed, so whatever the sequence
+ * started with the signal and left running (a connector request it no longer awaits: another step of it threw) must
+ * stop: never written, or written and reversed; the connector puts `sent` on the error as the abort runs, so onError
+ * (given that error) answers 68 or 91, never an approval the bank keeps while the terminal is told it failed.
+ */
 async function failed(job: InFlight, err: unknown): Promise<void> {
   const error = asSequenceError(err, job.message.mti, 'main');
+  const abort = (job.abort ??= new AbortController());
+  if (!abort.signal.aborted) abort.abort(error);
   logFailure(job.core, job.peer, error.code as InboundErrorCode, job.message.fields, job.context.messageId, err);
   const answer = await recover(job, error);
   complete(job, answer.result, answer.source);
@@ -268,11 +275,8 @@ async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly r
       const second = asSequenceError(err, message.mti, 'onError');
       // The context's logger binds `messageId` already: given again, the line would carry the key twice.
       logFailure(core, context, second.code as InboundErrorCode, message.fields, undefined, err);
-      // The client gets a 96: whatever onError started with the signal (a connector request: cancelled, or reversed once
-      // written) must stop, whether onError's own timer ran out or it failed (a wrapper that gave up on it, as a
-      // flow's does at the same bound, while the work under it runs on).
-      const abort = (job.abort ??= new AbortController());
-      if (!abort.signal.aborted) abort.abort(second);
+      // The client gets a 96. The signal was aborted before onError was called (`failed`): whatever onError started
+      // with it (a connector request) was never written, or is reversed.
     }
   }
   return { result: errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };

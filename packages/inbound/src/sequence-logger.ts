@@ -1,5 +1,5 @@
 import { format } from 'node:util';
-import type { ChildLoggerOptions, Logger, LoggerOptions } from 'pino';
+import type { ChildLoggerOptions, Logger } from 'pino';
 import { isFieldKey, maskFieldValue, maskValue, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, Sensitivity } from '@iso8583/codec';
 import type { CardDataMask } from './card-data-mask.js';
@@ -11,16 +11,18 @@ import { fieldSpecAt, maskXml } from './xml-mask.js';
  * The logger a sequence gets (`context.logger`) must not write the card data of its message, whatever the sequence
  * hands it: `{ fields: message.fields }`, `{ xml: message.xml }`, an error whose text carries field 52, a format
  * argument. Two layers:
- *  - pino redaction, configured once per endpoint, for the usual paths (`fields["2"]`, `response["35"]`, `xml`, ...):
- *    the value is replaced by the codec's mask for its field, whatever message it came from;
+ *  - the usual places of a message in a log record (`fields`, `response`, `xml`, ... at the top of the merging object
+ *    or of a child's bindings: {@link maskedOwners}): each field's value is replaced by the codec's mask for its field,
+ *    whatever message it came from; a document (XML or JSON text) there is read as one. Done by the masking logger,
+ *    not by a pino `redact` of its own, which would replace the app's (its `password`, the `iso8583` command's paths);
  *  - per message, every argument of a log call (message text, format arguments, objects, errors) and what a line carries
  *    besides them (child bindings, bindings set later, a child's message prefix) is copied with each of the message's
  *    sensitive values masked wherever it appears in a string (see CardDataMask).
  */
 
 /**
- * Where a field value usually sits in a log record (top level only: pino's wildcard paths cost several microseconds
- * on every line; deeper places are covered by the per-message layer for the message's own values).
+ * Where a field value usually sits in a log record (top level only, one look-up each on every line; deeper places are
+ * covered by the per-message layer for the message's own values).
  */
 const FIELD_OWNERS = ['fields', 'message', 'request', 'response', 'reply'];
 
@@ -72,22 +74,76 @@ function maskedFields(value: unknown, dialect: Dialect, byId: ReadonlyMap<string
   return out;
 }
 
+/** Whether a string logged under a field owner is a document: XML (`<` first) or JSON text (`{` or `[` first). */
+function documentKind(text: string): 'xml' | 'json' | undefined {
+  const first = /\S/.exec(text)?.[0];
+  return first === '<' ? 'xml' : first === '{' || first === '[' ? 'json' : undefined;
+}
+
 /**
- * The pino redaction of the sequence loggers of an endpoint: `fields`, `message`, `request`, `response` and `reply`
- * (top-level paths: a wildcard path costs several microseconds on every line) each read field by field
- * ({@link maskedFields}: the sensitive fields of the dialect masked for their field, every other field as the codec
- * shows it, so that a PAN of another message in an unmarked field is masked as free text, as the line path masks it),
- * and `xml` at the top level and under those keys.
+ * A string under a field owner (`response: await bank.sendMessage(message.xml)`): XML masked as XML ({@link maskXml}),
+ * JSON text read and masked as an owner's value, then written back as JSON text; anything else (JSON that does not
+ * parse, plain text) masked as free text (the codec's `maskFieldValue` without a field: PAN-shaped digit runs, track
+ * data after one, numbers spelled as hex).
  */
-export function sequenceRedaction(dialect: Dialect): NonNullable<LoggerOptions['redact']> {
+function maskedText(text: string, dialect: Dialect, byId: ReadonlyMap<string, Sensitivity>): string {
+  const kind = documentKind(text);
+  if (kind === 'xml') return maskXml(text, dialect);
+  if (kind === 'json') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return maskFieldValue(text, undefined, undefined);
+    }
+    return JSON.stringify(maskedOwner(parsed, dialect, byId));
+  }
+  return maskFieldValue(text, undefined, undefined);
+}
+
+/**
+ * The value of a field owner (`fields`, `message`, `request`, `response`, `reply`): an object read field by field
+ * ({@link maskedFields}); a string as a document or free text ({@link maskedText}); an array field by field, its
+ * indexes as field numbers, except its items that are messages themselves (objects, documents: `response: [answer]`),
+ * each masked as an owner's value.
+ */
+function maskedOwner(value: unknown, dialect: Dialect, byId: ReadonlyMap<string, Sensitivity>): unknown {
+  if (typeof value === 'string') return maskedText(value, dialect, byId);
+  const out = maskedFields(value, dialect, byId, '');
+  if (!Array.isArray(value) || !Array.isArray(out)) return out;
+  value.forEach((item: unknown, i) => {
+    if (isFieldObject(item) || (typeof item === 'string' && documentKind(item) !== undefined)) out[i] = maskedOwner(item, dialect, byId);
+  });
+  return out;
+}
+
+/**
+ * A log record's top-level keys that hold a message, masked for any message (the per-message layer masks only the
+ * values of the sequence's own): each of {@link FIELD_OWNERS} read as an owner's value ({@link maskedOwner}: the
+ * sensitive fields of the dialect masked for their field, every other field as the codec shows it, documents read as
+ * documents), and `xml` masked as XML. Applied by the masking logger to the merging object of each call and to the
+ * bindings of a child, so that the logger's own redaction (`redact` of the app's pino, the `iso8583` command's) stays
+ * as it is: a pino child's `redact` would replace it.
+ */
+export function maskedOwners(record: Record<string, unknown>, dialect: Dialect): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
   const byId = sensitiveFields(dialect);
-  return {
-    paths: ['xml', ...FIELD_OWNERS],
-    censor: (value: unknown, path: string[]) => {
-      if (path[path.length - 1] === 'xml') return typeof value === 'string' ? maskXml(value, dialect) : value;
-      return maskedFields(value, dialect, byId, '');
-    },
+  const set = (key: string, value: unknown): void => {
+    out ??= { ...record };
+    defineValue(out, key, value);
   };
+  if (typeof record.xml === 'string' && Object.prototype.hasOwnProperty.call(record, 'xml')) set('xml', maskXml(record.xml, dialect));
+  for (const key of FIELD_OWNERS) {
+    if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+    const value = record[key];
+    if (value !== undefined && value !== null) set(key, maskedOwner(value, dialect, byId));
+  }
+  return out ?? record;
+}
+
+/** A log call's merging object (its first argument when that is a plain object): what pino merges into the line. */
+function isMergingObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Error);
 }
 
 const LEVEL_METHODS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
@@ -112,25 +168,36 @@ function maskedChildOptions(options: ChildLoggerOptions | undefined, mask: CardD
  * `logger` with every argument of every log call, and what goes on every later line (the bindings of `child` and
  * `setBindings`, a child's `msgPrefix`), copied through `mask` first, the message formatted first when it has
  * interpolation arguments; also when the message carried no card data (numbers in groups are masked whatever message
- * they came from). Everything else (level, flush) is the logger's own.
+ * they came from). Then the merging object's and the bindings' field owners are masked for any message of `dialect`
+ * ({@link maskedOwners}). Everything else (level, flush, the logger's own `redact` and serializers) is the logger's
+ * own. A logger without pino's `isLevelEnabled` and `levels` (a bunyan-shaped one) is called for every line of the six
+ * standard levels.
  */
-export function maskingLogger(logger: Logger, mask: CardDataMask): Logger {
+export function maskingLogger(logger: Logger, mask: CardDataMask, dialect: Dialect): Logger {
+  const masked = (bindings: Record<string, unknown>): Record<string, unknown> => {
+    const copy = mask.value(bindings);
+    return isMergingObject(copy) ? maskedOwners(copy, dialect) : (copy as Record<string, unknown>);
+  };
   return new Proxy(logger, {
     get(target, property, receiver) {
       if (property === 'child') {
         return (bindings: Record<string, unknown>, options?: ChildLoggerOptions) =>
-          maskingLogger(target.child(mask.value(bindings) as Record<string, unknown>, maskedChildOptions(options, mask)) as Logger, mask);
+          maskingLogger(target.child(masked(bindings), maskedChildOptions(options, mask)) as Logger, mask, dialect);
       }
       if (property === 'setBindings') {
-        return (bindings: Record<string, unknown>) => target.setBindings(mask.value(bindings) as Record<string, unknown>);
+        return (bindings: Record<string, unknown>) => target.setBindings(masked(bindings));
       }
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof property !== 'string' || typeof value !== 'function') return value;
-      if (!LEVEL_METHODS.has(property) && !(property in target.levels.values)) return value;
+      const levels = (target as Partial<Logger>).levels?.values;
+      if (!LEVEL_METHODS.has(property) && (levels === undefined || !(property in levels))) return value;
       const method = value as (...args: unknown[]) => void;
+      const enabled = typeof (target as Partial<Logger>).isLevelEnabled === 'function' ? (level: string) => target.isLevelEnabled(level) : () => true;
       return (...args: unknown[]) => {
-        if (!target.isLevelEnabled(property)) return;
-        method.apply(target, formatted(args).map((arg) => mask.value(arg)));
+        if (!enabled(property)) return;
+        const copies = formatted(args).map((arg) => mask.value(arg));
+        if (isMergingObject(copies[0])) copies[0] = maskedOwners(copies[0], dialect);
+        method.apply(target, copies);
       };
     },
   });

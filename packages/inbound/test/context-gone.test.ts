@@ -40,3 +40,27 @@ test('context.gone – aborted, marked client-gone, when the client leaves befor
   assert.equal((reason as Record<symbol, unknown>)[Symbol.for('@iso8583/client-gone')], true, 'the reason is marked client-gone');
   assert.equal(answered[0], context2, 'the messages of one connection share its signal');
 });
+
+test('context.gone – first read after the connection closed: already aborted, marked client-gone', async (t) => {
+  const arrived = gate<void>();
+  const disconnected = gate<void>();
+  const read = gate<{ aborted: boolean; reason: unknown }>();
+  const sequence: Sequence = async (_m, context) => {
+    arrived.open();
+    await disconnected.promise;
+    // Read for the first time only now, after the endpoint has seen the connection close.
+    const gone = context.gone as AbortSignal;
+    read.open({ aborted: gone.aborted, reason: gone.reason });
+    return null;
+  };
+  const { endpoint, port } = await startEndpoint(t, { sequence, sequenceTimeout: 60_000, allowHalfOpen: false });
+  endpoint.on('disconnect', () => disconnected.open());
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  client.send(purchase(3));
+  await within(arrived.promise, 5_000, 'the message did not reach its sequence');
+  client.destroy();
+  const seen = await within(read.promise, 5_000, 'the sequence never read context.gone');
+  assert.equal(seen.aborted, true, 'aborted at the first read');
+  assert.equal((seen.reason as Record<symbol, unknown> | undefined)?.[Symbol.for('@iso8583/client-gone')], true);
+});

@@ -46,7 +46,8 @@ test('onError timeout – a failed sequence whose onError settles after the sequ
   const reply = await within(client.request(purchase(1)), 5_000, 'no reply to STAN 1');
   assert.equal(reply.fields['39'], '96');
   assert.equal(abortedAtWrite, true, 'the signal onError was given is aborted when the 96 is written');
-  assert.equal((onErrorContext?.signal?.reason as { code?: string } | undefined)?.code, 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT');
+  // Aborted as the sequence failed, with the error onError was given (before onError ran).
+  assert.equal((onErrorContext?.signal?.reason as { code?: string } | undefined)?.code, 'ISO8583_ERR_INBOUND_SEQUENCE_FAILED');
   release.open();
   await within(late.promise, 5_000, 'onError\'s late approval never reached onLateResult');
   assert.deepEqual(told, [{ reason: 'sequence-timeout', source: 'onError', rc: '00' }]);

@@ -58,8 +58,8 @@ comes before its original is answered 25 and the original, when it comes, declin
 amount of a partial reversal). With a 1993 dialect
 (--dialect iso93ascii) 1804, 1100, 1200, 1400 and 1420, in 1993 action codes; a message of the other edition gets
 the dialect's format error (30, or 904). Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
-SIGTERM or SIGINT (Ctrl-C) after closing its connections (within 10 s: an answer still held by --delay is not sent),
-with exit code 0; a second one aborts the close ("SIGTERM again: aborting", connections destroyed, exit code 1).
+SIGTERM or SIGINT (Ctrl-C) after closing its connections (it drains up to 10 s: an answer whose --delay ends within
+them is still sent, one held longer is dropped and the exit comes about 12 s after the signal), with exit code 0; a second one aborts the close ("SIGTERM again: aborting", connections destroyed, exit code 1).
 
 ${flagHelp(ROWS)}
 

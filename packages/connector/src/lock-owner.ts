@@ -1,0 +1,165 @@
+/**
+ * Who holds a folder lock (folder-lock.ts) and whether that holder is still there. A pid alone cannot tell: two
+ * journals of one process in two worker threads share it; two containers on one volume are each pid 1 in their own
+ * pid namespace; and the pid of a gateway that died can be given to an unrelated process, which would keep its lock
+ * forever. So a lock names its holder by more than its pid, where Linux says it (`/proc`): a random token of the
+ * lock, the process's start time (`/proc/<pid>/stat` field 22, clock ticks since boot), the boot id
+ * (`/proc/sys/kernel/random/boot_id`) and the pid namespace (`/proc/self/ns/pid`). The holder is:
+ * - gone when the lock was made before a reboot (another boot id), when its pid is this process's with another start
+ *   time (an earlier incarnation: a container restarted), when no process has its pid, or when the process that has
+ *   it started at another time (the pid was reused);
+ * - this very process (same pid, boot, namespace and start time; another worker thread, or a store that never
+ *   released it): held while a file descriptor of this process is open on the lock (every holder keeps one open);
+ * - in another pid namespace on this machine (another container on a shared volume): its pid means nothing here, so
+ *   it is alive while it keeps touching its lock: every holder sets the lock's modification time every
+ *   {@link LOCK_REFRESH} ms, and a start that finds such a lock watches it for {@link LOCK_STALE} ms; untouched that
+ *   long, it is taken over.
+ * A lock of an older version (its pid alone), or where there is no `/proc` (not Linux), is judged by the pid alone,
+ * as before: alive while a process has that pid, an earlier incarnation when it is this process's.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import type { FileIdentity } from './file-identity.js';
+
+/** Milliseconds between two touches of a held lock (its modification time set to now). */
+export const LOCK_REFRESH = 2000;
+
+/**
+ * Milliseconds a start watches a lock held from another pid namespace before it takes it over, untouched (three
+ * touches missed): the longest a start on such a lock takes.
+ */
+export const LOCK_STALE = 3 * LOCK_REFRESH;
+
+/** What a lock file says of its holder (see the module comment); `pid` alone in a lock of an older version. */
+export interface LockOwner {
+  readonly pid: number;
+  readonly token?: string;
+  /** `/proc/<pid>/stat` field 22. */
+  readonly start?: string;
+  readonly boot?: string;
+  /** `readlink /proc/self/ns/pid` (`pid:[4026531836]`). */
+  readonly ns?: string;
+}
+
+/** This process as a lock names it (Linux), and whether `/proc` shows this pid namespace (its pids are ours). */
+interface Identity {
+  readonly start: string;
+  readonly boot: string;
+  readonly ns: string;
+  readonly procIsOurs: boolean;
+}
+
+/** The fields of `/proc/<pid>/stat` after the command name (field 3 first): the name may hold spaces. */
+function statFields(text: string): string[] {
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** `/proc/<pid>/stat` field 22, the start time; `undefined` when there is no such process (or no `/proc`). */
+function startOf(pid: number): string | undefined {
+  try {
+    return statFields(readFileSync(`/proc/${pid}/stat`, 'latin1'))[19];
+  } catch {
+    return undefined;
+  }
+}
+
+let own: Identity | null | undefined;
+
+/** This process's identity (read once); `undefined` without `/proc` (not Linux). */
+function identity(): Identity | undefined {
+  if (own === undefined) {
+    try {
+      const stat = readFileSync('/proc/self/stat', 'latin1');
+      const start = statFields(stat)[19];
+      const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+      const ns = readlinkSync('/proc/self/ns/pid');
+      own = start && boot && ns ? { start, boot, ns, procIsOurs: Number(stat.slice(0, stat.indexOf(' '))) === process.pid } : null;
+    } catch {
+      own = null;
+    }
+  }
+  return own ?? undefined;
+}
+
+/** The text of a new lock of this process: one line of JSON (its pid alone where there is no `/proc`). */
+export function ownerText(): string {
+  const me = identity();
+  const token = randomBytes(8).toString('hex');
+  return `${JSON.stringify(me === undefined ? { pid: process.pid, token } : { pid: process.pid, token, start: me.start, boot: me.boot, ns: me.ns })}\n`;
+}
+
+/** The holder a lock file's text names: its pid alone (an older version), or the JSON line; `undefined` when neither. */
+export function parseOwner(text: string): LockOwner | undefined {
+  const trimmed = text.trim();
+  let o: Record<string, unknown>;
+  if (/^\d+$/.test(trimmed)) o = { pid: Number(trimmed) };
+  else {
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      if (parsed === null || typeof parsed !== 'object') return undefined;
+      o = parsed as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  }
+  const pid = o.pid;
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  const text1 = (key: string): Record<string, string> => (typeof o[key] === 'string' ? { [key]: o[key] } : {});
+  return { pid, ...text1('token'), ...text1('start'), ...text1('boot'), ...text1('ns') };
+}
+
+/** True when a process with this pid exists (signal 0 checks without sending; EPERM: it exists, another user's). */
+function exists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Where a lock's holder is: `alive`; `gone` (why: `exited`, `restarted` (this pid's earlier incarnation), `reused`
+ * (another process has its pid now), `rebooted`); `here` (this process: held while a descriptor of it is open on the
+ * lock, see {@link openHere}); `elsewhere` (another pid namespace: see {@link LOCK_STALE}).
+ */
+export type OwnerState = { state: 'alive' | 'here' | 'elsewhere' } | { state: 'gone'; why: 'exited' | 'restarted' | 'reused' | 'rebooted' };
+
+/** Where the holder `owner` is (see the module comment). */
+export function ownerState(owner: LockOwner): OwnerState {
+  const me = identity();
+  if (me === undefined || owner.start === undefined || owner.boot === undefined || owner.ns === undefined) {
+    // Its pid alone (an older version's lock, or no /proc): our own pid without our own lock is an earlier incarnation.
+    if (owner.pid === process.pid) return { state: 'gone', why: 'restarted' };
+    return exists(owner.pid) ? { state: 'alive' } : { state: 'gone', why: 'exited' };
+  }
+  if (owner.boot !== me.boot) return { state: 'gone', why: 'rebooted' };
+  if (owner.ns !== me.ns) return { state: 'elsewhere' };
+  if (owner.pid === process.pid) return owner.start === me.start ? { state: 'here' } : { state: 'gone', why: 'restarted' };
+  if (!exists(owner.pid)) return { state: 'gone', why: 'exited' };
+  // Where /proc shows another namespace's pids (mounted before an unshare), the start time is not its process's.
+  const start = me.procIsOurs ? startOf(owner.pid) : undefined;
+  return start !== undefined && start !== owner.start ? { state: 'gone', why: 'reused' } : { state: 'alive' };
+}
+
+/**
+ * True when a file descriptor of this process (any worker thread's) is open on the file `id` (`/proc/self/fd`);
+ * false where there is no `/proc`. How a lock made by this very process is known held: its holder keeps it open.
+ */
+export function openHere(id: FileIdentity): boolean {
+  let fds: string[];
+  try {
+    fds = readdirSync('/proc/self/fd');
+  } catch {
+    return false;
+  }
+  for (const fd of fds) {
+    try {
+      const s = statSync(`/proc/self/fd/${fd}`);
+      if (s.dev === id.dev && s.ino === id.ino) return true;
+    } catch {
+      // Closed meanwhile (the descriptor readdir itself used among them).
+    }
+  }
+  return false;
+}
