@@ -12,7 +12,7 @@ import { formatError } from '../src/io.js';
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
-test('a file name with an escape sequence and a newline: one error line, each control character as ?', async () => {
+test('a file name with an escape sequence and a newline: one error line, the value not shown (no file name)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-error-controls-'));
   try {
     const path = join(dir, 'no\u001b[31mred\nforged: line.json');
@@ -20,7 +20,8 @@ test('a file name with an escape sequence and a newline: one error line, each co
     assert.equal(r.code, 1, r.stderr);
     assert.ok(!CONTROL.test(r.stderr), JSON.stringify(r.stderr));
     assert.equal(r.stderr.split('\n').length, 2, JSON.stringify(r.stderr));
-    assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_FILE: .*no\?\[31mred\?forged: line\.json/);
+    // A value with a line break is no file name: refused as such, never echoed (the next test shows a `?` in a line).
+    assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_FILE: --config: the value holds a line break, not a file name/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

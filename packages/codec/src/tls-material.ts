@@ -3,10 +3,11 @@
  * home for the check, used by the connector's and the inbound endpoint's `tls` options and by the `iso8583` command's
  * TLS flags. Node takes some bad material silently (a CA with no certificate: then it trusts nothing, and a connector
  * fails every handshake, a listener refuses every client; an empty certificate or key), and refuses the rest only when
- * a socket opens or a server starts, with a bare OpenSSL error naming no option. Uses `node:crypto` and `node:tls`
+ * a socket opens or a server starts, with a bare OpenSSL error naming no option. `tlsMaterialWarnings` tells what Node
+ * takes and every peer then refuses, but an operator may need to start with: a certificate outside its validity. Uses `node:crypto` and `node:tls`
  * only, nothing else of the codec (the import path `@iso8583/codec/tls-material` loads it alone).
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 
 /** One piece of TLS material, PEM text, with the name of what gave it (an option path, a flag). */
@@ -44,15 +45,39 @@ function because(err: unknown): string {
   return reason === '' ? '' : ` (${reason})`;
 }
 
+/** An encrypted PEM key: PKCS #8 (`BEGIN ENCRYPTED PRIVATE KEY`) or OpenSSL's legacy form (`Proc-Type: 4,ENCRYPTED`). */
+const ENCRYPTED_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type:[ \t]*4,ENCRYPTED/m;
+
+const BEGIN_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
+const END_CERTIFICATE = '-----END CERTIFICATE-----';
+
+/**
+ * The PEM certificate blocks of `text`, each from its BEGIN line to the first END line after it, in one pass (`indexOf`
+ * from where the last block ended: linear; a lazy regular expression was quadratic on many BEGIN lines and no END, 17 s
+ * on 1 MiB). A BEGIN with no END after it ends the scan.
+ */
+function certificateBlocks(text: string): string[] {
+  const blocks: string[] = [];
+  let from = 0;
+  for (;;) {
+    const start = text.indexOf(BEGIN_CERTIFICATE, from);
+    if (start < 0) return blocks;
+    const end = text.indexOf(END_CERTIFICATE, start + BEGIN_CERTIFICATE.length);
+    if (end < 0) return blocks;
+    from = end + END_CERTIFICATE.length;
+    blocks.push(text.slice(start, from));
+  }
+}
+
 /**
  * The first problem of TLS material, or `undefined` when Node's TLS can use it: the CA text holds at least one PEM
  * certificate and each parses; the certificate parses; the key is a private key (not encrypted); the key belongs to
- * the certificate. A reason never holds the material itself.
+ * the certificate (its type too). A reason never holds the material itself.
  */
 export function tlsMaterialProblem(material: TlsMaterialInput): TlsMaterialProblem | undefined {
   const { ca, cert, key } = material;
   if (ca !== undefined) {
-    const blocks = ca.pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    const blocks = certificateBlocks(ca.pem);
     if (blocks.length === 0) return { name: ca.name, reason: `no PEM certificate${inFile(ca)}` };
     for (const block of blocks) {
       try {
@@ -65,6 +90,9 @@ export function tlsMaterialProblem(material: TlsMaterialInput): TlsMaterialProbl
   for (const [part, what] of [[cert, 'certificate'], [key, 'private key']] as const) {
     if (part === undefined) continue;
     if (!part.pem.includes('-----BEGIN ')) return { name: part.name, reason: `no PEM ${what}${inFile(part)}` };
+    if (what === 'private key' && ENCRYPTED_KEY.test(part.pem)) {
+      return { name: part.name, reason: `the private key${inFile(part)} is encrypted: encrypted keys are not supported (no passphrase is taken); give it decrypted (openssl pkey -in ENCRYPTED -out DECRYPTED, the file readable by this user only)` };
+    }
     try {
       createSecureContext(what === 'certificate' ? { cert: part.pem } : { key: part.pem });
     } catch (err) {
@@ -72,12 +100,63 @@ export function tlsMaterialProblem(material: TlsMaterialInput): TlsMaterialProbl
     }
   }
   if (cert !== undefined && key !== undefined) {
-    try {
-      createSecureContext({ cert: cert.pem, key: key.pem });
-    } catch (err) {
+    const mismatch = keyMismatch(cert.pem, key.pem);
+    if (mismatch !== undefined) {
       const other = cert.where === undefined ? cert.name : `the certificate in ${cert.where} (${cert.name})`;
-      return { name: key.name, reason: `the private key${inFile(key)} does not go with ${other}${because(err)}` };
+      return { name: key.name, reason: `the private key${inFile(key)} does not go with ${other}${mismatch}` };
     }
   }
   return undefined;
+}
+
+/**
+ * Why the private key `keyPem` is not the key of the certificate `certPem` (its first, the one Node's TLS presents), in
+ * brackets; `undefined` when it is. OpenSSL's check (`createSecureContext`) finds another key of the certificate's type
+ * only: a key of another type (an EC or Ed25519 key for an RSA certificate) passes it, and fails every handshake.
+ */
+function keyMismatch(certPem: string, keyPem: string): string | undefined {
+  try {
+    createSecureContext({ cert: certPem, key: keyPem });
+    const certificate = new X509Certificate(certPem);
+    const privateKey = createPrivateKey(keyPem);
+    if (certificate.checkPrivateKey(privateKey)) return undefined;
+    const have = privateKey.asymmetricKeyType ?? 'unknown';
+    const want = certificate.publicKey.asymmetricKeyType ?? 'unknown';
+    return have === want ? " (its public key is not the certificate's)" : ` (an ${have.toUpperCase()} key for an ${want.toUpperCase()} certificate)`;
+  } catch (err) {
+    return because(err);
+  }
+}
+
+/**
+ * Certificates of TLS material outside their validity period at `now` (default: the current time): each certificate
+ * of the certificate file (the leaf and any chain after it) and of the CA text, named as {@link tlsMaterialProblem}
+ * names a problem (the reason gives which certificate of the file and its date, never a byte of it). Node's TLS takes
+ * them, and then every peer refuses the handshake (`CERT_HAS_EXPIRED`, `CERT_NOT_YET_VALID`) while this side logs a
+ * bare reset: these are warnings, not refusals (an operator may have to start with one to rotate it). A certificate
+ * that cannot be read is {@link tlsMaterialProblem}'s, not a warning. Empty when every certificate is valid.
+ */
+export function tlsMaterialWarnings(material: TlsMaterialInput, now: Date = new Date()): TlsMaterialProblem[] {
+  const warnings: TlsMaterialProblem[] = [];
+  for (const [part, what] of [[material.cert, 'certificate'], [material.ca, 'CA certificate']] as const) {
+    if (part === undefined) continue;
+    const blocks = certificateBlocks(part.pem);
+    blocks.forEach((block, index) => {
+      let certificate: X509Certificate;
+      try {
+        certificate = new X509Certificate(block);
+      } catch {
+        return;
+      }
+      const which = blocks.length === 1 ? `the ${what}` : `${what} ${index + 1} of ${blocks.length}`;
+      const validTo = new Date(certificate.validTo);
+      const validFrom = new Date(certificate.validFrom);
+      if (now.getTime() > validTo.getTime()) {
+        warnings.push({ name: part.name, reason: `${which}${inFile(part)} expired on ${validTo.toISOString()}: peers refuse it (CERT_HAS_EXPIRED)` });
+      } else if (now.getTime() < validFrom.getTime()) {
+        warnings.push({ name: part.name, reason: `${which}${inFile(part)} is not valid before ${validFrom.toISOString()}: peers refuse it (CERT_NOT_YET_VALID)` });
+      }
+    });
+  }
+  return warnings;
 }
