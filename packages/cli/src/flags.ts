@@ -6,7 +6,8 @@
 import { readFlagFile } from './read-file.js';
 import { readHex } from './hex.js';
 import { BUILTIN_DIALECTS, resolveDialect } from '@iso8583/codec';
-import { tlsMaterialProblem } from '@iso8583/codec/tls-material';
+import { tlsMaterialProblem, tlsMaterialWarnings } from '@iso8583/codec/tls-material';
+import { printable, writeNotice } from './io.js';
 import type { Codec, Dialect, FramingOptions, LengthHeader } from '@iso8583/codec';
 import type { FlagSpecs, FlagValues } from './args.js';
 import { booleanFlag, choiceFlag, cliError, integerFlag, stringFlag } from './args.js';
@@ -244,7 +245,9 @@ export interface TlsMaterial {
  * at least one certificate and each parses, the certificate parses, the key is a private key (not encrypted), and the
  * key belongs to the certificate (`tlsMaterialProblem` of `@iso8583/codec`, the one home of the check).
  * `ISO8583_ERR_CLI_FILE` naming the flag (or config key), the file and OpenSSL's code and reason; never the file's
- * content.
+ * content. A certificate outside its validity period (`tlsMaterialWarnings`: expired, or not yet valid) is no refusal
+ * (an operator may have to start with it to rotate it) but an `iso8583: warning:` line on stderr naming the flag, the
+ * file and the date, at `--check-config` and at every start alike (once a process for the same line).
  */
 export function checkTlsMaterial(material: TlsMaterial): void {
   const named = (part: PemFile | undefined) => (part === undefined ? undefined : { pem: part.pem, name: part.flag, where: part.path });
@@ -253,7 +256,16 @@ export function checkTlsMaterial(material: TlsMaterial): void {
   const key = named(material.key);
   const problem = tlsMaterialProblem({ ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) });
   if (problem !== undefined) throw cliError('ISO8583_ERR_CLI_FILE', `${problem.name}: ${problem.reason}`, problem.name);
+  for (const warning of tlsMaterialWarnings({ ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }) })) {
+    const line = `iso8583: warning: ${printable(`${warning.name}: ${warning.reason}`)}\n`;
+    if (tlsWarned.has(line)) continue;
+    tlsWarned.add(line);
+    writeNotice(process.stderr, line);
+  }
 }
+
+/** The TLS validity warnings this process wrote (the gateway checks the files of each upstream: one line each). */
+const tlsWarned = new Set<string>();
 
 function readPem(values: FlagValues, name: string): string | undefined {
   return readPemFile(filledFlag(values, name), `--${name}`);

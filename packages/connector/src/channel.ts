@@ -150,7 +150,10 @@ export class Channel {
         broken: (err) => this.broken(err),
         closed: (err) => {
           if (err !== undefined) {
-            this.closeError ??= connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `connection ${id} failed`, { cause: err });
+            // Its code named, as a connect failure names it (a host's TLS alert: ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED).
+            const code = (err as NodeJS.ErrnoException).code;
+            const why = typeof code === 'string' ? ` (${code})` : '';
+            this.closeError ??= connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `connection ${id} failed${why}`, { cause: err });
           }
           this.onClose();
         },

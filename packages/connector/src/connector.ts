@@ -27,6 +27,7 @@ import { Lifecycle } from './lifecycle.js';
 import type { MatchKey } from './match-key.js';
 import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { validateConnectorOptions } from './validate-options.js';
+import { tlsValidityWarnings } from './tls-options.js';
 import type { ReversalManager } from './reversal.js';
 import type { JournalHalt } from './saf-store.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
@@ -357,6 +358,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     await this.transactions?.log.open(); // idempotent: connectors may share one log
     if (this.lifecycle.state !== 'open') return;
     this.pool.start();
+    for (const { field, text } of tlsValidityWarnings(this.options.tls)) this.logger.warn({ field }, text);
     if (left.length > 0) {
       this.logger.warn({ entries: left.length }, 'SAF entries (reversals, advices) left unfinished by an earlier run: sending them');
       this.reversals?.resume(left);

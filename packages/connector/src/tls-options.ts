@@ -7,6 +7,7 @@
  */
 import { tlsMaterialProblem } from '@iso8583/codec';
 import type { FieldProblem, TlsPem } from '@iso8583/codec';
+import { tlsMaterialWarnings } from '@iso8583/codec/tls-material';
 
 /** TLS settings (PEM text, not file names). Their presence enables TLS. Checked at creation (see the file's note). */
 export interface ConnectorTlsOptions {
@@ -43,4 +44,18 @@ export function tlsProblems(tls: ConnectorTlsOptions | undefined, seen: Readonly
   }
   const found = tlsMaterialProblem(material);
   return found === undefined ? [] : [problem(found.name, found.reason)];
+}
+
+/**
+ * The certificates of `tls` (`tls.cert`, `tls.ca`) outside their validity period now (`tlsMaterialWarnings` of the
+ * codec), each its option path (`field`) and its line (`tls.cert: the certificate expired on ...`): the connector logs
+ * each at start, a warning and not a refusal (one may have to start with it to rotate it), as every handshake with it
+ * will fail.
+ */
+export function tlsValidityWarnings(tls: ConnectorTlsOptions | undefined): { field: string; text: string }[] {
+  if (tls === undefined) return [];
+  const material: Partial<Record<'ca' | 'cert', TlsPem>> = {};
+  if (tls.ca !== undefined) material.ca = { pem: tls.ca, name: 'tls.ca' };
+  if (tls.cert !== undefined) material.cert = { pem: tls.cert, name: 'tls.cert' };
+  return tlsMaterialWarnings(material).map((w) => ({ field: w.name, text: `${w.name}: ${w.reason}` }));
 }

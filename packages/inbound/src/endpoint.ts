@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createCodec, isIso8583Error } from '@iso8583/codec';
+import { tlsMaterialWarnings } from '@iso8583/codec/tls-material';
 import type { Codec, FramingOptions } from '@iso8583/codec';
 import { createAllowList } from './allow-list.js';
 import { InboundConnection } from './connection.js';
@@ -169,6 +170,12 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       if (this.listenerCount('error') > 0) this.emit('error', err);
     });
     logSafely(() => this.#logger.info({ host: address.address, port: address.port, tls: o.tls !== undefined }, 'inbound endpoint listening'));
+    // A certificate outside its validity: every client will refuse the handshake (CERT_HAS_EXPIRED) while this side
+    // sees only resets. A warning, not a refusal: one may have to start with it to rotate it.
+    if (o.tls !== undefined) {
+      const material = { cert: { pem: o.tls.cert, name: 'tls.cert' }, ...(o.tls.ca === undefined ? {} : { ca: { pem: o.tls.ca, name: 'tls.ca' } }) };
+      for (const w of tlsMaterialWarnings(material)) logSafely(() => this.#logger.warn({ field: w.name }, `${w.name}: ${w.reason}`));
+    }
     this.emit('listening', address);
     return address;
   }

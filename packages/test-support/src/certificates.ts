@@ -52,3 +52,43 @@ export function makeCertificates(): TestCertificates {
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** A certificate with dates of the test's choosing (an expired one, one not valid yet) and its key, PEM text. */
+export interface DatedCertificate {
+  /** The certificate (CN=localhost), signed by a throwaway test CA. */
+  cert: string;
+  /** Its private key. */
+  key: string;
+  /** The certificate's file (PEM), for a command's flag. */
+  certFile: string;
+  /** The key's file (PEM). */
+  keyFile: string;
+  /** Removes the temporary folder the files were made in. */
+  cleanup(): void;
+}
+
+/**
+ * Makes a certificate valid from `start` to `end` (openssl's `YYYYMMDDHHMMSSZ`, e.g. `20200101000000Z`), as `openssl
+ * req -x509` cannot (it counts days from now): signed by a throwaway CA with `openssl ca`, which takes both dates.
+ */
+export function makeDatedCertificate(start: string, end: string): DatedCertificate {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-tls-dated-'));
+  writeFileSync(join(dir, 'index.txt'), '');
+  writeFileSync(join(dir, 'ca.cnf'), [
+    '[ca]', 'default_ca = test', '[test]', 'database = index.txt', 'new_certs_dir = .', 'certificate = ca.crt',
+    'private_key = ca.key', 'default_md = sha256', 'policy = any', 'rand_serial = yes', '[any]', 'commonName = supplied', '',
+  ].join('\n'));
+  makeCa(dir, 'ca');
+  openssl(dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=localhost',
+    '-keyout', 'leaf.key', '-out', 'leaf.csr']);
+  openssl(dir, ['ca', '-batch', '-config', 'ca.cnf', '-in', 'leaf.csr', '-out', 'leaf.crt', '-startdate', start, '-enddate', end, '-notext']);
+  const certFile = join(dir, 'leaf.crt');
+  const keyFile = join(dir, 'leaf.key');
+  return {
+    cert: readFileSync(certFile, 'utf8'),
+    key: readFileSync(keyFile, 'utf8'),
+    certFile,
+    keyFile,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}

@@ -4,8 +4,8 @@
  * what was awaited), a port reserved while nothing listens on it, a pid no process has, and many `iso8583` command
  * lines run in one process.
  */
-export { makeCertificates } from './certificates.js';
-export type { TestCertificates } from './certificates.js';
+export { makeCertificates, makeDatedCertificate } from './certificates.js';
+export type { DatedCertificate, TestCertificates } from './certificates.js';
 export { repoRoot, vectorPath, readVector, readVectorHex } from './vectors.js';
 export { postgresBinDir, startPostgres } from './postgres.js';
 export type { PostgresCluster, StartPostgresOptions } from './postgres.js';
