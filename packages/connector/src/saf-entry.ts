@@ -2,7 +2,7 @@
  * One entry of the SAF queue (saf-queue.ts) and what is read from it alone: its state while it is being sent
  * (`Active`), what its events say of it, its clocks, whether an answer ends it, and the line written when it is given up.
  */
-import { CODEC_ERROR_CODES, isApproved } from '@iso8583/codec';
+import { CODEC_ERROR_CODES, isApproved, isSystemError } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import type { JournalEntry, JournalState, SafEntryKind } from './saf-store.js';
 import { attemptMti } from './saf-event.js';
@@ -83,11 +83,27 @@ export function wallWait(at: number, delay: number): number {
   return Math.min(Math.max(at + delay - Date.now(), 0), delay);
 }
 
-/** Whether a response code ends an entry: any, with no `endCodes`; else the dialect's approval codes and `endCodes`. */
+/**
+ * Whether a response code ends an entry: one of `endCodes` does; else a system error of the dialect
+ * (`isSystemError`: SmartVista's `912`, 1987's `96`: the host did not process it) never does; else any, with no
+ * `endCodes`; else the dialect's approval codes.
+ */
 export function endsWith(dialect: Dialect, settings: SafSettings, rc: unknown): boolean {
   const codes = settings.endCodes;
+  if (typeof rc === 'string' && codes?.includes(rc) === true) return true;
+  if (isSystemError(dialect, rc)) return false;
   if (codes === undefined) return true;
-  return typeof rc === 'string' && (isApproved(dialect, rc) || codes.includes(rc));
+  return isApproved(dialect, rc);
+}
+
+/**
+ * The warning of a reversal that an answer ended without approving it (a decline such as `SmartVista`'s `116`, or one
+ * of `endCodes`): the money it was to give back may not have come back, and someone should look. `undefined` for an
+ * approval, and for an advice (the host had it: what it thinks of it is its business).
+ */
+export function unapprovedReversal(dialect: Dialect, kind: SafEntryKind, rc: string | undefined): { code: string; msg: string } | undefined {
+  if (kind !== 'reversal' || isApproved(dialect, rc)) return undefined;
+  return { code: 'ISO8583_WARN_SAF_REVERSAL_DECLINED', msg: 'reversal answered with a response code that is not an approval: ended, not repeated (check with the host that it was applied)' };
 }
 
 /**
