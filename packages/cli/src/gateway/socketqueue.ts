@@ -118,12 +118,15 @@ const POINTERS: Readonly<Record<string, Pointer>> = {
 /**
  * SocketQueue's config file keys at the value its `config.json.dist` ships them with: the value that turns them off
  * (`"v": false`, `"pidFile": ""`) or SocketQueue's own default (`"maxQueue": 100`, `"queueTimeout": 35`,
- * `"queueShortTimeout": 5`, `"logstashNode": "SocketQueue"`). A file holding one so says nothing its author chose, and
+ * `"queueShortTimeout": 5`, `"logstashNode": "SocketQueue"`, `"useHeader": true`: the ASCII length the gateway puts
+ * before each message with SocketQueue's names; `"useHeader": false` is refused, pointing to `--frame none`). A file holding one so says nothing its author chose, and
  * is read as if it did not (no effect, no refusal): a config.json.dist filled in keeps working. At any other value the
  * key is refused with its pointer (`"dangerous": true`: card data is always masked; `"queueTimeout": 60`: its seconds
  * are --request-timeout 60000 here; `"pidFile": "x.pid"`: a service manager knows the pid).
  */
 const SHIPPED_VALUES: Readonly<Record<string, boolean | string | number>> = {
+  // `"useHeader": true`: 4 ASCII digits of length before each message, the gateway's `--frame ascii4` with SocketQueue's names.
+  useHeader: true,
   v: false, silent: false, dangerous: false, help: false, helpJson: false, openWay: false,
   c: '', logFile: '', pidFile: '', logstashHost: '', statDumpFile: '', testTargetHost: '',
   maxQueue: 100, queueTimeout: 35, queueShortTimeout: 5, logstashNode: 'SocketQueue',
