@@ -49,7 +49,9 @@ export interface SafOptions {
   expireAfter?: number;
   /**
    * Response codes (field 39) that end an entry besides the dialect's `approvalCodes`; an answer with any other code is
-   * repeated (until `maxAttempts` or `expireAfter`). Default: absent, any answer ends an entry (as before SAF).
+   * repeated (until `maxAttempts` or `expireAfter`). Default: absent, any answer ends an entry (as before SAF) but a
+   * system error of the dialect (`systemErrorCodes`: the host did not process it), which is repeated; a system error
+   * named here ends it.
    */
   endCodes?: string[];
 }
