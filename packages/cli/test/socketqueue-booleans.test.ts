@@ -132,3 +132,23 @@ test('SocketQueue config.json.dist – a key at any other value is refused by na
   refused({ queueShortTimeout: 10 }, /^\/queueShortTimeout /);
   refused({ logstashNode: 'gw1' }, /^\/logstashNode /);
 });
+
+test('SocketQueue ports – listenHttpPort and statServerPort at 0 open nothing, as in SocketQueue; ours at 0 a port the system picks', (t) => {
+  for (const argv of [[...BANK, '--listenHttpPort=0', '--statServerPort=0'], [...BANK, '--listenHttpPort', '0', '--statServerPort', '0']]) {
+    const { config } = parseGatewayArgs(argv);
+    assert.equal(config.httpEnabled, false, argv.join(' '));
+    assert.equal(config.statsPort, undefined, argv.join(' '));
+  }
+  const file = parseGatewayArgs(['-c', configFile(t, { ...DIST, listenHttpPort: 0, statServerPort: 0 })]).config;
+  assert.deepEqual([file.httpEnabled, file.statsPort], [false, undefined]);
+  // Our names keep 0 as a port the system picks, with SocketQueue's names beside them.
+  const ours = parseGatewayArgs([...BANK, '--http', '0', '--stats-port', '0']).config;
+  assert.deepEqual([ours.httpEnabled, ours.http, ours.statsPort], [true, 0, 0]);
+  // A flag wins over the file: the file's 0 is no longer the value in force.
+  const flagged = parseGatewayArgs(['-c', configFile(t, { ...DIST, listenHttpPort: 0 }), '--listenHttpPort=8081']).config;
+  assert.deepEqual([flagged.httpEnabled, flagged.http], [true, 8081]);
+  const withoutHttp: Record<string, unknown> = { ...DIST, http: 0 };
+  delete withoutHttp.listenHttpPort;
+  const fileOurs = parseGatewayArgs(['-c', configFile(t, withoutHttp)]).config;
+  assert.deepEqual([fileOurs.httpEnabled, fileOurs.http], [true, 0]);
+});

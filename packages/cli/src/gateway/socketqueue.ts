@@ -156,6 +156,24 @@ export function withPortsAsNumbers(data: unknown): unknown {
   return Object.fromEntries(entries);
 }
 
+/** SocketQueue's port names whose 0 opens nothing there (its `if (port)`), by our key: `listenHttpPort`, `statServerPort`. */
+const OFF_AT_ZERO = [['http', 'listenHttpPort'], ['statsPort', 'statServerPort']] as const;
+
+/**
+ * SocketQueue's `listenHttpPort` and `statServerPort` at 0 (a flag or config file key under its name): the port is
+ * not opened, as in SocketQueue, which starts neither server for a port that is 0: `config` gets HTTP off, no stats
+ * port. Under our names (`--http 0`, `--stats-port 0`) 0 stays a port the system picks. An HTTP port opened where its
+ * author meant none would serve `/transactions` and the console. `namedSo(key, name)`: whether the value in force of
+ * `key` was given under SocketQueue's `name` (a flag wins over the file).
+ */
+export function zeroPortsOff(config: Partial<GatewayConfig>, namedSo: (key: 'http' | 'statsPort', name: string) => boolean): void {
+  for (const [key, name] of OFF_AT_ZERO) {
+    if (config[key] !== 0 || !namedSo(key, name)) continue;
+    if (key === 'http') config.httpEnabled = false;
+    else delete config.statsPort;
+  }
+}
+
 /** What to use instead of SocketQueue's parameter `name` (given `value`), or `undefined` when it is not one of them. */
 export function socketQueuePointer(name: string, value?: unknown): string | undefined {
   const pointer = Object.hasOwn(POINTERS, name) ? POINTERS[name] : undefined;
