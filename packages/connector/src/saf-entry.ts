@@ -26,6 +26,8 @@ export interface Active {
   expires: number;
   /** The journal's state when an attempt was last sent unjournaled (logged once per entry and state). */
   unjournaled?: JournalState;
+  /** Answers with a system error in a row (`repeatWait`); 0 or absent after any other answer. */
+  systemErrors?: number;
 }
 
 /**
@@ -94,6 +96,25 @@ export function endsWith(dialect: Dialect, settings: SafSettings, rc: unknown): 
   if (isSystemError(dialect, rc)) return false;
   if (codes === undefined) return true;
   return isApproved(dialect, rc);
+}
+
+/** The longest pause between repeats of an entry answered with system errors in a row: SocketQueue's last, 5 minutes. */
+const SYSTEM_ERROR_MAX_WAIT = 300_000;
+
+/**
+ * Milliseconds from an attempt answered with `rc` (one that did not end it) to the next: `retryInterval`, doubled for
+ * each system error in a row before this one (`isSystemError`: a host that is down, or its issuer, is given time to
+ * come back, as SocketQueue waits longer between its repeats), at most 5 minutes (or `retryInterval` when longer).
+ * Any other answer starts the count over.
+ */
+export function repeatWait(dialect: Dialect, rc: unknown, a: Active, retryInterval: number): number {
+  if (!isSystemError(dialect, rc)) {
+    a.systemErrors = 0;
+    return retryInterval;
+  }
+  const before = a.systemErrors ?? 0;
+  a.systemErrors = before + 1;
+  return Math.min(retryInterval * 2 ** Math.min(before, 30), Math.max(retryInterval, SYSTEM_ERROR_MAX_WAIT));
 }
 
 /**

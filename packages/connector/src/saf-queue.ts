@@ -32,7 +32,7 @@ import { markSent } from './request-sent.js';
 import { deadlineError } from './timeouts.js';
 import { SafEnds } from './saf-ends.js';
 import { logCapped } from './quiet-log.js';
-import { endsWith, entryEvent, giveUpLine, noneHere, unapprovedReversal, unwritten, wallWait } from './saf-entry.js';
+import { endsWith, entryEvent, giveUpLine, noneHere, repeatWait, unapprovedReversal, unwritten, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
 import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
@@ -298,7 +298,7 @@ export class SafQueue {
         if (this.stopped) return;
         this.warnRepeat('refused', { ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
         this.host.reversalEvent({ stage: 'refused', ...base, responseCode: rc });
-        this.next(a, base, started, startedAt, undefined);
+        this.next(a, base, started, startedAt, undefined, repeatWait(this.dialect, rc, a, this.settings.retryInterval));
       },
       (err: Iso8583Error) => {
         this.window.leave(a);
@@ -344,14 +344,15 @@ export class SafQueue {
 
   /**
    * After an attempt (which left at `started`, `startedAt` on the wall clock) that did not end the entry (refused, or
-   * unanswered: `code`): the last one abandons it, else the next is due `retryInterval` after.
+   * unanswered: `code`): the last one abandons it, else the next is due `wait` after (`retryInterval`; longer after
+   * system errors in a row, `repeatWait`).
    */
-  private next(a: Active, base: Omit<SafEvent, 'stage'>, started: number, startedAt: number, code: string | undefined): void {
+  private next(a: Active, base: Omit<SafEvent, 'stage'>, started: number, startedAt: number, code: string | undefined, wait = this.settings.retryInterval): void {
     if (this.settings.maxAttempts > 0 && a.attempts >= this.settings.maxAttempts) {
       this.end(a, 'abandoned', base, started, startedAt);
       return;
     }
-    this.retryAt(a, started + this.settings.retryInterval, base, code);
+    this.retryAt(a, started + wait, base, code);
   }
 
   /**

@@ -7,6 +7,8 @@ import { dialectFromJson, getDialect, isSystemError, systemErrorCodesOf } from '
 import { answer } from './peer.js';
 import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
 import { watchReversals } from './helpers/reversals.js';
+import { repeatWait } from '../src/saf-entry.js';
+import type { Active } from '../src/saf-entry.js';
 
 /** A SmartVista purchase as SocketQueue's README sends it. */
 function svPurchase(stan: string): Record<string, string> {
@@ -89,4 +91,15 @@ test('iso87ascii: a reversal answered 96 is repeated; endCodes naming 96 end it 
     assert.equal(end.responseCode, endCodes === undefined ? '00' : '96');
     assert.equal(peer.received.length, endCodes === undefined ? 3 : 2);
   }
+});
+
+test('system errors in a row space the repeats out: retryInterval doubled each time, at most 5 minutes; another answer starts over', () => {
+  const sv = getDialect('smartvista');
+  const a = {} as Active;
+  assert.deepEqual(['912', '907', '912'].map((rc) => repeatWait(sv, rc, a, 100)), [100, 200, 400]);
+  assert.equal(repeatWait(sv, '116', a, 100), 100, 'a decline that did not end it (endCodes) starts over');
+  assert.equal(repeatWait(sv, '912', a, 100), 100);
+  const slow = {} as Active;
+  assert.deepEqual([1, 2, 3, 4].map(() => repeatWait(sv, '912', slow, 100_000)), [100_000, 200_000, 300_000, 300_000]);
+  assert.equal(repeatWait(sv, '912', {} as Active, 400_000), 400_000, 'never shorter than retryInterval');
 });
