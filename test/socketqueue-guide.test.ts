@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCodec } from '@iso8583/codec';
-import { repoRoot } from '@iso8583/test-support';
+import { repoRoot, reservePort } from '@iso8583/test-support';
+import type { PortReservation } from '@iso8583/test-support';
 import { hostPort, startCli, startSimulator, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-sq-guide-'));
@@ -27,14 +28,19 @@ function guideCommand(): string[] {
   return words.slice(2);
 }
 
+/** The ports of the guide's HTTP and stats servers, reserved for the test. */
+const reservations: PortReservation[] = [];
 let pos: { host: string; port: number };
 let http: string;
 
 before(async () => {
   const bank = await startSimulator(['--dialect', 'smartvista', '--any-card', '--frame', 'ascii4']);
-  // Only the addresses change: this host's bank, free ports, a log file of the test's own.
+  // Only the addresses change: this host's bank, free ports, a log file of the test's own. SocketQueue's
+  // listenHttpPort and statServerPort at 0 open nothing, as in SocketQueue: ports reserved for the test.
+  reservations.push(await reservePort(), await reservePort());
   const local: Record<string, string> = {
-    upstreamHost: bank.host, upstreamPort: String(bank.port), listenPort: '0', listenHttpPort: '0', statServerPort: '0',
+    upstreamHost: bank.host, upstreamPort: String(bank.port), listenPort: '0',
+    listenHttpPort: String(reservations[0]?.port), statServerPort: String(reservations[1]?.port),
     logFile: join(work, 'log.txt'),
   };
   const args = guideCommand().map((arg) => {
@@ -51,6 +57,7 @@ before(async () => {
 
 after(async () => {
   await stopAll();
+  for (const r of reservations) r.release();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrameDecoder, createCodec } from '@iso8583/codec';
-import { readVector, waitUntil } from '@iso8583/test-support';
+import { readVector, reservePort, waitUntil } from '@iso8583/test-support';
+import type { PortReservation } from '@iso8583/test-support';
 import { hostPort, startCli, startSimulator, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
 
@@ -68,6 +69,16 @@ function readStatsPort(at: { host: string; port: number }): Promise<string> {
 let plain: Started;
 let shaped: Started;
 
+/** Ports reserved for the gateways' HTTP and stats ports (0 there opens nothing under SocketQueue's names). */
+const reservations: PortReservation[] = [];
+
+/** A port reserved for the test, as text. */
+async function reserved(): Promise<string> {
+  const r = await reservePort();
+  reservations.push(r);
+  return String(r.port);
+}
+
 before(async () => {
   // A SmartVista host framed as SocketQueue frames its messages to the bank: 4 ASCII digits of length.
   const bank = await startSimulator(['--dialect', 'smartvista', '--any-card', '--frame', 'ascii4']);
@@ -78,7 +89,8 @@ before(async () => {
   plain = await gatewayWith([
     '--config', plainConfig,
     '--upstreamHost', bank.host, '--upstreamPort', String(bank.port),
-    '--listenPort', '0', '--listenHttpPort', '0', '--statServerPort', '0',
+    // SocketQueue's listenHttpPort and statServerPort at 0 open nothing, as in SocketQueue: ports reserved for the test.
+    '--listenPort', '0', '--listenHttpPort', await reserved(), '--statServerPort', await reserved(),
     '--logFile', join(work, 'plain.log'),
     '--dialect', 'smartvista', '--sign-on', '--reversal-journal', join(work, 'journal-plain'),
     // POS clients frame as SocketQueue's sample payloads do: 4 ASCII digits of length.
@@ -87,7 +99,7 @@ before(async () => {
   // SocketQueue's config file keys, given with -c.
   const config = join(work, 'config.json');
   writeFileSync(config, JSON.stringify({
-    upstreamHost: bank.host, upstreamPort: bank.port, listenPort: 0, listenHttpPort: 0, statServerPort: 0,
+    upstreamHost: bank.host, upstreamPort: bank.port, listenPort: 0, listenHttpPort: Number(await reserved()), statServerPort: Number(await reserved()),
     logFile: join(work, 'shaped.log'), dialect: 'smartvista', reversalJournal: join(work, 'journal-shaped'),
   }));
   shaped = await gatewayWith(['-c', config, '--socketqueue-answers']);
@@ -95,6 +107,7 @@ before(async () => {
 
 after(async () => {
   await stopAll();
+  for (const r of reservations) r.release();
   rmSync(work, { recursive: true, force: true });
 });
 

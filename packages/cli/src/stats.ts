@@ -13,6 +13,13 @@ const BREAKDOWNS = new Set(['faultStat', 'packetCount']);
 /** A breakdown by its name: `byMti`, `byResponseCode`, and `xByY` (the inbound endpoint's `errorsByCode`). */
 const BY = /^by|By[A-Z]/;
 
+/**
+ * Maps keyed by names a user gives (the gateway's `upstreams`, a flow's `connectors`, `upstreamGroups`,
+ * `inboundEndpoints`): their keys are names, never figure names, so `GAUGES`, `BY` and `BREAKDOWNS` apply to the
+ * figures inside each entry, not to the entry's name (an upstream `bypass` is no breakdown, one named `free` no gauge).
+ */
+const NAMED = new Set(['upstreams', 'connectors', 'upstreamGroups', 'inboundEndpoints']);
+
 type Tree = { [key: string]: unknown };
 
 /** Digits after the point of `n` as JavaScript writes it (0 for an integer, or one written with an exponent). */
@@ -39,9 +46,10 @@ function isTree(v: unknown): v is Tree {
 /**
  * `current - baseline` for every numeric counter (recursively); gauges and non-numbers are kept as they are. Inside a
  * breakdown (`byMti`, `byResponseCode`, `errorsByCode`, `faultStat`, `packetCount`) an entry back at zero since the reset is left out,
- * except a `total`.
+ * except a `total`. Figures are told by their key where a figure stands, never by a name a user gave (`named`: the
+ * entries of `upstreams` and the other maps of `NAMED`).
  */
-export function since(current: unknown, baseline: unknown, breakdown = false): unknown {
+export function since(current: unknown, baseline: unknown, breakdown = false, named = false): unknown {
   if (typeof current === 'number') return typeof baseline === 'number' ? minus(current, baseline) : current;
   if (!isTree(current)) return current;
   const base = isTree(baseline) ? baseline : {};
@@ -51,11 +59,21 @@ export function since(current: unknown, baseline: unknown, breakdown = false): u
     Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   };
   for (const [key, value] of Object.entries(current)) {
+    const was = Object.hasOwn(base, key) ? base[key] : undefined;
+    // An entry of a map of names (`NAMED`): its key is a name, its value figures read by their own keys.
+    if (named) {
+      put(key, since(value, was));
+      continue;
+    }
+    if (NAMED.has(key) && isTree(value)) {
+      put(key, since(value, was, false, true));
+      continue;
+    }
     if (GAUGES.has(key)) {
       put(key, value);
       continue;
     }
-    const v = since(value, Object.hasOwn(base, key) ? base[key] : undefined, BY.test(key) || BREAKDOWNS.has(key));
+    const v = since(value, was, BY.test(key) || BREAKDOWNS.has(key));
     if (breakdown && v === 0 && key !== 'total') continue;
     put(key, v);
   }

@@ -16,12 +16,19 @@
  * A message a link sends is traced once the link took it: its `->` line is written when the answer (or a failure after
  * the write: no answer in time, the connection lost, an answer that does not decode) comes, so a request refused
  * before it was packed and sent (an option out of range, an invalid field) shows no `->` line and none of its values.
+ * A message sent is traced as it went on the wire (packed, then read back: `"11": 618164` as `"618164"`, `"41": 992468`
+ * as the `"00992468"` of an `n 8` field 41), as it was given when it does not pack. The link's own messages are traced
+ * too (`wrap`): each attempt of its reversals and SAF entries (`->`, with `saf` the entry's kind and its `attempt`) and
+ * its answer (`<-`, with the latency and response code), from the connector's `saf` events: MTI, STAN, terminal and
+ * response code, the fields the events carry (never card data).
+ *
  * The summary shows a value only in the shape of its field (MTI 4 digits, STAN 1-6 digits, terminal 1-16 printable
  * Latin-1 characters, past the 8 of field 41 without a card-shaped digit run, response code 1-3 letters or digits); another
  * is `invalid`.
  */
-import { describe, maskDigitRuns, readMessage } from '@iso8583/codec';
-import type { Dialect, IsoMessage } from '@iso8583/codec';
+import { createCodec, describe, maskDigitRuns, readMessage, responseMti } from '@iso8583/codec';
+import type { Codec, Dialect, IsoMessage } from '@iso8583/codec';
+import type { Connector, SafEvent } from '@iso8583/connector';
 import type { ReplyObserver, Sequence } from '@iso8583/inbound';
 import type { Logger } from 'pino';
 
@@ -56,6 +63,8 @@ export interface TraceContext {
    * upstream group's, told by `routedTo`). Default: the tracer's `dialect`.
    */
   dialect?: Dialect;
+  /** For an attempt of a reversal or SAF entry (and its answer): the entry's kind and the attempt's number. Default: none. */
+  saf?: { kind: SafEvent['kind']; attempt: number };
 }
 
 /** Logs the messages a command moves. */
@@ -72,7 +81,10 @@ export interface MessageTracer {
   endpoint(side: string, sequence: Sequence): { sequence: Sequence; onReply?: ReplyObserver };
   /** `request` and `sendMessage` of `link`, logged: the request `out`, the answer `in` (with the latency). */
   link<T extends LinkLike>(side: string, peer: string, link: T): Pick<T, 'request' | 'sendMessage'>;
-  /** `link` itself (every other method and property as they are) with its `request` and `sendMessage` logged. */
+  /**
+   * `link` itself (every other method and property as they are) with its `request` and `sendMessage` logged, and the
+   * attempts of its reversals and SAF entries (a connector's, an upstream group's connectors') with their answers.
+   */
   wrap<T extends LinkLike>(side: string, peer: string, link: T): T;
 }
 
@@ -130,10 +142,37 @@ function summaryOf(m: IsoMessage): Record<string, string | undefined> {
   };
 }
 
+/** The SAF events that end an attempt without an answer (its `code` says why), or the entry itself. */
+const ATTEMPT_FAILED: ReadonlySet<SafEvent['stage']> = new Set(['waiting', 'abandoned', 'expired', 'released']);
+
+/** What {@link MessageTracer.wrap} reads of a link's connectors: their `saf` events and their peer. */
+type TracedConnector = Pick<Connector, 'on' | 'options'>;
+
+/** The connectors of a link: a connector itself, an upstream group's `connectors`; none for anything else. */
+function connectorsOf(link: unknown): TracedConnector[] {
+  const l = link as { connectors?: unknown; on?: unknown; options?: unknown };
+  if (l.connectors instanceof Map) return [...(l.connectors as Map<string, TracedConnector>).values()];
+  return typeof l.on === 'function' && l.options !== null && typeof l.options === 'object' ? [link as TracedConnector] : [];
+}
+
 /** Makes the tracer of a command. */
 export function createTracer(options: TracerOptions): MessageTracer {
   const { logger } = options;
   const dialect = options.dialect ?? 'iso87ascii';
+  // One codec per dialect, to show a message sent as it went on the wire (`asSent`).
+  const codecs = new Map<Dialect | string, Codec>();
+  const asSent = (m: IsoMessage, d: Dialect | string): IsoMessage => {
+    try {
+      let codec = codecs.get(d);
+      if (codec === undefined) {
+        codec = createCodec(d);
+        codecs.set(d, codec);
+      }
+      return codec.unpack(codec.pack(m));
+    } catch {
+      return m;
+    }
+  };
   const level = options.logMessages === true ? 'info' : 'debug';
   const withFields = (): boolean => options.logMessages === true || logger.isLevelEnabled('trace');
   const enabled = (): boolean => logger.isLevelEnabled(level);
@@ -154,10 +193,12 @@ export function createTracer(options: TracerOptions): MessageTracer {
       logger[level](base, `${head}: (a message that cannot be shown)`);
       return;
     }
+    if (direction === 'out') m = asSent(m, context.dialect ?? dialect);
     const summary = summaryOf(m);
     const took = context.latencyMs === undefined ? '' : ` in ${base.latencyMs as number} ms`;
     const failed = context.failure === undefined ? '' : ` (no answer: ${context.failure})`;
-    let text = `${head} ${summary.mti ?? '????'}${took}${failed}`;
+    const saf = context.saf === undefined ? '' : ` (${context.saf.kind}, attempt ${context.saf.attempt})`;
+    let text = `${head} ${summary.mti ?? '????'}${took}${failed}${saf}`;
     if (withFields()) {
       let lines: string;
       try {
@@ -167,7 +208,39 @@ export function createTracer(options: TracerOptions): MessageTracer {
       }
       text += `\n${lines.replace(/^/gm, '  ')}`;
     }
-    logger[level]({ ...base, ...summary, ...(context.failure === undefined ? {} : { code: context.failure }) }, text);
+    const extra = { ...(context.failure === undefined ? {} : { code: context.failure }), ...(context.saf === undefined ? {} : { saf: context.saf.kind, attempt: context.saf.attempt }) };
+    logger[level]({ ...base, ...summary, ...extra }, text);
+  };
+
+  /**
+   * Traces the attempts of `c`'s reversals and SAF entries from its `saf` events, as `exchange` traces a request once
+   * it settled: at its answer the `->` line then the `<-` line (latency, response code); at a failure after it left
+   * (`waiting` with a code, a give-up) the `->` line with the code.
+   */
+  const safAttempts = (side: string, c: TracedConnector): void => {
+    const peer = `${c.options.host}:${c.options.port}`;
+    const sent = new Map<string, number>();
+    c.on('saf', (e: SafEvent) => {
+      const out: IsoMessage = { '0': e.mti };
+      if (e.stan !== undefined) out['11'] = e.stan;
+      if (e.terminal !== undefined) out['41'] = e.terminal;
+      const saf = { kind: e.kind, attempt: e.attempt };
+      if (e.stage === 'sent') {
+        sent.set(e.id, performance.now());
+        return;
+      }
+      const t0 = sent.get(e.id);
+      if (t0 === undefined) return;
+      if (e.stage === 'answered' || e.stage === 'refused') {
+        sent.delete(e.id);
+        message('out', out, { side, peer, saf });
+        const answer: IsoMessage = { ...out, '0': responseMti(e.mti) ?? e.mti, ...(e.responseCode === undefined ? {} : { '39': e.responseCode }) };
+        message('in', answer, { side, peer, latencyMs: performance.now() - t0, saf });
+      } else if (ATTEMPT_FAILED.has(e.stage)) {
+        sent.delete(e.id);
+        message('out', out, { side, peer, saf, ...(e.code === undefined ? {} : { failure: e.code }) });
+      }
+    });
   };
 
   /**
@@ -229,6 +302,7 @@ export function createTracer(options: TracerOptions): MessageTracer {
     },
     wrap<T extends LinkLike>(side: string, peer: string, link: T): T {
       if (!enabled()) return link;
+      for (const c of connectorsOf(link)) safAttempts(side, c);
       const traced = this.link(side, peer, link);
       return new Proxy(link, {
         get: (target, prop) => {

@@ -75,13 +75,13 @@ test('SocketQueue --vv alone, or "vv": false in a file, is one of SocketQueue\'s
 
 /**
  * SocketQueue's config.json.dist with its blanks filled in (ports, host) or taken out (the keys it ships with no value),
- * every other key as it ships, but `useHeader` (SocketQueue's own later editions refuse it too: no such parameter).
+ * every other key as it ships (`useHeader` too: `true`, the ASCII length the gateway puts before each message).
  */
 const DIST = {
   upstreamHost: '10.0.0.1', upstreamPort: 5000, listenPort: 2014, listenHttpPort: 8080, maxQueue: 100, queueTimeout: 35,
   queueShortTimeout: 5, noAutoReversal: false, logFile: '', pidFile: '', logstashHost: '', logstashNode: 'SocketQueue',
-  statDumpFile: '', testTargetHost: '', c: '', v: false, vv: false, dangerous: false, silent: false, help: false,
-  helpJson: false,
+  statDumpFile: '', testTargetHost: '', c: '', v: false, vv: false, dangerous: false, useHeader: true, silent: false,
+  help: false, helpJson: false,
 };
 
 test('SocketQueue config.json.dist – its keys as it ships them (off, or at SocketQueue\'s default) are read as absent, with no effect', (t) => {
@@ -92,6 +92,7 @@ test('SocketQueue config.json.dist – its keys as it ships them (off, or at Soc
   assert.equal(config.logFile, undefined, '"logFile": "" is no log file');
   assert.equal(config.logMessages, false);
   assert.equal(config.socketqueue, true);
+  assert.equal(config.frame, 'ascii4', '"useHeader": true is the ASCII length the gateway puts before each message');
 });
 
 test('SocketQueue config file – its ports as text of digits are read as SocketQueue read them (parseInt); other text refused naming the key', (t) => {
@@ -123,7 +124,6 @@ test('SocketQueue config.json.dist – a key at any other value is refused by na
   refused({ dangerous: true }, /^\/dangerous .*card data is always masked/);
   refused({ v: true }, /^\/v .*logs at info by default/);
   refused({ pidFile: 'sq.pid' }, /^\/pidFile .*service manager/);
-  refused({ useHeader: true }, /^\/useHeader .*--frame ascii4/);
   refused({ useHeader: false }, /^\/useHeader .*--frame none/);
   refused({ dangerous: 'false' }, /^\/dangerous /);
   // SocketQueue's defaults as it ships them are no choice; another value is one, refused with what replaces it.
@@ -131,4 +131,24 @@ test('SocketQueue config.json.dist – a key at any other value is refused by na
   refused({ maxQueue: 500 }, /^\/maxQueue .*--max-connections/);
   refused({ queueShortTimeout: 10 }, /^\/queueShortTimeout /);
   refused({ logstashNode: 'gw1' }, /^\/logstashNode /);
+});
+
+test('SocketQueue ports – listenHttpPort and statServerPort at 0 open nothing, as in SocketQueue; ours at 0 a port the system picks', (t) => {
+  for (const argv of [[...BANK, '--listenHttpPort=0', '--statServerPort=0'], [...BANK, '--listenHttpPort', '0', '--statServerPort', '0']]) {
+    const { config } = parseGatewayArgs(argv);
+    assert.equal(config.httpEnabled, false, argv.join(' '));
+    assert.equal(config.statsPort, undefined, argv.join(' '));
+  }
+  const file = parseGatewayArgs(['-c', configFile(t, { ...DIST, listenHttpPort: 0, statServerPort: 0 })]).config;
+  assert.deepEqual([file.httpEnabled, file.statsPort], [false, undefined]);
+  // Our names keep 0 as a port the system picks, with SocketQueue's names beside them.
+  const ours = parseGatewayArgs([...BANK, '--http', '0', '--stats-port', '0']).config;
+  assert.deepEqual([ours.httpEnabled, ours.http, ours.statsPort], [true, 0, 0]);
+  // A flag wins over the file: the file's 0 is no longer the value in force.
+  const flagged = parseGatewayArgs(['-c', configFile(t, { ...DIST, listenHttpPort: 0 }), '--listenHttpPort=8081']).config;
+  assert.deepEqual([flagged.httpEnabled, flagged.http], [true, 8081]);
+  const withoutHttp: Record<string, unknown> = { ...DIST, http: 0 };
+  delete withoutHttp.listenHttpPort;
+  const fileOurs = parseGatewayArgs(['-c', configFile(t, withoutHttp)]).config;
+  assert.deepEqual([fileOurs.httpEnabled, fileOurs.http], [true, 0]);
 });

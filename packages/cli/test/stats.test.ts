@@ -48,3 +48,23 @@ test('stats – upstreams named as keys of Object.prototype keep their entries, 
   const reset = since(figures(5), structuredClone(figures(2)));
   assert.equal(JSON.stringify(reset), '{"upstreams":{"__proto__":{"requests":3},"constructor":{"requests":3},"b":{"requests":3}}}');
 });
+
+test('stats – an upstream\'s name is never read as a figure\'s: "bypass" keeps its zero counters, "free" is reset (and SocketQueue\'s sums)', async () => {
+  const { socketQueueTop } = await import('../src/gateway/gateway-stats.js');
+  const upstream = (requests: number, secured: number) => ({
+    connected: 1, requests, timeouts: 0, socketQueue: { securedAmount: secured, packetCount: { total: 2 * requests, '0200': requests, '0210': requests } },
+  });
+  const baseline = { upstreams: { free: upstream(1, 10), bypass: upstream(0, 0), active: upstream(2, 20) } };
+  const after = since(baseline, baseline) as { upstreams: Record<string, { connected: number; requests: number; timeouts?: number; socketQueue: unknown }> };
+  for (const name of ['free', 'bypass', 'active']) {
+    const u = after.upstreams[name];
+    assert.equal(u?.requests, 0, `${name}: requests reset`);
+    assert.equal(u?.timeouts, 0, `${name}: its zero timeouts kept`);
+    assert.equal(u?.connected, 1, `${name}: a gauge as it is`);
+  }
+  const top = socketQueueTop(Object.values(after.upstreams).map((u) => u.socketQueue));
+  assert.equal(top.securedAmount, 0, 'SocketQueue resets securedAmount');
+  assert.deepEqual(top.packetCount, { total: 0 }, 'SocketQueue resets packetCount to {total: 0}');
+  // A flow's maps of names alike.
+  assert.deepEqual(since({ connectors: { bypass: { requests: 0, byMti: {} } } }, undefined), { connectors: { bypass: { requests: 0, byMti: {} } } });
+});

@@ -96,6 +96,8 @@ export { dialectVersion, inVersion, mtiLabel, mtiVersionDigit, networkManagement
 export { reversalMessageProblems } from './dialect/reversal-check.js';
 export { DEFAULT_APPROVAL_CODES, approvalCode, approvalCodesOf, isApprovalClass, isApproved } from './approval.js';
 export type { ApprovalDialect } from './approval.js';
+export { isSystemError, systemErrorCodesOf } from './system-error.js';
+export type { SystemErrorDialect } from './system-error.js';
 export { ACTION_CODE_SYSTEM_MALFUNCTION, actionCode1993, responseCodeFor, responseCodeIn, speaksResponseCodes1987 } from './action-code.js';
 export { wireHex } from './wire-hex.js';
 /**

@@ -66,3 +66,16 @@ test('SocketQueue view – with a tertiary bitmap, a field above 128 shows the t
   assert.equal(view['1'], image.subarray(4, 28).toString('hex'));
   assert.equal(view['150'], 'ABC');
 });
+
+test('SocketQueue view – a variable-length numeric field keeps its leading zeros as text (SocketQueue\'s ll-n did)', () => {
+  const codec = createCodec(sv);
+  const image = codec.pack({ '0': '0210', '3': '000000', '4': '000000001000', '11': '618160', '32': '00123', '33': '0000456', '39': '000', '41': '00992468' });
+  const view = toSocketQueueObject(codec.unpack(image), sv);
+  assert.equal(view['32'], '00123');
+  assert.equal(view['33'], '0000456');
+  // Fixed-length ones are numbers, and pack back to the same digits.
+  assert.equal(view['3'], 0);
+  assert.equal(view['4'], 1000);
+  const again = codec.unpack(codec.pack({ '0': '0400', '3': view['3'] as number, '4': view['4'] as number, '32': view['32'] as string, '11': '618160' }));
+  assert.deepEqual([again['3'], again['4'], again['32']], ['000000', '000000001000', '00123']);
+});

@@ -326,7 +326,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       this.ready
         ? this.sender.dispatch(message, wait, header, true, packed, tried, deadline, false, settled)
         : (this.starting as Promise<void>).then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline, false, settled));
-    const outcome = queued ? (this.terminalQueue as TerminalQueue).run(String(terminal), go, deadline, mti, signal) : go();
+    const outcome = queued ? (this.terminalQueue as TerminalQueue).run(terminal, go, deadline, mti, signal) : go();
     return outcome.then(settled.answered, (err: unknown) => {
       throw settled.failed(err);
     });

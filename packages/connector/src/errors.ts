@@ -85,6 +85,8 @@ export const CONNECTOR_LOG_CODES = {
     'warn (error for a reversal: money left unreversed): a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered within `saf.expireAfter` of its journaling: given up (outcome `expired`, event stage `expired`).',
   ISO8583_WARN_SAF_ABANDONED:
     'error: a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered with an ending response code in `saf.maxAttempts` attempts: given up (outcome `abandoned`).',
+  ISO8583_WARN_SAF_REVERSAL_DECLINED:
+    'warn: a reversal of the SAF queue (`id`, `mti`, `stan`, `terminal`) was ended by an answer whose response code (`responseCode`) is neither an approval nor a system error of the dialect (`systemErrorCodes`, which repeat it): it is not repeated; ask the host whether it was applied.',
   ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE:
     'warn: the transaction log\'s database refused or did not take a batch (`cause`); records wait in memory (`buffered`) and the batch is retried (logged once per outage; `info` with `stored` when it is back).',
   ISO8583_WARN_TRANSACTION_LOG_DROPPED:

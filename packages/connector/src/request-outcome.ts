@@ -126,7 +126,7 @@ export class RequestOutcomes {
       ran = true;
       return task();
     };
-    return queue.run(String(message['41']), run, deadline, mti, signal).catch((err: unknown) => {
+    return queue.run(message['41'], run, deadline, mti, signal).catch((err: unknown) => {
       throw ran ? err : this.accepted(timed ? this.filled(message, at) : message, mti, at, t0, undefined).failed(err);
     });
   }

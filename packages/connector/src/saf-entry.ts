@@ -2,7 +2,7 @@
  * One entry of the SAF queue (saf-queue.ts) and what is read from it alone: its state while it is being sent
  * (`Active`), what its events say of it, its clocks, whether an answer ends it, and the line written when it is given up.
  */
-import { CODEC_ERROR_CODES, isApproved } from '@iso8583/codec';
+import { CODEC_ERROR_CODES, isApproved, isSystemError } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import type { JournalEntry, JournalState, SafEntryKind } from './saf-store.js';
 import { attemptMti } from './saf-event.js';
@@ -26,6 +26,8 @@ export interface Active {
   expires: number;
   /** The journal's state when an attempt was last sent unjournaled (logged once per entry and state). */
   unjournaled?: JournalState;
+  /** Answers with a system error in a row (`repeatWait`); 0 or absent after any other answer. */
+  systemErrors?: number;
 }
 
 /**
@@ -83,11 +85,46 @@ export function wallWait(at: number, delay: number): number {
   return Math.min(Math.max(at + delay - Date.now(), 0), delay);
 }
 
-/** Whether a response code ends an entry: any, with no `endCodes`; else the dialect's approval codes and `endCodes`. */
+/**
+ * Whether a response code ends an entry: one of `endCodes` does; else a system error of the dialect
+ * (`isSystemError`: SmartVista's `912`, 1987's `96`: the host did not process it) never does; else any, with no
+ * `endCodes`; else the dialect's approval codes.
+ */
 export function endsWith(dialect: Dialect, settings: SafSettings, rc: unknown): boolean {
   const codes = settings.endCodes;
+  if (typeof rc === 'string' && codes?.includes(rc) === true) return true;
+  if (isSystemError(dialect, rc)) return false;
   if (codes === undefined) return true;
-  return typeof rc === 'string' && (isApproved(dialect, rc) || codes.includes(rc));
+  return isApproved(dialect, rc);
+}
+
+/** The longest pause between repeats of an entry answered with system errors in a row: SocketQueue's last, 5 minutes. */
+const SYSTEM_ERROR_MAX_WAIT = 300_000;
+
+/**
+ * Milliseconds from an attempt answered with `rc` (one that did not end it) to the next: `retryInterval`, doubled for
+ * each system error in a row before this one (`isSystemError`: a host that is down, or its issuer, is given time to
+ * come back, as SocketQueue waits longer between its repeats), at most 5 minutes (or `retryInterval` when longer).
+ * Any other answer starts the count over.
+ */
+export function repeatWait(dialect: Dialect, rc: unknown, a: Active, retryInterval: number): number {
+  if (!isSystemError(dialect, rc)) {
+    a.systemErrors = 0;
+    return retryInterval;
+  }
+  const before = a.systemErrors ?? 0;
+  a.systemErrors = before + 1;
+  return Math.min(retryInterval * 2 ** Math.min(before, 30), Math.max(retryInterval, SYSTEM_ERROR_MAX_WAIT));
+}
+
+/**
+ * The warning of a reversal that an answer ended without approving it (a decline such as `SmartVista`'s `116`, or one
+ * of `endCodes`): the money it was to give back may not have come back, and someone should look. `undefined` for an
+ * approval, and for an advice (the host had it: what it thinks of it is its business).
+ */
+export function unapprovedReversal(dialect: Dialect, kind: SafEntryKind, rc: string | undefined): { code: string; msg: string } | undefined {
+  if (kind !== 'reversal' || isApproved(dialect, rc)) return undefined;
+  return { code: 'ISO8583_WARN_SAF_REVERSAL_DECLINED', msg: 'reversal answered with a response code that is not an approval: ended, not repeated (check with the host that it was applied)' };
 }
 
 /**

@@ -22,7 +22,8 @@ export interface SafOptions {
   /** Milliseconds from an entry's journaling to its first attempt (jPOS `initial-delay`). Default 0. */
   initialDelay?: number;
   /**
-   * Milliseconds between attempts of an unanswered entry, and the longest wait for each answer (with `requestTimeout`).
+   * Milliseconds between attempts of an unanswered entry, and the longest wait for each answer (with `requestTimeout`);
+   * after system errors in a row (the dialect's `systemErrorCodes`) the pause doubles each time, at most 5 minutes.
    * Alias: `reversal.retryInterval`. Default 10000.
    */
   retryInterval?: number;
@@ -49,7 +50,9 @@ export interface SafOptions {
   expireAfter?: number;
   /**
    * Response codes (field 39) that end an entry besides the dialect's `approvalCodes`; an answer with any other code is
-   * repeated (until `maxAttempts` or `expireAfter`). Default: absent, any answer ends an entry (as before SAF).
+   * repeated (until `maxAttempts` or `expireAfter`). Default: absent, any answer ends an entry (as before SAF) but a
+   * system error of the dialect (`systemErrorCodes`: the host did not process it), which is repeated; a system error
+   * named here ends it.
    */
   endCodes?: string[];
 }

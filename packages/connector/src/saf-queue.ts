@@ -2,7 +2,9 @@
  * The store-and-forward (SAF) queue's sending side, after jPOS SAF: every entry (a reversal, or an advice a caller
  * sent with `saf: true`) is already durable in the journal; it is sent `initialDelay` ms after it was journaled, then
  * repeated as xxx1 (0121, 0221, 0401, 0421; 1221 with a 1993 dialect) every `retryInterval` until the host answers
- * with a response code that ends it (the dialect's `approvalCodes` and `endCodes`; with no `endCodes`, any answer).
+ * with a response code that ends it (the dialect's `approvalCodes` and `endCodes`; with no `endCodes`, any answer but
+ * one of the dialect's system errors, `systemErrorCodes`: the host did not process it; a reversal ended by a code that
+ * is no approval is logged at warn).
  * Attempts leave the queue at least `messageInterval` ms apart, at most `maxInFlight` in flight at once (saf-window.ts);
  * entries read back at a start or taken over are queued a chunk a turn of the event loop (saf-backlog.ts). An entry
  * is given up after `maxAttempts` attempts (`abandoned`) or `expireAfter` ms after it was journaled (`expired`); an
@@ -30,7 +32,7 @@ import { markSent } from './request-sent.js';
 import { deadlineError } from './timeouts.js';
 import { SafEnds } from './saf-ends.js';
 import { logCapped } from './quiet-log.js';
-import { endsWith, entryEvent, giveUpLine, noneHere, unwritten, wallWait } from './saf-entry.js';
+import { endsWith, entryEvent, giveUpLine, noneHere, repeatWait, unapprovedReversal, unwritten, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
 import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
@@ -288,13 +290,15 @@ export class SafQueue {
           const amount = a.entry.reversal['4'];
           const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
           const outcome = a.kind === 'advice' ? 'delivered' : 'reversed';
+          const declined = unapprovedReversal(this.dialect, a.kind, rc);
+          if (declined !== undefined) this.host.logger.warn({ ...base, responseCode: rc, code: declined.code }, declined.msg);
           this.ends.end({ id: a.entry.id, end: { outcome, message, response, at: startedAt }, t0: started, event });
           return;
         }
         if (this.stopped) return;
         this.warnRepeat('refused', { ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
         this.host.reversalEvent({ stage: 'refused', ...base, responseCode: rc });
-        this.next(a, base, started, startedAt, undefined);
+        this.next(a, base, started, startedAt, undefined, repeatWait(this.dialect, rc, a, this.settings.retryInterval));
       },
       (err: Iso8583Error) => {
         this.window.leave(a);
@@ -340,14 +344,15 @@ export class SafQueue {
 
   /**
    * After an attempt (which left at `started`, `startedAt` on the wall clock) that did not end the entry (refused, or
-   * unanswered: `code`): the last one abandons it, else the next is due `retryInterval` after.
+   * unanswered: `code`): the last one abandons it, else the next is due `wait` after (`retryInterval`; longer after
+   * system errors in a row, `repeatWait`).
    */
-  private next(a: Active, base: Omit<SafEvent, 'stage'>, started: number, startedAt: number, code: string | undefined): void {
+  private next(a: Active, base: Omit<SafEvent, 'stage'>, started: number, startedAt: number, code: string | undefined, wait = this.settings.retryInterval): void {
     if (this.settings.maxAttempts > 0 && a.attempts >= this.settings.maxAttempts) {
       this.end(a, 'abandoned', base, started, startedAt);
       return;
     }
-    this.retryAt(a, started + this.settings.retryInterval, base, code);
+    this.retryAt(a, started + wait, base, code);
   }
 
   /**

@@ -2,7 +2,9 @@
  * The per-terminal queue (SocketQueue's TID queueing): requests of one card acceptor terminal (field 41) go to the
  * host one at a time, in the order they came; the others wait, bounded in number and in time.
  */
+import type { FieldSpec } from '@iso8583/codec';
 import { connectorError } from './errors.js';
+import { fieldText, wireValue } from './match-key.js';
 import { abortedBefore } from './request-abort.js';
 import { deadlineError, timeLeft } from './timeouts.js';
 
@@ -54,6 +56,16 @@ function stopWaiting(entry: Waiting): void {
   if (entry.aborted !== undefined) entry.signal?.removeEventListener('abort', entry.aborted);
 }
 
+/**
+ * A terminal id (field 41 as the caller gave it: text or a number) as the host sees it, the key of its lane and of its
+ * `TerminalLock`: padded as the dialect puts field 41 on the wire (`field41`), so that `992468` and `"00992468"` of an
+ * `n 8` field 41 (SmartVista's), or `"T1"` and `"T1      "` of an `ans 8` one, are one terminal, as at the bank
+ * (SocketQueue pads it before it locks). Without a spec, the text as given.
+ */
+export function terminalKey(field41: FieldSpec | undefined, terminal: unknown): string {
+  return wireValue(field41, fieldText(terminal) ?? String(terminal));
+}
+
 /** One lane per terminal id; a lane exists while its terminal has work. */
 export class TerminalQueue {
   private readonly lanes = new Map<string, Lane>();
@@ -66,6 +78,8 @@ export class TerminalQueue {
     readonly timeout: number,
     /** Holds the terminal across processes too. Default: none. */
     readonly lock?: TerminalLock,
+    /** The dialect's field 41: a terminal is keyed as it goes on the wire (`terminalKey`). Default: none, as given. */
+    readonly field41?: FieldSpec,
   ) {}
 
   /** Requests waiting (not yet started) across all terminals. */
@@ -79,9 +93,11 @@ export class TerminalQueue {
    * fails with `ISO8583_ERR_CONNECTOR_DEADLINE` (for the request of `mti`), else with
    * `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`. Default: none. `signal`: the caller's abort (send options), which ends the
    * wait at once, the request never written (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'no'`, its reason told so); the
-   * others keep their order. It is listened to only while the request waits. Default: none.
+   * others keep their order. It is listened to only while the request waits. Default: none. `id`: field 41 as the
+   * caller gave it, keyed as it goes on the wire (`terminalKey`).
    */
-  run<T>(terminal: string, task: () => Promise<T>, deadline?: number, mti = '', signal?: AbortSignal): Promise<T> {
+  run<T>(id: unknown, task: () => Promise<T>, deadline?: number, mti = '', signal?: AbortSignal): Promise<T> {
+    const terminal = terminalKey(this.field41, id);
     let lane = this.lanes.get(terminal);
     if (lane === undefined) {
       lane = { busy: false, waiting: [] };

@@ -11,7 +11,7 @@ import { gatewayError } from './errors.js';
 import { GATEWAY_DEFAULTS, GATEWAY_FLAGS } from './flag-rows.js';
 import { GATEWAY_CONFIG_SCHEMA, configFileError, readConfig } from './config-file.js';
 import { givenKeysCheck } from './given-keys-check.js';
-import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueuePointer } from './socketqueue.js';
+import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueuePointer, zeroPortsOff } from './socketqueue.js';
 import { checkReconnect } from './reconnect.js';
 import type { ReconnectOrigin } from './reconnect.js';
 import { checkUpstreams, flagProblem, parseRouteFlag, readableReason, upstreamsOf } from './upstreams.js';
@@ -135,6 +135,8 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   const socketQueue = (fromFlags.socketqueue ?? fromFile.socketqueue ?? implied) === true;
   const sqDefaults = socketQueue ? { ...SOCKETQUEUE_DEFAULTS, socketqueue: true, httpEnabled: 'http' in fromFile || 'http' in fromFlags } : {};
   const merged = { ...GATEWAY_DEFAULTS, ...extraDefaults, ...sqDefaults, ...fromFile, ...fromFlags } as Partial<GatewayConfig>;
+  // SocketQueue's listenHttpPort and statServerPort at 0 open nothing, as in SocketQueue.
+  zeroPortsOff(merged, (key, name) => (key in fromFlags ? givenAs.get(FLAG_BY_KEY.get(key)?.flag ?? key) === name : key in fromFile && file.socketQueueKeys.includes(name)));
   // Flags win over the file for the bank too. SocketQueue's two halves (--upstream-host, --upstream-port) are the same
   // setting as --upstream: given by a flag, either replaces the file's address in the other form, and with a flag of
   // each form at once (or a file of each) joinUpstream refuses. A plain --upstream flag, or the halves, win over the

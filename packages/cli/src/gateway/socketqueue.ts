@@ -118,12 +118,15 @@ const POINTERS: Readonly<Record<string, Pointer>> = {
 /**
  * SocketQueue's config file keys at the value its `config.json.dist` ships them with: the value that turns them off
  * (`"v": false`, `"pidFile": ""`) or SocketQueue's own default (`"maxQueue": 100`, `"queueTimeout": 35`,
- * `"queueShortTimeout": 5`, `"logstashNode": "SocketQueue"`). A file holding one so says nothing its author chose, and
+ * `"queueShortTimeout": 5`, `"logstashNode": "SocketQueue"`, `"useHeader": true`: the ASCII length the gateway puts
+ * before each message with SocketQueue's names; `"useHeader": false` is refused, pointing to `--frame none`). A file holding one so says nothing its author chose, and
  * is read as if it did not (no effect, no refusal): a config.json.dist filled in keeps working. At any other value the
  * key is refused with its pointer (`"dangerous": true`: card data is always masked; `"queueTimeout": 60`: its seconds
  * are --request-timeout 60000 here; `"pidFile": "x.pid"`: a service manager knows the pid).
  */
 const SHIPPED_VALUES: Readonly<Record<string, boolean | string | number>> = {
+  // `"useHeader": true`: 4 ASCII digits of length before each message, the gateway's `--frame ascii4` with SocketQueue's names.
+  useHeader: true,
   v: false, silent: false, dangerous: false, help: false, helpJson: false, openWay: false,
   c: '', logFile: '', pidFile: '', logstashHost: '', statDumpFile: '', testTargetHost: '',
   maxQueue: 100, queueTimeout: 35, queueShortTimeout: 5, logstashNode: 'SocketQueue',
@@ -151,6 +154,24 @@ export function withPortsAsNumbers(data: unknown): unknown {
   const entries = Object.entries(data).map(([key, value]) =>
     (SOCKETQUEUE_INTEGERS.has(key) && typeof value === 'string' && /^\d{1,5}$/.test(value) ? [key, Number(value)] : [key, value]));
   return Object.fromEntries(entries);
+}
+
+/** SocketQueue's port names whose 0 opens nothing there (its `if (port)`), by our key: `listenHttpPort`, `statServerPort`. */
+const OFF_AT_ZERO = [['http', 'listenHttpPort'], ['statsPort', 'statServerPort']] as const;
+
+/**
+ * SocketQueue's `listenHttpPort` and `statServerPort` at 0 (a flag or config file key under its name): the port is
+ * not opened, as in SocketQueue, which starts neither server for a port that is 0: `config` gets HTTP off, no stats
+ * port. Under our names (`--http 0`, `--stats-port 0`) 0 stays a port the system picks. An HTTP port opened where its
+ * author meant none would serve `/transactions` and the console. `namedSo(key, name)`: whether the value in force of
+ * `key` was given under SocketQueue's `name` (a flag wins over the file).
+ */
+export function zeroPortsOff(config: Partial<GatewayConfig>, namedSo: (key: 'http' | 'statsPort', name: string) => boolean): void {
+  for (const [key, name] of OFF_AT_ZERO) {
+    if (config[key] !== 0 || !namedSo(key, name)) continue;
+    if (key === 'http') config.httpEnabled = false;
+    else delete config.statsPort;
+  }
 }
 
 /** What to use instead of SocketQueue's parameter `name` (given `value`), or `undefined` when it is not one of them. */

@@ -131,6 +131,8 @@ function smartvista(): Dialect {
   );
   for (const [id, change] of Object.entries(SMARTVISTA_FIELDS)) dialect.fields[id] = { ...dialect.fields[id]!, ...change };
   dialect.approvalCodes = ['000'];
+  // SocketQueue's SmartVista system errors (its packager's sysErrors, `isSystemFaulty`): a reversal answered with one is repeated.
+  dialect.systemErrorCodes = ['005', '120', '902', '903', '907', '910', '912'];
   // SocketQueue's SmartVista reversal: function code 400, 25 as the original's, no field 90, field 7 now on each attempt.
   dialect.reversal = { set: { '24': '400' }, copy: ['25'], originalData: false, freshTransmissionTime: true };
   // SmartVista's 0800 (SocketQueue's obligatory 3, 24, 41): the function code in 24, echo test 831. Its answer to the

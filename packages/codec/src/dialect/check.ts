@@ -228,13 +228,13 @@ export function dialectProblems(dialect: Dialect): FieldProblem[] {
 }
 
 /**
- * `approvalCodes`: a non-empty list of codes; `approvalClass`: a list of codes, empty allowed (only the approval codes
- * moved money). Each code as wide as a fixed field 39 (a 2-digit code never matches n3).
+ * `approvalCodes`: a non-empty list of codes; `approvalClass`, `systemErrorCodes`: a list of codes, empty allowed (only
+ * the approval codes moved money; no system errors). Each code as wide as a fixed field 39 (a 2-digit code never matches n3).
  */
 function approvalProblems(dialect: Dialect, problems: FieldProblem[]): void {
   const f39 = dialect.fields['39'];
   const width = f39 !== undefined && f39.prefix === undefined ? f39.length : undefined;
-  for (const key of ['approvalCodes', 'approvalClass'] as const) {
+  for (const key of ['approvalCodes', 'approvalClass', 'systemErrorCodes'] as const) {
     const codes: unknown = dialect[key];
     if (codes === undefined) continue;
     if (!Array.isArray(codes) || (key === 'approvalCodes' && codes.length === 0)) {

@@ -1,6 +1,6 @@
 /**
  * JSON dialect files: `{ "name", "extends", "description", "mti", "bitmap", "headerLength", "version",
- * "approvalCodes", "approvalClass", "reversal", "fields" }`, checked against `schema/dialect.schema.json` (ajv), merged over the
+ * "approvalCodes", "approvalClass", "systemErrorCodes", "reversal", "fields" }`, checked against `schema/dialect.schema.json` (ajv), merged over the
  * built-in dialect they extend (a field entry overrides the properties it names, a `reversal` the rules it names and
  * its `set` the fields it names; `null`
  * removes a field or a property, `"approvalClass": null` the class inherited: the standard's, and `"reversal": null`
@@ -145,6 +145,7 @@ export function dialectFromJson(json: unknown, options: DialectFromJsonOptions =
     version?: Dialect['version'];
     approvalCodes?: string[];
     approvalClass?: string[] | null;
+    systemErrorCodes?: string[] | null;
     reversal?: Record<string, unknown> | null;
     fields: Record<string, Record<string, unknown> | null>;
   };
@@ -172,6 +173,9 @@ export function dialectFromJson(json: unknown, options: DialectFromJsonOptions =
   // `null`: the standard's class, whatever the dialect extended says.
   const approvalClass = file.approvalClass === null ? undefined : (file.approvalClass ?? base?.approvalClass);
   if (approvalClass !== undefined) dialect.approvalClass = [...approvalClass];
+  // `null`: the edition's system errors, whatever the dialect extended says.
+  const systemErrorCodes = file.systemErrorCodes === null ? undefined : (file.systemErrorCodes ?? base?.systemErrorCodes);
+  if (systemErrorCodes !== undefined) dialect.systemErrorCodes = [...systemErrorCodes];
   const reversal = reversalOf(file.reversal, base?.reversal);
   if (reversal !== undefined) dialect.reversal = reversal;
   if (base?.networkManagement !== undefined) dialect.networkManagement = structuredClone(base.networkManagement);

@@ -1,7 +1,8 @@
 /**
  * The SocketQueue view of a decoded message: what SocketQueue's HTTP JSON service answers, for clients written
- * against it (`if (result["39"] === 0)`). Numeric fields (type `n`) become JSON numbers (`"000"` -> `0`, `"643"` ->
- * `643`), the bitmap is shown as field `"1"` (hex, as SocketQueue does), everything else stays text. As in
+ * against it (`if (result["39"] === 0)`). Fixed-length numeric fields (type `n`, no length prefix) become JSON numbers
+ * (`"000"` -> `0`, `"643"` -> `643`: packed back, they are padded to the same digits); variable-length ones stay text
+ * (32 `"00123"`: as a number it would pack back as `"123"`, another institution), as SocketQueue's `ll-n` kept them; the bitmap is shown as field `"1"` (hex, as SocketQueue does), everything else stays text. As in
  * SocketQueue's answers, the fields it pads keep their zeros as text (MTI, 7 transmission time, 11 STAN, 12 local
  * time, 22 entry mode, 41 terminal, 42 merchant); card data and a value too long to be a safe integer stay text too,
  * so no digit is ever lost.
@@ -60,7 +61,9 @@ function viewOf(message: IsoMessage, fields: Dialect['fields'], out: SocketQueue
       out[id] = spec?.subfields !== undefined ? viewOf(value, spec.subfields.fields, {}, false) : (value as unknown as SocketQueueValue);
       continue;
     }
-    const numeric = spec !== undefined && spec.type === 'n' && spec.sensitive === undefined && !(top && KEPT_AS_TEXT.has(id));
+    // Fixed-length only (SocketQueue's `n` packer reads them with parseInt, its `ll-n` keeps the text): a number packs
+    // back padded to the same digits; a variable-length one (32 "00123") would lose its leading zeros.
+    const numeric = spec !== undefined && spec.type === 'n' && spec.prefix === undefined && spec.sensitive === undefined && !(top && KEPT_AS_TEXT.has(id));
     out[id] = numeric && DIGITS.test(value) ? Number(value) : value;
   }
   return out;

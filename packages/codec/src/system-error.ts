@@ -1,0 +1,44 @@
+/**
+ * System errors: the response codes (field 39) with which a host says it could not process a message at all (it is
+ * down, or its link to the issuer is), not what it decided. A reversal or an advice answered with one has not been
+ * applied, so the store-and-forward queue keeps it and repeats it (SocketQueue's `isSystemFaulty`: its SmartVista
+ * auto-reversal is repeated on one). Which codes they are is a property of the dialect (`systemErrorCodes`).
+ */
+import type { Dialect } from './types.js';
+import { dialectVersion } from './dialect/version.js';
+
+/**
+ * ISO 8583:1987's system errors: `91` issuer or switch inoperative, `96` system malfunction (the codes card schemes
+ * ask an acquirer to repeat a reversal on). Other codes of the `9x` range (`92` no routing, `94` duplicate) would
+ * answer the repeat alike, and are left out.
+ */
+const SYSTEM_ERRORS_1987: readonly string[] = Object.freeze(['91', '96']);
+
+/** The same, written in 3 digits, for a 1987 dialect whose field 39 has 3 fixed characters. */
+const SYSTEM_ERRORS_1987_3: readonly string[] = Object.freeze(['091', '096']);
+
+/**
+ * ISO 8583:1993's system errors (action codes): `907` card issuer or switch inoperative, `909` system malfunction,
+ * `910` card issuer signed off, `911` card issuer timed out, `912` card issuer unavailable.
+ */
+const SYSTEM_ERRORS_1993: readonly string[] = Object.freeze(['907', '909', '910', '911', '912']);
+
+/** What system errors ask of a dialect: its `systemErrorCodes`, else its edition and field 39's width. */
+export type SystemErrorDialect = Pick<Dialect, 'systemErrorCodes'> & Partial<Pick<Dialect, 'version' | 'fields'>>;
+
+/**
+ * The system-error response codes of `dialect`: its `systemErrorCodes` (`[]`: none); default by its edition: 1987 `91`
+ * and `96` (`091`, `096` where field 39 has 3 fixed characters), 1993 `907`, `909`, `910`, `911`, `912`; the built-in
+ * `smartvista` has SocketQueue's `005`, `120`, `902`, `903`, `907`, `910`, `912`.
+ */
+export function systemErrorCodesOf(dialect: SystemErrorDialect): readonly string[] {
+  if (dialect.systemErrorCodes !== undefined) return dialect.systemErrorCodes;
+  if (dialectVersion(dialect) === '1993') return SYSTEM_ERRORS_1993;
+  const f39 = dialect.fields?.['39'];
+  return f39 !== undefined && f39.length === 3 && f39.prefix === undefined ? SYSTEM_ERRORS_1987_3 : SYSTEM_ERRORS_1987;
+}
+
+/** Whether a response code (field 39 as decoded: a string) is one of the dialect's system errors ({@link systemErrorCodesOf}). */
+export function isSystemError(dialect: SystemErrorDialect, responseCode: unknown): boolean {
+  return typeof responseCode === 'string' && systemErrorCodesOf(dialect).includes(responseCode);
+}
