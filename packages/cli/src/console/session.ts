@@ -35,8 +35,9 @@ export const SESSION_CLOCK_SLACK = 60_000;
 /**
  * The most signed-out sessions one process remembers: 10,000 (about 1.5 MB). A signed-out session is remembered until
  * its expiry, so a script signing in and out (a token holder's) would otherwise grow the list for a whole lifetime.
- * Past it, the oldest is forgotten and every session that ends no later than it is refused from then on (signed out,
- * as it was): a sign-out is never undone, at worst a session issued earlier must sign in again.
+ * Past it, the expired ones are forgotten; only when live sign-outs fill it is the one ending first forgotten, and every
+ * session that ends no later than it is refused from then on (signed out, as it was): a sign-out is never undone, at
+ * worst a session ending before it must sign in again.
  */
 export const MAX_ENDED_SESSIONS = 10_000;
 
@@ -121,9 +122,11 @@ export class ConsoleSessions {
 
   /**
    * Ends the session `value` in this process (sign-out); a value that is not a live session is ignored. The expired
-   * ones are forgotten from the oldest on (sessions are signed out about in the order they end: the sweep stops at the
-   * first still live, a constant cost a sign-out), and past {@link MAX_ENDED_SESSIONS} the oldest, its expiry then the
-   * floor below which every session is refused.
+   * ones are forgotten from the oldest sign-out on (sessions are signed out about in the order they end: the sweep
+   * stops at the first still live, a constant cost a sign-out). Past {@link MAX_ENDED_SESSIONS} every expired one is
+   * forgotten first (one pass over the list, only at the cap: sign-outs do not come in expiry order, so expired ones
+   * can wait behind a live one); only when live sign-outs still fill it is the one ending first forgotten, its expiry
+   * then the floor below which every session is refused (the lowest floor the cap allows).
    */
   end(value: string | undefined): void {
     const until = this.expiry(value);
@@ -134,11 +137,15 @@ export class ConsoleSessions {
       this.#ended.delete(nonce);
     }
     this.#ended.set((value as string).split('.')[1] as string, until);
-    while (this.#ended.size > MAX_ENDED_SESSIONS) {
-      const [nonce, expiry] = this.#ended.entries().next().value as [string, number];
-      this.#ended.delete(nonce);
-      this.#floor = Math.max(this.#floor, expiry);
+    if (this.#ended.size <= MAX_ENDED_SESSIONS) return;
+    let first: [string, number] | undefined;
+    for (const [nonce, expiry] of this.#ended) {
+      if (expiry <= now) this.#ended.delete(nonce);
+      else if (first === undefined || expiry < first[1]) first = [nonce, expiry];
     }
+    if (this.#ended.size <= MAX_ENDED_SESSIONS || first === undefined) return;
+    this.#ended.delete(first[0]);
+    this.#floor = Math.max(this.#floor, first[1]);
   }
 
   /** The `Set-Cookie` header of session `value` as cookie `name` (HttpOnly, SameSite=Strict, the whole port, `Max-Age` its lifetime). */

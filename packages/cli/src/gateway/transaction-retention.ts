@@ -4,7 +4,8 @@
  * background once the gateway serves and then once a day (the file store deletes the whole UTC days older than the
  * retention; PostgreSQL, the rows older than it), flushed and released at the end. A prune never holds the start: the
  * log is a record, not what makes money safe, so a prune that is slow (millions of old rows) or fails (a row locked by
- * another session, a statement timeout) delays no listener and is logged, not fatal.
+ * another session: a warning, retried next time; a privilege missing, a statement timeout: an error) delays no
+ * listener and is logged, not fatal.
  */
 import type { Logger } from 'pino';
 import { DAY_MS } from '@iso8583/connector';
@@ -18,7 +19,7 @@ export interface TransactionRetention {
   prune(): Promise<number>;
   /**
    * Starts pruning: once now, in the background, then once a day; a failure is logged (`the transaction log cannot be
-   * pruned`, with its code), never thrown. Called once the gateway serves. A second call does nothing.
+   * pruned`, with its code and reason; a row locked elsewhere only warns, `retried next time`), never thrown. Called once the gateway serves. A second call does nothing.
    */
   startPruning(): void;
   /**
@@ -39,9 +40,14 @@ export async function keepTransactions(log: TransactionLog, days: number, logger
     return removed;
   };
   const pruneLogged = (): void => {
-    prune().catch((err: { code?: string }) => {
+    prune().catch((err: { code?: string; message?: string; cause?: { code?: unknown } }) => {
       // A prune cut short by the stop (the log closed under it) is not a failure worth a line.
-      if (!closed) logger.error({ code: err.code }, 'the transaction log cannot be pruned');
+      if (closed) return;
+      // A row another session holds locked (SQLSTATE 55P03, after the log's short lock wait): the rest waits for the
+      // next prune, nothing is wrong with the log. Any other failure (a privilege the role lacks, named in `reason`;
+      // a statement timeout) stops retention until it is mended: an error. The store's texts hold no value.
+      if (err.cause?.code === '55P03') logger.warn({ code: err.code, reason: err.message }, 'the transaction log prune met a locked row: retried next time');
+      else logger.error({ code: err.code, reason: err.message }, 'the transaction log cannot be pruned');
     });
   };
   let timer: NodeJS.Timeout | undefined;

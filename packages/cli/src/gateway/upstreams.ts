@@ -5,6 +5,7 @@
  * routing rules: `pan`, `mtiClass`, `processingCode`, `acquirer`, `receiver`, a rule with none being the default).
  */
 import { MAX_TIMER_DELAY } from '@iso8583/connector/timeouts';
+import { routeProblems } from '@iso8583/connector/routing';
 import type { RouteRule } from '@iso8583/connector';
 import { cliError } from '../args.js';
 import { MAX_HEADER_BYTES } from '../flags.js';
@@ -167,9 +168,11 @@ export type ListProblem = (text: string, flag: string, key: string) => Error;
 export const flagProblem: ListProblem = (text, flag) => gatewayError('ISO8583_ERR_GATEWAY_CONFIG', text, { field: flag });
 
 /**
- * The routes and upstream names agree, each name is given once (and none of several is `upstream`); else a config
- * error naming the route or upstream: by `upstreamsProblem` and `routesProblem`, each the flag's (default) or the config
- * file's (config.ts) as the list came from one or the other.
+ * The routes and upstream names agree, each name is given once (and none of several is `upstream`), and the routes pass
+ * the connector's own check (`routeProblems`: criteria, and no rule the same as an earlier one, which could never
+ * match); else a config error naming the route or upstream: by `upstreamsProblem` and `routesProblem`, each the flag's
+ * (default) or the config file's (config.ts) as the list came from one or the other. So `--check-config` refuses what
+ * the start would, before anything opens.
  */
 export function checkUpstreams(
   upstreams: readonly GatewayUpstream[],
@@ -192,6 +195,12 @@ export function checkUpstreams(
     if (!names.has(r.upstream)) {
       throw routesProblem(`a route names the upstream ${JSON.stringify(r.upstream)}, which is not given`, '--route', `/routes/${i}/upstream`);
     }
+  }
+  const first = routeProblems(routes, names)[0];
+  if (first !== undefined) {
+    // The connector names the rule `routes[N]` (`routes[N].pan`): the file's pointer is `/routes/N` (`/routes/N/pan`).
+    const at = /^routes\[(\d+)\](?:\.(\w+))?:/.exec(first);
+    throw routesProblem(first, '--route', at === null ? '/routes' : `/routes/${at[1]}${at[2] === undefined ? '' : `/${at[2]}`}`);
   }
 }
 

@@ -16,13 +16,13 @@ import { connectorError } from '../errors.js';
 import type { TransactionLog, TransactionLogCloseOptions, TransactionPage, TransactionQuery, TransactionRecord } from '../transaction-log.js';
 import { checkTransactionQuery } from '../transaction-query.js';
 import { flat } from '../journal-record.js';
-import { BATCH_TOKENS, BatchTokens, lockWait, newToken } from './batch-token.js';
+import { BatchTokens, lockWait, newToken } from './batch-token.js';
 import { migrate } from './migrations.js';
 import { makePgPool, storeError } from './pool.js';
 import { settleStored } from './record-buffer.js';
 import { resolvePgTransactionLogOptions } from './transaction-log-options.js';
 import type { PgTransactionLogOptions, PgTransactionLogStats } from './transaction-log-options.js';
-import { TRANSACTION_COLUMNS, TRANSACTION_COPY, TRANSACTION_PRUNE, copyLine, rowCursor, storedRecord, transactionQuerySql } from './transaction-sql.js';
+import { BATCH_TOKENS_PRUNE, PRUNE_LOCK_WAIT, PRUNE_PRIVILEGES, TRANSACTION_COLUMNS, TRANSACTION_COPY, TRANSACTION_PRUNE, copyLine, rowCursor, storedRecord, transactionQuerySql } from './transaction-sql.js';
 import { toPage } from '../transaction-cursor.js';
 import type { StoredRow } from './transaction-sql.js';
 import { replaySpills } from './transaction-spill.js';
@@ -211,9 +211,12 @@ export class PgTransactionLog implements TransactionLog {
   }
 
   /**
-   * Removes the records (and batch tokens) older than `before` (ms since the epoch), `pruneChunk` rows per statement;
-   * resolves with how many records. A row another session holds locked is skipped, not waited for (the next prune
-   * takes it): a prune never holds a stop.
+   * Removes the records (and batch tokens) older than `before` (ms since the epoch), `pruneChunk` rows per statement,
+   * each in a transaction of its own; resolves with how many records. Needs SELECT and DELETE on the log's tables (no
+   * UPDATE: no row is locked for later). A row another session holds locked is waited for at most a second
+   * ({@link PRUNE_LOCK_WAIT}): then the prune rejects with `ISO8583_ERR_CONNECTOR_STORE` (cause SQLSTATE 55P03), the
+   * chunks before it removed, the rest left for the next prune; a stop is never held longer by it. A role without a
+   * privilege it needs (42501) is refused naming them.
    */
   async prune(before: number): Promise<number> {
     if (typeof before !== 'number' || !Number.isFinite(before)) {
@@ -221,16 +224,47 @@ export class PgTransactionLog implements TransactionLog {
     }
     // Clamped to what a timestamptz parses from an ISO string: nothing is older than 1970 here, nothing newer than 9999.
     const cutoff = new Date(Math.max(0, Math.min(Date.UTC(9999, 11, 31, 23, 59, 59, 999), before))).toISOString();
-    let removed = 0;
-    for (;;) {
-      // The oldest rows first, found and deleted by the primary key (at, seq): see TRANSACTION_PRUNE.
-      const result = await this.run(TRANSACTION_PRUNE, [cutoff, this.pruneChunk], 'prune');
-      removed += result.rowCount ?? 0;
-      if ((result.rowCount ?? 0) >= this.pruneChunk) continue;
-      // The tokens of batches (batch-token.ts) a node left behind when it stopped or died (one locked elsewhere skipped,
-      // as the records are: the next prune takes it).
-      await this.run(`DELETE FROM ${BATCH_TOKENS} WHERE id IN (SELECT id FROM ${BATCH_TOKENS} WHERE at < $1::timestamptz FOR UPDATE SKIP LOCKED)`, [cutoff], 'prune');
-      return removed;
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw storeError('the transaction log prune failed', err);
+    }
+    let broken: Error | undefined;
+    try {
+      let removed = 0;
+      for (;;) {
+        // The oldest rows first, found and deleted by the primary key (at, seq): see TRANSACTION_PRUNE.
+        const count = await this.pruneStep(client, TRANSACTION_PRUNE, [cutoff, this.pruneChunk]);
+        removed += count;
+        if (count >= this.pruneChunk) continue;
+        await this.pruneStep(client, BATCH_TOKENS_PRUNE, [cutoff]);
+        return removed;
+      }
+    } catch (err) {
+      // A connection whose statement failed for want of a lock, or a privilege, is whole (rolled back); any other is
+      // not trusted again.
+      const code = (err as { cause?: { code?: unknown } }).cause?.code;
+      if (code !== '55P03' && code !== '42501') broken = err as Error;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** One statement of {@link prune} in its own transaction, a locked row waited for at most {@link PRUNE_LOCK_WAIT}. */
+  private async pruneStep(client: pg.PoolClient, sql: string, values: unknown[]): Promise<number> {
+    try {
+      await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.floor(Math.min(PRUNE_LOCK_WAIT, this.lockTimeout)))}`);
+      const result = await client.query(sql, values);
+      await client.query('COMMIT');
+      return result.rowCount ?? 0;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const code = (err as { code?: unknown }).code;
+      if (code === '55P03') throw storeError('the transaction log prune met a row another session holds locked: retried at the next prune', err);
+      if (code === '42501') throw storeError(`the transaction log prune was refused: its role lacks a privilege it needs (${PRUNE_PRIVILEGES})`, err);
+      throw storeError('the transaction log prune failed', err);
     }
   }
 

@@ -10,6 +10,7 @@ import { TRANSACTION_TEXT_KEYS, toTransactionRecord, transactionValues } from '.
 import { copyText } from './copy.js';
 import { cursorText, readCursor } from '../transaction-cursor.js';
 import { TRANSACTION_KEYS } from './schema-transactions.js';
+import { BATCH_TOKENS } from './batch-token.js';
 
 /** The column of each text key of a record (TRANSACTION_TEXT_KEYS), by key. */
 const COLUMN_OF: Record<string, string> = {
@@ -174,8 +175,22 @@ export function transactionQuerySql(q: ResolvedTransactionQuery): { text: string
  * `prune`'s statement: the oldest rows before `$1` (a timestamptz), at most `$2` of them, found and deleted by the
  * primary key `(at, seq)`. By key, not by row address (`ctid`): an address is unique only within one table, and a
  * table partitioned by month has one per partition, so a `ctid` of an old row also names current rows elsewhere.
- * A row another session holds locked (a report, a manual fix left open) is skipped (`FOR UPDATE SKIP LOCKED`), not
- * waited for: the prune ends at once, a stop is never held by it, and the next prune takes the row.
+ * No locking clause (`FOR UPDATE SKIP LOCKED` needs the UPDATE privilege, which an append-only role has not): a row
+ * another session holds locked is waited for at most {@link PRUNE_LOCK_WAIT} (`SET LOCAL lock_timeout`), then the
+ * prune ends (SQLSTATE 55P03) and the next one takes the rows.
  */
 export const TRANSACTION_PRUNE =
-  'DELETE FROM iso8583_transactions WHERE (at, seq) IN (SELECT at, seq FROM iso8583_transactions WHERE at < $1::timestamptz ORDER BY at, seq LIMIT $2 FOR UPDATE SKIP LOCKED)';
+  'DELETE FROM iso8583_transactions WHERE (at, seq) IN (SELECT at, seq FROM iso8583_transactions WHERE at < $1::timestamptz ORDER BY at, seq LIMIT $2)';
+
+/** `prune`'s statement for the batch tokens (batch-token.ts) older than `$1` a node left behind when it stopped or died. */
+export const BATCH_TOKENS_PRUNE = `DELETE FROM ${BATCH_TOKENS} WHERE at < $1::timestamptz`;
+
+/**
+ * How long (ms) a prune's statement waits for a row another session holds locked (a report, a manual fix left open)
+ * before the prune ends, retried at the next: 1,000 (or the log's own lock wait when shorter). A stop never waits
+ * longer for a prune.
+ */
+export const PRUNE_LOCK_WAIT = 1000;
+
+/** The privileges the log's role needs on its two tables to prune (named by a prune refused for want of one). */
+export const PRUNE_PRIVILEGES = `SELECT and DELETE on iso8583_transactions and ${BATCH_TOKENS}`;
