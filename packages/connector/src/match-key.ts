@@ -100,14 +100,26 @@ export class MatchKey {
     return key;
   }
 
-  /** The key of a received message. */
+  /**
+   * The key of a received message. An answer whose origin names a repeat (`0411` for a `0401`, `0431` for a `0421`: some
+   * hosts echo the request's repeat digit, where the standard and jPOS answer `0410`, `0430`) is keyed as the standard
+   * answer, so it still matches its request.
+   */
   ofResponse(message: IsoMessage): string {
     let key = '';
     for (const field of this.fields) {
       const value = message[field];
-      key += typeof value === 'string' ? value : '';
+      key += typeof value !== 'string' ? '' : field === '0' ? answerOfRepeat(value) : value;
       key += '|';
     }
     return key;
   }
+}
+
+/** An answer MTI (odd function digit) with a repeat origin (1, 3, 5) as the standard answer (origin 0, 2, 4); any other as it is. */
+function answerOfRepeat(mti: string): string {
+  if (mti.length !== 4) return mti;
+  const fn = mti.charCodeAt(2) - 48;
+  const origin = mti.charCodeAt(3) - 48;
+  return fn >= 0 && fn <= 9 && fn % 2 === 1 && (origin === 1 || origin === 3 || origin === 5) ? mti.slice(0, 3) + String(origin - 1) : mti;
 }

@@ -220,3 +220,14 @@ test('events are typed: the listener knows its arguments, a misspelt event does 
   connector.on('reversed', () => undefined);
   assert.equal(connector.listenerCount('reversal'), 1);
 });
+
+test('an answer naming the repeat (0411 to a 0401, as some hosts send) matches its request as 0410 would', async (t) => {
+  const { connector } = await linked(t, (r, p) => {
+    p.send(r.socket, { ...answer(r.message), '0': String(r.message['0']) === '0401' ? '0411' : '0410' });
+  });
+  const reversal = { ...purchase('000901'), '0': '0401' };
+  const response = await connector.request(reversal);
+  assert.equal(response['0'], '0411');
+  assert.equal(response['11'], '000901');
+  assert.equal(connector.stats().inFlight, 0);
+});
