@@ -68,10 +68,29 @@ function sequenceTimeout(mti: string, timeout: number): Iso8583Error {
  */
 function asSequenceError(err: unknown, mti: string, which: string): Iso8583Error {
   if (isSequenceTimeout(err)) return err;
-  return inboundError('ISO8583_ERR_INBOUND_SEQUENCE_FAILED', `the ${which} sequence failed (${codeOf(err)})`, {
+  const error = inboundError('ISO8583_ERR_INBOUND_SEQUENCE_FAILED', `the ${which} sequence failed (${codeOf(err)})`, {
     mti,
     cause: err,
   });
+  // A cause written to the bank (a connector request's `sent: 'maybe'`): the wrapper says so before it becomes the
+  // signal's abort reason, so that a request the abort drops unwritten (the connector marks its reason 'no' unless it
+  // says 'maybe' already) cannot make onError's `upstreamFailureCode` answer 91 for a purchase the bank may hold.
+  if (causeMaybeSent(err)) (error as { sent?: string }).sent = 'maybe';
+  return error;
+}
+
+/** Whether an error of `err`'s `cause` chain says its request may be at the host (`sent: 'maybe'`); never throws. */
+function causeMaybeSent(err: unknown): boolean {
+  try {
+    let e: unknown = err;
+    for (let depth = 0; depth < 8 && e !== null && typeof e === 'object'; depth++) {
+      if ((e as { sent?: unknown }).sent === 'maybe') return true;
+      e = (e as { cause?: unknown }).cause;
+    }
+  } catch {
+    // A value that cannot be looked at (a throwing getter, a revoked Proxy): not known to be written.
+  }
+  return false;
 }
 
 /**
