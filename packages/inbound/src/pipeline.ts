@@ -27,7 +27,8 @@ const SYSTEM_MALFUNCTION = '96';
  * Runs onError with a `sequenceTimeout` of its own, from its call (after a timeout the client may so wait up to twice
  * the `sequenceTimeout`: a flow's onError wrapper bounds its verdict by the same timer, made first, so that it fails
  * first and the terminal's 96 and the reversal go together). When that timer fires (or onError fails), the client
- * gets a 96 (`recover`; the context's `signal` was aborted before onError was called, `failed`) and a later outcome
+ * gets a 96 and onError's own `signal` is aborted (`recover`; the sequence's was aborted before onError was called,
+ * `failed`) and a later outcome
  * goes the late-result way (`reportLate`, source onError: counted, logged, a result handed to `onLateResult`).
  */
 async function runOnError(sequence: Sequence, job: InFlight, context: MessageContext): Promise<SequenceResult> {
@@ -121,7 +122,7 @@ export interface InFlight extends Timed {
   readonly started: number;
   /** True once its sequence timed out, until a late result (if any) has been reported (see `lateResult`). */
   expired: boolean;
-  /** Behind its context's `signal`, once read: aborted when the sequence fails or times out, or onError fails. */
+  /** Behind its sequence context's `signal`, once read: aborted when the sequence fails or times out (onError has its own). */
   abort?: AbortController;
 }
 
@@ -288,14 +289,18 @@ function complete(job: InFlight, result: SequenceResult, source: ResultSource | 
 async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly result: SequenceResult; readonly source?: ResultSource }> {
   const { core, message, context } = job;
   if (core.onError !== undefined) {
+    // onError's own signal: the sequence's was aborted before (`failed`), and a request onError sends with it (the
+    // way the docs advise) must be sent, not refused at once.
+    const own = new AbortController();
     try {
-      return { result: await runOnError(core.onError, job, context.withError(error)), source: 'onError' };
+      return { result: await runOnError(core.onError, job, context.withError(error, own)), source: 'onError' };
     } catch (err) {
       const second = asSequenceError(err, message.mti, 'onError');
+      // The client gets a 96: whatever onError started with its signal (a connector request) and left is never
+      // written, or is reversed; the abort's reason is the failure, which the request puts its `sent` on.
+      own.abort(second);
       // The context's logger binds `messageId` already: given again, the line would carry the key twice.
       logFailure(core, context, second.code as InboundErrorCode, message.fields, undefined, err);
-      // The client gets a 96. The signal was aborted before onError was called (`failed`): whatever onError started
-      // with it (a connector request) was never written, or is reversed.
     }
   }
   return { result: errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };
