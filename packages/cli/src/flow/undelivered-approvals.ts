@@ -293,21 +293,24 @@ export class UndeliveredApprovals {
    * terminal: its approvals are reversed now (reason `client-gone`), before the SAF queues drain and the connectors
    * close, and every later one as it comes; its sequence's `context.signal` is aborted, so that it stops (a request
    * it still has at the bank is given up, and reversed by its connector). A message whose reply was delivered, or
-   * whose terminal had its timeout answer (judged as ever), is not here.
+   * whose terminal had its timeout answer (judged as ever), is not here. Settles (never rejects) once the reversals it
+   * started are stored (or known lost): the flow's stop holds the connectors until then.
    */
-  abandon(): void {
+  abandon(): Promise<void> {
     const left = new Set([...this.running.values(), ...this.deciding, ...[...this.failing.values()].map((f) => f.book)]);
     for (const f of this.failing.values()) clearTimeout(f.timer);
     this.running.clear();
     this.deciding.clear();
     this.failing.clear();
+    const stored: Promise<void>[] = [];
     for (const book of left) {
       for (const one of [book, this.onErrorBooks.get(book)]) {
         if (one === undefined) continue;
-        one.undelivered('client-gone');
+        stored.push(one.undelivered('client-gone'));
         this.stops.get(one)?.abort();
       }
     }
+    return Promise.all(stored).then(() => undefined);
   }
 
   /**
