@@ -35,23 +35,30 @@ export function markSent<E>(err: E, written: boolean): E {
 }
 
 /**
- * The request's own error in `err`'s `cause` chain (an inbound `SEQUENCE_FAILED` wraps it): the first that says
- * `sent`, else the first with a connector code (`ISO8583_ERR_CONNECTOR_*`), else `err` itself.
+ * The request's own error in `err`'s `cause` chain (an inbound `SEQUENCE_FAILED` wraps it): the first that says `sent`
+ * `'maybe'` (anywhere in the chain: a wrapper marked `'no'` by a later request that was dropped unwritten must not hide
+ * a cause that was written, the safe answer wins), else the first that says `'no'`, else the first with a connector
+ * code (`ISO8583_ERR_CONNECTOR_*`), else `err` itself.
  */
 function requestFailure(err: unknown): Partial<Iso8583Error> | undefined {
   let coded: unknown;
+  let never: unknown;
   let e: unknown = err;
   for (let depth = 0; depth < 8 && e !== null && typeof e === 'object'; depth++) {
     const { sent, code } = e as { sent?: unknown; code?: unknown };
-    if (sent === 'no' || sent === 'maybe') return e as Partial<Iso8583Error>;
+    if (sent === 'maybe') return e as Partial<Iso8583Error>;
+    if (never === undefined && sent === 'no') never = e;
     if (coded === undefined && typeof code === 'string' && code.startsWith('ISO8583_ERR_CONNECTOR_')) coded = e;
     e = (e as { cause?: unknown }).cause;
   }
-  const found = coded ?? err;
+  const found = never ?? coded ?? err;
   return found !== null && typeof found === 'object' ? (found as Partial<Iso8583Error>) : undefined;
 }
 
-/** The `sent` of `err`, or of the first error of its `cause` chain that has one (an inbound `SEQUENCE_FAILED` wraps it). */
+/**
+ * The `sent` of `err` or of its `cause` chain (an inbound `SEQUENCE_FAILED` wraps it): `'maybe'` when any error of the
+ * chain says so, else `'no'` when one does.
+ */
 export function requestSent(err: unknown): RequestSent | undefined {
   return requestFailure(err)?.sent;
 }

@@ -102,3 +102,11 @@ test('request sent – the rule reads `sent` before the code, through an error t
   assert.equal(upstreamFailureCode(undefined), '96');
   assert.equal(requestSent({ code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' }), undefined);
 });
+
+test('request sent – a maybe anywhere in the chain wins over a no before it (a wrapper marked no by a later request dropped unwritten): 68, not 91', () => {
+  const lost = Object.assign(new Error('connection lost'), { code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', sent: 'maybe' as const });
+  const wrapper = { code: 'ISO8583_ERR_INBOUND_SEQUENCE_FAILED', sent: 'no' as const, cause: lost };
+  assert.equal(requestSent(wrapper), 'maybe');
+  assert.equal(upstreamFailureCode(wrapper), '68');
+  assert.equal(requestSent({ code: 'ISO8583_ERR_INBOUND_SEQUENCE_FAILED', sent: 'no', cause: { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' } }), 'no');
+});

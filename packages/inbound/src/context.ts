@@ -41,6 +41,8 @@ export class MessageContext implements SequenceContext {
    * copy, `JSON.stringify`, `util.inspect`) reaches it.
    */
   readonly #origin: ContextOrigin;
+  /** onError's own controller behind `signal` (`withError`); undefined for the main sequence's context. */
+  readonly #own: AbortController | undefined;
 
   constructor(
     readonly endpoint: string,
@@ -50,8 +52,10 @@ export class MessageContext implements SequenceContext {
     readonly connectors: Record<string, unknown>,
     origin: ContextOrigin,
     readonly error?: Iso8583Error,
+    own?: AbortController,
   ) {
     this.#origin = origin;
+    this.#own = own;
   }
 
   /** A child logger with `messageId` bound, masking the message's card data. */
@@ -65,8 +69,13 @@ export class MessageContext implements SequenceContext {
     return this.#logger;
   }
 
-  /** Aborted when the endpoint gives up on the message (its `sequenceTimeout` passed); made on first read. */
+  /**
+   * Aborted when the endpoint gives up on the message: for the sequence, when it fails or its `sequenceTimeout`
+   * passes (before onError runs); for onError, a signal of its own, aborted when onError fails or its own
+   * `sequenceTimeout` passes (the client then gets a 96), so that a request onError sends with it is not refused.
+   */
   get signal(): AbortSignal {
+    if (this.#own !== undefined) return this.#own.signal;
     this.#origin.abort ??= new AbortController();
     return this.#origin.abort.signal;
   }
@@ -93,10 +102,13 @@ export class MessageContext implements SequenceContext {
     return view;
   }
 
-  /** The same context for the onError sequence, carrying the error. */
-  withError(error: Iso8583Error): MessageContext {
+  /**
+   * The same context for the onError sequence, carrying the error; its `signal` is `own`'s (the caller aborts it when
+   * it gives up on onError), not the failed sequence's, which is aborted already.
+   */
+  withError(error: Iso8583Error, own: AbortController): MessageContext {
     return new MessageContext(
-      this.endpoint, this.remoteAddress, this.remotePort, this.messageId, this.connectors, this.#origin, error,
+      this.endpoint, this.remoteAddress, this.remotePort, this.messageId, this.connectors, this.#origin, error, own,
     );
   }
 }

@@ -6,7 +6,7 @@
  */
 
 /** Deep copies stop here (a log record nested deeper is cut, as pino's serialiser would not show it usefully). */
-const MAX_DEPTH = 16;
+export const MAX_DEPTH = 16;
 
 /**
  * `value` written as `key`, an own enumerable property of `target`, whatever the key: `out[key] = value` with a

@@ -13,6 +13,7 @@ import { frameReply, logFailure, noFallback, packFallback, sendFramed, writeRepl
 import { logSafely } from './safe-log.js';
 import { checkReplyMti, noReply } from './reply-check.js';
 import { isThenable } from './sequence.js';
+import { asSequenceError } from './sequence-error.js';
 import type { ResultSource, Sequence, SequenceResult } from './sequence.js';
 import type { Timed } from './deadlines.js';
 
@@ -27,7 +28,8 @@ const SYSTEM_MALFUNCTION = '96';
  * Runs onError with a `sequenceTimeout` of its own, from its call (after a timeout the client may so wait up to twice
  * the `sequenceTimeout`: a flow's onError wrapper bounds its verdict by the same timer, made first, so that it fails
  * first and the terminal's 96 and the reversal go together). When that timer fires (or onError fails), the client
- * gets a 96 (`recover`; the context's `signal` was aborted before onError was called, `failed`) and a later outcome
+ * gets a 96 and onError's own `signal` is aborted (`recover`; the sequence's was aborted before onError was called,
+ * `failed`) and a later outcome
  * goes the late-result way (`reportLate`, source onError: counted, logged, a result handed to `onLateResult`).
  */
 async function runOnError(sequence: Sequence, job: InFlight, context: MessageContext): Promise<SequenceResult> {
@@ -63,30 +65,6 @@ function sequenceTimeout(mti: string, timeout: number): Iso8583Error {
 }
 
 /**
- * A sequence failure as a coded error: a timeout stays as it is, anything thrown becomes `SEQUENCE_FAILED`. Never
- * throws, whatever was thrown: onError (or the 96) comes after it.
- */
-function asSequenceError(err: unknown, mti: string, which: string): Iso8583Error {
-  if (isSequenceTimeout(err)) return err;
-  return inboundError('ISO8583_ERR_INBOUND_SEQUENCE_FAILED', `the ${which} sequence failed (${codeOf(err)})`, {
-    mti,
-    cause: err,
-  });
-}
-
-/**
- * Whether `err` is the endpoint's sequence timeout; false for a value that cannot even be looked at (a revoked Proxy
- * thrown, whose `instanceof` throws): that is a failure like any other.
- */
-function isSequenceTimeout(err: unknown): err is Iso8583Error {
-  try {
-    return isIso8583Error(err) && err.code === 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT';
-  } catch {
-    return false;
-  }
-}
-
-/**
  * What one message needs from decode to reply; also the origin its context's logger is made from, and, while its
  * sequence runs, the entry of the endpoint's sequence deadlines (one object).
  */
@@ -102,7 +80,7 @@ export interface InFlight extends Timed {
   readonly started: number;
   /** True once its sequence timed out, until a late result (if any) has been reported (see `lateResult`). */
   expired: boolean;
-  /** Behind its context's `signal`, once read: aborted when the sequence fails or times out, or onError fails. */
+  /** Behind its sequence context's `signal`, once read: aborted when the sequence fails or times out (onError has its own). */
   abort?: AbortController;
 }
 
@@ -269,14 +247,18 @@ function complete(job: InFlight, result: SequenceResult, source: ResultSource | 
 async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly result: SequenceResult; readonly source?: ResultSource }> {
   const { core, message, context } = job;
   if (core.onError !== undefined) {
+    // onError's own signal: the sequence's was aborted before (`failed`), and a request onError sends with it (the
+    // way the docs advise) must be sent, not refused at once.
+    const own = new AbortController();
     try {
-      return { result: await runOnError(core.onError, job, context.withError(error)), source: 'onError' };
+      return { result: await runOnError(core.onError, job, context.withError(error, own)), source: 'onError' };
     } catch (err) {
       const second = asSequenceError(err, message.mti, 'onError');
+      // The client gets a 96: whatever onError started with its signal (a connector request) and left is never
+      // written, or is reversed; the abort's reason is the failure, which the request puts its `sent` on.
+      own.abort(second);
       // The context's logger binds `messageId` already: given again, the line would carry the key twice.
       logFailure(core, context, second.code as InboundErrorCode, message.fields, undefined, err);
-      // The client gets a 96. The signal was aborted before onError was called (`failed`): whatever onError started
-      // with it (a connector request) was never written, or is reversed.
     }
   }
   return { result: errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };

@@ -3,7 +3,8 @@ import type { ChildLoggerOptions, Logger } from 'pino';
 import { isFieldKey, maskFieldValue, maskValue, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, Sensitivity } from '@iso8583/codec';
 import type { CardDataMask } from './card-data-mask.js';
-import { defineValue } from './masked-copy.js';
+import { MAX_DEPTH, defineValue } from './masked-copy.js';
+import { maskedLooseJson, withoutBom } from './loose-json-mask.js';
 import { isMaskedValue } from './masked-value.js';
 import { fieldSpecAt, maskXml } from './xml-mask.js';
 
@@ -26,6 +27,24 @@ import { fieldSpecAt, maskXml } from './xml-mask.js';
  */
 const FIELD_OWNERS = ['fields', 'message', 'request', 'response', 'reply'];
 
+/** What a value too deep to be read (a document nested past `MAX_DEPTH`) is logged as. */
+const CUT = '[...]';
+/** What a value whose masking failed is logged as: the log call goes on, without it (a log call never throws). */
+const UNMASKABLE = '[unmaskable]';
+/**
+ * Keys at an owner's top that hold a message's bytes (the connector's relay result, an `EncodedReply`: `body`,
+ * `header`): shown as their length, never their content (hex of field 55, the PIN block).
+ */
+const BYTE_KEYS = new Set(['body', 'header']);
+
+/** Bytes under a {@link BYTE_KEYS} key as their length; the hex the per-message copy made of them too. */
+function maskedBytes(value: unknown, dialect: Dialect, byId: ReadonlyMap<string, Sensitivity>, depth: number): unknown {
+  if (value instanceof Uint8Array) return `[${value.byteLength} bytes]`;
+  if (typeof value !== 'string') return maskedOwner(value, dialect, byId, depth);
+  if (value.length % 2 === 0 && /^[0-9A-Fa-f*]*$/.test(value)) return `[${value.length / 2} bytes]`;
+  return maskedText(value, dialect, byId, depth);
+}
+
 /** A field value at a redacted path, masked for its field (left as it is when the per-message layer masked it). */
 function maskAt(value: unknown, sensitivity: Sensitivity): unknown {
   if (typeof value !== 'string') return value === undefined ? value : '[Redacted]';
@@ -45,16 +64,28 @@ function isFieldObject(value: unknown): value is Record<string, unknown> {
  * The fields under one of {@link FIELD_OWNERS} (`{ fields: reply.fields }`), each as the codec shows it: a sensitive
  * field (`prefix` + its id in `byId`) masked for its field, any other one as `maskMessage` shows it (`maskFieldValue`:
  * a PAN in a private field 48 masked as free text, an amount or a STAN as it is), a composite field's sub-fields one
- * by one, `xml` at the owner's top masked as XML ({@link maskXml}). A key that is no field number is left to the
- * per-message layer, which masked every string already.
+ * by one, `xml` at the owner's top masked as XML ({@link maskXml}), a nested owner there (`message` of the connector's
+ * relay result or an `EncodedReply`, `fields` of `{ mti, fields }`) masked as an owner's value, `body` and `header`
+ * bytes as their length. A key that is
+ * no field number is left to the per-message layer, which masked every string already. Cut at `MAX_DEPTH` (`depth`:
+ * how deep the value sits in the log record), as the per-message copy is.
  */
-function maskedFields(value: unknown, dialect: Dialect, byId: ReadonlyMap<string, Sensitivity>, prefix: string): unknown {
+function maskedFields(value: unknown, dialect: Dialect, byId: ReadonlyMap<string, Sensitivity>, prefix: string, depth: number): unknown {
   if (!isFieldObject(value)) return value;
+  if (depth >= MAX_DEPTH) return CUT;
   const out: object = Array.isArray(value) ? [] : {};
   const set = (key: string, field: unknown): void => defineValue(out, key, field);
   for (const [key, field] of Object.entries(value)) {
     if (prefix === '' && key === 'xml') {
       set(key, typeof field === 'string' ? maskXml(field, dialect) : field);
+      continue;
+    }
+    if (prefix === '' && FIELD_OWNERS.includes(key) && (isFieldObject(field) || typeof field === 'string')) {
+      set(key, maskedOwner(field, dialect, byId, depth + 1));
+      continue;
+    }
+    if (prefix === '' && BYTE_KEYS.has(key) && field !== undefined && field !== null) {
+      set(key, maskedBytes(field, dialect, byId, depth + 1));
       continue;
     }
     if (!isFieldKey(key)) {
@@ -64,7 +95,7 @@ function maskedFields(value: unknown, dialect: Dialect, byId: ReadonlyMap<string
     const id = prefix + key;
     const sensitivity = byId.get(id);
     if (sensitivity !== undefined) set(key, maskAt(field, sensitivity));
-    else if (isFieldObject(field)) set(key, maskedFields(field, dialect, byId, `${id}.`));
+    else if (isFieldObject(field)) set(key, maskedFields(field, dialect, byId, `${id}.`, depth + 1));
     else if (typeof field === 'string') set(key, maskFieldValue(field, undefined, fieldSpecAt(dialect, id)));
     else if (typeof field === 'number' || typeof field === 'bigint') {
       const masked = maskFieldValue(String(field), undefined, fieldSpecAt(dialect, id));
@@ -82,21 +113,24 @@ function documentKind(text: string): 'xml' | 'json' | undefined {
 
 /**
  * A string under a field owner (`response: await bank.sendMessage(message.xml)`): XML masked as XML ({@link maskXml}),
- * JSON text read and masked as an owner's value, then written back as JSON text; anything else (JSON that does not
- * parse, plain text) masked as free text (the codec's `maskFieldValue` without a field: PAN-shaped digit runs, track
- * data after one, numbers spelled as hex).
+ * JSON text (a leading byte order mark dropped) read and masked as an owner's value, then written back as JSON text
+ * (cut at `MAX_DEPTH`); JSON that does not parse as one value (JSON lines, JSON then text) line by line, what does not
+ * parse on the safe side (loose-json-mask.ts); anything else (plain text) masked as free text (the codec's
+ * `maskFieldValue` without a field: PAN-shaped digit runs, track data after one, numbers spelled as hex).
  */
-function maskedText(text: string, dialect: Dialect, byId: ReadonlyMap<string, Sensitivity>): string {
+function maskedText(text: string, dialect: Dialect, byId: ReadonlyMap<string, Sensitivity>, depth: number): string {
   const kind = documentKind(text);
   if (kind === 'xml') return maskXml(text, dialect);
   if (kind === 'json') {
+    const body = withoutBom(text);
+    const document = (parsed: unknown): string => JSON.stringify(maskedOwner(parsed, dialect, byId, depth + 1));
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(body);
     } catch {
-      return maskFieldValue(text, undefined, undefined);
+      return maskedLooseJson(body, byId, document);
     }
-    return JSON.stringify(maskedOwner(parsed, dialect, byId));
+    return document(parsed);
   }
   return maskFieldValue(text, undefined, undefined);
 }
@@ -107,12 +141,13 @@ function maskedText(text: string, dialect: Dialect, byId: ReadonlyMap<string, Se
  * indexes as field numbers, except its items that are messages themselves (objects, documents: `response: [answer]`),
  * each masked as an owner's value.
  */
-function maskedOwner(value: unknown, dialect: Dialect, byId: ReadonlyMap<string, Sensitivity>): unknown {
-  if (typeof value === 'string') return maskedText(value, dialect, byId);
-  const out = maskedFields(value, dialect, byId, '');
+function maskedOwner(value: unknown, dialect: Dialect, byId: ReadonlyMap<string, Sensitivity>, depth: number): unknown {
+  if (depth >= MAX_DEPTH) return CUT;
+  if (typeof value === 'string') return maskedText(value, dialect, byId, depth);
+  const out = maskedFields(value, dialect, byId, '', depth);
   if (!Array.isArray(value) || !Array.isArray(out)) return out;
   value.forEach((item: unknown, i) => {
-    if (isFieldObject(item) || (typeof item === 'string' && documentKind(item) !== undefined)) out[i] = maskedOwner(item, dialect, byId);
+    if (isFieldObject(item) || (typeof item === 'string' && documentKind(item) !== undefined)) out[i] = maskedOwner(item, dialect, byId, depth + 1);
   });
   return out;
 }
@@ -132,13 +167,42 @@ export function maskedOwners(record: Record<string, unknown>, dialect: Dialect):
     out ??= { ...record };
     defineValue(out, key, value);
   };
-  if (typeof record.xml === 'string' && Object.prototype.hasOwnProperty.call(record, 'xml')) set('xml', maskXml(record.xml, dialect));
+  if (typeof record.xml === 'string' && Object.prototype.hasOwnProperty.call(record, 'xml')) set('xml', unmaskable(() => maskXml(record.xml as string, dialect)));
   for (const key of FIELD_OWNERS) {
     if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
     const value = record[key];
-    if (value !== undefined && value !== null) set(key, maskedOwner(value, dialect, byId));
+    if (value !== undefined && value !== null) set(key, unmaskable(() => maskedOwner(value, dialect, byId, 1)));
   }
   return out ?? record;
+}
+
+/** What `mask` gives, or {@link UNMASKABLE} when it throws (a value no mask can read): a log call never throws. */
+function unmaskable<T>(mask: () => T): T | string {
+  try {
+    return mask();
+  } catch {
+    return UNMASKABLE;
+  }
+}
+
+/**
+ * A log call's merging object copied through `mask`; when that throws (a getter of one of its values throws), key by
+ * key, a value no mask can read logged as {@link UNMASKABLE}, the others as ever, so that the line keeps its message.
+ */
+function maskedMerging(record: Record<string, unknown>, mask: CardDataMask): unknown {
+  try {
+    return mask.value(record);
+  } catch {
+    let keys: string[];
+    try {
+      keys = Object.keys(record);
+    } catch {
+      return { merging: UNMASKABLE }; // A revoked Proxy: nothing of it can be read.
+    }
+    const out: Record<string, unknown> = {};
+    for (const key of keys) defineValue(out, mask.text(key), unmaskable(() => mask.value(record[key])));
+    return out;
+  }
 }
 
 /** A log call's merging object (its first argument when that is a plain object): what pino merges into the line. */
@@ -175,7 +239,8 @@ function maskedChildOptions(options: ChildLoggerOptions | undefined, mask: CardD
  */
 export function maskingLogger(logger: Logger, mask: CardDataMask, dialect: Dialect): Logger {
   const masked = (bindings: Record<string, unknown>): Record<string, unknown> => {
-    const copy = mask.value(bindings);
+    const copy = unmaskable(() => mask.value(bindings));
+    if (typeof copy === 'string' && copy === UNMASKABLE) return { bindings: UNMASKABLE };
     return isMergingObject(copy) ? maskedOwners(copy, dialect) : (copy as Record<string, unknown>);
   };
   return new Proxy(logger, {
@@ -195,7 +260,14 @@ export function maskingLogger(logger: Logger, mask: CardDataMask, dialect: Diale
       const enabled = typeof (target as Partial<Logger>).isLevelEnabled === 'function' ? (level: string) => target.isLevelEnabled(level) : () => true;
       return (...args: unknown[]) => {
         if (!enabled(property)) return;
-        const copies = formatted(args).map((arg) => mask.value(arg));
+        // Each argument masked on its own: one no mask can read (a getter that throws) is logged as '[unmaskable]'.
+        let list: unknown[];
+        try {
+          list = formatted(args);
+        } catch {
+          list = [UNMASKABLE]; // A format argument whose text cannot be made (a `toString` that throws).
+        }
+        const copies = list.map((arg, i) => (i === 0 && isMergingObject(arg) ? maskedMerging(arg, mask) : unmaskable(() => mask.value(arg))));
         if (isMergingObject(copies[0])) copies[0] = maskedOwners(copies[0], dialect);
         method.apply(target, copies);
       };

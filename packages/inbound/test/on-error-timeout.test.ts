@@ -1,5 +1,5 @@
-// onError runs within a sequenceTimeout of its own. When that runs out the client gets a 96, the
-// context's signal is aborted before the 96 is written (a connector request onError made with it is cancelled or
+// onError runs within a sequenceTimeout of its own. When that runs out the client gets a 96, onError's
+// own signal is aborted before the 96 is written (a connector request onError made with it is cancelled or
 // reversed), and an answer onError gives later is never sent: counted and logged as ISO8583_ERR_INBOUND_LATE_REPLY and
 // handed to onLateResult ('sequence-timeout', source 'onError'). onError has a sequenceTimeout of its own, from its
 // call. Real endpoint, real client socket.
@@ -46,8 +46,8 @@ test('onError timeout – a failed sequence whose onError settles after the sequ
   const reply = await within(client.request(purchase(1)), 5_000, 'no reply to STAN 1');
   assert.equal(reply.fields['39'], '96');
   assert.equal(abortedAtWrite, true, 'the signal onError was given is aborted when the 96 is written');
-  // Aborted as the sequence failed, with the error onError was given (before onError ran).
-  assert.equal((onErrorContext?.signal?.reason as { code?: string } | undefined)?.code, 'ISO8583_ERR_INBOUND_SEQUENCE_FAILED');
+  // onError's own signal, aborted as its timer fired (the sequence's was aborted before onError ran).
+  assert.equal((onErrorContext?.signal?.reason as { code?: string } | undefined)?.code, 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT');
   release.open();
   await within(late.promise, 5_000, 'onError\'s late approval never reached onLateResult');
   assert.deepEqual(told, [{ reason: 'sequence-timeout', source: 'onError', rc: '00' }]);

@@ -41,3 +41,28 @@ test('sequence timeout – the signal is aborted with the error onError gets: wh
   const line = JSON.parse(await within(logs.waitFor(/the sequence timed out/), 5_000, 'no timeout line')) as { err?: { code?: string; sent?: string } };
   assert.deepEqual([line.err?.code, line.err?.sent], ['ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', 'maybe']);
 });
+
+test('sequence failure – a cause written to the bank (sent maybe) marks the abort reason maybe before a request the abort drops can mark it no (68, not 91)', async (t) => {
+  let seenAtAbort: string | undefined;
+  const sequence: Sequence = async (_m, context) => {
+    // As a second connector request given the signal, still unwritten, does: its reason marked 'no' unless 'maybe'.
+    context.signal?.addEventListener('abort', () => {
+      const reason = context.signal?.reason as { sent?: string };
+      seenAtAbort = reason.sent;
+      if (reason.sent !== 'maybe') reason.sent = 'no';
+    });
+    await Promise.resolve();
+    // As the first request's failure: the connection lost after it was written.
+    throw Object.assign(new Error('connection lost'), { code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', sent: 'maybe' });
+  };
+  const onError: Sequence = (m, context) => {
+    const sent = (context.error as { sent?: string } | undefined)?.sent;
+    return { 0: '0210', 11: m.fields['11'] as string, 39: sent === 'maybe' ? '68' : sent === 'no' ? '91' : '96' };
+  };
+  const { port } = await startEndpoint(t, { sequence, onError, logger: captureLogs('warn').logger });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  const reply = await within(client.request(purchase(2)), 5_000, 'no reply to STAN 2');
+  assert.equal(seenAtAbort, 'maybe', 'the wrapper says maybe as the abort runs');
+  assert.equal(reply.fields['39'], '68');
+});

@@ -112,14 +112,17 @@ export class MessageAnswers {
    */
   answered(one: Answered): void {
     if (this.lost === undefined) this.answers.push(one);
-    else this.undo(one, this.lost);
+    else void this.undo(one, this.lost);
   }
 
-  /** The reply never reached the terminal: each approval kept is reversed, once; every later one as it comes. */
-  undelivered(reason: ApprovalLoss): void {
-    if (this.lost !== undefined) return;
+  /**
+   * The reply never reached the terminal: each approval kept is reversed, once; every later one as it comes. Settles
+   * (never rejects) once the reversals it started are stored in their SAF queues, or sent, or known lost.
+   */
+  undelivered(reason: ApprovalLoss): Promise<void> {
+    if (this.lost !== undefined) return Promise.resolve();
     this.lost = reason;
-    for (const one of this.answers.splice(0)) this.undo(one, reason);
+    return Promise.all(this.answers.splice(0).map((one) => this.undo(one, reason))).then(() => undefined);
   }
 
   /** The sequence timed out and onError was called to answer the terminal: its verdict is awaited (`judged`). */
@@ -160,11 +163,12 @@ export class MessageAnswers {
    * Reverses one approval through the gateway's handler. A throw from it (a logger that throws in its lines) is
    * dropped here, so that the other approvals of the message are still reversed and no timer's callback throws.
    */
-  private undo(one: Answered, reason: ApprovalLoss): void {
+  private undo(one: Answered, reason: ApprovalLoss): Promise<void> {
     try {
-      this.reverse(originalOf(one), one.answer, one.upstream, reason, 'pos');
+      return Promise.resolve(this.reverse(originalOf(one), one.answer, one.upstream, reason, 'pos')).catch(() => undefined);
     } catch {
       // The handler counts and logs what it does; its own failure is not the other approvals'.
+      return Promise.resolve();
     }
   }
 }

@@ -143,7 +143,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   let reverseApproval: UndeliveredApproval | undefined;
   const reverse: UndeliveredApproval = (original, answer, upstream, reason, side) => {
     reverseApproval ??= undeliveredApproval({ connector: upstream ?? (Object.values(assembled.connectors)[0] as Connector), logger, registry });
-    reverseApproval(original, answer, upstream, reason, side);
+    return reverseApproval(original, answer, upstream, reason, side);
   };
   const onUndelivered: UndeliveredAnswerHandler = httpUndelivered(reverse);
   for (const [name, options] of Object.entries(flow.connectors)) {
@@ -215,7 +215,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   }
 
   const endpoints: Record<string, InboundEndpoint> = {};
-  // Each endpoint's book of approvals, given up on (`abandon`) once the endpoint has closed.
+  // Each endpoint's book of approvals, given up on (`abandon`) once the endpoint has closed; settled once the
+  // reversals that started are stored (or known lost), so that a stop holds the connectors until then.
   const books = new Map<InboundEndpoint, UndeliveredApprovals>();
   const closedThenAbandoned = (e: InboundEndpoint, closed: Promise<void>): Promise<void> => closed.finally(() => books.get(e)?.abandon());
   const inbound: Record<string, AddressInfo> = {};
@@ -353,9 +354,14 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
         // deadline: `close({ deadline: 0 })` did nothing then, as in the gateway).
         const httpClosed = assembled.connections.closeAll();
         const endpointsClosed = Object.values(endpoints).map((e) => closedThenAbandoned(e, e.destroy()).catch(() => undefined));
+        const listenersClosed = Promise.all([httpClosed, ...endpointsClosed]);
+        // The connectors (closed by `app.close()`) are held until the endpoints have closed and the reversals their
+        // books started (`abandon`) are stored: closed in the same tick, they refused the store (CONNECTOR_CLOSED) and
+        // an approval the terminal never got was not reversed.
+        assembled.holdConnectorsUntil(listenersClosed);
         app.server.closeAllConnections();
         void app.close().catch(() => undefined);
-        return Promise.all([httpClosed, ...endpointsClosed]);
+        return listenersClosed;
       },
     });
     return aborting;

@@ -20,7 +20,10 @@
  * request the connector gave up on after its write (its timeout, the sequence's `signal`) is reversed by the connector
  * itself and never answered to the sequence, so it is never here: one reversal per approval. The sequence's result is
  * read once: a promise-like is adopted as one native promise that the endpoint and the book both read (`adopted`), so
- * that the terminal's answer and the fate of the approvals follow the same settlement.
+ * that the terminal's answer and the fate of the approvals follow the same settlement. What onError itself gets through
+ * `context.connectors` (a backup link) is kept in a book of its own: kept when its answer reaches the terminal,
+ * reversed when onError fails or does not settle in time (the terminal gets a 96), when its answer never reaches the
+ * terminal, or when the endpoint closes under it.
  */
 import { types } from 'node:util';
 import { EncodedReply, isThenable } from '@iso8583/inbound';
@@ -80,6 +83,12 @@ export class UndeliveredApprovals {
   private readonly deciding = new Set<MessageAnswers>();
   /** Each awaited sequence's own abort, which `abandon` aborts: the sequence's `context.signal` follows it too. */
   private readonly stops = new WeakMap<MessageAnswers, AbortController>();
+  /**
+   * The book of what onError itself got through `context.connectors` (a backup link), by the sequence's book: kept
+   * when onError's answer reaches the terminal; reversed when onError fails or does not settle in time (the terminal
+   * gets a 96), when its answer never reaches the terminal (`onLateResult`, source onError), or on `abandon`.
+   */
+  private readonly onErrorBooks = new WeakMap<MessageAnswers, MessageAnswers>();
   private hasOnError = false;
   private dialect: Dialect | undefined;
   private timeout = 0;
@@ -179,7 +188,7 @@ export class UndeliveredApprovals {
         this.failing.delete(id);
         clearTimeout(failed.timer);
         this.deciding.add(failed.book);
-        return this.judging(onError, message, context, (approves) => {
+        return this.judging(onError, message, this.watchedOnError(context, failed.book, 'sequence-failed'), (approves) => {
           this.deciding.delete(failed.book);
           if (!approves) failed.book.undelivered('sequence-failed');
         });
@@ -189,13 +198,29 @@ export class UndeliveredApprovals {
         this.running.delete(id);
         running.timedOut();
         this.deciding.add(running);
-        return this.judging(onError, message, context, (approves) => {
+        return this.judging(onError, message, this.watchedOnError(context, running, 'sequence-timeout'), (approves) => {
           this.deciding.delete(running);
           running.judged(approves);
         });
       }
       return onError(message, context);
     };
+  }
+
+  /**
+   * onError's context with its sends kept in a book of their own (`onErrorBooks`, by the sequence's `book`), and its
+   * signal following that book's abort (`abandon`). When the endpoint gives up on onError (it fails, or its timer
+   * fires: the terminal gets a 96), its own signal is aborted (a request still out is dropped, or reversed by its
+   * connector) and what it got is reversed (`reason`), with every later answer as it comes.
+   */
+  private watchedOnError(context: SequenceContext, book: MessageAnswers, reason: 'sequence-failed' | 'sequence-timeout'): SequenceContext {
+    const own = new MessageAnswers(this.reverse);
+    this.onErrorBooks.set(book, own);
+    const stop = new AbortController();
+    this.stops.set(own, stop);
+    const signal = context.signal;
+    signal?.addEventListener('abort', () => own.undelivered(reason), { once: true });
+    return watchedContext(context, own, stop.signal);
   }
 
   /**
@@ -268,18 +293,24 @@ export class UndeliveredApprovals {
    * terminal: its approvals are reversed now (reason `client-gone`), before the SAF queues drain and the connectors
    * close, and every later one as it comes; its sequence's `context.signal` is aborted, so that it stops (a request
    * it still has at the bank is given up, and reversed by its connector). A message whose reply was delivered, or
-   * whose terminal had its timeout answer (judged as ever), is not here.
+   * whose terminal had its timeout answer (judged as ever), is not here. Settles (never rejects) once the reversals it
+   * started are stored (or known lost): the flow's stop holds the connectors until then.
    */
-  abandon(): void {
+  abandon(): Promise<void> {
     const left = new Set([...this.running.values(), ...this.deciding, ...[...this.failing.values()].map((f) => f.book)]);
     for (const f of this.failing.values()) clearTimeout(f.timer);
     this.running.clear();
     this.deciding.clear();
     this.failing.clear();
+    const stored: Promise<void>[] = [];
     for (const book of left) {
-      book.undelivered('client-gone');
-      this.stops.get(book)?.abort();
+      for (const one of [book, this.onErrorBooks.get(book)]) {
+        if (one === undefined) continue;
+        stored.push(one.undelivered('client-gone'));
+        this.stops.get(one)?.abort();
+      }
     }
+    return Promise.all(stored).then(() => undefined);
   }
 
   /**
@@ -288,8 +319,11 @@ export class UndeliveredApprovals {
    * after the sequence's timeout is judged by the terminal's timeout answer (`late`). The endpoint gives the message's
    * own context, the key of its book, whichever built the reply.
    */
-  readonly onLateResult: LateResultHandler = (_result, _message, context, reason) => {
+  readonly onLateResult: LateResultHandler = (_result, _message, context, reason, source) => {
     const book = this.books.get(context);
+    // onError's answer never reached the terminal (its late answer after the 96, its client gone, not packable): what
+    // onError got is reversed too.
+    if (source === 'onError' && book !== undefined) this.onErrorBooks.get(book)?.undelivered(reason);
     if (reason === 'sequence-timeout') book?.late();
     else book?.undelivered(reason);
   };

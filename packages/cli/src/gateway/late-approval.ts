@@ -46,9 +46,10 @@ export type UndeliveredSide = 'pos' | 'http';
 
 /**
  * Reverses an approval of `original` that its client never got; `answer` is the bank's, from `upstream`'s host and in
- * its dialect (`undefined`: the parts' connector).
+ * its dialect (`undefined`: the parts' connector). May return a promise, settled (never rejected) once the reversal is
+ * stored in the SAF queue, or sent, or known lost: a stop holds the connectors until then.
  */
-export type UndeliveredApproval = (original: IsoMessage, answer: IsoMessage, upstream: Connector | undefined, reason: ApprovalLoss, side: UndeliveredSide) => void;
+export type UndeliveredApproval = (original: IsoMessage, answer: IsoMessage, upstream: Connector | undefined, reason: ApprovalLoss, side: UndeliveredSide) => void | Promise<void>;
 
 /**
  * Why a client never got an approval: the endpoint's reasons (`UndeliveredReason`), or `sequence-failed`, a flow's
@@ -148,7 +149,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     }
     // Counted and logged by what became of it: `reversed` once the SAF queue holds it (journaled: sent until answered).
     // To the upstream that approved (not by a group's memory of originals, which may have forgotten it).
-    upstream.request(built, { saf: true }).then(
+    return upstream.request(built, { saf: true }).then(
       () => {
         count('reversed');
         logSafely(() => logger.warn(about, `${why}: reversed`));
@@ -157,7 +158,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
         // Not stored (a full disk, a failed or removed journal folder, a full SAF queue): sent once as it is rather than
         // dropped, so that the approval is undone whenever the upstream is reachable; logged either way.
         logSafely(() => logger.error({ ...about, code: safeErrorCode(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`));
-        upstream.request(built).then(
+        return upstream.request(built).then(
           (sent) => {
             count('reversed-without-saf');
             logSafely(() => logger.warn({ ...about, responseCode: (sent as IsoMessage)['39'] }, `${why}: reversed without SAF`));
