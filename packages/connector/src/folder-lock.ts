@@ -10,7 +10,7 @@
  */
 import { link, open, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
+import { futimesSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
@@ -34,6 +34,12 @@ export interface FolderLockKind {
   /** What is locked, in the warning's text (`the transaction log`). */
   what: string;
 }
+
+/**
+ * The code of the warning logged (once per hold) when a held lock cannot be touched (see lock-owner.ts
+ * `LOCK_REFRESH`): a start in another pid namespace may then take it for gone.
+ */
+export const LOCK_TOUCH_CODE = 'ISO8583_WARN_LOCK_TOUCH';
 
 /** A folder's lock, held. */
 export interface FolderLock {
@@ -273,10 +279,21 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     await removeLeftovers(dir, kind.file, basename(mine));
     const lost = (): string | undefined => notNamed(path, id);
     const held = handle;
-    // Touched while held: how a start in another pid namespace (another container) tells it alive (lock-owner.ts).
+    // Touched while held: how a start in another pid namespace (another container) tells it alive (lock-owner.ts). A
+    // synchronous futimes (a metadata system call on our descriptor, microseconds): an async one waits behind the
+    // thread pool's work (slow DNS lookups in an outage, crypto, O_DSYNC writes on a stalled disk), and a live holder
+    // whose pool is busy for the watch would lose its lock. A failed touch is logged once per hold.
+    let touchFailed = false;
     const touch = setInterval(() => {
       const now = new Date();
-      held.utimes(now, now).catch(() => undefined);
+      try {
+        futimesSync(held.fd, now, now);
+      } catch (err) {
+        if (touchFailed) return;
+        touchFailed = true;
+        const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+        logger.warn({ code: LOCK_TOUCH_CODE, dir, path, reason }, `${kind.what}'s lock could not be touched (${reason}): a start in another container may take it over`);
+      }
     }, LOCK_REFRESH);
     touch.unref();
     return {

@@ -25,10 +25,11 @@ import type { FileIdentity } from './file-identity.js';
 export const LOCK_REFRESH = 2000;
 
 /**
- * Milliseconds a start watches a lock held from another pid namespace before it takes it over, untouched (three
- * touches missed): the longest a start on such a lock takes.
+ * Milliseconds a start watches a lock held from another pid namespace before it takes it over, untouched (five
+ * touches missed: a margin for an event loop held up by a long garbage collection or a busy machine): the longest a
+ * start on such a lock takes.
  */
-export const LOCK_STALE = 3 * LOCK_REFRESH;
+export const LOCK_STALE = 5 * LOCK_REFRESH;
 
 /** What a lock file says of its holder (see the module comment); `pid` alone in a lock of an older version. */
 export interface LockOwner {
