@@ -121,13 +121,11 @@ class Held extends Error {
 }
 
 /**
- * The private files `<lock>.<pid>-<8 letters>` a start makes before it links its lock (see {@link lockFolder}), of the
- * lock file named `file`: the pid is the maker's.
+ * True when `name` is one of the private files `<lock>.<pid>-<8 letters>` a start makes before it links its lock (see
+ * {@link lockFolder}), of the lock file named `file` (the pid is the maker's).
  */
-function privatePid(file: string, name: string): number | undefined {
-  if (!name.startsWith(`${file}.`)) return undefined;
-  const m = /^(\d+)-[0-9a-z]+$/.exec(name.slice(file.length + 1));
-  return m === null ? undefined : Number(m[1]);
+function isPrivate(file: string, name: string): boolean {
+  return name.startsWith(`${file}.`) && /^\d+-[0-9a-z]+$/.test(name.slice(file.length + 1));
 }
 
 /** True when `name` is a take-over gate of the lock file named `file` (`<lock>.takeover-<pid>`, or a gate's gate). */
@@ -149,19 +147,20 @@ function isGate(file: string, name: string): boolean {
 async function removeLeftovers(dir: string, file: string, mine: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [])) {
     const gate = isGate(file, name);
-    const pid = gate ? undefined : privatePid(file, name);
-    if (name === mine || (!gate && pid === undefined)) continue;
+    if (name === mine || (!gate && !isPrivate(file, name))) continue;
     // A file this user may not read, or gone meanwhile, is left as it is.
     const found = await readLock(join(dir, name)).catch(() => 'gone' as const);
-    if (found === 'gone') continue;
-    const owner = found.owner ?? (pid === undefined ? undefined : { pid });
-    if (owner !== undefined && !leftBehind(owner, found)) continue;
+    if (found === 'gone' || !leftBehind(found, gate)) continue;
     await unlink(join(dir, name)).catch(() => undefined);
   }
 }
 
-/** True when the private file or gate `found` of `owner` was left by a start that no longer runs (see {@link removeLeftovers}). */
-function leftBehind(owner: LockOwner, found: LockRead): boolean {
+/** True when the private file or `gate` `found` was left by a start that no longer runs (see {@link removeLeftovers}). */
+function leftBehind(found: LockRead, gate: boolean): boolean {
+  const owner = found.owner;
+  // A gate is linked whole; a private file names nobody only between its start's open and write (a few milliseconds,
+  // and it is touched while the start runs): the pid in its name is not enough (another container's pid 1 is ours).
+  if (owner === undefined) return gate || (!openHere(found) && Date.now() - found.mtimeMs > LOCK_STALE);
   const state = ownerState(owner);
   if (state.state === 'here') return !openHere(found);
   if (state.state === 'elsewhere') return Date.now() - found.mtimeMs > LOCK_STALE;
@@ -244,6 +243,29 @@ export async function openFolderLock(dir: string, kind: FolderLockKind, logger: 
   return lockFolder(dir, kind, logger);
 }
 
+/**
+ * Touches the file of `handle` (its modification time set to now) every `LOCK_REFRESH` ms: how a start in another pid
+ * namespace (another container) tells its maker alive (lock-owner.ts). A synchronous futimes (a metadata system call
+ * on our descriptor, microseconds): an async one waits behind the thread pool's work (slow DNS lookups in an outage,
+ * crypto, O_DSYNC writes on a stalled disk), and a live holder whose pool is busy for the watch would lose its lock. A
+ * failed touch is told to `onFail` (its errno code), once.
+ */
+function toucher(handle: FileHandle, onFail: (reason: string) => void): NodeJS.Timeout {
+  let failed = false;
+  const touch = setInterval(() => {
+    const now = new Date();
+    try {
+      futimesSync(handle.fd, now, now);
+    } catch (err) {
+      if (failed) return;
+      failed = true;
+      onFail((err as NodeJS.ErrnoException).code ?? String(err));
+    }
+  }, LOCK_REFRESH);
+  touch.unref();
+  return touch;
+}
+
 /** Takes the lock of `dir` (see {@link FolderLock}). Throws `kind.locked(...)` when a live process holds it. */
 export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logger): Promise<FolderLock> {
   // One name per folder, however it was spelt (relative, through a symbolic link).
@@ -261,8 +283,14 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
   // `lost` compares against it (else, the folder removed and taken by another process, that process's new lock file
   // could get the same number, and our release would remove its lock). Closed by `release` (or at once on a failure).
   let handle: FileHandle | undefined;
+  // Touches our private file while we start (one of another pid namespace that watches a container's lock for
+  // LOCK_STALE ms must not look left behind to a start that takes the lock meanwhile), then the lock (the same file).
+  let touch: NodeJS.Timeout | undefined;
   try {
     handle = await open(mine, 'wx', 0o600);
+    touch = toucher(handle, (reason) =>
+      logger.warn({ code: LOCK_TOUCH_CODE, dir, reason }, `${kind.what}'s lock could not be touched (${reason}): a start in another container may take it over`),
+    );
     await writeAll(handle, Buffer.from(ownerText()), 0);
     await handle.sync();
     // The lock file is this file under a second name (a hard link): the same device and inode.
@@ -270,8 +298,14 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     const id: FileIdentity = { dev, ino };
     await take(mine, path, (pid, reason) =>
       logger.warn({ code: kind.staleCode, dir, pid, reason }, `${kind.what} was locked by a process that is gone (${reason}): taking the lock over`),
-    ).catch((err: unknown) => {
-      throw err instanceof Held ? kind.locked(dir, err.pid) : err;
+    ).catch(async (err: unknown) => {
+      if (err instanceof Held) throw kind.locked(dir, err.pid);
+      // Our private file removed meanwhile (a start that took the lock judged it left behind): lost to that start.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (await stat(mine).then(() => false, () => true))) {
+        const found = await readLock(path).catch(() => 'gone' as const);
+        if (found !== 'gone') throw kind.locked(dir, found.owner?.pid);
+      }
+      throw err;
     });
     linked = id;
     await syncDir(dir);
@@ -279,29 +313,13 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     await removeLeftovers(dir, kind.file, basename(mine));
     const lost = (): string | undefined => notNamed(path, id);
     const held = handle;
-    // Touched while held: how a start in another pid namespace (another container) tells it alive (lock-owner.ts). A
-    // synchronous futimes (a metadata system call on our descriptor, microseconds): an async one waits behind the
-    // thread pool's work (slow DNS lookups in an outage, crypto, O_DSYNC writes on a stalled disk), and a live holder
-    // whose pool is busy for the watch would lose its lock. A failed touch is logged once per hold.
-    let touchFailed = false;
-    const touch = setInterval(() => {
-      const now = new Date();
-      try {
-        futimesSync(held.fd, now, now);
-      } catch (err) {
-        if (touchFailed) return;
-        touchFailed = true;
-        const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-        logger.warn({ code: LOCK_TOUCH_CODE, dir, path, reason }, `${kind.what}'s lock could not be touched (${reason}): a start in another container may take it over`);
-      }
-    }, LOCK_REFRESH);
-    touch.unref();
     return {
       path,
       lost,
       async release() {
         if (!heldHere.delete(path)) return;
         clearInterval(touch);
+        touch = undefined;
         // Another process's lock by now (the folder was removed and taken meanwhile) is left alone.
         if (lost() === undefined) await unlink(path).catch(() => undefined);
         await held.close().catch(() => undefined);
@@ -309,6 +327,7 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     };
   } finally {
     if (!taken) {
+      clearInterval(touch);
       // Our lock file, linked but never whole: removed (one another process linked meanwhile is left alone), before
       // the name is free again in this process.
       if (linked !== undefined && notNamed(path, linked) === undefined) await unlink(path).catch(() => undefined);
