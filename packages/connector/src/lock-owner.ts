@@ -109,14 +109,26 @@ export function parseOwner(text: string): LockOwner | undefined {
   return { pid, ...text1('token'), ...text1('start'), ...text1('boot'), ...text1('ns') };
 }
 
-/** True when a process with this pid exists (signal 0 checks without sending; EPERM: it exists, another user's). */
+/**
+ * True when a process with this pid runs (signal 0 checks without sending; EPERM: it exists, another user's). A zombie
+ * (killed, not reaped by its parent: a container's pid 1 that is not an init) has its pid but no longer runs: where
+ * `/proc` shows this pid namespace, its state (`/proc/<pid>/stat` field 3) `Z` or `X` is a process that exited.
+ */
 function exists(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (identity()?.procIsOurs !== true) return true;
+  let state: string | undefined;
+  try {
+    state = statFields(readFileSync(`/proc/${pid}/stat`, 'latin1'))[0];
+  } catch {
+    // Hidden (`hidepid`), or reaped since the signal: the signal decides (the next start finds it gone).
+    return true;
+  }
+  return state !== 'Z' && state !== 'X';
 }
 
 /**
