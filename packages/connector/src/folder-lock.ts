@@ -67,7 +67,16 @@ interface LockRead extends FileIdentity {
   readonly mtimeMs: number;
 }
 
-/** The lock file (or gate) at `path`: `gone` when there is no such file. */
+/**
+ * The most bytes of a lock file (or gate) read: a lock is one short line (about 150 bytes). A longer file (a file
+ * restored over it, a sparse file of gigabytes) names nobody: taken over as `damaged`, never read whole.
+ */
+const MAX_LOCK_TEXT = 4096;
+
+/**
+ * The lock file (or gate) at `path`: `gone` when there is no such file. A failure to read it (a folder at its name, a
+ * file this user may not read) is thrown naming `path`.
+ */
 async function readLock(path: string): Promise<LockRead | 'gone'> {
   let handle;
   try {
@@ -77,9 +86,15 @@ async function readLock(path: string): Promise<LockRead | 'gone'> {
     throw err;
   }
   try {
-    const text = await handle.readFile('utf8');
+    const buffer = Buffer.alloc(MAX_LOCK_TEXT + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     const { dev, ino, mtimeMs } = await handle.stat();
-    return { owner: parseOwner(text), text, dev, ino, mtimeMs };
+    const text = buffer.toString('utf8', 0, bytesRead);
+    return { owner: bytesRead > MAX_LOCK_TEXT ? undefined : parseOwner(text), text, dev, ino, mtimeMs };
+  } catch (err) {
+    const failed = err as NodeJS.ErrnoException;
+    if (typeof failed === 'object' && failed !== null && failed.path === undefined) failed.path = path;
+    throw err;
   } finally {
     await handle.close();
   }
