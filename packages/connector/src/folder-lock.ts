@@ -110,7 +110,7 @@ const WATCH_STEP = 200;
  */
 async function staleness(path: string, found: LockRead): Promise<string | undefined> {
   if (found.owner === undefined) return 'damaged';
-  const state = ownerState(found.owner);
+  const state = ownerState(found.owner, found.mtimeMs);
   if (state.state === 'alive') return undefined;
   if (state.state === 'gone') return state.why;
   // This very process (another worker thread): held while one of its descriptors is open on the lock.
@@ -176,7 +176,7 @@ function leftBehind(found: LockRead, gate: boolean): boolean {
   // A gate is linked whole; a private file names nobody only between its start's open and write (a few milliseconds,
   // and it is touched while the start runs): the pid in its name is not enough (another container's pid 1 is ours).
   if (owner === undefined) return gate || (!openHere(found) && Date.now() - found.mtimeMs > LOCK_STALE);
-  const state = ownerState(owner);
+  const state = ownerState(owner, found.mtimeMs);
   if (state.state === 'here') return !openHere(found);
   if (state.state === 'elsewhere') return Date.now() - found.mtimeMs > LOCK_STALE;
   return state.state === 'gone';
