@@ -15,6 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { syncDir, writeAll } from './durable-file.js';
+import type { CONNECTOR_LOG_CODES } from './errors.js';
 import { notNamed } from './file-identity.js';
 import type { FileIdentity } from './file-identity.js';
 import { LOCK_REFRESH, LOCK_STALE, openHere, ownerState, ownerText, parseOwner } from './lock-owner.js';
@@ -39,7 +40,7 @@ export interface FolderLockKind {
  * The code of the warning logged (once per hold) when a held lock cannot be touched (see lock-owner.ts
  * `LOCK_REFRESH`): a start in another pid namespace may then take it for gone.
  */
-export const LOCK_TOUCH_CODE = 'ISO8583_WARN_LOCK_TOUCH';
+export const LOCK_TOUCH_CODE: keyof typeof CONNECTOR_LOG_CODES = 'ISO8583_WARN_LOCK_TOUCH';
 
 /** A folder's lock, held. */
 export interface FolderLock {
