@@ -1,6 +1,6 @@
 /**
  * One process per store folder (the reversal journal's, journal-lock.ts; the transaction log's): a lock file naming
- * its owner (its pid, and where Linux says them its start time, boot and pid namespace: lock-owner.ts), made whole
+ * its owner (its pid, and where Linux says them its start time, boot, pid and time namespaces: lock-owner.ts), made whole
  * before it gets its name (written to a private file, then hard-linked, which fails when the name exists), so that
  * nobody ever reads a lock without its owner, and taken over, with a warning, when its process is gone: under a gate file that only one of the processes starting at once can hold, so that exactly one of
  * them owns the folder. The file name, the error and the warning code are the kind's. The owner can check that the lock
@@ -154,9 +154,11 @@ function isGate(file: string, name: string): boolean {
  * (see {@link lockFolder}) and their take-over gates (see {@link take}, each a link of its taker's private file), when
  * the process that made them is gone (lock-owner.ts: exited, an earlier incarnation of this pid, its pid reused, before
  * a reboot), is this process but no descriptor of it is open on the file (a worker thread taking the lock keeps its
- * private file open), or is of another pid namespace and the file is older than `LOCK_STALE` (a start keeps them a few
- * milliseconds). A private file whose text names nobody (its start was killed before it wrote it) is judged by the pid
- * in its name; a gate naming nobody is a damaged one. A gate matters only while the lock it guards names a dead
+ * private file open), or is elsewhere (another pid namespace, kernel or time namespace) and the file is untouched for
+ * `LOCK_STALE` ms (a start touches its private file, and so its gates, every `LOCK_REFRESH` ms while it runs). A
+ * private file whose text names nobody (its start was killed before it wrote it, or is between its open and its
+ * write) is left behind when no descriptor of this process is open on it and it is untouched for `LOCK_STALE` ms: the
+ * pid in its name is not enough (another container's pid 1 is ours too); a gate naming nobody is a damaged one. A gate matters only while the lock it guards names a dead
  * process; this one names us. Called once the lock is held. A file that cannot be removed is left (the next start
  * tries again).
  */
@@ -174,8 +176,6 @@ async function removeLeftovers(dir: string, file: string, mine: string): Promise
 /** True when the private file or `gate` `found` was left by a start that no longer runs (see {@link removeLeftovers}). */
 function leftBehind(found: LockRead, gate: boolean): boolean {
   const owner = found.owner;
-  // A gate is linked whole; a private file names nobody only between its start's open and write (a few milliseconds,
-  // and it is touched while the start runs): the pid in its name is not enough (another container's pid 1 is ours).
   if (owner === undefined) return gate || (!openHere(found) && Date.now() - found.mtimeMs > LOCK_STALE);
   const state = ownerState(owner, found.mtimeMs);
   if (state.state === 'here') return !openHere(found);
@@ -335,7 +335,6 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
       async release() {
         if (!heldHere.delete(path)) return;
         clearInterval(touch);
-        touch = undefined;
         // Another process's lock by now (the folder was removed and taken meanwhile) is left alone.
         if (lost() === undefined) await unlink(path).catch(() => undefined);
         await held.close().catch(() => undefined);
