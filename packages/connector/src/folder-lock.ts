@@ -1,6 +1,6 @@
 /**
  * One process per store folder (the reversal journal's, journal-lock.ts; the transaction log's): a lock file naming
- * its owner (its pid, and where Linux says them its start time, boot and pid namespace: lock-owner.ts), made whole
+ * its owner (its pid, and where Linux says them its start time, boot, pid and time namespaces: lock-owner.ts), made whole
  * before it gets its name (written to a private file, then hard-linked, which fails when the name exists), so that
  * nobody ever reads a lock without its owner, and taken over, with a warning, when its process is gone: under a gate file that only one of the processes starting at once can hold, so that exactly one of
  * them owns the folder. The file name, the error and the warning code are the kind's. The owner can check that the lock
@@ -10,11 +10,12 @@
  */
 import { link, open, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
+import { futimesSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { syncDir, writeAll } from './durable-file.js';
+import type { CONNECTOR_LOG_CODES } from './errors.js';
 import { notNamed } from './file-identity.js';
 import type { FileIdentity } from './file-identity.js';
 import { LOCK_REFRESH, LOCK_STALE, openHere, ownerState, ownerText, parseOwner } from './lock-owner.js';
@@ -34,6 +35,12 @@ export interface FolderLockKind {
   /** What is locked, in the warning's text (`the transaction log`). */
   what: string;
 }
+
+/**
+ * The code of the warning logged (once per hold) when a held lock cannot be touched (see lock-owner.ts
+ * `LOCK_REFRESH`): a start in another pid namespace may then take it for gone.
+ */
+export const LOCK_TOUCH_CODE: keyof typeof CONNECTOR_LOG_CODES = 'ISO8583_WARN_LOCK_TOUCH';
 
 /** A folder's lock, held. */
 export interface FolderLock {
@@ -61,7 +68,16 @@ interface LockRead extends FileIdentity {
   readonly mtimeMs: number;
 }
 
-/** The lock file (or gate) at `path`: `gone` when there is no such file. */
+/**
+ * The most bytes of a lock file (or gate) read: a lock is one short line (about 150 bytes). A longer file (a file
+ * restored over it, a sparse file of gigabytes) names nobody: taken over as `damaged`, never read whole.
+ */
+const MAX_LOCK_TEXT = 4096;
+
+/**
+ * The lock file (or gate) at `path`: `gone` when there is no such file. A failure to read it (a folder at its name, a
+ * file this user may not read) is thrown naming `path`.
+ */
 async function readLock(path: string): Promise<LockRead | 'gone'> {
   let handle;
   try {
@@ -71,9 +87,15 @@ async function readLock(path: string): Promise<LockRead | 'gone'> {
     throw err;
   }
   try {
-    const text = await handle.readFile('utf8');
+    const buffer = Buffer.alloc(MAX_LOCK_TEXT + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     const { dev, ino, mtimeMs } = await handle.stat();
-    return { owner: parseOwner(text), text, dev, ino, mtimeMs };
+    const text = buffer.toString('utf8', 0, bytesRead);
+    return { owner: bytesRead > MAX_LOCK_TEXT ? undefined : parseOwner(text), text, dev, ino, mtimeMs };
+  } catch (err) {
+    const failed = err as NodeJS.ErrnoException;
+    if (typeof failed === 'object' && failed !== null && failed.path === undefined) failed.path = path;
+    throw err;
   } finally {
     await handle.close();
   }
@@ -89,7 +111,7 @@ const WATCH_STEP = 200;
  */
 async function staleness(path: string, found: LockRead): Promise<string | undefined> {
   if (found.owner === undefined) return 'damaged';
-  const state = ownerState(found.owner);
+  const state = ownerState(found.owner, found.mtimeMs);
   if (state.state === 'alive') return undefined;
   if (state.state === 'gone') return state.why;
   // This very process (another worker thread): held while one of its descriptors is open on the lock.
@@ -115,13 +137,11 @@ class Held extends Error {
 }
 
 /**
- * The private files `<lock>.<pid>-<8 letters>` a start makes before it links its lock (see {@link lockFolder}), of the
- * lock file named `file`: the pid is the maker's.
+ * True when `name` is one of the private files `<lock>.<pid>-<8 letters>` a start makes before it links its lock (see
+ * {@link lockFolder}), of the lock file named `file` (the pid is the maker's).
  */
-function privatePid(file: string, name: string): number | undefined {
-  if (!name.startsWith(`${file}.`)) return undefined;
-  const m = /^(\d+)-[0-9a-z]+$/.exec(name.slice(file.length + 1));
-  return m === null ? undefined : Number(m[1]);
+function isPrivate(file: string, name: string): boolean {
+  return name.startsWith(`${file}.`) && /^\d+-[0-9a-z]+$/.test(name.slice(file.length + 1));
 }
 
 /** True when `name` is a take-over gate of the lock file named `file` (`<lock>.takeover-<pid>`, or a gate's gate). */
@@ -134,29 +154,30 @@ function isGate(file: string, name: string): boolean {
  * (see {@link lockFolder}) and their take-over gates (see {@link take}, each a link of its taker's private file), when
  * the process that made them is gone (lock-owner.ts: exited, an earlier incarnation of this pid, its pid reused, before
  * a reboot), is this process but no descriptor of it is open on the file (a worker thread taking the lock keeps its
- * private file open), or is of another pid namespace and the file is older than `LOCK_STALE` (a start keeps them a few
- * milliseconds). A private file whose text names nobody (its start was killed before it wrote it) is judged by the pid
- * in its name; a gate naming nobody is a damaged one. A gate matters only while the lock it guards names a dead
+ * private file open), or is elsewhere (another pid namespace, kernel or time namespace) and the file is untouched for
+ * `LOCK_STALE` ms (a start touches its private file, and so its gates, every `LOCK_REFRESH` ms while it runs). A
+ * private file whose text names nobody (its start was killed before it wrote it, or is between its open and its
+ * write) is left behind when no descriptor of this process is open on it and it is untouched for `LOCK_STALE` ms: the
+ * pid in its name is not enough (another container's pid 1 is ours too); a gate naming nobody is a damaged one. A gate matters only while the lock it guards names a dead
  * process; this one names us. Called once the lock is held. A file that cannot be removed is left (the next start
  * tries again).
  */
 async function removeLeftovers(dir: string, file: string, mine: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [])) {
     const gate = isGate(file, name);
-    const pid = gate ? undefined : privatePid(file, name);
-    if (name === mine || (!gate && pid === undefined)) continue;
+    if (name === mine || (!gate && !isPrivate(file, name))) continue;
     // A file this user may not read, or gone meanwhile, is left as it is.
     const found = await readLock(join(dir, name)).catch(() => 'gone' as const);
-    if (found === 'gone') continue;
-    const owner = found.owner ?? (pid === undefined ? undefined : { pid });
-    if (owner !== undefined && !leftBehind(owner, found)) continue;
+    if (found === 'gone' || !leftBehind(found, gate)) continue;
     await unlink(join(dir, name)).catch(() => undefined);
   }
 }
 
-/** True when the private file or gate `found` of `owner` was left by a start that no longer runs (see {@link removeLeftovers}). */
-function leftBehind(owner: LockOwner, found: LockRead): boolean {
-  const state = ownerState(owner);
+/** True when the private file or `gate` `found` was left by a start that no longer runs (see {@link removeLeftovers}). */
+function leftBehind(found: LockRead, gate: boolean): boolean {
+  const owner = found.owner;
+  if (owner === undefined) return gate || (!openHere(found) && Date.now() - found.mtimeMs > LOCK_STALE);
+  const state = ownerState(owner, found.mtimeMs);
   if (state.state === 'here') return !openHere(found);
   if (state.state === 'elsewhere') return Date.now() - found.mtimeMs > LOCK_STALE;
   return state.state === 'gone';
@@ -238,6 +259,29 @@ export async function openFolderLock(dir: string, kind: FolderLockKind, logger: 
   return lockFolder(dir, kind, logger);
 }
 
+/**
+ * Touches the file of `handle` (its modification time set to now) every `LOCK_REFRESH` ms: how a start in another pid
+ * namespace (another container) tells its maker alive (lock-owner.ts). A synchronous futimes (a metadata system call
+ * on our descriptor, microseconds): an async one waits behind the thread pool's work (slow DNS lookups in an outage,
+ * crypto, O_DSYNC writes on a stalled disk), and a live holder whose pool is busy for the watch would lose its lock. A
+ * failed touch is told to `onFail` (its errno code), once.
+ */
+function toucher(handle: FileHandle, onFail: (reason: string) => void): NodeJS.Timeout {
+  let failed = false;
+  const touch = setInterval(() => {
+    const now = new Date();
+    try {
+      futimesSync(handle.fd, now, now);
+    } catch (err) {
+      if (failed) return;
+      failed = true;
+      onFail((err as NodeJS.ErrnoException).code ?? String(err));
+    }
+  }, LOCK_REFRESH);
+  touch.unref();
+  return touch;
+}
+
 /** Takes the lock of `dir` (see {@link FolderLock}). Throws `kind.locked(...)` when a live process holds it. */
 export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logger): Promise<FolderLock> {
   // One name per folder, however it was spelt (relative, through a symbolic link).
@@ -255,8 +299,14 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
   // `lost` compares against it (else, the folder removed and taken by another process, that process's new lock file
   // could get the same number, and our release would remove its lock). Closed by `release` (or at once on a failure).
   let handle: FileHandle | undefined;
+  // Touches our private file while we start (one of another pid namespace that watches a container's lock for
+  // LOCK_STALE ms must not look left behind to a start that takes the lock meanwhile), then the lock (the same file).
+  let touch: NodeJS.Timeout | undefined;
   try {
     handle = await open(mine, 'wx', 0o600);
+    touch = toucher(handle, (reason) =>
+      logger.warn({ code: LOCK_TOUCH_CODE, dir, reason }, `${kind.what}'s lock could not be touched (${reason}): a start in another container may take it over`),
+    );
     await writeAll(handle, Buffer.from(ownerText()), 0);
     await handle.sync();
     // The lock file is this file under a second name (a hard link): the same device and inode.
@@ -264,8 +314,14 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     const id: FileIdentity = { dev, ino };
     await take(mine, path, (pid, reason) =>
       logger.warn({ code: kind.staleCode, dir, pid, reason }, `${kind.what} was locked by a process that is gone (${reason}): taking the lock over`),
-    ).catch((err: unknown) => {
-      throw err instanceof Held ? kind.locked(dir, err.pid) : err;
+    ).catch(async (err: unknown) => {
+      if (err instanceof Held) throw kind.locked(dir, err.pid);
+      // Our private file removed meanwhile (a start that took the lock judged it left behind): lost to that start.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (await stat(mine).then(() => false, () => true))) {
+        const found = await readLock(path).catch(() => 'gone' as const);
+        if (found !== 'gone') throw kind.locked(dir, found.owner?.pid);
+      }
+      throw err;
     });
     linked = id;
     await syncDir(dir);
@@ -273,12 +329,6 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     await removeLeftovers(dir, kind.file, basename(mine));
     const lost = (): string | undefined => notNamed(path, id);
     const held = handle;
-    // Touched while held: how a start in another pid namespace (another container) tells it alive (lock-owner.ts).
-    const touch = setInterval(() => {
-      const now = new Date();
-      held.utimes(now, now).catch(() => undefined);
-    }, LOCK_REFRESH);
-    touch.unref();
     return {
       path,
       lost,
@@ -292,6 +342,7 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     };
   } finally {
     if (!taken) {
+      clearInterval(touch);
       // Our lock file, linked but never whole: removed (one another process linked meanwhile is left alone), before
       // the name is free again in this process.
       if (linked !== undefined && notNamed(path, linked) === undefined) await unlink(path).catch(() => undefined);

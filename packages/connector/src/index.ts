@@ -39,7 +39,7 @@ export type { RequestSent } from './request-sent.js';
 export { Backoff, backoffOrderProblem } from './backoff.js';
 export type { ConnectorErrorCode } from './errors.js';
 export { FileJournal, JOURNAL_FILE } from './journal.js';
-export { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
+export { DEFAULT_JOURNAL_PREALLOCATE, MAX_JOURNAL_PREALLOCATE } from './journal-options.js';
 export { journalOpenNeed } from './journal-compaction.js';
 export type { JournalOpenNeed } from './journal-compaction.js';
 export type { FileJournalOptions, JournalEntry, JournalHalt, JournalOutcome, JournalWriteStats, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './journal.js';

@@ -22,8 +22,8 @@ export interface FileJournalOptions {
    * next compaction: about 10,000 purchases (add + done) per 4 MiB go between two compactions while under load, each
    * costing about 3.5 ms of CPU plus 0.35 ms per MiB, and holding the appends for its renames and fsyncs (3-25 ms on
    * the test machine). Larger means fewer compactions under load, but more written at each start and each compaction
-   * by `compactInterval`. An integer from 0 up to `Number.MAX_SAFE_INTEGER` (else `ISO8583_ERR_CONNECTOR_OPTIONS`
-   * naming it); 0 is taken as 1: a journal file is never empty, so that an empty one is reported as damaged. Default
+   * by `compactInterval`. An integer from 0 up to {@link MAX_JOURNAL_PREALLOCATE} (1 GiB; else
+   * `ISO8583_ERR_CONNECTOR_OPTIONS` naming it); 0 is taken as 1: a journal file is never empty, so that an empty one is reported as damaged. Default
    * 4 MiB.
    */
   preallocate?: number;
@@ -61,6 +61,13 @@ const JOURNAL_DEFAULTS = { compactAt: 64 * 1024 * 1024, preallocate: 4 * 1024 * 
  */
 export const DEFAULT_JOURNAL_PREALLOCATE = JOURNAL_DEFAULTS.preallocate;
 
+/**
+ * The largest `preallocate` (1 GiB): written at each start and each compaction, and held in memory as views of one
+ * shared buffer while written; a larger value (a typo, a size given in bits) would stall every start for minutes or
+ * exhaust the process's memory, so it is refused with `ISO8583_ERR_CONNECTOR_OPTIONS` naming `preallocate`.
+ */
+export const MAX_JOURNAL_PREALLOCATE = 1024 * 1024 * 1024;
+
 /** {@link FileJournalOptions} with every default applied. */
 export type ResolvedJournalOptions = Required<FileJournalOptions>;
 
@@ -87,8 +94,8 @@ export function resolveJournalOptions(options: FileJournalOptions): ResolvedJour
     throw optionsError([{ field: 'compactAt', code: 'range', reason: 'a number of bytes above 0' }]);
   }
   const preallocate = options.preallocate ?? JOURNAL_DEFAULTS.preallocate;
-  if (!integerIn(preallocate, 0, Number.MAX_SAFE_INTEGER)) {
-    throw optionsError([{ field: 'preallocate', code: 'range', reason: 'an integer number of bytes from 0' }]);
+  if (!integerIn(preallocate, 0, MAX_JOURNAL_PREALLOCATE)) {
+    throw optionsError([{ field: 'preallocate', code: 'range', reason: `an integer number of bytes from 0 to ${MAX_JOURNAL_PREALLOCATE} (1 GiB)` }]);
   }
   const compactInterval = options.compactInterval ?? JOURNAL_DEFAULTS.compactInterval;
   if (!integerIn(compactInterval, 0, MAX_TIMER_DELAY)) {

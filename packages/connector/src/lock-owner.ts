@@ -4,18 +4,24 @@
  * pid namespace; and the pid of a gateway that died can be given to an unrelated process, which would keep its lock
  * forever. So a lock names its holder by more than its pid, where Linux says it (`/proc`): a random token of the
  * lock, the process's start time (`/proc/<pid>/stat` field 22, clock ticks since boot), the boot id
- * (`/proc/sys/kernel/random/boot_id`) and the pid namespace (`/proc/self/ns/pid`). The holder is:
- * - gone when the lock was made before a reboot (another boot id), when its pid is this process's with another start
- *   time (an earlier incarnation: a container restarted), when no process has its pid, or when the process that has
- *   it started at another time (the pid was reused);
+ * (`/proc/sys/kernel/random/boot_id`), the pid namespace (`/proc/self/ns/pid`) and the time namespace
+ * (`/proc/self/ns/time`). The holder is:
+ * - gone when the lock was made before a reboot (another boot id, and last touched before this boot began: `btime`
+ *   of `/proc/stat`), when its pid is this process's with another start time (an earlier incarnation: a container
+ *   restarted), when no process runs with its pid (none has it, or a zombie: killed, not reaped), or when the process
+ *   that has it started at another time (the pid was reused);
  * - this very process (same pid, boot, namespace and start time; another worker thread, or a store that never
  *   released it): held while a file descriptor of this process is open on the lock (every holder keeps one open);
- * - in another pid namespace on this machine (another container on a shared volume): its pid means nothing here, so
- *   it is alive while it keeps touching its lock: every holder sets the lock's modification time every
- *   {@link LOCK_REFRESH} ms, and a start that finds such a lock watches it for {@link LOCK_STALE} ms; untouched that
- *   long, it is taken over.
- * A lock of an older version (its pid alone), or where there is no `/proc` (not Linux), is judged by the pid alone,
- * as before: alive while a process has that pid, an earlier incarnation when it is this process's.
+ * - elsewhere: in another pid namespace on this machine (another container on a shared volume: its pid means nothing
+ *   here), on another kernel (another boot id, touched since this boot began: a VM-isolated container such as Kata,
+ *   gVisor or Firecracker, or another host), or in another time namespace (its start time reads shifted here). It is
+ *   alive while it keeps touching its lock: every holder sets the lock's modification time every {@link LOCK_REFRESH}
+ *   ms (a synchronous call, never behind the thread pool), and a start that finds such a lock watches it for
+ *   {@link LOCK_STALE} ms; untouched that long, it is taken over.
+ * A lock of an older version (its pid alone), or where there is no `/proc` (not Linux: macOS, Windows), is judged by
+ * the pid alone, as before: alive while a process has that pid, an earlier incarnation when it is this process's. So
+ * there, two worker threads of one process are not told apart: the guarantee against a second journal in another
+ * worker thread holds on Linux only.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
@@ -25,10 +31,11 @@ import type { FileIdentity } from './file-identity.js';
 export const LOCK_REFRESH = 2000;
 
 /**
- * Milliseconds a start watches a lock held from another pid namespace before it takes it over, untouched (three
- * touches missed): the longest a start on such a lock takes.
+ * Milliseconds a start watches a lock held from another pid namespace before it takes it over, untouched (five
+ * touches missed: a margin for an event loop held up by a long garbage collection or a busy machine): the longest a
+ * start on such a lock takes.
  */
-export const LOCK_STALE = 3 * LOCK_REFRESH;
+export const LOCK_STALE = 5 * LOCK_REFRESH;
 
 /** What a lock file says of its holder (see the module comment); `pid` alone in a lock of an older version. */
 export interface LockOwner {
@@ -39,14 +46,31 @@ export interface LockOwner {
   readonly boot?: string;
   /** `readlink /proc/self/ns/pid` (`pid:[4026531836]`). */
   readonly ns?: string;
+  /** `readlink /proc/self/ns/time` (`time:[4026531834]`): start times read in another time namespace are shifted. */
+  readonly tns?: string;
 }
 
-/** This process as a lock names it (Linux), and whether `/proc` shows this pid namespace (its pids are ours). */
+/**
+ * This process as a lock names it (Linux), whether `/proc` shows this pid namespace (its pids are ours), and when this
+ * boot began (`btime` of `/proc/stat`, ms since the epoch).
+ */
 interface Identity {
   readonly start: string;
   readonly boot: string;
   readonly ns: string;
+  /** The time namespace (`readlink /proc/self/ns/time`); `undefined` on a kernel without them (before 5.6). */
+  readonly tns: string | undefined;
   readonly procIsOurs: boolean;
+  readonly bootedAt: number;
+}
+
+/** `readlink` of `link`, `undefined` when it cannot be read. */
+function linkOf(link: string): string | undefined {
+  try {
+    return readlinkSync(link);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The fields of `/proc/<pid>/stat` after the command name (field 3 first): the name may hold spaces. */
@@ -73,7 +97,11 @@ function identity(): Identity | undefined {
       const start = statFields(stat)[19];
       const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
       const ns = readlinkSync('/proc/self/ns/pid');
-      own = start && boot && ns ? { start, boot, ns, procIsOurs: Number(stat.slice(0, stat.indexOf(' '))) === process.pid } : null;
+      const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))?.[1];
+      own =
+        start && boot && ns && btime !== undefined
+          ? { start, boot, ns, tns: linkOf('/proc/self/ns/time'), procIsOurs: Number(stat.slice(0, stat.indexOf(' '))) === process.pid, bootedAt: Number(btime) * 1000 }
+          : null;
     } catch {
       own = null;
     }
@@ -85,7 +113,7 @@ function identity(): Identity | undefined {
 export function ownerText(): string {
   const me = identity();
   const token = randomBytes(8).toString('hex');
-  return `${JSON.stringify(me === undefined ? { pid: process.pid, token } : { pid: process.pid, token, start: me.start, boot: me.boot, ns: me.ns })}\n`;
+  return `${JSON.stringify(me === undefined ? { pid: process.pid, token } : { pid: process.pid, token, start: me.start, boot: me.boot, ns: me.ns, tns: me.tns })}\n`;
 }
 
 /** The holder a lock file's text names: its pid alone (an older version), or the JSON line; `undefined` when neither. */
@@ -105,38 +133,59 @@ export function parseOwner(text: string): LockOwner | undefined {
   const pid = o.pid;
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
   const text1 = (key: string): Record<string, string> => (typeof o[key] === 'string' ? { [key]: o[key] } : {});
-  return { pid, ...text1('token'), ...text1('start'), ...text1('boot'), ...text1('ns') };
+  return { pid, ...text1('token'), ...text1('start'), ...text1('boot'), ...text1('ns'), ...text1('tns') };
 }
 
-/** True when a process with this pid exists (signal 0 checks without sending; EPERM: it exists, another user's). */
+/**
+ * True when a process with this pid runs (signal 0 checks without sending; EPERM: it exists, another user's). A zombie
+ * (killed, not reaped by its parent: a container's pid 1 that is not an init) has its pid but no longer runs: where
+ * `/proc` shows this pid namespace, its state (`/proc/<pid>/stat` field 3) `Z` or `X` is a process that exited.
+ */
 function exists(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (identity()?.procIsOurs !== true) return true;
+  let state: string | undefined;
+  try {
+    state = statFields(readFileSync(`/proc/${pid}/stat`, 'latin1'))[0];
+  } catch {
+    // Hidden (`hidepid`), or reaped since the signal: the signal decides (the next start finds it gone).
+    return true;
+  }
+  return state !== 'Z' && state !== 'X';
 }
 
 /**
  * Where a lock's holder is: `alive`; `gone` (why: `exited`, `restarted` (this pid's earlier incarnation), `reused`
  * (another process has its pid now), `rebooted`); `here` (this process: held while a descriptor of it is open on the
- * lock, see {@link openHere}); `elsewhere` (another pid namespace: see {@link LOCK_STALE}).
+ * lock, see {@link openHere}); `elsewhere` (another pid namespace, kernel or time namespace: see {@link LOCK_STALE}).
  */
 export type OwnerState = { state: 'alive' | 'here' | 'elsewhere' } | { state: 'gone'; why: 'exited' | 'restarted' | 'reused' | 'rebooted' };
 
-/** Where the holder `owner` is (see the module comment). */
-export function ownerState(owner: LockOwner): OwnerState {
+/**
+ * Where the holder `owner` is (see the module comment), named by a file last modified at `mtimeMs` (ms since the
+ * epoch; a held lock is touched every {@link LOCK_REFRESH} ms).
+ */
+export function ownerState(owner: LockOwner, mtimeMs: number): OwnerState {
   const me = identity();
   if (me === undefined || owner.start === undefined || owner.boot === undefined || owner.ns === undefined) {
     // Its pid alone (an older version's lock, or no /proc): our own pid without our own lock is an earlier incarnation.
     if (owner.pid === process.pid) return { state: 'gone', why: 'restarted' };
     return exists(owner.pid) ? { state: 'alive' } : { state: 'gone', why: 'exited' };
   }
-  if (owner.boot !== me.boot) return { state: 'gone', why: 'rebooted' };
+  // Another boot id: made before this boot if last touched before it began; else another kernel's live process
+  // (another host on a shared volume, a VM-isolated container: Kata, gVisor, Firecracker), told alive by its touches.
+  if (owner.boot !== me.boot) return mtimeMs < me.bootedAt ? { state: 'gone', why: 'rebooted' } : { state: 'elsewhere' };
   if (owner.ns !== me.ns) return { state: 'elsewhere' };
-  if (owner.pid === process.pid) return owner.start === me.start ? { state: 'here' } : { state: 'gone', why: 'restarted' };
+  // Start times read in another time namespace are shifted by its offset: compared only within one (a lock that does
+  // not name its time namespace, as this version's first ones, is taken for ours).
+  const sameTime = owner.tns === undefined || owner.tns === me.tns;
+  if (owner.pid === process.pid) return owner.start === me.start || !sameTime ? { state: 'here' } : { state: 'gone', why: 'restarted' };
   if (!exists(owner.pid)) return { state: 'gone', why: 'exited' };
+  if (!sameTime) return { state: 'elsewhere' };
   // Where /proc shows another namespace's pids (mounted before an unshare), the start time is not its process's.
   const start = me.procIsOurs ? startOf(owner.pid) : undefined;
   return start !== undefined && start !== owner.start ? { state: 'gone', why: 'reused' } : { state: 'alive' };

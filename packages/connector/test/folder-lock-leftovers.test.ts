@@ -5,9 +5,10 @@
 // processes that are gone, and leaves a live one's alone (that process is starting now, and removes its own).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileJournal, FileTransactionLog, LOCK_FILE, TRANSACTION_LOCK_FILE } from '../src/index.js';
+import { LOCK_STALE } from '../src/lock-owner.js';
 import { tempDir } from './helpers/setup.js';
 
 /** A pid no process has (see folder-lock.test.ts). */
@@ -16,8 +17,13 @@ const GONE = 4_000_000;
 /** Leaves in `dir` what killed starts leave, and what a live process (the test runner) is making now; returns those names. */
 function leftovers(dir: string, lockFile: string): string[] {
   writeFileSync(join(dir, `${lockFile}.${GONE}-k1lled0a`), `${GONE}\n`);
-  // Killed before its pid was written.
+  // Killed before its pid was written, a while ago (untouched since; one naming nobody is judged by its age, see
+  // folder-lock.ts); and one being made now by a start that is still running (in another container, say).
   writeFileSync(join(dir, `${lockFile}.${GONE + 1}-k1lled0b`), '');
+  const old = new Date(Date.now() - 2 * LOCK_STALE);
+  utimesSync(join(dir, `${lockFile}.${GONE + 1}-k1lled0b`), old, old);
+  const making = `${lockFile}.${GONE + 6}-m4king00`;
+  writeFileSync(join(dir, making), '');
   // An earlier incarnation of this pid (a container's pid 1 after a restart).
   writeFileSync(join(dir, `${lockFile}.${process.pid}-earl1er0`), `${process.pid}\n`);
   const live = `${lockFile}.${process.ppid}-st4rting`;
@@ -29,7 +35,7 @@ function leftovers(dir: string, lockFile: string): string[] {
   // A live process's gate: it is taking a lock over now (and finds ours live when it reads it again).
   const gate = `${lockFile}.takeover-${GONE + 5}`;
   writeFileSync(join(dir, gate), `${process.ppid}\n`);
-  return [live, gate].sort();
+  return [live, gate, making].sort();
 }
 
 test('a journal start removes the private lock files and take-over gates of killed starts, and leaves a live one\'s alone', async (t) => {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { eventWithin } from '@iso8583/test-support';
@@ -80,6 +80,8 @@ test('a dead holder\'s pid now another process\'s is taken over (reused); the sa
     [{ pid, token: 'c', start: startOf(pid), boot: 'another-boot', ns: me.ns }, 'rebooted'],
   ] as const) {
     writeFileSync(lock, `${JSON.stringify(owner)}\n`);
+    // Another boot's lock is taken for made before this boot when it was last touched before this boot began.
+    if (reason === 'rebooted') utimesSync(lock, new Date(1000), new Date(1000));
     const log = capturedLogger();
     const j = new FileJournal(dir, { logger: log.logger });
     await j.open();

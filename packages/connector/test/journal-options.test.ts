@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileJournal, MAX_TIMER_DELAY } from '../src/index.js';
+import { FileJournal, MAX_JOURNAL_PREALLOCATE, MAX_TIMER_DELAY } from '../src/index.js';
 import type { FileJournalOptions } from '../src/index.js';
 import { tempDir } from './helpers/setup.js';
 
@@ -31,8 +31,11 @@ test('FileJournal – compactAt of 0, negative, NaN, Infinity or a string is ref
   new FileJournal('/nonexistent', { compactAt: 1 });
 });
 
-test('FileJournal – preallocate negative, NaN, fractional or a string is refused naming it', () => {
-  for (const bad of [-1, NaN, Infinity, 1.5, Number('4MiB'), '4096' as unknown as number]) refused({ preallocate: bad }, 'preallocate');
+test('FileJournal – preallocate negative, NaN, fractional, a string or past MAX_JOURNAL_PREALLOCATE (1 GiB) is refused naming it', () => {
+  for (const bad of [-1, NaN, Infinity, 1.5, Number('4MiB'), '4096' as unknown as number, MAX_JOURNAL_PREALLOCATE + 1, Number.MAX_SAFE_INTEGER]) {
+    refused({ preallocate: bad }, 'preallocate');
+  }
+  for (const good of [0, 4096, MAX_JOURNAL_PREALLOCATE]) new FileJournal('/nonexistent', { preallocate: good });
 });
 
 test('FileJournal – preallocate 0 is taken as 1: the file is never empty', async (t) => {
