@@ -245,7 +245,8 @@ export interface TlsMaterial {
  * at least one certificate and each parses, the certificate parses, the key is a private key (not encrypted), and the
  * key belongs to the certificate (`tlsMaterialProblem` of `@iso8583/codec`, the one home of the check).
  * `ISO8583_ERR_CLI_FILE` naming the flag (or config key), the file and OpenSSL's code and reason; never the file's
- * content. A certificate outside its validity period (`tlsMaterialWarnings`: expired, or not yet valid) is no refusal
+ * content. A certificate of the certificate file outside its validity period, or a CA file whose every certificate is
+ * (`tlsMaterialWarnings`: expired, or not yet valid), is no refusal
  * (an operator may have to start with it to rotate it) but an `iso8583: warning:` line on stderr naming the flag, the
  * file and the date, at `--check-config` and at every start alike (once a process for the same line).
  */

@@ -2,8 +2,9 @@
  * Reading a file a flag (or a config key) names: a file that cannot be read is `ISO8583_ERR_CLI_FILE` naming the flag,
  * the file and the system's reason in the connector's words (`EACCES (permission denied)`, as every store and path
  * error gives it), never a stack and never a byte of the file. One home for the rules every flag file follows: a
- * regular file only (checked before a byte is read: a FIFO's read would wait for ever, `/dev/zero` never ends), of
- * {@link FLAG_FILE_LIMIT} bytes at most, and a value that is not a plausible file name (PEM text pasted in, a secret) is
+ * regular file, or a pipe this process already holds (`/dev/stdin`, `/dev/fd/N`, `/proc/self/fd/N`: a shell's
+ * `<(...)`, a pipe into stdin), read to its end; anything else refused before a byte is read (a named FIFO elsewhere
+ * would wait for ever for a writer, `/dev/zero` never ends); of {@link FLAG_FILE_LIMIT} bytes at most, and a value that is not a plausible file name (PEM text pasted in, a secret) is
  * never echoed.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
@@ -30,6 +31,16 @@ const NAMED_PATH_LIMIT = 256;
  * `--http-token-file`): a value of theirs naming no file is not shown, as it may be the secret itself, pasted in.
  */
 const SECRET_FLAG = /key|token/i;
+
+/**
+ * A path that names a descriptor this process already holds: `/dev/stdin`, `/dev/fd/N`, `/proc/self/fd/N` (what a
+ * shell's process substitution `<(...)` and a pipe into `--config /dev/stdin` give). A pipe named so has its writer
+ * already (the shell's command): it is read to its end, waiting for it, where a named FIFO elsewhere may have none.
+ */
+const OWN_DESCRIPTOR = /^(?:\/dev\/stdin|\/dev\/fd\/\d+|\/proc\/self\/fd\/\d+)$/;
+
+/** The longest pause, in milliseconds, between reads of a pipe of this process that has no bytes yet (`EAGAIN`). */
+const PIPE_POLL_MAX = 50;
 
 /** System errors of a name that names nothing on disk: the value may not be a file name at all. */
 const NOTHING_THERE = new Set(['ENOENT', 'ENAMETOOLONG', 'ENOTDIR']);
@@ -81,12 +92,13 @@ function kindOf(stats: Stats): string {
 }
 
 /**
- * Opens `path` for reading, a regular file only: opened without waiting (`O_NONBLOCK`: a FIFO's open returns at once,
- * with or without a writer; it changes nothing for a file) and checked (`fstat`) before a byte is read. Anything else
- * (a FIFO, a device such as `/dev/zero`) is `ISO8583_ERR_CLI_FILE` naming `flag` and its kind, a folder as `EISDIR`
- * (what its read would fail with); so is a value that is no file name. The caller closes the descriptor.
+ * Opens `path` for reading, a regular file, or a pipe this process already holds ({@link OWN_DESCRIPTOR}): opened
+ * without waiting (`O_NONBLOCK`: a FIFO's open returns at once, with or without a writer; it changes nothing for a
+ * file) and checked (`fstat`) before a byte is read. Anything else (a named FIFO elsewhere, a device such as
+ * `/dev/zero`, a terminal) is `ISO8583_ERR_CLI_FILE` naming `flag` and its kind, a folder as `EISDIR` (what its read
+ * would fail with); so is a value that is no file name. The caller closes the descriptor.
  */
-function openRegularFile(path: string, flag: string): { fd: number; stats: Stats } {
+function openRegularFile(path: string, flag: string): { fd: number; stats: Stats; ownPipe: boolean } {
   const refused = notAFileName(path, flag);
   if (refused !== undefined) throw refused;
   let fd: number;
@@ -98,11 +110,44 @@ function openRegularFile(path: string, flag: string): { fd: number; stats: Stats
   try {
     const stats = fstatSync(fd);
     if (stats.isDirectory()) throw unreadable(path, flag, { code: 'EISDIR', errno: errnoOf('EISDIR') });
-    if (!stats.isFile()) throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${shown(path)} is ${kindOf(stats)}, not a regular file: give a file`, flag);
-    return { fd, stats };
+    const ownPipe = stats.isFIFO() && OWN_DESCRIPTOR.test(path);
+    if (!stats.isFile() && !ownPipe) {
+      const own = stats.isFIFO() ? ' (a pipe is read from /dev/stdin, /dev/fd/N or /proc/self/fd/N, as a shell\'s <(...) gives it)' : '';
+      throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${shown(path)} is ${kindOf(stats)}, not a regular file: give a file${own}`, flag);
+    }
+    return { fd, stats, ownPipe };
   } catch (err) {
     closeSync(fd);
     throw (err as { code?: unknown }).code === 'ISO8583_ERR_CLI_FILE' ? err : unreadable(path, flag, err);
+  }
+}
+
+/**
+ * The text of each pipe of this process read so far, by its path: a pipe gives its bytes once, and a file may be read
+ * more than once (the gateway reads `--tls-ca` for each upstream), so the second read is the first's text.
+ */
+const pipeTexts = new Map<string, string>();
+
+/** Blocks this thread `ms` milliseconds (a pipe of this process with no bytes yet: its writer has not written them). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * `readSync` of `fd` into `bytes` from `at`, waiting for bytes where a pipe opened without waiting has none yet
+ * (`EAGAIN`: its writer still holds it; it ends with 0 once the writer has closed it), polling at most every
+ * {@link PIPE_POLL_MAX} ms. A regular file never waits. A read that fails otherwise is `ISO8583_ERR_CLI_FILE`.
+ */
+function readSome(fd: number, bytes: Buffer, at: number, path: string, flag: string): number {
+  let wait = 1;
+  for (;;) {
+    try {
+      return readSync(fd, bytes, at, bytes.length - at, null);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'EAGAIN') throw unreadable(path, flag, err);
+    }
+    pause(wait);
+    wait = Math.min(wait * 2, PIPE_POLL_MAX);
   }
 }
 
@@ -112,13 +157,19 @@ function tooLarge(path: string, flag: string, limit: number): Error {
 }
 
 /**
- * Reads `path` (UTF-8, a leading byte order mark dropped), named by `flag`: a regular file of `limit` bytes at most
+ * Reads `path` (UTF-8, a leading byte order mark dropped), named by `flag`: a regular file, or a pipe this process
+ * already holds read to its end ({@link OWN_DESCRIPTOR}), of `limit` bytes at most
  * (default {@link FLAG_FILE_LIMIT}), never read past it (a file that grows while it is read too). `ISO8583_ERR_CLI_FILE`
  * naming `flag` and the system's reason when it cannot be read, when it is not a regular file or when it is too large;
  * the file is named only when its name is plausible (see the module).
  */
 export function readFlagFile(path: string, flag: string, limit: number = FLAG_FILE_LIMIT): string {
-  const { fd, stats } = openRegularFile(path, flag);
+  const kept = pipeTexts.get(path);
+  if (kept !== undefined) {
+    if (Buffer.byteLength(kept) > limit) throw tooLarge(path, flag, limit);
+    return kept;
+  }
+  const { fd, stats, ownPipe } = openRegularFile(path, flag);
   try {
     if (stats.size > limit) throw tooLarge(path, flag, limit);
     // One byte more than the limit tells a file that grew past it; a file whose size says 0 (`/proc`) grows the buffer.
@@ -131,16 +182,13 @@ export function readFlagFile(path: string, flag: string, limit: number = FLAG_FI
         bytes.copy(grown);
         bytes = grown;
       }
-      let read: number;
-      try {
-        read = readSync(fd, bytes, held, bytes.length - held, null);
-      } catch (err) {
-        throw unreadable(path, flag, err);
-      }
+      const read = readSome(fd, bytes, held, path, flag);
       if (read === 0) break;
       held += read;
     }
-    return withoutBom(bytes.subarray(0, held).toString('utf8'));
+    const text = withoutBom(bytes.subarray(0, held).toString('utf8'));
+    if (ownPipe) pipeTexts.set(path, text);
+    return text;
   } finally {
     closeSync(fd);
   }
@@ -149,9 +197,16 @@ export function readFlagFile(path: string, flag: string, limit: number = FLAG_FI
 /**
  * The first line of `path` (up to its first line end, which is left out; a leading UTF-8 byte order mark too), read
  * `limit` bytes at most. `undefined` when the first line runs past `limit` bytes. A file that cannot be read, or that
- * is not a regular file, is `ISO8583_ERR_CLI_FILE`, as {@link readFlagFile} says it.
+ * is neither a regular file nor a pipe of this process, is `ISO8583_ERR_CLI_FILE`, as {@link readFlagFile} says it. A
+ * pipe of this process ({@link OWN_DESCRIPTOR}) is read whole, as {@link readFlagFile} reads it (once a process).
  */
 export function readFlagFileFirstLine(path: string, flag: string, limit: number): string | undefined {
+  if (OWN_DESCRIPTOR.test(path)) {
+    const text = readFlagFile(path, flag);
+    const end = text.indexOf('\n');
+    const line = end < 0 ? text : text.slice(0, end);
+    return Buffer.byteLength(line) > limit ? undefined : line;
+  }
   const { fd } = openRegularFile(path, flag);
   try {
     const bytes = Buffer.alloc(limit + 1);
@@ -162,12 +217,7 @@ export function readFlagFileFirstLine(path: string, flag: string, limit: number)
         if (end < 0) return undefined;
         return withoutBom(bytes.subarray(0, end).toString('utf8'));
       }
-      let read: number;
-      try {
-        read = readSync(fd, bytes, held, bytes.length - held, null);
-      } catch (err) {
-        throw unreadable(path, flag, err);
-      }
+      const read = readSome(fd, bytes, held, path, flag);
       if (read === 0) {
         return withoutBom(bytes.subarray(0, held).toString('utf8'));
       }

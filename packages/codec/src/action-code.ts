@@ -47,13 +47,22 @@ const ACTION_CODE_PARTIAL_APPROVAL = '002';
 export const ACTION_CODE_SYSTEM_MALFUNCTION = '909';
 
 /**
+ * The ISO 8583:1993 action code that says "accepted" (the 1987 `00`) in an answer of message class `messageClass` (the
+ * second MTI digit): `000` in an authorisation or financial answer, `400` in a reversal, `800` in network management;
+ * `undefined` for a class that has none.
+ */
+export function acceptedActionCode(messageClass: string): string | undefined {
+  return Object.hasOwn(ACCEPTED_1993, messageClass) ? ACCEPTED_1993[messageClass] : undefined;
+}
+
+/**
  * The ISO 8583:1993 action code that says what the 1987 response code `code` says, in an answer of message class
  * `messageClass` (the second MTI digit: `00` is `000` in an authorisation, `400` in a reversal, `800` in network
  * management; `10`, approved for a partial amount, is `002` in an authorisation or financial answer). A code with no
  * counterpart in the table becomes `909` (system malfunction), never an approval.
  */
 export function actionCode1993(code: string, messageClass: string): string {
-  if (code === '00') return ACCEPTED_1993[messageClass] ?? ACTION_CODE_SYSTEM_MALFUNCTION;
+  if (code === '00') return acceptedActionCode(messageClass) ?? ACTION_CODE_SYSTEM_MALFUNCTION;
   // Approved for a partial amount: 002 in an authorisation or financial answer (never a decline nor an error).
   if (code === '10' && (messageClass === '1' || messageClass === '2')) return ACTION_CODE_PARTIAL_APPROVAL;
   const denied = messageClass === '1' || messageClass === '2' ? DENIED_1993[code] : undefined;

@@ -6,7 +6,7 @@
  */
 import type { Dialect } from './types.js';
 import { dialectVersion } from './dialect/version.js';
-import { carriesActionCodes } from './action-code.js';
+import { acceptedActionCode, carriesActionCodes, speaksResponseCodes1987 } from './action-code.js';
 
 /** The approval codes of a dialect that names none: ISO 8583:1987's `00` (approved or completed successfully). */
 export const DEFAULT_APPROVAL_CODES: readonly string[] = Object.freeze(['00']);
@@ -39,6 +39,22 @@ export function approvalCodesOf(dialect: ApprovalDialect): readonly string[] {
  */
 export function isApproved(dialect: ApprovalDialect, responseCode: unknown): boolean {
   return typeof responseCode === 'string' && approvalCodesOf(dialect).includes(responseCode);
+}
+
+/**
+ * Whether an answer with this response code (field 39 as decoded) to a message of MTI `mti` (the request's or the
+ * answer's: the class digit is the same) says the message was accepted: one of the dialect's approval codes
+ * ({@link isApproved}), or, where field 39 carries ISO 8583:1993 action codes (a 1xxx MTI in a dialect whose field 39
+ * does not keep the 1987 codes' 2 characters), the action code that accepts a message of its class: `400` for a
+ * reversal (14xx), `000` for an authorisation or financial message or advice (11xx, 12xx), `800` for network
+ * management. What the connector asks of an answer to a reversal or an advice (the SAF queue): the host simulator and
+ * every part that answers on its own accept a 1420 with `400` ({@link responseCodeIn}).
+ */
+export function isAcceptedFor(dialect: ApprovalDialect, responseCode: unknown, mti: string): boolean {
+  if (isApproved(dialect, responseCode)) return true;
+  if (typeof responseCode !== 'string' || !carriesActionCodes(mti)) return false;
+  if (dialect.fields !== undefined && speaksResponseCodes1987({ fields: dialect.fields })) return false;
+  return responseCode === acceptedActionCode(mti[1] as string);
 }
 
 /**

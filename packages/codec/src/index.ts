@@ -94,7 +94,7 @@ export { expectsResponse, isNetworkManagement, responseMti } from './mti.js';
 export { RESPONSE_ECHOED_FIELDS, responseTo } from './response-to.js';
 export { dialectVersion, inVersion, mtiLabel, mtiVersionDigit, networkManagementMti, originalDataElementsField, responseCodeLabel } from './dialect/version.js';
 export { reversalMessageProblems } from './dialect/reversal-check.js';
-export { DEFAULT_APPROVAL_CODES, approvalCode, approvalCodesOf, isApprovalClass, isApproved } from './approval.js';
+export { DEFAULT_APPROVAL_CODES, approvalCode, approvalCodesOf, isAcceptedFor, isApprovalClass, isApproved } from './approval.js';
 export type { ApprovalDialect } from './approval.js';
 export { isSystemError, systemErrorCodesOf } from './system-error.js';
 export type { SystemErrorDialect } from './system-error.js';

@@ -128,35 +128,70 @@ function keyMismatch(certPem: string, keyPem: string): string | undefined {
   }
 }
 
+/** A certificate outside its validity period at a time: expired or not yet valid, and the date that says it. */
+interface OutOfValidity {
+  expired: boolean;
+  date: Date;
+}
+
+/** The certificates of PEM `blocks` at `now`, in order: `undefined` for one valid (or that cannot be read). */
+function outOfValidity(blocks: readonly string[], now: Date): (OutOfValidity | undefined)[] {
+  return blocks.map((block) => {
+    let certificate: X509Certificate;
+    try {
+      certificate = new X509Certificate(block);
+    } catch {
+      return undefined;
+    }
+    const validTo = new Date(certificate.validTo);
+    const validFrom = new Date(certificate.validFrom);
+    if (now.getTime() > validTo.getTime()) return { expired: true, date: validTo };
+    if (now.getTime() < validFrom.getTime()) return { expired: false, date: validFrom };
+    return undefined;
+  });
+}
+
+/** What a certificate outside its validity is, in words: `expired on DATE` or `is not valid before DATE`. */
+function when(out: OutOfValidity): string {
+  return out.expired ? `expired on ${out.date.toISOString()}` : `is not valid before ${out.date.toISOString()}`;
+}
+
+/** OpenSSL's code of a certificate outside its validity. */
+function verifyCode(out: OutOfValidity): string {
+  return out.expired ? 'CERT_HAS_EXPIRED' : 'CERT_NOT_YET_VALID';
+}
+
 /**
- * Certificates of TLS material outside their validity period at `now` (default: the current time): each certificate
- * of the certificate file (the leaf and any chain after it) and of the CA text, named as {@link tlsMaterialProblem}
- * names a problem (the reason gives which certificate of the file and its date, never a byte of it). Node's TLS takes
- * them, and then every peer refuses the handshake (`CERT_HAS_EXPIRED`, `CERT_NOT_YET_VALID`) while this side logs a
- * bare reset: these are warnings, not refusals (an operator may have to start with one to rotate it). A certificate
- * that cannot be read is {@link tlsMaterialProblem}'s, not a warning. Empty when every certificate is valid.
+ * Certificates of TLS material that fail every handshake at `now` (default: the current time), named as
+ * {@link tlsMaterialProblem} names a problem (the reason gives which certificate of the file and its date, never a byte
+ * of it): each certificate of the certificate file (the leaf and any chain after it) outside its validity period, as
+ * every peer refuses it (`CERT_HAS_EXPIRED`, `CERT_NOT_YET_VALID`) while this side logs a bare reset; and the CA text
+ * when every one of its certificates is outside its validity period (it cannot verify any peer). One expired root among
+ * others in a trust store (the system's bundle has some) is harmless, and peers never see the CA file: no warning.
+ * These are warnings, not refusals (an operator may have to start with one to rotate it). A certificate that cannot be
+ * read is {@link tlsMaterialProblem}'s, not a warning. Empty when nothing would fail.
  */
 export function tlsMaterialWarnings(material: TlsMaterialInput, now: Date = new Date()): TlsMaterialProblem[] {
   const warnings: TlsMaterialProblem[] = [];
-  for (const [part, what] of [[material.cert, 'certificate'], [material.ca, 'CA certificate']] as const) {
-    if (part === undefined) continue;
-    const blocks = certificateBlocks(part.pem);
-    blocks.forEach((block, index) => {
-      let certificate: X509Certificate;
-      try {
-        certificate = new X509Certificate(block);
-      } catch {
-        return;
-      }
-      const which = blocks.length === 1 ? `the ${what}` : `${what} ${index + 1} of ${blocks.length}`;
-      const validTo = new Date(certificate.validTo);
-      const validFrom = new Date(certificate.validFrom);
-      if (now.getTime() > validTo.getTime()) {
-        warnings.push({ name: part.name, reason: `${which}${inFile(part)} expired on ${validTo.toISOString()}: peers refuse it (CERT_HAS_EXPIRED)` });
-      } else if (now.getTime() < validFrom.getTime()) {
-        warnings.push({ name: part.name, reason: `${which}${inFile(part)} is not valid before ${validFrom.toISOString()}: peers refuse it (CERT_NOT_YET_VALID)` });
-      }
+  const { cert, ca } = material;
+  if (cert !== undefined) {
+    const outs = outOfValidity(certificateBlocks(cert.pem), now);
+    outs.forEach((out, index) => {
+      if (out === undefined) return;
+      const which = outs.length === 1 ? 'the certificate' : `certificate ${index + 1} of ${outs.length}`;
+      warnings.push({ name: cert.name, reason: `${which}${inFile(cert)} ${when(out)}: peers refuse it (${verifyCode(out)})` });
     });
+  }
+  if (ca !== undefined) {
+    const outs = outOfValidity(certificateBlocks(ca.pem), now);
+    const first = outs[0];
+    if (first !== undefined && outs.every((out) => out !== undefined)) {
+      const reason =
+        outs.length === 1
+          ? `the CA certificate${inFile(ca)} ${when(first)}: it cannot verify any peer (${verifyCode(first)})`
+          : `every one of the ${outs.length} CA certificates${inFile(ca)} is outside its validity period (the first ${when(first)}): they cannot verify any peer (${[...new Set(outs.map((o) => verifyCode(o!)))].join(', ')})`;
+      warnings.push({ name: ca.name, reason });
+    }
   }
   return warnings;
 }

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
-import { makeCertificates } from '@iso8583/test-support';
+import { existsSync, readFileSync } from 'node:fs';
+import { makeCertificates, makeDatedCertificate } from '@iso8583/test-support';
 import { tlsMaterialProblem, tlsMaterialWarnings } from '../src/tls-material.js';
 
 const certs = makeCertificates();
@@ -70,12 +71,26 @@ test('a certificate or CA outside its validity period is a warning naming it and
   assert.equal(tlsMaterialProblem(material), undefined, 'a warning, never a refusal');
   // The test certificates are valid for 2 days from when they were made.
   const after = tlsMaterialWarnings(material, new Date(validTo.getTime() + 3 * 86_400_000));
-  assert.deepEqual(after.map((w) => w.name), ['--tls-cert', '--tls-ca', '--tls-ca']);
+  assert.deepEqual(after.map((w) => w.name), ['--tls-cert', '--tls-ca']);
   assert.equal(after[0]?.reason, `the certificate in c.pem expired on ${validTo.toISOString()}: peers refuse it (CERT_HAS_EXPIRED)`);
-  assert.match(after[1]?.reason ?? '', /^CA certificate 1 of 2 in ca\.pem expired on \S+Z: peers refuse it \(CERT_HAS_EXPIRED\)$/);
-  assert.match(after[2]?.reason ?? '', /^CA certificate 2 of 2 in ca\.pem expired on /);
+  assert.match(after[1]?.reason ?? '', /^every one of the 2 CA certificates in ca\.pem is outside its validity period \(the first expired on \S+Z\): they cannot verify any peer \(CERT_HAS_EXPIRED\)$/);
   const before = tlsMaterialWarnings({ cert: { pem: certs.serverCert, name: 'tls.cert' } }, new Date(validFrom.getTime() - 86_400_000));
   assert.deepEqual(before, [{ name: 'tls.cert', reason: `the certificate is not valid before ${validFrom.toISOString()}: peers refuse it (CERT_NOT_YET_VALID)` }]);
   // A text with no certificate (tlsMaterialProblem's) gives no warning.
   assert.deepEqual(tlsMaterialWarnings({ ca: { pem: 'not a certificate', name: 'tls.ca' } }), []);
+});
+
+test('CA text: an expired CA among valid ones (a system trust store) gives no warning; one that can verify nothing does', (t) => {
+  const expired = makeDatedCertificate('20200101000000Z', '20200102000000Z');
+  t.after(() => expired.cleanup());
+  assert.deepEqual(tlsMaterialWarnings({ ca: { pem: `${expired.cert}${certs.ca}`, name: '--tls-ca', where: 'ca.pem' } }), []);
+  assert.deepEqual(tlsMaterialWarnings({ ca: { pem: expired.cert, name: '--tls-ca', where: 'ca.pem' } }), [
+    { name: '--tls-ca', reason: 'the CA certificate in ca.pem expired on 2020-01-02T00:00:00.000Z: it cannot verify any peer (CERT_HAS_EXPIRED)' },
+  ]);
+  // The certificate file's chain still warns for each certificate outside its validity: peers see it.
+  assert.equal(tlsMaterialWarnings({ cert: { pem: `${certs.serverCert}${expired.cert}`, name: 'tls.cert' } }).length, 1);
+  const bundle = '/etc/ssl/certs/ca-certificates.crt';
+  if (existsSync(bundle)) {
+    assert.deepEqual(tlsMaterialWarnings({ ca: { pem: readFileSync(bundle, 'utf8'), name: '--tls-ca', where: bundle } }), [], 'the system bundle');
+  }
 });

@@ -2,7 +2,7 @@
  * One entry of the SAF queue (saf-queue.ts) and what is read from it alone: its state while it is being sent
  * (`Active`), what its events say of it, its clocks, whether an answer ends it, and the line written when it is given up.
  */
-import { CODEC_ERROR_CODES, isApproved, isSystemError } from '@iso8583/codec';
+import { CODEC_ERROR_CODES, isAcceptedFor, isSystemError } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import type { JournalEntry, JournalState, SafEntryKind } from './saf-store.js';
 import { attemptMti } from './saf-event.js';
@@ -86,16 +86,17 @@ export function wallWait(at: number, delay: number): number {
 }
 
 /**
- * Whether a response code ends an entry: one of `endCodes` does; else a system error of the dialect
- * (`isSystemError`: SmartVista's `912`, 1987's `96`: the host did not process it) never does; else any, with no
- * `endCodes`; else the dialect's approval codes.
+ * Whether a response code in the answer to an attempt sent as `mti` ends an entry: one of `endCodes` does; else a
+ * system error of the dialect (`isSystemError`: SmartVista's `912`, 1987's `96`: the host did not process it) never
+ * does; else any, with no `endCodes`; else an answer that accepts it (`isAcceptedFor`: the dialect's approval codes,
+ * and ISO 8583:1993's `400` for a 14xx reversal).
  */
-export function endsWith(dialect: Dialect, settings: SafSettings, rc: unknown): boolean {
+export function endsWith(dialect: Dialect, settings: SafSettings, rc: unknown, mti: string): boolean {
   const codes = settings.endCodes;
   if (typeof rc === 'string' && codes?.includes(rc) === true) return true;
   if (isSystemError(dialect, rc)) return false;
   if (codes === undefined) return true;
-  return isApproved(dialect, rc);
+  return isAcceptedFor(dialect, rc, mti);
 }
 
 /** The longest pause between repeats of an entry answered with system errors in a row: SocketQueue's last, 5 minutes. */
@@ -118,12 +119,13 @@ export function repeatWait(dialect: Dialect, rc: unknown, a: Active, retryInterv
 }
 
 /**
- * The warning of a reversal that an answer ended without approving it (a decline such as `SmartVista`'s `116`, or one
- * of `endCodes`): the money it was to give back may not have come back, and someone should look. `undefined` for an
- * approval, and for an advice (the host had it: what it thinks of it is its business).
+ * The warning of a reversal that an answer to an attempt sent as `mti` ended without accepting it (a decline such as
+ * `SmartVista`'s `116`, or one of `endCodes`): the money it was to give back may not have come back, and someone
+ * should look. `undefined` for an answer that accepts it (`isAcceptedFor`: an approval, ISO 8583:1993's `400` to a
+ * 1420), and for an advice (the host had it: what it thinks of it is its business).
  */
-export function unapprovedReversal(dialect: Dialect, kind: SafEntryKind, rc: string | undefined): { code: string; msg: string } | undefined {
-  if (kind !== 'reversal' || isApproved(dialect, rc)) return undefined;
+export function unapprovedReversal(dialect: Dialect, kind: SafEntryKind, rc: string | undefined, mti: string): { code: string; msg: string } | undefined {
+  if (kind !== 'reversal' || isAcceptedFor(dialect, rc, mti)) return undefined;
   return { code: 'ISO8583_WARN_SAF_REVERSAL_DECLINED', msg: 'reversal answered with a response code that is not an approval: ended, not repeated (check with the host that it was applied)' };
 }
 

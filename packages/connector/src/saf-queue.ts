@@ -285,12 +285,12 @@ export class SafQueue {
       (response) => {
         this.window.leave(a);
         const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
-        if (endsWith(this.dialect, this.settings, rc)) {
+        if (endsWith(this.dialect, this.settings, rc, base.mti)) {
           this.active.delete(a.entry.id);
           const amount = a.entry.reversal['4'];
           const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
           const outcome = a.kind === 'advice' ? 'delivered' : 'reversed';
-          const declined = unapprovedReversal(this.dialect, a.kind, rc);
+          const declined = unapprovedReversal(this.dialect, a.kind, rc, base.mti);
           if (declined !== undefined) this.host.logger.warn({ ...base, responseCode: rc, code: declined.code }, declined.msg);
           this.ends.end({ id: a.entry.id, end: { outcome, message, response, at: startedAt }, t0: started, event });
           return;
