@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { within } from '@iso8583/test-support';
+import { reservePort, within } from '@iso8583/test-support';
 import { BIN, seen } from './cli-process.js';
 
 const TOKEN = 'logout-any-body-5d2a91';
@@ -17,7 +17,10 @@ const FORM = 'application/x-www-form-urlencoded';
 test('console sign-out (SocketQueue names): a body that does not parse, too large or of any type still signs out', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-logout-any-body-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const args = ['gateway', '--upstream', '127.0.0.1:9', '--listenPort', '0', '--listenHttpPort', '0', '--http-token', TOKEN, '--reversal-journal', join(dir, 'journal')];
+  // SocketQueue's listenHttpPort 0 means off (as in SocketQueue): a reserved port.
+  const http = await reservePort();
+  t.after(() => http.release());
+  const args = ['gateway', '--upstream', '127.0.0.1:9', '--listenPort', '0', '--listenHttpPort', String(http.port), '--http-token', TOKEN, '--reversal-journal', join(dir, 'journal')];
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
   const ready = await within(seen(child.stdout, /gateway listening .* http=(\S+)\n/), 20_000, 'the gateway to listen');
