@@ -211,6 +211,15 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /**
+   * @internal True while the transaction `message` names (STAN 11 and terminal 41) is held here: a reversible request
+   * of it in flight (its reversal armed) or its reversal under way. An upstream group sends a reversible request of
+   * that transaction here, so that this connector refuses it, not another upstream's bank approves it.
+   */
+  holdsTransaction(message: MessageInput): boolean {
+    return this.reversals?.reversing(message) === true;
+  }
+
+  /**
    * When the next thing may happen to a SAF entry not yet ended (ms since the epoch): the earliest next attempt (or
    * expiry) of the entries waiting, now while an attempt is under way or an end is being written to its store, the
    * next try of an end its store did not record (`retryInterval` after it); Infinity when nothing more can happen to

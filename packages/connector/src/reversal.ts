@@ -143,9 +143,13 @@ export class ReversalManager {
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
   }
 
-  /** True while a reversal of the transaction `message` names (STAN and terminal) is under way (queued, not ended). */
-  reversing(message: MessageInput): boolean {
-    return this.underway.has(message);
+  /**
+   * True while the transaction `message` names (STAN and terminal) is held here: a request of it armed (in flight on
+   * any connection of this connector), or its reversal under way (queued, not ended); `own`: the request's own armed
+   * entry, not counted.
+   */
+  reversing(message: MessageInput, own?: JournalEntry): boolean {
+    return this.underway.has(message, own?.id);
   }
 
   /** Reversals not yet ended (journaled, original's outcome unknown; being sent, or answered and waiting for `done`). */
@@ -220,15 +224,23 @@ export class ReversalManager {
     const at = Date.now();
     const asked = performance.now();
     let entry: ArmedEntry;
-    if (this.journal.addJson !== undefined) {
-      const json = this.plan.json(original);
-      entry = new ArmedEntry(id, at, json, undefined);
-      await this.journal.addJson(id, json, at);
-    } else {
-      const reversal = this.plan.build(original);
-      entry = new ArmedEntry(id, at, undefined, reversal);
-      // A shared store refuses it while the same transaction is pending on another node (its reversal under way there).
-      await (this.journal.addOriginal === undefined ? this.journal.add({ id, reversal, at }) : this.journal.addOriginal({ id, reversal, at }));
+    // Held from this turn (the caller's `reversing` check was in it too): another request of the transaction, on any
+    // connection of this connector, is refused from now, not only once this one is journaled.
+    this.underway.arm(id, original);
+    try {
+      if (this.journal.addJson !== undefined) {
+        const json = this.plan.json(original);
+        entry = new ArmedEntry(id, at, json, undefined);
+        await this.journal.addJson(id, json, at);
+      } else {
+        const reversal = this.plan.build(original);
+        entry = new ArmedEntry(id, at, undefined, reversal);
+        // A shared store refuses it while the same transaction is pending on another node (its reversal under way there).
+        await (this.journal.addOriginal === undefined ? this.journal.add({ id, reversal, at }) : this.journal.addOriginal({ id, reversal, at }));
+      }
+    } catch (err) {
+      this.underway.settle(id);
+      throw err;
     }
     entry.armed = true;
     entry.sendBy = asked + this.sendWithin;
@@ -277,6 +289,7 @@ export class ReversalManager {
     try {
       await this.journal.done(entry.id, 'not-needed');
       entry.armed = false;
+      this.underway.settle(entry.id);
     } catch (err) {
       this.host.logger.error({ id: entry.id, code: (err as Iso8583Error).code }, 'the response could not be recorded in the journal: reversing it');
       this.trigger(entry);
@@ -288,6 +301,7 @@ export class ReversalManager {
   async disarm(entry: JournalEntry): Promise<void> {
     if (!isArmed(entry)) return;
     entry.armed = false;
+    this.underway.settle(entry.id);
     await this.journal.done(entry.id, 'not-needed').catch((err: Iso8583Error) => {
       this.host.logger.error({ id: entry.id, code: err.code }, 'cannot mark a reversal done in the journal');
     });

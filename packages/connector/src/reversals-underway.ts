@@ -1,5 +1,8 @@
 /**
- * The reversals under way, by the original's STAN (field 11) and terminal (field 41): from the moment one is queued
+ * The transactions this connector holds, by the original's STAN (field 11) and terminal (field 41) as the wire carries
+ * them: each armed one (its reversal journaled, the original in flight on any of the connector's connections; keyed on
+ * the original's own fields at arm time, whatever `reversal.fields` copies), and each reversal under way: from the
+ * moment one is queued
  * (triggered, or left by an earlier run) until it ends (answered, abandoned, expired), and for `releasedHold` ms after
  * the queue let it go (`released`: a shared store gave it to another node, or this node stalled and leaves it pending
  * under its lease until a claim, here or elsewhere, takes it again), unless it is queued here again meanwhile.
@@ -46,9 +49,29 @@ export class ReversalsUnderway {
     };
   }
 
-  /** True while a reversal of the transaction `message` names (its field 11 and 41, however written: `9201` is `'009201'`) is under way. */
-  has(message: MessageInput): boolean {
-    return this.byId.size > 0 && this.byKey.has(transactionKey(this.dialect, message['11'], message['41']));
+  /**
+   * True while the transaction `message` names (its field 11 and 41, however written: `9201` is `'009201'`) is armed
+   * (in flight) or its reversal under way, by an entry other than `except` (the id of the request's own armed entry).
+   */
+  has(message: MessageInput, except?: string): boolean {
+    if (this.byId.size === 0) return false;
+    const key = transactionKey(this.dialect, message['11'], message['41']);
+    const n = this.byKey.get(key) ?? 0;
+    return n - (except !== undefined && this.byId.get(except) === key ? 1 : 0) > 0;
+  }
+
+  /**
+   * Entry `id` is armed for `original` (journaled or being journaled, the original about to leave): its transaction
+   * is held from now, under the original's STAN and terminal, until {@link ReversalsUnderway.settle} (answered, never
+   * sent) or, once triggered, until its reversal ends.
+   */
+  arm(id: string, original: MessageInput): void {
+    this.mark(id, original['11'], original['41']);
+  }
+
+  /** Armed entry `id` needs no reversal (its original was answered, or never left): its transaction is free again. */
+  settle(id: string): void {
+    this.forget(id);
   }
 
   /**
