@@ -80,7 +80,8 @@ export function connectorParts(
   };
   const frameHeader = o.headerBytes > 0 ? o.header : undefined;
   const logger = (o.logger ?? silent).child({ connector: o.name });
-  const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, hooks.error);
+  // `reversals` is made below, and read only when a late response comes.
+  const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, hooks.error, (m) => reversals?.lateAnswer(m));
   const network = new NetworkManagement(o, codec, matchKey, framing, frameHeader, stan);
   const host: ChannelHost = {
     options: o,

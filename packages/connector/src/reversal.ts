@@ -21,6 +21,9 @@ import { SafQueue, attemptMti } from './saf-queue.js';
 import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
 import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
+import { OvertakenReversals } from './reversal-overtaken.js';
+import type { ReversalAgain } from './reversal-overtaken.js';
+import { endsWith } from './saf-entry.js';
 import { inTurns } from './saf-backlog.js';
 
 /** What a reversal carries and how it is made (reversal-message.ts), exported from here as before. */
@@ -121,6 +124,8 @@ export class ReversalManager {
   /** How this connector's reversals are built (MTI in the dialect's version, `reversal.fields`), made once. */
   private readonly plan: ReversalPlan;
   private readonly underway: ReversalsUnderway;
+  /** The reversals answered lately with a code that undid nothing (reversal-overtaken.ts). */
+  private readonly overtaken: OvertakenReversals;
   /** With a shared store: how long after its add was asked for an original may still be written (`lease - claimInterval`). */
   private readonly sendWithin: number;
   private stopClaims: (() => void) | undefined;
@@ -139,7 +144,23 @@ export class ReversalManager {
     const { lease, claimInterval = 0 } = journal;
     this.underway = new ReversalsUnderway(host, dialect, Math.max(120_000, lease === undefined ? 0 : lease + claimInterval));
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
-    this.queue = new SafQueue(this.underway.host, journal, options, dialect);
+    this.overtaken = new OvertakenReversals(dialect);
+    const seen = this.underway.host;
+    // Each reversal answer is looked at as it comes (before its end is journaled): one that undid nothing is remembered.
+    const queueHost: SafHost = {
+      sendReversal: (message, timeout, written) =>
+        seen.sendReversal(message, timeout, written).then((response) => {
+          const again = this.overtaken.answered(message, response, endsWith(dialect, options, response['39']));
+          if (again !== undefined) this.reverseAgain(again);
+          return response;
+        }),
+      safEnded: (end) => seen.safEnded(end),
+      reversalEvent: (event) => seen.reversalEvent(event),
+      get logger() {
+        return seen.logger;
+      },
+    };
+    this.queue = new SafQueue(queueHost, journal, options, dialect);
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
   }
 
@@ -317,6 +338,35 @@ export class ReversalManager {
     // A plain entry from here on (its message made now, from the JSON text journaled, when it was written as text). A
     // copy: a message built from the request's fields keeps the whole request (cut from its text) alive while queued.
     this.queue.activate({ id: entry.id, reversal: ownedMessage(entry.reversal), at: entry.at });
+  }
+
+  /**
+   * A late response (its request timed out): when it approves a transaction whose reversal was answered lately with a
+   * code that undid nothing (the reversal overtook its original at the host: `25`, original not found), the reversal
+   * is stored again as a repeat (`0401`), with the amount the approval moved when it may, and logged at `warn`; returns
+   * whether it was (an approval that comes before that reversal's answer is remembered, and the answer stores it). A
+   * failure to store it is logged at `error`.
+   */
+  lateAnswer(answer: IsoMessage): boolean {
+    const again = this.overtaken.again(answer);
+    if (again === undefined) return false;
+    this.reverseAgain(again);
+    return true;
+  }
+
+  /** Stores the reversal a late approval calls for (see `lateAnswer`), logged at `warn`. */
+  private reverseAgain(again: ReversalAgain): void {
+    const reversal = again.reversal;
+    const currency = reversal['49'];
+    const kept = this.plan.approve(reversal, again.approval, typeof currency === 'string' ? currency : '');
+    const mti = reversal['0'];
+    this.host.logger.warn(
+      { mti, stan: reversal['11'], responseCode: again.responseCode, ...(kept === undefined ? {} : { amountKept: kept }) },
+      'a late approval came after its reversal was answered with a code that undid nothing: reversing it again',
+    );
+    this.store(reversal).catch((err: unknown) => {
+      this.host.logger.error({ code: (err as Iso8583Error | undefined)?.code, mti }, 'the reversal of a late approval could not be stored');
+    });
   }
 
   /** A connection is up or free: sends at once the SAF entries whose last attempt found none (see {@link SafQueue.linkUp}); returns how many. */

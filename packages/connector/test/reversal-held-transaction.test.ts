@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { answer, purchase } from './peer.js';
-import type { Peer } from './peer.js';
+import type { Peer, Received } from './peer.js';
 import { peerAndConnector, peerFor, startGroup, tempDir, upstream, groupEvent } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
 import { safEvent } from './helpers/reversals.js';
@@ -39,8 +39,8 @@ test('a repeat on a pool of two connections while its original is in flight, the
 });
 
 test('a repeat given to a round-robin group while its original is in flight on the other upstream: refused there, never at the other bank', async (t) => {
-  const holding = (r: { message: Record<string, unknown>; socket: import('node:net').Socket }, p: Peer): void => {
-    if (r.message['0'] !== '0200') p.send(r.socket, answer(r.message as never));
+  const holding = (r: Received, p: Peer): void => {
+    if (r.message['0'] !== '0200') p.send(r.socket, answer(r.message));
   };
   const a = await peerFor(t, holding);
   const b = await peerFor(t, holding);
