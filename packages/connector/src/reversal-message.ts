@@ -70,7 +70,8 @@ export function buildReversal(
 
 /**
  * Why a reversal keeps the request's amount although the answer carries one that reads as an amount: the answer's is
- * more than the request's (`more-than-requested`), in another currency than the request's field 49 (`other-currency`),
+ * more than the request's (`more-than-requested`), in another currency than the request's field 49, or in one not
+ * known (a settlement or billing amount, field 5 or 6, without its currency, 50 or 51) (`other-currency`),
  * or the request's amount is not 1 to 12 digits, so the two cannot be compared (`unreadable-request`). A reversal is
  * never for more than was asked, nor in another currency. (No card data: a name to log or count.)
  */
@@ -201,16 +202,17 @@ export class ReversalPlan {
 
   /**
    * Sets field 4 of `reversal` (one this plan made, field 4 the request's amount) to the amount `answer` approved
-   * ({@link approvedAmountOf}) when that is not more than the request's and the answer's field 49 is absent or the
-   * request's currency `currency` (the wire value of the request's field 49, `''` when it has none); returns why the
-   * request's amount stays ({@link AmountKept}) when the answer carried an amount that was not taken.
+   * ({@link approvedAmountOf}) when that is not more than the request's and in the request's currency `currency` (the
+   * wire value of the request's field 49, `''` when it has none): the answer's currency field of that amount is 49,
+   * absent or equal; or, for field 5 and 6, 50 and 51, present and equal. Returns why the request's amount stays
+   * ({@link AmountKept}) when the answer carried an amount that was not taken.
    */
   approve(reversal: IsoMessage, answer: MessageInput, currency: string): AmountKept | undefined {
     const requested = reversal['4'];
     if (this.approvedField === undefined || typeof requested !== 'string') return undefined;
     const approved = approvedAmountOf(answer, this.approvedField, this.amountSpec);
     if (approved === undefined) return undefined;
-    const why = amountKept(requested, approved, currency, answer);
+    const why = amountKept(requested, approved, currency, answer, this.approvedField);
     if (why === undefined) reversal['4'] = approved;
     return why;
   }
@@ -305,21 +307,30 @@ export function approvedAmountOf(answer: MessageInput, field: string, spec: Fiel
 }
 
 /**
- * Why the approved amount `approved` (1 to 12 digits) may not replace the request's `requested` in a reversal
- * ({@link AmountKept}), or `undefined` when it may: not more than the request's (compared as numbers, whatever their
- * widths), and the answer's field 49 absent or equal to the request's `currency` (`''`: none; numeric codes compared
- * as numbers, `840` and `0840` alike).
+ * The currency field of each amount field an answer may carry the approval in: the settlement amount (5) is in field
+ * 50, the cardholder billing amount (6) in field 51; any other (4, a private field) in the transaction currency, 49.
  */
-function amountKept(requested: string, approved: string, currency: string, answer: MessageInput): AmountKept | undefined {
+const CURRENCY_OF_AMOUNT: Readonly<Record<string, string>> = { '5': '50', '6': '51' };
+
+/**
+ * Why the approved amount `approved` (1 to 12 digits, from the answer's field `field`) may not replace the request's
+ * `requested` in a reversal ({@link AmountKept}), or `undefined` when it may: not more than the request's (compared as
+ * numbers, whatever their widths), and in the request's currency `currency` (the wire value of the request's field
+ * 49, `''` when it has none; numeric codes compared as numbers, `840` and `0840` alike): the answer's currency field of
+ * that amount (49; 50 for field 5, 51 for field 6) absent or equal to it for field 49, present and equal to it for 50
+ * and 51 (a settlement or billing amount says nothing of the transaction currency without its own).
+ */
+function amountKept(requested: string, approved: string, currency: string, answer: MessageInput, field: string): AmountKept | undefined {
   if (!/^[0-9]{1,12}$/.test(requested)) return 'unreadable-request';
   if (BigInt(approved) > BigInt(requested)) return 'more-than-requested';
+  const currencyField = CURRENCY_OF_AMOUNT[field] ?? '49';
   let theirs: unknown;
   try {
-    theirs = Object.hasOwn(answer, '49') ? answer['49'] : undefined;
+    theirs = Object.hasOwn(answer, currencyField) ? answer[currencyField] : undefined;
   } catch {
     return 'other-currency'; // A currency that cannot be read is not known to be the request's.
   }
-  if (theirs === undefined || theirs === null) return undefined;
+  if (theirs === undefined || theirs === null) return currencyField === '49' ? undefined : 'other-currency';
   if (typeof theirs !== 'string' && typeof theirs !== 'number') return 'other-currency';
   return currencyCode(String(theirs)) === currencyCode(currency) && currency !== '' ? undefined : 'other-currency';
 }
