@@ -23,6 +23,7 @@ import { MultiplexPool } from './multiplex-pool.js';
 import { NetworkManagement } from './network-management.js';
 import type { ResolvedConnectorOptions } from './options.js';
 import { createSafQueue, type ReversalManager } from './reversal.js';
+import { refuseUnsent } from './reversal-unsent.js';
 import { RequestOutcomes } from './request-outcome.js';
 import { RequestSender } from './request-sender.js';
 import { TerminalQueue, type TerminalLock } from './terminal-queue.js';
@@ -46,6 +47,11 @@ export interface ConnectorParts {
   terminalQueue: TerminalQueue | undefined;
   transactions: TransactionRecorder | undefined;
   reversals: ReversalManager | undefined;
+  /**
+   * With reversal and SAF off: refuses the start when a journal folder still configured holds what an earlier run
+   * left unsent (reversal.ts `refuseUnsent`); resolves at once otherwise.
+   */
+  unsentCheck: () => Promise<void>;
   outcomes: RequestOutcomes;
   sender: RequestSender;
 }
@@ -128,5 +134,6 @@ export function connectorParts(
   }, journal);
   const outcomes = new RequestOutcomes(lifecycle, accounting, transactions, o.maxInFlight, (m, at) => autoFilled(m, o.autoFill, stan, new Date(at)));
   const sender = new RequestSender({ codec, framing, frameHeader, matchKey, accounting, pool, reversals, reversal: o.reversal.enabled });
-  return { codec, matchKey, framing, logger, factory, pool, accounting, terminalLock, terminalQueue, transactions, reversals, outcomes, sender };
+  const unsentCheck = (): Promise<void> => (reversals === undefined ? refuseUnsent(journal) : Promise.resolve());
+  return { codec, matchKey, framing, logger, factory, pool, accounting, terminalLock, terminalQueue, transactions, reversals, unsentCheck, outcomes, sender };
 }

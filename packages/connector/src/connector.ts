@@ -78,6 +78,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   /** @internal Each request's one outcome (request-outcome.ts): a group's refusals for this upstream are counted here. */
   readonly outcomes: RequestOutcomes;
   private readonly sender: RequestSender;
+  private readonly unsentCheck: () => Promise<void>;
   private starting: Promise<void> | undefined;
   private ready = false;
   private closing: Promise<void> | undefined;
@@ -94,7 +95,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     ({ codec: this.codec, matchKey: this.matchKey, framing: this.framing, logger: this.logger } = parts);
     ({ factory: this.factory, pool: this.pool, accounting: this.accounting, terminalLock: this.terminalLock } = parts);
     ({ terminalQueue: this.terminalQueue, transactions: this.transactions, reversals: this.reversals } = parts);
-    ({ outcomes: this.outcomes, sender: this.sender } = parts);
+    ({ outcomes: this.outcomes, sender: this.sender, unsentCheck: this.unsentCheck } = parts);
   }
 
   /**
@@ -362,7 +363,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private async start(): Promise<void> {
     this.lifecycle.to('open');
     // The journal first: a journal that cannot be opened (locked, unreadable) stops the start before any connection.
-    const left = this.reversals === undefined ? [] : await this.reversals.open();
+    // Reversal and SAF off: a journal folder still configured that holds what an earlier run left unsent refuses it.
+    const left = this.reversals === undefined ? await this.unsentCheck().then(() => []) : await this.reversals.open();
     await this.transactions?.log.open(); // idempotent: connectors may share one log
     if (this.lifecycle.state !== 'open') return;
     this.pool.start();
