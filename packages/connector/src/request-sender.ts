@@ -91,6 +91,7 @@ export class RequestSender {
       let key: string;
       try {
         if (timeout === 0) throw deadlineError(mti);
+        if (mti[1] === '4' && this.reversals?.reversalOf(message) !== undefined) throw reversingError(mti);
         frame = this.frameOf(message, header, packed);
         key = this.matchKey.ofRequest(message);
       } catch (err) {
@@ -135,6 +136,9 @@ export class RequestSender {
     const mti = mtiOf(message);
     // A deadline passed already (a turn in the terminal queue that came late): nothing journaled, no connection taken.
     if (timeLeft(deadline, performance.now()) === 0) throw deadlineError(mti);
+    // A reversal a caller sends for a transaction whose reversal is under way here: the same reversal, sent and counted
+    // by the SAF queue already (its own attempts, `journal` false, are not asked).
+    if (journal && mti[1] === '4' && this.reversals?.reversalOf(message) !== undefined) throw reversingError(mti);
     const frame = this.frameOf(message, header, packed);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;

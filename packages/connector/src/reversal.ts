@@ -10,7 +10,6 @@
  * it is in field 24 (function code 400, full reversal) and field 25 (message reason code 4021, timeout waiting for
  * the response).
  */
-import { randomBytes } from 'node:crypto';
 import { ownedMessage } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/codec';
 import type { JournalEntry, JournalHalt, ReversalJournal } from './journal.js';
@@ -25,6 +24,7 @@ import { OvertakenReversals } from './reversal-overtaken.js';
 import type { ReversalAgain } from './reversal-overtaken.js';
 import { endsWith } from './saf-entry.js';
 import { inTurns } from './saf-backlog.js';
+import { ArmedEntry, entryId, isArmed } from './reversal-entry.js';
 
 /** What a reversal carries and how it is made (reversal-message.ts), exported from here as before. */
 export {
@@ -60,58 +60,6 @@ export type ReversalEvent = SafEvent;
 export interface ReversalSettings extends SafSettings {
   readonly mti: string;
   readonly fields: readonly string[];
-}
-
-/** The prefix of this process's entry ids: when it made the first, its pid and a random part (see `entryId`). */
-let idPrefix = '';
-let sequence = 0;
-
-/**
- * A new entry id, unique within a journal (shared ones too): a prefix made once per process (time, pid, 32 random
- * bits: two nodes with the same pid started in the same millisecond still differ) and a sequence that never wraps.
- */
-function entryId(): string {
-  if (idPrefix === '') idPrefix = `${Date.now().toString(36)}-${process.pid.toString(36)}-${randomBytes(4).readUInt32BE(0).toString(36)}-`;
-  sequence += 1;
-  return idPrefix + sequence.toString(36);
-}
-
-/**
- * The entry of a reversal armed for a request in flight: journaled, and the original's outcome not known yet. Its
- * message (`reversal`) is made on first use from the JSON text journaled when it was written as text (the file
- * journal), so that an answered request (nearly all of them) never makes it.
- */
-class ArmedEntry implements JournalEntry {
-  /** Journaled and not yet answered, disarmed or triggered. */
-  armed = false;
-  /**
-   * With a shared store (one with a `lease`): the `performance.now()` time past which the original may no longer be
-   * written, `lease - claimInterval` ms after its add was asked for (the same bound as the add's own stall check), since
-   * another node may claim the entry and reverse the original once the lease ends. `Infinity` with one node.
-   */
-  sendBy = Infinity;
-  /**
-   * The `performance.now()` time its add resolved: the journal's hold must be unbroken since (a break during the add
-   * fails the add itself).
-   */
-  stored = 0;
-
-  constructor(
-    readonly id: string,
-    readonly at: number,
-    private readonly json: string | undefined,
-    private message: IsoMessage | undefined,
-  ) {}
-
-  get reversal(): IsoMessage {
-    this.message ??= JSON.parse(this.json as string) as IsoMessage;
-    return this.message;
-  }
-}
-
-/** True for an entry `arm` made and whose outcome is not settled yet. */
-function isArmed(entry: JournalEntry): entry is ArmedEntry {
-  return entry instanceof ArmedEntry && entry.armed;
 }
 
 /**
@@ -290,6 +238,25 @@ export class ReversalManager {
    * given up. Anything else is an advice (ended `delivered`).
    */
   async store(message: IsoMessage): Promise<JournalEntry> {
+    if (String(message['0'] ?? '')[1] === '4') {
+      // A reversal of a transaction whose reversal is under way here (the connector's own, after a timeout): the same
+      // reversal, taken as that entry (its receipt), never sent nor counted twice.
+      const id = this.underway.reversalOf(message);
+      if (id !== undefined) {
+        this.host.logger.info({ id, mti: message['0'] }, 'a reversal stored for a transaction whose reversal is under way: taken as that one');
+        return { id, reversal: message, at: Date.now() };
+      }
+    }
+    return this.add(message);
+  }
+
+  /** The reversal of the transaction `message` names under way here (queued, not ended), by its entry id; else `undefined`. */
+  reversalOf(message: MessageInput): string | undefined {
+    return this.underway.reversalOf(message);
+  }
+
+  /** Journals `message` as a new SAF entry (see `store`) and queues it once durable. */
+  private async add(message: IsoMessage): Promise<JournalEntry> {
     const reversal = String(message['0'] ?? '')[1] === '4';
     const entry: JournalEntry = { id: entryId(), reversal: message, at: Date.now(), ...(reversal ? {} : { kind: 'advice' as const }) };
     await this.journal.add(entry);
@@ -364,7 +331,7 @@ export class ReversalManager {
       { mti, stan: reversal['11'], responseCode: again.responseCode, ...(kept === undefined ? {} : { amountKept: kept }) },
       'a late approval came after its reversal was answered with a code that undid nothing: reversing it again',
     );
-    this.store(reversal).catch((err: unknown) => {
+    this.add(reversal).catch((err: unknown) => {
       this.host.logger.error({ code: (err as Iso8583Error | undefined)?.code, mti }, 'the reversal of a late approval could not be stored');
     });
   }

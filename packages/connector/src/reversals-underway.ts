@@ -23,6 +23,10 @@ export class ReversalsUnderway {
   readonly host: SafHost;
   private readonly byId = new Map<string, string>();
   private readonly byKey = new Map<string, number>();
+  /** The ids armed (their original in flight), not yet queued: counted in `byKey` only. */
+  private readonly armed = new Set<string>();
+  /** The reversals under way (queued, not ended), by key: `byKey` without the armed ones. */
+  private readonly reversingByKey = new Map<string, number>();
   /** The entries released, by id: the timer that forgets them. */
   private readonly released = new Map<string, NodeJS.Timeout>();
 
@@ -66,7 +70,19 @@ export class ReversalsUnderway {
    * sent) or, once triggered, until its reversal ends.
    */
   arm(id: string, original: MessageInput): void {
-    this.mark(id, original['11'], original['41']);
+    this.mark(id, original['11'], original['41'], true);
+  }
+
+  /**
+   * The id of a reversal under way (queued, not ended; not one merely armed) of the transaction `message` names, if
+   * there is one: a reversal the terminal sends itself for it is then the same reversal.
+   */
+  reversalOf(message: MessageInput): string | undefined {
+    if (this.reversingByKey.size === 0) return undefined;
+    const key = transactionKey(this.dialect, message['11'], message['41']);
+    if (!this.reversingByKey.has(key)) return undefined;
+    for (const [id, k] of this.byId) if (k === key && !this.armed.has(id)) return id;
+    return undefined;
   }
 
   /** Armed entry `id` needs no reversal (its original was answered, or never left): its transaction is free again. */
@@ -101,16 +117,21 @@ export class ReversalsUnderway {
   }
 
   /** Reversal `id` of the transaction of STAN `stan` and terminal `terminal` is under way (again, when taken back here). */
-  private mark(id: string, stan: unknown, terminal: unknown): void {
-    if (this.byId.has(id)) {
-      // Taken back here (claimed again), or expected at a start: under way as before, until it ends.
+  private mark(id: string, stan: unknown, terminal: unknown, armed = false): void {
+    const known = this.byId.get(id);
+    if (known !== undefined) {
+      // Taken back here (claimed again), or expected at a start: under way as before, until it ends. Armed until now
+      // (its original's outcome unknown, its reversal queued): under way from now.
       clearTimeout(this.released.get(id));
       this.released.delete(id);
+      if (this.armed.delete(id)) count(this.reversingByKey, known, 1);
       return;
     }
     const key = transactionKey(this.dialect, stan, terminal);
     this.byId.set(id, key);
-    this.byKey.set(key, (this.byKey.get(key) ?? 0) + 1);
+    count(this.byKey, key, 1);
+    if (armed) this.armed.add(id);
+    else count(this.reversingByKey, key, 1);
   }
 
   private forget(id: string): void {
@@ -119,8 +140,14 @@ export class ReversalsUnderway {
     const key = this.byId.get(id);
     if (key === undefined) return;
     this.byId.delete(id);
-    const n = (this.byKey.get(key) ?? 1) - 1;
-    if (n > 0) this.byKey.set(key, n);
-    else this.byKey.delete(key);
+    count(this.byKey, key, -1);
+    if (!this.armed.delete(id)) count(this.reversingByKey, key, -1);
   }
+}
+
+/** Adds `by` to the count of `key` in `map` (a count that reaches 0 is deleted). */
+function count(map: Map<string, number>, key: string, by: number): void {
+  const n = (map.get(key) ?? 0) + by;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
 }
