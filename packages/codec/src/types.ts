@@ -236,7 +236,8 @@ export interface DialectReversal {
    * of an answered approval (one its client never got) carries that amount in its field 4, not the request's, so that
    * a partial approval (`10`, `002`) is undone for what it moved, never more. Used only when the reversal carries
    * field 4 and the answer's value is 1 to 12 digits, not zero, not more than the request's field 4 (compared as
-   * numbers), and the answer's field 49 is absent or the request's currency (else the request's amount stays).
+   * numbers), and in the request's currency: the answer's currency field of that amount (49, absent or the request's;
+   * 50 for field 5 and 51 for field 6, present and the request's 49) (else the request's amount stays).
    * `false`: the request's amount, always. Default `"4"` (the partial approval answers of ISO 8583, Visa and
    * Mastercard carry the approved amount in field 4). Refused (`ISO8583_ERR_DIALECT_INVALID`, `reversal.approvedAmount`)
    * when it names a card-data field or a field that never carries an amount (3, 7, 9-13, 37, 41, 49-51, 90; 56 in 1993).

@@ -23,6 +23,7 @@ import { MultiplexPool } from './multiplex-pool.js';
 import { NetworkManagement } from './network-management.js';
 import type { ResolvedConnectorOptions } from './options.js';
 import { createSafQueue, type ReversalManager } from './reversal.js';
+import { refuseUnsent } from './reversal-unsent.js';
 import { RequestOutcomes } from './request-outcome.js';
 import { RequestSender } from './request-sender.js';
 import { TerminalQueue, type TerminalLock } from './terminal-queue.js';
@@ -46,6 +47,11 @@ export interface ConnectorParts {
   terminalQueue: TerminalQueue | undefined;
   transactions: TransactionRecorder | undefined;
   reversals: ReversalManager | undefined;
+  /**
+   * With reversal and SAF off: refuses the start when a journal folder still configured holds what an earlier run
+   * left unsent (reversal.ts `refuseUnsent`); resolves at once otherwise.
+   */
+  unsentCheck: () => Promise<void>;
   outcomes: RequestOutcomes;
   sender: RequestSender;
 }
@@ -80,7 +86,8 @@ export function connectorParts(
   };
   const frameHeader = o.headerBytes > 0 ? o.header : undefined;
   const logger = (o.logger ?? silent).child({ connector: o.name });
-  const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, hooks.error);
+  // `reversals` is made below, and read only when a late response comes.
+  const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, hooks.error, (m) => reversals?.lateAnswer(m));
   const network = new NetworkManagement(o, codec, matchKey, framing, frameHeader, stan);
   const host: ChannelHost = {
     options: o,
@@ -127,5 +134,6 @@ export function connectorParts(
   }, journal);
   const outcomes = new RequestOutcomes(lifecycle, accounting, transactions, o.maxInFlight, (m, at) => autoFilled(m, o.autoFill, stan, new Date(at)));
   const sender = new RequestSender({ codec, framing, frameHeader, matchKey, accounting, pool, reversals, reversal: o.reversal.enabled });
-  return { codec, matchKey, framing, logger, factory, pool, accounting, terminalLock, terminalQueue, transactions, reversals, outcomes, sender };
+  const unsentCheck = (): Promise<void> => (reversals === undefined ? refuseUnsent(journal) : Promise.resolve());
+  return { codec, matchKey, framing, logger, factory, pool, accounting, terminalLock, terminalQueue, transactions, reversals, unsentCheck, outcomes, sender };
 }

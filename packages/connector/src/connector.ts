@@ -79,6 +79,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   /** @internal Each request's one outcome (request-outcome.ts): a group's refusals for this upstream are counted here. */
   readonly outcomes: RequestOutcomes;
   private readonly sender: RequestSender;
+  private readonly unsentCheck: () => Promise<void>;
   private starting: Promise<void> | undefined;
   private ready = false;
   private closing: Promise<void> | undefined;
@@ -95,7 +96,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     ({ codec: this.codec, matchKey: this.matchKey, framing: this.framing, logger: this.logger } = parts);
     ({ factory: this.factory, pool: this.pool, accounting: this.accounting, terminalLock: this.terminalLock } = parts);
     ({ terminalQueue: this.terminalQueue, transactions: this.transactions, reversals: this.reversals } = parts);
-    ({ outcomes: this.outcomes, sender: this.sender } = parts);
+    ({ outcomes: this.outcomes, sender: this.sender, unsentCheck: this.unsentCheck } = parts);
   }
 
   /**
@@ -209,6 +210,15 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    */
   flushSaf(id?: string): number {
     return this.reversals?.flush(id) ?? 0;
+  }
+
+  /**
+   * @internal True while the transaction `message` names (STAN 11 and terminal 41) is held here: a reversible request
+   * of it in flight (its reversal armed) or its reversal under way. An upstream group sends a reversible request of
+   * that transaction here, so that this connector refuses it, not another upstream's bank approves it.
+   */
+  holdsTransaction(message: MessageInput): boolean {
+    return this.reversals?.reversing(message) === true;
   }
 
   /**
@@ -354,7 +364,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private async start(): Promise<void> {
     this.lifecycle.to('open');
     // The journal first: a journal that cannot be opened (locked, unreadable) stops the start before any connection.
-    const left = this.reversals === undefined ? [] : await this.reversals.open();
+    // Reversal and SAF off: a journal folder still configured that holds what an earlier run left unsent refuses it.
+    const left = this.reversals === undefined ? await this.unsentCheck().then(() => []) : await this.reversals.open();
     await this.transactions?.log.open(); // idempotent: connectors may share one log
     if (this.lifecycle.state !== 'open') return;
     this.pool.start();

@@ -58,7 +58,8 @@ export interface ReversalOptions {
   /**
    * The fields of the original copied into its reversal, and so into the journal on disk (an allow-list; the MTI and
    * field 90 are always there). Field numbers `"2"` to `"128"`; 35, 36, 45, 52 and 55 are refused (sensitive
-   * authentication data). Default {@link REVERSAL_FIELDS}: 2, 3, 4, 7, 11, 12, 13, 22, 32, 37, 41, 42, 49, 90, 95.
+   * authentication data); 11 and 41 must be named (the STAN and terminal a reversal is matched to its answer by, and
+   * its transaction held by). Default {@link REVERSAL_FIELDS}: 2, 3, 4, 7, 11, 12, 13, 22, 32, 37, 41, 42, 49, 90, 95.
    */
   fields?: string[];
   /** The journal itself, instead of a `FileJournal` in `journalDir` (e.g. one with other sizes). Runtime only. Default: none. */

@@ -24,9 +24,9 @@ import { abortedError, sendOn } from './request-abort.js';
 import { markSent } from './request-sent.js';
 import type { RequestAbort } from './request-abort.js';
 
-/** The refusal of a reversible request whose transaction (same STAN and terminal) is being reversed: never written. */
+/** The refusal of a reversible request whose transaction (same STAN and terminal) is in flight or being reversed: never written. */
 function reversingError(mti: string): Iso8583Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', `a transaction with the same STAN and terminal is being reversed: the ${mti} is refused`, {
+  return connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', `a transaction with the same STAN and terminal is in flight or being reversed: the ${mti} is refused`, {
     mti,
     field: '11',
   });
@@ -91,6 +91,7 @@ export class RequestSender {
       let key: string;
       try {
         if (timeout === 0) throw deadlineError(mti);
+        if (mti[1] === '4' && this.reversals?.reversalOf(message) !== undefined) throw reversingError(mti);
         frame = this.frameOf(message, header, packed);
         key = this.matchKey.ofRequest(message);
       } catch (err) {
@@ -135,13 +136,17 @@ export class RequestSender {
     const mti = mtiOf(message);
     // A deadline passed already (a turn in the terminal queue that came late): nothing journaled, no connection taken.
     if (timeLeft(deadline, performance.now()) === 0) throw deadlineError(mti);
+    // A reversal a caller sends for a transaction whose reversal is under way here: the same reversal, sent and counted
+    // by the SAF queue already (its own attempts, `journal` false, are not asked).
+    if (journal && mti[1] === '4' && this.reversals?.reversalOf(message) !== undefined) throw reversingError(mti);
     const frame = this.frameOf(message, header, packed);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
     if (journal && this.journals(mti)) {
       const reversals = this.reversals as ReversalManager;
-      // A repeat (0201), or a request sent again as new (0200), of a transaction being reversed (same STAN and
-      // terminal): the host could approve it after (or before) the reversal, which names the same transaction.
+      // A repeat (0201), or a request sent again as new (0200), of a transaction in flight (on any connection) or being
+      // reversed (same STAN and terminal): the host could approve it after (or before) the reversal, which names the
+      // same transaction. `arm` holds the transaction in this same turn, so two such requests never both pass.
       if (reversals.reversing(message)) throw reversingError(mti);
       entry = await reversals.arm(message);
     }
@@ -162,7 +167,7 @@ export class RequestSender {
       }
       // Again just before the write: its transaction's reversal may have been queued while this request was journaled
       // or waited for a connection (its original timed out meanwhile), and the host could approve it after that reversal.
-      if (entry !== undefined && this.reversals?.reversing(message) === true) throw reversingError(mti);
+      if (entry !== undefined && this.reversals?.reversing(message, entry) === true) throw reversingError(mti);
       const wait = safAttempt ? timeout : Math.min(timeout, left);
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
         req = channelRequest(key, frame, mti, wait, resolve, reject, this.matchKey.echoOf(message), safAttempt);

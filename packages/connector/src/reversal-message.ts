@@ -4,11 +4,15 @@
  * per connector ({@link ReversalPlan}) that builds the reversal message, or writes it straight as JSON text for the
  * journal (the same bytes `JSON.stringify` gives) without making the message object on the request's path.
  */
-import { dialectVersion, inVersion, reversalMessageProblems } from '@iso8583/codec';
+import { dialectVersion, inVersion, reversalMessageProblems, trackPan } from '@iso8583/codec';
 import type { DialectVersion, Dialect, FieldSpec, IsoMessage, MessageInput } from '@iso8583/codec';
 import { wireValue } from './match-key.js';
 import { jsonString, plainJson } from './journal-record.js';
 import { neverStoredFields } from './never-stored.js';
+import { amountKept, approvedAmountOf } from './reversal-amount.js';
+import type { AmountKept } from './reversal-amount.js';
+
+export type { AmountKept } from './reversal-amount.js';
 
 export { REVERSAL_EXCLUDED_FIELDS } from './never-stored.js';
 
@@ -68,13 +72,6 @@ export function buildReversal(
   return new ReversalPlan(mti, dialect, fields).build(original, answer, kept);
 }
 
-/**
- * Why a reversal keeps the request's amount although the answer carries one that reads as an amount: the answer's is
- * more than the request's (`more-than-requested`), in another currency than the request's field 49 (`other-currency`),
- * or the request's amount is not 1 to 12 digits, so the two cannot be compared (`unreadable-request`). A reversal is
- * never for more than was asked, nor in another currency. (No card data: a name to log or count.)
- */
-export type AmountKept = 'more-than-requested' | 'other-currency' | 'unreadable-request';
 
 /** A field the reversal reads from its original, with the dialect's spec (for its wire value: padding). */
 interface Source {
@@ -120,6 +117,8 @@ export class ReversalPlan {
   private readonly approvedField: string | undefined;
   private readonly amountSpec: FieldSpec | undefined;
   private readonly currencySpec: FieldSpec | undefined;
+  /** Field 2's spec when the reversal copies the PAN (a swipe's is then taken from its track), else `undefined`. */
+  private readonly panSpec: FieldSpec | undefined;
   /** The fields the reversal makes itself (not field 0): 90, or 56, 24 and 25, and the dialect's `reversal.set`. */
   private readonly made: readonly (readonly [string, string | ((original: MessageInput) => string)])[];
 
@@ -154,6 +153,7 @@ export class ReversalPlan {
     this.copied = [...copied].map((field) => ({ field, spec: dialect.fields[field] }));
     this.approvedField = rules.approvedAmount === false || !copied.has('4') ? undefined : (rules.approvedAmount ?? '4');
     this.amountSpec = dialect.fields['4'];
+    this.panSpec = copied.has('2') ? dialect.fields['2'] : undefined;
     this.currencySpec = dialect.fields['49'];
     this.mtiSpec = dialect.fields['0'];
     this.stanSpec = dialect.fields['11'];
@@ -190,6 +190,11 @@ export class ReversalPlan {
       if (value === null || value === undefined) continue;
       out[field] = typeof value === 'object' ? (plain(value) as IsoMessage) : wireValue(spec, value);
     }
+    // A swipe (track data, no field 2): the host finds the card by the PAN of the track, which is never stored itself.
+    if (this.panSpec !== undefined && out['2'] === undefined) {
+      const pan = trackPanOf(original);
+      if (pan !== undefined) out['2'] = wireValue(this.panSpec, pan);
+    }
     if (answer !== undefined) {
       const why = this.approve(out, answer, source(original, '49', this.currencySpec));
       if (why !== undefined) kept?.(why);
@@ -201,16 +206,17 @@ export class ReversalPlan {
 
   /**
    * Sets field 4 of `reversal` (one this plan made, field 4 the request's amount) to the amount `answer` approved
-   * ({@link approvedAmountOf}) when that is not more than the request's and the answer's field 49 is absent or the
-   * request's currency `currency` (the wire value of the request's field 49, `''` when it has none); returns why the
-   * request's amount stays ({@link AmountKept}) when the answer carried an amount that was not taken.
+   * ({@link approvedAmountOf}) when that is not more than the request's and in the request's currency `currency` (the
+   * wire value of the request's field 49, `''` when it has none): the answer's currency field of that amount is 49,
+   * absent or equal; or, for field 5 and 6, 50 and 51, present and equal. Returns why the request's amount stays
+   * ({@link AmountKept}) when the answer carried an amount that was not taken.
    */
   approve(reversal: IsoMessage, answer: MessageInput, currency: string): AmountKept | undefined {
     const requested = reversal['4'];
     if (this.approvedField === undefined || typeof requested !== 'string') return undefined;
     const approved = approvedAmountOf(answer, this.approvedField, this.amountSpec);
     if (approved === undefined) return undefined;
-    const why = amountKept(requested, approved, currency, answer);
+    const why = amountKept(requested, approved, currency, answer, this.approvedField);
     if (why === undefined) reversal['4'] = approved;
     return why;
   }
@@ -224,7 +230,8 @@ export class ReversalPlan {
     const plan = this.planOf(original);
     if (plan !== this) return plan.json(original);
     const order = this.order;
-    if (order === undefined) return JSON.stringify(this.build(original));
+    // No order, or a swipe whose PAN comes from its track (`build`, the one home of that rule): the long way.
+    if (order === undefined || (this.panSpec !== undefined && original['2'] == null && trackPanOf(original) !== undefined)) return JSON.stringify(this.build(original));
     let json = '';
     for (let i = 0; i < order.length; i++) {
       const slot = order[i] as Slot;
@@ -284,52 +291,6 @@ export class ReversalPlan {
   }
 }
 
-/**
- * The amount an answer approved, as a reversal's field 4 (padded as the dialect pads field 4): field `field` of
- * `answer` when it is 1 to 12 digits, not all zeros (a string of digits, or a whole number from 1); `undefined`
- * otherwise (absent, zero, composite, signed, not digits, too long, unreadable), when the request's amount stays.
- */
-export function approvedAmountOf(answer: MessageInput, field: string, spec: FieldSpec | undefined): string | undefined {
-  let value: unknown;
-  try {
-    if (!Object.hasOwn(answer, field)) return undefined;
-    value = answer[field];
-  } catch {
-    return undefined; // An answer that cannot be read (a getter that throws) says no amount: the reversal still goes.
-  }
-  const text = typeof value === 'string' ? value : typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
-  // Zero approves nothing: a host that answers its approvals with zeros in the field says nothing of the amount, and a
-  // reversal of 0 would undo nothing where the host reads field 4.
-  if (text === undefined || !/^[0-9]{1,12}$/.test(text) || /^0+$/.test(text)) return undefined;
-  return wireValue(spec, text);
-}
-
-/**
- * Why the approved amount `approved` (1 to 12 digits) may not replace the request's `requested` in a reversal
- * ({@link AmountKept}), or `undefined` when it may: not more than the request's (compared as numbers, whatever their
- * widths), and the answer's field 49 absent or equal to the request's `currency` (`''`: none; numeric codes compared
- * as numbers, `840` and `0840` alike).
- */
-function amountKept(requested: string, approved: string, currency: string, answer: MessageInput): AmountKept | undefined {
-  if (!/^[0-9]{1,12}$/.test(requested)) return 'unreadable-request';
-  if (BigInt(approved) > BigInt(requested)) return 'more-than-requested';
-  let theirs: unknown;
-  try {
-    theirs = Object.hasOwn(answer, '49') ? answer['49'] : undefined;
-  } catch {
-    return 'other-currency'; // A currency that cannot be read is not known to be the request's.
-  }
-  if (theirs === undefined || theirs === null) return undefined;
-  if (typeof theirs !== 'string' && typeof theirs !== 'number') return 'other-currency';
-  return currencyCode(String(theirs)) === currencyCode(currency) && currency !== '' ? undefined : 'other-currency';
-}
-
-/** A currency code to compare: trimmed, a numeric one without its leading zeros. */
-function currencyCode(code: string): string {
-  const trimmed = code.trim();
-  return /^[0-9]+$/.test(trimmed) ? String(Number(trimmed)) : trimmed;
-}
-
 /** The MTI the original's transaction is kept under: that of a repeat (`0201`) is its original's (`0200`). */
 function transactionMti(mti: string): string {
   return isReversible(mti) ? mti.slice(0, 3) + '0' : mti;
@@ -344,6 +305,20 @@ function editionOf(original: MessageInput, mtiSpec: FieldSpec | undefined): Dial
   // The usual MTI (four characters) read as it is; any other padded as it travels.
   const digit = typeof mti === 'string' && mti.length === 4 ? mti[0] : text(source(original, '0', mtiSpec), 4)[0];
   return digit === '0' ? '1987' : digit === '1' ? '1993' : undefined;
+}
+
+/**
+ * The PAN of an original that carries track data in place of field 2 (a swipe): the PAN part of track 2 (35), else of
+ * track 1 (45), read by the codec's `trackPan`; `undefined` when the original has field 2 or neither track reads as one.
+ */
+function trackPanOf(original: MessageInput): string | undefined {
+  if (Object.hasOwn(original, '2') && original['2'] != null) return undefined;
+  for (const field of ['35', '45']) {
+    const track = Object.hasOwn(original, field) ? original[field] : undefined;
+    const pan = typeof track === 'string' ? trackPan(track) : undefined;
+    if (pan !== undefined) return pan;
+  }
+  return undefined;
 }
 
 /** True for a canonical array index (`0`, `90`; not `090`, `-1`, `1.5`): `JSON.stringify` writes those first, ascending. */

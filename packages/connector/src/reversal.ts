@@ -10,7 +10,6 @@
  * it is in field 24 (function code 400, full reversal) and field 25 (message reason code 4021, timeout waiting for
  * the response).
  */
-import { randomBytes } from 'node:crypto';
 import { ownedMessage } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/codec';
 import type { JournalEntry, JournalHalt, ReversalJournal } from './journal.js';
@@ -21,7 +20,11 @@ import { SafQueue, attemptMti } from './saf-queue.js';
 import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
 import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
+import { OvertakenReversals } from './reversal-overtaken.js';
+import type { ReversalAgain } from './reversal-overtaken.js';
+import { endsWith } from './saf-entry.js';
 import { inTurns } from './saf-backlog.js';
+import { ArmedEntry, entryId, isArmed } from './reversal-entry.js';
 
 /** What a reversal carries and how it is made (reversal-message.ts), exported from here as before. */
 export {
@@ -59,58 +62,6 @@ export interface ReversalSettings extends SafSettings {
   readonly fields: readonly string[];
 }
 
-/** The prefix of this process's entry ids: when it made the first, its pid and a random part (see `entryId`). */
-let idPrefix = '';
-let sequence = 0;
-
-/**
- * A new entry id, unique within a journal (shared ones too): a prefix made once per process (time, pid, 32 random
- * bits: two nodes with the same pid started in the same millisecond still differ) and a sequence that never wraps.
- */
-function entryId(): string {
-  if (idPrefix === '') idPrefix = `${Date.now().toString(36)}-${process.pid.toString(36)}-${randomBytes(4).readUInt32BE(0).toString(36)}-`;
-  sequence += 1;
-  return idPrefix + sequence.toString(36);
-}
-
-/**
- * The entry of a reversal armed for a request in flight: journaled, and the original's outcome not known yet. Its
- * message (`reversal`) is made on first use from the JSON text journaled when it was written as text (the file
- * journal), so that an answered request (nearly all of them) never makes it.
- */
-class ArmedEntry implements JournalEntry {
-  /** Journaled and not yet answered, disarmed or triggered. */
-  armed = false;
-  /**
-   * With a shared store (one with a `lease`): the `performance.now()` time past which the original may no longer be
-   * written, `lease - claimInterval` ms after its add was asked for (the same bound as the add's own stall check), since
-   * another node may claim the entry and reverse the original once the lease ends. `Infinity` with one node.
-   */
-  sendBy = Infinity;
-  /**
-   * The `performance.now()` time its add resolved: the journal's hold must be unbroken since (a break during the add
-   * fails the add itself).
-   */
-  stored = 0;
-
-  constructor(
-    readonly id: string,
-    readonly at: number,
-    private readonly json: string | undefined,
-    private message: IsoMessage | undefined,
-  ) {}
-
-  get reversal(): IsoMessage {
-    this.message ??= JSON.parse(this.json as string) as IsoMessage;
-    return this.message;
-  }
-}
-
-/** True for an entry `arm` made and whose outcome is not settled yet. */
-function isArmed(entry: JournalEntry): entry is ArmedEntry {
-  return entry instanceof ArmedEntry && entry.armed;
-}
-
 /**
  * Keeps the SAF queue's entries: reversals armed (journaled, original in flight) and entries being sent until they
  * end ({@link SafQueue}: the connector's reversals, and the advices stored with `saf: true`). One reversal sequence
@@ -121,6 +72,8 @@ export class ReversalManager {
   /** How this connector's reversals are built (MTI in the dialect's version, `reversal.fields`), made once. */
   private readonly plan: ReversalPlan;
   private readonly underway: ReversalsUnderway;
+  /** The reversals answered lately with a code that undid nothing (reversal-overtaken.ts). */
+  private readonly overtaken: OvertakenReversals;
   /** With a shared store: how long after its add was asked for an original may still be written (`lease - claimInterval`). */
   private readonly sendWithin: number;
   private stopClaims: (() => void) | undefined;
@@ -139,13 +92,33 @@ export class ReversalManager {
     const { lease, claimInterval = 0 } = journal;
     this.underway = new ReversalsUnderway(host, dialect, Math.max(120_000, lease === undefined ? 0 : lease + claimInterval));
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
-    this.queue = new SafQueue(this.underway.host, journal, options, dialect);
+    this.overtaken = new OvertakenReversals(dialect);
+    const seen = this.underway.host;
+    // Each reversal answer is looked at as it comes (before its end is journaled): one that undid nothing is remembered.
+    const queueHost: SafHost = {
+      sendReversal: (message, timeout, written) =>
+        seen.sendReversal(message, timeout, written).then((response) => {
+          const again = this.overtaken.answered(message, response, endsWith(dialect, options, response['39']));
+          if (again !== undefined) this.reverseAgain(again);
+          return response;
+        }),
+      safEnded: (end) => seen.safEnded(end),
+      reversalEvent: (event) => seen.reversalEvent(event),
+      get logger() {
+        return seen.logger;
+      },
+    };
+    this.queue = new SafQueue(queueHost, journal, options, dialect);
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
   }
 
-  /** True while a reversal of the transaction `message` names (STAN and terminal) is under way (queued, not ended). */
-  reversing(message: MessageInput): boolean {
-    return this.underway.has(message);
+  /**
+   * True while the transaction `message` names (STAN and terminal) is held here: a request of it armed (in flight on
+   * any connection of this connector), or its reversal under way (queued, not ended); `own`: the request's own armed
+   * entry, not counted.
+   */
+  reversing(message: MessageInput, own?: JournalEntry): boolean {
+    return this.underway.has(message, own?.id);
   }
 
   /** Reversals not yet ended (journaled, original's outcome unknown; being sent, or answered and waiting for `done`). */
@@ -220,15 +193,23 @@ export class ReversalManager {
     const at = Date.now();
     const asked = performance.now();
     let entry: ArmedEntry;
-    if (this.journal.addJson !== undefined) {
-      const json = this.plan.json(original);
-      entry = new ArmedEntry(id, at, json, undefined);
-      await this.journal.addJson(id, json, at);
-    } else {
-      const reversal = this.plan.build(original);
-      entry = new ArmedEntry(id, at, undefined, reversal);
-      // A shared store refuses it while the same transaction is pending on another node (its reversal under way there).
-      await (this.journal.addOriginal === undefined ? this.journal.add({ id, reversal, at }) : this.journal.addOriginal({ id, reversal, at }));
+    // Held from this turn (the caller's `reversing` check was in it too): another request of the transaction, on any
+    // connection of this connector, is refused from now, not only once this one is journaled.
+    this.underway.arm(id, original);
+    try {
+      if (this.journal.addJson !== undefined) {
+        const json = this.plan.json(original);
+        entry = new ArmedEntry(id, at, json, undefined);
+        await this.journal.addJson(id, json, at);
+      } else {
+        const reversal = this.plan.build(original);
+        entry = new ArmedEntry(id, at, undefined, reversal);
+        // A shared store refuses it while the same transaction is pending on another node (its reversal under way there).
+        await (this.journal.addOriginal === undefined ? this.journal.add({ id, reversal, at }) : this.journal.addOriginal({ id, reversal, at }));
+      }
+    } catch (err) {
+      this.underway.settle(id);
+      throw err;
     }
     entry.armed = true;
     entry.sendBy = asked + this.sendWithin;
@@ -257,6 +238,25 @@ export class ReversalManager {
    * given up. Anything else is an advice (ended `delivered`).
    */
   async store(message: IsoMessage): Promise<JournalEntry> {
+    if (String(message['0'] ?? '')[1] === '4') {
+      // A reversal of a transaction whose reversal is under way here (the connector's own, after a timeout): the same
+      // reversal, taken as that entry (its receipt), never sent nor counted twice.
+      const id = this.underway.reversalOf(message);
+      if (id !== undefined) {
+        this.host.logger.info({ id, mti: message['0'] }, 'a reversal stored for a transaction whose reversal is under way: taken as that one');
+        return { id, reversal: message, at: Date.now() };
+      }
+    }
+    return this.add(message);
+  }
+
+  /** The reversal of the transaction `message` names under way here (queued, not ended), by its entry id; else `undefined`. */
+  reversalOf(message: MessageInput): string | undefined {
+    return this.underway.reversalOf(message);
+  }
+
+  /** Journals `message` as a new SAF entry (see `store`) and queues it once durable. */
+  private async add(message: IsoMessage): Promise<JournalEntry> {
     const reversal = String(message['0'] ?? '')[1] === '4';
     const entry: JournalEntry = { id: entryId(), reversal: message, at: Date.now(), ...(reversal ? {} : { kind: 'advice' as const }) };
     await this.journal.add(entry);
@@ -277,6 +277,7 @@ export class ReversalManager {
     try {
       await this.journal.done(entry.id, 'not-needed');
       entry.armed = false;
+      this.underway.settle(entry.id);
     } catch (err) {
       this.host.logger.error({ id: entry.id, code: (err as Iso8583Error).code }, 'the response could not be recorded in the journal: reversing it');
       this.trigger(entry);
@@ -288,6 +289,7 @@ export class ReversalManager {
   async disarm(entry: JournalEntry): Promise<void> {
     if (!isArmed(entry)) return;
     entry.armed = false;
+    this.underway.settle(entry.id);
     await this.journal.done(entry.id, 'not-needed').catch((err: Iso8583Error) => {
       this.host.logger.error({ id: entry.id, code: err.code }, 'cannot mark a reversal done in the journal');
     });
@@ -303,6 +305,35 @@ export class ReversalManager {
     // A plain entry from here on (its message made now, from the JSON text journaled, when it was written as text). A
     // copy: a message built from the request's fields keeps the whole request (cut from its text) alive while queued.
     this.queue.activate({ id: entry.id, reversal: ownedMessage(entry.reversal), at: entry.at });
+  }
+
+  /**
+   * A late response (its request timed out): when it approves a transaction whose reversal was answered lately with a
+   * code that undid nothing (the reversal overtook its original at the host: `25`, original not found), the reversal
+   * is stored again as a repeat (`0401`), with the amount the approval moved when it may, and logged at `warn`; returns
+   * whether it was (an approval that comes before that reversal's answer is remembered, and the answer stores it). A
+   * failure to store it is logged at `error`.
+   */
+  lateAnswer(answer: IsoMessage): boolean {
+    const again = this.overtaken.again(answer);
+    if (again === undefined) return false;
+    this.reverseAgain(again);
+    return true;
+  }
+
+  /** Stores the reversal a late approval calls for (see `lateAnswer`), logged at `warn`. */
+  private reverseAgain(again: ReversalAgain): void {
+    const reversal = again.reversal;
+    const currency = reversal['49'];
+    const kept = this.plan.approve(reversal, again.approval, typeof currency === 'string' ? currency : '');
+    const mti = reversal['0'];
+    this.host.logger.warn(
+      { mti, stan: reversal['11'], responseCode: again.responseCode, ...(kept === undefined ? {} : { amountKept: kept }) },
+      'a late approval came after its reversal was answered with a code that undid nothing: reversing it again',
+    );
+    this.add(reversal).catch((err: unknown) => {
+      this.host.logger.error({ code: (err as Iso8583Error | undefined)?.code, mti }, 'the reversal of a late approval could not be stored');
+    });
   }
 
   /** A connection is up or free: sends at once the SAF entries whose last attempt found none (see {@link SafQueue.linkUp}); returns how many. */

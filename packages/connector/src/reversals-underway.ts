@@ -1,5 +1,8 @@
 /**
- * The reversals under way, by the original's STAN (field 11) and terminal (field 41): from the moment one is queued
+ * The transactions this connector holds, by the original's STAN (field 11) and terminal (field 41) as the wire carries
+ * them: each armed one (its reversal journaled, the original in flight on any of the connector's connections; keyed on
+ * the original's own fields at arm time, whatever `reversal.fields` copies), and each reversal under way: from the
+ * moment one is queued
  * (triggered, or left by an earlier run) until it ends (answered, abandoned, expired), and for `releasedHold` ms after
  * the queue let it go (`released`: a shared store gave it to another node, or this node stalled and leaves it pending
  * under its lease until a claim, here or elsewhere, takes it again), unless it is queued here again meanwhile.
@@ -20,6 +23,10 @@ export class ReversalsUnderway {
   readonly host: SafHost;
   private readonly byId = new Map<string, string>();
   private readonly byKey = new Map<string, number>();
+  /** The ids armed (their original in flight), not yet queued: counted in `byKey` only. */
+  private readonly armed = new Set<string>();
+  /** The reversals under way (queued, not ended), by key: `byKey` without the armed ones. */
+  private readonly reversingByKey = new Map<string, number>();
   /** The entries released, by id: the timer that forgets them. */
   private readonly released = new Map<string, NodeJS.Timeout>();
 
@@ -46,9 +53,41 @@ export class ReversalsUnderway {
     };
   }
 
-  /** True while a reversal of the transaction `message` names (its field 11 and 41, however written: `9201` is `'009201'`) is under way. */
-  has(message: MessageInput): boolean {
-    return this.byId.size > 0 && this.byKey.has(transactionKey(this.dialect, message['11'], message['41']));
+  /**
+   * True while the transaction `message` names (its field 11 and 41, however written: `9201` is `'009201'`) is armed
+   * (in flight) or its reversal under way, by an entry other than `except` (the id of the request's own armed entry).
+   */
+  has(message: MessageInput, except?: string): boolean {
+    if (this.byId.size === 0) return false;
+    const key = transactionKey(this.dialect, message['11'], message['41']);
+    const n = this.byKey.get(key) ?? 0;
+    return n - (except !== undefined && this.byId.get(except) === key ? 1 : 0) > 0;
+  }
+
+  /**
+   * Entry `id` is armed for `original` (journaled or being journaled, the original about to leave): its transaction
+   * is held from now, under the original's STAN and terminal, until {@link ReversalsUnderway.settle} (answered, never
+   * sent) or, once triggered, until its reversal ends.
+   */
+  arm(id: string, original: MessageInput): void {
+    this.mark(id, original['11'], original['41'], true);
+  }
+
+  /**
+   * The id of a reversal under way (queued, not ended; not one merely armed) of the transaction `message` names, if
+   * there is one: a reversal the terminal sends itself for it is then the same reversal.
+   */
+  reversalOf(message: MessageInput): string | undefined {
+    if (this.reversingByKey.size === 0) return undefined;
+    const key = transactionKey(this.dialect, message['11'], message['41']);
+    if (!this.reversingByKey.has(key)) return undefined;
+    for (const [id, k] of this.byId) if (k === key && !this.armed.has(id)) return id;
+    return undefined;
+  }
+
+  /** Armed entry `id` needs no reversal (its original was answered, or never left): its transaction is free again. */
+  settle(id: string): void {
+    this.forget(id);
   }
 
   /**
@@ -78,16 +117,21 @@ export class ReversalsUnderway {
   }
 
   /** Reversal `id` of the transaction of STAN `stan` and terminal `terminal` is under way (again, when taken back here). */
-  private mark(id: string, stan: unknown, terminal: unknown): void {
-    if (this.byId.has(id)) {
-      // Taken back here (claimed again), or expected at a start: under way as before, until it ends.
+  private mark(id: string, stan: unknown, terminal: unknown, armed = false): void {
+    const known = this.byId.get(id);
+    if (known !== undefined) {
+      // Taken back here (claimed again), or expected at a start: under way as before, until it ends. Armed until now
+      // (its original's outcome unknown, its reversal queued): under way from now.
       clearTimeout(this.released.get(id));
       this.released.delete(id);
+      if (this.armed.delete(id)) count(this.reversingByKey, known, 1);
       return;
     }
     const key = transactionKey(this.dialect, stan, terminal);
     this.byId.set(id, key);
-    this.byKey.set(key, (this.byKey.get(key) ?? 0) + 1);
+    count(this.byKey, key, 1);
+    if (armed) this.armed.add(id);
+    else count(this.reversingByKey, key, 1);
   }
 
   private forget(id: string): void {
@@ -96,8 +140,14 @@ export class ReversalsUnderway {
     const key = this.byId.get(id);
     if (key === undefined) return;
     this.byId.delete(id);
-    const n = (this.byKey.get(key) ?? 1) - 1;
-    if (n > 0) this.byKey.set(key, n);
-    else this.byKey.delete(key);
+    count(this.byKey, key, -1);
+    if (!this.armed.delete(id)) count(this.reversingByKey, key, -1);
   }
+}
+
+/** Adds `by` to the count of `key` in `map` (a count that reaches 0 is deleted). */
+function count(map: Map<string, number>, key: string, by: number): void {
+  const n = (map.get(key) ?? 0) + by;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
 }

@@ -1,6 +1,7 @@
 /**
  * What the host sends that answers no request in flight: a late response (its request had already timed out) is
- * logged and reported (`late-response`); any other response (a duplicate answer, one whose key no request in flight
+ * logged and reported (`late-response`), and an approval of a transaction whose reversal undid nothing is reversed
+ * again (reversal-overtaken.ts); any other response (a duplicate answer, one whose key no request in flight
  * has) is logged and reported (`unsolicited`) and goes no further; a host-initiated request other than 0800 (network
  * management has its own home) is logged, reported (`unsolicited`) and handed to `onUnsolicited`, whose reply goes
  * back on the same connection with the request's header. Only host-initiated requests reach `onUnsolicited`.
@@ -26,6 +27,11 @@ export class Unsolicited {
     /** True when frames carry a fixed header (`headerBytes` > 0): the reply then carries the request's. */
     private readonly frameHeader: boolean,
     private readonly failed: (err: Iso8583Error) => void,
+    /**
+     * Looks at a late response (the SAF queue's `lateAnswer`: an approval whose reversal undid nothing is reversed
+     * again); `undefined` without a SAF queue.
+     */
+    private readonly lateAnswer?: (message: IsoMessage) => void,
   ) {}
 
   /** A message that matched no pending request (`late`: its request had timed out). */
@@ -34,6 +40,7 @@ export class Unsolicited {
     if (late) {
       channel.logger.info(summarize(message), 'late response (its request had timed out)');
       if (this.emitter.listenerCount('late-response') > 0) this.emitter.emit('late-response', message, info);
+      this.lateAnswer?.(message);
       return;
     }
     const request = isRequestMti(mtiText(message['0']));

@@ -24,6 +24,7 @@ import type { SafReceipt, SafSendOptions, SendOptions } from './connector.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { connectorError } from './errors.js';
 import { mtiText } from './match-key.js';
+import { isReversible } from './reversal-message.js';
 import { inputError, isMessageObject } from './message-input.js';
 import { Router } from './routing.js';
 import { Originals, followsOriginal } from './upstream-group-originals.js';
@@ -206,6 +207,13 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   /** Picks the upstream (see `run`); `lane`: the request holds its terminal's turn in the group's queue. */
   private choose(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, saf: boolean, lane: boolean): Promise<unknown> {
     const mti = mtiText(message['0']);
+    // A reversible request (0200, a repeat 0201) of a transaction an upstream holds (in flight there, or being
+    // reversed there) goes to that upstream, up or not, whose connector refuses it (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`):
+    // another bank, or the same bank by another link, could approve it and the first's reversal then undo that approval.
+    if (isReversible(mti)) {
+      const holder = this.holderOf(message);
+      if (holder !== undefined) return this.via(holder, kind, input, options, lane);
+    }
     // A reversal or an advice (and their repeats) goes to the upstream of its original, up or not: only that host can
     // undo or complete it. Its original unknown (upstream-group-originals.ts): by a routing rule, else the first.
     const follows = followsOriginal(mti);
@@ -298,6 +306,13 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     const response = (r as EncodedResponse).message;
     if (kind === FILLED) this.originals.remember(response, link);
     return response;
+  }
+
+  /** The upstream holding the transaction of `message` (in flight or being reversed there), if one does. */
+  private holderOf(message: MessageInput): Link | undefined {
+    if (message['11'] == null) return undefined;
+    for (const l of this.links) if (l.connector.holdsTransaction(message)) return l;
+    return undefined;
   }
 
   /** The healthy upstream by the strategy, not among `tried`; when none is healthy, the first not tried (it waits as a lone connector would). */

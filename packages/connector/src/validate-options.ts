@@ -98,6 +98,11 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
       const why = never.get(f);
       if (why !== undefined) problems.push(problem('reversal.fields', `must not name field ${f} (${why}: never stored)`));
     }
+    // A reversal's answer is matched, and its transaction kept from going out again while it is under way (after a
+    // restart too, read back from the journal), by the STAN and terminal it carries.
+    for (const [f, what] of [['11', 'STAN'], ['41', 'terminal']] as const) {
+      if (!reversal.fields.includes(f)) problems.push(problem('reversal.fields', `must name field ${f} (${what}): a reversal is matched to its answer, and its transaction held, by it`));
+    }
   }
   const tls = copy.tls as ConnectorTlsOptions | undefined;
   if (!seen.has('tls')) problems.push(...tlsProblems(tls, seen));

@@ -41,8 +41,22 @@ test('reversal approved amount – an answer without a readable amount leaves th
 test('reversal approved amount – the dialect names the answer\'s field (reversal.approvedAmount), or false to keep the request\'s', () => {
   const base = getDialect('iso87ascii');
   const in6: Dialect = { ...base, reversal: { approvedAmount: '6' } };
-  const answer: MessageInput = { ...partial('000000001000'), 6: '000000000700' };
+  // The cardholder billing amount (6) is in field 51's currency: taken only when that is the request's (49).
+  const answer: MessageInput = { ...partial('000000001000'), 6: '000000000700', 51: '840' };
   assert.equal(buildReversal(purchase, '0400', in6, undefined, answer)['4'], '000000000700');
+  const kept: string[] = [];
+  // A 10,000 JPY purchase billed 67.00 USD: never reversed as 67 yen.
+  const yen = { ...purchase, 4: '000000010000', 49: '392' };
+  const billed: MessageInput = { ...yen, 0: '0210', 39: '00', 6: '000000006700', 51: '840' };
+  assert.equal(buildReversal(yen, '0400', in6, undefined, billed, (why) => kept.push(why))['4'], '000000010000');
+  // Field 51 absent: the billing currency is not known to be the request's.
+  const { 51: _none, ...unknown } = answer as IsoMessage;
+  assert.equal(buildReversal(purchase, '0400', in6, undefined, unknown, (why) => kept.push(why))['4'], '000000001000');
+  // The settlement amount (5) goes with field 50 the same way.
+  const in5: Dialect = { ...base, reversal: { approvedAmount: '5' } };
+  assert.equal(buildReversal(purchase, '0400', in5, undefined, { ...partial('000000001000'), 5: '000000000800', 50: '0840' })['4'], '000000000800');
+  assert.equal(buildReversal(purchase, '0400', in5, undefined, { ...partial('000000001000'), 5: '000000000800', 50: '978', 49: '840' }, (why) => kept.push(why))['4'], '000000001000');
+  assert.deepEqual(kept, ['other-currency', 'other-currency', 'other-currency']);
   const off: Dialect = { ...base, reversal: { approvedAmount: false } };
   assert.equal(buildReversal(purchase, '0400', off, undefined, partial('000000000600'))['4'], '000000001000');
   // A reversal that does not carry field 4 (not in its fields) does not gain one from the answer.

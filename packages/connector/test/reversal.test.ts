@@ -80,8 +80,9 @@ test('an answered request and a request that never left are not reversed; their 
   await connector.close();
   assert.deepEqual(peer.received.map((r) => r.message['0']), ['0200', '0200', '0800']);
   const lines = journalLines(dir);
-  assert.equal(lines.filter((l) => l.op === 'add').length, 3);
-  assert.equal(lines.filter((l) => l.op === 'done' && l.outcome === 'not-needed').length, 3);
+  // The duplicate is refused before its journal entry (its transaction is held by the first): never journaled.
+  assert.equal(lines.filter((l) => l.op === 'add').length, 2);
+  assert.equal(lines.filter((l) => l.op === 'done' && l.outcome === 'not-needed').length, 2);
 });
 
 test('on start, reversals left in the journal by an earlier run are sent, as repeats (0401)', async (t) => {
@@ -160,6 +161,9 @@ test('reversal.fields chooses the fields a reversal carries; sensitive ones and 
     [['1'], /reversal\.fields/],
     [['129'], /reversal\.fields/],
     [['4', '4'], /reversal\.fields/],
+    // Without the STAN or the terminal, a reversal is never matched to its answer and its transaction not held.
+    [['2', '3', '4', '7', '12', '13', '22', '32', '37', '41', '42', '49'], /reversal\.fields \(must name field 11 \(STAN\)/],
+    [['2', '4', '11'], /reversal\.fields \(must name field 41 \(terminal\)/],
   ] as const) {
     assert.throws(
       () => createConnector({ host: '127.0.0.1', port: 1, reversal: { enabled: true, journalDir: dir, fields: [...fields] } }),

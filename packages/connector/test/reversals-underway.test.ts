@@ -43,3 +43,20 @@ test('a released reversal that is not queued here again is forgotten after relea
   underway.host.reversalEvent(event('abandoned', 'r2'));
   assert.equal(underway.has(original), false);
 });
+
+test('an armed transaction is held (not its own entry\'s), not under way; queued it is both, until it ends', () => {
+  const underway = new ReversalsUnderway(host, getDialect('iso87ascii'));
+  underway.arm('a1', { ...original, '11': 42 });
+  assert.equal(underway.has(original), true, 'held under the original\'s STAN and terminal, however written');
+  assert.equal(underway.has(original, 'a1'), false, 'its own entry is not counted');
+  assert.equal(underway.reversalOf(original), undefined, 'armed only: no reversal under way');
+  underway.host.reversalEvent(event('queued', 'a1'));
+  assert.equal(underway.reversalOf(original), 'a1', 'triggered: its reversal is under way');
+  assert.equal(underway.has(original, 'a1'), false);
+  underway.host.reversalEvent(event('answered', 'a1'));
+  assert.equal(underway.has(original), false, 'ended');
+  assert.equal(underway.reversalOf(original), undefined);
+  underway.arm('a2', original);
+  underway.settle('a2');
+  assert.equal(underway.has(original), false, 'answered: free again');
+});

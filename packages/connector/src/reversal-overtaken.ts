@@ -1,0 +1,110 @@
+/**
+ * Reversals that overtook their original at the host. A reversal answered with a code that undid nothing (`25`,
+ * original not found; any code outside the approval class and the reversal's own "accepted", `400` in 1993) while its
+ * original was still on its way: the host then approves the original after it, and that approval reaches the connector
+ * as a late response (its request had timed out). Money stays taken while the records say reversed. So such reversals
+ * are remembered a while (at most {@link OVERTAKEN_MAX}, for {@link OVERTAKEN_FOR_MS}), and so are late approvals (the
+ * two may come in one read, the approval handled first, or on two connections): a late approval of a transaction (same
+ * STAN and terminal) whose reversal undid nothing queues the reversal again, as a repeat (`0401`, `0421`, `1421`: the host treats
+ * it as the same reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`).
+ */
+import { isApprovalClass, responseCodeIn } from '@iso8583/codec';
+import type { Dialect, IsoMessage } from '@iso8583/codec';
+import { mtiText, transactionKey } from './match-key.js';
+import { isReversible } from './reversal-message.js';
+
+/** Most overtaken reversals remembered at once (the oldest forgotten first). */
+export const OVERTAKEN_MAX = 1000;
+/** Milliseconds an overtaken reversal is remembered: a late approval after that is logged as before. Ten minutes. */
+export const OVERTAKEN_FOR_MS = 600_000;
+
+/** The reversal a late approval calls for, and why (for the log line). */
+export interface ReversalAgain {
+  /** The reversal to store: the one answered, as a repeat. */
+  readonly reversal: IsoMessage;
+  /** The code the earlier reversal was answered with. */
+  readonly responseCode: string | undefined;
+  /** The late approval (its amount is the one to undo, when it says so). */
+  readonly approval: IsoMessage;
+}
+
+/** What one of the two maps holds: a message and when it was noted. */
+interface Noted {
+  readonly message: IsoMessage;
+  readonly rc: string | undefined;
+  readonly at: number;
+}
+
+/**
+ * The reversals answered with a code that undid nothing, and the late approvals, by their transaction's key, for a
+ * while: whichever of the two comes second (they may come in one read, or on two connections) calls for the reversal.
+ */
+export class OvertakenReversals {
+  private readonly reversals = new Map<string, Noted>();
+  private readonly approvals = new Map<string, Noted>();
+
+  constructor(
+    private readonly dialect: Dialect,
+    private readonly max = OVERTAKEN_MAX,
+    private readonly keepFor = OVERTAKEN_FOR_MS,
+  ) {}
+
+  /**
+   * A reversal attempt `sent` (its MTI that attempt's) was answered with `response`, which ends it (`ends`): when the
+   * code undid nothing and a late approval of its transaction came already, that reversal again; else remembered (when
+   * it undid nothing) or its transaction forgotten (undone).
+   */
+  answered(sent: IsoMessage, response: IsoMessage, ends: boolean): ReversalAgain | undefined {
+    const mti = mtiText(sent['0']);
+    if (mti[1] !== '4' || !ends) return undefined;
+    const key = transactionKey(this.dialect, sent['11'], sent['41']);
+    const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
+    const approval = this.taken(this.approvals, key);
+    this.reversals.delete(key);
+    if (this.undid(rc, mti)) return undefined;
+    if (approval !== undefined) return { reversal: repeatOf(sent), responseCode: rc, approval: approval.message };
+    this.note(this.reversals, key, { message: sent, rc, at: Date.now() });
+    return undefined;
+  }
+
+  /**
+   * A late response `answer` (its request timed out): when it approves a reversible request (an 0210, 0110, 1210 ...)
+   * whose transaction's reversal was answered lately with a code that undid nothing, that reversal as a repeat (taken:
+   * asked once); else `undefined`, and an approval is remembered (its reversal's answer may come after it).
+   */
+  again(answer: IsoMessage): ReversalAgain | undefined {
+    const mti = mtiText(answer['0']);
+    if (mti[2] !== '1' || !isReversible(mti.slice(0, 2) + '00') || !isApprovalClass(this.dialect, answer['39'], mti)) return undefined;
+    const key = transactionKey(this.dialect, answer['11'], answer['41']);
+    const seen = this.taken(this.reversals, key);
+    if (seen !== undefined) return { reversal: repeatOf(seen.message), responseCode: seen.rc, approval: answer };
+    this.note(this.approvals, key, { message: answer, rc: undefined, at: Date.now() });
+    return undefined;
+  }
+
+  /** Whether a reversal answered `rc` undid its transaction: an approval, or the reversal's own "accepted" (`400` in 1993). */
+  private undid(rc: string | undefined, mti: string): boolean {
+    return isApprovalClass(this.dialect, rc, mti) || rc === responseCodeIn(this.dialect, mti, '00');
+  }
+
+  /** `map`'s entry under `key`, taken out; `undefined` when there is none or it is past its time. */
+  private taken(map: Map<string, Noted>, key: string): Noted | undefined {
+    if (map.size === 0) return undefined;
+    const seen = map.get(key);
+    if (seen === undefined) return undefined;
+    map.delete(key);
+    return Date.now() - seen.at > this.keepFor ? undefined : seen;
+  }
+
+  /** Notes `noted` under `key` as the newest; past `max` the oldest is forgotten. */
+  private note(map: Map<string, Noted>, key: string, noted: Noted): void {
+    map.delete(key);
+    map.set(key, noted);
+    if (map.size > this.max) map.delete(map.keys().next().value as string);
+  }
+}
+
+/** A reversal as its repeat (`0400` -> `0401`, `1420` -> `1421`). */
+function repeatOf(reversal: IsoMessage): IsoMessage {
+  return { ...reversal, '0': mtiText(reversal['0']).slice(0, 3) + '1' };
+}

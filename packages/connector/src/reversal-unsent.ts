@@ -1,0 +1,33 @@
+/**
+ * What a start with reversal and SAF off does with a journal folder still configured: it is read, and what an earlier
+ * run left unsent there refuses the start (see {@link refuseUnsent}).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileJournal, JOURNAL_FILE } from './journal.js';
+import type { JournalEntry, ReversalJournal } from './journal.js';
+import { connectorError } from './errors.js';
+
+/**
+ * With reversal and SAF off, a journal folder still configured (`reversal.journalDir`, `saf.journalDir`) that holds
+ * entries an earlier run left unfinished (reversals owed, advices not delivered): nothing would send them, nor say so.
+ * Resolves when there is no such folder's journal file, or it holds none; else the start is refused: rejects with
+ * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `reversal.enabled` and the count (turn reversal or SAF on to send them; move
+ * the folder away to drop them knowingly). A shared or caller-given store is not read here (its other nodes send it).
+ */
+export async function refuseUnsent(journal: ReversalJournal | undefined): Promise<void> {
+  if (!(journal instanceof FileJournal) || !existsSync(join(journal.dir, JOURNAL_FILE))) return;
+  let left: readonly JournalEntry[];
+  try {
+    left = await journal.open();
+  } finally {
+    await journal.close();
+  }
+  if (left.length === 0) return;
+  const owed = left.filter((e) => (e.kind ?? 'reversal') === 'reversal').length;
+  throw connectorError(
+    'ISO8583_ERR_CONNECTOR_OPTIONS',
+    `reversal and SAF are off, and the journal holds ${left.length} entries an earlier run left unsent (${owed} reversals owed): turn reversal.enabled (or saf.enabled) on to send them`,
+    { field: 'reversal.enabled' },
+  );
+}

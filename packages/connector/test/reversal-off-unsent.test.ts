@@ -1,0 +1,53 @@
+// A start with reversal and SAF off whose journal folder (still configured) holds reversals an earlier run owes is
+// refused, naming reversal.enabled and the count: nothing would send them, and nothing said so. A folder with nothing
+// unsent, or none at all, starts as before (and none is made).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { answer, purchase } from './peer.js';
+import { peerFor, connectorFor, tempDir } from './helpers/setup.js';
+import { failure } from './helpers/failure.js';
+import { safEvent } from './helpers/reversals.js';
+
+test('reversal off over a journal that owes a reversal: the start is refused; with reversal on again it is sent', async (t) => {
+  const dir = tempDir(t, 'unsent');
+  let answerReversals = false;
+  const peer = await peerFor(t, (r, p) => {
+    if (String(r.message['0']).startsWith('040') && answerReversals) p.send(r.socket, answer(r.message));
+  });
+  const first = connectorFor(t, { host: '127.0.0.1', port: peer.port, requestTimeout: 300, reversal: { enabled: true, journalDir: dir, retryInterval: 60_000 } });
+  await first.connect();
+  const sent = safEvent(first, 'sent');
+  assert.equal((await failure(first.request(purchase('081001')))).code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
+  await sent;
+  await first.destroy(); // the reversal stays owed in the journal
+
+  const off = connectorFor(t, { host: '127.0.0.1', port: peer.port, reversal: { enabled: false, journalDir: dir } });
+  const err = await failure(off.connect());
+  assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_OPTIONS');
+  assert.equal(err.field, 'reversal.enabled');
+  assert.match(err.message, /1 entries .* \(1 reversals owed\)/);
+  await off.destroy();
+
+  answerReversals = true;
+  const on = connectorFor(t, { host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir, retryInterval: 60_000 } });
+  const answered = safEvent(on, 'answered');
+  await on.connect();
+  assert.equal((await answered).mti, '0401');
+  await on.close();
+
+  // Nothing unsent now: reversal off starts.
+  const offAgain = connectorFor(t, { host: '127.0.0.1', port: peer.port, reversal: { enabled: false, journalDir: dir } });
+  await offAgain.connect();
+  await offAgain.close();
+});
+
+test('reversal off with a journal folder that does not exist: starts, and makes no folder', async (t) => {
+  const peer = await peerFor(t);
+  const dir = join(tempDir(t, 'unsent-none'), 'never');
+  const c = connectorFor(t, { host: '127.0.0.1', port: peer.port, reversal: { enabled: false, journalDir: dir } });
+  await c.connect();
+  assert.equal(existsSync(dir), false);
+  await c.close();
+});
