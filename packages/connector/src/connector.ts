@@ -298,12 +298,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   // ---- accepting one request ----
 
   /**
-   * Accepts a request (closing check, timeout check, in-flight limit, auto-fill, per-terminal queue) and settles it
-   * once (request-outcome.ts): counted, recorded (to `recordTo` when given, else the transaction log) and answered.
-   * `body` is its wire image, if known. With a channel free now, no journal to write and no terminal queue, the request
-   * goes out in this turn and its one promise is settled by the channel (`sendNow`); otherwise `dispatch` waits for
-   * each step (request-sender.ts). `deadline` (send options): every wait of the request ends by it. `answeredBy`
-   * (send options) is told this connector answered, before the caller is.
+   * Accepts a request (checks, in-flight limit, auto-fill, terminal queue) and settles it once (request-outcome.ts).
+   * `body`: its wire image, if known. A channel free now, no journal and no queue: out in this turn (`sendNow`); else
+   * `dispatch` waits for each step (request-sender.ts), all by the `deadline`; `answeredBy` is told before the caller.
    */
   private exchange(input: MessageInput, options: SendOptions, header: Uint8Array | undefined, body?: Buffer): Promise<ChannelResponse> {
     const { timeout, deadline, [RECORD_TO]: recordTo, answeredBy, signal } = options;
@@ -342,8 +339,6 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     });
   }
 
-  // ---- what the channels report ----
-
   /** A channel's connection ended. */
   private closed(channel: Channel, err: Iso8583Error | undefined): void {
     const retryIn = this.factory.closed(channel);
@@ -358,8 +353,6 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private emitError(err: Iso8583Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', err);
   }
-
-  // ---- start and stop ----
 
   private async start(): Promise<void> {
     this.lifecycle.to('open');

@@ -8,7 +8,7 @@
  * STAN and terminal) whose reversal undid nothing queues the reversal again, as a repeat (`0401`, `0421`, `1421`: the host treats
  * it as the same reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`).
  */
-import { isApprovalClass, responseCodeIn } from '@iso8583/codec';
+import { isAcceptedFor, isApprovalClass } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { mtiText, transactionKey } from './match-key.js';
 import { isReversible } from './reversal-message.js';
@@ -84,7 +84,7 @@ export class OvertakenReversals {
 
   /** Whether a reversal answered `rc` undid its transaction: an approval, or the reversal's own "accepted" (`400` in 1993). */
   private undid(rc: string | undefined, mti: string): boolean {
-    return isApprovalClass(this.dialect, rc, mti) || rc === responseCodeIn(this.dialect, mti, '00');
+    return isApprovalClass(this.dialect, rc, mti) || isAcceptedFor(this.dialect, rc, mti);
   }
 
   /** `map`'s entry under `key`, taken out; `undefined` when there is none or it is past its time. */

@@ -98,7 +98,7 @@ export class ReversalManager {
     const queueHost: SafHost = {
       sendReversal: (message, timeout, written) =>
         seen.sendReversal(message, timeout, written).then((response) => {
-          const again = this.overtaken.answered(message, response, endsWith(dialect, options, response['39']));
+          const again = this.overtaken.answered(message, response, endsWith(dialect, options, response['39'], String(message['0'])));
           if (again !== undefined) this.reverseAgain(again);
           return response;
         }),
