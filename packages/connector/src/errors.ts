@@ -72,7 +72,7 @@ export const CONNECTOR_LOG_CODES = {
     'warn: lines of the journal file that are not records or whose checksum fails (byte `offsets`) were moved to the `quarantine` file beside it, every intact record recovered; or `done` records name entries the file does not hold (`orphanDone` offsets: their `add` was lost); or the file is empty (`empty`: zero length, though it is always preallocated); or the file ends inside a record (`endsFile`: cut short with the file, a truncation or a copy that stopped, or a crash while it grew: records after it may be lost). `path` names the journal file.',
   ISO8583_WARN_JOURNAL_CUT:
     'info: the journal holds records cut by a crash (the last line, with the preallocated blank lines after it, or a line followed by the blank rest of its write when writes overlapped; `path` names the journal file): never durable, so nobody was answered on them; read as not written (a cut `done` leaves its purchase to be reversed); kept in the `quarantine` file.',
-  ISO8583_WARN_JOURNAL_STALE_LOCK: 'warn: the journal folder was locked by a process that is gone (`pid`; `reason`: `exited`, `reused`, `restarted`, `rebooted`, `left`, `untouched` or `damaged`: docs/connector.md); the lock was taken over.',
+  ISO8583_WARN_JOURNAL_STALE_LOCK: 'warn: the journal folder was locked by a process that is gone (`holderPid`; `reason`: `exited`, `reused`, `restarted`, `rebooted`, `left`, `untouched` or `damaged`: docs/connector.md); the lock was taken over.',
   ISO8583_WARN_LOCK_TOUCH:
     "warn: a held folder lock (the journal's `reversals.lock` or the transaction log's `transactions.lock`; `dir` names the folder) could not be touched (its modification time set, every 2 s; `reason`: the errno code, such as `EIO` or `EROFS`): a start in another container, on another kernel or in another time namespace takes a lock untouched for 10 s for gone and takes it over. Logged once per hold; the touches go on.",
   ISO8583_WARN_TRANSACTION_LOG_CORRUPT:
@@ -80,7 +80,7 @@ export const CONNECTOR_LOG_CODES = {
   ISO8583_WARN_TRANSACTION_LOG_CUT:
     'info: a transaction log file (`file`) ended with a record cut by a crash; it is skipped, and the next record starts on a line of its own.',
   ISO8583_WARN_TRANSACTION_LOG_STALE_LOCK:
-    'warn: the transaction log folder was locked by a process that is gone (`pid`; `reason`: `exited`, `reused`, `restarted`, `rebooted`, `left`, `untouched` or `damaged`: docs/connector.md); the lock was taken over.',
+    'warn: the transaction log folder was locked by a process that is gone (`holderPid`; `reason`: `exited`, `reused`, `restarted`, `rebooted`, `left`, `untouched` or `damaged`: docs/connector.md); the lock was taken over.',
   ISO8583_WARN_TRANSACTION_LOG_REOPENED:
     'error: the transaction log\'s folder, its lock or a day file (`reason`) was removed, renamed or replaced while the log was open (`rm -rf` of the folder, a restore over it): the folder was made again if missing, its lock taken again, and the records of a batch written into the lost file were written again into the file now at its name; nothing recorded since is lost. The records the old files held went with them (`dir` names the folder). When the folder cannot be reopened (another live process locked it), each batch fails (`ISO8583_ERR_CONNECTOR_TRANSACTION_LOG` with `reason`, counted in `stats.failed`) and the next one tries again.',
   ISO8583_WARN_SAF_EXPIRED:

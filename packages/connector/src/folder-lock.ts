@@ -313,7 +313,7 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     const { dev, ino } = await handle.stat();
     const id: FileIdentity = { dev, ino };
     await take(mine, path, (pid, reason) =>
-      logger.warn({ code: kind.staleCode, dir, pid, reason }, `${kind.what} was locked by a process that is gone (${reason}): taking the lock over`),
+      logger.warn({ code: kind.staleCode, dir, holderPid: pid, reason }, `${kind.what} was locked by a process that is gone (${reason}): taking the lock over`),
     ).catch(async (err: unknown) => {
       if (err instanceof Held) throw kind.locked(dir, err.pid);
       // Our private file removed meanwhile (a start that took the lock judged it left behind): lost to that start.

@@ -86,7 +86,7 @@ test('a dead holder\'s pid now another process\'s is taken over (reused); the sa
     const j = new FileJournal(dir, { logger: log.logger });
     await j.open();
     const warning = log.lines.find((l) => l.code === 'ISO8583_WARN_JOURNAL_STALE_LOCK');
-    assert.equal(warning?.pid, pid);
+    assert.equal(warning?.holderPid, pid);
     assert.equal(warning.reason, reason);
     assert.equal(parseOwner(readFileSync(lock, 'utf8'))?.pid, process.pid);
     await j.close();

@@ -35,7 +35,7 @@ test('the lock of a holder killed but not reaped (a zombie) is taken over (exite
   await journal.open();
   t.after(() => journal.close());
   const warning = log.lines.find((l) => l.code === 'ISO8583_WARN_JOURNAL_STALE_LOCK');
-  assert.equal(warning?.pid, pid);
+  assert.equal(warning?.holderPid, pid);
   assert.equal(warning.reason, 'exited');
   assert.equal(parseOwner(readFileSync(lock, 'utf8'))?.pid, process.pid);
 });

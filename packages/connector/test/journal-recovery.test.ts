@@ -148,7 +148,7 @@ test('FileJournal – a lock held by another live process is refused; one left b
   await j.open();
   assert.equal(parseOwner(readFileSync(join(d, 'reversals.lock'), 'utf8'))?.pid, process.pid);
   const warning = log.lines.find((l) => l.code === 'ISO8583_WARN_JOURNAL_STALE_LOCK');
-  assert.equal(warning?.pid, deadPid);
+  assert.equal(warning?.holderPid, deadPid);
   assert.equal(warning.level, 40);
   await j.close();
 });
