@@ -50,6 +50,8 @@ function refused(err: unknown): Promise<never> {
 export class PgTransactionLog implements TransactionLog {
   private readonly pool: pg.Pool;
   private readonly ownPool: boolean;
+  /** The connection of the prune under way, if one is ({@link prune}): cut at close. */
+  private pruning: pg.PoolClient | undefined;
   private readonly node: string | undefined;
   private readonly maxBatch: number;
   private readonly closeTimeout: number;
@@ -230,6 +232,11 @@ export class PgTransactionLog implements TransactionLog {
     } catch (err) {
       throw storeError('the transaction log prune failed', err);
     }
+    if (this.closing !== undefined) {
+      client.release();
+      throw storeError('the transaction log prune failed', new Error('the log is closing'));
+    }
+    this.pruning = client;
     let broken: Error | undefined;
     try {
       let removed = 0;
@@ -248,7 +255,11 @@ export class PgTransactionLog implements TransactionLog {
       if (code !== '55P03' && code !== '42501') broken = err as Error;
       throw err;
     } finally {
-      client.release(broken);
+      // Cut by close meanwhile (see shut): released there.
+      if (this.pruning === client) {
+        this.pruning = undefined;
+        client.release(broken);
+      }
     }
   }
 
@@ -293,6 +304,12 @@ export class PgTransactionLog implements TransactionLog {
   }
 
   private async shut(): Promise<void> {
+    // A prune under way holds a connection (its chunks' transactions) that pg-pool's end() would wait for, and a
+    // store that stopped answering would hold the stop with it: its connection is cut (the prune is cut short, the
+    // rows it had not deleted wait for the next start's prune).
+    const pruning = this.pruning;
+    this.pruning = undefined;
+    pruning?.release(new Error('the transaction log is closing'));
     const deadline = Date.now() + this.closeTimeout;
     await this.keep(await this.writer.drain(deadline));
     // pg-pool's end() waits for every client to come back: a batch the database still holds must not hold the stop
