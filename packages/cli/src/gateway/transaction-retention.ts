@@ -42,7 +42,7 @@ export async function keepTransactions(log: TransactionLog, days: number, logger
   const pruneLogged = (): void => {
     prune().catch((err: { code?: string; message?: string; cause?: { code?: unknown } }) => {
       // A prune cut short by the stop (the log closed under it) is not a failure worth a line.
-      if (closed) return;
+      if (closed || err.code === 'ISO8583_ERR_CONNECTOR_CLOSED') return;
       // A row another session holds locked (SQLSTATE 55P03, after the log's short lock wait): the rest waits for the
       // next prune, nothing is wrong with the log. Any other failure (a privilege the role lacks, named in `reason`;
       // a statement timeout) stops retention until it is mended: an error. The store's texts hold no value.

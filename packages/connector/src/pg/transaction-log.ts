@@ -249,6 +249,8 @@ export class PgTransactionLog implements TransactionLog {
         return removed;
       }
     } catch (err) {
+      // Cut by close (see shut): the prune ends as the log does, no failure of its own.
+      if (this.pruning !== client) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the transaction log closed during the prune');
       // A connection whose statement failed for want of a lock, or a privilege, is whole (rolled back); any other is
       // not trusted again.
       const code = (err as { cause?: { code?: unknown } }).cause?.code;
