@@ -289,10 +289,12 @@ export class ReversalManager {
   async disarm(entry: JournalEntry): Promise<void> {
     if (!isArmed(entry)) return;
     entry.armed = false;
-    this.underway.settle(entry.id);
     await this.journal.done(entry.id, 'not-needed').catch((err: Iso8583Error) => {
       this.host.logger.error({ id: entry.id, code: err.code }, 'cannot mark a reversal done in the journal');
     });
+    // Held until its end is durable (as `answered` does): a repeat let through before would be undone by this entry's
+    // reversal at the next start if the process died first.
+    this.underway.settle(entry.id);
   }
 
   /**
@@ -332,7 +334,10 @@ export class ReversalManager {
       'a late approval came after its reversal was answered with a code that undid nothing: reversing it again',
     );
     this.add(reversal).catch((err: unknown) => {
-      this.host.logger.error({ code: (err as Iso8583Error | undefined)?.code, mti }, 'the reversal of a late approval could not be stored');
+      this.host.logger.error(
+        { code: (err as Iso8583Error | undefined)?.code, mti, stan: reversal['11'], terminal: reversal['41'] },
+        'the reversal of a late approval could not be stored: NOT reversed',
+      );
     });
   }
 
