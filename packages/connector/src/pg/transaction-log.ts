@@ -50,8 +50,8 @@ function refused(err: unknown): Promise<never> {
 export class PgTransactionLog implements TransactionLog {
   private readonly pool: pg.Pool;
   private readonly ownPool: boolean;
-  /** The connection of the prune under way, if one is ({@link prune}): cut at close. */
-  private pruning: pg.PoolClient | undefined;
+  /** The connections of the prunes under way ({@link prune}): cut at close. */
+  private readonly pruning = new Set<pg.PoolClient>();
   private readonly node: string | undefined;
   private readonly maxBatch: number;
   private readonly closeTimeout: number;
@@ -236,7 +236,7 @@ export class PgTransactionLog implements TransactionLog {
       client.release();
       throw storeError('the transaction log prune failed', new Error('the log is closing'));
     }
-    this.pruning = client;
+    this.pruning.add(client);
     let broken: Error | undefined;
     try {
       let removed = 0;
@@ -250,7 +250,7 @@ export class PgTransactionLog implements TransactionLog {
       }
     } catch (err) {
       // Cut by close (see shut): the prune ends as the log does, no failure of its own.
-      if (this.pruning !== client) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the transaction log closed during the prune');
+      if (!this.pruning.has(client)) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the transaction log closed during the prune');
       // A connection whose statement failed for want of a lock, or a privilege, is whole (rolled back); any other is
       // not trusted again.
       const code = (err as { cause?: { code?: unknown } }).cause?.code;
@@ -258,10 +258,7 @@ export class PgTransactionLog implements TransactionLog {
       throw err;
     } finally {
       // Cut by close meanwhile (see shut): released there.
-      if (this.pruning === client) {
-        this.pruning = undefined;
-        client.release(broken);
-      }
+      if (this.pruning.delete(client)) client.release(broken);
     }
   }
 
@@ -309,9 +306,8 @@ export class PgTransactionLog implements TransactionLog {
     // A prune under way holds a connection (its chunks' transactions) that pg-pool's end() would wait for, and a
     // store that stopped answering would hold the stop with it: its connection is cut (the prune is cut short, the
     // rows it had not deleted wait for the next start's prune).
-    const pruning = this.pruning;
-    this.pruning = undefined;
-    pruning?.release(new Error('the transaction log is closing'));
+    for (const client of this.pruning) client.release(new Error('the transaction log is closing'));
+    this.pruning.clear();
     const deadline = Date.now() + this.closeTimeout;
     await this.keep(await this.writer.drain(deadline));
     // pg-pool's end() waits for every client to come back: a batch the database still holds must not hold the stop
