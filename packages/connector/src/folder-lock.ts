@@ -229,7 +229,8 @@ async function take(mine: string, path: string, onStale: (pid: number | undefine
     }
     try {
       const again = await readLock(path);
-      if (again !== 'gone' && again.dev === found.dev && again.ino === found.ino && again.text === found.text) {
+      // Touched since it was judged (a live holder elsewhere, while this start waited for the gate): not stale after all.
+      if (again !== 'gone' && again.dev === found.dev && again.ino === found.ino && again.text === found.text && again.mtimeMs === found.mtimeMs) {
         onStale(pid, why);
         await unlink(path).catch((err: NodeJS.ErrnoException) => {
           if (err.code !== 'ENOENT') throw err;
