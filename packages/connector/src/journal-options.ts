@@ -72,8 +72,8 @@ export const MAX_JOURNAL_PREALLOCATE = 1024 * 1024 * 1024;
 export type ResolvedJournalOptions = Required<FileJournalOptions>;
 
 /** True when `value` is an integer from `min` to `max` (a number: a string such as `'60000'` is not). */
-function integerIn(value: number, min: number, max: number): boolean {
-  return Number.isSafeInteger(value) && value >= min && value <= max;
+export function integerIn(value: unknown, min: number, max: number): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
 }
 
 /**

@@ -151,7 +151,7 @@ export async function readJournalFile(path: string): Promise<{ data: Buffer; siz
       end = from;
     }
     const keep = Math.min(size, last + 1 + 2);
-    const data = Buffer.alloc(keep);
+    const data = Buffer.allocUnsafe(keep);
     let at = 0;
     while (at < keep) {
       const { bytesRead } = await handle.read(data, at, keep - at, at);

@@ -4,6 +4,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
+import { integerIn } from '../journal-options.js';
 import { MAX_TIMER_DELAY } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome } from '../journal.js';
 
@@ -74,10 +75,6 @@ export function checkPgJournalOptions(options: PgJournalOptions): void {
 }
 
 /** Whether `value` is an integer from `min` to `max`. */
-function integerIn(value: unknown, min: number, max: number): boolean {
-  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
-}
-
 /** The records of the queue, as the statements take them. */
 /** An entry to add; `guard`: refused while the same transaction is pending (`addOriginal`). */
 export type Adding = JournalEntry & { guard?: true };
