@@ -217,7 +217,11 @@ export function createTracer(options: TracerOptions): MessageTracer {
    * it settled: at its answer the `->` line then the `<-` line (latency, response code); at a failure after it left
    * (`waiting` with a code, a give-up) the `->` line with the code.
    */
+  /** The connectors whose `saf` events are traced already (one in a group is wrapped alone and with its group). */
+  const safTraced = new WeakSet<object>();
   const safAttempts = (side: string, c: TracedConnector): void => {
+    if (safTraced.has(c)) return;
+    safTraced.add(c);
     const peer = `${c.options.host}:${c.options.port}`;
     const sent = new Map<string, number>();
     c.on('saf', (e: SafEvent) => {
