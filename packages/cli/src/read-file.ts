@@ -133,6 +133,9 @@ function pause(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** Milliseconds a pipe's writer may neither write nor close it before the read gives up: 30 s. */
+const PIPE_IDLE_LIMIT = 30_000;
+
 /**
  * `readSync` of `fd` into `bytes` from `at`, waiting for bytes where a pipe opened without waiting has none yet
  * (`EAGAIN`: its writer still holds it; it ends with 0 once the writer has closed it), polling at most every
@@ -140,11 +143,15 @@ function pause(ms: number): void {
  */
 function readSome(fd: number, bytes: Buffer, at: number, path: string, flag: string): number {
   let wait = 1;
+  const until = Date.now() + PIPE_IDLE_LIMIT;
   for (;;) {
     try {
       return readSync(fd, bytes, at, bytes.length - at, null);
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'EAGAIN') throw unreadable(path, flag, err);
+    }
+    if (Date.now() > until) {
+      throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${shown(path)}: the pipe's writer neither wrote nor closed it for ${PIPE_IDLE_LIMIT / 1000} s`, flag);
     }
     pause(wait);
     wait = Math.min(wait * 2, PIPE_POLL_MAX);
