@@ -50,5 +50,13 @@ export function safeSideMask(text: string, byId: ReadonlyMap<string, Sensitivity
     if (sensitivity === undefined) return pair;
     return `"${id}"${colon}"${value.includes('\\') ? '[Redacted]' : maskValue(value, sensitivity)}"`;
   });
-  return maskFieldValue(pairs, undefined, undefined).replace(HEX_RUN, (run) => '*'.repeat(run.length));
+  return freeTextMasked(pairs);
+}
+
+/**
+ * Free text under a field owner as the safe side reads it: masked as the codec masks free text (`maskFieldValue`: PAN-shaped
+ * runs, track data), then every hex run of 16 characters or more starred (a PIN block, EMV data, a frame as hex).
+ */
+export function freeTextMasked(text: string): string {
+  return maskFieldValue(text, undefined, undefined).replace(HEX_RUN, (run) => '*'.repeat(run.length));
 }

@@ -4,7 +4,7 @@ import { isFieldKey, maskFieldValue, maskValue, sensitiveFields } from '@iso8583
 import type { Dialect, Sensitivity } from '@iso8583/codec';
 import type { CardDataMask } from './card-data-mask.js';
 import { MAX_DEPTH, defineValue } from './masked-copy.js';
-import { maskedLooseJson, withoutBom } from './loose-json-mask.js';
+import { freeTextMasked, maskedLooseJson, withoutBom } from './loose-json-mask.js';
 import { isMaskedValue } from './masked-value.js';
 import { fieldSpecAt, maskXml } from './xml-mask.js';
 
@@ -115,8 +115,8 @@ function documentKind(text: string): 'xml' | 'json' | undefined {
  * A string under a field owner (`response: await bank.sendMessage(message.xml)`): XML masked as XML ({@link maskXml}),
  * JSON text (a leading byte order mark dropped) read and masked as an owner's value, then written back as JSON text
  * (cut at `MAX_DEPTH`); JSON that does not parse as one value (JSON lines, JSON then text) line by line, what does not
- * parse on the safe side (loose-json-mask.ts); anything else (plain text) masked as free text (the codec's
- * `maskFieldValue` without a field: PAN-shaped digit runs, track data after one, numbers spelled as hex).
+ * parse on the safe side (loose-json-mask.ts); anything else (plain text) masked as free text on the same safe side
+ * (`freeTextMasked`: PAN-shaped digit runs, track data, and hex runs of 16 or more: a PIN block, a frame as hex).
  */
 function maskedText(text: string, dialect: Dialect, byId: ReadonlyMap<string, Sensitivity>, depth: number): string {
   const kind = documentKind(text);
@@ -132,7 +132,7 @@ function maskedText(text: string, dialect: Dialect, byId: ReadonlyMap<string, Se
     }
     return document(parsed);
   }
-  return maskFieldValue(text, undefined, undefined);
+  return freeTextMasked(text);
 }
 
 /**
