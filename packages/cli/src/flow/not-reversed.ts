@@ -6,9 +6,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Iso8583Error } from '@iso8583/codec';
-
-/** The metric late-approval.ts counts every undelivered approval in. */
-const METRIC = 'iso8583_gateway_undelivered_approvals_total';
+import { UNDELIVERED_APPROVALS_METRIC as METRIC } from '../gateway/late-approval.js';
 
 /** How many approvals so far were NOT reversed (0 when none was ever undelivered: the metric is made on first use). */
 export async function notReversed(registry: Registry): Promise<number> {

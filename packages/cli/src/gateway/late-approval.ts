@@ -99,13 +99,16 @@ function mtiOf(answer: IsoMessage, original: IsoMessage): string | undefined {
   return typeof mti === 'string' ? mti : undefined;
 }
 
+/** The metric every approval the client never got is counted in (by reason, side and outcome). */
+export const UNDELIVERED_APPROVALS_METRIC = 'iso8583_gateway_undelivered_approvals_total';
+
 /** The one handler of approvals the client never got (POS and HTTP alike). */
 export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApproval {
   const { logger } = parts;
   const counted = parts.registry === undefined
     ? undefined
     : new Counter({
-        name: 'iso8583_gateway_undelivered_approvals_total',
+        name: UNDELIVERED_APPROVALS_METRIC,
         help: 'Approvals the client never got (reason: sequence-timeout, client-gone, reply-invalid, sequence-failed; side: pos, http), by what was done (outcome: reversed, reversed-without-saf, not-reversed, not-reversible, reversal-off, unbuildable).',
         labelNames: ['reason', 'side', 'outcome'],
         registers: [parts.registry],
