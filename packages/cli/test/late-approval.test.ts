@@ -18,7 +18,8 @@ import { createCodec } from '@iso8583/codec';
 import { FileJournal, createConnector } from '@iso8583/connector';
 import type { Connector, JournalEntry, SafEvent } from '@iso8583/connector';
 import { EncodedReply, createInboundEndpoint, responseMti } from '@iso8583/inbound';
-import { lateApproval } from '../src/gateway/late-approval.js';
+import { lateApproval, undeliveredApproval } from '../src/gateway/late-approval.js';
+import type { UndeliveredApprovalBook } from '../src/gateway/late-approval.js';
 
 interface Setup {
   /** What the bank received, by MTI, in order. */
@@ -38,6 +39,8 @@ interface Setup {
   logged(code: string): Promise<Record<string, unknown>>;
   /** `iso8583_gateway_undelivered_approvals_total`, as `reason/outcome=count`. */
   outcomes(): Promise<string[]>;
+  /** The handler the POS endpoint's `onLateResult` hands the late approvals to, with its book. */
+  readonly book: UndeliveredApprovalBook;
 }
 
 /**
@@ -107,12 +110,13 @@ async function setup(t: TestContext, dialect = 'iso87ascii', { posDialect = dial
   const gate = (stan: string): Promise<void> => new Promise((resolve) => gates.set(stan, resolve));
   const codec = createCodec(upstream.codec.dialect);
   const registry = new Registry();
+  const book = undeliveredApproval({ connector: upstream, logger, registry });
   const posEndpoint = createInboundEndpoint({
     port: 0,
     host: '127.0.0.1',
     dialect: posDialect,
     sequenceTimeout: held ? 100 : 10_000,
-    onLateResult: lateApproval({ connector: upstream, logger, registry }),
+    onLateResult: lateApproval(book),
     sequence: async (m) => {
       if (held) await gate(m.fields['11'] as string);
       const answer = (await upstream.request(m.fields)) as IsoMessage;
@@ -138,6 +142,7 @@ async function setup(t: TestContext, dialect = 'iso87ascii', { posDialect = dial
     lines,
     release: (stan) => gates.get(stan)?.(),
     logged: (code) => new Promise((resolve) => waiting.push({ code, resolve })),
+    book,
   };
 }
 
@@ -253,4 +258,53 @@ test('late approval – when the reversal can be neither stored nor sent, it is 
   assert.ok(!s.lines.some((l) => typeof l.msg === 'string' && /: reversed( without SAF)?$/.test(l.msg)), 'never said reversed');
   assert.deepEqual(await s.outcomes(), ['sequence-timeout/not-reversed=1']);
   assert.deepEqual(s.bank, ['0200']);
+});
+
+test('late approval – the book: settled() waits for a reversal under way (underway()) until it is known neither stored nor sent (notReversed())', async (t) => {
+  const s = await setup(t);
+  s.journal.refuseAdds = true;
+  // The link goes as the store is refused: the send without SAF is refused too.
+  s.journal.onRefused = () => void s.upstream.destroy();
+  assert.equal(s.book.notReversed(), 0);
+  const original = purchase('008701');
+  const reversing = s.book(original, { ...original, 0: '0210', 39: '00' }, s.upstream, 'client-gone', 'http');
+  assert.ok(reversing instanceof Promise, 'a reversal is under way');
+  // Under way: not known either way yet.
+  assert.deepEqual([s.book.notReversed(), s.book.underway()], [0, 1]);
+  await within(s.book.settled(), 10_000, 'the reversal to settle');
+  // Settled means known: the outcome is counted by then (no wait for it).
+  assert.deepEqual(await s.outcomes(), ['client-gone/not-reversed=1']);
+  assert.deepEqual([s.book.notReversed(), s.book.underway()], [1, 0]);
+});
+
+test('late approval – the book: settled(waitMs) gives up after waitMs on a reversal still under way; a stored one is not counted', async (t) => {
+  const s = await setup(t);
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  // The store of the reversal waits until released: still under way when the wait ends.
+  const add = s.journal.add.bind(s.journal);
+  s.journal.add = async (entry) => {
+    await held;
+    return add(entry);
+  };
+  const original = purchase('008801');
+  const reversing = s.book(original, { ...original, 0: '0210', 39: '00' }, s.upstream, 'client-gone', 'pos');
+  await within(s.book.settled(50), 10_000, 'settled(50) to give up');
+  assert.deepEqual([s.book.notReversed(), s.book.underway()], [0, 1], 'still under way at the end of the wait');
+  release();
+  await within(Promise.resolve(reversing), 10_000, 'the reversal to be stored');
+  await within(s.book.settled(), 10_000, 'the book to settle');
+  assert.deepEqual([s.book.notReversed(), s.book.underway()], [0, 0], 'stored: reversed');
+  assert.deepEqual(await s.outcomes(), ['client-gone/reversed=1']);
+});
+
+test('late approval – the book: an approval whose reversal cannot be built (a field that throws) is counted not reversed', async (t) => {
+  const s = await setup(t);
+  const original = purchase('008901');
+  Object.defineProperty(original, '11', { enumerable: true, get: () => { throw new Error('no STAN for you'); } });
+  const answer = { ...purchase('008901'), 0: '0210', 39: '00' };
+  assert.equal(s.book(original, answer, s.upstream, 'client-gone', 'pos'), undefined);
+  assert.equal(s.book.notReversed(), 1);
+  assert.deepEqual(await s.outcomes(), ['client-gone/unbuildable=1']);
+  assert.ok(!JSON.stringify(s.lines).includes('4111111111111111'), 'no PAN in the log');
 });

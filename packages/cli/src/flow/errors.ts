@@ -6,7 +6,6 @@ import type { ProblemsContext } from '../problems-error.js';
 export const FLOW_ERROR_CODES = {
   ISO8583_ERR_FLOW_FILE: 'A flow file that cannot be read, is empty or is not JSON (at its line and column), or whose log file (`/logFile`) cannot be opened for writing.',
   ISO8583_ERR_FLOW_INVALID: 'A flow file that breaks the flow schema or gives a key twice in one object, or whose connector or inbound endpoint options the library refuses (a pool `min` above its `max`, a dialect file that does not load), or (`run --check`) whose connector journal folder cannot be made or written; `problems` lists every offending JSON path.',
-  ISO8583_ERR_FLOW_NOT_REVERSED: 'A graceful stop of a flow during which an approval its terminal never got could be neither stored as a reversal nor sent (each logged at `error` with `NOT reversed`): the stop fails (exit 1); reverse those by hand.',
   ISO8583_ERR_FLOW_MODULE: 'A sequence module of a flow file that cannot be loaded, does not export a function, or has not finished loading after `moduleLoadTimeout`.',
 } as const;
 

@@ -17,8 +17,8 @@ import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { warnOpenHttp } from '../http/open-warning.js';
 import type { OpenHttpSource } from '../http/open-warning.js';
 import { listenError } from '../args.js';
-import { abortConnectors, failureCode, logStopped, waitForSaf } from '../drain.js';
-import { journalLostError, lostJournals } from '../journal-lost.js';
+import { abortConnectors, logStopped, waitForSaf } from '../drain.js';
+import { lostJournals } from '../journal-lost.js';
 import { printable } from '../io.js';
 import { settleAll } from '../settle-all.js';
 import { ResettableStats } from '../stats.js';
@@ -31,9 +31,9 @@ import type { FlowSequences } from './sequences.js';
 import { readHttpToken } from '../console/access.js';
 import { TransactionRing } from '../console/recent.js';
 import { httpUndelivered, undeliveredApproval } from '../gateway/late-approval.js';
-import type { UndeliveredApproval } from '../gateway/late-approval.js';
+import type { UndeliveredApproval, UndeliveredApprovalBook } from '../gateway/late-approval.js';
 import { UndeliveredApprovals } from './undelivered-approvals.js';
-import { notReversed, notReversedError } from './not-reversed.js';
+import { STOP_SETTLE_WAIT, stopFailure } from '../stop-failure.js';
 import { FLOW_HELD_BACK_OPTION } from '../http/held-budget.js';
 import { FLOW_HTTP_CAP_FLAGS } from '../http/shed-log.js';
 
@@ -140,7 +140,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   // message's reply not delivered: undelivered-approvals.ts) is reversed at the upstream that answered, as the gateway
   // does, by its one handler (late-approval.ts); the routes and the sequences' targets always say which upstream that
   // was (so the handler's default upstream, the first told, is never the one used).
-  let reverseApproval: UndeliveredApproval | undefined;
+  let reverseApproval: UndeliveredApprovalBook | undefined;
   const reverse: UndeliveredApproval = (original, answer, upstream, reason, side) => {
     reverseApproval ??= undeliveredApproval({ connector: upstream ?? (Object.values(assembled.connectors)[0] as Connector), logger, registry });
     return reverseApproval(original, answer, upstream, reason, side);
@@ -288,7 +288,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const close = (deadline = flow.shutdownDeadline): Promise<void> => {
     closing ??= (async () => {
       const until = Date.now() + deadline;
-      const lostBefore = await notReversed(registry);
+      const lostBefore = reverseApproval?.notReversed() ?? 0;
       assembled.stopKeepAlive();
       // A connection the port answers itself (a 408 waiting for its turn, a lingering close) is closed by the deadline.
       closeOwnAnswersBy(app.server, until);
@@ -328,16 +328,15 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       // A journal lost meanwhile (its folder removed): the stop fails, naming what was lost (as the gateway's); the cause
       // first, then the end line, which says the stop failed (never `flow NAME stopped` before an error).
       const lost = aborting === undefined ? lostJournals(Object.entries(connectors).map(([n, c]) => ({ connector: c, dir: journalDirs.get(n) }))) : [];
-      const lostError = lost.length === 0 ? undefined : journalLostError(logger, `flow ${printable(flow.name)}`, lost);
-      // An approval whose reversal could be neither stored nor sent during the stop (logged at error as it happened):
-      // the stop fails too, so that it is never an exit 0.
-      const unreversed = (await notReversed(registry)) - lostBefore;
-      const unreversedError = unreversed === 0 ? undefined : notReversedError(logger, `flow ${printable(flow.name)}`, unreversed);
-      const failed = failure !== undefined ? failureCode(failure.err) : (lostError ?? unreversedError)?.code;
-      if (aborting === undefined) logStopped(logger, `flow ${printable(flow.name)}`, Object.values(connectors), failed === undefined ? {} : { failed });
-      if (failure !== undefined) throw failure.err;
-      if (lostError !== undefined) throw lostError;
-      if (unreversedError !== undefined) throw unreversedError;
+      // An approval whose reversal could be neither stored nor sent during the stop (logged at error as it happened),
+      // or is still under way at its end: the stop fails too, so that it is never an exit 0. Those being stored or sent
+      // (a destroy just refused them) are waited for first, a little past the deadline at most.
+      await reverseApproval?.settled(Math.max(until - Date.now(), 0) + STOP_SETTLE_WAIT);
+      const notReversed = (reverseApproval?.notReversed() ?? 0) - lostBefore + (reverseApproval?.underway() ?? 0);
+      const what = `flow ${printable(flow.name)}`;
+      const { error, code } = stopFailure(logger, what, { failure, lost, notReversed });
+      if (aborting === undefined) logStopped(logger, what, Object.values(connectors), code === undefined ? {} : { failed: code });
+      if (error !== undefined) throw error;
     })();
     return closing;
   };

@@ -9,6 +9,7 @@ import type { ProblemsContext } from '../problems-error.js';
  */
 export const GATEWAY_ERROR_CODES = {
   ISO8583_ERR_GATEWAY_CONFIG: 'A gateway configuration (JSON file or flags) that breaks the schema, or whose log file or journal folder cannot be made or written, or a file in that folder the start opens cannot be opened (`--log-file`, `--reversal-journal`: the text names the file and the system\'s reason); `problems` lists every offending key.',
+  ISO8583_ERR_NOT_REVERSED: 'A graceful stop of `iso8583 gateway` or of a flow (`iso8583 run`) during which an approval its client never got could not be reversed: its reversal could be neither stored nor sent (each logged at `error` with `NOT reversed`), or could not be built, or was still under way when the stop ended. The stop fails (exit 1); reverse those by hand.',
 } as const;
 
 /** A stable error code of the gateway. */

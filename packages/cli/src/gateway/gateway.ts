@@ -18,14 +18,15 @@ import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listenError } from '../args.js';
-import { ABORT_LOG_WAIT, abortConnectors, failureCode, logStopped, waitForSaf } from '../drain.js';
+import { ABORT_LOG_WAIT, abortConnectors, logStopped, waitForSaf } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { httpUndelivered, undeliveredApproval } from './late-approval.js';
 import { ownAnswer } from './own-answer.js';
 import { groupUpstreams, journalDirOf, upstreamOptions } from './upstream-options.js';
-import { journalLostError, keptIn, lostJournals } from '../journal-lost.js';
+import { keptIn, lostJournals } from '../journal-lost.js';
+import { STOP_SETTLE_WAIT, stopFailure } from '../stop-failure.js';
 import { posTlsOptions } from './tls.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, startMetrics } from './http.js';
 import { httpBindOf, rawDialectsWarning, warnOpenGatewayHttp } from './http-warnings.js';
@@ -333,6 +334,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   async function shutdown(deadline: number): Promise<void> {
     const until = Date.now() + deadline;
     logger.info({ deadline }, 'gateway stopping: no new clients, finishing the work in flight');
+    const notReversedBefore = reverseUndelivered.notReversed();
     const expired = new Promise<'expired'>((resolve) => {
       expiryTimer = setTimeout(() => resolve('expired'), deadline + 1_000);
     });
@@ -372,12 +374,13 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // A journal lost meanwhile (its folder removed): the folder keeps nothing, and the stop fails, naming what was lost.
     const lost = lostJournals(everyConnector.map((c, i) => ({ connector: c, dir: journalDirs[i] })));
     const keptNow = config.store !== undefined ? kept : keptIn(journalDirs, lost);
-    // The cause first, then the end line, which says the stop failed (never `gateway stopped` before an error).
-    const lostError = lost.length === 0 ? undefined : journalLostError(logger, 'gateway', lost);
-    const failed = failure !== undefined ? failureCode(failure.err) : lostError?.code;
-    logStopped(logger, 'gateway', everyConnector, { ...(keptNow === '' ? {} : { kept: keptNow }), ...(failed === undefined ? {} : { failed }) });
-    if (failure !== undefined) throw failure.err;
-    if (lostError !== undefined) throw lostError;
+    // An approval a client never got whose reversal was neither stored nor sent (or is still under way) fails the stop.
+    await reverseUndelivered.settled(Math.max(until - Date.now(), 0) + STOP_SETTLE_WAIT);
+    const notReversed = reverseUndelivered.notReversed() - notReversedBefore + reverseUndelivered.underway();
+    // The causes first, then the end line, which says the stop failed (never `gateway stopped` before an error).
+    const { error, code } = stopFailure(logger, 'gateway', { failure, lost, notReversed });
+    logStopped(logger, 'gateway', everyConnector, { ...(keptNow === '' ? {} : { kept: keptNow }), ...(code === undefined ? {} : { failed: code }) });
+    if (error !== undefined) throw error;
   }
 
   return {

@@ -51,6 +51,22 @@ export type UndeliveredSide = 'pos' | 'http';
  */
 export type UndeliveredApproval = (original: IsoMessage, answer: IsoMessage, upstream: Connector | undefined, reason: ApprovalLoss, side: UndeliveredSide) => void | Promise<void>;
 
+/** {@link undeliveredApproval}'s handler with its book: what a graceful stop waits for and counts before it ends. */
+export interface UndeliveredApprovalBook extends UndeliveredApproval {
+  /**
+   * Settles (never rejects) once every reversal started so far is stored, sent or known lost, or after `waitMs`
+   * (default: no limit), whichever comes first.
+   */
+  settled(waitMs?: number): Promise<void>;
+  /**
+   * Approvals so far known NOT reversed: their reversal could be neither stored nor sent (`not-reversed`), or not built
+   * (`unbuildable`).
+   */
+  notReversed(): number;
+  /** Reversals being stored or sent now, not yet settled (a stop that ends now leaves them undone). */
+  underway(): number;
+}
+
 /**
  * Why a client never got an approval: the endpoint's reasons (`UndeliveredReason`), or `sequence-failed`, a flow's
  * sequence failed in time after the approval and the terminal got onError's answer that was not an approval, or a 96
@@ -103,8 +119,11 @@ function mtiOf(answer: IsoMessage, original: IsoMessage): string | undefined {
 export const UNDELIVERED_APPROVALS_METRIC = 'iso8583_gateway_undelivered_approvals_total';
 
 /** The one handler of approvals the client never got (POS and HTTP alike). */
-export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApproval {
+export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprovalBook {
   const { logger } = parts;
+  // The book: reversals under way (stored, sent or lost once settled) and approvals left undone.
+  const underway = new Set<Promise<void>>();
+  let undone = 0;
   const counted = parts.registry === undefined
     ? undefined
     : new Counter({
@@ -113,7 +132,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
         labelNames: ['reason', 'side', 'outcome'],
         registers: [parts.registry],
       });
-  return (original, answer, answered, reason, side) => {
+  const handle: UndeliveredApproval = (original, answer, answered, reason, side) => {
     // The answering upstream's dialect: a 1993 host approves with 000, a 1987 one with 00. Any answer that moved money
     // is reversed, not only the dialect's approval codes: a partial approval (10, 002), a VIP one (11, 003)...
     const upstream = answered ?? parts.connector;
@@ -147,12 +166,13 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
       );
     } catch (err) {
       count('unbuildable');
+      undone++;
       logSafely(() => logger.error({ ...about, code: safeErrorCode(err) }, `${why}: its reversal cannot be built`));
       return;
     }
     // Counted and logged by what became of it: `reversed` once the SAF queue holds it (journaled: sent until answered).
     // To the upstream that approved (not by a group's memory of originals, which may have forgotten it).
-    return upstream.request(built, { saf: true }).then(
+    const done = upstream.request(built, { saf: true }).then(
       () => {
         count('reversed');
         logSafely(() => logger.warn(about, `${why}: reversed`));
@@ -168,12 +188,31 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
           },
           (lost: unknown) => {
             count('not-reversed');
+            undone++;
             logSafely(() => logger.error({ ...about, code: safeErrorCode(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`));
           },
         );
       },
     );
+    underway.add(done);
+    void done.finally(() => underway.delete(done));
+    return done;
   };
+  return Object.assign(handle, {
+    settled: async (waitMs?: number): Promise<void> => {
+      let timer: NodeJS.Timeout | undefined;
+      const limit = waitMs === undefined ? undefined : new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+      // Reversals started while waiting (an endpoint still handing its leftovers over) are waited for too.
+      while (underway.size > 0) {
+        const all = Promise.allSettled([...underway]).then(() => undefined);
+        if (limit === undefined) await all;
+        else if ((await Promise.race([all.then(() => 'all' as const), limit.then(() => 'limit' as const)])) === 'limit') break;
+      }
+      clearTimeout(timer);
+    },
+    notReversed: () => undone,
+    underway: () => underway.size,
+  });
 }
 
 /**
