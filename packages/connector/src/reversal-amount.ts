@@ -40,6 +40,11 @@ export function approvedAmountOf(answer: MessageInput, field: string, spec: Fiel
  */
 const CURRENCY_OF_AMOUNT: Readonly<Record<string, string>> = { '5': '50', '6': '51' };
 
+/** The fields of an answer that {@link amountKept} reads for an approved amount in `field`: it and its currency's. */
+export function amountFieldsOf(field: string): readonly [string, string] {
+  return [field, CURRENCY_OF_AMOUNT[field] ?? '49'];
+}
+
 /**
  * Why the approved amount `approved` (1 to 12 digits, from the answer's field `field`) may not replace the request's
  * `requested` in a reversal ({@link AmountKept}), or `undefined` when it may: not more than the request's (compared as
@@ -51,7 +56,7 @@ const CURRENCY_OF_AMOUNT: Readonly<Record<string, string>> = { '5': '50', '6': '
 export function amountKept(requested: string, approved: string, currency: string, answer: MessageInput, field: string): AmountKept | undefined {
   if (!/^[0-9]{1,12}$/.test(requested)) return 'unreadable-request';
   if (BigInt(approved) > BigInt(requested)) return 'more-than-requested';
-  const currencyField = CURRENCY_OF_AMOUNT[field] ?? '49';
+  const currencyField = amountFieldsOf(field)[1];
   let theirs: unknown;
   try {
     theirs = Object.hasOwn(answer, currencyField) ? answer[currencyField] : undefined;

@@ -9,7 +9,7 @@ import type { DialectVersion, Dialect, FieldSpec, IsoMessage, MessageInput } fro
 import { wireValue } from './match-key.js';
 import { jsonString, plainJson } from './journal-record.js';
 import { neverStoredFields } from './never-stored.js';
-import { amountKept, approvedAmountOf } from './reversal-amount.js';
+import { amountFieldsOf, amountKept, approvedAmountOf } from './reversal-amount.js';
 import type { AmountKept } from './reversal-amount.js';
 
 export type { AmountKept } from './reversal-amount.js';
@@ -202,6 +202,11 @@ export class ReversalPlan {
     for (const [field, made] of this.made) out[field] = typeof made === 'string' ? made : made(original);
     out['0'] = this.mti;
     return out;
+  }
+
+  /** The fields of an answer {@link approve} reads (the approved amount's and its currency's); none when it reads none. */
+  approvalFields(): readonly string[] {
+    return this.approvedField === undefined ? [] : amountFieldsOf(this.approvedField);
   }
 
   /**

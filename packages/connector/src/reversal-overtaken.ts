@@ -6,7 +6,8 @@
  * are remembered a while (at most {@link OVERTAKEN_MAX}, for {@link OVERTAKEN_FOR_MS}), and so are late approvals (the
  * two may come in one read, the approval handled first, or on two connections): a late approval of a transaction (same
  * STAN and terminal) whose reversal undid nothing queues the reversal again, as a repeat (`0401`, `0421`, `1421`: the host treats
- * it as the same reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`).
+ * it as the same reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`). Of a
+ * remembered approval only its MTI, STAN, terminal, response code and amount fields are kept (no card data in memory).
  */
 import { isAcceptedFor, isApprovalClass } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
@@ -43,8 +44,15 @@ export class OvertakenReversals {
   private readonly reversals = new Map<string, Noted>();
   private readonly approvals = new Map<string, Noted>();
 
+  /**
+   * @param dialect The connector's dialect (approval codes, the transaction key's padding).
+   * @param amountFields The fields of a late approval the reversal's amount is read from (`ReversalPlan.approvalFields`):
+   *   only these are kept of a remembered approval, with its MTI, STAN, terminal and response code (never its PAN, track
+   *   echo or EMV data).
+   */
   constructor(
     private readonly dialect: Dialect,
+    private readonly amountFields: readonly string[] = [],
     private readonly max = OVERTAKEN_MAX,
     private readonly keepFor = OVERTAKEN_FOR_MS,
   ) {}
@@ -78,8 +86,18 @@ export class OvertakenReversals {
     const key = transactionKey(this.dialect, answer['11'], answer['41']);
     const seen = this.taken(this.reversals, key);
     if (seen !== undefined) return { reversal: repeatOf(seen.message), responseCode: seen.rc, approval: answer };
-    this.note(this.approvals, key, { message: answer, rc: undefined, at: Date.now() });
+    this.note(this.approvals, key, { message: this.kept(answer), rc: undefined, at: Date.now() });
     return undefined;
+  }
+
+  /** What is remembered of a late approval: the fields that identify it and those its amount is read from. */
+  private kept(answer: IsoMessage): IsoMessage {
+    const out: IsoMessage = {};
+    for (const field of ['0', '11', '39', '41', ...this.amountFields]) {
+      const value = answer[field];
+      if (value !== undefined) out[field] = value;
+    }
+    return out;
   }
 
   /** Whether a reversal answered `rc` undid its transaction: an approval, or the reversal's own "accepted" (`400` in 1993). */

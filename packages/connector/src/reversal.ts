@@ -92,7 +92,8 @@ export class ReversalManager {
     const { lease, claimInterval = 0 } = journal;
     this.underway = new ReversalsUnderway(host, dialect, Math.max(120_000, lease === undefined ? 0 : lease + claimInterval));
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
-    this.overtaken = new OvertakenReversals(dialect);
+    this.plan = new ReversalPlan(options.mti, dialect, options.fields);
+    this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
     const seen = this.underway.host;
     // Each reversal answer is looked at as it comes (before its end is journaled): one that undid nothing is remembered.
     const queueHost: SafHost = {
@@ -109,7 +110,6 @@ export class ReversalManager {
       },
     };
     this.queue = new SafQueue(queueHost, journal, options, dialect);
-    this.plan = new ReversalPlan(options.mti, dialect, options.fields);
   }
 
   /**

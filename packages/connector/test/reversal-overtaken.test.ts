@@ -12,6 +12,7 @@ import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
 import { journalLines, watchReversals } from './helpers/reversals.js';
 import { OvertakenReversals } from '../src/reversal-overtaken.js';
+import { ReversalPlan } from '../src/reversal-message.js';
 
 test('a late approval after its reversal was answered 25 is reversed again as a 0401, for the amount approved', async (t) => {
   const dir = tempDir(t, 'overtaken');
@@ -80,6 +81,14 @@ test('OvertakenReversals: only an approval of a reversible request whose reversa
   assert.equal(o.again(late), undefined);
   assert.deepEqual(o.answered(reversal, { '0': '0410', '39': '25' }, true), { reversal: { ...reversal, '0': '0401' }, responseCode: '25', approval: late });
   assert.equal(o.answered(reversal, { '0': '0410', '39': '25' }, true), undefined, 'taken once');
+  // A remembered approval keeps what identifies it and its amount's fields only: no PAN, track echo or EMV data.
+  const amounts = new OvertakenReversals(dialect, ['6', '51']);
+  const echoed = { ...late, '2': '4111111111111111', '4': '000000001000', '6': '000000000900', '35': '4111111111111111=29122010000000000000', '51': '978', '55': '9F2608A1B2C3D4E5F60718' };
+  assert.equal(amounts.again(echoed), undefined);
+  assert.deepEqual(amounts.answered(reversal, { '0': '0410', '39': '25' }, true)?.approval, { '0': '0210', '11': '42', '39': '00', '41': 'TERM0001', '6': '000000000900', '51': '978' });
+  // What the connector keeps: the fields its reversal plan reads the approved amount from (none when it reads none).
+  assert.deepEqual(new ReversalPlan('0400', dialect).approvalFields(), ['4', '49']);
+  assert.deepEqual(new ReversalPlan('0400', dialect, ['11', '41']).approvalFields(), []);
   // 1993: the reversal's own "accepted" (400) undid it; 914 (original not found) did not.
   const iso93 = getDialect('iso93ascii');
   const r93 = { '0': '1420', '11': '000042', '41': 'TERM0001' };
@@ -91,11 +100,11 @@ test('OvertakenReversals: only an approval of a reversible request whose reversa
   o93.answered(r93, { '0': '1430', '39': '914' }, true);
   assert.equal(o93.again(approved93)?.reversal['0'], '1421');
   // Bounded: the oldest forgotten first; and forgotten after its time.
-  const small = new OvertakenReversals(dialect, 1, 60_000);
+  const small = new OvertakenReversals(dialect, [], 1, 60_000);
   small.answered(reversal, { '0': '0410', '39': '25' }, true);
   small.answered({ ...reversal, '11': '000043' }, { '0': '0410', '39': '25' }, true);
   assert.equal(small.again(late), undefined, 'pushed out by a newer one');
-  const brief = new OvertakenReversals(dialect, 10, -1);
+  const brief = new OvertakenReversals(dialect, [], 10, -1);
   brief.answered(reversal, { '0': '0410', '39': '25' }, true);
   assert.equal(brief.again(late), undefined, 'past its time');
 });
