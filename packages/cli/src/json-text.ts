@@ -10,7 +10,7 @@
 import type { FieldProblem } from '@iso8583/codec';
 import { locateValues, positionAt } from './flow/locate.js';
 import type { Position } from './flow/locate.js';
-import { withoutBom } from './read-file.js';
+import { withoutBom } from '@iso8583/codec';
 
 /** A JSON text read: its value, where each value starts (by JSON Pointer), and the pointers of the keys given twice. */
 export interface JsonText {

@@ -10,10 +10,10 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { errnoOf, systemReason } from '@iso8583/connector/errors';
+import { withoutBom } from '@iso8583/codec';
 import { cliError } from './args.js';
 
 /** The UTF-8 byte order mark as `readFileSync(path, 'utf8')` keeps it: one U+FEFF at the start of the text. */
-const BOM = '\uFEFF';
 
 /**
  * Bytes a flag file may hold: 1 MiB, for each use. A PEM file (`--tls-ca`, `--tls-cert`, `--tls-key` and the gateway's
@@ -44,14 +44,6 @@ const PIPE_POLL_MAX = 50;
 
 /** System errors of a name that names nothing on disk: the value may not be a file name at all. */
 const NOTHING_THERE = new Set(['ENOENT', 'ENAMETOOLONG', 'ENOTDIR']);
-
-/**
- * `text` without a leading byte order mark (Windows editors write one at the start of a UTF-8 file; JSON.parse refuses
- * it, as "not JSON at 1:1"); the text as it is when it has none.
- */
-export function withoutBom(text: string): string {
-  return text.startsWith(BOM) ? text.slice(BOM.length) : text;
-}
 
 /**
  * `path` as an error names it: the value itself when it is a plausible file name ({@link NAMED_PATH_LIMIT} characters

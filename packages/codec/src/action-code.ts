@@ -98,6 +98,17 @@ export function speaksResponseCodes1987(dialect: Pick<Dialect, 'fields'> | undef
 }
 
 /**
+ * Whether the answers of `dialect` carry response codes of 3 characters whatever their meaning: its field 39 is fixed
+ * at 3 characters of text (`n 3`, `an 3`, `ans 3`: a 1993 action code, SmartVista's `000`, a jPOS packager's
+ * `IFE_NUMERIC 3`), so a 1987 code travels as `000`, `091`. The one home of this rule: the default approval codes
+ * (`approvalCodesOf`) and system errors (`systemErrorCodesOf`) are written by it.
+ */
+export function speaksThreeCharacterCodes(dialect: Partial<Pick<Dialect, 'fields'>> | undefined): boolean {
+  const f39 = dialect?.fields?.['39'];
+  return f39 !== undefined && f39.prefix === undefined && f39.length === 3 && (f39.type === 'n' || f39.type === 'an' || f39.type === 'ans');
+}
+
+/**
  * Field 39 of an answer to `mti` under `dialect` that means what the ISO 8583:1987 response code `code` means: the 1987
  * code itself when the dialect's field 39 has 2 characters ({@link speaksResponseCodes1987}), else
  * {@link responseCodeFor} (the 1993 action code for a 1xxx MTI). What every part that answers on its own (the inbound

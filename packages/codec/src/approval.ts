@@ -6,7 +6,7 @@
  */
 import type { Dialect } from './types.js';
 import { dialectVersion } from './dialect/version.js';
-import { acceptedActionCode, carriesActionCodes, speaksResponseCodes1987 } from './action-code.js';
+import { acceptedActionCode, carriesActionCodes, speaksResponseCodes1987, speaksThreeCharacterCodes } from './action-code.js';
 
 /** The approval codes of a dialect that names none: ISO 8583:1987's `00` (approved or completed successfully). */
 export const DEFAULT_APPROVAL_CODES: readonly string[] = Object.freeze(['00']);
@@ -22,15 +22,12 @@ export type ApprovalDialect = Pick<Dialect, 'approvalCodes'> & Partial<Pick<Dial
 
 /**
  * The response codes that mean approved under `dialect`: its `approvalCodes`; default `["000"]` when its field 39 has
- * 3 fixed characters (`n 3`, `an 3`, `ans 3`: a 1993 action code, SmartVista's `000`, a jPOS packager's
- * `IFE_NUMERIC 3`), where `00` could never travel, `["00"]` otherwise.
+ * 3 fixed characters (`speaksThreeCharacterCodes`), where `00` could never travel, `["00"]` otherwise.
  */
 export function approvalCodesOf(dialect: ApprovalDialect): readonly string[] {
   const codes = dialect.approvalCodes;
   if (codes !== undefined && codes.length > 0) return codes;
-  const f39 = dialect.fields?.['39'];
-  const three = f39 !== undefined && f39.length === 3 && f39.prefix === undefined && (f39.type === 'n' || f39.type === 'an' || f39.type === 'ans');
-  return three ? DEFAULT_APPROVAL_CODES_3 : DEFAULT_APPROVAL_CODES;
+  return speaksThreeCharacterCodes(dialect) ? DEFAULT_APPROVAL_CODES_3 : DEFAULT_APPROVAL_CODES;
 }
 
 /**

@@ -43,6 +43,7 @@ export { toXml, fromXml, MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH, MAX_XML_REFERENC
 export type { XmlOptions, XmlMessage } from './views/xml.js';
 export { toJson, fromJson, fromObject, readJson } from './views/json.js';
 export { MAX_REPEATED_KEYS, repeatedKeys } from './views/json-keys.js';
+export { withoutBom } from './without-bom.js';
 export { toSocketQueueObject } from './views/socketqueue.js';
 export type { SocketQueueMessage, SocketQueueValue } from './views/socketqueue.js';
 export type { JsonMessage, JsonOptions } from './views/json.js';

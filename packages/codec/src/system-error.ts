@@ -6,7 +6,7 @@
  */
 import type { Dialect } from './types.js';
 import { dialectVersion } from './dialect/version.js';
-import { speaksResponseCodes1987 } from './action-code.js';
+import { speaksResponseCodes1987, speaksThreeCharacterCodes } from './action-code.js';
 
 /**
  * ISO 8583:1987's system errors: `91` issuer or switch inoperative, `96` system malfunction (the codes card schemes
@@ -29,7 +29,7 @@ export type SystemErrorDialect = Pick<Dialect, 'systemErrorCodes'> & Partial<Pic
 
 /**
  * The system-error response codes of `dialect`: its `systemErrorCodes` (`[]`: none); default by the codes its answers
- * carry: 1987 `91` and `96` (`091`, `096` where field 39 has 3 fixed characters), and so for a 1993 dialect whose
+ * carry: 1987 `91` and `96` (`091`, `096` where field 39 has 3 fixed characters: `speaksThreeCharacterCodes`), and so for a 1993 dialect whose
  * field 39 keeps the 1987 codes' 2 characters (`speaksResponseCodes1987`); 1993 `907`, `909`, `910`, `911`, `912`;
  * the built-in `smartvista` has SocketQueue's `005`, `120`, `902`, `903`, `907`, `910`, `912`.
  */
@@ -38,8 +38,7 @@ export function systemErrorCodesOf(dialect: SystemErrorDialect): readonly string
   const fields = dialect.fields;
   if (fields !== undefined && speaksResponseCodes1987({ fields })) return SYSTEM_ERRORS_1987;
   if (dialectVersion(dialect) === '1993') return SYSTEM_ERRORS_1993;
-  const f39 = dialect.fields?.['39'];
-  return f39 !== undefined && f39.length === 3 && f39.prefix === undefined ? SYSTEM_ERRORS_1987_3 : SYSTEM_ERRORS_1987;
+  return speaksThreeCharacterCodes(dialect) ? SYSTEM_ERRORS_1987_3 : SYSTEM_ERRORS_1987;
 }
 
 /** Whether a response code (field 39 as decoded: a string) is one of the dialect's system errors ({@link systemErrorCodesOf}). */

@@ -7,7 +7,7 @@
  * clients of the process do not wait. The connector plugin's routes and the console answer with it alike.
  */
 
-import { maskDigitRuns, repeatedKeys } from '@iso8583/codec';
+import { maskDigitRuns, repeatedKeys, withoutBom } from '@iso8583/codec';
 
 /** The HTTP status and the reason (no body content) of a refused body. */
 export interface BodyProblem {
@@ -171,11 +171,6 @@ function jsonShape(text: string): { keys: number; items: number; depth: number }
 function bodyError(kind: 'empty' | 'invalid' | BodyErrorDetail): Error {
   const code = kind === 'empty' ? 'FST_ERR_CTP_EMPTY_JSON_BODY' : 'FST_ERR_CTP_INVALID_JSON_BODY';
   return Object.assign(new Error('the body is refused'), typeof kind === 'object' ? kind : {}, { code, statusCode: 400 });
-}
-
-/** `text` without the byte order mark some clients put first (Fastify's own JSON parser skips it too). */
-function withoutBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**

@@ -12,11 +12,6 @@ const PAIR = /"(\d{1,3}(?:\.\d{1,3})*)"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
 /** A run of hex digits long enough to be a PIN block, a cryptogram, EMV data or a card number. */
 const HEX_RUN = /[0-9A-Fa-f]{16,}/g;
 
-/** `text` without a leading byte order mark (JSON.parse refuses it; a file read as UTF-8 may keep it). */
-export function withoutBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
 /**
  * `text` (JSON that does not parse as one value) masked: line by line, a line that parses as JSON as `document` masks
  * it, any other line on the safe side ({@link safeSideMask}).

@@ -1,10 +1,10 @@
 import { format } from 'node:util';
 import type { ChildLoggerOptions, Logger } from 'pino';
-import { isFieldKey, maskFieldValue, maskValue, sensitiveFields } from '@iso8583/codec';
+import { isFieldKey, maskFieldValue, maskValue, sensitiveFields, withoutBom } from '@iso8583/codec';
 import type { Dialect, Sensitivity } from '@iso8583/codec';
 import type { CardDataMask } from './card-data-mask.js';
 import { MAX_DEPTH, defineValue } from './masked-copy.js';
-import { freeTextMasked, maskedLooseJson, withoutBom } from './loose-json-mask.js';
+import { freeTextMasked, maskedLooseJson } from './loose-json-mask.js';
 import { isMaskedValue } from './masked-value.js';
 import { fieldSpecAt, maskXml } from './xml-mask.js';
 

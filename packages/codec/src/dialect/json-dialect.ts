@@ -17,6 +17,7 @@ import { dialectFromPackagerXml } from '../jpos/packager-xml.js';
 import { dialectInvalid, dialectProblems } from './check.js';
 import { refuseDeepComposites } from './composite-depth.js';
 import { compileSchemaCheck } from '../schema/check.js';
+import { withoutBom } from '../without-bom.js';
 import type { SchemaCheck } from '../schema/check.js';
 
 /** The JSON Schema of dialect files (the file shipped as `@iso8583/codec/dialect.schema.json`). */
@@ -127,7 +128,7 @@ export function dialectFromJson(json: unknown, options: DialectFromJsonOptions =
   if (typeof doc === 'string') {
     try {
       // A leading byte order mark (a file saved by a Windows editor) is no part of the JSON.
-      doc = JSON.parse(doc.startsWith('\uFEFF') ? doc.slice(1) : doc);
+      doc = JSON.parse(withoutBom(doc));
     } catch {
       throw codecError('ISO8583_ERR_DIALECT_INVALID', 'the dialect is not valid JSON', { field: 'dialect' });
     }
