@@ -1,7 +1,7 @@
 /**
  * The exclusive pool: a connection is lent to one request at a time, until its response (for hosts that cannot
  * interleave). This is generic-pool's model, so generic-pool does the work: it creates connections through the
- * factory, checks them on borrow, keeps `pool.min` to `pool.max`, evicts those idle for `pool.idleTimeout` and queues
+ * factory, checks them on borrow, keeps `pool.min` to `pool.max`, evicts those beyond `pool.min` idle for `pool.idleTimeout` and queues
  * borrowers up to `pool.acquireTimeout`.
  */
 import { createPool } from 'generic-pool';
@@ -47,7 +47,10 @@ export class ExclusivePool implements ChannelPool {
         min: options.min,
         max: options.max,
         acquireTimeoutMillis: options.acquireTimeout,
-        idleTimeoutMillis: options.idleTimeout,
+        // Soft: only the idle connections beyond `pool.min` go (generic-pool's hard `idleTimeoutMillis`, 30 s unless
+        // set, evicts whatever `min` is: the kept connection would be closed and remade, its upstream seen down).
+        softIdleTimeoutMillis: options.idleTimeout,
+        idleTimeoutMillis: Number.POSITIVE_INFINITY,
         evictionRunIntervalMillis: Math.min(options.idleTimeout, 1000),
         testOnBorrow: true,
         autostart: false,

@@ -147,6 +147,34 @@ test('idle connections beyond pool.min are closed after pool.idleTimeout (exclus
   assert.equal((await multiplex.request(purchase('005499')))['39'], '00');
 });
 
+test('exclusive mode: the pool.min connections stay open however long they are idle (only those beyond it are evicted)', async (t) => {
+  // The host answers a round once all of it arrived: the first round keeps two connections busy.
+  const round: Received[] = [];
+  let roundSize = 2;
+  const peer = await startPeer((r, p) => {
+    round.push(r);
+    if (round.length < roundSize) return;
+    for (const held of round.splice(0)) p.send(held.socket, answer(held.message));
+  });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, mode: 'exclusive', pool: { min: 1, max: 2, idleTimeout: 50 } });
+  const gone = disconnects(connector);
+  let connects = 0;
+  connector.on('connect', () => (connects += 1));
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+  });
+  await Promise.all([connector.request(purchase('005601')), connector.request(purchase('005602'))]);
+  assert.equal(connector.stats().connected, 2);
+  // The one beyond pool.min goes; then twenty idle timeouts (and as many eviction runs) pass with the other kept.
+  await gone.reached(1);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.equal(connector.stats().connected, 1);
+  assert.equal(connects, 2, 'no connection was closed and remade');
+  roundSize = 1;
+  assert.equal((await connector.request(purchase('005603')))['39'], '00');
+});
+
 test('exclusive mode: a connection whose request timed out is closed, not lent again (a host serving one request at a time would hold the next behind it)', async (t) => {
   // The host works on one request at a time per connection, in order; it never finishes 005301, so everything sent
   // after it on that connection waits forever.
