@@ -123,6 +123,13 @@ export class MultiplexPool implements ChannelPool {
       },
       () => {
         this.connecting -= 1;
+        if (this.factory.stopped) {
+          // Ended by the stop (`close()`): no connection is open or coming, so none will carry the requests waiting;
+          // they fail now (never sent), and close() need not wait out their `pool.acquireTimeout`.
+          const open = this.held.some((channel) => channel.isOpen);
+          if (!open && this.connecting === 0) this.rejectWaiting(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing and has no connection'));
+          return;
+        }
         // The waiters heard of the failure from the factory; a permanent connection is still wanted.
         if (this.running && this.held.length + this.connecting < this.wanted) this.grow();
       },
