@@ -59,6 +59,8 @@ export async function compactedChunks(snapshot: LiveSnapshot): Promise<Compacted
 
 /** What a start writes for an existing journal file before the old one is gone (see {@link journalOpenNeed}). */
 export interface JournalOpenNeed {
+  /** The live entries (reversals and advices not yet ended): what the start takes over and sends. */
+  entries: number;
   /** The compacted records: the live entries' `add` lines, as the start writes them. */
   records: number;
   /** The preallocated blank bytes after them. */
@@ -83,14 +85,14 @@ export function journalOpenNeed(path: string, preallocate = DEFAULT_JOURNAL_PREA
     data = readFileSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return { records: 0, preallocate, quarantine: 0, total: preallocate };
+    return { entries: 0, records: 0, preallocate, quarantine: 0, total: preallocate };
   }
   const contents = readJournal(data);
   let records = 0;
   for (const entry of contents.live.values()) records += Buffer.byteLength(addLine(entry)) + 1;
   // A file in which no line is a record is renamed to quarantine whole: nothing written.
   const quarantine = quarantinesWhole(contents) ? 0 : contents.bad.reduce((n, b) => n + b.bytes.length + 1, 0);
-  return { records, preallocate, quarantine, total: records + preallocate + quarantine };
+  return { entries: contents.live.size, records, preallocate, quarantine, total: records + preallocate + quarantine };
 }
 
 /** A compacted journal, open for writing. */

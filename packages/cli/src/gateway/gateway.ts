@@ -40,6 +40,7 @@ import type { StatsPort } from './stats-port.js';
 import { gatewayStats } from './gateway-stats.js';
 import { posEndpointOptions } from './pos-relay.js';
 import { undoKeeping } from './undo-start.js';
+import { refuseStrandedJournals } from './journal-stranded.js';
 import { settleAll } from '../settle-all.js';
 
 /** The addresses a running gateway listens on. */
@@ -111,6 +112,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const { logger } = runtime;
   // Every file first: a missing certificate stops the start before any socket opens.
   const named = groupUpstreams(config);
+  refuseStrandedJournals(config);
   // One transaction log for every upstream: in the journal folder (a folder in use stops the start here), or, with a
   // PostgreSQL --store, in the database every node shares (any node answers for all of them).
   const transactionLogger = logger.child({ side: 'transactions' });

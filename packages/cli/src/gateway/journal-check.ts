@@ -11,6 +11,7 @@ import { defaultJournalDir } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import { groupUpstreams, upstreamOptions } from './upstream-options.js';
+import { refuseStrandedJournals } from './journal-stranded.js';
 import { storeDirProblem } from '../store-dir-problem.js';
 import type { StoreKind } from '../store-dir-problem.js';
 
@@ -37,7 +38,8 @@ export function gatewayJournalDirs(config: GatewayConfig, logger: Logger): Gatew
  * Throws `ISO8583_ERR_GATEWAY_CONFIG` naming `--reversal-journal` and the system's reason when a store folder of
  * `config` cannot be made, entered or written (a file in its place or above it, a folder this user may not write, or
  * one still to be made in a folder this user may not write), or a file in it that the start opens cannot be opened
- * (one this user may not read or write, as a first run as root leaves): path-problem.ts's rule.
+ * (one this user may not read or write, as a first run as root leaves): path-problem.ts's rule. Also when a journal
+ * `config` does not open still holds reversals not yet sent (journal-stranded.ts).
  */
 export function checkJournalDirs(config: GatewayConfig, logger: Logger): void {
   for (const { dir, kinds } of gatewayJournalDirs(config, logger)) {
@@ -48,6 +50,7 @@ export function checkJournalDirs(config: GatewayConfig, logger: Logger): void {
       });
     }
   }
+  refuseStrandedJournals(config);
 }
 
 /** The connector's names of the store folders the gateway's `--reversal-journal` places. */

@@ -1,0 +1,82 @@
+/**
+ * Reversals a change of configuration would strand: with journal folders (no `--store`), one upstream journals in
+ * `--reversal-journal` itself (`<dir>/reversals.jsonl`), each upstream of a group in `<dir>/<name>`. A journal the new
+ * configuration does not open is never read again: its reversals (and advices) would never be sent. So the start and
+ * `--check-config` refuse while such a journal still holds open entries: the folder itself when the gateway runs a
+ * group; `<dir>/<X>` for an `X` that is no upstream of the group (renamed, removed); any `<dir>/<X>` when it runs one
+ * upstream. Under the default state folder (no `--reversal-journal`) only the lone upstream's folder is looked at (for a
+ * group): the state folder also holds other programs' journals.
+ *
+ * Decided: refused, not taken over. A PostgreSQL store lets the group's first upstream take over a lone upstream's
+ * entries, but a file journal is one folder, one lock, one file: merging one into another at start would write two
+ * journals at once, and a crash between could send a reversal twice or lose it. The operator moves the file, with the
+ * gateway stopped, or runs the earlier configuration until it is empty. Read only: the file is read (the connector's
+ * `journalOpenNeed`), no lock taken, nothing written.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { JOURNAL_FILE, journalOpenNeed } from '@iso8583/connector';
+import type { GatewayConfig } from './config.js';
+import { gatewayError } from './errors.js';
+import { groupUpstreams, journalDirOf } from './upstream-options.js';
+
+type StrandedConfig = Pick<GatewayConfig, 'upstreams' | 'routes' | 'reversalJournal' | 'noReversal' | 'store'>;
+
+/** The folders under `dir` (none when it cannot be listed: the folder check, journal-check.ts, reports that). */
+function foldersIn(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => join(dir, entry.name));
+  } catch {
+    return [];
+  }
+}
+
+/** The journal folders `config` does not open that a journal of an earlier configuration may be in. */
+function unusedJournalDirs(config: StrandedConfig): string[] {
+  const group = groupUpstreams(config);
+  const used = new Set((group ?? [undefined]).map((named) => journalDirOf(config, named)));
+  const candidates = group !== undefined ? [journalDirOf(config)] : [];
+  if (config.reversalJournal !== undefined) candidates.push(...foldersIn(config.reversalJournal));
+  return [...new Set(candidates)].filter((dir) => !used.has(dir));
+}
+
+/**
+ * `ISO8583_ERR_GATEWAY_CONFIG` naming `--reversal-journal` when a reversal journal that `config` does not open (see
+ * the file's note) still holds open entries, or cannot be read to tell; undefined when there is none, with
+ * `--no-reversal` and with a PostgreSQL `--store`.
+ */
+export function strandedJournalProblem(config: StrandedConfig): Error | undefined {
+  if (config.noReversal || config.store !== undefined) return undefined;
+  const group = groupUpstreams(config);
+  const mode = group === undefined ? 'one upstream' : `the upstreams ${group.map((u) => u.name).join(', ')}`;
+  for (const dir of unusedJournalDirs(config)) {
+    const file = join(dir, JOURNAL_FILE);
+    let entries: number;
+    try {
+      entries = journalOpenNeed(file, 0).entries;
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+      return problem(`the reversal journal ${file}, which this configuration (${mode}) does not open, cannot be read (${reason}) to tell whether it holds reversals not yet sent`);
+    }
+    if (entries === 0) continue;
+    return problem(
+      `the reversal journal ${file} holds ${entries} reversal(s) or advice(s) not yet sent, and this configuration ` +
+        `(${mode}) does not open it: they would never be sent. Start once with the configuration that wrote them until ` +
+        `they are delivered (safDepth 0), or, with the gateway stopped, move that ${JOURNAL_FILE} into the journal ` +
+        `folder of the upstream that must send them (one holding no ${JOURNAL_FILE} yet)`,
+    );
+  }
+  return undefined;
+}
+
+/** Throws {@link strandedJournalProblem}'s error, if any: what the start and `--check-config` both run. */
+export function refuseStrandedJournals(config: StrandedConfig): void {
+  const stranded = strandedJournalProblem(config);
+  if (stranded !== undefined) throw stranded;
+}
+
+function problem(text: string): Error {
+  return gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `--reversal-journal: ${text}`, { field: '--reversal-journal' });
+}

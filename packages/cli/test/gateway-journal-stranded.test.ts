@@ -1,0 +1,79 @@
+// With journal folders (no --store), one upstream journals its reversals in --reversal-journal itself, each upstream of
+// a group in <dir>/<name>. A change of configuration that would leave a journal holding reversals not yet sent unread
+// (one upstream -> a group; an upstream renamed or removed; a group -> one upstream) is refused by --check-config and
+// by the start, naming --reversal-journal and the file, without taking the journal's lock or writing anything. The
+// reversals used to stay in the old file for good, never sent. Real files, real processes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileJournal } from '@iso8583/connector';
+import { parseGatewayArgs } from '../src/gateway/config.js';
+import { checkGatewayConfig } from '../src/gateway/check-config.js';
+import { runCli } from './cli-process.js';
+
+function folder(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-stranded-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A journal in `dir` holding one reversal not yet sent (`done`: then ended, nothing left open). */
+async function journalWithReversal(dir: string, done = false): Promise<void> {
+  const journal = new FileJournal(dir);
+  await journal.open();
+  const reversal = { 0: '0400', 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: '004242', 41: 'TERM0001', 90: '0200'.padEnd(42, '0') };
+  await journal.add({ id: 'r1', reversal, at: 1, attempts: 0 });
+  if (done) await journal.done('r1', 'reversed');
+  await journal.close();
+}
+
+const group = (dir: string, ...names: string[]): string[] => [...names.flatMap((n, i) => ['--upstream', `${n}=127.0.0.1:${9 + i}`]), '--reversal-journal', dir, '--no-transaction-log'];
+const check = (flags: string[]): string => checkGatewayConfig(parseGatewayArgs(flags).config);
+
+/** The bytes of every file under `dir`, by path: what a read-only check must leave as it was. */
+function snapshot(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) files.set(join(entry.parentPath, entry.name), readFileSync(join(entry.parentPath, entry.name), 'hex'));
+  }
+  return files;
+}
+
+test('one upstream -> a group: the lone upstream\'s journal still holding a reversal is refused, read only', async (t) => {
+  const dir = folder(t);
+  await journalWithReversal(dir);
+  const before = snapshot(dir);
+  assert.throws(() => check(group(dir, 'primary', 'backup')), {
+    code: 'ISO8583_ERR_GATEWAY_CONFIG',
+    field: '--reversal-journal',
+    message: new RegExp(`^--reversal-journal: the reversal journal ${join(dir, 'reversals.jsonl')} holds 1 reversal\\(s\\) or advice\\(s\\) not yet sent, and this configuration \\(the upstreams primary, backup\\) does not open it`),
+  });
+  assert.deepEqual(snapshot(dir), before, 'nothing written, no lock file made');
+  // The configuration that wrote it still starts.
+  assert.match(check(['--upstream', '127.0.0.1:9', '--reversal-journal', dir, '--no-transaction-log']), /gateway config is valid/);
+});
+
+test('a journal whose reversals all ended does not stop the change', async (t) => {
+  const dir = folder(t);
+  await journalWithReversal(dir, true);
+  assert.match(check(group(dir, 'primary', 'backup')), /gateway config is valid/);
+});
+
+test('an upstream renamed or removed, and a group back to one upstream: its folder still holding a reversal is refused', async (t) => {
+  const dir = folder(t);
+  await journalWithReversal(join(dir, 'visa'));
+  assert.throws(() => check(group(dir, 'visa2', 'mc')), { field: '--reversal-journal', message: new RegExp(`${join(dir, 'visa', 'reversals.jsonl')} holds 1`) });
+  assert.throws(() => check(['--upstream', '127.0.0.1:9', '--reversal-journal', dir]), { message: /\(one upstream\) does not open it/ });
+  assert.match(check(group(dir, 'visa', 'mc')), /gateway config is valid/);
+});
+
+test('the start refuses too: exit 1 naming --reversal-journal and the file, nothing started', async (t) => {
+  const dir = folder(t);
+  await journalWithReversal(dir);
+  const r = await runCli(['gateway', ...group(dir, 'primary', 'backup'), '--listen', '0', '--http', '0']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /ISO8583_ERR_GATEWAY_CONFIG: --reversal-journal: the reversal journal \S+reversals\.jsonl holds 1 reversal/);
+  assert.deepEqual(readdirSync(dir).sort(), ['reversals.jsonl'], 'no folder of the group made');
+});
