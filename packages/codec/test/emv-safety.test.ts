@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { propertyRuns } from '@iso8583/test-support';
+import { luhnPans } from './pan-arbitrary.js';
 import { Iso8583Error, buildTlv, emvFromTags, emvToTags, fromJson, parseTlv } from '../src/index.js';
 import type { EmvTags, TlvItem } from '../src/index.js';
 
@@ -56,6 +57,49 @@ test('parseTlv – after a wrong length, value bytes read as a tag are never nam
     propertyRuns(500),
   );
   assert.match(tlvError(() => parseTlv('9F2680')).message, /^tag 9F26: /, 'the first data object is still named');
+});
+
+/** Every number 1-3 consecutive bytes of `hex` make, big-endian: what a length read from those bytes would print. */
+function numbersFrom(hex: string): Set<string> {
+  const bytes = Buffer.from(hex, 'hex');
+  const out = new Set<string>();
+  for (let i = 0; i < bytes.length; i++) {
+    let n = 0;
+    for (let j = i; j < Math.min(i + 3, bytes.length); j++) out.add(String((n = n * 256 + bytes[j]!)));
+  }
+  return out;
+}
+
+test('parseTlv – after a short 5A, no length read from the PAN is printed (was "a value of 9315 bytes": 0x2463)', () => {
+  // Amex test card 378282246310005 with its F pad: 5A01 leaves 82 24 63 10 00 5F read as tag 82, length 24 (36).
+  const err = tlvError(() => parseTlv('5A01378282246310005F9F2701809F3602000A'));
+  assert.ok(!/\d+ bytes runs/.test(err.message), err.message);
+  fc.assert(
+    fc.property(luhnPans(12, 19), fc.integer({ min: 0, max: 9 }), fc.constantFrom('', '70', 'E1'), (pan, short, wrap) => {
+      const padded = pan.length % 2 === 0 ? pan : `${pan}F`;
+      if (short >= padded.length / 2) return;
+      let hex = `5A${short.toString(16).padStart(2, '0')}${padded}9F2701809F3602000A`;
+      if (wrap !== '') hex = `${wrap}${(hex.length / 2).toString(16).padStart(2, '0')}${hex}`;
+      let message: string;
+      try {
+        parseTlv(hex);
+        return;
+      } catch (e) {
+        assert.ok(e instanceof Iso8583Error);
+        message = e.message;
+      }
+      // What is left once the named tag, the offset and the fixed bounds of the texts are taken out: no number at all
+      // may be one the PAN's bytes make.
+      const rest = message
+        .replace(/^tag [0-9A-F]+: /, '')
+        .replace(/ \(at byte \d+\)$/, '')
+        .replace(/more than 3 bytes|longer than 4 bytes/, '');
+      const fromPan = numbersFrom(padded);
+      for (const n of rest.match(/\d+/g) ?? []) assert.ok(!fromPan.has(n), `${message} (PAN ${pan})`);
+    }),
+    propertyRuns(1000),
+  );
+  assert.match(tlvError(() => parseTlv('5A08476173')).message, /^tag 5A: a value of 8 bytes runs past/, 'the first keeps its length');
 });
 
 test('buildTlv refuses what parseTlv would refuse: a constructed tag too deep, or a raw value that is not TLV', () => {

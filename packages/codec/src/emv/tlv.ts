@@ -47,9 +47,10 @@ function hex(bytes: Uint8Array, start: number, end: number): string {
 }
 
 /**
- * Reads the data objects in `[start, end)`. An error names the tag only when `nameFirst` and the object is the first
- * at this level: after a wrong length anywhere before it, the "tag" would be value bytes (PAN digits) read as a tag,
- * and nothing in BER-TLV tells the two apart. Every other error gives the offset alone.
+ * Reads the data objects in `[start, end)`. An error names the tag (and a length read after it) only when `nameFirst`
+ * and the object is the first at this level: after a wrong length anywhere before it, the "tag" and its "length"
+ * would be value bytes (PAN digits) read as such, and nothing in BER-TLV tells the two apart. Every other error gives
+ * the offset alone.
  */
 function parseRange(bytes: Uint8Array, start: number, end: number, depth: number, base: number, nameFirst = true): TlvItem[] {
   const items: TlvItem[] = [];
@@ -84,7 +85,9 @@ function parseRange(bytes: Uint8Array, start: number, end: number, depth: number
       for (let i = 0; i < count; i++) length = length * 256 + bytes[pos++]!;
     }
     if (pos + length > end) {
-      throw tlvError(`a value of ${length} bytes runs past the end of the data`, base + lengthStart, tag);
+      // The length too is value bytes (PAN digits) when the tag is: given only with the tag it belongs to.
+      const what = tag === undefined ? 'a value' : `a value of ${length} bytes`;
+      throw tlvError(`${what} runs past the end of the data`, base + lengthStart, tag);
     }
     const item: TlvItem = { tag: tag ?? hex(bytes, tagStart, tagEnd), value: hex(bytes, pos, pos + length) };
     if ((first & 0x20) !== 0) {
@@ -99,9 +102,9 @@ function parseRange(bytes: Uint8Array, start: number, end: number, depth: number
 
 /**
  * Parses BER-TLV bytes (hex or bytes) into data objects, constructed tags with their children. Throws
- * `ISO8583_ERR_TLV` with the byte offset for malformed data, and the tag only when the bad data object is the first
- * (at the top, or the first child of such a one): any later "tag" may be value bytes read as a tag after a wrong
- * length. So the text never holds a value.
+ * `ISO8583_ERR_TLV` with the byte offset for malformed data, and the tag (and the length it gives) only when the bad
+ * data object is the first (at the top, or the first child of such a one): any later "tag" or "length" may be value
+ * bytes read as such after a wrong length. So the text never holds a value.
  */
 export function parseTlv(data: string | Uint8Array): TlvItem[] {
   const bytes = toBytes(data);
