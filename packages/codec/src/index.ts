@@ -52,6 +52,7 @@ export type { MessageForm, MessageRead, MessageIoOptions } from './views/message
 export { parseTlv, buildTlv } from './emv/tlv.js';
 export type { TlvItem } from './emv/tlv.js';
 export { emvToTags, emvFromTags } from './emv/tags.js';
+export { describableTlv } from './emv/describable.js';
 export type { EmvTags } from './emv/tags.js';
 export { EMV_TAG_NAMES } from './emv/tag-names.js';
 export { describe } from './describe.js';
