@@ -120,7 +120,7 @@ test('buildTlv refuses what parseTlv would refuse: a constructed tag too deep, o
     propertyRuns(200),
   );
   const err = tlvError(() => buildTlv([{ tag: '70', value: '5A104761739001010010' }]));
-  assert.equal(err.field, '70');
+  assert.equal(err.field, '55.70');
   assert.ok(!err.message.includes('4761'), err.message);
 });
 
@@ -146,6 +146,34 @@ test('emvFromTags then emvToTags gives back the same object of tags', () => {
     }),
     propertyRuns(500),
   );
+});
+
+test('buildTlv and emvFromTags name the bad data object by its path under the field (was "field 70": ISO field 70?)', () => {
+  const nested = tlvError(() => emvFromTags({ '9F27': '80', '70': { '9F26': '123' } }));
+  assert.equal(nested.field, '55.70.9F26');
+  assert.equal(nested.message, 'field 55.70.9F26: the value is not hex with whole bytes');
+  assert.equal(tlvError(() => emvFromTags({ '5A': { '9F27': '80' } }, '55')).field, '55.5A', 'a primitive tag with children');
+  assert.equal(tlvError(() => buildTlv([{ tag: 'E1', value: '', children: [{ tag: '9F', value: '' }] }])).field, '55.E1.#0');
+  assert.equal(tlvError(() => buildTlv([{ tag: '9F26', value: '1' }], '127.55')).field, '127.55.9F26', 'under the field given');
+});
+
+test('emvFromTags – an object nested thousands deep is ISO8583_ERR_TLV naming the path (was an uncoded RangeError)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: MAX_DEPTH + 1, max: 20_000 }), fc.constantFrom('70', '77', 'E1', '5A'), (depth, tag) => {
+      let tags: EmvTags = { '9F27': '80' };
+      for (let i = 0; i < depth; i++) tags = { [tag]: tags };
+      const err = tlvError(() => emvFromTags(tags));
+      assert.ok(err.field!.startsWith(`55.${tag}`), err.field);
+      assert.ok(err.field!.split('.').length <= MAX_DEPTH + 2, 'the path is bounded');
+      // The text built as the reproducer built it (JSON.stringify itself overflows the stack this deep).
+      const json = `{"0":"0200","55":${`{"${tag}":`.repeat(depth)}{"9F27":"80"}${'}'.repeat(depth)}}`;
+      assert.throws(() => fromJson(json, { emv: true }), (e: Iso8583Error) => e.code === 'ISO8583_ERR_INVALID_MESSAGE' && e.problems![0]!.code === 'ISO8583_ERR_TLV');
+    }),
+    propertyRuns(40),
+  );
+  let ok: EmvTags = { '9F27': '80' };
+  for (let i = 0; i < MAX_DEPTH; i++) ok = { '70': ok };
+  assert.ok(parseTlv(emvFromTags(ok)).length === 1, '8 constructed tags deep is still built, and read back');
 });
 
 test('buildTlv builds a constructed tag of 100,000 children (was an uncoded RangeError: every child one argument of push)', () => {
