@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { propertyRuns } from '@iso8583/test-support';
 import { luhnPans } from './pan-arbitrary.js';
-import { Iso8583Error, buildTlv, emvFromTags, emvToTags, fromJson, parseTlv } from '../src/index.js';
+import { Iso8583Error, buildTlv, describableTlv, emvFromTags, emvToTags, fromJson, maskValue, parseTlv } from '../src/index.js';
 import type { EmvTags, TlvItem } from '../src/index.js';
 
 function tlvError(fn: () => unknown): Iso8583Error {
@@ -174,6 +174,27 @@ test('emvFromTags – an object nested thousands deep is ISO8583_ERR_TLV naming 
   let ok: EmvTags = { '9F27': '80' };
   for (let i = 0; i < MAX_DEPTH; i++) ok = { '70': ok };
   assert.ok(parseTlv(emvFromTags(ok)).length === 1, '8 constructed tags deep is still built, and read back');
+});
+
+test('describableTlv – a short 5A whose next "tags" happen to read as named ones is hidden: 5A must hold a whole PAN', () => {
+  // Test-card-shaped PANs (Luhn-valid, synthetic) the review found listed: tags 80 and 50 read from PAN digits.
+  const astray = [
+    '5A01' + '4180191487080161' + '9F2701809F360200019F2608AABBCCDDEEFF0011',
+    '5A05' + '4316196388500560' + '5F340101',
+    '5A06' + '4723957976298009' + '9F02060000000010005F2A020978',
+  ];
+  for (const hex of astray) {
+    assert.equal(describableTlv(hex), undefined, hex.slice(0, 4));
+    assert.match(maskValue(hex, 'emv'), /^EMV\[\d+ bytes\]$/);
+  }
+  // A whole PAN (F-padded to whole bytes too) is listed as before; one too short or failing the check is not.
+  assert.deepEqual(describableTlv('5A08' + '4761739001010010' + '9F270180')?.map((i) => i.tag), ['5A', '9F27']);
+  assert.deepEqual(describableTlv('5A08' + '378282246310005F' + '9F270180')?.map((i) => i.tag), ['5A', '9F27']);
+  assert.equal(describableTlv('5A05' + '4761739001' + '9F270180'), undefined, '10 digits');
+  assert.equal(describableTlv('5A08' + '4761739001010011' + '9F270180'), undefined, 'not Luhn-valid');
+  // Tag 80 (GENERATE AC response, format 1) of a length EMV gives it: CID, ATC, AC (and IAD) = 11 bytes and up.
+  assert.deepEqual(describableTlv('800B' + '80' + '0001' + 'AABBCCDDEEFF0011')?.map((i) => i.tag), ['80']);
+  assert.equal(describableTlv('8009' + '800001AABBCCDDEEFF'), undefined);
 });
 
 test('buildTlv builds a constructed tag of 100,000 children (was an uncoded RangeError: every child one argument of push)', () => {

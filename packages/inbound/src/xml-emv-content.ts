@@ -1,5 +1,5 @@
 import type { TlvItem } from '@iso8583/codec';
-import { MAX_TLV_DEPTH, buildTlv, describableTlv } from '@iso8583/codec';
+import { MAX_TLV_DEPTH, buildTlv, describableTlv, luhnValid } from '@iso8583/codec';
 import { plainName, tagEnd, tagName, xmlAttributes, xmlText } from './xml-markup.js';
 
 /*
@@ -8,11 +8,29 @@ import { plainName, tagEnd, tagName, xmlAttributes, xmlText } from './xml-markup
  * for a "tag" may be PAN digits read as a tag after a wrong length (`5A04` + a 16-digit PAN: `<tag id="05">`).
  */
 
-/**
- * A value's digits starred by the sequence logger's first layer (the message's own card data, star for digit): read
- * as zeros, which keeps its length, all that `describableTlv` weighs of a value.
- */
+/** Stars in a value. */
 const STARS = /\*/g;
+
+/** A PAN as the sequence logger's first layer masks the message's own (`510510******5100`), `F` padding aside. */
+const MASKED_PAN = /^[0-9]*\*[0-9*]*F*$/;
+
+/**
+ * A value as `describableTlv` weighs it when the sequence logger's first layer starred its digits (the message's own
+ * card data, star for digit): its length kept, the stars read as zeros; a 5A masked as a PAN (`510510******5100`) read
+ * as a PAN that passes the Luhn check, the check its stars hide (a 5A shorter than 12 digits or not a PAN's shape is
+ * still refused).
+ */
+function starsRead(tag: string, value: string): string {
+  if (!value.includes('*')) return value;
+  const zeros = value.replace(STARS, '0');
+  if (tag.toUpperCase() !== '5A' || !MASKED_PAN.test(value)) return zeros;
+  const at = value.indexOf('*');
+  for (let d = 0; d <= 9; d++) {
+    const filled = zeros.slice(0, at) + String(d) + zeros.slice(at + 1);
+    if (luhnValid(filled.replace(/F+$/, ''))) return filled;
+  }
+  return zeros;
+}
 
 /** One open `<tag>` element while the content is read: its id, the data objects in it, its text. */
 interface OpenTag {
@@ -22,8 +40,8 @@ interface OpenTag {
 }
 
 /**
- * The EMV data (uppercase hex) that field 55's XML content of `<tag>` elements stands for (a starred digit of a value
- * read as `0`), or `undefined` when the
+ * The EMV data (uppercase hex) that field 55's XML content of `<tag>` elements stands for (starred digits of a value
+ * read by `starsRead`), or `undefined` when the
  * content is not that alone: any other element or markup (a comment, CDATA), text between elements, an attribute but
  * `id`, nesting deeper than the codec reads, or data objects `buildTlv` refuses. One pass over the content.
  */
@@ -49,7 +67,7 @@ function emvHex(content: string): string | undefined {
       if (closed.items.length > 0) {
         if (closed.text.trim() !== '') return undefined;
         parent.push({ tag: closed.tag, value: '', children: closed.items });
-      } else parent.push({ tag: closed.tag, value: xmlText(closed.text).trim().replace(STARS, '0') });
+      } else parent.push({ tag: closed.tag, value: starsRead(closed.tag, xmlText(closed.text).trim()) });
       continue;
     }
     const name = tagName(markup);
