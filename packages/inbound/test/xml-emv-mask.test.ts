@@ -2,6 +2,8 @@
 // doubt (the codec's describableTlv); after a short 5A the "tags" are PAN digits, and the field shows its size only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { resolveDialect, toXml } from '@iso8583/codec';
 import { maskXml } from '../src/xml-mask.js';
 import { TestClient, purchase } from './support/client.js';
@@ -53,4 +55,25 @@ test('card data – a sequence that logs field 55 as EMV XML: tags kept when the
   assert.doesNotMatch(short, /<tag/);
   assert.match(good, /<tag id=\\"5A\\">\*{16}<\/tag>/);
   assert.match(good, /<tag id=\\"9F1A\\">/);
+});
+
+test('fuzz – maskXml on hostile field 55 content (tags, PAN ids, attributes, comments, CDATA): no 7 PAN digits in a row', () => {
+  const pan = '4761739001010010';
+  const id = fc.oneof(fc.constantFrom('5A', '57', '9F26', '70', 'E1', '05', pan, pan.slice(0, 8), 'DOE/JOHN', '&#52;7'), fc.stringMatching(/^[0-9A-F]{2,4}$/));
+  const token = fc.oneof(
+    id.map((i) => `<tag id="${i}">`),
+    id.map((i) => `<tag id="${i}"/>`),
+    id.map((i) => `<tag id="${i}" value="${pan}"/>`),
+    fc.constant('</tag>'),
+    fc.constantFrom(pan, `5A08${pan}`, `${pan}D2512201`, ' ', '<!-- x -->', `<![CDATA[${pan}]]>`, '<?pi x?>'),
+    fc.stringMatching(/^([0-9A-F]{2}){0,8}$/),
+  );
+  fc.assert(
+    fc.property(fc.array(token, { maxLength: 24 }), (tokens) => {
+      const masked = maskXml(`<isomsg><field id="0" value="0200"/><field id="55">${tokens.join('')}</field></isomsg>`, dialect);
+      for (let k = 0; k + 7 <= pan.length; k++) assert.ok(!masked.includes(pan.slice(k, k + 7)), masked);
+      assert.ok(!masked.includes('DOE/JOHN'), masked);
+    }),
+    propertyRuns(500),
+  );
 });
