@@ -40,6 +40,16 @@ test('decode – field 55 as its tags with their names and sizes, never the valu
   assert.equal(f55.value, '4 data objects, values hidden');
 });
 
+test('decode – field 55 whose tags do not read without doubt (a short 5A: PAN digits as tags) shows only its size', () => {
+  // 5A03 for an 8-byte PAN (Mastercard test card 5105105105105100): 51 05 10 5F 2A ... were listed as tags 51, 02.
+  const pan = '5105105105105100';
+  const f55 = `5A03${pan}5F2A0209789F02060000000010009F03060000000000009F1A020250`;
+  const row = fieldRows({ 0: '0200', 3: '000000', 55: f55 }, resolveDialect('iso87binary')).find((r) => r.id === '55');
+  assert.deepEqual(row, { id: '55', name: 'RESERVED ISO (ICC DATA)', value: '[38 bytes hidden]', masked: 'emv' });
+  const bad = fieldRows({ 0: '0200', 55: '5A0847' }, resolveDialect('iso87binary')).find((r) => r.id === '55');
+  assert.deepEqual(bad, { id: '55', name: 'RESERVED ISO (ICC DATA)', value: '[3 bytes hidden]', masked: 'emv' });
+});
+
 test('decode – a framed image (binary2 length + 5-byte TPDU): the header shown, the message decoded', () => {
   const tpdu = Buffer.from('6000010000', 'hex');
   const framed = encodeFrame(createCodec('iso87ascii').pack(PURCHASE), { lengthHeader: 'binary2', headerBytes: 5 }, tpdu);

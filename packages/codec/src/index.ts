@@ -49,9 +49,10 @@ export type { SocketQueueMessage, SocketQueueValue } from './views/socketqueue.j
 export type { JsonMessage, JsonOptions } from './views/json.js';
 export { readMessage, writeMessage } from './views/message-io.js';
 export type { MessageForm, MessageRead, MessageIoOptions } from './views/message-io.js';
-export { parseTlv, buildTlv } from './emv/tlv.js';
+export { parseTlv, buildTlv, isTlvTag, MAX_TLV_DEPTH } from './emv/tlv.js';
 export type { TlvItem } from './emv/tlv.js';
 export { emvToTags, emvFromTags } from './emv/tags.js';
+export { describableTlv } from './emv/describable.js';
 export type { EmvTags } from './emv/tags.js';
 export { EMV_TAG_NAMES } from './emv/tag-names.js';
 export { describe } from './describe.js';

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { propertyRuns } from '@iso8583/test-support';
-import { Iso8583Error, buildTlv, emvFromTags, emvToTags, fromJson, parseTlv } from '../src/index.js';
+import { luhnPans } from './pan-arbitrary.js';
+import { Iso8583Error, buildTlv, describableTlv, emvFromTags, emvToTags, fromJson, maskValue, parseTlv } from '../src/index.js';
 import type { EmvTags, TlvItem } from '../src/index.js';
 
 function tlvError(fn: () => unknown): Iso8583Error {
@@ -58,6 +59,49 @@ test('parseTlv – after a wrong length, value bytes read as a tag are never nam
   assert.match(tlvError(() => parseTlv('9F2680')).message, /^tag 9F26: /, 'the first data object is still named');
 });
 
+/** Every number 1-3 consecutive bytes of `hex` make, big-endian: what a length read from those bytes would print. */
+function numbersFrom(hex: string): Set<string> {
+  const bytes = Buffer.from(hex, 'hex');
+  const out = new Set<string>();
+  for (let i = 0; i < bytes.length; i++) {
+    let n = 0;
+    for (let j = i; j < Math.min(i + 3, bytes.length); j++) out.add(String((n = n * 256 + bytes[j]!)));
+  }
+  return out;
+}
+
+test('parseTlv – after a short 5A, no length read from the PAN is printed (was "a value of 9315 bytes": 0x2463)', () => {
+  // Amex test card 378282246310005 with its F pad: 5A01 leaves 82 24 63 10 00 5F read as tag 82, length 24 (36).
+  const err = tlvError(() => parseTlv('5A01378282246310005F9F2701809F3602000A'));
+  assert.ok(!/\d+ bytes runs/.test(err.message), err.message);
+  fc.assert(
+    fc.property(luhnPans(12, 19), fc.integer({ min: 0, max: 9 }), fc.constantFrom('', '70', 'E1'), (pan, short, wrap) => {
+      const padded = pan.length % 2 === 0 ? pan : `${pan}F`;
+      if (short >= padded.length / 2) return;
+      let hex = `5A${short.toString(16).padStart(2, '0')}${padded}9F2701809F3602000A`;
+      if (wrap !== '') hex = `${wrap}${(hex.length / 2).toString(16).padStart(2, '0')}${hex}`;
+      let message: string;
+      try {
+        parseTlv(hex);
+        return;
+      } catch (e) {
+        assert.ok(e instanceof Iso8583Error);
+        message = e.message;
+      }
+      // What is left once the named tag, the offset and the fixed bounds of the texts are taken out: no number at all
+      // may be one the PAN's bytes make.
+      const rest = message
+        .replace(/^tag [0-9A-F]+: /, '')
+        .replace(/ \(at byte \d+\)$/, '')
+        .replace(/more than 3 bytes|longer than 4 bytes/, '');
+      const fromPan = numbersFrom(padded);
+      for (const n of rest.match(/\d+/g) ?? []) assert.ok(!fromPan.has(n), `${message} (PAN ${pan})`);
+    }),
+    propertyRuns(1000),
+  );
+  assert.match(tlvError(() => parseTlv('5A08476173')).message, /^tag 5A: a value of 8 bytes runs past/, 'the first keeps its length');
+});
+
 test('buildTlv refuses what parseTlv would refuse: a constructed tag too deep, or a raw value that is not TLV', () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 12 }), fc.boolean(), (depth, raw) => {
@@ -76,7 +120,7 @@ test('buildTlv refuses what parseTlv would refuse: a constructed tag too deep, o
     propertyRuns(200),
   );
   const err = tlvError(() => buildTlv([{ tag: '70', value: '5A104761739001010010' }]));
-  assert.equal(err.field, '70');
+  assert.equal(err.field, '55.70');
   assert.ok(!err.message.includes('4761'), err.message);
 });
 
@@ -102,6 +146,55 @@ test('emvFromTags then emvToTags gives back the same object of tags', () => {
     }),
     propertyRuns(500),
   );
+});
+
+test('buildTlv and emvFromTags name the bad data object by its path under the field (was "field 70": ISO field 70?)', () => {
+  const nested = tlvError(() => emvFromTags({ '9F27': '80', '70': { '9F26': '123' } }));
+  assert.equal(nested.field, '55.70.9F26');
+  assert.equal(nested.message, 'field 55.70.9F26: the value is not hex with whole bytes');
+  assert.equal(tlvError(() => emvFromTags({ '5A': { '9F27': '80' } }, '55')).field, '55.5A', 'a primitive tag with children');
+  assert.equal(tlvError(() => buildTlv([{ tag: 'E1', value: '', children: [{ tag: '9F', value: '' }] }])).field, '55.E1.#0');
+  assert.equal(tlvError(() => buildTlv([{ tag: '9F26', value: '1' }], '127.55')).field, '127.55.9F26', 'under the field given');
+});
+
+test('emvFromTags – an object nested thousands deep is ISO8583_ERR_TLV naming the path (was an uncoded RangeError)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: MAX_DEPTH + 1, max: 20_000 }), fc.constantFrom('70', '77', 'E1', '5A'), (depth, tag) => {
+      let tags: EmvTags = { '9F27': '80' };
+      for (let i = 0; i < depth; i++) tags = { [tag]: tags };
+      const err = tlvError(() => emvFromTags(tags));
+      assert.ok(err.field!.startsWith(`55.${tag}`), err.field);
+      assert.ok(err.field!.split('.').length <= MAX_DEPTH + 2, 'the path is bounded');
+      // The text built as the reproducer built it (JSON.stringify itself overflows the stack this deep).
+      const json = `{"0":"0200","55":${`{"${tag}":`.repeat(depth)}{"9F27":"80"}${'}'.repeat(depth)}}`;
+      assert.throws(() => fromJson(json, { emv: true }), (e: Iso8583Error) => e.code === 'ISO8583_ERR_INVALID_MESSAGE' && e.problems![0]!.code === 'ISO8583_ERR_TLV');
+    }),
+    propertyRuns(40),
+  );
+  let ok: EmvTags = { '9F27': '80' };
+  for (let i = 0; i < MAX_DEPTH; i++) ok = { '70': ok };
+  assert.ok(parseTlv(emvFromTags(ok)).length === 1, '8 constructed tags deep is still built, and read back');
+});
+
+test('describableTlv – a short 5A whose next "tags" happen to read as named ones is hidden: 5A must hold a whole PAN', () => {
+  // Test-card-shaped PANs (Luhn-valid, synthetic) the review found listed: tags 80 and 50 read from PAN digits.
+  const astray = [
+    '5A01' + '4180191487080161' + '9F2701809F360200019F2608AABBCCDDEEFF0011',
+    '5A05' + '4316196388500560' + '5F340101',
+    '5A06' + '4723957976298009' + '9F02060000000010005F2A020978',
+  ];
+  for (const hex of astray) {
+    assert.equal(describableTlv(hex), undefined, hex.slice(0, 4));
+    assert.match(maskValue(hex, 'emv'), /^EMV\[\d+ bytes\]$/);
+  }
+  // A whole PAN (F-padded to whole bytes too) is listed as before; one too short or failing the check is not.
+  assert.deepEqual(describableTlv('5A08' + '4761739001010010' + '9F270180')?.map((i) => i.tag), ['5A', '9F27']);
+  assert.deepEqual(describableTlv('5A08' + '378282246310005F' + '9F270180')?.map((i) => i.tag), ['5A', '9F27']);
+  assert.equal(describableTlv('5A05' + '4761739001' + '9F270180'), undefined, '10 digits');
+  assert.equal(describableTlv('5A08' + '4761739001010011' + '9F270180'), undefined, 'not Luhn-valid');
+  // Tag 80 (GENERATE AC response, format 1) of a length EMV gives it: CID, ATC, AC (and IAD) = 11 bytes and up.
+  assert.deepEqual(describableTlv('800B' + '80' + '0001' + 'AABBCCDDEEFF0011')?.map((i) => i.tag), ['80']);
+  assert.equal(describableTlv('8009' + '800001AABBCCDDEEFF'), undefined);
 });
 
 test('buildTlv builds a constructed tag of 100,000 children (was an uncoded RangeError: every child one argument of push)', () => {

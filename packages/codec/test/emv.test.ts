@@ -140,7 +140,8 @@ test('buildTlv refuses bad tags and values, naming the tag but not the value', (
     tlvError(() => buildTlv([{ tag, value: '00' }]));
   }
   const err = tlvError(() => buildTlv([{ tag: '5A', value: '411111111111111' }]));
-  assert.equal(err.field, '5A');
+  assert.equal(err.field, '55.5A', 'the path under field 55: a bare `5A` or `70` read as an ISO field number');
+  assert.equal(err.message, 'field 55.5A: the value is not hex with whole bytes');
   assert.ok(!err.message.includes('411111'));
   tlvError(() => buildTlv([{ tag: '9F27', value: '80', children: [] }]));
 });

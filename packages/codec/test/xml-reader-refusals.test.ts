@@ -49,6 +49,19 @@ test('fromXml – EMV <tag> elements nested deeper than BER-TLV allows are repor
   assert.deepEqual(err.problems, [{ field: '55', code: 'ISO8583_ERR_TLV', reason: '<tag> elements nested more than 8 deep' }]);
 });
 
+test('fromXml – an EMV <tag> with an attribute but id is refused, named by its path (a value= was dropped: 5A00 built)', () => {
+  const jpos = refusal('<isomsg><field id="0" value="0200"/><field id="55"><tag id="5A" value="4761739001010010"/><tag id="9F27" value="80"/></field></isomsg>');
+  assert.equal(jpos.code, 'ISO8583_ERR_INVALID_MESSAGE');
+  assert.deepEqual(jpos.problems, [{ field: '55.5A', code: 'ISO8583_ERR_XML', reason: 'unexpected attributes (value)' }]);
+  assert.doesNotMatch(jpos.message, /4761739001010010/);
+  const nested = refusal('<ISOMessage><data><field id="0">0200</field><field id="55"><tag id="70"><tag id="9f26" foo="x" bar="y">01</tag></tag></field></data></ISOMessage>');
+  assert.deepEqual(nested.problems, [{ field: '55.70.9F26', code: 'ISO8583_ERR_XML', reason: 'unexpected attributes (foo and 1 more)' }]);
+  const panId = refusal('<isomsg><field id="55"><tag id="4761739001010010" value="01"/></field></isomsg>');
+  assert.doesNotMatch(JSON.stringify(panId.problems) + panId.message, /4761/);
+  // A namespace declaration is no data: read as before.
+  assert.deepEqual(fromXml('<isomsg><field id="55"><tag id="9F27" xmlns:x="urn:x">80</tag></field></isomsg>').message, { '55': '9F270180' });
+});
+
 test('fromXml – names from the input never carry card data into an error: more than 4 digits in a name show as #', () => {
   const attributes = refusal('<ISOMessage><data><field id="2" _47617="" _39001="" _01001="" _0="">x</field></data></ISOMessage>');
   assert.equal(attributes.message, 'invalid XML message: 2 (unexpected attributes (_##### and 3 more))');

@@ -24,6 +24,12 @@ const SHOWN_EMV_TAGS = new Set(['9F02', '9F03', '95']);
 /** EMV data objects that hold the cardholder name (5F20, 9F0B extended): also searched for as the text they spell. */
 const NAME_EMV_TAGS = new Set(['5F20', '9F0B']);
 
+/** EMV data objects that hold track 2 data, BCD (`D` the separator, `F` the pad): 57 (equivalent data), 9F6B (contactless). */
+const TRACK2_EMV_TAGS = new Set(['57', '9F6B']);
+
+/** The EMV data object that holds track 1 data (contactless magstripe mode) as text: `B4761...^DOE/JOHN^2512...`. */
+const TRACK1_EMV_TAG = '56';
+
 /** The fewest hex digits of an EMV value searched for (4 bytes): shorter ones are codes, dates and counters. */
 const MIN_EMV_HEX = 8;
 
@@ -128,7 +134,8 @@ export class CardDataForms {
   /**
    * The value of each data object of EMV data (at any depth of constructed tags), as a sequence meets it after
    * `parseTlv` or `emvToTags` (uppercase hex; lower case too): 5A (PAN, `F` padding aside) masked as a PAN, 57 (track 2
-   * equivalent data) as track data, the cardholder name ({@link NAME_EMV_TAGS}) as stars, also as the text it spells,
+   * equivalent data) and 9F6B (track 2 data) as track data (their PAN and the rest), 56 (track 1 data) as the track 1
+   * text it spells (its PAN, the cardholder name, the rest), the cardholder name ({@link NAME_EMV_TAGS}) as stars, also as the text it spells,
    * the others of 4 bytes or more (cryptogram 9F26, issuer application data 9F10...) as stars, but for
    * {@link SHOWN_EMV_TAGS}. Data that is not valid TLV adds nothing (its whole value was added).
    */
@@ -146,10 +153,16 @@ export class CardDataForms {
           const pan = item.value.replace(/F+$/, '');
           this.#addPan(pan);
           this.#addForms(pan, maskPan(pan), undefined);
-        } else if (item.tag === '57') {
+        } else if (TRACK2_EMV_TAGS.has(item.tag)) {
           const track = item.value.replace(/F+$/, '');
           this.#addTrack(track, maskValue(track, 'track'), undefined);
           this.#addForms(track, maskValue(track, 'track'), undefined);
+        } else if (item.tag === TRACK1_EMV_TAG) {
+          // The text it spells (its PAN, the cardholder name, the rest); its hex (4 bytes and up) as stars.
+          const track = Buffer.from(item.value, 'hex').toString('latin1');
+          this.#addTrack(track, maskValue(track, 'track'), undefined);
+          this.#addForms(track, maskValue(track, 'track'), undefined);
+          if (item.value.length >= MIN_EMV_HEX) this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
         } else if (NAME_EMV_TAGS.has(item.tag)) {
           if (item.value.length >= MIN_EMV_HEX) this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
           this.#addName(Buffer.from(item.value, 'hex').toString('latin1'), undefined);

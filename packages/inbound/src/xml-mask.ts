@@ -1,7 +1,8 @@
 import type { Dialect, FieldSpec, Sensitivity } from '@iso8583/codec';
-import { isFieldKey, maskFieldValue, maskValue, sensitiveFields } from '@iso8583/codec';
+import { isFieldKey, isTlvTag, maskFieldValue, maskValue, sensitiveFields } from '@iso8583/codec';
 import { sensitivityOf, xmlEscape } from './card-data-forms.js';
 import { isMaskedValue } from './masked-value.js';
+import { emvContentShown } from './xml-emv-content.js';
 import { headerContentEnd, maskedHeaderText } from './xml-header-mask.js';
 import { entityDeclarationEnd, starredLiterals, xmlAttributes, tagEnd, specialEnd, tagName, plainName, wholeReferences, xmlText } from './xml-markup.js';
 
@@ -56,13 +57,17 @@ function maskedText(text: string, sensitivity: Sensitivity): string {
   return isMaskedValue(raw, sensitivity) ? text : xmlEscape(maskValue(raw, sensitivity));
 }
 
-/** A tag inside a sensitive field's content with every attribute value but its `id` starred (`<tag id="5A" value="*">`). */
-function starredAttributes(tag: string): string {
+/**
+ * A tag inside a sensitive field's content with every attribute value starred (`<tag id="**" value="*">`), but its `id`
+ * when `keepIds` and it is a BER-TLV tag (`isTlvTag`: never a card number, a name or track data written as an id).
+ */
+function starredAttributes(tag: string, keepIds: boolean): string {
   if (tag[1] === '/' || tag[1] === '!' || tag[1] === '?') return tag;
   let shown = '';
   let from = 0;
   for (const a of xmlAttributes(tag, 1 + tagName(tag).length)) {
-    if (a.name.toLowerCase() === 'id' || a.start === a.end) continue;
+    if (a.start === a.end) continue;
+    if (keepIds && a.name.toLowerCase() === 'id' && isTlvTag(xmlText(tag.slice(a.start, a.end)))) continue;
     shown += tag.slice(from, a.start) + '*'.repeat(a.end - a.start);
     from = a.end;
   }
@@ -74,9 +79,10 @@ const PI_TARGET = /^[A-Za-z_][A-Za-z_.-]*(?:\s+|$)/;
 
 /**
  * A sensitive field's content that holds markup (field 55 as EMV `<tag>` elements, a CDATA section): every character
- * of text and of CDATA starred, the elements (the EMV tags) kept with their `id`, their other attribute values starred.
+ * of text and of CDATA starred, the elements kept, their attribute values starred but (when `keepIds`) an `id` that
+ * is a BER-TLV tag.
  */
-function starredContent(content: string): string {
+function starredContent(content: string, keepIds: boolean): string {
   const out: string[] = [];
   let at = 0;
   while (at < content.length) {
@@ -110,10 +116,20 @@ function starredContent(content: string): string {
     const end = close === -1 ? content.length : close + (cdata ? 3 : 1);
     if (cdata) out.push('<![CDATA[', '*'.repeat((close === -1 ? end : close) - lt - 9), close === -1 ? '' : ']]>');
     else if (close === -1) out.push('<', '*'.repeat(end - lt - 1));
-    else out.push(starredAttributes(content.slice(lt, end)));
+    else out.push(starredAttributes(content.slice(lt, end), keepIds));
     at = end;
   }
   return out.join('');
+}
+
+/**
+ * A field's content that holds markup, masked: EMV data (field 55) as `<tag>` elements keeps its tag ids only when they
+ * read without doubt (`emvContentShown`), else shows its size (`EMV[38 bytes]`: after a wrong length the "tags" are
+ * PAN digits); any other content is starred, ids too (`starredContent`).
+ */
+function markupContent(text: string, sensitivity: Sensitivity | undefined): string {
+  const emv = sensitivity === 'emv' ? emvContentShown(text) : undefined;
+  return typeof emv === 'string' ? emv : starredContent(text, emv === true);
 }
 
 /**
@@ -294,7 +310,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
         // sensitive field's always starred, any other's starred when the codec's rule hides something in it.
         if (text.length > 0 && text.includes('<')) {
           const read = sensitivity === undefined ? contentText(text) : '';
-          content = sensitivity !== undefined || maskFieldValue(read, undefined, spec) !== read ? starredContent(text) : mask(text);
+          content = sensitivity !== undefined || maskFieldValue(read, undefined, spec) !== read ? markupContent(text, sensitivity) : mask(text);
         } else if (text.length > 0) content = mask(text);
         content += close[0];
         at = close.index + close[0].length;

@@ -1,7 +1,7 @@
 // The sequence logger and the data objects of field 55 (EMV), and the cost of its mask under a hostile message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emvToTags, parseTlv, resolveDialect, wireHex } from '@iso8583/codec';
+import { buildTlv, emvToTags, parseTlv, resolveDialect, wireHex } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { CardDataMask, MAX_EXACT_RUNS } from '../src/card-data-mask.js';
 import { TestClient, purchase } from './support/client.js';
@@ -44,6 +44,38 @@ test('card data – a sequence that logs parseTlv or emvToTags of field 55 shows
   assert.equal(tags.emv['9F26'], '*'.repeat(16));
   assert.deepEqual(tags.emv['70'], { '9F10': '*'.repeat(14) }, 'a nested constructed tag');
   assert.equal(tags.amount, AMOUNT, 'the amount (also 9F02) is shown');
+});
+
+test('card data – a contactless message whose PAN is only in EMV 9F6B (track 2) and 56 (track 1): PAN and name hidden', async (t) => {
+  const track1 = `B${PAN}^DOE/JOHN^2512201`;
+  const icc = buildTlv([
+    { tag: '9F6B', value: `${PAN}D${TRACK_TAIL}F` },
+    { tag: '56', value: Buffer.from(track1, 'latin1').toString('hex').toUpperCase() },
+    { tag: '9F27', value: '80' },
+  ]);
+  const logs = captureLogs('info');
+  const { port, endpoint } = await startEndpoint(t, {
+    logger: logs.logger,
+    sequence: (m, context) => {
+      const tags = emvToTags(m.fields['55'] as string) ?? {};
+      const fromTrack2 = (tags['9F6B'] as string).split('D')[0]!;
+      const text = Buffer.from(tags['56'] as string, 'hex').toString('latin1');
+      context.logger.info(`card ${fromTrack2} track 1 ${text} name ${text.split('^')[1]!}`);
+      context.logger.info({ card: fromTrack2, tail: (tags['9F6B'] as string).split('D')[1] }, 'card as a value');
+      return { 0: '0210', 11: m.fields['11'] as string, 39: '00' };
+    },
+  });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  // Without 2 and 35 (the PAN travels in field 55 only), then with them (the name of 56 was still shown).
+  const lean: Record<string, unknown> = purchase(1, { 55: icc });
+  delete lean['2'];
+  assert.equal((await client.request(lean as ReturnType<typeof purchase>)).fields['39'], '00');
+  assert.equal((await client.request(purchase(2, { 2: PAN, 35: `${PAN}=${TRACK_TAIL}`, 55: icc }))).fields['39'], '00');
+  await endpoint.close();
+  const text = logs.text();
+  for (const secret of [PAN, 'DOE/JOHN', TRACK_TAIL]) assert.ok(!text.includes(secret), `the log shows ${secret}`);
+  assert.match(text, /card 476173\*{6}0010 track 1 B476173\*{6}0010\^\*+ name \*{8}/);
 });
 
 test('card data – the cardholder name of track 1 (45) or of EMV 5F20 / 9F0B, logged on its own, is hidden; other words are not', async (t) => {

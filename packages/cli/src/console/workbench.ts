@@ -2,9 +2,10 @@
  * The console's message workbench: a wire image (hex, with its dialect and framing) decoded into rows (every field
  * with its name, value and meaning; card data masked as `describe()` masks it, by the codec's `maskMessage`: the PAN
  * as first 6 + last 4, track data after the separator, PIN and CVV as stars, PAN-shaped digit runs in free-text
- * fields (48, 62) as first 6 + last 4, EMV data (field 55) as its tags with their names, values hidden).
+ * fields (48, 62) as first 6 + last 4, EMV data (field 55) as its tags with their names, values hidden, when the
+ * codec's `describableTlv` says the tags read without doubt, else as its size).
  */
-import { BUILTIN_DIALECTS, EMV_TAG_NAMES, FrameDecoder, createCodec, encodeKeepAlive, isFieldKey, maskHeader, maskKey, maskMessage, parseTlv, resolveDialect, sensitiveFields } from '@iso8583/codec';
+import { BUILTIN_DIALECTS, EMV_TAG_NAMES, FrameDecoder, createCodec, encodeKeepAlive, isFieldKey, maskHeader, maskKey, maskMessage, describableTlv, resolveDialect, sensitiveFields } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, LengthHeader, Sensitivity, TlvItem } from '@iso8583/codec';
 import { FRAME_CHOICES } from '../flags.js';
 import { readHex } from '../hex.js';
@@ -96,16 +97,14 @@ export function fieldRows(message: IsoMessage, dialect: Dialect): FieldRow[] {
         continue;
       }
       if (sensitivity === 'emv') {
-        let tags: TagRow[] | undefined;
-        try {
-          tags = tagRows(parseTlv(value));
-        } catch {
-          tags = undefined;
-        }
+        // Listed by tag only when the codec's one rule (describe()'s) says the tags read without doubt: after a
+        // wrong length (a short 5A), the "tags" are PAN digits read as tags.
+        const items = describableTlv(value);
+        const tags = items === undefined ? undefined : tagRows(items);
         const bytes = Math.floor(value.length / 2);
         rows.push(
           tags === undefined
-            ? { id: path, name, value: `[${bytes} bytes hidden, not valid TLV]`, masked: 'emv' }
+            ? { id: path, name, value: `[${bytes} bytes hidden]`, masked: 'emv' }
             : { id: path, name, value: `${tags.length} data object${tags.length === 1 ? '' : 's'}, values hidden`, masked: 'emv', tags },
         );
         continue;

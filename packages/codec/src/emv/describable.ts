@@ -7,6 +7,7 @@
 import type { TlvItem } from './tlv.js';
 import { viewableTlv } from './tags.js';
 import { EMV_TAG_NAMES } from './tag-names.js';
+import { luhnValid } from '../pan.js';
 
 /**
  * The lengths in bytes EMV gives the primitive tags of {@link EMV_TAG_NAMES} (EMV Book 3 Annex A), as
@@ -23,6 +24,8 @@ const TAG_LENGTHS: Readonly<Record<string, readonly [number, number]>> = {
   '5F28': [2, 2],
   '5F2A': [2, 2],
   '5F34': [1, 1],
+  // Response Message Template Format 1 as field 55 carries it (GENERATE AC): CID 1 + ATC 2 + AC 8 + IAD up to 32.
+  '80': [11, 43],
   '82': [2, 2],
   '84': [5, 16],
   '8A': [2, 2],
@@ -66,9 +69,22 @@ function knownTag(tag: string): boolean {
   return Object.hasOwn(EMV_TAG_NAMES, tag) || tag.length > 2;
 }
 
+/** The fewest digits of the PAN of tag 5A that is listed: a short 5A is what sends the reading astray. */
+const MIN_PAN_DIGITS = 12;
+
+/**
+ * Whether the value of tag 5A is a PAN: digits only (its `F` padding aside), at least {@link MIN_PAN_DIGITS}, passing
+ * the Luhn check. A 5A whose length is too short holds the first digits of the PAN only, which pass it one time in ten.
+ */
+function panValue(value: string): boolean {
+  const digits = value.replace(/F+$/, '');
+  return digits.length >= MIN_PAN_DIGITS && /^[0-9]+$/.test(digits) && luhnValid(digits);
+}
+
 function plausible(items: readonly TlvItem[]): boolean {
   for (const item of items) {
     if (!knownTag(item.tag)) return false;
+    if (item.tag === '5A' && !panValue(item.value)) return false;
     const size = item.value.length / 2;
     const range = Object.hasOwn(TAG_LENGTHS, item.tag) ? TAG_LENGTHS[item.tag] : undefined;
     if (item.children === undefined && range !== undefined && (size < range[0] || size > range[1])) return false;
@@ -80,8 +96,8 @@ function plausible(items: readonly TlvItem[]): boolean {
 /**
  * The data objects of `value` (EMV data as hex, either case) when `describe()` may list them by tag, else
  * `undefined`: the data must round-trip (`viewableTlv`: no padding, shortest lengths), every tag be named in
- * {@link EMV_TAG_NAMES} or be two or more bytes long, and every named primitive tag have a length EMV allows it
- * ({@link TAG_LENGTHS}). Any doubt hides all of it: a later tag may be value bytes (card data) read as a tag.
+ * {@link EMV_TAG_NAMES} or be two or more bytes long, every named primitive tag have a length EMV allows it
+ * ({@link TAG_LENGTHS}), and a 5A hold a whole PAN (Luhn-valid, 12 digits or more). Any doubt hides all of it: a later tag may be value bytes (card data) read as a tag.
  */
 export function describableTlv(value: string): TlvItem[] | undefined {
   const items = viewableTlv(value.toUpperCase());

@@ -1,6 +1,6 @@
 import { codecError } from '../errors.js';
 import type { TlvItem } from './tlv.js';
-import { buildTlv, isTlvTag, parseTlv } from './tlv.js';
+import { MAX_TLV_DEPTH, buildTlv, isTlvTag, parseTlv } from './tlv.js';
 
 /**
  * EMV data as an object: tag (uppercase hex) -> value (uppercase hex), or for a constructed tag (e.g. `70`, `77`)
@@ -63,8 +63,13 @@ function tagLabel(tag: string, position: number): string {
   return isTlvTag(tag) ? tag.toUpperCase() : `#${position}`;
 }
 
-/** The data objects of `tags`; an error's `field` is the path of the bad key (`55.70.#1`), never its value. */
-function toItems(tags: EmvTags, path: string): TlvItem[] {
+/**
+ * The data objects of `tags`; an error's `field` is the path of the bad key (`55.70.#1`), never its value. Objects
+ * nested deeper than BER-TLV may (`MAX_TLV_DEPTH`) are refused before they are read: a hostile object 5,000 deep
+ * overflowed the stack (an uncoded RangeError).
+ */
+function toItems(tags: EmvTags, path: string, depth = 0): TlvItem[] {
+  if (depth > MAX_TLV_DEPTH) throw codecError('ISO8583_ERR_TLV', 'constructed tags nested too deep', { field: path });
   const items: TlvItem[] = [];
   let position = 0;
   for (const [tag, value] of Object.entries(tags)) {
@@ -78,7 +83,7 @@ function toItems(tags: EmvTags, path: string): TlvItem[] {
       if (value.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(value)) fail('the value is not hex with whole bytes');
       items.push({ tag, value });
     } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      items.push({ tag, value: '', children: toItems(value, field) });
+      items.push({ tag, value: '', children: toItems(value, field, depth + 1) });
     } else {
       fail('a value must be hex text or an object of tags');
     }
@@ -90,11 +95,12 @@ function toItems(tags: EmvTags, path: string): TlvItem[] {
  * Builds field 55 (uppercase hex BER-TLV) from an object of tags, in the object's key order. Note that JavaScript
  * (and so `JSON.parse`) puts integer-like keys such as `82`, `84`, `95` first: the order of the data objects is not
  * kept through an object, which EMV allows (hosts find tags by name). Use {@link buildTlv} to control it. Throws
- * `ISO8583_ERR_TLV` naming the tag for a bad tag or value (never the value).
+ * `ISO8583_ERR_TLV` whose `field` is the path of the bad tag or value (`55.70.9F26`; a key that is no tag by its
+ * position, `55.70.#1`), never the value; objects nested deeper than 8 constructed tags are refused so too.
  */
 export function emvFromTags(tags: EmvTags, field = '55'): string {
   if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) {
     throw codecError('ISO8583_ERR_TLV', 'EMV data must be an object of tags', { field });
   }
-  return buildTlv(toItems(tags, field));
+  return buildTlv(toItems(tags, field), field);
 }

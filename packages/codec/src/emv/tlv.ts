@@ -47,9 +47,10 @@ function hex(bytes: Uint8Array, start: number, end: number): string {
 }
 
 /**
- * Reads the data objects in `[start, end)`. An error names the tag only when `nameFirst` and the object is the first
- * at this level: after a wrong length anywhere before it, the "tag" would be value bytes (PAN digits) read as a tag,
- * and nothing in BER-TLV tells the two apart. Every other error gives the offset alone.
+ * Reads the data objects in `[start, end)`. An error names the tag (and a length read after it) only when `nameFirst`
+ * and the object is the first at this level: after a wrong length anywhere before it, the "tag" and its "length"
+ * would be value bytes (PAN digits) read as such, and nothing in BER-TLV tells the two apart. Every other error gives
+ * the offset alone.
  */
 function parseRange(bytes: Uint8Array, start: number, end: number, depth: number, base: number, nameFirst = true): TlvItem[] {
   const items: TlvItem[] = [];
@@ -84,7 +85,9 @@ function parseRange(bytes: Uint8Array, start: number, end: number, depth: number
       for (let i = 0; i < count; i++) length = length * 256 + bytes[pos++]!;
     }
     if (pos + length > end) {
-      throw tlvError(`a value of ${length} bytes runs past the end of the data`, base + lengthStart, tag);
+      // The length too is value bytes (PAN digits) when the tag is: given only with the tag it belongs to.
+      const what = tag === undefined ? 'a value' : `a value of ${length} bytes`;
+      throw tlvError(`${what} runs past the end of the data`, base + lengthStart, tag);
     }
     const item: TlvItem = { tag: tag ?? hex(bytes, tagStart, tagEnd), value: hex(bytes, pos, pos + length) };
     if ((first & 0x20) !== 0) {
@@ -99,9 +102,9 @@ function parseRange(bytes: Uint8Array, start: number, end: number, depth: number
 
 /**
  * Parses BER-TLV bytes (hex or bytes) into data objects, constructed tags with their children. Throws
- * `ISO8583_ERR_TLV` with the byte offset for malformed data, and the tag only when the bad data object is the first
- * (at the top, or the first child of such a one): any later "tag" may be value bytes read as a tag after a wrong
- * length. So the text never holds a value.
+ * `ISO8583_ERR_TLV` with the byte offset for malformed data, and the tag (and the length it gives) only when the bad
+ * data object is the first (at the top, or the first child of such a one): any later "tag" or "length" may be value
+ * bytes read as such after a wrong length. So the text never holds a value.
  */
 export function parseTlv(data: string | Uint8Array): TlvItem[] {
   const bytes = toBytes(data);
@@ -119,10 +122,9 @@ export function isTlvTag(tag: unknown): tag is string {
 }
 
 /** Checks a tag given as hex: whole bytes, and the BER rules for multi-byte tags. Returns its bytes. */
-function tagBytes(tag: unknown, index: string): Buffer {
-  // The text is not a tag, so it may be anything (card data): named by its index only.
-  const bad = (): Iso8583Error =>
-    codecError('ISO8583_ERR_TLV', `data object ${index}: the tag is not a valid BER-TLV tag in hex`);
+function tagBytes(tag: unknown, field: string): Buffer {
+  // The text is not a tag, so it may be anything (card data): named by the path to its position only (`55.70.#1`).
+  const bad = (): Iso8583Error => codecError('ISO8583_ERR_TLV', 'the tag is not a valid BER-TLV tag in hex', { field });
   if (typeof tag !== 'string' || tag.length < 2 || tag.length > 2 * MAX_TAG_BYTES || !/^[0-9A-Fa-f]+$/.test(tag)) {
     throw bad();
   }
@@ -141,59 +143,59 @@ function tagBytes(tag: unknown, index: string): Buffer {
   return bytes;
 }
 
-function lengthBytes(length: number, tag: string): number[] {
+function lengthBytes(length: number, field: string): number[] {
   if (length < 0x80) return [length];
   if (length <= 0xff) return [0x81, length];
   if (length <= 0xffff) return [0x82, length >> 8, length & 0xff];
   if (length <= 0xffffff) return [0x83, length >> 16, (length >> 8) & 0xff, length & 0xff];
-  throw codecError('ISO8583_ERR_TLV', `tag ${tag}: a value over 16 MB cannot be encoded`, { field: tag });
+  throw codecError('ISO8583_ERR_TLV', 'a value over 16 MB cannot be encoded', { field });
 }
 
 /** A constructed tag's raw value must be data objects that parseTlv reads at that depth (the text names no inner byte). */
-function readableValue(raw: Buffer, tagHex: string, depth: number): void {
+function readableValue(raw: Buffer, field: string, depth: number): void {
   try {
     parseRange(raw, 0, raw.length, depth + 1, 0, false);
   } catch {
-    throw codecError('ISO8583_ERR_TLV', `tag ${tagHex}: the value of a constructed tag is not valid BER-TLV`, {
-      field: tagHex,
-    });
+    throw codecError('ISO8583_ERR_TLV', 'the value of a constructed tag is not valid BER-TLV', { field });
   }
 }
 
+/**
+ * Writes `items` into `out`; returns their length in bytes. `path` is where they are (`55`, `55.70`): an error's
+ * `field` is the path of the bad data object (`55.70.9F26`; `55.70.#1`, its position, when its tag is not a tag).
+ */
 function buildInto(items: readonly TlvItem[], out: number[][], path: string, depth: number): number {
-  if (!Array.isArray(items)) throw codecError('ISO8583_ERR_TLV', `${path || 'the data objects'}: not a list`);
-  if (depth > MAX_TLV_DEPTH) throw codecError('ISO8583_ERR_TLV', `${path}: constructed tags nested too deep`);
+  if (!Array.isArray(items)) throw codecError('ISO8583_ERR_TLV', 'not a list of data objects', { field: path });
+  if (depth > MAX_TLV_DEPTH) throw codecError('ISO8583_ERR_TLV', 'constructed tags nested too deep', { field: path });
   let total = 0;
   items.forEach((item, i) => {
-    const index = path === '' ? String(i) : `${path}.${i}`;
     if (item === null || typeof item !== 'object') {
-      throw codecError('ISO8583_ERR_TLV', `data object ${index} is not an object`);
+      throw codecError('ISO8583_ERR_TLV', 'a data object must be an object', { field: `${path}.#${i}` });
     }
-    const tag = tagBytes(item.tag, index);
+    const tag = tagBytes(item.tag, `${path}.#${i}`);
     const tagHex = tag.toString('hex').toUpperCase();
+    const field = `${path}.${tagHex}`;
     let value: number[][];
     let length: number;
     const constructed = (tag[0]! & 0x20) !== 0;
     // parseTlv refuses a constructed tag this deep, whether built from children or from a raw value.
     if (constructed && depth >= MAX_TLV_DEPTH) {
-      throw codecError('ISO8583_ERR_TLV', `tag ${tagHex}: constructed tags nested too deep`, { field: tagHex });
+      throw codecError('ISO8583_ERR_TLV', 'constructed tags nested too deep', { field });
     }
     if (item.children !== undefined) {
-      if ((tag[0]! & 0x20) === 0) {
-        throw codecError('ISO8583_ERR_TLV', `tag ${tagHex}: a primitive tag cannot have children`, { field: tagHex });
-      }
+      if (!constructed) throw codecError('ISO8583_ERR_TLV', 'a primitive tag cannot have children', { field });
       value = [];
-      length = buildInto(item.children, value, index, depth + 1);
+      length = buildInto(item.children, value, field, depth + 1);
     } else {
       if (typeof item.value !== 'string' || item.value.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(item.value)) {
-        throw codecError('ISO8583_ERR_TLV', `tag ${tagHex}: the value is not hex with whole bytes`, { field: tagHex });
+        throw codecError('ISO8583_ERR_TLV', 'the value is not hex with whole bytes', { field });
       }
       const raw = Buffer.from(item.value, 'hex');
-      if (constructed) readableValue(raw, tagHex, depth);
+      if (constructed) readableValue(raw, field, depth);
       value = [[...raw]];
       length = raw.length;
     }
-    const head = [...tag, ...lengthBytes(length, tagHex)];
+    const head = [...tag, ...lengthBytes(length, field)];
     // One push per part, not `push(head, ...value)`: 100,000 children as arguments overflowed the stack (RangeError).
     out.push(head);
     for (const part of value) out.push(part);
@@ -205,10 +207,12 @@ function buildInto(items: readonly TlvItem[], out: number[][], path: string, dep
 /**
  * Builds BER-TLV bytes (uppercase hex) from data objects. A constructed tag is built from its `children` when
  * given (its `value` is then ignored), otherwise from its `value`. Lengths use the short form up to 127 bytes and
- * the 0x81/0x82/0x83 long forms above. Throws `ISO8583_ERR_TLV` naming the tag (never the value).
+ * the 0x81/0x82/0x83 long forms above. Throws `ISO8583_ERR_TLV` whose `field` is the path of the bad data object
+ * under `field` (the ISO field the data is for, default `55`): `55.70.9F26` (a bad tag by its position, `55.70.#1`),
+ * never its value.
  */
-export function buildTlv(items: readonly TlvItem[]): string {
+export function buildTlv(items: readonly TlvItem[], field = '55'): string {
   const parts: number[][] = [];
-  buildInto(items, parts, '', 0);
+  buildInto(items, parts, field, 0);
   return Buffer.from(parts.flat()).toString('hex').toUpperCase();
 }

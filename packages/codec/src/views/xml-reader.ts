@@ -79,7 +79,14 @@ function idOf(element: XmlNode): string | undefined {
   return raw === undefined ? undefined : (decodeXmlAttribute(raw) ?? raw);
 }
 
-function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: number): TlvItem[] | undefined {
+/** The problem of attributes an element may not have: the first named (made safe), the others counted. */
+function unexpectedAttributes(extra: readonly string[]): string {
+  const more = extra.length > 1 ? ` and ${extra.length - 1} more` : '';
+  return `unexpected attributes (${safeName(extra[0]!)}${more})`;
+}
+
+/** The `<tag>` elements of field 55 as data objects; `path` (`55.70`) is where they are, named in an attribute's problem. */
+function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: number, path = field): TlvItem[] | undefined {
   const items: TlvItem[] = [];
   const { elements, junk } = elementsOf(nodes);
   if (depth > MAX_TLV_DEPTH) {
@@ -97,15 +104,21 @@ function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: n
       ctx.problems.push({ field, code: 'ISO8583_ERR_TLV', reason: `<${safeName(name)}> where <tag id="..."> was expected` });
       return undefined;
     }
+    const label = isTlvTag(tag) ? tag.toUpperCase() : safeName(tag);
+    // Only `id` (and namespace declarations): a jPOS-style `value="..."` would otherwise build an empty value unseen.
+    const extra = Object.keys(attributesOf(element)).filter((a) => a !== 'id' && !a.startsWith('xmlns'));
+    if (extra.length > 0) {
+      ctx.problems.push({ field: `${path}.${label}`, code: 'ISO8583_ERR_XML', reason: unexpectedAttributes(extra) });
+      return undefined;
+    }
     const children = childrenOf(element, name);
     if (elementsOf(children).elements.length > 0) {
-      const nested = readEmvTags(children, field, ctx, depth + 1);
+      const nested = readEmvTags(children, field, ctx, depth + 1, `${path}.${label}`);
       if (nested === undefined) return undefined;
       items.push({ tag, value: '', children: nested });
     } else {
       const value = textOf(children);
       if (value === undefined) {
-        const label = isTlvTag(tag) ? tag.toUpperCase() : safeName(tag);
         ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: `tag ${label}: an unknown entity or bare &` });
         return undefined;
       }
@@ -223,8 +236,7 @@ function readFields(
     }
     const extra = Object.keys(attributes).filter((a) => !FIELD_ATTRIBUTES.has(a) && !a.startsWith('xmlns'));
     if (extra.length > 0) {
-      const more = extra.length > 1 ? ` and ${extra.length - 1} more` : '';
-      ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: `unexpected attributes (${safeName(extra[0]!)}${more})` });
+      ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: unexpectedAttributes(extra) });
       continue;
     }
     if (name === 'isomsg') {
