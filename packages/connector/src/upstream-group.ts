@@ -269,8 +269,11 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
         this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
         const before = tried ?? new Set<Link>();
         before.add(link);
-        // Never written (its `sent` says 'no'): another healthy upstream may take it (upstream-group-failover.ts).
-        if (triesElsewhere(err) && this.links.some((l) => l.up && !before.has(l))) return this.attempt(message, kind, input, options, lane, before);
+        // Never written (its `sent` says 'no'): another healthy upstream may take it (upstream-group-failover.ts), unless
+        // this one still holds its transaction (its reversal entry could not be ended, so it is being reversed there).
+        if (triesElsewhere(err) && !this.holds(link, message) && this.links.some((l) => l.up && !before.has(l))) {
+          return this.attempt(message, kind, input, options, lane, before);
+        }
         if (record !== undefined) link.connector.transactions?.write(record);
         throw err;
       },
@@ -324,9 +327,13 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
 
   /** The upstream holding the transaction of `message` (in flight or being reversed there), if one does. */
   private holderOf(message: MessageInput): Link | undefined {
-    if (message['11'] == null) return undefined;
-    for (const l of this.links) if (l.connector.holdsTransaction(message)) return l;
+    for (const l of this.links) if (this.holds(l, message)) return l;
     return undefined;
+  }
+
+  /** True when `link` holds the transaction of `message` (field 11 given: in flight or being reversed there). */
+  private holds(link: Link, message: MessageInput): boolean {
+    return message['11'] != null && link.connector.holdsTransaction(message);
   }
 
   /** The healthy upstream by the strategy, not among `tried`; when none is healthy, the first not tried (it waits as a lone connector would). */
