@@ -62,6 +62,11 @@ export class RequestOutcomes {
     private readonly inFlight?: TransactionsInFlight,
   ) {}
 
+  /** False once the connector's `close()` or `destroy()` was called: it accepts no request from then on. */
+  get accepting(): boolean {
+    return !this.lifecycle.stopping;
+  }
+
   /** True while a reversible request of the transaction `message` names (fields 11 and 41) is accepted and not settled. */
   holds(message: MessageInput): boolean {
     return this.inFlight?.has(message) === true;

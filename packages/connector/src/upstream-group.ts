@@ -180,13 +180,11 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
 
   /** Closes every upstream (each drains, signs off, keeps its unanswered reversals); no upstream is reported down for it. */
   close(): Promise<void> {
-    for (const l of this.links) l.closing = true;
     return Promise.all(this.links.map((l) => l.connector.close())).then(() => this.metrics.release());
   }
 
   /** Aborts every upstream (pending requests fail with `err` or `ISO8583_ERR_CONNECTOR_CLOSED`); no upstream is reported down for it. */
   destroy(err?: Error): Promise<void> {
-    for (const l of this.links) l.closing = true;
     return Promise.all(this.links.map((l) => l.connector.destroy(err))).then(() => this.metrics.release());
   }
 

@@ -21,10 +21,8 @@ export class Link {
   inFlight = 0;
   /** Requests routed to it while it was down. */
   unavailable = 0;
-  /** How many times it went down (a close of its group is not counted). */
+  /** How many times it went down (its connector's close is not counted). */
   downs = 0;
-  /** Its group is closing or destroyed: the close of its connections is not reported as a down. */
-  closing = false;
   constructor(
     readonly name: string,
     readonly connector: Connector,
@@ -45,8 +43,9 @@ export class Link {
     this.connector.on('disconnect', ({ code }) => {
       if (!this.up || connected()) return;
       this.up = false;
-      // Its group closing: the connections end because they were asked to, not a fault (no event, no warn, no count).
-      if (this.closing) return;
+      // Its connector closing (its group's close, or the gateway's of each connector): the connections end because they
+      // were asked to, not a fault (no event, no warn, no count).
+      if (!this.connector.outcomes.accepting) return;
       this.downs += 1;
       health.down(this, code);
     });

@@ -87,3 +87,16 @@ test('upstream group held – a graceful close reports no upstream down (no even
   assert.deepEqual([stats.A?.downs, stats.B?.downs], [0, 0]);
   assert.deepEqual(group.healthy(), [], 'closed: none is up');
 });
+
+test('upstream group held – its connectors closed one by one (as the gateway stops): no upstream reported down', async (t) => {
+  const a = await peerFor(t);
+  const b = await peerFor(t);
+  const { logger, lines } = capturedLogger('info');
+  const group = await startGroup(t, { logger, upstreams: [upstream('A', a), upstream('B', b)] }, () => []);
+  const downs: string[] = [];
+  group.on('down', (e) => downs.push(e.upstream));
+  for (const c of group.connectors.values()) await c.close();
+  assert.deepEqual([downs, lines.filter((l) => l.msg === 'upstream down').length], [[], 0]);
+  const stats = group.stats();
+  assert.deepEqual([stats.A?.downs, stats.B?.downs], [0, 0]);
+});
