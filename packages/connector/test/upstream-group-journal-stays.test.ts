@@ -10,9 +10,9 @@ import { waitUntil } from '@iso8583/test-support';
 import { FileJournal } from '../src/index.js';
 import type { JournalOutcome } from '../src/index.js';
 import { answer, purchase } from './peer.js';
-import type { Peer } from './peer.js';
+import type { Peer, PeerHandler } from './peer.js';
 import { ObjectStore } from './helpers/object-store.js';
-import { peerFor, startGroup, tempDir, upstream } from './helpers/setup.js';
+import { peerAndConnector, peerFor, startGroup, tempDir, upstream } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
 
 const at = (peer: Peer, mti: string): string[] => peer.received.filter((r) => r.message['0'] === mti).map((r) => String(r.message['11']));
@@ -60,4 +60,39 @@ test('upstream group journal stays – a shared store whose hold broke before th
   const err = await failure(group.request(purchase('053101')));
   assert.deepEqual([err.code, err.sent], ['ISO8583_ERR_CONNECTOR_STORE', 'no']);
   assert.deepEqual([at(a, '0200'), at(b, '0200')], [[], []], 'written nowhere');
+});
+
+/** A file journal whose `add` resolves only once `gate` opens, and whose `done` of an original never sent fails. */
+class SlowAddDisarmFails extends DisarmFails {
+  constructor(
+    journal: FileJournal,
+    private readonly gate: Promise<void>,
+  ) {
+    super(journal);
+  }
+  override async add(entry: Parameters<ObjectStore['add']>[0]): Promise<void> {
+    await super.add(entry);
+    await this.gate;
+  }
+}
+
+test('upstream group journal stays – a lone connector: a repeat of an original never written whose entry could not be ended is refused while it is reversed (never approved, then undone)', async (t) => {
+  let open = (): void => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const store = new SlowAddDisarmFails(new FileJournal(tempDir(t, 'lone-disarm')), gate);
+  // The host answers purchases and repeats, never a reversal (it stays under way).
+  const handler: PeerHandler = (r, p) => {
+    if (r.message['0'] !== '0400' && r.message['0'] !== '0401') p.send(r.socket, answer(r.message));
+  };
+  const { peer, connector } = await peerAndConnector(t, handler, { reversal: { enabled: true, journal: store } });
+  await connector.connect();
+  // Its deadline passes while its reversal entry is journaled: never written, and the journal refuses its end.
+  const deadline = performance.now() + 100;
+  const original = failure(connector.request(purchase('053201'), { deadline }));
+  setTimeout(open, 150);
+  const err = await original;
+  assert.deepEqual([err.code, err.sent], ['ISO8583_ERR_CONNECTOR_DEADLINE', 'no']);
+  const repeat = await failure(connector.request({ ...purchase('053201'), '0': '0201' }));
+  assert.deepEqual([repeat.code, repeat.sent], ['ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', 'no'], 'held while its entry is reversed');
+  assert.deepEqual([at(peer, '0200'), at(peer, '0201')], [[], []]);
 });
