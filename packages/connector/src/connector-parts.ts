@@ -25,6 +25,7 @@ import type { ResolvedConnectorOptions } from './options.js';
 import { createSafQueue, type ReversalManager } from './reversal.js';
 import { refuseUnsent } from './reversal-unsent.js';
 import { RequestOutcomes } from './request-outcome.js';
+import { TransactionsInFlight } from './transactions-in-flight.js';
 import { RequestSender } from './request-sender.js';
 import { TerminalQueue, type TerminalLock } from './terminal-queue.js';
 import { connectorStore, reportedStranded } from './store.js';
@@ -132,7 +133,7 @@ export function connectorParts(
     safEnded: (end) => transactions?.safEnded(end),
     reversalEvent: (event) => tellSafListeners(emitter, logger, event),
   }, journal);
-  const outcomes = new RequestOutcomes(lifecycle, accounting, transactions, o.maxInFlight, (m, at) => autoFilled(m, o.autoFill, stan, new Date(at)));
+  const outcomes = new RequestOutcomes(lifecycle, accounting, transactions, o.maxInFlight, (m, at) => autoFilled(m, o.autoFill, stan, new Date(at)), new TransactionsInFlight(codec.dialect));
   const sender = new RequestSender({ codec, framing, frameHeader, matchKey, accounting, pool, reversals, reversal: o.reversal.enabled });
   const unsentCheck = (): Promise<void> => (reversals === undefined ? refuseUnsent(journal) : Promise.resolve());
   return { codec, matchKey, framing, logger, factory, pool, accounting, terminalLock, terminalQueue, transactions, reversals, unsentCheck, outcomes, sender };

@@ -214,11 +214,11 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   /**
    * @internal True while the transaction `message` names (STAN 11 and terminal 41) is held here: a reversible request
-   * of it in flight (its reversal armed) or its reversal under way. An upstream group sends a reversible request of
-   * that transaction here, so that this connector refuses it, not another upstream's bank approves it.
+   * of it accepted and not settled (reversal on or off), or its reversal under way. An upstream group sends a
+   * reversible request of that transaction here, never to another upstream's bank, which could approve it too.
    */
   holdsTransaction(message: MessageInput): boolean {
-    return this.reversals?.reversing(message) === true;
+    return this.outcomes.holds(message) || this.reversals?.reversing(message) === true;
   }
 
   /**

@@ -21,6 +21,7 @@ import { RequestAbort, abortedBefore, signalProblem } from './request-abort.js';
 import type { TerminalQueue } from './terminal-queue.js';
 import { deadlineProblem, requestTimeoutProblem } from './timeouts.js';
 import type { RecordTo, TransactionRecorder } from './transaction-record.js';
+import type { TransactionsInFlight } from './transactions-in-flight.js';
 
 /** Whether a request's frame was handed to a socket: what its sender reports, and its failure's `sent` says. */
 export interface WriteMark {
@@ -57,7 +58,19 @@ export class RequestOutcomes {
      * otherwise), as a request refused at its own queue is. Default: the request as given.
      */
     private readonly filled: (message: MessageInput, at: number) => MessageInput = (message) => message,
+    /** The transactions of the reversible requests accepted and not settled (transactions-in-flight.ts); default none kept. */
+    private readonly inFlight?: TransactionsInFlight,
   ) {}
+
+  /** False once the connector's `close()` or `destroy()` was called: it accepts no request from then on. */
+  get accepting(): boolean {
+    return !this.lifecycle.stopping;
+  }
+
+  /** True while a reversible request of the transaction `message` names (fields 11 and 41) is accepted and not settled. */
+  holds(message: MessageInput): boolean {
+    return this.inFlight?.has(message) === true;
+  }
 
   /**
    * Why a request is refused before it is accepted (its `signal` aborted already, closing, a bad timeout or
@@ -71,18 +84,21 @@ export class RequestOutcomes {
   }
 
   /**
-   * Accepts `message` (counted, in flight) and returns how it settles, once; `told` is called with the answer; `signal`
-   * (send options): the caller's abort, listened to until it settles (request-abort.ts).
+   * Accepts `message` (counted, in flight; a reversible one's transaction held until it settles) and returns how it
+   * settles, once; `told` is called with the answer; `signal` (send options): the caller's abort, listened to until it
+   * settles (request-abort.ts).
    */
   accepted(message: MessageInput, mti: string, at: number, t0: number, recordTo: RecordTo | undefined, told?: (answer: IsoMessage) => void, signal?: AbortSignal): Settle {
     const recorder = this.recorder;
     this.lifecycle.enter();
     this.accounting.accepted(mti);
+    const held = this.inFlight?.hold(message, mti);
     const settle: Settle = {
       written: false,
       abort: signal === undefined ? undefined : new RequestAbort(signal, mti),
       answered: (response) => {
         settle.abort?.end();
+        if (held !== undefined) this.inFlight?.release(held);
         this.lifecycle.leave();
         recorder?.settled(message, response.message, undefined, at, t0, recordTo);
         told?.(response.message);
@@ -91,6 +107,7 @@ export class RequestOutcomes {
       failed: (err) => {
         settle.abort?.end();
         const code = (err as Partial<Iso8583Error> | undefined)?.code;
+        if (held !== undefined) this.inFlight?.release(held);
         this.lifecycle.leave();
         this.accounting.failed(mti, code);
         recorder?.settled(message, undefined, code, at, t0, recordTo);

@@ -285,13 +285,23 @@ export class ReversalManager {
     }
   }
 
-  /** The original never left (or its failure says nothing reached the host): no reversal; resolves once durable. */
+  /**
+   * The original never left (or its failure says nothing reached the host): no reversal; resolves once durable. When
+   * its end cannot be recorded, the entry stays in the journal, and a later start (or another node) would reverse it
+   * whatever was sent meanwhile: it is reversed now instead (a reversal of an original the host never had undoes
+   * nothing), and its transaction stays held here until that reversal ends (`reversing`), so that no repeat, here or
+   * through an upstream group elsewhere, is approved and then undone by it.
+   */
   async disarm(entry: JournalEntry): Promise<void> {
     if (!isArmed(entry)) return;
+    try {
+      await this.journal.done(entry.id, 'not-needed');
+    } catch (err) {
+      this.host.logger.error({ id: entry.id, code: (err as Iso8583Error | undefined)?.code }, 'cannot mark a reversal done in the journal: reversing it');
+      this.trigger(entry);
+      return;
+    }
     entry.armed = false;
-    await this.journal.done(entry.id, 'not-needed').catch((err: Iso8583Error) => {
-      this.host.logger.error({ id: entry.id, code: err.code }, 'cannot mark a reversal done in the journal');
-    });
     // Held until its end is durable (as `answered` does): a repeat let through before would be undone by this entry's
     // reversal at the next start if the process died first.
     this.underway.settle(entry.id);

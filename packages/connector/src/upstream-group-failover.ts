@@ -4,7 +4,9 @@
  * request's own outcome says so (`sent`, request-sent.ts): `'no'` is safe to try elsewhere whatever its code (a
  * connection that could not be made or was lost before the write, the connector closing, its in-flight limit, its
  * journal failing before the write), `'maybe'` never. A few refusals with `'no'` are about the request itself or its
- * caller, and another upstream would not cure them: they stay. The code table is the fallback for an error that does
+ * caller, and another upstream would not cure them, or leave its reversal to the first (a shared store's failure):
+ * they stay; so does one whose upstream still holds its transaction (its reversal entry could not be ended: it is
+ * being reversed there; upstream-group.ts). The code table is the fallback for an error that does
  * not say `sent` (one that was no request's outcome).
  */
 import type { Iso8583Error } from '@iso8583/codec';
@@ -12,10 +14,13 @@ import type { Iso8583Error } from '@iso8583/codec';
 /**
  * Refusals that never reached the wire and still go to no other upstream: a request with the same key in flight or
  * being reversed on this one (the same transaction at two banks), its overall deadline passed, its caller's signal
- * aborted (the caller gave up), its options or input invalid, its `saf` refused (the same anywhere).
+ * aborted (the caller gave up), its options or input invalid, its `saf` refused (the same anywhere), a shared store's
+ * failure (`STORE`: its reversal entry's fate unknown, or another node may be reversing it: its original stalled past
+ * the lease before its write).
  */
 const STAYS: ReadonlySet<string> = new Set([
   'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY',
+  'ISO8583_ERR_CONNECTOR_STORE',
   'ISO8583_ERR_CONNECTOR_DEADLINE',
   'ISO8583_ERR_CONNECTOR_ABORTED',
   'ISO8583_ERR_CONNECTOR_OPTIONS',

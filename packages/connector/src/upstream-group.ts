@@ -37,21 +37,23 @@ import { IN_TERMINAL_LANE } from './terminal-queue.js';
 import type { TerminalQueue } from './terminal-queue.js';
 import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO } from './transaction-record.js';
-import { sendOptionsProblem } from './send-options.js';
+import { sendOptionsProblem, tellAnswered } from './send-options.js';
 
 const silent = pino({ level: 'silent' });
 
 /**
- * How the group hands a request to each connector it tries: `request` (and `sendMessage` with an object), `FILLED`
- * (`request` with field 11 left to the connector: its original is remembered from the answer), `sendMessage` with text,
- * `relay`. A kind and the caller's arguments, not a closure: the common path (one try, answered) makes no object of the
- * group's own but the one promise that settles the try.
+ * How the group hands a request to each connector it tries: `request` (and `sendMessage` with an object), `sendMessage`
+ * with text, `relay`; with `FILLS` added, field 11 is left to the connector (`autoFill.stan`): the original is
+ * remembered as that connector sent it, once answered (`answeredBy`), whatever the call. A kind and the caller's
+ * arguments, not a closure: the common path (one try, answered, field 11 given) makes no object of the group's own but
+ * the one promise that settles the try.
  */
 const REQUEST = 0;
-const FILLED = 1;
 const TEXT = 2;
 const RELAY = 3;
-type Kind = typeof REQUEST | typeof FILLED | typeof TEXT | typeof RELAY;
+/** Added to a kind: field 11 is left to the connector. */
+const FILLS = 4;
+type Kind = number;
 
 /** Several named upstreams behind one `request`/`sendMessage` API (see the file's opening comment). */
 export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
@@ -151,7 +153,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   request(message: MessageInput, options?: SendOptions): Promise<IsoMessage>;
   request(message: MessageInput, options?: SendOptions): Promise<IsoMessage | SafReceipt> {
     if (!isMessageObject(message)) return Promise.reject(inputError());
-    return this.run(message, message['11'] == null ? FILLED : REQUEST, message, options) as Promise<IsoMessage | SafReceipt>;
+    return this.run(message, REQUEST, message, options) as Promise<IsoMessage | SafReceipt>;
   }
 
   /** {@link Connector.relay} through the upstream the decoded view routes to (the same choice as `request`). */
@@ -176,12 +178,12 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     return out;
   }
 
-  /** Closes every upstream (each drains, signs off, keeps its unanswered reversals). */
+  /** Closes every upstream (each drains, signs off, keeps its unanswered reversals); no upstream is reported down for it. */
   close(): Promise<void> {
     return Promise.all(this.links.map((l) => l.connector.close())).then(() => this.metrics.release());
   }
 
-  /** Aborts every upstream (pending requests fail with `err` or `ISO8583_ERR_CONNECTOR_CLOSED`). */
+  /** Aborts every upstream (pending requests fail with `err` or `ISO8583_ERR_CONNECTOR_CLOSED`); no upstream is reported down for it. */
   destroy(err?: Error): Promise<void> {
     return Promise.all(this.links.map((l) => l.connector.destroy(err))).then(() => this.metrics.release());
   }
@@ -199,6 +201,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     const bad = sendOptionsProblem(options);
     if (bad !== undefined) return Promise.reject(bad);
     const saf = kind !== RELAY && options?.saf === true;
+    if (message['11'] == null && !saf) kind += FILLS;
     if (this.queueHolder === undefined || saf || message['41'] == null) return this.choose(message, kind, input, options, saf, false);
     const holder = this.queueHolder;
     return holder.outcomes.queued(holder.terminalQueue as TerminalQueue, message, options?.deadline, () => this.choose(message, kind, input, options, saf, true), options?.signal);
@@ -207,9 +210,10 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   /** Picks the upstream (see `run`); `lane`: the request holds its terminal's turn in the group's queue. */
   private choose(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, saf: boolean, lane: boolean): Promise<unknown> {
     const mti = mtiText(message['0']);
-    // A reversible request (0200, a repeat 0201) of a transaction an upstream holds (in flight there, or being
-    // reversed there) goes to that upstream, up or not, whose connector refuses it (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`):
-    // another bank, or the same bank by another link, could approve it and the first's reversal then undo that approval.
+    // A reversible request (0200, a repeat 0201) of a transaction an upstream holds (accepted there and not settled,
+    // reversal on or off, or being reversed there) goes to that upstream, up or not, whose connector refuses it
+    // (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`; reversal off: on the connection its key is in flight on): another bank,
+    // or the same bank by another link, could approve it too, or the first's reversal then undo that approval.
     if (isReversible(mti)) {
       const holder = this.holderOf(message);
       if (holder !== undefined) return this.via(holder, kind, input, options, lane);
@@ -256,15 +260,18 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
         link.inFlight -= 1;
         this.metrics.settled(link.name, 'answered');
         if (record !== undefined) link.connector.transactions?.write(record);
-        return this.answer(link, kind, options, r);
+        return this.answer(kind, options, r);
       },
       (err: Iso8583Error) => {
         link.inFlight -= 1;
         this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
         const before = tried ?? new Set<Link>();
         before.add(link);
-        // Never written (its `sent` says 'no'): another healthy upstream may take it (upstream-group-failover.ts).
-        if (triesElsewhere(err) && this.links.some((l) => l.up && !before.has(l))) return this.attempt(message, kind, input, options, lane, before);
+        // Never written (its `sent` says 'no'): another healthy upstream may take it (upstream-group-failover.ts), unless
+        // this one still holds its transaction (its reversal entry could not be ended, so it is being reversed there).
+        if (triesElsewhere(err) && !this.holds(link, message) && this.links.some((l) => l.up && !before.has(l))) {
+          return this.attempt(message, kind, input, options, lane, before);
+        }
         if (record !== undefined) link.connector.transactions?.write(record);
         throw err;
       },
@@ -290,29 +297,41 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       o = { ...options, ...hold };
       if (lane) o[IN_TERMINAL_LANE] = true;
     }
-    if (kind === TEXT) return c.sendMessage(input as string, o);
-    if (kind === RELAY) return c.relay(input as EncodedRequest, o);
+    if (kind >= FILLS && this.links.length > 1) o = { ...o, answeredBy: this.remembering(link, options?.answeredBy) };
+    const how = kind % FILLS;
+    if (how === TEXT) return c.sendMessage(input as string, o);
+    if (how === RELAY) return c.relay(input as EncodedRequest, o);
     // `request` (the connector's `sendMessage` of an object is its `request`): a receipt (saf) as the connector gives it;
     // else the channel's response, read by `answer`.
     return o?.saf === true ? c.request(input as MessageInput, o as SafSendOptions) : c.exchangeResponse(input as MessageInput, o);
   }
 
   /**
-   * What the caller of a try answered gets: for `request`, the message of the channel's response (a receipt as it is);
-   * with field 11 filled in by the connector, the original is known now (the response echoes 11) and remembered.
+   * The `answeredBy` of a request whose field 11 `link`'s connector fills in: the original is remembered as that
+   * connector sent it (its STAN known only now), before the caller's own `answeredBy` (if any) is told.
    */
-  private answer(link: Link, kind: Kind, options: SendOptions | undefined, r: unknown): unknown {
-    if ((kind !== REQUEST && kind !== FILLED) || options?.saf === true) return r;
-    const response = (r as EncodedResponse).message;
-    if (kind === FILLED) this.originals.remember(response, link);
-    return response;
+  private remembering(link: Link, answeredBy: SendOptions['answeredBy']): NonNullable<SendOptions['answeredBy']> {
+    return (upstream, answer, request) => {
+      this.originals.remember(request ?? answer, link);
+      if (answeredBy !== undefined) tellAnswered(answeredBy, upstream, answer, request ?? answer);
+    };
+  }
+
+  /** What the caller of a try answered gets: for `request`, the message of the channel's response (a receipt as it is). */
+  private answer(kind: Kind, options: SendOptions | undefined, r: unknown): unknown {
+    if (kind % FILLS !== REQUEST || options?.saf === true) return r;
+    return (r as EncodedResponse).message;
   }
 
   /** The upstream holding the transaction of `message` (in flight or being reversed there), if one does. */
   private holderOf(message: MessageInput): Link | undefined {
-    if (message['11'] == null) return undefined;
-    for (const l of this.links) if (l.connector.holdsTransaction(message)) return l;
+    for (const l of this.links) if (this.holds(l, message)) return l;
     return undefined;
+  }
+
+  /** True when `link` holds the transaction of `message` (field 11 given: in flight or being reversed there). */
+  private holds(link: Link, message: MessageInput): boolean {
+    return message['11'] != null && link.connector.holdsTransaction(message);
   }
 
   /** The healthy upstream by the strategy, not among `tried`; when none is healthy, the first not tried (it waits as a lone connector would). */
@@ -341,7 +360,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       (r) => {
         link.inFlight -= 1;
         this.metrics.settled(link.name, 'answered');
-        return this.answer(link, kind, options, r);
+        return this.answer(kind, options, r);
       },
       (err: Iso8583Error) => {
         link.inFlight -= 1;

@@ -1,7 +1,8 @@
 /**
  * One upstream of an upstream group (upstream-group.ts): its connector, whether it is healthy, and its counts. Healthy
  * means a connection is up and signed on: the connector's `connect` event puts it in, the close of its last connection
- * (a failed echo closes one) takes it out at once ({@link Link.watch}).
+ * (a failed echo closes one) takes it out at once ({@link Link.watch}), unless the connector closed it itself with
+ * nothing failing (the pool's idle eviction, `pool.min` 0): then a failed connect attempt takes it out.
  */
 import type { Connector } from './connector.js';
 
@@ -13,6 +14,13 @@ export interface LinkHealth {
   down(link: Link, code: string | undefined): void;
 }
 
+/** The errors of a failed connect attempt (the connector's `error` event). */
+const CONNECT_FAILURES: ReadonlySet<string> = new Set([
+  'ISO8583_ERR_CONNECTOR_CONNECT_FAILED',
+  'ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT',
+  'ISO8583_ERR_CONNECTOR_SIGN_ON',
+]);
+
 /** One upstream of a group (see the file's note). */
 export class Link {
   /** A connection is up and signed on. */
@@ -21,7 +29,7 @@ export class Link {
   inFlight = 0;
   /** Requests routed to it while it was down. */
   unavailable = 0;
-  /** How many times it went down. */
+  /** How many times it went down (its connector's close is not counted). */
   downs = 0;
   constructor(
     readonly name: string,
@@ -40,11 +48,24 @@ export class Link {
       this.up = true;
       health.up(this);
     });
-    this.connector.on('disconnect', ({ code }) => {
-      if (!this.up || connected()) return;
+    const down = (code: string | undefined): void => {
       this.up = false;
+      // Its connector closing (its group's close, or the gateway's of each connector): the connections end because they
+      // were asked to, not a fault (no event, no warn, no count).
+      if (!this.connector.outcomes.accepting) return;
       this.downs += 1;
       health.down(this, code);
+    };
+    this.connector.on('disconnect', ({ code, retryIn }) => {
+      if (!this.up || connected()) return;
+      // A close the connector asked for while nothing fails (`retryIn` 0, no error: the pool's idle eviction of its
+      // last connection, `pool.min` 0) leaves the upstream idle, not down: its next request connects again.
+      if (code === undefined && retryIn === 0) return;
+      down(code);
+    });
+    // Idle with no connection, the upstream is found down by the next connect attempt, when it fails.
+    this.connector.on('error', (err) => {
+      if (this.up && !connected() && CONNECT_FAILURES.has(err.code)) down(err.code);
     });
   }
 }
