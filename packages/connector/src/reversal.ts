@@ -275,9 +275,10 @@ export class ReversalManager {
    * A failed record that may have committed unseen (a shared store whose reply was lost: `ReversalJournal.reopen`)
    * would leave the entry done, its reversal never sent by a later start or another node: this rejects only once the
    * entry is pending again in the journal, tried until `deadline` (a `performance.now()` time; default: the request
-   * timeout from now). Should the process die or stop before, its caller gets no answer (the terminal's own reversal
-   * then covers it); should the deadline come first, the reversal is sent from memory while the process runs, and
-   * this is logged at error.
+   * timeout from now). Should the process die before, its caller gets no answer (the terminal's own reversal then
+   * covers it); should the deadline, or the journal's close (the connector destroyed), come first, this rejects all
+   * the same, logged at error: the reversal is then sent from memory while the process runs (the close hands the entry
+   * back with its lease, which reopens it if the store is back by then).
    */
   async answered(entry: JournalEntry, deadline: number = performance.now() + this.options.requestTimeout): Promise<void> {
     if (!isArmed(entry)) return;
