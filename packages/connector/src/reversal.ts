@@ -271,16 +271,32 @@ export class ReversalManager {
    * that the caller sees a failure, consistent with the reversal. The reversal carries the amount journaled at arm (the
    * request's), not the amount a partial approval moved: the journal that just failed cannot take a new one, and a
    * restart or a takeover resends what it holds, so every attempt carries the same field 4.
+   *
+   * A failed record that may have committed unseen (a shared store whose reply was lost: `ReversalJournal.reopen`)
+   * would leave the entry done, its reversal never sent by a later start or another node: this rejects only once the
+   * entry is pending again in the journal, tried until `deadline` (a `performance.now()` time; default: the request
+   * timeout from now). Should the process die before, its caller gets no answer (the terminal's own reversal then
+   * covers it); should the deadline, or the journal's close (the connector destroyed), come first, this rejects all
+   * the same, logged at error: the reversal is then sent from memory while the process runs (the close hands the entry
+   * back with its lease, which reopens it if the store is back by then).
    */
-  async answered(entry: JournalEntry): Promise<void> {
+  async answered(entry: JournalEntry, deadline: number = performance.now() + this.options.requestTimeout): Promise<void> {
     if (!isArmed(entry)) return;
     try {
       await this.journal.done(entry.id, 'not-needed');
       entry.armed = false;
       this.underway.settle(entry.id);
     } catch (err) {
-      this.host.logger.error({ id: entry.id, code: (err as Iso8583Error).code }, 'the response could not be recorded in the journal: reversing it');
+      const code = (err as Iso8583Error).code;
+      this.host.logger.error({ id: entry.id, code }, 'the response could not be recorded in the journal: reversing it');
+      const reopening = this.journal.reopen?.(entry.id, deadline);
       this.trigger(entry);
+      if (reopening !== undefined && !(await reopening)) {
+        this.host.logger.error(
+          { id: entry.id, code },
+          'the reversal of a response that could not be recorded is not in the journal yet (the store is away): it is sent while this process runs; should it stop before the store is back, it is not',
+        );
+      }
       throw err;
     }
   }

@@ -110,6 +110,13 @@ export interface ReversalJournal {
   /** Marks an entry done; resolves once durable. */
   done(id: string, outcome: JournalOutcome): Promise<void>;
   /**
+   * Optional, for a journal whose `done` can fail after it committed (PostgreSQL: the reply lost with its connection):
+   * makes entry `id` pending again after its `done(id, 'not-needed')` failed, since the caller reverses the original
+   * instead; resolves `true` once that is durable, `false` when `deadline` (a `performance.now()` time) or the close
+   * came first. Never rejects. Without it, a failed `done` is taken as not committed (the entry still pending).
+   */
+  reopen?(id: string, deadline: number): Promise<boolean>;
+  /**
    * Optional, for an engine that can stop for good while open (the file journal: its folder removed, a write it could
    * not repair): why, once stopped (a failed append is then not worth trying again in this process); `undefined` while
    * an append that failed may succeed later (a full disk freed, a database back). Without it: always `undefined`. The

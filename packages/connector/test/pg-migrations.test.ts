@@ -10,6 +10,7 @@ import { FILL_SERVER_TOKEN, GONE_OWNERS } from '../src/pg/owner-lock-sql.js';
 import type { Migration } from '../src/pg/migrations.js';
 import { PgJournal } from '../src/pg/journal.js';
 import { PgTransactionLog } from '../src/pg/transaction-log.js';
+import { entry } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -34,15 +35,16 @@ test('migrate: creates every table once, records each version, and is safe when 
   }
 });
 
-test('migrate: a failing step leaves the schema as it was; a newer database is refused with a coded error', async () => {
+test('migrate: a failing step leaves the schema as the steps before it left it (each commits alone); a newer database is refused with a coded error', async () => {
   const url = cluster.createDatabase('migrate_refusals');
   const pool = new pg.Pool({ connectionString: url });
   try {
     const broken: Migration[] = [...MIGRATIONS, { version: 9999, name: 'broken', sql: 'CREATE TABLE iso8583_x (a int); SELECT no_such_function()' }];
     await assert.rejects(migrate(pool, broken), /no_such_function/);
-    const after1 = await pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'iso8583_%'");
-    assert.equal(after1.rows[0].n, 0, 'nothing of the failed run stays');
-    await pool.query('CREATE TABLE iso8583_schema (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    const after1 = await pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'iso8583_x'");
+    assert.equal(after1.rows[0].n, 0, 'nothing of the failed step stays');
+    const { rows } = await pool.query<{ version: number }>('SELECT version FROM iso8583_schema ORDER BY version');
+    assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version), 'the steps before it applied');
     await pool.query("INSERT INTO iso8583_schema (version, name) VALUES (100000, 'from the future')");
     await assert.rejects(migrate(pool), (err: Error & { code?: string; field?: string }) => {
       assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE');
@@ -261,4 +263,35 @@ test('migrate: a server that takes the connection and never answers its start-up
   });
   await within(migrating, 20_000, 'the start to fail within the first answer\'s bound (5 s), not wait for ever');
   await waitUntil(() => relay.open() === 0, { what: 'the start-up\'s connection to be closed' });
+});
+
+test('migrate: each step commits before the next: a SAF step\'s table lock is not held through a later long step (a transaction log index build), and a running node\'s SAF adds go on meanwhile', async (t) => {
+  const url = cluster.createDatabase('migrate_step_commits');
+  const journal = new PgJournal({ url, upstream: 'bank', lease: 30_000 });
+  t.after(() => journal.close());
+  await journal.open();
+  // The later step waits on an advisory lock the test holds: as long as the test wants, no timing.
+  const gate = new pg.Client({ connectionString: url });
+  await gate.connect();
+  t.after(() => gate.end());
+  await gate.query('SELECT pg_advisory_lock(4242)');
+  const pool = new pg.Pool({ connectionString: url });
+  t.after(() => pool.end());
+  const steps: Migration[] = [
+    ...MIGRATIONS,
+    { version: 98, name: 'a SAF step', sql: 'ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS test_extra integer' },
+    { version: 9998, name: 'a long transaction log step', sql: 'SELECT pg_advisory_xact_lock(4242)' },
+  ];
+  const migrating = migrate(pool, steps);
+  migrating.catch(() => undefined);
+  try {
+    await waitUntil(async () => (await pool.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted")).rowCount === 1, {
+      what: 'the migration to wait in its long step',
+    });
+    // Before, the SAF step's ACCESS EXCLUSIVE lock was held until the whole migration committed: every add waited.
+    await within(journal.add(entry('m1')), 10_000, 'a SAF add while the migration\'s later step runs');
+  } finally {
+    await gate.query('SELECT pg_advisory_unlock(4242)');
+  }
+  assert.equal(await migrating, 9998);
 });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import pg from 'pg';
 import { startPostgres } from '@iso8583/test-support';
 import { PgTerminalLock } from '../src/index.js';
 
@@ -70,5 +71,34 @@ test('a request for which no connection of the lock\'s pool comes free within wa
   } finally {
     first.end();
     await first.done;
+  }
+});
+
+test('a database statement_timeout shorter than the wait (ALTER DATABASE ... SET statement_timeout) does not end a busy terminal\'s wait early: a queue timeout once the wait is over, not a store error', async (t) => {
+  const cluster = await startPostgres();
+  t.after(() => cluster.destroy());
+  const url = cluster.createDatabase('terminal_lock_statement_timeout');
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`ALTER DATABASE ${new URL(url).pathname.slice(1)} SET statement_timeout = '300ms'`);
+  await admin.end();
+  const wait = 1500;
+  const node = new PgTerminalLock({ url, waitTimeout: wait });
+  const other = new PgTerminalLock({ url, waitTimeout: wait });
+  t.after(() => Promise.all([node.destroy(), other.destroy()]));
+  const otherRequest = await holding(other, 'T1'); // another node's request holds terminal T1 throughout
+  try {
+    const asked = performance.now();
+    const outcome = await node.hold('T1', () => Promise.resolve('locked')).then(
+      (v) => v,
+      (err: { code?: string; cause?: { code?: string } }) => `${err.code} (${err.cause?.code})`,
+    );
+    const waited = performance.now() - asked;
+    // Before: ISO8583_ERR_CONNECTOR_STORE (57014) after 300 ms, the database's statement timeout.
+    assert.equal(outcome, 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT (55P03)');
+    assert.ok(waited >= wait - 100, `waited ${Math.round(waited)} ms of its ${wait} ms`);
+  } finally {
+    otherRequest.end();
+    await otherRequest.done;
   }
 });

@@ -88,9 +88,10 @@ export abstract class PgJournalLeases {
    * lease each had: a renewal no longer keeps such an entry (done, as the server may have it), and the reversal that
    * follows, should its attempt be refused for want of the owner lock, lets it go with this lease (`RELEASE` reopens
    * it). Forgotten at the entry's next attempt, claim or done, or once `purgeAfter` has passed (the row, done, is
-   * deleted by then): the `not-needed` of an original that never left is followed by no attempt.
+   * deleted by then): the `not-needed` of an original that never left is followed by no attempt. `reverse`: the caller
+   * reverses it (`reopen` was asked for): `close` hands it back with its lease, so that `RELEASE` reopens it.
    */
-  protected readonly doneUnseen = new Map<string, { lease: string; at: number }>();
+  protected readonly doneUnseen = new Map<string, { lease: string; at: number; reverse?: boolean }>();
   /** The `RELEASE` of the entries let go under way (`close` waits for it). */
   protected releasing: Promise<void> | undefined;
   protected timer: NodeJS.Timeout | undefined;
@@ -229,6 +230,11 @@ export abstract class PgJournalLeases {
     await pool.query(RELEASE, [this.owner, entries.map(([id]) => id), entries.map(([, lease]) => lease ?? null)]);
   }
 
+  /** Whether entry `id` waits, let go for want of the owner lock, for the `RELEASE` that ends its lease (`releaseLetGo`). */
+  protected isLetGo(id: string): boolean {
+    return this.letGo.has(id);
+  }
+
   /** The entries let go for want of the owner lock, with their lease ends, to be handed back at close (then forgotten). */
   protected takeLetGo(): Array<[string, string]> {
     const gone = [...this.letGo];
@@ -324,6 +330,8 @@ export abstract class PgJournalLeases {
   /** Marks `batch` done in one statement (through `pool`: `close` passes it once the journal no longer takes calls). */
   protected async markDone(batch: readonly Done[], pool: pg.Pool = this.ready()): Promise<BatchResult> {
     let marked: Set<string>;
+    // As they are now: a renewal while the statement runs drops an entry it finds done (its commit not seen yet).
+    const leases = batch.map((d) => this.held.get(d.id));
     try {
       const { rows } = await pool.query<{ id: string }>(DONE, [
         this.owner,
@@ -333,10 +341,10 @@ export abstract class PgJournalLeases {
       ]);
       marked = new Set(rows.map((r) => r.id));
     } catch (err) {
-      for (const d of batch) {
-        const lease = this.held.get(d.id);
+      batch.forEach((d, i) => {
+        const lease = this.held.get(d.id) ?? leases[i];
         if (d.outcome === 'not-needed' && lease !== undefined) this.doneUnseen.set(d.id, { lease, at: performance.now() });
-      }
+      });
       throw this.failure('cannot mark entries done', err);
     }
     return batch.map((d) => {

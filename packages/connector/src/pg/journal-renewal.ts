@@ -3,15 +3,19 @@
  * and journal.ts), every `claimInterval` ms: its owner lock taken again once lost, the final outcomes that failed to
  * commit retried, the adds of unknown fate ended, the entries let go released, the leases renewed (only while the
  * owner lock is held: `RENEW`), the rows done long ago purged, and once a minute the entries no node takes counted
- * (stranded.ts).
+ * (stranded.ts). And the reopening of an entry whose `not-needed` may have committed unseen, which the caller reverses
+ * (`reopen`).
  */
 import type pg from 'pg';
-import { FORGET, PURGE, RENEW } from './saf-sql.js';
+import { FORGET, PURGE, RENEW, REOPEN } from './saf-sql.js';
 import { PURGE_OWNERS } from './owner-lock-sql.js';
 import { PgJournalLeases } from './journal-leases.js';
 import type { PgJournalOptions } from './journal-options.js';
 import { StrandedEntries } from './stranded.js';
-import { notCommitted } from './pool.js';
+import { notCommitted, storeCause } from './pool.js';
+
+/** Milliseconds between tries of `reopen` while the store cannot be reached (or the owner lock is being taken again). */
+export const REOPEN_RETRY = 200;
 
 /** A node's SAF entries in PostgreSQL with their renewal; see the module comment. */
 export abstract class PgJournalRenewal extends PgJournalLeases {
@@ -108,6 +112,73 @@ export abstract class PgJournalRenewal extends PgJournalLeases {
     const ids = [...this.leaseUnknown].filter((id) => !this.held.has(id));
     this.leaseUnknown.clear();
     return ids.map((id) => [id, undefined]);
+  }
+
+  /**
+   * Makes entry `id` pending again in the store after its `done(id, 'not-needed')` failed with its fate unknown (it may
+   * have committed unseen: its connection cut after the commit), since the caller reverses the original instead: once
+   * this resolves `true` the reversal is in the store whatever becomes of this node (pending, held here with a new lease,
+   * or ended by a host's answer, or another node's that sends it). Tried every {@link REOPEN_RETRY} ms (the owner lock
+   * taken again first when lost) until `deadline` (a `performance.now()` time); resolves `false` when the deadline, or
+   * the journal's close, comes first (the reversal then goes from memory only, and `close` hands the entry back with its
+   * lease, so that its `RELEASE` reopens it if the store is back by then). Never rejects. An entry whose `done` did not
+   * fail (or another attempt reopened it since) resolves `true` at once.
+   */
+  async reopen(id: string, deadline: number): Promise<boolean> {
+    const unseen = this.doneUnseen.get(id);
+    if (unseen !== undefined) unseen.reverse = true;
+    let logged = false;
+    while (!this.closed) {
+      try {
+        if (this.doneUnseen.has(id)) {
+          if (await this.reopenOnce(id)) return true;
+        } else if (this.isLetGo(id)) {
+          // Let go for want of the owner lock (the reversal's attempt refused): its `RELEASE` reopens it.
+          if (this.heldSince() === undefined) await this.holding('reopen entries');
+          await this.releaseLetGo();
+          if (!this.isLetGo(id)) return true;
+        } else {
+          return true; // reopened by the reversal's attempt, or a claim: pending
+        }
+      } catch (err) {
+        if (!logged) this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), id }, 'an entry whose answer could not be recorded cannot be reopened yet: tried again until its request\'s deadline');
+        logged = true;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(REOPEN_RETRY, left)).unref());
+    }
+    return false;
+  }
+
+  /** One try of `reopen` (`REOPEN`): whether the entry is pending again (or no longer this node's to reopen). */
+  private async reopenOnce(id: string): Promise<boolean> {
+    const pool = this.ready();
+    if (this.heldSince() === undefined && !(await this.holding('reopen entries'))) return false;
+    const since = this.heldSince();
+    const query = pool.query<{ id: string | null; lease: string | null }>(REOPEN, [this.owner, id, this.lease, this.ownerLock?.key ?? null]);
+    this.claiming.add(query); // `close` waits for it, so that what it reopened is handed back too
+    const { rows } = await query.finally(() => this.claiming.delete(query));
+    if (rows.some((r) => r.id === null)) {
+      this.ownerLock?.refused(since); // the news that the lock is lost: taken again at the next try
+      return false;
+    }
+    const lease = rows[0]?.lease;
+    // No row: another node claimed it (its `not-needed` never committed) and sends it, or a host's answer ended it.
+    if (lease !== undefined && lease !== null && !this.closed) this.held.set(id, lease);
+    this.doneUnseen.delete(id);
+    return true;
+  }
+
+  /**
+   * The entries whose `not-needed` may have committed unseen and which their caller reverses (`reopen`), with the lease
+   * each has as this node last saw it (its renewal's, else the one it had when its `done` failed): `close` hands them
+   * back with it, so that `RELEASE` reopens one marked done (and ends the lease of one that is not).
+   */
+  protected unseenToReverse(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [id, { lease, reverse }] of this.doneUnseen) if (reverse === true) out.set(id, this.held.get(id) ?? lease);
+    return out;
   }
 
   /** Keeps the leases `renewed` of the entries `ids` a renewal asked for; drops (and logs) those another node took. */

@@ -27,9 +27,10 @@
  *   could have claimed its entry and reversed it;
  * - a `not-needed` outcome (the original was answered) commits only while this node holds the entry: when another
  *   node has claimed it (and so may be reversing it), `done` fails and the caller sees a failure, consistent with
- *   the reversal. Should that failure hide a commit (the connection dropped after it), the reversal that follows
- *   reopens the entry (`attempt` on an entry this node marked `not-needed`; when that attempt is refused for want of
- *   the owner lock, the release of what the node let go, once it holds the lock again), so the two outcomes still agree.
+ *   the reversal. Should that failure hide a commit (the connection dropped after it), the caller reopens the entry
+ *   before it answers (`reopen`, journal-renewal.ts), as does the reversal's `attempt` (on an entry this node marked
+ *   `not-needed`; when refused for want of the owner lock, the release of what the node let go, once it holds the lock
+ *   again, or at close), so the two outcomes still agree.
  *
  * A node also holds an owner lock while it runs (owner-lock.ts): once the server has ended that lock's session (the
  * node killed, or cut off), its entries are claimed at once instead of once their lease ends (but the reversal of an
@@ -380,7 +381,10 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
     // unseen, stayed done for ever: its reversal never sent.
     await this.releasing;
     const letGo = this.takeLetGo();
-    const entries = [...[...this.held.keys()].map((id): [string, undefined] => [id, undefined]), ...letGo.filter(([id]) => !this.held.has(id)), ...this.takeLeaseUnknown()];
+    // One whose `not-needed` may have committed unseen, which its caller reverses: with its lease, so that it is reopened.
+    const reverse = this.unseenToReverse();
+    const held = [...this.held.keys()].filter((id) => !reverse.has(id)).map((id): [string, undefined] => [id, undefined]);
+    const entries = [...held, ...reverse, ...letGo.filter(([id]) => !this.held.has(id)), ...this.takeLeaseUnknown()];
     if (this.opened && entries.length > 0) {
       await this.release(pool, entries).catch((err: unknown) => {
         this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: entries.length }, 'cannot hand the entries back: another node takes them once their lease ends');

@@ -1,14 +1,14 @@
 /**
- * The PostgreSQL schema, versioned: each migration not recorded in `iso8583_schema` runs once, in order, inside one
- * transaction that also records it, under a transaction-scoped advisory lock so that several nodes starting together
- * migrate once. A step is known by its version, not by the highest one applied: each part numbers its own steps
+ * The PostgreSQL schema, versioned: each migration not recorded in `iso8583_schema` runs once, in order, each in a
+ * transaction of its own that also records it (committed before the next: a step's table locks are not held through
+ * the steps after it), under a transaction-scoped advisory lock so that several nodes starting together migrate once. A step is known by its version, not by the highest one applied: each part numbers its own steps
  * (SAF 1-99, transaction log 100-), so a new SAF step comes after a database's transaction log steps. A database
  * with a step this code does not know (a newer version's) is refused (`ISO8583_ERR_CONNECTOR_STORE`), never downgraded.
  * Each part of the store keeps its own migrations in its own file; this list puts them in order.
  *
  * A migration runs on a connection of its own, made from the pool's settings but without their statement timeout (and
- * with the server's `statement_timeout`, `lock_timeout` and, from PostgreSQL 17, `transaction_timeout` off for its
- * transaction, whatever the database or role sets): a node waiting for another node's migration (the
+ * with the server's `statement_timeout`, `lock_timeout` and, from PostgreSQL 17, `transaction_timeout` off for that
+ * connection, whatever the database or role sets): a node waiting for another node's migration (the
  * advisory lock), or a step that rewrites or indexes a large table, takes as long as it takes instead of failing the
  * start and rolling back, on every start, while holding its locks.
  */
@@ -87,33 +87,40 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = 
     if (server !== undefined && server.encoding !== UTF8) {
       throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database's encoding is ${server.encoding}: the store needs a UTF8 database (CREATE DATABASE ... ENCODING 'UTF8')`, { field: 'store' });
     }
-    // The waits unbounded for this transaction alone, whatever the database or role sets (ALTER DATABASE ... SET
-    // lock_timeout = '1s'): a lock_timeout failed a node's start while another node migrated (55P03 on the advisory
-    // lock), and a step's DDL waiting for a table lock; transaction_timeout (PostgreSQL 17+) would end a long step.
-    // A server that does not know transaction_timeout (15, 16) is left as it is.
-    await client.query('SET LOCAL statement_timeout = 0');
-    await client.query('SET LOCAL lock_timeout = 0');
-    await client.query("SELECT set_config('transaction_timeout', '0', true) WHERE current_setting('transaction_timeout', true) IS NOT NULL");
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(`CREATE TABLE IF NOT EXISTS iso8583_schema (
-      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    // The steps applied, each by its version: the parts number theirs apart (SAF 1-99, transaction log 100-), so a
-    // step of one part can be newer code than the highest version applied (SAF 3 on a database at 105), and must run.
-    const { rows } = await client.query<{ version: number }>('SELECT version FROM iso8583_schema');
-    const applied = new Set(rows.map((r) => r.version));
+    // The waits unbounded on this connection (its own, ended below), whatever the database or role sets (ALTER
+    // DATABASE ... SET lock_timeout = '1s'): a lock_timeout failed a node's start while another node migrated (55P03 on
+    // the advisory lock), and a step's DDL waiting for a table lock; transaction_timeout (PostgreSQL 17+) would end a
+    // long step. A server that does not know transaction_timeout (15, 16) is left as it is.
+    await client.query('SET statement_timeout = 0');
+    await client.query('SET lock_timeout = 0');
+    await client.query("SELECT set_config('transaction_timeout', '0', false) WHERE current_setting('transaction_timeout', true) IS NOT NULL");
     const known = new Set(migrations.map((m) => m.version));
     const newest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
-    const unknown = [...applied].filter((v) => !known.has(v)).sort((a, b) => a - b);
-    if (unknown.length > 0) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database's schema has version ${unknown.join(', ')}, newer than this version of iso8583 knows (${newest}): upgrade iso8583`, { field: 'store' });
+    // Each step in a transaction of its own, committed before the next: a SAF step's ALTER TABLE (ACCESS EXCLUSIVE on
+    // iso8583_saf) is not held through a transaction log step's index builds, which blocked every running node's SAF
+    // writes for the whole upgrade. Each takes the advisory lock and reads what is applied again (another node may have
+    // run a step meanwhile); a step that fails rolls back alone, the ones before it kept.
+    for (;;) {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query(`CREATE TABLE IF NOT EXISTS iso8583_schema (
+        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      // The steps applied, each by its version: the parts number theirs apart (SAF 1-99, transaction log 100-), so a
+      // step of one part can be newer code than the highest version applied (SAF 3 on a database at 105), and must run.
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM iso8583_schema');
+      const applied = new Set(rows.map((r) => r.version));
+      const unknown = [...applied].filter((v) => !known.has(v)).sort((a, b) => a - b);
+      if (unknown.length > 0) {
+        throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database's schema has version ${unknown.join(', ')}, newer than this version of iso8583 knows (${newest}): upgrade iso8583`, { field: 'store' });
+      }
+      const next = migrations.find((m) => !applied.has(m.version));
+      if (next !== undefined) {
+        await client.query(next.sql);
+        await client.query('INSERT INTO iso8583_schema (version, name) VALUES ($1, $2)', [next.version, next.name]);
+      }
+      await client.query('COMMIT');
+      if (next === undefined) return newest;
+      await client.query('BEGIN');
     }
-    for (const m of migrations) {
-      if (applied.has(m.version)) continue;
-      await client.query(m.sql);
-      await client.query('INSERT INTO iso8583_schema (version, name) VALUES ($1, $2)', [m.version, m.name]);
-    }
-    await client.query('COMMIT');
-    return newest;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

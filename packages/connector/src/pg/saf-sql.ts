@@ -112,6 +112,19 @@ export const ATTEMPT = whileLockHeld('$5', 'attempted', `UPDATE iso8583_saf s
   RETURNING s.id, ${leaseOf('s')} AS lease`);
 
 /**
+ * Makes entry `$2` pending again while `$1` holds it (or has it marked `not-needed`: a `done` whose reply was lost
+ * may have committed it), its lease renewed (`$3` ms), as `ATTEMPT` reopens it, without counting an attempt: the
+ * original's answer could not be recorded, and its reversal must stay in the store whatever happens to this node
+ * (`PgJournal.reopen`). With `$4` (the key of `$1`'s owner lock), only while that lock is held (as `ATTEMPT`); refused
+ * for want of it, one row of NULLs says so. No row back: the entry is not `$1`'s (another node claimed it, and sends
+ * it) or it ended otherwise (a host's answer).
+ */
+export const REOPEN = whileLockHeld('$4', 'reopened', `UPDATE iso8583_saf s
+  SET lease_until = now() + $3 * interval '1 millisecond', done_at = NULL, outcome = NULL, txn = CASE WHEN s.done_at IS NULL THEN s.txn END
+  WHERE s.id = $2 AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed') AND ${LOCK_HELD}
+  RETURNING s.id, ${leaseOf('s')} AS lease`);
+
+/**
  * Takes back attempt `$3` of entry `$2`, recorded but not sent (the node stalled: see `PgJournal.attempt`), while `$1`
  * still holds it and no later attempt was recorded: the node that sends it next counts from what was really sent, and
  * need not wait for its flight (nothing is in flight).

@@ -100,8 +100,16 @@ export class PgTerminalLock implements TerminalLock {
   }
 
   private connectPool(): Promise<pg.Pool> {
-    this.pool ??= createPgPool(this.url, { logger: this.logger, max: this.max, connectTimeout: this.wait, statementTimeout: this.wait + 5_000 }).then((pool) => {
+    const statementTimeout = this.wait + LOCK_STATEMENT_MARGIN;
+    this.pool ??= createPgPool(this.url, { logger: this.logger, max: this.max, connectTimeout: this.wait, statementTimeout }).then((pool) => {
       pool.on('connect', (client) => {
+        // The server's statement timeout as the client's own (`query_timeout`: the wait and a margin), whatever the
+        // database or role sets: a shorter one (ALTER DATABASE ... SET statement_timeout = '1s', common on managed
+        // servers) ended a busy terminal's wait for its lock with a store error (57014) long before its own wait. It
+        // cannot be set in the lock's statement, as `lock_timeout` is: the server arms it as the statement starts.
+        client.query(`SET statement_timeout = ${Math.floor(statementTimeout)}`).catch((err: unknown) => {
+          this.logger.warn({ code: (err as { code?: string }).code }, 'statement_timeout not set on a terminal lock session: the database\'s own may end a lock\'s wait early');
+        });
         // A lock not granted in time fails (SQLSTATE 55P03) instead of holding the request: a statement of its own, so
         // that a refused keepalive SET below cannot roll it back (statements of one query share one transaction).
         client.query(`SET lock_timeout = ${Math.max(1, Math.floor(this.wait))}`).catch((err: unknown) => {
@@ -275,6 +283,12 @@ export class PgTerminalLock implements TerminalLock {
 
 /** The rejection of {@link connectWithin} when the request's wait passed. */
 const SPENT = new Error('the wait for a connection of the terminal lock passed');
+
+/**
+ * Milliseconds the statements of a terminal lock session may run past the lock's wait, on the client (`query_timeout`)
+ * and on the server (`statement_timeout`): the server's `lock_timeout` ends the wait first, as a clean refusal.
+ */
+export const LOCK_STATEMENT_MARGIN = 5_000;
 
 /** The rejection of a lock tried again and again (a server that refuses `lock_timeout`) when the request's wait passed. */
 const LOCK_SPENT = new Error('the wait for the terminal lock, held by another session, passed');

@@ -54,6 +54,11 @@ export interface LockRelay {
    * run by the server but its Sync kept back (its implicit transaction stays open, its locks held, until released).
    */
   holdStatement(text: string, options?: { runUncommitted?: boolean }): HeldStatement;
+  /**
+   * The database away (`true`): every connection through the relay is cut, and new ones are refused (closed at once)
+   * until `away(false)`; returns how many were refused so far.
+   */
+  away(on: boolean): number;
   /** Counts from now on the statements whose text holds `text`, sent on any connection; returns the count so far. */
   countStatements(text: string): () => number;
   close(): Promise<void>;
@@ -82,7 +87,14 @@ export async function lockRelay(target: string): Promise<LockRelay> {
   let gate: Gate | undefined;
   const counters: { text: string; seen: number }[] = [];
   const held = (client: Socket): boolean => hidden.has(client);
+  let refusing = false;
+  let refused = 0;
   const server = createServer((client) => {
+    if (refusing) {
+      refused++;
+      client.destroy();
+      return;
+    }
     const db = createConnection(Number(to.port), to.hostname);
     sockets.add(client).add(db);
     let mine: Gate | undefined; // the gate holding this connection's statements
@@ -173,6 +185,11 @@ export async function lockRelay(target: string): Promise<LockRelay> {
           for (const chunk of g.queue ?? []) g.db?.write(chunk);
         },
       };
+    },
+    away: (on) => {
+      refusing = on;
+      if (on) for (const s of sockets) s.destroy();
+      return refused;
     },
     countStatements: (text) => {
       const counter = { text, seen: 0 };
