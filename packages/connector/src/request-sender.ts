@@ -185,7 +185,7 @@ export class RequestSender {
         const answered = entry;
         entry = undefined;
         try {
-          await this.reversals?.answered(answered);
+          await this.reversals?.answered(answered, deadline ?? performance.now() + timeout);
         } catch (err) {
           this.pool.release(ch);
           throw err;
