@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { propertyRuns } from '@iso8583/test-support';
-import { dialectFromJson, dialectVersion, getDialect, inVersion, reversalMessageProblems } from '@iso8583/codec';
+import { dialectFromJson, dialectVersion, getDialect, inVersion, reversalMessageProblems, trackPan } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, ReversalPlan, buildReversal, isReversible } from '../src/reversal.js';
 import { wireValue } from '../src/match-key.js';
@@ -40,6 +40,12 @@ function reference(original: MessageInput, mti: string, dialect: Dialect, fields
     const v = field === '1' || REVERSAL_EXCLUDED_FIELDS.includes(field) ? undefined : read(field);
     if (v !== undefined) out[field] = v;
   }
+  // A swipe (no field 2, a track that reads as one): field 2 is the PAN of track 2 (35), else of track 1 (45).
+  if (fields.includes('2') && out['2'] === undefined && original['2'] == null) {
+    const tracks = ['35', '45'].map((f) => (Object.hasOwn(original, f) ? original[f] : undefined));
+    const pan = tracks.map((t) => (typeof t === 'string' ? trackPan(t) : undefined)).find((p) => p !== undefined);
+    if (pan !== undefined) out['2'] = wireValue(dialect.fields['2'], pan);
+  }
   const fixed = (s: string, n: number): string => s.padStart(n, '0').slice(-n);
   const originalMti = fixed(textOf('0'), 4);
   const transaction = isReversible(originalMti) ? originalMti.slice(0, 3) + '0' : originalMti;
@@ -63,6 +69,8 @@ function reference(original: MessageInput, mti: string, dialect: Dialect, fields
 const fieldNumber = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 128 }).map(String) }, { weight: 1, arbitrary: fc.constantFrom('090', 'x', '-1', '1.5') });
 const text = fc.oneof(
   { weight: 6, arbitrary: fc.stringMatching(/^[0-9]{0,14}$/) },
+  // Tracks (35, 45): a swipe's reversal takes field 2 from them.
+  { weight: 1, arbitrary: fc.constantFrom('4111111111111111=29122010000000000000', 'B4111111111111111^DOE/JOHN^2912201', '0^', '0=', ';5105105105105100=2512?') },
   { weight: 2, arbitrary: fc.string() },
   { weight: 1, arbitrary: fc.constantFrom('"', '\\', '\u0000', '\u007f', '\ud800', 'é', '4111111111111111') },
 );
