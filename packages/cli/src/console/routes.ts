@@ -12,7 +12,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { Logger } from 'pino';
 import { Iso8583Error, resolveDialect } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
-import { bodyProblem, httpStatusOf, noteRouteFailure, parseJsonBody } from '@iso8583/connector';
+import { bodyProblem, httpStatusOf, noteRouteFailure, parseJsonBody, untilGone } from '@iso8583/connector';
 import type { Connector, RouteTarget, TransactionLog, UndeliveredAnswerHandler } from '@iso8583/connector';
 import { FRAME_CHOICES } from '../flags.js';
 import { markStream } from '../http/connection-cap.js';
@@ -301,9 +301,11 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
         routed = upstream.codec.dialect;
       };
       // An answer the page never gets (an aborted request) is handed over as the routes hand theirs: an approval that
-      // moved money with nobody told is reversed (send-delivery.ts).
+      // moved money with nobody told is reversed (send-delivery.ts). A page gone while its send still waits (its
+      // terminal's turn, a connection) drops it unsent, as the routes do (untilGone): never sent after the page left.
       const watch = answerWatch(message as MessageInput);
-      const response = await target.request(message as MessageInput, { routedTo, answeredBy: watch.answeredBy });
+      const send = (signal: AbortSignal) => target.request(message as MessageInput, { routedTo, answeredBy: watch.answeredBy, signal });
+      const response = await untilGone(request, reply, send, logger);
       const dialect = routed ?? ownDialectOf(target) ?? targetDialects.get(name as string) ?? ([...dialects.values()][0] as Dialect);
       let fields: ReturnType<typeof fieldRows>;
       try {
