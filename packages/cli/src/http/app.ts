@@ -218,12 +218,13 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   if (sq === undefined) answerNotFound(app);
   // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).
   app.addHook('onRequest', refuseCrossSite((err, request) => refusal(request, { code: err.code, message: err.message, field: err.field })));
-  // The address listened on, for the Host check of a port without a token (host-check.ts).
+  // The address listened on, for the Host check of a port without a token (host-check.ts), and with one, for counting a
+  // browser's wrong tokens on another name apart (known-host.ts).
   let bound: string | undefined;
   if (options.token === undefined) requireKnownHost(app, () => bound, true, refusal);
   if (options.token !== undefined) {
     const guard = { ...guardReporting(options.logger, options.monitoring?.registry), ...options.guard };
-    requireToken(app, options.token, refusal, options.sessions, guard);
+    requireToken(app, options.token, refusal, options.sessions, guard, () => bound);
   }
   if (options.console !== undefined) {
     // The workbench's sends hand an answer the page never got to the routes' handler (an approval reversed).
