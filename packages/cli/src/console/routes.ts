@@ -15,7 +15,7 @@ import type { Dialect, MessageInput } from '@iso8583/codec';
 import { httpStatusOf, noteRouteFailure, parseJsonBody, untilGone } from '@iso8583/connector';
 import type { Connector, RouteTarget, TransactionLog, UndeliveredAnswerHandler } from '@iso8583/connector';
 import { FRAME_CHOICES } from '../flags.js';
-import { markStream } from '../http/connection-cap.js';
+import { markStream } from '../http/pipeline-cap.js';
 import { bodyRefusal } from '../http/not-found.js';
 import { credentialsHold } from './access.js';
 import { CONSOLE_HTTP_STATUS, consoleError } from './errors.js';
