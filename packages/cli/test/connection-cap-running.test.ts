@@ -11,7 +11,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rawHttp, readUntil, within } from '@iso8583/test-support';
-import { capConnections, markStream } from '../src/http/connection-cap.js';
+import { capConnections } from '../src/http/connection-cap.js';
+import { markStream } from '../src/http/pipeline-cap.js';
 
 const DEADLINE = 10_000;
 

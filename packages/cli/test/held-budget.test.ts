@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { isIso8583Error } from '@iso8583/codec';
 import { rawHttp, readUntil, within } from '@iso8583/test-support';
-import { capServerPipelining } from '../src/http/pipeline-cap.js';
+import { capServerPipelining, markStream } from '../src/http/pipeline-cap.js';
 import { DEFAULT_HTTP_MAX_HELD_BACK, heldBudget } from '../src/http/held-budget.js';
 import type { HeldBackClose } from '../src/http/held-budget.js';
 import { GATEWAY_DEFAULTS, parseGatewayArgs } from '../src/gateway/config.js';
@@ -23,12 +23,21 @@ const BUDGET = 500;
 /** Every answer but `/quick` and `/slow`: 1 MB (one buffer shared), so that the answers of a client that reads none fill the socket buffers. */
 const BIG = Buffer.alloc(1024 * 1024, 'x');
 
-/** A server answering at once (1 MB), `/quick` with `quick`, `/slow` once `bank` settles; pipelining capped, budget BUDGET. */
+/**
+ * A server answering at once (1 MB), `/quick` with `quick`, `/slow` once `bank` settles, `/stream` with an event stream
+ * never ended; pipelining capped, budget BUDGET.
+ */
 async function serve(bank: Promise<void>, closes: HeldBackClose[]): Promise<{ server: Server; port: number; parsed: Map<number, number>; sockets: Map<number, Socket> }> {
   const server = createServer((req, res) => {
     req.resume();
     if (req.url === '/quick') res.end('quick');
     else if (req.url === '/slow') void bank.then(() => res.end('slow'));
+    else if (req.url === '/stream') {
+      // A console event stream: written until its client goes, never ended.
+      markStream(res);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {}\n\n');
+    }
     else res.end(BIG);
   });
   capServerPipelining(server, undefined, { max: BUDGET, onClose: (c) => closes.push(c) });
@@ -142,6 +151,24 @@ test('a non-reader with a route running (a payment at the bank) is never closed 
     assert.equal(sockets.get(paying.localPort!)!.destroyed, false, 'the connection with a payment at the bank is kept');
   } finally {
     release();
+    await stop(server, clients);
+  }
+});
+
+test('a non-reader whose pipeline starts with a console event stream is closed for the budget, as an answered one', async () => {
+  const closes: HeldBackClose[] = [];
+  const { server, port, parsed, sockets } = await serve(Promise.resolve(), closes);
+  const clients: Socket[] = [];
+  try {
+    // The stream is never ended: before the fix its connection was never closable, and held back past the budget.
+    const streaming = await nonReader(port, paths(5_000, '/stream'));
+    clients.push(streaming);
+    await parsedOf(parsed, streaming.localPort!, 1, server);
+    await within(serverClosed(sockets, streaming), DEADLINE, 'the non-reader behind an event stream was not closed: the requests held back grew past the budget');
+    assert.equal(closes.length, 1, 'one connection closed');
+    assert.equal(closes[0]!.socket, sockets.get(streaming.localPort!));
+    assert.ok(closes[0]!.total > BUDGET, `closed at ${closes[0]!.total} held back, over ${BUDGET}`);
+  } finally {
     await stop(server, clients);
   }
 });

@@ -47,7 +47,7 @@ export function goneSignal(reply: FastifyReply): AbortSignal {
  * `signal` aborted. To `logger` (the connector's own, when it was given one: the option `logger`; the routes' request
  * logger is silent unless the Fastify app logs), else to the request's logger. True when it did.
  */
-export function noteDroppedUnsent(request: FastifyRequest, signal: AbortSignal, err: unknown, logger?: Logger): boolean {
+export function noteDroppedUnsent(request: FastifyRequest, signal: AbortSignal, err: unknown, logger?: Pick<Logger, 'info'>): boolean {
   if (!signal.aborted || !(err instanceof Iso8583Error) || err.code !== 'ISO8583_ERR_CONNECTOR_ABORTED' || err.sent !== 'no') return false;
   (logger ?? request.log).info({ code: err.code, mti: err.mti, reqId: request.id }, 'the client left before its request was written: dropped unsent (never sent to the host)');
   return true;

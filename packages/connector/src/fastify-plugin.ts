@@ -153,9 +153,11 @@ function timeoutOf(request: FastifyRequest, stored = false): number | undefined 
 /**
  * Sends through `send` with a `signal` aborted when the route's client leaves before it is answered (client-gone,
  * client-gone-watch.ts): a request still unwritten then is dropped, never sent (logged, to `logger` when given: the
- * connector's own); one written is awaited as if not aborted, its answer then reported undelivered (`watchDelivery`).
+ * connector's own; default the request's logger); one written is awaited as if not aborted, its answer then reported
+ * undelivered (`watchDelivery`). The one home of that rule for every HTTP route that sends: these routes and the
+ * operator console's workbench send.
  */
-async function untilGone<T>(request: FastifyRequest, reply: FastifyReply, send: (signal: AbortSignal) => Promise<T>, logger?: Logger): Promise<T> {
+export async function untilGone<T>(request: FastifyRequest, reply: FastifyReply, send: (signal: AbortSignal) => Promise<T>, logger?: Pick<Logger, 'info'>): Promise<T> {
   const signal = goneSignal(reply);
   try {
     return await send(signal);

@@ -52,7 +52,7 @@ export type { SafCounts, SafEnd, SafEvent, SafOutcome } from './saf-queue.js';
 export { responseMti } from './match-key.js';
 export { connectorOptionsSchema, readManifest, operationSchema } from './manifest.js';
 export type { ConnectorManifest } from './manifest.js';
-export { httpStatusOf, iso8583Connector } from './fastify-plugin.js';
+export { httpStatusOf, iso8583Connector, untilGone } from './fastify-plugin.js';
 export { routesPrefix } from './plugin-routes-options.js';
 export { crossSiteError, refuseCrossSite } from './cross-site.js';
 export { noteRouteFailure, routeFailure, routeFailureOf } from './route-failure.js';

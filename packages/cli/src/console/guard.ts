@@ -15,7 +15,8 @@
  * Memory is bounded: at most {@link DEFAULT_GUARD_PEERS} peers are remembered, the one not seen longest forgotten first,
  * a locked-out peer only when every peer remembered is locked out; finding it costs one look per wrong token,
  * amortized, however many of the peers are locked out.
- * IPv6 addresses are counted by their /64 (one host holds all of it).
+ * IPv6 addresses are counted by their /64 (one host holds all of it). A browser's tokens on a `Host` the port does not
+ * know (a DNS-rebinding page's name) are counted apart, by address and name (guardKey).
  */
 
 import { peerKey } from '@iso8583/inbound';
@@ -71,6 +72,15 @@ interface Peer {
 /** The key a peer is counted by (an IPv4 address as it is, an IPv6 one by its /64): the listeners' own. */
 export { peerKey };
 
+/**
+ * The key the tokens of `address` are counted by: its {@link peerKey}, or with `host` (a browser's request on a name
+ * the port does not know, http/known-host.ts: a DNS-rebinding page's) that key and the name, apart from the address's
+ * own, so that such a page cannot lock the operator's address out. Also what a lockout's log line names.
+ */
+export function guardKey(address: string, host?: string): string {
+  return host === undefined ? peerKey(address) : `${peerKey(address)} (Host ${host})`;
+}
+
 /** Counts wrong tokens by peer and locks out the peers that try too many. */
 export class SignInGuard {
   readonly #limit: number;
@@ -124,8 +134,8 @@ export class SignInGuard {
    * How long `address` is still locked out, in ms (0: it may try a token). A token it sends meanwhile is not compared:
    * call {@link SignInGuard.refused} and answer 429.
    */
-  lockedFor(address: string): number {
-    const peer = this.#peers.get(peerKey(address));
+  lockedFor(address: string, host?: string): number {
+    const peer = this.#peers.get(guardKey(address, host));
     if (peer === undefined) return 0;
     return Math.max(0, peer.until - this.#now());
   }
@@ -136,9 +146,9 @@ export class SignInGuard {
   }
 
   /** Counts a wrong token from `address`; the ms it is now locked out for (0: not locked out). */
-  failed(address: string): number {
+  failed(address: string, host?: string): number {
     this.#count?.('failure');
-    const key = peerKey(address);
+    const key = guardKey(address, host);
     const now = this.#now();
     let peer = this.#peers.get(key);
     this.#delete(key);
@@ -166,8 +176,8 @@ export class SignInGuard {
   }
 
   /** A successful sign-in from `address`: its record is forgotten. */
-  succeeded(address: string): void {
-    this.#delete(peerKey(address));
+  succeeded(address: string, host?: string): void {
+    this.#delete(guardKey(address, host));
   }
 
   /** Forgets `key` (or moves it: the caller sets it again, as the one seen last). */

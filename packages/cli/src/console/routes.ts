@@ -12,10 +12,11 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { Logger } from 'pino';
 import { Iso8583Error, resolveDialect } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
-import { bodyProblem, httpStatusOf, noteRouteFailure, parseJsonBody } from '@iso8583/connector';
+import { httpStatusOf, noteRouteFailure, parseJsonBody, untilGone } from '@iso8583/connector';
 import type { Connector, RouteTarget, TransactionLog, UndeliveredAnswerHandler } from '@iso8583/connector';
 import { FRAME_CHOICES } from '../flags.js';
-import { markStream } from '../http/connection-cap.js';
+import { markStream } from '../http/pipeline-cap.js';
+import { bodyRefusal } from '../http/not-found.js';
 import { credentialsHold } from './access.js';
 import { CONSOLE_HTTP_STATUS, consoleError } from './errors.js';
 import type { ConsoleErrorCode } from './errors.js';
@@ -97,15 +98,10 @@ function transactionLogOf(connectors: Record<string, Connector>): TransactionLog
  */
 function failure(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   if (!(err instanceof Iso8583Error)) {
-    const e = err as { code?: unknown };
     // Fastify's own (a body that is not JSON, too large, of another type): the console's input error, naming the body,
-    // with Fastify's status (400, 413, 415) and the reason the connector plugin gives (one home: body-problem.ts).
-    if (typeof e.code === 'string' && e.code.startsWith('FST_')) {
-      const { status, reason } = bodyProblem(err, request.routeOptions.bodyLimit);
-      if (status !== 500) {
-        return reply.code(status).send({ error: { code: 'ISO8583_ERR_CONSOLE_INPUT', message: `body: ${reason}`, field: 'body' } });
-      }
-    }
+    // with Fastify's status (400, 413, 415) and the reason the connector plugin gives (one home: http/not-found.ts).
+    const refused = bodyRefusal(err, request);
+    if (refused !== undefined) return reply.code(refused.status).send({ error: refused.error });
     noteRouteFailure(request, err);
     return reply.code(500).send({ error: { code: 'ISO8583_ERR_CLI_UNEXPECTED', message: 'the console failed (see the log)' } });
   }
@@ -301,9 +297,11 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
         routed = upstream.codec.dialect;
       };
       // An answer the page never gets (an aborted request) is handed over as the routes hand theirs: an approval that
-      // moved money with nobody told is reversed (send-delivery.ts).
+      // moved money with nobody told is reversed (send-delivery.ts). A page gone while its send still waits (its
+      // terminal's turn, a connection) drops it unsent, as the routes do (untilGone): never sent after the page left.
       const watch = answerWatch(message as MessageInput);
-      const response = await target.request(message as MessageInput, { routedTo, answeredBy: watch.answeredBy });
+      const send = (signal: AbortSignal) => target.request(message as MessageInput, { routedTo, answeredBy: watch.answeredBy, signal });
+      const response = await untilGone(request, reply, send, logger);
       const dialect = routed ?? ownDialectOf(target) ?? targetDialects.get(name as string) ?? ([...dialects.values()][0] as Dialect);
       let fields: ReturnType<typeof fieldRows>;
       try {

@@ -14,7 +14,7 @@ import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connecto
 import { listenError } from '../args.js';
 import { maskDigitRuns } from '@iso8583/codec';
 import { requireKnownHost } from './host-check.js';
-import { answerNotFound, badUrlAnswer } from './not-found.js';
+import { answerNotFound, answerRefusedBodies, badUrlAnswer } from './not-found.js';
 import { refusalBody } from './refusal-body.js';
 import { socketQueueHttp } from './socketqueue-http.js';
 import { lazySchemaCompilers } from './schema-compilers.js';
@@ -215,15 +215,19 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   // A body refused before it has all come (413 past the body limit) is answered, not reset: linger-close.ts.
   app.server.prependListener('request', lingerWhileBodyComes);
   sq?.install(app);
-  if (sq === undefined) answerNotFound(app);
+  // A request no route takes: 404 coded (SocketQueue's 405 in its mode); a body Fastify refuses before it: coded, in the
+  // port's shape (not-found.ts).
+  if (sq === undefined) answerNotFound(app, refusal);
+  else answerRefusedBodies(app, refusal);
   // A browser request from another site never reaches a route that changes state (the connector's cross-site.ts).
   app.addHook('onRequest', refuseCrossSite((err, request) => refusal(request, { code: err.code, message: err.message, field: err.field })));
-  // The address listened on, for the Host check of a port without a token (host-check.ts).
+  // The address listened on, for the Host check of a port without a token (host-check.ts), and with one, for counting a
+  // browser's wrong tokens on another name apart (known-host.ts).
   let bound: string | undefined;
   if (options.token === undefined) requireKnownHost(app, () => bound, true, refusal);
   if (options.token !== undefined) {
     const guard = { ...guardReporting(options.logger, options.monitoring?.registry), ...options.guard };
-    requireToken(app, options.token, refusal, options.sessions, guard);
+    requireToken(app, options.token, refusal, options.sessions, guard, () => bound);
   }
   if (options.console !== undefined) {
     // The workbench's sends hand an answer the page never got to the routes' handler (an approval reversed).

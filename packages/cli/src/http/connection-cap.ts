@@ -15,7 +15,7 @@
  * (a client that sends requests and reads nothing: no bound ends such a wait, and no route is running on it) is closed: otherwise a client that pipelines requests for a page larger than
  * the socket buffers on as many connections as the cap, and never reads, would keep every payment out for as long as
  * it liked, without a token (an approval whose answer is cut so is reversed, as for any client gone). Failing that,
- * the oldest connection holding a stream ({@link markStream}: a console event stream, which runs until its client
+ * the oldest connection holding a stream (`markStream`, pipeline-cap.ts: a console event stream, which runs until its client
  * goes) and otherwise only such answers or requests still arriving is closed: a page's stream is opened again by its
  * browser, and otherwise a client that opens as many event streams as the cap would keep every payment out for as
  * long as it liked, without a token, as above. Failing that, of the connections whose request has not arrived whole
@@ -53,7 +53,7 @@ import { performance } from 'node:perf_hooks';
 import { defaultPerAddress, peerKey } from '@iso8583/inbound/peer-key';
 import { heardFrom, lastHeard } from './last-heard.js';
 import { followOwed, owedTo } from './owed-answers.js';
-import { answered, heldBack } from './pipeline-cap.js';
+import { answered, heldBack, isStream } from './pipeline-cap.js';
 
 /** The default cap of the HTTP port (`--http-max-connections`): 1000 connections. */
 export const DEFAULT_HTTP_MAX_CONNECTIONS = 1000;
@@ -254,26 +254,14 @@ function oldestIdle(held: Held, now: number): Socket | undefined {
   return undefined;
 }
 
-/** The answers {@link markStream} marked: routes that run until their client goes. */
-const streams = new WeakSet<ServerResponse>();
-
 /**
- * Marks `res` as a stream (a console event stream: it runs until its client goes, and its client opens it again when
- * it is closed): at the cap, a connection holding one is closed for a new connection after the idle ones and those
- * whose answers only wait for a client that reads nothing, before one whose request is still arriving.
- */
-export function markStream(res: ServerResponse): void {
-  streams.add(res);
-}
-
-/**
- * Requests with a stream (see {@link markStream}) and otherwise only answers made whole, requests held back or requests
+ * Requests with a stream (see `markStream`, pipeline-cap.ts) and otherwise only answers made whole, requests held back or requests
  * still arriving (no route has run for them): closing their connection cuts no payment. A request pipelined behind a stream never gets
  * its answer written anyway.
  */
 function streamOnly(requests: ReadonlyMap<IncomingMessage, ServerResponse>): boolean {
   const all = [...requests];
-  return all.some(([, res]) => streams.has(res)) && all.every(([req, res]) => res.writableEnded || heldBack(res) || streams.has(res) || arriving(req, res));
+  return all.some(([, res]) => isStream(res)) && all.every(([req, res]) => res.writableEnded || heldBack(res) || isStream(res) || arriving(req, res));
 }
 
 /** The first (oldest) connection of `held` with requests in progress that are `closable`. */

@@ -4,32 +4,15 @@
  * request carries the attacker's name in `Host`. Without a token, the port answers only requests whose `Host` is an
  * IP address (IPv4, or IPv6 in brackets), `localhost`, or the address it is bound to; any other name is refused with
  * 421 `ISO8583_ERR_CONSOLE_HOST`. A request without `Host` (HTTP/1.0) comes from no browser and goes on. With a token
- * the check is off: a rebound page has no token. The `--metrics` listener asks for no token and always checks.
+ * the check is off (a rebound page has no token; a TLS proxy's public name must reach the port): the wrong tokens of a
+ * browser's request on a name it does not know are counted apart from its address's (known-host.ts, console/access.ts).
+ * The `--metrics` listener asks for no token and always checks.
  */
-import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { consoleError } from '../console/errors.js';
 import { errorBody } from '../console/access.js';
 import type { RefusalBody } from '../console/access.js';
-
-/** The host name of a `Host` header (no port, no brackets), lower case. */
-function hostName(host: string): string {
-  const lower = host.trim().toLowerCase();
-  if (lower.startsWith('[')) {
-    const end = lower.indexOf(']');
-    return end < 0 ? lower : lower.slice(1, end);
-  }
-  const colon = lower.lastIndexOf(':');
-  return colon < 0 ? lower : lower.slice(0, colon);
-}
-
-/** Whether a `Host` header may reach a port bound to `bound` that asks for no token. */
-export function knownHost(host: string | undefined, bound: string | undefined): boolean {
-  if (host === undefined) return true;
-  const name = hostName(host);
-  if (name === 'localhost' || isIP(name) !== 0) return true;
-  return bound !== undefined && name === hostName(bound.includes(':') && !bound.startsWith('[') ? `[${bound}]` : bound);
-}
+import { knownHost } from './known-host.js';
 
 /**
  * Refuses (421) every request of `app` whose `Host` is not {@link knownHost} for the address `bound()` names: the HTTP

@@ -37,6 +37,24 @@ export function heldBack(res: ServerResponse): boolean {
   return queued.has(res);
 }
 
+/** The answers {@link markStream} marked: routes that run until their client goes. */
+const streams = new WeakSet<ServerResponse>();
+
+/**
+ * Marks `res` as a stream (a console event stream: it runs until its client goes, and its client opens it again when
+ * it is closed). At the connection cap (connection-cap.ts), a connection holding one is closed for a new connection
+ * after the idle ones and those whose answers only wait for a client that reads nothing, before one whose request is
+ * still arriving. For the held-back budget it counts as answered ({@link settled}).
+ */
+export function markStream(res: ServerResponse): void {
+  streams.add(res);
+}
+
+/** Whether `res` is a stream ({@link markStream}). */
+export function isStream(res: ServerResponse): boolean {
+  return streams.has(res);
+}
+
 /**
  * Requests whose every answer is made whole (`res.end()` called, the route done) and waits only for the peer to read
  * it: a response is in progress until its last byte is handed to the system, which a peer that reads nothing puts off
@@ -46,6 +64,16 @@ export function heldBack(res: ServerResponse): boolean {
  */
 export function answered(requests: ReadonlyMap<IncomingMessage, ServerResponse>): boolean {
   return [...requests.values()].every((res) => res.writableEnded || heldBack(res));
+}
+
+/**
+ * Requests that hold back no payment, for the held-back budget: each {@link answered}, or a stream ({@link markStream}:
+ * a console event stream runs until its client goes, so the requests pipelined behind it never get their answers
+ * written, and its page opens it again when it is closed). Otherwise a client that pipelines requests behind an event
+ * stream, on as many connections as it likes, would hold them all back past the budget.
+ */
+export function settled(requests: ReadonlyMap<IncomingMessage, ServerResponse>): boolean {
+  return [...requests.values()].every((res) => res.writableEnded || heldBack(res) || streams.has(res));
 }
 
 /** When each connection this bound paused was read again (`Date.now()`); `Infinity` while it is held unread. */
@@ -150,8 +178,9 @@ export function capPipelining(
     line.waiting.push([req, res]);
     queued.add(res);
     budget.add(socket);
-    // Over the budget, the connection holding the most held back whose requests at the routes are answered is closed.
-    budget.settle((s) => answered(owedTo(s).requests));
+    // Over the budget, the connection holding the most held back whose requests at the routes are answered (or a
+    // stream) is closed.
+    budget.settle((s) => settled(owedTo(s).requests));
     // A connection gone (closed here, say) while its read is parsed: the requests it held are let go in a turn.
     if (socket.destroyed) schedule(line, socket);
     if (!line.paused) {
