@@ -15,7 +15,8 @@ import { createLogger, levelFor } from '../logger.js';
 import { createTracer } from '../trace.js';
 import { readPortCommand } from './port-command.js';
 import type { CommandIo } from '../io.js';
-import { processIo, readInputText, writeText } from '../io.js';
+import { outputClosed, processIo, readInputText, writeText } from '../io.js';
+import type { Writable } from 'node:stream';
 
 /** The default of `--timeout`: milliseconds to wait for the response. */
 export const DEFAULT_SEND_TIMEOUT = 30000;
@@ -145,6 +146,30 @@ function noAnswerDue(mti: string): Iso8583Error {
   );
 }
 
+/**
+ * The error of an answer that came but could not be printed (`ISO8583_ERR_CLI_OUTPUT`: a full disk, a closed file):
+ * the line says the host answered the request, with the answer's key (MTI, field 11, field 41 and field 39, masked as
+ * {@link keyOf} shows them), and that it is not to be sent again: a script that sends again on failure would charge the
+ * card twice. The code and the exit code (1) stay the output's; a reader that went away (`EPIPE`, `| head -c0`) still
+ * ends quietly. Others as they are.
+ */
+function answerUnwritten(err: unknown, stdout: Writable, mti: unknown, response: string): unknown {
+  if (!(err instanceof Iso8583Error) || err.code !== 'ISO8583_ERR_CLI_OUTPUT' || outputClosed(err, stdout)) return err;
+  let answer: Partial<Record<string, unknown>> = {};
+  try {
+    answer = readMessage(response).message;
+  } catch {
+    // The connector wrote the answer itself: it reads back; if not, the key says so (no MTI, no 11).
+  }
+  const code = typeof answer['39'] === 'string' ? summarize({ '39': answer['39'] }).responseCode : undefined;
+  return new Iso8583Error(
+    err.code,
+    `${err.message}; the host answered the ${typeof mti === 'string' ? mti : 'request'} (${keyOf(answer)}, ` +
+      `${code === undefined ? 'no 39' : `39 ${code}`}): do not send it again`,
+    { cause: err.cause },
+  );
+}
+
 /** The longest wait for the connection (TCP, and the TLS handshake), whatever `--timeout` (the wait for the answer). */
 const MAX_CONNECT_WAIT = 10_000;
 
@@ -240,6 +265,8 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   log.flush();
   try {
     await writeText(io.stdout, response.endsWith('\n') ? response : `${response}\n`);
+  } catch (err) {
+    throw answerUnwritten(err, io.stdout, read.message['0'], response);
   } finally {
     await connector.close();
     log.flush();
