@@ -10,6 +10,7 @@ import type { FlagRow } from '../flag-table.js';
 import { DIALECT_FLAGS, DIALECT_HELP, FRAME_FLAGS, FRAME_HELP, framingOptions, readDialectFlags, readFrameFlags } from '../flags.js';
 import type { CommandIo } from '../io.js';
 import { processIo, readInputText, writeText } from '../io.js';
+import { placeHeaders } from '../message-header.js';
 
 /** The command's own flags. */
 const ROWS: readonly FlagRow[] = [
@@ -55,19 +56,11 @@ export async function encodeCommand(argv: string[], io: CommandIo = processIo())
   if (input !== undefined && read.form !== input) {
     throw cliError('ISO8583_ERR_CLI_INPUT', `--input ${input} given, but stdin holds ${read.form.toUpperCase()}`);
   }
+  const placed = placeHeaders(dialect, frame, values['header-bytes'] !== undefined, read.header);
   const packOptions: PackOptions = {};
-  const dialectHasHeader = (dialect.headerLength ?? 0) > 0;
-  if (dialectHasHeader && read.header !== undefined) packOptions.header = read.header;
+  if (placed.dialectHeader !== undefined) packOptions.header = placed.dialectHeader;
   const payload = codec.pack(read.message, packOptions);
-  let header = frame.header;
-  if (header === undefined && !dialectHasHeader && read.header !== undefined && read.header.length > 0) {
-    // The input's header is the fixed frame header: --header-bytes, when given, is its length (as decode reads it).
-    if (values['header-bytes'] !== undefined && read.header.length !== frame.headerBytes) {
-      throw cliError('ISO8583_ERR_CLI_INPUT',
-        `the header in the input has ${read.header.length} bytes, --header-bytes says ${frame.headerBytes}`, '--header-bytes');
-    }
-    header = read.header;
-  }
+  const header = placed.frameHeader;
   let wire: Buffer;
   if (frame.frame !== undefined) {
     const options = framingOptions({ ...frame, headerBytes: header?.length ?? frame.headerBytes }, codec, lenient);

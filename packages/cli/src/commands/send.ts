@@ -12,6 +12,7 @@ import { flagHelp, flagSpecs } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
 import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, readClientTls, readDialectFlags, readFrameFlags, TLS_FLAGS, TLS_HELP } from '../flags.js';
 import { createLogger, levelFor } from '../logger.js';
+import { placeHeaders, refuseDropped } from '../message-header.js';
 import { createTracer } from '../trace.js';
 import { readPortCommand } from './port-command.js';
 import type { CommandIo } from '../io.js';
@@ -43,9 +44,11 @@ is printed whole, card data included (PAN, tracks, PIN block, field 55): it is a
 A 0100/0200 whose response does not come (timeout, connection lost, Ctrl-C or SIGTERM while it waits) is not
 reversed: the error says its outcome is unknown.
 A message that expects no answer (a response such as 0210 or 0810) is refused: no answer would come to it.
-A header in the message (<header>, base64, in XML; "header", hex, in JSON: what decode prints) goes as the fixed
-frame header when --header-bytes or --header-hex is given, else as the dialect's header (default: --header-hex,
-else zeros); the answer shows the answer's header the same way.
+A header in the message (<header>, base64, in XML; "header", hex, in JSON: what decode prints) goes where encode
+puts it: the dialect's header when the dialect has one, else the fixed frame header. One that cannot go so is
+refused before any connection: another fixed frame header than --header-hex, one over 64 bytes, a dialect header
+(other than zeros) besides --header-bytes or --header-hex. The answer shows its fixed frame header when there is
+one, else its dialect header.
 
 ${flagHelp(ROWS)}
 
@@ -211,6 +214,10 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   const mti = read.message['0'];
   if (typeof mti === 'string' && !expectsResponse(mti)) throw noAnswerDue(mti);
 
+  // The message's header goes where encode puts it (decode's rule, reversed): refused if it would not.
+  const placed = placeHeaders(dialect, frame, values['header-bytes'] !== undefined, read.header);
+  refuseDropped(placed, dialect);
+
   const options: ConnectorOptions = {
     name: 'send',
     host: own.host as string,
@@ -218,11 +225,14 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
     dialect,
     frame: frame.frame ?? 'binary2',
     lengthIncludesHeader: frame.lengthIncludesHeader,
-    headerBytes: frame.headerBytes,
+    headerBytes: placed.frameHeaderBytes,
     requestTimeout: timeout,
     connectTimeout: Math.min(timeout, MAX_CONNECT_WAIT),
   };
-  if (frame.header !== undefined) options.header = frame.header.toString('hex').toUpperCase();
+  if (placed.frameHeader !== undefined) options.header = placed.frameHeader.toString('hex').toUpperCase();
+  // The connector puts a request's header in the frame header's place when there is one, else the dialect's: given
+  // here, never left to it to take from the message (a dialect header then took the frame header's place).
+  const header = placed.frameHeaderBytes > 0 ? (placed.frameHeader ?? Buffer.alloc(placed.frameHeaderBytes)) : placed.dialectHeader;
   if (tls !== undefined) options.tls = tls;
   const logMessages = own['log-messages'] === true;
   const log = createLogger({ level: levelFor(own['log-level'] as string, logMessages), name: 'send' });
@@ -249,7 +259,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   process.once('SIGTERM', onStop);
   let response: string;
   try {
-    response = (await link.sendMessage(text, { timeout, signal: stop.signal })) as string;
+    response = (await link.sendMessage(text, { timeout, signal: stop.signal, ...(header === undefined ? {} : { header }) })) as string;
   } catch (err) {
     released();
     // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.
