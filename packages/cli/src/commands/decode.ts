@@ -168,8 +168,9 @@ async function* chunksOf(stream: AsyncIterable<unknown>, see: (chunk: Buffer) =>
 
 /**
  * Watches raw stdin for hex text (hex digits and white space only, some digits): what `iso8583 encode` prints, piped
- * into `decode` without `--input hex`. Such input is only suspected when it fails to decode as bytes (an iso87ascii
- * message of digits and a hex bitmap is hex text too), and the failure then says to give `--input hex`.
+ * into `decode` without `--input hex`. Such input is only suspected when it fails to decode as bytes before any message
+ * was printed (an iso87ascii message of digits and a hex bitmap is hex text too), and the failure then says to give
+ * `--input hex`; a failed write of the output is never taken for it.
  */
 class HexTextWatch {
   private digits = 0;
@@ -261,7 +262,9 @@ export async function decodeCommand(argv: string[], io: CommandIo = processIo())
       await writeText(io.stdout, sep + render(item, format, codec));
     });
   } catch (err) {
-    throw watch?.hexText === true ? hexTextError(err) : err;
+    // Only input that decoded as nothing is suspected of being hex text: a message printed shows it is bytes, and a
+    // failed write (a full disk, a reader gone: `| head -1` ends quietly) is the output's, not the input's.
+    throw watch?.hexText === true && count === 0 ? hexTextError(err) : err;
   }
   return 0;
 }
