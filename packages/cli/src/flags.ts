@@ -114,10 +114,14 @@ export interface DialectSettings {
   lenient: boolean;
 }
 
-/** Resolves `--dialect` (default {@link DEFAULT_DIALECT}); the codec's `ISO8583_ERR_DIALECT_*` errors pass through. */
+/**
+ * Resolves `--dialect` (default {@link DEFAULT_DIALECT}); the codec's `ISO8583_ERR_DIALECT_*` errors pass through. A
+ * dialect file (`.json`, `.xml`) is read as every flag file is ({@link readFlagFile}: a regular file of at most 1 MiB,
+ * else `ISO8583_ERR_CLI_FILE` naming `--dialect`, the file and the system's reason; never a device or a FIFO).
+ */
 export function readDialectFlags(values: FlagValues): DialectSettings {
   const ref = stringFlag(values, 'dialect') ?? DEFAULT_DIALECT;
-  return { dialect: resolveDialect(ref), ref, lenient: booleanFlag(values, 'lenient') };
+  return { dialect: resolveDialect(ref, { readFile: (path) => readFlagFile(path, '--dialect') }), ref, lenient: booleanFlag(values, 'lenient') };
 }
 
 /** The framing of a stream, read from {@link FRAME_FLAGS}. */

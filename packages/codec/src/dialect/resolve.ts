@@ -17,8 +17,13 @@ function readText(path: string): string {
 /**
  * Resolves a dialect reference: a dialect object, a built-in name, or a path to a `.json` dialect file or a `.xml`
  * jPOS GenericPackager file. Throws `ISO8583_ERR_DIALECT_UNKNOWN` for anything else.
+ *
+ * `options.readFile` reads the file of a path (its UTF-8 text; it throws its own error when it cannot): an application
+ * holds the files it is given to its own rules with it (the `iso8583` command: a regular file of at most 1 MiB, its
+ * error naming `--dialect`, the file and the system's reason). Default: the whole file as it is (`readFileSync`), a
+ * failure `ISO8583_ERR_DIALECT_UNKNOWN`.
  */
-export function resolveDialect(ref: Dialect | string): Dialect {
+export function resolveDialect(ref: Dialect | string, options: { readonly readFile?: (path: string) => string } = {}): Dialect {
   if (typeof ref !== 'string') {
     if (ref === null || typeof ref !== 'object') {
       throw codecError('ISO8583_ERR_DIALECT_UNKNOWN', 'a dialect is a dialect object, a built-in name or a file path', {
@@ -28,11 +33,12 @@ export function resolveDialect(ref: Dialect | string): Dialect {
     return ref;
   }
   const lower = ref.toLowerCase();
+  const read = options.readFile ?? readText;
   // A `.xml` packager the file `extends` is read from the file's own folder.
-  if (lower.endsWith('.json')) return dialectFromJson(readText(ref), { dir: dirname(ref) });
+  if (lower.endsWith('.json')) return dialectFromJson(read(ref), { dir: dirname(ref) });
   if (lower.endsWith('.xml')) {
     const base = ref.replace(/^.*[\\/]/, '').replace(/\.xml$/i, '');
-    return dialectFromPackagerXml(readText(ref), base);
+    return dialectFromPackagerXml(read(ref), base);
   }
   return getDialect(ref);
 }
