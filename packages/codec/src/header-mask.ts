@@ -9,6 +9,7 @@ import { maskHexRuns } from './hex-runs.js';
 import { luhnValid } from './pan.js';
 import { maskWork } from './mask-work.js';
 import { isDigit } from './number-text.js';
+import { trackEnd } from './track-end.js';
 
 /** The fewest digits of a card number (ISO/IEC 7812: 12 to 19 after any leading zeros). */
 const SHORTEST = 12;
@@ -53,7 +54,8 @@ function cardStart(hex: string, start: number, end: number): number {
 /**
  * `hex` (a message or frame header's bytes, in hex) with the card numbers it holds hidden, each hidden
  * digit as `*` (BCD) or each hidden character's two hex digits as `**` (ASCII or EBCDIC): a run of BCD digits of 12 to
- * 19 digits that passes the Luhn check (from its start, or after a length or tag byte before it), or longer; the number its bytes spell as ASCII or EBCDIC text, by the free-text
+ * 19 digits that passes the Luhn check (from its start, or after a length or tag byte before it), or longer, and the
+ * track 2 data after it (`D` and the digits that follow); the number its bytes spell as ASCII or EBCDIC text, by the free-text
  * rule ({@link maskHexRuns}). The hex of ASCII digits (`303031...`) is read as text, not as BCD. Linear in the length.
  * Throws `ISO8583_ERR_OPTION` for a value that is not text.
  *
@@ -78,8 +80,13 @@ export function maskHeader(hex: string): string {
     maskWork.steps += end - i;
     const start = asciiDigits(hex, i, end) ? -1 : cardStart(hex, i, end);
     if (start >= 0) {
-      out += hex.slice(from, start) + STAR.repeat(end - start);
-      from = end;
+      // A BCD track 2 goes on after the number: `D` and its digits (expiry, service code, discretionary data), hidden
+      // with it as the free-text masks hide them (trackEnd, their one reading).
+      const track = trackEnd(hex, end);
+      out += hex.slice(from, start) + STAR.repeat(track - start);
+      from = track;
+      i = track;
+      continue;
     }
     i = end;
   }

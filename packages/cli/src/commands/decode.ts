@@ -34,7 +34,8 @@ is a stream of frames (a length header before each message) and every message is
 
 json and xml print every field as it is on the wire, card data included (PAN, tracks, PIN block, field 55): decode
 is the tool to see a message whole. --format describe masks them (PAN as first 6 and last 4 digits), and
-a card number a peer put in a header is masked too (the rest of a header is shown as it is).
+a card number a peer put in a header is masked too, with the track data after it (the rest of a header is
+shown as it is).
 The header bytes come with the fields ("header" in hex in JSON, <header> in base64 in XML): the dialect's header
 when the dialect has one (a fixed frame header besides it is shown by describe only: give it to encode with
 --header-hex), else the fixed frame header (--header-bytes); encode reads them back by the same rule, so decode
