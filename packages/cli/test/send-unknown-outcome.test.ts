@@ -97,3 +97,11 @@ test('send\'s unmatched-answer text shows the answer\'s key as every log line do
   assert.match(r.stderr, /the host answered, but not with the request's MTI, field 11 and field 41.*: it sent 0210, 11 999999, 41 F4F1F1F1F1F1\*+F1F1F1F1, expected 0210/);
   assert.ok(!r.stderr.includes(ebcdicPan), r.stderr);
 });
+
+const lost1993 = sends.line(async () => ['send', '--port', portOf(servers.lost), '--timeout', '5000', '--dialect', 'iso93ascii'],
+  JSON.stringify({ '0': '1200', '2': '4111111111111111', '3': '000000', '4': '000000001000', '11': '000041', '41': 'TERM0001' }));
+test('send of a 1993 1200 whose outcome is unknown advises the 1993 reversal: 1400 with field 56, not 0400 with field 90', async () => {
+  const r = await lost1993();
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /the outcome of the 1200 at the host is unknown and no reversal was sent \(send does not reverse: send the reversal yourself, 1400 with field 56, or go through/);
+});

@@ -2,8 +2,8 @@
  * `iso8583 send`: one message (JSON or `ISOMessage` XML on stdin) to a host through the connector, and the response
  * printed in the same form.
  */
-import { createCodec, expectsResponse, invalidMessage, readMessage, responseMti, summarize } from '@iso8583/codec';
-import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { createCodec, dialectVersion, expectsResponse, inVersion, invalidMessage, originalDataElementsField, readMessage, responseMti, summarize } from '@iso8583/codec';
+import type { DialectVersion, IsoMessage, MessageInput } from '@iso8583/codec';
 import { Iso8583Error } from '@iso8583/codec';
 import { MAX_REQUEST_TIMEOUT, createConnector, isReversible } from '@iso8583/connector';
 import type { ConnectorOptions } from '@iso8583/connector';
@@ -69,15 +69,17 @@ const UNKNOWN_OUTCOME = new Set(['ISO8583_ERR_CONNECTOR_TIMEOUT', 'ISO8583_ERR_C
 
 /**
  * The error of a reversible request (0100, 0200 and their repeats) whose outcome at the host is unknown, saying so
- * and that `send` sent no reversal (it keeps no journal): the same code, the text completed. Others as they are.
+ * and that `send` sent no reversal (it keeps no journal), and which one to send by the dialect's edition `version`
+ * (`0400` with field 90 in 1987, `1400` with field 56 in 1993: the codec's edition rule): the same code, the text
+ * completed. Others as they are.
  */
-function unknownOutcome(err: unknown, mti: unknown): unknown {
+function unknownOutcome(err: unknown, mti: unknown, version: DialectVersion): unknown {
   if (!(err instanceof Iso8583Error) || !UNKNOWN_OUTCOME.has(err.code) || err.sent === 'no' || typeof mti !== 'string' || !isReversible(mti)) return err;
   const known = / the outcome at the host is unknown\.?$/.test(err.message) ? err.message.replace(/[;.]? the outcome at the host is unknown\.?$/, '') : err.message;
   return new Iso8583Error(
     err.code,
     `${known}; the outcome of the ${mti} at the host is unknown and no reversal was sent (send does not reverse: send the ` +
-      'reversal yourself, 0400 with field 90, or go through the gateway, which does)',
+      `reversal yourself, ${inVersion('0400', version)} with field ${originalDataElementsField(version)}, or go through the gateway, which does)`,
     { mti, cause: err, ...(err.field === undefined ? {} : { field: err.field }) },
   );
 }
@@ -264,7 +266,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
     released();
     // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.
     await connector.destroy().catch(() => undefined);
-    throw unknownOutcome(unmatchedAnswer(interrupted(connectWait(err, timeout), stop.signal), read.message, unmatched), read.message['0']);
+    throw unknownOutcome(unmatchedAnswer(interrupted(connectWait(err, timeout), stop.signal), read.message, unmatched), read.message['0'], dialectVersion(dialect));
   } finally {
     // The request has its outcome: from now on a stop signal ends the process as usual.
     released();
