@@ -42,7 +42,7 @@ export const FRAME_ROWS: readonly FlagRow[] = [
     flag: 'header-bytes', kind: 'integer', arg: 'N', min: 0, max: MAX_HEADER_BYTES, default: 0,
     help: 'fixed header bytes after the length and before the message (e.g. 5 for a TPDU)',
   },
-  { flag: 'header-hex', kind: 'string', arg: 'HEX', help: 'the fixed header to send (sets --header-bytes to its length)' },
+  { flag: 'header-hex', kind: 'string', arg: 'HEX', help: `the fixed header to send (sets --header-bytes to its length; ${MAX_HEADER_BYTES} bytes at most)` },
   { flag: 'length-includes-header', kind: 'boolean', help: 'the length header counts its own bytes' },
 ];
 
@@ -149,7 +149,8 @@ function filledFlag(values: FlagValues, name: string): string | undefined {
 
 /**
  * Reads {@link FRAME_FLAGS}. `defaultFrame` is the length header when `--frame` is absent (`undefined`: none at all,
- * the input is one bare message). `--header-hex` sets the header bytes; with `--header-bytes` as well, both must agree.
+ * the input is one bare message). `--header-hex` sets the header bytes (at most {@link MAX_HEADER_BYTES}, as
+ * `--header-bytes`); with `--header-bytes` as well, both must agree.
  */
 export function readFrameFlags(values: FlagValues, defaultFrame?: LengthHeader): FrameSettings {
   const frame = choiceFlag(values, 'frame', FRAME_CHOICES) ?? defaultFrame;
@@ -157,6 +158,9 @@ export function readFrameFlags(values: FlagValues, defaultFrame?: LengthHeader):
   const header = hex === undefined ? undefined : hexToBytes(hex, '--header-hex');
   let headerBytes = integerFlag(values, 'header-bytes', { min: 0, max: MAX_HEADER_BYTES });
   if (header !== undefined) {
+    if (header.length > MAX_HEADER_BYTES) {
+      throw cliError('ISO8583_ERR_CLI_OPTION', `--header-hex: ${header.length} bytes, more than the ${MAX_HEADER_BYTES} a fixed header has at most`, '--header-hex');
+    }
     if (headerBytes !== undefined && headerBytes !== header.length) {
       throw cliError('ISO8583_ERR_CLI_OPTION', '--header-bytes does not match the length of --header-hex',
         '--header-bytes');

@@ -46,6 +46,17 @@ test('--header-hex sets the fixed header and --header-bytes to its length; a dif
     '--header-bytes');
 });
 
+test('--header-hex is held to 64 bytes as --header-bytes is: one over is ISO8583_ERR_CLI_OPTION naming --header-hex', async () => {
+  assert.equal(readFrameFlags(parse(['--header-hex', '00'.repeat(64)])).headerBytes, 64);
+  throwsCoded(() => readFrameFlags(parse(['--header-hex', '00'.repeat(65)])), 'ISO8583_ERR_CLI_OPTION', '--header-hex');
+  // encode took it (1000 bytes); send failed naming the connector's headerBytes, an option nobody gave.
+  for (const command of [['encode', '--frame', 'binary2'], ['send', '--port', '1']]) {
+    const r = await runCli([...command, '--header-hex', '00'.repeat(65)], '{"0":"0800","11":"000001","70":"301"}');
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'iso8583: ISO8583_ERR_CLI_OPTION: --header-hex: 65 bytes, more than the 64 a fixed header has at most\n');
+  }
+});
+
 test('without --frame the command default applies, and no default means a bare message', () => {
   assert.equal(readFrameFlags(parse([])).frame, undefined);
   assert.equal(readFrameFlags(parse([]), 'binary2').frame, 'binary2');
