@@ -62,6 +62,8 @@ interface DecodedItem {
   header: Buffer;
   /** The fixed frame header as well, when the dialect has a header of its own (shown by describe only). */
   frameHeader?: Buffer;
+  /** In a `--frame` stream: the frame's number (from 1) and where it starts in the input, for an error of its view. */
+  frame?: { number: number; offset?: number };
 }
 
 /** The item of a message decoded after `frameHeader` (empty when there is none). */
@@ -123,7 +125,7 @@ async function decodeAll(
         throw inFrame(err, total + 1, f.offset);
       }
       total += 1;
-      await emit(itemOf(decoded.message, decoded.header, f.header));
+      await emit({ ...itemOf(decoded.message, decoded.header, f.header), frame: { number: total, offset: f.offset } });
     }
     if (bad !== undefined) throw inFrame(bad, decoder.frames + 1);
   }
@@ -260,7 +262,14 @@ export async function decodeCommand(argv: string[], io: CommandIo = processIo())
       // describe blocks are separated by an empty line; JSON and XML are one document per line / block
       const sep = format === 'describe' && count > 0 ? '\n' : '';
       count += 1;
-      await writeText(io.stdout, sep + render(item, format, codec));
+      let text: string;
+      try {
+        text = render(item, format, codec);
+      } catch (err) {
+        // A message its view cannot show (XML cannot carry a control character) is named as a frame that does not decode.
+        throw item.frame === undefined ? err : inFrame(err, item.frame.number, item.frame.offset);
+      }
+      await writeText(io.stdout, sep + text);
     });
   } catch (err) {
     // Only input that decoded as nothing is suspected of being hex text: a message printed shows it is bytes, and a
