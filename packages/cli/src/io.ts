@@ -2,6 +2,7 @@
  * Standard streams of the `iso8583` command: reading stdin whole or as it arrives, and the one format of an error
  * line, `iso8583: <code>: <message>`, with card data kept out.
  */
+import { fstatSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { Iso8583Error, maskDigitRuns, safeErrorCode } from '@iso8583/codec';
 import { systemReason } from '@iso8583/connector/errors';
@@ -50,12 +51,28 @@ export async function readInputText(io: CommandIo, what: string): Promise<string
   return new TextDecoder('utf-8').decode(await readInput(io, what));
 }
 
-/** Stdin for reading as it arrives; refuses a terminal like {@link readInput}. */
+/**
+ * Stdin for reading as it arrives; refuses a terminal like {@link readInput}, and a folder (`iso8583 decode < /tmp`:
+ * Node reads one as an empty stream, which was then refused as empty input) with `ISO8583_ERR_CLI_INPUT` saying so.
+ */
 export function inputStream(io: CommandIo, what: string): Readable {
   if ((io.stdin as { isTTY?: boolean }).isTTY === true) {
     throw new Iso8583Error('ISO8583_ERR_CLI_USAGE', `${what} is read from stdin: pipe it in (see --help)`);
   }
+  const fd = (io.stdin as { fd?: unknown }).fd;
+  if (typeof fd === 'number' && isFolder(fd)) {
+    throw new Iso8583Error('ISO8583_ERR_CLI_INPUT', `${what} is read from stdin, and stdin is a folder (EISDIR): give a file or a pipe`);
+  }
   return io.stdin;
+}
+
+/** Whether the descriptor `fd` is a folder (false when it cannot be told: the read then says what it finds). */
+function isFolder(fd: number): boolean {
+  try {
+    return fstatSync(fd).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -138,7 +138,8 @@ async function decodeAll(
 }
 
 /**
- * The error of one frame of a `--frame` stream that did not decode, or whose length header is bad, naming the frame
+ * The error of one frame of a `--frame` stream that did not decode, whose view refused it (XML), or whose length
+ * header is bad, naming the frame
  * after the codec's reason: its number (counting from 1, keep-alives aside) and `offset`, where it starts in the input (its length header's
  * first byte; `at` when the codec's reason does not say it already: a framing error does). The code, field and reason
  * are the codec's, its error the `cause`; anything else as it is.
