@@ -10,7 +10,10 @@ function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw codecError('ISO8583_ERR_DIALECT_UNKNOWN', 'the dialect file cannot be read', { field: 'dialect', cause: err });
+    const code = (err as { code?: unknown } | null)?.code;
+    // The system's code (ENOENT, EISDIR, EACCES) says why; the path is the caller's own.
+    const why = typeof code === 'string' && /^E[A-Z]+$/.test(code) ? `: ${code}` : '';
+    throw codecError('ISO8583_ERR_DIALECT_UNKNOWN', `the dialect file cannot be read${why}`, { field: 'dialect', cause: err });
   }
 }
 
