@@ -1,10 +1,12 @@
 /**
- * resolveDialect and the file of a `.json` or `.xml` path: a file that cannot be read says why (the system's code), and
+ * resolveDialect and the file of a `.json` or `.xml` path: a file that cannot be read says why (the system's code, or
+ * the rule: a regular file of at most 1 MiB, so a device or a FIFO named by mistake is refused at once), and
  * `readFile` is the reader an application gives (the `iso8583` command holds the file to its flag-file rules with it).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveDialect } from '@iso8583/codec';
@@ -27,4 +29,23 @@ test('readFile reads the file of a dialect path: its text is the dialect, its er
   assert.deepEqual(read, ['/nowhere/mine.json']);
   const refusal = Object.assign(new Error('not for you'), { code: 'MY_OWN' });
   assert.throws(() => resolveDialect('x.xml', { readFile: () => { throw refusal; } }), (err) => err === refusal);
+});
+
+test('the default reader refuses a device, a FIFO, a folder and a file over 1 MiB at once, and a packager a JSON dialect extends alike', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-resolve-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  symlinkSync('/dev/zero', join(dir, 'zero.json'));
+  execFileSync('mkfifo', [join(dir, 'pipe.xml')]);
+  mkdirSync(join(dir, 'folder.json'));
+  writeFileSync(join(dir, 'big.json'), ' '.repeat(1024 * 1024 + 1));
+  const refused = (file: string, why: RegExp): void =>
+    assert.throws(() => resolveDialect(join(dir, file)), (err: Error & { code?: string }) => err.code === 'ISO8583_ERR_DIALECT_UNKNOWN' && why.test(err.message));
+  refused('zero.json', /cannot be read: not a regular file$/);
+  // No writer ever comes: a blocking open would wait for ever.
+  refused('pipe.xml', /cannot be read: not a regular file$/);
+  refused('folder.json', /cannot be read: EISDIR$/);
+  refused('big.json', /cannot be read: larger than 1048576 bytes$/);
+  writeFileSync(join(dir, 'extends-pipe.json'), JSON.stringify({ name: 'x', extends: 'pipe.xml', fields: {} }));
+  assert.throws(() => resolveDialect(join(dir, 'extends-pipe.json')), (err: Error & { problems?: { field: string; reason: string }[] }) =>
+    err.problems?.some((p) => p.field === 'extends' && p.reason === 'the packager file cannot be read (not a regular file)') === true);
 });

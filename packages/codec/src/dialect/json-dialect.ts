@@ -13,6 +13,7 @@ import type { Dialect, DialectReversal, FieldSpec } from '../types.js';
 import type { FieldProblem } from '../errors.js';
 import { codecError } from '../errors.js';
 import { getDialect } from './builtin.js';
+import { DialectFileError, readDialectFile } from './dialect-file.js';
 import { dialectFromPackagerXml } from '../jpos/packager-xml.js';
 import { dialectInvalid, dialectProblems } from './check.js';
 import { refuseDeepComposites } from './composite-depth.js';
@@ -102,9 +103,10 @@ function baseDialect(ref: string, dir: string | undefined): Dialect {
     const path = resolve(dir ?? '.', ref);
     let xml: string;
     try {
-      xml = readFileSync(path, 'utf8');
-    } catch {
-      throw dialectInvalid([{ field: 'extends', code: 'ISO8583_ERR_DIALECT_UNKNOWN', reason: 'the packager file cannot be read' }]);
+      xml = readDialectFile(path);
+    } catch (err) {
+      const why = err instanceof DialectFileError ? ` (${err.reason})` : '';
+      throw dialectInvalid([{ field: 'extends', code: 'ISO8583_ERR_DIALECT_UNKNOWN', reason: `the packager file cannot be read${why}` }]);
     }
     return dialectFromPackagerXml(xml, basename(path).replace(/\.xml$/i, ''));
   }

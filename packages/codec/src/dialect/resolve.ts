@@ -1,18 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Dialect } from '../types.js';
 import { codecError } from '../errors.js';
 import { getDialect } from './builtin.js';
+import { DialectFileError, readDialectFile } from './dialect-file.js';
 import { dialectFromJson } from './json-dialect.js';
 import { dialectFromPackagerXml } from '../jpos/packager-xml.js';
 
 function readText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readDialectFile(path);
   } catch (err) {
-    const code = (err as { code?: unknown } | null)?.code;
-    // The system's code (ENOENT, EISDIR, EACCES) says why; the path is the caller's own.
-    const why = typeof code === 'string' && /^E[A-Z]+$/.test(code) ? `: ${code}` : '';
+    // The system's code (ENOENT, EISDIR, EACCES) or the rule's refusal says why; the path is the caller's own.
+    const why = err instanceof DialectFileError ? `: ${err.reason}` : '';
     throw codecError('ISO8583_ERR_DIALECT_UNKNOWN', `the dialect file cannot be read${why}`, { field: 'dialect', cause: err });
   }
 }
@@ -23,8 +22,8 @@ function readText(path: string): string {
  *
  * `options.readFile` reads the file of a path (its UTF-8 text; it throws its own error when it cannot): an application
  * holds the files it is given to its own rules with it (the `iso8583` command: a regular file of at most 1 MiB, its
- * error naming `--dialect`, the file and the system's reason). Default: the whole file as it is (`readFileSync`), a
- * failure `ISO8583_ERR_DIALECT_UNKNOWN`.
+ * error naming `--dialect`, the file and the system's reason). Default: a regular file of at most 1 MiB (`readDialectFile`: a
+ * device or a FIFO is refused at once), a failure `ISO8583_ERR_DIALECT_UNKNOWN` with the system's code or the refusal.
  */
 export function resolveDialect(ref: Dialect | string, options: { readonly readFile?: (path: string) => string } = {}): Dialect {
   if (typeof ref !== 'string') {
