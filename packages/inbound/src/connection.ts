@@ -145,8 +145,14 @@ export class InboundConnection implements Peer {
     return this.#endCode;
   }
 
-  /** Closes the socket now (the close deadline has passed). */
+  /**
+   * Closes the connection now (`destroy()`, or the close deadline has passed): the frames waiting are dropped and none
+   * starts after this call (a paused socket is read out before it closes: its waiting frames would otherwise go on
+   * starting, each a sequence run for a client that gets no reply).
+   */
   destroy(): void {
+    this.gone = true;
+    this.waiting.length = 0;
     this.stream.destroy();
   }
 
