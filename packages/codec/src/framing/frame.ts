@@ -6,6 +6,7 @@ import { bytesArgument } from '../arguments.js';
 import { bytesNeededFor } from './measure-hint.js';
 
 export type { Frame, FramingOptions, LengthHeader } from './options.js';
+export { checkFraming } from './options.js';
 export { encodeFrame, encodeKeepAlive } from './encode.js';
 export { swapTpdu } from './tpdu.js';
 
