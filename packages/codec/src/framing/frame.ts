@@ -37,7 +37,8 @@ const UPFRONT_RESERVE = 4096;
  * - A zero-length frame (length 0, or the header's own size with `lengthIncludesHeader`) is a keep-alive: it is
  *   skipped and counted in {@link FrameDecoder.keepAlives}.
  * - With `lengthHeader: "none"` the stream is cut by `options.measure` (a codec's `measure`), never by read
- *   boundaries; bytes that `measure` cannot place in a message under the maximum frame size throw. Once `measure`
+ *   boundaries; bytes that `measure` cannot place in a message under the maximum frame size throw (as
+ *   `ISO8583_ERR_FRAME_LENGTH` at the stream offset, what `measure` threw the `cause`). Once `measure`
  *   answers a length, it is not asked again for that frame. While it answers `undefined` (more bytes needed) it is
  *   asked again with all the bytes held: a codec's `measure` also tells how many bytes the message needs at least
  *   (the end of the field it could not finish), and it is asked again only once that many are held, so a frame that
@@ -172,7 +173,7 @@ export class FrameDecoder {
         try {
           measured = this.#measure(bytes, pos, available);
         } catch (err) {
-          throw this.#failedAfter(frames, err);
+          throw this.#failedAfter(frames, this.#unmeasurable(err));
         }
         if (measured < 0) break;
         frameEnd = pos + f.headerBytes + measured;
@@ -242,6 +243,20 @@ export class FrameDecoder {
   #failedAfter(frames: Frame[] | undefined, err: unknown): unknown {
     this.#beforeFailure = frames ?? NO_FRAMES;
     return err;
+  }
+
+  /**
+   * The framing error of bytes that cannot start a message with `lengthHeader: "none"`: `ISO8583_ERR_FRAME_LENGTH` at
+   * the stream position of the frame, as a bad length header is, whatever `measure` threw (a codec's error, e.g.
+   * `ISO8583_ERR_BITMAP` with an offset within the message, is the `cause`; its code and field are named, no value).
+   */
+  #unmeasurable(err: unknown): unknown {
+    if (err instanceof Iso8583Error && err.code === 'ISO8583_ERR_FRAME_LENGTH') return err;
+    const what = err instanceof Iso8583Error ? ` (${err.code}${err.field === undefined ? '' : `, field ${err.field}`})` : '';
+    return codecError('ISO8583_ERR_FRAME_LENGTH', `the bytes cannot start a message${what}`, {
+      offset: this.#streamOffset,
+      cause: err,
+    });
   }
 
   /**
