@@ -82,6 +82,8 @@ export class FrameDecoder {
   /** The stream position of the first pending byte. */
   #streamOffset = 0;
   #failure: Iso8583Error | undefined;
+  /** The last cut stopped at its `max` with bytes left: they may hold whole frames. */
+  #stoppedAtMax = false;
 
   /** Checks the options (throws `ISO8583_ERR_OPTION` naming the option). */
   constructor(options: FramingOptions = {}) {
@@ -119,25 +121,77 @@ export class FrameDecoder {
     return this.#beforeFailure;
   }
 
-  /** Adds bytes read from the stream and returns the frames now complete (zero-length keep-alive frames are skipped). */
-  push(chunk: Uint8Array): Frame[] {
+  /**
+   * Adds bytes read from the stream and returns the frames now complete (zero-length keep-alive frames are skipped):
+   * at most `max` (default: all). The bytes of the frames past `max` are held as they came, not cut (no object per
+   * frame: a reader that cannot start them yet holds one read of bytes, not thousands of frames), until
+   * {@link FrameDecoder.pull} or the next push cuts them; {@link FrameDecoder.holdsFrames} tells that some may be.
+   */
+  push(chunk: Uint8Array, max = Infinity): Frame[] {
     if (this.#failure !== undefined) throw this.#failure;
     bytesArgument(chunk, 'chunk');
     if (chunk.length === 0) return NO_FRAMES;
-    let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    let buffer: Buffer | undefined;
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     if (this.#heldLength > 0) {
       const total = this.#heldLength + bytes.length;
       this.#reserve(total);
       bytes.copy(this.#held, this.#heldLength);
       this.#heldLength = total;
-      if (total < this.#need || total < this.#atLeast) return NO_FRAMES;
-      buffer = this.#held;
-      bytes = buffer.subarray(0, total);
-      this.#release();
+      return this.#fromHeld(max);
     }
+    return this.#cutFrom(bytes, undefined, max);
+  }
+
+  /**
+   * The frames complete in the bytes held (those a `push` or `pull` with a `max` left uncut), at most `max` (default:
+   * all); none when the bytes held are only the start of a frame.
+   */
+  pull(max = Infinity): Frame[] {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#heldLength === 0) return NO_FRAMES;
+    return this.#fromHeld(max);
+  }
+
+  /** True when the last `push` or `pull` stopped at its `max`: the bytes held may hold whole frames ({@link FrameDecoder.pull}). */
+  get holdsFrames(): boolean {
+    return this.#stoppedAtMax;
+  }
+
+  /**
+   * The bytes held that are not whole frames (those of an incomplete last frame), counted without cutting the whole
+   * ones (which stay held for `pull`): what a peer that ended its side left in the middle of a frame. The bytes held
+   * when they do not frame (the failure is left for `pull` to throw).
+   */
+  heldTail(): number {
+    if (!this.#stoppedAtMax || this.#failure !== undefined) return this.#heldLength;
+    const saved = [this.#held, this.#heldLength, this.#owned, this.#need, this.#atLeast, this.#streamOffset, this.frames, this.keepAlives, this.#beforeFailure] as const;
+    let tail: number;
     try {
-      const frames = this.#cut(bytes);
+      this.pull();
+      tail = this.#heldLength;
+    } catch {
+      tail = saved[1];
+    }
+    [this.#held, this.#heldLength, this.#owned, this.#need, this.#atLeast, this.#streamOffset, this.frames, this.keepAlives, this.#beforeFailure] = saved;
+    this.#failure = undefined;
+    this.#stoppedAtMax = true;
+    return tail;
+  }
+
+  /** Cuts the bytes held, at most `max` frames (none while the incomplete frame still needs bytes). */
+  #fromHeld(max: number): Frame[] {
+    const total = this.#heldLength;
+    if (total < this.#need || total < this.#atLeast) return NO_FRAMES;
+    const buffer = this.#owned ? this.#held : undefined;
+    const bytes = this.#held.subarray(0, total);
+    this.#release();
+    return this.#cutFrom(bytes, buffer, max);
+  }
+
+  /** Cuts `bytes` (`buffer`: the decoder's own buffer they are in, if they are), at most `max` frames. */
+  #cutFrom(bytes: Buffer, buffer: Buffer | undefined, max: number): Frame[] {
+    try {
+      const frames = this.#cut(bytes, max);
       // No frame cut from the buffer and no byte consumed (measure wants more): nothing points into it, so it is kept
       // (with its room) for the next read rather than the held bytes copied again.
       if (buffer !== undefined && frames.length === 0 && this.#heldLength === bytes.length) {
@@ -158,15 +212,20 @@ export class FrameDecoder {
     }
   }
 
-  #cut(bytes: Buffer): Frame[] {
+  #cut(bytes: Buffer, max: number): Frame[] {
     const f = this.#framing;
     let frames: Frame[] | undefined;
     let pos = 0;
     this.#need = -1;
     this.#atLeast = -1;
+    this.#stoppedAtMax = false;
     for (;;) {
       const available = bytes.length - pos;
       if (available === 0) break;
+      if (frames !== undefined && frames.length >= max) {
+        this.#stoppedAtMax = true;
+        break;
+      }
       let frameEnd: number;
       if (f.lengthHeader === 'none') {
         let measured: number;
