@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { checkFraming, createCodec, schemaCheckError, tlsMaterialProblem } from '@iso8583/codec';
+import { createCodec, schemaCheckError, tlsMaterialProblem } from '@iso8583/codec';
 import { precompiledSchemaCheck } from '@iso8583/codec/precompiled-check';
 import { PRECOMPILED } from './generated/options-check.js';
 import type { Dialect, FieldProblem, SchemaCheck, SchemaCheckOptions, TlsMaterialProblem } from '@iso8583/codec';
 import type { LengthHeader } from '@iso8583/codec';
 import { INBOUND_OPTIONS_SCHEMA } from './generated/manifest.js';
 import { parseAllowEntry } from './allow-list.js';
+import { framingProblem } from './framing-options.js';
 import { defaultPerAddress } from './peer-key.js';
 import type { LateResultHandler, Sequence } from './sequence.js';
 import type { ReplyObserver } from './reply-write.js';
@@ -295,33 +296,6 @@ export function closeDeadline(options: unknown, fallback: number): number {
 }
 
 /**
- * The framing options together, as the codec's framing takes them (each passed the schema): a `maxFrameSize` that
- * leaves no room for a message after `headerBytes` (or after what the length header can carry) is found here, at
- * creation, not by the first connection (whose framing would throw in the listener).
- */
-function framingProblem(copy: Record<string, unknown>): FieldProblem | undefined {
-  const headerBytes = copy.headerBytes as number;
-  try {
-    checkFraming({
-      lengthHeader: copy.frame as LengthHeader,
-      lengthIncludesHeader: copy.lengthIncludesHeader as boolean,
-      headerBytes,
-      maxFrameSize: copy.maxFrameSize as number,
-    });
-    return undefined;
-  } catch (err) {
-    const field = (err as { field?: unknown }).field;
-    return {
-      field: typeof field === 'string' ? field : 'maxFrameSize',
-      code: CHECK.code,
-      reason: field === 'maxFrameSize' || typeof field !== 'string'
-        ? `must be more than headerBytes, ${headerBytes}: no room is left for a message after the fixed header bytes`
-        : 'is refused by the framing',
-    };
-  }
-}
-
-/**
  * Checks endpoint options against the inbound schema of `connector-manifest.json` and fills in the defaults, and `tls`
  * as Node's TLS will use it (the certificate and key parse and go together, `ca` holds certificates: see
  * `tlsMaterialProblem`). Throws `ISO8583_ERR_INBOUND_OPTIONS` with `problems` naming every offending option
@@ -361,7 +335,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     }
   }
   if (problems.length === 0) {
-    const problem = framingProblem(copy);
+    const problem = framingProblem(copy, CHECK.code);
     if (problem !== undefined) problems.push(problem);
   }
   if (problems.length > 0) throw schemaCheckError(problems, CHECK);
