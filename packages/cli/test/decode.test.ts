@@ -134,6 +134,14 @@ test('decode --frame names the frame whose length header is bad', async () => {
   assert.match(r.stderr, new RegExp(`^iso8583: ISO8583_ERR_FRAME_LENGTH: the ascii4 length header is not a number \\(at byte ${FRAME.length}\\) in frame 2\n$`));
 });
 
+const noneBad = batch.line(['decode', '--dialect', BINARY_BITMAP, '--frame', 'none'], Buffer.concat([IMAGE, Buffer.alloc(20, 0xff)]));
+test('decode --frame none names where the bytes that cannot start a message are in the input, as a bad length header', async () => {
+  const r = await noneBad();
+  assert.notEqual(r.code, 0);
+  assert.deepEqual(JSON.parse(r.stdout.trimEnd()), SV_800_FIELDS);
+  assert.match(r.stderr, new RegExp(`^iso8583: ISO8583_ERR_FRAME_LENGTH: .*\\(at byte ${IMAGE.length}\\) in frame 2\n$`));
+});
+
 const HEX = IMAGE.toString('hex');
 const hexStdin = batch.line(['decode', '--dialect', BINARY_BITMAP, '--input', 'hex'], `${HEX.slice(0, 30)}\n${HEX.slice(30)}\n`);
 test('decode --input hex reads hex text from stdin', async () => {

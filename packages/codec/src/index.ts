@@ -76,7 +76,7 @@ export { groupedNumber, hasPanShapedRun, maskDigitRuns, maskGroupedNumbers } fro
 export { hexPanRuns } from './hex-runs.js';
 export { maskHeader } from './header-mask.js';
 export { CODE_WITHHELD, isCodeShaped, safeErrorCode } from './error-code.js';
-export { FrameDecoder, encodeFrame, encodeKeepAlive, swapTpdu } from './framing/frame.js';
+export { FrameDecoder, checkFraming, encodeFrame, encodeKeepAlive, swapTpdu } from './framing/frame.js';
 export type { LengthHeader, FramingOptions, Frame } from './framing/frame.js';
 export { defaultReplyHeaderPolicy, replyHeader } from './framing/reply-header.js';
 export type { ReplyHeaderPolicy } from './framing/reply-header.js';

@@ -61,5 +61,11 @@ test('over-max counted bytes – a stream cut by the dialect refuses the bad mes
   const bad = over(codec.pack({ 0: '0200', 62: 'AB'.repeat(8) }), 8);
   const good = codec.pack({ 0: '0800', 62: 'CD'.repeat(8) });
   const decoder = new FrameDecoder({ lengthHeader: 'none', measure: (bytes) => codec.measure(bytes) });
-  assert.throws(() => decoder.push(Buffer.concat([bad, good, good])), overMax62);
+  // A framing failure at the stream offset of the bad message, the codec's refusal its cause.
+  assert.throws(() => decoder.push(Buffer.concat([bad, good, good])), (err: unknown) => {
+    assert.ok(isIso8583Error(err));
+    assert.equal(err.code, 'ISO8583_ERR_FRAME_LENGTH');
+    assert.equal(err.offset, 0);
+    return overMax62(err.cause);
+  });
 });

@@ -8,9 +8,10 @@
 import type { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
-import { createCodec, resolveDialect } from '@iso8583/codec';
+import { checkFraming, createCodec, resolveDialect } from '@iso8583/codec';
 import type { Codec, FramingOptions } from '@iso8583/codec';
 import { Accounting } from './accounting.js';
+import { optionsError } from './errors.js';
 import { autoFilled, type StanCounter } from './auto-fill.js';
 import type { Channel, ChannelHost } from './channel.js';
 import { ChannelFactory } from './channel-factory.js';
@@ -66,6 +67,24 @@ export interface ConnectorHooks {
 }
 
 /**
+ * The framing options together, checked at creation as the codec's framing will take them (each option passed the
+ * schema alone): a `maxFrameSize` that leaves no room for a message after `headerBytes` is an options error here, not
+ * a throw in the socket's connect handler of the first connection.
+ */
+function framingChecked(framing: FramingOptions): void {
+  try {
+    checkFraming(framing);
+  } catch (err) {
+    const field = (err as { field?: unknown }).field;
+    throw optionsError([{
+      field: typeof field === 'string' ? field : 'maxFrameSize',
+      code: 'ISO8583_ERR_CONNECTOR_OPTIONS',
+      reason: `must be more than headerBytes, ${framing.headerBytes ?? 0}: no room is left for a message after the fixed header bytes`,
+    }]);
+  }
+}
+
+/**
  * Makes and wires the parts of a connector of the options `o`: `emitter` is the connector (its events are emitted only
  * when listened to), `stan` its STAN counter and `lifecycle` its state, which the parts share with it.
  */
@@ -85,6 +104,7 @@ export function connectorParts(
     maxFrameSize: o.maxFrameSize,
     ...(o.frame === 'none' ? { measure: (bytes: Buffer) => codec.measure(bytes) } : {}),
   };
+  framingChecked(framing);
   const frameHeader = o.headerBytes > 0 ? o.header : undefined;
   const logger = (o.logger ?? silent).child({ connector: o.name });
   // `reversals` is made below, and read only when a late response comes.

@@ -76,6 +76,7 @@ export class InboundConnection implements Peer {
       { framing: core.framing, readTimeout: core.options.readTimeout },
       {
         frame: (frame) => this.onFrame(frame),
+        want: () => this.room(),
         broken: (err) => this.broken(err),
         ended: (left) => this.onEnd(left),
         full: () => {
@@ -145,16 +146,33 @@ export class InboundConnection implements Peer {
     return this.#endCode;
   }
 
-  /** Closes the socket now (the close deadline has passed). */
+  /**
+   * Closes the connection now (`destroy()`, or the close deadline has passed): the frames waiting are dropped and none
+   * starts after this call (a paused socket is read out before it closes: its waiting frames would otherwise go on
+   * starting, each a sequence run for a client that gets no reply).
+   */
   destroy(): void {
+    this.gone = true;
+    this.waiting.length = 0;
     this.stream.destroy();
+  }
+
+  /**
+   * The frames this connection can start now (in this turn, under `maxInFlightPerConnection`): the stream cuts no more
+   * than that from a read, the rest stays held as bytes (one read's worth, not an object per frame) until there is room.
+   */
+  private room(): number {
+    return Math.min(FRAMES_PER_TURN - this.turnFrames, this.maxInFlight - this.inFlight);
   }
 
   private onFrame(frame: Frame): void {
     if (this.draining || this.gone) return;
     this.slot.spoke();
-    if (this.inFlight < this.maxInFlight && this.turnFrames < FRAMES_PER_TURN) this.start(frame);
-    else {
+    if (this.room() > 0) {
+      this.start(frame);
+      // No more room: the rest of the read stays held in the stream (startWaiting takes it when there is room again).
+      if (this.room() <= 0 && !this.gone) this.stream.pause();
+    } else {
       this.waiting.push(frame);
       this.stream.pause();
     }
@@ -177,9 +195,18 @@ export class InboundConnection implements Peer {
     this.maybeResume();
   };
 
+  /** Starts the frames that wait, then those the stream holds, while there is room (draining too: they were read). */
   private startWaiting(): void {
-    while (this.waiting.length > 0 && this.inFlight < this.maxInFlight && this.turnFrames < FRAMES_PER_TURN && !this.gone) {
+    while (this.waiting.length > 0 && this.room() > 0 && !this.gone) {
       this.start(this.waiting.shift()!);
+    }
+    while (this.room() > 0 && !this.gone && this.stream.holdsFrames) {
+      const frames = this.stream.takeHeld(this.room());
+      if (frames.length === 0) return;
+      for (const frame of frames) {
+        if (this.gone) return;
+        this.start(frame);
+      }
     }
   }
 
@@ -238,12 +265,12 @@ export class InboundConnection implements Peer {
 
   private maybeResume(): void {
     if (this.draining || this.peerEnded || this.gone || this.needDrain) return;
-    if (this.inFlight >= this.maxInFlight || this.waiting.length > 0) return;
+    if (this.inFlight >= this.maxInFlight || this.waiting.length > 0 || this.stream.holdsFrames) return;
     if (this.stream.paused) this.stream.resume();
   }
 
   private maybeFinish(): void {
-    if (!(this.draining || this.peerEnded) || this.inFlight > 0 || this.waiting.length > 0) return;
+    if (!(this.draining || this.peerEnded) || this.inFlight > 0 || this.waiting.length > 0 || this.stream.holdsFrames) return;
     if (this.stream.writable) this.stream.end();
     else if (this.peerEnded) this.stream.destroy();
   }
@@ -274,7 +301,7 @@ export class InboundConnection implements Peer {
   }
 
   private onIdle(): void {
-    if (this.inFlight > 0 || this.waiting.length > 0) {
+    if (this.inFlight > 0 || this.waiting.length > 0 || this.stream.holdsFrames) {
       this.socket.setTimeout(this.core.options.idleTimeout);
       return;
     }

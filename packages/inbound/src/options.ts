@@ -7,6 +7,7 @@ import type { Dialect, FieldProblem, SchemaCheck, SchemaCheckOptions, TlsMateria
 import type { LengthHeader } from '@iso8583/codec';
 import { INBOUND_OPTIONS_SCHEMA } from './generated/manifest.js';
 import { parseAllowEntry } from './allow-list.js';
+import { framingProblem } from './framing-options.js';
 import { defaultPerAddress } from './peer-key.js';
 import type { LateResultHandler, Sequence } from './sequence.js';
 import type { ReplyObserver } from './reply-write.js';
@@ -332,6 +333,10 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
       const code = (err as { code?: unknown }).code;
       problems.push({ field: 'dialect', code: CHECK.code, reason: `cannot be loaded (${typeof code === 'string' ? code : 'invalid'})` });
     }
+  }
+  if (problems.length === 0) {
+    const problem = framingProblem(copy, CHECK.code);
+    if (problem !== undefined) problems.push(problem);
   }
   if (problems.length > 0) throw schemaCheckError(problems, CHECK);
   if (copy.connectors === undefined) copy.connectors = {};

@@ -6,6 +6,7 @@ import { bytesArgument } from '../arguments.js';
 import { bytesNeededFor } from './measure-hint.js';
 
 export type { Frame, FramingOptions, LengthHeader } from './options.js';
+export { checkFraming } from './options.js';
 export { encodeFrame, encodeKeepAlive } from './encode.js';
 export { swapTpdu } from './tpdu.js';
 
@@ -36,7 +37,8 @@ const UPFRONT_RESERVE = 4096;
  * - A zero-length frame (length 0, or the header's own size with `lengthIncludesHeader`) is a keep-alive: it is
  *   skipped and counted in {@link FrameDecoder.keepAlives}.
  * - With `lengthHeader: "none"` the stream is cut by `options.measure` (a codec's `measure`), never by read
- *   boundaries; bytes that `measure` cannot place in a message under the maximum frame size throw. Once `measure`
+ *   boundaries; bytes that `measure` cannot place in a message under the maximum frame size throw (as
+ *   `ISO8583_ERR_FRAME_LENGTH` at the stream offset, what `measure` threw the `cause`). Once `measure`
  *   answers a length, it is not asked again for that frame. While it answers `undefined` (more bytes needed) it is
  *   asked again with all the bytes held: a codec's `measure` also tells how many bytes the message needs at least
  *   (the end of the field it could not finish), and it is asked again only once that many are held, so a frame that
@@ -80,6 +82,8 @@ export class FrameDecoder {
   /** The stream position of the first pending byte. */
   #streamOffset = 0;
   #failure: Iso8583Error | undefined;
+  /** The last cut stopped at its `max` with bytes left: they may hold whole frames. */
+  #stoppedAtMax = false;
 
   /** Checks the options (throws `ISO8583_ERR_OPTION` naming the option). */
   constructor(options: FramingOptions = {}) {
@@ -117,25 +121,77 @@ export class FrameDecoder {
     return this.#beforeFailure;
   }
 
-  /** Adds bytes read from the stream and returns the frames now complete (zero-length keep-alive frames are skipped). */
-  push(chunk: Uint8Array): Frame[] {
+  /**
+   * Adds bytes read from the stream and returns the frames now complete (zero-length keep-alive frames are skipped):
+   * at most `max` (default: all). The bytes of the frames past `max` are held as they came, not cut (no object per
+   * frame: a reader that cannot start them yet holds one read of bytes, not thousands of frames), until
+   * {@link FrameDecoder.pull} or the next push cuts them; {@link FrameDecoder.holdsFrames} tells that some may be.
+   */
+  push(chunk: Uint8Array, max = Infinity): Frame[] {
     if (this.#failure !== undefined) throw this.#failure;
     bytesArgument(chunk, 'chunk');
     if (chunk.length === 0) return NO_FRAMES;
-    let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    let buffer: Buffer | undefined;
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     if (this.#heldLength > 0) {
       const total = this.#heldLength + bytes.length;
       this.#reserve(total);
       bytes.copy(this.#held, this.#heldLength);
       this.#heldLength = total;
-      if (total < this.#need || total < this.#atLeast) return NO_FRAMES;
-      buffer = this.#held;
-      bytes = buffer.subarray(0, total);
-      this.#release();
+      return this.#fromHeld(max);
     }
+    return this.#cutFrom(bytes, undefined, max);
+  }
+
+  /**
+   * The frames complete in the bytes held (those a `push` or `pull` with a `max` left uncut), at most `max` (default:
+   * all); none when the bytes held are only the start of a frame.
+   */
+  pull(max = Infinity): Frame[] {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#heldLength === 0) return NO_FRAMES;
+    return this.#fromHeld(max);
+  }
+
+  /** True when the last `push` or `pull` stopped at its `max`: the bytes held may hold whole frames ({@link FrameDecoder.pull}). */
+  get holdsFrames(): boolean {
+    return this.#stoppedAtMax;
+  }
+
+  /**
+   * The bytes held that are not whole frames (those of an incomplete last frame), counted without cutting the whole
+   * ones (which stay held for `pull`): what a peer that ended its side left in the middle of a frame. The bytes held
+   * when they do not frame (the failure is left for `pull` to throw).
+   */
+  heldTail(): number {
+    if (!this.#stoppedAtMax || this.#failure !== undefined) return this.#heldLength;
+    const saved = [this.#held, this.#heldLength, this.#owned, this.#need, this.#atLeast, this.#streamOffset, this.frames, this.keepAlives, this.#beforeFailure] as const;
+    let tail: number;
     try {
-      const frames = this.#cut(bytes);
+      this.pull();
+      tail = this.#heldLength;
+    } catch {
+      tail = saved[1];
+    }
+    [this.#held, this.#heldLength, this.#owned, this.#need, this.#atLeast, this.#streamOffset, this.frames, this.keepAlives, this.#beforeFailure] = saved;
+    this.#failure = undefined;
+    this.#stoppedAtMax = true;
+    return tail;
+  }
+
+  /** Cuts the bytes held, at most `max` frames (none while the incomplete frame still needs bytes). */
+  #fromHeld(max: number): Frame[] {
+    const total = this.#heldLength;
+    if (total < this.#need || total < this.#atLeast) return NO_FRAMES;
+    const buffer = this.#owned ? this.#held : undefined;
+    const bytes = this.#held.subarray(0, total);
+    this.#release();
+    return this.#cutFrom(bytes, buffer, max);
+  }
+
+  /** Cuts `bytes` (`buffer`: the decoder's own buffer they are in, if they are), at most `max` frames. */
+  #cutFrom(bytes: Buffer, buffer: Buffer | undefined, max: number): Frame[] {
+    try {
+      const frames = this.#cut(bytes, max);
       // No frame cut from the buffer and no byte consumed (measure wants more): nothing points into it, so it is kept
       // (with its room) for the next read rather than the held bytes copied again.
       if (buffer !== undefined && frames.length === 0 && this.#heldLength === bytes.length) {
@@ -156,22 +212,27 @@ export class FrameDecoder {
     }
   }
 
-  #cut(bytes: Buffer): Frame[] {
+  #cut(bytes: Buffer, max: number): Frame[] {
     const f = this.#framing;
     let frames: Frame[] | undefined;
     let pos = 0;
     this.#need = -1;
     this.#atLeast = -1;
+    this.#stoppedAtMax = false;
     for (;;) {
       const available = bytes.length - pos;
       if (available === 0) break;
+      if (frames !== undefined && frames.length >= max) {
+        this.#stoppedAtMax = true;
+        break;
+      }
       let frameEnd: number;
       if (f.lengthHeader === 'none') {
         let measured: number;
         try {
           measured = this.#measure(bytes, pos, available);
         } catch (err) {
-          throw this.#failedAfter(frames, err);
+          throw this.#failedAfter(frames, this.#unmeasurable(err));
         }
         if (measured < 0) break;
         frameEnd = pos + f.headerBytes + measured;
@@ -241,6 +302,20 @@ export class FrameDecoder {
   #failedAfter(frames: Frame[] | undefined, err: unknown): unknown {
     this.#beforeFailure = frames ?? NO_FRAMES;
     return err;
+  }
+
+  /**
+   * The framing error of bytes that cannot start a message with `lengthHeader: "none"`: `ISO8583_ERR_FRAME_LENGTH` at
+   * the stream position of the frame, as a bad length header is, whatever `measure` threw (a codec's error, e.g.
+   * `ISO8583_ERR_BITMAP` with an offset within the message, is the `cause`; its code and field are named, no value).
+   */
+  #unmeasurable(err: unknown): unknown {
+    if (err instanceof Iso8583Error && err.code === 'ISO8583_ERR_FRAME_LENGTH') return err;
+    const what = err instanceof Iso8583Error ? ` (${err.code}${err.field === undefined ? '' : `, field ${err.field}`})` : '';
+    return codecError('ISO8583_ERR_FRAME_LENGTH', `the bytes cannot start a message${what}`, {
+      offset: this.#streamOffset,
+      cause: err,
+    });
   }
 
   /**

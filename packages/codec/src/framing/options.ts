@@ -116,3 +116,13 @@ export function resolveFraming(options: FramingOptions, decoding: boolean): Reso
   }
   return { lengthHeader, lengthIncludesHeader, headerBytes, lengthSize: size, maxFrame, measure };
 }
+
+/**
+ * Checks framing options as `FrameDecoder`, `MessageStream` and `encodeFrame` will when they are used (the `measure`
+ * of `lengthHeader: "none"` aside: a caller that decodes passes its codec's): throws `ISO8583_ERR_OPTION` with `field`
+ * the option at fault, e.g. `maxFrameSize` when it leaves no room for a message after `headerBytes`. Call it where the
+ * options are taken (an endpoint's or a connector's creation), so that no connection is the first to find them wrong.
+ */
+export function checkFraming(options: FramingOptions): void {
+  resolveFraming(options, false);
+}

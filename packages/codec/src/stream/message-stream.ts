@@ -55,6 +55,10 @@ export class MessageStream {
   /** Bytes read after {@link MessageStream.destroy} (a paused socket read out before its close), thrown away. */
   private discarded = 0;
   private error: Error | undefined;
+  /** Frames are being handed over (a `resume` from a handler must not hand over others before the batch's rest). */
+  private delivering = false;
+  /** `resume` was called from a `frame` handler: the stream reads again once the batch has been handed over. */
+  private resumeAfter = false;
 
   constructor(stream: Duplex, options: MessageStreamOptions, private readonly handlers: MessageStreamHandlers) {
     checkStreamOptions(options);
@@ -67,7 +71,8 @@ export class MessageStream {
     stream.on('data', (chunk: Buffer) => this.read(chunk));
     stream.on('end', () => {
       this.clearReadTimer();
-      if (!this.isDestroyed) handlers.ended?.(this.decoder.bufferedBytes);
+      // Whole frames still held (an owner that took fewer: `want`) are not what the peer left in the middle of a frame.
+      if (!this.isDestroyed) handlers.ended?.(this.decoder.holdsFrames ? this.decoder.heldTail() : this.decoder.bufferedBytes);
     });
     stream.on('drain', () => {
       if (!this.isDestroyed) handlers.drained?.();
@@ -90,9 +95,33 @@ export class MessageStream {
     return !this.isClosed && !this.isDestroyed && !this.stream.destroyed && this.stream.writable;
   }
 
-  /** Bytes of an incomplete frame held back. */
+  /** Bytes held back: an incomplete frame, and the whole frames not yet handed over (see `want`). */
   get bufferedBytes(): number {
     return this.decoder.bufferedBytes;
+  }
+
+  /**
+   * True when bytes held may hold whole frames not yet handed over: the owner's `want` took fewer than a read brought,
+   * and it paused before the rest was cut ({@link MessageStream.takeHeld} takes them).
+   */
+  get holdsFrames(): boolean {
+    return this.decoder.holdsFrames && !this.isDestroyed && !this.isBroken && !this.isClosed;
+  }
+
+  /**
+   * Up to `max` whole frames cut from the bytes held (none when they hold none, or once the stream is destroyed or
+   * broken, or while a batch is being handed over: called from a `frame` handler), for an owner that paused with frames
+   * held and can take some now without reading more. Broken framing in them is reported to `broken` as a read's is.
+   */
+  takeHeld(max: number): Frame[] {
+    // From a `frame` handler: the rest of the batch being handed over comes first (the stream takes the held ones after).
+    if (!this.holdsFrames || this.delivering) return [];
+    try {
+      return this.decoder.pull(max);
+    } catch (err) {
+      this.fail(err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err }));
+      return [];
+    }
   }
 
   /** The announced size of the incomplete frame (length header included), when its length header has been read. */
@@ -200,7 +229,8 @@ export class MessageStream {
 
   /**
    * Stops reading (the owner's own back-pressure: this time does not count against the read timeout). Called from a
-   * `frame` handler, it stops the next reads: the other frames of the read being handled are still delivered.
+   * `frame` handler, it stops the next reads: the other frames of the batch being handled (as many as `want` said)
+   * are still delivered; the rest of the read stays held as bytes, for {@link MessageStream.takeHeld} or the resume.
    */
   pause(): void {
     if (this.isDestroyed) return;
@@ -208,10 +238,14 @@ export class MessageStream {
     this.stream.pause();
   }
 
-  /** Reads again after {@link MessageStream.pause}. */
+  /** Reads again after {@link MessageStream.pause}: the whole frames held first (in a `frame` handler: after its batch). */
   resume(): void {
     this.ownerPaused = false;
-    this.stream.resume();
+    if (this.delivering) {
+      this.resumeAfter = true;
+      return;
+    }
+    this.deliverHeld();
   }
 
   /** True while the owner has paused reading. */
@@ -259,21 +293,44 @@ export class MessageStream {
     if (this.isBroken) return;
     let frames: Frame[];
     try {
-      frames = this.decoder.push(chunk);
+      frames = this.decoder.push(chunk, this.handlers.want?.() ?? Infinity);
     } catch (err) {
       this.fail(err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err }));
       return;
     }
     this.armReadTimer(frames.length > 0);
-    for (const frame of frames) {
-      if (this.isBroken || this.isClosed || this.isDestroyed) return;
-      try {
-        this.handlers.frame(frame);
-      } catch (err) {
-        this.fail(handlerError(err));
-        return;
+    this.deliver(frames);
+    // The rest of the read, while the owner takes it; a resume from a handler of the batch reads again.
+    if (this.decoder.holdsFrames || this.resumeAfter) this.deliverHeld();
+  }
+
+  /** Hands `frames` over in order (a resume from a handler waits for the end of the batch: `delivering`). */
+  private deliver(frames: Frame[]): void {
+    this.delivering = true;
+    try {
+      for (const frame of frames) {
+        if (this.isBroken || this.isClosed || this.isDestroyed) return;
+        try {
+          this.handlers.frame(frame);
+        } catch (err) {
+          this.fail(handlerError(err));
+          return;
+        }
       }
+    } finally {
+      this.delivering = false;
     }
+  }
+
+  /** The whole frames held, batch by batch (`want`), while the owner takes them (not paused). */
+  private deliverHeld(): void {
+    while (!this.ownerPaused && this.holdsFrames) {
+      const frames = this.takeHeld(this.handlers.want?.() ?? Infinity);
+      if (frames.length === 0) break;
+      this.deliver(frames);
+    }
+    this.resumeAfter = false;
+    if (!this.ownerPaused && !this.isDestroyed && !this.isBroken) this.stream.resume();
   }
 
   /** Armed while a frame is incomplete; a frame completed re-arms it for the next incomplete one. */
@@ -293,8 +350,8 @@ export class MessageStream {
   private readonly readTimedOut = (): void => {
     this.readTimer = undefined;
     if (this.isBroken || this.isClosed || this.isDestroyed) return;
-    // Reading paused by the owner: the peer is not the slow one.
-    if (this.ownerPaused) {
+    // Reading paused by the owner (or whole frames held for it): the peer is not the slow one.
+    if (this.ownerPaused || this.decoder.holdsFrames) {
       this.armReadTimer(false);
       return;
     }

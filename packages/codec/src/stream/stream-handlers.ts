@@ -11,6 +11,13 @@ export interface MessageStreamHandlers {
    */
   frame(frame: Frame): void;
   /**
+   * How many frames the owner can take now, asked before each batch is cut (at least one frame is cut per read): the
+   * rest of a read stays held as bytes, not cut into frames, until the owner takes them (a batch at a time while it
+   * does not pause, or `MessageStream.takeHeld`). So an owner that cannot start frames yet holds one read of
+   * bytes rather than an object per frame. Default: every frame of every read.
+   */
+  want?(): number;
+  /**
    * The stream can no longer be read: broken framing (`ISO8583_ERR_FRAME_LENGTH`), a frame not completed within the
    * read timeout (`ISO8583_ERR_FRAME_READ_TIMEOUT`), or a `frame` handler that threw (`ISO8583_ERR_FRAME_HANDLER`).
    * Called once, and no frame follows; the owner decides (usually: destroy). Without it the stream is destroyed.
