@@ -14,7 +14,7 @@ import type { Channel, ChannelRequest, ChannelResponse } from './channel.js';
 import type { ChannelPool } from './channel-pool.js';
 import type { JournalEntry } from './journal.js';
 import type { MatchKey } from './match-key.js';
-import { isReversible } from './reversal.js';
+import { isReversible } from './reversal-message.js';
 import type { ReversalManager } from './reversal.js';
 import type { Settle, WriteMark } from './request-outcome.js';
 import { logQuietly } from './quiet-log.js';

@@ -26,18 +26,6 @@ import { endsWith } from './saf-entry.js';
 import { inTurns } from './saf-backlog.js';
 import { ArmedEntry, entryId, isArmed } from './reversal-entry.js';
 
-/** What a reversal carries and how it is made (reversal-message.ts), exported from here as before. */
-export {
-  REVERSAL_EXCLUDED_FIELDS,
-  REVERSAL_FIELDS,
-  REVERSAL_FUNCTION_CODE,
-  REVERSAL_REASON_TIMEOUT,
-  ReversalPlan,
-  buildReversal,
-  isReversible,
-} from './reversal-message.js';
-export type { AmountKept } from './reversal-message.js';
-
 /** The reversal MTI of attempt `n` (1-based): the first is the configured MTI, the others its repeat (0401, 0421). */
 export { attemptMti };
 

@@ -15,7 +15,7 @@ import { optionsError } from './errors.js';
 import type { ReversalJournal } from './journal.js';
 import { resolveSaf, safProblems } from './saf-options.js';
 import type { SafOptions } from './saf-options.js';
-import { REVERSAL_FIELDS } from './reversal.js';
+import { REVERSAL_FIELDS } from './reversal-message.js';
 import { neverStoredOf } from './never-stored.js';
 import { tlsProblems } from './tls-options.js';
 import type { ConnectorTlsOptions } from './tls-options.js';

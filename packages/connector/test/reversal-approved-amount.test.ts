@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCodec, getDialect, isIso8583Error } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
-import { ReversalPlan, buildReversal } from '../src/reversal.js';
+import { ReversalPlan, buildReversal } from '../src/reversal-message.js';
 
 const purchase: IsoMessage = { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1201120000', 11: '004401', 41: 'TERM0001', 49: '840' };
 const partial = (amount: unknown): MessageInput => ({ ...purchase, 0: '0210', 39: '10', 4: amount }) as MessageInput;

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { propertyRuns } from '@iso8583/test-support';
 import { dialectFromJson, dialectVersion, getDialect, inVersion, reversalMessageProblems, trackPan } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
-import { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, ReversalPlan, buildReversal, isReversible } from '../src/reversal.js';
+import { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, ReversalPlan, buildReversal, isReversible } from '../src/reversal-message.js';
 import { wireValue } from '../src/match-key.js';
 
 /** The reversal, written field by field as the rule says (the reference the plan is held to). */

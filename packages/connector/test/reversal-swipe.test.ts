@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getDialect } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
-import { ReversalPlan, buildReversal } from '../src/reversal.js';
+import { ReversalPlan, buildReversal } from '../src/reversal-message.js';
 import { purchase } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
