@@ -41,16 +41,23 @@ export class LoadClient {
       frame: (frame) => this.answer(frame),
       // Broken framing: nothing more can be matched on this connection; its requests end as 'closed'.
       broken: () => this.stream.destroy(),
-      closed: () => {
-        this.closed = true;
-        run.connectionLost();
-        for (const [stan, p] of this.pending) {
-          clearTimeout(p.timer);
-          this.pending.delete(stan);
-          p.resolve('closed');
-        }
-      },
+      closed: () => this.lost(),
     });
+    // Closed before this terminal was built (the host closed it while other terminals were still connecting): its
+    // 'close' has come and gone, so it takes the closed path now. One destroyed and not yet closed gets its event.
+    if (socket.closed) this.lost();
+  }
+
+  /** The connection is gone (once): one fewer open in the run; the requests waiting for an answer end as `closed`. */
+  private lost(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.run.connectionLost();
+    for (const [stan, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(stan);
+      p.resolve('closed');
+    }
   }
 
   /** The request waiting for `answer`: its MTI is the purchase's answer (0210, 1210) and its STAN one still waiting. */
@@ -107,7 +114,8 @@ export class LoadClient {
     while (!this.closed) {
       const due = await run.take();
       if (due === undefined) break;
-      if (this.closed) {
+      // Closed, or closing (destroyed, ended: its 'close' is still to come): a write would be dropped.
+      if (this.closed || !this.stream.writable) {
         run.unwritten += 1; // taken, never written: not sent, and no outcome
         break;
       }
