@@ -9,11 +9,20 @@ import { purchaseMti } from './purchase.js';
 import { LatencyHistogram } from './latency.js';
 import type { LoadProgress } from './runner.js';
 
+/** A request taken from the run ({@link LoadRun.take}). */
+export interface Taken {
+  /** When it is due (`performance.now()` scale): its latency counts from then. */
+  due: number;
+  /** Its number in the run (1, 2, ...), which picks its card and amount: its own, not the run's count at write time. */
+  sequence: number;
+}
+
 /** The shared state of one run: counters, the pacing clock and the outcomes. */
 export class LoadRun {
   sent = 0;
   answered = 0;
   failed = 0;
+  /** Requests taken so far (the number of the last one taken). */
   sequence = 0;
   /** Requests taken from the run whose connection was lost before they could be written. */
   unwritten = 0;
@@ -53,14 +62,14 @@ export class LoadRun {
   }
 
   /**
-   * Takes the next request of the run and resolves with the time it is due (`performance.now()` scale) once it is
+   * Takes the next request of the run and resolves with its number and the time it is due ({@link Taken}) once it is
    * (at once without a rate; on its slot at the configured rate), or with `undefined` when the count is used up or
    * the slot falls after the end of the duration, or the end of the duration has come (by the clock) before the slot
    * could be taken: the slots left before the end are then counted in {@link behindSchedule}, never sent late. Latency
    * counts from that due time: a request that waits behind a slow answer is late, and its wait is part of what a
    * terminal sees (no coordinated omission).
    */
-  async take(): Promise<number | undefined> {
+  async take(): Promise<Taken | undefined> {
     if (this.count !== undefined && this.sequence >= this.count) return undefined;
     if (this.stopped()) return undefined;
     const now = performance.now();
@@ -78,11 +87,11 @@ export class LoadRun {
       this.nextSlot = slot + 1000 / this.rate;
     }
     if (this.deadline !== undefined && slot >= this.deadline) return undefined;
-    this.sequence += 1;
+    const sequence = ++this.sequence;
     const wait = slot - now;
     if (wait > 1) await this.sleep(wait);
     if (this.stopped()) return undefined;
-    return slot;
+    return { due: slot, sequence };
   }
 
   /**

@@ -112,8 +112,8 @@ export class LoadClient {
   async work(): Promise<void> {
     const run = this.run;
     while (!this.closed) {
-      const due = await run.take();
-      if (due === undefined) break;
+      const taken = await run.take();
+      if (taken === undefined) break;
       // Closed, or closing (destroyed, ended: its 'close' is still to come): a write would be dropped.
       if (this.closed || !this.stream.writable) {
         run.unwritten += 1; // taken, never written: not sent, and no outcome
@@ -127,11 +127,11 @@ export class LoadClient {
         stan = String(this.stan).padStart(6, '0');
       } while (this.pending.has(stan));
       // The dialect carries the purchase: runLoad packed one before connecting (checkPurchase).
-      const request = purchaseRequest(this.terminal, this.stan, run.sequence, new Date(), run.version);
+      const request = purchaseRequest(this.terminal, this.stan, taken.sequence, new Date(), run.version);
       const wire = this.stream.frameOf(request, this.header);
       // From the due time, or from now when it is queued a little early (a wait under 1 ms is not slept). The write
       // itself goes out at the end of this tick, joined with the other requests queued in it.
-      const from = Math.min(due, performance.now());
+      const from = Math.min(taken.due, performance.now());
       const outcome = await new Promise<string>((resolve) => {
         const timer = setTimeout(() => {
           this.pending.delete(stan);
