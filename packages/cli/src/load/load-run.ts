@@ -11,8 +11,11 @@ import type { LoadProgress } from './runner.js';
 
 /** A request taken from the run ({@link LoadRun.take}). */
 export interface Taken {
-  /** When it is due (`performance.now()` scale): its latency counts from then. */
-  due: number;
+  /**
+   * When it is due on the `--rate` schedule (`performance.now()` scale): its latency counts from then (a request late
+   * behind a slow answer counts its wait). Undefined without a rate: its latency counts from its write.
+   */
+  due: number | undefined;
   /** Its number in the run (1, 2, ...), which picks its card and amount: its own, not the run's count at write time. */
   sequence: number;
 }
@@ -65,9 +68,9 @@ export class LoadRun {
    * Takes the next request of the run and resolves with its number and the time it is due ({@link Taken}) once it is
    * (at once without a rate; on its slot at the configured rate), or with `undefined` when the count is used up or
    * the slot falls after the end of the duration, or the end of the duration has come (by the clock) before the slot
-   * could be taken: the slots left before the end are then counted in {@link behindSchedule}, never sent late. Latency
-   * counts from that due time: a request that waits behind a slow answer is late, and its wait is part of what a
-   * terminal sees (no coordinated omission).
+   * could be taken: the slots left before the end are then counted in {@link behindSchedule}, never sent late. At a
+   * rate, latency counts from that due time: a request that waits behind a slow answer is late, and its wait is part
+   * of what a terminal sees (no coordinated omission).
    */
   async take(): Promise<Taken | undefined> {
     if (this.count !== undefined && this.sequence >= this.count) return undefined;
@@ -91,7 +94,7 @@ export class LoadRun {
     const wait = slot - now;
     if (wait > 1) await this.sleep(wait);
     if (this.stopped()) return undefined;
-    return { due: slot, sequence };
+    return { due: this.rate === undefined ? undefined : slot, sequence };
   }
 
   /**

@@ -133,7 +133,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     ? setInterval(() => options.onProgress?.(run.progress()), 1000)
     : undefined;
   try {
-    await Promise.all(loadClients.flatMap((c) => Array.from({ length: inFlight }, () => c.work())));
+    // One loop a request in flight, never more than the requests of the count: loop k on terminal k mod n (each
+    // terminal's first, then each one's second, ...).
+    const loops = Math.min(loadClients.length * inFlight, count ?? Infinity);
+    await Promise.all(Array.from({ length: loops }, (_, k) => (loadClients[k % loadClients.length] as LoadClient).work()));
   } finally {
     if (ticker) clearInterval(ticker);
     for (const c of loadClients) c.close();

@@ -129,9 +129,10 @@ export class LoadClient {
       // The dialect carries the purchase: runLoad packed one before connecting (checkPurchase).
       const request = purchaseRequest(this.terminal, this.stan, taken.sequence, new Date(), run.version);
       const wire = this.stream.frameOf(request, this.header);
-      // From the due time, or from now when it is queued a little early (a wait under 1 ms is not slept). The write
-      // itself goes out at the end of this tick, joined with the other requests queued in it.
-      const from = Math.min(taken.due, performance.now());
+      // At a rate, from the due time, or from now when it is queued a little early (a wait under 1 ms is not slept);
+      // without one, from now: the write. The write itself goes out at the end of this tick, joined with the other
+      // requests queued in it.
+      const from = Math.min(taken.due ?? Infinity, performance.now());
       const outcome = await new Promise<string>((resolve) => {
         const timer = setTimeout(() => {
           this.pending.delete(stan);
