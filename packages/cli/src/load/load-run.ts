@@ -2,6 +2,7 @@
  * The shared state of one load run: its counters, its pacing clock (a fixed schedule at a rate, or as fast as answers
  * come back) and the outcomes of its requests, which every terminal (terminal.ts) takes its requests from.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { responseMti } from '@iso8583/codec';
 import type { DialectVersion } from '@iso8583/codec';
@@ -51,6 +52,11 @@ export class LoadRun {
   private nextSlot: number;
   /** Aborted when the last connection is lost ({@link connectionLost}). */
   private readonly lost = new AbortController();
+  /**
+   * Aborted when the run is stopped or its last connection is lost: the run's own signal, which each loop waiting for
+   * its slot listens to (one listener a loop, any number of them: no MaxListenersExceededWarning).
+   */
+  private readonly wake: AbortSignal;
 
   constructor(
     /** The edition of the dialect: the purchases are 0200 (1987) or 1200 (1993). */
@@ -61,6 +67,8 @@ export class LoadRun {
     readonly stop?: AbortSignal,
   ) {
     this.nextSlot = this.started;
+    this.wake = stop === undefined ? this.lost.signal : AbortSignal.any([this.lost.signal, stop]);
+    setMaxListeners(0, this.wake);
     this.answerMti = responseMti(purchaseMti(version)) as string;
   }
 
@@ -102,17 +110,17 @@ export class LoadRun {
    * nor a host that closed every connection waits for a slot no request will use.
    */
   private sleep(ms: number): Promise<void> {
-    const signals = [this.lost.signal, ...(this.stop === undefined ? [] : [this.stop])];
+    const wake = this.wake;
     // Already stopped or lost (an abort event is never sent twice): no wait at all.
-    if (signals.some((s) => s.aborted)) return Promise.resolve();
+    if (wake.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        for (const s of signals) s.removeEventListener('abort', done);
+        wake.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      for (const s of signals) s.addEventListener('abort', done, { once: true });
+      wake.addEventListener('abort', done, { once: true });
     });
   }
 
