@@ -112,7 +112,7 @@ export class LoadClient {
   async work(): Promise<void> {
     const run = this.run;
     while (!this.closed) {
-      const taken = await run.take();
+      const taken = await run.take(() => !this.closed && this.stream.writable);
       if (taken === undefined) break;
       // Closed, or closing (destroyed, ended: its 'close' is still to come): a write would be dropped.
       if (this.closed || !this.stream.writable) {
