@@ -9,11 +9,29 @@ import { purchaseMti } from './purchase.js';
 import { LatencyHistogram } from './latency.js';
 import type { LoadProgress } from './runner.js';
 
+/** A request taken from the run ({@link LoadRun.take}). */
+export interface Taken {
+  /**
+   * When it is due on the `--rate` schedule (`performance.now()` scale): its latency counts from then (a request late
+   * behind a slow answer counts its wait). Undefined without a rate: its latency counts from its write.
+   */
+  due: number | undefined;
+  /** Its number in the run (1, 2, ...), which picks its card and amount: its own, not the run's count at write time. */
+  sequence: number;
+}
+
+/** A terminal loop waiting for a `--rate` slot: whether its connection can still take one, and its wake-up. */
+interface Waiter {
+  alive: () => boolean;
+  resolve: (taken: Taken | undefined) => void;
+}
+
 /** The shared state of one run: counters, the pacing clock and the outcomes. */
 export class LoadRun {
   sent = 0;
   answered = 0;
   failed = 0;
+  /** Requests taken so far (the number of the last one taken). */
   sequence = 0;
   /** Requests taken from the run whose connection was lost before they could be written. */
   unwritten = 0;
@@ -39,6 +57,12 @@ export class LoadRun {
   private nextSlot: number;
   /** Aborted when the last connection is lost ({@link connectionLost}). */
   private readonly lost = new AbortController();
+  /** Aborted when the run is stopped or its last connection is lost: the schedule then releases the loops waiting. */
+  private readonly wake: AbortSignal;
+  /** The loops waiting for a `--rate` slot, oldest first. */
+  private readonly waiters: Waiter[] = [];
+  /** The schedule's one timer: the next slot's due time, while a loop waits. */
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     /** The edition of the dialect: the purchases are 0200 (1987) or 1200 (1993). */
@@ -49,70 +73,85 @@ export class LoadRun {
     readonly stop?: AbortSignal,
   ) {
     this.nextSlot = this.started;
+    this.wake = stop === undefined ? this.lost.signal : AbortSignal.any([this.lost.signal, stop]);
+    // One listener: a Ctrl-C, or a host that closed every connection, does not wait for a slot no request will use.
+    if (rate !== undefined) this.wake.addEventListener('abort', () => this.schedule(), { once: true });
     this.answerMti = responseMti(purchaseMti(version)) as string;
   }
 
   /**
-   * Takes the next request of the run and resolves with the time it is due (`performance.now()` scale) once it is
-   * (at once without a rate; on its slot at the configured rate), or with `undefined` when the count is used up or
-   * the slot falls after the end of the duration, or the end of the duration has come (by the clock) before the slot
-   * could be taken: the slots left before the end are then counted in {@link behindSchedule}, never sent late. Latency
-   * counts from that due time: a request that waits behind a slow answer is late, and its wait is part of what a
-   * terminal sees (no coordinated omission).
+   * Takes the next request of the run and resolves with its number and the time it is due ({@link Taken}) once it is
+   * (at once without a rate; on its slot at the configured rate), or with `undefined` when the count is used up, the
+   * run is stopped or has lost its last connection, the next slot falls after the end of the duration, or the end of
+   * the duration has come (by the clock) before a slot could be taken: the slots left before the end are then counted
+   * in {@link behindSchedule}, never sent late. At a rate, one schedule hands each slot, once due, to the terminal
+   * loop that has waited longest and is `alive` (a loop whose connection is gone gets `undefined`, its slot goes to the
+   * next): every terminal takes its turn, and no slot is lost to a closed connection while another terminal is free.
+   * Latency counts from the due time: a request that waits behind a slow answer is late, and its wait is part of what
+   * a terminal sees (no coordinated omission).
    */
-  async take(): Promise<number | undefined> {
-    if (this.count !== undefined && this.sequence >= this.count) return undefined;
-    if (this.stopped()) return undefined;
-    const now = performance.now();
-    let slot = now;
-    if (this.rate !== undefined) {
-      // A fixed schedule: a slot missed (the host was slow) is sent at once, and stays the request's due time.
-      slot = this.nextSlot;
-      if (this.deadline !== undefined && slot < this.deadline && now >= this.deadline) {
-        // The duration is over by the clock: the slots still due before its end are never sent (the count caps them).
-        const due = Math.ceil(((this.deadline - slot) * this.rate) / 1000);
-        this.behindSchedule += this.count === undefined ? due : Math.min(due, this.count - this.sequence);
-        this.nextSlot = this.deadline;
-        return undefined;
-      }
-      this.nextSlot = slot + 1000 / this.rate;
+  take(alive: () => boolean = () => true): Promise<Taken | undefined> {
+    if (this.ended()) return Promise.resolve(undefined);
+    if (this.rate === undefined) {
+      if (this.deadline !== undefined && performance.now() >= this.deadline) return Promise.resolve(undefined);
+      return Promise.resolve({ due: undefined, sequence: ++this.sequence });
     }
-    if (this.deadline !== undefined && slot >= this.deadline) return undefined;
-    this.sequence += 1;
-    const wait = slot - now;
-    if (wait > 1) await this.sleep(wait);
-    if (this.stopped()) return undefined;
-    return slot;
+    return new Promise((resolve) => {
+      this.waiters.push({ alive, resolve });
+      this.schedule();
+    });
+  }
+
+  /** The count is used up, or the run stopped (Ctrl-C) or lost its last connection: nothing more is taken. */
+  private ended(): boolean {
+    return (this.count !== undefined && this.sequence >= this.count) || this.wake.aborted;
   }
 
   /**
-   * Waits `ms` for a slot, or less when the run is stopped or its last connection is lost meanwhile: neither a Ctrl-C
-   * nor a host that closed every connection waits for a slot no request will use.
+   * The `--rate` schedule: hands the slots due to the loops waiting, oldest first, and sets one timer for the next
+   * slot while a loop waits. A slot missed (every loop was waiting for an answer) is handed at once when a loop is
+   * free, and stays the request's due time.
    */
-  private sleep(ms: number): Promise<void> {
-    const signals = [this.lost.signal, ...(this.stop === undefined ? [] : [this.stop])];
-    // Already stopped or lost (an abort event is never sent twice): no wait at all.
-    if (signals.some((s) => s.aborted)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        for (const s of signals) s.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      for (const s of signals) s.addEventListener('abort', done, { once: true });
-    });
+  private readonly schedule = (): void => {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const rate = this.rate as number;
+    const deadline = this.deadline ?? Infinity;
+    while (this.waiters.length > 0) {
+      const slot = this.nextSlot;
+      if (this.ended() || slot >= deadline) return this.release();
+      const now = performance.now();
+      if (now >= deadline) {
+        // The duration is over by the clock: the slots still due before its end are never sent (the count caps them).
+        const due = Math.ceil(((deadline - slot) * rate) / 1000);
+        this.behindSchedule += this.count === undefined ? due : Math.min(due, this.count - this.sequence);
+        this.nextSlot = deadline;
+        return this.release();
+      }
+      // A wait under 1 ms is not slept.
+      if (slot - now > 1) {
+        this.timer = setTimeout(this.schedule, slot - now);
+        return;
+      }
+      const waiter = this.waiters.shift() as Waiter;
+      if (!waiter.alive()) {
+        waiter.resolve(undefined);
+        continue;
+      }
+      this.nextSlot = slot + 1000 / rate;
+      waiter.resolve({ due: slot, sequence: ++this.sequence });
+    }
+  };
+
+  /** Every loop waiting for a slot gets `undefined`: the run takes no more. */
+  private release(): void {
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(undefined);
   }
 
   /** A terminal's connection is gone: one fewer open; the last one wakes the requests waiting for their slot. */
   connectionLost(): void {
     this.open -= 1;
     if (this.open <= 0) this.lost.abort();
-  }
-
-  /** Whether the run was stopped (Ctrl-C): no request is taken any more. */
-  stopped(): boolean {
-    return this.stop?.aborted === true;
   }
 
   record(outcome: string, latency?: number): void {

@@ -4,6 +4,7 @@
  * by STAN (field 11) on the connection, and measuring latency and outcomes. Plain message streams rather than the
  * connector, so that what is measured is the host and the wire.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { createCodec, dialectVersion, isIso8583Error, resolveDialect } from '@iso8583/codec';
 import type { Codec, Dialect, DialectVersion, FramingOptions, LengthHeader } from '@iso8583/codec';
@@ -111,8 +112,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   if (framing.lengthHeader === 'none') framing.measure = (bytes: Buffer) => codec.measure(bytes);
   const sendHeader = header.length === framing.headerBytes ? header : Buffer.alloc(framing.headerBytes ?? 0);
 
+  // The connects listen to the run's own signal (one listener each, any number of them), which the stop aborts: no
+  // MaxListenersExceededWarning on the caller's signal.
+  const connecting = options.stop === undefined ? undefined : AbortSignal.any([options.stop]);
+  if (connecting !== undefined) setMaxListeners(0, connecting);
   const connections = await Promise.allSettled(
-    Array.from({ length: clients }, () => connect(options, options.connectTimeoutMs ?? 5000)),
+    Array.from({ length: clients }, () => connect({ ...options, stop: connecting }, options.connectTimeoutMs ?? 5000)),
   );
   const sockets = connections.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
   // Connects the stop ended are not failures of the host.
@@ -133,7 +138,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     ? setInterval(() => options.onProgress?.(run.progress()), 1000)
     : undefined;
   try {
-    await Promise.all(loadClients.flatMap((c) => Array.from({ length: inFlight }, () => c.work())));
+    // One loop a request in flight, never more than the requests of the count: loop k on terminal k mod n (each
+    // terminal's first, then each one's second, ...).
+    const loops = Math.min(loadClients.length * inFlight, count ?? Infinity);
+    await Promise.all(Array.from({ length: loops }, (_, k) => (loadClients[k % loadClients.length] as LoadClient).work()));
   } finally {
     if (ticker) clearInterval(ticker);
     for (const c of loadClients) c.close();

@@ -41,16 +41,23 @@ export class LoadClient {
       frame: (frame) => this.answer(frame),
       // Broken framing: nothing more can be matched on this connection; its requests end as 'closed'.
       broken: () => this.stream.destroy(),
-      closed: () => {
-        this.closed = true;
-        run.connectionLost();
-        for (const [stan, p] of this.pending) {
-          clearTimeout(p.timer);
-          this.pending.delete(stan);
-          p.resolve('closed');
-        }
-      },
+      closed: () => this.lost(),
     });
+    // Closed before this terminal was built (the host closed it while other terminals were still connecting): its
+    // 'close' has come and gone, so it takes the closed path now. One destroyed and not yet closed gets its event.
+    if (socket.closed) this.lost();
+  }
+
+  /** The connection is gone (once): one fewer open in the run; the requests waiting for an answer end as `closed`. */
+  private lost(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.run.connectionLost();
+    for (const [stan, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(stan);
+      p.resolve('closed');
+    }
   }
 
   /** The request waiting for `answer`: its MTI is the purchase's answer (0210, 1210) and its STAN one still waiting. */
@@ -105,9 +112,10 @@ export class LoadClient {
   async work(): Promise<void> {
     const run = this.run;
     while (!this.closed) {
-      const due = await run.take();
-      if (due === undefined) break;
-      if (this.closed) {
+      const taken = await run.take(() => !this.closed && this.stream.writable);
+      if (taken === undefined) break;
+      // Closed, or closing (destroyed, ended: its 'close' is still to come): a write would be dropped.
+      if (this.closed || !this.stream.writable) {
         run.unwritten += 1; // taken, never written: not sent, and no outcome
         break;
       }
@@ -119,11 +127,12 @@ export class LoadClient {
         stan = String(this.stan).padStart(6, '0');
       } while (this.pending.has(stan));
       // The dialect carries the purchase: runLoad packed one before connecting (checkPurchase).
-      const request = purchaseRequest(this.terminal, this.stan, run.sequence, new Date(), run.version);
+      const request = purchaseRequest(this.terminal, this.stan, taken.sequence, new Date(), run.version);
       const wire = this.stream.frameOf(request, this.header);
-      // From the due time, or from now when it is queued a little early (a wait under 1 ms is not slept). The write
-      // itself goes out at the end of this tick, joined with the other requests queued in it.
-      const from = Math.min(due, performance.now());
+      // At a rate, from the due time, or from now when it is queued a little early (a wait under 1 ms is not slept);
+      // without one, from now: the write. The write itself goes out at the end of this tick, joined with the other
+      // requests queued in it.
+      const from = Math.min(taken.due ?? Infinity, performance.now());
       const outcome = await new Promise<string>((resolve) => {
         const timer = setTimeout(() => {
           this.pending.delete(stan);

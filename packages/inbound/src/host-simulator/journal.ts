@@ -127,20 +127,23 @@ export function entryTime(entry: JournalEntry): string | undefined {
   return repeatTimed(entry) ? undefined : namedTime(entry.mti, entry);
 }
 
-/** The keys of a journal entry in a large STAN and terminal bucket: its card, class and named time; its card alone. */
+/**
+ * The keys of a journal entry in a large STAN and terminal bucket: its card, class and named time; its card alone; its
+ * class and named time whatever the card (what a reversal without a PAN names).
+ */
 function entryKeys(entry: JournalEntry): string[] {
-  return [exactKey(entry.pan, entry.mti, entryTime(entry)), exactKey(entry.pan, undefined, undefined)];
+  const time = entryTime(entry);
+  return [exactKey(entry.pan, entry.mti, time), exactKey(entry.pan, undefined, undefined), exactKey(undefined, entry.mti, time)];
 }
 
 /**
- * The keys under which every entry that `keys` can match is found (see {@link matchesOriginal}): with a card, a class
- * and a time, the entries of that card, class and time and those without a time; with a card only, that card's;
- * `undefined` (every entry of the STAN and terminal) without a card.
+ * The keys under which every entry that `keys` can match is found (see {@link matchesOriginal}): with a class and a
+ * time, the entries of that class and time and those without a time (of the card, when given); with a card only, that
+ * card's; `undefined` (every entry of the STAN and terminal) with neither a card nor a class and time.
  */
 function entryProbes(keys: OriginalKeys): string[] | undefined {
-  if (keys.pan === undefined) return undefined;
   const time = keys.mti === undefined ? undefined : namedTime(keys.mti, keys);
-  if (keys.mti === undefined || time === undefined) return [exactKey(keys.pan, undefined, undefined)];
+  if (keys.mti === undefined || time === undefined) return keys.pan === undefined ? undefined : [exactKey(keys.pan, undefined, undefined)];
   return [exactKey(keys.pan, keys.mti, time), exactKey(keys.pan, keys.mti, undefined)];
 }
 
