@@ -271,8 +271,12 @@ export class InboundConnection implements Peer {
 
   private maybeFinish(): void {
     if (!(this.draining || this.peerEnded) || this.inFlight > 0 || this.waiting.length > 0 || this.stream.holdsFrames) return;
-    if (this.stream.writable) this.stream.end();
-    else if (this.peerEnded) this.stream.destroy();
+    if (this.stream.writable) {
+      this.stream.end();
+      // Draining with nothing in flight: read again (frames are dropped while draining), so that the client's end in
+      // answer to ours is seen and the connection closes now, not at the close deadline (reading stayed paused).
+      if (this.draining && !this.peerEnded) this.stream.resume();
+    } else if (this.peerEnded) this.stream.destroy();
   }
 
   private onEnd(left: number): void {
