@@ -9,6 +9,7 @@ import { messageFirstField } from './message-attributes.js';
 import type { PackagerField, RawField } from './elements.js';
 import { describe, readFields } from './elements.js';
 import { compositeSpec } from './composite.js';
+import { sensitivityByName } from './card-data-names.js';
 import { iccDataField, isIccData } from './icc-data.js';
 import { ISO8583_1987 } from '../dialect/iso8583-1987.js';
 
@@ -67,23 +68,6 @@ function readChildren(node: Record<string, unknown>): RawField[] {
   return out;
 }
 
-/** Masking by the name a packager gives a field (sub-fields have no standard number to go by). */
-function sensitivityByName(name: string): Sensitivity | undefined {
-  // Separators read as spaces, and "CVC 2" as "CVC2" (Mastercard's own spelling): "CVV2/CVC2", "CVV_2".
-  const n = name.toUpperCase().replace(/[/_-]/g, ' ').replace(/\b(CVV|CVC) 2\b/g, '$12');
-  if (/\bPIN\b/.test(n) && /\b(BLOCK|DATA)\b/.test(n)) return 'pin';
-  // "CVV2", "CVC 2", "CVV2 Value", "Card Verification Value 2" and "CVV2 Request Data" (VISA 126.10, whose bytes 3-6
-  // are the CVV2 itself) carry the value; a result, presence or indicator field ("CVV2 Presence Ind", "CVV2 Result
-  // Data") carries none: masking it would only keep its whole field out of the SAF journal.
-  if ((/\b(CVV2?|CVC2?)\b/.test(n) || /\bCARD VERIFICATION\b/.test(n)) && !/\b(RESULTS?|PRESENCE|PRESENT|IND|INDICATOR|FLAG)\b/.test(n)) {
-    return 'cvv';
-  }
-  if (/\bTRACK\b/.test(n)) return 'track';
-  if (/\b(ICC|EMV)\b/.test(n)) return 'emv';
-  if (/\bPRIMARY ACCOUNT NUMBER\b|\bPAN\b/.test(n)) return 'pan';
-  return undefined;
-}
-
 /** The data element (or sub-field) `f`, composite ones included. */
 function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): FieldSpec {
   if (isIccData(f)) return { name: f.name, ...iccDataField(packager, f) };
@@ -97,8 +81,9 @@ function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): Field
   if (f.raw.composite) {
     spec.subfields = compositeSpec(packager, f, (sub) => fieldSpec(packager, sub, false));
   } else {
-    // Data elements: the standard's numbers say which carry card data; sub-fields have only their names to go by.
-    const sensitive = topLevel ? SENSITIVE_ELEMENTS.get(key) : sensitivityByName(f.name);
+    // Data elements: the standard's numbers say which carry card data, and the name where they leave one unmarked (a
+    // private 62 "CVV2 VALUE"); sub-fields have only their names to go by.
+    const sensitive = (topLevel ? SENSITIVE_ELEMENTS.get(key) : undefined) ?? sensitivityByName(f.name);
     if (sensitive !== undefined) spec.sensitive = sensitive;
   }
   return spec;
