@@ -2,7 +2,7 @@ import { XMLParser, XMLValidator } from '../views/fast-xml-parser.js';
 import type { Dialect, FieldSpec, Sensitivity } from '../types.js';
 import type { FieldProblem } from '../errors.js';
 import { codecError } from '../errors.js';
-import { dialectProblems } from '../dialect/check.js';
+import { COMPOSITE_UNCARRIED, dialectProblems } from '../dialect/check.js';
 import { bitmapSpec } from './field-classes.js';
 import { classError, readInteger, xmlError } from './attributes.js';
 import { messageFirstField } from './message-attributes.js';
@@ -79,6 +79,12 @@ function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): Field
   const track = topLevel ? TRACK_ELEMENTS.has(key) : /\bTRACK [23]\b/i.test(f.name);
   if (track && spec.type === 'n') spec.type = 'z';
   if (f.raw.composite) {
+    if (COMPOSITE_UNCARRIED.has(spec.encoding)) {
+      // jPOS hands the sub-fields' bytes to the outer class, which packs them as BCD digits or converts them to
+      // EBCDIC: a composite here carries them as they are, so such a packager would put other bytes on the wire.
+      const how = spec.encoding === 'bcd' ? 'packs its contents as BCD digits' : 'converts its contents to EBCDIC';
+      classError(packager, f.path, f.className, `${how}: a composite field (isofieldpackager) in it is not supported`);
+    }
     spec.subfields = compositeSpec(packager, f, (sub) => fieldSpec(packager, sub, false));
   } else {
     // Data elements: the standard's numbers say which carry card data, and the name where they leave one unmarked (a
@@ -117,6 +123,7 @@ function mtiEncoding(packager: string, f: PackagerField): Dialect['mti']['encodi
  *   `bitmapField` that names no bitmap), or sets a field attribute that changes jPOS's bytes in a way no dialect field
  *   describes (`trim="true"`, `inclusive="true"`, `params`, `encoding`), naming the field where one is concerned;
  *   `ISO8583_ERR_PACKAGER_CLASS` naming the field and the class when a class is unknown or in the wrong place (a
+ *   composite in a BCD or EBCDIC class, whose contents jPOS converts and this codec carries as they are; a
  *   `DatasetPackager`, an `ICCDataPackager` around a class that is no `BINARY` one).
  */
 export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect {
