@@ -69,3 +69,18 @@ test('jPOS attributes – token changes nothing: jPOS hands it only to tagged fi
   assert.deepEqual(tokened.pack(message), plain.pack(message));
   assert.deepEqual(tokened.unpack(plain.pack(message)), message);
 });
+
+test('jPOS attributes – pad other than true or false is refused naming the field, as jPOS\'s DTD refuses it', () => {
+  // pad="yes" read as false gave right-padded BCD (the pad nibble after the digits) where the file meant left-padded.
+  const bcdPan = (attrs: string): string =>
+    jposPackager(`<isofield id="2" length="19" name="PAN" class="org.jpos.iso.IFB_LLNUM" ${attrs}/>`);
+  for (const value of ['yes', '1', 'ture', '']) {
+    const err = refused(() => dialectFromPackagerXml(bcdPan(`pad="${value}"`)), 'ISO8583_ERR_PACKAGER_XML');
+    assert.equal(err.field, '2');
+    assert.match(err.message, /attribute pad is neither true nor false/);
+  }
+  assert.equal(dialectFromPackagerXml(bcdPan('pad="true"')).fields['2']?.justify, 'right');
+  assert.equal(dialectFromPackagerXml(bcdPan('pad=" TRUE "')).fields['2']?.justify, 'right');
+  assert.equal(dialectFromPackagerXml(bcdPan('pad="false"')).fields['2']?.justify, 'left');
+  assert.equal(dialectFromPackagerXml(bcdPan('')).fields['2']?.justify, 'left');
+});

@@ -12,6 +12,11 @@ import { deepCompositeProblems } from './composite-depth.js';
 
 const TYPES = new Set(['n', 'a', 'an', 'ans', 'as', 'ns', 'anp', 'b', 'z', 'xn']);
 const ENCODINGS = new Set(['ascii', 'ebcdic', 'ebcdic-1047', 'ebcdic-037', 'bcd', 'binary', 'hex', 'ebcdic-hex']);
+/**
+ * Value encodings a composite field cannot have: its contents (the sub-fields' bytes) travel as they are or as hex
+ * characters, never converted to EBCDIC or packed as BCD (jPOS converts them; the codec sent them raw).
+ */
+export const COMPOSITE_UNCARRIED: ReadonlySet<string> = new Set(['ebcdic', 'ebcdic-1047', 'ebcdic-037', 'bcd']);
 const PREFIX_ENCODINGS = new Set(['ascii', 'ebcdic', 'bcd', 'binary']);
 const COUNTS = new Set(['units', 'bytes', 'nibbles']);
 const BITMAP_ENCODINGS = new Set(['binary', 'hex', 'ebcdic']);
@@ -143,7 +148,12 @@ export function fieldProblems(spec: FieldSpec, path: string, problems: FieldProb
   }
   // Last: the capacity of the prefix is computed as pack computes it, from a field that is otherwise valid.
   if (prefix !== undefined && problems.length === start) prefixCapacityProblem(spec, path, problems);
-  if (spec.subfields !== undefined) compositeProblems(spec.subfields, `${path}.subfields`, problems);
+  if (spec.subfields !== undefined) {
+    if (COMPOSITE_UNCARRIED.has(spec.encoding)) {
+      add(problems, `${path}.encoding`, `${String(spec.encoding)} is not applied to a composite's contents, which travel as their bytes (ascii, binary) or as hex characters (hex, ebcdic-hex)`);
+    }
+    compositeProblems(spec.subfields, `${path}.subfields`, problems);
+  }
 }
 
 function compositeProblems(spec: CompositeSpec, path: string, problems: FieldProblem[]): void {

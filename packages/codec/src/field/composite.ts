@@ -55,6 +55,8 @@ export function prepareComposite(plan: FieldPlan, v: unknown, lenient: boolean, 
   if (bytes === undefined) return noteProblem(w.problem, 'ISO8583_ERR_INVALID_MESSAGE', 'invalid sub-fields');
   let hex = '';
   for (let i = 0; i < bytes.length; i++) hex += BYTE_HEX[bytes[i]!];
+  // A fixed text field (jPOS IF_CHAR) longer than its sub-fields' bytes: padded on the right, as jPOS pads it.
+  if (plan.contentPad >= 0 && bytes.length < plan.length) hex += BYTE_HEX[plan.contentPad]!.repeat(plan.length - bytes.length);
   return prepareText(plan, hex, lenient, w.problem);
 }
 
@@ -87,8 +89,19 @@ export function packContent(layout: Layout, msg: MessageInput, lenient: boolean,
 }
 
 /**
+ * Whether the bytes from `from` to `to` are all the pad byte `pad` of a fixed text composite (`FieldPlan.contentPad`;
+ * -1: no pad, so no bytes may follow the last sub-field). Only that byte: anything else is still trailing bytes.
+ */
+function onlyPad(buf: Uint8Array, from: number, to: number, pad: number): boolean {
+  if (pad < 0) return false;
+  for (let i = from; i < to; i++) if (buf[i] !== pad) return false;
+  return true;
+}
+
+/**
  * Reads the composite field `plan` at `offset`: its extent, then its header and sub-fields with a child reader; they
- * must fill it exactly. Leaves `r.pos` after the field.
+ * must fill it exactly, but for the pad bytes of a fixed text composite after the last one (`FieldPlan.contentPad`).
+ * Leaves `r.pos` after the field.
  */
 export function readComposite(r: Reader, plan: FieldPlan, offset: number, limit: number, lenient: boolean): IsoMessage {
   r.extent(plan, offset, limit);
@@ -122,7 +135,7 @@ export function readComposite(r: Reader, plan: FieldPlan, offset: number, limit:
   const out = readLayout(sub, inner, off, to, lenient);
   if (header !== undefined) out[COMPOSITE_HEADER_KEY] = header;
   off = inner.pos;
-  if (off !== to) {
+  if (off !== to && !onlyPad(inner.buf, off, to, plan.contentPad)) {
     throw codecError('ISO8583_ERR_TRAILING_BYTES', 'bytes left after the last sub-field', { field: plan.id, offset });
   }
   r.pos = end;

@@ -122,6 +122,12 @@ export interface FieldPlan {
   readonly signEbcdic: boolean;
   /** The compiled layout of a composite field's contents. */
   readonly composite: unknown;
+  /**
+   * A fixed-length composite of a text type in ASCII (jPOS `IF_CHAR`): the byte its contents are right-padded with when
+   * the sub-fields make fewer bytes than the length, and that may follow the last sub-field on unpack (a space, or the
+   * field's right `pad` character); -1 for every other field (the sub-fields must fill it exactly).
+   */
+  readonly contentPad: number;
   /** One of the `KIND_*` constants: the reader of this field. */
   readonly kind: number;
   /** The length prefix is ASCII digits counting characters (LLVAR, LLLVAR ... in ASCII). */
@@ -171,7 +177,11 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
   const evenDigits = padReadBack && (leftJustified || padNibble === 15 || spec.type === 'z');
   let padChar = '';
   let padLeft = false;
-  if (spec.pad !== undefined) {
+  if (composite !== undefined) {
+    // A composite's contents are padded only as `contentPad` says (a fixed text box): padding the bytes as a number or
+    // binary value would put zero bytes where jPOS sends '0' characters (which its own unpack reads as sub-fields) or
+    // refuses to pack (a fixed binary class wants exactly its length).
+  } else if (spec.pad !== undefined) {
     padChar = spec.pad.char;
     padLeft = spec.pad.side === 'left';
   } else if (numeric) {
@@ -209,11 +219,26 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
     bcdAmount,
     signEbcdic: spec.signEncoding === 'ebcdic',
     composite,
+    contentPad: composite !== undefined && fixed ? contentPadOf(spec) : -1,
     kind: composite !== undefined ? KIND_COMPOSITE : enc === ENC_ASCII ? KIND_ASCII_TEXT : KIND_GENERAL,
     // Counting bytes or characters is the same for ASCII text; half-bytes go the general way (an odd count fails).
     asciiDigits: pfx === PFX_ASCII && spec.prefix?.counts !== 'nibbles',
     writer: writerOf(enc, fixed, amount || composite !== undefined),
   };
+}
+
+/** Text types: a fixed-length text value is right-padded with spaces. */
+const TEXT_TYPES = new Set<FieldType>(['a', 'an', 'ans', 'as', 'ns', 'anp']);
+
+/**
+ * The pad byte of a fixed-length composite's contents (`FieldPlan.contentPad`): jPOS `IF_CHAR` right-pads what its
+ * sub-fields make with spaces (RightTPadder) and its unpack leaves what follows the last sub-field. Only ASCII text:
+ * digits, binary and hex-character classes pad otherwise or not at all.
+ */
+function contentPadOf(spec: FieldSpec): number {
+  if (!TEXT_TYPES.has(spec.type) || spec.encoding !== 'ascii') return -1;
+  if (spec.pad === undefined) return 0x20;
+  return spec.pad.side === 'right' ? spec.pad.char.charCodeAt(0) : -1;
 }
 
 /** The one-pass writer of a field of encoding `enc`; `general` for amounts and composites. */

@@ -1,6 +1,6 @@
 import type { ClassShape } from './field-classes.js';
 import { describeClass } from './field-classes.js';
-import { classError, readInteger, xmlError } from './attributes.js';
+import { classError, readBoolean, readInteger, xmlError } from './attributes.js';
 import { refuseUnhonouredAttributes } from './field-attributes.js';
 
 /**
@@ -59,7 +59,8 @@ export function readFields(packager: string, raws: RawField[], parentPath: strin
       length,
       name: (a.name ?? '').trim(),
       className,
-      pad: (a.pad ?? '').trim().toLowerCase() === 'true',
+      // (true|false) in jPOS's DTD, which jPOS validates: pad="yes" is refused, never read as false.
+      pad: readBoolean(packager, a.pad, 'pad', false, path),
       raw,
     });
   }

@@ -2,13 +2,14 @@ import { XMLParser, XMLValidator } from '../views/fast-xml-parser.js';
 import type { Dialect, FieldSpec, Sensitivity } from '../types.js';
 import type { FieldProblem } from '../errors.js';
 import { codecError } from '../errors.js';
-import { dialectProblems } from '../dialect/check.js';
+import { COMPOSITE_UNCARRIED, dialectProblems } from '../dialect/check.js';
 import { bitmapSpec } from './field-classes.js';
 import { classError, readInteger, xmlError } from './attributes.js';
 import { messageFirstField } from './message-attributes.js';
 import type { PackagerField, RawField } from './elements.js';
 import { describe, readFields } from './elements.js';
 import { compositeSpec } from './composite.js';
+import { sensitivityByName } from './card-data-names.js';
 import { iccDataField, isIccData } from './icc-data.js';
 import { ISO8583_1987 } from '../dialect/iso8583-1987.js';
 
@@ -67,23 +68,6 @@ function readChildren(node: Record<string, unknown>): RawField[] {
   return out;
 }
 
-/** Masking by the name a packager gives a field (sub-fields have no standard number to go by). */
-function sensitivityByName(name: string): Sensitivity | undefined {
-  // Separators read as spaces, and "CVC 2" as "CVC2" (Mastercard's own spelling): "CVV2/CVC2", "CVV_2".
-  const n = name.toUpperCase().replace(/[/_-]/g, ' ').replace(/\b(CVV|CVC) 2\b/g, '$12');
-  if (/\bPIN\b/.test(n) && /\b(BLOCK|DATA)\b/.test(n)) return 'pin';
-  // "CVV2", "CVC 2", "CVV2 Value", "Card Verification Value 2" and "CVV2 Request Data" (VISA 126.10, whose bytes 3-6
-  // are the CVV2 itself) carry the value; a result, presence or indicator field ("CVV2 Presence Ind", "CVV2 Result
-  // Data") carries none: masking it would only keep its whole field out of the SAF journal.
-  if ((/\b(CVV2?|CVC2?)\b/.test(n) || /\bCARD VERIFICATION\b/.test(n)) && !/\b(RESULTS?|PRESENCE|PRESENT|IND|INDICATOR|FLAG)\b/.test(n)) {
-    return 'cvv';
-  }
-  if (/\bTRACK\b/.test(n)) return 'track';
-  if (/\b(ICC|EMV)\b/.test(n)) return 'emv';
-  if (/\bPRIMARY ACCOUNT NUMBER\b|\bPAN\b/.test(n)) return 'pan';
-  return undefined;
-}
-
 /** The data element (or sub-field) `f`, composite ones included. */
 function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): FieldSpec {
   if (isIccData(f)) return { name: f.name, ...iccDataField(packager, f) };
@@ -95,10 +79,17 @@ function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): Field
   const track = topLevel ? TRACK_ELEMENTS.has(key) : /\bTRACK [23]\b/i.test(f.name);
   if (track && spec.type === 'n') spec.type = 'z';
   if (f.raw.composite) {
+    if (COMPOSITE_UNCARRIED.has(spec.encoding)) {
+      // jPOS hands the sub-fields' bytes to the outer class, which packs them as BCD digits or converts them to
+      // EBCDIC: a composite here carries them as they are, so such a packager would put other bytes on the wire.
+      const how = spec.encoding === 'bcd' ? 'packs its contents as BCD digits' : 'converts its contents to EBCDIC';
+      classError(packager, f.path, f.className, `${how}: a composite field (isofieldpackager) in it is not supported`);
+    }
     spec.subfields = compositeSpec(packager, f, (sub) => fieldSpec(packager, sub, false));
   } else {
-    // Data elements: the standard's numbers say which carry card data; sub-fields have only their names to go by.
-    const sensitive = topLevel ? SENSITIVE_ELEMENTS.get(key) : sensitivityByName(f.name);
+    // Data elements: the standard's numbers say which carry card data, and the name where they leave one unmarked (a
+    // private 62 "CVV2 VALUE"); sub-fields have only their names to go by.
+    const sensitive = (topLevel ? SENSITIVE_ELEMENTS.get(key) : undefined) ?? sensitivityByName(f.name);
     if (sensitive !== undefined) spec.sensitive = sensitive;
   }
   return spec;
@@ -132,6 +123,7 @@ function mtiEncoding(packager: string, f: PackagerField): Dialect['mti']['encodi
  *   `bitmapField` that names no bitmap), or sets a field attribute that changes jPOS's bytes in a way no dialect field
  *   describes (`trim="true"`, `inclusive="true"`, `params`, `encoding`), naming the field where one is concerned;
  *   `ISO8583_ERR_PACKAGER_CLASS` naming the field and the class when a class is unknown or in the wrong place (a
+ *   composite in a BCD or EBCDIC class, whose contents jPOS converts and this codec carries as they are; a
  *   `DatasetPackager`, an `ICCDataPackager` around a class that is no `BINARY` one).
  */
 export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect {
