@@ -7,7 +7,7 @@ import type { CodecErrorCode } from '../errors.js';
 import type { FieldPlan } from './plan.js';
 import { COUNT_BYTES, ENC_ASCII, ENC_BCD, ENC_EBCDIC, prefixValue } from './plan.js';
 import { allowed, isAmount, isDigitCode, isLatin1, isNibbles } from './charset.js';
-import { isHex } from '../encoding/hex-digits.js';
+import { HEX_VALUE, isHex } from '../encoding/hex-digits.js';
 
 /** Why a value cannot be sent: a stable code and words, never the value. */
 export interface Problem {
@@ -49,13 +49,25 @@ function pad(plan: FieldPlan, s: string, units: number): string {
 const ODD_DIGITS = 'an odd number of digits: its length prefix counts bytes, and the pad nibble would come back as a digit';
 
 /**
+ * Why a value shown as hex that {@link isHex} refuses is refused: a character that is no hex digit (its position,
+ * counting from 1, never the character: the value may be card data), else an odd number of digits (half a byte).
+ */
+function notHex(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || HEX_VALUE[c] === 255) return `a character that is not a hex digit (character ${i + 1})`;
+  }
+  return 'an odd number of hex digits (two make a byte)';
+}
+
+/**
  * The wire value of a plain (non-composite) field: `s` padded and checked. Returns `undefined` and notes
  * the problem in `p` when the value cannot be sent.
  */
 export function prepareText(plan: FieldPlan, s: string, lenient: boolean, p: Problem): string | undefined {
   let units = s.length;
   if (plan.hexForm) {
-    if (!isHex(s)) return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'not an even number of hex digits');
+    if (!isHex(s)) return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', notHex(s));
     units >>= 1;
   }
   if (plan.fixed) {
