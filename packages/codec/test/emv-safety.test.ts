@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { propertyRuns } from '@iso8583/test-support';
 import { luhnPans } from './pan-arbitrary.js';
-import { Iso8583Error, buildTlv, describableTlv, emvFromTags, emvToTags, fromJson, maskValue, parseTlv } from '../src/index.js';
+import { Iso8583Error, buildTlv, describableTlv, emvFromTags, emvToTags, fromJson, fromXml, maskValue, parseTlv } from '../src/index.js';
 import type { EmvTags, TlvItem } from '../src/index.js';
 
 function tlvError(fn: () => unknown): Iso8583Error {
@@ -205,4 +205,49 @@ test('buildTlv builds a constructed tag of 100,000 children (was an uncoded Rang
   const hex = buildTlv([{ tag: '70', value: '', children }]);
   assert.equal(hex.slice(0, 10), '7083061A80');
   assert.equal(hex.length, 2 * (5 + 4 * 100_000));
+});
+
+/** Whether `text` holds a run of 8 or more digits once its dots are taken out (a card number spelled along a path). */
+const spellsNumber = (text: string): boolean => /[0-9]{8,}/.test(text.replaceAll('.', ''));
+
+/** The error `fn` throws: its field (or its first problem's) and its message. */
+function errorText(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    const e = err as Iso8583Error;
+    return `${e.field ?? ''} ${e.message} ${JSON.stringify(e.problems ?? [])}`;
+  }
+  assert.fail('no error');
+}
+
+test('EMV tag paths – nested levels never spell 8 or more digits across the dots (each level names up to 4 alone)', () => {
+  const tags = (...levels: string[]): string => levels.map((id) => `<tag id="${id}">`).join('');
+  const close = (n: number): string => '</tag>'.repeat(n);
+  const xml = (body: string): string => `<isomsg><field id="0" value="0200"/><field id="55">${body}</field></isomsg>`;
+  const cases: Array<[string, () => unknown]> = [
+    ['fromXml, 4-digit names', () => fromXml(xml(`${tags('4761', '7390', '0101')}<tag id="0010" type="b">9F${close(4)}`))],
+    ['fromXml, tags', () => fromXml(xml(`${tags('47', '61', '73', '90', '01', '01', '00')}<tag id="10" value="">9F${close(8)}`))],
+    ['emvFromTags', () => emvFromTags({ 47: { 61: { 73: { 90: { '01': { '01': { '00': { 10: 'X' } } } } } } } })],
+  ];
+  for (const [what, fn] of cases) {
+    const text = errorText(fn);
+    assert.ok(!spellsNumber(text), `${what}: ${text}`);
+    assert.match(text, /#[0-9]/, `${what}: a level named by its position`);
+  }
+  // Constructed tags of digits only, the deepest one's value not hex: buildTlv's path and emvFromTags' alike.
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom('20', '21', '33', '39', '60', '61', '70', '73', '77', '79'), { minLength: 1, maxLength: MAX_DEPTH - 1 }), fc.constantFrom('55', '127.55'), (levels, field) => {
+      let items: TlvItem[] = [{ tag: '10', value: 'X' }];
+      let object: EmvTags = { 10: 'X' };
+      for (const tag of [...levels].reverse()) {
+        items = [{ tag, value: '', children: items }];
+        object = { [tag]: object };
+      }
+      for (const text of [errorText(() => buildTlv(items, field)), errorText(() => emvFromTags(object, field))]) assert.ok(!spellsNumber(text), text);
+    }),
+    propertyRuns(200),
+  );
+  // A short path keeps its tags: `55.70.9F26`, `55.47.61`.
+  assert.equal(tlvError(() => emvFromTags({ 47: { 61: 'X' } })).field, '55.47.61');
 });

@@ -116,7 +116,10 @@ export class CardDataForms {
     if (sensitivity === 'track') this.#addTrack(value, masked, encoding);
   }
 
-  /** Track data: also its PAN, the data after the separator, track 1's name, and the form with the other track 2 separator. */
+  /**
+   * Track data: also its PAN, the data after the separator, track 1's name and the data after the name (6 characters
+   * or more), and the form with the other track 2 separator.
+   */
   #addTrack(value: string, masked: string, encoding: ValueEncoding | undefined): void {
     const track = TRACK.exec(value);
     if (track === null) return;
@@ -124,8 +127,14 @@ export class CardDataForms {
     this.#addPan(pan);
     this.#addForms(pan, maskPan(pan), encoding);
     if (rest.length >= 6) this.#addForms(rest, '*'.repeat(rest.length), encoding);
-    // Track 1: the cardholder name (`DOE/JOHN`, padded to its field with spaces), which a sequence may log on its own.
-    if (separator === '^') this.#addName(rest.slice(0, Math.max(0, rest.indexOf('^'))), encoding);
+    if (separator === '^') {
+      // Track 1: the cardholder name (`DOE/JOHN`, padded to its field with spaces) and the data after it (expiry,
+      // service code, discretionary data with CVV1 / PVV), which a sequence may log on their own, as track 2's rest.
+      const second = rest.indexOf('^');
+      this.#addName(rest.slice(0, Math.max(0, second)), encoding);
+      const tail = second < 0 ? '' : rest.slice(second + 1);
+      if (tail.length >= 6) this.#addForms(tail, '*'.repeat(tail.length), encoding);
+    }
     // Track 2 is written with `=` in ASCII and with `D` (the BCD separator nibble) in binary dialects.
     const other = separator === '=' ? 'D' : separator === 'D' ? '=' : undefined;
     if (other !== undefined) this.#addForms(prefix + pan + other + rest, masked, encoding);

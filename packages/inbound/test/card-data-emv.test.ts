@@ -153,3 +153,18 @@ test('card data – an ordinary message is masked form by form, not wholesale', 
   assert.equal(mask.wholesale, false);
   assert.equal(mask.text('order 1234567890123 of 5413330089010434'), 'order 1234567890123 of 541333******0434');
 });
+
+test('card data – track 1 data after the name (expiry, service code, CVV1), logged on its own, is hidden: field 45 and EMV 56', () => {
+  const dialect = resolveDialect('iso87ascii');
+  const track1 = `B${PAN}^DOE/JOHN^${TRACK_TAIL}`;
+  const t56 = Buffer.from(track1, 'latin1').toString('hex').toUpperCase();
+  const icc56 = buildTlv([{ tag: '56', value: t56 }, { tag: '9F27', value: '80' }]);
+  for (const [what, fields] of [['field 45', { 0: '0200', 45: track1 }], ['EMV 56', { 0: '0200', 55: icc56 }]] as const) {
+    const mask = CardDataMask.of(fields, dialect);
+    const line = mask.text(`tail ${TRACK_TAIL}; hex ${Buffer.from(TRACK_TAIL).toString('hex')}`);
+    assert.equal(line, `tail ${'*'.repeat(16)}; hex ${'*'.repeat(32)}`, what);
+  }
+  // A tail shorter than 6 characters is not searched for (it would hide those digits everywhere).
+  const short = CardDataMask.of({ 0: '0200', 45: `B${PAN}^DOE/JOHN^2512` }, dialect);
+  assert.equal(short.text('stan 2512'), 'stan 2512');
+});

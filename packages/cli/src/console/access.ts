@@ -15,7 +15,7 @@ import { cliError } from '../args.js';
 import { consoleError } from './errors.js';
 import { pageHeaders } from './headers.js';
 import { loginPage } from './login-page.js';
-import { browserOnUnknownHost } from '../http/known-host.js';
+import { unknownHostName } from '../http/known-host.js';
 
 /** The content type of the sign-in form. */
 const FORM = 'application/x-www-form-urlencoded';
@@ -227,8 +227,8 @@ function lockedOut(request: FastifyRequest, reply: FastifyReply, ms: number, bod
  * {@link ConsoleSessions}' defaults (8 hours, `Secure` over TLS only). `guard`: how wrong tokens lock their peer out
  * (guard.ts: 429 `ISO8583_ERR_CONSOLE_TOO_MANY_ATTEMPTS`). Default: {@link SignInGuard}'s defaults (5 wrong tokens in a
  * minute lock the peer out for a minute, doubling up to 15 minutes). `bound`: the address the port listens on, a `Host`
- * it knows besides IP addresses and `localhost` (http/known-host.ts): a browser's wrong tokens on any other name are
- * counted by address and name, apart from the address's own. Default: none known besides those.
+ * it knows besides IP addresses and `localhost` (http/known-host.ts): wrong tokens on any other name are counted
+ * under one count per address for all such names, apart from the address's own. Default: none known besides those.
  */
 export function requireToken(
   app: FastifyInstance,
@@ -241,12 +241,13 @@ export function requireToken(
   const live = new ConsoleSessions(token, sessions);
   const guesses = new SignInGuard(guard);
   // A token from a locked-out peer is refused unread (an answer that accepted the right one would be its oracle);
-  // a wrong one counts against its peer, a right one at sign-in clears it. `undefined`: the token is right. A browser's
-  // request on a `Host` the port does not know (a DNS-rebinding page's name, or a TLS proxy's public name) is counted
-  // by its address and that name, apart from the address's own: such a page cannot lock the operator out.
+  // a wrong one counts against its peer, a right one at sign-in clears it. `undefined`: the token is right. A request
+  // on a `Host` the port does not know (a DNS-rebinding page's name, or a TLS proxy's public name) is counted under its
+  // address's one count for such names, apart from the address's own: such a page cannot lock the operator out, nor
+  // guess on by changing the name; it is refused while either count is locked out (guard.ts).
   const check = (request: FastifyRequest, reply: FastifyReply, given: string, signingIn: boolean): FastifyReply | undefined => {
     const peer = peerOf(request);
-    const host = browserOnUnknownHost(request.headers, bound());
+    const host = unknownHostName(request.headers, bound());
     const locked = guesses.lockedFor(peer, host);
     if (locked > 0) return lockedOut(request, reply, locked, body, guesses);
     if (!sameToken(given, token)) {

@@ -15,8 +15,10 @@
  * Memory is bounded: at most {@link DEFAULT_GUARD_PEERS} peers are remembered, the one not seen longest forgotten first,
  * a locked-out peer only when every peer remembered is locked out; finding it costs one look per wrong token,
  * amortized, however many of the peers are locked out.
- * IPv6 addresses are counted by their /64 (one host holds all of it). A browser's tokens on a `Host` the port does not
- * know (a DNS-rebinding page's name) are counted apart, by address and name (guardKey).
+ * IPv6 addresses are counted by their /64 (one host holds all of it). The tokens of requests on a `Host` the port does
+ * not know (a DNS-rebinding page's name) are counted apart from the address's own, all of its names under one count
+ * (guardKey): such a page cannot lock the operator's address out, and changing the name each time buys no guesses;
+ * while the address's own count is locked out, its requests on those names are refused too.
  */
 
 import { peerKey } from '@iso8583/inbound';
@@ -73,11 +75,17 @@ interface Peer {
 export { peerKey };
 
 /**
- * The key the tokens of `address` are counted by: its {@link peerKey}, or with `host` (a browser's request on a name
- * the port does not know, http/known-host.ts: a DNS-rebinding page's) that key and the name, apart from the address's
- * own, so that such a page cannot lock the operator's address out. Also what a lockout's log line names.
+ * The key the tokens of `address` are counted by: its {@link peerKey}, or for its requests on names the port does not
+ * know (`unknownHost`, http/known-host.ts: a DNS-rebinding page's) that key marked so, one for all of those names
+ * (a name per guess would else be a count per guess), apart from the address's own so that such a page cannot lock
+ * the operator's address out.
  */
-export function guardKey(address: string, host?: string): string {
+export function guardKey(address: string, unknownHost = false): string {
+  return unknownHost ? `${peerKey(address)} (unknown Host)` : peerKey(address);
+}
+
+/** What a lockout's log line names: the peer's address, and the `Host` name of the request on an unknown one. */
+function noticeName(address: string, host: string | undefined): string {
   return host === undefined ? peerKey(address) : `${peerKey(address)} (Host ${host})`;
 }
 
@@ -131,11 +139,18 @@ export class SignInGuard {
   }
 
   /**
-   * How long `address` is still locked out, in ms (0: it may try a token). A token it sends meanwhile is not compared:
-   * call {@link SignInGuard.refused} and answer 429.
+   * How long `address` is still locked out, in ms (0: it may try a token); with `host` (the name of a request on a
+   * `Host` the port does not know), the longer of its count for those names and its own (a locked-out address may
+   * not guess on through another name). A token it sends meanwhile is not compared: call {@link SignInGuard.refused}
+   * and answer 429.
    */
   lockedFor(address: string, host?: string): number {
-    const peer = this.#peers.get(guardKey(address, host));
+    const own = this.#lockedFor(guardKey(address));
+    return host === undefined ? own : Math.max(own, this.#lockedFor(guardKey(address, true)));
+  }
+
+  #lockedFor(key: string): number {
+    const peer = this.#peers.get(key);
     if (peer === undefined) return 0;
     return Math.max(0, peer.until - this.#now());
   }
@@ -145,10 +160,14 @@ export class SignInGuard {
     this.#count?.('refused');
   }
 
-  /** Counts a wrong token from `address`; the ms it is now locked out for (0: not locked out). */
+  /**
+   * Counts a wrong token from `address` (with `host`, the name of its request on a `Host` the port does not know:
+   * counted under the address's one count for such names, the name only in the log line); the ms it is now locked
+   * out for (0: not locked out).
+   */
   failed(address: string, host?: string): number {
     this.#count?.('failure');
-    const key = guardKey(address, host);
+    const key = guardKey(address, host !== undefined);
     const now = this.#now();
     let peer = this.#peers.get(key);
     this.#delete(key);
@@ -171,13 +190,13 @@ export class SignInGuard {
     peer.since = now;
     peer.until = now + lockout;
     this.#forgetOldest(now);
-    this.#tell(key, lockout, now);
+    this.#tell(noticeName(address, host), lockout, now);
     return lockout;
   }
 
-  /** A successful sign-in from `address`: its record is forgotten. */
+  /** A successful sign-in from `address` (on an unknown `Host` when `host` is given): that record is forgotten. */
   succeeded(address: string, host?: string): void {
-    this.#delete(guardKey(address, host));
+    this.#delete(guardKey(address, host !== undefined));
   }
 
   /** Forgets `key` (or moves it: the caller sets it again, as the one seen last). */

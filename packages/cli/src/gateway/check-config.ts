@@ -21,7 +21,8 @@ import type { UpstreamDialect } from './approval-fit.js';
  * this user cannot open names `--reversal-journal`, the file and the system's reason). Returns the one-line summary printed on success, after a
  * `warning:` line for each upstream whose approval codes the POS dialect cannot carry (approval-fit.ts), one for
  * upstreams of different dialects behind the HTTP port (`POST /raw` refused, `rawDialectsWarning`) and one for an HTTP
- * port open to the network without a token (`ISO8583_WARN_HTTP_OPEN`, as the start logs it). `configWarnings` (the
+ * port open to the network without a token (`ISO8583_WARN_HTTP_OPEN`, as the start logs it), and one for each folder
+ * under `--reversal-journal` that cannot be entered to look for a stranded journal (journal-stranded.ts). `configWarnings` (the
  * parse's `warnings`: a config file key a flag made unused; default none) are printed first, one `warning:` line each.
  */
 export function checkGatewayConfig(config: GatewayConfig, configWarnings: readonly string[] = []): string {
@@ -36,11 +37,11 @@ export function checkGatewayConfig(config: GatewayConfig, configWarnings: readon
   const client = resolveDialect(config.clientDialect ?? config.dialect);
   posTlsOptions(config);
   readHttpToken(config.httpToken, config.httpTokenFile, GATEWAY_TOKEN_NAMES);
-  checkJournalDirs(config, silent);
+  const journalWarnings = checkJournalDirs(config, silent);
   const names = config.upstreams?.map((u) => `${u.name}=${u.upstream}`).join(',') ?? config.upstream;
   const http = config.httpEnabled ? `${httpBindOf(config)}:${config.http}` : 'off';
   const open = gatewayOpenHttpWarning(config);
   const raw = rawDialectsWarning(config, dialects);
-  const warnings = [...configWarnings, ...approvalFitWarnings(dialects, client), ...[raw, open].filter((w) => w !== undefined)].map((line) => `warning: ${line}\n`);
+  const warnings = [...configWarnings, ...journalWarnings, ...approvalFitWarnings(dialects, client), ...[raw, open].filter((w) => w !== undefined)].map((line) => `warning: ${line}\n`);
   return `${warnings.join('')}gateway config is valid: upstream=${names} pos=${config.bind}:${config.listen} http=${http}`;
 }

@@ -112,7 +112,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const { logger } = runtime;
   // Every file first: a missing certificate stops the start before any socket opens.
   const named = groupUpstreams(config);
-  refuseStrandedJournals(config);
+  for (const line of refuseStrandedJournals(config)) logger.warn(line);
   // One transaction log for every upstream: in the journal folder (a folder in use stops the start here), or, with a
   // PostgreSQL --store, in the database every node shares (any node answers for all of them).
   const transactionLogger = logger.child({ side: 'transactions' });

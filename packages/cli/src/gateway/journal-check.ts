@@ -39,9 +39,10 @@ export function gatewayJournalDirs(config: GatewayConfig, logger: Logger): Gatew
  * `config` cannot be made, entered or written (a file in its place or above it, a folder this user may not write, or
  * one still to be made in a folder this user may not write), or a file in it that the start opens cannot be opened
  * (one this user may not read or write, as a first run as root leaves): path-problem.ts's rule. Also when a journal
- * `config` does not open still holds reversals not yet sent (journal-stranded.ts).
+ * `config` does not open still holds reversals not yet sent (journal-stranded.ts). Returns the warnings of that look
+ * (a folder it could not enter, not refused).
  */
-export function checkJournalDirs(config: GatewayConfig, logger: Logger): void {
+export function checkJournalDirs(config: GatewayConfig, logger: Logger): string[] {
   for (const { dir, kinds } of gatewayJournalDirs(config, logger)) {
     const problem = storeDirProblem(dir, kinds);
     if (problem !== undefined) {
@@ -50,7 +51,7 @@ export function checkJournalDirs(config: GatewayConfig, logger: Logger): void {
       });
     }
   }
-  refuseStrandedJournals(config);
+  return refuseStrandedJournals(config);
 }
 
 /** The connector's names of the store folders the gateway's `--reversal-journal` places. */

@@ -12,8 +12,12 @@
  * journals at once, and a crash between could send a reversal twice or lose it. The operator moves the file, with the
  * gateway stopped, or runs the earlier configuration until it is empty. Read only: the file is read (the connector's
  * `journalOpenNeed`), no lock taken, nothing written.
+ *
+ * Refused only for a journal file seen to exist: one that holds open entries, or one that cannot be read to tell. A
+ * folder that cannot be entered (a volume's `lost+found`, root's with mode 0700, under a journal folder that is a
+ * volume of its own) shows no journal file: it is a warning naming it, not a refusal, or no service user could start.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { JOURNAL_FILE, journalOpenNeed } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
@@ -42,39 +46,61 @@ function unusedJournalDirs(config: StrandedConfig): string[] {
   return [...new Set(candidates)].filter((dir) => !used.has(dir));
 }
 
+/** What {@link strandedJournals} found: the refusal, if any, and the folders it could not look into. */
+export interface StrandedJournals {
+  /** `ISO8583_ERR_GATEWAY_CONFIG` naming `--reversal-journal`, or `undefined` when nothing is stranded. */
+  problem: Error | undefined;
+  /** One line for each folder that could not be entered to look for a journal file (a `lost+found`): not refused. */
+  warnings: string[];
+}
+
 /**
- * `ISO8583_ERR_GATEWAY_CONFIG` naming `--reversal-journal` when a reversal journal that `config` does not open (see
- * the file's note) still holds open entries, or cannot be read to tell; undefined when there is none, with
- * `--no-reversal` and with a PostgreSQL `--store`.
+ * The reversal journals that `config` does not open (see the file's note): a problem (`ISO8583_ERR_GATEWAY_CONFIG`
+ * naming `--reversal-journal`) when one is seen to exist and still holds open entries, or exists and cannot be read to
+ * tell; a warning for each folder that cannot be entered to look. Nothing with `--no-reversal` and with a PostgreSQL
+ * `--store`.
  */
-export function strandedJournalProblem(config: StrandedConfig): Error | undefined {
-  if (config.noReversal || config.store !== undefined) return undefined;
+export function strandedJournals(config: StrandedConfig): StrandedJournals {
+  const warnings: string[] = [];
+  if (config.noReversal || config.store !== undefined) return { problem: undefined, warnings };
   const group = groupUpstreams(config);
   const mode = group === undefined ? 'one upstream' : `the upstreams ${group.map((u) => u.name).join(', ')}`;
   for (const dir of unusedJournalDirs(config)) {
     const file = join(dir, JOURNAL_FILE);
+    try {
+      statSync(file);
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+      // No journal file there; or a folder this user cannot enter, which no start of this user writes a journal in.
+      if (reason !== 'ENOENT') warnings.push(`--reversal-journal: the folder ${dir} cannot be entered (${reason}) to look for a ${JOURNAL_FILE} this configuration (${mode}) does not open; not checked`);
+      continue;
+    }
     let entries: number;
     try {
       entries = journalOpenNeed(file, 0).entries;
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-      return problem(`the reversal journal ${file}, which this configuration (${mode}) does not open, cannot be read (${reason}) to tell whether it holds reversals not yet sent`);
+      return { problem: problem(`the reversal journal ${file}, which this configuration (${mode}) does not open, cannot be read (${reason}) to tell whether it holds reversals not yet sent`), warnings };
     }
     if (entries === 0) continue;
-    return problem(
+    const text =
       `the reversal journal ${file} holds ${entries} reversal(s) or advice(s) not yet sent, and this configuration ` +
-        `(${mode}) does not open it: they would never be sent. Start once with the configuration that wrote them until ` +
-        `they are delivered (safDepth 0), or, with the gateway stopped, move that ${JOURNAL_FILE} into the journal ` +
-        `folder of the upstream that must send them (one holding no ${JOURNAL_FILE} yet)`,
-    );
+      `(${mode}) does not open it: they would never be sent. Start once with the configuration that wrote them until ` +
+      `they are delivered (safDepth 0), or, with the gateway stopped, move that ${JOURNAL_FILE} into the journal ` +
+      `folder of the upstream that must send them (one holding no ${JOURNAL_FILE} yet)`;
+    return { problem: problem(text), warnings };
   }
-  return undefined;
+  return { problem: undefined, warnings };
 }
 
-/** Throws {@link strandedJournalProblem}'s error, if any: what the start and `--check-config` both run. */
-export function refuseStrandedJournals(config: StrandedConfig): void {
-  const stranded = strandedJournalProblem(config);
+/**
+ * Throws {@link strandedJournals}' problem, if any: what the start and `--check-config` both run. Returns its
+ * warnings (the start logs them, `--check-config` prints them as `warning:` lines).
+ */
+export function refuseStrandedJournals(config: StrandedConfig): string[] {
+  const { problem: stranded, warnings } = strandedJournals(config);
   if (stranded !== undefined) throw stranded;
+  return warnings;
 }
 
 function problem(text: string): Error {

@@ -3,8 +3,8 @@
  * brackets), `localhost`, or the address the port is bound to. A web page on a name the attacker controls can re-point
  * that name to 127.0.0.1 (DNS rebinding) and then reach the port as its own origin, naming the attacker's name in
  * `Host`: the port without a token refuses such a request (host-check.ts); the port with one counts the wrong tokens of
- * a browser's request on such a name apart from its address's (console/access.ts), so that the page cannot lock the
- * operator's address out.
+ * the requests on such names apart from its address's own, all of an address's names under one count (console/guard.ts),
+ * so that the page cannot lock the operator's address out, nor guess without bound by changing the name.
  */
 import { isIP } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -35,21 +35,12 @@ export function knownHost(host: string | undefined, bound: string | undefined): 
 }
 
 /**
- * Whether a browser sent the request: it carries `Origin` or a `Sec-Fetch-*` header (a page's `fetch`, an `<img>`, a
- * form, a navigation). Programs (curl, SocketQueue's callers, the `iso8583` command) send none.
+ * The host name of a request whose `Host` the port bound to `bound` does not know (a DNS-rebinding page's, or a TLS
+ * proxy's public name), whoever sent it (a browser's `Origin` and `Sec-Fetch-*` headers are headers any program can
+ * add); `undefined` for a known `Host` or none.
  */
-export function fromBrowser(headers: IncomingHttpHeaders): boolean {
-  if (headers.origin !== undefined) return true;
-  for (const name of Object.keys(headers)) if (name.startsWith('sec-fetch-')) return true;
-  return false;
-}
-
-/**
- * The host name of a browser's request whose `Host` the port bound to `bound` does not know (a DNS-rebinding page's,
- * or a TLS proxy's public name); `undefined` for a program's request or a known `Host`.
- */
-export function browserOnUnknownHost(headers: IncomingHttpHeaders, bound: string | undefined): string | undefined {
+export function unknownHostName(headers: IncomingHttpHeaders, bound: string | undefined): string | undefined {
   const host = headers.host;
-  if (host === undefined || knownHost(host, bound) || !fromBrowser(headers)) return undefined;
+  if (host === undefined || knownHost(host, bound)) return undefined;
   return hostName(host);
 }

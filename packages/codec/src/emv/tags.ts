@@ -1,6 +1,7 @@
 import { codecError } from '../errors.js';
 import type { TlvItem } from './tlv.js';
 import { MAX_TLV_DEPTH, buildTlv, isTlvTag, parseTlv } from './tlv.js';
+import { tagPath } from './tag-path.js';
 
 /**
  * EMV data as an object: tag (uppercase hex) -> value (uppercase hex), or for a constructed tag (e.g. `70`, `77`)
@@ -64,7 +65,8 @@ function tagLabel(tag: string, position: number): string {
 }
 
 /**
- * The data objects of `tags`; an error's `field` is the path of the bad key (`55.70.#1`), never its value. Objects
+ * The data objects of `tags`; an error's `field` is the path of the bad key (`55.70.#1`), never its value, a level
+ * named by its position where its digits would spell a card number along the path (tag-path.ts). Objects
  * nested deeper than BER-TLV may (`MAX_TLV_DEPTH`) are refused before they are read: a hostile object 5,000 deep
  * overflowed the stack (an uncoded RangeError).
  */
@@ -73,8 +75,8 @@ function toItems(tags: EmvTags, path: string, depth = 0): TlvItem[] {
   const items: TlvItem[] = [];
   let position = 0;
   for (const [tag, value] of Object.entries(tags)) {
-    const label = tagLabel(tag, position++);
-    const field = `${path}.${label}`;
+    const field = tagPath(path, tagLabel(tag, position), position);
+    position++;
     const fail = (reason: string): never => {
       throw codecError('ISO8583_ERR_TLV', reason, { field });
     };

@@ -1,6 +1,7 @@
 import type { Iso8583Error } from '../errors.js';
 import { codecError } from '../errors.js';
 import { bytesArgument } from '../arguments.js';
+import { tagPath } from './tag-path.js';
 
 /*
  * BER-TLV as EMV uses it in field 55 (EMV Book 3, Annex B):
@@ -162,7 +163,8 @@ function readableValue(raw: Buffer, field: string, depth: number): void {
 
 /**
  * Writes `items` into `out`; returns their length in bytes. `path` is where they are (`55`, `55.70`): an error's
- * `field` is the path of the bad data object (`55.70.9F26`; `55.70.#1`, its position, when its tag is not a tag).
+ * `field` is the path of the bad data object (`55.70.9F26`; `55.70.#1`, its position, when its tag is not a tag or
+ * its digits would spell a card number along the path: tag-path.ts).
  */
 function buildInto(items: readonly TlvItem[], out: number[][], path: string, depth: number): number {
   if (!Array.isArray(items)) throw codecError('ISO8583_ERR_TLV', 'not a list of data objects', { field: path });
@@ -174,7 +176,7 @@ function buildInto(items: readonly TlvItem[], out: number[][], path: string, dep
     }
     const tag = tagBytes(item.tag, `${path}.#${i}`);
     const tagHex = tag.toString('hex').toUpperCase();
-    const field = `${path}.${tagHex}`;
+    const field = tagPath(path, tagHex, i);
     let value: number[][];
     let length: number;
     const constructed = (tag[0]! & 0x20) !== 0;

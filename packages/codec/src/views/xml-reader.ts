@@ -12,6 +12,7 @@ import { MAX_TLV_DEPTH, buildTlv, isTlvTag } from '../emv/tlv.js';
 import { decodeXmlAttribute, isXmlText } from './xml-text.js';
 import { unclosedSection } from './xml-unclosed.js';
 import { safeName } from './names.js';
+import { tagPath } from '../emv/tag-path.js';
 import type { XmlNode } from './xml-nodes.js';
 import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from './xml-nodes.js';
 import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH, MAX_PARSED_XML_LENGTH, MAX_XML_DEPTH, MAX_XML_LENGTH, MAX_XML_REFERENCES } from './xml-shape.js';
@@ -97,7 +98,7 @@ function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: n
     ctx.problems.push({ field, code: 'ISO8583_ERR_TLV', reason: 'text between <tag> elements' });
     return undefined;
   }
-  for (const element of elements) {
+  for (const [position, element] of elements.entries()) {
     const name = nameOf(element)!;
     const tag = idOf(element);
     if (name !== 'tag' || tag === undefined) {
@@ -105,15 +106,17 @@ function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: n
       return undefined;
     }
     const label = isTlvTag(tag) ? tag.toUpperCase() : safeName(tag);
+    // Its level of the path, by position when the digits along the path would spell a card number (tag-path.ts).
+    const here = tagPath(path, label, position);
     // Only `id` (and namespace declarations): a jPOS-style `value="..."` would otherwise build an empty value unseen.
     const extra = Object.keys(attributesOf(element)).filter((a) => a !== 'id' && !a.startsWith('xmlns'));
     if (extra.length > 0) {
-      ctx.problems.push({ field: `${path}.${label}`, code: 'ISO8583_ERR_XML', reason: unexpectedAttributes(extra) });
+      ctx.problems.push({ field: here, code: 'ISO8583_ERR_XML', reason: unexpectedAttributes(extra) });
       return undefined;
     }
     const children = childrenOf(element, name);
     if (elementsOf(children).elements.length > 0) {
-      const nested = readEmvTags(children, field, ctx, depth + 1, `${path}.${label}`);
+      const nested = readEmvTags(children, field, ctx, depth + 1, here);
       if (nested === undefined) return undefined;
       items.push({ tag, value: '', children: nested });
     } else {
