@@ -3,7 +3,7 @@
  * a reconnection) is counted once here, and feeds both the `stats()` snapshot and the prom-client metrics, so the two
  * can never disagree.
  */
-import { isApproved, mtiLabel, responseCodeLabel } from '@iso8583/codec';
+import { isAcceptedFor, isApproved, mtiLabel, responseCodeLabel } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Registry } from 'prom-client';
 import { ConnectorMetrics } from './metrics.js';
@@ -23,7 +23,12 @@ export interface ConnectorAmounts {
   secured: number;
   /** Of the approved ones, those whose processing code (field 3) starts with `20` (refunds). */
   refund: number;
-  /** Reversals (0400, 0401, 0420, 0421) that got a response: automatic ones and those the caller sent. */
+  /**
+   * Reversals (0400, 0401, 0420, 0421) whose answer accepts them (`isAcceptedFor`: one of the dialect's approval codes,
+   * or ISO 8583:1993's `400`): automatic ones and those the caller sent. An answer that reversed nothing (a system
+   * error such as `96` that the SAF queue repeats, a decline) adds nothing, so a reversal repeated until accepted
+   * counts once.
+   */
   reversal: number;
 }
 
@@ -131,7 +136,7 @@ export class Accounting {
   private readonly socketQueue: SocketQueueFigures;
 
   /** `dialect`: the connector's, whose `approvalCodes` say which response codes are approvals. */
-  constructor(connector: string, source: MetricsSource, registry?: Registry, private readonly dialect: Pick<Dialect, 'approvalCodes' | 'version'> = {}) {
+  constructor(connector: string, source: MetricsSource, registry?: Registry, private readonly dialect: Pick<Dialect, 'approvalCodes' | 'version'> & Partial<Pick<Dialect, 'fields'>> = {}) {
     this.metrics = new ConnectorMetrics(connector, source, registry);
     this.socketQueue = new SocketQueueFigures(dialect);
   }
@@ -176,7 +181,8 @@ export class Accounting {
     const amount = amountOf(request['4']);
     if (amount === 0) return;
     if (kind === 'reversal') {
-      this.addAmount('reversal', amount);
+      // Only an answer that accepts the reversal undid money: a 96 the SAF queue repeats, or a decline, reversed nothing.
+      if (isAcceptedFor(this.dialect, response['39'], mti)) this.addAmount('reversal', amount);
       return;
     }
     this.addAmount('processed', amount);

@@ -42,7 +42,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST:
     'A shared store (PostgreSQL) gave the entry to another node (this node held it past its lease, `safLease`, or recorded its attempt too late: more than two thirds of the lease after asking, as after a stall, or while its owner lock\'s session had ended): this node no longer sends it; the other node reverses (or delivers) it. Also logged (`owner lock lost`) when the session of a node\'s owner lock ends while it runs.',
   ISO8583_ERR_CONNECTOR_INPUT:
-    'The input of `sendMessage` is not an XML string, JSON text or message object; on the HTTP routes also a body refused before it is read as a message (larger than `bodyLimit`: 413; a content type that is not JSON, XML or text: 415).',
+    'The input of `sendMessage` is not an XML string, JSON text or message object, or a message given to send whose MTI (field `0`) expects no answer (a response such as 0210 or 0410, an acknowledgement: refused before anything is written or held, never a timeout); on the HTTP routes also a body refused before it is read as a message (larger than `bodyLimit`: 413; a content type that is not JSON, XML or text: 415).',
   ISO8583_ERR_CONNECTOR_CROSS_SITE:
     'A browser request from another site (`Sec-Fetch-Site: cross-site` or `same-site`, or an `Origin` that is not the request\'s `Host`, named in `field`) to a route that changes state (`POST /`, `POST /raw`, the console\'s API): refused before its body is read.',
   ISO8583_ERR_CONNECTOR_UNSOLICITED:

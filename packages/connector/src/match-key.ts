@@ -5,6 +5,7 @@
  */
 import { responseMti } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, MessageInput } from '@iso8583/codec';
+import { connectorError } from './errors.js';
 
 /**
  * The MTI of the response to a request MTI: the codec's one rule (jPOS `setResponseMTI`), kept exported here for
@@ -84,16 +85,21 @@ export class MatchKey {
     return text === undefined ? undefined : wireValue(this.timeSpec, text);
   }
 
-  /** The key a request's response will carry (its MTI replaced by the response MTI). */
+  /**
+   * The key a request's response will carry (its MTI replaced by the response MTI). A message whose MTI expects no
+   * answer (a response such as 0210 or 0410, an acknowledgement, a reserved origin: the codec's `responseMti`) is
+   * refused here, before anything is held or written, with `ISO8583_ERR_CONNECTOR_INPUT` naming field 0: held under a
+   * key nothing answers, it would wait out the whole timeout and keep the key of its STAN and terminal from the real
+   * request (`DUPLICATE_KEY`), or its terminal's turn in the terminal queue.
+   */
   ofRequest(message: MessageInput): string {
+    const mti = mtiText(message['0']);
+    const answer = responseMti(mti);
+    if (answer === undefined) throw noAnswerDue(mti);
     let key = '';
     for (let i = 0; i < this.fields.length; i++) {
       const field = this.fields[i] as string;
-      if (field === '0') {
-        const text = mtiText(message['0']);
-        // A message that expects no response keeps its own MTI: nothing will match it, as nothing should.
-        key += responseMti(text) ?? text;
-      }
+      if (field === '0') key += answer;
       else key += wireValue(this.specs[i], message[field]);
       key += '|';
     }
@@ -114,6 +120,15 @@ export class MatchKey {
     }
     return key;
   }
+}
+
+/**
+ * The refusal of a request whose MTI (`text`, as given) expects no answer. The MTI is named only when it is 4 digits:
+ * a caller's field 0 may be anything, even card data.
+ */
+function noAnswerDue(text: string): Error {
+  const mti = /^\d{4}$/.test(text) ? text : 'invalid';
+  return connectorError('ISO8583_ERR_CONNECTOR_INPUT', `the ${mti === 'invalid' ? 'message' : mti} expects no answer: it is not sent (a request is answered; a response or an acknowledgement is not)`, { mti, field: '0' });
 }
 
 /** An answer MTI (odd function digit) with a repeat origin (1, 3, 5) as the standard answer (origin 0, 2, 4); any other as it is. */

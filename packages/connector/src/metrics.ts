@@ -83,7 +83,7 @@ function makeShared(): Shared {
     reconnects: new CounterFamily('iso8583_connector_reconnects_total', 'Connections lost or failed and opened again.', ['connector']),
     amounts: new CounterFamily(
       'iso8583_connector_amount_total',
-      'Sums of request field 4 (minor units): processed (answered 0100/0200), secured (of those, approved: 39 one of the dialect approvalCodes, 00 by default), refund (approved with processing code 20xxxx), reversal (answered 0400/0401/0420/0421).',
+      'Sums of request field 4 (minor units): processed (answered 0100/0200), secured (of those, approved: 39 one of the dialect approvalCodes, 00 by default), refund (approved with processing code 20xxxx), reversal (0400/0401/0420/0421 whose answer accepts it: an approval code, or 400 to a 1420; a 96 or a decline adds nothing).',
       ['connector', 'kind'],
     ),
   };

@@ -93,6 +93,23 @@ test('iso87ascii: a reversal answered 96 is repeated; endCodes naming 96 end it 
   }
 });
 
+test('a reversal of 10.00 answered 96, 96, then 00 adds its field 4 once to amounts.reversal and the metric', async (t) => {
+  const answers = ['96', '96', '00'];
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
+    if (r.message['11'] === '000302') p.send(r.socket, answer(r.message, { '39': '05' }));
+    else if (r.message['0'] === '0400' || r.message['0'] === '0401') p.send(r.socket, answer(r.message, { '39': answers.shift() ?? '00' }));
+  }, { requestTimeout: 100, reversal: { enabled: true, journalDir: tempDir(t, 'journal'), retryInterval: 50 } });
+  const { reached } = watchReversals(connector);
+  await assert.rejects(connector.request(purchase('000301')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  assert.equal((await reached).responseCode, '00');
+  assert.equal(peer.received.length, 4, 'the purchase and 3 reversal attempts');
+  assert.equal(connector.stats().amounts.reversal, 1000);
+  assert.match(await connector.registry.metrics(), /iso8583_connector_amount_total\{connector="default",kind="reversal"\} 1000\n/);
+  // A reversal the caller sends that the host declines (05) reversed nothing either.
+  assert.equal((await connector.request({ ...purchase('000302'), '0': '0400' }))['39'], '05');
+  assert.equal(connector.stats().amounts.reversal, 1000);
+});
+
 test('system errors in a row space the repeats out: retryInterval doubled each time, at most 5 minutes; another answer starts over', () => {
   const sv = getDialect('smartvista');
   const a = {} as Active;
