@@ -213,9 +213,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /**
-   * @internal True while the transaction `message` names (STAN 11 and terminal 41) is held here: a reversible request
-   * of it accepted and not settled (reversal on or off), or its reversal under way. An upstream group sends a
-   * reversible request of that transaction here, never to another upstream's bank, which could approve it too.
+   * @internal True while the transaction `message` names is held here: a reversible request of it (fields 11, 41, 32, 2)
+   * accepted and not settled (reversal on or off; once in a group), or its reversal (11 and 41) under way. An upstream
+   * group sends a reversible request of that transaction here, never to another upstream's bank, which could approve it.
    */
   holdsTransaction(message: MessageInput): boolean {
     return this.outcomes.holds(message) || this.reversals?.reversing(message) === true;

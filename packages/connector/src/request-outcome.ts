@@ -58,7 +58,7 @@ export class RequestOutcomes {
      * otherwise), as a request refused at its own queue is. Default: the request as given.
      */
     private readonly filled: (message: MessageInput, at: number) => MessageInput = (message) => message,
-    /** The transactions of the reversible requests accepted and not settled (transactions-in-flight.ts); default none kept. */
+    /** The transactions of the reversible requests accepted and not settled (transactions-in-flight.ts), once tracking; default none kept. */
     private readonly inFlight?: TransactionsInFlight,
   ) {}
 
@@ -67,9 +67,17 @@ export class RequestOutcomes {
     return !this.lifecycle.stopping;
   }
 
-  /** True while a reversible request of the transaction `message` names (fields 11 and 41) is accepted and not settled. */
+  /**
+   * True while a reversible request of the transaction `message` names (fields 11, 41, 32 and 2) is accepted and not
+   * settled; always false until {@link RequestOutcomes.trackTransactions}.
+   */
   holds(message: MessageInput): boolean {
     return this.inFlight?.has(message) === true;
+  }
+
+  /** From now on the transactions of reversible requests are held while in flight (an upstream group adopted the connector). */
+  trackTransactions(): void {
+    if (this.inFlight !== undefined) this.inFlight.tracking = true;
   }
 
   /**

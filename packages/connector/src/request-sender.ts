@@ -177,21 +177,18 @@ export class RequestSender {
           wrote?.onWrite?.();
         }
       });
-      // Answered: the connection is sound whatever the journal does next (the finally must not release it as failed
-      // after the write, which in exclusive mode closes it).
+      // Answered: the connection is sound whatever the journal does next, so it goes back to the pool now (the finally
+      // must not release it as failed after the write, which in exclusive mode closes it), before the journal's wait:
+      // a store that is away (a reopen waiting up to the deadline) must not pin it while other requests need it.
       channel = undefined;
+      this.pool.release(ch);
       if (entry !== undefined) {
         // The outcome is durable (`done` fsynced) before the caller sees the response; else it is reversed and fails.
         const answered = entry;
         entry = undefined;
-        try {
-          await this.reversals?.answered(answered, deadline ?? performance.now() + timeout);
-        } catch (err) {
-          this.pool.release(ch);
-          throw err;
-        }
+        await this.reversals?.answered(answered, deadline ?? performance.now() + timeout);
       }
-      this.answeredOn(ch, mti, message, response);
+      this.counted(ch, mti, message, response);
       return response;
     } catch (err) {
       // Written, whatever failed after (no answer, the connection, the journal's record of the answer): maybe at the host.
@@ -284,6 +281,11 @@ export class RequestSender {
    */
   private answeredOn(channel: Channel, mti: string, message: MessageInput, response: ChannelResponse): void {
     this.pool.release(channel);
+    this.counted(channel, mti, message, response);
+  }
+
+  /** An answer counted and logged at debug (`answeredOn`, once its channel is back in the pool). Never throws. */
+  private counted(channel: Channel, mti: string, message: MessageInput, response: ChannelResponse): void {
     try {
       this.accounting.answered(mti, message, response.message, response.latency);
       if (channel.logger.isLevelEnabled('debug')) {

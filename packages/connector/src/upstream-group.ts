@@ -96,6 +96,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     this.queueHolder = connectors.find((c) => c.terminalQueue !== undefined);
     for (const link of this.links) {
       if (link.connector.transactions !== undefined) link.connector.transactions.upstream = link.name;
+      link.connector.outcomes.trackTransactions();
       this.watch(link);
     }
     this.connectors = new Map(this.links.map((l) => [l.name, l.connector]));
@@ -210,11 +211,14 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   /** Picks the upstream (see `run`); `lane`: the request holds its terminal's turn in the group's queue. */
   private choose(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, saf: boolean, lane: boolean): Promise<unknown> {
     const mti = mtiText(message['0']);
-    // A reversible request (0200, a repeat 0201) of a transaction an upstream holds (accepted there and not settled,
-    // reversal on or off, or being reversed there) goes to that upstream, up or not, whose connector refuses it
-    // (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`; reversal off: on the connection its key is in flight on): another bank,
-    // or the same bank by another link, could approve it too, or the first's reversal then undo that approval.
-    if (isReversible(mti)) {
+    const reversible = isReversible(mti);
+    // A reversible request goes by its routing rule first: a true repeat has all a rule looks at (card, class, processing
+    // code, acquirer, receiver) as its original had, so it goes where its original went; an unrelated one sharing only a
+    // STAN and terminal is not drawn from its own bank. Else, of a transaction an upstream holds (in flight or being
+    // reversed there), to that upstream, up or not, whose connector refuses it (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`):
+    // another bank, or the same bank by another link, could approve it too, or the first's reversal undo that approval.
+    const ruled = reversible ? this.router.route(message) : undefined;
+    if (reversible && ruled === undefined) {
       const holder = this.holderOf(message);
       if (holder !== undefined) return this.via(holder, kind, input, options, lane);
     }
@@ -225,7 +229,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       const original = this.originals.of(message);
       if (original !== undefined) return this.via(original, kind, input, options, lane);
     }
-    const routed = this.router.route(message) ?? (follows && this.links.length > 1 ? (this.links[0] as Link).name : undefined);
+    const routed = (reversible ? ruled : this.router.route(message)) ?? (follows && this.links.length > 1 ? (this.links[0] as Link).name : undefined);
     if (routed !== undefined) {
       const link = this.byName.get(routed) as Link;
       // Stored and forwarded: the upstream's queue keeps it until the upstream is back.
@@ -329,9 +333,12 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     return undefined;
   }
 
-  /** True when `link` holds the transaction of `message` (field 11 given: in flight or being reversed there). */
+  /**
+   * True when `link` holds the transaction of `message` (in flight or being reversed there). Only with fields 11 and 41:
+   * a STAN alone (host-to-host traffic) names no transaction, and would draw unrelated requests to one upstream.
+   */
   private holds(link: Link, message: MessageInput): boolean {
-    return message['11'] != null && link.connector.holdsTransaction(message);
+    return message['11'] != null && message['41'] != null && link.connector.holdsTransaction(message);
   }
 
   /** The healthy upstream by the strategy, not among `tried`; when none is healthy, the first not tried (it waits as a lone connector would). */
