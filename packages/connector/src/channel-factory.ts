@@ -209,11 +209,12 @@ export class ChannelFactory {
 
   /**
    * Closes `channel` at once (pending requests fail): a close the connector asked for, which steps no backoff (the
-   * exclusive pool's connection whose request failed after it was written).
+   * exclusive pool's connection whose request failed after it was written). `err` (default none): why, the code its
+   * `disconnect` event and `connection closed` line carry (none: a close while nothing fails, as an idle eviction).
    */
-  abort(channel: Channel): void {
+  abort(channel: Channel, err?: Iso8583Error): void {
     this.retire(channel);
-    channel.destroy();
+    channel.destroy(err);
   }
 
   /**

@@ -117,7 +117,8 @@ export class ExclusivePool implements ChannelPool {
       // The host serves one request at a time here and may still be on the unanswered one: lent again, the connection
       // would carry the next request (or its reversal) behind it, late or never answered. A new one replaces it.
       channel.logger.warn('a request failed after it was written: closing its connection (exclusive mode)');
-      this.factory.abort(channel);
+      // A fault, unlike an idle eviction: its close carries a code, so an upstream group finds its upstream down.
+      this.factory.abort(channel, connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', 'closed: a request on it failed after it was written (exclusive mode)'));
     }
     if (!channel.isOpen) {
       // Its replacement, once up, is a connection up (`ChannelFactory` `connected`).
