@@ -38,22 +38,10 @@ import type { TerminalQueue } from './terminal-queue.js';
 import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO } from './transaction-record.js';
 import { sendOptionsProblem, tellAnswered } from './send-options.js';
+import { FILLS, RELAY, REQUEST, TEXT } from './upstream-group-kinds.js';
+import type { Kind } from './upstream-group-kinds.js';
 
 const silent = pino({ level: 'silent' });
-
-/**
- * How the group hands a request to each connector it tries: `request` (and `sendMessage` with an object), `sendMessage`
- * with text, `relay`; with `FILLS` added, field 11 is left to the connector (`autoFill.stan`): the original is
- * remembered as that connector sent it, once answered (`answeredBy`), whatever the call. A kind and the caller's
- * arguments, not a closure: the common path (one try, answered, field 11 given) makes no object of the group's own but
- * the one promise that settles the try.
- */
-const REQUEST = 0;
-const TEXT = 2;
-const RELAY = 3;
-/** Added to a kind: field 11 is left to the connector. */
-const FILLS = 4;
-type Kind = number;
 
 /** Several named upstreams behind one `request`/`sendMessage` API (see the file's opening comment). */
 export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
