@@ -2,7 +2,9 @@
  * `iso8583 demo` (what `npm start` runs): the host simulator as an embedded bank, the gateway in front of it, and a
  * few sample transactions sent by a POS client through the gateway (purchase, declined purchase, reversal, echo),
  * each printed with `describe` (card data masked). Then it keeps serving and prints the curl command to try; with
- * `--once` it exits after the samples. Needs nothing outside the repository.
+ * `--once` it exits after the samples. Needs nothing outside the repository. SIGINT, SIGTERM and SIGHUP (the terminal
+ * closed) stop it and remove its journal folder; one while it starts or sends its samples ends it as interrupted
+ * (exit 130, 143 or 129, `demo interrupted`), never as done.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFlagFile } from '../read-file.js';
@@ -24,7 +26,7 @@ import { startGateway } from '../gateway/gateway.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { createLogger, levelFor } from '../logger.js';
 import { logRows } from '../flags.js';
-import { handleSignals, hostPort } from '../signals.js';
+import { handleSignals, hostPort, INTERRUPTED_EXIT } from '../signals.js';
 import { readyLine } from './gateway.js';
 import { errorCode, printable, writeResult, writeStartLine, writeText } from '../io.js';
 
@@ -44,7 +46,9 @@ const ROWS: readonly FlagRow[] = [
 export const DEMO_HELP = `Usage: iso8583 demo [--once] [--listen PORT] [--http PORT] [--transactions FILE]
 
 Starts a simulated bank, the gateway in front of it, sends sample transactions through the gateway as a POS
-terminal would, prints each request and answer (card data masked), then keeps serving until Ctrl-C.
+terminal would, prints each request and answer (card data masked), then keeps serving until Ctrl-C (or SIGTERM, or
+the terminal closed: SIGHUP). A stop while it starts or sends the samples exits 130 (SIGINT), 143 (SIGTERM) or 129
+(SIGHUP), as the shell does for a command a signal ended.
 
 ${flagHelp(ROWS)}
 `;
@@ -174,12 +178,22 @@ export async function demoCommand(argv: string[]): Promise<number> {
     rmSync(journal, { recursive: true, force: true });
     process.exit(1);
   };
-  const signalled = handleSignals(() => stop(), abort, () => gateway?.resetStats());
+  // The stop signal that came, if any. SIGHUP stops too (no `hup`): a closed terminal must not leave the demo running
+  // orphaned, holding its ports and the journal folder (the samples' card numbers) on disk.
+  let by: NodeJS.Signals | undefined;
+  const signalled = handleSignals((signal) => {
+    by = signal;
+    return stop();
+  }, abort, undefined);
   let failures = 0;
-  const start = async (): Promise<Connector> => {
+  let answered = 0;
+  // Undefined when a stop began while starting: nothing more is opened or printed (stop() closes what was).
+  const start = async (): Promise<Connector | undefined> => {
     const bankAddress = await bank.start();
+    if (stopping !== undefined) return undefined;
     // A start nobody can read (`| head -0`) fails (exit 1, the error line); the catch below closes what was opened.
     await writeStartLine(process.stdout, `bank (host simulator) listening on ${hostPort(bankAddress)}\n`, async () => undefined);
+    if (stopping !== undefined) return undefined;
     const config: GatewayConfig = {
       ...GATEWAY_DEFAULTS,
       upstream: hostPort(bankAddress),
@@ -191,6 +205,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       shutdownDeadline: 5_000,
     };
     gateway = await startGateway(config, { logger: log.logger });
+    if (stopping !== undefined) return undefined;
     await writeStartLine(process.stdout, readyLine(gateway) + '\n\n', async () => undefined);
     pos = createConnector({
       name: 'demo-pos',
@@ -199,12 +214,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
       requestTimeout: 5_000,
     });
     await pos.connect();
-    return pos;
+    return stopping === undefined ? pos : undefined;
   };
   const samplesDone = (async (): Promise<void> => {
     const task = start();
     started = task;
     const client = await task;
+    if (client === undefined) return;
     for (const { title, message } of samples) {
       if (stopping !== undefined) return;
       // A title from --transactions is text from elsewhere: a control character in it (an escape sequence) is shown
@@ -222,6 +238,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
         await writeText(process.stdout, `  failed: ${errorCode(err)}: ${printable(maskDigitRuns(String(why ?? '')))}\n\n`);
         continue;
       }
+      answered++;
       // describe() masks the PAN, tracks, PIN block and EMV data.
       await writeText(
         process.stdout,
@@ -240,10 +257,19 @@ export async function demoCommand(argv: string[]): Promise<number> {
     log.flush();
     throw err;
   }
-  if (interrupted !== undefined) {
-    // Stopped (Ctrl-C) while starting or sending the samples: stop() has closed everything and removed the folder.
-    log.flush();
-    return interrupted;
+  if (interrupted !== undefined || by !== undefined) {
+    // Stopped (Ctrl-C) while starting or sending the samples (the samples' loop may have ended first, on `stopping`):
+    // once stop() has closed everything and removed the folder, the run says it was interrupted, never done.
+    let code: number;
+    try {
+      code = interrupted ?? (await signalled);
+    } finally {
+      log.flush();
+    }
+    // A second signal aborted (its line said so): 1.
+    if (code !== 0 || by === undefined) return code;
+    const exit = INTERRUPTED_EXIT[by as keyof typeof INTERRUPTED_EXIT];
+    return writeResult(process.stdout, `demo interrupted (${by}): ${answered} of ${samples.length} samples answered\n`, exit);
   }
   if (once) {
     await stop();
