@@ -8,7 +8,6 @@
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFlagFile } from '../read-file.js';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,8 +138,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const samples = demoTransactions(own.transactions as string | undefined);
   const listen = own.listen as number;
   const httpFlag = own.http as number | undefined;
-  // 8080 by default, so the printed curl command stays the same from run to run; any free port when it is taken.
-  const httpPort = httpFlag ?? (once ? 0 : (await portFree(8080)) ? 8080 : 0);
+  // 8080 by default, so the printed curl command stays the same from run to run; any free port when it is taken
+  // (found by listening, not by a probe first: two demos started at once both saw a probe's 8080 free).
+  const httpPort = httpFlag ?? (once ? 0 : DEFAULT_HTTP);
   const logMessages = own['log-messages'] === true;
   const log = createLogger({ level: levelFor(own['log-level'] as string, logMessages) });
   const journal = mkdtempSync(join(tmpdir(), 'iso8583-demo-'));
@@ -204,7 +204,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       requestTimeout: 5_000,
       shutdownDeadline: 5_000,
     };
-    gateway = await startGateway(config, { logger: log.logger });
+    gateway = await startOnHttp(config, httpFlag === undefined, log.logger);
     if (stopping !== undefined) return undefined;
     await writeStartLine(process.stdout, readyLine(gateway) + '\n\n', async () => undefined);
     pos = createConnector({
@@ -301,13 +301,22 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** Whether `port` can be listened on at 127.0.0.1. */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
+/** The demo's HTTP port when --http is not given (without --once). */
+const DEFAULT_HTTP = 8080;
+
+/**
+ * Starts the demo's gateway; when the HTTP port is the default one (`fallback`, --http not given) and it is in use
+ * (another demo), starts it again on any free port: the user never asked for 8080, so its being taken is no error.
+ */
+async function startOnHttp(config: GatewayConfig, fallback: boolean, logger: Parameters<typeof startGateway>[1]['logger']): Promise<Gateway> {
+  try {
+    return await startGateway(config, { logger });
+  } catch (err) {
+    const e = err as { code?: unknown; field?: unknown; cause?: { cause?: { code?: unknown }; code?: unknown } };
+    const inUse = e.cause?.code === 'EADDRINUSE' || e.cause?.cause?.code === 'EADDRINUSE';
+    if (!fallback || config.http !== DEFAULT_HTTP || e.code !== 'ISO8583_ERR_CLI_LISTEN' || e.field !== '--http' || !inUse) throw err;
+    return startGateway({ ...config, http: 0 }, { logger });
+  }
 }
 
 /** The request as it went out: numbers padded as the dialect does (packed and read back). */
