@@ -65,18 +65,29 @@ export async function buildApp(options: ExampleAppOptions): Promise<FastifyInsta
   return app;
 }
 
-// Run directly: `node examples/dist/fastify-app.js`.
+// Run directly: `node examples/dist/fastify-app.js`. A start that fails (a port in use, say) is one line on stderr
+// (its code and reason, naming the address) and exit code 1, not an uncaught stack trace.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const app = await buildApp({
-    bankHost: process.env.BANK_HOST ?? '127.0.0.1',
-    bankPort: Number(process.env.BANK_PORT ?? 8583),
-    posPort: Number(process.env.POS_PORT ?? 9583),
-  });
-  await app.listen({ host: '127.0.0.1', port: Number(process.env.HTTP_PORT ?? 8080) });
+  let app: FastifyInstance | undefined;
+  try {
+    app = await buildApp({
+      bankHost: process.env.BANK_HOST ?? '127.0.0.1',
+      bankPort: Number(process.env.BANK_PORT ?? 8583),
+      posPort: Number(process.env.POS_PORT ?? 9583),
+    });
+    await app.listen({ host: '127.0.0.1', port: Number(process.env.HTTP_PORT ?? 8080) });
+  } catch (err) {
+    const { code, message } = err as { code?: unknown; message?: unknown };
+    process.stderr.write(`fastify-app: cannot start: ${String(code ?? 'error')}: ${String(message ?? err)}\n`);
+    // What did open (the bank link, the POS listener) is closed before the exit.
+    await app?.close().catch(() => undefined);
+    process.exit(1);
+  }
   const http = app.server.address() as { address: string; port: number };
   const pos = app.inbound.pos?.address();
   process.stdout.write(`example app listening http=${http.address}:${http.port} pos=${pos?.address ?? ''}:${pos?.port ?? ''}\n`);
-  const stop = (): void => void app.close().then(() => process.exit(0));
+  const running = app;
+  const stop = (): void => void running.close().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

@@ -73,7 +73,7 @@ export function usage(): string {
   const lines = COMMAND_NAMES.map((n) => `  ${n.padEnd(width)}  ${(COMMANDS[n] as CommandEntry).summary}`);
   return `Usage: iso8583 <command> [flags]
 
-ISO 8583:1987 toolkit: codec, host simulator, gateway and load generator.
+ISO 8583 (1987 and 1993 dialects) toolkit: codec, host simulator, gateway, demo, transaction log and load generator.
 
 Commands:
 ${lines.join('\n')}

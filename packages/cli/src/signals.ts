@@ -1,6 +1,7 @@
 /**
  * The stop signals of the long-running commands (`gateway`, `run`, `demo`): the first SIGTERM/SIGINT drains, a second
- * one aborts at once; SIGHUP reopens the log file and resets the stats. And the `HOST:PORT` form of the ready lines.
+ * one aborts at once; SIGHUP reopens the log file and resets the stats (the demo: stops as SIGTERM does). And the
+ * `HOST:PORT` form of the ready lines.
  */
 import type { AddressInfo } from 'node:net';
 import { Iso8583Error } from '@iso8583/codec';
@@ -23,6 +24,12 @@ export function hostPort(address: AddressInfo): string {
 }
 
 /**
+ * The exit code of a run a stop signal interrupted before its end (`load`, a `demo` still sending its samples): 128 +
+ * the signal's number, as the shell gives a command the signal ended.
+ */
+export const INTERRUPTED_EXIT: Readonly<Record<'SIGHUP' | 'SIGINT' | 'SIGTERM', number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+/**
  * Longest wait for `abort()` after a second signal (ms): time for its end line (drain.ts `ABORT_LINE_WAIT`, 500 ms)
  * to reach the log. The process exits right after it, so an abort ends "within about a second" as the docs say.
  */
@@ -33,10 +40,18 @@ export const ABORT_GRACE = 1_000;
  * `stop()` that rejects rejects with {@link stopFailed}, for the command's error line and exit code 1); a second one runs `abort()` and resolves with 1 as soon as it settles (at most {@link ABORT_GRACE} ms); the process
  * then exits 1 in the next turn of the event loop, once the command's continuation (its `... aborted` line, the log
  * flushed: synchronous writes) has run, even if a handle (a store that does not answer) still holds the event loop.
- * SIGHUP calls `hup()`. Its lines go out with io.ts `writeNotice`: a closed stdout (`| head -1`) never cuts the drain
+ * `stop` is told which signal came. SIGHUP calls `hup()`; with `hup` undefined, SIGHUP is a stop signal as SIGTERM
+ * is (the demo: a closed terminal ends it, never leaves it running orphaned). Its lines go out with io.ts `writeNotice`: a closed stdout (`| head -1`) never cuts the drain
  * or the abort short; the command's last line (`writeEnd`) reports it.
  */
-export function handleSignals(stop: () => Promise<void>, abort: () => Promise<void> | void, hup: () => void): Promise<number> {
+export function handleSignals(
+  stop: (signal: NodeJS.Signals) => Promise<void>,
+  abort: () => Promise<void> | void,
+  hup: (() => void) | undefined,
+): Promise<number> {
+  const offHup = (): void => {
+    if (hup !== undefined) process.off('SIGHUP', hup);
+  };
   const handled = new Promise<number>((resolve, reject) => {
     let stopping = false;
     let aborting = false;
@@ -57,9 +72,9 @@ export function handleSignals(stop: () => Promise<void>, abort: () => Promise<vo
       }
       stopping = true;
       writeNotice(process.stdout, `${signal}: stopping (draining the work in flight; ${signal} again aborts)\n`);
-      stop().then(
+      stop(signal).then(
         () => {
-          process.off('SIGHUP', hup);
+          offHup();
           if (aborting) return;
           resolve(0);
           // Everything is closed; should a stray handle still hold the event loop, do not wait for it.
@@ -67,7 +82,7 @@ export function handleSignals(stop: () => Promise<void>, abort: () => Promise<vo
           setTimeout(() => process.exit(), 2_000).unref();
         },
         (err: unknown) => {
-          process.off('SIGHUP', hup);
+          offHup();
           // A second signal meanwhile tells the end itself (its abort line, exit 1).
           if (aborting) return;
           // Neither stopped nor aborted: the command reports the failure as it reports any (main.ts: its coded line,
@@ -81,7 +96,7 @@ export function handleSignals(stop: () => Promise<void>, abort: () => Promise<vo
     };
     process.on('SIGTERM', onStop);
     process.on('SIGINT', onStop);
-    process.on('SIGHUP', hup);
+    process.on('SIGHUP', hup ?? onStop);
   });
   // A failed stop that comes while the command still writes its start line is reported once it awaits this, never
   // as an unhandled rejection that kills the process first.

@@ -2,11 +2,12 @@
  * `iso8583 demo` (what `npm start` runs): the host simulator as an embedded bank, the gateway in front of it, and a
  * few sample transactions sent by a POS client through the gateway (purchase, declined purchase, reversal, echo),
  * each printed with `describe` (card data masked). Then it keeps serving and prints the curl command to try; with
- * `--once` it exits after the samples. Needs nothing outside the repository.
+ * `--once` it exits after the samples. Needs nothing outside the repository. SIGINT, SIGTERM and SIGHUP (the terminal
+ * closed) stop it and remove its journal folder; one while it starts or sends its samples ends it as interrupted
+ * (exit 130, 143 or 129, `demo interrupted`), never as done.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFlagFile } from '../read-file.js';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,7 @@ import { startGateway } from '../gateway/gateway.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { createLogger, levelFor } from '../logger.js';
 import { logRows } from '../flags.js';
-import { handleSignals, hostPort } from '../signals.js';
+import { handleSignals, hostPort, INTERRUPTED_EXIT } from '../signals.js';
 import { readyLine } from './gateway.js';
 import { errorCode, printable, writeResult, writeStartLine, writeText } from '../io.js';
 
@@ -44,7 +45,9 @@ const ROWS: readonly FlagRow[] = [
 export const DEMO_HELP = `Usage: iso8583 demo [--once] [--listen PORT] [--http PORT] [--transactions FILE]
 
 Starts a simulated bank, the gateway in front of it, sends sample transactions through the gateway as a POS
-terminal would, prints each request and answer (card data masked), then keeps serving until Ctrl-C.
+terminal would, prints each request and answer (card data masked), then keeps serving until Ctrl-C (or SIGTERM, or
+the terminal closed: SIGHUP). A stop while it starts or sends the samples exits 130 (SIGINT), 143 (SIGTERM) or 129
+(SIGHUP), as the shell does for a command a signal ended.
 
 ${flagHelp(ROWS)}
 `;
@@ -135,8 +138,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const samples = demoTransactions(own.transactions as string | undefined);
   const listen = own.listen as number;
   const httpFlag = own.http as number | undefined;
-  // 8080 by default, so the printed curl command stays the same from run to run; any free port when it is taken.
-  const httpPort = httpFlag ?? (once ? 0 : (await portFree(8080)) ? 8080 : 0);
+  // 8080 by default, so the printed curl command stays the same from run to run; any free port when it is taken
+  // (found by listening, not by a probe first: two demos started at once both saw a probe's 8080 free).
+  const httpPort = httpFlag ?? (once ? 0 : DEFAULT_HTTP);
   const logMessages = own['log-messages'] === true;
   const log = createLogger({ level: levelFor(own['log-level'] as string, logMessages) });
   const journal = mkdtempSync(join(tmpdir(), 'iso8583-demo-'));
@@ -174,12 +178,22 @@ export async function demoCommand(argv: string[]): Promise<number> {
     rmSync(journal, { recursive: true, force: true });
     process.exit(1);
   };
-  const signalled = handleSignals(() => stop(), abort, () => gateway?.resetStats());
+  // The stop signal that came, if any. SIGHUP stops too (no `hup`): a closed terminal must not leave the demo running
+  // orphaned, holding its ports and the journal folder (the samples' card numbers) on disk.
+  let by: NodeJS.Signals | undefined;
+  const signalled = handleSignals((signal) => {
+    by = signal;
+    return stop();
+  }, abort, undefined);
   let failures = 0;
-  const start = async (): Promise<Connector> => {
+  let answered = 0;
+  // Undefined when a stop began while starting: nothing more is opened or printed (stop() closes what was).
+  const start = async (): Promise<Connector | undefined> => {
     const bankAddress = await bank.start();
+    if (stopping !== undefined) return undefined;
     // A start nobody can read (`| head -0`) fails (exit 1, the error line); the catch below closes what was opened.
     await writeStartLine(process.stdout, `bank (host simulator) listening on ${hostPort(bankAddress)}\n`, async () => undefined);
+    if (stopping !== undefined) return undefined;
     const config: GatewayConfig = {
       ...GATEWAY_DEFAULTS,
       upstream: hostPort(bankAddress),
@@ -190,7 +204,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
       requestTimeout: 5_000,
       shutdownDeadline: 5_000,
     };
-    gateway = await startGateway(config, { logger: log.logger });
+    gateway = await startOnHttp(config, httpFlag === undefined, log.logger);
+    if (stopping !== undefined) return undefined;
     await writeStartLine(process.stdout, readyLine(gateway) + '\n\n', async () => undefined);
     pos = createConnector({
       name: 'demo-pos',
@@ -199,12 +214,13 @@ export async function demoCommand(argv: string[]): Promise<number> {
       requestTimeout: 5_000,
     });
     await pos.connect();
-    return pos;
+    return stopping === undefined ? pos : undefined;
   };
   const samplesDone = (async (): Promise<void> => {
     const task = start();
     started = task;
     const client = await task;
+    if (client === undefined) return;
     for (const { title, message } of samples) {
       if (stopping !== undefined) return;
       // A title from --transactions is text from elsewhere: a control character in it (an escape sequence) is shown
@@ -222,6 +238,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
         await writeText(process.stdout, `  failed: ${errorCode(err)}: ${printable(maskDigitRuns(String(why ?? '')))}\n\n`);
         continue;
       }
+      answered++;
       // describe() masks the PAN, tracks, PIN block and EMV data.
       await writeText(
         process.stdout,
@@ -240,10 +257,19 @@ export async function demoCommand(argv: string[]): Promise<number> {
     log.flush();
     throw err;
   }
-  if (interrupted !== undefined) {
-    // Stopped (Ctrl-C) while starting or sending the samples: stop() has closed everything and removed the folder.
-    log.flush();
-    return interrupted;
+  if (interrupted !== undefined || by !== undefined) {
+    // Stopped (Ctrl-C) while starting or sending the samples (the samples' loop may have ended first, on `stopping`):
+    // once stop() has closed everything and removed the folder, the run says it was interrupted, never done.
+    let code: number;
+    try {
+      code = interrupted ?? (await signalled);
+    } finally {
+      log.flush();
+    }
+    // A second signal aborted (its line said so): 1.
+    if (code !== 0 || by === undefined) return code;
+    const exit = INTERRUPTED_EXIT[by as keyof typeof INTERRUPTED_EXIT];
+    return writeResult(process.stdout, `demo interrupted (${by}): ${answered} of ${samples.length} samples answered\n`, exit);
   }
   if (once) {
     await stop();
@@ -275,13 +301,22 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** Whether `port` can be listened on at 127.0.0.1. */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
+/** The demo's HTTP port when --http is not given (without --once). */
+const DEFAULT_HTTP = 8080;
+
+/**
+ * Starts the demo's gateway; when the HTTP port is the default one (`fallback`, --http not given) and it is in use
+ * (another demo), starts it again on any free port: the user never asked for 8080, so its being taken is no error.
+ */
+async function startOnHttp(config: GatewayConfig, fallback: boolean, logger: Parameters<typeof startGateway>[1]['logger']): Promise<Gateway> {
+  try {
+    return await startGateway(config, { logger });
+  } catch (err) {
+    const e = err as { code?: unknown; field?: unknown; cause?: { cause?: { code?: unknown }; code?: unknown } };
+    const inUse = e.cause?.code === 'EADDRINUSE' || e.cause?.cause?.code === 'EADDRINUSE';
+    if (!fallback || config.http !== DEFAULT_HTTP || e.code !== 'ISO8583_ERR_CLI_LISTEN' || e.field !== '--http' || !inUse) throw err;
+    return startGateway({ ...config, http: 0 }, { logger });
+  }
 }
 
 /** The request as it went out: numbers padded as the dialect does (packed and read back). */
