@@ -9,6 +9,7 @@ import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
 import { DIALECT_ROWS, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, readClientTls, readDialectFlags, readFrameFlags, TLS_FLAGS, TLS_HELP } from '../flags.js';
 import { createLogger, levelFor } from '../logger.js';
+import { INTERRUPTED_EXIT } from '../signals.js';
 import { createTracer } from '../trace.js';
 import type { CommandIo } from '../io.js';
 import { processIo, writeNotice, writeResult, writeText } from '../io.js';
@@ -159,9 +160,6 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
 function allAnswered(s: LoadSummary): boolean {
   return s.connectFailures === 0 && s.sent > 0 && s.notSent === 0 && s.endedEarly !== true && s.answered === s.sent;
 }
-
-/** The exit code of a run a stop signal interrupted: 128 + the signal's number, as the shell gives a command it ended. */
-const INTERRUPTED_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /** The stop signals that interrupt a run: Ctrl-C, and what a supervisor, `timeout(1)` or a CI job's cancel sends. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
