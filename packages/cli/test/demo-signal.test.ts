@@ -16,7 +16,7 @@ import { BIN, seen } from './cli-process.js';
  * A demo (`--once` unless `args` say otherwise) under its own TMPDIR, read until its stdout matches `until` (by
  * default: it is sending a sample the bank never answers).
  */
-async function demoSending(t: { after(fn: () => unknown): void }, args: string[] = ['--once'], until = /== unanswered\n/): Promise<{
+async function demoSending(t: { after(fn: () => unknown): void }, args: string[] = ['--once'], until = /== unanswered\n/, bankDelay = 60_000): Promise<{
   tmp: string;
   child: ChildProcessWithoutNullStreams;
   stdout: () => string;
@@ -25,16 +25,16 @@ async function demoSending(t: { after(fn: () => unknown): void }, args: string[]
 }> {
   const tmp = mkdtempSync(join(tmpdir(), 'iso8583-demo-signal-'));
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
-  // The first sample (an 0630, an MTI with no response MTI) is one the simulated bank never answers: the demo waits
-  // for it the POS connector's whole 5 s timeout, and is still sending when the signal comes, whatever the speed of
-  // the machine. (An 0600 was answered 12 at once: the signal then raced the next sample.)
+  // The first sample waits for a bank slower than the POS connector's 5 s timeout (--bank-delay): the demo is still
+  // sending it when the signal comes, whatever the speed of the machine. (An 0600 was answered 12 at once: the signal
+  // then raced the next sample; an 0630, which no bank answers, is refused before it is sent now.)
   const samples = join(tmp, 'samples.json');
   writeFileSync(samples, JSON.stringify([
-    { title: 'unanswered', message: { '0': '0630', '11': '000009', '41': 'DEMO0001' } },
+    { title: 'unanswered', message: { '0': '0800', '7': '${transmissionTime}', '11': '000009', '70': '301' } },
     { title: 'purchase', message: { '0': '0200', '2': '4761739001010010', '3': '000000', '4': '2500', '11': '000010', '14': '3012', '41': 'DEMO0001', '49': '840' } },
   ]));
   const env = { ...process.env, TMPDIR: tmp };
-  const child = spawn(process.execPath, [BIN, 'demo', ...args, '--transactions', samples], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'demo', ...args, '--bank-delay', String(bankDelay), '--transactions', samples], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
@@ -64,7 +64,7 @@ test('demo --once stopped by SIGINT while a sample waits for its answer leaves n
 test('demo --once aborted by a second SIGINT during its stop exits 1 and leaves no journal folder behind', async (t) => {
   const { tmp, child, stdout, stderr, exited } = await demoSending(t);
   child.kill('SIGINT');
-  // The stop waits for the unanswered sample (up to its 5 s timeout): the second signal comes during it.
+  // The stop waits for the unanswered sample (the bank's delay, up to the stop's deadline): the second signal comes during it.
   await within(seen(child.stdout, /SIGINT: stopping/), 30_000, 'the stopping line');
   child.kill('SIGINT');
   const code = await within(exited, 30_000, 'the demo to exit on its abort');
@@ -98,10 +98,10 @@ test('demo interrupted by SIGHUP while sending its samples exits 129 and leaves 
   assert.deepEqual(readdirSync(tmp).filter((n) => n.startsWith('iso8583-demo-')), [], 'the journal folder is removed');
 });
 
-// Once serving (its samples done, the unanswered one after its 5 s timeout), SIGHUP ends the demo as Ctrl-C does: a
-// graceful stop (exit 0), its folder removed; in `gateway` and `run`, SIGHUP still reopens the log and resets stats.
+// Once serving (its samples done, answered by a bank without delay), SIGHUP ends the demo as Ctrl-C does: a graceful
+// stop (exit 0), its folder removed; in `gateway` and `run`, SIGHUP still reopens the log and resets stats.
 test('a serving demo stops on SIGHUP (the terminal closed) and removes its journal folder', async (t) => {
-  const { tmp, child, stdout, stderr, exited } = await demoSending(t, ['--http', '0'], /^Ctrl-C stops\.\n/m);
+  const { tmp, child, stdout, stderr, exited } = await demoSending(t, ['--http', '0'], /^Ctrl-C stops\.\n/m, 0);
   child.kill('SIGHUP');
   const code = await within(exited, 30_000, 'the demo to exit on SIGHUP');
   assert.equal(code, 0, stderr());

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createCodec, describe, maskDigitRuns } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
+import { MAX_REQUEST_TIMEOUT } from '@iso8583/connector/timeouts';
 import type { Connector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import { cliError, parseCommandArgs } from '../args.js';
@@ -27,6 +28,7 @@ import { createLogger, levelFor } from '../logger.js';
 import { logRows } from '../flags.js';
 import { handleSignals, hostPort, INTERRUPTED_EXIT } from '../signals.js';
 import { readyLine } from './gateway.js';
+import { sequenceTimeoutFor } from './simulate-host.js';
 import { errorCode, printable, writeResult, writeStartLine, writeText } from '../io.js';
 
 /** The command's flags. */
@@ -38,11 +40,15 @@ const ROWS: readonly FlagRow[] = [
     flag: 'transactions', kind: 'string', arg: 'FILE', defaultText: 'examples/demo/transactions.json of the repository, or the same four built in',
     help: 'the samples: a JSON list of { "title", "message" }',
   },
+  {
+    flag: 'bank-delay', kind: 'integer', arg: 'MS', min: 0, max: MAX_REQUEST_TIMEOUT, default: 0,
+    help: "the simulated bank waits this long before each answer (as simulate-host --delay): watch the POS timeout, the gateway's 68 and its reversal",
+  },
   ...logRows('warn'),
 ];
 
 /** The help text of `iso8583 demo`. */
-export const DEMO_HELP = `Usage: iso8583 demo [--once] [--listen PORT] [--http PORT] [--transactions FILE]
+export const DEMO_HELP = `Usage: iso8583 demo [--once] [--listen PORT] [--http PORT] [--transactions FILE] [--bank-delay MS]
 
 Starts a simulated bank, the gateway in front of it, sends sample transactions through the gateway as a POS
 terminal would, prints each request and answer (card data masked), then keeps serving until Ctrl-C (or SIGTERM, or
@@ -146,7 +152,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const journal = mkdtempSync(join(tmpdir(), 'iso8583-demo-'));
 
   // The bank keeps the gateway's idle link open (a terminal-facing listener would close a silent one).
-  const bank = createInboundEndpoint({ name: 'bank', port: 0, sequence: createHostSimulator(), firstMessageTimeout: 0 });
+  const delay = own['bank-delay'] as number;
+  const bank = createInboundEndpoint({ name: 'bank', port: 0, sequence: createHostSimulator({ delay }), sequenceTimeout: sequenceTimeoutFor(delay), firstMessageTimeout: 0 });
   let gateway: Gateway | undefined;
   let pos: Connector | undefined;
   // From here on, whatever ends the demo (the samples done with --once, Ctrl-C at any moment, a failure) closes what
