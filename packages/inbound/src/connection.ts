@@ -195,18 +195,22 @@ export class InboundConnection implements Peer {
     this.maybeResume();
   };
 
-  /** Starts the frames that wait, then those the stream holds, while there is room (draining too: they were read). */
+  /**
+   * Starts the frames that wait, then those the stream holds, while there is room (draining too: they were read). A
+   * batch taken from the stream goes to `waiting` first and starts from its head, one room check a frame: a frame done
+   * at once (a synchronous sequence, an undecodable frame) calls this again from `done`, and that call must go on with
+   * the same batch, in order, not take the next one before this one's rest (a reversal before its original, more than
+   * the limits at once).
+   */
   private startWaiting(): void {
-    while (this.waiting.length > 0 && this.room() > 0 && !this.gone) {
-      this.start(this.waiting.shift()!);
-    }
-    while (this.room() > 0 && !this.gone && this.stream.holdsFrames) {
-      const frames = this.stream.takeHeld(this.room());
-      if (frames.length === 0) return;
-      for (const frame of frames) {
-        if (this.gone) return;
-        this.start(frame);
+    while (this.room() > 0 && !this.gone) {
+      if (this.waiting.length === 0) {
+        if (!this.stream.holdsFrames) return;
+        const frames = this.stream.takeHeld(this.room());
+        if (frames.length === 0) return;
+        this.waiting.push(...frames);
       }
+      this.start(this.waiting.shift()!);
     }
   }
 

@@ -117,7 +117,10 @@ export class MessageStream {
     // From a `frame` handler: the rest of the batch being handed over comes first (the stream takes the held ones after).
     if (!this.holdsFrames || this.delivering) return [];
     try {
-      return this.decoder.pull(max);
+      const frames = this.decoder.pull(max);
+      // As after a read: nothing incomplete left, no timer (else it would close an idle, healthy connection).
+      this.armReadTimer(frames.length > 0);
+      return frames;
     } catch (err) {
       this.fail(err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err }));
       return [];
@@ -349,7 +352,8 @@ export class MessageStream {
 
   private readonly readTimedOut = (): void => {
     this.readTimer = undefined;
-    if (this.isBroken || this.isClosed || this.isDestroyed) return;
+    // Nothing held (the last frames were taken since it was armed): no frame is incomplete.
+    if (this.isBroken || this.isClosed || this.isDestroyed || this.decoder.bufferedBytes === 0) return;
     // Reading paused by the owner (or whole frames held for it): the peer is not the slow one.
     if (this.ownerPaused || this.decoder.holdsFrames) {
       this.armReadTimer(false);
