@@ -44,3 +44,25 @@ for (const halfClose of [false, true]) {
     }
   });
 }
+
+test('held frames – a client that ends its side in a frame behind held frames: the partial frame is logged with its size', async (t) => {
+  const logs = captureLogs('info');
+  // The first sequence waits for the partial frame's line: the 99 other whole frames stay held (1 in flight at most).
+  let gate!: () => void;
+  const logged = new Promise<void>((resolve) => (gate = resolve));
+  const sequence: Sequence = async (m, c) => {
+    await logged;
+    return approveAll(m, c);
+  };
+  const { port } = await startEndpoint(t, { sequence, maxInFlightPerConnection: 1, allowHalfOpen: true, logger: logs.logger });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  const frames = Array.from({ length: 100 }, (_, i) => client.frame(purchase(i + 1)));
+  // binary2: 40 bytes announced, 12 sent, then FIN.
+  client.socket.end(Buffer.concat([...frames, Buffer.from([0x00, 0x28]), Buffer.from('000000000000', 'latin1')]));
+  const line = JSON.parse(await within(logs.waitFor(/partial frame/), 10_000, 'the partial frame to be logged')) as Record<string, unknown>;
+  gate();
+  assert.equal(line.bufferedBytes, 14);
+  assert.equal(line.frameSize, 42);
+  for (let i = 0; i < frames.length; i++) await within(client.reply(), 10_000, `reply ${i + 1} of ${frames.length}`);
+});

@@ -99,10 +99,12 @@ export class FrameDecoder {
   /**
    * The full size in bytes (length header included) of the incomplete frame held back, once its length header has been
    * read (with `lengthHeader: "none"`, once `measure` has answered); `undefined` when no frame is incomplete or its
-   * size is not known yet (a partial length header, or `measure` still needs more bytes). With {@link FrameDecoder.bufferedBytes}, what a read timeout reports about a frame that
+   * size is not known yet (a partial length header, or `measure` still needs more bytes). Behind whole frames held
+   * ({@link FrameDecoder.holdsFrames}) too: found as {@link FrameDecoder.heldTail} finds its bytes. With {@link FrameDecoder.bufferedBytes}, what a read timeout reports about a frame that
    * never completed (e.g. a bogus length header: 60000 bytes announced, 2 received).
    */
   get partialFrameSize(): number | undefined {
+    if (this.#stoppedAtMax) return this.#tail().size;
     return this.#heldLength > 0 && this.#need > 0 ? this.#need : undefined;
   }
 
@@ -163,14 +165,22 @@ export class FrameDecoder {
    * when they do not frame (the failure is left for `pull` to throw).
    */
   heldTail(): number {
-    if (!this.#stoppedAtMax || this.#failure !== undefined) return this.#heldLength;
+    return this.#tail().bytes;
+  }
+
+  /**
+   * The incomplete last frame behind the whole frames held (`bytes` held of it, its `size` when known), found by
+   * cutting every frame held and putting the decoder back as it was (the whole frames stay held for `pull`).
+   */
+  #tail(): { bytes: number; size: number | undefined } {
+    if (!this.#stoppedAtMax || this.#failure !== undefined) return { bytes: this.#heldLength, size: undefined };
     const saved = [this.#held, this.#heldLength, this.#owned, this.#need, this.#atLeast, this.#streamOffset, this.frames, this.keepAlives, this.#beforeFailure] as const;
-    let tail: number;
+    let tail: { bytes: number; size: number | undefined };
     try {
       this.pull();
-      tail = this.#heldLength;
+      tail = { bytes: this.#heldLength, size: this.partialFrameSize };
     } catch {
-      tail = saved[1];
+      tail = { bytes: saved[1], size: undefined };
     }
     [this.#held, this.#heldLength, this.#owned, this.#need, this.#atLeast, this.#streamOffset, this.frames, this.keepAlives, this.#beforeFailure] = saved;
     this.#failure = undefined;
