@@ -104,7 +104,12 @@ function openRegularFile(path: string, flag: string): { fd: number; stats: Stats
     if (stats.isDirectory()) throw unreadable(path, flag, { code: 'EISDIR', errno: errnoOf('EISDIR') });
     const ownPipe = stats.isFIFO() && OWN_DESCRIPTOR.test(path);
     if (!stats.isFile() && !ownPipe) {
-      const own = stats.isFIFO() ? ' (a pipe is read from /dev/stdin, /dev/fd/N or /proc/self/fd/N, as a shell\'s <(...) gives it)' : '';
+      // A dialect file is named by its suffix (.json, .xml), which a pipe's /dev/fd/N path has not: no pipe hint there.
+      const own = !stats.isFIFO()
+        ? ''
+        : flag === '--dialect'
+          ? ' (a dialect is a regular file whose name ends in .json or .xml, never a pipe)'
+          : ' (a pipe is read from /dev/stdin, /dev/fd/N or /proc/self/fd/N, as a shell\'s <(...) gives it)';
       throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${shown(path)} is ${kindOf(stats)}, not a regular file: give a file${own}`, flag);
     }
     return { fd, stats, ownPipe };

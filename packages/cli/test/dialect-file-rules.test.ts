@@ -53,5 +53,19 @@ test('a dialect file that is a device, a FIFO or a folder is refused at once, na
     assert.equal(r.code, 1, path);
     assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_FILE: --dialect: /, path);
     assert.ok(r.stderr.includes(path) && r.stderr.includes(reason), r.stderr);
+    // A dialect is never read from a pipe: the refusal must not say one is.
+    if (path === fifo) assert.ok(!r.stderr.includes('a pipe is read') && r.stderr.includes('.json or .xml'), r.stderr);
   }
+});
+
+test('a dialect given as a pipe (/dev/fd/3, a shell\'s <(...)) is refused saying a dialect file\'s path ends in .json or .xml', async () => {
+  const child = spawn(process.execPath, [BIN, 'decode', '--dialect', '/dev/fd/3', '00'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], timeout: 20_000 });
+  const pipe = child.stdio[3] as NodeJS.WritableStream;
+  pipe.on('error', () => {}); // the command may end before it takes the bytes (EPIPE): it never reads them
+  pipe.end(JSON.stringify({ name: 'p', extends: 'iso87ascii', fields: {} }));
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  const code = await new Promise((resolve) => child.once('close', resolve));
+  assert.equal(code, 1);
+  assert.match(stderr, /^iso8583: ISO8583_ERR_DIALECT_UNKNOWN: field dialect: unknown dialect "\/dev\/fd\/3": .*ending in \.json .* or \.xml /);
 });

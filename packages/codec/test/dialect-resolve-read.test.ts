@@ -49,3 +49,13 @@ test('the default reader refuses a device, a FIFO, a folder and a file over 1 Mi
   assert.throws(() => resolveDialect(join(dir, 'extends-pipe.json')), (err: Error & { problems?: { field: string; reason: string }[] }) =>
     err.problems?.some((p) => p.field === 'extends' && p.reason === 'the packager file cannot be read (not a regular file)') === true);
 });
+
+test('a path without .json or .xml (a pipe\'s /dev/fd/63, a .txt) is refused saying a dialect file\'s path ends in one', () => {
+  for (const ref of ['/dev/fd/63', 'my-dialect.txt', 'iso99nothing']) {
+    assert.throws(() => resolveDialect(ref), {
+      code: 'ISO8583_ERR_DIALECT_UNKNOWN',
+      message: /unknown dialect ".*": neither built in \(iso87ascii, .*\) nor a file path ending in \.json \(a dialect\) or \.xml \(a jPOS packager\)$/,
+    });
+  }
+  assert.equal(resolveDialect('iso87ascii').name, 'iso87ascii');
+});

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describe, dialectFromPackagerXml, maskMessage } from '../src/index.js';
+import { authenticationDataFields, describe, dialectFromPackagerXml, maskMessage } from '../src/index.js';
 import { jposPackager } from './jpos-support.js';
 
 /** A top-level field 62 (text) and, in a positional composite 126, sub-field 1 (text), both named `name`. */
@@ -85,4 +85,32 @@ test('jPOS card data names – names that carry no card data stay unmasked', () 
   ]) {
     assert.deepEqual(named(name), { top: undefined, sub: undefined }, name);
   }
+});
+
+test('jPOS card data names – a data element named for the chip but carrying no chip data is no card data', () => {
+  const dialect = dialectFromPackagerXml(
+    jposPackager(`<isofield id="22" length="3" name="POS ENTRY MODE (ICC/EMV)" class="org.jpos.iso.IFA_NUMERIC"/>
+  <isofield id="23" length="3" name="ICC CARD SEQUENCE NUMBER" class="org.jpos.iso.IFA_NUMERIC"/>
+  <isofield id="55" length="999" name="RESERVED ISO" class="org.jpos.iso.IFB_LLLBINARY"/>
+  <isofield id="60" length="999" name="TERMINAL EMV CAPABILITY" class="org.jpos.iso.IFA_LLLCHAR"/>
+  <isofield id="61" length="999" name="ICC RESPONSE CODE" class="org.jpos.iso.IFA_LLLCHAR"/>
+  <isofield id="62" length="999" name="EMV DATA" class="org.jpos.iso.IFA_LLLCHAR"/>`),
+  );
+  // Chip data is field 55 by its number; a data element's name never makes it chip data (never stored).
+  const neverStored = authenticationDataFields(dialect);
+  assert.ok(neverStored.has('55'));
+  for (const id of ['22', '23', '60', '61', '62']) {
+    assert.equal(dialect.fields[id]?.sensitive, undefined, id);
+    assert.equal(neverStored.has(id), false, id);
+  }
+  // A sub-field named for chip data is chip data; one named for its sequence number, mode or capability is not.
+  for (const name of ['ICC DATA', 'EMV Data']) assert.equal(named(name).sub, 'emv', name);
+  for (const name of ['ICC CARD SEQUENCE NUMBER', 'POS ENTRY MODE (ICC/EMV)', 'TERMINAL EMV CAPABILITY', 'ICC RESPONSE CODE', 'PAN ENTRY MODE']) {
+    assert.deepEqual(named(name), { top: undefined, sub: undefined }, name);
+  }
+});
+
+test('jPOS card data names – a card verification value "if present" is the value, its presence indicator is not', () => {
+  for (const name of ['CVV2 VALUE IF PRESENT', 'CVV2 DATA (PRESENT)']) assert.deepEqual(named(name), { top: 'cvv', sub: 'cvv' }, name);
+  for (const name of ['CVV2 PRESENCE INDICATOR', 'CVV2 Presence Ind', 'CVV2 FLAG']) assert.deepEqual(named(name), { top: undefined, sub: undefined }, name);
 });

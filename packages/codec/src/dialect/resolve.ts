@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import type { Dialect } from '../types.js';
 import { codecError } from '../errors.js';
-import { getDialect } from './builtin.js';
+import { BUILTIN_DIALECTS, getDialect } from './builtin.js';
 import { DialectFileError, readDialectFile } from './dialect-file.js';
 import { dialectFromJson } from './json-dialect.js';
 import { dialectFromPackagerXml } from '../jpos/packager-xml.js';
@@ -18,7 +18,9 @@ function readText(path: string): string {
 
 /**
  * Resolves a dialect reference: a dialect object, a built-in name, or a path to a `.json` dialect file or a `.xml`
- * jPOS GenericPackager file. Throws `ISO8583_ERR_DIALECT_UNKNOWN` for anything else.
+ * jPOS GenericPackager file. Throws `ISO8583_ERR_DIALECT_UNKNOWN` for anything else, saying that a file's path ends in
+ * `.json` or `.xml`: the suffix says how the file is read, so a path without one (a shell's `<(...)`, `/dev/fd/63`) is
+ * no dialect file.
  *
  * `options.readFile` reads the file of a path (its UTF-8 text; it throws its own error when it cannot): an application
  * holds the files it is given to its own rules with it (the `iso8583` command: a regular file of at most 1 MiB, its
@@ -41,6 +43,13 @@ export function resolveDialect(ref: Dialect | string, options: { readonly readFi
   if (lower.endsWith('.xml')) {
     const base = ref.replace(/^.*[\\/]/, '').replace(/\.xml$/i, '');
     return dialectFromPackagerXml(read(ref), base);
+  }
+  if (!BUILTIN_DIALECTS.includes(ref)) {
+    throw codecError(
+      'ISO8583_ERR_DIALECT_UNKNOWN',
+      `unknown dialect ${JSON.stringify(ref)}: neither built in (${BUILTIN_DIALECTS.join(', ')}) nor a file path ending in .json (a dialect) or .xml (a jPOS packager)`,
+      { field: 'dialect' },
+    );
   }
   return getDialect(ref);
 }

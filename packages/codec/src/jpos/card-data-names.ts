@@ -22,20 +22,35 @@ function isVerificationData(n: string): boolean {
 }
 
 /**
- * The sensitivity a field's name says, or `undefined`. Separators read as spaces, and "CVC 2" as "CVC2" (Mastercard's
- * own spelling): "CVV2/CVC2", "CVV_2". "CVV2 Value" and "CVV2 Request Data" (VISA 126.10, whose bytes 3-6 are the
- * CVV2 itself) carry the value; a result, presence or indicator field ("CVV2 Presence Ind", "CVV2 Result Data")
- * carries none, nor does a response or reason code ("CVV2 Responce Code", "CVC/CVV Ver Res"): masking it would only keep
- * its whole field out of the SAF journal.
+ * What a name says is about card data, not the card data itself: the PAN's country code (1987 20 "PAN EXTENDED
+ * COUNTRY CODE") and sequence number (23 "ICC CARD SEQUENCE NUMBER"), an entry mode ("POS ENTRY MODE (ICC/EMV)"), a
+ * capability ("TERMINAL EMV CAPABILITY"), a result, response or reason code, a presence indicator or flag.
  */
-export function sensitivityByName(name: string): Sensitivity | undefined {
+const ABOUT_CARD_DATA = /\b(COUNTRY|SEQUENCE|SEQ|MODE|CAPABILITY|CAPABILITIES|RESULTS?|RES|RESPON[CS]E|REASON|CODE|PRESENCE|IND|INDICATOR|FLAG)\b/;
+
+/** What a card verification name says is about the value: a result, response or reason, a presence indicator or flag. */
+const ABOUT_VERIFICATION = /\b(RESULTS?|RES|RESPON[CS]E|REASON|PRESENCE|IND|INDICATOR|FLAG)\b/;
+
+/**
+ * The sensitivity a field's name says, or `undefined`. Separators read as spaces, and "CVC 2" as "CVC2" (Mastercard's
+ * own spelling): "CVV2/CVC2", "CVV_2". "CVV2 Value", "CVV2 Value if present" and "CVV2 Request Data" (VISA 126.10,
+ * whose bytes 3-6 are the CVV2 itself) carry the value; a result, presence or indicator field ("CVV2 Presence Ind",
+ * "CVV2 Result Data") carries none, nor does a response or reason code ("CVV2 Responce Code", "CVC/CVV Ver Res"):
+ * masking it would only keep its whole field out of the SAF journal.
+ *
+ * `topLevel` (default `false`): the name is a data element's. Chip data is field 55 by its number (and a jPOS
+ * ICCDataPackager field): a data element's name marks it only as a PAN, PIN block, card verification value or track,
+ * while a sub-field named "ICC DATA" is chip data (`emv`). Data marked `emv` is never stored: a data element named
+ * for chip data but carrying none (22 "POS ENTRY MODE (ICC/EMV)", 23 "ICC CARD SEQUENCE NUMBER") would be dropped from
+ * reversals and refused in SAF advices.
+ */
+export function sensitivityByName(name: string, topLevel = false): Sensitivity | undefined {
   const n = name.toUpperCase().replace(/[/_-]/g, ' ').replace(/\b(CVV|CVC|CAV) ([0-9])\b/g, '$1$2');
   if (isPinBlock(n)) return 'pin';
-  if (isVerificationData(n) && !/\b(RESULTS?|RES|RESPON[CS]E|REASON|PRESENCE|PRESENT|IND|INDICATOR|FLAG)\b/.test(n)) return 'cvv';
+  if (isVerificationData(n) && !ABOUT_VERIFICATION.test(n)) return 'cvv';
   if (/\bTRACK ?[123]?\b/.test(n)) return 'track';
-  if (/\b(ICC|EMV)\b/.test(n)) return 'emv';
-  // The PAN's country code (1987 20 "PAN EXTENDED COUNTRY CODE", 1993 "Country code, primary account number") and
-  // sequence number (23) are not the PAN.
-  if (/\bPRIMARY ACCOUNT NUMBER\b|\bPAN\b/.test(n) && !/\b(COUNTRY|SEQUENCE|SEQ)\b/.test(n)) return 'pan';
+  if (ABOUT_CARD_DATA.test(n)) return undefined;
+  if (!topLevel && /\b(ICC|EMV)\b/.test(n)) return 'emv';
+  if (/\bPRIMARY ACCOUNT NUMBER\b|\bPAN\b/.test(n)) return 'pan';
   return undefined;
 }
