@@ -240,3 +240,15 @@ test('console guard – a page of another site cannot lock the operator\'s addre
   for (let i = 0; i < DEFAULT_GUARD_LIMIT; i++) assert.equal(await navigatedFrom(base, 'none', `typed-${i}`), 401);
   assert.equal((await bearer(base, TOKEN)).status, 429, 'wrong tokens typed still count');
 });
+
+test('guard – one address alternating unknown Host names and its own gets 5 wrong tokens per count, 10 at most (docs/console.md)', () => {
+  const guard = new SignInGuard();
+  let tried = 0;
+  for (const host of ['evil.example', undefined, 'other.example', undefined]) {
+    while (guard.lockedFor('203.0.113.7', host) === 0) {
+      guard.failed('203.0.113.7', host);
+      tried++;
+    }
+  }
+  assert.equal(tried, 2 * DEFAULT_GUARD_LIMIT);
+});

@@ -251,3 +251,18 @@ test('EMV tag paths – nested levels never spell 8 or more digits across the do
   // A short path keeps its tags: `55.70.9F26`, `55.47.61`.
   assert.equal(tlvError(() => emvFromTags({ 47: { 61: 'X' } })).field, '55.47.61');
 });
+
+test('EMV tag paths – full-width digits and separators inside names never spell 8 or more digits across the levels', () => {
+  const wide = (s: string): string => [...s].map((c) => String.fromCharCode(c.charCodeAt(0) - 0x30 + 0xff10)).join('');
+  const xml = (ids: string[]): string => {
+    let inner = `<tag id="${ids[ids.length - 1] as string}" bad="x">01</tag>`;
+    for (let i = ids.length - 2; i >= 0; i--) inner = `<tag id="${ids[i] as string}">${inner}</tag>`;
+    return `<isomsg><field id="0" value="0200"/><field id="55">${inner}</field></isomsg>`;
+  };
+  for (const ids of [[wide('4111'), wide('1111'), wide('1111'), wide('1111')], ['4111-', '1111-', '1111-', '1111'], ['4111 ', '1111']]) {
+    const text = errorText(() => fromXml(xml(ids)));
+    // Two levels of 4 digits plus the field's 2 make 10: the second level is named by its position.
+    assert.ok(!text.includes(`55.${ids[0] as string}.${ids[1] as string}`), `${ids.join('|')}: ${text}`);
+    assert.match(text, /55\.[^.]+\.#0/, `${ids.join('|')}: a level named by its position`);
+  }
+});

@@ -24,9 +24,11 @@ export interface ChannelPool {
    * Gives the channel of a finished request back. `failedAfterWrite` (default false): the request failed after it was
    * written (timed out, say), so the host may still be working on it; an exclusive pool then closes the connection
    * instead of lending it again (a host serving one request at a time would answer the next one late or never), a
-   * multiplex pool keeps it (the host interleaves).
+   * multiplex pool keeps it (the host interleaves). `byHost` (default true): that failure was the host's (`hostFault`),
+   * so the close carries a code (an upstream group finds its upstream down); false (the caller's abort or deadline),
+   * the connection still closes, as asked for.
    */
-  release(channel: Channel, failedAfterWrite?: boolean): void;
+  release(channel: Channel, failedAfterWrite?: boolean, byHost?: boolean): void;
   /** A channel's socket closed. */
   closed(channel: Channel): void;
   /** Requests waiting for a channel. */

@@ -52,6 +52,18 @@ export function signalProblem(signal: unknown): Iso8583Error | undefined {
   return connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, { field: 'signal', problems: [{ field: 'signal', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }] });
 }
 
+/**
+ * True when a request that failed after its write failed by the host's doing (no answer within the full
+ * `requestTimeout`, an undecodable answer, a lost connection), false when by its caller's own limit: its abort
+ * (`ISO8583_ERR_CONNECTOR_ABORTED`), its deadline (`..._DEADLINE`, or a `..._TIMEOUT` of a wait the deadline
+ * `shortened`). Only the host's failure tells an upstream group its upstream is down.
+ */
+export function hostFault(err: unknown, shortened: boolean): boolean {
+  const code = (err as Partial<Iso8583Error> | undefined)?.code;
+  if (code === 'ISO8583_ERR_CONNECTOR_ABORTED' || code === 'ISO8583_ERR_CONNECTOR_DEADLINE') return false;
+  return !(shortened && code === 'ISO8583_ERR_CONNECTOR_TIMEOUT');
+}
+
 /** The error of a request its caller's `signal` aborted: `written`, after its write (the outcome at the host unknown). */
 export function abortedError(mti: string, written: boolean): Iso8583Error {
   return connectorError(

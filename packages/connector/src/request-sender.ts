@@ -20,7 +20,7 @@ import type { Settle, WriteMark } from './request-outcome.js';
 import { logQuietly } from './quiet-log.js';
 import { deadlineError, timeLeft } from './timeouts.js';
 import { connectorError } from './errors.js';
-import { abortedError, sendOn } from './request-abort.js';
+import { abortedError, hostFault, sendOn } from './request-abort.js';
 import { markSent } from './request-sent.js';
 import type { RequestAbort } from './request-abort.js';
 
@@ -110,7 +110,7 @@ export class RequestSender {
           resolve(settled.answered(response));
         },
         (err) => {
-          this.pool.release(channel, req.written);
+          this.pool.release(channel, req.written, hostFault(err, timeout < wait));
           settled.written = req.written;
           reject(settled.failed(err));
         },
@@ -152,6 +152,8 @@ export class RequestSender {
     }
     let channel: Channel | undefined;
     let req: ChannelRequest | undefined;
+    let shortened = false;
+    let failure: unknown;
     try {
       // The journal took what was left of the deadline: no connection is taken for a request that cannot leave.
       if (timeLeft(deadline, performance.now()) === 0) throw deadlineError(mti);
@@ -169,6 +171,7 @@ export class RequestSender {
       // or waited for a connection (its original timed out meanwhile), and the host could approve it after that reversal.
       if (entry !== undefined && this.reversals?.reversing(message, entry) === true) throw reversingError(mti);
       const wait = safAttempt ? timeout : Math.min(timeout, left);
+      shortened = wait < timeout;
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
         req = channelRequest(key, frame, mti, wait, resolve, reject, this.matchKey.echoOf(message), safAttempt);
         sendOn(ch, req, wrote);
@@ -191,6 +194,7 @@ export class RequestSender {
       this.counted(ch, mti, message, response);
       return response;
     } catch (err) {
+      failure = err;
       // Written, whatever failed after (no answer, the connection, the journal's record of the answer): maybe at the host.
       if (req?.written === true && wrote !== undefined) wrote.written = true;
       if (entry !== undefined) {
@@ -203,7 +207,7 @@ export class RequestSender {
       }
       throw err;
     } finally {
-      if (channel !== undefined) this.pool.release(channel, req?.written === true);
+      if (channel !== undefined) this.pool.release(channel, req?.written === true, hostFault(failure, shortened));
     }
   }
 

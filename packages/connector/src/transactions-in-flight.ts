@@ -3,26 +3,38 @@
  * 1987 or 1993) accepted and not yet settled, whether reversal is on or not. The group asks it
  * (`Connector.holdsTransaction`) so that a repeat or a resend of such a transaction goes to this upstream, never to
  * another bank that could approve it too. A transaction is held by its STAN and terminal as the wire carries them
- * (`transactionKey`, the one key reversals go by too), narrowed by what a repeat carries unchanged and an unrelated
- * transaction with the same STAN and terminal id (another acquirer's terminal) need not: its acquirer (field 32) and
- * its card (field 2, by its first six and last four digits and its length: no whole card number is kept). A request
- * without field 41 (host-to-host traffic, whose STAN alone names no transaction) is not held. Nothing is held, and no
- * key built, until an upstream group adopts the connector ({@link TransactionsInFlight.tracking}).
+ * (`transactionKey`, the one key reversals go by too), with its acquirer (field 32) and its card (field 2, by its first
+ * six and last four digits and its length: no whole card number is kept) kept beside it: a request names a held
+ * transaction when its STAN and terminal match and, for the acquirer and for the card each, either side lacks it or
+ * both are equal. Only both present and different (another acquirer's terminal with the same id, another card) make it
+ * another transaction: a repeat that drops field 32 or 2 still follows its original. A request without field 41
+ * (host-to-host traffic, whose STAN alone names no transaction) is not held. Nothing is held, and no key built, until
+ * an upstream group adopts the connector ({@link TransactionsInFlight.tracking}).
  */
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { fieldText, transactionKey, wireValue } from './match-key.js';
 import { isReversible } from './reversal-message.js';
 
-/** A card number (field 2) as the held key carries it: its first six and last four digits and its length; `''` when absent. */
-function cardMark(pan: unknown): string {
+/** A card number (field 2) as a hold keeps it: its first six and last four digits and its length; `undefined` when absent. */
+function cardMark(pan: unknown): string | undefined {
   const text = fieldText(pan);
-  if (text === undefined) return '';
+  if (text === undefined) return undefined;
   return text.length <= 10 ? text : `${text.slice(0, 6)}.${text.length}.${text.slice(-4)}`;
 }
 
-/** A counted set of the held keys of the reversible requests in flight (see the file's note). */
+/** One held request: its acquirer (field 32 as the wire carries it) and its card's mark, each `undefined` when absent. */
+export interface HeldTransaction {
+  readonly key: string;
+  readonly acquirer: string | undefined;
+  readonly card: string | undefined;
+}
+
+/** True when two values of one part of a transaction's identity do not tell it apart: either is absent, or both equal. */
+const agrees = (a: string | undefined, b: string | undefined): boolean => a === undefined || b === undefined || a === b;
+
+/** The held requests in flight, by transaction key (STAN and terminal); see the file's note. */
 export class TransactionsInFlight {
-  private readonly byKey = new Map<string, number>();
+  private readonly byKey = new Map<string, HeldTransaction[]>();
 
   /** True once an upstream group adopted the connector: only then are transactions held. Default false. */
   tracking = false;
@@ -32,31 +44,44 @@ export class TransactionsInFlight {
 
   /**
    * Holds the transaction of `message` (as the connector sends it, auto-filled) when tracking, `mti` is reversible and
-   * the message has fields 11 and 41; returns the key to {@link TransactionsInFlight.release} when it settles, else
+   * the message has fields 11 and 41; returns the hold to {@link TransactionsInFlight.release} when it settles, else
    * `undefined` (nothing held).
    */
-  hold(message: MessageInput, mti: string): string | undefined {
+  hold(message: MessageInput, mti: string): HeldTransaction | undefined {
     if (!this.tracking || message['41'] == null || message['11'] == null || !isReversible(mti)) return undefined;
-    const key = this.keyOf(message);
-    this.byKey.set(key, (this.byKey.get(key) ?? 0) + 1);
-    return key;
+    const held = this.identity(message);
+    const list = this.byKey.get(held.key);
+    if (list === undefined) this.byKey.set(held.key, [held]);
+    else list.push(held);
+    return held;
   }
 
-  /** The request held under `key` settled. */
-  release(key: string): void {
-    const n = (this.byKey.get(key) ?? 0) - 1;
-    if (n > 0) this.byKey.set(key, n);
-    else this.byKey.delete(key);
+  /** The request held as `held` settled. */
+  release(held: HeldTransaction): void {
+    const list = this.byKey.get(held.key);
+    const at = list?.indexOf(held) ?? -1;
+    if (list === undefined || at < 0) return;
+    list.splice(at, 1);
+    if (list.length === 0) this.byKey.delete(held.key);
   }
 
-  /** True while a reversible request of the transaction `message` names (fields 11, 41, 32 and 2) is in flight. */
+  /**
+   * True while a reversible request of the transaction `message` names is in flight: same fields 11 and 41, and fields
+   * 32 and 2 each absent on one side or equal (see the file's note).
+   */
   has(message: MessageInput): boolean {
-    return this.byKey.size > 0 && message['41'] != null && this.byKey.has(this.keyOf(message));
+    if (this.byKey.size === 0 || message['41'] == null || message['11'] == null) return false;
+    const asked = this.identity(message);
+    return this.byKey.get(asked.key)?.some((h) => agrees(h.acquirer, asked.acquirer) && agrees(h.card, asked.card)) ?? false;
   }
 
-  /** The held key of `message`: its transaction key, its acquirer and its card's mark (see the file's note). */
-  private keyOf(message: MessageInput): string {
+  /** The identity of `message`: its transaction key, its acquirer and its card's mark (see the file's note). */
+  private identity(message: MessageInput): HeldTransaction {
     const acquirer = fieldText(message['32']);
-    return `${transactionKey(this.dialect, message['11'], message['41'])}|${acquirer === undefined ? '' : wireValue(this.dialect.fields['32'], acquirer)}|${cardMark(message['2'])}`;
+    return {
+      key: transactionKey(this.dialect, message['11'], message['41']),
+      acquirer: acquirer === undefined ? undefined : wireValue(this.dialect.fields['32'], acquirer),
+      card: cardMark(message['2']),
+    };
   }
 }
