@@ -87,30 +87,37 @@ test('jPOS card data names – names that carry no card data stay unmasked', () 
   }
 });
 
-test('jPOS card data names – a data element named for the chip but carrying no chip data is no card data', () => {
+test('jPOS card data names – a name about chip data marks nothing; a private field of chip data is chip data (never stored)', () => {
   const dialect = dialectFromPackagerXml(
     jposPackager(`<isofield id="22" length="3" name="POS ENTRY MODE (ICC/EMV)" class="org.jpos.iso.IFA_NUMERIC"/>
   <isofield id="23" length="3" name="ICC CARD SEQUENCE NUMBER" class="org.jpos.iso.IFA_NUMERIC"/>
   <isofield id="55" length="999" name="RESERVED ISO" class="org.jpos.iso.IFB_LLLBINARY"/>
   <isofield id="60" length="999" name="TERMINAL EMV CAPABILITY" class="org.jpos.iso.IFA_LLLCHAR"/>
   <isofield id="61" length="999" name="ICC RESPONSE CODE" class="org.jpos.iso.IFA_LLLCHAR"/>
-  <isofield id="62" length="999" name="EMV DATA" class="org.jpos.iso.IFA_LLLCHAR"/>`),
+  <isofield id="63" length="999" name="ICC DATA" class="org.jpos.iso.IFA_LLLBINARY"/>`),
   );
-  // Chip data is field 55 by its number; a data element's name never makes it chip data (never stored).
   const neverStored = authenticationDataFields(dialect);
   assert.ok(neverStored.has('55'));
-  for (const id of ['22', '23', '60', '61', '62']) {
+  // A private field carrying chip data (tag 57 and 5A inside) is chip data: never stored.
+  assert.equal(dialect.fields['63']?.sensitive, 'emv');
+  assert.ok(neverStored.has('63'));
+  for (const id of ['22', '23', '60', '61']) {
     assert.equal(dialect.fields[id]?.sensitive, undefined, id);
     assert.equal(neverStored.has(id), false, id);
   }
-  // A sub-field named for chip data is chip data; one named for its sequence number, mode or capability is not.
-  for (const name of ['ICC DATA', 'EMV Data']) assert.equal(named(name).sub, 'emv', name);
-  for (const name of ['ICC CARD SEQUENCE NUMBER', 'POS ENTRY MODE (ICC/EMV)', 'TERMINAL EMV CAPABILITY', 'ICC RESPONSE CODE', 'PAN ENTRY MODE']) {
+  for (const name of ['ICC DATA', 'EMV Data', 'ICC RESPONSE DATA', 'ICC SYSTEM RELATED DATA (RESPONSE)', 'EMV DATA (ISSUER SCRIPT RESULTS)']) {
+    assert.deepEqual(named(name), { top: 'emv', sub: 'emv' }, name);
+  }
+  for (const name of ['ICC CARD SEQUENCE NUMBER', 'POS ENTRY MODE (ICC/EMV)', 'TERMINAL EMV CAPABILITY', 'ICC RESPONSE CODE', 'PAN ENTRY MODE', 'PAN EXTENDED COUNTRY CODE']) {
     assert.deepEqual(named(name), { top: undefined, sub: undefined }, name);
+  }
+  // A name that carries the PAN and more, or the PAN of an answer, is the PAN.
+  for (const name of ['PAN AND SERVICE CODE', 'PAN, EXPIRY DATE AND SERVICE CODE', 'REPLACEMENT PAN (RESPONSE)', 'PAN (TOKEN) RESPONSE']) {
+    assert.deepEqual(named(name), { top: 'pan', sub: 'pan' }, name);
   }
 });
 
 test('jPOS card data names – a card verification value "if present" is the value, its presence indicator is not', () => {
   for (const name of ['CVV2 VALUE IF PRESENT', 'CVV2 DATA (PRESENT)']) assert.deepEqual(named(name), { top: 'cvv', sub: 'cvv' }, name);
-  for (const name of ['CVV2 PRESENCE INDICATOR', 'CVV2 Presence Ind', 'CVV2 FLAG']) assert.deepEqual(named(name), { top: undefined, sub: undefined }, name);
+  for (const name of ['CVV2 PRESENCE INDICATOR', 'CVV2 Presence Ind', 'CVV2 FLAG', 'CVV2 PRESENT', 'CVC2 PRESENT']) assert.deepEqual(named(name), { top: undefined, sub: undefined }, name);
 });

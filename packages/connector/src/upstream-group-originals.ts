@@ -4,10 +4,9 @@
  * bounded (`maxOriginals`, the least recently sent forgotten first: an original sent again, a repeat or a resend under
  * the same STAN and terminal, counts from its last send): a restart, another gateway node, or an original not among the
  * last `maxOriginals` sent leave it unknown. A reversal or advice whose original is unknown goes where a routing rule says,
- * else to the first upstream (the primary): never by failover or round robin to another bank. A reversible original
- * (0100, 0200) left unanswered (its error's `sent` is 'maybe': a timeout, a connection lost after the write) is marked
- * so: its repeats (x0x1) go to its upstream too (the host may have approved it; another bank would approve the repeat
- * as well), until it is sent again or forgotten.
+ * else to the first upstream (the primary): never by failover or round robin to another bank. The repeats (x0x1) of a
+ * reversible original (0100, 0200) go to its upstream too, answered or not (its answer may have been lost on the way to
+ * the terminal, or never come: the host may have approved it, and another bank would approve the repeat as well).
  */
 import type { MessageInput } from '@iso8583/codec';
 import type { Connector } from './connector.js';
@@ -26,8 +25,6 @@ export function followsOriginal(mti: string): boolean {
 /** The originals a group remembers, keyed by STAN (field 11) and terminal (field 41) in each upstream's dialect. */
 export class Originals<L extends Upstream> {
   private readonly map = new Map<string, L>();
-  /** The keys in `map` of reversible originals left unanswered (sent 'maybe'). */
-  private readonly unsure = new Set<string>();
 
   constructor(
     /** Most originals remembered; 0 = none. */
@@ -48,34 +45,14 @@ export class Originals<L extends Upstream> {
       const key = transactionKey(link.connector.codec.dialect, message['11'], message['41']);
       // Deleted first, so that the key is set again at the end of the map's order (a Map keeps its first insertion's).
       this.map.delete(key);
-      this.unsure.delete(key);
       this.map.set(key, link);
-      if (this.map.size > this.max) {
-        const oldest = this.map.keys().next().value as string;
-        this.map.delete(oldest);
-        this.unsure.delete(oldest);
-      }
+      if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
     }
-  }
-
-  /** Marks the original `message` sent on `link` (remembered there) as left unanswered: its outcome is unknown. */
-  leftUnanswered(message: MessageInput, link: L): void {
-    const key = transactionKey(link.connector.codec.dialect, message['11'], message['41']);
-    if (this.map.get(key) === link) this.unsure.add(key);
-  }
-
-  /** The upstream of the unanswered original of the repeat `message` (same fields 11 and 41), if one is remembered. */
-  unanswered(message: MessageInput): L | undefined {
-    if (this.unsure.size === 0 || message['11'] == null) return undefined;
-    for (const link of this.links) {
-      const key = transactionKey(link.connector.codec.dialect, message['11'], message['41']);
-      if (this.unsure.has(key) && this.map.get(key) === link) return link;
-    }
-    return undefined;
   }
 
   /**
-   * The upstream of a reversal's original, by the original's key (the STAN of its original data elements, when given:
+   * The upstream of a reversal's, an advice's or a repeat's original, by the original's key (the STAN of its original
+   * data elements, when given:
    * field 90 of a 1987 message, field 56 of a 1993 one (MTI `1xxx`), where 90 is a count; else the reversal's own
    * field 11; and field 41) in each upstream's dialect: an original is remembered under the key its own upstream's
    * dialect gives, so `9201` and `'009201'` find it alike.

@@ -217,16 +217,17 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       const original = this.originals.of(message);
       if (original !== undefined) return this.via(original, kind, input, options, lane);
     }
-    // A repeat (x0x1) of an original left unanswered (sent 'maybe') goes to its original's upstream, or is refused.
-    const unsure = reversible && ruled === undefined && mti[3] === '1' ? this.originals.unanswered(message) : undefined;
-    const routed = unsure?.name ?? (reversible ? ruled : this.router.route(message)) ?? (follows && this.links.length > 1 ? (this.links[0] as Link).name : undefined);
+    // A repeat (x0x1) goes to its original's upstream, answered or not, or is refused (its answer may never have reached
+    // the terminal: another bank would approve the repeat as new).
+    const repeatOf = reversible && ruled === undefined && mti[3] === '1' ? this.originals.of(message) : undefined;
+    const routed = repeatOf?.name ?? (reversible ? ruled : this.router.route(message)) ?? (follows && this.links.length > 1 ? (this.links[0] as Link).name : undefined);
     if (routed !== undefined) {
       const link = this.byName.get(routed) as Link;
       // Stored and forwarded: the upstream's queue keeps it until the upstream is back.
       if (!link.up && !saf) {
         link.unavailable += 1;
         this.metrics.refused(link.name);
-        const why = follows ? 'that its original went to (else the first)' : unsure !== undefined ? 'that its unanswered original went to' : 'that the routing rule names';
+        const why = follows ? 'that its original went to (else the first)' : repeatOf !== undefined ? 'that its original went to' : 'that the routing rule names';
         const err = connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} ${why} is down`, { mti });
         // Counted (requests, errors, failures by code) and recorded by that upstream's connector, as its own refusals are.
         return Promise.reject(link.connector.outcomes.unsent(message, err));
@@ -259,7 +260,6 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       (err: Iso8583Error) => {
         link.inFlight -= 1;
         this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
-        if (err?.sent === 'maybe' && isReversible(mtiText(message['0']))) this.originals.leftUnanswered(message, link);
         const before = tried ?? new Set<Link>();
         before.add(link);
         // Never written (its `sent` says 'no'): another healthy upstream may take it (upstream-group-failover.ts), unless

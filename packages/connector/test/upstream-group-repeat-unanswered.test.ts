@@ -33,3 +33,24 @@ test('upstream group repeat unanswered – failover: the 0201 of a 0200 whose li
   assert.equal(await outcome(group.request({ ...purchase('057002', 'TERMREP2'), '0': '0201' })), 'failed ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN');
   assert.deepEqual(mtis(b), [], 'B (another bank) must never get the repeat of a transaction A may have approved');
 });
+
+test('upstream group repeats – round robin: a second 0201 after a first that timed out at A goes to A too, never B', async (t) => {
+  const a = await peerFor(t, () => undefined);
+  const b = await peerFor(t);
+  const group = await startGroup(t, { strategy: 'round-robin', upstreams: [{ ...upstream('A', a), requestTimeout: 300 }, upstream('B', b)] }, () => []);
+  assert.equal((await failure(group.request(purchase('057001', 'TERMREP1')))).sent, 'maybe');
+  await failure(group.request({ ...purchase('057001', 'TERMREP1'), '0': '0201' }));
+  await failure(group.request({ ...purchase('057001', 'TERMREP1'), '0': '0201' }));
+  assert.deepEqual(mtis(a), ['0200', '0201', '0201']);
+  assert.deepEqual(mtis(b), [], 'B (another bank) never gets a repeat of a transaction A may have approved');
+});
+
+test('upstream group repeats – round robin: the 0201 of a 0200 A approved (its answer lost on the way to the terminal) goes to A', async (t) => {
+  const a = await peerFor(t);
+  const b = await peerFor(t);
+  const group = await startGroup(t, { strategy: 'round-robin', upstreams: [upstream('A', a), upstream('B', b)] }, () => []);
+  assert.equal(((await group.request(purchase('057101', 'TERMREP3'))) as Record<string, unknown>)['39'], '00');
+  await group.request({ ...purchase('057101', 'TERMREP3'), '0': '0201' }).catch(() => undefined);
+  assert.deepEqual(mtis(a), ['0200', '0201']);
+  assert.deepEqual(mtis(b), [], 'B never gets the repeat of a transaction A approved');
+});

@@ -24,12 +24,24 @@ function isVerificationData(n: string): boolean {
 /**
  * What a name says is about card data, not the card data itself: the PAN's country code (1987 20 "PAN EXTENDED
  * COUNTRY CODE") and sequence number (23 "ICC CARD SEQUENCE NUMBER"), an entry mode ("POS ENTRY MODE (ICC/EMV)"), a
- * capability ("TERMINAL EMV CAPABILITY"), a result, response or reason code, a presence indicator or flag.
+ * capability ("TERMINAL EMV CAPABILITY"), a response or reason code ("ICC RESPONSE CODE"), a presence indicator or flag.
+ * A response or result alone is no such word ("REPLACEMENT PAN (RESPONSE)", "ICC RESPONSE DATA" carry the data).
  */
-const ABOUT_CARD_DATA = /\b(COUNTRY|SEQUENCE|SEQ|MODE|CAPABILITY|CAPABILITIES|RESULTS?|RES|RESPON[CS]E|REASON|CODE|PRESENCE|IND|INDICATOR|FLAG)\b/;
+const ABOUT_CARD_DATA = /\b(COUNTRY|SEQUENCE|SEQ|MODE|CAPABILITY|CAPABILITIES|REASON|CODE|PRESENCE|IND|INDICATOR|FLAG)\b/;
+
+/**
+ * What says a name carries the card data whatever else it says: its data or value, or the card data and more ("PAN AND
+ * SERVICE CODE", "EMV DATA (ISSUER SCRIPT RESULTS)").
+ */
+const CARRIES_DATA = /\b(DATA|VALUE|AND)\b/;
 
 /** What a card verification name says is about the value: a result, response or reason, a presence indicator or flag. */
 const ABOUT_VERIFICATION = /\b(RESULTS?|RES|RESPON[CS]E|REASON|PRESENCE|IND|INDICATOR|FLAG)\b/;
+
+/** A presence flag ("CVV2 PRESENT"), not the value present ("CVV2 VALUE IF PRESENT", "CVV2 DATA (PRESENT)"). */
+function isPresenceFlag(n: string): boolean {
+  return /\bPRESENT\b/.test(n) && !/\bIF PRESENT\b|\b(VALUE|DATA)\b/.test(n);
+}
 
 /**
  * The sensitivity a field's name says, or `undefined`. Separators read as spaces, and "CVC 2" as "CVC2" (Mastercard's
@@ -38,19 +50,17 @@ const ABOUT_VERIFICATION = /\b(RESULTS?|RES|RESPON[CS]E|REASON|PRESENCE|IND|INDI
  * "CVV2 Result Data") carries none, nor does a response or reason code ("CVV2 Responce Code", "CVC/CVV Ver Res"):
  * masking it would only keep its whole field out of the SAF journal.
  *
- * `topLevel` (default `false`): the name is a data element's. Chip data is field 55 by its number (and a jPOS
- * ICCDataPackager field): a data element's name marks it only as a PAN, PIN block, card verification value or track,
- * while a sub-field named "ICC DATA" is chip data (`emv`). Data marked `emv` is never stored: a data element named
- * for chip data but carrying none (22 "POS ENTRY MODE (ICC/EMV)", 23 "ICC CARD SEQUENCE NUMBER") would be dropped from
- * reversals and refused in SAF advices.
+ * A data element and a sub-field alike: a private field 63 "ICC DATA" is chip data (`emv`, never stored), while a name
+ * about chip data (22 "POS ENTRY MODE (ICC/EMV)", 23 "ICC CARD SEQUENCE NUMBER") marks nothing: data marked `emv`
+ * would be dropped from reversals and refused in SAF advices.
  */
-export function sensitivityByName(name: string, topLevel = false): Sensitivity | undefined {
+export function sensitivityByName(name: string): Sensitivity | undefined {
   const n = name.toUpperCase().replace(/[/_-]/g, ' ').replace(/\b(CVV|CVC|CAV) ([0-9])\b/g, '$1$2');
   if (isPinBlock(n)) return 'pin';
-  if (isVerificationData(n) && !ABOUT_VERIFICATION.test(n)) return 'cvv';
+  if (isVerificationData(n) && !ABOUT_VERIFICATION.test(n) && !isPresenceFlag(n)) return 'cvv';
   if (/\bTRACK ?[123]?\b/.test(n)) return 'track';
-  if (ABOUT_CARD_DATA.test(n)) return undefined;
-  if (!topLevel && /\b(ICC|EMV)\b/.test(n)) return 'emv';
+  if (ABOUT_CARD_DATA.test(n) && !CARRIES_DATA.test(n)) return undefined;
+  if (/\b(ICC|EMV)\b/.test(n)) return 'emv';
   if (/\bPRIMARY ACCOUNT NUMBER\b|\bPAN\b/.test(n)) return 'pan';
   return undefined;
 }

@@ -89,7 +89,7 @@ function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): Field
   } else {
     // Data elements: the standard's numbers say which carry card data, and the name where they leave one unmarked (a
     // private 62 "CVV2 VALUE"); sub-fields have only their names to go by.
-    const sensitive = (topLevel ? SENSITIVE_ELEMENTS.get(key) : undefined) ?? sensitivityByName(f.name, topLevel);
+    const sensitive = (topLevel ? SENSITIVE_ELEMENTS.get(key) : undefined) ?? sensitivityByName(f.name);
     if (sensitive !== undefined) spec.sensitive = sensitive;
   }
   return spec;
