@@ -52,3 +52,24 @@ test('flow onError approvals – onError\'s own approval that reaches the termin
   assert.equal(((await within(terminal.request(purchase('000303')), 10_000, 'the terminal answered')) as IsoMessage)['39'], '00');
   assert.deepEqual(reversed, []);
 });
+
+test('flow onError approvals – onError\'s own approval under a decline it answers the terminal with is reversed', async (t) => {
+  const { bank, approvals, reversed, firstReversal } = await approvalsBank(t, 10_000);
+  const terminal = await posTerminal(t, {
+    sequenceTimeout: 10_000,
+    connectors: { bank },
+    sequence: approvals.sequence(() => {
+      throw new Error('primary route refused');
+    }),
+    // The backup approves, and onError tells the terminal no all the same: money moved, the terminal was told no.
+    onError: approvals.onError(async (message, context) => {
+      await (context.connectors.bank as Connector).request({ ...message.fields });
+      return { ...message.fields, 0: '0210', 39: '05' };
+    }),
+    onLateResult: approvals.onLateResult,
+  });
+  const answer = (await within(terminal.request(purchase('000304')), 10_000, 'the terminal answered')) as IsoMessage;
+  assert.equal(answer['39'], '05');
+  await within(firstReversal, 10_000, 'onError\'s approval under its decline was never reversed');
+  assert.deepEqual(reversed, [{ stan: '000304', reason: 'sequence-failed' }]);
+});

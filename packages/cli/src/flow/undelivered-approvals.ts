@@ -177,7 +177,8 @@ export class UndeliveredApprovals {
    * terminal's approval: the sequence's approvals are kept (reversed only if that answer never reaches the terminal: `onLateResult`). Any other answer, a throw, or no
    * settling within the `sequenceTimeout` (this wrapper then fails first, with the endpoint's timeout error, so that
    * the terminal's 96 and the reversal go together) reverses them at once (`sequence-failed` for a failure in time,
-   * `sequence-timeout` for a timeout, whether the sequence settles later or never).
+   * `sequence-timeout` for a timeout, whether the sequence settles later or never), and so are the approvals onError
+   * itself got (a backup link's): the terminal was told no.
    */
   onError(onError: Sequence): Sequence {
     this.hasOnError = true;
@@ -190,7 +191,10 @@ export class UndeliveredApprovals {
         this.deciding.add(failed.book);
         return this.judging(onError, message, this.watchedOnError(context, failed.book, 'sequence-failed'), (approves) => {
           this.deciding.delete(failed.book);
-          if (!approves) failed.book.undelivered('sequence-failed');
+          if (approves) return;
+          failed.book.undelivered('sequence-failed');
+          // What onError itself got (a backup link's approval) goes with its answer: not an approval, it is undone too.
+          void this.onErrorBooks.get(failed.book)?.undelivered('sequence-failed');
         });
       }
       const running = this.running.get(id);
@@ -201,6 +205,7 @@ export class UndeliveredApprovals {
         return this.judging(onError, message, this.watchedOnError(context, running, 'sequence-timeout'), (approves) => {
           this.deciding.delete(running);
           running.judged(approves);
+          if (!approves) void this.onErrorBooks.get(running)?.undelivered('sequence-timeout');
         });
       }
       return onError(message, context);
