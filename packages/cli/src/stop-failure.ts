@@ -26,7 +26,7 @@ export const NOT_REVERSED_CODE = 'ISO8583_ERR_NOT_REVERSED';
  */
 export function notReversedError(logger: Logger, what: string, count: number): Iso8583Error {
   const them = count === 1 ? 'it' : 'them';
-  const message = `${count} approval${count === 1 ? '' : 's'} the client never got could not be reversed during the stop (neither stored as a reversal nor sent): reverse ${them} by hand (the lines "NOT reversed" above)`;
+  const message = `${count} approval${count === 1 ? '' : 's'} the client never got could not be reversed during the stop (neither stored as a reversal nor sent): reverse ${them} by hand (the lines "NOT reversed", "NOT known reversed" or "cannot be built" above)`;
   logger.error({ code: NOT_REVERSED_CODE, notReversed: count }, `${what}: ${message}`);
   return new Iso8583Error(NOT_REVERSED_CODE, message);
 }

@@ -308,3 +308,24 @@ test('late approval – the book: an approval whose reversal cannot be built (a 
   assert.deepEqual(await s.outcomes(), ['client-gone/unbuildable=1']);
   assert.ok(!JSON.stringify(s.lines).includes('4111111111111111'), 'no PAN in the log');
 });
+
+test('late approval – the book: notReversedSince counts a reversal still under way at the stop as not reversed and names it at error', async (t) => {
+  const s = await setup(t);
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const add = s.journal.add.bind(s.journal);
+  s.journal.add = async (entry) => {
+    await held;
+    return add(entry);
+  };
+  const original = purchase('008902');
+  const reversing = s.book(original, { ...original, 0: '0210', 39: '00' }, s.upstream, 'client-gone', 'pos');
+  // A stop whose deadline is now: the store is still held a second later.
+  assert.equal(await within(s.book.notReversedSince(0, Date.now()), 10_000, 'the stop to count'), 1);
+  const line = s.lines.find((l) => typeof l.msg === 'string' && l.msg.endsWith('NOT known reversed'));
+  assert.equal(line?.level, 50);
+  assert.equal(line?.stan, '008902');
+  assert.ok(!JSON.stringify(s.lines).includes('4111111111111111'), 'no PAN in the log');
+  release();
+  await within(Promise.resolve(reversing), 10_000, 'the reversal to be stored');
+});

@@ -33,7 +33,7 @@ import { TransactionRing } from '../console/recent.js';
 import { httpUndelivered, undeliveredApproval } from '../gateway/late-approval.js';
 import type { UndeliveredApproval, UndeliveredApprovalBook } from '../gateway/late-approval.js';
 import { UndeliveredApprovals } from './undelivered-approvals.js';
-import { STOP_SETTLE_WAIT, stopFailure } from '../stop-failure.js';
+import { stopFailure } from '../stop-failure.js';
 import { FLOW_HELD_BACK_OPTION } from '../http/held-budget.js';
 import { FLOW_HTTP_CAP_FLAGS } from '../http/shed-log.js';
 
@@ -331,8 +331,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       // An approval whose reversal could be neither stored nor sent during the stop (logged at error as it happened),
       // or is still under way at its end: the stop fails too, so that it is never an exit 0. Those being stored or sent
       // (a destroy just refused them) are waited for first, a little past the deadline at most.
-      await reverseApproval?.settled(Math.max(until - Date.now(), 0) + STOP_SETTLE_WAIT);
-      const notReversed = (reverseApproval?.notReversed() ?? 0) - lostBefore + (reverseApproval?.underway() ?? 0);
+      const notReversed = (await reverseApproval?.notReversedSince(lostBefore, until)) ?? 0;
       const what = `flow ${printable(flow.name)}`;
       const { error, code } = stopFailure(logger, what, { failure, lost, notReversed });
       if (aborting === undefined) logStopped(logger, what, Object.values(connectors), code === undefined ? {} : { failed: code });

@@ -26,7 +26,7 @@ import { httpUndelivered, undeliveredApproval } from './late-approval.js';
 import { ownAnswer } from './own-answer.js';
 import { groupUpstreams, journalDirOf, upstreamOptions } from './upstream-options.js';
 import { keptIn, lostJournals } from '../journal-lost.js';
-import { STOP_SETTLE_WAIT, stopFailure } from '../stop-failure.js';
+import { stopFailure } from '../stop-failure.js';
 import { posTlsOptions } from './tls.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, startMetrics } from './http.js';
 import { httpBindOf, rawDialectsWarning, warnOpenGatewayHttp } from './http-warnings.js';
@@ -377,8 +377,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const lost = lostJournals(everyConnector.map((c, i) => ({ connector: c, dir: journalDirs[i] })));
     const keptNow = config.store !== undefined ? kept : keptIn(journalDirs, lost);
     // An approval a client never got whose reversal was neither stored nor sent (or is still under way) fails the stop.
-    await reverseUndelivered.settled(Math.max(until - Date.now(), 0) + STOP_SETTLE_WAIT);
-    const notReversed = reverseUndelivered.notReversed() - notReversedBefore + reverseUndelivered.underway();
+    const notReversed = await reverseUndelivered.notReversedSince(notReversedBefore, until);
     // The causes first, then the end line, which says the stop failed (never `gateway stopped` before an error).
     const { error, code } = stopFailure(logger, 'gateway', { failure, lost, notReversed });
     logStopped(logger, 'gateway', everyConnector, { ...(keptNow === '' ? {} : { kept: keptNow }), ...(code === undefined ? {} : { failed: code }) });

@@ -26,6 +26,7 @@ import type { IsoMessage, MessageSummary } from '@iso8583/codec';
 import { buildReversal, isReversible } from '@iso8583/connector';
 import type { Connector, EncodedResponse, UndeliveredAnswerHandler } from '@iso8583/connector';
 import { EncodedReply, logSafely } from '@iso8583/inbound';
+import { STOP_SETTLE_WAIT } from '../stop-failure.js';
 import type { InboundMessage, SequenceContext, SequenceResult, UndeliveredReason } from '@iso8583/inbound';
 
 /** What a late approval is handled with. */
@@ -65,6 +66,13 @@ export interface UndeliveredApprovalBook extends UndeliveredApproval {
   notReversed(): number;
   /** Reversals being stored or sent now, not yet settled (a stop that ends now leaves them undone). */
   underway(): number;
+  /**
+   * What a stop fails by: waits for the reversals under way until `until` (`Date.now()` time) plus
+   * `STOP_SETTLE_WAIT`, logs at `error` each still under way then (`NOT known reversed`, with its STAN and terminal,
+   * no card data), and returns the approvals not reversed since the stop began (`before`: {@link notReversed} then),
+   * those still under way included.
+   */
+  notReversedSince(before: number, until: number): Promise<number>;
 }
 
 /**
@@ -122,7 +130,8 @@ export const UNDELIVERED_APPROVALS_METRIC = 'iso8583_gateway_undelivered_approva
 export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprovalBook {
   const { logger } = parts;
   // The book: reversals under way (stored, sent or lost once settled) and approvals left undone.
-  const underway = new Set<Promise<void>>();
+  // Each reversal under way with its log line's fields (`about`), for the line of one still under way at a stop.
+  const underway = new Map<Promise<void>, Record<string, unknown>>();
   let undone = 0;
   const counted = parts.registry === undefined
     ? undefined
@@ -194,24 +203,32 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
         );
       },
     );
-    underway.add(done);
+    underway.set(done, { ...about, why });
     void done.finally(() => underway.delete(done));
     return done;
   };
+  const settled = async (waitMs?: number): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = waitMs === undefined ? undefined : new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+    // Reversals started while waiting (an endpoint still handing its leftovers over) are waited for too.
+    while (underway.size > 0) {
+      const all = Promise.allSettled([...underway.keys()]).then(() => undefined);
+      if (limit === undefined) await all;
+      else if ((await Promise.race([all.then(() => 'all' as const), limit.then(() => 'limit' as const)])) === 'limit') break;
+    }
+    clearTimeout(timer);
+  };
   return Object.assign(handle, {
-    settled: async (waitMs?: number): Promise<void> => {
-      let timer: NodeJS.Timeout | undefined;
-      const limit = waitMs === undefined ? undefined : new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
-      // Reversals started while waiting (an endpoint still handing its leftovers over) are waited for too.
-      while (underway.size > 0) {
-        const all = Promise.allSettled([...underway]).then(() => undefined);
-        if (limit === undefined) await all;
-        else if ((await Promise.race([all.then(() => 'all' as const), limit.then(() => 'limit' as const)])) === 'limit') break;
-      }
-      clearTimeout(timer);
-    },
+    settled,
     notReversed: () => undone,
     underway: () => underway.size,
+    notReversedSince: async (before: number, until: number): Promise<number> => {
+      await settled(Math.max(until - Date.now(), 0) + STOP_SETTLE_WAIT);
+      for (const { why, ...fields } of underway.values()) {
+        logSafely(() => logger.error(fields, `${String(why)}: its reversal is still being stored or sent as the stop ends: NOT known reversed`));
+      }
+      return undone - before + underway.size;
+    },
   });
 }
 
