@@ -13,8 +13,6 @@ import { errnoOf, systemReason } from '@iso8583/connector/errors';
 import { withoutBom } from '@iso8583/codec';
 import { cliError } from './args.js';
 
-/** The UTF-8 byte order mark as `readFileSync(path, 'utf8')` keeps it: one U+FEFF at the start of the text. */
-
 /**
  * Bytes a flag file may hold: 1 MiB, for each use. A PEM file (`--tls-ca`, `--tls-cert`, `--tls-key` and the gateway's
  * TLS keys): a CA bundle of every public root is about 250 KB. A gateway `--config` file: a few KB with dozens of

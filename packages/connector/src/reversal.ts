@@ -10,7 +10,7 @@
  * it is in field 24 (function code 400, full reversal) and field 25 (message reason code 4021, timeout waiting for
  * the response).
  */
-import { ownedMessage } from '@iso8583/codec';
+import { mtiLabel, ownedMessage } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/codec';
 import type { JournalEntry, JournalHalt, ReversalJournal } from './journal.js';
 import type { ConnectorStats } from './accounting.js';
@@ -231,7 +231,7 @@ export class ReversalManager {
       // reversal, taken as that entry (its receipt), never sent nor counted twice.
       const id = this.underway.reversalOf(message);
       if (id !== undefined) {
-        this.host.logger.info({ id, mti: message['0'] }, 'a reversal stored for a transaction whose reversal is under way: taken as that one');
+        this.host.logger.info({ id, mti: mtiLabel(String(message['0'])) }, 'a reversal stored for a transaction whose reversal is under way: taken as that one');
         return { id, reversal: message, at: Date.now() };
       }
     }

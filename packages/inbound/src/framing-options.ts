@@ -17,14 +17,8 @@ export function framingProblem(copy: Record<string, unknown>, code: string): Fie
       maxFrameSize: copy.maxFrameSize as number,
     });
     return undefined;
-  } catch (err) {
-    const field = (err as { field?: unknown }).field;
-    return {
-      field: typeof field === 'string' ? field : 'maxFrameSize',
-      code,
-      reason: field === 'maxFrameSize' || typeof field !== 'string'
-        ? `must be more than headerBytes, ${headerBytes}: no room is left for a message after the fixed header bytes`
-        : 'is refused by the framing',
-    };
+  } catch {
+    // Each option passed the schema: only their sum can be refused, by maxFrameSize.
+    return { field: 'maxFrameSize', code, reason: `must be more than headerBytes, ${headerBytes}: no room is left for a message after the fixed header bytes` };
   }
 }

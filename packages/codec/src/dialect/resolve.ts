@@ -36,6 +36,9 @@ export function resolveDialect(ref: Dialect | string, options: { readonly readFi
     }
     return ref;
   }
+  if (options.readFile !== undefined && typeof options.readFile !== 'function') {
+    throw codecError('ISO8583_ERR_OPTION', 'must be a function (path) => text', { field: 'readFile' });
+  }
   const lower = ref.toLowerCase();
   const read = options.readFile ?? readText;
   // A `.xml` packager the file `extends` is read from the file's own folder.
