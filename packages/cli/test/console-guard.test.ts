@@ -245,7 +245,8 @@ test('guard – one address alternating unknown Host names and its own gets 5 wr
   const guard = new SignInGuard();
   let tried = 0;
   for (const host of ['evil.example', undefined, 'other.example', undefined]) {
-    while (guard.lockedFor('203.0.113.7', host) === 0) {
+    // Bounded: a guard that never locks fails the count below instead of looping for ever.
+    for (let i = 0; i <= 2 * DEFAULT_GUARD_LIMIT && guard.lockedFor('203.0.113.7', host) === 0; i++) {
       guard.failed('203.0.113.7', host);
       tried++;
     }

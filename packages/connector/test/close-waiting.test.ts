@@ -4,25 +4,17 @@
 // a real port on 127.0.0.1 that refuses, no sleeps for ordering.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { waitUntil, within } from '@iso8583/test-support';
+import { reservePort, waitUntil, within } from '@iso8583/test-support';
 import { createConnector } from '../src/index.js';
 import type { Iso8583Error } from '@iso8583/codec';
 import { purchase } from './peer.js';
 
-/** A port nothing listens on (a server's, closed). */
-async function refusingPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 for (const mode of ['multiplex', 'exclusive'] as const) {
   test(`${mode}: close() fails a request waiting for a connection of a down host at once (CLOSED, sent no), not after pool.acquireTimeout`, async (t) => {
-    const port = await refusingPort();
+    // A port nothing listens on, below the system's range (no other test's port-0 listen can take it meanwhile).
+    const reserved = await reservePort();
+    t.after(() => reserved.release());
+    const port = reserved.port;
     const connector = createConnector({
       host: '127.0.0.1',
       port,

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { purchase } from './peer.js';
 import { groupEvent, peerFor, startGroup, upstream } from './helpers/setup.js';
 import type { Peer } from './peer.js';
+import { within } from '@iso8583/test-support';
 
 const idle = (name: string, peer: Peer) => ({ ...upstream(name, peer), mode: 'exclusive' as const, pool: { min: 0, max: 2, idleTimeout: 50 } });
 
@@ -21,13 +22,13 @@ test('exclusive, pool.min 0: the idle eviction of an upstream\'s last connection
   assert.equal((await group.request(purchase('008101')))['39'], '00');
   const visaConnector = group.connectors.get('visa');
   assert.ok(visaConnector !== undefined);
-  if (visaConnector.stats().connected > 0) await once(visaConnector, 'disconnect');
+  if (visaConnector.stats().connected > 0) await within(once(visaConnector, 'disconnect'), 10_000, 'the idle connection evicted');
   assert.equal(visaConnector.stats().connected, 0, 'the idle connection was evicted');
   assert.deepEqual(downs, []);
   assert.ok(group.healthy().includes('visa'));
   assert.equal((await group.request(purchase('008102')))['39'], '00');
   // The host gone: the next connect attempt fails, and visa goes down.
-  if (visaConnector.stats().connected > 0) await once(visaConnector, 'disconnect');
+  if (visaConnector.stats().connected > 0) await within(once(visaConnector, 'disconnect'), 10_000, 'the idle connection evicted');
   await visa.close();
   const down = groupEvent(group, 'down', 'visa');
   // Refused by the bank's port: never sent (failed or tried elsewhere, as the group decides); visa goes down.
