@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { createCodec } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
+import { waitUntil } from '@iso8583/test-support';
 import { approve, startBank } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
 import { browserSkip, openBrowser } from './helpers/browser.js';
@@ -175,7 +176,17 @@ describe('the workbench\'s Send in a browser: one click, one request', { skip: b
       // in, the button is free, and still nothing is sent (a submit would hold the button at once: it is taken before
       // the request leaves).
       await page.evaluate(CLICKS_RECORDED);
-      const box = await page.locator('#send').boundingBox();
+      // Where the button is once the page's layout settles (the answer shown moves it): two reads a frame apart agree.
+      const boxNow = async (): Promise<string> => JSON.stringify(await page.locator('#send').boundingBox());
+      let last = '';
+      await waitUntil(async () => {
+        await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)))');
+        const now = await boxNow();
+        const settled = now === last && now !== 'null';
+        last = now;
+        return settled;
+      }, { what: 'the send button to stay in place', timeoutMs: 10_000 });
+      const box = JSON.parse(last) as { x: number; y: number; width: number; height: number } | null;
       assert.ok(box !== null);
       await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       await page.mouse.down({ clickCount: 2 });
