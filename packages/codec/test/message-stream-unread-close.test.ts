@@ -72,12 +72,49 @@ test('MessageStream – destroyed twice while paused: the second call leaves the
   await destroyPausedWithUnread(t, () => stream?.destroy(), (s) => (stream = s));
 });
 
-test('MessageStream – destroyed while reading (not paused): closed at once, as before', async (t) => {
+test('MessageStream – destroyed while reading (flowing) with bytes the peer sent unread: read out, no reset, each frame got by the peer or dropped', async (t) => {
+  // A flowing socket is not read out by its reads alone: a read takes what one poll brings, the kernel may hold more (a
+  // peer still sending). Closed at once, it was reset, and the frames its kernel took lost: so it is read out too.
+  const { client, server } = await socketPair(t);
+  const stream = new MessageStream(server, {}, { frame: () => undefined });
+  client.pause();
+  let reset: string | undefined;
+  client.on('error', (err: NodeJS.ErrnoException) => (reset = err.code));
+  // The peer sends far more than one read takes, and does not read until the stream is closed.
+  const sent = new Promise<void>((resolve) => client.write(Buffer.alloc(8 * 1024 * 1024), () => resolve()));
+  const firstRead = once(server, 'data');
+  stream.resume();
+  await firstRead;
+  assert.equal(server.readableFlowing, true, 'the socket is flowing');
+  const { count } = BURST;
+  const dropped = writeBurst(stream);
+  stream.destroy();
+  assert.equal(stream.writable, false, 'a destroyed stream takes no more frames');
+  await once(server, 'close');
+  await sent;
+  const received: Buffer[] = [];
+  client.on('data', (chunk: Buffer) => received.push(chunk));
+  const ended = new Promise<boolean>((resolve) => {
+    client.once('end', () => resolve(true));
+    client.once('close', () => resolve(false));
+  });
+  const closed = once(client, 'close');
+  client.resume();
+  const sawEnd = await ended;
+  await closed;
+  const got = frameNumbers(Buffer.concat(received));
+  assert.deepEqual([...got].filter((i) => dropped.has(i)), [], 'no frame the peer got is reported dropped');
+  assert.equal(got.size + dropped.size, count, `each frame got (${got.size}) or dropped (${dropped.size})`);
+  assert.equal(reset, undefined, 'the connection was not reset');
+  assert.equal(sawEnd, true, 'the peer saw the end (FIN)');
+});
+
+test('MessageStream – destroyed while reading (flowing) with nothing unread: closed once a poll brings nothing', async (t) => {
   const { server } = await socketPair(t);
   const stream = new MessageStream(server, {}, { frame: () => undefined });
   stream.resume();
   stream.destroy();
-  assert.equal(server.destroyed, true);
+  assert.equal(stream.writable, false);
   await once(server, 'close');
 });
 

@@ -52,7 +52,7 @@ export class MessageStream {
   private isClosed = false;
   /** Set by {@link MessageStream.destroy}: no frame reaches the handler after it, even one of the same read. */
   private isDestroyed = false;
-  /** Bytes read after {@link MessageStream.destroy} (a paused socket read out before its close), thrown away. */
+  /** Bytes read after {@link MessageStream.destroy} (a socket read out before its close), thrown away. */
   private discarded = 0;
   private error: Error | undefined;
   /** Frames are being handed over (a `resume` from a handler must not hand over others before the batch's rest). */
@@ -265,9 +265,9 @@ export class MessageStream {
   /**
    * Closes the stream at once (queued frames are dropped; frames already read and not yet handed over are too). Of a
    * write under way, only the frames the kernel has not taken whole are reported `dropped` (watched-writes.ts): the
-   * others still reach the peer. A socket whose reading is paused is read out first (what its peer sent thrown away)
-   * and closed once nothing more waits (unread-close.ts): closed with bytes unread, it would be reset, and what the
-   * kernel took lost. A peer that never stops sending has the read-out cut short (by bytes and turns, not by a clock):
+   * others still reach the peer. A socket its peer has not ended (paused or reading) is read out first (what its peer
+   * sent thrown away) and closed once nothing more waits (unread-close.ts): closed with bytes unread, it would be reset,
+   * and what the kernel took lost. A peer that never stops sending has the read-out cut short (by bytes and turns, not by a clock):
    * then every frame of a write under way is reported `dropped`, erring towards a reversal. No frame is written nor
    * handed over after the call either way. A later call changes nothing (its `err` unused): it never cuts a read-out.
    */

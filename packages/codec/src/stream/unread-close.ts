@@ -1,11 +1,12 @@
 /**
- * The close of a `MessageStream` (message-stream.ts) whose reading is paused. A TCP socket closed while bytes its peer
- * sent wait unread in the kernel is reset (RFC 2525, "Failure to send a RST after Half Duplex Close"; Linux does so),
- * and the reset throws away what the kernel still had to send: frames the kernel took (written, so never reported
- * `dropped`) would never reach the peer. A client that does not read its replies but goes on sending (reading paused
- * for back-pressure) leaves just that. So such a socket first reads out and throws away what waits, and closes once a
- * turn of the event loop's polls brings nothing more (or its end comes): the kernel then sends what it took, before its
- * FIN.
+ * The close of a `MessageStream` (message-stream.ts) whose socket its peer has not ended. A TCP socket closed while
+ * bytes its peer sent wait unread in the kernel is reset (RFC 2525, "Failure to send a RST after Half Duplex Close";
+ * Linux does so), and the reset throws away what the kernel still had to send: frames the kernel took (written, so
+ * never reported `dropped`) would never reach the peer. A client that does not read its replies but goes on sending
+ * (reading paused for back-pressure) leaves just that; so does a peer still sending to a flowing socket (a read takes
+ * what one poll brings, the kernel may hold more). So such a socket, paused or flowing, first reads out and throws away
+ * what waits, and closes once a turn of the event loop's polls brings nothing more (or its end comes): the kernel then
+ * sends what it took, before its FIN.
  *
  * The read-out is bounded by what the peer sends, never by a wall clock: on a loaded machine a turn of the event loop
  * can take longer than any fixed wait, and a close cut short by a clock resets the connection and loses what the
@@ -32,10 +33,13 @@ export interface UnreadBounds {
   readonly turns: number;
 }
 
-/** True when `stream` is a socket (it has a handle) whose reading is paused: bytes may wait unread in its kernel. */
+/**
+ * True when `stream` is a socket (it has a handle) not yet ended by its peer: bytes may wait unread in its kernel. Paused
+ * or flowing alike: a flowing socket's reads take what one poll brings, and a peer still sending leaves more behind.
+ */
 export function mayHoldUnread(stream: Duplex): boolean {
   const handle = (stream as Duplex & { _handle?: unknown })._handle;
-  return handle !== undefined && handle !== null && !stream.destroyed && stream.readableFlowing !== true && !stream.readableEnded;
+  return handle !== undefined && handle !== null && !stream.destroyed && !stream.readableEnded;
 }
 
 /**
