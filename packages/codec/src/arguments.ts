@@ -24,6 +24,17 @@ export function bytesArgument(value: unknown, name: string): asserts value is Ui
 }
 
 /**
+ * Throws unless `value` is a count of things to take: a whole number of 0 or more, or `Infinity` (all). NaN, a
+ * fraction or a negative number would otherwise compare as "all" or as some other count than the caller meant.
+ */
+export function countArgument(value: unknown, name: string): asserts value is number {
+  if (typeof value !== 'number') throw codecError('ISO8583_ERR_OPTION', `must be a whole number or Infinity, not ${kind(value)}`, { field: name });
+  if (!(Number.isInteger(value) || value === Infinity) || value < 0) {
+    throw codecError('ISO8583_ERR_OPTION', `must be a whole number of 0 or more, or Infinity (got ${String(value)})`, { field: name });
+  }
+}
+
+/**
  * Throws unless `value` is a message: an object keyed by field number. Bytes (a `Buffer`, another typed array) are
  * refused too: a wire image given where its decoded message belongs would be read byte by byte, each byte a "field".
  */

@@ -2,7 +2,7 @@ import { Iso8583Error, codecError } from '../errors.js';
 import type { Frame, FramingOptions, ResolvedFraming } from './options.js';
 import { resolveFraming } from './options.js';
 import { readLengthHeader } from './length-header.js';
-import { bytesArgument } from '../arguments.js';
+import { bytesArgument, countArgument } from '../arguments.js';
 import { bytesNeededFor } from './measure-hint.js';
 
 export type { Frame, FramingOptions, LengthHeader } from './options.js';
@@ -125,13 +125,15 @@ export class FrameDecoder {
 
   /**
    * Adds bytes read from the stream and returns the frames now complete (zero-length keep-alive frames are skipped):
-   * at most `max` (default: all). The bytes of the frames past `max` are held as they came, not cut (no object per
-   * frame: a reader that cannot start them yet holds one read of bytes, not thousands of frames), until
+   * at most `max` (default: all, `Infinity`; a whole number, one frame cut even at 0; NaN, a fraction or a negative
+   * number: `ISO8583_ERR_OPTION` naming `max`). The bytes of the frames past `max` are held as they came, not cut (no
+   * object per frame: a reader that cannot start them yet holds one read of bytes, not thousands of frames), until
    * {@link FrameDecoder.pull} or the next push cuts them; {@link FrameDecoder.holdsFrames} tells that some may be.
    */
   push(chunk: Uint8Array, max = Infinity): Frame[] {
     if (this.#failure !== undefined) throw this.#failure;
     bytesArgument(chunk, 'chunk');
+    countArgument(max, 'max');
     if (chunk.length === 0) return NO_FRAMES;
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     if (this.#heldLength > 0) {
@@ -146,10 +148,11 @@ export class FrameDecoder {
 
   /**
    * The frames complete in the bytes held (those a `push` or `pull` with a `max` left uncut), at most `max` (default:
-   * all); none when the bytes held are only the start of a frame.
+   * all; a whole number or `Infinity`, as for `push`); none when the bytes held are only the start of a frame.
    */
   pull(max = Infinity): Frame[] {
     if (this.#failure !== undefined) throw this.#failure;
+    countArgument(max, 'max');
     if (this.#heldLength === 0) return NO_FRAMES;
     return this.#fromHeld(max);
   }

@@ -10,6 +10,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Codec, Decoded, PackOptions } from '../codec-types.js';
+import { countArgument } from '../arguments.js';
 import { Iso8583Error, codecError } from '../errors.js';
 import { FrameDecoder, encodeFrame } from '../framing/frame.js';
 import type { Frame, FramingOptions } from '../framing/frame.js';
@@ -18,7 +19,7 @@ import type { ReplyHeaderPolicy } from '../framing/reply-header.js';
 import type { MessageInput } from '../types.js';
 import { checkStreamOptions } from './stream-options.js';
 import type { MessageStreamOptions } from './stream-options.js';
-import { handlerError } from './stream-handlers.js';
+import { handlerError, wantOf } from './stream-handlers.js';
 import type { MessageStreamHandlers } from './stream-handlers.js';
 import { mayHoldUnread, readOutThenClose } from './unread-close.js';
 import { keepDelivered, tell } from './watched-writes.js';
@@ -111,9 +112,11 @@ export class MessageStream {
   /**
    * Up to `max` whole frames cut from the bytes held (none when they hold none, or once the stream is destroyed or
    * broken, or while a batch is being handed over: called from a `frame` handler), for an owner that paused with frames
-   * held and can take some now without reading more. Broken framing in them is reported to `broken` as a read's is.
+   * held and can take some now without reading more. Broken framing in them is reported to `broken` as a read's is;
+   * a `max` not a whole number nor `Infinity` (NaN) is thrown to the caller (`ISO8583_ERR_OPTION` naming `max`).
    */
   takeHeld(max: number): Frame[] {
+    countArgument(max, 'max');
     // From a `frame` handler: the rest of the batch being handed over comes first (the stream takes the held ones after).
     if (!this.holdsFrames || this.delivering) return [];
     try {
@@ -294,9 +297,11 @@ export class MessageStream {
       return;
     }
     if (this.isBroken) return;
+    const want = this.wanted();
+    if (want === undefined) return;
     let frames: Frame[];
     try {
-      frames = this.decoder.push(chunk, this.handlers.want?.() ?? Infinity);
+      frames = this.decoder.push(chunk, want);
     } catch (err) {
       this.fail(err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err }));
       return;
@@ -328,12 +333,24 @@ export class MessageStream {
   /** The whole frames held, batch by batch (`want`), while the owner takes them (not paused). */
   private deliverHeld(): void {
     while (!this.ownerPaused && this.holdsFrames) {
-      const frames = this.takeHeld(this.handlers.want?.() ?? Infinity);
+      const want = this.wanted();
+      if (want === undefined) break;
+      const frames = this.takeHeld(want);
       if (frames.length === 0) break;
       this.deliver(frames);
     }
     this.resumeAfter = false;
     if (!this.ownerPaused && !this.isDestroyed && !this.isBroken) this.stream.resume();
+  }
+
+  /** The owner's `want` (wantOf), or undefined when it is refused or threw: the stream is broken then. */
+  private wanted(): number | undefined {
+    try {
+      return wantOf(this.handlers);
+    } catch (err) {
+      this.fail(err as Iso8583Error);
+      return undefined;
+    }
   }
 
   /** Armed while a frame is incomplete; a frame completed re-arms it for the next incomplete one. */

@@ -1,4 +1,5 @@
 /** What a message stream reports to its owner, and the error it reports when the owner's `frame` handler throws. */
+import { countArgument } from '../arguments.js';
 import { Iso8583Error, codecError } from '../errors.js';
 import type { Frame } from '../framing/frame.js';
 
@@ -14,7 +15,9 @@ export interface MessageStreamHandlers {
    * How many frames the owner can take now, asked before each batch is cut (at least one frame is cut per read): the
    * rest of a read stays held as bytes, not cut into frames, until the owner takes them (a batch at a time while it
    * does not pause, or `MessageStream.takeHeld`). So an owner that cannot start frames yet holds one read of
-   * bytes rather than an object per frame. Default: every frame of every read.
+   * bytes rather than an object per frame. A whole number of 0 or more, or `Infinity`; anything else (NaN) breaks the
+   * stream (`broken` with `ISO8583_ERR_OPTION` naming `want`), as a throw does (`ISO8583_ERR_FRAME_HANDLER`). Default:
+   * every frame of every read.
    */
   want?(): number;
   /**
@@ -43,4 +46,20 @@ export interface MessageStreamHandlers {
 export function handlerError(thrown: unknown): Iso8583Error {
   const what = thrown instanceof Iso8583Error ? ` (${thrown.code})` : '';
   return codecError('ISO8583_ERR_FRAME_HANDLER', `the frame handler threw${what}: the stream is broken`, { cause: thrown });
+}
+
+/**
+ * How many frames the owner can take now: what `handlers.want` answers (default: all, `Infinity`). Throws
+ * `ISO8583_ERR_OPTION` naming `want` when that is not a whole number of 0 or more nor `Infinity` (NaN would be taken as
+ * "all"), and the {@link handlerError} of what `want` threw.
+ */
+export function wantOf(handlers: MessageStreamHandlers): number {
+  let want: number;
+  try {
+    want = handlers.want?.() ?? Infinity;
+  } catch (err) {
+    throw handlerError(err);
+  }
+  countArgument(want, 'want');
+  return want;
 }
