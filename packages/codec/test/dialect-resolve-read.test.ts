@@ -47,7 +47,7 @@ test('the default reader refuses a device, a FIFO, a folder and a file over 1 Mi
   refused('big.json', /cannot be read: larger than 1048576 bytes$/);
   writeFileSync(join(dir, 'extends-pipe.json'), JSON.stringify({ name: 'x', extends: 'pipe.xml', fields: {} }));
   assert.throws(() => resolveDialect(join(dir, 'extends-pipe.json')), (err: Error & { problems?: { field: string; reason: string }[] }) =>
-    err.problems?.some((p) => p.field === 'extends' && p.reason === 'the packager file cannot be read (not a regular file)') === true);
+    err.problems?.some((p) => p.field === 'extends' && p.reason === 'the packager file cannot be read: not a regular file') === true);
 });
 
 test('a path without .json or .xml (a pipe\'s /dev/fd/63, a .txt) is refused saying a dialect file\'s path ends in one', () => {
@@ -58,4 +58,32 @@ test('a path without .json or .xml (a pipe\'s /dev/fd/63, a .txt) is refused say
     });
   }
   assert.equal(resolveDialect('iso87ascii').name, 'iso87ascii');
+});
+
+const PACKAGER = `<?xml version="1.0" encoding="UTF-8"?>
+<isopackager>
+  <isofield id="0" length="4" name="MTI" class="org.jpos.iso.IFA_NUMERIC"/>
+  <isofield id="1" length="16" name="BITMAP" class="org.jpos.iso.IFA_BITMAP"/>
+  <isofield id="11" length="6" name="STAN" class="org.jpos.iso.IFA_NUMERIC"/>
+</isopackager>`;
+
+test('readFile reads the packager a JSON dialect extends too (from the dialect file\'s folder), and its error passes through alike', () => {
+  const read: string[] = [];
+  const files: Record<string, string> = {
+    [join('/nowhere', 'mine.json')]: JSON.stringify({ name: 'mine', extends: 'base.xml', fields: {} }),
+    [join('/nowhere', 'base.xml')]: PACKAGER,
+  };
+  const readFile = (path: string): string => {
+    read.push(path);
+    const text = files[path];
+    if (text === undefined) throw Object.assign(new Error(`mine cannot read ${path}`), { code: 'MY_OWN' });
+    return text;
+  };
+  const dialect = resolveDialect(join('/nowhere', 'mine.json'), { readFile });
+  assert.equal(dialect.fields['11']?.length, 6);
+  assert.deepEqual(read, [join('/nowhere', 'mine.json'), join('/nowhere', 'base.xml')], 'both files through the one reader');
+  // The reader's own refusal of the packager is what the caller sees, as for the dialect file itself.
+  files[join('/nowhere', 'other.json')] = JSON.stringify({ name: 'other', extends: 'gone.xml', fields: {} });
+  assert.throws(() => resolveDialect(join('/nowhere', 'other.json'), { readFile }), (err: Error & { code?: string }) =>
+    err.code === 'MY_OWN' && err.message === `mine cannot read ${join('/nowhere', 'gone.xml')}`);
 });

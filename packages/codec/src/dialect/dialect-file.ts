@@ -4,6 +4,7 @@
  * huge file named by mistake is refused at once, never read for ever nor held whole in memory.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { codecError } from '../errors.js';
 
 /** The largest dialect or packager file read: 1 MiB (a whole jPOS packager is about 30 KB). */
 export const MAX_DIALECT_FILE_BYTES = 1024 * 1024;
@@ -43,6 +44,16 @@ export function readDialectFile(path: string): string {
     return bytes.toString('utf8', 0, at);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** A reader of dialect and packager files an application gives (`readFile`): its path's UTF-8 text, or its own throw. */
+export type DialectFileReader = (path: string) => string;
+
+/** Throws `ISO8583_ERR_OPTION` naming `readFile` unless `value` is undefined or a function. */
+export function readFileOption(value: unknown): asserts value is DialectFileReader | undefined {
+  if (value !== undefined && typeof value !== 'function') {
+    throw codecError('ISO8583_ERR_OPTION', 'must be a function (path) => text', { field: 'readFile' });
   }
 }
 

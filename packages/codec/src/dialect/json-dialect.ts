@@ -13,7 +13,8 @@ import type { Dialect, DialectReversal, FieldSpec } from '../types.js';
 import type { FieldProblem } from '../errors.js';
 import { codecError } from '../errors.js';
 import { getDialect } from './builtin.js';
-import { DialectFileError, readDialectFile } from './dialect-file.js';
+import { DialectFileError, readDialectFile, readFileOption } from './dialect-file.js';
+import type { DialectFileReader } from './dialect-file.js';
 import { dialectFromPackagerXml } from '../jpos/packager-xml.js';
 import { dialectInvalid, dialectProblems } from './check.js';
 import { refuseDeepComposites } from './composite-depth.js';
@@ -92,21 +93,30 @@ export interface DialectFromJsonOptions {
    * Default: the process's working directory.
    */
   readonly dir?: string;
+  /**
+   * The reader of the `.xml` packager file `extends` names (its UTF-8 text; it throws its own error, which passes
+   * through): what `resolveDialect` was given for the dialect file itself. Default: a regular file of at most 1 MiB
+   * (`readDialectFile`), a failure `ISO8583_ERR_DIALECT_INVALID` naming `extends` with the system's code or the refusal.
+   */
+  readonly readFile?: DialectFileReader;
 }
 
 /**
- * The dialect a file `extends`: a jPOS GenericPackager `.xml` file (read from `dir`; `dialectFromPackagerXml`), or a
- * built-in dialect by name.
+ * The dialect a file `extends`: a jPOS GenericPackager `.xml` file (read from `dir` by `readFile`, else by the codec's
+ * rule; `dialectFromPackagerXml`), or a built-in dialect by name.
  */
-function baseDialect(ref: string, dir: string | undefined): Dialect {
+function baseDialect(ref: string, options: DialectFromJsonOptions): Dialect {
   if (ref.toLowerCase().endsWith('.xml')) {
-    const path = resolve(dir ?? '.', ref);
+    const path = resolve(options.dir ?? '.', ref);
     let xml: string;
-    try {
-      xml = readDialectFile(path);
-    } catch (err) {
-      const why = err instanceof DialectFileError ? ` (${err.reason})` : '';
-      throw dialectInvalid([{ field: 'extends', code: 'ISO8583_ERR_DIALECT_UNKNOWN', reason: `the packager file cannot be read${why}` }]);
+    if (options.readFile !== undefined) xml = options.readFile(path);
+    else {
+      try {
+        xml = readDialectFile(path);
+      } catch (err) {
+        const why = err instanceof DialectFileError ? `: ${err.reason}` : '';
+        throw dialectInvalid([{ field: 'extends', code: 'ISO8583_ERR_DIALECT_UNKNOWN', reason: `the packager file cannot be read${why}` }]);
+      }
     }
     return dialectFromPackagerXml(xml, basename(path).replace(/\.xml$/i, ''));
   }
@@ -126,6 +136,7 @@ function baseDialect(ref: string, dir: string | undefined): Dialect {
  * that cannot be read), `ISO8583_ERR_PACKAGER_XML` / `ISO8583_ERR_PACKAGER_CLASS` for a packager file it refuses.
  */
 export function dialectFromJson(json: unknown, options: DialectFromJsonOptions = {}): Dialect {
+  readFileOption(options.readFile);
   let doc = json;
   if (typeof doc === 'string') {
     try {
@@ -153,7 +164,7 @@ export function dialectFromJson(json: unknown, options: DialectFromJsonOptions =
     fields: Record<string, Record<string, unknown> | null>;
   };
   let base: Dialect | undefined;
-  if (file.extends !== undefined) base = baseDialect(file.extends, options.dir);
+  if (file.extends !== undefined) base = baseDialect(file.extends, options);
   const fields: Record<string, FieldSpec> = { ...(base?.fields ?? {}) };
   for (const [key, override] of Object.entries(file.fields)) {
     if (override === null) delete fields[key];

@@ -2,7 +2,8 @@ import { dirname } from 'node:path';
 import type { Dialect } from '../types.js';
 import { codecError } from '../errors.js';
 import { BUILTIN_DIALECTS, getDialect } from './builtin.js';
-import { DialectFileError, readDialectFile } from './dialect-file.js';
+import { DialectFileError, readDialectFile, readFileOption } from './dialect-file.js';
+import type { DialectFileReader } from './dialect-file.js';
 import { dialectFromJson } from './json-dialect.js';
 import { dialectFromPackagerXml } from '../jpos/packager-xml.js';
 
@@ -22,12 +23,14 @@ function readText(path: string): string {
  * `.json` or `.xml`: the suffix says how the file is read, so a path without one (a shell's `<(...)`, `/dev/fd/63`) is
  * no dialect file.
  *
- * `options.readFile` reads the file of a path (its UTF-8 text; it throws its own error when it cannot): an application
- * holds the files it is given to its own rules with it (the `iso8583` command: a regular file of at most 1 MiB, its
- * error naming `--dialect`, the file and the system's reason). Default: a regular file of at most 1 MiB (`readDialectFile`: a
- * device or a FIFO is refused at once), a failure `ISO8583_ERR_DIALECT_UNKNOWN` with the system's code or the refusal.
+ * `options.readFile` reads the file of a path (its UTF-8 text; it throws its own error when it cannot), and the jPOS
+ * packager a JSON dialect `extends` alike: an application holds the files it is given to its own rules with it (the
+ * `iso8583` command: a regular file of at most 1 MiB, its error naming `--dialect`, the file and the system's reason).
+ * Default: a regular file of at most 1 MiB (`readDialectFile`: a device or a FIFO is refused at once), a failure
+ * `ISO8583_ERR_DIALECT_UNKNOWN` with the system's code or the refusal (for the packager `extends` names:
+ * `ISO8583_ERR_DIALECT_INVALID` naming `extends`, see `dialectFromJson`).
  */
-export function resolveDialect(ref: Dialect | string, options: { readonly readFile?: (path: string) => string } = {}): Dialect {
+export function resolveDialect(ref: Dialect | string, options: { readonly readFile?: DialectFileReader } = {}): Dialect {
   if (typeof ref !== 'string') {
     if (ref === null || typeof ref !== 'object') {
       throw codecError('ISO8583_ERR_DIALECT_UNKNOWN', 'a dialect is a dialect object, a built-in name or a file path', {
@@ -36,13 +39,11 @@ export function resolveDialect(ref: Dialect | string, options: { readonly readFi
     }
     return ref;
   }
-  if (options.readFile !== undefined && typeof options.readFile !== 'function') {
-    throw codecError('ISO8583_ERR_OPTION', 'must be a function (path) => text', { field: 'readFile' });
-  }
+  readFileOption(options.readFile);
   const lower = ref.toLowerCase();
   const read = options.readFile ?? readText;
-  // A `.xml` packager the file `extends` is read from the file's own folder.
-  if (lower.endsWith('.json')) return dialectFromJson(read(ref), { dir: dirname(ref) });
+  // A `.xml` packager the file `extends` is read from the file's own folder, by the same reader.
+  if (lower.endsWith('.json')) return dialectFromJson(read(ref), { dir: dirname(ref), readFile: options.readFile });
   if (lower.endsWith('.xml')) {
     const base = ref.replace(/^.*[\\/]/, '').replace(/\.xml$/i, '');
     return dialectFromPackagerXml(read(ref), base);
