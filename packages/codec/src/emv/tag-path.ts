@@ -1,6 +1,7 @@
 /**
  * The path of a data object in an error's `field` (`55.70.9F26`): one home for how the EMV readers and writers
- * (buildTlv, emvFromTags, fromXml's `<tag>` elements) join a level to its parent's path.
+ * (buildTlv, emvFromTags, fromXml's `<tag>` elements) join a level to its parent's path. The writers make it only
+ * when an error needs it ({@link pathUnder}).
  */
 
 /** The most digits in a row a path may show, its dots aside: a PAN has 8 or more (ISO/IEC 7812-1:2017). */
@@ -32,4 +33,15 @@ export function tagPath(path: string, label: string, position: number): string {
     if (run > MOST_PATH_DIGITS) return `${path}.#${position}`;
   }
   return `${path}.${label}`;
+}
+
+/**
+ * A path made only when it is asked for: a build names a data object's place only in an error, so the path of each
+ * object (a {@link tagPath} per object, its tag's text) is not made on the way when nothing fails.
+ */
+export type PathOf = () => string;
+
+/** The path (a {@link PathOf}) of the data object `label()` at `position` under `parent`: {@link tagPath}, when called. */
+export function pathUnder(parent: PathOf, label: () => string, position: number): PathOf {
+  return () => tagPath(parent(), label(), position);
 }

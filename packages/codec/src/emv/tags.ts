@@ -1,7 +1,8 @@
 import { codecError } from '../errors.js';
 import type { TlvItem } from './tlv.js';
 import { MAX_TLV_DEPTH, buildTlv, isTlvTag, parseTlv } from './tlv.js';
-import { tagPath } from './tag-path.js';
+import { pathUnder } from './tag-path.js';
+import type { PathOf } from './tag-path.js';
 
 /**
  * EMV data as an object: tag (uppercase hex) -> value (uppercase hex), or for a constructed tag (e.g. `70`, `77`)
@@ -70,15 +71,17 @@ function tagLabel(tag: string, position: number): string {
  * nested deeper than BER-TLV may (`MAX_TLV_DEPTH`) are refused before they are read: a hostile object 5,000 deep
  * overflowed the stack (an uncoded RangeError).
  */
-function toItems(tags: EmvTags, path: string, depth = 0): TlvItem[] {
-  if (depth > MAX_TLV_DEPTH) throw codecError('ISO8583_ERR_TLV', 'constructed tags nested too deep', { field: path });
+function toItems(tags: EmvTags, path: PathOf, depth = 0): TlvItem[] {
+  if (depth > MAX_TLV_DEPTH) throw codecError('ISO8583_ERR_TLV', 'constructed tags nested too deep', { field: path() });
   const items: TlvItem[] = [];
   let position = 0;
   for (const [tag, value] of Object.entries(tags)) {
-    const field = tagPath(path, tagLabel(tag, position), position);
+    const at = position;
+    // Made only when an error names it.
+    const field = pathUnder(path, () => tagLabel(tag, at), at);
     position++;
     const fail = (reason: string): never => {
-      throw codecError('ISO8583_ERR_TLV', reason, { field });
+      throw codecError('ISO8583_ERR_TLV', reason, { field: field() });
     };
     if (!isTlvTag(tag)) fail('not a valid BER-TLV tag in hex');
     if (typeof value === 'string') {
@@ -104,5 +107,5 @@ export function emvFromTags(tags: EmvTags, field = '55'): string {
   if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) {
     throw codecError('ISO8583_ERR_TLV', 'EMV data must be an object of tags', { field });
   }
-  return buildTlv(toItems(tags, field), field);
+  return buildTlv(toItems(tags, () => field), field);
 }

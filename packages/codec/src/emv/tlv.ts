@@ -1,7 +1,8 @@
 import type { Iso8583Error } from '../errors.js';
 import { codecError } from '../errors.js';
 import { bytesArgument } from '../arguments.js';
-import { tagPath } from './tag-path.js';
+import { pathUnder } from './tag-path.js';
+import type { PathOf } from './tag-path.js';
 
 /*
  * BER-TLV as EMV uses it in field 55 (EMV Book 3, Annex B):
@@ -115,7 +116,7 @@ export function parseTlv(data: string | Uint8Array): TlvItem[] {
 /** Whether `tag` is a BER-TLV tag in hex as {@link buildTlv} accepts it (so safe to quote in an error). */
 export function isTlvTag(tag: unknown): tag is string {
   try {
-    tagBytes(tag, '');
+    tagBytes(tag, () => '', 0);
     return true;
   } catch {
     return false;
@@ -123,9 +124,9 @@ export function isTlvTag(tag: unknown): tag is string {
 }
 
 /** Checks a tag given as hex: whole bytes, and the BER rules for multi-byte tags. Returns its bytes. */
-function tagBytes(tag: unknown, field: string): Buffer {
+function tagBytes(tag: unknown, path: PathOf, position: number): Buffer {
   // The text is not a tag, so it may be anything (card data): named by the path to its position only (`55.70.#1`).
-  const bad = (): Iso8583Error => codecError('ISO8583_ERR_TLV', 'the tag is not a valid BER-TLV tag in hex', { field });
+  const bad = (): Iso8583Error => codecError('ISO8583_ERR_TLV', 'the tag is not a valid BER-TLV tag in hex', { field: `${path()}.#${position}` });
   if (typeof tag !== 'string' || tag.length < 2 || tag.length > 2 * MAX_TAG_BYTES || !/^[0-9A-Fa-f]+$/.test(tag)) {
     throw bad();
   }
@@ -144,60 +145,59 @@ function tagBytes(tag: unknown, field: string): Buffer {
   return bytes;
 }
 
-function lengthBytes(length: number, field: string): number[] {
+function lengthBytes(length: number, field: PathOf): number[] {
   if (length < 0x80) return [length];
   if (length <= 0xff) return [0x81, length];
   if (length <= 0xffff) return [0x82, length >> 8, length & 0xff];
   if (length <= 0xffffff) return [0x83, length >> 16, (length >> 8) & 0xff, length & 0xff];
-  throw codecError('ISO8583_ERR_TLV', 'a value over 16 MB cannot be encoded', { field });
+  throw codecError('ISO8583_ERR_TLV', 'a value over 16 MB cannot be encoded', { field: field() });
 }
 
 /** A constructed tag's raw value must be data objects that parseTlv reads at that depth (the text names no inner byte). */
-function readableValue(raw: Buffer, field: string, depth: number): void {
+function readableValue(raw: Buffer, field: PathOf, depth: number): void {
   try {
     parseRange(raw, 0, raw.length, depth + 1, 0, false);
   } catch {
-    throw codecError('ISO8583_ERR_TLV', 'the value of a constructed tag is not valid BER-TLV', { field });
+    throw codecError('ISO8583_ERR_TLV', 'the value of a constructed tag is not valid BER-TLV', { field: field() });
   }
 }
 
 /**
- * Writes `items` into `out`; returns their length in bytes. `path` is where they are (`55`, `55.70`): an error's
- * `field` is the path of the bad data object (`55.70.9F26`; `55.70.#1`, its position, when its tag is not a tag or
- * its digits would spell a card number along the path: tag-path.ts).
+ * Writes `items` into `out`; returns their length in bytes. `path` is where they are (`55`, `55.70`), made only when
+ * an error needs it: an error's `field` is the path of the bad data object (`55.70.9F26`; `55.70.#1`, its position,
+ * when its tag is not a tag or its digits would spell a card number along the path: tag-path.ts).
  */
-function buildInto(items: readonly TlvItem[], out: number[][], path: string, depth: number): number {
-  if (!Array.isArray(items)) throw codecError('ISO8583_ERR_TLV', 'not a list of data objects', { field: path });
-  if (depth > MAX_TLV_DEPTH) throw codecError('ISO8583_ERR_TLV', 'constructed tags nested too deep', { field: path });
+function buildInto(items: readonly TlvItem[], out: number[][], path: PathOf, depth: number): number {
+  if (!Array.isArray(items)) throw codecError('ISO8583_ERR_TLV', 'not a list of data objects', { field: path() });
+  if (depth > MAX_TLV_DEPTH) throw codecError('ISO8583_ERR_TLV', 'constructed tags nested too deep', { field: path() });
   let total = 0;
   items.forEach((item, i) => {
     if (item === null || typeof item !== 'object') {
-      throw codecError('ISO8583_ERR_TLV', 'a data object must be an object', { field: `${path}.#${i}` });
+      throw codecError('ISO8583_ERR_TLV', 'a data object must be an object', { field: `${path()}.#${i}` });
     }
-    const tag = tagBytes(item.tag, `${path}.#${i}`);
-    const tagHex = tag.toString('hex').toUpperCase();
-    const field = tagPath(path, tagHex, i);
+    const tag = tagBytes(item.tag, path, i);
+    const here = pathUnder(path, () => tag.toString('hex').toUpperCase(), i);
     let value: number[][];
     let length: number;
     const constructed = (tag[0]! & 0x20) !== 0;
     // parseTlv refuses a constructed tag this deep, whether built from children or from a raw value.
     if (constructed && depth >= MAX_TLV_DEPTH) {
-      throw codecError('ISO8583_ERR_TLV', 'constructed tags nested too deep', { field });
+      throw codecError('ISO8583_ERR_TLV', 'constructed tags nested too deep', { field: here() });
     }
     if (item.children !== undefined) {
-      if (!constructed) throw codecError('ISO8583_ERR_TLV', 'a primitive tag cannot have children', { field });
+      if (!constructed) throw codecError('ISO8583_ERR_TLV', 'a primitive tag cannot have children', { field: here() });
       value = [];
-      length = buildInto(item.children, value, field, depth + 1);
+      length = buildInto(item.children, value, here, depth + 1);
     } else {
       if (typeof item.value !== 'string' || item.value.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(item.value)) {
-        throw codecError('ISO8583_ERR_TLV', 'the value is not hex with whole bytes', { field });
+        throw codecError('ISO8583_ERR_TLV', 'the value is not hex with whole bytes', { field: here() });
       }
       const raw = Buffer.from(item.value, 'hex');
-      if (constructed) readableValue(raw, field, depth);
+      if (constructed) readableValue(raw, here, depth);
       value = [[...raw]];
       length = raw.length;
     }
-    const head = [...tag, ...lengthBytes(length, field)];
+    const head = [...tag, ...lengthBytes(length, here)];
     // One push per part, not `push(head, ...value)`: 100,000 children as arguments overflowed the stack (RangeError).
     out.push(head);
     for (const part of value) out.push(part);
@@ -215,6 +215,6 @@ function buildInto(items: readonly TlvItem[], out: number[][], path: string, dep
  */
 export function buildTlv(items: readonly TlvItem[], field = '55'): string {
   const parts: number[][] = [];
-  buildInto(items, parts, field, 0);
+  buildInto(items, parts, () => field, 0);
   return Buffer.from(parts.flat()).toString('hex').toUpperCase();
 }
