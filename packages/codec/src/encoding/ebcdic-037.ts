@@ -1,7 +1,9 @@
 /**
  * EBCDIC code page 037 (CCSID 37, "EBCDIC US/Canada"): the byte -> Latin-1 table of IBM's mapping (the same as
  * glibc's `IBM037` converter). It maps the 256 byte values one to one onto Latin-1: X'25' is LF (U+000A) and X'15' is
- * NEL (U+0085). Code page 1047 (`ebcdic-1047.ts`) is derived from this table.
+ * NEL (U+0085). Code page 1047 (`ebcdic-1047.ts`) is derived from this table. Java's `IBM037` charset differs in X'15'
+ * only: it reads it as LF too (and writes NEL there), so it cannot round trip NEL; this table, IBM's, can (jPOS uses no
+ * 037: its EBCDIC is `IBM1047`, which the 1047 table matches byte for byte; ebcdic.test.ts compares both with Java).
  */
 
 /** EBCDIC 037 byte -> Latin-1 character code. */
