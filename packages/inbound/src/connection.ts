@@ -279,9 +279,9 @@ export class InboundConnection implements Peer {
       this.stream.end();
       // Draining with nothing in flight: read again (frames are dropped while draining), so that the client's end in
       // answer to ours is seen and the connection closes now, not at the close deadline (reading stayed paused). Not
-      // for a client that does not read its replies (`needDrain`): its socket stays paused, so that an abort reads it
-      // out before the close (a flowing socket is closed at once, reset with bytes unread, and the approvals its kernel
-      // took are lost).
+      // for a client that does not read its replies (`needDrain`): its socket stays paused. An abort reads out what it
+      // sent before the close, paused or flowing (MessageStream's destroy), so the close is no reset and the approvals
+      // its kernel took still reach it.
       if (this.draining && !this.peerEnded && !this.needDrain) this.stream.resume();
     } else if (this.peerEnded) this.stream.destroy();
   }
