@@ -21,6 +21,7 @@ import { checkStreamOptions } from './stream-options.js';
 import type { MessageStreamOptions } from './stream-options.js';
 import { handlerError, wantOf } from './stream-handlers.js';
 import type { MessageStreamHandlers } from './stream-handlers.js';
+import { ReadTimer } from './read-timer.js';
 import { mayHoldUnread, readOutThenClose } from './unread-close.js';
 import { keepDelivered, tell } from './watched-writes.js';
 import type { WatchedWrite } from './watched-writes.js';
@@ -34,8 +35,7 @@ export class MessageStream {
   private readonly decoder: FrameDecoder;
   private readonly framing: FramingOptions;
   private readonly codec: Codec | undefined;
-  private readonly readTimeout: number;
-  private readTimer: NodeJS.Timeout | undefined;
+  private readonly readTimer: ReadTimer;
   private outgoing: Buffer[] = [];
   /** The `dropped` callbacks of the frames in `outgoing` that gave one (none: undefined, nothing allocated). */
   private dropped: (() => void)[] | undefined;
@@ -67,11 +67,11 @@ export class MessageStream {
     this.framing = options.framing ?? {};
     this.decoder = new FrameDecoder(this.framing);
     this.codec = options.codec;
-    this.readTimeout = options.readTimeout ?? 0;
+    this.readTimer = new ReadTimer(options.readTimeout ?? 0, this.readTimedOut);
     this.replyHeaderPolicy = options.replyHeader ?? defaultReplyHeaderPolicy(this.framing.headerBytes ?? 0);
     stream.on('data', (chunk: Buffer) => this.read(chunk));
     stream.on('end', () => {
-      this.clearReadTimer();
+      this.readTimer.clear();
       // Whole frames still held (an owner that took fewer: `want`) are not what the peer left in the middle of a frame.
       if (!this.isDestroyed) handlers.ended?.(this.decoder.holdsFrames ? this.decoder.heldTail() : this.decoder.bufferedBytes);
     });
@@ -83,7 +83,7 @@ export class MessageStream {
     });
     stream.once('close', () => {
       this.isClosed = true;
-      this.clearReadTimer();
+      this.readTimer.clear();
       this.outgoing = [];
       this.drop();
       this.outgoingBytes = 0;
@@ -122,7 +122,7 @@ export class MessageStream {
     try {
       const frames = this.decoder.pull(max);
       // As after a read: nothing incomplete left, no timer (else it would close an idle, healthy connection).
-      this.armReadTimer(frames.length > 0);
+      this.readTimer.arm(frames.length > 0, this.decoder.bufferedBytes);
       return frames;
     } catch (err) {
       this.fail(err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err }));
@@ -277,7 +277,7 @@ export class MessageStream {
   destroy(err?: Error): void {
     const first = !this.isDestroyed;
     this.isDestroyed = true;
-    this.clearReadTimer();
+    this.readTimer.clear();
     this.outgoing = [];
     this.drop();
     this.outgoingBytes = 0;
@@ -306,7 +306,7 @@ export class MessageStream {
       this.fail(err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err }));
       return;
     }
-    this.armReadTimer(frames.length > 0);
+    this.readTimer.arm(frames.length > 0, this.decoder.bufferedBytes);
     this.deliver(frames);
     // The rest of the read, while the owner takes it; a resume from a handler of the batch reads again.
     if (this.decoder.holdsFrames || this.resumeAfter) this.deliverHeld();
@@ -353,50 +353,28 @@ export class MessageStream {
     }
   }
 
-  /** Armed while a frame is incomplete; a frame completed re-arms it for the next incomplete one. */
-  private armReadTimer(completed: boolean): void {
-    if (this.readTimeout === 0) return;
-    if (this.decoder.bufferedBytes === 0) {
-      this.clearReadTimer();
-      return;
-    }
-    if (completed || this.readTimer === undefined) {
-      this.clearReadTimer();
-      this.readTimer = setTimeout(this.readTimedOut, this.readTimeout);
-      this.readTimer.unref();
-    }
-  }
-
   private readonly readTimedOut = (): void => {
-    this.readTimer = undefined;
     // Nothing held (the last frames were taken since it was armed): no frame is incomplete.
     if (this.isBroken || this.isClosed || this.isDestroyed || this.decoder.bufferedBytes === 0) return;
     // Reading paused by the owner (or whole frames held for it): the peer is not the slow one.
     if (this.ownerPaused || this.decoder.holdsFrames) {
-      this.armReadTimer(false);
+      this.readTimer.arm(false, this.decoder.bufferedBytes);
       return;
     }
     const size = this.decoder.partialFrameSize;
     this.fail(
       codecError(
         'ISO8583_ERR_FRAME_READ_TIMEOUT',
-        `a frame (${this.decoder.bufferedBytes} of ${size ?? 'an unknown number of'} bytes) was not completed within ${this.readTimeout} ms`,
+        `a frame (${this.decoder.bufferedBytes} of ${size ?? 'an unknown number of'} bytes) was not completed within ${this.readTimer.ms} ms`,
         { field: 'readTimeout' },
       ),
     );
   };
 
-  private clearReadTimer(): void {
-    if (this.readTimer !== undefined) {
-      clearTimeout(this.readTimer);
-      this.readTimer = undefined;
-    }
-  }
-
   private fail(err: Iso8583Error): void {
     if (this.isBroken) return;
     this.isBroken = true;
-    this.clearReadTimer();
+    this.readTimer.clear();
     if (this.handlers.broken === undefined) this.destroy();
     else this.handlers.broken(err);
   }
