@@ -22,7 +22,6 @@ import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
 import { OvertakenReversals } from './reversal-overtaken.js';
 import type { ReversalAgain } from './reversal-overtaken.js';
-import { endsWith } from './saf-entry.js';
 import { inTurns } from './saf-backlog.js';
 import { ArmedEntry, entryId, isArmed } from './reversal-entry.js';
 
@@ -83,14 +82,14 @@ export class ReversalManager {
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
     const seen = this.underway.host;
-    // Each reversal answer is looked at as it comes (before its end is journaled): one that undid nothing is remembered.
     const queueHost: SafHost = {
-      sendReversal: (message, timeout, written) =>
-        seen.sendReversal(message, timeout, written).then((response) => {
-          const again = this.overtaken.answered(message, response, endsWith(dialect, options, response['39'], String(message['0'])));
-          if (again !== undefined) this.reverseAgain(again);
-          return response;
-        }),
+      sendReversal: (message, timeout, written) => seen.sendReversal(message, timeout, written),
+      // Each answer that ends an entry, before its end is journaled: a reversal's that undid nothing is remembered, and
+      // the reversal a late approval of it calls for is stored before that end (or sent in its place: `followUp`).
+      followUp: (message, response) => {
+        const again = this.overtaken.answered(message, response);
+        return again === undefined ? undefined : this.reverseAgain(again, true);
+      },
       safEnded: (end) => seen.safEnded(end),
       reversalEvent: (event) => seen.reversalEvent(event),
       get logger() {
@@ -333,12 +332,17 @@ export class ReversalManager {
   lateAnswer(answer: IsoMessage): boolean {
     const again = this.overtaken.again(answer);
     if (again === undefined) return false;
-    this.reverseAgain(again);
+    void this.reverseAgain(again, false);
     return true;
   }
 
-  /** Stores the reversal a late approval calls for (see `lateAnswer`), logged at `warn`. */
-  private reverseAgain(again: ReversalAgain): void {
+  /**
+   * Stores the reversal a late approval calls for (see `lateAnswer`), logged at `warn`; resolves `undefined` once it
+   * is durable, else with it (never rejects). `inPlace`: the reversal it follows has not ended yet (`SafHost.followUp`),
+   * and goes on as this one when it cannot be stored; else (that one ended before the approval came) a failure leaves
+   * the approval standing, logged at `error`.
+   */
+  private async reverseAgain(again: ReversalAgain, inPlace: boolean): Promise<IsoMessage | undefined> {
     const reversal = again.reversal;
     const currency = reversal['49'];
     const kept = this.plan.approve(reversal, again.approval, typeof currency === 'string' ? currency : '');
@@ -347,12 +351,18 @@ export class ReversalManager {
       { mti, stan: reversal['11'], responseCode: again.responseCode, ...(kept === undefined ? {} : { amountKept: kept }) },
       'a late approval came after its reversal was answered with a code that undid nothing: reversing it again',
     );
-    this.add(reversal).catch((err: unknown) => {
+    try {
+      await this.add(reversal);
+      return undefined;
+    } catch (err) {
       this.host.logger.error(
         { code: (err as Iso8583Error | undefined)?.code, mti, stan: reversal['11'], terminal: reversal['41'] },
-        'the reversal of a late approval could not be stored: NOT reversed',
+        inPlace
+          ? 'the reversal of a late approval could not be stored: sent from memory in place of the reversal it follows, whose entry stays open in the journal until it is answered (should the process stop first, the next start repeats that one)'
+          : 'the reversal of a late approval could not be stored: NOT reversed',
       );
-    });
+      return reversal;
+    }
   }
 
   /** A connection is up or free: sends at once the SAF entries whose last attempt found none (see {@link SafQueue.linkUp}); returns how many. */

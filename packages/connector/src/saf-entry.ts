@@ -28,6 +28,16 @@ export interface Active {
   unjournaled?: JournalState;
   /** Answers with a system error in a row (`repeatWait`); 0 or absent after any other answer. */
   systemErrors?: number;
+  /**
+   * The attempts made before it went on as another message, its answer's follow-up that could not be stored
+   * (`SafHost.followUp`): `maxAttempts` counts those after only (`spent`). Absent: none.
+   */
+  followed?: number;
+}
+
+/** The attempts of `a` that `maxAttempts` counts: those of its message as it goes now (see `Active.followed`). */
+export function spent(a: Active, attempts = a.attempts): number {
+  return attempts - (a.followed ?? 0);
 }
 
 /**

@@ -32,7 +32,7 @@ import { markSent } from './request-sent.js';
 import { deadlineError } from './timeouts.js';
 import { SafEnds } from './saf-ends.js';
 import { logCapped } from './quiet-log.js';
-import { endsWith, entryEvent, giveUpLine, noneHere, repeatWait, unapprovedReversal, unwritten, wallWait } from './saf-entry.js';
+import { endsWith, entryEvent, giveUpLine, noneHere, repeatWait, spent, unapprovedReversal, unwritten, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
 import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
@@ -231,7 +231,7 @@ export class SafQueue {
     // Read back with its attempts spent and none made here: an earlier run stopped before its last attempt's end was
     // recorded (a crash before or during it, or an answer whose `done` the journal refused), so whether that attempt
     // left is not known here. It gets one more attempt, a repeat, rather than be given up perhaps never sent.
-    if (s.maxAttempts > 0 && n > s.maxAttempts && !noneHere(a)) {
+    if (s.maxAttempts > 0 && spent(a, n) > s.maxAttempts && !noneHere(a)) {
       this.end(a, 'abandoned', entryEvent(a, a.attempts));
       return;
     }
@@ -286,14 +286,11 @@ export class SafQueue {
         this.window.leave(a);
         const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
         if (endsWith(this.dialect, this.settings, rc, base.mti)) {
-          this.active.delete(a.entry.id);
-          const amount = a.entry.reversal['4'];
-          const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
-          const outcome = a.kind === 'advice' ? 'delivered' : 'reversed';
-          const declined = unapprovedReversal(this.dialect, a.kind, rc, base.mti);
-          if (declined !== undefined) this.host.logger.warn({ ...base, responseCode: rc, code: declined.code }, declined.msg);
-          this.ends.end({ id: a.entry.id, end: { outcome, message, response, at: startedAt }, t0: started, event });
-          return;
+          const ended = (): void => this.answered(a, base, message, response, rc, started, startedAt);
+          // What must follow the answer (`SafHost.followUp`) is durable before the entry's end is: else it goes on as that.
+          const follow = this.host.followUp?.(message, response);
+          if (follow === undefined) return ended();
+          return follow.then((instead) => (instead === undefined ? ended() : this.goOnAs(a, instead)));
         }
         if (this.stopped) return;
         this.warnRepeat('refused', { ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
@@ -319,6 +316,29 @@ export class SafQueue {
     );
     // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn).
     settled.then(release, release);
+  }
+
+  /** An answer (`response`, code `rc`) to attempt `message` of `a`, which left at `started`, ends it (saf-ends.ts). */
+  private answered(a: Active, base: Omit<SafEvent, 'stage'>, message: IsoMessage, response: IsoMessage, rc: string | undefined, started: number, startedAt: number): void {
+    this.active.delete(a.entry.id);
+    const amount = a.entry.reversal['4'];
+    const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
+    const outcome = a.kind === 'advice' ? 'delivered' : 'reversed';
+    const declined = unapprovedReversal(this.dialect, a.kind, rc, base.mti);
+    if (declined !== undefined) this.host.logger.warn({ ...base, responseCode: rc, code: declined.code }, declined.msg);
+    this.ends.end({ id: a.entry.id, end: { outcome, message, response, at: startedAt }, t0: started, event });
+  }
+
+  /**
+   * `a` was answered, but what must follow that answer could not be stored (`SafHost.followUp`): `a` does not end, and
+   * goes on as `message` from memory, at once (its `maxAttempts` counted afresh: `spent`), until that is answered. A stop
+   * meanwhile leaves it open in the journal, as journaled: the next start repeats it.
+   */
+  private goOnAs(a: Active, message: IsoMessage): void {
+    a.entry = { ...a.entry, reversal: message };
+    a.followed = a.attempts;
+    a.systemErrors = 0;
+    if (!this.stopped) this.at(a, performance.now());
   }
 
   /** A "will repeat" warning of kind `key`, unless its kind wrote its share this second (then counted for the next). */
@@ -348,7 +368,7 @@ export class SafQueue {
    * system errors in a row, `repeatWait`).
    */
   private next(a: Active, base: Omit<SafEvent, 'stage'>, started: number, startedAt: number, code: string | undefined, wait = this.settings.retryInterval): void {
-    if (this.settings.maxAttempts > 0 && a.attempts >= this.settings.maxAttempts) {
+    if (this.settings.maxAttempts > 0 && spent(a) >= this.settings.maxAttempts) {
       this.end(a, 'abandoned', base, started, startedAt);
       return;
     }
