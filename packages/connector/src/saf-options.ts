@@ -39,8 +39,9 @@ export interface SafOptions {
    * Attempts (the first and its repeats) before an entry is abandoned (logged with `ISO8583_WARN_SAF_ABANDONED`);
    * 0 = until answered or expired (jPOS `max-retransmissions`). Only an attempt that may have reached the host counts:
    * one never written (the host down, or refused before the write, its connection lost or a match key in flight: its
-   * error's `sent` is `'no'`) does not, and `expireAfter` bounds those; a message the codec cannot pack or frame
-   * counts (it never heals). Alias: `reversal.maxAttempts`. Default 0.
+   * error's `sent` is `'no'`) does not, and `expireAfter` bounds those; an entry the codec cannot pack or frame is
+   * abandoned at its first attempt whatever this says (it never heals: `ISO8583_WARN_SAF_UNSENDABLE`). Alias:
+   * `reversal.maxAttempts`. Default 0.
    */
   maxAttempts?: number;
   /**
