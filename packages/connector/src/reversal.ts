@@ -21,7 +21,7 @@ import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
 import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
 import { OvertakenReversals } from './reversal-overtaken.js';
-import type { ReversalAgain } from './reversal-overtaken.js';
+import { ReversalsAgain } from './reversal-again.js';
 import { inTurns } from './saf-backlog.js';
 import { ArmedEntry, entryId, isArmed } from './reversal-entry.js';
 
@@ -61,6 +61,8 @@ export class ReversalManager {
   private readonly underway: ReversalsUnderway;
   /** The reversals answered lately with a code that undid nothing (reversal-overtaken.ts). */
   private readonly overtaken: OvertakenReversals;
+  /** The stores of the reversals late approvals call for (reversal-again.ts). */
+  private readonly again: ReversalsAgain;
   /** With a shared store: how long after its add was asked for an original may still be written (`lease - claimInterval`). */
   private readonly sendWithin: number;
   private stopClaims: (() => void) | undefined;
@@ -81,6 +83,7 @@ export class ReversalManager {
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
+    this.again = new ReversalsAgain(this.plan, host, (message) => this.add(message), options.retryInterval);
     const seen = this.underway.host;
     const queueHost: SafHost = {
       sendReversal: (message, timeout, written) => seen.sendReversal(message, timeout, written),
@@ -88,7 +91,7 @@ export class ReversalManager {
       // the reversal a late approval of it calls for is stored before that end (or sent in its place: `followUp`).
       followUp: (message, response) => {
         const again = this.overtaken.answered(message, response);
-        return again === undefined ? undefined : this.reverseAgain(again, true);
+        return again === undefined ? undefined : this.again.store(again, true);
       },
       safEnded: (end) => seen.safEnded(end),
       reversalEvent: (event) => seen.reversalEvent(event),
@@ -327,42 +330,13 @@ export class ReversalManager {
    * code that undid nothing (the reversal overtook its original at the host: `25`, original not found), the reversal
    * is stored again as a repeat (`0401`), with the amount the approval moved when it may, and logged at `warn`; returns
    * whether it was (an approval that comes before that reversal's answer is remembered, and the answer stores it). A
-   * failure to store it is logged at `error`.
+   * store that fails is tried again every `retryInterval` while the process runs, logged at `error` (reversal-again.ts).
    */
   lateAnswer(answer: IsoMessage): boolean {
     const again = this.overtaken.again(answer);
     if (again === undefined) return false;
-    void this.reverseAgain(again, false);
+    void this.again.store(again, false);
     return true;
-  }
-
-  /**
-   * Stores the reversal a late approval calls for (see `lateAnswer`), logged at `warn`; resolves `undefined` once it
-   * is durable, else with it (never rejects). `inPlace`: the reversal it follows has not ended yet (`SafHost.followUp`),
-   * and goes on as this one when it cannot be stored; else (that one ended before the approval came) a failure leaves
-   * the approval standing, logged at `error`.
-   */
-  private async reverseAgain(again: ReversalAgain, inPlace: boolean): Promise<IsoMessage | undefined> {
-    const reversal = again.reversal;
-    const currency = reversal['49'];
-    const kept = this.plan.approve(reversal, again.approval, typeof currency === 'string' ? currency : '');
-    const mti = reversal['0'];
-    this.host.logger.warn(
-      { mti, stan: reversal['11'], responseCode: again.responseCode, ...(kept === undefined ? {} : { amountKept: kept }) },
-      'a late approval came after its reversal was answered with a code that undid nothing: reversing it again',
-    );
-    try {
-      await this.add(reversal);
-      return undefined;
-    } catch (err) {
-      this.host.logger.error(
-        { code: (err as Iso8583Error | undefined)?.code, mti, stan: reversal['11'], terminal: reversal['41'] },
-        inPlace
-          ? 'the reversal of a late approval could not be stored: sent from memory in place of the reversal it follows, whose entry stays open in the journal until it is answered (should the process stop first, the next start repeats that one)'
-          : 'the reversal of a late approval could not be stored: NOT reversed',
-      );
-      return reversal;
-    }
   }
 
   /** A connection is up or free: sends at once the SAF entries whose last attempt found none (see {@link SafQueue.linkUp}); returns how many. */
@@ -382,6 +356,7 @@ export class ReversalManager {
    */
   abort(): void {
     this.stopClaims?.();
+    this.again.stop();
     void this.queue.stop();
     this.destroying ??= this.journal.destroy?.().catch(() => undefined);
   }
@@ -393,6 +368,7 @@ export class ReversalManager {
    */
   async stop(): Promise<void> {
     this.stopClaims?.();
+    this.again.stop();
     await this.queue.stop();
     await (this.destroying ?? this.journal.close());
   }

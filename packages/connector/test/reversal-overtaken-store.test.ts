@@ -2,7 +2,9 @@
 // recorded (the SAF queue's `followUp`): a node that dies between the two leaves either the first entry open (a later
 // start repeats it) or both stored, never the approval standing. When that store fails (a full disk, a store away),
 // the first entry does not end: it goes on as the second reversal, sent from memory at once, and ends only once that
-// is answered. Real sockets and files; the add of the second reversal fails (helpers/write-faults.ts).
+// is answered. An approval that comes after the first reversal ended has nothing else to hold it: its reversal's store
+// is tried again every retryInterval until it is durable. Real sockets and files; the add of the second reversal fails
+// (helpers/write-faults.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventWithin } from '@iso8583/test-support';
@@ -88,4 +90,42 @@ test('a second reversal that cannot be stored is sent from memory in place of th
   assert.doesNotMatch(String(error.msg), /NOT reversed/);
   assert.equal(error.stan, '071101');
   assert.ok(!text().includes('4111111111111111'), 'no PAN in the log');
+});
+
+test('the reversal of a late approval that comes after the first reversal ended, whose store fails, is stored again after retryInterval and sent', async (t) => {
+  const dir = tempDir(t, 'overtaken-store');
+  const faults = await writeFaults(t, dir);
+  faults.rules.push({ marker: '"0":"0401"', fail: true });
+  const { logger, lines } = capturedLogger('info');
+  let held: Received | undefined;
+  const { peer, connector } = await peerAndConnector(
+    t,
+    (r, p) => {
+      const mti = r.message['0'];
+      if (mti === '0200') held = r;
+      else if (mti === '0400') p.send(r.socket, answer(r.message, { '39': '25' }));
+      else p.send(r.socket, answer(r.message));
+    },
+    { requestTimeout: 300, logger, reversal: { enabled: true, journalDir: dir, retryInterval: 200 } },
+  );
+  await connector.connect();
+  const repeatAnswered = eventWithin(10_000, 'the transaction was not reversed again within 10 s', (resolve) =>
+    connector.on('reversal', (e) => {
+      if (e.stage !== 'answered') return;
+      // The first reversal ended (its answer undid nothing): the host approves the original now, late.
+      if (e.mti === '0400') peer.send((held as Received).socket, answer((held as Received).message, { '39': '00' }));
+      if (e.mti === '0401') resolve(e);
+    }),
+  );
+  const err = await failure(connector.request(purchase('071102')));
+  assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
+  await repeatAnswered;
+  assert.equal(faults.rules.length, 0, 'the first store of it failed');
+  assert.deepEqual(peer.received.map((r) => String(r.message['0'])), ['0200', '0400', '0401']);
+  assert.deepEqual(journalLines(dir).filter((l) => l.op === 'done').map((l) => String(l.outcome)), ['reversed', 'reversed']);
+  const failed = lines.filter((l) => l.level === 50 && /late approval could not be stored/.test(String(l.msg)));
+  assert.equal(failed.length, 1, 'logged once at error');
+  assert.equal(failed[0]?.stan, '071102');
+  assert.ok(lines.some((l) => l.level === 30 && /late approval is stored now/.test(String(l.msg))));
+  assert.equal(connector.stats().reversalsPending, 0);
 });
