@@ -46,7 +46,8 @@ export interface SafOptions {
   maxAttempts?: number;
   /**
    * Milliseconds after its journaling at which an unanswered entry expires: given up, logged with
-   * `ISO8583_WARN_SAF_EXPIRED`, event stage `expired`; 0 = never. Default 0.
+   * `ISO8583_WARN_SAF_EXPIRED`, event stage `expired`; 0 = never. Looked at before each attempt: an attempt in flight
+   * when it passes keeps its whole wait, and its answer ends the entry. Default 0.
    */
   expireAfter?: number;
   /**
