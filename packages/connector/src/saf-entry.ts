@@ -3,7 +3,7 @@
  * (`Active`), what its events say of it, its clocks, whether an answer ends it, and the line written when it is given up.
  */
 import { CODEC_ERROR_CODES, isAcceptedFor, isSystemError } from '@iso8583/codec';
-import type { Dialect } from '@iso8583/codec';
+import type { Dialect, IsoMessage } from '@iso8583/codec';
 import type { JournalEntry, JournalState, SafEntryKind } from './saf-store.js';
 import { attemptMti } from './saf-event.js';
 import type { SafEvent, SafSettings } from './saf-event.js';
@@ -33,6 +33,17 @@ export interface Active {
    * (`SafHost.followUp`): `maxAttempts` counts those after only (`spent`). Absent: none.
    */
   followed?: number;
+}
+
+/**
+ * `a` was answered, but what must follow that answer could not be stored (`SafHost.followUp`): it does not end, and
+ * goes on as `message`, from memory (its journal record keeps its own message, which a later start repeats), its
+ * `maxAttempts` counted afresh (`spent`), until that is answered.
+ */
+export function goOnAs(a: Active, message: IsoMessage): void {
+  a.entry = { ...a.entry, reversal: message };
+  a.followed = a.attempts;
+  a.systemErrors = 0;
 }
 
 /** The attempts of `a` that `maxAttempts` counts: those of its message as it goes now (see `Active.followed`). */

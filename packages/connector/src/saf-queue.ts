@@ -32,7 +32,7 @@ import { markSent } from './request-sent.js';
 import { deadlineError } from './timeouts.js';
 import { SafEnds } from './saf-ends.js';
 import { logCapped } from './quiet-log.js';
-import { endsWith, entryEvent, giveUpLine, noneHere, refusalFields, repeatWait, spent, unapprovedReversal, unsendable, unwritten, wallWait } from './saf-entry.js';
+import { endsWith, entryEvent, giveUpLine, goOnAs, noneHere, refusalFields, repeatWait, spent, unapprovedReversal, unsendable, unwritten, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
 import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
@@ -290,7 +290,12 @@ export class SafQueue {
           // What must follow the answer (`SafHost.followUp`) is durable before the entry's end is: else it goes on as that.
           const follow = this.host.followUp?.(message, response);
           if (follow === undefined) return ended();
-          return follow.then((instead) => (instead === undefined ? ended() : this.goOnAs(a, instead)));
+          return follow.then((instead) => {
+            if (instead === undefined) return ended();
+            // Not stored: it goes on as that, at once (a stop meanwhile leaves it open in the journal, as journaled).
+            goOnAs(a, instead);
+            if (!this.stopped) this.at(a, performance.now());
+          });
         }
         if (this.stopped) return;
         this.warnRepeat('refused', { ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
@@ -318,7 +323,7 @@ export class SafQueue {
         this.next(a, base, started, startedAt, err.code);
       },
     );
-    // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn).
+    // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn; after `followUp`).
     settled.then(release, release);
   }
 
@@ -331,18 +336,6 @@ export class SafQueue {
     const declined = unapprovedReversal(this.dialect, a.kind, rc, base.mti);
     if (declined !== undefined) this.host.logger.warn({ ...base, responseCode: rc, code: declined.code }, declined.msg);
     this.ends.end({ id: a.entry.id, end: { outcome, message, response, at: startedAt }, t0: started, event });
-  }
-
-  /**
-   * `a` was answered, but what must follow that answer could not be stored (`SafHost.followUp`): `a` does not end, and
-   * goes on as `message` from memory, at once (its `maxAttempts` counted afresh: `spent`), until that is answered. A stop
-   * meanwhile leaves it open in the journal, as journaled: the next start repeats it.
-   */
-  private goOnAs(a: Active, message: IsoMessage): void {
-    a.entry = { ...a.entry, reversal: message };
-    a.followed = a.attempts;
-    a.systemErrors = 0;
-    if (!this.stopped) this.at(a, performance.now());
   }
 
   /** A "will repeat" warning of kind `key`, unless its kind wrote its share this second (then counted for the next). */
