@@ -87,6 +87,8 @@ export const CONNECTOR_LOG_CODES = {
     'warn (error for a reversal: money left unreversed): a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered within `saf.expireAfter` of its journaling: given up (outcome `expired`, event stage `expired`).',
   ISO8583_WARN_SAF_ABANDONED:
     'error: a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered with an ending response code in `saf.maxAttempts` attempts: given up (outcome `abandoned`).',
+  ISO8583_WARN_SAF_UNSENDABLE:
+    "error: a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was refused by the codec at its attempt (it cannot be packed or framed with the connector's dialect: stored under another dialect, or holding a value the dialect no longer takes; `cause`, the codec's code, and `fields`, the field numbers it names, never a value): every attempt would fail the same way, so it is given up at once, unsent (outcome `abandoned`, event stage `abandoned` with this code, counted in `safAbandoned`). A reversal so given up is not known applied: check with the host.",
   ISO8583_WARN_SAF_REVERSAL_DECLINED:
     'warn: a reversal of the SAF queue (`id`, `mti`, `stan`, `terminal`) was ended by an answer whose response code (`responseCode`) is neither an approval nor a system error of the dialect (`systemErrorCodes`, which repeat it): it is not repeated; ask the host whether it was applied.',
   ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE:

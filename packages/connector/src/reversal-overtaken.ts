@@ -58,13 +58,13 @@ export class OvertakenReversals {
   ) {}
 
   /**
-   * A reversal attempt `sent` (its MTI that attempt's) was answered with `response`, which ends it (`ends`): when the
-   * code undid nothing and a late approval of its transaction came already, that reversal again; else remembered (when
-   * it undid nothing) or its transaction forgotten (undone).
+   * A reversal attempt `sent` (its MTI that attempt's) was answered with `response`, which ends it (the SAF queue's
+   * `followUp`, before that end is journaled): when the code undid nothing and a late approval of its transaction came
+   * already, that reversal again; else remembered (when it undid nothing) or its transaction forgotten (undone).
    */
-  answered(sent: IsoMessage, response: IsoMessage, ends: boolean): ReversalAgain | undefined {
+  answered(sent: IsoMessage, response: IsoMessage): ReversalAgain | undefined {
     const mti = mtiText(sent['0']);
-    if (mti[1] !== '4' || !ends) return undefined;
+    if (mti[1] !== '4') return undefined;
     const key = transactionKey(this.dialect, sent['11'], sent['41']);
     const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
     const approval = this.taken(this.approvals, key);

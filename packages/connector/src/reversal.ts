@@ -21,8 +21,7 @@ import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
 import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
 import { OvertakenReversals } from './reversal-overtaken.js';
-import type { ReversalAgain } from './reversal-overtaken.js';
-import { endsWith } from './saf-entry.js';
+import { ReversalsAgain } from './reversal-again.js';
 import { inTurns } from './saf-backlog.js';
 import { ArmedEntry, entryId, isArmed } from './reversal-entry.js';
 
@@ -62,6 +61,8 @@ export class ReversalManager {
   private readonly underway: ReversalsUnderway;
   /** The reversals answered lately with a code that undid nothing (reversal-overtaken.ts). */
   private readonly overtaken: OvertakenReversals;
+  /** The stores of the reversals late approvals call for (reversal-again.ts). */
+  private readonly again: ReversalsAgain;
   /** With a shared store: how long after its add was asked for an original may still be written (`lease - claimInterval`). */
   private readonly sendWithin: number;
   private stopClaims: (() => void) | undefined;
@@ -82,15 +83,16 @@ export class ReversalManager {
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
+    this.again = new ReversalsAgain(this.plan, host, (message) => this.add(message), options.retryInterval);
     const seen = this.underway.host;
-    // Each reversal answer is looked at as it comes (before its end is journaled): one that undid nothing is remembered.
     const queueHost: SafHost = {
-      sendReversal: (message, timeout, written) =>
-        seen.sendReversal(message, timeout, written).then((response) => {
-          const again = this.overtaken.answered(message, response, endsWith(dialect, options, response['39'], String(message['0'])));
-          if (again !== undefined) this.reverseAgain(again);
-          return response;
-        }),
+      sendReversal: (message, timeout, written) => seen.sendReversal(message, timeout, written),
+      // Each answer that ends an entry, before its end is journaled: a reversal's that undid nothing is remembered, and
+      // the reversal a late approval of it calls for is stored before that end (or sent in its place: `followUp`).
+      followUp: (message, response) => {
+        const again = this.overtaken.answered(message, response);
+        return again === undefined ? undefined : this.again.store(again, true);
+      },
       safEnded: (end) => seen.safEnded(end),
       reversalEvent: (event) => seen.reversalEvent(event),
       get logger() {
@@ -328,31 +330,13 @@ export class ReversalManager {
    * code that undid nothing (the reversal overtook its original at the host: `25`, original not found), the reversal
    * is stored again as a repeat (`0401`), with the amount the approval moved when it may, and logged at `warn`; returns
    * whether it was (an approval that comes before that reversal's answer is remembered, and the answer stores it). A
-   * failure to store it is logged at `error`.
+   * store that fails is tried again every `retryInterval` while the process runs, logged at `error` (reversal-again.ts).
    */
   lateAnswer(answer: IsoMessage): boolean {
     const again = this.overtaken.again(answer);
     if (again === undefined) return false;
-    this.reverseAgain(again);
+    void this.again.store(again, false);
     return true;
-  }
-
-  /** Stores the reversal a late approval calls for (see `lateAnswer`), logged at `warn`. */
-  private reverseAgain(again: ReversalAgain): void {
-    const reversal = again.reversal;
-    const currency = reversal['49'];
-    const kept = this.plan.approve(reversal, again.approval, typeof currency === 'string' ? currency : '');
-    const mti = reversal['0'];
-    this.host.logger.warn(
-      { mti, stan: reversal['11'], responseCode: again.responseCode, ...(kept === undefined ? {} : { amountKept: kept }) },
-      'a late approval came after its reversal was answered with a code that undid nothing: reversing it again',
-    );
-    this.add(reversal).catch((err: unknown) => {
-      this.host.logger.error(
-        { code: (err as Iso8583Error | undefined)?.code, mti, stan: reversal['11'], terminal: reversal['41'] },
-        'the reversal of a late approval could not be stored: NOT reversed',
-      );
-    });
   }
 
   /** A connection is up or free: sends at once the SAF entries whose last attempt found none (see {@link SafQueue.linkUp}); returns how many. */
@@ -372,6 +356,7 @@ export class ReversalManager {
    */
   abort(): void {
     this.stopClaims?.();
+    this.again.stop();
     void this.queue.stop();
     this.destroying ??= this.journal.destroy?.().catch(() => undefined);
   }
@@ -383,6 +368,7 @@ export class ReversalManager {
    */
   async stop(): Promise<void> {
     this.stopClaims?.();
+    this.again.stop();
     await this.queue.stop();
     await (this.destroying ?? this.journal.close());
   }

@@ -3,7 +3,7 @@
  * (`Active`), what its events say of it, its clocks, whether an answer ends it, and the line written when it is given up.
  */
 import { CODEC_ERROR_CODES, isAcceptedFor, isSystemError } from '@iso8583/codec';
-import type { Dialect } from '@iso8583/codec';
+import type { Dialect, IsoMessage } from '@iso8583/codec';
 import type { JournalEntry, JournalState, SafEntryKind } from './saf-store.js';
 import { attemptMti } from './saf-event.js';
 import type { SafEvent, SafSettings } from './saf-event.js';
@@ -28,6 +28,27 @@ export interface Active {
   unjournaled?: JournalState;
   /** Answers with a system error in a row (`repeatWait`); 0 or absent after any other answer. */
   systemErrors?: number;
+  /**
+   * The attempts made before it went on as another message, its answer's follow-up that could not be stored
+   * (`SafHost.followUp`): `maxAttempts` counts those after only (`spent`). Absent: none.
+   */
+  followed?: number;
+}
+
+/**
+ * `a` was answered, but what must follow that answer could not be stored (`SafHost.followUp`): it does not end, and
+ * goes on as `message`, from memory (its journal record keeps its own message, which a later start repeats), its
+ * `maxAttempts` counted afresh (`spent`), until that is answered.
+ */
+export function goOnAs(a: Active, message: IsoMessage): void {
+  a.entry = { ...a.entry, reversal: message };
+  a.followed = a.attempts;
+  a.systemErrors = 0;
+}
+
+/** The attempts of `a` that `maxAttempts` counts: those of its message as it goes now (see `Active.followed`). */
+export function spent(a: Active, attempts = a.attempts): number {
+  return attempts - (a.followed ?? 0);
 }
 
 /**
@@ -60,16 +81,36 @@ function codecRefusal(code: string | undefined): boolean {
  * Whether a failed SAF attempt never reached the host, and so is not counted (`maxAttempts`, its MTI: the next goes
  * under the same number): its error says its first byte was never written (`sent: 'no'`, request-sent.ts: its
  * connection closed or a match key was in flight when it was to be written, `CONNECTION_LOST`, `DUPLICATE_KEY`; no
- * connection could be had), unless the codec refused the message itself (it cannot be packed or framed: counted, it
- * never heals, so `maxAttempts` gives it up rather than it being tried for ever); an error without `sent` (a host
- * that is not the connector's) by its code (`neverLeft`). Written, or maybe (`sent: 'maybe'`), it counts: the bank
- * may have it. A refusal not named here errs towards not counting: a reversal is never given up unsent.
+ * connection could be had), unless the codec refused the message itself (`unsendable`: the entry is given up); an
+ * error without `sent` (a host that is not the connector's) by its code (`neverLeft`). Written, or maybe (`sent:
+ * 'maybe'`), it counts: the bank may have it. A refusal not named here errs towards not counting: a reversal is never
+ * given up unsent but for a message that can never be sent.
  */
 export function unwritten(err: { readonly code?: string; readonly sent?: unknown } | undefined): boolean {
   const sent = err?.sent;
   const code = err?.code;
   if (sent === 'no') return !codecRefusal(code);
   return sent === undefined && neverLeft(code);
+}
+
+/**
+ * Whether a failed SAF attempt was the codec's refusal of the message itself, before any byte was written (`sent:
+ * 'no'`, one of the codec's codes: it cannot be packed or framed, as an entry stored under another dialect, or with a
+ * value the dialect no longer takes): every attempt would fail the same way, so the entry is given up at once
+ * (`abandoned`, `ISO8583_WARN_SAF_UNSENDABLE`) rather than tried for ever.
+ */
+export function unsendable(err: { readonly code?: string; readonly sent?: unknown } | undefined): boolean {
+  return err?.sent === 'no' && codecRefusal(err.code);
+}
+
+/**
+ * What the give-up line of an unsendable entry says of the codec's refusal `err`: its code (`cause`) and the fields it
+ * names (`fields`; never a value: a refused field may be card data).
+ */
+export function refusalFields(err: { readonly code?: string; readonly field?: string; readonly problems?: readonly { readonly field?: string }[] }): { cause: string | undefined; fields?: string[] } {
+  const named = [err.field, ...(err.problems ?? []).map((p) => p.field)];
+  const fields = [...new Set(named.filter((f): f is string => typeof f === 'string'))];
+  return { cause: err.code, ...(fields.length === 0 ? {} : { fields }) };
 }
 
 /** Read back (a start, a take-over) and no attempt made in this run: whether its last recorded attempt left is unknown. */
@@ -132,9 +173,18 @@ export function unapprovedReversal(dialect: Dialect, kind: SafEntryKind, rc: str
 /**
  * The line written when an entry is given up without an answer: at `error` when money may stay unreversed (any
  * abandoned entry, and an expired reversal), else (an expired advice) at `warn`; `unknown`: an expired entry read back
- * with attempts made by an earlier run and none here (the last one's outcome not known here).
+ * with attempts made by an earlier run and none here (the last one's outcome not known here); `refused`: abandoned at
+ * once, the codec refusing its message (`unsendable`).
  */
-export function giveUpLine(outcome: 'abandoned' | 'expired', kind: SafEntryKind, unknown: boolean): { code: string; level: 'error' | 'warn'; msg: string } {
+export function giveUpLine(outcome: 'abandoned' | 'expired', kind: SafEntryKind, unknown: boolean, refused = false): { code: string; level: 'error' | 'warn'; msg: string } {
+  if (refused) {
+    const what = kind === 'reversal' ? 'the reversal is NOT known applied' : 'the advice is NOT known delivered';
+    return {
+      code: 'ISO8583_WARN_SAF_UNSENDABLE',
+      level: 'error',
+      msg: `SAF entry refused by the codec (it cannot be packed or framed with this dialect): given up unsent, since every attempt would fail the same way; ${what} (see cause and fields; check with the host)`,
+    };
+  }
   const code = outcome === 'expired' ? 'ISO8583_WARN_SAF_EXPIRED' : 'ISO8583_WARN_SAF_ABANDONED';
   const level = outcome === 'abandoned' || kind === 'reversal' ? 'error' : 'warn';
   const earlier = 'stopped before the end of its last attempt was recorded (the host may have had it, and answered it: ask the host before acting)';

@@ -19,6 +19,16 @@ export interface SafHost {
   reversalEvent(event: SafEvent): void;
   /** Records how an entry ended (the transaction log), once that is durable and before its event; must not throw. */
   safEnded(end: SafEnd): void;
+  /**
+   * Optional: the attempt `message` (its MTI that attempt's) was answered with `response`, which ends its entry, and
+   * that end is not recorded yet; returns what must follow it first (the reversal a late approval calls for,
+   * reversal-overtaken.ts), or `undefined` when nothing does (the entry ends at once). The entry's end waits for the
+   * promise: `undefined` once what follows is durable (an entry of its own), so that no crash leaves the first entry
+   * done and the second unstored; a message when it could not be stored: the entry then does not end, and goes on as
+   * that message from memory (sent at once, then repeated as usual, with `maxAttempts` counted afresh) until that is
+   * answered; its journal record still holds its own message, which a later start repeats. Never rejects.
+   */
+  followUp?(message: IsoMessage, response: IsoMessage): Promise<IsoMessage | undefined> | undefined;
   readonly logger: Logger;
 }
 
@@ -64,7 +74,8 @@ export interface SafEvent {
   /** The amount (field 4), once answered. */
   amount?: string;
   /**
-   * The log code of an end without an answer (`ISO8583_WARN_SAF_EXPIRED`, `ISO8583_WARN_SAF_ABANDONED`), of a
+   * The log code of an end without an answer (`ISO8583_WARN_SAF_EXPIRED`, `ISO8583_WARN_SAF_ABANDONED`, or
+   * `ISO8583_WARN_SAF_UNSENDABLE` for one abandoned because the codec refused its message), of a
    * release (`ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`), or of what stopped an attempt short (`waiting`: the error's code;
    * absent after a `refused` answer).
    */

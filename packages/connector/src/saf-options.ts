@@ -39,13 +39,15 @@ export interface SafOptions {
    * Attempts (the first and its repeats) before an entry is abandoned (logged with `ISO8583_WARN_SAF_ABANDONED`);
    * 0 = until answered or expired (jPOS `max-retransmissions`). Only an attempt that may have reached the host counts:
    * one never written (the host down, or refused before the write, its connection lost or a match key in flight: its
-   * error's `sent` is `'no'`) does not, and `expireAfter` bounds those; a message the codec cannot pack or frame
-   * counts (it never heals). Alias: `reversal.maxAttempts`. Default 0.
+   * error's `sent` is `'no'`) does not, and `expireAfter` bounds those; an entry the codec cannot pack or frame is
+   * abandoned at its first attempt whatever this says (it never heals: `ISO8583_WARN_SAF_UNSENDABLE`). Alias:
+   * `reversal.maxAttempts`. Default 0.
    */
   maxAttempts?: number;
   /**
    * Milliseconds after its journaling at which an unanswered entry expires: given up, logged with
-   * `ISO8583_WARN_SAF_EXPIRED`, event stage `expired`; 0 = never. Default 0.
+   * `ISO8583_WARN_SAF_EXPIRED`, event stage `expired`; 0 = never. Looked at before each attempt: an attempt in flight
+   * when it passes keeps its whole wait, and its answer ends the entry. Default 0.
    */
   expireAfter?: number;
   /**

@@ -10,7 +10,7 @@
  * is given up after `maxAttempts` attempts (`abandoned`) or `expireAfter` ms after it was journaled (`expired`); an
  * attempt never written (`unwritten`, saf-entry.ts: no connection, or refused before the write, unless the codec
  * refused the message itself) is not counted, and the next one goes under its number and MTI (see `attempt`): only an
- * attempt that may have reached the bank counts.
+ * attempt that may have reached the bank counts. One the codec refuses (`unsendable`) is abandoned at once: it never heals.
  *
  * Every attempt is journaled before it leaves (a file journal that cannot write, its folder removed say, does not hold
  * an entry back: it is sent unjournaled, saf-unjournaled.ts). So a journal can hold an entry with no attempt
@@ -32,7 +32,7 @@ import { markSent } from './request-sent.js';
 import { deadlineError } from './timeouts.js';
 import { SafEnds } from './saf-ends.js';
 import { logCapped } from './quiet-log.js';
-import { endsWith, entryEvent, giveUpLine, noneHere, repeatWait, unapprovedReversal, unwritten, wallWait } from './saf-entry.js';
+import { endsWith, entryEvent, giveUpLine, goOnAs, noneHere, refusalFields, repeatWait, spent, unapprovedReversal, unsendable, unwritten, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
 import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
@@ -231,7 +231,7 @@ export class SafQueue {
     // Read back with its attempts spent and none made here: an earlier run stopped before its last attempt's end was
     // recorded (a crash before or during it, or an answer whose `done` the journal refused), so whether that attempt
     // left is not known here. It gets one more attempt, a repeat, rather than be given up perhaps never sent.
-    if (s.maxAttempts > 0 && n > s.maxAttempts && !noneHere(a)) {
+    if (s.maxAttempts > 0 && spent(a, n) > s.maxAttempts && !noneHere(a)) {
       this.end(a, 'abandoned', entryEvent(a, a.attempts));
       return;
     }
@@ -286,14 +286,16 @@ export class SafQueue {
         this.window.leave(a);
         const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
         if (endsWith(this.dialect, this.settings, rc, base.mti)) {
-          this.active.delete(a.entry.id);
-          const amount = a.entry.reversal['4'];
-          const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
-          const outcome = a.kind === 'advice' ? 'delivered' : 'reversed';
-          const declined = unapprovedReversal(this.dialect, a.kind, rc, base.mti);
-          if (declined !== undefined) this.host.logger.warn({ ...base, responseCode: rc, code: declined.code }, declined.msg);
-          this.ends.end({ id: a.entry.id, end: { outcome, message, response, at: startedAt }, t0: started, event });
-          return;
+          const ended = (): void => this.answered(a, base, message, response, rc, started, startedAt);
+          // What must follow the answer (`SafHost.followUp`) is durable before the entry's end is: else it goes on as that.
+          const follow = this.host.followUp?.(message, response);
+          if (follow === undefined) return ended();
+          return follow.then((instead) => {
+            if (instead === undefined) return ended();
+            // Not stored: it goes on as that, at once (a stop meanwhile leaves it open in the journal, as journaled).
+            goOnAs(a, instead);
+            if (!this.stopped) this.at(a, performance.now());
+          });
         }
         if (this.stopped) return;
         this.warnRepeat('refused', { ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
@@ -303,6 +305,10 @@ export class SafQueue {
       (err: Iso8583Error) => {
         this.window.leave(a);
         if (this.stopped) return;
+        if (unsendable(err)) {
+          this.end(a, 'abandoned', base, started, startedAt, false, err);
+          return;
+        }
         this.warnRepeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
         if (unwritten(err)) {
           // Never written (no connection, or refused before the write: `unwritten`): not counted (the next goes under the
@@ -317,8 +323,19 @@ export class SafQueue {
         this.next(a, base, started, startedAt, err.code);
       },
     );
-    // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn).
+    // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn; after `followUp`).
     settled.then(release, release);
+  }
+
+  /** An answer (`response`, code `rc`) to attempt `message` of `a`, which left at `started`, ends it (saf-ends.ts). */
+  private answered(a: Active, base: Omit<SafEvent, 'stage'>, message: IsoMessage, response: IsoMessage, rc: string | undefined, started: number, startedAt: number): void {
+    this.active.delete(a.entry.id);
+    const amount = a.entry.reversal['4'];
+    const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
+    const outcome = a.kind === 'advice' ? 'delivered' : 'reversed';
+    const declined = unapprovedReversal(this.dialect, a.kind, rc, base.mti);
+    if (declined !== undefined) this.host.logger.warn({ ...base, responseCode: rc, code: declined.code }, declined.msg);
+    this.ends.end({ id: a.entry.id, end: { outcome, message, response, at: startedAt }, t0: started, event });
   }
 
   /** A "will repeat" warning of kind `key`, unless its kind wrote its share this second (then counted for the next). */
@@ -348,7 +365,7 @@ export class SafQueue {
    * system errors in a row, `repeatWait`).
    */
   private next(a: Active, base: Omit<SafEvent, 'stage'>, started: number, startedAt: number, code: string | undefined, wait = this.settings.retryInterval): void {
-    if (this.settings.maxAttempts > 0 && a.attempts >= this.settings.maxAttempts) {
+    if (this.settings.maxAttempts > 0 && spent(a) >= this.settings.maxAttempts) {
       this.end(a, 'abandoned', base, started, startedAt);
       return;
     }
@@ -369,14 +386,14 @@ export class SafQueue {
   /**
    * Gives `a` up without an answer, logged at once (`giveUpLine`, saf-entry.ts). `t0`/`at`: when its last attempt
    * left, or now; `unknown`: an expired entry read back with attempts made by an earlier run and none here (the last
-   * one's outcome not known here).
+   * one's outcome not known here); `refused`: the codec's refusal of its message (`unsendable`).
    */
-  private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), unknown = false): void {
+  private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), unknown = false, refused?: Iso8583Error): void {
     if (!this.active.delete(a.entry.id)) return;
     clearTimeout(a.timer);
     this.window.leave(a);
-    const { code, level, msg } = giveUpLine(outcome, a.kind, unknown);
-    this.host.logger[level]({ ...base, code }, msg);
+    const { code, level, msg } = giveUpLine(outcome, a.kind, unknown, refused !== undefined);
+    this.host.logger[level]({ ...base, code, ...(refused === undefined ? {} : refusalFields(refused)) }, msg);
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
     this.ends.end({ id: a.entry.id, end: { outcome, message, at, code }, t0, event: { stage: outcome, ...base, code } });
   }

@@ -26,7 +26,10 @@ export type TransactionOutcome =
   | 'delivered'
   /** A SAF entry (reversal or advice) was given up `saf.expireAfter` ms after it was journaled (`errorCode` `ISO8583_WARN_SAF_EXPIRED`). */
   | 'expired'
-  /** A SAF entry (reversal or advice) was given up after `saf.maxAttempts` attempts (`errorCode` `ISO8583_WARN_SAF_ABANDONED`). */
+  /**
+   * A SAF entry (reversal or advice) was given up after `saf.maxAttempts` attempts (`errorCode`
+   * `ISO8583_WARN_SAF_ABANDONED`), or at once when the codec refused its message (`ISO8583_WARN_SAF_UNSENDABLE`).
+   */
   | 'abandoned';
 
 /** One logged request and its outcome. Field values are as they travelled, except the PAN, which is masked. */

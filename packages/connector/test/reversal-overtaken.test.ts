@@ -62,30 +62,27 @@ test('OvertakenReversals: only an approval of a reversible request whose reversa
   const dialect = getDialect('iso87ascii');
   const reversal = { '0': '0400', '4': '000000001000', '11': '000042', '41': 'TERM0001' };
   const late = { '0': '0210', '11': '42', '41': 'TERM0001', '39': '00' };
-  const repeats = new OvertakenReversals(dialect);
-  repeats.answered(reversal, { '0': '0410', '39': '25' }, false);
-  assert.equal(repeats.again(late), undefined, 'not ended by its answer (it repeats): nothing');
   const undone = new OvertakenReversals(dialect);
-  undone.answered(reversal, { '0': '0410', '39': '00' }, true);
+  undone.answered(reversal, { '0': '0410', '39': '00' });
   assert.equal(undone.again(late), undefined, 'undone: nothing');
   const o = new OvertakenReversals(dialect);
-  o.answered(reversal, { '0': '0410', '39': '25' }, true);
+  o.answered(reversal, { '0': '0410', '39': '25' });
   assert.equal(o.again({ ...late, '39': '51' }), undefined, 'a decline moved no money');
   assert.equal(o.again({ ...late, '0': '0230' }), undefined, 'not a reversible request\'s answer');
   assert.equal(o.again({ ...late, '11': '000043' }), undefined, 'another transaction');
   assert.deepEqual(o.again(late), { reversal: { ...reversal, '0': '0401' }, responseCode: '25', approval: late });
   // Asked once: the approval asked again is remembered now, and an undoing answer forgets it.
   assert.equal(o.again(late), undefined, 'asked once');
-  assert.equal(o.answered(reversal, { '0': '0410', '39': '00' }, true), undefined);
+  assert.equal(o.answered(reversal, { '0': '0410', '39': '00' }), undefined);
   // The approval first (one read, or another connection), then the reversal's answer that undid nothing.
   assert.equal(o.again(late), undefined);
-  assert.deepEqual(o.answered(reversal, { '0': '0410', '39': '25' }, true), { reversal: { ...reversal, '0': '0401' }, responseCode: '25', approval: late });
-  assert.equal(o.answered(reversal, { '0': '0410', '39': '25' }, true), undefined, 'taken once');
+  assert.deepEqual(o.answered(reversal, { '0': '0410', '39': '25' }), { reversal: { ...reversal, '0': '0401' }, responseCode: '25', approval: late });
+  assert.equal(o.answered(reversal, { '0': '0410', '39': '25' }), undefined, 'taken once');
   // A remembered approval keeps what identifies it and its amount's fields only: no PAN, track echo or EMV data.
   const amounts = new OvertakenReversals(dialect, ['6', '51']);
   const echoed = { ...late, '2': '4111111111111111', '4': '000000001000', '6': '000000000900', '35': '4111111111111111=29122010000000000000', '51': '978', '55': '9F2608A1B2C3D4E5F60718' };
   assert.equal(amounts.again(echoed), undefined);
-  assert.deepEqual(amounts.answered(reversal, { '0': '0410', '39': '25' }, true)?.approval, { '0': '0210', '11': '42', '39': '00', '41': 'TERM0001', '6': '000000000900', '51': '978' });
+  assert.deepEqual(amounts.answered(reversal, { '0': '0410', '39': '25' })?.approval, { '0': '0210', '11': '42', '39': '00', '41': 'TERM0001', '6': '000000000900', '51': '978' });
   // What the connector keeps: the fields its reversal plan reads the approved amount from (none when it reads none).
   assert.deepEqual(new ReversalPlan('0400', dialect).approvalFields(), ['4', '49']);
   assert.deepEqual(new ReversalPlan('0400', dialect, ['11', '41']).approvalFields(), []);
@@ -94,17 +91,17 @@ test('OvertakenReversals: only an approval of a reversible request whose reversa
   const r93 = { '0': '1420', '11': '000042', '41': 'TERM0001' };
   const o93 = new OvertakenReversals(iso93);
   const approved93 = { '0': '1210', '11': '000042', '41': 'TERM0001', '39': '000' };
-  o93.answered(r93, { '0': '1430', '39': '400' }, true);
+  o93.answered(r93, { '0': '1430', '39': '400' });
   assert.equal(o93.again(approved93), undefined, 'undone by its 400');
-  assert.equal(o93.answered(r93, { '0': '1430', '39': '400' }, true), undefined, 'undone: the approval is forgotten');
-  o93.answered(r93, { '0': '1430', '39': '914' }, true);
+  assert.equal(o93.answered(r93, { '0': '1430', '39': '400' }), undefined, 'undone: the approval is forgotten');
+  o93.answered(r93, { '0': '1430', '39': '914' });
   assert.equal(o93.again(approved93)?.reversal['0'], '1421');
   // Bounded: the oldest forgotten first; and forgotten after its time.
   const small = new OvertakenReversals(dialect, [], 1, 60_000);
-  small.answered(reversal, { '0': '0410', '39': '25' }, true);
-  small.answered({ ...reversal, '11': '000043' }, { '0': '0410', '39': '25' }, true);
+  small.answered(reversal, { '0': '0410', '39': '25' });
+  small.answered({ ...reversal, '11': '000043' }, { '0': '0410', '39': '25' });
   assert.equal(small.again(late), undefined, 'pushed out by a newer one');
   const brief = new OvertakenReversals(dialect, [], 10, -1);
-  brief.answered(reversal, { '0': '0410', '39': '25' }, true);
+  brief.answered(reversal, { '0': '0410', '39': '25' });
   assert.equal(brief.again(late), undefined, 'past its time');
 });

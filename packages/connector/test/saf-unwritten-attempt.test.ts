@@ -1,7 +1,8 @@
 // A SAF attempt counts toward `maxAttempts` only when it may have reached the bank: one the channel refused before
 // writing a byte (here `DUPLICATE_KEY`: the caller's own 0400 of the same STAN and terminal in flight on the one
 // connection) is not counted, whatever its code, and the next goes under the same number and MTI. Counted, a reversal
-// was given up at `maxAttempts` (money left unreversed) while the bank never saw it. Real socket, real file journal.
+// was given up at `maxAttempts` (money left unreversed) while the bank never saw it. One the codec refuses (it can never
+// be packed) is given up at once instead of being tried for ever. Real socket, real file journal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { within } from '@iso8583/test-support';
@@ -9,7 +10,7 @@ import { FileJournal } from '../src/index.js';
 import type { SafEvent } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
-import { peerAndConnector, tempDir } from './helpers/setup.js';
+import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
 import { journalLines } from './helpers/reversals.js';
 
 test('saf – a reversal attempt refused unwritten (DUPLICATE_KEY) is not counted: maxAttempts 1 does not give it up unsent', async (t) => {
@@ -62,7 +63,7 @@ test('saf – a reversal attempt refused unwritten (DUPLICATE_KEY) is not counte
   assert.equal(journalLines(dir).at(-1)?.op, 'done');
 });
 
-test('saf – an entry that cannot be packed counts its attempts: given up at maxAttempts, never tried for ever', async (t) => {
+test('saf – an entry the codec cannot pack is given up at its first attempt (ISO8583_WARN_SAF_UNSENDABLE, abandoned), not tried for ever', async (t) => {
   const dir = tempDir(t, 'saf-unpackable');
   // An entry a store holds that this dialect refuses to pack (field 4 is n 12: letters in it), as one read back after
   // the dialect changed, or left by a node with another dialect.
@@ -70,10 +71,13 @@ test('saf – an entry that cannot be packed counts its attempts: given up at ma
   await journal.open();
   await journal.add({ id: 'unpackable', reversal: { '0': '0400', '3': '000000', '4': '0000000012AB', '11': '007102', '41': 'TERM0001' }, at: Date.now() });
   await journal.close();
+  const { logger, lines, text } = capturedLogger('info');
+  // maxAttempts 0 (the default): nothing but the refusal itself gives it up.
   const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
+    logger,
     requestTimeout: 2000,
     reversal: { enabled: true, journalDir: dir },
-    saf: { retryInterval: 20, maxAttempts: 2 },
+    saf: { retryInterval: 20 },
     transactionLog: false,
   });
   const events: SafEvent[] = [];
@@ -84,14 +88,24 @@ test('saf – an entry that cannot be packed counts its attempts: given up at ma
     });
   });
   await connector.connect();
-  const end = await within(givenUp, 10_000, 'the unpackable entry given up at maxAttempts');
+  const end = await within(givenUp, 10_000, 'the unpackable entry given up');
   assert.equal(end.stage, 'abandoned');
-  assert.equal(end.attempt, 2, 'after its second attempt');
-  // Each attempt is counted (not taken for unwritten): attempt 1, then 2, the last, each journaled; neither was written,
-  // so neither has a `sent` event. (A 'waiting' event between them is not certain: an attempt slower than
-  // retryInterval on a busy machine makes the next one due at once, unannounced.)
+  assert.equal(end.code, 'ISO8583_WARN_SAF_UNSENDABLE');
+  assert.equal(end.attempt, 1, 'at its first attempt');
   assert.deepEqual(events.filter((e) => e.stage === 'sent'), [], 'no attempt written');
+  assert.deepEqual(events.filter((e) => e.stage === 'waiting'), [], 'not waiting for another attempt');
   const attempts = journalLines(dir).filter((l) => l.id === 'unpackable' && l.op === 'attempt');
-  assert.deepEqual(attempts.map((l) => l.attempt), [1, 2], 'two attempts counted, the second the last');
+  assert.deepEqual(attempts.map((l) => l.attempt), [1]);
+  assert.deepEqual(journalLines(dir).filter((l) => l.op === 'done').map((l) => `${l.id} ${String(l.outcome)}`), ['unpackable abandoned']);
   assert.equal(peer.received.length, 0, 'nothing reached the bank');
+  assert.equal(connector.stats().safAbandoned, 1);
+  assert.equal(connector.stats().reversalsPending, 0);
+  const line = lines.find((l) => l.code === 'ISO8583_WARN_SAF_UNSENDABLE');
+  assert.equal(line?.level, 50, 'logged at error');
+  assert.equal(line?.stan, '007102');
+  assert.equal(line?.terminal, 'TERM0001');
+  assert.equal(line?.cause, 'ISO8583_ERR_INVALID_MESSAGE');
+  assert.deepEqual(line?.fields, ['4']);
+  assert.ok(!text().includes('12AB'), 'no field value in the log');
+  assert.equal(lines.filter((l) => /will repeat/.test(String(l.msg))).length, 0, 'no repeat announced');
 });

@@ -1,0 +1,95 @@
+/**
+ * The reversal a late approval calls for (reversal-overtaken.ts: its reversal overtook it at the host and undid
+ * nothing), stored as a SAF entry of its own, with the amount the approval moved when it may (`ReversalPlan.approve`),
+ * logged at `warn`. When the reversal it follows has not ended yet (the SAF queue's `followUp`), a failed store hands
+ * it back, and the queue sends it in that one's place. When that one ended already (the approval came after its
+ * answer), nothing else holds the transaction: a failed store is tried again every `retryInterval` while the process
+ * runs (logged once at `error`, and at `info` once stored), and a stop meanwhile logs it at `error` as NOT reversed.
+ */
+import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
+import type { SafHost } from './saf-event.js';
+import type { ReversalAgain } from './reversal-overtaken.js';
+import type { ReversalPlan } from './reversal-message.js';
+
+/** What a log line of a reversal again says of it (no card data: MTI, STAN, terminal). */
+function named(reversal: IsoMessage): { mti: unknown; stan: unknown; terminal: unknown } {
+  return { mti: reversal['0'], stan: reversal['11'], terminal: reversal['41'] };
+}
+
+/** The stores of the reversals late approvals call for, and their retries. */
+export class ReversalsAgain {
+  /** Reversals whose store failed, waiting for their next try (their timers). */
+  private readonly retries = new Map<NodeJS.Timeout, IsoMessage>();
+  private stopped = false;
+
+  /**
+   * @param plan How the connector's reversals are built (the approved amount).
+   * @param host Its logger.
+   * @param add Journals a reversal as a new SAF entry and queues it once durable (the manager's `add`).
+   * @param retryInterval Milliseconds between tries of a store that failed (`saf.retryInterval`).
+   */
+  constructor(
+    private readonly plan: ReversalPlan,
+    private readonly host: Pick<SafHost, 'logger'>,
+    private readonly add: (message: IsoMessage) => Promise<unknown>,
+    private readonly retryInterval: number,
+  ) {}
+
+  /**
+   * Stores the reversal `again` calls for; resolves `undefined` once it is durable, or (`inPlace`: the reversal it
+   * follows has not ended) with it when it cannot be stored, for the SAF queue to send in that one's place; else a
+   * failed store is tried again (see the file's opening comment). Never rejects.
+   */
+  async store(again: ReversalAgain, inPlace: boolean): Promise<IsoMessage | undefined> {
+    const reversal = again.reversal;
+    const currency = reversal['49'];
+    const kept = this.plan.approve(reversal, again.approval, typeof currency === 'string' ? currency : '');
+    this.host.logger.warn(
+      { mti: reversal['0'], stan: reversal['11'], responseCode: again.responseCode, ...(kept === undefined ? {} : { amountKept: kept }) },
+      'a late approval came after its reversal was answered with a code that undid nothing: reversing it again',
+    );
+    try {
+      await this.add(reversal);
+      return undefined;
+    } catch (err) {
+      const fields = { code: (err as Iso8583Error | undefined)?.code, ...named(reversal) };
+      if (inPlace) {
+        this.host.logger.error(
+          fields,
+          'the reversal of a late approval could not be stored: sent from memory in place of the reversal it follows, whose entry stays open in the journal until it is answered (should the process stop first, the next start repeats that one)',
+        );
+        return reversal;
+      }
+      this.host.logger.error(fields, 'the reversal of a late approval could not be stored: tried again every retryInterval while this process runs; NOT reversed until then');
+      this.later(reversal);
+      return undefined;
+    }
+  }
+
+  /** Tries the store of `reversal` again `retryInterval` from now (unless stopped: then it is logged as not reversed). */
+  private later(reversal: IsoMessage): void {
+    if (this.stopped) {
+      this.host.logger.error(named(reversal), 'the reversal of a late approval could not be stored before the stop: NOT reversed');
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.retries.delete(timer);
+      this.add(reversal).then(
+        () => this.host.logger.info(named(reversal), 'the reversal of a late approval is stored now: being sent'),
+        () => this.later(reversal),
+      );
+    }, this.retryInterval);
+    timer.unref();
+    this.retries.set(timer, reversal);
+  }
+
+  /** Stops trying again (the connector stops): each reversal still not stored is logged at `error`, NOT reversed. */
+  stop(): void {
+    this.stopped = true;
+    for (const [timer, reversal] of this.retries) {
+      clearTimeout(timer);
+      this.host.logger.error(named(reversal), 'the reversal of a late approval could not be stored before the stop: NOT reversed');
+    }
+    this.retries.clear();
+  }
+}
