@@ -264,7 +264,11 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
         before.add(link);
         // Never written (its `sent` says 'no'): another healthy upstream may take it (upstream-group-failover.ts), unless
         // this one still holds its transaction (its reversal entry could not be ended, so it is being reversed there).
-        if (triesElsewhere(err) && !this.holds(link, message) && this.links.some((l) => l.up && !before.has(l))) {
+        // Refused for its key there while that upstream holds no such transaction (another one shares its STAN and
+        // terminal id): a collision, tried elsewhere too.
+        const held = this.holds(link, message);
+        const collision = !held && message['11'] != null && message['41'] != null && isReversible(mtiText(message['0']));
+        if (!held && triesElsewhere(err, collision) && this.links.some((l) => l.up && !before.has(l))) {
           return this.attempt(message, kind, input, options, lane, before);
         }
         if (record !== undefined) link.connector.transactions?.write(record);
