@@ -7,19 +7,22 @@
  * path, and `dispatch`, the one that waits), the connections (channel.ts, channel-factory.ts, and a pool policy:
  * multiplex-pool.ts or exclusive-pool.ts), network management (network-management.ts), what the host sends unasked
  * (unsolicited.ts), counting (accounting.ts), reversals (reversal.ts, journal.ts), the transaction log
- * (transaction-record.ts) and the lifecycle (lifecycle.ts).
+ * (transaction-record.ts), the lifecycle (lifecycle.ts) and its one start and stop (connector-run.ts).
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { Iso8583Error, readMessage, sameDialect, writeMessage } from '@iso8583/codec';
+import { readMessage, sameDialect, writeMessage } from '@iso8583/codec';
+import type { Iso8583Error } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, MessageInput, MessageRead } from '@iso8583/codec';
 import { mtiOf, type Accounting, type ConnectorStats } from './accounting.js';
 import { StanCounter, autoFilled } from './auto-fill.js';
-import type { Channel, ChannelResponse } from './channel.js';
+import type { Channel } from './channel.js';
+import type { ChannelResponse } from './channel-request.js';
 import type { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
 import { connectorParts } from './connector-parts.js';
+import { ConnectorRun } from './connector-run.js';
 import { connectorError } from './errors.js';
 import { inputError, isMessageObject } from './message-input.js';
 import type { ConnectorEvents } from './events.js';
@@ -27,7 +30,6 @@ import { Lifecycle } from './lifecycle.js';
 import type { MatchKey } from './match-key.js';
 import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { validateConnectorOptions } from './validate-options.js';
-import { tlsValidityWarnings } from './tls-options.js';
 import type { ReversalManager } from './reversal.js';
 import type { JournalHalt } from './saf-store.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
@@ -36,7 +38,7 @@ import type { RequestSender } from './request-sender.js';
 import { safMessage } from './saf-message.js';
 import { receiptText, sendOptionsProblem, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
-import { IN_TERMINAL_LANE, type TerminalLock, type TerminalQueue } from './terminal-queue.js';
+import { IN_TERMINAL_LANE, type TerminalQueue } from './terminal-queue.js';
 import { RECORD_TO, type TransactionRecorder } from './transaction-record.js';
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
@@ -73,17 +75,12 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private readonly stan = new StanCounter();
   /** @internal The per-terminal queue (`terminalQueue` on); an upstream group queues through its first upstream's. */
   readonly terminalQueue: TerminalQueue | undefined;
-  private readonly terminalLock: TerminalLock | undefined;
   private readonly reversals: ReversalManager | undefined;
   private readonly lifecycle = new Lifecycle();
   /** @internal Each request's one outcome (request-outcome.ts): a group's refusals for this upstream are counted here. */
   readonly outcomes: RequestOutcomes;
   private readonly sender: RequestSender;
-  private readonly unsentCheck: () => Promise<void>;
-  private starting: Promise<void> | undefined;
-  private ready = false;
-  private closing: Promise<void> | undefined;
-  private shuttingDown: Promise<void> | undefined;
+  private readonly run: ConnectorRun;
 
   constructor(options: ConnectorOptions) {
     super();
@@ -94,9 +91,11 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       error: (err) => this.emitError(err),
     });
     ({ codec: this.codec, matchKey: this.matchKey, framing: this.framing, logger: this.logger } = parts);
-    ({ factory: this.factory, pool: this.pool, accounting: this.accounting, terminalLock: this.terminalLock } = parts);
-    ({ terminalQueue: this.terminalQueue, transactions: this.transactions, reversals: this.reversals } = parts);
-    ({ outcomes: this.outcomes, sender: this.sender, unsentCheck: this.unsentCheck } = parts);
+    ({ factory: this.factory, pool: this.pool, accounting: this.accounting, terminalQueue: this.terminalQueue } = parts);
+    ({ transactions: this.transactions, reversals: this.reversals, outcomes: this.outcomes, sender: this.sender } = parts);
+    this.run = new ConnectorRun(this.options, this.lifecycle, parts, () => {
+      if (this.listenerCount('close') > 0) this.emit('close');
+    });
   }
 
   /**
@@ -108,8 +107,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (this.lifecycle.stopping) {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed'));
     }
-    this.starting ??= this.start();
-    return this.starting.then(() => this.pool.ready());
+    return this.run.begin().then(() => this.pool.ready());
   }
 
   /**
@@ -121,8 +119,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (this.lifecycle.stopping) {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed'));
     }
-    this.starting ??= this.start();
-    return this.starting;
+    return this.run.begin();
   }
 
   /**
@@ -189,7 +186,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * event loop its answer came in): what is stored then stays in the journal, and the next start sends it.
    */
   store(input: MessageInput): Promise<SafReceipt> {
-    if (this.lifecycle.safClosed || (this.lifecycle.stopping && this.starting === undefined)) {
+    if (this.lifecycle.safClosed || (this.lifecycle.stopping && this.run.starting === undefined)) {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
     }
     return this.lifecycle.storing(this.storeNow(input));
@@ -197,7 +194,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   private async storeNow(input: MessageInput): Promise<SafReceipt> {
     const stored = safMessage(input, this.codec, this.reversals !== undefined, () => autoFilled(input, this.options.autoFill, this.stan));
-    await (this.starting ??= this.start());
+    await this.run.begin();
     return { saf: true, id: (await (this.reversals as ReversalManager).store(stored)).id };
   }
 
@@ -251,11 +248,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * next start. Safe to call twice.
    */
   close(): Promise<void> {
-    if (this.closing !== undefined) return this.closing;
-    this.lifecycle.to('closing');
-    this.factory.stop();
-    this.closing = this.lifecycle.idle().then(() => this.shutdown());
-    return this.closing;
+    return this.run.close();
   }
 
   /**
@@ -266,23 +259,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * store for the next start.
    */
   destroy(err?: Error): Promise<void> {
-    if (this.lifecycle.state === 'closed') return this.closing ?? Promise.resolve();
-    const reason =
-      err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector was destroyed', { cause: err });
-    this.lifecycle.to('closing');
-    // Shut, not only stopped: a connect under way ends now (one finishing later is ended unused, never signed on nor
-    // taken into the pool while the stop below runs); close() stops only, its drained requests may still need one.
-    void this.factory.shut();
-    this.pool.rejectWaiting(reason);
-    this.terminalQueue?.rejectAll(reason);
-    this.factory.destroyAll(reason);
-    // The SAF journal at once (a store that stopped answering is cut after a short grace): the stop below then waits
-    // for none of its statements (an add, an attempt being journaled).
-    this.reversals?.abort();
-    // The terminal locks too: the unlocks of the requests just failed are not waited for beyond its grace.
-    void this.terminalLock?.destroy?.().catch(() => undefined);
-    this.closing = this.shutdown();
-    return this.closing;
+    return this.run.destroy(err);
   }
 
   /** A snapshot of the connector's state and counters. */
@@ -312,10 +289,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const t0 = timed ? performance.now() : 0;
     const refused = this.outcomes.refused(input, timeout, at, t0, recordTo, signal, deadline);
     if (refused !== undefined) return Promise.reject(refused);
-    if (this.lifecycle.state === 'new') {
-      this.starting ??= this.start();
-      this.starting.catch(() => undefined);
-    }
+    if (this.lifecycle.state === 'new') this.run.begin().catch(() => undefined);
     const message = autoFilled(input, this.options.autoFill, this.stan);
     const packed = message === input ? body : undefined; // filled in: the bytes no longer hold the message
     const mti = mtiOf(message);
@@ -327,15 +301,16 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     // The pool was asked in this turn and had none: `dispatch`, in this same turn, waits at once (one `take`).
     let tried = false;
     // A deadline passed already goes to `dispatch`, which refuses it before it takes a connection.
-    if (this.ready && !queued && !this.sender.journals(mti) && (deadline === undefined || deadline > performance.now())) {
+    const run = this.run;
+    if (run.ready && !queued && !this.sender.journals(mti) && (deadline === undefined || deadline > performance.now())) {
       const channel = this.pool.take();
       if (channel !== undefined) return this.sender.sendNow(channel, message, mti, wait, header, packed, settled, deadline);
       tried = true;
     }
     const go = (): Promise<ChannelResponse> =>
-      this.ready
+      run.ready
         ? this.sender.dispatch(message, wait, header, true, packed, tried, deadline, false, settled)
-        : (this.starting as Promise<void>).then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline, false, settled));
+        : run.begin().then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline, false, settled));
     const outcome = queued ? (this.terminalQueue as TerminalQueue).run(terminal, go, deadline, mti, signal) : go();
     return outcome.then(settled.answered, (err: unknown) => {
       throw settled.failed(err);
@@ -355,43 +330,6 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   private emitError(err: Iso8583Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', err);
-  }
-
-  private async start(): Promise<void> {
-    this.lifecycle.to('open');
-    // The journal first: a journal that cannot be opened (locked, unreadable) stops the start before any connection.
-    // Reversal and SAF off: a journal folder still configured that holds what an earlier run left unsent refuses it.
-    const left = this.reversals === undefined ? await this.unsentCheck().then(() => []) : await this.reversals.open();
-    await this.transactions?.log.open(); // idempotent: connectors may share one log
-    if (this.lifecycle.state !== 'open') return;
-    this.pool.start();
-    for (const { field, text } of tlsValidityWarnings(this.options.tls)) this.logger.warn({ field }, text);
-    if (left.length > 0) {
-      this.logger.warn({ entries: left.length }, 'SAF entries (reversals, advices) left unfinished by an earlier run: sending them');
-      this.reversals?.resume(left);
-    }
-    this.ready = true;
-  }
-
-  private shutdown(): Promise<void> {
-    this.shuttingDown ??= this.stopEverything();
-    return this.shuttingDown;
-  }
-
-  private async stopEverything(): Promise<void> {
-    this.factory.stop();
-    // A start under way opens the journal and the log (no connection: it sees the state): let it finish, so what it
-    // opens is closed here, not left open and locked.
-    if (this.starting !== undefined) await this.starting.catch(() => undefined);
-    await this.lifecycle.closeSaf();
-    await this.reversals?.stop();
-    this.lifecycle.to('closed');
-    // Its series leave a shared Registry: a program that replaces its connector keeps no series, no memory behind.
-    this.accounting.release();
-    await this.pool.close();
-    await this.terminalLock?.close();
-    await this.transactions?.close();
-    if (this.listenerCount('close') > 0) this.emit('close');
   }
 }
 
