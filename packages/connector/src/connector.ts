@@ -36,7 +36,7 @@ import type { EncodedRequest, EncodedResponse } from './relay.js';
 import type { RequestOutcomes } from './request-outcome.js';
 import type { RequestSender } from './request-sender.js';
 import { safMessage } from './saf-message.js';
-import { receiptText, sendOptionsProblem, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
+import { SENT_AS, receiptText, sendOptionsProblem, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
 import { IN_TERMINAL_LANE, type TerminalQueue } from './terminal-queue.js';
 import { RECORD_TO, type TransactionRecorder } from './transaction-record.js';
@@ -291,6 +291,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (refused !== undefined) return Promise.reject(refused);
     if (this.lifecycle.state === 'new') this.run.begin().catch(() => undefined);
     const message = autoFilled(input, this.options.autoFill, this.stan);
+    options[SENT_AS]?.(message);
     const packed = message === input ? body : undefined; // filled in: the bytes no longer hold the message
     const mti = mtiOf(message);
     const told = answeredBy === undefined ? undefined : (answer: IsoMessage): void => tellAnswered(answeredBy, this, answer, message);

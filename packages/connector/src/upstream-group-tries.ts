@@ -3,7 +3,7 @@
  * (`via`: no other try), or to one the strategy picks (`attempt`: `failover`, the first healthy in order, or
  * `round-robin`, the healthy in turn), tried on the next healthy upstream while it never reached the wire
  * (upstream-group-failover.ts). Each try is counted by its upstream (in flight, settled), and only the last attempt's
- * transaction record is kept; an original whose field 11 its connector fills in is remembered as sent once answered.
+ * transaction record is kept; an original whose field 11 its connector fills in is remembered as that connector sends it.
  */
 import type { Iso8583Error, MessageInput } from '@iso8583/codec';
 import type { SafSendOptions, SendOptions } from './connector.js';
@@ -18,7 +18,7 @@ import type { UpstreamStrategy } from './upstream-group-options.js';
 import { IN_TERMINAL_LANE } from './terminal-queue.js';
 import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO } from './transaction-record.js';
-import { tellAnswered } from './send-options.js';
+import { SENT_AS } from './send-options.js';
 import { FILLS, RELAY, REQUEST, TEXT } from './upstream-group-kinds.js';
 import type { Kind } from './upstream-group-kinds.js';
 
@@ -96,24 +96,14 @@ export class UpstreamTries {
       o = { ...options, ...hold };
       if (lane) o[IN_TERMINAL_LANE] = true;
     }
-    if (kind >= FILLS && this.links.length > 1) o = { ...o, answeredBy: this.remembering(link, options?.answeredBy) };
+    // Field 11 left to the connector: the original is noted as that connector sends it (its STAN known only then).
+    if (kind >= FILLS && this.links.length > 1) o = { ...o, [SENT_AS]: (sent: MessageInput) => this.originals.remember(sent, link) };
     const how = kind % FILLS;
     if (how === TEXT) return c.sendMessage(input as string, o);
     if (how === RELAY) return c.relay(input as EncodedRequest, o);
     // `request` (the connector's `sendMessage` of an object is its `request`): a receipt (saf) as the connector gives it;
     // else the channel's response, read by `answer`.
     return o?.saf === true ? c.request(input as MessageInput, o as SafSendOptions) : c.exchangeResponse(input as MessageInput, o);
-  }
-
-  /**
-   * The `answeredBy` of a request whose field 11 `link`'s connector fills in: the original is remembered as that
-   * connector sent it (its STAN known only now), before the caller's own `answeredBy` (if any) is told.
-   */
-  private remembering(link: Link, answeredBy: SendOptions['answeredBy']): NonNullable<SendOptions['answeredBy']> {
-    return (upstream, answer, request) => {
-      this.originals.remember(request ?? answer, link);
-      if (answeredBy !== undefined) tellAnswered(answeredBy, upstream, answer, request ?? answer);
-    };
   }
 
   /** What the caller of a try answered gets: for `request`, the message of the channel's response (a receipt as it is). */

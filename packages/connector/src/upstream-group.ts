@@ -6,7 +6,8 @@
  * is up and signed on: a connector's `connect` event puts it in, the close of its last connection (a failed echo
  * closes one) takes it out at once. A request written to a link that dies keeps that connector's outcome (it reverses
  * on its own journal); a reversal or advice a caller sends goes to the upstream that had its original (when the group
- * does not remember it: a routing rule's, else the first upstream's; upstream-group-originals.ts). Each connector
+ * does not remember it: a routing rule's, else the first upstream's; upstream-group-originals.ts), and so do a repeat
+ * and a retransmission of a reversible original. Each connector
  * records its requests in its transaction log under its upstream name; a request tried again on another upstream (it
  * never reached the wire) is recorded once, with the outcome of its last attempt; one refused by the group's terminal
  * queue is counted and recorded by the upstream whose queue it is, one refused because its route's upstream is down by
@@ -216,9 +217,12 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       const original = this.originals.of(message);
       if (original !== undefined) return this.tries.via(original, kind, input, options, lane);
     }
-    // A repeat (x0x1) goes to its original's upstream, answered or not, or is refused (its answer may never have reached
-    // the terminal: another bank would approve the repeat as new).
-    const repeatOf = reversible && ruled === undefined && mti[3] === '1' ? this.originals.of(message) : undefined;
+    // A repeat (x0x1), or the original sent again as it was (0200 again: a retransmission), goes to its original's
+    // upstream, answered or not, or is refused (its answer may never have reached the terminal: another bank would
+    // approve it as new). Its original is known by the one rule (STAN, terminal; acquirer and card agreeing); a resend
+    // without field 41 is not looked for (a STAN alone names no transaction), a repeat is.
+    const again = message['11'] != null && (mti[3] === '1' || message['41'] != null);
+    const repeatOf = reversible && ruled === undefined && again ? this.originals.of(message) : undefined;
     const routed = repeatOf?.name ?? (reversible ? ruled : this.router.route(message)) ?? (follows && this.links.length > 1 ? (this.links[0] as Link).name : undefined);
     if (routed !== undefined) {
       const link = this.byName.get(routed) as Link;
