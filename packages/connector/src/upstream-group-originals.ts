@@ -15,7 +15,7 @@
  */
 import type { MessageInput } from '@iso8583/codec';
 import type { Connector } from './connector.js';
-import { fieldText, mtiText } from './match-key.js';
+import { fieldText, mtiText, transactionKey } from './match-key.js';
 import { sameTransaction, transactionIdentity, type HeldTransaction } from './transactions-in-flight.js';
 
 /** An upstream as the map knows it: its connector (the dialect of its keys). */
@@ -63,7 +63,8 @@ export class Originals<L extends Upstream> {
       const id = transactionIdentity(link.connector.codec.dialect, message);
       // The same transaction sent again (its identity equal) is noted once, as the most recent; others under its key stay.
       const same = (s: Sent<L>): boolean => s.id.acquirer === id.acquirer && s.id.card === id.card;
-      const list = (this.map.get(id.key) ?? []).filter((s) => !same(s));
+      const known = this.map.get(id.key);
+      const list = known === undefined ? [] : known.filter((s) => !same(s));
       list.push({ link, id });
       if (list.length > PER_KEY) list.shift();
       // Deleted first, so that the key is set again at the end of the map's order (a Map keeps its first insertion's).
@@ -83,10 +84,12 @@ export class Originals<L extends Upstream> {
   of(message: MessageInput): L | undefined {
     const data = fieldText(message[mtiText(message['0'])[0] === '1' ? '56' : '90']);
     const stan = data !== undefined && data.length >= 10 ? data.slice(4, 10) : message['11'];
+    if (this.map.size === 0) return undefined;
     for (const link of this.links) {
-      const asked = transactionIdentity(link.connector.codec.dialect, message, stan);
-      const list = this.map.get(asked.key);
+      const dialect = link.connector.codec.dialect;
+      const list = this.map.get(transactionKey(dialect, stan, message['41']));
       if (list === undefined) continue;
+      const asked = transactionIdentity(dialect, message, stan);
       // The most recent of the transaction: the last noted that agrees.
       for (let i = list.length - 1; i >= 0; i--) {
         const s = list[i] as Sent<L>;
