@@ -1,8 +1,8 @@
 /**
  * The connector: what an integration flow uses to send ISO 8583 messages (XML, JSON text or objects) to a bank or
  * switch and get the response back. This file is its public face and the acceptance of one request (refuse or accept,
- * auto-fill, queue per terminal, pick the request's path) and its start and stop. The other ideas live beside it: its
- * parts, made and wired once (connector-parts.ts), its options (options.ts, validate-options.ts), a request's one outcome,
+ * auto-fill, queue per terminal, pick the request's path). The other ideas live beside it: its parts, made and wired
+ * once, with what a connection's end and a problem no request owns do (connector-parts.ts), its options (options.ts, validate-options.ts), a request's one outcome,
  * counted and recorded (request-outcome.ts), its path to a channel and back (request-sender.ts: `sendNow`, the ready
  * path, and `dispatch`, the one that waits), the connections (channel.ts, channel-factory.ts, and a pool policy:
  * multiplex-pool.ts or exclusive-pool.ts), network management (network-management.ts), what the host sends unasked
@@ -13,11 +13,9 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { readMessage, sameDialect, writeMessage } from '@iso8583/codec';
-import type { Iso8583Error } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, MessageInput, MessageRead } from '@iso8583/codec';
 import { mtiOf, type Accounting, type ConnectorStats } from './accounting.js';
 import { StanCounter, autoFilled } from './auto-fill.js';
-import type { Channel } from './channel.js';
 import type { ChannelResponse } from './channel-request.js';
 import type { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
@@ -86,10 +84,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     super();
     this.options = validateConnectorOptions(options);
     this.name = this.options.name;
-    const parts = connectorParts(this, this.options, this.stan, this.lifecycle, {
-      closed: (channel, err) => this.closed(channel, err),
-      error: (err) => this.emitError(err),
-    });
+    const parts = connectorParts(this, this.options, this.stan, this.lifecycle);
     ({ codec: this.codec, matchKey: this.matchKey, framing: this.framing, logger: this.logger } = parts);
     ({ factory: this.factory, pool: this.pool, accounting: this.accounting, terminalQueue: this.terminalQueue } = parts);
     ({ transactions: this.transactions, reversals: this.reversals, outcomes: this.outcomes, sender: this.sender } = parts);
@@ -316,21 +311,6 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     return outcome.then(settled.answered, (err: unknown) => {
       throw settled.failed(err);
     });
-  }
-
-  /** A channel's connection ended. */
-  private closed(channel: Channel, err: Iso8583Error | undefined): void {
-    const retryIn = this.factory.closed(channel);
-    const code = err?.code;
-    channel.logger.info({ code, retryIn }, 'connection closed');
-    if (this.listenerCount('disconnect') > 0) this.emit('disconnect', { channel: channel.id, code, retryIn });
-    this.pool.closed(channel);
-    // A drop, not a close the connector asked for (idle eviction, retired after a failed request): a reconnect.
-    if (this.lifecycle.state === 'open' && !this.factory.askedFor(channel)) this.accounting.reconnected();
-  }
-
-  private emitError(err: Iso8583Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', err);
   }
 }
 
