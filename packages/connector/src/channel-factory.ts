@@ -19,7 +19,7 @@ import { Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import { Backoff } from './backoff.js';
 import { Channel } from './channel.js';
-import type { ChannelHost } from './channel.js';
+import type { ChannelHost } from './channel-request.js';
 import { connectorError } from './errors.js';
 import type { NetworkManagement } from './network-management.js';
 

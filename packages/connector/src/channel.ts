@@ -7,7 +7,8 @@
  *
  * The framing is trusted only so far: a length header over `maxFrameSize`, or a frame started by the host and not
  * complete within `readTimeout`, drops the connection (a bogus length would otherwise hold back every later response
- * on it, and every request would time out).
+ * on it, and every request would time out). What passes between the connector and a channel (a request, its response,
+ * the channel's host) is channel-request.ts.
  */
 import { Socket as NetSocket } from 'node:net';
 import type { Socket } from 'node:net';
@@ -15,95 +16,12 @@ import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { DictionaryMap, MessageStream, recoverFields } from '@iso8583/codec';
-import type { Codec, Dialect, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
+import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { connectSocket } from './channel-connect.js';
+import type { ChannelHost, ChannelRequest } from './channel-request.js';
 import { connectorError } from './errors.js';
 import { LateKeys } from './late-keys.js';
-import { isRepeatMti, isRequestMti } from './match-key.js';
-import type { MatchKey } from './match-key.js';
-import type { ResolvedConnectorOptions } from './options.js';
-
-/** The response to a request, with the header bytes of its frame. */
-export interface ChannelResponse {
-  /** The decoded response. */
-  message: IsoMessage;
-  /** The fixed header of the response frame (or the dialect header when there is no frame header). */
-  header: Buffer;
-  /** Milliseconds from the write to the response. */
-  latency: number;
-  /** The response's wire image as received (without length header and frame header). */
-  body: Buffer;
-  /** The dialect of `body`: the connector's (so that a response is an `EncodedResponse` as it is, see relay.ts). */
-  dialect: Dialect;
-}
-
-/** A request handed to a channel. `written` tells, after a failure, whether the outcome at the host is unknown. */
-export interface ChannelRequest {
-  /** The match key its response will carry. */
-  readonly key: string;
-  /** The complete frame (length header, fixed header, message). */
-  readonly frame: Buffer;
-  /** The request MTI (for logs). */
-  readonly mti: string;
-  /** Milliseconds to wait for the response. */
-  readonly timeout: number;
-  /**
-   * Its field 7 (transmission date and time) as sent (wire text; `MatchKey.echoOf`), `undefined` when absent. Stored
-   * with its key if it times out; read only when its key is also that of a request that timed out on the channel: an
-   * answer echoing the field 7 of a timed-out request, not this one's, is that request's late answer.
-   */
-  readonly echo7: string | undefined;
-  /**
-   * True for a request of one transaction with the requests before it under its key (a repeat, a reversal / SAF
-   * attempt): every answer under its key is its own, whatever its field 7 (that of an earlier attempt too).
-   */
-  readonly anyAnswer: boolean;
-  /** Set once the frame was handed to the socket: from then on a failure leaves the outcome unknown. */
-  written: boolean;
-  /** `performance.now()` at the write. */
-  start: number;
-  timer: NodeJS.Timeout | undefined;
-  resolve(response: ChannelResponse): void;
-  reject(err: Iso8583Error): void;
-}
-
-/**
- * A request for {@link Channel.send}: not written yet, no timer. `echo7`: its field 7 as sent (`MatchKey.echoOf`;
- * default `undefined`, absent: an answer under its key is its own, as without the check). `attempt` (default false):
- * a reversal / SAF attempt, which takes any answer under its key, as a repeat MTI does.
- */
-export function channelRequest(
-  key: string,
-  frame: Buffer,
-  mti: string,
-  timeout: number,
-  resolve: (response: ChannelResponse) => void,
-  reject: (err: Iso8583Error) => void,
-  echo7?: string,
-  attempt = false,
-): ChannelRequest {
-  return { key, frame, mti, timeout, echo7, anyAnswer: attempt || isRepeatMti(mti), written: false, start: 0, timer: undefined, resolve, reject };
-}
-
-/** What a channel needs from its connector. */
-export interface ChannelHost {
-  readonly options: ResolvedConnectorOptions;
-  readonly codec: Codec;
-  readonly matchKey: MatchKey;
-  readonly framing: FramingOptions;
-  /** A message that matched no pending request (`late`: its request had timed out), or a host-initiated request. */
-  unmatched(channel: Channel, message: IsoMessage, header: Buffer, late: boolean): void;
-  /** True for the network management request MTI of the dialect's edition (0800, 1804). */
-  isNetworkRequest(mti: string): boolean;
-  /** A host-initiated 0800 or 1804 (network management), to be answered with 0810 or 1814. */
-  networkRequest(channel: Channel, message: IsoMessage, header: Buffer): void;
-  /** The channel's connection ended (`err` when it failed). Called once. */
-  closed(channel: Channel, err: Iso8583Error | undefined): void;
-  /** Sends an echo test (0800, field 70 = 301) on an idle channel. */
-  echo(channel: Channel): void;
-  /** Something went wrong on the channel that fails no request by itself (an undecodable message, broken framing). */
-  problem(channel: Channel, err: Iso8583Error): void;
-}
+import { isRequestMti } from './match-key.js';
 
 /** One connection to the host. */
 export class Channel {

@@ -13,7 +13,8 @@ import type { Codec, FramingOptions } from '@iso8583/codec';
 import { Accounting } from './accounting.js';
 import { optionsError } from './errors.js';
 import { autoFilled, type StanCounter } from './auto-fill.js';
-import type { Channel, ChannelHost } from './channel.js';
+import type { Channel } from './channel.js';
+import type { ChannelHost } from './channel-request.js';
 import { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
 import { tellSafListeners, type ConnectorEvents } from './events.js';
@@ -58,14 +59,6 @@ export interface ConnectorParts {
   sender: RequestSender;
 }
 
-/** What the parts tell the connector that owns them. */
-export interface ConnectorHooks {
-  /** A channel's connection ended. */
-  closed(channel: Channel, err: Iso8583Error | undefined): void;
-  /** A problem no request owns (emitted as `error` when listened to). */
-  error(err: Iso8583Error): void;
-}
-
 /**
  * The framing options together, checked at creation as the codec's framing will take them (each option passed the
  * schema alone): a `maxFrameSize` that leaves no room for a message after `headerBytes` is an options error here, not
@@ -86,15 +79,10 @@ function framingChecked(framing: FramingOptions): void {
 
 /**
  * Makes and wires the parts of a connector of the options `o`: `emitter` is the connector (its events are emitted only
- * when listened to), `stan` its STAN counter and `lifecycle` its state, which the parts share with it.
+ * when listened to: `connect`, `disconnect`, `error` from here), `stan` its STAN counter and `lifecycle` its state,
+ * which the parts share with it.
  */
-export function connectorParts(
-  emitter: EventEmitter<ConnectorEvents>,
-  o: ResolvedConnectorOptions,
-  stan: StanCounter,
-  lifecycle: Lifecycle,
-  hooks: ConnectorHooks,
-): ConnectorParts {
+export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: ResolvedConnectorOptions, stan: StanCounter, lifecycle: Lifecycle): ConnectorParts {
   const codec = createCodec(resolveDialect(o.dialect));
   const matchKey = new MatchKey(o.matchKey, codec.dialect);
   const framing: FramingOptions = {
@@ -107,8 +95,22 @@ export function connectorParts(
   framingChecked(framing);
   const frameHeader = o.headerBytes > 0 ? o.header : undefined;
   const logger = (o.logger ?? silent).child({ connector: o.name });
+  // A problem no request owns: emitted as `error` when listened to (an unhandled `error` would crash the process).
+  const error = (err: Iso8583Error): void => {
+    if (emitter.listenerCount('error') > 0) emitter.emit('error', err);
+  };
+  // A channel's connection ended (`factory`, `pool` and `accounting` are made below; a channel closes only later).
+  const closed = (channel: Channel, err: Iso8583Error | undefined): void => {
+    const retryIn = factory.closed(channel);
+    const code = err?.code;
+    channel.logger.info({ code, retryIn }, 'connection closed');
+    if (emitter.listenerCount('disconnect') > 0) emitter.emit('disconnect', { channel: channel.id, code, retryIn });
+    pool.closed(channel);
+    // A drop, not a close the connector asked for (idle eviction, retired after a failed request): a reconnect.
+    if (lifecycle.state === 'open' && !factory.askedFor(channel)) accounting.reconnected();
+  };
   // `reversals` is made below, and read only when a late response comes.
-  const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, hooks.error, (m) => reversals?.lateAnswer(m));
+  const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, error, (m) => reversals?.lateAnswer(m));
   const network = new NetworkManagement(o, codec, matchKey, framing, frameHeader, stan);
   const host: ChannelHost = {
     options: o,
@@ -118,9 +120,9 @@ export function connectorParts(
     unmatched: (channel, message, header, late) => unsolicited.received(channel, message, header, late),
     isNetworkRequest: (mti) => network.isRequest(mti),
     networkRequest: (channel, message, header) => network.answer(channel, message, header),
-    closed: (channel, err) => hooks.closed(channel, err),
+    closed,
     echo: (channel) => network.echo(channel),
-    problem: (_channel, err) => hooks.error(err),
+    problem: (_channel, err) => error(err),
   };
   const factory = new ChannelFactory(host, network, logger, {
     connected: (channel) => {
@@ -129,7 +131,7 @@ export function connectorParts(
       // below; a connection comes up only once the connector started).
       reversals?.linkUp();
     },
-    connectFailed: hooks.error,
+    connectFailed: error,
   });
   // An exclusive pool's connection given back free sends the SAF entries whose attempt found every one lent (`linkUp`).
   const freed = (): void => void reversals?.linkUp();

@@ -1,25 +1,26 @@
 /**
  * The connector: what an integration flow uses to send ISO 8583 messages (XML, JSON text or objects) to a bank or
  * switch and get the response back. This file is its public face and the acceptance of one request (refuse or accept,
- * auto-fill, queue per terminal, pick the request's path) and its start and stop. The other ideas live beside it: its
- * parts, made and wired once (connector-parts.ts), its options (options.ts, validate-options.ts), a request's one outcome,
+ * auto-fill, queue per terminal, pick the request's path). The other ideas live beside it: its parts, made and wired
+ * once, with what a connection's end and a problem no request owns do (connector-parts.ts), its options (options.ts, validate-options.ts), a request's one outcome,
  * counted and recorded (request-outcome.ts), its path to a channel and back (request-sender.ts: `sendNow`, the ready
  * path, and `dispatch`, the one that waits), the connections (channel.ts, channel-factory.ts, and a pool policy:
  * multiplex-pool.ts or exclusive-pool.ts), network management (network-management.ts), what the host sends unasked
  * (unsolicited.ts), counting (accounting.ts), reversals (reversal.ts, journal.ts), the transaction log
- * (transaction-record.ts) and the lifecycle (lifecycle.ts).
+ * (transaction-record.ts), the lifecycle (lifecycle.ts) and its one start and stop (connector-run.ts).
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { Iso8583Error, readMessage, sameDialect, writeMessage } from '@iso8583/codec';
+import { readMessage, sameDialect, writeMessage } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, MessageInput, MessageRead } from '@iso8583/codec';
 import { mtiOf, type Accounting, type ConnectorStats } from './accounting.js';
 import { StanCounter, autoFilled } from './auto-fill.js';
-import type { Channel, ChannelResponse } from './channel.js';
+import type { ChannelResponse } from './channel-request.js';
 import type { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
 import { connectorParts } from './connector-parts.js';
+import { ConnectorRun } from './connector-run.js';
 import { connectorError } from './errors.js';
 import { inputError, isMessageObject } from './message-input.js';
 import type { ConnectorEvents } from './events.js';
@@ -27,16 +28,15 @@ import { Lifecycle } from './lifecycle.js';
 import type { MatchKey } from './match-key.js';
 import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { validateConnectorOptions } from './validate-options.js';
-import { tlsValidityWarnings } from './tls-options.js';
 import type { ReversalManager } from './reversal.js';
 import type { JournalHalt } from './saf-store.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import type { RequestOutcomes } from './request-outcome.js';
 import type { RequestSender } from './request-sender.js';
 import { safMessage } from './saf-message.js';
-import { receiptText, sendOptionsProblem, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
+import { SENT_AS, receiptText, sendOptionsProblem, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
-import { IN_TERMINAL_LANE, type TerminalLock, type TerminalQueue } from './terminal-queue.js';
+import { IN_TERMINAL_LANE, type TerminalQueue } from './terminal-queue.js';
 import { RECORD_TO, type TransactionRecorder } from './transaction-record.js';
 export type { ConnectorAmounts, ConnectorStats } from './accounting.js';
 
@@ -73,30 +73,24 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private readonly stan = new StanCounter();
   /** @internal The per-terminal queue (`terminalQueue` on); an upstream group queues through its first upstream's. */
   readonly terminalQueue: TerminalQueue | undefined;
-  private readonly terminalLock: TerminalLock | undefined;
   private readonly reversals: ReversalManager | undefined;
   private readonly lifecycle = new Lifecycle();
   /** @internal Each request's one outcome (request-outcome.ts): a group's refusals for this upstream are counted here. */
   readonly outcomes: RequestOutcomes;
   private readonly sender: RequestSender;
-  private readonly unsentCheck: () => Promise<void>;
-  private starting: Promise<void> | undefined;
-  private ready = false;
-  private closing: Promise<void> | undefined;
-  private shuttingDown: Promise<void> | undefined;
+  private readonly run: ConnectorRun;
 
   constructor(options: ConnectorOptions) {
     super();
     this.options = validateConnectorOptions(options);
     this.name = this.options.name;
-    const parts = connectorParts(this, this.options, this.stan, this.lifecycle, {
-      closed: (channel, err) => this.closed(channel, err),
-      error: (err) => this.emitError(err),
-    });
+    const parts = connectorParts(this, this.options, this.stan, this.lifecycle);
     ({ codec: this.codec, matchKey: this.matchKey, framing: this.framing, logger: this.logger } = parts);
-    ({ factory: this.factory, pool: this.pool, accounting: this.accounting, terminalLock: this.terminalLock } = parts);
-    ({ terminalQueue: this.terminalQueue, transactions: this.transactions, reversals: this.reversals } = parts);
-    ({ outcomes: this.outcomes, sender: this.sender, unsentCheck: this.unsentCheck } = parts);
+    ({ factory: this.factory, pool: this.pool, accounting: this.accounting, terminalQueue: this.terminalQueue } = parts);
+    ({ transactions: this.transactions, reversals: this.reversals, outcomes: this.outcomes, sender: this.sender } = parts);
+    this.run = new ConnectorRun(this.options, this.lifecycle, parts, () => {
+      if (this.listenerCount('close') > 0) this.emit('close');
+    });
   }
 
   /**
@@ -108,8 +102,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (this.lifecycle.stopping) {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed'));
     }
-    this.starting ??= this.start();
-    return this.starting.then(() => this.pool.ready());
+    return this.run.begin().then(() => this.pool.ready());
   }
 
   /**
@@ -121,8 +114,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (this.lifecycle.stopping) {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed'));
     }
-    this.starting ??= this.start();
-    return this.starting;
+    return this.run.begin();
   }
 
   /**
@@ -189,7 +181,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * event loop its answer came in): what is stored then stays in the journal, and the next start sends it.
    */
   store(input: MessageInput): Promise<SafReceipt> {
-    if (this.lifecycle.safClosed || (this.lifecycle.stopping && this.starting === undefined)) {
+    if (this.lifecycle.safClosed || (this.lifecycle.stopping && this.run.starting === undefined)) {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
     }
     return this.lifecycle.storing(this.storeNow(input));
@@ -197,7 +189,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   private async storeNow(input: MessageInput): Promise<SafReceipt> {
     const stored = safMessage(input, this.codec, this.reversals !== undefined, () => autoFilled(input, this.options.autoFill, this.stan));
-    await (this.starting ??= this.start());
+    await this.run.begin();
     return { saf: true, id: (await (this.reversals as ReversalManager).store(stored)).id };
   }
 
@@ -213,12 +205,15 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   }
 
   /**
-   * @internal True while the transaction `message` names is held here: a reversible request of it (fields 11, 41, 32, 2)
-   * accepted and not settled (reversal on or off; once in a group), or its reversal (11 and 41) under way. An upstream
-   * group sends a reversible request of that transaction here, never to another upstream's bank, which could approve it.
+   * @internal True while the transaction `message` names is held here: a reversible request of it accepted and not
+   * settled (reversal on or off; once in a group), by the one in-flight rule (transactions-in-flight.ts: fields 11 and
+   * 41, and 32 and 2 agreeing when both sides have them), or its reversal (11 and 41) under way. An armed reversal
+   * entry (its original in flight) is not asked: its original is held by that rule, so an unrelated transaction that
+   * shares only a STAN and terminal id is not drawn here to be refused. An upstream group sends a reversible request of
+   * a held transaction here, never to another upstream's bank, which could approve it.
    */
   holdsTransaction(message: MessageInput): boolean {
-    return this.outcomes.holds(message) || this.reversals?.reversing(message) === true;
+    return this.outcomes.holds(message) || this.reversals?.reversalOf(message) !== undefined;
   }
 
   /**
@@ -248,11 +243,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * next start. Safe to call twice.
    */
   close(): Promise<void> {
-    if (this.closing !== undefined) return this.closing;
-    this.lifecycle.to('closing');
-    this.factory.stop();
-    this.closing = this.lifecycle.idle().then(() => this.shutdown());
-    return this.closing;
+    return this.run.close();
   }
 
   /**
@@ -263,23 +254,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * store for the next start.
    */
   destroy(err?: Error): Promise<void> {
-    if (this.lifecycle.state === 'closed') return this.closing ?? Promise.resolve();
-    const reason =
-      err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector was destroyed', { cause: err });
-    this.lifecycle.to('closing');
-    // Shut, not only stopped: a connect under way ends now (one finishing later is ended unused, never signed on nor
-    // taken into the pool while the stop below runs); close() stops only, its drained requests may still need one.
-    void this.factory.shut();
-    this.pool.rejectWaiting(reason);
-    this.terminalQueue?.rejectAll(reason);
-    this.factory.destroyAll(reason);
-    // The SAF journal at once (a store that stopped answering is cut after a short grace): the stop below then waits
-    // for none of its statements (an add, an attempt being journaled).
-    this.reversals?.abort();
-    // The terminal locks too: the unlocks of the requests just failed are not waited for beyond its grace.
-    void this.terminalLock?.destroy?.().catch(() => undefined);
-    this.closing = this.shutdown();
-    return this.closing;
+    return this.run.destroy(err);
   }
 
   /** A snapshot of the connector's state and counters. */
@@ -309,11 +284,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const t0 = timed ? performance.now() : 0;
     const refused = this.outcomes.refused(input, timeout, at, t0, recordTo, signal, deadline);
     if (refused !== undefined) return Promise.reject(refused);
-    if (this.lifecycle.state === 'new') {
-      this.starting ??= this.start();
-      this.starting.catch(() => undefined);
-    }
+    if (this.lifecycle.state === 'new') this.run.begin().catch(() => undefined);
     const message = autoFilled(input, this.options.autoFill, this.stan);
+    options[SENT_AS]?.(message);
     const packed = message === input ? body : undefined; // filled in: the bytes no longer hold the message
     const mti = mtiOf(message);
     const told = answeredBy === undefined ? undefined : (answer: IsoMessage): void => tellAnswered(answeredBy, this, answer, message);
@@ -324,71 +297,20 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     // The pool was asked in this turn and had none: `dispatch`, in this same turn, waits at once (one `take`).
     let tried = false;
     // A deadline passed already goes to `dispatch`, which refuses it before it takes a connection.
-    if (this.ready && !queued && !this.sender.journals(mti) && (deadline === undefined || deadline > performance.now())) {
+    const run = this.run;
+    if (run.ready && !queued && !this.sender.journals(mti) && (deadline === undefined || deadline > performance.now())) {
       const channel = this.pool.take();
       if (channel !== undefined) return this.sender.sendNow(channel, message, mti, wait, header, packed, settled, deadline);
       tried = true;
     }
     const go = (): Promise<ChannelResponse> =>
-      this.ready
+      run.ready
         ? this.sender.dispatch(message, wait, header, true, packed, tried, deadline, false, settled)
-        : (this.starting as Promise<void>).then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline, false, settled));
+        : run.begin().then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline, false, settled));
     const outcome = queued ? (this.terminalQueue as TerminalQueue).run(terminal, go, deadline, mti, signal) : go();
     return outcome.then(settled.answered, (err: unknown) => {
       throw settled.failed(err);
     });
-  }
-
-  /** A channel's connection ended. */
-  private closed(channel: Channel, err: Iso8583Error | undefined): void {
-    const retryIn = this.factory.closed(channel);
-    const code = err?.code;
-    channel.logger.info({ code, retryIn }, 'connection closed');
-    if (this.listenerCount('disconnect') > 0) this.emit('disconnect', { channel: channel.id, code, retryIn });
-    this.pool.closed(channel);
-    // A drop, not a close the connector asked for (idle eviction, retired after a failed request): a reconnect.
-    if (this.lifecycle.state === 'open' && !this.factory.askedFor(channel)) this.accounting.reconnected();
-  }
-
-  private emitError(err: Iso8583Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', err);
-  }
-
-  private async start(): Promise<void> {
-    this.lifecycle.to('open');
-    // The journal first: a journal that cannot be opened (locked, unreadable) stops the start before any connection.
-    // Reversal and SAF off: a journal folder still configured that holds what an earlier run left unsent refuses it.
-    const left = this.reversals === undefined ? await this.unsentCheck().then(() => []) : await this.reversals.open();
-    await this.transactions?.log.open(); // idempotent: connectors may share one log
-    if (this.lifecycle.state !== 'open') return;
-    this.pool.start();
-    for (const { field, text } of tlsValidityWarnings(this.options.tls)) this.logger.warn({ field }, text);
-    if (left.length > 0) {
-      this.logger.warn({ entries: left.length }, 'SAF entries (reversals, advices) left unfinished by an earlier run: sending them');
-      this.reversals?.resume(left);
-    }
-    this.ready = true;
-  }
-
-  private shutdown(): Promise<void> {
-    this.shuttingDown ??= this.stopEverything();
-    return this.shuttingDown;
-  }
-
-  private async stopEverything(): Promise<void> {
-    this.factory.stop();
-    // A start under way opens the journal and the log (no connection: it sees the state): let it finish, so what it
-    // opens is closed here, not left open and locked.
-    if (this.starting !== undefined) await this.starting.catch(() => undefined);
-    await this.lifecycle.closeSaf();
-    await this.reversals?.stop();
-    this.lifecycle.to('closed');
-    // Its series leave a shared Registry: a program that replaces its connector keeps no series, no memory behind.
-    this.accounting.release();
-    await this.pool.close();
-    await this.terminalLock?.close();
-    await this.transactions?.close();
-    if (this.listenerCount('close') > 0) this.emit('close');
   }
 }
 

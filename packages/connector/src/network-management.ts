@@ -13,7 +13,7 @@ import { approvalCodesOf, dialectVersion, encodeFrame, maskMessage, networkManag
 import type { Codec, DialectVersion, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { transmissionTime } from './auto-fill.js';
 import type { StanCounter } from './auto-fill.js';
-import { channelRequest } from './channel.js';
+import { channelRequest } from './channel-request.js';
 import type { Channel } from './channel.js';
 import { connectorError } from './errors.js';
 import { networkAnswer } from './network-answer.js';

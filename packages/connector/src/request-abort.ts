@@ -10,7 +10,8 @@
  * only drops a request still unwritten: one written is awaited as if not aborted, its answer the caller's to handle.
  */
 import type { Iso8583Error } from '@iso8583/codec';
-import type { Channel, ChannelRequest } from './channel.js';
+import type { Channel } from './channel.js';
+import type { ChannelRequest } from './channel-request.js';
 import { connectorError } from './errors.js';
 import { markSent } from './request-sent.js';
 

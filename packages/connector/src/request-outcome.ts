@@ -13,7 +13,7 @@
 import type { Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
 import { mtiOf } from './accounting.js';
 import type { Accounting } from './accounting.js';
-import type { ChannelResponse } from './channel.js';
+import type { ChannelResponse } from './channel-request.js';
 import { connectorError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { markSent } from './request-sent.js';

@@ -12,6 +12,9 @@ import { connectorError } from './errors.js';
 import { markSent } from './request-sent.js';
 import { deadlineProblem } from './timeouts.js';
 
+/** The send option (internal) that is told a request as its connector sends it (see `SendOptions[SENT_AS]`). */
+export const SENT_AS: unique symbol = Symbol('iso8583.sentAs');
+
 /** Options of one request. */
 export interface SendOptions {
   /**
@@ -76,6 +79,11 @@ export interface SendOptions {
   [RECORD_TO]?: (record: TransactionRecord) => void;
   /** @internal The request already holds its terminal's turn (an upstream group's shared queue): not queued again. */
   [IN_TERMINAL_LANE]?: boolean;
+  /**
+   * @internal Told the request as the connector sends it (fields 11 and 7 auto-filled), once accepted, before it goes:
+   * an upstream group notes where the original went even when no answer ever comes.
+   */
+  [SENT_AS]?: (request: MessageInput) => void;
   /**
    * Store and forward: an advice or reversal (0120, 0220, 0420, their repeats, 0400; 1120, 1220, 1420 with a 1993
    * dialect) is journaled and the call resolves at once with a {@link SafReceipt}; the SAF queue delivers it in the

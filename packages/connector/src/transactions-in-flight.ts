@@ -9,7 +9,9 @@
  * both are equal. Only both present and different (another acquirer's terminal with the same id, another card) make it
  * another transaction: a repeat that drops field 32 or 2 still follows its original. A request without field 41
  * (host-to-host traffic, whose STAN alone names no transaction) is not held. Nothing is held, and no key built, until
- * an upstream group adopts the connector ({@link TransactionsInFlight.tracking}).
+ * an upstream group adopts the connector ({@link TransactionsInFlight.tracking}). The rule is one
+ * ({@link sameTransaction}): an upstream group's memory of where its originals went (upstream-group-originals.ts)
+ * follows it too.
  */
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { fieldText, transactionKey, wireValue } from './match-key.js';
@@ -32,6 +34,28 @@ export interface HeldTransaction {
 /** True when two values of one part of a transaction's identity do not tell it apart: either is absent, or both equal. */
 const agrees = (a: string | undefined, b: string | undefined): boolean => a === undefined || b === undefined || a === b;
 
+/**
+ * The identity of the transaction `message` names in `dialect` (whose fields 11, 41 and 32 say how a STAN, a terminal
+ * and an acquirer look on the wire): its transaction key (`stan`, default its field 11, and its field 41), its
+ * acquirer and its card's mark (see the file's note).
+ */
+export function transactionIdentity(dialect: Dialect, message: MessageInput, stan: unknown = message['11']): HeldTransaction {
+  const acquirer = fieldText(message['32']);
+  return {
+    key: transactionKey(dialect, stan, message['41']),
+    acquirer: acquirer === undefined ? undefined : wireValue(dialect.fields['32'], acquirer),
+    card: cardMark(message['2']),
+  };
+}
+
+/**
+ * The one rule of whether a request names a transaction known by `known`: the same key (STAN and terminal), and its
+ * acquirer and its card each absent on one side or equal.
+ */
+export function sameTransaction(known: HeldTransaction, asked: HeldTransaction): boolean {
+  return known.key === asked.key && agrees(known.acquirer, asked.acquirer) && agrees(known.card, asked.card);
+}
+
 /** The held requests in flight, by transaction key (STAN and terminal); see the file's note. */
 export class TransactionsInFlight {
   private readonly byKey = new Map<string, HeldTransaction[]>();
@@ -49,7 +73,7 @@ export class TransactionsInFlight {
    */
   hold(message: MessageInput, mti: string): HeldTransaction | undefined {
     if (!this.tracking || message['41'] == null || message['11'] == null || !isReversible(mti)) return undefined;
-    const held = this.identity(message);
+    const held = transactionIdentity(this.dialect, message);
     const list = this.byKey.get(held.key);
     if (list === undefined) this.byKey.set(held.key, [held]);
     else list.push(held);
@@ -71,17 +95,7 @@ export class TransactionsInFlight {
    */
   has(message: MessageInput): boolean {
     if (this.byKey.size === 0 || message['41'] == null || message['11'] == null) return false;
-    const asked = this.identity(message);
-    return this.byKey.get(asked.key)?.some((h) => agrees(h.acquirer, asked.acquirer) && agrees(h.card, asked.card)) ?? false;
-  }
-
-  /** The identity of `message`: its transaction key, its acquirer and its card's mark (see the file's note). */
-  private identity(message: MessageInput): HeldTransaction {
-    const acquirer = fieldText(message['32']);
-    return {
-      key: transactionKey(this.dialect, message['11'], message['41']),
-      acquirer: acquirer === undefined ? undefined : wireValue(this.dialect.fields['32'], acquirer),
-      card: cardMark(message['2']),
-    };
+    const asked = transactionIdentity(this.dialect, message);
+    return this.byKey.get(asked.key)?.some((h) => sameTransaction(h, asked)) ?? false;
   }
 }

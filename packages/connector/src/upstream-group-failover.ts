@@ -6,8 +6,10 @@
  * journal failing before the write), `'maybe'` never. A few refusals with `'no'` are about the request itself or its
  * caller, and another upstream would not cure them, or leave its reversal to the first (a shared store's failure):
  * they stay; so does one whose upstream still holds its transaction (its reversal entry could not be ended: it is
- * being reversed there; upstream-group.ts). The code table is the fallback for an error that does
- * not say `sent` (one that was no request's outcome).
+ * being reversed there; upstream-group.ts). A `DUPLICATE_KEY` refusal of another transaction (`collision`: a reversible
+ * request the refusing upstream does not hold by the group's in-flight rule, only sharing a STAN and terminal id with one
+ * it holds) goes on: that upstream cannot carry both at once, and no host has this one. The code table is the fallback
+ * for an error that does not say `sent` (one that was no request's outcome).
  */
 import type { Iso8583Error } from '@iso8583/codec';
 
@@ -38,12 +40,15 @@ const NOT_SENT: ReadonlySet<string> = new Set([
 
 /**
  * True when a request that failed with `err` on one upstream may be tried on another: its `sent` is `'no'` and its
- * code a connector failure not in the list that stays; without `sent`, its code is one only raised before the write.
+ * code a connector failure not in the list that stays (or `DUPLICATE_KEY` and `collision`, default false: the request
+ * is another transaction than the one the upstream holds, see the file's note); without `sent`, its code is one only
+ * raised before the write.
  */
-export function triesElsewhere(err: Partial<Iso8583Error> | undefined): boolean {
+export function triesElsewhere(err: Partial<Iso8583Error> | undefined, collision = false): boolean {
   const code = String(err?.code ?? '');
   const sent = err?.sent;
   if (sent === 'maybe') return false;
+  if (sent === 'no' && collision && code === 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY') return true;
   if (sent === 'no') return code.startsWith('ISO8583_ERR_CONNECTOR_') && !STAYS.has(code);
   return NOT_SENT.has(code);
 }

@@ -1,7 +1,7 @@
 /**
  * How the group hands a request to each connector it tries: `request` (and `sendMessage` with an object), `sendMessage`
  * with text, `relay`; with `FILLS` added, field 11 is left to the connector (`autoFill.stan`): the original is
- * remembered as that connector sent it, once answered (`answeredBy`), whatever the call. A kind and the caller's
+ * remembered as that connector sends it, once accepted there (`SENT_AS`), whatever the call. A kind and the caller's
  * arguments, not a closure: the common path (one try, answered, field 11 given) makes no object of the group's own but
  * the one promise that settles the try.
  */

@@ -27,8 +27,9 @@ export interface UpstreamGroupOptions {
   /** A pino logger (upstream up and down are logged). Default: silent. */
   logger?: Logger;
   /**
-   * How many originals (field 11 + 41) the group remembers, in memory, to send their reversals and advices to the same
-   * upstream, the least recently sent forgotten first (an original sent again moves up); one it does not remember (a
+   * How many originals (field 11 + 41) the group remembers, in memory, to send their reversals, advices, repeats and
+   * retransmissions to the same upstream, the least recently sent forgotten first (an original sent again moves up); a
+   * reversal or advice of one it does not remember (a
    * restart, another node, older) goes by the routes, else to the first upstream, never to another bank by the
    * strategy. Default: 100000.
    */

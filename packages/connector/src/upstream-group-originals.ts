@@ -5,12 +5,18 @@
  * the same STAN and terminal, counts from its last send): a restart, another gateway node, or an original not among the
  * last `maxOriginals` sent leave it unknown. A reversal or advice whose original is unknown goes where a routing rule says,
  * else to the first upstream (the primary): never by failover or round robin to another bank. The repeats (x0x1) of a
- * reversible original (0100, 0200) go to its upstream too, answered or not (its answer may have been lost on the way to
- * the terminal, or never come: the host may have approved it, and another bank would approve the repeat as well).
+ * reversible original (0100, 0200), and the original sent again as it was (a retransmission: 0200 again), go to its
+ * upstream too, answered or not (its answer may have been lost on the way to the terminal, or never come: the host
+ * may have approved it, and another bank would approve it as well). An original is noted as its upstream's connector
+ * sends it (a STAN that connector fills in included), once accepted there, not only once answered. A message names a
+ * remembered original by the one rule of transactions-in-flight.ts (`sameTransaction`): the same STAN and terminal,
+ * and its acquirer (32) and card (2) each absent on one side or equal; another acquirer's or card's transaction under
+ * the same STAN and terminal id is not drawn to it.
  */
 import type { MessageInput } from '@iso8583/codec';
 import type { Connector } from './connector.js';
 import { fieldText, mtiText, transactionKey } from './match-key.js';
+import { sameTransaction, transactionIdentity, type HeldTransaction } from './transactions-in-flight.js';
 
 /** An upstream as the map knows it: its connector (the dialect of its keys). */
 interface Upstream {
@@ -22,9 +28,21 @@ export function followsOriginal(mti: string): boolean {
   return mti[1] === '4' || mti[2] === '2';
 }
 
-/** The originals a group remembers, keyed by STAN (field 11) and terminal (field 41) in each upstream's dialect. */
+/** One original remembered: where it went, and its identity (key, acquirer, card) in that upstream's dialect. */
+interface Sent<L> {
+  readonly link: L;
+  readonly id: HeldTransaction;
+}
+
+/** Most originals of other transactions remembered under one STAN and terminal (another acquirer's, another card's). */
+const PER_KEY = 4;
+
+/**
+ * The originals a group remembers, keyed by STAN (field 11) and terminal (field 41) in each upstream's dialect, each
+ * with its acquirer and card: a message names one when it agrees by the one rule of transactions-in-flight.ts.
+ */
 export class Originals<L extends Upstream> {
-  private readonly map = new Map<string, L>();
+  private readonly map = new Map<string, Sent<L>[]>();
 
   constructor(
     /** Most originals remembered; 0 = none. */
@@ -42,10 +60,16 @@ export class Originals<L extends Upstream> {
     const kind = mtiText(message['0']).charCodeAt(1);
     // With one upstream every reversal goes to it anyway: nothing to remember (the single-upstream path stays lean).
     if ((kind === 49 || kind === 50) && this.max > 0 && this.links.length > 1 && message['11'] != null) {
-      const key = transactionKey(link.connector.codec.dialect, message['11'], message['41']);
+      const id = transactionIdentity(link.connector.codec.dialect, message);
+      // The same transaction sent again (its identity equal) is noted once, as the most recent; others under its key stay.
+      const same = (s: Sent<L>): boolean => s.id.acquirer === id.acquirer && s.id.card === id.card;
+      const known = this.map.get(id.key);
+      const list = known === undefined ? [] : known.filter((s) => !same(s));
+      list.push({ link, id });
+      if (list.length > PER_KEY) list.shift();
       // Deleted first, so that the key is set again at the end of the map's order (a Map keeps its first insertion's).
-      this.map.delete(key);
-      this.map.set(key, link);
+      this.map.delete(id.key);
+      this.map.set(id.key, list);
       if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
     }
   }
@@ -60,8 +84,17 @@ export class Originals<L extends Upstream> {
   of(message: MessageInput): L | undefined {
     const data = fieldText(message[mtiText(message['0'])[0] === '1' ? '56' : '90']);
     const stan = data !== undefined && data.length >= 10 ? data.slice(4, 10) : message['11'];
+    if (this.map.size === 0) return undefined;
     for (const link of this.links) {
-      if (this.map.get(transactionKey(link.connector.codec.dialect, stan, message['41'])) === link) return link;
+      const dialect = link.connector.codec.dialect;
+      const list = this.map.get(transactionKey(dialect, stan, message['41']));
+      if (list === undefined) continue;
+      const asked = transactionIdentity(dialect, message, stan);
+      // The most recent of the transaction: the last noted that agrees.
+      for (let i = list.length - 1; i >= 0; i--) {
+        const s = list[i] as Sent<L>;
+        if (s.link === link && sameTransaction(s.id, asked)) return link;
+      }
     }
     return undefined;
   }

@@ -6,19 +6,21 @@
  * is up and signed on: a connector's `connect` event puts it in, the close of its last connection (a failed echo
  * closes one) takes it out at once. A request written to a link that dies keeps that connector's outcome (it reverses
  * on its own journal); a reversal or advice a caller sends goes to the upstream that had its original (when the group
- * does not remember it: a routing rule's, else the first upstream's; upstream-group-originals.ts). Each connector
+ * does not remember it: a routing rule's, else the first upstream's; upstream-group-originals.ts), and so do a repeat
+ * and a retransmission of a reversible original. Each connector
  * records its requests in its transaction log under its upstream name; a request tried again on another upstream (it
  * never reached the wire) is recorded once, with the outcome of its last attempt; one refused by the group's terminal
  * queue is counted and recorded by the upstream whose queue it is, one refused because its route's upstream is down by
  * that upstream, each with the fields 11 and 7 that upstream fills in (`autoFill`), as a request it sent. Its options
- * are checked in upstream-group-checks.ts, each upstream's health followed in upstream-link.ts.
+ * are checked in upstream-group-checks.ts, each upstream's health followed in upstream-link.ts, its tries (a chosen
+ * upstream, or the strategy's with failover) made in upstream-group-tries.ts.
  */
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { readMessage, sameDialect } from '@iso8583/codec';
-import type { Codec, IsoMessage, MessageInput, Iso8583Error } from '@iso8583/codec';
+import type { Codec, IsoMessage, MessageInput } from '@iso8583/codec';
 import { Connector } from './connector.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './connector.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
@@ -28,17 +30,14 @@ import { isReversible } from './reversal-message.js';
 import { inputError, isMessageObject } from './message-input.js';
 import { Router } from './routing.js';
 import { Originals, followsOriginal } from './upstream-group-originals.js';
-import { triesElsewhere } from './upstream-group-failover.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
 import { Link } from './upstream-link.js';
 import { checkGroupOptions } from './upstream-group-checks.js';
 import type { NamedConnector, UpstreamGroupEvents, UpstreamGroupOptions, UpstreamStats, UpstreamStrategy } from './upstream-group-options.js';
-import { IN_TERMINAL_LANE } from './terminal-queue.js';
 import type { TerminalQueue } from './terminal-queue.js';
-import type { TransactionRecord } from './transaction-log.js';
-import { RECORD_TO } from './transaction-record.js';
-import { sendOptionsProblem, tellAnswered } from './send-options.js';
+import { sendOptionsProblem } from './send-options.js';
 import { FILLS, RELAY, REQUEST, TEXT } from './upstream-group-kinds.js';
+import { UpstreamTries } from './upstream-group-tries.js';
 import type { Kind } from './upstream-group-kinds.js';
 
 const silent = pino({ level: 'silent' });
@@ -63,12 +62,12 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   private readonly metrics: UpstreamMetrics;
   private readonly logger: Logger;
   private readonly originals: Originals<Link>;
+  private readonly tries: UpstreamTries;
   /**
    * The upstream whose per-terminal queue is the group's one queue (its first with `terminalQueue` on; its settings
    * and terminal lock): it counts and records the requests the queue refuses.
    */
   private readonly queueHolder: Connector | undefined;
-  private next = 0;
 
   constructor(options: UpstreamGroupOptions) {
     super();
@@ -95,6 +94,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       options.registry,
     );
     this.registry = this.metrics.registry;
+    this.tries = new UpstreamTries(this.links, strategy, this.originals, this.metrics);
   }
 
   /**
@@ -208,18 +208,21 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     const ruled = reversible ? this.router.route(message) : undefined;
     if (reversible && ruled === undefined) {
       const holder = this.holderOf(message);
-      if (holder !== undefined) return this.via(holder, kind, input, options, lane);
+      if (holder !== undefined) return this.tries.via(holder, kind, input, options, lane);
     }
     // A reversal or an advice (and their repeats) goes to the upstream of its original, up or not: only that host can
     // undo or complete it. Its original unknown (upstream-group-originals.ts): by a routing rule, else the first.
     const follows = followsOriginal(mti);
     if (follows) {
       const original = this.originals.of(message);
-      if (original !== undefined) return this.via(original, kind, input, options, lane);
+      if (original !== undefined) return this.tries.via(original, kind, input, options, lane);
     }
-    // A repeat (x0x1) goes to its original's upstream, answered or not, or is refused (its answer may never have reached
-    // the terminal: another bank would approve the repeat as new).
-    const repeatOf = reversible && ruled === undefined && mti[3] === '1' ? this.originals.of(message) : undefined;
+    // A repeat (x0x1), or the original sent again as it was (0200 again: a retransmission), goes to its original's
+    // upstream, answered or not, or is refused (its answer may never have reached the terminal: another bank would
+    // approve it as new). Its original is known by the one rule (STAN, terminal; acquirer and card agreeing); a resend
+    // without field 41 is not looked for (a STAN alone names no transaction), a repeat is.
+    const again = message['11'] != null && (mti[3] === '1' || message['41'] != null);
+    const repeatOf = reversible && ruled === undefined && again ? this.originals.of(message) : undefined;
     const routed = repeatOf?.name ?? (reversible ? ruled : this.router.route(message)) ?? (follows && this.links.length > 1 ? (this.links[0] as Link).name : undefined);
     if (routed !== undefined) {
       const link = this.byName.get(routed) as Link;
@@ -233,139 +236,15 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
         return Promise.reject(link.connector.outcomes.unsent(message, err));
       }
       this.originals.remember(message, link);
-      return this.via(link, kind, input, options, lane);
+      return this.tries.via(link, kind, input, options, lane);
     }
-    return this.attempt(message, kind, input, options, lane, undefined);
-  }
-
-  /**
-   * One try by the strategy; a request that never reached the wire is tried on the next healthy upstream. `tried`: the
-   * upstreams tried before (made at the first failure: a try answered, the common case, needs none).
-   */
-  private attempt(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean, tried: Set<Link> | undefined): Promise<unknown> {
-    const link = this.pick(tried);
-    this.originals.remember(message, link);
-    link.inFlight += 1;
-    // With another upstream to try, the attempt's record waits: only the last attempt's is kept. With one upstream
-    // there is no other try: its connector records it as it settles.
-    let record: TransactionRecord | undefined;
-    const hold = this.links.length > 1 ? { [RECORD_TO]: (r: TransactionRecord) => (record = r) } : undefined;
-    return this.send(link, kind, input, options, hold, lane).then(
-      (r) => {
-        link.inFlight -= 1;
-        this.metrics.settled(link.name, 'answered');
-        if (record !== undefined) link.connector.transactions?.write(record);
-        return this.answer(kind, options, r);
-      },
-      (err: Iso8583Error) => {
-        link.inFlight -= 1;
-        this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
-        const before = tried ?? new Set<Link>();
-        before.add(link);
-        // Never written (its `sent` says 'no'): another healthy upstream may take it (upstream-group-failover.ts), unless
-        // this one still holds its transaction (its reversal entry could not be ended, so it is being reversed there).
-        if (triesElsewhere(err) && !this.holds(link, message) && this.links.some((l) => l.up && !before.has(l))) {
-          return this.attempt(message, kind, input, options, lane, before);
-        }
-        if (record !== undefined) link.connector.transactions?.write(record);
-        throw err;
-      },
-    );
-  }
-
-  /**
-   * Hands the request to `link`'s connector as its caller asked, telling the caller's `routedTo` (a throw is ignored);
-   * `hold` (its record held back) and `lane` (its terminal's turn held) go in the options the connector is given.
-   */
-  private send(link: Link, kind: Kind, input: unknown, options: SendOptions | undefined, hold: SendOptions | undefined, lane: boolean): Promise<unknown> {
-    const c = link.connector;
-    const routedTo = options?.routedTo;
-    if (routedTo !== undefined) {
-      try {
-        routedTo(c);
-      } catch {
-        // The request goes all the same.
-      }
-    }
-    let o = options;
-    if (hold !== undefined || lane) {
-      o = { ...options, ...hold };
-      if (lane) o[IN_TERMINAL_LANE] = true;
-    }
-    if (kind >= FILLS && this.links.length > 1) o = { ...o, answeredBy: this.remembering(link, options?.answeredBy) };
-    const how = kind % FILLS;
-    if (how === TEXT) return c.sendMessage(input as string, o);
-    if (how === RELAY) return c.relay(input as EncodedRequest, o);
-    // `request` (the connector's `sendMessage` of an object is its `request`): a receipt (saf) as the connector gives it;
-    // else the channel's response, read by `answer`.
-    return o?.saf === true ? c.request(input as MessageInput, o as SafSendOptions) : c.exchangeResponse(input as MessageInput, o);
-  }
-
-  /**
-   * The `answeredBy` of a request whose field 11 `link`'s connector fills in: the original is remembered as that
-   * connector sent it (its STAN known only now), before the caller's own `answeredBy` (if any) is told.
-   */
-  private remembering(link: Link, answeredBy: SendOptions['answeredBy']): NonNullable<SendOptions['answeredBy']> {
-    return (upstream, answer, request) => {
-      this.originals.remember(request ?? answer, link);
-      if (answeredBy !== undefined) tellAnswered(answeredBy, upstream, answer, request ?? answer);
-    };
-  }
-
-  /** What the caller of a try answered gets: for `request`, the message of the channel's response (a receipt as it is). */
-  private answer(kind: Kind, options: SendOptions | undefined, r: unknown): unknown {
-    if (kind % FILLS !== REQUEST || options?.saf === true) return r;
-    return (r as EncodedResponse).message;
+    return this.tries.attempt(message, kind, input, options, lane, undefined);
   }
 
   /** The upstream holding the transaction of `message` (in flight or being reversed there), if one does. */
   private holderOf(message: MessageInput): Link | undefined {
-    for (const l of this.links) if (this.holds(l, message)) return l;
+    for (const l of this.links) if (l.holds(message)) return l;
     return undefined;
-  }
-
-  /**
-   * True when `link` holds the transaction of `message` (in flight or being reversed there). Only with fields 11 and 41:
-   * a STAN alone (host-to-host traffic) names no transaction, and would draw unrelated requests to one upstream.
-   */
-  private holds(link: Link, message: MessageInput): boolean {
-    return message['11'] != null && message['41'] != null && link.connector.holdsTransaction(message);
-  }
-
-  /** The healthy upstream by the strategy, not among `tried`; when none is healthy, the first not tried (it waits as a lone connector would). */
-  private pick(tried: ReadonlySet<Link> | undefined): Link {
-    const n = this.links.length;
-    if (n === 1) return this.links[0] as Link;
-    if (this.strategy === 'round-robin') {
-      for (let i = 0; i < n; i++) {
-        const at = (this.next + i) % n;
-        const l = this.links[at] as Link;
-        if (l.up && tried?.has(l) !== true) {
-          this.next = (at + 1) % n;
-          return l;
-        }
-      }
-    } else {
-      for (const l of this.links) if (l.up && tried?.has(l) !== true) return l;
-    }
-    return this.links.find((l) => tried?.has(l) !== true) ?? (this.links[0] as Link);
-  }
-
-  /** The request to `link`, which a route or its original chose: no other try. */
-  private via(link: Link, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean): Promise<unknown> {
-    link.inFlight += 1;
-    return this.send(link, kind, input, options, undefined, lane).then(
-      (r) => {
-        link.inFlight -= 1;
-        this.metrics.settled(link.name, 'answered');
-        return this.answer(kind, options, r);
-      },
-      (err: Iso8583Error) => {
-        link.inFlight -= 1;
-        this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
-        throw err;
-      },
-    );
   }
 
   /** Health from the connector's events (upstream-link.ts): each change logged, a down counted, then emitted. */

@@ -4,6 +4,7 @@
  * (a failed echo closes one) takes it out at once ({@link Link.watch}), unless the connector closed it itself with
  * nothing failing (the pool's idle eviction, `pool.min` 0): then a failed connect attempt takes it out.
  */
+import type { MessageInput } from '@iso8583/codec';
 import type { Connector } from './connector.js';
 
 /** What a link tells its group when its health changes: logged, counted and emitted by the group. */
@@ -35,6 +36,15 @@ export class Link {
     readonly name: string,
     readonly connector: Connector,
   ) {}
+
+  /**
+   * True when this upstream holds the transaction of `message` (in flight or being reversed there:
+   * `Connector.holdsTransaction`). Only with fields 11 and 41: a STAN alone (host-to-host traffic) names no transaction,
+   * and would draw unrelated requests to one upstream.
+   */
+  holds(message: MessageInput): boolean {
+    return message['11'] != null && message['41'] != null && this.connector.holdsTransaction(message);
+  }
 
   /**
    * Follows the connector's health from its events (a connector already connected, as the gateway's first, is up from

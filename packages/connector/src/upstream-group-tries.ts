@@ -1,0 +1,150 @@
+/**
+ * The tries of an upstream group (upstream-group.ts): a request handed to the upstream a route or its original chose
+ * (`via`: no other try), or to one the strategy picks (`attempt`: `failover`, the first healthy in order, or
+ * `round-robin`, the healthy in turn), tried on the next healthy upstream while it never reached the wire
+ * (upstream-group-failover.ts). Each try is counted by its upstream (in flight, settled), and only the last attempt's
+ * transaction record is kept; an original whose field 11 its connector fills in is remembered as that connector sends it.
+ */
+import type { Iso8583Error, MessageInput } from '@iso8583/codec';
+import type { SafSendOptions, SendOptions } from './connector.js';
+import type { EncodedRequest, EncodedResponse } from './relay.js';
+import { mtiText } from './match-key.js';
+import { isReversible } from './reversal-message.js';
+import type { Originals } from './upstream-group-originals.js';
+import { triesElsewhere } from './upstream-group-failover.js';
+import type { UpstreamMetrics } from './upstream-metrics.js';
+import type { Link } from './upstream-link.js';
+import type { UpstreamStrategy } from './upstream-group-options.js';
+import { IN_TERMINAL_LANE } from './terminal-queue.js';
+import type { TransactionRecord } from './transaction-log.js';
+import { RECORD_TO } from './transaction-record.js';
+import { SENT_AS } from './send-options.js';
+import { FILLS, RELAY, REQUEST, TEXT } from './upstream-group-kinds.js';
+import type { Kind } from './upstream-group-kinds.js';
+
+/** How a group's requests go to its upstreams (see the file's note). */
+export class UpstreamTries {
+  /** The round robin's next upstream (its index). */
+  private next = 0;
+
+  constructor(
+    /** The group's upstreams, in order. */
+    private readonly links: readonly Link[],
+    /** The strategy of a request no route nor original places. */
+    private readonly strategy: UpstreamStrategy,
+    /** Where the group's originals went (their reversals, advices and repeats follow them). */
+    private readonly originals: Originals<Link>,
+    /** The group's per-upstream metrics. */
+    private readonly metrics: UpstreamMetrics,
+  ) {}
+
+  /**
+   * One try by the strategy; a request that never reached the wire is tried on the next healthy upstream. `tried`: the
+   * upstreams tried before (made at the first failure: a try answered, the common case, needs none).
+   */
+  attempt(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean, tried: Set<Link> | undefined): Promise<unknown> {
+    const link = this.pick(tried);
+    this.originals.remember(message, link);
+    link.inFlight += 1;
+    // With another upstream to try, the attempt's record waits: only the last attempt's is kept. With one upstream
+    // there is no other try: its connector records it as it settles.
+    let record: TransactionRecord | undefined;
+    const hold = this.links.length > 1 ? { [RECORD_TO]: (r: TransactionRecord) => (record = r) } : undefined;
+    return this.send(link, kind, input, options, hold, lane).then(
+      (r) => {
+        link.inFlight -= 1;
+        this.metrics.settled(link.name, 'answered');
+        if (record !== undefined) link.connector.transactions?.write(record);
+        return this.answer(kind, options, r);
+      },
+      (err: Iso8583Error) => {
+        link.inFlight -= 1;
+        this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
+        const before = tried ?? new Set<Link>();
+        before.add(link);
+        // Never written (its `sent` says 'no'): another healthy upstream may take it (upstream-group-failover.ts), unless
+        // this one still holds its transaction (its reversal entry could not be ended, so it is being reversed there).
+        // Refused for its key there while that upstream holds no such transaction (another one shares its STAN and
+        // terminal id): a collision, tried elsewhere too.
+        const held = link.holds(message);
+        const collision = !held && message['11'] != null && message['41'] != null && isReversible(mtiText(message['0']));
+        if (!held && triesElsewhere(err, collision) && this.links.some((l) => l.up && !before.has(l))) {
+          return this.attempt(message, kind, input, options, lane, before);
+        }
+        if (record !== undefined) link.connector.transactions?.write(record);
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * Hands the request to `link`'s connector as its caller asked, telling the caller's `routedTo` (a throw is ignored);
+   * `hold` (its record held back) and `lane` (its terminal's turn held) go in the options the connector is given.
+   */
+  private send(link: Link, kind: Kind, input: unknown, options: SendOptions | undefined, hold: SendOptions | undefined, lane: boolean): Promise<unknown> {
+    const c = link.connector;
+    const routedTo = options?.routedTo;
+    if (routedTo !== undefined) {
+      try {
+        routedTo(c);
+      } catch {
+        // The request goes all the same.
+      }
+    }
+    let o = options;
+    if (hold !== undefined || lane) {
+      o = { ...options, ...hold };
+      if (lane) o[IN_TERMINAL_LANE] = true;
+    }
+    // Field 11 left to the connector: the original is noted as that connector sends it (its STAN known only then).
+    if (kind >= FILLS && this.links.length > 1) o = { ...o, [SENT_AS]: (sent: MessageInput) => this.originals.remember(sent, link) };
+    const how = kind % FILLS;
+    if (how === TEXT) return c.sendMessage(input as string, o);
+    if (how === RELAY) return c.relay(input as EncodedRequest, o);
+    // `request` (the connector's `sendMessage` of an object is its `request`): a receipt (saf) as the connector gives it;
+    // else the channel's response, read by `answer`.
+    return o?.saf === true ? c.request(input as MessageInput, o as SafSendOptions) : c.exchangeResponse(input as MessageInput, o);
+  }
+
+  /** What the caller of a try answered gets: for `request`, the message of the channel's response (a receipt as it is). */
+  private answer(kind: Kind, options: SendOptions | undefined, r: unknown): unknown {
+    if (kind % FILLS !== REQUEST || options?.saf === true) return r;
+    return (r as EncodedResponse).message;
+  }
+
+  /** The healthy upstream by the strategy, not among `tried`; when none is healthy, the first not tried (it waits as a lone connector would). */
+  private pick(tried: ReadonlySet<Link> | undefined): Link {
+    const n = this.links.length;
+    if (n === 1) return this.links[0] as Link;
+    if (this.strategy === 'round-robin') {
+      for (let i = 0; i < n; i++) {
+        const at = (this.next + i) % n;
+        const l = this.links[at] as Link;
+        if (l.up && tried?.has(l) !== true) {
+          this.next = (at + 1) % n;
+          return l;
+        }
+      }
+    } else {
+      for (const l of this.links) if (l.up && tried?.has(l) !== true) return l;
+    }
+    return this.links.find((l) => tried?.has(l) !== true) ?? (this.links[0] as Link);
+  }
+
+  /** The request to `link`, which a route or its original chose: no other try. */
+  via(link: Link, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean): Promise<unknown> {
+    link.inFlight += 1;
+    return this.send(link, kind, input, options, undefined, lane).then(
+      (r) => {
+        link.inFlight -= 1;
+        this.metrics.settled(link.name, 'answered');
+        return this.answer(kind, options, r);
+      },
+      (err: Iso8583Error) => {
+        link.inFlight -= 1;
+        this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
+        throw err;
+      },
+    );
+  }
+}
