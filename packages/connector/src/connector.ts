@@ -207,13 +207,13 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   /**
    * @internal True while the transaction `message` names is held here: a reversible request of it accepted and not
    * settled (reversal on or off; once in a group), by the one in-flight rule (transactions-in-flight.ts: fields 11 and
-   * 41, and 32 and 2 agreeing when both sides have them), or its reversal (11 and 41) under way. An armed reversal
+   * 41, and 32 and 2 agreeing when both sides have them), or its reversal under way (by the same rule). An armed reversal
    * entry (its original in flight) is not asked: its original is held by that rule, so an unrelated transaction that
    * shares only a STAN and terminal id is not drawn here to be refused. An upstream group sends a reversible request of
    * a held transaction here, never to another upstream's bank, which could approve it.
    */
   holdsTransaction(message: MessageInput): boolean {
-    return this.outcomes.holds(message) || this.reversals?.reversalOf(message) !== undefined;
+    return this.outcomes.holds(message) || this.reversals?.holdsUnderway(message) === true;
   }
 
   /**

@@ -240,6 +240,14 @@ export class ReversalManager {
     return this.add(message);
   }
 
+  /**
+   * True while a reversal under way here (queued, not ended) names the transaction of `message` by STAN and terminal,
+   * and acquirer and card agreeing when both are known (`ReversalsUnderway.holdsUnderway`).
+   */
+  holdsUnderway(message: MessageInput): boolean {
+    return this.underway.holdsUnderway(message);
+  }
+
   /** The reversal of the transaction `message` names under way here (queued, not ended), by its entry id; else `undefined`. */
   reversalOf(message: MessageInput): string | undefined {
     return this.underway.reversalOf(message);

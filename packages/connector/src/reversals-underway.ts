@@ -14,6 +14,7 @@
  */
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { transactionKey } from './match-key.js';
+import { sameTransaction, transactionIdentity, type HeldTransaction } from './transactions-in-flight.js';
 import type { SafEvent, SafHost } from './saf-queue.js';
 import type { JournalEntry } from './saf-store.js';
 
@@ -29,6 +30,11 @@ export class ReversalsUnderway {
   private readonly reversingByKey = new Map<string, number>();
   /** The entries released, by id: the timer that forgets them. */
   private readonly released = new Map<string, NodeJS.Timeout>();
+  /**
+   * The identity (key, acquirer, card's mark: transactions-in-flight.ts) of each entry whose message was seen here (armed
+   * from its original, read back at a start); one taken from another node is known by its key only.
+   */
+  private readonly identities = new Map<string, HeldTransaction>();
 
   /**
    * `dialect`: the connector's, whose fields 11 and 41 say how a STAN and a terminal look on the wire (the key).
@@ -71,6 +77,7 @@ export class ReversalsUnderway {
    */
   arm(id: string, original: MessageInput): void {
     this.mark(id, original['11'], original['41'], true);
+    this.identities.set(id, transactionIdentity(this.dialect, original));
   }
 
   /**
@@ -85,6 +92,25 @@ export class ReversalsUnderway {
     return undefined;
   }
 
+  /**
+   * True while a reversal under way (queued, not ended; not one merely armed) names the transaction of `message` by the
+   * one rule of transactions-in-flight.ts (`sameTransaction`: STAN and terminal, acquirer and card agreeing when both
+   * are known): what an upstream group asks, so that another acquirer's or card's transaction sharing only a STAN and
+   * terminal id is not drawn to this connector. An entry whose original was not seen here (taken from another node) is
+   * known by its key only, and so names every transaction under it.
+   */
+  holdsUnderway(message: MessageInput): boolean {
+    if (this.reversingByKey.size === 0) return false;
+    const asked = transactionIdentity(this.dialect, message);
+    if (!this.reversingByKey.has(asked.key)) return false;
+    for (const [id, k] of this.byId) {
+      if (k !== asked.key || this.armed.has(id)) continue;
+      const known = this.identities.get(id);
+      if (known === undefined || sameTransaction(known, asked)) return true;
+    }
+    return false;
+  }
+
   /** Armed entry `id` needs no reversal (its original was answered, or never left): its transaction is free again. */
   settle(id: string): void {
     this.forget(id);
@@ -95,7 +121,11 @@ export class ReversalsUnderway {
    * `queued` event then finds them so).
    */
   expect(entries: readonly JournalEntry[]): void {
-    for (const { id, kind, reversal } of entries) if ((kind ?? 'reversal') === 'reversal') this.mark(id, reversal['11'], reversal['41']);
+    for (const { id, kind, reversal } of entries) {
+      if ((kind ?? 'reversal') !== 'reversal') continue;
+      this.mark(id, reversal['11'], reversal['41']);
+      this.identities.set(id, transactionIdentity(this.dialect, reversal));
+    }
   }
 
   private seen(e: SafEvent): void {
@@ -140,6 +170,7 @@ export class ReversalsUnderway {
     const key = this.byId.get(id);
     if (key === undefined) return;
     this.byId.delete(id);
+    this.identities.delete(id);
     count(this.byKey, key, -1);
     if (!this.armed.delete(id)) count(this.reversingByKey, key, -1);
   }
