@@ -223,9 +223,19 @@ export class PgTerminalLock implements TerminalLock {
     const rest = (): number => budget - (performance.now() - asked);
     const left = (): number => Math.max(1, Math.ceil(rest()));
     if (!this.lockTimeoutRefused) {
-      // Set for this statement alone (its own transaction), before it asks for the lock.
+      // Set for this statement alone (its own transaction), before it asks for the lock. Bounded on the client too, by
+      // what is left and LOCK_ANSWER_MARGIN: a store that stops answering cannot end the wait itself, and the pool's
+      // statement timeout (the whole `waitTimeout` and LOCK_STATEMENT_MARGIN) held the request that long whatever it
+      // had left. node-postgres reads a query's own `query_timeout` (its types leave it out); passed, the statement's
+      // connection is dropped (hold), and with it a wait the server may still run.
+      const leftNow = left();
+      const locking: pg.QueryConfig & { query_timeout: number } = {
+        text: LOCK_WITH_TIMEOUT,
+        values: [TERMINAL_LOCK_NAMESPACE, key, String(leftNow)],
+        query_timeout: leftNow + LOCK_ANSWER_MARGIN,
+      };
       try {
-        await client.query(LOCK_WITH_TIMEOUT, [TERMINAL_LOCK_NAMESPACE, key, String(left())]);
+        await client.query(locking);
         return;
       } catch (err) {
         if (!refusesLockTimeout(err)) throw err;
@@ -289,6 +299,13 @@ const SPENT = new Error('the wait for a connection of the terminal lock passed')
  * and on the server (`statement_timeout`): the server's `lock_timeout` ends the wait first, as a clean refusal.
  */
 export const LOCK_STATEMENT_MARGIN = 5_000;
+
+/**
+ * Milliseconds the client waits for the answer to a lock's wait ({@link LOCK_WITH_TIMEOUT}) past what was left of the
+ * request's wait: the server's `lock_timeout` ends the wait first, as a clean refusal (55P03, the connection kept);
+ * no answer by then is the store not answering (`ISO8583_ERR_CONNECTOR_STORE`, the connection dropped).
+ */
+export const LOCK_ANSWER_MARGIN = 2_000;
 
 /** The rejection of a lock tried again and again (a server that refuses `lock_timeout`) when the request's wait passed. */
 const LOCK_SPENT = new Error('the wait for the terminal lock, held by another session, passed');
