@@ -47,3 +47,21 @@ test('a lock asked for on a store that stops answering fails within what is left
   // The connection that sent the unanswered statement is dropped, never put back for the next request.
   await waitUntil(() => relay.open() === 0, { what: 'the frozen connection to be closed', timeoutMs: 5_000 });
 });
+
+test('a request whose outcome is known while the store stops answering gets it at once: the unlock does not hold it (waitTimeout + 5 s before); its connection is dropped', async (t) => {
+  const url = cluster.createDatabase('terminal_lock_unlock_unanswered');
+  const relay = await freezingRelay(url);
+  t.after(() => relay.close());
+  const lock = new PgTerminalLock({ url: relay.url, max: 1 });
+  t.after(() => lock.destroy());
+  // The bank answered; the store stops answering as the request ends (its unlock never reaches the server).
+  const outcome = lock.hold('TERM0001', () => {
+    relay.freezeOn('pg_advisory_unlock(');
+    return Promise.resolve('approved');
+  });
+  assert.equal(await within(outcome, 10_000, 'the request\'s outcome'), 'approved');
+  await relay.frozen;
+  // The unlock's connection is not put back: it is dropped once its statement's bound passes, or cut by destroy.
+  await lock.destroy();
+  await waitUntil(() => relay.open() === 0, { what: 'every connection to the store closed', timeoutMs: 5_000 });
+});

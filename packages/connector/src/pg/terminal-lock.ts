@@ -197,12 +197,18 @@ export class PgTerminalLock implements TerminalLock {
     try {
       return await task();
     } finally {
-      try {
-        if (lost === undefined) await client.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
-        release();
-      } catch {
-        // The session is gone, and its locks with it.
-        release(true);
+      // Not awaited: the task's outcome (an answer the bank gave) goes to its caller at once, not once a store that
+      // stopped answering gave up the unlock (the statement timeout, waitTimeout + 5 s: a terminal told the outcome of
+      // an approval that late had timed out). The lock stays held until the unlock is done, so the next request of
+      // the terminal, here or on another node, waits for it on the server as before. The connection goes back to the
+      // pool once unlocked; an unlock failed or unanswered drops it, and the server ends its session and lock with it.
+      if (lost === undefined) {
+        client.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]).then(
+          () => release(),
+          () => release(true),
+        );
+      } else {
+        release(true); // The session is gone, and its locks with it.
       }
     }
   }
