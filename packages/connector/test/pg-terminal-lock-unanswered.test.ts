@@ -3,7 +3,9 @@
  * then (a frozen relay: the statement never reaches the server, nothing is closed): the server cannot end the wait, so
  * the client must. Its bound was the pool's statement timeout (`waitTimeout` + 5 s, 35 s by default) whatever the
  * request had left of `terminalQueue.timeout`: a request with 600 ms left held its connection, and its caller, 35 s.
- * It is what is left of the request's wait and a short margin now, the connection dropped (never put back).
+ * It is what is left of the request's wait and a short margin now, the connection dropped (never put back). And a
+ * request whose outcome is known as the store stops answering gets it at once: its unlock (bounded the same 35 s) held
+ * the bank's answer until it gave up.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
