@@ -43,30 +43,24 @@
  *
  * Records go to the database in batches (group commit, one statement per kind of record per batch). Rows marked done
  * are deleted `purgeAfter` ms later (the reversal keeps the PAN: it should not stay longer than needed). The held
- * entries, the statements and the renewal: journal-leases.ts, the base class.
+ * entries, the statements and the renewal: journal-leases.ts and journal-renewal.ts; the close: journal-close.ts (the
+ * base classes).
  */
 import { connectorError } from '../errors.js';
-import { within } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
 import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
-import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, maskUrl, storeCause, storeError } from './pool.js';
+import { createPgPool, maskUrl, storeCause } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
-import { PgJournalRenewal } from './journal-renewal.js';
+import { PgJournalClosing } from './journal-close.js';
 import { OwnerLock, PING_WAIT_MIN } from './owner-lock.js';
 import type { StrandedFigure } from './stranded.js';
 
 export type { PgJournalOptions } from './journal-options.js';
 
 /** A {@link ReversalJournal} in PostgreSQL that several nodes share, with leases; see the module comment. */
-export class PgJournal extends PgJournalRenewal implements ReversalJournal {
-  /** The close under way (`close` and `destroy` share it). */
-  private closing: Promise<void> | undefined;
-  /** The cut of the store's connections, once a close outlasted its bound. */
-  private cutting: Promise<void> | undefined;
-  /** The take-backs (`uncount`) under way, by entry id: the entry's next attempt, and `close`, wait for them. */
-  private readonly uncounting = new Map<string, Promise<void>>();
+export class PgJournal extends PgJournalClosing implements ReversalJournal {
   /** Entries this node holds now (added or claimed, not done). */
   get size(): number {
     return this.held.size;
@@ -305,94 +299,5 @@ export class PgJournal extends PgJournalRenewal implements ReversalJournal {
       this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', id, outcome }, 'a SAF entry\'s outcome cannot be committed: held, and tried again until it commits');
       await new Promise<void>((resolve, reject) => this.unsettled.set(id, { id, outcome, resolve, reject }));
     }
-  }
-
-  /**
-   * Stops renewing, waits for the records in progress, and hands the entries this node still holds back at once (their
-   * lease ends now), and those it let go for want of its owner lock (`releaseLetGo`; whether or not the lock is held
-   * then: a `not-needed` it let go is reopened), so that another node takes them over without waiting for the lease. Bounded by `closeTimeout`:
-   * a store that has not answered by then has its connections cut (the statements in flight fail with
-   * `ISO8583_ERR_CONNECTOR_STORE`, their fate unknown) and what was left undone is logged at error (`entries`: held by
-   * this node until their lease ends, then another node or the next start sends them; `outcomes`: final outcomes not
-   * committed, sent again as repeats; `adds`: adds of unknown fate not ended). Resolves once every connection is closed.
-   */
-  close(): Promise<void> {
-    return this.closeWithin(this.closeTimeout);
-  }
-
-  /**
-   * `close` bounded by {@link PG_DESTROY_GRACE} ms (or `closeTimeout`, if shorter): what `Connector.destroy` calls, so
-   * that an abort does not wait for a store that stopped answering. Nothing is lost or doubled by the cut: an entry
-   * stays pending in the store, whatever the statements cut did, and is sent again once its lease ends. Called during
-   * a `close`, it shortens it.
-   */
-  destroy(): Promise<void> {
-    return this.closeWithin(Math.min(PG_DESTROY_GRACE, this.closeTimeout));
-  }
-
-  /** Closes (once), waiting `ms` at most for the store before cutting its connections. */
-  private async closeWithin(ms: number): Promise<void> {
-    this.closing ??= this.closeOnce();
-    if (await within(this.closing, ms)) return;
-    this.cutting ??= this.cut(ms);
-    await this.cutting;
-    // The pool's connections are closed: what `closeOnce` still waits for fails at once (unless the pool is the
-    // caller's, whose connections cannot be cut here: its statements end by their own timeout, in the background).
-    if (this.ownsPool) await this.closing;
-  }
-
-  /** Cuts the store's connections after a close that took longer than `ms`, and logs what was left undone. */
-  private async cut(ms: number): Promise<void> {
-    const reason = cutError(ms);
-    this.cutReason = reason;
-    this.logger.error(
-      { code: 'ISO8583_ERR_CONNECTOR_STORE', entries: this.held.size, outcomes: this.unsettled.size, adds: this.unsure.size, wait: ms },
-      'the store did not answer at close: its connections are cut; the entries held stay leased to this node until the server ends its owner lock\'s session, or else until their lease ends (then another node, or the next start, sends them)',
-    );
-    this.ownerLock?.cut();
-    if (this.ownsPool && this.pool !== undefined) await cutPgPool(this.pool, reason);
-  }
-
-  private async closeOnce(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    clearInterval(this.timer);
-    this.shareStranded(false); // another open journal of the store counts its stranded entries from now on
-    await Promise.all([this.adds.idle(), this.attempts.idle(), this.dones.idle(), this.renewing, ...this.uncounting.values(), ...[...this.claiming].map((c) => c.catch(() => undefined))]);
-    const pool = this.pool;
-    if (pool === undefined) return;
-    // An answered entry is never handed back: its outcome is tried once more, and kept from the release either way.
-    await this.settle(pool);
-    await this.forget(pool).catch((err: unknown) => {
-      this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: this.unsure.size }, 'cannot end the entries whose add failed: should one have been stored, another node reverses a request never sent');
-    });
-    this.released = true;
-    if (this.unsettled.size > 0) {
-      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_STORE', entries: this.unsettled.size }, 'closing with final outcomes not committed: their entries are not handed back, and are sent again only once their lease ends');
-    }
-    for (const u of this.unsettled.values()) {
-      this.held.delete(u.id);
-      u.reject(storeError('cannot mark entries done', undefined, this.url));
-    }
-    this.unsettled.clear();
-    // The entries held, whatever their lease; those let go for want of the owner lock too, whether or not it is held
-    // now (their lease still the one they were let go with: `RELEASE`; not one another node claimed meanwhile). Left,
-    // a let-go entry waited for its lease (an owner gone by a server restart), or, one whose `not-needed` committed
-    // unseen, stayed done for ever: its reversal never sent.
-    await this.releasing;
-    const letGo = this.takeLetGo();
-    // One whose `not-needed` may have committed unseen, which its caller reverses: with its lease, so that it is reopened.
-    const reverse = this.unseenToReverse();
-    const held = [...this.held.keys()].filter((id) => !reverse.has(id)).map((id): [string, undefined] => [id, undefined]);
-    const entries = [...held, ...reverse, ...letGo.filter(([id]) => !this.held.has(id)), ...this.takeLeaseUnknown()];
-    if (this.opened && entries.length > 0) {
-      await this.release(pool, entries).catch((err: unknown) => {
-        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: entries.length }, 'cannot hand the entries back: another node takes them once their lease ends');
-      });
-    }
-    this.held.clear();
-    // After the release: the entries kept (outcomes not committed) wait for their lease, not for this lock to go.
-    await this.ownerLock?.close();
-    if (this.ownsPool) await pool.end().catch(() => undefined);
   }
 }

@@ -197,12 +197,18 @@ export class PgTerminalLock implements TerminalLock {
     try {
       return await task();
     } finally {
-      try {
-        if (lost === undefined) await client.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
-        release();
-      } catch {
-        // The session is gone, and its locks with it.
-        release(true);
+      // Not awaited: the task's outcome (an answer the bank gave) goes to its caller at once, not once a store that
+      // stopped answering gave up the unlock (the statement timeout, waitTimeout + 5 s: a terminal told the outcome of
+      // an approval that late had timed out). The lock stays held until the unlock is done, so the next request of
+      // the terminal, here or on another node, waits for it on the server as before. The connection goes back to the
+      // pool once unlocked; an unlock failed or unanswered drops it, and the server ends its session and lock with it.
+      if (lost === undefined) {
+        client.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]).then(
+          () => release(),
+          () => release(true),
+        );
+      } else {
+        release(true); // The session is gone, and its locks with it.
       }
     }
   }
@@ -223,9 +229,19 @@ export class PgTerminalLock implements TerminalLock {
     const rest = (): number => budget - (performance.now() - asked);
     const left = (): number => Math.max(1, Math.ceil(rest()));
     if (!this.lockTimeoutRefused) {
-      // Set for this statement alone (its own transaction), before it asks for the lock.
+      // Set for this statement alone (its own transaction), before it asks for the lock. Bounded on the client too, by
+      // what is left and LOCK_ANSWER_MARGIN: a store that stops answering cannot end the wait itself, and the pool's
+      // statement timeout (the whole `waitTimeout` and LOCK_STATEMENT_MARGIN) held the request that long whatever it
+      // had left. node-postgres reads a query's own `query_timeout` (its types leave it out); passed, the statement's
+      // connection is dropped (hold), and with it a wait the server may still run.
+      const leftNow = left();
+      const locking: pg.QueryConfig & { query_timeout: number } = {
+        text: LOCK_WITH_TIMEOUT,
+        values: [TERMINAL_LOCK_NAMESPACE, key, String(leftNow)],
+        query_timeout: leftNow + LOCK_ANSWER_MARGIN,
+      };
       try {
-        await client.query(LOCK_WITH_TIMEOUT, [TERMINAL_LOCK_NAMESPACE, key, String(left())]);
+        await client.query(locking);
         return;
       } catch (err) {
         if (!refusesLockTimeout(err)) throw err;
@@ -289,6 +305,13 @@ const SPENT = new Error('the wait for a connection of the terminal lock passed')
  * and on the server (`statement_timeout`): the server's `lock_timeout` ends the wait first, as a clean refusal.
  */
 export const LOCK_STATEMENT_MARGIN = 5_000;
+
+/**
+ * Milliseconds the client waits for the answer to a lock's wait ({@link LOCK_WITH_TIMEOUT}) past what was left of the
+ * request's wait: the server's `lock_timeout` ends the wait first, as a clean refusal (55P03, the connection kept);
+ * no answer by then is the store not answering (`ISO8583_ERR_CONNECTOR_STORE`, the connection dropped).
+ */
+export const LOCK_ANSWER_MARGIN = 2_000;
 
 /** The rejection of a lock tried again and again (a server that refuses `lock_timeout`) when the request's wait passed. */
 const LOCK_SPENT = new Error('the wait for the terminal lock, held by another session, passed');

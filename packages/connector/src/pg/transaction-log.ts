@@ -22,7 +22,7 @@ import { makePgPool, storeError } from './pool.js';
 import { settleStored } from './record-buffer.js';
 import { resolvePgTransactionLogOptions } from './transaction-log-options.js';
 import type { PgTransactionLogOptions, PgTransactionLogStats } from './transaction-log-options.js';
-import { BATCH_TOKENS_PRUNE, PRUNE_LOCK_WAIT, PRUNE_PRIVILEGES, TRANSACTION_COLUMNS, TRANSACTION_COPY, TRANSACTION_PRUNE, copyLine, rowCursor, storedRecord, transactionQuerySql } from './transaction-sql.js';
+import { BATCH_TOKENS_PRUNE, PRUNE_LOCK_WAIT, PRUNE_PRIVILEGES, TRANSACTION_COLUMNS, TRANSACTION_COPY, TRANSACTION_PRUNE, copyLine, pruneChunkSql, rowCursor, storedRecord, transactionQuerySql } from './transaction-sql.js';
 import { toPage } from '../transaction-cursor.js';
 import type { StoredRow } from './transaction-sql.js';
 import { replaySpills } from './transaction-spill.js';
@@ -242,10 +242,10 @@ export class PgTransactionLog implements TransactionLog {
       let removed = 0;
       for (;;) {
         // The oldest rows first, found and deleted by the primary key (at, seq): see TRANSACTION_PRUNE.
-        const count = await this.pruneStep(client, TRANSACTION_PRUNE, [cutoff, this.pruneChunk]);
+        const count = await this.pruneStep(client, TRANSACTION_PRUNE, cutoff);
         removed += count;
         if (count >= this.pruneChunk) continue;
-        await this.pruneStep(client, BATCH_TOKENS_PRUNE, [cutoff]);
+        await this.pruneStep(client, BATCH_TOKENS_PRUNE, cutoff);
         return removed;
       }
     } catch (err) {
@@ -262,15 +262,17 @@ export class PgTransactionLog implements TransactionLog {
     }
   }
 
-  /** One statement of {@link prune} in its own transaction, a locked row waited for at most {@link PRUNE_LOCK_WAIT}. */
-  private async pruneStep(client: pg.PoolClient, sql: string, values: unknown[]): Promise<number> {
+  /**
+   * One statement of {@link prune} in its own transaction, a locked row waited for at most {@link PRUNE_LOCK_WAIT}:
+   * one round trip ({@link pruneChunkSql}); resolves with how many rows it deleted.
+   */
+  private async pruneStep(client: pg.PoolClient, sql: string, cutoff: string): Promise<number> {
+    const lockWait = Math.max(1, Math.floor(Math.min(PRUNE_LOCK_WAIT, this.lockTimeout)));
     try {
-      await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.floor(Math.min(PRUNE_LOCK_WAIT, this.lockTimeout)))}`);
-      const result = await client.query(sql, values);
-      await client.query('COMMIT');
-      return result.rowCount ?? 0;
+      // A simple query of two statements: node-postgres answers with one result each, the delete's last.
+      const results = (await client.query(pruneChunkSql(sql, cutoff, this.pruneChunk, lockWait))) as unknown as pg.QueryResult[];
+      return results[results.length - 1]?.rowCount ?? 0;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
       const code = (err as { code?: unknown }).code;
       if (code === '55P03') throw storeError('the transaction log prune met a row another session holds locked: retried at the next prune', err);
       if (code === '42501') throw storeError(`the transaction log prune was refused: its role lacks a privilege it needs (${PRUNE_PRIVILEGES})`, err);

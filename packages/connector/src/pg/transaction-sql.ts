@@ -177,7 +177,7 @@ export function transactionQuerySql(q: ResolvedTransactionQuery): { text: string
  * table partitioned by month has one per partition, so a `ctid` of an old row also names current rows elsewhere.
  * No locking clause (`FOR UPDATE SKIP LOCKED` needs the UPDATE privilege, which an append-only role has not): a row
  * another session holds locked is waited for at most {@link PRUNE_LOCK_WAIT} (`SET LOCAL lock_timeout`), then the
- * prune ends (SQLSTATE 55P03) and the next one takes the rows.
+ * prune ends (SQLSTATE 55P03) and the next one takes the rows. Sent as {@link pruneChunkSql} makes it.
  */
 export const TRANSACTION_PRUNE =
   'DELETE FROM iso8583_transactions WHERE (at, seq) IN (SELECT at, seq FROM iso8583_transactions WHERE at < $1::timestamptz ORDER BY at, seq LIMIT $2)';
@@ -191,6 +191,26 @@ export const BATCH_TOKENS_PRUNE = `DELETE FROM ${BATCH_TOKENS} WHERE at < $1::ti
  * longer for a prune.
  */
 export const PRUNE_LOCK_WAIT = 1000;
+
+/**
+ * One step of `prune` as one round trip: `SET LOCAL lock_timeout = lockWait` then `sql` ({@link TRANSACTION_PRUNE} or
+ * {@link BATCH_TOKENS_PRUNE}) with `$1` the `cutoff` (an ISO time, `Date.toISOString`) and `$2` the `limit`, in one
+ * simple query: its statements run in one implicit transaction, committed by the server once the last succeeds and
+ * rolled back whole when one fails (no `ROLLBACK` needed: the session is idle either way). Its values are written in
+ * (a simple query has no parameters), each checked first: they are the prune's own, never a caller's text. The lock
+ * wait is set before the delete is even planned, so that it bounds the wait for the table's lock too (a setting
+ * inside the statement, `set_config` in a CTE, took effect only after that). It was three round trips (`BEGIN; SET
+ * LOCAL`, the delete, `COMMIT`).
+ */
+export function pruneChunkSql(sql: string, cutoff: string, limit: number, lockWait: number): string {
+  if (!ISO_TIME.test(cutoff)) throw new Error('pruneChunkSql: the cutoff must be an ISO time (Date.toISOString)');
+  if (!Number.isSafeInteger(limit) || limit < 1 || !Number.isSafeInteger(lockWait) || lockWait < 1) throw new Error('pruneChunkSql: limit and lockWait must be positive integers');
+  const text = sql.replaceAll('$1', `'${cutoff}'`).replaceAll('$2', String(limit));
+  return `SET LOCAL lock_timeout = ${lockWait}; ${text}`;
+}
+
+/** What `Date.toISOString` makes (years 0000 to 9999). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** The privileges the log's role needs on its two tables to prune (named by a prune refused for want of one). */
 export const PRUNE_PRIVILEGES = `SELECT and DELETE on iso8583_transactions and ${BATCH_TOKENS}`;
