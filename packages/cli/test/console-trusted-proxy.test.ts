@@ -58,3 +58,11 @@ test('console guard – a trusted proxy entry that is not an address nor ADDRESS
   const http = await assembleHttp({ connectors: {}, token: TOKEN, trustedProxies: ['10.0.0.0/8', '::1', 'fd00::/8'] });
   await http.app.close();
 });
+
+test('console guard – a list of trusted proxies is read entry by entry, each checked', async () => {
+  const { trustedProxyList } = await import('../src/http/trusted-proxies.js');
+  assert.equal(trustedProxyList(undefined), undefined);
+  assert.deepEqual(trustedProxyList(' 10.0.0.5, fd00::/8 '), ['10.0.0.5', 'fd00::/8']);
+  assert.throws(() => trustedProxyList('10.0.0.5,,10.0.0.6'), { code: 'ISO8583_ERR_CLI_OPTION', field: '--http-trusted-proxy' });
+  assert.throws(() => trustedProxyList('proxy.example', 'httpTrustedProxy'), { code: 'ISO8583_ERR_CLI_OPTION', field: 'httpTrustedProxy' });
+});

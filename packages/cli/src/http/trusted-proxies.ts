@@ -71,3 +71,14 @@ export class TrustedProxies {
     return peer;
   }
 }
+
+/**
+ * The entries of a comma-separated list of proxies (`--http-trusted-proxy 10.0.0.5,fd00::/8`, blanks around each
+ * dropped), checked as {@link TrustedProxies} reads them (`ISO8583_ERR_CLI_OPTION` naming `option`); `undefined`: none.
+ */
+export function trustedProxyList(text: string | undefined, option = TRUSTED_PROXY_OPTION): string[] | undefined {
+  if (text === undefined) return undefined;
+  const entries = text.split(',').map((e) => e.trim());
+  new TrustedProxies(entries, option);
+  return entries;
+}
