@@ -19,6 +19,9 @@ const FRAMES_PER_TURN = 32;
 /** The `closeLines` key of the line for a partial frame the client ended its side in (one per connection it opens). */
 const PARTIAL_FRAME_LINE = 'partial-frame';
 
+/** The `closeLines` key of the line for the frames read after the connection began closing (one per connection). */
+const CLOSING_FRAMES_LINE = 'closing-frames';
+
 /**
  * One client connection: cuts frames from the stream, handles up to `maxInFlightPerConnection` messages at once and
  * writes each reply when it is ready (not in request order). Reading pauses while the limit is reached or while the
@@ -53,6 +56,8 @@ export class InboundConnection implements Peer {
   private turnFrames = 0;
   /** A setImmediate is armed to start the next turn's frames. */
   private turnArmed = false;
+  /** Frames read after the connection began closing (`draining`): not taken, said once at the close. */
+  private droppedWhileClosing = 0;
   #endCode: InboundErrorCode | undefined;
 
   constructor(
@@ -166,7 +171,12 @@ export class InboundConnection implements Peer {
   }
 
   private onFrame(frame: Frame): void {
-    if (this.draining || this.gone) return;
+    if (this.gone) return;
+    if (this.draining) {
+      // Read after the connection began closing (its end is on its way): not taken, no reply; counted for the close.
+      this.droppedWhileClosing++;
+      return;
+    }
     this.slot.spoke();
     if (this.room() > 0) {
       this.start(frame);
@@ -347,5 +357,12 @@ export class InboundConnection implements Peer {
   private onClose(): void {
     this.gone = true;
     this.waiting.length = 0;
+    if (this.droppedWhileClosing > 0) {
+      // Every request gets a reply or a line: these got none. A client can cause one per connection: capped.
+      const suppressed = this.core.closeLines.take(CLOSING_FRAMES_LINE);
+      if (suppressed !== undefined) {
+        logSafely(() => this.logger.info({ frames: this.droppedWhileClosing, ...(suppressed > 0 ? { suppressed } : {}) }, 'frames read after the connection began closing were dropped, unanswered'));
+      }
+    }
   }
 }

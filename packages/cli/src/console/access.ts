@@ -16,6 +16,7 @@ import { consoleError } from './errors.js';
 import { pageHeaders } from './headers.js';
 import { loginPage } from './login-page.js';
 import { unknownHostName } from '../http/known-host.js';
+import { TrustedProxies } from '../http/trusted-proxies.js';
 
 /** The content type of the sign-in form. */
 const FORM = 'application/x-www-form-urlencoded';
@@ -150,7 +151,7 @@ function sessionOf(request: FastifyRequest, sessions: ConsoleSessions): (() => b
   return sessions.expiry(cookie) === undefined ? undefined : () => sessions.expiry(cookie) !== undefined;
 }
 
-/** The address of the peer a request came from (the socket's, never a forwarded header). */
+/** The address of the peer a request came from (the socket's; a named proxy's client is read by `TrustedProxies`). */
 function peerOf(request: FastifyRequest): string {
   return request.raw.socket.remoteAddress ?? '';
 }
@@ -229,6 +230,9 @@ function lockedOut(request: FastifyRequest, reply: FastifyReply, ms: number, bod
  * minute lock the peer out for a minute, doubling up to 15 minutes). `bound`: the address the port listens on, a `Host`
  * it knows besides IP addresses and `localhost` (http/known-host.ts): wrong tokens on any other name are counted
  * under one count per address for all such names, apart from the address's own. Default: none known besides those.
+ * `proxies`: the TLS proxies in front of the port (http/trusted-proxies.ts): the wrong tokens of a request from one of
+ * them count against the client its `X-Forwarded-For` names, not against the proxy's address (which every browser
+ * behind it shares). Default: none (every request counted by its socket's peer, `X-Forwarded-For` never read).
  */
 export function requireToken(
   app: FastifyInstance,
@@ -237,6 +241,7 @@ export function requireToken(
   sessions: ConsoleSessionOptions = {},
   guard: SignInGuardOptions = {},
   bound: () => string | undefined = () => undefined,
+  proxies: TrustedProxies = new TrustedProxies(),
 ): void {
   const live = new ConsoleSessions(token, sessions);
   const guesses = new SignInGuard(guard);
@@ -246,7 +251,7 @@ export function requireToken(
   // address's one count for such names, apart from the address's own: such a page cannot lock the operator out, nor
   // guess on by changing the name; it is refused while either count is locked out (guard.ts).
   const check = (request: FastifyRequest, reply: FastifyReply, given: string, signingIn: boolean): FastifyReply | undefined => {
-    const peer = peerOf(request);
+    const peer = proxies.clientOf(peerOf(request), request.headers);
     const host = unknownHostName(request.headers, bound());
     const locked = guesses.lockedFor(peer, host);
     if (locked > 0) return lockedOut(request, reply, locked, body, guesses);

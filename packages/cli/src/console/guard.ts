@@ -18,7 +18,8 @@
  * IPv6 addresses are counted by their /64 (one host holds all of it). The tokens of requests on a `Host` the port does
  * not know (a DNS-rebinding page's name) are counted apart from the address's own, all of its names under one count
  * (guardKey): such a page cannot lock the operator's address out, and changing the name each time buys no guesses;
- * while the address's own count is locked out, its requests on those names are refused too.
+ * while the address's own count is locked out, its requests on those names are refused too. Behind a TLS proxy the
+ * operator names (http/trusted-proxies.ts), the address is the client the proxy forwards, not the proxy's own.
  */
 
 import { peerKey } from '@iso8583/inbound';

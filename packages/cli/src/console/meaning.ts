@@ -1,11 +1,12 @@
 /**
  * What some values mean, for the workbench: the MTI read digit by digit (version, class, function, origin), the
- * response code (field 39) of ISO 8583:1987 (or the ISO 8583:1993 action code it is written as, in the edition the
+ * response code (field 39) of ISO 8583:1987 or the ISO 8583:1993 action code (response-codes.ts, in the edition the
  * message's MTI says, as the codec reads it), the transaction type of the processing code (field 3) and the network
  * management code (field 70). Only the common values: anything else has no meaning shown.
  */
-import { ACTION_CODE_SYSTEM_MALFUNCTION, dialectVersion, responseCodeFor } from '@iso8583/codec';
+import { dialectVersion, responseCodeFor } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
+import { ACTION_CODES_1993, RESPONSE_CODES } from './response-codes.js';
 
 const VERSION: Record<string, string> = { '0': 'ISO 8583:1987', '1': 'ISO 8583:1993', '2': 'ISO 8583:2003' };
 const CLASS: Record<string, string> = {
@@ -27,33 +28,6 @@ const FUNCTION: Record<string, string> = {
   '5': 'notification acknowledgement',
 };
 const ORIGIN: Record<string, string> = { '0': 'acquirer', '1': 'acquirer repeat', '2': 'issuer', '3': 'issuer repeat', '4': 'other', '5': 'other repeat' };
-
-/** Response codes (field 39) of ISO 8583:1987, the common ones. */
-export const RESPONSE_CODES: Readonly<Record<string, string>> = {
-  '00': 'approved',
-  '01': 'refer to card issuer',
-  '03': 'invalid merchant',
-  '04': 'pick up card',
-  '05': 'do not honour',
-  '06': 'error',
-  '12': 'invalid transaction',
-  '13': 'invalid amount',
-  '14': 'invalid card number',
-  '30': 'format error',
-  '41': 'lost card, pick up',
-  '43': 'stolen card, pick up',
-  '51': 'insufficient funds',
-  '54': 'expired card',
-  '55': 'incorrect PIN',
-  '57': 'transaction not permitted to cardholder',
-  '58': 'transaction not permitted to terminal',
-  '61': 'exceeds withdrawal amount limit',
-  '65': 'exceeds withdrawal frequency limit',
-  '68': 'response received too late',
-  '91': 'issuer or switch inoperative',
-  '94': 'duplicate transmission',
-  '96': 'system malfunction',
-};
 
 const PROCESSING: Record<string, string> = {
   '00': 'goods and services (purchase)',
@@ -80,18 +54,14 @@ function actionCodesIn(dialect: Pick<Dialect, 'version'>, mti: string | undefine
 /**
  * The meaning of field 39 `value` of a message with MTI `mti` under `dialect`, read as the codec's `isApprovalClass`
  * reads it: a 2-character code is the ISO 8583:1987 response code it is (in a 1993 answer too: a network that kept
- * the 1987 codes); a 3-character one is, under a 1993 MTI, the action code the codec writes for a 1987 code
- * (`responseCodeFor`: `116` is 51's, `909` is 96's), else the 1987 code written in 3 digits (`051`: SmartVista's).
+ * the 1987 codes); a 3-character one is, under a 1993 MTI, the ISO 8583:1993 action code it is (response-codes.ts),
+ * else the 1987 code written in 3 digits (`051`: SmartVista's).
  */
 function responseCodeMeaning(value: string, dialect: Pick<Dialect, 'version'>, mti: string | undefined): string | undefined {
   if (value.length === 2) return RESPONSE_CODES[value];
   if (value.length !== 3) return undefined;
-  if (!actionCodesIn(dialect, mti)) return value[0] === '0' ? RESPONSE_CODES[value.slice(1)] : undefined;
-  // Every code without an action code of its own is written 909: that one is 96's.
-  if (value === ACTION_CODE_SYSTEM_MALFUNCTION) return RESPONSE_CODES['96'];
-  const mtiOf = typeof mti === 'string' && mti.length === 4 ? mti : '1210';
-  const codes = Object.keys(RESPONSE_CODES).filter((code) => responseCodeFor(mtiOf, code) === value);
-  return codes.length === 1 ? RESPONSE_CODES[codes[0] as string] : undefined;
+  if (actionCodesIn(dialect, mti)) return ACTION_CODES_1993[value];
+  return value[0] === '0' ? RESPONSE_CODES[value.slice(1)] : undefined;
 }
 
 /**

@@ -24,7 +24,7 @@ import { Figures } from './figures.js';
 import { pageHeaders } from './headers.js';
 import type { FigureSource, Snapshot } from './figures.js';
 import type { TransactionRing } from './recent.js';
-import { RESPONSE_CODES } from './meaning.js';
+import { OUTCOME_MEANINGS } from './response-codes.js';
 import { WORKBENCH_BODY_LIMIT, decodeRequest, fieldRows, workbenchDialects } from './workbench.js';
 export { LOG_READ_BUSY, LOG_READ_TICKS, LOG_READ_TIMEOUT } from './log-reads.js';
 export type { RecentEvent } from './log-reads.js';
@@ -206,7 +206,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
         send: options.send === true,
         signOut: options.signOut === true,
         tick: options.tick ?? 1000,
-        responseCodes: RESPONSE_CODES,
+        responseCodes: OUTCOME_MEANINGS,
         targets: Object.keys(options.targets()),
         history: figures.all(),
       }));

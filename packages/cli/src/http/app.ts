@@ -32,6 +32,7 @@ import type { ConsoleOptions } from '../console/routes.js';
 import type { ConsoleSessionOptions } from '../console/session.js';
 import { guardReporting } from '../console/guard-report.js';
 import type { SignInGuardOptions } from '../console/guard.js';
+import { TrustedProxies } from './trusted-proxies.js';
 import type { Logger } from 'pino';
 import { defaultPerAddress } from '@iso8583/inbound';
 
@@ -67,6 +68,13 @@ export interface HttpAppOptions {
    * `monitoring`'s registry. Default: its defaults (5 wrong tokens in a minute: a minute, doubling up to 15).
    */
   guard?: SignInGuardOptions;
+  /**
+   * The TLS-terminating proxies in front of the port, each an IP address or `ADDRESS/PREFIX` (http/trusted-proxies.ts):
+   * the wrong tokens of a request from one of them are counted by the client its `X-Forwarded-For` names (the
+   * right-most entry that is not a proxy), so one client behind the proxy cannot lock the others out. An entry that is
+   * neither is `ISO8583_ERR_CLI_OPTION`. Default: none (every request counted by its socket's peer).
+   */
+  trustedProxies?: readonly string[];
   /** Mount the operator console (`/console`; console/routes.ts). Default: not mounted. */
   console?: ConsoleOptions;
   /** Log every request ({@link logRequests}). Default: no request log. */
@@ -197,6 +205,8 @@ export interface HttpApp {
 
 /** Builds the application: the connectors registered and ready, nothing listening yet. */
 export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
+  // Read first: an entry that is not an address is refused before anything is built.
+  const proxies = new TrustedProxies(options.trustedProxies);
   // A client that stalls mid-request is answered 408 (request-deadline.ts), bounded below once the connectors exist.
   const sq = options.socketQueue === undefined ? undefined : socketQueueHttp(options.socketQueue);
   // The refusals below come before any route: with SocketQueue's HTTP service, in its shape (refusal-body.ts).
@@ -227,7 +237,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   if (options.token === undefined) requireKnownHost(app, () => bound, true, refusal);
   if (options.token !== undefined) {
     const guard = { ...guardReporting(options.logger, options.monitoring?.registry), ...options.guard };
-    requireToken(app, options.token, refusal, options.sessions, guard, () => bound);
+    requireToken(app, options.token, refusal, options.sessions, guard, () => bound, proxies);
   }
   if (options.console !== undefined) {
     // The workbench's sends hand an answer the page never got to the routes' handler (an approval reversed).

@@ -13,8 +13,9 @@ export interface LoadSummary {
   /** Requests written. */
   sent: number;
   /**
-   * Requests asked for and never written because their connection was lost (the host closed it): with `--count`, the
-   * count less `sent`; with `--duration`, the requests already due when their connection went. They have no outcome.
+   * Requests asked for and never written because their connection was lost (the host closed it), a request queued for
+   * the wire and dropped by that close before its write included: with `--count`, the count less `sent`; with
+   * `--duration`, the requests already due when their connection went. They have no outcome.
    * The slots counted in `behindSchedule` are among them.
    */
   notSent: number;

@@ -10,6 +10,9 @@ import { nextStan, purchaseRequest, terminalId } from './purchase.js';
 import type { LoadRun } from './load-run.js';
 import type { MessageTracer } from '../trace.js';
 
+/** The end of a request whose frame never reached the socket ({@link LoadClient.unsent}): not an outcome. */
+const UNSENT = '\u0000unsent';
+
 interface Pending {
   timer: NodeJS.Timeout;
   resolve: (outcome: string) => void;
@@ -108,6 +111,18 @@ export class LoadClient {
     else this.settle(match.stan, match.p, 'error');
   }
 
+  /**
+   * The request's frame never reached the socket (the stream's `dropped`: the connection closed, or was closed, before
+   * the end-of-tick write, or the write failed): it was never sent, and has no outcome. Counted as taken and not written,
+   * as a request whose connection was lost before its write. One already ended (an answer, a timeout, `closed`) stays so.
+   */
+  private unsent(stan: string, p: Pending): void {
+    if (this.pending.get(stan) !== p) return;
+    this.run.sent -= 1;
+    this.run.unwritten += 1;
+    this.settle(stan, p, UNSENT);
+  }
+
   /** Sends requests while the run has some left; `inFlight` of these loops run per client. */
   async work(): Promise<void> {
     const run = this.run;
@@ -138,11 +153,13 @@ export class LoadClient {
           this.pending.delete(stan);
           resolve('timeout');
         }, this.timeoutMs);
-        this.pending.set(stan, { timer, resolve, written: performance.now() });
+        const pending: Pending = { timer, resolve, written: performance.now() };
+        this.pending.set(stan, pending);
         run.sent += 1;
         if (this.tracer?.enabled === true) this.tracer.message('out', request, { side: 'host', peer: this.peer });
-        this.stream.write(wire);
+        this.stream.write(wire, () => this.unsent(stan, pending));
       });
+      if (outcome === UNSENT) break;
       // No answer (timeout, closed) or none that could be read (error): not answered, no latency.
       if (outcome === 'timeout' || outcome === 'closed' || outcome === 'error') run.record(outcome);
       else run.record(outcome, performance.now() - from);
