@@ -84,6 +84,8 @@ export class FrameDecoder {
   #failure: Iso8583Error | undefined;
   /** The last cut stopped at its `max` with bytes left: they may hold whole frames. */
   #stoppedAtMax = false;
+  /** What {@link FrameDecoder.#tail} found for the bytes held now (a push or pull forgets it): one look-ahead serves all. */
+  #tailFound: { bytes: number; size: number | undefined } | undefined;
 
   /** Checks the options (throws `ISO8583_ERR_OPTION` naming the option). */
   constructor(options: FramingOptions = {}) {
@@ -132,6 +134,7 @@ export class FrameDecoder {
    */
   push(chunk: Uint8Array, max = Infinity): Frame[] {
     if (this.#failure !== undefined) throw this.#failure;
+    this.#tailFound = undefined;
     bytesArgument(chunk, 'chunk');
     countArgument(max, 'max');
     if (chunk.length === 0) return NO_FRAMES;
@@ -152,6 +155,7 @@ export class FrameDecoder {
    */
   pull(max = Infinity): Frame[] {
     if (this.#failure !== undefined) throw this.#failure;
+    this.#tailFound = undefined;
     countArgument(max, 'max');
     if (this.#heldLength === 0) return NO_FRAMES;
     return this.#fromHeld(max);
@@ -173,10 +177,13 @@ export class FrameDecoder {
 
   /**
    * The incomplete last frame behind the whole frames held (`bytes` held of it, its `size` when known), found by
-   * cutting every frame held and putting the decoder back as it was (the whole frames stay held for `pull`).
+   * cutting every frame held and putting the decoder back as it was (the whole frames stay held for `pull`). Once for
+   * the bytes held: a peer that ended behind frames held is asked both (`heldTail`, then `partialFrameSize` for a log
+   * line), and each look cuts every frame held.
    */
   #tail(): { bytes: number; size: number | undefined } {
     if (!this.#stoppedAtMax || this.#failure !== undefined) return { bytes: this.#heldLength, size: undefined };
+    if (this.#tailFound !== undefined) return this.#tailFound;
     const saved = [this.#held, this.#heldLength, this.#owned, this.#need, this.#atLeast, this.#streamOffset, this.frames, this.keepAlives, this.#beforeFailure] as const;
     let tail: { bytes: number; size: number | undefined };
     try {
@@ -188,6 +195,7 @@ export class FrameDecoder {
     [this.#held, this.#heldLength, this.#owned, this.#need, this.#atLeast, this.#streamOffset, this.frames, this.keepAlives, this.#beforeFailure] = saved;
     this.#failure = undefined;
     this.#stoppedAtMax = true;
+    this.#tailFound = tail;
     return tail;
   }
 
