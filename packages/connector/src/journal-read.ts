@@ -9,9 +9,16 @@
  *   followed by a newline (a crash tears a write inside the preallocated blank lines; a last line the file ends in was
  *   cut with the file, a truncation, or by a crash while the file grew, its records and new blank lines one write:
  *   the file cannot tell which, so it is corrupt, `endsFile`, warned of). Expected after a crash; logged at `info`
- *   (`ISO8583_WARN_JOURNAL_CUT`).
+ *   (`ISO8583_WARN_JOURNAL_CUT`). A crash leaves a beginning of a record, never a whole one with bytes changed: a line
+ *   that ends in a `}` or in a checksum, even a damaged one, is never cut (journal-damage.ts).
  * - **corrupt** lines: anything else that is not a record (a damaged block, a flipped bit that fails the checksum, an
- *   edit by hand, another program's bytes). Logged at `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) with their byte offsets.
+ *   edit by hand, another program's bytes). Logged at `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) with their byte offsets,
+ *   and a damaged `add` (a reversal or advice owed) also at `error`, with what can still be read of it (never card
+ *   data). A record damaged in one byte of its checksum only is mended (its bytes match the checksum) and replayed.
+ * A journal file always ends with a blank line (preallocated, and grown ahead of its records: journal-writes.ts): one
+ * that ends right after a record was cut short at a line's end, records after it may be lost (`warn`, `atLine`). A
+ * file an older version wrote may end so without having lost anything (a batch that filled it to its last byte); it
+ * cannot be told apart, so it is warned of too.
  * Either way the bytes are kept: moved to a quarantine file beside the journal (journal-quarantine.ts). A line ending in CRLF (a file converted by a copy) is read without its
  * `\r`. Every intact record is recovered, before and after a bad line. Also logged at `warn` with
  * `ISO8583_WARN_JOURNAL_CORRUPT`: a `done` of an entry the file does not hold (its `add` was lost), and a journal file
@@ -22,6 +29,7 @@ import { basename } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import { UNSEALED_MEMBERS, checkSeal } from './journal-checksum.js';
+import { mendSeal, readDamaged, sealShaped } from './journal-damage.js';
 import type { JournalEntry } from './journal.js';
 import { quarantine } from './journal-quarantine.js';
 
@@ -53,6 +61,13 @@ export interface JournalContents {
   bad: BadLine[];
   /** Byte offsets of the `done` records of entries the file does not hold (their `add` was lost). */
   orphans: number[];
+  /** Byte offsets of records damaged in their checksum only, mended and replayed (journal-damage.ts). */
+  mended: number[];
+  /**
+   * The file ends right after a record, without the blank line every journal file ends with (it is preallocated, and
+   * grown ahead of its records): it was cut short at a line's end, so records after it may be lost.
+   */
+  endsAtLine: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -111,9 +126,12 @@ function startsAsRecord(line: Buffer): boolean {
   return line.compare(RECORD_START, 0, n, 0, n) === 0;
 }
 
-/** True when `line` is the beginning of a record, cut short: it begins as every record does and does not end as one. */
+/**
+ * True when `line` is the beginning of a record, cut short: it begins as every record does and does not end as one (in
+ * its `}`, nor in a checksum, even a damaged one: a line that reached its checksum is whole, and damaged).
+ */
 function cutShort(line: Buffer): boolean {
-  return startsAsRecord(line) && line[line.length - 1] !== 0x7d;
+  return startsAsRecord(line) && line[line.length - 1] !== 0x7d && !sealShaped(line);
 }
 
 /** The chunk the trailing blank run of a journal file is looked over in, from its end: 1 MiB. */
@@ -224,10 +242,11 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
   const live = new Map<string, JournalEntry>();
   const bad: BadLine[] = [];
   const orphans: number[] = [];
+  const mended: number[] = [];
   let records = 0;
   let lastLine = -1;
-  /** The last line is damaged whole (its checksum fails), not cut short. */
-  let lastSealBad = false;
+  /** Where the last line ends (its newline, or the end of the data). */
+  let lastEnd = -1;
   let lines = 0;
   let blank = 0;
   for (let start = 0; start < data.length; ) {
@@ -255,8 +274,11 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
     }
     const line = data.subarray(start, stop);
     lastLine = start;
-    const replayed = replay(line, live);
-    lastSealBad = replayed === 'bad' && checkSeal(line) === 'bad';
+    lastEnd = end;
+    let replayed = replay(line, live);
+    // Whole, damaged in its checksum only: its record, as written (journal-damage.ts).
+    const fixed = replayed === 'bad' ? mendSeal(line) : undefined;
+    if (fixed !== undefined && (replayed = replay(fixed, live)) !== 'bad') mended.push(start);
     if (replayed !== 'bad') {
       records += 1;
       if (replayed === 'orphan') orphans.push(start);
@@ -273,10 +295,42 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
     // file ends in was cut with the file (a truncation: what followed it is gone; or a crash while the file grew, which
     // lost nothing acknowledged, and cannot be told from it): warned of as damage, never a plain crash cut.
     last.endsFile = data[lastLine + last.bytes.length] !== 0x0a;
-    // The last line, begun as a record: cut, unless it ends with a checksum (whole, and damaged) or ends the file.
-    last.cut = startsAsRecord(last.bytes) && !lastSealBad && !last.endsFile;
+    // The last line: cut if it is a beginning of a record (cut short of its end) and the file does not end in it.
+    last.cut = cutShort(last.bytes) && !last.endsFile;
   }
-  return { live, records, bad, orphans };
+  // Blank lines follow the last line (a newline after its own), unless the file was cut right after it.
+  const endsAtLine = lastLine >= 0 && lastEnd < data.length && data.indexOf(0x0a, lastEnd + 1) < 0;
+  return { live, records, bad, orphans, mended, endsAtLine };
+}
+
+/**
+ * Logs what the damage of a journal file means beyond its bad lines (quarantine.ts logs those): at `error`, each
+ * damaged `add` (a reversal or advice owed that cannot be sent: its bytes are not the ones written), with what can
+ * still be read of it to settle it by hand (entry id, STAN, terminal, RRN: journal-damage.ts, never card data); at
+ * `warn`, records mended (damaged in their checksum only) and a file cut short right after a record.
+ */
+function warnDamage(file: string, contents: JournalContents, kept: string | undefined, logger: Logger): void {
+  const code = 'ISO8583_WARN_JOURNAL_CORRUPT';
+  for (const b of contents.bad) {
+    const read = b.cut ? undefined : readDamaged(b.bytes);
+    if (read?.op !== 'add') continue;
+    logger.error(
+      { code, file, damagedAdd: { offset: b.offset, ...read }, ...(kept === undefined ? {} : { quarantine: basename(kept) }) },
+      'a reversal or advice record of the journal is damaged: it is not sent (its bytes are not the ones written); settle that transaction with the bank',
+    );
+  }
+  if (contents.mended.length > 0) {
+    logger.warn(
+      { code, file, mended: contents.mended },
+      'the reversal journal has records damaged in their checksum only: their bytes match it, so they were recovered',
+    );
+  }
+  if (contents.endsAtLine) {
+    logger.warn(
+      { code, file, endsFile: true, atLine: true },
+      'the reversal journal file ends right after a record, without the blank lines every journal file ends with: it was cut short (truncated, or a copy or restore that stopped), so records after it may be lost',
+    );
+  }
 }
 
 /**
@@ -299,7 +353,8 @@ export async function loadJournal(path: string, logger: Logger, between?: () => 
   // `between` may end the replay (the journal closed while it opened): before anything is quarantined or written.
   const contents = await readJournalInTurns(data ?? Buffer.alloc(0), between);
   // The bad bytes are safe in quarantine before the rewrite drops them from the journal.
-  await quarantine(path, contents, logger);
+  const kept = await quarantine(path, contents, logger);
+  warnDamage(file, contents, kept, logger);
   if (contents.orphans.length > 0) {
     logger.warn(
       { code: 'ISO8583_WARN_JOURNAL_CORRUPT', file, orphanDone: contents.orphans },

@@ -172,7 +172,9 @@ export abstract class JournalWrites extends JournalRecovery {
     const text = Buffer.from(batch.text);
     const at = this.bytes;
     const end = at + text.length;
-    const grows = end > this.allocated;
+    // A batch that fills the file to its last byte grows it too: a journal file always ends with a blank line, so one
+    // that ends right after a record was cut short (journal-read.ts).
+    const grows = end >= this.allocated;
     if (grows && inFlight === 0 && this.mayCompact && this.dirtyEnd === 0 && this.due.worthOnGrowth(this.live.bytes, this.bytes)) {
       // Out of preallocated room while answered entries dominate: compact (beside the writes), and grow the file a
       // little meanwhile.

@@ -100,10 +100,11 @@ test('journal checksum – a file of lines without checksums (an older version\'
   const old = await reopen(dir);
   assert.deepEqual(old.left, ['o2:000000001000', 'o3:000000001000']);
   assert.equal(old.lines.filter((l) => typeof l.code === 'string').length, 0, 'nothing logged');
-  // The add of k4 with its "crc" member damaged ("crc" -> "csc"): it no longer ends with a checksum, and no line of an
-  // older version had that member: not read.
+  // The add of k4 with its "crc" member damaged in two bytes ("crc" -> "csb": one damaged byte of a checksum is mended,
+  // journal-damage.ts): it no longer ends with a checksum, and no line of an older version had that member: not read.
   const d2 = await written(t);
   flip(d2, '"crc"', 2, 0x01, 3);
+  flip(d2, '"csc"', 3, 0x01);
   const damaged = await reopen(d2);
   assert.deepEqual(damaged.left, ['k3:000000001000']);
   assert.equal(corrupt(damaged.lines).length, 1);

@@ -1,0 +1,100 @@
+/**
+ * Telling a damaged journal record from one a crash cut (journal-read.ts), and what can still be read of a damaged one.
+ * A crash tears a write: what reaches the file is a beginning of a record (then the preallocated blank lines), never a
+ * record of full length with some bytes changed. A record's checksum (journal-checksum.ts) sits at its end, so a line
+ * that still ends as a checksum does (`,"crc":"` + 8 hex digits + `"}`, give or take {@link SEAL_SLACK} damaged bytes)
+ * reached its end: it is damaged, never cut. A beginning of a record cut short cannot end so: its last bytes are those
+ * of the record shifted by the bytes it lacks, which match the checksum's framing nowhere near as closely (the fields a
+ * journal holds, an allow-list of digits and text, hold no `"` to form it).
+ * A record damaged in its checksum only (its framing, or one of its digits) is repaired: its bytes still match the
+ * CRC-32 the line holds (at least 7 of its 8 digits), so they are the bytes written; its record is recovered.
+ */
+import { SEAL_LENGTH, checkSeal, seal } from './journal-checksum.js';
+
+/** A checksum's bytes as a template: its framing, and in place of its digits those of the CRC-32 of no bytes. */
+const SEAL_TEMPLATE = Buffer.from(seal(''));
+
+/** Where the checksum's 8 hex digits are in {@link SEAL_TEMPLATE}. */
+const DIGITS_FROM = SEAL_LENGTH - 10;
+const DIGITS_TO = SEAL_LENGTH - 2;
+
+/** Bytes of a line's last {@link SEAL_LENGTH} that may be damaged and the line still be taken as ending a record: 2. */
+export const SEAL_SLACK = 2;
+
+/** True when `b` is a lowercase hex digit's byte. */
+function hexDigit(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66);
+}
+
+/**
+ * True when `line` ends as a record with a checksum does (its last {@link SEAL_LENGTH} bytes are the checksum's framing
+ * and hex digits, but for at most {@link SEAL_SLACK} bytes): a line that reached its end, so damaged if it is not a
+ * record, never cut by a crash.
+ */
+export function sealShaped(line: Buffer): boolean {
+  const from = line.length - SEAL_LENGTH;
+  if (from < 1) return false;
+  let off = 0;
+  for (let i = 0; i < SEAL_LENGTH; i++) {
+    const b = line[from + i] as number;
+    const fits = i >= DIGITS_FROM && i < DIGITS_TO ? hexDigit(b) : b === SEAL_TEMPLATE[i];
+    if (!fits && ++off > SEAL_SLACK) return false;
+  }
+  return true;
+}
+
+/**
+ * `line` with its checksum mended, when the line is a whole record damaged in one byte of its checksum (its framing or
+ * one digit): the record its bytes hold, with the checksum they should have, which then differs from the line in that
+ * byte only (bytes damaged before the checksum change its CRC-32 in about 7 of its 8 digits). `undefined` otherwise.
+ */
+export function mendSeal(line: Buffer): Buffer | undefined {
+  const head = line.length - SEAL_LENGTH;
+  if (head < 1 || checkSeal(line) === 'good') return undefined;
+  const bytes = line.subarray(0, head);
+  const text = bytes.toString('utf8');
+  // Bytes that are not UTF-8 were not written as they are: not mended.
+  if (!Buffer.from(text).equals(bytes)) return undefined;
+  const mended = Buffer.from(seal(text));
+  let differ = 0;
+  for (let i = head; i < line.length; i++) if (mended[i] !== line[i]) differ += 1;
+  return differ === 1 ? mended : undefined;
+}
+
+/** What a damaged line still reads as (each member only when it reads as one plausibly would). */
+export interface DamagedRecord {
+  /** The record's operation: `add` (a reversal or advice to send), `attempt` or `done`. */
+  op: 'add' | 'attempt' | 'done';
+  /** The entry's id. */
+  id?: string;
+  /** Its STAN (field 11: 6 digits). */
+  stan?: string;
+  /** Its terminal (field 41: up to 8 characters). */
+  terminal?: string;
+  /** Its retrieval reference number (field 37: 12 characters). */
+  rrn?: string;
+}
+
+/** The members read from a damaged line: each a pattern of what it holds, so that no card data can be taken for one. */
+const READABLE: readonly [keyof Omit<DamagedRecord, 'op'>, RegExp][] = [
+  ['id', /"id":"([A-Za-z0-9_-]{1,64})"/],
+  ['stan', /"11":"([0-9]{6})"/],
+  ['terminal', /"41":"([ -!#-[\]-~]{1,8})"/],
+  ['rrn', /"37":"([A-Za-z0-9 ]{12})"/],
+];
+
+/**
+ * What can still be read of a damaged line (never card data: only its operation, entry id, STAN, terminal and RRN, each
+ * by the pattern of what it holds); `undefined` when its operation cannot be read.
+ */
+export function readDamaged(line: Buffer): DamagedRecord | undefined {
+  const text = line.toString('latin1');
+  const op = /^\{"op":"(add|attempt|done)"/.exec(text)?.[1] as DamagedRecord['op'] | undefined;
+  if (op === undefined) return undefined;
+  const read: DamagedRecord = { op };
+  for (const [key, pattern] of READABLE) {
+    const value = pattern.exec(text)?.[1];
+    if (value !== undefined) read[key] = value;
+  }
+  return read;
+}
