@@ -119,6 +119,9 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
           this.openGoesOn();
         }
       }
+      // A spare file a killed process left (never read: journal-spare.ts) goes before the compaction writes the new
+      // file beside the old one: on a disk with a few MiB free its space is what that write needs.
+      await this.spare.discard();
       await this.rewrite();
       this.openGoesOn();
       this.due.start();
