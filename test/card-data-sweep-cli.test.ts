@@ -17,7 +17,7 @@ import { encodeFrame, responseMti } from '@iso8583/codec';
 import { waitUntil } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { BIN, exitWithin, killOnExit, startCli, startSimulator, stopAll } from './helpers/cli.js';
-import { CVV, PAN, PIN_BLOCK, SWEEP_DIALECT, TRACK2, assertHolds, assertSinks, canaryMessage, folderSinks } from './helpers/card-canaries.js';
+import { CVV, PAN, PIN_BLOCK, SWEEP_DIALECT, TRACK2, assertHolds, assertSinks, canaryMessage, ebcdicHex, folderSinks } from './helpers/card-canaries.js';
 import type { Allowed, Sink } from './helpers/card-canaries.js';
 import { packed, startRawBank } from './helpers/raw-bank.js';
 import type { RawBank } from './helpers/raw-bank.js';
@@ -118,6 +118,8 @@ test('decode and encode: describe masks; errors name fields, never values', asyn
     ['encode', ['encode'], JSON.stringify(canaryMessage(114)), WHOLE, 0],
     ['encode, invalid fields', ['encode'], JSON.stringify(bad), {}, 1],
     ['encode, malformed XML', ['encode'], xml, {}, 1],
+    // An error line naming what was given: a dialect named as the EBCDIC hex of track 2 (PAN, separator, expiry ...).
+    ['decode --dialect EBCDIC-HEX-TRACK2', ['decode', '--dialect', ebcdicHex(TRACK2), '00'], '', {}, 1],
   ];
   const results = await Promise.all(runs.map(([name, args, input, allowed]) => run(name, args, input, allowed)));
   for (const [i, [name, , , , code]] of runs.entries()) assert.equal(results[i]?.code, code, `${name}: ${results[i]?.stderr ?? ''}`);
@@ -186,6 +188,10 @@ export default async function sequence(message, context) {
   writeFileSync(broken, JSON.stringify({ name: 'broken', connectors: { bank: { host: TRACK2, port: PAN, dialect: PIN_BLOCK } }, inboundEndpoints: { pos: { port: 0, sequence: './sequence.mjs', name: CVV } } }));
   assert.notEqual((await run('run, a flow that does not start', ['run', broken])).code, 0);
   assert.notEqual((await run('run --check, a flow that does not start', ['run', broken, '--check'])).code, 0);
+  // A config file whose unknown key is the EBCDIC hex of the PAN: the error line names the key.
+  const config = join(work, 'config.json');
+  writeFileSync(config, JSON.stringify({ [ebcdicHex(PAN)]: 1 }));
+  assert.notEqual((await run('gateway --check-config, a config file key of EBCDIC hex', ['gateway', '--config', config, '--upstream', '127.0.0.1:1', '--check-config'])).code, 0);
 });
 
 test('every sink the commands wrote holds no card data beyond its policy', () => {

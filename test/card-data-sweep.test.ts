@@ -27,7 +27,7 @@ import type { IsoMessage } from '@iso8583/codec';
 import { eventWithin, waitUntil } from '@iso8583/test-support';
 import { exitWithin, startCli, startGateway, stopAll } from './helpers/cli.js';
 import type { CliProcess } from './helpers/cli.js';
-import { CVV, EMV, PAN, PIN_BLOCK, REVERSAL_JOURNAL, SWEEP_DIALECT, TRACK2, assertHolds, assertSinks, canaryMessage, folderSinks } from './helpers/card-canaries.js';
+import { CVV, EMV, PAN, PIN_BLOCK, REVERSAL_JOURNAL, SWEEP_DIALECT, TRACK2, assertHolds, assertSinks, canaryMessage, ebcdicHex, folderSinks } from './helpers/card-canaries.js';
 import type { Allowed, Sink } from './helpers/card-canaries.js';
 import { packed, startRawBank } from './helpers/raw-bank.js';
 import type { RawAnswer, RawBank, RawReply } from './helpers/raw-bank.js';
@@ -242,6 +242,10 @@ test('HTTP: JSON, XML and hex with card data, bad bodies and refused requests', 
   }
   await http(`GET /card/${PAN}`, `/card/${PAN}?track=${encodeURIComponent(TRACK2)}`, {});
   await http('GET /transactions?stan=PAN', `/transactions?stan=${PAN}`, {});
+  // The PAN and track 2 as the hex of their EBCDIC bytes (a hex dump pasted into a URL), in the path and as a query key.
+  await http('GET /card/EBCDIC-HEX-PAN', `/card/${ebcdicHex(PAN)}`, {});
+  await http('GET /card/EBCDIC-HEX-TRACK2', `/card/${ebcdicHex(TRACK2)}`, {});
+  await http('GET /x?EBCDIC-HEX-PAN=1', `/x?${ebcdicHex(PAN)}=1`, {});
 });
 
 test('console: decode, send, recent transactions; /stats, /metrics, /transactions', async () => {

@@ -102,9 +102,9 @@ function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Digits as the hex of their EBCDIC bytes (F0-F9). */
-function ebcdicHex(digits: string): string {
-  return digits.replace(/[0-9]/g, (d) => `F${d}`);
+/** Digits as the hex of their EBCDIC bytes (F0-F9), and track 2's separator `=` as its EBCDIC byte (7E). */
+export function ebcdicHex(digits: string): string {
+  return digits.replace(/[0-9]/g, (d) => `F${d}`).replaceAll('=', '7E');
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { fstatSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { Iso8583Error, maskDigitRuns, safeErrorCode } from '@iso8583/codec';
+import { Iso8583Error, maskFieldValue, safeErrorCode } from '@iso8583/codec';
 import { systemReason } from '@iso8583/connector/errors';
 
 /** The streams a command reads and writes; the process's own by default, a test's or an embedder's otherwise. */
@@ -118,6 +118,16 @@ export function printable(text: string): string {
   return text.replace(CONTROL, '?');
 }
 
+/**
+ * Text from elsewhere fit for a terminal or a log: masked as the codec masks free text (`maskFieldValue` with no field:
+ * card-shaped digit runs, a PAN shown as its first 6 and last 4 digits, and numbers written as the hex of their ASCII
+ * or EBCDIC bytes, `F4F7F6F1...`, track data after them), then {@link printable}. The last guard for an error line, a
+ * sample's title.
+ */
+export function safeText(text: string): string {
+  return printable(maskFieldValue(text, undefined, undefined));
+}
+
 /** Whether `text` has a character {@link printable} would replace (a control character, separator, bidi control). */
 export function hasUnprintable(text: string): boolean {
   CONTROL.lastIndex = 0;
@@ -139,14 +149,14 @@ function errorLines(err: unknown, message: string): string[] {
 }
 
 /**
- * The error line of the command: `iso8583: <code>: <message>`, card-shaped digit runs masked (the codec's
- * `maskDigitRuns`) and each control character shown as `?` ({@link printable}: the text may carry a host's answer, a
- * file name, a flag's value): error texts of these packages never carry values by design; this is the last guard
+ * The error line of the command: `iso8583: <code>: <message>`, each line made safe ({@link safeText}: card data
+ * masked as the codec masks free text, control characters `?`; the text may carry a host's answer, a file name, a
+ * flag's value): error texts of these packages never carry values by design; this is the last guard
  * before a line reaches a terminal or a log. An error listing its problems keeps one line per problem.
  */
 export function formatError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return `iso8583: ${errorCode(err)}: ${errorLines(err, message).map((line) => printable(maskDigitRuns(line))).join('\n')}\n`;
+  return `iso8583: ${errorCode(err)}: ${errorLines(err, message).map(safeText).join('\n')}\n`;
 }
 
 /** The failed writes of {@link writeText}: the stream each was written to (a closed stdout ends quietly, stderr not). */

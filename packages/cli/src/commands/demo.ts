@@ -11,7 +11,7 @@ import { readFlagFile } from '../read-file.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCodec, describe, maskDigitRuns } from '@iso8583/codec';
+import { createCodec, describe } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
 import { MAX_REQUEST_TIMEOUT } from '@iso8583/connector/timeouts';
@@ -29,7 +29,7 @@ import { logRows } from '../flags.js';
 import { handleSignals, hostPort, INTERRUPTED_EXIT } from '../signals.js';
 import { readyLine } from './gateway.js';
 import { sequenceTimeoutFor } from './simulate-host.js';
-import { errorCode, printable, writeResult, writeStartLine, writeText } from '../io.js';
+import { errorCode, safeText, writeResult, writeStartLine, writeText } from '../io.js';
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
@@ -230,9 +230,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
     if (client === undefined) return;
     for (const { title, message } of samples) {
       if (stopping !== undefined) return;
-      // A title from --transactions is text from elsewhere: a control character in it (an escape sequence) is shown
-      // as `?`, never acted on by the terminal.
-      await writeText(process.stdout, `== ${printable(title)}\n`);
+      // A title from --transactions is text from elsewhere: card data in it masked (a title naming the card), a
+      // control character in it (an escape sequence) shown as `?`, never acted on by the terminal.
+      await writeText(process.stdout, `== ${safeText(title)}\n`);
       let response: IsoMessage;
       try {
         response = await client.request(message);
@@ -241,8 +241,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
         failures++;
         // The coded errors name the field and the rule, never its value (a sample the codec refuses says which field).
         const { message: why } = err as { message?: unknown };
-        // Guarded as every error line is (io.ts formatError): card-shaped digit runs masked, control characters `?`.
-        await writeText(process.stdout, `  failed: ${errorCode(err)}: ${printable(maskDigitRuns(String(why ?? '')))}\n\n`);
+        // Guarded as every error line is (io.ts formatError): card data masked, control characters `?`.
+        await writeText(process.stdout, `  failed: ${errorCode(err)}: ${safeText(String(why ?? ''))}\n\n`);
         continue;
       }
       answered++;
