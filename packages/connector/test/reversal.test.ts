@@ -68,7 +68,8 @@ test('a connection dropped after the write triggers the reversal (0420 when conf
 test('an answered request and a request that never left are not reversed; their journal entries are closed', async (t) => {
   const dir = journalDir(t);
   const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
-    reversal: { enabled: true, journalDir: dir, retryInterval: 20 },
+    // compactInterval 0: its close does not compact the records read below away
+    reversal: { enabled: true, journalDir: dir, journal: new FileJournal(dir, { compactInterval: 0 }), retryInterval: 20 },
   });
   await connector.request(purchase('008201'));
   await connector.connect();
@@ -93,14 +94,16 @@ test('on start, reversals left in the journal by an earlier run are sent, as rep
   await earlier.add({ id: 'done-1', at: Date.now(), reversal: { '0': '0400', '11': '008302', '41': 'TERM0001' } });
   await earlier.done('done-1', 'reversed');
   await earlier.close();
-  const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), { reversal: { enabled: true, journalDir: dir } });
+  const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
+    reversal: { enabled: true, journalDir: dir, journal: new FileJournal(dir, { compactInterval: 0 }) },
+  });
   const answered = watchReversals(connector).reached;
   await connector.connect();
   const e = await answered;
   assert.equal(e.id, 'left-1');
   assert.deepEqual(peer.received.map((r) => `${r.message['0']}/${r.message['11']}`), ['0401/008301'], 'read back at a start: a repeat (an earlier run may have sent it unrecorded)');
   await connector.close();
-  // compacted on open: only the live entry was kept, then closed
+  // compacted on open: only the live entry was kept, then closed (compactInterval 0: not compacted at the close)
   const lines = journalLines(dir);
   assert.deepEqual(lines.map((l) => `${l.op}:${l.id}`), ['add:left-1', 'attempt:left-1', 'done:left-1']);
 });
@@ -188,7 +191,8 @@ test('a repeat (0201) whose outcome is unknown is reversed, field 90 naming the 
     else p.send(r.socket, answer(r.message));
   }, {
     reconnect: { initialDelay: 5, maxDelay: 10 },
-    reversal: { enabled: true, journalDir: dir, retryInterval: 50 },
+    // compactInterval 0: its close does not compact the records read below away
+    reversal: { enabled: true, journalDir: dir, journal: new FileJournal(dir, { compactInterval: 0 }), retryInterval: 50 },
   });
   const answered = watchReversals(connector).reached;
   await assert.rejects(connector.request({ ...purchase('008701'), '0': '0220' }), { code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST' });
