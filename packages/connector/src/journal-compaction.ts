@@ -6,12 +6,12 @@
  * so that a crash at any point leaves either the old journal or the new one, whole. The journal then reopens the new
  * file for writing at the end of the records.
  */
-import { readFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { openSynced, replaceFile, replaceFrom } from './durable-file.js';
 import { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
 import { nextTurn, readJournal } from './journal-read.js';
 import { quarantinesWhole } from './journal-quarantine.js';
+import { readJournalFileSync } from './journal-tail.js';
 import { addLine } from './journal-record.js';
 import type { LiveSnapshot } from './journal-live.js';
 import type { SpareFile } from './journal-spare.js';
@@ -76,18 +76,15 @@ export interface JournalOpenNeed {
  * quarantine, then the compacted file, `reversals.jsonl.tmp` (the live entries' `add` lines, then `preallocate` blank
  * bytes, default 4 MiB), which replaces the old file only once whole (journal.ts's `open`). The old file's space is
  * freed only by that rename, so a folder whose file system has fewer bytes free fails the start with `ENOSPC`. For a
- * check before a start (`gateway --check-config`, `run --check`): read synchronously, nothing written; a missing file
+ * check before a start (`gateway --check-config`, `run --check`): read synchronously up to the trailing blank run as a
+ * restart reads it (journal-tail.ts: memory does not grow with the preallocated tail), nothing written; a missing file
  * needs the preallocated part only. Throws what reading the file throws (`EACCES`, `EISDIR`) other than `ENOENT`.
  */
 export function journalOpenNeed(path: string, preallocate = DEFAULT_JOURNAL_PREALLOCATE): JournalOpenNeed {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return { entries: 0, records: 0, preallocate, quarantine: 0, total: preallocate };
-  }
-  const contents = readJournal(data);
+  // Up to the trailing blank run, as a restart reads it (journal-tail.ts): not the preallocated tail (up to 1 GiB).
+  const read = readJournalFileSync(path);
+  if (read === undefined) return { entries: 0, records: 0, preallocate, quarantine: 0, total: preallocate };
+  const contents = readJournal(read.data);
   let records = 0;
   for (const entry of contents.live.values()) records += Buffer.byteLength(addLine(entry)) + 1;
   // A file in which no line is a record is renamed to quarantine whole: nothing written.
