@@ -10,7 +10,8 @@ import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { Iso8583Error } from '@iso8583/codec';
+import { Iso8583Error, summarize } from '@iso8583/codec';
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { clientGone } from './request-abort.js';
 
@@ -42,13 +43,27 @@ export function goneSignal(reply: FastifyReply): AbortSignal {
 }
 
 /**
- * Logs one line (info, by code, MTI and the HTTP request's id, never a field's value) of a request the route's client
+ * Logs one line (info, by code, the request's MTI, STAN and terminal when `message` is given (else the error's MTI), and
+ * the HTTP request's id, never a card field's value) of a request the route's client
  * left before it was written, when `err` says so: `ISO8583_ERR_CONNECTOR_ABORTED` with `sent: 'no'` after the gone
- * `signal` aborted. To `logger` (the connector's own, when it was given one: the option `logger`; the routes' request
+ * `signal` aborted; and of one failed never sent (`sent: 'no'`: the connector closed, a stop's deadline or an abort)
+ * once its connection is closed (the stop cut it: the client is told nothing, so the log says it). To `logger` (the connector's own, when it was given one: the option `logger`; the routes' request
  * logger is silent unless the Fastify app logs), else to the request's logger. True when it did.
  */
-export function noteDroppedUnsent(request: FastifyRequest, signal: AbortSignal, err: unknown, logger?: Pick<Logger, 'info'>): boolean {
-  if (!signal.aborted || !(err instanceof Iso8583Error) || err.code !== 'ISO8583_ERR_CONNECTOR_ABORTED' || err.sent !== 'no') return false;
-  (logger ?? request.log).info({ code: err.code, mti: err.mti, reqId: request.id }, 'the client left before its request was written: dropped unsent (never sent to the host)');
+export function noteDroppedUnsent(request: FastifyRequest, signal: AbortSignal, err: unknown, logger?: Pick<Logger, 'info'>, message?: MessageInput): boolean {
+  if (!(err instanceof Iso8583Error) || err.sent !== 'no') return false;
+  const log = logger ?? request.log;
+  // The request's log-safe keys (MTI, STAN, terminal: the codec's summarize, as the POS side logs them), else the MTI
+  // the error names.
+  const what = { code: err.code, ...(message === undefined ? { mti: err.mti } : summarize(message as IsoMessage)), reqId: request.id };
+  if (signal.aborted && err.code === 'ISO8583_ERR_CONNECTOR_ABORTED') {
+    log.info(what, 'the client left before its request was written: dropped unsent (never sent to the host)');
+    return true;
+  }
+  // A stop (its deadline, an abort) that cut the client's connection, then failed the request it had not sent yet
+  // (the connector closed): the client is told nothing, so the log says it, as the POS side's does.
+  const socket = request.raw.socket as Socket | null;
+  if (!signal.aborted && socket !== null && !socket.destroyed) return false;
+  log.info(what, 'the client\'s connection closed before its request was written (a stop cut it): dropped unsent (never sent to the host)');
   return true;
 }

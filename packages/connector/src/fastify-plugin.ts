@@ -153,16 +153,18 @@ function timeoutOf(request: FastifyRequest, stored = false): number | undefined 
 /**
  * Sends through `send` with a `signal` aborted when the route's client leaves before it is answered (client-gone,
  * client-gone-watch.ts): a request still unwritten then is dropped, never sent (logged, to `logger` when given: the
- * connector's own; default the request's logger); one written is awaited as if not aborted, its answer then reported
+ * connector's own; default the request's logger; with `message`'s MTI, STAN and terminal when given), as is one a stop
+ * failed unsent after it cut the client's connection; one written is awaited as if not aborted, its answer then reported
  * undelivered (`watchDelivery`). The one home of that rule for every HTTP route that sends: these routes and the
  * operator console's workbench send.
  */
-export async function untilGone<T>(request: FastifyRequest, reply: FastifyReply, send: (signal: AbortSignal) => Promise<T>, logger?: Pick<Logger, 'info'>): Promise<T> {
+export async function untilGone<T>(request: FastifyRequest, reply: FastifyReply, send: (signal: AbortSignal) => Promise<T>, logger?: Pick<Logger, 'info'>,
+  message?: MessageInput): Promise<T> {
   const signal = goneSignal(reply);
   try {
     return await send(signal);
   } catch (err) {
-    noteDroppedUnsent(request, signal, err, logger);
+    noteDroppedUnsent(request, signal, err, logger, message);
     throw err;
   }
 }
@@ -296,7 +298,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           // fromObject: every bad key and value named at once; a 3-digit MTI ("800", as SocketQueue clients send it) is 0800.
           const message = fromObject(withoutSaf(body as Record<string, unknown>));
           const told = answering();
-          const result = await untilGone(request, reply, (signal) => target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy, signal }), dropLog);
+          const result = await untilGone(request, reply, (signal) => target().request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy, signal }), dropLog, message);
           const undelivered = (): UndeliveredAnswer => [asSent(told.by, told.request ?? message), result, told.by];
           let shown: IsoMessage | SocketQueueMessage = result;
           try {
@@ -333,7 +335,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
             return reply.code(STORED).send({ result: receipt, errors: [] });
           }
           const told = answering();
-          const response = await untilGone(request, reply, (signal) => through.request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy, signal }), dropLog);
+          const response = await untilGone(request, reply, (signal) => through.request(message, { timeout: timeoutOf(request), answeredBy: told.answeredBy, signal }), dropLog, message);
           const undelivered = (): UndeliveredAnswer => [told.by === connector && told.request === undefined ? message : asSent(told.by, told.request ?? message), response, told.by];
           let out: string;
           try {

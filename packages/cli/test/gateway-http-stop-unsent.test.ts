@@ -1,0 +1,76 @@
+// An HTTP request the gateway drops at a stop before it was sent upstream (it waited in its terminal's queue behind a
+// purchase held at the bank, and the stop's deadline cut its connection) is logged, one line per request, as the POS
+// side's own answer is: its code, MTI and terminal's queue outcome (never sent), and no card data. It left no trace
+// before: the client saw its connection cut, and the log said nothing of the request. The real gateway binary, a
+// real bank endpoint, a raw POS socket and a real HTTP request.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { createCodec, encodeFrame } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+import { createInboundEndpoint } from '@iso8583/inbound';
+import { waitUntil, within } from '@iso8583/test-support';
+import { BIN } from './cli-process.js';
+
+const codec = createCodec('iso87ascii');
+const PAN = '4111111111111111';
+
+function purchase(stan: string): IsoMessage {
+  return { '0': '0200', '2': PAN, '3': '000000', '4': '000000001000', '7': '1121103000', '11': stan, '41': 'TERM0001', '49': '840' };
+}
+
+test('gateway HTTP – a request dropped unsent at a stop is logged, masked, once', async (t) => {
+  let atBank: () => void = () => undefined;
+  const first = new Promise<void>((resolve) => (atBank = resolve));
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  t.after(() => release());
+  const endpoint = createInboundEndpoint({
+    port: 0, host: '127.0.0.1', dialect: 'iso87ascii',
+    sequence: async (m) => {
+      atBank();
+      await held;
+      return { ...m.fields, '0': '0210', '39': '00' };
+    },
+  });
+  const { port } = await endpoint.start();
+  t.after(() => endpoint.destroy());
+  const args = ['gateway', '--upstream', `127.0.0.1:${port}`, '--listen', '0', '--bind', '127.0.0.1', '--http', '0', '--terminal-queue', '--no-reversal',
+    '--no-transaction-log', '--shutdown-deadline', '500', '--log-level', 'info'];
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  const ended = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const ports = await within(new Promise<{ pos: number; http: number }>((resolve) => {
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString('utf8');
+      const m = /pos=127\.0\.0\.1:(\d+) http=127\.0\.0\.1:(\d+)/.exec(stdout);
+      if (m !== null) resolve({ pos: Number(m[1]), http: Number(m[2]) });
+    });
+  }), 20_000, 'the gateway to be ready');
+
+  const pos = connect(ports.pos, '127.0.0.1');
+  pos.on('error', () => undefined);
+  t.after(() => pos.destroy());
+  pos.write(encodeFrame(codec.pack(purchase('000901')), { lengthHeader: 'binary2' }));
+  await within(first, 15_000, 'the bank to get the POS purchase');
+  const answered = fetch(`http://127.0.0.1:${ports.http}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(purchase('000902')) })
+    .then((r) => r.status, () => 'cut');
+  const pending = async (): Promise<number> => ((await (await fetch(`http://127.0.0.1:${ports.http}/stats`)).json()) as { upstream: { pending: number } }).upstream.pending;
+  await waitUntil(async () => (await pending()) === 1, { what: 'the HTTP purchase to wait in its terminal\'s queue' });
+
+  child.kill('SIGTERM');
+  await within(ended, 30_000, 'the gateway to stop');
+  assert.equal(await answered, 'cut', 'the HTTP client saw its connection cut');
+  const drops = stderr.split('\n').filter((line) => /dropped unsent/.test(line));
+  assert.equal(drops.length, 1, `one line for the HTTP request dropped unsent:\n${stderr}`);
+  const line = JSON.parse(drops[0]!) as Record<string, unknown>;
+  assert.equal(line.mti, '0200');
+  assert.equal(line.stan, '000902');
+  assert.equal(line.terminal, 'TERM0001');
+  assert.equal(typeof line.code, 'string');
+  assert.doesNotMatch(stderr, new RegExp(PAN), 'no PAN in the log');
+});
