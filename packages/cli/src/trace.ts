@@ -17,7 +17,8 @@
  * the write: no answer in time, the connection lost, an answer that does not decode) comes, so a request refused
  * before it was packed and sent (an option out of range, an invalid field) shows no `->` line and none of its values.
  * A message sent is traced as it went on the wire (packed, then read back: `"11": 618164` as `"618164"`, `"41": 992468`
- * as the `"00992468"` of an `n 8` field 41), as it was given when it does not pack. The link's own messages are traced
+ * as the `"00992468"` of an `n 8` field 41), as it was given when it does not pack; a message the gateway relays (the
+ * decoded view of the bytes that go upstream as they came) as it is, never packed a second time. The link's own messages are traced
  * too (`wrap`): each attempt of its reversals and SAF entries (`->`, with `saf` the entry's kind and its `attempt`) and
  * its answer (`<-`, with the latency and response code), from the connector's `saf` events: MTI, STAN, terminal and
  * response code, the fields the events carry (never card data).
@@ -26,7 +27,7 @@
  * Latin-1 characters, past the 8 of field 41 without a card-shaped digit run, response code 1-3 letters or digits); another
  * is `invalid`.
  */
-import { createCodec, describe, maskDigitRuns, readMessage, responseMti } from '@iso8583/codec';
+import { createCodec, describe, maskDigitRuns, readMessage, resolveDialect, responseMti, sameDialect } from '@iso8583/codec';
 import type { Codec, Dialect, IsoMessage } from '@iso8583/codec';
 import type { Connector, SafEvent } from '@iso8583/connector';
 import type { ReplyObserver, Sequence } from '@iso8583/inbound';
@@ -65,6 +66,12 @@ export interface TraceContext {
   dialect?: Dialect;
   /** For an attempt of a reversal or SAF entry (and its answer): the entry's kind and the attempt's number. Default: none. */
   saf?: { kind: SafEvent['kind']; attempt: number };
+  /**
+   * For a message sent that is the decoded view of its wire image (the gateway's relay: the bytes the POS side decoded
+   * go upstream as they came): the dialect of those bytes. When it is the link's, the message is shown as it is, not
+   * packed and read back again (it is what went on the wire already). Default: none (packed and read back).
+   */
+  decodedIn?: Dialect;
 }
 
 /** Logs the messages a command moves. */
@@ -173,6 +180,9 @@ export function createTracer(options: TracerOptions): MessageTracer {
       return m;
     }
   };
+  // The tracer's dialect loaded, once a relayed message asks whether its bytes are in it.
+  let loaded: Dialect | undefined;
+  const linkDialect = (): Dialect => (loaded ??= resolveDialect(dialect));
   const level = options.logMessages === true ? 'info' : 'debug';
   const withFields = (): boolean => options.logMessages === true || logger.isLevelEnabled('trace');
   const enabled = (): boolean => logger.isLevelEnabled(level);
@@ -193,7 +203,9 @@ export function createTracer(options: TracerOptions): MessageTracer {
       logger[level](base, `${head}: (a message that cannot be shown)`);
       return;
     }
-    if (direction === 'out') m = asSent(m, context.dialect ?? dialect);
+    // A decoded view of the bytes that went (the relay's, in the link's dialect) is shown as it is: no second pack.
+    const decoded = context.decodedIn !== undefined && sameDialect(context.decodedIn, context.dialect ?? linkDialect());
+    if (direction === 'out' && !decoded) m = asSent(m, context.dialect ?? dialect);
     const summary = summaryOf(m);
     const took = context.latencyMs === undefined ? '' : ` in ${base.latencyMs as number} ms`;
     const failed = context.failure === undefined ? '' : ` (no answer: ${context.failure})`;
@@ -251,7 +263,7 @@ export function createTracer(options: TracerOptions): MessageTracer {
    * Traces one exchange of a link once it settled: `->` (and `<-` with the latency) for an answer; `->` with the
    * code for a failure after the write; nothing for a request refused before it was sent.
    */
-  const exchange = <A>(out: unknown, send: (o: unknown) => Promise<A>, o: unknown, shownIn: (a: A) => unknown, side: string, peer: string): Promise<A> => {
+  const exchange = <A>(out: unknown, send: (o: unknown) => Promise<A>, o: unknown, shownIn: (a: A) => unknown, side: string, peer: string, decodedIn?: Dialect): Promise<A> => {
     const started = performance.now();
     // An upstream group tells which upstream took the request (`routedTo`): its dialect names and masks both messages
     // (a field one bank marks sensitive may be plain text to another). A lone link tells nothing: the tracer's dialect.
@@ -269,13 +281,13 @@ export function createTracer(options: TracerOptions): MessageTracer {
     }
     return answer.then(
       (a) => {
-        message('out', out, { side, peer, dialect: via });
+        message('out', out, { side, peer, dialect: via, decodedIn });
         message('in', shownIn(a), { side, peer, latencyMs: performance.now() - started, dialect: via });
         return a;
       },
       (err: unknown) => {
         const code = (err as { code?: unknown } | null)?.code;
-        if (typeof code === 'string' && SENT_THEN_FAILED.has(code)) message('out', out, { side, peer, failure: code, dialect: via });
+        if (typeof code === 'string' && SENT_THEN_FAILED.has(code)) message('out', out, { side, peer, failure: code, dialect: via, decodedIn });
         throw err;
       },
     );
@@ -314,7 +326,9 @@ export function createTracer(options: TracerOptions): MessageTracer {
           // The gateway's relay (bytes in, bytes out) is traced by its decoded views.
           if (prop === 'relay' && typeof (target as { relay?: unknown }).relay === 'function') {
             const relay = (target as unknown as { relay(r: { message: unknown }, o?: unknown): Promise<{ message: unknown }> }).relay.bind(target);
-            return (request: { message: unknown }, o?: unknown) => exchange(request.message, (with_) => relay(request, with_), o, (a) => a.message, side, peer);
+            // Its request is the decoded view of the bytes it sends (in `dialect`): shown as it is where they went as they came.
+            return (request: { message: unknown; dialect?: Dialect }, o?: unknown) =>
+              exchange(request.message, (with_) => relay(request, with_), o, (a) => a.message, side, peer, request.dialect);
           }
           const value: unknown = Reflect.get(target, prop, target);
           // Bound to the object itself: its private fields are not reachable through the proxy.

@@ -74,3 +74,26 @@ test('trace – a reversal the connector sends, and its answer, get their trace 
   assert.deepEqual([purchase?.stan, purchase?.terminal, purchase?.code], ['618164', '00992468', 'ISO8583_ERR_CONNECTOR_TIMEOUT']);
   assert.doesNotMatch(JSON.stringify(lines), new RegExp(PAN));
 });
+
+test('trace – a relayed request (the decoded view of the bytes that go as they came) is shown as it is, not packed again', async (t) => {
+  const bank = createInboundEndpoint({ port: 0, host: '127.0.0.1', dialect: 'iso87ascii', sequence: (m) => ({ ...m.fields, 0: responseMti(m.mti), 39: '00' }) });
+  const { port } = await bank.start();
+  const connector = createConnector({ host: '127.0.0.1', port, dialect: 'iso87ascii' });
+  t.after(async () => {
+    await connector.destroy();
+    await bank.destroy();
+  });
+  const { logger, lines } = captured();
+  const link = createTracer({ logger, dialect: 'iso87ascii', logMessages: true }).wrap('upstream', `127.0.0.1:${port}`, connector);
+  const fields = { '0': '0200', '2': PAN, '3': '000000', '4': '000000001000', '7': '1121103000', '11': '000042', '41': 'TERM0001', '49': '840' };
+  const body = connector.codec.pack(fields);
+  // The view a packing would change (field 4, n 12, padded to 000000000077): shown as the relay gave it, so the trace
+  // read the view and packed nothing; the bytes, as they came, carry the amount 1000.
+  const answer = await link.relay({ message: { ...fields, '4': '77' }, body, dialect: connector.codec.dialect });
+  assert.equal(answer.message['4'], '000000001000', 'the bank got the bytes as they came');
+  const out = lines.find((l) => l.direction === 'out') as { msg: string; stan?: string } | undefined;
+  assert.ok(out, 'the relayed request is traced');
+  assert.equal(out.stan, '000042');
+  assert.match(out.msg, /\n +4 .*: 77\n/, out.msg);
+  assert.doesNotMatch(JSON.stringify(lines), new RegExp(PAN));
+});
