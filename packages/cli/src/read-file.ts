@@ -119,9 +119,24 @@ function openRegularFile(path: string, flag: string): { fd: number; stats: Stats
 
 /**
  * The text of each pipe of this process read so far, by its path: a pipe gives its bytes once, and a file may be read
- * more than once (the gateway reads `--tls-ca` for each upstream), so the second read is the first's text.
+ * more than once while a command starts (the gateway reads `--tls-ca` and `--tls-key` for each upstream, and its
+ * checks before), so the second read is the first's text. Held until the command has started
+ * ({@link releaseFlagPipes}): a key or token read through a pipe is not kept for the process's life.
  */
 const pipeTexts = new Map<string, string>();
+
+/** The pipes whose text {@link releaseFlagPipes} let go: read again, they are refused (they give nothing more). */
+const released = new Set<string>();
+
+/**
+ * Lets go of the text of every pipe read so far (see {@link pipeTexts}): what a command calls once it has started,
+ * every flag file read (the gateway, once its parts are made). A later read of one of those pipes is
+ * `ISO8583_ERR_CLI_FILE` naming the flag (a pipe gives its bytes once): never its old text, never an empty one.
+ */
+export function releaseFlagPipes(): void {
+  for (const path of pipeTexts.keys()) released.add(path);
+  pipeTexts.clear();
+}
 
 /** Blocks this thread `ms` milliseconds (a pipe of this process with no bytes yet: its writer has not written them). */
 function pause(ms: number): void {
@@ -166,6 +181,9 @@ function tooLarge(path: string, flag: string, limit: number): Error {
  * the file is named only when its name is plausible (see the module).
  */
 export function readFlagFile(path: string, flag: string, limit: number = FLAG_FILE_LIMIT): string {
+  if (released.has(path)) {
+    throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${shown(path)} is a pipe this process read at its start and no longer holds: give a regular file`, flag);
+  }
   const kept = pipeTexts.get(path);
   if (kept !== undefined) {
     if (Buffer.byteLength(kept) > limit) throw tooLarge(path, flag, limit);

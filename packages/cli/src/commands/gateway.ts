@@ -14,6 +14,7 @@ import { handleSignals, hostPort } from '../signals.js';
 import { catchStopWhileStarting, notStarting } from '../early-stop.js';
 import type { StartStop } from '../early-stop.js';
 import { writeEnd, writeResult, writeStartLine } from '../io.js';
+import { releaseFlagPipes } from '../read-file.js';
 
 /** The ready line of a gateway: `gateway listening pos=HOST:PORT http=HOST:PORT [metrics=HOST:PORT] [stats=HOST:PORT]`. */
 export function readyLine(gateway: Gateway): string {
@@ -77,6 +78,8 @@ async function startThenRun(config: GatewayConfig, warnings: readonly string[], 
   const gateway = await startGateway(config, { logger: log.logger }).catch((err: unknown) => {
     throw withJournalFlag(err);
   });
+  // Every flag file is read: the text of a pipe (a key, a token through `<(...)`) is not kept for the process's life.
+  releaseFlagPipes();
   if (starting.signal !== undefined) {
     // Its parts are made, nothing is in flight yet: closed in order (the journal lock released, no file left half made).
     await gateway.close();
