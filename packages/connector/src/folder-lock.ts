@@ -10,7 +10,7 @@
  */
 import { link, open, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { futimesSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
@@ -19,6 +19,8 @@ import type { CONNECTOR_LOG_CODES } from './errors.js';
 import { notNamed } from './file-identity.js';
 import type { FileIdentity } from './file-identity.js';
 import { LOCK_REFRESH, LOCK_STALE, openHere, ownerState, ownerText, parseOwner } from './lock-owner.js';
+import { touchEvery } from './lock-touch.js';
+import type { LockTouch } from './lock-touch.js';
 import type { LockOwner } from './lock-owner.js';
 
 /** What a folder lock is for: its file name, the error when a live process holds it, the warning on a take-over. */
@@ -260,29 +262,6 @@ export async function openFolderLock(dir: string, kind: FolderLockKind, logger: 
   return lockFolder(dir, kind, logger);
 }
 
-/**
- * Touches the file of `handle` (its modification time set to now) every `LOCK_REFRESH` ms: how a start in another pid
- * namespace (another container) tells its maker alive (lock-owner.ts). A synchronous futimes (a metadata system call
- * on our descriptor, microseconds): an async one waits behind the thread pool's work (slow DNS lookups in an outage,
- * crypto, O_DSYNC writes on a stalled disk), and a live holder whose pool is busy for the watch would lose its lock. A
- * failed touch is told to `onFail` (its errno code), once.
- */
-function toucher(handle: FileHandle, onFail: (reason: string) => void): NodeJS.Timeout {
-  let failed = false;
-  const touch = setInterval(() => {
-    const now = new Date();
-    try {
-      futimesSync(handle.fd, now, now);
-    } catch (err) {
-      if (failed) return;
-      failed = true;
-      onFail((err as NodeJS.ErrnoException).code ?? String(err));
-    }
-  }, LOCK_REFRESH);
-  touch.unref();
-  return touch;
-}
-
 /** Takes the lock of `dir` (see {@link FolderLock}). Throws `kind.locked(...)` when a live process holds it. */
 export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logger): Promise<FolderLock> {
   // One name per folder, however it was spelt (relative, through a symbolic link).
@@ -302,16 +281,17 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
   let handle: FileHandle | undefined;
   // Touches our private file while we start (one of another pid namespace that watches a container's lock for
   // LOCK_STALE ms must not look left behind to a start that takes the lock meanwhile), then the lock (the same file).
-  let touch: NodeJS.Timeout | undefined;
+  // Off the event loop and the thread pool, at most one in flight (lock-touch.ts).
+  let touch: LockTouch | undefined;
   try {
     handle = await open(mine, 'wx', 0o600);
-    touch = toucher(handle, (reason) =>
+    // The lock file is this file under a second name (a hard link): the same device and inode.
+    const { dev, ino } = await handle.stat();
+    touch = touchEvery(handle, dev, LOCK_REFRESH, (reason) =>
       logger.warn({ code: LOCK_TOUCH_CODE, dir, reason }, `${kind.what}'s lock could not be touched (${reason}): a start in another container may take it over`),
     );
     await writeAll(handle, Buffer.from(ownerText()), 0);
     await handle.sync();
-    // The lock file is this file under a second name (a hard link): the same device and inode.
-    const { dev, ino } = await handle.stat();
     const id: FileIdentity = { dev, ino };
     await take(mine, path, (pid, reason) =>
       logger.warn({ code: kind.staleCode, dir, holderPid: pid, reason }, `${kind.what} was locked by a process that is gone (${reason}): taking the lock over`),
@@ -335,7 +315,8 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
       lost,
       async release() {
         if (!heldHere.delete(path)) return;
-        clearInterval(touch);
+        // A touch in flight ends before its descriptor is closed (its number could be another file's by then).
+        await touch?.stop();
         // Another process's lock by now (the folder was removed and taken meanwhile) is left alone.
         if (lost() === undefined) await unlink(path).catch(() => undefined);
         await held.close().catch(() => undefined);
@@ -343,7 +324,7 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     };
   } finally {
     if (!taken) {
-      clearInterval(touch);
+      await touch?.stop();
       // Our lock file, linked but never whole: removed (one another process linked meanwhile is left alone), before
       // the name is free again in this process.
       if (linked !== undefined && notNamed(path, linked) === undefined) await unlink(path).catch(() => undefined);

@@ -1,0 +1,99 @@
+/**
+ * The touch of a held folder lock (its modification time set to now, every `LOCK_REFRESH` ms: lock-owner.ts), off the
+ * event loop and off the thread pool. A synchronous `futimes` on the event loop blocked every socket of the process
+ * while a shared volume (NFS) stalled; an asynchronous one waits behind the thread pool's work (slow DNS lookups in an
+ * outage, crypto, O_DSYNC writes on a stalled disk), and a live holder whose pool is busy for the watch would lose its
+ * lock. So the touch is a synchronous `futimes` in a worker thread of its own, one per file system (a stalled volume
+ * holds its own locks' touches only), made at the first touch and never keeping the process alive. A lock has at most
+ * one touch in flight: a touch still running when the next is due (a stalled volume) is not queued behind, the next is
+ * skipped.
+ */
+import { Worker } from 'node:worker_threads';
+import type { FileHandle } from 'node:fs/promises';
+
+/** The worker's code: each message `{ id, fd }` is one `futimes` of `fd` to now, answered `{ id }` or `{ id, code }`. */
+const WORKER_CODE = `
+const { parentPort } = require('node:worker_threads');
+const { futimesSync } = require('node:fs');
+parentPort.on('message', ({ id, fd }) => {
+  try {
+    const now = new Date();
+    futimesSync(fd, now, now);
+    parentPort.postMessage({ id });
+  } catch (err) {
+    parentPort.postMessage({ id, code: (err && err.code) || String(err) });
+  }
+});
+`;
+
+/** A worker that touches files of one file system, and the touches it was handed that have not answered yet. */
+interface Toucher {
+  worker: Worker;
+  waiting: Map<number, (code: string | undefined) => void>;
+}
+
+/** The workers by file system (the `dev` of the files they touch). */
+const touchers = new Map<number, Toucher>();
+let lastId = 0;
+
+/** The worker of the file system `dev`, made if there is none (or the last one ended). */
+function toucherOf(dev: number): Toucher {
+  const found = touchers.get(dev);
+  if (found !== undefined) return found;
+  const worker = new Worker(WORKER_CODE, { eval: true });
+  const made: Toucher = { worker, waiting: new Map() };
+  const ended = (code: string): void => {
+    if (touchers.get(dev) === made) touchers.delete(dev);
+    for (const settle of made.waiting.values()) settle(code);
+    made.waiting.clear();
+  };
+  worker.on('message', (m: { id: number; code?: string }) => {
+    const settle = made.waiting.get(m.id);
+    made.waiting.delete(m.id);
+    settle?.(m.code);
+  });
+  worker.on('error', (err: Error) => ended((err as NodeJS.ErrnoException).code ?? err.name));
+  worker.on('exit', () => ended('EWORKEREXIT'));
+  // After the listeners (adding one refs the worker's port again): it never keeps the process alive.
+  worker.unref();
+  touchers.set(dev, made);
+  return made;
+}
+
+/** A lock file's touches (see the module comment). */
+export interface LockTouch {
+  /** Stops the touches; resolves once the touch in flight, if any, has ended (so its descriptor may be closed). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Touches the file of `handle` (on the file system `dev`) every `every` ms, at most one touch in flight (a due touch is
+ * skipped while the last still runs). A failed touch is told to `onFail` (its errno code), once.
+ */
+export function touchEvery(handle: FileHandle, dev: number, every: number, onFail: (reason: string) => void): LockTouch {
+  let failed = false;
+  let inFlight: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (inFlight !== undefined) return;
+    const toucher = toucherOf(dev);
+    const id = ++lastId;
+    inFlight = new Promise<void>((resolve) => {
+      toucher.waiting.set(id, (code) => {
+        inFlight = undefined;
+        if (code !== undefined && !failed) {
+          failed = true;
+          onFail(code);
+        }
+        resolve();
+      });
+      toucher.worker.postMessage({ id, fd: handle.fd });
+    });
+  }, every);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
+}
