@@ -24,7 +24,6 @@
  * `ISO8583_WARN_JOURNAL_CORRUPT`: a `done` of an entry the file does not hold (its `add` was lost), and a journal file
  * of zero length (a journal file is never empty: it is preallocated with blank lines).
  */
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
@@ -32,6 +31,7 @@ import { UNSEALED_MEMBERS, checkSeal } from './journal-checksum.js';
 import { mendSeal, readDamaged, sealShaped } from './journal-damage.js';
 import type { JournalEntry } from './journal.js';
 import { quarantine } from './journal-quarantine.js';
+import { readJournalFile } from './journal-tail.js';
 
 /** A line of the file that is not a record. */
 export interface BadLine {
@@ -134,53 +134,8 @@ function cutShort(line: Buffer): boolean {
   return startsAsRecord(line) && line[line.length - 1] !== 0x7d && !sealShaped(line);
 }
 
-/** The chunk the trailing blank run of a journal file is looked over in, from its end: 1 MiB. */
-const TAIL_CHUNK = 1024 * 1024;
-
-/**
- * The bytes of the journal file at `path` up to its trailing run of blank lines (the preallocated tail), with at most
- * two of its newlines kept (what the replay reads after the last line: cut short, or the file's end); `size`: the
- * file's length. The tail is looked over a chunk at a time from the end and never held: a restart's memory does not
- * grow with `preallocate` (a 1 GiB preallocation read whole cost ~1.1 GB at each restart). `undefined` when there is no
- * file yet.
- */
-export async function readJournalFile(path: string): Promise<{ data: Buffer; size: number } | undefined> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return undefined;
-  }
-  try {
-    const { size } = await handle.stat();
-    const chunk = Buffer.allocUnsafe(Math.min(TAIL_CHUNK, Math.max(size, 1)));
-    // The last byte that is not a newline: -1 when there is none.
-    let last = -1;
-    for (let end = size; end > 0 && last < 0; ) {
-      const from = Math.max(0, end - chunk.length);
-      const { bytesRead } = await handle.read(chunk, 0, end - from, from);
-      for (let i = bytesRead - 1; i >= 0; i--) {
-        if (chunk[i] !== 0x0a) {
-          last = from + i;
-          break;
-        }
-      }
-      end = from;
-    }
-    const keep = Math.min(size, last + 1 + 2);
-    const data = Buffer.allocUnsafe(keep);
-    let at = 0;
-    while (at < keep) {
-      const { bytesRead } = await handle.read(data, at, keep - at, at);
-      if (bytesRead === 0) break;
-      at += bytesRead;
-    }
-    return { data: at === keep ? data : data.subarray(0, at), size };
-  } finally {
-    await handle.close();
-  }
-}
+// The bytes read back (up to the trailing blank run): journal-tail.ts, the one rule of a restart and of the checks.
+export { readJournalFile } from './journal-tail.js';
 
 /** Lines replayed between two turns of the event loop by {@link readJournalInTurns}: 4096 (a few ms of CPU). */
 export const REPLAY_TURN_LINES = 4096;

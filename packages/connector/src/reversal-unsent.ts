@@ -2,10 +2,12 @@
  * What a start with reversal and SAF off does with a journal folder still configured: it is read, and what an earlier
  * run left unsent there refuses the start (see {@link refuseUnsent}).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileJournal, JOURNAL_FILE } from './journal.js';
-import type { JournalEntry, ReversalJournal } from './journal.js';
+import type { ReversalJournal } from './journal.js';
+import { journalOpenError } from './journal-hold.js';
+import { readJournalInTurns } from './journal-read.js';
+import { readJournalFile } from './journal-tail.js';
 import { connectorError } from './errors.js';
 
 /**
@@ -13,16 +15,18 @@ import { connectorError } from './errors.js';
  * entries an earlier run left unfinished (reversals owed, advices not delivered): nothing would send them, nor say so.
  * Resolves when there is no such folder's journal file, or it holds none; else the start is refused: rejects with
  * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `reversal.enabled` and the count (turn reversal or SAF on to send them; move
- * the folder away to drop them knowingly). A shared or caller-given store is not read here (its other nodes send it).
+ * the folder away to drop them knowingly). The file is only read (no lock, nothing written). A shared or caller-given
+ * store is not read here (its other nodes send it).
  */
 export async function refuseUnsent(journal: ReversalJournal | undefined): Promise<void> {
-  if (!(journal instanceof FileJournal) || !existsSync(join(journal.dir, JOURNAL_FILE))) return;
-  let left: readonly JournalEntry[];
-  try {
-    left = await journal.open();
-  } finally {
-    await journal.close();
-  }
+  if (!(journal instanceof FileJournal)) return;
+  // Read only, as a restart reads it (up to the trailing blank run: journal-tail.ts), in turns of the event loop: no
+  // lock taken, no compaction, no spare file, nothing written in a folder this start does not use.
+  const read = await readJournalFile(join(journal.dir, JOURNAL_FILE)).catch((err: unknown) => {
+    throw journalOpenError(journal.dir, err);
+  });
+  if (read === undefined) return;
+  const left = [...(await readJournalInTurns(read.data)).live.values()];
   if (left.length === 0) return;
   const owed = left.filter((e) => (e.kind ?? 'reversal') === 'reversal').length;
   throw connectorError(

@@ -1,9 +1,9 @@
 // A start with reversal and SAF off whose journal folder (still configured) holds reversals an earlier run owes is
 // refused, naming reversal.enabled and the count: nothing would send them, and nothing said so. A folder with nothing
-// unsent, or none at all, starts as before (and none is made).
+// unsent, or none at all, starts as before (and none is made). The journal is only read: nothing is written there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { answer, purchase } from './peer.js';
 import { peerFor, connectorFor, tempDir } from './helpers/setup.js';
@@ -23,8 +23,13 @@ test('reversal off over a journal that owes a reversal: the start is refused; wi
   await sent;
   await first.destroy(); // the reversal stays owed in the journal
 
+  const written = readFileSync(join(dir, 'reversals.jsonl'));
+  const files = readdirSync(dir).sort();
   const off = connectorFor(t, { host: '127.0.0.1', port: peer.port, reversal: { enabled: false, journalDir: dir } });
   const err = await failure(off.connect());
+  // Only read: no compaction rewrote the file, no lock or spare file was made.
+  assert.ok(readFileSync(join(dir, 'reversals.jsonl')).equals(written), 'the journal file is as the earlier run left it');
+  assert.deepEqual(readdirSync(dir).sort(), files);
   assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_OPTIONS');
   assert.equal(err.field, 'reversal.enabled');
   assert.match(err.message, /1 entries .* \(1 reversals owed\)/);
