@@ -85,7 +85,7 @@ function journalNeed(dir: string): JournalOpenNeed {
   try {
     return journalOpenNeed(join(dir, JOURNAL_FILE));
   } catch {
-    return { entries: 0, records: 0, preallocate: DEFAULT_JOURNAL_PREALLOCATE, quarantine: 0, total: DEFAULT_JOURNAL_PREALLOCATE };
+    return { entries: 0, records: 0, preallocate: DEFAULT_JOURNAL_PREALLOCATE, quarantine: 0, total: DEFAULT_JOURNAL_PREALLOCATE, reclaimed: 0 };
   }
 }
 
@@ -102,7 +102,8 @@ function spaceProblem(dir: string, need: JournalOpenNeed): string | undefined {
   let total: number;
   try {
     const fs = statfsSync(at);
-    free = fs.bavail * fs.bsize;
+    // A spare file a killed process left is removed by the start before it writes: its blocks are free for it.
+    free = fs.bavail * fs.bsize + blocks(need.reclaimed, fs.bsize);
     total = blocks(need.records + need.preallocate, fs.bsize) + blocks(need.quarantine, fs.bsize) + SMALL_FILES * fs.bsize;
   } catch {
     return undefined;

@@ -6,6 +6,10 @@
  * so that a crash at any point leaves either the old journal or the new one, whole. The journal then reopens the new
  * file for writing at the end of the records.
  */
+<<<<<<< ours
+=======
+import { readFileSync, statSync } from 'node:fs';
+>>>>>>> theirs
 import type { FileHandle } from 'node:fs/promises';
 import { openSynced, replaceFile, replaceFrom } from './durable-file.js';
 import { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
@@ -69,6 +73,20 @@ export interface JournalOpenNeed {
   quarantine: number;
   /** All of it: the bytes of free space a start needs in the journal's folder. */
   total: number;
+  /**
+   * The bytes of a spare file a stopped or killed process left (`reversals.jsonl.next`): removed by the start before
+   * it writes, so free for it too (0 when there is none).
+   */
+  reclaimed: number;
+}
+
+/** The size of the spare file beside the journal at `path` (journal-spare.ts), 0 when there is none. */
+function spareBytes(path: string): number {
+  try {
+    return statSync(`${path}.next`).size;
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -76,6 +94,7 @@ export interface JournalOpenNeed {
  * quarantine, then the compacted file, `reversals.jsonl.tmp` (the live entries' `add` lines, then `preallocate` blank
  * bytes, default 4 MiB), which replaces the old file only once whole (journal.ts's `open`). The old file's space is
  * freed only by that rename, so a folder whose file system has fewer bytes free fails the start with `ENOSPC`. For a
+<<<<<<< ours
  * check before a start (`gateway --check-config`, `run --check`): read synchronously up to the trailing blank run as a
  * restart reads it (journal-tail.ts: memory does not grow with the preallocated tail), nothing written; a missing file
  * needs the preallocated part only. Throws what reading the file throws (`EACCES`, `EISDIR`) other than `ENOENT`.
@@ -85,11 +104,26 @@ export function journalOpenNeed(path: string, preallocate = DEFAULT_JOURNAL_PREA
   const read = readJournalFileSync(path);
   if (read === undefined) return { entries: 0, records: 0, preallocate, quarantine: 0, total: preallocate };
   const contents = readJournal(read.data);
+=======
+ * check before a start (`gateway --check-config`, `run --check`): read synchronously, nothing written; a missing file
+ * needs the preallocated part only. A spare file a killed process left is removed by the start before it writes
+ * (`reclaimed`: its bytes count as free). Throws what reading the file throws (`EACCES`, `EISDIR`) other than `ENOENT`.
+ */
+export function journalOpenNeed(path: string, preallocate = DEFAULT_JOURNAL_PREALLOCATE): JournalOpenNeed {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return { entries: 0, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: spareBytes(path) };
+  }
+  const contents = readJournal(data);
+>>>>>>> theirs
   let records = 0;
   for (const entry of contents.live.values()) records += Buffer.byteLength(addLine(entry)) + 1;
   // A file in which no line is a record is renamed to quarantine whole: nothing written.
   const quarantine = quarantinesWhole(contents) ? 0 : contents.bad.reduce((n, b) => n + b.bytes.length + 1, 0);
-  return { entries: contents.live.size, records, preallocate, quarantine, total: records + preallocate + quarantine };
+  return { entries: contents.live.size, records, preallocate, quarantine, total: records + preallocate + quarantine, reclaimed: spareBytes(path) };
 }
 
 /** A compacted journal, open for writing. */

@@ -96,12 +96,12 @@ export class NextFile {
 
   /**
    * Appends `text` (records that took effect in the journal since the snapshot, in order) after its records, durably;
-   * past its size it grows by `preallocate` blank bytes.
+   * reaching its size it grows by `preallocate` blank bytes (a journal file always ends with a blank line: journal-read.ts).
    */
   async carry(text: Buffer): Promise<void> {
     if (text.length === 0) return;
     const end = this.bytes + text.length;
-    if (end > this.allocated) {
+    if (end >= this.allocated) {
       await writeThenBlank(this.handle, text, this.preallocate, this.bytes);
       this.allocated = end + this.preallocate;
     } else {

@@ -3,7 +3,7 @@
 // free space for. Checked against the file a real open writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal, journalOpenNeed } from '../src/index.js';
@@ -15,7 +15,7 @@ test('journalOpenNeed of a journal with live and ended entries is the size of th
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'reversals.jsonl');
   const preallocate = 64 * 1024;
-  assert.deepEqual(journalOpenNeed(file, preallocate), { entries: 0, records: 0, preallocate, quarantine: 0, total: preallocate });
+  assert.deepEqual(journalOpenNeed(file, preallocate), { entries: 0, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: 0 });
   const first = new FileJournal(dir, { preallocate, compactInterval: 0 });
   await first.open();
   await Promise.all(Array.from({ length: 300 }, (_, i) => first.add({ id: `e${i}`, reversal: { ...REVERSAL, 11: String(i).padStart(6, '0') }, at: 1, attempts: 0 })));
@@ -54,4 +54,12 @@ test('journalOpenNeed counts the bad lines the open copies to quarantine', async
   await again.close();
   const kept = readdirSync(dir).find((n) => n.startsWith('reversals.jsonl.corrupt-')) as string;
   assert.equal(statSync(join(dir, kept)).size, need.quarantine);
+});
+
+test('journalOpenNeed counts a spare file a killed process left as reclaimed: the open removes it before it writes', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-open-need-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'reversals.jsonl');
+  writeFileSync(`${file}.next`, '\n'.repeat(8192));
+  assert.equal(journalOpenNeed(file, 4096).reclaimed, 8192);
 });
