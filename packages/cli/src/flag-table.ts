@@ -176,7 +176,7 @@ export function flagSchema(row: FlagRow): Record<string, unknown> {
 }
 
 /** The config key of each {@link CONSOLE_ROWS} row (the gateway's config file takes them as keys). */
-export type ConsoleFlagKey = 'noConsole' | 'consoleSend' | 'httpToken' | 'httpTokenFile' | 'consoleSessionLifetime' | 'consoleSecureCookie';
+export type ConsoleFlagKey = 'noConsole' | 'consoleSend' | 'httpToken' | 'httpTokenFile' | 'consoleSessionLifetime' | 'consoleSecureCookie' | 'httpTrustedProxy';
 
 /**
  * The operator console and who may use the HTTP port, for `iso8583 gateway` (flags and config file keys) and
@@ -191,4 +191,5 @@ export const CONSOLE_ROWS: readonly (FlagRow & { key: ConsoleFlagKey })[] = [
   { key: 'httpTokenFile', flag: 'http-token-file', kind: 'string', arg: 'FILE', help: '--http-token read from the first line of FILE (kept out of the process list)' },
   { key: 'consoleSessionLifetime', flag: 'console-session-lifetime', kind: 'integer', arg: 'MINUTES', min: 1, max: 43_200, default: 480, help: 'minutes a console sign-in lasts (then the page asks for the token again)' },
   { key: 'consoleSecureCookie', flag: 'console-secure-cookie', kind: 'boolean', default: false, help: 'mark the console\'s session cookie Secure: browsers reach the HTTP port through a TLS-terminating proxy (X-Forwarded-Proto is not trusted for it)' },
+  { key: 'httpTrustedProxy', flag: 'http-trusted-proxy', kind: 'string', arg: 'LIST', defaultText: 'none (X-Forwarded-For never read)', help: 'the TLS proxies in front of the HTTP port (comma-separated addresses or ADDRESS/PREFIX): a wrong token from one counts against the client its X-Forwarded-For names, not every client of the proxy' },
 ];

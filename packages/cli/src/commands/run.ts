@@ -5,6 +5,7 @@
  */
 import { cliError, parseCommandArgs } from '../args.js';
 import { CONSOLE_ROWS, flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
+import { trustedProxyList } from '../http/trusted-proxies.js';
 import type { FlagRow } from '../flag-table.js';
 // The flow's reader (the connector and the endpoint behind it), its check and its runner (Fastify, pino, prom-client)
 // load when the command line asks for them: `--help` needs none of them, `--schema` the schema only.
@@ -71,6 +72,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     consoleSecureCookie: access['console-secure-cookie'] === true,
     ...(typeof access['http-token'] === 'string' ? { httpToken: access['http-token'] } : {}),
     ...(typeof access['http-token-file'] === 'string' ? { httpTokenFile: access['http-token-file'] } : {}),
+    ...(typeof access['http-trusted-proxy'] === 'string' ? { trustedProxies: trustedProxyList(access['http-trusted-proxy']) } : {}),
   };
   if (check) {
     const { checkFlow } = await import('../flow/check.js');

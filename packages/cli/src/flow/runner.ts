@@ -56,6 +56,8 @@ export interface FlowRunOptions {
   consoleSecureCookie?: boolean;
   /** A file whose first line is the HTTP token. Default: none. */
   httpTokenFile?: string;
+  /** The TLS proxies in front of the HTTP port (`--http-trusted-proxy`, http/trusted-proxies.ts). Default: none. */
+  trustedProxies?: readonly string[];
 }
 
 /** Where a flow's HTTP address is set, for `ISO8583_WARN_HTTP_OPEN` (logged at start, printed by `run --check`). */
@@ -173,6 +175,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       ...(run.consoleSessionLifetime === undefined ? {} : { lifetime: run.consoleSessionLifetime * 60_000 }),
       secureCookie: run.consoleSecureCookie === true,
     },
+    ...(run.trustedProxies === undefined ? {} : { trustedProxies: run.trustedProxies }),
     logger: logger.child({ side: 'http' }),
     logEveryRequest: run.logMessages === true,
     ...(ring === undefined || flow.http === undefined

@@ -219,6 +219,11 @@ export interface GatewayConfig {
    */
   consoleSecureCookie: boolean;
   /**
+   * The TLS proxies in front of the HTTP port, comma-separated addresses or `ADDRESS/PREFIX` (http/trusted-proxies.ts):
+   * the wrong tokens of a request from one are counted by the client its `X-Forwarded-For` names. Default: none.
+   */
+  httpTrustedProxy?: string;
+  /**
    * Log every message in and out (POS side and upstream side) at `info`: direction, peer, latency and the fields,
    * card data masked as `describe()` masks it. Default `false` (at `debug` a line per message, at `trace` its fields).
    */
