@@ -6,10 +6,7 @@
  * so that a crash at any point leaves either the old journal or the new one, whole. The journal then reopens the new
  * file for writing at the end of the records.
  */
-<<<<<<< ours
-=======
-import { readFileSync, statSync } from 'node:fs';
->>>>>>> theirs
+import { statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { openSynced, replaceFile, replaceFrom } from './durable-file.js';
 import { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
@@ -94,31 +91,16 @@ function spareBytes(path: string): number {
  * quarantine, then the compacted file, `reversals.jsonl.tmp` (the live entries' `add` lines, then `preallocate` blank
  * bytes, default 4 MiB), which replaces the old file only once whole (journal.ts's `open`). The old file's space is
  * freed only by that rename, so a folder whose file system has fewer bytes free fails the start with `ENOSPC`. For a
-<<<<<<< ours
  * check before a start (`gateway --check-config`, `run --check`): read synchronously up to the trailing blank run as a
  * restart reads it (journal-tail.ts: memory does not grow with the preallocated tail), nothing written; a missing file
- * needs the preallocated part only. Throws what reading the file throws (`EACCES`, `EISDIR`) other than `ENOENT`.
- */
-export function journalOpenNeed(path: string, preallocate = DEFAULT_JOURNAL_PREALLOCATE): JournalOpenNeed {
-  // Up to the trailing blank run, as a restart reads it (journal-tail.ts): not the preallocated tail (up to 1 GiB).
-  const read = readJournalFileSync(path);
-  if (read === undefined) return { entries: 0, records: 0, preallocate, quarantine: 0, total: preallocate };
-  const contents = readJournal(read.data);
-=======
- * check before a start (`gateway --check-config`, `run --check`): read synchronously, nothing written; a missing file
  * needs the preallocated part only. A spare file a killed process left is removed by the start before it writes
  * (`reclaimed`: its bytes count as free). Throws what reading the file throws (`EACCES`, `EISDIR`) other than `ENOENT`.
  */
 export function journalOpenNeed(path: string, preallocate = DEFAULT_JOURNAL_PREALLOCATE): JournalOpenNeed {
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return { entries: 0, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: spareBytes(path) };
-  }
-  const contents = readJournal(data);
->>>>>>> theirs
+  // Up to the trailing blank run, as a restart reads it (journal-tail.ts): not the preallocated tail (up to 1 GiB).
+  const read = readJournalFileSync(path);
+  if (read === undefined) return { entries: 0, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: spareBytes(path) };
+  const contents = readJournal(read.data);
   let records = 0;
   for (const entry of contents.live.values()) records += Buffer.byteLength(addLine(entry)) + 1;
   // A file in which no line is a record is renamed to quarantine whole: nothing written.
