@@ -181,7 +181,7 @@ describe('the gateway with --log-messages', () => {
 });
 
 describe('the gateway with --client-dialect and --log-messages', () => {
-  test('POS messages are described by the POS dialect: a CVV it marks in field 48 is masked on the pos lines', async () => {
+  test('POS messages are described by the POS dialect: a CVV it marks in field 48 is masked on the pos lines and on the upstream lines', async () => {
     const dialectFile = join(work, 'pos-cvv.json');
     writeFileSync(dialectFile, JSON.stringify({ name: 'pos-cvv', extends: 'iso87ascii', fields: { '48': { sensitive: 'cvv' } } }));
     const logFile = join(work, 'gateway-client-dialect.log');
@@ -198,6 +198,10 @@ describe('the gateway with --client-dialect and --log-messages', () => {
     const lines = jsonLines(readFileSync(logFile, 'utf8')).filter((l) => l.stan === '000048' && l.side === 'pos');
     assert.deepEqual(lines.map((l) => l.direction), ['in', 'out'], 'the POS message in and its answer out');
     for (const line of lines) assert.ok(!JSON.stringify(line).includes('4729'), `the pos ${String(line.direction)} line shows the CVV`);
+    // The same message on the bank's side (its dialect, iso87ascii, calls 48 free text): masked by the POS dialect's mark too.
+    const upstream = jsonLines(readFileSync(logFile, 'utf8')).filter((l) => l.stan === '000048' && l.side === 'upstream');
+    assert.deepEqual(upstream.map((l) => l.direction), ['out', 'in'], 'the request to the bank and its answer');
+    for (const line of upstream) assert.ok(!JSON.stringify(line).includes('4729'), `the upstream ${String(line.direction)} line shows the CVV`);
   });
 });
 
@@ -263,4 +267,26 @@ test('run FLOW.json --log-messages: the endpoint\'s message in and out, and its 
   assert.deepEqual(lines.map((l) => `${String(l.side)} ${String(l.direction)}`), ['pos in', 'bank out', 'bank in', 'pos out'], `${flow.stderr()}\n${host}`);
   assert.equal(lines[1]?.peer, `127.0.0.1:${bank.port}`);
   assertNoCardData(flow.stderr(), 'the flow log');
+});
+
+test('run FLOW.json --log-messages: a CVV the endpoint\'s dialect marks in field 48 is masked on its connector\'s lines too', async () => {
+  const bank = plainBank;
+  writeFileSync(join(work, 'flow-pos-cvv.json'), JSON.stringify({ name: 'flow-pos-cvv', extends: 'iso87ascii', fields: { '48': { sensitive: 'cvv' } } }));
+  writeFileSync(join(work, 'forward.mjs'), 'export default (message, context) => context.connectors.bank.sendMessage(message.xml);\n');
+  const flowFile = join(work, 'cvv-flow.json');
+  writeFileSync(flowFile, JSON.stringify({
+    name: 'cvv',
+    connectors: { bank: { host: '127.0.0.1', port: bank.port, dialect: 'iso87ascii', requestTimeout: 10_000 } },
+    inboundEndpoints: { pos: { port: 0, dialect: './flow-pos-cvv.json', sequence: './forward.mjs' } },
+    logLevel: 'warn',
+  }));
+  const flow = startCli(['run', flowFile, '--log-messages', '--no-console']);
+  const m = await flow.waitForLine(/^inbound pos listening on (\S+):(\d+)$/);
+  await flow.waitForLine(/^flow cvv ready$/);
+  await sendOnce({ host: m[1] as string, port: Number(m[2]) }, createCodec('iso87ascii').pack({ ...PURCHASE, '11': '000049', '48': 'CVV2=5831' }));
+  flow.kill('SIGTERM');
+  await exitWithin(flow, 20_000, 'flow stop');
+  const lines = jsonLines(flow.stderr()).filter((l) => l.stan === '000049' && l.direction !== undefined);
+  assert.deepEqual(lines.map((l) => `${String(l.side)} ${String(l.direction)}`), ['pos in', 'bank out', 'bank in', 'pos out'], flow.stderr());
+  for (const line of lines) assert.ok(!JSON.stringify(line).includes('5831'), `the ${String(line.side)} ${String(line.direction)} line shows the CVV`);
 });

@@ -11,7 +11,9 @@
  * as the 96 the client got, never as the values the sequence gave.
  *
  * A message is named and masked by the dialect of the link it travels: through an upstream group, the dialect of the
- * upstream that took it (the group tells it, send option `routedTo`), both the request and its answer.
+ * upstream that took it (the group tells it, send option `routedTo`), both the request and its answer. It is masked
+ * by the marks of the other dialects it crosses too (`alsoMaskedBy`: a gateway's terminals' and banks' dialects, a
+ * flow's): a field the terminals' dialect marks as CVV is hidden on the bank's side, whose dialect calls it free text.
  *
  * A message a link sends is traced once the link took it: its `->` line is written when the answer (or a failure after
  * the write: no answer in time, the connection lost, an answer that does not decode) comes, so a request refused
@@ -27,8 +29,8 @@
  * Latin-1 characters, past the 8 of field 41 without a card-shaped digit run, response code 1-3 letters or digits); another
  * is `invalid`.
  */
-import { createCodec, describe, maskDigitRuns, readMessage, resolveDialect, responseMti, sameDialect } from '@iso8583/codec';
-import type { Codec, Dialect, IsoMessage } from '@iso8583/codec';
+import { createCodec, describe, maskDigitRuns, maskValue, readMessage, resolveDialect, responseMti, sameDialect, sensitiveFields } from '@iso8583/codec';
+import type { Codec, Dialect, IsoMessage, Sensitivity } from '@iso8583/codec';
 import type { Connector, SafEvent } from '@iso8583/connector';
 import type { ReplyObserver, Sequence } from '@iso8583/inbound';
 import type { Logger } from 'pino';
@@ -47,6 +49,12 @@ export interface TracerOptions {
   dialect?: Dialect | string;
   /** `--log-messages`: every message at `info`, with its fields. Default `false` (`debug` and `trace` only). */
   logMessages?: boolean;
+  /**
+   * The other dialects the messages cross (a built-in name or a loaded dialect: a gateway's terminals' and banks'
+   * dialects, every dialect of a flow): a field one of them marks sensitive is masked as it marks it too, besides the
+   * marks of the message's own dialect (a field marked differently, masked both ways). Default: none.
+   */
+  alsoMaskedBy?: readonly (Dialect | string)[];
 }
 
 /** What a tracer logs about one message besides its fields. */
@@ -155,6 +163,39 @@ const ATTEMPT_FAILED: ReadonlySet<SafEvent['stage']> = new Set(['waiting', 'aban
 /** What {@link MessageTracer.wrap} reads of a link's connectors: their `saf` events and their peer. */
 type TracedConnector = Pick<Connector, 'on' | 'options'>;
 
+/** A field's path (`48`, `127.2`) and how another dialect marks it. */
+type Mark = readonly [path: readonly string[], sensitivity: Sensitivity];
+
+/** The marks of `others` that `own` (a message's dialect) does not give the same: what is masked besides its own. */
+function marksBeyond(own: Dialect, others: readonly Dialect[]): Mark[] {
+  const mine = sensitiveFields(own);
+  const marks: Mark[] = [];
+  for (const other of others) {
+    for (const [path, sensitivity] of sensitiveFields(other)) if (mine.get(path) !== sensitivity) marks.push([path.split('.'), sensitivity]);
+  }
+  return marks;
+}
+
+/**
+ * `m` with the value at `path` masked as `sensitivity` says (a copy of each level it changes). A value that is not
+ * text (sub-fields the other dialect does not mark, another object) is hidden whole, as is a flat value that holds the
+ * marked sub-field among its bytes.
+ */
+function maskAt(m: IsoMessage, path: readonly string[], sensitivity: Sensitivity): IsoMessage {
+  const [id, ...rest] = path;
+  if (id === undefined || !Object.hasOwn(m, id)) return m;
+  const value: unknown = m[id];
+  if (value === undefined || value === null) return m;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') {
+    const text = String(value);
+    return { ...m, [id]: rest.length === 0 ? maskValue(text, sensitivity) : '*'.repeat(text.length) };
+  }
+  if (rest.length > 0 && typeof value === 'object' && !Buffer.isBuffer(value) && !Array.isArray(value)) {
+    return { ...m, [id]: maskAt(value as IsoMessage, rest, sensitivity) };
+  }
+  return { ...m, [id]: '[hidden]' };
+}
+
 /** The connectors of a link: a connector itself, an upstream group's `connectors`; none for anything else. */
 function connectorsOf(link: unknown): TracedConnector[] {
   const l = link as { connectors?: unknown; on?: unknown; options?: unknown };
@@ -183,6 +224,18 @@ export function createTracer(options: TracerOptions): MessageTracer {
   // The tracer's dialect loaded, once a relayed message asks whether its bytes are in it.
   let loaded: Dialect | undefined;
   const linkDialect = (): Dialect => (loaded ??= resolveDialect(dialect));
+  // The marks of the other dialects the messages cross, beyond those of each message's own dialect (made once each).
+  const others = (options.alsoMaskedBy ?? []).map((d) => resolveDialect(d));
+  const beyond = new Map<Dialect | string, Mark[]>();
+  const alsoMasked = (m: IsoMessage, d: Dialect | string): IsoMessage => {
+    if (others.length === 0) return m;
+    let marks = beyond.get(d);
+    if (marks === undefined) {
+      marks = marksBeyond(resolveDialect(d), others);
+      beyond.set(d, marks);
+    }
+    return marks.reduce((out, [path, sensitivity]) => maskAt(out, path, sensitivity), m);
+  };
   const level = options.logMessages === true ? 'info' : 'debug';
   const withFields = (): boolean => options.logMessages === true || logger.isLevelEnabled('trace');
   const enabled = (): boolean => logger.isLevelEnabled(level);
@@ -206,6 +259,12 @@ export function createTracer(options: TracerOptions): MessageTracer {
     // A decoded view of the bytes that went (the relay's, in the link's dialect) is shown as it is: no second pack.
     const decoded = context.decodedIn !== undefined && sameDialect(context.decodedIn, context.dialect ?? linkDialect());
     if (direction === 'out' && !decoded) m = asSent(m, context.dialect ?? dialect);
+    try {
+      m = alsoMasked(m, context.dialect ?? dialect);
+    } catch {
+      // A dialect that does not resolve (describe fails on it too): no field shown but the MTI.
+      m = m['0'] === undefined ? {} : { '0': m['0'] };
+    }
     const summary = summaryOf(m);
     const took = context.latencyMs === undefined ? '' : ` in ${base.latencyMs as number} ms`;
     const failed = context.failure === undefined ? '' : ` (no answer: ${context.failure})`;

@@ -101,13 +101,14 @@ export interface RunningFlow {
 export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions = {}): Promise<RunningFlow> {
   const token = readHttpToken(run.httpToken, run.httpTokenFile);
   // One tracer per dialect: each message is named and masked by the dialect of the link it travels (a field a JSON
-  // dialect marks sensitive is hidden in the traces of that endpoint or connector).
+  // dialect marks sensitive is hidden in the traces of that endpoint or connector), and by every other dialect's marks.
   const tracers = new Map<string, MessageTracer>();
   const tracerFor = (dialect: string | Dialect): MessageTracer => {
     const key = typeof dialect === 'string' ? dialect : JSON.stringify(dialect);
     let tracer = tracers.get(key);
     if (tracer === undefined) {
-      tracer = createTracer({ logger, dialect: resolveDialect(dialect), logMessages: run.logMessages === true });
+      const alsoMaskedBy = [...Object.values(flow.inboundEndpoints), ...Object.values(flow.connectors)].map(dialectOf);
+      tracer = createTracer({ logger, dialect: resolveDialect(dialect), logMessages: run.logMessages === true, alsoMaskedBy });
       tracers.set(key, tracer);
     }
     return tracer;

@@ -147,8 +147,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // The HTTP routes go through the group (made below, once the first connector exists) like the POS path.
   let group: UpstreamGroup | undefined = undefined;
   // Message traces (--log-messages; debug, trace): the upstream side wraps what the POS path and the HTTP routes send,
-  // each message named and masked by the dialect of the upstream it went to (a group tells which; trace.ts).
-  const tracer = createTracer({ logger, dialect: config.dialect, logMessages: config.logMessages });
+  // each message named and masked by the dialect of the upstream it went to (a group tells which; trace.ts), and by the
+  // terminals' dialect's marks too (--client-dialect: a field it marks as CVV may be free text to the bank).
+  const tracer = createTracer({ logger, dialect: config.dialect, logMessages: config.logMessages, alsoMaskedBy: config.clientDialect === undefined ? [] : [config.clientDialect] });
   // Made after the app, read by it: the POS endpoint and the link the POS path and the HTTP routes send through.
   const made: { endpoint?: InboundEndpoint; through?: Connector | UpstreamGroup; undelivered?: UndeliveredAnswerHandler } = {};
   const http = await gatewayHttp({
@@ -233,8 +234,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   for (const line of approvalFitWarnings(upstreamDialects, posDialect)) logger.warn(line);
   const rawRefused = rawDialectsWarning(config, upstreamDialects);
   if (rawRefused !== undefined) logger.warn(rawRefused);
-  // POS messages are described (and their card data masked) by the POS dialect: its CVV fields are not the bank's.
-  const posTracer = config.clientDialect === undefined ? tracer : createTracer({ logger, dialect: posDialect, logMessages: config.logMessages });
+  // POS messages are described (and their card data masked) by the POS dialect, and by the banks' dialects' marks too.
+  const posTracer = config.clientDialect === undefined ? tracer : createTracer({ logger, dialect: posDialect, logMessages: config.logMessages, alsoMaskedBy: upstreamDialects.map((u) => u.dialect) });
   const posOptions = posEndpointOptions(config, {
     tls: posTls,
     dialect: posDialect,
