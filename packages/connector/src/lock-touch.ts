@@ -30,6 +30,8 @@ parentPort.on('message', ({ id, fd }) => {
 interface Toucher {
   worker: Worker;
   waiting: Map<number, (code: string | undefined) => void>;
+  /** The stops waiting for a touch of this worker to end: while there are any, the worker keeps the process alive. */
+  stopping: number;
 }
 
 /** The workers by file system (the `dev` of the files they touch). */
@@ -41,7 +43,7 @@ function toucherOf(dev: number): Toucher {
   const found = touchers.get(dev);
   if (found !== undefined) return found;
   const worker = new Worker(WORKER_CODE, { eval: true });
-  const made: Toucher = { worker, waiting: new Map() };
+  const made: Toucher = { worker, waiting: new Map(), stopping: 0 };
   const ended = (code: string): void => {
     if (touchers.get(dev) === made) touchers.delete(dev);
     for (const settle of made.waiting.values()) settle(code);
@@ -73,12 +75,14 @@ export interface LockTouch {
 export function touchEvery(handle: FileHandle, dev: number, every: number, onFail: (reason: string) => void): LockTouch {
   let failed = false;
   let inFlight: Promise<void> | undefined;
+  let toucher: Toucher | undefined;
   const timer = setInterval(() => {
     if (inFlight !== undefined) return;
-    const toucher = toucherOf(dev);
+    toucher = toucherOf(dev);
+    const { worker, waiting } = toucher;
     const id = ++lastId;
     inFlight = new Promise<void>((resolve) => {
-      toucher.waiting.set(id, (code) => {
+      waiting.set(id, (code) => {
         inFlight = undefined;
         if (code !== undefined && !failed) {
           failed = true;
@@ -86,14 +90,23 @@ export function touchEvery(handle: FileHandle, dev: number, every: number, onFai
         }
         resolve();
       });
-      toucher.worker.postMessage({ id, fd: handle.fd });
+      worker.postMessage({ id, fd: handle.fd });
     });
   }, every);
   timer.unref();
   return {
     async stop() {
       clearInterval(timer);
-      await inFlight;
+      const waitFor = toucher;
+      if (inFlight === undefined || waitFor === undefined) return;
+      // The wait for the touch's answer keeps the process alive (an unreferenced worker alone would let the event loop
+      // end with this stop still pending), the worker unreferenced again once no stop waits for it.
+      if (waitFor.stopping++ === 0) waitFor.worker.ref();
+      try {
+        await inFlight;
+      } finally {
+        if (--waitFor.stopping === 0) waitFor.worker.unref();
+      }
     },
   };
 }
