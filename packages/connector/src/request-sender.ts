@@ -25,12 +25,30 @@ import { abortedError, hostFault, sendOn } from './request-abort.js';
 import { markSent } from './request-sent.js';
 import type { RequestAbort } from './request-abort.js';
 
-/** The refusal of a reversible request whose transaction (same STAN and terminal) is in flight or being reversed: never written. */
+/** Marks the refusals {@link refusedByKeyHere} tells. */
+const KEY_HELD_HERE = Symbol('refused by this node\'s in-memory key');
+
+/**
+ * The refusal of a reversible request whose transaction (same STAN and terminal) is in flight or being reversed: never
+ * written. Marked as made by this connector's own memory of the keys it holds ({@link refusedByKeyHere}).
+ */
 function reversingError(mti: string): Iso8583Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', `a transaction with the same STAN and terminal is in flight or being reversed: the ${mti} is refused`, {
+  const err = connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', `a transaction with the same STAN and terminal is in flight or being reversed: the ${mti} is refused`, {
     mti,
     field: '11',
   });
+  Object.defineProperty(err, KEY_HELD_HERE, { value: true });
+  return err;
+}
+
+/**
+ * True when `err` is a `DUPLICATE_KEY` refusal made by this connector's in-memory key only (its STAN and terminal
+ * armed or being reversed here), not by a shared store (`addOriginal`: the transaction pending on another node, which
+ * this node cannot see) nor by a channel. An upstream group asks it: when the refusing upstream does not hold the
+ * transaction by the group's rule, another transaction holds the key there, and the refused one may go on.
+ */
+export function refusedByKeyHere(err: unknown): boolean {
+  return err !== null && typeof err === 'object' && (err as { [KEY_HELD_HERE]?: true })[KEY_HELD_HERE] === true;
 }
 
 /** What a request sender works with: the connector's codec, framing, match key, counters, pool and reversals. */

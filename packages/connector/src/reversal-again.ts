@@ -5,6 +5,11 @@
  * it back, and the queue sends it in that one's place. When that one ended already (the approval came after its
  * answer), nothing else holds the transaction: a failed store is tried again every `retryInterval` while the process
  * runs (logged once at `error`, and at `info` once stored), and a stop meanwhile logs it at `error` as NOT reversed.
+ * Each try is a new entry (a new id). A failed add whose record may have been kept (a shared store: a commit past the
+ * lease, or as the owner lock broke, or unseen) is ended by that store (`FORGET`, pg/saf-sql.ts) unless another node
+ * claimed it first and sends it: only then does the bank get this reversal twice, the same repeat (0401, the same
+ * original's data), which it takes as a repeat. Not trying again would leave it unsent whenever the store ends the
+ * first record, the common case; and one id re-used cannot be stored again once the store ended it.
  */
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { SafHost } from './saf-event.js';

@@ -76,8 +76,10 @@ export class ReversalsUnderway {
    * sent) or, once triggered, until its reversal ends.
    */
   arm(id: string, original: MessageInput): void {
-    this.mark(id, original['11'], original['41'], true);
-    this.identities.set(id, transactionIdentity(this.dialect, original));
+    // Its identity is made once: its key (STAN and terminal) is the one the entry is marked by.
+    const identity = transactionIdentity(this.dialect, original);
+    this.mark(id, identity.key, true);
+    this.identities.set(id, identity);
   }
 
   /**
@@ -123,15 +125,17 @@ export class ReversalsUnderway {
   expect(entries: readonly JournalEntry[]): void {
     for (const { id, kind, reversal } of entries) {
       if ((kind ?? 'reversal') !== 'reversal') continue;
-      this.mark(id, reversal['11'], reversal['41']);
-      this.identities.set(id, transactionIdentity(this.dialect, reversal));
+      const identity = transactionIdentity(this.dialect, reversal);
+      this.mark(id, identity.key);
+      this.identities.set(id, identity);
     }
   }
 
   private seen(e: SafEvent): void {
     if (e.kind !== 'reversal') return;
     if (e.stage === 'queued') {
-      this.mark(e.id, e.stan, e.terminal);
+      // Its key made only for an entry not known here (taken over from another node): an armed one has its own.
+      if (!this.takenBack(e.id)) this.mark(e.id, transactionKey(this.dialect, e.stan, e.terminal));
       return;
     }
     if (e.stage === 'sent' || e.stage === 'refused' || e.stage === 'waiting') return;
@@ -146,18 +150,26 @@ export class ReversalsUnderway {
     this.forget(e.id);
   }
 
-  /** Reversal `id` of the transaction of STAN `stan` and terminal `terminal` is under way (again, when taken back here). */
-  private mark(id: string, stan: unknown, terminal: unknown, armed = false): void {
+  /**
+   * Entry `id`, if known here, is under way again: taken back here (claimed again), or expected at a start, under way as
+   * before until it ends; armed until now (its original's outcome unknown, its reversal queued), under way from now.
+   * False when `id` is not known here.
+   */
+  private takenBack(id: string): boolean {
     const known = this.byId.get(id);
-    if (known !== undefined) {
-      // Taken back here (claimed again), or expected at a start: under way as before, until it ends. Armed until now
-      // (its original's outcome unknown, its reversal queued): under way from now.
-      clearTimeout(this.released.get(id));
-      this.released.delete(id);
-      if (this.armed.delete(id)) count(this.reversingByKey, known, 1);
-      return;
-    }
-    const key = transactionKey(this.dialect, stan, terminal);
+    if (known === undefined) return false;
+    clearTimeout(this.released.get(id));
+    this.released.delete(id);
+    if (this.armed.delete(id)) count(this.reversingByKey, known, 1);
+    return true;
+  }
+
+  /**
+   * Reversal `id` of the transaction of `key` (its STAN and terminal, `transactionKey`) is under way (again, when taken
+   * back here: {@link ReversalsUnderway.takenBack}); `armed`: its original in flight (not queued yet).
+   */
+  private mark(id: string, key: string, armed = false): void {
+    if (this.takenBack(id)) return;
     this.byId.set(id, key);
     count(this.byKey, key, 1);
     if (armed) this.armed.add(id);

@@ -7,9 +7,12 @@
  * caller, and another upstream would not cure them, or leave its reversal to the first (a shared store's failure):
  * they stay; so does one whose upstream still holds its transaction (its reversal entry could not be ended: it is
  * being reversed there; upstream-group.ts). A `DUPLICATE_KEY` refusal of another transaction (`collision`: a reversible
- * request the refusing upstream does not hold by the group's in-flight rule, only sharing a STAN and terminal id with one
- * it holds) goes on: that upstream cannot carry both at once, and no host has this one. The code table is the fallback
- * for an error that does not say `sent` (one that was no request's outcome).
+ * request refused by the upstream connector's own memory of its keys, `refusedByKeyHere`, which that upstream does not
+ * hold by the group's in-flight rule, only sharing a STAN and terminal id with one it holds) goes on: that upstream
+ * cannot carry both at once, and no host has this one. A shared store's refusal (`addOriginal`: the transaction in
+ * flight or being reversed on another node, which this node cannot see) is never a collision: it stays, or a second
+ * bank could approve what the first may approve. The code table is the fallback for an error that does not say `sent`
+ * (one that was no request's outcome).
  */
 import type { Iso8583Error } from '@iso8583/codec';
 

@@ -10,6 +10,7 @@ import type { SafSendOptions, SendOptions } from './connector.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { mtiText } from './match-key.js';
 import { isReversible } from './reversal-message.js';
+import { refusedByKeyHere } from './request-sender.js';
 import type { Originals } from './upstream-group-originals.js';
 import { triesElsewhere } from './upstream-group-failover.js';
 import type { UpstreamMetrics } from './upstream-metrics.js';
@@ -64,10 +65,11 @@ export class UpstreamTries {
         before.add(link);
         // Never written (its `sent` says 'no'): another healthy upstream may take it (upstream-group-failover.ts), unless
         // this one still holds its transaction (its reversal entry could not be ended, so it is being reversed there).
-        // Refused for its key there while that upstream holds no such transaction (another one shares its STAN and
-        // terminal id): a collision, tried elsewhere too.
+        // Refused for its key by that upstream's own memory (not by a shared store, which may be refusing it for
+        // another node that has it in flight) while that upstream holds no such transaction (another one shares its
+        // STAN and terminal id): a collision, tried elsewhere too.
         const held = link.holds(message);
-        const collision = !held && message['11'] != null && message['41'] != null && isReversible(mtiText(message['0']));
+        const collision = !held && refusedByKeyHere(err) && message['11'] != null && message['41'] != null && isReversible(mtiText(message['0']));
         if (!held && triesElsewhere(err, collision) && this.links.some((l) => l.up && !before.has(l))) {
           return this.attempt(message, kind, input, options, lane, before);
         }

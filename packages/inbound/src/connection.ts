@@ -56,8 +56,13 @@ export class InboundConnection implements Peer {
   private turnFrames = 0;
   /** A setImmediate is armed to start the next turn's frames. */
   private turnArmed = false;
-  /** Frames read after the connection began closing (`draining`): not taken, said once at the close. */
+  /** Frames read after the connection began closing (`draining`) or was closed: not taken, said once at the close. */
   private droppedWhileClosing = 0;
+  /**
+   * Frames read before it began closing that were still waiting for room (`waiting`, or held by the stream) when it
+   * closed: never started, said once at the close with {@link InboundConnection.droppedWhileClosing}.
+   */
+  private droppedWaiting = 0;
   #endCode: InboundErrorCode | undefined;
 
   constructor(
@@ -152,14 +157,27 @@ export class InboundConnection implements Peer {
   }
 
   /**
-   * Closes the connection now (`destroy()`, or the close deadline has passed): the frames waiting are dropped and none
-   * starts after this call (a paused socket is read out before it closes: its waiting frames would otherwise go on
-   * starting, each a sequence run for a client that gets no reply).
+   * Closes the connection now (`destroy()`, or the close deadline has passed): the frames waiting are dropped (counted,
+   * said at the close) and none starts after this call (a paused socket is read out before it closes: its waiting
+   * frames would otherwise go on starting, each a sequence run for a client that gets no reply).
    */
   destroy(): void {
     this.gone = true;
-    this.waiting.length = 0;
+    this.dropWaiting();
     this.stream.destroy();
+  }
+
+  /**
+   * Drops the frames read and not started (those in `waiting`, and the whole frames the stream still holds): counted in
+   * `droppedWaiting` for the close line, and in the endpoint's `dropped` count at once (a close line may be capped).
+   */
+  private dropWaiting(): void {
+    let n = this.waiting.length;
+    this.waiting.length = 0;
+    if (this.stream.holdsFrames) n += this.stream.takeHeld(Infinity).length;
+    if (n === 0) return;
+    this.droppedWaiting += n;
+    this.core.metrics.dropped(n);
   }
 
   /**
@@ -171,10 +189,11 @@ export class InboundConnection implements Peer {
   }
 
   private onFrame(frame: Frame): void {
-    if (this.gone) return;
-    if (this.draining) {
-      // Read after the connection began closing (its end is on its way): not taken, no reply; counted for the close.
+    if (this.gone || this.draining) {
+      // Read after the connection began closing (its end is on its way), or closed: not taken, no reply; counted for
+      // the close.
       this.droppedWhileClosing++;
+      this.core.metrics.dropped(1);
       return;
     }
     this.slot.spoke();
@@ -317,7 +336,7 @@ export class InboundConnection implements Peer {
   private clientClosed(): void {
     logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client closed its side: connection closed, the replies in flight are not sent'));
     this.gone = true;
-    this.waiting.length = 0;
+    this.dropWaiting();
     this.stream.destroy();
   }
 
@@ -350,18 +369,21 @@ export class InboundConnection implements Peer {
       logSafely(() => this.logger.warn({ code, ...(err === undefined ? {} : { cause: codeOf(err) }), ...(suppressed > 0 ? { suppressed } : {}) }, text));
     }
     this.gone = true;
-    this.waiting.length = 0;
+    this.dropWaiting();
     this.stream.destroy();
   }
 
   private onClose(): void {
     this.gone = true;
-    this.waiting.length = 0;
-    if (this.droppedWhileClosing > 0) {
-      // Every request gets a reply or a line: these got none. A client can cause one per connection: capped.
+    this.dropWaiting();
+    const frames = this.droppedWhileClosing;
+    const waiting = this.droppedWaiting;
+    if (frames + waiting > 0) {
+      // Every request gets a reply or a line: these got none. A client can cause one per connection: capped (every
+      // frame is counted all the same: the endpoint's `dropped`).
       const suppressed = this.core.closeLines.take(CLOSING_FRAMES_LINE);
       if (suppressed !== undefined) {
-        logSafely(() => this.logger.info({ frames: this.droppedWhileClosing, ...(suppressed > 0 ? { suppressed } : {}) }, 'frames read after the connection began closing were dropped, unanswered'));
+        logSafely(() => this.logger.info({ frames, waiting, ...(suppressed > 0 ? { suppressed } : {}) }, 'frames read after the connection began closing, or waiting for their turn when it closed, were dropped, unanswered'));
       }
     }
   }

@@ -15,6 +15,13 @@ export interface InboundStats {
   replies: number;
   /** Messages being handled now (in a sequence, or waiting for a slot). */
   inFlight: number;
+  /**
+   * Frames read and never started (no sequence ran, no reply went): read after their connection began closing (the
+   * `close()` drain, `closeAfterReply`) or was closed, or waiting for room (`maxInFlightPerConnection`, a turn of the
+   * event loop) when it closed (`destroy()`, the close deadline, a closure for a timeout, a socket error). Each
+   * connection says its own at its close (a capped line); this counts them all.
+   */
+  dropped: number;
   /** Errors by code (`ISO8583_ERR_INBOUND_*`). */
   errorsByCode: Record<string, number>;
   /** Messages received by MTI. */
@@ -45,6 +52,12 @@ const DEFINITIONS: ReadonlyArray<{ name: string; help: string; type: MetricType;
     help: 'Inbound messages being handled now.',
     type: 'gauge',
     read: (m) => [{ labels: { endpoint: m.endpoint }, value: m.counts.inFlight }],
+  },
+  {
+    name: 'iso8583_inbound_dropped_total',
+    help: 'Inbound frames read and never started (no sequence, no reply): read after their connection began closing, or waiting when it closed.',
+    type: 'counter',
+    read: (m) => [{ labels: { endpoint: m.endpoint }, value: m.counts.dropped }],
   },
   {
     name: 'iso8583_inbound_messages_total',
@@ -88,6 +101,7 @@ export class InboundMetrics {
     messages: 0,
     replies: 0,
     inFlight: 0,
+    dropped: 0,
     errorsByCode: {},
     byMti: {},
     /** Left empty here: {@link InboundMetrics.snapshot} sums it from {@link InboundMetrics.replies}. */
@@ -175,6 +189,11 @@ export class InboundMetrics {
 
   inFlight(delta: number): void {
     this.counts.inFlight += delta;
+  }
+
+  /** `n` frames read and never started (see {@link InboundStats.dropped}). */
+  dropped(n: number): void {
+    this.counts.dropped += n;
   }
 
   reply(mti: string, responseCode: string): void {
