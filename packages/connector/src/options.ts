@@ -160,7 +160,10 @@ export interface ConnectorOptions {
   pool?: ConnectorPoolOptions;
   /** `multiplex` (many requests interleaved per connection) or `exclusive` (one at a time). Default `multiplex`. */
   mode?: 'multiplex' | 'exclusive';
-  /** The fields that match a response to its request; `"0"` = the response MTI. Default `["0", "11", "41"]`. */
+  /**
+   * The fields that match a response to its request; `"0"` = the response MTI. Each field once, fields of the dialect,
+   * never 38 or 39 (only a response carries them). Default `["0", "11", "41"]`.
+   */
   matchKey?: string[];
   /**
    * Most requests accepted and not yet settled (queued or awaiting a response); more are refused. A whole number, 1 to
