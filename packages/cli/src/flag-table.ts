@@ -159,15 +159,18 @@ export function readFlagTable(rows: readonly FlagRow[], values: FlagValues): Rec
   return out;
 }
 
-/** The JSON Schema of a row's value (the gateway's config file keys are checked against it). */
+/**
+ * The JSON Schema of a row's value (the gateway's config file keys are checked against it): a number within the
+ * limits the flag has on the command line (`max` default `Number.MAX_SAFE_INTEGER`, as {@link readFlagTable}).
+ */
 export function flagSchema(row: FlagRow): Record<string, unknown> {
   switch (row.kind) {
     case 'boolean':
       return { type: 'boolean' };
     case 'integer':
-      return { type: 'integer', minimum: row.min ?? 0, ...(row.max === undefined ? {} : { maximum: row.max }) };
+      return { type: 'integer', minimum: row.min ?? 0, maximum: row.max ?? Number.MAX_SAFE_INTEGER };
     case 'number':
-      return { type: 'number', minimum: row.min ?? 0, ...(row.max === undefined ? {} : { maximum: row.max }) };
+      return { type: 'number', minimum: row.min ?? 0, maximum: row.max ?? Number.MAX_SAFE_INTEGER };
     case 'choice':
       return { type: 'string', enum: [...(row.choices ?? [])] };
     case 'string':

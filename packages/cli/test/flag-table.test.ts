@@ -57,6 +57,12 @@ test('flag table – the gateway\'s config schema, defaults and help come from i
     assert.ok(gatewayHelp().includes(`--${row.flag}`), `--${row.flag} in the help`);
   }
   assert.deepEqual(flagSchema({ flag: 'listen', kind: 'integer', min: 0, max: 65535, help: '' }), { type: 'integer', minimum: 0, maximum: 65535 });
+  // A row without `max` has the command line's limit in a config file too: 1e300 is an integer to JSON Schema.
+  assert.deepEqual(flagSchema({ flag: 'count', kind: 'integer', help: '' }), { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+  for (const row of GATEWAY_FLAGS) {
+    const schema = flagSchema(row);
+    if (schema.type === 'integer' || schema.type === 'number') assert.ok(Number.isSafeInteger(schema.maximum), `--${row.flag} has a maximum`);
+  }
 });
 
 test('every command\'s --help lists every flag the command accepts', () => {

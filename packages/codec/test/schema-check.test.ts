@@ -127,3 +127,14 @@ test('a schema is checked against the JSON Schema meta-schema unless checkSchema
   const bad = { host: '', frame: 'x', pool: { max: 0 }, routes: { A: 1 }, extra: true };
   assert.deepEqual(trusted(structuredClone(bad)), checked(structuredClone(bad)));
 });
+
+test('compileSchemaCheck – an integer or a number is finite: Infinity, -Infinity and NaN are refused, with or without limits', () => {
+  const check = compileSchemaCheck(
+    { type: 'object', properties: { whole: { type: 'integer' }, bounded: { type: 'integer', minimum: 0 }, any: { type: 'number' } } },
+    { ...OPTIONS, checkSchema: false },
+  );
+  for (const bad of [Infinity, -Infinity, NaN]) {
+    assert.deepEqual(check({ whole: bad, bounded: bad, any: bad }).map((p) => p.field), ['whole', 'bounded', 'any'], String(bad));
+  }
+  assert.deepEqual(check({ whole: 2 ** 53, bounded: 0, any: 1.5 }), []);
+});

@@ -13,6 +13,7 @@
  * pool's close of a connection whose request failed after it was written) counts no step, and the next connect after
  * that dials at once.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Iso8583Error } from '@iso8583/codec';
@@ -76,6 +77,9 @@ export class ChannelFactory {
   ) {
     const reconnect = host.options.reconnect;
     this.backoff = new Backoff(reconnect.initialDelay, reconnect.maxDelay);
+    // Every connect under way (a pool of more than 10 connecting at once) listens to these two signals, each until it
+    // settles: Node's leak warning (at 11 listeners) would be false.
+    setMaxListeners(0, this.stopping.signal, this.shutDown.signal);
   }
 
   /** True once {@link ChannelFactory.stop} was called: no more connections are made. */

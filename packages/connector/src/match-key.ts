@@ -138,3 +138,27 @@ function answerOfRepeat(mti: string): string {
   const origin = mti.charCodeAt(3) - 48;
   return fn >= 0 && fn <= 9 && fn % 2 === 1 && (origin === 1 || origin === 3 || origin === 5) ? mti.slice(0, 3) + String(origin - 1) : mti;
 }
+
+/**
+ * Fields a response carries and its request does not: 38 (authorisation identification response) and 39 (response
+ * code), set by the host in its answer. A match key naming one keys every request alike (the field absent), so the
+ * second request in flight is refused `DUPLICATE_KEY` and the first never matches its answer (a timeout).
+ */
+export const RESPONSE_ONLY_FIELDS: readonly string[] = ['38', '39'];
+
+/**
+ * The problems of a `matchKey` option with `dialect` (reasons, empty when it is good): a field named twice, a field
+ * the dialect does not define (`"0"` stands for the response MTI), or a field only a response carries
+ * ({@link RESPONSE_ONLY_FIELDS}). Never a value: only field numbers.
+ */
+export function matchKeyProblems(fields: readonly string[], dialect: Dialect): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const field of fields) {
+    if (seen.has(field)) problems.push(`must not name field ${field} twice`);
+    else if (RESPONSE_ONLY_FIELDS.includes(field)) problems.push(`must not name field ${field}: only the host's answer carries it, so every request would have one key`);
+    else if (field !== '0' && dialect.fields[field] === undefined) problems.push(`must name fields of the dialect: ${field} is not one ("0" stands for the response MTI)`);
+    seen.add(field);
+  }
+  return problems;
+}

@@ -16,9 +16,9 @@ export type { ConnectorTlsOptions } from './tls-options.js';
 
 /** The connection pool (generic-pool). */
 export interface ConnectorPoolOptions {
-  /** Connections kept open. Default 1. */
+  /** Connections kept open: a whole number, 0 to 1000 (and not above `max`). Default 1. */
   min?: number;
-  /** Most connections open at once. Default 1. */
+  /** Most connections open at once: a whole number, 1 to 1000. Default 1. */
   max?: number;
   /**
    * Milliseconds after which a connection unused beyond `min` is closed; at most 2147483647 (`MAX_TIMER_DELAY`).
@@ -33,7 +33,10 @@ export interface ConnectorPoolOptions {
 export interface TerminalQueueOptions {
   /** Whether requests of the same terminal (field 41) are sent one at a time. Default `false`. */
   enabled?: boolean;
-  /** Most requests waiting per terminal; more are refused with `ISO8583_ERR_CONNECTOR_QUEUE_FULL`. Default 100. */
+  /**
+   * Most requests waiting per terminal; more are refused with `ISO8583_ERR_CONNECTOR_QUEUE_FULL`. A whole number, 1 to
+   * 2147483647. Default 100.
+   */
   maxQueued?: number;
   /**
    * Milliseconds a request may wait in its terminal's queue; at most 3600000 (`MAX_REQUEST_TIMEOUT`). Default 30000.
@@ -66,7 +69,10 @@ export interface ReversalOptions {
   journal?: ReversalJournal;
   /** The same as `saf.retryInterval` (give one of the two): milliseconds between attempts. Default 10000. */
   retryInterval?: number;
-  /** The same as `saf.maxAttempts` (give one of the two): attempts before an entry is abandoned; 0 = until answered. Default 0. */
+  /**
+   * The same as `saf.maxAttempts` (give one of the two): attempts before an entry is abandoned; 0 = until answered. A
+   * whole number, 0 to 2147483647. Default 0.
+   */
   maxAttempts?: number;
 }
 
@@ -154,9 +160,15 @@ export interface ConnectorOptions {
   pool?: ConnectorPoolOptions;
   /** `multiplex` (many requests interleaved per connection) or `exclusive` (one at a time). Default `multiplex`. */
   mode?: 'multiplex' | 'exclusive';
-  /** The fields that match a response to its request; `"0"` = the response MTI. Default `["0", "11", "41"]`. */
+  /**
+   * The fields that match a response to its request; `"0"` = the response MTI. Each field once, fields of the dialect,
+   * never 38 or 39 (only a response carries them). Default `["0", "11", "41"]`.
+   */
   matchKey?: string[];
-  /** Most requests accepted and not yet settled (queued or awaiting a response); more are refused. Default 1000. */
+  /**
+   * Most requests accepted and not yet settled (queued or awaiting a response); more are refused. A whole number, 1 to
+   * 2147483647. Default 1000.
+   */
   maxInFlight?: number;
   /**
    * Milliseconds with nothing received before an echo test (0800, field 70 = 301); requests written do not count, so

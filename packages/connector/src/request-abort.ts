@@ -86,17 +86,50 @@ export function abortedBefore(signal: AbortSignal | undefined, mti: string): Iso
   return abortedError(mti, false);
 }
 
+/** The requests under way on one caller's signal, and the one listener the signal has for all of them. */
+interface SignalWatch {
+  readonly aborts: Set<RequestAbort>;
+  readonly listener: () => void;
+}
+
+/**
+ * The watch of each signal with requests under way: one `abort` listener per signal, however many requests share it
+ * (a service's shutdown signal on every request), so that Node's leak warning (at 11 listeners) never fires for a
+ * signal the caller shares, and a signal is not slowed by thousands of listeners. Removed as its last request settles.
+ */
+const WATCHES = new WeakMap<AbortSignal, SignalWatch>();
+
+/** Adds `abort` to the watch of `signal` (made, with its listener, for the first request on it); returns the watch. */
+function watchSignal(signal: AbortSignal, abort: RequestAbort): SignalWatch {
+  let watch = WATCHES.get(signal);
+  if (watch === undefined) {
+    const aborts = new Set<RequestAbort>();
+    // Each request in the order it came; one that settled meanwhile (by an earlier one's abort) is skipped.
+    const listener = (): void => {
+      if (WATCHES.get(signal) === made) WATCHES.delete(signal);
+      for (const each of [...aborts]) if (aborts.has(each)) each.handleEvent();
+    };
+    const made: SignalWatch = { aborts, listener };
+    watch = made;
+    WATCHES.set(signal, watch);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+  watch.aborts.add(abort);
+  return watch;
+}
+
 /** The abort of one accepted request: listens to its caller's signal until the request settles ({@link RequestAbort.end}). */
 export class RequestAbort {
   private channel: Channel | undefined;
   private req: ChannelRequest | undefined;
   private giveUp: (() => void) | undefined;
+  private readonly watch: SignalWatch;
 
   constructor(
     private readonly signal: AbortSignal,
     private readonly mti: string,
   ) {
-    signal.addEventListener('abort', this, { once: true });
+    this.watch = watchSignal(signal, this);
   }
 
   /**
@@ -135,7 +168,10 @@ export class RequestAbort {
 
   /** The request settled: the signal is no longer listened to. */
   end(): void {
-    this.signal.removeEventListener('abort', this);
+    const { aborts, listener } = this.watch;
+    if (!aborts.delete(this) || aborts.size > 0) return;
+    this.signal.removeEventListener('abort', listener);
+    if (WATCHES.get(this.signal) === this.watch) WATCHES.delete(this.signal);
   }
 }
 

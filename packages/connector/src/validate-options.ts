@@ -15,6 +15,7 @@ import { optionsError } from './errors.js';
 import type { ReversalJournal } from './journal.js';
 import { resolveSaf, safProblems } from './saf-options.js';
 import type { SafOptions } from './saf-options.js';
+import { matchKeyProblems } from './match-key.js';
 import { REVERSAL_FIELDS } from './reversal-message.js';
 import { neverStoredOf } from './never-stored.js';
 import { tlsProblems } from './tls-options.js';
@@ -50,7 +51,8 @@ function problem(field: string, reason: string): FieldProblem {
 /**
  * Checks connector options against the `init` schema of `connector-manifest.json`, fills in the defaults and checks
  * what a schema cannot (pool min <= max, reconnect initialDelay <= maxDelay, header length, journal folder when reversal is on, the `tls` material as
- * Node's TLS will use it, the dialect loads). Throws `ISO8583_ERR_CONNECTOR_OPTIONS` whose `problems` name every
+ * Node's TLS will use it, the dialect loads, the `matchKey` fields: each once, the dialect's, none only a response
+ * carries). Throws `ISO8583_ERR_CONNECTOR_OPTIONS` whose `problems` name every
  * offending option (`tls.ca`, never its value). The result is frozen.
  */
 export function validateConnectorOptions(options: unknown): ResolvedConnectorOptions {
@@ -110,6 +112,9 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     try {
       const dialect = resolveDialect(copy.dialect as string | Dialect);
       createCodec(dialect);
+      if (Array.isArray(copy.matchKey) && !seen.has('matchKey') && !problems.some((p) => p.field.startsWith('matchKey.'))) {
+        for (const reason of matchKeyProblems(copy.matchKey as string[], dialect)) problems.push(problem('matchKey', reason));
+      }
       // With reversal on, a reversal that cannot pack in the dialect (a 0400's 42-digit field 90 in a 1993 packager
       // read as 1987) would be refused at every attempt, the host never told: refused here, naming the field.
       if (reversal?.enabled === true) {

@@ -64,7 +64,7 @@ export interface InboundOptions {
   /**
    * Connections held at once (TLS handshakes included). At the limit, the oldest that has sent no complete message
    * (nor any byte since it was last looked at) makes room; when every one has spoken, one more is closed at accept.
-   * Default 10000.
+   * A whole number, 1 to 4294967295. Default 10000.
    */
   maxConnections?: number;
   /**
@@ -74,12 +74,12 @@ export interface InboundOptions {
    * so that one peer can never take every slot from the others. Terminals behind one NAT or a concentrator share an
    * address: the default leaves such a peer nine slots in ten. Behind a TCP load balancer or proxy (every client shows
    * its address), set it to `maxConnections`. Default: `maxConnections` less a tenth of it, rounded down (9000 of the
-   * default 10000; below 10, `maxConnections`).
+   * default 10000; below 10, `maxConnections`). A whole number, 1 to 4294967295.
    */
   maxConnectionsPerAddress?: number;
   /** The largest frame accepted (length header excluded); more closes the connection. Default 65535. */
   maxFrameSize?: number;
-  /** Messages of one connection handled at once; reading pauses at the limit. Default 64. */
+  /** Messages of one connection handled at once; reading pauses at the limit: 1 to 4294967295. Default 64. */
   maxInFlightPerConnection?: number;
   /**
    * Frames in a row that do not decode (each answered with response code 30 where its MTI can be read) after which the

@@ -52,6 +52,20 @@ test('validateInboundOptions – names every bad option at once, never its value
   assert.doesNotMatch(error.message, new RegExp(secretish));
 });
 
+test('validateInboundOptions – a count of Infinity, NaN or past its maximum is refused naming it', () => {
+  for (const key of ['maxConnections', 'maxConnectionsPerAddress', 'maxInFlightPerConnection', 'maxFormatErrors', 'maxFrameSize']) {
+    for (const bad of [Infinity, NaN, 2 ** 32, 1e21]) {
+      assert.throws(() => validateInboundOptions({ port: 0, sequence, [key]: bad }), (err: Iso8583Error) => {
+        assert.equal(err.code, 'ISO8583_ERR_INBOUND_OPTIONS');
+        assert.ok(err.problems?.some((p) => p.field === key), `${key} = ${String(bad)}`);
+        return true;
+      });
+    }
+  }
+  const o = validateInboundOptions({ port: 0, sequence, maxConnections: 2 ** 32 - 1, maxInFlightPerConnection: 2 ** 32 - 1 });
+  assert.deepEqual([o.maxConnections, o.maxInFlightPerConnection], [2 ** 32 - 1, 2 ** 32 - 1]);
+});
+
 test('validateInboundOptions – port and sequence are required', () => {
   assert.throws(() => validateInboundOptions({}), (err: Iso8583Error) => {
     assert.deepEqual(err.problems?.map((p) => p.field).sort(), ['port', 'sequence']);

@@ -94,14 +94,18 @@ function ajvModule(): typeof AjvModule {
 }
 
 /**
- * A new ajv as every check of the toolkit uses (all errors, `typeof`), with `code` for a build that writes its code
- * out (precompiled.ts). The `typeof` keyword (as in ajv-keywords: `{ "typeof": "object" }`, not null;
+ * A new ajv as every check of the toolkit uses (all errors, `typeof`, strict numbers), with `code` for a build that
+ * writes its code out (precompiled.ts). Strict numbers: an `integer` or `number` is finite, never `NaN` nor
+ * `±Infinity` (ajv's `strictNumbers`, off with `strict: false`): `Infinity % 1` is `NaN`, and ajv's integer check
+ * without it let `Infinity` through every `integer` option that had no `maximum` (a `pool.min` of `Infinity` hung the
+ * connector). A value coerced from a string (`coerceTypes`) is not checked again: `"Infinity"` becomes `Infinity`, so a
+ * schema that coerces bounds each number with a `maximum` (the gateway's flags do: `flagSchema`). The `typeof` keyword (as in ajv-keywords: `{ "typeof": "object" }`, not null;
  * `{ "typeof": "function" }`) is written as code, not a function called at run time, so that code written out holds
  * it too; a value that fails it gets ajv's one error of the keyword, as from a function.
  */
 export function newAjv(useDefaults: boolean, coerceTypes: boolean, validateSchema: boolean, code?: CodeOptions): Ajv {
   const { Ajv: AjvClass, _ } = ajvModule();
-  const ajv = new AjvClass({ allErrors: true, strict: false, useDefaults, coerceTypes, addUsedSchema: false, validateSchema, ...(code ? { code } : {}) });
+  const ajv = new AjvClass({ allErrors: true, strict: false, strictNumbers: true, useDefaults, coerceTypes, addUsedSchema: false, validateSchema, ...(code ? { code } : {}) });
   ajv.addKeyword({
     keyword: 'typeof',
     schemaType: 'string',
