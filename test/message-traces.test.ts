@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCodec } from '@iso8583/codec';
 import { chooseLogFormat } from '@iso8583/cli';
+import { waitUntil } from '@iso8583/test-support';
 import { spawn } from 'node:child_process';
 import { BIN, exitWithin, startCli, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 
@@ -202,6 +203,40 @@ describe('the gateway with --client-dialect and --log-messages', () => {
     const upstream = jsonLines(readFileSync(logFile, 'utf8')).filter((l) => l.stan === '000048' && l.side === 'upstream');
     assert.deepEqual(upstream.map((l) => l.direction), ['out', 'in'], 'the request to the bank and its answer');
     for (const line of upstream) assert.ok(!JSON.stringify(line).includes('4729'), `the upstream ${String(line.direction)} line shows the CVV`);
+  });
+});
+
+describe('the gateway with upstreams of their own dialects (config file, no --client-dialect) and --log-messages', () => {
+  test('a field only one upstream\'s dialect marks is masked on the pos lines and on every upstream line', async () => {
+    // Bank A's dialect marks field 48 as CVV, bank B's field 62: the POS side (the gateway's dialect) marks neither.
+    const dialectA = join(work, 'bank-a-cvv.json');
+    const dialectB = join(work, 'bank-b-cvv.json');
+    writeFileSync(dialectA, JSON.stringify({ name: 'bank-a-cvv', extends: 'iso87ascii', fields: { '48': { sensitive: 'cvv' } } }));
+    writeFileSync(dialectB, JSON.stringify({ name: 'bank-b-cvv', extends: 'iso87ascii', fields: { '62': { sensitive: 'cvv' } } }));
+    const config = join(work, 'gateway-upstream-dialects.json');
+    const bank = plainBank;
+    writeFileSync(config, JSON.stringify({
+      upstreams: [
+        { name: 'a', upstream: `${bank.host}:${bank.port}`, dialect: dialectA },
+        { name: 'b', upstream: `${bank.host}:${bank.port}`, dialect: dialectB },
+      ],
+    }));
+    const logFile = join(work, 'gateway-upstream-dialects.log');
+    const gw = await startGateway([
+      '--config', config, '--reversal-journal', join(work, 'journal-upstream-dialects'), '--log-file', logFile, '--log-level', 'warn', '--log-messages',
+    ]);
+    await waitUntil(async () => {
+      const stats = (await (await fetch(`http://${gw.http.host}:${gw.http.port}/stats`)).json()) as { healthy?: string[] };
+      return stats.healthy?.length === 2 ? true : undefined;
+    }, { what: 'both upstreams healthy' });
+    await sendOnce(gw.pos, createCodec('iso87ascii').pack({ ...PURCHASE, '11': '000062', '48': 'CVV2=4729', '62': 'CVC=8316' }));
+    gw.process.kill('SIGTERM');
+    await exitWithin(gw.process, 20_000, 'gateway stop');
+    const lines = jsonLines(readFileSync(logFile, 'utf8')).filter((l) => l.stan === '000062');
+    assert.deepEqual(lines.map((l) => `${String(l.side)} ${String(l.direction)}`), ['pos in', 'upstream out', 'upstream in', 'pos out']);
+    for (const line of lines) {
+      for (const secret of ['4729', '8316']) assert.ok(!JSON.stringify(line).includes(secret), `the ${String(line.side)} ${String(line.direction)} line shows ${secret}`);
+    }
   });
 });
 

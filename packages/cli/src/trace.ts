@@ -29,11 +29,14 @@
  * Latin-1 characters, past the 8 of field 41 without a card-shaped digit run, response code 1-3 letters or digits); another
  * is `invalid`.
  */
-import { createCodec, describe, maskDigitRuns, maskValue, readMessage, resolveDialect, responseMti, sameDialect, sensitiveFields } from '@iso8583/codec';
-import type { Codec, Dialect, IsoMessage, Sensitivity } from '@iso8583/codec';
+import { createCodec, describe, maskDigitRuns, readMessage, responseMti } from '@iso8583/codec';
+import type { Codec, Dialect, IsoMessage } from '@iso8583/codec';
+import { relaysBytes } from '@iso8583/connector';
 import type { Connector, SafEvent } from '@iso8583/connector';
 import type { ReplyObserver, Sequence } from '@iso8583/inbound';
 import type { Logger } from 'pino';
+import { marksBeyond, maskByMarks } from './trace-marks.js';
+import type { Mark } from './trace-marks.js';
 
 /** `in`: received by this process; `out`: sent by it. */
 export type TraceDirection = 'in' | 'out';
@@ -163,39 +166,6 @@ const ATTEMPT_FAILED: ReadonlySet<SafEvent['stage']> = new Set(['waiting', 'aban
 /** What {@link MessageTracer.wrap} reads of a link's connectors: their `saf` events and their peer. */
 type TracedConnector = Pick<Connector, 'on' | 'options'>;
 
-/** A field's path (`48`, `127.2`) and how another dialect marks it. */
-type Mark = readonly [path: readonly string[], sensitivity: Sensitivity];
-
-/** The marks of `others` that `own` (a message's dialect) does not give the same: what is masked besides its own. */
-function marksBeyond(own: Dialect, others: readonly Dialect[]): Mark[] {
-  const mine = sensitiveFields(own);
-  const marks: Mark[] = [];
-  for (const other of others) {
-    for (const [path, sensitivity] of sensitiveFields(other)) if (mine.get(path) !== sensitivity) marks.push([path.split('.'), sensitivity]);
-  }
-  return marks;
-}
-
-/**
- * `m` with the value at `path` masked as `sensitivity` says (a copy of each level it changes). A value that is not
- * text (sub-fields the other dialect does not mark, another object) is hidden whole, as is a flat value that holds the
- * marked sub-field among its bytes.
- */
-function maskAt(m: IsoMessage, path: readonly string[], sensitivity: Sensitivity): IsoMessage {
-  const [id, ...rest] = path;
-  if (id === undefined || !Object.hasOwn(m, id)) return m;
-  const value: unknown = m[id];
-  if (value === undefined || value === null) return m;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') {
-    const text = String(value);
-    return { ...m, [id]: rest.length === 0 ? maskValue(text, sensitivity) : '*'.repeat(text.length) };
-  }
-  if (rest.length > 0 && typeof value === 'object' && !Buffer.isBuffer(value) && !Array.isArray(value)) {
-    return { ...m, [id]: maskAt(value as IsoMessage, rest, sensitivity) };
-  }
-  return { ...m, [id]: '[hidden]' };
-}
-
 /** The connectors of a link: a connector itself, an upstream group's `connectors`; none for anything else. */
 function connectorsOf(link: unknown): TracedConnector[] {
   const l = link as { connectors?: unknown; on?: unknown; options?: unknown };
@@ -207,34 +177,51 @@ function connectorsOf(link: unknown): TracedConnector[] {
 export function createTracer(options: TracerOptions): MessageTracer {
   const { logger } = options;
   const dialect = options.dialect ?? 'iso87ascii';
-  // One codec per dialect, to show a message sent as it went on the wire (`asSent`).
+  // One codec per dialect, made once (a dialect file read once): to show a message sent as it went on the wire
+  // (`asSent`), and the dialect it loaded for everything else (never a dialect resolved again on the message path).
   const codecs = new Map<Dialect | string, Codec>();
+  const codecFor = (d: Dialect | string): Codec => {
+    let codec = codecs.get(d);
+    if (codec === undefined) {
+      codec = createCodec(d);
+      codecs.set(d, codec);
+    }
+    return codec;
+  };
+  const dialectFor = (d: Dialect | string): Dialect => (typeof d === 'string' ? codecFor(d).dialect : d);
   const asSent = (m: IsoMessage, d: Dialect | string): IsoMessage => {
     try {
-      let codec = codecs.get(d);
-      if (codec === undefined) {
-        codec = createCodec(d);
-        codecs.set(d, codec);
-      }
+      const codec = codecFor(d);
       return codec.unpack(codec.pack(m));
     } catch {
       return m;
     }
   };
-  // The tracer's dialect loaded, once a relayed message asks whether its bytes are in it.
-  let loaded: Dialect | undefined;
-  const linkDialect = (): Dialect => (loaded ??= resolveDialect(dialect));
+  try {
+    // The tracer's dialect loaded now, not on the first message; one that does not load is told on each message.
+    codecFor(dialect);
+  } catch {
+    // Shown as such by `message` (its fields not shown).
+  }
   // The marks of the other dialects the messages cross, beyond those of each message's own dialect (made once each).
-  const others = (options.alsoMaskedBy ?? []).map((d) => resolveDialect(d));
+  const others = (options.alsoMaskedBy ?? []).map(dialectFor);
   const beyond = new Map<Dialect | string, Mark[]>();
   const alsoMasked = (m: IsoMessage, d: Dialect | string): IsoMessage => {
     if (others.length === 0) return m;
     let marks = beyond.get(d);
     if (marks === undefined) {
-      marks = marksBeyond(resolveDialect(d), others);
+      marks = marksBeyond(dialectFor(d), others);
       beyond.set(d, marks);
     }
-    return marks.reduce((out, [path, sensitivity]) => maskAt(out, path, sensitivity), m);
+    return maskByMarks(m, marks);
+  };
+  // Whether bytes in `given` went as they came on a link of `d`: the connector's own rule (`relaysBytes`).
+  const wentAsCame = (given: Dialect, d: Dialect | string): boolean => {
+    try {
+      return relaysBytes(given, dialectFor(d));
+    } catch {
+      return false;
+    }
   };
   const level = options.logMessages === true ? 'info' : 'debug';
   const withFields = (): boolean => options.logMessages === true || logger.isLevelEnabled('trace');
@@ -257,7 +244,7 @@ export function createTracer(options: TracerOptions): MessageTracer {
       return;
     }
     // A decoded view of the bytes that went (the relay's, in the link's dialect) is shown as it is: no second pack.
-    const decoded = context.decodedIn !== undefined && sameDialect(context.decodedIn, context.dialect ?? linkDialect());
+    const decoded = context.decodedIn !== undefined && wentAsCame(context.decodedIn, context.dialect ?? dialect);
     if (direction === 'out' && !decoded) m = asSent(m, context.dialect ?? dialect);
     try {
       m = alsoMasked(m, context.dialect ?? dialect);
@@ -273,7 +260,7 @@ export function createTracer(options: TracerOptions): MessageTracer {
     if (withFields()) {
       let lines: string;
       try {
-        lines = describe(m, context.dialect ?? dialect);
+        lines = describe(m, dialectFor(context.dialect ?? dialect));
       } catch {
         lines = '(fields not shown: the message does not fit the dialect)';
       }

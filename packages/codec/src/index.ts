@@ -60,8 +60,10 @@ export { SENSITIVE_AUTHENTICATION_FIELDS, authenticationDataFields, cardDataFiel
 export {
   DEFAULT_SENSITIVE_FIELDS,
   isFieldKey,
+  isSubfieldObject,
   maskEmv,
   maskFieldValue,
+  maskFreeText,
   maskKey,
   maskMessage,
   maskTrack,

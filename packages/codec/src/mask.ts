@@ -151,8 +151,10 @@ const LONGEST_KEY_SHOWN = 15;
  * (`34 31`, `34:31`, `34,31`, `0x34, 0x31`, `\x34\x31`), at an odd position or inside words; a number written whole
  * or in groups, track data after one), each hidden
  * character's byte as `**`: `F4F7F6F1F7F3************F0F0F1F0`, `34:37:36:31:37:33:**:**:**:**:**:**:30:30:31:30`.
+ * What {@link maskFieldValue} does to a value of no sensitivity and no field spec; for any text a log may show that is
+ * no field of a known dialect (an error's detail, a request's body that does not parse).
  */
-function maskFreeText(text: string): string {
+export function maskFreeText(text: string): string {
   return maskHexRuns(text, maskDigitRuns(text));
 }
 
@@ -210,7 +212,9 @@ export function sensitiveFields(dialect: Dialect): SensitivityMap {
  * Whether a field's value is a composite field's sub-fields, to be masked one by one: an object whose prototype is
  * `Object.prototype` or none (what unpack, JSON and the views make). Any other object is no message: a `Buffer` or
  * another typed array, an array, a boxed string hold a value element by element (a PAN's bytes `52`, `49`, ... or
- * its digits), which masking each element alone would show; such a value is hidden whole. Internal (describe.ts).
+ * its digits), which masking each element alone would show; such a value is hidden whole. The one rule of what a
+ * mask walks into as sub-fields (`describe`, `maskMessage`, and the masks of other tools, such as the `iso8583`
+ * command's traces).
  */
 export function isSubfieldObject(value: unknown): value is IsoMessage {
   if (value === null || typeof value !== 'object') return false;

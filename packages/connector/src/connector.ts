@@ -12,7 +12,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { readMessage, sameDialect, writeMessage } from '@iso8583/codec';
+import { readMessage, writeMessage } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, MessageInput, MessageRead } from '@iso8583/codec';
 import { mtiOf, type Accounting, type ConnectorStats } from './accounting.js';
 import { StanCounter, autoFilled } from './auto-fill.js';
@@ -30,6 +30,7 @@ import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { validateConnectorOptions } from './validate-options.js';
 import type { ReversalManager } from './reversal.js';
 import type { JournalHalt } from './saf-store.js';
+import { relaysBytes } from './relay.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import type { RequestOutcomes } from './request-outcome.js';
 import type { RequestSender } from './request-sender.js';
@@ -169,7 +170,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     if (request === null || typeof request !== 'object' || !isMessageObject(request.message)) return Promise.reject(inputError());
     const bad = sendOptionsProblem(options);
     if (bad !== undefined) return Promise.reject(bad);
-    const body = sameDialect(request.dialect, this.codec.dialect) && !this.codec.dialect.headerLength ? request.body : undefined;
+    const body = relaysBytes(request.dialect, this.codec.dialect) ? request.body : undefined;
     // The channel's response is an EncodedResponse as it is (message, body, header, dialect): no copy, no other promise.
     return this.exchange(request.message, options, options.header, body);
   }

@@ -15,6 +15,7 @@ import type { ReopenableLogger } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 import { catchStopWhileStarting, notStarting } from '../early-stop.js';
 import { printable, writeEnd, writeResult, writeStartLine } from '../io.js';
+import { releaseFlagPipes } from '../read-file.js';
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
@@ -96,6 +97,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       // A journal folder that cannot be opened is named by its JSON path, as --check names it; its reason kept.
       throw withJournalPath(err, flow.connectors);
     });
+    // Every flag file is read: the text of a pipe (a token through `<(...)`) is not kept for the process's life.
+    releaseFlagPipes();
     if (starting.signal !== undefined) {
       // Its parts are made, nothing is in flight yet: closed in order (the journal locks released, no file left half made).
       await running.close();

@@ -102,13 +102,24 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const token = readHttpToken(run.httpToken, run.httpTokenFile);
   // One tracer per dialect: each message is named and masked by the dialect of the link it travels (a field a JSON
   // dialect marks sensitive is hidden in the traces of that endpoint or connector), and by every other dialect's marks.
+  // Each dialect is loaded once (a dialect file read once), and the list of those the flow crosses made once.
+  const loaded = new Map<string | Dialect, Dialect>();
+  const load = (d: string | Dialect): Dialect => {
+    let dialect = loaded.get(d);
+    if (dialect === undefined) {
+      dialect = resolveDialect(d);
+      loaded.set(d, dialect);
+    }
+    return dialect;
+  };
+  let crossed: Dialect[] | undefined;
   const tracers = new Map<string, MessageTracer>();
   const tracerFor = (dialect: string | Dialect): MessageTracer => {
     const key = typeof dialect === 'string' ? dialect : JSON.stringify(dialect);
     let tracer = tracers.get(key);
     if (tracer === undefined) {
-      const alsoMaskedBy = [...Object.values(flow.inboundEndpoints), ...Object.values(flow.connectors)].map(dialectOf);
-      tracer = createTracer({ logger, dialect: resolveDialect(dialect), logMessages: run.logMessages === true, alsoMaskedBy });
+      crossed ??= [...new Set([...Object.values(flow.inboundEndpoints), ...Object.values(flow.connectors)].map(dialectOf))].map(load);
+      tracer = createTracer({ logger, dialect: load(dialect), logMessages: run.logMessages === true, alsoMaskedBy: crossed });
       tracers.set(key, tracer);
     }
     return tracer;
@@ -136,7 +147,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   // The console's ring sees what goes through the connectors and groups: their HTTP routes and the sequences' requests.
   const dialectOf = (options: unknown): string | Dialect => (options as { dialect?: string | Dialect }).dialect ?? 'iso87ascii';
   const firstDialect = dialectOf(Object.values(flow.connectors)[0] ?? {});
-  const ring = run.noConsole === true ? undefined : new TransactionRing({ approvals: resolveDialect(firstDialect) });
+  const ring = run.noConsole === true ? undefined : new TransactionRing({ approvals: load(firstDialect) });
   const recorded: Record<string, RouteTarget> = {};
   const pluginOptions: Record<string, Iso8583ConnectorPluginOptions> = {};
   // An approval whose client never got it (an HTTP client gone, or an answer that cannot be written; an inbound

@@ -11,7 +11,7 @@ import { upstreamOptions } from './upstream-options.js';
 import { posTlsOptions } from './tls.js';
 import { checkJournalDirs } from './journal-check.js';
 import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
-import { trustedProxyList } from '../http/trusted-proxies.js';
+import { gatewayTrustedProxyList } from '../http/trusted-proxies.js';
 import { gatewayOpenHttpWarning, httpBindOf, rawDialectsWarning } from './http-warnings.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import type { UpstreamDialect } from './approval-fit.js';
@@ -38,7 +38,7 @@ export function checkGatewayConfig(config: GatewayConfig, configWarnings: readon
   const client = resolveDialect(config.clientDialect ?? config.dialect);
   posTlsOptions(config);
   readHttpToken(config.httpToken, config.httpTokenFile, GATEWAY_TOKEN_NAMES);
-  trustedProxyList(config.httpTrustedProxy);
+  gatewayTrustedProxyList(config.httpTrustedProxy);
   const journalWarnings = checkJournalDirs(config, silent);
   const names = config.upstreams?.map((u) => `${u.name}=${u.upstream}`).join(',') ?? config.upstream;
   const http = config.httpEnabled ? `${httpBindOf(config)}:${config.http}` : 'off';

@@ -146,10 +146,6 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const monitoring = { registry, stats: () => statsBody() };
   // The HTTP routes go through the group (made below, once the first connector exists) like the POS path.
   let group: UpstreamGroup | undefined = undefined;
-  // Message traces (--log-messages; debug, trace): the upstream side wraps what the POS path and the HTTP routes send,
-  // each message named and masked by the dialect of the upstream it went to (a group tells which; trace.ts), and by the
-  // terminals' dialect's marks too (--client-dialect: a field it marks as CVV may be free text to the bank).
-  const tracer = createTracer({ logger, dialect: config.dialect, logMessages: config.logMessages, alsoMaskedBy: config.clientDialect === undefined ? [] : [config.clientDialect] });
   // Made after the app, read by it: the POS endpoint and the link the POS path and the HTTP routes send through.
   const made: { endpoint?: InboundEndpoint; through?: Connector | UpstreamGroup; undelivered?: UndeliveredAnswerHandler } = {};
   const http = await gatewayHttp({
@@ -215,6 +211,21 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     throw await undoKeeping(err, undoStart, logger);
   }
   for (const c of others) c.connect().catch(() => undefined);
+  const everyConnector: Connector[] = [connector, ...others];
+  feedRing(ring, everyConnector);
+  // The POS dialect, loaded once: the relay hands its bytes on only where it is the upstream's wire format too.
+  const posDialect = resolveDialect(config.clientDialect ?? config.dialect);
+  // Named as --check-config names them: by upstream name (the first connector's own name is the plugin's).
+  const upstreamDialects = everyConnector.map((c, i) => ({ name: named?.[i]?.name ?? c.name, dialect: c.codec.dialect }));
+  for (const line of approvalFitWarnings(upstreamDialects, posDialect)) logger.warn(line);
+  const rawRefused = rawDialectsWarning(config, upstreamDialects);
+  if (rawRefused !== undefined) logger.warn(rawRefused);
+  // Message traces (--log-messages; debug, trace): each message named and masked by the dialect of its link (the POS
+  // dialect; the upstream it went to, which a group tells: trace.ts), and by the marks of every dialect it crosses too,
+  // one list for both sides (the POS dialect and each upstream's own: a field one marks as CVV may be free text to another).
+  const crossed = [posDialect, ...upstreamDialects.map((u) => u.dialect)];
+  const tracer = createTracer({ logger, dialect: config.dialect, logMessages: config.logMessages, alsoMaskedBy: crossed });
+  const posTracer = config.clientDialect === undefined ? tracer : createTracer({ logger, dialect: posDialect, logMessages: config.logMessages, alsoMaskedBy: crossed });
   // What the POS path and the HTTP routes send through (traced when traces are on; otherwise the link itself). Each
   // connector's recorder records every request once, and the console's ring sees those records.
   const link: Connector | UpstreamGroup = group ?? connector;
@@ -224,18 +235,6 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // Judged, built and sent for the upstream that answered (the routes and the relay say which).
   const reverseUndelivered = undeliveredApproval({ connector, logger, registry });
   made.undelivered = httpUndelivered(reverseUndelivered);
-  const everyConnector: Connector[] = [connector, ...others];
-  feedRing(ring, everyConnector);
-
-  // The POS dialect, loaded once: the relay hands its bytes on only where it is the upstream's wire format too.
-  const posDialect = resolveDialect(config.clientDialect ?? config.dialect);
-  // Named as --check-config names them: by upstream name (the first connector's own name is the plugin's).
-  const upstreamDialects = everyConnector.map((c, i) => ({ name: named?.[i]?.name ?? c.name, dialect: c.codec.dialect }));
-  for (const line of approvalFitWarnings(upstreamDialects, posDialect)) logger.warn(line);
-  const rawRefused = rawDialectsWarning(config, upstreamDialects);
-  if (rawRefused !== undefined) logger.warn(rawRefused);
-  // POS messages are described (and their card data masked) by the POS dialect, and by the banks' dialects' marks too.
-  const posTracer = config.clientDialect === undefined ? tracer : createTracer({ logger, dialect: posDialect, logMessages: config.logMessages, alsoMaskedBy: upstreamDialects.map((u) => u.dialect) });
   const posOptions = posEndpointOptions(config, {
     tls: posTls,
     dialect: posDialect,

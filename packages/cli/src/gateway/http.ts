@@ -25,7 +25,7 @@ import { capConnections } from '../http/connection-cap.js';
 import { lazySchemaCompilers } from '../http/schema-compilers.js';
 import type { HttpApp, Monitoring } from '../http/app.js';
 import { TransactionRing } from '../console/recent.js';
-import { trustedProxyList } from '../http/trusted-proxies.js';
+import { gatewayTrustedProxyList } from '../http/trusted-proxies.js';
 import type { GatewayConfig } from './config.js';
 
 /** The console's ring of recent transactions, unless the console is off (`--no-console`). */
@@ -108,7 +108,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
     ...(config.metrics === undefined ? { monitoring: options.monitoring } : {}),
     ...(options.token === undefined ? {} : { token: options.token }),
     sessions: { lifetime: config.consoleSessionLifetime * 60_000, secureCookie: config.consoleSecureCookie },
-    ...(config.httpTrustedProxy === undefined ? {} : { trustedProxies: trustedProxyList(config.httpTrustedProxy) }),
+    ...(config.httpTrustedProxy === undefined ? {} : { trustedProxies: gatewayTrustedProxyList(config.httpTrustedProxy) }),
     logger: options.logger.child({ side: 'http' }),
     logEveryRequest: config.logMessages,
     maxConnections: config.httpMaxConnections,

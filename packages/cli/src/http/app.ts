@@ -12,7 +12,7 @@ import type { Registry } from 'prom-client';
 import { failureBody, iso8583Connector, refuseCrossSite, routeFailureOf } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
 import { listenError } from '../args.js';
-import { maskFieldValue } from '@iso8583/codec';
+import { maskFreeText } from '@iso8583/codec';
 import { requireKnownHost } from './host-check.js';
 import { answerNotFound, answerRefusedBodies, badUrlAnswer } from './not-found.js';
 import { refusalBody } from './refusal-body.js';
@@ -164,18 +164,18 @@ function decodePrintable(text: string): string {
 
 /**
  * A request URL fit for a log: the path percent-decoded (printable ASCII: `%34%37...` is a PAN too) and masked as the
- * codec masks free text (`maskFieldValue` with no field: a PAN put in a path shows as first 6 and last 4, and one
+ * codec masks free text (`maskFreeText`: a PAN put in a path shows as first 6 and last 4, and one
  * written as the hex of its ASCII or EBCDIC bytes, `F4F7F6F1...`, track data after it, is hidden too), and the query
  * with every value hidden (a token, say) but a `timeout` of 1 to 7 digits, its keys decoded and masked as the path.
  */
 export function safeUrl(url: string): string {
   const q = url.indexOf('?');
-  const path = maskFieldValue(decodePrintable(q < 0 ? url : url.slice(0, q)), undefined, undefined);
+  const path = maskFreeText(decodePrintable(q < 0 ? url : url.slice(0, q)));
   if (q < 0) return path;
   const params = url.slice(q + 1).split('&').filter((p) => p !== '');
   const shown = params.map((p) => {
     const eq = p.indexOf('=');
-    const key = maskFieldValue(decodePrintable(eq < 0 ? p : p.slice(0, eq)), undefined, undefined);
+    const key = maskFreeText(decodePrintable(eq < 0 ? p : p.slice(0, eq)));
     return key === 'timeout' && /^timeout=[0-9]{1,7}$/.test(p) ? p : `${key}=***`;
   });
   return `${path}?${shown.join('&')}`;

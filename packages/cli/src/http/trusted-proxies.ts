@@ -15,6 +15,9 @@ import { cliError } from '../args.js';
 /** The option that names the proxies, in the errors about it. */
 export const TRUSTED_PROXY_OPTION = '--http-trusted-proxy';
 
+/** The gateway's words for the proxies: the flag, or its config file key (as `GATEWAY_TOKEN_NAMES` names the token's). */
+export const GATEWAY_TRUSTED_PROXY_NAMES = `${TRUSTED_PROXY_OPTION} (config key httpTrustedProxy)`;
+
 /** An IPv4 address as a dual-stack socket shows it (`::ffff:10.1.2.3`) written as IPv4, any other as it is. */
 function plain(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
@@ -28,16 +31,17 @@ export class TrustedProxies {
 
   /**
    * Reads `entries` (each an IP address or `ADDRESS/PREFIX`); one that is neither is `ISO8583_ERR_CLI_OPTION` naming
-   * `option` (default {@link TRUSTED_PROXY_OPTION}) and the entry.
+   * `option` (default {@link TRUSTED_PROXY_OPTION}; the gateway's {@link GATEWAY_TRUSTED_PROXY_NAMES} name its config
+   * key too) and the entry; its `field` is `field` (default `option`).
    */
-  constructor(entries: readonly string[] = [], option = TRUSTED_PROXY_OPTION) {
+  constructor(entries: readonly string[] = [], option = TRUSTED_PROXY_OPTION, field = option) {
     for (const entry of entries) {
       const [address = '', prefix, extra] = entry.trim().split('/');
       const family = isIP(plain(address));
       const bits = prefix === undefined ? undefined : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
       if (family === 0 || extra !== undefined || (bits !== undefined && !(bits <= (family === 4 ? 32 : 128)))) {
         const shown = /^[0-9A-Fa-f:./]{1,64}$/.test(entry) ? `"${entry}"` : 'an entry';
-        throw cliError('ISO8583_ERR_CLI_OPTION', `${option}: ${shown} is not an IP address nor ADDRESS/PREFIX`, option);
+        throw cliError('ISO8583_ERR_CLI_OPTION', `${option}: ${shown} is not an IP address nor ADDRESS/PREFIX`, field);
       }
       const type = family === 4 ? 'ipv4' : 'ipv6';
       if (bits === undefined) this.#list.addAddress(plain(address), type);
@@ -74,11 +78,21 @@ export class TrustedProxies {
 
 /**
  * The entries of a comma-separated list of proxies (`--http-trusted-proxy 10.0.0.5,fd00::/8`, blanks around each
- * dropped), checked as {@link TrustedProxies} reads them (`ISO8583_ERR_CLI_OPTION` naming `option`); `undefined`: none.
+ * dropped), checked as {@link TrustedProxies} reads them (`ISO8583_ERR_CLI_OPTION` naming `option`, its `field` `field`,
+ * both default {@link TRUSTED_PROXY_OPTION}); `undefined`: none.
  */
-export function trustedProxyList(text: string | undefined, option = TRUSTED_PROXY_OPTION): string[] | undefined {
+export function trustedProxyList(text: string | undefined, option = TRUSTED_PROXY_OPTION, field = option): string[] | undefined {
   if (text === undefined) return undefined;
   const entries = text.split(',').map((e) => e.trim());
-  new TrustedProxies(entries, option);
+  new TrustedProxies(entries, option, field);
   return entries;
+}
+
+/**
+ * The gateway's `httpTrustedProxy` (`--http-trusted-proxy` or the config file key) read as {@link trustedProxyList}
+ * reads it, an error named in the gateway's words ({@link GATEWAY_TRUSTED_PROXY_NAMES}), its `field` the flag: what
+ * `--check-config` and the start both read it by.
+ */
+export function gatewayTrustedProxyList(text: string | undefined): string[] | undefined {
+  return trustedProxyList(text, GATEWAY_TRUSTED_PROXY_NAMES, TRUSTED_PROXY_OPTION);
 }
