@@ -64,8 +64,6 @@ export class SafQueue {
   private readonly links = new LinkWaiters();
   /** Entries that ended, on their way to the journal (`done`), then recorded, counted and emitted (saf-ends.ts). */
   private readonly ends: SafEnds;
-  /** When the next attempt may leave (`messageInterval`), on the monotonic clock (`performance.now()`). */
-  private nextSlot = 0;
   private stopped = false;
   /**
    * The attempts in flight: at most `maxInFlight` at once, the others waiting for a place in order; and those being
@@ -94,7 +92,7 @@ export class SafQueue {
   ) {
     this.ends = new SafEnds(host, journal, settings.retryInterval, settings, this.journalWarnings);
     const live = (a: Active): boolean => this.active.get(a.entry.id) === a;
-    this.window = new AttemptWindow(settings.maxInFlight, (a) => void this.attempt(a, false), live);
+    this.window = new AttemptWindow(settings.maxInFlight, (a) => void this.attempt(a, false), live, settings.messageInterval);
     this.backlog = new SafBacklog((entry) => this.activate(entry, true), (id) => this.active.has(id) || this.ends.has(id));
     this.figures = new SafFigures({ backlog: this.backlog, active: this.active, ends: this.ends, journal });
   }
@@ -237,19 +235,16 @@ export class SafQueue {
     }
     // A place among the attempts in flight (`maxInFlight`), kept through its slot's wait; else it waits for one.
     if (!this.window.enter(a)) return;
-    if (s.messageInterval > 0 && !slotted) {
-      // Each attempt takes the next free slot, so that entries due together leave `messageInterval` apart.
-      const slot = Math.max(now, this.nextSlot);
-      this.nextSlot = slot + s.messageInterval;
-      if (slot > now) {
-        this.active.wait(a, 'slot', slot);
-        a.timer = setTimeout(() => {
-          this.active.go(a);
-          void this.attempt(a, true);
-        }, slot - now);
-        a.timer.unref();
-        return;
-      }
+    // Each attempt takes the next free slot, so that entries due together leave `messageInterval` apart (saf-window.ts).
+    const slot = slotted ? now : this.window.slot(now);
+    if (slot > now) {
+      this.active.wait(a, 'slot', slot);
+      a.timer = setTimeout(() => {
+        this.active.go(a);
+        void this.attempt(a, true);
+      }, slot - now);
+      a.timer.unref();
+      return;
     }
     const started = performance.now();
     const startedAt = Date.now();
