@@ -154,6 +154,7 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     sendReversal: (message, timeout, written) => sender.safAttempt(message, timeout, written).then((r) => r.message),
     safEnded: (end) => transactions?.safEnded(end),
     reversalEvent: (event) => tellSafListeners(emitter, logger, event),
+    answerKeys: matchKey,
   }, journal);
   const outcomes = new RequestOutcomes(lifecycle, accounting, transactions, o.maxInFlight, (m, at) => autoFilled(m, o.autoFill, stan, new Date(at)), new TransactionsInFlight(codec.dialect));
   const sender = new RequestSender({ codec, framing, frameHeader, matchKey, accounting, pool, reversals, reversal: o.reversal.enabled });

@@ -95,6 +95,7 @@ export class ReversalManager {
       },
       safEnded: (end) => seen.safEnded(end),
       reversalEvent: (event) => seen.reversalEvent(event),
+      answerKeys: host.answerKeys,
       get logger() {
         return seen.logger;
       },
@@ -334,13 +335,16 @@ export class ReversalManager {
   }
 
   /**
-   * A late response (its request timed out): when it approves a transaction whose reversal was answered lately with a
+   * A late response (its request timed out): when it answers the last attempt of an SAF entry (saf-late.ts), that
+   * entry's answer (true). When it approves a transaction whose reversal was answered lately with a
    * code that undid nothing (the reversal overtook its original at the host: `25`, original not found), the reversal
    * is stored again as a repeat (`0401`), with the amount the approval moved when it may, and logged at `warn`; returns
    * whether it was (an approval that comes before that reversal's answer is remembered, and the answer stores it). A
    * store that fails is tried again every `retryInterval` while the process runs, logged at `error` (reversal-again.ts).
    */
   lateAnswer(answer: IsoMessage): boolean {
+    // The answer to an SAF entry's last attempt, which timed out, while the entry waits for its next: it ends it.
+    if (this.queue.lateAnswer(answer)) return true;
     const again = this.overtaken.again(answer);
     if (again === undefined) return false;
     void this.again.store(again, false);

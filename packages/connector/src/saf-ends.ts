@@ -24,7 +24,8 @@
  * walks them.
  */
 import { performance } from 'node:perf_hooks';
-import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
+import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
+import type { Logger } from 'pino';
 import { DueHeap } from './due-heap.js';
 import { journalState } from './saf-store.js';
 import { SafKinds } from './saf-kinds.js';
@@ -32,6 +33,8 @@ import type { JournalHalt, JournalOutcome, ReversalJournal } from './saf-store.j
 import type { LogLimits } from '@iso8583/metrics';
 import { logCapped, logQuietly } from './quiet-log.js';
 import type { SafEvent, SafHost } from './saf-queue.js';
+import { unapprovedReversal } from './saf-entry.js';
+import type { SafAttempt } from './saf-late.js';
 
 /** How a SAF entry ended: answered (`reversed`, a reversal; `delivered`, an advice), `expired` or `abandoned`. */
 export type SafOutcome = Exclude<JournalOutcome, 'not-needed'>;
@@ -84,6 +87,19 @@ export interface Ending {
   t0: number;
   /** The event that follows the record (`answered`, `expired`, `abandoned`). */
   event: SafEvent;
+}
+
+/**
+ * The end of the entry of attempt `x` by its answer `response` (code `rc`): `delivered` (an advice) or `reversed`; a
+ * reversal ended by a code that accepts nothing is logged at warn (`unapprovedReversal`).
+ */
+export function answeredEnding(dialect: Dialect, logger: Logger, x: SafAttempt, response: IsoMessage, rc: string | undefined): Ending {
+  const { a, base, message, started, startedAt } = x;
+  const amount = a.entry.reversal['4'];
+  const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
+  const declined = unapprovedReversal(dialect, a.kind, rc, base.mti);
+  if (declined !== undefined) logger.warn({ ...base, responseCode: rc, code: declined.code }, declined.msg);
+  return { id: a.entry.id, end: { outcome: a.kind === 'advice' ? 'delivered' : 'reversed', message, response, at: startedAt }, t0: started, event };
 }
 
 /** The ends of a SAF queue's entries on their way to the journal, and the counts of those that got there. */

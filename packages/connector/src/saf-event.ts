@@ -4,6 +4,7 @@
  */
 import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
+import type { AnswerKeys } from './saf-late.js';
 import type { SafEntryKind } from './saf-store.js';
 import type { SafEnd } from './saf-ends.js';
 import type { ResolvedSafOptions } from './saf-options.js';
@@ -29,6 +30,11 @@ export interface SafHost {
    * answered; its journal record still holds its own message, which a later start repeats. Never rejects.
    */
   followUp?(message: IsoMessage, response: IsoMessage): Promise<IsoMessage | undefined> | undefined;
+  /**
+   * Optional: the match keys of an attempt and of an answer (the connector's `MatchKey`), by which a late answer to an
+   * entry's last attempt ends it (saf-late.ts). Without: late answers are not looked at.
+   */
+  readonly answerKeys?: AnswerKeys;
   readonly logger: Logger;
 }
 

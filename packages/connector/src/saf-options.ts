@@ -22,7 +22,8 @@ export interface SafOptions {
   /** Milliseconds from an entry's journaling to its first attempt (jPOS `initial-delay`). Default 0. */
   initialDelay?: number;
   /**
-   * Milliseconds between attempts of an unanswered entry, and the longest wait for each answer (with `requestTimeout`);
+   * Milliseconds between attempts of an unanswered entry, and the longest wait for each answer (with `requestTimeout`;
+   * an answer after that wait still ends the entry while no later attempt has left: saf-late.ts);
    * after system errors in a row (the dialect's `systemErrorCodes`) the pause doubles each time, at most 5 minutes.
    * Alias: `reversal.retryInterval`. Default 10000.
    */

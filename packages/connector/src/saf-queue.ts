@@ -2,7 +2,7 @@
  * The store-and-forward (SAF) queue's sending side, after jPOS SAF: every entry (a reversal, or an advice a caller
  * sent with `saf: true`) is already durable in the journal; it is sent `initialDelay` ms after it was journaled, then
  * repeated as xxx1 (0121, 0221, 0401, 0421; 1221 with a 1993 dialect) every `retryInterval` until the host answers
- * with a response code that ends it (the dialect's `approvalCodes` and `endCodes`; with no `endCodes`, any answer but
+ * (in time, or late while the entry waits for its next attempt: saf-late.ts) with a response code that ends it (the dialect's `approvalCodes` and `endCodes`; with no `endCodes`, any answer but
  * one of the dialect's system errors, `systemErrorCodes`: the host did not process it; a reversal ended by a code that
  * is no approval is logged at warn).
  * Attempts leave the queue at least `messageInterval` ms apart, at most `maxInFlight` in flight at once (saf-window.ts);
@@ -24,15 +24,13 @@
  * A file journal that cannot record an end does not hold it back: the entry ends in memory (saf-ends.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { LogLimits } from '@iso8583/metrics';
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import { transmissionTime } from './auto-fill.js';
 import { markSent } from './request-sent.js';
 import { deadlineError } from './timeouts.js';
-import { SafEnds } from './saf-ends.js';
-import { logCapped } from './quiet-log.js';
-import { endsWith, entryEvent, giveUpLine, goOnAs, noneHere, refusalFields, repeatWait, spent, unapprovedReversal, unsendable, unwritten, wallWait } from './saf-entry.js';
+import { SafEnds, answeredEnding } from './saf-ends.js';
+import { endsWith, entryEvent, giveUpLine, goOnAs, noneHere, refusalFields, repeatWait, spent, unsendable, unwritten, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
 import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
@@ -40,6 +38,9 @@ import { SafBacklog } from './saf-backlog.js';
 import { SafFigures } from './saf-figures.js';
 import { SafActive } from './saf-active.js';
 import { SafFlush } from './saf-flush.js';
+import { LateAnswers } from './saf-late.js';
+import { SafWarnings } from './saf-warnings.js';
+import type { SafAttempt } from './saf-late.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 
@@ -47,12 +48,7 @@ export type { SafCounts, SafEnd, SafOutcome } from './saf-ends.js';
 export type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 export { attemptMti } from './saf-event.js';
 
-/**
- * Lines a second, at most, for each kind of "will repeat" warning (an attempt unanswered, by error code; one answered
- * with a code that does not end it): a backlog repeated to a host that is down writes one per entry per retry. The
- * lines left out are counted in the next one written (`suppressed`); every attempt is still an event and a metric.
- */
-export const SAF_REPEAT_WARNINGS_PER_SECOND = 5;
+export { SAF_REPEAT_WARNINGS_PER_SECOND } from './saf-warnings.js';
 
 /** Entries being sent until they end (see the file's opening comment). */
 export class SafQueue {
@@ -64,8 +60,6 @@ export class SafQueue {
   private readonly links = new LinkWaiters();
   /** Entries that ended, on their way to the journal (`done`), then recorded, counted and emitted (saf-ends.ts). */
   private readonly ends: SafEnds;
-  /** When the next attempt may leave (`messageInterval`), on the monotonic clock (`performance.now()`). */
-  private nextSlot = 0;
   private stopped = false;
   /**
    * The attempts in flight: at most `maxInFlight` at once, the others waiting for a place in order; and those being
@@ -77,14 +71,10 @@ export class SafQueue {
   private readonly backlog: SafBacklog;
   /** What it holds not yet ended, by kind, and when the next thing may happen to one (saf-figures.ts). */
   readonly figures: SafFigures;
-  /** The cap on the "will repeat" warnings, per kind (`SAF_REPEAT_WARNINGS_PER_SECOND`). */
-  private readonly repeatWarnings = new LogLimits(SAF_REPEAT_WARNINGS_PER_SECOND);
-  /**
-   * The cap on the "cannot be journaled" lines (an attempt's, and an end's: saf-ends.ts), per code and journal state, at
-   * the same rate: a backlog with a full disk or a store out of reach wrote one per entry (per retry, for a store),
-   * megabytes of log. Every attempt and every end is still an event.
-   */
-  private readonly journalWarnings = new LogLimits(SAF_REPEAT_WARNINGS_PER_SECOND);
+  /** The caps of its warning lines (saf-warnings.ts). */
+  private readonly warnings: SafWarnings;
+  /** The timed-out last attempts of the entries waiting for their next one, whose late answer ends them (saf-late.ts). */
+  private readonly late: LateAnswers;
 
   constructor(
     private readonly host: SafHost,
@@ -92,9 +82,11 @@ export class SafQueue {
     private readonly settings: SafSettings,
     private readonly dialect: Dialect,
   ) {
-    this.ends = new SafEnds(host, journal, settings.retryInterval, settings, this.journalWarnings);
+    this.warnings = new SafWarnings(host.logger);
+    this.ends = new SafEnds(host, journal, settings.retryInterval, settings, this.warnings.journal);
+    this.late = new LateAnswers(host.answerKeys);
     const live = (a: Active): boolean => this.active.get(a.entry.id) === a;
-    this.window = new AttemptWindow(settings.maxInFlight, (a) => void this.attempt(a, false), live);
+    this.window = new AttemptWindow(settings.maxInFlight, (a) => void this.attempt(a, false), live, settings.messageInterval);
     this.backlog = new SafBacklog((entry) => this.activate(entry, true), (id) => this.active.has(id) || this.ends.has(id));
     this.figures = new SafFigures({ backlog: this.backlog, active: this.active, ends: this.ends, journal });
   }
@@ -220,6 +212,7 @@ export class SafQueue {
       return;
     }
     this.links.started(a);
+    this.late.forget(a);
     const now = performance.now();
     const s = this.settings;
     if (now >= a.expires) {
@@ -237,19 +230,16 @@ export class SafQueue {
     }
     // A place among the attempts in flight (`maxInFlight`), kept through its slot's wait; else it waits for one.
     if (!this.window.enter(a)) return;
-    if (s.messageInterval > 0 && !slotted) {
-      // Each attempt takes the next free slot, so that entries due together leave `messageInterval` apart.
-      const slot = Math.max(now, this.nextSlot);
-      this.nextSlot = slot + s.messageInterval;
-      if (slot > now) {
-        this.active.wait(a, 'slot', slot);
-        a.timer = setTimeout(() => {
-          this.active.go(a);
-          void this.attempt(a, true);
-        }, slot - now);
-        a.timer.unref();
-        return;
-      }
+    // Each attempt takes the next free slot, so that entries due together leave `messageInterval` apart (saf-window.ts).
+    const slot = slotted ? now : this.window.slot(now);
+    if (slot > now) {
+      this.active.wait(a, 'slot', slot);
+      a.timer = setTimeout(() => {
+        this.active.go(a);
+        void this.attempt(a, true);
+      }, slot - now);
+      a.timer.unref();
+      return;
     }
     const started = performance.now();
     const startedAt = Date.now();
@@ -284,23 +274,7 @@ export class SafQueue {
     ).then(
       (response) => {
         this.window.leave(a);
-        const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
-        if (endsWith(this.dialect, this.settings, rc, base.mti)) {
-          const ended = (): void => this.answered(a, base, message, response, rc, started, startedAt);
-          // What must follow the answer (`SafHost.followUp`) is durable before the entry's end is: else it goes on as that.
-          const follow = this.host.followUp?.(message, response);
-          if (follow === undefined) return ended();
-          return follow.then((instead) => {
-            if (instead === undefined) return ended();
-            // Not stored: it goes on as that, at once (a stop meanwhile leaves it open in the journal, as journaled).
-            goOnAs(a, instead);
-            if (!this.stopped) this.at(a, performance.now());
-          });
-        }
-        if (this.stopped) return;
-        this.warnRepeat('refused', { ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
-        this.host.reversalEvent({ stage: 'refused', ...base, responseCode: rc });
-        this.next(a, base, started, startedAt, undefined, repeatWait(this.dialect, rc, a, this.settings.retryInterval));
+        return this.answer({ a, n, base, message, started, startedAt }, response);
       },
       (err: Iso8583Error) => {
         this.window.leave(a);
@@ -309,7 +283,7 @@ export class SafQueue {
           this.end(a, 'abandoned', base, started, startedAt, false, err);
           return;
         }
-        this.warnRepeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
+        this.warnings.repeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
         if (unwritten(err)) {
           // Never written (no connection, or refused before the write: `unwritten`): not counted (the next goes under the
           // same number and MTI, a first stays 0220; a reversal is never given up unseen); a shared store takes it back
@@ -321,31 +295,56 @@ export class SafQueue {
           return;
         }
         this.next(a, base, started, startedAt, err.code);
+        // Parked for its next attempt: a late answer to this one is still its answer (saf-late.ts).
+        if (a.waiting === 'attempt' && this.active.get(a.entry.id) === a) this.late.timedOut({ a, n, base, message, started, startedAt });
       },
     );
     // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn; after `followUp`).
     settled.then(release, release);
   }
 
-  /** An answer (`response`, code `rc`) to attempt `message` of `a`, which left at `started`, ends it (saf-ends.ts). */
-  private answered(a: Active, base: Omit<SafEvent, 'stage'>, message: IsoMessage, response: IsoMessage, rc: string | undefined, started: number, startedAt: number): void {
-    this.active.delete(a.entry.id);
-    const amount = a.entry.reversal['4'];
-    const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
-    const outcome = a.kind === 'advice' ? 'delivered' : 'reversed';
-    const declined = unapprovedReversal(this.dialect, a.kind, rc, base.mti);
-    if (declined !== undefined) this.host.logger.warn({ ...base, responseCode: rc, code: declined.code }, declined.msg);
-    this.ends.end({ id: a.entry.id, end: { outcome, message, response, at: startedAt }, t0: started, event });
+  /** The answer `response` to attempt `x`: it ends the entry (`answered`), or the entry repeats (`refused`). */
+  private answer(x: SafAttempt, response: IsoMessage): Promise<void> | void {
+    const { a, base, message, started, startedAt } = x;
+    const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
+    if (endsWith(this.dialect, this.settings, rc, base.mti)) {
+      const ended = (): void => {
+        this.active.delete(a.entry.id);
+        this.ends.end(answeredEnding(this.dialect, this.host.logger, x, response, rc)); // saf-ends.ts
+      };
+      // What must follow the answer (`SafHost.followUp`) is durable before the entry's end is: else it goes on as that.
+      const follow = this.host.followUp?.(message, response);
+      if (follow === undefined) return ended();
+      return follow.then((instead) => {
+        if (instead === undefined) return ended();
+        // Not stored: it goes on as that, at once (a stop meanwhile leaves it open in the journal, as journaled).
+        goOnAs(a, instead);
+        if (!this.stopped) this.at(a, performance.now());
+      });
+    }
+    if (this.stopped) return;
+    this.warnings.repeat('refused', { ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
+    this.host.reversalEvent({ stage: 'refused', ...base, responseCode: rc });
+    this.next(a, base, started, startedAt, undefined, repeatWait(this.dialect, rc, a, this.settings.retryInterval));
   }
 
-  /** A "will repeat" warning of kind `key`, unless its kind wrote its share this second (then counted for the next). */
-  private warnRepeat(key: string, fields: Record<string, unknown>, msg: string): void {
-    logCapped(this.host.logger, this.repeatWarnings, key, 'warn', fields, msg);
+  /**
+   * A late response (its request timed out): the answer to the last attempt of an entry waiting for its next one
+   * (saf-late.ts) is handled as one in time, and true; else false (another's, or an entry that moved on).
+   */
+  lateAnswer(response: IsoMessage): boolean {
+    const late = this.stopped ? undefined : this.late.take(response, (a) => this.active.get(a.entry.id) === a && a.waiting === 'attempt');
+    if (late === undefined) return false;
+    clearTimeout(late.a.timer);
+    this.active.go(late.a);
+    const release = this.window.track();
+    Promise.resolve(this.answer(late, response)).then(release, release);
+    return true;
   }
 
   /** An attempt that cannot be journaled (saf-unjournaled.ts): true to send it anyway. */
   private sendUnjournaled(a: Active, n: number, err: Iso8583Error, started: number): boolean {
-    const what = this.stopped ? 'stopped' : unjournaledAttempt(this.journal, this.host.logger, this.journalWarnings, a, n, err);
+    const what = this.stopped ? 'stopped' : unjournaledAttempt(this.journal, this.host.logger, this.warnings.journal, a, n, err);
     if (what === 'send') return true;
     // Its place first: a retry due at once takes one again.
     this.window.leave(a);

@@ -8,6 +8,9 @@
  * and are not due any later for it: a flush or a connection up does not move them (they are not waiting for a timer),
  * and the queue's `nextDue` is now while they wait.
  *
+ * The pace: each attempt that goes takes the next free `messageInterval` slot (`slot`), so that entries due together
+ * leave that far apart.
+ *
  * Apart from the places: the attempts being journaled or written to the link and not yet settled (`track`), which a
  * stop waits for (bounded), so that an answer arriving meanwhile is handed to the journal before it closes.
  */
@@ -33,16 +36,31 @@ export class AttemptWindow {
   private stopped = false;
   /** The attempts being journaled or written and not yet settled (see `track`). */
   private readonly flights = new Set<Promise<void>>();
+  /** When the next attempt may leave (`messageInterval`), on the monotonic clock (`performance.now()`). */
+  private nextSlot = 0;
 
   /**
    * `max`: `saf.maxInFlight`. `start(a)`: starts the attempt of `a`, which has just taken a place (it calls
    * {@link enter} again, which lets it through). `live(a)`: whether `a` is still to be sent (else its turn is skipped).
+   * `messageInterval`: `saf.messageInterval` (default 0: no pace).
    */
   constructor(
     private readonly max: number,
     private readonly start: (a: Active) => void,
     private readonly live: (a: Active) => boolean,
+    private readonly messageInterval = 0,
   ) {}
+
+  /**
+   * Takes the next free `messageInterval` slot for an attempt due at `now` (`performance.now()` time) and returns when
+   * it may leave: `now` when that slot is free (or there is no pace), else later.
+   */
+  slot(now: number): number {
+    if (this.messageInterval <= 0) return now;
+    const slot = Math.max(now, this.nextSlot);
+    this.nextSlot = slot + this.messageInterval;
+    return slot;
+  }
 
   /** Entries waiting for a place. */
   get waitingCount(): number {

@@ -4,10 +4,11 @@
  * check by the libraries' own validators (`validateConnectorOptions`, `validateInboundOptions`: pool min <= max, the
  * header's length, a dialect that loads, ...), so that `run --check` refuses what `run` would, naming the JSON path.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { Iso8583Error } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
-import { defaultJournalDir, validateConnectorOptions } from '@iso8583/connector';
+import { JOURNAL_FILE, defaultJournalDir, validateConnectorOptions } from '@iso8583/connector';
 import { validateInboundOptions } from '@iso8583/inbound';
 import { storeDirProblem } from '../store-dir-problem.js';
 import { flowError } from './errors.js';
@@ -33,7 +34,9 @@ function withDialect(dir: string, options: Options): Options {
 /**
  * A connector's options as `iso8583 run` passes them: its `name`, its dialect file and journal folders resolved
  * against `dir`, and, when reversal or the SAF queue is on without a journal folder, the per-user state folder
- * `defaultJournalDir("FLOW.CONNECTOR")` (as the gateway does: never the working folder).
+ * `defaultJournalDir("FLOW.CONNECTOR")` (as the gateway does: never the working folder). With both off and no journal
+ * folder, that folder too when a journal is there (an earlier run's with them on): the connector's start refuses it
+ * while it holds entries left unsent (they would never be sent otherwise).
  */
 export function connectorOptionsOf(dir: string, flowName: string, name: string, given: Options): Options {
   const options: Options = { ...withDialect(dir, given), name };
@@ -43,10 +46,13 @@ export function connectorOptionsOf(dir: string, flowName: string, name: string, 
   if (typeof saf?.journalDir === 'string') options.saf = { ...saf, journalDir: fromFlow(dir, saf.journalDir) };
   // The journal is the SAF queue's: on with reversal or saf, placed by either's journalDir (never both).
   const on = reversal?.enabled === true || saf?.enabled === true;
-  if (on && reversal?.journalDir === undefined && saf?.journalDir === undefined) {
+  if (reversal?.journalDir === undefined && saf?.journalDir === undefined) {
     const journalDir = defaultJournalDir(`${flowName}.${name}`);
     if (reversal?.enabled === true) options.reversal = { ...reversal, journalDir };
-    else options.saf = { ...saf, journalDir };
+    else if (on) options.saf = { ...saf, journalDir };
+    // Both off: the folder a run with them on journaled in, when it holds a journal, so that the connector's start
+    // reads it and refuses what that run left unsent (`reversal.enabled` and the count) rather than never sending it.
+    else if (given.store === undefined && existsSync(join(journalDir, JOURNAL_FILE))) options.reversal = { ...reversal, journalDir };
   }
   return options;
 }

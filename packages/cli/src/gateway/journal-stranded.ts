@@ -5,7 +5,9 @@
  * `--check-config` refuse while such a journal still holds open entries: the folder itself when the gateway runs a
  * group; `<dir>/<X>` for an `X` that is no upstream of the group (renamed, removed); any `<dir>/<X>` when it runs one
  * upstream. Under the default state folder (no `--reversal-journal`) only the lone upstream's folder is looked at (for a
- * group): the state folder also holds other programs' journals.
+ * group): the state folder also holds other programs' journals. With `--no-reversal`, or a PostgreSQL `--store`, no
+ * file journal is opened at all: the folders this configuration would journal in otherwise are looked at too (a
+ * restart with `--no-reversal` over a journal still owing reversals never sent them, and said none were left).
  *
  * Decided: refused, not taken over. A PostgreSQL store lets the group's first upstream take over a lone upstream's
  * entries, but a file journal is one folder, one lock, one file: merging one into another at start would write two
@@ -37,11 +39,15 @@ function foldersIn(dir: string): string[] {
   }
 }
 
-/** The journal folders `config` does not open that a journal of an earlier configuration may be in. */
-function unusedJournalDirs(config: StrandedConfig): string[] {
+/**
+ * The journal folders `config` does not open that a journal of an earlier configuration may be in. With `off` (no
+ * file journal opened: `--no-reversal`, `--store`), the folders it would journal in with them are among them too.
+ */
+function unusedJournalDirs(config: StrandedConfig, off: boolean): string[] {
   const group = groupUpstreams(config);
-  const used = new Set((group ?? [undefined]).map((named) => journalDirOf(config, named)));
-  const candidates = group !== undefined ? [journalDirOf(config)] : [];
+  const own = (group ?? [undefined]).map((named) => journalDirOf(config, named));
+  const used = new Set(off ? [] : own);
+  const candidates = [...(off ? own : []), ...(group !== undefined ? [journalDirOf(config)] : [])];
   if (config.reversalJournal !== undefined) candidates.push(...foldersIn(config.reversalJournal));
   return [...new Set(candidates)].filter((dir) => !used.has(dir));
 }
@@ -56,16 +62,18 @@ export interface StrandedJournals {
 
 /**
  * The reversal journals that `config` does not open (see the file's note): a problem (`ISO8583_ERR_GATEWAY_CONFIG`
- * naming `--reversal-journal`) when one is seen to exist and still holds open entries, or exists and cannot be read to
- * tell; a warning for each folder that cannot be entered to look. Nothing with `--no-reversal` and with a PostgreSQL
- * `--store`.
+ * naming `--reversal-journal`; `--no-reversal` or `--store` when it opens no file journal at all) when one is seen to
+ * exist and still holds open entries, or exists and cannot be read to tell; a warning for each folder that cannot be
+ * entered to look.
  */
 export function strandedJournals(config: StrandedConfig): StrandedJournals {
   const warnings: string[] = [];
-  if (config.noReversal || config.store !== undefined) return { problem: undefined, warnings };
+  // No file journal opened at all: every journal folder of the configuration is one it does not open.
+  const off = config.noReversal ? '--no-reversal' : config.store !== undefined ? '--store' : undefined;
   const group = groupUpstreams(config);
-  const mode = group === undefined ? 'one upstream' : `the upstreams ${group.map((u) => u.name).join(', ')}`;
-  for (const dir of unusedJournalDirs(config)) {
+  const mode = off ?? (group === undefined ? 'one upstream' : `the upstreams ${group.map((u) => u.name).join(', ')}`);
+  const problem = (text: string): Error => gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${off ?? '--reversal-journal'}: ${text}`, { field: off ?? '--reversal-journal' });
+  for (const dir of unusedJournalDirs(config, off !== undefined)) {
     const file = join(dir, JOURNAL_FILE);
     try {
       statSync(file);
@@ -83,11 +91,13 @@ export function strandedJournals(config: StrandedConfig): StrandedJournals {
       return { problem: problem(`the reversal journal ${file}, which this configuration (${mode}) does not open, cannot be read (${reason}) to tell whether it holds reversals not yet sent`), warnings };
     }
     if (entries === 0) continue;
+    const held = `the reversal journal ${file} holds ${entries} reversal(s) or advice(s) not yet sent, and this configuration (${mode}) does not open it: they would never be sent`;
     const text =
-      `the reversal journal ${file} holds ${entries} reversal(s) or advice(s) not yet sent, and this configuration ` +
-      `(${mode}) does not open it: they would never be sent. Start once with the configuration that wrote them until ` +
-      `they are delivered (safDepth 0), or, with the gateway stopped, move that ${JOURNAL_FILE} into the journal ` +
-      `folder of the upstream that must send them (one holding no ${JOURNAL_FILE} yet)`;
+      off !== undefined
+        ? `${held}. Start once without ${off} until they are delivered (safDepth 0)`
+        : `${held}. Start once with the configuration that wrote them until they are delivered (safDepth 0), or, with the ` +
+          `gateway stopped, move that ${JOURNAL_FILE} into the journal folder of the upstream that must send them (one ` +
+          `holding no ${JOURNAL_FILE} yet)`;
     return { problem: problem(text), warnings };
   }
   return { problem: undefined, warnings };
@@ -101,8 +111,4 @@ export function refuseStrandedJournals(config: StrandedConfig): string[] {
   const { problem: stranded, warnings } = strandedJournals(config);
   if (stranded !== undefined) throw stranded;
   return warnings;
-}
-
-function problem(text: string): Error {
-  return gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `--reversal-journal: ${text}`, { field: '--reversal-journal' });
 }

@@ -1,0 +1,56 @@
+// A flow connector restarted with reversal and SAF off, and no journalDir, over the default journal folder its earlier
+// run journaled in (defaultJournalDir("FLOW.CONNECTOR")) still owing a reversal: the folder is handed to the connector,
+// whose start refuses (naming reversal.enabled and the count) instead of starting clean and never sending it. Real
+// files, a real `iso8583 run` process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileJournal, defaultJournalDir } from '@iso8583/connector';
+import { loadFlow } from '../src/flow/load.js';
+import { runCli } from './cli-process.js';
+
+/** A flow file `payments` with one connector `bank` (reversal off), in a state folder of its own (XDG_STATE_HOME). */
+function setUp(t: { after(fn: () => void): void }): { file: string; journalDir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-owed-'));
+  const before = process.env.XDG_STATE_HOME;
+  process.env.XDG_STATE_HOME = join(dir, 'state');
+  t.after(() => {
+    if (before === undefined) delete process.env.XDG_STATE_HOME;
+    else process.env.XDG_STATE_HOME = before;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const file = join(dir, 'flow.json');
+  writeFileSync(file, JSON.stringify({ name: 'payments', connectors: { bank: { host: '127.0.0.1', port: 9, reversal: { enabled: false } } } }));
+  return { file, journalDir: defaultJournalDir('payments.bank') };
+}
+
+/** A journal in `dir` holding one reversal not yet sent (`done`: then ended). */
+async function journalWithReversal(dir: string, done = false): Promise<void> {
+  const journal = new FileJournal(dir);
+  await journal.open();
+  const reversal = { 0: '0400', 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: '004242', 41: 'TERM0001', 90: '0200'.padEnd(42, '0') };
+  await journal.add({ id: 'r1', reversal, at: 1, attempts: 0 });
+  if (done) await journal.done('r1', 'reversed');
+  await journal.close();
+}
+
+test('reversal off, no journalDir, over the default folder still owing a reversal: iso8583 run refuses, naming reversal.enabled', async (t) => {
+  const { file, journalDir } = setUp(t);
+  await journalWithReversal(journalDir);
+  const options = loadFlow(file).connectors['bank'] as { reversal?: { enabled?: boolean; journalDir?: string } };
+  assert.deepEqual(options.reversal, { enabled: false, journalDir }, 'the default folder is handed to the connector');
+  const r = await runCli(['run', file]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /ISO8583_ERR_CONNECTOR_OPTIONS.*1 entries an earlier run left unsent \(1 reversals owed\)/);
+});
+
+test('reversal off, no journalDir: a default folder with nothing owed, or none, is not handed on (and none is made)', async (t) => {
+  const { file, journalDir } = setUp(t);
+  assert.deepEqual((loadFlow(file).connectors['bank'] as { reversal?: unknown }).reversal, { enabled: false });
+  assert.equal(existsSync(journalDir), false);
+  await journalWithReversal(journalDir, true);
+  // Handed on, and read: nothing owed, so the connector starts (connector test reversal-off-unsent.test.ts).
+  assert.equal((loadFlow(file).connectors['bank'] as { reversal?: { journalDir?: string } }).reversal?.journalDir, journalDir);
+});

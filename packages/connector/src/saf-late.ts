@@ -1,0 +1,72 @@
+/**
+ * Late answers to SAF attempts. An attempt waits for its answer `min(requestTimeout, retryInterval)` from its write; a
+ * bank steadily slower than that answers after the wait, when the entry waits for its next attempt. That answer is the
+ * truth about the entry: it was dropped as a late response, and the entry repeated every `retryInterval` for ever (each
+ * repeat answered late in turn). So the last attempt of an entry that timed out is remembered under its match key
+ * while the entry waits for its next attempt, and a late answer under that key ends it as an answer in time would have
+ * (saf-queue.ts `lateAnswer`). Exactly one outcome: only while the entry is still open, with no attempt made since and
+ * none in flight; an answer that comes later (a repeat left meanwhile) is a late response as before, logged, and the
+ * repeat's own answer decides.
+ */
+import type { IsoMessage } from '@iso8583/codec';
+import type { Active } from './saf-entry.js';
+import type { SafEvent } from './saf-event.js';
+
+/** An attempt of an entry that left (`started` on the monotonic clock, `startedAt` on the wall clock). */
+export interface SafAttempt {
+  a: Active;
+  /** Its number (the entry's `attempts` once it was journaled). */
+  n: number;
+  base: Omit<SafEvent, 'stage'>;
+  message: IsoMessage;
+  started: number;
+  startedAt: number;
+}
+
+/** The match keys of an attempt and of an answer (the connector's `MatchKey`). */
+export interface AnswerKeys {
+  ofRequest(message: IsoMessage): string;
+  ofResponse(message: IsoMessage): string;
+}
+
+/** The timed-out last attempts of the entries waiting for their next one, by match key (see the file's note). */
+export class LateAnswers {
+  private readonly byKey = new Map<string, SafAttempt>();
+  private readonly keyOf = new Map<Active, string>();
+
+  constructor(private readonly keys: AnswerKeys | undefined) {}
+
+  /** `attempt` timed out, and its entry now waits for its next attempt: a late answer to it may end it. */
+  timedOut(attempt: SafAttempt): void {
+    if (this.keys === undefined) return;
+    let key: string;
+    try {
+      key = this.keys.ofRequest(attempt.message);
+    } catch {
+      return; // no answer due to it (the key refused): nothing to wait for
+    }
+    this.forget(attempt.a);
+    this.byKey.set(key, attempt);
+    this.keyOf.set(attempt.a, key);
+  }
+
+  /** The entry of `a` makes another attempt, or ends: an answer to its earlier one is late from now on. */
+  forget(a: Active): void {
+    const key = this.keyOf.get(a);
+    if (key === undefined) return;
+    this.keyOf.delete(a);
+    this.byKey.delete(key);
+  }
+
+  /**
+   * The attempt `answer` (a late response) answers, taken (it is not offered again): one whose entry is still open
+   * (`open`), with no attempt made since; else `undefined`.
+   */
+  take(answer: IsoMessage, open: (a: Active) => boolean): SafAttempt | undefined {
+    if (this.byKey.size === 0 || this.keys === undefined) return undefined;
+    const attempt = this.byKey.get(this.keys.ofResponse(answer));
+    if (attempt === undefined) return undefined;
+    this.forget(attempt.a);
+    return open(attempt.a) && attempt.a.attempts === attempt.n ? attempt : undefined;
+  }
+}
