@@ -42,7 +42,7 @@ export class Channel {
   /** Whether a frame came from the host on it (an answer, a sign-on or echo reply, a host request): the link proved itself. */
   heardFrom = false;
   private readonly stream: MessageStream;
-  /** The keys whose requests timed out here: their late answers told from a reused key's own. */
+  /** The keys whose requests timed out or were answered here: their late or duplicate answers told from a reused key's own. */
   private readonly late = new LateKeys();
   private open = true;
   private echoTimer: NodeJS.Timeout | undefined;
@@ -121,10 +121,12 @@ export class Channel {
   /**
    * Writes a request and waits for the response with the same match key. Refuses a key already in flight
    * (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`) and fails at once on a closed channel. A key of a request that timed out
-   * here is not in flight and may be sent again; while it waits, an answer under it whose field 7 equals a timed-out
-   * request's `echo7` and differs from this request's is the timed-out one's, reported late; any other answer (no
-   * field 7, the host's own time; or this request a repeat, an attempt, or without `echo7`) is this request's. A new
-   * transaction should take a fresh STAN ("Write and match" in docs/connector.md).
+   * or was answered here is not in flight and may be sent again; while it waits, an answer under it whose field 7 equals a
+   * timed-out request's `echo7` and differs from this request's is the timed-out one's, reported late, and one whose
+   * field 7 equals that of the request last answered under it (and differs) is the host's duplicate of that answer,
+   * reported unsolicited; any other answer (no field 7, the host's own time; or this request a repeat, an attempt, or
+   * without `echo7`) is this request's. A new transaction should take a fresh STAN ("Write and match" in
+   * docs/connector.md).
    */
   send(req: ChannelRequest): void {
     if (!this.isOpen) {
@@ -245,16 +247,22 @@ export class Channel {
     }
     const key = this.host.matchKey.ofResponse(message);
     const req = this.pending.get(key);
-    // A key also remembered as late (a request under it timed out here, and this one reused it): the answer may be the
-    // old request's. Looked at only then, so the usual answer costs one size check.
-    if (req !== undefined && (this.late.size === 0 || !this.late.isLateAnswer(key, req.anyAnswer ? undefined : req.echo7, message))) {
-      this.pending.delete(key);
-      clearTimeout(req.timer);
-      req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
+    if (req !== undefined) {
+      // A key an earlier request used here (it timed out, or was answered, and this one reused it): the answer may be
+      // the old request's late answer or the host's duplicate of its answer; the echoed field 7 tells (late-keys.ts).
+      const stale = this.late.stale(key, req.anyAnswer ? undefined : req.echo7, message);
+      if (stale === undefined) {
+        this.pending.delete(key);
+        clearTimeout(req.timer);
+        this.late.answered(key, req.echo7);
+        req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
+        return;
+      }
+      this.host.unmatched(this, message, header, stale === 'late');
       return;
     }
     const late = this.late.has(key);
-    if (late && req === undefined) this.late.forget(key);
+    if (late) this.late.forget(key);
     this.host.unmatched(this, message, header, late);
   }
 
@@ -280,10 +288,12 @@ export class Channel {
     for (const field of this.host.matchKey.fields) if (typeof recovered[field] !== 'string' && !readPast(field)) return;
     const key = this.host.matchKey.ofResponse(recovered);
     const req = this.pending.get(key);
-    // The late answer of a timed-out request under the same key (its field 7 tells): not this request's to fail.
-    if (req === undefined || (this.late.size !== 0 && this.late.isLateAnswer(key, req.anyAnswer ? undefined : req.echo7, recovered))) return;
+    // The late answer of a timed-out request under the same key, or the host's duplicate of an answered one's (its
+    // field 7 tells): not this request's to fail.
+    if (req === undefined || this.late.stale(key, req.anyAnswer ? undefined : req.echo7, recovered) !== undefined) return;
     this.pending.delete(key);
     clearTimeout(req.timer);
+    this.late.answered(key, req.echo7);
     req.reject(
       connectorError(
         'ISO8583_ERR_CONNECTOR_BAD_RESPONSE',
