@@ -70,6 +70,19 @@ export function channelRequest(
   return { key, frame, mti, timeout, echo7, anyAnswer: attempt || isRepeatMti(mti), written: false, start: 0, timer: undefined, resolve, reject };
 }
 
+/**
+ * True for a request MTI whose answer must carry field 39 (response code) to tell its outcome: authorisation,
+ * financial and reversal / chargeback requests and advices, repeats too (`0100`, `0200`, `0201`, `0220`, `0400`,
+ * `0420`, `1200` ...). An answer to one without field 39 does not say whether the host approved (or applied) it: the
+ * channel fails the request with `ISO8583_ERR_CONNECTOR_BAD_RESPONSE`. Not network management (`0800`: an echo or
+ * sign-on answer is taken as it comes), nor any other class.
+ */
+export function answerNeedsCode(mti: string): boolean {
+  const kind = mti[1];
+  const fn = mti[2];
+  return mti.length === 4 && (kind === '1' || kind === '2' || kind === '4') && (fn === '0' || fn === '2');
+}
+
 /** What a channel needs from its connector. */
 export interface ChannelHost {
   readonly options: ResolvedConnectorOptions;

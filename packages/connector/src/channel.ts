@@ -3,7 +3,9 @@
  * keyed by match key. Responses are matched by key, never by order; a response for a request that already timed out
  * is reported as late; anything else is unsolicited. A host-initiated 0800 (network management) goes to the
  * connector's network management, which answers it with 0810. When the connection ends, every pending request fails
- * at once with `ISO8583_ERR_CONNECTOR_CONNECTION_LOST`. The bytes travel through the codec's MessageStream.
+ * at once with `ISO8583_ERR_CONNECTOR_CONNECTION_LOST`. A response that does not decode (its key read from its
+ * bytes), or one without field 39 to a request whose answer needs it (`answerNeedsCode`), fails its request with
+ * `ISO8583_ERR_CONNECTOR_BAD_RESPONSE`: the outcome is unknown. The bytes travel through the codec's MessageStream.
  *
  * The framing is trusted only so far: a length header over `maxFrameSize`, or a frame started by the host and not
  * complete within `readTimeout`, drops the connection (a bogus length would otherwise hold back every later response
@@ -18,6 +20,7 @@ import type { Logger } from 'pino';
 import { DictionaryMap, MessageStream, recoverFields } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { connectSocket } from './channel-connect.js';
+import { answerNeedsCode } from './channel-request.js';
 import type { ChannelHost, ChannelRequest } from './channel-request.js';
 import { connectorError } from './errors.js';
 import { LateKeys } from './late-keys.js';
@@ -252,6 +255,14 @@ export class Channel {
       // the old request's late answer or the host's duplicate of its answer; the echoed field 7 tells (late-keys.ts).
       const stale = this.late.stale(key, req.anyAnswer ? undefined : req.echo7, message);
       if (stale === undefined) {
+        if (typeof message['39'] !== 'string' && answerNeedsCode(req.mti)) {
+          // Field 39 is mandatory in a response: without it, whether the host approved is unknown (a purchase is reversed).
+          this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE', field: '39', mti: req.mti }, 'a response without field 39 (response code) from the host: its outcome is unknown');
+          const err = connectorError('ISO8583_ERR_CONNECTOR_BAD_RESPONSE', `the response (${String(mti)}) has no field 39 (response code); the outcome at the host is unknown`, { mti: req.mti, field: '39' });
+          this.host.problem(this, err);
+          this.fail(req, err);
+          return;
+        }
         this.pending.delete(key);
         clearTimeout(req.timer);
         this.late.answered(key, req.echo7);
@@ -291,16 +302,22 @@ export class Channel {
     // The late answer of a timed-out request under the same key, or the host's duplicate of an answered one's (its
     // field 7 tells): not this request's to fail.
     if (req === undefined || this.late.stale(key, req.anyAnswer ? undefined : req.echo7, recovered) !== undefined) return;
-    this.pending.delete(key);
-    clearTimeout(req.timer);
-    this.late.answered(key, req.echo7);
-    req.reject(
+    this.fail(
+      req,
       connectorError(
         'ISO8583_ERR_CONNECTOR_BAD_RESPONSE',
         `the response (${mti}) does not decode${e.field === undefined ? '' : ` at field ${e.field}`} (${e.code}); the outcome at the host is unknown`,
         { mti: req.mti, cause: e, ...(e.field === undefined ? {} : { field: e.field }) },
       ),
     );
+  }
+
+  /** Fails `req`, answered by the host with something that is no answer (`BAD_RESPONSE`): its key remembered as answered. */
+  private fail(req: ChannelRequest, err: Iso8583Error): void {
+    this.pending.delete(req.key);
+    clearTimeout(req.timer);
+    this.late.answered(req.key, req.echo7);
+    req.reject(err);
   }
 
   private onClose(): void {
