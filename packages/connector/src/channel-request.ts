@@ -47,6 +47,8 @@ export interface ChannelRequest {
   written: boolean;
   /** `performance.now()` at the write. */
   start: number;
+  /** The channel's count of bytes handed to its socket once this request's frame was (`Channel.write`): where its frame ends. */
+  end: number;
   timer: NodeJS.Timeout | undefined;
   resolve(response: ChannelResponse): void;
   reject(err: Iso8583Error): void;
@@ -67,7 +69,7 @@ export function channelRequest(
   echo7?: string,
   attempt = false,
 ): ChannelRequest {
-  return { key, frame, mti, timeout, echo7, anyAnswer: attempt || isRepeatMti(mti), written: false, start: 0, timer: undefined, resolve, reject };
+  return { key, frame, mti, timeout, echo7, anyAnswer: attempt || isRepeatMti(mti), written: false, start: 0, end: 0, timer: undefined, resolve, reject };
 }
 
 /**

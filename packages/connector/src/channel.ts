@@ -26,6 +26,13 @@ import { connectorError } from './errors.js';
 import { LateKeys } from './late-keys.js';
 import { isRequestMti } from './match-key.js';
 
+/**
+ * Most bytes a connection holds unwritten (the host does not read them: its socket's buffer is full) before it is
+ * dropped, 4 MiB: a host that accepts a connection and never reads would otherwise make it hold every request, echo
+ * test and reversal sent on it. See "A host that does not read" in docs/connector.md.
+ */
+export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+
 /** One connection to the host. */
 export class Channel {
   /**
@@ -47,6 +54,8 @@ export class Channel {
   private readonly stream: MessageStream;
   /** The keys whose requests timed out or were answered here: their late or duplicate answers told from a reused key's own. */
   private readonly late = new LateKeys();
+  /** Bytes handed to the socket so far (`write`): with its `writableLength`, how far the host has read. */
+  private queued = 0;
   private open = true;
   private echoTimer: NodeJS.Timeout | undefined;
   private closeError: Iso8583Error | undefined;
@@ -153,11 +162,30 @@ export class Channel {
     this.lastActivity = req.start;
     req.written = true;
     this.write(req.frame);
+    req.end = this.queued;
   }
 
-  /** Writes a frame; the writes of one tick go out together. */
+  /**
+   * Writes a frame; the writes of one tick go out together. When the socket then holds more than
+   * {@link MAX_UNSENT_BYTES} unwritten (the host does not read), the connection is dropped.
+   */
   write(frame: Buffer): void {
+    this.queued += frame.length;
     this.stream.write(frame);
+    if (this.socket.writableLength > MAX_UNSENT_BYTES) this.unread(`over ${MAX_UNSENT_BYTES} bytes`);
+  }
+
+  /**
+   * The host does not read what is written to it (`why`: how that shows): the connection is dropped, its pending
+   * requests fail with `CONNECTION_LOST` (unknown outcomes are reversed), its unwritten bytes are let go.
+   */
+  private unread(why: string): void {
+    if (!this.open || this.socket.destroyed) return;
+    const unsent = this.socket.writableLength;
+    this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', unsentBytes: unsent }, 'the host does not read what is sent to it: closing the connection');
+    const error = connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `the host does not read connection ${this.id}: ${why} (${unsent} bytes) not written`);
+    this.host.problem(this, error);
+    this.destroy(error);
   }
 
   /** Ends the connection after the writes queued (pending requests fail if their responses have not come). */
@@ -194,6 +222,8 @@ export class Channel {
     this.pending.delete(req.key);
     this.late.timedOut(req.key, req.echo7);
     req.reject(err ?? connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }));
+    // Its frame still in the socket's buffer after its whole wait: the host reads nothing (a slow link drains it).
+    if (err === undefined && this.queued - this.socket.writableLength < req.end) this.unread(`a request still unwritten after its ${req.timeout} ms timeout`);
   }
 
   /**
