@@ -47,6 +47,8 @@ export interface ChannelRequest {
   written: boolean;
   /** `performance.now()` at the write. */
   start: number;
+  /** The channel's count of bytes handed to its socket once this request's frame was (`Channel.write`): where its frame ends. */
+  end: number;
   timer: NodeJS.Timeout | undefined;
   resolve(response: ChannelResponse): void;
   reject(err: Iso8583Error): void;
@@ -67,7 +69,20 @@ export function channelRequest(
   echo7?: string,
   attempt = false,
 ): ChannelRequest {
-  return { key, frame, mti, timeout, echo7, anyAnswer: attempt || isRepeatMti(mti), written: false, start: 0, timer: undefined, resolve, reject };
+  return { key, frame, mti, timeout, echo7, anyAnswer: attempt || isRepeatMti(mti), written: false, start: 0, end: 0, timer: undefined, resolve, reject };
+}
+
+/**
+ * True for a request MTI whose answer must carry field 39 (response code) to tell its outcome: authorisation,
+ * financial and reversal / chargeback requests and advices, repeats too (`0100`, `0200`, `0201`, `0220`, `0400`,
+ * `0420`, `1200` ...). An answer to one without field 39 does not say whether the host approved (or applied) it: the
+ * channel fails the request with `ISO8583_ERR_CONNECTOR_BAD_RESPONSE`. Not network management (`0800`: an echo or
+ * sign-on answer is taken as it comes), nor any other class.
+ */
+export function answerNeedsCode(mti: string): boolean {
+  const kind = mti[1];
+  const fn = mti[2];
+  return mti.length === 4 && (kind === '1' || kind === '2' || kind === '4') && (fn === '0' || fn === '2');
 }
 
 /** What a channel needs from its connector. */

@@ -3,7 +3,9 @@
  * keyed by match key. Responses are matched by key, never by order; a response for a request that already timed out
  * is reported as late; anything else is unsolicited. A host-initiated 0800 (network management) goes to the
  * connector's network management, which answers it with 0810. When the connection ends, every pending request fails
- * at once with `ISO8583_ERR_CONNECTOR_CONNECTION_LOST`. The bytes travel through the codec's MessageStream.
+ * at once with `ISO8583_ERR_CONNECTOR_CONNECTION_LOST`. A response that does not decode (its key read from its
+ * bytes), or one without field 39 to a request whose answer needs it (`answerNeedsCode`), fails its request with
+ * `ISO8583_ERR_CONNECTOR_BAD_RESPONSE`: the outcome is unknown. The bytes travel through the codec's MessageStream.
  *
  * The framing is trusted only so far: a length header over `maxFrameSize`, or a frame started by the host and not
  * complete within `readTimeout`, drops the connection (a bogus length would otherwise hold back every later response
@@ -18,10 +20,18 @@ import type { Logger } from 'pino';
 import { DictionaryMap, MessageStream, recoverFields } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { connectSocket } from './channel-connect.js';
+import { answerNeedsCode } from './channel-request.js';
 import type { ChannelHost, ChannelRequest } from './channel-request.js';
 import { connectorError } from './errors.js';
 import { LateKeys } from './late-keys.js';
 import { isRequestMti } from './match-key.js';
+
+/**
+ * Most bytes a connection holds unwritten (the host does not read them: its socket's buffer is full) before it is
+ * dropped, 4 MiB: a host that accepts a connection and never reads would otherwise make it hold every request, echo
+ * test and reversal sent on it. See "A host that does not read" in docs/connector.md.
+ */
+export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
 
 /** One connection to the host. */
 export class Channel {
@@ -42,8 +52,10 @@ export class Channel {
   /** Whether a frame came from the host on it (an answer, a sign-on or echo reply, a host request): the link proved itself. */
   heardFrom = false;
   private readonly stream: MessageStream;
-  /** The keys whose requests timed out here: their late answers told from a reused key's own. */
+  /** The keys whose requests timed out or were answered here: their late or duplicate answers told from a reused key's own. */
   private readonly late = new LateKeys();
+  /** Bytes handed to the socket so far (`write`): with its `writableLength`, how far the host has read. */
+  private queued = 0;
   private open = true;
   private echoTimer: NodeJS.Timeout | undefined;
   private closeError: Iso8583Error | undefined;
@@ -121,10 +133,12 @@ export class Channel {
   /**
    * Writes a request and waits for the response with the same match key. Refuses a key already in flight
    * (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`) and fails at once on a closed channel. A key of a request that timed out
-   * here is not in flight and may be sent again; while it waits, an answer under it whose field 7 equals a timed-out
-   * request's `echo7` and differs from this request's is the timed-out one's, reported late; any other answer (no
-   * field 7, the host's own time; or this request a repeat, an attempt, or without `echo7`) is this request's. A new
-   * transaction should take a fresh STAN ("Write and match" in docs/connector.md).
+   * or was answered here is not in flight and may be sent again; while it waits, an answer under it whose field 7 equals a
+   * timed-out request's `echo7` and differs from this request's is the timed-out one's, reported late, and one whose
+   * field 7 equals that of the request last answered under it (and differs) is the host's duplicate of that answer,
+   * reported unsolicited; any other answer (no field 7, the host's own time; or this request a repeat, an attempt, or
+   * without `echo7`) is this request's. A new transaction should take a fresh STAN ("Write and match" in
+   * docs/connector.md).
    */
   send(req: ChannelRequest): void {
     if (!this.isOpen) {
@@ -148,11 +162,30 @@ export class Channel {
     this.lastActivity = req.start;
     req.written = true;
     this.write(req.frame);
+    req.end = this.queued;
   }
 
-  /** Writes a frame; the writes of one tick go out together. */
+  /**
+   * Writes a frame; the writes of one tick go out together. When the socket then holds more than
+   * {@link MAX_UNSENT_BYTES} unwritten (the host does not read), the connection is dropped.
+   */
   write(frame: Buffer): void {
+    this.queued += frame.length;
     this.stream.write(frame);
+    if (this.socket.writableLength > MAX_UNSENT_BYTES) this.unread(`over ${MAX_UNSENT_BYTES} bytes`);
+  }
+
+  /**
+   * The host does not read what is written to it (`why`: how that shows): the connection is dropped, its pending
+   * requests fail with `CONNECTION_LOST` (unknown outcomes are reversed), its unwritten bytes are let go.
+   */
+  private unread(why: string): void {
+    if (!this.open || this.socket.destroyed) return;
+    const unsent = this.socket.writableLength;
+    this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', unsentBytes: unsent }, 'the host does not read what is sent to it: closing the connection');
+    const error = connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `the host does not read connection ${this.id}: ${why} (${unsent} bytes) not written`);
+    this.host.problem(this, error);
+    this.destroy(error);
   }
 
   /** Ends the connection after the writes queued (pending requests fail if their responses have not come). */
@@ -189,6 +222,8 @@ export class Channel {
     this.pending.delete(req.key);
     this.late.timedOut(req.key, req.echo7);
     req.reject(err ?? connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }));
+    // Its frame still in the socket's buffer after its whole wait: the host reads nothing (a slow link drains it).
+    if (err === undefined && this.queued - this.socket.writableLength < req.end) this.unread(`a request still unwritten after its ${req.timeout} ms timeout`);
   }
 
   /**
@@ -245,16 +280,30 @@ export class Channel {
     }
     const key = this.host.matchKey.ofResponse(message);
     const req = this.pending.get(key);
-    // A key also remembered as late (a request under it timed out here, and this one reused it): the answer may be the
-    // old request's. Looked at only then, so the usual answer costs one size check.
-    if (req !== undefined && (this.late.size === 0 || !this.late.isLateAnswer(key, req.anyAnswer ? undefined : req.echo7, message))) {
-      this.pending.delete(key);
-      clearTimeout(req.timer);
-      req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
+    if (req !== undefined) {
+      // A key an earlier request used here (it timed out, or was answered, and this one reused it): the answer may be
+      // the old request's late answer or the host's duplicate of its answer; the echoed field 7 tells (late-keys.ts).
+      const stale = this.late.stale(key, req.anyAnswer ? undefined : req.echo7, message);
+      if (stale === undefined) {
+        if (typeof message['39'] !== 'string' && answerNeedsCode(req.mti)) {
+          // Field 39 is mandatory in a response: without it, whether the host approved is unknown (a purchase is reversed).
+          this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE', field: '39', mti: req.mti }, 'a response without field 39 (response code) from the host: its outcome is unknown');
+          const err = connectorError('ISO8583_ERR_CONNECTOR_BAD_RESPONSE', `the response (${String(mti)}) has no field 39 (response code); the outcome at the host is unknown`, { mti: req.mti, field: '39' });
+          this.host.problem(this, err);
+          this.fail(req, err);
+          return;
+        }
+        this.pending.delete(key);
+        clearTimeout(req.timer);
+        this.late.answered(key, req.echo7);
+        req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
+        return;
+      }
+      this.host.unmatched(this, message, header, stale === 'late');
       return;
     }
     const late = this.late.has(key);
-    if (late && req === undefined) this.late.forget(key);
+    if (late) this.late.forget(key);
     this.host.unmatched(this, message, header, late);
   }
 
@@ -280,17 +329,25 @@ export class Channel {
     for (const field of this.host.matchKey.fields) if (typeof recovered[field] !== 'string' && !readPast(field)) return;
     const key = this.host.matchKey.ofResponse(recovered);
     const req = this.pending.get(key);
-    // The late answer of a timed-out request under the same key (its field 7 tells): not this request's to fail.
-    if (req === undefined || (this.late.size !== 0 && this.late.isLateAnswer(key, req.anyAnswer ? undefined : req.echo7, recovered))) return;
-    this.pending.delete(key);
-    clearTimeout(req.timer);
-    req.reject(
+    // The late answer of a timed-out request under the same key, or the host's duplicate of an answered one's (its
+    // field 7 tells): not this request's to fail.
+    if (req === undefined || this.late.stale(key, req.anyAnswer ? undefined : req.echo7, recovered) !== undefined) return;
+    this.fail(
+      req,
       connectorError(
         'ISO8583_ERR_CONNECTOR_BAD_RESPONSE',
         `the response (${mti}) does not decode${e.field === undefined ? '' : ` at field ${e.field}`} (${e.code}); the outcome at the host is unknown`,
         { mti: req.mti, cause: e, ...(e.field === undefined ? {} : { field: e.field }) },
       ),
     );
+  }
+
+  /** Fails `req`, answered by the host with something that is no answer (`BAD_RESPONSE`): its key remembered as answered. */
+  private fail(req: ChannelRequest, err: Iso8583Error): void {
+    this.pending.delete(req.key);
+    clearTimeout(req.timer);
+    this.late.answered(req.key, req.echo7);
+    req.reject(err);
   }
 
   private onClose(): void {

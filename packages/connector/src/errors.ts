@@ -19,7 +19,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_CONNECTION_LOST:
     'The connection closed (or its framing broke) while the request was pending; the outcome at the host is unknown.',
   ISO8583_ERR_CONNECTOR_BAD_RESPONSE:
-    'The response matched the request by its key (MTI, 11, 41, read from the bytes) but does not decode; the outcome at the host is unknown (a financial request is reversed).',
+    'The response matched the request by its key (MTI, 11, 41, read from the bytes) but does not decode, or lacks field 39 (response code) in the answer to an authorisation, financial or reversal request or advice; the outcome at the host is unknown (a financial request is reversed, a reversal repeated).',
   ISO8583_ERR_CONNECTOR_ANSWER_UNWRITABLE:
     'An HTTP route had the host\'s answer but could not write it in the form asked (packed for `/raw`, XML, the SocketQueue view; `cause` names the fields): the client is told the outcome is unknown, and the request and answer go once to `routes.onUndelivered` (the gateway reverses an approval).',
   ISO8583_ERR_CONNECTOR_CLOSED: 'The connector is closing or closed (`close()` or `destroy()` was called).',

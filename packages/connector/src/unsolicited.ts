@@ -44,8 +44,9 @@ export class Unsolicited {
       return;
     }
     const request = isRequestMti(mtiText(message['0']));
-    // A response with no request in flight (a duplicate answer, one for a key never sent): reported, never answered.
-    channel.logger.info(summarize(message), request ? 'unsolicited message' : 'unsolicited response (no request in flight has its match key)');
+    // A response with no request in flight (a duplicate answer, one for a key never sent), or the host's duplicate of
+    // an answered request's while a request reusing its key waits (channel.ts): reported, never answered.
+    channel.logger.info(summarize(message), request ? 'unsolicited message' : 'unsolicited response (a duplicate answer, or no request in flight has its match key)');
     if (this.emitter.listenerCount('unsolicited') > 0) this.emitter.emit('unsolicited', message, info);
     const handler = this.handler;
     if (handler === undefined || !request) return;
