@@ -42,7 +42,7 @@ export interface SafOptions {
    * one never written (the host down, or refused before the write, its connection lost or a match key in flight: its
    * error's `sent` is `'no'`) does not, and `expireAfter` bounds those; an entry the codec cannot pack or frame is
    * abandoned at its first attempt whatever this says (it never heals: `ISO8583_WARN_SAF_UNSENDABLE`). Alias:
-   * `reversal.maxAttempts`. Default 0.
+   * `reversal.maxAttempts`. A whole number, 0 to 2147483647. Default 0.
    */
   maxAttempts?: number;
   /**
