@@ -38,12 +38,14 @@ export interface Active {
 /**
  * `a` was answered, but what must follow that answer could not be stored (`SafHost.followUp`): it does not end, and
  * goes on as `message`, from memory (its journal record keeps its own message, which a later start repeats), its
- * `maxAttempts` counted afresh (`spent`), until that is answered.
+ * `maxAttempts` counted afresh (`spent`) and its expiry `expires` afresh (an entry whose `expireAfter` passed while the
+ * answered attempt was in flight would otherwise expire before that message is ever sent), until that is answered.
  */
-export function goOnAs(a: Active, message: IsoMessage): void {
+export function goOnAs(a: Active, message: IsoMessage, expires: number): void {
   a.entry = { ...a.entry, reversal: message };
   a.followed = a.attempts;
   a.systemErrors = 0;
+  a.expires = expires;
 }
 
 /** The attempts of `a` that `maxAttempts` counts: those of its message as it goes now (see `Active.followed`). */

@@ -318,7 +318,7 @@ export class SafQueue {
       return follow.then((instead) => {
         if (instead === undefined) return ended();
         // Not stored: it goes on as that, at once (a stop meanwhile leaves it open in the journal, as journaled).
-        goOnAs(a, instead);
+        goOnAs(a, instead, this.settings.expireAfter > 0 ? performance.now() + this.settings.expireAfter : Infinity);
         if (!this.stopped) this.at(a, performance.now());
       });
     }

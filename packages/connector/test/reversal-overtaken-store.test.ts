@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventWithin } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
+import type { SafEvent } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
@@ -128,4 +129,44 @@ test('the reversal of a late approval that comes after the first reversal ended,
   assert.equal(failed[0]?.stan, '071102');
   assert.ok(lines.some((l) => l.level === 30 && /late approval is stored now/.test(String(l.msg))));
   assert.equal(connector.stats().reversalsPending, 0);
+});
+
+test('a second reversal sent from memory in place of the first is not expired by the first entry\'s expireAfter that passed while its attempt was in flight', async (t) => {
+  const dir = tempDir(t, 'overtaken-store');
+  const faults = await writeFaults(t, dir);
+  faults.rules.push({ marker: '"0":"0401"', fail: true });
+  let held: Received | undefined;
+  let heldAt = 0;
+  const { peer, connector } = await peerAndConnector(
+    t,
+    (r, p) => {
+      const mti = r.message['0'];
+      if (mti === '0200') {
+        held = r;
+        heldAt = Date.now();
+      } else if (mti === '0400') {
+        // The first reversal's answer (and the late approval) come once the entry's expireAfter (1000 ms from its
+        // journaling, just before the 0200 arrived) has passed, within the attempt's wait (requestTimeout 5000).
+        const send = (): void => {
+          p.send(r.socket, answer(r.message, { '39': '25' }));
+          p.send(r.socket, answer((held as Received).message, { '4': '000000000600', '39': '10' }));
+        };
+        setTimeout(send, Math.max(0, heldAt + 1200 - Date.now()));
+      } else p.send(r.socket, answer(r.message));
+    },
+    { requestTimeout: 5000, reversal: { enabled: true, journalDir: dir, retryInterval: 60_000 }, saf: { expireAfter: 1000 } },
+  );
+  await connector.connect();
+  const ended = eventWithin<SafEvent>(10_000, 'the entry did not end within 10 s', (resolve) =>
+    connector.on('reversal', (e) => {
+      if (e.stage === 'answered' || e.stage === 'expired' || e.stage === 'abandoned') resolve(e);
+    }),
+  );
+  const err = await failure(connector.request(purchase('071103'), { timeout: 300 }));
+  assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
+  const end = await ended;
+  assert.equal(faults.rules.length, 0, 'the add of the second reversal was tried, and failed');
+  assert.equal(end.stage, 'answered', 'the follow-up was sent and answered, not expired unsent');
+  assert.equal(end.mti, '0401');
+  assert.deepEqual(peer.received.map((r) => String(r.message['0'])), ['0200', '0400', '0401']);
 });
