@@ -10,7 +10,7 @@
  *   cut with the file, a truncation, or by a crash while the file grew, its records and new blank lines one write:
  *   the file cannot tell which, so it is corrupt, `endsFile`, warned of). Expected after a crash; logged at `info`
  *   (`ISO8583_WARN_JOURNAL_CUT`). A crash leaves a beginning of a record, never a whole one with bytes changed: a line
- *   that ends in a `}` or in a checksum, even a damaged one, is never cut (journal-damage.ts).
+ *   that ends in a checksum, even a damaged one, is never cut (journal-damage.ts).
  * - **corrupt** lines: anything else that is not a record (a damaged block, a flipped bit that fails the checksum, an
  *   edit by hand, another program's bytes). Logged at `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) with their byte offsets,
  *   and a damaged `add` (a reversal or advice owed) also at `error`, with what can still be read of it (never card
@@ -128,10 +128,13 @@ function startsAsRecord(line: Buffer): boolean {
 
 /**
  * True when `line` is the beginning of a record, cut short: it begins as every record does and does not end as one (in
- * its `}`, nor in a checksum, even a damaged one: a line that reached its checksum is whole, and damaged).
+ * a checksum, even a damaged one: a line that reached its checksum is whole, and damaged). A `}` is no sign of a whole
+ * record: an `add`'s message ends in one before its `,"at":` (a crash tearing the write just after it). A line of an
+ * older version (no checksum) that fails to parse and begins as a record is read as cut too: nothing tells it from a
+ * torn one.
  */
 function cutShort(line: Buffer): boolean {
-  return startsAsRecord(line) && line[line.length - 1] !== 0x7d && !sealShaped(line);
+  return startsAsRecord(line) && !sealShaped(line);
 }
 
 // The bytes read back (up to the trailing blank run): journal-tail.ts, the one rule of a restart and of the checks.
