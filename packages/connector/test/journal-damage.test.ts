@@ -158,3 +158,24 @@ test('journal – a batch that fills the preallocated part to its last byte stil
   const warned = lines.filter((l) => l.code === 'ISO8583_WARN_JOURNAL_CORRUPT' && l.level === 40);
   assert.deepEqual(warned.map((l) => [l.endsFile, l.atLine]), [[true, true]]);
 });
+
+test('journal – a damaged add whose done is in the file (the reversal was sent and answered): warned, nothing owed, no error', async (t) => {
+  const dir = tempDir(t, 'journal-damage');
+  const path = `${dir}/reversals.jsonl`;
+  // A bit of the amount and the closing brace of k1's add: it cannot be mended. Its done, and k2's owed add, intact.
+  const k1 = Buffer.from(add('k1', '000012'));
+  (k1[k1.indexOf('"4":"000000001000"') + 10] as number) ^= 0x01;
+  (k1[k1.length - 1] as number) ^= 0x01;
+  writeFileSync(path, Buffer.concat([k1, Buffer.from('\n'), file([doneLine('k1', 'reversed', 2), add('k2', '000013')], 64)]));
+  const { logger, lines, text } = capturedLogger();
+  const again = new FileJournal(dir, { preallocate: 4096, compactInterval: 0, logger });
+  assert.deepEqual((await again.open()).map((e) => e.id), ['k2']);
+  await again.close();
+  assert.deepEqual(lines.filter((l) => Number(l.level) >= 50).map((l) => l.msg), []);
+  const warned = lines.filter((l) => l.code === 'ISO8583_WARN_JOURNAL_CORRUPT' && l.damagedAdd !== undefined);
+  assert.deepEqual(
+    warned.map((l) => [l.level, l.done, l.damagedAdd]),
+    [[40, true, { offset: 0, op: 'add', id: 'k1', stan: '000012', terminal: 'TERM0001', rrn: '000000000042' }]],
+  );
+  assert.doesNotMatch(text(), /4111111111111111/);
+});
