@@ -32,7 +32,7 @@ import { mendSeal, readDamaged, sealShaped } from './journal-damage.js';
 import type { DamagedRecord } from './journal-damage.js';
 import type { JournalEntry } from './journal.js';
 import { quarantine } from './journal-quarantine.js';
-import { readJournalFile } from './journal-tail.js';
+import { blankEnd, readJournalFile } from './journal-tail.js';
 
 /** A line of the file that is not a record. */
 export interface BadLine {
@@ -144,9 +144,6 @@ function cutShort(line: Buffer): boolean {
   return startsAsRecord(line) && !sealShaped(line);
 }
 
-// The bytes read back (up to the trailing blank run): journal-tail.ts, the one rule of a restart and of the checks.
-export { readJournalFile } from './journal-tail.js';
-
 /** Lines replayed between two turns of the event loop by {@link readJournalInTurns}: 4096 (a few ms of CPU). */
 export const REPLAY_TURN_LINES = 4096;
 
@@ -156,18 +153,6 @@ export const REPLAY_TURN_LINES = 4096;
  * (64 MiB: 1.2 s in one turn when each blank line was a line of its own) does not hold the loop either.
  */
 export const REPLAY_TURN_BLANK_BYTES = 8 * 1024 * 1024;
-
-/** A chunk of newlines: a run of blank lines is passed over one comparison of this many bytes at a time. */
-const BLANK_CHUNK = Buffer.alloc(64 * 1024, 0x0a);
-
-/** Where the run of newlines of `data` that begins at `start` ends, looking no further than `limit`. */
-function blankEnd(data: Buffer, start: number, limit: number): number {
-  let at = start;
-  const n = BLANK_CHUNK.length;
-  while (at + n <= limit && data.compare(BLANK_CHUNK, 0, n, at, at + n) === 0) at += n;
-  while (at < limit && data[at] === 0x0a) at += 1;
-  return at;
-}
 
 /** Resolves in the next turn of the event loop (after the I/O and timers due): how the journal's long loops pause. */
 export function nextTurn(): Promise<void> {
