@@ -1,4 +1,4 @@
-import type { Dialect, FieldSpec, IsoMessage, Sensitivity } from './types.js';
+import type { Dialect, FieldSpec, IsoMessage, MessageInput, Sensitivity } from './types.js';
 import { resolveDialect } from './dialect/resolve.js';
 import { describableTlv } from './emv/describable.js';
 import { messageArgument, textArgument } from './arguments.js';
@@ -281,9 +281,10 @@ const TERMINAL_LENGTH = 8;
  * `ans 16` field 41, a sequence's reply that did not pack) is masked as free text ({@link maskFreeText}: its
  * PAN-shaped digit runs, and the numbers it spells as the hex of ASCII or EBCDIC bytes): a PAN given as field 41 shows
  * `476173******0010`, its EBCDIC hex `F4F7F6F1F7F3************F0F0F1F0`. Throws `ISO8583_ERR_OPTION` when `message` is
- * not an object (`null`, text, bytes), as {@link maskMessage} does.
+ * not an object (`null`, text, bytes), as {@link maskMessage} does. A message to send (`MessageInput`, as `fromObject`
+ * gives it) is summarized the same: a key whose value is not a string is left out.
  */
-export function summarize(message: IsoMessage): MessageSummary {
+export function summarize(message: IsoMessage | MessageInput): MessageSummary {
   messageArgument(message);
   const out: MessageSummary = {};
   const shown = (value: string): string => (value.length <= TERMINAL_LENGTH ? value : maskFreeText(value));

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describe, getDialect, hexPanRuns, maskFieldValue, maskMessage, maskPan, resolveDialect, summarize } from '../src/index.js';
-import type { Dialect, FieldSpec, IsoMessage } from '../src/index.js';
+import type { Dialect, FieldSpec, IsoMessage, MessageInput } from '../src/index.js';
 import { assertLinear } from './linear-cost.js';
 
 const PAN = '4761739001010010';
@@ -237,4 +237,9 @@ test('maskFieldValue, hexPanRuns – delimited, prefixed or odd-aligned hex, the
   const shapes = [`${spaced} `, 'F1:', '0F1F', `${ebcdicHex(PAN)}5F`, `6CC2${ebcdicHex(PAN)}5FC4D6C55F`, '3.', '5F5F', '0x34, ', '\\x3', '0x0x', ', 3', '34342E', 'F4F1F1F14B', '3420'];
   linearOn(shapes, spec);
   assertLinear(shapes, hexPanRuns);
+});
+
+test('summarize – a message to send (MessageInput, as fromObject gives it) is summarized as it is: a key that is not a string is left out', () => {
+  const input: MessageInput = { '0': '0200', '2': '4111111111111111', '11': 1, '41': 'TERM0001', '4': 1000n };
+  assert.deepEqual(summarize(input), { mti: '0200', terminal: 'TERM0001' });
 });

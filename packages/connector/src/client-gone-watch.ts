@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Iso8583Error, summarize } from '@iso8583/codec';
-import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import type { MessageInput } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { clientGone } from './request-abort.js';
 
@@ -55,7 +55,7 @@ export function noteDroppedUnsent(request: FastifyRequest, signal: AbortSignal, 
   const log = logger ?? request.log;
   // The request's log-safe keys (MTI, STAN, terminal: the codec's summarize, as the POS side logs them), else the MTI
   // the error names.
-  const what = { code: err.code, ...(message === undefined ? { mti: err.mti } : summarize(message as IsoMessage)), reqId: request.id };
+  const what = { code: err.code, ...(message === undefined ? { mti: err.mti } : summarize(message)), reqId: request.id };
   if (signal.aborted && err.code === 'ISO8583_ERR_CONNECTOR_ABORTED') {
     log.info(what, 'the client left before its request was written: dropped unsent (never sent to the host)');
     return true;

@@ -287,8 +287,10 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     handle = await open(mine, 'wx', 0o600);
     // The lock file is this file under a second name (a hard link): the same device and inode.
     const { dev, ino } = await handle.stat();
-    touch = touchEvery(handle, dev, LOCK_REFRESH, (reason) =>
-      logger.warn({ code: LOCK_TOUCH_CODE, dir, reason }, `${kind.what}'s lock could not be touched (${reason}): a start in another container may take it over`),
+    touch = touchEvery(handle, dev, LOCK_REFRESH, (reason, fresh) =>
+      fresh
+        ? logger.warn({ code: LOCK_TOUCH_CODE, dir, reason }, `${kind.what}'s lock is touched on the event loop (no worker thread: ${reason}): a stalled volume would stall this process`)
+        : logger.warn({ code: LOCK_TOUCH_CODE, dir, reason }, `${kind.what}'s lock could not be touched (${reason}): a start in another container may take it over`),
     );
     await writeAll(handle, Buffer.from(ownerText()), 0);
     await handle.sync();

@@ -93,6 +93,11 @@ export class CompactionDue {
     return end > this.compactAt && end >= 2 * this.liveAfterCompaction;
   }
 
+  /** The `done` records that took effect since the last compaction's snapshot (no side effect, unlike {@link snapshot}). */
+  get doneSince(): number {
+    return this.doneSinceCompaction;
+  }
+
   /** A compaction's snapshot: what {@link compacted} is given back once its file is the journal. */
   snapshot(): number {
     this.tickedSinceSnapshot = false;

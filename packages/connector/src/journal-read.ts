@@ -10,11 +10,11 @@
  *   cut with the file, a truncation, or by a crash while the file grew, its records and new blank lines one write:
  *   the file cannot tell which, so it is corrupt, `endsFile`, warned of). Expected after a crash; logged at `info`
  *   (`ISO8583_WARN_JOURNAL_CUT`). A crash leaves a beginning of a record, never a whole one with bytes changed: a line
- *   that ends in a `}` or in a checksum, even a damaged one, is never cut (journal-damage.ts).
+ *   that ends in a checksum, even a damaged one, is never cut (journal-damage.ts).
  * - **corrupt** lines: anything else that is not a record (a damaged block, a flipped bit that fails the checksum, an
  *   edit by hand, another program's bytes). Logged at `warn` (`ISO8583_WARN_JOURNAL_CORRUPT`) with their byte offsets,
  *   and a damaged `add` (a reversal or advice owed) also at `error`, with what can still be read of it (never card
- *   data). A record damaged in one byte of its checksum only is mended (its bytes match the checksum) and replayed.
+ *   data); at `warn` instead when the file also holds a `done` of its id (sent and ended: nothing owed). A record damaged in one byte of its checksum only is mended (its bytes match the checksum) and replayed.
  * A journal file always ends with a blank line (preallocated, and grown ahead of its records: journal-writes.ts): one
  * that ends right after a record was cut short at a line's end, records after it may be lost (`warn`, `atLine`). A
  * file an older version wrote may end so without having lost anything (a batch that filled it to its last byte); it
@@ -29,9 +29,10 @@ import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import { UNSEALED_MEMBERS, checkSeal } from './journal-checksum.js';
 import { mendSeal, readDamaged, sealShaped } from './journal-damage.js';
+import type { DamagedRecord } from './journal-damage.js';
 import type { JournalEntry } from './journal.js';
 import { quarantine } from './journal-quarantine.js';
-import { readJournalFile } from './journal-tail.js';
+import { blankEnd, readJournalFile } from './journal-tail.js';
 
 /** A line of the file that is not a record. */
 export interface BadLine {
@@ -61,6 +62,8 @@ export interface JournalContents {
   bad: BadLine[];
   /** Byte offsets of the `done` records of entries the file does not hold (their `add` was lost). */
   orphans: number[];
+  /** The ids of those `done` records: a damaged `add` of one of them is owed nothing (see {@link damagedAdds}). */
+  orphanIds: Set<string>;
   /** Byte offsets of records damaged in their checksum only, mended and replayed (journal-damage.ts). */
   mended: number[];
   /**
@@ -82,8 +85,8 @@ function foreignMember(record: Json): boolean {
   return false;
 }
 
-/** Applies one line to the live entries (see {@link Replayed}). */
-function replay(line: Buffer, live: Map<string, JournalEntry>): Replayed {
+/** Applies one line to the live entries (see {@link Replayed}); the id of an orphan `done` goes to `orphanIds`. */
+function replay(line: Buffer, live: Map<string, JournalEntry>, orphanIds: Set<string>): Replayed {
   const seal = checkSeal(line);
   if (seal === 'bad') return 'bad';
   let record: Json;
@@ -113,7 +116,11 @@ function replay(line: Buffer, live: Map<string, JournalEntry>): Replayed {
     if (entry !== undefined) entry.attempts = Math.max(entry.attempts ?? 0, record.attempt);
     return 'record';
   }
-  if (op === 'done') return live.delete(id) ? 'record' : 'orphan';
+  if (op === 'done') {
+    if (live.delete(id)) return 'record';
+    orphanIds.add(id);
+    return 'orphan';
+  }
   return 'bad';
 }
 
@@ -128,14 +135,14 @@ function startsAsRecord(line: Buffer): boolean {
 
 /**
  * True when `line` is the beginning of a record, cut short: it begins as every record does and does not end as one (in
- * its `}`, nor in a checksum, even a damaged one: a line that reached its checksum is whole, and damaged).
+ * a checksum, even a damaged one: a line that reached its checksum is whole, and damaged). A `}` is no sign of a whole
+ * record: an `add`'s message ends in one before its `,"at":` (a crash tearing the write just after it). A line of an
+ * older version (no checksum) that fails to parse and begins as a record is read as cut too: nothing tells it from a
+ * torn one.
  */
 function cutShort(line: Buffer): boolean {
-  return startsAsRecord(line) && line[line.length - 1] !== 0x7d && !sealShaped(line);
+  return startsAsRecord(line) && !sealShaped(line);
 }
-
-// The bytes read back (up to the trailing blank run): journal-tail.ts, the one rule of a restart and of the checks.
-export { readJournalFile } from './journal-tail.js';
 
 /** Lines replayed between two turns of the event loop by {@link readJournalInTurns}: 4096 (a few ms of CPU). */
 export const REPLAY_TURN_LINES = 4096;
@@ -146,18 +153,6 @@ export const REPLAY_TURN_LINES = 4096;
  * (64 MiB: 1.2 s in one turn when each blank line was a line of its own) does not hold the loop either.
  */
 export const REPLAY_TURN_BLANK_BYTES = 8 * 1024 * 1024;
-
-/** A chunk of newlines: a run of blank lines is passed over one comparison of this many bytes at a time. */
-const BLANK_CHUNK = Buffer.alloc(64 * 1024, 0x0a);
-
-/** Where the run of newlines of `data` that begins at `start` ends, looking no further than `limit`. */
-function blankEnd(data: Buffer, start: number, limit: number): number {
-  let at = start;
-  const n = BLANK_CHUNK.length;
-  while (at + n <= limit && data.compare(BLANK_CHUNK, 0, n, at, at + n) === 0) at += n;
-  while (at < limit && data[at] === 0x0a) at += 1;
-  return at;
-}
 
 /** Resolves in the next turn of the event loop (after the I/O and timers due): how the journal's long loops pause. */
 export function nextTurn(): Promise<void> {
@@ -197,6 +192,7 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
   const live = new Map<string, JournalEntry>();
   const bad: BadLine[] = [];
   const orphans: number[] = [];
+  const orphanIds = new Set<string>();
   const mended: number[] = [];
   let records = 0;
   let lastLine = -1;
@@ -230,10 +226,10 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
     const line = data.subarray(start, stop);
     lastLine = start;
     lastEnd = end;
-    let replayed = replay(line, live);
+    let replayed = replay(line, live, orphanIds);
     // Whole, damaged in its checksum only: its record, as written (journal-damage.ts).
     const fixed = replayed === 'bad' ? mendSeal(line) : undefined;
-    if (fixed !== undefined && (replayed = replay(fixed, live)) !== 'bad') mended.push(start);
+    if (fixed !== undefined && (replayed = replay(fixed, live, orphanIds)) !== 'bad') mended.push(start);
     if (replayed !== 'bad') {
       records += 1;
       if (replayed === 'orphan') orphans.push(start);
@@ -255,24 +251,51 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
   }
   // Blank lines follow the last line (a newline after its own), unless the file was cut right after it.
   const endsAtLine = lastLine >= 0 && lastEnd < data.length && data.indexOf(0x0a, lastEnd + 1) < 0;
-  return { live, records, bad, orphans, mended, endsAtLine };
+  return { live, records, bad, orphans, orphanIds, mended, endsAtLine };
+}
+
+/** A damaged `add` of a journal file (see {@link damagedAdds}). */
+export interface DamagedAdd {
+  /** Its line. */
+  line: BadLine;
+  /** What can still be read of it (journal-damage.ts: never card data). */
+  read: DamagedRecord;
+  /** The file also holds a `done` of its id (an orphan `done`): its reversal or advice was sent and ended, nothing owed. */
+  done: boolean;
+}
+
+/**
+ * The damaged `add` records of `contents` (bad lines, not cut, that still read as an `add`): each a reversal or advice
+ * maybe still owed, unless the file holds a `done` of its id (`done`). The one rule of a restart's log and of the check
+ * of a start with reversal off (reversal-unsent.ts).
+ */
+export function damagedAdds(contents: JournalContents): DamagedAdd[] {
+  const found: DamagedAdd[] = [];
+  for (const line of contents.bad) {
+    const read = line.cut ? undefined : readDamaged(line.bytes);
+    if (read?.op !== 'add') continue;
+    found.push({ line, read, done: read.id !== undefined && contents.orphanIds.has(read.id) });
+  }
+  return found;
 }
 
 /**
  * Logs what the damage of a journal file means beyond its bad lines (quarantine.ts logs those): at `error`, each
  * damaged `add` (a reversal or advice owed that cannot be sent: its bytes are not the ones written), with what can
- * still be read of it to settle it by hand (entry id, STAN, terminal, RRN: journal-damage.ts, never card data); at
- * `warn`, records mended (damaged in their checksum only) and a file cut short right after a record.
+ * still be read of it to settle it by hand (entry id, STAN, terminal, RRN: journal-damage.ts, never card data), or at
+ * `warn` (`done: true`) when the file holds its `done` (nothing owed); at `warn`, records mended (damaged in their checksum only) and a file cut short right after a record.
  */
 function warnDamage(file: string, contents: JournalContents, kept: string | undefined, logger: Logger): void {
   const code = 'ISO8583_WARN_JOURNAL_CORRUPT';
-  for (const b of contents.bad) {
-    const read = b.cut ? undefined : readDamaged(b.bytes);
-    if (read?.op !== 'add') continue;
-    logger.error(
-      { code, file, damagedAdd: { offset: b.offset, ...read }, ...(kept === undefined ? {} : { quarantine: basename(kept) }) },
-      'a reversal or advice record of the journal is damaged: it is not sent (its bytes are not the ones written); settle that transaction with the bank',
-    );
+  for (const { line, read, done } of damagedAdds(contents)) {
+    const fields = { code, file, damagedAdd: { offset: line.offset, ...read }, ...(kept === undefined ? {} : { quarantine: basename(kept) }) };
+    if (done) logger.warn({ ...fields, done: true }, 'a reversal or advice record of the journal is damaged, but its done is in the file: nothing owed');
+    else {
+      logger.error(
+        fields,
+        'a reversal or advice record of the journal is damaged: it is not sent (its bytes are not the ones written); settle that transaction with the bank',
+      );
+    }
   }
   if (contents.mended.length > 0) {
     logger.warn(

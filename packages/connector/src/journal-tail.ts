@@ -12,16 +12,20 @@ import { open } from 'node:fs/promises';
 /** The chunk the trailing blank run of a journal file is looked over in, from its end: 1 MiB. */
 const TAIL_CHUNK = 1024 * 1024;
 
-/** Newlines: a chunk of the preallocated tail is compared with them this many bytes at a time. */
+/** Newlines: a run of blank lines is compared with them this many bytes at a time. */
 const NEWLINES = Buffer.alloc(64 * 1024, 0x0a);
 
-/** True when the first `length` bytes of `chunk` are all newlines (compared {@link NEWLINES}' length at a time). */
-function allNewlines(chunk: Buffer, length: number): boolean {
+/**
+ * Where the run of newlines of `data` that begins at `start` ends, looking no further than `limit` (compared
+ * {@link NEWLINES}' length at a time): the one pass over blank lines of the tail's read and of the replay
+ * (journal-read.ts).
+ */
+export function blankEnd(data: Buffer, start: number, limit: number): number {
+  let at = start;
   const n = NEWLINES.length;
-  let at = 0;
-  while (at + n <= length && chunk.compare(NEWLINES, 0, n, at, at + n) === 0) at += n;
-  while (at < length && chunk[at] === 0x0a) at += 1;
-  return at === length;
+  while (at + n <= limit && data.compare(NEWLINES, 0, n, at, at + n) === 0) at += n;
+  while (at < limit && data[at] === 0x0a) at += 1;
+  return at;
 }
 
 /** One read {@link journalHeadReads} asks for: `length` bytes of the file at `position`, into `buffer` at `offset`. */
@@ -52,7 +56,7 @@ export function* journalHeadReads(size: number): Generator<JournalRead, Buffer, 
     const from = Math.max(0, end - chunk.length);
     const bytesRead = yield { buffer: chunk, offset: 0, length: end - from, position: from };
     // A chunk of newlines alone (most of a large tail) is passed over in one comparison, not a byte at a time.
-    if (bytesRead === end - from && allNewlines(chunk, bytesRead)) {
+    if (bytesRead === end - from && blankEnd(chunk, 0, bytesRead) === bytesRead) {
       end = from;
       continue;
     }

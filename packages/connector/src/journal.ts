@@ -173,7 +173,9 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   /**
    * Waits for the writes in flight, compacts once more when entries were marked done since the last compaction (not
    * with `compactInterval` 0: an answered request's card data does not stay in the file after a clean stop), closes the
-   * file and releases the folder's lock.
+   * file and releases the folder's lock. That last compaction goes into the spare file (waited for when still being
+   * made: the close waits for it anyway); when none could be made it is skipped, as it would write and fsync the whole
+   * `preallocate` (up to 1 GiB) during the stop: the next open compacts those records away.
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -189,8 +191,16 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     await idle();
     // One last compaction (the `compactInterval` one, crash-safe as it is) when entries were marked done since the last
     // one: an answered request's card data does not stay in the file after a clean stop. Its failure is logged; the
-    // records stay, and the next open compacts them. Not once stopped, never opened, or with `compactInterval` 0.
-    if (this.compactInterval > 0 && this.handle !== undefined && !this.isStopped && this.due.snapshot() > 0) {
+    // records stay, and the next open compacts them. Not once stopped, never opened, or with `compactInterval` 0; nor
+    // without a spare file (none could be made: the compaction would write the whole preallocated part in the stop).
+    if (
+      this.compactInterval > 0 &&
+      this.handle !== undefined &&
+      !this.isStopped &&
+      this.due.doneSince > 0 &&
+      (await this.spare.whenReady()) &&
+      !this.isStopped
+    ) {
       await this.compact();
       this.due.stop();
       await idle();

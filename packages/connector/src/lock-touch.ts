@@ -8,6 +8,7 @@
  * one touch in flight: a touch still running when the next is due (a stalled volume) is not queued behind, the next is
  * skipped.
  */
+import { futimesSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { FileHandle } from 'node:fs/promises';
 
@@ -38,7 +39,10 @@ interface Toucher {
 const touchers = new Map<number, Toucher>();
 let lastId = 0;
 
-/** The worker of the file system `dev`, made if there is none (or the last one ended). */
+/**
+ * The worker of the file system `dev`, made if there is none (or the last one ended). Throws when no worker can be made
+ * (a process under `--permission` without `--allow-worker`: `ERR_ACCESS_DENIED`; a thread or memory limit).
+ */
 function toucherOf(dev: number): Toucher {
   const found = touchers.get(dev);
   if (found !== undefined) return found;
@@ -70,24 +74,48 @@ export interface LockTouch {
 
 /**
  * Touches the file of `handle` (on the file system `dev`) every `every` ms, at most one touch in flight (a due touch is
- * skipped while the last still runs). A failed touch is told to `onFail` (its errno code), once.
+ * skipped while the last still runs). A failed touch is told to `onFail` (its errno code, `fresh` false), once. When no
+ * worker can be made (see `toucherOf`), the touch is a synchronous `futimes` on the event loop instead (the lock is
+ * still kept fresh, but a stalled volume then stalls the process): told to `onFail` once too, with `fresh` true (the
+ * worker's error code). Never throws from its timer.
  */
-export function touchEvery(handle: FileHandle, dev: number, every: number, onFail: (reason: string) => void): LockTouch {
+export function touchEvery(
+  handle: FileHandle,
+  dev: number,
+  every: number,
+  onFail: (reason: string, fresh: boolean) => void,
+): LockTouch {
   let failed = false;
   let inFlight: Promise<void> | undefined;
   let toucher: Toucher | undefined;
+  const fail = (reason: string, fresh: boolean): void => {
+    if (failed) return;
+    failed = true;
+    onFail(reason, fresh);
+  };
+  const touchHere = (noWorker: string): void => {
+    try {
+      const now = new Date();
+      futimesSync(handle.fd, now, now);
+      fail(noWorker, true);
+    } catch (err) {
+      fail((err as NodeJS.ErrnoException).code ?? String(err), false);
+    }
+  };
   const timer = setInterval(() => {
     if (inFlight !== undefined) return;
-    toucher = toucherOf(dev);
+    try {
+      toucher = toucherOf(dev);
+    } catch (err) {
+      touchHere((err as NodeJS.ErrnoException).code ?? (err as Error).name ?? String(err));
+      return;
+    }
     const { worker, waiting } = toucher;
     const id = ++lastId;
     inFlight = new Promise<void>((resolve) => {
       waiting.set(id, (code) => {
         inFlight = undefined;
-        if (code !== undefined && !failed) {
-          failed = true;
-          onFail(code);
-        }
+        if (code !== undefined) fail(code, false);
         resolve();
       });
       worker.postMessage({ id, fd: handle.fd });

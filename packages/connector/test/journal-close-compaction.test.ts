@@ -2,7 +2,7 @@
 // compaction, as the `compactInterval` one would have run), while an owed reversal stays whole.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal } from '../src/index.js';
@@ -47,4 +47,21 @@ test('FileJournal – a close with nothing marked done, or with compactInterval 
     await j.close();
     assert.equal(j.batches.compactions, 1, `only the compaction at open (compactInterval ${compactInterval})`);
   }
+});
+
+test('FileJournal – a close whose spare file could not be made does not compact (it would write the whole preallocated part in the stop)', async (t) => {
+  const d = dir(t);
+  // A folder where the spare file goes: it can never be made (EISDIR), each time warned.
+  mkdirSync(join(d, 'reversals.jsonl.next'));
+  const j = new FileJournal(d, { preallocate: 1024 * 1024 });
+  await j.open();
+  await j.add(entry(0));
+  await j.done('1', 'not-needed');
+  await j.close();
+  assert.equal(j.batches.compactions, 1, 'only the compaction at open');
+  // The next open compacts the answered record away.
+  const again = new FileJournal(d, { preallocate: 1024 * 1024 });
+  assert.deepEqual(await again.open(), []);
+  await again.close();
+  assert.ok(!readFileSync(again.path, 'utf8').includes(PANS[0]!), 'the answered PAN left the file at the next open');
 });

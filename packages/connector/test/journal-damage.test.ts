@@ -36,17 +36,44 @@ test('readJournal – no single flipped bit in the last two records (an add, a d
   assert.equal(cut, 0, `${cut} of ${flips} flips read as a crash cut`);
 });
 
-test('readJournal – every beginning of the last record, and of one before a gap, is a crash cut (unless it ends in a brace)', () => {
+test('readJournal – every beginning of the last record, and of one before a gap, is a crash cut (also one ending in a brace)', () => {
   const line = add('a1');
+  let brace = 0;
   for (let n = 1; n < line.length; n++) {
     const torn = line.slice(0, n);
-    const expected = !torn.endsWith('}');
+    // No beginning ends as its checksum does (its bytes are those of the record shifted): each is a crash's cut, also
+    // the one that ends in the `}` of its message.
+    const expected = true;
+    if (torn.endsWith('}')) brace += 1;
     const last = readJournal(file([add('k1'), torn]));
     assert.deepEqual(last.bad.map((b) => b.cut), [expected], `last, ${n} bytes`);
     const middle = readJournal(file([add('k1'), torn, '', add('b1')]));
     assert.deepEqual(middle.bad.map((b) => b.cut), [expected], `middle, ${n} bytes`);
     assert.deepEqual([...middle.live.keys()], ['k1', 'b1']);
   }
+  assert.ok(brace >= 1, 'a beginning that ends in the message\'s brace was tried');
+});
+
+test('journal – an add torn just after its message\'s closing brace (a kill before its request left): a crash cut at info, no error', async (t) => {
+  const dir = tempDir(t, 'journal-damage');
+  const j = new FileJournal(dir, { preallocate: 4096, compactInterval: 0 });
+  await j.open();
+  await j.add({ id: 'k1', at: 1, reversal: reversal('000010') });
+  await j.close();
+  const path = `${dir}/reversals.jsonl`;
+  const line = add('k2', '000011');
+  // What addLine writes is `"reversal":{…}` then `,"at":`: the crash tore the write right after the message's `}`.
+  const torn = line.slice(0, line.indexOf('},"at":') + 1);
+  assert.ok(torn.endsWith('}}') || torn.endsWith('"}'), torn.slice(-10));
+  const bytes = readFileSync(path);
+  const blankFrom = bytes.indexOf('\n\n') + 1;
+  writeFileSync(path, Buffer.concat([bytes.subarray(0, blankFrom), Buffer.from(`${torn}\n`), bytes.subarray(blankFrom + torn.length + 1)]));
+  const { logger, lines } = capturedLogger();
+  const again = new FileJournal(dir, { preallocate: 4096, compactInterval: 0, logger });
+  assert.deepEqual((await again.open()).map((e) => e.id), ['k1']);
+  await again.close();
+  assert.deepEqual(lines.filter((l) => Number(l.level) >= 50).map((l) => l.msg), []);
+  assert.equal(lines.filter((l) => l.code === 'ISO8583_WARN_JOURNAL_CUT').length, 1);
 });
 
 test('readJournal – a record damaged in one byte of its checksum (its closing brace, its framing, a digit) is mended and replayed', () => {
@@ -130,4 +157,25 @@ test('journal – a batch that fills the preallocated part to its last byte stil
   await again.close();
   const warned = lines.filter((l) => l.code === 'ISO8583_WARN_JOURNAL_CORRUPT' && l.level === 40);
   assert.deepEqual(warned.map((l) => [l.endsFile, l.atLine]), [[true, true]]);
+});
+
+test('journal – a damaged add whose done is in the file (the reversal was sent and answered): warned, nothing owed, no error', async (t) => {
+  const dir = tempDir(t, 'journal-damage');
+  const path = `${dir}/reversals.jsonl`;
+  // A bit of the amount and the closing brace of k1's add: it cannot be mended. Its done, and k2's owed add, intact.
+  const k1 = Buffer.from(add('k1', '000012'));
+  (k1[k1.indexOf('"4":"000000001000"') + 10] as number) ^= 0x01;
+  (k1[k1.length - 1] as number) ^= 0x01;
+  writeFileSync(path, Buffer.concat([k1, Buffer.from('\n'), file([doneLine('k1', 'reversed', 2), add('k2', '000013')], 64)]));
+  const { logger, lines, text } = capturedLogger();
+  const again = new FileJournal(dir, { preallocate: 4096, compactInterval: 0, logger });
+  assert.deepEqual((await again.open()).map((e) => e.id), ['k2']);
+  await again.close();
+  assert.deepEqual(lines.filter((l) => Number(l.level) >= 50).map((l) => l.msg), []);
+  const warned = lines.filter((l) => l.code === 'ISO8583_WARN_JOURNAL_CORRUPT' && l.damagedAdd !== undefined);
+  assert.deepEqual(
+    warned.map((l) => [l.level, l.done, l.damagedAdd]),
+    [[40, true, { offset: 0, op: 'add', id: 'k1', stan: '000012', terminal: 'TERM0001', rrn: '000000000042' }]],
+  );
+  assert.doesNotMatch(text(), /4111111111111111/);
 });

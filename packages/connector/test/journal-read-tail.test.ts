@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSync, closeSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJournalFile } from '../src/journal-read.js';
+import { readJournalFile } from '../src/journal-tail.js';
 import { FileJournal, JOURNAL_FILE } from '../src/index.js';
 import { tempDir } from './helpers/setup.js';
 

@@ -6,10 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readJournal } from '../src/journal-read.js';
+import { addLine } from '../src/journal-record.js';
 
 const add = (id: string): string => JSON.stringify({ op: 'add', id, reversal: { '0': '0400', '11': '000001', '41': id }, at: 1 });
-/** `add(id)` with one character inside it changed (a damaged block): still whole, no longer JSON. */
-const damaged = (id: string): string => add(id).replace('"reversal":', '"reversal";');
+/** A record as written today (with its checksum), one character inside it changed (a damaged block): still whole, no longer JSON. */
+const damaged = (id: string): string =>
+  addLine({ id, at: 1, reversal: { '0': '0400', '11': '000001', '41': id } }).replace('"reversal":', '"reversal";');
 const file = (...lines: string[]): Buffer => Buffer.from(lines.map((l) => `${l}\n`).join(''));
 
 test('readJournal – a record cut halfway before blank lines, with a later write durable, is cut', () => {
@@ -23,6 +25,9 @@ test('readJournal – a whole record damaged in place before a gap of blank line
   const read = readJournal(file(add('k1'), damaged('a1'), '', '', add('b1')));
   assert.deepEqual([...read.live.keys()], ['k1', 'b1']);
   assert.deepEqual(read.bad.map((b) => b.cut), [false]);
+  // A line of an older version (no checksum) damaged so: nothing tells it from a beginning of a record torn by a crash.
+  const old = readJournal(file(add('k1'), add('a1').replace('"reversal":', '"reversal";'), '', '', add('b1')));
+  assert.deepEqual(old.bad.map((b) => b.cut), [true]);
 });
 
 test('readJournal – the last line cut short is cut; a last line of other bytes is corruption', () => {

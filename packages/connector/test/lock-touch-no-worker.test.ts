@@ -1,0 +1,60 @@
+// A held lock's touch when no worker thread can be made (lock-touch.ts): a process under the permission model without
+// the right to make workers (ERR_ACCESS_DENIED). Making the worker threw inside the touch's timer and killed the process
+// one period after every start; now the touch falls back to a synchronous futimes (the lock is still kept fresh) and
+// says so once. A real child process under the permission model, a real file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { tempDir } from './helpers/setup.js';
+
+/** The flag of the permission model on this Node (`--permission` from 22, experimental before). */
+const PERMISSION = Number(process.versions.node.split('.')[0]) >= 22 ? '--permission' : '--experimental-permission';
+
+test('a lock touch in a process that may not make workers touches on the event loop, says so once, never crashes', async (t) => {
+  const dir = tempDir(t, 'lock-touch-no-worker');
+  const file = join(dir, 'held.lock');
+  writeFileSync(file, 'owner\n');
+  const touchModule = pathToFileURL(fileURLToPath(new URL('../src/lock-touch.js', import.meta.url))).href;
+  // The child touches every 20 ms. Once told (the first touch), it lives ten periods more (the old code died at the
+  // first), then prints what it was told and whether the file's time moved. On Node 20 the permission model refuses a
+  // futimes of a descriptor too, so the fallback touch fails there (told, fresh false); where it may, it touches.
+  const script = `
+    import { statSync, utimesSync } from 'node:fs';
+    import { open } from 'node:fs/promises';
+    const { touchEvery } = await import(${JSON.stringify(touchModule)});
+    const file = ${JSON.stringify(file)};
+    const handle = await open(file, 'r');
+    utimesSync(file, new Date(1000), new Date(1000));
+    // The touch never keeps a process alive (its timer is unref'd): this does, as a server would.
+    const alive = setInterval(() => undefined, 1000);
+    const told = [];
+    let touch;
+    await new Promise((resolve) => {
+      touch = touchEvery(handle, statSync(file).dev, 20, (reason, fresh) => { told.push({ reason, fresh }); resolve(); });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await touch.stop();
+    const moved = statSync(file).mtimeMs > 1000;
+    await handle.close();
+    clearInterval(alive);
+    console.log(JSON.stringify({ told, moved }));
+  `;
+  const child = spawn(process.execPath, [PERMISSION, '--allow-fs-read=*', '--allow-fs-write=*', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  clearTimeout(killer);
+  assert.equal(code, 0, `the child ended ${code}: ${err}`);
+  const seen = JSON.parse(out.trim()) as { told: { reason: string; fresh: boolean }[]; moved: boolean };
+  assert.equal(seen.told.length, 1, 'told once');
+  assert.equal(seen.told[0]?.reason, 'ERR_ACCESS_DENIED');
+  assert.equal(seen.moved, seen.told[0]?.fresh, 'told fresh exactly when the fallback touch moved the time');
+});
