@@ -57,7 +57,7 @@ export interface SafEnd {
   at: number;
   /** Milliseconds from `at` until the end was durable in the journal. */
   latencyMs: number;
-  /** The log code of an end without an answer (`ISO8583_WARN_SAF_EXPIRED`, `ISO8583_WARN_SAF_ABANDONED`, `ISO8583_WARN_SAF_UNSENDABLE`). */
+  /** The log code of an end without an answer (`ISO8583_WARN_SAF_EXPIRED`, `ISO8583_WARN_SAF_ABANDONED`). */
   code?: string;
 }
 

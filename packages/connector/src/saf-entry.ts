@@ -83,7 +83,7 @@ function codecRefusal(code: string | undefined): boolean {
  * Whether a failed SAF attempt never reached the host, and so is not counted (`maxAttempts`, its MTI: the next goes
  * under the same number): its error says its first byte was never written (`sent: 'no'`, request-sent.ts: its
  * connection closed or a match key was in flight when it was to be written, `CONNECTION_LOST`, `DUPLICATE_KEY`; no
- * connection could be had), unless the codec refused the message itself (`unsendable`: the entry is given up); an
+ * connection could be had), unless the codec refused the message itself (`unsendable`: the entry is parked); an
  * error without `sent` (a host that is not the connector's) by its code (`neverLeft`). Written, or maybe (`sent:
  * 'maybe'`), it counts: the bank may have it. A refusal not named here errs towards not counting: a reversal is never
  * given up unsent but for a message that can never be sent.
@@ -98,11 +98,33 @@ export function unwritten(err: { readonly code?: string; readonly sent?: unknown
 /**
  * Whether a failed SAF attempt was the codec's refusal of the message itself, before any byte was written (`sent:
  * 'no'`, one of the codec's codes: it cannot be packed or framed, as an entry stored under another dialect, or with a
- * value the dialect no longer takes): every attempt would fail the same way, so the entry is given up at once
- * (`abandoned`, `ISO8583_WARN_SAF_UNSENDABLE`) rather than tried for ever.
+ * value the dialect no longer takes): every attempt would fail the same way, so the entry is parked at once
+ * ({@link parkUnsendable}) rather than tried for ever.
  */
 export function unsendable(err: { readonly code?: string; readonly sent?: unknown } | undefined): boolean {
   return err?.sent === 'no' && codecRefusal(err.code);
+}
+
+/**
+ * Parks `a`, whose message the codec refused (`unsendable`, error `err`): it is tried no more in this process (a flush
+ * of it tries once more), but it does not end: it stays open in the journal, so that a start whose dialect packs it
+ * sends it (a wrong dialect deployed must not wipe out the reversals owed), and counted among those pending (a stop
+ * says it is left). Logged once at error (`ISO8583_WARN_SAF_UNSENDABLE`, the codec's code and the field numbers).
+ */
+export function parkUnsendable(
+  active: { wait(a: Active, waiting: 'attempt', due: number): void },
+  logger: { error(fields: Record<string, unknown>, msg: string): void },
+  a: Active,
+  base: Omit<SafEvent, 'stage'>,
+  err: { readonly code?: string; readonly field?: string; readonly problems?: readonly { readonly field?: string }[] },
+): void {
+  clearTimeout(a.timer);
+  active.wait(a, 'attempt', Infinity);
+  const what = a.kind === 'reversal' ? 'the reversal is NOT applied' : 'the advice is NOT delivered';
+  logger.error(
+    { ...base, code: 'ISO8583_WARN_SAF_UNSENDABLE', ...refusalFields(err) },
+    `SAF entry refused by the codec (it cannot be packed or framed with this dialect): not sent, and not tried again by this process; it stays in the journal for a start whose dialect packs it; ${what} (see cause and fields)`,
+  );
 }
 
 /**
@@ -175,18 +197,9 @@ export function unapprovedReversal(dialect: Dialect, kind: SafEntryKind, rc: str
 /**
  * The line written when an entry is given up without an answer: at `error` when money may stay unreversed (any
  * abandoned entry, and an expired reversal), else (an expired advice) at `warn`; `unknown`: an expired entry read back
- * with attempts made by an earlier run and none here (the last one's outcome not known here); `refused`: abandoned at
- * once, the codec refusing its message (`unsendable`).
+ * with attempts made by an earlier run and none here (the last one's outcome not known here).
  */
-export function giveUpLine(outcome: 'abandoned' | 'expired', kind: SafEntryKind, unknown: boolean, refused = false): { code: string; level: 'error' | 'warn'; msg: string } {
-  if (refused) {
-    const what = kind === 'reversal' ? 'the reversal is NOT known applied' : 'the advice is NOT known delivered';
-    return {
-      code: 'ISO8583_WARN_SAF_UNSENDABLE',
-      level: 'error',
-      msg: `SAF entry refused by the codec (it cannot be packed or framed with this dialect): given up unsent, since every attempt would fail the same way; ${what} (see cause and fields; check with the host)`,
-    };
-  }
+export function giveUpLine(outcome: 'abandoned' | 'expired', kind: SafEntryKind, unknown: boolean): { code: string; level: 'error' | 'warn'; msg: string } {
   const code = outcome === 'expired' ? 'ISO8583_WARN_SAF_EXPIRED' : 'ISO8583_WARN_SAF_ABANDONED';
   const level = outcome === 'abandoned' || kind === 'reversal' ? 'error' : 'warn';
   const earlier = 'stopped before the end of its last attempt was recorded (the host may have had it, and answered it: ask the host before acting)';

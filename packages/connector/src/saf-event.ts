@@ -80,8 +80,7 @@ export interface SafEvent {
   /** The amount (field 4), once answered. */
   amount?: string;
   /**
-   * The log code of an end without an answer (`ISO8583_WARN_SAF_EXPIRED`, `ISO8583_WARN_SAF_ABANDONED`, or
-   * `ISO8583_WARN_SAF_UNSENDABLE` for one abandoned because the codec refused its message), of a
+   * The log code of an end without an answer (`ISO8583_WARN_SAF_EXPIRED`, `ISO8583_WARN_SAF_ABANDONED`), of a
    * release (`ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`), or of what stopped an attempt short (`waiting`: the error's code;
    * absent after a `refused` answer).
    */

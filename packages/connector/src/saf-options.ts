@@ -40,8 +40,8 @@ export interface SafOptions {
    * Attempts (the first and its repeats) before an entry is abandoned (logged with `ISO8583_WARN_SAF_ABANDONED`);
    * 0 = until answered or expired (jPOS `max-retransmissions`). Only an attempt that may have reached the host counts:
    * one never written (the host down, or refused before the write, its connection lost or a match key in flight: its
-   * error's `sent` is `'no'`) does not, and `expireAfter` bounds those; an entry the codec cannot pack or frame is
-   * abandoned at its first attempt whatever this says (it never heals: `ISO8583_WARN_SAF_UNSENDABLE`). Alias:
+   * error's `sent` is `'no'`) does not, and `expireAfter` bounds those; an entry the codec cannot pack or frame is not
+   * tried again after its first attempt, but kept in the journal (`ISO8583_WARN_SAF_UNSENDABLE`). Alias:
    * `reversal.maxAttempts`. A whole number, 0 to 2147483647. Default 0.
    */
   maxAttempts?: number;

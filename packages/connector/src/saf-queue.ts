@@ -10,7 +10,7 @@
  * is given up after `maxAttempts` attempts (`abandoned`) or `expireAfter` ms after it was journaled (`expired`); an
  * attempt never written (`unwritten`, saf-entry.ts: no connection, or refused before the write, unless the codec
  * refused the message itself) is not counted, and the next one goes under its number and MTI (see `attempt`): only an
- * attempt that may have reached the bank counts. One the codec refuses (`unsendable`) is abandoned at once: it never heals.
+ * attempt that may have reached the bank counts. One the codec refuses (`unsendable`) is parked: kept, not tried again.
  *
  * Every attempt is journaled before it leaves (a file journal that cannot write, its folder removed say, does not hold
  * an entry back: it is sent unjournaled, saf-unjournaled.ts). So a journal can hold an entry with no attempt
@@ -30,7 +30,7 @@ import { transmissionTime } from './auto-fill.js';
 import { markSent } from './request-sent.js';
 import { deadlineError } from './timeouts.js';
 import { SafEnds, answeredEnding } from './saf-ends.js';
-import { endsWith, entryEvent, giveUpLine, goOnAs, noneHere, refusalFields, repeatWait, spent, unsendable, unwritten, wallWait } from './saf-entry.js';
+import { endsWith, entryEvent, giveUpLine, goOnAs, noneHere, parkUnsendable, repeatWait, spent, unsendable, unwritten, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
 import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
@@ -279,10 +279,7 @@ export class SafQueue {
       (err: Iso8583Error) => {
         this.window.leave(a);
         if (this.stopped) return;
-        if (unsendable(err)) {
-          this.end(a, 'abandoned', base, started, startedAt, false, err);
-          return;
-        }
+        if (unsendable(err)) return parkUnsendable(this.active, this.host.logger, a, base, err); // saf-entry.ts
         this.warnings.repeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
         if (unwritten(err)) {
           // Never written (no connection, or refused before the write: `unwritten`): not counted (the next goes under the
@@ -385,14 +382,14 @@ export class SafQueue {
   /**
    * Gives `a` up without an answer, logged at once (`giveUpLine`, saf-entry.ts). `t0`/`at`: when its last attempt
    * left, or now; `unknown`: an expired entry read back with attempts made by an earlier run and none here (the last
-   * one's outcome not known here); `refused`: the codec's refusal of its message (`unsendable`).
+   * one's outcome not known here).
    */
-  private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), unknown = false, refused?: Iso8583Error): void {
+  private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), unknown = false): void {
     if (!this.active.delete(a.entry.id)) return;
     clearTimeout(a.timer);
     this.window.leave(a);
-    const { code, level, msg } = giveUpLine(outcome, a.kind, unknown, refused !== undefined);
-    this.host.logger[level]({ ...base, code, ...(refused === undefined ? {} : refusalFields(refused)) }, msg);
+    const { code, level, msg } = giveUpLine(outcome, a.kind, unknown);
+    this.host.logger[level]({ ...base, code }, msg);
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
     this.ends.end({ id: a.entry.id, end: { outcome, message, at, code }, t0, event: { stage: outcome, ...base, code } });
   }

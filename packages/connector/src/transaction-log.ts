@@ -28,7 +28,7 @@ export type TransactionOutcome =
   | 'expired'
   /**
    * A SAF entry (reversal or advice) was given up after `saf.maxAttempts` attempts (`errorCode`
-   * `ISO8583_WARN_SAF_ABANDONED`), or at once when the codec refused its message (`ISO8583_WARN_SAF_UNSENDABLE`).
+   * `ISO8583_WARN_SAF_ABANDONED`).
    */
   | 'abandoned';
 

@@ -63,16 +63,19 @@ test('saf – a reversal attempt refused unwritten (DUPLICATE_KEY) is not counte
   assert.equal(journalLines(dir).at(-1)?.op, 'done');
 });
 
-test('saf – an entry the codec cannot pack is given up at its first attempt (ISO8583_WARN_SAF_UNSENDABLE, abandoned), not tried for ever', async (t) => {
+test('saf – an entry the codec cannot pack is parked at its first attempt (ISO8583_WARN_SAF_UNSENDABLE): not tried for ever, not ended, sent by a start whose dialect packs it', async (t) => {
   const dir = tempDir(t, 'saf-unpackable');
   // An entry a store holds that this dialect refuses to pack (field 4 is n 12: letters in it), as one read back after
-  // the dialect changed, or left by a node with another dialect.
+  // a wrong dialect was deployed, or left by a node with another dialect.
   const journal = new FileJournal(dir);
   await journal.open();
   await journal.add({ id: 'unpackable', reversal: { '0': '0400', '3': '000000', '4': '0000000012AB', '11': '007102', '41': 'TERM0001' }, at: Date.now() });
   await journal.close();
-  const { logger, lines, text } = capturedLogger('info');
-  // maxAttempts 0 (the default): nothing but the refusal itself gives it up.
+  let onRefusal: () => void = () => undefined;
+  const { logger, lines, text } = capturedLogger('info', (l) => {
+    if (l.code === 'ISO8583_WARN_SAF_UNSENDABLE') onRefusal();
+  });
+  // maxAttempts 0 (the default): nothing but the refusal itself stops it.
   const { peer, connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), {
     logger,
     requestTimeout: 2000,
@@ -81,25 +84,23 @@ test('saf – an entry the codec cannot pack is given up at its first attempt (I
     transactionLog: false,
   });
   const events: SafEvent[] = [];
-  const givenUp = new Promise<SafEvent>((resolve) => {
+  const refused = new Promise<void>((resolve) => {
     connector.on('saf', (e: SafEvent) => {
       events.push(e);
-      if (e.stage === 'abandoned' || e.stage === 'expired') resolve(e);
+      if (e.stage === 'abandoned' || e.stage === 'expired') resolve();
     });
+    onRefusal = resolve;
   });
   await connector.connect();
-  const end = await within(givenUp, 10_000, 'the unpackable entry given up');
-  assert.equal(end.stage, 'abandoned');
-  assert.equal(end.code, 'ISO8583_WARN_SAF_UNSENDABLE');
-  assert.equal(end.attempt, 1, 'at its first attempt');
+  await within(refused, 10_000, 'the unpackable entry refused');
+  // Parked: no timer will try it again (nothing more can happen to it in this process), though it is pending.
+  assert.equal(connector.safNextDue(), Infinity, 'no next attempt');
   assert.deepEqual(events.filter((e) => e.stage === 'sent'), [], 'no attempt written');
-  assert.deepEqual(events.filter((e) => e.stage === 'waiting'), [], 'not waiting for another attempt');
-  const attempts = journalLines(dir).filter((l) => l.id === 'unpackable' && l.op === 'attempt');
-  assert.deepEqual(attempts.map((l) => l.attempt), [1]);
-  assert.deepEqual(journalLines(dir).filter((l) => l.op === 'done').map((l) => `${l.id} ${String(l.outcome)}`), ['unpackable abandoned']);
+  assert.deepEqual(events.filter((e) => e.stage === 'abandoned' || e.stage === 'expired'), [], 'not given up: it is owed');
+  assert.deepEqual(journalLines(dir).filter((l) => l.op === 'done'), [], 'not ended in the journal');
   assert.equal(peer.received.length, 0, 'nothing reached the bank');
-  assert.equal(connector.stats().safAbandoned, 1);
-  assert.equal(connector.stats().reversalsPending, 0);
+  assert.equal(connector.stats().safAbandoned, 0);
+  assert.equal(connector.stats().reversalsPending, 1, 'counted as pending');
   const line = lines.find((l) => l.code === 'ISO8583_WARN_SAF_UNSENDABLE');
   assert.equal(line?.level, 50, 'logged at error');
   assert.equal(line?.stan, '007102');
