@@ -29,9 +29,8 @@
  * Latin-1 characters, past the 8 of field 41 without a card-shaped digit run, response code 1-3 letters or digits); another
  * is `invalid`.
  */
-import { createCodec, describe, maskDigitRuns, readMessage, responseMti } from '@iso8583/codec';
+import { createCodec, describe, maskDigitRuns, readMessage, relaysBytes, responseMti } from '@iso8583/codec';
 import type { Codec, Dialect, IsoMessage } from '@iso8583/codec';
-import { relaysBytes } from '@iso8583/connector';
 import type { Connector, SafEvent } from '@iso8583/connector';
 import type { ReplyObserver, Sequence } from '@iso8583/inbound';
 import type { Logger } from 'pino';

@@ -30,7 +30,7 @@ import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { validateConnectorOptions } from './validate-options.js';
 import type { ReversalManager } from './reversal.js';
 import type { JournalHalt } from './saf-store.js';
-import { relaysBytes } from './relay.js';
+import { relaysBytes } from '@iso8583/codec';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import type { RequestOutcomes } from './request-outcome.js';
 import type { RequestSender } from './request-sender.js';

@@ -5,7 +5,6 @@
  */
 export { Connector, createConnector } from './connector.js';
 export type { ConnectorAmounts, ConnectorStats, SafReceipt, SafSendOptions, SendOptions } from './connector.js';
-export { relaysBytes } from './relay.js';
 export type { EncodedRequest, EncodedResponse } from './relay.js';
 export type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 export type { ConnectorEvents, DisconnectInfo } from './events.js';

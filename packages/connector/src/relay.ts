@@ -4,18 +4,7 @@
  * routing, counting) and writes the bytes it was given instead of packing the view again; the response comes back
  * with its bytes beside its decoded view, so that it can be relayed on without another pack.
  */
-import { sameDialect } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
-
-/**
- * Whether a request's wire image in dialect `given` goes out as it came on a link whose codec speaks `link`
- * (`Connector.relay`): only when `given` describes the link's wire format (`sameDialect` of the codec) and `link`
- * has no message header (which the connector writes itself). Otherwise the decoded view is packed, as `request` does.
- * The one rule the connector sends by, and what a trace of the relay tells from (the `iso8583` command's).
- */
-export function relaysBytes(given: Dialect, link: Dialect): boolean {
-  return sameDialect(given, link) && !link.headerLength;
-}
 
 /** A request in its wire image, with its decoded view. */
 export interface EncodedRequest {

@@ -2,9 +2,8 @@
 // traces read too: the same dialect (the codec's sameDialect) and no dialect header on the link.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getDialect, resolveDialect } from '@iso8583/codec';
+import { getDialect, relaysBytes, resolveDialect } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
-import { relaysBytes } from '../src/index.js';
 
 test('relaysBytes – the same dialect without a header relays the bytes; another dialect or a dialect header does not', () => {
   const ascii = getDialect('iso87ascii');

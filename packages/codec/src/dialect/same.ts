@@ -33,3 +33,13 @@ export function sameDialect(a: Dialect, b: Dialect): boolean {
   }
   return same;
 }
+
+/**
+ * Whether a request's wire image in dialect `given` goes out as it came on a link whose codec speaks `link` (the
+ * connector's `relay`): only when `given` describes the link's wire format ({@link sameDialect}) and `link` has no
+ * message header (which the connector writes itself); otherwise the decoded view is packed again. The one rule the
+ * connector sends by, and what a trace of a relay (the `iso8583` command's) tells from.
+ */
+export function relaysBytes(given: Dialect, link: Dialect): boolean {
+  return sameDialect(given, link) && !link.headerLength;
+}
