@@ -280,6 +280,15 @@ export function damagedAdds(contents: JournalContents): DamagedAdd[] {
 }
 
 /**
+ * The reversals and advices `contents` may still owe: its live entries, and its damaged `add` records whose `done` is
+ * not in the file ({@link damagedAdds}). The one count of a start with reversal and SAF off (reversal-unsent.ts) and
+ * of the checks before a start (journal-compaction.ts `journalOpenNeed`, its `owed`).
+ */
+export function owedCount(contents: JournalContents): number {
+  return contents.live.size + damagedAdds(contents).filter((d) => !d.done).length;
+}
+
+/**
  * Logs what the damage of a journal file means beyond its bad lines (quarantine.ts logs those): at `error`, each
  * damaged `add` (a reversal or advice owed that cannot be sent: its bytes are not the ones written), with what can
  * still be read of it to settle it by hand (entry id, STAN, terminal, RRN: journal-damage.ts, never card data), or at
