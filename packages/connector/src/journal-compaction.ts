@@ -126,12 +126,21 @@ export interface Compacted {
 }
 
 /**
+ * Whether a compaction writing `bytes` of records goes into the spare file (of `spare.size` bytes) rather than a new
+ * file with its whole preallocated part: when they take at most half of it. The one rule of each compaction
+ * ({@link compactInto}, journal-next-file.ts) and of the close's choice to compact (journal.ts).
+ */
+export function spareFits(bytes: number, spare: Pick<SpareFile, 'size'>): boolean {
+  return bytes * 2 <= spare.size;
+}
+
+/**
  * Writes `text` (the live entries' lines in chunks, {@link compactedChunks}) as the journal at `path`, through `spare`
  * when one is ready and large enough, else into a new file with `preallocate` blank bytes after it; returns it open
  * for writing. On failure the journal at `path` is untouched.
  */
 export async function compactInto(path: string, text: CompactedChunks, spare: SpareFile, preallocate: number): Promise<Compacted> {
-  const from = text.bytes * 2 <= spare.size ? spare.take() : undefined;
+  const from = spareFits(text.bytes, spare) ? spare.take() : undefined;
   if (from === undefined) await replaceFile(path, text.chunks, preallocate);
   else await replaceFrom(from, path, text.chunks);
   const handle = await openSynced(path);
