@@ -85,7 +85,7 @@ function journalNeed(dir: string): JournalOpenNeed {
   try {
     return journalOpenNeed(join(dir, JOURNAL_FILE));
   } catch {
-    return { entries: 0, records: 0, preallocate: DEFAULT_JOURNAL_PREALLOCATE, quarantine: 0, total: DEFAULT_JOURNAL_PREALLOCATE, reclaimed: 0 };
+    return { entries: 0, owed: 0, records: 0, preallocate: DEFAULT_JOURNAL_PREALLOCATE, quarantine: 0, total: DEFAULT_JOURNAL_PREALLOCATE, reclaimed: 0 };
   }
 }
 

@@ -4,7 +4,7 @@
 // files, a real `iso8583 run` process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal, defaultJournalDir } from '@iso8583/connector';
@@ -53,4 +53,23 @@ test('reversal off, no journalDir: a default folder with nothing owed, or none, 
   await journalWithReversal(journalDir, true);
   // Handed on, and read: nothing owed, so the connector starts (connector test reversal-off-unsent.test.ts).
   assert.equal((loadFlow(file).connectors['bank'] as { reversal?: { journalDir?: string } }).reversal?.journalDir, journalDir);
+});
+
+test('reversal off over a folder still owing a reversal: run --check refuses as run does, naming /connectors/bank/reversal/enabled', async (t) => {
+  const { file, journalDir } = setUp(t);
+  await journalWithReversal(journalDir);
+  const r = await runCli(['run', file, '--check']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /ISO8583_ERR_FLOW_INVALID.*\/connectors\/bank\/reversal\/enabled: .*holds 1 entries an earlier run left unsent/);
+});
+
+test('reversal off over a folder that owes nothing and could not be written: run --check passes (the start only reads it)', async (t) => {
+  const { file, journalDir } = setUp(t);
+  await journalWithReversal(journalDir, true);
+  // A folder where the compacted file of an open could not be written (a folder in its place): a start with reversal
+  // on fails there, one with both off never writes it.
+  mkdirSync(join(journalDir, 'reversals.jsonl.tmp'));
+  const r = await runCli(['run', file, '--check']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /flow payments is valid/);
 });

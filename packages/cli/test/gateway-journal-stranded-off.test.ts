@@ -4,7 +4,7 @@
 // upstreams leaves unread (journal-stranded.ts). Real files, real processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal } from '@iso8583/connector';
@@ -74,4 +74,21 @@ test('the start with --no-reversal refuses too: exit 1 naming --no-reversal and 
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /ISO8583_ERR_GATEWAY_CONFIG: --no-reversal: the reversal journal \S+reversals\.jsonl holds 1 reversal/);
   assert.deepEqual(readdirSync(dir).sort(), ['reversals.jsonl'], 'nothing else made');
+});
+
+test('--no-reversal over a journal whose only owed entry is a damaged add (no done): refused, as the connector refuses it', async (t) => {
+  const dir = folder(t);
+  await journalWithReversal(dir);
+  // Damage r1's add in a bit of its amount and its closing brace: not a crash cut, no checksum vouches for it.
+  const file = join(dir, 'reversals.jsonl');
+  const data = readFileSync(file);
+  const end = data.indexOf(0x0a);
+  (data[data.indexOf('"4":"000000001000"') + 10] as number) ^= 0x01;
+  (data[end - 1] as number) ^= 0x01;
+  writeFileSync(file, data);
+  assert.throws(() => check(['--upstream', '127.0.0.1:9', '--reversal-journal', dir, '--no-reversal']), {
+    code: 'ISO8583_ERR_GATEWAY_CONFIG',
+    field: '--no-reversal',
+    message: /holds 1 reversal\(s\) or advice\(s\) not yet sent/,
+  });
 });

@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { openSynced, replaceFile, replaceFrom } from './durable-file.js';
 import { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
-import { nextTurn, readJournal } from './journal-read.js';
+import { nextTurn, owedCount, readJournal } from './journal-read.js';
 import { quarantinesWhole } from './journal-quarantine.js';
 import { readJournalFileSync } from './journal-tail.js';
 import { addLine } from './journal-record.js';
@@ -62,6 +62,11 @@ export async function compactedChunks(snapshot: LiveSnapshot): Promise<Compacted
 export interface JournalOpenNeed {
   /** The live entries (reversals and advices not yet ended): what the start takes over and sends. */
   entries: number;
+  /**
+   * What the file may still owe: the live entries and the damaged `add` records whose `done` is not in the file
+   * (journal-read.ts `owedCount`, the count a start with reversal and SAF off refuses on).
+   */
+  owed: number;
   /** The compacted records: the live entries' `add` lines, as the start writes them. */
   records: number;
   /** The preallocated blank bytes after them. */
@@ -99,13 +104,13 @@ function spareBytes(path: string): number {
 export function journalOpenNeed(path: string, preallocate = DEFAULT_JOURNAL_PREALLOCATE): JournalOpenNeed {
   // Up to the trailing blank run, as a restart reads it (journal-tail.ts): not the preallocated tail (up to 1 GiB).
   const read = readJournalFileSync(path);
-  if (read === undefined) return { entries: 0, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: spareBytes(path) };
+  if (read === undefined) return { entries: 0, owed: 0, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: spareBytes(path) };
   const contents = readJournal(read.data);
   let records = 0;
   for (const entry of contents.live.values()) records += Buffer.byteLength(addLine(entry)) + 1;
   // A file in which no line is a record is renamed to quarantine whole: nothing written.
   const quarantine = quarantinesWhole(contents) ? 0 : contents.bad.reduce((n, b) => n + b.bytes.length + 1, 0);
-  return { entries: contents.live.size, records, preallocate, quarantine, total: records + preallocate + quarantine, reclaimed: spareBytes(path) };
+  return { entries: contents.live.size, owed: owedCount(contents), records, preallocate, quarantine, total: records + preallocate + quarantine, reclaimed: spareBytes(path) };
 }
 
 /** A compacted journal, open for writing. */
@@ -121,12 +126,21 @@ export interface Compacted {
 }
 
 /**
+ * Whether a compaction writing `bytes` of records goes into the spare file (of `spare.size` bytes) rather than a new
+ * file with its whole preallocated part: when they take at most half of it. The one rule of each compaction
+ * ({@link compactInto}, journal-next-file.ts) and of the close's choice to compact (journal.ts).
+ */
+export function spareFits(bytes: number, spare: Pick<SpareFile, 'size'>): boolean {
+  return bytes * 2 <= spare.size;
+}
+
+/**
  * Writes `text` (the live entries' lines in chunks, {@link compactedChunks}) as the journal at `path`, through `spare`
  * when one is ready and large enough, else into a new file with `preallocate` blank bytes after it; returns it open
  * for writing. On failure the journal at `path` is untouched.
  */
 export async function compactInto(path: string, text: CompactedChunks, spare: SpareFile, preallocate: number): Promise<Compacted> {
-  const from = text.bytes * 2 <= spare.size ? spare.take() : undefined;
+  const from = spareFits(text.bytes, spare) ? spare.take() : undefined;
   if (from === undefined) await replaceFile(path, text.chunks, preallocate);
   else await replaceFrom(from, path, text.chunks);
   const handle = await openSynced(path);

@@ -16,6 +16,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SYNC_ON_WRITE, syncDir, writeAll, writeThenBlank } from './durable-file.js';
 import type { FileIdentity } from './file-identity.js';
+import { spareFits } from './journal-compaction.js';
 import type { CompactedChunks } from './journal-compaction.js';
 import type { SpareFile } from './journal-spare.js';
 
@@ -69,7 +70,7 @@ export class NextFile {
    * `path.tmp` followed by `preallocate` blank bytes. On failure the file is removed and the error (naming it) thrown.
    */
   static async write(path: string, text: CompactedChunks, spare: SpareFile, preallocate: number): Promise<NextFile> {
-    const taken = text.bytes * 2 <= spare.size ? spare.take() : undefined;
+    const taken = spareFits(text.bytes, spare) ? spare.take() : undefined;
     const from = taken ?? `${path}.tmp`;
     let handle: FileHandle | undefined;
     try {

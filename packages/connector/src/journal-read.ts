@@ -136,13 +136,21 @@ function startsAsRecord(line: Buffer): boolean {
 /**
  * True when `line` is the beginning of a record, cut short: it begins as every record does and does not end as one (in
  * a checksum, even a damaged one: a line that reached its checksum is whole, and damaged). A `}` is no sign of a whole
- * record: an `add`'s message ends in one before its `,"at":` (a crash tearing the write just after it). A line of an
- * older version (no checksum) that fails to parse and begins as a record is read as cut too: nothing tells it from a
- * torn one.
+ * record by itself: an `add`'s message ends in one before its `,"at":` (a crash tearing the write just after it). But
+ * a line that ends in `}` and has the `,"at":` member was written past its message: whole, so damaged (an older
+ * version's line, no checksum, that no longer parses: a reversal maybe owed, not a cut). `,"at":` cannot occur inside
+ * a JSON string (its quote would be escaped), and no record has a member of that name before its message. Any other
+ * line of an older version that fails to parse and begins as a record is read as cut: nothing tells it from a torn one.
  */
 function cutShort(line: Buffer): boolean {
-  return startsAsRecord(line) && !sealShaped(line);
+  const whole = line.length > 0 && line[line.length - 1] === CLOSE_BRACE && line.includes(AT_MEMBER);
+  return startsAsRecord(line) && !sealShaped(line) && !whole;
 }
+
+/** The last byte of a whole record (`}`). */
+const CLOSE_BRACE = 0x7d;
+/** The member every `add` and `done` has after its message or outcome (`,"at":`). */
+const AT_MEMBER = Buffer.from(',"at":');
 
 /** Lines replayed between two turns of the event loop by {@link readJournalInTurns}: 4096 (a few ms of CPU). */
 export const REPLAY_TURN_LINES = 4096;
@@ -277,6 +285,15 @@ export function damagedAdds(contents: JournalContents): DamagedAdd[] {
     found.push({ line, read, done: read.id !== undefined && contents.orphanIds.has(read.id) });
   }
   return found;
+}
+
+/**
+ * The reversals and advices `contents` may still owe: its live entries, and its damaged `add` records whose `done` is
+ * not in the file ({@link damagedAdds}). The one count of a start with reversal and SAF off (reversal-unsent.ts) and
+ * of the checks before a start (journal-compaction.ts `journalOpenNeed`, its `owed`).
+ */
+export function owedCount(contents: JournalContents): number {
+  return contents.live.size + damagedAdds(contents).filter((d) => !d.done).length;
 }
 
 /**

@@ -14,7 +14,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compactInto, compactedChunks } from './journal-compaction.js';
+import { compactInto, compactedChunks, spareFits } from './journal-compaction.js';
 import { systemCause } from './errors.js';
 import { JournalHold, journalError, journalOpenError } from './journal-hold.js';
 import { resolveJournalOptions } from './journal-options.js';
@@ -192,18 +192,20 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     // One last compaction (the `compactInterval` one, crash-safe as it is) when entries were marked done since the last
     // one: an answered request's card data does not stay in the file after a clean stop. Its failure is logged; the
     // records stay, and the next open compacts them. Not once stopped, never opened, or with `compactInterval` 0; nor
-    // without a spare file (none could be made: the compaction would write the whole preallocated part in the stop).
-    if (
-      this.compactInterval > 0 &&
-      this.handle !== undefined &&
-      !this.isStopped &&
-      this.due.doneSince > 0 &&
-      (await this.spare.whenReady()) &&
-      !this.isStopped
-    ) {
-      await this.compact();
-      this.due.stop();
-      await idle();
+    // without a spare file the compaction would take (none ready, or too small for the live entries by the
+    // compaction's own rule, `spareFits`: it would write the whole preallocated part in the stop), which is logged at
+    // info: the answered records stay until the next open compacts them.
+    if (this.compactInterval > 0 && this.handle !== undefined && !this.isStopped && this.due.doneSince > 0) {
+      if ((await this.spare.whenReady()) && spareFits(this.live.bytes, this.spare) && !this.isStopped) {
+        await this.compact();
+        this.due.stop();
+        await idle();
+      } else if (!this.isStopped) {
+        this.logger.info(
+          { code: 'ISO8583_INFO_JOURNAL_CLOSE_NOT_COMPACTED', path: this.path, done: this.due.doneSince },
+          'the reversal journal is not compacted at close (no spare file large enough is ready): answered records stay in the file until the next open compacts them',
+        );
+      }
     }
     // A close that fails (EIO: a deferred write error a network mount reports at close) still releases the lock below;
     // the close then rejects with the coded journal error (every batch was fsynced before it was acknowledged).

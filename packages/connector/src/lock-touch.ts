@@ -77,7 +77,7 @@ export interface LockTouch {
  * skipped while the last still runs). A failed touch is told to `onFail` (its errno code, `fresh` false), once. When no
  * worker can be made (see `toucherOf`), the touch is a synchronous `futimes` on the event loop instead (the lock is
  * still kept fresh, but a stalled volume then stalls the process): told to `onFail` once too, with `fresh` true (the
- * worker's error code). Never throws from its timer.
+ * worker's error code), apart from the failures (a later failed touch is still told, once). Never throws from its timer.
  */
 export function touchEvery(
   handle: FileHandle,
@@ -86,6 +86,8 @@ export function touchEvery(
   onFail: (reason: string, fresh: boolean) => void,
 ): LockTouch {
   let failed = false;
+  // The event-loop notice has a flag of its own: a real failure after it (EIO, a stale mount) must still be told.
+  let toldHere = false;
   let inFlight: Promise<void> | undefined;
   let toucher: Toucher | undefined;
   const fail = (reason: string, fresh: boolean): void => {
@@ -97,7 +99,9 @@ export function touchEvery(
     try {
       const now = new Date();
       futimesSync(handle.fd, now, now);
-      fail(noWorker, true);
+      if (toldHere || failed) return;
+      toldHere = true;
+      onFail(noWorker, true);
     } catch (err) {
       fail((err as NodeJS.ErrnoException).code ?? String(err), false);
     }

@@ -147,18 +147,15 @@ function answerOfRepeat(mti: string): string {
 export const RESPONSE_ONLY_FIELDS: readonly string[] = ['38', '39'];
 
 /**
- * The problems of a `matchKey` option with `dialect` (reasons, empty when it is good): a field named twice, a field
- * the dialect does not define (`"0"` stands for the response MTI), or a field only a response carries
- * ({@link RESPONSE_ONLY_FIELDS}). Never a value: only field numbers.
+ * The problems of a `matchKey` option with `dialect` (reasons, empty when it is good): a field the dialect does not
+ * define (`"0"` stands for the response MTI), or a field only a response carries ({@link RESPONSE_ONLY_FIELDS}). A
+ * field named twice is the schema's (`uniqueItems` in connector-manifest.json). Never a value: only field numbers.
  */
 export function matchKeyProblems(fields: readonly string[], dialect: Dialect): string[] {
   const problems: string[] = [];
-  const seen = new Set<string>();
   for (const field of fields) {
-    if (seen.has(field)) problems.push(`must not name field ${field} twice`);
-    else if (RESPONSE_ONLY_FIELDS.includes(field)) problems.push(`must not name field ${field}: only the host's answer carries it, so every request would have one key`);
+    if (RESPONSE_ONLY_FIELDS.includes(field)) problems.push(`must not name field ${field}: only the host's answer carries it, so every request would have one key`);
     else if (field !== '0' && dialect.fields[field] === undefined) problems.push(`must name fields of the dialect: ${field} is not one ("0" stands for the response MTI)`);
-    seen.add(field);
   }
   return problems;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { FileJournal, JOURNAL_FILE } from './journal.js';
 import type { ReversalJournal } from './journal.js';
 import { journalOpenError } from './journal-hold.js';
-import { damagedAdds, readJournalInTurns } from './journal-read.js';
+import { owedCount, readJournalInTurns } from './journal-read.js';
 import { readJournalFile } from './journal-tail.js';
 import { connectorError } from './errors.js';
 
@@ -16,7 +16,7 @@ import { connectorError } from './errors.js';
  * Resolves when there is no such folder's journal file, or it holds none; else the start is refused: rejects with
  * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `reversal.enabled` and the count (turn reversal or SAF on to send them; move
  * the folder away to drop them knowingly). A damaged `add` (not a crash cut, no `done` of its id in the file: see
- * journal-read.ts `damagedAdds`) counts too, named apart: a reversal maybe owed, which a start with reversal on logs at
+ * journal-read.ts `owedCount`) counts too, named apart: a reversal maybe owed, which a start with reversal on logs at
  * `error`. A journal path that cannot be read (`EACCES`, a file where the folder should be: `ENOTDIR`) refuses the
  * start too (`ISO8583_ERR_CONNECTOR_JOURNAL`: journal-hold.ts), as a start with reversal on would be refused: what it
  * holds cannot be known. The file is only read (no lock, nothing written). A shared or caller-given
@@ -32,8 +32,8 @@ export async function refuseUnsent(journal: ReversalJournal | undefined): Promis
   if (read === undefined) return;
   const contents = await readJournalInTurns(read.data);
   const left = [...contents.live.values()];
-  // A damaged add (not a crash cut) whose done is not in the file: a reversal or advice maybe still owed.
-  const damaged = damagedAdds(contents).filter((d) => !d.done).length;
+  // Beyond the live entries, the damaged adds (not a crash cut) whose done is not in the file: maybe still owed.
+  const damaged = owedCount(contents) - left.length;
   if (left.length + damaged === 0) return;
   const owed = left.filter((e) => (e.kind ?? 'reversal') === 'reversal').length;
   const also = damaged === 0 ? '' : `, and ${damaged} damaged entries that may be owed (a start with reversal on quarantines and logs them)`;

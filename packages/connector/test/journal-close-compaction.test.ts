@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJournal } from '../src/index.js';
+import { capturedLogger } from './helpers/setup.js';
 
 function dir(t: { after(fn: () => void): void }): string {
   const d = mkdtempSync(join(tmpdir(), 'iso8583-fjc-'));
@@ -53,15 +54,35 @@ test('FileJournal – a close whose spare file could not be made does not compac
   const d = dir(t);
   // A folder where the spare file goes: it can never be made (EISDIR), each time warned.
   mkdirSync(join(d, 'reversals.jsonl.next'));
-  const j = new FileJournal(d, { preallocate: 1024 * 1024 });
+  const { logger, lines } = capturedLogger();
+  const j = new FileJournal(d, { preallocate: 1024 * 1024, logger });
   await j.open();
   await j.add(entry(0));
   await j.done('1', 'not-needed');
   await j.close();
   assert.equal(j.batches.compactions, 1, 'only the compaction at open');
+  // Said at info: the answered records stay until the next open (never their content: no card data in the log).
+  const told = lines.filter((l) => l.code === 'ISO8583_INFO_JOURNAL_CLOSE_NOT_COMPACTED');
+  assert.equal(told.length, 1);
+  assert.equal(told[0]?.level, 30);
+  assert.ok(!JSON.stringify(lines).includes(PANS[0]!), 'no PAN in the log');
   // The next open compacts the answered record away.
   const again = new FileJournal(d, { preallocate: 1024 * 1024 });
   assert.deepEqual(await again.open(), []);
   await again.close();
   assert.ok(!readFileSync(again.path, 'utf8').includes(PANS[0]!), 'the answered PAN left the file at the next open');
+});
+
+test('FileJournal – a close whose live entries would not fit the spare file by the compaction\'s rule does not compact (it would write the whole preallocated part in the stop)', async (t) => {
+  const d = dir(t);
+  const { logger, lines } = capturedLogger();
+  // A spare of 4096 bytes; live entries of more than half of it: the compaction would not take the spare.
+  const j = new FileJournal(d, { preallocate: 4096, logger });
+  await j.open();
+  const big = (i: number) => ({ ...entry(i % 4), id: `big${i}`, reversal: { ...entry(i % 4).reversal, '48': 'X'.repeat(200) } });
+  await Promise.all(Array.from({ length: 12 }, (_, i) => j.add(big(i))));
+  await j.done('big0', 'not-needed');
+  await j.close();
+  assert.equal(j.batches.compactions, 1, 'only the compaction at open');
+  assert.equal(lines.filter((l) => l.code === 'ISO8583_INFO_JOURNAL_CLOSE_NOT_COMPACTED').length, 1);
 });

@@ -15,7 +15,7 @@ test('journalOpenNeed of a journal with live and ended entries is the size of th
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'reversals.jsonl');
   const preallocate = 64 * 1024;
-  assert.deepEqual(journalOpenNeed(file, preallocate), { entries: 0, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: 0 });
+  assert.deepEqual(journalOpenNeed(file, preallocate), { entries: 0, owed: 0, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: 0 });
   const first = new FileJournal(dir, { preallocate, compactInterval: 0 });
   await first.open();
   await Promise.all(Array.from({ length: 300 }, (_, i) => first.add({ id: `e${i}`, reversal: { ...REVERSAL, 11: String(i).padStart(6, '0') }, at: 1, attempts: 0 })));

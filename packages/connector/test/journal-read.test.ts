@@ -25,9 +25,13 @@ test('readJournal – a whole record damaged in place before a gap of blank line
   const read = readJournal(file(add('k1'), damaged('a1'), '', '', add('b1')));
   assert.deepEqual([...read.live.keys()], ['k1', 'b1']);
   assert.deepEqual(read.bad.map((b) => b.cut), [false]);
-  // A line of an older version (no checksum) damaged so: nothing tells it from a beginning of a record torn by a crash.
+  // A line of an older version (no checksum) damaged so: it ends in `}` and has its `,"at":` member, which a torn line
+  // never has (it can end in `}` only at its message's end, before `,"at":`): whole, so corruption too.
   const old = readJournal(file(add('k1'), add('a1').replace('"reversal":', '"reversal";'), '', '', add('b1')));
-  assert.deepEqual(old.bad.map((b) => b.cut), [true]);
+  assert.deepEqual(old.bad.map((b) => b.cut), [false]);
+  // Torn right after its message's closing brace: a cut.
+  const torn = readJournal(file(add('k1'), add('a1').slice(0, add('a1').indexOf(',"at":')), '', '', add('b1')));
+  assert.deepEqual(torn.bad.map((b) => b.cut), [true]);
 });
 
 test('readJournal – the last line cut short is cut; a last line of other bytes is corruption', () => {

@@ -58,3 +58,53 @@ test('a lock touch in a process that may not make workers touches on the event l
   assert.equal(seen.told[0]?.reason, 'ERR_ACCESS_DENIED');
   assert.equal(seen.moved, seen.told[0]?.fresh, 'told fresh exactly when the fallback touch moved the time');
 });
+
+test('a lock touched on the event loop still tells a later failed touch (the notice does not use up the failure once)', async (t) => {
+  const dir = tempDir(t, 'lock-touch-no-worker-fail');
+  const file = join(dir, 'held.lock');
+  writeFileSync(file, 'owner\n');
+  const touchModule = pathToFileURL(fileURLToPath(new URL('../src/lock-touch.js', import.meta.url))).href;
+  // The child waits for the first notice; if it was the event-loop notice (fresh), it closes the descriptor under the
+  // touch (each touch then fails, as on a stale mount) and waits for the failure to be told, up to a deadline.
+  const script = `
+    import { statSync } from 'node:fs';
+    import { open } from 'node:fs/promises';
+    const { touchEvery } = await import(${JSON.stringify(touchModule)});
+    const file = ${JSON.stringify(file)};
+    const handle = await open(file, 'r');
+    const alive = setInterval(() => undefined, 1000);
+    const told = [];
+    let next;
+    const tell = () => new Promise((resolve) => (next = resolve));
+    const first = tell();
+    const touch = touchEvery(handle, statSync(file).dev, 20, (reason, fresh) => { told.push({ reason, fresh }); next(); });
+    await first;
+    if (told[0].fresh) {
+      const second = tell();
+      await handle.close();
+      await Promise.race([second, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    }
+    await touch.stop();
+    clearInterval(alive);
+    console.log(JSON.stringify({ told }));
+  `;
+  const child = spawn(process.execPath, [PERMISSION, '--allow-fs-read=*', '--allow-fs-write=*', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  clearTimeout(killer);
+  assert.equal(code, 0, `the child ended ${code}: ${err}`);
+  const seen = JSON.parse(out.trim()) as { told: { reason: string; fresh: boolean }[] };
+  if (seen.told[0]?.fresh !== true) {
+    // Node 20: the permission model refuses the fallback futimes too, so the first notice is already the failure.
+    t.skip('the fallback touch is refused on this Node: no event-loop notice to follow');
+    return;
+  }
+  assert.equal(seen.told.length, 2, `the failure after the notice is told: ${JSON.stringify(seen.told)}`);
+  assert.equal(seen.told[1]?.fresh, false);
+});

@@ -29,8 +29,9 @@ test('matchKey option – a response-only field (38, 39) is refused naming match
 });
 
 test('matchKey option – a field named twice, or not in the dialect, is refused naming matchKey', () => {
-  assert.deepEqual(problemsOf(['0', '11', '11']), ['matchKey: must not name field 11 twice']);
-  assert.deepEqual(problemsOf(['0', '0', '11']), ['matchKey: must not name field 0 twice']);
+  // Named twice: the schema's rule (uniqueItems), naming matchKey and the two places.
+  assert.deepEqual(problemsOf(['0', '11', '11']), ['matchKey: must NOT have duplicate items (items ## 2 and 1 are identical)']);
+  assert.deepEqual(problemsOf(['0', '0', '11']), ['matchKey: must NOT have duplicate items (items ## 1 and 0 are identical)']);
   for (const f of ['1', '129', '999', '011']) {
     assert.deepEqual(problemsOf(['0', f]), [`matchKey: must name fields of the dialect: ${f} is not one ("0" stands for the response MTI)`], f);
   }

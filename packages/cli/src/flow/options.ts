@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Iso8583Error } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
-import { JOURNAL_FILE, defaultJournalDir, validateConnectorOptions } from '@iso8583/connector';
+import { JOURNAL_FILE, defaultJournalDir, journalOpenNeed, validateConnectorOptions } from '@iso8583/connector';
 import { validateInboundOptions } from '@iso8583/inbound';
 import { storeDirProblem } from '../store-dir-problem.js';
 import { flowError } from './errors.js';
@@ -61,19 +61,50 @@ export function connectorOptionsOf(dir: string, flowName: string, name: string, 
  * Throws `ISO8583_ERR_FLOW_INVALID` naming the connector's `journalDir` path and the system's reason when a journal
  * folder the start would make and open (each connector's, without a `store`) cannot be made, entered or written, or a
  * file in it the start opens cannot be (one left by a first run as another user): `run --check` looks (store-dir-problem.ts:
- * nothing made, no lock taken); the start would fail `ISO8583_ERR_CONNECTOR_JOURNAL`.
+ * nothing made, no lock taken); the start would fail `ISO8583_ERR_CONNECTOR_JOURNAL`. A connector with reversal and
+ * SAF both off only reads its journal folder (connector's `refuseUnsent`): its folder is not checked for writing; its
+ * journal is read instead, and what it still owes (connector's `journalOpenNeed(...).owed`) refuses, naming
+ * `/connectors/NAME/reversal/enabled`, as the start would refuse it.
  */
 export function checkJournalDirs(file: string, connectors: Record<string, Options>): void {
   for (const [name, options] of Object.entries(connectors)) {
     if (options.store !== undefined) continue;
+    const off = (options.reversal as { enabled?: unknown } | undefined)?.enabled !== true && (options.saf as { enabled?: unknown } | undefined)?.enabled !== true;
     for (const key of ['reversal', 'saf'] as const) {
       const dir = (options[key] as { journalDir?: unknown } | undefined)?.journalDir;
+      if (off) {
+        if (typeof dir === 'string') refuseOwed(file, name, key, dir);
+        continue;
+      }
       const problem = typeof dir === 'string' ? storeDirProblem(dir, ['journal']) : undefined;
       if (problem === undefined) continue;
       const field = `/connectors/${name}/${key}/journalDir`;
       throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file}: ${field}: the journal folder ${String(dir)} cannot be made or written: ${problem}`, { field });
     }
   }
+}
+
+/**
+ * For a connector with reversal and SAF off: throws `ISO8583_ERR_FLOW_INVALID` when the journal in `dir` (its `key`'s
+ * `journalDir`) still owes reversals or advices (named at `/connectors/NAME/reversal/enabled`), or cannot be read to
+ * tell (named at its `journalDir`): what the connector's start refuses. Nothing made or written.
+ */
+function refuseOwed(file: string, name: string, key: 'reversal' | 'saf', dir: string): void {
+  let owed: number;
+  try {
+    owed = journalOpenNeed(join(dir, JOURNAL_FILE), 0).owed;
+  } catch (err) {
+    const field = `/connectors/${name}/${key}/journalDir`;
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file}: ${field}: the journal in ${dir} cannot be read (${reason}) to tell whether it holds entries left unsent`, { field });
+  }
+  if (owed === 0) return;
+  const field = `/connectors/${name}/reversal/enabled`;
+  throw flowError(
+    'ISO8583_ERR_FLOW_INVALID',
+    `flow file ${file}: ${field}: reversal and SAF are off, and the journal in ${dir} holds ${owed} entries an earlier run left unsent (or damaged, maybe owed): turn reversal.enabled (or saf.enabled) on to send them`,
+    { field },
+  );
 }
 
 /** The connector's name of a journal folder in the text of its errors. */

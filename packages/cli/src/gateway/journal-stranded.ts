@@ -85,7 +85,8 @@ export function strandedJournals(config: StrandedConfig): StrandedJournals {
     }
     let entries: number;
     try {
-      entries = journalOpenNeed(file, 0).entries;
+      // Live entries and damaged adds without their done (connector's owedCount): the count a connector refuses on.
+      entries = journalOpenNeed(file, 0).owed;
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? String(err);
       return { problem: problem(`the reversal journal ${file}, which this configuration (${mode}) does not open, cannot be read (${reason}) to tell whether it holds reversals not yet sent`), warnings };
