@@ -202,7 +202,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
         await idle();
       } else if (!this.isStopped) {
         this.logger.info(
-          { code: 'ISO8583_INFO_JOURNAL_CLOSE_NOT_COMPACTED', path: this.path, done: this.due.doneSince },
+          { code: 'ISO8583_WARN_JOURNAL_CLOSE_NOT_COMPACTED', path: this.path, done: this.due.doneSince },
           'the reversal journal is not compacted at close (no spare file large enough is ready): answered records stay in the file until the next open compacts them',
         );
       }

@@ -62,7 +62,7 @@ test('FileJournal – a close whose spare file could not be made does not compac
   await j.close();
   assert.equal(j.batches.compactions, 1, 'only the compaction at open');
   // Said at info: the answered records stay until the next open (never their content: no card data in the log).
-  const told = lines.filter((l) => l.code === 'ISO8583_INFO_JOURNAL_CLOSE_NOT_COMPACTED');
+  const told = lines.filter((l) => l.code === 'ISO8583_WARN_JOURNAL_CLOSE_NOT_COMPACTED');
   assert.equal(told.length, 1);
   assert.equal(told[0]?.level, 30);
   assert.ok(!JSON.stringify(lines).includes(PANS[0]!), 'no PAN in the log');
@@ -84,5 +84,5 @@ test('FileJournal – a close whose live entries would not fit the spare file by
   await j.done('big0', 'not-needed');
   await j.close();
   assert.equal(j.batches.compactions, 1, 'only the compaction at open');
-  assert.equal(lines.filter((l) => l.code === 'ISO8583_INFO_JOURNAL_CLOSE_NOT_COMPACTED').length, 1);
+  assert.equal(lines.filter((l) => l.code === 'ISO8583_WARN_JOURNAL_CLOSE_NOT_COMPACTED').length, 1);
 });
