@@ -335,7 +335,8 @@ export class SafQueue {
     clearTimeout(late.a.timer);
     this.active.go(late.a);
     const release = this.window.track();
-    Promise.resolve(this.answer(late, response)).then(release, release);
+    // Off the read loop: a throw handling it (`followUp`, the end, a logger) is a rejection here, and the stop's count released.
+    Promise.resolve().then(() => this.answer(late, response)).then(release, release);
     return true;
   }
 
