@@ -2,7 +2,9 @@
  * Late answers to SAF attempts. An attempt waits for its answer `min(requestTimeout, retryInterval)` from its write; a
  * bank steadily slower than that answers after the wait, when the entry waits for its next attempt. That answer is the
  * truth about the entry: it was dropped as a late response, and the entry repeated every `retryInterval` for ever (each
- * repeat answered late in turn). So the last attempt of an entry that timed out is remembered under its match key
+ * repeat answered late in turn). So the last attempt of an entry that was written and not answered (timed out; or its
+ * connection lost, its answer unreadable: an answer that still comes is the host's truth about it all the same; after a
+ * lost connection none can come on it, and the memory goes at the next attempt) is remembered under its match key
  * while the entry waits for its next attempt, and a late answer under that key ends it as an answer in time would have
  * (saf-queue.ts `lateAnswer`). Exactly one outcome: only while the entry is still open, with no attempt made since and
  * none in flight; an answer that comes later (a repeat left meanwhile) is a late response as before, logged, and the
@@ -31,7 +33,7 @@ export interface AnswerKeys {
   ofResponse(message: IsoMessage): string;
 }
 
-/** The timed-out last attempts of the entries waiting for their next one, by match key (see the file's note). */
+/** The unanswered (written) last attempts of the entries waiting for their next one, by match key (see the file's note). */
 export class LateAnswers {
   private readonly byKey = new Map<string, SafAttempt>();
   private readonly keyOf = new Map<Active, string>();
@@ -46,8 +48,8 @@ export class LateAnswers {
     this.mti = keys === undefined ? undefined : new MatchKey(['0'], keys.dialect);
   }
 
-  /** `attempt` timed out, and its entry now waits for its next attempt: a late answer to it may end it. */
-  timedOut(attempt: SafAttempt): void {
+  /** `attempt` was written and not answered, and its entry now waits for its next attempt: a late answer to it may end it. */
+  unanswered(attempt: SafAttempt): void {
     if (this.keys === undefined) return;
     let key: string;
     try {
