@@ -33,6 +33,13 @@ import { isRequestMti } from './match-key.js';
  */
 export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Milliseconds a request must have waited, its frame still unwritten, before its timeout says the host does not read,
+ * 1000 (or the connector's `requestTimeout` when shorter): a request whose deadline left it a few ms can find its
+ * frame behind a burst's bytes, and dropping the connection failed every request on it (each reversible one reversed).
+ */
+export const UNREAD_WAIT_MS = 1000;
+
 /** One connection to the host. */
 export class Channel {
   /**
@@ -222,8 +229,9 @@ export class Channel {
     this.pending.delete(req.key);
     this.late.timedOut(req.key, req.echo7);
     req.reject(err ?? connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }));
-    // Its frame still in the socket's buffer after its whole wait: the host reads nothing (a slow link drains it).
-    if (err === undefined && this.queued - this.socket.writableLength < req.end) this.unread(`a request still unwritten after its ${req.timeout} ms timeout`);
+    // Its frame still in the socket's buffer after a full wait (UNREAD_WAIT_MS): the host reads nothing (a slow link drains it).
+    const full = req.timeout >= Math.min(UNREAD_WAIT_MS, this.host.options.requestTimeout);
+    if (err === undefined && full && this.queued - this.socket.writableLength < req.end) this.unread(`a request still unwritten after its ${req.timeout} ms timeout`);
   }
 
   /**
