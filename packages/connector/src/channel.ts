@@ -61,8 +61,6 @@ export class Channel {
   private readonly stream: MessageStream;
   /** The keys whose requests timed out or were answered here: their late or duplicate answers told from a reused key's own. */
   private readonly late = new LateKeys();
-  /** Bytes handed to the socket so far (`write`): with its `writableLength`, how far the host has read. */
-  private queued = 0;
   private open = true;
   private echoTimer: NodeJS.Timeout | undefined;
   private closeError: Iso8583Error | undefined;
@@ -169,7 +167,7 @@ export class Channel {
     this.lastActivity = req.start;
     req.written = true;
     this.write(req.frame);
-    req.end = this.queued;
+    req.end = this.stream.queuedBytes;
   }
 
   /**
@@ -177,9 +175,8 @@ export class Channel {
    * {@link MAX_UNSENT_BYTES} unwritten (the host does not read), the connection is dropped.
    */
   write(frame: Buffer): void {
-    this.queued += frame.length;
     this.stream.write(frame);
-    if (this.socket.writableLength > MAX_UNSENT_BYTES) this.unread(`over ${MAX_UNSENT_BYTES} bytes`);
+    if (this.stream.unsentBytes > MAX_UNSENT_BYTES) this.unread(`over ${MAX_UNSENT_BYTES} bytes`);
   }
 
   /**
@@ -188,7 +185,7 @@ export class Channel {
    */
   private unread(why: string): void {
     if (!this.open || this.socket.destroyed) return;
-    const unsent = this.socket.writableLength;
+    const unsent = this.stream.unsentBytes;
     this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', unsentBytes: unsent }, 'the host does not read what is sent to it: closing the connection');
     const error = connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `the host does not read connection ${this.id}: ${why} (${unsent} bytes) not written`);
     this.host.problem(this, error);
@@ -231,7 +228,7 @@ export class Channel {
     req.reject(err ?? connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }));
     // Its frame still in the socket's buffer after a full wait (UNREAD_WAIT_MS): the host reads nothing (a slow link drains it).
     const full = req.timeout >= Math.min(UNREAD_WAIT_MS, this.host.options.requestTimeout);
-    if (err === undefined && full && this.queued - this.socket.writableLength < req.end) this.unread(`a request still unwritten after its ${req.timeout} ms timeout`);
+    if (err === undefined && full && this.stream.queuedBytes - this.stream.unsentBytes < req.end) this.unread(`a request still unwritten after its ${req.timeout} ms timeout`);
   }
 
   /**
