@@ -33,6 +33,13 @@ import { isRequestMti } from './match-key.js';
  */
 export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Milliseconds a request must have waited, its frame still unwritten, before its timeout says the host does not read,
+ * 1000 (or the connector's `requestTimeout` when shorter): a request whose deadline left it a few ms can find its
+ * frame behind a burst's bytes, and dropping the connection failed every request on it (each reversible one reversed).
+ */
+export const UNREAD_WAIT_MS = 1000;
+
 /** One connection to the host. */
 export class Channel {
   /**
@@ -54,8 +61,6 @@ export class Channel {
   private readonly stream: MessageStream;
   /** The keys whose requests timed out or were answered here: their late or duplicate answers told from a reused key's own. */
   private readonly late = new LateKeys();
-  /** Bytes handed to the socket so far (`write`): with its `writableLength`, how far the host has read. */
-  private queued = 0;
   private open = true;
   private echoTimer: NodeJS.Timeout | undefined;
   private closeError: Iso8583Error | undefined;
@@ -162,7 +167,7 @@ export class Channel {
     this.lastActivity = req.start;
     req.written = true;
     this.write(req.frame);
-    req.end = this.queued;
+    req.end = this.stream.queuedBytes;
   }
 
   /**
@@ -170,9 +175,8 @@ export class Channel {
    * {@link MAX_UNSENT_BYTES} unwritten (the host does not read), the connection is dropped.
    */
   write(frame: Buffer): void {
-    this.queued += frame.length;
     this.stream.write(frame);
-    if (this.socket.writableLength > MAX_UNSENT_BYTES) this.unread(`over ${MAX_UNSENT_BYTES} bytes`);
+    if (this.stream.unsentBytes > MAX_UNSENT_BYTES) this.unread(`over ${MAX_UNSENT_BYTES} bytes`);
   }
 
   /**
@@ -181,7 +185,7 @@ export class Channel {
    */
   private unread(why: string): void {
     if (!this.open || this.socket.destroyed) return;
-    const unsent = this.socket.writableLength;
+    const unsent = this.stream.unsentBytes;
     this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', unsentBytes: unsent }, 'the host does not read what is sent to it: closing the connection');
     const error = connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', `the host does not read connection ${this.id}: ${why} (${unsent} bytes) not written`);
     this.host.problem(this, error);
@@ -222,8 +226,9 @@ export class Channel {
     this.pending.delete(req.key);
     this.late.timedOut(req.key, req.echo7);
     req.reject(err ?? connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }));
-    // Its frame still in the socket's buffer after its whole wait: the host reads nothing (a slow link drains it).
-    if (err === undefined && this.queued - this.socket.writableLength < req.end) this.unread(`a request still unwritten after its ${req.timeout} ms timeout`);
+    // Its frame still in the socket's buffer after a full wait (UNREAD_WAIT_MS): the host reads nothing (a slow link drains it).
+    const full = req.timeout >= Math.min(UNREAD_WAIT_MS, this.host.options.requestTimeout);
+    if (err === undefined && full && this.stream.queuedBytes - this.stream.unsentBytes < req.end) this.unread(`a request still unwritten after its ${req.timeout} ms timeout`);
   }
 
   /**

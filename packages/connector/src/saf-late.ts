@@ -2,13 +2,16 @@
  * Late answers to SAF attempts. An attempt waits for its answer `min(requestTimeout, retryInterval)` from its write; a
  * bank steadily slower than that answers after the wait, when the entry waits for its next attempt. That answer is the
  * truth about the entry: it was dropped as a late response, and the entry repeated every `retryInterval` for ever (each
- * repeat answered late in turn). So the last attempt of an entry that timed out is remembered under its match key
+ * repeat answered late in turn). So the last attempt of an entry that was written and not answered (timed out; or its
+ * connection lost, its answer unreadable: an answer that still comes is the host's truth about it all the same; after a
+ * lost connection none can come on it, and the memory goes at the next attempt) is remembered under its match key
  * while the entry waits for its next attempt, and a late answer under that key ends it as an answer in time would have
  * (saf-queue.ts `lateAnswer`). Exactly one outcome: only while the entry is still open, with no attempt made since and
  * none in flight; an answer that comes later (a repeat left meanwhile) is a late response as before, logged, and the
  * repeat's own answer decides.
  */
-import type { IsoMessage } from '@iso8583/codec';
+import type { Dialect, IsoMessage } from '@iso8583/codec';
+import { MatchKey } from './match-key.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent } from './saf-event.js';
 
@@ -25,19 +28,28 @@ export interface SafAttempt {
 
 /** The match keys of an attempt and of an answer (the connector's `MatchKey`). */
 export interface AnswerKeys {
+  readonly dialect: Dialect;
   ofRequest(message: IsoMessage): string;
   ofResponse(message: IsoMessage): string;
 }
 
-/** The timed-out last attempts of the entries waiting for their next one, by match key (see the file's note). */
+/** The unanswered (written) last attempts of the entries waiting for their next one, by match key (see the file's note). */
 export class LateAnswers {
   private readonly byKey = new Map<string, SafAttempt>();
   private readonly keyOf = new Map<Active, string>();
+  /**
+   * The MTIs alone, as the match key takes them: an attempt's response MTI (`ofRequest`), an answer's (`ofResponse`:
+   * `0411` to a `0401` as `0410`). A `matchKey` without field 0 keys a timed-out 0200's late 0210 approval as its
+   * reversal's 0400 attempt: taken as the reversal's answer, it would end it, the approval standing.
+   */
+  private readonly mti: MatchKey | undefined;
 
-  constructor(private readonly keys: AnswerKeys | undefined) {}
+  constructor(private readonly keys: AnswerKeys | undefined) {
+    this.mti = keys === undefined ? undefined : new MatchKey(['0'], keys.dialect);
+  }
 
-  /** `attempt` timed out, and its entry now waits for its next attempt: a late answer to it may end it. */
-  timedOut(attempt: SafAttempt): void {
+  /** `attempt` was written and not answered, and its entry now waits for its next attempt: a late answer to it may end it. */
+  unanswered(attempt: SafAttempt): void {
     if (this.keys === undefined) return;
     let key: string;
     try {
@@ -60,12 +72,12 @@ export class LateAnswers {
 
   /**
    * The attempt `answer` (a late response) answers, taken (it is not offered again): one whose entry is still open
-   * (`open`), with no attempt made since; else `undefined`.
+   * (`open`), with no attempt made since, and `answer` of its response MTI (`mti`); else `undefined`.
    */
   take(answer: IsoMessage, open: (a: Active) => boolean): SafAttempt | undefined {
     if (this.byKey.size === 0 || this.keys === undefined) return undefined;
     const attempt = this.byKey.get(this.keys.ofResponse(answer));
-    if (attempt === undefined) return undefined;
+    if (attempt === undefined || this.mti?.ofResponse(answer) !== this.mti?.ofRequest(attempt.message)) return undefined;
     this.forget(attempt.a);
     return open(attempt.a) && attempt.a.attempts === attempt.n ? attempt : undefined;
   }

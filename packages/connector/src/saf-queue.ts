@@ -292,8 +292,9 @@ export class SafQueue {
           return;
         }
         this.next(a, base, started, startedAt, err.code);
-        // Parked for its next attempt: a late answer to this one is still its answer (saf-late.ts).
-        if (a.waiting === 'attempt' && this.active.get(a.entry.id) === a) this.late.timedOut({ a, n, base, message, started, startedAt });
+        // Written, unanswered (timed out, or lost with its connection, or its answer bad), parked for its next attempt: a
+        // late answer to this one is still the host's answer to it (saf-late.ts).
+        if (a.waiting === 'attempt' && this.active.get(a.entry.id) === a) this.late.unanswered({ a, n, base, message, started, startedAt });
       },
     );
     // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn; after `followUp`).
@@ -335,7 +336,8 @@ export class SafQueue {
     clearTimeout(late.a.timer);
     this.active.go(late.a);
     const release = this.window.track();
-    Promise.resolve(this.answer(late, response)).then(release, release);
+    // Off the read loop: a throw handling it (`followUp`, the end, a logger) is a rejection here, and the stop's count released.
+    Promise.resolve().then(() => this.answer(late, response)).then(release, release);
     return true;
   }
 

@@ -1,6 +1,6 @@
 // A host that accepts the connection and never reads: what is written to it piles up in the socket's buffer. The
 // connection is dropped (CONNECTION_LOST, its requests' outcomes unknown) once it holds more than MAX_UNSENT_BYTES
-// unwritten, or once a request's frame is still unwritten when its timeout ends. Real sockets: a TCP server whose
+// unwritten, or once a request's frame is still unwritten when a full wait (UNREAD_WAIT_MS) ends. Real sockets: a TCP server whose
 // sockets are paused (the kernel's buffers fill, then Node's).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { Iso8583Error } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { createConnector } from '../src/index.js';
-import { MAX_UNSENT_BYTES } from '../src/channel.js';
+import { MAX_UNSENT_BYTES, UNREAD_WAIT_MS } from '../src/channel.js';
 import type { Connector } from '../src/index.js';
 import { purchase } from './peer.js';
 
@@ -66,11 +66,38 @@ test('a host that never reads: a request still unwritten when its timeout ends d
   // frame is still in the socket's buffer when it times out (long before MAX_UNSENT_BYTES wait there).
   for (let round = 0; round < 20 && lost() === undefined; round++) {
     for (let i = 0; i < 80; i++) fillers.push(connector.request(bulky(++sent)).then(() => assert.fail('never answered'), (e: unknown) => e));
-    await assert.rejects(connector.request(bulky(++sent), { timeout: 300 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+    await assert.rejects(connector.request(bulky(++sent), { timeout: UNREAD_WAIT_MS }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   }
   const err = lost();
   assert.ok(err !== undefined, `dropped within ${sent} requests`);
   assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST');
-  assert.match(err.message, /does not read connection 1: a request still unwritten after its 300 ms timeout/);
+  assert.match(err.message, /does not read connection 1: a request still unwritten after its 1000 ms timeout/);
   assert.equal(((await fillers[0]) as Iso8583Error).code, 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST');
+});
+
+test('a request with a few ms left whose frame is still unwritten at its timeout does not drop the connection', async (t) => {
+  const { connector, lost } = await deafHost(t);
+  const fillers: Promise<unknown>[] = [];
+  let sent = 0;
+  // As above, the probe with 20 ms (what a deadline leaves): its frame behind the others' is no sign the host does not
+  // read (the connection may still go once over MAX_UNSENT_BYTES). Then a probe that waited a full UNREAD_WAIT_MS is.
+  for (let round = 0; round < 20 && lost() === undefined; round++) {
+    for (let i = 0; i < 80; i++) fillers.push(connector.request(bulky(++sent)).then(() => assert.fail('never answered'), (e: unknown) => e));
+    await assert.rejects(connector.request(bulky(++sent), { timeout: 20 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  }
+  assert.doesNotMatch(String(lost()?.message), /unwritten after its 20 ms timeout/, 'the short probe dropped the connection');
+  if (lost() !== undefined) return; // over MAX_UNSENT_BYTES first
+  await assert.rejects(connector.request(bulky(sent + 1), { timeout: UNREAD_WAIT_MS }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  assert.match(String(lost()?.message), /does not read connection 1: a request still unwritten after its 1000 ms timeout/);
+});
+
+test(`frames written in one tick count towards ${MAX_UNSENT_BYTES} bytes before they reach the socket`, async (t) => {
+  const { connector, lost } = await deafHost(t);
+  // About 5.2 MB in one tick, nothing after: the check read only the socket's buffer (empty until the tick's frames
+  // went out together), so nothing dropped the connection until a request's timeout (a minute here).
+  const failures: Promise<unknown>[] = [];
+  for (let i = 1; i <= 400; i++) failures.push(connector.request(bulky(i)).then(() => assert.fail('never answered'), (e: unknown) => e));
+  const first = (await failures[0]) as Iso8583Error;
+  assert.equal(first.code, 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST');
+  assert.match(String(lost()?.message), new RegExp(`does not read connection 1: over ${MAX_UNSENT_BYTES} bytes`));
 });

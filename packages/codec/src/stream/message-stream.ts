@@ -91,6 +91,19 @@ export class MessageStream {
     });
   }
 
+  /**
+   * Bytes given to {@link write} so far (those of this tick not yet handed to the socket included): with
+   * {@link unsentBytes}, how far the peer has read (`queuedBytes - unsentBytes` reached the kernel).
+   */
+  get queuedBytes(): number {
+    return this.written + this.outgoingBytes;
+  }
+
+  /** Bytes given to {@link write} not yet handed to the kernel: the socket's `writableLength` and this tick's frames. */
+  get unsentBytes(): number {
+    return this.stream.writableLength + this.outgoingBytes;
+  }
+
   /** True while frames can be written. */
   get writable(): boolean {
     return !this.isClosed && !this.isDestroyed && !this.stream.destroyed && this.stream.writable;
