@@ -172,11 +172,13 @@ export class Channel {
 
   /**
    * Writes a frame; the writes of one tick go out together. When the socket then holds more than
-   * {@link MAX_UNSENT_BYTES} unwritten (the host does not read), the connection is dropped.
+   * {@link MAX_UNSENT_BYTES} unwritten (the host does not read), the connection is dropped. The frames of this tick
+   * not yet handed to the socket do not count: a burst to a host that reads (a backlog of reversals, padded requests)
+   * is no sign of a host that does not.
    */
   write(frame: Buffer): void {
     this.stream.write(frame);
-    if (this.stream.unsentBytes > MAX_UNSENT_BYTES) this.unread(`over ${MAX_UNSENT_BYTES} bytes`);
+    if (this.socket.writableLength > MAX_UNSENT_BYTES) this.unread(`over ${MAX_UNSENT_BYTES} bytes`);
   }
 
   /**
