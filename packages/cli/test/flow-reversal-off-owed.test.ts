@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileJournal, defaultJournalDir } from '@iso8583/connector';
+import { defaultJournalDir } from '@iso8583/connector';
 import { loadFlow } from '../src/flow/load.js';
 import { runCli } from './cli-process.js';
+import { journalWithReversal } from './helpers/owed-journal.js';
 
 /** A flow file `payments` with one connector `bank` (reversal off), in a state folder of its own (XDG_STATE_HOME). */
 function setUp(t: { after(fn: () => void): void }): { file: string; journalDir: string } {
@@ -24,16 +25,6 @@ function setUp(t: { after(fn: () => void): void }): { file: string; journalDir: 
   const file = join(dir, 'flow.json');
   writeFileSync(file, JSON.stringify({ name: 'payments', connectors: { bank: { host: '127.0.0.1', port: 9, reversal: { enabled: false } } } }));
   return { file, journalDir: defaultJournalDir('payments.bank') };
-}
-
-/** A journal in `dir` holding one reversal not yet sent (`done`: then ended). */
-async function journalWithReversal(dir: string, done = false): Promise<void> {
-  const journal = new FileJournal(dir);
-  await journal.open();
-  const reversal = { 0: '0400', 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: '004242', 41: 'TERM0001', 90: '0200'.padEnd(42, '0') };
-  await journal.add({ id: 'r1', reversal, at: 1, attempts: 0 });
-  if (done) await journal.done('r1', 'reversed');
-  await journal.close();
 }
 
 test('reversal off, no journalDir, over the default folder still owing a reversal: iso8583 run refuses, naming reversal.enabled', async (t) => {

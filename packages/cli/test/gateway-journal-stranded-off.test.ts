@@ -4,34 +4,17 @@
 // upstreams leaves unread (journal-stranded.ts). Real files, real processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileJournal } from '@iso8583/connector';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { checkGatewayConfig } from '../src/gateway/check-config.js';
 import { runCli } from './cli-process.js';
-
-function folder(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-stranded-off-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A journal in `dir` holding one reversal not yet sent (`done`: then ended, nothing left open). */
-async function journalWithReversal(dir: string, done = false): Promise<void> {
-  const journal = new FileJournal(dir);
-  await journal.open();
-  const reversal = { 0: '0400', 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: '004242', 41: 'TERM0001', 90: '0200'.padEnd(42, '0') };
-  await journal.add({ id: 'r1', reversal, at: 1, attempts: 0 });
-  if (done) await journal.done('r1', 'reversed');
-  await journal.close();
-}
+import { folder, journalWithReversal } from './helpers/owed-journal.js';
 
 const check = (flags: string[]): string => checkGatewayConfig(parseGatewayArgs(flags).config);
 
 test('--no-reversal over a journal still owing a reversal: --check-config refuses, naming the flag, the file and the count', async (t) => {
-  const dir = folder(t);
+  const dir = folder(t, 'stranded-off');
   await journalWithReversal(dir);
   const file = join(dir, 'reversals.jsonl');
   assert.throws(() => check(['--upstream', '127.0.0.1:9', '--reversal-journal', dir, '--no-reversal']), {
@@ -40,7 +23,7 @@ test('--no-reversal over a journal still owing a reversal: --check-config refuse
     message: new RegExp(`^--no-reversal: the reversal journal ${file} holds 1 reversal\\(s\\) or advice\\(s\\) not yet sent, .*Start once without --no-reversal`),
   });
   // A group's folders too: <dir>/<name>.
-  const groupDir = folder(t);
+  const groupDir = folder(t, 'stranded-off');
   await journalWithReversal(join(groupDir, 'visa'));
   assert.throws(() => check(['--upstream', 'visa=127.0.0.1:9', '--upstream', 'mc=127.0.0.1:10', '--reversal-journal', groupDir, '--no-reversal']), {
     field: '--no-reversal',
@@ -51,7 +34,7 @@ test('--no-reversal over a journal still owing a reversal: --check-config refuse
 });
 
 test('--store over a file journal still owing a reversal: refused, naming --store', async (t) => {
-  const dir = folder(t);
+  const dir = folder(t, 'stranded-off');
   await journalWithReversal(dir);
   assert.throws(() => check(['--upstream', '127.0.0.1:9', '--reversal-journal', dir, '--store', 'postgresql://iso@127.0.0.1:9/iso']), {
     code: 'ISO8583_ERR_GATEWAY_CONFIG',
@@ -61,14 +44,14 @@ test('--store over a file journal still owing a reversal: refused, naming --stor
 });
 
 test('--no-reversal over a journal whose entries all ended, or over no journal, is valid', async (t) => {
-  const dir = folder(t);
+  const dir = folder(t, 'stranded-off');
   await journalWithReversal(dir, true);
   assert.match(check(['--upstream', '127.0.0.1:9', '--reversal-journal', dir, '--no-reversal']), /gateway config is valid/);
-  assert.match(check(['--upstream', '127.0.0.1:9', '--reversal-journal', folder(t), '--no-reversal']), /gateway config is valid/);
+  assert.match(check(['--upstream', '127.0.0.1:9', '--reversal-journal', folder(t, 'stranded-off'), '--no-reversal']), /gateway config is valid/);
 });
 
 test('the start with --no-reversal refuses too: exit 1 naming --no-reversal and the file, the journal left as it was', async (t) => {
-  const dir = folder(t);
+  const dir = folder(t, 'stranded-off');
   await journalWithReversal(dir);
   const r = await runCli(['gateway', '--upstream', '127.0.0.1:9', '--reversal-journal', dir, '--no-reversal', '--listen', '0', '--http', '0']);
   assert.equal(r.code, 1, r.stderr);
@@ -77,7 +60,7 @@ test('the start with --no-reversal refuses too: exit 1 naming --no-reversal and 
 });
 
 test('--no-reversal over a journal whose only owed entry is a damaged add (no done): refused, as the connector refuses it', async (t) => {
-  const dir = folder(t);
+  const dir = folder(t, 'stranded-off');
   await journalWithReversal(dir);
   // Damage r1's add in a bit of its amount and its closing brace: not a crash cut, no checksum vouches for it.
   const file = join(dir, 'reversals.jsonl');

@@ -5,29 +5,12 @@
 // reversals used to stay in the old file for good, never sent. Real files, real processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileJournal } from '@iso8583/connector';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { checkGatewayConfig } from '../src/gateway/check-config.js';
 import { runCli } from './cli-process.js';
-
-function folder(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-stranded-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A journal in `dir` holding one reversal not yet sent (`done`: then ended, nothing left open). */
-async function journalWithReversal(dir: string, done = false): Promise<void> {
-  const journal = new FileJournal(dir);
-  await journal.open();
-  const reversal = { 0: '0400', 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: '004242', 41: 'TERM0001', 90: '0200'.padEnd(42, '0') };
-  await journal.add({ id: 'r1', reversal, at: 1, attempts: 0 });
-  if (done) await journal.done('r1', 'reversed');
-  await journal.close();
-}
+import { folder, journalWithReversal } from './helpers/owed-journal.js';
 
 const group = (dir: string, ...names: string[]): string[] => [...names.flatMap((n, i) => ['--upstream', `${n}=127.0.0.1:${9 + i}`]), '--reversal-journal', dir, '--no-transaction-log'];
 const check = (flags: string[]): string => checkGatewayConfig(parseGatewayArgs(flags).config);

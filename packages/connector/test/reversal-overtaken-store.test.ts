@@ -136,22 +136,19 @@ test('a second reversal sent from memory in place of the first is not expired by
   const faults = await writeFaults(t, dir);
   faults.rules.push({ marker: '"0":"0401"', fail: true });
   let held: Received | undefined;
-  let heldAt = 0;
   const { peer, connector } = await peerAndConnector(
     t,
     (r, p) => {
       const mti = r.message['0'];
-      if (mti === '0200') {
-        held = r;
-        heldAt = Date.now();
-      } else if (mti === '0400') {
-        // The first reversal's answer (and the late approval) come once the entry's expireAfter (1000 ms from its
-        // journaling, just before the 0200 arrived) has passed, within the attempt's wait (requestTimeout 5000).
-        const send = (): void => {
+      if (mti === '0200') held = r;
+      else if (mti === '0400') {
+        // The first reversal's answer (and the late approval) come 1050 ms after the 0400 arrived: past the entry's
+        // expireAfter (1000 ms from its journaling, before the 0200 left) however slow the machine, within the
+        // attempt's wait (requestTimeout 5000).
+        setTimeout(() => {
           p.send(r.socket, answer(r.message, { '39': '25' }));
           p.send(r.socket, answer((held as Received).message, { '4': '000000000600', '39': '10' }));
-        };
-        setTimeout(send, Math.max(0, heldAt + 1200 - Date.now()));
+        }, 1050);
       } else p.send(r.socket, answer(r.message));
     },
     { requestTimeout: 5000, reversal: { enabled: true, journalDir: dir, retryInterval: 60_000 }, saf: { expireAfter: 1000 } },
