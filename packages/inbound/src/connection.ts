@@ -174,7 +174,7 @@ export class InboundConnection implements Peer {
   private dropWaiting(): void {
     let n = this.waiting.length;
     this.waiting.length = 0;
-    if (this.stream.holdsFrames) n += this.stream.takeHeld(Infinity).length;
+    n += this.stream.dropHeld();
     if (n === 0) return;
     this.droppedWaiting += n;
     this.core.metrics.dropped(n);

@@ -91,10 +91,7 @@ export class MessageStream {
     });
   }
 
-  /**
-   * Bytes given to {@link write} so far (those of this tick not yet handed to the socket included): with
-   * {@link unsentBytes}, how far the peer has read (`queuedBytes - unsentBytes` reached the kernel).
-   */
+  /** Bytes given to {@link write} so far, this tick's included (less {@link unsentBytes}: what reached the kernel). */
   get queuedBytes(): number {
     return this.written + this.outgoingBytes;
   }
@@ -114,12 +111,18 @@ export class MessageStream {
     return this.decoder.bufferedBytes;
   }
 
-  /**
-   * True when bytes held may hold whole frames not yet handed over: the owner's `want` took fewer than a read brought,
-   * and it paused before the rest was cut ({@link MessageStream.takeHeld} takes them).
-   */
+  /** True when bytes held may hold whole frames not handed over (`want` took fewer than a read brought): `takeHeld`. */
   get holdsFrames(): boolean {
     return this.decoder.holdsFrames && !this.isDestroyed && !this.isBroken && !this.isClosed;
+  }
+
+  /** Lets go of the whole frames held (an owner closing, the stream closed or not): their count, 0 on broken framing. */
+  dropHeld(): number {
+    try {
+      return this.decoder.pull(Infinity).length;
+    } catch {
+      return 0;
+    }
   }
 
   /**
