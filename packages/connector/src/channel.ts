@@ -349,11 +349,15 @@ export class Channel {
     );
   }
 
-  /** Fails `req`, answered by the host with something that is no answer (`BAD_RESPONSE`): its key remembered as answered. */
+  /**
+   * Fails `req`, answered by the host with something that is no answer (`BAD_RESPONSE`): its key remembered as a timed
+   * out one's, so that the host's real answer, should it come, is a late answer (an approval then reversed again, an
+   * SAF attempt ended by it), not an unsolicited one.
+   */
   private fail(req: ChannelRequest, err: Iso8583Error): void {
     this.pending.delete(req.key);
     clearTimeout(req.timer);
-    this.late.answered(req.key, req.echo7);
+    this.late.timedOut(req.key, req.echo7);
     req.reject(err);
   }
 

@@ -71,3 +71,22 @@ test('a reversal answered without field 39 is not ended: it is repeated until an
   assert.equal(e.responseCode, '00', 'ended by the answer that has a response code');
   assert.equal(reversals, 2, 'the reversal answered without field 39 was sent again');
 });
+
+test('the host\'s real answer after one without field 39 is a late answer (a reversal can follow it), not an unsolicited one', async (t) => {
+  const peer = await startPeer((r, p) => {
+    if (r.message['0'] !== '0200') return p.send(r.socket, answer(r.message));
+    p.send(r.socket, without39(r.message));
+    p.send(r.socket, answer(r.message));
+  });
+  const connector = reversing(t, peer, 60_000);
+  const heard = new Promise<string>((resolve) => {
+    connector.on('late-response', () => resolve('late-response'));
+    connector.on('unsolicited', () => resolve('unsolicited'));
+  });
+  const err = await connector.request(purchase('039003')).then(
+    () => assert.fail('must fail'),
+    (e: unknown) => e as Iso8583Error,
+  );
+  assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE');
+  assert.equal(await within(heard, 10_000, 'the real answer to be heard'), 'late-response');
+});
