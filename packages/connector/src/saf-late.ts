@@ -67,7 +67,8 @@ export class LateAnswers {
     const key = this.keyOf.get(a);
     if (key === undefined) return;
     this.keyOf.delete(a);
-    this.byKey.delete(key);
+    // Another entry's attempt under the same key (a matchKey without field 0) may have taken its place: not forgotten.
+    if (this.byKey.get(key)?.a === a) this.byKey.delete(key);
   }
 
   /**
