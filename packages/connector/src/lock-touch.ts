@@ -30,7 +30,8 @@ parentPort.on('message', ({ id, fd }) => {
 /** A worker that touches files of one file system, and the touches it was handed that have not answered yet. */
 interface Toucher {
   worker: Worker;
-  waiting: Map<number, (code: string | undefined) => void>;
+  /** By touch id: what settles it (`gone`: the worker failed or ended, the touch not made). */
+  waiting: Map<number, (code: string | undefined, gone?: boolean) => void>;
   /** The stops waiting for a touch of this worker to end: while there are any, the worker keeps the process alive. */
   stopping: number;
 }
@@ -50,7 +51,7 @@ function toucherOf(dev: number): Toucher {
   const made: Toucher = { worker, waiting: new Map(), stopping: 0 };
   const ended = (code: string): void => {
     if (touchers.get(dev) === made) touchers.delete(dev);
-    for (const settle of made.waiting.values()) settle(code);
+    for (const settle of made.waiting.values()) settle(code, true);
     made.waiting.clear();
   };
   worker.on('message', (m: { id: number; code?: string }) => {
@@ -117,9 +118,12 @@ export function touchEvery(
     const { worker, waiting } = toucher;
     const id = ++lastId;
     inFlight = new Promise<void>((resolve) => {
-      waiting.set(id, (code) => {
+      waiting.set(id, (code, gone) => {
         inFlight = undefined;
-        if (code !== undefined) fail(code, false);
+        // A worker that failed after it started (ERR_WORKER_INIT_FAILED, out of memory): this touch is made here, as
+        // when no worker can be made, so that the lock never goes stale for want of a worker.
+        if (gone === true) touchHere(code ?? 'EWORKEREXIT');
+        else if (code !== undefined) fail(code, false);
         resolve();
       });
       worker.postMessage({ id, fd: handle.fd });
