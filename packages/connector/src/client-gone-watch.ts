@@ -54,16 +54,16 @@ export function noteDroppedUnsent(request: FastifyRequest, signal: AbortSignal, 
   if (!(err instanceof Iso8583Error) || err.sent !== 'no') return false;
   const log = logger ?? request.log;
   // The request's log-safe keys (MTI, STAN, terminal: the codec's summarize, as the POS side logs them), else the MTI
-  // the error names.
-  const what = { code: err.code, ...(message === undefined ? { mti: err.mti } : summarize(message)), reqId: request.id };
+  // the error names; made only for a line that is written.
+  const what = (): Record<string, unknown> => ({ code: err.code, ...(message !== null && typeof message === 'object' ? summarize(message) : { mti: err.mti }), reqId: request.id });
   if (signal.aborted && err.code === 'ISO8583_ERR_CONNECTOR_ABORTED') {
-    log.info(what, 'the client left before its request was written: dropped unsent (never sent to the host)');
+    log.info(what(), 'the client left before its request was written: dropped unsent (never sent to the host)');
     return true;
   }
   // A stop (its deadline, an abort) that cut the client's connection, then failed the request it had not sent yet
   // (the connector closed): the client is told nothing, so the log says it, as the POS side's does.
   const socket = request.raw.socket as Socket | null;
   if (!signal.aborted && socket !== null && !socket.destroyed) return false;
-  log.info(what, 'the client\'s connection closed before its request was written (a stop cut it): dropped unsent (never sent to the host)');
+  log.info(what(), 'the client\'s connection closed before its request was written (a stop cut it): dropped unsent (never sent to the host)');
   return true;
 }
