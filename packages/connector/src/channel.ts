@@ -24,7 +24,7 @@ import { answerNeedsCode } from './channel-request.js';
 import type { ChannelHost, ChannelRequest } from './channel-request.js';
 import { connectorError } from './errors.js';
 import { LateKeys } from './late-keys.js';
-import { isRequestMti } from './match-key.js';
+import { answersMti, isRequestMti } from './match-key.js';
 
 /**
  * Most bytes a connection holds unwritten (the host does not read them: its socket's buffer is full) before it is
@@ -287,6 +287,12 @@ export class Channel {
     }
     const key = this.host.matchKey.ofResponse(message);
     const req = this.pending.get(key);
+    if (req !== undefined && !answersMti(req.mti, mti)) {
+      // Another class under a key without field 0 (an 0810 or a 0410 under a 0200's STAN and terminal): no answer to
+      // the request, which keeps waiting for its own; an earlier request's under the key that timed out, maybe.
+      this.host.unmatched(this, message, header, this.late.has(key));
+      return;
+    }
     if (req !== undefined) {
       // A key an earlier request used here (it timed out, or was answered, and this one reused it): the answer may be
       // the old request's late answer or the host's duplicate of its answer; the echoed field 7 tells (late-keys.ts).
@@ -336,9 +342,9 @@ export class Channel {
     for (const field of this.host.matchKey.fields) if (typeof recovered[field] !== 'string' && !readPast(field)) return;
     const key = this.host.matchKey.ofResponse(recovered);
     const req = this.pending.get(key);
-    // The late answer of a timed-out request under the same key, or the host's duplicate of an answered one's (its
-    // field 7 tells): not this request's to fail.
-    if (req === undefined || this.late.stale(key, req.anyAnswer ? undefined : req.echo7, recovered) !== undefined) return;
+    // An answer of another class (a matchKey without field 0), the late answer of a timed-out request under the same
+    // key, or the host's duplicate of an answered one's (its field 7 tells): not this request's to fail.
+    if (req === undefined || !answersMti(req.mti, mti) || this.late.stale(key, req.anyAnswer ? undefined : req.echo7, recovered) !== undefined) return;
     this.fail(
       req,
       connectorError(

@@ -123,6 +123,17 @@ export class MatchKey {
 }
 
 /**
+ * True when `answer` (a received message's field 0) is of the response MTI of the request MTI `request`: the MTI part
+ * of a match key, as {@link MatchKey} compares it (`0210` or `0211` to a `0200` or `0201`, `0410` or `0411` to a
+ * `0401`). The one rule for a `matchKey` without field `"0"`, whose keys do not tell the classes apart: an `0810` or a
+ * `0410` under a `0200`'s STAN and terminal is no answer to it (the channel, late SAF answers). False when no answer is
+ * due to `request`.
+ */
+export function answersMti(request: string, answer: unknown): boolean {
+  return typeof answer === 'string' && answerOfRepeat(answer) === responseMti(request);
+}
+
+/**
  * The refusal of a request whose MTI (`text`, as given) expects no answer. The MTI is named only when it is 4 digits:
  * a caller's field 0 may be anything, even card data.
  */
