@@ -3,7 +3,7 @@
  * the other match-key fields (default 11 STAN and 41 card acceptor terminal id) as they travel on the wire. The key of
  * a transaction (STAN and terminal, wire values too) that reversals, repeats and upstream groups go by lives here.
  */
-import { responseMti } from '@iso8583/codec';
+import { cardDataFields, responseMti } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, MessageInput } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 
@@ -159,13 +159,18 @@ export const RESPONSE_ONLY_FIELDS: readonly string[] = ['38', '39'];
 
 /**
  * The problems of a `matchKey` option with `dialect` (reasons, empty when it is good): a field the dialect does not
- * define (`"0"` stands for the response MTI), or a field only a response carries ({@link RESPONSE_ONLY_FIELDS}). A
- * field named twice is the schema's (`uniqueItems` in connector-manifest.json). Never a value: only field numbers.
+ * define (`"0"` stands for the response MTI), a field only a response carries ({@link RESPONSE_ONLY_FIELDS}), or a
+ * field of card data (the codec's `cardDataFields`: 2, 34, 35, 36, 45, 52, 53, 55 and the fields the dialect marks
+ * sensitive): a key outlives its request (the late-answer and answered-key memories of each connection, late SAF
+ * answers), so a PAN or a track in it would be kept long after the transaction. A field named twice is the schema's (`uniqueItems` in connector-manifest.json). Never
+ * a value: only field numbers.
  */
 export function matchKeyProblems(fields: readonly string[], dialect: Dialect): string[] {
   const problems: string[] = [];
+  const cardData = cardDataFields(dialect);
   for (const field of fields) {
     if (RESPONSE_ONLY_FIELDS.includes(field)) problems.push(`must not name field ${field}: only the host's answer carries it, so every request would have one key`);
+    else if (cardData.has(field)) problems.push(`must not name field ${field}: it carries card data, which must not be a match key (keys are kept after their requests end)`);
     else if (field !== '0' && dialect.fields[field] === undefined) problems.push(`must name fields of the dialect: ${field} is not one ("0" stands for the response MTI)`);
   }
   return problems;

@@ -162,8 +162,9 @@ export interface ConnectorOptions {
   mode?: 'multiplex' | 'exclusive';
   /**
    * The fields that match a response to its request; `"0"` = the response MTI. Each field once, fields of the dialect,
-   * never 38 or 39 (only a response carries them). Without `"0"`, only a message of the request's response MTI answers
-   * it (an 0810 under a 0200's STAN and terminal is unsolicited). Default `["0", "11", "41"]`.
+   * never 38 or 39 (only a response carries them), never a field of card data (2, 34, 35, 36, 45, 52, 53, 55 or one the
+   * dialect marks sensitive: a key is kept after its request ends). Without `"0"`, only a message of the request's
+   * response MTI answers it (an 0810 under a 0200's STAN and terminal is unsolicited). Default `["0", "11", "41"]`.
    */
   matchKey?: string[];
   /**

@@ -1,8 +1,11 @@
 // The `matchKey` option is checked against the dialect before any socket opens: a field named twice, a field the
 // dialect does not define, or one only a response carries (38, 39) is refused with ISO8583_ERR_CONNECTOR_OPTIONS
-// naming matchKey. ["0", "39"] once keyed every request alike: the first timed out, the others DUPLICATE_KEY.
+// naming matchKey. ["0", "39"] once keyed every request alike: the first timed out, the others DUPLICATE_KEY. So is a
+// field of card data (["0", "2"] keyed by the PAN): a key is kept after its request ends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getDialect } from '@iso8583/codec';
+import type { Dialect } from '@iso8583/codec';
 import { createConnector, validateConnectorOptions } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import { peerAndConnector } from './helpers/setup.js';
@@ -26,6 +29,19 @@ test('matchKey option – a response-only field (38, 39) is refused naming match
     assert.match(problems[0] as string, new RegExp(`^matchKey: must not name field ${f}: only the host's answer carries it`));
   }
   assert.throws(() => createConnector({ host: '127.0.0.1', port: 9, matchKey: ['0', '39'] }), { code: 'ISO8583_ERR_CONNECTOR_OPTIONS' });
+});
+
+test('matchKey option – a field of card data (PAN, tracks, PIN, EMV, a field the dialect marks) is refused naming matchKey and the field', () => {
+  for (const f of ['2', '35', '36', '45', '52', '55']) {
+    const problems = problemsOf(['0', f, '11']);
+    assert.deepEqual(problems, [`matchKey: must not name field ${f}: it carries card data, which must not be a match key (keys are kept after their requests end)`], f);
+    assert.doesNotMatch(problems.join(' '), /4111/);
+  }
+  const base = getDialect('iso87ascii');
+  const marked: Dialect = { ...base, fields: { ...base.fields, '48': { ...base.fields['48']!, sensitive: 'cvv' } } };
+  assert.deepEqual(problemsOf(['0', '11', '48']), [], 'field 48 unmarked is a key field like any other');
+  assert.deepEqual(problemsOf(['0', '11', '48'], { dialect: marked }), ['matchKey: must not name field 48: it carries card data, which must not be a match key (keys are kept after their requests end)']);
+  assert.throws(() => createConnector({ host: '127.0.0.1', port: 9, matchKey: ['0', '2'] }), { code: 'ISO8583_ERR_CONNECTOR_OPTIONS' });
 });
 
 test('matchKey option – a field named twice, or not in the dialect, is refused naming matchKey', () => {
