@@ -43,11 +43,19 @@ export function goneSignal(reply: FastifyReply): AbortSignal {
 }
 
 /**
+ * The codes of a request failed because its connector closed (`close()`, `destroy()`: a stop and its deadline; errors.ts):
+ * the failures a stop that cut the client's connection leaves unlogged.
+ */
+const CONNECTOR_CLOSED: ReadonlySet<string> = new Set(['ISO8583_ERR_CONNECTOR_CLOSED']);
+
+/**
  * Logs one line (info, by code, the request's MTI, STAN and terminal when `message` is given (else the error's MTI), and
  * the HTTP request's id, never a card field's value) of a request the route's client
  * left before it was written, when `err` says so: `ISO8583_ERR_CONNECTOR_ABORTED` with `sent: 'no'` after the gone
- * `signal` aborted; and of one failed never sent (`sent: 'no'`: the connector closed, a stop's deadline or an abort)
- * once its connection is closed (the stop cut it: the client is told nothing, so the log says it). To `logger` (the connector's own, when it was given one: the option `logger`; the routes' request
+ * `signal` aborted; and of one failed never sent because its connector closed (`ISO8583_ERR_CONNECTOR_CLOSED`,
+ * `sent: 'no'`: a stop, its deadline) once its connection is closed (the stop cut it: the client is told nothing, so the
+ * log says it). Any other failure (`CONNECT_FAILED`, `QUEUE_TIMEOUT` ... of a client gone) is not a stop's: false, it
+ * keeps its own log. To `logger` (the connector's own, when it was given one: the option `logger`; the routes' request
  * logger is silent unless the Fastify app logs), else to the request's logger. True when it did.
  */
 export function noteDroppedUnsent(request: FastifyRequest, signal: AbortSignal, err: unknown, logger?: Pick<Logger, 'info'>, message?: MessageInput): boolean {
@@ -62,6 +70,7 @@ export function noteDroppedUnsent(request: FastifyRequest, signal: AbortSignal, 
   }
   // A stop (its deadline, an abort) that cut the client's connection, then failed the request it had not sent yet
   // (the connector closed): the client is told nothing, so the log says it, as the POS side's does.
+  if (!CONNECTOR_CLOSED.has(err.code)) return false;
   const socket = request.raw.socket as Socket | null;
   if (!signal.aborted && socket !== null && !socket.destroyed) return false;
   log.info(what(), 'the client\'s connection closed before its request was written (a stop cut it): dropped unsent (never sent to the host)');
