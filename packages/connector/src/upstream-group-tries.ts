@@ -46,21 +46,16 @@ export class UpstreamTries {
   attempt(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean, tried: Set<Link> | undefined): Promise<unknown> {
     const link = this.pick(tried);
     this.originals.remember(message, link);
-    link.inFlight += 1;
     // With another upstream to try, the attempt's record waits: only the last attempt's is kept. With one upstream
     // there is no other try: its connector records it as it settles.
     let record: TransactionRecord | undefined;
     const hold = this.links.length > 1 ? { [RECORD_TO]: (r: TransactionRecord) => (record = r) } : undefined;
-    return this.send(link, kind, input, options, hold, lane).then(
-      (r) => {
-        link.inFlight -= 1;
-        this.metrics.settled(link.name, 'answered');
+    return this.counted(link, kind, input, options, hold, lane).then(
+      (answer) => {
         if (record !== undefined) link.connector.transactions?.write(record);
-        return this.answer(kind, options, r);
+        return answer;
       },
       (err: Iso8583Error) => {
-        link.inFlight -= 1;
-        this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
         const before = tried ?? new Set<Link>();
         before.add(link);
         // Never written (its `sent` says 'no'): another healthy upstream may take it (upstream-group-failover.ts), unless
@@ -74,6 +69,27 @@ export class UpstreamTries {
           return this.attempt(message, kind, input, options, lane, before);
         }
         if (record !== undefined) link.connector.transactions?.write(record);
+        throw err;
+      },
+    );
+  }
+
+  /**
+   * One try on `link` (`send`), counted by its upstream: in flight while it runs, then settled (`answered`, `timeout`,
+   * `failed`); resolves with what the caller gets (`answer`), rejects with the try's error. The one settle block of
+   * `attempt` and `via`.
+   */
+  private counted(link: Link, kind: Kind, input: unknown, options: SendOptions | undefined, hold: SendOptions | undefined, lane: boolean): Promise<unknown> {
+    link.inFlight += 1;
+    return this.send(link, kind, input, options, hold, lane).then(
+      (r) => {
+        link.inFlight -= 1;
+        this.metrics.settled(link.name, 'answered');
+        return this.answer(kind, options, r);
+      },
+      (err: Iso8583Error) => {
+        link.inFlight -= 1;
+        this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
         throw err;
       },
     );
@@ -135,18 +151,6 @@ export class UpstreamTries {
 
   /** The request to `link`, which a route or its original chose: no other try. */
   via(link: Link, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean): Promise<unknown> {
-    link.inFlight += 1;
-    return this.send(link, kind, input, options, undefined, lane).then(
-      (r) => {
-        link.inFlight -= 1;
-        this.metrics.settled(link.name, 'answered');
-        return this.answer(kind, options, r);
-      },
-      (err: Iso8583Error) => {
-        link.inFlight -= 1;
-        this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
-        throw err;
-      },
-    );
+    return this.counted(link, kind, input, options, undefined, lane);
   }
 }
