@@ -143,7 +143,12 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     if (this.closed) throw new ClosedWhileOpening();
   }
 
+  /**
+   * Adds an entry (see `ReversalJournal.add`); an id live already (its add durable) is taken as this add: nothing is
+   * written, and it resolves at once.
+   */
   add(entry: JournalEntry): Promise<void> {
+    if (this.live.get(entry.id) !== undefined && this.handle !== undefined && !this.closed && this.stopped === undefined) return Promise.resolve();
     // The line is the entry from now on (a later change to the caller's object changes nothing here).
     const line = flat(addLine(entry));
     return this.append(line, entry.id, line);

@@ -2,19 +2,22 @@
  * The reversal a late approval calls for (reversal-overtaken.ts: its reversal overtook it at the host and undid
  * nothing), stored as a SAF entry of its own, with the amount the approval moved when it may (`ReversalPlan.approve`),
  * logged at `warn`. When the reversal it follows has not ended yet (the SAF queue's `followUp`), a failed store hands
- * it back, and the queue sends it in that one's place. When that one ended already (the approval came after its
- * answer), nothing else holds the transaction: a failed store is tried again every `retryInterval` while the process
- * runs (logged once at `error`, and at `info` once stored), and a stop meanwhile logs it at `error` as NOT reversed.
- * Each try is a new entry (a new id). A failed add whose record may have been kept (a shared store: a commit past the
- * lease, or as the owner lock broke, or unseen) is ended by that store (`FORGET`, pg/saf-sql.ts) unless another node
- * claimed it first and sends it: only then does the bank get this reversal twice, the same repeat (0401, the same
- * original's data), which it takes as a repeat. Not trying again would leave it unsent whenever the store ends the
- * first record, the common case; and one id re-used cannot be stored again once the store ended it.
+ * it back, and the queue sends it in that one's place (logged at `error`). When
+ * that one ended already (the approval came after its answer), nothing else holds the transaction: a failed store is
+ * tried again every `retryInterval` while the process runs (logged once at `error`, and at `info` once stored), and a
+ * stop meanwhile logs it at `error` as NOT reversed.
+ *
+ * Every try of one approval's reversal is the same entry (one id): a failed add whose record may have been kept (a
+ * shared store: a commit past the lease, or as the owner lock broke, or unseen) is either ended by that store (`FORGET`,
+ * pg/saf-sql.ts; the next try makes it pending again) or claimed first by another node, which sends it; the next try
+ * then finds it there (`ReversalJournal.add` resolves `'exists'`) and stores nothing: the bank gets one reversal of
+ * the approval, never two.
  */
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { SafHost } from './saf-event.js';
 import type { ReversalAgain } from './reversal-overtaken.js';
 import type { ReversalPlan } from './reversal-message.js';
+import { entryId } from './reversal-entry.js';
 
 /** What a log line of a reversal again says of it (no card data: MTI, STAN, terminal). */
 function named(reversal: IsoMessage): { mti: unknown; stan: unknown; terminal: unknown } {
@@ -30,20 +33,21 @@ export class ReversalsAgain {
   /**
    * @param plan How the connector's reversals are built (the approved amount).
    * @param host Its logger.
-   * @param add Journals a reversal as a new SAF entry and queues it once durable (the manager's `add`).
+   * @param add Journals a reversal as SAF entry `id` and queues it once durable (the manager's `add`); resolves `false`
+   *   when the store holds that id already and another node sends it (nothing queued here).
    * @param retryInterval Milliseconds between tries of a store that failed (`saf.retryInterval`).
    */
   constructor(
     private readonly plan: ReversalPlan,
     private readonly host: Pick<SafHost, 'logger'>,
-    private readonly add: (message: IsoMessage) => Promise<unknown>,
+    private readonly add: (message: IsoMessage, id: string) => Promise<boolean>,
     private readonly retryInterval: number,
   ) {}
 
   /**
    * Stores the reversal `again` calls for; resolves `undefined` once it is durable, or (`inPlace`: the reversal it
    * follows has not ended) with it when it cannot be stored, for the SAF queue to send in that one's place; else a
-   * failed store is tried again (see the file's opening comment). Never rejects.
+   * failed store is tried again, as the same entry (see the file's opening comment). Never rejects.
    */
   async store(again: ReversalAgain, inPlace: boolean): Promise<IsoMessage | undefined> {
     const reversal = again.reversal;
@@ -53,35 +57,44 @@ export class ReversalsAgain {
       { mti: reversal['0'], stan: reversal['11'], responseCode: again.responseCode, ...(kept === undefined ? {} : { amountKept: kept }) },
       'a late approval came after its reversal was answered with a code that undid nothing: reversing it again',
     );
+    const id = entryId();
     try {
-      await this.add(reversal);
+      if (!(await this.add(reversal, id))) this.elsewhere(reversal);
       return undefined;
     } catch (err) {
-      const fields = { code: (err as Iso8583Error | undefined)?.code, ...named(reversal) };
+      const code = (err as Iso8583Error | undefined)?.code;
       if (inPlace) {
         this.host.logger.error(
-          fields,
-          'the reversal of a late approval could not be stored: sent from memory in place of the reversal it follows, whose entry stays open in the journal until it is answered (should the process stop first, the next start repeats that one)',
+          { code, ...named(reversal) },
+          'the reversal of a late approval could not be stored: sent from memory in place of the reversal it follows, whose entry stays open in the journal until it is answered; (should the process stop first, the next start repeats that one)',
         );
         return reversal;
       }
-      this.host.logger.error(fields, 'the reversal of a late approval could not be stored: tried again every retryInterval while this process runs; NOT reversed until then');
-      this.later(reversal);
+      this.host.logger.error({ code, ...named(reversal) }, 'the reversal of a late approval could not be stored: tried again every retryInterval while this process runs; NOT reversed until then');
+      this.later(reversal, id);
       return undefined;
     }
   }
 
-  /** Tries the store of `reversal` again `retryInterval` from now (unless stopped: then it is logged as not reversed). */
-  private later(reversal: IsoMessage): void {
+  /** The store holds entry `reversal` already (an earlier try's record, kept), and another node sends it. */
+  private elsewhere(reversal: IsoMessage): void {
+    this.host.logger.info(named(reversal), 'the reversal of a late approval is in the store already (an earlier try of it was kept, and another node holds it): sent from there, not again from here');
+  }
+
+  /** Tries the store of entry `id` again `retryInterval` from now (unless stopped: then it is logged as not reversed). */
+  private later(reversal: IsoMessage, id: string): void {
     if (this.stopped) {
       this.host.logger.error(named(reversal), 'the reversal of a late approval could not be stored before the stop: NOT reversed');
       return;
     }
     const timer = setTimeout(() => {
       this.retries.delete(timer);
-      this.add(reversal).then(
-        () => this.host.logger.info(named(reversal), 'the reversal of a late approval is stored now: being sent'),
-        () => this.later(reversal),
+      this.add(reversal, id).then(
+        (queued) => {
+          if (queued) this.host.logger.info(named(reversal), 'the reversal of a late approval is stored now: being sent');
+          else this.elsewhere(reversal);
+        },
+        () => this.later(reversal, id),
       );
     }, this.retryInterval);
     timer.unref();

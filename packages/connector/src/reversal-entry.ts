@@ -21,6 +21,15 @@ export function entryId(): string {
 }
 
 /**
+ * The SAF entry `id` of `message`, made now: a reversal (the MTI's second digit `4`: 0400, 0420, 1420, ...), else an
+ * advice.
+ */
+export function entryOf(message: IsoMessage, id: string): JournalEntry {
+  const reversal = String(message['0'] ?? '')[1] === '4';
+  return { id, reversal: message, at: Date.now(), ...(reversal ? {} : { kind: 'advice' as const }) };
+}
+
+/**
  * The entry of a reversal armed for a request in flight: journaled, and the original's outcome not known yet. Its
  * message (`reversal`) is made on first use from the JSON text journaled when it was written as text (the file
  * journal), so that an answered request (nearly all of them) never makes it.

@@ -23,7 +23,7 @@ import { ReversalsUnderway } from './reversals-underway.js';
 import { OvertakenReversals } from './reversal-overtaken.js';
 import { ReversalsAgain } from './reversal-again.js';
 import { inTurns } from './saf-backlog.js';
-import { ArmedEntry, entryId, isArmed } from './reversal-entry.js';
+import { ArmedEntry, entryId, entryOf, isArmed } from './reversal-entry.js';
 
 /** The reversal MTI of attempt `n` (1-based): the first is the configured MTI, the others its repeat (0401, 0421). */
 export { attemptMti };
@@ -83,7 +83,7 @@ export class ReversalManager {
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
-    this.again = new ReversalsAgain(this.plan, host, (message) => this.add(message), options.retryInterval);
+    this.again = new ReversalsAgain(this.plan, host, (message, id) => this.add(entryOf(message, id)), options.retryInterval);
     const seen = this.underway.host;
     const queueHost: SafHost = {
       sendReversal: (message, timeout, written) => seen.sendReversal(message, timeout, written),
@@ -238,7 +238,9 @@ export class ReversalManager {
         return { id, reversal: message, at: Date.now() };
       }
     }
-    return this.add(message);
+    const entry = entryOf(message, entryId());
+    await this.add(entry);
+    return entry;
   }
 
   /**
@@ -254,13 +256,14 @@ export class ReversalManager {
     return this.underway.reversalOf(message);
   }
 
-  /** Journals `message` as a new SAF entry (see `store`) and queues it once durable. */
-  private async add(message: IsoMessage): Promise<JournalEntry> {
-    const reversal = String(message['0'] ?? '')[1] === '4';
-    const entry: JournalEntry = { id: entryId(), reversal: message, at: Date.now(), ...(reversal ? {} : { kind: 'advice' as const }) };
-    await this.journal.add(entry);
+  /**
+   * Journals `entry` (see `store`) and queues it once durable; resolves `false` when the store holds its id already and
+   * it is not this node's to send (`ReversalJournal.add` resolved `'exists'`: another node sends it), nothing queued.
+   */
+  private async add(entry: JournalEntry): Promise<boolean> {
+    if ((await this.journal.add(entry)) === 'exists') return false;
     this.queue.activate(entry);
-    return entry;
+    return true;
   }
 
   /**

@@ -72,8 +72,14 @@ export function journalState(halt: JournalHalt | undefined): JournalState {
 export interface ReversalJournal {
   /** Opens the journal and returns the entries not marked done (oldest first). */
   open(): Promise<JournalEntry[]>;
-  /** Adds an entry; resolves once it is durable (fsynced). */
-  add(entry: JournalEntry): Promise<void>;
+  /**
+   * Adds an entry; resolves once it is durable (fsynced). An id the store holds already (the caller adds the same entry
+   * again after an add that failed: the connector does so for the reversal of a late approval) is never stored twice:
+   * held by this node (an earlier add that failed kept its record), it is taken as this add, nothing written again; not
+   * this node's to send (a shared store: another node claimed it and sends it, or it ended), nothing is written and
+   * this resolves `'exists'`. A store that keeps no such promise resolves `undefined` (void).
+   */
+  add(entry: JournalEntry): Promise<void | 'exists'>;
   /**
    * Optional, for an engine that keeps entries as JSON text (the file journal): `add` of the reversal entry `{ id,
    * reversal, at }` whose message is given as its JSON text (`reversalJson`: the bytes `JSON.stringify(reversal)`

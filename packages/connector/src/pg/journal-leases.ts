@@ -14,7 +14,7 @@ import { connectorError } from '../errors.js';
 import { MAX_TIMER_DELAY } from '../timeouts.js';
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
-import { ADD, ANSWERED, ATTEMPT, DONE, RELEASE } from './saf-sql.js';
+import { ADD, ADD_AGAIN, ANSWERED, ATTEMPT, DONE, RELEASE } from './saf-sql.js';
 import type { OwnerLock } from './owner-lock.js';
 import { notCommitted, storeError } from './pool.js';
 import { DEFAULTS, checkPgJournalOptions, leaseLost } from './journal-options.js';
@@ -69,6 +69,11 @@ export abstract class PgJournalLeases {
   protected readonly unsettled = new Map<string, Unsettled>();
   /** Entries whose add failed with its fate unknown (it may have committed): ended (`FORGET`) at each renewal and at close. */
   protected readonly unsure = new Set<string>();
+  /**
+   * Entries whose add found their id stored already and not this node's to send (another node holds it, or it ended):
+   * nothing written; `add` resolves `'exists'` for each (and takes it out).
+   */
+  protected readonly already = new Set<string>();
   /**
    * Entries let go for want of the owner lock (an attempt refused while it was lost), each with the lease end it had
    * then: their leases are ended (`RELEASE`) once it is held again (or at close, held or not), so that the next claim
@@ -263,34 +268,63 @@ export abstract class PgJournalLeases {
 
   private async insert(batch: Adding[]): Promise<BatchResult> {
     const pool = this.ready();
-    let inserted: Map<string | null, string | null>;
     const since = this.heldSince();
-    try {
-      const values = [this.upstream, this.owner, this.lease, JSON.stringify(batch), this.claims, this.ownerLock?.key ?? null];
-      const { rows } = await pool.query<{ id: string | null; lease: string | null }>(ADD, values);
-      inserted = new Map(rows.map((r) => [r.id, r.lease]));
-    } catch (err) {
-      // Its fate unknown (it may have committed, or commit later) while its callers are told it failed (their requests
-      // are not sent): ended before another node can claim them and send reversals of nothing.
-      if (!notCommitted(err)) for (const e of batch) this.unsure.add(e.id);
-      throw this.failure('cannot add entries', err);
-    }
+    const inserted = await this.addRows(pool, ADD, batch);
     // Refused by the statement for want of the owner lock (its session ended, maybe unseen here): nothing stored. The
     // refusal is the news: the lock is taken again now, not at the next renewal.
     if (inserted.has(null)) {
       this.ownerLock?.refused(since);
       return batch.map((e) => notStored(e.id));
     }
+    // Entries not guarded whose id is stored already: an earlier add of the same entry (ended `not-sent`: its fate
+    // was unknown) is made pending again; one another node holds, or that ended otherwise, is there already.
+    const again = batch.filter((e) => e.guard !== true && !inserted.has(e.id));
+    let failed: Error | undefined;
+    if (again.length > 0) {
+      try {
+        const more = await this.addRows(pool, ADD_AGAIN, again);
+        if (more.has(null)) {
+          this.ownerLock?.refused(since);
+          for (const e of again) inserted.set(e.id, null);
+        } else for (const [id, lease] of more) inserted.set(id, lease);
+      } catch (err) {
+        failed = err as Error;
+      }
+    }
     return batch.map((e) => {
-      if (!inserted.has(e.id) && e.guard === true) {
+      const lease = inserted.get(e.id);
+      if (lease === undefined && e.guard === true) {
         return connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', 'a transaction with the same STAN and terminal is in flight or being reversed on a node of the shared store: the request is refused', { field: '11' });
       }
-      if (!inserted.has(e.id)) {
-        return connectorError('ISO8583_ERR_CONNECTOR_STORE', `an entry with the id ${e.id} is already in the store`, { field: 'store' });
+      if (lease === null) return notStored(e.id);
+      if (lease === undefined) {
+        if (failed !== undefined) return failed;
+        this.already.add(e.id);
+        return undefined;
       }
-      this.held.set(e.id, inserted.get(e.id) as string);
+      this.held.set(e.id, lease);
       return undefined;
     });
+  }
+
+  /**
+   * Runs `statement` (`ADD`, `ADD_AGAIN`) for `batch`: the ids stored, each with its lease (`null`: refused for want of
+   * the owner lock). A statement that failed with its fate unknown leaves its entries `unsure` (ended at the next
+   * renewal), and rejects with the store's error.
+   */
+  private async addRows(pool: pg.Pool, statement: string, batch: readonly Adding[]): Promise<Map<string | null, string | null>> {
+    try {
+      const key = this.ownerLock?.key ?? null;
+      const json = JSON.stringify(batch);
+      const values = statement === ADD ? [this.upstream, this.owner, this.lease, json, this.claims, key] : [this.upstream, this.owner, this.lease, json, key];
+      const { rows } = await pool.query<{ id: string | null; lease: string | null }>(statement, values);
+      return new Map(rows.map((r) => [r.id, r.lease]));
+    } catch (err) {
+      // Its fate unknown (it may have committed, or commit later) while its callers are told it failed (their requests
+      // are not sent): ended before another node can claim them and send reversals of nothing.
+      if (!notCommitted(err)) for (const e of batch) this.unsure.add(e.id);
+      throw this.failure('cannot add entries', err);
+    }
   }
 
   private async recordAttempts(batch: Attempt[]): Promise<BatchResult> {

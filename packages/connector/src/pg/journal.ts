@@ -182,8 +182,18 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
    * fence, so a node that finds this one gone claims it at once. The reversal of a request about to be written goes by
    * {@link PgJournal.addOriginal} instead (fenced for a lease from its add: no node sends it while its original may
    * still be written here); added by `add`, it could be sent before its original, crossing it.
+   *
+   * The add of an id stored already (an earlier add of the same entry): while that one's fate is unknown (it failed,
+   * and may have committed) it is refused (`ISO8583_ERR_CONNECTOR_STORE`, field `store`: tried again later, once the
+   * next renewal ended it); a row this node ended so (`not-sent`) is made pending again with this entry, and resolves
+   * as an add; any other (another node claimed it and sends it, or it ended) is left as it is: nothing written, and it
+   * resolves `'exists'`.
    */
-  async add(entry: JournalEntry): Promise<void> {
+  async add(entry: JournalEntry): Promise<void | 'exists'> {
+    if (this.unsure.has(entry.id)) {
+      this.ready();
+      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${entry.id} is not stored: an earlier add of it failed and may have committed; it is ended at the next renewal, and may be added again after`, { field: 'store' });
+    }
     return this.adding({ ...entry });
   }
 
@@ -196,10 +206,10 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
    * may still be writing the original.
    */
   async addOriginal(entry: JournalEntry): Promise<void> {
-    return this.adding({ ...entry, guard: true });
+    await this.adding({ ...entry, guard: true });
   }
 
-  private async adding(entry: Adding): Promise<void> {
+  private async adding(entry: Adding): Promise<void | 'exists'> {
     this.ready();
     const asked = performance.now();
     // Its owner lock taken again first if it was lost (no wait while it is held: adds of one turn stay one batch).
@@ -208,6 +218,7 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
     }
     const from = performance.now();
     await this.adds.push(entry);
+    if (this.already.delete(entry.id)) return 'exists';
     const stalled = performance.now() - asked > this.lease - this.claimInterval;
     if (!stalled && this.heldThrough(from)) return;
     this.held.delete(entry.id);

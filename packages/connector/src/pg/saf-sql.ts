@@ -37,7 +37,8 @@ export const ANSWERED: ReadonlySet<string> = new Set(['reversed', 'delivered']);
 export const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'abandoned', 'expired']);
 
 /**
- * Adds entries held by `$2` (`$4`: a JSON array of entries); an id already stored is not added (and not returned), nor
+ * Adds entries held by `$2` (`$4`: a JSON array of entries); an id already stored is not added (and not returned: an
+ * entry not guarded then goes through `ADD_AGAIN`), nor
  * is an entry marked `guard` (the reversal of a request about to be sent) while a reversal entry of the same
  * transaction (the reversal's fields 41 and 11) is pending under one of the keys `$5`, on any node: that request is
  * in flight there, or being reversed, and this one must not go. A guarded row carries its transaction's key (`txn`:
@@ -79,6 +80,23 @@ export const ADD = whileLockHeld('$6', 'added', `INSERT INTO iso8583_saf (id, up
  * and a reversal that follows reopens it), nothing reopens it, and no claim takes it.
  */
 export const NOT_SENT = 'not-sent';
+
+/**
+ * `ADD` again of entries (not guarded: `add`, never `addOriginal`) whose id the store holds already (`ADD` skipped them):
+ * one `$2` ended `not-sent` (`FORGET`: an earlier add of the same entry whose fate was unknown, the caller told it
+ * failed) is made pending again with the entry given, held by `$2` for a lease, as a new add would be; one of any other
+ * state (another node claimed it and sends it, or it ended otherwise) is left as it is, and not returned. An id no
+ * longer stored (its row purged) is added. With `$5` (the key of `$2`'s owner lock), only while that lock is held (as
+ * `ADD`); refused for want of it, one row of NULLs says so.
+ */
+export const ADD_AGAIN = whileLockHeld('$5', 'added_again', `INSERT INTO iso8583_saf AS s (id, upstream, entry, attempts, lease_owner, lease_until)
+  SELECT e->>'id', $1, e - 'attempts' - 'guard', coalesce((e->>'attempts')::int, 0), $2, now() + $3 * interval '1 millisecond'
+  FROM jsonb_array_elements($4::jsonb) AS e
+  WHERE ${LOCK_HELD}
+  ON CONFLICT (id) DO UPDATE SET upstream = excluded.upstream, entry = excluded.entry, lease_until = excluded.lease_until,
+    done_at = NULL, outcome = NULL, txn = NULL, attempt_until = NULL
+  WHERE s.lease_owner = $2 AND s.outcome = '${NOT_SENT}'
+  RETURNING s.id, ${leaseOf('s')} AS lease`);
 
 /**
  * Ends the entries `$3` of `$1` whose add this node saw fail without knowing the statement's fate (its connection broke
