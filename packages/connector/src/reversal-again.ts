@@ -2,7 +2,8 @@
  * The reversal a late approval calls for (reversal-overtaken.ts: its reversal overtook it at the host and undid
  * nothing), stored as a SAF entry of its own, with the amount the approval moved when it may (`ReversalPlan.approve`),
  * logged at `warn`. When the reversal it follows has not ended yet (the SAF queue's `followUp`), a failed store hands
- * it back, and the queue sends it in that one's place (logged at `error`). When
+ * it back, and the queue sends it in that one's place (logged at `error`: should the process stop before it is
+ * answered, the next start repeats only the reversal it follows, which undid nothing: the approval then stands). When
  * that one ended already (the approval came after its answer), nothing else holds the transaction: a failed store is
  * tried again every `retryInterval` while the process runs (logged once at `error`, and at `info` once stored), and a
  * stop meanwhile logs it at `error` as NOT reversed.
@@ -65,8 +66,8 @@ export class ReversalsAgain {
       const code = (err as Iso8583Error | undefined)?.code;
       if (inPlace) {
         this.host.logger.error(
-          { code, ...named(reversal) },
-          'the reversal of a late approval could not be stored: sent from memory in place of the reversal it follows, whose entry stays open in the journal until it is answered; (should the process stop first, the next start repeats that one)',
+          { code: 'ISO8583_WARN_SAF_AGAIN_IN_MEMORY', cause: code, ...named(reversal) },
+          'the reversal of a late approval could not be stored: sent from memory in place of the reversal it follows, whose entry stays open in the journal until it is answered; should the process stop before, a restart loses it (the next start repeats only the reversal it follows, which undoes nothing, and the late approval stands)',
         );
         return reversal;
       }

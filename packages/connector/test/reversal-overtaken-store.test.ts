@@ -89,6 +89,9 @@ test('a second reversal that cannot be stored is sent from memory in place of th
   const error = lines.find((l) => l.level === 50 && /late approval could not be stored/.test(String(l.msg)));
   assert.ok(error !== undefined, 'logged at error');
   assert.doesNotMatch(String(error.msg), /NOT reversed/);
+  assert.match(String(error.msg), /a restart loses it/, 'says what a stop before its answer leaves');
+  assert.equal(error.code, 'ISO8583_WARN_SAF_AGAIN_IN_MEMORY');
+  assert.equal(error.cause, 'ISO8583_ERR_CONNECTOR_JOURNAL', 'the store\'s own code');
   assert.equal(error.stan, '071101');
   assert.ok(!text().includes('4111111111111111'), 'no PAN in the log');
 });
