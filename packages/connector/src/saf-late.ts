@@ -48,6 +48,11 @@ export class LateAnswers {
     this.mti = keys === undefined ? undefined : new MatchKey(['0'], keys.dialect);
   }
 
+  /** The attempts remembered (their entries waiting for their next attempt). */
+  get size(): number {
+    return this.keyOf.size;
+  }
+
   /** `attempt` was written and not answered, and its entry now waits for its next attempt: a late answer to it may end it. */
   unanswered(attempt: SafAttempt): void {
     if (this.keys === undefined) return;
@@ -69,6 +74,12 @@ export class LateAnswers {
     this.keyOf.delete(a);
     // Another entry's attempt under the same key (a matchKey without field 0) may have taken its place: not forgotten.
     if (this.byKey.get(key)?.a === a) this.byKey.delete(key);
+  }
+
+  /** Forgets every attempt (the queue stops: no late answer ends an entry from then on). */
+  clear(): void {
+    this.byKey.clear();
+    this.keyOf.clear();
   }
 
   /**

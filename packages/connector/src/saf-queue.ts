@@ -187,6 +187,7 @@ export class SafQueue {
     this.flushes.stop();
     this.window.stop();
     for (const a of this.active.values()) clearTimeout(a.timer);
+    this.late.clear(); // once stopped no late answer ends an entry (`lateAnswer`): no attempt (message) is kept for one
     this.ends.stop();
     await this.window.settled(2 * Math.min(this.settings.requestTimeout, this.settings.retryInterval) + 100);
   }
