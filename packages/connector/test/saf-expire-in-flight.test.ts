@@ -18,13 +18,10 @@ test('an advice whose expireAfter passes while its attempt waits for the answer 
     t,
     (r, p) => {
       if (String(r.message['0']).startsWith('08')) return p.send(r.socket, answer(r.message));
-      // Answered once the entry's expiry has certainly passed (a deadline: it was journaled before it was sent).
-      const t0 = Date.now();
-      const later = (): void => {
-        if (Date.now() > t0 + EXPIRE + 50) p.send(r.socket, answer(r.message));
-        else setTimeout(later, 20);
-      };
-      later();
+      // Answered once the entry's expiry has certainly passed: the expiry counts from its journaling, before it was
+      // sent; this one timer from its arrival here, 50 ms more (a timer may fire a millisecond early of the clock).
+      const timer = setTimeout(() => p.send(r.socket, answer(r.message)), EXPIRE + 50);
+      t.after(() => clearTimeout(timer));
     },
     // Each attempt waits up to 5 s for its answer: far past the expiry.
     { logger, requestTimeout: 5000, saf: { enabled: true, journalDir: dir, initialDelay: 0, retryInterval: 5000, expireAfter: EXPIRE } },
