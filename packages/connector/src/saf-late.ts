@@ -11,7 +11,7 @@
  * repeat's own answer decides.
  */
 import type { Dialect, IsoMessage } from '@iso8583/codec';
-import { MatchKey } from './match-key.js';
+import { answersMti, mtiText } from './match-key.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent } from './saf-event.js';
 
@@ -37,16 +37,8 @@ export interface AnswerKeys {
 export class LateAnswers {
   private readonly byKey = new Map<string, SafAttempt>();
   private readonly keyOf = new Map<Active, string>();
-  /**
-   * The MTIs alone, as the match key takes them: an attempt's response MTI (`ofRequest`), an answer's (`ofResponse`:
-   * `0411` to a `0401` as `0410`). A `matchKey` without field 0 keys a timed-out 0200's late 0210 approval as its
-   * reversal's 0400 attempt: taken as the reversal's answer, it would end it, the approval standing.
-   */
-  private readonly mti: MatchKey | undefined;
 
-  constructor(private readonly keys: AnswerKeys | undefined) {
-    this.mti = keys === undefined ? undefined : new MatchKey(['0'], keys.dialect);
-  }
+  constructor(private readonly keys: AnswerKeys | undefined) {}
 
   /** The attempts remembered (their entries waiting for their next attempt). */
   get size(): number {
@@ -89,7 +81,10 @@ export class LateAnswers {
   take(answer: IsoMessage, open: (a: Active) => boolean): SafAttempt | undefined {
     if (this.byKey.size === 0 || this.keys === undefined) return undefined;
     const attempt = this.byKey.get(this.keys.ofResponse(answer));
-    if (attempt === undefined || this.mti?.ofResponse(answer) !== this.mti?.ofRequest(attempt.message)) return undefined;
+    // Of the attempt's response MTI (match-key.ts `answersMti`, the channel's rule too): a `matchKey` without field 0
+    // keys a timed-out 0200's late 0210 approval as its reversal's 0400 attempt; taken as the reversal's answer, it
+    // would end it, the approval standing.
+    if (attempt === undefined || !answersMti(mtiText(attempt.message['0']), answer['0'])) return undefined;
     this.forget(attempt.a);
     return open(attempt.a) && attempt.a.attempts === attempt.n ? attempt : undefined;
   }
