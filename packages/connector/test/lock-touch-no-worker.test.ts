@@ -33,7 +33,7 @@ test('a lock touch in a process that may not make workers touches on the event l
     const told = [];
     let touch;
     await new Promise((resolve) => {
-      touch = touchEvery(handle, statSync(file).dev, 20, (reason, fresh) => { told.push({ reason, fresh }); resolve(); });
+      touch = touchEvery(handle, statSync(file).dev, { every: 20, bound: 10000 }, (reason, trouble) => { told.push({ reason, fresh: trouble === 'no-worker' }); resolve(); });
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
     await touch.stop();
@@ -77,7 +77,7 @@ test('a lock touched on the event loop still tells a later failed touch (the not
     let next;
     const tell = () => new Promise((resolve) => (next = resolve));
     const first = tell();
-    const touch = touchEvery(handle, statSync(file).dev, 20, (reason, fresh) => { told.push({ reason, fresh }); next(); });
+    const touch = touchEvery(handle, statSync(file).dev, { every: 20, bound: 10000 }, (reason, trouble) => { told.push({ reason, fresh: trouble === 'no-worker' }); next(); });
     await first;
     if (told[0].fresh) {
       const second = tell();
