@@ -20,7 +20,7 @@ import { notNamed } from './file-identity.js';
 import type { FileIdentity } from './file-identity.js';
 import { LOCK_REFRESH, LOCK_STALE, openHere, ownerState, ownerText, parseOwner } from './lock-owner.js';
 import { touchEvery } from './lock-touch.js';
-import type { LockTouch } from './lock-touch.js';
+import type { LockTouch, TouchSeam, TouchTrouble } from './lock-touch.js';
 import type { LockOwner } from './lock-owner.js';
 
 /** What a folder lock is for: its file name, the error when a live process holds it, the warning on a take-over. */
@@ -40,9 +40,23 @@ export interface FolderLockKind {
 
 /**
  * The code of the warning logged (once per hold) when a held lock cannot be touched (see lock-owner.ts
- * `LOCK_REFRESH`): a start in another pid namespace may then take it for gone.
+ * `LOCK_REFRESH`), or its touch has not ended within {@link TOUCH_BOUND}: a start in another pid namespace may then
+ * take it for gone.
  */
 export const LOCK_TOUCH_CODE: keyof typeof CONNECTOR_LOG_CODES = 'ISO8583_WARN_LOCK_TOUCH';
+
+/**
+ * Milliseconds one touch of a held lock may run before it is told hung (`LOCK_STALE / 2`, 5 s): told while a start
+ * elsewhere has not yet taken the lock for gone (untouched for `LOCK_STALE`), and a stop waits no longer for it.
+ */
+export const TOUCH_BOUND = LOCK_STALE / 2;
+
+/** The text of the {@link LOCK_TOUCH_CODE} warning on `trouble` with the lock of `what` (never any data of the folder). */
+function touchTrouble(what: string, reason: string, trouble: TouchTrouble): string {
+  if (trouble === 'no-worker') return `${what}'s lock is touched on the event loop (no worker thread: ${reason}): a stalled volume would stall this process`;
+  if (trouble === 'hung') return `${what}'s lock touch has not ended after ${TOUCH_BOUND} ms (a stalled volume?): a start in another container may take it over`;
+  return `${what}'s lock could not be touched (${reason}): a start in another container may take it over`;
+}
 
 /** A folder's lock, held. */
 export interface FolderLock {
@@ -255,15 +269,21 @@ export async function openFolder(dir: string, kind: FolderLockKind, logger: Logg
   return () => lock.release();
 }
 
-/** {@link openFolder}, resolving with the lock itself (see {@link FolderLock}). */
-export async function openFolderLock(dir: string, kind: FolderLockKind, logger: Logger): Promise<FolderLock> {
+/**
+ * {@link openFolder}, resolving with the lock itself (see {@link FolderLock}). `seam`: internal, for tests only (see
+ * {@link lockFolder}).
+ */
+export async function openFolderLock(dir: string, kind: FolderLockKind, logger: Logger, seam?: TouchSeam): Promise<FolderLock> {
   const made = mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (made !== undefined) await syncDir(dirname(made));
-  return lockFolder(dir, kind, logger);
+  return lockFolder(dir, kind, logger, seam);
 }
 
-/** Takes the lock of `dir` (see {@link FolderLock}). Throws `kind.locked(...)` when a live process holds it. */
-export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logger): Promise<FolderLock> {
+/**
+ * Takes the lock of `dir` (see {@link FolderLock}). Throws `kind.locked(...)` when a live process holds it. `seam`:
+ * internal, for tests only (lock-touch.ts {@link TouchSeam}; default none).
+ */
+export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logger, seam?: TouchSeam): Promise<FolderLock> {
   // One name per folder, however it was spelt (relative, through a symbolic link).
   const path = join(await realpath(dir), kind.file);
   if (heldHere.has(path)) throw kind.locked(dir, process.pid);
@@ -287,10 +307,12 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     handle = await open(mine, 'wx', 0o600);
     // The lock file is this file under a second name (a hard link): the same device and inode.
     const { dev, ino } = await handle.stat();
-    touch = touchEvery(handle, dev, LOCK_REFRESH, (reason, fresh) =>
-      fresh
-        ? logger.warn({ code: LOCK_TOUCH_CODE, dir, reason }, `${kind.what}'s lock is touched on the event loop (no worker thread: ${reason}): a stalled volume would stall this process`)
-        : logger.warn({ code: LOCK_TOUCH_CODE, dir, reason }, `${kind.what}'s lock could not be touched (${reason}): a start in another container may take it over`),
+    touch = touchEvery(
+      handle,
+      dev,
+      { every: LOCK_REFRESH, bound: TOUCH_BOUND },
+      (reason, trouble) => logger.warn({ code: LOCK_TOUCH_CODE, dir, lock: path, reason }, touchTrouble(kind.what, reason, trouble)),
+      seam,
     );
     await writeAll(handle, Buffer.from(ownerText()), 0);
     await handle.sync();
@@ -317,11 +339,12 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
       lost,
       async release() {
         if (!heldHere.delete(path)) return;
-        // A touch in flight ends before its descriptor is closed (its number could be another file's by then).
+        // A touch in flight ends before its descriptor is closed (its number could be another file's by then); a hung
+        // one (past its bound) is not waited for: it keeps the descriptor, closed when it ends.
         await touch?.stop();
         // Another process's lock by now (the folder was removed and taken meanwhile) is left alone.
         if (lost() === undefined) await unlink(path).catch(() => undefined);
-        await held.close().catch(() => undefined);
+        await (touch?.closeWhenIdle() ?? held.close().catch(() => undefined));
       },
     };
   } finally {
@@ -331,7 +354,7 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
       // the name is free again in this process.
       if (linked !== undefined && notNamed(path, linked) === undefined) await unlink(path).catch(() => undefined);
       heldHere.delete(path);
-      await handle?.close().catch(() => undefined);
+      await (touch?.closeWhenIdle() ?? handle?.close().catch(() => undefined));
     }
     await unlink(mine).catch(() => undefined);
   }
