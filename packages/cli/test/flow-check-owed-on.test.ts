@@ -2,7 +2,7 @@
 // so (`SAF entries (reversals, advices) left unfinished by an earlier run: sending them`; each damaged add logged at
 // error). `run --check` used to say nothing of them; now it prints that as a `warning:` line naming the connector's
 // journalDir path, in the words of the refusal with reversal off (connector's owedText), and passes. Real files, the
-// real `iso8583` binary.
+// real `iso8583` binary. `gateway --check-config` says the same of an upstream's journal (the same connector start).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -42,4 +42,12 @@ test('reversal on over a journal whose entries all ended, or none: no warning', 
   assert.equal((await runCli(['run', file, '--check'])).stdout, 'flow payments is valid\n');
   await journalWithReversal(defaultJournalDir('payments.bank'), true);
   assert.equal((await runCli(['run', file, '--check'])).stdout, 'flow payments is valid\n');
+});
+
+test('gateway --check-config says it too of an upstream\'s journal still owing a reversal, naming --reversal-journal, and passes', async (t) => {
+  const dir = join(stateHome(t, 'gateway-owed-on'), 'journal');
+  await journalWithReversal(dir);
+  const r = await runCli(['gateway', '--check-config', '--upstream', '127.0.0.1:9', '--reversal-journal', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.startsWith(`warning: --reversal-journal: the journal in ${dir} holds 1 entries an earlier run left unsent (1 reversals owed): the start sends them\ngateway config is valid`), r.stdout);
 });

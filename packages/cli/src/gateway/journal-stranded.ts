@@ -56,6 +56,14 @@ function unusedJournalDirs(config: StrandedConfig, off: boolean): string[] {
   return [...new Set(candidates)].filter((dir) => !used.has(dir));
 }
 
+/**
+ * The flag that set the journal folders of `config`, for a warning naming one: `--reversal-journal`, or, not given,
+ * `--reversal-journal (not given: the default state folder)` (connector's `defaultJournalDir`).
+ */
+export function journalFlagOf(config: Pick<GatewayConfig, 'reversalJournal'>): string {
+  return config.reversalJournal !== undefined ? '--reversal-journal' : '--reversal-journal (not given: the default state folder)';
+}
+
 /** What {@link strandedJournals} found: the refusal, if any, and the folders it could not look into. */
 export interface StrandedJournals {
   /** `ISO8583_ERR_GATEWAY_CONFIG` naming `--reversal-journal`, or `undefined` when nothing is stranded. */
@@ -80,8 +88,7 @@ export function strandedJournals(config: StrandedConfig): StrandedJournals {
   const group = groupUpstreams(config);
   const mode = off ?? (group === undefined ? 'one upstream' : `the upstreams ${group.map((u) => u.name).join(', ')}`);
   const problem = (text: string): Error => gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${off ?? '--reversal-journal'}: ${text}`, { field: off ?? '--reversal-journal' });
-  // The flag that set the folders: --reversal-journal, else the default state folder (connector's defaultJournalDir).
-  const named = config.reversalJournal !== undefined ? '--reversal-journal' : '--reversal-journal (not given: the default state folder)';
+  const named = journalFlagOf(config);
   for (const dir of unusedJournalDirs(config, off !== undefined)) {
     const seen = journalFileIn(dir);
     // No journal file there; or a folder this user cannot enter, which no start of this user writes a journal in.
