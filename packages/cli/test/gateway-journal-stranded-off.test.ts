@@ -20,7 +20,7 @@ test('--no-reversal over a journal still owing a reversal: --check-config refuse
   assert.throws(() => check(['--upstream', '127.0.0.1:9', '--reversal-journal', dir, '--no-reversal']), {
     code: 'ISO8583_ERR_GATEWAY_CONFIG',
     field: '--no-reversal',
-    message: new RegExp(`^--no-reversal: the reversal journal ${file} holds 1 reversal\\(s\\) or advice\\(s\\) not yet sent, .*Start once without --no-reversal`),
+    message: new RegExp(`^--no-reversal: the reversal journal ${file} holds 1 entries an earlier run left unsent \\(1 reversals owed\\), .*Start once without --no-reversal`),
   });
   // A group's folders too: <dir>/<name>.
   const groupDir = folder(t, 'stranded-off');
@@ -39,7 +39,7 @@ test('--store over a file journal still owing a reversal: refused, naming --stor
   assert.throws(() => check(['--upstream', '127.0.0.1:9', '--reversal-journal', dir, '--store', 'postgresql://iso@127.0.0.1:9/iso']), {
     code: 'ISO8583_ERR_GATEWAY_CONFIG',
     field: '--store',
-    message: /^--store: the reversal journal \S+reversals\.jsonl holds 1 reversal\(s\) or advice\(s\) not yet sent, .*Start once without --store/,
+    message: /^--store: the reversal journal \S+reversals\.jsonl holds 1 entries an earlier run left unsent \(1 reversals owed\), .*Start once without --store/,
   });
 });
 
@@ -55,7 +55,7 @@ test('the start with --no-reversal refuses too: exit 1 naming --no-reversal and 
   await journalWithReversal(dir);
   const r = await runCli(['gateway', '--upstream', '127.0.0.1:9', '--reversal-journal', dir, '--no-reversal', '--listen', '0', '--http', '0']);
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /ISO8583_ERR_GATEWAY_CONFIG: --no-reversal: the reversal journal \S+reversals\.jsonl holds 1 reversal/);
+  assert.match(r.stderr, /ISO8583_ERR_GATEWAY_CONFIG: --no-reversal: the reversal journal \S+reversals\.jsonl holds 1 entries an earlier run left unsent/);
   assert.deepEqual(readdirSync(dir).sort(), ['reversals.jsonl'], 'nothing else made');
 });
 
@@ -72,6 +72,6 @@ test('--no-reversal over a journal whose only owed entry is a damaged add (no do
   assert.throws(() => check(['--upstream', '127.0.0.1:9', '--reversal-journal', dir, '--no-reversal']), {
     code: 'ISO8583_ERR_GATEWAY_CONFIG',
     field: '--no-reversal',
-    message: /holds 1 reversal\(s\) or advice\(s\) not yet sent/,
+    message: /holds 0 entries an earlier run left unsent \(0 reversals owed\), and 1 damaged entries that may be owed/,
   });
 });

@@ -27,7 +27,7 @@ test('a folder under --reversal-journal the service user cannot enter (lost+foun
   const r = runAsOther(checkConfig(dir));
   chmodSync(lost, 0o700); // for the folder's removal
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`warning: --reversal-journal: the folder ${lost.replace(/[+.]/g, '\\$&')} cannot be entered \\(EACCES\\)`));
+  assert.match(r.stdout, new RegExp(`warning: ISO8583_WARN_JOURNAL_UNCHECKED: --reversal-journal: the folder ${lost.replace(/[+.]/g, '\\$&')} cannot be entered \\(EACCES\\)`));
   assert.match(r.stdout, /gateway config is valid/);
 });
 
@@ -39,5 +39,5 @@ test('a stranded reversals.jsonl that exists and cannot be read is still refused
   closeFile(join(old, 'reversals.jsonl'));
   const r = runAsOther(checkConfig(dir));
   assert.equal(r.status, 1, r.stdout);
-  assert.match(r.stderr, /ISO8583_ERR_GATEWAY_CONFIG: --reversal-journal: the reversal journal \S+visa\/reversals\.jsonl, which this configuration \(one upstream\) does not open, cannot be read \(EACCES\)/);
+  assert.match(r.stderr, /ISO8583_ERR_GATEWAY_CONFIG: --reversal-journal: the journal in \S+visa cannot be read \(EACCES\) to tell whether it holds entries an earlier run left unsent, and this configuration \(one upstream\) does not open it/);
 });

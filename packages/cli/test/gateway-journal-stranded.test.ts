@@ -31,7 +31,7 @@ test('one upstream -> a group: the lone upstream\'s journal still holding a reve
   assert.throws(() => check(group(dir, 'primary', 'backup')), {
     code: 'ISO8583_ERR_GATEWAY_CONFIG',
     field: '--reversal-journal',
-    message: new RegExp(`^--reversal-journal: the reversal journal ${join(dir, 'reversals.jsonl')} holds 1 reversal\\(s\\) or advice\\(s\\) not yet sent, and this configuration \\(the upstreams primary, backup\\) does not open it`),
+    message: new RegExp(`^--reversal-journal: the reversal journal ${join(dir, 'reversals.jsonl')} holds 1 entries an earlier run left unsent \\(1 reversals owed\\), and this configuration \\(the upstreams primary, backup\\) does not open it`),
   });
   assert.deepEqual(snapshot(dir), before, 'nothing written, no lock file made');
   // The configuration that wrote it still starts.
@@ -57,6 +57,6 @@ test('the start refuses too: exit 1 naming --reversal-journal and the file, noth
   await journalWithReversal(dir);
   const r = await runCli(['gateway', ...group(dir, 'primary', 'backup'), '--listen', '0', '--http', '0']);
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, /ISO8583_ERR_GATEWAY_CONFIG: --reversal-journal: the reversal journal \S+reversals\.jsonl holds 1 reversal/);
+  assert.match(r.stderr, /ISO8583_ERR_GATEWAY_CONFIG: --reversal-journal: the reversal journal \S+reversals\.jsonl holds 1 entries an earlier run left unsent/);
   assert.deepEqual(readdirSync(dir).sort(), ['reversals.jsonl'], 'no folder of the group made');
 });

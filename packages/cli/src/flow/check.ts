@@ -16,13 +16,17 @@ import type { FlowRunOptions } from './runner.js';
 /**
  * Checks `flow` (read from `file`) as {@link startFlow} would start it with `run`; throws the coded error the start
  * would throw (a token file that cannot be read names `--http-token-file`). Resolves with what `--check` prints on
- * success: a `warning: ISO8583_WARN_HTTP_OPEN: …` line when the HTTP port is open to the network without a token (as
- * the start logs it, and as `gateway --check-config` prints it), then `flow NAME is valid`.
+ * success: a `warning:` line for what loading warned of (a default journal folder that cannot be entered:
+ * `ISO8583_WARN_JOURNAL_UNCHECKED`) and for each journal a connector with reversal or SAF on would send entries an
+ * earlier run left from (options.ts `checkJournalDirs`), as the start logs them; one `warning: ISO8583_WARN_HTTP_OPEN:
+ * …` line when the HTTP port is open to the network without a token (as the start logs it, and as `gateway
+ * --check-config` prints it); then `flow NAME is valid`.
  */
 export async function checkFlow(file: string, flow: Flow, run: FlowRunOptions): Promise<string> {
   const token = readHttpToken(run.httpToken, run.httpTokenFile);
-  checkJournalDirs(file, flow.connectors);
+  const journalWarnings = checkJournalDirs(file, flow.connectors);
   await resolveFlowSequences(flow);
   const open = flow.http === undefined ? undefined : openHttpWarning(flowHttpHost(flow.http), token, FLOW_HTTP_SOURCE);
-  return `${open === undefined ? '' : `warning: ISO8583_WARN_HTTP_OPEN: ${open}\n`}flow ${printable(flow.name)} is valid\n`;
+  const warnings = [...(flow.warnings ?? []), ...journalWarnings, ...(open === undefined ? [] : [`ISO8583_WARN_HTTP_OPEN: ${open}`])];
+  return `${warnings.map((line) => `warning: ${printable(line)}\n`).join('')}flow ${printable(flow.name)} is valid\n`;
 }

@@ -86,6 +86,12 @@ export interface Flow {
   logLevel: string;
   /** Log file. Default: standard error. */
   logFile?: string;
+  /**
+   * What loading found worth a warning, not a refusal, one line each (the start logs them, `run --check` prints them):
+   * a connector's default journal folder that cannot be entered to look for a journal an earlier run left
+   * (`ISO8583_WARN_JOURNAL_UNCHECKED`, options.ts `connectorOptionsOf`). Default: none.
+   */
+  warnings?: string[];
 }
 
 /** How long a sequence module may take to load (its top-level code, `await` included), in ms: 10000. */
@@ -189,8 +195,9 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
   // The options as the libraries will get them, checked by their own validators: each entry the schema found no fault in.
   const clean = (base: string): boolean => !problems.some((p) => p.field === base || p.field.startsWith(`${base}/`));
   const connectorOptions: Flow['connectors'] = {};
+  const warnings: string[] = [];
   for (const [n, options] of ownEntries(flow?.connectors)) {
-    connectorOptions[n] = connectorOptionsOf(dir, name, n, options);
+    connectorOptions[n] = connectorOptionsOf(dir, name, n, options, warnings);
     if (clean(`/connectors/${n}`)) problems.push(...connectorProblems(n, connectorOptions[n]), ...withoutEffectProblems(n, options));
   }
   const inboundOptions: Record<string, Record<string, unknown>> = {};
@@ -234,5 +241,6 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
   };
   if (flow.http !== undefined) result.http = flow.http as FlowHttp;
   if (typeof flow.logFile === 'string') result.logFile = resolve(dir, flow.logFile);
+  if (warnings.length > 0) result.warnings = warnings;
   return result;
 }

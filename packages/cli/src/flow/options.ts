@@ -4,13 +4,14 @@
  * check by the libraries' own validators (`validateConnectorOptions`, `validateInboundOptions`: pool min <= max, the
  * header's length, a dialect that loads, ...), so that `run --check` refuses what `run` would, naming the JSON path.
  */
-import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { Iso8583Error } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
-import { JOURNAL_FILE, defaultJournalDir, journalOpenNeed, validateConnectorOptions } from '@iso8583/connector';
+import { defaultJournalDir, owedInJournalSync, owedUnknownText, unsentRefusal, validateConnectorOptions } from '@iso8583/connector';
+import type { JournalOwed } from '@iso8583/connector';
 import { validateInboundOptions } from '@iso8583/inbound';
 import { storeDirProblem } from '../store-dir-problem.js';
+import { journalFileIn, journalUncheckedWarning, owedAtStartWarning } from '../journal-warnings.js';
 import { flowError } from './errors.js';
 
 type Options = Record<string, unknown>;
@@ -36,9 +37,11 @@ function withDialect(dir: string, options: Options): Options {
  * against `dir`, and, when reversal or the SAF queue is on without a journal folder, the per-user state folder
  * `defaultJournalDir("FLOW.CONNECTOR")` (as the gateway does: never the working folder). With both off and no journal
  * folder, that folder too when a journal is there (an earlier run's with them on): the connector's start refuses it
- * while it holds entries left unsent (they would never be sent otherwise).
+ * while it holds entries left unsent (they would never be sent otherwise). That folder, when it cannot be entered to
+ * look (`EACCES`, `ENOTDIR`), is not handed on: `ISO8583_WARN_JOURNAL_UNCHECKED` (journal-warnings.ts) naming
+ * `/connectors/NAME` and the folder is pushed to `warnings` (default: a list nobody reads), as the gateway warns of its.
  */
-export function connectorOptionsOf(dir: string, flowName: string, name: string, given: Options): Options {
+export function connectorOptionsOf(dir: string, flowName: string, name: string, given: Options, warnings: string[] = []): Options {
   const options: Options = { ...withDialect(dir, given), name };
   const reversal = given.reversal as { enabled?: unknown; journalDir?: unknown } | undefined;
   const saf = given.saf as { enabled?: unknown; journalDir?: unknown } | undefined;
@@ -52,7 +55,11 @@ export function connectorOptionsOf(dir: string, flowName: string, name: string, 
     else if (on) options.saf = { ...saf, journalDir };
     // Both off: the folder a run with them on journaled in, when it holds a journal, so that the connector's start
     // reads it and refuses what that run left unsent (`reversal.enabled` and the count) rather than never sending it.
-    else if (given.store === undefined && existsSync(join(journalDir, JOURNAL_FILE))) options.reversal = { ...reversal, journalDir };
+    else if (given.store === undefined) {
+      const seen = journalFileIn(journalDir);
+      if (seen === true) options.reversal = { ...reversal, journalDir };
+      else if (seen !== false) warnings.push(journalUncheckedWarning(`/connectors/${name}`, journalDir, seen, 'an earlier run with reversal or SAF on left (its default journal folder)'));
+    }
   }
   return options;
 }
@@ -63,48 +70,58 @@ export function connectorOptionsOf(dir: string, flowName: string, name: string, 
  * file in it the start opens cannot be (one left by a first run as another user): `run --check` looks (store-dir-problem.ts:
  * nothing made, no lock taken); the start would fail `ISO8583_ERR_CONNECTOR_JOURNAL`. A connector with reversal and
  * SAF both off only reads its journal folder (connector's `refuseUnsent`): its folder is not checked for writing; its
- * journal is read instead, and what it still owes (connector's `journalOpenNeed(...).owed`) refuses, naming
- * `/connectors/NAME/reversal/enabled`, as the start would refuse it.
+ * journal is read instead, and what it still owes (connector's `owedInJournalSync`) refuses, naming
+ * `/connectors/NAME/reversal/enabled`, as the start would refuse it. Returns the `warning:` lines of what a start with
+ * reversal or SAF on would say of its journal: what it still owes from an earlier run, which that start sends
+ * (journal-warnings.ts `owedAtStartWarning`, at the connector's `journalDir` path).
  */
-export function checkJournalDirs(file: string, connectors: Record<string, Options>): void {
+export function checkJournalDirs(file: string, connectors: Record<string, Options>): string[] {
+  const warnings: string[] = [];
   for (const [name, options] of Object.entries(connectors)) {
     if (options.store !== undefined) continue;
     const off = (options.reversal as { enabled?: unknown } | undefined)?.enabled !== true && (options.saf as { enabled?: unknown } | undefined)?.enabled !== true;
     for (const key of ['reversal', 'saf'] as const) {
       const dir = (options[key] as { journalDir?: unknown } | undefined)?.journalDir;
+      if (typeof dir !== 'string') continue;
+      const owed = (): JournalOwed => readOwed(file, `/connectors/${name}/${key}/journalDir`, dir);
       if (off) {
-        if (typeof dir === 'string') refuseOwed(file, name, key, dir);
+        refuseOwed(file, name, dir, owed());
         continue;
       }
-      const problem = typeof dir === 'string' ? storeDirProblem(dir, ['journal']) : undefined;
-      if (problem === undefined) continue;
+      const problem = storeDirProblem(dir, ['journal']);
       const field = `/connectors/${name}/${key}/journalDir`;
-      throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file}: ${field}: the journal folder ${String(dir)} cannot be made or written: ${problem}`, { field });
+      if (problem !== undefined) {
+        throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file}: ${field}: the journal folder ${dir} cannot be made or written: ${problem}`, { field });
+      }
+      const left = owed();
+      if (left.owed > 0) warnings.push(owedAtStartWarning(field, dir, left));
     }
+  }
+  return warnings;
+}
+
+/**
+ * What the journal in `dir` still owes (connector's `owedInJournalSync`: read only); throws `ISO8583_ERR_FLOW_INVALID`
+ * naming `field` (its `journalDir` path) and the system's reason when it cannot be read to tell.
+ */
+function readOwed(file: string, field: string, dir: string): JournalOwed {
+  try {
+    return owedInJournalSync(dir);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file}: ${field}: ${owedUnknownText(dir, reason)}`, { field });
   }
 }
 
 /**
- * For a connector with reversal and SAF off: throws `ISO8583_ERR_FLOW_INVALID` when the journal in `dir` (its `key`'s
- * `journalDir`) still owes reversals or advices (named at `/connectors/NAME/reversal/enabled`), or cannot be read to
- * tell (named at its `journalDir`): what the connector's start refuses. Nothing made or written.
+ * For a connector with reversal and SAF off: throws `ISO8583_ERR_FLOW_INVALID` when the journal in `dir` still owes
+ * reversals or advices (`owed`), named at `/connectors/NAME/reversal/enabled` in the connector's words (its
+ * `unsentRefusal`): what the connector's start refuses. Nothing made or written.
  */
-function refuseOwed(file: string, name: string, key: 'reversal' | 'saf', dir: string): void {
-  let owed: number;
-  try {
-    owed = journalOpenNeed(join(dir, JOURNAL_FILE), 0).owed;
-  } catch (err) {
-    const field = `/connectors/${name}/${key}/journalDir`;
-    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file}: ${field}: the journal in ${dir} cannot be read (${reason}) to tell whether it holds entries left unsent`, { field });
-  }
-  if (owed === 0) return;
+function refuseOwed(file: string, name: string, dir: string, owed: JournalOwed): void {
+  if (owed.owed === 0) return;
   const field = `/connectors/${name}/reversal/enabled`;
-  throw flowError(
-    'ISO8583_ERR_FLOW_INVALID',
-    `flow file ${file}: ${field}: reversal and SAF are off, and the journal in ${dir} holds ${owed} entries an earlier run left unsent (or damaged, maybe owed): turn reversal.enabled (or saf.enabled) on to send them`,
-    { field },
-  );
+  throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file}: ${field}: ${unsentRefusal(dir, owed)}`, { field });
 }
 
 /** The connector's name of a journal folder in the text of its errors. */

@@ -127,6 +127,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
+  // What loading warned of (a default journal folder that cannot be entered: load.ts `Flow.warnings`), as the gateway logs its.
+  for (const line of flow.warnings ?? []) logger.warn(line);
   // Sequences first: a module that does not load, or a name not registered, stops the flow before any socket opens.
   const sequences = await resolveFlowSequences(flow);
 

@@ -22,8 +22,10 @@ import type { UpstreamDialect } from './approval-fit.js';
  * this user cannot open names `--reversal-journal`, the file and the system's reason). Returns the one-line summary printed on success, after a
  * `warning:` line for each upstream whose approval codes the POS dialect cannot carry (approval-fit.ts), one for
  * upstreams of different dialects behind the HTTP port (`POST /raw` refused, `rawDialectsWarning`) and one for an HTTP
- * port open to the network without a token (`ISO8583_WARN_HTTP_OPEN`, as the start logs it), and one for each folder
- * under `--reversal-journal` that cannot be entered to look for a stranded journal (journal-stranded.ts). `configWarnings` (the
+ * port open to the network without a token (`ISO8583_WARN_HTTP_OPEN`, as the start logs it), one for each folder
+ * under `--reversal-journal` that cannot be entered to look for a stranded journal (`ISO8583_WARN_JOURNAL_UNCHECKED`:
+ * journal-stranded.ts), and one for each upstream's journal still holding entries an earlier run left unsent, which
+ * the start sends (journal-check.ts). `configWarnings` (the
  * parse's `warnings`: a config file key a flag made unused; default none) are printed first, one `warning:` line each.
  */
 export function checkGatewayConfig(config: GatewayConfig, configWarnings: readonly string[] = []): string {

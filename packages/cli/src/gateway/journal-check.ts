@@ -7,11 +7,13 @@
  */
 import type { Logger } from 'pino';
 import { Iso8583Error } from '@iso8583/codec';
-import { defaultJournalDir } from '@iso8583/connector';
+import { defaultJournalDir, owedInJournalSync } from '@iso8583/connector';
+import type { JournalOwed } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import { groupUpstreams, upstreamOptions } from './upstream-options.js';
-import { refuseStrandedJournals } from './journal-stranded.js';
+import { journalFlagOf, refuseStrandedJournals } from './journal-stranded.js';
+import { owedAtStartWarning } from '../journal-warnings.js';
 import { storeDirProblem } from '../store-dir-problem.js';
 import type { StoreKind } from '../store-dir-problem.js';
 
@@ -40,9 +42,12 @@ export function gatewayJournalDirs(config: GatewayConfig, logger: Logger): Gatew
  * one still to be made in a folder this user may not write), or a file in it that the start opens cannot be opened
  * (one this user may not read or write, as a first run as root leaves): path-problem.ts's rule. Also when a journal
  * `config` does not open still holds reversals not yet sent (journal-stranded.ts). Returns the warnings of that look
- * (a folder it could not enter, not refused).
+ * (a folder it could not enter, not refused), then one for each upstream's journal that still holds entries an
+ * earlier run left unsent, which its start sends and says so (journal-warnings.ts `owedAtStartWarning`, as `run
+ * --check` says it of a flow's connector).
  */
 export function checkJournalDirs(config: GatewayConfig, logger: Logger): string[] {
+  const owed: string[] = [];
   for (const { dir, kinds } of gatewayJournalDirs(config, logger)) {
     const problem = storeDirProblem(dir, kinds);
     if (problem !== undefined) {
@@ -50,8 +55,20 @@ export function checkJournalDirs(config: GatewayConfig, logger: Logger): string[
         field: '--reversal-journal',
       });
     }
+    // Readable, by the look above (a file that vanished or changed since is the start's to find).
+    const left = kinds.includes('journal') ? owedIfRead(dir) : undefined;
+    if (left !== undefined && left.owed > 0) owed.push(owedAtStartWarning(journalFlagOf(config), dir, left));
   }
-  return refuseStrandedJournals(config);
+  return [...refuseStrandedJournals(config), ...owed];
+}
+
+/** What the journal in `dir` still owes (connector's `owedInJournalSync`), or `undefined` when it cannot be read. */
+function owedIfRead(dir: string): JournalOwed | undefined {
+  try {
+    return owedInJournalSync(dir);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The connector's names of the store folders the gateway's `--reversal-journal` places. */

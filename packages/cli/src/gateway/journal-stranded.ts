@@ -13,15 +13,19 @@
  * entries, but a file journal is one folder, one lock, one file: merging one into another at start would write two
  * journals at once, and a crash between could send a reversal twice or lose it. The operator moves the file, with the
  * gateway stopped, or runs the earlier configuration until it is empty. Read only: the file is read (the connector's
- * `journalOpenNeed`), no lock taken, nothing written.
+ * `owedInJournalSync`, whose words, `owedText`, the refusal uses), no lock taken, nothing written.
  *
  * Refused only for a journal file seen to exist: one that holds open entries, or one that cannot be read to tell. A
  * folder that cannot be entered (a volume's `lost+found`, root's with mode 0700, under a journal folder that is a
- * volume of its own) shows no journal file: it is a warning naming it, not a refusal, or no service user could start.
+ * volume of its own) shows no journal file: it is a warning naming it (`ISO8583_WARN_JOURNAL_UNCHECKED`, and
+ * `--reversal-journal`, or the default state folder when that flag is not given), not a refusal, or no service user
+ * could start.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { JOURNAL_FILE, journalOpenNeed } from '@iso8583/connector';
+import { JOURNAL_FILE, owedInJournalSync, owedText, owedUnknownText } from '@iso8583/connector';
+import type { JournalOwed } from '@iso8583/connector';
+import { journalFileIn, journalUncheckedWarning } from '../journal-warnings.js';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import { groupUpstreams, journalDirOf } from './upstream-options.js';
@@ -52,11 +56,22 @@ function unusedJournalDirs(config: StrandedConfig, off: boolean): string[] {
   return [...new Set(candidates)].filter((dir) => !used.has(dir));
 }
 
+/**
+ * The flag that set the journal folders of `config`, for a warning naming one: `--reversal-journal`, or, not given,
+ * `--reversal-journal (not given: the default state folder)` (connector's `defaultJournalDir`).
+ */
+export function journalFlagOf(config: Pick<GatewayConfig, 'reversalJournal'>): string {
+  return config.reversalJournal !== undefined ? '--reversal-journal' : '--reversal-journal (not given: the default state folder)';
+}
+
 /** What {@link strandedJournals} found: the refusal, if any, and the folders it could not look into. */
 export interface StrandedJournals {
   /** `ISO8583_ERR_GATEWAY_CONFIG` naming `--reversal-journal`, or `undefined` when nothing is stranded. */
   problem: Error | undefined;
-  /** One line for each folder that could not be entered to look for a journal file (a `lost+found`): not refused. */
+  /**
+   * One line for each folder that could not be entered to look for a journal file (a `lost+found`): not refused;
+   * `ISO8583_WARN_JOURNAL_UNCHECKED` naming `--reversal-journal` (journal-warnings.ts).
+   */
   warnings: string[];
 }
 
@@ -73,26 +88,25 @@ export function strandedJournals(config: StrandedConfig): StrandedJournals {
   const group = groupUpstreams(config);
   const mode = off ?? (group === undefined ? 'one upstream' : `the upstreams ${group.map((u) => u.name).join(', ')}`);
   const problem = (text: string): Error => gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${off ?? '--reversal-journal'}: ${text}`, { field: off ?? '--reversal-journal' });
+  const named = journalFlagOf(config);
   for (const dir of unusedJournalDirs(config, off !== undefined)) {
-    const file = join(dir, JOURNAL_FILE);
-    try {
-      statSync(file);
-    } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-      // No journal file there; or a folder this user cannot enter, which no start of this user writes a journal in.
-      if (reason !== 'ENOENT') warnings.push(`--reversal-journal: the folder ${dir} cannot be entered (${reason}) to look for a ${JOURNAL_FILE} this configuration (${mode}) does not open; not checked`);
+    const seen = journalFileIn(dir);
+    // No journal file there; or a folder this user cannot enter, which no start of this user writes a journal in.
+    if (seen !== true) {
+      if (seen !== false) warnings.push(journalUncheckedWarning(named, dir, seen, `this configuration (${mode}) does not open`));
       continue;
     }
-    let entries: number;
+    const file = join(dir, JOURNAL_FILE);
+    let owed: JournalOwed;
     try {
-      // Live entries and damaged adds without their done (connector's owedCount): the count a connector refuses on.
-      entries = journalOpenNeed(file, 0).owed;
+      // Live entries and damaged adds without their done (connector's owedInJournalSync): the count a connector refuses on.
+      owed = owedInJournalSync(dir);
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-      return { problem: problem(`the reversal journal ${file}, which this configuration (${mode}) does not open, cannot be read (${reason}) to tell whether it holds reversals not yet sent`), warnings };
+      return { problem: problem(`${owedUnknownText(dir, reason)}, and this configuration (${mode}) does not open it`), warnings };
     }
-    if (entries === 0) continue;
-    const held = `the reversal journal ${file} holds ${entries} reversal(s) or advice(s) not yet sent, and this configuration (${mode}) does not open it: they would never be sent`;
+    if (owed.owed === 0) continue;
+    const held = `the reversal journal ${file} holds ${owedText(owed)}, and this configuration (${mode}) does not open it: they would never be sent`;
     const text =
       off !== undefined
         ? `${held}. Start once without ${off} until they are delivered (safDepth 0)`

@@ -1,0 +1,74 @@
+/**
+ * What a journal folder still owes, read only: the one reading of it, and the one way of saying it, for every place
+ * that asks before or instead of opening the journal: a start with reversal and SAF off (reversal-unsent.ts), and the
+ * command's checks (`run --check`, `gateway --check-config`, the gateway's journals a configuration leaves unread).
+ */
+import { join } from 'node:path';
+import { JOURNAL_FILE } from './journal.js';
+import { owedCount, readJournal, readJournalInTurns } from './journal-read.js';
+import type { JournalContents } from './journal-read.js';
+import { readJournalFile, readJournalFileSync } from './journal-tail.js';
+
+/** What the journal file of a folder still owes (all 0 when there is no file). */
+export interface JournalOwed {
+  /** The live entries: reversals and advices an earlier run left unfinished (a start with reversal or SAF on sends them). */
+  entries: number;
+  /** Of {@link JournalOwed.entries}, the reversals (the others are advices). */
+  reversals: number;
+  /**
+   * The damaged `add` records (not a crash cut) whose `done` is not in the file: each a reversal or advice maybe owed
+   * that no start sends (a start with reversal or SAF on quarantines each and logs it at `error`).
+   */
+  damaged: number;
+  /** `entries + damaged`: what the file may still owe (journal-read.ts `owedCount`), the count a refusal is made on. */
+  owed: number;
+}
+
+/** What `contents` owes. */
+function owedOf(contents: JournalContents): JournalOwed {
+  const live = [...contents.live.values()];
+  const owed = owedCount(contents);
+  return { entries: live.length, reversals: live.filter((e) => (e.kind ?? 'reversal') === 'reversal').length, damaged: owed - live.length, owed };
+}
+
+const NONE: JournalOwed = { entries: 0, reversals: 0, damaged: 0, owed: 0 };
+
+/**
+ * What the journal file in `dir` still owes ({@link JournalOwed}), read as a restart reads it (up to the trailing blank
+ * run: journal-tail.ts) in turns of the event loop: no lock taken, nothing written. Rejects with what reading the file
+ * throws (`EACCES`, `ENOTDIR`: the system's error, its `code` kept), except `ENOENT` (no file: nothing owed).
+ */
+export async function owedInJournal(dir: string): Promise<JournalOwed> {
+  const read = await readJournalFile(join(dir, JOURNAL_FILE));
+  return read === undefined ? NONE : owedOf(await readJournalInTurns(read.data));
+}
+
+/** {@link owedInJournal}, synchronously: for a check before a start, which reads and writes nothing else. */
+export function owedInJournalSync(dir: string): JournalOwed {
+  const read = readJournalFileSync(join(dir, JOURNAL_FILE));
+  return read === undefined ? NONE : owedOf(readJournal(read.data));
+}
+
+/**
+ * What `owed` says, in the words of every message about it: `3 entries an earlier run left unsent (2 reversals owed)`,
+ * then `, and 1 damaged entries that may be owed (a start with reversal on quarantines and logs them)` when there are.
+ */
+export function owedText(owed: JournalOwed): string {
+  const damaged = owed.damaged === 0 ? '' : `, and ${owed.damaged} damaged entries that may be owed (a start with reversal on quarantines and logs them)`;
+  return `${owed.entries} entries an earlier run left unsent (${owed.reversals} reversals owed)${damaged}`;
+}
+
+/**
+ * The refusal of a start with reversal and SAF off over the journal in `dir` that still owes `owed` (its `owed` > 0):
+ * `reversal and SAF are off, and the journal in DIR holds …: turn reversal.enabled (or saf.enabled) on to send them`.
+ * The connector's start (`ISO8583_ERR_CONNECTOR_OPTIONS`) and `run --check` (`ISO8583_ERR_FLOW_INVALID`, at the JSON
+ * path) say it alike.
+ */
+export function unsentRefusal(dir: string, owed: JournalOwed): string {
+  return `reversal and SAF are off, and the journal in ${dir} holds ${owedText(owed)}: turn reversal.enabled (or saf.enabled) on to send them`;
+}
+
+/** Why the journal in `dir` cannot be told to owe nothing: `the journal in DIR cannot be read (EACCES) to tell …`. */
+export function owedUnknownText(dir: string, reason: string): string {
+  return `the journal in ${dir} cannot be read (${reason}) to tell whether it holds entries an earlier run left unsent`;
+}
