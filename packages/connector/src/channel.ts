@@ -287,7 +287,7 @@ export class Channel {
     }
     const key = this.host.matchKey.ofResponse(message);
     const req = this.pending.get(key);
-    if (req !== undefined && !answersMti(req.mti, mti)) {
+    if (req !== undefined && !this.host.matchKey.keysMti && !answersMti(req.mti, mti)) {
       // Another class under a key without field 0 (an 0810 or a 0410 under a 0200's STAN and terminal): no answer to
       // the request, which keeps waiting for its own; an earlier request's under the key that timed out, maybe.
       this.host.unmatched(this, message, header, this.late.has(key));
@@ -344,7 +344,7 @@ export class Channel {
     const req = this.pending.get(key);
     // An answer of another class (a matchKey without field 0), the late answer of a timed-out request under the same
     // key, or the host's duplicate of an answered one's (its field 7 tells): not this request's to fail.
-    if (req === undefined || !answersMti(req.mti, mti) || this.late.stale(key, req.anyAnswer ? undefined : req.echo7, recovered) !== undefined) return;
+    if (req === undefined || (!this.host.matchKey.keysMti && !answersMti(req.mti, mti)) || this.late.stale(key, req.anyAnswer ? undefined : req.echo7, recovered) !== undefined) return;
     this.fail(
       req,
       connectorError(

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { JOURNAL_FILE } from './journal.js';
+import { journalOpenError } from './journal-hold.js';
 import { owedCount, readJournal, readJournalInTurns } from './journal-read.js';
 import type { JournalContents } from './journal-read.js';
 import { readJournalFile, readJournalFileSync } from './journal-tail.js';
@@ -35,18 +36,36 @@ const NONE: JournalOwed = { entries: 0, reversals: 0, damaged: 0, owed: 0 };
 
 /**
  * What the journal file in `dir` still owes ({@link JournalOwed}), read as a restart reads it (up to the trailing blank
- * run: journal-tail.ts) in turns of the event loop: no lock taken, nothing written. Rejects with what reading the file
- * throws (`EACCES`, `ENOTDIR`: the system's error, its `code` kept), except `ENOENT` (no file: nothing owed).
+ * run: journal-tail.ts) in turns of the event loop: no lock taken, nothing written. A file that cannot be read
+ * (`EACCES`, `ENOTDIR`) rejects with `ISO8583_ERR_CONNECTOR_JOURNAL` naming the folder, the system's error as its
+ * `cause` (its `code` kept: {@link journalReadReason}); no file (`ENOENT`) owes nothing.
  */
 export async function owedInJournal(dir: string): Promise<JournalOwed> {
-  const read = await readJournalFile(join(dir, JOURNAL_FILE));
+  let read: Awaited<ReturnType<typeof readJournalFile>>;
+  try {
+    read = await readJournalFile(join(dir, JOURNAL_FILE));
+  } catch (err) {
+    throw journalOpenError(dir, err);
+  }
   return read === undefined ? NONE : owedOf(await readJournalInTurns(read.data));
 }
 
 /** {@link owedInJournal}, synchronously: for a check before a start, which reads and writes nothing else. */
 export function owedInJournalSync(dir: string): JournalOwed {
-  const read = readJournalFileSync(join(dir, JOURNAL_FILE));
+  let read: ReturnType<typeof readJournalFileSync>;
+  try {
+    read = readJournalFileSync(join(dir, JOURNAL_FILE));
+  } catch (err) {
+    throw journalOpenError(dir, err);
+  }
   return read === undefined ? NONE : owedOf(readJournal(read.data));
+}
+
+/** The system's reason (`EACCES`, `ENOTDIR`) an {@link owedInJournal} failure carries as its `cause`, else its text. */
+export function journalReadReason(err: unknown): string {
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : String(cause ?? err);
 }
 
 /**

@@ -66,6 +66,11 @@ export function wireValue(spec: FieldSpec | undefined, value: unknown): string {
 export class MatchKey {
   private readonly specs: (FieldSpec | undefined)[];
   private readonly timeSpec: FieldSpec | undefined;
+  /**
+   * True when the key names field 0: a key that finds a request then finds only answers of its response MTI, so
+   * {@link answersMti} need not be asked on the read loop.
+   */
+  readonly keysMti: boolean;
 
   constructor(
     readonly fields: readonly string[],
@@ -73,6 +78,7 @@ export class MatchKey {
   ) {
     this.specs = fields.map((f) => dialect.fields[f]);
     this.timeSpec = dialect.fields['7'];
+    this.keysMti = fields.includes('0');
   }
 
   /**

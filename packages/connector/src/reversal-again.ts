@@ -11,8 +11,10 @@
  * Every try of one approval's reversal is the same entry (one id): a failed add whose record may have been kept (a
  * shared store: a commit past the lease, or as the owner lock broke, or unseen) is either ended by that store (`FORGET`,
  * pg/saf-sql.ts; the next try makes it pending again) or claimed first by another node, which sends it; the next try
- * then finds it there (`ReversalJournal.add` resolves `'exists'`) and stores nothing: the bank gets one reversal of
- * the approval, never two.
+ * then finds it there (`ReversalJournal.add` resolves `'exists'`) and stores nothing: on this retry path the bank gets
+ * one reversal of the approval, never two. The in-place path (a reversal sent from memory when its store failed) may
+ * meet a store whose add committed as the owner lock broke: another node may then send the same reversal too, a
+ * repeat (0401) the bank takes as one.
  */
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { SafHost } from './saf-event.js';

@@ -4,7 +4,6 @@
  */
 import { FileJournal } from './journal.js';
 import type { ReversalJournal } from './journal.js';
-import { journalOpenError } from './journal-hold.js';
 import { owedInJournal, unsentRefusal } from './journal-owed.js';
 import { connectorError } from './errors.js';
 
@@ -23,9 +22,7 @@ import { connectorError } from './errors.js';
  */
 export async function refuseUnsent(journal: ReversalJournal | undefined): Promise<void> {
   if (!(journal instanceof FileJournal)) return;
-  const owed = await owedInJournal(journal.dir).catch((err: unknown) => {
-    throw journalOpenError(journal.dir, err);
-  });
+  const owed = await owedInJournal(journal.dir);
   if (owed.owed === 0) return;
   throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', unsentRefusal(journal.dir, owed), { field: 'reversal.enabled' });
 }

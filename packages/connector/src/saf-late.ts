@@ -10,7 +10,7 @@
  * none in flight; an answer that comes later (a repeat left meanwhile) is a late response as before, logged, and the
  * repeat's own answer decides.
  */
-import type { Dialect, IsoMessage } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
 import { answersMti, mtiText } from './match-key.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent } from './saf-event.js';
@@ -28,7 +28,6 @@ export interface SafAttempt {
 
 /** The match keys of an attempt and of an answer (the connector's `MatchKey`). */
 export interface AnswerKeys {
-  readonly dialect: Dialect;
   ofRequest(message: IsoMessage): string;
   ofResponse(message: IsoMessage): string;
 }

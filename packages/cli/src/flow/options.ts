@@ -7,7 +7,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { Iso8583Error } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
-import { defaultJournalDir, owedInJournalSync, owedUnknownText, unsentRefusal, validateConnectorOptions } from '@iso8583/connector';
+import { defaultJournalDir, journalReadReason, owedInJournalSync, owedUnknownText, unsentRefusal, validateConnectorOptions } from '@iso8583/connector';
 import type { JournalOwed } from '@iso8583/connector';
 import { validateInboundOptions } from '@iso8583/inbound';
 import { storeDirProblem } from '../store-dir-problem.js';
@@ -39,9 +39,9 @@ function withDialect(dir: string, options: Options): Options {
  * folder, that folder too when a journal is there (an earlier run's with them on): the connector's start refuses it
  * while it holds entries left unsent (they would never be sent otherwise). That folder, when it cannot be entered to
  * look (`EACCES`, `ENOTDIR`), is not handed on: `ISO8583_WARN_JOURNAL_UNCHECKED` (journal-warnings.ts) naming
- * `/connectors/NAME` and the folder is pushed to `warnings` (default: a list nobody reads), as the gateway warns of its.
+ * `/connectors/NAME` and the folder is pushed to `warnings`, as the gateway warns of its.
  */
-export function connectorOptionsOf(dir: string, flowName: string, name: string, given: Options, warnings: string[] = []): Options {
+export function connectorOptionsOf(dir: string, flowName: string, name: string, given: Options, warnings: string[]): Options {
   const options: Options = { ...withDialect(dir, given), name };
   const reversal = given.reversal as { enabled?: unknown; journalDir?: unknown } | undefined;
   const saf = given.saf as { enabled?: unknown; journalDir?: unknown } | undefined;
@@ -108,7 +108,7 @@ function readOwed(file: string, field: string, dir: string): JournalOwed {
   try {
     return owedInJournalSync(dir);
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    const reason = journalReadReason(err);
     throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file}: ${field}: ${owedUnknownText(dir, reason)}`, { field });
   }
 }

@@ -23,7 +23,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { JOURNAL_FILE, owedInJournalSync, owedText, owedUnknownText } from '@iso8583/connector';
+import { JOURNAL_FILE, journalReadReason, owedInJournalSync, owedText, owedUnknownText } from '@iso8583/connector';
 import type { JournalOwed } from '@iso8583/connector';
 import { journalFileIn, journalUncheckedWarning } from '../journal-warnings.js';
 import type { GatewayConfig } from './config.js';
@@ -102,7 +102,7 @@ export function strandedJournals(config: StrandedConfig): StrandedJournals {
       // Live entries and damaged adds without their done (connector's owedInJournalSync): the count a connector refuses on.
       owed = owedInJournalSync(dir);
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+      const reason = journalReadReason(err);
       return { problem: problem(`${owedUnknownText(dir, reason)}, and this configuration (${mode}) does not open it`), warnings };
     }
     if (owed.owed === 0) continue;
