@@ -5,13 +5,12 @@
 // real bank endpoint, a raw POS socket and a real HTTP request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { createCodec, encodeFrame } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import { waitUntil, within } from '@iso8583/test-support';
-import { BIN } from './cli-process.js';
+import { startGateway } from './helpers/gateway-process.js';
 
 const codec = createCodec('iso87ascii');
 const PAN = '4111111111111111';
@@ -36,21 +35,8 @@ test('gateway HTTP – a request dropped unsent at a stop is logged, masked, onc
   });
   const { port } = await endpoint.start();
   t.after(() => endpoint.destroy());
-  const args = ['gateway', '--upstream', `127.0.0.1:${port}`, '--listen', '0', '--bind', '127.0.0.1', '--http', '0', '--terminal-queue', '--no-reversal',
-    '--no-transaction-log', '--shutdown-deadline', '500', '--log-level', 'info'];
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-  const ended = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const ports = await within(new Promise<{ pos: number; http: number }>((resolve) => {
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString('utf8');
-      const m = /pos=127\.0\.0\.1:(\d+) http=127\.0\.0\.1:(\d+)/.exec(stdout);
-      if (m !== null) resolve({ pos: Number(m[1]), http: Number(m[2]) });
-    });
-  }), 20_000, 'the gateway to be ready');
+  const ports = await startGateway(t, ['--upstream', `127.0.0.1:${port}`, '--listen', '0', '--bind', '127.0.0.1', '--http', '0', '--terminal-queue',
+    '--no-reversal', '--no-transaction-log', '--shutdown-deadline', '500', '--log-level', 'info']);
 
   const pos = connect(ports.pos, '127.0.0.1');
   pos.on('error', () => undefined);
@@ -62,8 +48,7 @@ test('gateway HTTP – a request dropped unsent at a stop is logged, masked, onc
   const pending = async (): Promise<number> => ((await (await fetch(`http://127.0.0.1:${ports.http}/stats`)).json()) as { upstream: { pending: number } }).upstream.pending;
   await waitUntil(async () => (await pending()) === 1, { what: 'the HTTP purchase to wait in its terminal\'s queue' });
 
-  child.kill('SIGTERM');
-  await within(ended, 30_000, 'the gateway to stop');
+  const stderr = await within(ports.stop(), 30_000, 'the gateway to stop');
   assert.equal(await answered, 'cut', 'the HTTP client saw its connection cut');
   const drops = stderr.split('\n').filter((line) => /dropped unsent/.test(line));
   assert.equal(drops.length, 1, `one line for the HTTP request dropped unsent:\n${stderr}`);

@@ -3,7 +3,7 @@
  * each with its mask, and the PANs whose pieces are hidden too. What `CardDataMask` (card-data-mask.ts) searches
  * for; how it searches is there.
  */
-import { hasPanShapedRun, hexPanRuns, maskFieldValue, maskPan, maskValue, parseTlv, sensitiveFields, wireHex } from '@iso8583/codec';
+import { hasPanShapedRun, hexPanRuns, maskFieldValue, maskFreeText, maskPan, maskValue, parseTlv, sensitiveFields, wireHex } from '@iso8583/codec';
 import type { Dialect, FieldSpec, IsoMessage, Sensitivity, TlvItem, ValueEncoding } from '@iso8583/codec';
 
 /** Values shorter than this are not searched for (a 1- or 2-character value would mask half of every line). */
@@ -198,7 +198,7 @@ export class CardDataForms {
       // Past the cap, the run is found by the wholesale rule of `CardDataMask.text` instead of its own forms.
       if (++this.#runs <= this.maxExactRuns) this.#addForms(run, maskPan(run), encoding);
     }
-    for (const run of hexPanRuns(value)) if (++this.#runs <= this.maxExactRuns) this.#addForms(run, maskFieldValue(run, undefined, undefined), undefined);
+    for (const run of hexPanRuns(value)) if (++this.#runs <= this.maxExactRuns) this.#addForms(run, maskFreeText(run), undefined);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { groupedNumber, maskFieldValue, maskGroupedNumbers, maskPan } from '@iso8583/codec';
+import { groupedNumber, maskFreeText, maskGroupedNumbers, maskPan } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { CardDataForms, PAN_PIECE } from './card-data-forms.js';
 import { maskedCopy } from './masked-copy.js';
@@ -88,7 +88,7 @@ export class CardDataMask {
    * more digit runs than {@link MAX_EXACT_RUNS} ({@link wholesale}), also every digit run that could be a PAN (the
    * codec's `maskDigitRuns`), the hex of every run of 8 or more digits as ASCII or EBCDIC bytes (as stars), and every
    * PAN-shaped number spelled in such hex with its byte pairs apart (`F4 F7 F6 ...`: the codec's free-text view,
-   * `maskFieldValue`), whatever message it came from.
+   * `maskFreeText`), whatever message it came from.
    */
   text(text: string): string {
     let out = text;
@@ -99,7 +99,7 @@ export class CardDataMask {
       }
     }
     if (this.#pieces.size > 0 && out.length >= PAN_PIECE) out = this.#hidePanPieces(out);
-    if (this.wholesale) return maskFieldValue(out.replace(DIGIT_RUN_HEX, (hex) => '*'.repeat(hex.length)), undefined, undefined);
+    if (this.wholesale) return maskFreeText(out.replace(DIGIT_RUN_HEX, (hex) => '*'.repeat(hex.length)));
     return maskGroupedNumbers(out);
   }
 

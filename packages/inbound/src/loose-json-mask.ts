@@ -4,7 +4,7 @@
  * its fields were written in clear: each line that parses is masked as a document, and what does not parse is masked
  * on the safe side, every `"<sensitive field id>":"..."` pair by its field and every hex run of 16 characters or more.
  */
-import { maskFieldValue, maskValue } from '@iso8583/codec';
+import { maskFreeText, maskValue } from '@iso8583/codec';
 import type { Sensitivity } from '@iso8583/codec';
 
 /** A JSON pair `"<key>":"<string>"` whose key may be a field id (digits, dot-separated sub-fields). */
@@ -36,7 +36,7 @@ export function maskedLooseJson(text: string, byId: ReadonlyMap<string, Sensitiv
 
 /**
  * Text that may hold fields in JSON form, masked on the safe side: every `"<id>":"<value>"` pair of a sensitive field
- * masked for its field (a value with escapes replaced whole), then free text as the codec masks it (`maskFieldValue`:
+ * masked for its field (a value with escapes replaced whole), then free text as the codec masks it (`maskFreeText`:
  * PAN-shaped runs, track data), then every hex run of 16 characters or more starred.
  */
 export function safeSideMask(text: string, byId: ReadonlyMap<string, Sensitivity>): string {
@@ -49,9 +49,9 @@ export function safeSideMask(text: string, byId: ReadonlyMap<string, Sensitivity
 }
 
 /**
- * Free text under a field owner as the safe side reads it: masked as the codec masks free text (`maskFieldValue`: PAN-shaped
+ * Free text under a field owner as the safe side reads it: masked as the codec masks free text (`maskFreeText`: PAN-shaped
  * runs, track data), then every hex run of 16 characters or more starred (a PIN block, EMV data, a frame as hex).
  */
 export function freeTextMasked(text: string): string {
-  return maskFieldValue(text, undefined, undefined).replace(HEX_RUN, (run) => '*'.repeat(run.length));
+  return maskFreeText(text).replace(HEX_RUN, (run) => '*'.repeat(run.length));
 }

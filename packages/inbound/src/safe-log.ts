@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { CODE_WITHHELD, maskFieldValue } from '@iso8583/codec';
+import { CODE_WITHHELD, maskFreeText } from '@iso8583/codec';
 import type { CardDataMask } from './card-data-mask.js';
 import { codeOf } from './errors.js';
 
@@ -55,13 +55,13 @@ export interface LoggedError {
 
 /**
  * An error as a log field: its code ({@link codeForLog}), name, message and stack, with the card data of the message it is about masked
- * (`mask`: every value of its sensitive fields, in every form), then masked as free text (the codec's `maskFieldValue`
+ * (`mask`: every value of its sensitive fields, in every form), then masked as free text (the codec's `maskFreeText`
  * of a field it does not define, the one rule: any other digit run that could be a PAN masked and the track data after
  * one hidden, and the numbers it spells as the hex of ASCII, EBCDIC or Unicode text: another card's `F4F1F1...`). The
  * endpoint's own errors never contain values; a sequence's may (`new Error(`declined ${fields['2']}`)`).
  */
 export function errorForLog(err: unknown, mask?: CardDataMask): LoggedError {
-  const clean = (text: string): string => maskFieldValue(mask === undefined ? text : mask.text(text), undefined, undefined);
+  const clean = (text: string): string => maskFreeText(mask === undefined ? text : mask.text(text));
   const name = err instanceof Error ? err.name : typeof err;
   const message = err instanceof Error ? err.message : String(err);
   const out: LoggedError = { code: codeForLog(err, mask), name: clean(name), message: clean(message) };

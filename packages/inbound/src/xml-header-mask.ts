@@ -1,4 +1,4 @@
-import { maskFieldValue, maskHeader } from '@iso8583/codec';
+import { maskFreeText, maskHeader } from '@iso8583/codec';
 import { XML_REFERENCE, plainName, referencedChar, specialEnd, tagEnd, tagName, wholeReferences } from './xml-markup.js';
 
 /*
@@ -215,7 +215,7 @@ function lenientHexDigits(plain: string): Int32Array | undefined {
  * A header element's content (from after `<header>` to its `</header>`, raw XML) with the card data in it masked:
  * read as hex when it is hex (each hidden byte's two hex digits starred), as base64 when it is base64 (each base64
  * character that carries a bit of a hidden byte starred: `NDExMTEx...` of an ASCII PAN), as free text in any case
- * (`maskFieldValue`: a header written as text, a comment in it). Base64 that is neither strict form (a junk character,
+ * (`maskFreeText`: a header written as text, a comment in it). Base64 that is neither strict form (a junk character,
  * a `.` inside, `=`-padded blocks one after the other) is read leniently, as a decoder that skips what is not in its
  * alphabet reads it. Hex written with its byte groups apart (`41:11:11...`, `41-11`, `41, 11`, `0x41 0x11`, line
  * breaks) is read as the bytes it writes. A header with an `&` that names no character (`&bogus;`, which no XML reader
@@ -225,7 +225,7 @@ function lenientHexDigits(plain: string): Int32Array | undefined {
  * text is both (`30313233`): the safe side. Linear in the length of the content.
  */
 export function maskedHeaderText(content: string): string {
-  const free = maskFieldValue(content, undefined, undefined);
+  const free = maskFreeText(content);
   if (free.length !== content.length) return free;
   const read = readContent(content);
   const { plain } = read;

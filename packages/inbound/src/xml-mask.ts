@@ -1,5 +1,5 @@
 import type { Dialect, FieldSpec, Sensitivity } from '@iso8583/codec';
-import { isFieldKey, isTlvTag, maskFieldValue, maskValue, sensitiveFields } from '@iso8583/codec';
+import { isFieldKey, isTlvTag, maskFieldValue, maskFreeText, maskValue, sensitiveFields } from '@iso8583/codec';
 import { sensitivityOf, xmlEscape } from './card-data-forms.js';
 import { isMaskedValue } from './masked-value.js';
 import { emvContentShown } from './xml-emv-content.js';
@@ -18,7 +18,7 @@ import { entityDeclarationEnd, starredLiterals, xmlAttributes, tagEnd, specialEn
  * with a starred character starred whole (well-formed output).
  */
 function free(text: string): string {
-  return text === '' ? text : wholeReferences(text, maskFieldValue(text, undefined, undefined));
+  return text === '' ? text : wholeReferences(text, maskFreeText(text));
 }
 
 /** A field number or path as an `id` attribute writes it. */
@@ -195,7 +195,7 @@ function deepestPath(dialect: Dialect): number {
  * `</field` and is masked when that is its `</field>` (starred when it holds markup); without one (a document cut short), its text up
  * to the next tag or the end is masked. Everything outside a field's value (text between tags, other tags and
  * their attributes, a field's attributes but `id` and `value`, comments, processing instructions, CDATA sections,
- * DOCTYPE; the value of an entity declaration in a DOCTYPE, `<!ENTITY pan "...">`, starred whole) is masked as free text (`maskFieldValue` without a field); a comment, processing instruction, CDATA
+ * DOCTYPE; the value of an entity declaration in a DOCTYPE, `<!ENTITY pan "...">`, starred whole) is masked as free text (`maskFreeText`); a comment, processing instruction, CDATA
  * section or `<!` declaration runs to its own end (`-->`, `?>`, `]]>`, `>`), its quotes read as text. Each character is read a bounded number of times, whatever
  * the input (malformed, unclosed, hostile, nested deeper than any sensitive path of the dialect).
  */

@@ -2,6 +2,7 @@
  * The gateway's flag rows: every option of `iso8583 gateway` in one row (flag, config file key, type, limits, default,
  * help). The config file schema, the argument specs, the defaults and the help are all made from these rows.
  */
+import { MAX_IN_FLIGHT, MAX_SAF_ATTEMPTS, MAX_SAF_IN_FLIGHT } from '@iso8583/connector/option-limits';
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector/timeouts';
 import { FRAME_CHOICES, MAX_HEADER_BYTES } from '../flags.js';
 import { CONSOLE_ROWS } from '../flag-table.js';
@@ -64,9 +65,9 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'noTransactionLog', flag: 'no-transaction-log', kind: 'boolean', default: false, help: 'keep no transaction log' },
   { key: 'safInitialDelay', flag: 'saf-initial-delay', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'ms from journaling a SAF entry to its first attempt' },
   { key: 'safMessageInterval', flag: 'saf-message-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'least ms between two SAF attempts to an upstream' },
-  { key: 'safMaxAttempts', flag: 'saf-max-attempts', kind: 'integer', arg: 'N', default: 0, help: 'attempts before a SAF entry is abandoned, 0 = until answered' },
+  { key: 'safMaxAttempts', flag: 'saf-max-attempts', kind: 'integer', arg: 'N', max: MAX_SAF_ATTEMPTS, default: 0, help: 'attempts before a SAF entry is abandoned, 0 = until answered' },
   { key: 'safExpireAfter', flag: 'saf-expire-after', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'ms after journaling at which an unanswered SAF entry expires, 0 = never' },
-  { key: 'safMaxInFlight', flag: 'saf-max-in-flight', kind: 'integer', arg: 'N', min: 1, default: 64, help: 'most SAF attempts in flight at once to an upstream (from due to answered): a backlog after an outage is sent at this pace' },
+  { key: 'safMaxInFlight', flag: 'saf-max-in-flight', kind: 'integer', arg: 'N', min: 1, max: MAX_SAF_IN_FLIGHT, default: 64, help: 'most SAF attempts in flight at once to an upstream (from due to answered): a backlog after an outage is sent at this pace' },
   { key: 'safEndCodes', flag: 'saf-end-codes', kind: 'string', arg: 'CODES', pattern: '^[0-9A-Za-z]{2,3}(,[0-9A-Za-z]{2,3})*$', defaultText: 'any answer but a system error ends an entry', help: 'response codes (comma-separated) that end a SAF entry besides the dialect approval codes; other codes repeat it (a system error of the dialect, such as 96 or SmartVista 912, repeats it unless named here)' },
   { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', min: 1, max: MAX_REQUEST_TIMEOUT, default: 30_000, help: 'ms to wait for the upstream answer (and for an HTTP client to send its request, at least 2000: then 408)' },
   { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 60_000, help: 'ms without a message received before an echo test (0 = off); after an unanswered echo a new connection answers one before it is used' },
@@ -74,7 +75,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'reconnectMaxDelay', flag: 'reconnect-max-delay', kind: 'integer', arg: 'MS', min: 1, max: MAX_TIMER_DELAY, default: 30_000, help: 'longest ms between tries to reconnect an upstream link (not below --reconnect-delay): a bank back on its port is linked again within it' },
   { key: 'signOn', flag: 'sign-on', kind: 'boolean', default: false, help: 'sign on (0800/001) and off with the upstream' },
   { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', min: 1, default: 1000, help: 'most POS connections at once' },
-  { key: 'maxInFlight', flag: 'max-in-flight', kind: 'integer', arg: 'N', min: 1, defaultText: '64 x --max-connections + 32 x --http-max-connections (96000)', help: 'most requests each upstream link accepts at once (queued or at the bank); one more is answered 91 and never sent. Each request is bounded in time by --request-timeout' },
+  { key: 'maxInFlight', flag: 'max-in-flight', kind: 'integer', arg: 'N', min: 1, max: MAX_IN_FLIGHT, defaultText: '64 x --max-connections + 32 x --http-max-connections (96000)', help: 'most requests each upstream link accepts at once (queued or at the bank); one more is answered 91 and never sent. Each request is bounded in time by --request-timeout' },
   { key: 'maxConnectionsPerAddress', flag: 'max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--max-connections less a tenth', help: 'most POS connections of one address (IPv6: one /64) at once; behind a TCP load balancer set it to --max-connections' },
   { key: 'httpMaxConnections', flag: 'http-max-connections', kind: 'integer', arg: 'N', min: 1, default: DEFAULT_HTTP_MAX_CONNECTIONS, help: 'most HTTP connections at once: for a new one the oldest without a request in progress is closed, and only when every one is mid-request is the new one refused (503)' },
   { key: 'httpMaxConnectionsPerAddress', flag: 'http-max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--http-max-connections less a tenth', help: 'most HTTP connections of one address (IPv6: one /64) at once; behind a reverse proxy set it to --http-max-connections' },

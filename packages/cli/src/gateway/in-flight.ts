@@ -12,6 +12,7 @@
  * flight holds about 5.3 KiB of heap (journal on), so the default of 96000 is about 500 MB at most; `--max-in-flight`
  * lowers it. With `--terminal-queue`, one terminal may have as many waiting ({@link terminalQueueDepthOf}).
  */
+import { MAX_IN_FLIGHT } from '@iso8583/connector/option-limits';
 import { MAX_PIPELINED } from '../http/pipeline-cap.js';
 import type { GatewayConfig } from './config.js';
 
@@ -20,10 +21,13 @@ export const POS_IN_FLIGHT_PER_CONNECTION = 64;
 
 /**
  * The default `--max-in-flight` of `config`: {@link POS_IN_FLIGHT_PER_CONNECTION} for each of `--max-connections`,
- * plus 32 (`MAX_PIPELINED`) for each of `--http-max-connections` when the HTTP port is on (96000 at the defaults).
+ * plus 32 (`MAX_PIPELINED`) for each of `--http-max-connections` when the HTTP port is on (96000 at the defaults), at
+ * most the connector's `MAX_IN_FLIGHT` (a derived default is never refused: past it, the listeners' counts are far
+ * beyond what one process holds).
  */
 export function defaultMaxInFlight(config: Pick<GatewayConfig, 'maxConnections' | 'httpMaxConnections' | 'httpEnabled'>): number {
-  return POS_IN_FLIGHT_PER_CONNECTION * config.maxConnections + (config.httpEnabled ? MAX_PIPELINED * config.httpMaxConnections : 0);
+  const admitted = POS_IN_FLIGHT_PER_CONNECTION * config.maxConnections + (config.httpEnabled ? MAX_PIPELINED * config.httpMaxConnections : 0);
+  return Math.min(admitted, MAX_IN_FLIGHT);
 }
 
 /** The requests each upstream link of `config` accepts at once: `--max-in-flight`, else {@link defaultMaxInFlight}. */

@@ -1,6 +1,6 @@
 /**
  * `iso8583 gateway` (the real binary) started for a test: resolved with its POS and HTTP ports once it printed
- * `gateway listening`, stopped with SIGTERM (and awaited) after the test.
+ * `gateway listening`, stopped with SIGTERM (and awaited) after the test, or by the test with `stop()`.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,6 +14,8 @@ export interface GatewayPorts {
   pos: number;
   /** The HTTP port; undefined with `--no-http` (`http=off`). */
   http?: number;
+  /** Sends SIGTERM (once) and resolves, once the process ended and closed its output, with all it wrote to stderr (its log). */
+  stop(): Promise<string>;
 }
 
 /**
@@ -22,6 +24,7 @@ export interface GatewayPorts {
  */
 export async function startGateway(t: TestContext, args: string[]): Promise<GatewayPorts> {
   const child = spawn(process.execPath, [BIN, 'gateway', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   t.after(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -31,11 +34,19 @@ export async function startGateway(t: TestContext, args: string[]): Promise<Gate
   let text = '';
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  let stopping: Promise<string> | undefined;
+  const stop = (): Promise<string> => {
+    if (stopping === undefined) {
+      child.kill('SIGTERM');
+      stopping = closed.then(() => stderr);
+    }
+    return stopping;
+  };
   return within(new Promise<GatewayPorts>((resolve, reject) => {
     child.stdout.on('data', (b: Buffer) => {
       text += b.toString('utf8');
       const m = /listening pos=127\.0\.0\.1:(\d+) http=(?:127\.0\.0\.1:(\d+)|off)/.exec(text);
-      if (m !== null) resolve(m[2] === undefined ? { pos: Number(m[1]) } : { pos: Number(m[1]), http: Number(m[2]) });
+      if (m !== null) resolve(m[2] === undefined ? { pos: Number(m[1]), stop } : { pos: Number(m[1]), http: Number(m[2]), stop });
     });
     child.once('exit', (code) => reject(new Error(`the gateway ended (exit ${code}): ${stderr}`)));
   }), 20_000, 'the gateway did not listen');
