@@ -34,6 +34,18 @@ export function cliError(code: CliErrorCode, message: string, field?: string): I
 }
 
 /**
+ * Runs `start` (a listener opening `host:port`); a failure to listen (port in use, address not available) becomes
+ * `ISO8583_ERR_CLI_LISTEN` naming `flag` ({@link listenError}).
+ */
+export async function listening<T>(flag: string, host: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    throw listenError(err, flag, host, port);
+  }
+}
+
+/**
  * The error of a listener that could not open `host:port`: `ISO8583_ERR_CLI_LISTEN` naming `flag` and the system's
  * reason (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`), with the original error as `cause`. Any other error of a start
  * (not a listening failure: a sequence that cannot be found, say) is returned as it is.

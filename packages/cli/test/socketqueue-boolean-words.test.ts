@@ -17,7 +17,7 @@ test('gateway --check-config takes --noAutoReversal true, --queueLockTerminal fa
   const r = await runCli(['gateway', ...BANK, '--reversal-journal', dir, '--noAutoReversal', 'true', '--queueLockTerminal', 'false', '--vv', 'true', '--check-config']);
   assert.equal(r.stderr, '');
   assert.equal(r.code, 0);
-  assert.match(r.stdout, /^gateway config is valid/);
+  assert.match(r.stdout, /^gateway config is valid/m);
 });
 
 test('SocketQueue boolean words – each is read as its value, as --name=VALUE is', () => {
