@@ -73,7 +73,9 @@ export interface Gateway {
   resetStats(): void;
   /**
    * Stops accepting (POS and HTTP), delivers the responses still in flight, waits for pending reversals, and closes
-   * the upstream link; whatever is not done by `deadline` ms is aborted. Safe to call twice.
+   * the upstream link. At `deadline` ms (default `shutdownDeadline`) the requests still at the bank are given up, each
+   * client answered (68, 504) and each request reversed (stop-abort.ts); what is not done a second later is aborted.
+   * Safe to call twice.
    */
   close(deadline?: number): Promise<void>;
   /**
