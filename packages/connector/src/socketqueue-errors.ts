@@ -24,9 +24,16 @@ export interface RouteErrorJson {
  */
 const GATEWAY_TIMEOUT = 'Gateway timeout';
 
+/**
+ * The codes answered {@link GATEWAY_TIMEOUT} (each a 504): the bank's wait (`TIMEOUT`), the terminal queue's
+ * (`QUEUE_TIMEOUT`), and a wait given up by the caller (`ABORTED`: an HTTP client is answered one only when the
+ * gateway's stop gave its request up at the shutdown deadline, a client gone is answered nothing).
+ */
+const TIMED_OUT: ReadonlySet<string> = new Set(['ISO8583_ERR_CONNECTOR_TIMEOUT', 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', 'ISO8583_ERR_CONNECTOR_ABORTED']);
+
 /** The error strings of a failed answer in SocketQueue's shape. */
 export function socketQueueErrors(error: RouteErrorJson): string[] {
-  if (error.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' || error.code === 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT') return [GATEWAY_TIMEOUT];
+  if (TIMED_OUT.has(String(error.code))) return [GATEWAY_TIMEOUT];
   const problems = Array.isArray(error.problems) ? (error.problems as { field?: unknown; reason?: unknown }[]) : [];
   if (problems.length === 0) return [String(error.message ?? error.code ?? 'internal error')];
   const listed = problems.slice(0, MAX_PROBLEMS_IN_TEXT).map((p) => `Field ${String(p.field)}: ${String(p.reason)}`);
