@@ -34,6 +34,18 @@ export function cliError(code: CliErrorCode, message: string, field?: string): I
 }
 
 /**
+ * Runs `start` (a listener opening `host:port`); a failure to listen (port in use, address not available) becomes
+ * `ISO8583_ERR_CLI_LISTEN` naming `flag` ({@link listenError}).
+ */
+export async function listening<T>(flag: string, host: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    throw listenError(err, flag, host, port);
+  }
+}
+
+/**
  * The error of a listener that could not open `host:port`: `ISO8583_ERR_CLI_LISTEN` naming `flag` and the system's
  * reason (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`), with the original error as `cause`. Any other error of a start
  * (not a listening failure: a sequence that cannot be found, say) is returned as it is.
@@ -83,7 +95,7 @@ export interface ParsedArgs {
  * it, as two names of one flag are (`resolveAliases`, flag-table.ts): the command never picks one silently.
  */
 export function parseCommandArgs(argv: string[], flags: FlagSpecs, maxPositionals = 0): ParsedArgs {
-  let parsed: { values: FlagValues; positionals: string[]; tokens: { kind: string; name?: string }[] };
+  let parsed: { values: FlagValues; positionals: string[]; tokens: ArgToken[] };
   try {
     parsed = parseArgs({
       args: joinNegativeValues(argv, flags),
@@ -105,14 +117,46 @@ export function parseCommandArgs(argv: string[], flags: FlagSpecs, maxPositional
   const help = parsed.values.help === true;
   delete parsed.values.help;
   if (!help && parsed.positionals.length > maxPositionals) {
+    const stray = strayWord(parsed.tokens, maxPositionals);
     throw cliError(
       'ISO8583_ERR_CLI_USAGE',
-      maxPositionals === 0
+      (maxPositionals === 0
         ? 'this command takes no arguments (only flags)'
-        : `too many arguments: at most ${maxPositionals} expected, got ${parsed.positionals.length}`,
+        : `too many arguments: at most ${maxPositionals} expected, got ${parsed.positionals.length}`) + stray.text,
+      stray.flag,
     );
   }
   return { values: parsed.values, positionals: parsed.positionals, help };
+}
+
+/** A token of `parseArgs` (`tokens: true`): an option (its name, as written, its inline value) or a positional. */
+interface ArgToken {
+  kind: string;
+  name?: string;
+  rawName?: string;
+  value?: string;
+  inlineValue?: boolean;
+}
+
+/**
+ * The first argument beyond `maxPositionals` said in an error: the word (when it is a plain word: at most 32 letters,
+ * digits, `.`, `_` or `-`, starting with a letter, no run of 6 digits; else its length only, since a hex argument may be a
+ * wire image holding a PAN), and the flag right before it when there is one that took no value (a boolean:
+ * `--tls yes`, where `--tls` is given alone), which `flag` names for the error's field.
+ */
+function strayWord(tokens: readonly ArgToken[], maxPositionals: number): { text: string; flag?: string } {
+  let seen = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as ArgToken;
+    if (token.kind !== 'positional' || seen++ < maxPositionals) continue;
+    const word = String(token.value ?? '');
+    const shown = /^[A-Za-z][A-Za-z0-9._-]{0,31}$/.test(word) && !/\d{6}/.test(word) ? `"${word}"` : `a word of ${word.length} characters`;
+    const before = tokens[i - 1];
+    if (before?.kind !== 'option' || before.value !== undefined || before.rawName === undefined) return { text: `: ${shown}` };
+    const flag = safeFlagName(before.rawName);
+    return { text: `: ${shown} after ${flag}, which takes no value (a switch: give it alone for on, leave it out for off)`, flag };
+  }
+  return { text: '' };
 }
 
 /**

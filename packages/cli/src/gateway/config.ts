@@ -11,6 +11,7 @@ import { gatewayError } from './errors.js';
 import { GATEWAY_DEFAULTS, GATEWAY_FLAGS } from './flag-rows.js';
 import { GATEWAY_CONFIG_SCHEMA, configFileError, readConfig } from './config-file.js';
 import { givenKeysCheck } from './given-keys-check.js';
+import { shutdownDeadlineWarning } from './stop-abort.js';
 import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueuePointer, zeroPortsOff } from './socketqueue.js';
 import { checkReconnect } from './reconnect.js';
 import type { ReconnectOrigin } from './reconnect.js';
@@ -64,7 +65,8 @@ export interface ParsedGatewayArgs {
   /**
    * Settings made unused by a setting of another source (a flag over a config file key: `--no-reversal` over the
    * file's `safMaxAttempts`), one line each naming both; the start logs them at warn level, `--check-config` prints
-   * them as `warning:` lines. Empty when there are none.
+   * them as `warning:` lines; and `ISO8583_WARN_SHUTDOWN_DEADLINE` when a stop's deadline is shorter than the wait for
+   * the bank (stop-abort.ts). Empty when there are none.
    */
   warnings: readonly string[];
 }
@@ -194,6 +196,9 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     fileOf,
     flagName: (key) => `--${FLAG_BY_KEY.get(key)?.flag ?? key}`,
   }, configPath);
+  const stopChosen = ['shutdownDeadline', 'requestTimeout'].some((key) => key in fromFlags || fileOf(key) !== undefined);
+  const stopWarning = shutdownDeadlineWarning(merged as GatewayConfig, stopChosen);
+  if (stopWarning !== undefined) warnings.push(stopWarning);
   return { config: Object.freeze(merged) as GatewayConfig, help, checkOnly, warnings };
 }
 

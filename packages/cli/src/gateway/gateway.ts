@@ -4,20 +4,21 @@
  * that link, and web clients on HTTP (the connector plugin's `POST /` and `POST /raw`), with `GET /stats` and
  * `GET /metrics` (on a listener of their own, bound to `metricsHost`, when `metrics` is set), and `GET /transactions`
  * from the transaction log that every upstream records to (transaction-retention.ts prunes it). The HTTP side and the
- * console are assembled in http.ts, the POS endpoint's relay in pos-relay.ts, the figures in gateway-stats.ts; the start and the ordered shutdown of every part stay here, in one function, so
- * that the order of each step can be read in one place.
+ * console are assembled in http.ts, the POS endpoint's relay in pos-relay.ts, the figures in gateway-stats.ts; the
+ * start and the ordered shutdown of every part stay here, in one function, so that each step's order reads in one place.
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { resolveDialect } from '@iso8583/codec';
 import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
 import type { Connector, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
-import { listenError } from '../args.js';
+import { listening } from '../args.js';
 import { ABORT_LOG_WAIT, abortConnectors, logStopped, waitForSaf } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
@@ -28,7 +29,7 @@ import { groupUpstreams, journalDirOf, upstreamOptions } from './upstream-option
 import { keptIn, lostJournals } from '../journal-lost.js';
 import { stopFailure } from '../stop-failure.js';
 import { posTlsOptions } from './tls.js';
-import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, startMetrics } from './http.js';
+import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, processRegistry, startMetrics } from './http.js';
 import { httpBindOf, rawDialectsWarning, warnOpenGatewayHttp } from './http-warnings.js';
 import { startStatsPort } from './stats-port.js';
 import { countConnections } from './connection-metrics.js';
@@ -42,6 +43,7 @@ import { posEndpointOptions } from './pos-relay.js';
 import { undoKeeping } from './undo-start.js';
 import { refuseStrandedJournals } from './journal-stranded.js';
 import { settleAll } from '../settle-all.js';
+import { STOP_ANSWER_GRACE, StopAbort } from './stop-abort.js';
 
 /** The addresses a running gateway listens on. */
 export interface GatewayAddresses {
@@ -71,7 +73,9 @@ export interface Gateway {
   resetStats(): void;
   /**
    * Stops accepting (POS and HTTP), delivers the responses still in flight, waits for pending reversals, and closes
-   * the upstream link; whatever is not done by `deadline` ms is aborted. Safe to call twice.
+   * the upstream link. At `deadline` ms (default `shutdownDeadline`) the requests still at the bank are given up, each
+   * client answered (68, 504) and each request reversed (stop-abort.ts); what is not done a second later is aborted.
+   * Safe to call twice.
    */
   close(deadline?: number): Promise<void>;
   /**
@@ -82,29 +86,10 @@ export interface Gateway {
   abort(): Promise<void>;
 }
 
-/** A registry with Node's process metrics (heap, event loop, open file descriptors). */
-function registry0(): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  return registry;
-}
-
 /** What the gateway needs besides its config. */
 export interface GatewayRuntime {
   /** The process logger. */
   logger: Logger;
-}
-
-/**
- * Runs `start` (a listener opening `host:port`); a failure to listen (port in use, address not available) becomes
- * `ISO8583_ERR_CLI_LISTEN` naming `flag`.
- */
-async function listening<T>(flag: string, host: string, port: number, start: () => Promise<T>): Promise<T> {
-  try {
-    return await start();
-  } catch (err) {
-    throw listenError(err, flag, host, port);
-  }
 }
 
 /** Starts a gateway; resolves once every listener is up (the upstream link connects and reconnects on its own). */
@@ -125,7 +110,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // The console's recent transactions are the records the connectors build; with no log, the ring is their log.
   const ring = consoleRing(config);
   const recordTo = connectorTransactionLog(transactions, ring);
-  const gatewayRegistry = registry0();
+  const gatewayRegistry = processRegistry();
   const upstream = upstreamOptions(config, logger, gatewayRegistry, named?.[0], recordTo);
   // The other upstreams: on the gateway's Registry too, each under its own name (label `connector`; the first is
   // `upstream`, the HTTP app's name for it), as the group's metrics (label `upstream`).
@@ -228,8 +213,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const posTracer = config.clientDialect === undefined ? tracer : createTracer({ logger, dialect: posDialect, logMessages: config.logMessages, alsoMaskedBy: crossed });
   // What the POS path and the HTTP routes send through (traced when traces are on; otherwise the link itself). Each
   // connector's recorder records every request once, and the console's ring sees those records.
+  // A stop gives up what is still at the bank at its deadline, its clients still there to be answered (stop-abort.ts).
   const link: Connector | UpstreamGroup = group ?? connector;
-  const relayThrough = tracer.wrap('upstream', named === undefined ? config.upstream : 'group', link);
+  const stopAbort = new StopAbort();
+  const relayThrough = stopAbort.wrap(tracer.wrap('upstream', named === undefined ? config.upstream : 'group', link));
   made.through = relayThrough;
   // An approval the client never got (after the POS timeout, or its POS or HTTP connection gone): reversed.
   // Judged, built and sent for the upstream that answered (the routes and the relay say which).
@@ -293,6 +280,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   };
   let aborting: Promise<void> | undefined;
   let expiryTimer: NodeJS.Timeout | undefined;
+  let giveUpTimer: NodeJS.Timeout | undefined;
   // Settles once abort() has run, so that a close() in progress stops waiting.
   let markAborted: () => void = () => undefined;
   const aborted = new Promise<'aborted'>((resolve) => {
@@ -304,6 +292,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     aborting ??= (async () => {
       http.stopKeepAlive();
       clearTimeout(expiryTimer);
+      clearTimeout(giveUpTimer);
       // The first line at once, the last once the links are destroyed or after ABORT_LINE_WAIT (drain.ts): it reaches
       // the log within the signal handler's grace, a destroy that hangs (a store out of reach) or not.
       await abortConnectors(logger, 'gateway', everyConnector, {
@@ -337,8 +326,11 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const until = Date.now() + deadline;
     logger.info({ deadline }, 'gateway stopping: no new clients, finishing the work in flight');
     const notReversedBefore = reverseUndelivered.notReversed();
+    // At the deadline the requests still at the bank are given up, each client answered (68, 504) and each request
+    // reversed; STOP_ANSWER_GRACE later, what is left is aborted: the POS and HTTP connections, then the links.
+    giveUpTimer = setTimeout(() => stopAbort.abort(), deadline);
     const expired = new Promise<'expired'>((resolve) => {
-      expiryTimer = setTimeout(() => resolve('expired'), deadline + 1_000);
+      expiryTimer = setTimeout(() => resolve('expired'), deadline + STOP_ANSWER_GRACE);
     });
     // POS and HTTP stop accepting at once; each delivers what it has in flight (an answer a client never got is
     // reversed: stored then). The pending reversals and advices are sent at once, while the links are up; the
@@ -347,7 +339,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // A connection the port answers itself (a 408 waiting for its turn, a lingering close) is closed by the deadline.
     closeOwnAnswersBy(app.server, until);
     if (metricsApp !== undefined) closeOwnAnswersBy(metricsApp.server, until);
-    const posClosed = endpoint.close({ deadline });
+    const posClosed = endpoint.close({ deadline: deadline + STOP_ANSWER_GRACE });
     const linksFree = waitForSaf(everyConnector, until, drainStop.signal, Promise.allSettled([posClosed, http.serverClosed]));
     http.holdConnectorsUntil(linksFree);
     // Every part is waited for (settleAll): one close that fails never cuts short an upstream still draining its
@@ -363,6 +355,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     );
     const outcome = await Promise.race([orderly, expired, aborted]);
     clearTimeout(expiryTimer);
+    clearTimeout(giveUpTimer);
     // An abort tells the end itself (its own last line): the stop does not add a second one.
     if (outcome === 'aborted' || aborting !== undefined) return;
     if (outcome === 'expired') {

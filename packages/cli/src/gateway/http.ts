@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { resolveDialect } from '@iso8583/codec';
 import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import type { InboundEndpoint } from '@iso8583/inbound';
@@ -27,6 +28,13 @@ import type { HttpApp, Monitoring } from '../http/app.js';
 import { TransactionRing } from '../console/recent.js';
 import { gatewayTrustedProxyList } from '../http/trusted-proxies.js';
 import type { GatewayConfig } from './config.js';
+
+/** A registry with Node's process metrics (heap, event loop, open file descriptors): the gateway's. */
+export function processRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
 
 /** The console's ring of recent transactions, unless the console is off (`--no-console`). */
 export function consoleRing(config: GatewayConfig): TransactionRing | undefined {

@@ -88,7 +88,8 @@ export function posEndpointOptions(config: GatewayConfig, parts: PosParts): Inbo
     // A POS client that leaves while its request still waits (its terminal's turn, a connection) has it dropped,
     // never sent (`context.gone`, client-gone: SocketQueue's hasGone); one already at the bank is awaited as before.
     ...posTracer.endpoint('pos', (message, context) => {
-      const own = (err: unknown): SequenceResult => answerOwn(message.fields, message.mti, err, posDialect);
+      // Said answered only to a client still connected (`context.gone` read at the answer: a stop's cut, a client gone).
+      const own = (err: unknown): SequenceResult => answerOwn(message.fields, message.mti, err, posDialect, context.gone?.aborted === true);
       let answer: Promise<EncodedResponse>;
       // Which upstream answered (a group's: told by `answeredBy`), so that an approval the POS never got is reversed there.
       let by = connector;

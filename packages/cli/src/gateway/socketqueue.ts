@@ -41,9 +41,12 @@ const SOCKETQUEUE_BOOLEANS: ReadonlySet<string> = new Set(
 );
 
 /**
- * SocketQueue's boolean names written with a value, as its cfgParams reads them (`--noAutoReversal=true`): `argv` with
- * `--name=true` as `--name` and `--name=false` left out, and the names given `false` (`off`, for the caller to set once
- * the line is parsed). Any other value is refused naming the flag (`ISO8583_ERR_CLI_OPTION`), never read as false.
+ * SocketQueue's boolean names written with a value, as its cfgParams reads them: `--noAutoReversal=true`, and the
+ * value as the next word (`--noAutoReversal true`, `--queueLockTerminal false`, which SocketQueue's optimist parser
+ * read as booleans). `argv` with `--name=true` (`--name true`) as `--name` and `--name=false` (`--name false`) left
+ * out, and the names given `false` (`off`, for the caller to set once the line is parsed). Any other `=` value is
+ * refused naming the flag (`ISO8583_ERR_CLI_OPTION`), never read as false; any other next word is left as a word,
+ * which the parser refuses naming the flag before it and the word.
  */
 export function socketQueueBooleanValues(argv: readonly string[]): { argv: string[]; off: string[] } {
   const out: string[] = [];
@@ -54,14 +57,24 @@ export function socketQueueBooleanValues(argv: readonly string[]): { argv: strin
       out.push(...argv.slice(i));
       break;
     }
-    const m = /^--([A-Za-z]+)=(.*)$/s.exec(arg);
+    const m = /^--([A-Za-z]+)(?:=(.*))?$/s.exec(arg);
     if (m === null || !SOCKETQUEUE_BOOLEANS.has(m[1] as string)) {
       out.push(arg);
       continue;
     }
     const name = m[1] as string;
-    if (m[2] === 'true') out.push(`--${name}`);
-    else if (m[2] === 'false') off.push(name);
+    let value = m[2];
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next !== 'true' && next !== 'false') {
+        out.push(arg);
+        continue;
+      }
+      value = next;
+      i++;
+    }
+    if (value === 'true') out.push(`--${name}`);
+    else if (value === 'false') off.push(name);
     else throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be true or false (or given alone for true)`, `--${name}`);
   }
   return { argv: out, off };

@@ -1,0 +1,96 @@
+/**
+ * What a graceful stop does at its deadline with the requests still at the bank (a bank slower than
+ * `--shutdown-deadline`, SocketQueue's 35 s `--request-timeout` against a 10 s stop): it gives up waiting for them
+ * first, while every client is still connected, so that each gets the gateway's answer: a POS terminal its 68 (91 for
+ * one never written), an HTTP client its 504 (in SocketQueue's shape with `--socketqueue-answers`); the connector
+ * reverses each one the bank may have approved (the reversal journaled before the request left, sent while the link is
+ * up, else at the next start). Only {@link STOP_ANSWER_GRACE} ms later are the POS and HTTP connections closed. Before,
+ * the POS connections were destroyed at the deadline (a terminal got 0 bytes) and the HTTP ones a second later (a reset),
+ * and the gateway then logged an answer no client could get.
+ */
+import { setMaxListeners } from 'node:events';
+import { Iso8583Error } from '@iso8583/codec';
+
+/**
+ * Milliseconds between the stop's deadline, when the requests still at the bank are given up (each client answered),
+ * and the close of the POS and HTTP connections: the time those answers have to be written.
+ */
+export const STOP_ANSWER_GRACE = 1_000;
+
+/** The send options the stop's signal is added to: the caller's own `signal` (a client gone), and `saf`. */
+interface WithSignal {
+  signal?: AbortSignal;
+  saf?: unknown;
+}
+
+/** `options` with `stop` as its signal too (both when it has one); a SAF-stored request (`saf`) as it is: it waits for nothing. */
+function withStop(options: unknown, stop: AbortSignal): unknown {
+  const given = (options ?? {}) as WithSignal;
+  if (given.saf !== undefined && given.saf !== false) return options;
+  return { ...given, signal: given.signal === undefined ? stop : AbortSignal.any([given.signal, stop]) };
+}
+
+/** The methods of a link (connector, upstream group, traced or not) that send a request and wait for its answer. */
+const SENDS = new Set<PropertyKey>(['request', 'sendMessage', 'relay']);
+
+/**
+ * The stop's abort of the requests under way: `wrap(link)` is `link` with `stop`'s signal added to each request it
+ * sends (its `request`, `sendMessage`, `relay`; every other member as it is), and `abort()` gives them all up at once
+ * (`ISO8583_ERR_CONNECTOR_ABORTED`: one never written is dropped, `sent: 'no'`; one written is reversed, `sent:
+ * 'maybe'`). A request's own signal (its client gone) keeps its meaning: whichever aborts first says why.
+ */
+export class StopAbort {
+  readonly #controller = new AbortController();
+
+  constructor() {
+    // Every request under way listens to it (one per request): no leak warning.
+    setMaxListeners(0, this.#controller.signal);
+  }
+
+  /** Whether the stop gave up the requests under way. */
+  get aborted(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  /** `link` with the stop's signal added to each request it sends. */
+  wrap<T extends object>(link: T): T {
+    const stop = this.#controller.signal;
+    return new Proxy(link, {
+      get: (target, prop) => {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        const method = value as (...a: unknown[]) => unknown;
+        if (!SENDS.has(prop)) return method.bind(target);
+        return (input: unknown, options?: unknown, ...rest: unknown[]) => method.call(target, input, withStop(options, stop), ...rest);
+      },
+    });
+  }
+
+  /** Gives up every request under way (and any sent later): once. */
+  abort(): void {
+    if (this.aborted) return;
+    this.#controller.abort(new Iso8583Error('ISO8583_ERR_CONNECTOR_ABORTED', 'the gateway is stopping: its shutdown deadline passed'));
+  }
+}
+
+/** What the stop-deadline warning reads of the config. */
+interface StopTimes {
+  readonly shutdownDeadline: number;
+  readonly requestTimeout: number;
+  readonly socketqueue: boolean;
+}
+
+/**
+ * `ISO8583_WARN_SHUTDOWN_DEADLINE`, naming both flags, when a stop's deadline (`--shutdown-deadline`) is shorter than
+ * the wait for the bank (`--request-timeout`): a request still at the bank at the deadline is given up (its client
+ * answered 68 or 504, the request reversed) rather than waited for. Warned, not changed: the operator may want a short
+ * stop. Said with SocketQueue's names (their 35 s wait against the 10 s stop is no one's choice), and when either
+ * setting was given (`chosen`); never at the gateway's own defaults (30 s, 10 s), which docs/gateway.md states.
+ */
+export function shutdownDeadlineWarning(config: StopTimes, chosen: boolean): string | undefined {
+  const { shutdownDeadline, requestTimeout } = config;
+  if (shutdownDeadline >= requestTimeout || (!config.socketqueue && !chosen)) return undefined;
+  return `ISO8583_WARN_SHUTDOWN_DEADLINE: --shutdown-deadline ${shutdownDeadline} is shorter than --request-timeout ${requestTimeout}: ` +
+    'a stop gives up the requests still at the bank at its deadline (each client answered 68, or 504 over HTTP; each ' +
+    `reversed); --shutdown-deadline ${requestTimeout} or more lets them finish`;
+}

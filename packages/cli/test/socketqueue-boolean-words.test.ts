@@ -1,0 +1,45 @@
+// SocketQueue's boolean names with their value as the next word (`--noAutoReversal true`), as its optimist parser read
+// them: accepted, read as that value. They were refused with `this command takes no arguments (only flags)`, naming
+// neither the flag nor the word; any other word after a flag is still refused, now naming both.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseGatewayArgs } from '../src/gateway/config.js';
+import { runCli } from './cli-process.js';
+
+const BANK = ['--upstreamHost=10.0.0.1', '--upstreamPort=5000'];
+
+test('gateway --check-config takes --noAutoReversal true, --queueLockTerminal false, --vv true (space-separated)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sq-words-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const r = await runCli(['gateway', ...BANK, '--reversal-journal', dir, '--noAutoReversal', 'true', '--queueLockTerminal', 'false', '--vv', 'true', '--check-config']);
+  assert.equal(r.stderr, '');
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^gateway config is valid/m);
+});
+
+test('SocketQueue boolean words – each is read as its value, as --name=VALUE is', () => {
+  const on = parseGatewayArgs([...BANK, '--noAutoReversal', 'true', '--queueLockTerminal', 'false', '--vv', 'true']).config;
+  assert.equal(on.noReversal, true);
+  assert.equal(on.terminalQueue, false);
+  assert.equal(on.logMessages, true);
+  const off = parseGatewayArgs([...BANK, '--noAutoReversal', 'false', '--vv', 'false']).config;
+  assert.equal(off.noReversal, false);
+  assert.equal(off.logMessages, false);
+  assert.throws(() => parseGatewayArgs([...BANK, '--noAutoReversal', 'false', '--noAutoReversal']), { code: 'ISO8583_ERR_CLI_OPTION', message: /--noAutoReversal is given twice/ });
+});
+
+test('gateway: another word after a switch is refused naming the flag and the word; a word that may be card data is not shown', async () => {
+  const maybe = await runCli(['gateway', ...BANK, '--noAutoReversal', 'maybe', '--check-config']);
+  assert.equal(maybe.code, 2);
+  assert.equal(maybe.stdout, '');
+  assert.match(maybe.stderr, /^iso8583: ISO8583_ERR_CLI_USAGE: this command takes no arguments \(only flags\): "maybe" after --noAutoReversal, which takes no value/);
+  const ours = await runCli(['gateway', ...BANK, '--tls', 'yes', '--check-config']);
+  assert.match(ours.stderr, /: "yes" after --tls, which takes no value/);
+  const pan = await runCli(['gateway', ...BANK, '--vv', '4111111111111111', '--check-config']);
+  assert.equal(pan.code, 2);
+  assert.match(pan.stderr, /: a word of 16 characters after --vv, which takes no value/);
+  assert.doesNotMatch(pan.stderr, /4111|1111/);
+});
