@@ -120,3 +120,24 @@ test('a connector reversing to a shared store whose lease is shorter than its re
   assert.match(String(line?.msg), /--request-timeout/);
   assert.deepEqual(warnings(REQUEST_TIMEOUT), [], 'none with a lease as long as the request timeout');
 });
+
+test('a node stopped while its purchase is at the bank hands its entry back still kept from other nodes until the purchase\'s answer is due', async (t) => {
+  const url = cluster.createDatabase('original_handed_back');
+  const held: Received[] = [];
+  const { connector } = await peerAndConnector(t, (r) => void held.push(r), {
+    requestTimeout: REQUEST_TIMEOUT,
+    transactionLog: false,
+    reversal: { enabled: true, journal: new PgJournal({ url, lease: LEASE, owner: 'node-a' }) },
+  });
+  const other = new PgJournal({ url, lease: LEASE, owner: 'node-b' });
+  t.after(() => other.destroy());
+  await other.open();
+  await connector.connect();
+  const sale = connector.request(purchase('000004')).catch((err: unknown) => err);
+  await waitUntil(() => held.length === 1, { what: 'the bank to hold the purchase' });
+  await connector.destroy(); // the node stops: its entries handed back (lease ended), the purchase still at the bank
+  assert.ok((await sale) instanceof Error, 'the POS is told the purchase failed');
+  const [row] = await sql<{ lease_owner: string; pending: boolean; fenced: boolean }>(url, "SELECT lease_owner, done_at IS NULL AS pending, attempt_until > now() AS fenced FROM iso8583_saf WHERE entry->'reversal'->>'11' = '000004'");
+  assert.deepEqual(row, { lease_owner: 'node-a', pending: true, fenced: true }, 'handed back, still fenced');
+  assert.deepEqual(await other.claim(), [], 'another node does not take it while the purchase may still be processed');
+});

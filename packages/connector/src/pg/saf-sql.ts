@@ -205,13 +205,17 @@ export const RENEW = whileLockHeld('$4', 'renewed', `UPDATE iso8583_saf s SET le
  * (the one it had as this node let it go: `lease` of the statement that set it) only while its lease is still that
  * one: not one this node claimed again since (and may be sending: its claim, or its attempt, set a new one). Their
  * attempts' fences are lifted too: none is in flight (an entry let go had its next attempt refused, so its last one
- * was over; `close` hands entries back once the SAF queue's attempts are over).
+ * was over; `close` hands entries back once the SAF queue's attempts are over). The fence of an original's reversal
+ * never attempted (`ADD`: until the original's answer is due) stays: a node stopped, or destroyed, with requests
+ * in flight hands their entries back while the bank may still be processing them, and their reversal must not get
+ * there first.
  *
  * Such an entry marked `not-needed` is reopened, as `ATTEMPT` reopens it (and drops its `txn`): this node let it go
  * as it was to reverse it (its attempt refused for want of the owner lock), the `not-needed` a commit it did not see
  * (its `done` failed, its connection cut after the commit). Left done, that reversal would never be sent.
  */
-export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = NULL, lease_until = now(), done_at = NULL, outcome = NULL,
+export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = CASE WHEN s.attempts = 0 THEN s.attempt_until END,
+    lease_until = now(), done_at = NULL, outcome = NULL,
     txn = CASE WHEN s.done_at IS NULL THEN s.txn END
   FROM unnest($2::text[], $3::text[]) AS r(id, lease)
   WHERE s.id = r.id AND s.lease_owner = $1 AND (r.lease IS NULL OR ${leaseOf('s')} = r.lease)
