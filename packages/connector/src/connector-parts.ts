@@ -26,6 +26,7 @@ import { NetworkManagement } from './network-management.js';
 import type { ResolvedConnectorOptions } from './options.js';
 import { createSafQueue, type ReversalManager } from './reversal.js';
 import { refuseUnsent } from './reversal-unsent.js';
+import { warnShortSafLease } from './saf-options.js';
 import { RequestOutcomes } from './request-outcome.js';
 import { TransactionsInFlight } from './transactions-in-flight.js';
 import { RequestSender } from './request-sender.js';
@@ -156,6 +157,7 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     reversalEvent: (event) => tellSafListeners(emitter, logger, event),
     answerKeys: matchKey,
   }, journal);
+  warnShortSafLease(journal, o.reversal.enabled, o.requestTimeout, logger);
   const outcomes = new RequestOutcomes(lifecycle, accounting, transactions, o.maxInFlight, (m, at) => autoFilled(m, o.autoFill, stan, new Date(at)), new TransactionsInFlight(codec.dialect));
   const sender = new RequestSender({ codec, framing, frameHeader, matchKey, accounting, pool, reversals, reversal: o.reversal.enabled });
   const unsentCheck = (): Promise<void> => (reversals === undefined ? refuseUnsent(journal) : Promise.resolve());

@@ -4,6 +4,7 @@
  * aliases of the `saf` ones (one of the two may be given, never both).
  */
 import type { FieldProblem } from '@iso8583/codec';
+import type { Logger } from 'pino';
 import type { SafStore } from './saf-store.js';
 
 /**
@@ -122,4 +123,22 @@ export function resolveSaf(reversal: ReversalAliases | undefined, saf: SafOption
     expireAfter: saf?.expireAfter ?? 0,
     endCodes: saf?.endCodes === undefined ? undefined : Object.freeze([...saf.endCodes]),
   });
+}
+
+/**
+ * Warns once at the start (`ISO8583_WARN_SAF_LEASE_SHORT`, naming both options and their gateway flags) when the
+ * reversals go to a store that several nodes share whose lease (`lease` of `PgJournal`, `--saf-lease`) is shorter than
+ * the request timeout (`requestTimeout`, `--request-timeout`): a request that waits for a connection longer than
+ * `lease - claimInterval` is refused unsent, and a node that stalls or loses the store for a lease has its SAF entries
+ * taken over. The reversal of a request in flight stays with its node until its answer is due whatever the lease
+ * (`PgJournal.addOriginal`), so nothing is reversed while the bank may still process it; the warning is about the
+ * refusals and takeovers. Nothing with a store of one node (no lease) or with reversal off.
+ */
+export function warnShortSafLease(store: SafStore | undefined, reversal: boolean, requestTimeout: number, logger: Logger): void {
+  const lease = store?.lease;
+  if (!reversal || lease === undefined || lease >= requestTimeout) return;
+  logger.warn(
+    { code: 'ISO8583_WARN_SAF_LEASE_SHORT', lease, requestTimeout },
+    `the SAF lease (lease, --saf-lease: ${lease} ms) is shorter than the request timeout (requestTimeout, --request-timeout: ${requestTimeout} ms): a request that waits for a connection longer than two thirds of the lease is refused unsent, and a node that stalls or loses the store that long has its entries taken over by other nodes; a lease at least as long as the request timeout is advised`,
+  );
 }

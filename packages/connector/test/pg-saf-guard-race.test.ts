@@ -37,7 +37,7 @@ test('PgJournal: addOriginal waits for another node\'s uncommitted add of the sa
   try {
     // Another node's add, as its statement runs, not committed yet.
     await holder.query('BEGIN');
-    await holder.query(ADD, ['bank', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: true }]), ['bank'], null]);
+    await holder.query(ADD, ['bank', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: 60_000 }]), ['bank'], null]);
     let settled = false;
     const adding = b.addOriginal(original('b1')).finally(() => {
       settled = true;

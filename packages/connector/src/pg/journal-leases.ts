@@ -278,7 +278,7 @@ export abstract class PgJournalLeases {
     }
     // Entries not guarded whose id is stored already: an earlier add of the same entry (ended `not-sent`: its fate
     // was unknown) is made pending again; one another node holds, or that ended otherwise, is there already.
-    const again = batch.filter((e) => e.guard !== true && !inserted.has(e.id));
+    const again = batch.filter((e) => e.guard === undefined && !inserted.has(e.id));
     let failed: Error | undefined;
     if (again.length > 0) {
       try {
@@ -293,7 +293,7 @@ export abstract class PgJournalLeases {
     }
     return batch.map((e) => {
       const lease = inserted.get(e.id);
-      if (lease === undefined && e.guard === true) {
+      if (lease === undefined && e.guard !== undefined) {
         return connectorError('ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', 'a transaction with the same STAN and terminal is in flight or being reversed on a node of the shared store: the request is refused', { field: '11' });
       }
       if (lease === null) return notStored(e.id);

@@ -76,8 +76,11 @@ export function checkPgJournalOptions(options: PgJournalOptions): void {
 
 /** Whether `value` is an integer from `min` to `max`. */
 /** The records of the queue, as the statements take them. */
-/** An entry to add; `guard`: refused while the same transaction is pending (`addOriginal`). */
-export type Adding = JournalEntry & { guard?: true };
+/**
+ * An entry to add; `guard` (`addOriginal`): refused while the same transaction is pending, and fenced for that many ms
+ * from its add (`attempt_until`, saf-sql.ts `ADD`).
+ */
+export type Adding = JournalEntry & { guard?: number };
 /** An attempt to record; `flight`: the ms from its call by which it is over (its fence: `attempt_until`, saf-sql.ts). */
 export type Attempt = { id: string; attempt: number; flight: number };
 export type Done = { id: string; outcome: JournalOutcome };

@@ -34,9 +34,9 @@
  *
  * A node also holds an owner lock while it runs (owner-lock.ts): once the server has ended that lock's session (the
  * node killed, or cut off), its entries are claimed at once instead of once their lease ends (but the reversal of an
- * original added less than a lease ago: its node may still write the original, `ADD`), and a node whose own
- * session ended sends none of its entries (no attempt commits, no add resolves, no original is written) until it
- * holds the lock again; it then ends its leases on the entries it let go meanwhile (an attempt refused), so that the
+ * original added less than a lease and its answer timeout ago: its node may still write the original, or the host
+ * process it, `ADD`), and a node whose own session ended sends none of its entries (no attempt commits, no add
+ * resolves, no original is written) until it holds the lock again; it then ends its leases on the entries it let go meanwhile (an attempt refused), so that the
  * next claim takes them at once (only a lease still the one an entry had when let go: not one this node claimed again
  * since, and may be sending). A node taking its lock back waits for a claim under way that found it gone
  * (owner-lock-sql.ts, `GONE_OWNERS`), so that it records no attempt of an entry that claim takes over.
@@ -180,8 +180,8 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
    * is not held, as the statement sees it (its session ended, maybe before this node saw it end): `field` `ownerLock`.
    * For an entry whose request is already written or never will be (an advice, a reversal built after the fact): no
    * fence, so a node that finds this one gone claims it at once. The reversal of a request about to be written goes by
-   * {@link PgJournal.addOriginal} instead (fenced for a lease from its add: no node sends it while its original may
-   * still be written here); added by `add`, it could be sent before its original, crossing it.
+   * {@link PgJournal.addOriginal} instead (fenced from its add until its original's answer is due: no node sends it
+   * while its original may still be written here, or processed by the host); added by `add`, it could cross it.
    *
    * The add of an id stored already (an earlier add of the same entry): while that one's fate is unknown (it failed,
    * and may have committed) it is refused (`ISO8583_ERR_CONNECTOR_STORE`, field `store`: tried again later, once the
@@ -201,12 +201,17 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
    * `add` of the reversal entry of a request about to be sent, refused with `ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`
    * (nothing stored; the request must not be sent) while an entry of the same transaction (the reversal's fields 41
    * and 11) is pending on any node: the request in flight there, or its reversal under way (a repeat, 0201, sent to
-   * this node after the other died would be approved while that node's reversal undoes the original). Fenced for a
-   * lease from its add (`attempt_until`): no claim, by lease or of an owner gone, takes it before, since this node
-   * may still be writing the original.
+   * this node after the other died would be approved while that node's reversal undoes the original). Fenced from its
+   * add (`attempt_until`) for the lease plus `answerWithin` (the original's answer timeout: the request's own, default
+   * 0): no claim, by lease or of an owner gone, takes it before, since this node may still be writing the original
+   * (until `lease - claimInterval` ms after the add was asked for) and the host processing it until its answer is due
+   * (a `claimInterval` to spare, for the record of its answer). A reversal sent before then by another node (this one
+   * stalled, or its sessions cut) could reach the host ahead of the original: answered 25, the original approved
+   * after it, the customer charged while the store says reversed.
    */
-  async addOriginal(entry: JournalEntry): Promise<void> {
-    await this.adding({ ...entry, guard: true });
+  async addOriginal(entry: JournalEntry, answerWithin = 0): Promise<void> {
+    const within = Number.isFinite(answerWithin) && answerWithin > 0 ? answerWithin : 0;
+    await this.adding({ ...entry, guard: this.lease + within });
   }
 
   private async adding(entry: Adding): Promise<void | 'exists'> {

@@ -180,11 +180,20 @@ export function safeCause(cause: unknown): unknown {
   return safe;
 }
 
-/** What went wrong with the database, without any value: the SQLSTATE or the system error code, `timeout`, else `unknown error`. */
+/**
+ * What went wrong with the database, without any value: the SQLSTATE or the system error code; `timeout`;
+ * `connection-terminated` (the driver's "Connection terminated unexpectedly", no code: the server's end of the
+ * connection closed without a word, as when the server crashed or was stopped at once, or a proxy between cut it);
+ * `connection-closed` (a statement on a connection already ended); else `unknown error`. The driver's text itself is
+ * never passed on.
+ */
 export function storeCause(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown } | undefined;
   if (typeof e?.code === 'string') return e.code;
-  return typeof e?.message === 'string' && /timeout/i.test(e.message) ? 'timeout' : 'unknown error';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  if (/timeout/i.test(message)) return 'timeout';
+  if (/connection terminated/i.test(message)) return 'connection-terminated';
+  return /not queryable/i.test(message) ? 'connection-closed' : 'unknown error';
 }
 
 /** A refusal for the data itself (SQLSTATE class 22, data exception, or 23, integrity constraint), not for the connection. */

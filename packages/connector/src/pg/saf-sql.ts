@@ -52,17 +52,19 @@ export const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'aba
  * ended, another node claims `$2`'s entries at once and reverses them, and this node must send none of their requests
  * (it may not have seen the session end yet). Nothing is added then, and one row of NULLs says so.
  *
- * A guarded entry (an original's reversal, `addOriginal`) is fenced for a lease from its add (`attempt_until`, as an
- * attempt's flight): its node may write the original until `lease - claimInterval` ms after it asked for the add
- * (`ReversalManager.late`), also once its owner lock's session ended unseen, so no node claims the entry before then,
- * neither by lease nor as an owner gone's (`CLAIM_GONE`): its reversal would cross the original. Past the fence (the
- * original can no longer be written) the owner gone's entry is taken over at once; its first attempt replaces it.
+ * A guarded entry (an original's reversal, `addOriginal`) is fenced from its add (`attempt_until`, as an attempt's
+ * flight) for its `guard` ms (`PgJournal.addOriginal`: the lease and the original's answer timeout): its node may
+ * write the original until `lease - claimInterval` ms after it asked for the add (`ReversalManager.late`), also once
+ * its owner lock's session ended unseen, and the bank may process it until its answer timeout after that; so no node
+ * claims the entry before then, neither by lease nor as an owner gone's (`CLAIM_GONE`): its reversal would reach the
+ * bank before the original is done there (answered 25, the original approved after it: charged, and told 68). Past the
+ * fence (the original's answer is due) the owner gone's entry is taken over at once; its first attempt replaces it.
  */
 export const ADD = whileLockHeld('$6', 'added', `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until, txn, attempt_until)
   SELECT id, $1, entry, attempts, $2, now() + $3 * interval '1 millisecond', txn,
-    CASE WHEN guarded THEN now() + $3 * interval '1 millisecond' END FROM (
+    CASE WHEN guarded THEN now() + fence * interval '1 millisecond' END FROM (
     SELECT e->>'id' AS id, e - 'attempts' - 'guard' AS entry, coalesce((e->>'attempts')::int, 0) AS attempts,
-      e->'guard' IS NOT NULL AS guarded,
+      e->'guard' IS NOT NULL AS guarded, (e->>'guard')::float8 AS fence,
       CASE WHEN e->'guard' IS NOT NULL AND e->'reversal'->>'41' IS NOT NULL AND e->'reversal'->>'11' IS NOT NULL
         THEN jsonb_build_array($1::text, e->'reversal'->>'41', e->'reversal'->>'11')::text END AS txn
     FROM jsonb_array_elements($4::jsonb) AS e
@@ -178,9 +180,9 @@ export const CLAIM = claimWhere('lease_until < now()');
 /**
  * Claims the entries of owners provably gone other than `$1` (owner-lock-sql.ts, `GONE_OWNERS`: their lock's session
  * ended, their rows locked until this claim commits), whatever their lease, once out of any fence (an attempt's
- * flight, or the lease from its add of an original's reversal: `ADD`). Their pending rows are found by the index
- * on `lease_owner` (schema-saf.ts, version 5): none is read while no owner is gone, nor while one is gone whose
- * entries were all taken over (its row stays until a renewal's purge).
+ * flight, or the lease and the answer timeout from its add of an original's reversal: `ADD`). Their pending rows are
+ * found by the index on `lease_owner` (schema-saf.ts, version 5): none is read while no owner is gone, nor while one
+ * is gone whose entries were all taken over (its row stays until a renewal's purge).
  */
 export const CLAIM_GONE = claimWhere(
   'lease_owner = ANY (ARRAY(SELECT owner FROM gone))',
@@ -203,13 +205,17 @@ export const RENEW = whileLockHeld('$4', 'renewed', `UPDATE iso8583_saf s SET le
  * (the one it had as this node let it go: `lease` of the statement that set it) only while its lease is still that
  * one: not one this node claimed again since (and may be sending: its claim, or its attempt, set a new one). Their
  * attempts' fences are lifted too: none is in flight (an entry let go had its next attempt refused, so its last one
- * was over; `close` hands entries back once the SAF queue's attempts are over).
+ * was over; `close` hands entries back once the SAF queue's attempts are over). The fence of an original's reversal
+ * never attempted (`ADD`: until the original's answer is due) stays: a node stopped, or destroyed, with requests
+ * in flight hands their entries back while the bank may still be processing them, and their reversal must not get
+ * there first.
  *
  * Such an entry marked `not-needed` is reopened, as `ATTEMPT` reopens it (and drops its `txn`): this node let it go
  * as it was to reverse it (its attempt refused for want of the owner lock), the `not-needed` a commit it did not see
  * (its `done` failed, its connection cut after the commit). Left done, that reversal would never be sent.
  */
-export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = NULL, lease_until = now(), done_at = NULL, outcome = NULL,
+export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = CASE WHEN s.attempts = 0 THEN s.attempt_until END,
+    lease_until = now(), done_at = NULL, outcome = NULL,
     txn = CASE WHEN s.done_at IS NULL THEN s.txn END
   FROM unnest($2::text[], $3::text[]) AS r(id, lease)
   WHERE s.id = r.id AND s.lease_owner = $1 AND (r.lease IS NULL OR ${leaseOf('s')} = r.lease)
