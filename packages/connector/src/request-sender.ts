@@ -167,7 +167,7 @@ export class RequestSender {
       // reversed (same STAN and terminal): the host could approve it after (or before) the reversal, which names the
       // same transaction. `arm` holds the transaction in this same turn, so two such requests never both pass.
       if (reversals.reversing(message)) throw reversingError(mti);
-      entry = await reversals.arm(message);
+      entry = await reversals.arm(message, timeout);
     }
     let channel: Channel | undefined;
     let req: ChannelRequest | undefined;

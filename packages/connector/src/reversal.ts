@@ -177,9 +177,10 @@ export class ReversalManager {
   /**
    * Journals the reversal of `original` before it is sent; resolves once durable. With a store that takes JSON text
    * (`addJson`: the file journal) the reversal is written straight from the original, and its message object is
-   * made from that text only if the reversal is ever sent.
+   * made from that text only if the reversal is ever sent. `answerWithin`: the original's answer timeout (default
+   * `requestTimeout`): a shared store keeps other nodes off the entry until its answer is due (`addOriginal`).
    */
-  async arm(original: MessageInput): Promise<JournalEntry> {
+  async arm(original: MessageInput, answerWithin: number = this.options.requestTimeout): Promise<JournalEntry> {
     const id = entryId();
     const at = Date.now();
     const asked = performance.now();
@@ -196,7 +197,7 @@ export class ReversalManager {
         const reversal = this.plan.build(original);
         entry = new ArmedEntry(id, at, undefined, reversal);
         // A shared store refuses it while the same transaction is pending on another node (its reversal under way there).
-        await (this.journal.addOriginal === undefined ? this.journal.add({ id, reversal, at }) : this.journal.addOriginal({ id, reversal, at }));
+        await (this.journal.addOriginal === undefined ? this.journal.add({ id, reversal, at }) : this.journal.addOriginal({ id, reversal, at }, answerWithin));
       }
     } catch (err) {
       this.underway.settle(id);

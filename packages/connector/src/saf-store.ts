@@ -92,10 +92,12 @@ export interface ReversalJournal {
    * be sent, refused with `ISO8583_ERR_CONNECTOR_DUPLICATE_KEY` (nothing stored) while another entry of the same
    * transaction (the reversal's fields 11 and 41) is pending on any node: its original in flight there, or its
    * reversal under way. Without it, the connector calls `add` (one node sees its own reversals under way). A shared
-   * journal also fences such an entry for a lease from its add (no other node sends it while its original may still
-   * be written); `add` is for entries whose request is already written or never will be, and fences none.
+   * journal also fences such an entry from its add until its original's answer is due (no other node sends it while
+   * its original may still be written, or processed by the host: its reversal would get there first): `answerWithin`
+   * is the original's answer timeout (the request's own `timeout`, else `requestTimeout`). `add` is for entries whose
+   * request is already written or never will be, and fences none.
    */
-  addOriginal?(entry: JournalEntry): Promise<void>;
+  addOriginal?(entry: JournalEntry, answerWithin?: number): Promise<void>;
   /**
    * Records that attempt `attempt` (1-based) of an entry is about to be sent; resolves once durable. `flight`: the
    * milliseconds from this call by which the attempt is written and its answer's wait over (the SAF queue passes twice
