@@ -135,7 +135,12 @@ class CompiledCodec implements Codec {
     const mtiText = this.mtiText ? mti : '';
     const shapeAt = base + this.shapeAt;
     let end = packByShape(layout, message, w, shapeAt, lenient, values, mtiText);
-    if (end >= 0) return this.finish(w, mtiText === '' ? mti : '', header, base, end);
+    if (end >= 0) {
+      // A compiled packer's view of what it wrote is the message when the message starts where it did.
+      const packed = w.packed;
+      if (packed !== null) w.packed = null;
+      return this.finish(w, mtiText === '' ? mti : '', header, base, end, shapeAt === base ? packed : null);
+    }
     if (end === -1) throw this.invalid(message, lenient);
     // Otherwise header, MTI and the largest bitmap fit before `reserve`, the fields are written from there in one
     // pass, then the bitmap, MTI and header just before them.
@@ -159,9 +164,9 @@ class CompiledCodec implements Codec {
 
   /**
    * Writes the header and the MTI (unless `mti` is `""`: written already) before the bitmap at `start`, and hands out
-   * the message `start .. end`.
+   * the message `start .. end`: `view` when given (a view of exactly those bytes, `Writer.packed`).
    */
-  private finish(w: Writer, mti: string, header: Uint8Array | undefined, start: number, end: number): Buffer {
+  private finish(w: Writer, mti: string, header: Uint8Array | undefined, start: number, end: number, view: Buffer | null = null): Buffer {
     const headerLength = this.headerLength;
     const buf = w.buf;
     if (headerLength > 0) {
@@ -171,7 +176,7 @@ class CompiledCodec implements Codec {
     if (mti !== '') writeMti(buf, start + headerLength, mti, this.mtiEncoding);
     // Keep the next message 8-byte aligned.
     w.used = (end + 7) & ~7;
-    return w.bytes(start, end);
+    return view ?? w.bytes(start, end);
   }
 
   private invalid(message: MessageInput, lenient: boolean): Error {

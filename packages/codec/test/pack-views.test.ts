@@ -51,3 +51,20 @@ test('pack views – every result is a Buffer of its own message after slab turn
   // Views of a few slabs, not a copy each.
   assert.ok(slabs.size > 1 && slabs.size < 20, `${slabs.size} slabs`);
 });
+
+test('pack views – the compiled packer’s view is the message without a header, and no writer keeps it', () => {
+  const plain = createCodec('iso87ascii');
+  const withHeader = createCodec({ ...plain.dialect, headerLength: 5 });
+  // Field 55 makes the plan long enough for the WebAssembly check, whose copy is made from that view.
+  const message = { ...purchase(1, 150), '55': '9F2608571F1E10D4FA4AAC'.repeat(8) };
+  const header = Buffer.from('HDR01');
+  const interpreted = Buffer.from(createCodec('iso87ascii').pack(message));
+  for (let i = 0; i < 40; i++) {
+    const image = plain.pack(message);
+    assert.deepEqual(image, interpreted, `pack ${i}`);
+    assert.equal(Object.getPrototypeOf(image), Buffer.prototype);
+    const framed = withHeader.pack(message, { header });
+    assert.deepEqual(framed, Buffer.concat([header, interpreted]), `pack ${i} with a header`);
+    for (const codec of [plain, withHeader]) assert.equal((codec as unknown as { writer: { packed: unknown } }).writer.packed, null);
+  }
+});

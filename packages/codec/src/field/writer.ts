@@ -15,10 +15,13 @@ const SLOTS = 200;
  * costs no species lookup, no `buffer` getter of the runtime and no interpreted constructor (170 instructions fewer a
  * pack with field 55, callgrind). Its views are Buffers as `subarray`'s are (same prototype).
  */
-type ViewClass = new (ab: ArrayBufferLike, at: number, length: number) => Buffer;
+export type ViewClass = new (ab: ArrayBufferLike, at: number, length: number) => Buffer;
 const species = (Buffer as unknown as { readonly [Symbol.species]?: unknown })[Symbol.species];
-// A runtime without the species (none known): `Buffer.from`'s view of the same memory, returned by the constructor.
-const BufferView: ViewClass =
+/**
+ * Makes a Buffer that views `length` bytes of `ab` from `at` ({@link ViewClass}). A runtime without the species (none
+ * known) gets `Buffer.from`'s view of the same memory, returned by the constructor.
+ */
+export const BufferView: ViewClass =
   typeof species === 'function' ? (species as ViewClass) : (function view(ab: ArrayBufferLike, at: number, length: number) { return Buffer.from(ab, at, length); } as unknown as ViewClass);
 
 /** The state of packing one message (or one composite's contents). */
@@ -38,6 +41,12 @@ export class Writer {
   used = 0;
   /** True while a pack writes into this writer (a pack that starts meanwhile takes a fresh writer). */
   busy = false;
+  /**
+   * The Buffer of what a compiled packer wrote and checked (from where it started to the end of its last field), made
+   * once for its check's copy and handed out by the codec as the message when the message starts there (no header,
+   * an ASCII MTI): one view a pack, not two (`compile-pack.ts`). `null` but between the packer and the codec.
+   */
+  packed: Buffer | null = null;
   /** The bitmap of the fields written: primary, secondary and tertiary, bit N = field N. */
   readonly bits = new Uint8Array(24);
   /** The highest field number written (it decides how many bitmaps are sent). */
