@@ -270,7 +270,7 @@ describe('a gateway on PostgreSQL while the database is away', () => {
     const url = cluster.createDatabase('gateway_spill');
     const bank = await startSimulator();
     const dir = join(work, 'spill');
-    const flags = ['--upstream', `${bank.host}:${bank.port}`, '--store', url, '--echo-interval', '0', '--log-level', 'info', '--reversal-journal', dir];
+    const flags = ['--upstream', `${bank.host}:${bank.port}`, '--store', url, '--echo-interval', '0', '--log-level', 'info', '--reversal-journal', dir, '--shutdown-deadline', '500'];
     const gw = await startGateway(flags);
     assert.equal(await post(gw.http, purchase('SPILL001', 1)), 200);
     // The first record in the database before it goes (the log writes in batches, after the answer): only the second
@@ -289,6 +289,15 @@ describe('a gateway on PostgreSQL while the database is away', () => {
     }
     const log = gw.process.stderr() + gw.process.stdout();
     assert.match(log, /ISO8583_WARN_TRANSACTION_LOG_KEPT/, 'what the database did not take is said kept');
+    // The stop keeps to its deadline (500 ms) and grace (1 s) with the database away: the log's close waits only what
+    // is left of them, not its own 5 s close timeout past them (told by the lines' own times, not a timer here).
+    const timeOf = (pattern: RegExp): number => {
+      const line = log.split('\n').find((l) => pattern.test(l));
+      assert.ok(line !== undefined, `a line matching ${String(pattern)} in:\n${log}`);
+      return (JSON.parse(line) as { time: number }).time;
+    };
+    const took = timeOf(/ISO8583_WARN_TRANSACTION_LOG_KEPT/) - timeOf(/"gateway stopping/);
+    assert.ok(took < 4_000, `the records kept ${took} ms after the stop began (deadline 500 + grace 1000)`);
     assert.doesNotMatch(log, /ISO8583_WARN_TRANSACTION_LOG_DROPPED/);
     const spills = readdirSync(dir).filter((n) => n.startsWith('transaction-spill-'));
     assert.equal(spills.length, 1, `one spill file in ${dir}`);

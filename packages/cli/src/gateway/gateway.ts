@@ -364,8 +364,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       metricsApp?.server.closeAllConnections();
       await settleAll(everyConnector.map((c) => c.destroy()));
     }
-    // Every connector has recorded its last outcome: the log is flushed and released.
-    await retention?.close();
+    // Every connector has recorded its last outcome: the log is flushed and released, within what is left of the
+    // deadline and its grace (at least ABORT_LOG_WAIT): a store that is away keeps the stop to its bound, what it did
+    // not take kept for the next start (not the log's own 5 s close timeout past the deadline).
+    await retention?.close(Math.max(ABORT_LOG_WAIT, until + STOP_ANSWER_GRACE - Date.now()));
     // A journal lost meanwhile (its folder removed): the folder keeps nothing, and the stop fails, naming what was lost.
     const lost = lostJournals(everyConnector.map((c, i) => ({ connector: c, dir: journalDirs[i] })));
     const keptNow = config.store !== undefined ? kept : keptIn(journalDirs, lost);
