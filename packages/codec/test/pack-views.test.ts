@@ -56,15 +56,21 @@ test('pack views – the compiled packer’s view is the message without a heade
   const plain = createCodec('iso87ascii');
   const withHeader = createCodec({ ...plain.dialect, headerLength: 5 });
   // Field 55 makes the plan long enough for the WebAssembly check, whose copy is made from that view.
-  const message = { ...purchase(1, 150), '55': '9F2608571F1E10D4FA4AAC'.repeat(8) };
+  const messageOf = (i: number): Record<string, string> => ({ ...purchase(i + 1, 150), '55': '9F2608571F1E10D4FA4AAC'.repeat(8) });
   const header = Buffer.from('HDR01');
-  const interpreted = Buffer.from(createCodec('iso87ascii').pack(message));
+  const reference = createCodec('iso87ascii');
+  // Each pack's image kept while the next are made (another STAN each): a view handed out is never written again.
+  const kept: { image: Buffer; expected: Buffer }[] = [];
   for (let i = 0; i < 40; i++) {
+    const message = messageOf(i);
+    const interpreted = Buffer.from(reference.pack(message));
     const image = plain.pack(message);
+    kept.push({ image, expected: interpreted });
     assert.deepEqual(image, interpreted, `pack ${i}`);
     assert.equal(Object.getPrototypeOf(image), Buffer.prototype);
     const framed = withHeader.pack(message, { header });
     assert.deepEqual(framed, Buffer.concat([header, interpreted]), `pack ${i} with a header`);
     for (const codec of [plain, withHeader]) assert.equal((codec as unknown as { writer: { packed: unknown } }).writer.packed, null);
   }
+  kept.forEach(({ image, expected }, i) => assert.deepEqual(image, expected, `pack ${i}, read after every later pack`));
 });

@@ -167,7 +167,8 @@ export class RequestSender {
       // reversed (same STAN and terminal): the host could approve it after (or before) the reversal, which names the
       // same transaction. `arm` holds the transaction in this same turn, so two such requests never both pass.
       if (reversals.reversing(message)) throw reversingError(mti);
-      entry = await reversals.arm(message, timeout);
+      // Its fence on other nodes lasts until its answer is due: the timeout, or the deadline when that comes first.
+      entry = await reversals.arm(message, Math.min(timeout, timeLeft(deadline, performance.now())));
     }
     let channel: Channel | undefined;
     let req: ChannelRequest | undefined;

@@ -141,3 +141,21 @@ test('a node stopped while its purchase is at the bank hands its entry back stil
   assert.deepEqual(row, { lease_owner: 'node-a', pending: true, fenced: true }, 'handed back, still fenced');
   assert.deepEqual(await other.claim(), [], 'another node does not take it while the purchase may still be processed');
 });
+
+test('PgJournal.addOriginal refuses an answerWithin that is not a whole number of milliseconds up to an hour, naming it (never a fence of one lease or of years)', async () => {
+  const url = cluster.createDatabase('original_fence_refused');
+  const journal = new PgJournal({ url, lease: LEASE, owner: 'node-a' });
+  await journal.open();
+  try {
+    for (const bad of [Number.NaN, -1, 1.5, Number.POSITIVE_INFINITY, 3_600_001, Date.now() + 30_000]) {
+      await assert.rejects(journal.addOriginal({ id: `bad-${String(bad)}`, reversal: purchase('000009'), at: Date.now() }, bad), (err: Error & { code?: string; problems?: { field: string }[] }) => {
+        assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_OPTIONS');
+        assert.deepEqual(err.problems?.map((p) => p.field), ['answerWithin']);
+        return true;
+      }, String(bad));
+    }
+    assert.deepEqual(await sql(url, 'SELECT id FROM iso8583_saf'), [], 'nothing stored');
+  } finally {
+    await journal.close();
+  }
+});

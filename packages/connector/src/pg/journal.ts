@@ -46,7 +46,8 @@
  * entries, the statements and the renewal: journal-leases.ts and journal-renewal.ts; the close: journal-close.ts (the
  * base classes).
  */
-import { connectorError } from '../errors.js';
+import { connectorError, optionsError } from '../errors.js';
+import { MAX_REQUEST_TIMEOUT } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
 import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
@@ -210,8 +211,12 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
    * after it, the customer charged while the store says reversed.
    */
   async addOriginal(entry: JournalEntry, answerWithin = 0): Promise<void> {
-    const within = Number.isFinite(answerWithin) && answerWithin > 0 ? answerWithin : 0;
-    await this.adding({ ...entry, guard: this.lease + within });
+    // A fence of one lease would let another node reverse the original before its answer is due; one of years would
+    // never let a dead node's be reversed: neither is made up from a bad value.
+    if (!(Number.isInteger(answerWithin) && answerWithin >= 0 && answerWithin <= MAX_REQUEST_TIMEOUT)) {
+      throw optionsError([{ field: 'answerWithin', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: `must be a whole number of milliseconds from 0 to ${MAX_REQUEST_TIMEOUT}` }]);
+    }
+    await this.adding({ ...entry, guard: this.lease + answerWithin });
   }
 
   private async adding(entry: Adding): Promise<void | 'exists'> {
