@@ -29,4 +29,9 @@ test('shutdown deadline warning – given flags warn, the gateway\'s defaults an
   assert.equal(stopWarnings(['--upstream', 'h:1', '--request-timeout', '60000']).length, 1);
   assert.equal(stopWarnings(['--upstream', 'h:1', '--shutdown-deadline', '5000']).length, 1);
   assert.deepEqual(stopWarnings(['--upstreamHost=10.0.0.1', '--upstreamPort=5000', '--shutdown-deadline', '35000']), []);
+  // What is given up is said reversed only when reversal is on.
+  assert.match(stopWarnings(['--upstream', 'h:1', '--request-timeout', '60000'])[0] ?? '', /each reversed/);
+  const off = stopWarnings(['--upstream', 'h:1', '--request-timeout', '60000', '--no-reversal'])[0] ?? '';
+  assert.match(off, /NOT reversed: reversal is off/);
+  assert.doesNotMatch(off, /each reversed/);
 });

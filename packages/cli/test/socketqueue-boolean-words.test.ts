@@ -42,4 +42,9 @@ test('gateway: another word after a switch is refused naming the flag and the wo
   assert.equal(pan.code, 2);
   assert.match(pan.stderr, /: a word of 16 characters after --vv, which takes no value/);
   assert.doesNotMatch(pan.stderr, /4111|1111/);
+  // The same PAN in EBCDIC hex starts with a letter and has no run of 6 digits: still a possible card, not shown.
+  const ebcdic = await runCli(['gateway', ...BANK, '--vv', 'F4F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1', '--check-config']);
+  assert.equal(ebcdic.code, 2);
+  assert.match(ebcdic.stderr, /: a word of 32 characters after --vv, which takes no value/);
+  assert.doesNotMatch(ebcdic.stderr, /F4F1/);
 });

@@ -132,6 +132,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // The HTTP routes go through the group (made below, once the first connector exists) like the POS path.
   let group: UpstreamGroup | undefined = undefined;
   // Made after the app, read by it: the POS endpoint and the link the POS path and the HTTP routes send through.
+  // The stop's give-up of what is still at the bank (stop-abort.ts), for the POS path, the HTTP routes and the console.
+  const stopAbort = new StopAbort();
   const made: { endpoint?: InboundEndpoint; through?: Connector | UpstreamGroup; undelivered?: UndeliveredAnswerHandler } = {};
   const http = await gatewayHttp({
     config,
@@ -147,6 +149,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       through: () => made.through,
       undelivered: () => made.undelivered,
       ownAnswers: () => answerOwn.byResponseCode,
+      stopWrap: (link) => stopAbort.wrap(link),
     },
   });
   const app = http.app;
@@ -215,7 +218,6 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // connector's recorder records every request once, and the console's ring sees those records.
   // A stop gives up what is still at the bank at its deadline, its clients still there to be answered (stop-abort.ts).
   const link: Connector | UpstreamGroup = group ?? connector;
-  const stopAbort = new StopAbort();
   const relayThrough = stopAbort.wrap(tracer.wrap('upstream', named === undefined ? config.upstream : 'group', link));
   made.through = relayThrough;
   // An approval the client never got (after the POS timeout, or its POS or HTTP connection gone): reversed.
@@ -340,7 +342,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     closeOwnAnswersBy(app.server, until);
     if (metricsApp !== undefined) closeOwnAnswersBy(metricsApp.server, until);
     const posClosed = endpoint.close({ deadline: deadline + STOP_ANSWER_GRACE });
-    const linksFree = waitForSaf(everyConnector, until, drainStop.signal, Promise.allSettled([posClosed, http.serverClosed]));
+    // Until the grace ends: the reversals of what the deadline gave up are sent too while the links are up.
+    const linksFree = waitForSaf(everyConnector, until + STOP_ANSWER_GRACE, drainStop.signal, Promise.allSettled([posClosed, http.serverClosed]));
     http.holdConnectorsUntil(linksFree);
     // Every part is waited for (settleAll): one close that fails never cuts short an upstream still draining its
     // reversals to its bank; the first failure is the stop's, once all have settled (or the deadline, or an abort).

@@ -72,6 +72,8 @@ export interface GatewayParts {
   undelivered(): UndeliveredAnswerHandler | undefined;
   /** The answers the gateway gave POS clients itself (the upstream could not), by response code (own-answer.ts). */
   ownAnswers(): Readonly<Record<string, number>>;
+  /** `link` whose requests a stop gives up at its deadline, each answered (stop-abort.ts): the console's per-upstream sends. */
+  stopWrap<T extends object>(link: T): T;
 }
 
 /** Options of {@link gatewayHttp}. */
@@ -98,7 +100,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
     const through = parts.through();
     if (through === undefined) return {};
     const group = parts.group();
-    return group === undefined ? { upstream: through } : { routed: through, ...Object.fromEntries(group.connectors) };
+    return group === undefined ? { upstream: through } : { routed: through, ...Object.fromEntries([...group.connectors].map(([name, c]) => [name, parts.stopWrap(c)])) };
   };
   return assembleHttp({
     connectors: {
