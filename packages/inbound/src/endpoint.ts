@@ -279,12 +279,28 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     const info: ConnectionInfo = { id: connection.id, remoteAddress: connection.remoteAddress, remotePort: connection.remotePort };
     void connection.closed.then(() => {
       const code = connection.endCode;
-      if (this.listenerCount('disconnect') > 0) this.emit('disconnect', code === undefined ? info : { ...info, code });
+      if (this.listenerCount('disconnect') > 0) this.#tell(connection, 'disconnect', () => this.emit('disconnect', code === undefined ? info : { ...info, code }));
     });
-    this.emit('connection', info);
+    this.#tell(connection, 'connection', () => this.emit('connection', info));
+  }
+
+  /**
+   * Emits a connection's `connection` or `disconnect` event. A listener that throws is the integrator's bug, not the
+   * client's: counted and logged (`ISO8583_ERR_INBOUND_INTERNAL`, the thrown value's code only), never passed on (it
+   * would take the process down: it runs in the server's `connection` handler or a promise's callback).
+   */
+  #tell(connection: InboundConnection, event: 'connection' | 'disconnect', emit: () => void): void {
+    try {
+      emit();
+    } catch (thrown) {
+      this.#metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
+      logSafely(() => connection.logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', event, cause: codeOf(thrown) }, `a '${event}' listener threw`));
+    }
   }
 
   close(options?: CloseOptions): Promise<void> {
+    // Idempotent: a later call returns the first one's promise, whatever it asks (its deadline is not looked at).
+    if (this.#closing !== undefined) return this.#closing;
     let deadline: number;
     try {
       deadline = closeDeadline(options, DEFAULT_CLOSE_DEADLINE);
@@ -292,7 +308,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       // Refused before anything closes: a call with a good deadline may follow.
       return Promise.reject(err);
     }
-    this.#closing ??= this.#close(deadline);
+    this.#closing = this.#close(deadline);
     return this.#closing;
   }
 
