@@ -59,6 +59,11 @@ export class InboundConnection implements Peer {
   /** Frames read after the connection began closing (`draining`) or was closed: not taken, said once at the close. */
   private droppedWhileClosing = 0;
   /**
+   * Draining and reading on (readOnWhileDraining): every frame read now came after the close began, each dropped at
+   * once (`room` is unbounded: none is held to start later).
+   */
+  private discarding = false;
+  /**
    * Frames read before it began closing that were still waiting for room (`waiting`, or held by the stream) when it
    * closed: never started, said once at the close with {@link InboundConnection.droppedWhileClosing}.
    */
@@ -92,11 +97,13 @@ export class InboundConnection implements Peer {
         full: () => {
           if (!this.needDrain) logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client is not reading its replies: reading paused'));
           this.needDrain = true;
+          this.discarding = false;
           this.stream.pause();
         },
         drained: () => {
           this.needDrain = false;
           this.maybeResume();
+          this.readOnWhileDraining();
         },
         closed: (err) => {
           if (err !== undefined) this.onError(err);
@@ -135,15 +142,32 @@ export class InboundConnection implements Peer {
     return true;
   }
 
-  /** Stops taking frames; the socket ends once the messages in flight are answered. */
+  /**
+   * Stops taking frames; the socket ends once the messages in flight are answered. Reading goes on once the frames read
+   * before are started (see {@link InboundConnection.readOnWhileDraining}): a frame sent after the close began is read,
+   * dropped and counted now, not thrown away uncounted when the close deadline cuts the drain.
+   */
   drain(): Promise<void> {
     if (!this.draining) {
       this.draining = true;
       this.stream.flush();
       this.stream.pause();
       this.maybeFinish();
+      this.readOnWhileDraining();
     }
     return this.closed;
+  }
+
+  /**
+   * Draining: reads again (each frame dropped and counted by `onFrame`) once nothing read before the close waits to
+   * start (`waiting`, the frames the stream holds: those still start). Not for a client that does not read its replies
+   * (`needDrain`: its socket stays paused), nor once the connection is gone or the client has ended its side.
+   */
+  private readOnWhileDraining(): void {
+    if (!this.draining || this.gone || this.peerEnded || this.needDrain || this.discarding) return;
+    if (this.waiting.length > 0 || this.stream.holdsFrames) return;
+    this.discarding = true;
+    this.stream.resume();
   }
 
   /** True from the socket's `close` event on (`closed` settles a microtask later). */
@@ -185,6 +209,7 @@ export class InboundConnection implements Peer {
    * than that from a read, the rest stays held as bytes (one read's worth, not an object per frame) until there is room.
    */
   private room(): number {
+    if (this.discarding) return Infinity;
     return Math.min(FRAMES_PER_TURN - this.turnFrames, this.maxInFlight - this.inFlight);
   }
 
@@ -222,6 +247,7 @@ export class InboundConnection implements Peer {
     this.startWaiting();
     this.maybeFinish();
     this.maybeResume();
+    this.readOnWhileDraining();
   };
 
   /**
@@ -232,6 +258,7 @@ export class InboundConnection implements Peer {
    * the limits at once).
    */
   private startWaiting(): void {
+    if (this.discarding) return; // nothing read before the close is left: what the stream holds came after it
     while (this.room() > 0 && !this.gone) {
       if (this.waiting.length === 0) {
         if (!this.stream.holdsFrames) return;
@@ -294,6 +321,7 @@ export class InboundConnection implements Peer {
     this.startWaiting();
     this.maybeFinish();
     this.maybeResume();
+    this.readOnWhileDraining();
   }
 
   private maybeResume(): void {
@@ -306,12 +334,11 @@ export class InboundConnection implements Peer {
     if (!(this.draining || this.peerEnded) || this.inFlight > 0 || this.waiting.length > 0 || this.stream.holdsFrames) return;
     if (this.stream.writable) {
       this.stream.end();
-      // Draining with nothing in flight: read again (frames are dropped while draining), so that the client's end in
-      // answer to ours is seen and the connection closes now, not at the close deadline (reading stayed paused). Not
-      // for a client that does not read its replies (`needDrain`): its socket stays paused. An abort reads out what it
-      // sent before the close, paused or flowing (MessageStream's destroy), so the close is no reset and the approvals
-      // its kernel took still reach it.
-      if (this.draining && !this.peerEnded && !this.needDrain) this.stream.resume();
+      // Draining: reading on (frames are dropped while draining), so that the client's end in answer to ours is seen
+      // and the connection closes now, not at the close deadline. Not for a client that does not read its replies
+      // (`needDrain`): its socket stays paused. An abort reads out what it sent before the close, paused or flowing
+      // (MessageStream's destroy), so the close is no reset and the approvals its kernel took still reach it.
+      this.readOnWhileDraining();
     } else if (this.peerEnded) this.stream.destroy();
   }
 

@@ -44,9 +44,12 @@ export interface DisconnectInfo extends ConnectionInfo {
 export interface InboundEndpointEvents {
   /** Listening, on this address. */
   listening: [address: AddressInfo];
-  /** A client connection is open (TLS: after its handshake). */
+  /**
+   * A client connection is open (TLS: after its handshake). A listener that throws is counted and logged
+   * (`ISO8583_ERR_INBOUND_INTERNAL`, its code only), never passed on.
+   */
   connection: [info: ConnectionInfo];
-  /** A client connection has closed. */
+  /** A client connection has closed. A listener that throws is counted and logged, as for `connection`. */
   disconnect: [info: DisconnectInfo];
   /** The endpoint has closed (after `close()` or `destroy()`). */
   close: [];
@@ -73,7 +76,7 @@ export interface InboundEndpoint extends EventEmitter<InboundEndpointEvents> {
   /**
    * Drains: stops accepting, lets the messages in flight be answered and their replies written, then closes every
    * connection; connections still open at the deadline are destroyed. Idempotent: every call returns the same
-   * promise (after `destroy()`, its promise).
+   * promise (after `destroy()`, its promise), a later call's `deadline` not looked at.
    */
   close(options?: CloseOptions): Promise<void>;
   /**

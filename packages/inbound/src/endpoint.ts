@@ -26,6 +26,7 @@ import { logSafely } from './safe-log.js';
 import { loadSequence } from './sequence-registry.js';
 import { REPLY_WARNINGS_PER_SECOND } from './reply-check.js';
 import { ConnectionSlots, endText } from './slots.js';
+import { authorizationCause, parentOf } from './tls-socket.js';
 import type { Slot, SlotEnd, SlotRefusal } from './slots.js';
 import type { Sequence } from './sequence.js';
 import type { CloseOptions, ConnectionInfo, InboundEndpoint, InboundEndpointEvents } from './endpoint-api.js';
@@ -148,7 +149,9 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
         this.#metrics.error('ISO8583_ERR_INBOUND_TLS');
         const suppressed = this.#closeLines.take('ISO8583_ERR_INBOUND_TLS');
         if (suppressed === undefined) return;
-        logSafely(() => this.#logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause: codeOf(err), ...(suppressed > 0 ? { suppressed } : {}) }, 'TLS handshake failed'));
+        // A refused client certificate: the socket knows why (CERT_HAS_EXPIRED...), the error is only the reset after.
+        const cause = authorizationCause(socket) ?? codeOf(err);
+        logSafely(() => this.#logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause, ...(suppressed > 0 ? { suppressed } : {}) }, 'TLS handshake failed'));
       });
     }
     this.#server = server;
@@ -279,12 +282,28 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     const info: ConnectionInfo = { id: connection.id, remoteAddress: connection.remoteAddress, remotePort: connection.remotePort };
     void connection.closed.then(() => {
       const code = connection.endCode;
-      if (this.listenerCount('disconnect') > 0) this.emit('disconnect', code === undefined ? info : { ...info, code });
+      if (this.listenerCount('disconnect') > 0) this.#tell(connection, 'disconnect', () => this.emit('disconnect', code === undefined ? info : { ...info, code }));
     });
-    this.emit('connection', info);
+    this.#tell(connection, 'connection', () => this.emit('connection', info));
+  }
+
+  /**
+   * Emits a connection's `connection` or `disconnect` event. A listener that throws is the integrator's bug, not the
+   * client's: counted and logged (`ISO8583_ERR_INBOUND_INTERNAL`, the thrown value's code only), never passed on (it
+   * would take the process down: it runs in the server's `connection` handler or a promise's callback).
+   */
+  #tell(connection: InboundConnection, event: 'connection' | 'disconnect', emit: () => void): void {
+    try {
+      emit();
+    } catch (thrown) {
+      this.#metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
+      logSafely(() => connection.logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', event, cause: codeOf(thrown) }, `a '${event}' listener threw`));
+    }
   }
 
   close(options?: CloseOptions): Promise<void> {
+    // Idempotent: a later call returns the first one's promise, whatever it asks (its deadline is not looked at).
+    if (this.#closing !== undefined) return this.#closing;
     let deadline: number;
     try {
       deadline = closeDeadline(options, DEFAULT_CLOSE_DEADLINE);
@@ -292,7 +311,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       // Refused before anything closes: a call with a good deadline may follow.
       return Promise.reject(err);
     }
-    this.#closing ??= this.#close(deadline);
+    this.#closing = this.#close(deadline);
     return this.#closing;
   }
 
@@ -337,7 +356,12 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     // sockets no connection was built on.
     const left = [...this.#connections];
     for (const connection of left) connection.destroy();
-    for (const slot of [...this.#slots.values()]) if (slot.abort === undefined) slot.destroy();
+    for (const slot of [...this.#slots.values()]) {
+      if (slot.abort !== undefined) continue;
+      // Cut by the close, not failed by the client: the TLS layer's report of it is not counted (tlsClientError).
+      this.#cut.add(slot.socket);
+      slot.destroy();
+    }
     await Promise.all(left.map((c) => c.closed));
     await serverClosed;
     // Its series leave a shared Registry, its name free again there.
@@ -363,12 +387,6 @@ const HOST_ERRORS = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAI
 function listenField(err: Error): 'host' | 'port' {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && HOST_ERRORS.has(code) ? 'host' : 'port';
-}
-
-/** The accepted socket under a TLS socket (Node keeps it as `_parent`, not documented). */
-function parentOf(socket: TLSSocket): Socket | undefined {
-  const parent = (socket as TLSSocket & { _parent?: unknown })._parent;
-  return parent !== null && typeof parent === 'object' ? (parent as Socket) : undefined;
 }
 
 /**

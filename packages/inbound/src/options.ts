@@ -20,10 +20,15 @@ export interface InboundTlsOptions {
   key: string;
   /**
    * The CA certificates (PEM) that client certificates must chain to; checked at creation (at least one certificate,
-   * each parses). Default: the Node.js root CAs.
+   * each parses). Given with `requestCert: true` only: without it no client certificate is asked for, so a `ca` alone
+   * is refused (`ISO8583_ERR_INBOUND_OPTIONS` naming `tls.ca`) rather than ignored. Default: none (no mutual TLS).
    */
   ca?: string;
-  /** Mutual TLS: require a client certificate signed by `ca`; a client without one is refused. Default `false`. */
+  /**
+   * Mutual TLS: require a client certificate signed by `ca`; a client without one is refused. Needs `ca`: `true`
+   * without it is refused (`ISO8583_ERR_INBOUND_OPTIONS` naming `tls.requestCert`), as it would trust any certificate
+   * of the system's public CAs. Default `false`.
+   */
   requestCert?: boolean;
 }
 
@@ -248,6 +253,22 @@ function tlsProblem(tls: InboundTlsOptions): TlsMaterialProblem | undefined {
 }
 
 /**
+ * `ca` and `requestCert` go together (mutual TLS). A `ca` without `requestCert: true` asks no client for a certificate:
+ * any client gets in, though the option reads as a restriction. `requestCert: true` without `ca` verifies client
+ * certificates against the system's public CAs: any publicly issued certificate gets in. Both are refused, naming the
+ * option given alone (as the gateway refuses `clientTlsCa` alone).
+ */
+function tlsPairProblem(tls: InboundTlsOptions): FieldProblem | undefined {
+  if (tls.ca !== undefined && tls.requestCert !== true) {
+    return { field: 'tls.ca', code: CHECK.code, reason: 'is given without requestCert: true: no client certificate would be asked for (any client gets in); set tls.requestCert: true for mutual TLS, or remove tls.ca' };
+  }
+  if (tls.requestCert === true && tls.ca === undefined) {
+    return { field: 'tls.requestCert', code: CHECK.code, reason: 'is true without tls.ca: client certificates would be checked against the system\'s public CAs (any publicly issued certificate gets in); give tls.ca, the CA client certificates must chain to' };
+  }
+  return undefined;
+}
+
+/**
  * The methods the endpoint calls on a `logger` (its own lines, and a sequence's through `context.logger`: every level)
  * and on a `registry` (the schema only asks for objects).
  */
@@ -298,8 +319,8 @@ export function closeDeadline(options: unknown, fallback: number): number {
 /**
  * Checks endpoint options against the inbound schema of `connector-manifest.json` and fills in the defaults, and `tls`
  * as Node's TLS will use it (the certificate and key parse and go together, `ca` holds certificates: see
- * `tlsMaterialProblem`). Throws `ISO8583_ERR_INBOUND_OPTIONS` with `problems` naming every offending option
- * (`tls.cert`, `tls.key`, `tls.ca`; never its value). The result is frozen.
+ * `tlsMaterialProblem`; `ca` and `requestCert` given together). Throws `ISO8583_ERR_INBOUND_OPTIONS` with `problems`
+ * naming every offending option (`tls.cert`, `tls.key`, `tls.ca`, `tls.requestCert`; never its value). The result is frozen.
  */
 export function validateInboundOptions(options: unknown): ResolvedInboundOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
@@ -323,6 +344,10 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
   if (problems.length === 0 && copy.tls !== undefined) {
     const problem = tlsProblem(copy.tls as InboundTlsOptions);
     if (problem !== undefined) problems.push({ field: problem.name, code: CHECK.code, reason: problem.reason });
+    else {
+      const pair = tlsPairProblem(copy.tls as InboundTlsOptions);
+      if (pair !== undefined) problems.push(pair);
+    }
   }
   // As the connector's options: a dialect that does not load (a file missing or invalid, an unknown name) is a problem
   // of the options, found before anything listens.

@@ -83,7 +83,7 @@ test('validateInboundOptions – accepts a sequence by name, TLS, an allow-list 
     port: 8583,
     sequence: 'host-simulator',
     onError: () => undefined,
-    tls: { cert: certs.serverCert, key: certs.serverKey, requestCert: true },
+    tls: { cert: certs.serverCert, key: certs.serverKey, ca: certs.ca, requestCert: true },
     allow: ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8'],
     connectors: { bank: {} },
     frame: 'ascii4',

@@ -44,3 +44,22 @@ test('tls material – moved to @iso8583/codec, still exported by inbound and it
   assert.equal(inboundPath.tlsMaterialProblem, codec.tlsMaterialProblem);
   assert.deepEqual(inboundPath.tlsMaterialProblem({ ca: { pem: '', name: 'tls.ca' } }), { name: 'tls.ca', reason: 'no PEM certificate' });
 });
+
+test('tls options – ca without requestCert, and requestCert without ca, are refused naming the option given alone', () => {
+  // ca alone: no client certificate was asked for, any client got in; requestCert alone: any certificate of the
+  // system's public CAs passed. Neither is what the options say.
+  const cases: Array<[InboundTlsOptions, string]> = [
+    [{ ...good, ca: certs.ca }, 'tls.ca'],
+    [{ ...good, ca: certs.ca, requestCert: false }, 'tls.ca'],
+    [{ ...good, requestCert: true }, 'tls.requestCert'],
+  ];
+  for (const [tls, field] of cases) {
+    assert.throws(() => createInboundEndpoint({ port: 0, sequence: approveAll, tls }), (err: unknown) => {
+      assert.ok(isIso8583Error(err));
+      assert.equal(err.code, 'ISO8583_ERR_INBOUND_OPTIONS');
+      assert.deepEqual(err.problems?.map((p) => p.field), [field], err.message);
+      assert.ok(!err.message.includes('BEGIN CERTIFICATE'), 'never the material');
+      return true;
+    }, field);
+  }
+});

@@ -59,6 +59,8 @@ export interface DatedCertificate {
   cert: string;
   /** Its private key. */
   key: string;
+  /** The throwaway CA's certificate (PEM): trusting it makes this certificate fail on its dates alone. */
+  ca: string;
   /** The certificate's file (PEM), for a command's flag. */
   certFile: string;
   /** The key's file (PEM). */
@@ -87,6 +89,7 @@ export function makeDatedCertificate(start: string, end: string): DatedCertifica
   return {
     cert: readFileSync(certFile, 'utf8'),
     key: readFileSync(keyFile, 'utf8'),
+    ca: readFileSync(join(dir, 'ca.crt'), 'utf8'),
     certFile,
     keyFile,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
