@@ -11,13 +11,16 @@ import type { MetricsSource } from './metrics.js';
 import { mtiText } from './match-key.js';
 import { SocketQueueFigures, amountOf } from './socketqueue-figures.js';
 import type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
+import type { SafEnd } from './saf-ends.js';
 
 /**
- * SocketQueue's amount totals: sums of the request's field 4 (minor units), counted when the response arrives (a
- * request that times out or fails counts nowhere). `refund` is part of `secured`, which is part of `processed`.
+ * The amount totals: sums of the request's field 4 (minor units), counted when the response arrives, in time or late
+ * (a late one's own field 4: `Accounting.late`); a SAF entry's (a reversal) once, when it ends, whichever attempt's
+ * answer ended it. A request that times out and is never answered, or fails, counts nowhere. `refund` is part of
+ * `secured`, which is part of `processed`.
  */
 export interface ConnectorAmounts {
-  /** Financial requests (0100, 0200) that got a response, whatever the response code. */
+  /** Financial requests (0100, 0200) that got a response (late ones included), whatever the response code. */
   processed: number;
   /** Of those, the approved ones (field 39 one of the dialect's `approvalCodes`, default `00`), refunds included. */
   secured: number;
@@ -26,8 +29,8 @@ export interface ConnectorAmounts {
   /**
    * Reversals (0400, 0401, 0420, 0421) whose answer accepts them (`isAcceptedFor`: one of the dialect's approval codes,
    * or ISO 8583:1993's `400`): automatic ones and those the caller sent. An answer that reversed nothing (a system
-   * error such as `96` that the SAF queue repeats, a decline) adds nothing, so a reversal repeated until accepted
-   * counts once.
+   * error such as `96` that the SAF queue repeats, a decline) adds nothing; a SAF entry counts once, when it ends,
+   * whichever of its attempts' answers (in time or late) ended it.
    */
   reversal: number;
 }
@@ -169,27 +172,35 @@ export class Accounting {
     this.socketQueue.request(mtiLabel(mti), message);
   }
 
-  /** A request got its response after `latency` ms: counts, metrics, amounts. */
-  answered(mti: string, request: MessageInput, response: IsoMessage, latency: number): void {
+  /**
+   * A request got its response after `latency` ms: counts, metrics, amounts. `safAttempt`: an attempt of a SAF entry,
+   * whose amount counts once, when the entry ends ({@link ended}), whichever attempt's answer ends it.
+   */
+  answered(mti: string, request: MessageInput, response: IsoMessage, latency: number, safAttempt = false): void {
     this.counts.responses += 1;
     const rc = responseCodeOf(response);
     this.byResponseCode[rc] = (this.byResponseCode[rc] ?? 0) + 1;
     this.metrics.answered(mtiLabel(mti), rc, latency / 1000);
-    this.socketQueue.response(request, response);
-    const kind = amountKindOf(mti);
-    if (kind === undefined) return;
-    const amount = amountOf(request['4']);
-    if (amount === 0) return;
-    if (kind === 'reversal') {
-      // Only an answer that accepts the reversal undid money: a 96 the SAF queue repeats, or a decline, reversed nothing.
-      if (isAcceptedFor(this.dialect, response['39'], mti)) this.addAmount('reversal', amount);
-      return;
-    }
-    this.addAmount('processed', amount);
-    if (isApproved(this.dialect, response['39'])) {
-      this.addAmount('secured', amount);
-      if (String(request['3'] ?? '').startsWith('20')) this.addAmount('refund', amount);
-    }
+    this.socketQueue.answer(response);
+    if (!safAttempt) this.money(mti, request, response);
+  }
+
+  /**
+   * A late response (its request had timed out): a packet in SocketQueue's figures, and, the answer of a financial
+   * request (0110, 0210), its amounts from its own fields 3 and 4: an approval that comes late is at the bank all the
+   * same (its request's reversal counts when it ends). A late reversal answer's amount counts only when it ends a SAF
+   * entry ({@link ended}). Not a response in `responses` (its request counted as a timeout).
+   */
+  late(response: IsoMessage): void {
+    this.socketQueue.answer(response);
+    const mti = mtiText(response['0']);
+    const request = /^[01][12]10$/.test(mti) ? `${mti.slice(0, 2)}00` : undefined;
+    if (request !== undefined) this.money(request, response, response);
+  }
+
+  /** A SAF entry ended (once durable): the amount of the answer that ended it (a reversal's accepted one), once. */
+  ended(end: Pick<SafEnd, 'message' | 'response'>): void {
+    if (end.response !== undefined) this.money(mtiOf(end.message), end.message, end.response);
   }
 
   /** A request ended without a response (`code`: its error code). */
@@ -214,6 +225,25 @@ export class Accounting {
       byResponseCode: { ...this.byResponseCode },
       socketQueue: this.socketQueue.snapshot(),
     };
+  }
+
+  /** The amounts `response` to `request` (of `mti`) counts: a financial request's, or an accepted reversal's. */
+  private money(mti: string, request: MessageInput, response: IsoMessage): void {
+    this.socketQueue.amounts(request, response);
+    const kind = amountKindOf(mti);
+    if (kind === undefined) return;
+    const amount = amountOf(request['4']);
+    if (amount === 0) return;
+    if (kind === 'reversal') {
+      // Only an answer that accepts the reversal undid money: a 96 the SAF queue repeats, or a decline, reversed nothing.
+      if (isAcceptedFor(this.dialect, response['39'], mti)) this.addAmount('reversal', amount);
+      return;
+    }
+    this.addAmount('processed', amount);
+    if (isApproved(this.dialect, response['39'])) {
+      this.addAmount('secured', amount);
+      if (String(request['3'] ?? '').startsWith('20')) this.addAmount('refund', amount);
+    }
   }
 
   private addAmount(kind: keyof ConnectorAmounts, amount: number): void {

@@ -9,7 +9,7 @@ import type { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { checkFraming, createCodec, resolveDialect } from '@iso8583/codec';
-import type { Codec, FramingOptions } from '@iso8583/codec';
+import type { Codec, FramingOptions, IsoMessage } from '@iso8583/codec';
 import { Accounting } from './accounting.js';
 import { optionsError } from './errors.js';
 import { autoFilled, type StanCounter } from './auto-fill.js';
@@ -110,8 +110,13 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     // A drop, not a close the connector asked for (idle eviction, retired after a failed request): a reconnect.
     if (lifecycle.state === 'open' && !factory.askedFor(channel)) accounting.reconnected();
   };
-  // `reversals` is made below, and read only when a late response comes.
-  const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, error, (m) => reversals?.lateAnswer(m));
+  // A late response is counted, then offered to the SAF queue (its entry's answer ends it): `accounting` and
+  // `reversals` are made below, and read only when a late response comes.
+  const late = (m: IsoMessage): void => {
+    accounting.late(m);
+    reversals?.lateAnswer(m);
+  };
+  const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, error, late);
   const network = new NetworkManagement(o, codec, matchKey, framing, frameHeader, stan);
   const host: ChannelHost = {
     options: o,
@@ -153,7 +158,11 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     logger,
     // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
     sendReversal: (message, timeout, written) => sender.safAttempt(message, timeout, written).then((r) => r.message),
-    safEnded: (end) => transactions?.safEnded(end),
+    // Its amount counted once, at its end, whichever attempt's answer (in time or late) ended it.
+    safEnded: (end) => {
+      accounting.ended(end);
+      transactions?.safEnded(end);
+    },
     reversalEvent: (event) => tellSafListeners(emitter, logger, event),
     answerKeys: matchKey,
   }, journal);

@@ -211,7 +211,7 @@ export class RequestSender {
         entry = undefined;
         await this.reversals?.answered(answered, deadline ?? performance.now() + timeout);
       }
-      this.counted(ch, mti, message, response);
+      this.counted(ch, mti, message, response, safAttempt);
       return response;
     } catch (err) {
       failure = err;
@@ -308,10 +308,13 @@ export class RequestSender {
     this.counted(channel, mti, message, response);
   }
 
-  /** An answer counted and logged at debug (`answeredOn`, once its channel is back in the pool). Never throws. */
-  private counted(channel: Channel, mti: string, message: MessageInput, response: ChannelResponse): void {
+  /**
+   * An answer counted and logged at debug (`answeredOn`, once its channel is back in the pool; `safAttempt`: a SAF
+   * entry's attempt, whose amount counts when the entry ends). Never throws.
+   */
+  private counted(channel: Channel, mti: string, message: MessageInput, response: ChannelResponse, safAttempt = false): void {
     try {
-      this.accounting.answered(mti, message, response.message, response.latency);
+      this.accounting.answered(mti, message, response.message, response.latency, safAttempt);
       if (channel.logger.isLevelEnabled('debug')) {
         channel.logger.debug({ ...summarize(response.message), latencyMs: Math.round(response.latency * 1000) / 1000 }, 'response');
       }

@@ -19,6 +19,8 @@ export class SafActive extends Map<string, Active> {
   private movingCount = 0;
   /** Entries waiting for a timer, by `due`. */
   private readonly timers = new DueHeap<Active>();
+  /** Entries whose ending answer is being handled (its `followUp` under way): no other answer ends them again. */
+  private readonly answering = new Set<Active>();
 
   /** The connector's reversals among the entries. */
   get reversals(): number {
@@ -44,9 +46,24 @@ export class SafActive extends Map<string, Active> {
     return this;
   }
 
+  /**
+   * True while `a` is being sent: held (not ended), and not ending ({@link ending}). An answer to one of its attempts
+   * that comes otherwise (a late one took its place, saf-late.ts) changes nothing: one outcome.
+   */
+  open(a: Active): boolean {
+    return this.holds(a) && !this.answering.has(a);
+  }
+
+  /** `a`'s ending answer is being handled (`true`), or no more (`false`: it goes on as another message, or it ended). */
+  ending(a: Active, now: boolean): void {
+    if (now) this.answering.add(a);
+    else this.answering.delete(a);
+  }
+
   override delete(id: string): boolean {
     const a = super.get(id);
     if (a === undefined) return false;
+    this.answering.delete(a);
     this.forget(a);
     return super.delete(id);
   }

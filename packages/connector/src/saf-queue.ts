@@ -2,10 +2,9 @@
  * The store-and-forward (SAF) queue's sending side, after jPOS SAF: every entry (a reversal, or an advice a caller
  * sent with `saf: true`) is already durable in the journal; it is sent `initialDelay` ms after it was journaled, then
  * repeated as xxx1 (0121, 0221, 0401, 0421; 1221 with a 1993 dialect) every `retryInterval` until the host answers
- * (in time, or late while the entry waits for its next attempt: saf-late.ts) with a response code that ends it (the dialect's `approvalCodes` and `endCodes`; with no `endCodes`, any answer but
- * one of the dialect's system errors, `systemErrorCodes`: the host did not process it; a reversal ended by a code that
- * is no approval is logged at warn).
- * Attempts leave the queue at least `messageInterval` ms apart, at most `maxInFlight` in flight at once (saf-window.ts);
+ * (in time, or late while the entry is open: saf-late.ts) with a response code that ends it (the dialect's
+ * `approvalCodes` and `endCodes`; with no `endCodes`, any answer but one of its `systemErrorCodes`; a reversal ended by
+ * a code that is no approval is logged at warn). Attempts leave the queue at least `messageInterval` ms apart, at most `maxInFlight` in flight at once (saf-window.ts);
  * entries read back at a start or taken over are queued a chunk a turn of the event loop (saf-backlog.ts). An entry
  * is given up after `maxAttempts` attempts (`abandoned`) or `expireAfter` ms after it was journaled (`expired`); an
  * attempt never written (`unwritten`, saf-entry.ts: no connection, or refused before the write, unless the codec
@@ -17,11 +16,8 @@
  * recorded that did reach the host: an entry read back at a start (or taken over from another node) goes as a repeat
  * from its first attempt there (0221, 0401: "may have been sent before"; a host that never saw the original handles
  * the repeat as the original), and a message that may have reached the host is only ever followed by repeats. An
- * entry that ended is marked done (durably) before its end is recorded (`safEnded`: the transaction log), counted and
- * emitted, and is never sent again by a later start. A `done` that
- * fails is tried again every `retryInterval` until it is durable (the entry is never sent again in this process);
- * should the process stop first, the entry is still open in the journal and the next start sends it again (a repeat).
- * A file journal that cannot record an end does not hold it back: the entry ends in memory (saf-ends.ts).
+ * entry that ended is marked done (durably) before its end is recorded, counted and emitted, and is never sent again
+ * (saf-ends.ts: a `done` that fails, a file journal that cannot record it).
  */
 import { performance } from 'node:perf_hooks';
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
@@ -38,16 +34,14 @@ import { SafBacklog } from './saf-backlog.js';
 import { SafFigures } from './saf-figures.js';
 import { SafActive } from './saf-active.js';
 import { SafFlush } from './saf-flush.js';
-import { LateAnswers } from './saf-late.js';
+import { LateAnswers, lateTurn, type SafAttempt } from './saf-late.js';
 import { SafWarnings } from './saf-warnings.js';
-import type { SafAttempt } from './saf-late.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 
 export type { SafCounts, SafEnd, SafOutcome } from './saf-ends.js';
 export type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 export { attemptMti } from './saf-event.js';
-
 export { SAF_REPEAT_WARNINGS_PER_SECOND } from './saf-warnings.js';
 
 /** Entries being sent until they end (see the file's opening comment). */
@@ -73,7 +67,7 @@ export class SafQueue {
   readonly figures: SafFigures;
   /** The caps of its warning lines (saf-warnings.ts). */
   private readonly warnings: SafWarnings;
-  /** The timed-out last attempts of the entries waiting for their next one, whose late answer ends them (saf-late.ts). */
+  /** The unanswered last attempts of the entries still open, whose late answer may end them (saf-late.ts). */
   private readonly late: LateAnswers;
 
   constructor(
@@ -121,9 +115,8 @@ export class SafQueue {
   }
 
   /**
-   * Queues the entries read back from the journal at a start, or taken over from another node (`readBack`, see
-   * `activate`), a chunk a turn of the event loop (saf-backlog.ts): each id once. Resolves once all are queued, or at
-   * a `stop` (those left are counted, and stay in the journal for the next start).
+   * Queues the entries read back at a start, or taken over (`readBack`, see `activate`), a chunk a turn (saf-backlog.ts):
+   * each id once. Resolves once all are queued, or at a `stop` (those left stay in the journal for the next start).
    */
   resume(entries: readonly JournalEntry[]): Promise<void> {
     return this.backlog.add(entries);
@@ -135,14 +128,9 @@ export class SafQueue {
   }
 
   /**
-   * Sends at once every entry waiting for its next attempt (its `initialDelay` after journaling, or `retryInterval`
-   * after an attempt that did not end it): what a graceful stop asks before the link closes, so that it does not wait
-   * for a timer that may outlast its deadline. An entry with an attempt in flight is left to it; attempts still leave
-   * `messageInterval` apart; an attempt that fails now waits `retryInterval` as usual (a host that refuses is not
-   * hammered). The entries are looked at a chunk a turn of the event loop (saf-flush.ts: a backlog of 100,000 does not
-   * hold the requests still in flight). With `id`, only that entry (one just queued) is sent early, and the others keep
-   * their timers. Returns how many entries were sent early in this turn (at most `SAF_FLUSH_TURN_ENTRIES`; the others
-   * follow, as many a turn).
+   * Sends at once every entry waiting for its next attempt: what a graceful stop asks (saf-flush.ts, a chunk a turn;
+   * attempts still `messageInterval` apart). With `id`, only that entry (one just queued). Returns how many were sent
+   * early in this turn (at most `SAF_FLUSH_TURN_ENTRIES`; the others follow).
    */
   flush(id?: string): number {
     if (this.stopped) return 0;
@@ -154,11 +142,8 @@ export class SafQueue {
   }
 
   /**
-   * A connection is up (connected, signed on) or given back free (an exclusive pool's release): every entry whose last
-   * attempt never left for want of a connection (`neverLeft`) goes at once, rather than `retryInterval` after that
-   * attempt: a bank back on its port gets the backlog as soon as it is linked again, an entry that found every
-   * connection lent goes when one is free. Each such entry once (its next attempt, `messageInterval` apart,
-   * saf-link-wait.ts); an entry whose attempt left (unanswered, refused) keeps its timer. Returns how many were sent early.
+   * A connection is up or given back free: every entry whose last attempt never left for want of a connection goes at
+   * once, each once (saf-link-wait.ts); one whose attempt left keeps its timer. Returns how many were sent early.
    */
   linkUp(): number {
     return this.stopped ? 0 : this.links.wake((a) => this.sendEarly(a));
@@ -176,10 +161,9 @@ export class SafQueue {
 
   /**
    * Stops sending (on close): no attempt starts from now on, and the attempts in flight (one being journaled still
-   * leaves) are waited for (at most twice their timeout, `min(requestTimeout, retryInterval)`: the wait for a
-   * connection, then the answer's from the write, request-sender.ts `safAttempt`), so that an answer to one is handed
-   * to the journal before it closes. A `Connector.destroy` meanwhile (a stop's deadline passed) ends that wait at once:
-   * its sockets destroyed, the attempt fails. What is unfinished stays in the journal for the next start.
+   * leaves) are waited for (at most twice `min(requestTimeout, retryInterval)`, request-sender.ts `safAttempt`), so
+   * that an answer to one reaches the journal before it closes. A `Connector.destroy` meanwhile ends that wait at once
+   * (the attempt fails). What is unfinished stays in the journal for the next start.
    */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -213,7 +197,6 @@ export class SafQueue {
       return;
     }
     this.links.started(a);
-    this.late.forget(a);
     const now = performance.now();
     const s = this.settings;
     if (now >= a.expires) {
@@ -260,6 +243,11 @@ export class SafQueue {
         return;
       }
     }
+    if (!this.active.open(a)) { // ended meanwhile by a late answer to an earlier attempt (`lateAnswer`)
+      this.window.leave(a);
+      release();
+      return;
+    }
     a.attempts = n;
     const base = entryEvent(a, n);
     const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
@@ -279,7 +267,7 @@ export class SafQueue {
       },
       (err: Iso8583Error) => {
         this.window.leave(a);
-        if (this.stopped) return;
+        if (this.stopped || !this.active.open(a)) return; // ended meanwhile by a late answer to an earlier attempt
         if (unsendable(err)) return parkUnsendable(this.active, this.host.logger, a, base, err); // saf-entry.ts
         this.warnings.repeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
         if (unwritten(err)) {
@@ -293,9 +281,9 @@ export class SafQueue {
           return;
         }
         this.next(a, base, started, startedAt, err.code);
-        // Written, unanswered (timed out, or lost with its connection, or its answer bad), parked for its next attempt: a
-        // late answer to this one is still the host's answer to it (saf-late.ts).
-        if (a.waiting === 'attempt' && this.active.get(a.entry.id) === a) this.late.unanswered({ a, n, base, message, started, startedAt });
+        // Written, unanswered (timed out, or lost with its connection, or its answer bad), the entry still open (its next
+        // attempt due, or gone already): a late answer to this one is still the host's answer to it (saf-late.ts).
+        if (this.active.open(a)) this.late.unanswered({ a, n, base, message, started, startedAt });
       },
     );
     // Settled once its outcome is handed to the journal (`ends.end` calls `done` in the same turn; after `followUp`).
@@ -305,9 +293,12 @@ export class SafQueue {
   /** The answer `response` to attempt `x`: it ends the entry (`answered`), or the entry repeats (`refused`). */
   private answer(x: SafAttempt, response: IsoMessage): Promise<void> | void {
     const { a, base, message, started, startedAt } = x;
+    if (!this.active.open(a)) return; // one outcome: ended (or ending) by a late answer to an earlier attempt
     const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
     if (endsWith(this.dialect, this.settings, rc, base.mti)) {
+      this.active.ending(a, true);
       const ended = (): void => {
+        this.late.forget(a);
         this.active.delete(a.entry.id);
         this.ends.end(answeredEnding(this.dialect, this.host.logger, x, response, rc)); // saf-ends.ts
       };
@@ -316,6 +307,7 @@ export class SafQueue {
       if (follow === undefined) return ended();
       return follow.then((instead) => {
         if (instead === undefined) return ended();
+        this.active.ending(a, false);
         // Not stored: it goes on as that, at once (a stop meanwhile leaves it open in the journal, as journaled).
         goOnAs(a, instead, this.settings.expireAfter > 0 ? performance.now() + this.settings.expireAfter : Infinity);
         if (!this.stopped) this.at(a, performance.now());
@@ -328,17 +320,23 @@ export class SafQueue {
   }
 
   /**
-   * A late response (its request timed out): the answer to the last attempt of an entry waiting for its next one
-   * (saf-late.ts) is handled as one in time, and true; else false (another's, or an entry that moved on).
+   * A late response to an attempt of an entry still open (saf-late.ts) is handled as one in time, and true; else false.
+   * While its next attempt is in flight (or due in its slot), only an answer that ends it is taken (one outcome). Off
+   * the read loop (`lateTurn`): a throw handling it is a rejection there, and the stop's count released.
    */
   lateAnswer(response: IsoMessage): boolean {
-    const late = this.stopped ? undefined : this.late.take(response, (a) => this.active.get(a.entry.id) === a && a.waiting === 'attempt');
+    const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
+    const takes = ({ a, base }: SafAttempt): boolean => this.active.open(a) && (a.waiting === 'attempt' || endsWith(this.dialect, this.settings, rc, base.mti));
+    const late = this.stopped ? undefined : this.late.take(response, takes);
     if (late === undefined) return false;
-    clearTimeout(late.a.timer);
-    this.active.go(late.a);
     const release = this.window.track();
-    // Off the read loop: a throw handling it (`followUp`, the end, a logger) is a rejection here, and the stop's count released.
-    Promise.resolve().then(() => this.answer(late, response)).then(release, release);
+    lateTurn(late.a).then(() => {
+      if (!this.active.open(late.a)) return; // ended by its attempt's own answer, in this read
+      clearTimeout(late.a.timer);
+      if (late.a.waiting === 'slot') this.window.leave(late.a); // its place back; one in flight gives it back as it settles
+      this.active.go(late.a);
+      return this.answer(late, response);
+    }).then(release, release);
     return true;
   }
 
@@ -354,6 +352,7 @@ export class SafQueue {
       return false;
     }
     clearTimeout(a.timer);
+    this.late.forget(a);
     if (this.active.delete(a.entry.id)) this.host.reversalEvent({ stage: 'released', ...entryEvent(a, a.attempts), code: err.code });
     return false;
   }
@@ -389,6 +388,7 @@ export class SafQueue {
    */
   private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), unknown = false): void {
     if (!this.active.delete(a.entry.id)) return;
+    this.late.forget(a);
     clearTimeout(a.timer);
     this.window.leave(a);
     const { code, level, msg } = giveUpLine(outcome, a.kind, unknown);

@@ -9,7 +9,12 @@
  * - `reversalAmount`: approved 0410s.
  * - `faultStat`: 0210 and 0410 answers that are not approvals, by response code read as a number (`005` -> `5`);
  *   a code that is not 1-3 letters or digits under `invalid` (the codec's `responseCodeLabel`).
- * - `packetCount`: every request passed on and every response, by MTI, and their `total`.
+ * - `packetCount`: every request passed on and every answer from the host (late ones included), by MTI, and their
+ *   `total`.
+ *
+ * An approval counts whenever it comes: a 0210 that came after its request timed out is at the bank (its reversal
+ * counts when it ends). A SAF entry's 0410 counts once, when the entry ends, whichever of its attempts' answers ended
+ * it (accounting.ts `ended`), not at each answer.
  *
  * "Approved" is the dialect's (`isApproved`), not SocketQueue's "39 reads as the number 0".
  */
@@ -63,21 +68,29 @@ export class SocketQueueFigures {
     if (mti === '0200') this.processed += amountOf(message['4']);
   }
 
-  /** A response from the host to `request`. Its own field 4 counts, else the request's. */
-  response(request: MessageInput, response: IsoMessage): void {
+  /**
+   * An answer from the host, in time or late (its request timed out): a packet, and a fault when a 0210 or 0410 is
+   * not an approval. Its amount is {@link amounts}' (the connector's accounting says when it counts).
+   */
+  answer(response: IsoMessage): void {
     const mti = typeof response['0'] === 'string' ? response['0'] : 'invalid';
     this.packet(/^\d{4}$/.test(mti) ? mti : 'invalid');
     if (mti !== '0210' && mti !== '0410') return;
     const rc = response['39'];
-    if (!isApproved(this.dialect, rc)) {
-      // Bounded as the connector's labels are (a host's 39 may be anything, even card data): `invalid` beyond 1-3
-      // letters or digits.
-      if (typeof rc === 'string') {
-        const key = faultKey(responseCodeLabel(response['39'], 'none'));
-        this.faults[key] = (this.faults[key] ?? 0) + 1;
-      }
-      return;
-    }
+    // Bounded as the connector's labels are (a host's 39 may be anything, even card data): `invalid` beyond 1-3
+    // letters or digits.
+    if (isApproved(this.dialect, rc) || typeof rc !== 'string') return;
+    const key = faultKey(responseCodeLabel(rc, 'none'));
+    this.faults[key] = (this.faults[key] ?? 0) + 1;
+  }
+
+  /**
+   * The amount of an approved 0210 (secured, or a refund) or 0410 (a reversal) `response` to `request`; nothing for
+   * any other. Its own field 4 counts, else the request's.
+   */
+  amounts(request: MessageInput, response: IsoMessage): void {
+    const mti = response['0'];
+    if ((mti !== '0210' && mti !== '0410') || !isApproved(this.dialect, response['39'])) return;
     const amount = amountOf(response['4'] ?? request['4']);
     if (mti === '0410') {
       this.reversal += amount;

@@ -28,8 +28,8 @@ export class Unsolicited {
     private readonly frameHeader: boolean,
     private readonly failed: (err: Iso8583Error) => void,
     /**
-     * Looks at a late response (the SAF queue's `lateAnswer`: an approval whose reversal undid nothing is reversed
-     * again); `undefined` without a SAF queue.
+     * Looks at a late response: counts it (`Accounting.late`), and offers it to the SAF queue (`lateAnswer`: the
+     * answer of an entry's last attempt ends it).
      */
     private readonly lateAnswer?: (message: IsoMessage) => void,
   ) {}
