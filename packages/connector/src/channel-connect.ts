@@ -1,7 +1,11 @@
 /**
  * How a channel's connection is made: TCP, or TLS when `tls` is set, within `connectTimeout`, with Nagle off and TCP
  * keep-alive on; a failure is coded (`ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT`, `..._CONNECT_FAILED`) and leaves no
- * socket behind. What travels on the connection is the channel's (channel.ts).
+ * socket behind. A TLS connection is up once the host's certificate verified (else `CONNECT_FAILED` naming `tls.ca` or
+ * `tls.servername`: tls-host-certificate.ts) and, on TLS 1.3, once the host accepted the client's side of the
+ * handshake (its first session ticket, at most {@link TLS13_SETTLE_MS} after it; a close or a certificate alert before
+ * is `CONNECT_FAILED` naming `tls.cert`): nothing is written before. What travels on the connection is the channel's
+ * (channel.ts).
  */
 import { connect as netConnect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
