@@ -48,25 +48,43 @@ function because(err: unknown): string {
 /** An encrypted PEM key: PKCS #8 (`BEGIN ENCRYPTED PRIVATE KEY`) or OpenSSL's legacy form (`Proc-Type: 4,ENCRYPTED`). */
 const ENCRYPTED_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type:[ \t]*4,ENCRYPTED/m;
 
-const BEGIN_CERTIFICATE = '-----BEGIN CERTIFICATE-----';
-const END_CERTIFICATE = '-----END CERTIFICATE-----';
+/** A PEM certificate's BEGIN line: X.509 (`CERTIFICATE`) or OpenSSL's trusted form (`TRUSTED CERTIFICATE`). */
+const BEGIN_CERTIFICATE = '-----BEGIN (TRUSTED )?CERTIFICATE-----';
 
 /**
- * The PEM certificate blocks of `text`, each from its BEGIN line to the first END line after it, in one pass (`indexOf`
- * from where the last block ended: linear; a lazy regular expression was quadratic on many BEGIN lines and no END, 17 s
- * on 1 MiB). A BEGIN with no END after it ends the scan.
+ * The PEM certificate blocks of `text` (`BEGIN CERTIFICATE`, and OpenSSL's `BEGIN TRUSTED CERTIFICATE` that Node's TLS
+ * takes too: RHEL's ca-bundle.trust.crt, `openssl x509 -trustout`), each from its BEGIN line to the first END line of
+ * its kind after it, in one pass (from where the last block ended: linear; a lazy regular expression was quadratic on
+ * many BEGIN lines and no END, 17 s on 1 MiB). A BEGIN with no END after it ends the scan.
  */
 function certificateBlocks(text: string): string[] {
   const blocks: string[] = [];
-  let from = 0;
+  const begin = new RegExp(BEGIN_CERTIFICATE, 'g');
   for (;;) {
-    const start = text.indexOf(BEGIN_CERTIFICATE, from);
-    if (start < 0) return blocks;
-    const end = text.indexOf(END_CERTIFICATE, start + BEGIN_CERTIFICATE.length);
+    const found = begin.exec(text);
+    if (found === null) return blocks;
+    const endLine = `-----END ${found[1] ?? ''}CERTIFICATE-----`;
+    const end = text.indexOf(endLine, begin.lastIndex);
     if (end < 0) return blocks;
-    from = end + END_CERTIFICATE.length;
-    blocks.push(text.slice(start, from));
+    begin.lastIndex = end + endLine.length;
+    blocks.push(text.slice(found.index, begin.lastIndex));
   }
+}
+
+/**
+ * The certificate of a PEM block of {@link certificateBlocks}; throws when it cannot be read. A trusted block holds the
+ * certificate's DER followed by OpenSSL's trust settings: the certificate is its first DER element (a SEQUENCE).
+ */
+function readCertificate(block: string): X509Certificate {
+  if (!block.startsWith('-----BEGIN TRUSTED ')) return new X509Certificate(block);
+  const body = block.slice(block.indexOf('\n') + 1, block.lastIndexOf('-----END '));
+  const der = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+  const first = der[1] ?? 0;
+  const lengthBytes = first < 0x80 ? 0 : first & 0x7f;
+  let length = first < 0x80 ? first : 0;
+  for (let i = 0; i < lengthBytes; i++) length = length * 256 + (der[2 + i] ?? 0);
+  if (der[0] !== 0x30 || lengthBytes > 4) throw new Error('not a DER certificate');
+  return new X509Certificate(der.subarray(0, 2 + lengthBytes + length));
 }
 
 /**
@@ -81,7 +99,7 @@ export function tlsMaterialProblem(material: TlsMaterialInput): TlsMaterialProbl
     if (blocks.length === 0) return { name: ca.name, reason: `no PEM certificate${inFile(ca)}` };
     for (const block of blocks) {
       try {
-        new X509Certificate(block);
+        readCertificate(block);
       } catch (err) {
         return { name: ca.name, reason: `a certificate in ${ca.where ?? 'it'} cannot be read${because(err)}` };
       }
@@ -139,7 +157,7 @@ function outOfValidity(blocks: readonly string[], now: Date): (OutOfValidity | u
   return blocks.map((block) => {
     let certificate: X509Certificate;
     try {
-      certificate = new X509Certificate(block);
+      certificate = readCertificate(block);
     } catch {
       return undefined;
     }

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { makeCertificates, makeDatedCertificate } from '@iso8583/test-support';
 import { tlsMaterialProblem, tlsMaterialWarnings } from '../src/tls-material.js';
@@ -93,4 +94,25 @@ test('CA text: an expired CA among valid ones (a system trust store) gives no wa
   if (existsSync(bundle)) {
     assert.deepEqual(tlsMaterialWarnings({ ca: { pem: readFileSync(bundle, 'utf8'), name: '--tls-ca', where: bundle } }), [], 'the system bundle');
   }
+});
+
+/** `pem` in OpenSSL's trusted form (`BEGIN TRUSTED CERTIFICATE`: the certificate and its trust settings), by openssl. */
+function trusted(pem: string): string {
+  return execFileSync('openssl', ['x509', '-trustout', '-addtrust', 'serverAuth'], { input: pem, encoding: 'utf8' });
+}
+
+test('a CA in OpenSSL\'s trusted form (BEGIN TRUSTED CERTIFICATE, as Node takes it) is taken, and its validity read', (t) => {
+  // Refused before as `no PEM certificate`: only BEGIN CERTIFICATE blocks were looked for.
+  const ca = trusted(certs.ca);
+  assert.match(ca, /^-----BEGIN TRUSTED CERTIFICATE-----/);
+  assert.equal(tlsMaterialProblem({ ca: { pem: ca, name: '--tls-ca', where: 'ca-trusted.pem' } }), undefined);
+  assert.equal(tlsMaterialProblem({ ca: { pem: `${ca}${certs.otherCa}`, name: 'tls.ca' } }), undefined, 'mixed with a plain block');
+  const expired = makeDatedCertificate('20200101000000Z', '20200102000000Z');
+  t.after(() => expired.cleanup());
+  assert.deepEqual(tlsMaterialWarnings({ ca: { pem: trusted(expired.cert), name: '--tls-ca', where: 'ca.pem' } }), [
+    { name: '--tls-ca', reason: 'the CA certificate in ca.pem expired on 2020-01-02T00:00:00.000Z: it cannot verify any peer (CERT_HAS_EXPIRED)' },
+  ]);
+  // A trusted block that is not a certificate is refused as one that cannot be read.
+  const broken = '-----BEGIN TRUSTED CERTIFICATE-----\nAAAA\n-----END TRUSTED CERTIFICATE-----\n';
+  assert.match(tlsMaterialProblem({ ca: { pem: broken, name: 'tls.ca' } })?.reason ?? '', /^a certificate in it cannot be read/);
 });

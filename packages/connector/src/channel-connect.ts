@@ -1,7 +1,11 @@
 /**
  * How a channel's connection is made: TCP, or TLS when `tls` is set, within `connectTimeout`, with Nagle off and TCP
  * keep-alive on; a failure is coded (`ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT`, `..._CONNECT_FAILED`) and leaves no
- * socket behind. What travels on the connection is the channel's (channel.ts).
+ * socket behind. A TLS connection is up once the host's certificate verified (else `CONNECT_FAILED` naming `tls.ca` or
+ * `tls.servername`: tls-host-certificate.ts) and, on TLS 1.3, once the host accepted the client's side of the
+ * handshake (its first session ticket, at most {@link TLS13_SETTLE_MS} after it; a close or a certificate alert before
+ * is `CONNECT_FAILED` naming `tls.cert`): nothing is written before. What travels on the connection is the channel's
+ * (channel.ts).
  */
 import { connect as netConnect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
@@ -9,7 +13,22 @@ import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
+import { hostCertificateError } from './tls-host-certificate.js';
 import type { ResolvedConnectorOptions } from './options.js';
+
+/**
+ * How long a TLS 1.3 link waits after its handshake for the host's first session ticket (or its first byte) before it
+ * counts as up: 500 ms. In TLS 1.3 the client's handshake ends before the host checked the client's certificate; a
+ * host that refuses it (or its absence) closes the connection then, at once, and one that accepts it sends its session
+ * tickets, at once too. A host that sends no ticket is taken as up after this bound (each connect that much later).
+ */
+export const TLS13_SETTLE_MS = 500;
+
+/** Why the host closed a TLS 1.3 link at the end of its handshake, before it was up. */
+const REFUSED_AT_HANDSHAKE_END = 'the host closed the connection at the end of the TLS handshake: it may refuse the client certificate';
+
+/** A TLS alert from the host about the client's certificate (refused, unknown CA, missing, expired): `tls.cert`. */
+const CERTIFICATE_ALERT = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_\w+|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
 
 /**
  * Opens a connection to `o.host`:`o.port` (TCP, or TLS when `o.tls` is set) within `o.connectTimeout`; resolves with
@@ -21,10 +40,12 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
   return new Promise<T>((resolve, reject) => {
     let socket: Socket | TLSSocket;
     let settled = false;
+    let settling: NodeJS.Timeout | undefined;
     const fail = (err: Iso8583Error): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(settling);
       signal?.removeEventListener('abort', cut);
       (socket as Socket | undefined)?.destroy(); // none when the connect itself threw
       reject(err);
@@ -38,22 +59,46 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(settling);
       signal?.removeEventListener('abort', cut);
       socket.removeListener('error', onError);
       socket.setNoDelay(true);
       socket.setKeepAlive(true, 30_000);
       resolve(made(socket));
     };
-    const onError = (err: Error): void =>
-      fail(
-        connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', `cannot connect to the host (${(err as NodeJS.ErrnoException).code ?? err.message})`, {
-          cause: err,
-        }),
-      );
+    const onError = (err: Error): void => {
+      const code = (err as NodeJS.ErrnoException).code;
+      // A reset while a TLS 1.3 link waits for its ticket: the host's refusal too.
+      if (settling !== undefined && (code === undefined || !CERTIFICATE_ALERT.test(code))) return refused(err);
+      const field = code !== undefined && CERTIFICATE_ALERT.test(code) ? 'tls.cert' : undefined;
+      const why = field === undefined ? 'cannot connect to the host' : 'the host refused the TLS handshake: it refuses the client certificate (or its absence)';
+      fail(connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', `${why} (${code ?? err.message})`, { cause: err, ...(field === undefined ? {} : { field }) }));
+    };
+    const refused = (cause?: Error): void =>
+      fail(connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', REFUSED_AT_HANDSHAKE_END, { field: 'tls.cert', ...(cause === undefined ? {} : { cause }) }));
+    // TLS 1.3: up at the host's first session ticket, or after TLS13_SETTLE_MS; a close before is a refusal (a byte the
+    // host sends before any ticket stays in the socket's buffer for the channel).
+    const settle = (tls: TLSSocket, checkedName: string): void => {
+      // Node's check runs with `rejectUnauthorized` false, so that the refusal can say why (the certificate's names,
+      // dates): a certificate that did not verify is refused here, before anything is written.
+      if (o.tls?.rejectUnauthorized !== false && !tls.authorized) return fail(hostCertificateError(tls, checkedName));
+      if (tls.getProtocol() !== 'TLSv1.3') return ready();
+      clearTimeout(timer);
+      const closed = (): void => refused();
+      const up = (): void => {
+        tls.removeListener('session', ticket).removeListener('close', closed);
+        ready();
+      };
+      // Not within the `session` event: it is emitted inside OpenSSL's read, where a write is lost.
+      const ticket = (): void => void setImmediate(up);
+      settling = setTimeout(up, TLS13_SETTLE_MS);
+      tls.once('session', ticket).once('close', closed);
+    };
     // A TLS option Node cannot use (a key that does not parse) throws here: the same coded failure, no socket.
     try {
       if (o.tls !== undefined) {
         const named = o.tls.servername;
+        const sni = named !== undefined && isIP(named) !== 0 ? undefined : (named ?? (/^[\d.]+$|:/.test(o.host) ? undefined : o.host));
         socket = tlsConnect({
           host: o.host,
           port: o.port,
@@ -62,11 +107,11 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
           key: o.tls.key,
           // SNI carries host names only (RFC 6066; Node warns DEP0123 for an address): a `servername` that is an IP
           // address is not sent, the certificate is checked against it all the same (its IP SAN).
-          servername: named !== undefined && isIP(named) !== 0 ? undefined : (named ?? (/^[\d.]+$|:/.test(o.host) ? undefined : o.host)),
+          servername: sni,
           ...(named !== undefined && isIP(named) !== 0 ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(named, cert) } : {}),
-          rejectUnauthorized: o.tls.rejectUnauthorized ?? true,
+          rejectUnauthorized: false, // checked at `secureConnect` (settle), unless `o.tls.rejectUnauthorized` is false
         });
-        socket.once('secureConnect', ready);
+        socket.once('secureConnect', () => settle(socket as TLSSocket, named ?? sni ?? o.host));
       } else {
         socket = netConnect({ host: o.host, port: o.port });
         socket.once('connect', ready);

@@ -187,7 +187,8 @@ export class ChannelFactory {
     }
     this.retryDelay = 0;
     this.upSince.set(channel, performance.now());
-    logger.info('connected');
+    // The host's certificate not verified (`tls.rejectUnauthorized: false`): said on each connection, not only at start.
+    logger.info(this.host.options.tls?.rejectUnauthorized === false ? { tlsVerify: false } : {}, 'connected');
     this.events.connected(channel);
     return channel;
   }

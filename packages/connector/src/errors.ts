@@ -85,6 +85,8 @@ export const CONNECTOR_LOG_CODES = {
     'warn: the transaction log folder was locked by a process that is gone (`holderPid`; `reason`: `exited`, `reused`, `restarted`, `rebooted`, `left`, `untouched` or `damaged`: docs/connector.md); the lock was taken over.',
   ISO8583_WARN_TRANSACTION_LOG_REOPENED:
     'error: the transaction log\'s folder, its lock or a day file (`reason`) was removed, renamed or replaced while the log was open (`rm -rf` of the folder, a restore over it): the folder was made again if missing, its lock taken again, and the records of a batch written into the lost file were written again into the file now at its name; nothing recorded since is lost. The records the old files held went with them (`dir` names the folder). When the folder cannot be reopened (another live process locked it), each batch fails (`ISO8583_ERR_CONNECTOR_TRANSACTION_LOG` with `reason`, counted in `stats.failed`) and the next one tries again.',
+  ISO8583_WARN_TLS_INSECURE:
+    "warn: the host's certificate is not verified (`field`: `tls.rejectUnauthorized` false; the gateway's `--tls-insecure`, config key `tlsInsecure`): logged at every start, each `connected` line then carries `tlsVerify: false`; `gateway --check-config` and `run --check` print it. Any host, or anyone on the path to it, can take the link and read the card data on it: for tests only.",
   ISO8583_WARN_SAF_EXPIRED:
     'warn (error for a reversal: money left unreversed): a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was not answered within `saf.expireAfter` of its journaling: given up (outcome `expired`, event stage `expired`).',
   ISO8583_WARN_SAF_ABANDONED:

@@ -8,6 +8,7 @@
 import { tlsMaterialProblem } from '@iso8583/codec';
 import type { FieldProblem, TlsPem } from '@iso8583/codec';
 import { tlsMaterialWarnings } from '@iso8583/codec/tls-material';
+import type { CONNECTOR_LOG_CODES } from './errors.js';
 
 /** TLS settings (PEM text, not file names). Their presence enables TLS. Checked at creation (see the file's note). */
 export interface ConnectorTlsOptions {
@@ -22,7 +23,10 @@ export interface ConnectorTlsOptions {
    * SAN) but not sent: SNI carries host names only. Default: `host` (not sent either when it is an address).
    */
   servername?: string;
-  /** Refuse a host certificate that does not verify. Default `true`. */
+  /**
+   * Refuse a host certificate that does not verify. Default `true`. `false` (testing only) is logged at every start as
+   * `ISO8583_WARN_TLS_INSECURE` ({@link tlsInsecureWarning}) and on each `connected` line as `tlsVerify: false`.
+   */
   rejectUnauthorized?: boolean;
 }
 
@@ -58,4 +62,17 @@ export function tlsValidityWarnings(tls: ConnectorTlsOptions | undefined): { fie
   if (tls.ca !== undefined) material.ca = { pem: tls.ca, name: 'tls.ca' };
   if (tls.cert !== undefined) material.cert = { pem: tls.cert, name: 'tls.cert' };
   return tlsMaterialWarnings(material).map((w) => ({ field: w.name, text: `${w.name}: ${w.reason}` }));
+}
+
+/** The code of the warning that the host's certificate is not verified (`rejectUnauthorized: false`, `--tls-insecure`). */
+export const TLS_INSECURE = 'ISO8583_WARN_TLS_INSECURE' satisfies keyof typeof CONNECTOR_LOG_CODES;
+
+/**
+ * The text of `ISO8583_WARN_TLS_INSECURE` when `tls` turns the check of the host's certificate off (`rejectUnauthorized:
+ * false`), naming what turned it off (`name`, default `tls.rejectUnauthorized`: a flag, a config key); else `undefined`.
+ * The one text of it: the connector logs it at every start, the command prints it at `--check-config` and `run --check`.
+ */
+export function tlsInsecureWarning(tls: Pick<ConnectorTlsOptions, 'rejectUnauthorized'> | undefined, name = 'tls.rejectUnauthorized'): string | undefined {
+  if (tls?.rejectUnauthorized !== false) return undefined;
+  return `${name}: the host's certificate is not verified: any host (or anyone on the path to it) can take the link and read the card data on it (testing only)`;
 }

@@ -3,6 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { makeCertificates } from '@iso8583/test-support';
 import type { TestCertificates } from '@iso8583/test-support';
 import type { FieldProblem } from '@iso8583/codec';
@@ -78,11 +79,16 @@ test('TLS: TLS material Node would take and then fail every handshake with is re
   // A real TLS host: before the fix each of these connectors was made, reached this host and failed every handshake
   // (CONNECT_FAILED with UNABLE_TO_VERIFY_LEAF_SIGNATURE for a ca holding no certificate) or went on without its client
   // certificate (an empty key); now none is made and the host sees no connection.
-  const host = createTlsServer({ cert: certs.serverCert, key: certs.serverKey }, (socket) => socket.destroy());
+  // It keeps the connection open (a host that closes it at the end of the TLS 1.3 handshake refuses the client).
+  const held = new Set<TLSSocket>();
+  const host = createTlsServer({ cert: certs.serverCert, key: certs.serverKey }, (socket) => void held.add(socket.resume()));
   let connections = 0;
   host.on('connection', () => connections++);
   await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => host.close(() => resolve())));
+  t.after(() => new Promise<void>((resolve) => {
+    for (const socket of held) socket.destroy();
+    host.close(() => resolve());
+  }));
   const port = (host.address() as AddressInfo).port;
   const cases: { what: string; tls: ConnectorTlsOptions; field: string; reason: RegExp }[] = [
     { what: 'a ca with no certificate', tls: { ca: 'not a certificate' }, field: 'tls.ca', reason: /^no PEM certificate$/ },

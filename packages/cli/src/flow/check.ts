@@ -4,6 +4,7 @@
  * `--http-token`/`--http-token-file` (console/access.ts), the journal folders and the files in them, the sequences.
  * What `gateway --check-config` is to the gateway.
  */
+import { TLS_INSECURE, tlsInsecureWarning } from '@iso8583/connector';
 import { readHttpToken } from '../console/access.js';
 import { openHttpWarning } from '../http/open-warning.js';
 import type { Flow } from './load.js';
@@ -18,7 +19,9 @@ import type { FlowRunOptions } from './runner.js';
  * would throw (a token file that cannot be read names `--http-token-file`). Resolves with what `--check` prints on
  * success: a `warning:` line for what loading warned of (a default journal folder that cannot be entered:
  * `ISO8583_WARN_JOURNAL_UNCHECKED`) and for each journal a connector with reversal or SAF on would send entries an
- * earlier run left from (options.ts `checkJournalDirs`), as the start logs them; one `warning: ISO8583_WARN_HTTP_OPEN:
+ * earlier run left from (options.ts `checkJournalDirs`), as the start logs them; one `warning: ISO8583_WARN_TLS_INSECURE:
+ * …` line for each connector whose host certificate is not verified (`tls.rejectUnauthorized` false, as each connector
+ * logs it at start); one `warning: ISO8583_WARN_HTTP_OPEN:
  * …` line when the HTTP port is open to the network without a token (as the start logs it, and as `gateway
  * --check-config` prints it); then `flow NAME is valid`.
  */
@@ -27,6 +30,12 @@ export async function checkFlow(file: string, flow: Flow, run: FlowRunOptions): 
   const journalWarnings = checkJournalDirs(file, flow.connectors);
   await resolveFlowSequences(flow);
   const open = flow.http === undefined ? undefined : openHttpWarning(flowHttpHost(flow.http), token, FLOW_HTTP_SOURCE);
-  const warnings = [...(flow.warnings ?? []), ...journalWarnings, ...(open === undefined ? [] : [`ISO8583_WARN_HTTP_OPEN: ${open}`])];
+  const insecure = Object.entries(flow.connectors).map(([name, options]) => tlsInsecureWarning(options['tls'] as { rejectUnauthorized?: boolean } | undefined, `/connectors/${name}/tls/rejectUnauthorized`));
+  const warnings = [
+    ...(flow.warnings ?? []),
+    ...journalWarnings,
+    ...insecure.filter((w) => w !== undefined).map((w) => `${TLS_INSECURE}: ${w}`),
+    ...(open === undefined ? [] : [`ISO8583_WARN_HTTP_OPEN: ${open}`]),
+  ];
   return `${warnings.map((line) => `warning: ${printable(line)}\n`).join('')}flow ${printable(flow.name)} is valid\n`;
 }

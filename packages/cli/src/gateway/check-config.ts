@@ -5,6 +5,7 @@
  * `ExecStartPre` or a deploy script runs.
  */
 import { pino } from 'pino';
+import { TLS_INSECURE, tlsInsecureWarning } from '@iso8583/connector';
 import { resolveDialect } from '@iso8583/codec';
 import type { GatewayConfig } from './config.js';
 import { upstreamOptions } from './upstream-options.js';
@@ -22,7 +23,8 @@ import type { UpstreamDialect } from './approval-fit.js';
  * this user cannot open names `--reversal-journal`, the file and the system's reason). Returns the one-line summary printed on success, after a
  * `warning:` line for each upstream whose approval codes the POS dialect cannot carry (approval-fit.ts), one for
  * upstreams of different dialects behind the HTTP port (`POST /raw` refused, `rawDialectsWarning`) and one for an HTTP
- * port open to the network without a token (`ISO8583_WARN_HTTP_OPEN`, as the start logs it), one for each folder
+ * port open to the network without a token (`ISO8583_WARN_HTTP_OPEN`, as the start logs it), one when an upstream's
+ * certificate is not verified (`--tls-insecure`: `ISO8583_WARN_TLS_INSECURE`, as each connector logs it), one for each folder
  * under `--reversal-journal` that cannot be entered to look for a stranded journal (`ISO8583_WARN_JOURNAL_UNCHECKED`:
  * journal-stranded.ts), and one for each upstream's journal still holding entries an earlier run left unsent, which
  * the start sends (journal-check.ts). `configWarnings` (the
@@ -32,9 +34,11 @@ export function checkGatewayConfig(config: GatewayConfig, configWarnings: readon
   const silent = pino({ level: 'silent' });
   const upstreams = config.upstreams ?? [undefined];
   const dialects: UpstreamDialect[] = [];
+  let insecure: string | undefined;
   for (const named of upstreams) {
     // Validated there (validateConnectorOptions, each upstream's own keys named), as the start validates them.
     const options = upstreamOptions(config, silent, undefined, named);
+    insecure ??= tlsInsecureWarning(options.tls, '--tls-insecure (config key tlsInsecure)');
     dialects.push({ name: named?.name ?? 'upstream', dialect: resolveDialect(options.dialect ?? config.dialect) });
   }
   const client = resolveDialect(config.clientDialect ?? config.dialect);
@@ -46,6 +50,6 @@ export function checkGatewayConfig(config: GatewayConfig, configWarnings: readon
   const http = config.httpEnabled ? `${httpBindOf(config)}:${config.http}` : 'off';
   const open = gatewayOpenHttpWarning(config);
   const raw = rawDialectsWarning(config, dialects);
-  const warnings = [...configWarnings, ...journalWarnings, ...approvalFitWarnings(dialects, client), ...[raw, open].filter((w) => w !== undefined)].map((line) => `warning: ${line}\n`);
+  const warnings = [...configWarnings, ...journalWarnings, ...approvalFitWarnings(dialects, client), ...[raw, open].filter((w) => w !== undefined), ...(insecure === undefined ? [] : [`${TLS_INSECURE}: ${insecure}`])].map((line) => `warning: ${line}\n`);
   return `${warnings.join('')}gateway config is valid: upstream=${names} pos=${config.bind}:${config.listen} http=${http}`;
 }

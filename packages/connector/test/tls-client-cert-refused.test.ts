@@ -1,0 +1,56 @@
+// A host that refuses the connector's client certificate over TLS 1.3: the client's handshake ends before the host
+// checked the certificate, and the host then closes the connection without an alert. The connector took the link as
+// up at `secureConnect`, wrote the 0200, lost the connection: CONNECTION_LOST with sent 'maybe', a reversal queued for
+// a request the host never saw, and nothing named tls.cert. Now the link is up only at the host's first session ticket
+// (or after TLS13_SETTLE_MS): the refusal is CONNECT_FAILED naming tls.cert, the request unwritten, no reversal.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeCertificates } from '@iso8583/test-support';
+import type { Iso8583Error } from '@iso8583/codec';
+import { createConnector } from '../src/index.js';
+import type { ReversalEvent } from '../src/index.js';
+import { answer, purchase, startPeer } from './peer.js';
+import { tempDir } from './helpers/setup.js';
+
+for (const accepted of [false, true]) {
+  test(`mutual TLS 1.3, the client certificate ${accepted ? 'accepted: the request is answered' : 'refused: CONNECT_FAILED naming tls.cert, unwritten, no reversal'}`, async (t) => {
+    const certs = makeCertificates();
+    // The refusing host trusts another CA than the one that signed the client's certificate.
+    const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)), {
+      tls: { cert: certs.serverCert, key: certs.serverKey, ca: accepted ? certs.ca : certs.otherCa, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' },
+    });
+    const connector = createConnector({
+      host: '127.0.0.1',
+      port: peer.port,
+      requestTimeout: 5000,
+      reconnect: { initialDelay: 60_000, maxDelay: 60_000 },
+      reversal: { enabled: true, journalDir: tempDir(t, 'tls-refused'), retryInterval: 100 },
+      tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey, servername: 'localhost' },
+    });
+    const reversals: ReversalEvent[] = [];
+    connector.on('reversal', (e: ReversalEvent) => reversals.push(e));
+    connector.on('error', () => undefined);
+    t.after(async () => {
+      await connector.destroy();
+      await peer.close();
+      certs.cleanup();
+    });
+    const outcome = await connector.request(purchase('005201')).then(
+      (response) => ({ response }),
+      (err: Iso8583Error & { sent?: string }) => ({ err }),
+    );
+    if (accepted) {
+      assert.equal('response' in outcome ? outcome.response['39'] : outcome.err.message, '00');
+      return;
+    }
+    assert.ok('err' in outcome, 'the request fails');
+    const { err } = outcome;
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED', err.message);
+    assert.equal(err.field, 'tls.cert');
+    assert.match(err.message, /the host closed the connection at the end of the TLS handshake: it may refuse the client certificate/);
+    assert.equal(err.sent, 'no');
+    assert.equal(peer.received.length, 0);
+    assert.equal(connector.stats().reversalsPending, 0);
+    assert.deepEqual(reversals, []);
+  });
+}

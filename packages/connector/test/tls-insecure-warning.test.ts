@@ -1,0 +1,40 @@
+// `tls.rejectUnauthorized: false` turned the check of the host's certificate off without a word. Now every start logs
+// ISO8583_WARN_TLS_INSECURE naming the option, and each `connected` line carries `tlsVerify: false`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { makeCertificates } from '@iso8583/test-support';
+import { createConnector } from '../src/index.js';
+import { answer, purchase, startPeer } from './peer.js';
+
+for (const verify of [false, true]) {
+  test(`tls.rejectUnauthorized ${verify ? 'true: no warning' : 'false: a coded warning at start, tlsVerify false on connected'}`, async (t) => {
+    const certs = makeCertificates();
+    const chunks: string[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _enc, done) => { chunks.push(chunk.toString('utf8')); done(); } }));
+    const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)), { tls: { cert: certs.serverCert, key: certs.serverKey } });
+    // Not verified, the host is reached although its certificate is for localhost and no CA is given.
+    const connector = createConnector({ host: '127.0.0.1', port: peer.port, logger, tls: verify ? { ca: certs.ca, servername: 'localhost' } : { rejectUnauthorized: false } });
+    t.after(async () => {
+      await connector.destroy();
+      await peer.close();
+      certs.cleanup();
+    });
+    assert.equal((await connector.request(purchase('005301')))['39'], '00');
+    const lines = chunks.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const warned = lines.filter((l) => l.code === 'ISO8583_WARN_TLS_INSECURE');
+    const connected = lines.filter((l) => l.msg === 'connected');
+    assert.equal(connected.length, 1, chunks.join(''));
+    if (verify) {
+      assert.deepEqual(warned, []);
+      assert.equal(connected[0]?.tlsVerify, undefined);
+      return;
+    }
+    assert.equal(warned.length, 1, chunks.join(''));
+    assert.equal(warned[0]?.level, 40);
+    assert.equal(warned[0]?.field, 'tls.rejectUnauthorized');
+    assert.match(String(warned[0]?.msg), /^tls\.rejectUnauthorized: the host's certificate is not verified/);
+    assert.equal(connected[0]?.tlsVerify, false);
+  });
+}
