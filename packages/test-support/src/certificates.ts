@@ -65,8 +65,6 @@ export interface DatedCertificate {
   certFile: string;
   /** The key's file (PEM). */
   keyFile: string;
-  /** The throwaway CA's certificate (PEM text), which signed it: a peer that trusts it sees only the dates fail. */
-  ca: string;
   /** Removes the temporary folder the files were made in. */
   cleanup(): void;
 }
@@ -94,7 +92,6 @@ export function makeDatedCertificate(start: string, end: string): DatedCertifica
     ca: readFileSync(join(dir, 'ca.crt'), 'utf8'),
     certFile,
     keyFile,
-    ca: readFileSync(join(dir, 'ca.crt'), 'utf8'),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
