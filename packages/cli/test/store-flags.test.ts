@@ -11,6 +11,14 @@ import { loadFlow } from '../src/flow/load.js';
 
 const silent = pino({ level: 'silent' });
 
+test('--saf-lease not given follows a longer --request-timeout (SocketQueue\'s 35 s): the defaults are never a lease shorter than the bank wait', () => {
+  const lease = (argv: string[]): number => parseGatewayArgs(['--store', 'postgresql://gw@db:5432/iso', ...argv]).config.safLease;
+  assert.equal(lease(['--upstream', '10.0.0.1:5000']), 30_000, 'the default');
+  assert.equal(lease(['--upstreamHost=10.0.0.1', '--upstreamPort=5000']), 35_000, 'SocketQueue\'s names: their 35 s wait');
+  assert.equal(lease(['--upstream', '10.0.0.1:5000', '--request-timeout', '45000']), 45_000);
+  assert.equal(lease(['--upstream', '10.0.0.1:5000', '--request-timeout', '45000', '--saf-lease', '9000']), 9_000, 'a lease given is kept (the start warns of it)');
+});
+
 test('--store postgresql://... and --saf-lease go to every upstream connector, in place of the journal folder', () => {
   const { config } = parseGatewayArgs(['--upstream', '10.0.0.1:5000', '--store', 'postgresql://gw:pw@db:5432/iso', '--saf-lease', '9000']);
   assert.equal(config.store, 'postgresql://gw:pw@db:5432/iso');

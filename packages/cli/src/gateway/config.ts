@@ -199,6 +199,11 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   const stopChosen = ['shutdownDeadline', 'requestTimeout'].some((key) => key in fromFlags || fileOf(key) !== undefined);
   const stopWarning = shutdownDeadlineWarning(merged as GatewayConfig, stopChosen);
   if (stopWarning !== undefined) warnings.push(stopWarning);
+  // A SAF lease not chosen follows a longer bank wait (SocketQueue's 35 s): the defaults never call for the connector's
+  // ISO8583_WARN_SAF_LEASE_SHORT (a lease shorter than the request timeout).
+  if (!('safLease' in fromFlags) && fileOf('safLease') === undefined && typeof merged.requestTimeout === 'number' && merged.requestTimeout > (merged.safLease ?? 0)) {
+    merged.safLease = merged.requestTimeout;
+  }
   return { config: Object.freeze(merged) as GatewayConfig, help, checkOnly, warnings };
 }
 
