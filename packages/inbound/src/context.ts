@@ -4,7 +4,7 @@ import { CardDataMask } from './card-data-mask.js';
 import { maskingLogger } from './sequence-logger.js';
 import type { SequenceContext } from './sequence.js';
 import { goneSignal } from './client-gone.js';
-import { errorForLog } from './safe-log.js';
+import { childSafely, errorForLog } from './safe-log.js';
 import type { LoggedError } from './safe-log.js';
 
 /** Where a context's logger comes from: the connection's sequence logger, and the message whose card data it hides. */
@@ -31,7 +31,7 @@ export interface ContextView {
 /**
  * A {@link SequenceContext} whose logger is made on first use (a sequence that does not log pays nothing): a pino child
  * with `messageId` bound that masks the message's card data wherever it appears in what is logged (see
- * sequence-logger.ts).
+ * sequence-logger.ts), and that never throws into the sequence (a logger that fails loses its line).
  */
 export class MessageContext implements SequenceContext {
   #logger: Logger | undefined;
@@ -62,7 +62,7 @@ export class MessageContext implements SequenceContext {
   get logger(): Logger {
     const origin = this.#origin;
     this.#logger ??= maskingLogger(
-      origin.peer.sequenceLogger.child({ messageId: this.messageId }),
+      childSafely(origin.peer.sequenceLogger, { messageId: this.messageId }),
       CardDataMask.of(origin.fields, origin.dialect),
       origin.dialect,
     );

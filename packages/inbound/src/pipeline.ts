@@ -5,7 +5,7 @@ import { MessageContext } from './context.js';
 import type { EndpointCore, Peer } from './core.js';
 import { codeOf, inboundError, type InboundErrorCode } from './errors.js';
 import { EncodedReply } from './encoded-reply.js';
-import { ReceivedMessage } from './inbound-message.js';
+import { ReceivedMessage, fieldsAsReceived } from './inbound-message.js';
 import { lateResult, reportLate } from './late-result.js';
 import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
@@ -73,6 +73,10 @@ export interface InFlight extends Timed {
   readonly frame: Frame;
   readonly decoded: Decoded;
   readonly peer: Peer;
+  /**
+   * The request's fields as the client sent them (`fieldsAsReceived`), not the sequence's `message.fields`, which it
+   * may change: every card-data mask, failure line and endpoint-made reply of the message is made from them.
+   */
   readonly fields: IsoMessage;
   readonly dialect: Dialect;
   readonly message: ReceivedMessage;
@@ -111,7 +115,7 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
         : Buffer.concat([frame.header, decoded.header]);
   const message = new ReceivedMessage(fields, frame.payload, header, mti);
   const job: InFlight = {
-    core, frame, decoded, peer, fields, dialect: core.codec.dialect, message, context: undefined as unknown as MessageContext, started: performance.now(), expired: false,
+    core, frame, decoded, peer, fields: fieldsAsReceived(fields), dialect: core.codec.dialect, message, context: undefined as unknown as MessageContext, started: performance.now(), expired: false,
     deadline: 0, before: undefined, after: undefined, listed: false,
   };
   const context = new MessageContext(
@@ -218,7 +222,7 @@ async function failed(job: InFlight, err: unknown): Promise<void> {
   const error = asSequenceError(err, job.message.mti, 'main');
   const abort = (job.abort ??= new AbortController());
   if (!abort.signal.aborted) abort.abort(error);
-  logFailure(job.core, job.peer, error.code as InboundErrorCode, job.message.fields, job.context.messageId, err);
+  logFailure(job.core, job.peer, error.code as InboundErrorCode, job.fields, job.context.messageId, err);
   const answer = await recover(job, error);
   complete(job, answer.result, answer.source);
 }
@@ -232,12 +236,12 @@ function complete(job: InFlight, result: SequenceResult, source: ResultSource | 
   job.core.metrics.sequenceLatency((performance.now() - job.started) / 1000);
   if (result === undefined) {
     // A forgotten `return` for a request that expects a response: said, never silent (`null` is the way to send nothing).
-    if (source !== undefined) noReply(job.core, job.peer, job.message.fields, job.message.mti, job.context.messageId, source);
+    if (source !== undefined) noReply(job.core, job.peer, job.fields, job.message.mti, job.context.messageId, source);
     return;
   }
   if (result === null) return;
   const told = source !== undefined && job.core.options.onLateResult !== undefined ? (): void => undelivered(job.core, job.peer, job.message, job.context, result, source) : undefined;
-  if (!sendReply(job.core, job.frame, job.decoded, job.peer, job.message, job.context, result, told, source, job.started)) told?.();
+  if (!sendReply(job, result, told, source)) told?.();
 }
 
 /**
@@ -245,7 +249,7 @@ function complete(job: InFlight, result: SequenceResult, source: ResultSource | 
  * handed to `onLateResult`) when there is none or it fails too.
  */
 async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly result: SequenceResult; readonly source?: ResultSource }> {
-  const { core, message, context } = job;
+  const { core, message, context, fields } = job;
   if (core.onError !== undefined) {
     // onError's own signal: the sequence's was aborted before (`failed`), and a request onError sends with it (the
     // way the docs advise) must be sent, not refused at once.
@@ -258,24 +262,18 @@ async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly r
       // written, or is reversed; the abort's reason is the failure, which the request puts its `sent` on.
       own.abort(second);
       // The context's logger binds `messageId` already: given again, the line would carry the key twice.
-      logFailure(core, context, second.code as InboundErrorCode, message.fields, undefined, err);
+      logFailure(core, context, second.code as InboundErrorCode, fields, undefined, err);
     }
   }
-  return { result: errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };
+  return { result: errorReply(fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };
 }
 
-function sendReply(
-  core: EndpointCore,
-  frame: Frame,
-  decoded: Decoded,
-  peer: Peer,
-  message: ReceivedMessage,
-  context: MessageContext,
-  result: SequenceResult,
-  told: (() => void) | undefined,
-  source: ResultSource | undefined,
-  started: number,
-): boolean {
+/**
+ * Packs and writes `result` (false when the client has gone); one that cannot be packed is answered 96, echoing the
+ * request as the client sent it (`job.fields`).
+ */
+function sendReply(job: InFlight, result: SequenceResult, told: (() => void) | undefined, source: ResultSource | undefined): boolean {
+  const { core, frame, decoded, peer, message, context, fields, started } = job;
   let reply: MessageInput;
   let dialectHeader = decoded.header;
   let framed: Buffer;
@@ -284,7 +282,7 @@ function sendReply(
     if (result instanceof EncodedReply) {
       // Bytes in this endpoint's wire format, checked by whoever decoded them: sent as they are. Else: packed.
       if (headerLength === 0 && sameDialect(result.dialect, core.codec.dialect)) {
-        if (source !== undefined) checkReplyMti(core, peer, message.fields, message.mti, result.message['0'], context.messageId, source);
+        if (source !== undefined) checkReplyMti(core, peer, fields, message.mti, result.message['0'], context.messageId, source);
         return sendFramed(core, peer, frameReply(core, frame, result.body), result.message, told, started);
       }
       reply = result.message;
@@ -299,16 +297,16 @@ function sendReply(
       // (null, an array, bytes: a Buffer's indexes would read as fields): REPLY_INVALID, answered 96.
       reply = result as MessageInput;
     }
-    if (source !== undefined) checkReplyMti(core, peer, message.fields, message.mti, (reply as Record<string, unknown> | null)?.['0'], context.messageId, source);
+    if (source !== undefined) checkReplyMti(core, peer, fields, message.mti, (reply as Record<string, unknown> | null)?.['0'], context.messageId, source);
     // Framed here, so that a reply too large for the frame (`maxFrameSize`, the length header's capacity) is refused
     // as one that does not pack: the client gets a 96, the result is handed over.
     framed = frameReply(core, frame, core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {}));
   } catch (err) {
-    logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', message.fields, context.messageId, err);
+    logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', fields, context.messageId, err);
     // The client gets a 96, not the sequence's result (a relayed approval its dialect cannot carry): handed over, once.
     // The 96 is then written without `told`, so that a client gone as well does not hand the result over again.
     if (told !== undefined && source !== undefined) handOver(core, peer, message, context, result, 'reply-invalid', source);
-    const fallback = errorReply(message.fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect);
+    const fallback = errorReply(fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect);
     // No reply is due (the request was itself a response or an advice response): nothing to send.
     if (fallback === undefined) return true;
     const packed = packFallback(core, fallback, decoded.header);

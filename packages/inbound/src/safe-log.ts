@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { ChildLoggerOptions, Logger } from 'pino';
 import { CODE_WITHHELD, maskFreeText } from '@iso8583/codec';
 import type { CardDataMask } from './card-data-mask.js';
 import { codeOf } from './errors.js';
@@ -16,8 +16,9 @@ export function codeForLog(err: unknown, mask?: CardDataMask): string {
  * Writes one log line (`write`: the logger call, and the fields it is given) without letting the logger change what
  * happens next. A logger that throws (a pino destination that throws, a custom logger, a fault while the fields are
  * made) loses its line and nothing else: the count made before it stands, onError still runs, the client still gets
- * its answer, `onLateResult` is still told. Every line the endpoint writes goes through here; a sequence's own calls
- * to `context.logger` do not (a throw there is the sequence failing).
+ * its answer, `onLateResult` is still told. Every line the endpoint writes goes through here, and so does every call
+ * a sequence makes to `context.logger` (sequence-logger.ts): a sequence that logs its approval through a failing
+ * logger still returns it.
  */
 export function logSafely(write: () => void): void {
   try {
@@ -28,13 +29,13 @@ export function logSafely(write: () => void): void {
 }
 
 /**
- * `logger.child(bindings)`, or `logger` itself when making the child throws (a custom logger): a connection's lines
- * then go without its bindings, and the connection is served all the same (a throw in the listener's connection
- * handler would end the process).
+ * `logger.child(bindings, options)`, or `logger` itself when making the child throws (a custom logger): a
+ * connection's (a message's, a sequence's child's) lines then go without its bindings, and the connection is served
+ * all the same (a throw in the listener's connection handler would end the process; one in a sequence, its answer).
  */
-export function childSafely(logger: Logger, bindings: Record<string, unknown>): Logger {
+export function childSafely(logger: Logger, bindings: Record<string, unknown>, options?: ChildLoggerOptions): Logger {
   try {
-    return logger.child(bindings);
+    return options === undefined ? logger.child(bindings) : logger.child(bindings, options);
   } catch {
     return logger;
   }

@@ -7,6 +7,7 @@ import { MAX_DEPTH, defineValue } from './masked-copy.js';
 import { freeTextMasked, maskedLooseJson } from './loose-json-mask.js';
 import { isMaskedValue } from './masked-value.js';
 import { fieldSpecAt, maskXml } from './xml-mask.js';
+import { childSafely, logSafely } from './safe-log.js';
 
 /*
  * The logger a sequence gets (`context.logger`) must not write the card data of its message, whatever the sequence
@@ -235,7 +236,8 @@ function maskedChildOptions(options: ChildLoggerOptions | undefined, mask: CardD
  * they came from). Then the merging object's and the bindings' field owners are masked for any message of `dialect`
  * ({@link maskedOwners}). Everything else (level, flush, the logger's own `redact` and serializers) is the logger's
  * own. A logger without pino's `isLevelEnabled` and `levels` (a bunyan-shaped one) is called for every line of the six
- * standard levels.
+ * standard levels. A log call, `child` and `setBindings` never throw: a logger that throws loses its line
+ * (`logSafely`, as the endpoint's own lines), a child it cannot make is the logger itself (`childSafely`).
  */
 export function maskingLogger(logger: Logger, mask: CardDataMask, dialect: Dialect): Logger {
   const masked = (bindings: Record<string, unknown>): Record<string, unknown> => {
@@ -245,12 +247,14 @@ export function maskingLogger(logger: Logger, mask: CardDataMask, dialect: Diale
   };
   return new Proxy(logger, {
     get(target, property, receiver) {
+      // A logger that throws (a destination that fails, a custom logger) never throws into the sequence: the line
+      // is lost (logSafely), a child that cannot be made is this logger without its bindings (childSafely).
       if (property === 'child') {
         return (bindings: Record<string, unknown>, options?: ChildLoggerOptions) =>
-          maskingLogger(target.child(masked(bindings), maskedChildOptions(options, mask)) as Logger, mask, dialect);
+          maskingLogger(childSafely(target, masked(bindings), maskedChildOptions(options, mask)), mask, dialect);
       }
       if (property === 'setBindings') {
-        return (bindings: Record<string, unknown>) => target.setBindings(masked(bindings));
+        return (bindings: Record<string, unknown>) => logSafely(() => target.setBindings(masked(bindings)));
       }
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof property !== 'string' || typeof value !== 'function') return value;
@@ -258,7 +262,7 @@ export function maskingLogger(logger: Logger, mask: CardDataMask, dialect: Diale
       if (!LEVEL_METHODS.has(property) && (levels === undefined || !(property in levels))) return value;
       const method = value as (...args: unknown[]) => void;
       const enabled = typeof (target as Partial<Logger>).isLevelEnabled === 'function' ? (level: string) => target.isLevelEnabled(level) : () => true;
-      return (...args: unknown[]) => {
+      return (...args: unknown[]) => logSafely(() => {
         if (!enabled(property)) return;
         // Each argument masked on its own: one no mask can read (a getter that throws) is logged as '[unmaskable]'.
         let list: unknown[];
@@ -270,7 +274,7 @@ export function maskingLogger(logger: Logger, mask: CardDataMask, dialect: Diale
         const copies = list.map((arg, i) => (i === 0 && isMergingObject(arg) ? maskedMerging(arg, mask) : unmaskable(() => mask.value(arg))));
         if (isMergingObject(copies[0])) copies[0] = maskedOwners(copies[0], dialect);
         method.apply(target, copies);
-      };
+      });
     },
   });
 }

@@ -11,7 +11,10 @@ export type SequenceResult = string | MessageInput | EncodedReply | null | undef
 
 /** One message received by the endpoint, as handed to a sequence. */
 export interface InboundMessage {
-  /** The decoded message, keyed by field number (`"0"` is the MTI). */
+  /**
+   * The decoded message, keyed by field number (`"0"` is the MTI): the sequence's to change (the endpoint keeps its
+   * own copy, taken at decode, for its card-data masks, failure lines and response code 96).
+   */
   readonly fields: IsoMessage;
   /**
    * The `ISOMessage` XML of the message (the WSO2 inbound shape); built on first read, so unused it costs nothing.
