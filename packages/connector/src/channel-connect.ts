@@ -17,12 +17,14 @@ import { hostCertificateError } from './tls-host-certificate.js';
 import type { ResolvedConnectorOptions } from './options.js';
 
 /**
- * How long a TLS 1.3 link waits after its handshake for the host's first session ticket (or its first byte) before it
- * counts as up: 500 ms. In TLS 1.3 the client's handshake ends before the host checked the client's certificate; a
+ * How long a TLS 1.3 link waits after its handshake for the host's first session ticket before it
+ * counts as up: 2000 ms. In TLS 1.3 the client's handshake ends before the host checked the client's certificate; a
  * host that refuses it (or its absence) closes the connection then, at once, and one that accepts it sends its session
- * tickets, at once too. A host that sends no ticket is taken as up after this bound (each connect that much later).
+ * tickets, at once too. A host that sends no ticket is taken as up after this bound (each connect that much later). Long
+ * enough that a busy machine (a process not scheduled for a second) still sees a refusal as one, not as a link up that
+ * then closes (its request written, "maybe" sent, reversed).
  */
-export const TLS13_SETTLE_MS = 500;
+export const TLS13_SETTLE_MS = 2000;
 
 /** Why the host closed a TLS 1.3 link at the end of its handshake, before it was up. */
 const REFUSED_AT_HANDSHAKE_END = 'the host closed the connection at the end of the TLS handshake: it may refuse the client certificate';

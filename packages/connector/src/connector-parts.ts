@@ -113,8 +113,8 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
   // A late response is counted, then offered to the SAF queue (its entry's answer ends it): `accounting` and
   // `reversals` are made below, and read only when a late response comes.
   const late = (m: IsoMessage): void => {
+    reversals?.lateAnswer(m); // first: a count that throws never keeps the bank's answer from ending its entry
     accounting.late(m);
-    reversals?.lateAnswer(m);
   };
   const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, error, late);
   const network = new NetworkManagement(o, codec, matchKey, framing, frameHeader, stan);
@@ -156,7 +156,7 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
   const transactions = TransactionRecorder.forConnector(o, codec.dialect, logger);
   const reversals = createSafQueue(o, codec.dialect, {
     logger,
-    // Its amount is counted like the reversals a caller sends; no journal, no terminal queue.
+    // No journal, no terminal queue; its amount counted once at the entry's end (`safEnded`, `accounting.ended`).
     sendReversal: (message, timeout, written) => sender.safAttempt(message, timeout, written).then((r) => r.message),
     // Its amount counted once, at its end, whichever attempt's answer (in time or late) ended it.
     safEnded: (end) => {

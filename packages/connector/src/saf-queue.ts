@@ -326,7 +326,7 @@ export class SafQueue {
    */
   lateAnswer(response: IsoMessage): boolean {
     const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
-    const takes = ({ a, base }: SafAttempt): boolean => this.active.open(a) && (a.waiting === 'attempt' || endsWith(this.dialect, this.settings, rc, base.mti));
+    const takes = ({ a, n, base }: SafAttempt): boolean => this.active.open(a) && ((a.waiting === 'attempt' && a.attempts === n) || endsWith(this.dialect, this.settings, rc, base.mti));
     const late = this.stopped ? undefined : this.late.take(response, takes);
     if (late === undefined) return false;
     const release = this.window.track();
