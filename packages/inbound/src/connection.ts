@@ -3,6 +3,7 @@ import { MessageStream } from '@iso8583/codec';
 import type { Frame, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { EndpointCore, Peer } from './core.js';
+import { closedLine, droppedFramesLine, partialFrameLine, socketFailedLine } from './connection-lines.js';
 import { codeOf } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
 import { handleFrame } from './pipeline.js';
@@ -15,12 +16,6 @@ import type { Slot } from './slots.js';
  * client whose reads hold thousands of frames (a flood, valid or not) cannot hold the loop from every other client.
  */
 const FRAMES_PER_TURN = 32;
-
-/** The `closeLines` key of the line for a partial frame the client ended its side in (one per connection it opens). */
-const PARTIAL_FRAME_LINE = 'partial-frame';
-
-/** The `closeLines` key of the line for the frames read after the connection began closing (one per connection). */
-const CLOSING_FRAMES_LINE = 'closing-frames';
 
 /**
  * One client connection: cuts frames from the stream, handles up to `maxInFlightPerConnection` messages at once and
@@ -343,13 +338,7 @@ export class InboundConnection implements Peer {
   }
 
   private onEnd(left: number): void {
-    if (left > 0) {
-      // A client can cause one per connection it opens: capped like the closure lines (`closeLines`, its own key).
-      const suppressed = this.core.closeLines.take(PARTIAL_FRAME_LINE);
-      if (suppressed !== undefined) {
-        logSafely(() => this.logger.info({ bufferedBytes: left, frameSize: this.stream.partialFrameSize, ...(suppressed > 0 ? { suppressed } : {}) }, 'the client ended its side in the middle of a frame: the partial frame is dropped'));
-      }
-    }
+    if (left > 0) partialFrameLine(this.core.closeLines, this.logger, left, this.stream.partialFrameSize);
     if (!this.core.options.allowHalfOpen) return this.clientClosed();
     logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends'));
     this.peerEnded = true;
@@ -381,20 +370,13 @@ export class InboundConnection implements Peer {
     this.gone = true;
     this.#endCode ??= 'ISO8583_ERR_INBOUND_SOCKET';
     this.core.metrics.error('ISO8583_ERR_INBOUND_SOCKET');
-    const suppressed = this.core.closeLines.take('ISO8583_ERR_INBOUND_SOCKET');
-    if (suppressed !== undefined) {
-      logSafely(() => this.logger.info({ code: 'ISO8583_ERR_INBOUND_SOCKET', cause: codeOf(err), ...(suppressed > 0 ? { suppressed } : {}) }, 'connection failed'));
-    }
+    socketFailedLine(this.core.closeLines, this.logger, err);
   }
 
   private fail(code: InboundErrorCode, text: string, err?: unknown): void {
     this.#endCode ??= code;
     this.core.metrics.error(code);
-    // A client can cause one per connection it opens: at most a few lines a second for each code (log-limit.ts in @iso8583/metrics).
-    const suppressed = this.core.closeLines.take(code);
-    if (suppressed !== undefined) {
-      logSafely(() => this.logger.warn({ code, ...(err === undefined ? {} : { cause: codeOf(err) }), ...(suppressed > 0 ? { suppressed } : {}) }, text));
-    }
+    closedLine(this.core.closeLines, this.logger, code, text, err);
     this.gone = true;
     this.dropWaiting();
     this.stream.destroy();
@@ -405,13 +387,6 @@ export class InboundConnection implements Peer {
     this.dropWaiting();
     const frames = this.droppedWhileClosing;
     const waiting = this.droppedWaiting;
-    if (frames + waiting > 0) {
-      // Every request gets a reply or a line: these got none. A client can cause one per connection: capped (every
-      // frame is counted all the same: the endpoint's `dropped`).
-      const suppressed = this.core.closeLines.take(CLOSING_FRAMES_LINE);
-      if (suppressed !== undefined) {
-        logSafely(() => this.logger.info({ frames, waiting, ...(suppressed > 0 ? { suppressed } : {}) }, 'frames read after the connection began closing, or waiting for their turn when it closed, were dropped, unanswered'));
-      }
-    }
+    if (frames + waiting > 0) droppedFramesLine(this.core.closeLines, this.logger, frames, waiting);
   }
 }

@@ -1,8 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { constants as tlsConstants, randomBytes } from 'node:crypto';
-import { createServer as createTcpServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
@@ -18,6 +16,7 @@ import { LogLimit, LogLimits } from '@iso8583/metrics';
 import { sequenceExpired } from './pipeline.js';
 import type { InFlight } from './pipeline.js';
 import { codeOf, inboundError } from './errors.js';
+import { createListener, listen } from './listener.js';
 import { InboundMetrics } from './metrics.js';
 import type { InboundStats } from './metrics.js';
 import { closeDeadline, validateInboundOptions } from './options.js';
@@ -120,20 +119,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     const sequence = await loadSequence(o.sequence);
     const onError = o.onError === undefined ? undefined : await loadSequence(o.onError, 'onError');
     const core = this.#core(sequence, onError);
-    const server = o.tls === undefined
-      ? createTcpServer({ allowHalfOpen: true })
-      : createTlsServer({
-          allowHalfOpen: true,
-          cert: o.tls.cert,
-          key: o.tls.key,
-          ...(o.tls.ca === undefined ? {} : { ca: o.tls.ca }),
-          requestCert: o.tls.requestCert === true,
-          rejectUnauthorized: o.tls.requestCert === true,
-          handshakeTimeout: o.readTimeout > 0 ? o.readTimeout : 120000,
-          // No renegotiation (TLS 1.2): a terminal never needs one, and Node lets a client run dozens of full
-          // handshakes on one connection before it cuts it (ERR_TLS_SESSION_ATTACK), each costing the CPU others need.
-          secureOptions: tlsConstants.SSL_OP_NO_RENEGOTIATION,
-        });
+    const server = createListener(o);
     server.on('connection', (socket: Socket) => this.#accept(socket, core, o.tls === undefined));
     if (o.tls !== undefined) {
       server.on('secureConnection', (socket: TLSSocket) => {
@@ -155,19 +141,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       });
     }
     this.#server = server;
-    const address = await new Promise<AddressInfo>((resolve, reject) => {
-      const onListenError = (err: Error): void => {
-        reject(inboundError('ISO8583_ERR_INBOUND_LISTEN', `cannot listen on ${o.host}:${o.port} (${codeOf(err)})`, {
-          field: listenField(err),
-          cause: err,
-        }));
-      };
-      server.once('error', onListenError);
-      server.listen({ host: o.host, port: o.port }, () => {
-        server.off('error', onListenError);
-        resolve(server.address() as AddressInfo);
-      });
-    });
+    const address = await listen(server, o.host, o.port);
     server.on('error', (err) => {
       logSafely(() => this.#logger.error({ code: 'ISO8583_ERR_INBOUND_LISTEN', cause: codeOf(err) }, 'listener error'));
       if (this.listenerCount('error') > 0) this.emit('error', err);
@@ -378,15 +352,6 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   stats(): InboundStats {
     return this.#metrics.snapshot();
   }
-}
-
-/** System errors of a listen that are the address's fault (not this machine's, not a name it can resolve), not the port's. */
-const HOST_ERRORS = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAFNOSUPPORT']);
-
-/** The option a listen failure names: `host` for an address that cannot be listened on, else `port` (in use, denied). */
-function listenField(err: Error): 'host' | 'port' {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && HOST_ERRORS.has(code) ? 'host' : 'port';
 }
 
 /**

@@ -1,36 +1,18 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createCodec, schemaCheckError, tlsMaterialProblem } from '@iso8583/codec';
+import { createCodec, schemaCheckError } from '@iso8583/codec';
 import { precompiledSchemaCheck } from '@iso8583/codec/precompiled-check';
 import { PRECOMPILED } from './generated/options-check.js';
-import type { Dialect, FieldProblem, SchemaCheck, SchemaCheckOptions, TlsMaterialProblem } from '@iso8583/codec';
+import type { Dialect, FieldProblem, SchemaCheck, SchemaCheckOptions } from '@iso8583/codec';
 import type { LengthHeader } from '@iso8583/codec';
 import { INBOUND_OPTIONS_SCHEMA } from './generated/manifest.js';
 import { parseAllowEntry } from './allow-list.js';
 import { framingProblem } from './framing-options.js';
+import { tlsOptionsProblem } from './tls-options.js';
+import type { InboundTlsOptions } from './tls-options.js';
 import { defaultPerAddress } from './peer-key.js';
 import type { LateResultHandler, Sequence } from './sequence.js';
 import type { ReplyObserver } from './reply-write.js';
-
-/** TLS settings of the listener (PEM text, not file names). */
-export interface InboundTlsOptions {
-  /** The server certificate chain, PEM text. Required; checked at creation (it parses, `key` goes with it). */
-  cert: string;
-  /** The server private key, PEM text (not encrypted). Required; checked at creation. */
-  key: string;
-  /**
-   * The CA certificates (PEM) that client certificates must chain to; checked at creation (at least one certificate,
-   * each parses). Given with `requestCert: true` only: without it no client certificate is asked for, so a `ca` alone
-   * is refused (`ISO8583_ERR_INBOUND_OPTIONS` naming `tls.ca`) rather than ignored. Default: none (no mutual TLS).
-   */
-  ca?: string;
-  /**
-   * Mutual TLS: require a client certificate signed by `ca`; a client without one is refused. Needs `ca`: `true`
-   * without it is refused (`ISO8583_ERR_INBOUND_OPTIONS` naming `tls.requestCert`), as it would trust any certificate
-   * of the system's public CAs. Default `false`.
-   */
-  requestCert?: boolean;
-}
 
 /**
  * Options of {@link createInboundEndpoint}. Validated by ajv against the `inboundEndpoint` schema of
@@ -243,31 +225,6 @@ export function inboundOptionsSchema(): Record<string, unknown> {
   return structuredClone(INBOUND_OPTIONS_SCHEMA) as Record<string, unknown>;
 }
 
-/** `tls` checked as Node's TLS will use it (see `tlsMaterialProblem` of @iso8583/codec), each part named by its option path. */
-function tlsProblem(tls: InboundTlsOptions): TlsMaterialProblem | undefined {
-  return tlsMaterialProblem({
-    cert: { pem: tls.cert, name: 'tls.cert' },
-    key: { pem: tls.key, name: 'tls.key' },
-    ...(tls.ca === undefined ? {} : { ca: { pem: tls.ca, name: 'tls.ca' } }),
-  });
-}
-
-/**
- * `ca` and `requestCert` go together (mutual TLS). A `ca` without `requestCert: true` asks no client for a certificate:
- * any client gets in, though the option reads as a restriction. `requestCert: true` without `ca` verifies client
- * certificates against the system's public CAs: any publicly issued certificate gets in. Both are refused, naming the
- * option given alone (as the gateway refuses `clientTlsCa` alone).
- */
-function tlsPairProblem(tls: InboundTlsOptions): FieldProblem | undefined {
-  if (tls.ca !== undefined && tls.requestCert !== true) {
-    return { field: 'tls.ca', code: CHECK.code, reason: 'is given without requestCert: true: no client certificate would be asked for (any client gets in); set tls.requestCert: true for mutual TLS, or remove tls.ca' };
-  }
-  if (tls.requestCert === true && tls.ca === undefined) {
-    return { field: 'tls.requestCert', code: CHECK.code, reason: 'is true without tls.ca: client certificates would be checked against the system\'s public CAs (any publicly issued certificate gets in); give tls.ca, the CA client certificates must chain to' };
-  }
-  return undefined;
-}
-
 /**
  * The methods the endpoint calls on a `logger` (its own lines, and a sequence's through `context.logger`: every level)
  * and on a `registry` (the schema only asks for objects).
@@ -342,12 +299,8 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
   }
   problems.push(...runtimeObjectProblems(copy).filter((p) => !problems.some((q) => q.field === p.field)));
   if (problems.length === 0 && copy.tls !== undefined) {
-    const problem = tlsProblem(copy.tls as InboundTlsOptions);
-    if (problem !== undefined) problems.push({ field: problem.name, code: CHECK.code, reason: problem.reason });
-    else {
-      const pair = tlsPairProblem(copy.tls as InboundTlsOptions);
-      if (pair !== undefined) problems.push(pair);
-    }
+    const problem = tlsOptionsProblem(copy.tls as InboundTlsOptions, CHECK.code);
+    if (problem !== undefined) problems.push(problem);
   }
   // As the connector's options: a dialect that does not load (a file missing or invalid, an unknown name) is a problem
   // of the options, found before anything listens.

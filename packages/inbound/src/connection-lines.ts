@@ -1,0 +1,43 @@
+// The lines a connection logs as it closes or drops what it read: a client can cause each one per connection it opens,
+// so each is capped by the endpoint's `closeLines` (per key: at most a few lines a second, see log-limit.ts in
+// @iso8583/metrics), the lines held back since the last one counted in its `suppressed`.
+import type { Logger } from 'pino';
+import type { LogLimits } from '@iso8583/metrics';
+import { codeOf } from './errors.js';
+import type { InboundErrorCode } from './errors.js';
+import { logSafely } from './safe-log.js';
+
+/** The `closeLines` key of the line for a partial frame the client ended its side in (one per connection it opens). */
+const PARTIAL_FRAME_LINE = 'partial-frame';
+
+/** The `closeLines` key of the line for the frames read after the connection began closing (one per connection). */
+const CLOSING_FRAMES_LINE = 'closing-frames';
+
+/** Writes the line `write` makes (given `suppressed` when lines of `key` were held back) unless `key` is at its cap. */
+function capped(lines: LogLimits, key: string, write: (held: { suppressed?: number }) => void): void {
+  const suppressed = lines.take(key);
+  if (suppressed !== undefined) logSafely(() => write(suppressed > 0 ? { suppressed } : {}));
+}
+
+/** The client ended its side with `bufferedBytes` of a frame of `frameSize` bytes: the partial frame is dropped. */
+export function partialFrameLine(lines: LogLimits, logger: Logger, bufferedBytes: number, frameSize: number | undefined): void {
+  capped(lines, PARTIAL_FRAME_LINE, (held) => logger.info({ bufferedBytes, frameSize, ...held }, 'the client ended its side in the middle of a frame: the partial frame is dropped'));
+}
+
+/** A reset or a write to a client that has gone (`ISO8583_ERR_INBOUND_SOCKET`), with the error's code only. */
+export function socketFailedLine(lines: LogLimits, logger: Logger, err: Error): void {
+  capped(lines, 'ISO8583_ERR_INBOUND_SOCKET', (held) => logger.info({ code: 'ISO8583_ERR_INBOUND_SOCKET', cause: codeOf(err), ...held }, 'connection failed'));
+}
+
+/** The endpoint closed the connection (`code`: a timeout, eviction, broken framing), said as `text`; `err`'s code only. */
+export function closedLine(lines: LogLimits, logger: Logger, code: InboundErrorCode, text: string, err?: unknown): void {
+  capped(lines, code, (held) => logger.warn({ code, ...(err === undefined ? {} : { cause: codeOf(err) }), ...held }, text));
+}
+
+/**
+ * Every request gets a reply or a line: these got none (`frames` read after the connection began closing, `waiting`
+ * read before and not started when it closed). Every frame is counted all the same (the endpoint's `dropped`).
+ */
+export function droppedFramesLine(lines: LogLimits, logger: Logger, frames: number, waiting: number): void {
+  capped(lines, CLOSING_FRAMES_LINE, (held) => logger.info({ frames, waiting, ...held }, 'frames read after the connection began closing, or waiting for their turn when it closed, were dropped, unanswered'));
+}
