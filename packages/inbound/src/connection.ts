@@ -114,7 +114,8 @@ export class InboundConnection implements Peer {
 
   /** The parent of this connection's sequence loggers: the endpoint's, with the connection's bindings. */
   get sequenceLogger(): Logger {
-    this.#sequenceLogger ??= this.core.sequenceLogger.child({
+    // A child that cannot be made (a custom logger): the endpoint's, so that a sequence's first log call never throws.
+    this.#sequenceLogger ??= childSafely(this.core.sequenceLogger, {
       connection: this.id, remoteAddress: this.remoteAddress, remotePort: this.remotePort,
     });
     return this.#sequenceLogger;
