@@ -2,6 +2,7 @@
 // so each is capped by the endpoint's `closeLines` (per key: at most a few lines a second, see log-limit.ts in
 // @iso8583/metrics), the lines held back since the last one counted in its `suppressed`.
 import type { Logger } from 'pino';
+import type { Iso8583Error } from '@iso8583/codec';
 import type { LogLimits } from '@iso8583/metrics';
 import { codeOf } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
@@ -40,4 +41,14 @@ export function closedLine(lines: LogLimits, logger: Logger, code: InboundErrorC
  */
 export function droppedFramesLine(lines: LogLimits, logger: Logger, frames: number, waiting: number): void {
   capped(lines, CLOSING_FRAMES_LINE, (held) => logger.info({ frames, waiting, ...held }, 'frames read after the connection began closing, or waiting for their turn when it closed, were dropped, unanswered'));
+}
+
+/**
+ * What broken framing (`ISO8583_ERR_FRAMING`...) or a frame not completed in time (`ISO8583_ERR_FRAME_READ_TIMEOUT`)
+ * ends a connection with: its code, its words, and the cause to name (the framing error; none for a timeout).
+ */
+export function framingEnd(err: Iso8583Error): { code: InboundErrorCode; what: string; cause?: Iso8583Error } {
+  return err.code === 'ISO8583_ERR_FRAME_READ_TIMEOUT'
+    ? { code: 'ISO8583_ERR_INBOUND_READ_TIMEOUT', what: 'a frame was not completed within the read timeout' }
+    : { code: 'ISO8583_ERR_INBOUND_FRAMING', what: 'broken framing', cause: err };
 }

@@ -3,7 +3,7 @@ import { MessageStream } from '@iso8583/codec';
 import type { Frame, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { EndpointCore, Peer } from './core.js';
-import { closedLine, droppedFramesLine, partialFrameLine, socketFailedLine } from './connection-lines.js';
+import { closedLine, framingEnd, droppedFramesLine, partialFrameLine, socketFailedLine } from './connection-lines.js';
 import { codeOf } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
 import { handleFrame } from './pipeline.js';
@@ -54,8 +54,9 @@ export class InboundConnection implements Peer {
   /** Frames read after the connection began closing (`draining`) or was closed: not taken, said once at the close. */
   private droppedWhileClosing = 0;
   /**
-   * Draining and reading on (readOnWhileDraining): every frame read now came after the close began, each dropped at
-   * once (`room` is unbounded: none is held to start later).
+   * Draining and reading on (readOnWhileDraining): every frame read now was not read when the close began (sent after
+   * it, or left in the socket while the connection was at its limits), each dropped at once (`room` is unbounded: none
+   * is held to start later).
    */
   private discarding = false;
   /**
@@ -279,11 +280,14 @@ export class InboundConnection implements Peer {
 
   /** Broken framing, or a frame not completed within the read timeout: the connection is closed. */
   private broken(err: Iso8583Error): void {
-    if (err.code === 'ISO8583_ERR_FRAME_READ_TIMEOUT') {
-      this.fail('ISO8583_ERR_INBOUND_READ_TIMEOUT', 'a frame was not completed within the read timeout: connection closed');
-    } else {
-      this.fail('ISO8583_ERR_INBOUND_FRAMING', 'broken framing: connection closed', err);
-    }
+    const { code, what, cause } = framingEnd(err);
+    if (!(this.draining && this.inFlight > 0)) return this.fail(code, `${what}: connection closed`, cause);
+    // Read on while closing (readOnWhileDraining): the replies owed are still written, then it ends (maybeFinish).
+    this.#endCode ??= code;
+    this.core.metrics.error(code);
+    closedLine(this.core.closeLines, this.logger, code, `${what} while closing: the replies in flight are written, then the connection ends`, cause);
+    this.discarding = false;
+    this.stream.pause();
   }
 
   private start(frame: Frame): void {
@@ -330,17 +334,18 @@ export class InboundConnection implements Peer {
     if (!(this.draining || this.peerEnded) || this.inFlight > 0 || this.waiting.length > 0 || this.stream.holdsFrames) return;
     if (this.stream.writable) {
       this.stream.end();
-      // Draining: reading on (frames are dropped while draining), so that the client's end in answer to ours is seen
-      // and the connection closes now, not at the close deadline. Not for a client that does not read its replies
-      // (`needDrain`): its socket stays paused. An abort reads out what it sent before the close, paused or flowing
-      // (MessageStream's destroy), so the close is no reset and the approvals its kernel took still reach it.
-      this.readOnWhileDraining();
+      // Draining: its callers read on then (readOnWhileDraining: frames are dropped while draining), so that the
+      // client's end in answer to ours is seen and the connection closes now, not at the close deadline. Not for a
+      // client that does not read its replies (`needDrain`): its socket stays paused. An abort reads out what it sent
+      // before the close, paused or flowing (MessageStream's destroy), so the close is no reset and the approvals its
+      // kernel took still reach it.
     } else if (this.peerEnded) this.stream.destroy();
   }
 
   private onEnd(left: number): void {
     if (left > 0) partialFrameLine(this.core.closeLines, this.logger, left, this.stream.partialFrameSize);
-    if (!this.core.options.allowHalfOpen) return this.clientClosed();
+    // Closing with replies owed, the client's FIN (read only because reading went on) is a half-close: they are written.
+    if (!this.core.options.allowHalfOpen && !(this.draining && this.inFlight > 0)) return this.clientClosed();
     logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends'));
     this.peerEnded = true;
     this.maybeFinish();

@@ -8,7 +8,7 @@ import type { LengthHeader } from '@iso8583/codec';
 import { INBOUND_OPTIONS_SCHEMA } from './generated/manifest.js';
 import { parseAllowEntry } from './allow-list.js';
 import { framingProblem } from './framing-options.js';
-import { tlsOptionsProblem } from './tls-options.js';
+import { tlsOptionsProblems } from './tls-options.js';
 import type { InboundTlsOptions } from './tls-options.js';
 import { defaultPerAddress } from './peer-key.js';
 import type { LateResultHandler, Sequence } from './sequence.js';
@@ -299,8 +299,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
   }
   problems.push(...runtimeObjectProblems(copy).filter((p) => !problems.some((q) => q.field === p.field)));
   if (problems.length === 0 && copy.tls !== undefined) {
-    const problem = tlsOptionsProblem(copy.tls as InboundTlsOptions, CHECK.code);
-    if (problem !== undefined) problems.push(problem);
+    problems.push(...tlsOptionsProblems(copy.tls as InboundTlsOptions, CHECK.code));
   }
   // As the connector's options: a dialect that does not load (a file missing or invalid, an unknown name) is a problem
   // of the options, found before anything listens.

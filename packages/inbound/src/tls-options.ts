@@ -49,12 +49,11 @@ function tlsPairProblem(tls: InboundTlsOptions, code: string): FieldProblem | un
 }
 
 /**
- * `tls` checked at creation: as Node's TLS will use it (see `tlsMaterialProblem` of @iso8583/codec), then `ca` and
- * `requestCert` given together. The problem found first (with `code`, naming `tls.cert`, `tls.key`, `tls.ca` or
- * `tls.requestCert`; never its value), or undefined.
+ * The problems of the `tls` option, every one at once: its certificate material (tlsProblem) and the pairing of `ca`
+ * and `requestCert` (tlsPairProblem), each with `code`.
  */
-export function tlsOptionsProblem(tls: InboundTlsOptions, code: string): FieldProblem | undefined {
-  const problem = tlsProblem(tls);
-  if (problem !== undefined) return { field: problem.name, code, reason: problem.reason };
-  return tlsPairProblem(tls, code);
+export function tlsOptionsProblems(tls: InboundTlsOptions, code: string): FieldProblem[] {
+  const material = tlsProblem(tls);
+  const pair = tlsPairProblem(tls, code);
+  return [...(material === undefined ? [] : [{ field: material.name, code, reason: material.reason }]), ...(pair === undefined ? [] : [pair])];
 }
