@@ -101,10 +101,14 @@ export class CardDataForms {
     return this.#runs;
   }
 
-  /** The forms of one message's sensitive fields under `dialect`; digit runs of unmarked fields past `maxExactRuns` only counted. */
-  static of(fields: IsoMessage, dialect: Dialect, maxExactRuns: number): CardDataForms {
+  /**
+   * The forms of one message's sensitive fields under `dialect` (of each of `fields` when several: the request as the
+   * client sent it and the sequence's own object, which it may have given new card data); digit runs of unmarked fields
+   * past `maxExactRuns` only counted.
+   */
+  static of(fields: IsoMessage | readonly IsoMessage[], dialect: Dialect, maxExactRuns: number): CardDataForms {
     const values: SensitiveValue[] = [];
-    collect(fields, '', dialect, dialect.fields, undefined, values);
+    for (const one of new Set(Array.isArray(fields) ? fields : [fields as IsoMessage])) collect(one, '', dialect, dialect.fields, undefined, values);
     return new CardDataForms(values, maxExactRuns);
   }
 

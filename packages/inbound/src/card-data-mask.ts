@@ -76,7 +76,7 @@ export class CardDataMask {
   }
 
   /** The mask of one message's sensitive fields under `dialect`. */
-  static of(fields: IsoMessage, dialect: Dialect): CardDataMask {
+  static of(fields: IsoMessage | readonly IsoMessage[], dialect: Dialect): CardDataMask {
     return new CardDataMask(CardDataForms.of(fields, dialect, MAX_EXACT_RUNS));
   }
 

@@ -11,6 +11,8 @@ import type { LoggedError } from './safe-log.js';
 export interface ContextOrigin {
   readonly peer: { readonly sequenceLogger: Logger; readonly closed?: Promise<void> };
   readonly fields: IsoMessage;
+  /** The sequence's own message (its `fields`, which it may give new card data: a PIN block translated, a PAN detokenised): masked too. */
+  readonly message?: { readonly fields: IsoMessage };
   readonly dialect: Dialect;
   /** The controller behind `signal`: made on its first read, or when the message expires. */
   abort?: AbortController;
@@ -63,7 +65,7 @@ export class MessageContext implements SequenceContext {
     const origin = this.#origin;
     this.#logger ??= maskingLogger(
       childSafely(origin.peer.sequenceLogger, { messageId: this.messageId }),
-      CardDataMask.of(origin.fields, origin.dialect),
+      CardDataMask.of(maskedFields(origin), origin.dialect),
       origin.dialect,
     );
     return this.#logger;
@@ -98,7 +100,7 @@ export class MessageContext implements SequenceContext {
       messageId: this.messageId,
       connectors: Object.keys(this.connectors),
     };
-    if (this.error !== undefined) view.error = errorForLog(this.error, CardDataMask.of(this.#origin.fields, this.#origin.dialect));
+    if (this.error !== undefined) view.error = errorForLog(this.error, CardDataMask.of(maskedFields(this.#origin), this.#origin.dialect));
     return view;
   }
 
@@ -111,4 +113,9 @@ export class MessageContext implements SequenceContext {
       this.endpoint, this.remoteAddress, this.remotePort, this.messageId, this.connectors, this.#origin, error, own,
     );
   }
+}
+
+/** What a message's masks are made of: the request as the client sent it, and the sequence's own fields (both). */
+export function maskedFields(origin: { readonly fields: IsoMessage; readonly message?: { readonly fields: IsoMessage } }): IsoMessage[] {
+  return origin.message === undefined ? [origin.fields] : [origin.fields, origin.message.fields];
 }

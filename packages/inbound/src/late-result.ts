@@ -4,6 +4,7 @@
  */
 import { summarize } from '@iso8583/codec';
 import { CardDataMask } from './card-data-mask.js';
+import { maskedFields } from './context.js';
 import type { InFlight } from './pipeline.js';
 import { codeForLog, logSafely } from './safe-log.js';
 import type { ResultSource, SequenceResult } from './sequence.js';
@@ -32,7 +33,7 @@ export function reportLate(job: InFlight, result: SequenceResult, err: unknown, 
   const which = source === 'onError' ? 'an onError' : 'a sequence';
   // A logger that throws: the count above says it; the result is still handed over.
   logSafely(() => job.peer.logger.warn(
-    { code, messageId: context.messageId, ...summarize(job.fields), ...(source === 'onError' ? { source } : {}), ...(err === undefined ? {} : { cause: codeForLog(err, CardDataMask.of(job.fields, job.dialect)) }) },
+    { code, messageId: context.messageId, ...summarize(job.fields), ...(source === 'onError' ? { source } : {}), ...(err === undefined ? {} : { cause: codeForLog(err, CardDataMask.of(maskedFields(job), job.dialect)) }) },
     err === undefined ? `${which} result came after its timeout: not sent` : source === 'onError' ? 'an onError sequence failed after its timeout' : 'a sequence failed after its timeout',
   ));
   if (err === undefined) handOver(core, job.peer, message, context, result, 'sequence-timeout', source);

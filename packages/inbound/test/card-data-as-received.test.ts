@@ -72,6 +72,24 @@ test('card data as received – a sequence that replaces fields 2 and 35 before 
   assertMasked(logs.text());
 });
 
+test('card data as received – a value the sequence puts into message.fields (a PIN block translated) is masked too, in its failure line', async (t) => {
+  const logs = captureLogs('info');
+  const TRANSLATED = 'B7C8D9E0F1A2B3C4';
+  const sequence: Sequence = async (message) => {
+    message.fields['52'] = TRANSLATED;
+    await Promise.resolve();
+    throw new Error(`HSM: translated PIN block ${TRANSLATED} refused by the issuer key`);
+  };
+  const { port } = await startEndpoint(t, { logger: logs.logger, sequence });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await answer(client, request(43))).fields['39'], '96');
+  const line = await within(logs.waitFor(/the sequence failed/), 10_000, 'the failure line');
+  assert.match(line, /HSM: translated PIN block/);
+  assert.ok(!logs.text().includes(TRANSLATED), `the translated PIN block in clear: ${logs.text()}`);
+  assertMasked(logs.text());
+});
+
 test('card data as received – the endpoint\'s copy holds composite fields as received', () => {
   const fields = { 0: '0200', 2: PAN, 127: { 2: PAN, 3: { 1: PIN_BLOCK } } };
   const copy = fieldsAsReceived(fields);
