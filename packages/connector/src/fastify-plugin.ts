@@ -18,7 +18,7 @@ import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, readMessage, toSocke
 import type { Codec, CodecErrorCode, IsoMessage, MessageInput, SocketQueueMessage } from '@iso8583/codec';
 import { Connector, createConnector } from './connector.js';
 import { UpstreamGroup } from './upstream-group.js';
-import { bodyProblem, parseJsonBody, parseXmlBody } from './body-problem.js';
+import { XML_MEDIA_TYPES, bodyProblem, parseJsonBody, parseXmlBody, xmlBodyRefusal, xmlMediaType } from './body-problem.js';
 import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
 import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
@@ -216,8 +216,16 @@ function rawCodec(target: RouteTarget, own: Connector): Codec {
   throw connectorError('ISO8583_ERR_CONNECTOR_RAW_DIALECTS', `POST /raw cannot be read: the upstreams speak different dialects (${names}); send JSON or XML to POST /`);
 }
 
-function isXml(request: FastifyRequest): boolean {
-  return /xml/i.test(String(request.headers['content-type'] ?? ''));
+/**
+ * The text of an XML body (`type`: its media type), passed through the checks of the routes' own XML parser
+ * (`xmlBodyRefusal`) whichever parser read it: the app's own parser of that type is kept, and a JSON text it passes on
+ * would escape the JSON bounds. A parser that gave no text is named in the refusal.
+ */
+function xmlTextOf(body: unknown, type: string): string {
+  if (typeof body !== 'string') throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', `the body must be an ISOMessage document: the application's content type parser for ${type} gave no text (it must parse as a string)`);
+  const refused = xmlBodyRefusal(body);
+  if (refused !== undefined) throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', refused);
+  return body;
 }
 
 function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string, answers: 'plain' | 'socketqueue', via?: () => RouteTarget | undefined, onUndelivered?: UndeliveredAnswerHandler): void {
@@ -249,7 +257,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       // message, are refused naming why before any message is read (body-problem.ts).
       child.removeContentTypeParser('application/json');
       child.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
-      for (const type of ['application/xml', 'text/xml', 'application/soap+xml']) {
+      for (const type of XML_MEDIA_TYPES) {
         if (!child.hasContentTypeParser(type)) child.addContentTypeParser(type, { parseAs: 'string' }, parseXmlBody);
       }
       // A body Fastify itself refuses (malformed or empty JSON, too large, an unknown media type) answers in the
@@ -264,13 +272,14 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       });
       // POST /: a JSON message object (answers { result, errors }) or ISOMessage XML (answers XML).
       child.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
-        const xml = isXml(request);
+        // XML by the media type alone (`text/plain; profile=xml` is text: refused below as no message object).
+        const xmlType = xmlMediaType(request.headers['content-type']);
+        const xml = xmlType !== undefined;
         try {
           if (xml) {
-            if (typeof request.body !== 'string') throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be an ISOMessage document');
+            const sent = xmlTextOf(request.body, xmlType);
             const saf = safOf(request, undefined);
             const told = answering();
-            const sent = request.body;
             let out = '';
             const undelivered = (): UndeliveredAnswer => [asSent(told.by, told.request ?? readMessage(sent).message), told.answer ?? asSent(told.by, readMessage(out).message), told.by];
             const timeout = timeoutOf(request, saf);
