@@ -172,16 +172,14 @@ export async function untilGone<T>(request: FastifyRequest, reply: FastifyReply,
 /**
  * The `saf` flag of a request: `?saf=true` (or `1`) in the query, or `"saf": true` in a JSON body (beside the fields,
  * or beside `hex` on `/raw`). Given as anything else (`yes`, twice, a string in the body) it is refused with
- * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `saf` (400), never ignored.
+ * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `saf` (400), never ignored; so is a flag the query and the body give
+ * differently (`?saf=true` with `"saf": false`): which one the caller meant (stored, or answered) is unknown.
  */
 function safOf(request: FastifyRequest, body: unknown): boolean {
   const raw = (request.query as Record<string, unknown> | undefined)?.saf;
   const inBody = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).saf : undefined;
-  const bad = (): never => {
-    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be true or false', {
-      field: 'saf',
-      problems: [{ field: 'saf', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: 'must be true or false' }],
-    });
+  const bad = (reason = 'must be true or false'): never => {
+    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, { field: 'saf', problems: [{ field: 'saf', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }] });
   };
   let query = false;
   if (raw !== undefined) {
@@ -189,6 +187,7 @@ function safOf(request: FastifyRequest, body: unknown): boolean {
     else if (raw !== 'false' && raw !== '0') bad();
   }
   if (inBody !== undefined && typeof inBody !== 'boolean') bad();
+  if (raw !== undefined && inBody !== undefined && inBody !== query) bad('is given differently in the query and the body');
   return query || inBody === true;
 }
 
