@@ -366,6 +366,9 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
   );
 }
 
+/** The connector names registered on each server (every encapsulated context of one app shares its `server`). */
+const registeredNames = new WeakMap<object, Set<string>>();
+
 async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptions): Promise<void> {
   const { routes = false, ...connectorOptions } = options;
   checkRoutesOption(routes);
@@ -373,13 +376,17 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   if (routes !== false) refuseMountedPrefix(app, prefix);
   const connector = createConnector(connectorOptions);
   if (!app.hasDecorator('iso8583')) app.decorate('iso8583', {} as Record<string, Connector>);
-  // Its own entries only: `toString` or `constructor` is no connector registered, `__proto__` is defined as an entry.
-  if (Object.hasOwn(app.iso8583, connector.name)) {
-    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'a connector of this name is already registered', {
+  // One name per server, across encapsulated contexts too (a sibling's `app.iso8583` is not this one's): the name labels
+  // the logs and metrics, and is the default of the journal's key. Its own entries only: `toString` is no connector.
+  const names = registeredNames.get(app.server) ?? new Set<string>();
+  if (names.has(connector.name) || Object.hasOwn(app.iso8583, connector.name)) {
+    const reason = `"${connector.name}" is already registered on this server (in this context or another)`;
+    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', `a connector named ${reason}`, {
       field: 'name',
-      problems: [{ field: 'name', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: 'is already registered' }],
+      problems: [{ field: 'name', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],
     });
   }
+  registeredNames.set(app.server, names.add(connector.name));
   Object.defineProperty(app.iso8583, connector.name, { value: connector, enumerable: true, writable: true, configurable: true });
   app.addHook('onReady', async () => {
     connector.connect().catch((err: Iso8583Error) => app.log.warn({ connector: connector.name, code: err.code }, 'connector not connected yet'));
