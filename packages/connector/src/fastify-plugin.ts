@@ -74,7 +74,10 @@ export interface Iso8583RoutesOptions {
    * (`client-gone`), or the answer could not be written in the form asked (`unwritable`: the client got 502); e.g. to
    * reverse an approval the client never got (the gateway does, judged and built for that upstream). Not for `saf`
    * requests (stored, not answered), nor for a request whose client left before it was written: that one is dropped,
-   * never sent (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'no'`, an info line). A throw is logged. Default: none.
+   * never sent (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'no'`, an info line). A throw is logged. It may be called
+   * during `app.close()` (the client cut), when the connector already refuses new requests: a reversal sent with a plain
+   * `request` then fails `ISO8583_ERR_CONNECTOR_CLOSED`; send it through the SAF queue (`{ saf: true }`, reversal or
+   * SAF enabled), which stores it durably and sends it now or at the next start, as the gateway does. Default: none.
    */
   onUndelivered?: UndeliveredAnswerHandler;
 }
