@@ -213,10 +213,40 @@ export function parseJsonBody(_request: unknown, body: string | Buffer, done: (e
  */
 export function parseXmlBody(_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
   const text = typeof body === 'string' ? body : body.toString('utf8');
+  const detail = xmlShape(text);
+  if (detail !== undefined) return done(bodyError(detail));
+  done(null, text);
+}
+
+/** Why an XML body's text is refused (its first character is not `<`, or more tags than {@link MAX_XML_TAGS}), if it is. */
+function xmlShape(text: string): BodyErrorDetail | undefined {
   const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  if (text.charCodeAt(skipSpace(text, start)) !== OPEN_TAG) return done(bodyError({ notXml: true }));
+  if (text.charCodeAt(skipSpace(text, start)) !== OPEN_TAG) return { notXml: true };
   let tags = 0;
   for (let at = text.indexOf('<'); at >= 0; at = text.indexOf('<', at + 1)) tags++;
-  if (tags > MAX_XML_TAGS) return done(bodyError({ tags }));
-  done(null, text);
+  if (tags > MAX_XML_TAGS) return { tags };
+  return undefined;
+}
+
+/**
+ * Why the text of an XML body is refused, in words ({@link bodyProblem}'s reason; never the body), or `undefined`: the
+ * checks of {@link parseXmlBody}, for a body another parser produced (an application's own `application/xml` parser,
+ * which the routes keep), so that every XML body a route reads passed them, whichever parser read it.
+ */
+export function xmlBodyRefusal(text: string): string | undefined {
+  const detail = xmlShape(text);
+  return detail === undefined ? undefined : bodyProblem(bodyError(detail)).reason;
+}
+
+/** The media types the routes read as `ISOMessage` XML (each given {@link parseXmlBody} unless the app has a parser of its own). */
+export const XML_MEDIA_TYPES: readonly string[] = ['application/xml', 'text/xml', 'application/soap+xml'];
+
+/**
+ * The XML media type of a `Content-Type` header (lower-cased, its parameters dropped) when it is one of
+ * {@link XML_MEDIA_TYPES}, else `undefined`: a parameter never makes a body XML (`text/plain; profile=xml` is text,
+ * read by the text parser, and is no XML message).
+ */
+export function xmlMediaType(contentType: unknown): string | undefined {
+  const type = String(contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  return XML_MEDIA_TYPES.includes(type) ? type : undefined;
 }

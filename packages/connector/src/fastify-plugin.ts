@@ -18,7 +18,7 @@ import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, readMessage, toSocke
 import type { Codec, CodecErrorCode, IsoMessage, MessageInput, SocketQueueMessage } from '@iso8583/codec';
 import { Connector, createConnector } from './connector.js';
 import { UpstreamGroup } from './upstream-group.js';
-import { bodyProblem, parseJsonBody, parseXmlBody } from './body-problem.js';
+import { XML_MEDIA_TYPES, bodyProblem, parseJsonBody, parseXmlBody, xmlBodyRefusal, xmlMediaType } from './body-problem.js';
 import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
 import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
@@ -74,7 +74,10 @@ export interface Iso8583RoutesOptions {
    * (`client-gone`), or the answer could not be written in the form asked (`unwritable`: the client got 502); e.g. to
    * reverse an approval the client never got (the gateway does, judged and built for that upstream). Not for `saf`
    * requests (stored, not answered), nor for a request whose client left before it was written: that one is dropped,
-   * never sent (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'no'`, an info line). A throw is logged. Default: none.
+   * never sent (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'no'`, an info line). A throw is logged. It may be called
+   * during `app.close()` (the client cut), when the connector already refuses new requests: a reversal sent with a plain
+   * `request` then fails `ISO8583_ERR_CONNECTOR_CLOSED`; send it through the SAF queue (`{ saf: true }`, reversal or
+   * SAF enabled), which stores it durably and sends it now or at the next start, as the gateway does. Default: none.
    */
   onUndelivered?: UndeliveredAnswerHandler;
 }
@@ -172,16 +175,14 @@ export async function untilGone<T>(request: FastifyRequest, reply: FastifyReply,
 /**
  * The `saf` flag of a request: `?saf=true` (or `1`) in the query, or `"saf": true` in a JSON body (beside the fields,
  * or beside `hex` on `/raw`). Given as anything else (`yes`, twice, a string in the body) it is refused with
- * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `saf` (400), never ignored.
+ * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `saf` (400), never ignored; so is a flag the query and the body give
+ * differently (`?saf=true` with `"saf": false`): which one the caller meant (stored, or answered) is unknown.
  */
 function safOf(request: FastifyRequest, body: unknown): boolean {
   const raw = (request.query as Record<string, unknown> | undefined)?.saf;
   const inBody = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).saf : undefined;
-  const bad = (): never => {
-    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be true or false', {
-      field: 'saf',
-      problems: [{ field: 'saf', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: 'must be true or false' }],
-    });
+  const bad = (reason = 'must be true or false'): never => {
+    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, { field: 'saf', problems: [{ field: 'saf', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }] });
   };
   let query = false;
   if (raw !== undefined) {
@@ -189,6 +190,7 @@ function safOf(request: FastifyRequest, body: unknown): boolean {
     else if (raw !== 'false' && raw !== '0') bad();
   }
   if (inBody !== undefined && typeof inBody !== 'boolean') bad();
+  if (raw !== undefined && inBody !== undefined && inBody !== query) bad('is given differently in the query and the body');
   return query || inBody === true;
 }
 
@@ -216,8 +218,16 @@ function rawCodec(target: RouteTarget, own: Connector): Codec {
   throw connectorError('ISO8583_ERR_CONNECTOR_RAW_DIALECTS', `POST /raw cannot be read: the upstreams speak different dialects (${names}); send JSON or XML to POST /`);
 }
 
-function isXml(request: FastifyRequest): boolean {
-  return /xml/i.test(String(request.headers['content-type'] ?? ''));
+/**
+ * The text of an XML body (`type`: its media type), passed through the checks of the routes' own XML parser
+ * (`xmlBodyRefusal`) whichever parser read it: the app's own parser of that type is kept, and a JSON text it passes on
+ * would escape the JSON bounds. A parser that gave no text is named in the refusal.
+ */
+function xmlTextOf(body: unknown, type: string): string {
+  if (typeof body !== 'string') throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', `the body must be an ISOMessage document: the application's content type parser for ${type} gave no text (it must parse as a string)`);
+  const refused = xmlBodyRefusal(body);
+  if (refused !== undefined) throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', refused);
+  return body;
 }
 
 function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string, answers: 'plain' | 'socketqueue', via?: () => RouteTarget | undefined, onUndelivered?: UndeliveredAnswerHandler): void {
@@ -249,7 +259,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       // message, are refused naming why before any message is read (body-problem.ts).
       child.removeContentTypeParser('application/json');
       child.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
-      for (const type of ['application/xml', 'text/xml', 'application/soap+xml']) {
+      for (const type of XML_MEDIA_TYPES) {
         if (!child.hasContentTypeParser(type)) child.addContentTypeParser(type, { parseAs: 'string' }, parseXmlBody);
       }
       // A body Fastify itself refuses (malformed or empty JSON, too large, an unknown media type) answers in the
@@ -264,13 +274,14 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       });
       // POST /: a JSON message object (answers { result, errors }) or ISOMessage XML (answers XML).
       child.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
-        const xml = isXml(request);
+        // XML by the media type alone (`text/plain; profile=xml` is text: refused below as no message object).
+        const xmlType = xmlMediaType(request.headers['content-type']);
+        const xml = xmlType !== undefined;
         try {
           if (xml) {
-            if (typeof request.body !== 'string') throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be an ISOMessage document');
+            const sent = xmlTextOf(request.body, xmlType);
             const saf = safOf(request, undefined);
             const told = answering();
-            const sent = request.body;
             let out = '';
             const undelivered = (): UndeliveredAnswer => [asSent(told.by, told.request ?? readMessage(sent).message), told.answer ?? asSent(told.by, readMessage(out).message), told.by];
             const timeout = timeoutOf(request, saf);
@@ -358,6 +369,9 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
   );
 }
 
+/** The connector names registered on each server (every encapsulated context of one app shares its `server`). */
+const registeredNames = new WeakMap<object, Set<string>>();
+
 async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptions): Promise<void> {
   const { routes = false, ...connectorOptions } = options;
   checkRoutesOption(routes);
@@ -365,13 +379,17 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   if (routes !== false) refuseMountedPrefix(app, prefix);
   const connector = createConnector(connectorOptions);
   if (!app.hasDecorator('iso8583')) app.decorate('iso8583', {} as Record<string, Connector>);
-  // Its own entries only: `toString` or `constructor` is no connector registered, `__proto__` is defined as an entry.
-  if (Object.hasOwn(app.iso8583, connector.name)) {
-    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'a connector of this name is already registered', {
+  // One name per server, across encapsulated contexts too (a sibling's `app.iso8583` is not this one's): the name labels
+  // the logs and metrics, and is the default of the journal's key. Its own entries only: `toString` is no connector.
+  const names = registeredNames.get(app.server) ?? new Set<string>();
+  if (names.has(connector.name) || Object.hasOwn(app.iso8583, connector.name)) {
+    const reason = `"${connector.name}" is already registered on this server (in this context or another)`;
+    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', `a connector named ${reason}`, {
       field: 'name',
-      problems: [{ field: 'name', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: 'is already registered' }],
+      problems: [{ field: 'name', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],
     });
   }
+  registeredNames.set(app.server, names.add(connector.name));
   Object.defineProperty(app.iso8583, connector.name, { value: connector, enumerable: true, writable: true, configurable: true });
   app.addHook('onReady', async () => {
     connector.connect().catch((err: Iso8583Error) => app.log.warn({ connector: connector.name, code: err.code }, 'connector not connected yet'));

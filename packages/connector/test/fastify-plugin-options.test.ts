@@ -82,3 +82,29 @@ test('right routes options reach ready: each documented key, two prefixes, route
   assert.ok(app.hasRoute({ method: 'POST', url: '/b/raw' }));
   assert.ok(app.hasRoute({ method: 'POST', url: '/d/raw' }));
 });
+
+test('two connectors of one name in sibling encapsulated contexts: the second is refused naming name; another app may use the name', async () => {
+  const app = Fastify();
+  const other = Fastify();
+  try {
+    for (const prefix of ['/a', '/b']) {
+      void app.register(async (child) => {
+        await child.register(iso8583Connector, { name: 'bank', ...base, routes: {} });
+      }, { prefix });
+    }
+    await assert.rejects(async () => { await app.ready(); }, (err: unknown) => {
+      const e = err as { code?: string; field?: string; message?: string };
+      assert.equal(e.code, 'ISO8583_ERR_CONNECTOR_OPTIONS', `coded, not ${String(e.code)}: ${String(e.message)}`);
+      assert.equal(e.field, 'name');
+      assert.match(String(e.message), /"bank" is already registered on this server/);
+      return true;
+    });
+    // Not ready(): that would connect; the name is checked at register.
+    await other.register(iso8583Connector, { name: 'bank', ...base });
+    await other.after();
+    assert.ok(other.iso8583['bank'] !== undefined);
+  } finally {
+    await app.close().catch(() => undefined);
+    await other.close().catch(() => undefined);
+  }
+});

@@ -138,3 +138,33 @@ test('group – an advice for an upstream that is down waits in its SAF queue: d
   assert.equal(group.stats()['advices']?.safDelivered, 1);
   assert.match(await group.registry.metrics(), /iso8583_upstream_saf_depth\{upstream="advices"\} 0/);
 });
+
+test('routes – a saf flag the query and the body give differently is a 400 naming saf, and nothing is stored; the same in both is stored', async (t) => {
+  const app = Fastify();
+  await app.register(iso8583Connector, { name: 'bank', host: '127.0.0.1', port: await downPort(t), routes: { prefix: '' }, saf: { enabled: true, journalDir: tempDir(t, 'saf-conflict') } });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => app.close());
+  const bank = app.iso8583['bank'] as Connector;
+  const post = async (path: string, body: unknown): Promise<[number, string]> => {
+    const r = await fetch(`${address}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return [r.status, await r.text()];
+  };
+  const hex = (stan: string): string => bank.codec.pack(advice(stan)).toString('hex');
+  const refused = [
+    await post('/?saf=true', { ...advice('200201'), saf: false }),
+    await post('/?saf=0', { ...advice('200202'), saf: true }),
+    await post('/raw?saf=1', { hex: hex('200203'), saf: false }),
+    await post('/raw?saf=false', { hex: hex('200204'), saf: true }),
+  ];
+  for (const [status, text] of refused) {
+    assert.equal(status, 400, text);
+    const e = (JSON.parse(text) as { errors: { code: string; field: string; message: string }[] }).errors[0];
+    assert.equal(e?.code, 'ISO8583_ERR_CONNECTOR_OPTIONS');
+    assert.equal(e?.field, 'saf');
+    assert.match(e?.message ?? '', /query and the body/);
+  }
+  assert.equal(bank.stats().safDepth, 0, 'a request with contradicting saf flags was stored');
+  const [status, text] = await post('/?saf=1', { ...advice('200205'), saf: true });
+  assert.equal(status, 202, text);
+  assert.equal(bank.stats().safDepth, 1);
+});
