@@ -344,8 +344,7 @@ export class InboundConnection implements Peer {
 
   private onEnd(left: number): void {
     if (left > 0) partialFrameLine(this.core.closeLines, this.logger, left, this.stream.partialFrameSize);
-    // Closing with replies owed, the client's FIN (read only because reading went on) is a half-close: they are written.
-    if (!this.core.options.allowHalfOpen && !(this.draining && this.inFlight > 0)) return this.clientClosed();
+    if (!this.core.options.allowHalfOpen) return this.clientClosed();
     logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends'));
     this.peerEnded = true;
     this.maybeFinish();

@@ -196,7 +196,8 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     fileOf,
     flagName: (key) => `--${FLAG_BY_KEY.get(key)?.flag ?? key}`,
   }, configPath);
-  const stopChosen = ['shutdownDeadline', 'requestTimeout'].some((key) => key in fromFlags || fileOf(key) !== undefined);
+  // Chosen: given (flag or file) other than its default (a file that spells the defaults out, as the deploy example does, chose nothing).
+  const stopChosen = (['shutdownDeadline', 'requestTimeout'] as const).some((key) => (key in fromFlags || fileOf(key) !== undefined) && merged[key] !== FLAG_BY_KEY.get(key)?.default);
   const stopWarning = shutdownDeadlineWarning(merged as GatewayConfig, stopChosen);
   if (stopWarning !== undefined) warnings.push(stopWarning);
   // A SAF lease not chosen follows a longer bank wait (SocketQueue's 35 s): the defaults never call for the connector's

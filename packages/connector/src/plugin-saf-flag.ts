@@ -1,0 +1,35 @@
+/**
+ * The `saf` flag of a request to the Fastify plugin's routes (`POST /`, `POST /raw`): read from the query and the JSON
+ * body, refused when bad or contradicting, and taken out of the body before its fields are read.
+ */
+import type { FastifyRequest } from 'fastify';
+import { connectorError } from './errors.js';
+
+/**
+ * The `saf` flag of a request: `?saf=true` (or `1`) in the query, or `"saf": true` in a JSON body (beside the fields,
+ * or beside `hex` on `/raw`). Given as anything else (`yes`, twice, a string in the body) it is refused with
+ * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `saf` (400), never ignored; so is a flag the query and the body give
+ * differently (`?saf=true` with `"saf": false`): which one the caller meant (stored, or answered) is unknown.
+ */
+export function safOf(request: FastifyRequest, body: unknown): boolean {
+  const raw = (request.query as Record<string, unknown> | undefined)?.saf;
+  const inBody = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).saf : undefined;
+  const bad = (reason = 'must be true or false'): never => {
+    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, { field: 'saf', problems: [{ field: 'saf', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }] });
+  };
+  let query = false;
+  if (raw !== undefined) {
+    if (raw === 'true' || raw === '1') query = true;
+    else if (raw !== 'false' && raw !== '0') bad();
+  }
+  if (inBody !== undefined && typeof inBody !== 'boolean') bad();
+  if (raw !== undefined && inBody !== undefined && inBody !== query) bad('is given differently in the query and the body');
+  return query || inBody === true;
+}
+
+/** A JSON message body without its `saf` flag (not a field). */
+export function withoutSaf(body: Record<string, unknown>): Record<string, unknown> {
+  if (!('saf' in body)) return body;
+  const { saf: _saf, ...fields } = body;
+  return fields;
+}
