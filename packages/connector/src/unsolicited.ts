@@ -10,6 +10,7 @@ import type { EventEmitter } from 'node:events';
 import { Iso8583Error, encodeFrame, summarize } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage } from '@iso8583/codec';
 import { connectorError } from './errors.js';
+import { logQuietly } from './quiet-log.js';
 import { isRequestMti, mtiText } from './match-key.js';
 import type { Channel } from './channel.js';
 import type { ConnectorEvents } from './events.js';
@@ -34,20 +35,33 @@ export class Unsolicited {
     private readonly lateAnswer?: (message: IsoMessage) => void,
   ) {}
 
+  /**
+   * Logs `msg` (at info) and emits `event` to its listeners; a listener or logger that throws is logged quietly and
+   * ignored: it runs on the connection's read loop, where a throw would break the stream.
+   */
+  private tell(channel: Channel, event: 'late-response' | 'unsolicited', message: IsoMessage, info: { connector: string; channel: number; header: Buffer }, msg: string): void {
+    try {
+      channel.logger.info(summarize(message), msg);
+      if (this.emitter.listenerCount(event) > 0) this.emitter.emit(event, message, info);
+    } catch (err) {
+      logQuietly(channel.logger, 'error', { listenerError: (err as Error | undefined)?.name ?? typeof err }, `a ${event} listener threw: ignored`);
+    }
+  }
+
   /** A message that matched no pending request (`late`: its request had timed out). */
   received(channel: Channel, message: IsoMessage, header: Buffer, late: boolean): void {
     const info = { connector: this.connector, channel: channel.id, header };
     if (late) {
-      channel.logger.info(summarize(message), 'late response (its request had timed out)');
-      if (this.emitter.listenerCount('late-response') > 0) this.emitter.emit('late-response', message, info);
+      // The SAF queue first: a listener (or a logger) that throws never keeps the bank's answer from ending its entry,
+      // nor breaks the read loop (every request in flight on the connection would fail as maybe sent).
       this.lateAnswer?.(message);
+      this.tell(channel, 'late-response', message, info, 'late response (its request had timed out)');
       return;
     }
     const request = isRequestMti(mtiText(message['0']));
     // A response with no request in flight (a duplicate answer, one for a key never sent), or the host's duplicate of
     // an answered request's while a request reusing its key waits (channel.ts): reported, never answered.
-    channel.logger.info(summarize(message), request ? 'unsolicited message' : 'unsolicited response (a duplicate answer, or no request in flight has its match key)');
-    if (this.emitter.listenerCount('unsolicited') > 0) this.emitter.emit('unsolicited', message, info);
+    this.tell(channel, 'unsolicited', message, info, request ? 'unsolicited message' : 'unsolicited response (a duplicate answer, or no request in flight has its match key)');
     const handler = this.handler;
     if (handler === undefined || !request) return;
     Promise.resolve()
