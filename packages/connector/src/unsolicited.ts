@@ -40,8 +40,8 @@ export class Unsolicited {
    * ignored: it runs on the connection's read loop, where a throw would break the stream.
    */
   private tell(channel: Channel, event: 'late-response' | 'unsolicited', message: IsoMessage, info: { connector: string; channel: number; header: Buffer }, msg: string): void {
+    logQuietly(channel.logger, 'info', summarize(message), msg);
     try {
-      channel.logger.info(summarize(message), msg);
       if (this.emitter.listenerCount(event) > 0) this.emitter.emit(event, message, info);
     } catch (err) {
       logQuietly(channel.logger, 'error', { listenerError: (err as Error | undefined)?.name ?? typeof err }, `a ${event} listener threw: ignored`);

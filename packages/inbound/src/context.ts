@@ -65,7 +65,8 @@ export class MessageContext implements SequenceContext {
     const origin = this.#origin;
     this.#logger ??= maskingLogger(
       childSafely(origin.peer.sequenceLogger, { messageId: this.messageId }),
-      CardDataMask.of(maskedFields(origin), origin.dialect),
+      // Made at each line: card data the sequence puts into its message after its first line is masked too.
+      () => CardDataMask.of(maskedFields(origin), origin.dialect),
       origin.dialect,
     );
     return this.#logger;

@@ -231,7 +231,7 @@ function maskedChildOptions(options: ChildLoggerOptions | undefined, mask: CardD
 
 /**
  * `logger` with every argument of every log call, and what goes on every later line (the bindings of `child` and
- * `setBindings`, a child's `msgPrefix`), copied through `mask` first, the message formatted first when it has
+ * `setBindings`, a child's `msgPrefix`), copied through `mask` first (a function: the mask made at each line), the message formatted first when it has
  * interpolation arguments; also when the message carried no card data (numbers in groups are masked whatever message
  * they came from). Then the merging object's and the bindings' field owners are masked for any message of `dialect`
  * ({@link maskedOwners}). Everything else (level, flush, the logger's own `redact` and serializers) is the logger's
@@ -239,9 +239,12 @@ function maskedChildOptions(options: ChildLoggerOptions | undefined, mask: CardD
  * standard levels. A log call, `child` and `setBindings` never throw: a logger that throws loses its line
  * (`logSafely`, as the endpoint's own lines), a child it cannot make is the logger itself (`childSafely`).
  */
-export function maskingLogger(logger: Logger, mask: CardDataMask, dialect: Dialect): Logger {
+export function maskingLogger(logger: Logger, mask: CardDataMask | (() => CardDataMask), dialect: Dialect): Logger {
+  // A function: the mask made at each line (card data the sequence put into its message since is masked too).
+  const current = (): CardDataMask => (typeof mask === 'function' ? mask() : mask);
   const masked = (bindings: Record<string, unknown>): Record<string, unknown> => {
-    const copy = unmaskable(() => mask.value(bindings));
+    const now = current();
+    const copy = unmaskable(() => now.value(bindings));
     if (typeof copy === 'string' && copy === UNMASKABLE) return { bindings: UNMASKABLE };
     return isMergingObject(copy) ? maskedOwners(copy, dialect) : (copy as Record<string, unknown>);
   };
@@ -251,7 +254,7 @@ export function maskingLogger(logger: Logger, mask: CardDataMask, dialect: Diale
       // is lost (logSafely), a child that cannot be made is this logger without its bindings (childSafely).
       if (property === 'child') {
         return (bindings: Record<string, unknown>, options?: ChildLoggerOptions) =>
-          maskingLogger(childSafely(target, masked(bindings), maskedChildOptions(options, mask)), mask, dialect);
+          maskingLogger(childSafely(target, masked(bindings), maskedChildOptions(options, current())), mask, dialect);
       }
       if (property === 'setBindings') {
         return (bindings: Record<string, unknown>) => logSafely(() => target.setBindings(masked(bindings)));
@@ -271,7 +274,8 @@ export function maskingLogger(logger: Logger, mask: CardDataMask, dialect: Diale
         } catch {
           list = [UNMASKABLE]; // A format argument whose text cannot be made (a `toString` that throws).
         }
-        const copies = list.map((arg, i) => (i === 0 && isMergingObject(arg) ? maskedMerging(arg, mask) : unmaskable(() => mask.value(arg))));
+        const now = current();
+        const copies = list.map((arg, i) => (i === 0 && isMergingObject(arg) ? maskedMerging(arg, now) : unmaskable(() => now.value(arg))));
         if (isMergingObject(copies[0])) copies[0] = maskedOwners(copies[0], dialect);
         method.apply(target, copies);
       });

@@ -90,6 +90,24 @@ test('card data as received – a value the sequence puts into message.fields (a
   assertMasked(logs.text());
 });
 
+test('card data as received – context.logger used first, then the sequence puts a PIN block into message.fields and logs it: masked', async (t) => {
+  const logs = captureLogs('info');
+  const TRANSLATED = 'C4B3A2F1E0D9C8B7';
+  const sequence: Sequence = (message, context) => {
+    context.logger.info('translating the PIN block');
+    message.fields['52'] = TRANSLATED;
+    context.logger.warn(`issuer key refused the translated PIN block ${TRANSLATED}`);
+    return { 0: '0210', 11: message.fields['11'], 41: message.fields['41'], 39: '00' };
+  };
+  const { port } = await startEndpoint(t, { logger: logs.logger, sequence });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await answer(client, request(44))).fields['39'], '00');
+  await within(logs.waitFor(/issuer key refused/), 10_000, 'the sequence\'s second line');
+  assert.ok(!logs.text().includes(TRANSLATED), `the translated PIN block in clear: ${logs.text()}`);
+  assertMasked(logs.text());
+});
+
 test('card data as received – the endpoint\'s copy holds composite fields as received', () => {
   const fields = { 0: '0200', 2: PAN, 127: { 2: PAN, 3: { 1: PIN_BLOCK } } };
   const copy = fieldsAsReceived(fields);

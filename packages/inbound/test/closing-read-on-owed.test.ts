@@ -12,7 +12,8 @@ import { approveAll, startEndpoint } from './support/endpoint.js';
 import { gate } from './support/gates.js';
 import { captureLogs } from './support/logs.js';
 
-for (const what of ['broken framing'] as const) {
+{
+  const what = 'broken framing';
   test(`closing with a reply owed – ${what} read during the drain: the reply is still written, then the connection ends`, async (t) => {
     const held = gate();
     const logs = captureLogs('debug');
