@@ -231,8 +231,10 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       // message, are refused naming why before any message is read (body-problem.ts).
       child.removeContentTypeParser('application/json');
       child.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
+      // The XML types the application parses itself: their text is checked in the route (xmlTextOf); ours, here.
+      const appXml = new Set(XML_MEDIA_TYPES.filter((type) => child.hasContentTypeParser(type)));
       for (const type of XML_MEDIA_TYPES) {
-        if (!child.hasContentTypeParser(type)) child.addContentTypeParser(type, { parseAs: 'string' }, parseXmlBody);
+        if (!appXml.has(type)) child.addContentTypeParser(type, { parseAs: 'string' }, parseXmlBody);
       }
       // A body Fastify itself refuses (malformed or empty JSON, too large, an unknown media type) answers in the
       // routes' own shape, { result: null, errors }, with a fixed text: the parser's message quotes the body.
@@ -251,7 +253,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
         const xml = xmlType !== undefined;
         try {
           if (xml) {
-            const sent = xmlTextOf(request.body, xmlType);
+            const sent = appXml.has(xmlType) || typeof request.body !== 'string' ? xmlTextOf(request.body, xmlType) : request.body;
             const saf = safOf(request, undefined);
             const told = answering();
             let out = '';
