@@ -114,8 +114,8 @@ export function noFallback(core: EndpointCore, peer: Peer, mti: string): void {
 }
 
 /**
- * Counts and logs (at warn, card data masked: that of `fields`, the request as the client sent it, and of
- * `sequenceFields`, the sequence's own object when given) a message the endpoint could not handle as its sequence meant. Never
+ * Counts and logs (at warn, card data masked: that of `maskOf`, by default `fields`; the
+ * pipeline gives context.ts `maskedFields`, the request as the client sent it and the sequence's own object) a message the endpoint could not handle as its sequence meant. Never
  * throws: a logger that throws loses the line, not the count, nor what the endpoint does next (onError, the 96).
  */
 export function logFailure(
@@ -125,11 +125,11 @@ export function logFailure(
   fields: IsoMessage,
   messageId: string | undefined,
   err: unknown,
-  sequenceFields?: IsoMessage,
+  maskOf: IsoMessage | readonly IsoMessage[] = fields,
 ): void {
   core.metrics.error(code);
   logSafely(() => {
-    const mask = CardDataMask.of(sequenceFields === undefined ? fields : [fields, sequenceFields], core.codec.dialect);
+    const mask = CardDataMask.of(maskOf, core.codec.dialect);
     peer.logger.warn({ code, messageId, ...summarize(fields), err: errorForLog(err, mask) }, describe(code));
   });
 }
