@@ -153,12 +153,17 @@ export function touchEvery(
       fail((err as NodeJS.ErrnoException).code ?? String(err), 'failed');
     }
   };
+  // Why no worker can be made (a process whose permissions refuse threads): every later touch is made here, not a
+  // worker tried again each tick. A worker that fails after it started is tried again (it may have been transient).
+  let noWorker: string | undefined;
   const timer = setInterval(() => {
     if (inFlight !== undefined) return;
+    if (noWorker !== undefined) return touchHere(noWorker);
     try {
       toucher = toucherOf(dev);
     } catch (err) {
-      touchHere((err as NodeJS.ErrnoException).code ?? (err as Error).name ?? String(err));
+      noWorker = (err as NodeJS.ErrnoException).code ?? (err as Error).name ?? String(err);
+      touchHere(noWorker);
       return;
     }
     const { worker, waiting } = toucher;
