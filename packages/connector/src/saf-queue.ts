@@ -10,7 +10,6 @@
  * attempt never written (`unwritten`, saf-entry.ts: no connection, or refused before the write, unless the codec
  * refused the message itself) is not counted, and the next one goes under its number and MTI (see `attempt`): only an
  * attempt that may have reached the bank counts. One the codec refuses (`unsendable`) is parked: kept, not tried again.
- *
  * Every attempt is journaled before it leaves (a file journal that cannot write, its folder removed say, does not hold
  * an entry back: it is sent unjournaled, saf-unjournaled.ts). So a journal can hold an entry with no attempt
  * recorded that did reach the host: an entry read back at a start (or taken over from another node) goes as a repeat
@@ -267,7 +266,7 @@ export class SafQueue {
       },
       (err: Iso8583Error) => {
         this.window.leave(a);
-        if (this.stopped || !this.active.open(a)) return; // ended meanwhile by a late answer to an earlier attempt
+        if (this.stopped || !this.active.open(a) || n <= (a.followed ?? 0)) return; // ended meanwhile, or of what it went on from
         if (unsendable(err)) return parkUnsendable(this.active, this.host.logger, a, base, err); // saf-entry.ts
         this.warnings.repeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
         if (unwritten(err)) {
@@ -293,7 +292,7 @@ export class SafQueue {
   /** The answer `response` to attempt `x`: it ends the entry (`answered`), or the entry repeats (`refused`). */
   private answer(x: SafAttempt, response: IsoMessage): Promise<void> | void {
     const { a, base, message, started, startedAt } = x;
-    if (!this.active.open(a)) return; // one outcome: ended (or ending) by a late answer to an earlier attempt
+    if (!this.active.open(a) || x.n <= (a.followed ?? 0)) return; // one outcome; never an answer to what it went on from (goOnAs)
     const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
     if (endsWith(this.dialect, this.settings, rc, base.mti)) {
       this.active.ending(a, true);
@@ -308,6 +307,7 @@ export class SafQueue {
       return follow.then((instead) => {
         if (instead === undefined) return ended();
         this.active.ending(a, false);
+        this.late.forget(a); // a late answer to what it went on from ends nothing now, nor its attempts' answers (followed)
         // Not stored: it goes on as that, at once (a stop meanwhile leaves it open in the journal, as journaled).
         goOnAs(a, instead, this.settings.expireAfter > 0 ? performance.now() + this.settings.expireAfter : Infinity);
         if (!this.stopped) this.at(a, performance.now());
