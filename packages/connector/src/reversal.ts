@@ -12,6 +12,7 @@
  */
 import { mtiLabel, ownedMessage } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/codec';
+import { connectorError } from './errors.js';
 import type { JournalEntry, JournalHalt, ReversalJournal } from './journal.js';
 import type { ConnectorStats } from './accounting.js';
 import type { ResolvedConnectorOptions } from './options.js';
@@ -240,7 +241,8 @@ export class ReversalManager {
       }
     }
     const entry = entryOf(message, entryId());
-    await this.add(entry);
+    // A fresh id the store says it holds (a caller-given store): nothing queued, nothing would send it; said, not taken as stored.
+    if (!(await this.add(entry))) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the store says it holds entry ${entry.id} already: not stored again, not sent`, { field: 'store' });
     return entry;
   }
 
