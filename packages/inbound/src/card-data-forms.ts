@@ -109,6 +109,15 @@ export class CardDataForms {
   static of(fields: IsoMessage | readonly IsoMessage[], dialect: Dialect, maxExactRuns: number): CardDataForms {
     const values: SensitiveValue[] = [];
     for (const one of new Set(Array.isArray(fields) ? fields : [fields as IsoMessage])) collect(one, '', dialect, dialect.fields, undefined, values);
+    // A value both objects hold (the sequence changed nothing, or only other fields) once: its forms made once, and its
+    // digit runs counted once (`runs` decides whether free text is masked wholesale).
+    const seen = new Set<string>();
+    const once = values.filter(([value, sensitivity, encoding]) => {
+      const key = `${sensitivity ?? ''}\0${encoding ?? ''}\0${value}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+    values.length = 0;
+    values.push(...once);
     return new CardDataForms(values, maxExactRuns);
   }
 
