@@ -101,13 +101,20 @@ export class StopAbort {
   /** `link` with the stop's signal added to each request it sends. */
   wrap<T extends object>(link: T): T {
     const stop = this.#controller.signal;
+    // Each method made once per link and kept (read on every request of the POS path and the HTTP routes).
+    const made = new Map<PropertyKey, { of: unknown; as: unknown }>();
     return new Proxy(link, {
       get: (target, prop) => {
         const value: unknown = Reflect.get(target, prop, target);
         if (typeof value !== 'function') return value;
+        const kept = made.get(prop);
+        if (kept !== undefined && kept.of === value) return kept.as;
         const method = value as (...a: unknown[]) => unknown;
-        if (!SENDS.has(prop)) return method.bind(target);
-        return (input: unknown, options?: unknown, ...rest: unknown[]) => method.call(target, input, withStop(options, stop, this.#joined), ...rest);
+        const as = !SENDS.has(prop)
+          ? method.bind(target)
+          : (input: unknown, options?: unknown, ...rest: unknown[]) => method.call(target, input, withStop(options, stop, this.#joined), ...rest);
+        made.set(prop, { of: value, as });
+        return as;
       },
     });
   }
