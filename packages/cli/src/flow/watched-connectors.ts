@@ -11,11 +11,9 @@ import { EventEmitter } from 'node:events';
 import type { IsoMessage } from '@iso8583/codec';
 import type { SendOptions } from '@iso8583/connector';
 import type { SequenceContext } from '@iso8583/inbound';
+import { LINK_SENDS } from '../link-sends.js';
 import { filledOf, sentOf } from './message-answers.js';
 import type { MessageAnswers } from './message-answers.js';
-
-/** The methods of a connector or group whose answers are kept. */
-const SENDS: ReadonlySet<PropertyKey> = new Set(['request', 'sendMessage', 'relay']);
 
 /** An object's own members (`constructor`, `toString`, ...; not the `__` accessors): read as they are, on any object. */
 const OBJECT_MEMBERS: ReadonlySet<PropertyKey> = new Set(Object.getOwnPropertyNames(Object.prototype).filter((k) => !k.startsWith('__')));
@@ -70,7 +68,7 @@ function watched(target: object, book: MessageAnswers): object {
   let connectors: ReadonlyMap<unknown, unknown> | undefined;
   return new Proxy(target, {
     get(t, key, self: object) {
-      if (typeof key === 'string' && !SENDS.has(key) && !PASSED.has(key)) {
+      if (typeof key === 'string' && !LINK_SENDS.has(key) && !PASSED.has(key)) {
         if (key !== 'connectors') return undefined;
         const map: unknown = Reflect.get(t, key, t);
         return map instanceof Map ? (connectors ??= watchedMap(map, book)) : undefined;
@@ -78,7 +76,7 @@ function watched(target: object, book: MessageAnswers): object {
       const value: unknown = Reflect.get(t, key, t);
       if (typeof value !== 'function') return value;
       if (OBJECT_MEMBERS.has(key)) return value;
-      if (!SENDS.has(key)) {
+      if (!LINK_SENDS.has(key)) {
         // A method that returns its object (an event emitter's `on`, `once`, `setMaxListeners`: chained) returns
         // the watched one, never the connector itself, whose sends the book would not see.
         const method = value as (...a: unknown[]) => unknown;
@@ -91,7 +89,7 @@ function watched(target: object, book: MessageAnswers): object {
       return (sent: unknown, options?: SendOptions): unknown => send.call(t, sent, telling(options, sentOf(sent, key === 'relay'), book));
     },
     has(t, key) {
-      const hidden = typeof key === 'string' && !SENDS.has(key) && !PASSED.has(key) && key !== 'connectors';
+      const hidden = typeof key === 'string' && !LINK_SENDS.has(key) && !PASSED.has(key) && key !== 'connectors';
       return !hidden && Reflect.has(t, key);
     },
   });

@@ -10,6 +10,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Iso8583Error } from '@iso8583/codec';
+import { LINK_SENDS } from '../link-sends.js';
 
 /**
  * Milliseconds between the stop's deadline, when the requests still at the bank are given up (each client answered),
@@ -74,9 +75,6 @@ function withStop(options: unknown, stop: AbortSignal, joined: JoinedSignals): u
   return { ...given, signal: given.signal === undefined ? stop : joined.of(given.signal) };
 }
 
-/** The methods of a link (connector, upstream group, traced or not) that send a request and wait for its answer. */
-const SENDS = new Set<PropertyKey>(['request', 'sendMessage', 'relay']);
-
 /**
  * The stop's abort of the requests under way: `wrap(link)` is `link` with `stop`'s signal added to each request it
  * sends (its `request`, `sendMessage`, `relay`; every other member as it is), and `abort()` gives them all up at once
@@ -110,7 +108,7 @@ export class StopAbort {
         const kept = made.get(prop);
         if (kept !== undefined && kept.of === value) return kept.as;
         const method = value as (...a: unknown[]) => unknown;
-        const as = !SENDS.has(prop)
+        const as = !LINK_SENDS.has(prop)
           ? method.bind(target)
           : (input: unknown, options?: unknown, ...rest: unknown[]) => method.call(target, input, withStop(options, stop, this.#joined), ...rest);
         made.set(prop, { of: value, as });
