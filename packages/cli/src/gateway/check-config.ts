@@ -5,10 +5,11 @@
  * `ExecStartPre` or a deploy script runs.
  */
 import { pino } from 'pino';
-import { TLS_INSECURE, tlsInsecureWarning } from '@iso8583/connector';
+import { TLS_INSECURE } from '@iso8583/connector';
 import { resolveDialect } from '@iso8583/codec';
 import type { GatewayConfig } from './config.js';
 import { upstreamOptions } from './upstream-options.js';
+import { gatewayTlsInsecureWarning } from './tls-insecure-flag.js';
 import { posTlsOptions } from './tls.js';
 import { checkJournalDirs } from './journal-check.js';
 import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
@@ -38,7 +39,7 @@ export function checkGatewayConfig(config: GatewayConfig, configWarnings: readon
   for (const named of upstreams) {
     // Validated there (validateConnectorOptions, each upstream's own keys named), as the start validates them.
     const options = upstreamOptions(config, silent, undefined, named);
-    insecure ??= tlsInsecureWarning(options.tls, '--tls-insecure (config key tlsInsecure)');
+    insecure ??= gatewayTlsInsecureWarning(options.tls);
     dialects.push({ name: named?.name ?? 'upstream', dialect: resolveDialect(options.dialect ?? config.dialect) });
   }
   const client = resolveDialect(config.clientDialect ?? config.dialect);

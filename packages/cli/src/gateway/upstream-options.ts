@@ -15,6 +15,7 @@ import type { GatewayUpstream } from './upstreams.js';
 import { maxInFlightOf, terminalQueueDepthOf } from './in-flight.js';
 import { reconnectOptions } from './reconnect.js';
 import { upstreamTlsOptions } from './tls.js';
+import { namingTlsInsecureFlag } from './tls-insecure-flag.js';
 import { upstreamProblem } from './upstream-problem.js';
 import { gatewayError } from './errors.js';
 
@@ -165,5 +166,7 @@ function ownOptions(
   // TLS as the upstream's own settings decide, else the gateway's (tls.ts); its files read and checked.
   const tls = upstreamTlsOptions(config, own, c);
   if (tls !== undefined) options.tls = tls;
+  // With --tls-insecure, its warning at start names the flag (tls-insecure-flag.ts).
+  if (tls?.rejectUnauthorized === false && options.logger !== undefined) options.logger = namingTlsInsecureFlag(options.logger);
   return options;
 }
