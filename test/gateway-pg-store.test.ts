@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { IsoMessage } from '@iso8583/codec';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { isReversal, isReversalOf, startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { exitWithin, startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import type { GatewayAddresses } from './helpers/cli.js';
@@ -124,7 +124,7 @@ describe('two gateway nodes on one PostgreSQL store', { concurrency: true }, () 
     assert.equal((await exitWithin(b.process, 20_000, 'node B stopping')).code, 0);
 
     for (const n of [...stansA, ...stansB]) {
-      const reversals = bank.seen.filter((s) => (s.message['0'] === '0400' || s.message['0'] === '0401') && s.message['11'] === stan(n));
+      const reversals = bank.seen.filter((s) => isReversalOf(stan(n))(s.message));
       assert.equal(reversals.filter((s) => s.message['0'] === '0400').length, 1, `one reversal sequence for ${stan(n)} (a single 0400)`);
       assert.equal(bank.answered.get(stan(n)), 1, `the reversal of ${stan(n)} answered once`);
       if (stansA.includes(n)) {
@@ -194,7 +194,6 @@ describe('two gateway nodes on one PostgreSQL store', { concurrency: true }, () 
   // upstream was the other bank sent them there).
   test('two nodes naming the same upstreams in another order: a dead node\'s reversals go to the bank of their purchases', async (t) => {
     const stan = (n: number): string => String(n).padStart(6, '0');
-    const isReversal = (m: IsoMessage): boolean => m['0'] === '0400' || m['0'] === '0401';
     const url = cluster.createDatabase('upstream_order');
     const bank1 = await startBank();
     const bank2 = await startBank();

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { within } from '@iso8583/test-support';
+import { reversalsOf, within } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { approve, startBank } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
@@ -37,9 +37,6 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** How many reversals of `stan` (0400, or its repeat 0401) the bank received. */
-const reversalsOf = (stan: string): number => bank.received.filter((m) => (m['0'] === '0400' || m['0'] === '0401') && m['11'] === stan).length;
-
 /**
  * Starts a gateway on `journal`, has `giveUp` put a purchase (`stan`) in flight and, once the gateway is stopping,
  * abandon it; then the bank approves. Returns the gateway's log.
@@ -62,14 +59,14 @@ async function stopWithClientGone(name: string, stan: string, giveUp: (gw: Await
   assert.doesNotMatch(log, /NOT reversed/);
   assert.doesNotMatch(log, /could not be stored/);
   // Journaled while the connector closed, and sent before its link closed (its first attempt was under way).
-  assert.equal(reversalsOf(stan), 1, 'the reversal reached the bank before the gateway exited');
+  assert.equal(reversalsOf(bank.received, stan), 1, 'the reversal reached the bank before the gateway exited');
   assert.deepEqual(logLine(log, 'gateway stopped').safLeft, { reversals: 0, advices: 0 });
   // A restart on the same journal finds nothing left to send: its stop (which drains the SAF queue) sends nothing.
   const again = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', journal, '--log-file', join(work, `${name}-2.log`)]);
   again.process.kill('SIGTERM');
   assert.equal((await exitWithin(again.process, 20_000, 'the restarted gateway to stop')).code, 0);
   assert.deepEqual(logLine(readFileSync(join(work, `${name}-2.log`), 'utf8'), 'gateway stopped').safLeft, { reversals: 0, advices: 0 });
-  assert.equal(reversalsOf(stan), 1, 'exactly one reversal reached the bank');
+  assert.equal(reversalsOf(bank.received, stan), 1, 'exactly one reversal reached the bank');
   return log;
 }
 

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { within } from '@iso8583/test-support';
+import { isReversalOf, reversalsOf, within } from '@iso8583/test-support';
 import { approve, startBank } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
 import { exitWithin, logLine, startGateway, stopAll } from './helpers/cli.js';
@@ -59,8 +59,7 @@ test('SIGTERM with purchases at a bank slower than the stop: the terminal gets 6
   assert.doesNotMatch(log, /no answer written|NOT reversed|could not be stored/);
   const stopped = logLine(log, 'gateway stopped');
   const left = (stopped.safLeft as { reversals: number }).reversals;
-  const reversalsOf = (stan: string): number => host.received.filter((m) => (m['0'] === '0400' || m['0'] === '0401') && m['11'] === stan).length;
-  const sent = ['000601', '000602'].filter((stan) => reversalsOf(stan) > 0).length;
+  const sent = ['000601', '000602'].filter((stan) => reversalsOf(host.received, stan) > 0).length;
   // The bank answers no reversal yet: one sent before the exit is kept in the journal too (its answer not come), so
   // the two may overlap; none is lost (each sent, or kept), none kept twice.
   assert.ok(left <= 2 && sent + left >= 2, `each purchase reversed before the exit, or kept in the journal (sent ${sent}, kept ${left})`);
@@ -68,7 +67,7 @@ test('SIGTERM with purchases at a bank slower than the stop: the terminal gets 6
   // What the journal kept is sent by the next start: both purchases end up reversed at the bank.
   answering = true;
   const next = await startGateway([...flags, '--log-file', join(work, 'gw-2.log')]);
-  for (const stan of ['000601', '000602']) await host.waitFor((m) => (m['0'] === '0400' || m['0'] === '0401') && m['11'] === stan, 20_000);
+  for (const stan of ['000601', '000602']) await host.waitFor(isReversalOf(stan), 20_000);
   next.process.kill('SIGTERM');
   assert.equal((await exitWithin(next.process, 20_000, 'the restarted gateway to stop')).code, 0);
   assert.deepEqual(logLine(readFileSync(join(work, 'gw-2.log'), 'utf8'), 'gateway stopped').safLeft, { reversals: 0, advices: 0 }, 'the journal is empty after the restart');
