@@ -7,13 +7,14 @@
  * is `CONNECT_FAILED` naming `tls.cert`): nothing is written before. What travels on the connection is the channel's
  * (channel.ts).
  */
-import { connect as netConnect, isIP } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
-import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { hostCertificateError } from './tls-host-certificate.js';
+import { tlsNames } from './tls-options.js';
 import type { ResolvedConnectorOptions } from './options.js';
 
 /**
@@ -100,20 +101,17 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
     try {
       if (o.tls !== undefined) {
         const named = o.tls.servername;
-        const sni = named !== undefined && isIP(named) !== 0 ? undefined : (named ?? (/^[\d.]+$|:/.test(o.host) ? undefined : o.host));
         socket = tlsConnect({
           host: o.host,
           port: o.port,
           ca: o.tls.ca,
           cert: o.tls.cert,
           key: o.tls.key,
-          // SNI carries host names only (RFC 6066; Node warns DEP0123 for an address): a `servername` that is an IP
-          // address is not sent, the certificate is checked against it all the same (its IP SAN).
-          servername: sni,
-          ...(named !== undefined && isIP(named) !== 0 ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(named, cert) } : {}),
+          // No SNI for an IP address, the certificate checked against it all the same (its IP SAN): tls-options.ts.
+          ...tlsNames(o.host, named),
           rejectUnauthorized: false, // checked at `secureConnect` (settle), unless `o.tls.rejectUnauthorized` is false
         });
-        socket.once('secureConnect', () => settle(socket as TLSSocket, named ?? sni ?? o.host));
+        socket.once('secureConnect', () => settle(socket as TLSSocket, named ?? o.host));
       } else {
         socket = netConnect({ host: o.host, port: o.port });
         socket.once('connect', ready);

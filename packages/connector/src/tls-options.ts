@@ -5,6 +5,9 @@
  * `UNABLE_TO_VERIFY_LEAF_SIGNATURE`; a certificate or key it cannot use, or a key of another certificate, would fail
  * every connect with a bare OpenSSL code. Each is refused at `createConnector` naming the option, never its content.
  */
+import { isIP } from 'node:net';
+import { checkServerIdentity } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import { tlsMaterialProblem } from '@iso8583/codec';
 import type { FieldProblem, TlsPem } from '@iso8583/codec';
 import { tlsMaterialWarnings } from '@iso8583/codec/tls-material';
@@ -28,6 +31,20 @@ export interface ConnectorTlsOptions {
    * `ISO8583_WARN_TLS_INSECURE` ({@link tlsInsecureWarning}) and on each `connected` line as `tlsVerify: false`.
    */
   rejectUnauthorized?: boolean;
+}
+
+/**
+ * The names of a TLS connect to `host`, as `tls.connect` options: the SNI sent (`servername`) and the name the host's
+ * certificate is checked against. SNI carries host names only (RFC 6066; Node warns DEP0123 for an address): a
+ * `servername` that is an IP address is not sent, and the certificate is checked against it all the same (its IP
+ * SAN, `checkServerIdentity`); without a `servername`, `host` is sent unless it is an address. The one rule of the
+ * connector's connections and the command line's `load`.
+ */
+export function tlsNames(host: string, servername: string | undefined): Pick<ConnectionOptions, 'servername' | 'checkServerIdentity'> {
+  if (servername !== undefined && isIP(servername) !== 0) {
+    return { servername: undefined, checkServerIdentity: (_host, cert) => checkServerIdentity(servername, cert) };
+  }
+  return { servername: servername ?? (isIP(host) !== 0 ? undefined : host) };
 }
 
 /**

@@ -1,21 +1,8 @@
 /** The connections of a load run: one TCP or TLS socket per terminal, within a connect timeout. */
 import net from 'node:net';
 import tls from 'node:tls';
+import { tlsNames } from '@iso8583/connector';
 import type { LoadOptions } from './runner.js';
-
-/**
- * The names of a TLS connect to `host`: the SNI sent (`servername`) and the name the certificate is checked against.
- * SNI carries host names only (RFC 6066; Node warns DEP0123 for an address): a `servername` that is an IP address is
- * not sent, and the certificate is checked against it all the same (its IP SAN, `checkServerIdentity`); without a
- * `servername`, `host` is sent unless it is an address. The connector's rule for `send` and the gateway
- * (channel-connect.ts), so that the three treat `--tls-servername` alike.
- */
-export function tlsNames(host: string, servername: string | undefined): Pick<tls.ConnectionOptions, 'servername' | 'checkServerIdentity'> {
-  if (servername !== undefined && net.isIP(servername) !== 0) {
-    return { servername: undefined, checkServerIdentity: (_host, cert) => tls.checkServerIdentity(servername, cert) };
-  }
-  return { servername: servername ?? (net.isIP(host) !== 0 ? undefined : host) };
-}
 
 /** The `code` of the rejection of a connect the run's stop (SIGINT, SIGTERM) ended: not a connect failure. */
 export const CONNECT_STOPPED = 'ABORT_ERR';
