@@ -40,6 +40,24 @@ const REJECTED_1993: Readonly<Record<string, string>> = {
   '96': '909', // system malfunction
 };
 
+/**
+ * The ISO 8583:1987 response codes of the answers the toolkit makes itself when the host cannot answer: the gateway's
+ * and connector's `91` (never reached the host), `68` (reached it or may have: reversed), `94` (duplicate), `30`
+ * (format error), `96` (system malfunction); the inbound endpoint's `30` and `96`.
+ */
+const OWN_ANSWER_CODES: readonly string[] = ['30', '68', '91', '94', '96'];
+
+/**
+ * The ISO 8583:1993 action codes (9xx, rejected) of the answers the toolkit makes itself ({@link OWN_ANSWER_CODES}):
+ * `30` -> `904`, `68` -> `911`, `91` -> `907`, `94` -> `913`, `96` -> `909`. The built-in `smartvista` dialect's
+ * `answerCodes`: SmartVista's own table has these (its system errors, SocketQueue's `isSystemFaulty`, are 9xx codes
+ * such as `907`), where a 1987 code in its 3-digit field 39 (`091`, `068`, `030`) would sit in the approval class
+ * (`0xx`) of a table of action codes.
+ */
+export function ownAnswerActionCodes(): Record<string, string> {
+  return Object.fromEntries(OWN_ANSWER_CODES.map((code) => [code, REJECTED_1993[code]!]));
+}
+
 /** ISO 8583:1993 action code 002, approved for a partial amount: the 1987 `10` of an authorisation or financial answer. */
 const ACTION_CODE_PARTIAL_APPROVAL = '002';
 
@@ -110,11 +128,15 @@ export function speaksThreeCharacterCodes(dialect: Partial<Pick<Dialect, 'fields
 
 /**
  * Field 39 of an answer to `mti` under `dialect` that means what the ISO 8583:1987 response code `code` means: the 1987
- * code itself when the dialect's field 39 has 2 characters ({@link speaksResponseCodes1987}), else
- * {@link responseCodeFor} (the 1993 action code for a 1xxx MTI). What every part that answers on its own (the inbound
- * endpoint, the host simulator, the gateway, the connector's network management) calls; `dialect` `undefined`: by the
- * MTI alone.
+ * code itself when the dialect's field 39 has 2 characters ({@link speaksResponseCodes1987}), else the dialect's own
+ * code for it (its `answerCodes`: `911` for `68` under `smartvista`), else {@link responseCodeFor} (the 1993 action
+ * code for a 1xxx MTI). The one home of "the dialect's code for X": what every part that answers on its own (the
+ * inbound endpoint, the host simulator, the gateway, the connector's network management) calls; `dialect`
+ * `undefined`: by the MTI alone.
  */
-export function responseCodeIn(dialect: Pick<Dialect, 'fields'> | undefined, mti: string, code: string): string {
-  return speaksResponseCodes1987(dialect) ? code : responseCodeFor(mti, code);
+export function responseCodeIn(dialect: (Pick<Dialect, 'fields'> & Partial<Pick<Dialect, 'answerCodes'>>) | undefined, mti: string, code: string): string {
+  if (speaksResponseCodes1987(dialect)) return code;
+  const own = dialect?.answerCodes;
+  if (own !== undefined && Object.hasOwn(own, code)) return own[code]!;
+  return responseCodeFor(mti, code);
 }

@@ -310,6 +310,15 @@ export interface Dialect {
    */
   systemErrorCodes?: string[];
   /**
+   * The dialect's own codes for the answers the toolkit makes itself (`responseCodeIn` is the one reader), by the ISO
+   * 8583:1987 response code each means (`{ "68": "911" }`), where the network's table departs from the edition's; in
+   * the width the dialect gives field 39. Inherited by a JSON dialect that extends this one. Default: none, the
+   * edition's codes (`68`, written `068` where field 39 has 3 fixed characters; `911` answering a 1xxx MTI); the
+   * built-in `smartvista` has SmartVista's 9xx codes for the gateway's and endpoint's own failure answers: `30` ->
+   * `904`, `68` -> `911`, `91` -> `907`, `94` -> `913`, `96` -> `909`.
+   */
+  answerCodes?: Readonly<Record<string, string>>;
+  /**
    * The reversals the host wants, where they depart from the edition's ({@link DialectReversal}); inherited by a JSON
    * dialect that extends this one, whose own `reversal` overrides the rules it names (`null` for a rule: its default;
    * `"reversal": null`: the edition's). Default: the edition's.

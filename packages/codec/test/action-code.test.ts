@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { actionCode1993, createCodec, isIso8583Error, pack, responseCodeFor } from '../src/index.js';
+import { actionCode1993, createCodec, dialectFromJson, getDialect, isApprovalClass, isIso8583Error, pack, responseCodeFor, responseCodeIn } from '../src/index.js';
 
 test('action codes – a 1987 response code answers a 0xxx MTI as it is and a 1xxx MTI in the 1993 action code', () => {
   const vectors: Array<[string, string, string]> = [
@@ -47,4 +47,23 @@ test('pack – refuses bytes (a Buffer, a typed array) with a coded error naming
     );
     assert.throws(() => pack(input as never), (err: unknown) => isIso8583Error(err) && err.code === 'ISO8583_ERR_INVALID_MESSAGE');
   }
+});
+
+test('action codes – the toolkit\'s own answers under smartvista carry its table\'s 9xx codes, never a 1987 code in 3 digits', () => {
+  const smartvista = getDialect('smartvista');
+  const own: Array<[string, string]> = [['91', '907'], ['68', '911'], ['94', '913'], ['30', '904'], ['96', '909']];
+  for (const [code, expected] of own) {
+    const written = responseCodeIn(smartvista, '0200', code);
+    assert.equal(written, expected, code);
+    // 091, 068, 030 would sit in the approval class (0xx) of a table of action codes; a 9xx is no approval in either reading.
+    assert.equal(isApprovalClass(smartvista, written, '0210'), false, code);
+    assert.equal(responseCodeIn(smartvista, '0400', code), expected, `${code} to a reversal`);
+  }
+  // Codes of the host's decisions keep the dialect's width: an approval 000, a decline 051 (packed so from 00, 51).
+  assert.equal(responseCodeIn(smartvista, '0200', '00'), '00');
+  assert.equal(responseCodeIn(smartvista, '0200', '51'), '51');
+  // A dialect extending smartvista keeps its table; the standard dialects answer as before.
+  assert.equal(responseCodeIn(dialectFromJson({ name: 'own', extends: 'smartvista', fields: {} }), '0200', '68'), '911');
+  assert.equal(responseCodeIn(getDialect('iso87ascii'), '0200', '68'), '68');
+  assert.equal(responseCodeIn(getDialect('iso93ascii'), '1200', '68'), '911');
 });

@@ -40,7 +40,7 @@ test('dialect-json reversal – bad values are refused naming the rule; a card-d
   refused(file({ approvedAmount: '04' }), 'reversal.approvedAmount');
   refused(file({ approvedAmount: '1' }), 'reversal.approvedAmount');
   // A field that never carries an amount: the answer's STAN or currency (978) would be reversed as 1234.56 or 9.78.
-  for (const f of ['2', '3', '7', '9', '10', '11', '12', '13', '37', '41', '49', '50', '51', '90']) refused(file({ approvedAmount: f }), 'reversal.approvedAmount');
+  for (const f of ['2', '3', '7', '9', '10', '11', '12', '13', '32', '33', '37', '38', '41', '49', '50', '51', '90']) refused(file({ approvedAmount: f }), 'reversal.approvedAmount');
   refused(() => dialectFromJson({ name: 'x93', extends: 'iso93ascii', reversal: { approvedAmount: '56' }, fields: {} }), 'reversal.approvedAmount');
   refused(file({ approvedAmount: '999' }), 'reversal.approvedAmount');
   refused(file({ originalData: 'no' }), 'reversal.originalData');
@@ -72,6 +72,11 @@ test('dialect-json reversal – set never names what identifies the original, ca
   // The local date and the retrieval reference number find the original at many hosts: a fixed one finds none, or another.
   for (const f of ['13', '37']) for (const base of ['iso87ascii', 'iso93ascii']) refused(file({ set: { [f]: '1' } }, base), `reversal.set.${f}`);
   refused(file({ set: { '56': '1' } }, 'iso93ascii'), 'reversal.set.56');
+  // The acquiring and forwarding institutions (32, 33: the original's, which field 90 / 56 names) and the original's
+  // approval code (38): a fixed one made a 0400 whose own 32 was not the acquirer its field 90 names (the host does not
+  // find the original, or finds another acquirer's). Values that pack: refused for what they are.
+  const ids = { '32': '999999', '33': '888888', '38': 'ABC123' };
+  for (const [f, value] of Object.entries(ids)) for (const base of ['iso87ascii', 'iso93ascii']) refused(file({ set: { [f]: value } }, base), `reversal.set.${f}`);
   refused(file({ set: { '52': '0123456789ABCDEF' } }), 'reversal.set.52');
   // Every reversal would fail to pack: reversals silently off.
   refused(file({ set: { '24': 'ABCD' } }), 'reversal.set.24');

@@ -12,6 +12,7 @@ import { mtiText } from './match-key.js';
 import { SocketQueueFigures, amountOf } from './socketqueue-figures.js';
 import type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 import type { SafEnd } from './saf-ends.js';
+import type { SentAmount } from './late-keys.js';
 
 /**
  * The amount totals: sums of the request's field 4 (minor units), counted when the response arrives, in time or late
@@ -187,15 +188,18 @@ export class Accounting {
 
   /**
    * A late response (its request had timed out): a packet in SocketQueue's figures, and, the answer of a financial
-   * request (0110, 0210), its amounts from its own fields 3 and 4: an approval that comes late is at the bank all the
-   * same (its request's reversal counts when it ends). A late reversal answer's amount counts only when it ends a SAF
-   * entry ({@link ended}). Not a response in `responses` (its request counted as a timeout).
+   * request (0110, 0210), its amounts from its own fields 3 and 4, else (a bank that does not echo them) from what its
+   * request sent (`sent`, remembered with the timed-out key; default none): an approval that comes late is at the bank
+   * all the same (its request's reversal counts when it ends). A late reversal answer's amount counts only when it
+   * ends a SAF entry ({@link ended}). Not a response in `responses` (its request counted as a timeout).
    */
-  late(response: IsoMessage): void {
+  late(response: IsoMessage, sent?: SentAmount): void {
     this.socketQueue.answer(response);
     const mti = mtiText(response['0']);
     const request = /^[01][12]10$/.test(mti) ? `${mti.slice(0, 2)}00` : undefined;
-    if (request !== undefined) this.money(request, response, response);
+    if (request === undefined) return;
+    const fields = sent === undefined ? response : { '3': response['3'] ?? sent.processingCode, '4': response['4'] ?? sent.amount };
+    this.money(request, fields, response);
   }
 
   /** A SAF entry ended (once durable): the amount of the answer that ended it (a reversal's accepted one), once. */

@@ -2,10 +2,11 @@
  * What passes between a connector and its channels (channel.ts): a request handed to a channel (its key, frame and
  * timeout; `written` once on the wire), the response it settles with, and what a channel needs from its connector.
  */
-import type { Codec, Dialect, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
+import type { Codec, Dialect, FramingOptions, IsoMessage, Iso8583Error, MessageInput } from '@iso8583/codec';
 import type { Channel } from './channel.js';
 import { isRepeatMti } from './match-key.js';
 import type { MatchKey } from './match-key.js';
+import type { SentAmount } from './late-keys.js';
 import type { ResolvedConnectorOptions } from './options.js';
 
 /** The response to a request, with the header bytes of its frame. */
@@ -22,8 +23,12 @@ export interface ChannelResponse {
   dialect: Dialect;
 }
 
-/** A request handed to a channel. `written` tells, after a failure, whether the outcome at the host is unknown. */
-export interface ChannelRequest {
+/**
+ * A request handed to a channel. `written` tells, after a failure, whether the outcome at the host is unknown. Its
+ * fields 3 and 4 (`SentAmount`) are kept with its key if it times out: its late answer counts them when it does not
+ * echo them.
+ */
+export interface ChannelRequest extends SentAmount {
   /** The match key its response will carry. */
   readonly key: string;
   /** The complete frame (length header, fixed header, message). */
@@ -57,7 +62,8 @@ export interface ChannelRequest {
 /**
  * A request for {@link Channel.send}: not written yet, no timer. `echo7`: its field 7 as sent (`MatchKey.echoOf`;
  * default `undefined`, absent: an answer under its key is its own, as without the check). `attempt` (default false):
- * a reversal / SAF attempt, which takes any answer under its key, as a repeat MTI does.
+ * a reversal / SAF attempt, which takes any answer under its key, as a repeat MTI does. `sent`: the request (default
+ * none), whose fields 3 and 4 only are kept (`SentAmount`).
  */
 export function channelRequest(
   key: string,
@@ -68,8 +74,11 @@ export function channelRequest(
   reject: (err: Iso8583Error) => void,
   echo7?: string,
   attempt = false,
+  sent?: MessageInput,
 ): ChannelRequest {
-  return { key, frame, mti, timeout, echo7, anyAnswer: attempt || isRepeatMti(mti), written: false, start: 0, end: 0, timer: undefined, resolve, reject };
+  const processingCode = sent?.['3'];
+  const amount = sent?.['4'];
+  return { key, frame, mti, timeout, echo7, anyAnswer: attempt || isRepeatMti(mti), processingCode, amount, written: false, start: 0, end: 0, timer: undefined, resolve, reject };
 }
 
 /**
@@ -91,8 +100,11 @@ export interface ChannelHost {
   readonly codec: Codec;
   readonly matchKey: MatchKey;
   readonly framing: FramingOptions;
-  /** A message that matched no pending request (`late`: its request had timed out), or a host-initiated request. */
-  unmatched(channel: Channel, message: IsoMessage, header: Buffer, late: boolean): void;
+  /**
+   * A message that matched no pending request (`late`: its request had timed out, `sent` what it sent as fields 3 and
+   * 4 when known), or a host-initiated request.
+   */
+  unmatched(channel: Channel, message: IsoMessage, header: Buffer, late: boolean, sent?: SentAmount): void;
   /** True for the network management request MTI of the dialect's edition (0800, 1804). */
   isNetworkRequest(mti: string): boolean;
   /** A host-initiated 0800 or 1804 (network management), to be answered with 0810 or 1814. */

@@ -226,7 +226,7 @@ export class Channel {
     if (this.pending.get(req.key) !== req) return;
     clearTimeout(req.timer);
     this.pending.delete(req.key);
-    this.late.timedOut(req.key, req.echo7);
+    this.late.timedOut(req.key, req.echo7, req);
     req.reject(err ?? connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }));
     // Its frame still in the socket's buffer after a full wait (UNREAD_WAIT_MS): the host reads nothing (a slow link drains it).
     const full = req.timeout >= Math.min(UNREAD_WAIT_MS, this.host.options.requestTimeout);
@@ -312,12 +312,14 @@ export class Channel {
         req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
         return;
       }
-      this.host.unmatched(this, message, header, stale === 'late');
+      // A late answer is counted with what its request sent (a bank that does not echo field 4), and a copy of it is
+      // the host's duplicate from then on: each approval counted once.
+      const sent = stale === 'late' ? this.late.lateCame(key, message['7'] as string) : undefined;
+      this.host.unmatched(this, message, header, stale === 'late', sent);
       return;
     }
-    const late = this.late.has(key);
-    if (late) this.late.forget(key);
-    this.host.unmatched(this, message, header, late);
+    const sent = this.late.lateAnswer(key, message);
+    this.host.unmatched(this, message, header, sent !== undefined, sent);
   }
 
   /**
@@ -363,7 +365,7 @@ export class Channel {
   private fail(req: ChannelRequest, err: Iso8583Error): void {
     this.pending.delete(req.key);
     clearTimeout(req.timer);
-    this.late.timedOut(req.key, req.echo7);
+    this.late.timedOut(req.key, req.echo7, req);
     req.reject(err);
   }
 

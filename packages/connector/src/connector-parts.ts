@@ -15,6 +15,7 @@ import { optionsError } from './errors.js';
 import { autoFilled, type StanCounter } from './auto-fill.js';
 import type { Channel } from './channel.js';
 import type { ChannelHost } from './channel-request.js';
+import type { SentAmount } from './late-keys.js';
 import { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
 import { tellSafListeners, type ConnectorEvents } from './events.js';
@@ -112,9 +113,9 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
   };
   // A late response is counted, then offered to the SAF queue (its entry's answer ends it): `accounting` and
   // `reversals` are made below, and read only when a late response comes.
-  const late = (m: IsoMessage): void => {
+  const late = (m: IsoMessage, sent?: SentAmount): void => {
     reversals?.lateAnswer(m); // first: a count that throws never keeps the bank's answer from ending its entry
-    accounting.late(m);
+    accounting.late(m, sent);
   };
   const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, error, late);
   const network = new NetworkManagement(o, codec, matchKey, framing, frameHeader, stan);
@@ -123,7 +124,7 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     codec,
     matchKey,
     framing,
-    unmatched: (channel, message, header, late) => unsolicited.received(channel, message, header, late),
+    unmatched: (channel, message, header, late, sent) => unsolicited.received(channel, message, header, late, sent),
     isNetworkRequest: (mti) => network.isRequest(mti),
     networkRequest: (channel, message, header) => network.answer(channel, message, header),
     closed,

@@ -5,7 +5,8 @@
  * reused key" in docs/connector.md.
  */
 import { performance } from 'node:perf_hooks';
-import type { IsoMessage } from '@iso8583/codec';
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { amountOf } from './socketqueue-figures.js';
 
 /** Most timed-out keys remembered per connection to recognise late responses (the oldest forgotten first). */
 const LATE_KEYS = 1024;
@@ -23,12 +24,29 @@ export const ANSWERED_KEYS = 4096;
 /** What an answer under a key a request waits under is, when it is not that request's: see {@link LateKeys.stale}. */
 export type StaleAnswer = 'late' | 'duplicate';
 
-/** A key whose request timed out: when, and the field 7 (`echo7`) of each request timed out under it. */
-interface LateKey {
+/**
+ * What a request sent that its late answer may not echo, for the money figures (accounting.ts `late`): its processing
+ * code (field 3) and amount (field 4), as the caller gave them; `undefined` when absent.
+ */
+export interface SentAmount {
+  readonly processingCode: MessageInput[string] | undefined;
+  readonly amount: MessageInput[string] | undefined;
+}
+
+/**
+ * A key whose request timed out: when, the field 7 (`echo7`) of each request timed out under it, and what the last of
+ * them sent as fields 3 and 4 (field 4 kept as minor units: a small number takes no memory of its own).
+ */
+interface LateKey extends SentAmount {
   /** `performance.now()` of the last timeout under the key. */
   at: number;
-  /** The timed-out requests' `echo7` values (those that had one): their late answers echo one of them. */
+  /** The timed-out requests' `echo7` values (those that had one) whose late answer has not come: it echoes one of them. */
   readonly echoes: string[];
+  /**
+   * The `echo7` values taken from `echoes` as their late answer came while a request reusing the key waited (the key
+   * stays remembered then): a further copy of such an answer is the host's duplicate, counted once.
+   */
+  came?: string[];
 }
 
 /** The timed-out and answered keys of one connection (the channel's). */
@@ -46,11 +64,16 @@ export class LateKeys {
   /** The place in the ring of the last answer under each key remembered. */
   private readonly answers = new Map<string, number>();
 
-  /** Remembers that a request under `key` timed out, with the field 7 it sent (`undefined`: none, or a repeat). */
-  timedOut(key: string, echo7: string | undefined): void {
-    const echoes = this.keys.get(key)?.echoes ?? [];
+  /**
+   * Remembers that a request under `key` timed out, with the field 7 it sent (`undefined`: none, or a repeat) and its
+   * fields 3 and 4 (`sent`; default none), which its late answer counts when it does not echo them.
+   */
+  timedOut(key: string, echo7: string | undefined, sent?: SentAmount): void {
+    const known = this.keys.get(key);
+    const echoes = known?.echoes ?? [];
     if (echo7 !== undefined && !echoes.includes(echo7) && echoes.push(echo7) > LATE_ECHOES) echoes.shift();
-    this.keys.set(key, { at: performance.now(), echoes });
+    const amount = amountOf(sent?.amount);
+    this.keys.set(key, { at: performance.now(), echoes, came: known?.came, processingCode: sent?.processingCode, amount: amount === 0 ? undefined : amount });
     if (this.keys.size > LATE_KEYS) {
       const oldest = this.keys.keys().next();
       if (oldest.done !== true) this.keys.delete(oldest.value);
@@ -84,19 +107,50 @@ export class LateKeys {
   }
 
   /**
+   * `message`, under `key`, came with no request waiting under the key: what its timed-out request sent when it is
+   * that request's late answer (the key is then forgotten), `undefined` when it is not: no request under the key timed
+   * out, or it is a copy of a late answer that came while a request reusing the key waited (its field 7 that one's).
+   */
+  lateAnswer(key: string, message: IsoMessage): SentAmount | undefined {
+    const known = this.keys.get(key);
+    if (known === undefined) return undefined;
+    const echoed = message['7'];
+    if (typeof echoed === 'string' && known.came?.includes(echoed) === true && !known.echoes.includes(echoed)) return undefined;
+    this.keys.delete(key);
+    return known;
+  }
+
+  /**
+   * The late answer (`stale` said `'late'`) under `key`, with field 7 `echoed`, came while a request reusing the key
+   * waits: what its timed-out request sent. Its field 7 is no longer a late answer's: a copy is the host's duplicate.
+   */
+  lateCame(key: string, echoed: string): SentAmount | undefined {
+    const known = this.keys.get(key);
+    if (known === undefined) return undefined;
+    const at = known.echoes.indexOf(echoed);
+    if (at >= 0) known.echoes.splice(at, 1);
+    const came = (known.came ??= []);
+    if (!came.includes(echoed) && came.push(echoed) > LATE_ECHOES) came.shift();
+    return known;
+  }
+
+  /**
    * What `message`, under `key` with a request waiting that sent `waiting` as its field 7, is when it is not that
    * request's answer (a positive match only): `'late'`, the late answer of an earlier request under the key that timed
    * out; `'duplicate'`, the host's copy of the answer of an earlier request under the key that was answered. Either
    * way the answer's field 7 equals the one that earlier request sent and differs from `waiting`. `undefined`: the
    * waiting request's answer, as anything else is: one without field 7 (`waiting` undefined: a repeat, a SAF attempt),
    * an answer without field 7 or with a field 7 no such request sent (a host that writes its own time rather than
-   * echoing). The keys stay remembered while a request waits: a second stale answer is told apart too.
+   * echoing). The keys stay remembered while a request waits: a second stale answer is told apart too, and a copy of
+   * a late answer that came ({@link lateCame}) is a `'duplicate'`.
    */
   stale(key: string, waiting: string | undefined, message: IsoMessage): StaleAnswer | undefined {
     if (waiting === undefined) return undefined;
     const echoed = message['7'];
     if (typeof echoed !== 'string' || echoed === waiting) return undefined;
-    if (this.keys.get(key)?.echoes.includes(echoed) === true) return 'late';
+    const known = this.keys.get(key);
+    if (known?.echoes.includes(echoed) === true) return 'late';
+    if (known?.came?.includes(echoed) === true) return 'duplicate';
     const place = this.answers.get(key);
     return place !== undefined && this.answeredEcho[place] === echoed ? 'duplicate' : undefined;
   }

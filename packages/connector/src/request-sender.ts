@@ -134,6 +134,8 @@ export class RequestSender {
           reject(settled.failed(err));
         },
         this.matchKey.echoOf(message),
+        false,
+        message,
       );
       sendOn(channel, req, settled);
       if (req.written) this.accounting.packed(mti, message);
@@ -193,7 +195,7 @@ export class RequestSender {
       const wait = safAttempt ? timeout : Math.min(timeout, left);
       shortened = wait < timeout;
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
-        req = channelRequest(key, frame, mti, wait, resolve, reject, this.matchKey.echoOf(message), safAttempt);
+        req = channelRequest(key, frame, mti, wait, resolve, reject, this.matchKey.echoOf(message), safAttempt, message);
         sendOn(ch, req, wrote);
         if (req.written) {
           this.accounting.packed(mti, message);

@@ -13,6 +13,7 @@ import { connectorError } from './errors.js';
 import { logQuietly } from './quiet-log.js';
 import { isRequestMti, mtiText } from './match-key.js';
 import type { Channel } from './channel.js';
+import type { SentAmount } from './late-keys.js';
 import type { ConnectorEvents } from './events.js';
 import type { UnsolicitedHandler } from './options.js';
 
@@ -29,10 +30,10 @@ export class Unsolicited {
     private readonly frameHeader: boolean,
     private readonly failed: (err: Iso8583Error) => void,
     /**
-     * Looks at a late response: counts it (`Accounting.late`), and offers it to the SAF queue (`lateAnswer`: the
-     * answer of an entry's last attempt ends it).
+     * Looks at a late response (`sent`: what its request sent as fields 3 and 4, when known): counts it
+     * (`Accounting.late`), and offers it to the SAF queue (`lateAnswer`: the answer of an entry's last attempt ends it).
      */
-    private readonly lateAnswer?: (message: IsoMessage) => void,
+    private readonly lateAnswer?: (message: IsoMessage, sent?: SentAmount) => void,
   ) {}
 
   /**
@@ -48,13 +49,13 @@ export class Unsolicited {
     }
   }
 
-  /** A message that matched no pending request (`late`: its request had timed out). */
-  received(channel: Channel, message: IsoMessage, header: Buffer, late: boolean): void {
+  /** A message that matched no pending request (`late`: its request had timed out, `sent` what it sent as fields 3, 4). */
+  received(channel: Channel, message: IsoMessage, header: Buffer, late: boolean, sent?: SentAmount): void {
     const info = { connector: this.connector, channel: channel.id, header };
     if (late) {
       // The SAF queue first: a listener (or a logger) that throws never keeps the bank's answer from ending its entry,
       // nor breaks the read loop (every request in flight on the connection would fail as maybe sent).
-      this.lateAnswer?.(message);
+      this.lateAnswer?.(message, sent);
       this.tell(channel, 'late-response', message, info, 'late response (its request had timed out)');
       return;
     }

@@ -10,16 +10,18 @@ import { TestClient } from './support/client.js';
 
 const PAN = '4761739001010010';
 
-for (const [dialect, mti, malfunction, format] of [
-  ['iso93ascii', '1200', '909', '904'],
-  ['iso93binary', '1100', '909', '904'],
-  ['iso87ascii', '0200', '96', '30'],
+for (const [dialect, mti, malfunction, format, terminal] of [
+  ['iso93ascii', '1200', '909', '904', 'TERM0001'],
+  ['iso93binary', '1100', '909', '904', 'TERM0001'],
+  ['iso87ascii', '0200', '96', '30', 'TERM0001'],
+  // SmartVista's own table (its `answerCodes`): 9xx, never 096 / 030, which read as approvals (0xx) by its codes' classes.
+  ['smartvista', '0200', '909', '904', '00123456'],
 ] as const) {
   test(`endpoint replies – ${dialect} ${mti}: a failed sequence is answered ${malfunction}, an undecodable request ${format}`, async (t) => {
     const { port } = await startEndpoint(t, { dialect, sequence: () => { throw new Error('boom'); } });
     const client = await TestClient.connect(port, { dialect });
     t.after(() => client.destroy());
-    const request: MessageInput = { 0: mti, 2: PAN, 3: '000000', 4: '000000001000', 11: '000777', 41: 'TERM0001' };
+    const request: MessageInput = { 0: mti, 2: PAN, 3: '000000', 4: '000000001000', 11: '000777', 41: terminal };
     const failed = await client.request(request);
     assert.equal(failed.fields['39'], malfunction);
     const codec = createCodec(dialect);

@@ -32,6 +32,7 @@ import type { DataElement } from './iso8583-1987.js';
 import { ISO8583_1987 } from './iso8583-1987.js';
 import { ISO8583_1993 } from './iso8583-1993.js';
 import { codecError } from '../errors.js';
+import { ownAnswerActionCodes } from '../action-code.js';
 
 /** Where the jPOS layouts differ from the standard: field number -> the changed properties. */
 const JPOS_WIRE: Readonly<Record<number, Partial<FieldSpec>>> = {
@@ -133,6 +134,9 @@ function smartvista(): Dialect {
   dialect.approvalCodes = ['000'];
   // SocketQueue's SmartVista system errors (its packager's sysErrors, `isSystemFaulty`): a reversal answered with one is repeated.
   dialect.systemErrorCodes = ['005', '120', '902', '903', '907', '910', '912'];
+  // SmartVista's codes (9xx, as its system errors above) for the answers the gateway and endpoint make themselves: a
+  // 1987 code in its n3 field 39 (091, 068, 030) would read as an approval (0xx) by the classes of SmartVista's table.
+  dialect.answerCodes = ownAnswerActionCodes();
   // SocketQueue's SmartVista reversal: function code 400, 25 as the original's, no field 90, field 7 now on each attempt.
   dialect.reversal = { set: { '24': '400' }, copy: ['25'], originalData: false, freshTransmissionTime: true };
   // SmartVista's 0800 (SocketQueue's obligatory 3, 24, 41): the function code in 24, echo test 831. Its answer to the

@@ -193,6 +193,7 @@ export function dialectFromJson(json: unknown, options: DialectFromJsonOptions =
   const reversal = reversalOf(file.reversal, base?.reversal);
   if (reversal !== undefined) dialect.reversal = reversal;
   if (base?.networkManagement !== undefined) dialect.networkManagement = structuredClone(base.networkManagement);
+  if (base?.answerCodes !== undefined) dialect.answerCodes = { ...base.answerCodes };
   const problems = dialectProblems(dialect);
   if (problems.length > 0) throw dialectInvalid(problems);
   return dialect;

@@ -13,13 +13,15 @@ import { dialectVersion } from './version.js';
 
 /**
  * Fields `reversal.set` may never name: the MTI and bitmap (0, 1), what says which transaction it undoes (the PAN 2,
- * 7 and 11, 12 and 13, the retrieval reference number 37, the terminal 41) and the original data elements (90; 56 in
- * a 1993 edition), which the reversal takes
- * from the original: a fixed value there reverses, keys and journals the wrong transaction. And what says how much it
+ * 7 and 11, 12 and 13, the acquiring and forwarding institutions 32 and 33, the retrieval reference number 37, the
+ * original's approval code 38, the terminal 41) and the original data elements (90; 56 in a 1993 edition), which the
+ * reversal takes from the original (ISO 8583: a reversal carries the original's data elements; 90 / 56 name its
+ * acquirer and forwarder, which the reversal's own 32 and 33 must match; `copy` adds 33 or 38 when a host wants them):
+ * a fixed value there reverses, keys and journals the wrong transaction. And what says how much it
  * undoes: the processing code (3), every amount, conversion rate and currency of the transaction ({@link AMOUNTS_1987},
  * {@link AMOUNTS_1993}): a fixed value there undoes a fixed amount, or the original's amount in another currency.
  */
-const NEVER_SET_1987: readonly string[] = ['0', '1', '2', '4', '7', '11', '12', '13', '37', '41', '90'];
+const NEVER_SET_1987: readonly string[] = ['0', '1', '2', '4', '7', '11', '12', '13', '32', '33', '37', '38', '41', '90'];
 const NEVER_SET_1993: readonly string[] = [...NEVER_SET_1987, '56'];
 
 /**
@@ -54,9 +56,9 @@ function isCardData(dialect: Dialect, field: string): boolean {
 /**
  * Fields whose digits are never an amount: what identifies the transaction ({@link NEVER_SET_1987} but 4; 56 too in
  * a 1993 edition), the processing code 3, the conversion rates 9 and 10 and the currencies 49, 50 and 51. Named as
- * `approvedAmount`, a STAN or a currency code (`978`) would be reversed as the amount (9.78).
+ * `approvedAmount`, a STAN, an approval code (`001234`) or a currency code (`978`) would be reversed as the amount (9.78).
  */
-const NEVER_AMOUNT: readonly string[] = ['2', '7', '11', '12', '13', '37', '41', '90', '3', '9', '10', '49', '50', '51'];
+const NEVER_AMOUNT: readonly string[] = [...NEVER_SET_1987.filter((f) => f !== '0' && f !== '1' && f !== '4'), '3', '9', '10', '49', '50', '51'];
 
 /** `reversal.approvedAmount`: `false`, or the number of a data element of the answer (`"4"`) that may carry an amount, never card data. */
 function approvedAmountProblems(dialect: Dialect, approved: unknown, problems: FieldProblem[], max: number): void {
