@@ -20,10 +20,10 @@ export function failureCode(err: unknown): string {
 
 /**
  * The answer the gateway gives a POS client itself when the upstream request failed, with the codec's response MTI
- * (a repeat 0401 is answered 0410, as the bank would), field 39 in the edition of the request's MTI (the codec's
- * `responseCodeIn`: a 1993 request, 1xxx, gets 907, 911, 913, 904 or 909, unless the POS `dialect`'s field 39 has 2
- * characters: then the 1987 code, the only one it can carry); `undefined` for a message that expects no answer.
- * `dialect`: the POS side's (default: none, by the MTI alone).
+ * (a repeat 0401 is answered 0410, as the bank would), field 39 in the POS dialect's code for it (the codec's
+ * `responseCodeIn`: a 1993 request, 1xxx, gets 907, 911, 913, 904 or 909, as does any request under `smartvista`, its
+ * own `answerCodes`; the 1987 code when the POS `dialect`'s field 39 has 2 characters, the only one it can carry);
+ * `undefined` for a message that expects no answer. `dialect`: the POS side's (default: none, by the MTI alone).
  */
 export function failureReply(request: IsoMessage, err: unknown, dialect?: Pick<Dialect, 'fields'>): IsoMessage | undefined {
   const mti = String(request['0'] ?? '');
