@@ -1,12 +1,14 @@
 /**
  * The churn probe of the shared SAF queue (pg-owner-lock-churn.test.ts): two nodes (connectors, each with its own
  * PgJournal and its own host connection) on one database, `reversals` purchases (two of three on node A) that the host
- * never answers (each is reversed), a host that counts every reversal (0400, 0401) and advice (0420, 0421) per key (field
- * 11) and drops the first message of each key (its attempt times out: attempts are in flight for a while), and node
- * A's owner lock session terminated again and again, each time after a number of node A's reversal messages drawn
- * from a seeded generator (a moment when one of its attempts is in flight). Each node's attempts in flight come from its own `reversal` events (`sent` until its next event for that
- * key); a message of a key the host receives from one node while the other's attempt of it is in flight is an overlap:
- * two nodes sending one reversal at once.
+ * never answers (each is reversed), a host that counts every reversal (0400, 0401) and advice (0420, 0421) per key
+ * (field 11) and drops the first message of each key (its attempt times out: attempts are in flight for a while), and
+ * node A's owner lock session terminated again and again, each time after a number of node A's reversal messages
+ * drawn from a seeded generator (a moment when one of its attempts is in flight). After the first kill and one in
+ * three of the others (seeded too), node A cannot take its lock again (its REGISTER held at a relay) until node B has
+ * taken over every entry it held: entries are taken over, and their repeats sent by node B, while node A runs. A
+ * message of a key the host receives from one node while the other's attempt of it is in flight (`sent` until its
+ * flight ends: pg-flights.ts) is an overlap: two nodes sending one reversal at once.
  */
 import assert from 'node:assert/strict';
 import { waitUntil } from '@iso8583/test-support';
@@ -14,6 +16,8 @@ import { createConnector, PgJournal } from '../../src/index.js';
 import type { Connector, ReversalEvent } from '../../src/index.js';
 import { answer, purchase, startPeer } from '../peer.js';
 import type { Peer, Received } from '../peer.js';
+import { FlightJournal, FlightWatch } from './pg-flights.js';
+import { lockRelay } from './pg-lock-relay.js';
 import { lockSession, sql } from './pg-owner-lock.js';
 
 /** What a churn run saw. */
@@ -28,8 +32,15 @@ export interface ChurnResult {
   mostPerKey: number;
   /** Times node A's lock session was terminated. */
   kills: number;
-  /** Messages of a key received from one node while the other's attempt of it was in flight. */
-  overlaps: Array<{ key: string; node: string; mti: string }>;
+  /** Of those, the ones after which node A took its lock again only once node B had taken over all its entries. */
+  holds: number;
+  /**
+   * Messages of a key received from one node while the other's attempt of it was in flight, each with the key's
+   * timeline (ms from the start: the host's receipts, each node's events, and the flight end of each `sent`).
+   */
+  overlaps: Array<{ key: string; node: string; mti: string; timeline: string[] }>;
+  /** Attempts written (`sent`) after their flight ended, or with none recorded: what the fence of an attempt relies on. */
+  lateWrites: string[];
   /** Purchases the host received (the others were refused unsent: their record stored while node A's lock broke). */
   purchases: number;
   /** Of those, the ones whose entry ended `reversed`. */
@@ -57,27 +68,46 @@ export async function churn(url: string, options: { reversals: number; seed: num
   const schema = new PgJournal({ url, owner: 'schema' });
   await schema.open(); // makes the schema before the entries are put in
   await schema.close();
-  const fresh = { a: new PgJournal({ url, lease, owner: 'node-a' }), b: new PgJournal({ url, lease, owner: 'node-b' }) };
+  const relay = await lockRelay(url);
+  const fresh = { a: new FlightJournal({ url: relay.url, lease, owner: 'node-a' }), b: new FlightJournal({ url, lease, owner: 'node-b' }) };
+  const watch = new FlightWatch(fresh);
   const stans = Array.from({ length: options.reversals }, (_, i) => String(i + 1).padStart(6, '0'));
-  const inFlight = { a: new Set<string>(), b: new Set<string>() };
   const seen = new Map<string, Array<{ node: string; mti: string }>>();
   const purchases = new Set<string>();
-  const overlaps: ChurnResult['overlaps'] = [];
   let kills = 0;
+  let holds = 0;
   let killing = false;
   let untilKill = 1 + Math.floor(random() * options.killEvery);
   let killed: Promise<void> = Promise.resolve();
+  let holdFailed: unknown;
   const kill = async (): Promise<void> => {
     killing = true;
+    // Node A's next take of its lock held until node B has taken over all it held (none of its entries pending): after
+    // the first kill, and one in three of the others.
+    const draw = random();
+    const hold = kills === 0 || draw < 1 / 3 ? relay.holdStatement('INSERT INTO iso8583_saf_owner') : undefined;
+    let ended = false;
     try {
       const pid = await lockSession(url, 'node-a');
       if (pid !== undefined) {
         const [row] = await sql<{ ended: boolean }>(url, 'SELECT pg_terminate_backend($1) AS ended', [pid]);
-        if (row?.ended === true) kills++;
+        ended = row?.ended === true;
+        if (ended) kills++;
       }
     } catch {
       // The session ended, or the database went, between the two statements: no kill this time.
+    }
+    try {
+      if (ended && hold !== undefined) {
+        await hold.held; // node A taking its lock again
+        holds++;
+        const pending = "SELECT 1 FROM iso8583_saf WHERE lease_owner = 'node-a' AND done_at IS NULL LIMIT 1";
+        await waitUntil(async () => (await sql(url, pending)).length === 0, { what: 'node B to take over node A\'s entries', timeoutMs: options.timeoutMs, intervalMs: 50 });
+      }
+    } catch (err) {
+      holdFailed ??= err; // thrown once the run is over
     } finally {
+      hold?.release();
       killing = false;
     }
   };
@@ -92,7 +122,7 @@ export async function churn(url: string, options: { reversals: number; seed: num
       return;
     }
     const key = String(r.message['11']);
-    if (inFlight[node === 'a' ? 'b' : 'a'].has(key)) overlaps.push({ key, node, mti });
+    watch.received(node, key, mti);
     const sent = seen.get(key) ?? [];
     seen.set(key, [...sent, { node, mti }]);
     if (sent.length > 0) p.send(r.socket, answer(r.message)); // the first of each key is never answered
@@ -112,11 +142,7 @@ export async function churn(url: string, options: { reversals: number; seed: num
         reversal: { enabled: true, journal: fresh[node], retryInterval: 300 },
         transactionLog: false,
       });
-      connector.on('reversal', (e: ReversalEvent) => {
-        const key = e.stan ?? '';
-        if (e.stage === 'sent') inFlight[node].add(key);
-        else if (e.stage !== 'queued') inFlight[node].delete(key);
-      });
+      connector.on('reversal', (e: ReversalEvent) => watch.event(node, e));
       connectors.push(connector);
     }
     await Promise.all(connectors.map((c) => c.connect()));
@@ -140,6 +166,8 @@ export async function churn(url: string, options: { reversals: number; seed: num
       },
       { what: `every reversal to be answered`, timeoutMs: options.timeoutMs, intervalMs: 100 },
     );
+    await killed;
+    if (holdFailed !== undefined) throw holdFailed as Error;
     const byMti: Record<string, number> = {};
     const byNode: Record<string, number> = {};
     let keysByBoth = 0;
@@ -152,10 +180,11 @@ export async function churn(url: string, options: { reversals: number; seed: num
       if (new Set(sent.map((s) => s.node)).size > 1) keysByBoth++;
       mostPerKey = Math.max(mostPerKey, sent.length);
     }
-    return { byMti, byNode, keysByBoth, mostPerKey, kills, overlaps, reversed, purchases: purchases.size, unsent: [...purchases].filter((stan) => !seen.has(stan)).length };
+    return { byMti, byNode, keysByBoth, mostPerKey, kills, holds, overlaps: watch.overlaps, lateWrites: watch.lateWrites, reversed, purchases: purchases.size, unsent: [...purchases].filter((stan) => !seen.has(stan)).length };
   } finally {
     await killed;
     await Promise.all(connectors.map((c) => c.destroy()));
     await Promise.all([peers.a.close(), peers.b.close()]);
+    await relay.close();
   }
 }

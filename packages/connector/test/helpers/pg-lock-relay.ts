@@ -20,7 +20,7 @@ const READY = Buffer.from([0x5a, 0, 0, 0, 5]);
 export interface HeldStatement {
   /** Resolves once the statement reached the relay (and, with `runUncommitted`, the server). */
   readonly held: Promise<void>;
-  /** Lets it (and what its connection sent after it) go on. */
+  /** Lets it (and what its connection sent after it) go on; a gate that caught nothing yet is taken down. */
   release(): void;
   /** Cuts its connection instead (the node sees the statement fail; kept from the server, it never ran). */
   cut(): void;
@@ -172,6 +172,7 @@ export async function lockRelay(target: string): Promise<LockRelay> {
         held: heldNow,
         over,
         release: () => {
+          if (gate === g) gate = undefined; // caught nothing: no statement held from now on
           g.released = true;
           for (const chunk of g.queue ?? []) g.db?.write(chunk);
         },
