@@ -1,5 +1,5 @@
-// The lines a connection logs as it closes or drops what it read: a client can cause each one per connection it opens,
-// so each is capped by the endpoint's `closeLines` (per key: at most a few lines a second, see log-limit.ts in
+// The lines a connection logs as it closes or drops what it read, and the line of an integrator's listener of the
+// endpoint's events that threw: a client can cause each one per connection it opens, so each is capped by the endpoint's `closeLines` (per key: at most a few lines a second, see log-limit.ts in
 // @iso8583/metrics), the lines held back since the last one counted in its `suppressed`.
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
@@ -41,6 +41,15 @@ export function closedLine(lines: LogLimits, logger: Logger, code: InboundErrorC
  */
 export function droppedFramesLine(lines: LogLimits, logger: Logger, frames: number, waiting: number): void {
   capped(lines, CLOSING_FRAMES_LINE, (held) => logger.info({ frames, waiting, ...held }, 'frames read after the connection began closing, or waiting for their turn when it closed, were dropped, unanswered'));
+}
+
+/**
+ * An integrator's listener of the endpoint's `event` threw: its bug, not the client's (`ISO8583_ERR_INBOUND_INTERNAL`,
+ * the thrown value's code only, never its text). A client causes a `connection` and a `disconnect` one per connection
+ * it opens (the listener that throws for every client): capped per event as the other lines here.
+ */
+export function listenerThrewLine(lines: LogLimits, logger: Logger, event: string, thrown: unknown): void {
+  capped(lines, `${event}-listener`, (held) => logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', event, cause: codeOf(thrown), ...held }, `a '${event}' listener threw`));
 }
 
 /**

@@ -1,19 +1,20 @@
 import type { Logger } from 'pino';
-import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
-import { CardDataMask } from './card-data-mask.js';
+import type { Iso8583Error } from '@iso8583/codec';
+import { messageMask } from './message-mask.js';
+import type { MaskOrigin } from './message-mask.js';
 import { maskingLogger } from './sequence-logger.js';
 import type { SequenceContext } from './sequence.js';
 import { goneSignal } from './client-gone.js';
 import { childSafely, errorForLog } from './safe-log.js';
 import type { LoggedError } from './safe-log.js';
 
-/** Where a context's logger comes from: the connection's sequence logger, and the message whose card data it hides. */
-export interface ContextOrigin {
+/**
+ * Where a context's logger comes from: the connection's sequence logger, and the message whose card data it hides (the
+ * request as received, and the sequence's own `message.fields`, which it may give new card data: a PIN block
+ * translated, a PAN detokenised; its mask kept there: message-mask.ts).
+ */
+export interface ContextOrigin extends MaskOrigin {
   readonly peer: { readonly sequenceLogger: Logger; readonly closed?: Promise<void> };
-  readonly fields: IsoMessage;
-  /** The sequence's own message (its `fields`, which it may give new card data: a PIN block translated, a PAN detokenised): masked too. */
-  readonly message?: { readonly fields: IsoMessage };
-  readonly dialect: Dialect;
   /** The controller behind `signal`: made on its first read, or when the message expires. */
   abort?: AbortController;
 }
@@ -65,8 +66,9 @@ export class MessageContext implements SequenceContext {
     const origin = this.#origin;
     this.#logger ??= maskingLogger(
       childSafely(origin.peer.sequenceLogger, { messageId: this.messageId }),
-      // Made at each line: card data the sequence puts into its message after its first line is masked too.
-      () => CardDataMask.of(maskedFields(origin), origin.dialect),
+      // Looked up at each line: made again when the sequence has changed its fields since (a value it puts into its
+      // message after its first line is masked too), else the message's mask as it was.
+      () => messageMask(origin),
       origin.dialect,
     );
     return this.#logger;
@@ -101,7 +103,7 @@ export class MessageContext implements SequenceContext {
       messageId: this.messageId,
       connectors: Object.keys(this.connectors),
     };
-    if (this.error !== undefined) view.error = errorForLog(this.error, CardDataMask.of(maskedFields(this.#origin), this.#origin.dialect));
+    if (this.error !== undefined) view.error = errorForLog(this.error, messageMask(this.#origin));
     return view;
   }
 
@@ -114,9 +116,4 @@ export class MessageContext implements SequenceContext {
       this.endpoint, this.remoteAddress, this.remotePort, this.messageId, this.connectors, this.#origin, error, own,
     );
   }
-}
-
-/** What a message's masks are made of: the request as the client sent it, and the sequence's own fields (both). */
-export function maskedFields(origin: { readonly fields: IsoMessage; readonly message?: { readonly fields: IsoMessage } }): IsoMessage[] {
-  return origin.message === undefined ? [origin.fields] : [origin.fields, origin.message.fields];
 }

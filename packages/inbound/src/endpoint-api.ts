@@ -42,18 +42,28 @@ export interface DisconnectInfo extends ConnectionInfo {
 
 /** The events of an {@link InboundEndpoint} and their arguments. */
 export interface InboundEndpointEvents {
-  /** Listening, on this address. */
+  /**
+   * Listening, on this address. A listener that throws is counted and logged, as for `connection`: `start()` still
+   * resolves with the address.
+   */
   listening: [address: AddressInfo];
   /**
    * A client connection is open (TLS: after its handshake). A listener that throws is counted and logged
-   * (`ISO8583_ERR_INBOUND_INTERNAL`, its code only), never passed on.
+   * (`ISO8583_ERR_INBOUND_INTERNAL`, its code only; at most 20 lines a second for each event, the next one saying how
+   * many were left out: `suppressed`), never passed on.
    */
   connection: [info: ConnectionInfo];
   /** A client connection has closed. A listener that throws is counted and logged, as for `connection`. */
   disconnect: [info: DisconnectInfo];
-  /** The endpoint has closed (after `close()` or `destroy()`). */
+  /**
+   * The endpoint has closed (after `close()` or `destroy()`). A listener that throws is counted and logged, as for
+   * `connection`: `close()` still resolves.
+   */
   close: [];
-  /** A listener failure after start; emitted only when someone listens, otherwise logged. */
+  /**
+   * A listener failure after start; emitted only when someone listens, otherwise logged. A listener that throws is
+   * counted and logged, as for `connection`.
+   */
   error: [err: Error];
 }
 

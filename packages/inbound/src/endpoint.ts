@@ -10,6 +10,7 @@ import { tlsMaterialWarnings } from '@iso8583/codec/tls-material';
 import type { Codec, FramingOptions } from '@iso8583/codec';
 import { createAllowList } from './allow-list.js';
 import { InboundConnection } from './connection.js';
+import { listenerThrewLine } from './connection-lines.js';
 import type { EndpointCore } from './core.js';
 import { DeadlineList } from './deadlines.js';
 import { LogLimit, LogLimits } from '@iso8583/metrics';
@@ -144,7 +145,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     const address = await listen(server, o.host, o.port);
     server.on('error', (err) => {
       logSafely(() => this.#logger.error({ code: 'ISO8583_ERR_INBOUND_LISTEN', cause: codeOf(err) }, 'listener error'));
-      if (this.listenerCount('error') > 0) this.emit('error', err);
+      if (this.listenerCount('error') > 0) this.#tell('error', this.#logger, () => this.emit('error', err));
     });
     logSafely(() => this.#logger.info({ host: address.address, port: address.port, tls: o.tls !== undefined }, 'inbound endpoint listening'));
     // A certificate outside its validity: every client will refuse the handshake (CERT_HAS_EXPIRED) while this side
@@ -153,7 +154,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       const material = { cert: { pem: o.tls.cert, name: 'tls.cert' }, ...(o.tls.ca === undefined ? {} : { ca: { pem: o.tls.ca, name: 'tls.ca' } }) };
       for (const w of tlsMaterialWarnings(material)) logSafely(() => this.#logger.warn({ field: w.name }, `${w.name}: ${w.reason}`));
     }
-    this.emit('listening', address);
+    this.#tell('listening', this.#logger, () => this.emit('listening', address));
     return address;
   }
 
@@ -256,22 +257,24 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     const info: ConnectionInfo = { id: connection.id, remoteAddress: connection.remoteAddress, remotePort: connection.remotePort };
     void connection.closed.then(() => {
       const code = connection.endCode;
-      if (this.listenerCount('disconnect') > 0) this.#tell(connection, 'disconnect', () => this.emit('disconnect', code === undefined ? info : { ...info, code }));
+      if (this.listenerCount('disconnect') > 0) this.#tell('disconnect', connection.logger, () => this.emit('disconnect', code === undefined ? info : { ...info, code }));
     });
-    this.#tell(connection, 'connection', () => this.emit('connection', info));
+    this.#tell('connection', connection.logger, () => this.emit('connection', info));
   }
 
   /**
-   * Emits a connection's `connection` or `disconnect` event. A listener that throws is the integrator's bug, not the
-   * client's: counted and logged (`ISO8583_ERR_INBOUND_INTERNAL`, the thrown value's code only), never passed on (it
-   * would take the process down: it runs in the server's `connection` handler or a promise's callback).
+   * Emits one of the endpoint's events (`emit`), logged on `logger` (the connection's for `connection` and
+   * `disconnect`). A listener that throws is the integrator's bug, not the client's: counted and logged
+   * (`ISO8583_ERR_INBOUND_INTERNAL`, the thrown value's code only; capped per event, see connection-lines.ts), never
+   * passed on: out of `start()` or `close()` it would reject them while the endpoint listens on or has closed; out of
+   * the server's `connection` or `error` handler or a promise's callback, it would take the process down.
    */
-  #tell(connection: InboundConnection, event: 'connection' | 'disconnect', emit: () => void): void {
+  #tell(event: keyof InboundEndpointEvents, logger: Logger, emit: () => void): void {
     try {
       emit();
     } catch (thrown) {
       this.#metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
-      logSafely(() => connection.logger.error({ code: 'ISO8583_ERR_INBOUND_INTERNAL', event, cause: codeOf(thrown) }, `a '${event}' listener threw`));
+      listenerThrewLine(this.#closeLines, logger, event, thrown);
     }
   }
 
@@ -341,7 +344,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     // Its series leave a shared Registry, its name free again there.
     this.#metrics.release();
     logSafely(() => this.#logger.info('inbound endpoint closed'));
-    this.emit('close');
+    this.#tell('close', this.#logger, () => this.emit('close'));
   }
 
   address(): AddressInfo | null {

@@ -3,8 +3,7 @@
  * answer, so it is never sent; it is counted and logged, and a result is handed to the `onLateResult` option.
  */
 import { summarize } from '@iso8583/codec';
-import { CardDataMask } from './card-data-mask.js';
-import { maskedFields } from './context.js';
+import { messageMask } from './message-mask.js';
 import type { InFlight } from './pipeline.js';
 import { codeForLog, logSafely } from './safe-log.js';
 import type { ResultSource, SequenceResult } from './sequence.js';
@@ -33,7 +32,7 @@ export function reportLate(job: InFlight, result: SequenceResult, err: unknown, 
   const which = source === 'onError' ? 'an onError' : 'a sequence';
   // A logger that throws: the count above says it; the result is still handed over.
   logSafely(() => job.peer.logger.warn(
-    { code, messageId: context.messageId, ...summarize(job.fields), ...(source === 'onError' ? { source } : {}), ...(err === undefined ? {} : { cause: codeForLog(err, CardDataMask.of(maskedFields(job), job.dialect)) }) },
+    { code, messageId: context.messageId, ...summarize(job.fields), ...(source === 'onError' ? { source } : {}), ...(err === undefined ? {} : { cause: codeForLog(err, messageMask(job)) }) },
     err === undefined ? `${which} result came after its timeout: not sent` : source === 'onError' ? 'an onError sequence failed after its timeout' : 'a sequence failed after its timeout',
   ));
   if (err === undefined) handOver(core, job.peer, message, context, result, 'sequence-timeout', source);

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { isIso8583Error, mtiLabel, readMessage, recoverFields, sameDialect, summarize } from '@iso8583/codec';
 import type { Decoded, Dialect, Frame, Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
-import { MessageContext, maskedFields } from './context.js';
+import { MessageContext } from './context.js';
 import type { EndpointCore, Peer } from './core.js';
 import { codeOf, inboundError, type InboundErrorCode } from './errors.js';
 import { EncodedReply } from './encoded-reply.js';
@@ -10,6 +10,8 @@ import { lateResult, reportLate } from './late-result.js';
 import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
 import { frameReply, logFailure, noFallback, packFallback, sendFramed, writeReply } from './reply-write.js';
+import { messageMask } from './message-mask.js';
+import type { HeldMask } from './message-mask.js';
 import { logSafely } from './safe-log.js';
 import { checkReplyMti, noReply } from './reply-check.js';
 import { isThenable } from './sequence.js';
@@ -86,6 +88,8 @@ export interface InFlight extends Timed {
   expired: boolean;
   /** Behind its sequence context's `signal`, once read: aborted when the sequence fails or times out (onError has its own). */
   abort?: AbortController;
+  /** Its card-data mask, made on its first line (message-mask.ts: made again when the sequence changed its fields since). */
+  heldMask?: HeldMask;
 }
 
 /**
@@ -222,7 +226,7 @@ async function failed(job: InFlight, err: unknown): Promise<void> {
   const error = asSequenceError(err, job.message.mti, 'main');
   const abort = (job.abort ??= new AbortController());
   if (!abort.signal.aborted) abort.abort(error);
-  logFailure(job.core, job.peer, error.code as InboundErrorCode, job.fields, job.context.messageId, err, maskedFields(job));
+  logFailure(job.core, job.peer, error.code as InboundErrorCode, job.fields, job.context.messageId, err, () => messageMask(job));
   const answer = await recover(job, error);
   complete(job, answer.result, answer.source);
 }
@@ -262,7 +266,7 @@ async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly r
       // written, or is reversed; the abort's reason is the failure, which the request puts its `sent` on.
       own.abort(second);
       // The context's logger binds `messageId` already: given again, the line would carry the key twice.
-      logFailure(core, context, second.code as InboundErrorCode, fields, undefined, err, maskedFields(job));
+      logFailure(core, context, second.code as InboundErrorCode, fields, undefined, err, () => messageMask(job));
     }
   }
   return { result: errorReply(fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };
@@ -302,7 +306,7 @@ function sendReply(job: InFlight, result: SequenceResult, told: (() => void) | u
     // as one that does not pack: the client gets a 96, the result is handed over.
     framed = frameReply(core, frame, core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {}));
   } catch (err) {
-    logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', fields, context.messageId, err, maskedFields(job));
+    logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', fields, context.messageId, err, () => messageMask(job));
     // The client gets a 96, not the sequence's result (a relayed approval its dialect cannot carry): handed over, once.
     // The 96 is then written without `told`, so that a client gone as well does not hand the result over again.
     if (told !== undefined && source !== undefined) handOver(core, peer, message, context, result, 'reply-invalid', source);

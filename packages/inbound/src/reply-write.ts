@@ -114,9 +114,10 @@ export function noFallback(core: EndpointCore, peer: Peer, mti: string): void {
 }
 
 /**
- * Counts and logs (at warn, card data masked: that of `maskOf`, by default `fields`; the
- * pipeline gives context.ts `maskedFields`, the request as the client sent it and the sequence's own object) a message the endpoint could not handle as its sequence meant. Never
- * throws: a logger that throws loses the line, not the count, nor what the endpoint does next (onError, the 96).
+ * Counts and logs (at warn, card data masked: by the mask `mask` makes, by default that of `fields`; the pipeline
+ * gives the message's own, message-mask.ts: the request as the client sent it and the sequence's own object, made
+ * once) a message the endpoint could not handle as its sequence meant. Never throws: a logger (or a mask) that throws
+ * loses the line, not the count, nor what the endpoint does next (onError, the 96).
  */
 export function logFailure(
   core: EndpointCore,
@@ -125,12 +126,11 @@ export function logFailure(
   fields: IsoMessage,
   messageId: string | undefined,
   err: unknown,
-  maskOf: IsoMessage | readonly IsoMessage[] = fields,
+  mask: () => CardDataMask = () => CardDataMask.of(fields, core.codec.dialect),
 ): void {
   core.metrics.error(code);
   logSafely(() => {
-    const mask = CardDataMask.of(maskOf, core.codec.dialect);
-    peer.logger.warn({ code, messageId, ...summarize(fields), err: errorForLog(err, mask) }, describe(code));
+    peer.logger.warn({ code, messageId, ...summarize(fields), err: errorForLog(err, mask()) }, describe(code));
   });
 }
 
