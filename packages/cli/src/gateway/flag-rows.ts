@@ -3,6 +3,7 @@
  * help). The config file schema, the argument specs, the defaults and the help are all made from these rows.
  */
 import { MAX_IN_FLIGHT, MAX_SAF_ATTEMPTS, MAX_SAF_IN_FLIGHT } from '@iso8583/connector/option-limits';
+import { MAX_CONNECTIONS } from '@iso8583/inbound/option-limits';
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector/timeouts';
 import { FRAME_CHOICES, MAX_HEADER_BYTES } from '../flags.js';
 import { CONSOLE_ROWS } from '../flag-table.js';
@@ -74,9 +75,9 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'reconnectDelay', flag: 'reconnect-delay', kind: 'integer', arg: 'MS', min: 1, max: MAX_TIMER_DELAY, default: 100, help: 'ms before the first try to reconnect a lost or refused upstream link; each failure in a row doubles the wait (drawn between half and all of it), up to --reconnect-max-delay' },
   { key: 'reconnectMaxDelay', flag: 'reconnect-max-delay', kind: 'integer', arg: 'MS', min: 1, max: MAX_TIMER_DELAY, default: 30_000, help: 'longest ms between tries to reconnect an upstream link (not below --reconnect-delay): a bank back on its port is linked again within it' },
   { key: 'signOn', flag: 'sign-on', kind: 'boolean', default: false, help: 'sign on (0800/001) and off with the upstream' },
-  { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', min: 1, default: 1000, help: 'most POS connections at once' },
+  { key: 'maxConnections', flag: 'max-connections', kind: 'integer', arg: 'N', min: 1, max: MAX_CONNECTIONS, default: 1000, help: 'most POS connections at once' },
   { key: 'maxInFlight', flag: 'max-in-flight', kind: 'integer', arg: 'N', min: 1, max: MAX_IN_FLIGHT, defaultText: '64 x --max-connections + 32 x --http-max-connections (96000)', help: 'most requests each upstream link accepts at once (queued or at the bank); one more is answered 91 and never sent. Each request is bounded in time by --request-timeout' },
-  { key: 'maxConnectionsPerAddress', flag: 'max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--max-connections less a tenth', help: 'most POS connections of one address (IPv6: one /64) at once; behind a TCP load balancer set it to --max-connections' },
+  { key: 'maxConnectionsPerAddress', flag: 'max-connections-per-address', kind: 'integer', arg: 'N', min: 1, max: MAX_CONNECTIONS, defaultText: '--max-connections less a tenth', help: 'most POS connections of one address (IPv6: one /64) at once; behind a TCP load balancer set it to --max-connections' },
   { key: 'httpMaxConnections', flag: 'http-max-connections', kind: 'integer', arg: 'N', min: 1, default: DEFAULT_HTTP_MAX_CONNECTIONS, help: 'most HTTP connections at once: for a new one the oldest without a request in progress is closed, and only when every one is mid-request is the new one refused (503)' },
   { key: 'httpMaxConnectionsPerAddress', flag: 'http-max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--http-max-connections less a tenth', help: 'most HTTP connections of one address (IPv6: one /64) at once; behind a reverse proxy set it to --http-max-connections' },
   { key: 'httpMaxHeldBack', flag: 'http-max-held-back', kind: 'integer', arg: 'N', min: 1, default: DEFAULT_HTTP_MAX_HELD_BACK, help: 'most pipelined HTTP requests held back at once across the port (parsed, waiting for an earlier answer of their connection): beyond it the connection holding the most, with every request at the routes answered (a client that does not read its answers), is closed' },
