@@ -10,7 +10,8 @@ import { statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { openSynced, replaceFile, replaceFrom } from './durable-file.js';
 import { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
-import { nextTurn, owedCount, readJournal } from './journal-read.js';
+import { NOTHING_OWED, nextTurn, owedOf, readJournal } from './journal-read.js';
+import type { JournalOwed } from './journal-read.js';
 import { quarantinesWhole } from './journal-quarantine.js';
 import { readJournalFileSync } from './journal-tail.js';
 import { addLine } from './journal-record.js';
@@ -63,10 +64,11 @@ export interface JournalOpenNeed {
   /** The live entries (reversals and advices not yet ended): what the start takes over and sends. */
   entries: number;
   /**
-   * What the file may still owe: the live entries and the damaged `add` records whose `done` is not in the file
-   * (journal-read.ts `owedCount`, the count a start with reversal and SAF off refuses on).
+   * What the file may still owe (journal-read.ts `owedOf`, as `owedInJournalSync` reads it): its live entries (and of
+   * them the reversals), and the damaged `add` records whose `done` is not in the file; `owed.owed` is the count a start
+   * with reversal and SAF off refuses on. Read with the rest, so a check before a start reads the file once.
    */
-  owed: number;
+  owed: JournalOwed;
   /** The compacted records: the live entries' `add` lines, as the start writes them. */
   records: number;
   /** The preallocated blank bytes after them. */
@@ -97,20 +99,21 @@ function spareBytes(path: string): number {
  * bytes, default 4 MiB), which replaces the old file only once whole (journal.ts's `open`). The old file's space is
  * freed only by that rename, so a folder whose file system has fewer bytes free fails the start with `ENOSPC`. For a
  * check before a start (`gateway --check-config`, `run --check`): read synchronously up to the trailing blank run as a
- * restart reads it (journal-tail.ts: memory does not grow with the preallocated tail), nothing written; a missing file
- * needs the preallocated part only. A spare file a killed process left is removed by the start before it writes
+ * restart reads it (journal-tail.ts: memory does not grow with the preallocated tail), nothing written, with what it
+ * still owes (`owed`: the check's one reading of the file); a missing file needs the preallocated part only, and owes
+ * nothing. A spare file a killed process left is removed by the start before it writes
  * (`reclaimed`: its bytes count as free). Throws what reading the file throws (`EACCES`, `EISDIR`) other than `ENOENT`.
  */
 export function journalOpenNeed(path: string, preallocate = DEFAULT_JOURNAL_PREALLOCATE): JournalOpenNeed {
   // Up to the trailing blank run, as a restart reads it (journal-tail.ts): not the preallocated tail (up to 1 GiB).
   const read = readJournalFileSync(path);
-  if (read === undefined) return { entries: 0, owed: 0, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: spareBytes(path) };
+  if (read === undefined) return { entries: 0, owed: { ...NOTHING_OWED }, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: spareBytes(path) };
   const contents = readJournal(read.data);
   let records = 0;
   for (const entry of contents.live.values()) records += Buffer.byteLength(addLine(entry)) + 1;
   // A file in which no line is a record is renamed to quarantine whole: nothing written.
   const quarantine = quarantinesWhole(contents) ? 0 : contents.bad.reduce((n, b) => n + b.bytes.length + 1, 0);
-  return { entries: contents.live.size, owed: owedCount(contents), records, preallocate, quarantine, total: records + preallocate + quarantine, reclaimed: spareBytes(path) };
+  return { entries: contents.live.size, owed: owedOf(contents), records, preallocate, quarantine, total: records + preallocate + quarantine, reclaimed: spareBytes(path) };
 }
 
 /** A compacted journal, open for writing. */

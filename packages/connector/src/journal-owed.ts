@@ -6,33 +6,11 @@
 import { join } from 'node:path';
 import { JOURNAL_FILE } from './journal.js';
 import { journalOpenError } from './journal-hold.js';
-import { owedCount, readJournal, readJournalInTurns } from './journal-read.js';
-import type { JournalContents } from './journal-read.js';
+import { NOTHING_OWED, owedOf, readJournal, readJournalInTurns } from './journal-read.js';
+import type { JournalOwed } from './journal-read.js';
 import { readJournalFile, readJournalFileSync } from './journal-tail.js';
 
-/** What the journal file of a folder still owes (all 0 when there is no file). */
-export interface JournalOwed {
-  /** The live entries: reversals and advices an earlier run left unfinished (a start with reversal or SAF on sends them). */
-  entries: number;
-  /** Of {@link JournalOwed.entries}, the reversals (the others are advices). */
-  reversals: number;
-  /**
-   * The damaged `add` records (not a crash cut) whose `done` is not in the file: each a reversal or advice maybe owed
-   * that no start sends (a start with reversal or SAF on quarantines each and logs it at `error`).
-   */
-  damaged: number;
-  /** `entries + damaged`: what the file may still owe (journal-read.ts `owedCount`), the count a refusal is made on. */
-  owed: number;
-}
-
-/** What `contents` owes. */
-function owedOf(contents: JournalContents): JournalOwed {
-  const live = [...contents.live.values()];
-  const owed = owedCount(contents);
-  return { entries: live.length, reversals: live.filter((e) => (e.kind ?? 'reversal') === 'reversal').length, damaged: owed - live.length, owed };
-}
-
-const NONE: JournalOwed = { entries: 0, reversals: 0, damaged: 0, owed: 0 };
+export type { JournalOwed } from './journal-read.js';
 
 /**
  * What the journal file in `dir` still owes ({@link JournalOwed}), read as a restart reads it (up to the trailing blank
@@ -47,7 +25,7 @@ export async function owedInJournal(dir: string): Promise<JournalOwed> {
   } catch (err) {
     throw journalOpenError(dir, err);
   }
-  return read === undefined ? NONE : owedOf(await readJournalInTurns(read.data));
+  return read === undefined ? { ...NOTHING_OWED } : owedOf(await readJournalInTurns(read.data));
 }
 
 /** {@link owedInJournal}, synchronously: for a check before a start, which reads and writes nothing else. */
@@ -58,7 +36,7 @@ export function owedInJournalSync(dir: string): JournalOwed {
   } catch (err) {
     throw journalOpenError(dir, err);
   }
-  return read === undefined ? NONE : owedOf(readJournal(read.data));
+  return read === undefined ? { ...NOTHING_OWED } : owedOf(readJournal(read.data));
 }
 
 /** The system's reason (`EACCES`, `ENOTDIR`) an {@link owedInJournal} failure carries as its `cause`, else its text. */

@@ -290,10 +290,38 @@ export function damagedAdds(contents: JournalContents): DamagedAdd[] {
 /**
  * The reversals and advices `contents` may still owe: its live entries, and its damaged `add` records whose `done` is
  * not in the file ({@link damagedAdds}). The one count of a start with reversal and SAF off (reversal-unsent.ts) and
- * of the checks before a start (journal-compaction.ts `journalOpenNeed`, its `owed`).
+ * of the checks before a start ({@link owedOf}).
  */
 export function owedCount(contents: JournalContents): number {
   return contents.live.size + damagedAdds(contents).filter((d) => !d.done).length;
+}
+
+/** What a journal file still owes (all 0 when there is no file). */
+export interface JournalOwed {
+  /** The live entries: reversals and advices an earlier run left unfinished (a start with reversal or SAF on sends them). */
+  entries: number;
+  /** Of {@link JournalOwed.entries}, the reversals (the others are advices). */
+  reversals: number;
+  /**
+   * The damaged `add` records (not a crash cut) whose `done` is not in the file: each a reversal or advice maybe owed
+   * that no start sends (a start with reversal or SAF on quarantines each and logs it at `error`).
+   */
+  damaged: number;
+  /** `entries + damaged`: what the file may still owe ({@link owedCount}), the count a refusal is made on. */
+  owed: number;
+}
+
+/** What a journal that has no file owes: nothing. */
+export const NOTHING_OWED: Readonly<JournalOwed> = Object.freeze({ entries: 0, reversals: 0, damaged: 0, owed: 0 });
+
+/**
+ * What `contents` owes: the one reading of it for every check before or instead of a start (journal-owed.ts, and
+ * journal-compaction.ts `journalOpenNeed`, which reads the file once for its size and what it owes).
+ */
+export function owedOf(contents: JournalContents): JournalOwed {
+  const live = [...contents.live.values()];
+  const owed = owedCount(contents);
+  return { entries: live.length, reversals: live.filter((e) => (e.kind ?? 'reversal') === 'reversal').length, damaged: owed - live.length, owed };
 }
 
 /**

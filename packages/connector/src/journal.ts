@@ -145,7 +145,9 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
 
   /**
    * Adds an entry (see `ReversalJournal.add`); an id live already (its add durable) is taken as this add: nothing is
-   * written, and it resolves at once.
+   * written, and it resolves at once. Its own failed add never leaves an id live (its bytes are blanked, or the journal
+   * stops), but a store that wraps it may report an add failed after it took effect here, and the connector adds that
+   * entry again (reversal-again.ts): it is this node's, so it resolves as an add (`'exists'` would leave it unsent).
    */
   add(entry: JournalEntry): Promise<void> {
     if (this.live.get(entry.id) !== undefined && this.handle !== undefined && !this.closed && this.stopped === undefined) return Promise.resolve();
