@@ -28,10 +28,12 @@ type Use = 'read' | 'write' | 'replace';
  * read and today's appended to. In a sticky folder (mode `+t`) only the owner of a file or of the folder may rename
  * over it or remove it. A journal's folder must also have the free space of what a start writes there before the old
  * journal file is gone (connector's `journalOpenNeed`: the live records it holds, compacted, then the preallocated
- * part; `ENOSPC (no space left on device): 1048576 bytes free in DIR, …`). Nothing is opened or made.
+ * part; `ENOSPC (no space left on device): 1048576 bytes free in DIR, …`). Nothing is opened or made. `need`: the
+ * journal's file as the caller read it ({@link readJournalNeed}, which also says what it owes: the checks read the
+ * file once for both; `undefined` when it could not be read, or the folder holds no journal).
  */
-export function storeDirProblem(dir: string, kinds: readonly StoreKind[]): string | undefined {
-  const problem = pathProblem(dir, 'folder') ?? (kinds.includes('journal') ? spaceProblem(dir, journalNeed(dir)) : undefined);
+export function storeDirProblem(dir: string, kinds: readonly StoreKind[], need: JournalOpenNeed | undefined): string | undefined {
+  const problem = pathProblem(dir, 'folder') ?? (kinds.includes('journal') ? spaceProblem(dir, need ?? preallocatedOnly()) : undefined);
   if (problem !== undefined) return problem;
   let folder: Stats;
   try {
@@ -78,15 +80,22 @@ function blocks(bytes: number, size: number): number {
 }
 
 /**
- * What a start writes in the journal folder `dir`: the connector's `journalOpenNeed` of its file (a file it cannot
- * read: the preallocated part only, and {@link fileProblem} names it).
+ * The journal file of the folder `dir` read once for the checks before a start: what a start writes there and what it
+ * still owes (the connector's `journalOpenNeed`, its `owed` as `owedInJournalSync` says it); `undefined` when it cannot
+ * be read (`EACCES`, `EISDIR`: {@link fileProblem} names it). No file: the preallocated part, nothing owed.
  */
-function journalNeed(dir: string): JournalOpenNeed {
+export function readJournalNeed(dir: string): JournalOpenNeed | undefined {
   try {
     return journalOpenNeed(join(dir, JOURNAL_FILE));
   } catch {
-    return { entries: 0, owed: 0, records: 0, preallocate: DEFAULT_JOURNAL_PREALLOCATE, quarantine: 0, total: DEFAULT_JOURNAL_PREALLOCATE, reclaimed: 0 };
+    return undefined;
   }
+}
+
+/** What a start writes for a journal file it cannot read: the preallocated part only. */
+function preallocatedOnly(): JournalOpenNeed {
+  const preallocate = DEFAULT_JOURNAL_PREALLOCATE;
+  return { entries: 0, owed: { entries: 0, reversals: 0, damaged: 0, owed: 0 }, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: 0 };
 }
 
 /**

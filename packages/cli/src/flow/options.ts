@@ -10,7 +10,7 @@ import type { FieldProblem } from '@iso8583/codec';
 import { defaultJournalDir, journalReadReason, owedInJournalSync, owedUnknownText, unsentRefusal, validateConnectorOptions } from '@iso8583/connector';
 import type { JournalOwed } from '@iso8583/connector';
 import { validateInboundOptions } from '@iso8583/inbound';
-import { storeDirProblem } from '../store-dir-problem.js';
+import { readJournalNeed, storeDirProblem } from '../store-dir-problem.js';
 import { journalFileIn, journalUncheckedWarning, owedAtStartWarning } from '../journal-warnings.js';
 import { flowError } from './errors.js';
 
@@ -88,12 +88,15 @@ export function checkJournalDirs(file: string, connectors: Record<string, Option
         refuseOwed(file, name, dir, owed());
         continue;
       }
-      const problem = storeDirProblem(dir, ['journal']);
+      // Its journal file read once: what a start writes there (the space it needs) and what it still owes.
+      const need = readJournalNeed(dir);
+      const problem = storeDirProblem(dir, ['journal'], need);
       const field = `/connectors/${name}/${key}/journalDir`;
       if (problem !== undefined) {
         throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file}: ${field}: the journal folder ${dir} cannot be made or written: ${problem}`, { field });
       }
-      const left = owed();
+      // Not read above, yet no problem found with it: read again, to refuse with the system's reason.
+      const left = need?.owed ?? owed();
       if (left.owed > 0) warnings.push(owedAtStartWarning(field, dir, left));
     }
   }

@@ -7,14 +7,13 @@
  */
 import type { Logger } from 'pino';
 import { Iso8583Error } from '@iso8583/codec';
-import { defaultJournalDir, owedInJournalSync } from '@iso8583/connector';
-import type { JournalOwed } from '@iso8583/connector';
+import { defaultJournalDir } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import { groupUpstreams, upstreamOptions } from './upstream-options.js';
 import { journalFlagOf, refuseStrandedJournals } from './journal-stranded.js';
 import { owedAtStartWarning } from '../journal-warnings.js';
-import { storeDirProblem } from '../store-dir-problem.js';
+import { readJournalNeed, storeDirProblem } from '../store-dir-problem.js';
 import type { StoreKind } from '../store-dir-problem.js';
 
 /** A store folder of a gateway start and the stores it holds. */
@@ -49,26 +48,19 @@ export function gatewayJournalDirs(config: GatewayConfig, logger: Logger): Gatew
 export function checkJournalDirs(config: GatewayConfig, logger: Logger): string[] {
   const owed: string[] = [];
   for (const { dir, kinds } of gatewayJournalDirs(config, logger)) {
-    const problem = storeDirProblem(dir, kinds);
+    // Its journal file read once: what a start writes there (the space it needs) and what it still owes.
+    const need = kinds.includes('journal') ? readJournalNeed(dir) : undefined;
+    const problem = storeDirProblem(dir, kinds, need);
     if (problem !== undefined) {
       throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `--reversal-journal: the journal folder ${dir} cannot be made or written: ${problem}`, {
         field: '--reversal-journal',
       });
     }
     // Readable, by the look above (a file that vanished or changed since is the start's to find).
-    const left = kinds.includes('journal') ? owedIfRead(dir) : undefined;
+    const left = need?.owed;
     if (left !== undefined && left.owed > 0) owed.push(owedAtStartWarning(journalFlagOf(config), dir, left));
   }
   return [...refuseStrandedJournals(config), ...owed];
-}
-
-/** What the journal in `dir` still owes (connector's `owedInJournalSync`), or `undefined` when it cannot be read. */
-function owedIfRead(dir: string): JournalOwed | undefined {
-  try {
-    return owedInJournalSync(dir);
-  } catch {
-    return undefined;
-  }
 }
 
 /** The connector's names of the store folders the gateway's `--reversal-journal` places. */
