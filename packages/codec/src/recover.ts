@@ -1,34 +1,48 @@
 /**
- * What can still be read from a message that does not decode: its MTI and, where possible, the fields before the one
- * that failed. The inbound endpoint uses it to answer with response code 30 echoing STAN, terminal and the other keys;
- * the connector to fail the request waiting for a broken response at once (its match key is readable) instead of
- * letting it time out.
+ * What can still be read from a message that does not decode: its MTI and, where possible, the fields whose place on
+ * the wire is certain. The inbound endpoint uses it to answer with response code 30 echoing STAN, terminal and the
+ * other keys; the connector to fail the request waiting for a broken response at once (its match key is readable)
+ * instead of letting it time out.
  *
- * 1. A lenient decode that allows trailing bytes (the fault may be a character outside the field type, or bytes
- *    after the last field).
- * 2. Otherwise the MTI is read by itself, and the fields before the failing one by decoding a copy whose bitmap has
- *    the failing field and every later one cleared (bit 1 stays: the secondary bitmap keeps its place on the wire).
+ * 1. A lenient decode that takes the whole image (the fault is a character outside a field's type): every length
+ *    prefix agreed with the image's end, so every field is where the bitmap and the prefixes put it.
+ * 2. Otherwise a length or prefix is wrong somewhere (a length over the maximum, bytes after the last field, a message
+ *    too short), and any variable-length field may be the one misread: a terminal that sends field 2 with a 3-digit
+ *    prefix (`016` + PAN) to an LLVAR dialect has field 2 read as `6` and every later field read from the PAN's digits
+ *    (a "STAN" and a "terminal" that are 14 of its 16 digits). Only the MTI and the fields before the first
+ *    variable-length field present (and before the failing one) are taken, read from a copy whose bitmap has that
+ *    field and every later one cleared (bit 1 stays: the secondary bitmap keeps its place on the wire).
  */
-import type { Codec } from './codec-types.js';
+import type { Codec, Decoded } from './codec-types.js';
 import type { Dialect, IsoMessage } from './types.js';
 import { MTI_ASCII, MTI_BCD, MTI_EBCDIC, mtiSize, readMti } from './field/mti.js';
 
 /**
  * The fields that can still be read from a message image that failed to decode (`failedField`: the `field` of the
- * decode error), or `undefined` when not even its MTI can be read. Never throws.
+ * decode error), or `undefined` when not even its MTI can be read. After a length or prefix fault only the fields
+ * before the first variable-length one are given (see above): never a field read from bytes a misread prefix may have
+ * shifted. Never throws.
  */
 export function recoverFields(codec: Codec, bytes: Buffer, failedField: string | undefined): IsoMessage | undefined {
+  let whole: Decoded | undefined;
   try {
-    return codec.decode(bytes, { lenient: true, trailing: 'allow' }).message;
+    whole = codec.decode(bytes, { lenient: true, trailing: 'allow' });
   } catch {
-    // fall through to the MTI alone
+    // a length, prefix or bitmap fault: the fields with a certain place only
   }
+  if (whole !== undefined && whole.length === bytes.length) return whole.message;
   const dialect = codec.dialect;
   const mti = messageMti(dialect, bytes);
   if (mti === undefined) return undefined;
-  const field = failedField === undefined ? NaN : Number.parseInt(failedField, 10);
-  if (Number.isInteger(field) && field > 2) {
-    const trimmed = trimBitmap(dialect, bytes, field);
+  const failed = failedField === undefined ? NaN : Number.parseInt(failedField, 10);
+  const bitmapAt = (dialect.headerLength ?? 0) + mtiSize(MTI_ENCODINGS[dialect.mti.encoding]);
+  const firstVariable = firstVariableField(dialect, bytes, bitmapAt);
+  if (firstVariable === undefined) return { 0: mti };
+  const from = Math.min(Number.isInteger(failed) && failed > 0 ? failed : Infinity, firstVariable);
+  // No variable-length field and no failing one: every field has a fixed place, only bytes after the last are extra.
+  if (from === Infinity) return whole?.message ?? { 0: mti };
+  if (from > 2) {
+    const trimmed = trimBitmap(dialect, bytes, bitmapAt, from);
     if (trimmed !== undefined) {
       try {
         const partial = codec.decode(trimmed, { lenient: true, trailing: 'allow' }).message;
@@ -95,9 +109,36 @@ function clearFrom(bitmap: Buffer, first: number, from: number, keepBit1: boolea
   }
 }
 
+/** Whether bit `bit` (1-64) of a bitmap is set. */
+function bitSet(bitmap: Buffer, bit: number): boolean {
+  return (bitmap[(bit - 1) >> 3]! & (0x80 >> ((bit - 1) & 7))) !== 0;
+}
+
+/**
+ * The lowest field present in the image whose length is not fixed (one with a length prefix, or one the dialect does
+ * not define: the decode cannot know its length either); `Infinity` when every present field is fixed, 129 when a
+ * tertiary bitmap follows (its fields are not looked at); `undefined` when the bitmaps cannot be read.
+ */
+function firstVariableField(dialect: Dialect, bytes: Buffer, at: number): number | undefined {
+  const primary = readBitmap(dialect, bytes, at);
+  if (primary === undefined) return undefined;
+  const lowest = dialect.bitmap.firstField ?? 2;
+  const variable = (field: number): boolean => {
+    if (field < lowest) return false;
+    const spec = dialect.fields[String(field)];
+    return spec === undefined || spec.prefix !== undefined;
+  };
+  for (let bit = 2; bit <= 64; bit++) if (bitSet(primary, bit) && variable(bit)) return bit;
+  if (!bitSet(primary, 1)) return Infinity;
+  const secondary = readBitmap(dialect, bytes, at + (dialect.bitmap.encoding === 'binary' ? 8 : 16));
+  if (secondary === undefined) return undefined;
+  const tertiary = dialect.bitmap.tertiary === true;
+  for (let bit = tertiary ? 2 : 1; bit <= 64; bit++) if (bitSet(secondary, bit) && variable(64 + bit)) return 64 + bit;
+  return tertiary && bitSet(secondary, 1) ? 129 : Infinity;
+}
+
 /** A copy of the image with field `from` and every later field removed from the bitmap(s), or `undefined`. */
-function trimBitmap(dialect: Dialect, bytes: Buffer, from: number): Buffer | undefined {
-  const at = (dialect.headerLength ?? 0) + mtiSize(MTI_ENCODINGS[dialect.mti.encoding]);
+function trimBitmap(dialect: Dialect, bytes: Buffer, at: number, from: number): Buffer | undefined {
   const primary = readBitmap(dialect, bytes, at);
   if (primary === undefined) return undefined;
   const copy = Buffer.from(bytes);

@@ -28,17 +28,21 @@ test('errors – a field that does not decode is answered with 30 on the respons
   assert.equal(endpoint.stats().byResponseCode['30'], 1);
 });
 
-test('errors – a truncated message is answered with 30 echoing the fields before the one cut short', async (t) => {
+test('errors – a truncated message is answered with 30 echoing the fixed fields before the first variable-length one', async (t) => {
   const { port } = await startEndpoint(t, { sequence: approveAll });
   const client = await TestClient.connect(port);
   t.after(() => client.destroy());
+  // Field 2 first: whether the cut or a misread prefix of field 2 (a terminal's "016" + PAN) put the end where it is
+  // cannot be told, so nothing after field 2 is trusted, field 2 included.
   const image = client.codec.pack(purchase(456));
   client.write(encodeFrame(image.subarray(0, image.length - 4)));
   const reply = await client.reply();
-  assert.equal(reply.fields['0'], '0210');
-  assert.equal(reply.fields['39'], '30');
-  assert.equal(reply.fields['11'], '000456');
-  assert.equal(reply.fields['2'], '4111111111111111');
+  assert.deepEqual(reply.fields, { 0: '0210', 39: '30' });
+  // Field 2 absent: the fixed fields before track 2 (35) have certain places and are echoed.
+  const noPan = client.codec.pack(purchase(457, { 2: undefined, 35: '4111111111111111=3012101123456789' }));
+  client.write(encodeFrame(noPan.subarray(0, noPan.length - 4)));
+  const second = await client.reply();
+  assert.deepEqual(second.fields, { 0: '0210', 3: '000000', 4: '000000001000', 7: '1121103000', 11: '000457', 39: '30' });
 });
 
 test('errors – a frame without a readable MTI is dropped, the connection stays and the next request is answered', async (t) => {
@@ -219,7 +223,8 @@ test('errors – property: a purchase cut anywhere after its MTI is answered 021
   const { port } = await startEndpoint(t, { sequence: approveAll, maxFormatErrors: 0 });
   const client = await TestClient.connect(port);
   t.after(() => client.destroy());
-  const image = client.codec.pack(purchase(77, { 35: '4111111111111111=3012101123456789', 42: 'MERCHANT0000001' }));
+  // Without field 2: the fields before track 2 (35) have certain places whatever the cut (see recover.ts).
+  const image = client.codec.pack(purchase(77, { 2: undefined, 35: '4111111111111111=3012101123456789', 42: 'MERCHANT0000001' }));
   const decoded = client.codec.unpack(image);
   // Where field 11 (STAN 000077, fixed n6) ends in the ASCII image.
   const stanEnd = image.toString('latin1').indexOf('000077') + 6;
