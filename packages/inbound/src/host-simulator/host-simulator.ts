@@ -49,8 +49,11 @@ export interface HostSimulatorOptions {
    * and a request of the other edition (a 1200 on a 1987 dialect, an 0200 on a 1993 one) is refused with a format
    * error that no reader of field 39 takes for an approval (by the MTI's edition or by the dialect's): `904` where
    * field 39 has room for three characters (a 1xxx MTI under smartvista, an 0xxx MTI on a 1993 dialect: the 1987 `30`
-   * padded to `030` would be a 1993 approval class), else `30`, and moves no money. Default: ISO 8583:1987's two-character codes, and requests
-   * of either edition are answered.
+   * padded to `030` would be a 1993 approval class), else `30`, and moves no money. The fields the simulator makes up
+   * (37 retrieval reference, 38 approval code, 54 a balance inquiry's balance, 4 a partial approval's amount) are set
+   * only where the dialect defines them (a dialect without field 4 gets 51 in place of a partial approval); a dialect
+   * without field 39 is refused (`ISO8583_ERR_INBOUND_OPTIONS` naming `dialect`): no answer could say what was done.
+   * Default: ISO 8583:1987's two-character codes, every field set, and requests of either edition are answered.
    */
   dialect?: ResponseCodeDialect;
   /**
@@ -165,6 +168,7 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
     now: options.now ?? (() => new Date()),
     checkCards: options.checkCards ?? true,
     partialApproval: options.partialApproval ?? false,
+    fields: options.dialect === undefined ? undefined : new Set(Object.keys(options.dialect.fields)),
   });
 
   function network(fields: IsoMessage, replyMti: string): MessageInput {

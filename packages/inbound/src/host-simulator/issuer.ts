@@ -28,6 +28,11 @@ export interface IssuerSettings {
   now: () => Date;
   checkCards: boolean;
   partialApproval: boolean;
+  /**
+   * The fields the dialect defines (`undefined`: no dialect, any field): the issuer sets 37, 38, 54 and a partial
+   * approval's 4 only where the dialect has them, so that every answer it books packs.
+   */
+  fields: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -104,7 +109,7 @@ export class Issuer {
     const { reply, entry } = advice ? this.#advice(fields, mti, replyMti, keys) : this.#request(fields, mti, replyMti, keys);
     if (entry !== undefined) {
       entry.code = reply['39'] as string;
-      entry.rrn = ownedText(reply['37'] as string);
+      entry.rrn = ownedOptional(reply['37'] as string | undefined);
       entry.approval = reply['38'] as string | undefined;
       entry.balance = reply['54'] as string | undefined;
       if (reply['39'] === PARTIAL) entry.approved = reply['4'] as string;
@@ -119,7 +124,7 @@ export class Issuer {
    */
   #again(fields: IsoMessage, replyMti: string, entry: JournalEntry): MessageInput {
     const reply = echo(fields, replyMti);
-    reply['37'] = entry.rrn!;
+    if (entry.rrn !== undefined) reply['37'] = entry.rrn;
     if (entry.reversed && entry.mti[2] === '0') return Object.assign(reply, { 39: REVERSED });
     if (entry.approval !== undefined) reply['38'] = entry.approval;
     reply['39'] = entry.code!;
@@ -133,7 +138,7 @@ export class Issuer {
     this.#sequenceNumber++;
     const date = this.settings.now();
     const reply = echo(fields, replyMti);
-    reply['37'] = text(fields, '37') ?? this.#retrievalReference(date);
+    this.#set(reply, '37', text(fields, '37') ?? this.#retrievalReference(date));
     const pan = panOf(fields);
     const stan = text(fields, '11');
     const processing = text(fields, '3') ?? '000000';
@@ -161,8 +166,21 @@ export class Issuer {
     return entry;
   }
 
+  /**
+   * Sets a field the issuer makes up (37, 38, 54, a partial approval's 4) where the dialect defines it: a reply with a
+   * field its dialect lacks does not pack, and the client would be told 96 while the money had moved.
+   */
+  #set(reply: MessageInput, field: string, value: string): void {
+    if (this.#defines(field)) reply[field] = value;
+  }
+
+  /** Whether the dialect defines `field` (any field without a dialect). */
+  #defines(field: string): boolean {
+    return this.settings.fields === undefined || this.settings.fields.has(field);
+  }
+
   #approve(reply: MessageInput): MessageInput {
-    reply['38'] = String((this.#sequenceNumber * 7919 + 104729) % 1000000).padStart(6, '0');
+    this.#set(reply, '38', String((this.#sequenceNumber * 7919 + 104729) % 1000000).padStart(6, '0'));
     reply['39'] = '00';
     return reply;
   }
@@ -180,7 +198,7 @@ export class Issuer {
     const expiry = card.expiry ?? expiryOf(fields);
     if (this.settings.checkCards && expiry !== undefined && isExpired(expiry, c.date)) return decline('54');
     if (c.inquiry) {
-      reply['54'] = additionalAmount(c.processing, text(fields, '49') ?? '840', card.balance);
+      this.#set(reply, '54', additionalAmount(c.processing, text(fields, '49') ?? '840', card.balance));
     } else {
       if (c.amount === 0) return decline('13');
       if (c.amount > this.settings.maxAmount) return decline('61');
@@ -188,15 +206,16 @@ export class Issuer {
         card.balance += c.amount;
         entry.credited = c.amount;
       } else {
-        // A purchase over the balance, with `partialApproval`: approved for the balance (10, field 4 the amount).
-        const partial = c.amount > card.balance && this.settings.partialApproval && c.kind === '00' && card.balance > 0;
+        // A purchase over the balance, with `partialApproval`: approved for the balance (10, field 4 the amount; a
+        // dialect without field 4 cannot say the amount approved: 51).
+        const partial = c.amount > card.balance && this.settings.partialApproval && c.kind === '00' && card.balance > 0 && this.#defines('4');
         if (c.amount > card.balance && !partial) return decline('51');
         const amount = partial ? card.balance : c.amount;
         card.balance -= amount;
         entry.debited = amount;
         if (partial) {
           this.#approve(reply);
-          reply['4'] = String(amount).padStart(text(fields, '4')!.length, '0');
+          this.#set(reply, '4', String(amount).padStart(text(fields, '4')!.length, '0'));
           reply['39'] = PARTIAL;
           if (early?.actual !== undefined) this.#reverse(entry, early.actual);
           return { reply, entry };

@@ -77,6 +77,9 @@ export function checkHostSimulatorOptions(options: unknown): void {
   }
   if (o.now !== undefined && typeof o.now !== 'function') problem('now', 'must be a function returning a Date');
   if (o.dialect !== undefined && !(isObject(o.dialect) && isObject(o.dialect.fields))) problem('dialect', 'must be a dialect (an object with fields)');
+  else if (o.dialect !== undefined && !isObject((o.dialect.fields as Record<string, unknown>)['39'])) {
+    problem('dialect', 'must define field 39 (response code): no answer of the simulator could say what it did');
+  }
   if (o.checkCards !== undefined && typeof o.checkCards !== 'boolean') problem('checkCards', 'must be a boolean');
   if (o.partialApproval !== undefined && typeof o.partialApproval !== 'boolean') problem('partialApproval', 'must be a boolean');
   if (problems.length > 0) throw schemaCheckError(problems, CHECK);

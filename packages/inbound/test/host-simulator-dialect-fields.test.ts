@@ -1,0 +1,59 @@
+// The host simulator sets the fields it makes up (37, 38, 54, a partial approval's 4) only where its dialect defines
+// them: a reply with a field the dialect lacks does not pack, the client is told 96, and the money had moved. A dialect
+// without field 39 is refused up front.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getDialect } from '@iso8583/codec';
+import type { Dialect, Iso8583Error } from '@iso8583/codec';
+import { createHostSimulator } from '../src/index.js';
+import { TestClient } from './support/client.js';
+import { startEndpoint } from './support/endpoint.js';
+import { VISA, ask, tx } from './support/simulator.js';
+
+/** iso87ascii without the fields named. */
+function without(...fields: string[]): Dialect {
+  const dialect = structuredClone(getDialect('iso87ascii')) as Dialect;
+  for (const field of fields) delete dialect.fields[field];
+  return dialect;
+}
+
+test('host simulator – a dialect without 37 and 38: the purchase is approved 00 through the endpoint, its money moved once', async (t) => {
+  const dialect = without('37', '38');
+  const host = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect });
+  const { port } = await startEndpoint(t, { dialect, sequence: host });
+  // The client's iso87ascii packs and reads these messages as the endpoint's dialect does (no 37, 38 in them).
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  const reply = await client.request(tx('0200', '000001', 1000));
+  assert.equal(reply.fields['39'], '00');
+  assert.equal(reply.fields['37'], undefined);
+  assert.equal(reply.fields['38'], undefined);
+  assert.equal(host.balanceOf(VISA), 4000);
+  // The same request again: the answer already given, no second debit.
+  assert.equal((await client.request(tx('0200', '000001', 1000))).fields['39'], '00');
+  assert.equal(host.balanceOf(VISA), 4000);
+});
+
+test('host simulator – a dialect without 54: a balance inquiry is approved without it; without 4, no partial approval (51)', async () => {
+  const no54 = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect: without('54') });
+  const inquiry = await ask(no54, tx('0100', '000002', 0, { 3: '300000', 4: undefined as unknown as string }));
+  assert.equal(inquiry?.['39'], '00');
+  assert.equal(inquiry?.['54'], undefined);
+  const no4 = createHostSimulator({ cards: { [VISA]: { balance: 500 } }, dialect: without('4'), partialApproval: true });
+  const reply = await ask(no4, tx('0200', '000003', 1000));
+  assert.equal(reply?.['39'], '51');
+  assert.equal(reply?.['4'], '000000001000', 'the request\'s amount echoed, not a partial one');
+  assert.equal(no4.balanceOf(VISA), 500);
+});
+
+test('host simulator – a dialect without field 39 is refused up front, ISO8583_ERR_INBOUND_OPTIONS naming dialect', () => {
+  let err: Iso8583Error | undefined;
+  try {
+    createHostSimulator({ dialect: without('39') });
+  } catch (e) {
+    err = e as Iso8583Error;
+  }
+  assert.equal(err?.code, 'ISO8583_ERR_INBOUND_OPTIONS');
+  assert.deepEqual(err?.problems?.map((p) => p.field), ['dialect']);
+  assert.match(err!.message, /field 39/);
+});
