@@ -36,7 +36,10 @@ test('host simulator reused STAN – a terminal reusing STAN 000001: each revers
   // The pre-authorisation, by its class: completed for 4000 (the hold of 5000 released).
   assert.equal((await ask(sim, { ...tx('0220', '000003', 4000), 90: named('0100', at(MANY)) }))?.['39'], '00');
   assert.equal(sim.balanceOf(VISA), (balance += 5000 - 4000));
-  // A field 90 naming no time: the latest purchase of the card.
+  // A field 90 naming no time: the amount decides (field 4, the original's): the purchase of 105, not the latest.
+  assert.equal((await ask(sim, { ...tx('0400', '000004', 105), 90: named('0200', '0000000000') }))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), (balance += 105));
+  // An amount no purchase has: the latest purchase of the card.
   assert.equal((await ask(sim, { ...tx('0400', '000004', 1000), 90: named('0200', '0000000000') }))?.['39'], '00');
   assert.equal(sim.balanceOf(VISA), (balance += 100 + MANY - 1));
   // A time no transaction has: the purchase without field 7 (no time on the original: any time matches it).
@@ -79,4 +82,30 @@ test('host simulator reused STAN – the journal forgets the oldest of one STAN 
   assert.equal((await ask(sim, { ...tx('0400', '000002', 100), 90: named('0200', at(0)) }))?.['39'], '25', 'dropped');
   assert.equal((await ask(sim, { ...tx('0400', '000002', 100), 90: named('0200', at(MANY - journalSize)) }))?.['39'], '00', 'the oldest held');
   assert.equal(sim.balanceOf(VISA), 1000000 - (MANY - 1) * 100);
+});
+
+test('host simulator reused STAN – a 10.00 and a 25.00 purchase under one STAN: each reversal gives back its own amount, a repeat nothing', async () => {
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 10000 } }, now: () => NOW });
+  assert.equal((await ask(sim, tx('0200', '000001', 1000, { 7: at(1) })))?.['39'], '00');
+  assert.equal((await ask(sim, tx('0200', '000001', 2500, { 7: at(2) })))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 6500);
+  // No field 90: found by STAN + terminal + acquirer; field 4 (the original's amount) says which.
+  assert.equal((await ask(sim, tx('0400', '000001', 1000, { 7: at(3) })))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 7500, 'the 10.00 purchase given back, not the 25.00 one');
+  assert.equal((await ask(sim, tx('0401', '000001', 1000, { 7: at(4) })))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 7500, 'the repeat of the reversal moves nothing');
+  assert.equal((await ask(sim, tx('0400', '000001', 2500, { 7: at(5) })))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 10000, 'the 25.00 purchase given back too');
+});
+
+test('host simulator reused STAN – 1993: a 401 partial reversal finds its original by the amount in field 30', async () => {
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 10000 } }, now: () => NOW });
+  const at12 = (n: number): string => `2611211030${String(n).padStart(2, '0')}`;
+  assert.equal((await ask(sim, tx('1200', '000001', 1000, { 12: at12(1) })))?.['39'], '000');
+  assert.equal((await ask(sim, tx('1200', '000001', 2500, { 12: at12(2) })))?.['39'], '000');
+  assert.equal(sim.balanceOf(VISA), 6500);
+  // 6.00 of the 10.00 purchase done: 4.00 back (the 25.00 one, the latest, stays as it is).
+  const partial = tx('1420', '000001', 600, { 12: at12(3), 24: '401', 30: '000000001000000000001000' });
+  assert.equal((await ask(sim, partial))?.['39'], '400');
+  assert.equal(sim.balanceOf(VISA), 6900);
 });

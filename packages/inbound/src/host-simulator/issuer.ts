@@ -17,7 +17,7 @@ import { echo, text } from './message-fields.js';
 import { originalKeys, ownKeys } from './original-keys.js';
 import { PendingReversals } from './pending-reversals.js';
 import type { PendingReversal } from './pending-reversals.js';
-import { readReversalAmounts } from './reversal-amount.js';
+import { readReversalAmounts, statedOriginalAmount } from './reversal-amount.js';
 
 /** What the issuer is configured with (see `HostSimulatorOptions`). */
 export interface IssuerSettings {
@@ -304,7 +304,7 @@ export class Issuer {
     const acquirer = text(fields, '32');
     const named = originalKeys(fields, v1993) ?? { stan, keys: acquirer === undefined ? {} : { acquirer } };
     Object.assign(named.keys, ownKeys(fields));
-    const entry = this.#journal.find(named.stan, named.keys);
+    const entry = this.#journal.find(named.stan, named.keys, statedOriginalAmount(fields, v1993));
     if (entry === undefined) {
       this.#pending.add(ownedText(named.stan), ownedKeys(named.keys), partial?.actual);
       return Object.assign(reply, { 39: '25' });

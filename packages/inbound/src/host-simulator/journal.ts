@@ -210,11 +210,21 @@ export class Journal {
    * The latest entry with this STAN whose given keys all match (see {@link matchesOriginal}); when `keys` name a time,
    * the latest of that exact time first, else the latest one without a time (or a repeat journaled as its original):
    * a purchase without field 7 does not take the reversal of an earlier one that the reversal names by its time.
+   * With `amount` (the original's amount a reversal states, see `statedOriginalAmount`), among those the amount
+   * decides (a terminal that reused its STAN for a 10.00 and a 25.00 purchase: a reversal of 10.00 takes the 10.00
+   * one): the latest not yet reversed of that amount, else the latest of that amount (already reversed: the repeat of
+   * a reversal, which moves nothing), else the latest whatever its amount.
    */
-  find(stan: string, keys: OriginalKeys): JournalEntry | undefined {
+  find(stan: string, keys: OriginalKeys, amount?: number): JournalEntry | undefined {
     const probes = entryProbes(keys);
     const time = keys.mti === undefined ? undefined : namedTime(keys.mti, keys);
-    return this.#byTerminal.latestExactFirst(stan, keys.terminal, probes, time, entryTime, (e) => matchesOriginal(e, keys));
+    const latest = (also: (e: JournalEntry) => boolean) =>
+      this.#byTerminal.latestExactFirst(stan, keys.terminal, probes, time, entryTime, (e) => matchesOriginal(e, keys) && also(e));
+    if (amount !== undefined) {
+      const found = latest((e) => e.amount === amount && !e.reversed) ?? latest((e) => e.amount === amount);
+      if (found !== undefined) return found;
+    }
+    return latest(() => true);
   }
 
   get size(): number {

@@ -51,3 +51,16 @@ export function readReversalAmounts(fields: Readonly<Record<string, unknown>>, v
   if (actual === undefined || actual === 0) return undefined;
   return { actual, original };
 }
+
+/**
+ * The original's amount a reversal states, to tell its original from another transaction under the same STAN: field
+ * 4 (1987, and a 1993 400), the first 12 digits of field 30 of a 1993 401 (field 4 there is the amount actually done);
+ * `undefined` when the reversal states none in digits.
+ */
+export function statedOriginalAmount(fields: Readonly<Record<string, unknown>>, v1993: boolean): number | undefined {
+  const inField30 = v1993 && fields['24'] === FUNCTION_CODE_PARTIAL_REVERSAL;
+  const value = fields[inField30 ? '30' : '4'];
+  if (typeof value !== 'string') return undefined;
+  const digits = inField30 ? value.slice(0, 12) : value;
+  return /^\d+$/.test(digits) ? Number(digits) : undefined;
+}
