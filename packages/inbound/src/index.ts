@@ -23,6 +23,7 @@ export type { InboundErrorCode } from './errors.js';
 export { responseMti } from './response.js';
 export { LogLimit, LogLimits } from '@iso8583/metrics';
 export { createHostSimulator, HOST_RESPONSE_CODES } from './host-simulator/host-simulator.js';
+export { MAX_SIMULATOR_BALANCE } from './host-simulator/options.js';
 export type { HostSimulator, HostSimulatorOptions } from './host-simulator/host-simulator.js';
 export type { SimulatedCard } from './host-simulator/cards.js';
 export { iso8583Inbound } from './fastify-plugin.js';

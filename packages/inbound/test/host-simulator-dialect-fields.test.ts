@@ -1,11 +1,11 @@
 // The host simulator sets the fields it makes up (37, 38, 54, a partial approval's 4) only where its dialect defines
 // them: a reply with a field the dialect lacks does not pack, the client is told 96, and the money had moved. A dialect
-// without field 39 is refused up front.
+// without field 39 is refused up front, and so is a balance field 54 cannot carry (over 12 digits).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getDialect } from '@iso8583/codec';
+import { createCodec, getDialect } from '@iso8583/codec';
 import type { Dialect, Iso8583Error } from '@iso8583/codec';
-import { createHostSimulator } from '../src/index.js';
+import { createHostSimulator, MAX_SIMULATOR_BALANCE } from '../src/index.js';
 import { TestClient } from './support/client.js';
 import { startEndpoint } from './support/endpoint.js';
 import { VISA, ask, tx } from './support/simulator.js';
@@ -56,4 +56,28 @@ test('host simulator – a dialect without field 39 is refused up front, ISO8583
   assert.equal(err?.code, 'ISO8583_ERR_INBOUND_OPTIONS');
   assert.deepEqual(err?.problems?.map((p) => p.field), ['dialect']);
   assert.match(err!.message, /field 39/);
+});
+
+test('host simulator – a balance over 12 digits is refused up front (field 54 carries 12): defaultBalance and cards[].balance', async () => {
+  for (const [options, field] of [
+    [{ defaultBalance: MAX_SIMULATOR_BALANCE + 1 }, 'defaultBalance'],
+    [{ cards: { [VISA]: { balance: 10 ** 13 } } }, 'cards[0].balance'],
+  ] as const) {
+    let err: Iso8583Error | undefined;
+    try {
+      createHostSimulator(options);
+    } catch (e) {
+      err = e as Iso8583Error;
+    }
+    assert.equal(err?.code, 'ISO8583_ERR_INBOUND_OPTIONS', field);
+    assert.deepEqual(err?.problems?.map((p) => p.field), [field]);
+    assert.match(err!.message, /999999999999/);
+  }
+  // The largest one is taken, and its balance inquiry answer packs (C + 12 digits in field 54).
+  const dialect = getDialect('iso87ascii');
+  const host = createHostSimulator({ defaultBalance: MAX_SIMULATOR_BALANCE, dialect });
+  const inquiry = await ask(host, tx('0100', '000004', 0, { 3: '300000', 4: undefined as unknown as string }));
+  assert.equal(inquiry?.['39'], '00');
+  assert.equal(inquiry?.['54'], '0002840C999999999999');
+  assert.equal(createCodec(dialect).unpack(createCodec(dialect).pack(inquiry!))['54'], '0002840C999999999999');
 });

@@ -15,12 +15,13 @@ import { checkHostSimulatorOptions } from './options.js';
  */
 export interface HostSimulatorOptions {
   /**
-   * The issuer's cards, a plain object: PAN (12 to 19 digits) -> balance (whole minor units, 0 or more), expiry
-   * (`YYMM`) and blocked flag. Default: none (see `defaultBalance`).
+   * The issuer's cards, a plain object: PAN (12 to 19 digits) -> balance (whole minor units, 0 to 999999999999:
+   * field 54 carries 12 digits), expiry (`YYMM`) and blocked flag. Default: none (see `defaultBalance`).
    */
   cards?: Record<string, SimulatedCard>;
   /**
-   * The opening balance (whole minor units, 0 or more) of a card not in `cards`, opened on first use; `null` declines
+   * The opening balance (whole minor units, 0 to 999999999999, `MAX_SIMULATOR_BALANCE`: field 54 carries 12 digits)
+   * of a card not in `cards`, opened on first use; `null` declines
    * unknown cards with 14 (invalid card). Default 1000000 (10,000.00), so that a demo approves any Luhn-valid test card.
    */
   defaultBalance?: number | null;

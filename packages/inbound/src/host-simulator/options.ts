@@ -29,12 +29,24 @@ const CARD_NUMBER = /^\d{12,19}$/;
 /** A whole number of minor units from 0 to `Number.MAX_SAFE_INTEGER`. */
 const isAmount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
 
+/**
+ * The largest balance a card may open with (`cards[].balance`, `defaultBalance`): 12 digits, what field 54 carries of
+ * a balance inquiry's balance (`C` + 12 digits). A larger one would make the inquiry's answer unpackable.
+ */
+export const MAX_SIMULATOR_BALANCE = 999_999_999_999;
+
+/** A balance a card may open with: a whole number of minor units from 0 to {@link MAX_SIMULATOR_BALANCE}. */
+const isBalance = (value: unknown): boolean => isAmount(value) && (value as number) <= MAX_SIMULATOR_BALANCE;
+
+/** What a bad balance is told. */
+const BALANCE_RULE = `must be a whole number of minor units from 0 to ${MAX_SIMULATOR_BALANCE} (12 digits, as field 54 carries it)`;
+
 /** The problems of one card of `cards`, named by its position. */
 function cardProblems(card: unknown, name: string): FieldProblem[] {
   const problem = (field: string, reason: string): FieldProblem => ({ field, code: CHECK.code, reason });
   if (!isObject(card)) return [problem(name, 'must be an object ({ balance, expiry?, blocked? })')];
   const problems: FieldProblem[] = [];
-  if (!isAmount(card.balance)) problems.push(problem(`${name}.balance`, 'must be a whole number of minor units, 0 or more'));
+  if (!isBalance(card.balance)) problems.push(problem(`${name}.balance`, BALANCE_RULE));
   if (card.expiry !== undefined && (typeof card.expiry !== 'string' || !/^\d{2}(0[1-9]|1[0-2])$/.test(card.expiry))) {
     problems.push(problem(`${name}.expiry`, 'must be YYMM (month 01 to 12)'));
   }
@@ -63,8 +75,8 @@ export function checkHostSimulatorOptions(options: unknown): void {
       });
     }
   }
-  if (o.defaultBalance !== undefined && o.defaultBalance !== null && !isAmount(o.defaultBalance)) {
-    problem('defaultBalance', 'must be a whole number of minor units, 0 or more, or null');
+  if (o.defaultBalance !== undefined && o.defaultBalance !== null && !isBalance(o.defaultBalance)) {
+    problem('defaultBalance', `${BALANCE_RULE}, or null`);
   }
   if (o.maxAmount !== undefined && o.maxAmount !== Number.POSITIVE_INFINITY && !isAmount(o.maxAmount)) {
     problem('maxAmount', 'must be a whole number of minor units, 0 or more (or Infinity: no limit)');
