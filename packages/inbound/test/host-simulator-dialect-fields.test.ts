@@ -34,6 +34,26 @@ test('host simulator – a dialect without 37 and 38: the purchase is approved 0
   assert.equal(host.balanceOf(VISA), 4000);
 });
 
+test('host simulator – a made-up value its dialect\'s field cannot carry is left out: the answer packs, the money moved once', async (t) => {
+  // Field 37 as n 6 (the simulator makes up 12 characters), field 54 as n 12 (a balance is C + 12 digits and more).
+  const dialect = structuredClone(getDialect('iso87ascii')) as Dialect;
+  dialect.fields['37'] = { ...dialect.fields['37']!, type: 'n', length: 6 };
+  dialect.fields['54'] = { name: 'ADDITIONAL AMOUNTS', type: 'n', length: 12, encoding: 'ascii' };
+  const host = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect });
+  const { port } = await startEndpoint(t, { dialect, sequence: host });
+  // The client's iso87ascii packs the requests as the endpoint's dialect does (37 and 54 are not in them).
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  const reply = await client.request(tx('0200', '000005', 1000));
+  assert.equal(reply.fields['39'], '00');
+  assert.equal(reply.fields['37'], undefined);
+  assert.match(String(reply.fields['38']), /^\d{6}$/);
+  assert.equal(host.balanceOf(VISA), 4000);
+  const inquiry = await client.request(tx('0100', '000006', 0, { 3: '300000', 4: undefined as unknown as string }));
+  assert.equal(inquiry.fields['39'], '00');
+  assert.equal(inquiry.fields['54'], undefined);
+});
+
 test('host simulator – a dialect without 54: a balance inquiry is approved without it; without 4, no partial approval (51)', async () => {
   const no54 = createHostSimulator({ cards: { [VISA]: { balance: 5000 } }, dialect: without('54') });
   const inquiry = await ask(no54, tx('0100', '000002', 0, { 3: '300000', 4: undefined as unknown as string }));

@@ -4,6 +4,7 @@ import { inDialect } from './response-code.js';
 import type { ResponseCodeDialect } from './response-code.js';
 import type { InboundMessage, Sequence, SequenceContext } from '../sequence.js';
 import type { SimulatedCard } from './cards.js';
+import { fieldAcceptor } from './dialect-fields.js';
 import { Issuer } from './issuer.js';
 import { echo, text } from './message-fields.js';
 import { NETWORK_FUNCTION_CODES } from './iso1993.js';
@@ -52,7 +53,8 @@ export interface HostSimulatorOptions {
    * field 39 has room for three characters (a 1xxx MTI under smartvista, an 0xxx MTI on a 1993 dialect: the 1987 `30`
    * padded to `030` would be a 1993 approval class), else `30`, and moves no money. The fields the simulator makes up
    * (37 retrieval reference, 38 approval code, 54 a balance inquiry's balance, 4 a partial approval's amount) are set
-   * only where the dialect defines them (a dialect without field 4 gets 51 in place of a partial approval); a dialect
+   * only where the dialect defines them and the value packs there (a 12-character 37 in a dialect's n 6 field 37 is
+   * left out; a dialect whose field 4 cannot carry the amount approved gets 51 in place of a partial approval); a dialect
    * without field 39 is refused (`ISO8583_ERR_INBOUND_OPTIONS` naming `dialect`): no answer could say what was done.
    * Default: ISO 8583:1987's two-character codes, every field set, and requests of either edition are answered.
    */
@@ -170,7 +172,7 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
     now: options.now ?? (() => new Date()),
     checkCards: options.checkCards ?? true,
     partialApproval: options.partialApproval ?? false,
-    fields: options.dialect === undefined ? undefined : new Set(Object.keys(options.dialect.fields)),
+    accepts: fieldAcceptor(options.dialect),
   });
 
   function network(fields: IsoMessage, replyMti: string): MessageInput {

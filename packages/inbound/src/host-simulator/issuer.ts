@@ -13,6 +13,7 @@ import { duplicateKeys } from './duplicate-key.js';
 import type { DuplicateKeys } from './duplicate-key.js';
 import { Journal } from './journal.js';
 import type { JournalEntry, OriginalKeys } from './journal.js';
+import type { FieldAcceptor } from './dialect-fields.js';
 import { echo, text } from './message-fields.js';
 import { originalKeys, ownKeys } from './original-keys.js';
 import { PendingReversals } from './pending-reversals.js';
@@ -29,10 +30,10 @@ export interface IssuerSettings {
   checkCards: boolean;
   partialApproval: boolean;
   /**
-   * The fields the dialect defines (`undefined`: no dialect, any field): the issuer sets 37, 38, 54 and a partial
-   * approval's 4 only where the dialect has them, so that every answer it books packs.
+   * Which values the fields the issuer makes up may take (`undefined`: no dialect, any): it sets 37, 38, 54 and a
+   * partial approval's 4 only where the dialect has them and the value packs, so that every answer it books packs.
    */
-  fields: ReadonlySet<string> | undefined;
+  accepts: FieldAcceptor | undefined;
 }
 
 /**
@@ -167,16 +168,16 @@ export class Issuer {
   }
 
   /**
-   * Sets a field the issuer makes up (37, 38, 54, a partial approval's 4) where the dialect defines it: a reply with a
-   * field its dialect lacks does not pack, and the client would be told 96 while the money had moved.
+   * Sets a field the issuer makes up (37, 38, 54, a partial approval's 4) where the dialect defines it and the value
+   * packs there: a reply with a field that does not pack is answered 96, and the money had moved.
    */
   #set(reply: MessageInput, field: string, value: string): void {
-    if (this.#defines(field)) reply[field] = value;
+    if (this.#accepts(field, value)) reply[field] = value;
   }
 
-  /** Whether the dialect defines `field` (any field without a dialect). */
-  #defines(field: string): boolean {
-    return this.settings.fields === undefined || this.settings.fields.has(field);
+  /** Whether `value` may go in `field` of an answer (any without a dialect). */
+  #accepts(field: string, value: string): boolean {
+    return this.settings.accepts === undefined || this.settings.accepts(field, value);
   }
 
   #approve(reply: MessageInput): MessageInput {
@@ -206,16 +207,17 @@ export class Issuer {
         card.balance += c.amount;
         entry.credited = c.amount;
       } else {
-        // A purchase over the balance, with `partialApproval`: approved for the balance (10, field 4 the amount; a
-        // dialect without field 4 cannot say the amount approved: 51).
-        const partial = c.amount > card.balance && this.settings.partialApproval && c.kind === '00' && card.balance > 0 && this.#defines('4');
+        // A purchase over the balance, with `partialApproval`: approved for the balance (10, field 4 the amount, in the
+        // request's width; a dialect whose field 4 cannot say it: 51).
+        const approvedText = String(card.balance).padStart(text(fields, '4')!.length, '0');
+        const partial = c.amount > card.balance && this.settings.partialApproval && c.kind === '00' && card.balance > 0 && this.#accepts('4', approvedText);
         if (c.amount > card.balance && !partial) return decline('51');
         const amount = partial ? card.balance : c.amount;
         card.balance -= amount;
         entry.debited = amount;
         if (partial) {
           this.#approve(reply);
-          this.#set(reply, '4', String(amount).padStart(text(fields, '4')!.length, '0'));
+          reply['4'] = approvedText;
           reply['39'] = PARTIAL;
           if (early?.actual !== undefined) this.#reverse(entry, early.actual);
           return { reply, entry };
