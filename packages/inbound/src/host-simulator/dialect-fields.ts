@@ -23,9 +23,24 @@ export function fieldAcceptor(dialect: ResponseCodeDialect | undefined): FieldAc
   } catch {
     codec = undefined;
   }
+  // A verdict by the value's shape (field, length, kinds of characters: what a field's length, type and encoding
+  // decide), so that the codec is asked once per shape, not per answer (a few kinds of values: a few entries).
+  const verdicts = new Map<string, boolean>();
   return (field, value) => {
     if (dialect.fields[field] === undefined) return false;
-    // The MTI is any valid one: only the problems of `field` count.
-    return codec === undefined || codec.validate({ 0: '0210', [field]: value }).every((problem) => problem.field !== field);
+    if (codec === undefined) return true;
+    const shape = `${field}|${value.length}|${characterKinds(value)}`;
+    let verdict = verdicts.get(shape);
+    if (verdict === undefined) {
+      // The MTI is any valid one: only the problems of `field` count.
+      verdict = codec.validate({ 0: '0210', [field]: value }).every((problem) => problem.field !== field);
+      verdicts.set(shape, verdict);
+    }
+    return verdict;
   };
+}
+
+/** The kinds of characters in `value`: 1 digits, 2 letters, 4 anything else, summed. */
+function characterKinds(value: string): number {
+  return (/\d/.test(value) ? 1 : 0) + (/[A-Za-z]/.test(value) ? 2 : 0) + (/[^0-9A-Za-z]/.test(value) ? 4 : 0);
 }
