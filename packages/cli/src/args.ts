@@ -281,7 +281,15 @@ export function numberFlag(values: FlagValues, name: string, limits: IntegerLimi
  * that pass the Luhn check, so the PAN masker of the error output would turn it into `900719******0991`.
  */
 function rangeText(min: number, max: number): string {
-  return max >= Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+  return max >= Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${boundText(min)} to ${boundText(max)}`;
+}
+
+/**
+ * A bound as an error says it: by thousands from 12 digits on (`999,999,999,999`), which the masks of error text
+ * leave as it is (12 digits in a row are masked as a possible PAN: `999*****9999`).
+ */
+function boundText(n: number): string {
+  return n >= 100_000_000_000 ? n.toLocaleString('en-US') : String(n);
 }
 
 /** Reads a flag that must be one of `choices`; `ISO8583_ERR_CLI_OPTION` listing them otherwise. */

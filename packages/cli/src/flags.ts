@@ -104,6 +104,12 @@ export const FRAME_HELP = `Framing:\n${flagHelp(FRAME_ROWS)}`;
 /** The help text of {@link TLS_ROWS}. */
 export const TLS_HELP = `TLS (any --tls-* flag implies --tls):\n${flagHelp(TLS_ROWS)}`;
 
+/** The flags of {@link TLS_ROWS} for outbound connections only, which a listener refuses (see {@link readServerTls}). */
+const CLIENT_ONLY_TLS = ['tls-servername', 'tls-insecure'];
+
+/** The help text of {@link TLS_ROWS} for a listener: without the flags it refuses (`--tls-servername`, `--tls-insecure`). */
+export const LISTENER_TLS_HELP = `TLS (any --tls-* flag implies --tls):\n${flagHelp(TLS_ROWS.filter((row) => !CLIENT_ONLY_TLS.includes(row.flag)))}`;
+
 /** The dialect and its decoding mode, read from {@link DIALECT_FLAGS}. */
 export interface DialectSettings {
   /** The resolved dialect. */
@@ -314,7 +320,7 @@ export function readClientTls(values: FlagValues): ClientTlsSettings | undefined
 /** Reads {@link TLS_FLAGS} for a listener: `--tls-cert` and `--tls-key` are required; `undefined` without TLS flags. */
 export function readServerTls(values: FlagValues): ServerTlsSettings | undefined {
   if (!tlsWanted(values)) return undefined;
-  for (const name of ['tls-servername', 'tls-insecure']) {
+  for (const name of CLIENT_ONLY_TLS) {
     if (values[name] !== undefined) {
       throw cliError('ISO8583_ERR_CLI_USAGE', `--${name} applies to outbound connections only`, `--${name}`);
     }

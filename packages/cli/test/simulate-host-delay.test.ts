@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector';
 import { sequenceTimeoutFor, simulateHostCommand } from '../src/commands/simulate-host.js';
 
@@ -20,6 +21,8 @@ test('simulate-host – a bad --balance or --delay is refused by the flag (coded
     ['--balance', '-1'],
     ['--balance', 'lots'],
     ['--balance', '9007199254740992'],
+    // Field 54 carries a balance in 12 digits.
+    ['--balance', '1000000000000'],
     ['--delay', 'soon'],
     ['--delay', String(MAX_REQUEST_TIMEOUT + 1)],
   ];
@@ -30,4 +33,30 @@ test('simulate-host – a bad --balance or --delay is refused by the flag (coded
       return true;
     });
   }
+});
+
+test('simulate-host – --balance is capped at 12 digits (field 54), the bound said readably; the largest is taken', async () => {
+  await assert.rejects(simulateHostCommand(['--port', '0', '--balance', '1000000000000']), (err: { code?: string; message: string }) => {
+    assert.equal(err.code, 'ISO8583_ERR_CLI_OPTION');
+    assert.match(err.message, /--balance must be an integer from 0 to 999,999,999,999/);
+    return true;
+  });
+  const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() };
+  const listening = new Promise<string>((resolve) => io.stdout.once('data', (chunk: Buffer) => resolve(String(chunk))));
+  let stop: () => void = () => undefined;
+  const ran = simulateHostCommand(['--port', '0', '--balance', '999999999999'], io, { stop: new Promise<void>((resolve) => (stop = resolve)) });
+  assert.match(await listening, /listening on/);
+  stop();
+  assert.equal(await ran, 0);
+});
+
+test('simulate-host --help – lists only the TLS flags a listener takes, and says the books live in memory only', async () => {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (chunk: Buffer) => (text += String(chunk)));
+  assert.equal(await simulateHostCommand(['--help'], { stdin: new PassThrough(), stdout: out, stderr: new PassThrough() }), 0);
+  assert.match(text, /--tls-cert/);
+  assert.doesNotMatch(text, /--tls-servername|--tls-insecure/);
+  assert.match(text, /live in memory only/);
+  assert.match(text, /re-sent after it gets 25/);
 });

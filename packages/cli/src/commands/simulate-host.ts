@@ -3,12 +3,12 @@
  * `listening on HOST:PORT` once it accepts connections and stops cleanly on SIGTERM or SIGINT.
  */
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector/timeouts';
-import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import { createHostSimulator, createInboundEndpoint, MAX_SIMULATOR_BALANCE } from '@iso8583/inbound';
 import type { InboundOptions } from '@iso8583/inbound';
 import { listenError } from '../args.js';
 import { flagHelp, flagSpecs } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
-import { DIALECT_FLAGS, DIALECT_HELP, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, readDialectFlags, readFrameFlags, readServerTls, TLS_FLAGS, TLS_HELP } from '../flags.js';
+import { DIALECT_FLAGS, DIALECT_HELP, endpointRows, FRAME_FLAGS, FRAME_HELP, logRows, LISTENER_TLS_HELP, readDialectFlags, readFrameFlags, readServerTls, TLS_FLAGS } from '../flags.js';
 import type { CommandIo } from '../io.js';
 import { createLogger, levelFor } from '../logger.js';
 import { createTracer } from '../trace.js';
@@ -28,8 +28,8 @@ const ROWS: readonly FlagRow[] = [
     help: 'close a connection that sends no message within this time, 0 = never (a bank keeps idle host-to-host links)',
   },
   {
-    flag: 'balance', kind: 'integer', arg: 'MINOR', min: 0, defaultText: '1000000 (10,000.00)',
-    help: 'the opening balance of each card, in minor units (a long load run needs a large one to stay clear of 51, insufficient funds)',
+    flag: 'balance', kind: 'integer', arg: 'MINOR', min: 0, max: MAX_SIMULATOR_BALANCE, defaultText: '1000000 (10,000.00)',
+    help: `the opening balance of each card, in minor units, at most ${MAX_SIMULATOR_BALANCE} (field 54's 12 digits; a long load run needs a large one to stay clear of 51, insufficient funds)`,
   },
   {
     flag: 'max-connections', kind: 'integer', arg: 'N', min: 1, default: 10000,
@@ -60,6 +60,8 @@ amount of a partial reversal). With a 1993 dialect
 the dialect's format error (30, or 904). Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
 SIGTERM or SIGINT (Ctrl-C) after closing its connections (it drains up to 10 s: an answer whose --delay ends within
 them is still sent, one held longer is dropped and the exit comes about 12 s after the signal), with exit code 0; a second one aborts the close ("SIGTERM again: aborting", connections destroyed, exit code 1).
+Balances, the journal (duplicates, the originals reversals find) and remembered early reversals live in memory only:
+a restart opens every card again at --balance and forgets every transaction (a reversal re-sent after it gets 25).
 
 ${flagHelp(ROWS)}
 
@@ -68,7 +70,7 @@ ${DIALECT_HELP}
 ${FRAME_HELP}
   Default --frame: binary2. --header-hex does not apply (the reply carries the request's header, a TPDU swapped).
 
-${TLS_HELP}
+${LISTENER_TLS_HELP}
   A listener needs --tls-cert and --tls-key; with --tls-ca it requires client certificates.
 
 Example:
