@@ -36,7 +36,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_JOURNAL:
     'The reversal journal could not be opened at start (the text names its folder, the system\'s reason and the file: `EACCES (permission denied)` for a file left by another user, `EROFS` for a read-only mount), written or read (a full disk, an I/O error), or it stopped (its folder, file or lock removed or replaced while it ran: the file named in the log; or the sync of its folder after a compaction\'s rename failed, with the error\'s code: the rename may not be durable); the request was not sent, or its response could not be recorded and it is being reversed.',
   ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED:
-    'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text; one process per journal.',
+    'Another live process (its pid in the text) holds the lock of the reversal journal folder named in the text, or its lock file is of a format this version does not know (a newer version\'s: the text says so); one process per journal.',
   ISO8583_ERR_CONNECTOR_STORE:
     'The store (the PostgreSQL database of `store`) cannot be reached or refused a statement, or answered later than two thirds of its lease (the node stalled) or after the session of this node\'s owner lock ended, or recorded a SAF attempt after that attempt\'s flight (field `flight`: not sent, tried again), or its schema is newer than this version knows, or its server is read-only (a standby, or read-only transactions: at open, or since; the text says so and names the primary), or did not answer a `close()` within `closeTimeout` (a `destroy()` within 200 ms) and had its connections cut (the statement cut may or may not have committed); the request was not sent (nothing leaves unjournaled).',
   ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST:
@@ -54,7 +54,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG:
     'The transaction log in the folder named in the text could not be opened (at start the text ends with the system\'s reason and the file), read or written (a full disk, an I/O error); a record that cannot be written is logged and counted, never the outcome of its request.',
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED:
-    'Another live process (its pid in the text) holds the lock of the transaction log folder named in the text; one process per folder.',
+    'Another live process (its pid in the text) holds the lock of the transaction log folder named in the text, or its lock file is of a format this version does not know (a newer version\'s: the text says so); one process per folder.',
   ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD:
     'A record given to a transaction log (`record`) is invalid: a key of the record (named in the text, never its value) is missing, of the wrong type, longer than its ISO 8583 field or holds a control character; nothing is stored (the same check in every store). Never the outcome of a request.',
   ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY:

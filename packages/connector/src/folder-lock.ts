@@ -128,7 +128,7 @@ const WATCH_STEP = 200;
 async function staleness(path: string, found: LockRead): Promise<string | undefined> {
   if (found.owner === undefined) return 'damaged';
   const state = ownerState(found.owner, found.mtimeMs);
-  if (state.state === 'alive') return undefined;
+  if (state.state === 'alive' || state.state === 'foreign') return undefined;
   if (state.state === 'gone') return state.why;
   // This very process (another worker thread): held while one of its descriptors is open on the lock.
   if (state.state === 'here') return openHere(found) ? undefined : 'left';
@@ -145,11 +145,26 @@ async function staleness(path: string, found: LockRead): Promise<string | undefi
   return 'untouched';
 }
 
-/** Thrown inside {@link take} when a live process holds the name. */
+/**
+ * Thrown inside {@link take} when a live process holds the name, or a lock of a format this version does not know
+ * (`foreign`: lock-owner.ts).
+ */
 class Held extends Error {
-  constructor(readonly pid: number | undefined) {
+  constructor(
+    readonly pid: number | undefined,
+    readonly foreign = false,
+  ) {
     super('held');
   }
+}
+
+/** `kind`'s error for the lock at `path` of `dir` held as `held` says: a `foreign` lock's says so, and what to do. */
+function lockedError(kind: FolderLockKind, dir: string, path: string, held: Held): Iso8583Error {
+  const err = kind.locked(dir, held.pid);
+  if (held.foreign) {
+    err.message += ` (its lock file ${path} is of a format this version of iso8583 does not know, a newer version's: stop every process of that version on the folder, or remove the file once none runs)`;
+  }
+  return err;
 }
 
 /**
@@ -192,7 +207,7 @@ async function removeLeftovers(dir: string, file: string, mine: string): Promise
 /** True when the private file or `gate` `found` was left by a start that no longer runs (see {@link removeLeftovers}). */
 function leftBehind(found: LockRead, gate: boolean): boolean {
   const owner = found.owner;
-  if (owner === undefined) return gate || (!openHere(found) && Date.now() - found.mtimeMs > LOCK_STALE);
+  if (owner === undefined || owner.foreign === true) return gate || (!openHere(found) && Date.now() - found.mtimeMs > LOCK_STALE);
   const state = ownerState(owner, found.mtimeMs);
   if (state.state === 'here') return !openHere(found);
   if (state.state === 'elsewhere') return Date.now() - found.mtimeMs > LOCK_STALE;
@@ -231,7 +246,7 @@ async function take(mine: string, path: string, onStale: (pid: number | undefine
     if (found === 'gone') continue;
     const why = await staleness(path, found);
     if (why === 'changed') continue;
-    if (why === undefined) throw new Held(found.owner?.pid);
+    if (why === undefined) throw new Held(found.owner?.pid, found.owner?.foreign === true);
     const pid = found.owner?.pid;
     const gate = `${path}.takeover-${pid ?? 'unknown'}`;
     try {
@@ -257,7 +272,7 @@ async function take(mine: string, path: string, onStale: (pid: number | undefine
     }
   }
   const found = await readLock(path);
-  throw new Held(found === 'gone' ? undefined : found.owner?.pid);
+  throw found === 'gone' ? new Held(undefined) : new Held(found.owner?.pid, found.owner?.foreign === true);
 }
 
 /**
@@ -320,11 +335,11 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     await take(mine, path, (pid, reason) =>
       logger.warn({ code: kind.staleCode, dir, holderPid: pid, reason }, `${kind.what} was locked by a process that is gone (${reason}): taking the lock over`),
     ).catch(async (err: unknown) => {
-      if (err instanceof Held) throw kind.locked(dir, err.pid);
+      if (err instanceof Held) throw lockedError(kind, dir, path, err);
       // Our private file removed meanwhile (a start that took the lock judged it left behind): lost to that start.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (await stat(mine).then(() => false, () => true))) {
         const found = await readLock(path).catch(() => 'gone' as const);
-        if (found !== 'gone') throw kind.locked(dir, found.owner?.pid);
+        if (found !== 'gone') throw lockedError(kind, dir, path, new Held(found.owner?.pid, found.owner?.foreign === true));
       }
       throw err;
     });

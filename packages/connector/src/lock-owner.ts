@@ -19,9 +19,14 @@
  *   ms (a synchronous call, never behind the thread pool), and a start that finds such a lock watches it for
  *   {@link LOCK_STALE} ms; untouched that long, it is taken over.
  * A lock of an older version (its pid alone), or where there is no `/proc` (not Linux: macOS, Windows), is judged by
- * the pid alone, as before: alive while a process has that pid, an earlier incarnation when it is this process's. So
+ * the pid alone, as before: alive while a process has that pid, an earlier incarnation when it is this process's; on
+ * Linux, one last touched before this boot began is gone (`rebooted`), whoever has its pid now. So
  * there, two worker threads of one process are not told apart: the guarantee against a second journal in another
  * worker thread holds on Linux only.
+ * The format, for every later version: one JSON object on one line, `{"pid":...,"token":...}` with the members above,
+ * under 4 KiB. A reader takes a JSON object it does not wholly understand (a member it does not know, one of another
+ * type, no pid) for held (`foreign`), never for stale: so a later version may add members, or change their meaning,
+ * and an earlier one refuses its locks rather than take them over.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
@@ -37,9 +42,13 @@ export const LOCK_REFRESH = 2000;
  */
 export const LOCK_STALE = 5 * LOCK_REFRESH;
 
-/** What a lock file says of its holder (see the module comment); `pid` alone in a lock of an older version. */
+/**
+ * What a lock file says of its holder (see the module comment); `pid` alone in a lock of an older version. A JSON lock
+ * this version does not wholly understand is `foreign` (see {@link parseOwner}).
+ */
 export interface LockOwner {
-  readonly pid: number;
+  /** `undefined` only in a `foreign` lock that names no pid this version can read. */
+  readonly pid: number | undefined;
   readonly token?: string;
   /** `/proc/<pid>/stat` field 22. */
   readonly start?: string;
@@ -48,6 +57,11 @@ export interface LockOwner {
   readonly ns?: string;
   /** `readlink /proc/self/ns/time` (`time:[4026531834]`): start times read in another time namespace are shifted. */
   readonly tns?: string;
+  /**
+   * True for a JSON object this version does not wholly understand: a member it does not know, a known one of another
+   * type, or no pid. A later version's format: held, never taken over (its holder cannot be judged here).
+   */
+  readonly foreign?: true;
 }
 
 /**
@@ -116,22 +130,32 @@ export function ownerText(): string {
   return `${JSON.stringify(me === undefined ? { pid: process.pid, token } : { pid: process.pid, token, start: me.start, boot: me.boot, ns: me.ns, tns: me.tns })}\n`;
 }
 
-/** The holder a lock file's text names: its pid alone (an older version), or the JSON line; `undefined` when neither. */
+/** The members of this version's lock (see {@link ownerText}), each a string but `pid`. */
+const MEMBERS = new Set(['pid', 'token', 'start', 'boot', 'ns', 'tns']);
+
+/**
+ * The holder a lock file's text names: its pid alone (an older version, or a lock made by hand), or this version's
+ * JSON line; `foreign` (see {@link LockOwner}) for any other JSON object, so that a later version may extend the format
+ * (a lock is always one JSON object) without this one taking its locks for stale; `undefined` when the text is neither
+ * (damaged: a lock is written whole, so no version made it).
+ */
 export function parseOwner(text: string): LockOwner | undefined {
   const trimmed = text.trim();
-  let o: Record<string, unknown>;
-  if (/^\d+$/.test(trimmed)) o = { pid: Number(trimmed) };
-  else {
-    try {
-      const parsed: unknown = JSON.parse(trimmed);
-      if (parsed === null || typeof parsed !== 'object') return undefined;
-      o = parsed as Record<string, unknown>;
-    } catch {
-      return undefined;
-    }
+  if (/^\d+$/.test(trimmed)) {
+    const pid = Number(trimmed);
+    return Number.isSafeInteger(pid) && pid > 0 ? { pid } : undefined;
   }
-  const pid = o.pid;
-  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(trimmed);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const o = parsed as Record<string, unknown>;
+  const pid = typeof o.pid === 'number' && Number.isSafeInteger(o.pid) && o.pid > 0 ? o.pid : undefined;
+  const known = Object.entries(o).every(([key, value]) => MEMBERS.has(key) && (key === 'pid' || typeof value === 'string'));
+  if (pid === undefined || !known) return { pid, foreign: true };
   const text1 = (key: string): Record<string, string> => (typeof o[key] === 'string' ? { [key]: o[key] } : {});
   return { pid, ...text1('token'), ...text1('start'), ...text1('boot'), ...text1('ns'), ...text1('tns') };
 }
@@ -161,24 +185,36 @@ function exists(pid: number): boolean {
 /**
  * Where a lock's holder is: `alive`; `gone` (why: `exited`, `restarted` (this pid's earlier incarnation), `reused`
  * (another process has its pid now), `rebooted`); `here` (this process: held while a descriptor of it is open on the
- * lock, see {@link openHere}); `elsewhere` (another pid namespace, kernel or time namespace: see {@link LOCK_STALE}).
+ * lock, see {@link openHere}); `elsewhere` (another pid namespace, kernel or time namespace: see {@link LOCK_STALE});
+ * `foreign` (a later version's format: held, see {@link LockOwner}).
  */
-export type OwnerState = { state: 'alive' | 'here' | 'elsewhere' } | { state: 'gone'; why: 'exited' | 'restarted' | 'reused' | 'rebooted' };
+export type OwnerState = { state: 'alive' | 'here' | 'elsewhere' | 'foreign' } | { state: 'gone'; why: 'exited' | 'restarted' | 'reused' | 'rebooted' };
+
+/**
+ * True when a lock last modified at `mtimeMs` was last touched before this boot began (`me.bootedAt`): its holder
+ * did not live through the reboot (every holder touches its lock every {@link LOCK_REFRESH} ms).
+ */
+function beforeBoot(mtimeMs: number, me: Identity): boolean {
+  return mtimeMs < me.bootedAt;
+}
 
 /**
  * Where the holder `owner` is (see the module comment), named by a file last modified at `mtimeMs` (ms since the
  * epoch; a held lock is touched every {@link LOCK_REFRESH} ms).
  */
 export function ownerState(owner: LockOwner, mtimeMs: number): OwnerState {
+  if (owner.foreign === true || owner.pid === undefined) return { state: 'foreign' };
   const me = identity();
   if (me === undefined || owner.start === undefined || owner.boot === undefined || owner.ns === undefined) {
-    // Its pid alone (an older version's lock, or no /proc): our own pid without our own lock is an earlier incarnation.
+    // Its pid alone (an older version's lock, a hand-made one, or no /proc). Last touched before this boot began (a
+    // crash before a reboot): gone, whoever has its pid now. Our own pid without our own lock is an earlier incarnation.
+    if (me !== undefined && beforeBoot(mtimeMs, me)) return { state: 'gone', why: 'rebooted' };
     if (owner.pid === process.pid) return { state: 'gone', why: 'restarted' };
     return exists(owner.pid) ? { state: 'alive' } : { state: 'gone', why: 'exited' };
   }
   // Another boot id: made before this boot if last touched before it began; else another kernel's live process
   // (another host on a shared volume, a VM-isolated container: Kata, gVisor, Firecracker), told alive by its touches.
-  if (owner.boot !== me.boot) return mtimeMs < me.bootedAt ? { state: 'gone', why: 'rebooted' } : { state: 'elsewhere' };
+  if (owner.boot !== me.boot) return beforeBoot(mtimeMs, me) ? { state: 'gone', why: 'rebooted' } : { state: 'elsewhere' };
   if (owner.ns !== me.ns) return { state: 'elsewhere' };
   // Start times read in another time namespace are shifted by its offset: compared only within one (a lock that does
   // not name its time namespace, as this version's first ones, is taken for ours).

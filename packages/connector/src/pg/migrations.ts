@@ -110,7 +110,12 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = 
       const applied = new Set(rows.map((r) => r.version));
       const unknown = [...applied].filter((v) => !known.has(v)).sort((a, b) => a - b);
       if (unknown.length > 0) {
-        throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database's schema has version ${unknown.join(', ')}, newer than this version of iso8583 knows (${newest}): upgrade iso8583`, { field: 'store' });
+        // Refused for any step it does not know, in any part, whatever the other steps: each named with its part (SAF
+        // 1-99, transaction log 100-), beside each part's newest step known here (a higher number of another part is
+        // no newer).
+        const part = (v: number): string => (v < 100 ? 'SAF queue' : 'transaction log');
+        const newestOf = (name: string): number => Math.max(0, ...migrations.filter((m) => part(m.version) === name).map((m) => m.version));
+        throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database's schema has ${unknown.map((v) => `${part(v)} step ${v}`).join(', ')}, unknown to this version of iso8583 (it knows the SAF queue's steps up to ${newestOf('SAF queue')} and the transaction log's up to ${newestOf('transaction log')}): a newer version of iso8583 migrated it; run that version or a newer one`, { field: 'store' });
       }
       const next = migrations.find((m) => !applied.has(m.version));
       if (next !== undefined) {
