@@ -99,6 +99,10 @@ export const CONNECTOR_LOG_CODES = {
     'warn: a reversal of the SAF queue (`id`, `mti`, `stan`, `terminal`) was ended by an answer whose response code (`responseCode`) is neither an approval nor a system error of the dialect (`systemErrorCodes`, which repeat it): it is not repeated; ask the host whether it was applied.',
   ISO8583_WARN_SAF_AGAIN_IN_MEMORY:
     "error: the reversal a late approval calls for (`mti`, `stan`, `terminal`; `cause`: the store's error code) could not be stored as the reversal it follows (answered with a code that undid nothing) was ending: it is sent from memory in place of that one, whose entry stays open in the store until it is answered. Should the process stop before, a restart loses it: the next start repeats only the reversal it follows, which undoes nothing, and the late approval stands. Check with the host that the approval was reversed.",
+  ISO8583_WARN_SAF_OVERTAKEN_LOCAL:
+    "warn: a reversal (`mti`, `stan`, `terminal`) was answered with a code that undid nothing (`responseCode`: `25`, original not found; it overtook its original at the host), and that could not be written to the store several nodes share (`cause`: the store's error code): it is remembered by this node only, as on a single node. A late approval of the original that reaches another node is not reversed: check with the host.",
+  ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED:
+    "error: a late approval (`mti`, `stan`, `terminal`) that this node remembers no reversal of could not be looked up in the store several nodes share (`cause`: the store's error code): if another node's reversal of it was answered with a code that undid nothing, the approval is NOT reversed. Check with the host.",
   ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE:
     'warn: the transaction log\'s database refused or did not take a batch (`cause`); records wait in memory (`buffered`) and the batch is retried (logged once per outage; `info` with `stored` when it is back).',
   ISO8583_WARN_TRANSACTION_LOG_DROPPED:

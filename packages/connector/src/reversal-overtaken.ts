@@ -60,9 +60,10 @@ export class OvertakenReversals {
   /**
    * A reversal attempt `sent` (its MTI that attempt's) was answered with `response`, which ends it (the SAF queue's
    * `followUp`, before that end is journaled): when the code undid nothing and a late approval of its transaction came
-   * already, that reversal again; else remembered (when it undid nothing) or its transaction forgotten (undone).
+   * already, that reversal again; else remembered (when it undid nothing, unless `remember` is false: a journal several
+   * nodes share keeps it, reversal-follow.ts) or its transaction forgotten (undone).
    */
-  answered(sent: IsoMessage, response: IsoMessage): ReversalAgain | undefined {
+  answered(sent: IsoMessage, response: IsoMessage, remember = true): ReversalAgain | undefined {
     const mti = mtiText(sent['0']);
     if (mti[1] !== '4') return undefined;
     const key = transactionKey(this.dialect, sent['11'], sent['41']);
@@ -71,7 +72,7 @@ export class OvertakenReversals {
     this.reversals.delete(key);
     if (this.undid(rc, mti)) return undefined;
     if (approval !== undefined) return { reversal: repeatOf(sent), responseCode: rc, approval: approval.message };
-    this.note(this.reversals, key, { message: sent, rc, at: Date.now() });
+    if (remember) this.note(this.reversals, key, { message: sent, rc, at: Date.now() });
     return undefined;
   }
 
@@ -81,8 +82,7 @@ export class OvertakenReversals {
    * asked once); else `undefined`, and an approval is remembered (its reversal's answer may come after it).
    */
   again(answer: IsoMessage): ReversalAgain | undefined {
-    const mti = mtiText(answer['0']);
-    if (mti[2] !== '1' || !isReversible(mti.slice(0, 2) + '00') || !isApprovalClass(this.dialect, answer['39'], mti)) return undefined;
+    if (!this.isLateApproval(answer)) return undefined;
     const key = transactionKey(this.dialect, answer['11'], answer['41']);
     const seen = this.taken(this.reversals, key);
     if (seen !== undefined) return { reversal: repeatOf(seen.message), responseCode: seen.rc, approval: answer };
@@ -90,8 +90,27 @@ export class OvertakenReversals {
     return undefined;
   }
 
-  /** What is remembered of a late approval: the fields that identify it and those its amount is read from. */
-  private kept(answer: IsoMessage): IsoMessage {
+  /** Whether the reversal attempt `sent` answered `response` undid nothing (`answered` remembers it). */
+  undidNothing(sent: IsoMessage, response: IsoMessage): boolean {
+    const mti = mtiText(sent['0']);
+    return mti[1] === '4' && !this.undid(typeof response['39'] === 'string' ? response['39'] : undefined, mti);
+  }
+
+  /** Whether `answer` approves a reversible request (an 0210, 0110, 1210 ...): what `again` looks at. */
+  isLateApproval(answer: IsoMessage): boolean {
+    const mti = mtiText(answer['0']);
+    return mti[2] === '1' && isReversible(mti.slice(0, 2) + '00') && isApprovalClass(this.dialect, answer['39'], mti);
+  }
+
+  /** Forgets what is remembered of the transaction `message` names (its reversal, its late approval). */
+  forget(message: IsoMessage): void {
+    const key = transactionKey(this.dialect, message['11'], message['41']);
+    this.reversals.delete(key);
+    this.approvals.delete(key);
+  }
+
+  /** What is remembered of a late approval: the fields that identify it and those its amount is read from (no card data). */
+  kept(answer: IsoMessage): IsoMessage {
     const out: IsoMessage = {};
     for (const field of ['0', '11', '39', '41', ...this.amountFields]) {
       const value = answer[field];
@@ -123,6 +142,6 @@ export class OvertakenReversals {
 }
 
 /** A reversal as its repeat (`0400` -> `0401`, `1420` -> `1421`). */
-function repeatOf(reversal: IsoMessage): IsoMessage {
+export function repeatOf(reversal: IsoMessage): IsoMessage {
   return { ...reversal, '0': mtiText(reversal['0']).slice(0, 3) + '1' };
 }

@@ -23,6 +23,7 @@ import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
 import { OvertakenReversals } from './reversal-overtaken.js';
 import { ReversalsAgain } from './reversal-again.js';
+import { ReversalFollowUp } from './reversal-follow.js';
 import { inTurns } from './saf-backlog.js';
 import { ArmedEntry, entryId, entryOf, isArmed } from './reversal-entry.js';
 
@@ -60,10 +61,8 @@ export class ReversalManager {
   /** How this connector's reversals are built (MTI in the dialect's version, `reversal.fields`), made once. */
   private readonly plan: ReversalPlan;
   private readonly underway: ReversalsUnderway;
-  /** The reversals answered lately with a code that undid nothing (reversal-overtaken.ts). */
-  private readonly overtaken: OvertakenReversals;
-  /** The stores of the reversals late approvals call for (reversal-again.ts). */
-  private readonly again: ReversalsAgain;
+  /** Reversals that undid nothing and late approvals of their originals, here or across nodes (reversal-follow.ts). */
+  private readonly follow: ReversalFollowUp;
   /** With a shared store: how long after its add was asked for an original may still be written (`lease - claimInterval`). */
   private readonly sendWithin: number;
   private stopClaims: (() => void) | undefined;
@@ -83,17 +82,15 @@ export class ReversalManager {
     this.underway = new ReversalsUnderway(host, dialect, Math.max(120_000, lease === undefined ? 0 : lease + claimInterval));
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
-    this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
-    this.again = new ReversalsAgain(this.plan, host, (message, id) => this.add(entryOf(message, id)), options.retryInterval);
+    const again = new ReversalsAgain(this.plan, host, (message, id) => this.add(entryOf(message, id)), options.retryInterval);
+    this.follow = new ReversalFollowUp(new OvertakenReversals(dialect, this.plan.approvalFields()), again, journal, host);
     const seen = this.underway.host;
     const queueHost: SafHost = {
       sendReversal: (message, timeout, written) => seen.sendReversal(message, timeout, written),
-      // Each answer that ends an entry, before its end is journaled: a reversal's that undid nothing is remembered, and
-      // the reversal a late approval of it calls for is stored before that end (or sent in its place: `followUp`).
-      followUp: (message, response) => {
-        const again = this.overtaken.answered(message, response);
-        return again === undefined ? undefined : this.again.store(again, true);
-      },
+      // Each answer that ends an entry, before its end is journaled: a reversal's that undid nothing is remembered (a
+      // shared store: in the entry's row), and the reversal a late approval of it calls for is stored before that end
+      // (or sent in its place: `followUp`).
+      followUp: (message, response) => this.follow.answered(message, response),
       safEnded: (end) => seen.safEnded(end),
       reversalEvent: (event) => seen.reversalEvent(event),
       answerKeys: host.answerKeys,
@@ -345,16 +342,15 @@ export class ReversalManager {
    * entry's answer (true). When it approves a transaction whose reversal was answered lately with a
    * code that undid nothing (the reversal overtook its original at the host: `25`, original not found), the reversal
    * is stored again as a repeat (`0401`), with the amount the approval moved when it may, and logged at `warn`; returns
-   * whether it was (an approval that comes before that reversal's answer is remembered, and the answer stores it). A
-   * store that fails is tried again every `retryInterval` while the process runs, logged at `error` (reversal-again.ts).
+   * whether this node's memory found it (an approval that comes before that reversal's answer is remembered, and the
+   * answer stores it). With a shared store, an approval found nowhere in memory is looked up there in the background:
+   * the reversal's answer may have reached another node (reversal-follow.ts). A store that fails is tried again every
+   * `retryInterval` while the process runs, logged at `error` (reversal-again.ts).
    */
   lateAnswer(answer: IsoMessage): boolean {
     // The answer to an SAF entry's last attempt, which timed out, while the entry waits for its next: it ends it.
     if (this.queue.lateAnswer(answer)) return true;
-    const again = this.overtaken.again(answer);
-    if (again === undefined) return false;
-    void this.again.store(again, false);
-    return true;
+    return this.follow.lateAnswer(answer);
   }
 
   /** A connection is up or free: sends at once the SAF entries whose last attempt found none (see {@link SafQueue.linkUp}); returns how many. */
@@ -374,7 +370,7 @@ export class ReversalManager {
    */
   abort(): void {
     this.stopClaims?.();
-    this.again.stop();
+    this.follow.stop();
     void this.queue.stop();
     this.destroying ??= this.journal.destroy?.().catch(() => undefined);
   }
@@ -386,7 +382,7 @@ export class ReversalManager {
    */
   async stop(): Promise<void> {
     this.stopClaims?.();
-    this.again.stop();
+    this.follow.stop();
     await this.queue.stop();
     await (this.destroying ?? this.journal.close());
   }

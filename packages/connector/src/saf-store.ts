@@ -164,6 +164,21 @@ export interface ReversalJournal {
    * Without it, only the lease bounds how long after its add an original may be written.
    */
   heldSince?(): number | undefined;
+  /**
+   * Optional, for a journal that several nodes share (PostgreSQL): reversal attempt `sent` (fields 41 and 11 name its
+   * transaction) was answered `responseCode`, a code that undid nothing (`25`: it overtook its original at the host),
+   * and its entry is about to end: kept with the entry (for `purgeAfter`), so that a late approval of the original
+   * reaching another node reverses it (`lateApproval`). Resolves with the kept fields of a late approval another node
+   * left there first, taken (this node reverses it), else `undefined`. Without it, only this node remembers it.
+   */
+  undidNothing?(sent: IsoMessage, responseCode: string): Promise<IsoMessage | undefined>;
+  /**
+   * Optional, with `undidNothing`: a late approval (its kept fields: MTI, STAN, terminal, response code, amounts)
+   * whose transaction's reversal this node does not remember: resolves with that reversal and its code when one
+   * undid nothing, taken once across the nodes (the caller reverses the approval); else `undefined`, the approval kept
+   * with the transaction's pending entry if any (its `undidNothing` then returns it).
+   */
+  lateApproval?(approval: IsoMessage): Promise<{ reversal: IsoMessage; responseCode: string } | undefined>;
 }
 
 /** The SAF queue's store: the same interface as {@link ReversalJournal}. */

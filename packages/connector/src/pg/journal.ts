@@ -46,11 +46,13 @@
  * entries, the statements and the renewal: journal-leases.ts and journal-renewal.ts; the close: journal-close.ts (the
  * base classes).
  */
+import type { IsoMessage } from '@iso8583/codec';
 import { connectorError, optionsError } from '../errors.js';
 import { MAX_REQUEST_TIMEOUT } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
 import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
+import { LATE_APPROVAL, UNDID_NOTHING } from './overtaken-sql.js';
 import { createPgPool, maskUrl, storeCause } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
@@ -306,6 +308,41 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
   }
 
   /**
+   * A reversal attempt `sent` was answered `responseCode`, which undid nothing, and its entry is about to end (see
+   * `ReversalJournal.undidNothing`): the code is written to the row of its transaction's pending entry (overtaken-sql.ts,
+   * `UNDID_NOTHING`), so that a late approval reaching any node reverses it; resolves with a late approval another node
+   * left there instead (taken: this node reverses it). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   */
+  async undidNothing(sent: IsoMessage, responseCode: string): Promise<IsoMessage | undefined> {
+    try {
+      const { rows } = await this.ready().query<{ approval: string | null }>(UNDID_NOTHING, [this.claims, textOf(sent['41']), textOf(sent['11']), responseCode]);
+      const approval = rows[0]?.approval;
+      return approval === null || approval === undefined ? undefined : (JSON.parse(approval) as IsoMessage);
+    } catch (err) {
+      throw this.failure('cannot record a reversal that undid nothing', err);
+    }
+  }
+
+  /**
+   * A late approval (its kept fields `approval`: MTI, STAN, terminal, response code, amounts) of a transaction whose
+   * reversal this node does not remember (see `ReversalJournal.lateApproval`): takes, once across the nodes, the code of
+   * a reversal of it that undid nothing (done within `purgeAfter`, or about to end) and resolves with that reversal and
+   * code; else leaves the approval on its transaction's pending entry, if any, and resolves `undefined`
+   * (overtaken-sql.ts, `LATE_APPROVAL`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   */
+  async lateApproval(approval: IsoMessage): Promise<{ reversal: IsoMessage; responseCode: string } | undefined> {
+    try {
+      const { rows } = await this.ready().query<{ code: string | null; reversal: string }>(LATE_APPROVAL, [
+        this.claims, textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), this.purgeAfter,
+      ]);
+      const row = rows[0];
+      return row === undefined || row.code === null ? undefined : { reversal: JSON.parse(row.reversal) as IsoMessage, responseCode: row.code };
+    } catch (err) {
+      throw this.failure('cannot look up a reversal that undid nothing', err);
+    }
+  }
+
+  /**
    * Marks an entry done; resolves once committed. A host's answer (`reversed`, `delivered`) ends the entry whoever
    * holds it; any other outcome only while this node holds it (else `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`). A
    * final outcome (`reversed`, `delivered`, `abandoned`, `expired`) that cannot be committed now is retried at each
@@ -321,4 +358,9 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
       await new Promise<void>((resolve, reject) => this.unsettled.set(id, { id, outcome, resolve, reject }));
     }
   }
+}
+
+/** A field's value as the row's JSON text holds it (`->>`), `null` when absent. */
+function textOf(value: unknown): string | null {
+  return typeof value === 'string' ? value : value === undefined || value === null ? null : String(value);
 }

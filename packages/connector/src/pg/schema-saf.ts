@@ -1,5 +1,5 @@
 /**
- * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99.
+ * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (8 so far).
  *
  * `iso8583_saf`: one row per entry. `entry` is the entry as the connector made it (JSON, opaque here beyond `id` and
  * `at`); `attempts` the attempts recorded (each before it was sent). `lease_owner` is the node that holds the entry
@@ -119,5 +119,19 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     CREATE OR REPLACE FUNCTION iso8583_server_token() RETURNS text LANGUAGE sql STABLE AS 'SELECT token FROM iso8583_server_token';
     ALTER TABLE iso8583_saf_owner ADD COLUMN IF NOT EXISTS server_token text;
     ALTER TABLE iso8583_saf_owner ALTER COLUMN server_token SET DEFAULT iso8583_server_token();`,
+  },
+  {
+    // A reversal's answer that undid nothing (`25`, original not found: it overtook its original at the bank), and a
+    // late approval of its original, may reach two nodes (overtaken-sql.ts): `undid_nothing` is the code of such an
+    // answer, written before the entry's end, taken (cleared) by the one node that reverses the late approval;
+    // `late_approval` the approval's kept fields (MTI, STAN, terminal, response code, amounts: no card data) when it
+    // came while the entry was pending, read by the node whose reversal is answered. Rows last `purgeAfter`, as
+    // before. Nullable, added without a rewrite: a node of version 7 still running writes neither and reads neither
+    // (its late approvals are handled in its memory only, as before); one starting after this step is refused (a newer
+    // schema).
+    version: 8,
+    name: 'saf reversal that undid nothing',
+    sql: `ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS undid_nothing text;
+    ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS late_approval jsonb;`,
   },
 ];

@@ -1,0 +1,108 @@
+/**
+ * What follows a reversal answered with a code that undid nothing (`25`, original not found: it overtook its original
+ * at the host) when the host then approves the original late: the reversal is stored again as a repeat (0401), once.
+ * On one node the two are matched in memory (reversal-overtaken.ts) and the repeat stored (reversal-again.ts).
+ *
+ * With a journal several nodes share (PostgreSQL: `ReversalJournal.undidNothing` and `lateApproval`) the reversal's
+ * answer and the late approval may reach two nodes: node B took over node A's reversal and got the `25`, the late
+ * approval comes on node A's connection (or the other way round, the approval first). So the code is written to the
+ * entry's row before its end (not kept in memory: the row is the one place every node looks, and the one node that
+ * takes it reopens the reversal), and a late approval this node remembers no reversal of looks there: it takes the
+ * code (the reversal is stored again from here), or leaves its kept fields (no card data) on its transaction's pending
+ * entry, which the node whose reversal is answered next reads with its code. A failure to write the code is logged
+ * at `warn` (`ISO8583_WARN_SAF_OVERTAKEN_LOCAL`) and the reversal remembered in this node's memory only, as with a
+ * single node; a failed look-up for a late approval is logged at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED`):
+ * if another node's reversal undid nothing, that approval stands.
+ */
+import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
+import type { Logger } from 'pino';
+import type { ReversalJournal } from './saf-store.js';
+import type { OvertakenReversals } from './reversal-overtaken.js';
+import { repeatOf } from './reversal-overtaken.js';
+import type { ReversalsAgain } from './reversal-again.js';
+
+/** The follow-up of reversal answers and late approvals (see the file's opening comment). */
+export class ReversalFollowUp {
+  /**
+   * @param overtaken This node's memory of reversals that undid nothing and of late approvals.
+   * @param again The stores of the reversals late approvals call for.
+   * @param journal The SAF store: with `undidNothing` and `lateApproval` (a store several nodes share), the entry's row
+   *   is where a reversal that undid nothing is kept; without, memory alone.
+   * @param host Its logger.
+   */
+  constructor(
+    private readonly overtaken: OvertakenReversals,
+    private readonly again: ReversalsAgain,
+    private readonly journal: Pick<ReversalJournal, 'undidNothing' | 'lateApproval'>,
+    private readonly host: { readonly logger: Logger },
+  ) {}
+
+  /**
+   * The SAF queue's `followUp`: attempt `sent` was answered `response`, which ends its entry (not recorded yet). The
+   * reversal a late approval already calls for is stored first (or handed back, to send in place); with a shared
+   * journal, a code that undid nothing is written to the entry's row first (a late approval another node left there
+   * is reversed from here).
+   */
+  answered(sent: IsoMessage, response: IsoMessage): Promise<IsoMessage | undefined> | undefined {
+    const shared = this.journal.undidNothing !== undefined && this.overtaken.undidNothing(sent, response);
+    const again = this.overtaken.answered(sent, response, !shared);
+    if (again !== undefined) return this.again.store(again, true);
+    return shared ? this.share(sent, response) : undefined;
+  }
+
+  /**
+   * A late response `answer` no SAF entry took: when it approves a transaction whose reversal undid nothing (in this
+   * node's memory, or in the shared journal), the reversal is stored again; returns whether memory found it (the
+   * journal's look-up goes on in the background).
+   */
+  lateAnswer(answer: IsoMessage): boolean {
+    const again = this.overtaken.again(answer);
+    if (again !== undefined) {
+      void this.again.store(again, false);
+      return true;
+    }
+    if (this.journal.lateApproval !== undefined && this.overtaken.isLateApproval(answer)) void this.lookUp(answer);
+    return false;
+  }
+
+  /** Stops trying again to store reversals (the connector stops). */
+  stop(): void {
+    this.again.stop();
+  }
+
+  /** Writes the code of `response` (it undid nothing) to the entry's row; the reversal of a late approval left there. */
+  private async share(sent: IsoMessage, response: IsoMessage): Promise<IsoMessage | undefined> {
+    const rc = String(response['39'] ?? '');
+    let approval: IsoMessage | undefined;
+    try {
+      approval = await this.journal.undidNothing?.(sent, rc);
+    } catch (err) {
+      this.host.logger.warn(
+        { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOCAL', cause: (err as Iso8583Error | undefined)?.code, mti: sent['0'], stan: sent['11'], terminal: sent['41'], responseCode: rc },
+        'a reversal answered with a code that undid nothing could not be recorded in the shared store: remembered by this node only (a late approval of it reaching another node is not reversed)',
+      );
+      this.overtaken.answered(sent, response, true);
+      return undefined;
+    }
+    if (approval === undefined) return undefined;
+    return this.again.store({ reversal: repeatOf(sent), responseCode: rc, approval }, true);
+  }
+
+  /** Looks `answer` (a late approval) up in the shared journal; stores the reversal it calls for, if any. */
+  private async lookUp(answer: IsoMessage): Promise<void> {
+    let found: { reversal: IsoMessage; responseCode: string } | undefined;
+    try {
+      found = await this.journal.lateApproval?.(this.overtaken.kept(answer));
+    } catch (err) {
+      this.host.logger.error(
+        { code: 'ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED', cause: (err as Iso8583Error | undefined)?.code, mti: answer['0'], stan: answer['11'], terminal: answer['41'] },
+        'a late approval could not be looked up in the shared store: if another node\'s reversal of it undid nothing, it is NOT reversed',
+      );
+      return;
+    }
+    if (found === undefined) return;
+    // Taken from memory too (noted by `again`): this node's own reversal answer, should one come, finds nothing to repeat.
+    this.overtaken.forget(found.reversal);
+    await this.again.store({ reversal: repeatOf(found.reversal), responseCode: found.responseCode, approval: answer }, false);
+  }
+}
