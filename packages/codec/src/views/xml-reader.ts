@@ -17,6 +17,7 @@ import type { XmlNode } from './xml-nodes.js';
 import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from './xml-nodes.js';
 import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH, MAX_PARSED_XML_LENGTH, MAX_XML_DEPTH, MAX_XML_LENGTH, MAX_XML_REFERENCES } from './xml-shape.js';
 import { scanIsoMessage } from './xml-scan.js';
+import { soapIsoMessage } from './xml-soap.js';
 
 const PARSER = new XMLParser({
   preserveOrder: true,
@@ -257,19 +258,6 @@ function readFields(
   }
 }
 
-/** Finds the `ISOMessage` element inside a SOAP `Body` (directly or inside an operation element). */
-function findIsoMessage(nodes: XmlNode[], depth: number): XmlNode | undefined {
-  for (const element of elementsOf(nodes).elements) {
-    const name = nameOf(element)!;
-    if (localName(name) === 'ISOMessage') return element;
-    if (depth < 2) {
-      const found = findIsoMessage(childrenOf(element, name), depth + 1);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
-}
-
 /**
  * Reads an `ISOMessage` document, optionally inside a SOAP envelope (any namespace prefix), or a jPOS
  * XMLPackager `<isomsg>` document. Comments are ignored; a DOCTYPE is refused (no entity can be declared or
@@ -348,9 +336,7 @@ export function parseXmlMessage(xml: string): XmlMessage {
   let isoMessage: XmlNode | undefined;
   if (localName(rootName) === 'ISOMessage') isoMessage = roots[0];
   else if (localName(rootName) === 'Envelope') {
-    const body = elementsOf(childrenOf(roots[0]!, rootName)).elements.find((e) => localName(nameOf(e)!) === 'Body');
-    if (body !== undefined) isoMessage = findIsoMessage(childrenOf(body, nameOf(body)!), 0);
-    if (isoMessage === undefined) throw xmlError('the SOAP envelope holds no ISOMessage in its Body');
+    isoMessage = soapIsoMessage(roots[0]!, rootName);
   } else if (rootName === 'isomsg') {
     const message: MessageInput = {};
     const ctx: ReadContext = { problems: [], jpos: true };
