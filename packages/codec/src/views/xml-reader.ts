@@ -5,7 +5,8 @@
 import { XMLParser, XMLValidator } from './fast-xml-parser.js';
 import type { MessageInput } from '../types.js';
 import type { FieldProblem } from '../errors.js';
-import type { XmlMessage } from './xml.js';
+import type { FromXmlOptions, XmlMessage } from './xml.js';
+import type { FieldSpec } from '../types.js';
 import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
 import { MAX_TLV_DEPTH, buildTlv, isTlvTag } from '../emv/tlv.js';
@@ -18,6 +19,7 @@ import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from 
 import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH, MAX_PARSED_XML_LENGTH, MAX_XML_DEPTH, MAX_XML_LENGTH, MAX_XML_REFERENCES } from './xml-shape.js';
 import { scanIsoMessage } from './xml-scan.js';
 import { soapIsoMessage } from './xml-soap.js';
+import { jposValue } from './xml-jpos-types.js';
 
 const PARSER = new XMLParser({
   preserveOrder: true,
@@ -132,7 +134,11 @@ function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: n
   return items;
 }
 
-function readField(element: XmlNode, field: string, top: boolean, ctx: ReadContext): string | undefined {
+/**
+ * The value of a `<field>`: its text, its `value` attribute, or (top-level field 55) its EMV `<tag>` elements. In a jPOS
+ * dump, by jPOS's rule for `type` (`jposValue`; `spec`: the field in the dialect given, if any).
+ */
+function readField(element: XmlNode, field: string, top: boolean, ctx: ReadContext, spec: FieldSpec | undefined): string | undefined {
   const children = childrenOf(element, 'field');
   const attributes = attributesOf(element);
   const { elements } = elementsOf(children);
@@ -165,10 +171,17 @@ function readField(element: XmlNode, field: string, top: boolean, ctx: ReadConte
     const value = decodeXmlAttribute(attributes.value);
     if (value === undefined) {
       ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: 'an unknown entity or a bare & in the value' });
+      return undefined;
     }
-    return value;
+    return ctx.jpos ? jposValue(value, typeOf(attributes), spec, field, ctx.problems) : value;
   }
-  return text;
+  return ctx.jpos ? jposValue(text, typeOf(attributes), spec, field, ctx.problems) : text;
+}
+
+/** The `type` attribute as XML reads it (one with an unknown entity stays raw, which no rule accepts). */
+function typeOf(attributes: Record<string, string>): string | undefined {
+  const raw = attributes.type;
+  return raw === undefined ? undefined : (decodeXmlAttribute(raw) ?? raw);
 }
 
 const FIELD_ATTRIBUTES = new Set(['id', 'value', 'type']);
@@ -191,7 +204,10 @@ function readHexHeader(element: XmlNode, path: string, depth: number, ctx: ReadC
   }
 }
 
-/** Reads the `<field>` and `<isomsg>` elements of a `<data>` (or jPOS `<isomsg>`) element into `out`. */
+/**
+ * Reads the `<field>` and `<isomsg>` elements of a `<data>` (or jPOS `<isomsg>`) element into `out`; `specs`: the
+ * fields of this level in the dialect given to a jPOS dump's reading, if any.
+ */
 function readFields(
   nodes: XmlNode[],
   path: string,
@@ -199,6 +215,7 @@ function readFields(
   ctx: ReadContext,
   out: MessageInput,
   where: string,
+  specs?: Record<string, FieldSpec>,
 ): void {
   const { elements, junk } = elementsOf(nodes);
   if (junk) ctx.problems.push({ field: where, code: 'ISO8583_ERR_XML', reason: 'text between the field elements' });
@@ -249,11 +266,11 @@ function readFields(
         continue;
       }
       const nested: MessageInput = {};
-      readFields(childrenOf(element, name), `${field}.`, depth + 1, ctx, nested, field);
+      readFields(childrenOf(element, name), `${field}.`, depth + 1, ctx, nested, field, specs?.[trimmed]?.subfields?.fields);
       out[trimmed] = nested;
       continue;
     }
-    const value = readField(element, field, depth === 0, ctx);
+    const value = readField(element, field, depth === 0, ctx, specs?.[trimmed]);
     if (value !== undefined) out[trimmed] = value;
   }
 }
@@ -268,13 +285,14 @@ function readFields(
  * one-pass scanner (`xml-scan.ts`) up to `MAX_XML_LENGTH` characters; anything else goes to the full parser, which
  * holds every refusal, up to `MAX_PARSED_XML_LENGTH` characters and elements nested up to 100 levels deep (a deeper
  * document is refused with `ISO8583_ERR_XML`, "nests elements deeper than 100 levels"). A document of more than
- * `MAX_XML_REFERENCES` entity or character references is refused before either reads it.
+ * `MAX_XML_REFERENCES` entity or character references is refused before either reads it. A jPOS dump's values are
+ * read by jPOS's rule for `type` with `options.dialect` (see {@link FromXmlOptions}).
  */
-export function fromXml(xml: string): XmlMessage {
+export function fromXml(xml: string, options: FromXmlOptions = {}): XmlMessage {
   if (typeof xml !== 'string') throw xmlError('the XML input must be text');
   if (xml.length > MAX_XML_LENGTH) throw xmlError(`the XML document is over ${MAX_XML_LENGTH} characters`);
   if (references(xml) > MAX_XML_REFERENCES) throw xmlError(`the XML document holds over ${MAX_XML_REFERENCES} entity or character references`);
-  return scanIsoMessage(xml) ?? parseXmlMessage(xml);
+  return scanIsoMessage(xml) ?? parseXmlMessage(xml, options);
 }
 
 /** How many `&` `xml` holds (each starts a reference, or is a bare `&` the readers refuse), counted up to one past the bound. */
@@ -285,7 +303,7 @@ function references(xml: string): number {
 }
 
 /** The full path of {@link fromXml}: validation and a parse by fast-xml-parser, then a walk of the tree. */
-export function parseXmlMessage(xml: string): XmlMessage {
+export function parseXmlMessage(xml: string, options: FromXmlOptions = {}): XmlMessage {
   if (typeof xml !== 'string') throw xmlError('the XML input must be text');
   if (xml.length > MAX_PARSED_XML_LENGTH) {
     throw xmlError(`the XML document is over ${MAX_PARSED_XML_LENGTH} characters, the most read outside the canonical ISOMessage shape`);
@@ -340,7 +358,7 @@ export function parseXmlMessage(xml: string): XmlMessage {
   } else if (rootName === 'isomsg') {
     const message: MessageInput = {};
     const ctx: ReadContext = { problems: [], jpos: true };
-    readFields(childrenOf(roots[0]!, rootName), '', 0, ctx, message, 'isomsg');
+    readFields(childrenOf(roots[0]!, rootName), '', 0, ctx, message, 'isomsg', options.dialect?.fields);
     if (ctx.problems.length > 0) throw invalidMessage(ctx.problems, 'XML message');
     return ctx.header === undefined ? { message } : { message, header: ctx.header };
   } else {
