@@ -11,7 +11,7 @@ import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
 import { MAX_TLV_DEPTH, buildTlv, isTlvTag } from '../emv/tlv.js';
 import { decodeXmlAttribute, isXmlText } from './xml-text.js';
-import { unclosedSection } from './xml-unclosed.js';
+import { outsideSections, unclosedSection } from './xml-unclosed.js';
 import { safeName } from './names.js';
 import { tagPath } from '../emv/tag-path.js';
 import type { XmlNode } from './xml-nodes.js';
@@ -37,14 +37,11 @@ const PARSER = new XMLParser({
   maxNestedTags: MAX_XML_DEPTH + 1,
 });
 
-/** Comments and CDATA sections, left to right (a `<!DOCTYPE` inside either is text, not a declaration). */
-const COMMENTS_AND_CDATA = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g;
-
 /**
- * Markup outside comments and CDATA in a well-formed document: processing instructions, and tags with their attribute
- * values quoted (an attribute value may hold `>`). What is left is the text content.
+ * Tags of a well-formed document outside its comments, CDATA sections and processing instructions (`outsideSections`),
+ * their attribute values quoted (an attribute value may hold `>`). What is left is the text content.
  */
-const MARKUP = /<\?[\s\S]*?\?>|<(?:[^>"']|"[^"]*"|'[^']*')*>/g;
+const TAGS = /<(?:[^>"']|"[^"]*"|'[^']*')*>/g;
 
 /**
  * Comments, CDATA sections, processing instructions and tags (attribute values quoted), left to right: a processing
@@ -310,8 +307,9 @@ export function parseXmlMessage(xml: string, options: FromXmlOptions = {}): XmlM
   }
   const unclosed = unclosedSection(xml);
   if (unclosed !== undefined) throw xmlError(`the XML is not well formed: ${unclosed} is never closed`);
-  const outsideSections = xml.replace(COMMENTS_AND_CDATA, '');
-  if (/<!DOCTYPE/i.test(outsideSections)) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
+  // Comments, CDATA sections and processing instructions read away in one linear walk: a `<!DOCTYPE` in one is text.
+  const outside = outsideSections(xml);
+  if (/<!DOCTYPE/i.test(outside)) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
   // XML 1.0 (production Char) has no place for a control character other than tab, LF and CR, U+FFFE, U+FFFF or a
   // lone surrogate, escaped or not; fast-xml-parser's check lets them through, and toXml refuses to write them.
   if (!isXmlText(xml)) {
@@ -323,7 +321,7 @@ export function parseXmlMessage(xml: string, options: FromXmlOptions = {}): XmlM
   }
   // XML 1.0 (2.4): "]]>" in text content ends no CDATA section, so it is not well formed (written "]]&gt;" it is);
   // fast-xml-parser's check lets it through. Looked for after that check, when every tag's quotes pair up.
-  if (outsideSections.includes(']]>') && outsideSections.replace(MARKUP, '').includes(']]>')) {
+  if (outside.includes(']]>') && outside.replace(TAGS, '').includes(']]>')) {
     throw xmlError('the XML is not well formed: "]]>" in text outside a CDATA section');
   }
   // XML 1.0 (AttValue): no `<` in an attribute value (`value="a<b"`), which fast-xml-parser's check lets through.
