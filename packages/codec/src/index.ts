@@ -40,7 +40,7 @@ export { resolveDialect } from './dialect/resolve.js';
 export { relaysBytes, sameDialect } from './dialect/same.js';
 export { dialectFromPackagerXml } from './jpos/packager-xml.js';
 export { toXml, fromXml, MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH, MAX_XML_REFERENCES } from './views/xml.js';
-export type { XmlOptions, XmlMessage } from './views/xml.js';
+export type { FromXmlOptions, XmlOptions, XmlMessage } from './views/xml.js';
 export { toJson, fromJson, fromObject, readJson } from './views/json.js';
 export { MAX_REPEATED_KEYS, repeatedKeys } from './views/json-keys.js';
 export { withoutBom } from './without-bom.js';

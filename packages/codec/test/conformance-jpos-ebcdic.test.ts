@@ -52,7 +52,7 @@ function jposImageWith43(field43: Buffer): Buffer {
 }
 
 function dumpMessage(): { message: IsoMessage; header: Buffer } {
-  const dump = readJposDump('jpos/ISO93ebcdic-Custom-XmlMsg.xml');
+  const dump = readJposDump('jpos/ISO93ebcdic-Custom-XmlMsg.xml', importedDialect());
   return { message: dump.message, header: dump.header ?? Buffer.alloc(0) };
 }
 

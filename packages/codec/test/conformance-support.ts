@@ -4,7 +4,7 @@
  */
 import { readVector } from '@iso8583/test-support';
 import { fromXml } from '../src/index.js';
-import type { IsoMessage } from '../src/index.js';
+import type { Dialect, IsoMessage } from '../src/index.js';
 
 /** A jPOS `isomsg` dump: the fields as a message, and the message header bytes when the dump has one. */
 export interface JposDump {
@@ -14,10 +14,10 @@ export interface JposDump {
 
 /**
  * Reads a jPOS XML dump (`<isomsg>` with `<header>` in hex, `<field id value [type="binary"]>` and nested
- * `<isomsg id>`) with the codec's own reader, `fromXml`.
+ * `<isomsg id>`) with the codec's own reader, `fromXml`, for the dialect the image was packed with.
  */
-export function readJposDump(relative: string): JposDump {
-  const { message, header } = fromXml(vectorText(relative));
+export function readJposDump(relative: string, dialect: Dialect): JposDump {
+  const { message, header } = fromXml(vectorText(relative), { dialect });
   return { message: message as IsoMessage, header };
 }
 

@@ -8,6 +8,7 @@
  */
 
 import { maskDigitRuns, repeatedKeys, withoutBom } from '@iso8583/codec';
+import { decodeXmlBody } from './xml-charset.js';
 
 /** The HTTP status and the reason (no body content) of a refused body. */
 export interface BodyProblem {
@@ -46,6 +47,8 @@ interface BodyErrorDetail {
   tags?: number;
   /** An XML body whose first character (after white space) is not `<`: not XML at all. */
   notXml?: boolean;
+  /** Why an XML body's bytes cannot be read as text (its charset; `xml-charset.ts`), in words. */
+  charset?: string;
 }
 
 /** Fastify's default `bodyLimit`, 1048576 bytes (1 MiB): the body limit of a server that sets none (the gateway's). */
@@ -77,6 +80,8 @@ export function bodyProblem(err: unknown, limit?: number): BodyProblem {
     reason = `the body holds ${what}, more than a message can (at most ${MAX_BODY_KEYS})`;
   } else if (refused && e.notXml === true) {
     reason = 'the body is sent as XML but does not start with "<" (JSON is sent as application/json)';
+  } else if (refused && typeof e.charset === 'string') {
+    reason = e.charset;
   } else if (refused && typeof e.tags === 'number') {
     reason = `the body holds ${e.tags} XML tags, more than a message can (at most ${MAX_XML_TAGS})`;
   } else if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') reason = 'the body is not valid JSON';
@@ -204,15 +209,23 @@ export function parseJsonBody(_request: unknown, body: string | Buffer, done: (e
 }
 
 /**
- * The XML body parser of the routes (`parseAs: 'string'`): the text as it came, or refused when its first character
+ * The XML body parser of the routes (`parseAs: 'buffer'`): the text of its bytes in the charset its `Content-Type` or
+ * XML declaration names (UTF-8 or ISO-8859-1; UTF-8 when neither does; another, or two that differ, refused naming
+ * them: `decodeXmlBody`), or refused when its first character
  * (after a byte order mark and white space) is not `<` (a JSON body sent as XML would be read as JSON without the JSON
  * bounds above: 72 KB of nested repeated keys held the gateway's event loop 12 s), or naming the count when it holds
  * more than {@link MAX_XML_TAGS} tags, before any XML parser reads it. The count bounds tags, not text: the codec
  * bounds the text (`fromXml`: 1 MiB in the canonical shape its one-pass reader takes, 128 KiB for anything that needs
  * fast-xml-parser, `MAX_PARSED_XML_LENGTH`, at some twenty times the cost per character).
  */
-export function parseXmlBody(_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
-  const text = typeof body === 'string' ? body : body.toString('utf8');
+export function parseXmlBody(request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
+  let text: string;
+  if (typeof body === 'string') text = body;
+  else {
+    const decoded = decodeXmlBody(body, (request as { headers?: Record<string, unknown> } | null)?.headers?.['content-type']);
+    if ('refused' in decoded) return done(bodyError({ charset: decoded.refused }));
+    text = decoded.text;
+  }
   const detail = xmlShape(text);
   if (detail !== undefined) return done(bodyError(detail));
   done(null, text);

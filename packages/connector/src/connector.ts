@@ -134,7 +134,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       if (typeof input !== 'string') return this.request(input, options);
       const bad = sendOptionsProblem(options);
       if (bad !== undefined) return Promise.reject(bad);
-      read = readMessage(input);
+      // A jPOS dump's values by jPOS's rule for `type`, for this dialect (text on a binary field is its bytes).
+      read = readMessage(input, { dialect: this.codec.dialect });
     } catch (err) {
       return Promise.reject(err as Error);
     }

@@ -234,7 +234,8 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       // The XML types the application parses itself: their text is checked in the route (xmlTextOf); ours, here.
       const appXml = new Set(XML_MEDIA_TYPES.filter((type) => child.hasContentTypeParser(type)));
       for (const type of XML_MEDIA_TYPES) {
-        if (!appXml.has(type)) child.addContentTypeParser(type, { parseAs: 'string' }, parseXmlBody);
+        // As bytes: their charset (the header's or the XML declaration's) says how they read (parseXmlBody).
+        if (!appXml.has(type)) child.addContentTypeParser(type, { parseAs: 'buffer' }, parseXmlBody);
       }
       // A body Fastify itself refuses (malformed or empty JSON, too large, an unknown media type) answers in the
       // routes' own shape, { result: null, errors }, with a fixed text: the parser's message quotes the body.

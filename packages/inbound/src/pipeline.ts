@@ -293,7 +293,14 @@ function sendReply(job: InFlight, result: SequenceResult, told: (() => void) | u
     } else if (typeof result === 'string') {
       const read = readMessage(result);
       reply = read.message;
-      if (headerLength > 0 && read.header !== undefined && read.header.length >= headerLength) {
+      if (headerLength > 0 && read.header !== undefined) {
+        // The reply's header as the request's XML shows one: the dialect header, alone or after the fixed header bytes
+        // (the reply's are the request's, TPDU swapped). Another length is refused (96), never cut or replaced.
+        const fixed = frame.header.length;
+        if (read.header.length !== headerLength && read.header.length !== fixed + headerLength) {
+          const expected = fixed > 0 ? `${headerLength} (or ${fixed + headerLength} with the fixed header bytes first)` : `${headerLength}`;
+          throw inboundError('ISO8583_ERR_INBOUND_REPLY_INVALID', `the reply's header is ${read.header.length} bytes, the dialect's header ${expected}`, { field: 'header' });
+        }
         dialectHeader = read.header.subarray(read.header.length - headerLength);
       }
     } else {

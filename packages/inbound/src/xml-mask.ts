@@ -39,8 +39,8 @@ function fieldId(written: string): string | undefined {
   return id.split('.').map((part) => part.replace(/^0+(?=[0-9])/, '')).join('.');
 }
 
-/** A field's start tag or content ends where another `<field` or `</field` starts (any case, any prefix). */
-const NEXT_FIELD_TAG = /<\/?(?:[\w.-]+:)?field[\s/>]/gi;
+/** A `<field` or `</field` (any case, any prefix) at a given place: a field's content ends at the first one. */
+const FIELD_TAG = /<\/?(?:[\w.-]+:)?field[\s/>]/iy;
 
 /** The start of a DOCTYPE declaration, any case. */
 const DOCTYPE_OPEN = /^<!DOCTYPE$/i;
@@ -50,6 +50,32 @@ const FIELD_CLOSE = /<\/(?:[\w.-]+:)?field\s*>/iy;
 
 /** An `</isomsg>`. */
 const ISOMSG_CLOSE = /^<\/(?:[\w.-]+:)?isomsg\s*>$/i;
+
+/**
+ * The `</field>` that ends the content of a field starting at `at`, where the codec's reader ends it: the first
+ * `<field` or `</field` outside comments, processing instructions and CDATA sections (each stepped over whole, by
+ * `specialEnd`: a `</field>` in one is text of it), when that is a `</field>` (`tag`: as written); `null` when it is
+ * another `<field`, or none comes. A section never closed runs to the end of the text, and the content with it (`tag`
+ * empty: the text is cut short). Linear: each character passed once.
+ */
+function fieldClose(xml: string, at: number): { index: number; tag: string } | null {
+  for (let lt = xml.indexOf('<', at); lt !== -1; ) {
+    const special = specialEnd(xml, lt);
+    if (special === -1) return { index: xml.length, tag: '' };
+    if (special !== undefined) {
+      lt = xml.indexOf('<', special);
+      continue;
+    }
+    FIELD_TAG.lastIndex = lt;
+    if (FIELD_TAG.test(xml)) {
+      FIELD_CLOSE.lastIndex = lt;
+      const close = FIELD_CLOSE.exec(xml);
+      return close === null ? null : { index: lt, tag: close[0] };
+    }
+    lt = xml.indexOf('<', lt + 1);
+  }
+  return null;
+}
 
 /** A sensitive field's XML text masked for it (left as it is when the per-message layer masked it already). */
 function maskedText(text: string, sensitivity: Sensitivity): string {
@@ -192,7 +218,8 @@ function deepestPath(dialect: Dialect): number {
  *
  * One scan, left to right, by tags: each tag runs from a `<` to its `>` (a quoted value stepped over: it may hold `>`;
  * a `<` with no `>` after it is a tag cut short, read to the end of the text); a field's content runs to the next `<field` or
- * `</field` and is masked when that is its `</field>` (starred when it holds markup); without one (a document cut short), its text up
+ * `</field` outside comments, processing instructions and CDATA sections (where the codec's reader ends it: a
+ * `</field>` in a comment is no end) and is masked when that is its `</field>` (starred when it holds markup); without one (a document cut short), its text up
  * to the next tag or the end is masked. Everything outside a field's value (text between tags, other tags and
  * their attributes, a field's attributes but `id` and `value`, comments, processing instructions, CDATA sections,
  * DOCTYPE; the value of an entity declaration in a DOCTYPE, `<!ENTITY pan "...">`, starred whole) is masked as free text (`maskFreeText`); a comment, processing instruction, CDATA
@@ -300,10 +327,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
     shown += free(tag.slice(from, cut ? -1 : tag.length));
     let content = '';
     if (!selfClosing) {
-      NEXT_FIELD_TAG.lastIndex = at;
-      const next = NEXT_FIELD_TAG.exec(xml);
-      FIELD_CLOSE.lastIndex = next?.index ?? 0;
-      const close = next !== null ? FIELD_CLOSE.exec(xml) : null;
+      const close = fieldClose(xml, at);
       if (close !== null) {
         const text = xml.slice(at, close.index);
         // Content split by markup (`4111111<![CDATA[111111111]]>`, a comment between digits) is masked as it reads: a
@@ -312,8 +336,8 @@ export function maskXml(xml: string, dialect: Dialect): string {
           const read = sensitivity === undefined ? contentText(text) : '';
           content = sensitivity !== undefined || maskFieldValue(read, undefined, spec) !== read ? markupContent(text, sensitivity) : mask(text);
         } else if (text.length > 0) content = mask(text);
-        content += close[0];
-        at = close.index + close[0].length;
+        content += close.tag;
+        at = close.index + close.tag.length;
       } else {
         // No `</field>` of its own (a document cut short, or malformed): its text, to the next tag or the end, is
         // masked all the same.

@@ -52,7 +52,7 @@ export async function encodeCommand(argv: string[], io: CommandIo = processIo())
   const codec = createCodec(dialect, { lenient });
   const text = await readInputText(io, 'the message');
   if (text.trim() === '') throw cliError('ISO8583_ERR_CLI_INPUT', 'no message on stdin');
-  const read = readMessage(text);
+  const read = readMessage(text, { dialect: codec.dialect });
   if (input !== undefined && read.form !== input) {
     throw cliError('ISO8583_ERR_CLI_INPUT', `--input ${input} given, but stdin holds ${read.form.toUpperCase()}`);
   }

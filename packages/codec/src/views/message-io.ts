@@ -1,4 +1,4 @@
-import type { IsoMessage, MessageInput } from '../types.js';
+import type { Dialect, IsoMessage, MessageInput } from '../types.js';
 import { codecError } from '../errors.js';
 import { fromXml, toXml } from './xml.js';
 import { readJson, toJson } from './json.js';
@@ -23,6 +23,11 @@ export interface MessageRead {
 export interface MessageIoOptions {
   /** The EMV view of field 55 (an object of tags in JSON; `<tag>` elements in XML). Default `false`. */
   emv?: boolean;
+  /**
+   * {@link readMessage}: the dialect a jPOS XMLPackager dump is read for, by jPOS's rule for `type` (`fromXml`'s
+   * `dialect` option). Default: none (a dump's values read as written).
+   */
+  dialect?: Dialect;
 }
 
 /**
@@ -35,7 +40,8 @@ export function readMessage(input: string | MessageInput, options: MessageIoOpti
     // Most XML starts at its first character: no regular expression (and no match array) for it.
     const start = input.charCodeAt(0) === 0x3c /* < */ ? 0 : /^[\s\uFEFF]*/.exec(input)![0].length;
     if (input.charCodeAt(start) === 0x3c /* < */) {
-      const { message, header } = fromXml(start === 0 ? input : input.slice(start));
+      const xml = start === 0 ? input : input.slice(start);
+      const { message, header } = fromXml(xml, options.dialect === undefined ? {} : { dialect: options.dialect });
       return header === undefined ? { form: 'xml', message } : { form: 'xml', message, header };
     }
     return { form: 'json', ...readJson(input, options) };

@@ -5,18 +5,21 @@
 import { XMLParser, XMLValidator } from './fast-xml-parser.js';
 import type { MessageInput } from '../types.js';
 import type { FieldProblem } from '../errors.js';
-import type { XmlMessage } from './xml.js';
+import type { FromXmlOptions, XmlMessage } from './xml.js';
+import type { FieldSpec } from '../types.js';
 import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
 import { MAX_TLV_DEPTH, buildTlv, isTlvTag } from '../emv/tlv.js';
 import { decodeXmlAttribute, isXmlText } from './xml-text.js';
-import { unclosedSection } from './xml-unclosed.js';
+import { outsideSections, unclosedSection } from './xml-unclosed.js';
 import { safeName } from './names.js';
 import { tagPath } from '../emv/tag-path.js';
 import type { XmlNode } from './xml-nodes.js';
 import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from './xml-nodes.js';
 import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH, MAX_PARSED_XML_LENGTH, MAX_XML_DEPTH, MAX_XML_LENGTH, MAX_XML_REFERENCES } from './xml-shape.js';
 import { scanIsoMessage } from './xml-scan.js';
+import { soapIsoMessage } from './xml-soap.js';
+import { jposValue } from './xml-jpos-types.js';
 
 const PARSER = new XMLParser({
   preserveOrder: true,
@@ -34,14 +37,11 @@ const PARSER = new XMLParser({
   maxNestedTags: MAX_XML_DEPTH + 1,
 });
 
-/** Comments and CDATA sections, left to right (a `<!DOCTYPE` inside either is text, not a declaration). */
-const COMMENTS_AND_CDATA = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g;
-
 /**
- * Markup outside comments and CDATA in a well-formed document: processing instructions, and tags with their attribute
- * values quoted (an attribute value may hold `>`). What is left is the text content.
+ * Tags of a well-formed document outside its comments, CDATA sections and processing instructions (`outsideSections`),
+ * their attribute values quoted (an attribute value may hold `>`). What is left is the text content.
  */
-const MARKUP = /<\?[\s\S]*?\?>|<(?:[^>"']|"[^"]*"|'[^']*')*>/g;
+const TAGS = /<(?:[^>"']|"[^"]*"|'[^']*')*>/g;
 
 /**
  * Comments, CDATA sections, processing instructions and tags (attribute values quoted), left to right: a processing
@@ -131,7 +131,11 @@ function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: n
   return items;
 }
 
-function readField(element: XmlNode, field: string, top: boolean, ctx: ReadContext): string | undefined {
+/**
+ * The value of a `<field>`: its text, its `value` attribute, or (top-level field 55) its EMV `<tag>` elements. In a jPOS
+ * dump, by jPOS's rule for `type` (`jposValue`; `spec`: the field in the dialect given, if any).
+ */
+function readField(element: XmlNode, field: string, top: boolean, ctx: ReadContext, spec: FieldSpec | undefined): string | undefined {
   const children = childrenOf(element, 'field');
   const attributes = attributesOf(element);
   const { elements } = elementsOf(children);
@@ -164,10 +168,17 @@ function readField(element: XmlNode, field: string, top: boolean, ctx: ReadConte
     const value = decodeXmlAttribute(attributes.value);
     if (value === undefined) {
       ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: 'an unknown entity or a bare & in the value' });
+      return undefined;
     }
-    return value;
+    return ctx.jpos ? jposValue(value, typeOf(attributes), spec, field, ctx.problems) : value;
   }
-  return text;
+  return ctx.jpos ? jposValue(text, typeOf(attributes), spec, field, ctx.problems) : text;
+}
+
+/** The `type` attribute as XML reads it (one with an unknown entity stays raw, which no rule accepts). */
+function typeOf(attributes: Record<string, string>): string | undefined {
+  const raw = attributes.type;
+  return raw === undefined ? undefined : (decodeXmlAttribute(raw) ?? raw);
 }
 
 const FIELD_ATTRIBUTES = new Set(['id', 'value', 'type']);
@@ -190,7 +201,10 @@ function readHexHeader(element: XmlNode, path: string, depth: number, ctx: ReadC
   }
 }
 
-/** Reads the `<field>` and `<isomsg>` elements of a `<data>` (or jPOS `<isomsg>`) element into `out`. */
+/**
+ * Reads the `<field>` and `<isomsg>` elements of a `<data>` (or jPOS `<isomsg>`) element into `out`; `specs`: the
+ * fields of this level in the dialect given to a jPOS dump's reading, if any.
+ */
 function readFields(
   nodes: XmlNode[],
   path: string,
@@ -198,6 +212,7 @@ function readFields(
   ctx: ReadContext,
   out: MessageInput,
   where: string,
+  specs?: Record<string, FieldSpec>,
 ): void {
   const { elements, junk } = elementsOf(nodes);
   if (junk) ctx.problems.push({ field: where, code: 'ISO8583_ERR_XML', reason: 'text between the field elements' });
@@ -248,26 +263,13 @@ function readFields(
         continue;
       }
       const nested: MessageInput = {};
-      readFields(childrenOf(element, name), `${field}.`, depth + 1, ctx, nested, field);
+      readFields(childrenOf(element, name), `${field}.`, depth + 1, ctx, nested, field, specs?.[trimmed]?.subfields?.fields);
       out[trimmed] = nested;
       continue;
     }
-    const value = readField(element, field, depth === 0, ctx);
+    const value = readField(element, field, depth === 0, ctx, specs?.[trimmed]);
     if (value !== undefined) out[trimmed] = value;
   }
-}
-
-/** Finds the `ISOMessage` element inside a SOAP `Body` (directly or inside an operation element). */
-function findIsoMessage(nodes: XmlNode[], depth: number): XmlNode | undefined {
-  for (const element of elementsOf(nodes).elements) {
-    const name = nameOf(element)!;
-    if (localName(name) === 'ISOMessage') return element;
-    if (depth < 2) {
-      const found = findIsoMessage(childrenOf(element, name), depth + 1);
-      if (found !== undefined) return found;
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -280,13 +282,14 @@ function findIsoMessage(nodes: XmlNode[], depth: number): XmlNode | undefined {
  * one-pass scanner (`xml-scan.ts`) up to `MAX_XML_LENGTH` characters; anything else goes to the full parser, which
  * holds every refusal, up to `MAX_PARSED_XML_LENGTH` characters and elements nested up to 100 levels deep (a deeper
  * document is refused with `ISO8583_ERR_XML`, "nests elements deeper than 100 levels"). A document of more than
- * `MAX_XML_REFERENCES` entity or character references is refused before either reads it.
+ * `MAX_XML_REFERENCES` entity or character references is refused before either reads it. A jPOS dump's values are
+ * read by jPOS's rule for `type` with `options.dialect` (see {@link FromXmlOptions}).
  */
-export function fromXml(xml: string): XmlMessage {
+export function fromXml(xml: string, options: FromXmlOptions = {}): XmlMessage {
   if (typeof xml !== 'string') throw xmlError('the XML input must be text');
   if (xml.length > MAX_XML_LENGTH) throw xmlError(`the XML document is over ${MAX_XML_LENGTH} characters`);
   if (references(xml) > MAX_XML_REFERENCES) throw xmlError(`the XML document holds over ${MAX_XML_REFERENCES} entity or character references`);
-  return scanIsoMessage(xml) ?? parseXmlMessage(xml);
+  return scanIsoMessage(xml) ?? parseXmlMessage(xml, options);
 }
 
 /** How many `&` `xml` holds (each starts a reference, or is a bare `&` the readers refuse), counted up to one past the bound. */
@@ -297,15 +300,16 @@ function references(xml: string): number {
 }
 
 /** The full path of {@link fromXml}: validation and a parse by fast-xml-parser, then a walk of the tree. */
-export function parseXmlMessage(xml: string): XmlMessage {
+export function parseXmlMessage(xml: string, options: FromXmlOptions = {}): XmlMessage {
   if (typeof xml !== 'string') throw xmlError('the XML input must be text');
   if (xml.length > MAX_PARSED_XML_LENGTH) {
     throw xmlError(`the XML document is over ${MAX_PARSED_XML_LENGTH} characters, the most read outside the canonical ISOMessage shape`);
   }
   const unclosed = unclosedSection(xml);
   if (unclosed !== undefined) throw xmlError(`the XML is not well formed: ${unclosed} is never closed`);
-  const outsideSections = xml.replace(COMMENTS_AND_CDATA, '');
-  if (/<!DOCTYPE/i.test(outsideSections)) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
+  // Comments, CDATA sections and processing instructions read away in one linear walk: a `<!DOCTYPE` in one is text.
+  const outside = outsideSections(xml);
+  if (/<!DOCTYPE/i.test(outside)) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
   // XML 1.0 (production Char) has no place for a control character other than tab, LF and CR, U+FFFE, U+FFFF or a
   // lone surrogate, escaped or not; fast-xml-parser's check lets them through, and toXml refuses to write them.
   if (!isXmlText(xml)) {
@@ -317,7 +321,7 @@ export function parseXmlMessage(xml: string): XmlMessage {
   }
   // XML 1.0 (2.4): "]]>" in text content ends no CDATA section, so it is not well formed (written "]]&gt;" it is);
   // fast-xml-parser's check lets it through. Looked for after that check, when every tag's quotes pair up.
-  if (outsideSections.includes(']]>') && outsideSections.replace(MARKUP, '').includes(']]>')) {
+  if (outside.includes(']]>') && outside.replace(TAGS, '').includes(']]>')) {
     throw xmlError('the XML is not well formed: "]]>" in text outside a CDATA section');
   }
   // XML 1.0 (AttValue): no `<` in an attribute value (`value="a<b"`), which fast-xml-parser's check lets through.
@@ -348,13 +352,11 @@ export function parseXmlMessage(xml: string): XmlMessage {
   let isoMessage: XmlNode | undefined;
   if (localName(rootName) === 'ISOMessage') isoMessage = roots[0];
   else if (localName(rootName) === 'Envelope') {
-    const body = elementsOf(childrenOf(roots[0]!, rootName)).elements.find((e) => localName(nameOf(e)!) === 'Body');
-    if (body !== undefined) isoMessage = findIsoMessage(childrenOf(body, nameOf(body)!), 0);
-    if (isoMessage === undefined) throw xmlError('the SOAP envelope holds no ISOMessage in its Body');
+    isoMessage = soapIsoMessage(roots[0]!, rootName);
   } else if (rootName === 'isomsg') {
     const message: MessageInput = {};
     const ctx: ReadContext = { problems: [], jpos: true };
-    readFields(childrenOf(roots[0]!, rootName), '', 0, ctx, message, 'isomsg');
+    readFields(childrenOf(roots[0]!, rootName), '', 0, ctx, message, 'isomsg', options.dialect?.fields);
     if (ctx.problems.length > 0) throw invalidMessage(ctx.problems, 'XML message');
     return ctx.header === undefined ? { message } : { message, header: ctx.header };
   } else {

@@ -2,7 +2,7 @@
  * The XML view of a message (the `ISOMessage` shape of the WSO2 connector, described in `xml-shape.ts`): its options
  * and results. The writer is `xml-writer.ts`, the reader `xml-reader.ts`.
  */
-import type { MessageInput } from '../types.js';
+import type { Dialect, MessageInput } from '../types.js';
 
 /** Options of the XML view. */
 export interface XmlOptions {
@@ -15,6 +15,21 @@ export interface XmlOptions {
   emv?: boolean;
   /** Indent with newlines and two spaces per level (`true`) or write everything on one line (`false`). Default `true`. */
   pretty?: boolean;
+}
+
+/** Options of `fromXml`. */
+export interface FromXmlOptions {
+  /**
+   * The dialect the message is for (`codec.dialect`), to read a jPOS XMLPackager dump as jPOS means it: a `value`
+   * without `type` is text, one with `type="binary"` the hex of its bytes. So a text value on a binary (`b`) field
+   * becomes the hex of its ISO-8859-1 bytes (`value="ABCD"`: `41424344`), and a `type="binary"` value on a character
+   * field the text of its bytes, and `codec.pack(message, { header })` rebuilds jPOS's wire image. A `type` other than
+   * `binary`, a `type="binary"` value that is not hex, or a text value on a binary field with a character above U+00FF
+   * is a named problem (`ISO8583_ERR_FIELD_VALUE`) with or without it. Default: none, and a dump's values are read
+   * as written (each already in the codec's form: text on character fields, hex on binary ones). The `ISOMessage`
+   * shape has one form for every value and never needs it.
+   */
+  dialect?: Dialect;
 }
 
 /** What `fromXml` reads. */

@@ -1,0 +1,71 @@
+// An XML body is read in the charset its Content-Type or XML declaration names (UTF-8 or ISO-8859-1; UTF-8 when
+// neither says): an ISO-8859-1 merchant name was read as UTF-8 and refused as a bad field 43. Another charset, or a
+// header and declaration that differ, is refused naming them, never sent.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import Fastify from 'fastify';
+import { iso8583Connector } from '../src/index.js';
+import { answer, startPeer } from './peer.js';
+
+/** POSTs `body` (bytes as they are) to `/` and answers the status and the body text. */
+function post(port: number, contentType: string, body: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { connection: 'close', 'content-type': contentType } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const NAME = 'CAFÉ SÃO PAULO';
+const doc = (encoding: string | undefined) =>
+  `${encoding === undefined ? '' : `<?xml version="1.0" encoding="${encoding}"?>`}<ISOMessage><data><field id="0">0200</field><field id="3">000000</field><field id="11">000001</field><field id="41">TERM0001</field><field id="43">${NAME}</field></data></ISOMessage>`;
+
+async function setup(t: { after(fn: () => Promise<void> | void): void }) {
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
+  const app = Fastify({ logger: false });
+  await app.register(iso8583Connector, { name: 'bank', host: '127.0.0.1', port: peer.port, routes: { prefix: '' } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(async () => {
+    await app.close();
+    await peer.close();
+  });
+  return { peer, port: (app.server.address() as { port: number }).port };
+}
+
+test('fastify xml – an ISO-8859-1 body (charset, XML declaration, or both) is read as ISO-8859-1; UTF-8 stays the default', async (t) => {
+  const { peer, port } = await setup(t);
+  const cases: [string, Buffer][] = [
+    ['text/xml; charset=ISO-8859-1', Buffer.from(doc('ISO-8859-1'), 'latin1')],
+    ['text/xml', Buffer.from(doc('iso-8859-1'), 'latin1')],
+    ['application/xml; charset="latin1"', Buffer.from(doc(undefined), 'latin1')],
+    ['text/xml; charset=UTF-8', Buffer.from(doc('UTF-8'), 'utf8')],
+    ['text/xml', Buffer.from(doc(undefined), 'utf8')],
+  ];
+  for (const [type, body] of cases) {
+    const r = await post(port, type, body);
+    assert.equal(r.status, 200, `${type}: ${r.body}`);
+    assert.match(r.body, /CAFÉ SÃO PAULO/, `${type}: the answer echoes field 43`);
+  }
+  assert.deepEqual(peer.received.map((r) => String(r.message['43']).trimEnd()), cases.map(() => NAME));
+});
+
+test('fastify xml – a charset other than UTF-8 or ISO-8859-1, or a header and declaration that differ, is refused naming them, never sent', async (t) => {
+  const { peer, port } = await setup(t);
+  const cases: [string, Buffer, string][] = [
+    ['text/xml; charset=windows-1252', Buffer.from(doc(undefined), 'latin1'), 'the body\'s charset "windows-1252" is not one the routes read (UTF-8, ISO-8859-1)'],
+    ['text/xml', Buffer.from(doc('Shift_JIS'), 'latin1'), 'the XML declaration\'s encoding "Shift_JIS" is not one the routes read (UTF-8, ISO-8859-1)'],
+    ['text/xml; charset=utf-8', Buffer.from(doc('ISO-8859-1'), 'latin1'), 'the body\'s charset "utf-8" and its XML declaration\'s encoding "ISO-8859-1" differ'],
+  ];
+  for (const [type, body, reason] of cases) {
+    const r = await post(port, type, body);
+    assert.equal(r.status, 400, r.body);
+    // A body refused before a route ran is answered in JSON (body-problem.ts).
+    assert.deepEqual((JSON.parse(r.body) as { errors: unknown[] }).errors, [{ code: 'ISO8583_ERR_CONNECTOR_INPUT', message: reason }], type);
+  }
+  assert.equal(peer.received.length, 0);
+});
