@@ -9,6 +9,7 @@ import { readHttpToken } from '../console/access.js';
 import { openHttpWarning } from '../http/open-warning.js';
 import type { Flow } from './load.js';
 import { checkJournalDirs } from './options.js';
+import { pointer } from './locate.js';
 import { owedElsewhereWarnings, refuseOtherUpstreams } from './journal-owners.js';
 import { FLOW_HTTP_SOURCE, flowHttpHost } from './runner.js';
 import { printable } from '../io.js';
@@ -36,7 +37,7 @@ export async function checkFlow(file: string, flow: Flow, run: FlowRunOptions): 
   refuseOtherUpstreams(flow.connectors, file);
   await resolveFlowSequences(flow);
   const open = flow.http === undefined ? undefined : openHttpWarning(flowHttpHost(flow.http), token, FLOW_HTTP_SOURCE);
-  const insecure = Object.entries(flow.connectors).map(([name, options]) => tlsInsecureWarning(options['tls'] as { rejectUnauthorized?: boolean } | undefined, `/connectors/${name}/tls/rejectUnauthorized`));
+  const insecure = Object.entries(flow.connectors).map(([name, options]) => tlsInsecureWarning(options['tls'] as { rejectUnauthorized?: boolean } | undefined, pointer('connectors', name, 'tls', 'rejectUnauthorized')));
   const warnings = [
     ...(flow.warnings ?? []),
     ...journalWarnings,

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { defaultJournalDir } from '@iso8583/connector';
 import { otherUpstreamText, owedElsewhere, recordUpstream, upstreamId } from '../journal-upstream.js';
 import { flowError } from './errors.js';
+import { pointer } from './locate.js';
 
 type Options = Record<string, unknown>;
 
@@ -38,9 +39,9 @@ export function refuseOtherUpstreams(connectors: Record<string, Options>, file?:
       continue; // Unreadable: the check's and the start's own reading of the journal refuse it, naming why.
     }
     if (text === undefined) continue;
-    const field = `/connectors/${name}/host`;
+    const field = pointer('connectors', name, 'host');
     const given = file === undefined ? '' : `flow file ${file}: `;
-    throw flowError('ISO8583_ERR_FLOW_INVALID', `${given}${field}: ${text} (/connectors/${name}/reversal/journalDir)`, { field });
+    throw flowError('ISO8583_ERR_FLOW_INVALID', `${given}${field}: ${text} (${pointer('connectors', name, 'reversal', 'journalDir')})`, { field });
   }
 }
 
@@ -54,7 +55,7 @@ export function recordUpstreams(connectors: Record<string, Options>): void {
     try {
       recordUpstream(dir, upstream);
     } catch (err) {
-      const field = `/connectors/${name}/host`;
+      const field = pointer('connectors', name, 'host');
       const reason = (err as NodeJS.ErrnoException).code ?? String(err);
       throw flowError('ISO8583_ERR_FLOW_INVALID', `${field}: the upstream ${upstream} cannot be recorded in the journal folder ${dir} (${reason})`, { field });
     }
@@ -73,7 +74,7 @@ export function owedElsewhereWarnings(connectors: Record<string, Options>): stri
     if (dirname(dir) !== state) continue;
     for (const other of owedElsewhere(dir, upstream)) {
       lines.push(
-        `ISO8583_WARN_JOURNAL_ELSEWHERE: /connectors/${name}/host: the journal in ${other.dir} holds ${other.owed} for this upstream ${upstream}, ` +
+        `ISO8583_WARN_JOURNAL_ELSEWHERE: ${pointer('connectors', name, 'host')}: the journal in ${other.dir} holds ${other.owed} for this upstream ${upstream}, ` +
           `which this flow (journaling in ${dir}) never sends: was the flow or its file renamed? Run it under its old name, or give it ` +
           `"journalDir": "${other.dir}" under "reversal", until they are sent`,
       );

@@ -37,6 +37,7 @@ import { stopFailure } from '../stop-failure.js';
 import { FLOW_HELD_BACK_OPTION } from '../http/held-budget.js';
 import { FLOW_HTTP_CAP_FLAGS } from '../http/shed-log.js';
 import { recordUpstreams, refuseOtherUpstreams } from './journal-owners.js';
+import { pointer } from './locate.js';
 
 /** What `iso8583 run` adds to a flow from its flags (flag-table.ts `CONSOLE_ROWS`). */
 export interface FlowRunOptions {
@@ -268,7 +269,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       books.set(endpoint, approvals);
       endpoints[name] = endpoint;
       inbound[name] = await endpoint.start().catch((err: unknown) => {
-        throw listenError(err, `/inboundEndpoints/${name}/port`, String(options.host ?? '127.0.0.1'), Number(options.port));
+        throw listenError(err, pointer('inboundEndpoints', name, 'port'), String(options.host ?? '127.0.0.1'), Number(options.port));
       });
     }
     endpointsMade = endpoints;
