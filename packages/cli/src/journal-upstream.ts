@@ -48,16 +48,18 @@ export function recordedUpstream(dir: string): string | undefined {
 /**
  * Why a start (or a check) whose upstream is `upstream` must not open the journal in `dir`: it still owes entries
  * (connector's `owedInJournalSync`, which may throw when the journal cannot be read) and its marker records another
- * upstream. `undefined` when it may: no marker, the same upstream, or nothing owed.
+ * upstream; `ownFolder` names the option that gives a journal folder of its own. `undefined` when it may: no marker,
+ * the same upstream, or nothing owed. The text says what to do, and how to say the bank only moved (remove the marker).
  */
-export function otherUpstreamText(dir: string, upstream: string): string | undefined {
+export function otherUpstreamText(dir: string, upstream: string, ownFolder: string): string | undefined {
   const recorded = recordedUpstream(dir);
   if (recorded === undefined || recorded === upstream) return undefined;
   const owed = owedInJournalSync(dir);
   if (owed.owed === 0) return undefined;
   return (
     `the journal in ${dir} holds ${owedText(owed)} for the upstream ${recorded} (its ${UPSTREAM_FILE}), not ${upstream}: ` +
-    `the start would send them to another host. Point it back at ${recorded} until they are sent, or give it a journal folder of its own`
+    `the start would send them to another host. Point it back at ${recorded} until they are sent, or give it a journal folder of its own (${ownFolder}); ` +
+    `if it is the same bank at a new address, remove ${join(dir, UPSTREAM_FILE)}`
   );
 }
 

@@ -34,14 +34,14 @@ export function refuseOtherUpstreams(connectors: Record<string, Options>, file?:
   for (const { name, dir, upstream } of journalsOf(connectors)) {
     let text: string | undefined;
     try {
-      text = otherUpstreamText(dir, upstream);
+      text = otherUpstreamText(dir, upstream, pointer('connectors', name, 'reversal', 'journalDir'));
     } catch {
       continue; // Unreadable: the check's and the start's own reading of the journal refuse it, naming why.
     }
     if (text === undefined) continue;
     const field = pointer('connectors', name, 'host');
     const given = file === undefined ? '' : `flow file ${file}: `;
-    throw flowError('ISO8583_ERR_FLOW_INVALID', `${given}${field}: ${text} (${pointer('connectors', name, 'reversal', 'journalDir')})`, { field });
+    throw flowError('ISO8583_ERR_FLOW_INVALID', `${given}${field}: ${text}`, { field });
   }
 }
 
