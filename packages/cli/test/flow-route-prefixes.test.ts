@@ -39,3 +39,27 @@ test('run refuses two routes on one prefix with ISO8583_ERR_FLOW_INVALID, never 
   assert.doesNotMatch(r.stderr, /FST_ERR/);
   assert.match(r.stderr, /^iso8583: ISO8583_ERR_FLOW_INVALID: flow file \S+ is invalid:\n {2}\S+ \/http\/routes\/b: \/pay is a's route prefix too/);
 });
+
+test('flow file – a prefix that is another\'s plus /raw, or a path under /console, is refused naming the route', () => {
+  assert.deepEqual(flowPathProblems(flowWith({ a: '/pay', b: '/pay/raw' })), [
+    "/http/routes/b: /pay/raw mounts POST /pay/raw, which a's route prefix /pay mounts too: give each a prefix that is not the other's plus /raw",
+  ]);
+  assert.deepEqual(flowPathProblems(flowWith({ a: '/pay/raw/', g: '/pay' })), [
+    "/http/routes/g: /pay mounts POST /pay/raw, which a's route prefix /pay/raw/ mounts too: give each a prefix that is not the other's plus /raw",
+  ]);
+  assert.deepEqual(flowPathProblems(flowWith({ a: '/console/api/send' })), [
+    "/http/routes/a: /console/api/send mounts POST /console/api/send, under /console, the console's own paths: give it another prefix",
+  ]);
+  assert.deepEqual(flowPathProblems(flowWith({ a: '/console' })), ["/http/routes/a: /console mounts POST /console, under /console, the console's own paths: give it another prefix"]);
+  assert.deepEqual(flowPathProblems(flowWith({ a: '/consoles', b: '/raw' })), [], 'other prefixes load');
+});
+
+test('run --check and run refuse a prefix that collides with another\'s raw route, never FST_ERR_DUPLICATED_ROUTE', async () => {
+  const file = flowWith({ a: '/pay', b: '/pay/raw' });
+  for (const args of [['run', file, '--check'], ['run', file]]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 1, r.stdout);
+    assert.doesNotMatch(r.stderr, /FST_ERR/);
+    assert.match(r.stderr, /^iso8583: ISO8583_ERR_FLOW_INVALID: flow file \S+ is invalid:\n {2}\S+ \/http\/routes\/b: \/pay\/raw mounts POST \/pay\/raw/);
+  }
+});

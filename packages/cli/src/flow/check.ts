@@ -9,6 +9,8 @@ import { readHttpToken } from '../console/access.js';
 import { openHttpWarning } from '../http/open-warning.js';
 import type { Flow } from './load.js';
 import { checkJournalDirs } from './options.js';
+import { pointer } from './locate.js';
+import { owedElsewhereWarnings, refuseOtherUpstreams } from './journal-owners.js';
 import { FLOW_HTTP_SOURCE, flowHttpHost } from './runner.js';
 import { printable } from '../io.js';
 import { resolveFlowSequences } from './sequences.js';
@@ -16,10 +18,13 @@ import type { FlowRunOptions } from './runner.js';
 
 /**
  * Checks `flow` (read from `file`) as {@link startFlow} would start it with `run`; throws the coded error the start
- * would throw (a token file that cannot be read names `--http-token-file`). Resolves with what `--check` prints on
+ * would throw (a token file that cannot be read names `--http-token-file`; a journal owing another upstream names
+ * `/connectors/NAME/host`: journal-owners.ts). Resolves with what `--check` prints on
  * success: a `warning:` line for what loading warned of (a default journal folder that cannot be entered:
  * `ISO8583_WARN_JOURNAL_UNCHECKED`) and for each journal a connector with reversal or SAF on would send entries an
- * earlier run left from (options.ts `checkJournalDirs`), as the start logs them; one `warning: ISO8583_WARN_TLS_INSECURE:
+ * earlier run left from (options.ts `checkJournalDirs`), as the start logs them; one for each other folder of the
+ * per-user state folder whose journal still owes a connector's upstream (a flow renamed: `ISO8583_WARN_JOURNAL_ELSEWHERE`,
+ * journal-owners.ts); one `warning: ISO8583_WARN_TLS_INSECURE:
  * …` line for each connector whose host certificate is not verified (`tls.rejectUnauthorized` false, as each connector
  * logs it at start); one `warning: ISO8583_WARN_HTTP_OPEN:
  * …` line when the HTTP port is open to the network without a token (as the start logs it, and as `gateway
@@ -28,12 +33,15 @@ import type { FlowRunOptions } from './runner.js';
 export async function checkFlow(file: string, flow: Flow, run: FlowRunOptions): Promise<string> {
   const token = readHttpToken(run.httpToken, run.httpTokenFile);
   const journalWarnings = checkJournalDirs(file, flow.connectors);
+  // A journal that owes entries recorded for another upstream: the start would send them there (journal-owners.ts).
+  refuseOtherUpstreams(flow.connectors, file);
   await resolveFlowSequences(flow);
   const open = flow.http === undefined ? undefined : openHttpWarning(flowHttpHost(flow.http), token, FLOW_HTTP_SOURCE);
-  const insecure = Object.entries(flow.connectors).map(([name, options]) => tlsInsecureWarning(options['tls'] as { rejectUnauthorized?: boolean } | undefined, `/connectors/${name}/tls/rejectUnauthorized`));
+  const insecure = Object.entries(flow.connectors).map(([name, options]) => tlsInsecureWarning(options['tls'] as { rejectUnauthorized?: boolean } | undefined, pointer('connectors', name, 'tls', 'rejectUnauthorized')));
   const warnings = [
     ...(flow.warnings ?? []),
     ...journalWarnings,
+    ...owedElsewhereWarnings(flow.connectors),
     ...insecure.filter((w) => w !== undefined).map((w) => `${TLS_INSECURE}: ${w}`),
     ...(open === undefined ? [] : [`ISO8583_WARN_HTTP_OPEN: ${open}`]),
   ];

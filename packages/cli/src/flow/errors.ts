@@ -5,7 +5,7 @@ import type { ProblemsContext } from '../problems-error.js';
 /** Error codes of flow files (`iso8583 run`). Each error names the file or the JSON path concerned, never a value. */
 export const FLOW_ERROR_CODES = {
   ISO8583_ERR_FLOW_FILE: 'A flow file that cannot be read, is empty or is not JSON (at its line and column), or whose log file (`/logFile`) cannot be opened for writing.',
-  ISO8583_ERR_FLOW_INVALID: 'A flow file that breaks the flow schema or gives a key twice in one object, or whose connector or inbound endpoint options the library refuses (a pool `min` above its `max`, a dialect file that does not load), or (`run --check`) whose connector journal folder cannot be made or written; `problems` lists every offending JSON path.',
+  ISO8583_ERR_FLOW_INVALID: 'A flow file that breaks the flow schema or gives a key twice in one object, or whose connector or inbound endpoint options the library refuses (a pool `min` above its `max`, a dialect file that does not load), or (`run --check`) whose connector journal folder cannot be made or written, or whose connector journal still owes entries recorded for another upstream (`/connectors/NAME/host`); `problems` lists every offending JSON path.',
   ISO8583_ERR_FLOW_MODULE: 'A sequence module of a flow file that cannot be loaded, does not export a function, or has not finished loading after `moduleLoadTimeout`.',
 } as const;
 

@@ -12,7 +12,8 @@ import type { RouteRule, UpstreamStrategy } from '@iso8583/connector';
 import { flowError } from './errors.js';
 import { flowCheck, flowSchema } from './schema.js';
 import { substitute } from './placeholders.js';
-import { positionOf } from './locate.js';
+import { pointer, positionOf } from './locate.js';
+import { routePathProblems } from './route-paths.js';
 import { parseFlowText } from './json-text.js';
 import { repeatedKeyProblems } from '../json-text.js';
 import { connectorOptionsOf, connectorProblems, inboundOptionsOf, inboundProblems } from './options.js';
@@ -121,7 +122,7 @@ function groupProblems(groups: Record<string, FlowUpstreamGroup>, connectors: Re
   const problems: FieldProblem[] = [];
   if (typeof groups !== 'object' || groups === null) return problems;
   for (const [name, group] of Object.entries(groups)) {
-    const at = `/upstreamGroups/${name}`;
+    const at = pointer('upstreamGroups', name);
     if (Object.hasOwn(connectors, name)) problems.push({ field: at, code: 'name', reason: 'a connector has the same name: each name in context.connectors is one thing' });
     const upstreams = Array.isArray(group?.upstreams) ? group.upstreams : [];
     upstreams.forEach((u, i) => {
@@ -166,27 +167,20 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
   if (typeof routes === 'object' && routes !== null) {
     // The group carried by each first upstream (one plugin mounts one set of routes).
     const carried = new Map<string, string>();
-    // The route of each prefix as mounted: two on one prefix failed the start with Fastify's FST_ERR_DUPLICATED_ROUTE.
-    const mounted = new Map<string, string>();
-    for (const [name, prefix] of Object.entries(routes)) {
-      if (typeof prefix !== 'string') continue;
-      const other = mounted.get(routePrefix(prefix));
-      if (other !== undefined) {
-        problems.push({ field: `/http/routes/${name}`, code: 'route', reason: `${prefix} is ${other}'s route prefix too (POST ${routePrefix(prefix)}/ and ${routePrefix(prefix)}/raw): give each its own` });
-      } else mounted.set(routePrefix(prefix), name);
-    }
+    // The paths each route mounts, against each other's and the console's (route-paths.ts).
+    problems.push(...routePathProblems(routes));
     for (const name of Object.keys(routes)) {
       if (!Object.hasOwn(connectors, name) && !Object.hasOwn(groups, name)) {
-        problems.push({ field: `/http/routes/${name}`, code: 'connector', reason: 'names no connector or upstream group of the flow' });
+        problems.push({ field: pointer('http', 'routes', name), code: 'connector', reason: 'names no connector or upstream group of the flow' });
       }
       const first = Object.hasOwn(groups, name) ? groups[name]?.upstreams?.[0] : undefined;
       // A group's routes are mounted through its first upstream's plugin, which then has no routes of its own.
       if (first !== undefined && Object.hasOwn(routes, first)) {
-        problems.push({ field: `/http/routes/${name}`, code: 'connector', reason: `the group's first upstream ${first} has its own route: give the group's routes or ${first}'s, not both` });
+        problems.push({ field: pointer('http', 'routes', name), code: 'connector', reason: `the group's first upstream ${first} has its own route: give the group's routes or ${first}'s, not both` });
       }
       const other = first === undefined ? undefined : carried.get(first);
       if (first !== undefined && other !== undefined) {
-        problems.push({ field: `/http/routes/${name}`, code: 'connector', reason: `upstream group ${other} has the same first upstream (${first}), which carries its routes: route one of the two groups` });
+        problems.push({ field: pointer('http', 'routes', name), code: 'connector', reason: `upstream group ${other} has the same first upstream (${first}), which carries its routes: route one of the two groups` });
       } else if (first !== undefined) carried.set(first, name);
     }
   }
@@ -198,18 +192,18 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
   const warnings: string[] = [];
   for (const [n, options] of ownEntries(flow?.connectors)) {
     connectorOptions[n] = connectorOptionsOf(dir, name, n, options, warnings);
-    if (clean(`/connectors/${n}`)) problems.push(...connectorProblems(n, connectorOptions[n]), ...withoutEffectProblems(n, options));
+    if (clean(pointer('connectors', n))) problems.push(...connectorProblems(n, connectorOptions[n]), ...withoutEffectProblems(n, options));
   }
   const inboundOptions: Record<string, Record<string, unknown>> = {};
   for (const [n, options] of ownEntries(flow?.inboundEndpoints)) {
     inboundOptions[n] = inboundOptionsOf(dir, options);
-    if (clean(`/inboundEndpoints/${n}`)) problems.push(...inboundProblems(n, inboundOptions[n]));
+    if (clean(pointer('inboundEndpoints', n))) problems.push(...inboundProblems(n, inboundOptions[n]));
   }
   // Two listeners on one port of one address (each port and host the schema found no fault in).
   const listens = (base: string): boolean => clean(base) || (clean(`${base}/port`) && clean(`${base}/host`) && !problems.some((p) => p.field === base));
   const httpSection = flow?.http;
   const cleanHttp = httpSection !== null && typeof httpSection === 'object' && !Array.isArray(httpSection) && listens('/http') ? (httpSection as Record<string, unknown>) : undefined;
-  const cleanEndpoints = Object.fromEntries(Object.entries(inboundOptions).filter(([n]) => listens(`/inboundEndpoints/${n}`)));
+  const cleanEndpoints = Object.fromEntries(Object.entries(inboundOptions).filter(([n]) => listens(pointer('inboundEndpoints', n))));
   problems.push(...ownPortProblems(cleanEndpoints, cleanHttp));
   problems.push(...sharedJournalProblems(connectorOptions as Record<string, Record<string, unknown>>), ...sharedEndpointNameProblems(inboundOptions));
   if (problems.length > 0) {

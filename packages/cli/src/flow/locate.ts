@@ -3,6 +3,19 @@
  * `/inboundEndpoints/pos/port` can also say `flow.json:14:15`. A tolerant scanner over text that already parsed.
  */
 
+/** One key of a JSON pointer, escaped (RFC 6901): `~` as `~0`, `/` as `~1` (`p/os` -> `p~1os`). */
+export function pointerKey(key: string | number): string {
+  return String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * The JSON pointer of `keys` from the file's root, each escaped ({@link pointerKey}): the one way a flow's problems,
+ * warnings and errors name a place (`pointer('inboundEndpoints', 'p/os', 'port')` -> `/inboundEndpoints/p~1os/port`).
+ */
+export function pointer(...keys: (string | number)[]): string {
+  return keys.map((k) => `/${pointerKey(k)}`).join('');
+}
+
 /** A position in a text, 1-based. */
 export interface Position {
   line: number;
@@ -52,7 +65,6 @@ export function locateValues(text: string, repeated?: string[]): Map<string, Pos
     i++;
     return JSON.parse(text.slice(start, i)) as string;
   };
-  const esc = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
   const value = (pointer: string): void => {
     ws();
     out.set(pointer, pos(i));
@@ -66,9 +78,9 @@ export function locateValues(text: string, repeated?: string[]): Map<string, Pos
         const key = str();
         ws();
         i++; // ':'
-        if (keys.has(key)) repeated?.push(`${pointer}/${esc(key)}`);
+        if (keys.has(key)) repeated?.push(`${pointer}/${pointerKey(key)}`);
         keys.add(key);
-        value(`${pointer}/${esc(key)}`);
+        value(`${pointer}/${pointerKey(key)}`);
         ws();
         if (text[i] === ',') i++;
         ws();

@@ -13,6 +13,7 @@ import { validateInboundOptions } from '@iso8583/inbound';
 import { readJournalNeed, storeDirProblem } from '../store-dir-problem.js';
 import { journalFileIn, journalUncheckedWarning, owedAtStartWarning } from '../journal-warnings.js';
 import { flowError } from './errors.js';
+import { pointer } from './locate.js';
 
 type Options = Record<string, unknown>;
 
@@ -58,7 +59,7 @@ export function connectorOptionsOf(dir: string, flowName: string, name: string, 
     else if (given.store === undefined) {
       const seen = journalFileIn(journalDir);
       if (seen === true) options.reversal = { ...reversal, journalDir };
-      else if (seen !== false) warnings.push(journalUncheckedWarning(`/connectors/${name}`, journalDir, seen, 'an earlier run with reversal or SAF on left (its default journal folder)'));
+      else if (seen !== false) warnings.push(journalUncheckedWarning(pointer('connectors', name), journalDir, seen, 'an earlier run with reversal or SAF on left (its default journal folder)'));
     }
   }
   return options;
@@ -83,7 +84,7 @@ export function checkJournalDirs(file: string, connectors: Record<string, Option
     for (const key of ['reversal', 'saf'] as const) {
       const dir = (options[key] as { journalDir?: unknown } | undefined)?.journalDir;
       if (typeof dir !== 'string') continue;
-      const owed = (): JournalOwed => readOwed(file, `/connectors/${name}/${key}/journalDir`, dir);
+      const owed = (): JournalOwed => readOwed(file, pointer('connectors', name, key, 'journalDir'), dir);
       if (off) {
         refuseOwed(file, name, dir, owed());
         continue;
@@ -91,7 +92,7 @@ export function checkJournalDirs(file: string, connectors: Record<string, Option
       // Its journal file read once: what a start writes there (the space it needs) and what it still owes.
       const need = readJournalNeed(dir);
       const problem = storeDirProblem(dir, ['journal'], need);
-      const field = `/connectors/${name}/${key}/journalDir`;
+      const field = pointer('connectors', name, key, 'journalDir');
       if (problem !== undefined) {
         throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file}: ${field}: the journal folder ${dir} cannot be made or written: ${problem}`, { field });
       }
@@ -123,7 +124,7 @@ function readOwed(file: string, field: string, dir: string): JournalOwed {
  */
 function refuseOwed(file: string, name: string, dir: string, owed: JournalOwed): void {
   if (owed.owed === 0) return;
-  const field = `/connectors/${name}/reversal/enabled`;
+  const field = pointer('connectors', name, 'reversal', 'enabled');
   throw flowError('ISO8583_ERR_FLOW_INVALID', `flow file ${file}: ${field}: ${unsentRefusal(dir, owed)}`, { field });
 }
 
@@ -143,7 +144,7 @@ export function withJournalPath(err: unknown, connectors: Record<string, Options
     for (const key of ['reversal', 'saf'] as const) {
       const dir = (options[key] as { journalDir?: unknown } | undefined)?.journalDir;
       if (typeof dir !== 'string' || !err.message.startsWith(`${JOURNAL_FIELD}: the reversal journal in ${dir} `)) continue;
-      const field = `/connectors/${name}/${key}/journalDir`;
+      const field = pointer('connectors', name, key, 'journalDir');
       const text = `${field}: ${err.message.slice(JOURNAL_FIELD.length + 2)}`;
       return new Iso8583Error(err.code, text, { field, ...(err.cause === undefined ? {} : { cause: err.cause }) });
     }
@@ -183,11 +184,11 @@ const SEQUENCE_PLACEHOLDER = (): undefined => undefined;
  * then trusts nothing, is refused at `/connectors/NAME/tls/ca`, never started to fail every connection.
  */
 export function connectorProblems(name: string, options: Options): FieldProblem[] {
-  return problemsOf(`/connectors/${name}`, validateConnectorOptions, options);
+  return problemsOf(pointer('connectors', name), validateConnectorOptions, options);
 }
 
 /** The problems of an inbound endpoint's options (as {@link inboundOptionsOf} made them) by the endpoint's own validator. */
 export function inboundProblems(name: string, options: Options): FieldProblem[] {
   const withSequences = { ...options, sequence: SEQUENCE_PLACEHOLDER, ...(options.onError === undefined ? {} : { onError: SEQUENCE_PLACEHOLDER }) };
-  return problemsOf(`/inboundEndpoints/${name}`, validateInboundOptions, withSequences);
+  return problemsOf(pointer('inboundEndpoints', name), validateInboundOptions, withSequences);
 }

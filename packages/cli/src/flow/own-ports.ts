@@ -7,6 +7,7 @@
  */
 import type { FieldProblem } from '@iso8583/codec';
 import { overlap } from '../gateway/listen-address.js';
+import { pointer } from './locate.js';
 
 /** The address an inbound endpoint or the flow's HTTP server listens on when the file gives none. */
 const DEFAULT_HOST = '127.0.0.1';
@@ -24,7 +25,7 @@ interface Listener {
  * (`/inboundEndpoints/pos2/port`, `/http/port`). Port 0 (any free one) never collides. None when each has its own.
  */
 export function ownPortProblems(endpoints: Readonly<Record<string, Record<string, unknown>>>, http: Record<string, unknown> | undefined): FieldProblem[] {
-  const listeners: Listener[] = Object.entries(endpoints).map(([name, o]) => ({ at: `/inboundEndpoints/${name}/port`, port: o.port, host: o.host }));
+  const listeners: Listener[] = Object.entries(endpoints).map(([name, o]) => ({ at: pointer('inboundEndpoints', name, 'port'), port: o.port, host: o.host }));
   if (http !== undefined) listeners.push({ at: '/http/port', port: http.port, host: http.host });
   const problems: FieldProblem[] = [];
   const hostOf = (l: Listener): string => (typeof l.host === 'string' ? l.host : DEFAULT_HOST);

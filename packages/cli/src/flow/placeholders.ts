@@ -3,6 +3,7 @@
  * text; where the flow schema takes a number or a boolean at its place, text that reads as one becomes one.
  */
 import type { FieldProblem } from '@iso8583/codec';
+import { pointerKey } from './locate.js';
 
 const PLACEHOLDER = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\}$/;
 
@@ -85,7 +86,7 @@ export function substitute(
     // never becomes the object's prototype.
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [
       k,
-      substitute(v, env, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, problems, childSchema(schema, k, false)),
+      substitute(v, env, `${path}/${pointerKey(k)}`, problems, childSchema(schema, k, false)),
     ]));
   }
   return value;

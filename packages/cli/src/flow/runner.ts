@@ -36,6 +36,8 @@ import { UndeliveredApprovals } from './undelivered-approvals.js';
 import { stopFailure } from '../stop-failure.js';
 import { FLOW_HELD_BACK_OPTION } from '../http/held-budget.js';
 import { FLOW_HTTP_CAP_FLAGS } from '../http/shed-log.js';
+import { recordUpstreams, refuseOtherUpstreams } from './journal-owners.js';
+import { pointer } from './locate.js';
 
 /** What `iso8583 run` adds to a flow from its flags (flag-table.ts `CONSOLE_ROWS`). */
 export interface FlowRunOptions {
@@ -129,6 +131,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
 
   // What loading warned of (a default journal folder that cannot be entered: load.ts `Flow.warnings`), as the gateway logs its.
   for (const line of flow.warnings ?? []) logger.warn(line);
+  // A journal owing entries recorded for another upstream stops the start before any connector opens it.
+  refuseOtherUpstreams(flow.connectors);
   // Sequences first: a module that does not load, or a name not registered, stops the flow before any socket opens.
   const sequences = await resolveFlowSequences(flow);
 
@@ -239,6 +243,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const inbound: Record<string, AddressInfo> = {};
   let http: AddressInfo | undefined;
   try {
+    // The journals are open (their locks held): each records its upstream (journal-owners.ts).
+    recordUpstreams(flow.connectors);
     for (const [name, options] of Object.entries(flow.inboundEndpoints)) {
       const seq = sequences[name] as FlowSequences[string];
       // Each message the endpoint answers is traced in, and the reply it wrote out; the approvals its sequence got are
@@ -263,7 +269,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       books.set(endpoint, approvals);
       endpoints[name] = endpoint;
       inbound[name] = await endpoint.start().catch((err: unknown) => {
-        throw listenError(err, `/inboundEndpoints/${name}/port`, String(options.host ?? '127.0.0.1'), Number(options.port));
+        throw listenError(err, pointer('inboundEndpoints', name, 'port'), String(options.host ?? '127.0.0.1'), Number(options.port));
       });
     }
     endpointsMade = endpoints;

@@ -10,6 +10,7 @@ import type { Sequence } from '@iso8583/inbound';
 import { flowError } from './errors.js';
 import type { Flow } from './load.js';
 import { DEFAULT_MODULE_LOAD_TIMEOUT, isModulePath } from './load.js';
+import { pointer as jsonPointer } from './locate.js';
 
 /**
  * Imports a sequence module: its `default` export, or its `sequence` export. A module that has not finished loading
@@ -63,7 +64,7 @@ export async function resolveFlowSequences(flow: Flow): Promise<FlowSequences> {
     ...(options.onError === undefined ? [] : [{ name, key: 'onError' as const, ref: options.onError }]),
   ]);
   const found = new Map<string, Sequence>();
-  const pointer = (r: (typeof refs)[number]): string => `/inboundEndpoints/${r.name}/${r.key}`;
+  const pointer = (r: (typeof refs)[number]): string => jsonPointer('inboundEndpoints', r.name, r.key);
   for (const r of refs) if (isModulePath(r.ref)) found.set(pointer(r), await importSequence(r.ref, pointer(r), flow.moduleLoadTimeout));
   for (const r of refs) {
     if (isModulePath(r.ref)) continue;

@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { FieldProblem } from '@iso8583/codec';
+import { pointer } from './locate.js';
 
 type Options = Record<string, unknown>;
 
@@ -14,7 +15,7 @@ function journalOf(name: string, options: Options): { dir: string; at: string } 
   if (options.store !== undefined) return undefined;
   for (const key of ['reversal', 'saf'] as const) {
     const dir = (options[key] as { journalDir?: unknown } | undefined)?.journalDir;
-    if (typeof dir === 'string') return { dir: resolve(dir), at: `/connectors/${name}/${key}/journalDir` };
+    if (typeof dir === 'string') return { dir: resolve(dir), at: pointer('connectors', name, key, 'journalDir') };
   }
   return undefined;
 }
@@ -43,7 +44,7 @@ export function sharedEndpointNameProblems(endpoints: Readonly<Record<string, Op
   for (const [key, options] of Object.entries(endpoints)) {
     const given = typeof options.name === 'string';
     const name = given ? (options.name as string) : key;
-    const at = given ? `/inboundEndpoints/${key}/name` : `/inboundEndpoints/${key}`;
+    const at = given ? pointer('inboundEndpoints', key, 'name') : pointer('inboundEndpoints', key);
     const first = seen.get(name);
     if (first === undefined) seen.set(name, at);
     else problems.push({ field: at, code: 'name', reason: `${name} is inbound endpoint ${first.split('/')[2] as string}'s name too (${first}): give each endpoint its own (its metrics and log lines are by name)` });

@@ -16,7 +16,9 @@
  * from onError, an onError that fails or does not settle within the `sequenceTimeout` (the endpoint answers 96), or no
  * onError (96); at once for a failure in time (reason `sequence-failed`), for a timeout as soon as the terminal's
  * answer is known (reason `sequence-timeout`: onError's verdict, or the abort without onError), even if the sequence
- * never settles, and any approval it gets later as it comes. A message whose reply was delivered reverses nothing. A
+ * never settles, and any approval it gets later as it comes. A sequence that settles in time with no reply to a request
+ * that expects one (`undefined`, `null`, a reply of another MTI) reverses them too (reason `no-reply`): the terminal
+ * was told nothing. A message whose reply was delivered reverses nothing. A
  * request the connector gave up on after its write (its timeout, the sequence's `signal`) is reversed by the connector
  * itself and never answered to the sequence, so it is never here: one reversal per approval. The sequence's result is
  * read once: a promise-like is adopted as one native promise that the endpoint and the book both read (`adopted`), so
@@ -27,24 +29,42 @@
  */
 import { types } from 'node:util';
 import { EncodedReply, isThenable } from '@iso8583/inbound';
-import { Iso8583Error, isApprovalClass, readMessage, resolveDialect } from '@iso8583/codec';
+import { Iso8583Error, isApprovalClass, readMessage, resolveDialect, responseMti } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import type { UndeliveredApproval } from '../gateway/late-approval.js';
 import { MessageAnswers } from './message-answers.js';
 import { watchedContext } from './watched-connectors.js';
 
-/** Field 39 of a reply as a sequence may return it (an object, XML or JSON text, an encoded reply); undefined when it has none. */
-function responseCodeOf(result: SequenceResult): unknown {
-  if (result instanceof EncodedReply) return result.message['39'];
+/** Field `id` (39, or 0: the MTI) of a reply as a sequence may return it (an object, XML or JSON text, an encoded reply); undefined when it has none. */
+function fieldOf(result: SequenceResult, id: '0' | '39'): unknown {
+  if (result instanceof EncodedReply) return result.message[id];
   if (typeof result === 'string') {
     try {
-      return (readMessage(result).message as IsoMessage)['39'];
+      return (readMessage(result).message as IsoMessage)[id];
     } catch {
       return undefined; // Not a message: the endpoint answers 96.
     }
   }
-  return result !== null && typeof result === 'object' ? (result as IsoMessage)['39'] : undefined;
+  return result !== null && typeof result === 'object' ? (result as IsoMessage)[id] : undefined;
+}
+
+/**
+ * True when `result` gives the terminal no reply to its request `mti` that expects one (codec's `responseMti`): none
+ * (`undefined`, `null`), or a reply whose MTI is readable and not the response MTI (the request echoed back). A reply
+ * whose MTI cannot be read is not judged here: the endpoint cannot pack it and hands it to `onLateResult`
+ * (`reply-invalid`). A value that cannot be looked at (a getter that throws) is left to the endpoint likewise.
+ */
+function noReplyTo(mti: string, result: SequenceResult): boolean {
+  const expected = responseMti(mti);
+  if (expected === undefined) return false;
+  if (result === undefined || result === null) return true;
+  try {
+    const got = fieldOf(result, '0');
+    return typeof got === 'string' && got !== expected;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -124,7 +144,10 @@ export class UndeliveredApprovals {
         this.failed(context, book);
         throw err;
       }
-      if (!thenable) return out;
+      if (!thenable) {
+        this.replied(message, out as SequenceResult, book);
+        return out;
+      }
       const id = context.messageId;
       this.running.set(id, book);
       // No onError: the endpoint answers a timeout with its own 96, so the approvals go as the signal is aborted (the
@@ -135,18 +158,33 @@ export class UndeliveredApprovals {
           book.expired();
         }, { once: true });
       }
-      const settled = (): void => {
-        if (this.running.get(id) === book) this.running.delete(id);
+      // True when the sequence settled in time (its result is the terminal's reply): not yet taken out by its timeout.
+      const settled = (): boolean => {
+        if (this.running.get(id) !== book) return false;
+        this.running.delete(id);
+        return true;
       };
       // One settlement for the book and the endpoint alike (a promise-like's `then` may answer each call differently).
       const one = adopted(out as PromiseLike<SequenceResult>);
-      // Told before the endpoint's own handlers (attached after this returns): it has not yet run onError.
-      one.then(settled, () => {
+      // Told before the endpoint's own handlers (attached after this returns): it has not yet run onError. A result
+      // after the timeout is the endpoint's late result (`onLateResult`), judged by the terminal's timeout answer.
+      one.then((result) => {
+        if (settled()) this.replied(message, result, book);
+      }, () => {
         settled();
         this.failed(context, book);
       });
       return one;
     };
+  }
+
+  /**
+   * The sequence's result in time, as the endpoint sends it: no reply to a request that expects one (`undefined`,
+   * `null`, a reply of another MTI than the response's: `noReplyTo`) never tells the terminal it was approved, so the
+   * approvals the sequence got are reversed, and every later one as it comes (reason `no-reply`), as for a reply lost.
+   */
+  private replied(message: InboundMessage, result: SequenceResult, book: MessageAnswers): void {
+    if (noReplyTo(message.mti, result)) void book.undelivered('no-reply');
   }
 
   /**
@@ -245,7 +283,7 @@ export class UndeliveredApprovals {
         // The book's question: did this answer tell the terminal that money moved (a partial approval, 10 or 002,
         // too)? Judged as the bank's answers are (late-approval.ts), or the approval behind a 10 told would be reversed.
         // The request's MTI says which edition's codes the answer carries (its version digit is the answer's).
-        return this.dialect !== undefined && isApprovalClass(this.dialect, responseCodeOf(result), message.mti);
+        return this.dialect !== undefined && isApprovalClass(this.dialect, fieldOf(result, '39'), message.mti);
       } catch {
         return false; // An answer that cannot be looked at does not approve (the endpoint cannot pack it either: a 96).
       }

@@ -5,6 +5,7 @@
  * the key's JSON path and the key it needs.
  */
 import type { FieldProblem } from '@iso8583/codec';
+import { pointer } from './locate.js';
 
 type Options = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ function group(value: unknown): Options {
  * key (`terminalQueue.maxQueued`, `.timeout`) without `terminalQueue.enabled` true. None when every key given is used.
  */
 export function withoutEffectProblems(name: string, given: Options): FieldProblem[] {
-  const at = `/connectors/${name}`;
+  const at = pointer('connectors', name);
   const problems: FieldProblem[] = [];
   const add = (field: string, reason: string): void => {
     problems.push({ field: `${at}/${field}`, code: 'without-effect', reason });

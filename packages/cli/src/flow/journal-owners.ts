@@ -1,0 +1,84 @@
+/**
+ * Which upstream each connector's journal folder of a flow belongs to (journal-upstream.ts: the one home of the rule,
+ * shared with the gateway). `run --check` and the start refuse a connector whose journal still owes entries recorded
+ * for another upstream (`ISO8583_ERR_FLOW_INVALID` naming `/connectors/NAME/host` and the folder), before any
+ * connector opens its journal; the start records each connector's upstream in its folder once the journals are open
+ * (their locks held: a second process on the same folder has failed by then, never rewritten the first's marker).
+ */
+import { dirname } from 'node:path';
+import { defaultJournalDir } from '@iso8583/connector';
+import { otherUpstreamText, owedElsewhere, recordUpstream, upstreamId } from '../journal-upstream.js';
+import { flowError } from './errors.js';
+import { pointer } from './locate.js';
+
+type Options = Record<string, unknown>;
+
+/** Each connector with a file journal (no `store`): its name, journal folder (as loadFlow placed it) and upstream. */
+function journalsOf(connectors: Record<string, Options>): { name: string; dir: string; upstream: string }[] {
+  const out: { name: string; dir: string; upstream: string }[] = [];
+  for (const [name, options] of Object.entries(connectors)) {
+    if (options.store !== undefined) continue;
+    const { reversal, saf } = options as { reversal?: { journalDir?: unknown }; saf?: { journalDir?: unknown } };
+    const dir = saf?.journalDir ?? reversal?.journalDir;
+    if (typeof dir === 'string') out.push({ name, dir, upstream: upstreamId(options.host, options.port) });
+  }
+  return out;
+}
+
+/**
+ * Throws `ISO8583_ERR_FLOW_INVALID` naming `/connectors/NAME/host` (after `flow file FILE: ` when `file` is given) when
+ * a connector's journal still owes entries recorded for another upstream: its start would send them to its own host.
+ * A journal that cannot be read to tell is left to the start's or the check's own reading of it, which names it.
+ */
+export function refuseOtherUpstreams(connectors: Record<string, Options>, file?: string): void {
+  for (const { name, dir, upstream } of journalsOf(connectors)) {
+    let text: string | undefined;
+    try {
+      text = otherUpstreamText(dir, upstream, pointer('connectors', name, 'reversal', 'journalDir'));
+    } catch {
+      continue; // Unreadable: the check's and the start's own reading of the journal refuse it, naming why.
+    }
+    if (text === undefined) continue;
+    const field = pointer('connectors', name, 'host');
+    const given = file === undefined ? '' : `flow file ${file}: `;
+    throw flowError('ISO8583_ERR_FLOW_INVALID', `${given}${field}: ${text}`, { field });
+  }
+}
+
+/**
+ * Records each connector's upstream in its journal folder (journal-upstream.ts `recordUpstream`), once the connectors
+ * hold their journals. Throws `ISO8583_ERR_FLOW_INVALID` naming the connector's journal folder and the system's reason
+ * when a marker cannot be written.
+ */
+export function recordUpstreams(connectors: Record<string, Options>): void {
+  for (const { name, dir, upstream } of journalsOf(connectors)) {
+    try {
+      recordUpstream(dir, upstream);
+    } catch (err) {
+      const field = pointer('connectors', name, 'host');
+      const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw flowError('ISO8583_ERR_FLOW_INVALID', `${field}: the upstream ${upstream} cannot be recorded in the journal folder ${dir} (${reason})`, { field });
+    }
+  }
+}
+
+/**
+ * `run --check`'s warning lines for each connector journaling in the per-user state folder (its default folder,
+ * `FLOW.CONNECTOR`): another folder there whose journal still owes entries recorded for the same upstream, which this
+ * flow never sends (the flow, or its file, renamed since). `ISO8583_WARN_JOURNAL_ELSEWHERE: /connectors/NAME/host: ...`.
+ */
+export function owedElsewhereWarnings(connectors: Record<string, Options>): string[] {
+  const state = dirname(defaultJournalDir('_'));
+  const lines: string[] = [];
+  for (const { name, dir, upstream } of journalsOf(connectors)) {
+    if (dirname(dir) !== state) continue;
+    for (const other of owedElsewhere(dir, upstream)) {
+      lines.push(
+        `ISO8583_WARN_JOURNAL_ELSEWHERE: ${pointer('connectors', name, 'host')}: the journal in ${other.dir} holds ${other.owed} for this upstream ${upstream}, ` +
+          `which this flow (journaling in ${dir}) never sends: was the flow or its file renamed? Run it under its old name, or give it ` +
+          `"journalDir": "${other.dir}" under "reversal", until they are sent`,
+      );
+    }
+  }
+  return lines;
+}

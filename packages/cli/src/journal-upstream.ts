@@ -1,0 +1,117 @@
+/**
+ * Which upstream a reversal journal folder belongs to. A journal's entries (owed reversals, advices, with the card data
+ * of their originals) carry no host: a start sends them to whatever host its connector points at. A default journal
+ * folder is named by the flow's and the connector's names only (`run`: `FLOW.CONNECTOR`; the gateway: `upstream`, or
+ * the upstream's name), so two configurations that share those names at two banks (two `flow.json` files with a
+ * connector `bank`) would share one folder, and the second would send the first's owed reversals, card numbers and
+ * all, to its own bank. So the start records its upstream (`host:port`) in the folder (`upstream.json`, written
+ * durably: a temporary file synced, renamed over, the folder synced) once its journal is open, and a start or a check
+ * whose upstream is another refuses while the journal still owes entries ({@link otherUpstreamText}), naming the
+ * folder and what to do. A journal that owes nothing is taken over (the marker rewritten); a folder without a marker
+ * (a journal from before) is taken as this upstream's. The one home of the rule for `run` (flow/journal-owners.ts) and
+ * the gateway.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { owedInJournalSync, owedText } from '@iso8583/connector';
+
+/** The marker file of a journal folder: `{"upstream":"HOST:PORT"}`. */
+export const UPSTREAM_FILE = 'upstream.json';
+
+/** The upstream's identity as recorded: `host:port` (`[host]:port` for an IPv6 address). */
+export function upstreamId(host: unknown, port: unknown): string {
+  const h = String(host);
+  return `${h.includes(':') ? `[${h}]` : h}:${String(port)}`;
+}
+
+/**
+ * The upstream recorded in `dir` (its {@link UPSTREAM_FILE}); `undefined` when none is recorded (no marker, no
+ * folder); `(unreadable: REASON)` when the marker cannot be read or is not one (never taken as this upstream's).
+ */
+export function recordedUpstream(dir: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, UPSTREAM_FILE), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? undefined : `(unreadable: ${code ?? 'error'})`;
+  }
+  try {
+    const upstream = (JSON.parse(text) as { upstream?: unknown } | null)?.upstream;
+    if (typeof upstream === 'string') return upstream;
+  } catch {
+    // Not JSON: said below.
+  }
+  return '(unreadable: not a marker)';
+}
+
+/**
+ * Why a start (or a check) whose upstream is `upstream` must not open the journal in `dir`: it still owes entries
+ * (connector's `owedInJournalSync`, which may throw when the journal cannot be read) and its marker records another
+ * upstream; `ownFolder` names the option that gives a journal folder of its own. `undefined` when it may: no marker,
+ * the same upstream, or nothing owed. The text says what to do, and how to say the bank only moved (remove the marker).
+ */
+export function otherUpstreamText(dir: string, upstream: string, ownFolder: string): string | undefined {
+  const recorded = recordedUpstream(dir);
+  if (recorded === undefined || recorded === upstream) return undefined;
+  const owed = owedInJournalSync(dir);
+  if (owed.owed === 0) return undefined;
+  return (
+    `the journal in ${dir} holds ${owedText(owed)} for the upstream ${recorded} (its ${UPSTREAM_FILE}), not ${upstream}: ` +
+    `the start would send them to another host. Point it back at ${recorded} until they are sent, or give it a journal folder of its own (${ownFolder}); ` +
+    `if it is the same bank at a new address, remove ${join(dir, UPSTREAM_FILE)}`
+  );
+}
+
+/**
+ * Records `upstream` in `dir` (made if missing, mode 0700) unless it is recorded already: the marker written whole
+ * and synced before it replaces the old one, and the folder synced, so that a crash leaves the old marker or the new.
+ * Throws the system's error when it cannot be written.
+ */
+export function recordUpstream(dir: string, upstream: string): void {
+  if (recordedUpstream(dir) === upstream) return;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const temp = join(dir, `${UPSTREAM_FILE}.${process.pid}.tmp`);
+  const fd = openSync(temp, 'w', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify({ upstream })}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, join(dir, UPSTREAM_FILE));
+  const folder = openSync(dir, 'r');
+  try {
+    fsyncSync(folder);
+  } finally {
+    closeSync(folder);
+  }
+}
+
+/**
+ * The other journal folders beside `dir` (its siblings: the per-user state folder's, for a default folder) whose
+ * marker records `upstream` and whose journal still owes entries, each with what it owes in the connector's words
+ * (`owedText`): a configuration renamed (a flow's name, its file's name) journals in a new folder and never sends
+ * them. Read only; a folder that cannot be listed or read is left out.
+ */
+export function owedElsewhere(dir: string, upstream: string): { dir: string; owed: string }[] {
+  const parent = dirname(dir);
+  let names: string[];
+  try {
+    names = readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
+  }
+  const out: { dir: string; owed: string }[] = [];
+  for (const name of names.sort()) {
+    const other = join(parent, name);
+    if (other === dir || recordedUpstream(other) !== upstream) continue;
+    try {
+      const owed = owedInJournalSync(other);
+      if (owed.owed > 0) out.push({ dir: other, owed: owedText(owed) });
+    } catch {
+      // Unreadable: not this configuration's journal; its own start says why.
+    }
+  }
+  return out;
+}

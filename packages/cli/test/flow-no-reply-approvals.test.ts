@@ -1,0 +1,63 @@
+// A flow's sequence that gets the bank's approval and gives its terminal no reply to a request that expects one
+// (`undefined`, a forgotten return; `null`, send nothing; or a reply of another MTI, the request echoed back) has its
+// approval reversed once, reason `no-reply`, whether it answers synchronously or through a promise. A reply of the
+// request's response MTI reverses nothing. Real sockets: the host simulator behind a connector, the flow's inbound
+// endpoint, a terminal's connector to it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IsoMessage } from '@iso8583/codec';
+import type { SequenceResult } from '@iso8583/inbound';
+import { within } from '@iso8583/test-support';
+import { approvalsBank, gate, posTerminal, purchase } from './flow-approvals-bank.js';
+
+const replies: { name: string; reply: (request: IsoMessage, answer: IsoMessage) => SequenceResult }[] = [
+  { name: 'undefined (a forgotten return)', reply: () => undefined },
+  { name: 'null (send nothing)', reply: () => null },
+  { name: 'the request echoed back (an 0200 for an 0200)', reply: (request) => ({ ...request, 39: '00' }) },
+];
+
+for (const { name, reply } of replies) {
+  for (const mode of ['async', 'sync'] as const) {
+    test(`flow approvals – a ${mode} sequence that returns ${name} after the bank approved: reversed once, reason no-reply`, async (t) => {
+      const sequenceTimeout = 10_000;
+      const { bank, approvals, reversed, firstReversal } = await approvalsBank(t, sequenceTimeout);
+      // The sync sequence's approval comes after it returned: the book reverses it as it comes.
+      const answered = gate();
+      const terminal = await posTerminal(t, {
+        sequenceTimeout,
+        connectors: { bank },
+        sequence: approvals.sequence((message, context) => {
+          const sent = (context.connectors.bank as typeof bank).request({ ...message.fields }).then((answer) => {
+            answered.open();
+            return answer;
+          });
+          if (mode === 'sync') {
+            sent.catch(() => undefined);
+            return reply(message.fields, {});
+          }
+          return sent.then((answer) => reply(message.fields, answer));
+        }),
+        onLateResult: approvals.onLateResult,
+      });
+      // The terminal gets nothing (or its own request back): its request is left; the test ends it.
+      void terminal.request(purchase('000081')).catch(() => undefined);
+      await within(answered.opened, 10_000, 'the bank approved');
+      await within(firstReversal, 10_000, 'the approval the terminal never got was reversed');
+      assert.deepEqual(reversed, [{ stan: '000081', reason: 'no-reply' }]);
+    });
+  }
+}
+
+test('flow approvals – a sequence that returns the bank\'s answer (the response MTI) reverses nothing', async (t) => {
+  const sequenceTimeout = 10_000;
+  const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
+  const terminal = await posTerminal(t, {
+    sequenceTimeout,
+    connectors: { bank },
+    sequence: approvals.sequence(async (message, context) => (context.connectors.bank as typeof bank).request({ ...message.fields })),
+    onLateResult: approvals.onLateResult,
+  });
+  const answer = await within(terminal.request(purchase('000082')), 10_000, 'the terminal answered');
+  assert.equal(answer['39'], '00');
+  assert.deepEqual(reversed, []);
+});
