@@ -140,8 +140,9 @@ describe('iso8583 gateway: SIGTERM drains the SAF queue', () => {
     assert.deepEqual(stopped.safLeft, { reversals: 0, advices: 1 });
     assert.equal(stopped.level, 40, 'what is left is reported as a warning');
 
-    // Still journaled: the next start, the bank up, delivers it.
-    const bank = await startBank((request) => approve(request));
+    // Still journaled: the next start, the bank up again at its address, delivers it (a journal owing entries to
+    // another upstream is refused: journal-upstream.ts).
+    const bank = await startBank((request) => approve(request), port);
     const second = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', journal, '--log-level', 'warn']);
     const delivered = await bank.waitFor((m) => m['11'] === '300401');
     assert.equal(delivered['4'], '000000002500');

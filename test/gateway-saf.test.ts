@@ -87,8 +87,9 @@ describe('iso8583 gateway: store and forward', () => {
     first.process.kill('SIGTERM');
     assert.equal((await first.process.exited).code, 0);
 
-    // The next start (the bank now up, elsewhere) resumes it from the journal.
-    const bank = await startBank((request) => approve(request));
+    // The next start (the bank now up again at its address) resumes it from the journal (a journal owing entries to
+    // another upstream is refused: journal-upstream.ts).
+    const bank = await startBank((request) => approve(request), downPort);
     const second = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--reversal-journal', journal, '--log-level', 'warn']);
     const delivered = await bank.waitFor((m) => m['11'] === '300101');
     assert.match(String(delivered['0']), /^022[01]$/);

@@ -12,6 +12,7 @@ import { upstreamOptions } from './upstream-options.js';
 import { gatewayTlsInsecureWarning } from './tls-insecure-flag.js';
 import { posTlsOptions } from './tls.js';
 import { checkJournalDirs } from './journal-check.js';
+import { refuseOtherUpstreams } from './journal-upstreams.js';
 import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
 import { gatewayTrustedProxyList } from '../http/trusted-proxies.js';
 import { gatewayOpenHttpWarning, httpBindOf, rawDialectsWarning } from './http-warnings.js';
@@ -47,6 +48,7 @@ export function checkGatewayConfig(config: GatewayConfig, configWarnings: readon
   readHttpToken(config.httpToken, config.httpTokenFile, GATEWAY_TOKEN_NAMES);
   gatewayTrustedProxyList(config.httpTrustedProxy);
   const journalWarnings = checkJournalDirs(config, silent);
+  refuseOtherUpstreams(config);
   const names = config.upstreams?.map((u) => `${u.name}=${u.upstream}`).join(',') ?? config.upstream;
   const http = config.httpEnabled ? `${httpBindOf(config)}:${config.http}` : 'off';
   const open = gatewayOpenHttpWarning(config);

@@ -42,6 +42,7 @@ import { gatewayStats } from './gateway-stats.js';
 import { posEndpointOptions } from './pos-relay.js';
 import { undoKeeping } from './undo-start.js';
 import { refuseStrandedJournals } from './journal-stranded.js';
+import { recordUpstreams, refuseOtherUpstreams } from './journal-upstreams.js';
 import { settleAll } from '../settle-all.js';
 import { STOP_ANSWER_GRACE, StopAbort } from './stop-abort.js';
 
@@ -98,6 +99,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // Every file first: a missing certificate stops the start before any socket opens.
   const named = groupUpstreams(config);
   for (const line of refuseStrandedJournals(config)) logger.warn(line);
+  // A journal owing entries recorded for another upstream: the start would send them there (journal-upstreams.ts).
+  refuseOtherUpstreams(config);
   // One transaction log for every upstream: in the journal folder (a folder in use stops the start here), or, with a
   // PostgreSQL --store, in the database every node shares (any node answers for all of them).
   const transactionLogger = logger.child({ side: 'transactions' });
@@ -195,6 +198,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // with backoff until it is up.
   try {
     await Promise.all(others.map((c) => c.started()));
+    // Every journal is open (its lock held): each records its link's upstream.
+    recordUpstreams(config);
   } catch (err) {
     throw await undoKeeping(err, undoStart, logger);
   }
