@@ -10,7 +10,8 @@ import type { FlagRow } from '../flag-table.js';
 // The flow's reader (the connector and the endpoint behind it), its check and its runner (Fastify, pino, prom-client)
 // load when the command line asks for them: `--help` needs none of them, `--schema` the schema only.
 import { flowError } from '../flow/errors.js';
-import type { FlowRunOptions, RunningFlow } from '../flow/runner.js';
+import type { RunningFlow } from '../flow/runner.js';
+import type { FlowRunOptions } from '../flow/run-options.js';
 import type { ReopenableLogger } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
 import { catchStopWhileStarting, notStarting } from '../early-stop.js';

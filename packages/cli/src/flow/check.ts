@@ -11,10 +11,10 @@ import type { Flow } from './load.js';
 import { checkJournalDirs } from './options.js';
 import { pointer } from './locate.js';
 import { owedElsewhereWarnings, refuseOtherUpstreams } from './journal-owners.js';
-import { FLOW_HTTP_SOURCE, flowHttpHost } from './runner.js';
+import { FLOW_HTTP_SOURCE, flowHttpHost } from './run-options.js';
 import { printable } from '../io.js';
 import { resolveFlowSequences } from './sequences.js';
-import type { FlowRunOptions } from './runner.js';
+import type { FlowRunOptions } from './run-options.js';
 
 /**
  * Checks `flow` (read from `file`) as {@link startFlow} would start it with `run`; throws the coded error the start

@@ -15,7 +15,6 @@ import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import { assembleHttp } from '../http/app.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { warnOpenHttp } from '../http/open-warning.js';
-import type { OpenHttpSource } from '../http/open-warning.js';
 import { listenError } from '../args.js';
 import { abortConnectors, logStopped, waitForSaf } from '../drain.js';
 import { lostJournals } from '../journal-lost.js';
@@ -38,37 +37,8 @@ import { FLOW_HELD_BACK_OPTION } from '../http/held-budget.js';
 import { FLOW_HTTP_CAP_FLAGS } from '../http/shed-log.js';
 import { recordUpstreams, refuseOtherUpstreams } from './journal-owners.js';
 import { pointer } from './locate.js';
-
-/** What `iso8583 run` adds to a flow from its flags (flag-table.ts `CONSOLE_ROWS`). */
-export interface FlowRunOptions {
-  /**
-   * Log every message in and out (the inbound endpoints' and the connectors') and every HTTP request at `info`,
-   * card data masked. Default `false` (a line per message at `debug`, its fields at `trace`).
-   */
-  logMessages?: boolean;
-  /** No console at `/console`. Default `false` (the console is on when the flow has an HTTP section). */
-  noConsole?: boolean;
-  /** The console's workbench may send composed messages through the flow's connectors. Default `false` (403). */
-  consoleSend?: boolean;
-  /** Every HTTP route asks for this token. Default: none asked. */
-  httpToken?: string;
-  /** Minutes a console sign-in lasts (`--console-session-lifetime`). Default 480 (8 hours). */
-  consoleSessionLifetime?: number;
-  /** Mark the console's session cookie `Secure` (`--console-secure-cookie`: behind a TLS proxy). Default `false`. */
-  consoleSecureCookie?: boolean;
-  /** A file whose first line is the HTTP token. Default: none. */
-  httpTokenFile?: string;
-  /** The TLS proxies in front of the HTTP port (`--http-trusted-proxy`, http/trusted-proxies.ts). Default: none. */
-  trustedProxies?: readonly string[];
-}
-
-/** Where a flow's HTTP address is set, for `ISO8583_WARN_HTTP_OPEN` (logged at start, printed by `run --check`). */
-export const FLOW_HTTP_SOURCE: OpenHttpSource = { flag: '/http/host', loopback: '"host": "127.0.0.1" in the flow file\'s http section' };
-
-/** The address a flow's HTTP server listens on (`/http/host`). Default `127.0.0.1`. */
-export function flowHttpHost(http: NonNullable<Flow['http']>): string {
-  return http.host ?? '127.0.0.1';
-}
+import { FLOW_HTTP_SOURCE, flowHttpHost } from './run-options.js';
+import type { FlowRunOptions } from './run-options.js';
 
 /** A running flow. */
 export interface RunningFlow {

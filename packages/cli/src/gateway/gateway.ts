@@ -99,8 +99,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // Every file first: a missing certificate stops the start before any socket opens.
   const named = groupUpstreams(config);
   for (const line of refuseStrandedJournals(config)) logger.warn(line);
-  // A journal owing entries recorded for another upstream: the start would send them there (journal-upstreams.ts).
-  refuseOtherUpstreams(config);
+  refuseOtherUpstreams(config); // a journal owing entries recorded for another upstream (journal-upstreams.ts)
   // One transaction log for every upstream: in the journal folder (a folder in use stops the start here), or, with a
   // PostgreSQL --store, in the database every node shares (any node answers for all of them).
   const transactionLogger = logger.child({ side: 'transactions' });
