@@ -15,7 +15,7 @@ import { failure } from './helpers/failure.js';
 test('matchKey ["11", "41"]: a late 0210 without field 4 while its 0400 waits is counted with its amount, once', async (t) => {
   const dir = tempDir(t, 'late-other-class');
   let held: Received | undefined;
-  const { peer, connector } = await peerAndConnector(
+  const { connector } = await peerAndConnector(
     t,
     (r, p) => {
       if (r.message['0'] === '0200') {
