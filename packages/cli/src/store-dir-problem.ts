@@ -8,7 +8,7 @@ import { accessSync, constants, readdirSync, statSync, statfsSync } from 'node:f
 import type { Stats } from 'node:fs';
 import type { JournalOpenNeed } from '@iso8583/connector';
 import { dirname, join } from 'node:path';
-import { DEFAULT_JOURNAL_PREALLOCATE, JOURNAL_FILE, journalOpenNeed, LOCK_FILE, TRANSACTION_LOCK_FILE, dayFilesIn, dayOf, readAtOpen, transactionFile } from '@iso8583/connector';
+import { DEFAULT_JOURNAL_PREALLOCATE, JOURNAL_FILE, journalOpenNeed, LOCK_FILE, NOTHING_OWED, TRANSACTION_LOCK_FILE, dayFilesIn, dayOf, readAtOpen, transactionFile } from '@iso8583/connector';
 import { pathProblem, problemOf, systemReason } from './path-problem.js';
 
 /** The stores whose files a store folder holds: a reversal (SAF) journal's, a transaction log's. */
@@ -95,7 +95,7 @@ export function readJournalNeed(dir: string): JournalOpenNeed | undefined {
 /** What a start writes for a journal file it cannot read: the preallocated part only. */
 function preallocatedOnly(): JournalOpenNeed {
   const preallocate = DEFAULT_JOURNAL_PREALLOCATE;
-  return { entries: 0, owed: { entries: 0, reversals: 0, damaged: 0, owed: 0 }, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: 0 };
+  return { owed: { ...NOTHING_OWED }, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: 0 };
 }
 
 /**

@@ -21,7 +21,7 @@ test('gateway --check-config with --tls-insecure prints ISO8583_WARN_TLS_INSECUR
   const check = (...flags: string[]): string =>
     checkGatewayConfig(parseGatewayArgs(['--upstream', '127.0.0.1:9', '--tls', '--reversal-journal', join(dir, 'j'), ...flags]).config);
   const insecure = check('--tls-insecure');
-  assert.match(insecure, /^warning: ISO8583_WARN_TLS_INSECURE: --tls-insecure \(config key tlsInsecure\): the host's certificate is not verified: .*\(testing only\)\n/m);
+  assert.match(insecure, /^warning: ISO8583_WARN_TLS_INSECURE: --tls-insecure: the host's certificate is not verified: .*\(testing only\)\n/m);
   assert.equal(insecure.match(/ISO8583_WARN_TLS_INSECURE/g)?.length, 1, insecure);
   assert.doesNotMatch(check(), /TLS_INSECURE/);
 });

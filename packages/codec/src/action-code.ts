@@ -45,7 +45,7 @@ const REJECTED_1993: Readonly<Record<string, string>> = {
  * and connector's `91` (never reached the host), `68` (reached it or may have: reversed), `94` (duplicate), `30`
  * (format error), `96` (system malfunction); the inbound endpoint's `30` and `96`.
  */
-const OWN_ANSWER_CODES: readonly string[] = ['30', '68', '91', '94', '96'];
+export const OWN_ANSWER_CODES: readonly string[] = ['30', '68', '91', '94', '96'];
 
 /**
  * The ISO 8583:1993 action codes (9xx, rejected) of the answers the toolkit makes itself ({@link OWN_ANSWER_CODES}):

@@ -289,8 +289,10 @@ export class Channel {
     const req = this.pending.get(key);
     if (req !== undefined && !this.host.matchKey.keysMti && !answersMti(req.mti, mti)) {
       // Another class under a key without field 0 (an 0810 or a 0410 under a 0200's STAN and terminal): no answer to
-      // the request, which keeps waiting for its own; an earlier request's under the key that timed out, maybe.
-      this.host.unmatched(this, message, header, this.late.has(key));
+      // the request, which keeps waiting for its own; an earlier request's under the key that timed out, maybe (a
+      // timed-out 0200's late 0210 while its reversal waits): counted with what it sent, once, as with nothing waiting.
+      const sent = this.late.lateAnswer(key, message);
+      this.host.unmatched(this, message, header, sent !== undefined, sent);
       return;
     }
     if (req !== undefined) {

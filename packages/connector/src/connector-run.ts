@@ -9,7 +9,7 @@ import { Iso8583Error } from '@iso8583/codec';
 import type { ConnectorParts } from './connector-parts.js';
 import { connectorError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
-import { TLS_INSECURE, tlsInsecureWarning, tlsValidityWarnings } from './tls-options.js';
+import { DEFAULT_INSECURE_SOURCE, TLS_INSECURE, tlsInsecureWarning, tlsValidityWarnings } from './tls-options.js';
 import type { ResolvedConnectorOptions } from './options.js';
 
 /** One connector's start and stop (see the file's note). */
@@ -76,8 +76,10 @@ export class ConnectorRun {
     if (this.lifecycle.state !== 'open') return;
     pool.start();
     for (const { field, text } of tlsValidityWarnings(this.options.tls)) logger.warn({ field }, text);
-    const insecure = tlsInsecureWarning(this.options.tls);
-    if (insecure !== undefined) logger.warn({ code: TLS_INSECURE, field: 'tls.rejectUnauthorized' }, insecure);
+    // Named as the caller's setting that turned the check off (`tls.insecureSource`: the gateway's `--tls-insecure`).
+    const source = this.options.tls?.insecureSource ?? DEFAULT_INSECURE_SOURCE;
+    const insecure = tlsInsecureWarning(this.options.tls, source);
+    if (insecure !== undefined) logger.warn({ code: TLS_INSECURE, field: source }, insecure);
     if (left.length > 0) {
       logger.warn({ entries: left.length }, 'SAF entries (reversals, advices) left unfinished by an earlier run: sending them');
       reversals?.resume(left);

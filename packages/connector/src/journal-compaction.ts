@@ -61,12 +61,11 @@ export async function compactedChunks(snapshot: LiveSnapshot): Promise<Compacted
 
 /** What a start writes for an existing journal file before the old one is gone (see {@link journalOpenNeed}). */
 export interface JournalOpenNeed {
-  /** The live entries (reversals and advices not yet ended): what the start takes over and sends. */
-  entries: number;
   /**
-   * What the file may still owe (journal-read.ts `owedOf`, as `owedInJournalSync` reads it): its live entries (and of
-   * them the reversals), and the damaged `add` records whose `done` is not in the file; `owed.owed` is the count a start
-   * with reversal and SAF off refuses on. Read with the rest, so a check before a start reads the file once.
+   * What the file may still owe (journal-read.ts `owedOf`, as `owedInJournalSync` reads it): its live entries
+   * (`owed.entries`: reversals and advices not yet ended, what the start takes over and sends; of them the reversals),
+   * and the damaged `add` records whose `done` is not in the file; `owed.owed` is the count a start with reversal and
+   * SAF off refuses on. Read with the rest, so a check before a start reads the file once.
    */
   owed: JournalOwed;
   /** The compacted records: the live entries' `add` lines, as the start writes them. */
@@ -107,13 +106,13 @@ function spareBytes(path: string): number {
 export function journalOpenNeed(path: string, preallocate = DEFAULT_JOURNAL_PREALLOCATE): JournalOpenNeed {
   // Up to the trailing blank run, as a restart reads it (journal-tail.ts): not the preallocated tail (up to 1 GiB).
   const read = readJournalFileSync(path);
-  if (read === undefined) return { entries: 0, owed: { ...NOTHING_OWED }, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: spareBytes(path) };
+  if (read === undefined) return { owed: { ...NOTHING_OWED }, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: spareBytes(path) };
   const contents = readJournal(read.data);
   let records = 0;
   for (const entry of contents.live.values()) records += Buffer.byteLength(addLine(entry)) + 1;
   // A file in which no line is a record is renamed to quarantine whole: nothing written.
   const quarantine = quarantinesWhole(contents) ? 0 : contents.bad.reduce((n, b) => n + b.bytes.length + 1, 0);
-  return { entries: contents.live.size, owed: owedOf(contents), records, preallocate, quarantine, total: records + preallocate + quarantine, reclaimed: spareBytes(path) };
+  return { owed: owedOf(contents), records, preallocate, quarantine, total: records + preallocate + quarantine, reclaimed: spareBytes(path) };
 }
 
 /** A compacted journal, open for writing. */

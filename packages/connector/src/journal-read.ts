@@ -311,7 +311,7 @@ export interface JournalOwed {
   owed: number;
 }
 
-/** What a journal that has no file owes: nothing. */
+/** What a journal that has no file owes: nothing (frozen: spread it, `{ ...NOTHING_OWED }`, for an object of its own). */
 export const NOTHING_OWED: Readonly<JournalOwed> = Object.freeze({ entries: 0, reversals: 0, damaged: 0, owed: 0 });
 
 /**

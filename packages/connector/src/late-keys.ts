@@ -34,19 +34,31 @@ export interface SentAmount {
 }
 
 /**
- * A key whose request timed out: when, the field 7 (`echo7`) of each request timed out under it, and what the last of
- * them sent as fields 3 and 4 (field 4 kept as minor units: a small number takes no memory of its own).
+ * A key whose request timed out: when, the field 7 (`echo7`) of each request timed out under it with what that request
+ * sent as fields 3 and 4 (`sent`, in step with `echoes`), and what the last of them sent (`last`: for an answer that
+ * echoes no field 7 it names, or a request that sent none). Field 4 is kept as minor units: a small number takes no
+ * memory of its own.
  */
-interface LateKey extends SentAmount {
+interface LateKey {
   /** `performance.now()` of the last timeout under the key. */
   at: number;
   /** The timed-out requests' `echo7` values (those that had one) whose late answer has not come: it echoes one of them. */
   readonly echoes: string[];
+  /** What the request of each of `echoes` sent, at the same place. */
+  readonly sent: SentAmount[];
+  /** What the last request timed out under the key sent. */
+  last: SentAmount;
   /**
    * The `echo7` values taken from `echoes` as their late answer came while a request reusing the key waited (the key
    * stays remembered then): a further copy of such an answer is the host's duplicate, counted once.
    */
   came?: string[];
+}
+
+/** What `known`'s request that sent `echoed` as its field 7 sent; the last request's when none did (or none is given). */
+function sentFor(known: LateKey, echoed: unknown): SentAmount {
+  const at = typeof echoed === 'string' ? known.echoes.indexOf(echoed) : -1;
+  return at >= 0 ? known.sent[at]! : known.last;
 }
 
 /** The timed-out and answered keys of one connection (the channel's). */
@@ -70,10 +82,21 @@ export class LateKeys {
    */
   timedOut(key: string, echo7: string | undefined, sent?: SentAmount): void {
     const known = this.keys.get(key);
-    const echoes = known?.echoes ?? [];
-    if (echo7 !== undefined && !echoes.includes(echo7) && echoes.push(echo7) > LATE_ECHOES) echoes.shift();
     const amount = amountOf(sent?.amount);
-    this.keys.set(key, { at: performance.now(), echoes, came: known?.came, processingCode: sent?.processingCode, amount: amount === 0 ? undefined : amount });
+    const last: SentAmount = { processingCode: sent?.processingCode, amount: amount === 0 ? undefined : amount };
+    const echoes = known?.echoes ?? [];
+    const sents = known?.sent ?? [];
+    const at = echo7 === undefined ? -1 : echoes.indexOf(echo7);
+    if (at >= 0) sents[at] = last;
+    else if (echo7 !== undefined) {
+      echoes.push(echo7);
+      sents.push(last);
+      if (echoes.length > LATE_ECHOES) {
+        echoes.shift();
+        sents.shift();
+      }
+    }
+    this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came });
     if (this.keys.size > LATE_KEYS) {
       const oldest = this.keys.keys().next();
       if (oldest.done !== true) this.keys.delete(oldest.value);
@@ -107,17 +130,21 @@ export class LateKeys {
   }
 
   /**
-   * `message`, under `key`, came with no request waiting under the key: what its timed-out request sent when it is
-   * that request's late answer (the key is then forgotten), `undefined` when it is not: no request under the key timed
-   * out, or it is a copy of a late answer that came while a request reusing the key waited (its field 7 that one's).
+   * `message`, under `key`, came with no request of its class waiting under the key: what its timed-out request sent
+   * (picked by the echoed field 7, else the last request's) when it is that request's late answer (the key is then
+   * forgotten, unless another request timed out under it still waits for its own), `undefined` when it is not: no
+   * request under the key timed out, or it is a copy of a late answer that came already (its field 7 that one's).
    */
   lateAnswer(key: string, message: IsoMessage): SentAmount | undefined {
     const known = this.keys.get(key);
     if (known === undefined) return undefined;
     const echoed = message['7'];
     if (typeof echoed === 'string' && known.came?.includes(echoed) === true && !known.echoes.includes(echoed)) return undefined;
+    // Another request timed out under the key and its late answer has not come: the key stays, this answer's field 7
+    // taken from it (a copy is the host's duplicate); the last one's answer, or one that names none, forgets the key.
+    if (typeof echoed === 'string' && known.echoes.includes(echoed) && known.echoes.length > 1) return this.lateCame(key, echoed);
     this.keys.delete(key);
-    return known;
+    return sentFor(known, echoed);
   }
 
   /**
@@ -127,11 +154,15 @@ export class LateKeys {
   lateCame(key: string, echoed: string): SentAmount | undefined {
     const known = this.keys.get(key);
     if (known === undefined) return undefined;
+    const sent = sentFor(known, echoed);
     const at = known.echoes.indexOf(echoed);
-    if (at >= 0) known.echoes.splice(at, 1);
+    if (at >= 0) {
+      known.echoes.splice(at, 1);
+      known.sent.splice(at, 1);
+    }
     const came = (known.came ??= []);
     if (!came.includes(echoed) && came.push(echoed) > LATE_ECHOES) came.shift();
-    return known;
+    return sent;
   }
 
   /**

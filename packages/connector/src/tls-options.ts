@@ -31,7 +31,16 @@ export interface ConnectorTlsOptions {
    * `ISO8583_WARN_TLS_INSECURE` ({@link tlsInsecureWarning}) and on each `connected` line as `tlsVerify: false`.
    */
   rejectUnauthorized?: boolean;
+  /**
+   * The name of the setting that turned the check of the host's certificate off (`rejectUnauthorized: false`), as the
+   * `ISO8583_WARN_TLS_INSECURE` line at start names it (its text and `field`): a tool's own flag or key (the gateway
+   * sets `--tls-insecure`). 1-200 printable characters. Default `'tls.rejectUnauthorized'`.
+   */
+  insecureSource?: string;
 }
+
+/** The name `ISO8583_WARN_TLS_INSECURE` gives the setting that turned the check off, without `tls.insecureSource`. */
+export const DEFAULT_INSECURE_SOURCE = 'tls.rejectUnauthorized';
 
 /**
  * The names of a TLS connect to `host`, as `tls.connect` options: the SNI sent (`servername`) and the name the host's
@@ -49,14 +58,19 @@ export function tlsNames(host: string, servername: string | undefined): Pick<Con
 
 /**
  * The problems of `tls` (already through the schema: `seen` holds the fields the schema refused): `cert` without `key`
- * or the reverse, then the first problem of the PEM material, named by its option path (`tls.ca`, `tls.cert`,
- * `tls.key`). Code `ISO8583_ERR_CONNECTOR_OPTIONS`; a reason never holds the material.
+ * or the reverse, an `insecureSource` with a control character (it goes into a log line's text), then the first
+ * problem of the PEM material, named by its option path (`tls.ca`, `tls.cert`, `tls.key`). Code
+ * `ISO8583_ERR_CONNECTOR_OPTIONS`; a reason never holds the material.
  */
 export function tlsProblems(tls: ConnectorTlsOptions | undefined, seen: ReadonlySet<string>): FieldProblem[] {
   if (tls === null || typeof tls !== 'object') return [];
   const problem = (field: string, reason: string): FieldProblem => ({ field, code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason });
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
     return [problem(tls.cert === undefined ? 'tls.cert' : 'tls.key', 'is required with the other (mutual TLS)')];
+  }
+  // eslint-disable-next-line no-control-regex -- the characters refused
+  if (typeof tls.insecureSource === 'string' && !seen.has('tls.insecureSource') && /[\u0000-\u001f\u007f]/.test(tls.insecureSource)) {
+    return [problem('tls.insecureSource', 'must be printable characters (no line break or control character)')];
   }
   const material: Partial<Record<'ca' | 'cert' | 'key', TlsPem>> = {};
   for (const part of ['ca', 'cert', 'key'] as const) {
@@ -86,10 +100,11 @@ export const TLS_INSECURE = 'ISO8583_WARN_TLS_INSECURE' satisfies keyof typeof C
 
 /**
  * The text of `ISO8583_WARN_TLS_INSECURE` when `tls` turns the check of the host's certificate off (`rejectUnauthorized:
- * false`), naming what turned it off (`name`, default `tls.rejectUnauthorized`: a flag, a config key); else `undefined`.
+ * false`), naming what turned it off (`name`, default `tls.rejectUnauthorized`: a flag, a config key; the connector's
+ * start gives its `tls.insecureSource`); else `undefined`.
  * The one text of it: the connector logs it at every start, the command prints it at `--check-config` and `run --check`.
  */
-export function tlsInsecureWarning(tls: Pick<ConnectorTlsOptions, 'rejectUnauthorized'> | undefined, name = 'tls.rejectUnauthorized'): string | undefined {
+export function tlsInsecureWarning(tls: Pick<ConnectorTlsOptions, 'rejectUnauthorized'> | undefined, name = DEFAULT_INSECURE_SOURCE): string | undefined {
   if (tls?.rejectUnauthorized !== false) return undefined;
   return `${name}: the host's certificate is not verified: any host (or anyone on the path to it) can take the link and read the card data on it (testing only)`;
 }

@@ -18,13 +18,13 @@ test('journalOpenNeed of a journal with a 128 MiB preallocated tail does not hol
   for (let i = 0; i < 3; i++) await journal.add({ id: `e${i}`, reversal: { ...REVERSAL, 11: String(i).padStart(6, '0') }, at: 1, attempts: 0 });
   await journal.close();
   const file = `${dir}/reversals.jsonl`;
-  assert.equal(journalOpenNeed(file, 0).entries, 3);
+  assert.equal(journalOpenNeed(file, 0).owed.entries, 3);
   const index = new URL('../src/index.js', import.meta.url).href;
   const script =
     `const { journalOpenNeed } = await import(${JSON.stringify(index)});` +
     `const before = process.resourceUsage().maxRSS;` +
     `const need = journalOpenNeed(${JSON.stringify(file)}, 0);` +
-    `process.stdout.write(JSON.stringify({ entries: need.entries, grewKiB: process.resourceUsage().maxRSS - before }));`;
+    `process.stdout.write(JSON.stringify({ entries: need.owed.entries, grewKiB: process.resourceUsage().maxRSS - before }));`;
   const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as { entries: number; grewKiB: number };
   assert.equal(out.entries, 3);
   // A chunk of 1 MiB and the records; read whole, the 128 MiB tail (131072 KiB and more).

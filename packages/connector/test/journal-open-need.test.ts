@@ -15,7 +15,7 @@ test('journalOpenNeed of a journal with live and ended entries is the size of th
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'reversals.jsonl');
   const preallocate = 64 * 1024;
-  assert.deepEqual(journalOpenNeed(file, preallocate), { entries: 0, owed: { entries: 0, reversals: 0, damaged: 0, owed: 0 }, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: 0 });
+  assert.deepEqual(journalOpenNeed(file, preallocate), { owed: { entries: 0, reversals: 0, damaged: 0, owed: 0 }, records: 0, preallocate, quarantine: 0, total: preallocate, reclaimed: 0 });
   const first = new FileJournal(dir, { preallocate, compactInterval: 0 });
   await first.open();
   await Promise.all(Array.from({ length: 300 }, (_, i) => first.add({ id: `e${i}`, reversal: { ...REVERSAL, 11: String(i).padStart(6, '0') }, at: 1, attempts: 0 })));
@@ -83,5 +83,4 @@ test('journalOpenNeed says what the file owes as owedInJournalSync does (live re
   const need = journalOpenNeed(file, 4096);
   assert.deepEqual(need.owed, { entries: 1, reversals: 0, damaged: 1, owed: 2 });
   assert.deepEqual(need.owed, owedInJournalSync(dir));
-  assert.equal(need.entries, need.owed.entries);
 });

@@ -75,3 +75,22 @@ test('a reused key: the host\'s duplicate of a late approval, while the new requ
   assert.equal(stats.amounts.secured, 3500, '10.00 late and 25.00 in time, each once');
   assert.equal(stats.socketQueue.securedAmount, 35);
 });
+
+test('two timed-out requests under one key: each late approval without field 4 counts its own request\'s amount', async (t) => {
+  // Before: one amount was kept per key (the last request's): the first approval counted 25.00, and the key forgotten
+  // with it made the second approval unsolicited (not counted at all).
+  const { peer, connector } = await peerAndConnector(t, () => undefined, { requestTimeout: 200, transactionLog: false });
+  const late = reported(connector, 'late-response');
+  await connector.connect();
+  await assert.rejects(connector.request({ ...purchase('005301'), '7': '1204190000' }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await assert.rejects(connector.request({ ...purchase('005301', 'TERM0001', '000000002500'), '7': '1204190030' }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  const [first, second] = (await peer.waitFor(2)) as [Received, Received];
+  peer.send(first.socket, bareApproval(first.message));
+  peer.send(first.socket, bareApproval(first.message)); // the host's duplicate
+  peer.send(second.socket, bareApproval(second.message));
+  await within(late.nth(2), 10_000, 'both approvals to be reported late');
+  assert.deepEqual(late.messages.map((m) => m['7']), ['1204190000', '1204190030']);
+  const stats = connector.stats();
+  assert.equal(stats.amounts.secured, 3500, '10.00 and 25.00, each once');
+  assert.equal(stats.socketQueue.securedAmount, 35);
+});

@@ -24,7 +24,7 @@ function purchase(stan: string): Record<string, string> {
 }
 
 test('system errors: smartvista has SocketQueue\'s, 1987 91 and 96, 1993 907 909-912; a dialect may name its own', () => {
-  assert.deepEqual(systemErrorCodesOf(getDialect('smartvista')), ['005', '120', '902', '903', '907', '910', '912']);
+  assert.deepEqual(systemErrorCodesOf(getDialect('smartvista')), ['005', '120', '902', '903', '907', '909', '910', '911', '912']);
   assert.deepEqual(systemErrorCodesOf(getDialect('iso87ascii')), ['91', '96']);
   assert.deepEqual(systemErrorCodesOf(getDialect('iso93ascii')), ['907', '909', '910', '911', '912']);
   assert.equal(isSystemError(getDialect('iso87ascii'), '05'), false);
@@ -35,7 +35,8 @@ test('system errors: smartvista has SocketQueue\'s, 1987 91 and 96, 1993 907 909
   assert.throws(() => dialectFromJson({ name: 'bad', extends: 'smartvista', systemErrorCodes: ['96'], fields: {} }), { code: 'ISO8583_ERR_DIALECT_INVALID' });
 });
 
-for (const rc of ['912', '907']) {
+// 909 and 911: the gateway's own 96 and 68 under smartvista (its answerCodes), which ended the reversal before.
+for (const rc of ['912', '907', '909', '911']) {
   test(`smartvista reversal answered ${rc} (a system error) stays queued and is repeated until approved`, async (t) => {
     const answers = [rc, '000'];
     const { lines, logger } = capturedLogger('info');

@@ -38,3 +38,31 @@ for (const verify of [false, true]) {
     assert.equal(connected[0]?.tlsVerify, false);
   });
 }
+
+test('tls.insecureSource names the setting that turned the check off, in the warning\'s field and text', async (t) => {
+  const certs = makeCertificates();
+  const chunks: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _enc, done) => { chunks.push(chunk.toString('utf8')); done(); } }));
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)), { tls: { cert: certs.serverCert, key: certs.serverKey } });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, logger, tls: { rejectUnauthorized: false, insecureSource: '--bank-insecure' } });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+    certs.cleanup();
+  });
+  assert.equal((await connector.request(purchase('005302')))['39'], '00');
+  const warned = chunks.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.code === 'ISO8583_WARN_TLS_INSECURE');
+  assert.equal(warned.length, 1, chunks.join(''));
+  assert.equal(warned[0]?.field, '--bank-insecure');
+  assert.match(String(warned[0]?.msg), /^--bank-insecure: the host's certificate is not verified/);
+});
+
+test('tls.insecureSource: empty or with a line break is refused naming it (ISO8583_ERR_CONNECTOR_OPTIONS)', () => {
+  for (const insecureSource of ['', 'flag\nforged line', 42]) {
+    assert.throws(
+      () => createConnector({ host: '127.0.0.1', port: 9, tls: { rejectUnauthorized: false, insecureSource } as never }),
+      (err: { code?: string; problems?: { field?: string }[] }) => err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && err.problems?.[0]?.field === 'tls.insecureSource',
+      JSON.stringify(insecureSource),
+    );
+  }
+});

@@ -165,8 +165,7 @@ function ownOptions(
   }
   // TLS as the upstream's own settings decide, else the gateway's (tls.ts); its files read and checked.
   const tls = upstreamTlsOptions(config, own, c);
-  if (tls !== undefined) options.tls = tls;
   // With --tls-insecure, its warning at start names the flag (tls-insecure-flag.ts).
-  if (tls?.rejectUnauthorized === false && options.logger !== undefined) options.logger = namingTlsInsecureFlag(options.logger);
+  if (tls !== undefined) options.tls = namingTlsInsecureFlag(tls);
   return options;
 }

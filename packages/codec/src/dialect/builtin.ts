@@ -132,8 +132,11 @@ function smartvista(): Dialect {
   );
   for (const [id, change] of Object.entries(SMARTVISTA_FIELDS)) dialect.fields[id] = { ...dialect.fields[id]!, ...change };
   dialect.approvalCodes = ['000'];
-  // SocketQueue's SmartVista system errors (its packager's sysErrors, `isSystemFaulty`): a reversal answered with one is repeated.
-  dialect.systemErrorCodes = ['005', '120', '902', '903', '907', '910', '912'];
+  // SocketQueue's SmartVista system errors (its packager's sysErrors, `isSystemFaulty`): a reversal answered with one is
+  // repeated. With 909 and 911, the codes of the gateway's and endpoint's own 96 and 68 below (system malfunction; the
+  // request reached the host or may have, no answer): a reversal so answered was not known to be done, and is repeated
+  // as the editions' defaults repeat it (1987 96, 1993 909 and 911).
+  dialect.systemErrorCodes = ['005', '120', '902', '903', '907', '909', '910', '911', '912'];
   // SmartVista's codes (9xx, as its system errors above) for the answers the gateway and endpoint make themselves: a
   // 1987 code in its n3 field 39 (091, 068, 030) would read as an approval (0xx) by the classes of SmartVista's table.
   dialect.answerCodes = ownAnswerActionCodes();

@@ -9,6 +9,8 @@ import { Iso8583Error, problemsText } from '../errors.js';
 import { compileField, prefixValue } from '../field/plan.js';
 import { reversalProblems } from './reversal-check.js';
 import { deepCompositeProblems } from './composite-depth.js';
+import { OWN_ANSWER_CODES, speaksResponseCodes1987 } from '../action-code.js';
+import { isAcceptedFor, isApprovalClass } from '../approval.js';
 
 const TYPES = new Set(['n', 'a', 'an', 'ans', 'as', 'ns', 'anp', 'b', 'z', 'xn']);
 const ENCODINGS = new Set(['ascii', 'ebcdic', 'ebcdic-1047', 'ebcdic-037', 'bcd', 'binary', 'hex', 'ebcdic-hex']);
@@ -237,13 +239,28 @@ export function dialectProblems(dialect: Dialect): FieldProblem[] {
   return problems;
 }
 
+/** A response code's problem (`undefined`: none): 1-3 letters or digits, as wide as a fixed field 39 (`width`). */
+function codeProblem(code: unknown, width: number | undefined): string | undefined {
+  if (typeof code !== 'string' || !/^[0-9A-Za-z]{1,3}$/.test(code)) return 'must be 1-3 letters or digits';
+  if (width !== undefined && code.length !== width) return `must be ${width} characters wide, as field 39 is`;
+  return undefined;
+}
+
+/** MTIs of the classes whose acceptance a gateway's own failure answer must never say: authorisation, reversal, network. */
+const ACCEPTED_CLASSES = ['1100', '1420', '1800'] as const;
+
 /**
  * `approvalCodes`: a non-empty list of codes; `approvalClass`, `systemErrorCodes`: a list of codes, empty allowed (only
  * the approval codes moved money; no system errors). Each code as wide as a fixed field 39 (a 2-digit code never matches n3).
+ * `answerCodes`: an object whose keys are among the 1987 codes the toolkit answers with itself (30, 68, 91, 94, 96) and
+ * whose values are codes as above that no reader takes for an approval (the approval codes and class) or an acceptance
+ * (`000`, `400`, `800` of 1993): the gateway's `68` answers what it reverses, an approval there would tell the client
+ * the opposite. Not checked where field 39 has 2 characters: the 1987 codes are written there, never these.
  */
 function approvalProblems(dialect: Dialect, problems: FieldProblem[]): void {
   const f39 = dialect.fields['39'];
   const width = f39 !== undefined && f39.prefix === undefined ? f39.length : undefined;
+  answerCodeProblems(dialect, width, problems);
   for (const key of ['approvalCodes', 'approvalClass', 'systemErrorCodes'] as const) {
     const codes: unknown = dialect[key];
     if (codes === undefined) continue;
@@ -252,11 +269,32 @@ function approvalProblems(dialect: Dialect, problems: FieldProblem[]): void {
       continue;
     }
     codes.forEach((code: unknown, i) => {
-      if (typeof code !== 'string' || !/^[0-9A-Za-z]{1,3}$/.test(code)) {
-        add(problems, `${key}.${i}`, 'must be 1-3 letters or digits');
-      } else if (width !== undefined && code.length !== width) {
-        add(problems, `${key}.${i}`, `must be ${width} characters wide, as field 39 is`);
-      }
+      const problem = codeProblem(code, width);
+      if (problem !== undefined) add(problems, `${key}.${i}`, problem);
     });
+  }
+}
+
+/** `answerCodes` (see {@link approvalProblems}): read by `responseCodeIn` as given, so checked here. */
+function answerCodeProblems(dialect: Dialect, width: number | undefined, problems: FieldProblem[]): void {
+  const own: unknown = dialect.answerCodes;
+  if (own === undefined) return;
+  if (own === null || typeof own !== 'object' || Array.isArray(own)) {
+    add(problems, 'answerCodes', 'must be an object of response codes keyed by the 1987 code they stand for');
+    return;
+  }
+  for (const [key, code] of Object.entries(own as Record<string, unknown>)) {
+    if (!OWN_ANSWER_CODES.includes(key)) {
+      add(problems, `answerCodes.${key}`, `not a code the toolkit answers with itself (${OWN_ANSWER_CODES.join(', ')})`);
+      continue;
+    }
+    // A field 39 of 2 characters carries the 1987 code itself: the dialect's own codes are never written (an extension
+    // of smartvista that narrowed field 39 keeps its 9xx codes unused).
+    if (speaksResponseCodes1987(dialect)) continue;
+    const problem = codeProblem(code, width);
+    if (problem !== undefined) add(problems, `answerCodes.${key}`, problem);
+    else if (isApprovalClass(dialect, code) || ACCEPTED_CLASSES.some((mti) => isAcceptedFor(dialect, code, mti))) {
+      add(problems, `answerCodes.${key}`, `${String(code)} says approved or accepted: the toolkit's own ${key} answer must not`);
+    }
   }
 }

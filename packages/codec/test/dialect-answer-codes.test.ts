@@ -1,0 +1,46 @@
+// A dialect's `answerCodes` (the codes of the answers the toolkit makes itself, read as given by responseCodeIn) are
+// checked with the dialect: keys among the codes the toolkit answers with (30, 68, 91, 94, 96), values codes as wide as
+// field 39 that say neither approved nor accepted. Before: `{ '68': '000' }` made the gateway answer "approved" for
+// what it reverses, and a code of the wrong width made every failure answer fail to pack.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCodec, dialectFromJson, getDialect, isIso8583Error, responseCodeIn } from '../src/index.js';
+import type { Dialect } from '../src/index.js';
+
+/** The fields `createCodec` refuses `answerCodes` under smartvista for. */
+function refused(answerCodes: unknown): (string | undefined)[] {
+  const dialect = { ...getDialect('smartvista'), answerCodes } as Dialect;
+  try {
+    createCodec(dialect);
+  } catch (err) {
+    assert.ok(isIso8583Error(err) && err.code === 'ISO8583_ERR_DIALECT_INVALID', String(err));
+    return (err.problems ?? []).map((p) => p.field);
+  }
+  return [];
+}
+
+test('answerCodes – smartvista\'s own 9xx codes pass; each problem is refused naming answerCodes.<code>', () => {
+  assert.deepEqual(refused(getDialect('smartvista').answerCodes), []);
+  assert.deepEqual(refused({ '68': '000' }), ['answerCodes.68'], 'an approval for what the gateway reverses');
+  assert.deepEqual(refused({ '68': '010' }), ['answerCodes.68'], 'a code of the approval class (a partial approval)');
+  assert.deepEqual(refused({ '30': '400' }), ['answerCodes.30'], 'a reversal\'s acceptance');
+  assert.deepEqual(refused({ '96': '96' }), ['answerCodes.96'], 'not as wide as field 39 (n 3)');
+  assert.deepEqual(refused({ '96': 909 }), ['answerCodes.96'], 'not a string');
+  assert.deepEqual(refused({ '05': '905' }), ['answerCodes.05'], 'not a code the toolkit answers with');
+  assert.deepEqual(refused(['909']), ['answerCodes']);
+});
+
+test('answerCodes – the error message names answerCodes.<code>', () => {
+  try {
+    createCodec({ ...getDialect('smartvista'), answerCodes: { '68': '000' } });
+    assert.fail('accepted');
+  } catch (err) {
+    assert.ok(isIso8583Error(err));
+    assert.match(err.message, /answerCodes\.68/);
+  }
+});
+
+test('answerCodes – a smartvista extension with a 2-character field 39 keeps its unused 9xx codes and answers in 1987 codes', () => {
+  const narrow = dialectFromJson({ name: 'sv2', extends: 'smartvista', approvalCodes: ['00'], systemErrorCodes: ['91', '96'], fields: { '39': { type: 'an', length: 2 } } });
+  assert.equal(responseCodeIn(narrow, '0200', '68'), '68');
+});
