@@ -95,7 +95,7 @@ function metric(text: string, name: string): number {
 async function main(): Promise<void> {
   const journal = mkdtempSync(join(tmpdir(), 'iso8583-bench-'));
   const prof = [...(CPU_PROF === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROF]), ...gcWatchFlags()];
-  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '900000000000000'], /listening on (\S+):(\d+)/);
+  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '999999999999'], /listening on (\S+):(\d+)/);
   const bankHost = bank.match[1] as string;
   const bankPort = Number(bank.match[2]);
   const gw = await startIso8583(

@@ -59,7 +59,7 @@ function medianCpu(phases: Record<string, number>[]): Record<string, number> {
  * phase also reads the CPU the gateway used (and, with `postmaster`, the PostgreSQL server), per answer.
  */
 async function gatewayCost(store: string, flags: StoreFlags, postmaster?: number): Promise<boolean> {
-  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '900000000000000'], /listening on (\S+):(\d+)/);
+  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '999999999999'], /listening on (\S+):(\d+)/);
   const upstream = `${bank.match[1] as string}:${bank.match[2] as string}`;
   const start = (extra: string[]): Promise<Started> =>
     startIso8583(

@@ -23,7 +23,7 @@ let gateway: CliProcess;
 let pos: PosClient;
 
 before(async () => {
-  const bank = await startSimulator(['--balance', '900000000000000']);
+  const bank = await startSimulator(['--balance', '999999999999']);
   const gw = await startGateway(['--upstream', `${bank.host}:${bank.port}`, '--reversal-journal', join(work, 'journal'), '--no-transaction-log'], {
     env: {
       NODE_OPTIONS: `--import ${join(bench, 'journal-knobs.js')} --import ${join(bench, 'tail-watch.js')}`,

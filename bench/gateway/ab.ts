@@ -44,7 +44,7 @@ const list = (name: string): string[] => (process.env[name] ?? '').split(' ').fi
 async function main(): Promise<void> {
   if (OTHER === undefined) throw new Error('BENCH_AB_OTHER: the root of the other checkout (built)');
   const work = mkdtempSync(join(tmpdir(), 'iso8583-ab-'));
-  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '900000000000000'], /listening on (\S+):(\d+)/);
+  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '999999999999'], /listening on (\S+):(\d+)/);
   const args = (name: string): string[] => [
     'gateway', '--upstream', `${bank.match[1] as string}:${bank.match[2] as string}`, '--listen', '0', '--http', '0', '--log-level', 'error',
     '--max-connections', '400', '--reversal-journal', join(work, name), ...(JOURNAL ? [] : ['--no-reversal']),

@@ -114,7 +114,7 @@ async function run(bank: string, root: string, name: string, index: number): Pro
 async function main(): Promise<void> {
   if (!(N > 0) || !(WARMUP >= 0) || !(RUNS > 0)) throw new Error('BENCH_INSN_N, BENCH_INSN_WARMUP and BENCH_INSN_RUNS: counts');
   const builds: [string, string][] = [['this', repoRoot()], ...(OTHER === undefined ? [] : [['other', resolve(OTHER)] as [string, string]])];
-  const sim = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '900000000000000'], /listening on (\S+):(\d+)/);
+  const sim = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '999999999999'], /listening on (\S+):(\d+)/);
   const bank = `${sim.match[1] as string}:${sim.match[2] as string}`;
   const figures = new Map<string, number[]>(builds.map(([name]) => [name, []]));
   try {

@@ -38,7 +38,7 @@ const quantiles = (r: LoadResult): string =>
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'iso8583-paced-'));
-  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '900000000000000'], /listening on (\S+):(\d+)/);
+  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '999999999999'], /listening on (\S+):(\d+)/);
   const gw = await startIso8583(
     ['gateway', '--upstream', `${bank.match[1] as string}:${bank.match[2] as string}`, '--listen', '0', '--http', '0', '--log-level', LOG_LEVEL,
       '--max-connections', '400', '--reversal-journal', work, ...(JOURNAL ? [] : ['--no-reversal']), ...ARGS],

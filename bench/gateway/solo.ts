@@ -23,7 +23,7 @@ const FLAGS = (process.env.BENCH_SOLO_FLAGS ?? '').split(' ').filter((f) => f !=
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'iso8583-solo-'));
-  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '900000000000000'], /listening on (\S+):(\d+)/);
+  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '999999999999'], /listening on (\S+):(\d+)/);
   const gw = await startIso8583(
     ['gateway', '--upstream', `${bank.match[1] as string}:${bank.match[2] as string}`, '--listen', '0', '--http', '0', '--log-level', 'error',
       '--max-connections', '400', '--reversal-journal', work, ...(JOURNAL ? [] : ['--no-reversal'])],
