@@ -8,7 +8,8 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fastify } from 'fastify';
 import { pino } from 'pino';
-import { LOGGED_URL_CHARS, REFUSED_REQUEST_LINES_PER_SECOND, logRequests } from '../src/http/app.js';
+import { LOGGED_URL_CHARS, logRequests } from '../src/http/app.js';
+import { REFUSED_REQUEST_LINES_PER_SECOND } from '../src/http/refused-lines.js';
 
 const REQUESTS = 400;
 const PATH = '/x' + 'a'.repeat(8000);

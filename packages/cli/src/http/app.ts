@@ -34,7 +34,8 @@ import { guardReporting } from '../console/guard-report.js';
 import type { SignInGuardOptions } from '../console/guard.js';
 import { TrustedProxies } from './trusted-proxies.js';
 import type { Logger } from 'pino';
-import { LogLimits, defaultPerAddress } from '@iso8583/inbound';
+import { defaultPerAddress } from '@iso8583/inbound';
+import { takeRefusedLine } from './refused-lines.js';
 
 /** What `GET /stats` and `GET /metrics` show. */
 export interface Monitoring {
@@ -119,9 +120,6 @@ export interface HttpAppOptions {
   heldBackOption?: string;
 }
 
-/** Refused requests (4xx) logged a second, at most, for each status: the rest are counted (`suppressed`). */
-export const REFUSED_REQUEST_LINES_PER_SECOND = 20;
-
 /** Characters of a request's URL the log shows, at most; a longer one gets `urlLength` (its whole length) too. */
 export const LOGGED_URL_CHARS = 256;
 
@@ -131,16 +129,16 @@ export const LOGGED_URL_CHARS = 256;
  * (4xx), `warn` for a failure (5xx), with the `failure` (error name and code, never its text) a route noted for an
  * unexpected one; `info` for all with `everyRequest`. The message is method, status and milliseconds (the URL is
  * logged once, in `url`). Any client can cause a refused request (a wrong path, no token), so their lines are capped at
- * {@link REFUSED_REQUEST_LINES_PER_SECOND} a second for each status, the next line written saying how many were left
+ * `REFUSED_REQUEST_LINES_PER_SECOND` (20) a second for each status
+ * (refused-lines.ts), the next line written saying how many were left
  * out (`suppressed`); failures and `everyRequest` are not capped. The body is never logged.
  */
 export function logRequests(app: FastifyInstance, logger: Logger, everyRequest = false): void {
-  const refusals = new LogLimits(REFUSED_REQUEST_LINES_PER_SECOND);
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode;
     const level = status >= 500 ? 'warn' : status >= 400 || everyRequest ? 'info' : 'debug';
     if (!logger.isLevelEnabled(level)) return;
-    const suppressed = status >= 400 && status < 500 && !everyRequest ? refusals.take(String(status)) : 0;
+    const suppressed = status >= 400 && status < 500 && !everyRequest ? takeRefusedLine(logger, status) : 0;
     if (suppressed === undefined) return;
     const ms = Math.round(reply.elapsedTime * 1000) / 1000;
     const url = safeUrl(request.url);
