@@ -79,8 +79,8 @@ describe('a gateway without a token on 127.0.0.1', () => {
     // The transaction recorder's own line (transaction-record.ts) is another change's.
     const err = gw.process.stderr().split('\n').filter((l) => !l.includes('ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD')).join('\n');
     assert.ok(!err.includes(PAN), `the log shows the PAN: ${err.split('\n').filter((l) => l.includes(PAN)).join('\n')}`);
-    assert.match(err, /\/transactions\/476173\*{6}0010 404/);
-    assert.match(err, /POST \/\?timeout=\*\*\* 400/);
+    assert.match(err, /"url":"\/transactions\/476173\*{6}0010","status":404/);
+    assert.match(err, /"method":"POST","url":"\/\?timeout=\*\*\*","status":400/);
     const outs = err.split('\n').filter((l) => l.includes('"direction":"out"') && l.includes('"side":"upstream"'));
     assert.ok(!outs.some((l) => l.includes('REFUSED')), `a refused request was traced as sent: ${outs.join('\n')}`);
     assert.ok(outs.some((l) => l.includes('MARKER01')), 'the answered one is traced');

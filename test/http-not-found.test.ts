@@ -58,10 +58,10 @@ test('gateway – a path no route takes is a coded 404 without the path, a malfo
   gw.process.kill('SIGTERM');
   assert.equal((await gw.process.exited).code, 0);
   const logged = gw.process.stdout() + gw.process.stderr();
-  assert.match(logged, /GET \/476173\*{6}0010 404/);
-  assert.match(logged, /GET \/x\?476173\*{6}0010=\*\*\* 404/);
-  assert.match(logged, /GET \[a URL with a malformed escape\] 400/);
-  assert.match(logged, /GET \[escaped more than 4 times: not shown\] 404/);
+  assert.match(logged, /"method":"GET","url":"\/476173\*{6}0010","status":404/);
+  assert.match(logged, /"method":"GET","url":"\/x\?476173\*{6}0010=\*\*\*","status":404/);
+  assert.match(logged, /"method":"GET","url":"\[a URL with a malformed escape\]","status":400/);
+  assert.match(logged, /"method":"GET","url":"\[escaped more than 4 times: not shown\]","status":404/);
   for (const secret of [PAN, OTHER, ENCODED, '%253']) assert.ok(!logged.includes(secret), secret);
   bank.process.kill();
 });

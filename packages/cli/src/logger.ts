@@ -9,7 +9,7 @@ import { DEFAULT_SENSITIVE_FIELDS } from '@iso8583/codec';
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
-import { printable, writeNotice } from './io.js';
+import { LOG_FILE_BACKLOG, watchFileBacklog } from './log-file-backlog.js';
 import { pathProblem, systemReason } from './path-problem.js';
 
 /** pino-pretty (CommonJS, loaded as it is needed): only a log written for a terminal uses it. */
@@ -178,7 +178,7 @@ function dropWhenFailingAtExit(destination: { destroy(): void }, failing: () => 
 export function createLogger(options: LoggerOptions): ReopenableLogger {
   const destination = options.file === undefined
     ? pino.destination({ dest: 2, sync: true, maxLength: STDERR_BACKLOG })
-    : pino.destination({ dest: options.file, sync: false, mkdir: true });
+    : pino.destination({ dest: options.file, sync: false, mkdir: true, maxLength: LOG_FILE_BACKLOG });
   // Whether the last write of the destination failed (until one succeeds): a flush then would retry for ever
   // (SonicBoom's flushSync sleeps and tries again on any error), holding the process at its end.
   let failing = false;
@@ -191,14 +191,11 @@ export function createLogger(options: LoggerOptions): ReopenableLogger {
   // A standard error that cannot be written (a full disk): its lines are lost (kept up to STDERR_BACKLOG bytes,
   // written should it recover), never thrown at the code that logs (the listener above takes the error): a log call
   // inside a gateway's close threw before, the close failed half done ("gateway aborted") and the process hung.
+  const made: { logger?: Logger } = {};
   if (options.file !== undefined) {
     // Opened (and checked by logFileProblem) before; a reopen after log rotation may still fail: say so once a
     // failure, never crash the process for its log.
-    const file = options.file;
-    // Through io.ts: a standard error that cannot be written either (a full disk, a reader gone) is no crash.
-    destination.on('error', (err: unknown) => {
-      writeNotice(process.stderr, `iso8583: log file ${printable(file)} cannot be written: ${systemReason(err)}; log lines are lost until it is reopened (SIGHUP)\n`);
-    });
+    watchFileBacklog(destination, options.file, () => made.logger);
     dropWhenFailingAtExit(destination, () => failing);
   }
   const format = chooseLogFormat({ format: options.format, file: options.file, isTTY: process.stderr.isTTY, env: process.env });
@@ -215,6 +212,7 @@ export function createLogger(options: LoggerOptions): ReopenableLogger {
     },
     stream,
   );
+  made.logger = logger;
   return {
     logger,
     reopen: () => {

@@ -34,6 +34,7 @@ import type { TransactionLog, TransactionPage, TransactionQuery, TransactionReco
 import { BatchWriteError, DayFiles, linesIn } from './transaction-log-days.js';
 import { DAY_MS, SLACK_MS, STEP_BACK, dayFiles, dayOf, latestInFile, queryFolder, readAtOpen, readLinesBackwards, settledOf } from './transaction-log-read.js';
 import { checkTransactionQuery } from './transaction-query.js';
+import { WriteFailureEpisodes, reportedFailures } from './transaction-log-episodes.js';
 import { LineBuffer } from './line-buffer.js';
 import { Batch, refused } from './transaction-log-batch.js';
 import { DEFAULTS } from './transaction-log-file-options.js';
@@ -89,6 +90,8 @@ export class FileTransactionLog implements TransactionLog {
   /** The latest outcome (`at + latencyMs`) recorded in each day file so far (seeded at open from the newest files). */
   private readonly latest = new Map<string, number>();
   private counts = { records: 0, batches: 0, failed: 0 };
+  /** The lines of a run of failed batches: one when it begins, one when it ends. */
+  private readonly failures: WriteFailureEpisodes;
 
   constructor(
     /** The folder (made if missing, mode 0700). */
@@ -100,6 +103,7 @@ export class FileTransactionLog implements TransactionLog {
     this.flushDelay = options.flushDelay ?? DEFAULTS.flushDelay;
     this.syncInterval = options.syncInterval ?? DEFAULTS.syncInterval;
     this.days = new DayFiles(dir, this.logger);
+    this.failures = new WriteFailureEpisodes(this.logger, dir);
   }
 
   /** Records written, batches (write + fdatasync) and records lost to failed batches, so far. */
@@ -218,6 +222,7 @@ export class FileTransactionLog implements TransactionLog {
     if (this.opening !== undefined) await this.opening.catch(() => undefined);
     await this.drain();
     this.closed = true;
+    this.failures.closing();
     await this.syncFiles(true).catch((err: NodeJS.ErrnoException) =>
       this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', cause: err.code }, 'the transaction log cannot be synced'),
     );
@@ -340,6 +345,7 @@ export class FileTransactionLog implements TransactionLog {
         await this.syncFiles(this.syncInterval === 0);
         this.counts.records += batch.count;
         this.counts.batches += 1;
+        this.failures.written();
         batch.resolve();
       } catch (thrown) {
         // A write cut short (a full disk) may have put some lines whole into their file: those are stored, and served.
@@ -351,11 +357,10 @@ export class FileTransactionLog implements TransactionLog {
         // Why: the log's own reason (its file lost, the folder locked by another process), else the system's words and file.
         const reason = err instanceof Iso8583Error ? err.message : why.slice(2) || undefined;
         const cause = ((err instanceof Iso8583Error ? err.cause : err) as NodeJS.ErrnoException | undefined)?.code;
-        this.logger.error(
-          { code: 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', dir: this.dir, cause, reason, records: batch.count - stored, stored },
-          'the transaction log cannot be written: records lost',
-        );
-        batch.reject(logError('the transaction log cannot be written', this.dir, err, why));
+        this.failures.failed({ cause, reason, records: batch.count - stored, stored });
+        const failure = logError('the transaction log cannot be written', this.dir, err, why);
+        reportedFailures.add(failure);
+        batch.reject(failure);
       } finally {
         // No write of these bytes is in flight any more: the buffers serve the next batches.
         for (const lines of batch.days.values()) LineBuffer.give(this.spare, lines);

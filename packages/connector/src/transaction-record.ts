@@ -17,7 +17,9 @@ import { FileTransactionLog } from './transaction-log-file.js';
 import { PlainRecord } from './plain-record.js';
 import { fitsRecord, sealedTransactionRecord } from './transaction-allow-list.js';
 import type { TextKey } from './transaction-allow-list.js';
-import { logQuietly } from './quiet-log.js';
+import { logCapped, logQuietly } from './quiet-log.js';
+import { reportedFailures } from './transaction-log-episodes.js';
+import { LogLimits } from '@iso8583/metrics';
 
 /** The node name of the records when none is given: the host name and the pid (`gw-1:4242`). */
 export function defaultNode(): string {
@@ -51,6 +53,9 @@ function maskedPan(request: MessageInput): string | undefined {
   const pan = text(request['2']) ?? (track === undefined ? undefined : trackPan(track));
   return pan === undefined ? undefined : maskPan(pan);
 }
+
+/** Lines a second, at most, of the batches a store fails (for each code): the rest are counted (`suppressed`). */
+const RECORD_FAILURE_LINES_PER_SECOND = 20;
 
 /**
  * What the connector hands a finished request to: it builds the record and records it, counting and logging a failed
@@ -89,6 +94,8 @@ export class TransactionRecorder {
    */
   writeFailures = 0;
   private lastBatch: Promise<void> | undefined;
+  /** The cap on the lines of failed batches: a store that fails every batch (10 ms apart) would write 100 a second. */
+  private readonly failureLines = new LogLimits(RECORD_FAILURE_LINES_PER_SECOND);
   /** The fixed length of each fixed-length numeric field copied, by its place in `FIELDS` (pad with zeros to it). */
   private readonly widths: (number | undefined)[];
   /** Who sees each record as it is written. */
@@ -265,8 +272,11 @@ export class TransactionRecorder {
     this.lastBatch = batch;
     batch.catch((err: { code?: string; field?: string }) => {
       this.writeFailures += 1;
+      // A failure the log told of itself (the file log's episode lines): counted, no second line for every batch.
+      if (typeof err === 'object' && err !== null && reportedFailures.has(err)) return;
       // The code and the key the store named (`field`), never a value: a refused record's values are unchecked.
-      logQuietly(this.logger, 'error', { code: err?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', field: err?.field }, 'a transaction record was not written');
+      const code = err?.code ?? 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG';
+      logCapped(this.logger, this.failureLines, `${code} ${err?.field}`, 'error', { code, field: err?.field }, 'a transaction record was not written');
     });
   }
 }

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { bodyProblem } from '@iso8583/connector';
 import { consoleError } from '../console/errors.js';
 import { errorBody } from '../console/access.js';
+import { takeRefusedLine } from './refused-lines.js';
 import type { RefusalBody } from '../console/access.js';
 
 const NOT_FOUND = 'no route answers this method and path';
@@ -65,13 +66,16 @@ export function answerRefusedBodies(app: FastifyInstance, body: RefusalBody = er
  * Fastify's `frameworkErrors` option: a URL Fastify cannot route (a malformed percent escape in a path parameter) is
  * answered 400 `ISO8583_ERR_CONSOLE_INPUT` without the URL; Fastify's own answer (`'/x/4761739001010010%zz' is not a
  * valid url component`) repeats it. With `logger`, the refusal is logged at `info` as the request log logs a refused
- * request (`logRequests`, which never sees it), the URL not shown. `body`: the JSON shape of the answer (the port's
- * pre-route refusals, refusal-body.ts). Default `{ error: { code, message } }`.
+ * request (`logRequests`, which never sees it; under the same cap, refused-lines.ts), the URL not shown. `body`: the
+ * JSON shape of the answer (the port's pre-route refusals, refusal-body.ts). Default `{ error: { code, message } }`.
  */
 export function badUrlAnswer(logger?: Logger, body: RefusalBody = errorBody): (error: Error, request: FastifyRequest, reply: FastifyReply) => void {
   return (_error, request, reply) => {
     const err = consoleError('ISO8583_ERR_CONSOLE_INPUT', 'the URL cannot be read (a malformed percent escape)');
-    logger?.info({ method: request.method, url: BAD_URL, status: 400, peer: request.ip }, `${request.method} ${BAD_URL} 400`);
+    const suppressed = logger === undefined ? undefined : takeRefusedLine(logger, 400);
+    if (suppressed !== undefined) {
+      logger?.info({ method: request.method, url: BAD_URL, status: 400, peer: request.ip, ...(suppressed > 0 ? { suppressed } : {}) }, `${request.method} 400`);
+    }
     void reply.code(400).header('cache-control', 'no-store').send(body(request, { code: err.code, message: err.message }));
   };
 }
