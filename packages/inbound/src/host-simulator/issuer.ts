@@ -9,7 +9,7 @@ import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { Accounts } from './accounts.js';
 import { expiryOf, isExpired, panOf, validCardNumber } from './cards.js';
 import type { SimulatedCard } from './cards.js';
-import { duplicateKeys } from './duplicate-key.js';
+import { duplicateKeys, isRepeat } from './duplicate-key.js';
 import type { DuplicateKeys } from './duplicate-key.js';
 import { Journal } from './journal.js';
 import type { JournalEntry, OriginalKeys } from './journal.js';
@@ -295,7 +295,7 @@ export class Issuer {
    * actual amount in field 4, is partial (see {@link #reverse}); one whose actual amount is over the original's is
    * refused with {@link OVER_ORIGINAL} and moves nothing (see `readReversalAmounts`).
    */
-  reversal(fields: IsoMessage, replyMti: string): MessageInput {
+  reversal(fields: IsoMessage, mti: string, replyMti: string): MessageInput {
     const v1993 = replyMti[0] === '1';
     const reply = echo(fields, replyMti, v1993 ? ['24', '30', '56'] : []);
     const stan = text(fields, '11');
@@ -306,7 +306,7 @@ export class Issuer {
     const acquirer = text(fields, '32');
     const named = originalKeys(fields, v1993) ?? { stan, keys: acquirer === undefined ? {} : { acquirer } };
     Object.assign(named.keys, ownKeys(fields));
-    const entry = this.#journal.find(named.stan, named.keys, statedOriginalAmount(fields, v1993));
+    const entry = this.#journal.find(named.stan, named.keys, statedOriginalAmount(fields, v1993), isRepeat(mti));
     if (entry === undefined) {
       this.#pending.add(ownedText(named.stan), ownedKeys(named.keys), partial?.actual);
       return Object.assign(reply, { 39: '25' });
