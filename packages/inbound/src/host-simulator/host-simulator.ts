@@ -120,7 +120,8 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
  *   approved) and 39. Processing code (field 3) 00/01/09 debits, 20 credits (refund), 30/31 is a balance inquiry
  *   (field 54 carries the available balance, `C` or below zero `D`); others 12. Declines: 14 invalid card (not Luhn-valid, blocked, or
  *   unknown with `defaultBalance: null`), 54 expired (card record, field 14 or track 2), 61 over `maxAmount`,
- *   51 insufficient funds, 13 a zero amount, 30 a missing PAN, STAN or amount. With `partialApproval`, a purchase
+ *   51 insufficient funds, 13 a zero amount or a refund that would take the balance past `MAX_SIMULATOR_BALANCE`
+ *   (the 12 digits field 54 carries), 30 a missing PAN, STAN or amount. With `partialApproval`, a purchase
  *   over a balance above zero is approved for the balance instead of 51: 10 (approved for a partial amount), field 4
  *   the amount approved.
  * - Duplicates, as an issuer checks them (see `duplicateKeys`): a request sent again with the same STAN (11),

@@ -15,6 +15,7 @@ import { Journal } from './journal.js';
 import type { JournalEntry, OriginalKeys } from './journal.js';
 import type { FieldAcceptor } from './dialect-fields.js';
 import { echo, text } from './message-fields.js';
+import { MAX_SIMULATOR_BALANCE } from './options.js';
 import { originalKeys, ownKeys } from './original-keys.js';
 import { PendingReversals } from './pending-reversals.js';
 import type { PendingReversal } from './pending-reversals.js';
@@ -204,20 +205,23 @@ export class Issuer {
       if (c.amount === 0) return decline('13');
       if (c.amount > this.settings.maxAmount) return decline('61');
       if (c.kind === '20') {
+        // A refund that would take the balance past what field 54 carries (12 digits): 13 (invalid amount), nothing moves.
+        if (card.balance + c.amount > MAX_SIMULATOR_BALANCE) return decline('13');
         card.balance += c.amount;
         entry.credited = c.amount;
       } else {
         // A purchase over the balance, with `partialApproval`: approved for the balance (10, field 4 the amount, in the
-        // request's width; a dialect whose field 4 cannot say it: 51).
-        const approvedText = String(card.balance).padStart(text(fields, '4')!.length, '0');
-        const partial = c.amount > card.balance && this.settings.partialApproval && c.kind === '00' && card.balance > 0 && this.#accepts('4', approvedText);
-        if (c.amount > card.balance && !partial) return decline('51');
-        const amount = partial ? card.balance : c.amount;
+        // request's width; a dialect whose field 4 cannot say it: 51). Its field 4 is written only when it may be one.
+        const mayBePartial = c.amount > card.balance && this.settings.partialApproval && c.kind === '00' && card.balance > 0;
+        const approvedText = mayBePartial ? String(card.balance).padStart(text(fields, '4')!.length, '0') : undefined;
+        const partial = approvedText !== undefined && this.#accepts('4', approvedText) ? approvedText : undefined;
+        if (c.amount > card.balance && partial === undefined) return decline('51');
+        const amount = partial !== undefined ? card.balance : c.amount;
         card.balance -= amount;
         entry.debited = amount;
-        if (partial) {
+        if (partial !== undefined) {
           this.#approve(reply);
-          reply['4'] = approvedText;
+          reply['4'] = partial;
           reply['39'] = PARTIAL;
           if (early?.actual !== undefined) this.#reverse(entry, early.actual);
           return { reply, entry };
