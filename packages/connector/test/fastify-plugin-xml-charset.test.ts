@@ -3,23 +3,14 @@
 // header and declaration that differ, is refused naming them, never sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import Fastify from 'fastify';
+import { httpCall } from '@iso8583/test-support';
+import type { HttpAnswer } from '@iso8583/test-support';
 import { iso8583Connector } from '../src/index.js';
 import { answer, startPeer } from './peer.js';
 
 /** POSTs `body` (bytes as they are) to `/` and answers the status and the body text. */
-function post(port: number, contentType: string, body: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { connection: 'close', 'content-type': contentType } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = (port: number, contentType: string, body: Buffer): Promise<HttpAnswer> => httpCall(port, 'POST', '/', { 'content-type': contentType }, body);
 
 const NAME = 'CAFÉ SÃO PAULO';
 const doc = (encoding: string | undefined) =>

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { goneProcessId } from '@iso8583/test-support';
 import { FileJournal, LOCK_FILE } from '../src/index.js';
 import { parseOwner } from '../src/lock-owner.js';
 import { capturedLogger, tempDir } from './helpers/setup.js';
@@ -56,15 +57,8 @@ test('a lock holding a pid alone, touched since this boot began, whose pid a liv
   assert.equal(readFileSync(lock, 'utf8'), `${pid}\n`, 'left as it was');
 });
 
-/** The pid of a process that ran and is gone (exited and reaped). */
-async function deadPid(): Promise<number> {
-  const gone = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
-  await new Promise((resolve) => gone.once('exit', resolve));
-  return gone.pid as number;
-}
-
 test('a JSON lock of a format this version does not know (a member it does not know, a known one of another type, no pid) is held, never taken over, even naming a process that is gone', async (t) => {
-  const pid = await deadPid();
+  const pid = goneProcessId();
   const dir = tempDir(t, 'lock-formats');
   const lock = join(dir, LOCK_FILE);
   for (const text of [

@@ -291,7 +291,8 @@ function sendReply(job: InFlight, result: SequenceResult, told: (() => void) | u
       }
       reply = result.message;
     } else if (typeof result === 'string') {
-      const read = readMessage(result);
+      // A jPOS XMLPackager dump read in this endpoint's dialect (jPOS's rule for `type`), as the connector reads one.
+      const read = readMessage(result, { dialect: core.codec.dialect });
       reply = read.message;
       if (headerLength > 0 && read.header !== undefined) {
         // The reply's header as the request's XML shows one: the dialect header, alone or after the fixed header bytes

@@ -4,8 +4,9 @@ import type { Iso8583Error } from '@iso8583/codec';
 import type { EncodedReply } from './encoded-reply.js';
 
 /**
- * What a sequence returns: the reply as `ISOMessage` XML text (a string starting with `<`), JSON text (any other
- * string), a message object, or an {@link EncodedReply} (a relayed wire image); `null`/`undefined` for no reply.
+ * What a sequence returns: the reply as `ISOMessage` XML text (a string starting with `<`; a jPOS XMLPackager dump is
+ * read in the endpoint's dialect by jPOS's rule for `type`, as the connector reads one), JSON text (any other string),
+ * a message object, or an {@link EncodedReply} (a relayed wire image); `null`/`undefined` for no reply.
  */
 export type SequenceResult = string | MessageInput | EncodedReply | null | undefined | void;
 

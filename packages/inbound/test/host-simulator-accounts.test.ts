@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IsoMessage } from '@iso8583/codec';
-import { createHostSimulator } from '../src/index.js';
+import { MAX_SIMULATOR_BALANCE, createHostSimulator } from '../src/index.js';
 import { startEndpoint } from './support/endpoint.js';
 import { TestClient } from './support/client.js';
 import { VISA, ask, original, tx } from './support/simulator.js';
@@ -97,4 +97,14 @@ test('host simulator accounts – a STAN and terminal index forgets its items an
   assert.equal(index.latest('000001', 'T1', ['1'], () => true)?.n, 49);
   index.remove(items[49]!);
   assert.equal(index.latest('000001', 'T1', undefined, () => true), undefined, 'the STAN and terminal are forgotten');
+});
+
+test('host simulator accounts – a refund that would take the balance past MAX_SIMULATOR_BALANCE is declined 13, nothing moves', async () => {
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: MAX_SIMULATOR_BALANCE - 500 } }, now: () => NOW });
+  assert.equal((await ask(sim, tx('0200', '000001', 1000, { 3: '200000' })))?.['39'], '13', 'invalid amount: over the 12 digits field 54 carries');
+  assert.equal(sim.balanceOf(VISA), MAX_SIMULATOR_BALANCE - 500);
+  assert.equal((await ask(sim, tx('0200', '000002', 500, { 3: '200000' })))?.['39'], '00', 'up to the cap');
+  assert.equal(sim.balanceOf(VISA), MAX_SIMULATOR_BALANCE);
+  // The balance still fits field 54.
+  assert.equal((await ask(sim, tx('0200', '000003', 0, { 3: '300000' })))?.['54'], `0002840C${MAX_SIMULATOR_BALANCE}`);
 });

@@ -109,3 +109,16 @@ test('host simulator reused STAN – 1993: a 401 partial reversal finds its orig
   assert.equal((await ask(sim, partial))?.['39'], '400');
   assert.equal(sim.balanceOf(VISA), 6900);
 });
+
+test('host simulator reused STAN – two 10.00 purchases under one STAN: a 0420 and its repeat 0421 give back 10.00 once', async () => {
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 10000 } }, now: () => NOW });
+  assert.equal((await ask(sim, tx('0200', '000001', 1000, { 7: at(1) })))?.['39'], '00');
+  assert.equal((await ask(sim, tx('0200', '000001', 1000, { 7: at(2) })))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 8000);
+  // No field 90: STAN + terminal + acquirer and the amount find both; the reversal takes the latest.
+  assert.equal((await ask(sim, tx('0420', '000001', 1000, { 7: at(3) })))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 9000);
+  // Its repeat finds what the reversal found (already reversed): nothing moves, the earlier purchase stands.
+  assert.equal((await ask(sim, tx('0421', '000001', 1000, { 7: at(4) })))?.['39'], '00');
+  assert.equal(sim.balanceOf(VISA), 9000, 'the repeat must not refund the other 10.00 purchase');
+});

@@ -3,27 +3,15 @@
 // answer and every log line (debug level: the message trace too) must carry none of them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { encodeFrame } from '@iso8583/codec';
 import type { MessageInput } from '@iso8583/codec';
 import { createHostSimulator } from '../src/index.js';
 import { TestClient } from './support/client.js';
 import { startEndpoint } from './support/endpoint.js';
+import { captureLogs } from './support/logs.js';
 
 const PAN = '4761739001010119';
 const TRACK2 = `${PAN}=30121017345982614`;
-
-function memoryLogger(): { logger: pino.Logger; lines: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      chunks.push(chunk.toString());
-      callback();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines: () => chunks.join('') };
-}
 
 /** Every run of 7 digits of the card data: text holding one shows more than first 6 / last 4 of the PAN. */
 function cardRuns(): string[] {
@@ -63,7 +51,7 @@ const cases: { name: string; message: MessageInput; value: string; echoed: Recor
 
 for (const c of cases) {
   test(`misframed ${c.name}: the 30 answer and the logs carry no digit of the card data`, async (t) => {
-    const { logger, lines } = memoryLogger();
+    const { logger, text: logged } = captureLogs('debug');
     const { endpoint, port } = await startEndpoint(t, { logger, sequence: createHostSimulator({ cards: { [PAN]: { balance: 5000 } } }) });
     const client = await TestClient.connect(port);
     t.after(() => client.destroy());
@@ -76,7 +64,7 @@ for (const c of cases) {
     assertNoCardDigits(reply.payload.toString('latin1'), 'the 30 answer');
     await client.close();
     await endpoint.close({ deadline: 2000 });
-    const text = lines();
+    const text = logged();
     assert.match(text, /ISO8583_ERR_INBOUND_DECODE/);
     assertNoCardDigits(text, 'the log');
   });

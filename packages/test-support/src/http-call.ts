@@ -11,8 +11,11 @@ export interface HttpAnswer {
   body: string;
 }
 
-/** Sends `method path` to 127.0.0.1:`port` with `headers` (and `body`), on a connection of its own. */
-export function httpCall(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<HttpAnswer> {
+/**
+ * Sends `method path` to 127.0.0.1:`port` with `headers` (and `body`: text as UTF-8, or bytes as they are, as for a
+ * body in another charset), on a connection of its own.
+ */
+export function httpCall(port: number, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { connection: 'close', ...headers } }, (res) => {
       let text = '';

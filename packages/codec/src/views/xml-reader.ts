@@ -11,7 +11,7 @@ import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
 import { MAX_TLV_DEPTH, buildTlv, isTlvTag } from '../emv/tlv.js';
 import { decodeXmlAttribute, isXmlText } from './xml-text.js';
-import { outsideSections, unclosedSection } from './xml-unclosed.js';
+import { readSections } from './xml-unclosed.js';
 import { safeName } from './names.js';
 import { tagPath } from '../emv/tag-path.js';
 import type { XmlNode } from './xml-nodes.js';
@@ -38,7 +38,7 @@ const PARSER = new XMLParser({
 });
 
 /**
- * Tags of a well-formed document outside its comments, CDATA sections and processing instructions (`outsideSections`),
+ * Tags of a well-formed document outside its comments, CDATA sections and processing instructions (`readSections`),
  * their attribute values quoted (an attribute value may hold `>`). What is left is the text content.
  */
 const TAGS = /<(?:[^>"']|"[^"]*"|'[^']*')*>/g;
@@ -305,10 +305,10 @@ export function parseXmlMessage(xml: string, options: FromXmlOptions = {}): XmlM
   if (xml.length > MAX_PARSED_XML_LENGTH) {
     throw xmlError(`the XML document is over ${MAX_PARSED_XML_LENGTH} characters, the most read outside the canonical ISOMessage shape`);
   }
-  const unclosed = unclosedSection(xml);
-  if (unclosed !== undefined) throw xmlError(`the XML is not well formed: ${unclosed} is never closed`);
   // Comments, CDATA sections and processing instructions read away in one linear walk: a `<!DOCTYPE` in one is text.
-  const outside = outsideSections(xml);
+  const sections = readSections(xml);
+  if ('unclosed' in sections) throw xmlError(`the XML is not well formed: ${sections.unclosed} is never closed`);
+  const { outside } = sections;
   if (/<!DOCTYPE/i.test(outside)) throw xmlError('a DOCTYPE is not allowed in an ISOMessage document');
   // XML 1.0 (production Char) has no place for a control character other than tab, LF and CR, U+FFFE, U+FFFF or a
   // lone surrogate, escaped or not; fast-xml-parser's check lets them through, and toXml refuses to write them.

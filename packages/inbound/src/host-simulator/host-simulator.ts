@@ -120,7 +120,8 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
  *   approved) and 39. Processing code (field 3) 00/01/09 debits, 20 credits (refund), 30/31 is a balance inquiry
  *   (field 54 carries the available balance, `C` or below zero `D`); others 12. Declines: 14 invalid card (not Luhn-valid, blocked, or
  *   unknown with `defaultBalance: null`), 54 expired (card record, field 14 or track 2), 61 over `maxAmount`,
- *   51 insufficient funds, 13 a zero amount, 30 a missing PAN, STAN or amount. With `partialApproval`, a purchase
+ *   51 insufficient funds, 13 a zero amount or a refund that would take the balance past `MAX_SIMULATOR_BALANCE`
+ *   (the 12 digits field 54 carries), 30 a missing PAN, STAN or amount. With `partialApproval`, a purchase
  *   over a balance above zero is approved for the balance instead of 51: 10 (approved for a partial amount), field 4
  *   the amount approved.
  * - Duplicates, as an issuer checks them (see `duplicateKeys`): a request sent again with the same STAN (11),
@@ -135,7 +136,8 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
  * - 0400/0420 (and repeats 0401/0421) -> 0410/0430: finds the original by field 90 (original MTI, STAN,
  *   transmission time, acquirer) or else by STAN + terminal + acquirer, of the reversal's terminal and (when it
  *   carries field 2 or track 2) card (among several, the one of the original amount the reversal states: field 4, or
- *   30 of a 1993 401; not yet reversed first), and undoes its effect on the balance once
+ *   30 of a 1993 401; not yet reversed first, but for a repeat the latest, as its first reversal found it), and
+ *   undoes its effect on the balance once
  *   (a completion reversed puts its pre-authorisation's hold back, unless that was reversed too); 00. With field 95
  *   (replacement amounts) whose actual amount is not zero, the reversal is partial: only what the original took over
  *   the actual amount comes back (0200 for 10.00, 0400 with 6.00 dispensed: 4.00 back), never more than is left;
@@ -224,7 +226,7 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
       case '2':
         return fromAcquirer(mti) ? issuer.transaction(fields, mti, replyMti) : invalid(fields, replyMti);
       case '4':
-        return fromAcquirer(mti) ? issuer.reversal(fields, replyMti) : invalid(fields, replyMti);
+        return fromAcquirer(mti) ? issuer.reversal(fields, mti, replyMti) : invalid(fields, replyMti);
       default:
         return invalid(fields, replyMti);
     }

@@ -9,12 +9,13 @@ import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { Accounts } from './accounts.js';
 import { expiryOf, isExpired, panOf, validCardNumber } from './cards.js';
 import type { SimulatedCard } from './cards.js';
-import { duplicateKeys } from './duplicate-key.js';
+import { duplicateKeys, isRepeat } from './duplicate-key.js';
 import type { DuplicateKeys } from './duplicate-key.js';
 import { Journal } from './journal.js';
 import type { JournalEntry, OriginalKeys } from './journal.js';
 import type { FieldAcceptor } from './dialect-fields.js';
 import { echo, text } from './message-fields.js';
+import { MAX_SIMULATOR_BALANCE } from './options.js';
 import { originalKeys, ownKeys } from './original-keys.js';
 import { PendingReversals } from './pending-reversals.js';
 import type { PendingReversal } from './pending-reversals.js';
@@ -204,20 +205,23 @@ export class Issuer {
       if (c.amount === 0) return decline('13');
       if (c.amount > this.settings.maxAmount) return decline('61');
       if (c.kind === '20') {
+        // A refund that would take the balance past what field 54 carries (12 digits): 13 (invalid amount), nothing moves.
+        if (card.balance + c.amount > MAX_SIMULATOR_BALANCE) return decline('13');
         card.balance += c.amount;
         entry.credited = c.amount;
       } else {
         // A purchase over the balance, with `partialApproval`: approved for the balance (10, field 4 the amount, in the
-        // request's width; a dialect whose field 4 cannot say it: 51).
-        const approvedText = String(card.balance).padStart(text(fields, '4')!.length, '0');
-        const partial = c.amount > card.balance && this.settings.partialApproval && c.kind === '00' && card.balance > 0 && this.#accepts('4', approvedText);
-        if (c.amount > card.balance && !partial) return decline('51');
-        const amount = partial ? card.balance : c.amount;
+        // request's width; a dialect whose field 4 cannot say it: 51). Its field 4 is written only when it may be one.
+        const mayBePartial = c.amount > card.balance && this.settings.partialApproval && c.kind === '00' && card.balance > 0;
+        const approvedText = mayBePartial ? String(card.balance).padStart(text(fields, '4')!.length, '0') : undefined;
+        const partial = approvedText !== undefined && this.#accepts('4', approvedText) ? approvedText : undefined;
+        if (c.amount > card.balance && partial === undefined) return decline('51');
+        const amount = partial !== undefined ? card.balance : c.amount;
         card.balance -= amount;
         entry.debited = amount;
-        if (partial) {
+        if (partial !== undefined) {
           this.#approve(reply);
-          reply['4'] = approvedText;
+          reply['4'] = partial;
           reply['39'] = PARTIAL;
           if (early?.actual !== undefined) this.#reverse(entry, early.actual);
           return { reply, entry };
@@ -295,7 +299,7 @@ export class Issuer {
    * actual amount in field 4, is partial (see {@link #reverse}); one whose actual amount is over the original's is
    * refused with {@link OVER_ORIGINAL} and moves nothing (see `readReversalAmounts`).
    */
-  reversal(fields: IsoMessage, replyMti: string): MessageInput {
+  reversal(fields: IsoMessage, mti: string, replyMti: string): MessageInput {
     const v1993 = replyMti[0] === '1';
     const reply = echo(fields, replyMti, v1993 ? ['24', '30', '56'] : []);
     const stan = text(fields, '11');
@@ -306,7 +310,7 @@ export class Issuer {
     const acquirer = text(fields, '32');
     const named = originalKeys(fields, v1993) ?? { stan, keys: acquirer === undefined ? {} : { acquirer } };
     Object.assign(named.keys, ownKeys(fields));
-    const entry = this.#journal.find(named.stan, named.keys, statedOriginalAmount(fields, v1993));
+    const entry = this.#journal.find(named.stan, named.keys, statedOriginalAmount(fields, v1993), isRepeat(mti));
     if (entry === undefined) {
       this.#pending.add(ownedText(named.stan), ownedKeys(named.keys), partial?.actual);
       return Object.assign(reply, { 39: '25' });

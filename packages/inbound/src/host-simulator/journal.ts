@@ -213,15 +213,17 @@ export class Journal {
    * With `amount` (the original's amount a reversal states, see `statedOriginalAmount`), among those the amount
    * decides (a terminal that reused its STAN for a 10.00 and a 25.00 purchase: a reversal of 10.00 takes the 10.00
    * one): the latest not yet reversed of that amount, else the latest of that amount (already reversed: the repeat of
-   * a reversal, which moves nothing), else the latest whatever its amount.
+   * a reversal, which moves nothing), else the latest whatever its amount. For a `repeat` (x401, x421), the latest
+   * of that amount, reversed or not: what its first reversal found (two 10.00 purchases under one STAN: the 0420 took
+   * the later one, so its 0421 must not take the earlier one and give 10.00 back twice).
    */
-  find(stan: string, keys: OriginalKeys, amount?: number): JournalEntry | undefined {
+  find(stan: string, keys: OriginalKeys, amount?: number, repeat = false): JournalEntry | undefined {
     const probes = entryProbes(keys);
     const time = keys.mti === undefined ? undefined : namedTime(keys.mti, keys);
     const latest = (also: (e: JournalEntry) => boolean) =>
       this.#byTerminal.latestExactFirst(stan, keys.terminal, probes, time, entryTime, (e) => matchesOriginal(e, keys) && also(e));
     if (amount !== undefined) {
-      const found = latest((e) => e.amount === amount && !e.reversed) ?? latest((e) => e.amount === amount);
+      const found = (repeat ? undefined : latest((e) => e.amount === amount && !e.reversed)) ?? latest((e) => e.amount === amount);
       if (found !== undefined) return found;
     }
     return latest(() => true);
