@@ -28,7 +28,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_DUPLICATE_KEY:
     'A request with the same match key (response MTI + the `matchKey` fields) is already in flight on the connection, or a reversible request (0100, 0200 or a repeat 0101, 0201) of a transaction (same STAN and terminal) in flight on any connection of the connector or being reversed (with a PostgreSQL store: on any node), or a reversal sent as a request for a transaction whose reversal is under way.',
   ISO8583_ERR_CONNECTOR_QUEUE_FULL: 'The per-terminal queue of this field 41 already holds `terminalQueue.maxQueued` requests.',
-  ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 'The request waited in its per-terminal queue longer than `terminalQueue.timeout`.',
+  ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 'The request waited in its per-terminal queue longer than `terminalQueue.timeout`, or its own `timeout` when shorter.',
   ISO8583_ERR_CONNECTOR_DEADLINE:
     'The request\'s overall `deadline` (send options) passed before it was written (while it waited for the journal, a connection or its terminal): it never reached the host.',
   ISO8583_ERR_CONNECTOR_ABORTED:
