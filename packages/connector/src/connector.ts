@@ -34,6 +34,7 @@ import { relaysBytes } from '@iso8583/codec';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import type { RequestOutcomes } from './request-outcome.js';
 import type { RequestSender } from './request-sender.js';
+import { markSent } from './request-sent.js';
 import { safMessage } from './saf-message.js';
 import { SENT_AS, receiptText, sendOptionsProblem, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
@@ -184,13 +185,19 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    */
   store(input: MessageInput): Promise<SafReceipt> {
     if (this.lifecycle.safClosed || (this.lifecycle.stopping && this.run.starting === undefined)) {
-      return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }));
+      return Promise.reject(markSent(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) }), false));
     }
-    return this.lifecycle.storing(this.storeNow(input));
+    let stored: IsoMessage;
+    try {
+      stored = safMessage(input, this.codec, this.reversals !== undefined, () => autoFilled(input, this.options.autoFill, this.stan));
+    } catch (err) {
+      // Refused before anything is stored or written: the host never has it (`sent` 'no', as every refusal says).
+      return Promise.reject(markSent(err, false));
+    }
+    return this.lifecycle.storing(this.storeNow(stored));
   }
 
-  private async storeNow(input: MessageInput): Promise<SafReceipt> {
-    const stored = safMessage(input, this.codec, this.reversals !== undefined, () => autoFilled(input, this.options.autoFill, this.stan));
+  private async storeNow(stored: IsoMessage): Promise<SafReceipt> {
     await this.run.begin();
     return { saf: true, id: (await (this.reversals as ReversalManager).store(stored)).id };
   }
@@ -309,7 +316,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       run.ready
         ? this.sender.dispatch(message, wait, header, true, packed, tried, deadline, false, settled)
         : run.begin().then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline, false, settled));
-    const outcome = queued ? (this.terminalQueue as TerminalQueue).run(terminal, go, deadline, mti, signal) : go();
+    const outcome = queued ? (this.terminalQueue as TerminalQueue).run(terminal, go, deadline, mti, signal, timeout) : go();
     return outcome.then(settled.answered, (err: unknown) => {
       throw settled.failed(err);
     });

@@ -28,7 +28,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_DUPLICATE_KEY:
     'A request with the same match key (response MTI + the `matchKey` fields) is already in flight on the connection, or a reversible request (0100, 0200 or a repeat 0101, 0201) of a transaction (same STAN and terminal) in flight on any connection of the connector or being reversed (with a PostgreSQL store: on any node), or a reversal sent as a request for a transaction whose reversal is under way.',
   ISO8583_ERR_CONNECTOR_QUEUE_FULL: 'The per-terminal queue of this field 41 already holds `terminalQueue.maxQueued` requests.',
-  ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 'The request waited in its per-terminal queue longer than `terminalQueue.timeout`.',
+  ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 'The request waited in its per-terminal queue longer than `terminalQueue.timeout`, or its own `timeout` when shorter.',
   ISO8583_ERR_CONNECTOR_DEADLINE:
     'The request\'s overall `deadline` (send options) passed before it was written (while it waited for the journal, a connection or its terminal): it never reached the host.',
   ISO8583_ERR_CONNECTOR_ABORTED:
@@ -101,6 +101,10 @@ export const CONNECTOR_LOG_CODES = {
     "error: the reversal a late approval calls for (`mti`, `stan`, `terminal`; `cause`: the store's error code) could not be stored as the reversal it follows (answered with a code that undid nothing) was ending: it is sent from memory in place of that one, whose entry stays open in the store until it is answered. Should the process stop before, a restart loses it: the next start repeats only the reversal it follows, which undoes nothing, and the late approval stands. Check with the host that the approval was reversed.",
   ISO8583_WARN_SAF_OVERTAKEN_LOCAL:
     "warn: a reversal (`mti`, `stan`, `terminal`) was answered with a code that undid nothing (`responseCode`: `25`, original not found; it overtook its original at the host), and that could not be written to the store several nodes share (`cause`: the store's error code): it is remembered by this node only, as on a single node. A late approval of the original that reaches another node is not reversed: check with the host.",
+  ISO8583_WARN_SAF_OVERTAKEN_KEPT:
+    "warn: at a stop (`close()`), a reversal (`mti`, the repeat's, `stan`, `terminal`) this process remembers answered with a code that undid nothing (`responseCode`: `25`, original not found; it overtook its original at the host) while its original's late approval may still come was journaled again as a repeat: the next start sends it (the host reverses the original if it approved it, or answers `25` again, which ends it).",
+  ISO8583_WARN_SAF_OVERTAKEN_LOST:
+    "error: at a stop (`close()`), a reversal (`mti`, `stan`, `terminal`) answered with a code that undid nothing (`responseCode`) while its original may still be approved could not be journaled again (`cause`: the store's error code): should the host approve the original after all, it is NOT reversed. Check with the host.",
   ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED:
     "error: a late approval (`mti`, `stan`, `terminal`) that this node remembers no reversal of could not be looked up in the store several nodes share (`cause`: the store's error code): if another node's reversal of it was answered with a code that undid nothing, the approval is NOT reversed. Check with the host.",
   ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE:

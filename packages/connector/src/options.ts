@@ -39,7 +39,8 @@ export interface TerminalQueueOptions {
    */
   maxQueued?: number;
   /**
-   * Milliseconds a request may wait in its terminal's queue; at most 3600000 (`MAX_REQUEST_TIMEOUT`). Default 30000.
+   * Milliseconds a request may wait in its terminal's queue; at most 3600000 (`MAX_REQUEST_TIMEOUT`). A request's own
+   * `timeout` (send options) bounds its wait when shorter. Default 30000.
    */
   timeout?: number;
 }

@@ -132,16 +132,17 @@ export class RequestOutcomes {
    * `DEADLINE`, `ABORTED` by its caller's `signal`, the terminal lock failed, `CLOSED` on destroy) is accepted and
    * failed here, counted and recorded once, timed from its arrival and with the fields 11 and 7 this connector fills in
    * (`autoFill`; 7 as at its arrival), as a lone connector's refusal at its queue is; the caller gets the queue's
-   * error. `signal`: the caller's abort (send options), which ends the wait in the queue at once, never written. A bad
-   * `deadline` or `signal` (a wall-clock time, not an `AbortSignal`) is refused before the queue, never accepted.
+   * error. `signal`: the caller's abort (send options), which ends the wait in the queue at once, never written;
+   * `timeout`: the request's own (send options), which bounds its wait there when shorter than the queue's. A bad
+   * `deadline`, `timeout` or `signal` (a wall-clock time, not a whole number of ms, not an `AbortSignal`) is refused before the queue, never accepted.
    */
-  queued<T>(queue: TerminalQueue, message: MessageInput, deadline: number | undefined, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  queued<T>(queue: TerminalQueue, message: MessageInput, deadline: number | undefined, task: () => Promise<T>, signal?: AbortSignal, timeout?: number): Promise<T> {
     const timed = this.recorder !== undefined;
     const at = timed ? Date.now() : 0;
     const t0 = timed ? performance.now() : 0;
     const mti = mtiOf(message);
     // Checked before the wait, as a lone connector checks them before its queue (`refused`): never accepted, recorded once.
-    const bad = deadlineProblem(deadline) ?? signalProblem(signal);
+    const bad = deadlineProblem(deadline) ?? requestTimeoutProblem(timeout) ?? signalProblem(signal);
     if (bad !== undefined) {
       this.recorder?.settled(message, undefined, bad.code, at, t0, undefined);
       return Promise.reject(markSent(bad, false));
@@ -151,7 +152,7 @@ export class RequestOutcomes {
       ran = true;
       return task();
     };
-    return queue.run(message['41'], run, deadline, mti, signal).catch((err: unknown) => {
+    return queue.run(message['41'], run, deadline, mti, signal, timeout).catch((err: unknown) => {
       throw ran ? err : this.accepted(timed ? this.filled(message, at) : message, mti, at, t0, undefined).failed(err);
     });
   }

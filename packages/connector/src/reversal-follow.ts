@@ -70,6 +70,37 @@ export class ReversalFollowUp {
     this.again.stop();
   }
 
+  /**
+   * At a stop (the connector's `close`, once the SAF queue stopped, before the journal closes): every reversal this
+   * node remembers answered with a code that undid nothing while its original's late approval may still come (within
+   * `OVERTAKEN_FOR_MS`) is stored again as a repeat (0401) by `add` (journaled, durable, kept for the next start, which
+   * sends it: the host reverses the original if it approved it after all, or answers 25 again, which ends it), logged
+   * at `warn` (`ISO8583_WARN_SAF_OVERTAKEN_KEPT`). Without it, no process would see that approval once this one
+   * exited: the cardholder charged, the terminal told the purchase failed. A store that fails is logged at `error`
+   * (`ISO8583_WARN_SAF_OVERTAKEN_LOST`). Resolves with how many were stored; never rejects.
+   */
+  async keepAtStop(add: (reversal: IsoMessage) => Promise<boolean>): Promise<number> {
+    let kept = 0;
+    for (const { reversal, responseCode } of this.overtaken.takeAll()) {
+      const repeat = repeatOf(reversal);
+      const named = { mti: repeat['0'], stan: repeat['11'], terminal: repeat['41'], responseCode };
+      try {
+        await add(repeat);
+        kept += 1;
+        this.host.logger.warn(
+          { code: 'ISO8583_WARN_SAF_OVERTAKEN_KEPT', ...named },
+          'a reversal answered with a code that undid nothing while its original may still be approved: stored again as a repeat for the next start, which sends it',
+        );
+      } catch (err) {
+        this.host.logger.error(
+          { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOST', cause: (err as Iso8583Error | undefined)?.code, ...named },
+          'a reversal answered with a code that undid nothing could not be stored again at the stop: should its original be approved late, it is NOT reversed',
+        );
+      }
+    }
+    return kept;
+  }
+
   /** Writes the code of `response` (it undid nothing) to the entry's row; the reversal of a late approval left there. */
   private async share(sent: IsoMessage, response: IsoMessage): Promise<IsoMessage | undefined> {
     const rc = String(response['39'] ?? '');

@@ -8,6 +8,8 @@
  * STAN and terminal) whose reversal undid nothing queues the reversal again, as a repeat (`0401`, `0421`, `1421`: the host treats
  * it as the same reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`). Of a
  * remembered approval only its MTI, STAN, terminal, response code and amount fields are kept (no card data in memory).
+ * Memory does not outlive the process: at a stop the reversals still remembered are journaled again as repeats for
+ * the next start (`takeAll`, reversal-follow.ts `keepAtStop`).
  */
 import { isAcceptedFor, isApprovalClass } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
@@ -100,6 +102,17 @@ export class OvertakenReversals {
   isLateApproval(answer: IsoMessage): boolean {
     const mti = mtiText(answer['0']);
     return mti[2] === '1' && isReversible(mti.slice(0, 2) + '00') && isApprovalClass(this.dialect, answer['39'], mti);
+  }
+
+  /**
+   * The reversals remembered (answered with a code that undid nothing) whose original's late approval may still come
+   * (noted within `keepFor`), with their codes, taken: what a stop stores again (reversal-follow.ts `keepAtStop`).
+   */
+  takeAll(): { readonly reversal: IsoMessage; readonly responseCode: string | undefined }[] {
+    const now = Date.now();
+    const out = [...this.reversals.values()].filter((n) => now - n.at <= this.keepFor).map((n) => ({ reversal: n.message, responseCode: n.rc }));
+    this.reversals.clear();
+    return out;
   }
 
   /** Forgets what is remembered of the transaction `message` names (its reversal, its late approval). */

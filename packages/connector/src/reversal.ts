@@ -384,6 +384,8 @@ export class ReversalManager {
     this.stopClaims?.();
     this.follow.stop();
     await this.queue.stop();
+    // A reversal that undid nothing while its original may still be approved: journaled again for the next start.
+    if (this.destroying === undefined) await this.follow.keepAtStop((message) => this.add(entryOf(message, entryId())));
     await (this.destroying ?? this.journal.close());
   }
 }

@@ -19,7 +19,9 @@ export const SENT_AS: unique symbol = Symbol('iso8583.sentAs');
 export interface SendOptions {
   /**
    * Milliseconds to wait for the response, from 1 to 3600000 (`MAX_REQUEST_TIMEOUT`); anything else is refused with
-   * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`. Default: the connector's `requestTimeout`.
+   * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`. When shorter than `terminalQueue.timeout`, it bounds the wait in
+   * its terminal's queue too (`ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT` naming `timeout`). Default: the connector's
+   * `requestTimeout`.
    */
   timeout?: number;
   /**

@@ -66,6 +66,22 @@ export function terminalKey(field41: FieldSpec | undefined, terminal: unknown): 
   return wireValue(field41, fieldText(terminal) ?? String(terminal));
 }
 
+/** How long a request may wait for its terminal, and the option that says so. */
+interface WaitBound {
+  readonly ms: number;
+  readonly field: 'terminalQueue.timeout' | 'timeout';
+}
+
+/** The wait's bound: the queue's `timeout`, or the request's own `timeout` when shorter. */
+function waitBound(queue: number, request: number | undefined): WaitBound {
+  return request !== undefined && request < queue ? { ms: request, field: 'timeout' } : { ms: queue, field: 'terminalQueue.timeout' };
+}
+
+/** The failure of a request that waited its `bound` for its terminal (never written: the host never had it). */
+function queueTimeout(bound: WaitBound): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', `waited ${bound.ms} ms in the queue of its terminal`, { field: bound.field });
+}
+
 /** One lane per terminal id; a lane exists while its terminal has work. */
 export class TerminalQueue {
   private readonly lanes = new Map<string, Lane>();
@@ -94,9 +110,12 @@ export class TerminalQueue {
    * `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`. Default: none. `signal`: the caller's abort (send options), which ends the
    * wait at once, the request never written (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'no'`, its reason told so); the
    * others keep their order. It is listened to only while the request waits. Default: none. `id`: field 41 as the
-   * caller gave it, keyed as it goes on the wire (`terminalKey`).
+   * caller gave it, keyed as it goes on the wire (`terminalKey`). `timeout`: the request's own `timeout` (send
+   * options, ms), which bounds its wait here when shorter than the queue's (`ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`
+   * naming `timeout`): a caller that gives up after it is never answered later. Default: the queue's `timeout` alone.
    */
-  run<T>(id: unknown, task: () => Promise<T>, deadline?: number, mti = '', signal?: AbortSignal): Promise<T> {
+  run<T>(id: unknown, task: () => Promise<T>, deadline?: number, mti = '', signal?: AbortSignal, timeout?: number): Promise<T> {
+    const bound = waitBound(this.timeout, timeout);
     const terminal = terminalKey(this.field41, id);
     let lane = this.lanes.get(terminal);
     if (lane === undefined) {
@@ -107,7 +126,7 @@ export class TerminalQueue {
     const queued = performance.now();
     if (!current.busy) {
       current.busy = true;
-      return this.execute(terminal, current, task, queued);
+      return this.execute(terminal, current, task, queued, bound);
     }
     if (current.waiting.length >= this.maxQueued) {
       return Promise.reject(
@@ -118,26 +137,20 @@ export class TerminalQueue {
     }
     const left = timeLeft(deadline, performance.now());
     // The deadline, not the queue's own timeout, ends this wait: the caller's promise (DEADLINE) is the one kept.
-    const byDeadline = left < this.timeout;
+    const byDeadline = left < bound.ms;
     const refused = abortedBefore(signal, mti);
     if (refused !== undefined) return Promise.reject(refused);
     return new Promise<T>((resolve, reject) => {
       const entry: Waiting = {
         start: () => {
           stopWaiting(entry);
-          this.execute(terminal, current, task, queued).then(resolve, reject);
+          this.execute(terminal, current, task, queued, bound).then(resolve, reject);
         },
         reject,
         timer: setTimeout(() => {
           this.leave(current, entry);
-          reject(
-            byDeadline
-              ? deadlineError(mti)
-              : connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', `waited ${this.timeout} ms in the queue of its terminal`, {
-                  field: 'terminalQueue.timeout',
-                }),
-          );
-        }, Math.min(this.timeout, left)),
+          reject(byDeadline ? deadlineError(mti) : queueTimeout(bound));
+        }, Math.min(bound.ms, left)),
       };
       if (signal !== undefined) {
         entry.signal = signal;
@@ -173,16 +186,14 @@ export class TerminalQueue {
 
   /**
    * Runs `task` in its turn (`queued`: when it came, a `performance.now()` time): the lock beyond the process waits
-   * only what is left of `timeout` since then, so that the two waits add up to one `terminalQueue.timeout`. A turn that
+   * only what is left of the wait's `bound` since then, so that the two waits add up to one bound. A turn that
    * comes with nothing left (its wait's timer not yet run, the loop busy) fails with
    * `ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`, the task never run: it once proceeded, the lock tried for 1 ms.
    */
-  private async execute<T>(terminal: string, lane: Lane, task: () => Promise<T>, queued: number): Promise<T> {
+  private async execute<T>(terminal: string, lane: Lane, task: () => Promise<T>, queued: number, bound: WaitBound): Promise<T> {
     try {
-      const left = this.timeout - (performance.now() - queued);
-      if (left <= 0) {
-        throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', `waited ${this.timeout} ms in the queue of its terminal`, { field: 'terminalQueue.timeout' });
-      }
+      const left = bound.ms - (performance.now() - queued);
+      if (left <= 0) throw queueTimeout(bound);
       return await (this.lock === undefined ? task() : this.lock.hold(terminal, task, left));
     } finally {
       const next = lane.waiting.shift();

@@ -193,7 +193,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     if (message['11'] == null && !saf) kind += FILLS;
     if (this.queueHolder === undefined || saf || message['41'] == null) return this.choose(message, kind, input, options, saf, false);
     const holder = this.queueHolder;
-    return holder.outcomes.queued(holder.terminalQueue as TerminalQueue, message, options?.deadline, () => this.choose(message, kind, input, options, saf, true), options?.signal);
+    return holder.outcomes.queued(holder.terminalQueue as TerminalQueue, message, options?.deadline, () => this.choose(message, kind, input, options, saf, true), options?.signal, options?.timeout);
   }
 
   /** Picks the upstream (see `run`); `lane`: the request holds its terminal's turn in the group's queue. */

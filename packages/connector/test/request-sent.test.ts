@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { requestSent, upstreamFailureCode } from '../src/index.js';
-import type { Iso8583Error } from '@iso8583/codec';
+import type { Iso8583Error, IsoMessage } from '@iso8583/codec';
 import { connectorFor, downPort, peerAndConnector, peerFor, tempDir } from './helpers/setup.js';
 import { writeFaults } from './helpers/write-faults.js';
 import { purchase } from './peer.js';
@@ -109,4 +109,19 @@ test('request sent – a maybe anywhere in the chain wins over a no before it (a
   assert.equal(requestSent(wrapper), 'maybe');
   assert.equal(upstreamFailureCode(wrapper), '68');
   assert.equal(requestSent({ code: 'ISO8583_ERR_INBOUND_SEQUENCE_FAILED', sent: 'no', cause: { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' } }), 'no');
+});
+
+test('request sent – refused by the SAF queue (a purchase with saf: true, a past deadline; no queue; closing): no, 91', async (t) => {
+  const dir = tempDir(t, 'request-sent-saf');
+  const peer = await peerFor(t);
+  const withQueue = connectorFor(t, { host: '127.0.0.1', port: peer.port, reversal: { enabled: true }, saf: { enabled: true, journalDir: dir } });
+  const refused = await failure(withQueue.request(purchase('009801'), { saf: true, deadline: performance.now() - 10 }));
+  assert.deepEqual(seen(refused), ['ISO8583_ERR_CONNECTOR_SAF', 'no', '91']);
+  const noQueue = connectorFor(t, { host: '127.0.0.1', port: peer.port });
+  const reversalAdvice: IsoMessage = { ...purchase('009802'), '0': '0420' };
+  delete reversalAdvice['2'];
+  assert.deepEqual(seen(await failure(noQueue.request(reversalAdvice, { saf: true }))), ['ISO8583_ERR_CONNECTOR_SAF', 'no', '91']);
+  void withQueue.close();
+  assert.deepEqual(seen(await failure(withQueue.request(reversalAdvice, { saf: true }))), ['ISO8583_ERR_CONNECTOR_CLOSED', 'no', '91']);
+  assert.equal(peer.received.length, 0, 'nothing reached the host');
 });
