@@ -10,7 +10,7 @@
  * takes it reopens the reversal), and a late approval this node remembers no reversal of looks there: it takes the
  * code (the reversal is stored again from here), or leaves its kept fields (no card data) on its transaction's pending
  * entry, which the node whose reversal is answered next reads with its code. A failure to write the code is logged
- * at `warn` (`ISO8583_WARN_SAF_OVERTAKEN_LOCAL`) and the reversal remembered in this node's memory only, as with a
+ * at `error` (`ISO8583_WARN_SAF_OVERTAKEN_LOCAL`) and the reversal remembered in this node's memory only, as with a
  * single node; a failed look-up for a late approval is logged at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED`):
  * if another node's reversal undid nothing, that approval stands.
  */
@@ -77,14 +77,15 @@ export class ReversalFollowUp {
     try {
       approval = await this.journal.undidNothing?.(sent, rc);
     } catch (err) {
-      this.host.logger.warn(
+      this.host.logger.error(
         { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOCAL', cause: (err as Iso8583Error | undefined)?.code, mti: sent['0'], stan: sent['11'], terminal: sent['41'], responseCode: rc },
-        'a reversal answered with a code that undid nothing could not be recorded in the shared store: remembered by this node only (a late approval of it reaching another node is not reversed)',
+        'a reversal answered with a code that undid nothing could not be recorded in the shared store (or was, and its reply was lost): remembered by this node only; a late approval of it reaching another node is NOT reversed, nor one another node had left on its entry (taken by a write that committed unseen)',
       );
       this.overtaken.answered(sent, response, true);
       return undefined;
     }
     if (approval === undefined) return undefined;
+    this.overtaken.forget(sent);
     return this.again.store({ reversal: repeatOf(sent), responseCode: rc, approval }, true);
   }
 
