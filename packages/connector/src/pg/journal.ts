@@ -53,6 +53,7 @@ import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.j
 import { migrate } from './migrations.js';
 import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
 import { LATE_APPROVAL, UNDID_NOTHING } from './overtaken-sql.js';
+import { OVERTAKEN_FOR_MS } from '../reversal-overtaken.js';
 import { createPgPool, maskUrl, storeCause } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
@@ -326,14 +327,15 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
   /**
    * A late approval (its kept fields `approval`: MTI, STAN, terminal, response code, amounts) of a transaction whose
    * reversal this node does not remember (see `ReversalJournal.lateApproval`): takes, once across the nodes, the code of
-   * a reversal of it that undid nothing (done within `purgeAfter`, or about to end) and resolves with that reversal and
+   * a reversal of it that undid nothing (done within `OVERTAKEN_FOR_MS`, whatever `purgeAfter`: the purge keeps such a
+   * row that long, and an older one of the terminal's STAN is another transaction's; or about to end) and resolves with that reversal and
    * code; else leaves the approval on its transaction's pending entry, if any, and resolves `undefined`
    * (overtaken-sql.ts, `LATE_APPROVAL`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
   async lateApproval(approval: IsoMessage): Promise<{ reversal: IsoMessage; responseCode: string } | undefined> {
     try {
       const { rows } = await this.ready().query<{ code: string | null; reversal: string }>(LATE_APPROVAL, [
-        this.claims, textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), this.purgeAfter,
+        this.claims, textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), OVERTAKEN_FOR_MS,
       ]);
       const row = rows[0];
       return row === undefined || row.code === null ? undefined : { reversal: JSON.parse(row.reversal) as IsoMessage, responseCode: row.code };

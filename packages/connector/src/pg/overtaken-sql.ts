@@ -3,7 +3,8 @@
  * bank (reversal-follow.ts): its answer undid nothing (`25`, original not found), and the bank approved the original
  * after it, that late approval reaching another node than the one the reversal's answer reached (schema-saf.ts,
  * version 8). A transaction's rows are those of a reversal entry (`kind` NULL) under the upstream keys `$1` whose
- * reversal names fields 41 `$2` and 11 `$3` (`IS NOT DISTINCT FROM`: a field absent matches absent), the newest first;
+ * reversal names fields 41 `$2` and 11 `$3` (`=`: a reversal always has both, `REVERSAL_FIELDS`; so the look-up uses the
+ * index `iso8583_saf_overtaken`, schema-saf.ts step 8, never a scan of the upstream's rows), the newest first;
  * the row is locked by the statement, so that of two nodes at once one sees the other's change (read committed: the
  * second re-reads the row once the first commits).
  */
@@ -12,7 +13,7 @@
 function transactionRow(columns: string, more: string): string {
   return `SELECT id, ${columns} FROM iso8583_saf
     WHERE upstream = ANY($1::text[]) AND entry->>'kind' IS NULL
-      AND entry->'reversal'->>'41' IS NOT DISTINCT FROM $2::text AND entry->'reversal'->>'11' IS NOT DISTINCT FROM $3::text
+      AND entry->'reversal'->>'41' = $2::text AND entry->'reversal'->>'11' = $3::text
       AND ${more}
     ORDER BY created_at DESC LIMIT 1 FOR UPDATE`;
 }
@@ -31,7 +32,8 @@ export const UNDID_NOTHING = `WITH t AS MATERIALIZED (${transactionRow('late_app
 /**
  * A late approval of the transaction (its kept fields `$4`, JSON) reached this node, which remembers no reversal of
  * it: a reversal entry of the transaction answered with a code that undid nothing (`reversed`, `undid_nothing` set,
- * done less than `$5` ms ago: `purgeAfter`), or pending with that code written (its end not recorded yet), has the code
+ * done less than `$5` ms ago: `OVERTAKEN_FOR_MS`, the while a node's memory keeps one and the purge
+ * keeps its row, whatever `purgeAfter`: an older row of the terminal's STAN is another transaction's), or pending with that code written (its end not recorded yet), has the code
  * taken (cleared: exactly one node gets it) and returned with the entry's reversal (JSON text); a pending one without
  * it gets the approval (`late_approval`: the node whose reversal is answered next reads it, `UNDID_NOTHING`), and
  * returns no code.
