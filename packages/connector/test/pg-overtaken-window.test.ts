@@ -2,7 +2,9 @@
 // nothing in (overtaken-sql.ts): kept at least OVERTAKEN_FOR_MS whatever `purgeAfter` (with 0 the row was purged at
 // once, and even a late approval on the same node stood); looked up no further back than that (an older row of the
 // terminal's STAN is another transaction's: its code repeated the wrong reversal); and a fresh attempt of the entry
-// clears the code an earlier attempt's answer left (its node stopped before the entry's end). Real server.
+// clears the code an earlier attempt's answer left (its node stopped before the entry's end). A node that found a code
+// or an approval stops before the repeat it calls for is stored: the row still calls for it, and the repeat has one id
+// on every node and try, so it is stored once. Real server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
@@ -70,5 +72,40 @@ test('pg: a new attempt clears the code an earlier attempt\'s answer left; the l
   const [row] = await sql<{ code: string | null; approval: unknown }>(url, `SELECT undid_nothing AS code, late_approval AS approval FROM iso8583_saf WHERE id = 'stale'`);
   assert.equal(row?.code, null);
   assert.notEqual(row?.approval, null, 'the approval waits for the new attempt\'s answer');
-  assert.equal((await journal.undidNothing(reversal('000301'), '25'))?.['11'], '000301', 'the new 25 takes it');
+  assert.equal((await journal.undidNothing(reversal('000301'), '25'))?.approval['11'], '000301', 'the new 25 takes it');
+});
+
+/** The repeat (0401) of `stan`'s reversal, stored as entry `id`: resolves what the journal's add says. */
+const storeRepeat = (journal: PgJournal, id: string, stan: string) => journal.add({ id, reversal: { ...reversal(stan), '0': '0401' }, at: Date.now() });
+
+test('pg: a node that takes the code for a late approval and stops before storing the repeat leaves it for the next copy; the repeat is stored once', async (t) => {
+  const { url, journal } = await journalOn(t, 'overtaken_take_crash', 600_000);
+  await answered25(journal, 'took', '000401');
+  const first = await journal.lateApproval(approval('000401'));
+  assert.equal(first?.responseCode, '25');
+  // The node stops here (its repeat never stored): the approval's next copy (another node, a restart) finds the code.
+  const second = await journal.lateApproval(approval('000401'));
+  assert.equal(second?.responseCode, '25', 'the code is still there');
+  assert.equal(second?.againId, first?.againId, 'one id for the repeat, whichever node stores it');
+  assert.equal(await storeRepeat(journal, second!.againId, '000401'), undefined);
+  // The first node, had it lived (slow, not stopped), stores nothing more.
+  assert.equal(await storeRepeat(journal, first!.againId, '000401'), 'exists');
+  const rows = await sql<{ mti: string }>(url, `SELECT entry->'reversal'->>'0' AS mti FROM iso8583_saf ORDER BY created_at`);
+  assert.deepEqual(rows.map((r) => r.mti), ['0400', '0401']);
+});
+
+test('pg: a node whose 25 takes another node\'s late approval and stops before storing the repeat leaves it for the next attempt\'s 25', async (t) => {
+  const { journal } = await journalOn(t, 'overtaken_answer_crash', 600_000);
+  await journal.add({ id: 'left', reversal: reversal('000501'), at: Date.now() });
+  await journal.attempt('left', 1);
+  assert.equal(await journal.lateApproval(approval('000501')), undefined, 'the approval is left on the pending entry');
+  const first = await journal.undidNothing(reversal('000501'), '25');
+  assert.equal(first?.approval['11'], '000501');
+  // The node stops here: the entry is not done, its repeat not stored; the next attempt (the node that claims it) is
+  // answered 25 again and finds the approval still there.
+  await journal.attempt('left', 2);
+  const second = await journal.undidNothing(reversal('000501'), '25');
+  assert.equal(second?.approval['11'], '000501', 'the approval is still there');
+  assert.equal(second?.againId, first?.againId);
+  assert.equal(await storeRepeat(journal, second!.againId, '000501'), undefined);
 });

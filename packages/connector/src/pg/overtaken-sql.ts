@@ -21,27 +21,39 @@ function transactionRow(columns: string, more: string): string {
 /**
  * A reversal attempt of the transaction was answered `$4`, a code that undid nothing, and its entry (pending: its end
  * is recorded after this) is about to end: the code is written to its row, unless a late approval is there already
- * (another node's, `LATE_APPROVAL`), which is taken instead (cleared, and returned as JSON text: the node that got the
- * answer reverses it). No row back: no pending entry of the transaction (nothing written).
+ * (another node's, `LATE_APPROVAL`), which is returned instead (JSON text, with the row's `id`: the node that got the
+ * answer stores the repeat as entry `againId(id)`). The approval stays on the row: a node that stops before that store
+ * is durable leaves it for the next attempt's answer (another node's, once it claims the entry), and the repeat's id,
+ * the same every time, stores it once. No row back: no pending entry of the transaction (nothing written).
  */
 export const UNDID_NOTHING = `WITH t AS MATERIALIZED (${transactionRow('late_approval', 'done_at IS NULL')})
-  UPDATE iso8583_saf s SET undid_nothing = CASE WHEN t.late_approval IS NULL THEN $4::text END, late_approval = NULL
+  UPDATE iso8583_saf s SET undid_nothing = CASE WHEN t.late_approval IS NULL THEN $4::text END
   FROM t WHERE s.id = t.id
-  RETURNING t.late_approval::text AS approval`;
+  RETURNING t.late_approval::text AS approval, s.id`;
+
+/**
+ * The id of the repeat a late approval calls for, of the reversal entry `id` (its row): the same on every node and every
+ * try, so that the store holds one whoever stores it and however often (`ReversalJournal.add` resolves `'exists'`).
+ */
+export function againId(id: string): string {
+  return `${id}.again`;
+}
 
 /**
  * A late approval of the transaction (its kept fields `$4`, JSON) reached this node, which remembers no reversal of
  * it: a reversal entry of the transaction answered with a code that undid nothing (`reversed`, `undid_nothing` set,
  * done less than `$5` ms ago: `OVERTAKEN_FOR_MS`, the while a node's memory keeps one and the purge
- * keeps its row, whatever `purgeAfter`: an older row of the terminal's STAN is another transaction's), or pending with that code written (its end not recorded yet), has the code
- * taken (cleared: exactly one node gets it) and returned with the entry's reversal (JSON text); a pending one without
- * it gets the approval (`late_approval`: the node whose reversal is answered next reads it, `UNDID_NOTHING`), and
- * returns no code.
+ * keeps its row, whatever `purgeAfter`: an older row of the terminal's STAN is another transaction's), or pending
+ * with that code written (its end not recorded yet), has the code returned with the entry's reversal (JSON text) and
+ * its row's `id`: the node stores the repeat as entry `againId(id)`. The code stays on the row: a node that stops
+ * before that store is durable loses nothing a later copy of the approval would find, and every node that stores the
+ * repeat stores the same entry, once. A pending one without it gets the approval (`late_approval`: the node whose
+ * reversal is answered next reads it, `UNDID_NOTHING`), and returns no code.
  */
 export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
   'undid_nothing',
   `(done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5 * interval '1 millisecond'))`,
 )})
-  UPDATE iso8583_saf s SET undid_nothing = NULL, late_approval = CASE WHEN t.undid_nothing IS NULL THEN $4::jsonb END
+  UPDATE iso8583_saf s SET late_approval = CASE WHEN t.undid_nothing IS NULL THEN $4::jsonb ELSE s.late_approval END
   FROM t WHERE s.id = t.id
-  RETURNING t.undid_nothing AS code, (s.entry->'reversal')::text AS reversal`;
+  RETURNING t.undid_nothing AS code, (s.entry->'reversal')::text AS reversal, s.id`;

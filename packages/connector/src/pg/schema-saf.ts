@@ -123,7 +123,8 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
   {
     // A reversal's answer that undid nothing (`25`, original not found: it overtook its original at the bank), and a
     // late approval of its original, may reach two nodes (overtaken-sql.ts): `undid_nothing` is the code of such an
-    // answer, written before the entry's end, taken (cleared) by the one node that reverses the late approval;
+    // answer, written before the entry's end, read by the node that reverses the late approval (its repeat's id is the
+    // row's: stored once);
     // `late_approval` the approval's kept fields (MTI, STAN, terminal, response code, amounts: no card data) when it
     // came while the entry was pending, read by the node whose reversal is answered. Rows last `purgeAfter`, as
     // before (one holding a code at least `OVERTAKEN_FOR_MS`). `iso8583_saf_overtaken` finds the rows of a transaction
