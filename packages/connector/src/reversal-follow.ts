@@ -81,7 +81,7 @@ export class ReversalFollowUp {
     } catch (err) {
       this.host.logger.error(
         { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOCAL', cause: (err as Iso8583Error | undefined)?.code, mti: sent['0'], stan: sent['11'], terminal: sent['41'], responseCode: rc },
-        'a reversal answered with a code that undid nothing could not be recorded in the shared store (or was, and its reply was lost): remembered by this node only; a late approval of it reaching another node is NOT reversed, nor one another node had left on its entry (taken by a write that committed unseen)',
+        'a reversal answered with a code that undid nothing could not be recorded in the shared store (or was, and its reply was lost): remembered by this node only; a late approval of it reaching another node is NOT reversed, nor one another node had left on its entry',
       );
       this.overtaken.answered(sent, response, true);
       return undefined;
