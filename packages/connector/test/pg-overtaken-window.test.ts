@@ -11,6 +11,7 @@ import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
+import { LATE_APPROVAL } from '../src/pg/overtaken-sql.js';
 import { sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
@@ -108,4 +109,18 @@ test('pg: a node whose 25 takes another node\'s late approval and stops before s
   assert.equal(second?.approval['11'], '000501', 'the approval is still there');
   assert.equal(second?.againId, first?.againId);
   assert.equal(await storeRepeat(journal, second!.againId, '000501'), undefined);
+});
+
+test('pg: the look-up of a late approval reads its transaction\'s rows by index, never every row of the upstream', async (t) => {
+  const { url, journal } = await journalOn(t, 'overtaken_index', 600_000);
+  await answered25(journal, 'indexed', '000601');
+  // A scan of the table is made dear: the plan takes an index when one serves the statement's conditions.
+  const noScan = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c enable_seqscan=off')}`;
+  const plan = await sql<{ 'QUERY PLAN': string }>(noScan, `EXPLAIN ${LATE_APPROVAL}`, [[''], 'TERM0001', '000601', '{}', 600_000]);
+  const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+  assert.doesNotMatch(text, /Seq Scan on iso8583_saf/, text);
+  assert.match(text, /iso8583_saf_overtaken/, text);
+  // Found by the transaction's fields 41 and 11 in the index, not by reading every row of the upstream's there.
+  const conditions = text.split('\n').filter((l) => /Index Cond/.test(l)).join('\n');
+  assert.match(conditions, /'41'.*'11'|'11'.*'41'/s, text);
 });
