@@ -153,6 +153,7 @@ class Held extends Error {
   constructor(
     readonly pid: number | undefined,
     readonly foreign = false,
+    readonly olderThanBoot = false,
   ) {
     super('held');
   }
@@ -163,6 +164,9 @@ function lockedError(kind: FolderLockKind, dir: string, path: string, held: Held
   const err = kind.locked(dir, held.pid);
   if (held.foreign) {
     err.message += ` (its lock file ${path} is of a format this version of iso8583 does not know, a newer version's: stop every process of that version on the folder, or remove the file once none runs)`;
+  }
+  if (held.olderThanBoot) {
+    err.message += ` (its lock file ${path} names a pid alone and was last touched before this boot began, or the clock stepped forward: process ${String(held.pid)} runs Node now; remove the file if no iso8583 of an older version runs on the folder)`;
   }
   return err;
 }
@@ -246,7 +250,10 @@ async function take(mine: string, path: string, onStale: (pid: number | undefine
     if (found === 'gone') continue;
     const why = await staleness(path, found);
     if (why === 'changed') continue;
-    if (why === undefined) throw new Held(found.owner?.pid, found.owner?.foreign === true);
+    if (why === undefined) {
+      const state = found.owner === undefined ? undefined : ownerState(found.owner, found.mtimeMs);
+      throw new Held(found.owner?.pid, found.owner?.foreign === true, state?.state === 'alive' && state.olderThanBoot === true);
+    }
     const pid = found.owner?.pid;
     const gate = `${path}.takeover-${pid ?? 'unknown'}`;
     try {

@@ -20,7 +20,12 @@
  *   {@link LOCK_STALE} ms; untouched that long, it is taken over.
  * A lock of an older version (its pid alone), or where there is no `/proc` (not Linux: macOS, Windows), is judged by
  * the pid alone, as before: alive while a process has that pid, an earlier incarnation when it is this process's; on
- * Linux, one last touched before this boot began is gone (`rebooted`), whoever has its pid now. So
+ * Linux, one last touched before this boot began is gone (`rebooted`) when no process has its pid now, or one that is
+ * not Node (`/proc/<pid>/cmdline`: another program was given the pid after the reboot); a Node process with its pid
+ * (or one whose command line cannot be read) is held (`olderThanBoot`: the refusal says to remove the lock if no older
+ * iso8583 runs). "Before this boot" is read from the wall clock (`btime`), which a clock stepped forward moves: a live
+ * holder's lock then looks older than the boot, and its start time cannot tell (read through the same `btime`, every
+ * process of this boot started after such a lock's modification time), so only what runs with the pid decides. So
  * there, two worker threads of one process are not told apart: the guarantee against a second journal in another
  * worker thread holds on Linux only.
  * The format, for every later version: one JSON object on one line, `{"pid":...,"token":...}` with the members above,
@@ -188,7 +193,26 @@ function exists(pid: number): boolean {
  * lock, see {@link openHere}); `elsewhere` (another pid namespace, kernel or time namespace: see {@link LOCK_STALE});
  * `foreign` (a later version's format: held, see {@link LockOwner}).
  */
-export type OwnerState = { state: 'alive' | 'here' | 'elsewhere' | 'foreign' } | { state: 'gone'; why: 'exited' | 'restarted' | 'reused' | 'rebooted' };
+export type OwnerState =
+  | { state: 'alive'; olderThanBoot?: true }
+  | { state: 'here' | 'elsewhere' | 'foreign' }
+  | { state: 'gone'; why: 'exited' | 'restarted' | 'reused' | 'rebooted' };
+
+/**
+ * True when the process `pid` (running) may hold a lock of an older iso8583: it runs Node (its command's base name
+ * starts with `node` or is `iso8583`), or its command line cannot be read (hidden: taken for a holder, never taken
+ * over). Another program (a shell, a daemon given the pid after a reboot) cannot hold it.
+ */
+function mayHold(pid: number): boolean {
+  let command: string;
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0] ?? '';
+  } catch {
+    return true;
+  }
+  const base = command.slice(command.lastIndexOf('/') + 1).toLowerCase();
+  return base === '' || base.startsWith('node') || base.startsWith('iso8583');
+}
 
 /**
  * True when a lock last modified at `mtimeMs` was last touched before this boot began (`me.bootedAt`): its holder
@@ -207,8 +231,12 @@ export function ownerState(owner: LockOwner, mtimeMs: number): OwnerState {
   const me = identity();
   if (me === undefined || owner.start === undefined || owner.boot === undefined || owner.ns === undefined) {
     // Its pid alone (an older version's lock, a hand-made one, or no /proc). Last touched before this boot began (a
-    // crash before a reboot): gone, whoever has its pid now. Our own pid without our own lock is an earlier incarnation.
-    if (me !== undefined && beforeBoot(mtimeMs, me)) return { state: 'gone', why: 'rebooted' };
+    // crash before a reboot, or a clock stepped forward): gone unless a Node process has its pid now (see the module
+    // comment). Our own pid without our own lock is an earlier incarnation.
+    if (me !== undefined && beforeBoot(mtimeMs, me)) {
+      if (owner.pid === process.pid || !exists(owner.pid) || (me.procIsOurs && !mayHold(owner.pid))) return { state: 'gone', why: 'rebooted' };
+      return { state: 'alive', olderThanBoot: true };
+    }
     if (owner.pid === process.pid) return { state: 'gone', why: 'restarted' };
     return exists(owner.pid) ? { state: 'alive' } : { state: 'gone', why: 'exited' };
   }

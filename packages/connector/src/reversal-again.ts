@@ -50,9 +50,12 @@ export class ReversalsAgain {
   /**
    * Stores the reversal `again` calls for; resolves `undefined` once it is durable, or (`inPlace`: the reversal it
    * follows has not ended) with it when it cannot be stored, for the SAF queue to send in that one's place; else a
-   * failed store is tried again, as the same entry (see the file's opening comment). Never rejects.
+   * failed store is tried again, as the same entry (see the file's opening comment). Never rejects. `id`: the entry's
+   * id, a new one by default; a shared store's (`ReversalJournal.lateApproval`, `undidNothing`) is the same on every
+   * node and try, so that the repeat is stored once however many nodes store it, and a node that stopped before its
+   * store was durable left the row that calls for it as it was.
    */
-  async store(again: ReversalAgain, inPlace: boolean): Promise<IsoMessage | undefined> {
+  async store(again: ReversalAgain, inPlace: boolean, id = entryId()): Promise<IsoMessage | undefined> {
     const reversal = again.reversal;
     const currency = reversal['49'];
     const kept = this.plan.approve(reversal, again.approval, typeof currency === 'string' ? currency : '');
@@ -60,7 +63,6 @@ export class ReversalsAgain {
       { mti: reversal['0'], stan: reversal['11'], responseCode: again.responseCode, ...(kept === undefined ? {} : { amountKept: kept }) },
       'a late approval came after its reversal was answered with a code that undid nothing: reversing it again',
     );
-    const id = entryId();
     try {
       if (!(await this.add(reversal, id))) this.elsewhere(reversal);
       return undefined;

@@ -6,11 +6,13 @@
  * With a journal several nodes share (PostgreSQL: `ReversalJournal.undidNothing` and `lateApproval`) the reversal's
  * answer and the late approval may reach two nodes: node B took over node A's reversal and got the `25`, the late
  * approval comes on node A's connection (or the other way round, the approval first). So the code is written to the
- * entry's row before its end (not kept in memory: the row is the one place every node looks, and the one node that
- * takes it reopens the reversal), and a late approval this node remembers no reversal of looks there: it takes the
- * code (the reversal is stored again from here), or leaves its kept fields (no card data) on its transaction's pending
- * entry, which the node whose reversal is answered next reads with its code. A failure to write the code is logged
- * at `warn` (`ISO8583_WARN_SAF_OVERTAKEN_LOCAL`) and the reversal remembered in this node's memory only, as with a
+ * entry's row before its end (not kept in memory: the row is the one place every node looks), and a late approval
+ * this node remembers no reversal of looks there: it finds the code (the reversal is stored again from here), or
+ * leaves its kept fields (no card data) on its transaction's pending entry, which the node whose reversal is answered
+ * next reads with its code. Neither is cleared when read: the repeat is stored under an id the row gives it, the same
+ * on every node and try, so it is stored once however many nodes read it, and a node that stops before its store is
+ * durable leaves the row calling for it (the next copy of the approval, or the next attempt's answer, finds it). A failure to write the code is logged
+ * at `error` (`ISO8583_WARN_SAF_OVERTAKEN_LOCAL`) and the reversal remembered in this node's memory only, as with a
  * single node; a failed look-up for a late approval is logged at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED`):
  * if another node's reversal undid nothing, that approval stands.
  */
@@ -104,24 +106,25 @@ export class ReversalFollowUp {
   /** Writes the code of `response` (it undid nothing) to the entry's row; the reversal of a late approval left there. */
   private async share(sent: IsoMessage, response: IsoMessage): Promise<IsoMessage | undefined> {
     const rc = String(response['39'] ?? '');
-    let approval: IsoMessage | undefined;
+    let left: { approval: IsoMessage; againId: string } | undefined;
     try {
-      approval = await this.journal.undidNothing?.(sent, rc);
+      left = await this.journal.undidNothing?.(sent, rc);
     } catch (err) {
-      this.host.logger.warn(
+      this.host.logger.error(
         { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOCAL', cause: (err as Iso8583Error | undefined)?.code, mti: sent['0'], stan: sent['11'], terminal: sent['41'], responseCode: rc },
-        'a reversal answered with a code that undid nothing could not be recorded in the shared store: remembered by this node only (a late approval of it reaching another node is not reversed)',
+        'a reversal answered with a code that undid nothing could not be recorded in the shared store (or was, and its reply was lost): remembered by this node only; a late approval of it reaching another node is NOT reversed, nor one another node had left on its entry',
       );
       this.overtaken.answered(sent, response, true);
       return undefined;
     }
-    if (approval === undefined) return undefined;
-    return this.again.store({ reversal: repeatOf(sent), responseCode: rc, approval }, true);
+    if (left === undefined) return undefined;
+    this.overtaken.forget(sent);
+    return this.again.store({ reversal: repeatOf(sent), responseCode: rc, approval: left.approval }, true, left.againId);
   }
 
   /** Looks `answer` (a late approval) up in the shared journal; stores the reversal it calls for, if any. */
   private async lookUp(answer: IsoMessage): Promise<void> {
-    let found: { reversal: IsoMessage; responseCode: string } | undefined;
+    let found: { reversal: IsoMessage; responseCode: string; againId: string } | undefined;
     try {
       found = await this.journal.lateApproval?.(this.overtaken.kept(answer));
     } catch (err) {
@@ -134,6 +137,6 @@ export class ReversalFollowUp {
     if (found === undefined) return;
     // Taken from memory too (noted by `again`): this node's own reversal answer, should one come, finds nothing to repeat.
     this.overtaken.forget(found.reversal);
-    await this.again.store({ reversal: repeatOf(found.reversal), responseCode: found.responseCode, approval: answer }, false);
+    await this.again.store({ reversal: repeatOf(found.reversal), responseCode: found.responseCode, approval: answer }, false, found.againId);
   }
 }

@@ -169,16 +169,18 @@ export interface ReversalJournal {
    * transaction) was answered `responseCode`, a code that undid nothing (`25`: it overtook its original at the host),
    * and its entry is about to end: kept with the entry (for `purgeAfter`), so that a late approval of the original
    * reaching another node reverses it (`lateApproval`). Resolves with the kept fields of a late approval another node
-   * left there first, taken (this node reverses it), else `undefined`. Without it, only this node remembers it.
+   * left there first (this node reverses it) and the id its repeat is stored as (the same on every node and try: the
+   * store holds it once), else `undefined`. Without it, only this node remembers it.
    */
-  undidNothing?(sent: IsoMessage, responseCode: string): Promise<IsoMessage | undefined>;
+  undidNothing?(sent: IsoMessage, responseCode: string): Promise<{ approval: IsoMessage; againId: string } | undefined>;
   /**
    * Optional, with `undidNothing`: a late approval (its kept fields: MTI, STAN, terminal, response code, amounts)
-   * whose transaction's reversal this node does not remember: resolves with that reversal and its code when one
-   * undid nothing, taken once across the nodes (the caller reverses the approval); else `undefined`, the approval kept
-   * with the transaction's pending entry if any (its `undidNothing` then returns it).
+   * whose transaction's reversal this node does not remember: resolves with that reversal, its code and the id the
+   * repeat is stored as (the same on every node and try: the store holds one, whichever node stores it) when one undid
+   * nothing (the caller reverses the approval); else `undefined`, the approval kept with the transaction's pending
+   * entry if any (its `undidNothing` then returns it).
    */
-  lateApproval?(approval: IsoMessage): Promise<{ reversal: IsoMessage; responseCode: string } | undefined>;
+  lateApproval?(approval: IsoMessage): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined>;
 }
 
 /** The SAF queue's store: the same interface as {@link ReversalJournal}. */

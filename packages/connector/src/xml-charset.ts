@@ -22,10 +22,15 @@ const CHARSET_PARAMETER = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i;
 /** The `encoding` of an XML declaration at the start of a body (after a byte order mark and white space). */
 const DECLARED_ENCODING = /^(?:\uFEFF|\u00EF\u00BB\u00BF)?\s*<\?xml\s[^?>]*?\bencoding\s*=\s*(?:"([^"]*)"|'([^']*)')/;
 
-/** A label as it is named in a refusal: the characters a charset name has, at most 40 (never the body). */
+/**
+ * A label as it is named in a refusal: the characters a charset name has, at most 40 (never the body); a label with
+ * more than 6 digits in all (no charset name the routes could be asked for has more than `ISO-8859-15`'s 6 unless it
+ * is a dated alias) has every digit shown as `#`, whatever separates them: `4111-1111-1111-1111` or `4111.1111:1111`
+ * is a card number, not a charset, and a digit-run mask keeps its first six and last four.
+ */
 function shown(label: string): string {
   const safe = label.replace(/[^A-Za-z0-9._:-]/g, '?').slice(0, 40);
-  return /[0-9]{5}/.test(safe) ? safe.replace(/[0-9]/g, '#') : safe;
+  return (safe.match(/[0-9]/g)?.length ?? 0) > 6 ? safe.replace(/[0-9]/g, '#') : safe;
 }
 
 /**

@@ -60,3 +60,20 @@ test('fastify xml – a charset other than UTF-8 or ISO-8859-1, or a header and 
   }
   assert.equal(peer.received.length, 0);
 });
+
+test('fastify xml – a charset label that is a card number (digits split by - . or :) is refused with no digit of it', async (t) => {
+  const { peer, port } = await setup(t);
+  const cases: [string, Buffer, string][] = [
+    ['text/xml', Buffer.from(doc('4111-1111-1111-1111'), 'latin1'), 'the XML declaration\'s encoding "####-####-####-####" is not one the routes read (UTF-8, ISO-8859-1)'],
+    ['text/xml; charset=4111.1111.1111.1111', Buffer.from(doc(undefined), 'latin1'), 'the body\'s charset "####.####.####.####" is not one the routes read (UTF-8, ISO-8859-1)'],
+    ['text/xml; charset=41111111:11111111', Buffer.from(doc(undefined), 'latin1'), 'the body\'s charset "########:########" is not one the routes read (UTF-8, ISO-8859-1)'],
+    ['text/xml; charset=ISO-8859-15', Buffer.from(doc(undefined), 'latin1'), 'the body\'s charset "ISO-8859-15" is not one the routes read (UTF-8, ISO-8859-1)'],
+  ];
+  for (const [type, body, reason] of cases) {
+    const r = await post(port, type, body);
+    assert.equal(r.status, 400, r.body);
+    assert.doesNotMatch(r.body, /1111/, type);
+    assert.deepEqual((JSON.parse(r.body) as { errors: unknown[] }).errors, [{ code: 'ISO8583_ERR_CONNECTOR_INPUT', message: reason }], type);
+  }
+  assert.equal(peer.received.length, 0);
+});

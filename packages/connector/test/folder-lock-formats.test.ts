@@ -20,16 +20,16 @@ function bootedAt(): number {
   return Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))?.[1]) * 1000;
 }
 
-/** A live process that is not this one (killed by its pid after the test). */
-function liveProcess(t: { after(fn: () => unknown): void }): number {
-  const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore' });
+/** A live process that is not this one (killed by its pid after the test): Node, or `program` (not Node). */
+function liveProcess(t: { after(fn: () => unknown): void }, program?: string): number {
+  const other = program === undefined ? spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore' }) : spawn(program, ['1000'], { stdio: 'ignore' });
   t.after(() => other.kill('SIGKILL'));
   return other.pid as number;
 }
 
-test('a lock holding a pid alone, last touched before this boot began, is taken over (rebooted) though a live process has that pid now', { skip: !LINUX && 'needs /proc (Linux)' }, async (t) => {
+test('a lock holding a pid alone, last touched before this boot began, is taken over (rebooted) though a live process (not Node) has that pid now', { skip: !LINUX && 'needs /proc (Linux)' }, async (t) => {
   const dir = tempDir(t, 'lock-formats');
-  const pid = liveProcess(t);
+  const pid = liveProcess(t, 'sleep');
   const lock = join(dir, LOCK_FILE);
   writeFileSync(lock, `${pid}\n`);
   const beforeBoot = new Date(bootedAt() - 60_000);
@@ -42,6 +42,22 @@ test('a lock holding a pid alone, last touched before this boot began, is taken 
   assert.equal(warning?.holderPid, pid);
   assert.equal(warning.reason, 'rebooted');
   assert.equal(parseOwner(readFileSync(lock, 'utf8'))?.pid, process.pid);
+});
+
+test('a lock holding a pid alone, last touched before this boot began, whose pid a live Node process has, is held (a clock stepped forward makes a live lock look older than the boot)', { skip: !LINUX && 'needs /proc (Linux)' }, async (t) => {
+  const dir = tempDir(t, 'lock-formats');
+  const pid = liveProcess(t);
+  const lock = join(dir, LOCK_FILE);
+  writeFileSync(lock, `${pid}\n`);
+  const beforeBoot = new Date(bootedAt() - 60_000);
+  utimesSync(lock, beforeBoot, beforeBoot);
+  await assert.rejects(new FileJournal(dir, { preallocate: 4096 }).open(), (err: Error & { code?: string }) => {
+    assert.equal(err.code, LOCKED);
+    assert.match(err.message, new RegExp(`process ${pid}`));
+    assert.match(err.message, /last touched before this boot began.*remove the file if no iso8583 of an older version runs/);
+    return true;
+  });
+  assert.equal(readFileSync(lock, 'utf8'), `${pid}\n`, 'left as it was');
 });
 
 test('a lock holding a pid alone, touched since this boot began, whose pid a live process has, is held', { skip: !LINUX && 'needs /proc (Linux)' }, async (t) => {

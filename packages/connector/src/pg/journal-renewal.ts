@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { FORGET, PURGE, RENEW, REOPEN } from './saf-sql.js';
+import { OVERTAKEN_FOR_MS } from '../reversal-overtaken.js';
 import { PURGE_OWNERS } from './owner-lock-sql.js';
 import { PgJournalLeases } from './journal-leases.js';
 import type { PgJournalOptions } from './journal-options.js';
@@ -226,7 +227,7 @@ export abstract class PgJournalRenewal extends PgJournalLeases {
           if (this.letGoRenewed(meanwhile, renewed as Map<string, string>)) await this.releaseLetGo();
         }
       }
-      await pool.query(PURGE, [this.purgeAfter]);
+      await pool.query(PURGE, [this.purgeAfter, OVERTAKEN_FOR_MS]);
       await pool.query(PURGE_OWNERS);
       await this.stranded?.due(pool);
       if (this.down) this.logger.info('the store is reachable again');

@@ -52,7 +52,8 @@ import { MAX_REQUEST_TIMEOUT } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
 import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
-import { LATE_APPROVAL, UNDID_NOTHING } from './overtaken-sql.js';
+import { LATE_APPROVAL, UNDID_NOTHING, againId } from './overtaken-sql.js';
+import { OVERTAKEN_FOR_MS } from '../reversal-overtaken.js';
 import { createPgPool, maskUrl, storeCause } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
@@ -313,11 +314,11 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
    * `UNDID_NOTHING`), so that a late approval reaching any node reverses it; resolves with a late approval another node
    * left there instead (taken: this node reverses it). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
-  async undidNothing(sent: IsoMessage, responseCode: string): Promise<IsoMessage | undefined> {
+  async undidNothing(sent: IsoMessage, responseCode: string): Promise<{ approval: IsoMessage; againId: string } | undefined> {
     try {
-      const { rows } = await this.ready().query<{ approval: string | null }>(UNDID_NOTHING, [this.claims, textOf(sent['41']), textOf(sent['11']), responseCode]);
-      const approval = rows[0]?.approval;
-      return approval === null || approval === undefined ? undefined : (JSON.parse(approval) as IsoMessage);
+      const { rows } = await this.ready().query<{ approval: string | null; id: string }>(UNDID_NOTHING, [this.claims, textOf(sent['41']), textOf(sent['11']), responseCode]);
+      const row = rows[0];
+      return row === undefined || row.approval === null ? undefined : { approval: JSON.parse(row.approval) as IsoMessage, againId: againId(row.id) };
     } catch (err) {
       throw this.failure('cannot record a reversal that undid nothing', err);
     }
@@ -326,17 +327,20 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
   /**
    * A late approval (its kept fields `approval`: MTI, STAN, terminal, response code, amounts) of a transaction whose
    * reversal this node does not remember (see `ReversalJournal.lateApproval`): takes, once across the nodes, the code of
-   * a reversal of it that undid nothing (done within `purgeAfter`, or about to end) and resolves with that reversal and
+   * a reversal of it that undid nothing (done within `OVERTAKEN_FOR_MS`, whatever `purgeAfter`: the purge keeps such a
+   * row that long, and an older one of the terminal's STAN is another transaction's; or about to end) and resolves with that reversal and
    * code; else leaves the approval on its transaction's pending entry, if any, and resolves `undefined`
    * (overtaken-sql.ts, `LATE_APPROVAL`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
-  async lateApproval(approval: IsoMessage): Promise<{ reversal: IsoMessage; responseCode: string } | undefined> {
+  async lateApproval(approval: IsoMessage): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined> {
     try {
-      const { rows } = await this.ready().query<{ code: string | null; reversal: string }>(LATE_APPROVAL, [
-        this.claims, textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), this.purgeAfter,
+      const { rows } = await this.ready().query<{ code: string | null; reversal: string; id: string }>(LATE_APPROVAL, [
+        this.claims, textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), OVERTAKEN_FOR_MS,
       ]);
       const row = rows[0];
-      return row === undefined || row.code === null ? undefined : { reversal: JSON.parse(row.reversal) as IsoMessage, responseCode: row.code };
+      return row === undefined || row.code === null
+        ? undefined
+        : { reversal: JSON.parse(row.reversal) as IsoMessage, responseCode: row.code, againId: againId(row.id) };
     } catch (err) {
       throw this.failure('cannot look up a reversal that undid nothing', err);
     }

@@ -3,7 +3,8 @@
  * bank (reversal-follow.ts): its answer undid nothing (`25`, original not found), and the bank approved the original
  * after it, that late approval reaching another node than the one the reversal's answer reached (schema-saf.ts,
  * version 8). A transaction's rows are those of a reversal entry (`kind` NULL) under the upstream keys `$1` whose
- * reversal names fields 41 `$2` and 11 `$3` (`IS NOT DISTINCT FROM`: a field absent matches absent), the newest first;
+ * reversal names fields 41 `$2` and 11 `$3` (`=`: a reversal always has both, `REVERSAL_FIELDS`; so the look-up uses the
+ * index `iso8583_saf_overtaken`, schema-saf.ts step 8, never a scan of the upstream's rows), the newest first;
  * the row is locked by the statement, so that of two nodes at once one sees the other's change (read committed: the
  * second re-reads the row once the first commits).
  */
@@ -12,7 +13,7 @@
 function transactionRow(columns: string, more: string): string {
   return `SELECT id, ${columns} FROM iso8583_saf
     WHERE upstream = ANY($1::text[]) AND entry->>'kind' IS NULL
-      AND entry->'reversal'->>'41' IS NOT DISTINCT FROM $2::text AND entry->'reversal'->>'11' IS NOT DISTINCT FROM $3::text
+      AND entry->'reversal'->>'41' = $2::text AND entry->'reversal'->>'11' = $3::text
       AND ${more}
     ORDER BY created_at DESC LIMIT 1 FOR UPDATE`;
 }
@@ -20,26 +21,39 @@ function transactionRow(columns: string, more: string): string {
 /**
  * A reversal attempt of the transaction was answered `$4`, a code that undid nothing, and its entry (pending: its end
  * is recorded after this) is about to end: the code is written to its row, unless a late approval is there already
- * (another node's, `LATE_APPROVAL`), which is taken instead (cleared, and returned as JSON text: the node that got the
- * answer reverses it). No row back: no pending entry of the transaction (nothing written).
+ * (another node's, `LATE_APPROVAL`), which is returned instead (JSON text, with the row's `id`: the node that got the
+ * answer stores the repeat as entry `againId(id)`). The approval stays on the row: a node that stops before that store
+ * is durable leaves it for the next attempt's answer (another node's, once it claims the entry), and the repeat's id,
+ * the same every time, stores it once. No row back: no pending entry of the transaction (nothing written).
  */
 export const UNDID_NOTHING = `WITH t AS MATERIALIZED (${transactionRow('late_approval', 'done_at IS NULL')})
-  UPDATE iso8583_saf s SET undid_nothing = CASE WHEN t.late_approval IS NULL THEN $4::text END, late_approval = NULL
+  UPDATE iso8583_saf s SET undid_nothing = CASE WHEN t.late_approval IS NULL THEN $4::text END
   FROM t WHERE s.id = t.id
-  RETURNING t.late_approval::text AS approval`;
+  RETURNING t.late_approval::text AS approval, s.id`;
+
+/**
+ * The id of the repeat a late approval calls for, of the reversal entry `id` (its row): the same on every node and every
+ * try, so that the store holds one whoever stores it and however often (`ReversalJournal.add` resolves `'exists'`).
+ */
+export function againId(id: string): string {
+  return `${id}.again`;
+}
 
 /**
  * A late approval of the transaction (its kept fields `$4`, JSON) reached this node, which remembers no reversal of
  * it: a reversal entry of the transaction answered with a code that undid nothing (`reversed`, `undid_nothing` set,
- * done less than `$5` ms ago: `purgeAfter`), or pending with that code written (its end not recorded yet), has the code
- * taken (cleared: exactly one node gets it) and returned with the entry's reversal (JSON text); a pending one without
- * it gets the approval (`late_approval`: the node whose reversal is answered next reads it, `UNDID_NOTHING`), and
- * returns no code.
+ * done less than `$5` ms ago: `OVERTAKEN_FOR_MS`, the while a node's memory keeps one and the purge
+ * keeps its row, whatever `purgeAfter`: an older row of the terminal's STAN is another transaction's), or pending
+ * with that code written (its end not recorded yet), has the code returned with the entry's reversal (JSON text) and
+ * its row's `id`: the node stores the repeat as entry `againId(id)`. The code stays on the row: a node that stops
+ * before that store is durable loses nothing a later copy of the approval would find, and every node that stores the
+ * repeat stores the same entry, once. A pending one without it gets the approval (`late_approval`: the node whose
+ * reversal is answered next reads it, `UNDID_NOTHING`), and returns no code.
  */
 export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
   'undid_nothing',
   `(done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5 * interval '1 millisecond'))`,
 )})
-  UPDATE iso8583_saf s SET undid_nothing = NULL, late_approval = CASE WHEN t.undid_nothing IS NULL THEN $4::jsonb END
+  UPDATE iso8583_saf s SET late_approval = CASE WHEN t.undid_nothing IS NULL THEN $4::jsonb ELSE s.late_approval END
   FROM t WHERE s.id = t.id
-  RETURNING t.undid_nothing AS code, (s.entry->'reversal')::text AS reversal`;
+  RETURNING t.undid_nothing AS code, (s.entry->'reversal')::text AS reversal, s.id`;

@@ -121,10 +121,12 @@ export const FORGET = `INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_
  * that records it has written it and stopped awaiting its answer, or not sent it (the node counts the flight from
  * before it asked: `PgJournal.attempt`). So an attempt committed just before the owner lock's session ended is not
  * sent by a node that claims its entry at once while it is still in flight. Refused for want of the lock, one row of
- * NULLs says so (as `ADD`).
+ * NULLs says so (as `ADD`). An attempt clears the code an earlier attempt's answer left (`undid_nothing`, overtaken-sql.ts:
+ * a node that stopped before its entry's end left it): that answer is overtaken by this attempt's, and a late approval
+ * must not take it and store a repeat beside this one (its `late_approval`, left for whoever gets the answer, stays).
  */
 export const ATTEMPT = whileLockHeld('$5', 'attempted', `UPDATE iso8583_saf s
-  SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL,
+  SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL, undid_nothing = NULL,
     txn = CASE WHEN s.done_at IS NULL THEN s.txn END, attempt_until = now() + a.f * interval '1 millisecond'
   FROM unnest($3::text[], $4::int[], $6::float8[]) AS a(id, n, f)
   WHERE s.id = a.id AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed')
@@ -221,8 +223,13 @@ export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = CASE WHEN s.att
   WHERE s.id = r.id AND s.lease_owner = $1 AND (r.lease IS NULL OR ${leaseOf('s')} = r.lease)
     AND (s.done_at IS NULL OR (r.lease IS NOT NULL AND s.outcome = 'not-needed'))`;
 
-/** Deletes the rows done more than `$1` ms ago. */
-export const PURGE = `DELETE FROM iso8583_saf WHERE done_at < now() - $1 * interval '1 millisecond'`;
+/**
+ * Deletes the rows done more than `$1` ms ago (`purgeAfter`); a row holding the code of a reversal that undid nothing
+ * (`undid_nothing`, overtaken-sql.ts) at least `$2` ms (`OVERTAKEN_FOR_MS`): a late approval that comes meanwhile, on
+ * any node, is reversed, as a node's memory would keep it (with `purgeAfter` 0 it was gone at once).
+ */
+export const PURGE = `DELETE FROM iso8583_saf
+  WHERE done_at < now() - (CASE WHEN undid_nothing IS NULL THEN $1::float8 ELSE greatest($1::float8, $2::float8) END) * interval '1 millisecond'`;
 
 /**
  * The pending entries no node takes (stranded.ts), by upstream key: out of any attempt's flight, and claimable for more

@@ -123,15 +123,22 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
   {
     // A reversal's answer that undid nothing (`25`, original not found: it overtook its original at the bank), and a
     // late approval of its original, may reach two nodes (overtaken-sql.ts): `undid_nothing` is the code of such an
-    // answer, written before the entry's end, taken (cleared) by the one node that reverses the late approval;
+    // answer, written before the entry's end, read by the node that reverses the late approval (its repeat's id is the
+    // row's: stored once);
     // `late_approval` the approval's kept fields (MTI, STAN, terminal, response code, amounts: no card data) when it
     // came while the entry was pending, read by the node whose reversal is answered. Rows last `purgeAfter`, as
-    // before. Nullable, added without a rewrite: a node of version 7 still running writes neither and reads neither
+    // before (one holding a code at least `OVERTAKEN_FOR_MS`). `iso8583_saf_overtaken` finds the rows of a transaction
+    // holding either (a done row is in no other index of its transaction). Nullable, added without a rewrite: a node of version 7 still running writes neither and reads neither
     // (its late approvals are handled in its memory only, as before); one starting after this step is refused (a newer
     // schema).
     version: 8,
     name: 'saf reversal that undid nothing',
     sql: `ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS undid_nothing text;
-    ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS late_approval jsonb;`,
+    ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS late_approval jsonb;
+    ${indexStep(
+      'iso8583_saf_overtaken',
+      `CREATE INDEX IF NOT EXISTS iso8583_saf_overtaken ON iso8583_saf (upstream, (entry->'reversal'->>'41'), (entry->'reversal'->>'11'))
+      WHERE undid_nothing IS NOT NULL OR late_approval IS NOT NULL;`,
+    )}`,
   },
 ];
