@@ -1,6 +1,7 @@
 // The lines of a file transaction log's failed batches: a log without a logger of its own (a library user's
-// `new FileTransactionLog(dir)`) leaves the recorder's line in place (before, no line at all). Real files; the folder
-// taken by another live process (this one's parent).
+// `new FileTransactionLog(dir)`) leaves the recorder's line in place (before, no line at all); a failure of another
+// kind in the middle of an episode ends it and begins a new one with its own error line (before, only counted). Real
+// files; the folder taken by another live process (this one's parent) or replaced by a plain file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,5 +40,31 @@ test('FileTransactionLog without a logger, its batches failing: the recorder log
   const recorded = lines.filter((l) => l['msg'] === 'a transaction record was not written');
   assert.equal(recorded.length, 1, 'the recorder\'s line: the log has none to show');
   assert.equal(recorded[0]?.['code'], 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG');
+  await log.close();
+});
+
+test('FileTransactionLog – a failure of another kind in the middle of an episode: the episode ends, the new failure gets its error line', async (t) => {
+  const dir = tempDir(t, 'txlog-other-failure');
+  const { logger, lines } = capturedLogger('info');
+  const log = new FileTransactionLog(dir, { logger, flushDelay: 0 });
+  await log.open();
+  await log.record(rec('000001'));
+  takeFolder(t, dir);
+  await assert.rejects(log.record(rec('000002')));
+  await assert.rejects(log.record(rec('000003')));
+  // The folder replaced by a plain file: the log cannot make it again.
+  rmSync(dir, { recursive: true, force: true });
+  writeFileSync(dir, 'not a folder\n');
+  await assert.rejects(log.record(rec('000004')));
+  await assert.rejects(log.record(rec('000005')));
+  const errors = lines.filter((l) => l['code'] === 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG' && l['level'] === 50);
+  assert.equal(errors.length, 2, 'one error line for each kind of failure');
+  assert.equal(errors[0]?.['cause'], 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED');
+  assert.notEqual(errors[1]?.['cause'], 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED');
+  const ended = lines.filter((l) => l['level'] === 40 && String(l['msg']).includes('fails for another reason'));
+  assert.equal(ended.length, 1, JSON.stringify(lines));
+  assert.equal(ended[0]?.['records'], 2);
+  assert.equal(ended[0]?.['batches'], 2);
+  rmSync(dir, { force: true });
   await log.close();
 });
