@@ -29,13 +29,23 @@ interface Backlogged {
 }
 
 /**
- * Watches the log file `file` written by `destination` (made with `maxLength: LOG_FILE_BACKLOG`): a failure episode
- * begins at a failed write or a dropped line and ends at a write that leaves nothing held. Once a begun episode, a
- * notice on standard error; once ended, a notice and a warning line (`ISO8583_WARN_LOG_LINES_DROPPED`, `dropped`)
- * through the logger `logger()` gives, when lines were dropped. While the backlog is full, the file is tried again
- * about once a second (SonicBoom tries only when a line is taken, and a full backlog takes none).
+ * Called at the exit with whether the file got all it held (`written`): an episode under way says on standard error
+ * how many lines it dropped.
  */
-export function watchFileBacklog(destination: Backlogged, file: string, logger: () => Logger | undefined): void {
+export type FileBacklogAtExit = (written: boolean) => void;
+
+/**
+ * Watches the log file `file` written by `destination` (made with `maxLength: LOG_FILE_BACKLOG`): a failure episode
+ * begins at a failed write or a dropped line and ends at a write that leaves room again (less than half the bound
+ * held: under steady logging a recovered file may hold some bytes for long). Once a begun episode, a notice on
+ * standard error; once ended, a notice and a warning line (`ISO8583_WARN_LOG_LINES_DROPPED`, `dropped`) through the
+ * logger `logger()` gives, when lines were dropped. While the backlog is full, the file is tried again about once a
+ * second (SonicBoom tries only when a line is taken, and a full backlog takes none).
+ *
+ * Returns what the process's `exit` listener calls once it wrote or dropped what the file held (no 'write' comes then):
+ * an episode under way gets its notice on standard error, so that the count of lines dropped is not lost.
+ */
+export function watchFileBacklog(destination: Backlogged, file: string, logger: () => Logger | undefined): FileBacklogAtExit {
   let episode: { dropped: number } | undefined;
   let lastTry = -Infinity;
   const begin = (reason: string): { dropped: number } => {
@@ -72,10 +82,11 @@ export function watchFileBacklog(destination: Backlogged, file: string, logger: 
   destination.on('write', (n: unknown) => {
     if (episode === undefined) return;
     const held = (destination as { _len?: unknown })._len;
-    if (typeof held === 'number' && typeof n === 'number' && n < held) return;
+    // Room again (SonicBoom subtracts `n` once its 'write' listeners return): the episode ends, what is held follows.
+    if (typeof held === 'number' && typeof n === 'number' && held - n >= LOG_FILE_BACKLOG / 2) return;
     const { dropped } = episode;
     episode = undefined;
-    writeNotice(process.stderr, `iso8583: log file ${printable(file)} written again; ${dropped} log lines dropped while it could not be\n`);
+    writeNotice(process.stderr, writtenAgain(file, dropped));
     if (dropped === 0) return;
     // After this write is accounted (SonicBoom counts it once its 'write' listeners return).
     setImmediate(() => {
@@ -86,4 +97,18 @@ export function watchFileBacklog(destination: Backlogged, file: string, logger: 
       }
     });
   });
+  return (written: boolean): void => {
+    if (episode === undefined) return;
+    const { dropped } = episode;
+    episode = undefined;
+    writeNotice(
+      process.stderr,
+      written ? writtenAgain(file, dropped) : `iso8583: log file ${printable(file)}: ${dropped} log lines dropped; the process ends while it could not be written\n`,
+    );
+  };
+}
+
+/** The notice of a log file written again, with the lines it dropped meanwhile. */
+function writtenAgain(file: string, dropped: number): string {
+  return `iso8583: log file ${printable(file)} written again; ${dropped} log lines dropped while it could not be\n`;
 }

@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
 import { LOG_FILE_BACKLOG, watchFileBacklog } from './log-file-backlog.js';
+import type { FileBacklogAtExit } from './log-file-backlog.js';
 import { pathProblem, systemReason } from './path-problem.js';
 
 /** pino-pretty (CommonJS, loaded as it is needed): only a log written for a terminal uses it. */
@@ -111,8 +112,11 @@ export interface ReopenableLogger {
  */
 const STDERR_BACKLOG = 1024 * 1024;
 
-/** The log files and whether each is failing, for the one `exit` listener of {@link dropWhenFailingAtExit}. */
-const fileDestinations = new Map<{ destroy(): void }, () => boolean>();
+/**
+ * The log files, whether each is failing, and what its backlog says at the exit, for the one `exit` listener of
+ * {@link dropWhenFailingAtExit}.
+ */
+const fileDestinations = new Map<{ destroy(): void }, { failing: () => boolean; atExit: FileBacklogAtExit }>();
 let exitListening = false;
 
 /** SonicBoom's own state (sonic-boom 4, utf8 mode): what it holds and whether a write is under way. */
@@ -152,23 +156,27 @@ function writeHeldOnce(destination: unknown): boolean {
  * have recovered: the lines are kept), no retry; should that write fail, what it holds is dropped: pino's own exit
  * hook flushes it synchronously, and SonicBoom's `flushSync` sleeps and tries again for ever on a write that fails
  * (`ENOSPC`), so a gateway whose log disk was full printed `gateway stopped` and never exited. Runs before pino's hook
- * (prepended).
+ * (prepended). Then the file's backlog says at `atExit` how many lines it dropped, when a failure episode is under way.
  */
-function dropWhenFailingAtExit(destination: { destroy(): void }, failing: () => boolean): void {
+function dropWhenFailingAtExit(destination: { destroy(): void }, failing: () => boolean, atExit: FileBacklogAtExit): void {
   if (!exitListening) {
     exitListening = true;
     process.prependListener('exit', () => {
-      for (const [d, isFailing] of fileDestinations) {
-        if (!isFailing() || writeHeldOnce(d)) continue;
-        try {
-          d.destroy();
-        } catch {
-          // not opened yet: nothing held
+      for (const [d, { failing: isFailing, atExit }] of fileDestinations) {
+        const written = !isFailing() || writeHeldOnce(d);
+        if (!written) {
+          try {
+            d.destroy();
+          } catch {
+            // not opened yet: nothing held
+          }
         }
+        // No 'write' ends an episode now (pino's flushSync emits none): the count of lines dropped is said here.
+        atExit(written);
       }
     });
   }
-  fileDestinations.set(destination, failing);
+  fileDestinations.set(destination, { failing, atExit });
 }
 
 /**
@@ -195,8 +203,8 @@ export function createLogger(options: LoggerOptions): ReopenableLogger {
   if (options.file !== undefined) {
     // Opened (and checked by logFileProblem) before; a reopen after log rotation may still fail: say so once a
     // failure, never crash the process for its log.
-    watchFileBacklog(destination, options.file, () => made.logger);
-    dropWhenFailingAtExit(destination, () => failing);
+    const atExit = watchFileBacklog(destination, options.file, () => made.logger);
+    dropWhenFailingAtExit(destination, () => failing, atExit);
   }
   const format = chooseLogFormat({ format: options.format, file: options.file, isTTY: process.stderr.isTTY, env: process.env });
   // pino-pretty in the process (no worker thread), writing to the same synchronous standard error.

@@ -1,6 +1,7 @@
 // A log file that cannot be written (a full disk) keeps at most LOG_FILE_BACKLOG bytes of lines and drops (counts) the
 // rest, says so once, and once it is written again says how many lines were dropped. Before, it kept every line (a
-// gateway's heap grew by each line logged on a full disk) and printed its notice at every failed write. Real child
+// gateway's heap grew by each line logged on a full disk) and printed its notice at every failed write; a process that
+// ends while its file fails says how many lines it dropped (before, the count was lost at the exit). Real child
 // processes writing to the real /dev/full, and to a real file on a real tmpfs filled by a ballast file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +55,9 @@ test('createLogger – a log file on /dev/full keeps at most LOG_FILE_BACKLOG by
   assert.deepEqual(notices, [
     'iso8583: log file /dev/full cannot be written: ENOSPC (no space left on device); its lines are kept in memory (up to 8 MiB) and written once it can be, further lines are dropped and counted',
   ]);
+  // The process ends in the episode: its count is said at the exit (no write ends it). Before, nothing was said.
+  const ends = watched.stderr.split('\n').filter((l) => l.includes('the process ends'));
+  assert.deepEqual(ends, [`iso8583: log file /dev/full: ${drops} log lines dropped; the process ends while it could not be written`]);
 });
 
 test('createLogger – a log file whose disk recovers gets its held lines and a line with the count dropped', async (t) => {

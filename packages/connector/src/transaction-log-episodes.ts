@@ -5,6 +5,7 @@
  * in 10 s, gigabytes a day, on a disk that was full already. Every record lost is still counted at once
  * (`stats().failed`, the connector's metrics).
  */
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { logQuietly } from './quiet-log.js';
 
@@ -29,23 +30,33 @@ export interface BatchFailure {
   stored: number;
 }
 
-/** One failure episode of a transaction log folder at a time: its first line, its counts, its end. */
+/**
+ * One failure episode of a transaction log folder at a time: its first line, its counts, its end. An episode is one
+ * kind of failure (the system's code, else the log's reason): a batch failing for another (a full disk, then the folder
+ * taken by another process) ends it and begins the next, with its own error line.
+ */
 export class WriteFailureEpisodes {
-  private episode: { since: number; batches: number; records: number } | undefined;
+  /** The episode under way: its kind, since when (`performance.now()`, monotonic), its counts. */
+  private episode: { kind: string | undefined; since: number; batches: number; records: number } | undefined;
 
   constructor(
     private readonly logger: Logger,
     private readonly dir: string,
   ) {}
 
-  /** A batch failed: the first of an episode is logged (`error`), the next ones only counted. */
+  /**
+   * A batch failed: the first of an episode is logged (`error`), the next ones of its kind only counted; one of
+   * another kind ends the episode (`warn`) and begins the next.
+   */
   failed(failure: BatchFailure): void {
-    if (this.episode !== undefined) {
+    const kind = failure.cause ?? failure.reason;
+    if (this.episode !== undefined && this.episode.kind === kind) {
       this.episode.batches += 1;
       this.episode.records += failure.records;
       return;
     }
-    this.episode = { since: Date.now(), batches: 1, records: failure.records };
+    this.end('the transaction log fails for another reason');
+    this.episode = { kind, since: performance.now(), batches: 1, records: failure.records };
     logQuietly(
       this.logger,
       'error',
@@ -71,7 +82,7 @@ export class WriteFailureEpisodes {
     logQuietly(
       this.logger,
       'warn',
-      { code: CODE, dir: this.dir, records: episode.records, batches: episode.batches, ms: Date.now() - episode.since },
+      { code: CODE, dir: this.dir, records: episode.records, batches: episode.batches, ms: Math.round(performance.now() - episode.since) },
       `${msg}: ${episode.records} records lost in ${episode.batches} batches`,
     );
   }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 
 /** Options of `FileTransactionLog`. */
 export interface FileTransactionLogOptions {
-  /** Where warnings and write failures go. Default: a silent logger. */
+  /** Where warnings and write failures go. Default: a silent logger (the recorder then logs a failed batch itself). */
   logger?: Logger;
   /** Query only: no lock, no folder made, `record` and `prune` refused (to read the folder of a running gateway). Default `false`. */
   readOnly?: boolean;

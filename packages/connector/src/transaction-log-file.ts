@@ -92,6 +92,11 @@ export class FileTransactionLog implements TransactionLog {
   private counts = { records: 0, batches: 0, failed: 0 };
   /** The lines of a run of failed batches: one when it begins, one when it ends. */
   private readonly failures: WriteFailureEpisodes;
+  /**
+   * Whether the failures go to a logger the caller gave: only then are they reported (the recorder adds no line);
+   * with the default silent logger, the recorder's own line is the only one.
+   */
+  private readonly logsFailures: boolean;
 
   constructor(
     /** The folder (made if missing, mode 0700). */
@@ -99,6 +104,7 @@ export class FileTransactionLog implements TransactionLog {
     options: FileTransactionLogOptions = {},
   ) {
     this.logger = options.logger ?? pino({ level: 'silent' });
+    this.logsFailures = options.logger !== undefined;
     this.readOnly = options.readOnly ?? false;
     this.flushDelay = options.flushDelay ?? DEFAULTS.flushDelay;
     this.syncInterval = options.syncInterval ?? DEFAULTS.syncInterval;
@@ -359,7 +365,7 @@ export class FileTransactionLog implements TransactionLog {
         const cause = ((err instanceof Iso8583Error ? err.cause : err) as NodeJS.ErrnoException | undefined)?.code;
         this.failures.failed({ cause, reason, records: batch.count - stored, stored });
         const failure = logError('the transaction log cannot be written', this.dir, err, why);
-        reportedFailures.add(failure);
+        if (this.logsFailures) reportedFailures.add(failure);
         batch.reject(failure);
       } finally {
         // No write of these bytes is in flight any more: the buffers serve the next batches.
