@@ -93,3 +93,17 @@ test('a flow renamed: --check warns of the old default folder still owing its up
   markAs(old, '127.0.0.1:10');
   assert.equal((await runCli(['run', file, '--check'])).stdout, 'flow payments-prod is valid\n');
 });
+
+test('a connector with reversal and SAF off (it only reads the journal, no lock) never rewrites the folder\'s marker', async (t) => {
+  const dir = stateHome(t, 'flow-upstream');
+  const journalDir = defaultJournalDir('flow.bank');
+  await journalWithReversal(journalDir, true);
+  markAs(journalDir, '127.0.0.1:9');
+  mkdirSync(join(dir, 'off'));
+  const file = join(dir, 'off', 'flow.json');
+  writeFileSync(file, JSON.stringify({ connectors: { bank: { host: '127.0.0.1', port: 10 } }, inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } } }));
+  const run = await startCli(['run', file]);
+  const ended = await run.stop();
+  assert.equal(ended.code, 0, ended.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(journalDir, 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:9' }, 'the marker of the process holding the folder stays');
+});
