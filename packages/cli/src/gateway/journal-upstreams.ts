@@ -39,14 +39,19 @@ export function refuseOtherUpstreams(config: GatewayConfig): void {
   }
 }
 
-/** Records each link's upstream in its journal folder; throws `ISO8583_ERR_GATEWAY_CONFIG` when one cannot be written. */
+/**
+ * Records each link's upstream in its journal folder; throws `ISO8583_ERR_GATEWAY_CONFIG` naming `--upstream` when one
+ * cannot be written, or when the journal now owes entries recorded for another upstream (checked again under the lock).
+ */
 export function recordUpstreams(config: GatewayConfig): void {
   for (const { dir, upstream, flag } of journalsOf(config)) {
+    let refusal: string | undefined;
     try {
-      recordUpstream(dir, upstream);
+      refusal = recordUpstream(dir, upstream, '--reversal-journal');
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? String(err);
       throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${flag}: the upstream ${upstream} cannot be recorded in the journal folder ${dir} (${reason})`, { field: '--upstream' });
     }
+    if (refusal !== undefined) throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${flag}: ${refusal}`, { field: '--upstream' });
   }
 }
