@@ -11,7 +11,7 @@
  * (a journal from before) is taken as this upstream's. The one home of the rule for `run` (flow/journal-owners.ts) and
  * the gateway.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { owedInJournalSync, owedText } from '@iso8583/connector';
 
@@ -66,26 +66,40 @@ export function otherUpstreamText(dir: string, upstream: string, ownFolder: stri
 /**
  * Records `upstream` in `dir` (made if missing, mode 0700) unless it is recorded already: the marker written whole
  * and synced before it replaces the old one, and the folder synced, so that a crash leaves the old marker or the new.
- * Throws the system's error when it cannot be written.
+ * A marker of another upstream is checked again first ({@link otherUpstreamText}, `ownFolder` as there): between the
+ * start's check and its journal's lock, the folder's last process may have stopped owing entries to its own upstream;
+ * then nothing is written and the refusal's text is returned (the caller throws it). `undefined` when recorded. Throws
+ * the system's error when it cannot be written (the temporary file removed).
  */
-export function recordUpstream(dir: string, upstream: string): void {
-  if (recordedUpstream(dir) === upstream) return;
+export function recordUpstream(dir: string, upstream: string, ownFolder: string): string | undefined {
+  const recorded = recordedUpstream(dir);
+  if (recorded === upstream) return undefined;
+  if (recorded !== undefined) {
+    const refusal = otherUpstreamText(dir, upstream, ownFolder);
+    if (refusal !== undefined) return refusal;
+  }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const temp = join(dir, `${UPSTREAM_FILE}.${process.pid}.tmp`);
-  const fd = openSync(temp, 'w', 0o600);
   try {
-    writeSync(fd, `${JSON.stringify({ upstream })}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temp, 'w', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify({ upstream })}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, join(dir, UPSTREAM_FILE));
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
   }
-  renameSync(temp, join(dir, UPSTREAM_FILE));
   const folder = openSync(dir, 'r');
   try {
     fsyncSync(folder);
   } finally {
     closeSync(folder);
   }
+  return undefined;
 }
 
 /**

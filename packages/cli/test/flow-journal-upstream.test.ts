@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultJournalDir, owedInJournalSync } from '@iso8583/connector';
 import { runCli, startCli } from './cli-process.js';
+import { countingListener } from './helpers/counting-listener.js';
 import { journalWithReversal } from './helpers/owed-journal.js';
 import { stateHome } from './helpers/state-home.js';
 
@@ -37,11 +38,12 @@ test('a start records its upstream in its journal folder', async (t) => {
 
 test('another flow.json at another bank over a journal owing the first bank a reversal: --check and the start refuse, nothing sent', async (t) => {
   const dir = stateHome(t, 'flow-upstream');
+  const other = await countingListener(t);
   const journalDir = defaultJournalDir('flow.bank');
   await journalWithReversal(journalDir);
   markAs(journalDir, '127.0.0.1:9');
-  const file = flowIn(dir, 'b', 10);
-  const text = `/connectors/bank/host: the journal in ${journalDir} holds 1 entries an earlier run left unsent (1 reversals owed) for the upstream 127.0.0.1:9 (its upstream.json), not 127.0.0.1:10`;
+  const file = flowIn(dir, 'b', other.port);
+  const text = `/connectors/bank/host: the journal in ${journalDir} holds 1 entries an earlier run left unsent (1 reversals owed) for the upstream 127.0.0.1:9 (its upstream.json), not 127.0.0.1:${other.port}`;
   const check = await runCli(['run', file, '--check']);
   assert.notEqual(check.code, 0, check.stdout);
   assert.ok(check.stderr.includes('ISO8583_ERR_FLOW_INVALID') && check.stderr.includes(text), check.stderr);
@@ -51,6 +53,7 @@ test('another flow.json at another bank over a journal owing the first bank a re
   );
   assert.ok(started.includes('ISO8583_ERR_FLOW_INVALID') && started.includes(text), started);
   assert.equal(owedInJournalSync(journalDir).owed, 1, 'the reversal is still owed to its own bank');
+  assert.equal(other.connections(), 0, 'the other bank was never reached');
   assert.deepEqual(JSON.parse(readFileSync(join(journalDir, 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:9' });
 });
 
@@ -92,4 +95,18 @@ test('a flow renamed: --check warns of the old default folder still owing its up
   // Another upstream's folder is not this flow's business.
   markAs(old, '127.0.0.1:10');
   assert.equal((await runCli(['run', file, '--check'])).stdout, 'flow payments-prod is valid\n');
+});
+
+test('a connector with reversal and SAF off (it only reads the journal, no lock) never rewrites the folder\'s marker', async (t) => {
+  const dir = stateHome(t, 'flow-upstream');
+  const journalDir = defaultJournalDir('flow.bank');
+  await journalWithReversal(journalDir, true);
+  markAs(journalDir, '127.0.0.1:9');
+  mkdirSync(join(dir, 'off'));
+  const file = join(dir, 'off', 'flow.json');
+  writeFileSync(file, JSON.stringify({ connectors: { bank: { host: '127.0.0.1', port: 10 } }, inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } } }));
+  const run = await startCli(['run', file]);
+  const ended = await run.stop();
+  assert.equal(ended.code, 0, ended.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(journalDir, 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:9' }, 'the marker of the process holding the folder stays');
 });

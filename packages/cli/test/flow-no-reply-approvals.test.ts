@@ -1,7 +1,7 @@
 // A flow's sequence that gets the bank's approval and gives its terminal no reply to a request that expects one
-// (`undefined`, a forgotten return; `null`, send nothing; or a reply of another MTI, the request echoed back) has its
-// approval reversed once, reason `no-reply`, whether it answers synchronously or through a promise. A reply of the
-// request's response MTI reverses nothing. Real sockets: the host simulator behind a connector, the flow's inbound
+// (`undefined`, a forgotten return; `null`, send nothing) has its approval reversed once, reason `no-reply`, whether it
+// answers synchronously or through a promise. A reply, of the request's response MTI or of another (the request echoed
+// back: the endpoint sends it, and a terminal matching by STAN takes it), reverses nothing. Real sockets: the host simulator behind a connector, the flow's inbound
 // endpoint, a terminal's connector to it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,13 +13,15 @@ import { approvalsBank, gate, posTerminal, purchase } from './flow-approvals-ban
 const replies: { name: string; reply: (request: IsoMessage, answer: IsoMessage) => SequenceResult }[] = [
   { name: 'undefined (a forgotten return)', reply: () => undefined },
   { name: 'null (send nothing)', reply: () => null },
-  { name: 'the request echoed back (an 0200 for an 0200)', reply: (request) => ({ ...request, 39: '00' }) },
 ];
+
+/** Resolves `ms` milliseconds from now: to see that nothing more came past the book's `sequenceTimeout`. */
+const past = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 for (const { name, reply } of replies) {
   for (const mode of ['async', 'sync'] as const) {
     test(`flow approvals – a ${mode} sequence that returns ${name} after the bank approved: reversed once, reason no-reply`, async (t) => {
-      const sequenceTimeout = 10_000;
+      const sequenceTimeout = 3_000;
       const { bank, approvals, reversed, firstReversal } = await approvalsBank(t, sequenceTimeout);
       // The sync sequence's approval comes after it returned: the book reverses it as it comes.
       const answered = gate();
@@ -43,6 +45,8 @@ for (const { name, reply } of replies) {
       void terminal.request(purchase('000081')).catch(() => undefined);
       await within(answered.opened, 10_000, 'the bank approved');
       await within(firstReversal, 10_000, 'the approval the terminal never got was reversed');
+      // A second reversal (the book's timeout, a late answer) would come by the sequenceTimeout: wait past it.
+      await within(past(sequenceTimeout + 500), 10_000, 'past the sequence timeout');
       assert.deepEqual(reversed, [{ stan: '000081', reason: 'no-reply' }]);
     });
   }
@@ -60,4 +64,26 @@ test('flow approvals – a sequence that returns the bank\'s answer (the respons
   const answer = await within(terminal.request(purchase('000082')), 10_000, 'the terminal answered');
   assert.equal(answer['39'], '00');
   assert.deepEqual(reversed, []);
+});
+
+test('flow approvals – a sequence that returns the request echoed back (another MTI than the response\'s): sent, nothing reversed', async (t) => {
+  const sequenceTimeout = 3_000;
+  const { bank, approvals, reversed } = await approvalsBank(t, sequenceTimeout);
+  const answered = gate();
+  const terminal = await posTerminal(t, {
+    sequenceTimeout,
+    connectors: { bank },
+    sequence: approvals.sequence(async (message, context) => {
+      await (context.connectors.bank as typeof bank).request({ ...message.fields });
+      answered.open();
+      return { ...message.fields, 39: '00' };
+    }),
+    onLateResult: approvals.onLateResult,
+  });
+  // The endpoint sends the echo (its reply check only warns): a terminal matching by STAN takes it and completes the
+  // sale. This test's terminal matches by MTI too, so its request is left; the test ends it.
+  void terminal.request(purchase('000083')).catch(() => undefined);
+  await within(answered.opened, 10_000, 'the bank approved');
+  await within(past(sequenceTimeout + 500), 10_000, 'past the sequence timeout');
+  assert.deepEqual(reversed, [], 'the sale the terminal may complete is not reversed');
 });

@@ -13,12 +13,17 @@ import { pointer } from './locate.js';
 
 type Options = Record<string, unknown>;
 
-/** Each connector with a file journal (no `store`): its name, journal folder (as loadFlow placed it) and upstream. */
-function journalsOf(connectors: Record<string, Options>): { name: string; dir: string; upstream: string }[] {
+/**
+ * Each connector with a file journal (no `store`): its name, journal folder (as loadFlow placed it) and upstream.
+ * `opening`: only the connectors that open (and lock) their journal, reversal or SAF on; a connector with both off only
+ * reads its journal (to refuse entries left unsent), holds no lock, and must never rewrite the folder's marker.
+ */
+function journalsOf(connectors: Record<string, Options>, opening = false): { name: string; dir: string; upstream: string }[] {
   const out: { name: string; dir: string; upstream: string }[] = [];
   for (const [name, options] of Object.entries(connectors)) {
     if (options.store !== undefined) continue;
-    const { reversal, saf } = options as { reversal?: { journalDir?: unknown }; saf?: { journalDir?: unknown } };
+    const { reversal, saf } = options as { reversal?: { enabled?: unknown; journalDir?: unknown }; saf?: { enabled?: unknown; journalDir?: unknown } };
+    if (opening && reversal?.enabled !== true && saf?.enabled !== true) continue;
     const dir = saf?.journalDir ?? reversal?.journalDir;
     if (typeof dir === 'string') out.push({ name, dir, upstream: upstreamId(options.host, options.port) });
   }
@@ -47,18 +52,22 @@ export function refuseOtherUpstreams(connectors: Record<string, Options>, file?:
 
 /**
  * Records each connector's upstream in its journal folder (journal-upstream.ts `recordUpstream`), once the connectors
- * hold their journals. Throws `ISO8583_ERR_FLOW_INVALID` naming the connector's journal folder and the system's reason
- * when a marker cannot be written.
+ * hold their journals: only the connectors with reversal or SAF on (the ones holding the journal's lock). Throws
+ * `ISO8583_ERR_FLOW_INVALID` naming `/connectors/NAME/host`: with the journal folder and the system's reason when a
+ * marker cannot be written; with {@link refuseOtherUpstreams}'s text when the journal now owes entries recorded for
+ * another upstream (checked again under the lock: the folder's last process may have stopped owing them since).
  */
 export function recordUpstreams(connectors: Record<string, Options>): void {
-  for (const { name, dir, upstream } of journalsOf(connectors)) {
+  for (const { name, dir, upstream } of journalsOf(connectors, true)) {
+    const field = pointer('connectors', name, 'host');
+    let refusal: string | undefined;
     try {
-      recordUpstream(dir, upstream);
+      refusal = recordUpstream(dir, upstream, pointer('connectors', name, 'reversal', 'journalDir'));
     } catch (err) {
-      const field = pointer('connectors', name, 'host');
       const reason = (err as NodeJS.ErrnoException).code ?? String(err);
       throw flowError('ISO8583_ERR_FLOW_INVALID', `${field}: the upstream ${upstream} cannot be recorded in the journal folder ${dir} (${reason})`, { field });
     }
+    if (refusal !== undefined) throw flowError('ISO8583_ERR_FLOW_INVALID', `${field}: ${refusal}`, { field });
   }
 }
 

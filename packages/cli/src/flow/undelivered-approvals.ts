@@ -50,21 +50,13 @@ function fieldOf(result: SequenceResult, id: '0' | '39'): unknown {
 }
 
 /**
- * True when `result` gives the terminal no reply to its request `mti` that expects one (codec's `responseMti`): none
- * (`undefined`, `null`), or a reply whose MTI is readable and not the response MTI (the request echoed back). A reply
- * whose MTI cannot be read is not judged here: the endpoint cannot pack it and hands it to `onLateResult`
- * (`reply-invalid`). A value that cannot be looked at (a getter that throws) is left to the endpoint likewise.
+ * True when `result` gives the terminal no reply to its request `mti` that expects one (codec's `responseMti`): none,
+ * `undefined` or `null`. A reply of another MTI than the response's (the request echoed back) is sent to the terminal
+ * all the same (the endpoint's reply check only warns), and many terminals match a reply by STAN alone: it may
+ * complete the sale, so its approval is kept, never reversed here.
  */
 function noReplyTo(mti: string, result: SequenceResult): boolean {
-  const expected = responseMti(mti);
-  if (expected === undefined) return false;
-  if (result === undefined || result === null) return true;
-  try {
-    const got = fieldOf(result, '0');
-    return typeof got === 'string' && got !== expected;
-  } catch {
-    return false;
-  }
+  return responseMti(mti) !== undefined && (result === undefined || result === null);
 }
 
 /**
@@ -180,7 +172,7 @@ export class UndeliveredApprovals {
 
   /**
    * The sequence's result in time, as the endpoint sends it: no reply to a request that expects one (`undefined`,
-   * `null`, a reply of another MTI than the response's: `noReplyTo`) never tells the terminal it was approved, so the
+   * `null`: `noReplyTo`; a reply of another MTI is sent, so it is not one) never tells the terminal it was approved, so the
    * approvals the sequence got are reversed, and every later one as it comes (reason `no-reply`), as for a reply lost.
    */
   private replied(message: InboundMessage, result: SequenceResult, book: MessageAnswers): void {

@@ -6,24 +6,22 @@
  * before any journal is opened; the start records each link's upstream in its folder once every journal is open
  * (their locks held). Nothing with `--no-reversal` or a PostgreSQL `--store` (no file journal).
  */
-import { pino } from 'pino';
 import { otherUpstreamText, recordUpstream, upstreamId } from '../journal-upstream.js';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
-import { groupUpstreams, upstreamOptions } from './upstream-options.js';
+import { groupUpstreams, journalDirOf, upstreamAddressOf } from './upstream-options.js';
 
-/** Each upstream link with a file journal: its folder, its upstream (`host:port`) and the flag that names it. */
+/**
+ * Each upstream link with a file journal: its folder, its upstream (`host:port`) and the flag that names it. Read from
+ * the config as the start places them (`journalDirOf`, `upstreamAddressOf`), no connector options built (no TLS file
+ * read, no logger made).
+ */
 function journalsOf(config: GatewayConfig): { dir: string; upstream: string; flag: string }[] {
   if (config.noReversal || config.store !== undefined) return [];
-  const silent = pino({ level: 'silent' });
-  const out: { dir: string; upstream: string; flag: string }[] = [];
-  for (const named of groupUpstreams(config) ?? [undefined]) {
-    const options = upstreamOptions(config, silent, undefined, named);
-    const dir = options.saf?.journalDir ?? options.reversal?.journalDir;
-    if (typeof dir !== 'string') continue;
-    out.push({ dir, upstream: upstreamId(options.host, options.port), flag: named === undefined ? '--upstream' : `--upstream ${named.name}` });
-  }
-  return out;
+  return (groupUpstreams(config) ?? [undefined]).map((named) => {
+    const { host, port } = upstreamAddressOf(config, named);
+    return { dir: journalDirOf(config, named), upstream: upstreamId(host, port), flag: named === undefined ? '--upstream' : `--upstream ${named.name}` };
+  });
 }
 
 /** Throws `ISO8583_ERR_GATEWAY_CONFIG` naming `--upstream` when a link's journal owes entries recorded for another upstream. */
@@ -39,14 +37,19 @@ export function refuseOtherUpstreams(config: GatewayConfig): void {
   }
 }
 
-/** Records each link's upstream in its journal folder; throws `ISO8583_ERR_GATEWAY_CONFIG` when one cannot be written. */
+/**
+ * Records each link's upstream in its journal folder; throws `ISO8583_ERR_GATEWAY_CONFIG` naming `--upstream` when one
+ * cannot be written, or when the journal now owes entries recorded for another upstream (checked again under the lock).
+ */
 export function recordUpstreams(config: GatewayConfig): void {
   for (const { dir, upstream, flag } of journalsOf(config)) {
+    let refusal: string | undefined;
     try {
-      recordUpstream(dir, upstream);
+      refusal = recordUpstream(dir, upstream, '--reversal-journal');
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? String(err);
       throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${flag}: the upstream ${upstream} cannot be recorded in the journal folder ${dir} (${reason})`, { field: '--upstream' });
     }
+    if (refusal !== undefined) throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${flag}: ${refusal}`, { field: '--upstream' });
   }
 }

@@ -61,6 +61,20 @@ export function journalFolderProblem(
 }
 
 /**
+ * The upstream whose own settings apply to the link `named` (one of several upstreams): `named`, else a lone upstream
+ * of the config file (its name and journal folder stay the gateway's), else none (the gateway's flags alone).
+ */
+function ownUpstreamOf(config: GatewayConfig, named?: GatewayUpstream): GatewayUpstream | undefined {
+  return named ?? (config.upstreams?.length === 1 ? config.upstreams[0] : undefined);
+}
+
+/** The host and port the link `named` connects to, as {@link upstreamOptions} gives them, without building the options. */
+export function upstreamAddressOf(config: GatewayConfig, named?: GatewayUpstream): { host: string; port: number } {
+  const own = ownUpstreamOf(config, named);
+  return splitHostPort((own === undefined ? config : ({ ...config, ...own } as GatewayConfig)).upstream);
+}
+
+/**
  * The connector options of the gateway's upstream link; with `named` (one of several upstreams), its own settings over
  * the gateway's, its name, and its own journal folder (`<reversalJournal>/<name>`, else `defaultJournalDir(name)`), or
  * the PostgreSQL `store` (each upstream's entries apart, by its name). Without `named`, a lone upstream of the config
@@ -76,7 +90,7 @@ export function upstreamOptions(
 ): ConnectorOptions {
   // A lone upstream of the config file (no group: its name and journal folder are the gateway's own) still has its own
   // settings (dialect, framing, TLS, sign-on, echo).
-  const own = named ?? (config.upstreams?.length === 1 ? config.upstreams[0] : undefined);
+  const own = ownUpstreamOf(config, named);
   // Each upstream of a group journals in a folder of its own: refused here, so --check-config fails as the start would.
   const folder = named === undefined ? undefined : journalFolderProblem(config, named);
   if (folder !== undefined) throw folder;
