@@ -104,7 +104,7 @@ export const CONNECTOR_LOG_CODES = {
   ISO8583_WARN_SAF_OVERTAKEN_KEPT:
     "warn: at a stop (`close()`), a reversal (`mti`, the repeat's, `stan`, `terminal`) this process remembers answered with a code that undid nothing (`responseCode`: `25`, original not found; it overtook its original at the host) while its original's late approval may still come was journaled again as a repeat: the next start sends it (the host reverses the original if it approved it, or answers `25` again, which ends it).",
   ISO8583_WARN_SAF_OVERTAKEN_LOST:
-    "error: at a stop (`close()`), a reversal (`mti`, `stan`, `terminal`) answered with a code that undid nothing (`responseCode`) while its original may still be approved could not be journaled again (`cause`: the store's error code): should the host approve the original after all, it is NOT reversed. Check with the host.",
+    "error: at a stop (`close()`), a reversal (`mti`, `stan`, `terminal`) answered with a code that undid nothing (`responseCode`) while its original may still be approved could not be journaled again (`cause`: the store's error code; `ISO8583_ERR_CONNECTOR_CLOSED` at a `destroy()` whose store is destroyed, nothing more stored): should the host approve the original after all, it is NOT reversed. Check with the host.",
   ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED:
     "error: a late approval (`mti`, `stan`, `terminal`) that this node remembers no reversal of could not be looked up in the store several nodes share (`cause`: the store's error code): if another node's reversal of it was answered with a code that undid nothing, the approval is NOT reversed. Check with the host.",
   ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE:

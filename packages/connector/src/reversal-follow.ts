@@ -43,11 +43,11 @@ export class ReversalFollowUp {
    * The SAF queue's `followUp`: attempt `sent` was answered `response`, which ends its entry (not recorded yet). The
    * reversal a late approval already calls for is stored first (or handed back, to send in place); with a shared
    * journal, a code that undid nothing is written to the entry's row first (a late approval another node left there
-   * is reversed from here).
+   * is reversed from here). `since`: when it was first answered with a code that undid nothing (`firstUndidNothing`).
    */
-  answered(sent: IsoMessage, response: IsoMessage): Promise<IsoMessage | undefined> | undefined {
+  answered(sent: IsoMessage, response: IsoMessage, since?: number): Promise<IsoMessage | undefined> | undefined {
     const shared = this.journal.undidNothing !== undefined && this.overtaken.undidNothing(sent, response);
-    const again = this.overtaken.answered(sent, response, !shared);
+    const again = this.overtaken.answered(sent, response, !shared, since);
     if (again !== undefined) return this.again.store(again, true);
     return shared ? this.share(sent, response) : undefined;
   }
@@ -75,32 +75,40 @@ export class ReversalFollowUp {
   /**
    * At a stop (the connector's `close`, once the SAF queue stopped, before the journal closes): every reversal this
    * node remembers answered with a code that undid nothing while its original's late approval may still come (within
-   * `OVERTAKEN_FOR_MS`) is stored again as a repeat (0401) by `add` (journaled, durable, kept for the next start, which
-   * sends it: the host reverses the original if it approved it after all, or answers 25 again, which ends it), logged
-   * at `warn` (`ISO8583_WARN_SAF_OVERTAKEN_KEPT`). Without it, no process would see that approval once this one
-   * exited: the cardholder charged, the terminal told the purchase failed. A store that fails is logged at `error`
-   * (`ISO8583_WARN_SAF_OVERTAKEN_LOST`). Resolves with how many were stored; never rejects.
+   * `OVERTAKEN_FOR_MS` of the first such answer) is stored again as a repeat (0401) by `add` (journaled, durable, kept
+   * for the next start, which sends it: the host reverses the original if it approved it after all, or answers 25
+   * again, which ends it), with the time of that first answer (`at`: the window never starts again, however often the
+   * process restarts), logged at `warn` (`ISO8583_WARN_SAF_OVERTAKEN_KEPT`). Without it, no process would see that
+   * approval once this one exited: the cardholder charged, the terminal told the purchase failed. The adds go together
+   * (the journal batches them); one that fails is logged at `error` (`ISO8583_WARN_SAF_OVERTAKEN_LOST`). Resolves with
+   * how many were stored; never rejects.
    */
-  async keepAtStop(add: (reversal: IsoMessage) => Promise<boolean>): Promise<number> {
-    let kept = 0;
-    for (const { reversal, responseCode } of this.overtaken.takeAll()) {
-      const repeat = repeatOf(reversal);
+  async keepAtStop(add: (reversal: IsoMessage, at: number) => Promise<boolean>): Promise<number> {
+    const taken = this.overtaken.takeAll().map((n) => ({ ...n, repeat: repeatOf(n.reversal) }));
+    const results = await Promise.allSettled(taken.map((n) => add(n.repeat, n.at)));
+    results.forEach((result, i) => {
+      const { repeat, responseCode } = taken[i];
       const named = { mti: repeat['0'], stan: repeat['11'], terminal: repeat['41'], responseCode };
-      try {
-        await add(repeat);
-        kept += 1;
+      if (result.status === 'fulfilled') {
         this.host.logger.warn(
           { code: 'ISO8583_WARN_SAF_OVERTAKEN_KEPT', ...named },
           'a reversal answered with a code that undid nothing while its original may still be approved: stored again as a repeat for the next start, which sends it',
         );
-      } catch (err) {
-        this.host.logger.error(
-          { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOST', cause: (err as Iso8583Error | undefined)?.code, ...named },
-          'a reversal answered with a code that undid nothing could not be stored again at the stop: should its original be approved late, it is NOT reversed',
-        );
-      }
+      } else lostAtStop(this.host.logger, named, (result.reason as Iso8583Error | undefined)?.code);
+    });
+    return results.filter((r) => r.status === 'fulfilled').length;
+  }
+
+  /**
+   * At an abort (`destroy`, the journal being destroyed: nothing more is stored): every reversal this node remembers
+   * answered with a code that undid nothing while its original may still be approved is taken and logged at `error`
+   * (`ISO8583_WARN_SAF_OVERTAKEN_LOST`, cause `ISO8583_ERR_CONNECTOR_CLOSED`), never silently dropped.
+   */
+  loseAtStop(): void {
+    for (const { reversal, responseCode } of this.overtaken.takeAll()) {
+      const repeat = repeatOf(reversal);
+      lostAtStop(this.host.logger, { mti: repeat['0'], stan: repeat['11'], terminal: repeat['41'], responseCode }, 'ISO8583_ERR_CONNECTOR_CLOSED');
     }
-    return kept;
   }
 
   /** Writes the code of `response` (it undid nothing) to the entry's row; the reversal of a late approval left there. */
@@ -139,4 +147,12 @@ export class ReversalFollowUp {
     this.overtaken.forget(found.reversal);
     await this.again.store({ reversal: repeatOf(found.reversal), responseCode: found.responseCode, approval: answer }, false, found.againId);
   }
+}
+
+/** Logs a reversal remembered as undoing nothing that a stop could not store again (`named`: no card data). */
+function lostAtStop(logger: Logger, named: Record<string, unknown>, cause: string | undefined): void {
+  logger.error(
+    { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOST', cause, ...named },
+    'a reversal answered with a code that undid nothing could not be stored again at the stop: should its original be approved late, it is NOT reversed',
+  );
 }

@@ -63,9 +63,11 @@ export class OvertakenReversals {
    * A reversal attempt `sent` (its MTI that attempt's) was answered with `response`, which ends it (the SAF queue's
    * `followUp`, before that end is journaled): when the code undid nothing and a late approval of its transaction came
    * already, that reversal again; else remembered (when it undid nothing, unless `remember` is false: a journal several
-   * nodes share keeps it, reversal-follow.ts) or its transaction forgotten (undone).
+   * nodes share keeps it, reversal-follow.ts) or its transaction forgotten (undone). `since`: when the reversal was
+   * first answered with a code that undid nothing (`firstUndidNothing`), from which it is remembered `keepFor`; default
+   * now.
    */
-  answered(sent: IsoMessage, response: IsoMessage, remember = true): ReversalAgain | undefined {
+  answered(sent: IsoMessage, response: IsoMessage, remember = true, since = Date.now()): ReversalAgain | undefined {
     const mti = mtiText(sent['0']);
     if (mti[1] !== '4') return undefined;
     const key = transactionKey(this.dialect, sent['11'], sent['41']);
@@ -74,7 +76,7 @@ export class OvertakenReversals {
     this.reversals.delete(key);
     if (this.undid(rc, mti)) return undefined;
     if (approval !== undefined) return { reversal: repeatOf(sent), responseCode: rc, approval: approval.message };
-    if (remember) this.note(this.reversals, key, { message: sent, rc, at: Date.now() });
+    if (remember) this.note(this.reversals, key, { message: sent, rc, at: Math.min(since, Date.now()) });
     return undefined;
   }
 
@@ -106,11 +108,12 @@ export class OvertakenReversals {
 
   /**
    * The reversals remembered (answered with a code that undid nothing) whose original's late approval may still come
-   * (noted within `keepFor`), with their codes, taken: what a stop stores again (reversal-follow.ts `keepAtStop`).
+   * (noted within `keepFor`), with their codes and when they were first answered so (`at`, epoch ms: the repeat stored
+   * keeps it, so that its window never starts again), taken: what a stop stores again (reversal-follow.ts `keepAtStop`).
    */
-  takeAll(): { readonly reversal: IsoMessage; readonly responseCode: string | undefined }[] {
+  takeAll(): { readonly reversal: IsoMessage; readonly responseCode: string | undefined; readonly at: number }[] {
     const now = Date.now();
-    const out = [...this.reversals.values()].filter((n) => now - n.at <= this.keepFor).map((n) => ({ reversal: n.message, responseCode: n.rc }));
+    const out = [...this.reversals.values()].filter((n) => now - n.at <= this.keepFor).map((n) => ({ reversal: n.message, responseCode: n.rc, at: n.at }));
     this.reversals.clear();
     return out;
   }
@@ -152,6 +155,18 @@ export class OvertakenReversals {
     map.set(key, noted);
     if (map.size > this.max) map.delete(map.keys().next().value as string);
   }
+}
+
+/**
+ * When the reversal of `entry` (a SAF entry whose attempt was just answered with a code that undid nothing) was first
+ * answered so, for `answered`'s `since`: a stored repeat (`0401`, `1421`) keeps in its `at` the time of the first such
+ * answer when a stop stored it again (`takeAll`), or its store time (no later than any answer to it), so that a repeat
+ * read back at each start of a process that restarts often is remembered no longer than `keepFor` after the first
+ * answer, not stored again at every stop. Any other entry: now.
+ */
+export function firstUndidNothing(entry: { readonly reversal: IsoMessage; readonly at: number } | undefined): number {
+  const now = Date.now();
+  return entry !== undefined && mtiText(entry.reversal['0'])[3] === '1' && entry.at > 0 ? Math.min(entry.at, now) : now;
 }
 
 /** A reversal as its repeat (`0400` -> `0401`, `1420` -> `1421`). */

@@ -21,7 +21,7 @@ import { SafQueue, attemptMti } from './saf-queue.js';
 import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
 import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
-import { OvertakenReversals } from './reversal-overtaken.js';
+import { OvertakenReversals, firstUndidNothing } from './reversal-overtaken.js';
 import { ReversalsAgain } from './reversal-again.js';
 import { ReversalFollowUp } from './reversal-follow.js';
 import { inTurns } from './saf-backlog.js';
@@ -90,7 +90,7 @@ export class ReversalManager {
       // Each answer that ends an entry, before its end is journaled: a reversal's that undid nothing is remembered (a
       // shared store: in the entry's row), and the reversal a late approval of it calls for is stored before that end
       // (or sent in its place: `followUp`).
-      followUp: (message, response) => this.follow.answered(message, response),
+      followUp: (message, response, entry) => this.follow.answered(message, response, firstUndidNothing(entry)),
       safEnded: (end) => seen.safEnded(end),
       reversalEvent: (event) => seen.reversalEvent(event),
       answerKeys: host.answerKeys,
@@ -385,7 +385,8 @@ export class ReversalManager {
     this.follow.stop();
     await this.queue.stop();
     // A reversal that undid nothing while its original may still be approved: journaled again for the next start.
-    if (this.destroying === undefined) await this.follow.keepAtStop((message) => this.add(entryOf(message, entryId())));
+    if (this.destroying === undefined) await this.follow.keepAtStop((message, at) => this.add({ ...entryOf(message, entryId()), at }));
+    else this.follow.loseAtStop();
     await (this.destroying ?? this.journal.close());
   }
 }

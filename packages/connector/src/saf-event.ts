@@ -5,7 +5,7 @@
 import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { AnswerKeys } from './saf-late.js';
-import type { SafEntryKind } from './saf-store.js';
+import type { JournalEntry, SafEntryKind } from './saf-store.js';
 import type { SafEnd } from './saf-ends.js';
 import type { ResolvedSafOptions } from './saf-options.js';
 
@@ -27,9 +27,10 @@ export interface SafHost {
    * promise: `undefined` once what follows is durable (an entry of its own), so that no crash leaves the first entry
    * done and the second unstored; a message when it could not be stored: the entry then does not end, and goes on as
    * that message from memory (sent at once, then repeated as usual, with `maxAttempts` counted afresh) until that is
-   * answered; its journal record still holds its own message, which a later start repeats. Never rejects.
+   * answered; its journal record still holds its own message, which a later start repeats. Never rejects. `entry`:
+   * the entry answered (its journaled message and `at`).
    */
-  followUp?(message: IsoMessage, response: IsoMessage): Promise<IsoMessage | undefined> | undefined;
+  followUp?(message: IsoMessage, response: IsoMessage, entry: JournalEntry): Promise<IsoMessage | undefined> | undefined;
   /**
    * Optional: the match keys of an attempt and of an answer (the connector's `MatchKey`), by which a late answer to an
    * entry's last attempt ends it (saf-late.ts). Without: late answers are not looked at.

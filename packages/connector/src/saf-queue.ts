@@ -302,7 +302,7 @@ export class SafQueue {
         this.ends.end(answeredEnding(this.dialect, this.host.logger, x, response, rc)); // saf-ends.ts
       };
       // What must follow the answer (`SafHost.followUp`) is durable before the entry's end is: else it goes on as that.
-      const follow = this.host.followUp?.(message, response);
+      const follow = this.host.followUp?.(message, response, a.entry);
       if (follow === undefined) return ended();
       return follow.then((instead) => {
         if (instead === undefined) return ended();

@@ -20,8 +20,9 @@ export interface SendOptions {
   /**
    * Milliseconds to wait for the response, from 1 to 3600000 (`MAX_REQUEST_TIMEOUT`); anything else is refused with
    * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`. When shorter than `terminalQueue.timeout`, it bounds the wait in
-   * its terminal's queue too (`ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT` naming `timeout`). Default: the connector's
-   * `requestTimeout`.
+   * its terminal's queue too (`ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT` naming `timeout`), and the wait for the answer
+   * counts it again from the write (up to about twice it in all: `deadline` bounds the whole request). Default: the
+   * connector's `requestTimeout`.
    */
   timeout?: number;
   /**

@@ -111,8 +111,10 @@ export class TerminalQueue {
    * wait at once, the request never written (`ISO8583_ERR_CONNECTOR_ABORTED`, `sent: 'no'`, its reason told so); the
    * others keep their order. It is listened to only while the request waits. Default: none. `id`: field 41 as the
    * caller gave it, keyed as it goes on the wire (`terminalKey`). `timeout`: the request's own `timeout` (send
-   * options, ms), which bounds its wait here when shorter than the queue's (`ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT`
-   * naming `timeout`): a caller that gives up after it is never answered later. Default: the queue's `timeout` alone.
+   * options, ms), which bounds its wait here (the queue, then the terminal lock) when shorter than the queue's
+   * (`ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT` naming `timeout`). It bounds only that wait: the wait for the answer counts
+   * its `timeout` again from the write, so a request may take up to about twice it in all; `deadline` is the one bound
+   * of the whole request. Default: the queue's `timeout` alone.
    */
   run<T>(id: unknown, task: () => Promise<T>, deadline?: number, mti = '', signal?: AbortSignal, timeout?: number): Promise<T> {
     const bound = waitBound(this.timeout, timeout);
