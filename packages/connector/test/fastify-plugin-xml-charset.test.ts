@@ -3,11 +3,9 @@
 // header and declaration that differ, is refused naming them, never sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import Fastify from 'fastify';
 import { httpCall } from '@iso8583/test-support';
 import type { HttpAnswer } from '@iso8583/test-support';
-import { iso8583Connector } from '../src/index.js';
-import { answer, startPeer } from './peer.js';
+import { routedApp } from './helpers/plugin-app.js';
 
 /** POSTs `body` (bytes as they are) to `/` and answers the status and the body text. */
 const post = (port: number, contentType: string, body: Buffer): Promise<HttpAnswer> => httpCall(port, 'POST', '/', { 'content-type': contentType }, body);
@@ -16,20 +14,8 @@ const NAME = 'CAFÉ SÃO PAULO';
 const doc = (encoding: string | undefined) =>
   `${encoding === undefined ? '' : `<?xml version="1.0" encoding="${encoding}"?>`}<ISOMessage><data><field id="0">0200</field><field id="3">000000</field><field id="11">000001</field><field id="41">TERM0001</field><field id="43">${NAME}</field></data></ISOMessage>`;
 
-async function setup(t: { after(fn: () => Promise<void> | void): void }) {
-  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
-  const app = Fastify({ logger: false });
-  await app.register(iso8583Connector, { name: 'bank', host: '127.0.0.1', port: peer.port, routes: { prefix: '' } });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  t.after(async () => {
-    await app.close();
-    await peer.close();
-  });
-  return { peer, port: (app.server.address() as { port: number }).port };
-}
-
 test('fastify xml – an ISO-8859-1 body (charset, XML declaration, or both) is read as ISO-8859-1; UTF-8 stays the default', async (t) => {
-  const { peer, port } = await setup(t);
+  const { peer, port } = await routedApp(t);
   const cases: [string, Buffer][] = [
     ['text/xml; charset=ISO-8859-1', Buffer.from(doc('ISO-8859-1'), 'latin1')],
     ['text/xml', Buffer.from(doc('iso-8859-1'), 'latin1')],
@@ -46,7 +32,7 @@ test('fastify xml – an ISO-8859-1 body (charset, XML declaration, or both) is 
 });
 
 test('fastify xml – a charset other than UTF-8 or ISO-8859-1, or a header and declaration that differ, is refused naming them, never sent', async (t) => {
-  const { peer, port } = await setup(t);
+  const { peer, port } = await routedApp(t);
   const cases: [string, Buffer, string][] = [
     ['text/xml; charset=windows-1252', Buffer.from(doc(undefined), 'latin1'), 'the body\'s charset "windows-1252" is not one the routes read (UTF-8, ISO-8859-1)'],
     ['text/xml', Buffer.from(doc('Shift_JIS'), 'latin1'), 'the XML declaration\'s encoding "Shift_JIS" is not one the routes read (UTF-8, ISO-8859-1)'],
@@ -62,7 +48,7 @@ test('fastify xml – a charset other than UTF-8 or ISO-8859-1, or a header and 
 });
 
 test('fastify xml – a charset label that is a card number (digits split by - . or :) is refused with no digit of it', async (t) => {
-  const { peer, port } = await setup(t);
+  const { peer, port } = await routedApp(t);
   const cases: [string, Buffer, string][] = [
     ['text/xml', Buffer.from(doc('4111-1111-1111-1111'), 'latin1'), 'the XML declaration\'s encoding "####-####-####-####" is not one the routes read (UTF-8, ISO-8859-1)'],
     ['text/xml; charset=4111.1111.1111.1111', Buffer.from(doc(undefined), 'latin1'), 'the body\'s charset "####.####.####.####" is not one the routes read (UTF-8, ISO-8859-1)'],

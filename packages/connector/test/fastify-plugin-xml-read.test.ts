@@ -3,27 +3,13 @@
 // its bytes). The host sees only what was read whole.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import Fastify from 'fastify';
 import { httpCall } from '@iso8583/test-support';
-import { iso8583Connector } from '../src/index.js';
-import { answer, startPeer } from './peer.js';
-
-async function setup(t: { after(fn: () => Promise<void> | void): void }) {
-  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)));
-  const app = Fastify({ logger: false });
-  await app.register(iso8583Connector, { name: 'bank', host: '127.0.0.1', port: peer.port, routes: { prefix: '' } });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  t.after(async () => {
-    await app.close();
-    await peer.close();
-  });
-  return { peer, port: (app.server.address() as { port: number }).port };
-}
+import { routedApp } from './helpers/plugin-app.js';
 
 const iso = (stan: string) => `<ISOMessage><data><field id="0">0200</field><field id="3">000000</field><field id="4">000000001000</field><field id="11">${stan}</field><field id="41">TERM0001</field></data></ISOMessage>`;
 
 test('fastify xml – a SOAP Body with two ISOMessage elements is refused (ISO8583_ERR_XML), neither sent', async (t) => {
-  const { peer, port } = await setup(t);
+  const { peer, port } = await routedApp(t);
   const soap = `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>${iso('000001')}${iso('000002')}</soapenv:Body></soapenv:Envelope>`;
   const r = await httpCall(port, 'POST', '/', { 'content-type': 'text/xml' }, soap);
   assert.equal(r.status, 400, r.body);
@@ -32,7 +18,7 @@ test('fastify xml – a SOAP Body with two ISOMessage elements is refused (ISO85
 });
 
 test('fastify xml – a jPOS dump is read for the connector\'s dialect: a text value on a binary field is its bytes', async (t) => {
-  const { peer, port } = await setup(t);
+  const { peer, port } = await routedApp(t);
   // iso87ascii field 52 is 8 binary bytes: jPOS packs value="ABCDEFGH" (no type="binary") as its eight characters.
   const dump = '<isomsg><field id="0" value="0800"/><field id="11" value="000001"/><field id="52" value="ABCDEFGH"/><field id="70" value="301"/></isomsg>';
   const r = await httpCall(port, 'POST', '/', { 'content-type': 'application/xml' }, dump);
