@@ -18,14 +18,16 @@ type Options = Record<string, unknown>;
  * `opening`: only the connectors that open (and lock) their journal, reversal or SAF on; a connector with both off only
  * reads its journal (to refuse entries left unsent), holds no lock, and must never rewrite the folder's marker.
  */
-function journalsOf(connectors: Record<string, Options>, opening = false): { name: string; dir: string; upstream: string }[] {
-  const out: { name: string; dir: string; upstream: string }[] = [];
+function journalsOf(connectors: Record<string, Options>, opening = false): { name: string; dir: string; upstream: string; own: string }[] {
+  const out: { name: string; dir: string; upstream: string; own: string }[] = [];
   for (const [name, options] of Object.entries(connectors)) {
     if (options.store !== undefined) continue;
     const { reversal, saf } = options as { reversal?: { enabled?: unknown; journalDir?: unknown }; saf?: { enabled?: unknown; journalDir?: unknown } };
     if (opening && reversal?.enabled !== true && saf?.enabled !== true) continue;
     const dir = saf?.journalDir ?? reversal?.journalDir;
-    if (typeof dir === 'string') out.push({ name, dir, upstream: upstreamId(options.host, options.port) });
+    // The option that gives it a folder of its own: the one that places it (flow/options.ts: one or the other).
+    const own = pointer('connectors', name, saf?.journalDir === undefined ? 'reversal' : 'saf', 'journalDir');
+    if (typeof dir === 'string') out.push({ name, dir, upstream: upstreamId(options.host, options.port), own });
   }
   return out;
 }
@@ -36,10 +38,10 @@ function journalsOf(connectors: Record<string, Options>, opening = false): { nam
  * A journal that cannot be read to tell is left to the start's or the check's own reading of it, which names it.
  */
 export function refuseOtherUpstreams(connectors: Record<string, Options>, file?: string): void {
-  for (const { name, dir, upstream } of journalsOf(connectors)) {
+  for (const { name, dir, upstream, own } of journalsOf(connectors)) {
     let text: string | undefined;
     try {
-      text = otherUpstreamText(dir, upstream, pointer('connectors', name, 'reversal', 'journalDir'));
+      text = otherUpstreamText(dir, upstream, own);
     } catch {
       continue; // Unreadable: the check's and the start's own reading of the journal refuse it, naming why.
     }
@@ -58,11 +60,11 @@ export function refuseOtherUpstreams(connectors: Record<string, Options>, file?:
  * another upstream (checked again under the lock: the folder's last process may have stopped owing them since).
  */
 export function recordUpstreams(connectors: Record<string, Options>): void {
-  for (const { name, dir, upstream } of journalsOf(connectors, true)) {
+  for (const { name, dir, upstream, own } of journalsOf(connectors, true)) {
     const field = pointer('connectors', name, 'host');
     let refusal: string | undefined;
     try {
-      refusal = recordUpstream(dir, upstream, pointer('connectors', name, 'reversal', 'journalDir'));
+      refusal = recordUpstream(dir, upstream, own);
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? String(err);
       throw flowError('ISO8583_ERR_FLOW_INVALID', `${field}: the upstream ${upstream} cannot be recorded in the journal folder ${dir} (${reason})`, { field });
