@@ -7,6 +7,7 @@
  * is `CONNECT_FAILED` naming `tls.cert`): nothing is written before. What travels on the connection is the channel's
  * (channel.ts).
  */
+import { performance } from 'node:perf_hooks';
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -54,6 +55,7 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
       reject(err);
     };
     const timeout = (): Iso8583Error => connectorError('ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT', `no connection to the host within ${o.connectTimeout} ms`, { field: 'connectTimeout' });
+    const startedAt = performance.now();
     const timer = setTimeout(() => fail(timeout()), o.connectTimeout);
     const cut = (): void => fail(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing'));
     if (signal?.aborted === true) return cut();
@@ -94,7 +96,8 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
       };
       // Not within the `session` event: it is emitted inside OpenSSL's read, where a write is lost.
       const ticket = (): void => void setImmediate(up);
-      settling = setTimeout(up, TLS13_SETTLE_MS);
+      // Within what is left of `connectTimeout`: a connect never takes longer than the caller allowed.
+      settling = setTimeout(up, Math.max(0, Math.min(TLS13_SETTLE_MS, o.connectTimeout - (performance.now() - startedAt))));
       tls.once('session', ticket).once('close', closed);
     };
     // A TLS option Node cannot use (a key that does not parse) throws here: the same coded failure, no socket.

@@ -9,6 +9,8 @@
 const ENCODINGS: ReadonlyMap<string, 'utf8' | 'latin1'> = new Map([
   ['utf-8', 'utf8'],
   ['utf8', 'utf8'],
+  ['us-ascii', 'utf8'], // ASCII is UTF-8 (an old default label of text/xml)
+  ['ascii', 'utf8'],
   ['iso-8859-1', 'latin1'],
   ['iso8859-1', 'latin1'],
   ['iso_8859-1', 'latin1'],
