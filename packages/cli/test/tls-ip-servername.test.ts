@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { makeCertificates } from '@iso8583/test-support';
+import { makeCertificates, waitUntil } from '@iso8583/test-support';
 import { runCli } from './cli-process.js';
 import { startGateway } from './helpers/gateway-process.js';
 import { answerFrame, loadCodec } from './helpers/load-host.js';
@@ -124,6 +124,8 @@ test('gateway --tls-servername 127.0.0.1: its link to the bank sends no SNI, ver
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const gateway = await startGateway(t, ['--upstream', `127.0.0.1:${port}`, '--tls-ca', caFile, '--tls-servername', '127.0.0.1',
       '--reversal-journal', join(dir, 'j'), '--listen', '0', '--bind', '127.0.0.1', '--no-http', '--log-level', 'info']);
+    // The gateway listens before its link is up: the stop waits for the link (the certificate checked).
+    await waitUntil(() => gateway.stderr().includes('"msg":"connected"'), { what: 'the gateway\'s TLS link to the bank' });
     const stderr = await gateway.stop();
     assert.ok(!stderr.includes('DEP0123'), stderr);
     // The link was made (the certificate verified against 127.0.0.1) before the stop closed it.

@@ -22,7 +22,7 @@ export function tmpfsFolder(t: TmpfsTest, size: string, prefix: string): string 
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
   t.after(() => {
-    if (mounted.status === 0) spawnSync('umount', [dir]);
+    if (mounted.status === 0) spawnSync('umount', ['-l', dir]); // lazy: detached even while a file on it is held open
     rmSync(dir, { recursive: true, force: true });
   });
   if (mounted.status === 0) return dir;

@@ -16,6 +16,8 @@ export interface GatewayPorts {
   http?: number;
   /** Sends SIGTERM (once) and resolves, once the process ended and closed its output, with all it wrote to stderr (its log). */
   stop(): Promise<string>;
+  /** What it wrote to stderr (its log) so far. */
+  stderr(): string;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function startGateway(t: TestContext, args: string[]): Promise<Gate
     child.stdout.on('data', (b: Buffer) => {
       text += b.toString('utf8');
       const m = /listening pos=127\.0\.0\.1:(\d+) http=(?:127\.0\.0\.1:(\d+)|off)/.exec(text);
-      if (m !== null) resolve(m[2] === undefined ? { pos: Number(m[1]), stop } : { pos: Number(m[1]), http: Number(m[2]), stop });
+      if (m !== null) resolve(m[2] === undefined ? { pos: Number(m[1]), stop, stderr: () => stderr } : { pos: Number(m[1]), http: Number(m[2]), stop, stderr: () => stderr });
     });
     child.once('exit', (code) => reject(new Error(`the gateway ended (exit ${code}): ${stderr}`)));
   }), 20_000, 'the gateway did not listen');
