@@ -25,7 +25,12 @@ export interface PgJournalOptions {
   lease?: number;
   /** Most entries one claim statement takes (a claim repeats it while it comes back full): a positive integer. Default 100. */
   claimBatch?: number;
-  /** Milliseconds a row marked done stays before it is deleted: an integer from 0 to 315360000000 (ten years). Default 600000 (10 minutes). */
+  /**
+   * Milliseconds a row marked done stays before it is deleted: an integer from 0 to 315360000000 (ten years). Default
+   * 600000 (10 minutes). A reversal's row whose answer undid nothing (`25`: it overtook its original) stays at least 10
+   * minutes whatever this says, with its entry (the PAN among its fields), so that a late approval of its original on
+   * any node is reversed.
+   */
   purgeAfter?: number;
   /** This node's name in `lease_owner`: a string, not empty. Default `HOSTNAME/PID/RANDOM` (unique per process). */
   owner?: string;

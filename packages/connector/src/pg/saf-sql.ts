@@ -229,7 +229,8 @@ export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = CASE WHEN s.att
  * any node, is reversed, as a node's memory would keep it (with `purgeAfter` 0 it was gone at once).
  */
 export const PURGE = `DELETE FROM iso8583_saf
-  WHERE done_at < now() - (CASE WHEN undid_nothing IS NULL THEN $1::float8 ELSE greatest($1::float8, $2::float8) END) * interval '1 millisecond'`;
+  WHERE done_at < now() - $1::float8 * interval '1 millisecond'
+    AND (undid_nothing IS NULL OR done_at < now() - greatest($1::float8, $2::float8) * interval '1 millisecond')`;
 
 /**
  * The pending entries no node takes (stranded.ts), by upstream key: out of any attempt's flight, and claimable for more
