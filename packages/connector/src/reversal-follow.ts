@@ -18,9 +18,9 @@
  */
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
-import type { ReversalJournal } from './saf-store.js';
+import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import type { OvertakenReversals } from './reversal-overtaken.js';
-import { repeatOf } from './reversal-overtaken.js';
+import { firstUndidNothing, repeatOf } from './reversal-overtaken.js';
 import type { ReversalsAgain } from './reversal-again.js';
 
 /** The follow-up of reversal answers and late approvals (see the file's opening comment). */
@@ -40,16 +40,17 @@ export class ReversalFollowUp {
   ) {}
 
   /**
-   * The SAF queue's `followUp`: attempt `sent` was answered `response`, which ends its entry (not recorded yet). The
-   * reversal a late approval already calls for is stored first (or handed back, to send in place); with a shared
-   * journal, a code that undid nothing is written to the entry's row first (a late approval another node left there
-   * is reversed from here). `since`: when it was first answered with a code that undid nothing (`firstUndidNothing`).
+   * The SAF queue's `followUp`: attempt `sent` of `entry` was answered `response`, which ends the entry (not recorded
+   * yet). The reversal a late approval already calls for is stored first (or handed back, to send in place); with a
+   * shared journal, a code that undid nothing is written to the entry's row first (a late approval another node left
+   * there is reversed from here). It is first answered so at `firstUndidNothing(entry)`, from which its window runs.
    */
-  answered(sent: IsoMessage, response: IsoMessage, since?: number): Promise<IsoMessage | undefined> | undefined {
+  answered(sent: IsoMessage, response: IsoMessage, entry: Pick<JournalEntry, 'id' | 'reversal' | 'at'>): Promise<IsoMessage | undefined> | undefined {
+    const since = firstUndidNothing(entry);
     const shared = this.journal.undidNothing !== undefined && this.overtaken.undidNothing(sent, response);
     const again = this.overtaken.answered(sent, response, !shared, since);
     if (again !== undefined) return this.again.store(again, true);
-    return shared ? this.share(sent, response) : undefined;
+    return shared ? this.share(entry.id, sent, response) : undefined;
   }
 
   /**
@@ -111,12 +112,12 @@ export class ReversalFollowUp {
     }
   }
 
-  /** Writes the code of `response` (it undid nothing) to the entry's row; the reversal of a late approval left there. */
-  private async share(sent: IsoMessage, response: IsoMessage): Promise<IsoMessage | undefined> {
+  /** Writes the code of `response` (it undid nothing) to the row of entry `id`; the reversal of a late approval left there. */
+  private async share(id: string, sent: IsoMessage, response: IsoMessage): Promise<IsoMessage | undefined> {
     const rc = String(response['39'] ?? '');
     let left: { approval: IsoMessage; againId: string } | undefined;
     try {
-      left = await this.journal.undidNothing?.(sent, rc);
+      left = await this.journal.undidNothing?.(id, rc);
     } catch (err) {
       this.host.logger.error(
         { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOCAL', cause: (err as Iso8583Error | undefined)?.code, mti: sent['0'], stan: sent['11'], terminal: sent['41'], responseCode: rc },

@@ -21,7 +21,7 @@ import { SafQueue, attemptMti } from './saf-queue.js';
 import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
 import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
-import { OvertakenReversals, firstUndidNothing } from './reversal-overtaken.js';
+import { OvertakenReversals } from './reversal-overtaken.js';
 import { ReversalsAgain } from './reversal-again.js';
 import { ReversalFollowUp } from './reversal-follow.js';
 import { inTurns } from './saf-backlog.js';
@@ -90,7 +90,7 @@ export class ReversalManager {
       // Each answer that ends an entry, before its end is journaled: a reversal's that undid nothing is remembered (a
       // shared store: in the entry's row), and the reversal a late approval of it calls for is stored before that end
       // (or sent in its place: `followUp`).
-      followUp: (message, response, entry) => this.follow.answered(message, response, firstUndidNothing(entry)),
+      followUp: (message, response, entry) => this.follow.answered(message, response, entry),
       safEnded: (end) => seen.safEnded(end),
       reversalEvent: (event) => seen.reversalEvent(event),
       answerKeys: host.answerKeys,

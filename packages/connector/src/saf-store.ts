@@ -165,14 +165,14 @@ export interface ReversalJournal {
    */
   heldSince?(): number | undefined;
   /**
-   * Optional, for a journal that several nodes share (PostgreSQL): reversal attempt `sent` (fields 41 and 11 name its
-   * transaction) was answered `responseCode`, a code that undid nothing (`25`: it overtook its original at the host),
-   * and its entry is about to end: kept with the entry (for `purgeAfter`), so that a late approval of the original
-   * reaching another node reverses it (`lateApproval`). Resolves with the kept fields of a late approval another node
-   * left there first (this node reverses it) and the id its repeat is stored as (the same on every node and try: the
-   * store holds it once), else `undefined`. Without it, only this node remembers it.
+   * Optional, for a journal that several nodes share (PostgreSQL): a reversal attempt of the pending entry `id` was
+   * answered `responseCode`, a code that undid nothing (`25`: it overtook its original at the host), and the entry is
+   * about to end: kept with the entry (for `purgeAfter`), so that a late approval of the original reaching another
+   * node reverses it (`lateApproval`). Resolves with the kept fields of a late approval another node left there first
+   * (this node reverses it) and the id its repeat is stored as (the same on every node and try: the store holds it
+   * once), else `undefined`. Without it, only this node remembers it.
    */
-  undidNothing?(sent: IsoMessage, responseCode: string): Promise<{ approval: IsoMessage; againId: string } | undefined>;
+  undidNothing?(id: string, responseCode: string): Promise<{ approval: IsoMessage; againId: string } | undefined>;
   /**
    * Optional, with `undidNothing`: a late approval (its kept fields: MTI, STAN, terminal, response code, amounts)
    * whose transaction's reversal this node does not remember: resolves with that reversal, its code and the id the

@@ -36,7 +36,7 @@ async function journalOn(t: { after(fn: () => Promise<void>): void }, name: stri
 async function answered25(journal: PgJournal, id: string, stan: string, open = false): Promise<void> {
   await journal.add({ id, reversal: reversal(stan), at: Date.now() });
   await journal.attempt(id, 1);
-  assert.equal(await journal.undidNothing(reversal(stan), '25'), undefined);
+  assert.equal(await journal.undidNothing(id, '25'), undefined);
   if (!open) await journal.done(id, 'reversed');
 }
 
@@ -73,7 +73,7 @@ test('pg: a new attempt clears the code an earlier attempt\'s answer left; the l
   const [row] = await sql<{ code: string | null; approval: unknown }>(url, `SELECT undid_nothing AS code, late_approval AS approval FROM iso8583_saf WHERE id = 'stale'`);
   assert.equal(row?.code, null);
   assert.notEqual(row?.approval, null, 'the approval waits for the new attempt\'s answer');
-  assert.equal((await journal.undidNothing(reversal('000301'), '25'))?.approval['11'], '000301', 'the new 25 takes it');
+  assert.equal((await journal.undidNothing('stale', '25'))?.approval['11'], '000301', 'the new 25 takes it');
 });
 
 /** The repeat (0401) of `stan`'s reversal, stored as entry `id`: resolves what the journal's add says. */
@@ -100,12 +100,12 @@ test('pg: a node whose 25 takes another node\'s late approval and stops before s
   await journal.add({ id: 'left', reversal: reversal('000501'), at: Date.now() });
   await journal.attempt('left', 1);
   assert.equal(await journal.lateApproval(approval('000501')), undefined, 'the approval is left on the pending entry');
-  const first = await journal.undidNothing(reversal('000501'), '25');
+  const first = await journal.undidNothing('left', '25');
   assert.equal(first?.approval['11'], '000501');
   // The node stops here: the entry is not done, its repeat not stored; the next attempt (the node that claims it) is
   // answered 25 again and finds the approval still there.
   await journal.attempt('left', 2);
-  const second = await journal.undidNothing(reversal('000501'), '25');
+  const second = await journal.undidNothing('left', '25');
   assert.equal(second?.approval['11'], '000501', 'the approval is still there');
   assert.equal(second?.againId, first?.againId);
   assert.equal(await storeRepeat(journal, second!.againId, '000501'), undefined);
@@ -123,4 +123,16 @@ test('pg: the look-up of a late approval reads its transaction\'s rows by index,
   // Found by the transaction's fields 41 and 11 in the index, not by reading every row of the upstream's there.
   const conditions = text.split('\n').filter((l) => /Index Cond/.test(l)).join('\n');
   assert.match(conditions, /'41'.*'11'|'11'.*'41'/s, text);
+});
+
+test('pg: a 25 is written to its own entry\'s row, not to a newer pending reversal of the same terminal and STAN', async (t) => {
+  const { url, journal } = await journalOn(t, 'overtaken_by_id', 600_000);
+  await journal.add({ id: 'first', reversal: reversal('000701'), at: Date.now() });
+  await journal.attempt('first', 1);
+  // Pending beside it, newer: the repeat a late approval called for (or the STAN used again the same day).
+  await storeRepeat(journal, 'first.again', '000701');
+  await journal.attempt('first.again', 1);
+  assert.equal(await journal.undidNothing('first', '25'), undefined);
+  const rows = await sql<{ id: string; code: string | null }>(url, 'SELECT id, undid_nothing AS code FROM iso8583_saf ORDER BY created_at');
+  assert.deepEqual(rows, [{ id: 'first', code: '25' }, { id: 'first.again', code: null }]);
 });

@@ -309,14 +309,15 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
   }
 
   /**
-   * A reversal attempt `sent` was answered `responseCode`, which undid nothing, and its entry is about to end (see
-   * `ReversalJournal.undidNothing`): the code is written to the row of its transaction's pending entry (overtaken-sql.ts,
-   * `UNDID_NOTHING`), so that a late approval reaching any node reverses it; resolves with a late approval another node
-   * left there instead (taken: this node reverses it). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   * A reversal attempt of entry `id` was answered `responseCode`, which undid nothing, and the entry is about to end
+   * (see `ReversalJournal.undidNothing`): the code is written to the entry's row (overtaken-sql.ts, `UNDID_NOTHING`),
+   * so that a late approval reaching any node reverses it; resolves with a late approval another node left there
+   * instead (this node reverses it). The same again does the same (its reply lost, it may be run again). Rejects with
+   * `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
-  async undidNothing(sent: IsoMessage, responseCode: string): Promise<{ approval: IsoMessage; againId: string } | undefined> {
+  async undidNothing(id: string, responseCode: string): Promise<{ approval: IsoMessage; againId: string } | undefined> {
     try {
-      const { rows } = await this.ready().query<{ approval: string | null; id: string }>(UNDID_NOTHING, [this.claims, textOf(sent['41']), textOf(sent['11']), responseCode]);
+      const { rows } = await this.ready().query<{ approval: string | null; id: string }>(UNDID_NOTHING, [id, responseCode]);
       const row = rows[0];
       return row === undefined || row.approval === null ? undefined : { approval: JSON.parse(row.approval) as IsoMessage, againId: againId(row.id) };
     } catch (err) {

@@ -2,7 +2,8 @@
  * The statements by which nodes sharing one database tell each other of a reversal that overtook its original at the
  * bank (reversal-follow.ts): its answer undid nothing (`25`, original not found), and the bank approved the original
  * after it, that late approval reaching another node than the one the reversal's answer reached (schema-saf.ts,
- * version 8). A transaction's rows are those of a reversal entry (`kind` NULL) under the upstream keys `$1` whose
+ * version 8). The reversal's answer is written to its entry's row (by id); a late approval, which has only its
+ * transaction's fields, looks for its transaction's rows: those of a reversal entry (`kind` NULL) under the upstream keys `$1` whose
  * reversal names fields 41 `$2` and 11 `$3` (`=`: a reversal always has both, `REVERSAL_FIELDS`; so the look-up uses the
  * index `iso8583_saf_overtaken`, schema-saf.ts step 8, never a scan of the upstream's rows), the newest first;
  * the row is locked by the statement, so that of two nodes at once one sees the other's change (read committed: the
@@ -19,17 +20,18 @@ function transactionRow(columns: string, more: string): string {
 }
 
 /**
- * A reversal attempt of the transaction was answered `$4`, a code that undid nothing, and its entry (pending: its end
- * is recorded after this) is about to end: the code is written to its row, unless a late approval is there already
- * (another node's, `LATE_APPROVAL`), which is returned instead (JSON text, with the row's `id`: the node that got the
- * answer stores the repeat as entry `againId(id)`). The approval stays on the row: a node that stops before that store
- * is durable leaves it for the next attempt's answer (another node's, once it claims the entry), and the repeat's id,
- * the same every time, stores it once. No row back: no pending entry of the transaction (nothing written).
+ * A reversal attempt of entry `$1` was answered `$2`, a code that undid nothing, and the entry (pending: its end is
+ * recorded after this) is about to end: the code is written to its row (by its id: two pending reversals of one
+ * terminal and STAN, a STAN used again or a repeat beside its reversal, each keep their own), unless a late approval is
+ * there already (another node's, `LATE_APPROVAL`), which is returned instead (JSON text, with the row's `id`: the node
+ * that got the answer stores the repeat as entry `againId(id)`). The approval stays on the row: a node that stops
+ * before that store is durable leaves it for the next attempt's answer (another node's, once it claims the entry), and
+ * the repeat's id, the same every time, stores it once; so this statement may be run again (its reply lost) and does
+ * the same. No row back: the entry is no pending reversal (nothing written).
  */
-export const UNDID_NOTHING = `WITH t AS MATERIALIZED (${transactionRow('late_approval', 'done_at IS NULL')})
-  UPDATE iso8583_saf s SET undid_nothing = CASE WHEN t.late_approval IS NULL THEN $4::text END
-  FROM t WHERE s.id = t.id
-  RETURNING t.late_approval::text AS approval, s.id`;
+export const UNDID_NOTHING = `UPDATE iso8583_saf SET undid_nothing = CASE WHEN late_approval IS NULL THEN $2::text END
+  WHERE id = $1 AND entry->>'kind' IS NULL AND done_at IS NULL
+  RETURNING late_approval::text AS approval, id`;
 
 /**
  * The id of the repeat a late approval calls for, of the reversal entry `id` (its row): the same on every node and every
