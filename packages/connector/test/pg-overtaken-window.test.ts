@@ -136,3 +136,25 @@ test('pg: a 25 is written to its own entry\'s row, not to a newer pending revers
   const rows = await sql<{ id: string; code: string | null }>(url, 'SELECT id, undid_nothing AS code FROM iso8583_saf ORDER BY created_at');
   assert.deepEqual(rows, [{ id: 'first', code: '25' }, { id: 'first.again', code: null }]);
 });
+
+test('pg: with purgeAfter 0 the repeat a late approval called for outlives the purge: a second copy of the approval stores none', async (t) => {
+  const { url, journal } = await journalOn(t, 'overtaken_again_kept', 0);
+  await answered25(journal, 'once', '000801');
+  const first = await journal.lateApproval(approval('000801'));
+  assert.equal(first?.againId, 'once.again');
+  assert.equal(await storeRepeat(journal, 'once.again', '000801'), undefined);
+  await journal.attempt('once.again', 1);
+  await journal.done('once.again', 'reversed'); // the bank reversed the approval
+  await journal.add({ id: 'plain', reversal: reversal('000802'), at: Date.now() });
+  await journal.attempt('plain', 1);
+  await journal.done('plain', 'reversed');
+  // The renewal purges the rows done more than purgeAfter ago: the plain one (done last) goes, the repeat stays.
+  await waitUntil(async () => (await sql<{ id: string }>(url, `SELECT id FROM iso8583_saf WHERE id = 'plain'`)).length === 0 || undefined, {
+    what: 'the purge of the row done without a code',
+  });
+  assert.deepEqual((await sql<{ id: string }>(url, 'SELECT id FROM iso8583_saf ORDER BY created_at')).map((r) => r.id), ['once', 'once.again']);
+  // The bank sends the approval again: its look-up finds the code, and the repeat's store finds it stored.
+  const second = await journal.lateApproval(approval('000801'));
+  assert.equal(second?.againId, 'once.again');
+  assert.equal(await storeRepeat(journal, 'once.again', '000801'), 'exists', 'no second repeat stored (two 0401s sent)');
+});

@@ -29,7 +29,8 @@ export interface PgJournalOptions {
    * Milliseconds a row marked done stays before it is deleted: an integer from 0 to 315360000000 (ten years). Default
    * 600000 (10 minutes). A reversal's row whose answer undid nothing (`25`: it overtook its original) stays at least 10
    * minutes whatever this says, with its entry (the PAN among its fields), so that a late approval of its original on
-   * any node is reversed.
+   * any node is reversed; so does the repeat such an approval called for (id `<id>.again`), so that a copy of the
+   * approval the bank sends again stores no second one.
    */
   purgeAfter?: number;
   /** This node's name in `lease_owner`: a string, not empty. Default `HOSTNAME/PID/RANDOM` (unique per process). */

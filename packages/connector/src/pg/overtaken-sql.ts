@@ -33,12 +33,15 @@ export const UNDID_NOTHING = `UPDATE iso8583_saf SET undid_nothing = CASE WHEN l
   WHERE id = $1 AND entry->>'kind' IS NULL AND done_at IS NULL
   RETURNING late_approval::text AS approval, id`;
 
+/** How the id of a repeat a late approval calls for ends (`againId`): the purge keeps such rows (saf-sql.ts `PURGE`). */
+export const AGAIN_SUFFIX = '.again';
+
 /**
  * The id of the repeat a late approval calls for, of the reversal entry `id` (its row): the same on every node and every
  * try, so that the store holds one whoever stores it and however often (`ReversalJournal.add` resolves `'exists'`).
  */
 export function againId(id: string): string {
-  return `${id}.again`;
+  return `${id}${AGAIN_SUFFIX}`;
 }
 
 /**

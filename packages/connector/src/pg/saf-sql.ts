@@ -3,6 +3,7 @@
  * database's (`now()`), so that the nodes' clocks do not matter; `$n * interval '1 millisecond'` is a lease or an age.
  */
 import { GONE_OWNERS, ownerLockFree, ownerLockHeld, registeredHere } from './owner-lock-sql.js';
+import { AGAIN_SUFFIX } from './overtaken-sql.js';
 
 /**
  * A row's lease end (`lease_until`) in microseconds since the epoch, as text (whatever type parsers the pool's caller
@@ -225,12 +226,15 @@ export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = CASE WHEN s.att
 
 /**
  * Deletes the rows done more than `$1` ms ago (`purgeAfter`); a row holding the code of a reversal that undid nothing
- * (`undid_nothing`, overtaken-sql.ts) at least `$2` ms (`OVERTAKEN_FOR_MS`): a late approval that comes meanwhile, on
- * any node, is reversed, as a node's memory would keep it (with `purgeAfter` 0 it was gone at once).
+ * (`undid_nothing`, overtaken-sql.ts), and the repeat a late approval called for (its id `againId`, ending in
+ * `AGAIN_SUFFIX`), at least `$2` ms (`OVERTAKEN_FOR_MS`): a late approval that comes meanwhile, on any node, is reversed,
+ * as a node's memory would keep it (with `purgeAfter` 0 it was gone at once), and a second copy of it (banks resend)
+ * finds its repeat stored (`add` resolves `'exists'`), never sending a second.
  */
 export const PURGE = `DELETE FROM iso8583_saf
   WHERE done_at < now() - $1::float8 * interval '1 millisecond'
-    AND (undid_nothing IS NULL OR done_at < now() - greatest($1::float8, $2::float8) * interval '1 millisecond')`;
+    AND ((undid_nothing IS NULL AND id NOT LIKE '%${AGAIN_SUFFIX}')
+      OR done_at < now() - greatest($1::float8, $2::float8) * interval '1 millisecond')`;
 
 /**
  * The pending entries no node takes (stranded.ts), by upstream key: out of any attempt's flight, and claimable for more
