@@ -27,10 +27,15 @@ function named(reversal: IsoMessage): { mti: unknown; stan: unknown; terminal: u
   return { mti: reversal['0'], stan: reversal['11'], terminal: reversal['41'] };
 }
 
+/** What {@link ReversalsAgain.retry} resolves with: the try's value, or why it stopped (the stop; its window ended). */
+export type Retried<T> = { readonly value: T } | 'stopped' | 'window';
+
 /** The stores of the reversals late approvals call for, and their retries. */
 export class ReversalsAgain {
   /** Reversals whose store failed, waiting for their next try (their timers). */
   private readonly retries = new Map<NodeJS.Timeout, IsoMessage>();
+  /** Statements of a shared store waiting for their next try (`retry`): their timers, and how each ends at the stop. */
+  private readonly waits = new Map<NodeJS.Timeout, () => void>();
   private stopped = false;
 
   /**
@@ -106,9 +111,35 @@ export class ReversalsAgain {
     this.retries.set(timer, reversal);
   }
 
+  /**
+   * Tries `statement` (a shared store's, that does the same when run again: reversal-follow.ts) again every
+   * `retryInterval` until it answers (`{ value }`), `until` (epoch ms) passes (`'window'`: not tried after it) or the
+   * connector stops (`'stopped'`, at once). Never rejects.
+   */
+  retry<T>(statement: () => Promise<T>, until: number): Promise<Retried<T>> {
+    return new Promise((resolve) => {
+      const next = (): void => {
+        if (this.stopped) return resolve('stopped');
+        if (Date.now() + this.retryInterval > until) return resolve('window');
+        const timer = setTimeout(() => {
+          this.waits.delete(timer);
+          statement().then((value) => resolve({ value }), next);
+        }, this.retryInterval);
+        timer.unref();
+        this.waits.set(timer, () => resolve('stopped'));
+      };
+      next();
+    });
+  }
+
   /** Stops trying again (the connector stops): each reversal still not stored is logged at `error`, NOT reversed. */
   stop(): void {
     this.stopped = true;
+    for (const [timer, stopped] of this.waits) {
+      clearTimeout(timer);
+      stopped();
+    }
+    this.waits.clear();
     for (const [timer, reversal] of this.retries) {
       clearTimeout(timer);
       this.host.logger.error(named(reversal), 'the reversal of a late approval could not be stored before the stop: NOT reversed');

@@ -11,17 +11,30 @@
  * leaves its kept fields (no card data) on its transaction's pending entry, which the node whose reversal is answered
  * next reads with its code. Neither is cleared when read: the repeat is stored under an id the row gives it, the same
  * on every node and try, so it is stored once however many nodes read it, and a node that stops before its store is
- * durable leaves the row calling for it (the next copy of the approval, or the next attempt's answer, finds it). A failure to write the code is logged
- * at `error` (`ISO8583_WARN_SAF_OVERTAKEN_LOCAL`) and the reversal remembered in this node's memory only, as with a
- * single node; a failed look-up for a late approval is logged at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED`):
- * if another node's reversal undid nothing, that approval stands.
+ * durable leaves the row calling for it (the next copy of the approval, or the next attempt's answer, finds it).
+ *
+ * Both statements do the same when run again, so one that fails (the store away, or its reply lost after it
+ * committed: the code written, another node's approval taken, the outcome unknown here) is tried again every
+ * `retryInterval` (logged once at `warn`, `ISO8583_WARN_SAF_OVERTAKEN_RETRY`) until it answers, within
+ * `OVERTAKEN_FOR_MS` of the first answer that undid nothing: what a late approval
+ * may call for is known only to the row, so nothing goes on as if the write had failed. Meanwhile the entry answered
+ * does not end: a stop leaves it open in the journal (the next attempt, here or on another node, is answered `25`
+ * again, a repeat the bank takes as one, and writes the code). Past that window the code is logged at `error`
+ * (`ISO8583_WARN_SAF_OVERTAKEN_LOCAL`) and the reversal remembered in this node's memory only, as with a single
+ * node. A failed look-up for a late approval is logged at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED`): if
+ * another node's reversal of it undid nothing, that approval stands.
  */
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import type { OvertakenReversals } from './reversal-overtaken.js';
-import { firstUndidNothing, repeatOf } from './reversal-overtaken.js';
-import type { ReversalsAgain } from './reversal-again.js';
+import { OVERTAKEN_FOR_MS, firstUndidNothing, repeatOf } from './reversal-overtaken.js';
+import type { ReversalsAgain, Retried } from './reversal-again.js';
+
+/** What a reversal's answer that undid nothing finds on its entry's row: another node's late approval, and the repeat's id. */
+type Left = { approval: IsoMessage; againId: string };
+/** What a late approval finds in the shared journal: a reversal of it that undid nothing, its code and the repeat's id. */
+type Found = { reversal: IsoMessage; responseCode: string; againId: string };
 
 /** The follow-up of reversal answers and late approvals (see the file's opening comment). */
 export class ReversalFollowUp {
@@ -50,7 +63,7 @@ export class ReversalFollowUp {
     const shared = this.journal.undidNothing !== undefined && this.overtaken.undidNothing(sent, response);
     const again = this.overtaken.answered(sent, response, !shared, since);
     if (again !== undefined) return this.again.store(again, true);
-    return shared ? this.share(entry.id, sent, response) : undefined;
+    return shared ? this.share(entry.id, sent, response, since) : undefined;
   }
 
   /**
@@ -112,28 +125,35 @@ export class ReversalFollowUp {
     }
   }
 
-  /** Writes the code of `response` (it undid nothing) to the row of entry `id`; the reversal of a late approval left there. */
-  private async share(id: string, sent: IsoMessage, response: IsoMessage): Promise<IsoMessage | undefined> {
+  /**
+   * Writes the code of `response` (it undid nothing) to the row of entry `id`, tried again until it answers (see the
+   * file's opening comment); stores the reversal of a late approval left there. `since`: the first such answer.
+   */
+  private async share(id: string, sent: IsoMessage, response: IsoMessage, since: number): Promise<IsoMessage | undefined> {
     const rc = String(response['39'] ?? '');
-    let left: { approval: IsoMessage; againId: string } | undefined;
-    try {
-      left = await this.journal.undidNothing?.(id, rc);
-    } catch (err) {
+    const named = { mti: sent['0'], stan: sent['11'], terminal: sent['41'], responseCode: rc };
+    const write = async (): Promise<Left | undefined> => this.journal.undidNothing?.(id, rc);
+    const left = await this.answer(write, since, named, 'a reversal answered with a code that undid nothing could not be recorded in the shared store (or was, and its reply was lost): its entry stays open, and the write is tried again every retryInterval');
+    if (left === 'stopped') {
+      this.host.logger.warn({ code: 'ISO8583_WARN_SAF_OVERTAKEN_RETRY', ...named }, 'a reversal answered with a code that undid nothing is not recorded in the shared store at the stop: its entry stays open in the journal, the next attempt (here or on another node) records it');
+      return repeatOf(sent); // not sent (stopped): the entry stays open, as journaled
+    }
+    if (left === 'window') {
       this.host.logger.error(
-        { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOCAL', cause: (err as Iso8583Error | undefined)?.code, mti: sent['0'], stan: sent['11'], terminal: sent['41'], responseCode: rc },
+        { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOCAL', ...named },
         'a reversal answered with a code that undid nothing could not be recorded in the shared store (or was, and its reply was lost): remembered by this node only; a late approval of it reaching another node is NOT reversed, nor one another node had left on its entry',
       );
-      this.overtaken.answered(sent, response, true);
-      return undefined;
+      const again = this.overtaken.answered(sent, response, true, since);
+      return again === undefined ? undefined : this.again.store(again, true);
     }
-    if (left === undefined) return undefined;
+    if (left.value === undefined) return undefined;
     this.overtaken.forget(sent);
-    return this.again.store({ reversal: repeatOf(sent), responseCode: rc, approval: left.approval }, true, left.againId);
+    return this.again.store({ reversal: repeatOf(sent), responseCode: rc, approval: left.value.approval }, true, left.value.againId);
   }
 
   /** Looks `answer` (a late approval) up in the shared journal; stores the reversal it calls for, if any. */
   private async lookUp(answer: IsoMessage): Promise<void> {
-    let found: { reversal: IsoMessage; responseCode: string; againId: string } | undefined;
+    let found: Found | undefined;
     try {
       found = await this.journal.lateApproval?.(this.overtaken.kept(answer));
     } catch (err) {
@@ -147,6 +167,19 @@ export class ReversalFollowUp {
     // Taken from memory too (noted by `again`): this node's own reversal answer, should one come, finds nothing to repeat.
     this.overtaken.forget(found.reversal);
     await this.again.store({ reversal: repeatOf(found.reversal), responseCode: found.responseCode, approval: answer }, false, found.againId);
+  }
+
+  /**
+   * Runs `statement` (one of the shared journal's, the same when run again); when it fails, logs it once at `warn`
+   * (`what`) and tries it again every `retryInterval` until it answers, the stop, or `OVERTAKEN_FOR_MS` after `since`.
+   */
+  private async answer<T>(statement: () => Promise<T>, since: number, named: Record<string, unknown>, what: string): Promise<Retried<T>> {
+    try {
+      return { value: await statement() };
+    } catch (err) {
+      this.host.logger.warn({ code: 'ISO8583_WARN_SAF_OVERTAKEN_RETRY', cause: (err as Iso8583Error | undefined)?.code, ...named }, what);
+      return this.again.retry(statement, since + OVERTAKEN_FOR_MS);
+    }
   }
 }
 
