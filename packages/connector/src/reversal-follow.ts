@@ -16,13 +16,13 @@
  * Both statements do the same when run again, so one that fails (the store away, or its reply lost after it
  * committed: the code written, another node's approval taken, the outcome unknown here) is tried again every
  * `retryInterval` (logged once at `warn`, `ISO8583_WARN_SAF_OVERTAKEN_RETRY`) until it answers, within
- * `OVERTAKEN_FOR_MS` of the first answer that undid nothing: what a late approval
+ * `OVERTAKEN_FOR_MS` of the first answer that undid nothing (or of the late approval's arrival): what a late approval
  * may call for is known only to the row, so nothing goes on as if the write had failed. Meanwhile the entry answered
  * does not end: a stop leaves it open in the journal (the next attempt, here or on another node, is answered `25`
  * again, a repeat the bank takes as one, and writes the code). Past that window the code is logged at `error`
  * (`ISO8583_WARN_SAF_OVERTAKEN_LOCAL`) and the reversal remembered in this node's memory only, as with a single
- * node. A failed look-up for a late approval is logged at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED`): if
- * another node's reversal of it undid nothing, that approval stands.
+ * node, and the look-up at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED`): if another node's reversal of it
+ * undid nothing, that approval stands.
  */
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
@@ -77,7 +77,7 @@ export class ReversalFollowUp {
       void this.again.store(again, false);
       return true;
     }
-    if (this.journal.lateApproval !== undefined && this.overtaken.isLateApproval(answer)) void this.lookUp(answer);
+    if (this.journal.lateApproval !== undefined && this.overtaken.isLateApproval(answer)) void this.lookUp(this.overtaken.kept(answer), Date.now());
     return false;
   }
 
@@ -151,22 +151,26 @@ export class ReversalFollowUp {
     return this.again.store({ reversal: repeatOf(sent), responseCode: rc, approval: left.value.approval }, true, left.value.againId);
   }
 
-  /** Looks `answer` (a late approval) up in the shared journal; stores the reversal it calls for, if any. */
-  private async lookUp(answer: IsoMessage): Promise<void> {
-    let found: Found | undefined;
-    try {
-      found = await this.journal.lateApproval?.(this.overtaken.kept(answer));
-    } catch (err) {
+  /**
+   * Looks the late approval `kept` (its kept fields), which came at `at`, up in the shared journal, tried again until
+   * it answers (see the file's opening comment); stores the reversal it calls for, if any.
+   */
+  private async lookUp(kept: IsoMessage, at: number): Promise<void> {
+    const named = { mti: kept['0'], stan: kept['11'], terminal: kept['41'] };
+    // The window runs from the approval's arrival, however late a try: an older code is another transaction's.
+    const lookUp = async (): Promise<Found | undefined> => this.journal.lateApproval?.(kept, OVERTAKEN_FOR_MS + Math.max(0, Date.now() - at));
+    const found = await this.answer(lookUp, at, named, 'a late approval could not be looked up in the shared store: tried again every retryInterval');
+    if (typeof found === 'string') {
       this.host.logger.error(
-        { code: 'ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED', cause: (err as Iso8583Error | undefined)?.code, mti: answer['0'], stan: answer['11'], terminal: answer['41'] },
+        { code: 'ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED', ...named },
         'a late approval could not be looked up in the shared store: if another node\'s reversal of it undid nothing, it is NOT reversed',
       );
       return;
     }
-    if (found === undefined) return;
+    if (found.value === undefined) return;
     // Taken from memory too (noted by `again`): this node's own reversal answer, should one come, finds nothing to repeat.
-    this.overtaken.forget(found.reversal);
-    await this.again.store({ reversal: repeatOf(found.reversal), responseCode: found.responseCode, approval: answer }, false, found.againId);
+    this.overtaken.forget(found.value.reversal);
+    await this.again.store({ reversal: repeatOf(found.value.reversal), responseCode: found.value.responseCode, approval: kept }, false, found.value.againId);
   }
 
   /**

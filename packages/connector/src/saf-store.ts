@@ -170,7 +170,8 @@ export interface ReversalJournal {
    * about to end: kept with the entry (for `purgeAfter`), so that a late approval of the original reaching another
    * node reverses it (`lateApproval`). Resolves with the kept fields of a late approval another node left there first
    * (this node reverses it) and the id its repeat is stored as (the same on every node and try: the store holds it
-   * once), else `undefined`. Without it, only this node remembers it.
+   * once), else `undefined`. Called again after a failure (whose write may have been kept) it does the same: the
+   * caller tries again until it answers. Without it, only this node remembers it.
    */
   undidNothing?(id: string, responseCode: string): Promise<{ approval: IsoMessage; againId: string } | undefined>;
   /**
@@ -178,9 +179,11 @@ export interface ReversalJournal {
    * whose transaction's reversal this node does not remember: resolves with that reversal, its code and the id the
    * repeat is stored as (the same on every node and try: the store holds one, whichever node stores it) when one undid
    * nothing (the caller reverses the approval); else `undefined`, the approval kept with the transaction's pending
-   * entry if any (its `undidNothing` then returns it).
+   * entry if any (its `undidNothing` then returns it). `within`: how many ms back from now a reversal's answer counts
+   * (default `OVERTAKEN_FOR_MS`; a try made after the approval came counts from its arrival). Called again after a
+   * failure it does the same: the caller tries again until it answers.
    */
-  lateApproval?(approval: IsoMessage): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined>;
+  lateApproval?(approval: IsoMessage, within?: number): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined>;
 }
 
 /** The SAF queue's store: the same interface as {@link ReversalJournal}. */

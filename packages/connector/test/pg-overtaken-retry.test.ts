@@ -99,3 +99,20 @@ test('a 25 whose write took another node\'s late approval and committed, its rep
   assert.equal(rows[1]?.id, `${String(rows[0]?.id)}.again`, 'the repeat stored under the row\'s id');
   assert.deepEqual(run.sent, ['0400', '0401'], 'one repeat sent');
 });
+
+test('a late approval whose look-up failed is looked up again and reversed, once', async (t) => {
+  const run = await node(t, 'overtaken_retry_lookup', false);
+  await waitUntil(async () => {
+    const [row] = await sql<{ outcome: string | null; code: string | null }>(run.url, 'SELECT outcome, undid_nothing AS code FROM iso8583_saf');
+    return row?.outcome === 'reversed' && row.code === '25' ? true : undefined;
+  }, { what: 'the reversal to end answered 25, its code on its row', timeoutMs: 20_000 });
+  // The late approval's look-up is cut before the server sees it.
+  const lookUp = run.relay.holdStatement('SET late_approval');
+  run.approve();
+  await lookUp.held;
+  lookUp.cut();
+  const rows = await bothReversed(run.rows);
+  assert.deepEqual(rows.map((r) => [r.mti, r.outcome]), [['0400', 'reversed'], ['0401', 'reversed']]);
+  assert.equal(rows[1]?.id, `${String(rows[0]?.id)}.again`);
+  assert.deepEqual(run.sent, ['0400', '0401'], 'one repeat sent');
+});

@@ -331,12 +331,13 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
    * a reversal of it that undid nothing (done within `OVERTAKEN_FOR_MS`, whatever `purgeAfter`: the purge keeps such a
    * row that long, and an older one of the terminal's STAN is another transaction's; or about to end) and resolves with that reversal and
    * code; else leaves the approval on its transaction's pending entry, if any, and resolves `undefined`
-   * (overtaken-sql.ts, `LATE_APPROVAL`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   * (overtaken-sql.ts, `LATE_APPROVAL`). `within`: how far back (ms) a code counts, default `OVERTAKEN_FOR_MS` (a try
+   * made later counts from the approval's arrival). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
-  async lateApproval(approval: IsoMessage): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined> {
+  async lateApproval(approval: IsoMessage, within = OVERTAKEN_FOR_MS): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined> {
     try {
       const { rows } = await this.ready().query<{ code: string | null; reversal: string; id: string }>(LATE_APPROVAL, [
-        this.claims, textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), OVERTAKEN_FOR_MS,
+        this.claims, textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), within,
       ]);
       const row = rows[0];
       return row === undefined || row.code === null
