@@ -11,7 +11,9 @@
  * leaves its kept fields (no card data) on its transaction's pending entry, which the node whose reversal is answered
  * next reads with its code. Neither is cleared when read: the repeat is stored under an id the row gives it, the same
  * on every node and try, so it is stored once however many nodes read it, and a node that stops before its store is
- * durable leaves the row calling for it (the next copy of the approval, or the next attempt's answer, finds it).
+ * durable leaves the row calling for it: the next attempt's answer finds the approval left on a pending entry, and
+ * a late approval found with the code is left on the row too, where any node's read of the repeats owed (`start`:
+ * at the start and every minute, `ReversalJournal.repeatsOwed`) finds it while its repeat is not stored.
  *
  * Both statements do the same when run again, so one that fails (the store away, or its reply lost after it
  * committed: the code written, another node's approval taken, the outcome unknown here) is tried again every
@@ -36,8 +38,16 @@ type Left = { approval: IsoMessage; againId: string };
 /** What a late approval finds in the shared journal: a reversal of it that undid nothing, its code and the repeat's id. */
 type Found = { reversal: IsoMessage; responseCode: string; againId: string };
 
+/** Milliseconds between two reads of the repeats owed (`ReversalJournal.repeatsOwed`): one minute. */
+const OWED_EVERY_MS = 60_000;
+
 /** The follow-up of reversal answers and late approvals (see the file's opening comment). */
 export class ReversalFollowUp {
+  /** The reads of the repeats owed (`start`), until `stop`. */
+  private owedTimer: NodeJS.Timeout | undefined;
+  /** Whether a read of the repeats owed is under way (one at a time). */
+  private owedReading = false;
+
   /**
    * @param overtaken This node's memory of reversals that undid nothing and of late approvals.
    * @param again The stores of the reversals late approvals call for.
@@ -48,7 +58,7 @@ export class ReversalFollowUp {
   constructor(
     private readonly overtaken: OvertakenReversals,
     private readonly again: ReversalsAgain,
-    private readonly journal: Pick<ReversalJournal, 'undidNothing' | 'lateApproval'>,
+    private readonly journal: Pick<ReversalJournal, 'undidNothing' | 'lateApproval' | 'repeatsOwed'>,
     private readonly host: { readonly logger: Logger },
   ) {}
 
@@ -81,8 +91,20 @@ export class ReversalFollowUp {
     return false;
   }
 
-  /** Stops trying again to store reversals (the connector stops). */
+  /**
+   * Starts storing the repeats owed (a shared journal's `repeatsOwed`: a node found a late approval's code and stopped
+   * before its repeat was durable): read once now, then every minute until `stop`.
+   */
+  start(): void {
+    if (this.journal.repeatsOwed === undefined || this.owedTimer !== undefined) return;
+    void this.owed();
+    this.owedTimer = setInterval(() => void this.owed(), OWED_EVERY_MS);
+    this.owedTimer.unref();
+  }
+
+  /** Stops trying again to store reversals, and reading the repeats owed (the connector stops). */
   stop(): void {
+    clearInterval(this.owedTimer);
     this.again.stop();
   }
 
@@ -171,6 +193,22 @@ export class ReversalFollowUp {
     // Taken from memory too (noted by `again`): this node's own reversal answer, should one come, finds nothing to repeat.
     this.overtaken.forget(found.value.reversal);
     await this.again.store({ reversal: repeatOf(found.value.reversal), responseCode: found.value.responseCode, approval: kept }, false, found.value.againId);
+  }
+
+  /** Stores each repeat the shared journal says is owed (`start`), under its id: once, whoever stores it. */
+  private async owed(): Promise<void> {
+    if (this.owedReading) return;
+    this.owedReading = true;
+    try {
+      for (const o of (await this.journal.repeatsOwed?.()) ?? []) {
+        this.overtaken.forget(o.reversal);
+        await this.again.store({ reversal: repeatOf(o.reversal), responseCode: o.responseCode, approval: o.approval }, false, o.againId);
+      }
+    } catch (err) {
+      this.host.logger.warn({ code: 'ISO8583_WARN_SAF_OVERTAKEN_RETRY', cause: (err as Iso8583Error | undefined)?.code }, 'the repeats late approvals call for could not be read from the shared store: read again in a minute');
+    } finally {
+      this.owedReading = false;
+    }
   }
 
   /**

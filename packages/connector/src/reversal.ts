@@ -157,6 +157,8 @@ export class ReversalManager {
     this.expected = left;
     // A shared store: entries whose holder died are taken over while running, not only at the start.
     this.stopClaims = watchClaims(this.journal, (entries) => this.resume(entries), this.host.logger);
+    // A shared store: the repeats late approvals call for that a node found and stopped before storing.
+    this.follow.start();
     return left;
   }
 

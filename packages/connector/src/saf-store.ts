@@ -184,6 +184,13 @@ export interface ReversalJournal {
    * failure it does the same: the caller tries again until it answers.
    */
   lateApproval?(approval: IsoMessage, within?: number): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined>;
+  /**
+   * Optional, with `lateApproval` (which leaves every approval it looks up on the row): the repeats late approvals call
+   * for (the reversal, its code, the approval's kept fields, the repeat's id) found within `OVERTAKEN_FOR_MS` whose
+   * store is not durable (the node that found them stopped first): the caller stores each under its id (once, whoever
+   * stores it). Read at the start and every minute.
+   */
+  repeatsOwed?(): Promise<Array<{ reversal: IsoMessage; responseCode: string; approval: IsoMessage; againId: string }>>;
 }
 
 /** The SAF queue's store: the same interface as {@link ReversalJournal}. */

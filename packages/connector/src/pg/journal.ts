@@ -52,7 +52,7 @@ import { MAX_REQUEST_TIMEOUT } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
 import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
-import { LATE_APPROVAL, UNDID_NOTHING, againId } from './overtaken-sql.js';
+import { LATE_APPROVAL, REPEATS_OWED, UNDID_NOTHING, againId } from './overtaken-sql.js';
 import { OVERTAKEN_FOR_MS } from '../reversal-overtaken.js';
 import { createPgPool, maskUrl, storeCause } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
@@ -345,6 +345,19 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
         : { reversal: JSON.parse(row.reversal) as IsoMessage, responseCode: row.code, againId: againId(row.id) };
     } catch (err) {
       throw this.failure('cannot look up a reversal that undid nothing', err);
+    }
+  }
+
+  /**
+   * The repeats late approvals call for whose store no node made durable (see `ReversalJournal.repeatsOwed`;
+   * overtaken-sql.ts, `REPEATS_OWED`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   */
+  async repeatsOwed(): Promise<Array<{ reversal: IsoMessage; responseCode: string; approval: IsoMessage; againId: string }>> {
+    try {
+      const { rows } = await this.ready().query<{ id: string; reversal: string; code: string; approval: string }>(REPEATS_OWED, [this.claims, OVERTAKEN_FOR_MS]);
+      return rows.map((r) => ({ reversal: JSON.parse(r.reversal) as IsoMessage, responseCode: r.code, approval: JSON.parse(r.approval) as IsoMessage, againId: againId(r.id) }));
+    } catch (err) {
+      throw this.failure('cannot read the repeats late approvals call for', err);
     }
   }
 

@@ -50,15 +50,31 @@ export function againId(id: string): string {
  * done less than `$5` ms ago: `OVERTAKEN_FOR_MS`, the while a node's memory keeps one and the purge
  * keeps its row, whatever `purgeAfter`: an older row of the terminal's STAN is another transaction's), or pending
  * with that code written (its end not recorded yet), has the code returned with the entry's reversal (JSON text) and
- * its row's `id`: the node stores the repeat as entry `againId(id)`. The code stays on the row: a node that stops
- * before that store is durable loses nothing a later copy of the approval would find, and every node that stores the
- * repeat stores the same entry, once. A pending one without it gets the approval (`late_approval`: the node whose
- * reversal is answered next reads it, `UNDID_NOTHING`), and returns no code.
+ * its row's `id`: the node stores the repeat as entry `againId(id)`. Whatever it finds, the approval is left on the row
+ * (`late_approval`), and the code stays: a node that stops before the repeat's store is durable loses nothing (any
+ * node's `REPEATS_OWED` finds the row, or a later copy of the approval the code), and every node that stores the
+ * repeat stores the same entry, once. A pending one without the code returns none (the node whose reversal is
+ * answered next reads the approval, `UNDID_NOTHING`).
  */
 export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
   'undid_nothing',
   `(done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5 * interval '1 millisecond'))`,
 )})
-  UPDATE iso8583_saf s SET late_approval = CASE WHEN t.undid_nothing IS NULL THEN $4::jsonb ELSE s.late_approval END
+  UPDATE iso8583_saf s SET late_approval = $4::jsonb
   FROM t WHERE s.id = t.id
   RETURNING t.undid_nothing AS code, (s.entry->'reversal')::text AS reversal, s.id`;
+
+/**
+ * The repeats owed (at most 100): reversal entries under the upstream keys `$1` answered with a code that undid nothing
+ * (`reversed`, `undid_nothing` set) less than `$2` ms ago (`OVERTAKEN_FOR_MS`) on whose row a late approval was left
+ * (`LATE_APPROVAL`) and whose repeat (`againId`) is not stored: the node that found the code stopped before that store
+ * was durable. Read with the row's `id`, its reversal and the approval (JSON text): any node stores the repeat, under
+ * the one id (a node storing it at the same time finds it stored).
+ */
+export const REPEATS_OWED = `SELECT s.id, (s.entry->'reversal')::text AS reversal, s.undid_nothing AS code, s.late_approval::text AS approval
+  FROM iso8583_saf s
+  WHERE s.upstream = ANY($1::text[]) AND s.entry->>'kind' IS NULL AND s.outcome = 'reversed'
+    AND s.undid_nothing IS NOT NULL AND s.late_approval IS NOT NULL
+    AND s.done_at > now() - $2 * interval '1 millisecond'
+    AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = s.id || '${AGAIN_SUFFIX}')
+  ORDER BY s.done_at LIMIT 100`;
