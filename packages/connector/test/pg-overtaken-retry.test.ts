@@ -2,7 +2,8 @@
 // PostgreSQL behind a relay that can cut one statement's connection: before the server sees it, or once the server
 // committed it and before its reply reaches the node (its outcome unknown there). What a late approval calls for is
 // known only to the row, so the statement (the same when run again) is tried again until it answers: the purchase ends
-// reversed, one repeat (0401) stored under the row's id and sent once, never none.
+// reversed, one repeat (0401) stored under the row's id and sent once, never none; a stop meanwhile leaves the entry
+// open in the journal (its next attempt writes the code), never ended as if written.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -23,7 +24,7 @@ async function node(t: TestContext, database: string, hold25: boolean) {
   const cluster = await startPostgres();
   const url = cluster.createDatabase(database);
   const relay = await lockRelay(url);
-  const journal = new PgJournal({ url: relay.url, lease: 10_000, owner: 'node-a' });
+  const journal = new PgJournal({ url: relay.url, lease: 10_000, owner: 'node-a', closeTimeout: 1000 });
   const other = new PgJournal({ url, lease: 10_000, owner: 'node-b' });
   const sent: string[] = []; // the MTIs of the reversals the bank received
   let original: Received | undefined;
@@ -65,6 +66,7 @@ async function node(t: TestContext, database: string, hold25: boolean) {
   return {
     url,
     relay,
+    connector,
     other,
     sent,
     rows,
@@ -115,4 +117,17 @@ test('a late approval whose look-up failed is looked up again and reversed, once
   assert.deepEqual(rows.map((r) => [r.mti, r.outcome]), [['0400', 'reversed'], ['0401', 'reversed']]);
   assert.equal(rows[1]?.id, `${String(rows[0]?.id)}.again`);
   assert.deepEqual(run.sent, ['0400', '0401'], 'one repeat sent');
+});
+
+test('a stop while the 25\'s write is being tried again leaves the entry open in the journal (its next attempt writes it), not ended', async (t) => {
+  const run = await node(t, 'overtaken_retry_stop', true);
+  const first = run.relay.holdStatement('SET undid_nothing');
+  run.answer25();
+  await first.held;
+  const again = run.relay.holdStatement('SET undid_nothing');
+  first.cut(); // never run: the write failed
+  await again.held; // its next try, held at the relay: the stop comes meanwhile (the store cut at its close)
+  await run.connector.close();
+  const rows = await sql<{ open: boolean; code: string | null }>(run.url, 'SELECT done_at IS NULL AS open, undid_nothing AS code FROM iso8583_saf');
+  assert.deepEqual(rows, [{ open: true, code: null }], 'the entry is left open for its next attempt (here or on another node)');
 });
