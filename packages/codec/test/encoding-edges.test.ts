@@ -1,0 +1,58 @@
+/**
+ * Edges of the value encodings where pack used to send what its own unpack reads otherwise, or refuses: a pad
+ * character the encoding cannot carry (refused with the dialect), an amount in a hex-form encoding (refused with the
+ * dialect), hex letters in a strict BCD value (refused by pack as by unpack), and a lenient BCD value counted in bytes
+ * whose F pad-side nibble unpack would drop (refused by pack).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCodec, dialectFromJson, isIso8583Error } from '../src/index.js';
+import type { Dialect, FieldSpec } from '../src/index.js';
+
+function dialectWith(fields: Record<string, FieldSpec>): Dialect {
+  return { name: 'edges', mti: { encoding: 'ascii' }, bitmap: { encoding: 'binary' }, fields };
+}
+
+/** The paths and reasons `createCodec` and `dialectFromJson` refuse (the same for both), or [] when both accept. */
+function refused(fields: Record<string, FieldSpec>): string[] {
+  const dialect = dialectWith(fields);
+  const outcomes = [() => createCodec(structuredClone(dialect)), () => dialectFromJson(structuredClone(dialect) as never)].map((make) => {
+    try {
+      make();
+      return [];
+    } catch (err) {
+      assert.ok(isIso8583Error(err) && err.code === 'ISO8583_ERR_DIALECT_INVALID', String(err));
+      return (err.problems ?? []).map((p) => p.field).sort();
+    }
+  });
+  assert.deepEqual(outcomes[1], outcomes[0], 'createCodec and dialectFromJson agree');
+  return outcomes[0]!;
+}
+
+test('encoding edges – a hex-form field pads whole bytes: a pad.char that is no hex digit is refused with the dialect', () => {
+  for (const encoding of ['binary', 'hex', 'ebcdic-hex'] as const) {
+    for (const char of [' ', 'X', 'g', '\u00ff']) {
+      const spec: FieldSpec = { name: 'PIN', type: 'b', encoding, length: 4, pad: { side: 'right', char } };
+      assert.deepEqual(refused({ '52': spec }), ['fields.52.pad.char'], `${encoding} ${JSON.stringify(char)}`);
+    }
+    for (const char of ['0', 'F', 'f', '9']) {
+      const codec = createCodec(dialectWith({ '52': { name: 'PIN', type: 'b', encoding, length: 4, pad: { side: 'right', char } } }));
+      const back = codec.unpack(codec.pack({ '0': '0200', '52': 'AB' }));
+      assert.equal(back['52'], `AB${char.toUpperCase().repeat(6)}`, `${encoding} ${char}`);
+    }
+  }
+});
+
+test('encoding edges – a BCD field pads with digits: a pad.char that is no digit is refused with the dialect', () => {
+  for (const char of [' ', 'F', 'A', 'x']) {
+    const spec: FieldSpec = { name: 'N', type: 'n', encoding: 'bcd', length: 6, pad: { side: 'left', char } };
+    assert.deepEqual(refused({ '3': spec }), ['fields.3.pad.char'], JSON.stringify(char));
+  }
+  const codec = createCodec(dialectWith({ '3': { name: 'N', type: 'n', encoding: 'bcd', length: 6, pad: { side: 'right', char: '9' } } }));
+  assert.equal(codec.unpack(codec.pack({ '0': '0200', '3': '12' }))['3'], '129999');
+});
+
+test('encoding edges – the pad.char of a text field stays any Latin-1 character', () => {
+  assert.deepEqual(refused({ '43': { name: 'T', type: 'ans', encoding: 'ascii', length: 4, pad: { side: 'left', char: '*' } } }), []);
+  assert.deepEqual(refused({ '43': { name: 'T', type: 'ans', encoding: 'ebcdic', length: 4, pad: { side: 'right', char: '.' } } }), []);
+});
