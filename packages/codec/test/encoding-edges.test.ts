@@ -56,3 +56,18 @@ test('encoding edges – the pad.char of a text field stays any Latin-1 characte
   assert.deepEqual(refused({ '43': { name: 'T', type: 'ans', encoding: 'ascii', length: 4, pad: { side: 'left', char: '*' } } }), []);
   assert.deepEqual(refused({ '43': { name: 'T', type: 'ans', encoding: 'ebcdic', length: 4, pad: { side: 'right', char: '.' } } }), []);
 });
+
+test('encoding edges – an amount (xn) in a hex-form encoding is refused with the dialect: its sign C or D is a hex digit', () => {
+  // Its sign rule once padded "C1" of a 4-byte binary field to C0 00 00 01 (a value of type b would be 00 00 00 C1).
+  for (const encoding of ['binary', 'hex', 'ebcdic-hex'] as const) {
+    assert.deepEqual(refused({ '46': { name: 'AMT', type: 'xn', encoding, length: 4 } }), ['fields.46.encoding'], encoding);
+    assert.deepEqual(refused({ '46': { name: 'AMT', type: 'xn', encoding, length: 8, prefix: { encoding: 'ascii', digits: 2 } } }), ['fields.46.encoding'], encoding);
+  }
+  for (const encoding of ['ascii', 'ebcdic', 'ebcdic-037', 'bcd'] as const) {
+    const codec = createCodec(dialectWith({ '46': { name: 'AMT', type: 'xn', encoding, length: 9 } }));
+    assert.equal(codec.unpack(codec.pack({ '0': '0200', '46': 'C100' }))['46'], 'C00000100', encoding);
+  }
+  // Bytes are type b: padded on the left by whole zero bytes, whatever their first hex digit.
+  const bytes = createCodec(dialectWith({ '46': { name: 'B', type: 'b', encoding: 'binary', length: 4, pad: { side: 'left', char: '0' } } }));
+  assert.equal(bytes.pack({ '0': '0200', '46': 'C1' }).subarray(12).toString('hex'), '000000c1');
+});

@@ -153,6 +153,11 @@ export function fieldProblems(spec: FieldSpec, path: string, problems: FieldProb
       }
     }
   }
+  if (spec.type === 'xn' && HEX_FORM.has(spec.encoding) && spec.subfields === undefined) {
+    // An amount's sign C or D is a hex digit there: "C1" would be the byte C1 to the peer, an amount to the sign rule
+    // of the padding (C0 00 00 01). jPOS sends amounts as characters (IFA_, IFE_AMOUNT) or a sign and BCD (IFB_AMOUNT).
+    add(problems, `${path}.encoding`, `${spec.encoding} cannot carry an amount's sign (xn travels as ascii, ebcdic or bcd; bytes are type b)`);
+  }
   if (spec.justify !== undefined) {
     if (spec.justify !== 'left' && spec.justify !== 'right') add(problems, `${path}.justify`, 'must be left or right');
     else if (spec.encoding !== 'bcd') add(problems, `${path}.justify`, 'is for bcd values only');

@@ -37,7 +37,8 @@ function pad(plan: FieldPlan, s: string, units: number): string {
   // A value shown as hex pads whole bytes: two characters for each missing one.
   const fill = plan.padChar.repeat((plan.length - units) * (plan.hexForm ? 2 : 1));
   if (!plan.padLeft) return s + fill;
-  // The digits of a signed amount are padded after the sign: C100 -> C00000100.
+  // The digits of a signed amount are padded after the sign: C100 -> C00000100. (Never a hex-form value: the dialect
+  // check refuses an amount in binary, hex or ebcdic-hex, where its sign would be a hex digit.)
   if (plan.amount && s.length > 0) {
     const c = s.charCodeAt(0);
     if (c === 0x43 || c === 0x44) return s[0] + fill + s.slice(1);
