@@ -6,8 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { propertyRuns } from '@iso8583/test-support';
 import { createCodec, dialectFromJson, isIso8583Error } from '../src/index.js';
-import type { Dialect, FieldSpec } from '../src/index.js';
+import type { Dialect, FieldSpec, FieldType } from '../src/index.js';
 
 function dialectWith(fields: Record<string, FieldSpec>): Dialect {
   return { name: 'edges', mti: { encoding: 'ascii' }, bitmap: { encoding: 'binary' }, fields };
@@ -70,4 +72,50 @@ test('encoding edges – an amount (xn) in a hex-form encoding is refused with t
   // Bytes are type b: padded on the left by whole zero bytes, whatever their first hex digit.
   const bytes = createCodec(dialectWith({ '46': { name: 'B', type: 'b', encoding: 'binary', length: 4, pad: { side: 'left', char: '0' } } }));
   assert.equal(bytes.pack({ '0': '0200', '46': 'C1' }).subarray(12).toString('hex'), '000000c1');
+});
+
+/** The problems of a strict pack of `value` in field 52 (`[field, code]`), or [] when it packs. */
+function packProblems(codec: ReturnType<typeof createCodec>, value: string): string[][] {
+  try {
+    codec.pack({ '0': '0200', '52': value });
+    return [];
+  } catch (err) {
+    assert.ok(isIso8583Error(err) && err.code === 'ISO8583_ERR_INVALID_MESSAGE', String(err));
+    assert.ok(value.length < 4 || !err.message.includes(value), 'the value is not in the error');
+    return (err.problems ?? []).map((p) => [p.field, p.code]);
+  }
+}
+
+test('encoding edges – strict pack of a b value in BCD refuses the hex letters its own strict unpack refuses', () => {
+  const codec = createCodec(dialectWith({ '52': { name: 'PIN', type: 'b', encoding: 'bcd', length: 16 } }));
+  assert.deepEqual(packProblems(codec, '1A2B3C4D5E6F7A8B'), [['52', 'ISO8583_ERR_FIELD_TYPE']]);
+  assert.deepEqual(codec.validate({ '0': '0200', '52': '1A2B3C4D5E6F7A8B' }).map((p) => [p.field, p.code]), [['52', 'ISO8583_ERR_FIELD_TYPE']]);
+  assert.equal(codec.unpack(codec.pack({ '0': '0200', '52': '1234567890123456' }))['52'], '1234567890123456');
+  // Lenient both ways: the letters travel as nibbles A-F and come back.
+  const lenient = createCodec(dialectWith({ '52': { name: 'PIN', type: 'b', encoding: 'bcd', length: 16 } }), { lenient: true });
+  assert.equal(lenient.unpack(lenient.pack({ '0': '0200', '52': '1A2B3C4D5E6F7A8B' }))['52'], '1A2B3C4D5E6F7A8B');
+});
+
+test('encoding edges – types a and as in BCD are refused with the dialect: no letter travels as BCD, so nothing but "" would pack', () => {
+  for (const type of ['a', 'as'] as const) {
+    assert.deepEqual(refused({ '43': { name: 'T', type, encoding: 'bcd', length: 4 } }), ['fields.43.type'], type);
+  }
+  for (const type of ['n', 'z', 'xn', 'b', 'an', 'ans', 'ns', 'anp'] as const) {
+    assert.deepEqual(refused({ '43': { name: 'T', type, encoding: 'bcd', length: 4 } }), [], type);
+  }
+});
+
+test('encoding edges – BCD in every type: what strict pack sends, strict unpack reads back as it went (a relay of its own output)', () => {
+  const types: FieldType[] = ['n', 'b', 'an', 'ans', 'ns', 'anp'];
+  const value = fc.string({ unit: fc.constantFrom(...'0123456789ABCDEFabcdef =D'.split('')), maxLength: 12 });
+  fc.assert(
+    fc.property(fc.constantFrom(...types), fc.boolean(), value, (type, left, v) => {
+      const spec: FieldSpec = { name: 'V', type, encoding: 'bcd', length: 12, prefix: { encoding: 'ascii', digits: 2 } };
+      if (left) spec.justify = 'left';
+      const codec = createCodec(dialectWith({ '52': spec }));
+      if (packProblems(codec, v).length > 0) return;
+      assert.equal(codec.unpack(codec.pack({ '0': '0200', '52': v }))['52'], v);
+    }),
+    propertyRuns(300),
+  );
 });

@@ -158,6 +158,10 @@ export function fieldProblems(spec: FieldSpec, path: string, problems: FieldProb
     // of the padding (C0 00 00 01). jPOS sends amounts as characters (IFA_, IFE_AMOUNT) or a sign and BCD (IFB_AMOUNT).
     add(problems, `${path}.encoding`, `${spec.encoding} cannot carry an amount's sign (xn travels as ascii, ebcdic or bcd; bytes are type b)`);
   }
+  if (spec.encoding === 'bcd' && (spec.type === 'a' || spec.type === 'as')) {
+    // Pack could send no value but "" (a letter is no BCD nibble), while unpack reads the digits of any bytes.
+    add(problems, `${path}.type`, `type ${spec.type} has no digits, the only characters bcd carries`);
+  }
   if (spec.justify !== undefined) {
     if (spec.justify !== 'left' && spec.justify !== 'right') add(problems, `${path}.justify`, 'must be left or right');
     else if (spec.encoding !== 'bcd') add(problems, `${path}.justify`, 'is for bcd values only');

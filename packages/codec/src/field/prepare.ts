@@ -6,7 +6,7 @@
 import type { CodecErrorCode } from '../errors.js';
 import type { FieldPlan } from './plan.js';
 import { COUNT_BYTES, ENC_ASCII, ENC_BCD, ENC_EBCDIC, prefixValue } from './plan.js';
-import { allowed, isAmount, isDigitCode, isLatin1, isNibbles } from './charset.js';
+import { DIGITS, allowed, isAmount, isDigitCode, isLatin1, isNibbles } from './charset.js';
 import { HEX_VALUE, isHex } from '../encoding/hex-digits.js';
 
 /** Why a value cannot be sent: a stable code and words, never the value. */
@@ -91,8 +91,14 @@ export function prepareText(plan: FieldPlan, s: string, lenient: boolean, p: Pro
     const enc = plan.enc;
     if (enc === ENC_BCD) {
       const digits = plan.bcdAmount ? s.slice(1) : s;
-      if (!isNibbles(digits) || (!plan.track && digits.includes('='))) {
-        return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'characters that BCD cannot carry');
+      if (lenient) {
+        if (!isNibbles(digits) || (!plan.track && digits.includes('='))) {
+          return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'characters that BCD cannot carry');
+        }
+      } else if (!plan.track && !plan.amount && !allowed(digits, DIGITS)) {
+        // Strict unpack reads digits only (and the separator of track data, which its type check let through; an
+        // amount's digits were checked with it): nibbles A-F of a b or text value would be refused there.
+        return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'characters other than digits (BCD nibbles A-F travel only when lenient)');
       }
       if (plan.evenDigits && (digits.length & 1) !== 0) {
         return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', ODD_DIGITS);
