@@ -119,3 +119,42 @@ test('encoding edges – BCD in every type: what strict pack sends, strict unpac
     propertyRuns(300),
   );
 });
+
+/** A lenient codec whose field 2 is BCD counted in bytes, with an F pad nibble. */
+function padFCodec(justify: 'left' | 'right') {
+  const spec: FieldSpec = { name: 'PAN', type: 'n', encoding: 'bcd', length: 20, justify, padNibble: 'F', prefix: { encoding: 'bcd', digits: 2, counts: 'bytes' } };
+  return createCodec(dialectWith({ '2': spec }), { lenient: true });
+}
+
+test('encoding edges – lenient BCD counted in bytes with an F pad: a real F on the pad side is refused, never dropped by unpack', () => {
+  const cases: [justify: 'left' | 'right', value: string][] = [['left', '12AF'], ['left', 'FF'], ['left', '12af'], ['right', 'F1'], ['right', 'fA12']];
+  for (const [justify, value] of cases) {
+    const codec = padFCodec(justify);
+    // Once: "12AF" and "12A" both packed to 12 AF and came back "12A"; "FF" came back "F".
+    try {
+      codec.pack({ '0': '0200', '2': value });
+      assert.fail(`${justify} ${value} packed`);
+    } catch (err) {
+      assert.ok(isIso8583Error(err) && err.code === 'ISO8583_ERR_INVALID_MESSAGE', String(err));
+      assert.deepEqual(err.problems?.map((p) => [p.field, p.code]), [['2', 'ISO8583_ERR_FIELD_VALUE']], `${justify} ${value}`);
+    }
+    assert.deepEqual(codec.validate({ '0': '0200', '2': value }).map((p) => p.code), ['ISO8583_ERR_FIELD_VALUE']);
+  }
+  // An odd count takes the F pad itself, and a pad-side edge that is no F is no pad: both come back as they went.
+  for (const [justify, value] of [['left', '12A'], ['left', 'F12'], ['left', 'FA'], ['right', 'F12'], ['right', 'AF'], ['left', '1234']] as const) {
+    const codec = padFCodec(justify);
+    assert.equal(codec.unpack(codec.pack({ '0': '0200', '2': value }))['2'], value, `${justify} ${value}`);
+  }
+});
+
+test('encoding edges – lenient BCD counted in bytes with an F pad: every value pack sends comes back as it went', () => {
+  const value = fc.string({ unit: fc.constantFrom(...'0123456789ABCDEFabcdef'.split('')), maxLength: 20 });
+  fc.assert(
+    fc.property(fc.constantFrom('left', 'right' as const), value, (justify, v) => {
+      const codec = padFCodec(justify as 'left' | 'right');
+      if (codec.validate({ '0': '0200', '2': v }).length > 0) return;
+      assert.equal(codec.unpack(codec.pack({ '0': '0200', '2': v }))['2'], v.toUpperCase());
+    }),
+    propertyRuns(300),
+  );
+});

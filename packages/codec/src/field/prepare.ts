@@ -49,6 +49,20 @@ function pad(plan: FieldPlan, s: string, units: number): string {
 /** Why a BCD value counted in bytes with an odd number of digits is refused (`FieldPlan.evenDigits`). */
 const ODD_DIGITS = 'an odd number of digits: its length prefix counts bytes, and the pad nibble would come back as a digit';
 
+/** Why a BCD value counted in bytes, with an F pad, whose pad-side nibble is a real F is refused (see {@link padSideF}). */
+const EDGE_F = 'an F nibble on the pad side: its length prefix counts bytes, and unpack would drop it as the F pad';
+
+/**
+ * Whether an even number of BCD `digits` (lenient: nibbles A-F allowed) ends with an F on the side the pad nibble of
+ * an odd count goes (the last digit when left-justified, else the first). Unpack of a value counted in bytes takes an
+ * F there for the pad (`unitsOfBytes` of reader.ts): `12AF` would come back `12A`, `FF` as `F`.
+ */
+function padSideF(digits: string, leftJustified: boolean): boolean {
+  const n = digits.length;
+  if (n === 0 || (n & 1) !== 0) return false;
+  return (digits.charCodeAt(leftJustified ? n - 1 : 0) | 0x20) === 0x66;
+}
+
 /**
  * Why a value shown as hex that {@link isHex} refuses is refused: a character that is no hex digit (its position,
  * counting from 1, never the character: the value may be card data), else an odd number of digits (half a byte).
@@ -102,6 +116,9 @@ export function prepareText(plan: FieldPlan, s: string, lenient: boolean, p: Pro
       }
       if (plan.evenDigits && (digits.length & 1) !== 0) {
         return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', ODD_DIGITS);
+      }
+      if (plan.padNibble === 15 && plan.counts === COUNT_BYTES && !plan.fixed && !plan.bcdAmount && padSideF(digits, plan.leftJustified)) {
+        return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', EDGE_F);
       }
       if (plan.bcdAmount && (digits.length & 1) !== 0 && !plan.fixed && plan.counts === COUNT_BYTES && isDigitCode(s.charCodeAt(0)) && units < plan.length) {
         // An unsigned amount: its first digit travels as the sign character, so the pad nibble of the odd number of
