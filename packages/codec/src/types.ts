@@ -86,7 +86,10 @@ export interface LengthPrefix {
 export interface TextPad {
   /** Which side the pad characters go on. */
   side: 'left' | 'right';
-  /** The pad character (one character). */
+  /**
+   * The pad character (one Latin-1 character): a hex digit for a `binary`, `hex` or `ebcdic-hex` value (two of them pad
+   * a missing byte), a digit for a `bcd` value; any other is refused with the dialect (`ISO8583_ERR_DIALECT_INVALID`).
+   */
   char: string;
 }
 
