@@ -9,14 +9,15 @@ import { dialectVersion } from './dialect/version.js';
 import { speaksResponseCodes1987, speaksThreeCharacterCodes } from './action-code.js';
 
 /**
- * ISO 8583:1987's system errors: `91` issuer or switch inoperative, `96` system malfunction (the codes card schemes
- * ask an acquirer to repeat a reversal on). Other codes of the `9x` range (`92` no routing, `94` duplicate) would
- * answer the repeat alike, and are left out.
+ * ISO 8583:1987's system errors: `68` response received too late (the issuer's answer did not come in time: whether
+ * the message was applied is unknown; 1993's `911`, and the gateway's own answer when the bank did not answer), `91`
+ * issuer or switch inoperative, `96` system malfunction (the codes card schemes ask an acquirer to repeat a reversal
+ * on). Other codes of the `9x` range (`92` no routing, `94` duplicate) would answer the repeat alike, and are left out.
  */
-const SYSTEM_ERRORS_1987: readonly string[] = Object.freeze(['91', '96']);
+const SYSTEM_ERRORS_1987: readonly string[] = Object.freeze(['68', '91', '96']);
 
 /** The same, written in 3 digits, for a 1987 dialect whose field 39 has 3 fixed characters. */
-const SYSTEM_ERRORS_1987_3: readonly string[] = Object.freeze(['091', '096']);
+const SYSTEM_ERRORS_1987_3: readonly string[] = Object.freeze(['068', '091', '096']);
 
 /**
  * ISO 8583:1993's system errors (action codes): `907` card issuer or switch inoperative, `909` system malfunction,
@@ -29,9 +30,9 @@ export type SystemErrorDialect = Pick<Dialect, 'systemErrorCodes'> & Partial<Pic
 
 /**
  * The system-error response codes of `dialect`: its `systemErrorCodes` (`[]`: none); default by the codes its answers
- * carry: 1987 `91` and `96` (`091`, `096` where field 39 has 3 fixed characters: `speaksThreeCharacterCodes`), and so for a 1993 dialect whose
+ * carry: 1987 `68`, `91` and `96` (`068`, `091`, `096` where field 39 has 3 fixed characters: `speaksThreeCharacterCodes`), and so for a 1993 dialect whose
  * field 39 keeps the 1987 codes' 2 characters (`speaksResponseCodes1987`); 1993 `907`, `909`, `910`, `911`, `912`;
- * the built-in `smartvista` has SocketQueue's `005`, `120`, `902`, `903`, `907`, `910`, `912`.
+ * the built-in `smartvista` has SocketQueue's `005`, `120`, `902`, `903`, `907`, `910`, `912`, and `909`, `911`.
  */
 export function systemErrorCodesOf(dialect: SystemErrorDialect): readonly string[] {
   if (dialect.systemErrorCodes !== undefined) return dialect.systemErrorCodes;

@@ -86,7 +86,10 @@ export interface LengthPrefix {
 export interface TextPad {
   /** Which side the pad characters go on. */
   side: 'left' | 'right';
-  /** The pad character (one character). */
+  /**
+   * The pad character (one Latin-1 character): a hex digit for a `binary`, `hex` or `ebcdic-hex` value (two of them pad
+   * a missing byte), a digit for a `bcd` value; any other is refused with the dialect (`ISO8583_ERR_DIALECT_INVALID`).
+   */
   char: string;
 }
 
@@ -304,9 +307,10 @@ export interface Dialect {
    * The response codes (field 39) with which the host says it could not process a message (a system error, not a
    * decision: `isSystemError` in `system-error.ts` is the one reader): a reversal or an advice answered with one stays
    * in the store-and-forward queue and is repeated. In the width the dialect gives field 39; `[]`: none. Default by
-   * the edition: 1987 `["91", "96"]` (`["091", "096"]` where field 39 has 3 fixed characters; `["91", "96"]` too for a
-   * 1993 dialect whose field 39 has 2 characters, as its answers carry 1987 codes), 1993 `["907", "909", "910", "911",
-   * "912"]`; the built-in `smartvista` has SocketQueue's `["005", "120", "902", "903", "907", "910", "912"]`.
+   * the edition: 1987 `["68", "91", "96"]` (`68` response received too late, 1993's `911`; `["068", "091", "096"]`
+   * where field 39 has 3 fixed characters; `["68", "91", "96"]` too for a 1993 dialect whose field 39 has 2
+   * characters, as its answers carry 1987 codes), 1993 `["907", "909", "910", "911", "912"]`; the built-in
+   * `smartvista` has SocketQueue's `["005", "120", "902", "903", "907", "910", "912"]` and `"909"`, `"911"`.
    */
   systemErrorCodes?: string[];
   /**

@@ -15,6 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { syncDir, writeAll } from './durable-file.js';
+import { errnoOf } from './errors.js';
 import type { CONNECTOR_LOG_CODES } from './errors.js';
 import { notNamed } from './file-identity.js';
 import type { FileIdentity } from './file-identity.js';
@@ -293,12 +294,27 @@ export async function openFolder(dir: string, kind: FolderLockKind, logger: Logg
 
 /**
  * {@link openFolder}, resolving with the lock itself (see {@link FolderLock}). `seam`: internal, for tests only (see
- * {@link lockFolder}).
+ * {@link lockFolder}). A file where the folder (or one above it) should be fails with the system's `ENOTDIR` naming
+ * the path (what making the folder says of a file at its own path is `EEXIST`, "file already exists": it is told as
+ * `ENOTDIR` too).
  */
 export async function openFolderLock(dir: string, kind: FolderLockKind, logger: Logger, seam?: TouchSeam): Promise<FolderLock> {
-  const made = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let made: string | undefined;
+  try {
+    made = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw notADirectory(dir);
+    throw err;
+  }
   if (made !== undefined) await syncDir(dirname(made));
   return lockFolder(dir, kind, logger, seam);
+}
+
+/** The system's `ENOTDIR` error for `path` (a file where a folder should be), as `mkdir` and `open` make it. */
+export function notADirectory(path: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`ENOTDIR: not a directory, mkdir '${path}'`);
+  Object.assign(err, { code: 'ENOTDIR', errno: errnoOf('ENOTDIR'), syscall: 'mkdir', path });
+  return err;
 }
 
 /**

@@ -27,7 +27,7 @@ import type { Logger } from 'pino';
 import { Iso8583Error } from '@iso8583/codec';
 import { connectorError, systemCause } from './errors.js';
 import { syncDir } from './durable-file.js';
-import { openFolderLock } from './folder-lock.js';
+import { notADirectory, openFolderLock } from './folder-lock.js';
 import type { FolderLock, FolderLockKind } from './folder-lock.js';
 import { toTransactionRecord } from './transaction-allow-list.js';
 import type { TransactionLog, TransactionPage, TransactionQuery, TransactionRecord } from './transaction-log.js';
@@ -58,6 +58,20 @@ const LOCK_KIND: FolderLockKind = {
 
 function logError(reason: string, dir: string, cause?: unknown, why = ''): Error {
   return connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', `${reason} (${dir})${why}`, { field: 'transactionLog', cause });
+}
+
+/**
+ * The error of a log folder path where a file is (put there before the start, or the folder removed and a file put at
+ * its path while the log runs; or a file above it): names the path, says it is not a folder, the system's `ENOTDIR`
+ * (folder-lock.ts) as its cause when there is one.
+ */
+function notAFolder(dir: string, cause?: unknown): Error {
+  return logError('the transaction log folder is not a folder (a file is at its path or above it)', dir, cause, systemCause(cause));
+}
+
+/** Whether `err` says a file is where the folder should be ({@link notAFolder}). */
+function isNotAFolder(err: unknown): boolean {
+  return err instanceof Iso8583Error && err.code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG' && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOTDIR';
 }
 
 /** The embedded file store of the transaction log (see the file's opening comment). */
@@ -127,9 +141,9 @@ export class FileTransactionLog implements TransactionLog {
     if (this.closed) throw logError('the transaction log is closed', this.dir);
     if (this.readOnly) {
       const s = await stat(this.dir).catch((err: unknown) => {
-        throw logError('there is no transaction log folder', this.dir, err);
+        throw (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? notAFolder(this.dir, err) : logError('there is no transaction log folder', this.dir, err);
       });
-      if (!s.isDirectory()) throw logError('the transaction log folder is not a folder', this.dir);
+      if (!s.isDirectory()) throw notAFolder(this.dir, notADirectory(this.dir));
       this.isOpen = true;
       return;
     }
@@ -242,6 +256,7 @@ export class FileTransactionLog implements TransactionLog {
       return await openFolderLock(this.dir, LOCK_KIND, this.logger);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED') throw err;
+      if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw notAFolder(this.dir, err);
       throw logError('the transaction log cannot be opened', this.dir, err, systemCause(err));
     }
   }
@@ -278,6 +293,8 @@ export class FileTransactionLog implements TransactionLog {
       }
       await this.seedLatest();
     } catch (err) {
+      // A file where the folder was: that is the reason (the lock's `why` would only say it cannot be looked up).
+      if (isNotAFolder(err)) throw err;
       throw logError(`the transaction log cannot be reopened: ${why}`, this.dir, err);
     }
     this.logger.error(

@@ -23,15 +23,15 @@ function purchase(stan: string): Record<string, string> {
   return { '0': '0200', '2': '4111111111111111', '3': '000000', '4': '000000001000', '11': stan, '41': 'TERM0001' };
 }
 
-test('system errors: smartvista has SocketQueue\'s, 1987 91 and 96, 1993 907 909-912; a dialect may name its own', () => {
+test('system errors: smartvista has SocketQueue\'s, 1987 68, 91 and 96, 1993 907 909-912; a dialect may name its own', () => {
   assert.deepEqual(systemErrorCodesOf(getDialect('smartvista')), ['005', '120', '902', '903', '907', '909', '910', '911', '912']);
-  assert.deepEqual(systemErrorCodesOf(getDialect('iso87ascii')), ['91', '96']);
+  assert.deepEqual(systemErrorCodesOf(getDialect('iso87ascii')), ['68', '91', '96']);
   assert.deepEqual(systemErrorCodesOf(getDialect('iso93ascii')), ['907', '909', '910', '911', '912']);
   assert.equal(isSystemError(getDialect('iso87ascii'), '05'), false);
   assert.equal(isSystemError({ ...getDialect('iso87ascii'), systemErrorCodes: [] }, '96'), false);
   const own = dialectFromJson({ name: 'own', extends: 'smartvista', systemErrorCodes: ['096'], fields: {} });
   assert.deepEqual(systemErrorCodesOf(own), ['096']);
-  assert.deepEqual(systemErrorCodesOf(dialectFromJson({ name: 'std', extends: 'smartvista', systemErrorCodes: null, fields: {} })), ['091', '096']);
+  assert.deepEqual(systemErrorCodesOf(dialectFromJson({ name: 'std', extends: 'smartvista', systemErrorCodes: null, fields: {} })), ['068', '091', '096']);
   assert.throws(() => dialectFromJson({ name: 'bad', extends: 'smartvista', systemErrorCodes: ['96'], fields: {} }), { code: 'ISO8583_ERR_DIALECT_INVALID' });
 });
 
@@ -92,6 +92,22 @@ test('iso87ascii: a reversal answered 96 is repeated; endCodes naming 96 end it 
     assert.equal(end.responseCode, endCodes === undefined ? '00' : '96');
     assert.equal(peer.received.length, endCodes === undefined ? 3 : 2);
   }
+});
+
+// 68 (response received too late: the issuer's answer did not come in time, whether it was applied is unknown) is the
+// 1987 code of 1993's 911, and the gateway's own answer when the bank did not answer: it ended the reversal before.
+test('iso87ascii: a reversal answered 68 is repeated until approved, as 91 and 96 are', async (t) => {
+  const answers = ['68', '00'];
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
+    if (r.message['0'] === '0400' || r.message['0'] === '0401') p.send(r.socket, answer(r.message, { '39': answers.shift() ?? '00' }));
+  }, { requestTimeout: 100, reversal: { enabled: true, journalDir: tempDir(t, 'journal'), retryInterval: 100 } });
+  const { events, reached } = watchReversals(connector);
+  await assert.rejects(connector.request(purchase('000251')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  const end = await reached;
+  assert.equal(end.responseCode, '00');
+  assert.deepEqual(peer.received.slice(1).map((r) => r.message['0']), ['0400', '0401'], 'repeated after the 68');
+  assert.ok(events.some((e) => e.stage === 'refused' && e.responseCode === '68'), 'the 68 is a refused attempt');
+  assert.equal(connector.stats().safDelivered, 1);
 });
 
 test('a reversal of 10.00 answered 96, 96, then 00 adds its field 4 once to amounts.reversal and the metric', async (t) => {

@@ -2,14 +2,15 @@
  * `iso8583 encode`: a message (JSON or `ISOMessage` XML on stdin) to its wire image as uppercase hex, framed when
  * `--frame` is given.
  */
-import { createCodec, encodeFrame, readMessage } from '@iso8583/codec';
+import { createCodec, encodeFrame } from '@iso8583/codec';
 import type { PackOptions } from '@iso8583/codec';
-import { cliError, parseCommandArgs } from '../args.js';
+import { parseCommandArgs } from '../args.js';
 import { flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
 import type { FlagRow } from '../flag-table.js';
 import { DIALECT_FLAGS, DIALECT_HELP, FRAME_FLAGS, FRAME_HELP, framingOptions, readDialectFlags, readFrameFlags } from '../flags.js';
 import type { CommandIo } from '../io.js';
-import { processIo, readInputText, writeText } from '../io.js';
+import { processIo, writeText } from '../io.js';
+import { readInputMessage } from './message-input.js';
 import { placeHeaders } from '../message-header.js';
 
 /** The command's own flags. */
@@ -50,12 +51,7 @@ export async function encodeCommand(argv: string[], io: CommandIo = processIo())
   const { dialect, lenient } = readDialectFlags(values);
   const frame = readFrameFlags(values);
   const codec = createCodec(dialect, { lenient });
-  const text = await readInputText(io, 'the message');
-  if (text.trim() === '') throw cliError('ISO8583_ERR_CLI_INPUT', 'no message on stdin');
-  const read = readMessage(text, { dialect: codec.dialect });
-  if (input !== undefined && read.form !== input) {
-    throw cliError('ISO8583_ERR_CLI_INPUT', `--input ${input} given, but stdin holds ${read.form.toUpperCase()}`);
-  }
+  const read = await readInputMessage(io, codec.dialect, input);
   const placed = placeHeaders(dialect, frame, values['header-bytes'] !== undefined, read.header);
   const packOptions: PackOptions = {};
   if (placed.dialectHeader !== undefined) packOptions.header = placed.dialectHeader;

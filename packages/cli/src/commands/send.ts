@@ -16,7 +16,8 @@ import { placeHeaders, refuseDropped } from '../message-header.js';
 import { createTracer } from '../trace.js';
 import { readPortCommand } from './port-command.js';
 import type { CommandIo } from '../io.js';
-import { outputClosed, processIo, readInputText, writeText } from '../io.js';
+import { outputClosed, processIo, writeText } from '../io.js';
+import { readInputMessage } from './message-input.js';
 import type { Writable } from 'node:stream';
 
 /** The default of `--timeout`: milliseconds to wait for the response. */
@@ -202,14 +203,11 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   const frame = readFrameFlags(values, 'binary2');
   const tls = readClientTls(values);
 
-  const text = await readInputText(io, 'the message');
-  if (text.trim() === '') throw cliError('ISO8583_ERR_CLI_INPUT', 'no message on stdin');
-  const read = readMessage(text);
-  if (input !== undefined && read.form !== input) {
-    throw cliError('ISO8583_ERR_CLI_INPUT', `--input ${input} given, but stdin holds ${read.form.toUpperCase()}`);
-  }
+  // A jPOS XMLPackager dump is read with the dialect, as encode reads it (message-input.ts).
+  const codec = createCodec(dialect);
+  const read = await readInputMessage(io, codec.dialect, input);
   // An invalid message is refused before any socket opens, naming every offending field.
-  const problems = createCodec(dialect).validate(read.message);
+  const problems = codec.validate(read.message);
   if (problems.length > 0) throw invalidMessage(problems);
   // send waits for the answer: to a message that expects none (an answer, 0210, 0810; a response acknowledgement, 1x08)
   // it never comes, and the whole --timeout was waited for nothing. Refused before any socket opens.
@@ -261,7 +259,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   process.once('SIGTERM', onStop);
   let response: string;
   try {
-    response = (await link.sendMessage(text, { timeout, signal: stop.signal, ...(header === undefined ? {} : { header }) })) as string;
+    response = (await link.sendMessage(read.text, { timeout, signal: stop.signal, ...(header === undefined ? {} : { header }) })) as string;
   } catch (err) {
     released();
     // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.

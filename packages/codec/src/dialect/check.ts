@@ -10,10 +10,14 @@ import { compileField, prefixValue } from '../field/plan.js';
 import { reversalProblems } from './reversal-check.js';
 import { deepCompositeProblems } from './composite-depth.js';
 import { OWN_ANSWER_CODES, speaksResponseCodes1987 } from '../action-code.js';
+import { isDigitCode } from '../field/charset.js';
+import { HEX_VALUE } from '../encoding/hex-digits.js';
 import { isAcceptedFor, isApprovalClass } from '../approval.js';
 
 const TYPES = new Set(['n', 'a', 'an', 'ans', 'as', 'ns', 'anp', 'b', 'z', 'xn']);
 const ENCODINGS = new Set(['ascii', 'ebcdic', 'ebcdic-1047', 'ebcdic-037', 'bcd', 'binary', 'hex', 'ebcdic-hex']);
+/** Encodings whose values the message shows as hex: a fixed value is padded by whole bytes (two pad characters each). */
+const HEX_FORM = new Set(['binary', 'hex', 'ebcdic-hex']);
 /**
  * Value encodings a composite field cannot have: its contents (the sub-fields' bytes) travel as they are or as hex
  * characters, never converted to EBCDIC or packed as BCD (jPOS converts them; the codec sent them raw).
@@ -99,6 +103,19 @@ function prefixCapacityProblem(spec: FieldSpec, path: string, problems: FieldPro
   add(problems, `${path}.length`, `maximum ${spec.length}${counted} is more than its ${size} length prefix carries (${plan.pfxMax})`);
 }
 
+/**
+ * Why the pad character `c` (a Latin-1 code) cannot pad a plain value of `encoding`, or `undefined` when it can. Pack
+ * pads a short fixed value with it before the value is encoded: a hex-form value (binary, hex, ebcdic-hex) by two pad
+ * characters a byte, which must be hex digits (a space made FF bytes, or hex characters the field's own unpack
+ * refuses); a BCD value by one a digit, which must be a digit (its strict unpack reads nothing else). Checked once here,
+ * so that pack pads with no check of its own.
+ */
+function padCharProblem(encoding: string, c: number): string | undefined {
+  if (HEX_FORM.has(encoding) && HEX_VALUE[c] === 255) return `must be a hex digit (0-9, A-F): a ${encoding} value is padded by whole bytes`;
+  if (encoding === 'bcd' && !isDigitCode(c)) return 'must be a digit (0-9): a bcd value carries digits only';
+  return undefined;
+}
+
 /** Problems of one field specification at `path` (e.g. `fields.35`). */
 export function fieldProblems(spec: FieldSpec, path: string, problems: FieldProblem[]): void {
   if (spec === null || typeof spec !== 'object') {
@@ -130,8 +147,20 @@ export function fieldProblems(spec: FieldSpec, path: string, problems: FieldProb
       if (spec.pad.side !== 'left' && spec.pad.side !== 'right') add(problems, `${path}.pad.side`, 'must be left or right');
       if (typeof spec.pad.char !== 'string' || spec.pad.char.length !== 1 || spec.pad.char.charCodeAt(0) > 0xff) {
         add(problems, `${path}.pad.char`, 'must be one Latin-1 character');
+      } else if (spec.subfields === undefined) {
+        const wrong = padCharProblem(spec.encoding, spec.pad.char.charCodeAt(0));
+        if (wrong !== undefined) add(problems, `${path}.pad.char`, wrong);
       }
     }
+  }
+  if (spec.type === 'xn' && HEX_FORM.has(spec.encoding) && spec.subfields === undefined) {
+    // An amount's sign C or D is a hex digit there: "C1" would be the byte C1 to the peer, an amount to the sign rule
+    // of the padding (C0 00 00 01). jPOS sends amounts as characters (IFA_, IFE_AMOUNT) or a sign and BCD (IFB_AMOUNT).
+    add(problems, `${path}.encoding`, `${spec.encoding} cannot carry an amount's sign (xn travels as ascii, ebcdic or bcd; bytes are type b)`);
+  }
+  if (spec.encoding === 'bcd' && (spec.type === 'a' || spec.type === 'as')) {
+    // Pack could send no value but "" (a letter is no BCD nibble), while unpack reads the digits of any bytes.
+    add(problems, `${path}.type`, `type ${spec.type} has no digits, the only characters bcd carries`);
   }
   if (spec.justify !== undefined) {
     if (spec.justify !== 'left' && spec.justify !== 'right') add(problems, `${path}.justify`, 'must be left or right');

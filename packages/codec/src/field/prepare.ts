@@ -6,7 +6,7 @@
 import type { CodecErrorCode } from '../errors.js';
 import type { FieldPlan } from './plan.js';
 import { COUNT_BYTES, ENC_ASCII, ENC_BCD, ENC_EBCDIC, prefixValue } from './plan.js';
-import { allowed, isAmount, isDigitCode, isLatin1, isNibbles } from './charset.js';
+import { DIGITS, allowed, isAmount, isDigitCode, isLatin1, isNibbles } from './charset.js';
 import { HEX_VALUE, isHex } from '../encoding/hex-digits.js';
 
 /** Why a value cannot be sent: a stable code and words, never the value. */
@@ -37,7 +37,8 @@ function pad(plan: FieldPlan, s: string, units: number): string {
   // A value shown as hex pads whole bytes: two characters for each missing one.
   const fill = plan.padChar.repeat((plan.length - units) * (plan.hexForm ? 2 : 1));
   if (!plan.padLeft) return s + fill;
-  // The digits of a signed amount are padded after the sign: C100 -> C00000100.
+  // The digits of a signed amount are padded after the sign: C100 -> C00000100. (Never a hex-form value: the dialect
+  // check refuses an amount in binary, hex or ebcdic-hex, where its sign would be a hex digit.)
   if (plan.amount && s.length > 0) {
     const c = s.charCodeAt(0);
     if (c === 0x43 || c === 0x44) return s[0] + fill + s.slice(1);
@@ -47,6 +48,20 @@ function pad(plan: FieldPlan, s: string, units: number): string {
 
 /** Why a BCD value counted in bytes with an odd number of digits is refused (`FieldPlan.evenDigits`). */
 const ODD_DIGITS = 'an odd number of digits: its length prefix counts bytes, and the pad nibble would come back as a digit';
+
+/** Why a BCD value counted in bytes, with an F pad, whose pad-side nibble is a real F is refused (see {@link padSideF}). */
+const EDGE_F = 'an F nibble on the pad side: its length prefix counts bytes, and unpack would drop it as the F pad';
+
+/**
+ * Whether an even number of BCD `digits` (lenient: nibbles A-F allowed) ends with an F on the side the pad nibble of
+ * an odd count goes (the last digit when left-justified, else the first). Unpack of a value counted in bytes takes an
+ * F there for the pad (`unitsOfBytes` of reader.ts): `12AF` would come back `12A`, `FF` as `F`.
+ */
+function padSideF(digits: string, leftJustified: boolean): boolean {
+  const n = digits.length;
+  if (n === 0 || (n & 1) !== 0) return false;
+  return (digits.charCodeAt(leftJustified ? n - 1 : 0) | 0x20) === 0x66;
+}
 
 /**
  * Why a value shown as hex that {@link isHex} refuses is refused: a character that is no hex digit (its position,
@@ -90,11 +105,20 @@ export function prepareText(plan: FieldPlan, s: string, lenient: boolean, p: Pro
     const enc = plan.enc;
     if (enc === ENC_BCD) {
       const digits = plan.bcdAmount ? s.slice(1) : s;
-      if (!isNibbles(digits) || (!plan.track && digits.includes('='))) {
-        return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'characters that BCD cannot carry');
+      if (lenient) {
+        if (!isNibbles(digits) || (!plan.track && digits.includes('='))) {
+          return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'characters that BCD cannot carry');
+        }
+      } else if (!plan.track && !plan.amount && !allowed(digits, DIGITS)) {
+        // Strict unpack reads digits only (and the separator of track data, which its type check let through; an
+        // amount's digits were checked with it): nibbles A-F of a b or text value would be refused there.
+        return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'characters other than digits (BCD nibbles A-F travel only when lenient)');
       }
       if (plan.evenDigits && (digits.length & 1) !== 0) {
         return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', ODD_DIGITS);
+      }
+      if (plan.padNibble === 15 && plan.counts === COUNT_BYTES && !plan.fixed && !plan.bcdAmount && padSideF(digits, plan.leftJustified)) {
+        return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', EDGE_F);
       }
       if (plan.bcdAmount && (digits.length & 1) !== 0 && !plan.fixed && plan.counts === COUNT_BYTES && isDigitCode(s.charCodeAt(0)) && units < plan.length) {
         // An unsigned amount: its first digit travels as the sign character, so the pad nibble of the odd number of

@@ -15,6 +15,12 @@ export interface Account extends SimulatedCard {
   readonly opened: boolean;
   /** How many transactions of the card the journal holds. */
   journaled: number;
+  /**
+   * What the journal's transactions of the card hold (the sum of their `debited`): the most reversals can still give
+   * back. The balance plus this never passes `MAX_SIMULATOR_BALANCE` (a credit that would take it past is declined),
+   * so that a reversal always books in full.
+   */
+  reversible: number;
 }
 
 export class Accounts {
@@ -28,7 +34,7 @@ export class Accounts {
     private readonly defaultBalance: number | null,
     private readonly limit: number,
   ) {
-    for (const [pan, card] of Object.entries(cards)) this.#accounts.set(pan, { ...card, pan, opened: false, journaled: 0 });
+    for (const [pan, card] of Object.entries(cards)) this.#accounts.set(pan, { ...card, pan, opened: false, journaled: 0, reversible: 0 });
   }
 
   /** The card's account, if the issuer knows the card. */
@@ -44,7 +50,7 @@ export class Accounts {
     let account = this.#accounts.get(pan);
     if (account === undefined) {
       if (this.defaultBalance === null) return undefined;
-      account = { balance: this.defaultBalance, pan, opened: true, journaled: 0 };
+      account = { balance: this.defaultBalance, pan, opened: true, journaled: 0, reversible: 0 };
       this.#accounts.set(pan, account);
       this.#opened++;
       this.#trim();

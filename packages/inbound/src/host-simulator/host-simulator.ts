@@ -121,7 +121,8 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
  *   (field 54 carries the available balance, `C` or below zero `D`); others 12. Declines: 14 invalid card (not Luhn-valid, blocked, or
  *   unknown with `defaultBalance: null`), 54 expired (card record, field 14 or track 2), 61 over `maxAmount`,
  *   51 insufficient funds, 13 a zero amount or a refund that would take the balance past `MAX_SIMULATOR_BALANCE`
- *   (the 12 digits field 54 carries), 30 a missing PAN, STAN or amount. With `partialApproval`, a purchase
+ *   (the 12 digits field 54 carries), now or once the card's transactions the journal holds are reversed (a
+ *   reversal always books in full: a credit leaves room for it), 30 a missing PAN, STAN or amount. With `partialApproval`, a purchase
  *   over a balance above zero is approved for the balance instead of 51: 10 (approved for a partial amount), field 4
  *   the amount approved.
  * - Duplicates, as an issuer checks them (see `duplicateKeys`): a request sent again with the same STAN (11),
@@ -130,7 +131,8 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
  *   37, 38, 39) and moves no money; a repeat whose original never arrived is handled as the original. Another card or
  *   amount under the same 11, 7, 41 and 32 is another transaction.
  * - 0120/0220 advices -> 0130/0230: a transaction already approved elsewhere (stand-in, completion), posted without
- *   balance, limit or expiry checks and acknowledged 00 (30, 12 and 14 as for a request). An 0220 naming an 0100
+ *   balance, limit or expiry checks and acknowledged 00 (30, 12 and 14 as for a request; a refund advice past
+ *   `MAX_SIMULATOR_BALANCE` is declined 13 as a refund request is, and posts nothing). An 0220 naming an 0100
  *   pre-authorisation in field 90 completes it: the hold is released and the advice's amount debited instead. An
  *   0120 places a hold like an approved 0100.
  * - 0400/0420 (and repeats 0401/0421) -> 0410/0430: finds the original by field 90 (original MTI, STAN,

@@ -7,14 +7,15 @@
 import { ownedOptional, ownedText } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { Accounts } from './accounts.js';
+import type { Account } from './accounts.js';
 import { expiryOf, isExpired, panOf, validCardNumber } from './cards.js';
-import type { SimulatedCard } from './cards.js';
 import { duplicateKeys, isRepeat } from './duplicate-key.js';
 import type { DuplicateKeys } from './duplicate-key.js';
 import { Journal } from './journal.js';
 import type { JournalEntry, OriginalKeys } from './journal.js';
+import type { SimulatedCard } from './cards.js';
 import type { FieldAcceptor } from './dialect-fields.js';
-import { echo, text } from './message-fields.js';
+import { additionalAmount, echo, text } from './message-fields.js';
 import { MAX_SIMULATOR_BALANCE } from './options.js';
 import { originalKeys, ownKeys } from './original-keys.js';
 import { PendingReversals } from './pending-reversals.js';
@@ -71,7 +72,11 @@ export class Issuer {
   constructor(private readonly settings: IssuerSettings) {
     this.#accounts = new Accounts(settings.cards, settings.defaultBalance, settings.journalSize);
     this.#journal = new Journal(settings.journalSize, (entry) => {
-      if (entry.account !== undefined) this.#accounts.release(entry.account);
+      if (entry.account === undefined) return;
+      // Out of the journal, no reversal finds it: what it holds is no longer the card's to give back.
+      entry.account.reversible -= entry.debited;
+      entry.dropped = true;
+      this.#accounts.release(entry.account);
     });
     this.#pending = new PendingReversals(settings.journalSize);
   }
@@ -84,11 +89,30 @@ export class Issuer {
    * The card of a request or advice the journal holds, or `undefined` for 14 (invalid card): not Luhn-valid, unknown,
    * or blocked.
    */
-  #card(entry: JournalEntry): SimulatedCard | undefined {
+  #card(entry: JournalEntry): Account | undefined {
     const { pan } = entry;
     const card = !this.settings.checkCards || validCardNumber(pan) ? this.#accounts.use(pan) : undefined;
     entry.account = card;
     return card?.blocked === true ? undefined : card;
+  }
+
+  /**
+   * Sets what `entry` holds of its card's balance (`debited`), the card's `reversible` (what reversals may still give
+   * back) kept in step while the journal holds the entry.
+   */
+  #hold(entry: JournalEntry, debited: number): void {
+    if (entry.account !== undefined && entry.dropped !== true) entry.account.reversible += debited - entry.debited;
+    entry.debited = debited;
+  }
+
+  /**
+   * Whether `card` may be credited `amount` (a refund, request or advice): its balance, and what the reversals of the
+   * journal's transactions of it may still give back, stay within {@link MAX_SIMULATOR_BALANCE} (the 12 digits field 54
+   * carries). Else the credit is declined 13 and books nothing, so that a reversal always books in full and every
+   * balance can be answered.
+   */
+  #roomFor(card: Account, amount: number): boolean {
+    return card.balance + card.reversible + amount <= MAX_SIMULATOR_BALANCE;
   }
 
   /** Field 37: YDDD (last digit of the year, day of the year), hh, then a 6-digit sequence number. */
@@ -205,8 +229,9 @@ export class Issuer {
       if (c.amount === 0) return decline('13');
       if (c.amount > this.settings.maxAmount) return decline('61');
       if (c.kind === '20') {
-        // A refund that would take the balance past what field 54 carries (12 digits): 13 (invalid amount), nothing moves.
-        if (card.balance + c.amount > MAX_SIMULATOR_BALANCE) return decline('13');
+        // A refund that would take the balance past what field 54 carries (12 digits), now or once the card's
+        // purchases the journal holds are reversed: 13 (invalid amount), nothing moves.
+        if (!this.#roomFor(card, c.amount)) return decline('13');
         card.balance += c.amount;
         entry.credited = c.amount;
       } else {
@@ -218,7 +243,7 @@ export class Issuer {
         if (c.amount > card.balance && partial === undefined) return decline('51');
         const amount = partial !== undefined ? card.balance : c.amount;
         card.balance -= amount;
-        entry.debited = amount;
+        this.#hold(entry, amount);
         if (partial !== undefined) {
           this.#approve(reply);
           reply['4'] = partial;
@@ -248,13 +273,15 @@ export class Issuer {
     if (entry.reversed) return { reply: Object.assign(reply, { 39: '00' }), entry };
     const card = this.#card(entry);
     if (card === undefined) return { reply: Object.assign(reply, { 39: '14' }), entry };
+    // A refund advice is posted without the balance checks, but not past what field 54 carries (see #roomFor).
+    if (c.kind === '20' && !this.#roomFor(card, c.amount)) return { reply: Object.assign(reply, { 39: '13' }), entry };
     if (mti[1] === '2') {
       const preAuth = this.#original(fields, mti[0] === '1') ?? undefined;
       if (preAuth !== undefined && preAuth.mti[1] === '1' && preAuth.pan === c.pan && !preAuth.reversed && preAuth.completedBy === undefined) {
         // The completion takes the hold over: the pre-authorisation holds nothing any more.
         card.balance += preAuth.debited;
         entry.released = preAuth.debited;
-        preAuth.debited = 0;
+        this.#hold(preAuth, 0);
         entry.completes = preAuth;
         preAuth.completedBy = entry;
       }
@@ -264,7 +291,7 @@ export class Issuer {
       entry.credited = c.amount;
     } else {
       card.balance -= c.amount;
-      entry.debited = c.amount;
+      this.#hold(entry, c.amount);
     }
     if (early?.actual !== undefined) this.#reverse(entry, early.actual);
     reply['39'] = '00';
@@ -337,7 +364,7 @@ export class Issuer {
     if (actual !== undefined && actual > 0) {
       if (entry.debited > actual) move(entry.debited - actual);
       if (entry.credited > actual) move(actual - entry.credited);
-      entry.debited = Math.min(entry.debited, actual);
+      this.#hold(entry, Math.min(entry.debited, actual));
       entry.credited = Math.min(entry.credited, actual);
       // A completed pre-authorisation now stands at `actual`: the hold its completion would put back if reversed.
       const completion = entry.completedBy;
@@ -346,7 +373,7 @@ export class Issuer {
     }
     entry.reversed = true;
     move(entry.debited - entry.credited);
-    entry.debited = 0;
+    this.#hold(entry, 0);
     entry.credited = 0;
     const preAuth = entry.completes;
     if (preAuth === undefined) return;
@@ -354,18 +381,9 @@ export class Issuer {
     preAuth.completedBy = undefined;
     if (!preAuth.reversed) {
       move(-(entry.released ?? 0));
-      preAuth.debited = entry.released ?? 0;
+      this.#hold(preAuth, entry.released ?? 0);
     }
   }
-}
-
-/**
- * Field 54 (additional amounts) of a balance inquiry: account type (positions 3-4 of field 3), amount type 02
- * (available balance), currency, `C` (credit) or `D` (debit: the balance is below zero, as an advice posted without
- * a balance check can leave it) and the balance's absolute value in 12 digits.
- */
-function additionalAmount(processing: string, currency: string, balance: number): string {
-  return `${processing.slice(2, 4)}02${currency}${balance < 0 ? 'D' : 'C'}${String(Math.abs(balance)).padStart(12, '0')}`;
 }
 
 /** Copies of a reversal's keys that share no memory with its message (see @iso8583/codec ownedText): remembered as they are. */

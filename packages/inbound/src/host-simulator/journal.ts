@@ -40,6 +40,8 @@ export interface JournalEntry {
   debited: number;
   /** The amount credited (refund) and still standing (less what partial reversals took back), to take back on reversal. */
   credited: number;
+  /** Set once the journal dropped it (no reversal finds it): what it holds no longer counts in its card's `reversible`. */
+  dropped?: boolean;
   /** For a completion advice: the hold of the pre-authorisation it released (put back if the completion is reversed). */
   released?: number;
   /**

@@ -27,3 +27,12 @@ export function echo(fields: IsoMessage, mti: string, extra: readonly string[] =
   }
   return reply;
 }
+
+/**
+ * Field 54 (additional amounts) of a balance inquiry: account type (positions 3-4 of field 3), amount type 02
+ * (available balance), currency, `C` (credit) or `D` (debit: the balance is below zero, as an advice posted without
+ * a balance check can leave it) and the balance's absolute value in 12 digits.
+ */
+export function additionalAmount(processing: string, currency: string, balance: number): string {
+  return `${processing.slice(2, 4)}02${currency}${balance < 0 ? 'D' : 'C'}${String(Math.abs(balance)).padStart(12, '0')}`;
+}
