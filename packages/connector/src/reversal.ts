@@ -21,7 +21,8 @@ import { SafQueue, attemptMti } from './saf-queue.js';
 import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
 import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
-import { OvertakenReversals, firstUndidNothing } from './reversal-overtaken.js';
+import { OvertakenReversals } from './reversal-overtaken.js';
+import { safQueueHost } from './reversal-host.js';
 import { ReversalsAgain } from './reversal-again.js';
 import { ReversalFollowUp } from './reversal-follow.js';
 import { inTurns } from './saf-backlog.js';
@@ -83,22 +84,10 @@ export class ReversalManager {
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
     const again = new ReversalsAgain(this.plan, host, (message, id) => this.add(entryOf(message, id)), options.retryInterval);
-    this.follow = new ReversalFollowUp(new OvertakenReversals(dialect, this.plan.approvalFields()), again, journal, host);
-    const seen = this.underway.host;
-    const queueHost: SafHost = {
-      sendReversal: (message, timeout, written) => seen.sendReversal(message, timeout, written),
-      // Each answer that ends an entry, before its end is journaled: a reversal's that undid nothing is remembered (a
-      // shared store: in the entry's row), and the reversal a late approval of it calls for is stored before that end
-      // (or sent in its place: `followUp`).
-      followUp: (message, response, entry) => this.follow.answered(message, response, firstUndidNothing(entry)),
-      safEnded: (end) => seen.safEnded(end),
-      reversalEvent: (event) => seen.reversalEvent(event),
-      answerKeys: host.answerKeys,
-      get logger() {
-        return seen.logger;
-      },
-    };
-    this.queue = new SafQueue(queueHost, journal, options, dialect);
+    const overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
+    this.follow = new ReversalFollowUp(overtaken, again, journal, host);
+    // Each answer that ends an entry is followed up before its end is journaled (reversal-host.ts).
+    this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, overtaken, journal), journal, options, dialect);
   }
 
   /**

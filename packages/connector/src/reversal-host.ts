@@ -1,0 +1,50 @@
+/**
+ * The host the reversal manager (reversal.ts) gives its SAF queue: the connector's, its events seen first by the
+ * reversals under way (reversals-underway.ts), and each answer that ends an entry followed up before that end is
+ * journaled (`followUp`): a reversal's that undid nothing is remembered (a shared store: in the entry's row), and the
+ * reversal a late approval of it calls for is stored before that end, or sent in its place (reversal-follow.ts). With
+ * a journal that keeps such ends on disk (the file journal: `overtakenEnd`, journal-overtaken.ts), the end's record
+ * keeps its code and when it was first answered so, so that a start after a crash stores a repeat of it.
+ */
+import type { JournalEntry, ReversalJournal } from './saf-store.js';
+import type { SafHost } from './saf-event.js';
+import type { ReversalFollowUp } from './reversal-follow.js';
+import type { OvertakenReversals } from './reversal-overtaken.js';
+import { firstUndidNothing } from './reversal-overtaken.js';
+import type { UndidNothing } from './journal-overtaken.js';
+
+/** A journal that keeps the end of a reversal that undid nothing on disk (the file journal: journal-overtaken.ts). */
+interface KeepsOvertaken {
+  overtakenEnd(id: string, end: UndidNothing): void;
+}
+
+/** True when `journal` keeps the ends of reversals that undid nothing (see {@link KeepsOvertaken}). */
+function keepsOvertaken(journal: ReversalJournal): journal is ReversalJournal & KeepsOvertaken {
+  return typeof (journal as Partial<KeepsOvertaken>).overtakenEnd === 'function';
+}
+
+/**
+ * The SAF queue's host: `seen` (the connector's host as the reversals under way watch it), with the connector's
+ * `answerKeys` and the `followUp` of `follow` (see the file's opening comment).
+ */
+export function safQueueHost(seen: SafHost, answerKeys: SafHost['answerKeys'], follow: ReversalFollowUp, overtaken: OvertakenReversals, journal: ReversalJournal): SafHost {
+  const keeps = keepsOvertaken(journal) ? journal : undefined;
+  return {
+    sendReversal: (message, timeout, written) => seen.sendReversal(message, timeout, written),
+    followUp: (message, response, entry: JournalEntry) => {
+      const since = firstUndidNothing(entry);
+      const follows = follow.answered(message, response, since);
+      // Remembered in memory (nothing follows it now): the journal's `done` record of it says so too.
+      if (follows === undefined && keeps !== undefined && overtaken.undidNothing(message, response)) {
+        keeps.overtakenEnd(entry.id, { rc: String(response['39'] ?? ''), since });
+      }
+      return follows;
+    },
+    safEnded: (end) => seen.safEnded(end),
+    reversalEvent: (event) => seen.reversalEvent(event),
+    answerKeys,
+    get logger() {
+      return seen.logger;
+    },
+  };
+}
