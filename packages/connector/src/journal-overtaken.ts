@@ -1,20 +1,21 @@
 /**
  * The file journal's reversals answered with a code that undid nothing (`25`, original not found: the reversal
  * overtook its original at the host, which may approve the original after it). The connector remembers such a
- * reversal in memory for `OVERTAKEN_FOR_MS` (reversal-overtaken.ts), so that a late approval is reversed again; a clean
- * stop journals a repeat of it (reversal-follow.ts `keepAtStop`). A crash (kill -9, power loss) would lose that memory,
- * so the journal keeps it on disk too:
+ * reversal in memory for `OVERTAKEN_FOR_MS` (reversal-overtaken.ts), so that a late approval is reversed again. That
+ * memory does not outlive the process, and a crash (kill -9, power loss) gives no stop a chance to journal anything, so
+ * the journal keeps it on disk:
  * - the entry's `done` record keeps the answer's code and when the reversal was first answered so (`rc`, `since`: no
  *   card data), as noted just before its end (`FileJournal.overtakenEnd`);
  * - compactions keep such an entry's `add` and `done` records while its original may still be approved (within
  *   `OVERTAKEN_FOR_MS` of `since`), nothing longer, written before the live entries;
  * - a later `add` of a reversal of the same transaction (fields 11 and 41: the repeat a late approval calls for, or
  *   the one a clean stop keeps) retires it: a repeat is stored after it already;
- * - the next start (the journal read back) stores a repeat (`0401`, `1421`, its `at` the first answer's time, so that
- *   its own `25` starts no new window) for each one not retired whose window was still open at the last `done` the
- *   file holds (the latest time the file shows the process alive), logged at `warn`
- *   (`ISO8583_WARN_SAF_OVERTAKEN_KEPT`), as a clean stop would have. The open's compaction writes the repeats and
- *   drops the records they came from in one rename: once, however many restarts.
+ * - the next start (the journal read back), after a stop of any kind (a crash, or a clean stop: the connector adds no
+ *   repeat at its stop with this journal, reversal-host.ts), stores a repeat (`0401`, `1421`, its `at` the first
+ *   answer's time, so that its own `25` starts no new window) for each one not retired whose window was still open at
+ *   the last `done` the file holds (the latest time the file shows the process alive), logged at `warn`
+ *   (`ISO8583_WARN_SAF_OVERTAKEN_REPEATED`). The open's compaction writes the repeats and drops the records they came
+ *   from in one rename: once, however many restarts.
  * A journal an older version wrote has no such records: it opens as before.
  */
 import type { IsoMessage } from '@iso8583/codec';
@@ -101,13 +102,13 @@ export class OvertakenReplay {
   }
 }
 
-/** Logs each repeat a start stored (`ISO8583_WARN_SAF_OVERTAKEN_KEPT`, at `warn`; no card data). */
+/** Logs each repeat a start stored (`ISO8583_WARN_SAF_OVERTAKEN_REPEATED`, at `warn`; no card data). */
 export function logRepeatsAgain(logger: Logger, again: readonly RepeatAgain[]): void {
   for (const { entry, of, rc } of again) {
     const m = entry.reversal;
     logger.warn(
-      { code: 'ISO8583_WARN_SAF_OVERTAKEN_KEPT', id: entry.id, of, mti: m['0'], stan: m['11'], terminal: m['41'], responseCode: rc },
-      'a reversal answered with a code that undid nothing before the process stopped without a clean stop, while its original may still be approved: stored again as a repeat, sent now',
+      { code: 'ISO8583_WARN_SAF_OVERTAKEN_REPEATED', id: entry.id, of, mti: m['0'], stan: m['11'], terminal: m['41'], responseCode: rc },
+      'a reversal the journal kept, answered with a code that undid nothing while its original may still be approved: stored again as a repeat at this start, and sent',
     );
   }
 }

@@ -4,13 +4,16 @@
  * journaled (`followUp`): a reversal's that undid nothing is remembered (a shared store: in the entry's row), and the
  * reversal a late approval of it calls for is stored before that end, or sent in its place (reversal-follow.ts). With
  * a journal that keeps such ends on disk (the file journal: `overtakenEnd`, journal-overtaken.ts), the end's record
- * keeps its code and when it was first answered so, so that a start after a crash stores a repeat of it.
+ * keeps its code and when it was first answered so: the next start stores a repeat of it, after a stop of any kind (a
+ * crash too), and a stop adds none (`keptAtStop`: the one path of that journal; any other store gets the repeats at the
+ * stop, reversal-follow.ts `keepAtStop`).
  */
+import type { Logger } from 'pino';
 import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import type { SafHost } from './saf-event.js';
 import type { ReversalFollowUp } from './reversal-follow.js';
 import type { OvertakenReversals } from './reversal-overtaken.js';
-import { firstUndidNothing } from './reversal-overtaken.js';
+import { firstUndidNothing, repeatOf } from './reversal-overtaken.js';
 import type { UndidNothing } from './journal-overtaken.js';
 
 /** A journal that keeps the end of a reversal that undid nothing on disk (the file journal: journal-overtaken.ts). */
@@ -19,7 +22,7 @@ interface KeepsOvertaken {
 }
 
 /** True when `journal` keeps the ends of reversals that undid nothing (see {@link KeepsOvertaken}). */
-function keepsOvertaken(journal: ReversalJournal): journal is ReversalJournal & KeepsOvertaken {
+export function keepsOvertaken(journal: ReversalJournal): journal is ReversalJournal & KeepsOvertaken {
   return typeof (journal as Partial<KeepsOvertaken>).overtakenEnd === 'function';
 }
 
@@ -47,4 +50,24 @@ export function safQueueHost(seen: SafHost, answerKeys: SafHost['answerKeys'], f
       return seen.logger;
     },
   };
+}
+
+/**
+ * At a stop with a journal that keeps the ends of reversals that undid nothing (`keepsOvertaken`): every reversal this
+ * process remembers so while its original may still be approved is in the journal already (its `done` record), and the
+ * next start stores a repeat of it (journal-overtaken.ts). Each is taken from memory, logged at `warn`
+ * (`ISO8583_WARN_SAF_OVERTAKEN_KEPT`, no card data) and handed to `left` (counted as left for the next start:
+ * `safDepth`, `reversalsPending`). Returns how many.
+ */
+export function keptAtStop(overtaken: OvertakenReversals, logger: Logger, left: (entry: JournalEntry) => void): number {
+  const taken = overtaken.takeAll();
+  for (const { reversal, responseCode, at } of taken) {
+    const repeat = repeatOf(reversal);
+    logger.warn(
+      { code: 'ISO8583_WARN_SAF_OVERTAKEN_KEPT', mti: repeat['0'], stan: repeat['11'], terminal: repeat['41'], responseCode },
+      'a reversal answered with a code that undid nothing while its original may still be approved: kept in the journal, the next start stores it again as a repeat and sends it',
+    );
+    left({ id: `overtaken ${String(repeat['11'])} ${String(repeat['41'])}`, reversal: repeat, at });
+  }
+  return taken.length;
 }

@@ -22,7 +22,7 @@ import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
 import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
 import { OvertakenReversals } from './reversal-overtaken.js';
-import { safQueueHost } from './reversal-host.js';
+import { keepsOvertaken, keptAtStop, safQueueHost } from './reversal-host.js';
 import { ReversalsAgain } from './reversal-again.js';
 import { ReversalFollowUp } from './reversal-follow.js';
 import { inTurns } from './saf-backlog.js';
@@ -64,6 +64,8 @@ export class ReversalManager {
   private readonly underway: ReversalsUnderway;
   /** Reversals that undid nothing and late approvals of their originals, here or across nodes (reversal-follow.ts). */
   private readonly follow: ReversalFollowUp;
+  /** This node's memory of the reversals that undid nothing (reversal-overtaken.ts). */
+  private readonly overtaken: OvertakenReversals;
   /** With a shared store: how long after its add was asked for an original may still be written (`lease - claimInterval`). */
   private readonly sendWithin: number;
   private stopClaims: (() => void) | undefined;
@@ -84,10 +86,10 @@ export class ReversalManager {
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
     const again = new ReversalsAgain(this.plan, host, (message, id) => this.add(entryOf(message, id)), options.retryInterval);
-    const overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
-    this.follow = new ReversalFollowUp(overtaken, again, journal, host);
+    this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
+    this.follow = new ReversalFollowUp(this.overtaken, again, journal, host);
     // Each answer that ends an entry is followed up before its end is journaled (reversal-host.ts).
-    this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, overtaken, journal), journal, options, dialect);
+    this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, this.overtaken, journal), journal, options, dialect);
   }
 
   /**
@@ -373,9 +375,11 @@ export class ReversalManager {
     this.stopClaims?.();
     this.follow.stop();
     await this.queue.stop();
-    // A reversal that undid nothing while its original may still be approved: journaled again for the next start.
-    if (this.destroying === undefined) await this.follow.keepAtStop((message, at) => this.add({ ...entryOf(message, entryId()), at }));
-    else this.follow.loseAtStop();
+    // A reversal that undid nothing while its original may still be approved: kept for the next start, by the journal
+    // itself when it keeps such ends (the file journal, reversal-host.ts), else journaled again as a repeat now.
+    if (this.destroying !== undefined) this.follow.loseAtStop();
+    else if (keepsOvertaken(this.journal)) keptAtStop(this.overtaken, this.host.logger, (entry) => this.queue.figures.keep(entry));
+    else await this.follow.keepAtStop((message, at) => this.add({ ...entryOf(message, entryId()), at }));
     await (this.destroying ?? this.journal.close());
   }
 }

@@ -93,7 +93,7 @@ test('file journal: an end that undid nothing within its window becomes one repe
   const left = await journal.open();
   await journal.close();
   assert.deepEqual(left.map((e) => [e.id, e.reversal['0'], e.reversal['11'], e.at]), [['e-000101~1', '0401', '000101', since]]);
-  const kept = lines.filter((l) => l.code === 'ISO8583_WARN_SAF_OVERTAKEN_KEPT');
+  const kept = lines.filter((l) => l.code === 'ISO8583_WARN_SAF_OVERTAKEN_REPEATED');
   assert.deepEqual(kept.map((l) => [l.level, l.id, l.mti, l.stan, l.terminal, l.responseCode, l.of]), [[40, 'e-000101~1', '0401', '000101', 'TERM0001', '25', 'e-000101']]);
   assert.ok(!text().includes('4111111111111111'), 'no PAN in the log');
   // Taken once: the next open finds the repeat only.
