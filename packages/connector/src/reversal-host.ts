@@ -6,7 +6,9 @@
  * a journal that keeps such ends on disk (the file journal: `overtakenEnd`, journal-overtaken.ts), the end's record
  * keeps its code and when it was first answered so: the next start stores a repeat of it, after a stop of any kind (a
  * crash too), and a stop adds none (`keptAtStop`: the one path of that journal; any other store gets the repeats at the
- * stop, reversal-follow.ts `keepAtStop`).
+ * stop, reversal-follow.ts `keepAtStop`). Not a reversal whose original the host answered already (the answer could
+ * not be recorded, so it was reversed: `answeredOriginal`): the host answers a request once, so no late approval of it
+ * can come, and its `25` is final; nothing is kept of it.
  */
 import type { Logger } from 'pino';
 import type { JournalEntry, ReversalJournal } from './saf-store.js';
@@ -28,20 +30,23 @@ export function keepsOvertaken(journal: ReversalJournal): journal is ReversalJou
 
 /**
  * The SAF queue's host: `seen` (the connector's host as the reversals under way watch it), with the connector's
- * `answerKeys` and the `followUp` of `follow` (see the file's opening comment).
+ * `answerKeys` and the `followUp` of `follow` (see the file's opening comment). `answeredOriginal`: whether the original
+ * of entry `id` was answered by the host (taken: asked once per answer that ends the entry).
  */
-export function safQueueHost(seen: SafHost, answerKeys: SafHost['answerKeys'], follow: ReversalFollowUp, overtaken: OvertakenReversals, journal: ReversalJournal): SafHost {
+export function safQueueHost(seen: SafHost, answerKeys: SafHost['answerKeys'], follow: ReversalFollowUp, overtaken: OvertakenReversals, journal: ReversalJournal, answeredOriginal: (id: string) => boolean): SafHost {
   const keeps = keepsOvertaken(journal) ? journal : undefined;
   return {
     sendReversal: (message, timeout, written) => seen.sendReversal(message, timeout, written),
     followUp: (message, response, entry: JournalEntry) => {
       const since = firstUndidNothing(entry);
+      const final = answeredOriginal(entry.id);
       const follows = follow.answered(message, response, since);
+      if (follows !== undefined || !overtaken.undidNothing(message, response)) return follows;
+      // Its original was answered already (the bank answers a request once): no late approval can come, nothing is kept.
+      if (final) overtaken.forget(message);
       // Remembered in memory (nothing follows it now): the journal's `done` record of it says so too.
-      if (follows === undefined && keeps !== undefined && overtaken.undidNothing(message, response)) {
-        keeps.overtakenEnd(entry.id, { rc: String(response['39'] ?? ''), since });
-      }
-      return follows;
+      else keeps?.overtakenEnd(entry.id, { rc: String(response['39'] ?? ''), since });
+      return undefined;
     },
     safEnded: (end) => seen.safEnded(end),
     reversalEvent: (event) => seen.reversalEvent(event),

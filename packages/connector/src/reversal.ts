@@ -66,6 +66,8 @@ export class ReversalManager {
   private readonly follow: ReversalFollowUp;
   /** This node's memory of the reversals that undid nothing (reversal-overtaken.ts). */
   private readonly overtaken: OvertakenReversals;
+  /** Entries reversed although their original was answered (its record failed): a `25` to them is final (reversal-host.ts). */
+  private readonly answeredOriginals = new Set<string>();
   /** With a shared store: how long after its add was asked for an original may still be written (`lease - claimInterval`). */
   private readonly sendWithin: number;
   private stopClaims: (() => void) | undefined;
@@ -89,7 +91,7 @@ export class ReversalManager {
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
     this.follow = new ReversalFollowUp(this.overtaken, again, journal, host);
     // Each answer that ends an entry is followed up before its end is journaled (reversal-host.ts).
-    this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, this.overtaken, journal), journal, options, dialect);
+    this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, this.overtaken, journal, (id) => this.answeredOriginals.delete(id)), journal, options, dialect);
   }
 
   /**
@@ -283,6 +285,7 @@ export class ReversalManager {
       const code = (err as Iso8583Error).code;
       this.host.logger.error({ id: entry.id, code }, 'the response could not be recorded in the journal: reversing it');
       const reopening = this.journal.reopen?.(entry.id, deadline);
+      this.answeredOriginals.add(entry.id);
       this.trigger(entry);
       if (reopening !== undefined && !(await reopening)) {
         this.host.logger.error(
