@@ -8,8 +8,9 @@
  *   card data), as noted just before its end (`FileJournal.overtakenEnd`);
  * - compactions keep such an entry's `add` and `done` records while its original may still be approved (within
  *   `OVERTAKEN_FOR_MS` of `since`), nothing longer, written before the live entries;
- * - a later `add` of a reversal of the same transaction (fields 11 and 41: the repeat a late approval calls for, or
- *   the one a clean stop keeps) retires it: a repeat is stored after it already;
+ * - a later `add` of a repeat of a reversal of the same transaction (`0401`, `0421`, `1421`; fields 11 and 41: the
+ *   repeat a late approval calls for, the one a stop keeps with another store, or the one a start stored from it)
+ *   retires it: a repeat is stored after it already (the memory forgets it then too, reversal-overtaken.ts);
  * - the next start (the journal read back), after a stop of any kind (a crash, or a clean stop: the connector adds no
  *   repeat at its stop with this journal, reversal-host.ts), stores a repeat (`0401`, `1421`, its `at` the first
  *   answer's time, so that its own `25` starts no new window) for each one not retired whose window was still open at
@@ -31,9 +32,13 @@ export interface UndidNothing {
   readonly since: number;
 }
 
-/** The transaction a reversal names (its fields 11 and 41), for a message of the reversal class; else `undefined`. */
-export function overtakenKey(message: IsoMessage): string | undefined {
-  if (String(message['0'] ?? '')[1] !== '4') return undefined;
+/**
+ * The transaction a reversal names (its fields 11 and 41), for a message of the reversal class (`repeat`: a repeat of
+ * one only, `0401`, `0421`, `1421`); else `undefined`.
+ */
+export function overtakenKey(message: IsoMessage, repeat = false): string | undefined {
+  const mti = String(message['0'] ?? '');
+  if (mti[1] !== '4' || (repeat && mti[3] !== '1')) return undefined;
   return `${String(message['11'] ?? '')}\u0000${String(message['41'] ?? '')}`;
 }
 
@@ -76,10 +81,10 @@ export class OvertakenReplay {
     return 'record';
   }
 
-  /** An `add` record: a reversal of a transaction whose reversal undid nothing retires it (a repeat is stored after it). */
+  /** An `add` record: a repeat of a reversal of a transaction whose reversal undid nothing retires it (stored after it). */
   added(reversal: IsoMessage): void {
     if (this.byKey.size === 0) return;
-    const key = overtakenKey(reversal);
+    const key = overtakenKey(reversal, true);
     const id = key === undefined ? undefined : this.byKey.get(key);
     if (id === undefined) return;
     this.byKey.delete(key as string);
@@ -164,9 +169,10 @@ export class OvertakenKept {
     }
   }
 
-  /** A reversal `reversal` was stored (durable): a kept record of its transaction is retired. */
+  /** An entry `reversal` was stored (durable): when it repeats a reversal, a kept record of its transaction is retired. */
   retire(reversal: IsoMessage): void {
-    const key = overtakenKey(reversal);
+    const key = overtakenKey(reversal, true);
+    if (key === undefined) return;
     for (const [id, k] of this.kept) if (k.key === key) this.kept.delete(id);
   }
 

@@ -159,7 +159,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     const line = flat(addLine(entry));
     const added = this.append(line, entry.id, line);
     if (this.overtaken.size === 0) return added;
-    // A reversal of a transaction whose reversal undid nothing: a repeat stored after it (journal-overtaken.ts).
+    // A repeat of a reversal of a transaction whose reversal undid nothing: stored after it (journal-overtaken.ts).
     const reversal = entry.reversal;
     return added.then(() => this.overtaken.retire(reversal));
   }

@@ -119,3 +119,12 @@ test('file journal: a reversal of the same transaction stored after the end (a l
 test('againId: the same for the same entry, bounded for a repeat of a repeat', () => {
   assert.deepEqual([againId('m1-a-b-7'), againId('m1-a-b-7~1'), againId('m1-a-b-7~9')], ['m1-a-b-7~1', 'm1-a-b-7~2', 'm1-a-b-7~10']);
 });
+
+test('file journal: a late approval\'s repeat stored after the end and answered since leaves nothing to repeat', async (t) => {
+  const dir = tempDir(t, 'overtaken-journal-again-ended');
+  await endedUndidNothing(dir, '000105', Date.now() - 60_000, async (journal) => {
+    await journal.add({ id: 'again-000105', reversal: { '0': '0401', '11': '000105', '41': 'TERM0001', '90': '0200000105' }, at: Date.now() });
+    await journal.done('again-000105', 'reversed');
+  });
+  assert.deepEqual(await leftIn(dir), [], 'reversed once: no second repeat');
+});
