@@ -3,8 +3,8 @@
  * during the stop (`--request-timeout`); the terminal is told 68 and the purchase reversed, and the bank, still
  * working on the 0200, answers that reversal 25 (original not found: it overtook its original). The entry ends, and
  * the gateway exits. Were the bank then to approve the 0200, no process would see it: the cardholder charged, the
- * terminal told 68. So the stop journals the reversal again as a repeat (0401), and the next start sends it: here the
- * bank has approved the 0200 meanwhile and reverses it. The real `iso8583 gateway`, twice on one journal, a real bank;
+ * terminal told 68. So the stop keeps the reversal for the next start (the file journal: the record of its end), which
+ * sends it again as a repeat (0401): here the bank has approved the 0200 meanwhile and reverses it. The real `iso8583 gateway`, twice on one journal, a real bank;
  * no timing: the bank holds the 0200 until the first gateway has exited.
  */
 import { after, test } from 'node:test';

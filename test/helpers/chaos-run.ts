@@ -111,8 +111,8 @@ async function stopCleanly(node: Node, what: string): Promise<string> {
   node.process.kill('SIGTERM');
   const exit = await exitWithin(node.process, 40_000, `${what} stopping`);
   assert.equal(exit.code, 0, `${what} stops cleanly: ${node.process.stderr().slice(-1500)}`);
-  // Drained, but for the reversals answered 25 (their original may still come) that the stop journals again as a
-  // repeat for the next start (ISO8583_WARN_SAF_OVERTAKEN_KEPT, one line each): left by design, and counted.
+  // Drained, but for the reversals answered 25 (their original may still come) that the stop keeps for the next start,
+  // which repeats them (ISO8583_WARN_SAF_OVERTAKEN_KEPT, one line each): left by design, and counted.
   const kept = node.process.stderr().split('"code":"ISO8583_WARN_SAF_OVERTAKEN_KEPT"').length - 1;
   assert.deepEqual(logLine(node.process.stderr(), 'gateway stopped').safLeft, { reversals: kept, advices: 0 }, `${what}: the SAF queue drained (${kept} repeats kept)`);
   return node.process.stderr();

@@ -33,6 +33,8 @@ import type { DamagedRecord } from './journal-damage.js';
 import type { JournalEntry } from './journal.js';
 import { quarantine } from './journal-quarantine.js';
 import { blankEnd, readJournalFile } from './journal-tail.js';
+import { OvertakenReplay, logRepeatsAgain, undidNothingOf } from './journal-overtaken.js';
+import type { RepeatAgain } from './journal-overtaken.js';
 
 /** A line of the file that is not a record. */
 export interface BadLine {
@@ -66,6 +68,8 @@ export interface JournalContents {
   orphanIds: Set<string>;
   /** Byte offsets of records damaged in their checksum only, mended and replayed (journal-damage.ts). */
   mended: number[];
+  /** The repeats stored for reversals that undid nothing (journal-overtaken.ts), among `live` too. */
+  again: RepeatAgain[];
   /**
    * The file ends right after a record, without the blank line every journal file ends with (it is preallocated, and
    * grown ahead of its records): it was cut short at a line's end, so records after it may be lost.
@@ -85,8 +89,8 @@ function foreignMember(record: Json): boolean {
   return false;
 }
 
-/** Applies one line to the live entries (see {@link Replayed}); the id of an orphan `done` goes to `orphanIds`. */
-function replay(line: Buffer, live: Map<string, JournalEntry>, orphanIds: Set<string>): Replayed {
+/** Applies one line to the live entries (see {@link Replayed}); orphan `done` ids to `orphanIds`; `overtaken` told. */
+function replay(line: Buffer, live: Map<string, JournalEntry>, orphanIds: Set<string>, overtaken: OvertakenReplay): Replayed {
   const seal = checkSeal(line);
   if (seal === 'bad') return 'bad';
   let record: Json;
@@ -109,6 +113,7 @@ function replay(line: Buffer, live: Map<string, JournalEntry>, orphanIds: Set<st
       attempts: typeof attempts === 'number' && Number.isSafeInteger(attempts) && attempts > 0 ? attempts : 0,
       ...(record.kind === 'advice' ? { kind: 'advice' as const } : {}),
     });
+    overtaken.added(record.reversal);
     return 'record';
   }
   if (op === 'attempt' && typeof record.attempt === 'number' && Number.isSafeInteger(record.attempt) && record.attempt > 0) {
@@ -117,7 +122,8 @@ function replay(line: Buffer, live: Map<string, JournalEntry>, orphanIds: Set<st
     return 'record';
   }
   if (op === 'done') {
-    if (live.delete(id)) return 'record';
+    const entry = live.get(id);
+    if (entry !== undefined && live.delete(id)) return overtaken.done(record.at, entry, undidNothingOf(record));
     orphanIds.add(id);
     return 'orphan';
   }
@@ -202,6 +208,7 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
   const orphans: number[] = [];
   const orphanIds = new Set<string>();
   const mended: number[] = [];
+  const overtaken = new OvertakenReplay();
   let records = 0;
   let lastLine = -1;
   /** Where the last line ends (its newline, or the end of the data). */
@@ -234,10 +241,10 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
     const line = data.subarray(start, stop);
     lastLine = start;
     lastEnd = end;
-    let replayed = replay(line, live, orphanIds);
+    let replayed = replay(line, live, orphanIds, overtaken);
     // Whole, damaged in its checksum only: its record, as written (journal-damage.ts).
     const fixed = replayed === 'bad' ? mendSeal(line) : undefined;
-    if (fixed !== undefined && (replayed = replay(fixed, live, orphanIds)) !== 'bad') mended.push(start);
+    if (fixed !== undefined && (replayed = replay(fixed, live, orphanIds, overtaken)) !== 'bad') mended.push(start);
     if (replayed !== 'bad') {
       records += 1;
       if (replayed === 'orphan') orphans.push(start);
@@ -259,7 +266,7 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
   }
   // Blank lines follow the last line (a newline after its own), unless the file was cut right after it.
   const endsAtLine = lastLine >= 0 && lastEnd < data.length && data.indexOf(0x0a, lastEnd + 1) < 0;
-  return { live, records, bad, orphans, orphanIds, mended, endsAtLine };
+  return { live, records, bad, orphans, orphanIds, mended, endsAtLine, again: overtaken.finish(live) };
 }
 
 /** A damaged `add` of a journal file (see {@link damagedAdds}). */
@@ -384,5 +391,6 @@ export async function loadJournal(path: string, logger: Logger, between?: () => 
       'the reversal journal has done records of entries it does not hold (their add record was lost)',
     );
   }
+  logRepeatsAgain(logger, contents.again);
   return contents.live;
 }

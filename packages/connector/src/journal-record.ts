@@ -9,6 +9,7 @@
 import type { IsoMessage } from '@iso8583/codec';
 import { seal } from './journal-checksum.js';
 import type { JournalEntry, JournalOutcome } from './saf-store.js';
+import type { UndidNothing } from './journal-overtaken.js';
 
 /** True when `s` goes between quotes as it is in JSON: printable ASCII other than `"` and `\\`. */
 export function plainJson(s: string): boolean {
@@ -76,10 +77,14 @@ const DONE_MIDDLE: Readonly<Record<JournalOutcome, string>> = {
   expired: ',"outcome":"expired","at":',
 };
 
-/** The `done` line: entry `id` ended with `outcome` at `at` (ms since the epoch). */
-export function doneLine(id: string, outcome: JournalOutcome, at: number): string {
+/**
+ * The `done` line: entry `id` ended with `outcome` at `at` (ms since the epoch); `undid`: a reversal answered with a code
+ * that undid nothing, that code and when it was first answered so (`"rc"`, `"since"`: journal-overtaken.ts).
+ */
+export function doneLine(id: string, outcome: JournalOutcome, at: number, undid?: UndidNothing): string {
   const middle = DONE_MIDDLE[outcome] ?? ',"outcome":' + jsonString(outcome) + ',"at":';
-  return seal('{"op":"done","id":' + jsonString(id) + middle + jsonNumber(at));
+  const end = undid === undefined ? '' : ',"rc":' + jsonString(undid.rc) + ',"since":' + jsonNumber(undid.since);
+  return seal('{"op":"done","id":' + jsonString(id) + middle + jsonNumber(at) + end);
 }
 
 /**

@@ -24,7 +24,9 @@ import { SpareFile } from './journal-spare.js';
 import { REPLAY_TURN_LINES, loadJournal, nextTurn } from './journal-read.js';
 import { addJsonLine, addLine, attemptLine, doneLine, flat } from './journal-record.js';
 import { JournalWrites } from './journal-writes.js';
-import type { JournalWriteStats } from './journal-batch.js';
+import type { Batch, JournalWriteStats } from './journal-batch.js';
+import { OvertakenKept } from './journal-overtaken.js';
+import type { UndidNothing } from './journal-overtaken.js';
 import type { JournalEntry, JournalHalt, JournalOutcome, ReversalJournal } from './saf-store.js';
 
 export type { JournalWriteStats } from './journal-batch.js';
@@ -55,6 +57,8 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   private readonly spare: SpareFile;
   /** The open running or done (never rejects): `close` waits for it. */
   private opening: Promise<void> | undefined;
+  /** The reversals that undid nothing, kept on disk while their original may still be approved (journal-overtaken.ts). */
+  private readonly overtaken = new OvertakenKept();
 
   constructor(
     readonly dir: string,
@@ -153,7 +157,21 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     if (this.live.get(entry.id) !== undefined && this.handle !== undefined && !this.closed && this.stopped === undefined) return Promise.resolve();
     // The line is the entry from now on (a later change to the caller's object changes nothing here).
     const line = flat(addLine(entry));
-    return this.append(line, entry.id, line);
+    const added = this.append(line, entry.id, line);
+    if (this.overtaken.size === 0) return added;
+    // A repeat of a reversal of a transaction whose reversal undid nothing: stored after it (journal-overtaken.ts).
+    const reversal = entry.reversal;
+    return added.then(() => this.overtaken.retire(reversal));
+  }
+
+  /**
+   * The end of entry `id`, about to be journaled (its `done` follows), is a reversal answered with a code that undid
+   * nothing (`end`: that code, and when it was first answered so): its `done` record keeps both, and the compactions
+   * keep its records while its original may still be approved, so that a start after a crash stores a repeat of it
+   * (journal-overtaken.ts).
+   */
+  overtakenEnd(id: string, end: UndidNothing): void {
+    this.overtaken.note(id, end);
   }
 
   /** `add` of a reversal given as its JSON text (see `ReversalJournal.addJson`): the same line, no message object. */
@@ -169,7 +187,17 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   }
 
   done(id: string, outcome: JournalOutcome): Promise<void> {
-    return this.append(doneLine(id, outcome, Date.now()), id, undefined);
+    const undid = this.overtaken.end(id);
+    if (undid === undefined) return this.append(doneLine(id, outcome, Date.now()), id, undefined);
+    const line = doneLine(id, outcome, Date.now(), undid);
+    this.overtaken.wrote(id, line);
+    return this.append(line, id, undefined);
+  }
+
+  /** A written batch takes effect: the ends it records of reversals that undid nothing are kept first (their `add` lines still live). */
+  protected override commit(batch: Batch): void {
+    this.overtaken.committed(batch.ids, batch.changes, this.live);
+    super.commit(batch);
   }
 
   /** Why the journal stopped for good (see `ReversalJournal.halted`), or once closed why its files were lost while idle; `undefined` while it runs or after a failed write it recovered from. */
@@ -297,6 +325,9 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     // taken as it was), and from now on the text of every batch that takes effect (in this turn: nothing in between).
     // Its text is built in chunks, appends going on between them.
     const snapshot = this.live.snapshot();
+    // The reversals that undid nothing, kept while their window is open: before the live entries (a repeat of one among
+    // them, or carried after, retires it when read back).
+    const kept = this.overtaken.text(Date.now());
     const carried: string[] = [];
     this.carried = carried;
     const doneBefore = this.due.snapshot();
@@ -304,6 +335,11 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     let old: FileHandle | undefined;
     try {
       const text = await compactedChunks(snapshot);
+      if (kept !== '') {
+        const bytes = Buffer.from(kept);
+        text.chunks.unshift(bytes);
+        text.bytes += bytes.length;
+      }
       next = await NextFile.write(this.path, text, this.spare, this.preallocate);
       const file = next;
       for (let round = 0; round < CARRY_ROUNDS && carried.length > 0; round++) await file.carry(Buffer.from(carried.splice(0).join('')));

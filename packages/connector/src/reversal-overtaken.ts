@@ -8,8 +8,9 @@
  * STAN and terminal) whose reversal undid nothing queues the reversal again, as a repeat (`0401`, `0421`, `1421`: the host treats
  * it as the same reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`). Of a
  * remembered approval only its MTI, STAN, terminal, response code and amount fields are kept (no card data in memory).
- * Memory does not outlive the process: at a stop the reversals still remembered are journaled again as repeats for
- * the next start (`takeAll`, reversal-follow.ts `keepAtStop`).
+ * Memory does not outlive the process: the file journal keeps each such end on disk, and its next start stores a repeat
+ * of it, after a crash too (journal-overtaken.ts); with any other store, a stop journals the reversals still remembered
+ * again as repeats for the next start (`takeAll`, reversal-follow.ts `keepAtStop`).
  */
 import { isAcceptedFor, isApprovalClass } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
@@ -109,7 +110,8 @@ export class OvertakenReversals {
   /**
    * The reversals remembered (answered with a code that undid nothing) whose original's late approval may still come
    * (noted within `keepFor`), with their codes and when they were first answered so (`at`, epoch ms: the repeat stored
-   * keeps it, so that its window never starts again), taken: what a stop stores again (reversal-follow.ts `keepAtStop`).
+   * keeps it, so that its window never starts again), taken: what a stop stores again (reversal-follow.ts `keepAtStop`),
+   * or counts as kept by the journal (reversal-host.ts `keptAtStop`).
    */
   takeAll(): { readonly reversal: IsoMessage; readonly responseCode: string | undefined; readonly at: number }[] {
     const now = Date.now();

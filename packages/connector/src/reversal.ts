@@ -22,6 +22,7 @@ import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
 import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
 import { OvertakenReversals } from './reversal-overtaken.js';
+import { keepsOvertaken, keptAtStop, safQueueHost } from './reversal-host.js';
 import { ReversalsAgain } from './reversal-again.js';
 import { ReversalFollowUp } from './reversal-follow.js';
 import { inTurns } from './saf-backlog.js';
@@ -63,6 +64,10 @@ export class ReversalManager {
   private readonly underway: ReversalsUnderway;
   /** Reversals that undid nothing and late approvals of their originals, here or across nodes (reversal-follow.ts). */
   private readonly follow: ReversalFollowUp;
+  /** This node's memory of the reversals that undid nothing (reversal-overtaken.ts). */
+  private readonly overtaken: OvertakenReversals;
+  /** Entries reversed although their original was answered (its record failed): a `25` to them is final (reversal-host.ts). */
+  private readonly answeredOriginals = new Set<string>();
   /** With a shared store: how long after its add was asked for an original may still be written (`lease - claimInterval`). */
   private readonly sendWithin: number;
   private stopClaims: (() => void) | undefined;
@@ -83,22 +88,10 @@ export class ReversalManager {
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
     const again = new ReversalsAgain(this.plan, host, (message, id) => this.add(entryOf(message, id)), options.retryInterval);
-    this.follow = new ReversalFollowUp(new OvertakenReversals(dialect, this.plan.approvalFields()), again, journal, host);
-    const seen = this.underway.host;
-    const queueHost: SafHost = {
-      sendReversal: (message, timeout, written) => seen.sendReversal(message, timeout, written),
-      // Each answer that ends an entry, before its end is journaled: a reversal's that undid nothing is remembered (a
-      // shared store: in the entry's row), and the reversal a late approval of it calls for is stored before that end
-      // (or sent in its place: `followUp`).
-      followUp: (message, response, entry) => this.follow.answered(message, response, entry),
-      safEnded: (end) => seen.safEnded(end),
-      reversalEvent: (event) => seen.reversalEvent(event),
-      answerKeys: host.answerKeys,
-      get logger() {
-        return seen.logger;
-      },
-    };
-    this.queue = new SafQueue(queueHost, journal, options, dialect);
+    this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
+    this.follow = new ReversalFollowUp(this.overtaken, again, journal, host);
+    // Each answer that ends an entry is followed up before its end is journaled (reversal-host.ts).
+    this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, this.overtaken, journal, (id) => this.answeredOriginals.delete(id)), journal, options, dialect);
   }
 
   /**
@@ -294,6 +287,7 @@ export class ReversalManager {
       const code = (err as Iso8583Error).code;
       this.host.logger.error({ id: entry.id, code }, 'the response could not be recorded in the journal: reversing it');
       const reopening = this.journal.reopen?.(entry.id, deadline);
+      this.answeredOriginals.add(entry.id);
       this.trigger(entry);
       if (reopening !== undefined && !(await reopening)) {
         this.host.logger.error(
@@ -386,9 +380,11 @@ export class ReversalManager {
     this.stopClaims?.();
     this.follow.stop();
     await this.queue.stop();
-    // A reversal that undid nothing while its original may still be approved: journaled again for the next start.
-    if (this.destroying === undefined) await this.follow.keepAtStop((message, at) => this.add({ ...entryOf(message, entryId()), at }));
-    else this.follow.loseAtStop();
+    // A reversal that undid nothing while its original may still be approved: kept for the next start, by the journal
+    // itself when it keeps such ends (the file journal, reversal-host.ts), else journaled again as a repeat now.
+    if (this.destroying !== undefined) this.follow.loseAtStop();
+    else if (keepsOvertaken(this.journal)) keptAtStop(this.overtaken, this.host.logger, (entry) => this.queue.figures.keep(entry));
+    else await this.follow.keepAtStop((message, at) => this.add({ ...entryOf(message, entryId()), at }));
     await (this.destroying ?? this.journal.close());
   }
 }

@@ -1,7 +1,7 @@
-// A reversal answered `25` (original not found: it overtook its original, still at the host) is remembered in memory
-// only, so that a late approval of the original is reversed again. A connector closed before that approval comes
-// journals it again as a repeat (0401) before its journal closes: the next start sends it (the host reverses the
-// original if it approved it after all). Real sockets, real journal files.
+// A reversal answered `25` (original not found: it overtook its original, still at the host) is remembered in memory,
+// so that a late approval of the original is reversed again, and the file journal keeps its end. A connector closed
+// before that approval comes says it is kept (and counts it as left): the next start stores it again as a repeat
+// (0401) and sends it (the host reverses the original if it approved it after all). Real sockets, real journal files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getDialect } from '@iso8583/codec';
@@ -11,7 +11,7 @@ import { capturedLogger, connectorFor, peerAndConnector, tempDir } from './helpe
 import { failure } from './helpers/failure.js';
 import { OvertakenReversals } from '../src/reversal-overtaken.js';
 
-test('close() journals a reversal answered 25 again as a 0401, logged and counted; the next start sends it', async (t) => {
+test('close() keeps a reversal answered 25 for the next start, logged and counted; the next start sends it as a 0401', async (t) => {
   const dir = tempDir(t, 'overtaken-close');
   const { logger, lines, text } = capturedLogger('info');
   const reversal = { enabled: true, journalDir: dir, retryInterval: 60_000 };

@@ -1,14 +1,14 @@
-// A reversal answered `25` (it overtook its original) and journaled again as a repeat at close keeps the time of that
-// first `25`: a process that restarts often (read back, sent, answered 25 again, closed) stores it again only while its
-// original's late approval may still come (10 min from the first 25), never once more per restart. The adds at close
-// go together (the journal batches them); destroy() with a store that is destroyed logs each one it cannot keep.
+// A reversal answered `25` (it overtook its original) and kept at close (the file journal: the record of its end) keeps
+// the time of that first `25`: a process that restarts often (stored again as a repeat, sent, answered 25 again,
+// closed) keeps it again only while its original's late approval may still come (10 min from the first 25), never once
+// more per restart. With a store that keeps no such end, the adds at close go together (the journal batches them);
+// destroy() with a store that is destroyed logs each one it cannot keep.
 // Real sockets, real journal files; gates, no sleeps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getDialect } from '@iso8583/codec';
-import type { IsoMessage } from '@iso8583/codec';
 import { eventWithin, waitUntil } from '@iso8583/test-support';
 import { FileJournal, JOURNAL_FILE } from '../src/index.js';
 import type { Connector } from '../src/index.js';
@@ -16,7 +16,8 @@ import { answer, purchase } from './peer.js';
 import { capturedLogger, connectorFor, peerAndConnector, tempDir } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
 import { ObjectStore } from './helpers/object-store.js';
-import { addLine } from '../src/journal-record.js';
+import { doneLine } from '../src/journal-record.js';
+import type { JournalOutcome } from '../src/journal.js';
 import { OVERTAKEN_FOR_MS, OvertakenReversals } from '../src/reversal-overtaken.js';
 import { ReversalFollowUp } from '../src/reversal-follow.js';
 import type { ReversalsAgain } from '../src/reversal-again.js';
@@ -34,28 +35,32 @@ async function overtaken(connector: Connector, stan: string): Promise<void> {
   assert.equal(await answered, '25');
 }
 
-/** The 0401 `add` records of the journal in `dir`, as read from its file. */
-function repeatRecords(dir: string): { id: string; reversal: IsoMessage; at: number }[] {
-  const lines = readFileSync(join(dir, JOURNAL_FILE), 'utf8').split('\n').filter((l) => l.startsWith('{"op":"add"'));
-  return lines.map((l) => JSON.parse(l) as { id: string; reversal: IsoMessage; at: number }).filter((r) => r.reversal['0'] === '0401');
+/** The `done` records of the journal in `dir` that keep a code that undid nothing (`rc`, `since`), as read from its file. */
+function undidNothingRecords(dir: string): { id: string; at: number; rc: string; since: number }[] {
+  const lines = readFileSync(join(dir, JOURNAL_FILE), 'utf8').split('\n').filter((l) => l.startsWith('{"op":"done"'));
+  const records = lines.map((l) => JSON.parse(l) as { id: string; at: number; rc?: string; since?: number });
+  return records.flatMap((r) => (r.rc === undefined || r.since === undefined ? [] : [{ id: r.id, at: r.at, rc: r.rc, since: r.since }]));
 }
 
-/** Sets the `at` of every 0401 `add` record of the journal in `dir` to `at` (sealed again, as the journal writes it). */
-function backdateRepeats(dir: string, at: number): number {
+/**
+ * Sets `since` (the first 25) of every such `done` record of the journal in `dir` to `since`, and its `at` to a second
+ * after (as if the process last wrote then: a crash loop since), sealed again as the journal writes it.
+ */
+function backdateEnds(dir: string, since: number): number {
   const path = join(dir, JOURNAL_FILE);
   let changed = 0;
   const lines = readFileSync(path, 'utf8').split('\n').map((line) => {
-    if (!line.startsWith('{"op":"add"')) return line;
-    const record = JSON.parse(line) as { id: string; reversal: IsoMessage; at: number };
-    if (record.reversal['0'] !== '0401') return line;
+    if (!line.startsWith('{"op":"done"')) return line;
+    const record = JSON.parse(line) as { id: string; outcome: JournalOutcome; rc?: string };
+    if (record.rc === undefined) return line;
     changed += 1;
-    return addLine({ id: record.id, reversal: record.reversal, at });
+    return doneLine(record.id, record.outcome, since + 1000, { rc: record.rc, since });
   });
   writeFileSync(path, lines.join('\n'));
   return changed;
 }
 
-test('a repeat kept at close and answered 25 again after a restart is not kept again once 10 min passed since the first 25', async (t) => {
+test('a reversal answered 25, kept at close, answered 25 again after a restart is not kept again once 10 min passed since the first 25', async (t) => {
   const dir = tempDir(t, 'overtaken-restart');
   const reversal = { enabled: true, journalDir: dir, retryInterval: 60_000 };
   const first = capturedLogger('info');
@@ -74,12 +79,12 @@ test('a repeat kept at close and answered 25 again after a restart is not kept a
   const answeredAt = Date.now();
   await connector.close();
   assert.equal(first.lines.filter((l) => l.code === 'ISO8583_WARN_SAF_OVERTAKEN_KEPT').length, 1, 'kept at the first stop');
-  // The stored repeat carries the time of its first 25, not a later one.
-  const at = repeatRecords(dir).map((r) => r.at);
-  assert.equal(at.length, 1);
-  assert.ok(at[0] >= before && at[0] <= answeredAt, `the repeat's at (${at[0]}) is its first 25's time, not the stop's`);
-  // As if that first 25 came 11 minutes ago (the process restarted often since).
-  assert.equal(backdateRepeats(dir, Date.now() - ELEVEN_MINUTES), 1);
+  // The journal keeps the end with the time of its first 25, not a later one.
+  const ends = undidNothingRecords(dir);
+  assert.deepEqual(ends.map((e) => e.rc), ['25']);
+  assert.ok(ends[0].since >= before && ends[0].since <= answeredAt, `the end's since (${ends[0].since}) is its first 25's time, not the stop's`);
+  // As if that first 25 came 11 minutes ago, and the process last wrote a second after it (it restarted often since).
+  assert.equal(backdateEnds(dir, Date.now() - ELEVEN_MINUTES), 1);
 
   const second = capturedLogger('info');
   const next = connectorFor(t, { host: '127.0.0.1', port: peer.port, requestTimeout: 300, logger: second.logger, reversal });
@@ -87,12 +92,14 @@ test('a repeat kept at close and answered 25 again after a restart is not kept a
   await waitUntil(() => peer.received.some((r) => r.message['0'] === '0401'), { what: 'the repeat sent by the next start' });
   await waitUntil(() => next.stats().safDepth === 0, { what: 'the repeat answered 25 and ended' });
   await next.close();
+  assert.equal(second.lines.filter((l) => l.code === 'ISO8583_WARN_SAF_OVERTAKEN_REPEATED').length, 1, 'stored again at the start');
   assert.deepEqual(
     second.lines.filter((l) => l.code === 'ISO8583_WARN_SAF_OVERTAKEN_KEPT'),
     [],
-    'past 10 min since the first 25: not stored again (it was at every stop of a crash loop)',
+    'past 10 min since the first 25: not kept again (it was at every stop of a crash loop)',
   );
   assert.equal(next.stats().safDepth, 0, 'nothing left for a third start');
+  assert.deepEqual(undidNothingRecords(dir), [], 'nor in the journal');
 });
 
 /** A file journal that can be destroyed (as the PostgreSQL store): what `destroy()` cuts instead of closing. */
