@@ -5,9 +5,10 @@
  * the same STAN and terminal, counts from its last send): a restart, another gateway node, or an original not among the
  * last `maxOriginals` sent leave it unknown here. With a shared PostgreSQL store (`StoredOriginals`), the store's records
  * of every node's originals say where it went (a reversal's, an advice's or a repeat's original only: a plain request
- * asks nothing). Unknown there too, a reversal or advice goes where a routing rule says, else to the first upstream (the
- * primary): never by failover or round robin to another bank; a repeat goes by the strategy (with a store: no node
- * sent its original within the store's retention). The repeats (x0x1) of a
+ * asks nothing). Unknown there too, a reversal or advice goes where a routing rule says, else an advice to the first upstream (the
+ * primary), never by failover or round robin to another bank, and a reversal to each upstream in turn while the answer
+ * is "original not found" (`notFound`; upstream-group.ts); a repeat goes by the strategy (with a store: no node sent
+ * its original within the store's retention). The repeats (x0x1) of a
  * reversible original (0100, 0200), and the original sent again as it was (a retransmission: 0200 again), go to its
  * upstream too, answered or not (its answer may have been lost on the way to the terminal, or never come: the host
  * may have approved it, and another bank would approve it as well). An original is noted as its upstream's connector
@@ -16,7 +17,11 @@
  * and its acquirer (32) and card (2) each absent on one side or equal; another acquirer's or card's transaction under
  * the same STAN and terminal id is not drawn to it.
  */
-import type { MessageInput } from '@iso8583/codec';
+import { readMessage, responseCodeIn } from '@iso8583/codec';
+import type { Dialect, MessageInput } from '@iso8583/codec';
+import type { EncodedResponse } from './relay.js';
+import { FILLS, RELAY, TEXT } from './upstream-group-kinds.js';
+import type { Kind } from './upstream-group-kinds.js';
 import type { Connector } from './connector.js';
 import { PgJournal } from './pg/journal.js';
 import { fieldText, mtiText, transactionKey } from './match-key.js';
@@ -39,6 +44,22 @@ export function followsOriginal(mti: string): boolean {
 export function originalStan(message: MessageInput): MessageInput[string] {
   const data = fieldText(message[mtiText(message['0'])[0] === '1' ? '56' : '90']);
   return data !== undefined && data.length >= 10 ? data.slice(4, 10) : message['11'];
+}
+
+/**
+ * True when `answer` (what the group's caller of `kind` gets: a message, a wire answer's `message`, or text) answers the
+ * reversal `request` with "original not found" in `dialect`: 25, or what the dialect says for it (a 1993 action code).
+ */
+export function notFound(dialect: Dialect, request: MessageInput, kind: Kind, answer: unknown): boolean {
+  const how = kind % FILLS;
+  let message: MessageInput | undefined;
+  try {
+    message = how === TEXT ? readMessage(answer as string).message : how === RELAY ? (answer as EncodedResponse).message : (answer as MessageInput);
+  } catch {
+    return false;
+  }
+  const rc = fieldText(message?.['39']);
+  return rc !== undefined && rc === responseCodeIn(dialect, mtiText(request['0']), '25');
 }
 
 /** One original remembered: where it went, and its identity (key, acquirer, card) in that upstream's dialect. */

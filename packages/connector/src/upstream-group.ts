@@ -7,8 +7,9 @@
  * closes one) takes it out at once. A request written to a link that dies keeps that connector's outcome (it reverses
  * on its own journal); a reversal or advice a caller sends goes to the upstream that had its original, and so do a
  * repeat and a retransmission of a reversible original (remembered in memory; else, for a reversal, an advice or a
- * repeat, found in a shared PostgreSQL store, whatever node sent it; else a routing rule's, else the first upstream's
- * for a reversal or an advice, the strategy's for a repeat: upstream-group-originals.ts). Each connector
+ * repeat, found in a shared PostgreSQL store, whatever node sent it; else a routing rule's, else for a reversal each
+ * upstream in turn while it answers "original not found", for an advice the first upstream, for a repeat the
+ * strategy's: upstream-group-originals.ts). Each connector
  * records its requests in its transaction log under its upstream name; a request tried again on another upstream (it
  * never reached the wire) is recorded once, with the outcome of its last attempt; one refused by the group's terminal
  * queue is counted and recorded by the upstream whose queue it is, one refused because its route's upstream is down by
@@ -30,7 +31,7 @@ import { mtiText } from './match-key.js';
 import { isReversible } from './reversal-message.js';
 import { inputError, isMessageObject } from './message-input.js';
 import { Router } from './routing.js';
-import { Originals, StoredOriginals, followsOriginal } from './upstream-group-originals.js';
+import { Originals, StoredOriginals, followsOriginal, notFound } from './upstream-group-originals.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
 import { Link } from './upstream-link.js';
 import { checkGroupOptions } from './upstream-group-checks.js';
@@ -246,6 +247,11 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   private place(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, saf: boolean, lane: boolean, repeatOf: Link | undefined, ruled: string | undefined): Promise<unknown> {
     const mti = mtiText(message['0']);
     const follows = followsOriginal(mti);
+    // A reversal of an original known nowhere: each upstream in turn, from the first, while it answers "original not
+    // found" (25; a bank that never had the original undoes nothing): the one that had it reverses it.
+    if (follows && mti[1] === '4' && repeatOf === undefined && ruled === undefined && !saf && this.links.length > 1) {
+      return this.reverseInTurn(message, kind, input, options, lane, 0);
+    }
     const routed = repeatOf?.name ?? ruled ?? (follows && this.links.length > 1 ? (this.links[0] as Link).name : undefined);
     if (routed !== undefined) {
       const link = this.byName.get(routed) as Link;
@@ -262,6 +268,23 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       return this.tries.via(link, kind, input, options, lane);
     }
     return this.tries.attempt(message, kind, input, options, lane, undefined);
+  }
+
+  /**
+   * A reversal whose original's upstream is known nowhere (not remembered, not in a shared store: no store, or older
+   * than its retention), sent to each upstream in turn (in order, from `at`) while the answer is "original not found"
+   * (`notFound`: 25, or the dialect's code for it): the answer of the first that is not, else the last one's. An
+   * upstream down on the way, which may have the original, stops the turn: refused as that one's
+   * (`ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN`, 91: the terminal sends it again later), never ended by the others' 25. An
+   * error (a timeout, ...) ends the turn as that upstream's outcome.
+   */
+  private reverseInTurn(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean, at: number): Promise<unknown> {
+    const link = this.links[at] as Link;
+    const last = at + 1 === this.links.length;
+    if (!link.up) return this.place(message, kind, input, options, false, lane, link, undefined);
+    return this.tries.via(link, kind, input, options, lane).then((answer) =>
+      !last && notFound(link.connector.codec.dialect, message, kind, answer) ? this.reverseInTurn(message, kind, input, options, lane, at + 1) : answer,
+    );
   }
 
   /** The upstream holding the transaction of `message` (in flight or being reversed there), if one does. */
