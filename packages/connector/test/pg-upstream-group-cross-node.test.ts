@@ -100,3 +100,20 @@ test('a retransmission (0200 again) at node B while node A\'s original is in fli
   await a.destroy();
   await first;
 });
+
+test('the store not answering the look-up, a reversal of an original this node does not remember is refused (coded), sent to no bank', async (t) => {
+  const url = cluster.createDatabase('group_cross_store_down');
+  const banks = { u1: await peerFor(t), u2: await peerFor(t) };
+  const journal = new PgJournal({ url, upstream: 'u1', owner: 'b-u1', lease: 60_000 });
+  const b = await startGroup(t, {
+    strategy: 'failover',
+    upstreams: [
+      { ...upstream('u1', banks.u1), transactionLog: false as const, reversal: { enabled: true, journal } },
+      { ...upstream('u2', banks.u2), transactionLog: false as const, reversal: { enabled: true, journal: new PgJournal({ url, upstream: 'u2', owner: 'b-u2', lease: 60_000 }) } },
+    ],
+  }, () => Object.values(banks));
+  await journal.close();
+  const refused = await failure(b.request(reversalOf({ ...purchase('059105', 'TERMXN05'), '32': '123456' })));
+  assert.equal(refused.code, 'ISO8583_ERR_CONNECTOR_STORE');
+  assert.deepEqual([mtis(banks.u1), mtis(banks.u2)], [[], []], 'where its original went is not known: no bank gets it');
+});
