@@ -29,7 +29,7 @@ import type { MatchKey } from './match-key.js';
 import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { validateConnectorOptions } from './validate-options.js';
 import type { ReversalManager } from './reversal.js';
-import type { JournalHalt } from './saf-store.js';
+import type { JournalHalt, ReversalJournal } from './saf-store.js';
 import { relaysBytes } from '@iso8583/codec';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import type { RequestOutcomes } from './request-outcome.js';
@@ -211,6 +211,11 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    */
   flushSaf(id?: string): number {
     return this.reversals?.flush(id) ?? 0;
+  }
+
+  /** @internal The SAF journal (reversals), when reversal is on: an upstream group reads a shared store's records of it. */
+  get journal(): ReversalJournal | undefined {
+    return this.reversals?.journal;
   }
 
   /**

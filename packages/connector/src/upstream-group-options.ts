@@ -28,10 +28,12 @@ export interface UpstreamGroupOptions {
   logger?: Logger;
   /**
    * How many originals (field 11 + 41) the group remembers, in memory, to send their reversals, advices, repeats and
-   * retransmissions to the same upstream, the least recently sent forgotten first (an original sent again moves up); a
-   * reversal or advice of one it does not remember (a
-   * restart, another node, older) goes by the routes, else to the first upstream, never to another bank by the
-   * strategy. Default: 100000.
+   * retransmissions to the same upstream, the least recently sent forgotten first (an original sent again moves up).
+   * One it does not remember (a restart, another node, older) is looked for, for a reversal, an advice or a repeat, in
+   * the shared PostgreSQL store of its upstreams' journals when there is one (any node's originals, until `purgeAfter`
+   * after their end); not found, a reversal or advice goes by the routes, else an advice to the first upstream
+   * (never to another bank by the strategy), a reversal to each upstream in turn while it answers "original not found"
+   * (25), and a repeat by the strategy. Default: 100000.
    */
   maxOriginals?: number;
 }

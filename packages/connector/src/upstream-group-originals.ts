@@ -3,8 +3,12 @@
  * go to the same host: only the bank that has the original can undo or complete it. The map is in memory only, and
  * bounded (`maxOriginals`, the least recently sent forgotten first: an original sent again, a repeat or a resend under
  * the same STAN and terminal, counts from its last send): a restart, another gateway node, or an original not among the
- * last `maxOriginals` sent leave it unknown. A reversal or advice whose original is unknown goes where a routing rule says,
- * else to the first upstream (the primary): never by failover or round robin to another bank. The repeats (x0x1) of a
+ * last `maxOriginals` sent leave it unknown here. With a shared PostgreSQL store (`StoredOriginals`), the store's records
+ * of every node's originals say where it went (a reversal's, an advice's or a repeat's original only: a plain request
+ * asks nothing). Unknown there too, a reversal or advice goes where a routing rule says, else an advice to the first upstream (the
+ * primary), never by failover or round robin to another bank, and a reversal to each upstream in turn while the answer
+ * is "original not found" (`notFound`; upstream-group.ts); a repeat goes by the strategy (with a store: no node sent
+ * its original within the store's retention). The repeats (x0x1) of a
  * reversible original (0100, 0200), and the original sent again as it was (a retransmission: 0200 again), go to its
  * upstream too, answered or not (its answer may have been lost on the way to the terminal, or never come: the host
  * may have approved it, and another bank would approve it as well). An original is noted as its upstream's connector
@@ -13,8 +17,13 @@
  * and its acquirer (32) and card (2) each absent on one side or equal; another acquirer's or card's transaction under
  * the same STAN and terminal id is not drawn to it.
  */
-import type { MessageInput } from '@iso8583/codec';
+import { readMessage, responseCodeIn } from '@iso8583/codec';
+import type { Dialect, MessageInput } from '@iso8583/codec';
+import type { EncodedResponse } from './relay.js';
+import { FILLS, RELAY, TEXT } from './upstream-group-kinds.js';
+import type { Kind } from './upstream-group-kinds.js';
 import type { Connector } from './connector.js';
+import { PgJournal } from './pg/journal.js';
 import { fieldText, mtiText, transactionKey } from './match-key.js';
 import { sameTransaction, transactionIdentity, type HeldTransaction } from './transactions-in-flight.js';
 
@@ -26,6 +35,31 @@ interface Upstream {
 /** True for a message that belongs with its original: a reversal (class 4, e.g. 0400, 0420, 1420) or an advice (x2x). */
 export function followsOriginal(mti: string): boolean {
   return mti[1] === '4' || mti[2] === '2';
+}
+
+/**
+ * The STAN of a message's original: of its original data elements when given (field 90 of a 1987 message, field 56 of
+ * a 1993 one, MTI `1xxx`, where 90 is a count; at least 10 characters), else its own field 11.
+ */
+export function originalStan(message: MessageInput): MessageInput[string] {
+  const data = fieldText(message[mtiText(message['0'])[0] === '1' ? '56' : '90']);
+  return data !== undefined && data.length >= 10 ? data.slice(4, 10) : message['11'];
+}
+
+/**
+ * True when `answer` (what the group's caller of `kind` gets: a message, a wire answer's `message`, or text) answers the
+ * reversal `request` with "original not found" in `dialect`: 25, or what the dialect says for it (a 1993 action code).
+ */
+export function notFound(dialect: Dialect, request: MessageInput, kind: Kind, answer: unknown): boolean {
+  const how = kind % FILLS;
+  let message: MessageInput | undefined;
+  try {
+    message = how === TEXT ? readMessage(answer as string).message : how === RELAY ? (answer as EncodedResponse).message : (answer as MessageInput);
+  } catch {
+    return false;
+  }
+  const rc = fieldText(message?.['39']);
+  return rc !== undefined && rc === responseCodeIn(dialect, mtiText(request['0']), '25');
 }
 
 /** One original remembered: where it went, and its identity (key, acquirer, card) in that upstream's dialect. */
@@ -82,9 +116,8 @@ export class Originals<L extends Upstream> {
    * dialect gives, so `9201` and `'009201'` find it alike.
    */
   of(message: MessageInput): L | undefined {
-    const data = fieldText(message[mtiText(message['0'])[0] === '1' ? '56' : '90']);
-    const stan = data !== undefined && data.length >= 10 ? data.slice(4, 10) : message['11'];
     if (this.map.size === 0) return undefined;
+    const stan = originalStan(message);
     for (const link of this.links) {
       const dialect = link.connector.codec.dialect;
       const list = this.map.get(transactionKey(dialect, stan, message['41']));
@@ -97,5 +130,50 @@ export class Originals<L extends Upstream> {
       }
     }
     return undefined;
+  }
+}
+
+/**
+ * Where the group's originals went as a shared PostgreSQL store records them for every node (pg/originals-sql.ts): asked
+ * for a reversal's, an advice's or a repeat's original that this process does not remember (another node sent it, or
+ * this one restarted). Made only for a group of several upstreams of which one at least journals in PostgreSQL; each
+ * such journal's guard then spans every upstream's keys (`PgJournal.guardAcross`): a transaction pending under one
+ * refuses its request at any other, on any node.
+ */
+export class StoredOriginals<L extends Upstream> {
+  private constructor(
+    /** The journal asked (the first of the group in PostgreSQL: the group's upstreams share one store). */
+    private readonly journal: PgJournal,
+    /** Each upstream key (with the former ones) and its upstream. */
+    private readonly byKey: ReadonlyMap<string, L>,
+  ) {}
+
+  /** The store of `links` (`undefined`: fewer than two upstreams, or none in PostgreSQL). */
+  static of<L extends Upstream>(links: readonly L[]): StoredOriginals<L> | undefined {
+    if (links.length < 2) return undefined;
+    const byKey = new Map<string, L>();
+    const journals: PgJournal[] = [];
+    for (const link of links) {
+      const journal = link.connector.journal;
+      if (!(journal instanceof PgJournal)) continue;
+      journals.push(journal);
+      for (const key of journal.claims) if (!byKey.has(key)) byKey.set(key, link);
+    }
+    if (journals.length === 0) return undefined;
+    for (const journal of journals) journal.guardAcross([...byKey.keys()]);
+    return new StoredOriginals(journals[0] as PgJournal, byKey);
+  }
+
+  /**
+   * The upstream of `message`'s original by the store (its terminal, its original's STAN, its acquirer and card where
+   * both sides have them), `undefined` when none is recorded or the message has no field 41 (a STAN alone names no
+   * transaction); rejects with `ISO8583_ERR_CONNECTOR_STORE` when the store cannot answer.
+   */
+  async find(message: MessageInput): Promise<L | undefined> {
+    const terminal = fieldText(message['41']);
+    const stan = fieldText(originalStan(message));
+    if (terminal === undefined || stan === undefined) return undefined;
+    const key = await this.journal.originalUpstream({ keys: [...this.byKey.keys()], terminal, stan, acquirer: fieldText(message['32']), card: fieldText(message['2']) });
+    return key === undefined ? undefined : this.byKey.get(key);
   }
 }

@@ -5,9 +5,11 @@
  * strategy: `failover` (the first healthy in order) or `round-robin` (the healthy in turn). Healthy means a connection
  * is up and signed on: a connector's `connect` event puts it in, the close of its last connection (a failed echo
  * closes one) takes it out at once. A request written to a link that dies keeps that connector's outcome (it reverses
- * on its own journal); a reversal or advice a caller sends goes to the upstream that had its original (when the group
- * does not remember it: a routing rule's, else the first upstream's; upstream-group-originals.ts), and so do a repeat
- * and a retransmission of a reversible original. Each connector
+ * on its own journal); a reversal or advice a caller sends goes to the upstream that had its original, and so do a
+ * repeat and a retransmission of a reversible original (remembered in memory; else, for a reversal, an advice or a
+ * repeat, found in a shared PostgreSQL store, whatever node sent it; else a routing rule's, else for a reversal each
+ * upstream in turn while it answers "original not found", for an advice the first upstream, for a repeat the
+ * strategy's: upstream-group-originals.ts). Each connector
  * records its requests in its transaction log under its upstream name; a request tried again on another upstream (it
  * never reached the wire) is recorded once, with the outcome of its last attempt; one refused by the group's terminal
  * queue is counted and recorded by the upstream whose queue it is, one refused because its route's upstream is down by
@@ -20,7 +22,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { readMessage, sameDialect } from '@iso8583/codec';
-import type { Codec, IsoMessage, MessageInput } from '@iso8583/codec';
+import type { Codec, Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
 import { Connector } from './connector.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './connector.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
@@ -29,7 +31,7 @@ import { mtiText } from './match-key.js';
 import { isReversible } from './reversal-message.js';
 import { inputError, isMessageObject } from './message-input.js';
 import { Router } from './routing.js';
-import { Originals, followsOriginal } from './upstream-group-originals.js';
+import { Originals, StoredOriginals, followsOriginal, notFound } from './upstream-group-originals.js';
 import { UpstreamMetrics } from './upstream-metrics.js';
 import { Link } from './upstream-link.js';
 import { checkGroupOptions } from './upstream-group-checks.js';
@@ -62,6 +64,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   private readonly metrics: UpstreamMetrics;
   private readonly logger: Logger;
   private readonly originals: Originals<Link>;
+  /** Where any node sent an original, by a shared store (several upstreams, one in PostgreSQL at least); else undefined. */
+  private readonly stored: StoredOriginals<Link> | undefined;
   private readonly tries: UpstreamTries;
   /**
    * The upstream whose per-terminal queue is the group's one queue (its first with `terminalQueue` on; its settings
@@ -80,6 +84,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     const connectors = list.map((u) => (u instanceof Connector ? u : isNamed(u) ? u.connector : new Connector(u)));
     this.links = connectors.map((c, i) => new Link(names[i] as string, c));
     this.originals = new Originals(maxOriginals, this.links);
+    this.stored = StoredOriginals.of(this.links);
     this.queueHolder = connectors.find((c) => c.terminalQueue !== undefined);
     for (const link of this.links) {
       if (link.connector.transactions !== undefined) link.connector.transactions.upstream = link.name;
@@ -211,19 +216,43 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       if (holder !== undefined) return this.tries.via(holder, kind, input, options, lane);
     }
     // A reversal or an advice (and their repeats) goes to the upstream of its original, up or not: only that host can
-    // undo or complete it. Its original unknown (upstream-group-originals.ts): by a routing rule, else the first.
+    // undo or complete it. A repeat (x0x1), or the original sent again as it was (0200 again: a retransmission), goes to
+    // its original's upstream, answered or not, or is refused (its answer may never have reached the terminal: another
+    // bank would approve it as new). Its original is known by the one rule (STAN, terminal; acquirer and card agreeing);
+    // a resend without field 41 is not looked for (a STAN alone names no transaction), a repeat is.
     const follows = followsOriginal(mti);
-    if (follows) {
-      const original = this.originals.of(message);
-      if (original !== undefined) return this.tries.via(original, kind, input, options, lane);
+    const again = reversible && ruled === undefined && message['11'] != null && (mti[3] === '1' || message['41'] != null);
+    const known = follows || again ? this.originals.of(message) : undefined;
+    if (follows && known !== undefined) return this.tries.via(known, kind, input, options, lane);
+    // Not remembered here (another node sent it, or this process restarted): a shared store says where any node sent it
+    // (upstream-group-originals.ts), asked only for a reversal, an advice or a repeat, never for a plain request. None
+    // recorded: no node sent it within the store's retention (a repeat then goes as new, by the strategy).
+    if (known === undefined && this.stored !== undefined && message['41'] != null && (follows || (again && mti[3] === '1'))) {
+      // The store cannot answer: refused (`ISO8583_ERR_CONNECTOR_STORE`), counted and recorded by the first upstream.
+      const first = (this.links[0] as Link).connector;
+      const rule = reversible ? ruled : this.router.route(message);
+      return this.stored.find(message).then(
+        (found) => (follows && found !== undefined ? this.tries.via(found, kind, input, options, lane) : this.place(message, kind, input, options, saf, lane, found, rule)),
+        (err: Iso8583Error) => Promise.reject(first.outcomes.unsent(message, err)),
+      );
     }
-    // A repeat (x0x1), or the original sent again as it was (0200 again: a retransmission), goes to its original's
-    // upstream, answered or not, or is refused (its answer may never have reached the terminal: another bank would
-    // approve it as new). Its original is known by the one rule (STAN, terminal; acquirer and card agreeing); a resend
-    // without field 41 is not looked for (a STAN alone names no transaction), a repeat is.
-    const again = message['11'] != null && (mti[3] === '1' || message['41'] != null);
-    const repeatOf = reversible && ruled === undefined && again ? this.originals.of(message) : undefined;
-    const routed = repeatOf?.name ?? (reversible ? ruled : this.router.route(message)) ?? (follows && this.links.length > 1 ? (this.links[0] as Link).name : undefined);
+    return this.place(message, kind, input, options, saf, lane, again ? known : undefined, reversible ? ruled : this.router.route(message));
+  }
+
+  /**
+   * Sends `message` to the upstream of its original (`repeatOf`, a repeat's or a resend's), else where its routing rule
+   * says (`ruled`), else (a reversal or an advice of an original not known: upstream-group-originals.ts) to the first upstream,
+   * else by the strategy; refused while that upstream is down (but a `saf` advice: its queue keeps it).
+   */
+  private place(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, saf: boolean, lane: boolean, repeatOf: Link | undefined, ruled: string | undefined): Promise<unknown> {
+    const mti = mtiText(message['0']);
+    const follows = followsOriginal(mti);
+    // A reversal of an original known nowhere: each upstream in turn, from the first, while it answers "original not
+    // found" (25; a bank that never had the original undoes nothing): the one that had it reverses it.
+    if (follows && mti[1] === '4' && repeatOf === undefined && ruled === undefined && !saf && this.links.length > 1) {
+      return this.reverseInTurn(message, kind, input, options, lane, 0);
+    }
+    const routed = repeatOf?.name ?? ruled ?? (follows && this.links.length > 1 ? (this.links[0] as Link).name : undefined);
     if (routed !== undefined) {
       const link = this.byName.get(routed) as Link;
       // Stored and forwarded: the upstream's queue keeps it until the upstream is back.
@@ -239,6 +268,23 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
       return this.tries.via(link, kind, input, options, lane);
     }
     return this.tries.attempt(message, kind, input, options, lane, undefined);
+  }
+
+  /**
+   * A reversal whose original's upstream is known nowhere (not remembered, not in a shared store: no store, or older
+   * than its retention), sent to each upstream in turn (in order, from `at`) while the answer is "original not found"
+   * (`notFound`: 25, or the dialect's code for it): the answer of the first that is not, else the last one's. An
+   * upstream down on the way, which may have the original, stops the turn: refused as that one's
+   * (`ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN`, 91: the terminal sends it again later), never ended by the others' 25. An
+   * error (a timeout, ...) ends the turn as that upstream's outcome.
+   */
+  private reverseInTurn(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean, at: number): Promise<unknown> {
+    const link = this.links[at] as Link;
+    const last = at + 1 === this.links.length;
+    if (!link.up) return this.place(message, kind, input, options, false, lane, link, undefined);
+    return this.tries.via(link, kind, input, options, lane).then((answer) =>
+      !last && notFound(link.connector.codec.dialect, message, kind, answer) ? this.reverseInTurn(message, kind, input, options, lane, at + 1) : answer,
+    );
   }
 
   /** The upstream holding the transaction of `message` (in flight or being reversed there), if one does. */

@@ -16,6 +16,8 @@ import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { ADD, ADD_AGAIN, ANSWERED, ATTEMPT, DONE, RELEASE } from './saf-sql.js';
 import type { OwnerLock } from './owner-lock.js';
+import { originalUpstream } from './originals-sql.js';
+import type { OriginalAsked } from './originals-sql.js';
 import { notCommitted, storeError } from './pool.js';
 import { DEFAULTS, checkPgJournalOptions, leaseLost } from './journal-options.js';
 import type { Adding, Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
@@ -45,6 +47,8 @@ export abstract class PgJournalLeases {
   readonly upstream: string;
   /** The upstream keys this journal claims: `upstream`, then `formerUpstreams`. */
   readonly claims: readonly string[];
+  /** The upstream keys whose pending entry of a transaction refuses an original's add (`ADD`): `claims`, `guardAcross`'s. */
+  private guards: readonly string[];
   /** Most entries one claim takes. */
   readonly claimBatch: number;
   /** Milliseconds a row marked done stays before it is deleted. */
@@ -122,6 +126,7 @@ export abstract class PgJournalLeases {
     this.claimInterval = Math.max(1, Math.floor(this.lease / 3));
     this.upstream = options.upstream ?? DEFAULTS.upstream;
     this.claims = [...new Set([this.upstream, ...(options.formerUpstreams ?? [])])];
+    this.guards = this.claims;
     this.claimBatch = options.claimBatch ?? DEFAULTS.claimBatch;
     this.purgeAfter = options.purgeAfter ?? DEFAULTS.purgeAfter;
     this.closeTimeout = options.closeTimeout ?? DEFAULTS.closeTimeout;
@@ -258,6 +263,23 @@ export abstract class PgJournalLeases {
     return storeError(what, this.cutReason ?? err, this.url);
   }
 
+  /**
+   * Widens the guard of an original's add to the upstream keys `keys` (a group's other upstreams, with their former
+   * keys): a transaction pending under any, on any node, refuses its request here (`DUPLICATE_KEY`), whatever bank.
+   */
+  guardAcross(keys: readonly string[]): void {
+    this.guards = [...new Set([...this.claims, ...keys])];
+  }
+
+  /** The upstream key an original went to by the store's records, any node's (pg/originals-sql.ts); rejects coded. */
+  async originalUpstream(asked: OriginalAsked): Promise<string | undefined> {
+    try {
+      return await originalUpstream(this.ready(), asked);
+    } catch (err) {
+      throw this.failure('cannot find where an original went', err);
+    }
+  }
+
   /** The pool, or the coded error for a journal not open. */
   protected ready(): pg.Pool {
     if (!this.opened || this.closed || this.pool === undefined) {
@@ -316,7 +338,7 @@ export abstract class PgJournalLeases {
     try {
       const key = this.ownerLock?.key ?? null;
       const json = JSON.stringify(batch);
-      const values = statement === ADD ? [this.upstream, this.owner, this.lease, json, this.claims, key] : [this.upstream, this.owner, this.lease, json, key];
+      const values = statement === ADD ? [this.upstream, this.owner, this.lease, json, this.guards, key] : [this.upstream, this.owner, this.lease, json, key];
       const { rows } = await pool.query<{ id: string | null; lease: string | null }>(statement, values);
       return new Map(rows.map((r) => [r.id, r.lease]));
     } catch (err) {
