@@ -16,8 +16,6 @@ import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { ADD, ADD_AGAIN, ANSWERED, ATTEMPT, DONE, RELEASE } from './saf-sql.js';
 import type { OwnerLock } from './owner-lock.js';
-import { originalUpstream } from './originals-sql.js';
-import type { OriginalAsked } from './originals-sql.js';
 import { notCommitted, storeError } from './pool.js';
 import { DEFAULTS, checkPgJournalOptions, leaseLost } from './journal-options.js';
 import type { Adding, Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
@@ -48,7 +46,7 @@ export abstract class PgJournalLeases {
   /** The upstream keys this journal claims: `upstream`, then `formerUpstreams`. */
   readonly claims: readonly string[];
   /** The upstream keys whose pending entry of a transaction refuses an original's add (`ADD`): `claims`, `guardAcross`'s. */
-  private guards: readonly string[];
+  protected guards: readonly string[];
   /** Most entries one claim takes. */
   readonly claimBatch: number;
   /** Milliseconds a row marked done stays before it is deleted. */
@@ -261,23 +259,6 @@ export abstract class PgJournalLeases {
   /** The store's error for `what` that failed with `err` (the cut's, once the connections were cut). */
   protected failure(what: string, err: unknown): Error {
     return storeError(what, this.cutReason ?? err, this.url);
-  }
-
-  /**
-   * Widens the guard of an original's add to the upstream keys `keys` (a group's other upstreams, with their former
-   * keys): a transaction pending under any, on any node, refuses its request here (`DUPLICATE_KEY`), whatever bank.
-   */
-  guardAcross(keys: readonly string[]): void {
-    this.guards = [...new Set([...this.claims, ...keys])];
-  }
-
-  /** The upstream key an original went to by the store's records, any node's (pg/originals-sql.ts); rejects coded. */
-  async originalUpstream(asked: OriginalAsked): Promise<string | undefined> {
-    try {
-      return await originalUpstream(this.ready(), asked);
-    } catch (err) {
-      throw this.failure('cannot find where an original went', err);
-    }
   }
 
   /** The pool, or the coded error for a journal not open. */

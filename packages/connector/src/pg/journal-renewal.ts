@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { FORGET, PURGE, RENEW, REOPEN } from './saf-sql.js';
 import { OVERTAKEN_FOR_MS } from '../reversal-overtaken.js';
 import { PURGE_OWNERS } from './owner-lock-sql.js';
-import { PgJournalLeases } from './journal-leases.js';
+import { PgJournalGroup } from './journal-group.js';
 import type { PgJournalOptions } from './journal-options.js';
 import { StrandedEntries } from './stranded.js';
 import { notCommitted, storeCause } from './pool.js';
@@ -19,7 +19,7 @@ import { notCommitted, storeCause } from './pool.js';
 export const REOPEN_RETRY = 200;
 
 /** A node's SAF entries in PostgreSQL with their renewal; see the module comment. */
-export abstract class PgJournalRenewal extends PgJournalLeases {
+export abstract class PgJournalRenewal extends PgJournalGroup {
   /**
    * The entries no node takes, counted at a renewal a minute, once per store (stranded.ts): shared with the journals
    * of the same store in this process while open (`shareStranded`).

@@ -377,6 +377,7 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
       await new Promise<void>((resolve, reject) => this.unsettled.set(id, { id, outcome, resolve, reject }));
     }
   }
+
 }
 
 /** A field's value as the row's JSON text holds it (`->>`), `null` when absent. */

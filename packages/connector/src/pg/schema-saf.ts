@@ -1,5 +1,5 @@
 /**
- * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (8 so far).
+ * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (9 so far).
  *
  * `iso8583_saf`: one row per entry. `entry` is the entry as the connector made it (JSON, opaque here beyond `id` and
  * `at`); `attempts` the attempts recorded (each before it was sent). `lease_owner` is the node that holds the entry
@@ -140,5 +140,18 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS iso8583_saf_overtaken ON iso8583_saf (upstream, (entry->'reversal'->>'41'), (entry->'reversal'->>'11'))
       WHERE undid_nothing IS NOT NULL OR late_approval IS NOT NULL;`,
     )}`,
+  },
+  {
+    // Where an original went, any node's (originals-sql.ts, ORIGINAL_UPSTREAM: an upstream group's reversal, advice or
+    // repeat of an original this process does not remember): the reversal entries of a transaction (terminal, STAN),
+    // pending or done (until their purge), found without reading the table (300000 rows: 108 ms read, 0.1 ms by this
+    // index). One index entry more per entry's add and end.
+    version: 9,
+    name: 'saf originals by transaction',
+    sql: indexStep(
+      'iso8583_saf_original',
+      `CREATE INDEX IF NOT EXISTS iso8583_saf_original ON iso8583_saf ((entry->'reversal'->>'41'), (entry->'reversal'->>'11'))
+      WHERE entry->>'kind' IS NULL;`,
+    ),
   },
 ];

@@ -1,0 +1,29 @@
+/**
+ * What an upstream group on a shared PostgreSQL store asks of a member's SAF journal (upstream-group-originals.ts): the
+ * guard of an original's add widened to every upstream of the group (a transaction pending under any bank, on any node,
+ * refuses a repeat of it), and the upstream an original went to by the store's records. The base class of
+ * `PgJournalRenewal`.
+ */
+import { PgJournalLeases } from './journal-leases.js';
+import { originalUpstream } from './originals-sql.js';
+import type { OriginalAsked } from './originals-sql.js';
+
+/** The group's questions to a {@link PgJournalLeases}; see the module comment. */
+export abstract class PgJournalGroup extends PgJournalLeases {
+  /**
+   * Widens the guard of an original's add to the upstream keys `keys` (a group's other upstreams, with their former
+   * keys): a transaction pending under any, on any node, refuses its request here (`DUPLICATE_KEY`), whatever bank.
+   */
+  guardAcross(keys: readonly string[]): void {
+    this.guards = [...new Set([...this.claims, ...keys])];
+  }
+
+  /** The upstream key an original went to by the store's records, any node's (pg/originals-sql.ts); rejects coded. */
+  async originalUpstream(asked: OriginalAsked): Promise<string | undefined> {
+    try {
+      return await originalUpstream(this.ready(), asked);
+    } catch (err) {
+      throw this.failure('cannot find where an original went', err);
+    }
+  }
+}
