@@ -101,7 +101,10 @@ export interface FieldPlan {
   readonly pfxMax: number;
   /** One of the `COUNT_*` constants. */
   readonly counts: number;
-  /** The pad character of a short fixed-length value (`""`: a short value is an error). */
+  /**
+   * The pad character of a short fixed-length value (`""`: a short value is an error): the field's `pad`, else `0`
+   * on the left for `n` and `xn`, a space on the right for text not in BCD, none for `b`, `z` and text in BCD.
+   */
   readonly padChar: string;
   /** Pad on the left (else on the right). */
   readonly padLeft: boolean;
@@ -187,7 +190,8 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
   } else if (numeric) {
     padChar = '0';
     padLeft = true;
-  } else if (spec.type !== 'b' && spec.type !== 'z' && !hexForm) {
+  } else if (spec.type !== 'b' && spec.type !== 'z' && !hexForm && enc !== ENC_BCD) {
+    // No space pads BCD (it carries digits only): a short text value in BCD with no `pad` is too short.
     padChar = ' ';
   }
   return {
