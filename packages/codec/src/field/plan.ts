@@ -117,6 +117,11 @@ export interface FieldPlan {
    * value (a trailing 0, a pad of an amount, a leading 0 of track data): such a value must have an even digit count.
    */
   readonly evenDigits: boolean;
+  /**
+   * BCD counted in bytes with an F pad nibble (not fixed, not an amount): unpack takes an F on the pad side of an
+   * even number of nibbles for the pad, so a value with a real F there is refused.
+   */
+  readonly padSideF: boolean;
   /** BCD track data: `=` travels as nibble D. */
   readonly track: boolean;
   /** BCD amount: the sign travels as one character, the digits as BCD. */
@@ -178,6 +183,7 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
   // Unpack takes every nibble of a BCD value counted in bytes as a digit, but the F pad of a number or track data.
   const padReadBack = enc === ENC_BCD && !fixed && counts === COUNT_BYTES && (bcdAmount || padNibble === 0);
   const evenDigits = padReadBack && (leftJustified || padNibble === 15 || spec.type === 'z');
+  const padSideF = enc === ENC_BCD && padNibble === 15 && counts === COUNT_BYTES && !fixed && !bcdAmount;
   let padChar = '';
   let padLeft = false;
   if (composite !== undefined) {
@@ -219,6 +225,7 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
     leftJustified,
     padNibble,
     evenDigits,
+    padSideF,
     track: spec.type === 'z',
     bcdAmount,
     signEbcdic: spec.signEncoding === 'ebcdic',
