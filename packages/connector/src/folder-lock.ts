@@ -310,10 +310,7 @@ export async function openFolderLock(dir: string, kind: FolderLockKind, logger: 
   return lockFolder(dir, kind, logger, seam);
 }
 
-/**
- * The system's `ENOTDIR` error for `path` (a file where a folder should be), as `mkdir` and `open` make it, naming
- * the system call that found the file (`syscall`, default `mkdir`; `stat` for a reader that only looked).
- */
+/** The system's `ENOTDIR` error for `path` (a file where a folder should be), as `syscall` (default `mkdir`) makes it. */
 export function notADirectory(path: string, syscall = 'mkdir'): NodeJS.ErrnoException {
   const err: NodeJS.ErrnoException = new Error(`ENOTDIR: not a directory, ${syscall} '${path}'`);
   Object.assign(err, { code: 'ENOTDIR', errno: errnoOf('ENOTDIR'), syscall, path });
