@@ -125,7 +125,8 @@ export interface FieldSpec {
   prefix?: LengthPrefix;
   /**
    * Padding applied on pack when the value is shorter than a fixed length. Default: numeric types (`n`, `xn`) left
-   * with `0`; text types right with a space; `b` and `z` are not padded (a short value is an error).
+   * with `0`; text types right with a space (in `bcd`, which carries no space, not padded); `b` and `z` are not
+   * padded (a short value is an error).
    */
   pad?: TextPad;
   /**

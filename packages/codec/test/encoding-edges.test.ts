@@ -158,3 +158,18 @@ test('encoding edges – lenient BCD counted in bytes with an F pad: every value
     propertyRuns(300),
   );
 });
+
+test('encoding edges – a short value of a fixed text type in BCD with no pad is too short, not "not digits" (no space pads BCD)', () => {
+  for (const type of ['an', 'ans', 'ns', 'anp'] as const) {
+    const spec: FieldSpec = { name: 'T', type, encoding: 'bcd', length: 6 };
+    for (const lenient of [false, true]) {
+      const codec = createCodec(dialectWith({ '52': spec }), { lenient });
+      assert.deepEqual(packProblems(codec, '1234'), [['52', 'ISO8583_ERR_FIELD_TOO_SHORT']], `${type} lenient=${lenient}`);
+      assert.deepEqual(codec.validate({ '0': '0200', '52': '1234' }).map((p) => [p.field, p.code]), [['52', 'ISO8583_ERR_FIELD_TOO_SHORT']]);
+      assert.equal(codec.unpack(codec.pack({ '0': '0200', '52': '123456' }))['52'], '123456');
+    }
+    // A digit pad of its own still pads it.
+    const padded = createCodec(dialectWith({ '52': { ...spec, pad: { side: 'left', char: '0' } } }));
+    assert.equal(padded.unpack(padded.pack({ '0': '0200', '52': '1234' }))['52'], '001234');
+  }
+});

@@ -310,10 +310,10 @@ export async function openFolderLock(dir: string, kind: FolderLockKind, logger: 
   return lockFolder(dir, kind, logger, seam);
 }
 
-/** The system's `ENOTDIR` error for `path` (a file where a folder should be), as `mkdir` and `open` make it. */
-export function notADirectory(path: string): NodeJS.ErrnoException {
-  const err: NodeJS.ErrnoException = new Error(`ENOTDIR: not a directory, mkdir '${path}'`);
-  Object.assign(err, { code: 'ENOTDIR', errno: errnoOf('ENOTDIR'), syscall: 'mkdir', path });
+/** The system's `ENOTDIR` error for `path` (a file where a folder should be), as `syscall` (default `mkdir`) makes it. */
+export function notADirectory(path: string, syscall = 'mkdir'): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`ENOTDIR: not a directory, ${syscall} '${path}'`);
+  Object.assign(err, { code: 'ENOTDIR', errno: errnoOf('ENOTDIR'), syscall, path });
   return err;
 }
 

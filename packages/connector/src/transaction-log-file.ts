@@ -143,7 +143,7 @@ export class FileTransactionLog implements TransactionLog {
       const s = await stat(this.dir).catch((err: unknown) => {
         throw (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? notAFolder(this.dir, err) : logError('there is no transaction log folder', this.dir, err);
       });
-      if (!s.isDirectory()) throw notAFolder(this.dir, notADirectory(this.dir));
+      if (!s.isDirectory()) throw notAFolder(this.dir, notADirectory(this.dir, 'stat'));
       this.isOpen = true;
       return;
     }

@@ -31,8 +31,14 @@ test('FileTransactionLog – a file at its folder path at start: the error names
   await assert.rejects(new FileTransactionLog(dir).open(), notAFolder(dir));
   // A file above it: the same.
   await assert.rejects(new FileTransactionLog(join(dir, 'below')).open(), notAFolder(join(dir, 'below')));
-  // A reader says the same.
-  await assert.rejects(new FileTransactionLog(dir, { readOnly: true }).open(), notAFolder(dir));
+  // A reader says the same, its cause naming the system call it made (it only looked: stat, never mkdir).
+  for (const path of [dir, join(dir, 'below')]) {
+    await assert.rejects(new FileTransactionLog(path, { readOnly: true }).open(), (err: { code?: string; message: string; cause?: { code?: string; syscall?: string; message?: string } }) => {
+      assert.equal(err.cause?.syscall, 'stat', path);
+      assert.equal(err.cause?.message, `ENOTDIR: not a directory, stat '${path}'`);
+      return notAFolder(path)(err);
+    });
+  }
 });
 
 test('FileTransactionLog – its folder replaced by a file while it runs: the failure names the path and says it is not a folder; the folder back, it writes again', async (t) => {

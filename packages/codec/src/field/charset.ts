@@ -131,6 +131,9 @@ export const PRINTABLE = ALPHA | DIGIT | SPACE | SPECIAL;
 /** The mask of type `n`: digits only. */
 export const DIGITS = DIGIT;
 
+/** The characters strict BCD carries: digits, and the separators of track data (`=` and `D` as nibble D). */
+export const BCD_CHARACTERS = DIGIT | TRACK;
+
 /**
  * True when the `count` bytes at `offset` (Latin-1 characters) all belong to one of the classes of `mask`. The two
  * commonest masks, digits (`n`) and every printable character (`ans`), are checked by range, the others by table.

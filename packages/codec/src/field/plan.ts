@@ -101,7 +101,10 @@ export interface FieldPlan {
   readonly pfxMax: number;
   /** One of the `COUNT_*` constants. */
   readonly counts: number;
-  /** The pad character of a short fixed-length value (`""`: a short value is an error). */
+  /**
+   * The pad character of a short fixed-length value (`""`: a short value is an error): the field's `pad`, else `0`
+   * on the left for `n` and `xn`, a space on the right for text not in BCD, none for `b`, `z` and text in BCD.
+   */
   readonly padChar: string;
   /** Pad on the left (else on the right). */
   readonly padLeft: boolean;
@@ -114,6 +117,11 @@ export interface FieldPlan {
    * value (a trailing 0, a pad of an amount, a leading 0 of track data): such a value must have an even digit count.
    */
   readonly evenDigits: boolean;
+  /**
+   * BCD counted in bytes with an F pad nibble (not fixed, not an amount): unpack takes an F on the pad side of an
+   * even number of nibbles for the pad, so a value with a real F there is refused.
+   */
+  readonly padSideF: boolean;
   /** BCD track data: `=` travels as nibble D. */
   readonly track: boolean;
   /** BCD amount: the sign travels as one character, the digits as BCD. */
@@ -175,6 +183,7 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
   // Unpack takes every nibble of a BCD value counted in bytes as a digit, but the F pad of a number or track data.
   const padReadBack = enc === ENC_BCD && !fixed && counts === COUNT_BYTES && (bcdAmount || padNibble === 0);
   const evenDigits = padReadBack && (leftJustified || padNibble === 15 || spec.type === 'z');
+  const padSideF = enc === ENC_BCD && padNibble === 15 && counts === COUNT_BYTES && !fixed && !bcdAmount;
   let padChar = '';
   let padLeft = false;
   if (composite !== undefined) {
@@ -187,7 +196,8 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
   } else if (numeric) {
     padChar = '0';
     padLeft = true;
-  } else if (spec.type !== 'b' && spec.type !== 'z' && !hexForm) {
+  } else if (spec.type !== 'b' && spec.type !== 'z' && !hexForm && enc !== ENC_BCD) {
+    // No space pads BCD (it carries digits only): a short text value in BCD with no `pad` is too short.
     padChar = ' ';
   }
   return {
@@ -215,6 +225,7 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
     leftJustified,
     padNibble,
     evenDigits,
+    padSideF,
     track: spec.type === 'z',
     bcdAmount,
     signEbcdic: spec.signEncoding === 'ebcdic',

@@ -6,7 +6,7 @@
 import type { CodecErrorCode } from '../errors.js';
 import type { FieldPlan } from './plan.js';
 import { COUNT_BYTES, ENC_ASCII, ENC_BCD, ENC_EBCDIC, prefixValue } from './plan.js';
-import { DIGITS, allowed, isAmount, isDigitCode, isLatin1, isNibbles } from './charset.js';
+import { BCD_CHARACTERS, DIGITS, allowed, isAmount, isDigitCode, isLatin1, isNibbles } from './charset.js';
 import { HEX_VALUE, isHex } from '../encoding/hex-digits.js';
 
 /** Why a value cannot be sent: a stable code and words, never the value. */
@@ -49,7 +49,7 @@ function pad(plan: FieldPlan, s: string, units: number): string {
 /** Why a BCD value counted in bytes with an odd number of digits is refused (`FieldPlan.evenDigits`). */
 const ODD_DIGITS = 'an odd number of digits: its length prefix counts bytes, and the pad nibble would come back as a digit';
 
-/** Why a BCD value counted in bytes, with an F pad, whose pad-side nibble is a real F is refused (see {@link padSideF}). */
+/** Why a BCD value counted in bytes, with an F pad, whose pad-side nibble is a real F is refused (`FieldPlan.padSideF`, {@link fOnPadSide}). */
 const EDGE_F = 'an F nibble on the pad side: its length prefix counts bytes, and unpack would drop it as the F pad';
 
 /**
@@ -57,7 +57,7 @@ const EDGE_F = 'an F nibble on the pad side: its length prefix counts bytes, and
  * an odd count goes (the last digit when left-justified, else the first). Unpack of a value counted in bytes takes an
  * F there for the pad (`unitsOfBytes` of reader.ts): `12AF` would come back `12A`, `FF` as `F`.
  */
-function padSideF(digits: string, leftJustified: boolean): boolean {
+function fOnPadSide(digits: string, leftJustified: boolean): boolean {
   const n = digits.length;
   if (n === 0 || (n & 1) !== 0) return false;
   return (digits.charCodeAt(leftJustified ? n - 1 : 0) | 0x20) === 0x66;
@@ -109,15 +109,15 @@ export function prepareText(plan: FieldPlan, s: string, lenient: boolean, p: Pro
         if (!isNibbles(digits) || (!plan.track && digits.includes('='))) {
           return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'characters that BCD cannot carry');
         }
-      } else if (!plan.track && !plan.amount && !allowed(digits, DIGITS)) {
-        // Strict unpack reads digits only (and the separator of track data, which its type check let through; an
-        // amount's digits were checked with it): nibbles A-F of a b or text value would be refused there.
+      } else if ((plan.mask & ~BCD_CHARACTERS) !== 0 && !allowed(digits, DIGITS)) {
+        // Strict unpack reads digits only (and the separator of track data): nibbles A-F of a b or text value would be
+        // refused there. A type of digits and separators only (n, z, xn: an amount's digits) passed its type check.
         return noteProblem(p, 'ISO8583_ERR_FIELD_TYPE', 'characters other than digits (BCD nibbles A-F travel only when lenient)');
       }
       if (plan.evenDigits && (digits.length & 1) !== 0) {
         return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', ODD_DIGITS);
       }
-      if (plan.padNibble === 15 && plan.counts === COUNT_BYTES && !plan.fixed && !plan.bcdAmount && padSideF(digits, plan.leftJustified)) {
+      if (plan.padSideF && fOnPadSide(digits, plan.leftJustified)) {
         return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', EDGE_F);
       }
       if (plan.bcdAmount && (digits.length & 1) !== 0 && !plan.fixed && plan.counts === COUNT_BYTES && isDigitCode(s.charCodeAt(0)) && units < plan.length) {

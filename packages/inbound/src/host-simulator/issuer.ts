@@ -72,11 +72,13 @@ export class Issuer {
   constructor(private readonly settings: IssuerSettings) {
     this.#accounts = new Accounts(settings.cards, settings.defaultBalance, settings.journalSize);
     this.#journal = new Journal(settings.journalSize, (entry) => {
-      if (entry.account === undefined) return;
-      // Out of the journal, no reversal finds it: what it holds is no longer the card's to give back.
-      entry.account.reversible -= entry.debited;
-      entry.dropped = true;
-      this.#accounts.release(entry.account);
+      const account = entry.account;
+      if (account === undefined) return;
+      // Out of the journal, no reversal finds it: what it holds is no longer the card's to give back, nor its card the
+      // entry's (so nothing the entry does any more counts in its card's `reversible`: see #hold).
+      account.reversible -= entry.debited;
+      entry.account = undefined;
+      this.#accounts.release(account);
     });
     this.#pending = new PendingReversals(settings.journalSize);
   }
@@ -101,7 +103,7 @@ export class Issuer {
    * back) kept in step while the journal holds the entry.
    */
   #hold(entry: JournalEntry, debited: number): void {
-    if (entry.account !== undefined && entry.dropped !== true) entry.account.reversible += debited - entry.debited;
+    if (entry.account !== undefined) entry.account.reversible += debited - entry.debited;
     entry.debited = debited;
   }
 

@@ -25,7 +25,10 @@ export interface JournalEntry {
   acquirer: string | undefined;
   /** The PAN the amount was taken from. */
   pan: string;
-  /** The card's account, once the issuer has found it (see `Accounts.use`). */
+  /**
+   * The card's account, once the issuer has found it (see `Accounts.use`), until the journal drops the entry: what it
+   * holds then no longer counts in its card's `reversible`.
+   */
   account?: Account;
   /**
    * Field 4 of the request or advice (0 for a balance inquiry): the most a partial reversal can say was actually
@@ -40,8 +43,6 @@ export interface JournalEntry {
   debited: number;
   /** The amount credited (refund) and still standing (less what partial reversals took back), to take back on reversal. */
   credited: number;
-  /** Set once the journal dropped it (no reversal finds it): what it holds no longer counts in its card's `reversible`. */
-  dropped?: boolean;
   /** For a completion advice: the hold of the pre-authorisation it released (put back if the completion is reversed). */
   released?: number;
   /**
