@@ -42,7 +42,7 @@ import { gatewayStats } from './gateway-stats.js';
 import { posEndpointOptions } from './pos-relay.js';
 import { undoKeeping } from './undo-start.js';
 import { refuseStrandedJournals } from './journal-stranded.js';
-import { recordUpstreams, refuseOtherUpstreams } from './journal-upstreams.js';
+import { recordingUpstream, refuseOtherUpstreams } from './journal-upstreams.js';
 import { settleAll } from '../settle-all.js';
 import { STOP_ANSWER_GRACE, StopAbort } from './stop-abort.js';
 
@@ -113,10 +113,11 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const ring = consoleRing(config);
   const recordTo = connectorTransactionLog(transactions, ring);
   const gatewayRegistry = processRegistry();
-  const upstream = upstreamOptions(config, logger, gatewayRegistry, named?.[0], recordTo);
+  // Each link records its upstream in its journal folder under the journal's lock, before it connects (journal-upstreams.ts).
+  const upstream = { ...upstreamOptions(config, logger, gatewayRegistry, named?.[0], recordTo), ...recordingUpstream(config, named?.[0]) };
   // The other upstreams: on the gateway's Registry too, each under its own name (label `connector`; the first is
   // `upstream`, the HTTP app's name for it), as the group's metrics (label `upstream`).
-  const others = (named ?? []).slice(1).map((u) => createConnector(upstreamOptions(config, logger, gatewayRegistry, u, recordTo)));
+  const others = (named ?? []).slice(1).map((u) => createConnector({ ...upstreamOptions(config, logger, gatewayRegistry, u, recordTo), ...recordingUpstream(config, u) }));
   const posTls = posTlsOptions(config);
   const token = readHttpToken(config.httpToken, config.httpTokenFile, GATEWAY_TOKEN_NAMES);
   const registry = upstream.registry as Registry;
@@ -197,8 +198,6 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // with backoff until it is up.
   try {
     await Promise.all(others.map((c) => c.started()));
-    // Every journal is open (its lock held): each records its link's upstream.
-    recordUpstreams(config);
   } catch (err) {
     throw await undoKeeping(err, undoStart, logger);
   }
