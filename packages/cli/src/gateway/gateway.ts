@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { resolveDialect } from '@iso8583/codec';
-import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
+import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup } from '@iso8583/connector';
 import type { Connector, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint } from '@iso8583/inbound';
@@ -107,8 +107,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     ? undefined
     : config.store !== undefined
       ? // What close cannot store (the database away) is kept in the journal folder for the next start.
-        new PgTransactionLog({ connectionString: config.store, logger: transactionLogger, spillDir: config.reversalJournal ?? defaultJournalDir('upstream') })
-      : new FileTransactionLog(config.reversalJournal ?? defaultJournalDir('upstream'), { logger: transactionLogger });
+        new PgTransactionLog({ connectionString: config.store, logger: transactionLogger, spillDir: journalDirOf(config) })
+      : new FileTransactionLog(journalDirOf(config), { logger: transactionLogger });
   // The console's recent transactions are the records the connectors build; with no log, the ring is their log.
   const ring = consoleRing(config);
   const recordTo = connectorTransactionLog(transactions, ring);

@@ -5,12 +5,10 @@
  * too, so an `ExecStartPre` does not pass a start that loops. A start that fails to open one names the flag as well
  * ({@link withJournalFlag}).
  */
-import type { Logger } from 'pino';
 import { Iso8583Error } from '@iso8583/codec';
-import { defaultJournalDir } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
-import { groupUpstreams, upstreamOptions } from './upstream-options.js';
+import { fileJournalOf, groupUpstreams, journalDirOf } from './upstream-options.js';
 import { journalFlagOf, refuseStrandedJournals } from './journal-stranded.js';
 import { owedAtStartWarning } from '../journal-warnings.js';
 import { readJournalNeed, storeDirProblem } from '../store-dir-problem.js';
@@ -24,14 +22,18 @@ export interface GatewayStoreDir {
   kinds: StoreKind[];
 }
 
-/** Every store folder the start of `config` uses, as the start places them (none with a PostgreSQL `--store`). */
-export function gatewayJournalDirs(config: GatewayConfig, logger: Logger): GatewayStoreDir[] {
+/**
+ * Every store folder the start of `config` uses, as the start places them (upstream-options.ts `fileJournalOf`,
+ * `journalDirOf`; none with a PostgreSQL `--store`).
+ */
+export function gatewayJournalDirs(config: GatewayConfig): GatewayStoreDir[] {
   const dirs = new Map<string, StoreKind[]>();
   const add = (dir: string | undefined, kind: StoreKind) => {
     if (dir !== undefined) dirs.set(dir, [...(dirs.get(dir) ?? []), kind]);
   };
-  for (const named of groupUpstreams(config) ?? [undefined]) add(upstreamOptions(config, logger, undefined, named).saf?.journalDir, 'journal');
-  if (!config.noTransactionLog && config.store === undefined) add(config.reversalJournal ?? defaultJournalDir('upstream'), 'transactions');
+  for (const named of groupUpstreams(config) ?? [undefined]) add(fileJournalOf(config, named), 'journal');
+  // The transaction log: in the gateway's own journal folder (the lone link's), whatever the links (gateway.ts).
+  if (!config.noTransactionLog && config.store === undefined) add(journalDirOf(config), 'transactions');
   return [...dirs].map(([dir, kinds]) => ({ dir, kinds }));
 }
 
@@ -45,9 +47,9 @@ export function gatewayJournalDirs(config: GatewayConfig, logger: Logger): Gatew
  * earlier run left unsent, which its start sends and says so (journal-warnings.ts `owedAtStartWarning`, as `run
  * --check` says it of a flow's connector).
  */
-export function checkJournalDirs(config: GatewayConfig, logger: Logger): string[] {
+export function checkJournalDirs(config: GatewayConfig): string[] {
   const owed: string[] = [];
-  for (const { dir, kinds } of gatewayJournalDirs(config, logger)) {
+  for (const { dir, kinds } of gatewayJournalDirs(config)) {
     // Its journal file read once: what a start writes there (the space it needs) and what it still owes.
     const need = kinds.includes('journal') ? readJournalNeed(dir) : undefined;
     const problem = storeDirProblem(dir, kinds, need);

@@ -10,7 +10,7 @@
 import { otherUpstreamText, recordUpstream, upstreamId } from '../journal-upstream.js';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
-import { groupUpstreams, journalDirOf, upstreamAddressOf } from './upstream-options.js';
+import { fileJournalOf, groupUpstreams, upstreamAddressOf } from './upstream-options.js';
 import type { GatewayUpstream } from './upstreams.js';
 
 /**
@@ -19,8 +19,10 @@ import type { GatewayUpstream } from './upstreams.js';
  * read, no logger made).
  */
 function journalsOf(config: GatewayConfig): LinkJournal[] {
-  if (config.noReversal || config.store !== undefined) return [];
-  return (groupUpstreams(config) ?? [undefined]).map((named) => journalOf(config, named));
+  return (groupUpstreams(config) ?? [undefined]).flatMap((named) => {
+    const journal = journalOf(config, named);
+    return journal === undefined ? [] : [journal];
+  });
 }
 
 /** A link's file journal: its folder, its upstream (`host:port`) and the flag that names it. */
@@ -30,10 +32,15 @@ interface LinkJournal {
   flag: string;
 }
 
-/** The journal of the link `named` (one of several upstreams; `undefined`: the lone link), as the start places it. */
-function journalOf(config: GatewayConfig, named: GatewayUpstream | undefined): LinkJournal {
+/**
+ * The file journal of the link `named` (one of several upstreams; `undefined`: the lone link), as the start places it
+ * (`fileJournalOf`); `undefined` when it has none.
+ */
+function journalOf(config: GatewayConfig, named: GatewayUpstream | undefined): LinkJournal | undefined {
+  const dir = fileJournalOf(config, named);
+  if (dir === undefined) return undefined;
   const { host, port } = upstreamAddressOf(config, named);
-  return { dir: journalDirOf(config, named), upstream: upstreamId(host, port), flag: named === undefined ? '--upstream' : `--upstream ${named.name}` };
+  return { dir, upstream: upstreamId(host, port), flag: named === undefined ? '--upstream' : `--upstream ${named.name}` };
 }
 
 /** Throws `ISO8583_ERR_GATEWAY_CONFIG` naming `--upstream` when a link's journal owes entries recorded for another upstream. */
@@ -59,9 +66,8 @@ export function refuseOtherUpstreams(config: GatewayConfig): void {
  * `--no-reversal` or a PostgreSQL `--store` (no file journal).
  */
 export function recordingUpstream(config: GatewayConfig, named: GatewayUpstream | undefined): { beforeConnect?: () => void } {
-  if (config.noReversal || config.store !== undefined) return {};
   const journal = journalOf(config, named);
-  return { beforeConnect: () => recordLinkUpstream(journal) };
+  return journal === undefined ? {} : { beforeConnect: () => recordLinkUpstream(journal) };
 }
 
 /** Records `upstream` in `dir` (journal-upstream.ts `recordUpstream`), or throws its refusal (see {@link recordingUpstream}). */
