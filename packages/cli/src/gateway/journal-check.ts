@@ -3,7 +3,7 @@
  * by `--check-config` without making them or taking their lock (store-dir-problem.ts): a folder or a file in it the start
  * could not open (`ISO8583_ERR_CONNECTOR_JOURNAL` or `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG`, exit 1) fails the check
  * too, so an `ExecStartPre` does not pass a start that loops. A start that fails to open one names the flag as well
- * ({@link withJournalFlag}).
+ * ({@link withStoreFlag}).
  */
 import { Iso8583Error } from '@iso8583/codec';
 import type { GatewayConfig } from './config.js';
@@ -65,18 +65,24 @@ export function checkJournalDirs(config: GatewayConfig): string[] {
   return [...refuseStrandedJournals(config), ...owed];
 }
 
-/** The connector's names of the store folders the gateway's `--reversal-journal` places. */
-const STORE_FIELDS = new Set(['reversal.journalDir', 'transactionLog']);
+/** The gateway flag of each connector option naming a store: the folders `--reversal-journal` places, the `--store` database. */
+const STORE_FLAGS: ReadonlyMap<string, string> = new Map([
+  ['reversal.journalDir', '--reversal-journal'],
+  ['transactionLog', '--reversal-journal'],
+  ['store', '--store'],
+]);
 
 /**
- * A start's failure to open a store folder (`ISO8583_ERR_CONNECTOR_JOURNAL`, `..._TRANSACTION_LOG`, with the folder
- * and the system's reason in its text) named by the flag that places it, `--reversal-journal`, in place of the
- * connector's option (`reversal.journalDir: ...`), its code kept; any other error as it is.
+ * A start's failure to open a store named by the gateway flag that gives it, in place of the connector's option, its
+ * code and reason kept: a store folder (`ISO8583_ERR_CONNECTOR_JOURNAL`, `..._TRANSACTION_LOG`, with the folder and
+ * the system's reason; `reversal.journalDir: ...` becomes `--reversal-journal: ...`), or the PostgreSQL database
+ * (`ISO8583_ERR_CONNECTOR_STORE`, its URL masked; `store: ...` becomes `--store: ...`). Any other error as it is.
  */
-export function withJournalFlag(err: unknown): unknown {
+export function withStoreFlag(err: unknown): unknown {
   if (!(err instanceof Iso8583Error)) return err;
   const field = err.field;
-  if (field === undefined || !STORE_FIELDS.has(field) || !err.message.startsWith(`${field}: `)) return err;
-  const text = `--reversal-journal: ${err.message.slice(field.length + 2)}`;
-  return new Iso8583Error(err.code, text, { field: '--reversal-journal', ...(err.cause === undefined ? {} : { cause: err.cause }) });
+  const flag = field === undefined ? undefined : STORE_FLAGS.get(field);
+  if (field === undefined || flag === undefined || !err.message.startsWith(`${field}: `)) return err;
+  const text = `${flag}: ${err.message.slice(field.length + 2)}`;
+  return new Iso8583Error(err.code, text, { field: flag, ...(err.cause === undefined ? {} : { cause: err.cause }) });
 }
