@@ -69,9 +69,9 @@ export function otherUpstreamText(dir: string, upstream: string, ownFolder: stri
  * A marker of another upstream is checked again first ({@link otherUpstreamText}, `ownFolder` as there): between the
  * start's check and its journal's lock, the folder's last process may have stopped owing entries to its own upstream;
  * then nothing is written and the refusal's text is returned (the caller throws it). `undefined` when recorded. Throws
- * the system's error when it cannot be written (the temporary file removed). Limit: a connector the HTTP app readies
- * (its plugin's `onReady` connects) may be connecting when this runs, so for it the check before the start is the one
- * that stops entries owed elsewhere; this one only narrows the window.
+ * the system's error when it cannot be written (the temporary file removed). Called from the connector's
+ * `beforeConnect` (gateway/journal-upstreams.ts, flow/journal-owners.ts), it runs once the journal is open and before
+ * the link connects or sends any entry: the refusal stops entries owed elsewhere before anything reaches this upstream.
  */
 export function recordUpstream(dir: string, upstream: string, ownFolder: string): string | undefined {
   const recorded = recordedUpstream(dir);

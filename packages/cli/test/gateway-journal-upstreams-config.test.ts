@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGatewayArgs } from '../src/gateway/config.js';
-import { recordUpstreams, refuseOtherUpstreams } from '../src/gateway/journal-upstreams.js';
+import { recordingUpstream, refuseOtherUpstreams } from '../src/gateway/journal-upstreams.js';
 import { folder } from './helpers/owed-journal.js';
 
 test('each link of a group records its own host:port in its own folder; its TLS files are not read for it', (t) => {
@@ -14,7 +14,7 @@ test('each link of a group records its own host:port in its own folder; its TLS 
   const missing = join(dir, 'no-such-ca.pem');
   const config = { ...base, upstreams: [{ name: 'a', upstream: '127.0.0.1:9' }, { name: 'b', upstream: '127.0.0.2:10', tlsCa: missing }] };
   refuseOtherUpstreams(config);
-  recordUpstreams(config);
+  for (const named of config.upstreams) recordingUpstream(config, named).beforeConnect?.();
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'a', 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:9' });
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'b', 'upstream.json'), 'utf8')), { upstream: '127.0.0.2:10' });
 });

@@ -74,6 +74,9 @@ export class ConnectorRun {
     const left = reversals === undefined ? await this.parts.unsentCheck().then(() => []) : await reversals.open();
     await transactions?.log.open(); // idempotent: connectors may share one log
     if (this.lifecycle.state !== 'open') return;
+    // The caller's last word, under the journal's lock, before any connection or entry goes out (a throw fails the start).
+    await this.options.beforeConnect?.();
+    if (this.lifecycle.state !== 'open') return;
     pool.start();
     for (const { field, text } of tlsValidityWarnings(this.options.tls)) logger.warn({ field }, text);
     // Named as the caller's setting that turned the check off (`tls.insecureSource`: the gateway's `--tls-insecure`).

@@ -367,9 +367,10 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   registeredNames.set(app.server, names.add(connector.name));
   Object.defineProperty(app.iso8583, connector.name, { value: connector, enumerable: true, writable: true, configurable: true });
   app.addHook('onReady', async () => {
-    connector.connect().catch((err: Iso8583Error) => app.log.warn({ connector: connector.name, code: err.code }, 'connector not connected yet'));
-    // A journal that cannot be opened (locked by another process, unreadable) stops the start: no retry cures it.
+    // A journal that cannot be opened (locked by another process, unreadable), or the connector's `beforeConnect`
+    // refusing (under the journal's lock), stops the start before any connection opens: no retry cures it.
     await connector.started();
+    connector.connect().catch((err: Iso8583Error) => app.log.warn({ connector: connector.name, code: err.code }, 'connector not connected yet'));
   });
   app.addHook('onClose', async () => {
     await connector.close();

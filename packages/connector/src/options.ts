@@ -224,6 +224,15 @@ export interface ConnectorOptions {
   logger?: Logger;
   /** Handler of unmatched messages and host-initiated requests. Default: none (logged, emitted as `unsolicited`). */
   onUnsolicited?: UnsolicitedHandler;
+  /**
+   * Called once by the start (`connect()`, `started()`, the Fastify plugin's `onReady`), after the journal is opened
+   * (its lock held) and read and the transaction log opened, before any connection opens or any entry the journal owes
+   * is sent. A throw (or a rejection) fails the start with that error: `started()` and `connect()` reject with it and
+   * nothing is connected or sent (destroy or close the connector then). E.g. to check, under the journal's lock, that
+   * the entries it owes belong to this host (the gateway and `run` check their journal folder's recorded upstream).
+   * Runtime only. Default: none.
+   */
+  beforeConnect?: () => void | Promise<void>;
   /** The prom-client Registry for the metrics. Default: a Registry of the connector's own, made when first read. */
   registry?: Registry;
   /**
@@ -276,6 +285,7 @@ export interface ResolvedConnectorOptions {
   readonly reconnect: Readonly<Required<ReconnectOptions>>;
   readonly logger: Logger | undefined;
   readonly onUnsolicited: UnsolicitedHandler | undefined;
+  readonly beforeConnect: (() => void | Promise<void>) | undefined;
   readonly registry: Registry | undefined;
   readonly transactionLog: TransactionLog | false | undefined;
   readonly node: string | undefined;

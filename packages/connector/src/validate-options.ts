@@ -167,6 +167,7 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     reconnect: Object.freeze(copy.reconnect as Required<ReconnectOptions>),
     logger: copy.logger as Logger | undefined,
     onUnsolicited: copy.onUnsolicited as UnsolicitedHandler | undefined,
+    beforeConnect: copy.beforeConnect as (() => void | Promise<void>) | undefined,
     registry: copy.registry as Registry | undefined,
     transactionLog: copy.transactionLog as TransactionLog | false | undefined,
     node: copy.node as string | undefined,

@@ -63,7 +63,7 @@ export async function gatewayCommand(argv: string[]): Promise<number> {
 /** The start of a gateway and its run until a stop signal; a stop before ready ends it as soon as the start allows. */
 async function startThenRun(config: GatewayConfig, warnings: readonly string[], starting: StartStop): Promise<number> {
   if (starting.signal !== undefined) return stoppedBeforeReady(starting.signal);
-  const [{ createLogger, levelFor }, { socketQueueNotice }, { startGateway }, { withJournalFlag }] = await Promise.all([
+  const [{ createLogger, levelFor }, { socketQueueNotice }, { startGateway }, { withStoreFlag }] = await Promise.all([
     import('../logger.js'),
     import('../gateway/socketqueue.js'),
     import('../gateway/gateway.js'),
@@ -74,9 +74,9 @@ async function startThenRun(config: GatewayConfig, warnings: readonly string[], 
   socketQueueNotice(config, log.logger);
   // A config file key a flag made unused (flags win over the file): said, as --check-config says it.
   for (const line of warnings) log.logger.warn(line);
-  // A store folder that cannot be opened is named by its flag (journal-check.ts), its reason kept.
+  // A store folder or the --store database that cannot be opened is named by its flag (journal-check.ts), its reason kept.
   const gateway = await startGateway(config, { logger: log.logger }).catch((err: unknown) => {
-    throw withJournalFlag(err);
+    throw withStoreFlag(err);
   });
   // Every flag file is read: the text of a pipe (a key, a token through `<(...)`) is not kept for the process's life.
   releaseFlagPipes();

@@ -2,8 +2,9 @@
  * Which upstream each connector's journal folder of a flow belongs to (journal-upstream.ts: the one home of the rule,
  * shared with the gateway). `run --check` and the start refuse a connector whose journal still owes entries recorded
  * for another upstream (`ISO8583_ERR_FLOW_INVALID` naming `/connectors/NAME/host` and the folder), before any
- * connector opens its journal; the start records each connector's upstream in its folder once the journals are open
- * (their locks held: a second process on the same folder has failed by then, never rewritten the first's marker).
+ * connector opens its journal; each connector's start records its upstream in its folder once its journal is open (its
+ * lock held: a second process on the same folder has failed by then, never rewritten the first's marker) and before it
+ * connects or sends any entry (the connector's `beforeConnect`: {@link recordingUpstream}).
  */
 import { dirname } from 'node:path';
 import { defaultJournalDir } from '@iso8583/connector';
@@ -53,24 +54,31 @@ export function refuseOtherUpstreams(connectors: Record<string, Options>, file?:
 }
 
 /**
- * Records each connector's upstream in its journal folder (journal-upstream.ts `recordUpstream`), once the connectors
- * hold their journals: only the connectors with reversal or SAF on (the ones holding the journal's lock). Throws
- * `ISO8583_ERR_FLOW_INVALID` naming `/connectors/NAME/host`: with the journal folder and the system's reason when a
- * marker cannot be written; with {@link refuseOtherUpstreams}'s text when the journal now owes entries recorded for
- * another upstream (checked again under the lock: the folder's last process may have stopped owing them since).
+ * The connector option that records connector `name`'s upstream in its journal folder (journal-upstream.ts
+ * `recordUpstream`): `beforeConnect`, which the connector calls once it holds its journal (its lock) and before it
+ * connects or sends any entry the journal owes; none (`{}`) for a connector with neither reversal nor SAF on (it holds
+ * no lock) or without a file journal. It throws `ISO8583_ERR_FLOW_INVALID` naming `/connectors/NAME/host`: with the
+ * journal folder and the system's reason when the marker cannot be written; with {@link refuseOtherUpstreams}'s text
+ * when the journal now owes entries recorded for another upstream (checked again under the lock: the folder's last
+ * process may have stopped owing them since); the start then fails with it, nothing sent to this upstream.
  */
-export function recordUpstreams(connectors: Record<string, Options>): void {
-  for (const { name, dir, upstream, own } of journalsOf(connectors, true)) {
-    const field = pointer('connectors', name, 'host');
-    let refusal: string | undefined;
-    try {
-      refusal = recordUpstream(dir, upstream, own);
-    } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-      throw flowError('ISO8583_ERR_FLOW_INVALID', `${field}: the upstream ${upstream} cannot be recorded in the journal folder ${dir} (${reason})`, { field });
-    }
-    if (refusal !== undefined) throw flowError('ISO8583_ERR_FLOW_INVALID', `${field}: ${refusal}`, { field });
+export function recordingUpstream(connectors: Record<string, Options>, name: string): { beforeConnect?: () => void } {
+  const journal = journalsOf(connectors, true).find((j) => j.name === name);
+  if (journal === undefined) return {};
+  return { beforeConnect: () => recordConnectorUpstream(journal) };
+}
+
+/** Records a connector's upstream in its journal folder, or throws its refusal (see {@link recordingUpstream}). */
+function recordConnectorUpstream({ name, dir, upstream, own }: { name: string; dir: string; upstream: string; own: string }): void {
+  const field = pointer('connectors', name, 'host');
+  let refusal: string | undefined;
+  try {
+    refusal = recordUpstream(dir, upstream, own);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw flowError('ISO8583_ERR_FLOW_INVALID', `${field}: the upstream ${upstream} cannot be recorded in the journal folder ${dir} (${reason})`, { field });
   }
+  if (refusal !== undefined) throw flowError('ISO8583_ERR_FLOW_INVALID', `${field}: ${refusal}`, { field });
 }
 
 /**

@@ -35,7 +35,7 @@ import { UndeliveredApprovals } from './undelivered-approvals.js';
 import { stopFailure } from '../stop-failure.js';
 import { FLOW_HELD_BACK_OPTION } from '../http/held-budget.js';
 import { FLOW_HTTP_CAP_FLAGS } from '../http/shed-log.js';
-import { recordUpstreams, refuseOtherUpstreams } from './journal-owners.js';
+import { recordingUpstream, refuseOtherUpstreams } from './journal-owners.js';
 import { pointer } from './locate.js';
 import { FLOW_HTTP_SOURCE, flowHttpHost } from './run-options.js';
 import type { FlowRunOptions } from './run-options.js';
@@ -141,7 +141,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     const prefix = owned?.prefix ?? routeOf(name);
     // The options as loadFlow made them (paths resolved, the journal placed), with what only code gives. The flow's
     // logger as it is: the connector binds its own name (`connector`) to its lines.
-    const one: Record<string, unknown> = { ...options, logger, registry };
+    // Each records its upstream in its journal folder under the journal's lock, before it connects (journal-owners.ts).
+    const one: Record<string, unknown> = { ...options, logger, registry, ...recordingUpstream(flow.connectors, name) };
     if (prefix !== undefined) one.routes = { prefix: routePrefix(prefix), via: () => recorded[name], onUndelivered };
     if (owned !== undefined) one.routes = { ...(one.routes as object), via: () => recorded[owned.group] ?? groups[owned.group] };
     pluginOptions[name] = one as unknown as Iso8583ConnectorPluginOptions;
@@ -213,8 +214,6 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const inbound: Record<string, AddressInfo> = {};
   let http: AddressInfo | undefined;
   try {
-    // The journals are open (their locks held): each records its upstream (journal-owners.ts).
-    recordUpstreams(flow.connectors);
     for (const [name, options] of Object.entries(flow.inboundEndpoints)) {
       const seq = sequences[name] as FlowSequences[string];
       // Each message the endpoint answers is traced in, and the reply it wrote out; the approvals its sequence got are

@@ -47,7 +47,7 @@ export function checkGatewayConfig(config: GatewayConfig, configWarnings: readon
   posTlsOptions(config);
   readHttpToken(config.httpToken, config.httpTokenFile, GATEWAY_TOKEN_NAMES);
   gatewayTrustedProxyList(config.httpTrustedProxy);
-  const journalWarnings = checkJournalDirs(config, silent);
+  const journalWarnings = checkJournalDirs(config);
   refuseOtherUpstreams(config);
   const names = config.upstreams?.map((u) => `${u.name}=${u.upstream}`).join(',') ?? config.upstream;
   const http = config.httpEnabled ? `${httpBindOf(config)}:${config.http}` : 'off';

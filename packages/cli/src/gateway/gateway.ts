@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { resolveDialect } from '@iso8583/codec';
-import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, defaultJournalDir } from '@iso8583/connector';
+import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup } from '@iso8583/connector';
 import type { Connector, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint } from '@iso8583/inbound';
@@ -42,7 +42,7 @@ import { gatewayStats } from './gateway-stats.js';
 import { posEndpointOptions } from './pos-relay.js';
 import { undoKeeping } from './undo-start.js';
 import { refuseStrandedJournals } from './journal-stranded.js';
-import { recordUpstreams, refuseOtherUpstreams } from './journal-upstreams.js';
+import { recordingUpstream, refuseOtherUpstreams } from './journal-upstreams.js';
 import { settleAll } from '../settle-all.js';
 import { STOP_ANSWER_GRACE, StopAbort } from './stop-abort.js';
 
@@ -107,16 +107,17 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     ? undefined
     : config.store !== undefined
       ? // What close cannot store (the database away) is kept in the journal folder for the next start.
-        new PgTransactionLog({ connectionString: config.store, logger: transactionLogger, spillDir: config.reversalJournal ?? defaultJournalDir('upstream') })
-      : new FileTransactionLog(config.reversalJournal ?? defaultJournalDir('upstream'), { logger: transactionLogger });
+        new PgTransactionLog({ connectionString: config.store, logger: transactionLogger, spillDir: journalDirOf(config) })
+      : new FileTransactionLog(journalDirOf(config), { logger: transactionLogger });
   // The console's recent transactions are the records the connectors build; with no log, the ring is their log.
   const ring = consoleRing(config);
   const recordTo = connectorTransactionLog(transactions, ring);
   const gatewayRegistry = processRegistry();
-  const upstream = upstreamOptions(config, logger, gatewayRegistry, named?.[0], recordTo);
+  // Each link records its upstream in its journal folder under the journal's lock, before it connects (journal-upstreams.ts).
+  const upstream = { ...upstreamOptions(config, logger, gatewayRegistry, named?.[0], recordTo), ...recordingUpstream(config, named?.[0]) };
   // The other upstreams: on the gateway's Registry too, each under its own name (label `connector`; the first is
   // `upstream`, the HTTP app's name for it), as the group's metrics (label `upstream`).
-  const others = (named ?? []).slice(1).map((u) => createConnector(upstreamOptions(config, logger, gatewayRegistry, u, recordTo)));
+  const others = (named ?? []).slice(1).map((u) => createConnector({ ...upstreamOptions(config, logger, gatewayRegistry, u, recordTo), ...recordingUpstream(config, u) }));
   const posTls = posTlsOptions(config);
   const token = readHttpToken(config.httpToken, config.httpTokenFile, GATEWAY_TOKEN_NAMES);
   const registry = upstream.registry as Registry;
@@ -197,8 +198,6 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // with backoff until it is up.
   try {
     await Promise.all(others.map((c) => c.started()));
-    // Every journal is open (its lock held): each records its link's upstream.
-    recordUpstreams(config);
   } catch (err) {
     throw await undoKeeping(err, undoStart, logger);
   }

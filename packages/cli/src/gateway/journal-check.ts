@@ -3,14 +3,12 @@
  * by `--check-config` without making them or taking their lock (store-dir-problem.ts): a folder or a file in it the start
  * could not open (`ISO8583_ERR_CONNECTOR_JOURNAL` or `ISO8583_ERR_CONNECTOR_TRANSACTION_LOG`, exit 1) fails the check
  * too, so an `ExecStartPre` does not pass a start that loops. A start that fails to open one names the flag as well
- * ({@link withJournalFlag}).
+ * ({@link withStoreFlag}).
  */
-import type { Logger } from 'pino';
 import { Iso8583Error } from '@iso8583/codec';
-import { defaultJournalDir } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
-import { groupUpstreams, upstreamOptions } from './upstream-options.js';
+import { fileJournalOf, groupUpstreams, journalDirOf } from './upstream-options.js';
 import { journalFlagOf, refuseStrandedJournals } from './journal-stranded.js';
 import { owedAtStartWarning } from '../journal-warnings.js';
 import { readJournalNeed, storeDirProblem } from '../store-dir-problem.js';
@@ -24,14 +22,18 @@ export interface GatewayStoreDir {
   kinds: StoreKind[];
 }
 
-/** Every store folder the start of `config` uses, as the start places them (none with a PostgreSQL `--store`). */
-export function gatewayJournalDirs(config: GatewayConfig, logger: Logger): GatewayStoreDir[] {
+/**
+ * Every store folder the start of `config` uses, as the start places them (upstream-options.ts `fileJournalOf`,
+ * `journalDirOf`; none with a PostgreSQL `--store`).
+ */
+export function gatewayJournalDirs(config: GatewayConfig): GatewayStoreDir[] {
   const dirs = new Map<string, StoreKind[]>();
   const add = (dir: string | undefined, kind: StoreKind) => {
     if (dir !== undefined) dirs.set(dir, [...(dirs.get(dir) ?? []), kind]);
   };
-  for (const named of groupUpstreams(config) ?? [undefined]) add(upstreamOptions(config, logger, undefined, named).saf?.journalDir, 'journal');
-  if (!config.noTransactionLog && config.store === undefined) add(config.reversalJournal ?? defaultJournalDir('upstream'), 'transactions');
+  for (const named of groupUpstreams(config) ?? [undefined]) add(fileJournalOf(config, named), 'journal');
+  // The transaction log: in the gateway's own journal folder (the lone link's), whatever the links (gateway.ts).
+  if (!config.noTransactionLog && config.store === undefined) add(journalDirOf(config), 'transactions');
   return [...dirs].map(([dir, kinds]) => ({ dir, kinds }));
 }
 
@@ -45,9 +47,9 @@ export function gatewayJournalDirs(config: GatewayConfig, logger: Logger): Gatew
  * earlier run left unsent, which its start sends and says so (journal-warnings.ts `owedAtStartWarning`, as `run
  * --check` says it of a flow's connector).
  */
-export function checkJournalDirs(config: GatewayConfig, logger: Logger): string[] {
+export function checkJournalDirs(config: GatewayConfig): string[] {
   const owed: string[] = [];
-  for (const { dir, kinds } of gatewayJournalDirs(config, logger)) {
+  for (const { dir, kinds } of gatewayJournalDirs(config)) {
     // Its journal file read once: what a start writes there (the space it needs) and what it still owes.
     const need = kinds.includes('journal') ? readJournalNeed(dir) : undefined;
     const problem = storeDirProblem(dir, kinds, need);
@@ -63,18 +65,24 @@ export function checkJournalDirs(config: GatewayConfig, logger: Logger): string[
   return [...refuseStrandedJournals(config), ...owed];
 }
 
-/** The connector's names of the store folders the gateway's `--reversal-journal` places. */
-const STORE_FIELDS = new Set(['reversal.journalDir', 'transactionLog']);
+/** The gateway flag of each connector option naming a store: the folders `--reversal-journal` places, the `--store` database. */
+const STORE_FLAGS: ReadonlyMap<string, string> = new Map([
+  ['reversal.journalDir', '--reversal-journal'],
+  ['transactionLog', '--reversal-journal'],
+  ['store', '--store'],
+]);
 
 /**
- * A start's failure to open a store folder (`ISO8583_ERR_CONNECTOR_JOURNAL`, `..._TRANSACTION_LOG`, with the folder
- * and the system's reason in its text) named by the flag that places it, `--reversal-journal`, in place of the
- * connector's option (`reversal.journalDir: ...`), its code kept; any other error as it is.
+ * A start's failure to open a store named by the gateway flag that gives it, in place of the connector's option, its
+ * code and reason kept: a store folder (`ISO8583_ERR_CONNECTOR_JOURNAL`, `..._TRANSACTION_LOG`, with the folder and
+ * the system's reason; `reversal.journalDir: ...` becomes `--reversal-journal: ...`), or the PostgreSQL database
+ * (`ISO8583_ERR_CONNECTOR_STORE`, its URL masked; `store: ...` becomes `--store: ...`). Any other error as it is.
  */
-export function withJournalFlag(err: unknown): unknown {
+export function withStoreFlag(err: unknown): unknown {
   if (!(err instanceof Iso8583Error)) return err;
   const field = err.field;
-  if (field === undefined || !STORE_FIELDS.has(field) || !err.message.startsWith(`${field}: `)) return err;
-  const text = `--reversal-journal: ${err.message.slice(field.length + 2)}`;
-  return new Iso8583Error(err.code, text, { field: '--reversal-journal', ...(err.cause === undefined ? {} : { cause: err.cause }) });
+  const flag = field === undefined ? undefined : STORE_FLAGS.get(field);
+  if (field === undefined || flag === undefined || !err.message.startsWith(`${field}: `)) return err;
+  const text = `${flag}: ${err.message.slice(field.length + 2)}`;
+  return new Iso8583Error(err.code, text, { field: flag, ...(err.cause === undefined ? {} : { cause: err.cause }) });
 }

@@ -37,6 +37,15 @@ export function journalDirOf(config: Pick<GatewayConfig, 'reversalJournal'>, nam
 }
 
 /**
+ * The folder of the file journal the link `named` opens ({@link journalDirOf}), as its connector options place it
+ * (`saf.journalDir`); `undefined` when it opens none: `--no-reversal`, or a PostgreSQL `store` (its SAF queue in the
+ * database). The one home of that rule for the start, `--check-config` and the upstream markers (journal-upstreams.ts).
+ */
+export function fileJournalOf(config: Pick<GatewayConfig, 'reversalJournal' | 'noReversal' | 'store'>, named?: Pick<GatewayUpstream, 'name'>): string | undefined {
+  return config.noReversal || config.store !== undefined ? undefined : journalDirOf(config, named);
+}
+
+/**
  * Why `named` (one of the group's upstreams) cannot have its own journal folder, naming `/upstreams/N/name`: a name `.`
  * or `..` (`<reversalJournal>/..` is outside `--reversal-journal`), or, when its reversals are journaled in folders (no
  * `--no-reversal`, no `--store`), an upstream before it whose folder is the same (`a:b` and `a_b` are one folder under
@@ -53,8 +62,8 @@ export function journalFolderProblem(
     return gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${field} (upstream ${JSON.stringify(named.name)}): ${text}`, { field });
   };
   if (named.name === '.' || named.name === '..') return problem('names no journal folder of its own: name it after its bank');
-  if (config.noReversal || config.store !== undefined) return undefined;
-  const dir = journalDirOf(config, named);
+  const dir = fileJournalOf(config, named);
+  if (dir === undefined) return undefined;
   const other = (groupUpstreams(config) ?? []).slice(0, Math.max(0, i)).find((u) => journalDirOf(config, u) === dir);
   if (other === undefined) return undefined;
   return problem(`its reversal journal folder ${dir} is also upstream ${JSON.stringify(other.name)}'s: name them apart`);
@@ -140,7 +149,6 @@ function ownOptions(
     transactionLog,
   };
   if (registry !== undefined) options.registry = registry;
-  const journalDir = journalDirOf(config, named);
   if (config.store !== undefined) {
     // Every node on the database shares the reversals of this upstream (and, with --terminal-queue, its terminals).
     options.store = config.store;
@@ -156,6 +164,7 @@ function ownOptions(
     // a bank added in front of it later takes over `upstream`, so it must not find this bank's reversals there.
     else if (own?.name !== undefined && own.name !== 'upstream') options.storeKeys = [own.name, 'upstream'];
   }
+  const journalDir = fileJournalOf(config, named);
   if (!config.noReversal) {
     options.reversal = {
       enabled: true,
@@ -167,7 +176,7 @@ function ownOptions(
     options.saf = {
       enabled: true,
       // With --store the queue is in the database, shared by every node.
-      ...(config.store === undefined ? { journalDir } : {}),
+      ...(journalDir === undefined ? {} : { journalDir }),
       retryInterval: Math.max(1, config.reversalRetryInterval),
       initialDelay: config.safInitialDelay,
       messageInterval: config.safMessageInterval,

@@ -1,0 +1,46 @@
+// `beforeConnect`: called once by the start with the journal open (its lock held), before any connection opens; a throw
+// fails the start (connect(), started(), the Fastify plugin's onReady) with that error and the host is never reached.
+// Real files, a real listener on 127.0.0.1.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import fastify from 'fastify';
+import { createConnector, iso8583Connector, LOCK_FILE } from '../src/index.js';
+import { tempDir } from './helpers/setup.js';
+
+test('a beforeConnect that throws fails the start with its error, under the journal lock, and no connection opens', async (t) => {
+  const sockets: Socket[] = [];
+  const server = createServer((s) => void sockets.push(s.on('error', () => undefined)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  const port = (server.address() as { port: number }).port;
+  const journalDir = tempDir(t, 'before-connect');
+  const refusal = Object.assign(new Error('not this host'), { code: 'TEST_REFUSED' });
+  let lockedThen: boolean | undefined;
+  const beforeConnect = (): void => {
+    lockedThen = existsSync(join(journalDir, LOCK_FILE));
+    throw refusal;
+  };
+  const connector = createConnector({ host: '127.0.0.1', port, reversal: { enabled: true, journalDir }, beforeConnect });
+  await assert.rejects(connector.connect(), (err) => err === refusal);
+  await assert.rejects(connector.started(), (err) => err === refusal);
+  assert.equal(lockedThen, true, 'called with the journal locked');
+  await connector.destroy();
+  // The plugin: the app's ready fails with it.
+  const app = fastify();
+  await app.register(iso8583Connector, { name: 'bank', host: '127.0.0.1', port, reversal: { enabled: true, journalDir }, beforeConnect });
+  await assert.rejects(async () => app.ready(), (err: unknown) => err === refusal);
+  await app.close();
+  // A connection made to the host would be accepted before this one: none was.
+  const accepted = new Promise<void>((resolve) => server.once('connection', () => resolve()));
+  const probe = connect(port, '127.0.0.1').on('error', () => undefined);
+  t.after(() => probe.destroy());
+  await accepted;
+  assert.equal(sockets.length, 1, 'only the probe reached the host');
+});
