@@ -15,7 +15,7 @@
  */
 import type { MessageInput } from '@iso8583/codec';
 import type { Connector } from './connector.js';
-import { fieldText, mtiText, transactionKey } from './match-key.js';
+import { mtiText, originalStanOf, transactionKey } from './match-key.js';
 import { sameTransaction, transactionIdentity, type HeldTransaction } from './transactions-in-flight.js';
 
 /** An upstream as the map knows it: its connector (the dialect of its keys). */
@@ -82,8 +82,7 @@ export class Originals<L extends Upstream> {
    * dialect gives, so `9201` and `'009201'` find it alike.
    */
   of(message: MessageInput): L | undefined {
-    const data = fieldText(message[mtiText(message['0'])[0] === '1' ? '56' : '90']);
-    const stan = data !== undefined && data.length >= 10 ? data.slice(4, 10) : message['11'];
+    const stan = originalStanOf(message);
     if (this.map.size === 0) return undefined;
     for (const link of this.links) {
       const dialect = link.connector.codec.dialect;
