@@ -13,6 +13,7 @@ import { isReversible } from './reversal-message.js';
 import { refusedByKeyHere } from './request-sender.js';
 import type { Originals } from './upstream-group-originals.js';
 import { triesElsewhere } from './upstream-group-failover.js';
+import { failedOutcome } from './upstream-metrics.js';
 import type { UpstreamMetrics } from './upstream-metrics.js';
 import type { Link } from './upstream-link.js';
 import type { UpstreamStrategy } from './upstream-group-options.js';
@@ -76,7 +77,7 @@ export class UpstreamTries {
 
   /**
    * One try on `link` (`send`), counted by its upstream: in flight while it runs, then settled (`answered`, `timeout`,
-   * `failed`); resolves with what the caller gets (`answer`), rejects with the try's error. The one settle block of
+   * `failed`; a request refused before the wire for itself is not: `failedOutcome`); resolves with what the caller gets (`answer`), rejects with the try's error. The one settle block of
    * `attempt` and `via`.
    */
   private counted(link: Link, kind: Kind, input: unknown, options: SendOptions | undefined, hold: SendOptions | undefined, lane: boolean): Promise<unknown> {
@@ -89,7 +90,8 @@ export class UpstreamTries {
       },
       (err: Iso8583Error) => {
         link.inFlight -= 1;
-        this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
+        const outcome = failedOutcome(err);
+        if (outcome !== undefined) this.metrics.settled(link.name, outcome);
         throw err;
       },
     );
