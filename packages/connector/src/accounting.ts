@@ -8,7 +8,8 @@ import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Registry } from 'prom-client';
 import { ConnectorMetrics } from './metrics.js';
 import type { MetricsSource } from './metrics.js';
-import { mtiText } from './match-key.js';
+import { answersMti, mtiText } from './match-key.js';
+import { MoneyRepeats } from './money-repeats.js';
 import { SocketQueueFigures, amountOf } from './socketqueue-figures.js';
 import type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 import type { SafEnd } from './saf-ends.js';
@@ -18,20 +19,28 @@ import type { SentAmount } from './late-keys.js';
  * The amount totals: sums of the request's field 4 (minor units), counted when the response arrives, in time or late
  * (a late one's own field 4: `Accounting.late`); a SAF entry's (a reversal) once, when it ends, whichever attempt's
  * answer ended it. A request that times out and is never answered, or fails, counts nowhere. `refund` is part of
- * `secured`, which is part of `processed`.
+ * `secured`, which is part of `processed`. A transaction counts once however many times it is sent (money-repeats.ts):
+ * a repeat (0201, 0401 ...) adds only what its original's answer did not, and a reversal counts once per original.
  */
 export interface ConnectorAmounts {
-  /** Financial requests (0100, 0200) that got a response (late ones included), whatever the response code. */
+  /**
+   * Financial requests (0100, 0200; a repeat, 0101 or 0201, when no answer of its original was counted) that got a
+   * response (late ones included), whatever the response code.
+   */
   processed: number;
-  /** Of those, the approved ones (field 39 one of the dialect's `approvalCodes`, default `00`), refunds included. */
+  /**
+   * Of those, the approved ones (field 39 one of the dialect's `approvalCodes`, default `00`), refunds included: a
+   * transaction once, whether its original's answer or a repeat's approved it.
+   */
   secured: number;
   /** Of the approved ones, those whose processing code (field 3) starts with `20` (refunds). */
   refund: number;
   /**
    * Reversals (0400, 0401, 0420, 0421) whose answer accepts them (`isAcceptedFor`: one of the dialect's approval codes,
-   * or ISO 8583:1993's `400`): automatic ones and those the caller sent. An answer that reversed nothing (a system
-   * error such as `96` that the SAF queue repeats, a decline) adds nothing; a SAF entry counts once, when it ends,
-   * whichever of its attempts' answers (in time or late) ended it.
+   * or ISO 8583:1993's `400`): automatic ones and those the caller sent, once per original (by its STAN, field 90's
+   * when present, and terminal): a repeat (0401, 0421) or a second reversal of an original already reversed adds
+   * nothing. An answer that reversed nothing (a system error such as `96` that the SAF queue repeats, a decline) adds
+   * nothing; a SAF entry counts once, when it ends, whichever of its attempts' answers (in time or late) ended it.
    */
   reversal: number;
 }
@@ -104,13 +113,13 @@ export interface ConnectorStats extends ConnectorCounts {
 }
 
 /**
- * Which amount total a request MTI feeds: 0100/0200 `processed` (and so on), 0400/0401/0420/0421 `reversal`; the
- * same for the 1993 MTIs (1100, 1200, 1400, 1401, 1420, 1421).
+ * Which amount total a request MTI feeds: 0100/0200 and their repeats 0101/0201 `processed` (and so on),
+ * 0400/0401/0420/0421 `reversal`; the same for the 1993 MTIs (1100, 1200, 1201, 1400, 1401, 1420, 1421).
  */
 function amountKindOf(mti: string): 'processed' | 'reversal' | undefined {
   if (mti[0] !== '0' && mti[0] !== '1') return undefined;
   const rest = mti.slice(1);
-  if (rest === '100' || rest === '200') return 'processed';
+  if (rest === '100' || rest === '200' || rest === '101' || rest === '201') return 'processed';
   if (rest === '400' || rest === '401' || rest === '420' || rest === '421') return 'reversal';
   return undefined;
 }
@@ -138,11 +147,14 @@ export class Accounting {
   private readonly byMti: Record<string, number> = {};
   private readonly byResponseCode: Record<string, number> = {};
   private readonly socketQueue: SocketQueueFigures;
+  /** What each recent transaction counted, so that a repeat counts once. */
+  private readonly repeats: MoneyRepeats;
 
   /** `dialect`: the connector's, whose `approvalCodes` say which response codes are approvals. */
-  constructor(connector: string, source: MetricsSource, registry?: Registry, private readonly dialect: Pick<Dialect, 'approvalCodes' | 'version'> & Partial<Pick<Dialect, 'fields'>> = {}) {
+  constructor(connector: string, source: MetricsSource, registry: Registry | undefined, private readonly dialect: Pick<Dialect, 'approvalCodes' | 'version' | 'fields'>) {
     this.metrics = new ConnectorMetrics(connector, source, registry);
     this.socketQueue = new SocketQueueFigures(dialect);
+    this.repeats = new MoneyRepeats(dialect);
   }
 
   /** Takes the connector's metrics off a shared Registry (on close or destroy; metrics.ts `release`). */
@@ -167,10 +179,11 @@ export class Accounting {
 
   /**
    * A request (or a reversal attempt) was written to the host by a channel: a packet in SocketQueue's figures (one the
-   * channel refused, such as a duplicate match key, is not).
+   * channel refused, such as a duplicate match key, is not). A financial original opens its transaction key afresh.
    */
   packed(mti: string, message: MessageInput): void {
     this.socketQueue.request(mtiLabel(mti), message);
+    if (amountKindOf(mti) === 'processed') this.repeats.written(mti, message);
   }
 
   /**
@@ -190,16 +203,18 @@ export class Accounting {
    * A late response (its request had timed out): a packet in SocketQueue's figures, and, the answer of a financial
    * request (0110, 0210), its amounts from its own fields 3 and 4, else (a bank that does not echo them) from what its
    * request sent (`sent`, remembered with the timed-out key; default none): an approval that comes late is at the bank
-   * all the same (its request's reversal counts when it ends). A late reversal answer's amount counts only when it
-   * ends a SAF entry ({@link ended}). Not a response in `responses` (its request counted as a timeout).
+   * all the same (its request's reversal counts when it ends), unless a repeat's answer of its transaction was counted
+   * (money-repeats.ts). A late reversal answer's amount counts only when it ends a SAF entry ({@link ended}). Not a
+   * response in `responses` (its request counted as a timeout).
    */
   late(response: IsoMessage, sent?: SentAmount): void {
     this.socketQueue.answer(response);
     const mti = mtiText(response['0']);
-    const request = /^[01][12]10$/.test(mti) ? `${mti.slice(0, 2)}00` : undefined;
-    if (request === undefined) return;
+    if (!/^[01][12]10$/.test(mti)) return;
+    // The request MTI it answers: the one sent (an original or a repeat), else the original's of its class.
+    const request = sent?.mti !== undefined && answersMti(sent.mti, mti) ? sent.mti : `${mti.slice(0, 2)}00`;
     const fields = sent === undefined ? response : { '3': response['3'] ?? sent.processingCode, '4': response['4'] ?? sent.amount };
-    this.money(request, fields, response);
+    this.money(request, fields, response, response);
   }
 
   /** A SAF entry ended (once durable): the amount of the answer that ended it (a reversal's accepted one), once. */
@@ -231,20 +246,27 @@ export class Accounting {
     };
   }
 
-  /** The amounts `response` to `request` (of `mti`) counts: a financial request's, or an accepted reversal's. */
-  private money(mti: string, request: MessageInput, response: IsoMessage): void {
-    this.socketQueue.amounts(request, response);
+  /**
+   * The amounts `response` to `request` (of `mti`) counts, in the totals and SocketQueue's figures alike: a financial
+   * request's, or an accepted reversal's, what its transaction has not counted yet (money-repeats.ts). `keyed`: the
+   * message whose fields 11 and 41 name the transaction (default `request`; a late answer's own).
+   */
+  private money(mti: string, request: MessageInput, response: IsoMessage, keyed: MessageInput = request): void {
     const kind = amountKindOf(mti);
     if (kind === undefined) return;
     const amount = amountOf(request['4']);
-    if (amount === 0) return;
     if (kind === 'reversal') {
       // Only an answer that accepts the reversal undid money: a 96 the SAF queue repeats, or a decline, reversed nothing.
-      if (isAcceptedFor(this.dialect, response['39'], mti)) this.addAmount('reversal', amount);
+      if (!this.repeats.reversal(keyed, isAcceptedFor(this.dialect, response['39'], mti))) return;
+      this.socketQueue.amounts(request, response);
+      if (amount > 0) this.addAmount('reversal', amount);
       return;
     }
-    this.addAmount('processed', amount);
-    if (isApproved(this.dialect, response['39'])) {
+    const fresh = this.repeats.financial(mti, keyed, isApproved(this.dialect, response['39']));
+    if (fresh.secured) this.socketQueue.amounts(request, response);
+    if (amount === 0) return;
+    if (fresh.processed) this.addAmount('processed', amount);
+    if (fresh.secured) {
       this.addAmount('secured', amount);
       if (String(request['3'] ?? '').startsWith('20')) this.addAmount('refund', amount);
     }

@@ -26,9 +26,12 @@ export type StaleAnswer = 'late' | 'duplicate';
 
 /**
  * What a request sent that its late answer may not echo, for the money figures (accounting.ts `late`): its processing
- * code (field 3) and amount (field 4), as the caller gave them; `undefined` when absent.
+ * code (field 3) and amount (field 4), as the caller gave them, and its MTI (an original's or a repeat's answer count
+ * differently: money-repeats.ts); `undefined` when absent.
  */
 export interface SentAmount {
+  /** The request MTI (`0200`, `0201` ...); `undefined`: not known (the answer's class is taken, as an original's). */
+  readonly mti?: string;
   readonly processingCode: MessageInput[string] | undefined;
   readonly amount: MessageInput[string] | undefined;
 }
@@ -83,7 +86,7 @@ export class LateKeys {
   timedOut(key: string, echo7: string | undefined, sent?: SentAmount): void {
     const known = this.keys.get(key);
     const amount = amountOf(sent?.amount);
-    const last: SentAmount = { processingCode: sent?.processingCode, amount: amount === 0 ? undefined : amount };
+    const last: SentAmount = { mti: sent?.mti, processingCode: sent?.processingCode, amount: amount === 0 ? undefined : amount };
     const echoes = known?.echoes ?? [];
     const sents = known?.sent ?? [];
     const at = echo7 === undefined ? -1 : echoes.indexOf(echo7);

@@ -43,10 +43,20 @@ export function fieldText(value: unknown): string | undefined {
  * `ans 8` field 41. A reversal carries the original's fields padded so (`buildReversal`), so an original, its repeat
  * and its reversal have one key however the caller wrote them. An absent value (or a composite) counts as empty.
  */
-export function transactionKey(dialect: Dialect, stan: unknown, terminal: unknown): string {
+export function transactionKey(dialect: Pick<Dialect, 'fields'>, stan: unknown, terminal: unknown): string {
   const s = fieldText(stan);
   const t = fieldText(terminal);
   return `${s === undefined ? '' : wireValue(dialect.fields['11'], s)}|${t === undefined ? '' : wireValue(dialect.fields['41'], t)}`;
+}
+
+/**
+ * The STAN of the original a reversal, an advice or a repeat names: that of its original data elements when given
+ * (field 90 of a 1987 message, field 56 of a 1993 one, MTI `1xxx`, where 90 is a count: MTI (4) then STAN (6)), else
+ * its own field 11. With its field 41, the original's {@link transactionKey}.
+ */
+export function originalStanOf(message: MessageInput): unknown {
+  const data = fieldText(message[mtiText(message['0'])[0] === '1' ? '56' : '90']);
+  return data !== undefined && data.length >= 10 ? data.slice(4, 10) : message['11'];
 }
 
 /** A value as the dialect puts it on the wire for a fixed-length text or numeric field (padding applied). */

@@ -14,7 +14,10 @@
  *
  * An approval counts whenever it comes: a 0210 that came after its request timed out is at the bank (its reversal
  * counts when it ends). A SAF entry's 0410 counts once, when the entry ends, whichever of its attempts' answers ended
- * it (accounting.ts `ended`), not at each answer.
+ * it (accounting.ts `ended`), not at each answer. A transaction counts once however many times it is sent
+ * (money-repeats.ts): the approved 0210 of a repeat (0201) counts only when no approval of its original did, and an
+ * approved 0410 once per original (a 0401 repeat, or a second reversal of an original reversed, adds nothing), so
+ * `securedAmount` and `reversalAmount` follow what the bank booked. `processedAmount` counts 0200s only, never 0201s.
  *
  * "Approved" is the dialect's (`isApproved`), not SocketQueue's "39 reads as the number 0".
  */
@@ -86,7 +89,8 @@ export class SocketQueueFigures {
 
   /**
    * The amount of an approved 0210 (secured, or a refund) or 0410 (a reversal) `response` to `request`; nothing for
-   * any other. Its own field 4 counts, else the request's.
+   * any other. Its own field 4 counts, else the request's. Called only for an answer whose transaction has not counted
+   * it yet (accounting.ts `money`, money-repeats.ts).
    */
   amounts(request: MessageInput, response: IsoMessage): void {
     const mti = response['0'];

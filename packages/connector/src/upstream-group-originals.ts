@@ -24,7 +24,7 @@ import { FILLS, RELAY, TEXT } from './upstream-group-kinds.js';
 import type { Kind } from './upstream-group-kinds.js';
 import type { Connector } from './connector.js';
 import { PgJournal } from './pg/journal.js';
-import { fieldText, mtiText, transactionKey } from './match-key.js';
+import { fieldText, mtiText, originalStanOf, transactionKey } from './match-key.js';
 import { sameTransaction, transactionIdentity, type HeldTransaction } from './transactions-in-flight.js';
 
 /** An upstream as the map knows it: its connector (the dialect of its keys). */
@@ -35,15 +35,6 @@ interface Upstream {
 /** True for a message that belongs with its original: a reversal (class 4, e.g. 0400, 0420, 1420) or an advice (x2x). */
 export function followsOriginal(mti: string): boolean {
   return mti[1] === '4' || mti[2] === '2';
-}
-
-/**
- * The STAN of a message's original: of its original data elements when given (field 90 of a 1987 message, field 56 of
- * a 1993 one, MTI `1xxx`, where 90 is a count; at least 10 characters), else its own field 11.
- */
-export function originalStan(message: MessageInput): MessageInput[string] {
-  const data = fieldText(message[mtiText(message['0'])[0] === '1' ? '56' : '90']);
-  return data !== undefined && data.length >= 10 ? data.slice(4, 10) : message['11'];
 }
 
 /**
@@ -117,7 +108,7 @@ export class Originals<L extends Upstream> {
    */
   of(message: MessageInput): L | undefined {
     if (this.map.size === 0) return undefined;
-    const stan = originalStan(message);
+    const stan = originalStanOf(message);
     for (const link of this.links) {
       const dialect = link.connector.codec.dialect;
       const list = this.map.get(transactionKey(dialect, stan, message['41']));
@@ -171,7 +162,7 @@ export class StoredOriginals<L extends Upstream> {
    */
   async find(message: MessageInput): Promise<L | undefined> {
     const terminal = fieldText(message['41']);
-    const stan = fieldText(originalStan(message));
+    const stan = fieldText(originalStanOf(message));
     if (terminal === undefined || stan === undefined) return undefined;
     const key = await this.journal.originalUpstream({ keys: [...this.byKey.keys()], terminal, stan, acquirer: fieldText(message['32']), card: fieldText(message['2']) });
     return key === undefined ? undefined : this.byKey.get(key);

@@ -2,9 +2,10 @@
  * The tries of an upstream group (upstream-group.ts): a request handed to the upstream a route or its original chose
  * (`via`: no other try), or to one the strategy picks (`attempt`: `failover`, the first healthy in order, or
  * `round-robin`, the healthy in turn), tried on the next healthy upstream while it never reached the wire
- * (upstream-group-failover.ts). Each try is counted by its upstream (in flight, settled), and only the last attempt's
+ * (upstream-group-failover.ts), or, with none healthy, on each upstream in turn within the request's time. Each try is counted by its upstream (in flight, settled), and only the last attempt's
  * transaction record is kept; an original whose field 11 its connector fills in is remembered as that connector sends it.
  */
+import { performance } from 'node:perf_hooks';
 import type { Iso8583Error, MessageInput } from '@iso8583/codec';
 import type { SafSendOptions, SendOptions } from './connector.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
@@ -13,6 +14,7 @@ import { isReversible } from './reversal-message.js';
 import { refusedByKeyHere } from './request-sender.js';
 import type { Originals } from './upstream-group-originals.js';
 import { triesElsewhere } from './upstream-group-failover.js';
+import { failedOutcome } from './upstream-metrics.js';
 import type { UpstreamMetrics } from './upstream-metrics.js';
 import type { Link } from './upstream-link.js';
 import type { UpstreamStrategy } from './upstream-group-options.js';
@@ -22,6 +24,22 @@ import { RECORD_TO } from './transaction-record.js';
 import { SENT_AS } from './send-options.js';
 import { FILLS, RELAY, REQUEST, TEXT } from './upstream-group-kinds.js';
 import type { Kind } from './upstream-group-kinds.js';
+
+/**
+ * The tries of one request after its first failed: the upstreams `tried`, the error of the last (`last`), and the
+ * request's time, by which a try on an upstream that is down must end (`deadline`, a `performance.now()` time): the
+ * caller's `deadline` when given, else (`own`) its `timeout` (default the first upstream's `requestTimeout`) from its
+ * first try's start. Its further tries on upstreams that are down get it as their `deadline`: each waits for a
+ * connection no longer than the request's time, so trying every upstream in turn takes no longer than that after the
+ * first try. A try the group's own deadline ends answers with the error of the try before it (its connect error, not
+ * the deadline).
+ */
+interface Turns {
+  readonly tried: Set<Link>;
+  readonly deadline: number | undefined;
+  readonly own: boolean;
+  last: Iso8583Error | undefined;
+}
 
 /** How a group's requests go to its upstreams (see the file's note). */
 export class UpstreamTries {
@@ -40,43 +58,76 @@ export class UpstreamTries {
   ) {}
 
   /**
-   * One try by the strategy; a request that never reached the wire is tried on the next healthy upstream. `tried`: the
-   * upstreams tried before (made at the first failure: a try answered, the common case, needs none).
+   * One try by the strategy; a request that never reached the wire is tried on the next healthy upstream, or, when no
+   * upstream is healthy, on each upstream not yet tried in turn (each waits for a connection as a lone connector
+   * would), all within the request's time ({@link Turns}). `turns`: the tries before (made at the first failure: a try
+   * answered, the common case, needs none).
    */
-  attempt(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean, tried: Set<Link> | undefined): Promise<unknown> {
-    const link = this.pick(tried);
+  attempt(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean, turns: Turns | undefined): Promise<unknown> {
+    const link = this.pick(turns?.tried);
+    const start = turns === undefined ? performance.now() : 0;
     this.originals.remember(message, link);
     // With another upstream to try, the attempt's record waits: only the last attempt's is kept. With one upstream
     // there is no other try: its connector records it as it settles.
     let record: TransactionRecord | undefined;
     const hold = this.links.length > 1 ? { [RECORD_TO]: (r: TransactionRecord) => (record = r) } : undefined;
-    return this.counted(link, kind, input, options, hold, lane).then(
+    // A try on an upstream that is down (none is up) ends by the request's time; one on a healthy upstream as before.
+    const bounded = turns?.deadline !== undefined && !link.up;
+    const tryOptions = bounded ? { ...options, deadline: turns.deadline } : options;
+    return this.counted(link, kind, input, tryOptions, hold, lane).then(
       (answer) => {
         if (record !== undefined) link.connector.transactions?.write(record);
         return answer;
       },
       (err: Iso8583Error) => {
-        const before = tried ?? new Set<Link>();
-        before.add(link);
-        // Never written (its `sent` says 'no'): another healthy upstream may take it (upstream-group-failover.ts), unless
+        // The group's own bound (none of the caller's) ran out on this try: the previous upstream's error is the answer.
+        const answer = bounded && turns.own && err?.code === 'ISO8583_ERR_CONNECTOR_DEADLINE' && turns.last !== undefined ? turns.last : err;
+        const next = this.nextTurns(turns, link, answer, options, start);
+        // Never written (its `sent` says 'no'): another upstream may take it (upstream-group-failover.ts), unless
         // this one still holds its transaction (its reversal entry could not be ended, so it is being reversed there).
         // Refused for its key by that upstream's own memory (not by a shared store, which may be refusing it for
         // another node that has it in flight) while that upstream holds no such transaction (another one shares its
         // STAN and terminal id): a collision, tried elsewhere too.
         const held = link.holds(message);
         const collision = !held && refusedByKeyHere(err) && message['11'] != null && message['41'] != null && isReversible(mtiText(message['0']));
-        if (!held && triesElsewhere(err, collision) && this.links.some((l) => l.up && !before.has(l))) {
-          return this.attempt(message, kind, input, options, lane, before);
+        if (answer === err && !held && triesElsewhere(err, collision) && this.mayMoveOn(next)) {
+          return this.attempt(message, kind, input, options, lane, next);
         }
         if (record !== undefined) link.connector.transactions?.write(record);
-        throw err;
+        throw answer;
       },
     );
   }
 
   /**
+   * The turns after a try on `link` failed with `err`: `link` tried, and the request's time (see {@link Turns}) fixed at
+   * the first failure, from `start` (the first try's start): the caller's `deadline`, else its `timeout` (default the
+   * first upstream's `requestTimeout`) from the start.
+   */
+  private nextTurns(turns: Turns | undefined, link: Link, err: Iso8583Error, options: SendOptions | undefined, start: number): Turns {
+    if (turns !== undefined) {
+      turns.tried.add(link);
+      turns.last = err;
+      return turns;
+    }
+    const own = options?.deadline === undefined;
+    const deadline = own ? start + (options?.timeout ?? link.connector.options.requestTimeout) : options.deadline;
+    return { tried: new Set([link]), deadline, own, last: err };
+  }
+
+  /**
+   * True when another try is due: a healthy upstream not yet tried, or, with none healthy, any upstream not yet tried
+   * while the request's time lasts.
+   */
+  private mayMoveOn(turns: Turns): boolean {
+    const left = this.links.filter((l) => !turns.tried.has(l));
+    if (left.some((l) => l.up)) return true;
+    return left.length > 0 && !this.links.some((l) => l.up) && (turns.deadline === undefined || turns.deadline > performance.now());
+  }
+
+  /**
    * One try on `link` (`send`), counted by its upstream: in flight while it runs, then settled (`answered`, `timeout`,
-   * `failed`); resolves with what the caller gets (`answer`), rejects with the try's error. The one settle block of
+   * `failed`; a request refused before the wire for itself is not: `failedOutcome`); resolves with what the caller gets (`answer`), rejects with the try's error. The one settle block of
    * `attempt` and `via`.
    */
   private counted(link: Link, kind: Kind, input: unknown, options: SendOptions | undefined, hold: SendOptions | undefined, lane: boolean): Promise<unknown> {
@@ -89,7 +140,8 @@ export class UpstreamTries {
       },
       (err: Iso8583Error) => {
         link.inFlight -= 1;
-        this.metrics.settled(link.name, err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT' ? 'timeout' : 'failed');
+        const outcome = failedOutcome(err);
+        if (outcome !== undefined) this.metrics.settled(link.name, outcome);
         throw err;
       },
     );

@@ -15,6 +15,33 @@ import type { CounterSeries } from '@iso8583/metrics';
 /** How a request settled on an upstream (the `outcome` label of `iso8583_upstream_requests_total`). */
 export type UpstreamOutcome = 'answered' | 'timeout' | 'failed';
 
+/**
+ * Connector refusals of a request for what it is or what its caller asked, never written: its input or options
+ * invalid, a request with its key already in flight (a duplicate), its `saf` refused. Another upstream would refuse it
+ * alike: they say nothing of the upstream's health.
+ */
+const REFUSED_FOR_ITSELF: ReadonlySet<string> = new Set([
+  'ISO8583_ERR_CONNECTOR_INPUT',
+  'ISO8583_ERR_CONNECTOR_OPTIONS',
+  'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY',
+  'ISO8583_ERR_CONNECTOR_SAF',
+]);
+
+/**
+ * The outcome on its upstream of a try that failed with `err`: `timeout`, `failed` (any other error, a connection that
+ * could not be had included), or `undefined` (not counted) for a request refused before the wire for itself: one the
+ * codec cannot pack (an unknown field, a bad value: a code not the connector's), or a connector refusal of
+ * {@link REFUSED_FOR_ITSELF}. Such a request never reached the upstream: counted there, bad clients would make it look
+ * failing (`iso8583_connector_failures_total` counts it by code).
+ */
+export function failedOutcome(err: { code?: unknown; sent?: unknown } | undefined): UpstreamOutcome | undefined {
+  const code = String(err?.code ?? '');
+  if (code === 'ISO8583_ERR_CONNECTOR_TIMEOUT') return 'timeout';
+  if (err?.sent === 'maybe') return 'failed';
+  const refused = code.startsWith('ISO8583_ERR_') && (!code.startsWith('ISO8583_ERR_CONNECTOR_') || REFUSED_FOR_ITSELF.has(code));
+  return refused ? undefined : 'failed';
+}
+
 /** The live values of one upstream, read when the registry is scraped. */
 export interface UpstreamSource {
   name: string;
@@ -85,7 +112,7 @@ function makeShared(registry: Registry): Shared {
     // Counted on every request: in plain numbers (@iso8583/metrics).
     outcomes: new CounterFamily(
       'iso8583_upstream_requests_total',
-      'Requests settled by the upstream: answered, timeout, or failed (any other error).',
+      'Requests settled by the upstream: answered, timeout, or failed (any other error, no connection included); a request refused before the wire for itself (the codec, bad input, a duplicate key) is not counted.',
       ['upstream', 'outcome'],
       registry,
     ),

@@ -1,0 +1,114 @@
+// The money figures of a transaction sent more than once (money-repeats.ts): the bank books it once, so it counts once,
+// in `iso8583_connector_amount_total` and SocketQueue's figures alike. Before: a 0200 (30.00, approved), its 0400
+// (approved) and the 0401 repeat (approved) counted the reversal twice (metric 6000, reversalAmount 60, securedAmount
+// -30), and a 0200 and its 0201 repeat (both approved) counted securedAmount twice.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IsoMessage } from '@iso8583/codec';
+import { within } from '@iso8583/test-support';
+import type { Connector } from '../src/index.js';
+import { answer, purchase } from './peer.js';
+import type { Received } from './peer.js';
+import { peerAndConnector } from './helpers/setup.js';
+
+/** The reversal (0400, its own STAN `stan`) of `original`, naming it in field 90. */
+function reversalOf(original: IsoMessage, stan: string): IsoMessage {
+  return { ...original, '0': '0400', '11': stan, '90': `0200${original['11'] as string}${original['7'] as string}${'0'.repeat(22)}` };
+}
+
+/** The connector's amount totals as its metric reads, by kind. */
+async function metricAmounts(connector: Connector): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const m of (await connector.registry.metrics()).matchAll(/^iso8583_connector_amount_total\{connector="default",kind="(\w+)"\} (\d+)$/gm)) {
+    out[m[1] as string] = Number(m[2]);
+  }
+  return out;
+}
+
+/** A promise for the first `late-response` the connector reports. */
+function lateResponse(connector: Connector): Promise<IsoMessage> {
+  return new Promise((resolve) => connector.once('late-response', resolve));
+}
+
+test('a reversal and its repeat (0401), both accepted, reverse the purchase once', async (t) => {
+  const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), { transactionLog: false });
+  await connector.connect();
+  const buy = { ...purchase('004901', 'TERM0009', '000000003000'), '7': '1206032000' };
+  assert.equal((await connector.request(buy))['39'], '00');
+  const reversal = reversalOf(buy, '004902');
+  assert.equal((await connector.request(reversal))['39'], '00');
+  assert.equal((await connector.request({ ...reversal, '0': '0401' }))['39'], '00', 'the bank answers the repeat (it reverses once)');
+  // A second reversal of the same purchase (another STAN of its own, field 90 naming the purchase) undoes nothing more.
+  assert.equal((await connector.request(reversalOf(buy, '004903')))['39'], '00');
+  const stats = connector.stats();
+  assert.deepEqual(stats.amounts, { processed: 3000, secured: 3000, refund: 0, reversal: 3000 });
+  assert.deepEqual(await metricAmounts(connector), { processed: 3000, secured: 3000, reversal: 3000 }, 'the metric');
+  assert.deepEqual([stats.socketQueue.reversalAmount, stats.socketQueue.securedAmount], [30, 0]);
+});
+
+test('a declined reversal, then its accepted repeat: the repeat reverses the purchase', async (t) => {
+  let first = true;
+  const { connector } = await peerAndConnector(
+    t,
+    (r, p) => {
+      const decline = first && r.message['0'] === '0400';
+      if (decline) first = false;
+      p.send(r.socket, answer(r.message, decline ? { '39': '96' } : {}));
+    },
+    { transactionLog: false },
+  );
+  await connector.connect();
+  const buy = { ...purchase('004911', 'TERM0009', '000000003000'), '7': '1206032000' };
+  await connector.request(buy);
+  const reversal = reversalOf(buy, '004912');
+  assert.equal((await connector.request(reversal))['39'], '96');
+  assert.equal((await connector.request({ ...reversal, '0': '0401' }))['39'], '00');
+  assert.equal(connector.stats().amounts.reversal, 3000);
+  assert.equal(connector.stats().socketQueue.reversalAmount, 30);
+});
+
+test('a purchase and its repeat (0201), both approved, are secured once; a new purchase under the key counts again', async (t) => {
+  const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), { transactionLog: false });
+  await connector.connect();
+  const buy = { ...purchase('004921', 'TERM0010', '000000001500'), '7': '1206032100' };
+  assert.equal((await connector.request(buy))['39'], '00');
+  assert.equal((await connector.request({ ...buy, '0': '0201' }))['39'], '00');
+  let stats = connector.stats();
+  assert.deepEqual(stats.amounts, { processed: 1500, secured: 1500, refund: 0, reversal: 0 });
+  assert.deepEqual([stats.socketQueue.securedAmount, stats.socketQueue.processedAmount], [15, 15]);
+  // The STAN used again by a new purchase (an original): a transaction of its own.
+  assert.equal((await connector.request({ ...buy, '7': '1206042100' }))['39'], '00');
+  stats = connector.stats();
+  assert.deepEqual(stats.amounts, { processed: 3000, secured: 3000, refund: 0, reversal: 0 });
+  assert.equal(stats.socketQueue.securedAmount, 30);
+});
+
+test('a purchase that timed out, its approved repeat, then the purchase\'s late approval: secured once', async (t) => {
+  let held: Received | undefined;
+  let heldOne: () => void = () => undefined;
+  const heldNow = new Promise<void>((resolve) => (heldOne = resolve));
+  const { peer, connector } = await peerAndConnector(
+    t,
+    (r, p) => {
+      if (r.message['0'] === '0200' && held === undefined) {
+        held = r;
+        heldOne();
+      } else p.send(r.socket, answer(r.message));
+    },
+    { requestTimeout: 300, transactionLog: false },
+  );
+  await connector.connect();
+  const buy = { ...purchase('004931', 'TERM0010', '000000001500'), '7': '1206032100' };
+  await assert.rejects(connector.request(buy), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await within(heldNow, 10_000, 'the purchase to reach the bank');
+  assert.equal((await connector.request({ ...buy, '0': '0201' }, { timeout: 20_000 }))['39'], '00');
+  let stats = connector.stats();
+  assert.deepEqual(stats.amounts, { processed: 1500, secured: 1500, refund: 0, reversal: 0 }, 'the repeat\'s approval counts: nothing of its original did');
+  assert.equal(stats.socketQueue.securedAmount, 15);
+  const late = lateResponse(connector);
+  peer.send(held!.socket, answer(held!.message));
+  await within(late, 10_000, 'the purchase\'s approval to come late');
+  stats = connector.stats();
+  assert.deepEqual(stats.amounts, { processed: 1500, secured: 1500, refund: 0, reversal: 0 }, 'its late approval is the same booking');
+  assert.equal(stats.socketQueue.securedAmount, 15);
+});
