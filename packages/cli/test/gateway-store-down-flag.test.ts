@@ -25,7 +25,7 @@ for (const reversal of [true, false]) {
     const url = `postgresql://iso8583:Pg-S3cret@127.0.0.1:${port}/iso8583`;
     const run = await runCli(['gateway', '--upstream', '127.0.0.1:9', '--listen', '0', '--http', '0', '--store', url, '--reversal-journal', dir, ...(reversal ? [] : ['--no-reversal'])]);
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /^iso8583: ISO8583_ERR_CONNECTOR_STORE: --store: the store\b.*\(ECONNREFUSED\)$/m);
+    assert.match(run.stderr, new RegExp(`^iso8583: ISO8583_ERR_CONNECTOR_STORE: --store: the store postgresql://iso8583:\\*\\*\\*@127\\.0\\.0\\.1:${port}/iso8583: .*\\(ECONNREFUSED\\)$`, 'm'));
     assert.doesNotMatch(run.stderr + run.stdout, /Pg-S3cret/);
     assert.doesNotMatch(run.stdout, /gateway listening/);
   });

@@ -69,3 +69,10 @@ test('--terminal-queue: a terminal may have as many requests waiting as its link
   }
   assert.ok((upstreamOptions(gateway(['--terminal-queue', '--max-connections', '2', '--no-http']), silent, undefined).terminalQueue?.maxQueued ?? 0) >= 2 * 64);
 });
+
+test('the wait for the link is bounded by --request-timeout (the connector\'s 10 s when longer)', () => {
+  assert.equal(upstreamOptions(gateway(['--request-timeout', '2000']), silent, undefined).pool?.acquireTimeout, 2000);
+  assert.equal(upstreamOptions(gateway(), silent, undefined).pool?.acquireTimeout, 10_000);
+  const named = upstreamOptions(gateway(['--request-timeout', '2000']), silent, undefined, { name: 'b', upstream: '10.0.0.2:1' });
+  assert.equal(named.pool?.acquireTimeout, 2000);
+});

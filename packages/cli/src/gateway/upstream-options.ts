@@ -19,6 +19,9 @@ import { namingTlsInsecureFlag } from './tls-insecure-flag.js';
 import { upstreamProblem } from './upstream-problem.js';
 import { gatewayError } from './errors.js';
 
+/** The connector's own `pool.acquireTimeout` default (ms): a link's wait for its connection never exceeds it. */
+const DEFAULT_ACQUIRE_TIMEOUT = 10_000;
+
 /**
  * The upstreams the gateway runs as a group, each named with its own journal folder: the config file's `upstreams`
  * when there are several or `routes` pick among them; `undefined` for one link (a lone config-file upstream included).
@@ -137,7 +140,9 @@ function ownOptions(
     // As many as the gateway's listeners admit (in-flight.ts), not the connector's 1000: each is bounded in time.
     maxInFlight: maxInFlightOf(config),
     mode: 'multiplex',
-    pool: { min: 1, max: 1 },
+    // The wait for the link (a bank down: until its next connect attempt fails) is bounded by --request-timeout too,
+    // not the connector's own 10 s: with three upstreams down and --request-timeout 2000 an HTTP answer took 10.02 s.
+    pool: { min: 1, max: 1, acquireTimeout: Math.min(c.requestTimeout, DEFAULT_ACQUIRE_TIMEOUT) },
     echoInterval: c.echoInterval,
     // The backoff between tries to link the bank again (its own when it gives one): reconnect.ts.
     reconnect: reconnectOptions(c),

@@ -59,6 +59,8 @@ export class PgTransactionLog implements TransactionLog {
   private readonly lockTimeout: number;
   private readonly spillDir: string | undefined;
   private readonly logger: Logger;
+  /** The database's URL, when given one (`connectionString`): named, its password masked, by a failed open. */
+  private readonly url: string | undefined;
   private readonly writer: TransactionWriter;
   /** The database `open()` found: what a spill is made for, and checked against before it is replayed. */
   private identity: DatabaseIdentity | undefined;
@@ -83,6 +85,7 @@ export class PgTransactionLog implements TransactionLog {
     this.spillDir = o.spillDir;
     this.logger = o.logger;
     this.ownPool = options.pool === undefined;
+    this.url = options.pool === undefined ? options.connectionString : undefined;
     const commit = o.synchronousCommit ? {} : { serverOptions: '-c synchronous_commit=off' };
     // The store's pool (pool.ts): a statement timeout and TCP keep-alive, so that a connection gone silent fails its
     // batch (retried on a new connection) instead of holding it forever. allowExitOnIdle: idle connections do not
@@ -120,7 +123,7 @@ export class PgTransactionLog implements TransactionLog {
       this.identity ??= await databaseIdentity(this.pool);
     } catch (err) {
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_STORE') throw err;
-      throw storeError("the transaction log's database cannot be opened", err);
+      throw storeError("the transaction log's database cannot be opened", err, this.url);
     }
     // Once, however many connectors open the log (open is idempotent): two replays at once would race for each file.
     if (this.spillDir !== undefined) await (this.replaying ??= this.replay(this.spillDir, this.identity));
