@@ -15,7 +15,7 @@ import type { Registry } from 'prom-client';
 import { readMessage, writeMessage } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, MessageInput, MessageRead } from '@iso8583/codec';
 import { mtiOf, type Accounting, type ConnectorStats } from './accounting.js';
-import { StanCounter, autoFilled } from './auto-fill.js';
+import { STAN_START, StanCounter, autoFilled } from './auto-fill.js';
 import type { ChannelResponse } from './channel-request.js';
 import type { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
@@ -72,7 +72,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   private readonly accounting: Accounting;
   private readonly factory: ChannelFactory;
   private readonly pool: ChannelPool;
-  private readonly stan = new StanCounter();
+  /** Fills field 11 (`autoFill.stan`), passing over the STANs this connector still holds for the terminal. */
+  private readonly stan: StanCounter;
   /** @internal The per-terminal queue (`terminalQueue` on); an upstream group queues through its first upstream's. */
   readonly terminalQueue: TerminalQueue | undefined;
   private readonly reversals: ReversalManager | undefined;
@@ -86,10 +87,15 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     super();
     this.options = validateConnectorOptions(options);
     this.name = this.options.name;
+    this.stan = new StanCounter((options as { [STAN_START]?: number })[STAN_START]);
     const parts = connectorParts(this, this.options, this.stan, this.lifecycle);
     ({ codec: this.codec, matchKey: this.matchKey, framing: this.framing, logger: this.logger } = parts);
     ({ factory: this.factory, pool: this.pool, accounting: this.accounting, terminalQueue: this.terminalQueue } = parts);
     ({ transactions: this.transactions, reversals: this.reversals, outcomes: this.outcomes, sender: this.sender } = parts);
+    // A filled STAN is never one whose transaction is held here (armed, or its reversal under way, read back from the
+    // journal too): the request would be refused as that transaction's duplicate (`DUPLICATE_KEY`).
+    const reversals = this.reversals;
+    if (reversals !== undefined) this.stan.held = (message) => reversals.reversing(message);
     this.run = new ConnectorRun(this.options, this.lifecycle, parts, () => {
       if (this.listenerCount('close') > 0) this.emit('close');
     });
