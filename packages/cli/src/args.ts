@@ -139,18 +139,25 @@ interface ArgToken {
 }
 
 /**
- * The first argument beyond `maxPositionals` said in an error: the word (when it is a plain word: at most 32 letters,
- * digits, `.`, `_` or `-`, starting with a letter, fewer than 6 digits in all; else its length only, since a hex argument may be a
- * wire image holding a PAN, in EBCDIC `F4F1...` too), and the flag right before it when there is one that took no value (a boolean:
- * `--tls yes`, where `--tls` is given alone), which `flag` names for the error's field.
+ * A word of the command line as an error may say it: quoted when it is a plain word (at most 32 letters, digits, `.`,
+ * `_` or `-`, starting with a letter, fewer than 6 digits in all), else only its length (`a word of 16 characters`),
+ * since a hex argument may be a wire image holding a PAN, in EBCDIC `F4F1...` too. The one home of that rule.
+ */
+export function shownWord(word: string): string {
+  return /^[A-Za-z][A-Za-z0-9._-]{0,31}$/.test(word) && (word.match(/\d/g) ?? []).length < 6 ? `"${word}"` : `a word of ${word.length} characters`;
+}
+
+/**
+ * The first argument beyond `maxPositionals` said in an error: the word ({@link shownWord}), and the flag right before
+ * it when there is one that took no value (a boolean: `--tls yes`, where `--tls` is given alone), which `flag` names
+ * for the error's field.
  */
 function strayWord(tokens: readonly ArgToken[], maxPositionals: number): { text: string; flag?: string } {
   let seen = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as ArgToken;
     if (token.kind !== 'positional' || seen++ < maxPositionals) continue;
-    const word = String(token.value ?? '');
-    const shown = /^[A-Za-z][A-Za-z0-9._-]{0,31}$/.test(word) && (word.match(/\d/g) ?? []).length < 6 ? `"${word}"` : `a word of ${word.length} characters`;
+    const shown = shownWord(String(token.value ?? ''));
     const before = tokens[i - 1];
     if (before?.kind !== 'option' || before.value !== undefined || before.rawName === undefined) return { text: `: ${shown}` };
     const flag = safeFlagName(before.rawName);
