@@ -7,7 +7,7 @@ import type { Connector } from './connector.js';
 import type { TransactionRecord } from './transaction-log.js';
 import type { RECORD_TO } from './transaction-record.js';
 import type { IN_TERMINAL_LANE } from './terminal-queue.js';
-import { Iso8583Error } from '@iso8583/codec';
+import { Iso8583Error, maskFreeText } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { markSent } from './request-sent.js';
@@ -150,7 +150,8 @@ export function sendOptionsProblem(options: unknown): Iso8583Error | undefined {
   let problems: FieldProblem[] | undefined;
   for (const key of Object.keys(o)) {
     if (SEND_OPTION_KEYS.has(key) || o[key] === undefined) continue;
-    (problems ??= []).push({ field: key, code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: `is not a send option (${[...SEND_OPTION_KEYS].join(', ')})` });
+    // The key as the caller wrote it; a card number made a key by mistake is masked (an error text is logged).
+    (problems ??= []).push({ field: maskFreeText(key), code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: `is not a send option (${[...SEND_OPTION_KEYS].join(', ')})` });
   }
   for (const [key, reason, ok] of SEND_OPTION_TYPES) {
     if (o[key] !== undefined && !ok(o[key])) (problems ??= []).push({ field: key, code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason });
