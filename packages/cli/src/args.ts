@@ -20,7 +20,7 @@ export const CLI_ERROR_CODES = {
     'The output (stdout) cannot be written: a full disk (`ENOSPC`), an output closed; gives the system\'s reason; from `send`, whose answer came, it says so too: the host answered the request, with the answer\'s MTI, fields 11, 41 and 39 (masked as log lines show them), and that it is not to be sent again (exit code 1). A reader that closes stdout early (`EPIPE`, a pipe into `head -1`) ends a one-shot command without this line, with the exit code it had decided (0, or `load`\'s 1, 3, 130 or 143); a server whose start line nobody reads (`simulate-host`, `gateway`, `run`, `demo`) closes what it opened and fails with this line, exit code 1; a reader gone while a server runs never cuts its stop short (it ends quietly, with the stop\'s exit code); `EPIPE` on stderr keeps the exit code of the failure (2 for a wrong command line, else 1).',
   ISO8583_ERR_CLI_LOAD: 'The load generator could not connect any of its terminals to the host.',
   ISO8583_ERR_CLI_LISTEN:
-    'A listener cannot open its port (in use, not permitted, address not available); names the flag (`--port`, `--listen`, `--http`, `--metrics`, `--stats-port`) or the path in the flow file (`/http/port`, `/inboundEndpoints/NAME/port`) and the reason (`EADDRINUSE`).',
+    'A listener cannot open its port (in use, not permitted); names the flag (`--port`, `--listen`, `--http`, `--metrics`, `--stats-port`) or the path in the flow file (`/http/port`, `/inboundEndpoints/NAME/port`) and the reason (`EADDRINUSE`). An address that does not resolve (`ENOTFOUND`, `EAI_AGAIN`) or is not this machine\'s (`EADDRNOTAVAIL`) names the flag of the address instead (`--host`, `--bind`, `--http-bind`, `--metrics-host`, `/inboundEndpoints/NAME/host`, `/http/host`).',
   ISO8583_ERR_CLI_UNEXPECTED: 'An error without a code reached the command (a bug to report); the message says what failed.',
   ISO8583_ERR_CLI_UNSETTLED: 'A command stopped without an outcome (a library promise that never settled); a bug to report.',
 } as const;
@@ -35,27 +35,58 @@ export function cliError(code: CliErrorCode, message: string, field?: string): I
 
 /**
  * Runs `start` (a listener opening `host:port`); a failure to listen (port in use, address not available) becomes
- * `ISO8583_ERR_CLI_LISTEN` naming `flag` ({@link listenError}).
+ * `ISO8583_ERR_CLI_LISTEN` naming `flag`, or the flag of the address for an address that does not resolve or is not
+ * this machine's ({@link listenError}).
  */
-export async function listening<T>(flag: string, host: string, port: number, start: () => Promise<T>): Promise<T> {
+export async function listening<T>(flag: string, host: string, port: number, start: () => Promise<T>, hostFlag?: string): Promise<T> {
   try {
     return await start();
   } catch (err) {
-    throw listenError(err, flag, host, port);
+    throw listenError(err, flag, host, port, hostFlag);
   }
+}
+
+/** The system's reasons that are the address's fault, not the port's: it does not resolve, or is not this machine's. */
+const ADDRESS_REASONS: ReadonlySet<string> = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EADDRNOTAVAIL']);
+
+/** The flag (or flow file path) of the address each port flag binds to, when it has one. */
+const HOST_FLAGS: Readonly<Record<string, string>> = {
+  '--port': '--host',
+  '--listen': '--bind',
+  '--http': '--http-bind',
+  '--metrics': '--metrics-host',
+  '--stats-port': '--metrics-host',
+};
+
+/**
+ * The flag of the address a listener named by its port flag binds to: `hostFlag` when given, else the one that goes
+ * with `flag` (`--listen`: `--bind`, `--port`: `--host`, a flow file's `/inboundEndpoints/NAME/port`:
+ * `/inboundEndpoints/NAME/host`), else `flag` itself.
+ */
+function addressFlag(flag: string, hostFlag: string | undefined): string {
+  if (hostFlag !== undefined) return hostFlag;
+  if (flag.startsWith('/') && flag.endsWith('/port')) return `${flag.slice(0, -'port'.length)}host`;
+  return HOST_FLAGS[flag] ?? flag;
 }
 
 /**
  * The error of a listener that could not open `host:port`: `ISO8583_ERR_CLI_LISTEN` naming `flag` and the system's
- * reason (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`), with the original error as `cause`. Any other error of a start
- * (not a listening failure: a sequence that cannot be found, say) is returned as it is.
+ * reason (`EADDRINUSE`, `EACCES`), with the original error as `cause`. An address that does not resolve (`ENOTFOUND`,
+ * `EAI_AGAIN`) or is not this machine's (`EADDRNOTAVAIL`) names the flag of the address instead (`hostFlag`, default
+ * the one that goes with `flag`: `--bind` for `--listen`), never the port: the port was never tried. Any other error of
+ * a start (not a listening failure: a sequence that cannot be found, say) is returned as it is.
  */
-export function listenError(err: unknown, flag: string, host: string, port: number): Error {
+export function listenError(err: unknown, flag: string, host: string, port: number, hostFlag?: string): Error {
   const cause = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
   // The inbound endpoint wraps the socket error (ISO8583_ERR_INBOUND_LISTEN, the system code in `cause`).
-  const reason = [cause?.cause?.code, cause?.code].find((c) => typeof c === 'string' && /^E[A-Z]+$/.test(c));
+  const reason = [cause?.cause?.code, cause?.code].find((c) => typeof c === 'string' && /^E[A-Z_]+$/.test(c) && !c.startsWith('ERR_'));
   // Anything else that failed while starting (a sequence that cannot be found, say) keeps its own code and text.
   if (reason === undefined && cause?.code !== 'ISO8583_ERR_INBOUND_LISTEN' && err instanceof Error) return err;
+  if (typeof reason === 'string' && ADDRESS_REASONS.has(reason)) {
+    const named = addressFlag(flag, hostFlag);
+    const why = reason === 'EADDRNOTAVAIL' ? 'not an address of this machine' : 'the address does not resolve';
+    return new Iso8583Error('ISO8583_ERR_CLI_LISTEN', `${named}: cannot listen on ${host}:${port} (${reason}: ${why})`, { field: named, cause: err });
+  }
   return new Iso8583Error('ISO8583_ERR_CLI_LISTEN', `${flag}: cannot listen on ${host}:${port} (${String(reason ?? 'error')})`, {
     field: flag,
     cause: err,
@@ -139,18 +170,25 @@ interface ArgToken {
 }
 
 /**
- * The first argument beyond `maxPositionals` said in an error: the word (when it is a plain word: at most 32 letters,
- * digits, `.`, `_` or `-`, starting with a letter, fewer than 6 digits in all; else its length only, since a hex argument may be a
- * wire image holding a PAN, in EBCDIC `F4F1...` too), and the flag right before it when there is one that took no value (a boolean:
- * `--tls yes`, where `--tls` is given alone), which `flag` names for the error's field.
+ * A word of the command line as an error may say it: quoted when it is a plain word (at most 32 letters, digits, `.`,
+ * `_` or `-`, starting with a letter, fewer than 6 digits in all), else only its length (`a word of 16 characters`),
+ * since a hex argument may be a wire image holding a PAN, in EBCDIC `F4F1...` too. The one home of that rule.
+ */
+export function shownWord(word: string): string {
+  return /^[A-Za-z][A-Za-z0-9._-]{0,31}$/.test(word) && (word.match(/\d/g) ?? []).length < 6 ? `"${word}"` : `a word of ${word.length} characters`;
+}
+
+/**
+ * The first argument beyond `maxPositionals` said in an error: the word ({@link shownWord}), and the flag right before
+ * it when there is one that took no value (a boolean: `--tls yes`, where `--tls` is given alone), which `flag` names
+ * for the error's field.
  */
 function strayWord(tokens: readonly ArgToken[], maxPositionals: number): { text: string; flag?: string } {
   let seen = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as ArgToken;
     if (token.kind !== 'positional' || seen++ < maxPositionals) continue;
-    const word = String(token.value ?? '');
-    const shown = /^[A-Za-z][A-Za-z0-9._-]{0,31}$/.test(word) && (word.match(/\d/g) ?? []).length < 6 ? `"${word}"` : `a word of ${word.length} characters`;
+    const shown = shownWord(String(token.value ?? ''));
     const before = tokens[i - 1];
     if (before?.kind !== 'option' || before.value !== undefined || before.rawName === undefined) return { text: `: ${shown}` };
     const flag = safeFlagName(before.rawName);

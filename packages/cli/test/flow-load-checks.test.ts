@@ -73,8 +73,8 @@ test('flow file – what the connector and inbound validators refuse is refused 
   assert.deepEqual(problemsOf(dir, text), [
     `flow.json:${at(text, '3', '"min"')} /connectors/bank/pool/min: must not be more than pool.max`,
     `flow.json:${at(text, '"AB"')} /connectors/bank/header: must be 0 bytes (headerBytes) in hex`,
-    `flow.json:${at(text, '"./nope.json"')} /connectors/bank/dialect: cannot be loaded (ISO8583_ERR_DIALECT_UNKNOWN)`,
-    `flow.json:${at(text, '"./nope2.xml"')} /inboundEndpoints/pos/dialect: cannot be loaded (ISO8583_ERR_DIALECT_UNKNOWN)`,
+    `flow.json:${at(text, '"./nope.json"')} /connectors/bank/dialect: cannot be loaded: the dialect file cannot be read: ENOENT (ISO8583_ERR_DIALECT_UNKNOWN)`,
+    `flow.json:${at(text, '"./nope2.xml"')} /inboundEndpoints/pos/dialect: cannot be loaded: the dialect file cannot be read: ENOENT (ISO8583_ERR_DIALECT_UNKNOWN)`,
     `flow.json:${at(text, '"not-an-ip"')} /inboundEndpoints/pos/allow/0: is not an IP address or CIDR range`,
   ]);
 });

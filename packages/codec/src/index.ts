@@ -37,6 +37,7 @@ export { BUILTIN_DIALECTS, getDialect } from './dialect/builtin.js';
 export { dialectFromJson } from './dialect/json-dialect.js';
 export type { DialectFromJsonOptions } from './dialect/json-dialect.js';
 export { resolveDialect } from './dialect/resolve.js';
+export { dialectLoadReason } from './dialect/load-reason.js';
 export { relaysBytes, sameDialect } from './dialect/same.js';
 export { dialectFromPackagerXml } from './jpos/packager-xml.js';
 export { toXml, fromXml, MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH, MAX_XML_REFERENCES } from './views/xml.js';

@@ -1,18 +1,38 @@
 /**
  * The `saf` flag of a request to the Fastify plugin's routes (`POST /`, `POST /raw`): read from the query and the JSON
- * body, refused when bad or contradicting, and taken out of the body before its fields are read.
+ * body, refused when bad or contradicting, and taken out of the body before its fields are read. Each of these routes
+ * reads it first, so the check that the query holds only the routes' parameters is here too.
  */
+import { maskFreeText } from '@iso8583/codec';
 import type { FastifyRequest } from 'fastify';
 import { connectorError } from './errors.js';
+
+/** The query parameters of the sending routes: `?saf=` and `?timeout=` (fastify-plugin.ts reads the latter). */
+const QUERY_KEYS: ReadonlySet<string> = new Set(['saf', 'timeout']);
+
+/** The longest query parameter name an error says whole. */
+const MAX_KEY_SHOWN = 64;
 
 /**
  * The `saf` flag of a request: `?saf=true` (or `1`) in the query, or `"saf": true` in a JSON body (beside the fields,
  * or beside `hex` on `/raw`). Given as anything else (`yes`, twice, a string in the body) it is refused with
  * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `saf` (400), never ignored; so is a flag the query and the body give
- * differently (`?saf=true` with `"saf": false`): which one the caller meant (stored, or answered) is unknown.
+ * differently (`?saf=true` with `"saf": false`): which one the caller meant (stored, or answered) is unknown. A query
+ * parameter that is neither `saf` nor `timeout` (`?sfa=true`, `?timout=500`) is refused first, the same way, naming it
+ * (never its value; a card number in the name masked): once ignored, a misspelt `?saf=` sent an advice online.
  */
 export function safOf(request: FastifyRequest, body: unknown): boolean {
-  const raw = (request.query as Record<string, unknown> | undefined)?.saf;
+  const params = request.query as Record<string, unknown> | undefined;
+  if (params !== null && typeof params === 'object') {
+    for (const key of Object.keys(params)) {
+      if (QUERY_KEYS.has(key)) continue;
+      // Said as the client wrote it, but a card number written as a key (`?4761+7390+0101+0010=1`) masked, a long one cut.
+      const field = maskFreeText(key.length > MAX_KEY_SHOWN ? `${key.slice(0, MAX_KEY_SHOWN)}...` : key);
+      const reason = `is not a query parameter of this route (${[...QUERY_KEYS].join(', ')})`;
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, { field, problems: [{ field, code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }] });
+    }
+  }
+  const raw = params?.saf;
   const inBody = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>).saf : undefined;
   const bad = (reason = 'must be true or false'): never => {
     throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, { field: 'saf', problems: [{ field: 'saf', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }] });

@@ -7,10 +7,12 @@ import type { Connector } from './connector.js';
 import type { TransactionRecord } from './transaction-log.js';
 import type { RECORD_TO } from './transaction-record.js';
 import type { IN_TERMINAL_LANE } from './terminal-queue.js';
-import type { Iso8583Error } from '@iso8583/codec';
+import { Iso8583Error, maskFreeText } from '@iso8583/codec';
+import type { FieldProblem } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { markSent } from './request-sent.js';
-import { deadlineProblem } from './timeouts.js';
+import { signalProblem } from './request-abort.js';
+import { deadlineProblem, requestTimeoutProblem } from './timeouts.js';
 
 /** The send option (internal) that is told a request as its connector sends it (see `SendOptions[SENT_AS]`). */
 export const SENT_AS: unique symbol = Symbol('iso8583.sentAs');
@@ -114,13 +116,29 @@ export interface SafSendOptions {
   saf: true;
 }
 
+/** The keys of {@link SendOptions} a caller may give (its symbol keys are internal and never checked here). */
+const SEND_OPTION_KEYS: ReadonlySet<string> = new Set(['timeout', 'deadline', 'signal', 'header', 'answeredBy', 'routedTo', 'saf']);
+
+/** The type each key of {@link SendOptions} must have (`timeout`, `deadline`, `signal` have their own checks). */
+const SEND_OPTION_TYPES: ReadonlyArray<[key: string, reason: string, ok: (value: unknown) => boolean]> = [
+  ['saf', 'must be true or false', (v) => typeof v === 'boolean'],
+  ['header', 'must be a Uint8Array (a Buffer)', (v) => v instanceof Uint8Array],
+  ['answeredBy', 'must be a function', (v) => typeof v === 'function'],
+  ['routedTo', 'must be a function', (v) => typeof v === 'function'],
+];
+
 /**
  * The problem of the send-options argument of `request`, `sendMessage` and `relay` (a connector's, an upstream
- * group's), if any, found before the request is accepted (never written, `sent: 'no'`): anything but an object or
- * `undefined` (`null`, a string, a number, an array) is refused with `ISO8583_ERR_CONNECTOR_OPTIONS` naming `options`
- * (it once threw an uncoded TypeError). With `saf: true`, a bad `deadline` (`deadlineProblem`: a wall-clock time, NaN)
- * is refused too, though a stored request has no use for it: a caller who set one must not silently go without it.
- * The other options of a request are checked as it is accepted (`RequestOutcomes.refused`).
+ * group's), if any, found before the request is accepted (never written, nothing stored, `sent: 'no'`):
+ * - anything but an object or `undefined` (`null`, a string, a number, an array) is refused with
+ *   `ISO8583_ERR_CONNECTOR_OPTIONS` naming `options` (it once threw an uncoded TypeError);
+ * - a key that is no send option (`timout`, `SAF`, `signl`), or `saf`, `header`, `answeredBy`, `routedTo` of the wrong
+ *   type (`saf: 'true'`), is refused with `ISO8583_ERR_CONNECTOR_OPTIONS` naming every such key (never its value), as
+ *   `createConnector` refuses its own: once ignored, a misspelt `saf` sent an advice online (with the host down: failed,
+ *   not stored), a misspelt `signal` lost the caller's abort. A key whose value is `undefined` counts as absent;
+ * - with `saf: true`, a bad `deadline` (`deadlineProblem`: a wall-clock time, NaN), `timeout` or `signal` is refused
+ *   too, though a stored request has no use for them: a caller who set one must not silently go without it.
+ * The other options of a request (`timeout`, `deadline`, `signal`) are checked as it is accepted (`RequestOutcomes.refused`).
  */
 export function sendOptionsProblem(options: unknown): Iso8583Error | undefined {
   if (options === undefined) return undefined;
@@ -128,8 +146,21 @@ export function sendOptionsProblem(options: unknown): Iso8583Error | undefined {
     const reason = `must be an object of send options, or absent (got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options})`;
     return markSent(connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, { field: 'options', problems: [{ field: 'options', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }] }), false);
   }
-  const o = options as SendOptions;
-  const bad = o.saf === true ? deadlineProblem(o.deadline) : undefined;
+  const o = options as Record<string, unknown>;
+  let problems: FieldProblem[] | undefined;
+  for (const key of Object.keys(o)) {
+    if (SEND_OPTION_KEYS.has(key) || o[key] === undefined) continue;
+    // The key as the caller wrote it; a card number made a key by mistake is masked (an error text is logged).
+    (problems ??= []).push({ field: maskFreeText(key), code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason: `is not a send option (${[...SEND_OPTION_KEYS].join(', ')})` });
+  }
+  for (const [key, reason, ok] of SEND_OPTION_TYPES) {
+    if (o[key] !== undefined && !ok(o[key])) (problems ??= []).push({ field: key, code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason });
+  }
+  if (problems !== undefined) {
+    const list = problems.map((p) => `${p.field} (${p.reason})`).join('; ');
+    return markSent(new Iso8583Error('ISO8583_ERR_CONNECTOR_OPTIONS', `invalid send options: ${list}`, { field: problems[0]?.field, problems }), false);
+  }
+  const bad = o.saf === true ? (deadlineProblem(o.deadline) ?? requestTimeoutProblem(o.timeout as number | undefined) ?? signalProblem(o.signal)) : undefined;
   return bad === undefined ? undefined : markSent(bad, false);
 }
 

@@ -3,7 +3,7 @@
  * default), then what a schema cannot check. Runs before any socket opens; an invalid set throws
  * `ISO8583_ERR_CONNECTOR_OPTIONS` naming every offending option and never its value.
  */
-import { createCodec, resolveDialect, reversalMessageProblems } from '@iso8583/codec';
+import { createCodec, dialectLoadReason, resolveDialect, reversalMessageProblems } from '@iso8583/codec';
 import type { Dialect, FieldProblem, LengthHeader, SchemaCheck, SchemaCheckOptions } from '@iso8583/codec';
 import { precompiledSchemaCheck } from '@iso8583/codec/precompiled-check';
 import { PRECOMPILED } from './generated/options-check.js';
@@ -121,8 +121,7 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
         for (const p of reversalMessageProblems(dialect)) problems.push(problem('dialect', `cannot carry a reversal: ${p.reason} (${p.field})`));
       }
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      problems.push(problem('dialect', `cannot be loaded (${typeof code === 'string' ? code : 'invalid'})`));
+      problems.push(problem('dialect', dialectLoadReason(err)));
     }
   }
   if (problems.length > 0) throw optionsError(problems);

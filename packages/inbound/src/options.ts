@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createCodec, schemaCheckError } from '@iso8583/codec';
+import { createCodec, dialectLoadReason, schemaCheckError } from '@iso8583/codec';
 import { precompiledSchemaCheck } from '@iso8583/codec/precompiled-check';
 import { PRECOMPILED } from './generated/options-check.js';
 import type { Dialect, FieldProblem, SchemaCheck, SchemaCheckOptions } from '@iso8583/codec';
@@ -307,8 +307,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     try {
       createCodec(copy.dialect as string | Dialect);
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      problems.push({ field: 'dialect', code: CHECK.code, reason: `cannot be loaded (${typeof code === 'string' ? code : 'invalid'})` });
+      problems.push({ field: 'dialect', code: CHECK.code, reason: dialectLoadReason(err) });
     }
   }
   if (problems.length === 0) {

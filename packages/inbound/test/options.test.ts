@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Iso8583Error } from '@iso8583/codec';
+import type { Dialect } from '@iso8583/codec';
 import { makeCertificates } from '@iso8583/test-support';
 import { createInboundEndpoint, inboundOptionsSchema, validateInboundOptions } from '../src/index.js';
 
@@ -108,10 +109,17 @@ test('inboundOptionsSchema – every option of the schema has a description that
   }
 });
 
-test('createInboundEndpoint – an unknown dialect is an options error naming dialect', () => {
+test('createInboundEndpoint – an unknown dialect is an options error naming dialect, with the codec\'s reason', () => {
   assert.throws(() => createInboundEndpoint({ port: 0, sequence, dialect: 'no-such-dialect' }), (err: Iso8583Error) => {
     assert.equal(err.code, 'ISO8583_ERR_INBOUND_OPTIONS');
     assert.equal(err.field, 'dialect');
+    // What to fix, not only the code: the codec's text (a dialect holds no card data).
+    assert.match(err.message, /dialect \(cannot be loaded: unknown dialect "no-such-dialect": neither built in \(.*\(ISO8583_ERR_DIALECT_UNKNOWN\)\)$/);
+    return true;
+  });
+  const noFields = { name: 'x' } as unknown as Dialect;
+  assert.throws(() => createInboundEndpoint({ port: 0, sequence, dialect: noFields }), (err: Iso8583Error) => {
+    assert.match(String(err.problems?.[0]?.reason), /^cannot be loaded: invalid dialect: .*fields \(must be an object keyed by field number\) \(ISO8583_ERR_DIALECT_INVALID\)$/);
     return true;
   });
 });

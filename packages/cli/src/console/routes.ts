@@ -301,7 +301,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       // terminal's turn, a connection) drops it unsent, as the routes do (untilGone): never sent after the page left.
       const watch = answerWatch(message as MessageInput);
       const send = (signal: AbortSignal) => target.request(message as MessageInput, { routedTo, answeredBy: watch.answeredBy, signal });
-      const response = await untilGone(request, reply, send, logger);
+      const response = await untilGone(request, reply, send, logger, message as MessageInput);
       const dialect = routed ?? ownDialectOf(target) ?? targetDialects.get(name as string) ?? ([...dialects.values()][0] as Dialect);
       let fields: ReturnType<typeof fieldRows>;
       try {
