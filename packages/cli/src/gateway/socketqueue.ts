@@ -6,7 +6,7 @@
  * `--listenHttpPort`, waits 35 s for the bank (`queueTimeout`), holds a terminal's next message until its previous one
  * is answered (`queueLockTerminal`, on unless turned off) and sends no echo test of its own.
  */
-import { cliError } from '../args.js';
+import { cliError, shownWord } from '../args.js';
 import type { GatewayConfig } from './config.js';
 import { GATEWAY_FLAGS } from './flag-rows.js';
 
@@ -44,9 +44,9 @@ const SOCKETQUEUE_BOOLEANS: ReadonlySet<string> = new Set(
  * SocketQueue's boolean names written with a value, as its cfgParams reads them: `--noAutoReversal=true`, and the
  * value as the next word (`--noAutoReversal true`, `--queueLockTerminal false`, which SocketQueue's optimist parser
  * read as booleans). `argv` with `--name=true` (`--name true`) as `--name` and `--name=false` (`--name false`) left
- * out, and the names given `false` (`off`, for the caller to set once the line is parsed). Any other `=` value is
- * refused naming the flag (`ISO8583_ERR_CLI_OPTION`), never read as false; any other next word is left as a word,
- * which the parser refuses naming the flag before it and the word.
+ * out, and the names given `false` (`off`, for the caller to set once the line is parsed). Any other value, `=` or
+ * next word (`--noAutoReversal yes`), is refused naming the flag and the word as `shownWord` says it
+ * (`ISO8583_ERR_CLI_OPTION`: must be true or false), never read as false.
  */
 export function socketQueueBooleanValues(argv: readonly string[]): { argv: string[]; off: string[] } {
   const out: string[] = [];
@@ -66,7 +66,8 @@ export function socketQueueBooleanValues(argv: readonly string[]): { argv: strin
     let value = m[2];
     if (value === undefined) {
       const next = argv[i + 1];
-      if (next !== 'true' && next !== 'false') {
+      // The next flag (or none): given alone, for true. Any other word is its value, as SocketQueue's parser read it.
+      if (next === undefined || next.startsWith('-')) {
         out.push(arg);
         continue;
       }
@@ -75,7 +76,7 @@ export function socketQueueBooleanValues(argv: readonly string[]): { argv: strin
     }
     if (value === 'true') out.push(`--${name}`);
     else if (value === 'false') off.push(name);
-    else throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be true or false (or given alone for true)`, `--${name}`);
+    else throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be true or false (or given alone for true), not ${shownWord(value)}`, `--${name}`);
   }
   return { argv: out, off };
 }
