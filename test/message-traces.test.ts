@@ -158,10 +158,14 @@ describe('the gateway with --log-messages', () => {
     const codec = createCodec('iso87ascii');
     const body = codec.pack(PURCHASE);
     await sendOnce(gw.pos, body);
-    // HTTP: an answered request, a body that is not JSON (400) and a query secret.
+    // HTTP: an answered request, a query secret (not a parameter of the route: refused 400, never sent) and a body
+    // that is not JSON (400).
     const http = `http://${gw.http.host}:${gw.http.port}`;
-    const ok = await fetch(`${http}/?timeout=5000&token=s3cret`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...PURCHASE, '11': '000003' }) });
+    const ok = await fetch(`${http}/?timeout=5000`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...PURCHASE, '11': '000003' }) });
     assert.equal(ok.status, 200);
+    const secret = await fetch(`${http}/?timeout=5000&token=s3cret`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...PURCHASE, '11': '000004' }) });
+    assert.equal(secret.status, 400);
+    assert.ok(!(await secret.text()).includes('s3cret'), 'no query secret in the refusal');
     const bad = await fetch(`${http}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"2":"4111111111111111",' });
     assert.equal(bad.status, 400);
     await bad.text();
@@ -174,7 +178,7 @@ describe('the gateway with --log-messages', () => {
     const pos = lines.filter((l) => l.stan === '000002').map((l) => `${String(l.side)} ${String(l.direction)}`);
     assert.deepEqual(pos, ['pos in', 'upstream out', 'upstream in', 'pos out']);
     const requests = lines.filter((l) => l.method === 'POST');
-    assert.deepEqual(requests.map((l) => [l.url, l.status]), [['/?timeout=5000&token=***', 200], ['/', 400]]);
+    assert.deepEqual(requests.map((l) => [l.url, l.status]), [['/?timeout=5000', 200], ['/?timeout=5000&token=***', 400], ['/', 400]]);
     assert.ok(requests.every((l) => typeof l.ms === 'number'));
     assert.ok(!text.includes('s3cret'), 'no query secret');
     assertNoCardData(text, 'the gateway log');

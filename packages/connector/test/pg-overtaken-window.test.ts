@@ -119,7 +119,7 @@ test('pg: the look-up of a late approval reads its transaction\'s rows by index,
   const plan = await sql<{ 'QUERY PLAN': string }>(noScan, `EXPLAIN ${LATE_APPROVAL}`, [[''], 'TERM0001', '000601', '{}', 600_000]);
   const text = plan.map((r) => r['QUERY PLAN']).join('\n');
   assert.doesNotMatch(text, /Seq Scan on iso8583_saf/, text);
-  assert.match(text, /iso8583_saf_overtaken/, text);
+  assert.match(text, /iso8583_saf_(overtaken|original)/, text);
   // Found by the transaction's fields 41 and 11 in the index, not by reading every row of the upstream's there.
   const conditions = text.split('\n').filter((l) => /Index Cond/.test(l)).join('\n');
   assert.match(conditions, /'41'.*'11'|'11'.*'41'/s, text);

@@ -181,18 +181,9 @@ export function checkUpstreams(
   routesProblem: ListProblem = flagProblem,
 ): void {
   const names = new Set<string>();
-  const addresses = new Map<string, string>();
   for (const [i, u] of upstreams.entries()) {
     const key = `/upstreams/${i}/name`;
     if (names.has(u.name)) throw upstreamsProblem(`upstream name ${JSON.stringify(u.name)} is given twice`, '--upstream', key);
-    // One bank under two names: a request failed over, or a repeat or reversal sent by another node, could reach it as
-    // another upstream's, whose reversals and in-flight records are kept apart.
-    const at = addressKey(u.upstream);
-    const twin = addresses.get(at);
-    if (twin !== undefined) {
-      throw upstreamsProblem(`upstreams ${JSON.stringify(twin)} and ${JSON.stringify(u.name)} have the same address ${u.upstream}: give each bank once`, '--upstream', `/upstreams/${i}/upstream`);
-    }
-    addresses.set(at, u.name);
     // The first of several upstreams also takes over the reversals stored under `upstream` (upstream-options.ts): one
     // of the others named so would have its reversals taken by the first, and sent to that bank.
     if (u.name === 'upstream' && upstreams.length > 1) {
@@ -211,17 +202,6 @@ export function checkUpstreams(
     const at = /^routes\[(\d+)\](?:\.(\w+))?:/.exec(first);
     throw routesProblem(first, '--route', at === null ? '/routes' : `/routes/${at[1]}${at[2] === undefined ? '' : `/${at[2]}`}`);
   }
-}
-
-/**
- * An upstream's `HOST:PORT` as one key per place: the host in lower case, without brackets, and `localhost`, `::1` and
- * `127.0.0.1` one loopback (other `127.x.y.z` addresses are places of their own).
- */
-function addressKey(address: string): string {
-  const colon = address.lastIndexOf(':');
-  let host = (colon < 0 ? address : address.slice(0, colon)).toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  if (host === 'localhost' || host === '::1' || host === '127.0.0.1') host = 'loopback';
-  return `${host}:${colon < 0 ? '' : address.slice(colon + 1)}`;
 }
 
 /** `--upstream` values (each a string) and the file's `upstreams` made one list; `undefined` for today's lone upstream. */
