@@ -40,7 +40,7 @@ export function safQueueHost(seen: SafHost, answerKeys: SafHost['answerKeys'], f
     followUp: (message, response, entry: JournalEntry) => {
       const since = firstUndidNothing(entry);
       const final = answeredOriginal(entry.id);
-      const follows = follow.answered(message, response, entry);
+      const follows = follow.answered(message, response, entry, since);
       if (follows !== undefined || !overtaken.undidNothing(message, response)) return follows;
       // Its original was answered already (the bank answers a request once): no late approval can come, nothing is kept.
       if (final) overtaken.forget(message);
