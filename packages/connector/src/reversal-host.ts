@@ -12,11 +12,14 @@
  */
 import type { Logger } from 'pino';
 import type { JournalEntry, ReversalJournal } from './saf-store.js';
-import type { SafHost } from './saf-event.js';
+import type { SafEvent, SafHost } from './saf-event.js';
 import type { ReversalFollowUp } from './reversal-follow.js';
 import type { OvertakenReversals } from './reversal-overtaken.js';
 import { firstUndidNothing, repeatOf } from './reversal-overtaken.js';
 import type { UndidNothing } from './journal-overtaken.js';
+
+/** The stages of a reversal event that end its entry on this node (its id is forgotten by `answeredOriginal`). */
+const ENDS: ReadonlySet<SafEvent['stage']> = new Set(['answered', 'abandoned', 'expired', 'released']);
 
 /** A journal that keeps the end of a reversal that undid nothing on disk (the file journal: journal-overtaken.ts). */
 interface KeepsOvertaken {
@@ -31,7 +34,8 @@ export function keepsOvertaken(journal: ReversalJournal): journal is ReversalJou
 /**
  * The SAF queue's host: `seen` (the connector's host as the reversals under way watch it), with the connector's
  * `answerKeys` and the `followUp` of `follow` (see the file's opening comment). `answeredOriginal`: whether the original
- * of entry `id` was answered by the host (taken: asked once per answer that ends the entry).
+ * of entry `id` was answered by the host (taken: asked once per answer that ends the entry, and at every end of the
+ * entry here, `ENDS`, so that one given up or released is not remembered for ever).
  */
 export function safQueueHost(seen: SafHost, answerKeys: SafHost['answerKeys'], follow: ReversalFollowUp, overtaken: OvertakenReversals, journal: ReversalJournal, answeredOriginal: (id: string) => boolean): SafHost {
   const keeps = keepsOvertaken(journal) ? journal : undefined;
@@ -49,7 +53,11 @@ export function safQueueHost(seen: SafHost, answerKeys: SafHost['answerKeys'], f
       return undefined;
     },
     safEnded: (end) => seen.safEnded(end),
-    reversalEvent: (event) => seen.reversalEvent(event),
+    reversalEvent: (event) => {
+      // Ended here (answered, given up, or released to another node): nothing asks about its original any more.
+      if (ENDS.has(event.stage)) answeredOriginal(event.id);
+      seen.reversalEvent(event);
+    },
     answerKeys,
     get logger() {
       return seen.logger;
