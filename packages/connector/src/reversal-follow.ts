@@ -30,16 +30,13 @@ import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import type { OvertakenReversals } from './reversal-overtaken.js';
-import { OVERTAKEN_FOR_MS, repeatOf } from './reversal-overtaken.js';
+import { OVERTAKEN_FOR_MS, OWED_EVERY_MS, repeatOf } from './reversal-overtaken.js';
 import type { ReversalsAgain, Retried } from './reversal-again.js';
 
 /** What a reversal's answer that undid nothing finds on its entry's row: another node's late approval, and the repeat's id. */
 type Left = { approval: IsoMessage; againId: string };
 /** What a late approval finds in the shared journal: a reversal of it that undid nothing, its code and the repeat's id. */
 type Found = { reversal: IsoMessage; responseCode: string; againId: string };
-
-/** Milliseconds between two reads of the repeats owed (`ReversalJournal.repeatsOwed`): one minute. */
-const OWED_EVERY_MS = 60_000;
 
 /** The follow-up of reversal answers and late approvals (see the file's opening comment). */
 export class ReversalFollowUp {
