@@ -15,8 +15,8 @@ import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import type { SafEvent, SafHost } from './saf-event.js';
 import type { ReversalFollowUp } from './reversal-follow.js';
 import type { OvertakenReversals } from './reversal-overtaken.js';
-import { firstUndidNothing, repeatOf } from './reversal-overtaken.js';
-import type { UndidNothing } from './journal-overtaken.js';
+import { firstUndidNothing } from './reversal-overtaken.js';
+import type { KeptEnd, UndidNothing } from './journal-overtaken.js';
 
 /** The stages of a reversal event that end its entry on this node (its id is forgotten by `answeredOriginal`). */
 const ENDS: ReadonlySet<SafEvent['stage']> = new Set(['answered', 'abandoned', 'expired', 'released']);
@@ -24,6 +24,7 @@ const ENDS: ReadonlySet<SafEvent['stage']> = new Set(['answered', 'abandoned', '
 /** A journal that keeps the end of a reversal that undid nothing on disk (the file journal: journal-overtaken.ts). */
 interface KeepsOvertaken {
   overtakenEnd(id: string, end: UndidNothing): void;
+  overtakenKept(): KeptEnd[];
 }
 
 /** True when `journal` keeps the ends of reversals that undid nothing (see {@link KeepsOvertaken}). */
@@ -68,19 +69,19 @@ export function safQueueHost(seen: SafHost, answerKeys: SafHost['answerKeys'], f
 /**
  * At a stop with a journal that keeps the ends of reversals that undid nothing (`keepsOvertaken`): every reversal this
  * process remembers so while its original may still be approved is in the journal already (its `done` record), and the
- * next start stores a repeat of it (journal-overtaken.ts). Each is taken from memory, logged at `warn`
- * (`ISO8583_WARN_SAF_OVERTAKEN_KEPT`, no card data) and handed to `left` (counted as left for the next start:
- * `safDepth`, `reversalsPending`). Returns how many.
+ * next start stores a repeat of it (journal-overtaken.ts). The memory is cleared; what the journal keeps (its count,
+ * not the memory's: the next start repeats those) is each logged at `warn` (`ISO8583_WARN_SAF_OVERTAKEN_KEPT`, no card
+ * data) and handed to `left` (counted as left for the next start: `safDepth`, `reversalsPending`). Returns how many.
  */
-export function keptAtStop(overtaken: OvertakenReversals, logger: Logger, left: (entry: JournalEntry) => void): number {
-  const taken = overtaken.takeAll();
-  for (const { reversal, responseCode, at } of taken) {
-    const repeat = repeatOf(reversal);
+export function keptAtStop(overtaken: OvertakenReversals, journal: KeepsOvertaken, logger: Logger, left: (entry: JournalEntry) => void): number {
+  overtaken.takeAll();
+  const kept = journal.overtakenKept();
+  for (const { id, mti, stan, terminal, responseCode, since } of kept) {
     logger.warn(
-      { code: 'ISO8583_WARN_SAF_OVERTAKEN_KEPT', mti: repeat['0'], stan: repeat['11'], terminal: repeat['41'], responseCode },
+      { code: 'ISO8583_WARN_SAF_OVERTAKEN_KEPT', mti, stan, terminal, responseCode },
       'a reversal answered with a code that undid nothing while its original may still be approved: kept in the journal, the next start stores it again as a repeat and sends it',
     );
-    left({ id: `overtaken ${String(repeat['11'])} ${String(repeat['41'])}`, reversal: repeat, at });
+    left({ id, reversal: { '0': mti, '11': stan, '41': terminal }, at: since });
   }
-  return taken.length;
+  return kept.length;
 }
