@@ -7,14 +7,17 @@
  * - the entry's `done` record keeps the answer's code and when the reversal was first answered so (`rc`, `since`: no
  *   card data), as noted just before its end (`FileJournal.overtakenEnd`);
  * - compactions keep such an entry's `add` and `done` records while its original may still be approved (within
- *   `OVERTAKEN_FOR_MS` of `since`), nothing longer, written before the live entries;
+ *   `OVERTAKEN_FOR_MS` of `since`), nothing longer, written before the live entries; at most `OVERTAKEN_MAX` of them,
+ *   as the memory keeps (the oldest dropped, logged once at `error`, `ISO8583_WARN_SAF_OVERTAKEN_LOST`, cause
+ *   `OVERTAKEN_MAX`): a host answering everything `25` for long does not fill the file, nor the next start's queue;
  * - a later `add` of a repeat of a reversal of the same transaction (`0401`, `0421`, `1421`; fields 11 and 41: the
  *   repeat a late approval calls for, the one a stop keeps with another store, or the one a start stored from it)
  *   retires it: a repeat is stored after it already (the memory forgets it then too, reversal-overtaken.ts);
  * - the next start (the journal read back), after a stop of any kind (a crash, or a clean stop: the connector adds no
  *   repeat at its stop with this journal, reversal-host.ts), stores a repeat (`0401`, `1421`, its `at` the first
  *   answer's time, so that its own `25` starts no new window) for each one not retired whose window was still open at
- *   the last `done` the file holds (the latest time the file shows the process alive), logged at `warn`
+ *   the last `done` the file holds (the latest time the file shows the process alive), the newest `OVERTAKEN_MAX` of
+ *   them (a file an older version wrote may hold more: the rest logged once at `error`), logged at `warn`
  *   (`ISO8583_WARN_SAF_OVERTAKEN_REPEATED`). The open's compaction writes the repeats and drops the records they came
  *   from in one rename: once, however many restarts.
  * A journal an older version wrote has no such records: it opens as before.
@@ -22,7 +25,7 @@
 import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { JournalEntry } from './saf-store.js';
-import { OVERTAKEN_FOR_MS, repeatOf } from './reversal-overtaken.js';
+import { OVERTAKEN_FOR_MS, OVERTAKEN_MAX, repeatOf } from './reversal-overtaken.js';
 
 /** What the `done` record of a reversal that undid nothing keeps: its answer's code, and when it was first answered so. */
 export interface UndidNothing {
@@ -64,6 +67,12 @@ export interface RepeatAgain {
   readonly rc: string;
 }
 
+/** The repeats a start stored (`repeats`), and how many more were called for past `OVERTAKEN_MAX` (`dropped`, the oldest). */
+export interface RepeatsAgain {
+  readonly repeats: readonly RepeatAgain[];
+  readonly dropped: number;
+}
+
 /** The replay's side (journal-read.ts): the records of reversals that undid nothing, then the repeats they call for. */
 export class OvertakenReplay {
   private readonly ended = new Map<string, { entry: JournalEntry; end: UndidNothing }>();
@@ -92,24 +101,31 @@ export class OvertakenReplay {
   }
 
   /**
-   * The repeats called for (see the module comment), added to `live` (the live entries read back) as new entries; the
-   * records they came from are not live, so the open's compaction drops them.
+   * The repeats called for (see the module comment), the newest `max` (by `since`), added to `live` (the live entries
+   * read back) as new entries; the records they came from are not live, so the open's compaction drops them (those
+   * past `max` too: `dropped`).
    */
-  finish(live: Map<string, JournalEntry>): RepeatAgain[] {
-    const out: RepeatAgain[] = [];
-    for (const [of, { entry, end }] of this.ended) {
-      if (this.lastDone - end.since > OVERTAKEN_FOR_MS) continue;
+  finish(live: Map<string, JournalEntry>, max = OVERTAKEN_MAX): RepeatsAgain {
+    const open = [...this.ended].filter(([, { end }]) => this.lastDone - end.since <= OVERTAKEN_FOR_MS);
+    const dropped = Math.max(0, open.length - max);
+    if (dropped > 0) open.sort(([, a], [, b]) => a.end.since - b.end.since);
+    const repeats: RepeatAgain[] = [];
+    for (const [of, { entry, end }] of open.slice(dropped)) {
       const again: JournalEntry = { id: againId(of), reversal: repeatOf(entry.reversal), at: end.since, attempts: 0 };
       live.set(again.id, again);
-      out.push({ entry: again, of, rc: end.rc });
+      repeats.push({ entry: again, of, rc: end.rc });
     }
-    return out;
+    return { repeats, dropped };
   }
 }
 
-/** Logs each repeat a start stored (`ISO8583_WARN_SAF_OVERTAKEN_REPEATED`, at `warn`; no card data). */
-export function logRepeatsAgain(logger: Logger, again: readonly RepeatAgain[]): void {
-  for (const { entry, of, rc } of again) {
+/**
+ * Logs each repeat a start stored (`ISO8583_WARN_SAF_OVERTAKEN_REPEATED`, at `warn`; no card data), and those past
+ * `OVERTAKEN_MAX` not stored, once (`ISO8583_WARN_SAF_OVERTAKEN_LOST`, at `error`).
+ */
+export function logRepeatsAgain(logger: Logger, again: RepeatsAgain): void {
+  if (again.dropped > 0) lostPastMax(logger, again.dropped, 'at this start');
+  for (const { entry, of, rc } of again.repeats) {
     const m = entry.reversal;
     logger.warn(
       { code: 'ISO8583_WARN_SAF_OVERTAKEN_REPEATED', id: entry.id, of, mti: m['0'], stan: m['11'], terminal: m['41'], responseCode: rc },
@@ -118,10 +134,35 @@ export function logRepeatsAgain(logger: Logger, again: readonly RepeatAgain[]): 
   }
 }
 
-/** A kept record: the entry's `add` and `done` lines, when it was first answered so, and its transaction. */
+/**
+ * Logs once (at `error`, `ISO8583_WARN_SAF_OVERTAKEN_LOST`, cause `OVERTAKEN_MAX`) that `dropped` reversals that undid
+ * nothing were not kept (`when`): should their originals be approved late, they are NOT reversed. No card data.
+ */
+function lostPastMax(logger: Logger, dropped: number, when: string): void {
+  logger.error(
+    { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOST', cause: 'OVERTAKEN_MAX', max: OVERTAKEN_MAX, dropped },
+    `reversals answered with a code that undid nothing past the ${OVERTAKEN_MAX} the journal keeps were dropped ${when}, the oldest first: should their originals be approved late, they are NOT reversed; check with the host`,
+  );
+}
+
+/** What a stop counts of a kept record (no card data): the repeat the next start stores, and the code. */
+export interface KeptEnd {
+  /** The id of the repeat the next start stores (`againId`). */
+  readonly id: string;
+  /** The repeat's MTI, STAN and terminal. */
+  readonly mti: string;
+  readonly stan: string;
+  readonly terminal: string;
+  readonly responseCode: string;
+  /** When the reversal was first answered with a code that undid nothing. */
+  readonly since: number;
+}
+
+/** A kept record: the entry's `add` and `done` lines (and their bytes), what a stop counts, and its transaction. */
 interface Kept {
   readonly text: string;
-  readonly since: number;
+  readonly bytes: number;
+  readonly end: KeptEnd;
   readonly key: string;
 }
 
@@ -129,11 +170,37 @@ interface Kept {
 export class OvertakenKept {
   /** Ends noted, by entry id, not durable yet: their `done` line once written. */
   private readonly noted = new Map<string, { end: UndidNothing; line: string | undefined }>();
+  /** Kept, oldest first (at most `max`). */
   private readonly kept = new Map<string, Kept>();
+  /** Whether a record past `max` was dropped (logged once). */
+  private dropped = false;
+
+  /**
+   * @param logger Where a record dropped past `max` is logged (once).
+   * @param max Most records kept: `OVERTAKEN_MAX`, as the memory (reversal-overtaken.ts).
+   */
+  constructor(
+    private readonly logger: Logger,
+    private readonly max = OVERTAKEN_MAX,
+  ) {}
 
   /** Records kept. */
   get size(): number {
     return this.kept.size;
+  }
+
+  /** The records kept whose window is open at `now` (those past it dropped): what the next start repeats. */
+  ends(now: number): KeptEnd[] {
+    this.expire(now);
+    return [...this.kept.values()].map((k) => k.end);
+  }
+
+  /** The bytes a compaction at `now` writes of the records kept (those past their window dropped). */
+  bytes(now: number): number {
+    this.expire(now);
+    let out = 0;
+    for (const k of this.kept.values()) out += k.bytes;
+    return out;
   }
 
   /** The end of entry `id` about to be journaled undid nothing (`end`): its `done` record says so. */
@@ -164,9 +231,28 @@ export class OvertakenKept {
       if (n === undefined || n.line === undefined || changes[i] !== undefined) continue;
       this.noted.delete(id);
       const add = live.get(id);
-      const key = add === undefined ? undefined : overtakenKey((JSON.parse(add) as { reversal: IsoMessage }).reversal);
-      if (add !== undefined && key !== undefined) this.kept.set(id, { text: `${add}\n${n.line}\n`, since: n.end.since, key });
+      const reversal = add === undefined ? undefined : (JSON.parse(add) as { reversal: IsoMessage }).reversal;
+      const key = reversal === undefined ? undefined : overtakenKey(reversal);
+      if (add === undefined || reversal === undefined || key === undefined) continue;
+      const text = `${add}\n${n.line}\n`;
+      const repeat = repeatOf(reversal);
+      const end = { id: againId(id), mti: String(repeat['0']), stan: String(repeat['11'] ?? ''), terminal: String(repeat['41'] ?? ''), responseCode: n.end.rc, since: n.end.since };
+      this.kept.set(id, { text, bytes: Buffer.byteLength(text), end, key });
+      if (this.kept.size > this.max) this.dropOldest();
     }
+  }
+
+  /** Drops the oldest record kept (past `max`), logged once. */
+  private dropOldest(): void {
+    this.kept.delete(this.kept.keys().next().value as string);
+    if (this.dropped) return;
+    this.dropped = true;
+    lostPastMax(this.logger, 1, 'while running (more may follow, not logged)');
+  }
+
+  /** Drops the records whose window closed at `now`. */
+  private expire(now: number): void {
+    for (const [id, k] of this.kept) if (now - k.end.since > OVERTAKEN_FOR_MS) this.kept.delete(id);
   }
 
   /** An entry `reversal` was stored (durable): when it repeats a reversal, a kept record of its transaction is retired. */
@@ -178,11 +264,9 @@ export class OvertakenKept {
 
   /** The text a compaction writes of the records kept (before the live entries); those past their window dropped. */
   text(now: number): string {
+    this.expire(now);
     let out = '';
-    for (const [id, k] of this.kept) {
-      if (now - k.since > OVERTAKEN_FOR_MS) this.kept.delete(id);
-      else out += k.text;
-    }
+    for (const k of this.kept.values()) out += k.text;
     return out;
   }
 }

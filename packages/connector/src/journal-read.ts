@@ -34,7 +34,7 @@ import type { JournalEntry } from './journal.js';
 import { quarantine } from './journal-quarantine.js';
 import { blankEnd, readJournalFile } from './journal-tail.js';
 import { OvertakenReplay, logRepeatsAgain, undidNothingOf } from './journal-overtaken.js';
-import type { RepeatAgain } from './journal-overtaken.js';
+import type { RepeatsAgain } from './journal-overtaken.js';
 
 /** A line of the file that is not a record. */
 export interface BadLine {
@@ -69,7 +69,7 @@ export interface JournalContents {
   /** Byte offsets of records damaged in their checksum only, mended and replayed (journal-damage.ts). */
   mended: number[];
   /** The repeats stored for reversals that undid nothing (journal-overtaken.ts), among `live` too. */
-  again: RepeatAgain[];
+  again: RepeatsAgain;
   /**
    * The file ends right after a record, without the blank line every journal file ends with (it is preallocated, and
    * grown ahead of its records): it was cut short at a line's end, so records after it may be lost.

@@ -26,7 +26,7 @@ import { addJsonLine, addLine, attemptLine, doneLine, flat } from './journal-rec
 import { JournalWrites } from './journal-writes.js';
 import type { Batch, JournalWriteStats } from './journal-batch.js';
 import { OvertakenKept } from './journal-overtaken.js';
-import type { UndidNothing } from './journal-overtaken.js';
+import type { KeptEnd, UndidNothing } from './journal-overtaken.js';
 import type { JournalEntry, JournalHalt, JournalOutcome, ReversalJournal } from './saf-store.js';
 
 export type { JournalWriteStats } from './journal-batch.js';
@@ -58,7 +58,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   /** The open running or done (never rejects): `close` waits for it. */
   private opening: Promise<void> | undefined;
   /** The reversals that undid nothing, kept on disk while their original may still be approved (journal-overtaken.ts). */
-  private readonly overtaken = new OvertakenKept();
+  private readonly overtaken: OvertakenKept;
 
   constructor(
     readonly dir: string,
@@ -68,6 +68,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     super(join(dir, JOURNAL_FILE), o);
     this.compactInterval = o.compactInterval;
     this.spare = new SpareFile(`${this.path}.next`, this.preallocate, this.logger);
+    this.overtaken = new OvertakenKept(this.logger);
   }
 
   /** Entries added and not yet done (durable state). */
@@ -174,6 +175,14 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     this.overtaken.note(id, end);
   }
 
+  /**
+   * The ends of reversals that undid nothing the journal keeps now (their window open; at most `OVERTAKEN_MAX`): the
+   * repeats the next start stores (no card data). What a stop counts as left (reversal-host.ts `keptAtStop`).
+   */
+  overtakenKept(): KeptEnd[] {
+    return this.overtaken.ends(Date.now());
+  }
+
   /** `add` of a reversal given as its JSON text (see `ReversalJournal.addJson`): the same line, no message object. */
   addJson(id: string, reversalJson: string, at: number): Promise<void> {
     // The caller keeps the text until the original's outcome is known: made flat here, in place, it is kept as one
@@ -227,11 +236,12 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     // One last compaction (the `compactInterval` one, crash-safe as it is) when entries were marked done since the last
     // one: an answered request's card data does not stay in the file after a clean stop. Its failure is logged; the
     // records stay, and the next open compacts them. Not once stopped, never opened, or with `compactInterval` 0; nor
-    // without a spare file the compaction would take (none ready, or too small for the live entries by the
-    // compaction's own rule, `spareFits`: it would write the whole preallocated part in the stop), which is logged at
+    // without a spare file the compaction would take (none ready, or too small for the live entries and the records
+    // kept of reversals that undid nothing by the compaction's own rule, `spareFits`: it would write the whole
+    // preallocated part in the stop), which is logged at
     // info: the answered records stay until the next open compacts them.
     if (this.compactInterval > 0 && this.handle !== undefined && !this.isStopped && this.due.doneSince > 0) {
-      if ((await this.spare.whenReady()) && spareFits(this.live.bytes, this.spare) && !this.isStopped) {
+      if ((await this.spare.whenReady()) && spareFits(this.live.bytes + this.overtaken.bytes(Date.now()), this.spare) && !this.isStopped) {
         await this.compact();
         this.due.stop();
         await idle();

@@ -30,16 +30,13 @@ import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import type { OvertakenReversals } from './reversal-overtaken.js';
-import { OVERTAKEN_FOR_MS, firstUndidNothing, repeatOf } from './reversal-overtaken.js';
+import { OVERTAKEN_FOR_MS, OWED_EVERY_MS, repeatOf } from './reversal-overtaken.js';
 import type { ReversalsAgain, Retried } from './reversal-again.js';
 
 /** What a reversal's answer that undid nothing finds on its entry's row: another node's late approval, and the repeat's id. */
 type Left = { approval: IsoMessage; againId: string };
 /** What a late approval finds in the shared journal: a reversal of it that undid nothing, its code and the repeat's id. */
 type Found = { reversal: IsoMessage; responseCode: string; againId: string };
-
-/** Milliseconds between two reads of the repeats owed (`ReversalJournal.repeatsOwed`): one minute. */
-const OWED_EVERY_MS = 60_000;
 
 /** The follow-up of reversal answers and late approvals (see the file's opening comment). */
 export class ReversalFollowUp {
@@ -66,10 +63,10 @@ export class ReversalFollowUp {
    * The SAF queue's `followUp`: attempt `sent` of `entry` was answered `response`, which ends the entry (not recorded
    * yet). The reversal a late approval already calls for is stored first (or handed back, to send in place); with a
    * shared journal, a code that undid nothing is written to the entry's row first (a late approval another node left
-   * there is reversed from here). It is first answered so at `firstUndidNothing(entry)`, from which its window runs.
+   * there is reversed from here). `since`: when it was first answered so (`firstUndidNothing(entry)`, computed once by
+   * the caller, reversal-host.ts), from which its window runs.
    */
-  answered(sent: IsoMessage, response: IsoMessage, entry: Pick<JournalEntry, 'id' | 'reversal' | 'at'>): Promise<IsoMessage | undefined> | undefined {
-    const since = firstUndidNothing(entry);
+  answered(sent: IsoMessage, response: IsoMessage, entry: Pick<JournalEntry, 'id'>, since: number): Promise<IsoMessage | undefined> | undefined {
     const shared = this.journal.undidNothing !== undefined && this.overtaken.undidNothing(sent, response);
     const again = this.overtaken.answered(sent, response, !shared, since);
     if (again !== undefined) return this.again.store(again, true);

@@ -12,15 +12,19 @@
  */
 import type { Logger } from 'pino';
 import type { JournalEntry, ReversalJournal } from './saf-store.js';
-import type { SafHost } from './saf-event.js';
+import type { SafEvent, SafHost } from './saf-event.js';
 import type { ReversalFollowUp } from './reversal-follow.js';
 import type { OvertakenReversals } from './reversal-overtaken.js';
-import { firstUndidNothing, repeatOf } from './reversal-overtaken.js';
-import type { UndidNothing } from './journal-overtaken.js';
+import { firstUndidNothing } from './reversal-overtaken.js';
+import type { KeptEnd, UndidNothing } from './journal-overtaken.js';
+
+/** The stages of a reversal event that end its entry on this node (its id is forgotten by `answeredOriginal`). */
+const ENDS: ReadonlySet<SafEvent['stage']> = new Set(['answered', 'abandoned', 'expired', 'released']);
 
 /** A journal that keeps the end of a reversal that undid nothing on disk (the file journal: journal-overtaken.ts). */
 interface KeepsOvertaken {
   overtakenEnd(id: string, end: UndidNothing): void;
+  overtakenKept(): KeptEnd[];
 }
 
 /** True when `journal` keeps the ends of reversals that undid nothing (see {@link KeepsOvertaken}). */
@@ -31,7 +35,8 @@ export function keepsOvertaken(journal: ReversalJournal): journal is ReversalJou
 /**
  * The SAF queue's host: `seen` (the connector's host as the reversals under way watch it), with the connector's
  * `answerKeys` and the `followUp` of `follow` (see the file's opening comment). `answeredOriginal`: whether the original
- * of entry `id` was answered by the host (taken: asked once per answer that ends the entry).
+ * of entry `id` was answered by the host (taken: asked once per answer that ends the entry, and at every end of the
+ * entry here, `ENDS`, so that one given up or released is not remembered for ever).
  */
 export function safQueueHost(seen: SafHost, answerKeys: SafHost['answerKeys'], follow: ReversalFollowUp, overtaken: OvertakenReversals, journal: ReversalJournal, answeredOriginal: (id: string) => boolean): SafHost {
   const keeps = keepsOvertaken(journal) ? journal : undefined;
@@ -40,7 +45,7 @@ export function safQueueHost(seen: SafHost, answerKeys: SafHost['answerKeys'], f
     followUp: (message, response, entry: JournalEntry) => {
       const since = firstUndidNothing(entry);
       const final = answeredOriginal(entry.id);
-      const follows = follow.answered(message, response, entry);
+      const follows = follow.answered(message, response, entry, since);
       if (follows !== undefined || !overtaken.undidNothing(message, response)) return follows;
       // Its original was answered already (the bank answers a request once): no late approval can come, nothing is kept.
       if (final) overtaken.forget(message);
@@ -49,7 +54,11 @@ export function safQueueHost(seen: SafHost, answerKeys: SafHost['answerKeys'], f
       return undefined;
     },
     safEnded: (end) => seen.safEnded(end),
-    reversalEvent: (event) => seen.reversalEvent(event),
+    reversalEvent: (event) => {
+      // Ended here (answered, given up, or released to another node): nothing asks about its original any more.
+      if (ENDS.has(event.stage)) answeredOriginal(event.id);
+      seen.reversalEvent(event);
+    },
     answerKeys,
     get logger() {
       return seen.logger;
@@ -60,19 +69,19 @@ export function safQueueHost(seen: SafHost, answerKeys: SafHost['answerKeys'], f
 /**
  * At a stop with a journal that keeps the ends of reversals that undid nothing (`keepsOvertaken`): every reversal this
  * process remembers so while its original may still be approved is in the journal already (its `done` record), and the
- * next start stores a repeat of it (journal-overtaken.ts). Each is taken from memory, logged at `warn`
- * (`ISO8583_WARN_SAF_OVERTAKEN_KEPT`, no card data) and handed to `left` (counted as left for the next start:
- * `safDepth`, `reversalsPending`). Returns how many.
+ * next start stores a repeat of it (journal-overtaken.ts). The memory is cleared; what the journal keeps (its count,
+ * not the memory's: the next start repeats those) is each logged at `warn` (`ISO8583_WARN_SAF_OVERTAKEN_KEPT`, no card
+ * data) and handed to `left` (counted as left for the next start: `safDepth`, `reversalsPending`). Returns how many.
  */
-export function keptAtStop(overtaken: OvertakenReversals, logger: Logger, left: (entry: JournalEntry) => void): number {
-  const taken = overtaken.takeAll();
-  for (const { reversal, responseCode, at } of taken) {
-    const repeat = repeatOf(reversal);
+export function keptAtStop(overtaken: OvertakenReversals, journal: KeepsOvertaken, logger: Logger, left: (entry: JournalEntry) => void): number {
+  overtaken.takeAll();
+  const kept = journal.overtakenKept();
+  for (const { id, mti, stan, terminal, responseCode, since } of kept) {
     logger.warn(
-      { code: 'ISO8583_WARN_SAF_OVERTAKEN_KEPT', mti: repeat['0'], stan: repeat['11'], terminal: repeat['41'], responseCode },
+      { code: 'ISO8583_WARN_SAF_OVERTAKEN_KEPT', mti, stan, terminal, responseCode },
       'a reversal answered with a code that undid nothing while its original may still be approved: kept in the journal, the next start stores it again as a repeat and sends it',
     );
-    left({ id: `overtaken ${String(repeat['11'])} ${String(repeat['41'])}`, reversal: repeat, at });
+    left({ id, reversal: { '0': mti, '11': stan, '41': terminal }, at: since });
   }
-  return taken.length;
+  return kept.length;
 }

@@ -21,6 +21,18 @@ import { isReversible } from './reversal-message.js';
 export const OVERTAKEN_MAX = 1000;
 /** Milliseconds an overtaken reversal is remembered: a late approval after that is logged as before. Ten minutes. */
 export const OVERTAKEN_FOR_MS = 600_000;
+/** Milliseconds between two reads of the repeats a shared journal says are owed (`ReversalJournal.repeatsOwed`): one minute. */
+export const OWED_EVERY_MS = 60_000;
+/**
+ * Milliseconds a shared journal's row of a reversal that undid nothing (and of the repeat a late approval called for,
+ * `<id>.again`) counts, from its end: for the repeats owed (pg/overtaken-sql.ts `REPEATS_OWED`) and for the purge
+ * (pg/saf-sql.ts `PURGE`, whatever `purgeAfter`). A late approval's look-up, tried again for `OVERTAKEN_FOR_MS` from its
+ * arrival, looks back `OVERTAKEN_FOR_MS` from that arrival: it may leave an approval on a row ended up to twice
+ * `OVERTAKEN_FOR_MS` before, and a node may die right after; the next read of the repeats owed (every `OWED_EVERY_MS`,
+ * one missed read allowed) must still find the row. The repeat's row outlives its parent's window the same way (it
+ * ends later), so that read never stores a second repeat. Twenty-two minutes.
+ */
+export const OWED_FOR_MS = 2 * OVERTAKEN_FOR_MS + 2 * OWED_EVERY_MS;
 
 /** The reversal a late approval calls for, and why (for the log line). */
 export interface ReversalAgain {

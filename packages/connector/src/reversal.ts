@@ -383,7 +383,7 @@ export class ReversalManager {
     // A reversal that undid nothing while its original may still be approved: kept for the next start, by the journal
     // itself when it keeps such ends (the file journal, reversal-host.ts), else journaled again as a repeat now.
     if (this.destroying !== undefined) this.follow.loseAtStop();
-    else if (keepsOvertaken(this.journal)) keptAtStop(this.overtaken, this.host.logger, (entry) => this.queue.figures.keep(entry));
+    else if (keepsOvertaken(this.journal)) keptAtStop(this.overtaken, this.journal, this.host.logger, (entry) => this.queue.figures.keep(entry));
     else await this.follow.keepAtStop((message, at) => this.add({ ...entryOf(message, entryId()), at }));
     await (this.destroying ?? this.journal.close());
   }

@@ -52,3 +52,63 @@ test('a late approval whose code a node found before it stopped, its repeat not 
   assert.deepEqual(rows, [{ id: 'r1', outcome: 'reversed', mti: '0400' }, { id: 'r1.again', outcome: 'reversed', mti: '0401' }]);
   assert.deepEqual(sent, ['0401'], 'one repeat sent');
 });
+
+/** Sets `done_at` of the rows `ids` to `ms` before now, on the database's clock. */
+async function endedAgo(url: string, ids: readonly string[], ms: number): Promise<void> {
+  await sql(url, "UPDATE iso8583_saf SET done_at = now() - $2 * interval '1 millisecond' WHERE id = ANY($1::text[])", [ids, ms]);
+}
+
+test('an approval left on a row ended 9m50s before, its node gone before the repeat, is still owed a minute later and kept past purgeAfter', async (t) => {
+  const cluster = await startPostgres();
+  const url = cluster.createDatabase('overtaken_owed_late');
+  const sent: string[] = [];
+  const peer = await startPeer((r, p) => {
+    sent.push(String(r.message['0']));
+    p.send(r.socket, answer(r.message));
+  });
+  const stopped = new PgJournal({ url, lease: 10_000, owner: 'node-x' });
+  // Default purgeAfter (10 min); renewals (and purges) every 2 s.
+  const journal = new PgJournal({ url, lease: 6_000, owner: 'node-y' });
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: peer.port,
+    requestTimeout: 300,
+    reversal: { enabled: true, journal, retryInterval: 300 },
+    transactionLog: false,
+  });
+  t.after(async () => {
+    await connector.destroy();
+    await stopped.close();
+    await peer.close();
+    cluster.destroy();
+  });
+  await stopped.open();
+  await stopped.add({ id: 'r1', reversal, at: Date.now() });
+  await stopped.attempt('r1', 1);
+  assert.equal(await stopped.undidNothing('r1', '25'), undefined);
+  await stopped.done('r1', 'reversed');
+  // The late approval is looked up 9m50s after the 25 (a retried look-up may go up to twice that): the code is found.
+  await endedAgo(url, ['r1'], 590_000);
+  assert.equal((await stopped.lateApproval(approval))?.againId, 'r1.again');
+  // Node X dies before storing the repeat; the next read of the repeats owed comes a minute later, past 10 minutes.
+  await endedAgo(url, ['r1'], 650_000);
+  await connector.connect();
+  const rows = await waitUntil(async () => {
+    const all = await sql<{ id: string; outcome: string | null; mti: string }>(url, "SELECT id, outcome, entry->'reversal'->>'0' AS mti FROM iso8583_saf ORDER BY created_at");
+    return all.length === 2 && all.every((r) => r.outcome === 'reversed') ? all : undefined;
+  }, { what: 'the repeat owed (approval found 9m50s after the 25, read at 10m50s) to be stored and answered', timeoutMs: 20_000 });
+  assert.deepEqual(rows, [{ id: 'r1', outcome: 'reversed', mti: '0400' }, { id: 'r1.again', outcome: 'reversed', mti: '0401' }]);
+  assert.deepEqual(sent, ['0401'], 'one repeat sent');
+
+  // Both rows ended 21 minutes ago: a purge runs (a row without a code, as old, goes), the two stay (a second read
+  // finds the repeat stored: no second 0401).
+  await stopped.add({ id: 'p1', reversal: { ...reversal, '11': '000902' }, at: Date.now() });
+  await stopped.done('p1', 'reversed');
+  await endedAgo(url, ['r1', 'r1.again', 'p1'], 21 * 60_000);
+  await waitUntil(async () => (await sql(url, "SELECT id FROM iso8583_saf WHERE id = 'p1'")).length === 0 || undefined, { what: 'a purge of the plain row', timeoutMs: 20_000 });
+  assert.deepEqual((await sql<{ id: string }>(url, 'SELECT id FROM iso8583_saf ORDER BY id')).map((r) => r.id), ['r1', 'r1.again'], 'kept past purgeAfter');
+  // Past OWED_FOR_MS (22 min), both go.
+  await endedAgo(url, ['r1', 'r1.again'], 23 * 60_000);
+  await waitUntil(async () => (await sql(url, 'SELECT id FROM iso8583_saf')).length === 0 || undefined, { what: 'the purge of both rows past 22 minutes', timeoutMs: 20_000 });
+  assert.deepEqual(sent, ['0401'], 'still one repeat sent');
+});

@@ -8,7 +8,7 @@
  */
 import type pg from 'pg';
 import { FORGET, PURGE, RENEW, REOPEN } from './saf-sql.js';
-import { OVERTAKEN_FOR_MS } from '../reversal-overtaken.js';
+import { OWED_FOR_MS } from '../reversal-overtaken.js';
 import { PURGE_OWNERS } from './owner-lock-sql.js';
 import { PgJournalGroup } from './journal-group.js';
 import type { PgJournalOptions } from './journal-options.js';
@@ -227,7 +227,7 @@ export abstract class PgJournalRenewal extends PgJournalGroup {
           if (this.letGoRenewed(meanwhile, renewed as Map<string, string>)) await this.releaseLetGo();
         }
       }
-      await pool.query(PURGE, [this.purgeAfter, OVERTAKEN_FOR_MS]);
+      await pool.query(PURGE, [this.purgeAfter, OWED_FOR_MS]);
       await pool.query(PURGE_OWNERS);
       await this.stranded?.due(pool);
       if (this.down) this.logger.info('the store is reachable again');

@@ -53,7 +53,7 @@ import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.j
 import { migrate } from './migrations.js';
 import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
 import { LATE_APPROVAL, REPEATS_OWED, UNDID_NOTHING, againId } from './overtaken-sql.js';
-import { OVERTAKEN_FOR_MS } from '../reversal-overtaken.js';
+import { OVERTAKEN_FOR_MS, OWED_FOR_MS } from '../reversal-overtaken.js';
 import { createPgPool, maskUrl, storeCause } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
@@ -329,7 +329,7 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
    * A late approval (its kept fields `approval`: MTI, STAN, terminal, response code, amounts) of a transaction whose
    * reversal this node does not remember (see `ReversalJournal.lateApproval`): takes, once across the nodes, the code of
    * a reversal of it that undid nothing (done within `OVERTAKEN_FOR_MS`, whatever `purgeAfter`: the purge keeps such a
-   * row that long, and an older one of the terminal's STAN is another transaction's; or about to end) and resolves with that reversal and
+   * row longer, `OWED_FOR_MS`, and an older one of the terminal's STAN is another transaction's; or about to end) and resolves with that reversal and
    * code; else leaves the approval on its transaction's pending entry, if any, and resolves `undefined`
    * (overtaken-sql.ts, `LATE_APPROVAL`). `within`: how far back (ms) a code counts, default `OVERTAKEN_FOR_MS` (a try
    * made later counts from the approval's arrival). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
@@ -354,7 +354,7 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
    */
   async repeatsOwed(): Promise<Array<{ reversal: IsoMessage; responseCode: string; approval: IsoMessage; againId: string }>> {
     try {
-      const { rows } = await this.ready().query<{ id: string; reversal: string; code: string; approval: string }>(REPEATS_OWED, [this.claims, OVERTAKEN_FOR_MS]);
+      const { rows } = await this.ready().query<{ id: string; reversal: string; code: string; approval: string }>(REPEATS_OWED, [this.claims, OWED_FOR_MS]);
       return rows.map((r) => ({ reversal: JSON.parse(r.reversal) as IsoMessage, responseCode: r.code, approval: JSON.parse(r.approval) as IsoMessage, againId: againId(r.id) }));
     } catch (err) {
       throw this.failure('cannot read the repeats late approvals call for', err);

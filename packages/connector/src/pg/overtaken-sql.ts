@@ -47,8 +47,9 @@ export function againId(id: string): string {
 /**
  * A late approval of the transaction (its kept fields `$4`, JSON) reached this node, which remembers no reversal of
  * it: a reversal entry of the transaction answered with a code that undid nothing (`reversed`, `undid_nothing` set,
- * done less than `$5` ms ago: `OVERTAKEN_FOR_MS`, the while a node's memory keeps one and the purge
- * keeps its row, whatever `purgeAfter`: an older row of the terminal's STAN is another transaction's), or pending
+ * done less than `$5` ms ago: `OVERTAKEN_FOR_MS`, the while a node's memory keeps one, or up to twice that for a try
+ * made later, `OVERTAKEN_FOR_MS` from the approval's arrival; the purge keeps the row `OWED_FOR_MS`, whatever
+ * `purgeAfter`: an older row of the terminal's STAN is another transaction's), or pending
  * with that code written (its end not recorded yet), has the code returned with the entry's reversal (JSON text) and
  * its row's `id`: the node stores the repeat as entry `againId(id)`. Whatever it finds, the approval is left on the row
  * (`late_approval`), and the code stays: a node that stops before the repeat's store is durable loses nothing (any
@@ -66,9 +67,10 @@ export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
 
 /**
  * The repeats owed (at most 100): reversal entries under the upstream keys `$1` answered with a code that undid nothing
- * (`reversed`, `undid_nothing` set) less than `$2` ms ago (`OVERTAKEN_FOR_MS`) on whose row a late approval was left
- * (`LATE_APPROVAL`) and whose repeat (`againId`) is not stored: the node that found the code stopped before that store
- * was durable. Read with the row's `id`, its reversal and the approval (JSON text): any node stores the repeat, under
+ * (`reversed`, `undid_nothing` set) less than `$2` ms ago (`OWED_FOR_MS`: a retried look-up may leave an approval on a
+ * row ended up to twice `OVERTAKEN_FOR_MS` before, and the next read is up to a minute later) on whose row a late
+ * approval was left (`LATE_APPROVAL`) and whose repeat (`againId`) is not stored: the node that found the code stopped
+ * before that store was durable. Read with the row's `id`, its reversal and the approval (JSON text): any node stores the repeat, under
  * the one id (a node storing it at the same time finds it stored).
  */
 export const REPEATS_OWED = `SELECT s.id, (s.entry->'reversal')::text AS reversal, s.undid_nothing AS code, s.late_approval::text AS approval

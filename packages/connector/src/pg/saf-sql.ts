@@ -227,9 +227,10 @@ export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = CASE WHEN s.att
 /**
  * Deletes the rows done more than `$1` ms ago (`purgeAfter`); a row holding the code of a reversal that undid nothing
  * (`undid_nothing`, overtaken-sql.ts), and the repeat a late approval called for (its id `againId`, ending in
- * `AGAIN_SUFFIX`), at least `$2` ms (`OVERTAKEN_FOR_MS`): a late approval that comes meanwhile, on any node, is reversed,
- * as a node's memory would keep it (with `purgeAfter` 0 it was gone at once), and a second copy of it (banks resend)
- * finds its repeat stored (`add` resolves `'exists'`), never sending a second.
+ * `AGAIN_SUFFIX`), at least `$2` ms (`OWED_FOR_MS`, the same as `REPEATS_OWED`'s): a late approval that comes meanwhile,
+ * on any node, is reversed, as a node's memory would keep it (with `purgeAfter` 0 it was gone at once), one left on the
+ * row by a node that died before storing its repeat is still owed at the next read, and a second copy of it (banks
+ * resend), or that read, finds its repeat stored (`add` resolves `'exists'`), never sending a second.
  */
 export const PURGE = `DELETE FROM iso8583_saf
   WHERE done_at < now() - $1::float8 * interval '1 millisecond'
