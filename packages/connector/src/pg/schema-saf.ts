@@ -127,7 +127,7 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     // row's: stored once);
     // `late_approval` the approval's kept fields (MTI, STAN, terminal, response code, amounts: no card data) when it
     // came while the entry was pending, read by the node whose reversal is answered. Rows last `purgeAfter`, as
-    // before (one holding a code at least `OVERTAKEN_FOR_MS`). `iso8583_saf_overtaken` finds the rows of a transaction
+    // before (one holding a code, and its `.again` repeat, at least `OWED_FOR_MS`). `iso8583_saf_overtaken` finds the rows of a transaction
     // holding either (a done row is in no other index of its transaction). Nullable, added without a rewrite: a node of version 7 still running writes neither and reads neither
     // (its late approvals are handled in its memory only, as before); one starting after this step is refused (a newer
     // schema).
