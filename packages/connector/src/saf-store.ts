@@ -191,6 +191,43 @@ export interface ReversalJournal {
    * stores it). Read at the start and every minute.
    */
   repeatsOwed?(): Promise<Array<{ reversal: IsoMessage; responseCode: string; approval: IsoMessage; againId: string }>>;
+  /**
+   * Optional, for a journal that several nodes share (PostgreSQL), with `sameStore`, `guardAcross` and
+   * `originalUpstream`: the upstream keys its entries are added and claimed under (its upstream's, then former ones).
+   */
+  readonly claims?: readonly string[];
+  /**
+   * Optional, with `originalUpstream`: true when `other` keeps its entries in the same store as this one (PostgreSQL:
+   * the same `url`, compared as given, or the same `pool`). An upstream group asks the store where an original went only
+   * when every member's journal that has one shares it; else it asks none (as a group without a store).
+   */
+  sameStore?(other: ReversalJournal): boolean;
+  /**
+   * Optional, with `originalUpstream`: widens the guard of `addOriginal` to the upstream keys `keys` (an upstream
+   * group's others): a transaction pending under any of them, on any node, refuses its request here too.
+   */
+  guardAcross?(keys: readonly string[]): void;
+  /**
+   * Optional, for a journal that several nodes share (PostgreSQL): the upstream key the most recent original of the
+   * transaction `asked` went to by the store's records (any node's), `undefined` when none is recorded; rejects with
+   * `ISO8583_ERR_CONNECTOR_STORE` when the store cannot answer. An upstream group asks it for a reversal's, an advice's
+   * or a repeat's original that it does not remember.
+   */
+  originalUpstream?(asked: OriginalAsked): Promise<string | undefined>;
+}
+
+/** What {@link ReversalJournal.originalUpstream} looks for: a transaction's terminal, STAN, and (when known) acquirer and card. */
+export interface OriginalAsked {
+  /** The upstream keys to look under (every upstream of the group, each with its former keys). */
+  readonly keys: readonly string[];
+  /** Field 41, as each upstream's dialect puts it on the wire (padded: match-key.ts `wireValue`). */
+  readonly terminals: readonly string[];
+  /** Field 11 of the original, as each upstream's dialect puts it on the wire. */
+  readonly stans: readonly string[];
+  /** Field 32, when the message has it. */
+  readonly acquirer: string | undefined;
+  /** Field 2, when the message has it (a parameter of the statement only: never logged, never returned). */
+  readonly card: string | undefined;
 }
 
 /** The SAF queue's store: the same interface as {@link ReversalJournal}. */

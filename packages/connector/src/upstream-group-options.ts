@@ -31,9 +31,11 @@ export interface UpstreamGroupOptions {
    * retransmissions to the same upstream, the least recently sent forgotten first (an original sent again moves up).
    * One it does not remember (a restart, another node, older) is looked for, for a reversal, an advice or a repeat, in
    * the shared PostgreSQL store of its upstreams' journals when there is one (any node's originals, until `purgeAfter`
-   * after their end); not found, a reversal or advice goes by the routes, else an advice to the first upstream
-   * (never to another bank by the strategy), a reversal to each upstream in turn while it answers "original not found"
-   * (25), and a repeat by the strategy. Default: 100000.
+   * after their end; asked only when every upstream journaling in PostgreSQL does so in the same database: the same
+   * `url`, or the same `pool`); not found, a reversal or advice goes by the routes, else an advice to the first
+   * upstream (never to another bank by the strategy), a reversal to each upstream in turn while it answers "original
+   * not found" (25), but a reversal sent with `saf: true` to the first upstream only (its queue keeps it: no turn), and
+   * a repeat by the strategy. Default: 100000.
    */
   maxOriginals?: number;
 }

@@ -23,8 +23,8 @@ import type { EncodedResponse } from './relay.js';
 import { FILLS, RELAY, TEXT } from './upstream-group-kinds.js';
 import type { Kind } from './upstream-group-kinds.js';
 import type { Connector } from './connector.js';
-import { PgJournal } from './pg/journal.js';
-import { fieldText, mtiText, originalStanOf, transactionKey } from './match-key.js';
+import type { ReversalJournal } from './saf-store.js';
+import { fieldText, mtiText, originalStanOf, transactionKey, wireValue } from './match-key.js';
 import { sameTransaction, transactionIdentity, type HeldTransaction } from './transactions-in-flight.js';
 
 /** An upstream as the map knows it: its connector (the dialect of its keys). */
@@ -125,34 +125,39 @@ export class Originals<L extends Upstream> {
 }
 
 /**
- * Where the group's originals went as a shared PostgreSQL store records them for every node (pg/originals-sql.ts): asked
- * for a reversal's, an advice's or a repeat's original that this process does not remember (another node sent it, or
- * this one restarted). Made only for a group of several upstreams of which one at least journals in PostgreSQL; each
- * such journal's guard then spans every upstream's keys (`PgJournal.guardAcross`): a transaction pending under one
- * refuses its request at any other, on any node.
+ * Where the group's originals went as a shared store records them for every node (a journal with `originalUpstream`:
+ * PostgreSQL, pg/originals-sql.ts): asked for a reversal's, an advice's or a repeat's original that this process does
+ * not remember (another node sent it, or this one restarted). Made only for a group of several upstreams of which one
+ * at least journals in such a store, and all that do in the same one (`sameStore`: journals in different databases
+ * would each know only their own originals, so the group asks none, as without a store); each such journal's guard then
+ * spans every upstream's keys (`guardAcross`): a transaction pending under one refuses its request at any other, on any
+ * node.
  */
 export class StoredOriginals<L extends Upstream> {
   private constructor(
-    /** The journal asked (the first of the group in PostgreSQL: the group's upstreams share one store). */
-    private readonly journal: PgJournal,
+    /** The journal asked (the first of the group with a store: the group's upstreams share it). */
+    private readonly journal: Required<Pick<ReversalJournal, 'originalUpstream'>>,
     /** Each upstream key (with the former ones) and its upstream. */
     private readonly byKey: ReadonlyMap<string, L>,
+    /** The group's upstreams, in order (the dialects the look-up's fields are put in). */
+    private readonly links: readonly L[],
   ) {}
 
-  /** The store of `links` (`undefined`: fewer than two upstreams, or none in PostgreSQL). */
+  /** The store of `links` (`undefined`: fewer than two upstreams, none with a shared store, or stores that differ). */
   static of<L extends Upstream>(links: readonly L[]): StoredOriginals<L> | undefined {
     if (links.length < 2) return undefined;
     const byKey = new Map<string, L>();
-    const journals: PgJournal[] = [];
+    const journals: ReversalJournal[] = [];
     for (const link of links) {
       const journal = link.connector.journal;
-      if (!(journal instanceof PgJournal)) continue;
+      if (journal?.originalUpstream === undefined || journal.claims === undefined) continue;
       journals.push(journal);
       for (const key of journal.claims) if (!byKey.has(key)) byKey.set(key, link);
     }
-    if (journals.length === 0) return undefined;
-    for (const journal of journals) journal.guardAcross([...byKey.keys()]);
-    return new StoredOriginals(journals[0] as PgJournal, byKey);
+    const first = journals[0];
+    if (first === undefined || !journals.every((j) => first.sameStore?.(j) === true)) return undefined;
+    for (const journal of journals) journal.guardAcross?.([...byKey.keys()]);
+    return new StoredOriginals(first as Required<Pick<ReversalJournal, 'originalUpstream'>>, byKey, links);
   }
 
   /**
@@ -164,7 +169,16 @@ export class StoredOriginals<L extends Upstream> {
     const terminal = fieldText(message['41']);
     const stan = fieldText(originalStanOf(message));
     if (terminal === undefined || stan === undefined) return undefined;
-    const key = await this.journal.originalUpstream({ keys: [...this.byKey.keys()], terminal, stan, acquirer: fieldText(message['32']), card: fieldText(message['2']) });
+    // Each as every upstream's dialect puts it on the wire: the stored reversal holds them as its bank got them.
+    const terminals = new Set<string>();
+    const stans = new Set<string>();
+    for (const link of this.links) {
+      const { fields } = link.connector.codec.dialect;
+      terminals.add(wireValue(fields['41'], terminal));
+      stans.add(wireValue(fields['11'], stan));
+    }
+    const asked = { keys: [...this.byKey.keys()], terminals: [...terminals], stans: [...stans], acquirer: fieldText(message['32']), card: fieldText(message['2']) };
+    const key = await this.journal.originalUpstream(asked);
     return key === undefined ? undefined : this.byKey.get(key);
   }
 }

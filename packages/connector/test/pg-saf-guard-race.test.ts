@@ -37,7 +37,7 @@ test('PgJournal: addOriginal waits for another node\'s uncommitted add of the sa
   try {
     // Another node's add, as its statement runs, not committed yet.
     await holder.query('BEGIN');
-    await holder.query(ADD, ['bank', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: 60_000 }]), ['bank'], null]);
+    await holder.query(ADD, ['bank', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: 60_000 }]), ['bank'], null, 'bank']);
     let settled = false;
     const adding = b.addOriginal(original('b1')).finally(() => {
       settled = true;
@@ -86,6 +86,58 @@ test('PgJournal: a not-needed entry reopened by its reversal does not clash with
     await a.attempt('r1', 1);
     await assert.rejects(a.addOriginal(original('r3')), refused);
   } finally {
+    await a.close();
+  }
+});
+
+test('PgJournal: an add for one bank of a group waits for another node\'s uncommitted add of the same transaction for another bank, and is refused', async () => {
+  const url = cluster.createDatabase('guard_race_banks');
+  // Node B's journal of u2, in a group of u1 and u2 (its guard widened to both, as `StoredOriginals.of` does).
+  const b = new PgJournal({ url, upstream: 'u2', owner: 'node-b', lease: 60_000 });
+  b.guardAcross(['u1', 'u2']);
+  await b.open();
+  const holder = new pg.Client({ connectionString: url });
+  const watcher = new pg.Client({ connectionString: url });
+  await holder.connect();
+  await watcher.connect();
+  try {
+    // Node A's add of the transaction for u1 (its journal's key; the group's transaction key u1), not committed yet.
+    await holder.query('BEGIN');
+    await holder.query(ADD, ['u1', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: 60_000 }]), ['u1', 'u2'], null, 'u1']);
+    let settled = false;
+    const adding = b.addOriginal(original('b1')).finally(() => {
+      settled = true;
+    });
+    adding.catch(() => undefined);
+    await waitUntil(async () => {
+      if (settled) return true;
+      const { rows } = await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO iso8583_saf %'");
+      return (rows[0]?.n ?? 0) > 0;
+    }, { what: 'node B\'s add waiting on node A\'s lock (or settled)', timeoutMs: 20_000 });
+    await holder.query('COMMIT');
+    await assert.rejects(adding, refused, 'both committed: both banks would get (and debit) the transaction');
+    const { rows } = await holder.query<{ id: string }>('SELECT id FROM iso8583_saf ORDER BY id');
+    assert.deepEqual(rows.map((r) => r.id), ['a1'], 'the refused entry was not stored');
+  } finally {
+    await holder.query('ROLLBACK').catch(() => undefined);
+    await holder.end();
+    await watcher.end();
+    await b.close();
+  }
+});
+
+test('PgJournal: a single upstream\'s guarded row keeps its transaction key (its upstream, 41, 11), as earlier versions stored it', async () => {
+  const url = cluster.createDatabase('guard_txn_single');
+  const a = new PgJournal({ url, upstream: 'bank', lease: 60_000 });
+  await a.open();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await a.addOriginal(original('s1'));
+    const { rows } = await client.query<{ txn: string }>('SELECT txn FROM iso8583_saf');
+    assert.deepEqual(rows.map((r) => r.txn), [JSON.stringify(['bank', 'TERM0001', '000001']).replaceAll(',', ', ')]);
+  } finally {
+    await client.end();
     await a.close();
   }
 });

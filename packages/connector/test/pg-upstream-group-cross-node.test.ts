@@ -117,3 +117,17 @@ test('the store not answering the look-up, a reversal of an original this node d
   assert.equal(refused.code, 'ISO8583_ERR_CONNECTOR_STORE');
   assert.deepEqual([mtis(banks.u1), mtis(banks.u2)], [[], []], 'where its original went is not known: no bank gets it');
 });
+
+test('a repeat (0201) at the other node of an original given with an unpadded terminal and STAN goes to the original\'s bank', async (t) => {
+  const url = cluster.createDatabase('group_cross_unpadded');
+  const banks = { u1: await peerFor(t), u2: await peerFor(t) };
+  const a = await node(t, url, 'a', banks, ['u2', 'u1']);
+  const b = await node(t, url, 'b', banks, ['u1', 'u2']);
+  // Fields 41 (ans 8) and 11 (n 6) as a caller may give them: the bank gets them padded, and the store keeps them so.
+  const original = { ...purchase('9107', 'TXN6'), '32': '123456' };
+  assert.equal((await a.request(original))['39'], '00', 'approved by u2');
+  const answer = await b.request({ ...original, '0': '0201', '7': '1121103002' });
+  assert.equal(answer['39'], '00');
+  assert.deepEqual(mtis(banks.u1), [], 'u1 would approve the repeat as a new purchase: both banks debit');
+  assert.deepEqual(mtis(banks.u2), ['0200', '0201']);
+});

@@ -6,7 +6,7 @@
  */
 import { PgJournalLeases } from './journal-leases.js';
 import { originalUpstream } from './originals-sql.js';
-import type { OriginalAsked } from './originals-sql.js';
+import type { OriginalAsked, ReversalJournal } from '../saf-store.js';
 
 /** The group's questions to a {@link PgJournalLeases}; see the module comment. */
 export abstract class PgJournalGroup extends PgJournalLeases {
@@ -15,7 +15,16 @@ export abstract class PgJournalGroup extends PgJournalLeases {
    * keys): a transaction pending under any, on any node, refuses its request here (`DUPLICATE_KEY`), whatever bank.
    */
   guardAcross(keys: readonly string[]): void {
-    this.guards = [...new Set([...this.claims, ...keys])];
+    const guards = [...new Set([...this.claims, ...keys])];
+    // The transaction key's name (`txn`, saf-sql.ts ADD): the same for every upstream of the group, on every node.
+    this.txnName = [...guards].sort()[0] as string;
+    this.guards = guards;
+  }
+
+  /** True when `other` is a PostgreSQL journal of the same store: the same `url` (as given), else the same `pool`. */
+  sameStore(other: ReversalJournal): boolean {
+    if (!(other instanceof PgJournalGroup)) return false;
+    return this.url !== undefined ? other.url === this.url : other.url === undefined && other.pool === this.pool;
   }
 
   /** The upstream key an original went to by the store's records, any node's (pg/originals-sql.ts); rejects coded. */

@@ -47,6 +47,8 @@ export abstract class PgJournalLeases {
   readonly claims: readonly string[];
   /** The upstream keys whose pending entry of a transaction refuses an original's add (`ADD`): `claims`, `guardAcross`'s. */
   protected guards: readonly string[];
+  /** The name a guarded row's transaction key (`txn`, `ADD`) starts with: `upstream`, a group's first key (`guardAcross`). */
+  protected txnName: string;
   /** Most entries one claim takes. */
   readonly claimBatch: number;
   /** Milliseconds a row marked done stays before it is deleted. */
@@ -125,6 +127,7 @@ export abstract class PgJournalLeases {
     this.upstream = options.upstream ?? DEFAULTS.upstream;
     this.claims = [...new Set([this.upstream, ...(options.formerUpstreams ?? [])])];
     this.guards = this.claims;
+    this.txnName = this.upstream;
     this.claimBatch = options.claimBatch ?? DEFAULTS.claimBatch;
     this.purgeAfter = options.purgeAfter ?? DEFAULTS.purgeAfter;
     this.closeTimeout = options.closeTimeout ?? DEFAULTS.closeTimeout;
@@ -319,7 +322,7 @@ export abstract class PgJournalLeases {
     try {
       const key = this.ownerLock?.key ?? null;
       const json = JSON.stringify(batch);
-      const values = statement === ADD ? [this.upstream, this.owner, this.lease, json, this.guards, key] : [this.upstream, this.owner, this.lease, json, key];
+      const values = statement === ADD ? [this.upstream, this.owner, this.lease, json, this.guards, key, this.txnName] : [this.upstream, this.owner, this.lease, json, key];
       const { rows } = await pool.query<{ id: string | null; lease: string | null }>(statement, values);
       return new Map(rows.map((r) => [r.id, r.lease]));
     } catch (err) {

@@ -43,9 +43,12 @@ export const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'aba
  * is an entry marked `guard` (the reversal of a request about to be sent) while a reversal entry of the same
  * transaction (the reversal's fields 41 and 11) is pending under one of the keys `$5`, on any node: that request is
  * in flight there, or being reversed, and this one must not go. A guarded row carries its transaction's key (`txn`:
- * `$1`, 41, 11), unique among pending rows (index `iso8583_saf_txn`): an add of the same transaction not committed yet
+ * `$7`, 41, 11), unique among pending rows (index `iso8583_saf_txn`): an add of the same transaction not committed yet
  * on another node, or earlier in the same batch, makes this one wait for it and skip it if it commits (`ON CONFLICT DO
- * NOTHING`), which `NOT EXISTS` alone cannot see; `NOT EXISTS` still covers the rows under former keys, and those of
+ * NOTHING`), which `NOT EXISTS` alone cannot see. `$7` is the upstream `$1` (as in earlier versions: a single
+ * upstream's rows keep their key), or for an upstream group's member (`guardAcross`) the first of the group's keys
+ * `$5` in sort order, the same for every bank of the group on every node, so that two nodes adding the same
+ * transaction for two banks at once clash too (each key its own, both would commit: both banks debit); `NOT EXISTS` still covers the rows under former keys, and those of
  * earlier versions (`txn` NULL). Entries go in the order of their keys, so that two nodes adding the same
  * transactions in two batches wait for each other in one order.
  *
@@ -67,7 +70,7 @@ export const ADD = whileLockHeld('$6', 'added', `INSERT INTO iso8583_saf (id, up
     SELECT e->>'id' AS id, e - 'attempts' - 'guard' AS entry, coalesce((e->>'attempts')::int, 0) AS attempts,
       e->'guard' IS NOT NULL AS guarded, (e->>'guard')::float8 AS fence,
       CASE WHEN e->'guard' IS NOT NULL AND e->'reversal'->>'41' IS NOT NULL AND e->'reversal'->>'11' IS NOT NULL
-        THEN jsonb_build_array($1::text, e->'reversal'->>'41', e->'reversal'->>'11')::text END AS txn
+        THEN jsonb_build_array($7::text, e->'reversal'->>'41', e->'reversal'->>'11')::text END AS txn
     FROM jsonb_array_elements($4::jsonb) AS e
     WHERE e->'guard' IS NULL OR NOT EXISTS (
       SELECT 1 FROM iso8583_saf p
