@@ -67,3 +67,20 @@ test('once its first connect attempt failed, a request routed to the upstream is
   await assert.rejects(within(group.request(toMc('700002')), 2_000, 'the refusal'), { code: 'ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN' });
   assert.equal(group.stats()['mc']?.unavailable, 1);
 });
+
+test('a request routed to an upstream whose first connect attempt then fails ends within its time, coded, and the upstream is down after', async (t) => {
+  const visa = await answering();
+  t.after(() => visa.close());
+  const port = await downPort(t);
+  const mcConnector = createConnector({ name: 'mc', host: '127.0.0.1', port, reconnect: { initialDelay: 10_000, maxDelay: 10_000 }, requestTimeout: 2_000, transactionLog: false });
+  const group = createUpstreamGroup({
+    upstreams: [upstream('visa', visa), { name: 'mc', connector: mcConnector }],
+    routes: [{ pan: '5', upstream: 'mc' }],
+  });
+  t.after(() => group.destroy());
+  // No connect(): the routed request starts mc's first attempt, as a lone connector's first request does.
+  const err = await within(group.request(toMc('700003')).then(() => undefined, (e: Error & { code?: string }) => e), 10_000, 'the routed request');
+  // Its connect error (never written: the gateway answers 91), not a wait to the end of its time.
+  assert.equal(err?.code, 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED');
+  await assert.rejects(within(group.request(toMc('700004')), 2_000, 'the refusal'), { code: 'ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN' });
+});
