@@ -1,7 +1,8 @@
 /**
  * An upstream group: several named upstreams (each its own {@link Connector}: pool, TLS, framing, dialect, sign-on and
  * reversal journal), one request API. A request goes where a routing rule says (a rule to an upstream that is down is
- * refused with `ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN`, which the gateway answers 91), else to a healthy upstream by the
+ * refused with `ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN`, which the gateway answers 91; one still on its first connect
+ * attempt is connecting, not down: the request waits for that attempt within its own time, as on a lone connector), else to a healthy upstream by the
  * strategy: `failover` (the first healthy in order) or `round-robin` (the healthy in turn). Healthy means a connection
  * is up and signed on: a connector's `connect` event puts it in, the close of its last connection (a failed echo
  * closes one) takes it out at once. A request written to a link that dies keeps that connector's outcome (it reverses
@@ -104,7 +105,9 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
 
   /**
    * Starts every upstream. Resolves when the first is up; rejects with the first upstream's connect error when none
-   * can connect (each keeps retrying with backoff and joins when it recovers).
+   * can connect (each keeps retrying with backoff and joins when it recovers). An upstream still on its first connect
+   * attempt then is connecting, not down: a request routed to it waits for that attempt (within the request's time);
+   * once that attempt failed, one is refused at once (`ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN`).
    */
   connect(): Promise<void> {
     const attempts = this.links.map((l) => l.connector.connect());
@@ -256,7 +259,8 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     if (routed !== undefined) {
       const link = this.byName.get(routed) as Link;
       // Stored and forwarded: the upstream's queue keeps it until the upstream is back.
-      if (!link.up && !saf) {
+      // Down, not still on its first connect attempt (connecting: the request waits for it, as on a lone connector).
+      if (link.down && !saf) {
         link.unavailable += 1;
         this.metrics.refused(link.name);
         const why = follows ? 'that its original went to (else the first)' : repeatOf !== undefined ? 'that its original went to' : 'that the routing rule names';
@@ -281,7 +285,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
   private reverseInTurn(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean, at: number): Promise<unknown> {
     const link = this.links[at] as Link;
     const last = at + 1 === this.links.length;
-    if (!link.up) return this.place(message, kind, input, options, false, lane, link, undefined);
+    if (link.down) return this.place(message, kind, input, options, false, lane, link, undefined);
     return this.tries.via(link, kind, input, options, lane).then((answer) =>
       !last && notFound(link.connector.codec.dialect, message, kind, answer) ? this.reverseInTurn(message, kind, input, options, lane, at + 1) : answer,
     );

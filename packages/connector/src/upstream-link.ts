@@ -26,6 +26,11 @@ const CONNECT_FAILURES: ReadonlySet<string> = new Set([
 export class Link {
   /** A connection is up and signed on. */
   up = false;
+  /**
+   * Its first connect attempt has not ended yet (no connection up, none failed): connecting, not down. A request routed
+   * to it waits for that attempt within its own time, as a lone connector's first request does.
+   */
+  connecting = true;
   /** Requests sent to it and not settled. */
   inFlight = 0;
   /** Requests routed to it while it was down. */
@@ -46,6 +51,11 @@ export class Link {
     return message['11'] != null && message['41'] != null && this.connector.holdsTransaction(message);
   }
 
+  /** Down: no connection up and its first connect attempt ended (a request routed to it is refused at once). */
+  get down(): boolean {
+    return !this.up && !this.connecting;
+  }
+
   /**
    * Follows the connector's health from its events (a connector already connected, as the gateway's first, is up from
    * the start), telling `health` of each change.
@@ -53,7 +63,9 @@ export class Link {
   watch(health: LinkHealth): void {
     const connected = (): boolean => this.connector.stats().connected > 0;
     this.up = connected();
+    if (this.up) this.connecting = false;
     this.connector.on('connect', () => {
+      if (connected()) this.connecting = false;
       if (this.up || !connected()) return;
       this.up = true;
       health.up(this);
@@ -75,6 +87,7 @@ export class Link {
     });
     // Idle with no connection, the upstream is found down by the next connect attempt, when it fails.
     this.connector.on('error', (err) => {
+      if (CONNECT_FAILURES.has(err.code)) this.connecting = false;
       if (this.up && !connected() && CONNECT_FAILURES.has(err.code)) down(err.code);
     });
   }

@@ -35,7 +35,7 @@ import type { SignInGuardOptions } from '../console/guard.js';
 import { TrustedProxies } from './trusted-proxies.js';
 import type { Logger } from 'pino';
 import { defaultPerAddress } from '@iso8583/inbound';
-import { takeRefusedLine } from './refused-lines.js';
+import { answeredCode, noteAnsweredCode, takeFailedLine, takeRefusedLine } from './refused-lines.js';
 
 /** What `GET /stats` and `GET /metrics` show. */
 export interface Monitoring {
@@ -127,22 +127,25 @@ export const LOGGED_URL_CHARS = 256;
  * The request log: method, URL ({@link safeUrl}, its first {@link LOGGED_URL_CHARS} characters, with `urlLength`
  * when it is longer), status and milliseconds for every answer; at `debug` for a success, `info` for a refused request
  * (4xx), `warn` for a failure (5xx), with the `failure` (error name and code, never its text) a route noted for an
- * unexpected one; `info` for all with `everyRequest`. The message is method, status and milliseconds (the URL is
- * logged once, in `url`). Any client can cause a refused request (a wrong path, no token), so their lines are capped at
- * `REFUSED_REQUEST_LINES_PER_SECOND` (20) a second for each status
- * (refused-lines.ts), the next line written saying how many were left
- * out (`suppressed`); failures and `everyRequest` are not capped. The body is never logged.
+ * unexpected one, and the `code` the failure's answer named; `info` for all with `everyRequest`. The message is method,
+ * status and milliseconds (the URL is logged once, in `url`). Any client can cause a refused request (a wrong path, no
+ * token), and an outage fails every request, so their lines are capped (refused-lines.ts): at
+ * `REFUSED_REQUEST_LINES_PER_SECOND` (20) a second for each refused status, `FAILED_REQUEST_LINES_PER_SECOND` (20) for
+ * each failed status and code, the next line written saying how many were left out (`suppressed`), and for failures one
+ * line once they stop being left out; `everyRequest` is not capped. The body is never logged.
  */
 export function logRequests(app: FastifyInstance, logger: Logger, everyRequest = false): void {
+  app.addHook('onSend', noteAnsweredCode);
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode;
     const level = status >= 500 ? 'warn' : status >= 400 || everyRequest ? 'info' : 'debug';
     if (!logger.isLevelEnabled(level)) return;
-    const suppressed = status >= 400 && status < 500 && !everyRequest ? takeRefusedLine(logger, status) : 0;
+    const failure = routeFailureOf(request);
+    const code = status >= 500 ? (answeredCode(request) ?? failure?.code) : undefined;
+    const suppressed = everyRequest || status < 400 ? 0 : status >= 500 ? takeFailedLine(logger, status, code) : takeRefusedLine(logger, status);
     if (suppressed === undefined) return;
     const ms = Math.round(reply.elapsedTime * 1000) / 1000;
     const url = safeUrl(request.url);
-    const failure = routeFailureOf(request);
     logger[level](
       {
         method: request.method,
@@ -151,6 +154,7 @@ export function logRequests(app: FastifyInstance, logger: Logger, everyRequest =
         ms,
         peer: request.ip,
         ...(failure === undefined ? {} : { failure }),
+        ...(code === undefined ? {} : { code }),
         ...(suppressed > 0 ? { suppressed } : {}),
       },
       `${request.method} ${status} ${ms} ms`,
