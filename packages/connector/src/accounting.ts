@@ -150,11 +150,20 @@ export class Accounting {
   /** What each recent transaction counted, so that a repeat counts once. */
   private readonly repeats: MoneyRepeats;
 
-  /** `dialect`: the connector's, whose `approvalCodes` say which response codes are approvals. */
-  constructor(connector: string, source: MetricsSource, registry: Registry | undefined, private readonly dialect: Pick<Dialect, 'approvalCodes' | 'version' | 'fields'>) {
+  /**
+   * `dialect`: the connector's, whose `approvalCodes` say which response codes are approvals; `requestTimeout`: the
+   * connector's (default 30 000 ms), of which a few are how long a transaction's counts are remembered (money-repeats.ts).
+   */
+  constructor(
+    connector: string,
+    source: MetricsSource,
+    registry: Registry | undefined,
+    private readonly dialect: Pick<Dialect, 'approvalCodes' | 'version' | 'fields'>,
+    requestTimeout?: number,
+  ) {
     this.metrics = new ConnectorMetrics(connector, source, registry);
     this.socketQueue = new SocketQueueFigures(dialect);
-    this.repeats = new MoneyRepeats(dialect);
+    this.repeats = new MoneyRepeats(dialect, requestTimeout);
   }
 
   /** Takes the connector's metrics off a shared Registry (on close or destroy; metrics.ts `release`). */

@@ -151,7 +151,7 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     safStranded: () => reportedStranded(journal),
   };
   const source = { inFlight: () => factory.inFlight, poolSize: () => factory.signedOn, reversalsPending: () => reversals?.pending ?? 0, ...saf };
-  const accounting = new Accounting(o.name, source, o.registry, codec.dialect);
+  const accounting = new Accounting(o.name, source, o.registry, codec.dialect, o.requestTimeout);
   const { journal, terminalLock } = connectorStore(o, logger);
   const terminalQueue = o.terminalQueue.enabled ? new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout, terminalLock, codec.dialect.fields['41']) : undefined;
   const transactions = TransactionRecorder.forConnector(o, codec.dialect, logger);

@@ -20,6 +20,9 @@ export class ConnectorRun {
   ready = false;
   private closing: Promise<void> | undefined;
   private shuttingDown: Promise<void> | undefined;
+  /** Settles when a stop (close or destroy) is asked: ends the wait for a `beforeConnect` that never settles. */
+  private readonly stopAsked: Promise<void>;
+  private askStop!: () => void;
 
   constructor(
     private readonly options: ResolvedConnectorOptions,
@@ -27,7 +30,9 @@ export class ConnectorRun {
     private readonly parts: ConnectorParts,
     /** Tells the connector's `close` listeners, once stopped. */
     private readonly closed: () => void,
-  ) {}
+  ) {
+    this.stopAsked = new Promise<void>((resolve) => (this.askStop = resolve));
+  }
 
   /** The start, begun at the first call (later calls get the same promise). */
   begin(): Promise<void> {
@@ -39,6 +44,7 @@ export class ConnectorRun {
   close(): Promise<void> {
     if (this.closing !== undefined) return this.closing;
     this.lifecycle.to('closing');
+    this.askStop();
     this.parts.factory.stop();
     this.closing = this.lifecycle.idle().then(() => this.shutdown());
     return this.closing;
@@ -51,6 +57,7 @@ export class ConnectorRun {
       err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector was destroyed', { cause: err });
     const { factory, pool, terminalQueue, reversals, terminalLock } = this.parts;
     this.lifecycle.to('closing');
+    this.askStop();
     // Shut, not only stopped: a connect under way ends now (one finishing later is ended unused, never signed on nor
     // taken into the pool while the stop below runs); close() stops only, its drained requests may still need one.
     void factory.shut();
@@ -75,7 +82,10 @@ export class ConnectorRun {
     await transactions?.log.open(); // idempotent: connectors may share one log
     if (this.lifecycle.state !== 'open') return;
     // The caller's last word, under the journal's lock, before any connection or entry goes out (a throw fails the start).
-    await this.options.beforeConnect?.();
+    // A stop asked meanwhile ends the wait (a hook that never settles must not hold the stop, nor the journal's lock):
+    // the start then ends unstarted, and what it opened is closed.
+    const hook = this.options.beforeConnect;
+    if (hook !== undefined) await Promise.race([Promise.resolve().then(hook), this.stopAsked]);
     if (this.lifecycle.state !== 'open') return;
     pool.start();
     for (const { field, text } of tlsValidityWarnings(this.options.tls)) logger.warn({ field }, text);

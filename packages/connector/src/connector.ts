@@ -36,7 +36,7 @@ import type { RequestOutcomes } from './request-outcome.js';
 import type { RequestSender } from './request-sender.js';
 import { markSent } from './request-sent.js';
 import { safMessage } from './saf-message.js';
-import { SENT_AS, receiptText, sendOptionsProblem, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
+import { CONNECT_BY, SENT_AS, receiptText, sendOptionsProblem, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
 export type { SafReceipt, SafSendOptions, SendOptions } from './send-options.js';
 import { IN_TERMINAL_LANE, type TerminalQueue } from './terminal-queue.js';
 import { RECORD_TO, type TransactionRecorder } from './transaction-record.js';
@@ -298,7 +298,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * `dispatch` waits for each step (request-sender.ts), all by the `deadline`; `answeredBy` is told before the caller.
    */
   private exchange(input: MessageInput, options: SendOptions, header: Uint8Array | undefined, body?: Buffer): Promise<ChannelResponse> {
-    const { timeout, deadline, [RECORD_TO]: recordTo, answeredBy, signal } = options;
+    const { timeout, deadline, [RECORD_TO]: recordTo, answeredBy, signal, [CONNECT_BY]: connectBy } = options;
     const timed = this.transactions !== undefined;
     const at = timed ? Date.now() : 0;
     const t0 = timed ? performance.now() : 0;
@@ -325,8 +325,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     }
     const go = (): Promise<ChannelResponse> =>
       run.ready
-        ? this.sender.dispatch(message, wait, header, true, packed, tried, deadline, false, settled)
-        : run.begin().then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline, false, settled));
+        ? this.sender.dispatch(message, wait, header, true, packed, tried, deadline, false, settled, connectBy)
+        : run.begin().then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline, false, settled, connectBy));
     const outcome = queued ? (this.terminalQueue as TerminalQueue).run(terminal, go, deadline, mti, signal, timeout) : go();
     return outcome.then(settled.answered, (err: unknown) => {
       throw settled.failed(err);

@@ -16,14 +16,32 @@
  *   its messages' accepted answers comes first: the bank undoes a transaction once, however many repeats or advices
  *   of its reversal it answers.
  *
- * The memory is bounded: the last {@link COUNTED_TRANSACTIONS} transactions counted, the oldest forgotten first. A
- * repeat of a transaction forgotten (that many others counted since) counts as an original would.
+ * A transaction is named by the one rule of transactions-in-flight.ts (`sameTransaction`): its STAN and terminal, and
+ * its acquirer (field 32) and card (field 2) each absent on one side or equal. Another acquirer's (or card's)
+ * transaction under the same STAN and terminal id is another transaction: its original opens nothing of the first, and
+ * a repeat of the first still counts against the first's answers.
+ *
+ * The memory is bounded by age: a transaction is forgotten {@link FORGET_TIMEOUTS} request timeouts after its last
+ * count (a repeat or a late answer comes within a few timeouts), and at most {@link COUNTED_TRANSACTIONS} are kept (the
+ * least recently counted forgotten first). A repeat of a transaction forgotten counts as an original would.
  */
+import { performance } from 'node:perf_hooks';
 import type { Dialect, MessageInput } from '@iso8583/codec';
-import { isRepeatMti, originalStanOf, transactionKey } from './match-key.js';
+import { isRepeatMti, originalStanOf } from './match-key.js';
+import { sameTransaction, transactionIdentity } from './transactions-in-flight.js';
+import type { HeldTransaction } from './transactions-in-flight.js';
 
-/** Transactions whose counted amounts are remembered per connector, to count a repeat once (the oldest forgotten first). */
-export const COUNTED_TRANSACTIONS = 16384;
+/**
+ * Most transactions whose counted amounts are remembered per connector (the least recently counted forgotten first):
+ * far above what the age bound keeps at a busy connector's rate (600 tps for 4 × 30 s is 72 000).
+ */
+export const COUNTED_TRANSACTIONS = 100_000;
+
+/** Request timeouts (the connector's `requestTimeout`) after its last count that a transaction is remembered. */
+export const FORGET_TIMEOUTS = 4;
+
+/** Most transactions remembered under one STAN and terminal (other acquirers', other cards'), the oldest dropped. */
+const PER_KEY = 8;
 
 /** What of a transaction was counted: its answer (`processed`), an approval (`secured`), an accepted reversal. */
 const PROCESSED = 1;
@@ -38,57 +56,111 @@ export interface FreshAmounts {
   readonly secured: boolean;
 }
 
-/** The transactions counted, by transaction key (see the file's note). */
-export class MoneyRepeats {
-  /** Flags by transaction key, oldest first (a key counted again takes the newest place). */
-  private readonly counted = new Map<string, number>();
+/** One transaction counted: its identity, what of it was counted, and when last (`performance.now()`). */
+interface Counted {
+  id: HeldTransaction;
+  flags: number;
+  at: number;
+}
 
-  /** `dialect`: the connector's, whose fields 11 and 41 say how a STAN and a terminal look on the wire. */
-  constructor(private readonly dialect: Pick<Dialect, 'fields'>) {}
+/** The transactions counted (see the file's note). */
+export class MoneyRepeats {
+  /** The transactions counted by transaction key (STAN and terminal), the most recent last. */
+  private readonly byKey = new Map<string, Counted[]>();
+  /** Every transaction counted, least recently counted first (one counted again moves to the end). */
+  private readonly order = new Set<Counted>();
+  /** Milliseconds a transaction is remembered after its last count. */
+  private readonly forgetAfter: number;
 
   /**
-   * A financial request (0100, 0200, their repeats) of `mti` written to the host: an original (even origin) opens its
-   * key as a new transaction. Not for other classes (a reversal opens nothing).
+   * `dialect`: the connector's, whose fields 11, 41 and 32 say how a STAN, a terminal and an acquirer look on the wire;
+   * `requestTimeout`: the connector's (default 30 000 ms), of which {@link FORGET_TIMEOUTS} are the memory's age;
+   * `now`: the clock (default `performance.now`).
    */
-  written(mti: string, message: MessageInput): void {
-    if (!isRepeatMti(mti) && this.counted.size > 0) this.counted.delete(this.keyOf(message['11'], message['41']));
+  constructor(
+    private readonly dialect: Pick<Dialect, 'fields'>,
+    requestTimeout = 30_000,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.forgetAfter = FORGET_TIMEOUTS * requestTimeout;
   }
 
   /**
-   * The answer (`approved` or not), in time or late, to a financial request of `mti` under the STAN and terminal of
-   * `keyed` (the request, or a late answer, which echoes them): what it adds. An original's answer that comes after a
-   * repeat's answer of its transaction was counted is a copy of the same booking: it adds what the repeat's did not.
+   * A financial request (0100, 0200, their repeats) of `mti` written to the host: an original (even origin) opens its
+   * transaction afresh (what was counted of a transaction it names is forgotten). Not for other classes (a reversal
+   * opens nothing).
+   */
+  written(mti: string, message: MessageInput): void {
+    if (isRepeatMti(mti) || this.order.size === 0) return;
+    const asked = transactionIdentity(this.dialect, message);
+    for (const c of [...(this.byKey.get(asked.key) ?? [])]) if (sameTransaction(c.id, asked)) this.forget(c);
+  }
+
+  /**
+   * The answer (`approved` or not), in time or late, to a financial request of `mti` naming the transaction of `keyed`
+   * (the request, or a late answer, which echoes it): what it adds. An original's answer that comes after a repeat's
+   * answer of its transaction was counted is a copy of the same booking: it adds what the repeat's did not.
    */
   financial(mti: string, keyed: MessageInput, approved: boolean): FreshAmounts {
-    const key = this.keyOf(keyed['11'], keyed['41']);
-    const had = this.counted.get(key) ?? 0;
+    const c = this.counted(transactionIdentity(this.dialect, keyed));
+    const had = c.flags;
     const flags = PROCESSED | (approved ? SECURED : 0);
     if (!isRepeatMti(mti) && (had & REPEATED) === 0) {
-      this.remember(key, had | flags);
+      c.flags = had | flags;
       return { processed: true, secured: approved };
     }
-    this.remember(key, had | flags | REPEATED);
+    c.flags = had | flags | REPEATED;
     return { processed: (had & PROCESSED) === 0, secured: approved && (had & SECURED) === 0 };
   }
 
   /** A reversal `message`'s answer, `accepted` or not: true when it undoes its original for the first time. */
   reversal(message: MessageInput, accepted: boolean): boolean {
     if (!accepted) return false;
-    const key = this.keyOf(originalStanOf(message), message['41']);
-    const had = this.counted.get(key) ?? 0;
-    if ((had & REVERSED) !== 0) return false;
-    this.remember(key, had | REVERSED);
+    const c = this.counted(transactionIdentity(this.dialect, message, originalStanOf(message)));
+    if ((c.flags & REVERSED) !== 0) return false;
+    c.flags |= REVERSED;
     return true;
   }
 
-  private keyOf(stan: unknown, terminal: unknown): string {
-    return transactionKey(this.dialect, stan, terminal);
+  /**
+   * The transaction `asked` names, as the most recently counted (a new one, nothing counted, when none is remembered);
+   * what it lacked of its identity (an acquirer, a card) is taken from `asked`. Forgets what is past its age first.
+   */
+  private counted(asked: HeldTransaction): Counted {
+    const now = this.now();
+    this.expire(now);
+    let list = this.byKey.get(asked.key);
+    let c: Counted | undefined;
+    for (let i = (list?.length ?? 0) - 1; i >= 0 && c === undefined; i--) if (sameTransaction((list as Counted[])[i]!.id, asked)) c = (list as Counted[])[i];
+    if (c === undefined) {
+      c = { id: asked, flags: 0, at: now };
+      if (list === undefined) this.byKey.set(asked.key, (list = []));
+      list.push(c);
+      if (list.length > PER_KEY) this.forget(list[0] as Counted);
+    } else {
+      c.id = { key: asked.key, acquirer: c.id.acquirer ?? asked.acquirer, card: c.id.card ?? asked.card };
+      c.at = now;
+      this.order.delete(c);
+    }
+    this.order.add(c);
+    if (this.order.size > COUNTED_TRANSACTIONS) this.forget(this.order.values().next().value as Counted);
+    return c;
   }
 
-  private remember(key: string, flags: number): void {
-    // Deleted first, so that the key takes the newest place (a Map keeps its first insertion's).
-    this.counted.delete(key);
-    this.counted.set(key, flags);
-    if (this.counted.size > COUNTED_TRANSACTIONS) this.counted.delete(this.counted.keys().next().value as string);
+  /** Forgets the transactions last counted more than the memory's age before `now` (the oldest are first). */
+  private expire(now: number): void {
+    for (const c of this.order) {
+      if (now - c.at <= this.forgetAfter) return;
+      this.forget(c);
+    }
+  }
+
+  private forget(c: Counted): void {
+    this.order.delete(c);
+    const list = this.byKey.get(c.id.key);
+    const at = list?.indexOf(c) ?? -1;
+    if (list === undefined || at < 0) return;
+    list.splice(at, 1);
+    if (list.length === 0) this.byKey.delete(c.id.key);
   }
 }

@@ -228,7 +228,9 @@ export interface ConnectorOptions {
    * Called once by the start (`connect()`, `started()`, the Fastify plugin's `onReady`), after the journal is opened
    * (its lock held) and read and the transaction log opened, before any connection opens or any entry the journal owes
    * is sent. A throw (or a rejection) fails the start with that error: `started()` and `connect()` reject with it and
-   * nothing is connected or sent (destroy or close the connector then). E.g. to check, under the journal's lock, that
+   * nothing is connected or sent (destroy or close the connector then). A `close()` or `destroy()` asked while it has
+   * not settled ends the wait for it: the start ends unstarted and the stop releases the journal's lock (a hook that
+   * never settles cannot hold the stop). E.g. to check, under the journal's lock, that
    * the entries it owes belong to this host (the gateway and `run` check their journal folder's recorded upstream).
    * Runtime only. Default: none.
    */

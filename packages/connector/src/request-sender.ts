@@ -151,9 +151,11 @@ export class RequestSender {
    * whole `timeout` from the write, and it takes any answer under its key (`ChannelRequest.anyAnswer`): every attempt
    * is of one transaction (that of an earlier attempt with another field 7 is its own too); its field 7 is still kept
    * if it times out, so a new request reusing the key is not given its late answer. `wrote` is told, before the request
-   * fails, whether it was written (its {@link Settle}: the failure's `sent`).
+   * fails, whether it was written (its {@link Settle}: the failure's `sent`). `connectBy` (send option `CONNECT_BY`):
+   * bounds the wait for a channel only (`ISO8583_ERR_CONNECTOR_DEADLINE` past it, never written); the answer still gets
+   * its whole `timeout` (or what `deadline` leaves).
    */
-  async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false, deadline?: number, safAttempt = false, wrote?: WriteMark): Promise<ChannelResponse> {
+  async dispatch(message: MessageInput, timeout: number, header: Uint8Array | undefined, journal: boolean, packed?: Buffer, tried = false, deadline?: number, safAttempt = false, wrote?: WriteMark, connectBy?: number): Promise<ChannelResponse> {
     const mti = mtiOf(message);
     // A deadline passed already (a turn in the terminal queue that came late): nothing journaled, no connection taken.
     if (timeLeft(deadline, performance.now()) === 0) throw deadlineError(mti);
@@ -180,7 +182,8 @@ export class RequestSender {
       // The journal took what was left of the deadline: no connection is taken for a request that cannot leave.
       if (timeLeft(deadline, performance.now()) === 0) throw deadlineError(mti);
       // Synchronous when a channel is ready: the write then happens in this turn, and the next request sees it.
-      channel = (tried ? undefined : this.pool.take()) ?? (await this.acquireBy(deadline, mti, wrote?.abort));
+      const by = connectBy === undefined || (deadline !== undefined && deadline < connectBy) ? deadline : connectBy;
+      channel = (tried ? undefined : this.pool.take()) ?? (await this.acquireBy(by, mti, wrote?.abort));
       const ch = channel;
       const left = timeLeft(deadline, performance.now());
       if (left === 0) throw deadlineError(mti);

@@ -17,6 +17,12 @@ import { deadlineProblem, requestTimeoutProblem } from './timeouts.js';
 /** The send option (internal) that is told a request as its connector sends it (see `SendOptions[SENT_AS]`). */
 export const SENT_AS: unique symbol = Symbol('iso8583.sentAs');
 
+/**
+ * The send option (internal) that bounds only a request's wait for a connection (see `SendOptions[CONNECT_BY]`), not
+ * the wait for its answer.
+ */
+export const CONNECT_BY: unique symbol = Symbol('iso8583.connectBy');
+
 /** Options of one request. */
 export interface SendOptions {
   /**
@@ -89,6 +95,13 @@ export interface SendOptions {
    * an upstream group notes where the original went even when no answer ever comes.
    */
   [SENT_AS]?: (request: MessageInput) => void;
+  /**
+   * @internal A `performance.now()` time by which the request must have its connection (`ISO8583_ERR_CONNECTOR_DEADLINE`,
+   * never written, past it); once written, its answer gets its whole `timeout`. An upstream group's own bound on a
+   * further try (upstream-group-tries.ts): a request written just before it is not cut moments after it left (and so
+   * reversed while the host may book it). Default: none (only `deadline`, when given, bounds the wait).
+   */
+  [CONNECT_BY]?: number;
   /**
    * Store and forward: an advice or reversal (0120, 0220, 0420, their repeats, 0400; 1120, 1220, 1420 with a 1993
    * dialect) is journaled and the call resolves at once with a {@link SafReceipt}; the SAF queue delivers it in the

@@ -39,7 +39,7 @@ const agrees = (a: string | undefined, b: string | undefined): boolean => a === 
  * and an acquirer look on the wire): its transaction key (`stan`, default its field 11, and its field 41), its
  * acquirer and its card's mark (see the file's note).
  */
-export function transactionIdentity(dialect: Dialect, message: MessageInput, stan: unknown = message['11']): HeldTransaction {
+export function transactionIdentity(dialect: Pick<Dialect, 'fields'>, message: MessageInput, stan: unknown = message['11']): HeldTransaction {
   const acquirer = fieldText(message['32']);
   return {
     key: transactionKey(dialect, stan, message['41']),

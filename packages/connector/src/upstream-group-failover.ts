@@ -17,21 +17,25 @@
 import type { Iso8583Error } from '@iso8583/codec';
 
 /**
- * Refusals that never reached the wire and still go to no other upstream: a request with the same key in flight or
- * being reversed on this one (the same transaction at two banks), its overall deadline passed, its caller's signal
- * aborted (the caller gave up), its options or input invalid, its `saf` refused (the same anywhere), a shared store's
- * failure (`STORE`: its reversal entry's fate unknown, or another node may be reversing it: its original stalled past
- * the lease before its write).
+ * Connector refusals of a request for what it is or what its caller asked, never written: its input or options
+ * invalid, a request with its key already in flight or being reversed (a duplicate), its `saf` refused, its caller's
+ * signal aborted (the caller gave up). Another upstream would refuse it alike, and they say nothing of the upstream's
+ * health: such a request goes to no other upstream, and counts as no outcome of its upstream (upstream-metrics.ts).
  */
-const STAYS: ReadonlySet<string> = new Set([
+export const REFUSED_FOR_ITSELF: ReadonlySet<string> = new Set([
   'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY',
-  'ISO8583_ERR_CONNECTOR_STORE',
-  'ISO8583_ERR_CONNECTOR_DEADLINE',
   'ISO8583_ERR_CONNECTOR_ABORTED',
   'ISO8583_ERR_CONNECTOR_OPTIONS',
   'ISO8583_ERR_CONNECTOR_INPUT',
   'ISO8583_ERR_CONNECTOR_SAF',
 ]);
+
+/**
+ * Refusals that never reached the wire and still go to no other upstream: those of the request itself
+ * ({@link REFUSED_FOR_ITSELF}), its overall deadline passed, a shared store's failure (`STORE`: its reversal entry's
+ * fate unknown, or another node may be reversing it: its original stalled past the lease before its write).
+ */
+const STAYS: ReadonlySet<string> = new Set([...REFUSED_FOR_ITSELF, 'ISO8583_ERR_CONNECTOR_STORE', 'ISO8583_ERR_CONNECTOR_DEADLINE']);
 
 /** The fallback for an error without `sent`: codes only raised before a request's write (no connection could be had). */
 const NOT_SENT: ReadonlySet<string> = new Set([

@@ -21,7 +21,7 @@ import type { UpstreamStrategy } from './upstream-group-options.js';
 import { IN_TERMINAL_LANE } from './terminal-queue.js';
 import type { TransactionRecord } from './transaction-log.js';
 import { RECORD_TO } from './transaction-record.js';
-import { SENT_AS } from './send-options.js';
+import { CONNECT_BY, SENT_AS } from './send-options.js';
 import { FILLS, RELAY, REQUEST, TEXT } from './upstream-group-kinds.js';
 import type { Kind } from './upstream-group-kinds.js';
 
@@ -29,16 +29,25 @@ import type { Kind } from './upstream-group-kinds.js';
  * The tries of one request after its first failed: the upstreams `tried`, the error of the last (`last`), and the
  * request's time, by which a try on an upstream that is down must end (`deadline`, a `performance.now()` time): the
  * caller's `deadline` when given, else (`own`) its `timeout` (default the first upstream's `requestTimeout`) from its
- * first try's start. Its further tries on upstreams that are down get it as their `deadline`: each waits for a
- * connection no longer than the request's time, so trying every upstream in turn takes no longer than that after the
- * first try. A try the group's own deadline ends answers with the error of the try before it (its connect error, not
- * the deadline).
+ * first try's start. Its further tries on upstreams that are down wait for a connection no longer than it, so that
+ * trying every upstream in turn takes no longer than that after the first try: the caller's `deadline` bounds each
+ * try whole; the group's own bound only the wait for a connection (`CONNECT_BY`): a try written just before it still
+ * gets its whole timeout for the answer. A try the group's own bound ends (never written) answers with the error of
+ * the try before it (its connect error, not the deadline).
  */
 interface Turns {
   readonly tried: Set<Link>;
   readonly deadline: number | undefined;
   readonly own: boolean;
   last: Iso8583Error | undefined;
+  /** The record of the try whose error is `last`, and its upstream (its connector's log keeps it). */
+  kept: Kept | undefined;
+}
+
+/** A try's transaction record held back, with its upstream. */
+interface Kept {
+  readonly link: Link;
+  readonly record: TransactionRecord;
 }
 
 /** How a group's requests go to its upstreams (see the file's note). */
@@ -73,7 +82,10 @@ export class UpstreamTries {
     const hold = this.links.length > 1 ? { [RECORD_TO]: (r: TransactionRecord) => (record = r) } : undefined;
     // A try on an upstream that is down (none is up) ends by the request's time; one on a healthy upstream as before.
     const bounded = turns?.deadline !== undefined && !link.up;
-    const tryOptions = bounded ? { ...options, deadline: turns.deadline } : options;
+    // The group's own bound (no caller's deadline) ends the wait for a connection only: a try written just before it
+    // gets its whole timeout for the answer, never cut moments after it left (a timeout then reverses what the host
+    // may book). The caller's deadline bounds the whole try, as it bounds the first.
+    const tryOptions = !bounded ? options : turns.own ? { ...options, [CONNECT_BY]: turns.deadline } : { ...options, deadline: turns.deadline };
     return this.counted(link, kind, input, tryOptions, hold, lane).then(
       (answer) => {
         if (record !== undefined) link.connector.transactions?.write(record);
@@ -82,7 +94,9 @@ export class UpstreamTries {
       (err: Iso8583Error) => {
         // The group's own bound (none of the caller's) ran out on this try: the previous upstream's error is the answer.
         const answer = bounded && turns.own && err?.code === 'ISO8583_ERR_CONNECTOR_DEADLINE' && turns.last !== undefined ? turns.last : err;
-        const next = this.nextTurns(turns, link, answer, options, start);
+        // The record kept is that of the try whose error is the answer: the log says what the caller was told.
+        const kept = answer === err ? (record === undefined ? undefined : { link, record }) : turns?.kept;
+        const next = this.nextTurns(turns, link, answer, kept, options, start);
         // Never written (its `sent` says 'no'): another upstream may take it (upstream-group-failover.ts), unless
         // this one still holds its transaction (its reversal entry could not be ended, so it is being reversed there).
         // Refused for its key by that upstream's own memory (not by a shared store, which may be refusing it for
@@ -93,26 +107,27 @@ export class UpstreamTries {
         if (answer === err && !held && triesElsewhere(err, collision) && this.mayMoveOn(next)) {
           return this.attempt(message, kind, input, options, lane, next);
         }
-        if (record !== undefined) link.connector.transactions?.write(record);
+        kept?.link.connector.transactions?.write(kept.record);
         throw answer;
       },
     );
   }
 
   /**
-   * The turns after a try on `link` failed with `err`: `link` tried, and the request's time (see {@link Turns}) fixed at
+   * The turns after a try on `link` failed with `err` (the answer so far, whose try's record is `kept`): `link` tried, and the request's time (see {@link Turns}) fixed at
    * the first failure, from `start` (the first try's start): the caller's `deadline`, else its `timeout` (default the
    * first upstream's `requestTimeout`) from the start.
    */
-  private nextTurns(turns: Turns | undefined, link: Link, err: Iso8583Error, options: SendOptions | undefined, start: number): Turns {
+  private nextTurns(turns: Turns | undefined, link: Link, err: Iso8583Error, kept: Kept | undefined, options: SendOptions | undefined, start: number): Turns {
     if (turns !== undefined) {
       turns.tried.add(link);
       turns.last = err;
+      turns.kept = kept;
       return turns;
     }
     const own = options?.deadline === undefined;
     const deadline = own ? start + (options?.timeout ?? link.connector.options.requestTimeout) : options.deadline;
-    return { tried: new Set([link]), deadline, own, last: err };
+    return { tried: new Set([link]), deadline, own, last: err, kept };
   }
 
   /**

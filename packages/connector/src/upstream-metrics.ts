@@ -11,27 +11,16 @@
 import type { Counter, Registry } from 'prom-client';
 import { CounterFamily, promClient } from '@iso8583/metrics';
 import type { CounterSeries } from '@iso8583/metrics';
+import { REFUSED_FOR_ITSELF } from './upstream-group-failover.js';
 
 /** How a request settled on an upstream (the `outcome` label of `iso8583_upstream_requests_total`). */
 export type UpstreamOutcome = 'answered' | 'timeout' | 'failed';
 
 /**
- * Connector refusals of a request for what it is or what its caller asked, never written: its input or options
- * invalid, a request with its key already in flight (a duplicate), its `saf` refused. Another upstream would refuse it
- * alike: they say nothing of the upstream's health.
- */
-const REFUSED_FOR_ITSELF: ReadonlySet<string> = new Set([
-  'ISO8583_ERR_CONNECTOR_INPUT',
-  'ISO8583_ERR_CONNECTOR_OPTIONS',
-  'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY',
-  'ISO8583_ERR_CONNECTOR_SAF',
-]);
-
-/**
  * The outcome on its upstream of a try that failed with `err`: `timeout`, `failed` (any other error, a connection that
  * could not be had included), or `undefined` (not counted) for a request refused before the wire for itself: one the
  * codec cannot pack (an unknown field, a bad value: a code not the connector's), or a connector refusal of
- * {@link REFUSED_FOR_ITSELF}. Such a request never reached the upstream: counted there, bad clients would make it look
+ * {@link REFUSED_FOR_ITSELF} (upstream-group-failover.ts: a caller gone included). Such a request never reached the upstream: counted there, bad clients would make it look
  * failing (`iso8583_connector_failures_total` counts it by code).
  */
 export function failedOutcome(err: { code?: unknown; sent?: unknown } | undefined): UpstreamOutcome | undefined {

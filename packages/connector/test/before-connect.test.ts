@@ -44,3 +44,27 @@ test('a beforeConnect that throws fails the start with its error, under the jour
   await accepted;
   assert.equal(sockets.length, 1, 'only the probe reached the host');
 });
+
+for (const stop of ['close', 'destroy'] as const) {
+  test(`a beforeConnect that never settles does not hold ${stop}(): the start ends and the journal lock is released`, async (t) => {
+    // Before: the stop waited for the start, which waited for the hook for ever; the journal stayed locked.
+    const server = createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => server.close());
+    const port = (server.address() as { port: number }).port;
+    const journalDir = tempDir(t, 'before-connect-hangs');
+    let called!: () => void;
+    const hookCalled = new Promise<void>((resolve) => (called = resolve));
+    const beforeConnect = (): Promise<void> => {
+      called();
+      return new Promise<void>(() => undefined);
+    };
+    const connector = createConnector({ host: '127.0.0.1', port, reversal: { enabled: true, journalDir }, beforeConnect });
+    const starting = connector.connect().catch(() => undefined);
+    await hookCalled;
+    assert.equal(existsSync(join(journalDir, LOCK_FILE)), true, 'locked while the hook runs');
+    await connector[stop]();
+    await starting;
+    assert.equal(existsSync(join(journalDir, LOCK_FILE)), false, 'the journal lock released');
+  });
+}

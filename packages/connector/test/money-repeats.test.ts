@@ -112,3 +112,20 @@ test('a purchase that timed out, its approved repeat, then the purchase\'s late 
   assert.deepEqual(stats.amounts, { processed: 1500, secured: 1500, refund: 0, reversal: 0 }, 'its late approval is the same booking');
   assert.equal(stats.socketQueue.securedAmount, 15);
 });
+
+test('another acquirer\'s purchase under the same STAN and terminal opens nothing of the first: its repeat adds nothing', async (t) => {
+  // Before (keyed by STAN and terminal only): acquirer 222222's purchase (declined) forgot acquirer 123456's counted
+  // approval, so the first's approved repeat (0201) was secured again: 15.00 + 15.00.
+  const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message, r.message['32'] === '222222' ? { '39': '05' } : {})), {
+    transactionLog: false,
+  });
+  await connector.connect();
+  const first = { ...purchase('004941', 'TERM0011', '000000001500'), '7': '1206033000' };
+  const other = { ...purchase('004941', 'TERM0011', '000000002000'), '7': '1206033100', '32': '222222' };
+  assert.equal((await connector.request(first))['39'], '00');
+  assert.equal((await connector.request(other))['39'], '05');
+  assert.equal((await connector.request({ ...first, '0': '0201' }))['39'], '00');
+  const stats = connector.stats();
+  assert.deepEqual(stats.amounts, { processed: 3500, secured: 1500, refund: 0, reversal: 0 });
+  assert.equal(stats.socketQueue.securedAmount, 15);
+});

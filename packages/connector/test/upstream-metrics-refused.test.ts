@@ -36,3 +36,18 @@ test('a request that could not reach its upstream (no connection) counts as fail
   await assert.rejects(group.request(purchase('710003')), (err: { code?: string }) => /CONNECT|POOL/.test(String(err.code)));
   assert.deepEqual(outcomes(await group.registry.metrics()), ['down/failed 1']);
 });
+
+test('a request its caller aborts while it waits for a connection counts as no upstream outcome', async (t) => {
+  // Before: ABORTED (sent 'no', the caller gone) counted as `failed` of the upstream, as a connect error would.
+  const port = await downPort(t);
+  const group = createUpstreamGroup({
+    upstreams: [{ name: 'down', host: '127.0.0.1', port, reconnect: { initialDelay: 10, maxDelay: 50 }, pool: { acquireTimeout: 60_000 } }],
+  });
+  t.after(() => group.destroy());
+  await group.connect().catch(() => undefined);
+  const gone = new AbortController();
+  const asked = group.request(purchase('710004'), { signal: gone.signal });
+  gone.abort();
+  await assert.rejects(asked, { code: 'ISO8583_ERR_CONNECTOR_ABORTED', sent: 'no' });
+  assert.deepEqual(outcomes(await group.registry.metrics()), []);
+});
