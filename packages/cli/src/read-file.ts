@@ -35,7 +35,7 @@ const SECRET_FLAG = /key|token/i;
  * shell's process substitution `<(...)` and a pipe into `--config /dev/stdin` give). A pipe named so has its writer
  * already (the shell's command): it is read to its end, waiting for it, where a named FIFO elsewhere may have none.
  */
-const OWN_DESCRIPTOR = /^(?:\/dev\/stdin|\/dev\/fd\/\d+|\/proc\/self\/fd\/\d+)$/;
+export const OWN_DESCRIPTOR = /^(?:\/dev\/stdin|\/dev\/fd\/\d+|\/proc\/self\/fd\/\d+)$/;
 
 /** The longest pause, in milliseconds, between reads of a pipe of this process that has no bytes yet (`EAGAIN`). */
 const PIPE_POLL_MAX = 50;

@@ -89,7 +89,7 @@ interface LockRead extends FileIdentity {
  * The most bytes of a lock file (or gate) read: a lock is one short line (about 150 bytes). A longer file (a file
  * restored over it, a sparse file of gigabytes) names nobody: taken over as `damaged`, never read whole.
  */
-const MAX_LOCK_TEXT = 4096;
+export const MAX_LOCK_TEXT = 4096;
 
 /**
  * The lock file (or gate) at `path`: `gone` when there is no such file. A failure to read it (a folder at its name, a

@@ -4,7 +4,7 @@
  * check by the libraries' own validators (`validateConnectorOptions`, `validateInboundOptions`: pool min <= max, the
  * header's length, a dialect that loads, ...), so that `run --check` refuses what `run` would, naming the JSON path.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { fromFolder, isDialectFile } from '../config-paths.js';
 import { Iso8583Error } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
 import { defaultJournalDir, journalReadReason, owedInJournalSync, owedUnknownText, unsentRefusal, validateConnectorOptions } from '@iso8583/connector';
@@ -17,20 +17,10 @@ import { pointer } from './locate.js';
 
 type Options = Record<string, unknown>;
 
-/** A dialect given as a file (`.json`, `.xml`), not a built-in name. */
-function isDialectFile(ref: string): boolean {
-  return /\.(json|xml)$/i.test(ref);
-}
-
-/** `path` against the flow file's folder, unless absolute. */
-function fromFlow(dir: string, path: string): string {
-  return isAbsolute(path) ? path : resolve(dir, path);
-}
-
 /** `options` with its dialect file, if any, resolved against `dir`. */
 function withDialect(dir: string, options: Options): Options {
   const dialect = options.dialect;
-  return typeof dialect === 'string' && isDialectFile(dialect) ? { ...options, dialect: fromFlow(dir, dialect) } : options;
+  return typeof dialect === 'string' && isDialectFile(dialect) ? { ...options, dialect: fromFolder(dir, dialect) } : options;
 }
 
 /**
@@ -46,8 +36,8 @@ export function connectorOptionsOf(dir: string, flowName: string, name: string, 
   const options: Options = { ...withDialect(dir, given), name };
   const reversal = given.reversal as { enabled?: unknown; journalDir?: unknown } | undefined;
   const saf = given.saf as { enabled?: unknown; journalDir?: unknown } | undefined;
-  if (typeof reversal?.journalDir === 'string') options.reversal = { ...reversal, journalDir: fromFlow(dir, reversal.journalDir) };
-  if (typeof saf?.journalDir === 'string') options.saf = { ...saf, journalDir: fromFlow(dir, saf.journalDir) };
+  if (typeof reversal?.journalDir === 'string') options.reversal = { ...reversal, journalDir: fromFolder(dir, reversal.journalDir) };
+  if (typeof saf?.journalDir === 'string') options.saf = { ...saf, journalDir: fromFolder(dir, saf.journalDir) };
   // The journal is the SAF queue's: on with reversal or saf, placed by either's journalDir (never both).
   const on = reversal?.enabled === true || saf?.enabled === true;
   if (reversal?.journalDir === undefined && saf?.journalDir === undefined) {

@@ -6,9 +6,10 @@
  */
 import { pino } from 'pino';
 import { TLS_INSECURE } from '@iso8583/connector';
-import { resolveDialect } from '@iso8583/codec';
+import type { Dialect } from '@iso8583/codec';
 import type { GatewayConfig } from './config.js';
 import { upstreamOptions } from './upstream-options.js';
+import { posDialect } from './dialects.js';
 import { gatewayTlsInsecureWarning } from './tls-insecure-flag.js';
 import { posTlsOptions } from './tls.js';
 import { checkJournalDirs } from './journal-check.js';
@@ -41,9 +42,9 @@ export function checkGatewayConfig(config: GatewayConfig, configWarnings: readon
     // Validated there (validateConnectorOptions, each upstream's own keys named), as the start validates them.
     const options = upstreamOptions(config, silent, undefined, named);
     insecure ??= gatewayTlsInsecureWarning(options.tls);
-    dialects.push({ name: named?.name ?? 'upstream', dialect: resolveDialect(options.dialect ?? config.dialect) });
+    dialects.push({ name: named?.name ?? 'upstream', dialect: options.dialect as Dialect });
   }
-  const client = resolveDialect(config.clientDialect ?? config.dialect);
+  const client = posDialect(config);
   posTlsOptions(config);
   readHttpToken(config.httpToken, config.httpTokenFile, GATEWAY_TOKEN_NAMES);
   gatewayTrustedProxyList(config.httpTrustedProxy);

@@ -14,6 +14,7 @@ import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import { GATEWAY_FLAGS } from './flag-rows.js';
 import { givenKeysCheck } from './given-keys-check.js';
+import { withPathsFromFile } from './config-paths.js';
 import { socketQueuePointer, withoutShippedKeys, withPortsAsNumbers } from './socketqueue.js';
 import { ROUTES_SCHEMA, UPSTREAMS_SCHEMA, readableReason } from './upstreams.js';
 
@@ -53,7 +54,7 @@ export function configFileError(path: string, what: string, context: ProblemsCon
   return gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path}${what}`, context);
 }
 
-/** Reads and validates a gateway JSON config file. */
+/** Reads and validates a gateway JSON config file; its relative paths read against its folder (config-paths.ts). */
 export function readConfigFile(path: string): Partial<GatewayConfig> {
   return readConfig(path).config;
 }
@@ -88,7 +89,8 @@ export function readConfig(path: string): ConfigRead {
   if (problems.length > 0) {
     throw configFileError(path, ' is invalid', { field: 'config', problems });
   }
-  const out = { ...(data as Record<string, unknown>) };
+  // Its relative paths are read against its own folder, not the working folder (config-paths.ts).
+  const out = withPathsFromFile(data as Record<string, unknown>, path);
   delete out.$schema;
   return { config: out as Partial<GatewayConfig>, socketQueueKeys: [...written.values()] };
 }

@@ -12,7 +12,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { resolveDialect } from '@iso8583/codec';
 import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup } from '@iso8583/connector';
 import type { Connector, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
@@ -29,6 +28,7 @@ import { groupUpstreams, journalDirOf, upstreamOptions } from './upstream-option
 import { keptIn, lostJournals } from '../journal-lost.js';
 import { stopFailure } from '../stop-failure.js';
 import { posTlsOptions } from './tls.js';
+import { posDialect as posDialectOf } from './dialects.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, processRegistry, startMetrics } from './http.js';
 import { httpBindOf, rawDialectsWarning, warnOpenGatewayHttp } from './http-warnings.js';
 import { startStatsPort } from './stats-port.js';
@@ -205,7 +205,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const everyConnector: Connector[] = [connector, ...others];
   feedRing(ring, everyConnector);
   // The POS dialect, loaded once: the relay hands its bytes on only where it is the upstream's wire format too.
-  const posDialect = resolveDialect(config.clientDialect ?? config.dialect);
+  const posDialect = posDialectOf(config);
   // Named as --check-config names them: by upstream name (the first connector's own name is the plugin's).
   const upstreamDialects = everyConnector.map((c, i) => ({ name: named?.[i]?.name ?? c.name, dialect: c.codec.dialect }));
   for (const line of approvalFitWarnings(upstreamDialects, posDialect)) logger.warn(line);

@@ -5,7 +5,9 @@
  * too, so an `ExecStartPre` does not pass a start that loops. A start that fails to open one names the flag as well
  * ({@link withStoreFlag}).
  */
+import { join } from 'node:path';
 import { Iso8583Error } from '@iso8583/codec';
+import { LOCK_FILE, TRANSACTION_LOCK_FILE, liveLockHolder } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import { fileJournalOf, groupUpstreams, journalDirOf } from './upstream-options.js';
@@ -43,7 +45,8 @@ export function gatewayJournalDirs(config: GatewayConfig): GatewayStoreDir[] {
  * one still to be made in a folder this user may not write), or a file in it that the start opens cannot be opened
  * (one this user may not read or write, as a first run as root leaves): path-problem.ts's rule. Also when a journal
  * `config` does not open still holds reversals not yet sent (journal-stranded.ts). Returns the warnings of that look
- * (a folder it could not enter, not refused), then one for each upstream's journal that still holds entries an
+ * (a folder it could not enter, not refused), one for each store folder whose lock a live process holds (a start now
+ * would be refused: {@link heldBy}), then one for each upstream's journal that still holds entries an
  * earlier run left unsent, which its start sends and says so (journal-warnings.ts `owedAtStartWarning`, as `run
  * --check` says it of a flow's connector).
  */
@@ -58,11 +61,30 @@ export function checkJournalDirs(config: GatewayConfig): string[] {
         field: '--reversal-journal',
       });
     }
+    const held = heldBy(dir, kinds);
+    if (held !== undefined) owed.push(held);
     // Readable, by the look above (a file that vanished or changed since is the start's to find).
     const left = need?.owed;
     if (left !== undefined && left.owed > 0) owed.push(owedAtStartWarning(journalFlagOf(config), dir, left));
   }
   return [...refuseStrandedJournals(config), ...owed];
+}
+
+/**
+ * The warning for a store folder whose lock a live process holds (read, not taken: connector lock-holder.ts): a start
+ * now would be refused `ISO8583_ERR_CONNECTOR_JOURNAL_LOCKED` (or `..._TRANSACTION_LOG_LOCKED`). A warning, not an
+ * error: the config is valid, and checking a new config while the gateway it replaces still runs (then restarting it,
+ * as `nginx -t` is used) is the usual deploy; `undefined` when nobody holds it.
+ */
+function heldBy(dir: string, kinds: readonly StoreKind[]): string | undefined {
+  const files = [...(kinds.includes('journal') ? [LOCK_FILE] : []), ...(kinds.includes('transactions') ? [TRANSACTION_LOCK_FILE] : [])];
+  for (const file of files) {
+    const holder = liveLockHolder(join(dir, file));
+    if (holder === undefined) continue;
+    const who = holder.pid === undefined ? 'another process' : `process ${holder.pid}`;
+    return `--reversal-journal: the journal folder ${dir} is in use by ${who} (its ${file}): a start now would be refused until it stops (another gateway on this folder: stop it first, or give this one a --reversal-journal of its own)`;
+  }
+  return undefined;
 }
 
 /** The gateway flag of each connector option naming a store: the folders `--reversal-journal` places, the `--store` database. */

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { dialectVersion, resolveDialect } from '@iso8583/codec';
+import { dialectVersion } from '@iso8583/codec';
 import { defaultJournalDir, validateConnectorOptions } from '@iso8583/connector';
 import type { ConnectorOptions, TransactionLog } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
@@ -16,6 +16,7 @@ import { maxInFlightOf, terminalQueueDepthOf } from './in-flight.js';
 import { reconnectOptions } from './reconnect.js';
 import { upstreamTlsOptions } from './tls.js';
 import { namingTlsInsecureFlag } from './tls-insecure-flag.js';
+import { upstreamDialect } from './dialects.js';
 import { upstreamProblem } from './upstream-problem.js';
 import { gatewayError } from './errors.js';
 
@@ -128,11 +129,13 @@ function ownOptions(
   const c: GatewayConfig = own === undefined ? config : ({ ...config, ...own } as GatewayConfig);
   const name = named?.name ?? 'upstream';
   const { host, port } = splitHostPort(c.upstream);
+  // Read once, here, each file naming its setting (dialects.ts); the connector takes the loaded dialect.
+  const dialect = upstreamDialect(config, own);
   const options: ConnectorOptions = {
     name,
     host,
     port,
-    dialect: c.dialect,
+    dialect,
     frame: c.frame,
     lengthIncludesHeader: c.lengthIncludesHeader,
     headerBytes: c.headerBytes,
@@ -175,7 +178,7 @@ function ownOptions(
       enabled: true,
       // ISO 8583:1993 acquirers reverse with the advice (1420, repeated as 1421): the issuer must take it. The
       // upstream's own dialect decides (an iso93 upstream behind an iso87 gateway gets 1420s).
-      mti: dialectVersion(resolveDialect(c.dialect)) === '1993' ? '0420' : '0400',
+      mti: dialectVersion(dialect) === '1993' ? '0420' : '0400',
     };
     // One SAF queue per upstream (its own journal folder): its reversals and the advices sent with `saf`.
     options.saf = {
