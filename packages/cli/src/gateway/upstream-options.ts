@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { dialectVersion } from '@iso8583/codec';
-import { defaultJournalDir, validateConnectorOptions } from '@iso8583/connector';
+import { connectorOptionsSchema, defaultJournalDir, validateConnectorOptions } from '@iso8583/connector';
 import type { ConnectorOptions, TransactionLog } from '@iso8583/connector';
 import type { GatewayConfig } from './config.js';
 import { splitHostPort } from './config.js';
@@ -20,8 +20,20 @@ import { upstreamDialect } from './dialects.js';
 import { upstreamProblem } from './upstream-problem.js';
 import { gatewayError } from './errors.js';
 
-/** The connector's own `pool.acquireTimeout` default (ms): a link's wait for its connection never exceeds it. */
-const DEFAULT_ACQUIRE_TIMEOUT = 10_000;
+/**
+ * The connector's own `pool.acquireTimeout` default (ms), as its manifest gives it (the one home of the connector's
+ * defaults): a link's wait for its connection never exceeds it.
+ */
+const DEFAULT_ACQUIRE_TIMEOUT = manifestDefault(connectorOptionsSchema(), ['pool', 'acquireTimeout']);
+
+/** The `default` of the option at `path` in the connector options' JSON Schema; throws when the manifest has none. */
+function manifestDefault(schema: Record<string, unknown>, path: readonly string[]): number {
+  let at: unknown = schema;
+  for (const name of path) at = (at as { properties?: Record<string, unknown> } | undefined)?.properties?.[name];
+  const value = (at as { default?: unknown } | undefined)?.default;
+  if (typeof value !== 'number') throw new Error(`connector-manifest.json gives no default for ${path.join('.')}`);
+  return value;
+}
 
 /**
  * The upstreams the gateway runs as a group, each named with its own journal folder: the config file's `upstreams`
