@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { runCli } from './cli-process.js';
 
 /** A folder of its own for the test (the config file's), removed after it. */
@@ -52,4 +52,26 @@ test('gateway config file: an upstream\'s own dialect and an absolute path, a bu
   const r = await runCli(['gateway', '--config', config, '--check-config']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /gateway config is valid/);
+});
+
+test('gateway config file: a relative reversalJournal whose folder exists where earlier versions read it (the working folder) is refused, naming both', async (t) => {
+  const dir = confDir(t);
+  // An old journal folder, reached from the working folder (the child's is this process's) by a relative path.
+  const old = confDir(t);
+  mkdirSync(join(old, 'journal'));
+  const given = relative(process.cwd(), join(old, 'journal'));
+  // Deeper than the working folder, so that the `..` of `given` read against it do not stop at the root.
+  const deep = join(dir, ...process.cwd().split('/').filter(Boolean).map((_, i) => `d${i}`));
+  mkdirSync(deep, { recursive: true });
+  const config = join(deep, 'gw.json');
+  writeFileSync(config, JSON.stringify({ upstream: '127.0.0.1:5000', reversalJournal: given }));
+  const r = await runCli(['gateway', '--config', config, '--check-config']);
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stderr, /ISO8583_ERR_GATEWAY_CONFIG/);
+  assert.ok(r.stderr.includes(join(old, 'journal')) && r.stderr.includes(join(deep, given)), r.stderr);
+  assert.match(r.stderr, /move it to .* or give an absolute path/);
+  // The same folder given absolute is the journal as before.
+  writeFileSync(config, JSON.stringify({ upstream: '127.0.0.1:5000', reversalJournal: join(old, 'journal') }));
+  const ok = await runCli(['gateway', '--config', config, '--check-config']);
+  assert.equal(ok.code, 0, ok.stderr);
 });

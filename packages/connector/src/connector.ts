@@ -327,7 +327,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       run.ready
         ? this.sender.dispatch(message, wait, header, true, packed, tried, deadline, false, settled, connectBy)
         : run.begin().then(() => this.sender.dispatch(message, wait, header, true, packed, false, deadline, false, settled, connectBy));
-    const outcome = queued ? (this.terminalQueue as TerminalQueue).run(terminal, go, deadline, mti, signal, timeout) : go();
+    const outcome = queued ? (this.terminalQueue as TerminalQueue).run(terminal, go, deadline ?? connectBy, mti, signal, timeout) : go();
     return outcome.then(settled.answered, (err: unknown) => {
       throw settled.failed(err);
     });

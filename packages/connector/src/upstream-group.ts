@@ -110,7 +110,13 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
    * once that attempt failed, one is refused at once (`ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN`).
    */
   connect(): Promise<void> {
-    const attempts = this.links.map((l) => l.connector.connect());
+    // A first attempt that ends without a connection event or a connect failure (a start refused: journal locked,
+    // `beforeConnect` threw) ends "connecting" too, or the upstream would never count as down.
+    const attempts = this.links.map((l) =>
+      l.connector.connect().finally(() => {
+        l.connecting = false;
+      }),
+    );
     return Promise.any(attempts).then(
       () => undefined,
       (err: AggregateError) => {

@@ -4,9 +4,11 @@
  * config file. Flags stay relative to the working folder. A config file given as a pipe (`--config <(...)`,
  * `/dev/stdin`) has no folder of its own: its paths stay relative to the working folder.
  */
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { fromFolder, isDialectFile } from '../config-paths.js';
 import { OWN_DESCRIPTOR } from '../read-file.js';
+import { gatewayError } from './errors.js';
 
 /** The keys (the config file's top level) that name a file or a folder. */
 const PATH_KEYS = ['logFile', 'reversalJournal', 'httpTokenFile', 'tlsCa', 'tlsCert', 'tlsKey', 'clientTlsCert', 'clientTlsKey', 'clientTlsCa'];
@@ -38,6 +40,7 @@ export function withPathsFromFile(data: Record<string, unknown>, path: string): 
   const dir = dirname(path);
   const out = { ...data };
   resolveIn(out, dir, [...PATH_KEYS, ...DIALECT_KEYS]);
+  journalNotMoved(data.reversalJournal, out.reversalJournal, path);
   if (Array.isArray(out.upstreams)) {
     out.upstreams = out.upstreams.map((u: unknown) => {
       if (u === null || typeof u !== 'object') return u;
@@ -47,4 +50,21 @@ export function withPathsFromFile(data: Record<string, unknown>, path: string): 
     });
   }
   return out;
+}
+
+/**
+ * Refuses a relative `reversalJournal` that earlier versions read against the working folder, when a folder is there:
+ * read against the config file's folder now, a gateway started elsewhere would open another (empty) journal and
+ * never send the reversals the old one owes. The operator moves the folder beside the config file or gives an
+ * absolute path (`ISO8583_ERR_GATEWAY_CONFIG`, naming both folders).
+ */
+function journalNotMoved(given: unknown, read: unknown, path: string): void {
+  if (typeof given !== 'string' || given === '' || isAbsolute(given) || typeof read !== 'string') return;
+  const before = resolve(given);
+  if (before === read || !existsSync(before)) return;
+  throw gatewayError(
+    'ISO8583_ERR_GATEWAY_CONFIG',
+    `config file ${path}: reversalJournal ${JSON.stringify(given)} is read against the config file's folder (${read}), but a folder where earlier versions read it (the working folder: ${before}) exists and may hold reversals owed: move it to ${read} or give an absolute path`,
+    { field: '/reversalJournal' },
+  );
 }
