@@ -26,8 +26,10 @@ export function safOf(request: FastifyRequest, body: unknown): boolean {
   if (params !== null && typeof params === 'object') {
     for (const key of Object.keys(params)) {
       if (QUERY_KEYS.has(key)) continue;
-      // Said as the client wrote it, but a card number written as a key (`?4761+7390+0101+0010=1`) masked, a long one cut.
-      const field = maskFreeText(key.length > MAX_KEY_SHOWN ? `${key.slice(0, MAX_KEY_SHOWN)}...` : key);
+      // Said as the client wrote it, but a card number written as a key (`?4761+7390+0101+0010=1`) masked, then a long
+      // one cut (masked first: a cut through a card number would leave digits too few for the mask to see).
+      const masked = maskFreeText(key);
+      const field = masked.length > MAX_KEY_SHOWN ? `${masked.slice(0, MAX_KEY_SHOWN)}...` : masked;
       const reason = `is not a query parameter of this route (${[...QUERY_KEYS].join(', ')})`;
       throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, { field, problems: [{ field, code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }] });
     }

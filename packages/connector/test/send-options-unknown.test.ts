@@ -119,12 +119,13 @@ test('routes – a query parameter that is neither saf nor timeout is refused 40
     assert.match(text, new RegExp(`${field}: is not a query parameter of this route \\(saf, timeout\\)`), path);
   }
   // A card number written as a parameter's name is refused the same way, never said in the answer.
-  for (const key of ['4111111111111111', '4111+1111+1111+1111']) {
+  // The last: past the 64 characters shown, masked before it is cut (a cut card number is too short for the mask).
+  for (const key of ['4111111111111111', '4111+1111+1111+1111', `${'x'.repeat(55)}4111111111111111`]) {
     const res = await post(`/?${key}=1`, JSON.stringify(purchase('300306')));
     assert.equal(res.status, 400);
     const text = await res.text();
     assert.match(text, /is not a query parameter of this route/);
-    assert.doesNotMatch(text, /4111.?1111.?1111.?1111|1111.?1111/, 'the card number masked');
+    assert.doesNotMatch(text, /4111.?1111.?1111.?1111|1111.?1111|41111111/, 'the card number masked');
   }
   assert.equal(peer.received.length, 0, 'nothing reached the host');
   assert.equal(bank.stats().safDepth, 0, 'nothing was stored');
