@@ -43,14 +43,15 @@ export function safQueueHost(seen: SafHost, answerKeys: SafHost['answerKeys'], f
   return {
     sendReversal: (message, timeout, written) => seen.sendReversal(message, timeout, written),
     followUp: (message, response, entry: JournalEntry) => {
+      // Its original was answered already (the bank answers a request once): no late approval can come, so a code that
+      // undid nothing is final, neither remembered nor shared (a shared store would keep its row, and a resent copy of
+      // that answer reaching any node would store a repeat).
+      if (answeredOriginal(entry.id) && overtaken.undidNothing(message, response)) return undefined;
       const since = firstUndidNothing(entry);
-      const final = answeredOriginal(entry.id);
       const follows = follow.answered(message, response, entry, since);
       if (follows !== undefined || !overtaken.undidNothing(message, response)) return follows;
-      // Its original was answered already (the bank answers a request once): no late approval can come, nothing is kept.
-      if (final) overtaken.forget(message);
       // Remembered in memory (nothing follows it now): the journal's `done` record of it says so too.
-      else keeps?.overtakenEnd(entry.id, { rc: String(response['39'] ?? ''), since });
+      keeps?.overtakenEnd(entry.id, { rc: String(response['39'] ?? ''), since });
       return undefined;
     },
     safEnded: (end) => seen.safEnded(end),

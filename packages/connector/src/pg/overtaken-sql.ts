@@ -55,11 +55,12 @@ export function againId(id: string): string {
  * (`late_approval`), and the code stays: a node that stops before the repeat's store is durable loses nothing (any
  * node's `REPEATS_OWED` finds the row, or a later copy of the approval the code), and every node that stores the
  * repeat stores the same entry, once. A pending one without the code returns none (the node whose reversal is
- * answered next reads the approval, `UNDID_NOTHING`).
+ * answered next reads the approval, `UNDID_NOTHING`). A repeat's own row (`againId`) is never the one: a resent copy of
+ * the approval reaches the original's row, whose code calls for the repeat already stored (`'exists'`), not a second.
  */
 export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
   'undid_nothing',
-  `(done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5 * interval '1 millisecond'))`,
+  `id NOT LIKE '%${AGAIN_SUFFIX}' AND (done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5 * interval '1 millisecond'))`,
 )})
   UPDATE iso8583_saf s SET late_approval = $4::jsonb
   FROM t WHERE s.id = t.id
