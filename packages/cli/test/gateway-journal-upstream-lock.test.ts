@@ -7,7 +7,6 @@
 // B is never reached. Real files, real sockets on 127.0.0.1, the gateway in this process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import type { Socket } from 'node:net';
@@ -15,7 +14,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { owedInJournalSync } from '@iso8583/connector';
-import { within } from '@iso8583/test-support';
+import { goneProcessId, within } from '@iso8583/test-support';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { startGateway } from '../src/gateway/gateway.js';
 import { folder, journalWithReversal } from './helpers/owed-journal.js';
@@ -72,7 +71,7 @@ test('a gateway whose journal comes to owe another upstream between its first ch
   // The folder as gateway A leaves it while running: nothing owed, its marker, its lock (A's process, now gone).
   await journalWithReversal(journalDir, true);
   writeFileSync(join(journalDir, 'upstream.json'), `${JSON.stringify({ upstream: bankA })}\n`);
-  const gone = spawnSync(process.execPath, ['-e', '']).pid;
+  const gone = goneProcessId();
   writeFileSync(join(journalDir, 'reversals.lock'), `${gone}\n`);
   // What A's journal held when it stopped: one reversal owed to A.
   await journalWithReversal(owed);

@@ -5,23 +5,17 @@
 // Real processes (the `iso8583` binary), a real refusing port on 127.0.0.1; no PostgreSQL server needed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { reservePort } from '@iso8583/test-support';
 import { runCli } from './cli-process.js';
 import { folder } from './helpers/owed-journal.js';
-
-/** A port on 127.0.0.1 that refuses connections: one just listened on, then closed. */
-async function refusingPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 for (const reversal of [true, false]) {
   test(`a --store database down at start (reversal ${reversal ? 'on' : 'off'}): exit 1, coded, naming --store, no password`, async (t) => {
     const dir = folder(t, 'gateway-store-down');
-    const port = await refusingPort();
+    // A port reserved for this test, nothing listening on it: refused (no other test's server is handed it).
+    const reserved = await reservePort();
+    t.after(() => reserved.release());
+    const port = reserved.port;
     const url = `postgresql://iso8583:Pg-S3cret@127.0.0.1:${port}/iso8583`;
     const run = await runCli(['gateway', '--upstream', '127.0.0.1:9', '--listen', '0', '--http', '0', '--store', url, '--reversal-journal', dir, ...(reversal ? [] : ['--no-reversal'])]);
     assert.equal(run.code, 1, run.stderr);
