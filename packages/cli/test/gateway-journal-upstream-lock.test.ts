@@ -8,66 +8,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { owedInJournalSync } from '@iso8583/connector';
-import { goneProcessId, within } from '@iso8583/test-support';
+import { goneProcessId } from '@iso8583/test-support';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { startGateway } from '../src/gateway/gateway.js';
+import { countingListener } from './helpers/counting-listener.js';
 import { folder, journalWithReversal } from './helpers/owed-journal.js';
-
-/** A bank that answers nothing: what it was sent, and a barrier (its own connection accepted after any made before it). */
-async function silentBank(t: { after: (fn: () => Promise<void>) => void }): Promise<{ port: number; received: () => Buffer; accepted: () => Promise<number> }> {
-  const sockets: Socket[] = [];
-  const chunks: Buffer[] = [];
-  let probe: ((count: number) => void) | undefined;
-  const server = createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => undefined);
-    socket.on('data', (b: Buffer) => chunks.push(b));
-    if (socket.remotePort === probePort) probe?.(sockets.length - 1);
-  });
-  let probePort: number | undefined;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  t.after(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    received: () => Buffer.concat(chunks),
-    // The connections accepted before our own probe's: the listen queue hands them out in order.
-    accepted: () =>
-      within(
-        new Promise<number>((resolve) => {
-          probe = resolve;
-          const own = connect(port, '127.0.0.1', () => {
-            probePort = own.localPort;
-            const found = sockets.findIndex((s) => s.remotePort === probePort);
-            if (found >= 0) resolve(found);
-          });
-          own.on('error', () => undefined);
-          t.after(async () => void own.destroy());
-        }),
-        10_000,
-        'the probe connection to be accepted',
-      ),
-  };
-}
 
 test('a gateway whose journal comes to owe another upstream between its first check and its lock never reaches its own bank', async (t) => {
   const root = folder(t, 'gateway-upstream-lock');
   const journalDir = join(root, 'journal');
   const owed = join(root, 'owed');
   const bankA = '127.0.0.1:9';
-  const bankB = await silentBank(t);
+  const bankB = await countingListener(t);
   // The folder as gateway A leaves it while running: nothing owed, its marker, its lock (A's process, now gone).
   await journalWithReversal(journalDir, true);
   writeFileSync(join(journalDir, 'upstream.json'), `${JSON.stringify({ upstream: bankA })}\n`);
