@@ -21,6 +21,11 @@ interface Coded {
   message: string;
 }
 
+/** The STANs of the purchases `peer` received, in order. */
+function purchasesAt(peer: Peer): unknown[] {
+  return peer.received.filter((r) => r.message['0'] === '0200').map((r) => r.message['11']);
+}
+
 /** Asserts a refusal naming `field`, never sent; `clock`: its message names the performance.now() clock. */
 function refusedNaming(field: string, clock = false): (err: Coded) => boolean {
   return (err) => {
@@ -43,11 +48,12 @@ test('deadline – a wall-clock time or Infinity is refused naming deadline and 
   for (const [i, deadline] of bad.entries()) {
     await assert.rejects(connector.request(purchase(`00780${i}`), { deadline }), refusedNaming('deadline', true));
   }
-  assert.equal(peer.received.filter((r) => r.message['0'] === '0200').length, 0, 'none of them reached the host');
   assert.equal(connector.stats().inFlight, 0);
   assert.equal(connector.stats().requests, 0, 'none was accepted');
   // The longest a timer waits is still a deadline, and so is one already past (DEADLINE, never written).
   assert.equal((await connector.request(purchase('007809'), { deadline: performance.now() + 2 ** 31 - 1000 }))['39'], '00');
+  // A refused one written would be on the one connection before this answered one: the host got only this.
+  assert.deepEqual(purchasesAt(peer), ['007809'], 'none of them reached the host');
   await assert.rejects(connector.request(purchase('007810'), { deadline: performance.now() - 1 }), { code: 'ISO8583_ERR_CONNECTOR_DEADLINE' });
 });
 
@@ -106,7 +112,9 @@ test('send options – null, a string, a number or an array is refused naming op
       await assert.rejects(outcome, refusedNaming('options'), what);
     }
   }
-  assert.equal(peer.received.filter((r) => r.message['0'] === '0200').length, 0, 'none of them reached the host');
   assert.equal(connector.stats().requests, 0, 'none was accepted');
   assert.equal((await connector.request(purchase('007999'), undefined))['39'], '00', 'undefined stays fine');
+  assert.equal((await group.request(purchase('007998')))['39'], '00');
+  // A refused one written would be on its connection (the connector's or the group's) before the answered one there.
+  assert.deepEqual(purchasesAt(peer).sort(), ['007998', '007999'], 'none of them reached the host');
 });
