@@ -75,3 +75,26 @@ test('gateway config file: a relative reversalJournal whose folder exists where 
   const ok = await runCli(['gateway', '--config', config, '--check-config']);
   assert.equal(ok.code, 0, ok.stderr);
 });
+
+test('gateway config file: a moved relative reversalJournal is judged only when it is the journal used: a --reversal-journal flag replaces it', async (t) => {
+  const dir = confDir(t);
+  const old = confDir(t);
+  mkdirSync(join(old, 'journal'));
+  const given = relative(process.cwd(), join(old, 'journal'));
+  const deep = join(dir, ...process.cwd().split('/').filter(Boolean).map((_, i) => `d${i}`));
+  mkdirSync(deep, { recursive: true });
+  const config = join(deep, 'gw.json');
+  writeFileSync(config, JSON.stringify({ upstream: '127.0.0.1:5000', reversalJournal: given }));
+  // The flag's journal (the old folder itself, given absolute) is the one opened: the file's stale value is not used.
+  const flagged = await runCli(['gateway', '--config', config, '--reversal-journal', join(old, 'journal'), '--check-config']);
+  assert.equal(flagged.code, 0, flagged.stderr);
+  assert.match(flagged.stdout, /gateway config is valid/);
+  // A flag naming a fresh folder: the same.
+  const fresh = join(confDir(t), 'fresh');
+  const other = await runCli(['gateway', '--config', config, '--reversal-journal', fresh, '--check-config']);
+  assert.equal(other.code, 0, other.stderr);
+  // Without the flag the file's value is used, and still refused.
+  const used = await runCli(['gateway', '--config', config, '--check-config']);
+  assert.equal(used.code, 1, used.stdout);
+  assert.match(used.stderr, /ISO8583_ERR_GATEWAY_CONFIG[\s\S]*move it to .* or give an absolute path/);
+});

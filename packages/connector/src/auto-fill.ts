@@ -3,6 +3,7 @@
  * wrapping) and field 7 (transmission date and time, MMDDhhmmss in UTC).
  */
 import type { MessageInput } from '@iso8583/codec';
+import { connectorError } from './errors.js';
 
 /** The highest STAN; the counter goes from 000001 to it, then wraps to 000001. */
 const LAST_STAN = 999_999;
@@ -33,8 +34,15 @@ export class StanCounter {
    */
   held: StanHeld | undefined;
 
-  /** `start`: the first STAN given, 1 to 999999; default a random point. */
+  /**
+   * `start`: the first STAN given, an integer 1 to 999999; default a random point. Another is refused
+   * (`ISO8583_ERR_CONNECTOR_OPTIONS`, field `STAN_START`): 0 gave STAN 000000, NaN `000NaN` for ever, -5 `0000-5`,
+   * 1.5 `0001.5`, and 1000000 started at 000001.
+   */
   constructor(start = 1 + Math.floor(Math.random() * LAST_STAN)) {
+    if (!Number.isInteger(start) || start < 1 || start > LAST_STAN) {
+      throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', `the first STAN must be an integer from 1 to ${LAST_STAN}, not ${String(start)}`, { field: 'STAN_START' });
+    }
     this.value = start - 1;
   }
 

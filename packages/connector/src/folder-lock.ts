@@ -19,10 +19,11 @@ import { errnoOf } from './errors.js';
 import type { CONNECTOR_LOG_CODES } from './errors.js';
 import { notNamed } from './file-identity.js';
 import type { FileIdentity } from './file-identity.js';
-import { LOCK_REFRESH, LOCK_STALE, openHere, ownerState, ownerText, parseOwner } from './lock-owner.js';
+import { LOCK_REFRESH, LOCK_STALE, openHere, ownerState, ownerText } from './lock-owner.js';
+import { readLock } from './lock-file.js';
+import type { LockRead } from './lock-file.js';
 import { touchEvery } from './lock-touch.js';
 import type { LockTouch, TouchSeam, TouchTrouble } from './lock-touch.js';
-import type { LockOwner } from './lock-owner.js';
 
 /** What a folder lock is for: its file name, the error when a live process holds it, the warning on a take-over. */
 export interface FolderLockKind {
@@ -77,46 +78,6 @@ export interface FolderLock {
  * another worker thread of the process is found by its open descriptor: lock-owner.ts `openHere`).
  */
 const heldHere = new Set<string>();
-
-/** A lock file read: its owner (`undefined` when its text names none), its text, and its identity and modification time. */
-interface LockRead extends FileIdentity {
-  readonly owner: LockOwner | undefined;
-  readonly text: string;
-  readonly mtimeMs: number;
-}
-
-/**
- * The most bytes of a lock file (or gate) read: a lock is one short line (about 150 bytes). A longer file (a file
- * restored over it, a sparse file of gigabytes) names nobody: taken over as `damaged`, never read whole.
- */
-export const MAX_LOCK_TEXT = 4096;
-
-/**
- * The lock file (or gate) at `path`: `gone` when there is no such file. A failure to read it (a folder at its name, a
- * file this user may not read) is thrown naming `path`.
- */
-async function readLock(path: string): Promise<LockRead | 'gone'> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-    throw err;
-  }
-  try {
-    const buffer = Buffer.alloc(MAX_LOCK_TEXT + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const { dev, ino, mtimeMs } = await handle.stat();
-    const text = buffer.toString('utf8', 0, bytesRead);
-    return { owner: bytesRead > MAX_LOCK_TEXT ? undefined : parseOwner(text), text, dev, ino, mtimeMs };
-  } catch (err) {
-    const failed = err as NodeJS.ErrnoException;
-    if (typeof failed === 'object' && failed !== null && failed.path === undefined) failed.path = path;
-    throw err;
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Milliseconds between two looks at a lock of another pid namespace while it is watched (see {@link staleness}). */
 const WATCH_STEP = 200;

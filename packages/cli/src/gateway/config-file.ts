@@ -14,7 +14,7 @@ import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import { GATEWAY_FLAGS } from './flag-rows.js';
 import { givenKeysCheck } from './given-keys-check.js';
-import { withPathsFromFile } from './config-paths.js';
+import { journalNotMoved, withPathsFromFile } from './config-paths.js';
 import { socketQueuePointer, withoutShippedKeys, withPortsAsNumbers } from './socketqueue.js';
 import { ROUTES_SCHEMA, UPSTREAMS_SCHEMA, readableReason } from './upstreams.js';
 
@@ -54,15 +54,25 @@ export function configFileError(path: string, what: string, context: ProblemsCon
   return gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `config file ${path}${what}`, context);
 }
 
-/** Reads and validates a gateway JSON config file; its relative paths read against its folder (config-paths.ts). */
+/**
+ * Reads and validates a gateway JSON config file; its relative paths read against its folder (config-paths.ts). Its
+ * `reversalJournal`, the one used when no flag replaces it, is checked as the gateway checks it (`journalNotMoved`).
+ */
 export function readConfigFile(path: string): Partial<GatewayConfig> {
-  return readConfig(path).config;
+  const read = readConfig(path);
+  journalNotMoved(path, read.journalAsWritten);
+  return read.config;
 }
 
 /** A config file read: its keys under our names, and the SocketQueue names it used (`listenPort`, ...). */
 export interface ConfigRead {
   config: Partial<GatewayConfig>;
   socketQueueKeys: string[];
+  /**
+   * Its `reversalJournal` as the file wrote it (before it is read against the file's folder), for `journalNotMoved`
+   * once the flags are merged: only the journal used is judged.
+   */
+  journalAsWritten: unknown;
 }
 
 /** {@link readConfigFile}, telling the SocketQueue keys apart; a problem names the key as the file wrote it. */
@@ -92,7 +102,7 @@ export function readConfig(path: string): ConfigRead {
   // Its relative paths are read against its own folder, not the working folder (config-paths.ts).
   const out = withPathsFromFile(data as Record<string, unknown>, path);
   delete out.$schema;
-  return { config: out as Partial<GatewayConfig>, socketQueueKeys: [...written.values()] };
+  return { config: out as Partial<GatewayConfig>, socketQueueKeys: [...written.values()], journalAsWritten: (data as Record<string, unknown>).reversalJournal };
 }
 
 /**

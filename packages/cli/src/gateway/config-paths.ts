@@ -40,7 +40,6 @@ export function withPathsFromFile(data: Record<string, unknown>, path: string): 
   const dir = dirname(path);
   const out = { ...data };
   resolveIn(out, dir, [...PATH_KEYS, ...DIALECT_KEYS]);
-  journalNotMoved(data.reversalJournal, out.reversalJournal, path);
   if (Array.isArray(out.upstreams)) {
     out.upstreams = out.upstreams.map((u: unknown) => {
       if (u === null || typeof u !== 'object') return u;
@@ -53,13 +52,16 @@ export function withPathsFromFile(data: Record<string, unknown>, path: string): 
 }
 
 /**
- * Refuses a relative `reversalJournal` that earlier versions read against the working folder, when a folder is there:
- * read against the config file's folder now, a gateway started elsewhere would open another (empty) journal and
- * never send the reversals the old one owes. The operator moves the folder beside the config file or gives an
- * absolute path (`ISO8583_ERR_GATEWAY_CONFIG`, naming both folders).
+ * Refuses a relative `reversalJournal` (`given`: as the config file at `path` wrote it) that earlier versions read
+ * against the working folder, when a folder is there: read against the config file's folder now, a gateway started
+ * elsewhere would open another (empty) journal and never send the reversals the old one owes. The operator moves the
+ * folder beside the config file or gives an absolute path (`ISO8583_ERR_GATEWAY_CONFIG`, naming both folders). Called
+ * once the flags are merged over the file, and only when the file's journal is the one used: a `--reversal-journal`
+ * flag replaces it (config.ts). A file read from a pipe has no folder: its path is read as before, nothing to refuse.
  */
-function journalNotMoved(given: unknown, read: unknown, path: string): void {
-  if (typeof given !== 'string' || given === '' || isAbsolute(given) || typeof read !== 'string') return;
+export function journalNotMoved(path: string, given: unknown): void {
+  if (OWN_DESCRIPTOR.test(path) || typeof given !== 'string' || given === '' || isAbsolute(given)) return;
+  const read = fromFolder(dirname(path), given);
   const before = resolve(given);
   if (before === read || !existsSync(before)) return;
   throw gatewayError(

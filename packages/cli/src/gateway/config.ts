@@ -10,6 +10,7 @@ import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
 import { GATEWAY_DEFAULTS, GATEWAY_FLAGS } from './flag-rows.js';
 import { GATEWAY_CONFIG_SCHEMA, configFileError, readConfig } from './config-file.js';
+import { journalNotMoved } from './config-paths.js';
 import { givenKeysCheck } from './given-keys-check.js';
 import { shutdownDeadlineWarning } from './stop-abort.js';
 import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueuePointer, zeroPortsOff } from './socketqueue.js';
@@ -98,7 +99,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   for (const f of GATEWAY_FLAGS) for (const a of f.aliases ?? []) if (values[a] !== undefined) givenAs.set(f.flag, a);
   const socketQueueFlags = [...givenAs.values()].some((a) => SOCKETQUEUE_NAMES.has(a)) || values.c !== undefined;
   resolveAliases([{ flag: 'config', aliases: ['c'], kind: 'string', help: '' }, ...GATEWAY_FLAGS], values);
-  const file = typeof values.config === 'string' ? readConfig(values.config) : { config: {}, socketQueueKeys: [] };
+  const file = typeof values.config === 'string' ? readConfig(values.config) : { config: {}, socketQueueKeys: [], journalAsWritten: undefined };
   const fromFile = file.config;
   // One file, one bank: its `upstream` beside its `upstreams` was ignored (the upstreams won, without a word).
   if (typeof values.config === 'string' && fromFile.upstream !== undefined && fromFile.upstreams !== undefined) {
@@ -166,6 +167,9 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     const from = fileOf(key);
     return from === undefined ? flagProblem : (text, _flag, field) => configFileError(from, `: ${field}: ${text}`, { field });
   };
+  // The file's relative journal, moved from where earlier versions read it: judged only when it is the one used.
+  const journalFile = fileOf('reversalJournal');
+  if (journalFile !== undefined) journalNotMoved(journalFile, file.journalAsWritten);
   checkUpstreams(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.routes ?? [], listProblem('upstreams'), listProblem('routes'));
   const originOf = (key: 'reconnectDelay' | 'reconnectMaxDelay'): ReconnectOrigin => (key in fromFlags ? 'flag' : fileOf(key) !== undefined ? 'file' : 'default');
   checkReconnect(merged as GatewayConfig, merged.upstreams ?? [], configPath, { reconnectDelay: originOf('reconnectDelay'), reconnectMaxDelay: originOf('reconnectMaxDelay') });

@@ -14,11 +14,14 @@ export interface PgJournalOptions {
   url?: string;
   /** A pool to use instead of `url` (shared with other parts of the store; not ended by `close`). */
   pool?: pg.Pool;
-  /** The upstream whose entries this journal holds (one queue per upstream on a shared database): a string. Default `''`. */
+  /**
+   * The upstream whose entries this journal holds (one queue per upstream on a shared database): a string, any
+   * characters but NUL and lone surrogates (refused, `ISO8583_ERR_CONNECTOR_OPTIONS`: the store cannot hold them as given). Default `''`.
+   */
   upstream?: string;
   /**
    * Other upstream keys whose entries this journal also takes over once their lease ends (and then sends to its own
-   * upstream): the key an earlier configuration stored this upstream's entries under. Default: none.
+   * upstream): the key an earlier configuration stored this upstream's entries under; each as `upstream`. Default: none.
    */
   formerUpstreams?: readonly string[];
   /** Milliseconds a node holds an entry without renewing it (`--saf-lease`): an integer from 100 to 2147483647. Default 30000. */
@@ -74,10 +77,30 @@ export function checkPgJournalOptions(options: PgJournalOptions): void {
   if (options.lease !== undefined && !integerIn(options.lease, 100, MAX_TIMER_DELAY)) refuse('lease', `must be an integer of milliseconds from 100 to ${MAX_TIMER_DELAY}`);
   if (options.claimBatch !== undefined && !integerIn(options.claimBatch, 1, Number.MAX_SAFE_INTEGER)) refuse('claimBatch', 'must be a positive integer');
   if (options.purgeAfter !== undefined && !integerIn(options.purgeAfter, 0, MAX_PURGE_AFTER)) refuse('purgeAfter', `must be an integer of milliseconds from 0 to ${MAX_PURGE_AFTER}`);
-  if (options.upstream !== undefined && typeof options.upstream !== 'string') refuse('upstream', 'must be a string');
+  if (options.upstream !== undefined) {
+    const why = storeKeyProblem(options.upstream);
+    if (why !== undefined) refuse('upstream', why);
+  }
   const former = options.formerUpstreams as unknown;
   if (former !== undefined && (!Array.isArray(former) || former.some((k) => typeof k !== 'string'))) refuse('formerUpstreams', 'must be an array of strings');
+  for (const [i, key] of ((former ?? []) as string[]).entries()) {
+    const why = storeKeyProblem(key);
+    if (why !== undefined) refuse(`formerUpstreams/${i}`, why);
+  }
   if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner === '')) refuse('owner', 'must be a name, not empty');
+}
+
+/**
+ * Why `key` cannot be an upstream key of the store (`upstream`, `formerUpstreams`, the keys of `guardAcross`), else
+ * `undefined`: not a string; a NUL character (PostgreSQL `text` cannot hold it: every statement naming the key failed,
+ * SQLSTATE 22021, the start or each add an unnamed store error); a lone surrogate (sent as U+FFFD: two such keys would be
+ * one in the store, each journal claiming and guarding the other's rows). Any other character is a parameter's.
+ */
+export function storeKeyProblem(key: unknown): string | undefined {
+  if (typeof key !== 'string') return 'must be a string';
+  if (key.includes('\u0000')) return 'must not hold a NUL character (PostgreSQL text cannot store it)';
+  if (/\p{Cs}/u.test(key)) return 'must be well-formed Unicode (a lone surrogate would be stored as U+FFFD, as another key)';
+  return undefined;
 }
 
 /** Whether `value` is an integer from `min` to `max`. */

@@ -5,7 +5,7 @@
  * version 8). The reversal's answer is written to its entry's row (by id); a late approval, which has only its
  * transaction's fields, looks for its transaction's rows: those of a reversal entry (`kind` NULL) under the upstream keys `$1` whose
  * reversal names fields 41 `$2` and 11 `$3` (`=`: a reversal always has both, `REVERSAL_FIELDS`; so the look-up uses the
- * index `iso8583_saf_overtaken`, schema-saf.ts step 8, never a scan of the upstream's rows), the newest first;
+ * index `iso8583_saf_overtaken`, schema-saf.ts step 10, never a scan of the upstream's rows), the newest first;
  * the row is locked by the statement, so that of two nodes at once one sees the other's change (read committed: the
  * second re-reads the row once the first commits).
  */

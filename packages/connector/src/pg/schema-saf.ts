@@ -1,5 +1,5 @@
 /**
- * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (9 so far).
+ * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (10 so far).
  *
  * `iso8583_saf`: one row per entry. `entry` is the entry as the connector made it (JSON, opaque here beyond `id` and
  * `at`); `attempts` the attempts recorded (each before it was sent). `lease_owner` is the node that holds the entry
@@ -127,19 +127,14 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     // row's: stored once);
     // `late_approval` the approval's kept fields (MTI, STAN, terminal, response code, amounts: no card data) when it
     // came while the entry was pending, read by the node whose reversal is answered. Rows last `purgeAfter`, as
-    // before (one holding a code, and its `.again` repeat, at least `OWED_FOR_MS`). `iso8583_saf_overtaken` finds the rows of a transaction
-    // holding either (a done row is in no other index of its transaction). Nullable, added without a rewrite: a node of version 7 still running writes neither and reads neither
+    // before (one holding a code, and its `.again` repeat, at least `OWED_FOR_MS`). Their index is step 10's.
+    // Nullable, added without a rewrite: a node of version 7 still running writes neither and reads neither
     // (its late approvals are handled in its memory only, as before); one starting after this step is refused (a newer
-    // schema).
+    // schema). A step, once released, never changes: what it lacks is a step of its own (step 10).
     version: 8,
     name: 'saf reversal that undid nothing',
     sql: `ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS undid_nothing text;
-    ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS late_approval jsonb;
-    ${indexStep(
-      'iso8583_saf_overtaken',
-      `CREATE INDEX IF NOT EXISTS iso8583_saf_overtaken ON iso8583_saf (upstream, (entry->'reversal'->>'41'), (entry->'reversal'->>'11'))
-      WHERE undid_nothing IS NOT NULL OR late_approval IS NOT NULL;`,
-    )}`,
+    ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS late_approval jsonb;`,
   },
   {
     // Where an original went, any node's (originals-sql.ts, ORIGINAL_UPSTREAM: an upstream group's reversal, advice or
@@ -152,6 +147,20 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
       'iso8583_saf_original',
       `CREATE INDEX IF NOT EXISTS iso8583_saf_original ON iso8583_saf ((entry->'reversal'->>'41'), (entry->'reversal'->>'11'))
       WHERE entry->>'kind' IS NULL;`,
+    ),
+  },
+  {
+    // The rows of a transaction holding a code that undid nothing or a late approval (step 8's columns; overtaken-sql.ts
+    // looks them up by `=`): a done row is in no other index of its transaction. It was added to step 8 after builds
+    // that had step 8 without it had run: a database they migrated to step 8 never got it (step 8 is recorded, so never
+    // run again), and every look-up read the table. A step of its own runs on every database; `IF NOT EXISTS` (and
+    // `indexStep`) keeps the index a database migrated by a build with the longer step 8 already has.
+    version: 10,
+    name: 'saf rows that undid nothing by transaction',
+    sql: indexStep(
+      'iso8583_saf_overtaken',
+      `CREATE INDEX IF NOT EXISTS iso8583_saf_overtaken ON iso8583_saf (upstream, (entry->'reversal'->>'41'), (entry->'reversal'->>'11'))
+      WHERE undid_nothing IS NOT NULL OR late_approval IS NOT NULL;`,
     ),
   },
 ];
