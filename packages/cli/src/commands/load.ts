@@ -14,7 +14,7 @@ import { createTracer } from '../trace.js';
 import type { CommandIo } from '../io.js';
 import { processIo, writeNotice, writeResult, writeText } from '../io.js';
 import type { LoadOptions, LoadProgress } from '../load/runner.js';
-import { runLoad } from '../load/runner.js';
+import { MAX_IN_FLIGHT_TOTAL, runLoad } from '../load/runner.js';
 import { FAIL_ON_KINDS, LOAD_FAIL_ON_EXIT, failedOn, parseFailOn } from '../load/fail-on.js';
 import { formatProgress, formatSummary } from '../load/summary.js';
 import type { LoadSummary } from '../load/summary.js';
@@ -29,7 +29,10 @@ const ROWS: readonly FlagRow[] = [
     flag: 'rate', kind: 'number', arg: 'R', min: 0.001, defaultText: 'as fast as answers come back',
     help: 'at most R requests per second in total, on a fixed schedule (latency counts from each request\'s due time)',
   },
-  { flag: 'in-flight', kind: 'integer', arg: 'K', min: 1, max: 1000, default: 1, help: 'requests in flight per terminal' },
+  {
+    flag: 'in-flight', kind: 'integer', arg: 'K', min: 1, max: 1000, default: 1,
+    help: `requests in flight per terminal (--clients x --in-flight, or the count if smaller, at most ${MAX_IN_FLIGHT_TOTAL})`,
+  },
   { flag: 'timeout', kind: 'integer', arg: 'MS', min: 1, max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'how long to wait for each answer' },
   {
     flag: 'fail-on', kind: 'string', arg: 'LIST', defaultText: 'none (the exit code says whether every request was sent and answered)',

@@ -123,11 +123,16 @@ export class LoadClient {
     this.settle(stan, p, UNSENT);
   }
 
+  /** Whether the connection can still take a request: not closed, nor closing. */
+  get open(): boolean {
+    return !this.closed && this.stream.writable;
+  }
+
   /** Sends requests while the run has some left; `inFlight` of these loops run per client. */
   async work(): Promise<void> {
     const run = this.run;
     while (!this.closed) {
-      const taken = await run.take(() => !this.closed && this.stream.writable);
+      const taken = await run.take(() => this.open);
       if (taken === undefined) break;
       // Closed, or closing (destroyed, ended: its 'close' is still to come): a write would be dropped.
       if (this.closed || !this.stream.writable) {
