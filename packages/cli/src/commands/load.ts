@@ -55,7 +55,8 @@ in flight. A progress line goes to stderr every second (rewritten in place on a 
 stdout. An answer is a 0210 (1210) with the STAN of a request waiting on its connection; anything else is counted as
 unmatched (or undecodable).
 Requests never written because the host closed their connection are counted as not sent. Exit code 0 when every
-terminal asked for connected and every request asked for was sent and answered (approved or declined), 1 otherwise; with --fail-on, ${LOAD_FAIL_ON_EXIT} when the
+terminal asked for connected and kept its connection to the end (the summary counts those the host closed) and every
+request asked for was sent and answered (approved or declined), 1 otherwise; with --fail-on, ${LOAD_FAIL_ON_EXIT} when the
 run counted any outcome it names (the summary says which): unmatched answers, declined requests (a response code
 not among the dialect's approval codes), timeouts, errors (connections lost while waiting, undecodable answers).
 Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) or SIGTERM stops sending at
@@ -156,12 +157,13 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
 }
 
 /**
- * Every terminal asked for connected (a run with fewer is not the load asked for: a host refusing connections past its
- * limit must not pass a CI gate), every request asked for was written and answered (a 0210, or 1210, with its STAN),
- * and the run went to its end.
+ * Every terminal asked for connected and kept its connection to the run's end (`connectFailures` and `lostConnections`
+ * 0: a run with fewer is not the load asked for, and a host refusing or closing connections past its limit must not
+ * pass a CI gate), every request asked for was written and answered (a 0210, or 1210, with its STAN), and the run went
+ * to its end.
  */
 function allAnswered(s: LoadSummary): boolean {
-  return s.connectFailures === 0 && s.sent > 0 && s.notSent === 0 && s.endedEarly !== true && s.answered === s.sent;
+  return s.connectFailures === 0 && s.lostConnections === 0 && s.sent > 0 && s.notSent === 0 && s.endedEarly !== true && s.answered === s.sent;
 }
 
 /** The stop signals that interrupt a run: Ctrl-C, and what a supervisor, `timeout(1)` or a CI job's cancel sends. */

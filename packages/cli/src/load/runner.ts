@@ -207,7 +207,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     await runLoops(run, loadClients, inFlight, count);
   } finally {
     if (ticker) clearInterval(ticker);
-    run.release();
+    run.finish();
     for (const c of loadClients) c.close();
   }
   const ended = performance.now();
@@ -219,6 +219,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   return {
     clients: sockets.length,
     connectFailures: failures.length,
+    lostConnections: run.lostConnections,
     sent: run.sent,
     // With a count, what was asked for and not written; with a duration, the requests taken and not written.
     // Slots the host's pace left no time for before the end of the duration are among them.

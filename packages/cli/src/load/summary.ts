@@ -10,6 +10,12 @@ export interface LoadSummary {
   clients: number;
   /** Clients that could not connect. */
   connectFailures: number;
+  /**
+   * Clients among `clients` whose connection was lost before the run's end: closed by the host (at accept, say, a host
+   * at its connection limit), reset, or cut for a broken framing. Their requests went through the other terminals, so
+   * the run was not the load asked for: as with `connectFailures`, the exit code is 1 when it is not 0.
+   */
+  lostConnections: number;
   /** Requests written. */
   sent: number;
   /**
@@ -93,7 +99,11 @@ function notSentText(s: LoadSummary): string {
 /** The summary as the lines `iso8583 load` prints. */
 export function formatSummary(s: LoadSummary): string {
   const outcomes = sortedOutcomes(s.outcomes).map(([k, n]) => `${k}: ${n}`).join('  ') || 'none';
-  const failures = s.connectFailures > 0 ? ` (${s.connectFailures} could not connect)` : '';
+  const notes = [
+    ...(s.connectFailures > 0 ? [`${s.connectFailures} could not connect`] : []),
+    ...(s.lostConnections > 0 ? [`${s.lostConnections} closed by the host`] : []),
+  ];
+  const failures = notes.length > 0 ? ` (${notes.join(', ')})` : '';
   return [
     ...(s.interrupted === true ? [`interrupted   (${s.interruptedBy ?? 'SIGINT'}): the figures of what was done until then`] : []),
     `clients       ${s.clients}${failures}`,
