@@ -59,6 +59,10 @@ terminal asked for connected and kept its connection to the end (the summary cou
 request asked for was sent and answered (approved or declined), 1 otherwise; with --fail-on, ${LOAD_FAIL_ON_EXIT} when the
 run counted any outcome it names (the summary says which): unmatched answers, declined requests (a response code
 not among the dialect's approval codes), timeouts, errors (connections lost while waiting, undecodable answers).
+load sends no reversals: a purchase sent that got no answer (a timeout, a connection lost while it waited, an
+answer that did not decode) may have been booked by the host (the simulator books it) and stays so; the summary
+counts them ("not reversed") and --json lists the first 100 (unanswered: terminal, STAN, field 7, amount) for a
+reconciliation.
 Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) or SIGTERM stops sending at
 once (a --rate slot not yet due is not waited for), waits for the answers in flight and prints the summary of what
 was done (exit code 130, 143 for SIGTERM); a second one exits at once.

@@ -8,6 +8,8 @@ import type { DialectVersion } from '@iso8583/codec';
 import { purchaseMti } from './purchase.js';
 import { LatencyHistogram } from './latency.js';
 import type { LoadProgress } from './runner.js';
+import { MAX_UNANSWERED_LISTED } from './summary.js';
+import type { UnansweredRequest } from './summary.js';
 
 /** A request taken from the run ({@link LoadRun.take}). */
 export interface Taken {
@@ -56,6 +58,8 @@ export class LoadRun {
   private finished = false;
   readonly latency = new LatencyHistogram();
   readonly outcomes: Record<string, number> = {};
+  /** The first {@link MAX_UNANSWERED_LISTED} requests written that got no answer the run could read ({@link notAnswered}). */
+  readonly unanswered: UnansweredRequest[] = [];
   readonly started = performance.now();
   /**
    * The MTI of the only answer that matches a request: the codec's response MTI of the purchase of the dialect's
@@ -220,6 +224,16 @@ export class LoadRun {
     if (this.open <= 0) this.lost.abort();
   }
 
+  /**
+   * A request written that got no answer the run could read: its outcome counted, and the request listed (the first
+   * {@link MAX_UNANSWERED_LISTED}) for a reconciliation, as the load sends no reversal.
+   */
+  notAnswered(request: UnansweredRequest): void {
+    this.record(request.outcome);
+    if (this.unanswered.length < MAX_UNANSWERED_LISTED) this.unanswered.push(request);
+  }
+
+  /** A request's outcome: a response code with its latency, or without one one of `NOT_ANSWERED` (summary.ts). */
   record(outcome: string, latency?: number): void {
     this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
     if (latency !== undefined) {

@@ -233,6 +233,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     tps: durationMs > 0 ? (run.answered * 1000) / durationMs : 0,
     latencyMs: run.answered > 0 ? run.latency.summary() : null,
     outcomes: run.outcomes,
+    ...(run.unanswered.length > 0 ? { unanswered: run.unanswered } : {}),
     ...(interrupted ? { interrupted: true } : {}),
   };
 }

@@ -4,6 +4,37 @@
  */
 import type { LatencySummary } from './latency.js';
 
+/** The outcomes of a request written that are not its answer's response code (no answer, or none that could be read). */
+export const NOT_ANSWERED = ['timeout', 'closed', 'error'] as const;
+
+/** One of {@link NOT_ANSWERED}. */
+export type NotAnsweredOutcome = (typeof NOT_ANSWERED)[number];
+
+/** Whether `outcome` is one of {@link NOT_ANSWERED}. */
+export function isNotAnswered(outcome: string): outcome is NotAnsweredOutcome {
+  return (NOT_ANSWERED as readonly string[]).includes(outcome);
+}
+
+/** The most requests {@link LoadSummary.unanswered} lists. */
+export const MAX_UNANSWERED_LISTED = 100;
+
+/**
+ * A purchase written and never answered (or answered unreadably), which the load does not reverse: what names it to
+ * the host for a reconciliation (no card data).
+ */
+export interface UnansweredRequest {
+  /** Its terminal, field 41 (`LD000001`, ...). */
+  terminal: string;
+  /** Its STAN, field 11. */
+  stan: string;
+  /** Its transmission date and time, field 7 (MMDDhhmmss, UTC). */
+  transmission: string;
+  /** Its amount, field 4 (minor units, 12 digits). */
+  amount: string;
+  /** What became of it: `timeout`, `closed` (its connection was lost while it waited), `error` (its answer did not decode). */
+  outcome: NotAnsweredOutcome;
+}
+
 /** What a load run measured. */
 export interface LoadSummary {
   /** Clients (terminals) that were connected. */
@@ -59,6 +90,12 @@ export interface LoadSummary {
    * stands for "no answer").
    */
   latencyMs: LatencySummary | null;
+  /**
+   * The first {@link MAX_UNANSWERED_LISTED} purchases written that got no answer the run could read (`timeout`, `closed`,
+   * `error` among the outcomes), in the order they ended. The load sends no reversal: the host may have booked them
+   * (a simulator does), so they are listed to be reconciled or reversed. Default: absent (none).
+   */
+  unanswered?: UnansweredRequest[];
   /** The run was stopped before its end (SIGINT or SIGTERM): the figures are those of what was done. Default: absent. */
   interrupted?: boolean;
   /**
@@ -96,6 +133,17 @@ function notSentText(s: LoadSummary): string {
   return (lost > 0 ? `; ${lost} never sent (connection lost)` : '') + (behind > 0 ? `; ${behind} not sent (behind schedule)` : '');
 }
 
+/** The purchases written that got no answer the run could read (the outcomes {@link NOT_ANSWERED}). */
+function unansweredCount(s: LoadSummary): number {
+  return NOT_ANSWERED.reduce((n, k) => n + (s.outcomes[k] ?? 0), 0);
+}
+
+/** The line of the purchases sent without an answer, which the load does not reverse: `listed` of `n` in `--json`. */
+function notReversedText(listed: number, n: number): string {
+  const which = listed < n ? `the first ${listed}` : 'them';
+  return `not reversed  ${n} purchases sent got no answer (timeout, closed, error): the host may have booked them; --json lists ${which}`;
+}
+
 /** The summary as the lines `iso8583 load` prints. */
 export function formatSummary(s: LoadSummary): string {
   const outcomes = sortedOutcomes(s.outcomes).map(([k, n]) => `${k}: ${n}`).join('  ') || 'none';
@@ -116,6 +164,7 @@ export function formatSummary(s: LoadSummary): string {
       : `latency ms    p50 ${ms(s.latencyMs.p50)}  p95 ${ms(s.latencyMs.p95)}  p99 ${ms(s.latencyMs.p99)}  max ${ms(s.latencyMs.max)}`,
     `outcomes      ${outcomes}`,
     ...(s.unmatched > 0 ? [`unmatched     ${s.unmatched} answers matched no request waiting (not the purchase's answer MTI, or an unknown, late or repeated STAN)`] : []),
+    ...(s.unanswered === undefined ? [] : [notReversedText(s.unanswered.length, unansweredCount(s))]),
     ...(s.undecodable > 0 ? [`undecodable   ${s.undecodable} frames did not decode and named no request waiting`] : []),
     ...(s.failedOn === undefined ? [] : [`failed on     ${Object.entries(s.failedOn).map(([k, n]) => `${k} ${String(n)}`).join(', ')} (--fail-on)`]),
     '',

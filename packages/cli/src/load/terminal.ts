@@ -8,6 +8,7 @@ import { isIso8583Error, MessageStream, recoverFields, responseCodeLabel } from 
 import type { Codec, Frame, FramingOptions, IsoMessage } from '@iso8583/codec';
 import { nextStan, purchaseRequest, terminalId } from './purchase.js';
 import type { LoadRun } from './load-run.js';
+import { isNotAnswered } from './summary.js';
 import type { MessageTracer } from '../trace.js';
 
 /** The end of a request whose frame never reached the socket ({@link LoadClient.unsent}): not an outcome. */
@@ -166,8 +167,9 @@ export class LoadClient {
       });
       if (outcome === UNSENT) break;
       // No answer (timeout, closed) or none that could be read (error): not answered, no latency.
-      if (outcome === 'timeout' || outcome === 'closed' || outcome === 'error') run.record(outcome);
-      else run.record(outcome, performance.now() - from);
+      if (isNotAnswered(outcome)) {
+        run.notAnswered({ terminal: this.terminal, stan, transmission: request['7'] as string, amount: request['4'] as string, outcome });
+      } else run.record(outcome, performance.now() - from);
     }
   }
 
