@@ -221,8 +221,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     connectFailures: failures.length,
     lostConnections: run.lostConnections,
     sent: run.sent,
-    // With a count, what was asked for and not written; with a duration, the requests taken and not written.
-    // Slots the host's pace left no time for before the end of the duration are among them.
+    // With a count, what was asked for and not written; with a duration, or interrupted (what the stop left unsent is
+    // not counted), the requests taken and not written. Slots the host's pace left no time for before the end of the
+    // duration are among them.
     notSent: count !== undefined && !interrupted ? count - run.sent : run.unwritten + run.behindSchedule,
     ...(run.behindSchedule > 0 ? { behindSchedule: run.behindSchedule } : {}),
     answered: run.answered,

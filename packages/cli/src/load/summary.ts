@@ -51,9 +51,11 @@ export interface LoadSummary {
   sent: number;
   /**
    * Requests asked for and never written because their connection was lost (the host closed it), a request queued for
-   * the wire and dropped by that close before its write included: with `--count`, the count less `sent`; with
-   * `--duration`, the requests already due when their connection went. They have no outcome.
-   * The slots counted in `behindSchedule` are among them.
+   * the wire and dropped by that close before its write included. With `--count`, the count less `sent` (so `sent` +
+   * `notSent` is the count), those left when every connection was lost included; with `--duration`, the requests
+   * already due when their connection went. In a run interrupted (SIGINT, SIGTERM), with either, only the requests
+   * already taken when their connection went: the requests the stop left unsent are in neither `sent` nor `notSent`.
+   * They have no outcome. The slots counted in `behindSchedule` are among them.
    */
   notSent: number;
   /**
