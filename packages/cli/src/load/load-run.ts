@@ -84,7 +84,7 @@ export class LoadRun {
   /**
    * At a rate, starts one more terminal loop when a slot is due and no loop is free (runner.ts): whether one was started
    * (none when every terminal open has its `--in-flight` loops). The loops are started as the schedule needs them, not
-   * `clients x in-flight` up front: a slow rate keeps a loop a terminal. Default: none (no loop is started).
+   * `clients x in-flight` up front: at a slow rate a terminal keeps one loop. Default: none (no loop is started).
    */
   grow: () => boolean = () => false;
 
@@ -122,8 +122,8 @@ export class LoadRun {
     }
     return new Promise((resolve) => {
       this.waiters.push({ alive, resolve });
-      // A timer set is the next slot's: this loop waits for it with the others (no timer a take). One started by the
-      // schedule is served by the schedule running.
+      // A timer set is the next slot's: this loop waits for it with the others (one timer for every take, not one
+      // each). A loop the schedule itself started is served by the schedule running.
       if (this.timer === undefined && !this.scheduling) this.schedule();
     });
   }

@@ -156,9 +156,9 @@ function runLoops(run: LoadRun, clients: LoadClient[], inFlight: number, count: 
 
 /**
  * Runs a load against an ISO 8583 host and resolves to what was measured. Throws `ISO8583_ERR_CLI_OPTION` before
- * connecting when `clients x inFlight` (or the count, if smaller) is above {@link MAX_IN_FLIGHT_TOTAL} (naming `--clients` and `--in-flight`) or
- * the dialect cannot carry the purchase request (naming `--dialect`), and `ISO8583_ERR_CLI_LOAD` when
- * no client can connect. A stop (`options.stop`) while connecting ends the connects still pending at once: the run
+ * connecting when `clients x inFlight` (or the count, if smaller) is above {@link MAX_IN_FLIGHT_TOTAL} (naming
+ * `--clients` and `--in-flight`) or the dialect cannot carry the purchase request (naming `--dialect`), and
+ * `ISO8583_ERR_CLI_LOAD` when no client can connect. A stop (`options.stop`) while connecting ends the connects still pending at once: the run
  * goes on with those that connected, if any, and its summary says `interrupted`.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
