@@ -43,7 +43,7 @@ test('load --duration 1 --rate 50 with a host answering in 200 ms ends about 1 s
 
 test('the summary says how many requests were not sent behind schedule, apart from those lost with their connection', () => {
   const text = formatSummary({
-    clients: 1, connectFailures: 0, sent: 5, notSent: 47, behindSchedule: 45, answered: 5, unmatched: 0, undecodable: 0,
+    clients: 1, connectFailures: 0, lostConnections: 0, sent: 5, notSent: 47, behindSchedule: 45, answered: 5, unmatched: 0, undecodable: 0,
     durationMs: 1200, tps: 4, latencyMs: null, outcomes: { '00': 5 },
   });
   assert.match(text, /5 answered of 5 sent in 1\.20 s; 2 never sent \(connection lost\); 45 not sent \(behind schedule\)\n/);

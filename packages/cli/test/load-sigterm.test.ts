@@ -58,6 +58,9 @@ test('load stopped by SIGTERM prints the summary of what was done, interrupted b
   assert.equal(summary.interruptedBy, 'SIGTERM');
   assert.equal(summary.sent, 1);
   assert.equal(summary.answered, 1);
+  // The two requests of the count the stop left unsent are not `notSent` (no connection was lost): sent + notSent is
+  // the count only in a run not interrupted.
+  assert.equal(summary.notSent, 0);
 });
 
 test('load stopped by SIGTERM says so in its text summary', async (t) => {

@@ -47,7 +47,7 @@ test('outcomes list response codes in order, then what ended without an answer',
   const order = sortedOutcomes({ timeout: 1, '51': 2, closed: 1, '00': 5, '05': 3 }).map(([k]) => k);
   assert.deepEqual(order, ['00', '05', '51', 'closed', 'timeout']);
   const text = formatSummary({
-    clients: 2, connectFailures: 1, sent: 11, notSent: 0, answered: 10, unmatched: 0, undecodable: 0, durationMs: 2000, tps: 5,
+    clients: 2, connectFailures: 1, lostConnections: 0, sent: 11, notSent: 0, answered: 10, unmatched: 0, undecodable: 0, durationMs: 2000, tps: 5,
     latencyMs: { p50: 1, p95: 2, p99: 3, max: 4, mean: 1.5 }, outcomes: { '00': 10, timeout: 1 },
   });
   assert.match(text, /^outcomes +00: 10 +timeout: 1$/m);
@@ -65,7 +65,7 @@ test('STANs cycle 000001-999999 and terminal ids are distinct 8-character field 
 
 test('a run where nothing was answered shows no latency figures (not p50 0.00), as text and as JSON null', () => {
   const text = formatSummary({
-    clients: 1, connectFailures: 0, sent: 3, notSent: 0, answered: 0, unmatched: 0, undecodable: 0, durationMs: 1000, tps: 0, latencyMs: null, outcomes: { timeout: 3 },
+    clients: 1, connectFailures: 0, lostConnections: 0, sent: 3, notSent: 0, answered: 0, unmatched: 0, undecodable: 0, durationMs: 1000, tps: 0, latencyMs: null, outcomes: { timeout: 3 },
   });
   assert.match(text, /^latency ms +- \(nothing answered\)$/m);
   assert.doesNotMatch(text, /p50/);
@@ -73,7 +73,7 @@ test('a run where nothing was answered shows no latency figures (not p50 0.00), 
 
 test('an interrupted run says so above its figures', () => {
   const text = formatSummary({
-    clients: 1, connectFailures: 0, sent: 3, notSent: 0, answered: 3, unmatched: 0, undecodable: 0, durationMs: 1000, tps: 3, interrupted: true,
+    clients: 1, connectFailures: 0, lostConnections: 0, sent: 3, notSent: 0, answered: 3, unmatched: 0, undecodable: 0, durationMs: 1000, tps: 3, interrupted: true,
     latencyMs: { p50: 1, p95: 2, p99: 3, max: 4, mean: 1.5 }, outcomes: { '00': 3 },
   });
   assert.match(text, /^interrupted +\(SIGINT\)/);

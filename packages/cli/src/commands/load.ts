@@ -14,7 +14,7 @@ import { createTracer } from '../trace.js';
 import type { CommandIo } from '../io.js';
 import { processIo, writeNotice, writeResult, writeText } from '../io.js';
 import type { LoadOptions, LoadProgress } from '../load/runner.js';
-import { runLoad } from '../load/runner.js';
+import { MAX_IN_FLIGHT_TOTAL, runLoad } from '../load/runner.js';
 import { FAIL_ON_KINDS, LOAD_FAIL_ON_EXIT, failedOn, parseFailOn } from '../load/fail-on.js';
 import { formatProgress, formatSummary } from '../load/summary.js';
 import type { LoadSummary } from '../load/summary.js';
@@ -29,7 +29,10 @@ const ROWS: readonly FlagRow[] = [
     flag: 'rate', kind: 'number', arg: 'R', min: 0.001, defaultText: 'as fast as answers come back',
     help: 'at most R requests per second in total, on a fixed schedule (latency counts from each request\'s due time)',
   },
-  { flag: 'in-flight', kind: 'integer', arg: 'K', min: 1, max: 1000, default: 1, help: 'requests in flight per terminal' },
+  {
+    flag: 'in-flight', kind: 'integer', arg: 'K', min: 1, max: 1000, default: 1,
+    help: `requests in flight per terminal (--clients x --in-flight, or the count if smaller, at most ${MAX_IN_FLIGHT_TOTAL})`,
+  },
   { flag: 'timeout', kind: 'integer', arg: 'MS', min: 1, max: MAX_REQUEST_TIMEOUT, default: 10_000, help: 'how long to wait for each answer' },
   {
     flag: 'fail-on', kind: 'string', arg: 'LIST', defaultText: 'none (the exit code says whether every request was sent and answered)',
@@ -52,9 +55,14 @@ in flight. A progress line goes to stderr every second (rewritten in place on a 
 stdout. An answer is a 0210 (1210) with the STAN of a request waiting on its connection; anything else is counted as
 unmatched (or undecodable).
 Requests never written because the host closed their connection are counted as not sent. Exit code 0 when every
-terminal asked for connected and every request asked for was sent and answered (approved or declined), 1 otherwise; with --fail-on, ${LOAD_FAIL_ON_EXIT} when the
+terminal asked for connected and kept its connection to the end (the summary counts those the host closed) and every
+request asked for was sent and answered (approved or declined), 1 otherwise; with --fail-on, ${LOAD_FAIL_ON_EXIT} when the
 run counted any outcome it names (the summary says which): unmatched answers, declined requests (a response code
 not among the dialect's approval codes), timeouts, errors (connections lost while waiting, undecodable answers).
+load sends no reversals: a purchase sent that got no answer (a timeout, a connection lost while it waited, an
+answer that did not decode) may have been booked by the host (the simulator books it) and stays so; the summary
+counts them ("not reversed") and --json lists the first 100 (unanswered: terminal, STAN, field 7, amount) for a
+reconciliation.
 Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) or SIGTERM stops sending at
 once (a --rate slot not yet due is not waited for), waits for the answers in flight and prints the summary of what
 was done (exit code 130, 143 for SIGTERM); a second one exits at once.
@@ -153,12 +161,13 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
 }
 
 /**
- * Every terminal asked for connected (a run with fewer is not the load asked for: a host refusing connections past its
- * limit must not pass a CI gate), every request asked for was written and answered (a 0210, or 1210, with its STAN),
- * and the run went to its end.
+ * Every terminal asked for connected and kept its connection to the run's end (`connectFailures` and `lostConnections`
+ * 0: a run with fewer is not the load asked for, and a host refusing or closing connections past its limit must not
+ * pass a CI gate), every request asked for was written and answered (a 0210, or 1210, with its STAN), and the run went
+ * to its end.
  */
 function allAnswered(s: LoadSummary): boolean {
-  return s.connectFailures === 0 && s.sent > 0 && s.notSent === 0 && s.endedEarly !== true && s.answered === s.sent;
+  return s.connectFailures === 0 && s.lostConnections === 0 && s.sent > 0 && s.notSent === 0 && s.endedEarly !== true && s.answered === s.sent;
 }
 
 /** The stop signals that interrupt a run: Ctrl-C, and what a supervisor, `timeout(1)` or a CI job's cancel sends. */

@@ -7,6 +7,7 @@
 import { approvalCodesOf } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import { cliError } from '../args.js';
+import { isNotAnswered } from './summary.js';
 import type { LoadSummary } from './summary.js';
 
 /** The exit code of a run in which an outcome named by `--fail-on` happened (not 0, 1, 2, 130 or 143). */
@@ -23,8 +24,6 @@ export const FAIL_ON_KINDS = ['unmatched', 'declined', 'timeouts', 'errors'] as 
 /** One of {@link FAIL_ON_KINDS}. */
 export type FailOnKind = (typeof FAIL_ON_KINDS)[number];
 
-/** The outcome keys of a request that are not a response code (summary.ts `outcomes`). */
-const NOT_ANSWERED = new Set(['timeout', 'closed', 'error']);
 
 /**
  * Reads `--fail-on` (a comma-separated list of {@link FAIL_ON_KINDS}, in any order, each once or more). An empty list
@@ -48,7 +47,7 @@ export function failOnCounts(s: LoadSummary, dialect: Pick<Dialect, 'approvalCod
   const approvals = approvalCodesOf(dialect);
   let declined = 0;
   for (const [key, n] of Object.entries(s.outcomes)) {
-    if (!NOT_ANSWERED.has(key) && !approvals.includes(key)) declined += n;
+    if (!isNotAnswered(key) && !approvals.includes(key)) declined += n;
   }
   const outcome = (key: string): number => s.outcomes[key] ?? 0;
   return {

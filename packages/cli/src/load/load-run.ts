@@ -8,6 +8,8 @@ import type { DialectVersion } from '@iso8583/codec';
 import { purchaseMti } from './purchase.js';
 import { LatencyHistogram } from './latency.js';
 import type { LoadProgress } from './runner.js';
+import { MAX_UNANSWERED_LISTED } from './summary.js';
+import type { UnansweredRequest } from './summary.js';
 
 /** A request taken from the run ({@link LoadRun.take}). */
 export interface Taken {
@@ -46,8 +48,18 @@ export class LoadRun {
   undecodable = 0;
   /** Connections still open; the run ends early when none is left before its count or duration is used up. */
   open = 0;
+  /**
+   * Connections lost before the run's end ({@link finish}): closed by the host (at accept, say, a host at its connection
+   * limit), reset, or cut for a broken framing. Their terminals' turns went to the others: the load asked for was not
+   * what the host took.
+   */
+  lostConnections = 0;
+  /** The run is over: the loops have ended, the connections are being closed by the run itself. */
+  private finished = false;
   readonly latency = new LatencyHistogram();
   readonly outcomes: Record<string, number> = {};
+  /** The first {@link MAX_UNANSWERED_LISTED} requests written that got no answer the run could read ({@link notAnswered}). */
+  readonly unanswered: UnansweredRequest[] = [];
   readonly started = performance.now();
   /**
    * The MTI of the only answer that matches a request: the codec's response MTI of the purchase of the dialect's
@@ -59,10 +71,22 @@ export class LoadRun {
   private readonly lost = new AbortController();
   /** Aborted when the run is stopped or its last connection is lost: the schedule then releases the loops waiting. */
   private readonly wake: AbortSignal;
-  /** The loops waiting for a `--rate` slot, oldest first. */
-  private readonly waiters: Waiter[] = [];
-  /** The schedule's one timer: the next slot's due time, while a loop waits. */
+  /**
+   * The loops waiting for a `--rate` slot, oldest first from `head` (an indexed queue: taking the oldest is not a copy
+   * of the array, whatever the number of loops).
+   */
+  private waiters: Waiter[] = [];
+  private head = 0;
+  /** The schedule's one timer: the next slot's due time. */
   private timer: NodeJS.Timeout | undefined;
+  /** The schedule is running: a loop it starts ({@link grow}) queues its take for it, without a schedule of its own. */
+  private scheduling = false;
+  /**
+   * At a rate, starts one more terminal loop when a slot is due and no loop is free (runner.ts): whether one was started
+   * (none when every terminal open has its `--in-flight` loops). The loops are started as the schedule needs them, not
+   * `clients x in-flight` up front: at a slow rate a terminal keeps one loop. Default: none (no loop is started).
+   */
+  grow: () => boolean = () => false;
 
   constructor(
     /** The edition of the dialect: the purchases are 0200 (1987) or 1200 (1993). */
@@ -98,8 +122,24 @@ export class LoadRun {
     }
     return new Promise((resolve) => {
       this.waiters.push({ alive, resolve });
-      this.schedule();
+      // A timer set is the next slot's: this loop waits for it with the others (one timer for every take, not one
+      // each). A loop the schedule itself started is served by the schedule running.
+      if (this.timer === undefined && !this.scheduling) this.schedule();
     });
+  }
+
+  /** The oldest loop waiting for a slot, taken from the queue; undefined when none waits. */
+  private nextWaiter(): Waiter | undefined {
+    if (this.head >= this.waiters.length) return undefined;
+    const waiter = this.waiters[this.head++];
+    if (this.head >= this.waiters.length) {
+      this.waiters = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.waiters.length) {
+      this.waiters = this.waiters.slice(this.head);
+      this.head = 0;
+    }
+    return waiter;
   }
 
   /** The count is used up, or the run stopped (Ctrl-C) or lost its last connection: nothing more is taken. */
@@ -108,32 +148,47 @@ export class LoadRun {
   }
 
   /**
-   * The `--rate` schedule: hands the slots due to the loops waiting, oldest first, and sets one timer for the next
-   * slot while a loop waits. A slot missed (every loop was waiting for an answer) is handed at once when a loop is
-   * free, and stays the request's due time.
+   * The `--rate` schedule: hands the slots due to the loops waiting, oldest first, starts a loop ({@link grow}) for a
+   * slot due when none waits, and sets one timer for the next slot. A slot missed (every loop was waiting for an answer
+   * and no more could be started) is handed at once when a loop is free, and stays the request's due time.
    */
   private readonly schedule = (): void => {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.scheduling = true;
+    try {
+      this.hand();
+    } finally {
+      this.scheduling = false;
+    }
+  };
+
+  private hand(): void {
     const rate = this.rate as number;
     const deadline = this.deadline ?? Infinity;
-    while (this.waiters.length > 0) {
+    for (;;) {
       const slot = this.nextSlot;
       if (this.ended() || slot >= deadline) return this.release();
       const now = performance.now();
+      const waiting = this.waiters.length - this.head;
       if (now >= deadline) {
+        // The loop free next counts the slots left (every loop is waiting for an answer).
+        if (waiting === 0) return;
         // The duration is over by the clock: the slots still due before its end are never sent (the count caps them).
         const due = Math.ceil(((deadline - slot) * rate) / 1000);
         this.behindSchedule += this.count === undefined ? due : Math.min(due, this.count - this.sequence);
         this.nextSlot = deadline;
         return this.release();
       }
-      // A wait under 1 ms is not slept.
+      // A wait under 1 ms is not slept. The timer wakes the loops waiting, or starts one for the slot.
       if (slot - now > 1) {
         this.timer = setTimeout(this.schedule, slot - now);
         return;
       }
-      const waiter = this.waiters.shift() as Waiter;
+      // No loop free: one more is started (its take joins the queue), else the next loop free takes the slot late.
+      if (waiting === 0 && !this.grow()) return;
+      const waiter = this.nextWaiter();
+      if (waiter === undefined) return;
       if (!waiter.alive()) {
         waiter.resolve(undefined);
         continue;
@@ -141,19 +196,44 @@ export class LoadRun {
       this.nextSlot = slot + 1000 / rate;
       waiter.resolve({ due: slot, sequence: ++this.sequence });
     }
-  };
-
-  /** Every loop waiting for a slot gets `undefined`: the run takes no more. */
-  private release(): void {
-    for (const waiter of this.waiters.splice(0)) waiter.resolve(undefined);
   }
 
-  /** A terminal's connection is gone: one fewer open; the last one wakes the requests waiting for their slot. */
+  /** Every loop waiting for a slot gets `undefined`, and the timer is cleared: the run takes no more. */
+  release(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const waiting = this.waiters.slice(this.head);
+    this.waiters = [];
+    this.head = 0;
+    for (const waiter of waiting) waiter.resolve(undefined);
+  }
+
+  /** The run is over (every loop ended): a connection closed from now on is the run's own close, not a loss. */
+  finish(): void {
+    this.finished = true;
+    this.release();
+  }
+
+  /**
+   * A terminal's connection is gone: one fewer open, one more lost before the end ({@link lostConnections}); the last
+   * one wakes the requests waiting for their slot.
+   */
   connectionLost(): void {
+    if (!this.finished) this.lostConnections += 1;
     this.open -= 1;
     if (this.open <= 0) this.lost.abort();
   }
 
+  /**
+   * A request written that got no answer the run could read: its outcome counted, and the request listed (the first
+   * {@link MAX_UNANSWERED_LISTED}) for a reconciliation, as the load sends no reversal.
+   */
+  notAnswered(request: UnansweredRequest): void {
+    this.record(request.outcome);
+    if (this.unanswered.length < MAX_UNANSWERED_LISTED) this.unanswered.push(request);
+  }
+
+  /** A request's outcome: a response code with its latency, or without one one of `NOT_ANSWERED` (summary.ts). */
   record(outcome: string, latency?: number): void {
     this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
     if (latency !== undefined) {

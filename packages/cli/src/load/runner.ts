@@ -43,7 +43,10 @@ export interface LoadOptions {
   durationMs?: number;
   /** Total requests per second across all clients. Default: as fast as answers come back. */
   rate?: number;
-  /** Requests in flight per client. Default 1 (a terminal waits for each answer). */
+  /**
+   * Requests in flight per client. Default 1 (a terminal waits for each answer). `clients x inFlight` (or the count, if
+   * smaller) is at most {@link MAX_IN_FLIGHT_TOTAL}.
+   */
   inFlight?: number;
   /** How long to wait for each answer, in milliseconds. Default 10000. */
   timeoutMs?: number;
@@ -76,6 +79,25 @@ export interface LoadOptions {
 }
 
 /**
+ * The most requests a run may have in flight at once: `clients x inFlight` (`--clients` x `--in-flight`), or the count
+ * when it is smaller (a run never has more in flight than its requests). Each one waiting holds a timer and its
+ * request: a product past it would run the load generator out of memory and time (its own stalls reported as the
+ * host's latency) rather than load the host.
+ */
+export const MAX_IN_FLIGHT_TOTAL = 100_000;
+
+/**
+ * Refuses a run that could have more than {@link MAX_IN_FLIGHT_TOTAL} requests in flight: `ISO8583_ERR_CLI_OPTION`
+ * naming both flags.
+ */
+function checkInFlight(clients: number, inFlight: number, count: number | undefined): void {
+  if (Math.min(clients * inFlight, count ?? Infinity) <= MAX_IN_FLIGHT_TOTAL) return;
+  throw cliError('ISO8583_ERR_CLI_OPTION',
+    `--clients ${clients} x --in-flight ${inFlight} is ${clients * inFlight} requests in flight: at most ${MAX_IN_FLIGHT_TOTAL} (fewer terminals, or fewer requests in flight each)`,
+    '--in-flight');
+}
+
+/**
  * Refuses a dialect that cannot carry the load's purchase (a field 41 or 42 of type n, say) before any connection
  * opens: `ISO8583_ERR_CLI_OPTION` naming `--dialect`, the purchase's MTI and the codec's reasons (field numbers and
  * rules, never a value).
@@ -91,15 +113,60 @@ function checkPurchase(codec: Codec, version: DialectVersion): void {
 }
 
 /**
- * Runs a load against an ISO 8583 host and resolves to what was measured. Throws `ISO8583_ERR_CLI_OPTION` (naming
- * `--dialect`) before connecting when the dialect cannot carry the purchase request, and `ISO8583_ERR_CLI_LOAD` when
- * no client can connect. A stop (`options.stop`) while connecting ends the connects still pending at once: the run
+ * The terminal loops of a run (each sends one request at a time, so a terminal's loops are its requests in flight),
+ * resolved when every one has ended. Never more than the requests of the count; loop k on terminal k mod n (each
+ * terminal's first, then each one's second, ...). Without a rate each loop takes a request at once, so they all start
+ * now. At a rate a terminal starts with one, and the schedule starts one more ({@link LoadRun.grow}) only for a slot due
+ * while every loop waits for an answer: the loops are as many as the rate and the host's answer times need (about rate
+ * x latency), not `clients x in-flight`.
+ */
+function runLoops(run: LoadRun, clients: LoadClient[], inFlight: number, count: number | undefined): Promise<void> {
+  const n = clients.length;
+  const most = Math.min(n * inFlight, count ?? Infinity);
+  const first = run.rate === undefined ? most : Math.min(n, most);
+  let running = 0;
+  let started = 0;
+  // The next turn: terminal `turn mod n`'s loop `turn / n + 1` (each terminal's second, then each one's third, ...).
+  let turn = first;
+  return new Promise<void>((resolve, reject) => {
+    const start = (client: LoadClient): void => {
+      started += 1;
+      running += 1;
+      client.work().then(() => {
+        running -= 1;
+        if (running === 0) resolve();
+      }, reject);
+    };
+    for (let k = 0; k < first; k++) start(clients[k % n] as LoadClient);
+    run.grow = () => {
+      // A terminal whose connection is gone is passed over: its turns go to the next open one.
+      while (turn < n * inFlight && started < most) {
+        const client = clients[turn % n] as LoadClient;
+        turn += 1;
+        if (client.open) {
+          start(client);
+          return true;
+        }
+      }
+      return false;
+    };
+    if (running === 0) resolve();
+  });
+}
+
+/**
+ * Runs a load against an ISO 8583 host and resolves to what was measured. Throws `ISO8583_ERR_CLI_OPTION` before
+ * connecting when `clients x inFlight` (or the count, if smaller) is above {@link MAX_IN_FLIGHT_TOTAL} (naming
+ * `--clients` and `--in-flight`) or the dialect cannot carry the purchase request (naming `--dialect`), and
+ * `ISO8583_ERR_CLI_LOAD` when no client can connect. A stop (`options.stop`) while connecting ends the connects still pending at once: the run
  * goes on with those that connected, if any, and its summary says `interrupted`.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const clients = options.clients ?? 10;
   const inFlight = options.inFlight ?? 1;
   const timeoutMs = options.timeoutMs ?? 10000;
+  const count = options.durationMs === undefined ? (options.count ?? 1000) : options.count;
+  checkInFlight(clients, inFlight, count);
   const dialect = resolveDialect(options.dialect ?? 'iso87ascii');
   const codec = createCodec(dialect);
   checkPurchase(codec, dialectVersion(dialect));
@@ -128,7 +195,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     const reason = typeof code !== 'string' ? '' : typeof detail === 'string' ? ` (${code}: ${detail})` : ` (${code})`;
     throw cliError('ISO8583_ERR_CLI_LOAD', `no client could connect to ${options.host ?? '127.0.0.1'}:${options.port}${reason}`);
   }
-  const count = options.durationMs === undefined ? (options.count ?? 1000) : options.count;
   const run = new LoadRun(dialectVersion(dialect), count, options.durationMs === undefined ? undefined : performance.now() + options.durationMs,
     options.rate, options.stop);
   const peer = `${options.host ?? '127.0.0.1'}:${options.port}`;
@@ -138,12 +204,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     ? setInterval(() => options.onProgress?.(run.progress()), 1000)
     : undefined;
   try {
-    // One loop a request in flight, never more than the requests of the count: loop k on terminal k mod n (each
-    // terminal's first, then each one's second, ...).
-    const loops = Math.min(loadClients.length * inFlight, count ?? Infinity);
-    await Promise.all(Array.from({ length: loops }, (_, k) => (loadClients[k % loadClients.length] as LoadClient).work()));
+    await runLoops(run, loadClients, inFlight, count);
   } finally {
     if (ticker) clearInterval(ticker);
+    run.finish();
     for (const c of loadClients) c.close();
   }
   const ended = performance.now();
@@ -155,9 +219,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   return {
     clients: sockets.length,
     connectFailures: failures.length,
+    lostConnections: run.lostConnections,
     sent: run.sent,
-    // With a count, what was asked for and not written; with a duration, the requests taken and not written.
-    // Slots the host's pace left no time for before the end of the duration are among them.
+    // With a count, what was asked for and not written; with a duration, or interrupted (what the stop left unsent is
+    // not counted), the requests taken and not written. Slots the host's pace left no time for before the end of the
+    // duration are among them.
     notSent: count !== undefined && !interrupted ? count - run.sent : run.unwritten + run.behindSchedule,
     ...(run.behindSchedule > 0 ? { behindSchedule: run.behindSchedule } : {}),
     answered: run.answered,
@@ -168,6 +234,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     tps: durationMs > 0 ? (run.answered * 1000) / durationMs : 0,
     latencyMs: run.answered > 0 ? run.latency.summary() : null,
     outcomes: run.outcomes,
+    ...(run.unanswered.length > 0 ? { unanswered: run.unanswered } : {}),
     ...(interrupted ? { interrupted: true } : {}),
   };
 }

@@ -4,19 +4,58 @@
  */
 import type { LatencySummary } from './latency.js';
 
+/** The outcomes of a request written that are not its answer's response code (no answer, or none that could be read). */
+export const NOT_ANSWERED = ['timeout', 'closed', 'error'] as const;
+
+/** One of {@link NOT_ANSWERED}. */
+export type NotAnsweredOutcome = (typeof NOT_ANSWERED)[number];
+
+/** Whether `outcome` is one of {@link NOT_ANSWERED}. */
+export function isNotAnswered(outcome: string): outcome is NotAnsweredOutcome {
+  return (NOT_ANSWERED as readonly string[]).includes(outcome);
+}
+
+/** The most requests {@link LoadSummary.unanswered} lists. */
+export const MAX_UNANSWERED_LISTED = 100;
+
+/**
+ * A purchase written and never answered (or answered unreadably), which the load does not reverse: what names it to
+ * the host for a reconciliation (no card data).
+ */
+export interface UnansweredRequest {
+  /** Its terminal, field 41 (`LD000001`, ...). */
+  terminal: string;
+  /** Its STAN, field 11. */
+  stan: string;
+  /** Its transmission date and time, field 7 (MMDDhhmmss, UTC). */
+  transmission: string;
+  /** Its amount, field 4 (minor units, 12 digits). */
+  amount: string;
+  /** What became of it: `timeout`, `closed` (its connection was lost while it waited), `error` (its answer did not decode). */
+  outcome: NotAnsweredOutcome;
+}
+
 /** What a load run measured. */
 export interface LoadSummary {
   /** Clients (terminals) that were connected. */
   clients: number;
   /** Clients that could not connect. */
   connectFailures: number;
+  /**
+   * Clients among `clients` whose connection was lost before the run's end: closed by the host (at accept, say, a host
+   * at its connection limit), reset, or cut for a broken framing. Their requests went through the other terminals, so
+   * the run was not the load asked for: as with `connectFailures`, the exit code is 1 when it is not 0.
+   */
+  lostConnections: number;
   /** Requests written. */
   sent: number;
   /**
    * Requests asked for and never written because their connection was lost (the host closed it), a request queued for
-   * the wire and dropped by that close before its write included: with `--count`, the count less `sent`; with
-   * `--duration`, the requests already due when their connection went. They have no outcome.
-   * The slots counted in `behindSchedule` are among them.
+   * the wire and dropped by that close before its write included. With `--count`, the count less `sent` (so `sent` +
+   * `notSent` is the count), those left when every connection was lost included; with `--duration`, the requests
+   * already due when their connection went. In a run interrupted (SIGINT, SIGTERM), with either, only the requests
+   * already taken when their connection went: the requests the stop left unsent are in neither `sent` nor `notSent`.
+   * They have no outcome. The slots counted in `behindSchedule` are among them.
    */
   notSent: number;
   /**
@@ -53,6 +92,12 @@ export interface LoadSummary {
    * stands for "no answer").
    */
   latencyMs: LatencySummary | null;
+  /**
+   * The first {@link MAX_UNANSWERED_LISTED} purchases written that got no answer the run could read (`timeout`, `closed`,
+   * `error` among the outcomes), in the order they ended. The load sends no reversal: the host may have booked them
+   * (a simulator does), so they are listed to be reconciled or reversed. Default: absent (none).
+   */
+  unanswered?: UnansweredRequest[];
   /** The run was stopped before its end (SIGINT or SIGTERM): the figures are those of what was done. Default: absent. */
   interrupted?: boolean;
   /**
@@ -90,10 +135,25 @@ function notSentText(s: LoadSummary): string {
   return (lost > 0 ? `; ${lost} never sent (connection lost)` : '') + (behind > 0 ? `; ${behind} not sent (behind schedule)` : '');
 }
 
+/** The purchases written that got no answer the run could read (the outcomes {@link NOT_ANSWERED}). */
+function unansweredCount(s: LoadSummary): number {
+  return NOT_ANSWERED.reduce((n, k) => n + (s.outcomes[k] ?? 0), 0);
+}
+
+/** The line of the purchases sent without an answer, which the load does not reverse: `listed` of `n` in `--json`. */
+function notReversedText(listed: number, n: number): string {
+  const which = listed < n ? `the first ${listed}` : 'them';
+  return `not reversed  ${n} purchases sent got no answer (timeout, closed, error): the host may have booked them; --json lists ${which}`;
+}
+
 /** The summary as the lines `iso8583 load` prints. */
 export function formatSummary(s: LoadSummary): string {
   const outcomes = sortedOutcomes(s.outcomes).map(([k, n]) => `${k}: ${n}`).join('  ') || 'none';
-  const failures = s.connectFailures > 0 ? ` (${s.connectFailures} could not connect)` : '';
+  const notes = [
+    ...(s.connectFailures > 0 ? [`${s.connectFailures} could not connect`] : []),
+    ...(s.lostConnections > 0 ? [`${s.lostConnections} closed by the host`] : []),
+  ];
+  const failures = notes.length > 0 ? ` (${notes.join(', ')})` : '';
   return [
     ...(s.interrupted === true ? [`interrupted   (${s.interruptedBy ?? 'SIGINT'}): the figures of what was done until then`] : []),
     `clients       ${s.clients}${failures}`,
@@ -106,6 +166,7 @@ export function formatSummary(s: LoadSummary): string {
       : `latency ms    p50 ${ms(s.latencyMs.p50)}  p95 ${ms(s.latencyMs.p95)}  p99 ${ms(s.latencyMs.p99)}  max ${ms(s.latencyMs.max)}`,
     `outcomes      ${outcomes}`,
     ...(s.unmatched > 0 ? [`unmatched     ${s.unmatched} answers matched no request waiting (not the purchase's answer MTI, or an unknown, late or repeated STAN)`] : []),
+    ...(s.unanswered === undefined ? [] : [notReversedText(s.unanswered.length, unansweredCount(s))]),
     ...(s.undecodable > 0 ? [`undecodable   ${s.undecodable} frames did not decode and named no request waiting`] : []),
     ...(s.failedOn === undefined ? [] : [`failed on     ${Object.entries(s.failedOn).map(([k, n]) => `${k} ${String(n)}`).join(', ')} (--fail-on)`]),
     '',

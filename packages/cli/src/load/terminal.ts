@@ -8,6 +8,7 @@ import { isIso8583Error, MessageStream, recoverFields, responseCodeLabel } from 
 import type { Codec, Frame, FramingOptions, IsoMessage } from '@iso8583/codec';
 import { nextStan, purchaseRequest, terminalId } from './purchase.js';
 import type { LoadRun } from './load-run.js';
+import { isNotAnswered } from './summary.js';
 import type { MessageTracer } from '../trace.js';
 
 /** The end of a request whose frame never reached the socket ({@link LoadClient.unsent}): not an outcome. */
@@ -123,11 +124,16 @@ export class LoadClient {
     this.settle(stan, p, UNSENT);
   }
 
+  /** Whether the connection can still take a request: not closed, nor closing. */
+  get open(): boolean {
+    return !this.closed && this.stream.writable;
+  }
+
   /** Sends requests while the run has some left; `inFlight` of these loops run per client. */
   async work(): Promise<void> {
     const run = this.run;
     while (!this.closed) {
-      const taken = await run.take(() => !this.closed && this.stream.writable);
+      const taken = await run.take(() => this.open);
       if (taken === undefined) break;
       // Closed, or closing (destroyed, ended: its 'close' is still to come): a write would be dropped.
       if (this.closed || !this.stream.writable) {
@@ -161,8 +167,9 @@ export class LoadClient {
       });
       if (outcome === UNSENT) break;
       // No answer (timeout, closed) or none that could be read (error): not answered, no latency.
-      if (outcome === 'timeout' || outcome === 'closed' || outcome === 'error') run.record(outcome);
-      else run.record(outcome, performance.now() - from);
+      if (isNotAnswered(outcome)) {
+        run.notAnswered({ terminal: this.terminal, stan, transmission: request['7'] as string, amount: request['4'] as string, outcome });
+      } else run.record(outcome, performance.now() - from);
     }
   }
 
