@@ -277,16 +277,20 @@ export class Issuer {
     if (card === undefined) return { reply: Object.assign(reply, { 39: '14' }), entry };
     // A refund advice is posted without the balance checks, but not past what field 54 carries (see #roomFor).
     if (c.kind === '20' && !this.#roomFor(card, c.amount)) return { reply: Object.assign(reply, { 39: '13' }), entry };
-    if (mti[1] === '2') {
-      const preAuth = this.#original(fields, mti[0] === '1') ?? undefined;
-      if (preAuth !== undefined && preAuth.mti[1] === '1' && preAuth.pan === c.pan && !preAuth.reversed && preAuth.completedBy === undefined) {
-        // The completion takes the hold over: the pre-authorisation holds nothing any more.
-        card.balance += preAuth.debited;
-        entry.released = preAuth.debited;
-        this.#hold(preAuth, 0);
-        entry.completes = preAuth;
-        preAuth.completedBy = entry;
-      }
+    const named = mti[1] === '2' ? (this.#original(fields, mti[0] === '1') ?? undefined) : undefined;
+    const preAuth = named !== undefined && named.mti[1] === '1' && named.pan === c.pan && !named.reversed && named.completedBy === undefined ? named : undefined;
+    // A debit advice is posted without the balance checks, but not below what field 54 carries (`D` and 12 digits):
+    // past that floor, 51 (insufficient funds), and nothing is posted. A completion counts what it adds to its hold.
+    if (c.kind !== '20' && card.balance + (preAuth?.debited ?? 0) - c.amount < -MAX_SIMULATOR_BALANCE) {
+      return { reply: Object.assign(reply, { 39: '51' }), entry };
+    }
+    if (preAuth !== undefined) {
+      // The completion takes the hold over: the pre-authorisation holds nothing any more.
+      card.balance += preAuth.debited;
+      entry.released = preAuth.debited;
+      this.#hold(preAuth, 0);
+      entry.completes = preAuth;
+      preAuth.completedBy = entry;
     }
     if (c.kind === '20') {
       card.balance += c.amount;
