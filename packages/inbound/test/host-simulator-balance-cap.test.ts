@@ -114,3 +114,15 @@ test('host simulator balance cap – a completion debits only what it adds to it
   assert.equal((await ask(sim, tx('0220', '000004', 1)))?.['39'], '51', 'one more minor unit is past the floor');
   assert.equal(sim.balanceOf(VISA), -MAX_SIMULATOR_BALANCE);
 });
+
+test('host simulator balance cap – a debit advice that leaves no room for the reversal of a refund is declined 51; the reversal then books in full', async () => {
+  // Before: the refund's reversal took 10.00 back below the floor, past what field 54 carries.
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 0 } }, now: () => NOW });
+  assert.equal((await ask(sim, tx('0200', '000001', 1000, { 3: '200000' })))?.['39'], '00', 'the refund');
+  assert.equal((await ask(sim, tx('0220', '000002', MAX_SIMULATOR_BALANCE)))?.['39'], '00', 'a debit advice to the floor, the refund\'s reversal counted');
+  assert.equal(sim.balanceOf(VISA), -(MAX_SIMULATOR_BALANCE - 1000));
+  assert.equal((await ask(sim, tx('0220', '000003', 1)))?.['39'], '51', 'no room for the refund\'s reversal');
+  assert.equal(sim.balanceOf(VISA), -(MAX_SIMULATOR_BALANCE - 1000), 'nothing booked');
+  assert.equal((await ask(sim, { ...tx('0400', '000004', 1000, { 3: '200000' }), 90: original('0200', '000001') }))?.['39'], '00', 'the refund reversed');
+  assert.equal(sim.balanceOf(VISA), -MAX_SIMULATOR_BALANCE, 'in full, and no further than the floor');
+});
