@@ -4,8 +4,9 @@
  * terminal, the terminal's connection went, or the sequence failed after its timeout. Each approval is reversed at the
  * bank, exactly once (one 0400, field 90 naming it); a request the connector reversed itself (written, then aborted by
  * the sequence's `signal`) is not reversed a second time; a reply delivered reverses nothing. No card data in the
- * log. The bank holds the purchases the test names and approves the rest at once: the test decides when each is
- * answered, after the event that proves the terminal will never get it (its timeout answer, its connection closed).
+ * log. A sequence that tells the terminal a decline (or echoes its request) after the bank approved has that approval
+ * reversed once too. The bank holds the purchases the test names and approves the rest at once: the test decides when
+ * each is answered, after the event that proves the terminal will never get it (its timeout answer, its connection closed).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +18,7 @@ import type { IsoMessage } from '@iso8583/codec';
 import { approve, startBank } from './helpers/bank.js';
 import type { ScriptedBank } from './helpers/bank.js';
 import { hostPort, startCli, stopAll } from './helpers/cli.js';
-import { startPosFlow, stopPosFlow } from './helpers/pos-flow.js';
+import { reversedCount, startPosFlow, stopPosFlow } from './helpers/pos-flow.js';
 import type { PosFlow } from './helpers/pos-flow.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
@@ -36,6 +37,16 @@ writeFileSync(join(work, 'two.mjs'), `export default async function two(message,
   const stan = String(Number(message.fields['11']) + 1).padStart(6, '0');
   const second = await bank.request({ ...message.fields, 11: stan }, { signal: context.signal });
   return { ...first, 39: second['39'] };
+}
+`);
+
+// The bank's answer told as it is, declined (39 05), or the request echoed back unchanged, by the STAN's last digit.
+writeFileSync(join(work, 'told.mjs'), `export default async function told(message, context) {
+  const answer = await context.connectors.bank.request({ ...message.fields });
+  const last = String(message.fields['11']).slice(-1);
+  if (last === '1') return { ...answer, 39: '05' };
+  if (last === '2') return { ...message.fields };
+  return answer;
 }
 `);
 
@@ -163,4 +174,24 @@ test('iso8583 run – through an upstream group: the late approval is reversed a
   assert.equal(primary.bank.received.filter((r) => r['0'] === '0400').length, 0, 'none at the primary, which never had the purchase');
   await primary.bank.close();
   assert.ok(!logged.includes('5413330089010434'), 'no PAN in the log');
+});
+
+test('iso8583 run – the bank approves and the sequence tells the terminal a decline, or echoes the request: each approval reversed once; an approval told is not', async () => {
+  const { bank } = await startBankHolding([]);
+  const { flow, pos, http } = await runFlow('toldflow', bank, 'told.mjs');
+  const client = await PosClient.open(pos.host, pos.port);
+  assert.equal((await client.request(purchase('TOLDFLOW', 744001, 1200)))['39'], '05', 'the terminal was told declined');
+  const echoed = await client.request(purchase('TOLDFLOW', 744002, 2300));
+  assert.equal(echoed['0'], '0200', 'the terminal got its request back');
+  assert.equal(echoed['39'], undefined);
+  assert.equal((await client.request(purchase('TOLDFLOW', 744003, 3400)))['39'], '00', 'the terminal was told approved');
+  await bank.waitFor((r) => r['0'] === '0400' && String(r['90']).startsWith('0200744001'), 20_000);
+  await bank.waitFor((r) => r['0'] === '0400' && String(r['90']).startsWith('0200744002'), 20_000);
+  await waitUntil(async () => ((await reversedCount(http, 'reply-declined')) === 2 ? true : undefined), { what: 'both counted on /metrics, reason reply-declined' });
+  await client.close();
+  const { reversals, logged } = await stopPosFlow(flow, bank);
+  assert.deepEqual(reversals.map((r) => String(r['90']).slice(0, 10)).sort(), ['0200744001', '0200744002'], 'one reversal each, none for the approval told');
+  assert.deepEqual(reversals.map((r) => r['4']).sort(), ['000000001200', '000000002300']);
+  assert.match(logged, /an approval was followed by a reply to the terminal that does not approve \(a decline, or no approving field 39\): reversed/);
+  assert.ok(!logged.includes('4111111111111111'), 'no PAN in the log');
 });

@@ -188,11 +188,12 @@ export class Accounting {
 
   /**
    * A request (or a reversal attempt) was written to the host by a channel: a packet in SocketQueue's figures (one the
-   * channel refused, such as a duplicate match key, is not). A financial original opens its transaction key afresh.
+   * channel refused, such as a duplicate match key, is not). A financial original opens its transaction key afresh,
+   * unless it is the same original sent again (money-repeats.ts): then its amount is not passed on a second time.
    */
   packed(mti: string, message: MessageInput): void {
-    this.socketQueue.request(mtiLabel(mti), message);
-    if (amountKindOf(mti) === 'processed') this.repeats.written(mti, message);
+    const resent = amountKindOf(mti) === 'processed' && this.repeats.written(mti, message);
+    this.socketQueue.request(mtiLabel(mti), message, resent);
   }
 
   /**

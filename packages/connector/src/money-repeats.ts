@@ -4,8 +4,15 @@
  * `stats().amounts` and SocketQueue's figures alike:
  *
  * - An original (a financial request, 0100 or 0200 or their 1993 forms, whose MTI's fourth digit, the origin, is even)
- *   is a transaction of its own: its answer counts, in time or late. Written to the host, it opens its key afresh
- *   (a STAN and terminal used again name a new transaction): what was counted under the key before is forgotten.
+ *   is a transaction of its own: its answer counts, in time or late. Written to the host, it opens a record of its
+ *   own under its key (a STAN and terminal used again name a new transaction: its repeats and reversals find it, the
+ *   most recent), unless it is the same original sent again (a terminal retrying, the first send timed out or its
+ *   answer lost): the same transaction and the same transmission date and time (field 7, absent on both sides
+ *   counting as the same), which with the STAN is what a reversal's original data elements name an original by. A
+ *   resent original counts as a repeat does: only what no answer of its transmission counted (its answers, and the
+ *   first send's late one, are copies of one booking), and not again in SocketQueue's `processedAmount`. A new
+ *   transaction of the same amount (another STAN, or the STAN used again at another transmission time) counts again,
+ *   and so does an earlier transmission's late answer under the STAN used again.
  * - A repeat (0101, 0201, 1201 ...: an odd origin) counts only what its original's answer under the same transaction
  *   key (STAN and terminal, field 11 and 41, as the wire carries them) did not: `processed` when no answer of the
  *   transaction was counted, `secured` (and `refund`) when none approved it. So an approved 0200 and its approved 0201
@@ -27,7 +34,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Dialect, MessageInput } from '@iso8583/codec';
-import { isRepeatMti, originalStanOf } from './match-key.js';
+import { fieldText, isRepeatMti, originalStanOf, wireValue } from './match-key.js';
 import { sameTransaction, transactionIdentity } from './transactions-in-flight.js';
 import type { HeldTransaction } from './transactions-in-flight.js';
 
@@ -56,11 +63,15 @@ export interface FreshAmounts {
   readonly secured: boolean;
 }
 
-/** One transaction counted: its identity, what of it was counted, and when last (`performance.now()`). */
+/**
+ * One transaction counted: its identity, what of it was counted, when last (`performance.now()`), and the transmission
+ * date and time (field 7 as the wire carries it, `''` when absent) of its original, once written or answered.
+ */
 interface Counted {
   id: HeldTransaction;
   flags: number;
   at: number;
+  sent?: string;
 }
 
 /** The transactions counted (see the file's note). */
@@ -86,14 +97,20 @@ export class MoneyRepeats {
   }
 
   /**
-   * A financial request (0100, 0200, their repeats) of `mti` written to the host: an original (even origin) opens its
-   * transaction afresh (what was counted of a transaction it names is forgotten). Not for other classes (a reversal
-   * opens nothing).
+   * A financial request (0100, 0200, their repeats) of `mti` written to the host: an original (even origin) opens a
+   * record of its own (nothing of it counted), unless it is a transaction's original sent again (the same
+   * transmission date and time, field 7): then true (a resend, counted as a repeat).
+   * False for a repeat. Not for other classes (a reversal opens nothing).
    */
-  written(mti: string, message: MessageInput): void {
-    if (isRepeatMti(mti) || this.order.size === 0) return;
+  written(mti: string, message: MessageInput): boolean {
+    if (isRepeatMti(mti)) return false;
     const asked = transactionIdentity(this.dialect, message);
-    for (const c of [...(this.byKey.get(asked.key) ?? [])]) if (sameTransaction(c.id, asked)) this.forget(c);
+    const sent = this.sentOf(message);
+    const again = this.byKey.get(asked.key)?.some((c) => c.sent === sent && sameTransaction(c.id, asked)) === true;
+    // A resend is remembered afresh (its answer, or the first send's late one, may come a few timeouts from now); a new
+    // transaction gets a record of its own, the most recent under its key, which its repeats and answers find.
+    this.counted(asked, sent, !again);
+    return again;
   }
 
   /**
@@ -102,10 +119,15 @@ export class MoneyRepeats {
    * answer of its transaction was counted is a copy of the same booking: it adds what the repeat's did not.
    */
   financial(mti: string, keyed: MessageInput, approved: boolean): FreshAmounts {
-    const c = this.counted(transactionIdentity(this.dialect, keyed));
+    const repeat = isRepeatMti(mti);
+    // An original's answer is its own transmission's (field 7): another original's late answer under a STAN used again
+    // is another transaction's.
+    const c = this.counted(transactionIdentity(this.dialect, keyed), repeat ? undefined : this.sentOf(keyed));
     const had = c.flags;
     const flags = PROCESSED | (approved ? SECURED : 0);
-    if (!isRepeatMti(mti) && (had & REPEATED) === 0) {
+    // An original's answer is a copy of the booking counted when a repeat's answer was, or when its transmission's
+    // answer was (a resend's, or the first send's late one).
+    if (!repeat && (had & (REPEATED | PROCESSED)) === 0) {
       c.flags = had | flags;
       return { processed: true, secured: approved };
     }
@@ -123,28 +145,37 @@ export class MoneyRepeats {
   }
 
   /**
-   * The transaction `asked` names, as the most recently counted (a new one, nothing counted, when none is remembered);
-   * what it lacked of its identity (an acquirer, a card) is taken from `asked`. Forgets what is past its age first.
+   * The transaction `asked` names, as the most recently counted (a new one, nothing counted, when none is remembered,
+   * or when `fresh`); what it lacked of its identity (an acquirer, a card) is taken from `asked`. `sent`: its original's
+   * transmission date and time, when known (an original's): a record of another original's is not this one. Forgets
+   * what is past its age first.
    */
-  private counted(asked: HeldTransaction): Counted {
+  private counted(asked: HeldTransaction, sent?: string, fresh = false): Counted {
     const now = this.now();
     this.expire(now);
     let list = this.byKey.get(asked.key);
     let c: Counted | undefined;
-    for (let i = (list?.length ?? 0) - 1; i >= 0 && c === undefined; i--) if (sameTransaction((list as Counted[])[i]!.id, asked)) c = (list as Counted[])[i];
+    const names = (one: Counted): boolean => sameTransaction(one.id, asked) && (sent === undefined || one.sent === undefined || one.sent === sent);
+    for (let i = (list?.length ?? 0) - 1; i >= 0 && c === undefined && !fresh; i--) if (names((list as Counted[])[i]!)) c = (list as Counted[])[i];
     if (c === undefined) {
-      c = { id: asked, flags: 0, at: now };
+      c = { id: asked, flags: 0, at: now, ...(sent === undefined ? {} : { sent }) };
       if (list === undefined) this.byKey.set(asked.key, (list = []));
       list.push(c);
       if (list.length > PER_KEY) this.forget(list[0] as Counted);
     } else {
       c.id = { key: asked.key, acquirer: c.id.acquirer ?? asked.acquirer, card: c.id.card ?? asked.card };
+      c.sent ??= sent;
       c.at = now;
       this.order.delete(c);
     }
     this.order.add(c);
     if (this.order.size > COUNTED_TRANSACTIONS) this.forget(this.order.values().next().value as Counted);
     return c;
+  }
+
+  /** Field 7 (transmission date and time) of `message` as the wire carries it: `''` when absent. */
+  private sentOf(message: MessageInput): string {
+    return wireValue(this.dialect.fields['7'], fieldText(message['7']));
   }
 
   /** Forgets the transactions last counted more than the memory's age before `now` (the oldest are first). */

@@ -3,7 +3,8 @@
  * SocketQueue (Zabbix, Kibana) reads the same numbers from us. Amounts are in major units (field 4 / 100), as
  * SocketQueue shows them; they are kept as whole minor units and divided only when shown.
  *
- * - `processedAmount`: every 0200 request passed on, answered or not, approved or not.
+ * - `processedAmount`: every 0200 request passed on, answered or not, approved or not; the same 0200 sent again (a
+ *   resend of its transaction, money-repeats.ts) once.
  * - `securedAmount`: approved 0210s (a refund, processing code 200000, counts negative) minus approved 0410s.
  * - `refundAmount`: approved 0210s with processing code 200000.
  * - `reversalAmount`: approved 0410s.
@@ -17,7 +18,8 @@
  * it (accounting.ts `ended`), not at each answer. A transaction counts once however many times it is sent
  * (money-repeats.ts): the approved 0210 of a repeat (0201) counts only when no approval of its original did, and an
  * approved 0410 once per original (a 0401 repeat, or a second reversal of an original reversed, adds nothing), so
- * `securedAmount` and `reversalAmount` follow what the bank booked. `processedAmount` counts 0200s only, never 0201s.
+ * `securedAmount` and `reversalAmount` follow what the bank booked. `processedAmount` counts 0200s only, never 0201s,
+ * and a resent 0200 once.
  *
  * "Approved" is the dialect's (`isApproved`), not SocketQueue's "39 reads as the number 0".
  */
@@ -65,10 +67,13 @@ export class SocketQueueFigures {
 
   constructor(private readonly dialect: Pick<Dialect, 'approvalCodes'>) {}
 
-  /** A request passed on to the host (`mti`: four digits or `invalid`). */
-  request(mti: string, message: MessageInput): void {
+  /**
+   * A request passed on to the host (`mti`: four digits or `invalid`). `resent`: the same 0200 sent again (a terminal
+   * retrying: money-repeats.ts), a packet whose amount `processedAmount` has already (default false).
+   */
+  request(mti: string, message: MessageInput, resent = false): void {
     this.packet(mti);
-    if (mti === '0200') this.processed += amountOf(message['4']);
+    if (mti === '0200' && !resent) this.processed += amountOf(message['4']);
   }
 
   /**

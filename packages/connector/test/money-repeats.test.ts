@@ -129,3 +129,50 @@ test('another acquirer\'s purchase under the same STAN and terminal opens nothin
   assert.deepEqual(stats.amounts, { processed: 3500, secured: 1500, refund: 0, reversal: 0 });
   assert.equal(stats.socketQueue.securedAmount, 15);
 });
+
+test('a purchase resent as it was (the same 0200 again, a terminal retrying), approved twice, counts once; another purchase of the same amount counts again', async (t) => {
+  // Before: the resent 0200 opened its transaction afresh, so its approval was counted a second time (processed and
+  // secured 3000, securedAmount 30, processedAmount 30) for one booking at the bank.
+  const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), { transactionLog: false });
+  await connector.connect();
+  const buy = { ...purchase('004951', 'TERM0012', '000000001500'), '7': '1206034000' };
+  assert.equal((await connector.request(buy))['39'], '00');
+  assert.equal((await connector.request({ ...buy }))['39'], '00', 'the bank answers the resend (it books once)');
+  let stats = connector.stats();
+  assert.deepEqual(stats.amounts, { processed: 1500, secured: 1500, refund: 0, reversal: 0 });
+  assert.deepEqual(await metricAmounts(connector), { processed: 1500, secured: 1500 }, 'the metric');
+  assert.deepEqual([stats.socketQueue.securedAmount, stats.socketQueue.processedAmount], [15, 15]);
+  // Another purchase of the same amount and card, its own STAN: a transaction of its own.
+  assert.equal((await connector.request({ ...buy, '11': '004952' }))['39'], '00');
+  stats = connector.stats();
+  assert.deepEqual(stats.amounts, { processed: 3000, secured: 3000, refund: 0, reversal: 0 });
+  assert.deepEqual(await metricAmounts(connector), { processed: 3000, secured: 3000 }, 'the metric');
+  assert.deepEqual([stats.socketQueue.securedAmount, stats.socketQueue.processedAmount], [30, 30]);
+});
+
+test('a purchase that timed out unanswered, resent as it was and approved, then its late approval: counted once', async (t) => {
+  let held: Received | undefined;
+  let heldOne: () => void = () => undefined;
+  const heldNow = new Promise<void>((resolve) => (heldOne = resolve));
+  const { peer, connector } = await peerAndConnector(
+    t,
+    (r, p) => {
+      if (r.message['0'] === '0200' && held === undefined) {
+        held = r;
+        heldOne();
+      } else p.send(r.socket, answer(r.message));
+    },
+    { requestTimeout: 300, transactionLog: false },
+  );
+  await connector.connect();
+  const buy = { ...purchase('004961', 'TERM0012', '000000001500'), '7': '1206035000' };
+  await assert.rejects(connector.request(buy), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await within(heldNow, 10_000, 'the purchase to reach the bank');
+  assert.equal((await connector.request({ ...buy }, { timeout: 20_000 }))['39'], '00');
+  const late = lateResponse(connector);
+  peer.send(held!.socket, answer(held!.message));
+  await within(late, 10_000, 'the first send\'s approval to come late');
+  const stats = connector.stats();
+  assert.deepEqual(stats.amounts, { processed: 1500, secured: 1500, refund: 0, reversal: 0 }, 'one booking');
+  assert.deepEqual([stats.socketQueue.securedAmount, stats.socketQueue.processedAmount], [15, 15]);
+});

@@ -83,3 +83,46 @@ test('host simulator balance cap – a completion takes over its pre-authorisati
   assert.equal((await ask(sim, { ...tx('0400', '000006', 1000), 90: original('0100', '000001') }))?.['39'], '00');
   assert.equal(sim.balanceOf(VISA), MAX_SIMULATOR_BALANCE, 'every reversal booked, the balance at the cap, not past it');
 });
+
+test('host simulator balance cap – a debit advice that would take the balance below -MAX_SIMULATOR_BALANCE is declined 51 over a socket, books nothing, and its repeat is too', async (t) => {
+  // Before: debit advices are posted without the balance checks, so two took the balance to -1000000000000 (13
+  // digits): the balance inquiry then got 96 (field 54, D and 12 digits, does not pack).
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 0 } }, now: () => NOW });
+  const { port } = await startEndpoint(t, { sequence: sim });
+  const client = await TestClient.connect(port);
+  t.after(() => client.destroy());
+  assert.equal((await client.request(tx('0220', '000001', MAX_SIMULATOR_BALANCE - 500))).fields['39'], '00', 'posted below zero, as an advice is');
+  const advice = tx('0220', '000002', 1000);
+  assert.equal((await client.request(advice)).fields['39'], '51', 'insufficient funds: past what field 54 carries');
+  assert.equal(sim.balanceOf(VISA), -(MAX_SIMULATOR_BALANCE - 500), 'nothing booked');
+  assert.equal((await client.request({ ...advice, 0: '0221' })).fields['39'], '51', 'the repeat gets the same answer');
+  assert.equal(sim.balanceOf(VISA), -(MAX_SIMULATOR_BALANCE - 500));
+  assert.equal((await client.request(tx('0220', '000003', 500))).fields['39'], '00', 'down to the floor');
+  const asked = await client.request(inquiry('000004'));
+  assert.equal(asked.fields['39'], '00', 'the balance inquiry is answered');
+  assert.equal(asked.fields['54'], `0002840D${MAX_SIMULATOR_BALANCE}`);
+});
+
+test('host simulator balance cap – a completion debits only what it adds to its pre-authorisation\'s hold: allowed down to the floor', async () => {
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 1000 } }, now: () => NOW });
+  assert.equal((await ask(sim, tx('0100', '000001', 1000)))?.['39'], '00', 'the hold');
+  assert.equal((await ask(sim, tx('0220', '000002', MAX_SIMULATOR_BALANCE)))?.['39'], '00', 'a debit advice to the floor');
+  assert.equal(sim.balanceOf(VISA), -MAX_SIMULATOR_BALANCE);
+  // The completion releases the 10.00 hold and debits 10.00 in its place: the balance stays at the floor.
+  assert.equal((await ask(sim, { ...tx('0220', '000003', 1000), 90: original('0100', '000001') }))?.['39'], '00', 'the completion');
+  assert.equal(sim.balanceOf(VISA), -MAX_SIMULATOR_BALANCE);
+  assert.equal((await ask(sim, tx('0220', '000004', 1)))?.['39'], '51', 'one more minor unit is past the floor');
+  assert.equal(sim.balanceOf(VISA), -MAX_SIMULATOR_BALANCE);
+});
+
+test('host simulator balance cap – a debit advice that leaves no room for the reversal of a refund is declined 51; the reversal then books in full', async () => {
+  // Before: the refund's reversal took 10.00 back below the floor, past what field 54 carries.
+  const sim = createHostSimulator({ cards: { [VISA]: { balance: 0 } }, now: () => NOW });
+  assert.equal((await ask(sim, tx('0200', '000001', 1000, { 3: '200000' })))?.['39'], '00', 'the refund');
+  assert.equal((await ask(sim, tx('0220', '000002', MAX_SIMULATOR_BALANCE)))?.['39'], '00', 'a debit advice to the floor, the refund\'s reversal counted');
+  assert.equal(sim.balanceOf(VISA), -(MAX_SIMULATOR_BALANCE - 1000));
+  assert.equal((await ask(sim, tx('0220', '000003', 1)))?.['39'], '51', 'no room for the refund\'s reversal');
+  assert.equal(sim.balanceOf(VISA), -(MAX_SIMULATOR_BALANCE - 1000), 'nothing booked');
+  assert.equal((await ask(sim, { ...tx('0400', '000004', 1000, { 3: '200000' }), 90: original('0200', '000001') }))?.['39'], '00', 'the refund reversed');
+  assert.equal(sim.balanceOf(VISA), -MAX_SIMULATOR_BALANCE, 'in full, and no further than the floor');
+});

@@ -16,9 +16,11 @@
  * from onError, an onError that fails or does not settle within the `sequenceTimeout` (the endpoint answers 96), or no
  * onError (96); at once for a failure in time (reason `sequence-failed`), for a timeout as soon as the terminal's
  * answer is known (reason `sequence-timeout`: onError's verdict, or the abort without onError), even if the sequence
- * never settles, and any approval it gets later as it comes. A sequence that settles in time with no reply to a request
- * that expects one (`undefined`, `null`, a reply of another MTI) reverses them too (reason `no-reply`): the terminal
- * was told nothing. A message whose reply was delivered reverses nothing. A
+ * never settles, and any approval it gets later as it comes. A sequence that settles in time is judged by its reply
+ * alike, for a request that expects one: no reply (`undefined`, `null`: reason `no-reply`), or a reply that does not
+ * approve (a decline after the bank approved, the request echoed back without an approving field 39: reason
+ * `reply-declined`), reverses them: the terminal was not told approved. A message whose approving reply was delivered
+ * reverses nothing. A
  * request the connector gave up on after its write (its timeout, the sequence's `signal`) is reversed by the connector
  * itself and never answered to the sequence, so it is never here: one reversal per approval. The sequence's result is
  * read once: a promise-like is adopted as one native promise that the endpoint and the book both read (`adopted`), so
@@ -36,27 +38,30 @@ import type { UndeliveredApproval } from '../gateway/late-approval.js';
 import { MessageAnswers } from './message-answers.js';
 import { watchedContext } from './watched-connectors.js';
 
-/** Field `id` (39, or 0: the MTI) of a reply as a sequence may return it (an object, XML or JSON text, an encoded reply); undefined when it has none. */
-function fieldOf(result: SequenceResult, id: '0' | '39'): unknown {
-  if (result instanceof EncodedReply) return result.message[id];
-  if (typeof result === 'string') {
-    try {
-      return (readMessage(result).message as IsoMessage)[id];
-    } catch {
-      return undefined; // Not a message: the endpoint answers 96.
-    }
-  }
-  return result !== null && typeof result === 'object' ? (result as IsoMessage)[id] : undefined;
+/**
+ * Field 39 of a reply as a sequence may return it (an object, XML or JSON text, an encoded reply); undefined when it has
+ * none. Throws for text that is not a message, or a getter that throws.
+ */
+function responseCodeOf(result: SequenceResult): unknown {
+  if (result instanceof EncodedReply) return result.message['39'];
+  if (typeof result === 'string') return (readMessage(result).message as IsoMessage)['39'];
+  return result !== null && typeof result === 'object' ? (result as IsoMessage)['39'] : undefined;
 }
 
 /**
- * True when `result` gives the terminal no reply to its request `mti` that expects one (codec's `responseMti`): none,
- * `undefined` or `null`. A reply of another MTI than the response's (the request echoed back) is sent to the terminal
- * all the same (the endpoint's reply check only warns), and many terminals match a reply by STAN alone: it may
- * complete the sale, so its approval is kept, never reversed here.
+ * Whether `result`, the answer the terminal is sent to its request `mti`, tells it that money moved: its field 39
+ * approves in `dialect` or is of the standard's approval class (a partial approval `10` or `002`...: `isApprovalClass`,
+ * as the bank's answers are judged in late-approval.ts, or the approval behind a `10` told would be reversed). The
+ * request's MTI says which edition's codes the answer carries (its version digit is the answer's). `undefined` before
+ * `bind` (no dialect to judge by), or when the answer cannot be looked at (text that is not a message, a getter that throws): the endpoint cannot pack it
+ * either, answers 96 and hands it to `onLateResult` (`reply-invalid`).
  */
-function noReplyTo(mti: string, result: SequenceResult): boolean {
-  return responseMti(mti) !== undefined && (result === undefined || result === null);
+function approvalOf(dialect: Dialect | undefined, mti: string, result: SequenceResult): boolean | undefined {
+  try {
+    return dialect === undefined ? undefined : isApprovalClass(dialect, responseCodeOf(result), mti);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -171,12 +176,18 @@ export class UndeliveredApprovals {
   }
 
   /**
-   * The sequence's result in time, as the endpoint sends it: no reply to a request that expects one (`undefined`,
-   * `null`: `noReplyTo`; a reply of another MTI is sent, so it is not one) never tells the terminal it was approved, so the
-   * approvals the sequence got are reversed, and every later one as it comes (reason `no-reply`), as for a reply lost.
+   * The sequence's result in time, as the endpoint sends it, to a request that expects a response (codec's
+   * `responseMti`; an advice's or a reversal's answer is not judged): the approvals the sequence got are kept only when
+   * that reply tells the terminal it was approved (`approvalOf`: the reply's field 39, whatever its MTI). No reply
+   * (`undefined`, `null`: reason `no-reply`) or one that does not approve (a decline after the bank approved, a reply
+   * without an approving field 39 such as the request echoed back: reason `reply-declined`) reverses them, and every
+   * later one as it comes, as for a reply lost. A reply that cannot be looked at is the endpoint's (a 96, then
+   * `onLateResult` with `reply-invalid`).
    */
   private replied(message: InboundMessage, result: SequenceResult, book: MessageAnswers): void {
-    if (noReplyTo(message.mti, result)) void book.undelivered('no-reply');
+    if (responseMti(message.mti) === undefined) return;
+    if (result === undefined || result === null) void book.undelivered('no-reply');
+    else if (approvalOf(this.dialect, message.mti, result) === false) void book.undelivered('reply-declined');
   }
 
   /**
@@ -270,16 +281,9 @@ export class UndeliveredApprovals {
       told = true;
       verdict(approves);
     };
-    const approves = (result: SequenceResult): boolean => {
-      try {
-        // The book's question: did this answer tell the terminal that money moved (a partial approval, 10 or 002,
-        // too)? Judged as the bank's answers are (late-approval.ts), or the approval behind a 10 told would be reversed.
-        // The request's MTI says which edition's codes the answer carries (its version digit is the answer's).
-        return this.dialect !== undefined && isApprovalClass(this.dialect, fieldOf(result, '39'), message.mti);
-      } catch {
-        return false; // An answer that cannot be looked at does not approve (the endpoint cannot pack it either: a 96).
-      }
-    };
+    // The book's question: did this answer tell the terminal that money moved? An answer that cannot be looked at does
+    // not approve (the endpoint cannot pack it either: a 96).
+    const approves = (result: SequenceResult): boolean => approvalOf(this.dialect, message.mti, result) === true;
     let out: ReturnType<Sequence>;
     try {
       out = onError(message, context);

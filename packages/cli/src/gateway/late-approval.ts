@@ -79,9 +79,10 @@ export interface UndeliveredApprovalBook extends UndeliveredApproval {
  * Why a client never got an approval: the endpoint's reasons (`UndeliveredReason`), or a flow's (undelivered-approvals.ts
  * in the flow): `sequence-failed`, its sequence failed in time after the approval and the terminal got onError's answer
  * that was not an approval, or a 96; `no-reply`, its sequence gave the terminal no reply to a request that expects one
- * (`undefined`, `null`, or a reply of another MTI than the response's).
+ * (`undefined`, `null`); `reply-declined`, its sequence's reply to the terminal does not approve (a decline after the
+ * bank approved, a reply without an approving field 39).
  */
-export type ApprovalLoss = UndeliveredReason | 'sequence-failed' | 'no-reply';
+export type ApprovalLoss = UndeliveredReason | 'sequence-failed' | 'no-reply' | 'reply-declined';
 
 /** A relayed answer (POS side) with the connector whose host gave it: what {@link lateApproval} reverses it with. */
 export class UpstreamReply extends EncodedReply {
@@ -103,7 +104,8 @@ const WHY: Readonly<Record<ApprovalLoss, { text: string; code: string }>> = {
   'client-gone': { text: 'an approval could not be delivered (the client has gone)', code: 'ISO8583_ERR_INBOUND_CLIENT_GONE' },
   'reply-invalid': { text: 'an approval cannot be written in the client\'s dialect (the client got an error answer: a 96 on POS, a 502 over HTTP)', code: 'ISO8583_ERR_INBOUND_REPLY_INVALID' },
   'sequence-failed': { text: 'an approval was followed by its sequence\'s failure (the terminal got onError\'s answer, not an approval, or a 96)', code: 'ISO8583_ERR_INBOUND_SEQUENCE_FAILED' },
-  'no-reply': { text: 'an approval was followed by no reply to the terminal (its sequence returned none, null, or a reply of another MTI than the response\'s)', code: 'ISO8583_ERR_INBOUND_REPLY_UNEXPECTED' },
+  'no-reply': { text: 'an approval was followed by no reply to the terminal (its sequence returned none, or null)', code: 'ISO8583_ERR_INBOUND_REPLY_UNEXPECTED' },
+  'reply-declined': { text: 'an approval was followed by a reply to the terminal that does not approve (a decline, or no approving field 39)', code: 'ISO8583_ERR_INBOUND_REPLY_UNEXPECTED' },
 };
 
 /**
@@ -139,7 +141,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     ? undefined
     : new Counter({
         name: UNDELIVERED_APPROVALS_METRIC,
-        help: 'Approvals the client never got (reason: sequence-timeout, client-gone, reply-invalid, sequence-failed, no-reply; side: pos, http), by what was done (outcome: reversed, reversed-without-saf, not-reversed, not-reversible, reversal-off, unbuildable).',
+        help: 'Approvals the client never got (reason: sequence-timeout, client-gone, reply-invalid, sequence-failed, no-reply, reply-declined; side: pos, http), by what was done (outcome: reversed, reversed-without-saf, not-reversed, not-reversible, reversal-off, unbuildable).',
         labelNames: ['reason', 'side', 'outcome'],
         registers: [parts.registry],
       });

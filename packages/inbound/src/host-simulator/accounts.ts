@@ -7,6 +7,7 @@
  * are kept once those the journal holds have been booked.
  */
 import type { SimulatedCard } from './cards.js';
+import { MAX_SIMULATOR_BALANCE } from './options.js';
 
 /** A card account: the card's balance and state, and what the issuer keeps of it. */
 export interface Account extends SimulatedCard {
@@ -21,6 +22,32 @@ export interface Account extends SimulatedCard {
    * so that a reversal always books in full.
    */
   reversible: number;
+  /**
+   * What the journal's transactions of the card credited (the sum of their `credited`): the most reversals can still
+   * take back. The balance less this never passes -`MAX_SIMULATOR_BALANCE` (a debit that would take it past is
+   * declined), so that a reversal always books in full.
+   */
+  reclaimable: number;
+}
+
+/**
+ * Whether `card` may be credited `amount` (a refund, request or advice): its balance, and what the reversals of the
+ * journal's transactions of it may still give back, stay within {@link MAX_SIMULATOR_BALANCE} (the 12 digits field 54
+ * carries). Else the credit is declined 13 and books nothing, so that a reversal always books in full and every
+ * balance can be answered.
+ */
+export function roomFor(card: Account, amount: number): boolean {
+  return card.balance + card.reversible + amount <= MAX_SIMULATOR_BALANCE;
+}
+
+/**
+ * Whether `card` may be debited `amount` by a debit advice (a purchase never takes the balance below zero): its
+ * balance, less what the reversals of the journal's refunds of it may still take back, stays within
+ * -{@link MAX_SIMULATOR_BALANCE} (field 54's `D` and 12 digits). Else the debit is declined 51 and books nothing, so
+ * that a reversal always books in full and every balance can be answered.
+ */
+export function floorFor(card: Account, amount: number): boolean {
+  return card.balance - card.reclaimable - amount >= -MAX_SIMULATOR_BALANCE;
 }
 
 export class Accounts {
@@ -34,7 +61,7 @@ export class Accounts {
     private readonly defaultBalance: number | null,
     private readonly limit: number,
   ) {
-    for (const [pan, card] of Object.entries(cards)) this.#accounts.set(pan, { ...card, pan, opened: false, journaled: 0, reversible: 0 });
+    for (const [pan, card] of Object.entries(cards)) this.#accounts.set(pan, { ...card, pan, opened: false, journaled: 0, reversible: 0, reclaimable: 0 });
   }
 
   /** The card's account, if the issuer knows the card. */
@@ -50,7 +77,7 @@ export class Accounts {
     let account = this.#accounts.get(pan);
     if (account === undefined) {
       if (this.defaultBalance === null) return undefined;
-      account = { balance: this.defaultBalance, pan, opened: true, journaled: 0, reversible: 0 };
+      account = { balance: this.defaultBalance, pan, opened: true, journaled: 0, reversible: 0, reclaimable: 0 };
       this.#accounts.set(pan, account);
       this.#opened++;
       this.#trim();

@@ -132,9 +132,11 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
  *   amount under the same 11, 7, 41 and 32 is another transaction.
  * - 0120/0220 advices -> 0130/0230: a transaction already approved elsewhere (stand-in, completion), posted without
  *   balance, limit or expiry checks and acknowledged 00 (30, 12 and 14 as for a request; a refund advice past
- *   `MAX_SIMULATOR_BALANCE` is declined 13 as a refund request is, and posts nothing). An 0220 naming an 0100
- *   pre-authorisation in field 90 completes it: the hold is released and the advice's amount debited instead. An
- *   0120 places a hold like an approved 0100.
+ *   `MAX_SIMULATOR_BALANCE` is declined 13 as a refund request is, and posts nothing; a debit advice that would take
+ *   the balance below -`MAX_SIMULATOR_BALANCE`, what field 54 carries, now or once the card's refunds are reversed,
+ *   is declined 51 and posts nothing). An 0220
+ *   naming an 0100 pre-authorisation in field 90 completes it: the hold is released and the advice's amount debited
+ *   instead. An 0120 places a hold like an approved 0100.
  * - 0400/0420 (and repeats 0401/0421) -> 0410/0430: finds the original by field 90 (original MTI, STAN,
  *   transmission time, acquirer) or else by STAN + terminal + acquirer, of the reversal's terminal and (when it
  *   carries field 2 or track 2) card (among several, the one of the original amount the reversal states: field 4, or

@@ -6,7 +6,7 @@
  */
 import { ownedOptional, ownedText } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
-import { Accounts } from './accounts.js';
+import { Accounts, floorFor, roomFor } from './accounts.js';
 import type { Account } from './accounts.js';
 import { expiryOf, isExpired, panOf, validCardNumber } from './cards.js';
 import { duplicateKeys, isRepeat } from './duplicate-key.js';
@@ -16,7 +16,6 @@ import type { JournalEntry, OriginalKeys } from './journal.js';
 import type { SimulatedCard } from './cards.js';
 import type { FieldAcceptor } from './dialect-fields.js';
 import { additionalAmount, echo, text } from './message-fields.js';
-import { MAX_SIMULATOR_BALANCE } from './options.js';
 import { originalKeys, ownKeys } from './original-keys.js';
 import { PendingReversals } from './pending-reversals.js';
 import type { PendingReversal } from './pending-reversals.js';
@@ -75,8 +74,9 @@ export class Issuer {
       const account = entry.account;
       if (account === undefined) return;
       // Out of the journal, no reversal finds it: what it holds is no longer the card's to give back, nor its card the
-      // entry's (so nothing the entry does any more counts in its card's `reversible`: see #hold).
+      // entry's (so nothing the entry does any more counts in its card's `reversible`, `reclaimable`: #hold, #credit).
       account.reversible -= entry.debited;
+      account.reclaimable -= entry.credited;
       entry.account = undefined;
       this.#accounts.release(account);
     });
@@ -107,14 +107,10 @@ export class Issuer {
     entry.debited = debited;
   }
 
-  /**
-   * Whether `card` may be credited `amount` (a refund, request or advice): its balance, and what the reversals of the
-   * journal's transactions of it may still give back, stay within {@link MAX_SIMULATOR_BALANCE} (the 12 digits field 54
-   * carries). Else the credit is declined 13 and books nothing, so that a reversal always books in full and every
-   * balance can be answered.
-   */
-  #roomFor(card: Account, amount: number): boolean {
-    return card.balance + card.reversible + amount <= MAX_SIMULATOR_BALANCE;
+  /** Sets what `entry` credited (`credited`), the card's `reclaimable` kept in step while the journal holds the entry. */
+  #credit(entry: JournalEntry, credited: number): void {
+    if (entry.account !== undefined) entry.account.reclaimable += credited - entry.credited;
+    entry.credited = credited;
   }
 
   /** Field 37: YDDD (last digit of the year, day of the year), hh, then a 6-digit sequence number. */
@@ -233,9 +229,9 @@ export class Issuer {
       if (c.kind === '20') {
         // A refund that would take the balance past what field 54 carries (12 digits), now or once the card's
         // purchases the journal holds are reversed: 13 (invalid amount), nothing moves.
-        if (!this.#roomFor(card, c.amount)) return decline('13');
+        if (!roomFor(card, c.amount)) return decline('13');
         card.balance += c.amount;
-        entry.credited = c.amount;
+        this.#credit(entry, c.amount);
       } else {
         // A purchase over the balance, with `partialApproval`: approved for the balance (10, field 4 the amount, in the
         // request's width; a dialect whose field 4 cannot say it: 51). Its field 4 is written only when it may be one.
@@ -275,22 +271,24 @@ export class Issuer {
     if (entry.reversed) return { reply: Object.assign(reply, { 39: '00' }), entry };
     const card = this.#card(entry);
     if (card === undefined) return { reply: Object.assign(reply, { 39: '14' }), entry };
-    // A refund advice is posted without the balance checks, but not past what field 54 carries (see #roomFor).
-    if (c.kind === '20' && !this.#roomFor(card, c.amount)) return { reply: Object.assign(reply, { 39: '13' }), entry };
-    if (mti[1] === '2') {
-      const preAuth = this.#original(fields, mti[0] === '1') ?? undefined;
-      if (preAuth !== undefined && preAuth.mti[1] === '1' && preAuth.pan === c.pan && !preAuth.reversed && preAuth.completedBy === undefined) {
-        // The completion takes the hold over: the pre-authorisation holds nothing any more.
-        card.balance += preAuth.debited;
-        entry.released = preAuth.debited;
-        this.#hold(preAuth, 0);
-        entry.completes = preAuth;
-        preAuth.completedBy = entry;
-      }
+    // A refund advice is posted without the balance checks, but not past what field 54 carries (see roomFor).
+    if (c.kind === '20' && !roomFor(card, c.amount)) return { reply: Object.assign(reply, { 39: '13' }), entry };
+    const named = mti[1] === '2' ? (this.#original(fields, mti[0] === '1') ?? undefined) : undefined;
+    const preAuth = named !== undefined && named.mti[1] === '1' && named.pan === c.pan && !named.reversed && named.completedBy === undefined ? named : undefined;
+    // A debit advice is posted without the balance checks, but not past the floor (see floorFor): 51, nothing posted.
+    // A completion counts what it adds to its pre-authorisation's hold.
+    if (c.kind !== '20' && !floorFor(card, c.amount - (preAuth?.debited ?? 0))) return { reply: Object.assign(reply, { 39: '51' }), entry };
+    if (preAuth !== undefined) {
+      // The completion takes the hold over: the pre-authorisation holds nothing any more.
+      card.balance += preAuth.debited;
+      entry.released = preAuth.debited;
+      this.#hold(preAuth, 0);
+      entry.completes = preAuth;
+      preAuth.completedBy = entry;
     }
     if (c.kind === '20') {
       card.balance += c.amount;
-      entry.credited = c.amount;
+      this.#credit(entry, c.amount);
     } else {
       card.balance -= c.amount;
       this.#hold(entry, c.amount);
@@ -367,7 +365,7 @@ export class Issuer {
       if (entry.debited > actual) move(entry.debited - actual);
       if (entry.credited > actual) move(actual - entry.credited);
       this.#hold(entry, Math.min(entry.debited, actual));
-      entry.credited = Math.min(entry.credited, actual);
+      this.#credit(entry, Math.min(entry.credited, actual));
       // A completed pre-authorisation now stands at `actual`: the hold its completion would put back if reversed.
       const completion = entry.completedBy;
       if (completion?.released !== undefined) completion.released = Math.min(completion.released, actual);
@@ -376,7 +374,7 @@ export class Issuer {
     entry.reversed = true;
     move(entry.debited - entry.credited);
     this.#hold(entry, 0);
-    entry.credited = 0;
+    this.#credit(entry, 0);
     const preAuth = entry.completes;
     if (preAuth === undefined) return;
     entry.completes = undefined;
