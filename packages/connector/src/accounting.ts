@@ -8,7 +8,7 @@ import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Registry } from 'prom-client';
 import { ConnectorMetrics } from './metrics.js';
 import type { MetricsSource } from './metrics.js';
-import { answersMti, mtiText } from './match-key.js';
+import { answersMti, mtiText, wireField } from './match-key.js';
 import { MoneyRepeats } from './money-repeats.js';
 import { SocketQueueFigures, amountOf } from './socketqueue-figures.js';
 import type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
@@ -278,7 +278,8 @@ export class Accounting {
     if (fresh.processed) this.addAmount('processed', amount);
     if (fresh.secured) {
       this.addAmount('secured', amount);
-      if (String(request['3'] ?? '').startsWith('20')) this.addAmount('refund', amount);
+      // Field 3 as the bank got it: `"3": 2000` went as 002000, a purchase; `"3": 200000` (a number) as a refund.
+      if (wireField(this.dialect, request, '3')?.startsWith('20') === true) this.addAmount('refund', amount);
     }
   }
 

@@ -38,6 +38,17 @@ export function fieldText(value: unknown): string | undefined {
 }
 
 /**
+ * A field of a message object as the dialect puts it on the wire (a fixed-length field padded, {@link wireValue}):
+ * `"0"`, `0` and `"000000"` are one processing code of an `n 6` field 3, and `2000` is `"002000"` (a purchase, not a
+ * refund). The one home for reading a field the caller wrote as the bank will see it: routing rules, the amounts (a
+ * refund), SocketQueue's figures. `undefined` when absent (or a composite).
+ */
+export function wireField(dialect: Pick<Dialect, 'fields'>, message: MessageInput, field: string): string | undefined {
+  const text = fieldText(message[field]);
+  return text === undefined ? undefined : wireValue(dialect.fields[field], text);
+}
+
+/**
  * The key of a transaction by its STAN (field 11) and terminal (field 41), each as the dialect puts it on the wire:
  * `'9201'`, `9201` and `'009201'` are one STAN of an `n 6` field 11, `'T1'` and `'T1      '` one terminal of an
  * `ans 8` field 41. A reversal carries the original's fields padded so (`buildReversal`), so an original, its repeat

@@ -5,8 +5,9 @@
  * criteria, then the first written. A rule with no criteria is the default route; two rules with the same criteria
  * (two default routes) are refused, the later could never win.
  */
-import type { MessageInput } from '@iso8583/codec';
-import { fieldText, mtiText } from './match-key.js';
+import { getDialect } from '@iso8583/codec';
+import type { Dialect, MessageInput } from '@iso8583/codec';
+import { mtiText, wireField } from './match-key.js';
 
 /** One routing rule. Every criterion given must hold; a rule with none is the default route. */
 export interface RouteRule {
@@ -19,7 +20,11 @@ export interface RouteRule {
    * 5 reconciliation, 6 administrative, 8 network management). Default: any class.
    */
   mtiClass?: string;
-  /** A prefix of the processing code (field 3), e.g. `01` cash or `31` balance inquiry. Default: any. */
+  /**
+   * A prefix of the processing code (field 3) as it goes on the wire, e.g. `01` cash or `31` balance inquiry: a request
+   * written `"3": "0"` or `"3": 0` is `000000` (matches `00`), `"3": 2000` is `002000` (a purchase: matches `00`, not
+   * `20`). Default: any.
+   */
   processingCode?: string;
   /** The acquiring institution identification code (field 32), exact. Default: any. */
   acquirer?: string;
@@ -92,12 +97,18 @@ function digits(v: unknown, min: number, max: number): boolean {
   return typeof v === 'string' && v.length >= min && v.length <= max && /^\d+$/.test(v);
 }
 
-/** Picks the upstream of a request from the rules (checked beforehand with {@link routeProblems}). */
+/**
+ * Picks the upstream of a request from the rules (checked beforehand with {@link routeProblems}). The request's fields
+ * are read as `dialect` puts them on the wire (match-key.ts `wireField`), not as the caller wrote them; default: the
+ * `iso87ascii` dialect (every built-in dialect's field 3 is `n 6`).
+ */
 export class Router {
   private readonly rules: readonly RouteRule[];
+  private readonly dialect: Pick<Dialect, 'fields'>;
 
-  constructor(rules: readonly RouteRule[]) {
+  constructor(rules: readonly RouteRule[], dialect: Pick<Dialect, 'fields'> = getDialect('iso87ascii')) {
     this.rules = rules;
+    this.dialect = dialect;
   }
 
   /** Whether any rule is configured. */
@@ -108,12 +119,9 @@ export class Router {
   /** The upstream name of the best matching rule, or `undefined` when none matches (and there is no default route). */
   route(message: MessageInput): string | undefined {
     if (this.rules.length === 0) return undefined;
-    const pan = fieldText(message['2']);
-    // The MTI as the wire has it: a number 200 is 0200 (class 2).
+    // Each field as the wire has it: a number 200 is MTI 0200 (class 2), a processing code "0" is 000000.
     const mti = mtiText(message['0']);
-    const code = fieldText(message['3']);
-    const f32 = fieldText(message['32']);
-    const f100 = fieldText(message['100']);
+    const [pan, code, f32, f100] = ['2', '3', '32', '100'].map((f) => wireField(this.dialect, message, f));
     let best: RouteRule | undefined;
     let bestPan = -1;
     let bestCount = -1;

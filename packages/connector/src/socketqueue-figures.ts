@@ -25,6 +25,7 @@
  */
 import { isApproved, responseCodeLabel } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
+import { wireField } from './match-key.js';
 
 /** SocketQueue's stat-server JSON (what its `--statServerPort` writes on connect). */
 export interface SocketQueueFiguresSnapshot {
@@ -65,7 +66,7 @@ export class SocketQueueFigures {
   private readonly faults: Record<string, number> = {};
   private readonly packets: Record<string, number> = { total: 0 };
 
-  constructor(private readonly dialect: Pick<Dialect, 'approvalCodes'>) {}
+  constructor(private readonly dialect: Pick<Dialect, 'approvalCodes' | 'fields'>) {}
 
   /**
    * A request passed on to the host (`mti`: four digits or `invalid`). `resent`: the same 0200 sent again (a terminal
@@ -94,8 +95,9 @@ export class SocketQueueFigures {
 
   /**
    * The amount of an approved 0210 (secured, or a refund) or 0410 (a reversal) `response` to `request`; nothing for
-   * any other. Its own field 4 counts, else the request's. Called only for an answer whose transaction has not counted
-   * it yet (accounting.ts `money`, money-repeats.ts).
+   * any other. Its own fields 3 and 4 count, else the request's, field 3 as it went on the wire (a refund written
+   * `"3": 200000`, a number, is `200000`; `"3": 2000` is `002000`, a purchase). Called only for an answer whose
+   * transaction has not counted it yet (accounting.ts `money`, money-repeats.ts).
    */
   amounts(request: MessageInput, response: IsoMessage): void {
     const mti = response['0'];
@@ -104,7 +106,7 @@ export class SocketQueueFigures {
     if (mti === '0410') {
       this.reversal += amount;
       this.secured -= amount;
-    } else if ((response['3'] ?? request['3']) === REFUND) {
+    } else if ((wireField(this.dialect, response, '3') ?? wireField(this.dialect, request, '3')) === REFUND) {
       this.refund += amount;
       this.secured -= amount;
     } else {

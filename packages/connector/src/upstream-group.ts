@@ -79,11 +79,12 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     const { upstreams: list, names, strategy, maxOriginals, routes } = checkGroupOptions(options);
     const isNamed = (u: unknown): u is NamedConnector => (u as NamedConnector)?.connector instanceof Connector;
     this.strategy = strategy;
-    this.router = new Router(routes);
     this.logger = (options.logger ?? silent).child({ group: names.join(',') });
     // Every connector is made before any listens, so a bad option of the third throws before the first connects.
     const connectors = list.map((u) => (u instanceof Connector ? u : isNamed(u) ? u.connector : new Connector(u)));
     this.links = connectors.map((c, i) => new Link(names[i] as string, c));
+    // Routing reads a request's fields as the first upstream's dialect puts them on the wire (field 3 is n 6 in all).
+    this.router = new Router(routes, (connectors[0] as Connector).codec.dialect);
     this.originals = new Originals(maxOriginals, this.links);
     this.stored = StoredOriginals.of(this.links);
     this.queueHolder = connectors.find((c) => c.terminalQueue !== undefined);
