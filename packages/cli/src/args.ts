@@ -127,16 +127,18 @@ export interface ParsedArgs {
  */
 export function parseCommandArgs(argv: string[], flags: FlagSpecs, maxPositionals = 0): ParsedArgs {
   let parsed: { values: FlagValues; positionals: string[]; tokens: ArgToken[] };
+  // `--help` is a flag of every command: its misuse (`--help=x`) is named as any boolean's is.
+  const options: FlagSpecs = { ...flags, help: { type: 'boolean', short: 'h' } };
   try {
     parsed = parseArgs({
       args: joinNegativeValues(argv, flags),
-      options: { ...flags, help: { type: 'boolean', short: 'h' } },
+      options,
       allowPositionals: true,
       strict: true,
       tokens: true,
     }) as typeof parsed;
   } catch (err) {
-    throw usageErrorFrom(err, argv, flags);
+    throw usageErrorFrom(err, argv, options);
   }
   const seen = new Set<string>();
   for (const token of parsed.tokens) {
@@ -288,13 +290,30 @@ export interface IntegerLimits {
   max?: number;
 }
 
+/**
+ * The one form of an integer flag's value, digits (`2014`), as a number; `NaN` for any other text: `0x10`, `1e3`,
+ * `0b11`, `0o17`, `' '` (which `Number` and a schema's type coercion read as 16, 1000, 3, 15 and 0: a port 0), `+5`, a
+ * space around the digits. A minus is kept (`-1`), so that the flag's range refuses it by its bound (`must be >= 1`).
+ */
+export function integerText(text: string): number {
+  return /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+}
+
+/**
+ * The one form of a number flag's value, digits with an optional decimal part (`1.5`, `.5`, `2.`; a minus as
+ * {@link integerText}), as a number; `NaN` for any other text (`0x10`, `1e3`, `' '`, `+5`, a space around it).
+ */
+export function numberText(text: string): number {
+  return /^-?(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+}
+
 /** Reads an integer flag; `ISO8583_ERR_CLI_OPTION` naming the flag when it is not an integer within the limits. */
 export function integerFlag(values: FlagValues, name: string, limits: IntegerLimits = {}): number | undefined {
   const text = stringFlag(values, name);
   if (text === undefined) return undefined;
   const min = limits.min ?? 0;
   const max = limits.max ?? Number.MAX_SAFE_INTEGER;
-  const n = /^\s*-?\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  const n = integerText(text);
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be an integer ${rangeText(min, max)}`, `--${name}`);
   }
@@ -307,7 +326,7 @@ export function numberFlag(values: FlagValues, name: string, limits: IntegerLimi
   if (text === undefined) return undefined;
   const min = limits.min ?? 0;
   const max = limits.max ?? Number.MAX_SAFE_INTEGER;
-  const n = /^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/.test(text) ? Number(text) : Number.NaN;
+  const n = numberText(text);
   if (!Number.isFinite(n) || n < min || n > max) {
     throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be a number ${rangeText(min, max)}`, `--${name}`);
   }

@@ -5,7 +5,7 @@
 import type { FieldProblem, SchemaCheck, SchemaCheckOptions } from '@iso8583/codec';
 import { PRECOMPILED } from '../generated/gateway-flags-check.js';
 import { flagHelp, flagSpecs, resolveAliases } from '../flag-table.js';
-import { cliError, parseCommandArgs } from '../args.js';
+import { cliError, integerText, numberText, parseCommandArgs } from '../args.js';
 import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
 import { GATEWAY_DEFAULTS, GATEWAY_FLAGS } from './flag-rows.js';
@@ -121,7 +121,8 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   if (routeValues.length > 0) fromFlags.routes = routeValues.map(parseRouteFlag);
   for (const f of GATEWAY_FLAGS) {
     const v = values[f.flag];
-    if (v !== undefined) fromFlags[f.key] = v;
+    // A number in its one form (args.ts): the schema's type coercion would read `0x10`, `1e3` or `' '` (port 0).
+    if (v !== undefined) fromFlags[f.key] = typeof v !== 'string' ? v : f.kind === 'integer' ? integerText(v) : f.kind === 'number' ? numberText(v) : v;
   }
   if (values['no-http'] === true) fromFlags.httpEnabled = false;
   const flagProblems = checkFlags(fromFlags);
@@ -155,7 +156,9 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     delete merged.upstreams;
     if (fromFlags.routes === undefined) delete merged.routes;
   }
-  joinUpstream(merged);
+  // The halves from the file (no flag gave either): its errors name its keys, not flags never given.
+  const halvesFile = !halvesFlagged && typeof values.config === 'string' && ('upstreamHost' in fromFile || 'upstreamPort' in fromFile) ? values.config : undefined;
+  joinUpstream(merged, halvesFile);
   if (merged.upstreams !== undefined) {
     merged.upstreams = upstreamsOf([], merged.upstreams);
     merged.upstream = merged.upstreams?.[0]?.upstream;
@@ -260,16 +263,21 @@ function parseWithPointers(argv: string[], specs: FlagSpecs): ReturnType<typeof 
 
 /**
  * SocketQueue names the bank in two flags (`--upstreamHost`, `--upstreamPort`); ours is one (`--upstream`). Both
- * halves make `upstream`; one half alone, or both ways at once, is refused naming the flags.
+ * halves make `upstream`; one half alone, or both ways at once, is refused naming the flags, or the keys of the config
+ * file `file` when the halves came from it (`ISO8583_ERR_GATEWAY_CONFIG`: flags never given are not named).
  */
-function joinUpstream(merged: Partial<GatewayConfig>): void {
+function joinUpstream(merged: Partial<GatewayConfig>, file?: string): void {
   const host = merged.upstreamHost;
   const port = merged.upstreamPort;
   if (host === undefined && port === undefined) return;
   if (host === undefined || port === undefined) {
+    const missing = host === undefined ? 'upstreamHost' : 'upstreamPort';
+    if (file !== undefined) throw configFileError(file, ': upstreamHost and upstreamPort go together (or give upstream "HOST:PORT")', { field: `/${missing}` });
     throw cliError('ISO8583_ERR_CLI_USAGE', '--upstream-host and --upstream-port go together (or give --upstream HOST:PORT)', host === undefined ? '--upstream-host' : '--upstream-port');
   }
   if (merged.upstream !== undefined || merged.upstreams !== undefined) {
+    const ours = merged.upstreams !== undefined ? 'upstreams' : 'upstream';
+    if (file !== undefined) throw configFileError(file, `: ${ours} and upstreamHost/upstreamPort say the same thing: give one`, { field: '/upstreamHost' });
     throw cliError('ISO8583_ERR_CLI_OPTION', '--upstream and --upstream-host/--upstream-port say the same thing: give one', '--upstream-host');
   }
   merged.upstream = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
