@@ -58,7 +58,8 @@ export function takeFailedLine(logger: Logger, status: number, code: string | un
   if (taken === undefined && !c.summaries.has(key)) {
     c.summaries.add(key);
     const check = (): void => {
-      const left = c.failed.take(key);
+      // `tell`, not `take`: the check is no failure of its own (it counted one a second while the burst lasted).
+      const left = c.failed.tell(key);
       if (left === undefined) {
         setTimeout(check, 1_000).unref();
         return;
