@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fastify } from 'fastify';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { noteFailedAnswer } from '@iso8583/connector';
 import { waitUntil } from '@iso8583/test-support';
 import { pino } from 'pino';
 import { LOGGED_URL_CHARS, logRequests } from '../src/http/app.js';
@@ -76,9 +77,12 @@ test('logRequests – a burst of failures (5xx, an outage): lines capped per sta
   const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
   const app = fastify();
   logRequests(app, logger);
-  // The routes' failure shape (`failureBody`): a store outage answers 503, an upstream's 502.
-  const failing = (status: number, code: string) => async (_req: unknown, reply: FastifyReply) =>
-    reply.code(status).send({ result: null, errors: [{ code, message: 'the store failed' }] });
+  // The routes' failure shape (`failureBody`): a store outage answers 503, an upstream's 502; each route notes the code
+  // it answers for the log, as the connector's routes do (`noteFailedAnswer`).
+  const failing = (status: number, code: string) => async (req: FastifyRequest, reply: FastifyReply) => {
+    noteFailedAnswer(req, status, code);
+    return reply.code(status).send({ result: null, errors: [{ code, message: 'the store failed' }] });
+  };
   app.get('/store', failing(503, 'ISO8583_ERR_CONNECTOR_STORE'));
   app.get('/upstream', failing(502, 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED'));
   t.after(() => app.close());

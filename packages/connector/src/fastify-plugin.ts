@@ -26,7 +26,7 @@ import type { SendOptions } from './send-options.js';
 import { transactionRoute } from './transaction-route.js';
 import { checkRoutesOption, refuseMountedPrefix, routesPrefix } from './plugin-routes-options.js';
 import { refuseCrossSite } from './cross-site.js';
-import { noteRouteFailure } from './route-failure.js';
+import { noteFailedAnswer, noteRouteFailure } from './route-failure.js';
 import { failureBody } from './socketqueue-errors.js';
 import { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
 import { goneSignal, noteDroppedUnsent } from './client-gone-watch.js';
@@ -124,11 +124,17 @@ function errorJson(err: unknown): Record<string, unknown> {
   return { code: 'ISO8583_ERR_INTERNAL', message: 'internal error' };
 }
 
-/** The status of a route's failure; an unexpected one (500) is noted and logged by name and code (route-failure.ts). */
-function failed(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
+/**
+ * Sets the status of a route's failure and returns what its answer tells (`errorJson`); an unexpected one (500) is
+ * noted and logged by name and code, and a failed (5xx) answer's code noted for the request log (route-failure.ts).
+ */
+function failed(request: FastifyRequest, reply: FastifyReply, err: unknown): Record<string, unknown> {
   const status = httpStatusOf(err);
   if (status === 500) noteRouteFailure(request, err);
+  const told = errorJson(err);
+  noteFailedAnswer(request, status, String(told.code));
   reply.code(status);
+  return told;
 }
 
 function escapeXml(text: string): string {
@@ -244,8 +250,9 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       child.setErrorHandler((err: unknown, request, reply) => {
         const { status, reason } = bodyProblem(err, request.routeOptions.bodyLimit);
         if (status === 500) noteRouteFailure(request, err);
-        const input = connectorError('ISO8583_ERR_CONNECTOR_INPUT', reason);
-        return reply.code(status).send(failureBody(answers, status === 500 ? errorJson(undefined) : errorJson(input)));
+        const told = status === 500 ? errorJson(undefined) : errorJson(connectorError('ISO8583_ERR_CONNECTOR_INPUT', reason));
+        noteFailedAnswer(request, status, String(told.code));
+        return reply.code(status).send(failureBody(answers, told));
       });
       // POST /: a JSON message object (answers { result, errors }) or ISOMessage XML (answers XML).
       child.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -296,12 +303,11 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           watchDelivery(reply, onUndelivered, undelivered);
           return reply.send({ result: shown, errors: [] });
         } catch (err) {
-          failed(request, reply, err);
+          const e = failed(request, reply, err);
           if (xml) {
-            const e = errorJson(err);
             return reply.type('application/xml').send(`<error code="${escapeXml(String(e.code))}">${escapeXml(String(e.message))}</error>`);
           }
-          return reply.send(failureBody(answers, errorJson(err)));
+          return reply.send(failureBody(answers, e));
         }
       });
       // POST /raw: the message's wire image (no length header) as hex text, or JSON { "hex": "..." }; answers alike.
@@ -334,8 +340,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
           watchDelivery(reply, onUndelivered, undelivered);
           return json ? reply.send({ result: { hex: out }, errors: [] }) : reply.type('text/plain').send(out);
         } catch (err) {
-          failed(request, reply, err);
-          return reply.send(failureBody(answers, errorJson(err)));
+          return reply.send(failureBody(answers, failed(request, reply, err)));
         }
       });
       if (connector.transactions !== undefined) transactionRoute(child, '/transactions', () => connector.transactions?.log);

@@ -61,7 +61,7 @@ export type { ConnectorManifest } from './manifest.js';
 export { httpStatusOf, iso8583Connector, untilGone } from './fastify-plugin.js';
 export { routesPrefix } from './plugin-routes-options.js';
 export { crossSiteError, refuseCrossSite } from './cross-site.js';
-export { noteRouteFailure, routeFailure, routeFailureOf } from './route-failure.js';
+export { failedAnswerCode, noteFailedAnswer, noteRouteFailure, routeFailure, routeFailureOf } from './route-failure.js';
 export type { RouteFailure } from './route-failure.js';
 export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions, RouteTarget } from './fastify-plugin.js';
 export { unwritableAnswer, watchDelivery } from './undelivered-answer.js';

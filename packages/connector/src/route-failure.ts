@@ -1,8 +1,9 @@
 /**
- * A route's unexpected failure (a bug, a throw from a sequence or a target that is not a coded error): answered 500
- * with a fixed text, so the cause must reach the log. It is noted on the request (its class name and `code`, never
- * its message, which may quote input) for the application's request log ({@link routeFailureOf}), and logged with the
- * request's logger.
+ * A route's failure, as the application's request log shows it. An unexpected one (a bug, a throw from a sequence or a
+ * target that is not a coded error) is answered 500 with a fixed text, so the cause must reach the log: it is noted on
+ * the request (its class name and `code`, never its message, which may quote input; {@link routeFailureOf}) and logged
+ * with the request's logger. Every failed (5xx) answer notes the error code it names ({@link noteFailedAnswer},
+ * {@link failedAnswerCode}): the log takes it from here, never from the answer's body, so no hook looks at every answer.
  */
 import { maskDigitRuns, safeErrorCode } from '@iso8583/codec';
 import type { FastifyRequest } from 'fastify';
@@ -18,7 +19,23 @@ export interface RouteFailure {
   code?: string;
 }
 
-const noted = new WeakMap<FastifyRequest, RouteFailure>();
+/** What a route noted of its failure on a request: the unexpected failure, the code its failed answer named. */
+interface Noted {
+  failure?: RouteFailure;
+  code?: string;
+}
+
+const noted = new WeakMap<FastifyRequest, Noted>();
+
+/** The note of `request`, made on first use. */
+function noteOf(request: FastifyRequest): Noted {
+  let note = noted.get(request);
+  if (note === undefined) {
+    note = {};
+    noted.set(request, note);
+  }
+  return note;
+}
 
 /** The name (PAN-shaped digit runs masked) and code of `err`, never its message. */
 export function routeFailure(err: unknown): RouteFailure {
@@ -31,12 +48,26 @@ export function routeFailure(err: unknown): RouteFailure {
 /** Notes `err` as the unexpected failure of `request` and logs it (request logger, `error`). */
 export function noteRouteFailure(request: FastifyRequest, err: unknown): RouteFailure {
   const failure = routeFailure(err);
-  noted.set(request, failure);
+  noteOf(request).failure = failure;
   request.log.error({ failure }, 'the route failed unexpectedly');
   return failure;
 }
 
 /** The unexpected failure noted on `request` by a route, if any. */
 export function routeFailureOf(request: FastifyRequest): RouteFailure | undefined {
-  return noted.get(request);
+  return noted.get(request)?.failure;
+}
+
+/**
+ * Notes that `request` is answered `status` naming the error `code` (`ISO8583_ERR_…`), for the request log's line of
+ * a failed request ({@link failedAnswerCode}); a status under 500 notes nothing. Every route that answers a failure
+ * tells its code here (the plugin's routes, the transaction route, the operator console), with the status it answers.
+ */
+export function noteFailedAnswer(request: FastifyRequest, status: number, code: string): void {
+  if (status >= 500) noteOf(request).code = code;
+}
+
+/** The error code the failed (5xx) answer to `request` named, as its route noted it ({@link noteFailedAnswer}). */
+export function failedAnswerCode(request: FastifyRequest): string | undefined {
+  return noted.get(request)?.code;
 }

@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Iso8583Error } from '@iso8583/codec';
 import { httpStatusOf } from './fastify-plugin.js';
+import { noteFailedAnswer } from './route-failure.js';
 import type { TransactionLog } from './transaction-log.js';
 import { parseTransactionQuery } from './transaction-query.js';
 
@@ -26,8 +27,11 @@ export function transactionRoute(app: FastifyInstance, path: string, log: () => 
       // The cursor of the next page, when the page is full: `?before=<next>` with the same filters reads on.
       return reply.send(page.next === undefined ? { result: page, errors: [] } : { result: page, next: page.next, errors: [] });
     } catch (err) {
-      reply.code(httpStatusOf(err));
-      return reply.send({ result: null, errors: [err instanceof Iso8583Error ? err.toJSON() : { code: 'ISO8583_ERR_INTERNAL', message: 'internal error' }] });
+      const status = httpStatusOf(err);
+      const told = err instanceof Iso8583Error ? err.toJSON() : { code: 'ISO8583_ERR_INTERNAL', message: 'internal error' };
+      noteFailedAnswer(request, status, String(told.code));
+      reply.code(status);
+      return reply.send({ result: null, errors: [told] });
     }
   });
 }

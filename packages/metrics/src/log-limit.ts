@@ -23,15 +23,24 @@ export class LogLimit {
    * out since the last one written (0 for none).
    */
   take(): number | undefined {
+    const told = this.tell();
+    if (told === undefined) this.left++;
+    return told;
+  }
+
+  /**
+   * Whether a line telling the lines left out may be written now (a summary once a burst is over, no occurrence of its
+   * own): `undefined` while this second's lines are all written (nothing counted, unlike {@link take}, which counts the
+   * occurrence it leaves out), otherwise the number left out since the last line written (0 for none), the summary
+   * counting as a line written.
+   */
+  tell(): number | undefined {
     const now = performance.now();
     if (now - this.windowStart >= 1_000) {
       this.windowStart = now;
       this.written = 0;
     }
-    if (this.written >= this.perSecond) {
-      this.left++;
-      return undefined;
-    }
+    if (this.written >= this.perSecond) return undefined;
     this.written++;
     const suppressed = this.left;
     this.left = 0;
@@ -59,12 +68,21 @@ export class LogLimits {
 
   /** {@link LogLimit.take} for the lines of `key`. */
   take(key: string): number | undefined {
+    return this.limitOf(key).take();
+  }
+
+  /** {@link LogLimit.tell} for the lines of `key`: a summary of those left out, counting none itself. */
+  tell(key: string): number | undefined {
+    return this.limitOf(key).tell();
+  }
+
+  private limitOf(key: string): LogLimit {
     let limit = this.limits.get(key);
     if (limit === undefined) {
-      if (this.limits.size >= MAX_KEYS) return this.others.take();
+      if (this.limits.size >= MAX_KEYS) return this.others;
       limit = new LogLimit(this.perSecond);
       this.limits.set(key, limit);
     }
-    return limit.take();
+    return limit;
   }
 }

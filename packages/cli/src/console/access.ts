@@ -10,9 +10,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { readFlagFileFirstLine } from '../read-file.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { bodyProblem, crossSiteError, noteRouteFailure } from '@iso8583/connector';
+import { bodyProblem, crossSiteError, noteFailedAnswer, noteRouteFailure } from '@iso8583/connector';
 import { cliError } from '../args.js';
-import { consoleError } from './errors.js';
+import { CONSOLE_UNEXPECTED, consoleError } from './errors.js';
 import { pageHeaders } from './headers.js';
 import { loginPage } from './login-page.js';
 import { unknownHostName } from '../http/known-host.js';
@@ -328,7 +328,8 @@ export function requireToken(
       const { status, reason } = bodyProblem(err, request.routeOptions.bodyLimit);
       if (status === 500) {
         noteRouteFailure(request, err);
-        return reply.code(500).send(body(request, { code: 'ISO8583_ERR_CLI_UNEXPECTED', message: 'the console failed (see the log)' }));
+        noteFailedAnswer(request, 500, CONSOLE_UNEXPECTED.code);
+        return reply.code(500).send(body(request, CONSOLE_UNEXPECTED));
       }
       // The form's limit names only a form: another body (JSON) is refused at the app's limit, which `reason` names.
       const why =

@@ -55,3 +55,6 @@ export const CONSOLE_HTTP_STATUS: Readonly<Record<ConsoleErrorCode, number>> = {
 export function consoleError(code: ConsoleErrorCode, message: string, field?: string): Iso8583Error {
   return new Iso8583Error(code, message, field === undefined ? {} : { field });
 }
+
+/** The answer (500) of the console's unexpected failure: a fixed text; the cause is logged by name and code. */
+export const CONSOLE_UNEXPECTED = { code: 'ISO8583_ERR_CLI_UNEXPECTED', message: 'the console failed (see the log)' } as const;

@@ -12,13 +12,13 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { Logger } from 'pino';
 import { Iso8583Error, resolveDialect } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
-import { httpStatusOf, noteRouteFailure, parseJsonBody, untilGone } from '@iso8583/connector';
+import { httpStatusOf, noteFailedAnswer, noteRouteFailure, parseJsonBody, untilGone } from '@iso8583/connector';
 import type { Connector, RouteTarget, TransactionLog, UndeliveredAnswerHandler } from '@iso8583/connector';
 import { FRAME_CHOICES } from '../flags.js';
 import { markStream } from '../http/pipeline-cap.js';
 import { bodyRefusal } from '../http/not-found.js';
 import { credentialsHold } from './access.js';
-import { CONSOLE_HTTP_STATUS, consoleError } from './errors.js';
+import { CONSOLE_HTTP_STATUS, CONSOLE_UNEXPECTED, consoleError } from './errors.js';
 import type { ConsoleErrorCode } from './errors.js';
 import { Figures } from './figures.js';
 import { pageHeaders } from './headers.js';
@@ -103,11 +103,13 @@ function failure(request: FastifyRequest, reply: FastifyReply, err: unknown): Fa
     const refused = bodyRefusal(err, request);
     if (refused !== undefined) return reply.code(refused.status).send({ error: refused.error });
     noteRouteFailure(request, err);
-    return reply.code(500).send({ error: { code: 'ISO8583_ERR_CLI_UNEXPECTED', message: 'the console failed (see the log)' } });
+    noteFailedAnswer(request, 500, CONSOLE_UNEXPECTED.code);
+    return reply.code(500).send({ error: CONSOLE_UNEXPECTED });
   }
   const own = CONSOLE_HTTP_STATUS[err.code as ConsoleErrorCode];
   const status = own ?? httpStatusOf(err);
   if (status === 500) noteRouteFailure(request, err);
+  noteFailedAnswer(request, status, err.code);
   reply.code(status);
   const body: Record<string, unknown> = { code: err.code, message: err.message };
   if (err.field !== undefined) body.field = err.field;

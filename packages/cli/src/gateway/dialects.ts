@@ -3,8 +3,13 @@
  * its): a dialect file that is missing, a folder, a device or larger than 1 MiB is `ISO8583_ERR_CLI_FILE` naming the
  * setting that gave it (`--dialect`, `--client-dialect`, an upstream's `/upstreams/N/dialect`), the file and the
  * system's reason. A built-in name is not read; the codec's `ISO8583_ERR_DIALECT_*` errors (a bad file) pass through.
+ *
+ * Each dialect a config names is read once for that config (a start), and every part is handed the dialect loaded
+ * then: the connectors, the POS side, the message tracer, the console's ring and workbench. Before, each part looked
+ * the file up again by name (the same file read 4 to 5 times), and a file edited during the start could give two parts
+ * two dialects (a trace or a console reading the messages in another layout than the wire's).
  */
-import { resolveDialect } from '@iso8583/codec';
+import { BUILTIN_DIALECTS, resolveDialect } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import { readFlagFile } from '../read-file.js';
 import type { GatewayConfig } from './config-types.js';
@@ -15,9 +20,32 @@ export function gatewayDialect(ref: string, setting: string): Dialect {
   return resolveDialect(ref, { readFile: (path) => readFlagFile(path, setting) });
 }
 
+/** The dialects loaded for each config, by reference (a built-in name or a file): each read once. */
+const loaded = new WeakMap<object, Map<string, Dialect>>();
+
+/** The dialect `ref` of `config`, read (naming `setting`) the first time it is asked for, the same one after. */
+function configDialect(config: object, ref: string, setting: string): Dialect {
+  let byRef = loaded.get(config);
+  if (byRef === undefined) {
+    byRef = new Map();
+    loaded.set(config, byRef);
+  }
+  let dialect = byRef.get(ref);
+  if (dialect === undefined) {
+    dialect = gatewayDialect(ref, setting);
+    byRef.set(ref, dialect);
+  }
+  return dialect;
+}
+
+/** The gateway's dialect (`--dialect`): its lone upstream's, an upstream's without its own, the tracer's. */
+export function mainDialect(config: Pick<GatewayConfig, 'dialect'>): Dialect {
+  return configDialect(config, config.dialect, '--dialect');
+}
+
 /** The POS clients' dialect: `clientDialect` (`--client-dialect`), else `dialect` (`--dialect`). */
 export function posDialect(config: Pick<GatewayConfig, 'dialect' | 'clientDialect'>): Dialect {
-  return config.clientDialect === undefined ? gatewayDialect(config.dialect, '--dialect') : gatewayDialect(config.clientDialect, '--client-dialect');
+  return config.clientDialect === undefined ? mainDialect(config) : configDialect(config, config.clientDialect, '--client-dialect');
 }
 
 /**
@@ -25,6 +53,15 @@ export function posDialect(config: Pick<GatewayConfig, 'dialect' | 'clientDialec
  * (named `/upstreams/N/dialect`), else the gateway's (`--dialect`).
  */
 export function upstreamDialect(config: GatewayConfig, own: GatewayUpstream | undefined): Dialect {
-  if (own?.dialect === undefined) return gatewayDialect(config.dialect, '--dialect');
-  return gatewayDialect(own.dialect, `/upstreams/${Math.max(0, config.upstreams?.indexOf(own) ?? 0)}/dialect`);
+  if (own?.dialect === undefined) return mainDialect(config);
+  return configDialect(config, own.dialect, `/upstreams/${Math.max(0, config.upstreams?.indexOf(own) ?? 0)}/dialect`);
+}
+
+/**
+ * The console's dialects by role (`upstream`: `--dialect`; `pos`: the POS side's), as loaded for the rest of the
+ * gateway: a built-in one by its name (the workbench lists it so), a file's as loaded.
+ */
+export function consoleDialects(config: Pick<GatewayConfig, 'dialect' | 'clientDialect'>): Record<'upstream' | 'pos', string | Dialect> {
+  const shown = (ref: string, dialect: Dialect): string | Dialect => (BUILTIN_DIALECTS.includes(ref) ? ref : dialect);
+  return { upstream: shown(config.dialect, mainDialect(config)), pos: shown(config.clientDialect ?? config.dialect, posDialect(config)) };
 }

@@ -28,7 +28,7 @@ import { groupUpstreams, journalDirOf, upstreamOptions } from './upstream-option
 import { keptIn, lostJournals } from '../journal-lost.js';
 import { stopFailure } from '../stop-failure.js';
 import { posTlsOptions } from './tls.js';
-import { posDialect as posDialectOf } from './dialects.js';
+import { mainDialect, posDialect as posDialectOf } from './dialects.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, processRegistry, startMetrics } from './http.js';
 import { httpBindOf, rawDialectsWarning, warnOpenGatewayHttp } from './http-warnings.js';
 import { startStatsPort } from './stats-port.js';
@@ -215,7 +215,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // dialect; the upstream it went to, which a group tells: trace.ts), and by the marks of every dialect it crosses too,
   // one list for both sides (the POS dialect and each upstream's own: a field one marks as CVV may be free text to another).
   const crossed = [posDialect, ...upstreamDialects.map((u) => u.dialect)];
-  const tracer = createTracer({ logger, dialect: config.dialect, logMessages: config.logMessages, alsoMaskedBy: crossed });
+  const tracer = createTracer({ logger, dialect: mainDialect(config), logMessages: config.logMessages, alsoMaskedBy: crossed });
   const posTracer = config.clientDialect === undefined ? tracer : createTracer({ logger, dialect: posDialect, logMessages: config.logMessages, alsoMaskedBy: crossed });
   // What the POS path and the HTTP routes send through (traced when traces are on; otherwise the link itself). Each
   // connector's recorder records every request once, and the console's ring sees those records.

@@ -11,7 +11,7 @@ import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { gatewayDialect } from './dialects.js';
+import { consoleDialects, mainDialect } from './dialects.js';
 import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import { defaultPerAddress } from '@iso8583/inbound';
@@ -38,7 +38,7 @@ export function processRegistry(): Registry {
 
 /** The console's ring of recent transactions, unless the console is off (`--no-console`). */
 export function consoleRing(config: GatewayConfig): TransactionRing | undefined {
-  return config.noConsole ? undefined : new TransactionRing({ approvals: gatewayDialect(config.dialect, '--dialect') });
+  return config.noConsole ? undefined : new TransactionRing({ approvals: mainDialect(config) });
 }
 
 /**
@@ -144,7 +144,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
               },
               ownAnswers: () => parts.ownAnswers(),
             },
-            dialects: { upstream: config.dialect, pos: config.clientDialect ?? config.dialect },
+            dialects: consoleDialects(config),
             send: config.consoleSend,
             targets,
           },

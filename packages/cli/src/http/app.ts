@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { failureBody, iso8583Connector, refuseCrossSite, routeFailureOf } from '@iso8583/connector';
+import { failedAnswerCode, failureBody, iso8583Connector, refuseCrossSite, routeFailureOf } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
 import { listenError } from '../args.js';
 import { maskFreeText } from '@iso8583/codec';
@@ -35,7 +35,7 @@ import type { SignInGuardOptions } from '../console/guard.js';
 import { TrustedProxies } from './trusted-proxies.js';
 import type { Logger } from 'pino';
 import { defaultPerAddress } from '@iso8583/inbound';
-import { answeredCode, noteAnsweredCode, takeFailedLine, takeRefusedLine } from './refused-lines.js';
+import { takeFailedLine, takeRefusedLine } from './refused-lines.js';
 
 /** What `GET /stats` and `GET /metrics` show. */
 export interface Monitoring {
@@ -127,7 +127,8 @@ export const LOGGED_URL_CHARS = 256;
  * The request log: method, URL ({@link safeUrl}, its first {@link LOGGED_URL_CHARS} characters, with `urlLength`
  * when it is longer), status and milliseconds for every answer; at `debug` for a success, `info` for a refused request
  * (4xx), `warn` for a failure (5xx), with the `failure` (error name and code, never its text) a route noted for an
- * unexpected one, and the `code` the failure's answer named; `info` for all with `everyRequest`. The message is method,
+ * unexpected one, and the `code` the failure's answer named (as its route noted it: the connector's
+ * `noteFailedAnswer`; no hook reads the answers' bodies); `info` for all with `everyRequest`. The message is method,
  * status and milliseconds (the URL is logged once, in `url`). Any client can cause a refused request (a wrong path, no
  * token), and an outage fails every request, so their lines are capped (refused-lines.ts): at
  * `REFUSED_REQUEST_LINES_PER_SECOND` (20) a second for each refused status, `FAILED_REQUEST_LINES_PER_SECOND` (20) for
@@ -135,13 +136,12 @@ export const LOGGED_URL_CHARS = 256;
  * line once they stop being left out; `everyRequest` is not capped. The body is never logged.
  */
 export function logRequests(app: FastifyInstance, logger: Logger, everyRequest = false): void {
-  app.addHook('onSend', noteAnsweredCode);
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode;
     const level = status >= 500 ? 'warn' : status >= 400 || everyRequest ? 'info' : 'debug';
     if (!logger.isLevelEnabled(level)) return;
     const failure = routeFailureOf(request);
-    const code = status >= 500 ? (answeredCode(request) ?? failure?.code) : undefined;
+    const code = status >= 500 ? (failedAnswerCode(request) ?? failure?.code) : undefined;
     const suppressed = everyRequest || status < 400 ? 0 : status >= 500 ? takeFailedLine(logger, status, code) : takeRefusedLine(logger, status);
     if (suppressed === undefined) return;
     const ms = Math.round(reply.elapsedTime * 1000) / 1000;

@@ -9,7 +9,6 @@
  * those caps for `logRequests` (app.ts) and the malformed-URL answer (not-found.ts), which share them through their
  * logger.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LogLimits } from '@iso8583/inbound';
 
@@ -58,7 +57,8 @@ export function takeFailedLine(logger: Logger, status: number, code: string | un
   if (taken === undefined && !c.summaries.has(key)) {
     c.summaries.add(key);
     const check = (): void => {
-      const left = c.failed.take(key);
+      // `tell`, not `take`: the check is no failure of its own (it counted one a second while the burst lasted).
+      const left = c.failed.tell(key);
       if (left === undefined) {
         setTimeout(check, 1_000).unref();
         return;
@@ -69,25 +69,4 @@ export function takeFailedLine(logger: Logger, status: number, code: string | un
     setTimeout(check, 1_000).unref();
   }
   return taken;
-}
-
-/** The error code each failed (5xx) answer named, by request (its body's `"code":"ISO8583_ERR_…"`). */
-const answered = new WeakMap<FastifyRequest, string>();
-
-/** An error code in an answer's body: JSON's `"code":"…"` or XML's `code="…"`, only shaped like one of ours. */
-const CODE_IN_BODY = /"?code"?\s*[:=]\s*"(ISO8583_ERR_[A-Z0-9_]{1,64})"/;
-
-/** An `onSend` hook noting the error code a failed (5xx) answer's body names, for {@link answeredCode}. */
-export function noteAnsweredCode(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
-  if (reply.statusCode >= 500) {
-    const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('latin1', 0, 4096) : undefined;
-    const code = text === undefined ? undefined : CODE_IN_BODY.exec(text.slice(0, 4096))?.[1];
-    if (code !== undefined) answered.set(request, code);
-  }
-  return Promise.resolve(payload);
-}
-
-/** The error code the failed answer to `request` named, if its body named one ({@link noteAnsweredCode}). */
-export function answeredCode(request: FastifyRequest): string | undefined {
-  return answered.get(request);
 }
