@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultJournalDir, owedInJournalSync } from '@iso8583/connector';
+import { countingListener } from '@iso8583/test-support';
 import { runCli, startCli } from './cli-process.js';
-import { countingListener } from './helpers/counting-listener.js';
 import { journalWithReversal } from './helpers/owed-journal.js';
 import { stateHome } from './helpers/state-home.js';
 

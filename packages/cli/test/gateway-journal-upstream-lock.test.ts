@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { owedInJournalSync } from '@iso8583/connector';
-import { goneProcessId } from '@iso8583/test-support';
+import { countingListener, goneProcessId } from '@iso8583/test-support';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { startGateway } from '../src/gateway/gateway.js';
-import { countingListener } from './helpers/counting-listener.js';
 import { folder, journalWithReversal } from './helpers/owed-journal.js';
 
 test('a gateway whose journal comes to owe another upstream between its first check and its lock never reaches its own bank', async (t) => {

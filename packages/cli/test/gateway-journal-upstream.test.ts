@@ -9,9 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultJournalDir, owedInJournalSync } from '@iso8583/connector';
 import { spawn } from 'node:child_process';
-import { within } from '@iso8583/test-support';
+import { countingListener, within } from '@iso8583/test-support';
 import { BIN, runCli, seen } from './cli-process.js';
-import { countingListener } from './helpers/counting-listener.js';
 import { journalWithReversal } from './helpers/owed-journal.js';
 import { stateHome } from './helpers/state-home.js';
 

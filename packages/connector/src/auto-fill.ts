@@ -4,6 +4,7 @@
  */
 import type { MessageInput } from '@iso8583/codec';
 import { connectorError } from './errors.js';
+import { integerIn } from './journal-options.js';
 
 /** The highest STAN; the counter goes from 000001 to it, then wraps to 000001. */
 const LAST_STAN = 999_999;
@@ -40,7 +41,7 @@ export class StanCounter {
    * 1.5 `0001.5`, and 1000000 started at 000001.
    */
   constructor(start = 1 + Math.floor(Math.random() * LAST_STAN)) {
-    if (!Number.isInteger(start) || start < 1 || start > LAST_STAN) {
+    if (!integerIn(start, 1, LAST_STAN)) {
       throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', `the first STAN must be an integer from 1 to ${LAST_STAN}, not ${String(start)}`, { field: 'STAN_START' });
     }
     this.value = start - 1;

@@ -213,7 +213,9 @@ export interface ConnectorOptions {
    * With a PostgreSQL `store`: the keys of this connector's SAF entries on the shared database (each upstream's
    * entries are kept apart by key, so every node must give the same upstream the same key). Entries are stored under
    * the first; the entries of every key are taken over once their lease ends and sent to this connector's upstream
-   * (the others are keys an earlier configuration stored this upstream's entries under). Default: `[name]`.
+   * (the others are keys an earlier configuration stored this upstream's entries under). A key (or the `name` in
+   * their place) holding a NUL or a lone surrogate is refused (`ISO8583_ERR_CONNECTOR_OPTIONS`, field `storeKeys.I` or
+   * `name`): the store cannot hold it as given. Default: `[name]`.
    */
   storeKeys?: readonly string[];
   /** Fields filled in when absent. Default: none. */

@@ -18,6 +18,7 @@ import type { SafOptions } from './saf-options.js';
 import { matchKeyProblems } from './match-key.js';
 import { REVERSAL_FIELDS } from './reversal-message.js';
 import { neverStoredOf } from './never-stored.js';
+import { storeKeyProblem } from './pg/journal-options.js';
 import { tlsProblems } from './tls-options.js';
 import type { ConnectorTlsOptions } from './tls-options.js';
 import type { TransactionLog } from './transaction-log.js';
@@ -49,10 +50,30 @@ function problem(field: string, reason: string): FieldProblem {
 }
 
 /**
+ * The keys a PostgreSQL store would hold this connector's SAF entries under, as the store checks them
+ * (pg/journal-options.ts `storeKeyProblem`): each of `storeKeys` (`storeKeys.I`), else the `name` with a `store` URL.
+ * Refused here, naming the option given: the journal would refuse it as `upstream` or `formerUpstreams/I`, options
+ * the caller never gave.
+ */
+function storeKeyProblems(copy: Record<string, unknown>, seen: ReadonlySet<string>): FieldProblem[] {
+  const keys = copy.storeKeys;
+  if (Array.isArray(keys)) {
+    if (seen.has('storeKeys') || [...seen].some((f) => f.startsWith('storeKeys.'))) return [];
+    return keys.flatMap((key: unknown, i) => {
+      const why = storeKeyProblem(key);
+      return why === undefined ? [] : [problem(`storeKeys.${i}`, why)];
+    });
+  }
+  if (keys !== undefined || typeof copy.store !== 'string' || typeof copy.name !== 'string' || seen.has('name')) return [];
+  const why = storeKeyProblem(copy.name);
+  return why === undefined ? [] : [problem('name', `${why}: it is the key of the SAF entries in the store (storeKeys)`)];
+}
+
+/**
  * Checks connector options against the `init` schema of `connector-manifest.json`, fills in the defaults and checks
  * what a schema cannot (pool min <= max, reconnect initialDelay <= maxDelay, header length, journal folder when reversal is on, the `tls` material as
  * Node's TLS will use it, the dialect loads, the `matchKey` fields: each once, the dialect's, none only a response
- * carries). Throws `ISO8583_ERR_CONNECTOR_OPTIONS` whose `problems` name every
+ * carries; the store keys, `storeKeys` or `name` with a `store` URL, as the store takes them). Throws `ISO8583_ERR_CONNECTOR_OPTIONS` whose `problems` name every
  * offending option (`tls.ca`, never its value). The result is frozen.
  */
 export function validateConnectorOptions(options: unknown): ResolvedConnectorOptions {
@@ -106,6 +127,7 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
       if (!reversal.fields.includes(f)) problems.push(problem('reversal.fields', `must name field ${f} (${what}): a reversal is matched to its answer, and its transaction held, by it`));
     }
   }
+  problems.push(...storeKeyProblems(copy, seen));
   const tls = copy.tls as ConnectorTlsOptions | undefined;
   if (!seen.has('tls')) problems.push(...tlsProblems(tls, seen));
   if (!seen.has('dialect') && (typeof copy.dialect === 'string' || (copy.dialect !== null && typeof copy.dialect === 'object'))) {

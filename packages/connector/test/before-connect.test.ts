@@ -3,25 +3,17 @@
 // Real files, a real listener on 127.0.0.1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import type { Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import fastify from 'fastify';
-import { within } from '@iso8583/test-support';
+import { countingListener } from '@iso8583/test-support';
 import { createConnector, iso8583Connector, LOCK_FILE } from '../src/index.js';
 import { tempDir } from './helpers/setup.js';
 
 test('a beforeConnect that throws fails the start with its error, under the journal lock, and no connection opens', async (t) => {
-  const sockets: Socket[] = [];
-  const server = createServer((s) => void sockets.push(s.on('error', () => undefined)));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-  const port = (server.address() as { port: number }).port;
+  const host = await countingListener(t);
+  const port = host.port;
   const journalDir = tempDir(t, 'before-connect');
   const refusal = Object.assign(new Error('not this host'), { code: 'TEST_REFUSED' });
   let lockedThen: boolean | undefined;
@@ -39,14 +31,8 @@ test('a beforeConnect that throws fails the start with its error, under the jour
   await app.register(iso8583Connector, { name: 'bank', host: '127.0.0.1', port, reversal: { enabled: true, journalDir }, beforeConnect });
   await assert.rejects(async () => app.ready(), (err: unknown) => err === refusal);
   await app.close();
-  // A connection made to the host would be accepted before our own probe (the listen queue hands them out in order):
-  // the probe, known by its port, is the first the host accepted.
-  const probe = connect(port, '127.0.0.1').on('error', () => undefined);
-  t.after(() => probe.destroy());
-  await once(probe, 'connect');
-  const probeAt = (): number => sockets.findIndex((s) => s.remotePort === probe.localPort);
-  while (probeAt() < 0) await within(once(server, 'connection'), 10_000, 'the probe to be accepted');
-  assert.equal(probeAt(), 0, `the host accepted ${probeAt()} connections before the probe`);
+  // A connection made to the host would be accepted before the listener's own probe (countingListener.accepted).
+  assert.equal(await host.accepted(), 0, 'the host accepted no connection');
 });
 
 for (const stop of ['close', 'destroy'] as const) {

@@ -98,3 +98,19 @@ test('the manifest describes the connector, its operations and every option with
   const send = operationSchema('sendMessage') as { required: string[] };
   assert.deepEqual(send.required, ['message']);
 });
+
+test('validateConnectorOptions – a store key the PostgreSQL store cannot hold is refused naming storeKeys.I or name', () => {
+  // Before: the key reached the journal as `upstream` / `formerUpstreams/I`, options the caller never gave.
+  const store = 'postgresql://u@127.0.0.1:1/db';
+  const refusedAs = (field: string) => (err: { code?: string; problems?: { field: string }[] }): boolean =>
+    err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && err.problems?.map((p) => p.field).join() === field;
+  for (const bad of ['a\u0000b', 'x\ud800']) {
+    assert.throws(() => validateConnectorOptions({ host: 'h', port: 1, store, storeKeys: [bad] }), refusedAs('storeKeys.0'));
+    assert.throws(() => validateConnectorOptions({ host: 'h', port: 1, store, storeKeys: ['ok', bad] }), refusedAs('storeKeys.1'));
+    assert.throws(() => validateConnectorOptions({ host: 'h', port: 1, store, name: bad }), refusedAs('name'));
+  }
+  // Odd characters the store holds as given stay allowed; a name is no store key without a store URL.
+  const odd = 'we"ird,{key}\\ é\'; --';
+  assert.deepEqual(validateConnectorOptions({ host: 'h', port: 1, store, storeKeys: [odd] }).storeKeys, [odd]);
+  assert.equal(validateConnectorOptions({ host: 'h', port: 1, name: 'a\u0000b' }).name, 'a\u0000b');
+});

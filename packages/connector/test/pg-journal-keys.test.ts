@@ -35,7 +35,7 @@ test('PgJournal keys: a key of odd characters guards a group as any other; a NUL
     for (const bad of ['bad\u0000key', 'x\ud800']) {
       assert.throws(() => new PgJournal({ url, upstream: bad }), refusedAs('upstream'));
       assert.throws(() => new PgJournal({ url, upstream: 'u3', formerUpstreams: ['ok', bad] }), refusedAs('formerUpstreams/1'));
-      assert.throws(() => b.guardAcross(['u2', bad]), refusedAs('guardAcross'));
+      assert.throws(() => b.guardAcross(['u2', bad]), refusedAs('guardAcross/1'));
     }
     // The guard refused is left as it was: still across both keys.
     await assert.rejects(b.addOriginal(original('b2')), (err: { code?: string }) => err.code === 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY');

@@ -34,7 +34,7 @@ test('a lease, claim batch or purge delay out of range is refused naming the opt
 
 test('former upstreams must be an array of strings (one string was claimed letter by letter), an upstream a string, an owner a name', async () => {
   refused({ formerUpstreams: 'old-bank' }, 'formerUpstreams', /array of strings/);
-  refused({ formerUpstreams: ['old-bank', 7] }, 'formerUpstreams', /array of strings/);
+  refused({ formerUpstreams: ['old-bank', 7] }, 'formerUpstreams/1', /must be a string/);
   refused({ upstream: 7 }, 'upstream', /string/);
   refused({ owner: '' }, 'owner', /not empty/);
   refused({ owner: 42 }, 'owner', /not empty/);

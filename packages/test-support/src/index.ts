@@ -14,6 +14,8 @@ export type { FreezingRelay } from './pg-freeze.js';
 export { SAMPLE_RECORD_T0, sampleTransactionRecord } from './transaction-record.js';
 export type { SampleTransactionRecord } from './transaction-record.js';
 export { eventWithin, waitUntil, within } from './wait.js';
+export { countingListener } from './counting-listener.js';
+export type { CountingListener } from './counting-listener.js';
 export { goneProcessId } from './gone-pid.js';
 export { ephemeralPorts, reservablePorts, reservePort } from './port-reservation.js';
 export type { PortReservation } from './port-reservation.js';

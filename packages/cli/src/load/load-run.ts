@@ -46,16 +46,11 @@ export class LoadRun {
   unmatched = 0;
   /** Frames that did not decode and named no request waiting (no readable answer MTI and STAN). */
   undecodable = 0;
-  /** Connections still open; the run ends early when none is left before its count or duration is used up. */
-  open = 0;
   /**
-   * Connections lost before the run's end ({@link finish}): closed by the host (at accept, say, a host at its connection
-   * limit), reset, or cut for a broken framing. Their terminals' turns went to the others: the load asked for was not
-   * what the host took.
+   * Connections still open; the run ends early when none is left before its count or duration is used up. Once the
+   * loops have ended, the connections less this are those lost before the end (runner.ts `lostConnections`).
    */
-  lostConnections = 0;
-  /** The run is over: the loops have ended, the connections are being closed by the run itself. */
-  private finished = false;
+  open = 0;
   readonly latency = new LatencyHistogram();
   readonly outcomes: Record<string, number> = {};
   /** The first {@link MAX_UNANSWERED_LISTED} requests written that got no answer the run could read ({@link notAnswered}). */
@@ -208,18 +203,8 @@ export class LoadRun {
     for (const waiter of waiting) waiter.resolve(undefined);
   }
 
-  /** The run is over (every loop ended): a connection closed from now on is the run's own close, not a loss. */
-  finish(): void {
-    this.finished = true;
-    this.release();
-  }
-
-  /**
-   * A terminal's connection is gone: one fewer open, one more lost before the end ({@link lostConnections}); the last
-   * one wakes the requests waiting for their slot.
-   */
+  /** A terminal's connection is gone: one fewer open; the last one wakes the requests waiting for their slot. */
   connectionLost(): void {
-    if (!this.finished) this.lostConnections += 1;
     this.open -= 1;
     if (this.open <= 0) this.lost.abort();
   }

@@ -207,9 +207,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     await runLoops(run, loadClients, inFlight, count);
   } finally {
     if (ticker) clearInterval(ticker);
-    run.finish();
+    run.release();
     for (const c of loadClients) c.close();
   }
+  // The connections lost before the end: closed by the host (at accept, say, a host at its connection limit), reset,
+  // or cut by the load for a broken framing. The run's own close (LoadClient.close: an end) closes none before the
+  // summary, its 'close' events coming in later turns, none of which has run since the loops ended.
+  const lostConnections = sockets.length - run.open;
   const ended = performance.now();
   const durationMs = ended - run.started;
   const interrupted = options.stop?.aborted === true;
@@ -219,7 +223,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   return {
     clients: sockets.length,
     connectFailures: failures.length,
-    lostConnections: run.lostConnections,
+    lostConnections,
     sent: run.sent,
     // With a count, what was asked for and not written; with a duration, or interrupted (what the stop left unsent is
     // not counted), the requests taken and not written. Slots the host's pace left no time for before the end of the

@@ -151,7 +151,7 @@ export function formatSummary(s: LoadSummary): string {
   const outcomes = sortedOutcomes(s.outcomes).map(([k, n]) => `${k}: ${n}`).join('  ') || 'none';
   const notes = [
     ...(s.connectFailures > 0 ? [`${s.connectFailures} could not connect`] : []),
-    ...(s.lostConnections > 0 ? [`${s.lostConnections} closed by the host`] : []),
+    ...(s.lostConnections > 0 ? [`${s.lostConnections} closed or lost`] : []),
   ];
   const failures = notes.length > 0 ? ` (${notes.join(', ')})` : '';
   return [

@@ -4,9 +4,8 @@
  * refuses a repeat of it), and the upstream an original went to by the store's records. The base class of
  * `PgJournalRenewal`.
  */
-import { connectorError } from '../errors.js';
 import { PgJournalLeases } from './journal-leases.js';
-import { storeKeyProblem } from './journal-options.js';
+import { refuseStoreKeys } from './journal-options.js';
 import { originalUpstream } from './originals-sql.js';
 import type { OriginalAsked, ReversalJournal } from '../saf-store.js';
 
@@ -16,14 +15,11 @@ export abstract class PgJournalGroup extends PgJournalLeases {
    * Widens the guard of an original's add to the upstream keys `keys` (a group's other upstreams, with their former
    * keys): a transaction pending under any, on any node, refuses its request here (`DUPLICATE_KEY`), whatever bank.
    * Keys are checked as `upstream` is (journal-options.ts `storeKeyProblem`): one the store cannot hold as given is
-   * refused (`ISO8583_ERR_CONNECTOR_OPTIONS`, field `guardAcross`), the guard left as it was.
+   * refused (`ISO8583_ERR_CONNECTOR_OPTIONS`, field `guardAcross/I`; `guardAcross` when not an array), the guard left as
+   * it was.
    */
   guardAcross(keys: readonly string[]): void {
-    if (!Array.isArray(keys)) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be an array of upstream keys', { field: 'guardAcross' });
-    for (const [i, key] of keys.entries()) {
-      const why = storeKeyProblem(key);
-      if (why !== undefined) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', `key ${i} ${why}`, { field: 'guardAcross' });
-    }
+    refuseStoreKeys(keys, 'guardAcross');
     const guards = [...new Set([...this.claims, ...keys])];
     // The transaction key's name (`txn`, saf-sql.ts ADD): the same for every upstream of the group, on every node.
     this.txnName = [...guards].sort()[0] as string;

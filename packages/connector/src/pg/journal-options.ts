@@ -81,12 +81,7 @@ export function checkPgJournalOptions(options: PgJournalOptions): void {
     const why = storeKeyProblem(options.upstream);
     if (why !== undefined) refuse('upstream', why);
   }
-  const former = options.formerUpstreams as unknown;
-  if (former !== undefined && (!Array.isArray(former) || former.some((k) => typeof k !== 'string'))) refuse('formerUpstreams', 'must be an array of strings');
-  for (const [i, key] of ((former ?? []) as string[]).entries()) {
-    const why = storeKeyProblem(key);
-    if (why !== undefined) refuse(`formerUpstreams/${i}`, why);
-  }
+  if (options.formerUpstreams !== undefined) refuseStoreKeys(options.formerUpstreams, 'formerUpstreams');
   if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner === '')) refuse('owner', 'must be a name, not empty');
 }
 
@@ -103,7 +98,18 @@ export function storeKeyProblem(key: unknown): string | undefined {
   return undefined;
 }
 
-/** Whether `value` is an integer from `min` to `max`. */
+/**
+ * Throws `ISO8583_ERR_CONNECTOR_OPTIONS` when `keys` (the option `field`: `formerUpstreams`, `guardAcross`) is not an
+ * array, field `field`, or one of its keys is not one the store can hold ({@link storeKeyProblem}), field `field/I`.
+ */
+export function refuseStoreKeys(keys: unknown, field: string): void {
+  if (!Array.isArray(keys)) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be an array of strings (upstream keys)', { field });
+  for (const [i, key] of (keys as unknown[]).entries()) {
+    const why = storeKeyProblem(key);
+    if (why !== undefined) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', why, { field: `${field}/${i}` });
+  }
+}
+
 /** The records of the queue, as the statements take them. */
 /**
  * An entry to add; `guard` (`addOriginal`): refused while the same transaction is pending, and fenced for that many ms

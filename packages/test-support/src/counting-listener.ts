@@ -6,7 +6,7 @@
  * in order).
  */
 import { connect, createServer, type Socket } from 'node:net';
-import { within } from '@iso8583/test-support';
+import { within } from './wait.js';
 
 /** What {@link countingListener} gives the test. */
 export interface CountingListener {
