@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
-import { waitUntil } from '@iso8583/test-support';
+import { waitUntil, within } from '@iso8583/test-support';
 import { PgTransactionLog } from '../src/index.js';
 import type { PgTransactionLogOptions } from '../src/index.js';
 import { SPENT_TOKENS_DELETED } from '../src/pg/batch-token.js';
@@ -146,4 +146,24 @@ test('a batch in doubt whose retry finds the database restarting (refused before
   await second;
   assert.equal(await count(2), 1, 'stored once: a retry refused before any statement says nothing of the first try');
   assert.equal(log.stats().stored, 2);
+});
+
+test('a batch in doubt whose retry is refused for the data of one record is sent again in halves, not held whole under its token: the other record is stored once', async (t) => {
+  const { proxy, check, log, count } = await proxiedLog(t, 'twice_data');
+  await log.record(sampleRecord(1));
+  // One batch of two records whose first try the server holds open (its COPY begun, its rows never sent): in doubt.
+  proxy.strand();
+  const batch = Promise.allSettled([log.record(sampleRecord(2)), log.record(sampleRecord(3, { stan: '999999' }))]);
+  await waitUntil(
+    async () => (await check.query("SELECT 1 FROM pg_locks WHERE relation = 'iso8583_transactions'::regclass AND granted AND pid <> pg_backend_pid()")).rows.length > 0,
+    { what: 'the stranded COPY to hold the table' },
+  );
+  // A rule the log does not know of, refusing one of its records (SQLSTATE 23514): it waits behind the stranded try,
+  // which the retry ends; the retry then finds it in place.
+  const rule = check.query("ALTER TABLE iso8583_transactions ADD CONSTRAINT no_stan_999999 CHECK (stan <> '999999')");
+  // Before: the retry refused for its data was held whole under its token and sent again at once, refused, for ever.
+  await within(batch, 20_000, 'the batch refused for one record');
+  await rule;
+  assert.equal(await count(2), 1, 'the record not refused is stored once');
+  assert.equal(log.stats().dropped, 1, 'only the refused record is dropped');
 });

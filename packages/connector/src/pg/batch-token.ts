@@ -22,7 +22,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { notCommitted } from './pool.js';
+import { isDataError, notCommitted } from './pool.js';
 
 /** The table of the tokens (schema version 105). */
 export const BATCH_TOKENS = 'iso8583_transaction_batches';
@@ -232,6 +232,10 @@ export class BatchTokens {
       ends += 1;
       if (ended === 0 && ends >= ENDS) return;
     }
+    // Refused for its data (class 22 or 23), after this try's insert of the token went through: no earlier try had
+    // committed (its token would have been refused first, 23505), so the batch goes again as a new one (in halves:
+    // transaction-writer.ts), not held whole under its token.
+    if (isDataError(err)) return;
     if (batch.again || !notCommitted(err)) this.doubt = { token: batch.token, first, size, ends };
   }
 }

@@ -102,8 +102,14 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = 
     // run a step meanwhile); a step that fails rolls back alone, the ones before it kept.
     for (;;) {
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await client.query(`CREATE TABLE IF NOT EXISTS iso8583_schema (
-        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      // Made only when missing: CREATE TABLE IF NOT EXISTS checks CREATE on the schema even when the table is there, so a
+      // role without it (the running gateway's, given only SELECT, INSERT, DELETE: docs/operations.md) could not open a
+      // database already migrated. Looked for under the advisory lock: two nodes on a fresh database make it once.
+      const { rows: [found] } = await client.query<{ made: boolean }>("SELECT to_regclass('iso8583_schema') IS NOT NULL AS made");
+      if (found?.made !== true) {
+        await client.query(`CREATE TABLE iso8583_schema (
+          version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+      }
       // The steps applied, each by its version: the parts number theirs apart (SAF 1-99, transaction log 100-), so a
       // step of one part can be newer code than the highest version applied (SAF 3 on a database at 105), and must run.
       const { rows } = await client.query<{ version: number }>('SELECT version FROM iso8583_schema');

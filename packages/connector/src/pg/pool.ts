@@ -160,7 +160,63 @@ export function storeError(what: string, cause: unknown, url?: string): Iso8583E
       cause: safeCause(cause),
     });
   }
-  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `${where}: ${what} (${why === 'unknown error' ? 'failed' : why})`, { field: 'store', cause: safeCause(cause) });
+  const reason = storeReason(cause);
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `${where}: ${what} (${reason === 'unknown error' ? 'failed' : reason})`, { field: 'store', cause: safeCause(cause) });
+}
+
+/** SQLSTATE `insufficient_privilege`: the role lacks a privilege on an object (a table, a sequence, the schema). */
+export const NO_PRIVILEGE = '42501';
+
+/**
+ * The server's own words for a refusal for want of a privilege ({@link NO_PRIVILEGE}), such as `permission denied for
+ * sequence iso8583_transactions_seq_seq`: they name the object, never a value. Passed on only when they are exactly
+ * that (`permission denied for <kind> <name>`); `undefined` for any other error or wording.
+ */
+export function missingPrivilege(err: unknown): string | undefined {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (e?.code !== NO_PRIVILEGE || typeof e.message !== 'string') return undefined;
+  return /^permission denied for [a-z ]{2,30} ("[^"\n]{1,63}"|[A-Za-z_][\w$.]{0,126})$/.test(e.message) ? e.message : undefined;
+}
+
+/**
+ * A row the table refused because no partition of it takes the row's time (SQLSTATE 23514 from the partition
+ * routing, not a CHECK constraint): on a table partitioned by `at`, the partition for that time is not made yet.
+ * Resolves the time the server names (its detail `Partition key of the failing row contains (at) = (...)`, a time,
+ * never a value of the record's fields; `undefined` when the detail is not that), or `false` for any other error.
+ */
+export function missingPartition(err: unknown): { at: string | undefined } | false {
+  const e = err as { code?: unknown; message?: unknown; constraint?: unknown; detail?: unknown } | undefined;
+  if (e?.code !== '23514' || e.constraint !== undefined || typeof e.message !== 'string' || !e.message.startsWith('no partition of relation')) return false;
+  const at = typeof e.detail === 'string' ? /^Partition key of the failing row contains \(at\) = \((\d{4}-\d\d-\d\d[ T][\d:.+-]{5,20})\)\.$/.exec(e.detail)?.[1] : undefined;
+  return { at };
+}
+
+/**
+ * {@link storeCause} with words for the causes an operator fixes in the database's set-up, not by waiting: a privilege
+ * the role lacks (42501, with the server's words naming the object: {@link missingPrivilege}), a database that does not
+ * exist (3D000), a login refused (28000, 28P01), a row of a time no partition takes (23514, naming the time). No value
+ * of any record in them; any other cause as {@link storeCause} gives it.
+ */
+export function storeReason(err: unknown): string {
+  const why = storeCause(err);
+  switch (why) {
+    case NO_PRIVILEGE: {
+      const denied = missingPrivilege(err);
+      return `${why}: the role lacks a privilege${denied === undefined ? '' : `: ${denied}`}; see docs/operations.md for the privileges the store's role needs`;
+    }
+    case '3D000':
+      return `${why}: the database does not exist (create it, or fix the database name in the URL)`;
+    case '28000':
+    case '28P01':
+      return `${why}: the server refused the login (the role does not exist, its password is wrong, or pg_hba.conf does not let it in)`;
+    case '23514': {
+      const partition = missingPartition(err);
+      if (partition === false) return why;
+      return `${why}: no partition of the table takes a record${partition.at === undefined ? '' : ` of ${partition.at}`}: create the partition (partitions must exist ahead of time)`;
+    }
+    default:
+      return why;
+  }
 }
 
 /**
@@ -196,10 +252,22 @@ export function storeCause(err: unknown): string {
   return /not queryable/i.test(message) ? 'connection-closed' : 'unknown error';
 }
 
-/** A refusal for the data itself (SQLSTATE class 22, data exception, or 23, integrity constraint), not for the connection. */
+/**
+ * A refusal for the data itself (SQLSTATE class 22, data exception, or 23, integrity constraint), not for the connection;
+ * not a row no partition takes ({@link missingPartition}: the partition is missing, not the row wrong).
+ */
 export function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code) && missingPartition(err) === false;
+}
+
+/**
+ * A refusal for the role's rights or the schema it finds (SQLSTATE class 42: a privilege it lacks, 42501; a table or
+ * column missing, 42P01, 42703): set up, not an outage; the same statement is refused until an operator fixes it.
+ */
+export function isSetUpError(err: unknown): boolean {
+  const code = (err as { code?: unknown; severity?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^42[0-9A-Z]{3}$/.test(code);
 }
 
 /** Causes of a connection that never got as far as a statement: refused, name not found, server starting or full, login refused. */

@@ -2,7 +2,10 @@
  * The write side of the PostgreSQL transaction log: records wait in a bounded buffer (record-buffer.ts) and go to the
  * database in batches, one COPY each (copy.ts), stored once even when sent again (batch-token.ts). A failed batch is
  * put back and retried with backoff; once the buffer holds `maxBuffered` records the oldest are dropped (behind a
- * batch in doubt, kept whole), counted and reported (`ISO8583_WARN_TRANSACTION_LOG_DROPPED`). `drain` (at close) keeps
+ * batch in doubt, kept whole), counted and reported (`ISO8583_WARN_TRANSACTION_LOG_DROPPED`). A refusal an operator
+ * must fix (a privilege the role lacks, a missing table: SQLSTATE class 42; a record no partition takes) is no outage:
+ * the records wait the same way, and it is logged at `error`, coded, naming the object or the time, once a minute while
+ * it lasts. A batch refused for the data of some of its records is halved until only those are dropped. `drain` (at close) keeps
  * trying until a deadline and hands back what it could not store: the batch in doubt (with its token) apart from the
  * records never sent, for the log to keep (transaction-spill.ts) or to report.
  */
@@ -14,7 +17,7 @@ import { within } from '../timeouts.js';
 import { storedBefore } from './batch-token.js';
 import type { BatchTokens, NextBatch } from './batch-token.js';
 import { copyFrom } from './copy.js';
-import { isDataError, storeCause } from './pool.js';
+import { isDataError, isSetUpError, missingPartition, storeCause, storeReason } from './pool.js';
 import { RecordBuffer, settleStored } from './record-buffer.js';
 import type { BufferedRecords } from './record-buffer.js';
 
@@ -43,6 +46,14 @@ export interface Leftovers {
   rest: BufferedRecords;
 }
 
+/** How often (ms) a refusal an operator must fix (a privilege, a missing partition) is logged again while it lasts. */
+export const REFUSAL_REPEAT = 60_000;
+
+/** The log codes of a batch not taken: the database away, refusing the role (class 42), or with no partition for a record. */
+const UNAVAILABLE = 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE';
+const REFUSED = 'ISO8583_WARN_TRANSACTION_LOG_REFUSED';
+const NO_PARTITION = 'ISO8583_WARN_TRANSACTION_LOG_NO_PARTITION';
+
 /** The error of records not stored. */
 export function notStored(why: string): Error {
   return connectorError('ISO8583_ERR_CONNECTOR_STORE', `not stored: ${why}`, { field: 'transactionLog' });
@@ -64,7 +75,13 @@ export class TransactionWriter {
   private progressWaiters: (() => void)[] = [];
   private scheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
-  private down = false;
+  /** Set while batches are not taken: why (its log code) and when that was last logged (`performance.now()`). */
+  private down: { code: string; logged: number } | undefined;
+  /**
+   * Set while the records of a batch refused for its data are sent again in smaller batches: up to the place `until`
+   * (RecordBuffer.first), at most `limit` records a batch.
+   */
+  private split: { until: number; limit: number } | undefined;
   private droppedUnreported = 0;
   /** Set once `drain` began: no flight starts on its own any more. */
   private closing = false;
@@ -152,7 +169,7 @@ export class TransactionWriter {
       }
       if (this.buffer.length === 0 || left <= 0) break;
       if (!(await within(Promise.race([this.fly(), this.hurried]), left))) break;
-      if (this.down && !this.hurrying) await within(this.hurried, Math.min(this.o.backoff.next(), Math.max(0, deadline - Date.now())));
+      if (this.down !== undefined && !this.hurrying) await within(this.hurried, Math.min(this.o.backoff.next(), Math.max(0, deadline - Date.now())));
     }
     this.drained = true;
     let doubt: Leftovers['doubt'];
@@ -178,7 +195,7 @@ export class TransactionWriter {
       this.stopFlushTimer();
     }
     if (this.scheduled) return;
-    const wait = this.buffer.length >= this.o.maxBatch ? 0 : this.lastFlight + this.o.flushInterval - performance.now();
+    const wait = this.buffer.length >= this.o.maxBatch || this.split !== undefined ? 0 : this.lastFlight + this.o.flushInterval - performance.now();
     if (wait > 0) {
       // Records wait on this timer: it holds the process (at most flushInterval) as a write in progress would, so that
       // `await log.record(r)` is kept; unref'd, a process with nothing else to do ended with the record never stored.
@@ -202,10 +219,12 @@ export class TransactionWriter {
     this.flushTimer = undefined;
   }
 
-  /** Sends the oldest `maxBatch` records in one COPY; resolves true when the next batch may go at once (this one stored, or refused for its data and dropped). */
+  /** Sends the oldest `maxBatch` records in one COPY; resolves true when the next batch may go at once (this one stored, or refused for its data: dropped, or put back to go in halves). */
   private fly(): Promise<boolean> {
     const { tokens, logger, backoff } = this.o;
-    const next = tokens.next(this.buffer.first, this.buffer.length, this.o.maxBatch);
+    if (this.split !== undefined && this.buffer.first >= this.split.until) this.split = undefined;
+    const max = this.split === undefined ? this.o.maxBatch : Math.min(this.split.limit, this.split.until - this.buffer.first);
+    const next = tokens.next(this.buffer.first, this.buffer.length, max);
     const batch = this.buffer.take(next.take);
     const size = batch.rows.length;
     this.lastFlight = performance.now();
@@ -221,9 +240,9 @@ export class TransactionWriter {
         settleStored(batch);
         // Only the batch `drain` handed over can end after it gave up (no flight starts once it began).
         if (this.drained) this.o.storedAfterDrain?.(size);
-        if (this.down) {
-          this.down = false;
-          logger.info({ code: 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE', stored: size, buffered: this.buffer.length }, 'the transaction log database is back');
+        if (this.down !== undefined) {
+          logger.info({ code: this.down.code, stored: size, buffered: this.buffer.length }, 'the transaction log database takes batches again');
+          this.down = undefined;
         }
         backoff.reset();
         return true;
@@ -237,17 +256,21 @@ export class TransactionWriter {
         // there under its token), never both handed over and put back (kept twice: stored twice by the next start).
         this.flying = undefined;
         if (isDataError(err)) {
-          // A batch the database refuses for its data would be refused forever: it is dropped, not retried.
-          this.drop(batch, `the database refused the batch (${storeCause(err)})`);
+          if (size > 1) {
+            // Refused for the data of one record or a few: sent again in halves (at once, under new tokens: nothing
+            // of it committed), and again, until only the records refused are dropped; the others are stored.
+            this.buffer.putBack(batch);
+            this.split = { until: this.buffer.first + size, limit: Math.ceil(size / 2) };
+            return true;
+          }
+          // A record the database refuses for its data would be refused forever: it is dropped, not retried.
+          this.drop(batch, `the database refused the record (${storeCause(err)})`);
           this.report(storeCause(err));
           return true;
         }
         this.buffer.putBack(batch);
         this.trim();
-        if (!this.down) {
-          this.down = true;
-          logger.warn({ code: 'ISO8583_WARN_TRANSACTION_LOG_UNAVAILABLE', cause: storeCause(err), buffered: this.buffer.length }, 'the transaction log database did not take a batch: records wait in memory');
-        }
+        this.notTaken(err);
         this.report();
         return false;
       },
@@ -268,6 +291,35 @@ export class TransactionWriter {
       }
     });
     return flight;
+  }
+
+  /**
+   * Logs a batch not taken: the database away (warn, once until a batch is taken again), or a refusal an operator must
+   * fix (error, naming the privilege or table the server names, or the time no partition takes; again every
+   * {@link REFUSAL_REPEAT} ms while it lasts, and whenever the cause changes). The records wait in either case.
+   */
+  private notTaken(err: unknown): void {
+    const partition = missingPartition(err);
+    const code = partition !== false ? NO_PARTITION : isSetUpError(err) ? REFUSED : UNAVAILABLE;
+    const now = performance.now();
+    if (this.down?.code === code && (code === UNAVAILABLE || now - this.down.logged < REFUSAL_REPEAT)) return;
+    this.down = { code, logged: now };
+    const cause = storeCause(err);
+    const buffered = this.buffer.length;
+    const failedBatches = this.figures.failedBatches;
+    if (code === UNAVAILABLE) {
+      this.o.logger.warn({ code, cause, buffered }, 'the transaction log database did not take a batch: records wait in memory');
+    } else if (code === REFUSED) {
+      this.o.logger.error(
+        { code, cause, reason: storeReason(err), buffered, failedBatches, maxBuffered: this.o.maxBuffered },
+        'the transaction log database refused a batch for its set-up (a privilege, a table): no record is stored until it is fixed; records wait in memory, the oldest dropped past maxBuffered',
+      );
+    } else {
+      this.o.logger.error(
+        { code, cause, at: partition === false ? undefined : partition.at, buffered, failedBatches, maxBuffered: this.o.maxBuffered },
+        'no partition of the transaction log table takes a record of this time: create it (partitions must exist ahead of time); records wait in memory, the oldest dropped past maxBuffered',
+      );
+    }
   }
 
   /** Stores `batch` under its token; resolves with the refusal that says an earlier try of it committed (else nothing). */
