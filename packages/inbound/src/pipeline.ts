@@ -9,7 +9,7 @@ import { ReceivedMessage, fieldsAsReceived } from './inbound-message.js';
 import { lateResult, reportLate } from './late-result.js';
 import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
-import { frameReply, logFailure, noFallback, packFallback, sendFramed, writeReply } from './reply-write.js';
+import { asPacked, frameReply, logFailure, noFallback, packFallback, sendFramed, writeReply } from './reply-write.js';
 import { messageMask } from './message-mask.js';
 import type { HeldMask } from './message-mask.js';
 import { logSafely } from './safe-log.js';
@@ -312,7 +312,10 @@ function sendReply(job: InFlight, result: SequenceResult, told: (() => void) | u
     if (source !== undefined) checkReplyMti(core, peer, fields, message.mti, (reply as Record<string, unknown> | null)?.['0'], context.messageId, source);
     // Framed here, so that a reply too large for the frame (`maxFrameSize`, the length header's capacity) is refused
     // as one that does not pack: the client gets a 96, the result is handed over.
-    framed = frameReply(core, frame, core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {}));
+    const packed = core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {});
+    framed = frameReply(core, frame, packed);
+    // Counted and observed as the client gets it (`39: 0` goes as `000` in an `n 3` field 39), not as written.
+    reply = asPacked(core, packed, reply);
   } catch (err) {
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', fields, context.messageId, err, () => messageMask(job));
     // The client gets a 96, not the sequence's result (a relayed approval its dialect cannot carry): handed over, once.
