@@ -294,13 +294,16 @@ function sendReply(job: InFlight, result: SequenceResult, told: (() => void) | u
       // A jPOS XMLPackager dump read in this endpoint's dialect (jPOS's rule for `type`), as the connector reads one.
       const read = readMessage(result, { dialect: core.codec.dialect });
       reply = read.message;
-      if (headerLength > 0 && read.header !== undefined) {
+      if (read.header !== undefined) {
         // The reply's header as the request's XML shows one: the dialect header, alone or after the fixed header bytes
-        // (the reply's are the request's, TPDU swapped). Another length is refused (96), never cut or replaced.
+        // (the reply's are the request's, TPDU swapped). Another length is refused (96), never cut, replaced or dropped:
+        // without a dialect header, only none or the fixed header bytes (as the request's XML shows them) are one.
         const fixed = frame.header.length;
         if (read.header.length !== headerLength && read.header.length !== fixed + headerLength) {
-          const expected = fixed > 0 ? `${headerLength} (or ${fixed + headerLength} with the fixed header bytes first)` : `${headerLength}`;
-          throw inboundError('ISO8583_ERR_INBOUND_REPLY_INVALID', `the reply's header is ${read.header.length} bytes, the dialect's header ${expected}`, { field: 'header' });
+          const expected = headerLength === 0
+            ? `the dialect has none${fixed > 0 ? ` (the ${fixed} fixed header bytes alone may be given)` : ''}`
+            : `the dialect's header ${headerLength}${fixed > 0 ? ` (or ${fixed + headerLength} with the fixed header bytes first)` : ''}`;
+          throw inboundError('ISO8583_ERR_INBOUND_REPLY_INVALID', `the reply's header is ${read.header.length} bytes, ${expected}`, { field: 'header' });
         }
         dialectHeader = read.header.subarray(read.header.length - headerLength);
       }
