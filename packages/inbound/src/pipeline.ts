@@ -312,13 +312,15 @@ function sendReply(job: InFlight, result: SequenceResult, told: (() => void) | u
       // (null, an array, bytes: a Buffer's indexes would read as fields): REPLY_INVALID, answered 96.
       reply = result as MessageInput;
     }
-    if (source !== undefined) checkReplyMti(core, peer, fields, message.mti, (reply as Record<string, unknown> | null)?.['0'], context.messageId, source);
     // Framed here, so that a reply too large for the frame (`maxFrameSize`, the length header's capacity) is refused
     // as one that does not pack: the client gets a 96, the result is handed over.
     const packed = core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {});
     framed = frameReply(core, frame, packed);
     // Counted and observed as the client gets it (`39: 0` goes as `000` in an `n 3` field 39), not as written.
     reply = asPacked(core, packed, reply);
+    // Checked once packed: a reply that does not pack (no MTI, not four digits) is refused (96) below, not also
+    // warned of as sent.
+    if (source !== undefined) checkReplyMti(core, peer, fields, message.mti, reply['0'], context.messageId, source);
   } catch (err) {
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', fields, context.messageId, err, () => messageMask(job));
     // The client gets a 96, not the sequence's result (a relayed approval its dialect cannot carry): handed over, once.
