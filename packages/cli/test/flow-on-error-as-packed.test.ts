@@ -79,3 +79,33 @@ test('flow onError – an object with 39: 5 under smartvista packs as 005: the b
   assert.equal(told['39'], '005');
   assert.deepEqual(reversed, ['000200/sequence-failed']);
 });
+
+test('flow reply – the sequence\'s own reply with 39: 0 under smartvista packs as 000: the bank\'s approval is kept', async (t) => {
+  const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', dialect: DIALECT, sequence: (m) => ({ ...m.fields, 0: responseMti(m.mti), 39: '000' }) });
+  const bankPort = (await host.start()).port;
+  t.after(() => host.close());
+  const bank = createConnector({ host: '127.0.0.1', port: bankPort, dialect: DIALECT });
+  t.after(() => bank.destroy());
+  const reversed: string[] = [];
+  const approvals = new UndeliveredApprovals((original, _answer, _upstream, reason) => void reversed.push(`${String(original['11'])}/${reason}`));
+  approvals.bind({ dialect: DIALECT, sequenceTimeout: 10_000 });
+  const endpoint = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    dialect: DIALECT,
+    sequenceTimeout: 10_000,
+    connectors: { bank },
+    sequence: approvals.sequence(async (message, context) => {
+      await (context.connectors.bank as typeof bank).request({ ...message.fields });
+      return { ...message.fields, 0: '0210', 39: 0 };
+    }),
+    onLateResult: approvals.onLateResult,
+  });
+  const { port } = await endpoint.start();
+  t.after(() => endpoint.destroy());
+  const terminal = createConnector({ host: '127.0.0.1', port, dialect: DIALECT, requestTimeout: 60_000 });
+  t.after(() => terminal.destroy());
+  const told = (await within(terminal.request(purchase('000300')), 10_000, 'the terminal answered')) as IsoMessage;
+  assert.equal(told['39'], '000', 'the terminal was told approved');
+  assert.deepEqual(reversed, [], 'nothing reversed: the terminal was told approved');
+});
