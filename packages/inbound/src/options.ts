@@ -88,7 +88,8 @@ export interface InboundOptions {
    */
   onLateResult?: LateResultHandler;
   /**
-   * Called with each reply the endpoint wrote to a client, as it went: the sequence's, onError's, or the endpoint's own
+   * Called with each reply the endpoint wrote to a client, as it went (its fields as packed: a sequence's `39: 0` in an
+   * `n 3` field 39 is told as the `000` the client got): the sequence's, onError's, or the endpoint's own
    * (response code 96 for a result that cannot be packed, 30 for a frame that does not decode), with the client and the
    * milliseconds since its request was read. For traces; a throw is ignored. Default: none.
    */

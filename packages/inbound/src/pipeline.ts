@@ -9,7 +9,7 @@ import { ReceivedMessage, fieldsAsReceived } from './inbound-message.js';
 import { lateResult, reportLate } from './late-result.js';
 import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
-import { frameReply, logFailure, noFallback, packFallback, sendFramed, writeReply } from './reply-write.js';
+import { asPacked, frameReply, logFailure, noFallback, packFallback, sendFramed, writeReply } from './reply-write.js';
 import { messageMask } from './message-mask.js';
 import type { HeldMask } from './message-mask.js';
 import { logSafely } from './safe-log.js';
@@ -294,13 +294,16 @@ function sendReply(job: InFlight, result: SequenceResult, told: (() => void) | u
       // A jPOS XMLPackager dump read in this endpoint's dialect (jPOS's rule for `type`), as the connector reads one.
       const read = readMessage(result, { dialect: core.codec.dialect });
       reply = read.message;
-      if (headerLength > 0 && read.header !== undefined) {
+      if (read.header !== undefined) {
         // The reply's header as the request's XML shows one: the dialect header, alone or after the fixed header bytes
-        // (the reply's are the request's, TPDU swapped). Another length is refused (96), never cut or replaced.
+        // (the reply's are the request's, TPDU swapped). Another length is refused (96), never cut, replaced or dropped:
+        // without a dialect header, only none or the fixed header bytes (as the request's XML shows them) are one.
         const fixed = frame.header.length;
         if (read.header.length !== headerLength && read.header.length !== fixed + headerLength) {
-          const expected = fixed > 0 ? `${headerLength} (or ${fixed + headerLength} with the fixed header bytes first)` : `${headerLength}`;
-          throw inboundError('ISO8583_ERR_INBOUND_REPLY_INVALID', `the reply's header is ${read.header.length} bytes, the dialect's header ${expected}`, { field: 'header' });
+          const expected = headerLength === 0
+            ? `the dialect has none${fixed > 0 ? ` (the ${fixed} fixed header bytes alone may be given)` : ''}`
+            : `the dialect's header ${headerLength}${fixed > 0 ? ` (or ${fixed + headerLength} with the fixed header bytes first)` : ''}`;
+          throw inboundError('ISO8583_ERR_INBOUND_REPLY_INVALID', `the reply's header is ${read.header.length} bytes, ${expected}`, { field: 'header' });
         }
         dialectHeader = read.header.subarray(read.header.length - headerLength);
       }
@@ -309,10 +312,15 @@ function sendReply(job: InFlight, result: SequenceResult, told: (() => void) | u
       // (null, an array, bytes: a Buffer's indexes would read as fields): REPLY_INVALID, answered 96.
       reply = result as MessageInput;
     }
-    if (source !== undefined) checkReplyMti(core, peer, fields, message.mti, (reply as Record<string, unknown> | null)?.['0'], context.messageId, source);
     // Framed here, so that a reply too large for the frame (`maxFrameSize`, the length header's capacity) is refused
     // as one that does not pack: the client gets a 96, the result is handed over.
-    framed = frameReply(core, frame, core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {}));
+    const packed = core.codec.pack(reply, headerLength > 0 ? { header: dialectHeader } : {});
+    framed = frameReply(core, frame, packed);
+    // Counted and observed as the client gets it (`39: 0` goes as `000` in an `n 3` field 39), not as written.
+    reply = asPacked(core, packed, reply);
+    // Checked once packed: a reply that does not pack (no MTI, not four digits) is refused (96) below, not also
+    // warned of as sent.
+    if (source !== undefined) checkReplyMti(core, peer, fields, message.mti, reply['0'], context.messageId, source);
   } catch (err) {
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', fields, context.messageId, err, () => messageMask(job));
     // The client gets a 96, not the sequence's result (a relayed approval its dialect cannot carry): handed over, once.

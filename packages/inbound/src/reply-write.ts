@@ -73,6 +73,31 @@ export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply
   return true;
 }
 
+/**
+ * A reply the endpoint packed (`bytes`, from the sequence's or onError's `reply`) as its client gets it: read back from
+ * the bytes, so that it is counted (`byResponseCode`) and observed (`onReply`) as it went: a value the pack pads or
+ * converts (`39: 0` in an `n 3` field 39 goes as `000`; an amount given as a number) is seen as packed, never as
+ * written. Read back only when it may differ: always for `onReply` (every field of a trace), else only when the MTI is
+ * not text or field 39 is not text of its fixed length (the count's label: no second read on the common path).
+ */
+export function asPacked(core: EndpointCore, bytes: Buffer, reply: MessageInput): MessageInput {
+  if (core.options.onReply === undefined && countedAsPacked(core, reply)) return reply;
+  try {
+    return core.codec.decode(bytes).message;
+  } catch {
+    return reply; // Not expected (the codec's own bytes): counted as written rather than not at all.
+  }
+}
+
+/** True when the MTI and field 39 (if any) of `reply` are text the pack writes as it is: the count's label is theirs. */
+function countedAsPacked(core: EndpointCore, reply: MessageInput): boolean {
+  if (typeof reply['0'] !== 'string') return false;
+  const rc = reply['39'];
+  if (rc === undefined) return true;
+  const spec = core.codec.dialect.fields['39'];
+  return typeof rc === 'string' && spec !== undefined && spec.prefix === undefined && spec.encoding !== 'binary' && rc.length === spec.length;
+}
+
 /** An endpoint-made reply as it packed: its bytes, and the fields they hold (what the client gets, and is traced). */
 export interface PackedFallback {
   /** The packed reply (without its frame). */

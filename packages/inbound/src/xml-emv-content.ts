@@ -1,6 +1,6 @@
 import type { TlvItem } from '@iso8583/codec';
 import { MAX_TLV_DEPTH, buildTlv, describableTlv, luhnValid } from '@iso8583/codec';
-import { plainName, tagEnd, tagName, xmlAttributes, xmlText } from './xml-markup.js';
+import { attributeIs, plainName, tagEnd, tagName, xmlAttributes, xmlText } from './xml-markup.js';
 
 /*
  * Field 55 written as EMV `<tag id="...">` elements (toXml with `emv`), as the sequence logs' XML mask (xml-mask.ts)
@@ -72,7 +72,7 @@ function emvHex(content: string): string | undefined {
     }
     const name = tagName(markup);
     const attributes = xmlAttributes(markup, 1 + name.length);
-    if (plainName(name) !== 'tag' || attributes.length !== 1 || attributes[0]!.name.toLowerCase() !== 'id') return undefined;
+    if (plainName(name) !== 'tag' || attributes.length !== 1 || !attributeIs(attributes[0]!.name, 'id')) return undefined;
     const tag = xmlText(markup.slice(attributes[0]!.start, attributes[0]!.end));
     if (markup.endsWith('/>')) (open[open.length - 1]?.items ?? top).push({ tag, value: '' });
     else if (open.length > MAX_TLV_DEPTH) return undefined;

@@ -103,6 +103,14 @@ export function plainName(name: string): string {
   return name.slice(name.lastIndexOf(':') + 1).toLowerCase();
 }
 
+/**
+ * True when the attribute `name` is `wanted` (lowercase) in any case and with any namespace prefix (`ID`, `iso:id`),
+ * as {@link plainName} reads element names; a namespace declaration (`xmlns:id`) is not.
+ */
+export function attributeIs(name: string, wanted: string): boolean {
+  return plainName(name) === wanted && !/^xmlns:/i.test(name);
+}
+
 
 /**
  * A predefined entity or a character reference, at a given place (sticky): its name, decimal or hex digits, leading

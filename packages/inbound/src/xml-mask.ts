@@ -4,7 +4,7 @@ import { sensitivityOf, xmlEscape } from './card-data-forms.js';
 import { isMaskedValue } from './masked-value.js';
 import { emvContentShown } from './xml-emv-content.js';
 import { headerContentEnd, maskedHeaderText } from './xml-header-mask.js';
-import { entityDeclarationEnd, starredLiterals, xmlAttributes, tagEnd, specialEnd, tagName, plainName, wholeReferences, xmlText } from './xml-markup.js';
+import { attributeIs, entityDeclarationEnd, starredLiterals, xmlAttributes, tagEnd, specialEnd, tagName, plainName, wholeReferences, xmlText } from './xml-markup.js';
 
 /*
  * The mask of the XML a sequence logs (`{ xml: message.xml }`, an upstream's reply): every sensitive `<field>` of an
@@ -93,7 +93,7 @@ function starredAttributes(tag: string, keepIds: boolean): string {
   let from = 0;
   for (const a of xmlAttributes(tag, 1 + tagName(tag).length)) {
     if (a.start === a.end) continue;
-    if (keepIds && a.name.toLowerCase() === 'id' && isTlvTag(xmlText(tag.slice(a.start, a.end)))) continue;
+    if (keepIds && attributeIs(a.name, 'id') && isTlvTag(xmlText(tag.slice(a.start, a.end)))) continue;
     shown += tag.slice(from, a.start) + '*'.repeat(a.end - a.start);
     from = a.end;
   }
@@ -282,7 +282,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
     const selfClosing = tag.endsWith('/>');
     if (name === 'isomsg') {
       if (!selfClosing) {
-        const id = xmlAttributes(tag, 1 + written.length).find((a) => a.name.toLowerCase() === 'id');
+        const id = xmlAttributes(tag, 1 + written.length).find((a) => attributeIs(a.name, 'id'));
         const value = id === undefined ? undefined : fieldId(tag.slice(id.start, id.end));
         const outer = top();
         if (value === undefined || !/^[0-9]+$/.test(value) || outer.prefix === null) path.push(outer);
@@ -307,7 +307,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
     let sensitivity: Sensitivity | undefined;
     let spec: FieldSpec | undefined;
     for (const a of attributes) {
-      const id = a.name.toLowerCase() === 'id' ? fieldId(tag.slice(a.start, a.end)) : undefined;
+      const id = attributeIs(a.name, 'id') ? fieldId(tag.slice(a.start, a.end)) : undefined;
       const full = id === undefined ? undefined : idOf(id);
       if (full === undefined) continue;
       sensitivity ??= sensitivityOf(dialect, full);
@@ -320,7 +320,7 @@ export function maskXml(xml: string, dialect: Dialect): string {
     let shown = '';
     let from = 0;
     for (const a of attributes) {
-      if (a.name.toLowerCase() !== 'value' || a.start === a.end) continue;
+      if (!attributeIs(a.name, 'value') || a.start === a.end) continue;
       shown += free(tag.slice(from, a.start)) + mask(tag.slice(a.start, a.end));
       from = a.end;
     }

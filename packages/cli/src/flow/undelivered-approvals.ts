@@ -31,21 +31,32 @@
  */
 import { types } from 'node:util';
 import { EncodedReply, isThenable } from '@iso8583/inbound';
-import { Iso8583Error, isApprovalClass, readMessage, resolveDialect, responseMti } from '@iso8583/codec';
-import type { Dialect, IsoMessage } from '@iso8583/codec';
+import { Iso8583Error, isApprovalClass, pack, readMessage, resolveDialect, responseMti, unpack } from '@iso8583/codec';
+import type { Dialect, MessageInput } from '@iso8583/codec';
 import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import type { UndeliveredApproval } from '../gateway/late-approval.js';
 import { MessageAnswers } from './message-answers.js';
 import { watchedContext } from './watched-connectors.js';
 
 /**
- * Field 39 of a reply as a sequence may return it (an object, XML or JSON text, an encoded reply); undefined when it has
- * none. Throws for text that is not a message, or a getter that throws.
+ * Field 39 of a reply as the endpoint packs it in `dialect`, so as its terminal gets it: an object as it is, XML or
+ * JSON text read in the dialect (jPOS's `type`, as the endpoint reads it), an encoded reply's message; packed and read
+ * back, so that a value the pack pads is judged padded (`0` in an `n 3` field 39 is the approval `000` the terminal is
+ * told); one the dialect cannot carry, as written. Undefined when there is no reply or it has no field 39. Throws for
+ * text that is not a message, or a getter that throws.
  */
-function responseCodeOf(result: SequenceResult): unknown {
-  if (result instanceof EncodedReply) return result.message['39'];
-  if (typeof result === 'string') return (readMessage(result).message as IsoMessage)['39'];
-  return result !== null && typeof result === 'object' ? (result as IsoMessage)['39'] : undefined;
+function responseCodeOf(result: SequenceResult, dialect: Dialect): unknown {
+  const message = result instanceof EncodedReply ? result.message : typeof result === 'string' ? readMessage(result, { dialect }).message : result;
+  if (message === null || typeof message !== 'object') return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = pack(message as MessageInput, { dialect });
+  } catch {
+    // The endpoint cannot pack it either: it answers 96 and hands the reply to `onLateResult` (`reply-invalid`), which
+    // reverses what this kept; judged as written meanwhile, so that its reason is that one.
+    return (message as Record<string, unknown>)['39'];
+  }
+  return unpack(bytes, { dialect })['39'];
 }
 
 /**
@@ -53,12 +64,13 @@ function responseCodeOf(result: SequenceResult): unknown {
  * approves in `dialect` or is of the standard's approval class (a partial approval `10` or `002`...: `isApprovalClass`,
  * as the bank's answers are judged in late-approval.ts, or the approval behind a `10` told would be reversed). The
  * request's MTI says which edition's codes the answer carries (its version digit is the answer's). `undefined` before
- * `bind` (no dialect to judge by), or when the answer cannot be looked at (text that is not a message, a getter that throws): the endpoint cannot pack it
+ * `bind` (no dialect to judge by), or when the answer cannot be looked at (text that is not a message, a getter that
+ * throws): the endpoint cannot pack it
  * either, answers 96 and hands it to `onLateResult` (`reply-invalid`).
  */
 function approvalOf(dialect: Dialect | undefined, mti: string, result: SequenceResult): boolean | undefined {
   try {
-    return dialect === undefined ? undefined : isApprovalClass(dialect, responseCodeOf(result), mti);
+    return dialect === undefined ? undefined : isApprovalClass(dialect, responseCodeOf(result, dialect), mti);
   } catch {
     return undefined;
   }

@@ -32,11 +32,14 @@ export const MAX_XML_LENGTH = 1 << 20;
  */
 export const MAX_PARSED_XML_LENGTH = 1 << 17;
 /**
- * The most entity and character references (`&amp;`, `&#52;`) a document may hold: each costs a few microseconds to
- * decode, so a 1 MiB document of 200,000 of them held the event loop for over a second. A message of every field full
- * of escaped characters holds far fewer.
+ * The most entity and character references (`&amp;`, `&#52;`) a document may hold: 65536, one for each byte of the
+ * largest message a frame carries (64 KiB: what a 2-byte length header can say, and the endpoints' default
+ * `maxFrameSize`), so that the XML `toXml` writes of any message that fits a frame reads back, even one whose every
+ * character is escaped (`toXml` writes at most one reference a character). Each costs up to a microsecond to decode
+ * once warm (more the first time): a 1 MiB document of 200,000 of them held the event loop for over a second, one at
+ * the bound some 30 to 90 ms (measured on a busy 2-core machine, canonical and SOAP shapes).
  */
-export const MAX_XML_REFERENCES = 16384;
+export const MAX_XML_REFERENCES = 1 << 16;
 /**
  * How deep elements may nest in a document read outside the canonical shape (the root is level 1): fast-xml-parser
  * stops past about this many, and a message's deepest document (a SOAP envelope, composite fields, constructed EMV

@@ -1,5 +1,6 @@
 /**
- * The `ISOMessage` of a SOAP envelope: directly in the `Body`, or inside an operation element (two levels at most).
+ * The `ISOMessage` of a SOAP envelope: directly in the `Body`, or inside one operation element (a child of the `Body`);
+ * one deeper is not looked for (the Body then holds none).
  * One request is one `ISOMessage`: a Body with two (or text beside it) is refused, never read in part.
  */
 import type { Iso8583Error } from '../errors.js';
@@ -12,7 +13,8 @@ function xmlError(reason: string): Iso8583Error {
 }
 
 /**
- * Collects the `ISOMessage` elements among `nodes` and (while `depth` < 2) inside the other elements there. Text in
+ * Collects the `ISOMessage` elements among `nodes` and (at `depth` 0, the Body's children) inside the other elements
+ * there, the operation elements: one wrapper, as the docs say, never two. Text in
  * the `Body` (`depth` 0) or beside an `ISOMessage` is refused: it is no part of any message, and would be lost unseen.
  */
 function collectIsoMessages(nodes: XmlNode[], depth: number, found: XmlNode[]): void {
@@ -21,7 +23,7 @@ function collectIsoMessages(nodes: XmlNode[], depth: number, found: XmlNode[]): 
   for (const element of elements) {
     const name = nameOf(element)!;
     if (localName(name) === 'ISOMessage') found.push(element);
-    else if (depth < 2) collectIsoMessages(childrenOf(element, name), depth + 1, found);
+    else if (depth === 0) collectIsoMessages(childrenOf(element, name), depth + 1, found);
   }
   if (junk && (depth === 0 || found.length > before)) {
     throw xmlError('the SOAP Body holds text outside its ISOMessage');
