@@ -1,13 +1,14 @@
-// Any SocketQueue name as a config file key gives SocketQueue's defaults (docs/gateway.md, "Coming from SocketQueue"),
-// `upstreamHost` and `upstreamPort` too. Before: those two, being our keys as well, did not count as SocketQueue names
-// in a file (only as flags): a file with just them started with our defaults (binary2, HTTP on, no notice).
+// `upstreamHost`, `upstreamPort` and `logFile` are this gateway's own config file keys as well as SocketQueue's names:
+// in a file they keep our defaults (docs/gateway.md, "Coming from SocketQueue"), so a config of ours (the shipped
+// example writes `logFile`) never turns into SocketQueue's smartvista, ascii4 and HTTP off. As flags, the camelCase
+// names are SocketQueue's only and give its defaults; a SocketQueue file with none of its other names says
+// `"socketqueue": true`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseGatewayArgs } from '../src/gateway/config.js';
-import { runCli } from './cli-process.js';
 
 function configFile(t: { after(fn: () => void): void }, data: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'sq-keys-'));
@@ -17,25 +18,19 @@ function configFile(t: { after(fn: () => void): void }, data: unknown): string {
   return file;
 }
 
-test('SocketQueue config keys – upstreamHost and upstreamPort alone in a file give SocketQueue\'s defaults, as the flags do', (t) => {
-  const file = configFile(t, { upstreamHost: '127.0.0.1', upstreamPort: 5000 });
-  for (const argv of [['-c', file], ['--config', file], ['--upstreamHost=127.0.0.1', '--upstreamPort=5000']]) {
-    const { config } = parseGatewayArgs(argv);
-    assert.deepEqual(
-      [config.socketqueue, config.dialect, config.frame, config.clientFrame, config.httpEnabled, config.upstream],
-      [true, 'smartvista', 'ascii4', 'none', false, '127.0.0.1:5000'],
-      argv.join(' '),
-    );
-  }
-  // Our own key in a file is not a SocketQueue name; "socketqueue": false says no.
-  assert.equal(parseGatewayArgs(['--config', configFile(t, { upstream: '127.0.0.1:5000' })]).config.socketqueue, false);
-  const off = configFile(t, { upstreamHost: '127.0.0.1', upstreamPort: 5000, socketqueue: false });
-  assert.equal(parseGatewayArgs(['--config', off]).config.frame, 'binary2');
-});
-
-test('SocketQueue config keys – --check-config of a file with upstreamHost/upstreamPort: HTTP off, as SocketQueue', async (t) => {
-  const file = configFile(t, { upstreamHost: '127.0.0.1', upstreamPort: 5000 });
-  const r = await runCli(['gateway', '-c', file, '--reversal-journal', join(file, '..', 'journal'), '--check-config']);
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /gateway config is valid: upstream=127\.0\.0\.1:5000 pos=127\.0\.0\.1:8583 http=off/);
+test('SocketQueue config keys – our own keys upstreamHost, upstreamPort and logFile in a file keep our defaults', (t) => {
+  const ours = configFile(t, { upstreamHost: '127.0.0.1', upstreamPort: 5000, logFile: join(tmpdir(), 'gw.log') });
+  const { config } = parseGatewayArgs(['--config', ours]);
+  assert.deepEqual(
+    [config.socketqueue, config.dialect, config.frame, config.httpEnabled, config.upstream],
+    [false, 'iso87ascii', 'binary2', true, '127.0.0.1:5000'],
+  );
+  // The same names as flags are SocketQueue's: its defaults.
+  const flags = parseGatewayArgs(['--upstreamHost=127.0.0.1', '--upstreamPort=5000']).config;
+  assert.deepEqual([flags.socketqueue, flags.dialect, flags.frame, flags.httpEnabled], [true, 'smartvista', 'ascii4', false]);
+  // A SocketQueue file with only those keys asks for its defaults by name; any other of its names gives them too.
+  const asked = parseGatewayArgs(['--config', configFile(t, { upstreamHost: '127.0.0.1', upstreamPort: 5000, socketqueue: true })]).config;
+  assert.deepEqual([asked.socketqueue, asked.dialect, asked.frame], [true, 'smartvista', 'ascii4']);
+  const named = parseGatewayArgs(['--config', configFile(t, { upstreamHost: '127.0.0.1', upstreamPort: 5000, listenPort: 2014 })]).config;
+  assert.deepEqual([named.socketqueue, named.dialect, named.listen], [true, 'smartvista', 2014]);
 });

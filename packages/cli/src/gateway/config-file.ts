@@ -15,7 +15,7 @@ import { gatewayError } from './errors.js';
 import { GATEWAY_FLAGS } from './flag-rows.js';
 import { givenKeysCheck } from './given-keys-check.js';
 import { journalNotMoved, withPathsFromFile } from './config-paths.js';
-import { SOCKETQUEUE_NAMES, socketQueuePointer, withoutShippedKeys, withPortsAsNumbers } from './socketqueue.js';
+import { socketQueuePointer, withoutShippedKeys, withPortsAsNumbers } from './socketqueue.js';
 import { ROUTES_SCHEMA, UPSTREAMS_SCHEMA, readableReason } from './upstreams.js';
 
 /** The JSON Schema of a gateway config file (every key optional except `upstream`, once merged with the flags). */
@@ -66,12 +66,7 @@ export function readConfigFile(path: string): Partial<GatewayConfig> {
 
 /** A config file read: its keys under our names, and the SocketQueue names it used (`listenPort`, ...). */
 export interface ConfigRead {
-  /** The file's settings, under our keys. */
   config: Partial<GatewayConfig>;
-  /**
-   * The keys the file wrote: every alias renamed to ours (`listenPort`), and the SocketQueue names that are ours too
-   * (`upstreamHost`, `upstreamPort`), which mean SocketQueue's defaults as much as any other.
-   */
   socketQueueKeys: string[];
   /**
    * Its `reversalJournal` as the file wrote it (before it is read against the file's folder), for `journalNotMoved`
@@ -107,9 +102,7 @@ export function readConfig(path: string): ConfigRead {
   // Its relative paths are read against its own folder, not the working folder (config-paths.ts).
   const out = withPathsFromFile(data as Record<string, unknown>, path);
   delete out.$schema;
-  const shared = Object.keys(out).filter((key) => !written.has(key) && SOCKETQUEUE_NAMES.has(key));
-  const socketQueueKeys = [...written.values(), ...shared];
-  return { config: out as Partial<GatewayConfig>, socketQueueKeys, journalAsWritten: (data as Record<string, unknown>).reversalJournal };
+  return { config: out as Partial<GatewayConfig>, socketQueueKeys: [...written.values()], journalAsWritten: (data as Record<string, unknown>).reversalJournal };
 }
 
 /**
