@@ -165,17 +165,20 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     return this.run(request.message, RELAY, request, options) as Promise<EncodedResponse>;
   }
 
-  /** The names of the upstreams that are up, in order. */
+  /**
+   * The names of the upstreams that are up (a connection signed on), in order; one still on its first connect attempt
+   * (`connecting` in {@link UpstreamGroup.stats}) is not healthy: the strategy sends it nothing.
+   */
   healthy(): string[] {
     return this.links.filter((l) => l.up).map((l) => l.name);
   }
 
-  /** Each upstream's state and counters, by name. */
+  /** Each upstream's state (`up`, `connecting` or `down`: {@link UpstreamStats.state}) and counters, by name. */
   stats(): Record<string, UpstreamStats> {
     const out: Record<string, UpstreamStats> = {};
     for (const l of this.links) {
       // Defined, not assigned: an upstream named `__proto__` is an entry like any other, not the object's prototype.
-      const stats: UpstreamStats = { state: l.up ? 'up' : 'down', unavailable: l.unavailable, downs: l.downs, ...l.connector.stats() };
+      const stats: UpstreamStats = { state: l.up ? 'up' : l.connecting ? 'connecting' : 'down', unavailable: l.unavailable, downs: l.downs, ...l.connector.stats() };
       Object.defineProperty(out, l.name, { value: stats, enumerable: true, writable: true, configurable: true });
     }
     return out;

@@ -13,7 +13,7 @@ import type { TransactionRing } from './recent.js';
 export interface FigureSource {
   /** The connectors, by name. */
   connectors(): Record<string, Connector>;
-  /** The upstream groups (each upstream's `up`/`down` state). Default: none. */
+  /** The upstream groups (each upstream's `up`/`connecting`/`down` state). Default: none. */
   groups?(): UpstreamGroup[];
   /** The inbound endpoints (client connections), by name. Default: none. */
   endpoints?(): Record<string, Pick<InboundEndpoint, 'stats'>>;
@@ -36,7 +36,10 @@ export interface ConnectorFigures {
   reversalsPending: number;
   /** Store-and-forward entries waiting, when the connector's stats carry it. */
   safDepth?: number;
-  /** `up` or `down`, for an upstream of a group: its own link's, matched by connector (not by name). */
+  /**
+   * `up`, `connecting` (its first connect attempt running) or `down`, for an upstream of a group: its own link's,
+   * matched by connector (not by name).
+   */
   state?: string;
 }
 
@@ -87,8 +90,9 @@ function safDepthOf(stats: Record<string, unknown>): number | undefined {
 }
 
 /**
- * The `up`/`down` state of each upstream of `groups`, by its connector, not by its name: two groups may each have an
- * upstream of one name (two links, each its own state). A connector that two groups hold is `down` when either says so.
+ * The `up`/`connecting`/`down` state of each upstream of `groups`, by its connector, not by its name: two groups may
+ * each have an upstream of one name (two links, each its own state). A connector that two groups hold is `down` when
+ * either says so.
  */
 function upstreamStates(groups: readonly UpstreamGroup[]): Map<Connector, string> {
   const states = new Map<Connector, string>();
