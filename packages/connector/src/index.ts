@@ -9,6 +9,7 @@ export type { EncodedRequest, EncodedResponse } from './relay.js';
 export type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 export type { ConnectorEvents, DisconnectInfo } from './events.js';
 export { UpstreamGroup, createUpstreamGroup } from './upstream-group.js';
+export type { TryCounts } from './upstream-group-tries.js';
 export type { NamedConnector, UpstreamGroupEvents, UpstreamGroupOptions, UpstreamState, UpstreamStats, UpstreamStrategy } from './upstream-group-options.js';
 export { Router, routeProblems } from './routing.js';
 export type { RouteRule } from './routing.js';

@@ -55,7 +55,10 @@ export interface Snapshot {
   p95: number | null;
   /** 99th percentile (ms). */
   p99: number | null;
-  /** Totals since the start: requests, responses, timeouts, errors. */
+  /**
+   * Totals since the start: requests, responses, timeouts, errors; a request of an upstream group counted once however
+   * many upstreams it was tried on (`UpstreamGroup.supersededTries`), by the outcome its caller got.
+   */
   totals: { requests: number; responses: number; timeouts: number; errors: number };
   /** Responses by response code (field 39) since the start, all connectors together. */
   byResponseCode: Record<string, number>;
@@ -163,7 +166,8 @@ export class Figures {
     let reversalsPending = 0;
     let safDepth: number | undefined;
     let safAbandoned: number | undefined;
-    const states = upstreamStates(this.source.groups?.() ?? []);
+    const groups = this.source.groups?.() ?? [];
+    const states = upstreamStates(groups);
     for (const [name, connector] of Object.entries(this.source.connectors())) {
       const s = connector.stats();
       totals.requests += s.requests;
@@ -183,6 +187,14 @@ export class Figures {
       const state = states.get(connector);
       if (state !== undefined) line.state = state;
       connectors[name] = line;
+    }
+    // A group's request tried on several upstreams is counted by each (a request and an error per try): the tries
+    // whose outcome its caller did not get are taken off, so each request counts once, by its outcome.
+    for (const group of groups) {
+      const x = group.supersededTries();
+      totals.requests -= x.requests;
+      totals.timeouts -= x.timeouts;
+      totals.errors -= x.errors;
     }
     const clients: Record<string, number> = {};
     for (const [name, endpoint] of Object.entries(this.source.endpoints?.() ?? {})) clients[name] = endpoint.stats().connections;
