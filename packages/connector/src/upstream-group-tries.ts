@@ -113,7 +113,6 @@ export class UpstreamTries {
     const tryOptions = !bounded ? options : turns.own ? { ...options, [CONNECT_BY]: turns.deadline } : { ...options, deadline: turns.deadline };
     return this.counted(link, kind, input, tryOptions, hold, lane).then(
       (answer) => {
-        if (turns !== undefined) this.supersede(turns.lastTimedOut);
         if (record !== undefined) link.connector.transactions?.write(asRequest(record, turns));
         return answer;
       },
@@ -123,9 +122,6 @@ export class UpstreamTries {
         // The record kept is that of the try whose error is the answer: the log says what the caller was told.
         const kept = answer === err ? (record === undefined ? undefined : { link, record }) : turns?.kept;
         const timedOut = err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT';
-        // The try whose outcome is no longer the answer: this one (the previous error stands), else the previous one.
-        if (answer !== err) this.supersede(timedOut);
-        else if (turns !== undefined) this.supersede(turns.lastTimedOut);
         const next = this.nextTurns(turns, link, answer, kept, options, start, at);
         if (answer === err) next.lastTimedOut = timedOut;
         // Never written (its `sent` says 'no'): another upstream may take it (upstream-group-failover.ts), unless
@@ -136,7 +132,15 @@ export class UpstreamTries {
         const held = link.holds(message);
         const collision = !held && refusedByKeyHere(err) && message['11'] != null && message['41'] != null && isReversible(mtiText(message['0']));
         if (answer === err && !held && triesElsewhere(err, collision) && this.mayMoveOn(next)) {
+          // This try's outcome is not the caller's (another try follows): superseded now, so that the totals never
+          // show an error for a request still under way.
+          this.supersede(timedOut, 1);
           return this.attempt(message, kind, input, options, lane, next);
+        }
+        // The previous try's error is the answer (superseded when this try began): this one is superseded instead.
+        if (answer !== err && turns !== undefined) {
+          this.supersede(turns.lastTimedOut, -1);
+          this.supersede(timedOut, 1);
         }
         if (kept !== undefined) kept.link.connector.transactions?.write(asRequest(kept.record, next));
         throw answer;
@@ -161,11 +165,14 @@ export class UpstreamTries {
     return { tried: new Set([link]), start, at, lastTimedOut: false, deadline, own, last: err, kept };
   }
 
-  /** Counts a try whose outcome the caller did not get (its connector counted it: a request, a timeout or an error). */
-  private supersede(timedOut: boolean): void {
-    this.superseded.requests += 1;
-    if (timedOut) this.superseded.timeouts += 1;
-    else this.superseded.errors += 1;
+  /**
+   * Counts (`by` 1) a try whose outcome the caller did not get (its connector counted it: a request, a timeout or an
+   * error), or takes one back (`by` -1: its error became the answer after all).
+   */
+  private supersede(timedOut: boolean, by: 1 | -1): void {
+    this.superseded.requests += by;
+    if (timedOut) this.superseded.timeouts += by;
+    else this.superseded.errors += by;
   }
 
   /**
