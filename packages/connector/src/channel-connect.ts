@@ -54,7 +54,16 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
       (socket as Socket | undefined)?.destroy(); // none when the connect itself threw
       reject(err);
     };
-    const timeout = (): Iso8583Error => connectorError('ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT', `no connection to the host within ${o.connectTimeout} ms`, { field: 'connectTimeout' });
+    // TCP connected (`connect`) but the TLS handshake not finished: said as such, not as no connection.
+    let tcpUp = false;
+    const timeout = (): Iso8583Error =>
+      connectorError(
+        'ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT',
+        tcpUp && o.tls !== undefined
+          ? `TLS handshake not finished within ${o.connectTimeout} ms (the TCP connection was made; the host sent no TLS answer)`
+          : `no connection to the host within ${o.connectTimeout} ms`,
+        { field: 'connectTimeout' },
+      );
     const startedAt = performance.now();
     const timer = setTimeout(() => fail(timeout()), o.connectTimeout);
     const cut = (): void => fail(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing'));
@@ -114,6 +123,7 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
           ...tlsNames(o.host, named),
           rejectUnauthorized: false, // checked at `secureConnect` (settle), unless `o.tls.rejectUnauthorized` is false
         });
+        socket.once('connect', () => (tcpUp = true));
         socket.once('secureConnect', () => settle(socket as TLSSocket, named ?? o.host));
       } else {
         socket = netConnect({ host: o.host, port: o.port });

@@ -156,9 +156,8 @@ export class ChannelFactory {
       channel = await Channel.connect(id, this.host, logger, this.shutDown.signal);
       this.open.add(channel);
       if (!this.shutting) {
-        await this.network.signOn(channel).catch((err: unknown) => {
-          throw signOnError(err);
-        });
+        // Its failure is `ISO8583_ERR_CONNECTOR_SIGN_ON` (or CLOSED), worded for what was sent (network-management.ts).
+        await this.network.signOn(channel);
       }
       if (this.shutting) throw shutError();
     } catch (err) {
@@ -310,16 +309,4 @@ export class ChannelFactory {
 /** The end of a connect attempt cut by {@link ChannelFactory.shut}. */
 function shutError(): Iso8583Error {
   return connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing');
-}
-
-/**
- * A failed sign-on as the requests waiting for the connection see it: `ISO8583_ERR_CONNECTOR_SIGN_ON` whatever ended
- * it (the host refused it, did not answer within `requestTimeout`, dropped the connection), the cause kept. Those
- * requests never left: not a request timeout (504), and an upstream group tries them on another upstream. A close
- * in progress stays `ISO8583_ERR_CONNECTOR_CLOSED`.
- */
-function signOnError(err: unknown): Iso8583Error {
-  if (err instanceof Iso8583Error && (err.code === 'ISO8583_ERR_CONNECTOR_SIGN_ON' || err.code === 'ISO8583_ERR_CONNECTOR_CLOSED')) return err;
-  const code = err instanceof Iso8583Error ? ` (${err.code})` : '';
-  return connectorError('ISO8583_ERR_CONNECTOR_SIGN_ON', `the sign-on was not answered${code}`, { cause: err });
 }

@@ -9,8 +9,8 @@
  * action code 800 (accepted; 000 is taken too). Every request the connector sends carries its own STAN (field 11)
  * and transmission time (field 7).
  */
-import { approvalCodesOf, dialectVersion, encodeFrame, maskMessage, networkManagementMti, replyHeader, responseCodeIn, responseMti, summarize } from '@iso8583/codec';
-import type { Codec, DialectVersion, FramingOptions, IsoMessage, Iso8583Error } from '@iso8583/codec';
+import { Iso8583Error, approvalCodesOf, dialectVersion, encodeFrame, maskMessage, networkManagementMti, replyHeader, responseCodeIn, responseMti, summarize } from '@iso8583/codec';
+import type { Codec, DialectVersion, FramingOptions, IsoMessage } from '@iso8583/codec';
 import { transmissionTime } from './auto-fill.js';
 import type { StanCounter } from './auto-fill.js';
 import { channelRequest } from './channel-request.js';
@@ -63,18 +63,19 @@ export class NetworkManagement {
   }
 
   /**
-   * Signs on a new connection when `signOn` is set; rejects with `ISO8583_ERR_CONNECTOR_SIGN_ON` when refused. Without
-   * `signOn`, after an echo went unanswered (a host that accepts connections and answers nothing), a new connection
-   * must answer an echo test before it is used: so a mute host stays down (an upstream group keeps it out) until it
-   * answers again.
+   * Signs on a new connection when `signOn` is set; rejects with `ISO8583_ERR_CONNECTOR_SIGN_ON` when refused or not
+   * answered. Without `signOn`, after an echo went unanswered (a host that accepts connections and answers nothing), a
+   * new connection must answer an echo test before it is used: so a mute host stays down (an upstream group keeps it
+   * out) until it answers again; that echo not answered rejects with `ISO8583_ERR_CONNECTOR_SIGN_ON` too, worded for
+   * the echo test ({@link readyError}).
    */
   async signOn(channel: Channel): Promise<void> {
     if (!this.options.signOn) {
-      if (this.mute) await this.request(channel, 'echo');
+      if (this.mute) await this.request(channel, 'echo').catch((err: unknown) => Promise.reject(readyError(err, 'the echo test of the new connection')));
       this.mute = false;
       return;
     }
-    const response = await this.request(channel, 'sign-on');
+    const response = await this.request(channel, 'sign-on').catch((err: unknown) => Promise.reject(readyError(err, 'the sign-on')));
     if (!this.accepted.includes(String(response['39']))) {
       throw connectorError('ISO8583_ERR_CONNECTOR_SIGN_ON', 'the host refused the sign-on', { mti: responseMti(this.mti) });
     }
@@ -144,4 +145,17 @@ export class NetworkManagement {
       channel.send(channelRequest(this.matchKey.ofRequest(message), frame, this.mti, timeout, (r) => resolve(r.message), reject, this.matchKey.echoOf(message)));
     });
   }
+}
+
+/**
+ * A new connection's sign-on (or, without `signOn`, the echo test it must answer after a mute host) that failed, as
+ * the requests waiting for the connection see it: `ISO8583_ERR_CONNECTOR_SIGN_ON` whatever ended it (not answered
+ * within `requestTimeout`, the connection dropped), the cause kept, the message naming what was sent (`what`). Those
+ * requests never left: not a request timeout (504), and an upstream group tries them on another upstream. A close in
+ * progress stays `ISO8583_ERR_CONNECTOR_CLOSED`.
+ */
+function readyError(err: unknown, what: string): Iso8583Error {
+  if (err instanceof Iso8583Error && (err.code === 'ISO8583_ERR_CONNECTOR_SIGN_ON' || err.code === 'ISO8583_ERR_CONNECTOR_CLOSED')) return err;
+  const code = err instanceof Iso8583Error ? ` (${err.code})` : '';
+  return connectorError('ISO8583_ERR_CONNECTOR_SIGN_ON', `${what} was not answered${code}`, { cause: err });
 }

@@ -48,10 +48,16 @@ export interface NamedConnector {
   connector: Connector;
 }
 
+/** An upstream's state in `UpstreamGroup.stats`: `up`, `connecting` (its first connect attempt running) or `down`. */
+export type UpstreamState = 'up' | 'connecting' | 'down';
+
 /** One upstream's state and counters in `UpstreamGroup.stats`. */
 export interface UpstreamStats extends ConnectorStats {
-  /** `up` (a connection signed on) or `down`. */
-  state: 'up' | 'down';
+  /**
+   * `up` (a connection signed on), `connecting` (no connection yet, its first connect attempt not ended: a request
+   * routed to it waits for that attempt; not healthy) or `down` (a request routed to it is refused at once).
+   */
+  state: UpstreamState;
   /** Requests routed to it while it was down (refused). */
   unavailable: number;
   /** Times it went down. */

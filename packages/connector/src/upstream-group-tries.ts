@@ -2,8 +2,12 @@
  * The tries of an upstream group (upstream-group.ts): a request handed to the upstream a route or its original chose
  * (`via`: no other try), or to one the strategy picks (`attempt`: `failover`, the first healthy in order, or
  * `round-robin`, the healthy in turn), tried on the next healthy upstream while it never reached the wire
- * (upstream-group-failover.ts), or, with none healthy, on each upstream in turn within the request's time. Each try is counted by its upstream (in flight, settled), and only the last attempt's
- * transaction record is kept; an original whose field 11 its connector fills in is remembered as that connector sends it.
+ * (upstream-group-failover.ts), or, with none healthy, on each upstream in turn within the request's time. Each try is
+ * counted by its upstream (in flight, settled; its connector's `stats()` too), and only one try's transaction record is
+ * kept (that of the try whose outcome the caller got), its `at` and `latencyMs` those of the request (from the first
+ * try's start to the outcome); the tries whose outcome the caller did not get are counted as superseded
+ * ({@link TryCounts}), so that the group's totals count each request once. An original whose field 11 its connector
+ * fills in is remembered as that connector sends it.
  */
 import { performance } from 'node:perf_hooks';
 import type { Iso8583Error, MessageInput } from '@iso8583/codec';
@@ -37,6 +41,11 @@ import type { Kind } from './upstream-group-kinds.js';
  */
 interface Turns {
   readonly tried: Set<Link>;
+  /** The first try's start (`performance.now()`) and wall time (`Date.now()`): the kept record's. */
+  readonly start: number;
+  readonly at: number;
+  /** Whether the try whose error is `last` timed out (its connector counted a timeout) or failed otherwise. */
+  lastTimedOut: boolean;
   readonly deadline: number | undefined;
   readonly own: boolean;
   last: Iso8583Error | undefined;
@@ -50,10 +59,25 @@ interface Kept {
   readonly record: TransactionRecord;
 }
 
+/**
+ * Tries of the group's requests whose outcome the caller did not get (tried again on another upstream, or an earlier
+ * try's error the answer), as their connectors counted them: each a request and a timeout or an error.
+ */
+export interface TryCounts {
+  /** Tries superseded. */
+  requests: number;
+  /** Of those, tries that timed out. */
+  timeouts: number;
+  /** Of those, tries that failed otherwise. */
+  errors: number;
+}
+
 /** How a group's requests go to its upstreams (see the file's note). */
 export class UpstreamTries {
   /** The round robin's next upstream (its index). */
   private next = 0;
+  /** The tries superseded since the start (see {@link TryCounts}). */
+  readonly superseded: TryCounts = { requests: 0, timeouts: 0, errors: 0 };
 
   constructor(
     /** The group's upstreams, in order. */
@@ -74,7 +98,8 @@ export class UpstreamTries {
    */
   attempt(message: MessageInput, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean, turns: Turns | undefined): Promise<unknown> {
     const link = this.pick(turns?.tried);
-    const start = turns === undefined ? performance.now() : 0;
+    const start = turns === undefined ? performance.now() : turns.start;
+    const at = turns === undefined ? Date.now() : turns.at;
     this.originals.remember(message, link);
     // With another upstream to try, the attempt's record waits: only the last attempt's is kept. With one upstream
     // there is no other try: its connector records it as it settles.
@@ -88,7 +113,7 @@ export class UpstreamTries {
     const tryOptions = !bounded ? options : turns.own ? { ...options, [CONNECT_BY]: turns.deadline } : { ...options, deadline: turns.deadline };
     return this.counted(link, kind, input, tryOptions, hold, lane).then(
       (answer) => {
-        if (record !== undefined) link.connector.transactions?.write(record);
+        if (record !== undefined) link.connector.transactions?.write(asRequest(record, turns));
         return answer;
       },
       (err: Iso8583Error) => {
@@ -96,7 +121,9 @@ export class UpstreamTries {
         const answer = bounded && turns.own && err?.code === 'ISO8583_ERR_CONNECTOR_DEADLINE' && turns.last !== undefined ? turns.last : err;
         // The record kept is that of the try whose error is the answer: the log says what the caller was told.
         const kept = answer === err ? (record === undefined ? undefined : { link, record }) : turns?.kept;
-        const next = this.nextTurns(turns, link, answer, kept, options, start);
+        const timedOut = err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT';
+        const next = this.nextTurns(turns, link, answer, kept, options, start, at);
+        if (answer === err) next.lastTimedOut = timedOut;
         // Never written (its `sent` says 'no'): another upstream may take it (upstream-group-failover.ts), unless
         // this one still holds its transaction (its reversal entry could not be ended, so it is being reversed there).
         // Refused for its key by that upstream's own memory (not by a shared store, which may be refusing it for
@@ -105,9 +132,17 @@ export class UpstreamTries {
         const held = link.holds(message);
         const collision = !held && refusedByKeyHere(err) && message['11'] != null && message['41'] != null && isReversible(mtiText(message['0']));
         if (answer === err && !held && triesElsewhere(err, collision) && this.mayMoveOn(next)) {
+          // This try's outcome is not the caller's (another try follows): superseded now, so that the totals never
+          // show an error for a request still under way.
+          this.supersede(timedOut, 1);
           return this.attempt(message, kind, input, options, lane, next);
         }
-        kept?.link.connector.transactions?.write(kept.record);
+        // The previous try's error is the answer (superseded when this try began): this one is superseded instead.
+        if (answer !== err && turns !== undefined) {
+          this.supersede(turns.lastTimedOut, -1);
+          this.supersede(timedOut, 1);
+        }
+        if (kept !== undefined) kept.link.connector.transactions?.write(asRequest(kept.record, next));
         throw answer;
       },
     );
@@ -118,7 +153,7 @@ export class UpstreamTries {
    * the first failure, from `start` (the first try's start): the caller's `deadline`, else its `timeout` (default the
    * first upstream's `requestTimeout`) from the start.
    */
-  private nextTurns(turns: Turns | undefined, link: Link, err: Iso8583Error, kept: Kept | undefined, options: SendOptions | undefined, start: number): Turns {
+  private nextTurns(turns: Turns | undefined, link: Link, err: Iso8583Error, kept: Kept | undefined, options: SendOptions | undefined, start: number, at: number): Turns {
     if (turns !== undefined) {
       turns.tried.add(link);
       turns.last = err;
@@ -127,7 +162,17 @@ export class UpstreamTries {
     }
     const own = options?.deadline === undefined;
     const deadline = own ? start + (options?.timeout ?? link.connector.options.requestTimeout) : options.deadline;
-    return { tried: new Set([link]), deadline, own, last: err, kept };
+    return { tried: new Set([link]), start, at, lastTimedOut: false, deadline, own, last: err, kept };
+  }
+
+  /**
+   * Counts (`by` 1) a try whose outcome the caller did not get (its connector counted it: a request, a timeout or an
+   * error), or takes one back (`by` -1: its error became the answer after all).
+   */
+  private supersede(timedOut: boolean, by: 1 | -1): void {
+    this.superseded.requests += by;
+    if (timedOut) this.superseded.timeouts += by;
+    else this.superseded.errors += by;
   }
 
   /**
@@ -220,4 +265,13 @@ export class UpstreamTries {
   via(link: Link, kind: Kind, input: unknown, options: SendOptions | undefined, lane: boolean): Promise<unknown> {
     return this.counted(link, kind, input, options, undefined, lane);
   }
+}
+
+/**
+ * The kept record of a request tried more than once (`turns`): its `at` and `latencyMs` the request's, from its first
+ * try's start to now (its outcome), not its own try's; a request tried once keeps its record as it is.
+ */
+function asRequest(record: TransactionRecord, turns: Turns | undefined): TransactionRecord {
+  if (turns === undefined) return record;
+  return { ...record, at: turns.at, latencyMs: Math.round((performance.now() - turns.start) * 1000) / 1000 };
 }

@@ -41,6 +41,7 @@ import type { TerminalQueue } from './terminal-queue.js';
 import { sendOptionsProblem } from './send-options.js';
 import { FILLS, RELAY, REQUEST, TEXT } from './upstream-group-kinds.js';
 import { UpstreamTries } from './upstream-group-tries.js';
+import type { TryCounts } from './upstream-group-tries.js';
 import type { Kind } from './upstream-group-kinds.js';
 
 const silent = pino({ level: 'silent' });
@@ -166,20 +167,50 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
     return this.run(request.message, RELAY, request, options) as Promise<EncodedResponse>;
   }
 
-  /** The names of the upstreams that are up, in order. */
+  /**
+   * The names of the upstreams that are up (a connection signed on), in order; one still on its first connect attempt
+   * (`connecting` in {@link UpstreamGroup.stats}) is not healthy: the strategy sends it nothing.
+   */
   healthy(): string[] {
     return this.links.filter((l) => l.up).map((l) => l.name);
   }
 
-  /** Each upstream's state and counters, by name. */
+  /** Each upstream's state (`up`, `connecting` or `down`: {@link UpstreamStats.state}) and counters, by name. */
   stats(): Record<string, UpstreamStats> {
     const out: Record<string, UpstreamStats> = {};
     for (const l of this.links) {
       // Defined, not assigned: an upstream named `__proto__` is an entry like any other, not the object's prototype.
-      const stats: UpstreamStats = { state: l.up ? 'up' : 'down', unavailable: l.unavailable, downs: l.downs, ...l.connector.stats() };
+      const stats: UpstreamStats = { state: l.up ? 'up' : l.connecting ? 'connecting' : 'down', unavailable: l.unavailable, downs: l.downs, ...l.connector.stats() };
       Object.defineProperty(out, l.name, { value: stats, enumerable: true, writable: true, configurable: true });
     }
     return out;
+  }
+
+  /**
+   * The group's totals since the start: each request handed to the group counted once, however many upstreams it was
+   * tried on, settled by the outcome its caller got (a response, a timeout, an error), with each upstream's own
+   * reversal and SAF attempts (as a lone connector counts them): its connectors' counts less the tries superseded
+   * ({@link UpstreamGroup.supersededTries}). Each upstream's `stats()` (and the gateway's `/stats`) counts every try.
+   */
+  totals(): { requests: number; responses: number; timeouts: number; errors: number } {
+    const t = { requests: 0, responses: 0, timeouts: 0, errors: 0 };
+    for (const l of this.links) {
+      const s = l.connector.stats();
+      t.requests += s.requests;
+      t.responses += s.responses;
+      t.timeouts += s.timeouts;
+      t.errors += s.errors;
+    }
+    const x = this.tries.superseded;
+    return { requests: t.requests - x.requests, responses: t.responses, timeouts: t.timeouts - x.timeouts, errors: t.errors - x.errors };
+  }
+
+  /**
+   * The tries since the start whose outcome the caller did not get (a request tried again on another upstream, or
+   * answered with an earlier try's error), as their upstreams counted them (each a request and a timeout or an error).
+   */
+  supersededTries(): TryCounts {
+    return { ...this.tries.superseded };
   }
 
   /** Closes every upstream (each drains, signs off, keeps its unanswered reversals); no upstream is reported down for it. */

@@ -13,7 +13,7 @@ import type { TransactionRing } from './recent.js';
 export interface FigureSource {
   /** The connectors, by name. */
   connectors(): Record<string, Connector>;
-  /** The upstream groups (each upstream's `up`/`down` state). Default: none. */
+  /** The upstream groups (each upstream's `up`/`connecting`/`down` state). Default: none. */
   groups?(): UpstreamGroup[];
   /** The inbound endpoints (client connections), by name. Default: none. */
   endpoints?(): Record<string, Pick<InboundEndpoint, 'stats'>>;
@@ -36,7 +36,10 @@ export interface ConnectorFigures {
   reversalsPending: number;
   /** Store-and-forward entries waiting, when the connector's stats carry it. */
   safDepth?: number;
-  /** `up` or `down`, for an upstream of a group: its own link's, matched by connector (not by name). */
+  /**
+   * `up`, `connecting` (its first connect attempt running) or `down`, for an upstream of a group: its own link's,
+   * matched by connector (not by name).
+   */
   state?: string;
 }
 
@@ -52,7 +55,10 @@ export interface Snapshot {
   p95: number | null;
   /** 99th percentile (ms). */
   p99: number | null;
-  /** Totals since the start: requests, responses, timeouts, errors. */
+  /**
+   * Totals since the start: requests, responses, timeouts, errors; a request of an upstream group counted once however
+   * many upstreams it was tried on (`UpstreamGroup.supersededTries`), by the outcome its caller got.
+   */
   totals: { requests: number; responses: number; timeouts: number; errors: number };
   /** Responses by response code (field 39) since the start, all connectors together. */
   byResponseCode: Record<string, number>;
@@ -87,8 +93,9 @@ function safDepthOf(stats: Record<string, unknown>): number | undefined {
 }
 
 /**
- * The `up`/`down` state of each upstream of `groups`, by its connector, not by its name: two groups may each have an
- * upstream of one name (two links, each its own state). A connector that two groups hold is `down` when either says so.
+ * The `up`/`connecting`/`down` state of each upstream of `groups`, by its connector, not by its name: two groups may
+ * each have an upstream of one name (two links, each its own state). A connector that two groups hold is `down` when
+ * either says so.
  */
 function upstreamStates(groups: readonly UpstreamGroup[]): Map<Connector, string> {
   const states = new Map<Connector, string>();
@@ -159,7 +166,8 @@ export class Figures {
     let reversalsPending = 0;
     let safDepth: number | undefined;
     let safAbandoned: number | undefined;
-    const states = upstreamStates(this.source.groups?.() ?? []);
+    const groups = this.source.groups?.() ?? [];
+    const states = upstreamStates(groups);
     for (const [name, connector] of Object.entries(this.source.connectors())) {
       const s = connector.stats();
       totals.requests += s.requests;
@@ -179,6 +187,14 @@ export class Figures {
       const state = states.get(connector);
       if (state !== undefined) line.state = state;
       connectors[name] = line;
+    }
+    // A group's request tried on several upstreams is counted by each (a request and an error per try): the tries
+    // whose outcome its caller did not get are taken off, so each request counts once, by its outcome.
+    for (const group of groups) {
+      const x = group.supersededTries();
+      totals.requests -= x.requests;
+      totals.timeouts -= x.timeouts;
+      totals.errors -= x.errors;
     }
     const clients: Record<string, number> = {};
     for (const [name, endpoint] of Object.entries(this.source.endpoints?.() ?? {})) clients[name] = endpoint.stats().connections;
