@@ -39,7 +39,7 @@ const BY_CODE: Record<string, string> = {
   BAD_RESPONSE: '68', // written, answered with bytes that do not decode: reversed
   ANSWER_UNWRITABLE: '96', // HTTP routes only
   CLOSED: '91', // refused while stopping (a destroy cuts the POS connections first)
-  POOL_EXHAUSTED: '91', IN_FLIGHT_LIMIT: '91', QUEUE_FULL: '91', QUEUE_TIMEOUT: '91', DEADLINE: '91', // refused before the write
+  POOL_EXHAUSTED: '91', IN_FLIGHT_LIMIT: '91', QUEUE_FULL: '91', QUEUE_TIMEOUT: '91', DEADLINE: '91', SAF_FULL: '91', // refused before the write
   DUPLICATE_KEY: '94',
   ABORTED: '96', // its caller's signal: always with `sent` ('no' 91, 'maybe' 68); the code alone says neither
   JOURNAL: '68', STORE: '68', STORE_LEASE_LOST: '68', // before the write, or after an answer not recorded (reversed)

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_IN_FLIGHT, MAX_SAF_ATTEMPTS, MAX_SAF_IN_FLIGHT } from '@iso8583/connector/option-limits';
+import { MAX_IN_FLIGHT, MAX_SAF_ATTEMPTS, MAX_SAF_ENTRIES, MAX_SAF_IN_FLIGHT } from '@iso8583/connector/option-limits';
 import { runCli } from './cli-process.js';
 
 /** `iso8583 gateway` on a journal folder of its own, with `flags` (port 9 upstream: never reached before the refusal). */
@@ -21,6 +21,7 @@ function gateway(t: { after(fn: () => void): void }, ...flags: string[]): string
 const CASES: [string, string, number][] = [
   ['--saf-max-in-flight', 'safMaxInFlight', MAX_SAF_IN_FLIGHT],
   ['--saf-max-attempts', 'safMaxAttempts', MAX_SAF_ATTEMPTS],
+  ['--saf-max-entries', 'safMaxEntries', MAX_SAF_ENTRIES],
   ['--max-in-flight', 'maxInFlight', MAX_IN_FLIGHT],
 ];
 

@@ -61,6 +61,7 @@ test('gateway flags – every count or duration that takes 0 is one where 0 has 
     'saf-expire-after', // never
     'saf-initial-delay', // at once
     'saf-max-attempts', // until answered
+    'saf-max-entries', // no limit
     'saf-message-interval', // no pause
     'shutdown-deadline', // abort at once
     'stats-port', // any port

@@ -17,9 +17,11 @@ export interface ChannelPool {
   take(): Channel | undefined;
   /**
    * A channel for one request, within `pool.acquireTimeout` (`ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED`); a failed
-   * connect attempt fails the wait at once with its own error.
+   * connect attempt fails the wait at once with its own error. `background` (default false): the borrower is a SAF
+   * attempt; an exclusive pool lends a connection to it only when no other borrower waits (online requests are served
+   * first, a backlog of advices never queues ahead of them); a multiplex pool ignores it.
    */
-  acquire(): Promise<Channel>;
+  acquire(background?: boolean): Promise<Channel>;
   /**
    * Gives the channel of a finished request back. `failedAfterWrite` (default false): the request failed after it was
    * written (timed out, say), so the host may still be working on it; an exclusive pool then closes the connection

@@ -27,6 +27,8 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT: 'The requests accepted and not yet settled (queued or awaiting a response) reached `maxInFlight`.',
   ISO8583_ERR_CONNECTOR_DUPLICATE_KEY:
     'A request with the same match key (response MTI + the `matchKey` fields) is already in flight on the connection, or a reversible request (0100, 0200 or a repeat 0101, 0201) of a transaction (same STAN and terminal) in flight on any connection of the connector or being reversed (with a PostgreSQL store: on any node), or a reversal sent as a request for a transaction whose reversal is under way.',
+  ISO8583_ERR_CONNECTOR_SAF_FULL:
+    'The SAF queue holds `saf.maxEntries` entries not yet ended (`safDepth`, with those being stored): an advice (or a reversal) stored with `saf: true` is refused before it is journaled, never sent (the caller still holds it; the gateway answers 503). The connector\'s own reversals are never refused.',
   ISO8583_ERR_CONNECTOR_QUEUE_FULL: 'The per-terminal queue of this field 41 already holds `terminalQueue.maxQueued` requests.',
   ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 'The request waited in its per-terminal queue longer than `terminalQueue.timeout`, or its own `timeout` when shorter.',
   ISO8583_ERR_CONNECTOR_DEADLINE:
@@ -97,6 +99,10 @@ export const CONNECTOR_LOG_CODES = {
     'warn: at the start, the reversals go to a store several nodes share (PostgreSQL) whose lease (`lease`, `--saf-lease`) is shorter than the request timeout (`requestTimeout`, `--request-timeout`; both in the line): a request that waits for a connection longer than two thirds of the lease is refused unsent, and a node that stalls or loses the store that long has its SAF entries taken over by other nodes. The reversal of a request in flight stays with its node until the request\'s answer is due, whatever the lease. A lease at least as long as the request timeout is advised (docs/operations.md).',
   ISO8583_WARN_SAF_REVERSAL_DECLINED:
     'warn: a reversal of the SAF queue (`id`, `mti`, `stan`, `terminal`) was ended by an answer whose response code (`responseCode`) is neither an approval nor a system error of the dialect (`systemErrorCodes`, which repeat it): it is not repeated; ask the host whether it was applied.',
+  ISO8583_WARN_SAF_ADVICE_DECLINED:
+    'warn: an advice of the SAF queue (`id`, `mti`, `stan`, `terminal`) was ended by an answer whose response code (`responseCode`) is neither an approval nor a system error of the dialect (`systemErrorCodes`, which repeat it), a decline such as `05`: the host had it and refused it; it is not repeated (the host would answer the same) and ends as delivered (outcome `delivered`, counted in `safDelivered`, event stage `answered` with its `responseCode`). Check with the host what it did with it.',
+  ISO8583_WARN_SAF_REFUSED:
+    'warn: a SAF entry (`id`, `kind`, `mti`, `stan`, `terminal`) was answered with a response code (`responseCode`) that does not end it (a system error of the dialect, or, with `saf.endCodes` set, a code that is neither named there nor an approval): it is repeated after `saf.retryInterval` (longer after system errors in a row), counted toward `saf.maxAttempts`. At most 5 such lines a second; those left out are counted in the next one (`suppressed`).',
   ISO8583_WARN_SAF_AGAIN_IN_MEMORY:
     "error: the reversal a late approval calls for (`mti`, `stan`, `terminal`; `cause`: the store's error code) could not be stored as the reversal it follows (answered with a code that undid nothing) was ending: it is sent from memory in place of that one, whose entry stays open in the store until it is answered. Should the process stop before, a restart loses it: the next start repeats only the reversal it follows, which undoes nothing, and the late approval stands. Check with the host that the approval was reversed.",
   ISO8583_WARN_SAF_OVERTAKEN_LOCAL:
@@ -157,6 +163,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED: 503,
   ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT: 503,
   ISO8583_ERR_CONNECTOR_DUPLICATE_KEY: 400,
+  ISO8583_ERR_CONNECTOR_SAF_FULL: 503,
   ISO8583_ERR_CONNECTOR_QUEUE_FULL: 503,
   ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: 504,
   ISO8583_ERR_CONNECTOR_DEADLINE: 503,

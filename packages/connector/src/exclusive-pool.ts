@@ -2,8 +2,15 @@
  * The exclusive pool: a connection is lent to one request at a time, until its response (for hosts that cannot
  * interleave). This is generic-pool's model, so generic-pool does the work: it creates connections through the
  * factory, checks them on borrow, keeps `pool.min` to `pool.max`, evicts those beyond `pool.min` idle for `pool.idleTimeout` and queues
- * borrowers up to `pool.acquireTimeout`.
+ * borrowers up to `pool.acquireTimeout`: in two priorities, every online borrower before any SAF attempt (`background`),
+ * so that a SAF backlog (up to `saf.maxInFlight` attempts waiting) never holds an online request back by more than the
+ * attempts already holding connections.
  */
+
+/** generic-pool's priority of an online borrower: served before every {@link BACKGROUND} one. */
+const ONLINE = 0;
+/** generic-pool's priority of a SAF attempt: served once no online borrower waits. */
+const BACKGROUND = 1;
 import { createPool } from 'generic-pool';
 import type { Pool } from 'generic-pool';
 import type { Iso8583Error } from '@iso8583/codec';
@@ -54,6 +61,7 @@ export class ExclusivePool implements ChannelPool {
         evictionRunIntervalMillis: Math.min(options.idleTimeout, 1000),
         testOnBorrow: true,
         autostart: false,
+        priorityRange: BACKGROUND + 1,
       },
     );
   }
@@ -76,7 +84,7 @@ export class ExclusivePool implements ChannelPool {
     return undefined;
   }
 
-  acquire(): Promise<Channel> {
+  acquire(background = false): Promise<Channel> {
     return new Promise<Channel>((resolve, reject) => {
       let done = false;
       const fail = (err: Iso8583Error): void => {
@@ -88,7 +96,7 @@ export class ExclusivePool implements ChannelPool {
       };
       const stopListening = this.factory.onConnectFailed(fail);
       this.waiters.add(fail);
-      this.pool.acquire().then(
+      this.pool.acquire(background ? BACKGROUND : ONLINE).then(
         (channel) => {
           stopListening();
           this.waiters.delete(fail);

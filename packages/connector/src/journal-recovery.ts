@@ -9,10 +9,19 @@ import { EventEmitter } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
+import { LogLimits } from '@iso8583/metrics';
+import { logCapped } from './quiet-log.js';
 import { Batch, blankFailed } from './journal-batch.js';
 import { journalError, stoppedError } from './journal-hold.js';
 import type { JournalHold } from './journal-hold.js';
 import type { JournalHalt } from './saf-store.js';
+
+/**
+ * Lines a second, at most, of each kind of failed-write error ("cannot be written", "cannot blank a failed write", by
+ * the system's error code): a full disk fails every batch (hundreds a second with a SAF backlog); the lines left out
+ * are counted in the next one written (`suppressed`).
+ */
+export const JOURNAL_WRITE_ERRORS_PER_SECOND = 1;
 
 /** The recovery from a failed write and the stop of `FileJournal`'s group commit (see the file's note). */
 export abstract class JournalRecovery extends EventEmitter {
@@ -36,6 +45,8 @@ export abstract class JournalRecovery extends EventEmitter {
   protected bytes = 0;
   /** The end of the bytes a failed batch left past `bytes` when they could not be blanked (overwritten by the next batch). */
   protected dirtyEnd = 0;
+  /** The cap on the failed-write lines (`JOURNAL_WRITE_ERRORS_PER_SECOND`). */
+  private readonly lines = new LogLimits(JOURNAL_WRITE_ERRORS_PER_SECOND);
 
   protected constructor(path: string, logger: Logger) {
     super();
@@ -71,10 +82,9 @@ export abstract class JournalRecovery extends EventEmitter {
     const failed = batches.filter((b) => b.state === 'failed');
     const first = failed[0] as Batch;
     const error = journalError('cannot be written', first.error);
-    this.logger.error(
-      { code: error.code, cause: (first.error as NodeJS.ErrnoException).code, records: failed.reduce((n, b) => n + b.size, 0), batches: failed.length },
-      'the reversal journal cannot be written',
-    );
+    const cause = (first.error as NodeJS.ErrnoException).code;
+    const records = failed.reduce((n, b) => n + b.size, 0);
+    logCapped(this.logger, this.lines, `written ${cause}`, 'error', { code: error.code, cause, records, batches: failed.length }, 'the reversal journal cannot be written');
     const later = batches.some((b) => b.state === 'written');
     try {
       const handle = this.handle;
@@ -83,7 +93,8 @@ export abstract class JournalRecovery extends EventEmitter {
     } catch (err) {
       if (!later) {
         // Nothing after the failure went through: the next batch covers the failed bytes, over their whole extent.
-        this.logger.error({ code: error.code, cause: (err as NodeJS.ErrnoException).code }, 'the reversal journal cannot blank a failed write');
+        const blank = (err as NodeJS.ErrnoException).code;
+        logCapped(this.logger, this.lines, `blank ${blank}`, 'error', { code: error.code, cause: blank }, 'the reversal journal cannot blank a failed write');
         for (const b of failed) this.dirtyEnd = Math.max(this.dirtyEnd, b.reached);
         this.retreat(first, batches, error);
         return;

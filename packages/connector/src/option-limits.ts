@@ -19,3 +19,6 @@ export const MAX_SAF_ATTEMPTS = 2_147_483_647;
  * sent at this pace; more would hold a reversal per attempt in memory with no gain in speed.
  */
 export const MAX_SAF_IN_FLIGHT = 1_000_000;
+
+/** The most entries not yet ended a SAF queue holds before it refuses one a caller stores (`saf.maxEntries`): 2147483647. */
+export const MAX_SAF_ENTRIES = 2_147_483_647;

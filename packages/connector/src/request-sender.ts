@@ -183,7 +183,7 @@ export class RequestSender {
       if (timeLeft(deadline, performance.now()) === 0) throw deadlineError(mti);
       // Synchronous when a channel is ready: the write then happens in this turn, and the next request sees it.
       const by = connectBy === undefined || (deadline !== undefined && deadline < connectBy) ? deadline : connectBy;
-      channel = (tried ? undefined : this.pool.take()) ?? (await this.acquireBy(by, mti, wrote?.abort));
+      channel = (tried ? undefined : this.pool.take()) ?? (await this.acquireBy(by, mti, wrote?.abort, safAttempt));
       const ch = channel;
       const left = timeLeft(deadline, performance.now());
       if (left === 0) throw deadlineError(mti);
@@ -261,10 +261,11 @@ export class RequestSender {
   /**
    * A channel from the pool, waiting no later than `deadline`, nor past its caller's abort (`abort`, the request's
    * `signal`): then the wait fails with `ISO8583_ERR_CONNECTOR_DEADLINE` (or `ISO8583_ERR_CONNECTOR_ABORTED`, never
-   * written) and the channel the pool gives later goes straight back.
+   * written) and the channel the pool gives later goes straight back. `background` (a SAF attempt): the pool serves
+   * every other borrower first (`ChannelPool.acquire`).
    */
-  private acquireBy(deadline: number | undefined, mti: string, abort?: RequestAbort): Promise<Channel> {
-    const acquired = this.pool.acquire();
+  private acquireBy(deadline: number | undefined, mti: string, abort?: RequestAbort, background = false): Promise<Channel> {
+    const acquired = this.pool.acquire(background);
     if (deadline === undefined && abort === undefined) return acquired;
     return new Promise<Channel>((resolve, reject) => {
       let late = false;

@@ -26,6 +26,7 @@ import { keepsOvertaken, keptAtStop, safQueueHost } from './reversal-host.js';
 import { ReversalsAgain } from './reversal-again.js';
 import { ReversalFollowUp } from './reversal-follow.js';
 import { inTurns } from './saf-backlog.js';
+import { SafRoom } from './saf-room.js';
 import { ArmedEntry, entryId, entryOf, isArmed } from './reversal-entry.js';
 
 /** The reversal MTI of attempt `n` (1-based): the first is the configured MTI, the others its repeat (0401, 0421). */
@@ -48,6 +49,8 @@ export type ReversalEvent = SafEvent;
 
 /** What the manager needs to know of the reversal and SAF options. */
 export interface ReversalSettings extends SafSettings {
+  /** `saf.maxEntries` (0 or absent: no limit; saf-room.ts). */
+  readonly maxEntries?: number;
   readonly mti: string;
   readonly fields: readonly string[];
 }
@@ -73,6 +76,8 @@ export class ReversalManager {
   private stopClaims: (() => void) | undefined;
   /** What `open` returned, counted already (`SafQueue.expect`): `resume` of the same list does not go through it again. */
   private expected: readonly JournalEntry[] | undefined;
+  /** What `saf.maxEntries` leaves for the entries `store` takes (saf-room.ts). */
+  private readonly room: SafRoom;
   /** The journal's destroy, once `abort` began it. */
   private destroying: Promise<void> | undefined;
 
@@ -92,6 +97,7 @@ export class ReversalManager {
     this.follow = new ReversalFollowUp(this.overtaken, again, journal, host);
     // Each answer that ends an entry is followed up before its end is journaled (reversal-host.ts).
     this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, this.overtaken, journal, (id) => this.answeredOriginals.delete(id)), journal, options, dialect);
+    this.room = new SafRoom(() => this.queue.figures.depth, options.maxEntries);
   }
 
   /**
@@ -232,10 +238,12 @@ export class ReversalManager {
         return { id, reversal: message, at: Date.now() };
       }
     }
-    const entry = entryOf(message, entryId());
-    // A fresh id the store says it holds (a caller-given store): nothing queued, nothing would send it; said, not taken as stored.
-    if (!(await this.add(entry))) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the store says it holds entry ${entry.id} already: not stored again, not sent`, { field: 'store' });
-    return entry;
+    return this.room.store(async () => {
+      const entry = entryOf(message, entryId());
+      // A fresh id the store says it holds (a caller-given store): nothing queued, nothing would send it; said, not taken as stored.
+      if (!(await this.add(entry))) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the store says it holds entry ${entry.id} already: not stored again, not sent`, { field: 'store' });
+      return entry;
+    });
   }
 
   /**

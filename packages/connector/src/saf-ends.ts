@@ -33,7 +33,7 @@ import type { JournalHalt, JournalOutcome, ReversalJournal } from './saf-store.j
 import type { LogLimits } from '@iso8583/metrics';
 import { logCapped, logQuietly } from './quiet-log.js';
 import type { SafEvent, SafHost } from './saf-queue.js';
-import { unapprovedReversal } from './saf-entry.js';
+import { unapprovedEnd } from './saf-entry.js';
 import type { SafAttempt } from './saf-late.js';
 
 /** How a SAF entry ended: answered (`reversed`, a reversal; `delivered`, an advice), `expired` or `abandoned`. */
@@ -91,13 +91,13 @@ export interface Ending {
 
 /**
  * The end of the entry of attempt `x` by its answer `response` (code `rc`): `delivered` (an advice) or `reversed`; a
- * reversal ended by a code that accepts nothing is logged at warn (`unapprovedReversal`).
+ * reversal or an advice ended by a code that accepts nothing is logged at warn (`unapprovedEnd`).
  */
 export function answeredEnding(dialect: Dialect, logger: Logger, x: SafAttempt, response: IsoMessage, rc: string | undefined): Ending {
   const { a, base, message, started, startedAt } = x;
   const amount = a.entry.reversal['4'];
   const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
-  const declined = unapprovedReversal(dialect, a.kind, rc, base.mti);
+  const declined = unapprovedEnd(dialect, a.kind, rc, base.mti);
   if (declined !== undefined) logger.warn({ ...base, responseCode: rc, code: declined.code }, declined.msg);
   return { id: a.entry.id, end: { outcome: a.kind === 'advice' ? 'delivered' : 'reversed', message, response, at: startedAt }, t0: started, event };
 }

@@ -184,13 +184,15 @@ export function repeatWait(dialect: Dialect, rc: unknown, a: Active, retryInterv
 }
 
 /**
- * The warning of a reversal that an answer to an attempt sent as `mti` ended without accepting it (a decline such as
- * `SmartVista`'s `116`, or one of `endCodes`): the money it was to give back may not have come back, and someone
- * should look. `undefined` for an answer that accepts it (`isAcceptedFor`: an approval, ISO 8583:1993's `400` to a
- * 1420), and for an advice (the host had it: what it thinks of it is its business).
+ * The warning of an entry that an answer to an attempt sent as `mti` ended without accepting it (`undefined` for an
+ * answer that accepts it, `isAcceptedFor`: an approval, ISO 8583:1993's `400` to a 1420). A reversal (a decline such as
+ * `SmartVista`'s `116`, or one of `endCodes`): the money it was to give back may not have come back, and someone should
+ * look. An advice: the host had it and refused what it tells (a completion declined, `05`): it ends `delivered` (the
+ * host answered: repeating it would get the same answer), and the line says so, with the code.
  */
-export function unapprovedReversal(dialect: Dialect, kind: SafEntryKind, rc: string | undefined, mti: string): { code: string; msg: string } | undefined {
-  if (kind !== 'reversal' || isAcceptedFor(dialect, rc, mti)) return undefined;
+export function unapprovedEnd(dialect: Dialect, kind: SafEntryKind, rc: string | undefined, mti: string): { code: string; msg: string } | undefined {
+  if (isAcceptedFor(dialect, rc, mti)) return undefined;
+  if (kind === 'advice') return { code: 'ISO8583_WARN_SAF_ADVICE_DECLINED', msg: 'advice answered with a response code that is not an approval: ended as delivered, not repeated (check with the host what it did with it)' };
   return { code: 'ISO8583_WARN_SAF_REVERSAL_DECLINED', msg: 'reversal answered with a response code that is not an approval: ended, not repeated (check with the host that it was applied)' };
 }
 

@@ -59,6 +59,15 @@ export interface SafOptions {
    * named here ends it.
    */
   endCodes?: string[];
+  /**
+   * Most entries the queue holds not yet ended (its depth, `safDepth`: reversals and advices), so that a long outage of
+   * the host, or a client storing advices in a loop, cannot run the process out of memory (about 2 KB an entry): an
+   * advice (or a reversal) stored with `saf: true` while the queue holds this many is refused, before it is journaled,
+   * with `ISO8583_ERR_CONNECTOR_SAF_FULL` (never written, nothing stored: the caller still holds it). The connector's own
+   * reversals (of requests that timed out) are never refused: they may take the queue past it. 0 = no limit. A whole
+   * number, 0 to 2147483647. Default 100000.
+   */
+  maxEntries?: number;
 }
 
 /** The SAF settings after validation (the `reversal` aliases merged in, defaults filled in). */
@@ -73,10 +82,14 @@ export interface ResolvedSafOptions {
   readonly maxAttempts: number;
   readonly expireAfter: number;
   readonly endCodes: readonly string[] | undefined;
+  readonly maxEntries: number;
 }
 
 /** The default of `saf.maxInFlight`: attempts in flight at once, of any SAF entries. */
 const SAF_MAX_IN_FLIGHT = 64;
+
+/** The default of `saf.maxEntries`: entries not yet ended the queue holds before it refuses one stored with `saf: true`. */
+export const SAF_MAX_ENTRIES = 100_000;
 
 /** The SAF defaults of the options the `reversal` group also names (no schema default: an alias must be seen unset). */
 const SAF_DEFAULTS = { retryInterval: 10_000, maxAttempts: 0 };
@@ -122,6 +135,7 @@ export function resolveSaf(reversal: ReversalAliases | undefined, saf: SafOption
     maxAttempts: saf?.maxAttempts ?? reversal?.maxAttempts ?? SAF_DEFAULTS.maxAttempts,
     expireAfter: saf?.expireAfter ?? 0,
     endCodes: saf?.endCodes === undefined ? undefined : Object.freeze([...saf.endCodes]),
+    maxEntries: saf?.maxEntries ?? SAF_MAX_ENTRIES,
   });
 }
 

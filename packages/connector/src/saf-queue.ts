@@ -314,7 +314,7 @@ export class SafQueue {
       });
     }
     if (this.stopped) return;
-    this.warnings.repeat('refused', { ...base, responseCode: rc }, 'SAF entry answered with a response code that does not end it: will repeat');
+    this.warnings.repeat('refused', { ...base, responseCode: rc, code: 'ISO8583_WARN_SAF_REFUSED' }, 'SAF entry answered with a response code that does not end it: will repeat');
     this.host.reversalEvent({ stage: 'refused', ...base, responseCode: rc });
     this.next(a, base, started, startedAt, undefined, repeatWait(this.dialect, rc, a, this.settings.retryInterval));
   }

@@ -55,7 +55,7 @@ for (const rc of ['912', '907', '909', '911']) {
     assert.equal(end.responseCode, '000');
     assert.deepEqual(peer.received.slice(1).map((r) => r.message['0']), ['0400', '0401'], 'repeated after the system error');
     assert.ok(events.some((e) => e.stage === 'refused' && e.responseCode === rc), 'the system error is a refused attempt');
-    assert.ok(lines.some((l) => l.level === 40 && l.responseCode === rc), 'the repeat is logged at warn');
+    assert.ok(lines.some((l) => l.level === 40 && l.responseCode === rc && l.code === 'ISO8583_WARN_SAF_REFUSED'), 'the repeat is logged at warn, with its code');
     assert.equal(connector.stats().safDelivered, 1);
   });
 }

@@ -141,6 +141,12 @@ export interface GatewayConfig {
    * (a restart after a long outage of the bank) is sent at this pace (the connector's `saf.maxInFlight`). Default 64.
    */
   safMaxInFlight: number;
+  /**
+   * Most SAF entries not yet ended per upstream (the connector's `saf.maxEntries`): an advice stored with `saf` beyond
+   * it is refused before it is journaled (`ISO8583_ERR_CONNECTOR_SAF_FULL`: 503, a terminal gets 91); the gateway's own
+   * reversals are never refused. 0 = no limit. Default 100000.
+   */
+  safMaxEntries: number;
   /** Milliseconds after its journaling at which an unanswered SAF entry expires; 0 = never. Default 0. */
   safExpireAfter: number;
   /** Response codes (comma-separated) that end a SAF entry besides the dialect's approval codes. Default: any answer ends it. */

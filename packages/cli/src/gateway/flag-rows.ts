@@ -2,7 +2,7 @@
  * The gateway's flag rows: every option of `iso8583 gateway` in one row (flag, config file key, type, limits, default,
  * help). The config file schema, the argument specs, the defaults and the help are all made from these rows.
  */
-import { MAX_IN_FLIGHT, MAX_SAF_ATTEMPTS, MAX_SAF_IN_FLIGHT } from '@iso8583/connector/option-limits';
+import { MAX_IN_FLIGHT, MAX_SAF_ATTEMPTS, MAX_SAF_ENTRIES, MAX_SAF_IN_FLIGHT } from '@iso8583/connector/option-limits';
 import { MAX_CONNECTIONS } from '@iso8583/inbound/option-limits';
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector/timeouts';
 import { FRAME_CHOICES, MAX_HEADER_BYTES } from '../flags.js';
@@ -69,6 +69,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'safMaxAttempts', flag: 'saf-max-attempts', kind: 'integer', arg: 'N', max: MAX_SAF_ATTEMPTS, default: 0, help: 'attempts before a SAF entry is abandoned, 0 = until answered' },
   { key: 'safExpireAfter', flag: 'saf-expire-after', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 0, help: 'ms after journaling at which an unanswered SAF entry expires, 0 = never' },
   { key: 'safMaxInFlight', flag: 'saf-max-in-flight', kind: 'integer', arg: 'N', min: 1, max: MAX_SAF_IN_FLIGHT, default: 64, help: 'most SAF attempts in flight at once to an upstream (from due to answered): a backlog after an outage is sent at this pace' },
+  { key: 'safMaxEntries', flag: 'saf-max-entries', kind: 'integer', arg: 'N', max: MAX_SAF_ENTRIES, default: 100_000, help: 'most SAF entries not yet ended per upstream: an advice posted with ?saf=true beyond it is refused (503; a terminal gets 91), 0 = no limit; the gateway\'s own reversals are never refused' },
   { key: 'safEndCodes', flag: 'saf-end-codes', kind: 'string', arg: 'CODES', pattern: '^[0-9A-Za-z]{2,3}(,[0-9A-Za-z]{2,3})*$', defaultText: 'any answer but a system error ends an entry', help: 'response codes (comma-separated) that end a SAF entry besides the dialect approval codes; other codes repeat it (a system error of the dialect, such as 96 or SmartVista 912, repeats it unless named here)' },
   { key: 'requestTimeout', flag: 'request-timeout', kind: 'integer', arg: 'MS', min: 1, max: MAX_REQUEST_TIMEOUT, default: 30_000, help: 'ms to wait for the upstream answer (and for an HTTP client to send its request, at least 2000: then 408)' },
   { key: 'echoInterval', flag: 'echo-interval', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 60_000, help: 'ms without a message received before an echo test (0 = off); after an unanswered echo a new connection answers one before it is used' },
@@ -95,7 +96,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 /** The keys of {@link GatewayConfig} that have a default. */
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueue' | 'socketqueueAnswers' | 'clientCloseAfterReply' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noSafOwnerLock' | 'noReversal' | 'transactionRetention'
-  | 'noTransactionLog' | 'requestTimeout' | 'safInitialDelay' | 'safMessageInterval' | 'safMaxAttempts' | 'safMaxInFlight' | 'safExpireAfter'
+  | 'noTransactionLog' | 'requestTimeout' | 'safInitialDelay' | 'safMessageInterval' | 'safMaxAttempts' | 'safMaxInFlight' | 'safMaxEntries' | 'safExpireAfter'
   | 'echoInterval' | 'reconnectDelay' | 'reconnectMaxDelay' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'httpMaxConnections' | 'httpMaxHeldBack' | 'metricsMaxConnections' | 'firstMessageTimeout' | 'idleTimeout'
   | 'shutdownDeadline' | 'logLevel' | 'noConsole' | 'consoleSend' | 'consoleSessionLifetime' | 'consoleSecureCookie' | 'logMessages';
 

@@ -202,6 +202,7 @@ function ownOptions(
       messageInterval: config.safMessageInterval,
       maxAttempts: config.safMaxAttempts,
       maxInFlight: config.safMaxInFlight,
+      maxEntries: config.safMaxEntries,
       expireAfter: config.safExpireAfter,
       ...(config.safEndCodes === undefined ? {} : { endCodes: [...new Set(config.safEndCodes.split(','))] }),
     };

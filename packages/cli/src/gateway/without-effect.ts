@@ -24,7 +24,7 @@ export interface SettingOrigin {
 }
 
 /** The SAF queue's settings: unused with `--no-reversal`, which runs no SAF queue. */
-const SAF_KEYS = ['reversalRetryInterval', 'safInitialDelay', 'safMessageInterval', 'safMaxAttempts', 'safExpireAfter', 'safMaxInFlight', 'safEndCodes'] as const;
+const SAF_KEYS = ['reversalRetryInterval', 'safInitialDelay', 'safMessageInterval', 'safMaxAttempts', 'safExpireAfter', 'safMaxInFlight', 'safMaxEntries', 'safEndCodes'] as const;
 
 /** An upstream's own TLS keys. */
 const UPSTREAM_TLS_KEYS = ['tlsCa', 'tlsCert', 'tlsKey', 'tlsServername'] as const;
