@@ -12,7 +12,7 @@ type Options = Record<string, unknown>;
 /** The SAF queue's keys (by group): unused when neither `reversal.enabled` nor `saf.enabled` is true. */
 const SAF_QUEUE_KEYS: Readonly<Record<'reversal' | 'saf', readonly string[]>> = {
   reversal: ['journalDir', 'mti', 'fields', 'retryInterval', 'maxAttempts'],
-  saf: ['journalDir', 'initialDelay', 'retryInterval', 'messageInterval', 'maxInFlight', 'maxAttempts', 'expireAfter', 'endCodes'],
+  saf: ['journalDir', 'initialDelay', 'retryInterval', 'messageInterval', 'maxInFlight', 'maxAttempts', 'expireAfter', 'endCodes', 'maxEntries'],
 };
 
 /** The PostgreSQL store's own keys: unused without `store`. */
