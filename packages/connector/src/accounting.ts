@@ -10,7 +10,7 @@ import { ConnectorMetrics } from './metrics.js';
 import type { MetricsSource } from './metrics.js';
 import { answersMti, mtiText, wireField } from './match-key.js';
 import { MoneyRepeats } from './money-repeats.js';
-import { SocketQueueFigures, amountOf } from './socketqueue-figures.js';
+import { SocketQueueFigures, amountOf, reversedAmountOf } from './socketqueue-figures.js';
 import type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 import type { SafEnd } from './saf-ends.js';
 import type { SentAmount } from './late-keys.js';
@@ -40,7 +40,8 @@ export interface ConnectorAmounts {
    * or ISO 8583:1993's `400`): automatic ones and those the caller sent, once per original (by its STAN, field 90's
    * when present, and terminal): a repeat (0401, 0421) or a second reversal of an original already reversed adds
    * nothing. An answer that reversed nothing (a system error such as `96` that the SAF queue repeats, a decline) adds
-   * nothing; a SAF entry counts once, when it ends, whichever of its attempts' answers (in time or late) ended it.
+   * nothing; a SAF entry counts once, when it ends, whichever of its attempts' answers (in time or late) ended it. A
+   * partial reversal (ISO 8583:1987 field 95, replacement amounts) counts field 4 less its replacement amount.
    */
   reversal: number;
 }
@@ -269,7 +270,9 @@ export class Accounting {
       // Only an answer that accepts the reversal undid money: a 96 the SAF queue repeats, or a decline, reversed nothing.
       if (!this.repeats.reversal(keyed, isAcceptedFor(this.dialect, response['39'], mti))) return;
       this.socketQueue.amounts(request, response);
-      if (amount > 0) this.addAmount('reversal', amount);
+      // A partial reversal (1987: field 95, replacement amounts) undid field 4 less the amount that stays.
+      const undone = mti[0] === '0' ? reversedAmountOf(amount, response['95'] ?? request['95']) : amount;
+      if (undone > 0) this.addAmount('reversal', undone);
       return;
     }
     const fresh = this.repeats.financial(mti, keyed, isApproved(this.dialect, response['39']));

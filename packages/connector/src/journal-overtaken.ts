@@ -13,6 +13,11 @@
  * - a later `add` of a repeat of a reversal of the same transaction (`0401`, `0421`, `1421`; fields 11 and 41: the
  *   repeat a late approval calls for, the one a stop keeps with another store, or the one a start stored from it)
  *   retires it: a repeat is stored after it already (the memory forgets it then too, reversal-overtaken.ts);
+ * - so does the `done` record of a later request of the same transaction approved in time (`"retires":true`: a
+ *   repeat, `0201`, or the same request resent; `FileJournal.retireOvertaken`): the host booked the transaction once
+ *   and the terminal was told approved, so neither a late approval nor the next start reverses it. That record is
+ *   durable before the caller sees the approval: a crash before it leaves the terminal without the approval, and the
+ *   repeat the next start stores undoes what it would have been told;
  * - the next start (the journal read back), after a stop of any kind (a crash, or a clean stop: the connector adds no
  *   repeat at its stop with this journal, reversal-host.ts), stores a repeat (`0401`, `1421`, its `at` the first
  *   answer's time, so that its own `25` starts no new window) for each one not retired whose window was still open at
@@ -80,9 +85,13 @@ export class OvertakenReplay {
   /** The latest `at` of the `done` records read. */
   private lastDone = -Infinity;
 
-  /** A `done` record at `at`: its entry `entry` (live until now) ended; `end` when it undid nothing. A record: `'record'`. */
-  done(at: unknown, entry: JournalEntry, end: UndidNothing | undefined): 'record' {
+  /**
+   * A `done` record at `at`: its entry `entry` (live until now) ended; `end` when it undid nothing; `retires` when its
+   * original was approved in time (a kept reversal of its transaction retired). A record: `'record'`.
+   */
+  done(at: unknown, entry: JournalEntry, end: UndidNothing | undefined, retires = false): 'record' {
     if (typeof at === 'number' && at > this.lastDone) this.lastDone = at;
+    if (retires) this.retire(overtakenKey(entry.reversal));
     const key = end === undefined ? undefined : overtakenKey(entry.reversal);
     if (end === undefined || key === undefined) return 'record';
     this.ended.set(entry.id, { entry, end });
@@ -92,8 +101,11 @@ export class OvertakenReplay {
 
   /** An `add` record: a repeat of a reversal of a transaction whose reversal undid nothing retires it (stored after it). */
   added(reversal: IsoMessage): void {
-    if (this.byKey.size === 0) return;
-    const key = overtakenKey(reversal, true);
+    if (this.byKey.size > 0) this.retire(overtakenKey(reversal, true));
+  }
+
+  /** The record kept of transaction `key`, if any, retired. */
+  private retire(key: string | undefined): void {
     const id = key === undefined ? undefined : this.byKey.get(key);
     if (id === undefined) return;
     this.byKey.delete(key as string);
@@ -170,6 +182,8 @@ interface Kept {
 export class OvertakenKept {
   /** Ends noted, by entry id, not durable yet: their `done` line once written. */
   private readonly noted = new Map<string, { end: UndidNothing; line: string | undefined }>();
+  /** Entries whose original was approved in time, by id, with their transaction: their `done` retires its kept record. */
+  private readonly retiringIds = new Map<string, string>();
   /** Kept, oldest first (at most `max`). */
   private readonly kept = new Map<string, Kept>();
   /** Whether a record past `max` was dropped (logged once). */
@@ -220,10 +234,30 @@ export class OvertakenKept {
   }
 
   /**
+   * The original of entry `entry` was approved in time: when a record of its transaction is kept, the entry's `done`
+   * retires it (`retires`, then `committed`).
+   */
+  retiring(entry: JournalEntry): void {
+    if (this.kept.size === 0) return;
+    const key = overtakenKey(entry.reversal);
+    for (const k of this.kept.values()) {
+      if (k.key !== key) continue;
+      this.retiringIds.set(entry.id, k.key);
+      return;
+    }
+  }
+
+  /** Whether the `done` record of entry `id` retires a kept record (`retiring`): `"retires":true`. */
+  retires(id: string): boolean {
+    return this.retiringIds.size > 0 && this.retiringIds.has(id);
+  }
+
+  /**
    * A batch takes effect (before its changes apply to `live`): each `done` of a noted end (change `undefined`) is kept,
-   * with its entry's `add` line as it is now.
+   * with its entry's `add` line as it is now; each `done` that retires a kept record (`retiring`) retires it.
    */
   committed(ids: readonly string[], changes: readonly unknown[], live: { get(id: string): string | undefined }): void {
+    if (this.retiringIds.size > 0) this.retireCommitted(ids, changes);
     if (this.noted.size === 0) return;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i] as string;
@@ -239,6 +273,16 @@ export class OvertakenKept {
       const end = { id: againId(id), mti: String(repeat['0']), stan: String(repeat['11'] ?? ''), terminal: String(repeat['41'] ?? ''), responseCode: n.end.rc, since: n.end.since };
       this.kept.set(id, { text, bytes: Buffer.byteLength(text), end, key });
       if (this.kept.size > this.max) this.dropOldest();
+    }
+  }
+
+  /** The `done` records among `ids` (change `undefined`) that retire a kept record: retired. */
+  private retireCommitted(ids: readonly string[], changes: readonly unknown[]): void {
+    for (let i = 0; i < ids.length; i++) {
+      const key = this.retiringIds.get(ids[i] as string);
+      if (key === undefined || changes[i] !== undefined) continue;
+      this.retiringIds.delete(ids[i] as string);
+      this.retireKey(key);
     }
   }
 
@@ -258,7 +302,11 @@ export class OvertakenKept {
   /** An entry `reversal` was stored (durable): when it repeats a reversal, a kept record of its transaction is retired. */
   retire(reversal: IsoMessage): void {
     const key = overtakenKey(reversal, true);
-    if (key === undefined) return;
+    if (key !== undefined) this.retireKey(key);
+  }
+
+  /** The records kept of transaction `key` retired. */
+  private retireKey(key: string): void {
     for (const [id, k] of this.kept) if (k.key === key) this.kept.delete(id);
   }
 

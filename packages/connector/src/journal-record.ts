@@ -79,11 +79,13 @@ const DONE_MIDDLE: Readonly<Record<JournalOutcome, string>> = {
 
 /**
  * The `done` line: entry `id` ended with `outcome` at `at` (ms since the epoch); `undid`: a reversal answered with a code
- * that undid nothing, that code and when it was first answered so (`"rc"`, `"since"`: journal-overtaken.ts).
+ * that undid nothing, that code and when it was first answered so (`"rc"`, `"since"`: journal-overtaken.ts);
+ * `retires`: the entry's original was approved in time, which retires a kept reversal of its transaction that undid
+ * nothing (`"retires":true`, journal-overtaken.ts).
  */
-export function doneLine(id: string, outcome: JournalOutcome, at: number, undid?: UndidNothing): string {
+export function doneLine(id: string, outcome: JournalOutcome, at: number, undid?: UndidNothing, retires = false): string {
   const middle = DONE_MIDDLE[outcome] ?? ',"outcome":' + jsonString(outcome) + ',"at":';
-  const end = undid === undefined ? '' : ',"rc":' + jsonString(undid.rc) + ',"since":' + jsonNumber(undid.since);
+  const end = (undid === undefined ? '' : ',"rc":' + jsonString(undid.rc) + ',"since":' + jsonNumber(undid.since)) + (retires ? ',"retires":true' : '');
   return seal('{"op":"done","id":' + jsonString(id) + middle + jsonNumber(at) + end);
 }
 

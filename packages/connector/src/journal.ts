@@ -195,10 +195,19 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     return this.append(attemptLine(id, attempt), id, attempt);
   }
 
+  /**
+   * The original of entry `entry` was approved in time (its `done` follows): that `done` record retires a kept reversal
+   * of its transaction that undid nothing (see `ReversalJournal.retireOvertaken`, journal-overtaken.ts).
+   */
+  retireOvertaken(entry: JournalEntry): void {
+    this.overtaken.retiring(entry);
+  }
+
   done(id: string, outcome: JournalOutcome): Promise<void> {
     const undid = this.overtaken.end(id);
-    if (undid === undefined) return this.append(doneLine(id, outcome, Date.now()), id, undefined);
-    const line = doneLine(id, outcome, Date.now(), undid);
+    const retires = this.overtaken.retires(id);
+    if (undid === undefined && !retires) return this.append(doneLine(id, outcome, Date.now()), id, undefined);
+    const line = doneLine(id, outcome, Date.now(), undid, retires);
     this.overtaken.wrote(id, line);
     return this.append(line, id, undefined);
   }

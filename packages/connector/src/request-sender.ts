@@ -214,7 +214,7 @@ export class RequestSender {
         // The outcome is durable (`done` fsynced) before the caller sees the response; else it is reversed and fails.
         const answered = entry;
         entry = undefined;
-        await this.reversals?.answered(answered, deadline ?? performance.now() + timeout);
+        await this.reversals?.answered(answered, deadline ?? performance.now() + timeout, response.message);
       }
       this.counted(ch, mti, message, response, safAttempt);
       return response;

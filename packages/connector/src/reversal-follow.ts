@@ -55,7 +55,7 @@ export class ReversalFollowUp {
   constructor(
     private readonly overtaken: OvertakenReversals,
     private readonly again: ReversalsAgain,
-    private readonly journal: Pick<ReversalJournal, 'undidNothing' | 'lateApproval' | 'repeatsOwed'>,
+    private readonly journal: Pick<ReversalJournal, 'undidNothing' | 'lateApproval' | 'repeatsOwed' | 'retireOvertaken'>,
     private readonly host: { readonly logger: Logger },
   ) {}
 
@@ -71,6 +71,16 @@ export class ReversalFollowUp {
     const again = this.overtaken.answered(sent, response, !shared, since);
     if (again !== undefined) return this.again.store(again, true);
     return shared ? this.share(entry.id, sent, response, since) : undefined;
+  }
+
+  /**
+   * The request of the armed entry `entry` was answered in time with `response` (its `done` follows at once): when that
+   * approves it, a reversal of its transaction remembered as undoing nothing is retired, in memory and in the journal
+   * that keeps such reversals (its `done` record says so: `ReversalJournal.retireOvertaken`), so that neither the
+   * original's late approval (the same booking) nor the next start reverses what the terminal is told approved.
+   */
+  approvedInTime(entry: JournalEntry, response: IsoMessage): void {
+    if (this.overtaken.approvedInTime(entry, response)) this.journal.retireOvertaken?.(entry);
   }
 
   /**

@@ -8,6 +8,9 @@
  * STAN and terminal) whose reversal undid nothing queues the reversal again, as a repeat (`0401`, `0421`, `1421`: the host treats
  * it as the same reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`). Of a
  * remembered approval only its MTI, STAN, terminal, response code and amount fields are kept (no card data in memory).
+ * A later request of the transaction approved in time (the terminal's repeat, `0201`, or the same request resent)
+ * retires such a reversal (`approvedInTime`): the host booked the transaction once and the terminal holds that
+ * approval, so the original's late approval (the same booking) is not reversed, nor is a repeat stored at a stop or start.
  * Memory does not outlive the process: the file journal keeps each such end on disk, and its next start stores a repeat
  * of it, after a crash too (journal-overtaken.ts); with any other store, a stop journals the reversals still remembered
  * again as repeats for the next start (`takeAll`, reversal-follow.ts `keepAtStop`).
@@ -132,11 +135,22 @@ export class OvertakenReversals {
     return out;
   }
 
-  /** Forgets what is remembered of the transaction `message` names (its reversal, its late approval). */
-  forget(message: IsoMessage): void {
+  /** Forgets what is remembered of the transaction `message` names (its reversal, its late approval); returns whether a reversal was. */
+  forget(message: IsoMessage): boolean {
     const key = transactionKey(this.dialect, message['11'], message['41']);
-    this.reversals.delete(key);
     this.approvals.delete(key);
+    return this.reversals.delete(key);
+  }
+
+  /**
+   * A request of entry `entry` (armed: a reversible request of a transaction, journaled) was answered in time with
+   * `response`: when that approves it, a reversal of its transaction remembered as undoing nothing is forgotten (the
+   * host booked the transaction once, and the terminal is told approved: the original's late approval is that same
+   * booking, not to be reversed). Returns whether one was. Cheap when nothing is remembered (the request's path).
+   */
+  approvedInTime(entry: { readonly reversal: IsoMessage }, response: IsoMessage): boolean {
+    if (this.reversals.size === 0 || !this.isLateApproval(response)) return false;
+    return this.forget(entry.reversal);
   }
 
   /** What is remembered of a late approval: the fields that identify it and those its amount is read from (no card data). */

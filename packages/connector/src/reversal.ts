@@ -275,7 +275,8 @@ export class ReversalManager {
    * the original is reversed (its entry is still on disk) and this rejects with `ISO8583_ERR_CONNECTOR_JOURNAL`, so
    * that the caller sees a failure, consistent with the reversal. The reversal carries the amount journaled at arm (the
    * request's), not the amount a partial approval moved: the journal that just failed cannot take a new one, and a
-   * restart or a takeover resends what it holds, so every attempt carries the same field 4.
+   * restart or a takeover resends what it holds, so every attempt carries the same field 4. `response`: the answer,
+   * when it approves, retires a reversal of the transaction that undid nothing (reversal-follow.ts `approvedInTime`).
    *
    * A failed record that may have committed unseen (a shared store whose reply was lost: `ReversalJournal.reopen`)
    * would leave the entry done, its reversal never sent by a later start or another node: this rejects only once the
@@ -285,9 +286,11 @@ export class ReversalManager {
    * the same, logged at error: the reversal is then sent from memory while the process runs (the close hands the entry
    * back with its lease, which reopens it if the store is back by then).
    */
-  async answered(entry: JournalEntry, deadline: number = performance.now() + this.options.requestTimeout): Promise<void> {
+  async answered(entry: JournalEntry, deadline: number = performance.now() + this.options.requestTimeout, response?: IsoMessage): Promise<void> {
     if (!isArmed(entry)) return;
     try {
+      // An approval retires a reversal of its transaction that undid nothing, with this `done` (reversal-follow.ts).
+      if (response !== undefined) this.follow.approvedInTime(entry, response);
       await this.journal.done(entry.id, 'not-needed');
       entry.armed = false;
       this.underway.settle(entry.id);

@@ -192,6 +192,15 @@ export interface ReversalJournal {
    */
   repeatsOwed?(): Promise<Array<{ reversal: IsoMessage; responseCode: string; approval: IsoMessage; againId: string }>>;
   /**
+   * Optional, for a journal that keeps on disk the reversals that undid nothing (the file journal: journal-overtaken.ts):
+   * the original of the pending entry `entry` (a request of a transaction whose reversal undid nothing, sent again: a
+   * repeat, or the same request resent) was approved in time, and its `done` follows at once. A reversal of its
+   * transaction the journal keeps is retired by that `done` record (durable before the caller sees the approval), so
+   * that the next start stores no repeat of it: the host booked the transaction once, and the terminal was told
+   * approved. Without it, nothing is kept on disk to retire.
+   */
+  retireOvertaken?(entry: JournalEntry): void;
+  /**
    * Optional, for a journal that several nodes share (PostgreSQL), with `sameStore`, `guardAcross` and
    * `originalUpstream`: the upstream keys its entries are added and claimed under (its upstream's, then former ones).
    */

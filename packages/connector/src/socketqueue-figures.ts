@@ -7,7 +7,7 @@
  *   resend of its transaction, money-repeats.ts) once.
  * - `securedAmount`: approved 0210s (a refund, processing code 200000, counts negative) minus approved 0410s.
  * - `refundAmount`: approved 0210s with processing code 200000.
- * - `reversalAmount`: approved 0410s.
+ * - `reversalAmount`: approved 0410s (a partial reversal's field 4 less its replacement amount, field 95: `reversedAmountOf`).
  * - `faultStat`: 0210 and 0410 answers that are not approvals, by response code read as a number (`005` -> `5`);
  *   a code that is not 1-3 letters or digits under `invalid` (the codec's `responseCodeLabel`).
  * - `packetCount`: every request passed on and every answer from the host (late ones included), by MTI, and their
@@ -35,7 +35,7 @@ export interface SocketQueueFiguresSnapshot {
   processedAmount: number;
   /** Approved refunds (0210, processing code 200000) (major units). */
   refundAmount: number;
-  /** Approved reversals (0410) (major units). */
+  /** Approved reversals (0410) (major units): a partial one (field 95) counts field 4 less its replacement amount. */
   reversalAmount: number;
   /** Declines and errors of 0210 and 0410 by response code (leading zeros dropped, as SocketQueue does). */
   faultStat: Record<string, number>;
@@ -50,6 +50,16 @@ const REFUND = '200000';
 export function amountOf(value: MessageInput[string] | undefined): number {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value > 0 ? value : 0;
   return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : 0;
+}
+
+/**
+ * What an approved 1987 reversal undid (minor units): its field 4 `amount`, less the replacement amount a partial
+ * reversal carries (`replacement`: field 95, whose first 12 digits are the amount that stays at the bank), never below
+ * 0; the whole `amount` when field 95 is absent or does not begin with 12 digits.
+ */
+export function reversedAmountOf(amount: number, replacement: MessageInput[string] | undefined): number {
+  if (typeof replacement !== 'string' || !/^\d{12}/.test(replacement)) return amount;
+  return Math.max(0, amount - Number(replacement.slice(0, 12)));
 }
 
 /** SocketQueue's key for a response code: its numeric value as text (`005` -> `5`), else the code as it is. */
@@ -102,7 +112,9 @@ export class SocketQueueFigures {
   amounts(request: MessageInput, response: IsoMessage): void {
     const mti = response['0'];
     if ((mti !== '0210' && mti !== '0410') || !isApproved(this.dialect, response['39'])) return;
-    const amount = amountOf(response['4'] ?? request['4']);
+    const whole = amountOf(response['4'] ?? request['4']);
+    // A partial reversal (field 95) undid field 4 less its replacement amount.
+    const amount = mti === '0410' ? reversedAmountOf(whole, response['95'] ?? request['95']) : whole;
     if (mti === '0410') {
       this.reversal += amount;
       this.secured -= amount;

@@ -176,3 +176,17 @@ test('a purchase that timed out unanswered, resent as it was and approved, then 
   assert.deepEqual(stats.amounts, { processed: 1500, secured: 1500, refund: 0, reversal: 0 }, 'one booking');
   assert.deepEqual([stats.socketQueue.securedAmount, stats.socketQueue.processedAmount], [15, 15]);
 });
+
+test('a partial reversal (field 95: 60.00 stays of 100.00), accepted, counts the 40.00 it undid', async (t) => {
+  const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), { transactionLog: false });
+  await connector.connect();
+  const buy = { ...purchase('004951', 'TERM0009', '000000010000'), '7': '1206032000' };
+  assert.equal((await connector.request(buy))['39'], '00');
+  // Field 95 (ISO 8583:1987, replacement amounts): its first 12 digits the transaction amount that stays.
+  const partial = { ...reversalOf(buy, '004952'), '95': `000000006000${'0'.repeat(30)}` };
+  assert.equal((await connector.request(partial))['39'], '00');
+  const stats = connector.stats();
+  assert.deepEqual(stats.amounts, { processed: 10000, secured: 10000, refund: 0, reversal: 4000 });
+  assert.deepEqual(await metricAmounts(connector), { processed: 10000, secured: 10000, reversal: 4000 }, 'the metric');
+  assert.deepEqual([stats.socketQueue.reversalAmount, stats.socketQueue.securedAmount], [40, 60]);
+});
