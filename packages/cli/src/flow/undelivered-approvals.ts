@@ -154,8 +154,9 @@ export class UndeliveredApprovals {
         throw err;
       }
       if (!thenable) {
-        this.replied(message, out as SequenceResult, book);
-        return out;
+        const stored = this.replied(message, out as SequenceResult, book);
+        // A decline is written once the reversals of the approvals it undoes are stored (a sync sequence's come later).
+        return stored === undefined ? out : stored.then(() => out as SequenceResult);
       }
       const id = context.messageId;
       this.running.set(id, book);
@@ -175,31 +176,46 @@ export class UndeliveredApprovals {
       };
       // One settlement for the book and the endpoint alike (a promise-like's `then` may answer each call differently).
       const one = adopted(out as PromiseLike<SequenceResult>);
-      // Told before the endpoint's own handlers (attached after this returns): it has not yet run onError. A result
-      // after the timeout is the endpoint's late result (`onLateResult`), judged by the terminal's timeout answer.
-      one.then((result) => {
-        if (settled()) this.replied(message, result, book);
-      }, () => {
+      // Told before the endpoint's own handlers (it reads what this returns): it has not yet run onError. A result
+      // after the timeout is the endpoint's late result (`onLateResult`), judged by the terminal's timeout answer. A
+      // reply in time that declines is handed over once the reversals it causes are stored (`replied`).
+      return one.then((result) => {
+        const stored = settled() ? this.replied(message, result, book) : undefined;
+        return stored === undefined ? result : stored.then(() => result);
+      }, (err: unknown) => {
         settled();
         this.failed(context, book);
+        throw err;
       });
-      return one;
     };
   }
 
   /**
    * The sequence's result in time, as the endpoint sends it, to a request that expects a response (codec's
    * `responseMti`; an advice's or a reversal's answer is not judged): the approvals the sequence got are kept only when
-   * that reply tells the terminal it was approved (`approvalOf`: the reply's field 39, whatever its MTI). No reply
-   * (`undefined`, `null`: reason `no-reply`) or one that does not approve (a decline after the bank approved, a reply
-   * without an approving field 39 such as the request echoed back: reason `reply-declined`) reverses them, and every
-   * later one as it comes, as for a reply lost. A reply that cannot be looked at is the endpoint's (a 96, then
-   * `onLateResult` with `reply-invalid`).
+   * that reply tells the terminal it was approved: its field 39 as packed (whatever its MTI) is that of an approval the
+   * book holds, judged in the dialect of the upstream that gave it (`relays`: a bank's own approval code relayed), or
+   * approves in the endpoint's dialect (`isApprovalClass`). The reply is judged only when the book holds an approval, now
+   * or when one comes (`MessageAnswers.replied`: a text reply is read only then). No reply (`undefined`, `null`: reason
+   * `no-reply`) or one that does not approve (a decline after the bank approved, a reply without an approving field 39
+   * such as the request echoed back: reason `reply-declined`) reverses them, and every later one as it comes, as for a
+   * reply lost. A reply that cannot be looked at is the endpoint's (a 96, then `onLateResult` with `reply-invalid`).
+   * Returns what the endpoint waits for before it writes the reply: the reversals stored (none to wait for: `undefined`).
    */
-  private replied(message: InboundMessage, result: SequenceResult, book: MessageAnswers): void {
-    if (responseMti(message.mti) === undefined) return;
-    if (result === undefined || result === null) void book.undelivered('no-reply');
-    else if (approvalOf(this.dialect, message.mti, result) === false) void book.undelivered('reply-declined');
+  private replied(message: InboundMessage, result: SequenceResult, book: MessageAnswers): Promise<void> | undefined {
+    if (responseMti(message.mti) === undefined) return undefined;
+    if (result === undefined || result === null) return book.undelivered('no-reply');
+    const dialect = this.dialect;
+    return book.replied(() => {
+      if (dialect === undefined) return true;
+      let code: unknown;
+      try {
+        code = responseCodeOf(result, dialect);
+      } catch {
+        return true;
+      }
+      return book.relays(code) || isApprovalClass(dialect, code, message.mti);
+    });
   }
 
   /**
