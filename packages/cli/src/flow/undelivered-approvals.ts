@@ -23,8 +23,9 @@
  * reverses nothing. A
  * request the connector gave up on after its write (its timeout, the sequence's `signal`) is reversed by the connector
  * itself and never answered to the sequence, so it is never here: one reversal per approval. The sequence's result is
- * read once: a promise-like is adopted as one native promise that the endpoint and the book both read (`adopted`), so
- * that the terminal's answer and the fate of the approvals follow the same settlement. What onError itself gets through
+ * read once: a promise-like is adopted as one native promise (`adopted`), which the book reads first and the endpoint
+ * through it, so that the terminal's answer and the fate of the approvals follow the same settlement (a reply that
+ * does not approve reaches the endpoint once the reversals it causes are stored). What onError itself gets through
  * `context.connectors` (a backup link) is kept in a book of its own: kept when its answer reaches the terminal,
  * reversed when onError fails or does not settle in time (the terminal gets a 96), when its answer never reaches the
  * terminal, or when the endpoint closes under it.
