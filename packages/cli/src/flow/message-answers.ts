@@ -128,11 +128,12 @@ export class MessageAnswers {
    * money moved (`true` too for a reply that cannot be looked at: the endpoint's, a 96 then `reply-invalid`). It is
    * asked only when the book holds an approval, now or when one comes (a text reply is read only then), and once:
    * when it does not approve, each approval is reversed (reason `reply-declined`), every later one as it comes.
-   * Settles (never rejects) once the reversals it started are stored, or sent, or known lost: the endpoint writes the
-   * terminal's decline only then, so that no crash leaves the bank's approval standing without its reversal stored.
+   * Returns what settles (never rejects) once the reversals it started are stored, or sent, or known lost (none
+   * started: `undefined`): the endpoint writes the terminal's decline only then, so that no crash leaves the bank's
+   * approval standing without its reversal stored.
    */
-  replied(approves: () => boolean): Promise<void> {
-    if (this.lost !== undefined) return Promise.resolve();
+  replied(approves: () => boolean): Promise<void> | undefined {
+    if (this.lost !== undefined) return undefined;
     let told: boolean | undefined;
     this.replyApproves = () => (told ??= approves());
     return this.judgeReply();
@@ -148,10 +149,10 @@ export class MessageAnswers {
   }
 
   /** The reply's verdict (`replied`) asked, when the book holds an approval: one that does not approve reverses them. */
-  private judgeReply(): Promise<void> {
+  private judgeReply(): Promise<void> | undefined {
     const approves = this.replyApproves;
-    if (approves === undefined || !this.answers.some((one) => this.approval(one))) return Promise.resolve();
-    return approves() ? Promise.resolve() : this.undelivered('reply-declined');
+    if (approves === undefined || !this.answers.some((one) => this.approval(one))) return undefined;
+    return approves() ? undefined : this.undelivered('reply-declined');
   }
 
   /**

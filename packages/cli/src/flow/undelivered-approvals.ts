@@ -61,17 +61,20 @@ function responseCodeOf(result: SequenceResult, dialect: Dialect): unknown {
 }
 
 /**
- * Whether `result`, the answer the terminal is sent to its request `mti`, tells it that money moved: its field 39
- * approves in `dialect` or is of the standard's approval class (a partial approval `10` or `002`...: `isApprovalClass`,
- * as the bank's answers are judged in late-approval.ts, or the approval behind a `10` told would be reversed). The
- * request's MTI says which edition's codes the answer carries (its version digit is the answer's). `undefined` before
- * `bind` (no dialect to judge by), or when the answer cannot be looked at (text that is not a message, a getter that
- * throws): the endpoint cannot pack it
- * either, answers 96 and hands it to `onLateResult` (`reply-invalid`).
+ * Whether `result`, the answer the terminal is sent to its request `mti`, tells it that money moved: its field 39 (as
+ * packed) is that of an approval one of `books` holds, judged in the dialect of the upstream that gave it (`relays`: a bank's
+ * own approval code relayed), or approves in `dialect`, the endpoint's, or is of the standard's approval class (a
+ * partial approval `10` or `002`...: `isApprovalClass`, as the bank's answers are judged in late-approval.ts, or the
+ * approval behind a `10` told would be reversed). The request's MTI says which edition's codes the answer carries (its
+ * version digit is the answer's). `undefined` before `bind` (no dialect to judge by), or when the answer cannot be
+ * looked at (text that is not a message, a getter that throws): the endpoint cannot pack it either, answers 96 and
+ * hands it to `onLateResult` (`reply-invalid`).
  */
-function approvalOf(dialect: Dialect | undefined, mti: string, result: SequenceResult): boolean | undefined {
+function approvalOf(dialect: Dialect | undefined, mti: string, result: SequenceResult, books: readonly (MessageAnswers | undefined)[]): boolean | undefined {
   try {
-    return dialect === undefined ? undefined : isApprovalClass(dialect, responseCodeOf(result, dialect), mti);
+    if (dialect === undefined) return undefined;
+    const code = responseCodeOf(result, dialect);
+    return books.some((book) => book?.relays(code) === true) || isApprovalClass(dialect, code, mti);
   } catch {
     return undefined;
   }
@@ -206,17 +209,7 @@ export class UndeliveredApprovals {
   private replied(message: InboundMessage, result: SequenceResult, book: MessageAnswers): Promise<void> | undefined {
     if (responseMti(message.mti) === undefined) return undefined;
     if (result === undefined || result === null) return book.undelivered('no-reply');
-    const dialect = this.dialect;
-    return book.replied(() => {
-      if (dialect === undefined) return true;
-      let code: unknown;
-      try {
-        code = responseCodeOf(result, dialect);
-      } catch {
-        return true;
-      }
-      return book.relays(code) || isApprovalClass(dialect, code, message.mti);
-    });
+    return book.replied(() => approvalOf(this.dialect, message.mti, result, [book]) !== false);
   }
 
   /**
@@ -259,7 +252,7 @@ export class UndeliveredApprovals {
         this.failing.delete(id);
         clearTimeout(failed.timer);
         this.deciding.add(failed.book);
-        return this.judging(onError, message, this.watchedOnError(context, failed.book, 'sequence-failed'), (approves) => {
+        return this.judging(onError, message, failed.book, this.watchedOnError(context, failed.book, 'sequence-failed'), (approves) => {
           this.deciding.delete(failed.book);
           if (approves) return;
           failed.book.undelivered('sequence-failed');
@@ -272,7 +265,7 @@ export class UndeliveredApprovals {
         this.running.delete(id);
         running.timedOut();
         this.deciding.add(running);
-        return this.judging(onError, message, this.watchedOnError(context, running, 'sequence-timeout'), (approves) => {
+        return this.judging(onError, message, running, this.watchedOnError(context, running, 'sequence-timeout'), (approves) => {
           this.deciding.delete(running);
           running.judged(approves);
           if (!approves) void this.onErrorBooks.get(running)?.undelivered('sequence-timeout');
@@ -299,11 +292,12 @@ export class UndeliveredApprovals {
   }
 
   /**
-   * Runs `onError` and tells `verdict`, once, whether its answer approves in the endpoint's dialect: false for a throw,
+   * Runs `onError` and tells `verdict`, once, whether its answer approves (`approvalOf`: in the endpoint's dialect, or
+   * relaying an approval the sequence's `book` holds, or onError's own): false for a throw,
    * a rejection, or no settling within the `sequenceTimeout` (then this fails first, with the timeout error: the
    * endpoint's own timer of the same length is made after this one).
    */
-  private judging(onError: Sequence, message: InboundMessage, context: SequenceContext, verdict: (approves: boolean) => void): ReturnType<Sequence> {
+  private judging(onError: Sequence, message: InboundMessage, book: MessageAnswers, context: SequenceContext, verdict: (approves: boolean) => void): ReturnType<Sequence> {
     let told = false;
     const tell = (approves: boolean): void => {
       if (told) return;
@@ -312,7 +306,7 @@ export class UndeliveredApprovals {
     };
     // The book's question: did this answer tell the terminal that money moved? An answer that cannot be looked at does
     // not approve (the endpoint cannot pack it either: a 96).
-    const approves = (result: SequenceResult): boolean => approvalOf(this.dialect, message.mti, result) === true;
+    const approves = (result: SequenceResult): boolean => approvalOf(this.dialect, message.mti, result, [book, this.onErrorBooks.get(book)]) === true;
     let out: ReturnType<Sequence>;
     try {
       out = onError(message, context);
