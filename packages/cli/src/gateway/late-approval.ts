@@ -7,8 +7,9 @@
  * answer that moved money (`isApprovalClass`: that upstream's dialect's approval codes, `00` in 1987, `000` in 1993, an
  * upstream group may mix them, and the standard's approval class: `08`, `10` partial, `11` VIP, `16`; `0xx` in 1993),
  * its `reversal` options give the MTI and the fields copied, and field 4 is the amount the answer approved (a partial
- * approval is undone for the amount it moved, not the amount requested: `DialectReversal.approvedAmount`). Anything else (an advice, a reversal, a network management message, an inquiry's answer: processing code `3x`, no money moved) is not undone: a reversal of an
- * advice or of a reversal would cost the merchant. A decline is left alone. When the SAF queue cannot store the reversal (a full disk, a failed
+ * approval is undone for the amount it moved, not the amount requested: `DialectReversal.approvedAmount`). Anything
+ * else (an advice, a reversal, a network management message, an inquiry's answer: processing code `3x`, no money
+ * moved: `movedMoney`) is not undone: a reversal of an advice or of a reversal would cost the merchant. A decline is left alone. When the SAF queue cannot store the reversal (a full disk, a failed
  * journal), it is sent once without SAF, and an error is logged whatever the outcome. Every approval seen here is
  * counted by why it was not delivered and what became of it (`iso8583_gateway_undelivered_approvals_total`), once
  * that is known: `reversed` once the SAF queue holds its reversal, `reversed-without-saf` once the upstream answered
