@@ -16,6 +16,8 @@ export class LogLimit {
   constructor(
     /** Lines allowed in each second. */
     readonly perSecond: number,
+    /** The clock the second is read by, in milliseconds. Default: `performance.now()`, read at each line. */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /**
@@ -35,7 +37,7 @@ export class LogLimit {
    * counting as a line written.
    */
   tell(): number | undefined {
-    const now = performance.now();
+    const now = this.now();
     if (now - this.windowStart >= 1_000) {
       this.windowStart = now;
       this.written = 0;
@@ -62,8 +64,10 @@ export class LogLimits {
   constructor(
     /** Lines of each kind allowed in each second. */
     readonly perSecond: number,
+    /** The clock each kind's second is read by, in milliseconds. Default: `performance.now()`, read at each line. */
+    private readonly now: () => number = () => performance.now(),
   ) {
-    this.others = new LogLimit(perSecond);
+    this.others = new LogLimit(perSecond, now);
   }
 
   /** {@link LogLimit.take} for the lines of `key`. */
@@ -80,7 +84,7 @@ export class LogLimits {
     let limit = this.limits.get(key);
     if (limit === undefined) {
       if (this.limits.size >= MAX_KEYS) return this.others;
-      limit = new LogLimit(this.perSecond);
+      limit = new LogLimit(this.perSecond, this.now);
       this.limits.set(key, limit);
     }
     return limit;

@@ -10,6 +10,7 @@
 import { readMessage } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Connector } from '@iso8583/connector';
+import { movedMoney } from '../gateway/late-approval.js';
 import type { ApprovalLoss, UndeliveredApproval } from '../gateway/late-approval.js';
 
 /**
@@ -101,6 +102,8 @@ export class MessageAnswers {
   /** Why its reply never reached the terminal, once known: from then on every answer is reversed as it comes. */
   private lost: ApprovalLoss | undefined;
   private timeoutAnswer: TimeoutAnswer = 'none';
+  /** Whether the sequence's reply in time tells the terminal approved: asked once, when first needed (`replied`). */
+  private replyApproves: (() => boolean) | undefined;
 
   /** @param reverse The one handler of approvals a client never got (late-approval.ts `undeliveredApproval`). */
   constructor(private readonly reverse: UndeliveredApproval) {}
@@ -111,8 +114,57 @@ export class MessageAnswers {
    * handler (late-approval.ts) never counts it as an undelivered approval.
    */
   answered(one: Answered): void {
-    if (this.lost === undefined) this.answers.push(one);
-    else void this.undo(one, this.lost);
+    if (this.lost !== undefined) {
+      void this.undo(one, this.lost);
+      return;
+    }
+    this.answers.push(one);
+    // An approval after a reply in time that does not approve (a sequence that answered before its request came back).
+    if (this.replyApproves !== undefined) void this.judgeReply();
+  }
+
+  /**
+   * The sequence's reply in time, to a request that expects one: `approves` tells whether it tells the terminal that
+   * money moved (`true` too for a reply that cannot be looked at: the endpoint's, a 96 then `reply-invalid`). It is
+   * asked only when the book holds an approval, now or when one comes (a text reply is read only then), and once:
+   * when it does not approve, each approval is reversed (reason `reply-declined`), every later one as it comes.
+   * Returns what settles (never rejects) once the reversals it started are stored, or sent, or known lost (none
+   * started: `undefined`): the endpoint writes the terminal's decline only then, so that no crash leaves the bank's
+   * approval standing without its reversal stored.
+   */
+  replied(approves: () => boolean): Promise<void> | undefined {
+    if (this.lost !== undefined) return undefined;
+    let told: boolean | undefined;
+    this.replyApproves = () => (told ??= approves());
+    return this.judgeReply();
+  }
+
+  /**
+   * Whether `code`, the field 39 the terminal is told (as packed in its dialect), is that of an approval this book
+   * holds, judged in the dialect of the upstream that gave it (`movedMoney`): a bank approval relayed, which approves
+   * whatever the terminal's dialect says of that code (a bank's own approval code `Y1` under a standard POS dialect).
+   */
+  relays(code: unknown): boolean {
+    return code !== undefined && this.answers.some((one) => one.answer['39'] === code && this.approval(one));
+  }
+
+  /** The reply's verdict (`replied`) asked, when the book holds an approval: one that does not approve reverses them. */
+  private judgeReply(): Promise<void> | undefined {
+    const approves = this.replyApproves;
+    if (approves === undefined || !this.answers.some((one) => this.approval(one))) return undefined;
+    return approves() ? undefined : this.undelivered('reply-declined');
+  }
+
+  /**
+   * Whether `one` moved money by the rule of the gateway's handler (`movedMoney`, in its upstream's dialect); `false`
+   * when its request cannot be read (no reversal could be built of it either).
+   */
+  private approval(one: Answered): boolean {
+    try {
+      return movedMoney(one.upstream.codec.dialect, originalOf(one), one.answer);
+    } catch {
+      return false;
+    }
   }
 
   /**

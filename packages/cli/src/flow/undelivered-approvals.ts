@@ -23,8 +23,9 @@
  * reverses nothing. A
  * request the connector gave up on after its write (its timeout, the sequence's `signal`) is reversed by the connector
  * itself and never answered to the sequence, so it is never here: one reversal per approval. The sequence's result is
- * read once: a promise-like is adopted as one native promise that the endpoint and the book both read (`adopted`), so
- * that the terminal's answer and the fate of the approvals follow the same settlement. What onError itself gets through
+ * read once: a promise-like is adopted as one native promise (`adopted`), which the book reads first and the endpoint
+ * through it, so that the terminal's answer and the fate of the approvals follow the same settlement (a reply that
+ * does not approve reaches the endpoint once the reversals it causes are stored). What onError itself gets through
  * `context.connectors` (a backup link) is kept in a book of its own: kept when its answer reaches the terminal,
  * reversed when onError fails or does not settle in time (the terminal gets a 96), when its answer never reaches the
  * terminal, or when the endpoint closes under it.
@@ -60,17 +61,20 @@ function responseCodeOf(result: SequenceResult, dialect: Dialect): unknown {
 }
 
 /**
- * Whether `result`, the answer the terminal is sent to its request `mti`, tells it that money moved: its field 39
- * approves in `dialect` or is of the standard's approval class (a partial approval `10` or `002`...: `isApprovalClass`,
- * as the bank's answers are judged in late-approval.ts, or the approval behind a `10` told would be reversed). The
- * request's MTI says which edition's codes the answer carries (its version digit is the answer's). `undefined` before
- * `bind` (no dialect to judge by), or when the answer cannot be looked at (text that is not a message, a getter that
- * throws): the endpoint cannot pack it
- * either, answers 96 and hands it to `onLateResult` (`reply-invalid`).
+ * Whether `result`, the answer the terminal is sent to its request `mti`, tells it that money moved: its field 39 (as
+ * packed) is that of an approval one of `books` holds, judged in the dialect of the upstream that gave it (`relays`: a bank's
+ * own approval code relayed), or approves in `dialect`, the endpoint's, or is of the standard's approval class (a
+ * partial approval `10` or `002`...: `isApprovalClass`, as the bank's answers are judged in late-approval.ts, or the
+ * approval behind a `10` told would be reversed). The request's MTI says which edition's codes the answer carries (its
+ * version digit is the answer's). `undefined` before `bind` (no dialect to judge by), or when the answer cannot be
+ * looked at (text that is not a message, a getter that throws): the endpoint cannot pack it either, answers 96 and
+ * hands it to `onLateResult` (`reply-invalid`).
  */
-function approvalOf(dialect: Dialect | undefined, mti: string, result: SequenceResult): boolean | undefined {
+function approvalOf(dialect: Dialect | undefined, mti: string, result: SequenceResult, books: readonly (MessageAnswers | undefined)[]): boolean | undefined {
   try {
-    return dialect === undefined ? undefined : isApprovalClass(dialect, responseCodeOf(result, dialect), mti);
+    if (dialect === undefined) return undefined;
+    const code = responseCodeOf(result, dialect);
+    return books.some((book) => book?.relays(code) === true) || isApprovalClass(dialect, code, mti);
   } catch {
     return undefined;
   }
@@ -154,8 +158,9 @@ export class UndeliveredApprovals {
         throw err;
       }
       if (!thenable) {
-        this.replied(message, out as SequenceResult, book);
-        return out;
+        const stored = this.replied(message, out as SequenceResult, book);
+        // A decline is written once the reversals of the approvals it undoes are stored (a sync sequence's come later).
+        return stored === undefined ? out : stored.then(() => out as SequenceResult);
       }
       const id = context.messageId;
       this.running.set(id, book);
@@ -175,31 +180,36 @@ export class UndeliveredApprovals {
       };
       // One settlement for the book and the endpoint alike (a promise-like's `then` may answer each call differently).
       const one = adopted(out as PromiseLike<SequenceResult>);
-      // Told before the endpoint's own handlers (attached after this returns): it has not yet run onError. A result
-      // after the timeout is the endpoint's late result (`onLateResult`), judged by the terminal's timeout answer.
-      one.then((result) => {
-        if (settled()) this.replied(message, result, book);
-      }, () => {
+      // Told before the endpoint's own handlers (it reads what this returns): it has not yet run onError. A result
+      // after the timeout is the endpoint's late result (`onLateResult`), judged by the terminal's timeout answer. A
+      // reply in time that declines is handed over once the reversals it causes are stored (`replied`).
+      return one.then((result) => {
+        const stored = settled() ? this.replied(message, result, book) : undefined;
+        return stored === undefined ? result : stored.then(() => result);
+      }, (err: unknown) => {
         settled();
         this.failed(context, book);
+        throw err;
       });
-      return one;
     };
   }
 
   /**
    * The sequence's result in time, as the endpoint sends it, to a request that expects a response (codec's
    * `responseMti`; an advice's or a reversal's answer is not judged): the approvals the sequence got are kept only when
-   * that reply tells the terminal it was approved (`approvalOf`: the reply's field 39, whatever its MTI). No reply
-   * (`undefined`, `null`: reason `no-reply`) or one that does not approve (a decline after the bank approved, a reply
-   * without an approving field 39 such as the request echoed back: reason `reply-declined`) reverses them, and every
-   * later one as it comes, as for a reply lost. A reply that cannot be looked at is the endpoint's (a 96, then
-   * `onLateResult` with `reply-invalid`).
+   * that reply tells the terminal it was approved: its field 39 as packed (whatever its MTI) is that of an approval the
+   * book holds, judged in the dialect of the upstream that gave it (`relays`: a bank's own approval code relayed), or
+   * approves in the endpoint's dialect (`isApprovalClass`). The reply is judged only when the book holds an approval, now
+   * or when one comes (`MessageAnswers.replied`: a text reply is read only then). No reply (`undefined`, `null`: reason
+   * `no-reply`) or one that does not approve (a decline after the bank approved, a reply without an approving field 39
+   * such as the request echoed back: reason `reply-declined`) reverses them, and every later one as it comes, as for a
+   * reply lost. A reply that cannot be looked at is the endpoint's (a 96, then `onLateResult` with `reply-invalid`).
+   * Returns what the endpoint waits for before it writes the reply: the reversals stored (none to wait for: `undefined`).
    */
-  private replied(message: InboundMessage, result: SequenceResult, book: MessageAnswers): void {
-    if (responseMti(message.mti) === undefined) return;
-    if (result === undefined || result === null) void book.undelivered('no-reply');
-    else if (approvalOf(this.dialect, message.mti, result) === false) void book.undelivered('reply-declined');
+  private replied(message: InboundMessage, result: SequenceResult, book: MessageAnswers): Promise<void> | undefined {
+    if (responseMti(message.mti) === undefined) return undefined;
+    if (result === undefined || result === null) return book.undelivered('no-reply');
+    return book.replied(() => approvalOf(this.dialect, message.mti, result, [book]) !== false);
   }
 
   /**
@@ -242,7 +252,7 @@ export class UndeliveredApprovals {
         this.failing.delete(id);
         clearTimeout(failed.timer);
         this.deciding.add(failed.book);
-        return this.judging(onError, message, this.watchedOnError(context, failed.book, 'sequence-failed'), (approves) => {
+        return this.judging(onError, message, failed.book, this.watchedOnError(context, failed.book, 'sequence-failed'), (approves) => {
           this.deciding.delete(failed.book);
           if (approves) return;
           failed.book.undelivered('sequence-failed');
@@ -255,7 +265,7 @@ export class UndeliveredApprovals {
         this.running.delete(id);
         running.timedOut();
         this.deciding.add(running);
-        return this.judging(onError, message, this.watchedOnError(context, running, 'sequence-timeout'), (approves) => {
+        return this.judging(onError, message, running, this.watchedOnError(context, running, 'sequence-timeout'), (approves) => {
           this.deciding.delete(running);
           running.judged(approves);
           if (!approves) void this.onErrorBooks.get(running)?.undelivered('sequence-timeout');
@@ -282,11 +292,12 @@ export class UndeliveredApprovals {
   }
 
   /**
-   * Runs `onError` and tells `verdict`, once, whether its answer approves in the endpoint's dialect: false for a throw,
+   * Runs `onError` and tells `verdict`, once, whether its answer approves (`approvalOf`: in the endpoint's dialect, or
+   * relaying an approval the sequence's `book` holds, or onError's own): false for a throw,
    * a rejection, or no settling within the `sequenceTimeout` (then this fails first, with the timeout error: the
    * endpoint's own timer of the same length is made after this one).
    */
-  private judging(onError: Sequence, message: InboundMessage, context: SequenceContext, verdict: (approves: boolean) => void): ReturnType<Sequence> {
+  private judging(onError: Sequence, message: InboundMessage, book: MessageAnswers, context: SequenceContext, verdict: (approves: boolean) => void): ReturnType<Sequence> {
     let told = false;
     const tell = (approves: boolean): void => {
       if (told) return;
@@ -295,7 +306,7 @@ export class UndeliveredApprovals {
     };
     // The book's question: did this answer tell the terminal that money moved? An answer that cannot be looked at does
     // not approve (the endpoint cannot pack it either: a 96).
-    const approves = (result: SequenceResult): boolean => approvalOf(this.dialect, message.mti, result) === true;
+    const approves = (result: SequenceResult): boolean => approvalOf(this.dialect, message.mti, result, [book, this.onErrorBooks.get(book)]) === true;
     let out: ReturnType<Sequence>;
     try {
       out = onError(message, context);

@@ -156,16 +156,16 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     delete merged.upstreams;
     if (fromFlags.routes === undefined) delete merged.routes;
   }
+  const configPath = typeof values.config === 'string' ? values.config : undefined;
+  /** The config file `key` came from (given there, by no flag), whose errors name it. */
+  const fileOf = (key: string): string | undefined => (configPath !== undefined && !(key in fromFlags) && key in fromFile ? configPath : undefined);
   // The halves from the file (no flag gave either): its errors name its keys, not flags never given.
-  const halvesFile = !halvesFlagged && typeof values.config === 'string' && ('upstreamHost' in fromFile || 'upstreamPort' in fromFile) ? values.config : undefined;
+  const halvesFile = halvesFlagged ? undefined : (fileOf('upstreamHost') ?? fileOf('upstreamPort'));
   joinUpstream(merged, halvesFile);
   if (merged.upstreams !== undefined) {
     merged.upstreams = upstreamsOf([], merged.upstreams);
     merged.upstream = merged.upstreams?.[0]?.upstream;
   }
-  const configPath = typeof values.config === 'string' ? values.config : undefined;
-  /** The config file `key` came from (given there, by no flag), whose errors name it. */
-  const fileOf = (key: string): string | undefined => (configPath !== undefined && !(key in fromFlags) && key in fromFile ? configPath : undefined);
   const listProblem = (key: string): ListProblem => {
     const from = fileOf(key);
     return from === undefined ? flagProblem : (text, _flag, field) => configFileError(from, `: ${field}: ${text}`, { field });

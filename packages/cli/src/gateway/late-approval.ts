@@ -7,8 +7,9 @@
  * answer that moved money (`isApprovalClass`: that upstream's dialect's approval codes, `00` in 1987, `000` in 1993, an
  * upstream group may mix them, and the standard's approval class: `08`, `10` partial, `11` VIP, `16`; `0xx` in 1993),
  * its `reversal` options give the MTI and the fields copied, and field 4 is the amount the answer approved (a partial
- * approval is undone for the amount it moved, not the amount requested: `DialectReversal.approvedAmount`). Anything else (an advice, a reversal, a network management message) is not undone: a reversal of an
- * advice or of a reversal would cost the merchant. A decline is left alone. When the SAF queue cannot store the reversal (a full disk, a failed
+ * approval is undone for the amount it moved, not the amount requested: `DialectReversal.approvedAmount`). Anything
+ * else (an advice, a reversal, a network management message, an inquiry's answer: processing code `3x`, no money
+ * moved: `movedMoney`) is not undone: a reversal of an advice or of a reversal would cost the merchant. A decline is left alone. When the SAF queue cannot store the reversal (a full disk, a failed
  * journal), it is sent once without SAF, and an error is logged whatever the outcome. Every approval seen here is
  * counted by why it was not delivered and what became of it (`iso8583_gateway_undelivered_approvals_total`), once
  * that is known: `reversed` once the SAF queue holds its reversal, `reversed-without-saf` once the upstream answered
@@ -22,7 +23,7 @@ import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { isApprovalClass, isNetworkManagement, safeErrorCode, summarize } from '@iso8583/codec';
-import type { IsoMessage, MessageSummary } from '@iso8583/codec';
+import type { Dialect, IsoMessage, MessageSummary } from '@iso8583/codec';
 import { buildReversal, isReversible } from '@iso8583/connector';
 import type { Connector, EncodedResponse, UndeliveredAnswerHandler } from '@iso8583/connector';
 import { EncodedReply, logSafely } from '@iso8583/inbound';
@@ -127,6 +128,30 @@ function mtiOf(answer: IsoMessage, original: IsoMessage): string | undefined {
   return typeof mti === 'string' ? mti : undefined;
 }
 
+/**
+ * Whether the processing code (field 3) of `original`, else of `answer`, is an inquiry's (first digit `3`: `30`
+ * available funds, `31` balance...): no money moved, whatever field 39 says. `false` when there is no field 3.
+ */
+function isInquiry(original: IsoMessage, answer: IsoMessage): boolean {
+  const code = original['3'] ?? answer['3'];
+  // A number lost its leading zeros (`3000` is `003000`, a purchase): read as the six digits it stands for.
+  const text = typeof code === 'string' ? code : typeof code === 'number' ? String(code).padStart(6, '0') : undefined;
+  return text !== undefined && text.startsWith('3');
+}
+
+/**
+ * Whether the bank's `answer` to `original` moved money, judged in `dialect`, the dialect of the upstream that answered
+ * (a 1993 host approves with 000, a 1987 one with 00): the one rule of what an undelivered approval is, for the
+ * gateway's answers and a flow's alike. Its field 39 is of the approval class (`isApprovalClass`: the dialect's
+ * approval codes, and a partial approval `10` or `002`, a VIP one `11` or `003`...; the answer's MTI says which
+ * edition's codes it carries), and it is neither a network management answer (0810, 1814: an echo's or a sign-on's 00,
+ * the codec's `isNetworkManagement`) nor the answer to an inquiry (processing code `3x`: a balance inquiry's 00).
+ */
+export function movedMoney(dialect: Dialect, original: IsoMessage, answer: IsoMessage): boolean {
+  if (!isApprovalClass(dialect, answer['39'], mtiOf(answer, original))) return false;
+  return !isNetworkManagement(answer['0']) && !isInquiry(original, answer);
+}
+
 /** The metric every approval the client never got is counted in (by reason, side and outcome). */
 export const UNDELIVERED_APPROVALS_METRIC = 'iso8583_gateway_undelivered_approvals_total';
 
@@ -150,12 +175,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     // is reversed, not only the dialect's approval codes: a partial approval (10, 002), a VIP one (11, 003)...
     const upstream = answered ?? parts.connector;
     const dialect = upstream.codec.dialect;
-    // The answer's MTI says which edition's codes it carries (a 1993 `002` partial approval in the answer to a 1100
-    // under a dialect of 1987's version, a 1987 `051` decline in the answer to a 0200 under a 1993 one).
-    if (!isApprovalClass(dialect, answer['39'], mtiOf(answer, original))) return;
-    // A network management answer (0810, 1814: an echo's or a sign-on's 00) moved no money: not an approval at all. The
-    // one place this is checked, for the gateway's and a flow's answers alike (the codec's `isNetworkManagement`).
-    if (isNetworkManagement(answer['0'])) return;
+    if (!movedMoney(dialect, original, answer)) return;
     const reversal = upstream.options.reversal;
     const { text: why, code } = WHY[reason];
     const about = { code, reason, side, upstream: upstream.name, ...summaryOf(original) };
