@@ -12,7 +12,8 @@
  *   resent original counts as a repeat does: only what no answer of its transmission counted (its answers, and the
  *   first send's late one, are copies of one booking), and not again in SocketQueue's `processedAmount`. A new
  *   transaction of the same amount (another STAN, or the STAN used again at another transmission time) counts again,
- *   and so does an earlier transmission's late answer under the STAN used again.
+ *   and so does an earlier transmission's late answer under the STAN used again. A late answer without field 7 (a bank
+ *   not echoing it) names no transmission: it is the most recent transaction's under its key.
  * - A repeat (0101, 0201, 1201 ...: an odd origin) counts only what its original's answer under the same transaction
  *   key (STAN and terminal, field 11 and 41, as the wire carries them) did not: `processed` when no answer of the
  *   transaction was counted, `secured` (and `refund`) when none approved it. So an approved 0200 and its approved 0201
@@ -117,8 +118,10 @@ export class MoneyRepeats {
   financial(mti: string, keyed: MessageInput, approved: boolean): FreshAmounts {
     const repeat = isRepeatMti(mti);
     // An original's answer is its own transmission's (field 7): another original's late answer under a STAN used again
-    // is another transaction's.
-    const c = this.counted(transactionIdentity(this.dialect, keyed), repeat ? undefined : this.sentOf(keyed));
+    // is another transaction's. A late answer without field 7 (a bank not echoing it) names no transmission: it is the
+    // most recent of its transaction's (else it would open a record of its own and count the booking again).
+    const sent = repeat || keyed['7'] === undefined ? undefined : this.sentOf(keyed);
+    const c = this.counted(transactionIdentity(this.dialect, keyed), sent);
     const had = c.flags;
     const flags = PROCESSED | (approved ? SECURED : 0);
     // An original's answer is a copy of the booking counted when a repeat's answer was, or when its transmission's
