@@ -119,7 +119,11 @@ export function httpStatusOf(err: unknown): number {
   );
 }
 
-function errorJson(err: unknown): Record<string, unknown> {
+/**
+ * What a route's failure tells the client, as an entry of its answer's `errors`: an `Iso8583Error`'s JSON (its code,
+ * message and the field named; never card data), else `ISO8583_ERR_INTERNAL` with nothing of the error's own text.
+ */
+export function errorJson(err: unknown): Record<string, unknown> {
   if (err instanceof Iso8583Error) return err.toJSON();
   return { code: 'ISO8583_ERR_INTERNAL', message: 'internal error' };
 }

@@ -12,7 +12,8 @@
  *   resent original counts as a repeat does: only what no answer of its transmission counted (its answers, and the
  *   first send's late one, are copies of one booking), and not again in SocketQueue's `processedAmount`. A new
  *   transaction of the same amount (another STAN, or the STAN used again at another transmission time) counts again,
- *   and so does an earlier transmission's late answer under the STAN used again.
+ *   and so does an earlier transmission's late answer under the STAN used again. A late answer without field 7 (a bank
+ *   not echoing it) names no transmission: it is the most recent transaction's under its key.
  * - A repeat (0101, 0201, 1201 ...: an odd origin) counts only what its original's answer under the same transaction
  *   key (STAN and terminal, field 11 and 41, as the wire carries them) did not: `processed` when no answer of the
  *   transaction was counted, `secured` (and `refund`) when none approved it. So an approved 0200 and its approved 0201
@@ -104,13 +105,9 @@ export class MoneyRepeats {
    */
   written(mti: string, message: MessageInput): boolean {
     if (isRepeatMti(mti)) return false;
-    const asked = transactionIdentity(this.dialect, message);
-    const sent = this.sentOf(message);
-    const again = this.byKey.get(asked.key)?.some((c) => c.sent === sent && sameTransaction(c.id, asked)) === true;
     // A resend is remembered afresh (its answer, or the first send's late one, may come a few timeouts from now); a new
     // transaction gets a record of its own, the most recent under its key, which its repeats and answers find.
-    this.counted(asked, sent, !again);
-    return again;
+    return this.find(transactionIdentity(this.dialect, message), this.sentOf(message), true).same;
   }
 
   /**
@@ -121,8 +118,10 @@ export class MoneyRepeats {
   financial(mti: string, keyed: MessageInput, approved: boolean): FreshAmounts {
     const repeat = isRepeatMti(mti);
     // An original's answer is its own transmission's (field 7): another original's late answer under a STAN used again
-    // is another transaction's.
-    const c = this.counted(transactionIdentity(this.dialect, keyed), repeat ? undefined : this.sentOf(keyed));
+    // is another transaction's. A late answer without field 7 (a bank not echoing it) names no transmission: it is the
+    // most recent of its transaction's (else it would open a record of its own and count the booking again).
+    const sent = repeat || keyed['7'] === undefined ? undefined : this.sentOf(keyed);
+    const c = this.counted(transactionIdentity(this.dialect, keyed), sent);
     const had = c.flags;
     const flags = PROCESSED | (approved ? SECURED : 0);
     // An original's answer is a copy of the booking counted when a repeat's answer was, or when its transmission's
@@ -145,18 +144,29 @@ export class MoneyRepeats {
   }
 
   /**
-   * The transaction `asked` names, as the most recently counted (a new one, nothing counted, when none is remembered,
-   * or when `fresh`); what it lacked of its identity (an acquirer, a card) is taken from `asked`. `sent`: its original's
-   * transmission date and time, when known (an original's): a record of another original's is not this one. Forgets
-   * what is past its age first.
+   * The transaction `asked` names, as the most recently counted (a new one, nothing counted, when none is remembered);
+   * what it lacked of its identity (an acquirer, a card) is taken from `asked`. `sent`: its original's transmission date
+   * and time, when known (an original's): a record of another original's is not this one. Forgets what is past its age
+   * first.
    */
-  private counted(asked: HeldTransaction, sent?: string, fresh = false): Counted {
+  private counted(asked: HeldTransaction, sent?: string): Counted {
+    return this.find(asked, sent, false).c;
+  }
+
+  /**
+   * {@link counted}, in one walk of the key's list, the most recent first: `same` when the record found carries the
+   * same `sent` (field 7 as the wire carries it, `''` when absent). `opening` (an original written): only such a record
+   * is the transaction (its original sent again); else a new record opens, the most recent under its key.
+   */
+  private find(asked: HeldTransaction, sent: string | undefined, opening: boolean): { c: Counted; same: boolean } {
     const now = this.now();
     this.expire(now);
     let list = this.byKey.get(asked.key);
     let c: Counted | undefined;
-    const names = (one: Counted): boolean => sameTransaction(one.id, asked) && (sent === undefined || one.sent === undefined || one.sent === sent);
-    for (let i = (list?.length ?? 0) - 1; i >= 0 && c === undefined && !fresh; i--) if (names((list as Counted[])[i]!)) c = (list as Counted[])[i];
+    const names = (one: Counted): boolean =>
+      sameTransaction(one.id, asked) && (opening ? one.sent === sent : sent === undefined || one.sent === undefined || one.sent === sent);
+    for (let i = (list?.length ?? 0) - 1; i >= 0 && c === undefined; i--) if (names((list as Counted[])[i]!)) c = (list as Counted[])[i];
+    const same = c !== undefined && sent !== undefined && c.sent === sent;
     if (c === undefined) {
       c = { id: asked, flags: 0, at: now, ...(sent === undefined ? {} : { sent }) };
       if (list === undefined) this.byKey.set(asked.key, (list = []));
@@ -170,7 +180,7 @@ export class MoneyRepeats {
     }
     this.order.add(c);
     if (this.order.size > COUNTED_TRANSACTIONS) this.forget(this.order.values().next().value as Counted);
-    return c;
+    return { c, same };
   }
 
   /** Field 7 (transmission date and time) of `message` as the wire carries it: `''` when absent. */

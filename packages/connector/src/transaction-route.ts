@@ -7,8 +7,7 @@
  * masked and nothing of tracks, PIN blocks, field 55 or field 48 (they never held them).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Iso8583Error } from '@iso8583/codec';
-import { httpStatusOf } from './fastify-plugin.js';
+import { errorJson, httpStatusOf } from './fastify-plugin.js';
 import { noteFailedAnswer } from './route-failure.js';
 import type { TransactionLog } from './transaction-log.js';
 import { parseTransactionQuery } from './transaction-query.js';
@@ -28,7 +27,7 @@ export function transactionRoute(app: FastifyInstance, path: string, log: () => 
       return reply.send(page.next === undefined ? { result: page, errors: [] } : { result: page, next: page.next, errors: [] });
     } catch (err) {
       const status = httpStatusOf(err);
-      const told = err instanceof Iso8583Error ? err.toJSON() : { code: 'ISO8583_ERR_INTERNAL', message: 'internal error' };
+      const told = errorJson(err);
       noteFailedAnswer(request, status, String(told.code));
       reply.code(status);
       return reply.send({ result: null, errors: [told] });

@@ -18,7 +18,7 @@ import type { SafOptions } from './saf-options.js';
 import { matchKeyProblems } from './match-key.js';
 import { REVERSAL_FIELDS } from './reversal-message.js';
 import { neverStoredOf } from './never-stored.js';
-import { storeKeyProblem } from './pg/journal-options.js';
+import { storeKeyProblem, storeKeysProblems } from './pg/journal-options.js';
 import { tlsProblems } from './tls-options.js';
 import type { ConnectorTlsOptions } from './tls-options.js';
 import type { TransactionLog } from './transaction-log.js';
@@ -59,10 +59,7 @@ function storeKeyProblems(copy: Record<string, unknown>, seen: ReadonlySet<strin
   const keys = copy.storeKeys;
   if (Array.isArray(keys)) {
     if (seen.has('storeKeys') || [...seen].some((f) => f.startsWith('storeKeys.'))) return [];
-    return keys.flatMap((key: unknown, i) => {
-      const why = storeKeyProblem(key);
-      return why === undefined ? [] : [problem(`storeKeys.${i}`, why)];
-    });
+    return storeKeysProblems(keys as unknown[], 'storeKeys.');
   }
   if (keys !== undefined || typeof copy.store !== 'string' || typeof copy.name !== 'string' || seen.has('name')) return [];
   const why = storeKeyProblem(copy.name);

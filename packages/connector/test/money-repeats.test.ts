@@ -189,4 +189,34 @@ test('a partial reversal (field 95: 60.00 stays of 100.00), accepted, counts the
   assert.deepEqual(stats.amounts, { processed: 10000, secured: 10000, refund: 0, reversal: 4000 });
   assert.deepEqual(await metricAmounts(connector), { processed: 10000, secured: 10000, reversal: 4000 }, 'the metric');
   assert.deepEqual([stats.socketQueue.reversalAmount, stats.socketQueue.securedAmount], [40, 60]);
+
+test('a purchase that timed out, its approved repeat, then the purchase\'s late approval without field 7: secured once', async (t) => {
+  // Before: the late 0210 (the bank not echoing field 7) named no transmission of the purchase's, so it opened a record
+  // of its own and was counted again (processed and secured 3000, securedAmount 30) for one booking at the bank.
+  let held: Received | undefined;
+  let heldOne: () => void = () => undefined;
+  const heldNow = new Promise<void>((resolve) => (heldOne = resolve));
+  const { peer, connector } = await peerAndConnector(
+    t,
+    (r, p) => {
+      if (r.message['0'] === '0200' && held === undefined) {
+        held = r;
+        heldOne();
+      } else p.send(r.socket, answer(r.message));
+    },
+    { requestTimeout: 300, transactionLog: false },
+  );
+  await connector.connect();
+  const buy = { ...purchase('004971', 'TERM0013', '000000001500'), '7': '1206036000' };
+  await assert.rejects(connector.request(buy), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await within(heldNow, 10_000, 'the purchase to reach the bank');
+  assert.equal((await connector.request({ ...buy, '0': '0201' }, { timeout: 20_000 }))['39'], '00');
+  const late = lateResponse(connector);
+  const approval = answer(held!.message);
+  delete approval['7'];
+  peer.send(held!.socket, approval);
+  assert.equal((await within(late, 10_000, 'the purchase\'s approval to come late'))['7'], undefined, 'the bank echoed no field 7');
+  const stats = connector.stats();
+  assert.deepEqual(stats.amounts, { processed: 1500, secured: 1500, refund: 0, reversal: 0 }, 'its late approval is the same booking');
+  assert.deepEqual([stats.socketQueue.securedAmount, stats.socketQueue.processedAmount], [15, 15]);
 });

@@ -131,4 +131,20 @@ describe('PgTransactionLog refused for its set-up', () => {
       assert.ok(drops.every((l) => l['cause'] === '23514'), JSON.stringify(drops));
     });
   });
+
+  test('a batch of 100 records all refused for their data: one DROPPED line counting 100, one failed batch', async () => {
+    // Before: each of the ~200 halves refused added a failed batch (199), and each record dropped its own line (100).
+    const { logger, lines } = capturedLogger('info');
+    await pgs.withLog('split_all_refused', { logger }, async ({ log, admin }) => {
+      await admin.query("ALTER TABLE iso8583_transactions ADD CONSTRAINT no_stan_999 CHECK (stan NOT LIKE '999%')");
+      // Recorded in one turn: one batch (maxBatch 1000), every record of it refused.
+      const outcomes = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => log.record(sampleRecord(i, { stan: `999${String(i).padStart(3, '0')}` }))));
+      assert.ok(outcomes.every((o) => o.status === 'rejected'), 'no record is stored');
+      // The promise the records share rejects with the first dropped: the others are dropped as the halving goes on.
+      await waitUntil(() => log.stats().dropped + log.stats().stored === 100, { what: 'every record of the batch stored or dropped' });
+      assert.deepEqual({ stored: log.stats().stored, dropped: log.stats().dropped, failedBatches: log.stats().failedBatches }, { stored: 0, dropped: 100, failedBatches: 1 });
+      const drops = lines.filter((l) => l['code'] === 'ISO8583_WARN_TRANSACTION_LOG_DROPPED');
+      assert.deepEqual(drops.map((l) => [l['dropped'], l['cause']]), [[100, '23514']]);
+    });
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * The options of the PostgreSQL SAF queue (journal.ts), their defaults, and the records its statements take.
  */
+import type { FieldProblem } from '@iso8583/codec';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
@@ -99,15 +100,26 @@ export function storeKeyProblem(key: unknown): string | undefined {
 }
 
 /**
+ * The keys of `keys` the store cannot hold ({@link storeKeyProblem}), each an `ISO8583_ERR_CONNECTOR_OPTIONS` problem
+ * whose field is `prefix` and its index: `prefix` is the option and its family's separator (`storeKeys.` for the
+ * connector's options, `formerUpstreams/` for PgJournal's). None when every key is fine.
+ */
+export function storeKeysProblems(keys: readonly unknown[], prefix: string): FieldProblem[] {
+  return keys.flatMap((key, i) => {
+    const reason = storeKeyProblem(key);
+    return reason === undefined ? [] : [{ field: `${prefix}${i}`, code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }];
+  });
+}
+
+/**
  * Throws `ISO8583_ERR_CONNECTOR_OPTIONS` when `keys` (the option `field`: `formerUpstreams`, `guardAcross`) is not an
- * array, field `field`, or one of its keys is not one the store can hold ({@link storeKeyProblem}), field `field/I`.
+ * array, field `field`, or one of its keys is not one the store can hold ({@link storeKeysProblems}), field `field/I`
+ * (the first such).
  */
 export function refuseStoreKeys(keys: unknown, field: string): void {
   if (!Array.isArray(keys)) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'must be an array of strings (upstream keys)', { field });
-  for (const [i, key] of (keys as unknown[]).entries()) {
-    const why = storeKeyProblem(key);
-    if (why !== undefined) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', why, { field: `${field}/${i}` });
-  }
+  const first = storeKeysProblems(keys as unknown[], `${field}/`)[0];
+  if (first !== undefined) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', first.reason, { field: first.field });
 }
 
 /** The records of the queue, as the statements take them. */

@@ -5,7 +5,8 @@
  * batch in doubt, kept whole), counted and reported (`ISO8583_WARN_TRANSACTION_LOG_DROPPED`). A refusal an operator
  * must fix (a privilege the role lacks, a missing table: SQLSTATE class 42; a record no partition takes) is no outage:
  * the records wait the same way, and it is logged at `error`, coded, naming the object or the time, once a minute while
- * it lasts. A batch refused for the data of some of its records is halved until only those are dropped. `drain` (at close) keeps
+ * it lasts. A batch refused for the data of some of its records is halved until only those are dropped (reported once,
+ * with their count, when the batch's records are all stored or dropped; counted one failed batch). `drain` (at close) keeps
  * trying until a deadline and hands back what it could not store: the batch in doubt (with its token) apart from the
  * records never sent, for the log to keep (transaction-spill.ts) or to report.
  */
@@ -78,10 +79,13 @@ export class TransactionWriter {
   /** Set while batches are not taken: why (its log code) and when that was last logged (`performance.now()`). */
   private down: { code: string; logged: number } | undefined;
   /**
-   * Set while the records of a batch refused for its data are sent again in smaller batches: up to the place `until`
-   * (RecordBuffer.first), at most `limit` records a batch.
+   * While the records of a batch refused for its data are sent again in smaller batches: a level per halving, the
+   * innermost last, each up to the place `until` (RecordBuffer.first), at most `limit` records a batch. The outermost
+   * is the refused batch's end: the records dropped on the way are reported once it is passed.
    */
-  private split: { until: number; limit: number } | undefined;
+  private readonly split: { until: number; limit: number }[] = [];
+  /** The last refusal's cause (SQLSTATE) of the records dropped in a split, for its report. */
+  private splitCause: string | undefined;
   private droppedUnreported = 0;
   /** Set once `drain` began: no flight starts on its own any more. */
   private closing = false;
@@ -195,7 +199,7 @@ export class TransactionWriter {
       this.stopFlushTimer();
     }
     if (this.scheduled) return;
-    const wait = this.buffer.length >= this.o.maxBatch || this.split !== undefined ? 0 : this.lastFlight + this.o.flushInterval - performance.now();
+    const wait = this.buffer.length >= this.o.maxBatch || this.split.length > 0 ? 0 : this.lastFlight + this.o.flushInterval - performance.now();
     if (wait > 0) {
       // Records wait on this timer: it holds the process (at most flushInterval) as a write in progress would, so that
       // `await log.record(r)` is kept; unref'd, a process with nothing else to do ended with the record never stored.
@@ -222,8 +226,10 @@ export class TransactionWriter {
   /** Sends the oldest `maxBatch` records in one COPY; resolves true when the next batch may go at once (this one stored, or refused for its data: dropped, or put back to go in halves). */
   private fly(): Promise<boolean> {
     const { tokens, logger, backoff } = this.o;
-    if (this.split !== undefined && this.buffer.first >= this.split.until) this.split = undefined;
-    const max = this.split === undefined ? this.o.maxBatch : Math.min(this.split.limit, this.split.until - this.buffer.first);
+    // A piece of a refused batch: its refusal is the batch's, counted once (in failedBatches) when the batch was.
+    const piece = this.splitting();
+    const level = this.split.at(-1);
+    const max = level === undefined ? this.o.maxBatch : Math.min(level.limit, level.until - this.buffer.first);
     const next = tokens.next(this.buffer.first, this.buffer.length, max);
     const batch = this.buffer.take(next.take);
     const size = batch.rows.length;
@@ -238,6 +244,7 @@ export class TransactionWriter {
         this.figures.stored += size;
         this.figures.batches += 1;
         settleStored(batch);
+        this.splitting();
         // Only the batch `drain` handed over can end after it gave up (no flight starts once it began).
         if (this.drained) this.o.storedAfterDrain?.(size);
         if (this.down !== undefined) {
@@ -248,7 +255,7 @@ export class TransactionWriter {
         return true;
       },
       async (err: unknown) => {
-        this.figures.failedBatches += 1;
+        if (!piece || !isDataError(err)) this.figures.failedBatches += 1;
         tokens.failed(next, this.flightFirst, size, err, await tokens.unblock(this.o.pool, next, err));
         // Handed over at close (drain): the log kept or reported it; its failure now says nothing more.
         if (this.drained) return false;
@@ -260,12 +267,14 @@ export class TransactionWriter {
             // Refused for the data of one record or a few: sent again in halves (at once, under new tokens: nothing
             // of it committed), and again, until only the records refused are dropped; the others are stored.
             this.buffer.putBack(batch);
-            this.split = { until: this.buffer.first + size, limit: Math.ceil(size / 2) };
+            this.split.push({ until: this.buffer.first + size, limit: Math.ceil(size / 2) });
             return true;
           }
-          // A record the database refuses for its data would be refused forever: it is dropped, not retried.
+          // A record the database refuses for its data would be refused forever: it is dropped, not retried; reported
+          // at once, or with the others of its batch once the batch's records are all stored or dropped.
           this.drop(batch, `the database refused the record (${storeCause(err)})`);
-          this.report(storeCause(err));
+          this.splitCause = storeCause(err);
+          this.splitting();
           return true;
         }
         this.buffer.putBack(batch);
@@ -291,6 +300,21 @@ export class TransactionWriter {
       }
     });
     return flight;
+  }
+
+  /**
+   * Ends the levels of a split whose records are all stored or dropped: true while one remains. When none does, the
+   * records it dropped (refused for their data) are reported, once, with their count.
+   */
+  private splitting(): boolean {
+    while (this.split.length > 0 && this.buffer.first >= (this.split.at(-1) as { until: number }).until) this.split.pop();
+    if (this.split.length > 0) return true;
+    if (this.splitCause !== undefined) {
+      const cause = this.splitCause;
+      this.splitCause = undefined;
+      this.report(cause);
+    }
+    return false;
   }
 
   /**
