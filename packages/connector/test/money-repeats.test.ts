@@ -189,6 +189,7 @@ test('a partial reversal (field 95: 60.00 stays of 100.00), accepted, counts the
   assert.deepEqual(stats.amounts, { processed: 10000, secured: 10000, refund: 0, reversal: 4000 });
   assert.deepEqual(await metricAmounts(connector), { processed: 10000, secured: 10000, reversal: 4000 }, 'the metric');
   assert.deepEqual([stats.socketQueue.reversalAmount, stats.socketQueue.securedAmount], [40, 60]);
+});
 
 test('a purchase that timed out, its approved repeat, then the purchase\'s late approval without field 7: secured once', async (t) => {
   // Before: the late 0210 (the bank not echoing field 7) named no transmission of the purchase's, so it opened a record
