@@ -1,16 +1,16 @@
 // `iso8583 run FLOW` reads the flow file as every file the command is given is read (read-file.ts `readFlagFile`): a
-// named FIFO nobody writes, a device such as /dev/zero or a file over 1 MiB is refused at once with
+// named FIFO nobody writes, a device such as /dev/zero or a file over 32 MiB is refused at once with
 // ISO8583_ERR_FLOW_FILE naming the file, never waited on for ever nor read into memory without end; a pipe of this
 // process (/dev/stdin) is still read to its end. The real binary, a real FIFO.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isIso8583Error } from '@iso8583/codec';
 import { within } from '@iso8583/test-support';
-import { loadFlow } from '../src/flow/load.js';
+import { FLOW_FILE_LIMIT, loadFlow } from '../src/flow/load.js';
 import { BIN } from './cli-process.js';
 import type { CliResult } from './cli-process.js';
 
@@ -62,15 +62,17 @@ test('run on /dev/zero ends at once: ISO8583_ERR_FLOW_FILE, a character device, 
   assert.equal(r.stderr, 'iso8583: ISO8583_ERR_FLOW_FILE: flow file /dev/zero cannot be read: /dev/zero is a character device, not a regular file: give a file\n');
 });
 
-test('a flow file over 1 MiB is refused before it is read: ISO8583_ERR_FLOW_FILE naming the file', (t) => {
+test('a flow file over FLOW_FILE_LIMIT (32 MiB) is refused before it is read: ISO8583_ERR_FLOW_FILE naming the file', (t) => {
   const big = join(work, 'big.json');
   t.after(() => rmSync(big, { force: true }));
-  writeFileSync(big, `{"name":"big",${' '.repeat(1024 * 1024)}"inboundEndpoints":{}}`);
+  // A sparse file: its size says it, no byte of it is written (nor read: the size is refused first).
+  writeFileSync(big, '{');
+  truncateSync(big, FLOW_FILE_LIMIT + 1);
   assert.throws(() => loadFlow(big), (err: unknown) => {
     assert.ok(isIso8583Error(err));
     assert.equal(err.code, 'ISO8583_ERR_FLOW_FILE');
     assert.equal(err.field, big);
-    assert.equal(err.message, `flow file ${big} cannot be read: ${big} is larger than 1048576 bytes, more than this file can hold: give the right file`);
+    assert.equal(err.message, `flow file ${big} cannot be read: ${big} is larger than ${FLOW_FILE_LIMIT} bytes, more than this file can hold: give the right file`);
     return true;
   });
 });

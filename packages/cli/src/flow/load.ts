@@ -141,14 +141,21 @@ function groupProblems(groups: Record<string, FlowUpstreamGroup>, connectors: Re
 }
 
 /**
+ * Bytes a flow file may hold: 32 MiB. A flow carries its routing tables: 200,000 BIN routes written out one key a line
+ * are about 12 MB (the 1 MiB of other flag files holds fewer than 20,000). A larger file, or a device that never ends
+ * (`/dev/zero`), is refused before it is read.
+ */
+export const FLOW_FILE_LIMIT = 32 * 1024 * 1024;
+
+/**
  * The text of the flow file `file`, read as every file the command is given is read (read-file.ts `readFlagFile`, named
- * `FLOW`): a regular file, or a pipe this process holds (`/dev/stdin`), of `FLAG_FILE_LIMIT` (1 MiB) at most; a named
+ * `FLOW`): a regular file, or a pipe this process holds (`/dev/stdin`), of {@link FLOW_FILE_LIMIT} at most; a named
  * FIFO nobody writes, a device (`/dev/zero`) or a larger file is refused before a byte is read.
  * `ISO8583_ERR_FLOW_FILE` naming the file, with the reason (the system's, in words, or the rule's).
  */
 function readFlowText(file: string): string {
   try {
-    return readFlagFile(file, 'FLOW');
+    return readFlagFile(file, 'FLOW', FLOW_FILE_LIMIT);
   } catch (err) {
     // readFlagFile's text names the flag (`FLOW: `) and, for a system error, the file again: the flow error names it once.
     const text = err instanceof Error ? err.message : String(err);
@@ -159,7 +166,7 @@ function readFlowText(file: string): string {
 
 /**
  * Reads, checks and resolves a flow file (read by {@link readFlowText}'s rule: a regular file or a pipe of this process,
- * 1 MiB at most). Throws `ISO8583_ERR_FLOW_FILE` or `ISO8583_ERR_FLOW_INVALID`.
+ * {@link FLOW_FILE_LIMIT} at most). Throws `ISO8583_ERR_FLOW_FILE` or `ISO8583_ERR_FLOW_INVALID`.
  */
 export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Flow {
   const text = readFlowText(file);
