@@ -89,3 +89,14 @@ test('run --check /dev/stdin (a shell\'s pipe) and <(...) still read a flow to i
     assert.equal(r.stdout, 'flow piped is valid\n', script);
   }
 });
+
+test('run with a logFile that is a named FIFO nobody reads ends at once: ISO8583_ERR_FLOW_FILE naming /logFile, ENXIO', async () => {
+  const logFifo = join(work, 'log.fifo');
+  assert.equal(spawnSync('mkfifo', [logFifo]).status, 0);
+  const flow = join(work, 'logs-to-fifo.json');
+  writeFileSync(flow, JSON.stringify({ logFile: './log.fifo', inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator' } } }));
+  const r = await bounded(['run', flow], 'run with a FIFO log file to end');
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, `iso8583: ISO8583_ERR_FLOW_FILE: flow file ${flow}: /logFile: ${logFifo} cannot be opened for writing: ENXIO (no such device or address)\n`);
+});
