@@ -2,7 +2,7 @@
  * The one process logger of every `iso8583` command (pino; JSON lines, or pino-pretty on a terminal): the redaction of
  * card data is configured here once.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { DEFAULT_SENSITIVE_FIELDS } from '@iso8583/codec';
@@ -76,7 +76,8 @@ export function chooseLogFormat(choice: {
 /**
  * Why `file` cannot be the log file, as the system's reason (`EISDIR (illegal operation on a directory)`), or
  * `undefined` when it can. With `create` (a start), its folder and the file are made and opened for appending as the
- * logger will; without (`--check`, `--check-config`), nothing is made and {@link pathProblem}'s rule answers. Every
+ * logger will (a named FIFO with no reader: `ENXIO (no such device or address)`, never a wait); without (`--check`,
+ * `--check-config`), nothing is made and {@link pathProblem}'s rule answers. Every
  * command with a log file calls this before it starts, so a bad path is a coded error at once rather than a crash or
  * lost lines once the process runs.
  */
@@ -84,7 +85,9 @@ export function logFileProblem(file: string, create: boolean): string | undefine
   if (!create) return pathProblem(file, 'file');
   try {
     mkdirSync(dirname(file), { recursive: true });
-    closeSync(openSync(file, 'a'));
+    // Opened as the logger will ('a'), without waiting: a named FIFO nobody reads is ENXIO at once, not a start that
+    // waits for a reader for ever (a signal cannot end a process held in open()).
+    closeSync(openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NONBLOCK ?? 0), 0o666));
     return undefined;
   } catch (err) {
     return systemReason(err);

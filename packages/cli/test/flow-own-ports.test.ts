@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reservePort, within } from '@iso8583/test-support';
 import { BIN, runCli, watchChild } from './cli-process.js';
+import { canonicalHost } from '../src/gateway/listen-address.js';
 import { flowPathProblems } from './flow-problems.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-flow-own-ports-'));
@@ -64,6 +65,28 @@ test('flow file – localhost is 127.0.0.1 too, 0.0.0.0 is IPv4 only, :: is ever
   assert.deepEqual(flowPathProblems(flowFile({ inboundEndpoints: { pos4: { ...SIM, port: 9720, host: '0.0.0.0' }, pos6: { ...SIM, port: 9720, host: '::1' } } })), []);
   // An IPv6 address with a zone is read too (not a crash of the check).
   assert.deepEqual(flowPathProblems(flowFile({ inboundEndpoints: { pos: { ...SIM, port: 9721 }, link: { ...SIM, port: 9721, host: 'fe80::1%lo' } } })), []);
+});
+
+// An IPv4 address in a short form the resolver reads (inet_aton's rules) is where a listener given it binds: `127.1`
+// beside `127.0.0.1` on one port failed EADDRINUSE at the start after `run --check` said valid.
+test('IPv4 short forms (127.1, 0x7f.1, 2130706433, 0177.0.0.1, 0) are the address a real listener binds, and collide', async () => {
+  for (const [form, address] of [['127.1', '127.0.0.1'], ['0x7f.1', '127.0.0.1'], ['2130706433', '127.0.0.1'], ['0177.0.0.1', '127.0.0.1'], ['0', '0.0.0.0']] as const) {
+    const server = createServer();
+    await within(new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, form, () => resolve())), 20_000, `a listen on ${form}`);
+    const bound = (server.address() as { address: string }).address;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    assert.equal(bound, address, `a listener given ${form} binds ${address}`);
+    assert.equal(canonicalHost(form), address, form);
+  }
+  const short = flowFile({ inboundEndpoints: { pos: { ...SIM, port: 9722, host: '127.0.0.1' }, pos2: { ...SIM, port: 9722, host: '127.1' } } });
+  assert.deepEqual(flowPathProblems(short), ["/inboundEndpoints/pos2/port: 9722 is /inboundEndpoints/pos/port's port too (on 127.0.0.1): each listener needs its own port"]);
+  const zero = flowFile({ inboundEndpoints: { any: { ...SIM, port: 9723, host: '0' } }, http: { port: 9723, host: '0x7f.1' } });
+  assert.deepEqual(flowPathProblems(zero), ["/http/port: 9723 is /inboundEndpoints/any/port's port too (on 0): each listener needs its own port"]);
+  // Names and what inet_aton refuses stay as written: 127.0.0.2 in short form is its own address, a name is a name.
+  assert.deepEqual(flowPathProblems(flowFile({ inboundEndpoints: { pos: { ...SIM, port: 9724 }, pos2: { ...SIM, port: 9724, host: '127.2' } } })), []);
+  assert.equal(canonicalHost('127.0.0.1.'), '127.0.0.1.');
+  assert.equal(canonicalHost('cafe.example'), 'cafe.example');
+  assert.equal(canonicalHost('1.2.3.256'), '1.2.3.256');
 });
 
 /** Whether this machine has an IPv6 loopback: a listen on ::1 succeeds. */

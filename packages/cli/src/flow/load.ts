@@ -4,12 +4,12 @@
  * pointing at its path and line in the file, and every path the file gives (sequence modules, dialect files, journal
  * folders, the log file) resolved against the file's folder.
  */
-import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { FieldProblem } from '@iso8583/codec';
-import { routeProblems, routesPrefix, systemReason } from '@iso8583/connector';
+import { routeProblems, routesPrefix } from '@iso8583/connector';
 import type { RouteRule, UpstreamStrategy } from '@iso8583/connector';
 import { flowError } from './errors.js';
+import { readFlagFile } from '../read-file.js';
 import { flowCheck, flowSchema } from './schema.js';
 import { substitute } from './placeholders.js';
 import { pointer, positionOf } from './locate.js';
@@ -140,17 +140,36 @@ function groupProblems(groups: Record<string, FlowUpstreamGroup>, connectors: Re
   return problems;
 }
 
-/** Reads, checks and resolves a flow file. Throws `ISO8583_ERR_FLOW_FILE` or `ISO8583_ERR_FLOW_INVALID`. */
-export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Flow {
-  let text: string;
+/**
+ * Bytes a flow file may hold: 32 MiB. A flow carries its routing tables: 200,000 BIN routes written out one key a line
+ * are about 12 MB (the 1 MiB of other flag files holds fewer than 20,000). A larger file, or a device that never ends
+ * (`/dev/zero`), is refused before it is read.
+ */
+export const FLOW_FILE_LIMIT = 32 * 1024 * 1024;
+
+/**
+ * The text of the flow file `file`, read as every file the command is given is read (read-file.ts `readFlagFile`, named
+ * `FLOW`): a regular file, or a pipe this process holds (`/dev/stdin`), of {@link FLOW_FILE_LIMIT} at most; a named
+ * FIFO nobody writes, a device (`/dev/zero`) or a larger file is refused before a byte is read.
+ * `ISO8583_ERR_FLOW_FILE` naming the file, with the reason (the system's, in words, or the rule's).
+ */
+function readFlowText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFlagFile(file, 'FLOW', FLOW_FILE_LIMIT);
   } catch (err) {
-    throw flowError('ISO8583_ERR_FLOW_FILE', `flow file ${file} cannot be read: ${systemReason(err)}`, {
-      field: file,
-      cause: err,
-    });
+    // readFlagFile's text names the flag (`FLOW: `) and, for a system error, the file again: the flow error names it once.
+    const text = err instanceof Error ? err.message : String(err);
+    const reason = text.replace(/^FLOW: /, '').replace(`cannot read the file ${file}: `, '');
+    throw flowError('ISO8583_ERR_FLOW_FILE', `flow file ${file} cannot be read: ${reason}`, { field: file, cause: err });
   }
+}
+
+/**
+ * Reads, checks and resolves a flow file (read by {@link readFlowText}'s rule: a regular file or a pipe of this process,
+ * {@link FLOW_FILE_LIMIT} at most). Throws `ISO8583_ERR_FLOW_FILE` or `ISO8583_ERR_FLOW_INVALID`.
+ */
+export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Flow {
+  const text = readFlowText(file);
   const { data, positions, repeated } = parseFlowText(file, text);
   const where = (pointer: string): string => {
     const p = positionOf(positions, pointer);
