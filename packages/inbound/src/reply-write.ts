@@ -78,12 +78,13 @@ export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply
  * the bytes, so that it is counted (`byResponseCode`) and observed (`onReply`) as it went: a value the pack pads or
  * converts (`39: 0` in an `n 3` field 39 goes as `000`; an amount given as a number) is seen as packed, never as
  * written. Read back only when it may differ: always for `onReply` (every field of a trace), else only when the MTI is
- * not text or field 39 is not text of its fixed length (the count's label: no second read on the common path).
+ * not text or field 39 is not text of its fixed length (the count's label: no second read on the common path). Read
+ * with `core.readBack`, never `core.codec`: a read updates its codec's cache of message shapes, which is the requests'.
  */
 export function asPacked(core: EndpointCore, bytes: Buffer, reply: MessageInput): MessageInput {
   if (core.options.onReply === undefined && countedAsPacked(core, reply)) return reply;
   try {
-    return core.codec.decode(bytes).message;
+    return core.readBack.decode(bytes).message;
   } catch {
     return reply; // Not expected (the codec's own bytes): counted as written rather than not at all.
   }

@@ -27,9 +27,11 @@ const silent = pino({ level: 'silent' });
 function endpointCore(sequence: Sequence, sequenceTimeout: number, onLateResult?: LateResultHandler): EndpointCore {
   const options = validateInboundOptions({ port: 0, sequence, sequenceTimeout, ...(onLateResult === undefined ? {} : { onLateResult }) });
   let messages = 0;
+  const codec = createCodec(options.dialect);
   return {
     options,
-    codec: createCodec(options.dialect),
+    codec,
+    readBack: createCodec(options.dialect),
     framing: { lengthHeader: options.frame },
     sequence,
     onError: undefined,
