@@ -17,6 +17,11 @@ export interface EndpointCore {
    * requests (the type read last, compiled readers) to the requests.
    */
   readonly readBack: Codec;
+  /**
+   * The length of the dialect's field 39 when the pack writes a text response code of that length as it is (fixed
+   * length, no prefix, not binary); `undefined` otherwise (see `rcFixedTextLength`, reply-write.ts).
+   */
+  readonly rcFixedTextLength: number | undefined;
   readonly framing: FramingOptions;
   readonly sequence: Sequence;
   readonly onError: Sequence | undefined;

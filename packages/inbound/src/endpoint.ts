@@ -25,6 +25,7 @@ import type { InboundOptions, ResolvedInboundOptions } from './options.js';
 import { logSafely } from './safe-log.js';
 import { loadSequence } from './sequence-registry.js';
 import { REPLY_WARNINGS_PER_SECOND } from './reply-check.js';
+import { rcFixedTextLength } from './reply-write.js';
 import { ConnectionSlots, endText } from './slots.js';
 import { authorizationCause, parentOf } from './tls-socket.js';
 import type { Slot, SlotEnd, SlotRefusal } from './slots.js';
@@ -166,6 +167,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       options: this.options,
       codec: this.#codec,
       readBack: this.#readBack,
+      rcFixedTextLength: rcFixedTextLength(this.#codec.dialect),
       framing: this.#framing,
       sequence,
       onError,

@@ -16,6 +16,7 @@ import { InboundMetrics } from '../src/metrics.js';
 import { validateInboundOptions } from '../src/options.js';
 import { handleFrame, sequenceExpired } from '../src/pipeline.js';
 import type { InFlight } from '../src/pipeline.js';
+import { rcFixedTextLength } from '../src/reply-write.js';
 import type { Sequence } from '../src/index.js';
 import { LogLimit, LogLimits } from '@iso8583/metrics';
 import { purchase } from './support/client.js';
@@ -46,6 +47,7 @@ function endpointCore(sequence: Sequence, onReply: (reply: IsoMessage) => void):
     options,
     codec,
     readBack: createCodec(options.dialect),
+    rcFixedTextLength: rcFixedTextLength(codec.dialect),
     framing: { lengthHeader: options.frame },
     sequence,
     onError: undefined,
