@@ -16,7 +16,7 @@ import { InboundMetrics } from '../src/metrics.js';
 import { validateInboundOptions } from '../src/options.js';
 import { handleFrame, sequenceExpired } from '../src/pipeline.js';
 import type { InFlight } from '../src/pipeline.js';
-import { rcFixedTextLength } from '../src/reply-write.js';
+import { asPacked, rcFixedTextLength } from '../src/reply-write.js';
 import type { Sequence } from '../src/index.js';
 import { LogLimit, LogLimits } from '@iso8583/metrics';
 import { purchase } from './support/client.js';
@@ -99,4 +99,32 @@ test('inbound reply – read back for onReply, replies leave the request codec\'
   // Compared as a boolean: a shape printed in full (its plans, code pages) would bury the message.
   assert.ok(shapes.recent === held[0], 'the most recent shape is the request\'s');
   assert.ok(held[0]!.compiled, 'the request\'s reader was compiled');
+});
+
+test('inbound reply – the count\'s check of a reply reads no dialect: whether field 39 is fixed-length text is the core\'s, computed once', () => {
+  const sequence: Sequence = async (m) => ({ ...m.fields, 0: '0210', 39: '00' });
+  const core = endpointCore(sequence, () => undefined);
+  let dialectReads = 0;
+  // Counts what the reply's check asks of the codec's dialect (none: the length is the core's).
+  const codec = new Proxy(core.codec, {
+    get(target, key, receiver) {
+      if (key === 'dialect') dialectReads++;
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  const counted: EndpointCore = { ...core, codec, options: { ...core.options, onReply: undefined } };
+  const reply = { 0: '0210', 11: '000001', 39: '00' };
+  for (let i = 0; i < 3; i++) assert.equal(asPacked(counted, codec.pack(reply), reply), reply, 'counted as written: no read-back');
+  assert.equal(dialectReads, 0);
+});
+
+test('inbound reply – rcFixedTextLength: the length of a fixed-length text field 39, else undefined', () => {
+  const fixed = createCodec('iso87ascii').dialect;
+  assert.equal(rcFixedTextLength(fixed), 2);
+  const spec = fixed.fields['39']!;
+  assert.equal(rcFixedTextLength({ ...fixed, fields: { ...fixed.fields, 39: { ...spec, encoding: 'binary' } } }), undefined, 'binary');
+  assert.equal(rcFixedTextLength({ ...fixed, fields: { ...fixed.fields, 39: { ...spec, prefix: { encoding: 'ascii', digits: 2 } } } }), undefined, 'a length prefix');
+  const without: Record<string, unknown> = { ...fixed.fields };
+  delete without['39'];
+  assert.equal(rcFixedTextLength({ ...fixed, fields: without as typeof fixed.fields }), undefined, 'no field 39');
 });
