@@ -11,6 +11,17 @@ import type { LogLimit, LogLimits } from '@iso8583/metrics';
 export interface EndpointCore {
   readonly options: ResolvedInboundOptions;
   readonly codec: Codec;
+  /**
+   * The codec that reads a packed reply back (`asPacked`, reply-write.ts): the endpoint's dialect and `lenient`, made
+   * once per endpoint, apart from `codec` so that replies leave the cache of message shapes that `codec` keeps for the
+   * requests (the type read last, compiled readers) to the requests.
+   */
+  readonly readBack: Codec;
+  /**
+   * The length of the dialect's field 39 when the pack writes a text response code of that length as it is (fixed
+   * length, no prefix, not binary); `undefined` otherwise (see `rcFixedTextLength`, reply-write.ts).
+   */
+  readonly rcFixedTextLength: number | undefined;
   readonly framing: FramingOptions;
   readonly sequence: Sequence;
   readonly onError: Sequence | undefined;

@@ -25,6 +25,7 @@ import type { InboundOptions, ResolvedInboundOptions } from './options.js';
 import { logSafely } from './safe-log.js';
 import { loadSequence } from './sequence-registry.js';
 import { REPLY_WARNINGS_PER_SECOND } from './reply-check.js';
+import { rcFixedTextLength } from './reply-write.js';
 import { ConnectionSlots, endText } from './slots.js';
 import { authorizationCause, parentOf } from './tls-socket.js';
 import type { Slot, SlotEnd, SlotRefusal } from './slots.js';
@@ -51,6 +52,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   readonly #metrics: InboundMetrics;
   readonly #logger: Logger;
   readonly #codec: Codec;
+  /** The reply read-back's codec (`EndpointCore.readBack`): its own cache of message shapes, apart from the requests'. */
+  readonly #readBack: Codec;
   readonly #framing: FramingOptions;
   readonly #allowed: ((address: string | undefined) => boolean) | undefined;
   readonly #idPrefix = randomBytes(4).toString('hex');
@@ -87,6 +90,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     this.#metrics = new InboundMetrics(o.name, o.registry);
     try {
       this.#codec = createCodec(o.dialect, { lenient: o.lenient });
+      this.#readBack = createCodec(o.dialect, { lenient: o.lenient });
     } catch (cause) {
       const reason = `dialect cannot be used (${codeOf(cause)})`;
       throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', `invalid inbound options: ${reason}`, {
@@ -162,6 +166,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     return {
       options: this.options,
       codec: this.#codec,
+      readBack: this.#readBack,
+      rcFixedTextLength: rcFixedTextLength(this.#codec.dialect),
       framing: this.#framing,
       sequence,
       onError,

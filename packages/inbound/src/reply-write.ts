@@ -4,7 +4,7 @@
  * to go out when the request's echoed values do not pack; the log line of a message the endpoint could not handle.
  */
 import { encodeFrame, mtiLabel, replyHeader, responseCodeLabel, summarize } from '@iso8583/codec';
-import type { Frame, IsoMessage, MessageInput } from '@iso8583/codec';
+import type { Dialect, Frame, IsoMessage, MessageInput } from '@iso8583/codec';
 import { CardDataMask } from './card-data-mask.js';
 import type { EndpointCore, Peer } from './core.js';
 import type { InboundErrorCode } from './errors.js';
@@ -78,12 +78,13 @@ export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply
  * the bytes, so that it is counted (`byResponseCode`) and observed (`onReply`) as it went: a value the pack pads or
  * converts (`39: 0` in an `n 3` field 39 goes as `000`; an amount given as a number) is seen as packed, never as
  * written. Read back only when it may differ: always for `onReply` (every field of a trace), else only when the MTI is
- * not text or field 39 is not text of its fixed length (the count's label: no second read on the common path).
+ * not text or field 39 is not text of its fixed length (the count's label: no second read on the common path). Read
+ * with `core.readBack`, never `core.codec`: a read updates its codec's cache of message shapes, which is the requests'.
  */
 export function asPacked(core: EndpointCore, bytes: Buffer, reply: MessageInput): MessageInput {
   if (core.options.onReply === undefined && countedAsPacked(core, reply)) return reply;
   try {
-    return core.codec.decode(bytes).message;
+    return core.readBack.decode(bytes).message;
   } catch {
     return reply; // Not expected (the codec's own bytes): counted as written rather than not at all.
   }
@@ -93,9 +94,16 @@ export function asPacked(core: EndpointCore, bytes: Buffer, reply: MessageInput)
 function countedAsPacked(core: EndpointCore, reply: MessageInput): boolean {
   if (typeof reply['0'] !== 'string') return false;
   const rc = reply['39'];
-  if (rc === undefined) return true;
-  const spec = core.codec.dialect.fields['39'];
-  return typeof rc === 'string' && spec !== undefined && spec.prefix === undefined && spec.encoding !== 'binary' && rc.length === spec.length;
+  return rc === undefined || (typeof rc === 'string' && rc.length === core.rcFixedTextLength);
+}
+
+/**
+ * The length of `dialect`'s field 39 when the pack writes a text response code of that length as it is (fixed length,
+ * no length prefix, not binary), else `undefined`: fixed per endpoint (`EndpointCore.rcFixedTextLength`).
+ */
+export function rcFixedTextLength(dialect: Dialect): number | undefined {
+  const spec = dialect.fields['39'];
+  return spec !== undefined && spec.prefix === undefined && spec.encoding !== 'binary' ? spec.length : undefined;
 }
 
 /** An endpoint-made reply as it packed: its bytes, and the fields they hold (what the client gets, and is traced). */

@@ -14,6 +14,7 @@ import { DeadlineList } from '../src/deadlines.js';
 import { InboundMetrics } from '../src/metrics.js';
 import { validateInboundOptions } from '../src/options.js';
 import { handleFrame, sequenceExpired } from '../src/pipeline.js';
+import { rcFixedTextLength } from '../src/reply-write.js';
 import type { InFlight } from '../src/pipeline.js';
 import type { Sequence } from '../src/index.js';
 import type { LateResultHandler, SequenceResult } from '../src/sequence.js';
@@ -27,9 +28,12 @@ const silent = pino({ level: 'silent' });
 function endpointCore(sequence: Sequence, sequenceTimeout: number, onLateResult?: LateResultHandler): EndpointCore {
   const options = validateInboundOptions({ port: 0, sequence, sequenceTimeout, ...(onLateResult === undefined ? {} : { onLateResult }) });
   let messages = 0;
+  const codec = createCodec(options.dialect);
   return {
     options,
-    codec: createCodec(options.dialect),
+    codec,
+    readBack: createCodec(options.dialect),
+    rcFixedTextLength: rcFixedTextLength(codec.dialect),
     framing: { lengthHeader: options.frame },
     sequence,
     onError: undefined,
