@@ -25,7 +25,7 @@ import { transmissionTime } from './auto-fill.js';
 import { markSent } from './request-sent.js';
 import { deadlineError } from './timeouts.js';
 import { SafEnds, answeredEnding } from './saf-ends.js';
-import { endsWith, entryEvent, giveUpLine, goOnAs, noneHere, parkUnsendable, repeatWait, spent, unsendable, unwritten, wallWait } from './saf-entry.js';
+import { endsWith, entryEvent, goOnAs, noneHere, parkUnsendable, repeatWait, spent, unsendable, unwritten, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
 import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
@@ -35,6 +35,7 @@ import { SafActive } from './saf-active.js';
 import { SafFlush } from './saf-flush.js';
 import { LateAnswers, lateTurn, type SafAttempt } from './saf-late.js';
 import { SafWarnings } from './saf-warnings.js';
+import { giveUp } from './saf-give-up.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 
@@ -381,19 +382,8 @@ export class SafQueue {
     this.host.reversalEvent({ stage: 'waiting', ...base, ...(code === undefined ? {} : { code }), nextAttempt });
   }
 
-  /**
-   * Gives `a` up without an answer, logged at once (`giveUpLine`, saf-entry.ts). `t0`/`at`: when its last attempt
-   * left, or now; `unknown`: an expired entry read back with attempts made by an earlier run and none here (the last
-   * one's outcome not known here).
-   */
+  /** Gives `a` up without an answer (saf-give-up.ts). `t0`/`at`: when its last attempt left, or now; `unknown`: see there. */
   private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), unknown = false): void {
-    if (!this.active.delete(a.entry.id)) return;
-    this.late.forget(a);
-    clearTimeout(a.timer);
-    this.window.leave(a);
-    const { code, level, msg } = giveUpLine(outcome, a.kind, unknown);
-    this.host.logger[level]({ ...base, code }, msg);
-    const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
-    this.ends.end({ id: a.entry.id, end: { outcome, message, at, code }, t0, event: { stage: outcome, ...base, code } });
+    giveUp({ active: this.active, late: this.late, window: this.window, ends: this.ends, logger: this.host.logger }, a, outcome, base, t0, at, unknown);
   }
 }
