@@ -9,7 +9,8 @@
  * is given up after `maxAttempts` attempts (`abandoned`) or `expireAfter` ms after it was journaled (`expired`); an
  * attempt never written (`unwritten`, saf-entry.ts: no connection, or refused before the write, unless the codec
  * refused the message itself) is not counted, and the next one goes under its number and MTI (see `attempt`): only an
- * attempt that may have reached the bank counts. One the codec refuses (`unsendable`) is parked: kept, not tried again.
+ * attempt that may have reached the bank counts. One the codec refuses (`unsendable`) is parked: not counted either,
+ * kept, and not tried again here (not even by a flush).
  * Every attempt is journaled before it leaves (a file journal that cannot write, its folder removed say, does not hold
  * an entry back: it is sent unjournaled, saf-unjournaled.ts). So a journal can hold an entry with no attempt
  * recorded that did reach the host: an entry read back at a start (or taken over from another node) goes as a repeat
@@ -128,9 +129,9 @@ export class SafQueue {
   }
 
   /**
-   * Sends at once every entry waiting for its next attempt: what a graceful stop asks (saf-flush.ts, a chunk a turn;
-   * attempts still `messageInterval` apart). With `id`, only that entry (one just queued). Returns how many were sent
-   * early in this turn (at most `SAF_FLUSH_TURN_ENTRIES`; the others follow).
+   * Sends at once every entry waiting for its next attempt (not one parked, `parkUnsendable`): what a graceful stop
+   * asks (saf-flush.ts, a chunk a turn; attempts still `messageInterval` apart). With `id`, only that entry (one just
+   * queued). Returns how many were sent early in this turn (at most `SAF_FLUSH_TURN_ENTRIES`; the others follow).
    */
   flush(id?: string): number {
     if (this.stopped) return 0;
@@ -151,7 +152,7 @@ export class SafQueue {
 
   /** Sends `a` now if it waits for its next attempt (not for an attempt in flight, nor for its `messageInterval` slot). */
   private sendEarly(a: Active): number {
-    if (a.waiting !== 'attempt') return 0;
+    if (a.waiting !== 'attempt' || a.parked === true) return 0; // parked: the codec refused it (`parkUnsendable`)
     clearTimeout(a.timer);
     a.timer = undefined;
     this.active.go(a);
@@ -268,15 +269,14 @@ export class SafQueue {
       (err: Iso8583Error) => {
         this.window.leave(a);
         if (this.stopped || !this.active.open(a) || n <= (a.followed ?? 0)) return; // ended meanwhile, or of what it went on from
+        // Refused by the codec, or never written (no connection, or refused before the write: `unwritten`): it never
+        // reached the bank, so it is not counted (the next goes under the same number and MTI, a first stays 0220; an
+        // entry is never given up unseen); a shared store takes it back too (`uncount`: no fence).
+        if (unsendable(err) || unwritten(err)) this.uncount(a, n);
         if (unsendable(err)) return parkUnsendable(this.active, this.host.logger, a, base, err); // saf-entry.ts
         this.warnings.repeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
         if (unwritten(err)) {
-          // Never written (no connection, or refused before the write: `unwritten`): not counted (the next goes under the
-          // same number and MTI, a first stays 0220; a reversal is never given up unseen); a shared store takes it back
-          // too (`uncount`: no fence). For want of a connection, it waits for one (`linkUp`) as well as its timer.
-          this.links.failed(a, err.code);
-          a.attempts = n - 1;
-          void this.journal.uncount?.(a.entry.id, n);
+          this.links.failed(a, err.code); // for want of a connection, it waits for one (`linkUp`) as well as its timer
           this.retryAt(a, started + s.retryInterval, base, err.code);
           return;
         }
@@ -339,6 +339,12 @@ export class SafQueue {
       return this.answer(late, response);
     }).then(release, release);
     return true;
+  }
+
+  /** Attempt `n` of `a` never reached the bank: not counted, here nor in the store (`uncount`). */
+  private uncount(a: Active, n: number): void {
+    a.attempts = n - 1;
+    void this.journal.uncount?.(a.entry.id, n);
   }
 
   /** An attempt that cannot be journaled (saf-unjournaled.ts): true to send it anyway. */
