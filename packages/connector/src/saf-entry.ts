@@ -33,6 +33,8 @@ export interface Active {
    * (`SafHost.followUp`): `maxAttempts` counts those after only (`spent`). Absent: none.
    */
   followed?: number;
+  /** Parked: the codec refused its message (`parkUnsendable`); no flush nor connection up tries it again here. */
+  parked?: boolean;
 }
 
 /**
@@ -106,10 +108,12 @@ export function unsendable(err: { readonly code?: string; readonly sent?: unknow
 }
 
 /**
- * Parks `a`, whose message the codec refused (`unsendable`, error `err`): it is tried no more in this process (a flush
- * of it tries once more), but it does not end: it stays open in the journal, so that a start whose dialect packs it
- * sends it (a wrong dialect deployed must not wipe out the reversals owed), and counted among those pending (a stop
- * says it is left). Logged once at error (`ISO8583_WARN_SAF_UNSENDABLE`, the codec's code and the field numbers).
+ * Parks `a`, whose message the codec refused (`unsendable`, error `err`): it is tried no more in this process (not by a
+ * flush, a graceful stop's included, nor by a connection up), and the refused attempt is not counted (it never reached
+ * the bank: `maxAttempts` never gives it up), but it does not end: it stays open in the journal, so that a start whose
+ * dialect packs it sends it (a wrong dialect deployed must not wipe out the reversals owed), and counted among those
+ * pending (a stop says it is left). Logged once at error (`ISO8583_WARN_SAF_UNSENDABLE`, the codec's code and the
+ * field numbers).
  */
 export function parkUnsendable(
   active: { wait(a: Active, waiting: 'attempt', due: number): void },
@@ -119,6 +123,7 @@ export function parkUnsendable(
   err: { readonly code?: string; readonly field?: string; readonly problems?: readonly { readonly field?: string }[] },
 ): void {
   clearTimeout(a.timer);
+  a.parked = true;
   active.wait(a, 'attempt', Infinity);
   const what = a.kind === 'reversal' ? 'the reversal is NOT applied' : 'the advice is NOT delivered';
   logger.error(

@@ -9,7 +9,8 @@
  * is given up after `maxAttempts` attempts (`abandoned`) or `expireAfter` ms after it was journaled (`expired`); an
  * attempt never written (`unwritten`, saf-entry.ts: no connection, or refused before the write, unless the codec
  * refused the message itself) is not counted, and the next one goes under its number and MTI (see `attempt`): only an
- * attempt that may have reached the bank counts. One the codec refuses (`unsendable`) is parked: kept, not tried again.
+ * attempt that may have reached the bank counts. One the codec refuses (`unsendable`) is parked: not counted either,
+ * kept, and not tried again here (not even by a flush).
  * Every attempt is journaled before it leaves (a file journal that cannot write, its folder removed say, does not hold
  * an entry back: it is sent unjournaled, saf-unjournaled.ts). So a journal can hold an entry with no attempt
  * recorded that did reach the host: an entry read back at a start (or taken over from another node) goes as a repeat
@@ -25,7 +26,7 @@ import { transmissionTime } from './auto-fill.js';
 import { markSent } from './request-sent.js';
 import { deadlineError } from './timeouts.js';
 import { SafEnds, answeredEnding } from './saf-ends.js';
-import { endsWith, entryEvent, giveUpLine, goOnAs, noneHere, parkUnsendable, repeatWait, spent, unsendable, unwritten, wallWait } from './saf-entry.js';
+import { endsWith, entryEvent, goOnAs, noneHere, parkUnsendable, repeatWait, spent, unsendable, unwritten, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
 import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
@@ -35,6 +36,7 @@ import { SafActive } from './saf-active.js';
 import { SafFlush } from './saf-flush.js';
 import { LateAnswers, lateTurn, type SafAttempt } from './saf-late.js';
 import { SafWarnings } from './saf-warnings.js';
+import { giveUp } from './saf-give-up.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
 
@@ -127,9 +129,9 @@ export class SafQueue {
   }
 
   /**
-   * Sends at once every entry waiting for its next attempt: what a graceful stop asks (saf-flush.ts, a chunk a turn;
-   * attempts still `messageInterval` apart). With `id`, only that entry (one just queued). Returns how many were sent
-   * early in this turn (at most `SAF_FLUSH_TURN_ENTRIES`; the others follow).
+   * Sends at once every entry waiting for its next attempt (not one parked, `parkUnsendable`): what a graceful stop
+   * asks (saf-flush.ts, a chunk a turn; attempts still `messageInterval` apart). With `id`, only that entry (one just
+   * queued). Returns how many were sent early in this turn (at most `SAF_FLUSH_TURN_ENTRIES`; the others follow).
    */
   flush(id?: string): number {
     if (this.stopped) return 0;
@@ -150,7 +152,7 @@ export class SafQueue {
 
   /** Sends `a` now if it waits for its next attempt (not for an attempt in flight, nor for its `messageInterval` slot). */
   private sendEarly(a: Active): number {
-    if (a.waiting !== 'attempt') return 0;
+    if (a.waiting !== 'attempt' || a.parked === true) return 0; // parked: the codec refused it (`parkUnsendable`)
     clearTimeout(a.timer);
     a.timer = undefined;
     this.active.go(a);
@@ -267,15 +269,14 @@ export class SafQueue {
       (err: Iso8583Error) => {
         this.window.leave(a);
         if (this.stopped || !this.active.open(a) || n <= (a.followed ?? 0)) return; // ended meanwhile, or of what it went on from
+        // Refused by the codec, or never written (no connection, or refused before the write: `unwritten`): it never
+        // reached the bank, so it is not counted (the next goes under the same number and MTI, a first stays 0220; an
+        // entry is never given up unseen); a shared store takes it back too (`uncount`: no fence).
+        if (unsendable(err) || unwritten(err)) this.uncount(a, n);
         if (unsendable(err)) return parkUnsendable(this.active, this.host.logger, a, base, err); // saf-entry.ts
         this.warnings.repeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
         if (unwritten(err)) {
-          // Never written (no connection, or refused before the write: `unwritten`): not counted (the next goes under the
-          // same number and MTI, a first stays 0220; a reversal is never given up unseen); a shared store takes it back
-          // too (`uncount`: no fence). For want of a connection, it waits for one (`linkUp`) as well as its timer.
-          this.links.failed(a, err.code);
-          a.attempts = n - 1;
-          void this.journal.uncount?.(a.entry.id, n);
+          this.links.failed(a, err.code); // for want of a connection, it waits for one (`linkUp`) as well as its timer
           this.retryAt(a, started + s.retryInterval, base, err.code);
           return;
         }
@@ -340,6 +341,12 @@ export class SafQueue {
     return true;
   }
 
+  /** Attempt `n` of `a` never reached the bank: not counted, here nor in the store (`uncount`). */
+  private uncount(a: Active, n: number): void {
+    a.attempts = n - 1;
+    void this.journal.uncount?.(a.entry.id, n);
+  }
+
   /** An attempt that cannot be journaled (saf-unjournaled.ts): true to send it anyway. */
   private sendUnjournaled(a: Active, n: number, err: Iso8583Error, started: number): boolean {
     const what = this.stopped ? 'stopped' : unjournaledAttempt(this.journal, this.host.logger, this.warnings.journal, a, n, err);
@@ -381,19 +388,8 @@ export class SafQueue {
     this.host.reversalEvent({ stage: 'waiting', ...base, ...(code === undefined ? {} : { code }), nextAttempt });
   }
 
-  /**
-   * Gives `a` up without an answer, logged at once (`giveUpLine`, saf-entry.ts). `t0`/`at`: when its last attempt
-   * left, or now; `unknown`: an expired entry read back with attempts made by an earlier run and none here (the last
-   * one's outcome not known here).
-   */
+  /** Gives `a` up without an answer (saf-give-up.ts). `t0`/`at`: when its last attempt left, or now; `unknown`: see there. */
   private end(a: Active, outcome: 'abandoned' | 'expired', base: Omit<SafEvent, 'stage'>, t0 = performance.now(), at = Date.now(), unknown = false): void {
-    if (!this.active.delete(a.entry.id)) return;
-    this.late.forget(a);
-    clearTimeout(a.timer);
-    this.window.leave(a);
-    const { code, level, msg } = giveUpLine(outcome, a.kind, unknown);
-    this.host.logger[level]({ ...base, code }, msg);
-    const message: IsoMessage = { ...a.entry.reversal, '0': base.mti };
-    this.ends.end({ id: a.entry.id, end: { outcome, message, at, code }, t0, event: { stage: outcome, ...base, code } });
+    giveUp({ active: this.active, late: this.late, window: this.window, ends: this.ends, logger: this.host.logger }, a, outcome, base, t0, at, unknown);
   }
 }
