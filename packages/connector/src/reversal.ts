@@ -246,7 +246,10 @@ export class ReversalManager {
     return this.underway.holdsUnderway(message);
   }
 
-  /** The reversal of the transaction `message` names under way here (queued, not ended), by its entry id; else `undefined`. */
+  /**
+   * The reversal under way here (queued, not ended) of the transaction the reversal `message` names (its original's
+   * STAN, field 90 or 56, and terminal), by its entry id; else `undefined`.
+   */
   reversalOf(message: MessageInput): string | undefined {
     return this.underway.reversalOf(message);
   }

@@ -13,7 +13,7 @@
  * of such a request while the transaction is pending on another node (`PgJournal.addOriginal`).
  */
 import type { Dialect, MessageInput } from '@iso8583/codec';
-import { transactionKey } from './match-key.js';
+import { originalStanOf, transactionKey } from './match-key.js';
 import { sameTransaction, transactionIdentity, type HeldTransaction } from './transactions-in-flight.js';
 import type { SafEvent, SafHost } from './saf-queue.js';
 import type { JournalEntry } from './saf-store.js';
@@ -83,12 +83,13 @@ export class ReversalsUnderway {
   }
 
   /**
-   * The id of a reversal under way (queued, not ended; not one merely armed) of the transaction `message` names, if
-   * there is one: a reversal the terminal sends itself for it is then the same reversal.
+   * The id of a reversal under way (queued, not ended; not one merely armed) of the transaction the reversal (or
+   * advice) `message` names, if there is one: a reversal the terminal sends itself for it is then the same reversal,
+   * whatever its own STAN (by {@link ReversalsUnderway.originalKey}).
    */
   reversalOf(message: MessageInput): string | undefined {
     if (this.reversingByKey.size === 0) return undefined;
-    const key = transactionKey(this.dialect, message['11'], message['41']);
+    const key = this.originalKey(message);
     if (!this.reversingByKey.has(key)) return undefined;
     for (const [id, k] of this.byId) if (k === key && !this.armed.has(id)) return id;
     return undefined;
@@ -185,6 +186,14 @@ export class ReversalsUnderway {
     this.identities.delete(id);
     count(this.byKey, key, -1);
     if (!this.armed.delete(id)) count(this.reversingByKey, key, -1);
+  }
+
+  /**
+   * The key of the transaction a reversal (or an advice, or a repeat) names: its original's STAN (field 90, or 56 in
+   * 1993: `originalStanOf`, as routing reads it; else its own field 11) and its terminal (field 41).
+   */
+  private originalKey(message: MessageInput): string {
+    return transactionKey(this.dialect, originalStanOf(message), message['41']);
   }
 }
 
