@@ -254,6 +254,16 @@ export class ReversalManager {
     return this.underway.reversalOf(message);
   }
 
+  /** True while the original the reversal `message` names is in flight here (`ReversalsUnderway.originalInFlight`). */
+  originalInFlight(message: MessageInput): boolean {
+    return this.underway.originalInFlight(message);
+  }
+
+  /** Resolves once the original the reversal `message` names is in flight here no more; `false` if it still is at `by` (`ReversalsUnderway.originalSettled`). */
+  originalSettled(message: MessageInput, by: number): Promise<boolean> {
+    return this.underway.originalSettled(message, by);
+  }
+
   /**
    * Journals `entry` (see `store`) and queues it once durable; resolves `false` when the store holds its id already and
    * it is not this node's to send (`ReversalJournal.add` resolved `'exists'`: another node sends it), nothing queued.

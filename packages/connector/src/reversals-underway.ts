@@ -28,6 +28,8 @@ export class ReversalsUnderway {
   private readonly armed = new Set<string>();
   /** The reversals under way (queued, not ended), by key: `byKey` without the armed ones. */
   private readonly reversingByKey = new Map<string, number>();
+  /** Who waits for the originals of a key to be in flight no more (`originalSettled`), by key. */
+  private readonly waiters = new Map<string, Set<() => void>>();
   /** The entries released, by id: the timer that forgets them. */
   private readonly released = new Map<string, NodeJS.Timeout>();
   /**
@@ -96,6 +98,40 @@ export class ReversalsUnderway {
   }
 
   /**
+   * True while the original the reversal (or advice) `message` names ({@link ReversalsUnderway.originalKey}) is armed
+   * here: in flight on a connection of this connector, its outcome not known yet. A reversal sent now could reach the
+   * host before the original is booked there (answered "no such transaction") and the original then be approved.
+   */
+  originalInFlight(message: MessageInput): boolean {
+    return this.byId.size !== 0 && this.armedCount(this.originalKey(message)) > 0;
+  }
+
+  /**
+   * Resolves `true` once the original the reversal `message` names is no longer in flight here (answered, or its own
+   * reversal queued: {@link ReversalsUnderway.originalInFlight}), `false` if it still is at `by` (a
+   * `performance.now()` time).
+   */
+  originalSettled(message: MessageInput, by: number): Promise<boolean> {
+    const key = this.originalKey(message);
+    if (this.armedCount(key) === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const waiters = this.waiters.get(key) ?? new Set<() => void>();
+      this.waiters.set(key, waiters);
+      const done = (settled: boolean): void => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        if (waiters.size === 0 && this.waiters.get(key) === waiters) this.waiters.delete(key);
+        resolve(settled);
+      };
+      const check = (): void => {
+        if (this.armedCount(key) === 0) done(true);
+      };
+      const timer = setTimeout(() => done(this.armedCount(key) === 0), Math.max(0, by - performance.now()));
+      waiters.add(check);
+    });
+  }
+
+  /**
    * True while a reversal under way (queued, not ended; not one merely armed) names the transaction of `message` by the
    * one rule of transactions-in-flight.ts (`sameTransaction`: STAN and terminal, acquirer and card agreeing when both
    * are known): what an upstream group asks, so that another acquirer's or card's transaction sharing only a STAN and
@@ -161,7 +197,10 @@ export class ReversalsUnderway {
     if (known === undefined) return false;
     clearTimeout(this.released.get(id));
     this.released.delete(id);
-    if (this.armed.delete(id)) count(this.reversingByKey, known, 1);
+    if (this.armed.delete(id)) {
+      count(this.reversingByKey, known, 1);
+      this.wake(known);
+    }
     return true;
   }
 
@@ -186,6 +225,7 @@ export class ReversalsUnderway {
     this.identities.delete(id);
     count(this.byKey, key, -1);
     if (!this.armed.delete(id)) count(this.reversingByKey, key, -1);
+    else this.wake(key);
   }
 
   /**
@@ -194,6 +234,17 @@ export class ReversalsUnderway {
    */
   private originalKey(message: MessageInput): string {
     return transactionKey(this.dialect, originalStanOf(message), message['41']);
+  }
+
+  /** How many entries of `key` are armed (their original in flight): `byKey` less those under way. */
+  private armedCount(key: string): number {
+    return (this.byKey.get(key) ?? 0) - (this.reversingByKey.get(key) ?? 0);
+  }
+
+  /** An armed entry of `key` ended or was queued: whoever waits for its originals looks again. */
+  private wake(key: string): void {
+    const waiters = this.waiters.get(key);
+    if (waiters !== undefined) for (const check of [...waiters]) check();
   }
 }
 
