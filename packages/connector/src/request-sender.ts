@@ -42,6 +42,15 @@ function reversingError(mti: string): Iso8583Error {
 }
 
 /**
+ * The refusal of a caller's reversal whose original was still in flight here when the reversal's own time ran out:
+ * never written (should the original's outcome stay unknown, this connector reverses it itself).
+ */
+function inFlightError(mti: string): Iso8583Error {
+  const field = mti[0] === '1' ? '56' : '90';
+  return connectorError('ISO8583_ERR_CONNECTOR_DEADLINE', `the ${mti} is not sent: the original it names (field ${field}) was still in flight when its time ran out`, { mti, field });
+}
+
+/**
  * True when `err` is a `DUPLICATE_KEY` refusal made by this connector's in-memory key only (its STAN and terminal
  * armed or being reversed here), not by a shared store (`addOriginal`: the transaction pending on another node, which
  * this node cannot see) nor by a channel. An upstream group asks it: when the refusing upstream does not hold the
@@ -104,6 +113,13 @@ export class RequestSender {
    * answer is awaited no longer than the time left; a deadline already past writes nothing (`ISO8583_ERR_CONNECTOR_DEADLINE`).
    */
   sendNow(channel: Channel, message: MessageInput, mti: string, wait: number, header: Uint8Array | undefined, packed: Buffer | undefined, settled: Settle, deadline?: number): Promise<ChannelResponse> {
+    if (mti[1] === '4' && this.reversals?.originalInFlight(message) === true) {
+      // A reversal of an original in flight here waits for its outcome (`dispatch`): the channel goes back meanwhile.
+      this.pool.release(channel);
+      return this.dispatch(message, wait, header, true, packed, false, deadline, false, settled).then(settled.answered, (err: unknown) => {
+        throw settled.failed(err);
+      });
+    }
     return new Promise<ChannelResponse>((resolve, reject) => {
       const timeout = Math.min(wait, timeLeft(deadline, performance.now()));
       let frame: Buffer;
@@ -159,8 +175,16 @@ export class RequestSender {
     const mti = mtiOf(message);
     // A deadline passed already (a turn in the terminal queue that came late): nothing journaled, no connection taken.
     if (timeLeft(deadline, performance.now()) === 0) throw deadlineError(mti);
-    // A reversal a caller sends for a transaction whose reversal is under way here: the same reversal, sent and counted
-    // by the SAF queue already (its own attempts, `journal` false, are not asked).
+    if (journal && mti[1] === '4' && this.reversals?.originalInFlight(message) === true) {
+      // A caller's reversal (a terminal's own, its own STAN in field 11) of an original still in flight here (on any
+      // connection): sent now, the host could answer it before booking the original ("no such transaction"), then
+      // approve the original. It waits for the original's outcome, within its own time (from now, or its deadline).
+      deadline ??= performance.now() + timeout;
+      tried = false;
+      if (!(await this.reversals.originalSettled(message, deadline))) throw inFlightError(mti);
+    }
+    // A reversal a caller sends for a transaction whose reversal is under way here (by its original's STAN and terminal):
+    // the same reversal, sent and counted by the SAF queue already (its own attempts, `journal` false, are not asked).
     if (journal && mti[1] === '4' && this.reversals?.reversalOf(message) !== undefined) throw reversingError(mti);
     const frame = this.frameOf(message, header, packed);
     const key = this.matchKey.ofRequest(message);

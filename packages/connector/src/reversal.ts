@@ -254,9 +254,22 @@ export class ReversalManager {
     return this.underway.holdsUnderway(message);
   }
 
-  /** The reversal of the transaction `message` names under way here (queued, not ended), by its entry id; else `undefined`. */
+  /**
+   * The reversal under way here (queued, not ended) of the transaction the reversal `message` names (its original's
+   * STAN, field 90 or 56, and terminal), by its entry id; else `undefined`.
+   */
   reversalOf(message: MessageInput): string | undefined {
     return this.underway.reversalOf(message);
+  }
+
+  /** True while the original the reversal `message` names is in flight here (`ReversalsUnderway.originalInFlight`). */
+  originalInFlight(message: MessageInput): boolean {
+    return this.underway.originalInFlight(message);
+  }
+
+  /** Resolves once the original the reversal `message` names is in flight here no more; `false` if it still is at `by` (`ReversalsUnderway.originalSettled`). */
+  originalSettled(message: MessageInput, by: number): Promise<boolean> {
+    return this.underway.originalSettled(message, by);
   }
 
   /**

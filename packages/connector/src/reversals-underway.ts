@@ -13,7 +13,7 @@
  * of such a request while the transaction is pending on another node (`PgJournal.addOriginal`).
  */
 import type { Dialect, MessageInput } from '@iso8583/codec';
-import { transactionKey } from './match-key.js';
+import { originalStanOf, transactionKey } from './match-key.js';
 import { sameTransaction, transactionIdentity, type HeldTransaction } from './transactions-in-flight.js';
 import type { SafEvent, SafHost } from './saf-queue.js';
 import type { JournalEntry } from './saf-store.js';
@@ -28,6 +28,8 @@ export class ReversalsUnderway {
   private readonly armed = new Set<string>();
   /** The reversals under way (queued, not ended), by key: `byKey` without the armed ones. */
   private readonly reversingByKey = new Map<string, number>();
+  /** Who waits for the originals of a key to be in flight no more (`originalSettled`), by key. */
+  private readonly waiters = new Map<string, Set<() => void>>();
   /** The entries released, by id: the timer that forgets them. */
   private readonly released = new Map<string, NodeJS.Timeout>();
   /**
@@ -83,15 +85,50 @@ export class ReversalsUnderway {
   }
 
   /**
-   * The id of a reversal under way (queued, not ended; not one merely armed) of the transaction `message` names, if
-   * there is one: a reversal the terminal sends itself for it is then the same reversal.
+   * The id of a reversal under way (queued, not ended; not one merely armed) of the transaction the reversal (or
+   * advice) `message` names, if there is one: a reversal the terminal sends itself for it is then the same reversal,
+   * whatever its own STAN (by {@link ReversalsUnderway.originalKey}).
    */
   reversalOf(message: MessageInput): string | undefined {
     if (this.reversingByKey.size === 0) return undefined;
-    const key = transactionKey(this.dialect, message['11'], message['41']);
+    const key = this.originalKey(message);
     if (!this.reversingByKey.has(key)) return undefined;
     for (const [id, k] of this.byId) if (k === key && !this.armed.has(id)) return id;
     return undefined;
+  }
+
+  /**
+   * True while the original the reversal (or advice) `message` names ({@link ReversalsUnderway.originalKey}) is armed
+   * here: in flight on a connection of this connector, its outcome not known yet. A reversal sent now could reach the
+   * host before the original is booked there (answered "no such transaction") and the original then be approved.
+   */
+  originalInFlight(message: MessageInput): boolean {
+    return this.byId.size !== 0 && this.armedCount(this.originalKey(message)) > 0;
+  }
+
+  /**
+   * Resolves `true` once the original the reversal `message` names is no longer in flight here (answered, or its own
+   * reversal queued: {@link ReversalsUnderway.originalInFlight}), `false` if it still is at `by` (a
+   * `performance.now()` time).
+   */
+  originalSettled(message: MessageInput, by: number): Promise<boolean> {
+    const key = this.originalKey(message);
+    if (this.armedCount(key) === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const waiters = this.waiters.get(key) ?? new Set<() => void>();
+      this.waiters.set(key, waiters);
+      const done = (settled: boolean): void => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        if (waiters.size === 0 && this.waiters.get(key) === waiters) this.waiters.delete(key);
+        resolve(settled);
+      };
+      const check = (): void => {
+        if (this.armedCount(key) === 0) done(true);
+      };
+      const timer = setTimeout(() => done(this.armedCount(key) === 0), Math.max(0, by - performance.now()));
+      waiters.add(check);
+    });
   }
 
   /**
@@ -160,7 +197,10 @@ export class ReversalsUnderway {
     if (known === undefined) return false;
     clearTimeout(this.released.get(id));
     this.released.delete(id);
-    if (this.armed.delete(id)) count(this.reversingByKey, known, 1);
+    if (this.armed.delete(id)) {
+      count(this.reversingByKey, known, 1);
+      this.wake(known);
+    }
     return true;
   }
 
@@ -185,6 +225,26 @@ export class ReversalsUnderway {
     this.identities.delete(id);
     count(this.byKey, key, -1);
     if (!this.armed.delete(id)) count(this.reversingByKey, key, -1);
+    else this.wake(key);
+  }
+
+  /**
+   * The key of the transaction a reversal (or an advice, or a repeat) names: its original's STAN (field 90, or 56 in
+   * 1993: `originalStanOf`, as routing reads it; else its own field 11) and its terminal (field 41).
+   */
+  private originalKey(message: MessageInput): string {
+    return transactionKey(this.dialect, originalStanOf(message), message['41']);
+  }
+
+  /** How many entries of `key` are armed (their original in flight): `byKey` less those under way. */
+  private armedCount(key: string): number {
+    return (this.byKey.get(key) ?? 0) - (this.reversingByKey.get(key) ?? 0);
+  }
+
+  /** An armed entry of `key` ended or was queued: whoever waits for its originals looks again. */
+  private wake(key: string): void {
+    const waiters = this.waiters.get(key);
+    if (waiters !== undefined) for (const check of [...waiters]) check();
   }
 }
 

@@ -43,3 +43,26 @@ test('a terminal\'s own reversal of a transaction whose reversal is under way: r
   assert.equal(connector.stats().reversalsPending, 1);
   assert.equal(journalLines(dir).filter((l) => l.op === 'add').length, 1, 'nothing more journaled');
 });
+
+test('a terminal\'s own reversal with its own STAN (the original in field 90) while the reversal is under way: the same reversal', async (t) => {
+  const dir = tempDir(t, 'own-reversal-stan');
+  const { peer, connector } = await peerAndConnector(t, () => undefined, { requestTimeout: 300, reversal: { enabled: true, journalDir: dir, retryInterval: 60_000 } });
+  await connector.connect();
+  const queued = safEvent(connector, 'queued');
+  const sent = safEvent(connector, 'sent');
+  assert.equal((await failure(connector.request(purchase('092101')))).code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
+  const entry = await queued;
+  await sent;
+  await peer.waitFor(2);
+  // Field 11 the terminal's next STAN; field 90 names the purchase (STAN 092101).
+  const own = { ...buildReversal(purchase('092101'), '0400', getDialect('iso87ascii')), '11': '092102' };
+  const refused = await failure(connector.request(own));
+  assert.deepEqual([refused.code, refused.sent], ['ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', 'no']);
+  assert.deepEqual(await connector.request(own, { saf: true }), { saf: true, id: entry.id }, 'taken as the reversal under way');
+  assert.deepEqual(
+    peer.received.map((r) => `${String(r.message['0'])} ${String(r.message['11'])}`),
+    ['0200 092101', '0400 092101'],
+    'one reversal of the transaction reached the host',
+  );
+  assert.equal(journalLines(dir).filter((l) => l.op === 'add').length, 1, 'nothing more journaled');
+});

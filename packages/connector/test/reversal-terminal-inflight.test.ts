@@ -1,0 +1,93 @@
+// A terminal's own reversal (its own STAN in field 11, the original named in field 90) of a purchase still in flight
+// at the host: sent at once, the host would answer it before booking the purchase ("25, no such transaction") and then
+// approve the purchase, the card charged while the terminal thinks it reversed. It waits for the purchase's outcome,
+// within its own time: relayed once the purchase is answered; refused (as the same reversal) once the purchase timed
+// out and the connector reverses it itself; refused unsent when its own time runs out first.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IsoMessage } from '@iso8583/codec';
+import { getDialect } from '@iso8583/codec';
+import { buildReversal } from '../src/index.js';
+import { answer, purchase } from './peer.js';
+import type { Received } from './peer.js';
+import { peerAndConnector, tempDir } from './helpers/setup.js';
+import { failure } from './helpers/failure.js';
+import { watchReversals } from './helpers/reversals.js';
+
+/** The terminal's own 0400 for the purchase of `stan`, with its own STAN `own` in field 11. */
+function ownReversal(stan: string, own: string): IsoMessage {
+  return { ...buildReversal(purchase(stan), '0400', getDialect('iso87ascii')), '11': own };
+}
+
+/** What the host received, as `MTI STAN` lines. */
+const seen = (received: readonly Received[]): string[] => received.map((r) => `${String(r.message['0'])} ${String(r.message['11'])}`);
+
+/**
+ * A host that holds every purchase of STAN `held` (the test answers it) and answers the rest at once, a reversal
+ * with 25 while the purchase it names is not booked (answered) yet.
+ */
+async function holdingHost(t: Parameters<typeof peerAndConnector>[0], held: string, options: Parameters<typeof peerAndConnector>[2]) {
+  let booked = false;
+  let heldRequest: (r: Received) => void = () => undefined;
+  const arrived = new Promise<Received>((resolve) => (heldRequest = resolve));
+  const { peer, connector } = await peerAndConnector(
+    t,
+    (r, p) => {
+      const mti = String(r.message['0']);
+      if (mti === '0200' && r.message['11'] === held) heldRequest(r);
+      else if (mti.startsWith('04') && String(r.message['90']).slice(4, 10) === held) p.send(r.socket, answer(r.message, { '39': booked ? '00' : '25' }));
+      else p.send(r.socket, answer(r.message));
+    },
+    options,
+  );
+  const book = async (): Promise<void> => {
+    const r = await arrived;
+    booked = true;
+    peer.send(r.socket, answer(r.message));
+  };
+  return { peer, connector, arrived, book };
+}
+
+test('a terminal\'s own reversal of a purchase in flight waits for its answer, then reaches the host', async (t) => {
+  const dir = tempDir(t, 'own-inflight');
+  // One connection: what is written goes out in order, so the host's order shows what waited.
+  const { peer, connector, arrived, book } = await holdingHost(t, '093001', { requestTimeout: 10_000, pool: { min: 1, max: 1 }, reversal: { enabled: true, journalDir: dir } });
+  await connector.connect();
+  const sale = connector.request(purchase('093001'));
+  await arrived;
+  const own = connector.request(ownReversal('093001', '093002'));
+  // Another terminal's purchase, sent after the reversal and answered: the reversal has not gone out before it.
+  assert.equal((await connector.request(purchase('093003', 'TERM0002')))['39'], '00');
+  await book();
+  assert.equal((await sale)['39'], '00');
+  assert.equal((await own)['39'], '00', 'the host had the purchase when the reversal came: reversed');
+  assert.deepEqual(seen(peer.received), ['0200 093001', '0200 093003', '0400 093002']);
+});
+
+test('a terminal\'s own reversal waiting for a purchase that times out: the connector\'s reversal is the one sent', async (t) => {
+  const dir = tempDir(t, 'own-inflight-timeout');
+  const { peer, connector } = await holdingHost(t, '093101', { requestTimeout: 300, reversal: { enabled: true, journalDir: dir } });
+  await connector.connect();
+  const answered = watchReversals(connector).reached;
+  const sale = failure(connector.request(purchase('093101')));
+  await peer.waitFor(1);
+  const own = failure(connector.request(ownReversal('093101', '093102'), { timeout: 10_000 }));
+  assert.equal((await sale).code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
+  const refused = await own;
+  assert.deepEqual([refused.code, refused.sent], ['ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', 'no'], 'the same reversal as the one under way');
+  await answered;
+  assert.deepEqual(seen(peer.received), ['0200 093101', '0400 093101'], 'one reversal reached the host');
+});
+
+test('a terminal\'s own reversal whose time runs out while its purchase is in flight: refused, never sent', async (t) => {
+  const dir = tempDir(t, 'own-inflight-deadline');
+  const { peer, connector, book } = await holdingHost(t, '093201', { requestTimeout: 10_000, reversal: { enabled: true, journalDir: dir } });
+  await connector.connect();
+  const sale = connector.request(purchase('093201'));
+  await peer.waitFor(1);
+  const refused = await failure(connector.request(ownReversal('093201', '093202'), { timeout: 100 }));
+  assert.deepEqual([refused.code, refused.sent, refused.field], ['ISO8583_ERR_CONNECTOR_DEADLINE', 'no', '90']);
+  await book();
+  assert.equal((await sale)['39'], '00');
+  assert.deepEqual(seen(peer.received), ['0200 093201']);
+});
