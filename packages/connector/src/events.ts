@@ -7,7 +7,7 @@ import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import { logQuietly } from './quiet-log.js';
 import type { UnsolicitedInfo } from './options.js';
-import type { ReversalEvent } from './reversal.js';
+import type { ReversalEvent } from './reversal-setup.js';
 import type { SafEvent } from './saf-queue.js';
 
 /** What the connector's `disconnect` event says of a connection that ended. */

@@ -53,7 +53,7 @@ export { liveLockHolder } from './lock-holder.js';
 export { defaultJournalDir } from './state-dir.js';
 export { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, buildReversal, isReversible } from './reversal-message.js';
 export type { AmountKept } from './reversal-message.js';
-export type { ReversalEvent } from './reversal.js';
+export type { ReversalEvent } from './reversal-setup.js';
 export { isStoreAndForward } from './saf-message.js';
 export type { SafCounts, SafEnd, SafEvent, SafOutcome } from './saf-queue.js';
 export { responseMti } from './match-key.js';

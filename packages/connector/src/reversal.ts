@@ -15,10 +15,10 @@ import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/c
 import { connectorError } from './errors.js';
 import type { JournalEntry, JournalHalt, ReversalJournal } from './journal.js';
 import type { ConnectorStats } from './accounting.js';
-import type { ResolvedConnectorOptions } from './options.js';
 import { ReversalPlan } from './reversal-message.js';
 import { SafQueue, attemptMti } from './saf-queue.js';
-import type { SafCounts, SafEvent, SafHost, SafSettings } from './saf-queue.js';
+import type { SafCounts } from './saf-queue.js';
+import type { ReversalHost, ReversalSettings } from './reversal-setup.js';
 import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
 import { OvertakenReversals } from './reversal-overtaken.js';
@@ -31,29 +31,6 @@ import { ArmedEntry, entryId, entryOf, isArmed } from './reversal-entry.js';
 
 /** The reversal MTI of attempt `n` (1-based): the first is the configured MTI, the others its repeat (0401, 0421). */
 export { attemptMti };
-
-/** What the reversal manager needs from its connector (the SAF queue's host). */
-export type ReversalHost = SafHost;
-
-/**
- * The connector's SAF queue when reversal or SAF is on: one journal (a `FileJournal` in `saf.journalDir`, or the
- * store given) for its reversals and the advices sent with `saf: true`. Undefined when both are off.
- */
-export function createSafQueue(o: ResolvedConnectorOptions, dialect: Dialect, host: ReversalHost, journal: ReversalJournal | undefined): ReversalManager | undefined {
-  if (!(o.reversal.enabled || o.saf.enabled) || journal === undefined) return undefined;
-  return new ReversalManager(host, journal, { ...o.saf, mti: o.reversal.mti, fields: o.reversal.fields, requestTimeout: o.requestTimeout }, dialect);
-}
-
-/** A `reversal` event: what happened to a reversal (a {@link SafEvent} of kind `reversal`). Never carries card data. */
-export type ReversalEvent = SafEvent;
-
-/** What the manager needs to know of the reversal and SAF options. */
-export interface ReversalSettings extends SafSettings {
-  /** `saf.maxEntries` (0 or absent: no limit; saf-room.ts). */
-  readonly maxEntries?: number;
-  readonly mti: string;
-  readonly fields: readonly string[];
-}
 
 /**
  * Keeps the SAF queue's entries: reversals armed (journaled, original in flight) and entries being sent until they
