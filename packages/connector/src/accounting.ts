@@ -269,9 +269,10 @@ export class Accounting {
     if (kind === 'reversal') {
       // Only an answer that accepts the reversal undid money: a 96 the SAF queue repeats, or a decline, reversed nothing.
       if (!this.repeats.reversal(keyed, isAcceptedFor(this.dialect, response['39'], mti))) return;
-      this.socketQueue.amounts(request, response);
-      // A partial reversal (1987: field 95, replacement amounts) undid field 4 less the amount that stays.
+      // A partial reversal (1987: field 95, replacement amounts) undid field 4 less the amount that stays: worked out
+      // here once, for the totals and SocketQueue's figures alike.
       const undone = mti[0] === '0' ? reversedAmountOf(amount, response['95'] ?? request['95']) : amount;
+      this.socketQueue.amounts(request, response, undone);
       if (undone > 0) this.addAmount('reversal', undone);
       return;
     }

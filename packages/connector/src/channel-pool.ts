@@ -18,8 +18,9 @@ export interface ChannelPool {
   /**
    * A channel for one request, within `pool.acquireTimeout` (`ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED`); a failed
    * connect attempt fails the wait at once with its own error. `background` (default false): the borrower is a SAF
-   * attempt; an exclusive pool lends a connection to it only when no other borrower waits (online requests are served
-   * first, a backlog of advices never queues ahead of them); a multiplex pool ignores it.
+   * attempt of an advice; an exclusive pool lends a connection to it only when no other borrower waits (online requests
+   * are served first, a backlog of advices never queues ahead of them); a multiplex pool ignores it. A reversal's SAF
+   * attempt is not `background`: it waits in arrival order with online requests, so steady load never starves it.
    */
   acquire(background?: boolean): Promise<Channel>;
   /**

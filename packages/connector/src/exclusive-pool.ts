@@ -2,14 +2,15 @@
  * The exclusive pool: a connection is lent to one request at a time, until its response (for hosts that cannot
  * interleave). This is generic-pool's model, so generic-pool does the work: it creates connections through the
  * factory, checks them on borrow, keeps `pool.min` to `pool.max`, evicts those beyond `pool.min` idle for `pool.idleTimeout` and queues
- * borrowers up to `pool.acquireTimeout`: in two priorities, every online borrower before any SAF attempt (`background`),
- * so that a SAF backlog (up to `saf.maxInFlight` attempts waiting) never holds an online request back by more than the
- * attempts already holding connections.
+ * borrowers up to `pool.acquireTimeout`: in two priorities, every online borrower (and every reversal's SAF attempt, in
+ * arrival order with them) before any advice's SAF attempt (`background`), so that an advice backlog (up to
+ * `saf.maxInFlight` attempts waiting) never holds an online request back by more than the attempts already holding
+ * connections, and online load never starves a reversal.
  */
 
 /** generic-pool's priority of an online borrower: served before every {@link BACKGROUND} one. */
 const ONLINE = 0;
-/** generic-pool's priority of a SAF attempt: served once no online borrower waits. */
+/** generic-pool's priority of an advice's SAF attempt: served once no online borrower (nor reversal) waits. */
 const BACKGROUND = 1;
 import { createPool } from 'generic-pool';
 import type { Pool } from 'generic-pool';

@@ -42,6 +42,23 @@ export interface Settle extends WriteMark {
 }
 
 /** The outcomes of one connector's requests: refusals and settlements, each counted and recorded once. */
+/** Marks an error of a request refused before it was accepted: the connector's totals never counted it. */
+const NEVER_ACCEPTED = Symbol('iso8583.neverAccepted');
+
+/** `err`, marked as the refusal of a request never accepted (never counted in `requests` nor `errors`). */
+function neverAccepted<E extends object>(err: E): E {
+  if (Object.isExtensible(err)) Object.defineProperty(err, NEVER_ACCEPTED, { value: true });
+  return err;
+}
+
+/**
+ * True when `err` refused a request before its connector accepted it (`RequestOutcomes.refused`, a bad option before a
+ * terminal queue): counted nowhere, so an upstream group never takes it off its totals (upstream-group-tries.ts).
+ */
+export function wasNeverAccepted(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { [NEVER_ACCEPTED]?: boolean })[NEVER_ACCEPTED] === true;
+}
+
 export class RequestOutcomes {
   constructor(
     /** The connector's lifecycle: its state (closing refuses) and its count of accepted, unsettled requests. */
@@ -88,7 +105,7 @@ export class RequestOutcomes {
     const refusal = signalProblem(signal) ?? abortedBefore(signal, mtiOf(input)) ?? this.refusal(input, timeout, deadline);
     if (refusal === undefined) return undefined;
     this.recorder?.settled(input, undefined, refusal.code, at, t0, recordTo);
-    return markSent(refusal, false);
+    return neverAccepted(markSent(refusal, false));
   }
 
   /**
@@ -145,7 +162,7 @@ export class RequestOutcomes {
     const bad = deadlineProblem(deadline) ?? requestTimeoutProblem(timeout) ?? signalProblem(signal);
     if (bad !== undefined) {
       this.recorder?.settled(message, undefined, bad.code, at, t0, undefined);
-      return Promise.reject(markSent(bad, false));
+      return Promise.reject(neverAccepted(markSent(bad, false)));
     }
     let ran = false;
     const run = (): Promise<T> => {

@@ -207,7 +207,7 @@ export class RequestSender {
       if (timeLeft(deadline, performance.now()) === 0) throw deadlineError(mti);
       // Synchronous when a channel is ready: the write then happens in this turn, and the next request sees it.
       const by = connectBy === undefined || (deadline !== undefined && deadline < connectBy) ? deadline : connectBy;
-      channel = (tried ? undefined : this.pool.take()) ?? (await this.acquireBy(by, mti, wrote?.abort, safAttempt));
+      channel = (tried ? undefined : this.pool.take()) ?? (await this.acquireBy(by, mti, wrote?.abort, safAttempt && mti[1] !== '4'));
       const ch = channel;
       const left = timeLeft(deadline, performance.now());
       if (left === 0) throw deadlineError(mti);

@@ -107,18 +107,19 @@ export class SocketQueueFigures {
    * The amount of an approved 0210 (secured, or a refund) or 0410 (a reversal) `response` to `request`; nothing for
    * any other. Its own fields 3 and 4 count, else the request's, field 3 as it went on the wire (a refund written
    * `"3": 200000`, a number, is `200000`; `"3": 2000` is `002000`, a purchase). Called only for an answer whose
-   * transaction has not counted it yet (accounting.ts `money`, money-repeats.ts).
+   * transaction has not counted it yet (accounting.ts `money`, money-repeats.ts). `undone` (default 0): what an
+   * accepted 0410 undid, as `Accounting` worked it out (field 4 less a partial reversal's field 95): one home for it.
    */
-  amounts(request: MessageInput, response: IsoMessage): void {
+  amounts(request: MessageInput, response: IsoMessage, undone = 0): void {
     const mti = response['0'];
     if ((mti !== '0210' && mti !== '0410') || !isApproved(this.dialect, response['39'])) return;
-    const whole = amountOf(response['4'] ?? request['4']);
-    // A partial reversal (field 95) undid field 4 less its replacement amount.
-    const amount = mti === '0410' ? reversedAmountOf(whole, response['95'] ?? request['95']) : whole;
     if (mti === '0410') {
-      this.reversal += amount;
-      this.secured -= amount;
-    } else if ((wireField(this.dialect, response, '3') ?? wireField(this.dialect, request, '3')) === REFUND) {
+      this.reversal += undone;
+      this.secured -= undone;
+      return;
+    }
+    const amount = amountOf(response['4'] ?? request['4']);
+    if ((wireField(this.dialect, response, '3') ?? wireField(this.dialect, request, '3')) === REFUND) {
       this.refund += amount;
       this.secured -= amount;
     } else {

@@ -18,6 +18,7 @@ import { isReversible } from './reversal-message.js';
 import { refusedByKeyHere } from './request-sender.js';
 import type { Originals } from './upstream-group-originals.js';
 import { triesElsewhere } from './upstream-group-failover.js';
+import { wasNeverAccepted } from './request-outcome.js';
 import { failedOutcome } from './upstream-metrics.js';
 import type { UpstreamMetrics } from './upstream-metrics.js';
 import type { Link } from './upstream-link.js';
@@ -44,8 +45,6 @@ interface Turns {
   /** The first try's start (`performance.now()`) and wall time (`Date.now()`): the kept record's. */
   readonly start: number;
   readonly at: number;
-  /** Whether the try whose error is `last` timed out (its connector counted a timeout) or failed otherwise. */
-  lastTimedOut: boolean;
   readonly deadline: number | undefined;
   readonly own: boolean;
   last: Iso8583Error | undefined;
@@ -121,9 +120,7 @@ export class UpstreamTries {
         const answer = bounded && turns.own && err?.code === 'ISO8583_ERR_CONNECTOR_DEADLINE' && turns.last !== undefined ? turns.last : err;
         // The record kept is that of the try whose error is the answer: the log says what the caller was told.
         const kept = answer === err ? (record === undefined ? undefined : { link, record }) : turns?.kept;
-        const timedOut = err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT';
         const next = this.nextTurns(turns, link, answer, kept, options, start, at);
-        if (answer === err) next.lastTimedOut = timedOut;
         // Never written (its `sent` says 'no'): another upstream may take it (upstream-group-failover.ts), unless
         // this one still holds its transaction (its reversal entry could not be ended, so it is being reversed there).
         // Refused for its key by that upstream's own memory (not by a shared store, which may be refusing it for
@@ -134,13 +131,13 @@ export class UpstreamTries {
         if (answer === err && !held && triesElsewhere(err, collision) && this.mayMoveOn(next)) {
           // This try's outcome is not the caller's (another try follows): superseded now, so that the totals never
           // show an error for a request still under way.
-          this.supersede(timedOut, 1);
+          this.supersede(err, 1);
           return this.attempt(message, kind, input, options, lane, next);
         }
         // The previous try's error is the answer (superseded when this try began): this one is superseded instead.
         if (answer !== err && turns !== undefined) {
-          this.supersede(turns.lastTimedOut, -1);
-          this.supersede(timedOut, 1);
+          this.supersede(answer, -1);
+          this.supersede(err, 1);
         }
         if (kept !== undefined) kept.link.connector.transactions?.write(asRequest(kept.record, next));
         throw answer;
@@ -162,16 +159,19 @@ export class UpstreamTries {
     }
     const own = options?.deadline === undefined;
     const deadline = own ? start + (options?.timeout ?? link.connector.options.requestTimeout) : options.deadline;
-    return { tried: new Set([link]), start, at, lastTimedOut: false, deadline, own, last: err, kept };
+    return { tried: new Set([link]), start, at, deadline, own, last: err, kept };
   }
 
   /**
    * Counts (`by` 1) a try whose outcome the caller did not get (its connector counted it: a request, a timeout or an
-   * error), or takes one back (`by` -1: its error became the answer after all).
+   * error), or takes one back (`by` -1: its error became the answer after all); `err` is the try's error. A try its
+   * connector refused before accepting it (`wasNeverAccepted`: the in-flight limit, closing, a bad timeout) was never
+   * counted there: neither superseded nor taken back, so the totals never subtract what was never added.
    */
-  private supersede(timedOut: boolean, by: 1 | -1): void {
+  private supersede(err: Iso8583Error, by: 1 | -1): void {
+    if (wasNeverAccepted(err)) return;
     this.superseded.requests += by;
-    if (timedOut) this.superseded.timeouts += by;
+    if (err?.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT') this.superseded.timeouts += by;
     else this.superseded.errors += by;
   }
 
