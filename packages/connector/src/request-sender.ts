@@ -285,8 +285,8 @@ export class RequestSender {
   /**
    * A channel from the pool, waiting no later than `deadline`, nor past its caller's abort (`abort`, the request's
    * `signal`): then the wait fails with `ISO8583_ERR_CONNECTOR_DEADLINE` (or `ISO8583_ERR_CONNECTOR_ABORTED`, never
-   * written) and the channel the pool gives later goes straight back. `background` (an advice's SAF attempt; a reversal's waits in arrival order): the pool serves
-   * every other borrower first (`ChannelPool.acquire`).
+   * written) and the channel the pool gives later goes straight back. `background` (an advice's SAF attempt; a
+   * reversal's waits in arrival order): the pool serves every other borrower first (`ChannelPool.acquire`).
    */
   private acquireBy(deadline: number | undefined, mti: string, abort?: RequestAbort, background = false): Promise<Channel> {
     const acquired = this.pool.acquire(background);
