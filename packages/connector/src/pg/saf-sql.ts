@@ -162,8 +162,8 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  * Marks entries done: any holder's for the outcomes `$4` (a host's answer), else only `$1`'s. An entry marked done
  * whose `$5` is true (its request approved in time: `PgJournal.retireOvertaken`) retires, in the same statement, a
  * reversal of its transaction that undid nothing (overtaken-sql.ts): the code is cleared from the rows of reversal
- * entries under the upstream keys `$6` naming its reversal's fields 41 and 11 (the index `iso8583_saf_overtaken`,
- * schema-saf.ts step 10) on which no late approval was left yet, so that the original's late approval (the same
+ * entries under the upstream keys `$6` naming its reversal's fields 41 and 11 (an index look-up by those two fields:
+ * `iso8583_saf_original`, or `iso8583_saf_overtaken`, schema-saf.ts; about a millisecond a statement either way) on which no late approval was left yet, so that the original's late approval (the same
  * booking) finds nothing to reverse (`LATE_APPROVAL`), on any node. A row in the batch itself is left as it is (one
  * statement changes a row once). A late approval left already is not undone: its repeat is stored, or owed.
  */
