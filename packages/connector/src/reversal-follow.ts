@@ -77,10 +77,13 @@ export class ReversalFollowUp {
    * The request of the armed entry `entry` was answered in time with `response` (its `done` follows at once): when that
    * approves it, a reversal of its transaction remembered as undoing nothing is retired, in memory and in the journal
    * that keeps such reversals (its `done` record says so: `ReversalJournal.retireOvertaken`), so that neither the
-   * original's late approval (the same booking) nor the next start reverses what the terminal is told approved.
+   * original's late approval (the same booking) nor the next start reverses what the terminal is told approved. With a
+   * shared journal (`undidNothing`) the reversal's row is where it is kept, maybe by another node: every approval's
+   * `done` retires it there, whatever this node's memory holds.
    */
   approvedInTime(entry: JournalEntry, response: IsoMessage): void {
-    if (this.overtaken.approvedInTime(entry, response)) this.journal.retireOvertaken?.(entry);
+    const remembered = this.overtaken.approvedInTime(entry, response);
+    if (remembered || (this.journal.undidNothing !== undefined && this.overtaken.isLateApproval(response))) this.journal.retireOvertaken?.(entry);
   }
 
   /**

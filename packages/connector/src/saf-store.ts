@@ -192,12 +192,14 @@ export interface ReversalJournal {
    */
   repeatsOwed?(): Promise<Array<{ reversal: IsoMessage; responseCode: string; approval: IsoMessage; againId: string }>>;
   /**
-   * Optional, for a journal that keeps on disk the reversals that undid nothing (the file journal: journal-overtaken.ts):
-   * the original of the pending entry `entry` (a request of a transaction whose reversal undid nothing, sent again: a
-   * repeat, or the same request resent) was approved in time, and its `done` follows at once. A reversal of its
-   * transaction the journal keeps is retired by that `done` record (durable before the caller sees the approval), so
-   * that the next start stores no repeat of it: the host booked the transaction once, and the terminal was told
-   * approved. Without it, nothing is kept on disk to retire.
+   * Optional, for a journal that keeps the reversals that undid nothing (the file journal: journal-overtaken.ts; a
+   * shared one, on their rows: PostgreSQL, overtaken-sql.ts): the original of the pending entry `entry` (a request of a
+   * transaction whose reversal undid nothing, sent again: a repeat, or the same request resent) was approved in time,
+   * and its `done` follows at once. A reversal of its transaction the journal keeps is retired by that `done` (durable
+   * before the caller sees the approval; a `done` that fails fails the same), so that neither the next start nor the
+   * original's late approval (on any node) reverses it: the host booked the transaction once, and the terminal was told
+   * approved. A shared journal (`undidNothing`) is told of every approval in time, as the reversal may be another
+   * node's. Without it, nothing is kept to retire.
    */
   retireOvertaken?(entry: JournalEntry): void;
   /**

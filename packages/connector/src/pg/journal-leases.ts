@@ -71,6 +71,8 @@ export abstract class PgJournalLeases {
   protected readonly held = new Map<string, string>();
   /** Final outcomes that failed to commit, by entry id: retried at each renewal and at close (their entries stay held). */
   protected readonly unsettled = new Map<string, Unsettled>();
+  /** Entries whose request was approved in time (`retireOvertaken`): their `done` retires a reversal that undid nothing. */
+  protected readonly retiring = new Set<string>();
   /** Entries whose add failed with its fate unknown (it may have committed): ended (`FORGET`) at each renewal and at close. */
   protected readonly unsure = new Set<string>();
   /**
@@ -378,6 +380,8 @@ export abstract class PgJournalLeases {
         batch.map((d) => d.id),
         batch.map((d) => d.outcome),
         [...ANSWERED],
+        batch.map((d) => this.retiring.delete(d.id)),
+        this.claims,
       ]);
       marked = new Set(rows.map((r) => r.id));
     } catch (err) {

@@ -362,6 +362,16 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
   }
 
   /**
+   * The request of the pending entry `entry` was approved in time, and its `done` (`not-needed`) follows at once (see
+   * `ReversalJournal.retireOvertaken`): that `done`'s statement also clears the code of a reversal of its transaction
+   * that undid nothing from its row, where no late approval was left yet, whichever node's it was (saf-sql.ts `DONE`):
+   * no extra round trip, and it commits with the `done`, before the caller sees the approval.
+   */
+  retireOvertaken(entry: JournalEntry): void {
+    this.retiring.add(entry.id);
+  }
+
+  /**
    * Marks an entry done; resolves once committed. A host's answer (`reversed`, `delivered`) ends the entry whoever
    * holds it; any other outcome only while this node holds it (else `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`). A
    * final outcome (`reversed`, `delivered`, `abandoned`, `expired`) that cannot be committed now is retried at each
