@@ -17,16 +17,11 @@ import type { BatchResult } from './batch.js';
 import { ADD, ADD_AGAIN, ANSWERED, ATTEMPT, DONE, RELEASE } from './saf-sql.js';
 import type { OwnerLock } from './owner-lock.js';
 import { notCommitted, storeError } from './pool.js';
-import { DEFAULTS, checkPgJournalOptions, leaseLost } from './journal-options.js';
+import { DEFAULTS, checkPgJournalOptions, leaseLost, notStored } from './journal-options.js';
 import type { Adding, Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
 
 /** Most milliseconds between claims while running, with the owner lock: how soon a gone node's entries are taken. */
 export const TAKE_OVER_INTERVAL = 1000;
-
-/** The error of an add the statement refused for want of the owner lock (`ADD`): nothing stored, the request not sent. */
-function notStored(id: string): Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${id} is not stored: this node's owner lock is not held (its session ended); its request is not sent`, { field: 'ownerLock' });
-}
 
 /** The entries a node holds in the PostgreSQL SAF queue, their statements and their renewal; see the module comment. */
 export abstract class PgJournalLeases {

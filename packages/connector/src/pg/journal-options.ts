@@ -149,6 +149,11 @@ export interface Unsettled extends Done {
   reject(err: unknown): void;
 }
 
+/** The error of an add the statement refused for want of the owner lock (`ADD`): nothing stored, the request not sent. */
+export function notStored(id: string): Error {
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `entry ${id} is not stored: this node's owner lock is not held (its session ended); its request is not sent`, { field: 'ownerLock' });
+}
+
 /** The error of an entry this node must not send or settle (another node holds it, it is done, or see `why`). */
 export function leaseLost(id: string, why = 'is held by another node (or done)'): Error {
   return connectorError('ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', `entry ${id} ${why}: this node does not send it`, { field: 'safLease' });
