@@ -43,6 +43,17 @@ const PIPE_POLL_MAX = 50;
 /** System errors of a name that names nothing on disk: the value may not be a file name at all. */
 const NOTHING_THERE = new Set(['ENOENT', 'ENAMETOOLONG', 'ENOTDIR']);
 
+/** A file error that a caller words its own way: `reason` is the error's text without the flag (a system error's: the system's reason alone). */
+export type FileError = Error & { readonly reason: string };
+
+/**
+ * `ISO8583_ERR_CLI_FILE` naming `flag` (`FLAG: text`), with the bare `reason` (default `text`) as its `reason`
+ * property, for a caller that names the file its own way (`run`'s `ISO8583_ERR_FLOW_FILE`): never cut out of the text.
+ */
+function fileError(flag: string, text: string, reason: string = text): FileError {
+  return Object.assign(cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${text}`, flag), { reason });
+}
+
 /**
  * `path` as an error names it: the value itself when it is a plausible file name ({@link NAMED_PATH_LIMIT} characters
  * at most, no control character), else words that show none of it.
@@ -58,8 +69,8 @@ function shown(path: string): string {
  * path of a PEM file where the connector's `tls` options take the text) or a line break.
  */
 function notAFileName(path: string, flag: string): Error | undefined {
-  if (path.includes('-----BEGIN')) return cliError('ISO8583_ERR_CLI_FILE', `${flag}: the value holds PEM text, not a file name (give the file's path)`, flag);
-  if (/[\r\n]/.test(path)) return cliError('ISO8583_ERR_CLI_FILE', `${flag}: the value holds a line break, not a file name (give the file's path)`, flag);
+  if (path.includes('-----BEGIN')) return fileError(flag, `the value holds PEM text, not a file name (give the file's path)`);
+  if (/[\r\n]/.test(path)) return fileError(flag, `the value holds a line break, not a file name (give the file's path)`);
   return undefined;
 }
 
@@ -67,9 +78,9 @@ function notAFileName(path: string, flag: string): Error | undefined {
 function unreadable(path: string, flag: string, err: unknown): Error {
   const code = (err as { code?: unknown } | null)?.code;
   if (SECRET_FLAG.test(flag) && typeof code === 'string' && NOTHING_THERE.has(code)) {
-    return cliError('ISO8583_ERR_CLI_FILE', `${flag}: no file at the path given (not shown: it may be the secret itself; give the file's path): ${systemReason(err)}`, flag);
+    return fileError(flag, `no file at the path given (not shown: it may be the secret itself; give the file's path): ${systemReason(err)}`);
   }
-  return cliError('ISO8583_ERR_CLI_FILE', `${flag}: cannot read the file ${shown(path)}: ${systemReason(err)}`, flag);
+  return fileError(flag, `cannot read the file ${shown(path)}: ${systemReason(err)}`, systemReason(err));
 }
 
 /** What a file that is not a regular one is, in words (`a FIFO`), for its error. */
@@ -108,7 +119,7 @@ function openRegularFile(path: string, flag: string): { fd: number; stats: Stats
         : flag === '--dialect'
           ? ' (a dialect is a regular file whose name ends in .json or .xml, never a pipe)'
           : ' (a pipe is read from /dev/stdin, /dev/fd/N or /proc/self/fd/N, as a shell\'s <(...) gives it)';
-      throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${shown(path)} is ${kindOf(stats)}, not a regular file: give a file${own}`, flag);
+      throw fileError(flag, `${shown(path)} is ${kindOf(stats)}, not a regular file: give a file${own}`);
     }
     return { fd, stats, ownPipe };
   } catch (err) {
@@ -161,7 +172,7 @@ function readSome(fd: number, bytes: Buffer, at: number, path: string, flag: str
       if ((err as { code?: unknown }).code !== 'EAGAIN') throw unreadable(path, flag, err);
     }
     if (Date.now() > until) {
-      throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${shown(path)}: the pipe's writer neither wrote nor closed it for ${PIPE_IDLE_LIMIT / 1000} s`, flag);
+      throw fileError(flag, `${shown(path)}: the pipe's writer neither wrote nor closed it for ${PIPE_IDLE_LIMIT / 1000} s`);
     }
     pause(wait);
     wait = Math.min(wait * 2, PIPE_POLL_MAX);
@@ -170,7 +181,7 @@ function readSome(fd: number, bytes: Buffer, at: number, path: string, flag: str
 
 /** The error of a file over `limit` bytes. */
 function tooLarge(path: string, flag: string, limit: number): Error {
-  return cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${shown(path)} is larger than ${limit} bytes, more than this file can hold: give the right file`, flag);
+  return fileError(flag, `${shown(path)} is larger than ${limit} bytes, more than this file can hold: give the right file`);
 }
 
 /**
@@ -182,7 +193,7 @@ function tooLarge(path: string, flag: string, limit: number): Error {
  */
 export function readFlagFile(path: string, flag: string, limit: number = FLAG_FILE_LIMIT): string {
   if (released.has(path)) {
-    throw cliError('ISO8583_ERR_CLI_FILE', `${flag}: ${shown(path)} is a pipe this process read at its start and no longer holds: give a regular file`, flag);
+    throw fileError(flag, `${shown(path)} is a pipe this process read at its start and no longer holds: give a regular file`);
   }
   const kept = pipeTexts.get(path);
   if (kept !== undefined) {

@@ -56,3 +56,17 @@ test('a flow file that cannot be read – ISO8583_ERR_FLOW_FILE with the system\
     return true;
   });
 });
+
+test('a flow file of a path over 256 characters that cannot be read – its name once, then the system\'s reason alone', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'iso8583-file-errors-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'a'.repeat(200), `${'b'.repeat(100)}.json`);
+  assert.throws(() => loadFlow(file), (err: unknown) => {
+    assert.ok(isIso8583Error(err));
+    assert.equal(err.code, 'ISO8583_ERR_FLOW_FILE');
+    assert.match(err.message, /^flow file \S+ cannot be read: ENOENT \(/);
+    assert.ok(err.message.startsWith(`flow file ${file} cannot be read: ENOENT`), err.message);
+    assert.doesNotMatch(err.message, /cannot read the file|not shown/, 'readFlagFile\'s own wording is not doubled in');
+    return true;
+  });
+});

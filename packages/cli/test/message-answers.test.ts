@@ -3,6 +3,7 @@
 // reversed nor escapes to the caller (a timer's callback, the endpoint's onLateResult).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { resolveDialect } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Connector } from '@iso8583/connector';
 import { MessageAnswers } from '../src/flow/message-answers.js';
@@ -26,4 +27,20 @@ test('a flow book – a reversal handler that throws on the first approval: the 
   // One that comes after the loss is reversed as it comes, the handler's throw kept in the book too.
   assert.doesNotThrow(() => book.answered(approved('000103')));
   assert.deepEqual(tried, ['000101', '000102', '000103']);
+});
+
+test('a flow book – each answer\'s original is worked out once, whatever asks (the reply\'s verdict, relays, the reversal)', () => {
+  const request: IsoMessage = { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: '000201', 41: 'TERM0001' };
+  let reads = 0;
+  const upstream = { codec: { dialect: resolveDialect('iso87ascii') } } as unknown as Connector;
+  // A request read each time it is asked for: a text one is a whole parse each time.
+  const one = { get sent(): IsoMessage { reads++; return request; }, answer: { ...request, 0: '0210', 39: '00' }, upstream };
+  const reversed: unknown[] = [];
+  const book = new MessageAnswers((original) => void reversed.push(original['11']));
+  book.answered(one);
+  assert.equal(book.relays('00'), true);
+  assert.equal(book.relays('00'), true);
+  void book.replied(() => false);
+  assert.deepEqual(reversed, ['000201'], 'the approval is reversed once');
+  assert.equal(reads, 1, 'the request was read once');
 });

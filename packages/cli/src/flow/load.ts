@@ -10,6 +10,7 @@ import { routeProblems, routesPrefix } from '@iso8583/connector';
 import type { RouteRule, UpstreamStrategy } from '@iso8583/connector';
 import { flowError } from './errors.js';
 import { readFlagFile } from '../read-file.js';
+import type { FileError } from '../read-file.js';
 import { flowCheck, flowSchema } from './schema.js';
 import { substitute } from './placeholders.js';
 import { pointer, positionOf } from './locate.js';
@@ -157,9 +158,10 @@ function readFlowText(file: string): string {
   try {
     return readFlagFile(file, 'FLOW', FLOW_FILE_LIMIT);
   } catch (err) {
-    // readFlagFile's text names the flag (`FLOW: `) and, for a system error, the file again: the flow error names it once.
-    const text = err instanceof Error ? err.message : String(err);
-    const reason = text.replace(/^FLOW: /, '').replace(`cannot read the file ${file}: `, '');
+    // readFlagFile's text names the flag (`FLOW: `) and, for a system error, the file again: its bare `reason` is
+    // taken, so that the flow error names the file once (a long path too, which that text does not show).
+    const bare = (err as Partial<FileError> | null)?.reason;
+    const reason = typeof bare === 'string' ? bare : err instanceof Error ? err.message : String(err);
     throw flowError('ISO8583_ERR_FLOW_FILE', `flow file ${file} cannot be read: ${reason}`, { field: file, cause: err });
   }
 }

@@ -105,6 +105,12 @@ export class MessageAnswers {
   /** Whether the sequence's reply in time tells the terminal approved: asked once, when first needed (`replied`). */
   private replyApproves: (() => boolean) | undefined;
 
+  /**
+   * Each answer's original (`undefined`: its request cannot be read) and whether it moved money, worked out once: every
+   * reply, `relays` and `undo` ask again, and a text request is a whole parse each time.
+   */
+  private readonly worked = new WeakMap<Answered, { readonly original: IsoMessage | undefined; readonly moved: boolean }>();
+
   /** @param reverse The one handler of approvals a client never got (late-approval.ts `undeliveredApproval`). */
   constructor(private readonly reverse: UndeliveredApproval) {}
 
@@ -160,11 +166,25 @@ export class MessageAnswers {
    * when its request cannot be read (no reversal could be built of it either).
    */
   private approval(one: Answered): boolean {
-    try {
-      return movedMoney(one.upstream.codec.dialect, originalOf(one), one.answer);
-    } catch {
-      return false;
+    return this.workedOut(one).moved;
+  }
+
+  /** `one`'s original and whether it moved money (`approval`), from the book's cache, worked out on first ask. */
+  private workedOut(one: Answered): { readonly original: IsoMessage | undefined; readonly moved: boolean } {
+    let out = this.worked.get(one);
+    if (out === undefined) {
+      let original: IsoMessage | undefined;
+      let moved = false;
+      try {
+        original = originalOf(one);
+        moved = movedMoney(one.upstream.codec.dialect, original, one.answer);
+      } catch {
+        // Its request cannot be read (or a field's getter throws): not an approval, and no reversal can be built of it.
+      }
+      out = { original, moved };
+      this.worked.set(one, out);
     }
+    return out;
   }
 
   /**
@@ -216,8 +236,11 @@ export class MessageAnswers {
    * dropped here, so that the other approvals of the message are still reversed and no timer's callback throws.
    */
   private undo(one: Answered, reason: ApprovalLoss): Promise<void> {
+    const { original } = this.workedOut(one);
+    // Its request cannot be read: no reversal can be built of it (as before, when originalOf threw here).
+    if (original === undefined) return Promise.resolve();
     try {
-      return Promise.resolve(this.reverse(originalOf(one), one.answer, one.upstream, reason, 'pos')).catch(() => undefined);
+      return Promise.resolve(this.reverse(original, one.answer, one.upstream, reason, 'pos')).catch(() => undefined);
     } catch {
       // The handler counts and logs what it does; its own failure is not the other approvals'.
       return Promise.resolve();

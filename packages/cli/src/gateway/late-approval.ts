@@ -49,7 +49,8 @@ export type UndeliveredSide = 'pos' | 'http';
 /**
  * Reverses an approval of `original` that its client never got; `answer` is the bank's, from `upstream`'s host and in
  * its dialect (`undefined`: the parts' connector). May return a promise, settled (never rejected) once the reversal is
- * stored in the SAF queue, or sent, or known lost: a stop holds the connectors until then.
+ * stored in the SAF queue, or handed to a send without SAF when it cannot be stored (not waiting for that send's
+ * answer); a stop holds the connectors until the reversal is stored, sent or known lost (the book's `settled`).
  */
 export type UndeliveredApproval = (original: IsoMessage, answer: IsoMessage, upstream: Connector | undefined, reason: ApprovalLoss, side: UndeliveredSide) => void | Promise<void>;
 
@@ -205,7 +206,8 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     }
     // Counted and logged by what became of it: `reversed` once the SAF queue holds it (journaled: sent until answered).
     // To the upstream that approved (not by a group's memory of originals, which may have forgotten it).
-    const done = upstream.request(built, { saf: true }).then(
+    const journaled = upstream.request(built, { saf: true });
+    const done = journaled.then(
       () => {
         count('reversed');
         logSafely(() => logger.warn(about, `${why}: reversed`));
@@ -229,7 +231,9 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     );
     underway.set(done, { ...about, why });
     void done.finally(() => underway.delete(done));
-    return done;
+    // The caller (a decline to the terminal) waits only for the store: stored, or handed to the send without SAF when
+    // that fails (`done`'s handler, attached first, has started it); the bank's answer to that send adds no durability.
+    return journaled.then(() => undefined, () => undefined);
   };
   const settled = async (waitMs?: number): Promise<void> => {
     let timer: NodeJS.Timeout | undefined;
