@@ -170,7 +170,7 @@ function noAnswerDue(text: string): Error {
 }
 
 /** An answer MTI (odd function digit) with a repeat origin (1, 3, 5) as the standard answer (origin 0, 2, 4); any other as it is. */
-function answerOfRepeat(mti: string): string {
+export function answerOfRepeat(mti: string): string {
   if (mti.length !== 4) return mti;
   const fn = mti.charCodeAt(2) - 48;
   const origin = mti.charCodeAt(3) - 48;

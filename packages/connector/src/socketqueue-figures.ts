@@ -25,7 +25,7 @@
  */
 import { isApproved, responseCodeLabel } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
-import { wireField } from './match-key.js';
+import { answerOfRepeat, wireField } from './match-key.js';
 
 /** SocketQueue's stat-server JSON (what its `--statServerPort` writes on connect). */
 export interface SocketQueueFiguresSnapshot {
@@ -111,7 +111,8 @@ export class SocketQueueFigures {
    * accepted 0410 undid, as `Accounting` worked it out (field 4 less a partial reversal's field 95): one home for it.
    */
   amounts(request: MessageInput, response: IsoMessage, undone = 0): void {
-    const mti = response['0'];
+    // A repeat's answer (0211, 0411) counts as its original's (money-repeats.ts: one rule for every figure).
+    const mti = typeof response['0'] === 'string' ? answerOfRepeat(response['0']) : response['0'];
     if ((mti !== '0210' && mti !== '0410') || !isApproved(this.dialect, response['39'])) return;
     if (mti === '0410') {
       this.reversal += undone;

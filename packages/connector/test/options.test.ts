@@ -114,3 +114,13 @@ test('validateConnectorOptions – a store key the PostgreSQL store cannot hold 
   assert.deepEqual(validateConnectorOptions({ host: 'h', port: 1, store, storeKeys: [odd] }).storeKeys, [odd]);
   assert.equal(validateConnectorOptions({ host: 'h', port: 1, name: 'a\u0000b' }).name, 'a\u0000b');
 });
+
+test('validateConnectorOptions – a beforeConnect that is not a function is refused naming it (it would be skipped unsaid)', () => {
+  for (const beforeConnect of [true, 'check', Promise.resolve()]) {
+    assert.throws(
+      () => validateConnectorOptions({ host: '127.0.0.1', port: 1, beforeConnect } as unknown as Parameters<typeof validateConnectorOptions>[0]),
+      (err: { code?: string; problems?: Array<{ field: string }> }) => err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && JSON.stringify(err).includes('beforeConnect'),
+    );
+  }
+  assert.doesNotThrow(() => validateConnectorOptions({ host: '127.0.0.1', port: 1, beforeConnect: () => undefined }));
+});
