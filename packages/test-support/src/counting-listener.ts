@@ -27,12 +27,16 @@ export async function countingListener(t: { after: (fn: () => Promise<void>) => 
   const chunks: Buffer[] = [];
   /** The probes not accepted yet when their own side connected, by their local port. */
   const probes = new Map<number, (before: number) => void>();
+  /** The local ports of this listener's own probes: not counted (a second `accepted()` counts only others). */
+  const probePorts = new Set<number>();
+  /** Connections accepted before `sockets[i]` other than probes. */
+  const othersBefore = (i: number): number => sockets.slice(0, i).filter((s) => s.remotePort === undefined || !probePorts.has(s.remotePort)).length;
   const server = createServer((socket) => {
     sockets.push(socket);
     socket.on('error', () => undefined);
     socket.on('data', (b: Buffer) => chunks.push(b));
     const probe = socket.remotePort === undefined ? undefined : probes.get(socket.remotePort);
-    probe?.(sockets.length - 1);
+    probe?.(othersBefore(sockets.length - 1));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -54,8 +58,9 @@ export async function countingListener(t: { after: (fn: () => Promise<void>) => 
       probe.once('connect', () => {
         const localPort = probe.localPort;
         if (localPort === undefined) return;
+        probePorts.add(localPort);
         const found = sockets.findIndex((s) => s.remotePort === localPort);
-        if (found >= 0) resolve(found);
+        if (found >= 0) resolve(othersBefore(found));
         else probes.set(localPort, resolve);
       });
     });
