@@ -31,7 +31,7 @@
  * terminal, or when the endpoint closes under it.
  */
 import { types } from 'node:util';
-import { EncodedReply, isThenable } from '@iso8583/inbound';
+import { EncodedReply, isThenable, rcFixedTextLength } from '@iso8583/inbound';
 import { Iso8583Error, isApprovalClass, pack, readMessage, resolveDialect, responseMti, unpack } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
@@ -49,6 +49,9 @@ import { watchedContext } from './watched-connectors.js';
 function responseCodeOf(result: SequenceResult, dialect: Dialect): unknown {
   const message = result instanceof EncodedReply ? result.message : typeof result === 'string' ? readMessage(result, { dialect }).message : result;
   if (message === null || typeof message !== 'object') return undefined;
+  // Text of the field's fixed length goes out as written (the pack checks it, pads nothing): no pack to read it.
+  const rc = (message as Record<string, unknown>)['39'];
+  if (typeof rc === 'string' && rc.length === rcFixedTextLength(dialect)) return rc;
   let bytes: Buffer;
   try {
     bytes = pack(message as MessageInput, { dialect });
