@@ -23,8 +23,7 @@ import { handlerError, wantOf } from './stream-handlers.js';
 import type { MessageStreamHandlers } from './stream-handlers.js';
 import { ReadTimer } from './read-timer.js';
 import { mayHoldUnread, readOutThenClose } from './unread-close.js';
-import { keepDelivered, tell } from './watched-writes.js';
-import type { WatchedWrite } from './watched-writes.js';
+import { FrameWriter } from './frame-writer.js';
 
 /** One byte stream carrying ISO 8583 frames. */
 export class MessageStream {
@@ -36,18 +35,7 @@ export class MessageStream {
   private readonly framing: FramingOptions;
   private readonly codec: Codec | undefined;
   private readonly readTimer: ReadTimer;
-  private outgoing: Buffer[] = [];
-  /** The `dropped` callbacks of the frames in `outgoing` that gave one (none: undefined, nothing allocated). */
-  private dropped: (() => void)[] | undefined;
-  /** Where each frame of `dropped` ends in the bytes of `outgoing` (same order). */
-  private droppedEnds: number[] | undefined;
-  /** The writes with `dropped` callbacks handed to the stream and not yet called back, oldest first. */
-  private readonly watched = new Set<WatchedWrite>();
-  private outgoingBytes = 0;
-  /** Every byte handed to the stream so far, by watched writes and others alike (where a watched write starts). */
-  private written = 0;
-  /** `write` returned false for the bytes queued in this tick (not for the stream's own need to drain). */
-  private askedToWait = false;
+  private readonly writer: FrameWriter;
   private ownerPaused = false;
   private isBroken = false;
   private isClosed = false;
@@ -69,6 +57,7 @@ export class MessageStream {
     this.codec = options.codec;
     this.readTimer = new ReadTimer(options.readTimeout ?? 0, this.readTimedOut);
     this.replyHeaderPolicy = options.replyHeader ?? defaultReplyHeaderPolicy(this.framing.headerBytes ?? 0);
+    this.writer = new FrameWriter(stream, () => this.writable, handlers);
     stream.on('data', (chunk: Buffer) => this.read(chunk));
     stream.on('end', () => {
       this.readTimer.clear();
@@ -84,21 +73,19 @@ export class MessageStream {
     stream.once('close', () => {
       this.isClosed = true;
       this.readTimer.clear();
-      this.outgoing = [];
-      this.drop();
-      this.outgoingBytes = 0;
+      this.writer.discard();
       handlers.closed?.(this.error);
     });
   }
 
   /** Bytes given to {@link write} so far, this tick's included (less {@link unsentBytes}: what reached the kernel). */
   get queuedBytes(): number {
-    return this.written + this.outgoingBytes;
+    return this.writer.queuedBytes;
   }
 
   /** Bytes given to {@link write} not yet handed to the kernel: the socket's `writableLength` and this tick's frames. */
   get unsentBytes(): number {
-    return this.stream.writableLength + this.outgoingBytes;
+    return this.writer.unsentBytes;
   }
 
   /** True while frames can be written. */
@@ -116,33 +103,51 @@ export class MessageStream {
     return this.decoder.holdsFrames && !this.isDestroyed && !this.isBroken && !this.isClosed;
   }
 
-  /** Lets go of the whole frames held (an owner closing, the stream closed or not): their count, 0 on broken framing. */
+  /**
+   * Lets go of the whole frames held (an owner closing, the stream closed or not): their count. On broken framing in
+   * them, the whole frames before the bad bytes (none once the framing was found broken earlier: those were handed over).
+   */
   dropHeld(): number {
+    if (this.decoder.failure !== undefined) return 0;
     try {
       return this.decoder.pull(Infinity).length;
     } catch {
-      return 0;
+      return this.decoder.framesBeforeFailure.length;
     }
   }
 
   /**
    * Up to `max` whole frames cut from the bytes held (none when they hold none, or once the stream is destroyed or
    * broken, or while a batch is being handed over: called from a `frame` handler), for an owner that paused with frames
-   * held and can take some now without reading more. Broken framing in them is reported to `broken` as a read's is;
-   * a `max` not a whole number nor `Infinity` (NaN) is thrown to the caller (`ISO8583_ERR_OPTION` naming `max`).
+   * held and can take some now without reading more. Broken framing in them is reported to `broken` as a read's is,
+   * after the whole frames before it are returned (in a microtask: the owner has them first); a `max` not a whole
+   * number nor `Infinity` (NaN) is thrown to the caller (`ISO8583_ERR_OPTION` naming `max`).
    */
   takeHeld(max: number): Frame[] {
     countArgument(max, 'max');
     // From a `frame` handler: the rest of the batch being handed over comes first (the stream takes the held ones after).
     if (!this.holdsFrames || this.delivering) return [];
+    const { frames, failure } = this.cutHeld(max);
+    if (failure !== undefined) {
+      if (frames.length === 0) this.fail(failure);
+      else queueMicrotask(() => this.fail(failure));
+    }
+    return frames;
+  }
+
+  /**
+   * Up to `max` whole frames cut from the bytes held, and the framing error found behind them if any: the frames cut
+   * before it are whole and the owner's (never thrown away with the bad bytes), `broken` is for the caller to report.
+   */
+  private cutHeld(max: number): { frames: Frame[]; failure?: Iso8583Error } {
     try {
       const frames = this.decoder.pull(max);
       // As after a read: nothing incomplete left, no timer (else it would close an idle, healthy connection).
       this.readTimer.arm(frames.length > 0, this.decoder.bufferedBytes);
-      return frames;
+      return { frames };
     } catch (err) {
-      this.fail(err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err }));
-      return [];
+      this.readTimer.clear();
+      return { frames: [...this.decoder.framesBeforeFailure], failure: framingError(err) };
     }
   }
 
@@ -165,67 +170,11 @@ export class MessageStream {
    * write fails (a peer that has reset the connection: EPIPE, ECONNRESET).
    */
   write(frame: Buffer, dropped?: () => void): boolean {
-    if (!this.writable) return false;
-    if (this.outgoing.length === 0) process.nextTick(this.flush);
-    this.outgoing.push(frame);
-    if (dropped !== undefined) {
-      (this.dropped ??= []).push(dropped);
-      (this.droppedEnds ??= []).push(this.outgoingBytes + frame.length);
-    }
-    this.outgoingBytes += frame.length;
-    const stream = this.stream;
-    if (stream.writableNeedDrain) return false;
-    if (stream.writableLength + this.outgoingBytes < stream.writableHighWaterMark) return true;
-    this.askedToWait = true;
-    return false;
+    return this.writer.write(frame, dropped);
   }
 
   /** Writes what is queued now instead of at the end of the tick; false when the stream asks to wait for `drained`. */
-  readonly flush = (): boolean => {
-    const out = this.outgoing;
-    if (out.length === 0 || !this.writable) return true;
-    this.outgoing = [];
-    this.outgoingBytes = 0;
-    const dropped = this.dropped;
-    const ends = this.droppedEnds;
-    this.dropped = undefined;
-    this.droppedEnds = undefined;
-    const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
-    const start = this.written;
-    this.written += bytes.length;
-    const ok = dropped === undefined ? this.stream.write(bytes) : this.watchedWrite(bytes, { start, dropped, ends: ends ?? [] });
-    if (!ok) this.handlers.full?.();
-    else if (this.askedToWait) process.nextTick(() => this.handlers.drained?.()); // written at once: no 'drain' comes
-    this.askedToWait = false;
-    return ok;
-  };
-
-  /**
-   * Writes `bytes`, calling `dropped` if they never wholly leave: the write fails (EPIPE, ECONNRESET, a stream already
-   * destroyed), or is still pending when the socket is destroyed (Node then calls the write's callback with no error,
-   * as if it had completed). A write the socket took whole at once (its pending length did not grow: the kernel has the
-   * bytes) is never reported, even when a `destroy()` in the same tick runs before its callback.
-   */
-  private watchedWrite(bytes: Buffer, write: WatchedWrite): boolean {
-    const stream = this.stream;
-    const pending = stream.writableLength;
-    let tookWhole = false;
-    this.watched.add(write);
-    const ok = stream.write(bytes, (err) => {
-      this.watched.delete(write);
-      if ((err !== null && err !== undefined) || (!tookWhole && stream.destroyed)) tell(write.dropped);
-    });
-    // The callback comes in a later tick at the earliest (a write done at once calls back on the next tick).
-    tookWhole = stream.writableLength === pending;
-    return ok;
-  }
-
-  /** The frames still queued will never be written: their `dropped` callbacks are called. */
-  private drop(): void {
-    const dropped = this.dropped;
-    this.dropped = undefined;
-    if (dropped !== undefined) tell(dropped);
-  }
+  readonly flush = (): boolean => this.writer.flush();
 
   /** The frame of a message: packed with the codec (`pack` options: the dialect header), then framed with `header`. */
   frameOf(message: MessageInput, header?: Uint8Array, pack?: PackOptions): Buffer {
@@ -294,11 +243,9 @@ export class MessageStream {
     const first = !this.isDestroyed;
     this.isDestroyed = true;
     this.readTimer.clear();
-    this.outgoing = [];
-    this.drop();
-    this.outgoingBytes = 0;
+    this.writer.discard();
     const close = (readOut: boolean): void => {
-      if (readOut) keepDelivered(this.stream, this.watched, this.written);
+      if (readOut) this.writer.keepDelivered();
       this.stream.destroy(err);
     };
     // A later call leaves the first one's course alone: closed already, or reading out (closing now would reset).
@@ -312,14 +259,19 @@ export class MessageStream {
       this.discarded += chunk.length;
       return;
     }
-    if (this.isBroken) return;
+    // Broken framing found and not yet reported (takeHeld reports it in a microtask): nothing more is read.
+    if (this.isBroken || this.decoder.failure !== undefined) return;
     const want = this.wanted();
     if (want === undefined) return;
     let frames: Frame[];
     try {
       frames = this.decoder.push(chunk, want);
     } catch (err) {
-      this.fail(err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err }));
+      // The whole frames of this read before the bad bytes (fewer than `want`: the cut stops there) are the owner's:
+      // handed over first, then `broken`. Thrown away, their requests would get no reply and be counted nowhere.
+      this.readTimer.clear();
+      this.deliver([...this.decoder.framesBeforeFailure]);
+      this.fail(framingError(err));
       return;
     }
     this.readTimer.arm(frames.length > 0, this.decoder.bufferedBytes);
@@ -351,9 +303,10 @@ export class MessageStream {
     while (!this.ownerPaused && this.holdsFrames) {
       const want = this.wanted();
       if (want === undefined) break;
-      const frames = this.takeHeld(want);
-      if (frames.length === 0) break;
+      const { frames, failure } = this.cutHeld(want);
       this.deliver(frames);
+      if (failure !== undefined) this.fail(failure);
+      if (frames.length === 0) break;
     }
     this.resumeAfter = false;
     if (!this.ownerPaused && !this.isDestroyed && !this.isBroken) this.stream.resume();
@@ -388,10 +341,15 @@ export class MessageStream {
   };
 
   private fail(err: Iso8583Error): void {
-    if (this.isBroken) return;
+    if (this.isBroken || this.isDestroyed) return;
     this.isBroken = true;
     this.readTimer.clear();
     if (this.handlers.broken === undefined) this.destroy();
     else this.handlers.broken(err);
   }
+}
+
+/** What a cut of frames threw, as the stream reports it: the decoder's coded error, or `ISO8583_ERR_FRAME_LENGTH`. */
+function framingError(err: unknown): Iso8583Error {
+  return err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err });
 }
