@@ -3,26 +3,23 @@ import { MessageStream } from '@iso8583/codec';
 import type { Frame, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { EndpointCore, Peer } from './core.js';
-import { closedLine, framingEnd, droppedFramesLine, partialFrameLine, socketFailedLine } from './connection-lines.js';
+import { closedLine, framingEnd, partialFrameLine, socketFailedLine } from './connection-lines.js';
+import { DroppedFrames } from './dropped-frames.js';
 import { codeOf } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
+import { OwnClose, ownCloseBound } from './own-close.js';
 import { handleFrame } from './pipeline.js';
+import { Turns } from './turns.js';
 import { childSafely, logSafely } from './safe-log.js';
 import { endText } from './slots.js';
 import type { Slot } from './slots.js';
 
 /**
- * Frames one connection may start in one turn of the event loop; the rest wait for the next turn (setImmediate), so a
- * client whose reads hold thousands of frames (a flood, valid or not) cannot hold the loop from every other client.
- */
-const FRAMES_PER_TURN = 32;
-
-/**
  * One client connection: cuts frames from the stream, handles up to `maxInFlightPerConnection` messages at once and
  * writes each reply when it is ready (not in request order). Reading pauses while the limit is reached or while the
  * client does not read its replies, so a connection's memory stays bounded. Limits enforced here: the read timeout
- * (a started frame must complete), the idle timeout, and broken framing (the connection is closed). The bytes travel
- * through the codec's MessageStream (framing, read timeout, replies of one tick joined in one write).
+ * (a started frame must complete), the idle timeout, broken framing and `maxFormatErrors` (the connection closes, its
+ * replies owed written first: own-close.ts). The bytes travel through the codec's MessageStream.
  */
 export class InboundConnection implements Peer {
   readonly remoteAddress: string;
@@ -47,23 +44,17 @@ export class InboundConnection implements Peer {
   private gone = false;
   /** Frames in a row that did not decode (see `maxFormatErrors`). */
   private formatErrors = 0;
-  /** Frames started in this turn of the event loop (see `FRAMES_PER_TURN`). */
-  private turnFrames = 0;
-  /** A setImmediate is armed to start the next turn's frames. */
-  private turnArmed = false;
-  /** Frames read after the connection began closing (`draining`) or was closed: not taken, said once at the close. */
-  private droppedWhileClosing = 0;
+  /** The frames started in this turn of the event loop (turns.ts). */
+  private readonly turns = new Turns(() => this.nextTurn());
   /**
    * Draining and reading on (readOnWhileDraining): every frame read now was not read when the close began (sent after
    * it, or left in the socket while the connection was at its limits), each dropped at once (`room` is unbounded: none
    * is held to start later).
    */
   private discarding = false;
-  /**
-   * Frames read before it began closing that were still waiting for room (`waiting`, or held by the stream) when it
-   * closed: never started, said once at the close with {@link InboundConnection.droppedWhileClosing}.
-   */
-  private droppedWaiting = 0;
+  /** The frames read and never started (counted, said once at the close). */
+  private readonly dropped: DroppedFrames;
+  private readonly ownClose = new OwnClose();
   #endCode: InboundErrorCode | undefined;
 
   constructor(
@@ -76,6 +67,7 @@ export class InboundConnection implements Peer {
     this.remotePort = socket.remotePort ?? 0;
     this.logger = childSafely(core.logger, { connection: id, remoteAddress: this.remoteAddress, remotePort: this.remotePort });
     this.maxInFlight = core.options.maxInFlightPerConnection;
+    this.dropped = new DroppedFrames(core.metrics);
     this.closed = new Promise((resolve) => socket.once('close', () => {
       this.#hasClosed = true;
       resolve();
@@ -188,17 +180,11 @@ export class InboundConnection implements Peer {
     this.stream.destroy();
   }
 
-  /**
-   * Drops the frames read and not started (those in `waiting`, and the whole frames the stream still holds): counted in
-   * `droppedWaiting` for the close line, and in the endpoint's `dropped` count at once (a close line may be capped).
-   */
+  /** Drops the frames read and not started (those in `waiting`, and the whole frames the stream still holds): counted. */
   private dropWaiting(): void {
-    let n = this.waiting.length;
+    const n = this.waiting.length;
     this.waiting.length = 0;
-    n += this.stream.dropHeld();
-    if (n === 0) return;
-    this.droppedWaiting += n;
-    this.core.metrics.dropped(n);
+    this.dropped.neverStarted(n + this.stream.dropHeld());
   }
 
   /**
@@ -207,15 +193,14 @@ export class InboundConnection implements Peer {
    */
   private room(): number {
     if (this.discarding) return Infinity;
-    return Math.min(FRAMES_PER_TURN - this.turnFrames, this.maxInFlight - this.inFlight);
+    return Math.min(this.turns.left, this.maxInFlight - this.inFlight);
   }
 
   private onFrame(frame: Frame): void {
     if (this.gone || this.draining) {
       // Read after the connection began closing (its end is on its way), or closed: not taken, no reply; counted for
       // the close.
-      this.droppedWhileClosing++;
-      this.core.metrics.dropped(1);
+      this.dropped.readAfterClose();
       return;
     }
     this.slot.spoke();
@@ -229,23 +214,13 @@ export class InboundConnection implements Peer {
     }
   }
 
-  /** Counts a frame started in this turn; the first arms the next turn, which starts the frames left waiting. */
-  private counted(): void {
-    if (this.turnFrames++ === 0 && !this.turnArmed) {
-      this.turnArmed = true;
-      setImmediate(this.nextTurn);
-    }
-  }
-
   /** A new turn: the frames that waited for it (up to the limits), then reading again. */
-  private readonly nextTurn = (): void => {
-    this.turnArmed = false;
-    this.turnFrames = 0;
+  private nextTurn(): void {
     this.startWaiting();
     this.maybeFinish();
     this.maybeResume();
     this.readOnWhileDraining();
-  };
+  }
 
   /**
    * Starts the frames that wait, then those the stream holds, while there is room (draining too: they were read). A
@@ -269,8 +244,11 @@ export class InboundConnection implements Peer {
 
   formatError(): boolean {
     const max = this.core.options.maxFormatErrors;
-    if (max === 0 || ++this.formatErrors < max || this.gone) return this.gone;
-    this.fail('ISO8583_ERR_INBOUND_FORMAT_ERRORS', `${max} frames in a row that do not decode: connection closed`);
+    if (this.gone || this.ownClose.begun) return true;
+    if (max === 0 || ++this.formatErrors < max) return false;
+    // The frames read behind them are not started (counted dropped): nothing more is spent on a flood.
+    this.dropWaiting();
+    this.closeItself('ISO8583_ERR_INBOUND_FORMAT_ERRORS', `${max} frames in a row that do not decode`);
     return true;
   }
 
@@ -278,20 +256,32 @@ export class InboundConnection implements Peer {
     this.formatErrors = 0;
   }
 
-  /** Broken framing, or a frame not completed within the read timeout: the connection is closed. */
+  /** Broken framing, or a frame not completed within the read timeout: the connection closes itself. */
   private broken(err: Iso8583Error): void {
     const { code, what, cause } = framingEnd(err);
-    if (!(this.draining && this.inFlight > 0)) return this.fail(code, `${what}: connection closed`, cause);
-    // Read on while closing (readOnWhileDraining): the replies owed are still written, then it ends (maybeFinish).
+    this.closeItself(code, what, cause);
+  }
+
+  /**
+   * The endpoint closes this connection itself, its client still there (own-close.ts): counted and logged once, reading
+   * stops, the requests read before (in flight, waiting) are answered and their replies written, then it ends (as a
+   * drain), within {@link ownCloseBound}. Never at once: the approvals owed would be reversed, the client connected.
+   */
+  private closeItself(code: InboundErrorCode, what: string, cause?: unknown): void {
+    if (this.gone || this.ownClose.begun) return;
     this.#endCode ??= code;
     this.core.metrics.error(code);
-    closedLine(this.core.closeLines, this.logger, code, `${what} while closing: the replies in flight are written, then the connection ends`, cause);
+    const owed = this.inFlight > 0 || this.waiting.length > 0 || this.stream.holdsFrames;
+    const then = this.draining ? ' while closing' : '';
+    closedLine(this.core.closeLines, this.logger, code, owed || this.draining ? `${what}${then}: the replies in flight are written, then the connection ends` : `${what}: connection closed`, cause);
+    this.ownClose.begin(ownCloseBound(this.core.options.sequenceTimeout), () => this.destroy());
     this.discarding = false;
     this.stream.pause();
+    void this.drain();
   }
 
   private start(frame: Frame): void {
-    this.counted();
+    this.turns.counted();
     this.inFlight++;
     this.core.metrics.inFlight(1);
     let done = true;
@@ -334,6 +324,8 @@ export class InboundConnection implements Peer {
     if (!(this.draining || this.peerEnded) || this.inFlight > 0 || this.waiting.length > 0 || this.stream.holdsFrames) return;
     if (this.stream.writable) {
       this.stream.end();
+      // Closing itself (a broken stream reads no more): the client's end is read, not waited for to the bound.
+      if (this.ownClose.begun) this.socket.resume();
       // Draining: its callers read on then (readOnWhileDraining: frames are dropped while draining), so that the
       // client's end in answer to ours is seen and the connection closes now, not at the close deadline. Not for a
       // client that does not read its replies (`needDrain`): its socket stays paused. An abort reads out what it sent
@@ -362,6 +354,7 @@ export class InboundConnection implements Peer {
   }
 
   private onIdle(): void {
+    if (this.ownClose.begun) return this.destroy(); // ended already, waiting for the client's end
     if (this.inFlight > 0 || this.waiting.length > 0 || this.stream.holdsFrames) {
       this.socket.setTimeout(this.core.options.idleTimeout);
       return;
@@ -389,9 +382,8 @@ export class InboundConnection implements Peer {
 
   private onClose(): void {
     this.gone = true;
+    this.ownClose.clear();
     this.dropWaiting();
-    const frames = this.droppedWhileClosing;
-    const waiting = this.droppedWaiting;
-    if (frames + waiting > 0) droppedFramesLine(this.core.closeLines, this.logger, frames, waiting);
+    this.dropped.say(this.core.closeLines, this.logger);
   }
 }

@@ -12,7 +12,7 @@ import { approveAll, startEndpoint } from './support/endpoint.js';
 import { gate } from './support/gates.js';
 import { captureLogs } from './support/logs.js';
 
-/** Frames one connection starts in one turn of the event loop (connection.ts FRAMES_PER_TURN). */
+/** Frames one connection starts in one turn of the event loop (turns.ts FRAMES_PER_TURN). */
 const FRAMES_PER_TURN = 32;
 
 test('destroy – frames waiting on a connection are not started once it is destroyed', async (t) => {
