@@ -283,7 +283,7 @@ export class InboundConnection implements Peer {
   private start(frame: Frame): void {
     this.turns.counted();
     this.inFlight++;
-    this.core.metrics.inFlight(1);
+    this.core.jobs.started();
     let done = true;
     try {
       done = handleFrame(this.core, frame, this);
@@ -307,7 +307,7 @@ export class InboundConnection implements Peer {
 
   private done(): void {
     this.inFlight--;
-    this.core.metrics.inFlight(-1);
+    this.core.jobs.ended();
     this.startWaiting();
     this.maybeFinish();
     this.maybeResume();

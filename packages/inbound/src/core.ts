@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Codec, FramingOptions } from '@iso8583/codec';
+import type { InFlightJobs } from './in-flight-jobs.js';
 import type { InboundMetrics } from './metrics.js';
 import type { ResolvedInboundOptions } from './options.js';
 import type { Sequence } from './sequence.js';
@@ -26,6 +27,8 @@ export interface EndpointCore {
   readonly sequence: Sequence;
   readonly onError: Sequence | undefined;
   readonly metrics: InboundMetrics;
+  /** The messages in flight, every connection's (in-flight-jobs.ts): `close()` waits for them. */
+  readonly jobs: InFlightJobs;
   readonly logger: Logger;
   /** The parent of the sequences' loggers: the endpoint's logger (each context's masks card data: sequence-logger.ts). */
   readonly sequenceLogger: Logger;

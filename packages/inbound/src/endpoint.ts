@@ -13,6 +13,7 @@ import { InboundConnection } from './connection.js';
 import { listenerThrewLine } from './connection-lines.js';
 import type { EndpointCore } from './core.js';
 import { DeadlineList } from './deadlines.js';
+import { InFlightJobs } from './in-flight-jobs.js';
 import { LogLimit, LogLimits } from '@iso8583/metrics';
 import { sequenceExpired } from './pipeline.js';
 import type { InFlight } from './pipeline.js';
@@ -50,6 +51,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   readonly name: string;
   readonly options: ResolvedInboundOptions;
   readonly #metrics: InboundMetrics;
+  readonly #jobs: InFlightJobs;
   readonly #logger: Logger;
   readonly #codec: Codec;
   /** The reply read-back's codec (`EndpointCore.readBack`): its own cache of message shapes, apart from the requests'. */
@@ -88,6 +90,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     this.name = o.name;
     this.#logger = (o.logger ?? pino({ level: 'silent' })).child({ endpoint: o.name });
     this.#metrics = new InboundMetrics(o.name, o.registry);
+    this.#jobs = new InFlightJobs(this.#metrics, Infinity);
     try {
       this.#codec = createCodec(o.dialect, { lenient: o.lenient });
       this.#readBack = createCodec(o.dialect, { lenient: o.lenient });
@@ -172,6 +175,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       sequence,
       onError,
       metrics: this.#metrics,
+      jobs: this.#jobs,
       logger: this.#logger,
       // The logger as it is: its own `redact` applies to sequence lines too (the masking logger masks card data).
       sequenceLogger: this.#logger,
@@ -322,14 +326,13 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       : new Promise<void>((resolve) => server.close(() => resolve()));
     logSafely(() => this.#logger.info({ connections: this.#connections.size }, 'inbound endpoint closing'));
     let outcome: 'drained' | 'expired' | 'aborted' = 'aborted';
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), this.#destroyed ? 0 : deadline);
+    });
     if (!this.#destroyed) {
       const drained = Promise.all([...this.#connections].map((c) => c.drain()));
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<'expired'>((resolve) => {
-        timer = setTimeout(() => resolve('expired'), deadline);
-      });
       outcome = await Promise.race([drained.then(() => 'drained' as const), expired, this.#aborted]);
-      clearTimeout(timer);
     }
     if (outcome === 'expired') {
       logSafely(() => this.#logger.warn({ connections: this.#connections.size }, 'close deadline passed: destroying connections'));
@@ -347,6 +350,15 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     }
     await Promise.all(left.map((c) => c.closed));
     await serverClosed;
+    // The sequences of clients that have gone, still running: their results (an approval to reverse, by onLateResult)
+    // come before the close resolves, up to the deadline (an application closes its connectors after it).
+    if (outcome === 'drained' && this.#jobs.count > 0) {
+      logSafely(() => this.#logger.info({ inFlight: this.#jobs.count }, 'waiting for the sequences still running'));
+      if ((await Promise.race([this.#jobs.idle().then(() => 'idle' as const), expired, this.#aborted])) === 'expired') {
+        logSafely(() => this.#logger.warn({ inFlight: this.#jobs.count }, 'close deadline passed: sequences still running'));
+      }
+    }
+    clearTimeout(timer);
     // Its series leave a shared Registry, its name free again there.
     this.#metrics.release();
     logSafely(() => this.#logger.info('inbound endpoint closed'));

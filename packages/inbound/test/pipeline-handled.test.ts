@@ -11,6 +11,7 @@ import type { Frame } from '@iso8583/codec';
 import { within } from '@iso8583/test-support';
 import type { EndpointCore, Peer } from '../src/core.js';
 import { DeadlineList } from '../src/deadlines.js';
+import { InFlightJobs } from '../src/in-flight-jobs.js';
 import { InboundMetrics } from '../src/metrics.js';
 import { validateInboundOptions } from '../src/options.js';
 import { handleFrame, sequenceExpired } from '../src/pipeline.js';
@@ -29,6 +30,7 @@ function endpointCore(sequence: Sequence, sequenceTimeout: number, onLateResult?
   const options = validateInboundOptions({ port: 0, sequence, sequenceTimeout, ...(onLateResult === undefined ? {} : { onLateResult }) });
   let messages = 0;
   const codec = createCodec(options.dialect);
+  const metrics = new InboundMetrics('pipeline-handled');
   return {
     options,
     codec,
@@ -37,7 +39,7 @@ function endpointCore(sequence: Sequence, sequenceTimeout: number, onLateResult?
     framing: { lengthHeader: options.frame },
     sequence,
     onError: undefined,
-    metrics: new InboundMetrics('pipeline-handled'),
+    metrics,
     logger: silent,
     sequenceLogger: silent,
     nextMessageId: () => `m-${++messages}`,
@@ -45,6 +47,7 @@ function endpointCore(sequence: Sequence, sequenceTimeout: number, onLateResult?
     decodeWarnings: new LogLimit(20),
     replyWarnings: new LogLimit(20),
     closeLines: new LogLimits(20),
+    jobs: new InFlightJobs(metrics, Infinity),
   };
 }
 

@@ -12,6 +12,7 @@ import type { Codec, Frame, IsoMessage } from '@iso8583/codec';
 import { within } from '@iso8583/test-support';
 import type { EndpointCore, Peer } from '../src/core.js';
 import { DeadlineList } from '../src/deadlines.js';
+import { InFlightJobs } from '../src/in-flight-jobs.js';
 import { InboundMetrics } from '../src/metrics.js';
 import { validateInboundOptions } from '../src/options.js';
 import { handleFrame, sequenceExpired } from '../src/pipeline.js';
@@ -43,6 +44,7 @@ function endpointCore(sequence: Sequence, onReply: (reply: IsoMessage) => void):
   const options = validateInboundOptions({ port: 0, sequence, onReply });
   let messages = 0;
   const codec = createCodec(options.dialect);
+  const metrics = new InboundMetrics('reply-read-back');
   return {
     options,
     codec,
@@ -51,7 +53,7 @@ function endpointCore(sequence: Sequence, onReply: (reply: IsoMessage) => void):
     framing: { lengthHeader: options.frame },
     sequence,
     onError: undefined,
-    metrics: new InboundMetrics('reply-read-back'),
+    metrics,
     logger: silent,
     sequenceLogger: silent,
     nextMessageId: () => `m-${++messages}`,
@@ -59,6 +61,7 @@ function endpointCore(sequence: Sequence, onReply: (reply: IsoMessage) => void):
     decodeWarnings: new LogLimit(20),
     replyWarnings: new LogLimit(20),
     closeLines: new LogLimits(20),
+    jobs: new InFlightJobs(metrics, Infinity),
   };
 }
 
