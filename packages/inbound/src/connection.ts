@@ -384,6 +384,8 @@ export class InboundConnection implements Peer {
     this.gone = true;
     this.ownClose.clear();
     this.dropWaiting();
+    // What a destroy read out of the socket before closing it (left there while paused: never started).
+    this.dropped.readAfterClose(this.stream.readOutFrames);
     this.dropped.say(this.core.closeLines, this.logger);
   }
 }

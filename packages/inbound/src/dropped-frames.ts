@@ -9,11 +9,14 @@ import type { InboundMetrics } from './metrics.js';
 
 /** What one connection dropped of what it read. */
 export class DroppedFrames {
-  /** Frames read after the connection began closing (`draining`) or was closed: not taken. */
+  /**
+   * Frames read after the connection began closing (`draining`) or was closed: not taken; those read out of its socket
+   * after a destroy (the close deadline, an abort) too.
+   */
   private afterClose = 0;
   /**
    * Frames read before it began closing that were still waiting for room (its `waiting`, or held by the stream) when
-   * it closed, or cut from what its socket still held when it was destroyed (read out: MessageStream's destroy).
+   * it closed.
    */
   private waiting = 0;
 

@@ -43,6 +43,7 @@ export class MessageStream {
   private isDestroyed = false;
   /** Bytes read after {@link MessageStream.destroy} (a socket read out before its close), thrown away. */
   private discarded = 0;
+  private readOut = 0;
   private error: Error | undefined;
   /** Frames are being handed over (a `resume` from a handler must not hand over others before the batch's rest). */
   private delivering = false;
@@ -151,6 +152,16 @@ export class MessageStream {
     }
   }
 
+  /**
+   * Whole frames cut from the bytes read after {@link MessageStream.destroy} (a socket read out before its close, with
+   * the frames held that the owner had not let go: {@link MessageStream.dropHeld}), never handed over: an owner counts
+   * them as dropped once the stream has closed. What the read-out did not reach (a peer still sending past its bound)
+   * is not counted. Up to broken framing in them: none after it.
+   */
+  get readOutFrames(): number {
+    return this.readOut;
+  }
+
   /** The announced size of the incomplete frame (length header included), when its length header has been read. */
   get partialFrameSize(): number | undefined {
     return this.decoder.partialFrameSize;
@@ -257,6 +268,7 @@ export class MessageStream {
   private read(chunk: Buffer): void {
     if (this.isDestroyed) {
       this.discarded += chunk.length;
+      this.countReadOut(chunk);
       return;
     }
     // Broken framing found and not yet reported (takeHeld reports it in a microtask): nothing more is read.
@@ -278,6 +290,16 @@ export class MessageStream {
     this.deliver(frames);
     // The rest of the read, while the owner takes it; a resume from a handler of the batch reads again.
     if (this.decoder.holdsFrames || this.resumeAfter) this.deliverHeld();
+  }
+
+  /** Counts the whole frames in bytes read out after a destroy (see {@link MessageStream.readOutFrames}). */
+  private countReadOut(chunk: Buffer): void {
+    if (this.decoder.failure !== undefined) return;
+    try {
+      this.readOut += this.decoder.push(chunk, Infinity).length;
+    } catch {
+      this.readOut += this.decoder.framesBeforeFailure.length;
+    }
   }
 
   /** Hands `frames` over in order (a resume from a handler waits for the end of the batch: `delivering`). */
