@@ -14,6 +14,7 @@ import { listenerThrewLine } from './connection-lines.js';
 import type { EndpointCore } from './core.js';
 import { DeadlineList } from './deadlines.js';
 import { InFlightJobs } from './in-flight-jobs.js';
+import { fdLimitWarning, openFilesLimit } from './fd-limit.js';
 import { LogLimit, LogLimits } from '@iso8583/metrics';
 import { sequenceExpired } from './pipeline.js';
 import type { InFlight } from './pipeline.js';
@@ -155,6 +156,10 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       if (this.listenerCount('error') > 0) this.#tell('error', this.#logger, () => this.emit('error', err));
     });
     logSafely(() => this.#logger.info({ host: address.address, port: address.port, tls: o.tls !== undefined }, 'inbound endpoint listening'));
+    const fds = fdLimitWarning(o.maxConnections, openFilesLimit());
+    if (fds !== undefined) {
+      logSafely(() => this.#logger.warn(fds, 'maxConnections is above the process limit of open files: accepts fail there (EMFILE) before the connection cap evicts a silent client; raise the limit (ulimit -n, LimitNOFILE) or lower maxConnections'));
+    }
     // A certificate outside its validity: every client will refuse the handshake (CERT_HAS_EXPIRED) while this side
     // sees only resets. A warning, not a refusal: one may have to start with it to rotate it.
     if (o.tls !== undefined) {

@@ -19,6 +19,18 @@ test('error codes – docs/errors.md has one row per code of INBOUND_ERROR_CODES
   for (const row of rows) assert.equal(row[2], INBOUND_ERROR_CODES[row[1] as keyof typeof INBOUND_ERROR_CODES]);
 });
 
+test('error codes – every ISO8583_WARN_ code the sources log is told in the inbound section of docs/errors.md', () => {
+  const dir = join(repoRoot(), 'packages', 'inbound', 'src');
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  const codes = new Set<string>();
+  for (const file of files) {
+    for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/ISO8583_WARN_[A-Z0-9_]+/g)) codes.add(m[0]);
+  }
+  assert.ok(codes.has('ISO8583_WARN_INBOUND_FD_LIMIT'), 'the scan sees the descriptor limit\'s code');
+  const section = inboundSection();
+  assert.deepEqual([...codes].filter((code) => !section.includes(`\`${code}\``)), [], 'warning codes missing from docs/errors.md');
+});
+
 test('error codes – every code the sources use is in INBOUND_ERROR_CODES', () => {
   const dir = join(repoRoot(), 'packages', 'inbound', 'src');
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && f !== 'errors.ts');
