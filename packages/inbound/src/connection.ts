@@ -15,11 +15,10 @@ import { endText } from './slots.js';
 import type { Slot } from './slots.js';
 
 /**
- * One client connection: cuts frames from the stream, handles up to `maxInFlightPerConnection` messages at once and
- * writes each reply when it is ready (not in request order). Reading pauses while the limit is reached or while the
- * client does not read its replies, so a connection's memory stays bounded. Limits enforced here: the read timeout
- * (a started frame must complete), the idle timeout, broken framing and `maxFormatErrors` (the connection closes, its
- * replies owed written first: own-close.ts). The bytes travel through the codec's MessageStream.
+ * One client connection: cuts frames from the stream, handles up to `maxInFlightPerConnection` messages at once (and
+ * the endpoint's `maxInFlight`) and writes each reply when it is ready (not in request order). Reading pauses at those
+ * limits or while the client does not read its replies: a connection's memory stays bounded. Also here: the read and
+ * idle timeouts, broken framing, `maxFormatErrors` (closed, replies owed written first: own-close.ts).
  */
 export class InboundConnection implements Peer {
   readonly remoteAddress: string;
@@ -45,7 +44,7 @@ export class InboundConnection implements Peer {
   /** Frames in a row that did not decode (see `maxFormatErrors`). */
   private formatErrors = 0;
   /** The frames started in this turn of the event loop (turns.ts). */
-  private readonly turns = new Turns(() => this.nextTurn());
+  private readonly turns = new Turns(() => this.goOn());
   /**
    * Draining and reading on (readOnWhileDraining): every frame read now was not read when the close began (sent after
    * it, or left in the socket while the connection was at its limits), each dropped at once (`room` is unbounded: none
@@ -193,7 +192,15 @@ export class InboundConnection implements Peer {
    */
   private room(): number {
     if (this.discarding) return Infinity;
-    return Math.min(this.turns.left, this.maxInFlight - this.inFlight);
+    const endpointRoom = this.core.jobs.room;
+    if (endpointRoom <= 0) this.waitForRoom();
+    return Math.min(this.turns.left, this.maxInFlight - this.inFlight, endpointRoom);
+  }
+
+  /** At the endpoint's `maxInFlight`: reading pauses (`maybeResume`) until a message of any connection ends. */
+  private waitForRoom(): void {
+    if (this.gone || !this.core.jobs.waitForRoom(this.goOn)) return;
+    logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the endpoint\'s maxInFlight is reached: reading paused'));
   }
 
   private onFrame(frame: Frame): void {
@@ -214,13 +221,13 @@ export class InboundConnection implements Peer {
     }
   }
 
-  /** A new turn: the frames that waited for it (up to the limits), then reading again. */
-  private nextTurn(): void {
+  /** A new turn, or room again under `maxInFlight`: the frames that waited (up to the limits), then reading again. */
+  private readonly goOn = (): void => {
     this.startWaiting();
     this.maybeFinish();
     this.maybeResume();
     this.readOnWhileDraining();
-  }
+  };
 
   /**
    * Starts the frames that wait, then those the stream holds, while there is room (draining too: they were read). A
@@ -317,6 +324,7 @@ export class InboundConnection implements Peer {
   private maybeResume(): void {
     if (this.draining || this.peerEnded || this.gone || this.needDrain) return;
     if (this.inFlight >= this.maxInFlight || this.waiting.length > 0 || this.stream.holdsFrames) return;
+    if (this.core.jobs.room <= 0) return this.waitForRoom();
     if (this.stream.paused) this.stream.resume();
   }
 
@@ -383,6 +391,7 @@ export class InboundConnection implements Peer {
   private onClose(): void {
     this.gone = true;
     this.ownClose.clear();
+    this.core.jobs.forget(this.goOn);
     this.dropWaiting();
     // What a destroy read out of the socket before closing it (left there while paused: never started).
     this.dropped.readAfterClose(this.stream.readOutFrames);

@@ -91,7 +91,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     this.name = o.name;
     this.#logger = (o.logger ?? pino({ level: 'silent' })).child({ endpoint: o.name });
     this.#metrics = new InboundMetrics(o.name, o.registry);
-    this.#jobs = new InFlightJobs(this.#metrics, Infinity);
+    this.#jobs = new InFlightJobs(this.#metrics, this.options.maxInFlight);
     try {
       this.#codec = createCodec(o.dialect, { lenient: o.lenient });
       this.#readBack = createCodec(o.dialect, { lenient: o.lenient });

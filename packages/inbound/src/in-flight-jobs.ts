@@ -45,9 +45,11 @@ export class InFlightJobs {
     }
   }
 
-  /** `wake` is called once a message ends (a connection that stopped taking frames at `max`). */
-  waitForRoom(wake: () => void): void {
+  /** `wake` is called once a message ends (a connection that stopped taking frames at `max`): false if it was already to be. */
+  waitForRoom(wake: () => void): boolean {
+    if (this.#waiting.has(wake)) return false;
     this.#waiting.add(wake);
+    return true;
   }
 
   /** Forgets a waiter (its connection has closed). */

@@ -69,6 +69,13 @@ export interface InboundOptions {
   /** Messages of one connection handled at once; reading pauses at the limit: 1 to 4294967295. Default 64. */
   maxInFlightPerConnection?: number;
   /**
+   * Messages of the whole endpoint (every connection's, those of clients that have gone included) in their sequence at
+   * once: at the limit every connection stops taking frames and its reading pauses (holding at most one read) until a
+   * message ends, so that memory in flight stays bounded (about this times the largest frame, and what a sequence
+   * holds). 1 to 4294967295. Default 10000.
+   */
+  maxInFlight?: number;
+  /**
    * Frames in a row that do not decode (each answered with response code 30 where its MTI can be read) after which the
    * connection is closed with `ISO8583_ERR_INBOUND_FORMAT_ERRORS`; a frame that decodes starts the count over; 0 never
    * closes. A client sending nothing but garbage is cut off instead of costing every other client its share of the
@@ -178,6 +185,8 @@ export interface ResolvedInboundOptions {
   readonly maxFrameSize: number;
   /** `maxInFlightPerConnection` as given, or its default (see {@link InboundOptions.maxInFlightPerConnection}). */
   readonly maxInFlightPerConnection: number;
+  /** `maxInFlight` as given, or its default (see {@link InboundOptions.maxInFlight}). */
+  readonly maxInFlight: number;
   /** `maxFormatErrors` as given, or its default (see {@link InboundOptions.maxFormatErrors}). */
   readonly maxFormatErrors: number;
   /** `onLateResult` as given, or its default (see {@link InboundOptions.onLateResult}). */
@@ -334,6 +343,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     maxConnectionsPerAddress: copy.maxConnectionsPerAddress ?? defaultPerAddress(copy.maxConnections as number),
     maxFrameSize: copy.maxFrameSize,
     maxInFlightPerConnection: copy.maxInFlightPerConnection,
+    maxInFlight: copy.maxInFlight,
     maxFormatErrors: copy.maxFormatErrors,
     onLateResult: copy.onLateResult,
     onReply: copy.onReply,
