@@ -5,6 +5,8 @@
 // the same read as the bad bytes were not even started, nor counted. Real sockets on 127.0.0.1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { waitUntil, within } from '@iso8583/test-support';
 import type { Sequence } from '../src/index.js';
 import { TestClient, purchase } from './support/client.js';
@@ -103,4 +105,18 @@ test('own close – maxFormatErrors with a request in its sequence: the 30s and 
   await within(client.closed, 10_000, 'the connection did not end');
   assert.deepEqual(late, []);
   assert.deepEqual(endpoint.stats().byResponseCode, { '00': 1, '30': 2 }, 'counted as written');
+});
+
+test('own close – the wait is bounded: a client that never ends its side is closed at twice sequenceTimeout and a second', async (t) => {
+  const { endpoint, port } = await startEndpoint(t, { sequence: approveAll, maxFrameSize: 4096, sequenceTimeout: 100 });
+  const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+  socket.on('error', () => undefined);
+  t.after(() => socket.destroy());
+  await once(socket, 'connect');
+  const ended = once(socket, 'end');
+  socket.resume();
+  socket.write(BAD_LENGTH);
+  await within(ended, 10_000, 'the endpoint did not end its side');
+  // This side stays open (allowHalfOpen): the endpoint's bound closes the connection (its socket destroyed).
+  await waitUntil(() => endpoint.stats().connections === 0, { what: 'the connection closed at the bound', timeoutMs: 10_000 });
 });
