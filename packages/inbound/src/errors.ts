@@ -15,7 +15,7 @@ export const INBOUND_ERROR_CODES = {
   ISO8583_ERR_INBOUND_DECODE:
     'A frame that does not decode under the dialect; answered with response code 30 when its MTI can be read, otherwise dropped.',
   ISO8583_ERR_INBOUND_FRAMING:
-    'Broken framing (a length header over the maximum frame size, or not a number): the connection is closed.',
+    'Broken framing (a length header over the maximum frame size, or not a number): the connection is closed, once the requests read before it are answered.',
   ISO8583_ERR_INBOUND_SEQUENCE_FAILED:
     'The sequence threw or rejected; the onError sequence is called, or the reply carries response code 96.',
   ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT:
@@ -33,14 +33,14 @@ export const INBOUND_ERROR_CODES = {
     'At `maxConnections`, the oldest connection that had sent no complete message yet was closed to make room for a new one (at `maxConnectionsPerAddress`, the oldest such connection of the same address).',
   ISO8583_ERR_INBOUND_FIRST_MESSAGE_TIMEOUT:
     'No complete message within `firstMessageTimeout` of accept (TLS handshake included); the connection is closed.',
-  ISO8583_ERR_INBOUND_READ_TIMEOUT: 'A frame was started but not completed within `readTimeout`; the connection is closed.',
+  ISO8583_ERR_INBOUND_READ_TIMEOUT: 'A frame was started but not completed within `readTimeout`; the connection is closed, once the requests read before it are answered.',
   ISO8583_ERR_INBOUND_IDLE_TIMEOUT: 'No bytes and no message in flight for `idleTimeout`; the connection is closed.',
   ISO8583_ERR_INBOUND_TLS: 'A TLS handshake failed (bad or missing client certificate with `requestCert`, protocol error).',
   ISO8583_ERR_INBOUND_SOCKET: 'A connection failed (reset by the peer, write after the peer left); the connection is closed.',
   ISO8583_ERR_INBOUND_LATE_REPLY:
     'A sequence settled after its `sequenceTimeout` (the client already had its timeout answer): the late result is not sent; it is logged, counted and handed to `onLateResult`.',
   ISO8583_ERR_INBOUND_FORMAT_ERRORS:
-    'A connection sent `maxFormatErrors` frames in a row that do not decode: it is closed (the frames of other clients keep their turn).',
+    'A connection sent `maxFormatErrors` frames in a row that do not decode: it is closed, once the requests in flight are answered (the frames of other clients keep their turn).',
   ISO8583_ERR_INBOUND_CLIENT_GONE: 'A reply was ready but the client had already disconnected (or the connection closed before the reply was written); the reply is dropped, and a result of the sequence or of onError is handed to `onLateResult` (`client-gone`, with its `source`).',
   ISO8583_ERR_INBOUND_INTERNAL:
     'An unexpected failure inside the endpoint while handling a message (a bug): logged and counted, the connection stays.',
