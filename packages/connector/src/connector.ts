@@ -294,8 +294,9 @@ export class Connector extends EventEmitter<ConnectorEvents> {
 
   /**
    * Accepts a request (checks, in-flight limit, auto-fill, terminal queue) and settles it once (request-outcome.ts).
-   * `body`: its wire image, if known. A channel free now, no journal and no queue: out in this turn (`sendNow`); else
-   * `dispatch` waits for each step (request-sender.ts), all by the `deadline`; `answeredBy` is told before the caller.
+   * `body`: its wire image, if known. A channel free now, no journal, no original to wait for and no queue (asked
+   * before the pool: `RequestSender.goesNow`): out in this turn (`sendNow`); else `dispatch` waits for each step
+   * (request-sender.ts), all by the `deadline`; `answeredBy` is told before the caller.
    */
   private exchange(input: MessageInput, options: SendOptions, header: Uint8Array | undefined, body?: Buffer): Promise<ChannelResponse> {
     const { timeout, deadline, [RECORD_TO]: recordTo, answeredBy, signal, [CONNECT_BY]: connectBy } = options;
@@ -318,7 +319,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     let tried = false;
     // A deadline passed already goes to `dispatch`, which refuses it before it takes a connection.
     const run = this.run;
-    if (run.ready && !queued && !this.sender.journals(mti) && (deadline === undefined || deadline > performance.now())) {
+    if (run.ready && !queued && this.sender.goesNow(message, mti) && (deadline === undefined || deadline > performance.now())) {
       const channel = this.pool.take();
       if (channel !== undefined) return this.sender.sendNow(channel, message, mti, wait, header, packed, settled, deadline);
       tried = true;
