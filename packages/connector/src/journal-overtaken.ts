@@ -30,7 +30,8 @@
  *   them (a file an older version wrote may hold more: the rest logged once at `error`), logged at `warn`
  *   (`ISO8583_WARN_SAF_OVERTAKEN_REPEATED`). The open's compaction writes the repeats and drops the records they came
  *   from in one rename: once, however many restarts.
- * A journal an older version wrote has no such records: it opens as before.
+ * A journal an older version wrote has no such records: it opens as before. The running journal's side is here
+ * (`OvertakenKept`), the replay's in journal-overtaken-replay.ts.
  */
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
@@ -46,7 +47,7 @@ import { sameBooking } from './transactions-in-flight.js';
 const AS_STORED: Pick<Dialect, 'fields'> = { fields: {} };
 
 /** Whether the reversals `a` and `b` the journal holds name one booking (transactions-in-flight.ts `sameBooking`). */
-function sameStored(a: IsoMessage, b: IsoMessage): boolean {
+export function sameStored(a: IsoMessage, b: IsoMessage): boolean {
   return sameBooking(AS_STORED, a, b);
 }
 
@@ -68,12 +69,6 @@ export function overtakenKey(message: IsoMessage, repeat = false): string | unde
   return `${String(message['11'] ?? '')}\u0000${String(message['41'] ?? '')}`;
 }
 
-/** `rc` and `since` of a `done` record, when it has both (a reversal that undid nothing); else `undefined`. */
-export function undidNothingOf(record: Record<string, unknown>): UndidNothing | undefined {
-  const { rc, since } = record;
-  return typeof rc === 'string' && typeof since === 'number' && Number.isFinite(since) ? { rc, since } : undefined;
-}
-
 /**
  * The id of the repeat a start stores for entry `of`: the same at every read of the same file (`<id>~1`; of a repeat
  * `<id>~n`, `<id>~n+1`). Unique: the open's compaction writes it and drops the record it comes from in one rename.
@@ -83,102 +78,11 @@ export function againId(of: string): string {
   return m === null ? `${of}~1` : `${m[1] as string}~${Number(m[2]) + 1}`;
 }
 
-/** A repeat a start stored for a reversal that undid nothing: the new entry, the one it repeats and its code. */
-export interface RepeatAgain {
-  readonly entry: JournalEntry;
-  readonly of: string;
-  readonly rc: string;
-}
-
-/** The repeats a start stored (`repeats`), and how many more were called for past `OVERTAKEN_MAX` (`dropped`, the oldest). */
-export interface RepeatsAgain {
-  readonly repeats: readonly RepeatAgain[];
-  readonly dropped: number;
-}
-
-/** The replay's side (journal-read.ts): the records of reversals that undid nothing, then the repeats they call for. */
-export class OvertakenReplay {
-  private readonly ended = new Map<string, { entry: JournalEntry; end: UndidNothing }>();
-  private readonly byKey = new Map<string, string>();
-  /** The latest `at` of the `done` records read. */
-  private lastDone = -Infinity;
-
-  /**
-   * A `done` record at `at`: its entry `entry` (live until now) ended; `end` when it undid nothing; `retires` when its
-   * original was approved in time (a kept reversal of its transaction retired). A record: `'record'`.
-   */
-  done(at: unknown, entry: JournalEntry, end: UndidNothing | undefined, retires = false): 'record' {
-    if (typeof at === 'number' && at > this.lastDone) this.lastDone = at;
-    if (retires) this.retireBooking(entry.reversal);
-    const key = end === undefined ? undefined : overtakenKey(entry.reversal);
-    if (end === undefined || key === undefined) return 'record';
-    this.ended.set(entry.id, { entry, end });
-    this.byKey.set(key, entry.id);
-    return 'record';
-  }
-
-  /** An `add` record: a repeat of a reversal of a transaction whose reversal undid nothing retires it (stored after it). */
-  added(reversal: IsoMessage): void {
-    if (this.byKey.size > 0) this.retire(overtakenKey(reversal, true));
-  }
-
-  /** The records kept of the booking of `reversal` (`sameStored`), retired: not those of an older one reusing its STAN. */
-  private retireBooking(reversal: IsoMessage): void {
-    for (const [id, { entry }] of this.ended) {
-      if (!sameStored(entry.reversal, reversal)) continue;
-      this.ended.delete(id);
-      const key = overtakenKey(entry.reversal) as string;
-      if (this.byKey.get(key) === id) this.byKey.delete(key);
-    }
-  }
-
-  /** The record kept of transaction `key`, if any, retired. */
-  private retire(key: string | undefined): void {
-    const id = key === undefined ? undefined : this.byKey.get(key);
-    if (id === undefined) return;
-    this.byKey.delete(key as string);
-    this.ended.delete(id);
-  }
-
-  /**
-   * The repeats called for (see the module comment), the newest `max` (by `since`), added to `live` (the live entries
-   * read back) as new entries; the records they came from are not live, so the open's compaction drops them (those
-   * past `max` too: `dropped`).
-   */
-  finish(live: Map<string, JournalEntry>, max = OVERTAKEN_MAX): RepeatsAgain {
-    const open = [...this.ended].filter(([, { end }]) => this.lastDone - end.since <= OVERTAKEN_FOR_MS);
-    const dropped = Math.max(0, open.length - max);
-    if (dropped > 0) open.sort(([, a], [, b]) => a.end.since - b.end.since);
-    const repeats: RepeatAgain[] = [];
-    for (const [of, { entry, end }] of open.slice(dropped)) {
-      const again: JournalEntry = { id: againId(of), reversal: repeatOf(entry.reversal), at: end.since, attempts: 0 };
-      live.set(again.id, again);
-      repeats.push({ entry: again, of, rc: end.rc });
-    }
-    return { repeats, dropped };
-  }
-}
-
-/**
- * Logs each repeat a start stored (`ISO8583_WARN_SAF_OVERTAKEN_REPEATED`, at `warn`; no card data), and those past
- * `OVERTAKEN_MAX` not stored, once (`ISO8583_WARN_SAF_OVERTAKEN_LOST`, at `error`).
- */
-export function logRepeatsAgain(logger: Logger, again: RepeatsAgain): void {
-  if (again.dropped > 0) lostPastMax(logger, again.dropped, 'at this start');
-  for (const { entry, of, rc } of again.repeats) {
-    const m = entry.reversal;
-    logger.warn(
-      { code: 'ISO8583_WARN_SAF_OVERTAKEN_REPEATED', id: entry.id, of, mti: m['0'], stan: m['11'], terminal: m['41'], responseCode: rc },
-      'a reversal the journal kept, answered with a code that undid nothing while its original may still be approved: stored again as a repeat at this start, and sent',
-    );
-  }
-}
-
 /**
  * Logs once (at `error`, `ISO8583_WARN_SAF_OVERTAKEN_LOST`, cause `OVERTAKEN_MAX`) that `dropped` reversals that undid
  * nothing were not kept (`when`): should their originals be approved late, they are NOT reversed. No card data.
  */
-function lostPastMax(logger: Logger, dropped: number, when: string): void {
+export function lostPastMax(logger: Logger, dropped: number, when: string): void {
   logger.error(
     { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOST', cause: 'OVERTAKEN_MAX', max: OVERTAKEN_MAX, dropped },
     `reversals answered with a code that undid nothing past the ${OVERTAKEN_MAX} the journal keeps were dropped ${when}, the oldest first: should their originals be approved late, they are NOT reversed; check with the host`,
@@ -225,9 +129,9 @@ export class OvertakenKept {
   private readonly noted = new Map<string, Noted>();
   /**
    * Entries whose original was approved in time, by id, with their reversal: their `done` retires the records of its
-   * booking, kept or noted. Released when that `done` fails (`released`).
+   * booking, kept or noted; and once that `done` is appended, when it settles (`written`). Let go when it fails.
    */
-  private readonly retiringIds = new Map<string, IsoMessage>();
+  private readonly retiringIds = new Map<string, { reversal: IsoMessage; written?: Promise<void> }>();
   /** Kept, oldest first (at most `max`). */
   private readonly kept = new Map<string, Kept>();
   /** Whether a record past `max` was dropped (logged once). */
@@ -290,7 +194,7 @@ export class OvertakenKept {
     let found = false;
     for (const k of this.kept.values()) if (!found && sameStored(k.reversal, reversal)) found = true;
     for (const n of this.noted.values()) if (!found && this.notedIs(n, reversal)) found = true;
-    if (found) this.retiringIds.set(entry.id, reversal);
+    if (found) this.retiringIds.set(entry.id, { reversal });
   }
 
   /**
@@ -298,10 +202,26 @@ export class OvertakenKept {
    * never read back), the retirement is let go, so that a later `done` of the entry (its reversal's) retires nothing.
    */
   releasing(id: string, done: Promise<void>): Promise<void> {
-    return done.catch((err: unknown) => {
+    const settled = done.catch((err: unknown) => {
       this.retiringIds.delete(id);
       throw err;
     });
+    const r = this.retiringIds.get(id);
+    if (r !== undefined) r.written = settled.then(() => undefined, () => undefined);
+    return settled;
+  }
+
+  /**
+   * Resolves once the `done` that retires the booking of the noted end of entry `id`, appended and not settled yet,
+   * settled; `undefined` when there is none. The `done` of entry `id` (written again after a failure) waits for it: its
+   * line then says the code only when that retirement failed, so that the file never holds a code of a retired record
+   * after the record that retires it (the next start would repeat it).
+   */
+  retiredFirst(id: string): Promise<void> | undefined {
+    const n = this.retiringIds.size === 0 ? undefined : this.noted.get(id);
+    if (n === undefined) return undefined;
+    for (const r of this.retiringIds.values()) if (r.written !== undefined && this.notedIs(n, r.reversal)) return r.written;
+    return undefined;
   }
 
   /** Whether the noted end `n` is a reversal of the booking of `reversal`. */
@@ -319,7 +239,7 @@ export class OvertakenKept {
    * A batch takes effect (before its changes apply to `live`): its `done` records (change `undefined`) in order, as the
    * file holds them: one of a noted end is kept, with its entry's `add` line as it is now; one that retires (`retiring`)
    * retires the records of its booking kept by then, and those noted (a `done` of theirs written after it keeps
-   * nothing, and says nothing of the code: `end`).
+   * nothing, and says nothing of the code: `doneLine`, `retiredFirst`).
    */
   committed(ids: readonly string[], changes: readonly unknown[], live: { get(id: string): string | undefined }): void {
     if (this.noted.size === 0 && this.retiringIds.size === 0) return;
@@ -331,7 +251,7 @@ export class OvertakenKept {
       const retired = this.retiringIds.get(id);
       if (retired === undefined) continue;
       this.retiringIds.delete(id);
-      this.retireBooking(retired);
+      this.retireBooking(retired.reversal);
     }
   }
 

@@ -204,6 +204,9 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   }
 
   done(id: string, outcome: JournalOutcome): Promise<void> {
+    // Its own record of a code written again: after a retirement of it being written (journal-overtaken.ts).
+    const first = this.overtaken.retiredFirst(id);
+    if (first !== undefined) return first.then(() => this.done(id, outcome));
     const done = this.append(this.overtaken.doneLine(id, outcome, Date.now()), id, undefined);
     // A retirement whose `done` failed (its record never read back) retires nothing later (journal-overtaken.ts).
     return this.overtaken.retires(id) ? this.overtaken.releasing(id, done) : done;

@@ -88,6 +88,44 @@ test('the 25\'s done failed, the approval\'s took effect, then the 25\'s done wr
   assert.deepEqual(await leftIn(dir), []);
 });
 
+test('the 25\'s done written again while the approval\'s is in flight: it waits for it, so the file never holds the code after the retirement', async (t) => {
+  const { dir, journal } = await opened(t, 'retire-race', [r1, e1], { compactInterval: 0 });
+  const faults = await writeFaults(t, dir);
+  const started = gate();
+  const held = gate();
+  faults.rules.push({ marker: '"op":"done","id":"r1"', fail: true }, { marker: '"op":"done","id":"e1"', started: started.open, gate: held.promise });
+  await assert.rejects(endedUndidNothing(journal, 'r1'), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
+  journal.retireOvertaken(e1);
+  const doneE = journal.done('e1', 'not-needed');
+  await started.promise;
+  const doneR = journal.done('r1', 'reversed');
+  held.open();
+  await Promise.all([doneE, doneR]);
+  assert.deepEqual(journal.overtakenKept(), []);
+  await journal.close();
+  assert.deepEqual(await leftIn(dir), [], 'read back as written: retired');
+});
+
+test('the 25\'s done written again while the approval\'s is in flight, which then fails: the 25 is kept, and repeated', async (t) => {
+  const { dir, journal } = await opened(t, 'retire-race-failed', [r1, e1], { compactInterval: 0 });
+  const faults = await writeFaults(t, dir);
+  const started = gate();
+  const held = gate();
+  faults.rules.push({ marker: '"op":"done","id":"r1"', fail: true }, { marker: '"op":"done","id":"e1"', started: started.open, gate: held.promise, fail: true });
+  await assert.rejects(endedUndidNothing(journal, 'r1'), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
+  journal.retireOvertaken(e1);
+  const doneE = assert.rejects(journal.done('e1', 'not-needed'), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
+  await started.promise;
+  const doneR = journal.done('r1', 'reversed');
+  held.open();
+  await Promise.all([doneE, doneR]);
+  // Its approval unrecorded, the entry was reversed (reversal.ts): that end is recorded.
+  await journal.done('e1', 'reversed');
+  assert.deepEqual(journal.overtakenKept().map((k) => k.id), ['r1~1']);
+  await journal.close();
+  assert.deepEqual(await leftIn(dir), ['0401/000201/000000010000']);
+});
+
 test('an older transaction reusing the STAN (another amount) keeps its 25 after the newer one\'s approval', async (t) => {
   const older = { id: 'old', reversal: reversal('000202', '000000010000'), at: Date.now() };
   const newer = { id: 'new', reversal: reversal('000202', '000000020000'), at: Date.now() };
