@@ -204,7 +204,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   }
 
   done(id: string, outcome: JournalOutcome): Promise<void> {
-    // Its own record of a code written again: after a retirement of it being written (journal-overtaken.ts).
+    // A 25's end written again (its write failed) waits for a retirement of it being written (journal-overtaken.ts).
     const first = this.overtaken.retiredFirst(id);
     if (first !== undefined) return first.then(() => this.done(id, outcome));
     const done = this.append(this.overtaken.doneLine(id, outcome, Date.now()), id, undefined);
