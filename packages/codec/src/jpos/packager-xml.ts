@@ -97,8 +97,11 @@ function mtiEncoding(packager: string, f: PackagerField): Dialect['mti']['encodi
  *
  * @param xml - the packager document (the text of e.g. `iso87ascii.xml`).
  * @param name - the name of the dialect made. Default `"packager"`.
- * @throws `ISO8583_ERR_PACKAGER_XML` when the document is not well-formed or not readable (with the parser's reason:
- *   an external entity, an entity over its size limit), is not an `isopackager`, describes what jPOS refuses at load
+ * @throws `ISO8583_ERR_PACKAGER_XML` when the document is over 1 MiB (1,048,576 characters) or UTF-16, is not
+ *   well-formed or not readable (with the parser's reason: an entity over its size limit, nesting too deep), has a
+ *   DOCTYPE declaration other than a plain-text internal entity or a reference to an undeclared entity
+ *   (`packager-text.ts`), holds an element, text or attribute jPOS's genericpackager.dtd does not allow where it stands
+ *   (`packager-tree.ts`), is not an `isopackager`, describes what jPOS refuses at load
  *   or cannot pack (a maximum length over its length prefix, a sub-field a bitmap cannot mark, an `emitBitmap` or
  *   `bitmapField` that names no bitmap), or sets a field attribute that changes jPOS's bytes in a way no dialect field
  *   describes (`trim="true"`, `inclusive="true"`, `params`, `encoding`), naming the field where one is concerned;
