@@ -69,3 +69,14 @@ test('jPOS packager DTD – every stock packager of the vectors imports', () => 
     assert.ok(Object.keys(d.fields).length > 10, file);
   }
 });
+
+test('jPOS packager DTD – an element beside isopackager, or a second isopackager, is refused', () => {
+  const one = jposPackager(STAN);
+  for (const [xml, reason] of [
+    [`${one}<foo/>`, /element <foo> beside isopackager/],
+    [`<?xml version="1.0"?>${one}${one}`, /not well-formed XML|more than one isopackager element/],
+    ['<isoPackager/>', /no isopackager element/],
+  ] as const) {
+    assert.match(refused(() => dialectFromPackagerXml(xml, 'p'), 'ISO8583_ERR_PACKAGER_XML').message, reason);
+  }
+});

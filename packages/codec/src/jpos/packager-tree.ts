@@ -37,10 +37,24 @@ interface Pending {
 }
 
 /**
+ * The parsed document's one `isopackager` element read (`readPackagerTree`): no other element beside it (the XML
+ * checker takes a second root element), processing instructions and the XML declaration aside.
+ */
+export function readPackagerDocument(packager: string, doc: unknown): RawField {
+  const keys = isRecord(doc) ? Object.keys(doc).filter((key) => !key.startsWith('?')) : [];
+  if (!keys.includes('isopackager')) xmlError(packager, 'the document has no isopackager element');
+  const other = keys.find((key) => key !== 'isopackager');
+  if (other !== undefined) xmlError(packager, `element <${other}> beside isopackager: a packager document holds the isopackager element only`);
+  const root = (doc as Record<string, unknown>).isopackager;
+  if (Array.isArray(root)) xmlError(packager, 'the document holds more than one isopackager element');
+  return readPackagerTree(packager, root);
+}
+
+/**
  * The `isopackager` element `root` read into its attributes and field elements (recursively), each checked against
  * the DTD's structure. Iterative, so that no document shape grows the call stack.
  */
-export function readPackagerTree(packager: string, root: unknown): RawField {
+function readPackagerTree(packager: string, root: unknown): RawField {
   const top: RawField[] = [];
   const stack: Pending[] = [{ node: root, tag: 'isopackager', into: top, parentPath: '' }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {

@@ -7,7 +7,7 @@ import { bitmapSpec } from './field-classes.js';
 import { classError, readInteger, xmlError } from './attributes.js';
 import { messageFirstField } from './message-attributes.js';
 import type { PackagerField } from './elements.js';
-import { ATTR, readPackagerTree } from './packager-tree.js';
+import { ATTR, readPackagerDocument } from './packager-tree.js';
 import { refuseUnreadableText, refuseUnreadDoctype } from './packager-text.js';
 import { describe, readFields } from './elements.js';
 import { compositeSpec } from './composite.js';
@@ -43,10 +43,6 @@ const PARSER = new XMLParser({
   htmlEntities: true,
   isArray: (tag) => tag === 'isofield' || tag === 'isofieldpackager',
 });
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The data element (or sub-field) `f`, composite ones included. */
 function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): FieldSpec {
@@ -126,9 +122,7 @@ export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect 
     const reason = cause instanceof Error ? cause.message.slice(0, 200) : 'the parser failed';
     throw codecError('ISO8583_ERR_PACKAGER_XML', `packager ${JSON.stringify(name)}: not readable XML: ${reason}`, { cause });
   }
-  const root = isRecord(doc) ? doc.isopackager : undefined;
-  if (root === undefined) xmlError(name, 'the document has no isopackager element');
-  const top = readPackagerTree(name, root);
+  const top = readPackagerDocument(name, doc);
   const fields = readFields(name, top.children, '');
 
   const mti = fields.get(0);
