@@ -25,17 +25,19 @@
  * itself and never answered to the sequence, so it is never here: one reversal per approval. The sequence's result is
  * read once: a promise-like is adopted as one native promise (`adopted`), which the book reads first and the endpoint
  * through it, so that the terminal's answer and the fate of the approvals follow the same settlement (a reply that
- * does not approve reaches the endpoint once the reversals it causes are stored). What onError itself gets through
- * `context.connectors` (a backup link) is kept in a book of its own: kept when its answer reaches the terminal,
- * reversed when onError fails or does not settle in time (the terminal gets a 96), when its answer never reaches the
- * terminal, or when the endpoint closes under it.
+ * does not approve reaches the endpoint once the reversals it causes are stored, or just before the sequence's
+ * deadline: decline-wait.ts). What onError itself gets through `context.connectors` (a backup link) is kept in a book
+ * of its own: kept when its answer reaches the terminal, reversed when onError fails or does not settle in time (the
+ * terminal gets a 96), when its answer never reaches the terminal, or when the endpoint closes under it.
  */
+import { performance } from 'node:perf_hooks';
 import { types } from 'node:util';
 import { EncodedReply, isThenable, rcFixedTextLength } from '@iso8583/inbound';
 import { Iso8583Error, isApprovalClass, pack, readMessage, resolveDialect, responseMti, unpack } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import type { UndeliveredApproval } from '../gateway/late-approval.js';
+import { storedOrDeadline } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
 import { watchedContext } from './watched-connectors.js';
 
@@ -146,6 +148,9 @@ export class UndeliveredApprovals {
    */
   sequence(sequence: Sequence): Sequence {
     return (message: InboundMessage, context: SequenceContext) => {
+      const started = performance.now();
+      // A reply that does not approve waits for the reversals it causes, within the sequence's deadline (decline-wait.ts).
+      const after = (stored: Promise<void>): Promise<void> => storedOrDeadline(stored, started, this.timeout, message, context);
       const book = new MessageAnswers(this.reverse);
       this.books.set(context, book);
       const stop = new AbortController();
@@ -163,7 +168,7 @@ export class UndeliveredApprovals {
       if (!thenable) {
         const stored = this.replied(message, out as SequenceResult, book);
         // A decline is written once the reversals of the approvals it undoes are stored (a sync sequence's come later).
-        return stored === undefined ? out : stored.then(() => out as SequenceResult);
+        return stored === undefined ? out : after(stored).then(() => out as SequenceResult);
       }
       const id = context.messageId;
       this.running.set(id, book);
@@ -188,7 +193,7 @@ export class UndeliveredApprovals {
       // reply in time that declines is handed over once the reversals it causes are stored (`replied`).
       return one.then((result) => {
         const stored = settled() ? this.replied(message, result, book) : undefined;
-        return stored === undefined ? result : stored.then(() => result);
+        return stored === undefined ? result : after(stored).then(() => result);
       }, (err: unknown) => {
         settled();
         this.failed(context, book);
