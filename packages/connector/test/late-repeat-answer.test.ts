@@ -40,6 +40,7 @@ test('a repeat (0201) that timed out, approved late with a 0211: secured once', 
   assert.deepEqual(stats.amounts, { processed: 1500, secured: 1500, refund: 0, reversal: 0 }, 'the late approval is at the bank');
   assert.equal(stats.socketQueue.securedAmount, 15);
   assert.deepEqual([stats.timeouts, stats.responses], [1, 0], 'its request counted as a timeout, not a response');
+  assert.equal(stats.socketQueue.packetCount['0211'], 1, 'one late packet');
 });
 
 for (const order of [['0210', '0211'], ['0211', '0210']] as const) {
