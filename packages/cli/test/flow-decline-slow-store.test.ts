@@ -88,7 +88,8 @@ for (const withOnError of [false, true]) {
     const registry = new Registry();
     const book = undeliveredApproval({ connector: bank, logger, registry });
     const approvals = new UndeliveredApprovals(book);
-    const sequenceTimeout = 1_500;
+    // Room for the bank's approval on a busy machine; the wait for the held store ends 250 ms before it.
+    const sequenceTimeout = 3_000;
     approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
     const terminal = await posTerminal(t, {
       sequenceTimeout,
