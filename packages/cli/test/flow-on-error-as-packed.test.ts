@@ -8,42 +8,16 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IsoMessage } from '@iso8583/codec';
-import { createConnector } from '@iso8583/connector';
-import { createInboundEndpoint, responseMti } from '@iso8583/inbound';
 import type { InboundMessage, SequenceResult } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
-import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
-
-const DIALECT = 'smartvista';
+import { smartVistaFlow } from './helpers/smartvista-flow.js';
+import type { SmartVistaFlow } from './helpers/smartvista-flow.js';
 
 /** The bank, the flow's endpoint whose sequence gets the bank's approval then fails, onError answering `answer`. */
-async function flow(t: TestContext, answer: (message: InboundMessage) => SequenceResult): Promise<{ terminal: ReturnType<typeof createConnector>; reversed: string[] }> {
-  const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', dialect: DIALECT, sequence: (m) => ({ ...m.fields, 0: responseMti(m.mti), 39: '000' }) });
-  const bankPort = (await host.start()).port;
-  t.after(() => host.close());
-  const bank = createConnector({ host: '127.0.0.1', port: bankPort, dialect: DIALECT });
-  t.after(() => bank.destroy());
-  const reversed: string[] = [];
-  const approvals = new UndeliveredApprovals((original, _answer, _upstream, reason) => void reversed.push(`${String(original['11'])}/${reason}`));
-  approvals.bind({ dialect: DIALECT, sequenceTimeout: 10_000 });
-  const endpoint = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
-    dialect: DIALECT,
-    sequenceTimeout: 10_000,
-    connectors: { bank },
-    sequence: approvals.sequence(async (message, context) => {
-      await (context.connectors.bank as typeof bank).request({ ...message.fields });
-      throw new Error('the sequence failed after the approval');
-    }),
-    onError: approvals.onError(answer),
-    onLateResult: approvals.onLateResult,
-  });
-  const { port } = await endpoint.start();
-  t.after(() => endpoint.destroy());
-  const terminal = createConnector({ host: '127.0.0.1', port, dialect: DIALECT, requestTimeout: 60_000 });
-  t.after(() => terminal.destroy());
-  return { terminal, reversed };
+function flow(t: TestContext, answer: (message: InboundMessage) => SequenceResult): Promise<SmartVistaFlow> {
+  return smartVistaFlow(t, () => {
+    throw new Error('the sequence failed after the approval');
+  }, answer);
 }
 
 /** A purchase of 10.00 with a test card number. */
@@ -81,30 +55,7 @@ test('flow onError – an object with 39: 5 under smartvista packs as 005: the b
 });
 
 test('flow reply – the sequence\'s own reply with 39: 0 under smartvista packs as 000: the bank\'s approval is kept', async (t) => {
-  const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', dialect: DIALECT, sequence: (m) => ({ ...m.fields, 0: responseMti(m.mti), 39: '000' }) });
-  const bankPort = (await host.start()).port;
-  t.after(() => host.close());
-  const bank = createConnector({ host: '127.0.0.1', port: bankPort, dialect: DIALECT });
-  t.after(() => bank.destroy());
-  const reversed: string[] = [];
-  const approvals = new UndeliveredApprovals((original, _answer, _upstream, reason) => void reversed.push(`${String(original['11'])}/${reason}`));
-  approvals.bind({ dialect: DIALECT, sequenceTimeout: 10_000 });
-  const endpoint = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
-    dialect: DIALECT,
-    sequenceTimeout: 10_000,
-    connectors: { bank },
-    sequence: approvals.sequence(async (message, context) => {
-      await (context.connectors.bank as typeof bank).request({ ...message.fields });
-      return { ...message.fields, 0: '0210', 39: 0 };
-    }),
-    onLateResult: approvals.onLateResult,
-  });
-  const { port } = await endpoint.start();
-  t.after(() => endpoint.destroy());
-  const terminal = createConnector({ host: '127.0.0.1', port, dialect: DIALECT, requestTimeout: 60_000 });
-  t.after(() => terminal.destroy());
+  const { terminal, reversed } = await smartVistaFlow(t, (message) => ({ ...message.fields, 0: '0210', 39: 0 }));
   const told = (await within(terminal.request(purchase('000300')), 10_000, 'the terminal answered')) as IsoMessage;
   assert.equal(told['39'], '000', 'the terminal was told approved');
   assert.deepEqual(reversed, [], 'nothing reversed: the terminal was told approved');

@@ -8,43 +8,19 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IsoMessage } from '@iso8583/codec';
-import { createConnector } from '@iso8583/connector';
-import { createInboundEndpoint, responseMti } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
-import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
-
-const DIALECT = 'smartvista';
+import { smartVistaFlow } from './helpers/smartvista-flow.js';
+import type { SmartVistaFlow } from './helpers/smartvista-flow.js';
 
 /** The bank, the flow's endpoint whose sequence gets the bank's approval then fails, onError answering `code`; what was reversed. */
-async function flow(t: TestContext, code: string): Promise<{ terminal: ReturnType<typeof createConnector>; reversed: string[]; bankAnswers: unknown[] }> {
-  const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', dialect: DIALECT, sequence: (m) => ({ ...m.fields, 0: responseMti(m.mti), 39: '000' }) });
-  const bankPort = (await host.start()).port;
-  t.after(() => host.close());
-  const bank = createConnector({ host: '127.0.0.1', port: bankPort, dialect: DIALECT });
-  t.after(() => bank.destroy());
-  const reversed: string[] = [];
-  const bankAnswers: unknown[] = [];
-  const approvals = new UndeliveredApprovals((original, _answer, _upstream, reason) => void reversed.push(`${String(original['11'])}/${reason}`));
-  approvals.bind({ dialect: DIALECT, sequenceTimeout: 10_000 });
-  const endpoint = createInboundEndpoint({
-    port: 0,
-    host: '127.0.0.1',
-    dialect: DIALECT,
-    sequenceTimeout: 10_000,
-    connectors: { bank },
-    sequence: approvals.sequence(async (message, context) => {
-      const paid = await (context.connectors.bank as typeof bank).request({ ...message.fields });
-      bankAnswers.push(paid['0'], paid['39']);
+function flow(t: TestContext, code: string): Promise<SmartVistaFlow> {
+  return smartVistaFlow(
+    t,
+    () => {
       throw new Error('the sequence failed after the approval');
-    }),
-    onError: approvals.onError((message) => ({ ...message.fields, 0: '1210', 39: code })),
-    onLateResult: approvals.onLateResult,
-  });
-  const { port } = await endpoint.start();
-  t.after(() => endpoint.destroy());
-  const terminal = createConnector({ host: '127.0.0.1', port, dialect: DIALECT, requestTimeout: 60_000 });
-  t.after(() => terminal.destroy());
-  return { terminal, reversed, bankAnswers };
+    },
+    (message) => ({ ...message.fields, 0: '1210', 39: code }),
+  );
 }
 
 /** A purchase of 10.00 on 1993 MTIs with a test card number. */

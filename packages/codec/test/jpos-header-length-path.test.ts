@@ -10,8 +10,8 @@ test('jPOS import – an isopackager headerLength out of range names headerLengt
     assert.ok(err instanceof Iso8583Error);
     assert.equal(err.code, 'ISO8583_ERR_PACKAGER_XML');
     assert.equal(err.field, 'headerLength');
-    assert.deepEqual(err.problems, [{ field: 'headerLength', code: 'ISO8583_ERR_PACKAGER_XML', reason: 'must be a whole number of bytes' }]);
-    assert.equal(err.message, 'field headerLength: packager "p": must be a whole number of bytes');
+    assert.deepEqual(err.problems, [{ field: 'headerLength', code: 'ISO8583_ERR_PACKAGER_XML', reason: 'must be a whole number of bytes from 0 to 65535' }]);
+    assert.equal(err.message, 'field headerLength: packager "p": must be a whole number of bytes from 0 to 65535');
     return true;
   });
 });

@@ -212,7 +212,7 @@ export class Accounting {
 
   /**
    * A late response (its request had timed out): a packet in SocketQueue's figures, and, the answer of a financial
-   * request (0110, 0210), its amounts from its own fields 3 and 4, else (a bank that does not echo them) from what its
+   * request (0110, 0210, or a repeat's 0111, 0211), its amounts from its own fields 3 and 4, else (a bank that does not echo them) from what its
    * request sent (`sent`, remembered with the timed-out key; default none): an approval that comes late is at the bank
    * all the same (its request's reversal counts when it ends), unless a repeat's answer of its transaction was counted
    * (money-repeats.ts). A late reversal answer's amount counts only when it ends a SAF entry ({@link ended}). Not a
@@ -221,9 +221,12 @@ export class Accounting {
   late(response: IsoMessage, sent?: SentAmount): void {
     this.socketQueue.answer(response);
     const mti = mtiText(response['0']);
-    if (!/^[01][12]10$/.test(mti)) return;
-    // The request MTI it answers: the one sent (an original or a repeat), else the original's of its class.
-    const request = sent?.mti !== undefined && answersMti(sent.mti, mti) ? sent.mti : `${mti.slice(0, 2)}00`;
+    if (!/^[01][12]1[01]$/.test(mti)) return;
+    // The request MTI it answers: a repeat's answer (0211: the bank echoed the repeat's origin) a repeat's, whichever
+    // request under its key the channel took it for (a repeat sent with its original's field 7 names that original's
+    // timeout); else the one sent (an original or a repeat), else the original's of its class.
+    const request =
+      mti[3] === '1' ? `${mti.slice(0, 2)}01` : sent?.mti !== undefined && answersMti(sent.mti, mti) ? sent.mti : `${mti.slice(0, 2)}00`;
     const fields = sent === undefined ? response : { '3': response['3'] ?? sent.processingCode, '4': response['4'] ?? sent.amount };
     this.money(request, fields, response, response);
   }

@@ -84,12 +84,17 @@ export function transmissionTime(date = new Date()): string {
   );
 }
 
+/** True when {@link autoFilled} fills field 11 of `message`: `fill.stan` (`autoFill.stan`) on and the field absent. */
+export function fillsStan(message: Record<string, unknown>, fill: { stan: boolean }): boolean {
+  return fill.stan && message['11'] == null;
+}
+
 /**
  * `message` with field 11 (from `stan`: the next STAN not held for its terminal) and field 7 (`at`, default now) filled in where `fill` asks and they are
  * absent: the same object when nothing is filled, else a copy (the caller's object is never changed).
  */
 export function autoFilled<T extends Record<string, unknown>>(message: T, fill: { stan: boolean; transmissionTime: boolean }, stan: StanCounter, at?: Date): T {
-  const needStan = fill.stan && message['11'] == null;
+  const needStan = fillsStan(message, fill);
   const needTime = fill.transmissionTime && message['7'] == null;
   if (!needStan && !needTime) return message;
   const out: Record<string, unknown> = { ...message };

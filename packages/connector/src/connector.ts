@@ -15,7 +15,7 @@ import type { Registry } from 'prom-client';
 import { readMessage, writeMessage } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage, MessageInput, MessageRead } from '@iso8583/codec';
 import { mtiOf, type Accounting, type ConnectorStats } from './accounting.js';
-import { STAN_START, StanCounter, autoFilled } from './auto-fill.js';
+import { STAN_START, StanCounter, autoFilled, fillsStan } from './auto-fill.js';
 import type { ChannelResponse } from './channel-request.js';
 import type { ChannelFactory } from './channel-factory.js';
 import type { ChannelPool } from './channel-pool.js';
@@ -293,17 +293,37 @@ export class Connector extends EventEmitter<ConnectorEvents> {
   // ---- accepting one request ----
 
   /**
-   * Accepts a request (checks, in-flight limit, auto-fill, terminal queue) and settles it once (request-outcome.ts).
-   * `body`: its wire image, if known. A channel free now, no journal and no queue: out in this turn (`sendNow`); else
-   * `dispatch` waits for each step (request-sender.ts), all by the `deadline`; `answeredBy` is told before the caller.
+   * A request's checks (closing, in-flight limit, its options), then its acceptance ({@link Connector.accept}). With a
+   * journal not read yet (before the start has read it) and field 11 to fill (`autoFill.stan`), it is accepted once
+   * the start has read it (or failed), checked again then: a STAN filled before could be one a reversal read back from
+   * the journal still holds, and the request be refused as that transaction's duplicate (`DUPLICATE_KEY`).
    */
   private exchange(input: MessageInput, options: SendOptions, header: Uint8Array | undefined, body?: Buffer): Promise<ChannelResponse> {
-    const { timeout, deadline, [RECORD_TO]: recordTo, answeredBy, signal, [CONNECT_BY]: connectBy } = options;
+    const { timeout, deadline, [RECORD_TO]: recordTo, signal } = options;
     const timed = this.transactions !== undefined;
     const at = timed ? Date.now() : 0;
     const t0 = timed ? performance.now() : 0;
     const refused = this.outcomes.refused(input, timeout, at, t0, recordTo, signal, deadline);
     if (refused !== undefined) return Promise.reject(refused);
+    if (this.reversals !== undefined && !this.run.ready && fillsStan(input, this.options.autoFill)) {
+      const accept = (): Promise<ChannelResponse> => {
+        const late = this.outcomes.refused(input, timeout, at, t0, recordTo, signal, deadline);
+        return late === undefined ? this.accept(input, options, header, body, at, t0) : Promise.reject(late);
+      };
+      return this.run.begin().then(accept, accept);
+    }
+    return this.accept(input, options, header, body, at, t0);
+  }
+
+  /**
+   * Accepts a request checked (`exchange`; `at` and `t0` its arrival, for the transaction log): auto-fill, terminal
+   * queue, and settles it once (request-outcome.ts). `body`: its wire image, if known. A channel free now, no journal,
+   * no original to wait for and no queue (asked before the pool: `RequestSender.goesNow`): out in this turn
+   * (`sendNow`); else `dispatch` waits for each step (request-sender.ts), all by the `deadline`; `answeredBy` is told
+   * before the caller.
+   */
+  private accept(input: MessageInput, options: SendOptions, header: Uint8Array | undefined, body: Buffer | undefined, at: number, t0: number): Promise<ChannelResponse> {
+    const { timeout, deadline, [RECORD_TO]: recordTo, answeredBy, signal, [CONNECT_BY]: connectBy } = options;
     if (this.lifecycle.state === 'new') this.run.begin().catch(() => undefined);
     const message = autoFilled(input, this.options.autoFill, this.stan);
     options[SENT_AS]?.(message);
@@ -318,7 +338,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     let tried = false;
     // A deadline passed already goes to `dispatch`, which refuses it before it takes a connection.
     const run = this.run;
-    if (run.ready && !queued && !this.sender.journals(mti) && (deadline === undefined || deadline > performance.now())) {
+    if (run.ready && !queued && this.sender.goesNow(message, mti) && (deadline === undefined || deadline > performance.now())) {
       const channel = this.pool.take();
       if (channel !== undefined) return this.sender.sendNow(channel, message, mti, wait, header, packed, settled, deadline);
       tried = true;

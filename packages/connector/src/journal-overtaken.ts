@@ -15,9 +15,14 @@
  *   retires it: a repeat is stored after it already (the memory forgets it then too, reversal-overtaken.ts);
  * - so does the `done` record of a later request of the same transaction approved in time (`"retires":true`: a
  *   repeat, `0201`, or the same request resent; `FileJournal.retireOvertaken`): the host booked the transaction once
- *   and the terminal was told approved, so neither a late approval nor the next start reverses it. That record is
+ *   and the terminal was told approved, so neither a late approval nor the next start reverses it. The same
+ *   transaction by the one rule the memory and PostgreSQL follow (transactions-in-flight.ts `sameBooking`: STAN and
+ *   terminal, amount, card and acquirer; the journal's reversals carry their fields as the wire does): an older
+ *   transaction reusing the STAN keeps its record. It retires such a record whatever the order the two `done` records
+ *   take effect in: kept already, or noted (its `done` in the same batch, in one in flight before it, or failed and
+ *   written again later, then without its code: the file never holds it after the retiring record). That record is
  *   durable before the caller sees the approval: a crash before it leaves the terminal without the approval, and the
- *   repeat the next start stores undoes what it would have been told;
+ *   repeat the next start stores undoes what it would have been told; one whose write failed retires nothing;
  * - the next start (the journal read back), after a stop of any kind (a crash, or a clean stop: the connector adds no
  *   repeat at its stop with this journal, reversal-host.ts), stores a repeat (`0401`, `1421`, its `at` the first
  *   answer's time, so that its own `25` starts no new window) for each one not retired whose window was still open at
@@ -25,12 +30,26 @@
  *   them (a file an older version wrote may hold more: the rest logged once at `error`), logged at `warn`
  *   (`ISO8583_WARN_SAF_OVERTAKEN_REPEATED`). The open's compaction writes the repeats and drops the records they came
  *   from in one rename: once, however many restarts.
- * A journal an older version wrote has no such records: it opens as before.
+ * A journal an older version wrote has no such records: it opens as before. The running journal's side is here
+ * (`OvertakenKept`), the replay's in journal-overtaken-replay.ts.
  */
-import type { IsoMessage } from '@iso8583/codec';
+import type { Dialect, IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
-import type { JournalEntry } from './saf-store.js';
+import { doneLine } from './journal-record.js';
+import type { JournalEntry, JournalOutcome } from './saf-store.js';
 import { OVERTAKEN_FOR_MS, OVERTAKEN_MAX, repeatOf } from './reversal-overtaken.js';
+import { sameBooking } from './transactions-in-flight.js';
+
+/**
+ * The fields as the journal's reversals carry them: as the wire does (a reversal carries its original's fields padded
+ * by its dialect, match-key.ts `transactionKey`), so no padding is applied to compare them.
+ */
+const AS_STORED: Pick<Dialect, 'fields'> = { fields: {} };
+
+/** Whether the reversals `a` and `b` the journal holds name one booking (transactions-in-flight.ts `sameBooking`). */
+export function sameStored(a: IsoMessage, b: IsoMessage): boolean {
+  return sameBooking(AS_STORED, a, b);
+}
 
 /** What the `done` record of a reversal that undid nothing keeps: its answer's code, and when it was first answered so. */
 export interface UndidNothing {
@@ -50,12 +69,6 @@ export function overtakenKey(message: IsoMessage, repeat = false): string | unde
   return `${String(message['11'] ?? '')}\u0000${String(message['41'] ?? '')}`;
 }
 
-/** `rc` and `since` of a `done` record, when it has both (a reversal that undid nothing); else `undefined`. */
-export function undidNothingOf(record: Record<string, unknown>): UndidNothing | undefined {
-  const { rc, since } = record;
-  return typeof rc === 'string' && typeof since === 'number' && Number.isFinite(since) ? { rc, since } : undefined;
-}
-
 /**
  * The id of the repeat a start stores for entry `of`: the same at every read of the same file (`<id>~1`; of a repeat
  * `<id>~n`, `<id>~n+1`). Unique: the open's compaction writes it and drops the record it comes from in one rename.
@@ -65,92 +78,11 @@ export function againId(of: string): string {
   return m === null ? `${of}~1` : `${m[1] as string}~${Number(m[2]) + 1}`;
 }
 
-/** A repeat a start stored for a reversal that undid nothing: the new entry, the one it repeats and its code. */
-export interface RepeatAgain {
-  readonly entry: JournalEntry;
-  readonly of: string;
-  readonly rc: string;
-}
-
-/** The repeats a start stored (`repeats`), and how many more were called for past `OVERTAKEN_MAX` (`dropped`, the oldest). */
-export interface RepeatsAgain {
-  readonly repeats: readonly RepeatAgain[];
-  readonly dropped: number;
-}
-
-/** The replay's side (journal-read.ts): the records of reversals that undid nothing, then the repeats they call for. */
-export class OvertakenReplay {
-  private readonly ended = new Map<string, { entry: JournalEntry; end: UndidNothing }>();
-  private readonly byKey = new Map<string, string>();
-  /** The latest `at` of the `done` records read. */
-  private lastDone = -Infinity;
-
-  /**
-   * A `done` record at `at`: its entry `entry` (live until now) ended; `end` when it undid nothing; `retires` when its
-   * original was approved in time (a kept reversal of its transaction retired). A record: `'record'`.
-   */
-  done(at: unknown, entry: JournalEntry, end: UndidNothing | undefined, retires = false): 'record' {
-    if (typeof at === 'number' && at > this.lastDone) this.lastDone = at;
-    if (retires) this.retire(overtakenKey(entry.reversal));
-    const key = end === undefined ? undefined : overtakenKey(entry.reversal);
-    if (end === undefined || key === undefined) return 'record';
-    this.ended.set(entry.id, { entry, end });
-    this.byKey.set(key, entry.id);
-    return 'record';
-  }
-
-  /** An `add` record: a repeat of a reversal of a transaction whose reversal undid nothing retires it (stored after it). */
-  added(reversal: IsoMessage): void {
-    if (this.byKey.size > 0) this.retire(overtakenKey(reversal, true));
-  }
-
-  /** The record kept of transaction `key`, if any, retired. */
-  private retire(key: string | undefined): void {
-    const id = key === undefined ? undefined : this.byKey.get(key);
-    if (id === undefined) return;
-    this.byKey.delete(key as string);
-    this.ended.delete(id);
-  }
-
-  /**
-   * The repeats called for (see the module comment), the newest `max` (by `since`), added to `live` (the live entries
-   * read back) as new entries; the records they came from are not live, so the open's compaction drops them (those
-   * past `max` too: `dropped`).
-   */
-  finish(live: Map<string, JournalEntry>, max = OVERTAKEN_MAX): RepeatsAgain {
-    const open = [...this.ended].filter(([, { end }]) => this.lastDone - end.since <= OVERTAKEN_FOR_MS);
-    const dropped = Math.max(0, open.length - max);
-    if (dropped > 0) open.sort(([, a], [, b]) => a.end.since - b.end.since);
-    const repeats: RepeatAgain[] = [];
-    for (const [of, { entry, end }] of open.slice(dropped)) {
-      const again: JournalEntry = { id: againId(of), reversal: repeatOf(entry.reversal), at: end.since, attempts: 0 };
-      live.set(again.id, again);
-      repeats.push({ entry: again, of, rc: end.rc });
-    }
-    return { repeats, dropped };
-  }
-}
-
-/**
- * Logs each repeat a start stored (`ISO8583_WARN_SAF_OVERTAKEN_REPEATED`, at `warn`; no card data), and those past
- * `OVERTAKEN_MAX` not stored, once (`ISO8583_WARN_SAF_OVERTAKEN_LOST`, at `error`).
- */
-export function logRepeatsAgain(logger: Logger, again: RepeatsAgain): void {
-  if (again.dropped > 0) lostPastMax(logger, again.dropped, 'at this start');
-  for (const { entry, of, rc } of again.repeats) {
-    const m = entry.reversal;
-    logger.warn(
-      { code: 'ISO8583_WARN_SAF_OVERTAKEN_REPEATED', id: entry.id, of, mti: m['0'], stan: m['11'], terminal: m['41'], responseCode: rc },
-      'a reversal the journal kept, answered with a code that undid nothing while its original may still be approved: stored again as a repeat at this start, and sent',
-    );
-  }
-}
-
 /**
  * Logs once (at `error`, `ISO8583_WARN_SAF_OVERTAKEN_LOST`, cause `OVERTAKEN_MAX`) that `dropped` reversals that undid
  * nothing were not kept (`when`): should their originals be approved late, they are NOT reversed. No card data.
  */
-function lostPastMax(logger: Logger, dropped: number, when: string): void {
+export function lostPastMax(logger: Logger, dropped: number, when: string): void {
   logger.error(
     { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOST', cause: 'OVERTAKEN_MAX', max: OVERTAKEN_MAX, dropped },
     `reversals answered with a code that undid nothing past the ${OVERTAKEN_MAX} the journal keeps were dropped ${when}, the oldest first: should their originals be approved late, they are NOT reversed; check with the host`,
@@ -170,20 +102,36 @@ export interface KeptEnd {
   readonly since: number;
 }
 
-/** A kept record: the entry's `add` and `done` lines (and their bytes), what a stop counts, and its transaction. */
+/** A kept record: the entry's `add` and `done` lines (and their bytes), what a stop counts, its transaction and reversal. */
 interface Kept {
   readonly text: string;
   readonly bytes: number;
   readonly end: KeptEnd;
   readonly key: string;
+  readonly reversal: IsoMessage;
+}
+
+/** An end noted: what its `done` record keeps, its line once made, and its entry's `add` line (its reversal). */
+interface Noted {
+  readonly end: UndidNothing;
+  line: string | undefined;
+  readonly add: string | undefined;
+}
+
+/** The reversal of an `add` line, or `undefined`. */
+function reversalOf(add: string | undefined): IsoMessage | undefined {
+  return add === undefined ? undefined : (JSON.parse(add) as { reversal: IsoMessage }).reversal;
 }
 
 /** The running journal's side (journal.ts): the ends noted, then kept for the compactions while their window is open. */
 export class OvertakenKept {
-  /** Ends noted, by entry id, not durable yet: their `done` line once written. */
-  private readonly noted = new Map<string, { end: UndidNothing; line: string | undefined }>();
-  /** Entries whose original was approved in time, by id, with their transaction: their `done` retires its kept record. */
-  private readonly retiringIds = new Map<string, string>();
+  /** Ends noted, by entry id, not durable yet (kept once their `done` takes effect). */
+  private readonly noted = new Map<string, Noted>();
+  /**
+   * Entries whose original was approved in time, by id, with their reversal: their `done` retires the records of its
+   * booking, kept or noted; and once that `done` is appended, when it settles (`written`). Let go when it fails.
+   */
+  private readonly retiringIds = new Map<string, { reversal: IsoMessage; written?: Promise<void> }>();
   /** Kept, oldest first (at most `max`). */
   private readonly kept = new Map<string, Kept>();
   /** Whether a record past `max` was dropped (logged once). */
@@ -217,34 +165,69 @@ export class OvertakenKept {
     return out;
   }
 
-  /** The end of entry `id` about to be journaled undid nothing (`end`): its `done` record says so. */
-  note(id: string, end: UndidNothing): void {
-    this.noted.set(id, { end, line: undefined });
-  }
-
-  /** What the `done` record of entry `id` keeps (and its line, once made: `wrote`), or `undefined`. */
-  end(id: string): UndidNothing | undefined {
-    return this.noted.size === 0 ? undefined : this.noted.get(id)?.end;
-  }
-
-  /** The `done` line of entry `id` (one `end` returned its record for) is being written. */
-  wrote(id: string, line: string): void {
-    const n = this.noted.get(id);
-    if (n !== undefined) n.line = line;
+  /** The end of entry `id` (its `add` line `add`) about to be journaled undid nothing (`end`): its `done` record says so. */
+  note(id: string, end: UndidNothing, add: string | undefined): void {
+    this.noted.set(id, { end, line: undefined, add });
   }
 
   /**
-   * The original of entry `entry` was approved in time: when a record of its transaction is kept, the entry's `done`
-   * retires it (`retires`, then `committed`).
+   * The `done` line of entry `id` (`outcome`, at `at`): with the code and time of its end when noted (the line kept
+   * with it, for `committed`), and `"retires":true` when it retires a record (`retiring`).
+   */
+  doneLine(id: string, outcome: JournalOutcome, at: number): string {
+    const n = this.noted.size === 0 ? undefined : this.noted.get(id);
+    const retires = this.retires(id);
+    if (n === undefined && !retires) return doneLine(id, outcome, at);
+    const line = doneLine(id, outcome, at, n?.end, retires);
+    if (n !== undefined) n.line = line;
+    return line;
+  }
+
+  /**
+   * The original of entry `entry` was approved in time: when a record of its booking is kept, or noted (its `done` not
+   * taken effect yet: in flight, or failed and to be written again), the entry's `done` retires it (`retires`, then
+   * `committed`), whichever takes effect first.
    */
   retiring(entry: JournalEntry): void {
-    if (this.kept.size === 0) return;
-    const key = overtakenKey(entry.reversal);
-    for (const k of this.kept.values()) {
-      if (k.key !== key) continue;
-      this.retiringIds.set(entry.id, k.key);
-      return;
-    }
+    if (this.kept.size === 0 && this.noted.size === 0) return;
+    const reversal = entry.reversal;
+    let found = false;
+    for (const k of this.kept.values()) if (!found && sameStored(k.reversal, reversal)) found = true;
+    for (const n of this.noted.values()) if (!found && this.notedIs(n, reversal)) found = true;
+    if (found) this.retiringIds.set(entry.id, { reversal });
+  }
+
+  /**
+   * `done`, the append of the `done` of entry `id` that retires (`retires`): when it fails (a failed write's record is
+   * never read back), the retirement is let go, so that a later `done` of the entry (its reversal's) retires nothing.
+   */
+  releasing(id: string, done: Promise<void>): Promise<void> {
+    const settled = done.catch((err: unknown) => {
+      this.retiringIds.delete(id);
+      throw err;
+    });
+    const r = this.retiringIds.get(id);
+    if (r !== undefined) r.written = settled.then(() => undefined, () => undefined);
+    return settled;
+  }
+
+  /**
+   * Resolves once the `done` that retires the booking of the noted end of entry `id`, appended and not settled yet,
+   * settled; `undefined` when there is none. The `done` of entry `id` (written again after a failure) waits for it: its
+   * line then says the code only when that retirement failed, so that the file never holds a code of a retired record
+   * after the record that retires it (the next start would repeat it).
+   */
+  retiredFirst(id: string): Promise<void> | undefined {
+    const n = this.retiringIds.size === 0 ? undefined : this.noted.get(id);
+    if (n === undefined) return undefined;
+    for (const r of this.retiringIds.values()) if (r.written !== undefined && this.notedIs(n, r.reversal)) return r.written;
+    return undefined;
+  }
+
+  /** Whether the noted end `n` is a reversal of the booking of `reversal`. */
+  private notedIs(n: Noted, reversal: IsoMessage): boolean {
+    const of = reversalOf(n.add);
+    return of !== undefined && sameStored(of, reversal);
   }
 
   /** Whether the `done` record of entry `id` retires a kept record (`retiring`): `"retires":true`. */
@@ -253,37 +236,42 @@ export class OvertakenKept {
   }
 
   /**
-   * A batch takes effect (before its changes apply to `live`): each `done` of a noted end (change `undefined`) is kept,
-   * with its entry's `add` line as it is now; each `done` that retires a kept record (`retiring`) retires it.
+   * A batch takes effect (before its changes apply to `live`): its `done` records (change `undefined`) in order, as the
+   * file holds them: one of a noted end is kept, with its entry's `add` line as it is now; one that retires (`retiring`)
+   * retires the records of its booking kept by then, and those noted (a `done` of theirs written after it keeps
+   * nothing, and says nothing of the code: `doneLine`, `retiredFirst`).
    */
   committed(ids: readonly string[], changes: readonly unknown[], live: { get(id: string): string | undefined }): void {
-    if (this.retiringIds.size > 0) this.retireCommitted(ids, changes);
-    if (this.noted.size === 0) return;
+    if (this.noted.size === 0 && this.retiringIds.size === 0) return;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i] as string;
+      if (changes[i] !== undefined) continue;
       const n = this.noted.get(id);
-      if (n === undefined || n.line === undefined || changes[i] !== undefined) continue;
-      this.noted.delete(id);
-      const add = live.get(id);
-      const reversal = add === undefined ? undefined : (JSON.parse(add) as { reversal: IsoMessage }).reversal;
-      const key = reversal === undefined ? undefined : overtakenKey(reversal);
-      if (add === undefined || reversal === undefined || key === undefined) continue;
-      const text = `${add}\n${n.line}\n`;
-      const repeat = repeatOf(reversal);
-      const end = { id: againId(id), mti: String(repeat['0']), stan: String(repeat['11'] ?? ''), terminal: String(repeat['41'] ?? ''), responseCode: n.end.rc, since: n.end.since };
-      this.kept.set(id, { text, bytes: Buffer.byteLength(text), end, key });
-      if (this.kept.size > this.max) this.dropOldest();
+      if (n !== undefined && n.line !== undefined) this.keep(id, n, live.get(id));
+      const retired = this.retiringIds.get(id);
+      if (retired === undefined) continue;
+      this.retiringIds.delete(id);
+      this.retireBooking(retired.reversal);
     }
   }
 
-  /** The `done` records among `ids` (change `undefined`) that retire a kept record: retired. */
-  private retireCommitted(ids: readonly string[], changes: readonly unknown[]): void {
-    for (let i = 0; i < ids.length; i++) {
-      const key = this.retiringIds.get(ids[i] as string);
-      if (key === undefined || changes[i] !== undefined) continue;
-      this.retiringIds.delete(ids[i] as string);
-      this.retireKey(key);
-    }
+  /** The `done` of the noted end `n` of entry `id` (its `add` line `add`) took effect: the record is kept. */
+  private keep(id: string, n: Noted, add: string | undefined): void {
+    this.noted.delete(id);
+    const reversal = reversalOf(add);
+    const key = reversal === undefined ? undefined : overtakenKey(reversal);
+    if (add === undefined || reversal === undefined || key === undefined) return;
+    const text = `${add}\n${n.line as string}\n`;
+    const repeat = repeatOf(reversal);
+    const end = { id: againId(id), mti: String(repeat['0']), stan: String(repeat['11'] ?? ''), terminal: String(repeat['41'] ?? ''), responseCode: n.end.rc, since: n.end.since };
+    this.kept.set(id, { text, bytes: Buffer.byteLength(text), end, key, reversal });
+    if (this.kept.size > this.max) this.dropOldest();
+  }
+
+  /** The records of the booking of `reversal` (`sameStored`), kept or noted, retired. */
+  private retireBooking(reversal: IsoMessage): void {
+    for (const [id, k] of this.kept) if (sameStored(k.reversal, reversal)) this.kept.delete(id);
+    for (const [id, n] of this.noted) if (this.notedIs(n, reversal)) this.noted.delete(id);
   }
 
   /** Drops the oldest record kept (past `max`), logged once. */

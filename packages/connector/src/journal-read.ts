@@ -33,8 +33,8 @@ import type { DamagedRecord } from './journal-damage.js';
 import type { JournalEntry } from './journal.js';
 import { quarantine } from './journal-quarantine.js';
 import { blankEnd, readJournalFile } from './journal-tail.js';
-import { OvertakenReplay, logRepeatsAgain, undidNothingOf } from './journal-overtaken.js';
-import type { RepeatsAgain } from './journal-overtaken.js';
+import { OvertakenReplay, logRepeatsAgain, undidNothingOf } from './journal-overtaken-replay.js';
+import type { RepeatsAgain } from './journal-overtaken-replay.js';
 
 /** A line of the file that is not a record. */
 export interface BadLine {

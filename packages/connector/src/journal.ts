@@ -22,7 +22,7 @@ import type { FileJournalOptions } from './journal-options.js';
 import { NextFile, RenameNotSynced } from './journal-next-file.js';
 import { SpareFile } from './journal-spare.js';
 import { REPLAY_TURN_LINES, loadJournal, nextTurn } from './journal-read.js';
-import { addJsonLine, addLine, attemptLine, doneLine, flat } from './journal-record.js';
+import { addJsonLine, addLine, attemptLine, flat } from './journal-record.js';
 import { JournalWrites } from './journal-writes.js';
 import type { Batch, JournalWriteStats } from './journal-batch.js';
 import { OvertakenKept } from './journal-overtaken.js';
@@ -172,7 +172,7 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
    * (journal-overtaken.ts).
    */
   overtakenEnd(id: string, end: UndidNothing): void {
-    this.overtaken.note(id, end);
+    this.overtaken.note(id, end, this.live.get(id));
   }
 
   /**
@@ -204,12 +204,12 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   }
 
   done(id: string, outcome: JournalOutcome): Promise<void> {
-    const undid = this.overtaken.end(id);
-    const retires = this.overtaken.retires(id);
-    if (undid === undefined && !retires) return this.append(doneLine(id, outcome, Date.now()), id, undefined);
-    const line = doneLine(id, outcome, Date.now(), undid, retires);
-    this.overtaken.wrote(id, line);
-    return this.append(line, id, undefined);
+    // A 25's end written again (its write failed) waits for a retirement of it being written (journal-overtaken.ts).
+    const first = this.overtaken.retiredFirst(id);
+    if (first !== undefined) return first.then(() => this.done(id, outcome));
+    const done = this.append(this.overtaken.doneLine(id, outcome, Date.now()), id, undefined);
+    // A retirement whose `done` failed (its record never read back) retires nothing later (journal-overtaken.ts).
+    return this.overtaken.retires(id) ? this.overtaken.releasing(id, done) : done;
   }
 
   /** A written batch takes effect: the ends it records of reversals that undid nothing are kept first (their `add` lines still live). */

@@ -108,18 +108,26 @@ export class RequestSender {
   }
 
   /**
-   * Sends on `channel` now (it was taken in this turn): packs (unless given `packed`), writes, and settles the one
-   * promise from the channel's answer or failure, counting and recording in that turn. `deadline` (send options): the
-   * answer is awaited no longer than the time left; a deadline already past writes nothing (`ISO8583_ERR_CONNECTOR_DEADLINE`).
+   * True when a request may go out in this turn on a channel taken now (`sendNow`): it is not journaled first, nor a
+   * reversal whose original is still in flight here ({@link RequestSender.waitsForOriginal}). Asked before the pool, so
+   * a request that waits takes no channel (a multiplex pool grows when asked under load).
+   */
+  goesNow(message: MessageInput, mti: string): boolean {
+    return !this.journals(mti) && !this.waitsForOriginal(message, mti);
+  }
+
+  /** True when the reversal `message` names an original still in flight here: it waits for its outcome (`dispatch`). */
+  private waitsForOriginal(message: MessageInput, mti: string): boolean {
+    return mti[1] === '4' && this.reversals?.originalInFlight(message) === true;
+  }
+
+  /**
+   * Sends on `channel` now (taken in this turn, for a request {@link RequestSender.goesNow} lets go): packs (unless
+   * given `packed`), writes, and settles the one promise from the channel's answer or failure, counting and recording
+   * in that turn. `deadline` (send options): the answer is awaited no longer than the time left; a deadline already
+   * past writes nothing (`ISO8583_ERR_CONNECTOR_DEADLINE`).
    */
   sendNow(channel: Channel, message: MessageInput, mti: string, wait: number, header: Uint8Array | undefined, packed: Buffer | undefined, settled: Settle, deadline?: number): Promise<ChannelResponse> {
-    if (mti[1] === '4' && this.reversals?.originalInFlight(message) === true) {
-      // A reversal of an original in flight here waits for its outcome (`dispatch`): the channel goes back meanwhile.
-      this.pool.release(channel);
-      return this.dispatch(message, wait, header, true, packed, false, deadline, false, settled).then(settled.answered, (err: unknown) => {
-        throw settled.failed(err);
-      });
-    }
     return new Promise<ChannelResponse>((resolve, reject) => {
       const timeout = Math.min(wait, timeLeft(deadline, performance.now()));
       let frame: Buffer;
@@ -175,13 +183,13 @@ export class RequestSender {
     const mti = mtiOf(message);
     // A deadline passed already (a turn in the terminal queue that came late): nothing journaled, no connection taken.
     if (timeLeft(deadline, performance.now()) === 0) throw deadlineError(mti);
-    if (journal && mti[1] === '4' && this.reversals?.originalInFlight(message) === true) {
+    if (journal && this.waitsForOriginal(message, mti)) {
       // A caller's reversal (a terminal's own, its own STAN in field 11) of an original still in flight here (on any
       // connection): sent now, the host could answer it before booking the original ("no such transaction"), then
       // approve the original. It waits for the original's outcome, within its own time (from now, or its deadline).
       deadline ??= performance.now() + timeout;
       tried = false;
-      if (!(await this.reversals.originalSettled(message, deadline))) throw inFlightError(mti);
+      if (!(await (this.reversals as ReversalManager).originalSettled(message, deadline))) throw inFlightError(mti);
     }
     // A reversal a caller sends for a transaction whose reversal is under way here (by its original's STAN and terminal):
     // the same reversal, sent and counted by the SAF queue already (its own attempts, `journal` false, are not asked).

@@ -8,8 +8,8 @@
  * - `securedAmount`: approved 0210s (a refund, processing code 200000, counts negative) minus approved 0410s.
  * - `refundAmount`: approved 0210s with processing code 200000.
  * - `reversalAmount`: approved 0410s (a partial reversal's field 4 less its replacement amount, field 95: `reversedAmountOf`).
- * - `faultStat`: 0210 and 0410 answers that are not approvals, by response code read as a number (`005` -> `5`);
- *   a code that is not 1-3 letters or digits under `invalid` (the codec's `responseCodeLabel`).
+ * - `faultStat`: 0210 and 0410 answers (a repeat's 0211 and 0411 among them) that are not approvals, by response code
+ *   read as a number (`005` -> `5`); a code that is not 1-3 letters or digits under `invalid` (the codec's `responseCodeLabel`).
  * - `packetCount`: every request passed on and every answer from the host (late ones included), by MTI, and their
  *   `total`.
  *
@@ -88,13 +88,15 @@ export class SocketQueueFigures {
   }
 
   /**
-   * An answer from the host, in time or late (its request timed out): a packet, and a fault when a 0210 or 0410 is
-   * not an approval. Its amount is {@link amounts}' (the connector's accounting says when it counts).
+   * An answer from the host, in time or late (its request timed out): a packet, and a fault when a 0210 or 0410 (or a
+   * repeat's 0211, 0411) is not an approval. Its amount is {@link amounts}' (the connector's accounting says when it counts).
    */
   answer(response: IsoMessage): void {
     const mti = typeof response['0'] === 'string' ? response['0'] : 'invalid';
     this.packet(/^\d{4}$/.test(mti) ? mti : 'invalid');
-    if (mti !== '0210' && mti !== '0410') return;
+    // A repeat's answer (0211, 0411) is a fault as its original's is (one rule with `amounts`).
+    const standard = answerOfRepeat(mti);
+    if (standard !== '0210' && standard !== '0410') return;
     const rc = response['39'];
     // Bounded as the connector's labels are (a host's 39 may be anything, even card data): `invalid` beyond 1-3
     // letters or digits.

@@ -16,6 +16,7 @@
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { fieldText, transactionKey, wireValue } from './match-key.js';
 import { isReversible } from './reversal-message.js';
+import { amountOf } from './socketqueue-figures.js';
 
 /** A card number (field 2) as a hold keeps it: its first six and last four digits and its length; `undefined` when absent. */
 function cardMark(pan: unknown): string | undefined {
@@ -54,6 +55,17 @@ export function transactionIdentity(dialect: Pick<Dialect, 'fields'>, message: M
  */
 export function sameTransaction(known: HeldTransaction, asked: HeldTransaction): boolean {
   return known.key === asked.key && agrees(known.acquirer, asked.acquirer) && agrees(known.card, asked.card);
+}
+
+/**
+ * The one rule of whether two messages of one transaction's life (its request, its repeat, their reversals) name the
+ * same booking, for the retirement of a reversal that undid nothing by the approval in time of a later request of its
+ * transaction (reversal-overtaken.ts `approvedInTime`, journal-overtaken.ts; pg/saf-sql.ts `DONE` says it in SQL): the
+ * same transaction by {@link sameTransaction} (their identities in `dialect`), and the same amount (field 4, as a
+ * number). A new transaction reusing the STAN at that terminal, for another amount or with another card, is another.
+ */
+export function sameBooking(dialect: Pick<Dialect, 'fields'>, a: MessageInput, b: MessageInput): boolean {
+  return amountOf(a['4']) === amountOf(b['4']) && sameTransaction(transactionIdentity(dialect, a), transactionIdentity(dialect, b));
 }
 
 /** The held requests in flight, by transaction key (STAN and terminal); see the file's note. */

@@ -8,8 +8,10 @@ import type { IsoMessage } from '@iso8583/codec';
 import { within } from '@iso8583/test-support';
 import type { Connector } from '../src/index.js';
 import { answer, purchase } from './peer.js';
-import type { Received } from './peer.js';
+import { heldAtHost } from './helpers/held-at-host.js';
+import type { HeldAtHost } from './helpers/held-at-host.js';
 import { peerAndConnector } from './helpers/setup.js';
+import type { AfterHook } from './helpers/setup.js';
 
 /** The reversal (0400, its own STAN `stan`) of `original`, naming it in field 90. */
 function reversalOf(original: IsoMessage, stan: string): IsoMessage {
@@ -23,6 +25,20 @@ async function metricAmounts(connector: Connector): Promise<Record<string, numbe
     out[m[1] as string] = Number(m[2]);
   }
   return out;
+}
+
+/**
+ * A bank that holds the first purchase (0200) it gets, until the test answers it, and answers (00) every other request
+ * at once; a connector to it (requests time out in 300 ms, no transaction log), connected.
+ */
+function firstPurchaseHeld(t: AfterHook): Promise<HeldAtHost> {
+  let first = true;
+  const holds = (m: IsoMessage): boolean => {
+    const hold = first && m['0'] === '0200';
+    if (hold) first = false;
+    return hold;
+  };
+  return heldAtHost(t, holds, { requestTimeout: 300, transactionLog: false });
 }
 
 /** A promise for the first `late-response` the connector reports. */
@@ -84,29 +100,16 @@ test('a purchase and its repeat (0201), both approved, are secured once; a new p
 });
 
 test('a purchase that timed out, its approved repeat, then the purchase\'s late approval: secured once', async (t) => {
-  let held: Received | undefined;
-  let heldOne: () => void = () => undefined;
-  const heldNow = new Promise<void>((resolve) => (heldOne = resolve));
-  const { peer, connector } = await peerAndConnector(
-    t,
-    (r, p) => {
-      if (r.message['0'] === '0200' && held === undefined) {
-        held = r;
-        heldOne();
-      } else p.send(r.socket, answer(r.message));
-    },
-    { requestTimeout: 300, transactionLog: false },
-  );
-  await connector.connect();
+  const { connector, atHost, answerHeld } = await firstPurchaseHeld(t);
   const buy = { ...purchase('004931', 'TERM0010', '000000001500'), '7': '1206032100' };
   await assert.rejects(connector.request(buy), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
-  await within(heldNow, 10_000, 'the purchase to reach the bank');
+  await within(atHost, 10_000, 'the purchase to reach the bank');
   assert.equal((await connector.request({ ...buy, '0': '0201' }, { timeout: 20_000 }))['39'], '00');
   let stats = connector.stats();
   assert.deepEqual(stats.amounts, { processed: 1500, secured: 1500, refund: 0, reversal: 0 }, 'the repeat\'s approval counts: nothing of its original did');
   assert.equal(stats.socketQueue.securedAmount, 15);
   const late = lateResponse(connector);
-  peer.send(held!.socket, answer(held!.message));
+  answerHeld();
   await within(late, 10_000, 'the purchase\'s approval to come late');
   stats = connector.stats();
   assert.deepEqual(stats.amounts, { processed: 1500, secured: 1500, refund: 0, reversal: 0 }, 'its late approval is the same booking');
@@ -151,26 +154,13 @@ test('a purchase resent as it was (the same 0200 again, a terminal retrying), ap
 });
 
 test('a purchase that timed out unanswered, resent as it was and approved, then its late approval: counted once', async (t) => {
-  let held: Received | undefined;
-  let heldOne: () => void = () => undefined;
-  const heldNow = new Promise<void>((resolve) => (heldOne = resolve));
-  const { peer, connector } = await peerAndConnector(
-    t,
-    (r, p) => {
-      if (r.message['0'] === '0200' && held === undefined) {
-        held = r;
-        heldOne();
-      } else p.send(r.socket, answer(r.message));
-    },
-    { requestTimeout: 300, transactionLog: false },
-  );
-  await connector.connect();
+  const { connector, atHost, answerHeld } = await firstPurchaseHeld(t);
   const buy = { ...purchase('004961', 'TERM0012', '000000001500'), '7': '1206035000' };
   await assert.rejects(connector.request(buy), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
-  await within(heldNow, 10_000, 'the purchase to reach the bank');
+  await within(atHost, 10_000, 'the purchase to reach the bank');
   assert.equal((await connector.request({ ...buy }, { timeout: 20_000 }))['39'], '00');
   const late = lateResponse(connector);
-  peer.send(held!.socket, answer(held!.message));
+  answerHeld();
   await within(late, 10_000, 'the first send\'s approval to come late');
   const stats = connector.stats();
   assert.deepEqual(stats.amounts, { processed: 1500, secured: 1500, refund: 0, reversal: 0 }, 'one booking');
@@ -194,28 +184,16 @@ test('a partial reversal (field 95: 60.00 stays of 100.00), accepted, counts the
 test('a purchase that timed out, its approved repeat, then the purchase\'s late approval without field 7: secured once', async (t) => {
   // Before: the late 0210 (the bank not echoing field 7) named no transmission of the purchase's, so it opened a record
   // of its own and was counted again (processed and secured 3000, securedAmount 30) for one booking at the bank.
-  let held: Received | undefined;
-  let heldOne: () => void = () => undefined;
-  const heldNow = new Promise<void>((resolve) => (heldOne = resolve));
-  const { peer, connector } = await peerAndConnector(
-    t,
-    (r, p) => {
-      if (r.message['0'] === '0200' && held === undefined) {
-        held = r;
-        heldOne();
-      } else p.send(r.socket, answer(r.message));
-    },
-    { requestTimeout: 300, transactionLog: false },
-  );
-  await connector.connect();
+  const { connector, atHost, answerHeld } = await firstPurchaseHeld(t);
   const buy = { ...purchase('004971', 'TERM0013', '000000001500'), '7': '1206036000' };
   await assert.rejects(connector.request(buy), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
-  await within(heldNow, 10_000, 'the purchase to reach the bank');
+  await within(atHost, 10_000, 'the purchase to reach the bank');
   assert.equal((await connector.request({ ...buy, '0': '0201' }, { timeout: 20_000 }))['39'], '00');
   const late = lateResponse(connector);
-  const approval = answer(held!.message);
-  delete approval['7'];
-  peer.send(held!.socket, approval);
+  answerHeld((approval) => {
+    delete approval['7'];
+    return approval;
+  });
   assert.equal((await within(late, 10_000, 'the purchase\'s approval to come late'))['7'], undefined, 'the bank echoed no field 7');
   const stats = connector.stats();
   assert.deepEqual(stats.amounts, { processed: 1500, secured: 1500, refund: 0, reversal: 0 }, 'its late approval is the same booking');

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitUntil, within } from '@iso8583/test-support';
 import { advice } from './helpers/reversals.js';
-import { connectorFor, peerFor, tempDir } from './helpers/setup.js';
+import { exclusiveSafConnector, onlinePurchase } from './helpers/saf-exclusive.js';
+import { peerFor } from './helpers/setup.js';
 import { answer } from './peer.js';
 import type { Received } from './peer.js';
 
@@ -15,7 +16,6 @@ import type { Received } from './peer.js';
 const ADVICES = 12;
 
 test('saf – an online request on an exclusive pool goes before the SAF attempts waiting for a connection', async (t) => {
-  const dir = tempDir(t, 'saf-exclusive-online-first');
   const held: Received[] = [];
   let release: (() => void) | undefined;
   const peer = await peerFor(t, (r, p) => {
@@ -25,16 +25,7 @@ test('saf – an online request on an exclusive pool goes before the SAF attempt
       release?.();
     } else p.send(r.socket, answer(r.message));
   });
-  const connector = connectorFor(t, {
-    host: '127.0.0.1',
-    port: peer.port,
-    mode: 'exclusive',
-    pool: { min: 1, max: 1, acquireTimeout: 60_000 },
-    requestTimeout: 30_000,
-    saf: { enabled: true, journalDir: dir, initialDelay: 0, retryInterval: 600_000 },
-    transactionLog: false,
-  });
-  await connector.connect();
+  const connector = await exclusiveSafConnector(t, peer, 'saf-exclusive-online-first');
   const delivered = new Set<string>();
   connector.on('saf', (e) => {
     if (e.stage === 'answered') delivered.add(e.stan ?? '');
@@ -42,8 +33,7 @@ test('saf – an online request on an exclusive pool goes before the SAF attempt
   for (let i = 1; i <= ADVICES; i++) await connector.request(advice(String(300000 + i)), { saf: true });
   // One advice holds the connection; the others wait for it in the pool.
   await waitUntil(() => held.length === 1 && connector.stats().pending === ADVICES - 1, { what: 'one advice written, the others waiting for the connection', timeoutMs: 10_000 });
-  const purchase = { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1121103000', 11: '399999', 41: 'TERM0002', 49: '840' };
-  const online = connector.request(purchase, { timeout: 30_000 });
+  const online = connector.request(onlinePurchase(), { timeout: 30_000 });
   await waitUntil(() => connector.stats().pending === ADVICES, { what: 'the purchase waiting for the connection too', timeoutMs: 10_000 });
   // Each advice answered in turn frees the connection for the next borrower.
   for (let n = 1; n <= ADVICES; n++) {

@@ -6,28 +6,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitUntil, within } from '@iso8583/test-support';
 import { advice } from './helpers/reversals.js';
-import { connectorFor, peerFor, tempDir } from './helpers/setup.js';
+import { exclusiveSafConnector, onlinePurchase } from './helpers/saf-exclusive.js';
+import { peerFor } from './helpers/setup.js';
 import { answer } from './peer.js';
 import type { Received } from './peer.js';
 
 test('saf – a reversal on an exclusive pool is written in its arrival turn, not after every online request', async (t) => {
-  const dir = tempDir(t, 'saf-exclusive-reversal-in-turn');
   const held: Received[] = [];
   const peer = await peerFor(t, (r, p) => {
     // The first advice is held until the test lets it go; anything else is answered at once.
     if (r.message['0'] === '0220' && held.length === 0) held.push(r);
     else p.send(r.socket, answer(r.message));
   });
-  const connector = connectorFor(t, {
-    host: '127.0.0.1',
-    port: peer.port,
-    mode: 'exclusive',
-    pool: { min: 1, max: 1, acquireTimeout: 60_000 },
-    requestTimeout: 30_000,
-    saf: { enabled: true, journalDir: dir, initialDelay: 0, retryInterval: 600_000 },
-    transactionLog: false,
-  });
-  await connector.connect();
+  const connector = await exclusiveSafConnector(t, peer, 'saf-exclusive-reversal-in-turn');
   const ended = new Set<string>();
   connector.on('saf', (e) => {
     if (e.stage === 'answered') ended.add(e.stan ?? '');
@@ -37,8 +28,7 @@ test('saf – a reversal on an exclusive pool is written in its arrival turn, no
   // The reversal arrives first, then the online purchase: both wait for the connection.
   await connector.request({ ...advice('300002', '0400'), '41': 'TERM0003' }, { saf: true });
   await waitUntil(() => connector.stats().pending === 1, { what: 'the reversal waiting for the connection', timeoutMs: 10_000 });
-  const purchase = { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1121103000', 11: '399999', 41: 'TERM0002', 49: '840' };
-  const online = connector.request(purchase, { timeout: 30_000 });
+  const online = connector.request(onlinePurchase(), { timeout: 30_000 });
   await waitUntil(() => connector.stats().pending === 2, { what: 'the purchase waiting for the connection too', timeoutMs: 10_000 });
   const r = held[0] as Received;
   peer.send(r.socket, answer(r.message));

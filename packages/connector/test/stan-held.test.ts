@@ -11,6 +11,7 @@ import { createConnector } from '../src/index.js';
 import type { Connector, ConnectorOptions } from '../src/index.js';
 import { STAN_START, StanCounter } from '../src/auto-fill.js';
 import { purchase } from './peer.js';
+import type { Peer } from './peer.js';
 import { peerFor, tempDir } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
 
@@ -39,7 +40,12 @@ function nextQueued(connector: Connector, known: readonly string[]): Promise<str
   );
 }
 
-test('after a restart, an auto-filled STAN passes over those whose reversals were read back from the journal', async (t) => {
+/**
+ * A host that reads every request and answers none, the options of a connector to it (STANs filled from 500000, reversal
+ * on, a journal folder of the test's own), and a first run stopped with the reversals of its three purchases (STANs
+ * 500000 to 500002) still under way, left in the journal.
+ */
+async function threeReversalsLeft(t: Parameters<typeof tempDir>[0]): Promise<{ peer: Peer; options: ConnectorOptions }> {
   const dir = tempDir(t, 'stan-held');
   const peer = await peerFor(t, () => undefined); // reads every request, answers none
   const options = {
@@ -50,9 +56,8 @@ test('after a restart, an auto-filled STAN passes over those whose reversals wer
     reversal: { enabled: true, journalDir: dir, retryInterval: 60_000 },
     [STAN_START]: 500_000,
   } as ConnectorOptions;
-
-  // The first run: three purchases in a row, each unanswered, so each is reversed; the host never answers the
-  // reversals either, and they are still under way at the stop (left in the journal).
+  // Three purchases in a row, each unanswered, so each is reversed; the host never answers the reversals either, and
+  // they are still under way at the stop (left in the journal).
   const first = createConnector(options);
   t.after(() => first.destroy());
   const firstQueued = queuedStans(first);
@@ -60,7 +65,11 @@ test('after a restart, an auto-filled STAN passes over those whose reversals wer
   for (let i = 0; i < 3; i++) assert.equal((await failure(first.request(noStan()))).code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
   await first.close();
   assert.deepEqual(firstQueued.sort(), ['500000', '500001', '500002'], 'the counter started where pinned');
+  return { peer, options };
+}
 
+test('after a restart, an auto-filled STAN passes over those whose reversals were read back from the journal', async (t) => {
+  const { peer, options } = await threeReversalsLeft(t);
   // The restart lands on the same point: its counter's next three STANs are held by the reversals read back.
   const second = createConnector(options);
   t.after(() => second.destroy());
@@ -78,6 +87,21 @@ test('after a restart, an auto-filled STAN passes over those whose reversals wer
   assert.equal(await next, '500004');
   const sent = peer.received.filter((r) => r.message['0'] === '0200').map((r) => r.message['11']);
   assert.deepEqual(sent, ['500000', '500001', '500002', '500003', '500004'], 'no STAN went out twice as a purchase');
+});
+
+test('a request sent before the restart has read its journal gets no STAN a reversal read back from it holds', async (t) => {
+  const { peer, options } = await threeReversalsLeft(t);
+  const second = createConnector(options);
+  t.after(() => second.destroy());
+  const queued = nextQueued(second, ['500000', '500001', '500002']);
+  // Sent at once, in the turn the connector is made: its start (the journal read) has not begun.
+  const err = await failure(second.request(noStan()));
+  // Before the fix: filled 500000 before the journal was read, then refused as that reversal's transaction
+  // (ISO8583_ERR_CONNECTOR_DUPLICATE_KEY, sent 'no'): a false decline.
+  assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TIMEOUT', `refused: ${err.code} ${err.message}`);
+  assert.equal(await queued, '500003', 'the held STANs were passed over');
+  const sent = peer.received.filter((r) => r.message['0'] === '0200').map((r) => r.message['11']);
+  assert.deepEqual(sent, ['500000', '500001', '500002', '500003'], 'no STAN went out twice as a purchase');
 });
 
 test('the counter passes over held STANs for the message\'s terminal only, across its wrap, at most one round', () => {

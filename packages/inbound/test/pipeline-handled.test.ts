@@ -5,51 +5,15 @@
 // connection side of the test's own (a `Peer` whose `handled` throws), a real codec, real timers for the timeout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { createCodec } from '@iso8583/codec';
 import type { Frame } from '@iso8583/codec';
 import { within } from '@iso8583/test-support';
 import type { EndpointCore, Peer } from '../src/core.js';
-import { DeadlineList } from '../src/deadlines.js';
-import { InFlightJobs } from '../src/in-flight-jobs.js';
-import { InboundMetrics } from '../src/metrics.js';
-import { validateInboundOptions } from '../src/options.js';
-import { handleFrame, sequenceExpired } from '../src/pipeline.js';
-import { rcFixedTextLength } from '../src/reply-write.js';
-import type { InFlight } from '../src/pipeline.js';
+import { handleFrame } from '../src/pipeline.js';
 import type { Sequence } from '../src/index.js';
 import type { LateResultHandler, SequenceResult } from '../src/sequence.js';
-import { LogLimit, LogLimits } from '@iso8583/metrics';
 import { purchase } from './support/client.js';
+import { endpointCore, silent } from './support/endpoint-core.js';
 import { gate } from './support/gates.js';
-
-const silent = pino({ level: 'silent' });
-
-/** What an endpoint shares with its connections, as `start()` makes it, for `sequence`. */
-function endpointCore(sequence: Sequence, sequenceTimeout: number, onLateResult?: LateResultHandler): EndpointCore {
-  const options = validateInboundOptions({ port: 0, sequence, sequenceTimeout, ...(onLateResult === undefined ? {} : { onLateResult }) });
-  let messages = 0;
-  const codec = createCodec(options.dialect);
-  const metrics = new InboundMetrics('pipeline-handled');
-  return {
-    options,
-    codec,
-    readBack: createCodec(options.dialect),
-    rcFixedTextLength: rcFixedTextLength(codec.dialect),
-    framing: { lengthHeader: options.frame },
-    sequence,
-    onError: undefined,
-    metrics,
-    logger: silent,
-    sequenceLogger: silent,
-    nextMessageId: () => `m-${++messages}`,
-    deadlines: new DeadlineList<InFlight>(options.sequenceTimeout, sequenceExpired),
-    decodeWarnings: new LogLimit(20),
-    replyWarnings: new LogLimit(20),
-    closeLines: new LogLimits(20),
-    jobs: new InFlightJobs(metrics, Infinity),
-  };
-}
 
 /** A connection side whose `handled` records what it is told, then throws; `told` opens at the first call. */
 function throwingPeer(): { peer: Peer; calls: unknown[]; sent: Buffer[]; told: Promise<void> } {
@@ -78,7 +42,7 @@ function throwingPeer(): { peer: Peer; calls: unknown[]; sent: Buffer[]; told: P
 
 /** Runs one purchase through `sequence`; resolves once the peer was told, and one more turn of the event loop. */
 async function run(sequence: Sequence, sequenceTimeout = 3_600_000, onLateResult?: LateResultHandler): Promise<{ core: EndpointCore; calls: unknown[]; sent: Buffer[] }> {
-  const core = endpointCore(sequence, sequenceTimeout, onLateResult);
+  const core = endpointCore('pipeline-handled', sequence, { sequenceTimeout, ...(onLateResult === undefined ? {} : { onLateResult }) });
   const { peer, calls, sent, told } = throwingPeer();
   const frame: Frame = { header: Buffer.alloc(0), payload: core.codec.pack(purchase(1)) };
   assert.equal(handleFrame(core, frame, peer), false, 'the sequence is awaited');

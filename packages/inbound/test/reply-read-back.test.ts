@@ -6,24 +6,17 @@
 // connection side of the test's own, real codecs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
 import { createCodec } from '@iso8583/codec';
 import type { Codec, Frame, IsoMessage } from '@iso8583/codec';
 import { within } from '@iso8583/test-support';
 import type { EndpointCore, Peer } from '../src/core.js';
-import { DeadlineList } from '../src/deadlines.js';
-import { InFlightJobs } from '../src/in-flight-jobs.js';
-import { InboundMetrics } from '../src/metrics.js';
-import { validateInboundOptions } from '../src/options.js';
-import { handleFrame, sequenceExpired } from '../src/pipeline.js';
-import type { InFlight } from '../src/pipeline.js';
+import { handleFrame } from '../src/pipeline.js';
 import { asPacked, rcFixedTextLength } from '../src/reply-write.js';
 import type { Sequence } from '../src/index.js';
-import { LogLimit, LogLimits } from '@iso8583/metrics';
 import { purchase } from './support/client.js';
+import { endpointCore, silent } from './support/endpoint-core.js';
 import { gate } from './support/gates.js';
 
-const silent = pino({ level: 'silent' });
 /** Requests sent: more than a shape is read before its reader is compiled (8), for requests and replies alike. */
 const REQUESTS = 24;
 
@@ -39,36 +32,10 @@ function shapesOf(codec: Codec): ShapeCache {
   return (codec as unknown as { layout: { shapes: ShapeCache } }).layout.shapes;
 }
 
-/** What an endpoint shares with its connections, as `start()` makes it, with `onReply` set. */
-function endpointCore(sequence: Sequence, onReply: (reply: IsoMessage) => void): EndpointCore {
-  const options = validateInboundOptions({ port: 0, sequence, onReply });
-  let messages = 0;
-  const codec = createCodec(options.dialect);
-  const metrics = new InboundMetrics('reply-read-back');
-  return {
-    options,
-    codec,
-    readBack: createCodec(options.dialect),
-    rcFixedTextLength: rcFixedTextLength(codec.dialect),
-    framing: { lengthHeader: options.frame },
-    sequence,
-    onError: undefined,
-    metrics,
-    logger: silent,
-    sequenceLogger: silent,
-    nextMessageId: () => `m-${++messages}`,
-    deadlines: new DeadlineList<InFlight>(options.sequenceTimeout, sequenceExpired),
-    decodeWarnings: new LogLimit(20),
-    replyWarnings: new LogLimit(20),
-    closeLines: new LogLimits(20),
-    jobs: new InFlightJobs(metrics, Infinity),
-  };
-}
-
 test('inbound reply – read back for onReply, replies leave the request codec\'s shape cache (most recent type, compiled readers) to the requests', async () => {
   const seen: IsoMessage[] = [];
   const sequence: Sequence = async (m) => ({ ...m.fields, 0: '0210', 39: '00' });
-  const core = endpointCore(sequence, (reply) => void seen.push(reply));
+  const core = endpointCore('reply-read-back', sequence, { onReply: (reply) => void seen.push(reply) });
   const sent: Buffer[] = [];
   let done = gate();
   const peer: Peer = {
@@ -106,7 +73,7 @@ test('inbound reply – read back for onReply, replies leave the request codec\'
 
 test('inbound reply – the count\'s check of a reply reads no dialect: whether field 39 is fixed-length text is the core\'s, computed once', () => {
   const sequence: Sequence = async (m) => ({ ...m.fields, 0: '0210', 39: '00' });
-  const core = endpointCore(sequence, () => undefined);
+  const core = endpointCore('reply-read-back', sequence, { onReply: () => undefined });
   let dialectReads = 0;
   // Counts what the reply's check asks of the codec's dialect (none: the length is the core's).
   const codec = new Proxy(core.codec, {

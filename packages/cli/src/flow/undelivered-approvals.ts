@@ -25,63 +25,22 @@
  * itself and never answered to the sequence, so it is never here: one reversal per approval. The sequence's result is
  * read once: a promise-like is adopted as one native promise (`adopted`), which the book reads first and the endpoint
  * through it, so that the terminal's answer and the fate of the approvals follow the same settlement (a reply that
- * does not approve reaches the endpoint once the reversals it causes are stored). What onError itself gets through
- * `context.connectors` (a backup link) is kept in a book of its own: kept when its answer reaches the terminal,
- * reversed when onError fails or does not settle in time (the terminal gets a 96), when its answer never reaches the
- * terminal, or when the endpoint closes under it.
+ * does not approve reaches the endpoint once the reversals it causes are stored, or just before the sequence's
+ * deadline: decline-wait.ts). What onError itself gets through `context.connectors` (a backup link) is kept in a book
+ * of its own: kept when its answer reaches the terminal, reversed when onError fails or does not settle in time (the
+ * terminal gets a 96), when its answer never reaches the terminal, or when the endpoint closes under it.
  */
+import { performance } from 'node:perf_hooks';
 import { types } from 'node:util';
-import { EncodedReply, isThenable, rcFixedTextLength } from '@iso8583/inbound';
-import { Iso8583Error, isApprovalClass, pack, readMessage, resolveDialect, responseMti, unpack } from '@iso8583/codec';
-import type { Dialect, MessageInput } from '@iso8583/codec';
+import { isThenable } from '@iso8583/inbound';
+import { Iso8583Error, resolveDialect, responseMti } from '@iso8583/codec';
+import type { Dialect } from '@iso8583/codec';
 import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import type { UndeliveredApproval } from '../gateway/late-approval.js';
+import { storedOrDeadline } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
+import { approvalOf, replySnapshot } from './reply-verdict.js';
 import { watchedContext } from './watched-connectors.js';
-
-/**
- * Field 39 of a reply as the endpoint packs it in `dialect`, so as its terminal gets it: an object as it is, XML or
- * JSON text read in the dialect (jPOS's `type`, as the endpoint reads it), an encoded reply's message; packed and read
- * back, so that a value the pack pads is judged padded (`0` in an `n 3` field 39 is the approval `000` the terminal is
- * told); one the dialect cannot carry, as written. Undefined when there is no reply or it has no field 39. Throws for
- * text that is not a message, or a getter that throws.
- */
-function responseCodeOf(result: SequenceResult, dialect: Dialect): unknown {
-  const message = result instanceof EncodedReply ? result.message : typeof result === 'string' ? readMessage(result, { dialect }).message : result;
-  if (message === null || typeof message !== 'object') return undefined;
-  // Text of the field's fixed length goes out as written (the pack checks it, pads nothing): no pack to read it.
-  const rc = (message as Record<string, unknown>)['39'];
-  if (typeof rc === 'string' && rc.length === rcFixedTextLength(dialect)) return rc;
-  let bytes: Buffer;
-  try {
-    bytes = pack(message as MessageInput, { dialect });
-  } catch {
-    // The endpoint cannot pack it either: it answers 96 and hands the reply to `onLateResult` (`reply-invalid`), which
-    // reverses what this kept; judged as written meanwhile, so that its reason is that one.
-    return (message as Record<string, unknown>)['39'];
-  }
-  return unpack(bytes, { dialect })['39'];
-}
-
-/**
- * Whether `result`, the answer the terminal is sent to its request `mti`, tells it that money moved: its field 39 (as
- * packed) is that of an approval one of `books` holds, judged in the dialect of the upstream that gave it (`relays`: a bank's
- * own approval code relayed), or approves in `dialect`, the endpoint's, or is of the standard's approval class (a
- * partial approval `10` or `002`...: `isApprovalClass`, as the bank's answers are judged in late-approval.ts, or the
- * approval behind a `10` told would be reversed). The request's MTI says which edition's codes the answer carries (its
- * version digit is the answer's). `undefined` before `bind` (no dialect to judge by), or when the answer cannot be
- * looked at (text that is not a message, a getter that throws): the endpoint cannot pack it either, answers 96 and
- * hands it to `onLateResult` (`reply-invalid`).
- */
-function approvalOf(dialect: Dialect | undefined, mti: string, result: SequenceResult, books: readonly (MessageAnswers | undefined)[]): boolean | undefined {
-  try {
-    if (dialect === undefined) return undefined;
-    const code = responseCodeOf(result, dialect);
-    return books.some((book) => book?.relays(code) === true) || isApprovalClass(dialect, code, mti);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * `out` as one native promise, which the book and the endpoint both read: a Promise as it is (no cost), any other
@@ -146,6 +105,9 @@ export class UndeliveredApprovals {
    */
   sequence(sequence: Sequence): Sequence {
     return (message: InboundMessage, context: SequenceContext) => {
+      const started = performance.now();
+      // A reply that does not approve waits for the reversals it causes, within the sequence's deadline (decline-wait.ts).
+      const after = (stored: Promise<void>): Promise<void> => storedOrDeadline(stored, started, this.timeout, message, context);
       const book = new MessageAnswers(this.reverse);
       this.books.set(context, book);
       const stop = new AbortController();
@@ -161,9 +123,11 @@ export class UndeliveredApprovals {
         throw err;
       }
       if (!thenable) {
-        const stored = this.replied(message, out as SequenceResult, book);
-        // A decline is written once the reversals of the approvals it undoes are stored (a sync sequence's come later).
-        return stored === undefined ? out : stored.then(() => out as SequenceResult);
+        // Judged and written as returned (reply-verdict.ts); a decline once the reversals it causes are stored (a sync
+        // sequence's come later).
+        const reply = this.snapshot(message, out as SequenceResult);
+        const stored = this.replied(message, reply, book);
+        return stored === undefined ? reply : after(stored).then(() => reply);
       }
       const id = context.messageId;
       this.running.set(id, book);
@@ -187,14 +151,21 @@ export class UndeliveredApprovals {
       // after the timeout is the endpoint's late result (`onLateResult`), judged by the terminal's timeout answer. A
       // reply in time that declines is handed over once the reversals it causes are stored (`replied`).
       return one.then((result) => {
-        const stored = settled() ? this.replied(message, result, book) : undefined;
-        return stored === undefined ? result : stored.then(() => result);
+        if (!settled()) return result;
+        const reply = this.snapshot(message, result);
+        const stored = this.replied(message, reply, book);
+        return stored === undefined ? reply : after(stored).then(() => reply);
       }, (err: unknown) => {
         settled();
         this.failed(context, book);
         throw err;
       });
     };
+  }
+
+  /** The reply in time as the book judges it and the endpoint writes it: a snapshot for a request that expects one. */
+  private snapshot(message: InboundMessage, result: SequenceResult): SequenceResult {
+    return responseMti(message.mti) === undefined ? result : replySnapshot(result);
   }
 
   /**

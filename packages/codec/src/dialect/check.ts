@@ -194,7 +194,7 @@ function compositeProblems(spec: CompositeSpec, path: string, problems: FieldPro
   }
   if (spec.bitmap !== undefined) checkBitmap(spec.bitmap, `${path}.bitmap`, true, problems);
   if (spec.headerLength !== undefined && !isInt(spec.headerLength, 0, 65535)) {
-    add(problems, `${path}.headerLength`, 'must be a whole number of bytes');
+    add(problems, `${path}.headerLength`, 'must be a whole number of bytes from 0 to 65535');
   }
   if (spec.omitTrailingAbsent !== undefined) {
     if (typeof spec.omitTrailingAbsent !== 'boolean') add(problems, `${path}.omitTrailingAbsent`, 'must be true or false');
@@ -235,7 +235,7 @@ export function dialectProblems(dialect: Dialect): FieldProblem[] {
   }
   checkBitmap(dialect.bitmap, 'bitmap', false, problems);
   if (dialect.headerLength !== undefined && !isInt(dialect.headerLength, 0, 65535)) {
-    add(problems, 'headerLength', 'must be a whole number of bytes');
+    add(problems, 'headerLength', 'must be a whole number of bytes from 0 to 65535');
   }
   if (dialect.fields === null || typeof dialect.fields !== 'object') {
     add(problems, 'fields', 'must be an object keyed by field number');

@@ -161,12 +161,12 @@ export function dialectFromJson(json: unknown, options: DialectFromJsonOptions =
     approvalClass?: string[] | null;
     systemErrorCodes?: string[] | null;
     reversal?: Record<string, unknown> | null;
-    fields: Record<string, Record<string, unknown> | null>;
+    fields?: Record<string, Record<string, unknown> | null>;
   };
   let base: Dialect | undefined;
   if (file.extends !== undefined) base = baseDialect(file.extends, options);
   const fields: Record<string, FieldSpec> = { ...(base?.fields ?? {}) };
-  for (const [key, override] of Object.entries(file.fields)) {
+  for (const [key, override] of Object.entries(file.fields ?? {})) {
     if (override === null) delete fields[key];
     else fields[key] = mergeField(fields[key], override);
   }

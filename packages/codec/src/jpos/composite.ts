@@ -129,8 +129,8 @@ function refuseFirstFieldPastAll(
   bitmapField: number | undefined,
 ): void {
   if (explicitFirst === undefined) return;
-  const data = [...subs.keys()].filter((id) => id !== bitmapField);
-  const highest = data.length === 0 ? -1 : Math.max(...data);
+  let highest = -1;
+  for (const id of subs.keys()) if (id !== bitmapField && id > highest) highest = id;
   if (explicitFirst > highest) {
     const which = highest === -1 ? 'no data sub-field is defined' : `the highest data sub-field is ${highest}`;
     xmlError(packager, `firstField ${explicitFirst} is above every sub-field defined (${which}): the field would carry nothing`, outer.path);

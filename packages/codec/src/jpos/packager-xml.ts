@@ -6,7 +6,9 @@ import { COMPOSITE_UNCARRIED, dialectProblems } from '../dialect/check.js';
 import { bitmapSpec } from './field-classes.js';
 import { classError, readInteger, xmlError } from './attributes.js';
 import { messageFirstField } from './message-attributes.js';
-import type { PackagerField, RawField } from './elements.js';
+import type { PackagerField } from './elements.js';
+import { ATTR, readPackagerDocument } from './packager-tree.js';
+import { refuseUnreadableText, refuseUnreadDoctype } from './packager-text.js';
 import { describe, readFields } from './elements.js';
 import { compositeSpec } from './composite.js';
 import { sensitivityByName } from './card-data-names.js';
@@ -24,8 +26,6 @@ import { ISO8583_1987 } from '../dialect/iso8583-1987.js';
  * `field-attributes.ts`.
  */
 
-const ATTR = '@_';
-
 /** Card data that the 1987 data elements carry, by field number, for masking: the marks of the standard's table. */
 const SENSITIVE_ELEMENTS: ReadonlyMap<string, Sensitivity> = new Map(
   ISO8583_1987.flatMap(([id, , , , , sensitive]) => (sensitive === undefined ? [] : [[String(id), sensitive] as const])),
@@ -39,34 +39,10 @@ const PARSER = new XMLParser({
   attributeNamePrefix: ATTR,
   parseAttributeValue: false,
   parseTagValue: false,
+  // Character references (`&#x4C;`) decoded, as XML does; the named ones beyond XML's five are refused first.
+  htmlEntities: true,
   isArray: (tag) => tag === 'isofield' || tag === 'isofieldpackager',
 });
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The attributes (as strings) and the child field elements of one parsed element. */
-function readElement(node: unknown, composite: boolean): RawField {
-  const attributes: Record<string, string> = {};
-  const children: RawField[] = [];
-  if (isRecord(node)) {
-    for (const [key, value] of Object.entries(node)) {
-      if (key.startsWith(ATTR) && typeof value === 'string') attributes[key.slice(ATTR.length)] = value;
-    }
-    children.push(...readChildren(node));
-  }
-  return { attributes, children, composite };
-}
-
-function readChildren(node: Record<string, unknown>): RawField[] {
-  const out: RawField[] = [];
-  for (const [tag, composite] of [['isofield', false], ['isofieldpackager', true]] as const) {
-    const list = node[tag];
-    if (Array.isArray(list)) for (const item of list) out.push(readElement(item, composite));
-  }
-  return out;
-}
 
 /** The data element (or sub-field) `f`, composite ones included. */
 function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): FieldSpec {
@@ -117,8 +93,11 @@ function mtiEncoding(packager: string, f: PackagerField): Dialect['mti']['encodi
  *
  * @param xml - the packager document (the text of e.g. `iso87ascii.xml`).
  * @param name - the name of the dialect made. Default `"packager"`.
- * @throws `ISO8583_ERR_PACKAGER_XML` when the document is not well-formed or not readable (with the parser's reason:
- *   an external entity, an entity over its size limit), is not an `isopackager`, describes what jPOS refuses at load
+ * @throws `ISO8583_ERR_PACKAGER_XML` when the document is over 1 MiB (1,048,576 characters) or UTF-16, is not
+ *   well-formed or not readable (with the parser's reason: an entity over its size limit, nesting too deep), has a
+ *   DOCTYPE declaration other than a plain-text internal entity or a reference to an undeclared entity
+ *   (`packager-text.ts`), holds an element, text or attribute jPOS's genericpackager.dtd does not allow where it stands
+ *   (`packager-tree.ts`), is not an `isopackager`, describes what jPOS refuses at load
  *   or cannot pack (a maximum length over its length prefix, a sub-field a bitmap cannot mark, an `emitBitmap` or
  *   `bitmapField` that names no bitmap), or sets a field attribute that changes jPOS's bytes in a way no dialect field
  *   describes (`trim="true"`, `inclusive="true"`, `params`, `encoding`), naming the field where one is concerned;
@@ -128,10 +107,13 @@ function mtiEncoding(packager: string, f: PackagerField): Dialect['mti']['encodi
  */
 export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect {
   if (typeof xml !== 'string') xmlError(name, 'the packager document must be a string');
+  refuseUnreadableText(name, xml);
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
-    xmlError(name, `not well-formed XML (${valid.err.code} at line ${valid.err.line}, column ${valid.err.col})`);
+    const column = typeof valid.err.col === 'number' ? `, column ${valid.err.col}` : '';
+    xmlError(name, `not well-formed XML (${valid.err.code} at line ${valid.err.line}${column})`);
   }
+  refuseUnreadDoctype(name, xml);
   let doc: unknown;
   try {
     doc = PARSER.parse(xml);
@@ -140,9 +122,7 @@ export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect 
     const reason = cause instanceof Error ? cause.message.slice(0, 200) : 'the parser failed';
     throw codecError('ISO8583_ERR_PACKAGER_XML', `packager ${JSON.stringify(name)}: not readable XML: ${reason}`, { cause });
   }
-  const root = isRecord(doc) ? doc.isopackager : undefined;
-  if (root === undefined) xmlError(name, 'the document has no isopackager element');
-  const top = readElement(root, false);
+  const top = readPackagerDocument(name, doc);
   const fields = readFields(name, top.children, '');
 
   const mti = fields.get(0);

@@ -43,28 +43,25 @@
  *
  * Records go to the database in batches (group commit, one statement per kind of record per batch). Rows marked done
  * are deleted `purgeAfter` ms later (the reversal keeps the PAN: it should not stay longer than needed). The held
- * entries, the statements and the renewal: journal-leases.ts and journal-renewal.ts; the close: journal-close.ts (the
- * base classes).
+ * entries, the statements and the renewal: journal-leases.ts and journal-renewal.ts; the close: journal-close.ts; the
+ * reversals that undid nothing: journal-overtaken.ts (the base classes).
  */
-import type { IsoMessage } from '@iso8583/codec';
 import { connectorError, optionsError } from '../errors.js';
 import { MAX_REQUEST_TIMEOUT } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
 import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
-import { LATE_APPROVAL, REPEATS_OWED, UNDID_NOTHING, againId } from './overtaken-sql.js';
-import { OVERTAKEN_FOR_MS, OWED_FOR_MS } from '../reversal-overtaken.js';
 import { createPgPool, maskUrl, storeCause } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
-import { PgJournalClosing } from './journal-close.js';
+import { PgJournalOvertaken } from './journal-overtaken.js';
 import { OwnerLock, PING_WAIT_MIN } from './owner-lock.js';
 import type { StrandedFigure } from './stranded.js';
 
 export type { PgJournalOptions } from './journal-options.js';
 
 /** A {@link ReversalJournal} in PostgreSQL that several nodes share, with leases; see the module comment. */
-export class PgJournal extends PgJournalClosing implements ReversalJournal {
+export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
   /** Entries this node holds now (added or claimed, not done). */
   get size(): number {
     return this.held.size;
@@ -309,75 +306,17 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
   }
 
   /**
-   * A reversal attempt of entry `id` was answered `responseCode`, which undid nothing, and the entry is about to end
-   * (see `ReversalJournal.undidNothing`): the code is written to the entry's row (overtaken-sql.ts, `UNDID_NOTHING`),
-   * so that a late approval reaching any node reverses it; resolves with a late approval another node left there
-   * instead (this node reverses it). The same again does the same (its reply lost, it may be run again). Rejects with
-   * `ISO8583_ERR_CONNECTOR_STORE` when it fails.
-   */
-  async undidNothing(id: string, responseCode: string): Promise<{ approval: IsoMessage; againId: string } | undefined> {
-    try {
-      const { rows } = await this.ready().query<{ approval: string | null; id: string }>(UNDID_NOTHING, [id, responseCode]);
-      const row = rows[0];
-      return row === undefined || row.approval === null ? undefined : { approval: JSON.parse(row.approval) as IsoMessage, againId: againId(row.id) };
-    } catch (err) {
-      throw this.failure('cannot record a reversal that undid nothing', err);
-    }
-  }
-
-  /**
-   * A late approval (its kept fields `approval`: MTI, STAN, terminal, response code, amounts) of a transaction whose
-   * reversal this node does not remember (see `ReversalJournal.lateApproval`): takes, once across the nodes, the code of
-   * a reversal of it that undid nothing (done within `OVERTAKEN_FOR_MS`, whatever `purgeAfter`: the purge keeps such a
-   * row longer, `OWED_FOR_MS`, and an older one of the terminal's STAN is another transaction's; or about to end) and resolves with that reversal and
-   * code; else leaves the approval on its transaction's pending entry, if any, and resolves `undefined`
-   * (overtaken-sql.ts, `LATE_APPROVAL`). `within`: how far back (ms) a code counts, default `OVERTAKEN_FOR_MS` (a try
-   * made later counts from the approval's arrival). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
-   */
-  async lateApproval(approval: IsoMessage, within = OVERTAKEN_FOR_MS): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined> {
-    try {
-      const { rows } = await this.ready().query<{ code: string | null; reversal: string; id: string }>(LATE_APPROVAL, [
-        this.claims, textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), within,
-      ]);
-      const row = rows[0];
-      return row === undefined || row.code === null
-        ? undefined
-        : { reversal: JSON.parse(row.reversal) as IsoMessage, responseCode: row.code, againId: againId(row.id) };
-    } catch (err) {
-      throw this.failure('cannot look up a reversal that undid nothing', err);
-    }
-  }
-
-  /**
-   * The repeats late approvals call for whose store no node made durable (see `ReversalJournal.repeatsOwed`;
-   * overtaken-sql.ts, `REPEATS_OWED`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
-   */
-  async repeatsOwed(): Promise<Array<{ reversal: IsoMessage; responseCode: string; approval: IsoMessage; againId: string }>> {
-    try {
-      const { rows } = await this.ready().query<{ id: string; reversal: string; code: string; approval: string }>(REPEATS_OWED, [this.claims, OWED_FOR_MS]);
-      return rows.map((r) => ({ reversal: JSON.parse(r.reversal) as IsoMessage, responseCode: r.code, approval: JSON.parse(r.approval) as IsoMessage, againId: againId(r.id) }));
-    } catch (err) {
-      throw this.failure('cannot read the repeats late approvals call for', err);
-    }
-  }
-
-  /**
-   * The request of the pending entry `entry` was approved in time, and its `done` (`not-needed`) follows at once (see
-   * `ReversalJournal.retireOvertaken`): that `done`'s statement also clears the code of a reversal of its transaction
-   * that undid nothing from its row, where no late approval was left yet, whichever node's it was (saf-sql.ts `DONE`):
-   * no extra round trip, and it commits with the `done`, before the caller sees the approval.
-   */
-  retireOvertaken(entry: JournalEntry): void {
-    this.retiring.add(entry.id);
-  }
-
-  /**
    * Marks an entry done; resolves once committed. A host's answer (`reversed`, `delivered`) ends the entry whoever
    * holds it; any other outcome only while this node holds it (else `ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST`). A
    * final outcome (`reversed`, `delivered`, `abandoned`, `expired`) that cannot be committed now is retried at each
    * renewal, the entry held meanwhile, and resolves when it commits (or rejects when `close` cannot commit it either).
+   * Refused or failed, it retires nothing later (`lettingGo`, journal-overtaken.ts).
    */
-  async done(id: string, outcome: JournalOutcome): Promise<void> {
+  done(id: string, outcome: JournalOutcome): Promise<void> {
+    return this.lettingGo(id, this.doneOnce(id, outcome));
+  }
+
+  private async doneOnce(id: string, outcome: JournalOutcome): Promise<void> {
     this.ready();
     try {
       await this.dones.push({ id, outcome });
@@ -387,10 +326,4 @@ export class PgJournal extends PgJournalClosing implements ReversalJournal {
       await new Promise<void>((resolve, reject) => this.unsettled.set(id, { id, outcome, resolve, reject }));
     }
   }
-
-}
-
-/** A field's value as the row's JSON text holds it (`->>`), `null` when absent. */
-function textOf(value: unknown): string | null {
-  return typeof value === 'string' ? value : value === undefined || value === null ? null : String(value);
 }

@@ -17,8 +17,11 @@ export interface HeldAtHost {
   connector: Connector;
   /** Resolves once a request `holds` picks has reached the host. */
   atHost: Promise<void>;
-  /** Answers (00) the request the host holds (the last one `holds` picked). */
-  answerHeld(): void;
+  /**
+   * Answers (00) the request the host holds (the last one `holds` picked); `edit` (default none) changes that answer
+   * before it is sent (a field the host leaves out, say).
+   */
+  answerHeld(edit?: (reply: IsoMessage) => IsoMessage): void;
 }
 
 /**
@@ -46,9 +49,9 @@ export async function heldAtHost(
     peer,
     connector,
     atHost,
-    answerHeld: () => {
+    answerHeld: (edit = (reply) => reply) => {
       if (held === undefined) throw new Error('the host holds no request');
-      peer.send(held.socket, answer(held.message));
+      peer.send(held.socket, edit(answer(held.message)));
     },
   };
 }

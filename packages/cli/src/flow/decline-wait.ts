@@ -1,0 +1,48 @@
+/**
+ * How long a flow's reply that does not approve (a decline after the bank approved, or no reply: undelivered-approvals.ts)
+ * waits for the reversals it causes to be stored before the endpoint writes it: until they are stored (or handed to
+ * the send without SAF), but never past the message's `sequenceTimeout`. A store slower than that (a journal on a
+ * stalled disk) would let the endpoint time the message out, and the terminal would get the timeout's answer instead:
+ * a 96, or onError's, perhaps a stand-in approval while its approval is being reversed. So the wait ends
+ * {@link declineMargin} ms before the deadline: the reply goes as the sequence gave it, logged at warn with
+ * `ISO8583_WARN_FLOW_DECLINE_UNSTORED`, and the reversals are still stored (the gateway's handler keeps them under
+ * way: a stop waits for them, and counts any it cannot store). A crash between the two leaves that reversal unstored,
+ * as the timeout's answer would have.
+ */
+import { performance } from 'node:perf_hooks';
+import { logSafely } from '@iso8583/inbound';
+import type { InboundMessage, SequenceContext } from '@iso8583/inbound';
+
+/** The warning of a reply written before the reversals it causes were stored (docs/errors.md). */
+export const DECLINE_UNSTORED = 'ISO8583_WARN_FLOW_DECLINE_UNSTORED';
+
+/** Milliseconds before the sequence deadline the wait ends: a tenth of the `sequenceTimeout`, at most 250. */
+export function declineMargin(sequenceTimeout: number): number {
+  return Math.min(250, sequenceTimeout / 10);
+}
+
+/**
+ * Settles (never rejects) once `stored` settles, or {@link declineMargin} ms before the message's deadline
+ * (`started`, the `performance.now()` of the sequence's call, plus `sequenceTimeout`; 0 or less: no bound), whichever
+ * comes first; in the second case logs `ISO8583_WARN_FLOW_DECLINE_UNSTORED` on the message's logger (its MTI, STAN,
+ * terminal and id; no card data).
+ */
+export function storedOrDeadline(
+  stored: Promise<void>,
+  started: number,
+  sequenceTimeout: number,
+  message: InboundMessage,
+  context: SequenceContext,
+): Promise<void> {
+  if (!(sequenceTimeout > 0)) return stored;
+  let timer: NodeJS.Timeout | undefined;
+  const left = started + sequenceTimeout - declineMargin(sequenceTimeout) - performance.now();
+  const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, Math.max(0, left), false)));
+  return Promise.race([stored.then(() => true, () => true), deadline]).then((inTime) => {
+    clearTimeout(timer);
+    if (inTime) return;
+    const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+    const about = { code: DECLINE_UNSTORED, mti: message.mti, stan: text(message.fields['11']), terminal: text(message.fields['41']), messageId: context.messageId, sequenceTimeout };
+    logSafely(() => context.logger.warn(about, 'a reply that does not approve goes to the terminal before the reversals it causes are stored (not stored within the sequenceTimeout): they are still being stored'));
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * How a flow's book judges the reply its terminal is told (undelivered-approvals.ts): whether its field 39, as the
+ * endpoint packs it, tells the terminal that money moved; and the reply as the sequence gave it (`replySnapshot`),
+ * which the book judges and the endpoint writes, so that what the sequence does with its reply object afterwards
+ * changes neither.
+ */
+import { EncodedReply, rcFixedTextLength } from '@iso8583/inbound';
+import { isApprovalClass, pack, readMessage, unpack } from '@iso8583/codec';
+import type { Dialect, MessageInput } from '@iso8583/codec';
+import type { SequenceResult } from '@iso8583/inbound';
+import type { MessageAnswers } from './message-answers.js';
+
+/**
+ * Field 39 of a reply as the endpoint packs it in `dialect`, so as its terminal gets it: an object as it is, XML or
+ * JSON text read in the dialect (jPOS's `type`, as the endpoint reads it), an encoded reply's message; packed and read
+ * back, so that a value the pack pads is judged padded (`0` in an `n 3` field 39 is the approval `000` the terminal is
+ * told); one the dialect cannot carry, as written. Undefined when there is no reply or it has no field 39. Throws for
+ * text that is not a message, or a getter that throws.
+ */
+function responseCodeOf(result: SequenceResult, dialect: Dialect): unknown {
+  const message = result instanceof EncodedReply ? result.message : typeof result === 'string' ? readMessage(result, { dialect }).message : result;
+  if (message === null || typeof message !== 'object') return undefined;
+  // Text of the field's fixed length goes out as written (the pack checks it, pads nothing): no pack to read it.
+  const rc = (message as Record<string, unknown>)['39'];
+  if (typeof rc === 'string' && rc.length === rcFixedTextLength(dialect)) return rc;
+  let bytes: Buffer;
+  try {
+    bytes = pack(message as MessageInput, { dialect });
+  } catch {
+    // The endpoint cannot pack it either: it answers 96 and hands the reply to `onLateResult` (`reply-invalid`), which
+    // reverses what this kept; judged as written meanwhile, so that its reason is that one.
+    return (message as Record<string, unknown>)['39'];
+  }
+  return unpack(bytes, { dialect })['39'];
+}
+
+/**
+ * Whether `result`, the answer the terminal is sent to its request `mti`, tells it that money moved: its field 39 (as
+ * packed) is that of an approval one of `books` holds, judged in the dialect of the upstream that gave it (`relays`: a bank's
+ * own approval code relayed), or approves in `dialect`, the endpoint's, or is of the standard's approval class (a
+ * partial approval `10` or `002`...: `isApprovalClass`, as the bank's answers are judged in late-approval.ts, or the
+ * approval behind a `10` told would be reversed). The request's MTI says which edition's codes the answer carries (its
+ * version digit is the answer's). `undefined` before `bind` (no dialect to judge by), or when the answer cannot be
+ * looked at (text that is not a message, a getter that throws): the endpoint cannot pack it either, answers 96 and
+ * hands it to `onLateResult` (`reply-invalid`).
+ */
+export function approvalOf(dialect: Dialect | undefined, mti: string, result: SequenceResult, books: readonly (MessageAnswers | undefined)[]): boolean | undefined {
+  try {
+    if (dialect === undefined) return undefined;
+    const code = responseCodeOf(result, dialect);
+    return books.some((book) => book?.relays(code) === true) || isApprovalClass(dialect, code, mti);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The reply `result` as the sequence gave it, which the book judges and the endpoint writes: an object reply copied by
+ * its own property descriptors onto the same prototype (a value as it is now; a getter stays a getter, not read here:
+ * the book reads a reply only when it holds an approval), so that a field the sequence sets afterwards (a reply object
+ * it reuses, changes in a later callback) changes neither the terminal's answer nor the verdict on the approvals. A
+ * composite field (a nested object) is not copied: field 39 is never one. Text, an `EncodedReply` (its wire image is
+ * what is written) and no reply are as they are, and so is an object that cannot be copied (a revoked Proxy: the
+ * endpoint fails it as it packs it, a 96).
+ */
+export function replySnapshot(result: SequenceResult): SequenceResult {
+  if (result === null || typeof result !== 'object' || result instanceof EncodedReply) return result;
+  try {
+    return Object.create(Object.getPrototypeOf(result) as object | null, Object.getOwnPropertyDescriptors(result)) as MessageInput;
+  } catch {
+    return result;
+  }
+}

@@ -1,0 +1,118 @@
+// A flow's decline after the bank approved waits for the reversal's store, but no longer than the message's
+// `sequenceTimeout` allows: a store slower than that (here the file journal's write of the reversal held by a gate) no
+// longer makes the endpoint time the message out. Before: the terminal got the endpoint's timeout answer (a 96), or
+// onError's (a stand-in approval `00`: told approved while its approval was being reversed). Now: the terminal gets
+// the sequence's decline just before the deadline, the line `ISO8583_WARN_FLOW_DECLINE_UNSTORED` says its reversal
+// was not stored yet, and the reversal is stored all the same once the write goes through. Real sockets, a real file
+// journal whose reversal write is held, the gateway's handler (late-approval.ts).
+import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import type { IsoMessage } from '@iso8583/codec';
+import { createConnector } from '@iso8583/connector';
+import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import type { Sequence } from '@iso8583/inbound';
+import { within } from '@iso8583/test-support';
+import { undeliveredApproval, UNDELIVERED_APPROVALS_METRIC } from '../src/gateway/late-approval.js';
+import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
+import { gate, posTerminal, purchase } from './flow-approvals-bank.js';
+
+type Method = (this: FileHandle, ...args: unknown[]) => Promise<unknown>;
+
+/**
+ * Holds every file write (`write`, `writev`) whose bytes contain `marker` made after `arm()` until `held` settles, for
+ * the rest of the test (the FileHandle prototype is restored after it); `started` settles at the first such write.
+ */
+async function holdWrites(t: TestContext, scratch: string, marker: string, held: Promise<void>): Promise<{ started: Promise<void>; arm(): void }> {
+  const probe = await open(join(scratch, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as Record<'write' | 'writev', Method>;
+  await probe.close();
+  const original = { write: proto.write, writev: proto.writev };
+  t.after(() => Object.assign(proto, original));
+  const started = gate();
+  let armed = false;
+  const holds = (views: unknown[]): boolean => armed && views.some((v) => v instanceof Uint8Array && Buffer.from(v.buffer, v.byteOffset, v.byteLength).includes(marker));
+  proto.write = async function (this: FileHandle, ...args: unknown[]) {
+    if (holds([args[0]])) {
+      started.open();
+      await held;
+    }
+    return original.write.apply(this, args);
+  };
+  proto.writev = async function (this: FileHandle, ...args: unknown[]) {
+    if (holds(args[0] as unknown[])) {
+      started.open();
+      await held;
+    }
+    return original.writev.apply(this, args);
+  };
+  return { started: started.opened, arm: () => (armed = true) };
+}
+
+/** A stand-in onError: it approves whatever failed (a flow that approves offline when its bank is late). */
+const standIn: Sequence = (message) => ({ ...message.fields, 0: '0210', 39: '00' });
+
+for (const withOnError of [false, true]) {
+  test(`flow approvals – a decline whose reversal's store is slow is written before the sequence timeout${withOnError ? ' (a stand-in onError)' : ''}`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-decline-slow-store-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: createHostSimulator() });
+    const { port } = await host.start();
+    t.after(() => host.destroy());
+    // Opened first when the test ends (hooks run in the order they were added): the bank's close waits for its writes.
+    const released = gate();
+    t.after(() => released.open());
+    const bank = createConnector({ host: '127.0.0.1', port, requestTimeout: 20_000, reversal: { enabled: true, journalDir: join(dir, 'journal') } });
+    t.after(() => bank.destroy());
+    await bank.connect();
+    // Armed once the bank approved: the connector journals each purchase's own reversal before it sends it.
+    const held = await holdWrites(t, dir, '"0":"0400"', released.opened);
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const l of chunk.toString('utf8').split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
+          done();
+        },
+      }),
+    );
+    const registry = new Registry();
+    const book = undeliveredApproval({ connector: bank, logger, registry });
+    const approvals = new UndeliveredApprovals(book);
+    // Room for the bank's approval on a busy machine; the wait for the held store ends 250 ms before it.
+    const sequenceTimeout = 3_000;
+    approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
+    const terminal = await posTerminal(t, {
+      sequenceTimeout,
+      logger,
+      connectors: { bank },
+      sequence: approvals.sequence(async (message, context) => {
+        const answer = (await (context.connectors.bank as typeof bank).request({ ...message.fields })) as IsoMessage;
+        held.arm();
+        return { ...answer, 39: '05' };
+      }),
+      ...(withOnError ? { onError: approvals.onError(standIn) } : {}),
+      onLateResult: approvals.onLateResult,
+    });
+    const answer = await within(terminal.request(purchase('000301')), 10_000, 'the terminal answered');
+    await within(held.started, 1_000, 'the reversal\'s journal write to have started');
+    assert.equal(answer['39'], '05', 'the terminal gets the sequence\'s decline');
+    const warned = lines.filter((l) => l.code === 'ISO8583_WARN_FLOW_DECLINE_UNSTORED');
+    assert.equal(warned.length, 1, 'the decline written before its reversal was stored is logged');
+    assert.equal(JSON.stringify(warned[0]).includes('4111111111111111'), false, 'no card number in the line');
+    released.open();
+    await within(book.settled(), 10_000, 'the reversal to be stored');
+    const outcomes = (await registry.getSingleMetric(UNDELIVERED_APPROVALS_METRIC)?.get())?.values.map((v) => `${String(v.labels.reason)}/${String(v.labels.outcome)}=${v.value}`);
+    assert.deepEqual(outcomes, ['reply-declined/reversed=1'], 'the reversal is stored all the same');
+    assert.ok(readFileSync(join(dir, 'journal', 'reversals.jsonl'), 'utf8').includes('"0":"0400"'), 'in the journal file');
+  });
+}

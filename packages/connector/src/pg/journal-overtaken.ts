@@ -1,0 +1,94 @@
+/**
+ * What a PostgreSQL SAF journal (journal.ts) keeps of reversals that undid nothing (`25`: they overtook their original
+ * at the bank), in the rows several nodes share (overtaken-sql.ts): the code written to the reversal's row, the late
+ * approval that looks it up on any node, the repeats owed, and the retirement of the code by the approval in time of a
+ * later request of the same transaction (with that request's `done`: saf-sql.ts `DONE`). The base class of `PgJournal`.
+ */
+import type { IsoMessage } from '@iso8583/codec';
+import type { JournalEntry } from '../journal.js';
+import { OVERTAKEN_FOR_MS, OWED_FOR_MS } from '../reversal-overtaken.js';
+import { LATE_APPROVAL, REPEATS_OWED, UNDID_NOTHING, againId } from './overtaken-sql.js';
+import { PgJournalClosing } from './journal-close.js';
+
+/** The reversals that undid nothing of a {@link PgJournalClosing}; see the module comment. */
+export abstract class PgJournalOvertaken extends PgJournalClosing {
+  /**
+   * A reversal attempt of entry `id` was answered `responseCode`, which undid nothing, and the entry is about to end
+   * (see `ReversalJournal.undidNothing`): the code is written to the entry's row (overtaken-sql.ts, `UNDID_NOTHING`),
+   * so that a late approval reaching any node reverses it; resolves with a late approval another node left there
+   * instead (this node reverses it). The same again does the same (its reply lost, it may be run again). Rejects with
+   * `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   */
+  async undidNothing(id: string, responseCode: string): Promise<{ approval: IsoMessage; againId: string } | undefined> {
+    try {
+      const { rows } = await this.ready().query<{ approval: string | null; id: string }>(UNDID_NOTHING, [id, responseCode]);
+      const row = rows[0];
+      return row === undefined || row.approval === null ? undefined : { approval: JSON.parse(row.approval) as IsoMessage, againId: againId(row.id) };
+    } catch (err) {
+      throw this.failure('cannot record a reversal that undid nothing', err);
+    }
+  }
+
+  /**
+   * A late approval (its kept fields `approval`: MTI, STAN, terminal, response code, amounts) of a transaction whose
+   * reversal this node does not remember (see `ReversalJournal.lateApproval`): takes, once across the nodes, the code of
+   * a reversal of it that undid nothing (done within `OVERTAKEN_FOR_MS`, whatever `purgeAfter`: the purge keeps such a
+   * row longer, `OWED_FOR_MS`, and an older one of the terminal's STAN is another transaction's; or about to end) and resolves with that reversal and
+   * code; else leaves the approval on its transaction's pending entry, if any, and resolves `undefined`
+   * (overtaken-sql.ts, `LATE_APPROVAL`). `within`: how far back (ms) a code counts, default `OVERTAKEN_FOR_MS` (a try
+   * made later counts from the approval's arrival). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   */
+  async lateApproval(approval: IsoMessage, within = OVERTAKEN_FOR_MS): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined> {
+    try {
+      const { rows } = await this.ready().query<{ code: string | null; reversal: string; id: string }>(LATE_APPROVAL, [
+        this.claims, textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), within,
+      ]);
+      const row = rows[0];
+      return row === undefined || row.code === null
+        ? undefined
+        : { reversal: JSON.parse(row.reversal) as IsoMessage, responseCode: row.code, againId: againId(row.id) };
+    } catch (err) {
+      throw this.failure('cannot look up a reversal that undid nothing', err);
+    }
+  }
+
+  /**
+   * The repeats late approvals call for whose store no node made durable (see `ReversalJournal.repeatsOwed`;
+   * overtaken-sql.ts, `REPEATS_OWED`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   */
+  async repeatsOwed(): Promise<Array<{ reversal: IsoMessage; responseCode: string; approval: IsoMessage; againId: string }>> {
+    try {
+      const { rows } = await this.ready().query<{ id: string; reversal: string; code: string; approval: string }>(REPEATS_OWED, [this.claims, OWED_FOR_MS]);
+      return rows.map((r) => ({ reversal: JSON.parse(r.reversal) as IsoMessage, responseCode: r.code, approval: JSON.parse(r.approval) as IsoMessage, againId: againId(r.id) }));
+    } catch (err) {
+      throw this.failure('cannot read the repeats late approvals call for', err);
+    }
+  }
+
+  /**
+   * The request of the pending entry `entry` was approved in time, and its `done` (`not-needed`) follows at once (see
+   * `ReversalJournal.retireOvertaken`): that `done`'s statement also clears the code of a reversal of its transaction
+   * that undid nothing from its row, where no late approval was left yet, whichever node's it was (saf-sql.ts `DONE`):
+   * no extra round trip, and it commits with the `done`, before the caller sees the approval.
+   */
+  retireOvertaken(entry: JournalEntry): void {
+    this.retiring.add(entry.id);
+  }
+
+  /**
+   * `done`, the `done` of entry `id`: refused before its statement, or failed, it lets go of the retirement it carried
+   * (`retireOvertaken`), so that a later `done` of the entry (its reversal's, its approval unrecorded) retires nothing.
+   */
+  protected lettingGo(id: string, done: Promise<void>): Promise<void> {
+    if (this.retiring.size === 0) return done;
+    return done.catch((err: unknown) => {
+      this.retiring.delete(id);
+      throw err;
+    });
+  }
+}
+
+/** A field's value as the row's JSON text holds it (`->>`), `null` when absent. */
+function textOf(value: unknown): string | null {
+  return typeof value === 'string' ? value : value === undefined || value === null ? null : String(value);
+}
