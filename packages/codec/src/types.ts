@@ -197,7 +197,9 @@ export interface CompositeSpec {
   /**
    * Positional layouts only: the sub-fields after the last present one are not sent, and those before it that are
    * absent travel empty (padding for a fixed sub-field, a zero length for a variable one), as jPOS
-   * `GenericSubFieldPackager` packs with `emitBitmap="false"`. Default `false`: every sub-field travels, absent ones
+   * `GenericSubFieldPackager` packs with `emitBitmap="false"`. In a fixed text box padded after its sub-fields (jPOS
+   * `IF_CHAR`), unpack ends the sub-fields where only the pad is left: a trailing sub-field whose bytes are all the pad
+   * reads as absent (its bytes are those of an absent one). Default `false`: every sub-field travels, absent ones
    * empty.
    */
   omitTrailingAbsent?: boolean;
