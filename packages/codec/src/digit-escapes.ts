@@ -1,6 +1,6 @@
 import { maskWork } from './mask-work.js';
 import { hexDigit, isDigit, isUnicodeSeparator } from './number-text.js';
-import { foldedValue, fullWidthForm, INVISIBLE } from './unicode-digits.js';
+import { foldedValue, fullWidthForm, INVISIBLE, utf8Scalar } from './unicode-digits.js';
 
 /*
  * Digits written as HTML, JSON or URL escapes (`&#52;&#49;...`, `&#x34;&#x31;...`, `\u0034\u0031...`, `%34%31...`,
@@ -114,7 +114,7 @@ function utf8End(text: string, at: number, lead: number): number {
     if (byte < 0x80 || byte > 0xbf) return -1;
     code = (code << 6) | (byte & 0x3f);
   }
-  if (code < [0x80, 0x800, 0x10000][more - 1]! || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return -1;
+  if (!utf8Scalar(code, more)) return -1;
   utf8Code = code;
   return end;
 }

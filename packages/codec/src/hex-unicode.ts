@@ -1,7 +1,7 @@
 import { maskWork } from './mask-work.js';
 import { decimalMark } from './loose-groups.js';
 import { isUnicodeSeparator } from './number-text.js';
-import { INVISIBLE, foldedValue, fullWidthForm } from './unicode-digits.js';
+import { INVISIBLE, foldedValue, fullWidthForm, utf8Scalar } from './unicode-digits.js';
 
 /*
  * The hex of text beyond ASCII: a card number typed in full-width digits (`４１１１...`, U+FF10-FF19) or other decimal
@@ -119,8 +119,7 @@ export function utf8Text(bytes: Uint8Array): SpelledText | undefined {
     let code = more === 0 ? lead : lead & (0x3f >> more);
     let k = 1;
     for (; k <= more && i + k < bytes.length && (bytes[i + k]! & 0xc0) === 0x80; k++) code = (code << 6) | (bytes[i + k]! & 0x3f);
-    const valid = more === 0 ? lead < 0x80
-      : k > more && code >= [0x80, 0x800, 0x10000][more - 1]! && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff);
+    const valid = more === 0 ? lead < 0x80 : k > more && utf8Scalar(code, more);
     const unit = valid ? spelledUnit(code) : OTHER;
     if (valid && more > 0 && readsAsAscii(code)) wide = true;
     if (unit !== NOTHING) {
@@ -137,6 +136,7 @@ export function utf8Text(bytes: Uint8Array): SpelledText | undefined {
 /**
  * Whether `bytes` hold a UTF-8 sequence (3 bytes, U+0800 to U+FFFF, where full-width forms and most other decimal digits
  * are; or 2 or 4) of a character {@link readsAsAscii}: one look, nothing made, so that hex of no such text costs a scan.
+ * A sequence is read as {@link utf8Text} reads it: one that spells no character ({@link utf8Scalar}) is none.
  */
 function hasWideUtf8(bytes: Uint8Array): boolean {
   maskWork.steps += bytes.length;
@@ -148,7 +148,7 @@ function hasWideUtf8(bytes: Uint8Array): boolean {
     let code = lead & (0x3f >> more);
     let k = 1;
     for (; k <= more && (bytes[i + k]! & 0xc0) === 0x80; k++) code = (code << 6) | (bytes[i + k]! & 0x3f);
-    if (k > more && readsAsAscii(code)) return true;
+    if (k > more && utf8Scalar(code, more) && readsAsAscii(code)) return true;
   }
   return false;
 }

@@ -25,21 +25,35 @@ const SYSTEM_ERRORS_1987_3: readonly string[] = Object.freeze(['068', '091', '09
  */
 const SYSTEM_ERRORS_1993: readonly string[] = Object.freeze(['907', '909', '910', '911', '912']);
 
+/** 1993's, then 1987's in 3 digits: a 1993 dialect whose field 39 has 3 fixed characters (`068` answers a 0400). */
+const SYSTEM_ERRORS_1993_AND_1987_3: readonly string[] = Object.freeze([...SYSTEM_ERRORS_1993, ...SYSTEM_ERRORS_1987_3]);
+/** 1993's, then 1987's: a 1993 dialect whose field 39 is of another width (a variable one). */
+const SYSTEM_ERRORS_1993_AND_1987: readonly string[] = Object.freeze([...SYSTEM_ERRORS_1993, ...SYSTEM_ERRORS_1987]);
+/** 1987's in 3 digits, then 1993's: a 1987 dialect whose field 39 has 3 fixed characters (`911` answers a 1420). */
+const SYSTEM_ERRORS_1987_3_AND_1993: readonly string[] = Object.freeze([...SYSTEM_ERRORS_1987_3, ...SYSTEM_ERRORS_1993]);
+/** 1987's, then 1993's: a 1987 dialect whose field 39 is of another width (a variable one). */
+const SYSTEM_ERRORS_1987_AND_1993: readonly string[] = Object.freeze([...SYSTEM_ERRORS_1987, ...SYSTEM_ERRORS_1993]);
+
 /** What system errors ask of a dialect: its `systemErrorCodes`, else its edition and field 39's width. */
 export type SystemErrorDialect = Pick<Dialect, 'systemErrorCodes'> & Partial<Pick<Dialect, 'version' | 'fields'>>;
 
 /**
  * The system-error response codes of `dialect`: its `systemErrorCodes` (`[]`: none); default by the codes its answers
- * carry: 1987 `68`, `91` and `96` (`068`, `091`, `096` where field 39 has 3 fixed characters: `speaksThreeCharacterCodes`), and so for a 1993 dialect whose
- * field 39 keeps the 1987 codes' 2 characters (`speaksResponseCodes1987`); 1993 `907`, `909`, `910`, `911`, `912`;
- * the built-in `smartvista` has SocketQueue's `005`, `120`, `902`, `903`, `907`, `910`, `912`, and `909`, `911`.
+ * carry: only 1987 `68`, `91` and `96` for a dialect whose field 39 keeps the 1987 codes' 2 characters
+ * (`speaksResponseCodes1987`); otherwise the edition's own, then the other edition's, since the MTI's version digit
+ * says which codes an answer carries (`responseCodeIn`: `68` answers a 0420, `911` a 1420, in a dialect of either
+ * edition), and neither edition's system errors is a code of the other: 1993 `907`, `909`, `910`, `911`, `912`, then
+ * 1987 `068`, `091`, `096` (in 3 digits where field 39 has 3 fixed characters: `speaksThreeCharacterCodes`; else `68`,
+ * `91`, `96`); a 1987 dialect, the same with 1987's first. The built-in `smartvista` has SocketQueue's `005`, `120`,
+ * `902`, `903`, `907`, `910`, `912`, and `909`, `911`.
  */
 export function systemErrorCodesOf(dialect: SystemErrorDialect): readonly string[] {
   if (dialect.systemErrorCodes !== undefined) return dialect.systemErrorCodes;
   const fields = dialect.fields;
   if (fields !== undefined && speaksResponseCodes1987({ fields })) return SYSTEM_ERRORS_1987;
-  if (dialectVersion(dialect) === '1993') return SYSTEM_ERRORS_1993;
-  return speaksThreeCharacterCodes(dialect) ? SYSTEM_ERRORS_1987_3 : SYSTEM_ERRORS_1987;
+  const three = speaksThreeCharacterCodes(dialect);
+  if (dialectVersion(dialect) === '1993') return three ? SYSTEM_ERRORS_1993_AND_1987_3 : SYSTEM_ERRORS_1993_AND_1987;
+  return three ? SYSTEM_ERRORS_1987_3_AND_1993 : SYSTEM_ERRORS_1987_AND_1993;
 }
 
 /** Whether a response code (field 39 as decoded: a string) is one of the dialect's system errors ({@link systemErrorCodesOf}). */

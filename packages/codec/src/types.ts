@@ -197,7 +197,9 @@ export interface CompositeSpec {
   /**
    * Positional layouts only: the sub-fields after the last present one are not sent, and those before it that are
    * absent travel empty (padding for a fixed sub-field, a zero length for a variable one), as jPOS
-   * `GenericSubFieldPackager` packs with `emitBitmap="false"`. Default `false`: every sub-field travels, absent ones
+   * `GenericSubFieldPackager` packs with `emitBitmap="false"`. In a fixed text box padded after its sub-fields (jPOS
+   * `IF_CHAR`), unpack ends the sub-fields where only the pad is left: a trailing sub-field whose bytes are all the pad
+   * reads as absent (its bytes are those of an absent one). Default `false`: every sub-field travels, absent ones
    * empty.
    */
   omitTrailingAbsent?: boolean;
@@ -309,8 +311,10 @@ export interface Dialect {
    * decision: `isSystemError` in `system-error.ts` is the one reader): a reversal or an advice answered with one stays
    * in the store-and-forward queue and is repeated. In the width the dialect gives field 39; `[]`: none. Default by
    * the edition: 1987 `["68", "91", "96"]` (`68` response received too late, 1993's `911`; `["068", "091", "096"]`
-   * where field 39 has 3 fixed characters; `["68", "91", "96"]` too for a 1993 dialect whose field 39 has 2
-   * characters, as its answers carry 1987 codes), 1993 `["907", "909", "910", "911", "912"]`; the built-in
+   * where field 39 has 3 fixed characters; `["68", "91", "96"]` only, for a dialect of either edition whose field 39
+   * has 2 characters, as its answers carry 1987 codes), 1993 `["907", "909", "910", "911", "912"]`, each followed by
+   * the other edition's where field 39 can hold them (an answer to a 0400 carries 1987 codes, one to a 1420 1993
+   * codes, whatever the dialect's edition: iso93ascii's is `[..., "912", "068", "091", "096"]`); the built-in
    * `smartvista` has SocketQueue's `["005", "120", "902", "903", "907", "910", "912"]` and `"909"`, `"911"`.
    */
   systemErrorCodes?: string[];

@@ -71,7 +71,24 @@ const ASTRAL_CACHED = 1024;
 /** The values of the astral code points met lately, by code point ({@link INVISIBLE}, or {@link NOT_DIGIT} for one that is neither). */
 const ASTRAL_VALUES = new Map<number, number>();
 
+/** The last code point of Unicode. */
+const MAX_CODE_POINT = 0x10ffff;
+
+/** The least code point a UTF-8 sequence of 1, 2 or 3 bytes after its lead byte spells (less is an overlong form). */
+const UTF8_LEAST = [0x80, 0x800, 0x10000];
+
+/**
+ * Whether `code`, read from a UTF-8 lead byte and `more` (1 to 3) bytes after it, is a character UTF-8 spells so: no
+ * overlong form, and a Unicode scalar value (at most U+10FFFF, no surrogate). `F4 90 80 80` reads as 0x110000, which is
+ * no code point: the bytes of a MAC or a binary blob shown as hex hold such a sequence by chance, and spell nothing.
+ */
+export function utf8Scalar(code: number, more: number): boolean {
+  return code >= UTF8_LEAST[more - 1]! && code <= MAX_CODE_POINT && (code < 0xd800 || code > 0xdfff);
+}
+
 function astralValue(code: number): number {
+  // Past U+10FFFF is no code point (String.fromCodePoint would throw): no digit, whatever decoded it.
+  if (code > MAX_CODE_POINT) return NOT_DIGIT;
   let value = ASTRAL_VALUES.get(code);
   if (value === undefined) {
     const char = String.fromCodePoint(code);
@@ -100,7 +117,8 @@ export function fullWidthForm(code: number): boolean {
 
 /**
  * How the fold reads the code point `code`: its value (0 to 9) when it is a decimal digit, {@link INVISIBLE} when it is
- * a format character or a combining mark (read as nothing), {@link NOT_DIGIT} (or more) for any other. For the
+ * a format character or a combining mark (read as nothing), {@link NOT_DIGIT} (or more) for any other, and for a
+ * number past U+10FFFF (no code point: what 4 bytes `F4 90 80 80` decode to). For the
  * decoded reading of escapes (digit-escapes.ts: `&#65300;`, `\uff14`, `%EF%BC%94`, `&#8203;`).
  */
 export function foldedValue(code: number): number {

@@ -13,7 +13,7 @@ import { ENC_EBCDIC_HEX, ENC_HEX } from './plan.js';
 import { Reader } from './reader.js';
 import { noteProblem, prepareText, prepareValue } from './prepare.js';
 import { packFields, preparedBitmapSize, prepareFields, writeBitmapBefore, writePrepared } from './pack.js';
-import { readLayout } from './unpack.js';
+import { onlyPad, readLayout, readPositional } from './unpack.js';
 import { truncated } from './truncated.js';
 import { codecError } from '../errors.js';
 import { BYTE_HEX, isHex } from '../encoding/hex-digits.js';
@@ -89,18 +89,9 @@ export function packContent(layout: Layout, msg: MessageInput, lenient: boolean,
 }
 
 /**
- * Whether the bytes from `from` to `to` are all the pad byte `pad` of a fixed text composite (`FieldPlan.contentPad`;
- * -1: no pad, so no bytes may follow the last sub-field). Only that byte: anything else is still trailing bytes.
- */
-function onlyPad(buf: Uint8Array, from: number, to: number, pad: number): boolean {
-  if (pad < 0) return false;
-  for (let i = from; i < to; i++) if (buf[i] !== pad) return false;
-  return true;
-}
-
-/**
  * Reads the composite field `plan` at `offset`: its extent, then its header and sub-fields with a child reader; they
- * must fill it exactly, but for the pad bytes of a fixed text composite after the last one (`FieldPlan.contentPad`).
+ * must fill it exactly, but for the pad bytes of a fixed text composite after the last one (`FieldPlan.contentPad`):
+ * with `omitTrailingAbsent`, the sub-fields end where only those pad bytes are left ({@link readPositional}).
  * Leaves `r.pos` after the field.
  */
 export function readComposite(r: Reader, plan: FieldPlan, offset: number, limit: number, lenient: boolean): IsoMessage {
@@ -132,7 +123,10 @@ export function readComposite(r: Reader, plan: FieldPlan, offset: number, limit:
     for (let i = 0; i < sub.headerLength; i++) header += BYTE_HEX[inner.buf[off + i]!];
     off += sub.headerLength;
   }
-  const out = readLayout(sub, inner, off, to, lenient);
+  // Trailing sub-fields not sent, and the box padded after the last one sent: the pad ends the sub-fields.
+  const out = sub.omitTrailingAbsent
+    ? readPositional(sub, inner, off, to, lenient, plan.contentPad)
+    : readLayout(sub, inner, off, to, lenient);
   if (header !== undefined) out[COMPOSITE_HEADER_KEY] = header;
   off = inner.pos;
   if (off !== to && !onlyPad(inner.buf, off, to, plan.contentPad)) {

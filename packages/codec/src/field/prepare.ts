@@ -24,11 +24,14 @@ export function noteProblem(p: Problem, code: CodecErrorCode, reason: string): u
   return undefined;
 }
 
-/** Digits of a number or bigint given for a numeric field, or `undefined` (problem noted) when it is not a whole number >= 0. */
+/**
+ * Digits of a number or bigint given for a numeric field, or `undefined` (problem noted) when it is not a whole number
+ * >= 0; a number only up to 2^53 - 1 (`Number.MAX_SAFE_INTEGER`): 2^53 is refused, as 2^53 + 1 reads as it.
+ */
 export function numberDigits(v: number | bigint, p: Problem): string | undefined {
   if (typeof v === 'bigint') return v >= 0n ? v.toString() : noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', 'a negative number');
   if (!Number.isSafeInteger(v) || v < 0) {
-    return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', 'a number that is not a whole number from 0 to 2^53');
+    return noteProblem(p, 'ISO8583_ERR_FIELD_VALUE', 'a number that is not a whole number from 0 to 2^53 - 1');
   }
   return String(v);
 }

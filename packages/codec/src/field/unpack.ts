@@ -27,6 +27,35 @@ function readOne(r: Reader, plan: FieldPlan, offset: number, limit: number, leni
 }
 
 /**
+ * Whether the bytes from `from` to `to` are all the pad byte `pad` of a fixed text composite (`FieldPlan.contentPad`;
+ * -1: no pad, so no bytes may follow the last sub-field). Only that byte: anything else is still trailing bytes.
+ */
+export function onlyPad(buf: Uint8Array, from: number, to: number, pad: number): boolean {
+  if (pad < 0) return false;
+  for (let i = from; i < to; i++) if (buf[i] !== pad) return false;
+  return true;
+}
+
+/**
+ * Reads the fields of the positional `layout` at `offset` in order, until `limit`; or, with `pad` (a byte, not -1),
+ * until only that pad byte is left: the fields after are absent. That is how a fixed text composite whose trailing
+ * absent sub-fields are not sent (`omitTrailingAbsent`) and whose box is padded (`FieldPlan.contentPad`) is read back;
+ * a trailing sub-field whose bytes are all that pad is sent as the pad of an absent one is, and is read as absent.
+ * Leaves `r.pos` after the last field read.
+ */
+export function readPositional(layout: Layout, r: Reader, offset: number, limit: number, lenient: boolean, pad = -1): IsoMessage {
+  const out: IsoMessage = {};
+  let off = offset;
+  for (const plan of layout.order) {
+    if (off >= limit || onlyPad(r.buf, off, limit, pad)) break;
+    out[plan.num] = readOne(r, plan, off, limit, lenient);
+    off = r.pos;
+  }
+  r.pos = off;
+  return out;
+}
+
+/**
  * Reads the bitmap (or the positional fields) and the fields of `layout` at `offset`, up to `limit`; returns them as
  * a new object, with `"0"` set to `mti` when given (a message). Leaves `r.pos` after the last field. `refused`: a
  * shape whose compiled reader refused this message already (`Shape.message`), not to be tried again.
@@ -34,14 +63,9 @@ function readOne(r: Reader, plan: FieldPlan, offset: number, limit: number, leni
 export function readLayout(layout: Layout, r: Reader, offset: number, limit: number, lenient: boolean, mti?: string, refused?: Shape): IsoMessage {
   let off = offset;
   if (layout.positional) {
-    const out: IsoMessage = {};
+    const out = readPositional(layout, r, off, limit, lenient);
+    // "0" comes first in the object whenever it is set: an integer key.
     if (mti !== undefined) out[0] = mti;
-    for (const plan of layout.order) {
-      if (off >= limit) break;
-      out[plan.num] = readOne(r, plan, off, limit, lenient);
-      off = r.pos;
-    }
-    r.pos = off;
     return out;
   }
   if (!lenient && refused === undefined) {

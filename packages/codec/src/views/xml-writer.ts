@@ -154,7 +154,7 @@ function writeFields(
  * The `ISOMessage` XML of a message (the WSO2 shape), fields in ascending order, values XML-escaped; a composite
  * field as `<isomsg id="N">` holding its sub-fields. Field 1 (the bitmap) is not shown. Throws
  * `ISO8583_ERR_INVALID_MESSAGE` naming every field that cannot be written (a key that is not a field number, a value
- * that is not text, a number that is not a whole number from 0 to 2^53 or a negative bigint, as pack refuses them,
+ * that is not text, a number that is not a whole number from 0 to 2^53 - 1 or a negative bigint, as pack refuses them,
  * characters that XML 1.0 cannot carry).
  */
 export function toXml(message: IsoMessage, options?: XmlOptions): string {
