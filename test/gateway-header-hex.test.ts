@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,6 +62,26 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+/** Sends an echo test on the POS port (binary2 frame, five zero header bytes) and resolves with the answer's frame. */
+function posEcho(port: number, stan: string): Promise<Buffer> {
+  const body = Buffer.from(codec.pack({ 0: '0800', 11: stan, 70: '301' }));
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(5 + body.length);
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(Buffer.concat([length, Buffer.alloc(5), body])));
+    let got = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      got = Buffer.concat([got, chunk]);
+      if (got.length >= 2 && got.length >= 2 + got.readUInt16BE(0)) {
+        socket.end();
+        resolve(got.subarray(2, 2 + got.readUInt16BE(0)));
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error('the POS connection closed without an answer')));
+  });
+}
+
 const echo = (stan: string): string => JSON.stringify({ 0: '0800', 11: stan, 70: '301' });
 
 describe('gateway --header-hex', () => {
@@ -70,6 +90,10 @@ describe('gateway --header-hex', () => {
     const answer = await httpCall(gw.http.port, 'POST', '/', { 'content-type': 'application/json' }, echo('000001'));
     assert.equal(answer.status, 200, answer.body);
     assert.equal((JSON.parse(answer.body) as { result: Record<string, string> }).result['39'], '00');
+    assert.equal(bank.headers.at(-1), HEADER);
+    // A POS client (its own 5 header bytes, as --header-bytes set from --header-hex says): the bank gets the given header.
+    const reply = await posEcho(gw.pos.port, '000003');
+    assert.equal(codec.unpack(reply.subarray(5))['39'], '00');
     assert.equal(bank.headers.at(-1), HEADER);
     gw.process.kill('SIGTERM');
     await gw.process.exited;
