@@ -80,7 +80,7 @@ test('SocketQueue guide – a socket client sends the bare 0800, gets the bare 0
 test('SocketQueue guide – a web client\'s purchase is approved as SocketQueue answers it: result["39"] === 0', async () => {
   const purchase = {
     '0': '0200', '3': '0', '4': 1000, '7': '0818160933', '11': 618160, '12': '150820130600', '22': '056', '24': '200',
-    '25': '00', '35': '4850781234567891=19082012232800000037', '41': 992468, '42': 124642124643, '49': '810',
+    '25': '00', '35': '4761739001010010=19082012232800000037', '41': 992468, '42': 124642124643, '49': '810',
   };
   const res = await fetch(`${http}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(purchase) });
   assert.equal(res.status, 200);

@@ -43,7 +43,7 @@ after(async () => {
 function purchase(stan: number): string {
   return JSON.stringify({
     '0': '0200', '3': '0', '4': 1000, '7': '0818160933', '11': stan, '12': '150820130600', '22': '056', '24': '200',
-    '25': '00', '35': '4850781234567891=19082012232800000037', '41': 992468, '42': 124642124643, '49': '810',
+    '25': '00', '35': '4761739001010010=19082012232800000037', '41': 992468, '42': 124642124643, '49': '810',
   });
 }
 
@@ -160,7 +160,7 @@ test('SocketQueue HTTP with a token – curl -d\'s form type still carries the J
 });
 
 test('SocketQueue HTTP with a token – form fields never become a message: refused as not JSON, the PAN not echoed', async () => {
-  const r = await httpCall(tokenPort, 'POST', '/', { ...FORM, ...BEARER }, '2=4850781234567891&0=0200&3=0&4=1000');
+  const r = await httpCall(tokenPort, 'POST', '/', { ...FORM, ...BEARER }, '2=4761739001010010&0=0200&3=0&4=1000');
   assert.equal(r.status, 400, r.body);
   assert.deepEqual(JSON.parse(r.body), { result: '', errors: ['the body is not valid JSON'] });
 });

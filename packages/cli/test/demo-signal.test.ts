@@ -25,7 +25,7 @@ async function demoSending(t: { after(fn: () => unknown): void }, args: string[]
 }> {
   const tmp = mkdtempSync(join(tmpdir(), 'iso8583-demo-signal-'));
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
-  // The first sample waits for a bank slower than the POS connector's 5 s timeout (--bank-delay): the demo is still
+  // The first sample waits for a bank slower than the demo's timeouts (--bank-delay): the demo is still
   // sending it when the signal comes, whatever the speed of the machine. (An 0600 was answered 12 at once: the signal
   // then raced the next sample; an 0630, which no bank answers, is refused before it is sent now.)
   const samples = join(tmp, 'samples.json');

@@ -33,7 +33,6 @@ const PURCHASE_FIELDS = {
   '22': '056',
   '24': '200',
   '25': '00',
-  '35': '4850781234567891=19082012232800000037',
   '41': '00992468',
   '42': '000124642124643',
   '49': '810',
@@ -63,7 +62,10 @@ test('SocketQueue conformance – sv_200_purchase.bin: track 2, n12 field 12 and
   const at = image.indexOf(Buffer.from(String(f55).slice(0, 12), 'hex'));
   assert.equal(image.subarray(at - 2, at).toString('hex'), '0130');
   assert.ok(image.subarray(at).includes(0x0a));
-  assert.deepEqual({ ...decoded, '55': undefined }, { ...PURCHASE_FIELDS, '55': undefined });
+  // Track 2 (its card number not spelled here: only test card numbers appear in the repository): 16 digits, then the
+  // vector's separator, expiry, service code and discretionary data; the pack below gives back its very bytes.
+  assert.match(String(decoded['35']), /^4850[0-9]{12}=19082012232800000037$/);
+  assert.deepEqual({ ...decoded, '35': undefined, '55': undefined }, { ...PURCHASE_FIELDS, '35': undefined, '55': undefined });
   assert.deepEqual(codec.pack(decoded), image);
 });
 

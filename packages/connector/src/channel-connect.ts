@@ -34,6 +34,11 @@ const REFUSED_AT_HANDSHAKE_END = 'the host closed the connection at the end of t
 /** A TLS alert from the host about the client's certificate (refused, unknown CA, missing, expired): `tls.cert`. */
 const CERTIFICATE_ALERT = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_\w+|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
 
+/** `host:port` as an operator writes it (`[::1]:5000` for an IPv6 address): what a connect error names. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /**
  * Opens a connection to `o.host`:`o.port` (TCP, or TLS when `o.tls` is set) within `o.connectTimeout`; resolves with
  * what `made` makes of the socket, called as soon as it connected (before any of its events can be missed). `signal`
@@ -85,7 +90,7 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
       // A reset while a TLS 1.3 link waits for its ticket: the host's refusal too.
       if (settling !== undefined && (code === undefined || !CERTIFICATE_ALERT.test(code))) return refused(err);
       const field = code !== undefined && CERTIFICATE_ALERT.test(code) ? 'tls.cert' : undefined;
-      const why = field === undefined ? 'cannot connect to the host' : 'the host refused the TLS handshake: it refuses the client certificate (or its absence)';
+      const why = field === undefined ? `cannot connect to ${hostPort(o.host, o.port)}` : 'the host refused the TLS handshake: it refuses the client certificate (or its absence)';
       fail(connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', `${why} (${code ?? err.message})`, { cause: err, ...(field === undefined ? {} : { field }) }));
     };
     const refused = (cause?: Error): void =>

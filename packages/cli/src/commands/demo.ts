@@ -26,10 +26,19 @@ import { startGateway } from '../gateway/gateway.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { createLogger, levelFor } from '../logger.js';
 import { logRows } from '../flags.js';
+import { safLeft } from '../drain.js';
 import { handleSignals, hostPort, INTERRUPTED_EXIT } from '../signals.js';
 import { readyLine } from './gateway.js';
 import { sequenceTimeoutFor } from './simulate-host.js';
 import { errorCode, safeText, writeResult, writeStartLine, writeText } from '../io.js';
+
+/** The demo gateway's wait for the bank's answer (`--request-timeout`, ms): past it the POS is answered 68 and the request reversed. */
+const DEMO_GATEWAY_TIMEOUT = 5_000;
+/**
+ * The demo POS's wait for its answer (ms): longer than {@link DEMO_GATEWAY_TIMEOUT}, so that with a slow bank
+ * (`--bank-delay`) the POS gets the gateway's 68 rather than giving up first.
+ */
+const DEMO_POS_TIMEOUT = 8_000;
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
@@ -42,7 +51,7 @@ const ROWS: readonly FlagRow[] = [
   },
   {
     flag: 'bank-delay', kind: 'integer', arg: 'MS', min: 0, max: MAX_REQUEST_TIMEOUT, default: 0,
-    help: "the simulated bank waits this long before each answer (as simulate-host --delay): watch the POS timeout, the gateway's 68 and its reversal",
+    help: `the simulated bank waits this long before each answer (as simulate-host --delay): over ${DEMO_GATEWAY_TIMEOUT} ms, watch the gateway's timeout answer the POS 68 (the POS waits ${DEMO_POS_TIMEOUT} ms) and reverse the request`,
   },
   ...logRows('warn'),
 ];
@@ -180,6 +189,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       } finally {
         rmSync(journal, { recursive: true, force: true });
       }
+      await droppedLine(gateway);
     })());
   const abort = (): void => {
     rmSync(journal, { recursive: true, force: true });
@@ -208,7 +218,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       http: httpPort,
       reversalJournal: journal,
       logMessages,
-      requestTimeout: 5_000,
+      requestTimeout: DEMO_GATEWAY_TIMEOUT,
       shutdownDeadline: 5_000,
     };
     gateway = await startOnHttp(config, httpFlag === undefined, log.logger);
@@ -218,7 +228,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       name: 'demo-pos',
       host: gateway.addresses.pos.address,
       port: gateway.addresses.pos.port,
-      requestTimeout: 5_000,
+      requestTimeout: DEMO_POS_TIMEOUT,
     });
     await pos.connect();
     return stopping === undefined ? pos : undefined;
@@ -306,6 +316,20 @@ export async function demoCommand(argv: string[]): Promise<number> {
   } finally {
     log.flush();
   }
+}
+
+/**
+ * After the stop, the reversals (and advices) the demo bank never answered: the gateway's stop line says the next start
+ * sends them from its journal, but the demo's journal is a temporary folder, removed with its bank (whose balances die
+ * with it). Said on stdout, once, when there are any; a stdout that cannot be written is no failure of the stop.
+ */
+async function droppedLine(gateway: Gateway | undefined): Promise<void> {
+  if (gateway === undefined) return;
+  const left = safLeft([gateway.connector]);
+  const total = left.reversals + left.advices;
+  if (total === 0) return;
+  const what = left.advices === 0 ? `${left.reversals} ${left.reversals === 1 ? 'reversal' : 'reversals'}` : `${total} SAF ${total === 1 ? 'entry' : 'entries'}`;
+  await writeText(process.stdout, `${what} the bank never answered: dropped with the demo's temporary bank and journal (a real gateway keeps them in its journal and sends them at its next start)\n`).catch(() => undefined);
 }
 
 /** The demo's HTTP port when --http is not given (without --once). */

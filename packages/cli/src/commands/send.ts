@@ -181,9 +181,16 @@ const MAX_CONNECT_WAIT = 10_000;
 
 /**
  * A connection not made in time: the connector names its `connectTimeout`, which `send` sets from `--timeout` (at most
- * {@link MAX_CONNECT_WAIT} ms): the error names `--timeout`, the code kept. Others as they are.
+ * {@link MAX_CONNECT_WAIT} ms): the error names `--timeout`, the code kept. A host that refused or could not be reached
+ * (`cannot connect to 127.0.0.1:1 (ECONNREFUSED)`, no `field`: not a TLS refusal, which names its `tls.*`) names
+ * `--host` and `--port`, the code kept. Others as they are.
  */
 function connectWait(err: unknown, timeout: number): unknown {
+  if (err instanceof Iso8583Error && err.code === 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED' && err.field === undefined) {
+    const out = new Iso8583Error(err.code, `--host, --port: ${err.message}`, { cause: err, field: '--host' });
+    if (err.sent !== undefined) out.sent = err.sent;
+    return out;
+  }
   if (!(err instanceof Iso8583Error) || err.code !== 'ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT') return err;
   const wait = Math.min(timeout, MAX_CONNECT_WAIT);
   const capped = timeout > MAX_CONNECT_WAIT ? ` (send waits at most ${MAX_CONNECT_WAIT} ms for the connection, whatever --timeout)` : '';

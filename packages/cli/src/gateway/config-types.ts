@@ -79,8 +79,16 @@ export interface GatewayConfig {
   clientFrame?: FrameName;
   /** Whether the length counts the length header itself (both sides). Default `false`. */
   lengthIncludesHeader: boolean;
-  /** Fixed header bytes (e.g. 5 for a TPDU) towards the upstream. Default 0. */
+  /**
+   * Fixed header bytes (e.g. 5 for a TPDU) towards the upstream: sent as {@link headerHex} when given, else as that many
+   * zero bytes. Default 0 (with `headerHex`: its length).
+   */
   headerBytes: number;
+  /**
+   * The fixed header sent upstream before every request, in hex (`6000010000`), at most 64 bytes; sets `headerBytes`
+   * to its length (given as well, it must agree). Default: none (`headerBytes` zero bytes).
+   */
+  headerHex?: string;
   /** End a POS connection once its answer is written (one request per connection, as SocketQueue does). Default `false`. */
   clientCloseAfterReply: boolean;
   /** Fixed header bytes of POS clients. Default: `headerBytes`. */

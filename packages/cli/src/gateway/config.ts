@@ -23,6 +23,7 @@ import { checkWithoutEffect } from './without-effect.js';
 import { checkBindAddresses } from './bind-check.js';
 import { checkUpstreamLoop } from './upstream-loop.js';
 import { checkOwnPorts, ownListeners } from './own-ports.js';
+import { applyHeaderHex } from './header-hex.js';
 
 // The flag rows and the defaults live in flag-rows.ts, the config file's schema and reader in config-file.ts; exported
 // here too, beside the config they fill.
@@ -173,6 +174,12 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   // The file's relative journal, moved from where earlier versions read it: judged only when it is the one used.
   const journalFile = fileOf('reversalJournal');
   if (journalFile !== undefined) journalNotMoved(journalFile, file.journalAsWritten);
+  const flagOf = (key: string): string | undefined => {
+    const spec = FLAG_BY_KEY.get(key);
+    return key in fromFlags && spec !== undefined ? `--${givenAs.get(spec.flag) ?? spec.flag}` : undefined;
+  };
+  // --header-hex sets --header-bytes to its length (given too, they must agree): header-hex.ts.
+  applyHeaderHex(merged, { flag: flagOf, fileOf });
   checkUpstreams(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.routes ?? [], listProblem('upstreams'), listProblem('routes'));
   const originOf = (key: 'reconnectDelay' | 'reconnectMaxDelay'): ReconnectOrigin => (key in fromFlags ? 'flag' : fileOf(key) !== undefined ? 'file' : 'default');
   checkReconnect(merged as GatewayConfig, merged.upstreams ?? [], configPath, { reconnectDelay: originOf('reconnectDelay'), reconnectMaxDelay: originOf('reconnectMaxDelay') });
@@ -195,11 +202,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   // A setting that would be accepted and not used (--tls-insecure without TLS, a --saf-* flag with --no-reversal...):
   // refused, or a warning when a flag makes a file key unused (flags win over the file).
   const warnings = checkWithoutEffect(merged, {
-    flag: (key) => {
-      if (!(key in fromFlags)) return undefined;
-      const spec = FLAG_BY_KEY.get(key);
-      return spec === undefined ? undefined : `--${givenAs.get(spec.flag) ?? spec.flag}`;
-    },
+    flag: flagOf,
     fileOf,
     flagName: (key) => `--${FLAG_BY_KEY.get(key)?.flag ?? key}`,
   }, configPath);

@@ -11,7 +11,7 @@ import { DEFAULT_HTTP_MAX_CONNECTIONS } from '../http/connection-cap.js';
 import { DEFAULT_HTTP_MAX_HELD_BACK } from '../http/held-budget.js';
 import type { FlagRow } from '../flag-table.js';
 import type { GatewayConfig } from './config.js';
-import { HOST_PORT, UPSTREAM_HOST } from './upstreams.js';
+import { HEADER_HEX, HOST_PORT, UPSTREAM_HOST } from './upstreams.js';
 
 /** One gateway flag: a row of the common flag table plus its key in {@link GatewayConfig} and the config file. */
 export interface GatewayFlagRow extends FlagRow {
@@ -43,7 +43,8 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'frame', flag: 'frame', kind: 'choice', choices: FRAME_CHOICES, default: 'binary2', help: 'upstream length header' },
   { key: 'clientFrame', flag: 'client-frame', kind: 'choice', choices: FRAME_CHOICES, defaultText: '--frame', help: 'POS length header' },
   { key: 'lengthIncludesHeader', flag: 'length-includes-header', kind: 'boolean', default: false, help: 'the length counts itself' },
-  { key: 'headerBytes', flag: 'header-bytes', kind: 'integer', arg: 'N', max: MAX_HEADER_BYTES, default: 0, help: 'fixed header bytes upstream, e.g. 5 for a TPDU' },
+  { key: 'headerBytes', flag: 'header-bytes', kind: 'integer', arg: 'N', max: MAX_HEADER_BYTES, default: 0, help: 'fixed header bytes upstream, e.g. 5 for a TPDU; sent as zero bytes unless --header-hex gives them' },
+  { key: 'headerHex', flag: 'header-hex', kind: 'string', arg: 'HEX', pattern: HEADER_HEX, help: `the fixed header sent upstream before every request, in hex (e.g. 6000010000 for a TPDU; ${MAX_HEADER_BYTES} bytes at most): sets --header-bytes to its length` },
   { key: 'clientCloseAfterReply', flag: 'client-close-after-reply', kind: 'boolean', default: false, help: 'end a POS connection once its answer is written (one request per connection, as SocketQueue does)' },
   { key: 'clientHeaderBytes', flag: 'client-header-bytes', kind: 'integer', arg: 'N', max: MAX_HEADER_BYTES, defaultText: '--header-bytes', help: 'fixed header bytes of POS clients' },
   { key: 'tls', flag: 'tls', kind: 'boolean', default: false, help: 'TLS towards the upstream' },

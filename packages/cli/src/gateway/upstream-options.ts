@@ -151,6 +151,8 @@ function ownOptions(
     frame: c.frame,
     lengthIncludesHeader: c.lengthIncludesHeader,
     headerBytes: c.headerBytes,
+    // --header-hex: the fixed header of every request sent upstream (else `headerBytes` zero bytes).
+    ...(c.headerHex === undefined ? {} : { header: c.headerHex }),
     requestTimeout: c.requestTimeout,
     // As many as the gateway's listeners admit (in-flight.ts), not the connector's 1000: each is bounded in time.
     maxInFlight: maxInFlightOf(config),

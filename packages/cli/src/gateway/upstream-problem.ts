@@ -13,6 +13,8 @@ const OWN_KEYS: ReadonlyMap<string, keyof GatewayUpstream> = new Map([
   ['dialect', 'dialect'],
   ['frame', 'frame'],
   ['headerBytes', 'headerBytes'],
+  // The gateway's --header-hex, of another length than this upstream's own headerBytes.
+  ['header', 'headerBytes'],
   ['echoInterval', 'echoInterval'],
   ['signOn', 'signOn'],
   ['signOff', 'signOn'],

@@ -72,6 +72,8 @@ export const HOST_PORT = `^(?!${UNSPECIFIED}:)(\\[[0-9A-Fa-f:.]+\\]|[^:\\s\\[\\]
  */
 export const UPSTREAM_HOST = `^(?!(?:${IPV4_UNSPECIFIED}|${IPV6_UNSPECIFIED})$)`;
 const NAME = '^[A-Za-z0-9_.:\\[\\]-]{1,64}$';
+/** `--header-hex HEX`: hex digits in pairs, 1 to {@link MAX_HEADER_BYTES} bytes (a JSON Schema `pattern`). */
+export const HEADER_HEX = `^([0-9A-Fa-f]{2}){1,${MAX_HEADER_BYTES}}$`;
 
 /** What an upstream address must be, in words. */
 const UPSTREAM_WORDS = 'HOST:PORT (a port from 1 to 65535; a host, not the unspecified address 0.0.0.0 or ::, which names no bank)';
@@ -81,6 +83,7 @@ const PATTERN_WORDS: ReadonlyMap<string, string> = new Map([
   [HOST_PORT, UPSTREAM_WORDS],
   [UPSTREAM_HOST, 'a host, not the unspecified address 0.0.0.0 or ::, which names no bank'],
   [NAME, 'a name of 1 to 64 letters, digits and _ . : [ ] -'],
+  [HEADER_HEX, `hex digits in pairs, 1 to ${MAX_HEADER_BYTES} bytes (e.g. 6000010000)`],
   ['^[0-9]{1,19}$', '1 to 19 digits'],
   ['^[0-9]$', 'one digit'],
   ['^[0-9]{1,6}$', '1 to 6 digits'],
