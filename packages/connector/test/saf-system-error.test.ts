@@ -14,7 +14,7 @@ import type { Active } from '../src/saf-entry.js';
 function svPurchase(stan: string): Record<string, string> {
   return {
     '0': '0200', '3': '000000', '4': '000000001000', '7': '0818160933', '11': stan, '12': '150820130600', '22': '056',
-    '24': '200', '25': '00', '35': '4850781234567891=19082012232800000037', '41': '00992468', '42': '000124642124643', '49': '810',
+    '24': '200', '25': '00', '35': '4761739001010010=19082012232800000037', '41': '00992468', '42': '000124642124643', '49': '810',
   };
 }
 
@@ -23,15 +23,16 @@ function purchase(stan: string): Record<string, string> {
   return { '0': '0200', '2': '4111111111111111', '3': '000000', '4': '000000001000', '11': stan, '41': 'TERM0001' };
 }
 
-test('system errors: smartvista has SocketQueue\'s, 1987 68, 91 and 96, 1993 907 909-912; a dialect may name its own', () => {
+test('system errors: smartvista has SocketQueue\'s, 1987 68, 91 and 96, 1993 907 909-912 (and the other edition\'s where field 39 holds them); a dialect may name its own', () => {
   assert.deepEqual(systemErrorCodesOf(getDialect('smartvista')), ['005', '120', '902', '903', '907', '909', '910', '911', '912']);
   assert.deepEqual(systemErrorCodesOf(getDialect('iso87ascii')), ['68', '91', '96']);
-  assert.deepEqual(systemErrorCodesOf(getDialect('iso93ascii')), ['907', '909', '910', '911', '912']);
+  // 1993's, then 1987's in 3 digits: a 0410 answered by the toolkit carries 1987's 68 as 068 (responseCodeIn).
+  assert.deepEqual(systemErrorCodesOf(getDialect('iso93ascii')), ['907', '909', '910', '911', '912', '068', '091', '096']);
   assert.equal(isSystemError(getDialect('iso87ascii'), '05'), false);
   assert.equal(isSystemError({ ...getDialect('iso87ascii'), systemErrorCodes: [] }, '96'), false);
   const own = dialectFromJson({ name: 'own', extends: 'smartvista', systemErrorCodes: ['096'], fields: {} });
   assert.deepEqual(systemErrorCodesOf(own), ['096']);
-  assert.deepEqual(systemErrorCodesOf(dialectFromJson({ name: 'std', extends: 'smartvista', systemErrorCodes: null, fields: {} })), ['068', '091', '096']);
+  assert.deepEqual(systemErrorCodesOf(dialectFromJson({ name: 'std', extends: 'smartvista', systemErrorCodes: null, fields: {} })), ['068', '091', '096', '907', '909', '910', '911', '912']);
   assert.throws(() => dialectFromJson({ name: 'bad', extends: 'smartvista', systemErrorCodes: ['96'], fields: {} }), { code: 'ISO8583_ERR_DIALECT_INVALID' });
 });
 
