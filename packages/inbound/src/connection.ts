@@ -5,14 +5,12 @@ import type { Logger } from 'pino';
 import type { EndpointCore, Peer } from './core.js';
 import { closedLine, framingEnd, partialFrameLine, socketFailedLine } from './connection-lines.js';
 import { DroppedFrames } from './dropped-frames.js';
-import { codeOf } from './errors.js';
-import type { InboundErrorCode } from './errors.js';
+import { codeOf, type InboundErrorCode } from './errors.js';
 import { OwnClose, ownCloseBound } from './own-close.js';
 import { handleFrame } from './pipeline.js';
 import { Turns } from './turns.js';
 import { childSafely, logSafely } from './safe-log.js';
-import { endText } from './slots.js';
-import type { Slot } from './slots.js';
+import { endText, type Slot } from './slots.js';
 
 /**
  * One client connection: cuts frames from the stream, handles up to `maxInFlightPerConnection` messages at once (and
