@@ -30,7 +30,7 @@ import { noteFailedAnswer, noteRouteFailure } from './route-failure.js';
 import { failureBody } from './socketqueue-errors.js';
 import { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
 import { goneSignal, noteDroppedUnsent } from './client-gone-watch.js';
-import { safOf, withoutSaf } from './plugin-saf-flag.js';
+import { refuseRawBodyKeys, safOf, withoutSaf } from './plugin-saf-flag.js';
 import { requestTimeoutProblem } from './timeouts.js';
 import type { UndeliveredAnswer, UndeliveredAnswerHandler } from './undelivered-answer.js';
 
@@ -319,6 +319,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
         const body = request.body;
         const json = body !== null && typeof body === 'object';
         try {
+          if (json) refuseRawBodyKeys(body);
           const hex = json ? (body as { hex?: unknown }).hex : body;
           if (typeof hex !== 'string' || !/^([0-9A-Fa-f]{2})+$/.test(hex.trim())) {
             throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be the message in hex');

@@ -26,10 +26,7 @@ export function safOf(request: FastifyRequest, body: unknown): boolean {
   if (params !== null && typeof params === 'object') {
     for (const key of Object.keys(params)) {
       if (QUERY_KEYS.has(key)) continue;
-      // Said as the client wrote it, but a card number written as a key (`?4761+7390+0101+0010=1`) masked, then a long
-      // one cut (masked first: a cut through a card number would leave digits too few for the mask to see).
-      const masked = maskFreeText(key);
-      const field = masked.length > MAX_KEY_SHOWN ? `${masked.slice(0, MAX_KEY_SHOWN)}...` : masked;
+      const field = shownKey(key);
       const reason = `is not a query parameter of this route (${[...QUERY_KEYS].join(', ')})`;
       throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, { field, problems: [{ field, code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }] });
     }
@@ -47,6 +44,33 @@ export function safOf(request: FastifyRequest, body: unknown): boolean {
   if (inBody !== undefined && typeof inBody !== 'boolean') bad();
   if (raw !== undefined && inBody !== undefined && inBody !== query) bad('is given differently in the query and the body');
   return query || inBody === true;
+}
+
+/**
+ * A key as an error names it: as the client wrote it, but a card number written as a key (`?4761+7390+0101+0010=1`)
+ * masked, then a long one cut (masked first: a cut through a card number would leave digits too few for the mask to
+ * see).
+ */
+function shownKey(key: string): string {
+  const masked = maskFreeText(key);
+  return masked.length > MAX_KEY_SHOWN ? `${masked.slice(0, MAX_KEY_SHOWN)}...` : masked;
+}
+
+/** The keys of a JSON body of `POST /raw`. */
+const RAW_BODY_KEYS: ReadonlySet<string> = new Set(['hex', 'saf']);
+
+/**
+ * Refuses a JSON body of `POST /raw` holding a key other than `hex` and `saf` (`"sfa": true`, `"timeout": 500`) with
+ * `ISO8583_ERR_CONNECTOR_INPUT` (400) naming the first such key (masked as a query parameter's name is), before the hex
+ * is read: once ignored, a misspelt `"saf"` sent an advice online.
+ */
+export function refuseRawBodyKeys(body: object): void {
+  for (const key of Object.keys(body)) {
+    if (RAW_BODY_KEYS.has(key)) continue;
+    const field = shownKey(key);
+    const reason = `is not a key of this route's JSON body (${[...RAW_BODY_KEYS].join(', ')})`;
+    throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', reason, { field, problems: [{ field, code: 'ISO8583_ERR_CONNECTOR_INPUT', reason }] });
+  }
 }
 
 /** A JSON message body without its `saf` flag (not a field). */
