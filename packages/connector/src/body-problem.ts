@@ -269,6 +269,26 @@ export const XML_MEDIA_TYPES: readonly string[] = ['application/xml', 'text/xml'
  * read by the text parser, and is no XML message).
  */
 export function xmlMediaType(contentType: unknown): string | undefined {
-  const type = String(contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  const type = mediaTypeOf(contentType);
   return XML_MEDIA_TYPES.includes(type) ? type : undefined;
+}
+
+/** The media type of a `Content-Type` header: lower-cased, its parameters dropped (`''` when there is none). */
+function mediaTypeOf(contentType: unknown): string {
+  return String(contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
+}
+
+/**
+ * Why an object body is refused (in words, naming its media type), or `undefined` for one of media type
+ * `application/json`: the only one the routes parse as JSON ({@link parseJsonBody}, whose checks, a key given twice, a
+ * number written `25.00`, the bounds, no other parser makes). An application's own parser of another type
+ * (`application/vnd.api+json`, Fastify's default JSON parser) handed the routes an object past them: `"4"` twice sent
+ * the last amount. The media type is named as the client wrote it, characters outside a media type's shown as `?`, a
+ * card number masked, cut at 64 characters.
+ */
+export function foreignObjectRefusal(contentType: unknown): string | undefined {
+  const type = mediaTypeOf(contentType);
+  if (type === 'application/json') return undefined;
+  const shown = maskDigitRuns(type.replace(/[^a-z0-9!#$&^_.+\-/]/g, '?')).slice(0, 64);
+  return `the body's content type (${shown === '' ? 'none' : shown}) is parsed by the application, not by these routes: send a JSON message as application/json`;
 }

@@ -1,11 +1,13 @@
 /**
  * The `saf` flag of a request to the Fastify plugin's routes (`POST /`, `POST /raw`): read from the query and the JSON
  * body, refused when bad or contradicting, and taken out of the body before its fields are read. Each of these routes
- * reads it first, so the check that the query holds only the routes' parameters is here too.
+ * reads it first, so the check that the query holds only the routes' parameters is here too, and so are the query's
+ * `?timeout=` and the keys a `POST /raw` JSON body may hold.
  */
 import { maskFreeText } from '@iso8583/codec';
 import type { FastifyRequest } from 'fastify';
 import { connectorError } from './errors.js';
+import { requestTimeoutProblem } from './timeouts.js';
 
 /** The query parameters of the sending routes: `?saf=` and `?timeout=` (fastify-plugin.ts reads the latter). */
 const QUERY_KEYS: ReadonlySet<string> = new Set(['saf', 'timeout']);
@@ -71,6 +73,25 @@ export function refuseRawBodyKeys(body: object): void {
     const reason = `is not a key of this route's JSON body (${[...RAW_BODY_KEYS].join(', ')})`;
     throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', reason, { field, problems: [{ field, code: 'ISO8583_ERR_CONNECTOR_INPUT', reason }] });
   }
+}
+
+/**
+ * The `?timeout=MS` query of a route: absent, the connector's `requestTimeout`; otherwise digits only. Anything else
+ * (`abc`, `1.5`, `-1`, empty, given twice) becomes NaN, which the connector refuses like a number out of range (0, or
+ * over `MAX_REQUEST_TIMEOUT`): `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`, answered with 400. It is never
+ * ignored: a caller who asked for a timeout must not silently get another. With `saf` (`stored`) a bad one is refused
+ * here, the same way, before anything is stored; a valid one is unused (the message is stored, not awaited: the SAF
+ * queue has its own timeout).
+ */
+export function timeoutOf(request: FastifyRequest, stored = false): number | undefined {
+  const raw = (request.query as Record<string, unknown> | undefined)?.timeout;
+  if (raw === undefined) return undefined;
+  const timeout = typeof raw === 'string' && /^[0-9]{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (stored) {
+    const problem = requestTimeoutProblem(timeout);
+    if (problem !== undefined) throw problem;
+  }
+  return timeout;
 }
 
 /** A JSON message body without its `saf` flag (not a field). */
