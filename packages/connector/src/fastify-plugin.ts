@@ -360,8 +360,8 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   const { routes = false, ...connectorOptions } = options;
   checkRoutesOption(routes);
   const prefix = routes === false ? '' : routesPrefix(routes.prefix);
-  if (routes !== false) refuseMountedPrefix(app, prefix);
   const connector = createConnector(connectorOptions);
+  if (routes !== false) refuseMountedPrefix(app, prefix, connector.transactions !== undefined);
   if (!app.hasDecorator('iso8583')) app.decorate('iso8583', {} as Record<string, Connector>);
   // One name per server, across encapsulated contexts too (a sibling's `app.iso8583` is not this one's): the name labels
   // the logs and metrics, and is the default of the journal's key. Its own entries only: `toString` is no connector.
