@@ -214,6 +214,7 @@ export function parseJsonBody(_request: unknown, body: string | Buffer, done: (e
   const scan = scanRepeatedKeys(text, MAX_REPEATED_KEYS);
   if (scan.named.length > 0) return done(bodyError({ repeatedKey: scan.named[0] }));
   if (scan.inexact.length > 0) return done(bodyError({ inexactNumber: scan.inexact[0] }));
+  if (value !== null && typeof value === 'object') checkedBodies.add(value);
   done(null, value);
 }
 
@@ -278,17 +279,20 @@ function mediaTypeOf(contentType: unknown): string {
   return String(contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
 }
 
+/** The objects {@link parseJsonBody} made: the bodies that passed its checks. */
+const checkedBodies = new WeakSet<object>();
+
 /**
- * Why an object body is refused (in words, naming its media type), or `undefined` for one of media type
- * `application/json`: the only one the routes parse as JSON ({@link parseJsonBody}, whose checks, a key given twice, a
- * number written `25.00`, the bounds, no other parser makes). An application's own parser of another type
- * (`application/vnd.api+json`, Fastify's default JSON parser) handed the routes an object past them: `"4"` twice sent
- * the last amount. The media type is named as the client wrote it, characters outside a media type's shown as `?`, a
- * card number masked, cut at 64 characters.
+ * Why an object body is refused (in words, naming its media type), or `undefined` for one {@link parseJsonBody} made
+ * (the routes' parser of `application/json`; the gateway's SocketQueue HTTP port reads every type with it): only it
+ * makes the JSON checks (a key given twice, a number written `25.00`, the bounds). An application's own parser of
+ * another type (`application/vnd.api+json`, Fastify's default JSON parser) handed the routes an object past them: `"4"`
+ * twice sent the last amount. The media type is named as the client wrote it, characters outside a media type's
+ * shown as `?`, a card number masked, cut at 64 characters.
  */
-export function foreignObjectRefusal(contentType: unknown): string | undefined {
+export function foreignObjectRefusal(body: object, contentType: unknown): string | undefined {
+  if (checkedBodies.has(body)) return undefined;
   const type = mediaTypeOf(contentType);
-  if (type === 'application/json') return undefined;
   const shown = maskDigitRuns(type.replace(/[^a-z0-9!#$&^_.+\-/]/g, '?')).slice(0, 64);
   return `the body's content type (${shown === '' ? 'none' : shown}) is parsed by the application, not by these routes: send a JSON message as application/json`;
 }

@@ -257,7 +257,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
         const xmlType = xmlMediaType(request.headers['content-type']);
         const xml = xmlType !== undefined;
         if (!xml && request.body !== null && typeof request.body === 'object') {
-          const foreign = foreignObjectRefusal(request.headers['content-type']);
+          const foreign = foreignObjectRefusal(request.body, request.headers['content-type']);
           if (foreign !== undefined) return unsupportedBody(request, reply, answers, foreign);
         }
         try {
@@ -315,7 +315,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       child.post('/raw', async (request: FastifyRequest, reply: FastifyReply) => {
         const body = request.body;
         const json = body !== null && typeof body === 'object';
-        const foreign = json ? foreignObjectRefusal(request.headers['content-type']) : undefined;
+        const foreign = json ? foreignObjectRefusal(body, request.headers['content-type']) : undefined;
         if (foreign !== undefined) return unsupportedBody(request, reply, answers, foreign);
         try {
           if (json) refuseRawBodyKeys(body);
