@@ -1,13 +1,13 @@
 /**
  * What is wrong with an HTTP request body refused before a route ran: by Fastify (too large, an unknown content type)
- * or by the parsers here (not JSON, a forbidden key, a key given twice in one object, nested too deep, more keys or
- * XML tags than a message can hold),
+ * or by the parsers here (not JSON, a forbidden key, a key given twice in one object, a number written with a decimal
+ * point or an exponent, nested too deep, more keys or XML tags than a message can hold),
  * read from the error's `code`, `statusCode` and counts, never from a parser's text (which quotes the body, card data
  * included). The bounds keep a hostile body cheap: it is refused before a message is read from it, so the other
  * clients of the process do not wait. The connector plugin's routes and the console answer with it alike.
  */
 
-import { maskDigitRuns, repeatedKeys, withoutBom } from '@iso8583/codec';
+import { INEXACT_NUMBER_REASON, MAX_REPEATED_KEYS, maskDigitRuns, scanRepeatedKeys, withoutBom } from '@iso8583/codec';
 import { decodeXmlBody } from './xml-charset.js';
 
 /** The HTTP status and the reason (no body content) of a refused body. */
@@ -40,6 +40,8 @@ interface BodyErrorDetail {
   forbiddenKey?: '__proto__' | 'constructor';
   /** The path of keys of the first key a JSON body gives twice in one object (`["4"]`). */
   repeatedKey?: string[];
+  /** The path of keys of the first value a JSON body writes as a number with a decimal point, an exponent or as -0. */
+  inexactNumber?: string[];
   keys?: number;
   /** The items of arrays counted with `keys` (a message holds no array). */
   items?: number;
@@ -73,6 +75,9 @@ export function bodyProblem(err: unknown, limit?: number): BodyProblem {
     // Key names are field numbers and names; a digit run in one (a card number used as a key) is masked.
     const path = e.repeatedKey.map((k) => maskDigitRuns(String(k)).slice(0, 64)).join('.');
     reason = `the body gives the key "${path}" twice in one object (JSON would keep only the last: a field given twice is refused)`;
+  } else if (refused && Array.isArray(e.inexactNumber)) {
+    const path = e.inexactNumber.map((k) => maskDigitRuns(String(k)).slice(0, 64)).join('.');
+    reason = `the body gives the key "${path}" ${INEXACT_NUMBER_REASON}`;
   } else if (refused && typeof e.depth === 'number') {
     reason = `the body nests ${e.depth} levels deep, more than a message can (at most ${MAX_BODY_DEPTH})`;
   } else if (refused && typeof e.keys === 'number') {
@@ -183,7 +188,9 @@ function bodyError(kind: 'empty' | 'invalid' | BodyErrorDetail): Error {
  * {@link MAX_BODY_DEPTH} or holding more than {@link MAX_BODY_KEYS} keys and array items together is refused naming
  * its depth or count, before it is parsed; then Fastify's rules (a leading byte order mark skipped; empty or malformed
  * JSON refused; `__proto__`, and `constructor` with `prototype`, refused as prototype poisoning, however the key is
- * escaped), with the refused key named in the answer ({@link bodyProblem}).
+ * escaped), with the refused key named in the answer ({@link bodyProblem}); a key given twice in one object, and a
+ * value written as a number with a decimal point, an exponent or as -0 (`"4": 25.00`, which `JSON.parse` reads as 25),
+ * refused naming its key.
  */
 export function parseJsonBody(_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
   const text = withoutBom(typeof body === 'string' ? body : body.toString('utf8'));
@@ -202,9 +209,12 @@ export function parseJsonBody(_request: unknown, body: string | Buffer, done: (e
   const key = /__proto__|constructor|\\u/.test(text) ? forbiddenKey(value) : undefined;
   if (key !== undefined) return done(bodyError({ forbiddenKey: key }));
   // JSON.parse keeps the last of a key given twice (`"4"` twice: the second amount sent); the codec's JSON reader and
-  // the XML reader refuse a field given twice, and so does a body.
-  const repeated = repeatedKeys(text);
-  if (repeated.length > 0) return done(bodyError({ repeatedKey: repeated[0] }));
+  // the XML reader refuse a field given twice, and so does a body. It reads `"4": 25.00` as 25 (25 minor units sent):
+  // a number written with a decimal point, an exponent or as -0 is refused as the codec's `fromJson` refuses it.
+  const scan = scanRepeatedKeys(text, MAX_REPEATED_KEYS);
+  if (scan.named.length > 0) return done(bodyError({ repeatedKey: scan.named[0] }));
+  if (scan.inexact.length > 0) return done(bodyError({ inexactNumber: scan.inexact[0] }));
+  if (value !== null && typeof value === 'object') checkedBodies.add(value);
   done(null, value);
 }
 
@@ -260,6 +270,29 @@ export const XML_MEDIA_TYPES: readonly string[] = ['application/xml', 'text/xml'
  * read by the text parser, and is no XML message).
  */
 export function xmlMediaType(contentType: unknown): string | undefined {
-  const type = String(contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  const type = mediaTypeOf(contentType);
   return XML_MEDIA_TYPES.includes(type) ? type : undefined;
+}
+
+/** The media type of a `Content-Type` header: lower-cased, its parameters dropped (`''` when there is none). */
+function mediaTypeOf(contentType: unknown): string {
+  return String(contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
+}
+
+/** The objects {@link parseJsonBody} made: the bodies that passed its checks. */
+const checkedBodies = new WeakSet<object>();
+
+/**
+ * Why an object body is refused (in words, naming its media type), or `undefined` for one {@link parseJsonBody} made
+ * (the routes' parser of `application/json`; the gateway's SocketQueue HTTP port reads every type with it): only it
+ * makes the JSON checks (a key given twice, a number written `25.00`, the bounds). An application's own parser of
+ * another type (`application/vnd.api+json`, Fastify's default JSON parser) handed the routes an object past them: `"4"`
+ * twice sent the last amount. The media type is named as the client wrote it, characters outside a media type's
+ * shown as `?`, a card number masked, cut at 64 characters.
+ */
+export function foreignObjectRefusal(body: object, contentType: unknown): string | undefined {
+  if (checkedBodies.has(body)) return undefined;
+  const type = mediaTypeOf(contentType);
+  const shown = maskDigitRuns(type.replace(/[^a-z0-9!#$&^_.+\-/]/g, '?')).slice(0, 64);
+  return `the body's content type (${shown === '' ? 'none' : shown}) is parsed by the application, not by these routes: send a JSON message as application/json`;
 }

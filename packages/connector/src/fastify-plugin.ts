@@ -18,7 +18,7 @@ import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, readMessage, toSocke
 import type { Codec, CodecErrorCode, IsoMessage, MessageInput, SocketQueueMessage } from '@iso8583/codec';
 import { Connector, createConnector } from './connector.js';
 import { UpstreamGroup } from './upstream-group.js';
-import { XML_MEDIA_TYPES, bodyProblem, parseJsonBody, parseXmlBody, xmlBodyRefusal, xmlMediaType } from './body-problem.js';
+import { XML_MEDIA_TYPES, bodyProblem, foreignObjectRefusal, parseJsonBody, parseXmlBody, xmlBodyRefusal, xmlMediaType } from './body-problem.js';
 import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
 import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
@@ -30,8 +30,7 @@ import { noteFailedAnswer, noteRouteFailure } from './route-failure.js';
 import { failureBody } from './socketqueue-errors.js';
 import { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
 import { goneSignal, noteDroppedUnsent } from './client-gone-watch.js';
-import { safOf, withoutSaf } from './plugin-saf-flag.js';
-import { requestTimeoutProblem } from './timeouts.js';
+import { refuseRawBodyKeys, safOf, timeoutOf, withoutSaf } from './plugin-saf-flag.js';
 import type { UndeliveredAnswer, UndeliveredAnswerHandler } from './undelivered-answer.js';
 
 declare module 'fastify' {
@@ -141,27 +140,18 @@ function failed(request: FastifyRequest, reply: FastifyReply, err: unknown): Rec
   return told;
 }
 
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * Answers 415 `ISO8583_ERR_CONNECTOR_INPUT` (`reason`) to a body the routes did not parse: an object an application's
+ * own parser made of another JSON media type (`foreignObjectRefusal`), which passed none of the routes' JSON checks.
+ */
+function unsupportedBody(request: FastifyRequest, reply: FastifyReply, answers: 'plain' | 'socketqueue', reason: string): FastifyReply {
+  const told = errorJson(connectorError('ISO8583_ERR_CONNECTOR_INPUT', reason));
+  noteFailedAnswer(request, UNSUPPORTED_MEDIA_TYPE, String(told.code));
+  return reply.code(UNSUPPORTED_MEDIA_TYPE).send(failureBody(answers, told));
 }
 
-/**
- * The `?timeout=MS` query of a route: absent, the connector's `requestTimeout`; otherwise digits only. Anything else
- * (`abc`, `1.5`, `-1`, empty, given twice) becomes NaN, which the connector refuses like a number out of range (0, or
- * over `MAX_REQUEST_TIMEOUT`): `ISO8583_ERR_CONNECTOR_OPTIONS` naming `timeout`, answered with 400. It is never
- * ignored: a caller who asked for a timeout must not silently get another. With `saf` (`stored`) a bad one is refused
- * here, the same way, before anything is stored; a valid one is unused (the message is stored, not awaited: the SAF
- * queue has its own timeout).
- */
-function timeoutOf(request: FastifyRequest, stored = false): number | undefined {
-  const raw = (request.query as Record<string, unknown> | undefined)?.timeout;
-  if (raw === undefined) return undefined;
-  const timeout = typeof raw === 'string' && /^[0-9]{1,16}$/.test(raw) ? Number(raw) : NaN;
-  if (stored) {
-    const problem = requestTimeoutProblem(timeout);
-    if (problem !== undefined) throw problem;
-  }
-  return timeout;
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**
@@ -185,6 +175,9 @@ export async function untilGone<T>(request: FastifyRequest, reply: FastifyReply,
 
 /** HTTP 202 Accepted: stored (journaled and synced), delivered later. */
 const STORED = 202;
+
+/** HTTP 415 Unsupported Media Type: an object body of a media type the routes do not parse. */
+const UNSUPPORTED_MEDIA_TYPE = 415;
 
 /**
  * The codec that reads a `/raw` request's hex: the dialect of where it goes. A connector: its own. An upstream group:
@@ -263,6 +256,10 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
         // XML by the media type alone (`text/plain; profile=xml` is text: refused below as no message object).
         const xmlType = xmlMediaType(request.headers['content-type']);
         const xml = xmlType !== undefined;
+        if (!xml && request.body !== null && typeof request.body === 'object') {
+          const foreign = foreignObjectRefusal(request.body, request.headers['content-type']);
+          if (foreign !== undefined) return unsupportedBody(request, reply, answers, foreign);
+        }
         try {
           if (xml) {
             const sent = appXml.has(xmlType) || typeof request.body !== 'string' ? xmlTextOf(request.body, xmlType) : request.body;
@@ -318,7 +315,10 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       child.post('/raw', async (request: FastifyRequest, reply: FastifyReply) => {
         const body = request.body;
         const json = body !== null && typeof body === 'object';
+        const foreign = json ? foreignObjectRefusal(body, request.headers['content-type']) : undefined;
+        if (foreign !== undefined) return unsupportedBody(request, reply, answers, foreign);
         try {
+          if (json) refuseRawBodyKeys(body);
           const hex = json ? (body as { hex?: unknown }).hex : body;
           if (typeof hex !== 'string' || !/^([0-9A-Fa-f]{2})+$/.test(hex.trim())) {
             throw connectorError('ISO8583_ERR_CONNECTOR_INPUT', 'the body must be the message in hex');
@@ -360,8 +360,8 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   const { routes = false, ...connectorOptions } = options;
   checkRoutesOption(routes);
   const prefix = routes === false ? '' : routesPrefix(routes.prefix);
-  if (routes !== false) refuseMountedPrefix(app, prefix);
   const connector = createConnector(connectorOptions);
+  if (routes !== false) refuseMountedPrefix(app, prefix, connector.transactions !== undefined);
   if (!app.hasDecorator('iso8583')) app.decorate('iso8583', {} as Record<string, Connector>);
   // One name per server, across encapsulated contexts too (a sibling's `app.iso8583` is not this one's): the name labels
   // the logs and metrics, and is the default of the journal's key. Its own entries only: `toString` is no connector.

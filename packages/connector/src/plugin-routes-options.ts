@@ -45,13 +45,20 @@ export function routesPrefix(prefix: string | undefined): string {
 }
 
 /**
- * Another plugin (or the app) serving `POST {prefix}/raw` already (`prefix` from {@link routesPrefix}, under the
- * app's own prefix, a trailing `/` of it dropped as Fastify joins them): refused with `ISO8583_ERR_CONNECTOR_OPTIONS`
- * naming `routes.prefix` and the prefix, not Fastify's uncoded duplicate-route error.
+ * A route of the plugin's already served by another plugin or the app (`prefix` from {@link routesPrefix}, under the
+ * app's own prefix, a trailing `/` of it dropped as Fastify joins them): `POST {prefix}` and `POST {prefix}/` (`POST /`
+ * when both are empty), `POST {prefix}/raw`, and with `transactions` (the connector has a transaction log) `GET
+ * {prefix}/transactions`. The first found is refused with `ISO8583_ERR_CONNECTOR_OPTIONS` naming `routes.prefix`, the
+ * method and the path in conflict, not Fastify's uncoded duplicate-route error.
  */
-export function refuseMountedPrefix(app: FastifyInstance, prefix: string): void {
-  if (!app.hasRoute({ method: 'POST', url: `${routesPrefix(app.prefix)}${prefix}/raw` })) return;
-  const reason = `routes are already mounted at ${JSON.stringify(prefix)}: give each plugin its own prefix`;
+export function refuseMountedPrefix(app: FastifyInstance, prefix: string, transactions: boolean): void {
+  const at = `${routesPrefix(app.prefix)}${prefix}`;
+  const routes: [method: 'GET' | 'POST', url: string][] = at === '' ? [['POST', '/']] : [['POST', at], ['POST', `${at}/`]];
+  routes.push(['POST', `${at}/raw`]);
+  if (transactions) routes.push(['GET', `${at}/transactions`]);
+  const taken = routes.find(([method, url]) => app.hasRoute({ method, url }));
+  if (taken === undefined) return;
+  const reason = `${taken[0]} ${JSON.stringify(taken[1])} is already served (by another plugin's routes or the application's own): give each plugin a prefix of its own`;
   throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', reason, {
     field: 'routes.prefix',
     problems: [{ field: 'routes.prefix', code: 'ISO8583_ERR_CONNECTOR_OPTIONS', reason }],

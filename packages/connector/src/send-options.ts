@@ -13,6 +13,7 @@ import { connectorError } from './errors.js';
 import { markSent } from './request-sent.js';
 import { signalProblem } from './request-abort.js';
 import { deadlineProblem, requestTimeoutProblem } from './timeouts.js';
+import { ignore, onRejected } from './callback-rejection.js';
 
 /** The send option (internal) that is told a request as its connector sends it (see `SendOptions[SENT_AS]`). */
 export const SENT_AS: unique symbol = Symbol('iso8583.sentAs');
@@ -74,7 +75,8 @@ export interface SendOptions {
    * Whoever must undo an answer (reverse an approval its client never got) builds the reversal with that upstream's
    * dialect and options and sends it there: `request` is the request as that upstream sent it (with the fields 11 and 7
    * its `autoFill` filled in), what a reversal must name (a connector always gives it; a wrapper that forwards the
-   * call may not). Not called for a failure or a `saf` receipt; a throw is ignored (the answer is delivered).
+   * call may not). Not called for a failure or a `saf` receipt; a throw, or the rejection of a promise it returns, is
+   * ignored (the answer is delivered).
    * Default: none.
    */
   answeredBy?: (upstream: Connector, answer: IsoMessage, request?: MessageInput) => void;
@@ -82,7 +84,8 @@ export interface SendOptions {
    * Told, in an upstream group, which upstream's connector the request is handed to, before it is (a request tried
    * again on another upstream is told again: the last one told is where it went); e.g. to trace the request and its
    * answer with that upstream's dialect. Not called for a request the group refuses before any upstream takes it (its
-   * route's upstream down, its terminal queue), nor by a lone connector (it is its own upstream). A throw is ignored.
+   * route's upstream down, its terminal queue), nor by a lone connector (it is its own upstream). A throw, or the
+   * rejection of a promise it returns, is ignored.
    * Default: none.
    */
   routedTo?: (upstream: Connector) => void;
@@ -184,12 +187,13 @@ export function receiptText(receipt: SafReceipt, form: MessageForm): string {
 
 /**
  * Tells `answeredBy` (send options) which connector answered, its answer and the request as it sent it (`request`,
- * auto-filled); a throw is ignored: the answer is delivered all the same.
+ * auto-filled); a throw, or the rejection of a promise it returns, is ignored: the answer is delivered all the same.
  */
 export function tellAnswered(answeredBy: NonNullable<SendOptions['answeredBy']>, connector: Connector, answer: IsoMessage, request: MessageInput): void {
+  // The caller's answer matters more than its listener: an approval must reach its client.
   try {
-    answeredBy(connector, answer, request);
+    onRejected(answeredBy(connector, answer, request), ignore);
   } catch {
-    // The caller's answer matters more than its listener: an approval must reach its client.
+    // Ignored, as the rejection of a promise it returns is.
   }
 }

@@ -11,6 +11,7 @@ import type { IsoMessage } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import type { Connector } from './connector.js';
 import { routeFailure } from './route-failure.js';
+import { onRejected } from './callback-rejection.js';
 
 /**
  * Why an answer did not reach its HTTP client: `client-gone`, the client's connection closed before the response was
@@ -25,8 +26,10 @@ export type UndeliveredAnswerReason = 'client-gone' | 'unwritable';
  * to: its dialect says what approves, its options how to reverse), and why. The request is as `upstream` sent it.
  * A handler must act on `upstream`, not on the connector it was configured with: one handler may be told of answers of
  * several connectors (the HTTP console hands the sends to every target to the first connector's `routes.onUndelivered`).
+ * It may be `async`: the response is not held for it, and its rejection is logged like a throw (by name and code, with
+ * the request's logger; never an unhandled rejection).
  */
-export type UndeliveredAnswerHandler = (request: IsoMessage, answer: IsoMessage, upstream: Connector, reason: UndeliveredAnswerReason) => void;
+export type UndeliveredAnswerHandler = (request: IsoMessage, answer: IsoMessage, upstream: Connector, reason: UndeliveredAnswerReason) => void | Promise<void>;
 
 /** A request, its answer and the connector whose host answered, as {@link UndeliveredAnswerHandler} is given them. */
 export type UndeliveredAnswer = [request: IsoMessage, answer: IsoMessage, upstream: Connector];
@@ -35,7 +38,7 @@ export type UndeliveredAnswer = [request: IsoMessage, answer: IsoMessage, upstre
  * Watches the response about to carry an answer: when the connection has closed already, or closes before the
  * response is written whole, `handler` is called once with the request and the answer (made by `messages`, called only
  * then: e.g. the XML route's parse). A throw (of `messages` or of `handler`) is logged with the request's logger, by
- * name and code. Call it before sending the response.
+ * name and code, and so is the rejection of a promise `handler` returns. Call it before sending the response.
  */
 export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHandler | undefined, messages: () => UndeliveredAnswer): void {
   if (handler === undefined) return;
@@ -49,14 +52,24 @@ export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHan
     report();
     return;
   }
+  // Delivered once the response is written whole ('finish') while its connection stands: a connection destroyed
+  // under a response still being written also ends its writes (with an error), and Node emits 'finish' then too.
+  // `writableFinished` is no test: a response written whole through a stand-in socket (`app.inject`, serverless
+  // adapters) closes with it false, and each approval its client got was reported gone (and reversed).
+  let delivered = false;
+  const finished = (): void => {
+    delivered = socket.destroyed !== true;
+  };
   // A waiting response is not told when its connection closes (only the one being written is): the connection's
   // close is watched too, until the response is written whole or closed.
   let unwatch: () => void = () => undefined;
   const settle = (): void => {
     res.off('close', settle);
+    res.off('finish', finished);
     unwatch();
-    if (!res.writableFinished) report();
+    if (!delivered) report();
   };
+  res.once('finish', finished);
   res.once('close', settle);
   unwatch = onConnectionClose(socket, settle);
 }
@@ -98,12 +111,18 @@ export function unwritableAnswer(reply: FastifyReply, handler: UndeliveredAnswer
   return connectorError('ISO8583_ERR_CONNECTOR_ANSWER_UNWRITABLE', `the host answered, but its answer cannot be written in this form${fields}: its outcome is unknown`, { cause });
 }
 
-/** Calls `handler` with what `messages` makes; a throw (of either) is logged with the request's logger, by name and code. */
+/**
+ * Calls `handler` with what `messages` makes; a throw (of either), or the rejection of the promise `handler` returns, is
+ * logged with the request's logger, by name and code.
+ */
 function reportUndelivered(reply: FastifyReply, handler: UndeliveredAnswerHandler, messages: () => UndeliveredAnswer, reason: UndeliveredAnswerReason): void {
+  const failed = (err: unknown): void => {
+    reply.request.log.error({ failure: routeFailure(err) }, 'onUndelivered failed');
+  };
   try {
     const [request, answer, upstream] = messages();
-    handler(request, answer, upstream, reason);
+    onRejected(handler(request, answer, upstream, reason), failed);
   } catch (err) {
-    reply.request.log.error({ failure: routeFailure(err) }, 'onUndelivered failed');
+    failed(err);
   }
 }

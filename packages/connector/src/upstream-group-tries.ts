@@ -29,6 +29,7 @@ import { RECORD_TO } from './transaction-record.js';
 import { CONNECT_BY, SENT_AS } from './send-options.js';
 import { FILLS, RELAY, REQUEST, TEXT } from './upstream-group-kinds.js';
 import type { Kind } from './upstream-group-kinds.js';
+import { ignore, onRejected } from './callback-rejection.js';
 
 /**
  * The tries of one request after its first failed: the upstreams `tried`, the error of the last (`last`), and the
@@ -208,7 +209,7 @@ export class UpstreamTries {
   }
 
   /**
-   * Hands the request to `link`'s connector as its caller asked, telling the caller's `routedTo` (a throw is ignored);
+   * Hands the request to `link`'s connector as its caller asked, telling the caller's `routedTo` (a throw, or a rejection, is ignored);
    * `hold` (its record held back) and `lane` (its terminal's turn held) go in the options the connector is given.
    */
   private send(link: Link, kind: Kind, input: unknown, options: SendOptions | undefined, hold: SendOptions | undefined, lane: boolean): Promise<unknown> {
@@ -216,7 +217,7 @@ export class UpstreamTries {
     const routedTo = options?.routedTo;
     if (routedTo !== undefined) {
       try {
-        routedTo(c);
+        onRejected(routedTo(c), ignore);
       } catch {
         // The request goes all the same.
       }

@@ -61,7 +61,7 @@ test('an unknown key of routes, and routes that is neither false nor an object, 
 });
 
 test('two plugins mounting their routes on one prefix: the second is refused naming routes.prefix and the prefix', async () => {
-  await refused([{ name: 'a', ...base, routes: {} }, { name: 'b', ...base, routes: { prefix: '' } }], 'routes.prefix', /already mounted at ""/);
+  await refused([{ name: 'a', ...base, routes: {} }, { name: 'b', ...base, routes: { prefix: '' } }], 'routes.prefix', /POST "\/" is already served/);
   await refused([{ name: 'a', ...base, routes: { prefix: '/bank' } }, { name: 'b', ...base, routes: { prefix: '/bank' } }], 'routes.prefix', /"\/bank"/);
 });
 

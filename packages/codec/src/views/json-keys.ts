@@ -1,6 +1,8 @@
 /**
- * Keys given twice in one object of a JSON text. `JSON.parse` keeps the last of them without a word, so a message
- * with `"4":"000000000100","4":"000000099999"` would be sent with the second amount: the JSON reader names them
+ * Keys given twice in one object of a JSON text, and numbers written so that `JSON.parse` reads them as another whole
+ * number. `JSON.parse` keeps the last of two keys without a word, so a message with
+ * `"4":"000000000100","4":"000000099999"` would be sent with the second amount; and it reads `"4": 25.00` (also `2.5e1`,
+ * `25e0`, `-0`) as the whole number 25, sent as 25 minor units when 25.00 was meant. The JSON readers name both
  * instead (as the XML reader names a field given twice). One linear pass over text that already parsed.
  */
 
@@ -11,16 +13,43 @@ const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
+const MINUS = 0x2d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+/** A character a JSON number may hold after its first. */
+const NUMBER_CHARS = /[0-9.eE+-]/;
 
 /** How many repeats {@link repeatedKeys} names by default (a hostile text may hold a repeat every six characters). */
 export const MAX_REPEATED_KEYS = 100;
 
-/** What {@link scanRepeatedKeys} finds: the first repeats named, how many it found in all, and the deepest nesting. */
+/**
+ * Why a JSON number written with a decimal point or an exponent, or as `-0`, is refused as a field value (the same
+ * words wherever JSON text is read: the codec's `fromJson`, the HTTP routes' body parser). Never quotes the value.
+ */
+export const INEXACT_NUMBER_REASON = 'a number written with a decimal point, an exponent or as -0 (JSON reads 25.00 as 25): write whole digits';
+
+/**
+ * Whether the JSON number token `token` is one {@link INEXACT_NUMBER_REASON} refuses: written with `.`, `e` or `E`
+ * (`25.00`, `2.5e1`, `1E2`, `0.0`), or `-0`. Such a token reads as a whole number (`25.00` is 25) unlike what was meant.
+ */
+export function isInexactNumber(token: string): boolean {
+  return token === '-0' || /[.eE]/.test(token);
+}
+
+/**
+ * What {@link scanRepeatedKeys} finds: the first repeats named, how many it found in all, the first inexact numbers
+ * ({@link isInexactNumber}), and the deepest nesting.
+ */
 export interface RepeatedKeyScan {
   /** The first repeats (at most the `most` asked for), each as its path of keys from the top. */
   named: string[][];
   /** Every repeat found, named or not (repeats in objects deeper than the `deepest` asked for are not looked for). */
   count: number;
+  /**
+   * The first values (at most the `most` asked for) that are numbers written with a decimal point, an exponent or as
+   * `-0`, each as the path of keys of the value (an array's items named by the array's key); looked for at any depth.
+   */
+  inexact: string[][];
   /** How deep objects and arrays nest in the text (`{}` is 1). */
   depth: number;
 }
@@ -36,12 +65,22 @@ export function repeatedKeys(text: string, most = MAX_REPEATED_KEYS): string[][]
 }
 
 /**
+ * The values of `text` (valid JSON) that are numbers written with a decimal point, an exponent or as `-0`
+ * ({@link isInexactNumber}), each as its path of keys from the top (`["4"]`), the first `most` of them (default
+ * {@link MAX_REPEATED_KEYS}). `JSON.parse` reads `25.00` as 25: an amount so written would be sent as 25 minor units.
+ */
+export function inexactNumbers(text: string, most = MAX_REPEATED_KEYS): string[][] {
+  return scanRepeatedKeys(text, most).inexact;
+}
+
+/**
  * The repeats of `text` (see {@link repeatedKeys}): the first `most` named, all counted, looked for only in objects
- * nested at most `deepest` deep (default: any depth; a reader that refuses deeper nesting need not look there), and
- * the depth of the text, in one linear pass.
+ * nested at most `deepest` deep (default: any depth; a reader that refuses deeper nesting need not look there), the
+ * first `most` inexact numbers ({@link inexactNumbers}), and the depth of the text, in one linear pass.
  */
 export function scanRepeatedKeys(text: string, most: number, deepest = Infinity): RepeatedKeyScan {
   const named: string[][] = [];
+  const inexact: string[][] = [];
   let count = 0;
   let depth = 0;
   // One entry per open object (its keys so far) or array (undefined), and the key each one sits under.
@@ -80,7 +119,14 @@ export function scanRepeatedKeys(text: string, most: number, deepest = Infinity)
       expectKey = false;
     } else if (c === COMMA) {
       expectKey = open[open.length - 1] !== undefined;
+    } else if (c === MINUS || (c >= DIGIT_0 && c <= DIGIT_9)) {
+      // A number (outside a string, every digit and minus is one's): to its last character.
+      const start = i;
+      while (i + 1 < text.length && NUMBER_CHARS.test(text.charAt(i + 1))) i++;
+      if (inexact.length < most && isInexactNumber(text.slice(start, i + 1))) {
+        inexact.push(open[open.length - 1] === undefined ? under.slice(1) : [...under.slice(1), lastKey]);
+      }
     }
   }
-  return { named, count, depth };
+  return { named, count, inexact, depth };
 }

@@ -5,7 +5,7 @@ import type { EmvTags } from '../emv/tags.js';
 import { emvFromTags, emvToTags } from '../emv/tags.js';
 import { MAX_TLV_DEPTH } from '../emv/tlv.js';
 import { safeName } from './names.js';
-import { scanRepeatedKeys } from './json-keys.js';
+import { INEXACT_NUMBER_REASON, scanRepeatedKeys } from './json-keys.js';
 import { valueText } from './value-text.js';
 import { bytesArgument, messageArgument, optionsArgument } from '../arguments.js';
 
@@ -231,8 +231,12 @@ function readTop(input: unknown, options: JsonOptions | undefined, top?: TopHead
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw codecError('ISO8583_ERR_JSON', 'a message must be an object keyed by field number');
   }
+  const fromText = problems.length;
   const message = readObject(input as Record<string, unknown>, '', 0, options, problems, top);
-  if (problems.length > 0) throw invalidMessage(problems, 'JSON message');
+  // A value the text named already (`25.5`: written with a decimal point) is not named again as read (not whole).
+  const told = new Set(problems.slice(0, fromText).filter((p) => p.code === 'ISO8583_ERR_FIELD_VALUE').map((p) => p.field));
+  const all = told.size === 0 ? problems : problems.filter((p, at) => at < fromText || p.code !== 'ISO8583_ERR_FIELD_VALUE' || !told.has(p.field));
+  if (all.length > 0) throw invalidMessage(all, 'JSON message');
   return message;
 }
 
@@ -249,21 +253,26 @@ function parseJson(text: unknown): unknown {
 
 /**
  * The keys `text` gives twice in one object, as problems (JSON.parse keeps the last silently: a repeated amount
- * would be sent with its second value). Worded as the XML reader words a repeated field or header. Looked for only
+ * would be sent with its second value), then the values written as numbers with a decimal point, an exponent or as
+ * `-0` (`ISO8583_ERR_FIELD_VALUE`, `INEXACT_NUMBER_REASON`: JSON.parse reads `25.00` as 25). Repeats are worded as the XML reader words a repeated field or header. Looked for only
  * where the reader reads (objects nested up to {@link MAX_DEPTH} composites deep, or field 55's EMV templates up to
  * `MAX_TLV_DEPTH` deep under `{ emv: true }`: deeper nesting is refused by the reader itself), the first
  * {@link MAX_PROBLEMS_IN_TEXT} named and the last of them saying how many more there are,
  * so that a hostile text costs linear time and makes a short error.
  */
-function repeatProblems(text: string): FieldProblem[] {
+function textProblems(text: string): FieldProblem[] {
   const scan = scanRepeatedKeys(text, MAX_PROBLEMS_IN_TEXT, MAX_DEPTH + 1 + MAX_TLV_DEPTH);
-  return scan.named.map((keys, at) => {
-    const field = keys.map((k) => (FIELD_ID.test(k) ? k : safeName(k))).join('.');
+  const named = (keys: string[]): string => keys.map((k) => (FIELD_ID.test(k) ? k : safeName(k))).join('.');
+  const repeats = scan.named.map((keys, at): FieldProblem => {
+    const field = named(keys);
     const more = at === scan.named.length - 1 && scan.count > scan.named.length ? `; and ${scan.count - scan.named.length} more keys given twice` : '';
     return keys[keys.length - 1] === 'header'
       ? { field, code: 'ISO8583_ERR_HEADER', reason: `the header is given twice${more}` }
       : { field, code: 'ISO8583_ERR_FIELD_ID', reason: `the field is given twice${more}` };
   });
+  // `"4": 25.00` parses as 25 (sent as 25 minor units): the text says what the parsed value no longer can.
+  const inexact = scan.inexact.map((keys): FieldProblem => ({ field: named(keys), code: 'ISO8583_ERR_FIELD_VALUE', reason: INEXACT_NUMBER_REASON }));
+  return [...repeats, ...inexact];
 }
 
 /**
@@ -279,12 +288,14 @@ export function fromObject(input: unknown, options?: JsonOptions): MessageInput 
 /**
  * Reads JSON text as a message input (see {@link fromObject}). Throws `ISO8583_ERR_JSON` for text that is not JSON
  * or not an object (the text is never quoted in the error), `ISO8583_ERR_INVALID_MESSAGE` naming every bad field,
- * and every key given twice in one object (`ISO8583_ERR_FIELD_ID` "the field is given twice"; `ISO8583_ERR_HEADER`
- * for `"header"`), which `JSON.parse` alone would read as its last value.
+ * every key given twice in one object (`ISO8583_ERR_FIELD_ID` "the field is given twice"; `ISO8583_ERR_HEADER`
+ * for `"header"`), which `JSON.parse` alone would read as its last value, and every value written as a number with a
+ * decimal point, an exponent or as `-0` (`ISO8583_ERR_FIELD_VALUE`: `JSON.parse` reads `"4": 25.00` as 25, an amount
+ * of 25 minor units).
  */
 export function fromJson(text: string, options: JsonOptions = {}): MessageInput {
   const input = parseJson(text);
-  return readTop(input, options, undefined, repeatProblems(text));
+  return readTop(input, options, undefined, textProblems(text));
 }
 
 /**
@@ -296,7 +307,7 @@ export function fromJson(text: string, options: JsonOptions = {}): MessageInput 
 export function readJson(input: string | object, options?: JsonOptions): JsonMessage {
   const top: TopHeader = {};
   const message = typeof input === 'string'
-    ? readTop(parseJson(input), options, top, repeatProblems(input))
+    ? readTop(parseJson(input), options, top, textProblems(input))
     : readTop(input, options, top);
   return top.bytes === undefined ? { message } : { message, header: top.bytes };
 }
