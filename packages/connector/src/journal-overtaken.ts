@@ -20,7 +20,8 @@
  *   terminal, amount, card and acquirer; the journal's reversals carry their fields as the wire does): an older
  *   transaction reusing the STAN keeps its record. It retires such a record whatever the order the two `done` records
  *   take effect in: kept already, or noted (its `done` in the same batch, in one in flight before it, or failed and
- *   written again later, then without its code: the file never holds it after the retiring record). That record is
+ *   written again later, then without its code: the file never holds it after the retiring record; or never written:
+ *   the retiring record ends its entry, at the next start and for a compaction). That record is
  *   durable before the caller sees the approval: a crash before it leaves the terminal without the approval, and the
  *   repeat the next start stores undoes what it would have been told; one whose write failed retires nothing;
  * - the next start (the journal read back), after a stop of any kind (a crash, or a clean stop: the connector adds no
@@ -239,9 +240,11 @@ export class OvertakenKept {
    * A batch takes effect (before its changes apply to `live`): its `done` records (change `undefined`) in order, as the
    * file holds them: one of a noted end is kept, with its entry's `add` line as it is now; one that retires (`retiring`)
    * retires the records of its booking kept by then, and those noted (a `done` of theirs written after it keeps
-   * nothing, and says nothing of the code: `doneLine`, `retiredFirst`).
+   * nothing, and says nothing of the code: `doneLine`, `retiredFirst`). A noted one's entry leaves `live` then: a
+   * compaction before its own `done` is written does not keep its `add` without the record that retires it (the file
+   * as written ends it at that record: journal-overtaken-replay.ts).
    */
-  committed(ids: readonly string[], changes: readonly unknown[], live: { get(id: string): string | undefined }): void {
+  committed(ids: readonly string[], changes: readonly unknown[], live: { get(id: string): string | undefined; delete(id: string): boolean }): void {
     if (this.noted.size === 0 && this.retiringIds.size === 0) return;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i] as string;
@@ -251,7 +254,7 @@ export class OvertakenKept {
       const retired = this.retiringIds.get(id);
       if (retired === undefined) continue;
       this.retiringIds.delete(id);
-      this.retireBooking(retired.reversal);
+      this.retireBooking(retired.reversal, live);
     }
   }
 
@@ -268,10 +271,14 @@ export class OvertakenKept {
     if (this.kept.size > this.max) this.dropOldest();
   }
 
-  /** The records of the booking of `reversal` (`sameStored`), kept or noted, retired. */
-  private retireBooking(reversal: IsoMessage): void {
+  /** The records of the booking of `reversal` (`sameStored`), kept or noted, retired (a noted one's entry out of `live`). */
+  private retireBooking(reversal: IsoMessage, live: { delete(id: string): boolean }): void {
     for (const [id, k] of this.kept) if (sameStored(k.reversal, reversal)) this.kept.delete(id);
-    for (const [id, n] of this.noted) if (this.notedIs(n, reversal)) this.noted.delete(id);
+    for (const [id, n] of this.noted) {
+      if (!this.notedIs(n, reversal)) continue;
+      this.noted.delete(id);
+      live.delete(id);
+    }
   }
 
   /** Drops the oldest record kept (past `max`), logged once. */
