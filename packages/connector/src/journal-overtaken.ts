@@ -112,11 +112,11 @@ interface Kept {
   readonly reversal: IsoMessage;
 }
 
-/** An end noted: what its `done` record keeps, its line once made, and its entry's `add` line (its reversal). */
+/** An end noted: what its `done` record keeps, its line once made, and its entry's reversal (its `add` line read once). */
 interface Noted {
   readonly end: UndidNothing;
   line: string | undefined;
-  readonly add: string | undefined;
+  readonly reversal: IsoMessage | undefined;
 }
 
 /** The reversal of an `add` line, or `undefined`. */
@@ -168,7 +168,7 @@ export class OvertakenKept {
 
   /** The end of entry `id` (its `add` line `add`) about to be journaled undid nothing (`end`): its `done` record says so. */
   note(id: string, end: UndidNothing, add: string | undefined): void {
-    this.noted.set(id, { end, line: undefined, add });
+    this.noted.set(id, { end, line: undefined, reversal: reversalOf(add) });
   }
 
   /**
@@ -192,10 +192,7 @@ export class OvertakenKept {
   retiring(entry: JournalEntry): void {
     if (this.kept.size === 0 && this.noted.size === 0) return;
     const reversal = entry.reversal;
-    let found = false;
-    for (const k of this.kept.values()) if (!found && sameStored(k.reversal, reversal)) found = true;
-    for (const n of this.noted.values()) if (!found && this.notedIs(n, reversal)) found = true;
-    if (found) this.retiringIds.set(entry.id, { reversal });
+    if (this.keptOf(reversal) || this.notedOf(reversal)) this.retiringIds.set(entry.id, { reversal });
   }
 
   /**
@@ -227,8 +224,19 @@ export class OvertakenKept {
 
   /** Whether the noted end `n` is a reversal of the booking of `reversal`. */
   private notedIs(n: Noted, reversal: IsoMessage): boolean {
-    const of = reversalOf(n.add);
-    return of !== undefined && sameStored(of, reversal);
+    return n.reversal !== undefined && sameStored(n.reversal, reversal);
+  }
+
+  /** Whether a record of the booking of `reversal` is kept (stops at the first). */
+  private keptOf(reversal: IsoMessage): boolean {
+    for (const k of this.kept.values()) if (sameStored(k.reversal, reversal)) return true;
+    return false;
+  }
+
+  /** Whether an end of the booking of `reversal` is noted (stops at the first). */
+  private notedOf(reversal: IsoMessage): boolean {
+    for (const n of this.noted.values()) if (this.notedIs(n, reversal)) return true;
+    return false;
   }
 
   /** Whether the `done` record of entry `id` retires a kept record (`retiring`): `"retires":true`. */
@@ -261,7 +269,7 @@ export class OvertakenKept {
   /** The `done` of the noted end `n` of entry `id` (its `add` line `add`) took effect: the record is kept. */
   private keep(id: string, n: Noted, add: string | undefined): void {
     this.noted.delete(id);
-    const reversal = reversalOf(add);
+    const reversal = n.reversal;
     const key = reversal === undefined ? undefined : overtakenKey(reversal);
     if (add === undefined || reversal === undefined || key === undefined) return;
     const text = `${add}\n${n.line as string}\n`;
