@@ -34,6 +34,7 @@ import { relaysBytes } from '@iso8583/codec';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import type { RequestOutcomes } from './request-outcome.js';
 import type { RequestSender } from './request-sender.js';
+import { untilAborted } from './request-abort.js';
 import { markSent } from './request-sent.js';
 import { safMessage } from './saf-message.js';
 import { CONNECT_BY, SENT_AS, receiptText, sendOptionsProblem, tellAnswered, type SafReceipt, type SafSendOptions, type SendOptions } from './send-options.js';
@@ -296,7 +297,8 @@ export class Connector extends EventEmitter<ConnectorEvents> {
    * A request's checks (closing, in-flight limit, its options), then its acceptance ({@link Connector.accept}). With a
    * journal not read yet (before the start has read it) and field 11 to fill (`autoFill.stan`), it is accepted once
    * the start has read it (or failed), checked again then: a STAN filled before could be one a reversal read back from
-   * the journal still holds, and the request be refused as that transaction's duplicate (`DUPLICATE_KEY`).
+   * the journal still holds, and the request be refused as that transaction's duplicate (`DUPLICATE_KEY`). While it
+   * waits it counts toward `maxInFlight`, and its `signal` ends the wait at once (refused `ABORTED`, never sent).
    */
   private exchange(input: MessageInput, options: SendOptions, header: Uint8Array | undefined, body?: Buffer): Promise<ChannelResponse> {
     const { timeout, deadline, [RECORD_TO]: recordTo, signal } = options;
@@ -306,11 +308,13 @@ export class Connector extends EventEmitter<ConnectorEvents> {
     const refused = this.outcomes.refused(input, timeout, at, t0, recordTo, signal, deadline);
     if (refused !== undefined) return Promise.reject(refused);
     if (this.reversals !== undefined && !this.run.ready && fillsStan(input, this.options.autoFill)) {
+      const waited = this.outcomes.waiting();
       const accept = (): Promise<ChannelResponse> => {
+        waited();
         const late = this.outcomes.refused(input, timeout, at, t0, recordTo, signal, deadline);
         return late === undefined ? this.accept(input, options, header, body, at, t0) : Promise.reject(late);
       };
-      return this.run.begin().then(accept, accept);
+      return untilAborted(this.run.begin(), signal).then(accept);
     }
     return this.accept(input, options, header, body, at, t0);
   }

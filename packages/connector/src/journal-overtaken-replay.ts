@@ -38,10 +38,13 @@ export class OvertakenReplay {
   /**
    * A `done` record at `at`: its entry `entry` (live until now) ended; `end` when it undid nothing; `retires` when its
    * original was approved in time (a kept reversal of its transaction retired). A record: `'record'`.
+   * A `done` that retires also ends the reversals of its booking still live in `live` (their `add` came before it): the
+   * end of a reversal that undid nothing whose `done` failed, and whose `done` written again never reached the file (a
+   * crash), so that the next start does not send it again and undo what the terminal was told approved.
    */
-  done(at: unknown, entry: JournalEntry, end: UndidNothing | undefined, retires = false): 'record' {
+  done(at: unknown, entry: JournalEntry, end: UndidNothing | undefined, retires = false, live?: Map<string, JournalEntry>): 'record' {
     if (typeof at === 'number' && at > this.lastDone) this.lastDone = at;
-    if (retires) this.retireBooking(entry.reversal);
+    if (retires) this.retireBooking(entry.reversal, live);
     const key = end === undefined ? undefined : overtakenKey(entry.reversal);
     if (end === undefined || key === undefined) return 'record';
     this.ended.set(entry.id, { entry, end });
@@ -54,8 +57,14 @@ export class OvertakenReplay {
     if (this.byKey.size > 0) this.retire(overtakenKey(reversal, true));
   }
 
-  /** The records kept of the booking of `reversal` (`sameStored`), retired: not those of an older one reusing its STAN. */
-  private retireBooking(reversal: IsoMessage): void {
+  /**
+   * The records kept of the booking of `reversal` (`sameStored`), retired: not those of an older one reusing its STAN;
+   * and its reversals live in `live` (not advices: `overtakenKey`), ended.
+   */
+  private retireBooking(reversal: IsoMessage, live: Map<string, JournalEntry> | undefined): void {
+    if (live !== undefined) {
+      for (const [id, e] of live) if (e.kind !== 'advice' && overtakenKey(e.reversal) !== undefined && sameStored(e.reversal, reversal)) live.delete(id);
+    }
     for (const [id, { entry }] of this.ended) {
       if (!sameStored(entry.reversal, reversal)) continue;
       this.ended.delete(id);

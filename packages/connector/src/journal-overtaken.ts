@@ -20,7 +20,8 @@
  *   terminal, amount, card and acquirer; the journal's reversals carry their fields as the wire does): an older
  *   transaction reusing the STAN keeps its record. It retires such a record whatever the order the two `done` records
  *   take effect in: kept already, or noted (its `done` in the same batch, in one in flight before it, or failed and
- *   written again later, then without its code: the file never holds it after the retiring record). That record is
+ *   written again later, then without its code: the file never holds it after the retiring record; or never written:
+ *   the retiring record ends its entry, at the next start and for a compaction). That record is
  *   durable before the caller sees the approval: a crash before it leaves the terminal without the approval, and the
  *   repeat the next start stores undoes what it would have been told; one whose write failed retires nothing;
  * - the next start (the journal read back), after a stop of any kind (a crash, or a clean stop: the connector adds no
@@ -111,11 +112,11 @@ interface Kept {
   readonly reversal: IsoMessage;
 }
 
-/** An end noted: what its `done` record keeps, its line once made, and its entry's `add` line (its reversal). */
+/** An end noted: what its `done` record keeps, its line once made, and its entry's reversal (its `add` line read once). */
 interface Noted {
   readonly end: UndidNothing;
   line: string | undefined;
-  readonly add: string | undefined;
+  readonly reversal: IsoMessage | undefined;
 }
 
 /** The reversal of an `add` line, or `undefined`. */
@@ -167,7 +168,7 @@ export class OvertakenKept {
 
   /** The end of entry `id` (its `add` line `add`) about to be journaled undid nothing (`end`): its `done` record says so. */
   note(id: string, end: UndidNothing, add: string | undefined): void {
-    this.noted.set(id, { end, line: undefined, add });
+    this.noted.set(id, { end, line: undefined, reversal: reversalOf(add) });
   }
 
   /**
@@ -191,10 +192,7 @@ export class OvertakenKept {
   retiring(entry: JournalEntry): void {
     if (this.kept.size === 0 && this.noted.size === 0) return;
     const reversal = entry.reversal;
-    let found = false;
-    for (const k of this.kept.values()) if (!found && sameStored(k.reversal, reversal)) found = true;
-    for (const n of this.noted.values()) if (!found && this.notedIs(n, reversal)) found = true;
-    if (found) this.retiringIds.set(entry.id, { reversal });
+    if (this.keptOf(reversal) || this.notedOf(reversal)) this.retiringIds.set(entry.id, { reversal });
   }
 
   /**
@@ -226,8 +224,19 @@ export class OvertakenKept {
 
   /** Whether the noted end `n` is a reversal of the booking of `reversal`. */
   private notedIs(n: Noted, reversal: IsoMessage): boolean {
-    const of = reversalOf(n.add);
-    return of !== undefined && sameStored(of, reversal);
+    return n.reversal !== undefined && sameStored(n.reversal, reversal);
+  }
+
+  /** Whether a record of the booking of `reversal` is kept (stops at the first). */
+  private keptOf(reversal: IsoMessage): boolean {
+    for (const k of this.kept.values()) if (sameStored(k.reversal, reversal)) return true;
+    return false;
+  }
+
+  /** Whether an end of the booking of `reversal` is noted (stops at the first). */
+  private notedOf(reversal: IsoMessage): boolean {
+    for (const n of this.noted.values()) if (this.notedIs(n, reversal)) return true;
+    return false;
   }
 
   /** Whether the `done` record of entry `id` retires a kept record (`retiring`): `"retires":true`. */
@@ -239,9 +248,11 @@ export class OvertakenKept {
    * A batch takes effect (before its changes apply to `live`): its `done` records (change `undefined`) in order, as the
    * file holds them: one of a noted end is kept, with its entry's `add` line as it is now; one that retires (`retiring`)
    * retires the records of its booking kept by then, and those noted (a `done` of theirs written after it keeps
-   * nothing, and says nothing of the code: `doneLine`, `retiredFirst`).
+   * nothing, and says nothing of the code: `doneLine`, `retiredFirst`). A noted one's entry leaves `live` then: a
+   * compaction before its own `done` is written does not keep its `add` without the record that retires it (the file
+   * as written ends it at that record: journal-overtaken-replay.ts).
    */
-  committed(ids: readonly string[], changes: readonly unknown[], live: { get(id: string): string | undefined }): void {
+  committed(ids: readonly string[], changes: readonly unknown[], live: { get(id: string): string | undefined; delete(id: string): boolean }): void {
     if (this.noted.size === 0 && this.retiringIds.size === 0) return;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i] as string;
@@ -251,14 +262,14 @@ export class OvertakenKept {
       const retired = this.retiringIds.get(id);
       if (retired === undefined) continue;
       this.retiringIds.delete(id);
-      this.retireBooking(retired.reversal);
+      this.retireBooking(retired.reversal, live);
     }
   }
 
   /** The `done` of the noted end `n` of entry `id` (its `add` line `add`) took effect: the record is kept. */
   private keep(id: string, n: Noted, add: string | undefined): void {
     this.noted.delete(id);
-    const reversal = reversalOf(add);
+    const reversal = n.reversal;
     const key = reversal === undefined ? undefined : overtakenKey(reversal);
     if (add === undefined || reversal === undefined || key === undefined) return;
     const text = `${add}\n${n.line as string}\n`;
@@ -268,10 +279,14 @@ export class OvertakenKept {
     if (this.kept.size > this.max) this.dropOldest();
   }
 
-  /** The records of the booking of `reversal` (`sameStored`), kept or noted, retired. */
-  private retireBooking(reversal: IsoMessage): void {
+  /** The records of the booking of `reversal` (`sameStored`), kept or noted, retired (a noted one's entry out of `live`). */
+  private retireBooking(reversal: IsoMessage, live: { delete(id: string): boolean }): void {
     for (const [id, k] of this.kept) if (sameStored(k.reversal, reversal)) this.kept.delete(id);
-    for (const [id, n] of this.noted) if (this.notedIs(n, reversal)) this.noted.delete(id);
+    for (const [id, n] of this.noted) {
+      if (!this.notedIs(n, reversal)) continue;
+      this.noted.delete(id);
+      live.delete(id);
+    }
   }
 
   /** Drops the oldest record kept (past `max`), logged once. */

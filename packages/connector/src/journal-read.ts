@@ -123,7 +123,7 @@ function replay(line: Buffer, live: Map<string, JournalEntry>, orphanIds: Set<st
   }
   if (op === 'done') {
     const entry = live.get(id);
-    if (entry !== undefined && live.delete(id)) return overtaken.done(record.at, entry, undidNothingOf(record), record.retires === true);
+    if (entry !== undefined && live.delete(id)) return overtaken.done(record.at, entry, undidNothingOf(record), record.retires === true, live);
     orphanIds.add(id);
     return 'orphan';
   }

@@ -86,9 +86,14 @@ export function abortedBefore(signal: AbortSignal | undefined, mti: string): Iso
   return abortedError(mti, false);
 }
 
+/** What listens to a caller's signal through its watch: a request's abort, or a wait before one is accepted. */
+interface Watcher {
+  handleEvent(): void;
+}
+
 /** The requests under way on one caller's signal, and the one listener the signal has for all of them. */
 interface SignalWatch {
-  readonly aborts: Set<RequestAbort>;
+  readonly aborts: Set<Watcher>;
   readonly listener: () => void;
 }
 
@@ -100,10 +105,10 @@ interface SignalWatch {
 const WATCHES = new WeakMap<AbortSignal, SignalWatch>();
 
 /** Adds `abort` to the watch of `signal` (made, with its listener, for the first request on it); returns the watch. */
-function watchSignal(signal: AbortSignal, abort: RequestAbort): SignalWatch {
+function watchSignal(signal: AbortSignal, abort: Watcher): SignalWatch {
   let watch = WATCHES.get(signal);
   if (watch === undefined) {
-    const aborts = new Set<RequestAbort>();
+    const aborts = new Set<Watcher>();
     // Each request in the order it came; one that settled meanwhile (by an earlier one's abort) is skipped.
     const listener = (): void => {
       if (WATCHES.get(signal) === made) WATCHES.delete(signal);
@@ -116,6 +121,37 @@ function watchSignal(signal: AbortSignal, abort: RequestAbort): SignalWatch {
   }
   watch.aborts.add(abort);
   return watch;
+}
+
+/** Takes `abort` out of the watch `watch` of `signal`; the last one out removes the signal's listener. */
+function unwatchSignal(signal: AbortSignal, watch: SignalWatch, abort: Watcher): void {
+  const { aborts, listener } = watch;
+  if (!aborts.delete(abort) || aborts.size > 0) return;
+  signal.removeEventListener('abort', listener);
+  if (WATCHES.get(signal) === watch) WATCHES.delete(signal);
+}
+
+/**
+ * Resolves once `wait` settles (fulfilled or rejected), or at once when `signal` aborts first (or has already): a wait
+ * before a request is accepted (the start reading the journal, connector.ts) that its caller's abort ends. Listens
+ * through the signal's one watch, until it resolves.
+ */
+export function untilAborted(wait: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  const settled = wait.then(
+    () => undefined,
+    () => undefined,
+  );
+  if (signal === undefined) return settled;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const watcher: Watcher = { handleEvent: () => end() };
+    const watch = watchSignal(signal, watcher);
+    const end = (): void => {
+      unwatchSignal(signal, watch, watcher);
+      resolve();
+    };
+    void settled.then(end);
+  });
 }
 
 /** The abort of one accepted request: listens to its caller's signal until the request settles ({@link RequestAbort.end}). */
@@ -168,10 +204,7 @@ export class RequestAbort {
 
   /** The request settled: the signal is no longer listened to. */
   end(): void {
-    const { aborts, listener } = this.watch;
-    if (!aborts.delete(this) || aborts.size > 0) return;
-    this.signal.removeEventListener('abort', listener);
-    if (WATCHES.get(this.signal) === this.watch) WATCHES.delete(this.signal);
+    unwatchSignal(this.signal, this.watch, this);
   }
 }
 

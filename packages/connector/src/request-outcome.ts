@@ -79,6 +79,24 @@ export class RequestOutcomes {
     private readonly inFlight?: TransactionsInFlight,
   ) {}
 
+  /** Requests waiting to be accepted (`waiting`): they count toward `maxInFlight`. */
+  private waitingCount = 0;
+
+  /**
+   * A request checked (`refused`) waits before it is accepted (for the start to read the journal, connector.ts): it
+   * counts toward `maxInFlight` until the function returned is called (once, when the wait ends, before it is checked
+   * again), so that any number of them do not pile up, each holding its card data.
+   */
+  waiting(): () => void {
+    this.waitingCount += 1;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.waitingCount -= 1;
+    };
+  }
+
   /** False once the connector's `close()` or `destroy()` was called: it accepts no request from then on. */
   get accepting(): boolean {
     return !this.lifecycle.stopping;
@@ -190,7 +208,7 @@ export class RequestOutcomes {
     if (this.lifecycle.stopping) return connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) });
     const badTimeout = requestTimeoutProblem(timeout) ?? deadlineProblem(deadline);
     if (badTimeout !== undefined) return badTimeout;
-    if (this.lifecycle.accepted >= this.maxInFlight) {
+    if (this.lifecycle.accepted + this.waitingCount >= this.maxInFlight) {
       return connectorError('ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT', `${this.maxInFlight} requests are already in flight`, {
         field: 'maxInFlight',
       });

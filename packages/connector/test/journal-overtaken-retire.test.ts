@@ -179,3 +179,41 @@ test('an approval whose done failed retires nothing: the entry\'s later done (it
   await journal.close();
   assert.deepEqual(await leftIn(dir), ['0401/000201/000000010000'], 'and repeated at the next start');
 });
+
+test('the 25\'s done failed and the process stops before it is written again, after the approval\'s took effect: the next start sends no reversal', async (t) => {
+  // compactInterval 0: the close compacts nothing, so the file is as a crash (kill -9) leaves it: the 25's `add` with
+  // no `done`, then the approval's `done` that retires it.
+  const { dir, journal } = await opened(t, 'retire-crash', [r1, e1], { compactInterval: 0 });
+  const faults = await writeFaults(t, dir);
+  faults.rules.push({ marker: '"op":"done","id":"r1"', fail: true });
+  await assert.rejects(endedUndidNothing(journal, 'r1'), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
+  journal.retireOvertaken(e1);
+  await journal.done('e1', 'not-needed');
+  assert.deepEqual(journal.overtakenKept(), []);
+  await journal.close();
+  assert.deepEqual(await leftIn(dir), [], 'neither the 25 nor a repeat of it: the terminal was told approved');
+});
+
+test('an advice of the same transaction stored before the approval\'s retiring done is still read back', async (t) => {
+  const advice = { id: 'adv', reversal: { ...reversal('000201', '000000010000'), '0': '0220' }, at: Date.now(), kind: 'advice' as const };
+  const { dir, journal } = await opened(t, 'retire-advice', [advice, r1, e1], { compactInterval: 0 });
+  const faults = await writeFaults(t, dir);
+  faults.rules.push({ marker: '"op":"done","id":"r1"', fail: true });
+  await assert.rejects(endedUndidNothing(journal, 'r1'), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
+  journal.retireOvertaken(e1);
+  await journal.done('e1', 'not-needed');
+  await journal.close();
+  assert.deepEqual(await leftIn(dir), ['0220/000201/000000010000']);
+});
+
+test('the 25\'s done failed, the approval\'s took effect, then a compaction (the close\'s) before the 25\'s done is written again: the next start sends no reversal', async (t) => {
+  const { dir, journal } = await opened(t, 'retire-compacted', [r1, e1]);
+  const faults = await writeFaults(t, dir);
+  faults.rules.push({ marker: '"op":"done","id":"r1"', fail: true });
+  await assert.rejects(endedUndidNothing(journal, 'r1'), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
+  journal.retireOvertaken(e1);
+  await journal.done('e1', 'not-needed');
+  // The close compacts (the approval's `done` dropped with its entry); the 25's `done` is never written again.
+  await journal.close();
+  assert.deepEqual(await leftIn(dir), [], 'the compaction did not keep the 25\'s add alone');
+});

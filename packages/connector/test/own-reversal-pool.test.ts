@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { IsoMessage } from '@iso8583/codec';
 import { getDialect } from '@iso8583/codec';
-import { within } from '@iso8583/test-support';
+import { waitUntil, within } from '@iso8583/test-support';
 import { buildReversal } from '../src/index.js';
 import type { ConnectorOptions } from '../src/index.js';
 import { purchase } from './peer.js';
@@ -32,8 +32,8 @@ async function connectionsBefore(peer: Peer): Promise<number> {
   try {
     await within(new Promise<void>((resolve) => probe.once('connect', () => resolve())), 10_000, 'the probe connected');
     const accepted = (): number => [...peer.sockets].findIndex((s) => s.remotePort === probe.localPort);
-    while (accepted() < 0) await within(new Promise((resolve) => setImmediate(resolve)), 10_000, 'the peer accepted the probe');
-    return accepted();
+    const found = await waitUntil(() => (accepted() < 0 ? undefined : { at: accepted() }), { what: 'the peer accepted the probe', timeoutMs: 10_000 });
+    return found.at;
   } finally {
     probe.destroy();
   }

@@ -74,3 +74,21 @@ test('a done refused before its statement lets its retirement go: the entry\'s l
   await journal.done('approved', 'reversed');
   assert.deepEqual(await codes(url), { approved: null, r: '25' }, 'the 25 stays: no approval retired it');
 });
+
+test('the one rule of the memory and the file journal: a repeat without field 2 or 32 retires the 25 of its booking; another acquirer keeps its 25', async (t) => {
+  const { url, journal } = await journalOn(t, 'overtaken_retire_absent');
+  await answered25(journal, 'same', { ...reversal('000403', '000000001000'), '32': '123456' });
+  await answered25(journal, 'acquirer', { ...reversal('000404', '000000001000'), '32': '654321' });
+  // The terminal's repeat of the first without field 2 nor 32 (absent on one side: they agree), approved in time.
+  const bare = reversal('000403', '000000001000', '0201');
+  delete bare['2'];
+  const repeat = { id: 'repeat', reversal: bare, at: Date.now() };
+  // A repeat under the second's STAN from another acquirer: another transaction.
+  const other = { id: 'other', reversal: { ...reversal('000404', '000000001000', '0201'), '32': '123456' }, at: Date.now() };
+  for (const e of [repeat, other]) {
+    await journal.add(e);
+    journal.retireOvertaken(e);
+    await journal.done(e.id, 'not-needed');
+  }
+  assert.deepEqual(await codes(url), { acquirer: '25', other: null, repeat: null, same: null });
+});

@@ -80,7 +80,7 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
    * (`retireOvertaken`), so that a later `done` of the entry (its reversal's, its approval unrecorded) retires nothing.
    */
   protected lettingGo(id: string, done: Promise<void>): Promise<void> {
-    if (this.retiring.size === 0) return done;
+    if (!this.retiring.has(id)) return done;
     return done.catch((err: unknown) => {
       this.retiring.delete(id);
       throw err;

@@ -159,11 +159,22 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
   WHERE id = $2 AND lease_owner = $1 AND attempts = $3::int AND done_at IS NULL`;
 
 /**
+ * A card number (the SQL text `pan`, never `NULL` here) as transactions-in-flight.ts `cardMark` keeps it: its first six
+ * and last four digits and its length (up to 10 digits: itself).
+ */
+const cardMark = (pan: string): string => `CASE WHEN length(${pan}) <= 10 THEN ${pan} ELSE left(${pan}, 6) || '.' || length(${pan}) || '.' || right(${pan}, 4) END`;
+
+/** Whether the SQL texts `a` and `b` agree (transactions-in-flight.ts `agrees`): either `NULL` (absent), or both equal (`as` each). */
+const agrees = (a: string, b: string, as = (x: string): string => x): string => `(${a} IS NULL OR ${b} IS NULL OR ${as(a)} = ${as(b)})`;
+
+/**
  * Marks entries done: any holder's for the outcomes `$4` (a host's answer), else only `$1`'s. An entry marked done
  * whose `$5` is true (its request approved in time: `PgJournal.retireOvertaken`) retires, in the same statement, a
  * reversal of its transaction that undid nothing (overtaken-sql.ts): the code is cleared from the rows of reversal
  * entries under the upstream keys `$6` naming its reversal's fields 41 and 11, with the same amount (field 4, leading
- * zeros aside) and card (field 2), on which no late approval was left yet (an index look-up by fields 41 and 11:
+ * zeros aside), and a card (field 2, by its mark) and an acquirer (field 32) each absent on one side or equal (the
+ * one rule of the memory and the file journal: transactions-in-flight.ts `sameBooking`; a repeat that drops field 2
+ * or 32 still names its original), on which no late approval was left yet (an index look-up by fields 41 and 11:
  * `iso8583_saf_original`, or `iso8583_saf_overtaken`, schema-saf.ts; about a millisecond a statement either way), so
  * that the original's late approval (the same booking) finds nothing to reverse (`LATE_APPROVAL`), on any node; a new
  * transaction reusing the STAN leaves it. A row in the batch itself is left as it is (one statement changes a row
@@ -173,12 +184,12 @@ export const DONE = `WITH m AS (UPDATE iso8583_saf s SET done_at = now(), outcom
     FROM unnest($2::text[], $3::text[], $5::bool[]) AS d(id, outcome, retires)
     WHERE s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
     RETURNING s.id, d.retires, s.entry->'reversal'->>'41' AS terminal, s.entry->'reversal'->>'11' AS stan,
-      s.entry->'reversal'->>'4' AS amount, s.entry->'reversal'->>'2' AS card),
+      s.entry->'reversal'->>'4' AS amount, s.entry->'reversal'->>'2' AS card, s.entry->'reversal'->>'32' AS acquirer),
   r AS (UPDATE iso8583_saf o SET undid_nothing = NULL FROM m
     WHERE m.retires AND o.upstream = ANY($6::text[]) AND o.entry->>'kind' IS NULL
       AND o.entry->'reversal'->>'41' = m.terminal AND o.entry->'reversal'->>'11' = m.stan
       AND ltrim(o.entry->'reversal'->>'4', '0') IS NOT DISTINCT FROM ltrim(m.amount, '0')
-      AND o.entry->'reversal'->>'2' IS NOT DISTINCT FROM m.card
+      AND ${agrees("o.entry->'reversal'->>'2'", 'm.card', cardMark)} AND ${agrees("o.entry->'reversal'->>'32'", 'm.acquirer')}
       AND o.undid_nothing IS NOT NULL AND o.late_approval IS NULL AND o.id <> ALL($2::text[]))
   SELECT id FROM m`;
 
