@@ -156,6 +156,18 @@ export class ReversalsUnderway {
   }
 
   /**
+   * While a request of the transaction `message` names by its own STAN and terminal (fields 11 and 41: a late response
+   * of it) is armed here (in flight, or about to leave): resolves once none is (answered, never sent, or its reversal
+   * queued). `undefined` when none is. No timer: a request in flight always settles.
+   */
+  requestInFlight(message: MessageInput): Promise<void> | undefined {
+    if (this.byId.size === 0) return undefined;
+    const key = transactionKey(this.dialect, message['11'], message['41']);
+    if (this.armedCount(key) === 0) return undefined;
+    return new Promise<void>((resolve) => void this.whenWoken(key, () => this.armedCount(key) === 0, resolve));
+  }
+
+  /**
    * True while a reversal under way (queued, not ended; not one merely armed) names the transaction of `message` by the
    * one rule of transactions-in-flight.ts (`sameTransaction`: STAN and terminal, acquirer and card agreeing when both
    * are known): what an upstream group asks, so that another acquirer's or card's transaction sharing only a STAN and
