@@ -23,8 +23,9 @@
  * does not end: a stop leaves it open in the journal (the next attempt, here or on another node, is answered `25`
  * again, a repeat the bank takes as one, and writes the code). Past that window the code is logged at `error`
  * (`ISO8583_WARN_SAF_OVERTAKEN_LOCAL`) and the reversal remembered in this node's memory only, as with a single
- * node, and the look-up at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED`): if another node's reversal of it
- * undid nothing, that approval stands.
+ * node (a repeat approved in time on another node cannot retire it there: the late approval reaching this node is
+ * reversed even so), and the look-up at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED`): if another node's
+ * reversal of it undid nothing, that approval stands.
  */
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
@@ -187,7 +188,7 @@ export class ReversalFollowUp {
     if (left === 'window') {
       this.host.logger.error(
         { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOCAL', ...named },
-        'a reversal answered with a code that undid nothing could not be recorded in the shared store (or was, and its reply was lost): remembered by this node only; a late approval of it reaching another node is NOT reversed, nor one another node had left on its entry',
+        'a reversal answered with a code that undid nothing could not be recorded in the shared store (or was, and its reply was lost): remembered by this node only; a late approval of it reaching another node is NOT reversed, nor one another node had left on its entry; and a repeat approved in time on another node does NOT retire it: the late approval reaching this node is reversed even so',
       );
       const again = this.overtaken.answered(sent, response, true, since);
       return again === undefined ? undefined : this.again.store(again, true);
