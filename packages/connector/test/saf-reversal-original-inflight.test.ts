@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IsoMessage } from '@iso8583/codec';
 import { getDialect } from '@iso8583/codec';
+import { eventWithin } from '@iso8583/test-support';
 import { buildReversal } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
@@ -72,3 +73,26 @@ for (const rc of ['00', '05']) {
     assert.deepEqual(seen(peer.received), ['0200 094001', '0200 094003', '0400 094002']);
   });
 }
+
+test('a reversal stored with saf: true while its purchase is at the host: the purchase timed out, both reversals go after it', async (t) => {
+  const dir = tempDir(t, 'saf-inflight-timeout');
+  const { peer, connector, arrived } = await holdingHost(t, '094101', { requestTimeout: 300, reversal: { enabled: true, journalDir: dir } });
+  await connector.connect();
+  const answered = new Set<string>();
+  const both = eventWithin<void>(10_000, 'the two reversals were not answered within 10 s', (resolve) =>
+    connector.on('saf', (e) => {
+      if (e.stage === 'answered') answered.add(e.id);
+      if (answered.size === 2) resolve();
+    }),
+  );
+  const sale = connector.request(purchase('094101')).then(
+    () => assert.fail('the purchase is never answered'),
+    (err: { code?: string }) => err.code,
+  );
+  await arrived;
+  await connector.request(ownReversal('094101', '094102'), { saf: true });
+  assert.equal(await sale, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
+  assert.deepEqual(seen(peer.received), ['0200 094101'], 'the stored reversal waited for the purchase\'s outcome');
+  await both;
+  assert.deepEqual(seen(peer.received).slice(1).sort(), ['0400 094101', '0400 094102'], 'the connector\'s own reversal and the stored one');
+});
