@@ -23,8 +23,9 @@
  * does not end: a stop leaves it open in the journal (the next attempt, here or on another node, is answered `25`
  * again, a repeat the bank takes as one, and writes the code). Past that window the code is logged at `error`
  * (`ISO8583_WARN_SAF_OVERTAKEN_LOCAL`) and the reversal remembered in this node's memory only, as with a single
- * node, and the look-up at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED`): if another node's reversal of it
- * undid nothing, that approval stands.
+ * node (a repeat approved in time on another node cannot retire it there: the late approval reaching this node is
+ * reversed even so), and the look-up at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED`): if another node's
+ * reversal of it undid nothing, that approval stands.
  */
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
@@ -51,12 +52,16 @@ export class ReversalFollowUp {
    * @param journal The SAF store: with `undidNothing` and `lateApproval` (a store several nodes share), the entry's row
    *   is where a reversal that undid nothing is kept; without, memory alone.
    * @param host Its logger.
+   * @param inFlight While a request of the transaction `answer` names (its STAN and terminal) is in flight here (a
+   *   repeat, `0201`, or the request resent): resolves once it is no more (answered, or its own reversal queued);
+   *   `undefined` when none is (`ReversalsUnderway.requestInFlight`). Default: never.
    */
   constructor(
     private readonly overtaken: OvertakenReversals,
     private readonly again: ReversalsAgain,
     private readonly journal: Pick<ReversalJournal, 'undidNothing' | 'lateApproval' | 'repeatsOwed' | 'retireOvertaken'>,
     private readonly host: { readonly logger: Logger },
+    private readonly inFlight: (answer: IsoMessage) => Promise<void> | undefined = () => undefined,
   ) {}
 
   /**
@@ -89,9 +94,19 @@ export class ReversalFollowUp {
   /**
    * A late response `answer` no SAF entry took: when it approves a transaction whose reversal undid nothing (in this
    * node's memory, or in the shared journal), the reversal is stored again; returns whether memory found it (the
-   * journal's look-up goes on in the background).
+   * journal's look-up goes on in the background). While a request of that transaction is in flight here (the terminal's
+   * repeat, sent after the reversal was answered), that request's answer decides first, and this returns true: approved
+   * in time, it is the booking the late approval reports (the terminal is told approved, `approvedInTime` retires the
+   * reversal) and nothing is reversed; answered otherwise, or failed (its outcome unknown: its own reversal goes), the
+   * late approval is then handled as here.
    */
   lateAnswer(answer: IsoMessage): boolean {
+    const deciding = this.overtaken.isLateApproval(answer) ? this.inFlight(answer) : undefined;
+    if (deciding !== undefined) {
+      this.host.logger.info({ mti: answer['0'], stan: answer['11'], terminal: answer['41'] }, 'a late approval while a request of its transaction is in flight: that request\'s answer decides first');
+      void deciding.then(() => this.lateAnswer(answer));
+      return true;
+    }
     const again = this.overtaken.again(answer);
     if (again !== undefined) {
       void this.again.store(again, false);
@@ -173,7 +188,7 @@ export class ReversalFollowUp {
     if (left === 'window') {
       this.host.logger.error(
         { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOCAL', ...named },
-        'a reversal answered with a code that undid nothing could not be recorded in the shared store (or was, and its reply was lost): remembered by this node only; a late approval of it reaching another node is NOT reversed, nor one another node had left on its entry',
+        'a reversal answered with a code that undid nothing could not be recorded in the shared store (or was, and its reply was lost): remembered by this node only; a late approval of it reaching another node is NOT reversed, nor one another node had left on its entry; and a repeat approved in time on another node does NOT retire it: the late approval reaching this node is reversed even so',
       );
       const again = this.overtaken.answered(sent, response, true, since);
       return again === undefined ? undefined : this.again.store(again, true);

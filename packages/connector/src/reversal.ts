@@ -10,9 +10,8 @@
  * it is in field 24 (function code 400, full reversal) and field 25 (message reason code 4021, timeout waiting for
  * the response).
  */
-import { mtiLabel, ownedMessage } from '@iso8583/codec';
+import { ownedMessage } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error, MessageInput, Dialect } from '@iso8583/codec';
-import { connectorError } from './errors.js';
 import type { JournalEntry, JournalHalt, ReversalJournal } from './journal.js';
 import type { ConnectorStats } from './accounting.js';
 import { ReversalPlan } from './reversal-message.js';
@@ -26,7 +25,7 @@ import { keepsOvertaken, keptAtStop, safQueueHost } from './reversal-host.js';
 import { ReversalsAgain } from './reversal-again.js';
 import { ReversalFollowUp } from './reversal-follow.js';
 import { inTurns } from './saf-backlog.js';
-import { SafRoom } from './saf-room.js';
+import { StoredEntries } from './reversal-stored.js';
 import { ArmedEntry, entryId, entryOf, isArmed } from './reversal-entry.js';
 
 /** The reversal MTI of attempt `n` (1-based): the first is the configured MTI, the others its repeat (0401, 0421). */
@@ -53,8 +52,8 @@ export class ReversalManager {
   private stopClaims: (() => void) | undefined;
   /** What `open` returned, counted already (`SafQueue.expect`): `resume` of the same list does not go through it again. */
   private expected: readonly JournalEntry[] | undefined;
-  /** What `saf.maxEntries` leaves for the entries `store` takes (saf-room.ts). */
-  private readonly room: SafRoom;
+  /** The entries journaled and queued here: callers' (`store`) and this manager's own (reversal-stored.ts). */
+  private readonly stored: StoredEntries;
   /** The journal's destroy, once `abort` began it. */
   private destroying: Promise<void> | undefined;
 
@@ -69,21 +68,24 @@ export class ReversalManager {
     this.underway = new ReversalsUnderway(host, dialect, Math.max(120_000, lease === undefined ? 0 : lease + claimInterval));
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
-    const again = new ReversalsAgain(this.plan, host, (message, id) => this.add(entryOf(message, id)), options.retryInterval);
+    const again = new ReversalsAgain(this.plan, host, (message, id) => this.stored.add(entryOf(message, id)), options.retryInterval);
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
-    this.follow = new ReversalFollowUp(this.overtaken, again, journal, host);
+    this.follow = new ReversalFollowUp(this.overtaken, again, journal, host, (answer) => this.underway.requestInFlight(answer));
     // Each answer that ends an entry is followed up before its end is journaled (reversal-host.ts).
     this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, this.overtaken, journal, (id) => this.answeredOriginals.delete(id)), journal, options, dialect);
-    this.room = new SafRoom(() => this.queue.figures.depth, options.maxEntries);
+    this.stored = new StoredEntries(journal, this.queue, this.underway, host, options.maxEntries);
   }
 
   /**
    * True while the transaction `message` names (STAN and terminal) is held here: a request of it armed (in flight on
    * any connection of this connector), or its reversal under way (queued, not ended); `own`: the request's own armed
-   * entry, not counted.
+   * entry, not counted. With `own`, the check just before its write: false, its original leaves for the host now, and a
+   * reversal stored for it from now waits for its outcome (`ReversalsUnderway.leaving`, saf-hold.ts).
    */
   reversing(message: MessageInput, own?: JournalEntry): boolean {
-    return this.underway.has(message, own?.id);
+    const held = this.underway.has(message, own?.id);
+    if (own !== undefined && !held) this.underway.leaving(own.id);
+    return held;
   }
 
   /** Reversals not yet ended (journaled, original's outcome unknown; being sent, or answered and waiting for `done`). */
@@ -205,22 +207,8 @@ export class ReversalManager {
    * attempt where the dialect asks for it, counted among the reversals pending, ended `reversed`, logged at error when
    * given up. Anything else is an advice (ended `delivered`).
    */
-  async store(message: IsoMessage): Promise<JournalEntry> {
-    if (String(message['0'] ?? '')[1] === '4') {
-      // A reversal of a transaction whose reversal is under way here (the connector's own, after a timeout): the same
-      // reversal, taken as that entry (its receipt), never sent nor counted twice.
-      const id = this.underway.reversalOf(message);
-      if (id !== undefined) {
-        this.host.logger.info({ id, mti: mtiLabel(String(message['0'])) }, 'a reversal stored for a transaction whose reversal is under way: taken as that one');
-        return { id, reversal: message, at: Date.now() };
-      }
-    }
-    return this.room.store(async () => {
-      const entry = entryOf(message, entryId());
-      // A fresh id the store says it holds (a caller-given store): nothing queued, nothing would send it; said, not taken as stored.
-      if (!(await this.add(entry))) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the store says it holds entry ${entry.id} already: not stored again, not sent`, { field: 'store' });
-      return entry;
-    });
+  store(message: IsoMessage): Promise<JournalEntry> {
+    return this.stored.store(message);
   }
 
   /**
@@ -247,16 +235,6 @@ export class ReversalManager {
   /** Resolves once the original the reversal `message` names is in flight here no more; `false` if it still is at `by` (`ReversalsUnderway.originalSettled`). */
   originalSettled(message: MessageInput, by: number): Promise<boolean> {
     return this.underway.originalSettled(message, by);
-  }
-
-  /**
-   * Journals `entry` (see `store`) and queues it once durable; resolves `false` when the store holds its id already and
-   * it is not this node's to send (`ReversalJournal.add` resolved `'exists'`: another node sends it), nothing queued.
-   */
-  private async add(entry: JournalEntry): Promise<boolean> {
-    if ((await this.journal.add(entry)) === 'exists') return false;
-    this.queue.activate(entry);
-    return true;
   }
 
   /**
@@ -385,7 +363,7 @@ export class ReversalManager {
     // itself when it keeps such ends (the file journal, reversal-host.ts), else journaled again as a repeat now.
     if (this.destroying !== undefined) this.follow.loseAtStop();
     else if (keepsOvertaken(this.journal)) keptAtStop(this.overtaken, this.journal, this.host.logger, (entry) => this.queue.figures.keep(entry));
-    else await this.follow.keepAtStop((message, at) => this.add({ ...entryOf(message, entryId()), at }));
+    else await this.follow.keepAtStop((message, at) => this.stored.add({ ...entryOf(message, entryId()), at }));
     await (this.destroying ?? this.journal.close());
   }
 }

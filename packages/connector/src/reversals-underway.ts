@@ -26,6 +26,9 @@ export class ReversalsUnderway {
   private readonly byKey = new Map<string, number>();
   /** The ids armed (their original in flight), not yet queued: counted in `byKey` only. */
   private readonly armed = new Set<string>();
+  /** The armed ids whose original is leaving or left for the host (`leaving`), and how many of each key. */
+  private readonly atHost = new Set<string>();
+  private readonly atHostByKey = new Map<string, number>();
   /** The reversals under way (queued, not ended), by key: `byKey` without the armed ones. */
   private readonly reversingByKey = new Map<string, number>();
   /** Who waits for the originals of a key to be in flight no more (`originalSettled`), by key. */
@@ -115,20 +118,53 @@ export class ReversalsUnderway {
     const key = this.originalKey(message);
     if (this.armedCount(key) === 0) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
-      const waiters = this.waiters.get(key) ?? new Set<() => void>();
-      this.waiters.set(key, waiters);
-      const done = (settled: boolean): void => {
+      const stop = this.whenWoken(key, () => this.armedCount(key) === 0, () => {
         clearTimeout(timer);
-        waiters.delete(check);
-        if (waiters.size === 0 && this.waiters.get(key) === waiters) this.waiters.delete(key);
-        resolve(settled);
-      };
-      const check = (): void => {
-        if (this.armedCount(key) === 0) done(true);
-      };
-      const timer = setTimeout(() => done(this.armedCount(key) === 0), Math.max(0, by - performance.now()));
-      waiters.add(check);
+        resolve(true);
+      });
+      const timer = setTimeout(() => {
+        stop();
+        resolve(this.armedCount(key) === 0);
+      }, Math.max(0, by - performance.now()));
     });
+  }
+
+  /**
+   * Armed entry `id`'s original passed its last check before the write (`ReversalManager.reversing` with its entry):
+   * it leaves for the host now (or fails unwritten, and is settled at once). From now on a reversal stored for it waits
+   * for its outcome ({@link ReversalsUnderway.originalAtHost}); before, the stored reversal is queued at once, and the
+   * original is refused at that check (its transaction's reversal under way).
+   */
+  leaving(id: string): void {
+    const key = this.byId.get(id);
+    if (key === undefined || !this.armed.has(id) || this.atHost.has(id)) return;
+    this.atHost.add(id);
+    count(this.atHostByKey, key, 1);
+  }
+
+  /**
+   * When the original the reversal `message` names (its original's STAN and terminal: `originalKey`) has left for the
+   * host here and its outcome is not known yet ({@link ReversalsUnderway.leaving}): resolves once it is (answered, or
+   * failed: its entry settled, or its own reversal queued). `undefined` otherwise (nothing to wait for). No timer: an
+   * original at the host always settles (its answer, or its request timeout).
+   */
+  originalAtHost(message: MessageInput): Promise<void> | undefined {
+    if (this.atHostByKey.size === 0) return undefined;
+    const key = this.originalKey(message);
+    if (!this.atHostByKey.has(key)) return undefined;
+    return new Promise<void>((resolve) => void this.whenWoken(key, () => !this.atHostByKey.has(key), resolve));
+  }
+
+  /**
+   * While a request of the transaction `message` names by its own STAN and terminal (fields 11 and 41: a late response
+   * of it) is armed here (in flight, or about to leave): resolves once none is (answered, never sent, or its reversal
+   * queued). `undefined` when none is. No timer: a request in flight always settles.
+   */
+  requestInFlight(message: MessageInput): Promise<void> | undefined {
+    if (this.byId.size === 0) return undefined;
+    const key = transactionKey(this.dialect, message['11'], message['41']);
+    if (this.armedCount(key) === 0) return undefined;
+    return new Promise<void>((resolve) => void this.whenWoken(key, () => this.armedCount(key) === 0, resolve));
   }
 
   /**
@@ -197,7 +233,7 @@ export class ReversalsUnderway {
     if (known === undefined) return false;
     clearTimeout(this.released.get(id));
     this.released.delete(id);
-    if (this.armed.delete(id)) {
+    if (this.unarm(id, known)) {
       count(this.reversingByKey, known, 1);
       this.wake(known);
     }
@@ -224,8 +260,34 @@ export class ReversalsUnderway {
     this.byId.delete(id);
     this.identities.delete(id);
     count(this.byKey, key, -1);
-    if (!this.armed.delete(id)) count(this.reversingByKey, key, -1);
+    if (!this.unarm(id, key)) count(this.reversingByKey, key, -1);
     else this.wake(key);
+  }
+
+  /** Entry `id` (of `key`) is armed no more (its original left in flight no more): true if it was. */
+  private unarm(id: string, key: string): boolean {
+    if (this.atHost.delete(id)) count(this.atHostByKey, key, -1);
+    return this.armed.delete(id);
+  }
+
+  /**
+   * Calls `done` once `ready()` is true after an armed entry of `key` ended or was queued (`wake`); returns what stops
+   * the wait (`done` then never called).
+   */
+  private whenWoken(key: string, ready: () => boolean, done: () => void): () => void {
+    const waiters = this.waiters.get(key) ?? new Set<() => void>();
+    this.waiters.set(key, waiters);
+    const stop = (): void => {
+      waiters.delete(check);
+      if (waiters.size === 0 && this.waiters.get(key) === waiters) this.waiters.delete(key);
+    };
+    const check = (): void => {
+      if (!ready()) return;
+      stop();
+      done();
+    };
+    waiters.add(check);
+    return stop;
   }
 
   /**

@@ -24,8 +24,13 @@ export class SafFlush<A> {
   /**
    * Sends early every entry waiting for its next attempt: the first {@link SAF_FLUSH_TURN_ENTRIES} now, the others as
    * many a turn after. A flush in progress ends (this one walks every entry again). Returns how many were sent early now.
+   * With `id`, only that entry, now (one the queue does not hold: 0); a flush in progress goes on.
    */
-  start(): number {
+  start(id?: string): number {
+    if (id !== undefined) {
+      const a = this.entries.get(id);
+      return a === undefined ? 0 : this.sendEarly(a);
+    }
     const pass = ++this.pass;
     const walk = this.entries.values();
     const now = this.chunk(walk);
