@@ -19,8 +19,7 @@ import { isAcceptedFor, isApprovalClass } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { mtiText, transactionKey } from './match-key.js';
 import { isReversible } from './reversal-message.js';
-import { amountOf } from './socketqueue-figures.js';
-import { sameTransaction, transactionIdentity } from './transactions-in-flight.js';
+import { sameBooking } from './transactions-in-flight.js';
 
 /** Most overtaken reversals remembered at once (the oldest forgotten first). */
 export const OVERTAKEN_MAX = 1000;
@@ -149,20 +148,15 @@ export class OvertakenReversals {
    * `response`: when that approves it, a reversal of its transaction remembered as undoing nothing is forgotten (the
    * host booked the transaction once, and the terminal is told approved: the original's late approval is that same
    * booking, not to be reversed). Only when the request is that same transaction: the same amount (field 4) and, by
-   * transactions-in-flight.ts's one rule (`sameTransaction`), the same STAN and terminal with acquirer and card
+   * transactions-in-flight.ts's one rule (`sameBooking`), the same STAN and terminal with acquirer and card
    * agreeing; a new transaction reusing the STAN at that terminal leaves the note, and the old one's late approval is
    * still reversed. Returns whether one was. Cheap when nothing is remembered (the request's path).
    */
   approvedInTime(entry: { readonly reversal: IsoMessage }, response: IsoMessage): boolean {
     if (this.reversals.size === 0 || !this.isLateApproval(response)) return false;
     const noted = this.reversals.get(transactionKey(this.dialect, entry.reversal['11'], entry.reversal['41']));
-    if (noted !== undefined && !this.sameTransaction(noted.message, entry.reversal)) return false;
+    if (noted !== undefined && !sameBooking(this.dialect, noted.message, entry.reversal)) return false;
     return this.forget(entry.reversal);
-  }
-
-  /** Whether two messages name one transaction: `sameTransaction`, and the same amount (field 4, as a number). */
-  private sameTransaction(a: IsoMessage, b: IsoMessage): boolean {
-    return amountOf(a['4']) === amountOf(b['4']) && sameTransaction(transactionIdentity(this.dialect, a), transactionIdentity(this.dialect, b));
   }
 
   /** What is remembered of a late approval: the fields that identify it and those its amount is read from (no card data). */
