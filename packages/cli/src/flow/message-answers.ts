@@ -188,12 +188,15 @@ export class MessageAnswers {
   }
 
   /**
-   * The reply never reached the terminal: each approval kept is reversed, once; every later one as it comes. Settles
-   * (never rejects) once the reversals it started are stored in their SAF queues, or sent, or known lost.
+   * The reply never reached the terminal: each approval kept is reversed, once; every later one as it comes. Returns
+   * what settles (never rejects) once the reversals it started are stored in their SAF queues, or sent, or known lost;
+   * `undefined` when it started none (the book held no answer, or its reply was known lost already), so that nothing
+   * waits on it (no deadline timer armed for a reply that causes no reversal: decline-wait.ts).
    */
-  undelivered(reason: ApprovalLoss): Promise<void> {
-    if (this.lost !== undefined) return Promise.resolve();
+  undelivered(reason: ApprovalLoss): Promise<void> | undefined {
+    if (this.lost !== undefined) return undefined;
     this.lost = reason;
+    if (this.answers.length === 0) return undefined;
     return Promise.all(this.answers.splice(0).map((one) => this.undo(one, reason))).then(() => undefined);
   }
 

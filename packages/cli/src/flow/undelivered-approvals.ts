@@ -125,9 +125,7 @@ export class UndeliveredApprovals {
       if (!thenable) {
         // Judged and written as returned (reply-verdict.ts); a decline once the reversals it causes are stored (a sync
         // sequence's come later).
-        const reply = this.snapshot(message, out as SequenceResult);
-        const stored = this.replied(message, reply, book);
-        return stored === undefined ? reply : after(stored).then(() => reply);
+        return this.inTime(message, out as SequenceResult, book, after);
       }
       const id = context.messageId;
       this.running.set(id, book);
@@ -152,9 +150,7 @@ export class UndeliveredApprovals {
       // reply in time that declines is handed over once the reversals it causes are stored (`replied`).
       return one.then((result) => {
         if (!settled()) return result;
-        const reply = this.snapshot(message, result);
-        const stored = this.replied(message, reply, book);
-        return stored === undefined ? reply : after(stored).then(() => reply);
+        return this.inTime(message, result, book, after);
       }, (err: unknown) => {
         settled();
         this.failed(context, book);
@@ -163,14 +159,27 @@ export class UndeliveredApprovals {
     };
   }
 
-  /** The reply in time as the book judges it and the endpoint writes it: a snapshot for a request that expects one. */
-  private snapshot(message: InboundMessage, result: SequenceResult): SequenceResult {
-    return responseMti(message.mti) === undefined ? result : replySnapshot(result);
+  /**
+   * The reply in time as the endpoint writes it. To a request that expects a response (codec's `responseMti`, asked
+   * once; an advice's or a reversal's answer is handed over as it is, not judged) it is a snapshot (`replySnapshot`)
+   * judged by the book (`replied`), handed over once the reversals it causes are stored or just before the deadline
+   * (`after`: decline-wait.ts), at once when it causes none.
+   */
+  private inTime(
+    message: InboundMessage,
+    result: SequenceResult,
+    book: MessageAnswers,
+    after: (stored: Promise<void>) => Promise<void>,
+  ): SequenceResult | Promise<SequenceResult> {
+    if (responseMti(message.mti) === undefined) return result;
+    const reply = replySnapshot(result);
+    const stored = this.replied(message, reply, book);
+    return stored === undefined ? reply : after(stored).then(() => reply);
   }
 
   /**
-   * The sequence's result in time, as the endpoint sends it, to a request that expects a response (codec's
-   * `responseMti`; an advice's or a reversal's answer is not judged): the approvals the sequence got are kept only when
+   * The sequence's result in time, as the endpoint sends it, to a request that expects a response (`inTime`): the
+   * approvals the sequence got are kept only when
    * that reply tells the terminal it was approved: its field 39 as packed (whatever its MTI) is that of an approval the
    * book holds, judged in the dialect of the upstream that gave it (`relays`: a bank's own approval code relayed), or
    * approves in the endpoint's dialect (`isApprovalClass`). The reply is judged only when the book holds an approval, now
@@ -181,7 +190,6 @@ export class UndeliveredApprovals {
    * Returns what the endpoint waits for before it writes the reply: the reversals stored (none to wait for: `undefined`).
    */
   private replied(message: InboundMessage, result: SequenceResult, book: MessageAnswers): Promise<void> | undefined {
-    if (responseMti(message.mti) === undefined) return undefined;
     if (result === undefined || result === null) return book.undelivered('no-reply');
     return book.replied(() => approvalOf(this.dialect, message.mti, result, [book]) !== false);
   }
@@ -342,7 +350,8 @@ export class UndeliveredApprovals {
     for (const book of left) {
       for (const one of [book, this.onErrorBooks.get(book)]) {
         if (one === undefined) continue;
-        stored.push(one.undelivered('client-gone'));
+        const reversed = one.undelivered('client-gone');
+        if (reversed !== undefined) stored.push(reversed);
         this.stops.get(one)?.abort();
       }
     }

@@ -12,8 +12,8 @@ import { xmlError } from './attributes.js';
 /** The entities XML predefines. */
 const PREDEFINED = new Set(['lt', 'gt', 'amp', 'apos', 'quot']);
 
-/** What a value or a declaration is shown as in an error: its first 40 characters. */
-function shown(text: string): string {
+/** What a value or a declaration is shown as in an error: its first 40 characters, quoted. */
+export function shown(text: string): string {
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text);
 }
 
@@ -33,11 +33,29 @@ export function refuseUnreadableText(name: string, xml: string): void {
 
 /**
  * Refuses, in a well-formed packager text, a DOCTYPE jPOS would read otherwise than the import
- * (`internalEntities`), then a reference to an entity it does not declare.
+ * (`internalEntities`), then a reference to an entity it does not declare. Returns the names of the entities the
+ * DOCTYPE declares (empty without one), so that a reference the XML reader left unexpanded is refused after parsing
+ * (`refuseUnexpanded`).
  */
-export function refuseUnreadDoctype(name: string, xml: string): void {
+export function refuseUnreadDoctype(name: string, xml: string): ReadonlySet<string> {
   const { declared, end } = internalEntities(name, xml);
   refuseUndeclaredReferences(name, xml, end, declared);
+  return declared;
+}
+
+/**
+ * Refuses a parsed attribute value or text `value` still holding a reference to an entity the DOCTYPE declares
+ * (`declared`): the XML reader drops a plain-text entity whose text looks like script or markup (`onload=`,
+ * `javascript:`, `xmlns=`, `-->`) and keeps the reference as it stands, where jPOS expands it, so the import would
+ * read other bytes than jPOS. `where` names the attribute or text, `field` the field's path.
+ */
+export function refuseUnexpanded(name: string, declared: ReadonlySet<string>, value: string, where: string, field: string | undefined): void {
+  if (declared.size === 0 || !value.includes('&')) return;
+  for (const m of value.matchAll(/&([^;\s&<>"']+);/g)) {
+    if (declared.has(m[1]!)) {
+      xmlError(name, `entity reference ${shown(m[0])} in ${where} is not expanded by the import's XML reader (it drops an entity whose text looks like script or markup, such as "onload=", "javascript:", "xmlns="): jPOS expands it, write the text instead`, field);
+    }
+  }
 }
 
 /**

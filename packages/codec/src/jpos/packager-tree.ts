@@ -1,5 +1,6 @@
 import type { RawField } from './elements.js';
 import { xmlError } from './attributes.js';
+import { refuseUnexpanded, shown } from './packager-text.js';
 
 /**
  * The parsed packager document read into field elements, checked against the structure of jPOS's genericpackager.dtd,
@@ -38,23 +39,25 @@ interface Pending {
 
 /**
  * The parsed document's one `isopackager` element read (`readPackagerTree`): no other element beside it (the XML
- * checker takes a second root element), processing instructions and the XML declaration aside.
+ * checker takes a second root element), processing instructions and the XML declaration aside. `entities` are the
+ * names of the entities the DOCTYPE declares (`refuseUnreadDoctype`): a reference to one the parser left unexpanded
+ * in an attribute or a text is refused (`refuseUnexpanded`).
  */
-export function readPackagerDocument(packager: string, doc: unknown): RawField {
+export function readPackagerDocument(packager: string, doc: unknown, entities: ReadonlySet<string>): RawField {
   const keys = isRecord(doc) ? Object.keys(doc).filter((key) => !key.startsWith('?')) : [];
   if (!keys.includes('isopackager')) xmlError(packager, 'the document has no isopackager element');
   const other = keys.find((key) => key !== 'isopackager');
   if (other !== undefined) xmlError(packager, `element <${other}> beside isopackager: a packager document holds the isopackager element only`);
   const root = (doc as Record<string, unknown>).isopackager;
   if (Array.isArray(root)) xmlError(packager, 'the document holds more than one isopackager element');
-  return readPackagerTree(packager, root);
+  return readPackagerTree(packager, root, entities);
 }
 
 /**
  * The `isopackager` element `root` read into its attributes and field elements (recursively), each checked against
  * the DTD's structure. Iterative, so that no document shape grows the call stack.
  */
-function readPackagerTree(packager: string, root: unknown): RawField {
+function readPackagerTree(packager: string, root: unknown, entities: ReadonlySet<string>): RawField {
   const top: RawField[] = [];
   const stack: Pending[] = [{ node: root, tag: 'isopackager', into: top, parentPath: '' }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
@@ -62,7 +65,10 @@ function readPackagerTree(packager: string, root: unknown): RawField {
     item.into.push(raw);
     if (!isRecord(item.node)) {
       // An element with neither attributes nor content reads as its (empty or text) content.
-      if (typeof item.node === 'string' && item.node.trim() !== '' && item.tag !== 'isofield') strayText(packager, item.tag, item.parentPath, item.node);
+      if (typeof item.node === 'string' && item.node.trim() !== '') {
+        if (item.tag !== 'isofield') strayText(packager, item.tag, item.parentPath, item.node);
+        refuseUnexpanded(packager, entities, item.node, 'the text of isofield', fieldOf(item.parentPath));
+      }
       continue;
     }
     const declared = DECLARED[item.tag]!;
@@ -70,16 +76,20 @@ function readPackagerTree(packager: string, root: unknown): RawField {
       if (key.startsWith(ATTR) && typeof value === 'string') raw.attributes[key.slice(ATTR.length)] = value;
     }
     const path = item.tag === 'isopackager' ? '' : fieldPath(item.parentPath, raw.attributes.id);
-    for (const attribute of Object.keys(raw.attributes)) {
+    for (const [attribute, value] of Object.entries(raw.attributes)) {
       if (!declared.has(attribute)) {
         xmlError(packager, `attribute ${JSON.stringify(attribute)} is not one genericpackager.dtd declares for ${item.tag} (jPOS refuses the file)`, fieldOf(path));
       }
+      refuseUnexpanded(packager, entities, value, `attribute ${JSON.stringify(attribute)}`, fieldOf(path));
     }
     const children: Pending[] = [];
     for (const [key, value] of Object.entries(item.node)) {
       if (key.startsWith(ATTR) || key.startsWith('?')) continue;
       if (key === '#text') {
-        if (item.tag !== 'isofield' && typeof value === 'string' && value.trim() !== '') strayText(packager, item.tag, path, value);
+        if (typeof value === 'string' && value.trim() !== '') {
+          if (item.tag !== 'isofield') strayText(packager, item.tag, path, value);
+          refuseUnexpanded(packager, entities, value, 'the text of isofield', fieldOf(path));
+        }
         continue;
       }
       if (item.tag === 'isofield' || !FIELD_TAGS.has(key)) {
@@ -95,9 +105,7 @@ function readPackagerTree(packager: string, root: unknown): RawField {
 }
 
 function strayText(packager: string, tag: string, path: string, text: string): never {
-  const trimmed = text.trim();
-  const shown = JSON.stringify(trimmed.length > 40 ? `${trimmed.slice(0, 40)}...` : trimmed);
-  return xmlError(packager, `text ${shown} in ${tag}: genericpackager.dtd allows isofield and isofieldpackager elements only there (a line missing its "<"?)`, fieldOf(path));
+  return xmlError(packager, `text ${shown(text.trim())} in ${tag}: genericpackager.dtd allows isofield and isofieldpackager elements only there (a line missing its "<"?)`, fieldOf(path));
 }
 
 function fieldPath(parentPath: string, id: string | undefined): string {

@@ -113,7 +113,7 @@ export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect 
     const column = typeof valid.err.col === 'number' ? `, column ${valid.err.col}` : '';
     xmlError(name, `not well-formed XML (${valid.err.code} at line ${valid.err.line}${column})`);
   }
-  refuseUnreadDoctype(name, xml);
+  const entities = refuseUnreadDoctype(name, xml);
   let doc: unknown;
   try {
     doc = PARSER.parse(xml);
@@ -122,7 +122,7 @@ export function dialectFromPackagerXml(xml: string, name = 'packager'): Dialect 
     const reason = cause instanceof Error ? cause.message.slice(0, 200) : 'the parser failed';
     throw codecError('ISO8583_ERR_PACKAGER_XML', `packager ${JSON.stringify(name)}: not readable XML: ${reason}`, { cause });
   }
-  const top = readPackagerDocument(name, doc);
+  const top = readPackagerDocument(name, doc, entities);
   const fields = readFields(name, top.children, '');
 
   const mti = fields.get(0);
