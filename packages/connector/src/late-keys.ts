@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { answersMti } from './match-key.js';
 import { amountOf } from './socketqueue-figures.js';
 
 /** Most timed-out keys remembered per connection to recognise late responses (the oldest forgotten first). */
@@ -62,6 +63,27 @@ interface LateKey {
 function sentFor(known: LateKey, echoed: unknown): SentAmount {
   const at = typeof echoed === 'string' ? known.echoes.indexOf(echoed) : -1;
   return at >= 0 ? known.sent[at]! : known.last;
+}
+
+/** True when `mti` (a received message's field 0) is of the answer class of the request that sent `sent` (any when its MTI is not known). */
+function answers(sent: SentAmount, mti: unknown): boolean {
+  return sent.mti === undefined || answersMti(sent.mti, mti);
+}
+
+/**
+ * What `known`'s timed-out request whose answer `message` is sent: the one that sent its field 7 (`sentFor`), when of
+ * its class; for a field 7 none of them sent (or none), the newest of them whose answer class it is (a host that does
+ * not echo field 7, a 0200 and its 0400 timed out under one key). `undefined`: it answers none of them (an 0810, or
+ * the host's copy of a reversal's 0410, under a timed-out 0200's STAN and terminal).
+ */
+function sentAnswered(known: LateKey, message: IsoMessage): SentAmount | undefined {
+  const echoed = message['7'];
+  const mti = message['0'];
+  const picked = sentFor(known, echoed);
+  if (answers(picked, mti)) return picked;
+  if (typeof echoed === 'string' && known.echoes.includes(echoed)) return undefined;
+  for (let i = known.sent.length - 1; i >= 0; i--) if (answers(known.sent[i]!, mti)) return known.sent[i];
+  return undefined;
 }
 
 /** The timed-out and answered keys of one connection (the channel's). */
@@ -136,18 +158,22 @@ export class LateKeys {
    * `message`, under `key`, came with no request of its class waiting under the key: what its timed-out request sent
    * (picked by the echoed field 7, else the last request's) when it is that request's late answer (the key is then
    * forgotten, unless another request timed out under it still waits for its own), `undefined` when it is not: no
-   * request under the key timed out, or it is a copy of a late answer that came already (its field 7 that one's).
+   * request under the key timed out, it is of no timed-out request's answer class (match-key.ts `answersMti`: an 0810
+   * or a 0410 under a timed-out 0200's key, with a `matchKey` without field 0; the key stays for the 0210 still due),
+   * or it is a copy of a late answer that came already (its field 7 that one's).
    */
   lateAnswer(key: string, message: IsoMessage): SentAmount | undefined {
     const known = this.keys.get(key);
     if (known === undefined) return undefined;
     const echoed = message['7'];
     if (typeof echoed === 'string' && known.came?.includes(echoed) === true && !known.echoes.includes(echoed)) return undefined;
+    const sent = sentAnswered(known, message);
+    if (sent === undefined) return undefined;
     // Another request timed out under the key and its late answer has not come: the key stays, this answer's field 7
     // taken from it (a copy is the host's duplicate); the last one's answer, or one that names none, forgets the key.
     if (typeof echoed === 'string' && known.echoes.includes(echoed) && known.echoes.length > 1) return this.lateCame(key, echoed);
     this.keys.delete(key);
-    return sentFor(known, echoed);
+    return sent;
   }
 
   /**
