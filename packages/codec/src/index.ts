@@ -96,6 +96,7 @@ export type { MessageStreamOptions } from './stream/stream-options.js';
 export { assertSchemaCheck, compileSchemaCheck, schemaCheckError } from './schema/check.js';
 export type { SchemaCheck, SchemaCheckOptions } from './schema/check.js';
 export { recoverFields } from './recover.js';
+export type { RecoverOptions } from './recover.js';
 export { expectsResponse, isNetworkManagement, responseMti } from './mti.js';
 export { RESPONSE_ECHOED_FIELDS, responseTo } from './response-to.js';
 export { dialectVersion, inVersion, mtiLabel, mtiVersionDigit, networkManagementMti, originalDataElementsField, responseCodeLabel } from './dialect/version.js';

@@ -17,20 +17,33 @@ import type { Codec, Decoded } from './codec-types.js';
 import type { Dialect, IsoMessage } from './types.js';
 import { MTI_ASCII, MTI_BCD, MTI_EBCDIC, mtiSize, readMti } from './field/mti.js';
 
+/** How {@link recoverFields} reads an image. */
+export interface RecoverOptions {
+  /**
+   * An image that decodes whole but for bytes after its last field (`ISO8583_ERR_TRAILING_BYTES`): `'certain'`, only
+   * the fields before the first variable-length one, as after any length fault (a prefix one digit too long, `016` +
+   * PAN to an LLVAR field 2, ends so, every later field read from the PAN's digits); `'whole'`, every field the decode
+   * read. `'whole'` is for a caller that only compares the fields with values it holds (the connector looks a pending
+   * request up by its match key: a key read from shifted bytes names none), never for one that echoes or logs them.
+   * Default `'certain'`.
+   */
+  readonly trailing?: 'certain' | 'whole';
+}
+
 /**
  * The fields that can still be read from a message image that failed to decode (`failedField`: the `field` of the
  * decode error), or `undefined` when not even its MTI can be read. After a length or prefix fault only the fields
  * before the first variable-length one are given (see above): never a field read from bytes a misread prefix may have
- * shifted. Never throws.
+ * shifted, unless `options.trailing` is `'whole'` and only bytes after the last field are wrong. Never throws.
  */
-export function recoverFields(codec: Codec, bytes: Buffer, failedField: string | undefined): IsoMessage | undefined {
+export function recoverFields(codec: Codec, bytes: Buffer, failedField: string | undefined, options: RecoverOptions = {}): IsoMessage | undefined {
   let whole: Decoded | undefined;
   try {
     whole = codec.decode(bytes, { lenient: true, trailing: 'allow' });
   } catch {
     // a length, prefix or bitmap fault: the fields with a certain place only
   }
-  if (whole !== undefined && whole.length === bytes.length) return whole.message;
+  if (whole !== undefined && (whole.length === bytes.length || options.trailing === 'whole')) return whole.message;
   const dialect = codec.dialect;
   const mti = messageMti(dialect, bytes);
   if (mti === undefined) return undefined;

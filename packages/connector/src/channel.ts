@@ -316,7 +316,7 @@ export class Channel {
       }
       // A late answer is counted with what its request sent (a bank that does not echo field 4), and a copy of it is
       // the host's duplicate from then on: each approval counted once.
-      const sent = stale === 'late' ? this.late.lateCame(key, message['7'] as string) : undefined;
+      const sent = stale === 'late' ? this.late.lateCame(key, message['7'] as string, mti) : undefined;
       this.host.unmatched(this, message, header, stale === 'late', sent);
       return;
     }
@@ -328,11 +328,14 @@ export class Channel {
    * An undecodable response whose match key can still be read (every match-key field recovered, or absent before the
    * failing field: not sent, as in a request without field 41; a response MTI) fails
    * its request at once with `ISO8583_ERR_CONNECTOR_BAD_RESPONSE`: the host answered, but what it answered is unknown.
+   * A response that decodes whole but for bytes after its last field gives its whole key (recover.ts `trailing`): the
+   * key is only looked up here, never echoed or logged, and one read from bytes a misread prefix shifted would have to
+   * equal a pending request's STAN and terminal (that request would then be reversed, as after its timeout).
    */
   private failByRecoveredKey(payload: Buffer, e: Iso8583Error): void {
     let recovered: IsoMessage | undefined;
     try {
-      recovered = recoverFields(this.host.codec, payload, e.field);
+      recovered = recoverFields(this.host.codec, payload, e.field, { trailing: 'whole' });
     } catch {
       return;
     }

@@ -5,7 +5,9 @@
  * reused key" in docs/connector.md.
  */
 import { performance } from 'node:perf_hooks';
+import { responseMti } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { answersMti } from './match-key.js';
 import { amountOf } from './socketqueue-figures.js';
 
 /** Most timed-out keys remembered per connection to recognise late responses (the oldest forgotten first). */
@@ -58,10 +60,37 @@ interface LateKey {
   came?: string[];
 }
 
-/** What `known`'s request that sent `echoed` as its field 7 sent; the last request's when none did (or none is given). */
-function sentFor(known: LateKey, echoed: unknown): SentAmount {
-  const at = typeof echoed === 'string' ? known.echoes.indexOf(echoed) : -1;
-  return at >= 0 ? known.sent[at]! : known.last;
+/** True when one response MTI answers both timed-out requests (a `0200` and its repeat `0201`), or either MTI is unknown. */
+function sameClass(a: SentAmount, b: SentAmount): boolean {
+  return a.mti === undefined || b.mti === undefined || responseMti(a.mti) === responseMti(b.mti);
+}
+
+/** True when `mti` (a received field 0) is of the answer class of the request that sent `sent` (any: its MTI unknown). */
+function answers(sent: SentAmount, mti: unknown): boolean {
+  return sent.mti === undefined || answersMti(sent.mti, mti);
+}
+
+/**
+ * What `known`'s timed-out request whose answer `message` is sent: the one of its answer class that sent its field 7;
+ * for a field 7 none of them sent (or none), the last one, else the newest of them, whose answer class it is (a host
+ * that does not echo field 7, a 0200 and its 0400 timed out under one key). `undefined`: it answers none of them (an
+ * 0810, or the host's copy of a reversal's 0410, under a timed-out 0200's STAN and terminal).
+ */
+function sentAnswered(known: LateKey, message: IsoMessage): SentAmount | undefined {
+  const echoed = message['7'];
+  const mti = message['0'];
+  if (typeof echoed === 'string' && known.echoes.includes(echoed)) {
+    const at = echoAt(known, echoed, mti);
+    return at >= 0 ? known.sent[at] : undefined;
+  }
+  if (answers(known.last, mti)) return known.last;
+  for (let i = known.sent.length - 1; i >= 0; i--) if (answers(known.sent[i]!, mti)) return known.sent[i];
+  return undefined;
+}
+
+/** The place in `known.echoes` of `echoed` sent by a request `mti` answers (any, when `mti` is not given); -1: none. */
+function echoAt(known: LateKey, echoed: string, mti?: unknown): number {
+  return known.echoes.findIndex((e, i) => e === echoed && (mti === undefined || answers(known.sent[i]!, mti)));
 }
 
 /** The timed-out and answered keys of one connection (the channel's). */
@@ -89,7 +118,9 @@ export class LateKeys {
     const last: SentAmount = { mti: sent?.mti, processingCode: sent?.processingCode, amount: amount === 0 ? undefined : amount };
     const echoes = known?.echoes ?? [];
     const sents = known?.sent ?? [];
-    const at = echo7 === undefined ? -1 : echoes.indexOf(echo7);
+    // The same request again (a repeat of the field 7): its place; a request of another class that sent the same field 7
+    // (a reversal copying its original's) takes a place of its own, each late answer then told by its class.
+    const at = echo7 === undefined ? -1 : echoes.findIndex((e, i) => e === echo7 && sameClass(sents[i]!, last));
     if (at >= 0) sents[at] = last;
     else if (echo7 !== undefined) {
       echoes.push(echo7);
@@ -136,29 +167,35 @@ export class LateKeys {
    * `message`, under `key`, came with no request of its class waiting under the key: what its timed-out request sent
    * (picked by the echoed field 7, else the last request's) when it is that request's late answer (the key is then
    * forgotten, unless another request timed out under it still waits for its own), `undefined` when it is not: no
-   * request under the key timed out, or it is a copy of a late answer that came already (its field 7 that one's).
+   * request under the key timed out, it is of no timed-out request's answer class (match-key.ts `answersMti`: an 0810
+   * or a 0410 under a timed-out 0200's key, with a `matchKey` without field 0; the key stays for the 0210 still due),
+   * or it is a copy of a late answer that came already (its field 7 that one's).
    */
   lateAnswer(key: string, message: IsoMessage): SentAmount | undefined {
     const known = this.keys.get(key);
     if (known === undefined) return undefined;
     const echoed = message['7'];
     if (typeof echoed === 'string' && known.came?.includes(echoed) === true && !known.echoes.includes(echoed)) return undefined;
+    const sent = sentAnswered(known, message);
+    if (sent === undefined) return undefined;
     // Another request timed out under the key and its late answer has not come: the key stays, this answer's field 7
     // taken from it (a copy is the host's duplicate); the last one's answer, or one that names none, forgets the key.
-    if (typeof echoed === 'string' && known.echoes.includes(echoed) && known.echoes.length > 1) return this.lateCame(key, echoed);
+    if (typeof echoed === 'string' && known.echoes.includes(echoed) && known.echoes.length > 1) return this.lateCame(key, echoed, message['0']);
     this.keys.delete(key);
-    return sentFor(known, echoed);
+    return sent;
   }
 
   /**
    * The late answer (`stale` said `'late'`) under `key`, with field 7 `echoed`, came while a request reusing the key
-   * waits: what its timed-out request sent. Its field 7 is no longer a late answer's: a copy is the host's duplicate.
+   * waits: what its timed-out request sent (the one of `mti`'s answer class, when two sent that field 7). Its field 7
+   * is no longer a late answer's: a copy is the host's duplicate.
    */
-  lateCame(key: string, echoed: string): SentAmount | undefined {
+  lateCame(key: string, echoed: string, mti?: unknown): SentAmount | undefined {
     const known = this.keys.get(key);
     if (known === undefined) return undefined;
-    const sent = sentFor(known, echoed);
-    const at = known.echoes.indexOf(echoed);
+    const of = echoAt(known, echoed, mti);
+    const at = of >= 0 ? of : known.echoes.indexOf(echoed);
+    const sent = at >= 0 ? known.sent[at]! : known.last;
     if (at >= 0) {
       known.echoes.splice(at, 1);
       known.sent.splice(at, 1);
