@@ -147,10 +147,10 @@ export class InboundConnection implements Peer {
   /**
    * Draining: reads again (each frame dropped and counted by `onFrame`) once nothing read before the close waits to
    * start (`waiting`, the frames the stream holds: those still start). Not for a client that does not read its replies
-   * (`needDrain`: its socket stays paused), nor once the connection is gone or the client has ended its side.
+   * (`needDrain`: its socket stays paused), nor once gone, the client's end read, or closing itself (see maybeFinish).
    */
   private readOnWhileDraining(): void {
-    if (!this.draining || this.gone || this.peerEnded || this.needDrain || this.discarding) return;
+    if (!this.draining || this.gone || this.peerEnded || this.needDrain || this.discarding || this.ownClose.begun) return;
     if (this.waiting.length > 0 || this.stream.holdsFrames) return;
     this.discarding = true;
     this.stream.resume();
@@ -330,13 +330,15 @@ export class InboundConnection implements Peer {
     if (!(this.draining || this.peerEnded) || this.inFlight > 0 || this.waiting.length > 0 || this.stream.holdsFrames) return;
     if (this.stream.writable) {
       this.stream.end();
-      // Closing itself (a broken stream reads no more): the client's end is read, not waited for to the bound.
-      if (this.ownClose.begun) this.socket.resume();
-      // Draining: its callers read on then (readOnWhileDraining: frames are dropped while draining), so that the
-      // client's end in answer to ours is seen and the connection closes now, not at the close deadline. Not for a
-      // client that does not read its replies (`needDrain`): its socket stays paused. An abort reads out what it sent
-      // before the close, paused or flowing (MessageStream's destroy), so the close is no reset and the approvals its
-      // kernel took still reach it.
+      // Closing itself, nothing owed: the client's end is read (a broken stream: the socket), frames dropped (onFrame).
+      if (this.ownClose.begun) {
+        this.discarding = true;
+        this.stream.resume();
+        this.socket.resume();
+      }
+      // Draining: its callers read on then (readOnWhileDraining, frames dropped), so that the client's end in answer to
+      // ours is seen and the connection closes now, not at the deadline; not for a client that does not read its replies
+      // (`needDrain`). An abort reads out what was sent before the close (MessageStream's destroy): no reset.
     } else if (this.peerEnded) this.stream.destroy();
   }
 
@@ -360,11 +362,11 @@ export class InboundConnection implements Peer {
   }
 
   private onIdle(): void {
-    if (this.ownClose.begun) return this.destroy(); // ended already, waiting for the client's end
     if (this.inFlight > 0 || this.waiting.length > 0 || this.stream.holdsFrames) {
       this.socket.setTimeout(this.core.options.idleTimeout);
       return;
     }
+    if (this.ownClose.begun) return this.destroy(); // closing itself, nothing owed: waiting for the client's end
     this.fail('ISO8583_ERR_INBOUND_IDLE_TIMEOUT', 'idle timeout: connection closed');
   }
 

@@ -2,7 +2,9 @@
  * The messages of an endpoint in their sequence (or onError), every connection's, those of clients that have gone
  * included: what `close()` waits for before it resolves (a result a sequence has not given yet may be an approval to
  * reverse, by `onLateResult`, through a connector the application closes after), and what `maxInFlight` bounds (a
- * connection at that bound stops taking frames, and reads no more than its one read held, until a message ends).
+ * connection at that bound stops taking frames, and reads no more than its one read held, until a message ends). A
+ * sequence that timed out keeps its place under the bound until it settles (its client had its answer; it still runs).
+ * A freed place goes to the connections that wait for one first, in the order they began waiting.
  */
 import type { InboundMetrics } from './metrics.js';
 
@@ -11,9 +13,13 @@ export class InFlightJobs {
   #count = 0;
   /** Resolvers of {@link InFlightJobs.idle}. */
   #idle: (() => void)[] = [];
-  /** Connections that found no room under `max`: told (once, on a later turn) when a message ends. */
+  /** Sequences that timed out and still run: not in `count` (close does not wait for them), but under `max`. */
+  #late = 0;
+  /** Connections that found no room under `max`, in the order they began waiting: told (on a later turn) when a place is free. */
   #waiting = new Set<() => void>();
   #wakeArmed = false;
+  /** `wake` is handing the free places to the waiters: `room` is what is free, not 0. */
+  #waking = false;
 
   /** `max`: messages in flight at once, endpoint-wide (`maxInFlight`). */
   constructor(private readonly metrics: InboundMetrics, private readonly max: number) {}
@@ -23,9 +29,17 @@ export class InFlightJobs {
     return this.#count;
   }
 
-  /** How many more may start now under `max` (0 or more). */
+  /**
+   * How many more may start now under `max` (0 or more); 0 while connections wait for a place (they get the places
+   * freed first, `wake`): a connection that reads, or one whose own message just ended, waits behind them.
+   */
   get room(): number {
-    return Math.max(0, this.max - this.#count);
+    if (this.#waiting.size > 0 && !this.#waking) return 0;
+    return this.#free();
+  }
+
+  #free(): number {
+    return Math.max(0, this.max - this.#count - this.#late);
   }
 
   /** A message starts. */
@@ -39,16 +53,29 @@ export class InFlightJobs {
     this.#count--;
     this.metrics.inFlight(-1);
     if (this.#count === 0) for (const resolve of this.#idle.splice(0)) resolve();
-    if (this.#waiting.size > 0 && !this.#wakeArmed) {
-      this.#wakeArmed = true;
-      setImmediate(this.#wake);
-    }
+    this.#freed();
   }
 
-  /** `wake` is called once a message ends (a connection that stopped taking frames at `max`): false if it was already to be. */
+  /**
+   * A message's sequence timed out (its client is being answered, `ended` follows): it still runs, and keeps its
+   * place under `max` until {@link InFlightJobs.lateEnded} (a slow bank's sequences stay bounded).
+   */
+  lateStarted(): void {
+    this.#late++;
+  }
+
+  /** A sequence that had timed out has settled: its place is free. */
+  lateEnded(): void {
+    this.#late--;
+    this.#freed();
+  }
+
+  /** `wake` is called once a place is free for it (a connection that stopped taking frames at `max`): false if it was already to be. */
   waitForRoom(wake: () => void): boolean {
     if (this.#waiting.has(wake)) return false;
     this.#waiting.add(wake);
+    // A place free already (it waits behind others): the wake that hands it out is armed.
+    if (this.#free() > 0) this.#freed();
     return true;
   }
 
@@ -63,10 +90,29 @@ export class InFlightJobs {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  /** A place may be free: the waiters are told on the next turn. */
+  #freed(): void {
+    if (this.#waiting.size > 0 && !this.#wakeArmed) {
+      this.#wakeArmed = true;
+      setImmediate(this.#wake);
+    }
+  }
+
+  /**
+   * Hands the free places to the waiters in order: each takes what it can (and waits again at the end if it has more);
+   * those left when no place is free stay first for the next.
+   */
   readonly #wake = (): void => {
     this.#wakeArmed = false;
-    const waiting = [...this.#waiting];
-    this.#waiting.clear();
-    for (const wake of waiting) wake();
+    this.#waking = true;
+    try {
+      for (const wake of this.#waiting) {
+        if (this.#free() <= 0) break;
+        this.#waiting.delete(wake);
+        wake();
+      }
+    } finally {
+      this.#waking = false;
+    }
   };
 }

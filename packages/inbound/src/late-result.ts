@@ -12,11 +12,13 @@ import { handOver } from './undelivered.js';
 /**
  * A sequence settled after its timeout (the client has had its timeout answer): never sent; counted and logged as
  * `ISO8583_ERR_INBOUND_LATE_REPLY` and a result handed to `onLateResult`. Only the first outcome after an expiry
- * counts (a promise-like that settles twice, or one that settles before its expiry and again after, is not late).
+ * counts (a promise-like that settles twice, or one that settles before its expiry and again after, is not late). Its
+ * place under `maxInFlight`, kept since the expiry, is freed.
  */
 export function lateResult(job: InFlight, result: SequenceResult, err: unknown): void {
   if (!job.expired) return;
   job.expired = false;
+  job.core.jobs.lateEnded();
   reportLate(job, result, err, 'sequence');
 }
 

@@ -184,6 +184,8 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
  */
 export function sequenceExpired(job: InFlight): void {
   job.expired = true;
+  // It still runs (a slow bank): it keeps its place under `maxInFlight` until it settles (`lateResult`).
+  job.core.jobs.lateStarted();
   const timeout = sequenceTimeout(job.message.mti, job.core.options.sequenceTimeout);
   // An AbortController only for a message that expires (rare): a context that reads `signal` later finds it aborted.
   // One error, the abort's reason and the failure onError is given: a connector request the sequence passed `signal`
