@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
-import { MessageStream } from '@iso8583/codec';
-import type { Frame, Iso8583Error } from '@iso8583/codec';
+import { MessageStream, type Frame, type Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import type { EndpointCore, Peer } from './core.js';
 import { closedLine, framingEnd, partialFrameLine, socketFailedLine } from './connection-lines.js';
