@@ -179,7 +179,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     return key in fromFlags && spec !== undefined ? `--${givenAs.get(spec.flag) ?? spec.flag}` : undefined;
   };
   // --header-hex sets --header-bytes to its length (given too, they must agree): header-hex.ts.
-  applyHeaderHex(merged, { flag: flagOf, fileOf });
+  const headerWarning = applyHeaderHex(merged, { flag: flagOf, fileOf });
   checkUpstreams(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.routes ?? [], listProblem('upstreams'), listProblem('routes'));
   const originOf = (key: 'reconnectDelay' | 'reconnectMaxDelay'): ReconnectOrigin => (key in fromFlags ? 'flag' : fileOf(key) !== undefined ? 'file' : 'default');
   checkReconnect(merged as GatewayConfig, merged.upstreams ?? [], configPath, { reconnectDelay: originOf('reconnectDelay'), reconnectMaxDelay: originOf('reconnectMaxDelay') });
@@ -206,6 +206,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     fileOf,
     flagName: (key) => `--${FLAG_BY_KEY.get(key)?.flag ?? key}`,
   }, configPath);
+  if (headerWarning !== undefined) warnings.push(headerWarning);
   // Chosen: given (flag or file) other than its default (a file that spells the defaults out, as the deploy example does, chose nothing).
   const stopChosen = (['shutdownDeadline', 'requestTimeout'] as const).some((key) => (key in fromFlags || fileOf(key) !== undefined) && merged[key] !== FLAG_BY_KEY.get(key)?.default);
   const stopWarning = shutdownDeadlineWarning(merged as GatewayConfig, stopChosen);
