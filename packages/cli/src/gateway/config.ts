@@ -3,6 +3,7 @@
  * config-types.ts; the flag rows (one per option, with help and limits) and the defaults read from them in flag-rows.ts.
  */
 import type { FieldProblem, SchemaCheck, SchemaCheckOptions } from '@iso8583/codec';
+import { hostPort } from '@iso8583/connector';
 import { PRECOMPILED } from '../generated/gateway-flags-check.js';
 import { flagHelp, flagSpecs, resolveAliases } from '../flag-table.js';
 import { cliError, integerText, numberText, parseCommandArgs } from '../args.js';
@@ -284,7 +285,7 @@ function joinUpstream(merged: Partial<GatewayConfig>, file?: string): void {
     if (file !== undefined) throw configFileError(file, `: ${ours} and upstreamHost/upstreamPort say the same thing: give one`, { field: '/upstreamHost' });
     throw cliError('ISO8583_ERR_CLI_OPTION', '--upstream and --upstream-host/--upstream-port say the same thing: give one', '--upstream-host');
   }
-  merged.upstream = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  merged.upstream = hostPort(host, port);
   delete merged.upstreamHost;
   delete merged.upstreamPort;
 }
