@@ -22,8 +22,9 @@ test('gateway: a refused bank link answers 502 with no bank address in the body;
   assert.equal(answer.status, 502, answer.body);
   assert.match(answer.body, /cannot connect to the host \(ECONNREFUSED\)/);
   assert.ok(!answer.body.includes('127.0.0.1') && !answer.body.includes(`:${port}`), answer.body);
-  const line = (await gw.process.waitForLine(/"msg":"connection failed"/)).input;
-  assert.ok(line.includes('"host":"127.0.0.1"') && line.includes(`"port":${port}`), line);
   gw.process.kill('SIGTERM');
   await gw.process.exited;
+  // The log (stderr), whole once the process has exited.
+  const line = gw.process.stderr().split('\n').find((l) => l.includes('"msg":"connection failed"'));
+  assert.ok(line !== undefined && line.includes('"host":"127.0.0.1"') && line.includes(`"port":${port}`), gw.process.stderr().slice(-2000));
 });
