@@ -199,8 +199,9 @@ export interface CompositeSpec {
    * absent travel empty (padding for a fixed sub-field, a zero length for a variable one), as jPOS
    * `GenericSubFieldPackager` packs with `emitBitmap="false"`. In a fixed text box padded after its sub-fields (jPOS
    * `IF_CHAR`), unpack ends the sub-fields where only the pad is left: a trailing sub-field whose bytes are all the pad
-   * reads as absent (its bytes are those of an absent one). Default `false`: every sub-field travels, absent ones
-   * empty.
+   * reads as absent (its bytes are those of an absent one), so such a box must be padded with spaces: another
+   * `pad.char` (`0`: an amount of 0 would read back as absent) is refused (`ISO8583_ERR_DIALECT_INVALID`). Default
+   * `false`: every sub-field travels, absent ones empty.
    */
   omitTrailingAbsent?: boolean;
   /**
