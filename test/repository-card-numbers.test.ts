@@ -2,7 +2,9 @@
  * Only test card numbers appear in the repository (docs/getting-started.md says so): every digit run of 13 to 19
  * digits that passes the Luhn check, in any file of the source tree (generated and installed folders left out), is a
  * published test card number, or a run a file names below as no card number at all (a date, hex of ASCII text, a
- * synthetic run of a masking test). A Luhn-valid number of a real BIN (485078...) sat in a codec test.
+ * synthetic run of a masking test). A Luhn-valid number of a real BIN (485078...) sat in a codec test. A run is
+ * read where a card number stands in text: on its own, before track 2's separator (`=`, or `D` in a track 2 written as
+ * hex or a jPOS dump), and inside an LL (or LLL) prefixed digit run of an ASCII dump (`16` + 16 digits).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,6 +51,27 @@ function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+/** Digit runs standing alone: not inside a word, but for a `D` (`d`) after them (track 2's separator in hex). */
+const DIGIT_RUN = /(?<![0-9A-Za-z])[0-9]{13,22}(?![0-9A-CE-Za-ce-z])/g;
+
+/** Card-number-shaped: 13 to 19 digits from a major industry digit 2-6. */
+const CARD_SHAPED = /^[2-6][0-9]{12,18}$/;
+
+/**
+ * The card-number-shaped runs of `text` that pass the Luhn check: each digit run, and its inner run when it starts
+ * with a 2- or 3-digit length prefix that equals the length of the rest (an LL or LLL field in an ASCII dump).
+ */
+function luhnRuns(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(DIGIT_RUN)) {
+    const run = m[0];
+    const candidates = [run];
+    for (const width of [2, 3]) if (Number(run.slice(0, width)) === run.length - width) candidates.push(run.slice(width));
+    for (const c of candidates) if (CARD_SHAPED.test(c) && luhn(c)) out.push(c);
+  }
+  return out;
+}
+
 function* files(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) {
@@ -67,12 +90,19 @@ test('every Luhn-valid digit run of 13 to 19 digits in the repository is a test 
     const name = relative(root, file).split('\\').join('/');
     // This file: the lists above.
     if (name === 'test/repository-card-numbers.test.ts') continue;
-    for (const m of bytes.toString('utf8').matchAll(/(?<![0-9A-Za-z])[2-6][0-9]{12,18}(?![0-9A-Za-z])/g)) {
-      const run = m[0];
-      if (!luhn(run) || TEST_CARDS.has(run) || NOT_CARDS[name]?.includes(run) === true) continue;
+    for (const run of luhnRuns(bytes.toString('utf8'))) {
+      if (TEST_CARDS.has(run) || NOT_CARDS[name]?.includes(run) === true) continue;
       // Named by the file and the first six and last four digits only: the test's own output holds no card number.
       found.push(`${name}: ${run.slice(0, 6)}...${run.slice(-4)}`);
     }
   }
   assert.deepEqual(found, [], 'card numbers that are no published test number');
+});
+
+test('the scan reads a PAN before track 2\'s D separator and inside an LL-prefixed run of an ASCII dump', () => {
+  assert.deepEqual(luhnRuns('35=4111111111111111D25121010000000000'), ['4111111111111111']);
+  assert.deepEqual(luhnRuns('track2 4111111111111111d2512'), ['4111111111111111']);
+  assert.deepEqual(luhnRuns('0200...164111111111111111...'), ['4111111111111111']);
+  assert.deepEqual(luhnRuns('0165555555555554444'), ['5555555555554444'], 'an LLL prefix');
+  assert.deepEqual(luhnRuns('4111111111111111X 4111111111111111000'), [], 'inside a word, or digits after it');
 });

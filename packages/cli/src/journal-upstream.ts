@@ -13,15 +13,14 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { owedInJournalSync, owedText } from '@iso8583/connector';
+import { hostPort, owedInJournalSync, owedText } from '@iso8583/connector';
 
 /** The marker file of a journal folder: `{"upstream":"HOST:PORT"}`. */
 export const UPSTREAM_FILE = 'upstream.json';
 
 /** The upstream's identity as recorded: `host:port` (`[host]:port` for an IPv6 address). */
 export function upstreamId(host: unknown, port: unknown): string {
-  const h = String(host);
-  return `${h.includes(':') ? `[${h}]` : h}:${String(port)}`;
+  return hostPort(String(host), String(port));
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Iso8583Error } from '@iso8583/codec';
+import { hostPort as hostPortOf } from '@iso8583/connector';
 import { errorCode, writeNotice } from './io.js';
 
 /**
@@ -16,11 +17,9 @@ export function stopFailed(err: unknown): Iso8583Error {
   return new Iso8583Error(errorCode(err) as Iso8583Error['code'], `the graceful stop failed: ${message}`, { cause: err });
 }
 
-/** `HOST:PORT` of an address (`[v6]:PORT` for IPv6). */
+/** `HOST:PORT` of a listening address (`[v6]:PORT` for IPv6: the connector's `hostPort`). */
 export function hostPort(address: AddressInfo): string {
-  return address.family === 'IPv6' || address.address.includes(':')
-    ? `[${address.address}]:${address.port}`
-    : `${address.address}:${address.port}`;
+  return hostPortOf(address.address, address.port);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { Dialect } from './types.js';
 import { dialectVersion } from './dialect/version.js';
-import { speaksResponseCodes1987, speaksThreeCharacterCodes } from './action-code.js';
+import { carriesActionCodes, speaksResponseCodes1987, speaksThreeCharacterCodes } from './action-code.js';
 
 /**
  * ISO 8583:1987's system errors: `68` response received too late (the issuer's answer did not come in time: whether
@@ -38,25 +38,34 @@ const SYSTEM_ERRORS_1987_AND_1993: readonly string[] = Object.freeze([...SYSTEM_
 export type SystemErrorDialect = Pick<Dialect, 'systemErrorCodes'> & Partial<Pick<Dialect, 'version' | 'fields'>>;
 
 /**
- * The system-error response codes of `dialect`: its `systemErrorCodes` (`[]`: none); default by the codes its answers
- * carry: only 1987 `68`, `91` and `96` for a dialect whose field 39 keeps the 1987 codes' 2 characters
- * (`speaksResponseCodes1987`); otherwise the edition's own, then the other edition's, since the MTI's version digit
- * says which codes an answer carries (`responseCodeIn`: `68` answers a 0420, `911` a 1420, in a dialect of either
- * edition), and neither edition's system errors is a code of the other: 1993 `907`, `909`, `910`, `911`, `912`, then
- * 1987 `068`, `091`, `096` (in 3 digits where field 39 has 3 fixed characters: `speaksThreeCharacterCodes`; else `68`,
- * `91`, `96`); a 1987 dialect, the same with 1987's first. The built-in `smartvista` has SocketQueue's `005`, `120`,
- * `902`, `903`, `907`, `910`, `912`, and `909`, `911`.
+ * The system-error response codes of `dialect` in the answer to a message of MTI `mti` (a request or its answer: the
+ * version digit is the same): its `systemErrorCodes` (`[]`: none), whatever the MTI; default by the codes that answer
+ * carries: only 1987 `68`, `91` and `96` for a dialect whose field 39 keeps the 1987 codes' 2 characters
+ * (`speaksResponseCodes1987`); else by the MTI (`carriesActionCodes`, the rule `responseCodeIn` writes by): 1993 `907`,
+ * `909`, `910`, `911`, `912` for a 1xxx MTI (where `091` is an approval-class action code, never a system error), 1987
+ * `068`, `091`, `096` for any other (in 3 digits where field 39 has 3 fixed characters: `speaksThreeCharacterCodes`;
+ * else `68`, `91`, `96`). Without `mti`: both editions' lists, the dialect's edition first (what a dialect's answers may
+ * carry as a whole: a list to show, not one to judge an answer by). The built-in `smartvista` has SocketQueue's `005`,
+ * `120`, `902`, `903`, `907`, `910`, `912`, and `909`, `911`.
  */
-export function systemErrorCodesOf(dialect: SystemErrorDialect): readonly string[] {
+export function systemErrorCodesOf(dialect: SystemErrorDialect, mti?: string): readonly string[] {
   if (dialect.systemErrorCodes !== undefined) return dialect.systemErrorCodes;
   const fields = dialect.fields;
   if (fields !== undefined && speaksResponseCodes1987({ fields })) return SYSTEM_ERRORS_1987;
   const three = speaksThreeCharacterCodes(dialect);
+  if (mti !== undefined) {
+    if (carriesActionCodes(mti)) return SYSTEM_ERRORS_1993;
+    return three ? SYSTEM_ERRORS_1987_3 : SYSTEM_ERRORS_1987;
+  }
   if (dialectVersion(dialect) === '1993') return three ? SYSTEM_ERRORS_1993_AND_1987_3 : SYSTEM_ERRORS_1993_AND_1987;
   return three ? SYSTEM_ERRORS_1987_3_AND_1993 : SYSTEM_ERRORS_1987_AND_1993;
 }
 
-/** Whether a response code (field 39 as decoded: a string) is one of the dialect's system errors ({@link systemErrorCodesOf}). */
-export function isSystemError(dialect: SystemErrorDialect, responseCode: unknown): boolean {
-  return typeof responseCode === 'string' && systemErrorCodesOf(dialect).includes(responseCode);
+/**
+ * Whether a response code (field 39 as decoded: a string) in the answer to a message of MTI `mti` is one of the
+ * dialect's system errors ({@link systemErrorCodesOf}). Give the MTI whenever an answer is judged: without it, both
+ * editions' codes count, and a 1993 answer's `091` (approval class) would read as 1987's `91`.
+ */
+export function isSystemError(dialect: SystemErrorDialect, responseCode: unknown, mti?: string): boolean {
+  return typeof responseCode === 'string' && systemErrorCodesOf(dialect, mti).includes(responseCode);
 }

@@ -199,8 +199,9 @@ export interface CompositeSpec {
    * absent travel empty (padding for a fixed sub-field, a zero length for a variable one), as jPOS
    * `GenericSubFieldPackager` packs with `emitBitmap="false"`. In a fixed text box padded after its sub-fields (jPOS
    * `IF_CHAR`), unpack ends the sub-fields where only the pad is left: a trailing sub-field whose bytes are all the pad
-   * reads as absent (its bytes are those of an absent one). Default `false`: every sub-field travels, absent ones
-   * empty.
+   * reads as absent (its bytes are those of an absent one), so such a box must be padded with spaces: another
+   * `pad.char` (`0`: an amount of 0 would read back as absent) is refused (`ISO8583_ERR_DIALECT_INVALID`). Default
+   * `false`: every sub-field travels, absent ones empty.
    */
   omitTrailingAbsent?: boolean;
   /**
@@ -312,9 +313,10 @@ export interface Dialect {
    * in the store-and-forward queue and is repeated. In the width the dialect gives field 39; `[]`: none. Default by
    * the edition: 1987 `["68", "91", "96"]` (`68` response received too late, 1993's `911`; `["068", "091", "096"]`
    * where field 39 has 3 fixed characters; `["68", "91", "96"]` only, for a dialect of either edition whose field 39
-   * has 2 characters, as its answers carry 1987 codes), 1993 `["907", "909", "910", "911", "912"]`, each followed by
-   * the other edition's where field 39 can hold them (an answer to a 0400 carries 1987 codes, one to a 1420 1993
-   * codes, whatever the dialect's edition: iso93ascii's is `[..., "912", "068", "091", "096"]`); the built-in
+   * has 2 characters, as its answers carry 1987 codes), 1993 `["907", "909", "910", "911", "912"]`, an answer judged
+   * by its MTI where field 39 can hold both (an answer to a 0400 carries 1987 codes, one to a 1420 1993 codes, whatever
+   * the dialect's edition: `091` is a system error answering a 0400, approval class answering a 1420; without an MTI,
+   * iso93ascii's list is `[..., "912", "068", "091", "096"]`); the built-in
    * `smartvista` has SocketQueue's `["005", "120", "902", "903", "907", "910", "912"]` and `"909"`, `"911"`.
    */
   systemErrorCodes?: string[];

@@ -64,12 +64,24 @@ for (const [kind, sub1, value] of KINDS) {
   });
 }
 
-test('composite – IF_CHAR box with omitTrailingAbsent: its own pad character ends the sub-fields too', () => {
-  const codec = boxCodec(KINDS[2]![1], '*');
-  const message: IsoMessage = { '0': '0200', '3': '000000', '127': { '0': 'TERM0001' } };
-  const image = codec.pack(message);
-  assert.match(image.toString('latin1'), /TERM0001\*{32}$/);
-  assert.deepEqual(codec.unpack(image), message);
+// A pad other than a space would take a trailing sub-field made of it for the pad: sub-field 2 (n 4) of 0000 in a box
+// padded with "0" read back as absent (an amount of 0 lost). Refused when the codec is made, naming the option.
+for (const pad of ['0', '*']) {
+  test(`composite – IF_CHAR box padded with ${JSON.stringify(pad)}: omitTrailingAbsent refused at createCodec`, () => {
+    assert.throws(() => boxCodec(KINDS[2]![1], pad), (err: Error & { code?: string; problems?: { field: string; reason: string }[] }) => {
+      assert.equal(err.code, 'ISO8583_ERR_DIALECT_INVALID');
+      assert.deepEqual(err.problems?.map((p) => p.field), ['fields.127.subfields.omitTrailingAbsent']);
+      const reason = err.problems?.[0]?.reason ?? '';
+      assert.ok(reason.includes(`padded with ${JSON.stringify(pad)}`) && reason.includes('read back as absent'), reason);
+      return true;
+    });
+  });
+}
+
+test('composite – IF_CHAR box padded with spaces (its pad given as " ") keeps omitTrailingAbsent; a sub-field of zeros reads back', () => {
+  const codec = boxCodec(KINDS[2]![1], ' ');
+  const message: IsoMessage = { '0': '0200', '3': '000000', '127': { '0': 'TERM0001', '1': '', '2': '0000' } };
+  assert.deepEqual(codec.unpack(codec.pack(message)), message);
 });
 
 test('composite – IF_CHAR box with omitTrailingAbsent: a trailing sub-field all of the pad is the pad (read as absent)', () => {

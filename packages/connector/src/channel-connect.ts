@@ -34,8 +34,13 @@ const REFUSED_AT_HANDSHAKE_END = 'the host closed the connection at the end of t
 /** A TLS alert from the host about the client's certificate (refused, unknown CA, missing, expired): `tls.cert`. */
 const CERTIFICATE_ALERT = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_\w+|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
 
-/** `host:port` as an operator writes it (`[::1]:5000` for an IPv6 address): what a connect error names. */
-export function hostPort(host: string, port: number): string {
+/**
+ * `host:port` as an operator writes it, `[host]:port` for an IPv6 address (`[::1]:5000`, any host with a `:`): the one
+ * home of the rule (the cli's start lines, flags, journal markers and `iso8583 send`'s connect error). A connect
+ * error's text never holds it: the gateway returns that text to HTTP clients, and the bank's address is not theirs to
+ * learn; the connector's `connection failed` log line has it as `host` and `port`.
+ */
+export function hostPort(host: string, port: number | string): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
@@ -90,7 +95,8 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
       // A reset while a TLS 1.3 link waits for its ticket: the host's refusal too.
       if (settling !== undefined && (code === undefined || !CERTIFICATE_ALERT.test(code))) return refused(err);
       const field = code !== undefined && CERTIFICATE_ALERT.test(code) ? 'tls.cert' : undefined;
-      const why = field === undefined ? `cannot connect to ${hostPort(o.host, o.port)}` : 'the host refused the TLS handshake: it refuses the client certificate (or its absence)';
+      // Not the address: the gateway returns this text to HTTP clients; the `connection failed` log line names it.
+      const why = field === undefined ? 'cannot connect to the host' : 'the host refused the TLS handshake: it refuses the client certificate (or its absence)';
       fail(connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', `${why} (${code ?? err.message})`, { cause: err, ...(field === undefined ? {} : { field }) }));
     };
     const refused = (cause?: Error): void =>

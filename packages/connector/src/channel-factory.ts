@@ -177,8 +177,9 @@ export class ChannelFactory {
       this.attemptFailed(channel);
       const e =
         err instanceof Iso8583Error ? err : connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'cannot connect', { cause: err });
-      // The reason (`cannot connect to 127.0.0.1:5000 (ECONNREFUSED)`, a certificate the CA does not vouch for, a sign-on
-      // refused) is what tells an operator why the link stays down; a coded error's message never holds card data.
+      // The reason (`cannot connect to the host (ECONNREFUSED)`, the line's `host` and `port` saying which; a certificate
+      // the CA does not vouch for, a sign-on refused) is what tells an operator why the link stays down; a coded error's
+      // message never holds card data (nor the host's address: the gateway returns it to HTTP clients).
       logger.warn({ code: e.code, reason: e.message, retryIn: this.retryIn }, 'connection failed');
       this.events.connectFailed(e);
       for (const listener of [...this.failureListeners]) listener(e);

@@ -12,7 +12,7 @@ export const CONNECTOR_ERROR_CODES = {
   ISO8583_ERR_CONNECTOR_OPTIONS:
     'Invalid connector options (checked against the schema in connector-manifest.json before any socket opens); `problems` names every bad option.',
   ISO8583_ERR_CONNECTOR_CONNECT_TIMEOUT: 'The TCP (or TLS) connection to the host was not established within `connectTimeout`.',
-  ISO8583_ERR_CONNECTOR_CONNECT_FAILED: 'The connection to the host failed (refused, unreachable, TLS handshake refused); a refused or unreachable host is named with its port (`cannot connect to 127.0.0.1:1 (ECONNREFUSED)`).',
+  ISO8583_ERR_CONNECTOR_CONNECT_FAILED: 'The connection to the host failed (refused, unreachable, TLS handshake refused).',
   ISO8583_ERR_CONNECTOR_SIGN_ON: 'The host did not answer the sign-on (0800, field 70 = 001) with response code 00; or, without `signOn`, a new connection did not answer the echo test (0800, field 70 = 301) it must answer after an echo went unanswered (the message says which was sent).',
   ISO8583_ERR_CONNECTOR_TIMEOUT:
     'No response matched the request within its timeout. A late response is logged and emitted as `late-response`.',

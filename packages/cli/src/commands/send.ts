@@ -5,7 +5,7 @@
 import { createCodec, dialectVersion, expectsResponse, inVersion, invalidMessage, originalDataElementsField, readMessage, responseMti, summarize } from '@iso8583/codec';
 import type { DialectVersion, IsoMessage, MessageInput } from '@iso8583/codec';
 import { Iso8583Error } from '@iso8583/codec';
-import { MAX_REQUEST_TIMEOUT, createConnector, isReversible } from '@iso8583/connector';
+import { MAX_REQUEST_TIMEOUT, createConnector, hostPort, isReversible } from '@iso8583/connector';
 import type { ConnectorOptions } from '@iso8583/connector';
 import { cliError } from '../args.js';
 import { flagHelp, flagSpecs } from '../flag-table.js';
@@ -182,12 +182,16 @@ const MAX_CONNECT_WAIT = 10_000;
 /**
  * A connection not made in time: the connector names its `connectTimeout`, which `send` sets from `--timeout` (at most
  * {@link MAX_CONNECT_WAIT} ms): the error names `--timeout`, the code kept. A host that refused or could not be reached
- * (`cannot connect to 127.0.0.1:1 (ECONNREFUSED)`, no `field`: not a TLS refusal, which names its `tls.*`) names
- * `--host` and `--port`, the code kept. Others as they are.
+ * (no `field`: not a TLS refusal, which names its `tls.*`) names `--host`, `--port` and the `address` they gave
+ * (`--host, --port: cannot connect to 127.0.0.1:1 (ECONNREFUSED)`: the connector's own text leaves the address out, it
+ * reaches the gateway's HTTP clients), the code kept. Others as they are.
  */
-function connectWait(err: unknown, timeout: number): unknown {
+function connectWait(err: unknown, timeout: number, address: string): unknown {
   if (err instanceof Iso8583Error && err.code === 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED' && err.field === undefined) {
-    const out = new Iso8583Error(err.code, `--host, --port: ${err.message}`, { cause: err, field: '--host' });
+    const cause = err.cause as NodeJS.ErrnoException | undefined;
+    const why = cause?.code ?? cause?.message;
+    const message = `--host, --port: cannot connect to ${address}${why === undefined ? '' : ` (${why})`}`;
+    const out = new Iso8583Error(err.code, message, { cause: err, field: '--host' });
     if (err.sent !== undefined) out.sent = err.sent;
     return out;
   }
@@ -252,7 +256,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
     if (unmatched.length < 100 && responseMti(String(message['0'])) === undefined) unmatched.push(message);
   });
   const tracer = createTracer({ logger: log.logger, dialect, logMessages });
-  const link = tracer.link('host', `${options.host}:${port}`, connector);
+  const link = tracer.link('host', hostPort(options.host, port), connector);
   // A stop signal (Ctrl-C) while the answer is awaited ends the wait with the error line saying what became of the
   // request (never written, or its outcome unknown), rather than a silent death; once the answer came, it is printed
   // all the same. Only the first is caught: a second one ends the process as usual.
@@ -271,7 +275,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
     released();
     // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.
     await connector.destroy().catch(() => undefined);
-    throw unknownOutcome(unmatchedAnswer(interrupted(connectWait(err, timeout), stop.signal), read.message, unmatched), read.message['0'], dialectVersion(dialect));
+    throw unknownOutcome(unmatchedAnswer(interrupted(connectWait(err, timeout, hostPort(options.host, port)), stop.signal), read.message, unmatched), read.message['0'], dialectVersion(dialect));
   } finally {
     // The request has its outcome: from now on a stop signal ends the process as usual.
     released();

@@ -3,6 +3,7 @@
  * config-types.ts; the flag rows (one per option, with help and limits) and the defaults read from them in flag-rows.ts.
  */
 import type { FieldProblem, SchemaCheck, SchemaCheckOptions } from '@iso8583/codec';
+import { hostPort } from '@iso8583/connector';
 import { PRECOMPILED } from '../generated/gateway-flags-check.js';
 import { flagHelp, flagSpecs, resolveAliases } from '../flag-table.js';
 import { cliError, integerText, numberText, parseCommandArgs } from '../args.js';
@@ -179,7 +180,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     return key in fromFlags && spec !== undefined ? `--${givenAs.get(spec.flag) ?? spec.flag}` : undefined;
   };
   // --header-hex sets --header-bytes to its length (given too, they must agree): header-hex.ts.
-  applyHeaderHex(merged, { flag: flagOf, fileOf });
+  const headerWarning = applyHeaderHex(merged, { flag: flagOf, fileOf });
   checkUpstreams(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.routes ?? [], listProblem('upstreams'), listProblem('routes'));
   const originOf = (key: 'reconnectDelay' | 'reconnectMaxDelay'): ReconnectOrigin => (key in fromFlags ? 'flag' : fileOf(key) !== undefined ? 'file' : 'default');
   checkReconnect(merged as GatewayConfig, merged.upstreams ?? [], configPath, { reconnectDelay: originOf('reconnectDelay'), reconnectMaxDelay: originOf('reconnectMaxDelay') });
@@ -206,6 +207,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     fileOf,
     flagName: (key) => `--${FLAG_BY_KEY.get(key)?.flag ?? key}`,
   }, configPath);
+  if (headerWarning !== undefined) warnings.push(headerWarning);
   // Chosen: given (flag or file) other than its default (a file that spells the defaults out, as the deploy example does, chose nothing).
   const stopChosen = (['shutdownDeadline', 'requestTimeout'] as const).some((key) => (key in fromFlags || fileOf(key) !== undefined) && merged[key] !== FLAG_BY_KEY.get(key)?.default);
   const stopWarning = shutdownDeadlineWarning(merged as GatewayConfig, stopChosen);
@@ -283,7 +285,7 @@ function joinUpstream(merged: Partial<GatewayConfig>, file?: string): void {
     if (file !== undefined) throw configFileError(file, `: ${ours} and upstreamHost/upstreamPort say the same thing: give one`, { field: '/upstreamHost' });
     throw cliError('ISO8583_ERR_CLI_OPTION', '--upstream and --upstream-host/--upstream-port say the same thing: give one', '--upstream-host');
   }
-  merged.upstream = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  merged.upstream = hostPort(host, port);
   delete merged.upstreamHost;
   delete merged.upstreamPort;
 }

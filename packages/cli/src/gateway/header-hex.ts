@@ -1,8 +1,9 @@
 /**
  * `--header-hex HEX` (config key `headerHex`): the fixed header the gateway sends upstream before every request. Its
  * form (hex digits in pairs, at most 64 bytes) is the flag row's pattern; here its length sets `headerBytes`, or, when
- * `headerBytes` is given too (flag or file), must agree with it: `--header-bytes 5` alone sends five zero bytes, and a
- * header of another length than the frame counts would cut every message wrong.
+ * `headerBytes` is given too by the same source or by a flag, must agree with it: `--header-bytes 5` alone sends five
+ * zero bytes, and a header of another length than the frame counts would cut every message wrong. A `--header-hex`
+ * flag wins over the config file's `headerBytes`, as every flag wins over the file (with a warning naming the key).
  */
 import { cliError } from '../args.js';
 import { configFileError } from './config-file.js';
@@ -17,19 +18,27 @@ export interface KeySource {
 }
 
 /**
- * Sets `merged.headerBytes` to the byte length of `merged.headerHex` when that is given; a `headerBytes` given as well
- * with another value is refused: `ISO8583_ERR_CLI_OPTION` naming the flags (a flag involved), else
- * `ISO8583_ERR_GATEWAY_CONFIG` naming the file and its `/headerHex`.
+ * Sets `merged.headerBytes` to the byte length of `merged.headerHex` when that is given. A `headerBytes` of another
+ * value is refused when given by a flag, or by the config file that gives `headerHex` too: `ISO8583_ERR_CLI_OPTION`
+ * naming the flags (a flag involved), else `ISO8583_ERR_GATEWAY_CONFIG` naming the file and its `/headerHex`. The
+ * file's `headerBytes` against a `--header-hex` flag: the flag wins, and the warning returned names the file key
+ * (undefined when there is none to give), as `checkWithoutEffect`'s do.
  */
-export function applyHeaderHex(merged: Partial<GatewayConfig>, source: KeySource): void {
+export function applyHeaderHex(merged: Partial<GatewayConfig>, source: KeySource): string | undefined {
   const hex = merged.headerHex;
-  if (hex === undefined) return;
+  if (hex === undefined) return undefined;
   const bytes = hex.length / 2;
-  const given = source.flag('headerBytes') !== undefined || source.fileOf('headerBytes') !== undefined;
+  const hexFile = source.fileOf('headerHex');
+  const bytesFile = source.fileOf('headerBytes');
+  const given = source.flag('headerBytes') !== undefined || (bytesFile !== undefined && hexFile !== undefined);
+  let warning: string | undefined;
+  if (!given && bytesFile !== undefined && merged.headerBytes !== bytes) {
+    warning = `config file ${bytesFile}: /headerBytes is ${String(merged.headerBytes)}, ${String(source.flag('headerHex'))} is ${bytes} bytes: the flag wins over the file; /headerBytes is not used`;
+  }
   if (given && merged.headerBytes !== bytes) {
     const hexFlag = source.flag('headerHex');
     const bytesFlag = source.flag('headerBytes');
-    const file = source.fileOf('headerHex') ?? source.fileOf('headerBytes');
+    const file = hexFile ?? bytesFile;
     if (hexFlag === undefined && bytesFlag === undefined && file !== undefined) {
       throw configFileError(file, `: headerHex is ${bytes} bytes, headerBytes says ${merged.headerBytes}: give one, or make them agree`, { field: '/headerHex' });
     }
@@ -40,4 +49,5 @@ export function applyHeaderHex(merged: Partial<GatewayConfig>, source: KeySource
   }
   merged.headerHex = hex.toLowerCase();
   merged.headerBytes = bytes;
+  return warning;
 }

@@ -7,6 +7,7 @@
  * and `--check-config` refuse it, naming the upstream's flag or config file key and the listener's flag.
  */
 import { networkInterfaces } from 'node:os';
+import { hostPort } from '@iso8583/connector';
 import type { GatewayUpstream } from './upstreams.js';
 import type { ListProblem } from './upstreams.js';
 import { WILDCARD, addressesOf, bareHost, canonicalHost, holds } from './listen-address.js';
@@ -70,7 +71,7 @@ export function checkUpstreamLoop(
     const flag = lone?.flag ?? '--upstream';
     // The flag leads the text when the flags gave it; the file's error leads with the file and its key already.
     const which = `${problem.fromFile ? '' : `${flag} `}${lone === undefined ? `${u.name}=` : ''}${u.upstream}`;
-    const address = `${own.host.includes(':') ? `[${own.host}]` : own.host}:${own.port}`;
+    const address = hostPort(own.host, String(own.port));
     const where = own.key === 'listen' ? address : `${own.flag}, ${address}`;
     const why = own.key === 'listen' ? 'its requests would come back to it' : 'its requests would go to the gateway itself, never to a bank';
     throw problem.list(`${which} is the gateway's own ${own.what} (${where}): ${why}; give the bank's address`, flag, lone?.key ?? `/upstreams/${i}/upstream`);

@@ -6,7 +6,7 @@
 import type { BitmapSpec, CompositeSpec, Dialect, FieldSpec } from '../types.js';
 import type { FieldProblem } from '../errors.js';
 import { Iso8583Error, problemsText } from '../errors.js';
-import { compileField, prefixValue } from '../field/plan.js';
+import { compileField, contentPadOf, prefixValue } from '../field/plan.js';
 import { reversalProblems } from './reversal-check.js';
 import { deepCompositeProblems } from './composite-depth.js';
 import { OWN_ANSWER_CODES, speaksResponseCodes1987 } from '../action-code.js';
@@ -184,7 +184,21 @@ export function fieldProblems(spec: FieldSpec, path: string, problems: FieldProb
       add(problems, `${path}.encoding`, `${String(spec.encoding)} is not applied to a composite's contents, which travel as their bytes (ascii, binary) or as hex characters (hex, ebcdic-hex)`);
     }
     compositeProblems(spec.subfields, `${path}.subfields`, problems);
+    if (problems.length === start) omitInPadProblem(spec, path, problems);
   }
+}
+
+/**
+ * A fixed text box (`contentPadOf`) padded with another byte than a space, with `omitTrailingAbsent`: its unpack ends
+ * the sub-fields where only the pad is left, so a trailing sub-field made of the pad (an amount of 0 in a box padded
+ * with `0`) would read back as absent. A space pad loses only a blank text sub-field, which means no value anyway.
+ */
+function omitInPadProblem(spec: FieldSpec, path: string, problems: FieldProblem[]): void {
+  if (spec.prefix !== undefined || spec.subfields?.omitTrailingAbsent !== true) return;
+  const pad = contentPadOf(spec);
+  if (pad < 0 || pad === 0x20) return;
+  const shown = JSON.stringify(String.fromCharCode(pad));
+  add(problems, `${path}.subfields.omitTrailingAbsent`, `not in a fixed box padded with ${shown} (pad.char): a trailing sub-field made of ${shown} (an amount of 0) would read back as absent; pad with spaces, or send every sub-field`);
 }
 
 function compositeProblems(spec: CompositeSpec, path: string, problems: FieldProblem[]): void {

@@ -242,11 +242,12 @@ export function compileField(id: string, num: number, spec: FieldSpec, composite
 const TEXT_TYPES = new Set<FieldType>(['a', 'an', 'ans', 'as', 'ns', 'anp']);
 
 /**
- * The pad byte of a fixed-length composite's contents (`FieldPlan.contentPad`): jPOS `IF_CHAR` right-pads what its
- * sub-fields make with spaces (RightTPadder) and its unpack leaves what follows the last sub-field. Only ASCII text:
- * digits, binary and hex-character classes pad otherwise or not at all.
+ * The pad byte of a fixed-length composite's contents (`FieldPlan.contentPad`; -1: none): jPOS `IF_CHAR` right-pads
+ * what its sub-fields make with spaces (RightTPadder) and its unpack leaves what follows the last sub-field. Only ASCII
+ * text: digits, binary and hex-character classes pad otherwise or not at all. `dialectProblems` refuses
+ * `omitTrailingAbsent` in a box whose pad is not a space.
  */
-function contentPadOf(spec: FieldSpec): number {
+export function contentPadOf(spec: FieldSpec): number {
   if (!TEXT_TYPES.has(spec.type) || spec.encoding !== 'ascii') return -1;
   if (spec.pad === undefined) return 0x20;
   return spec.pad.side === 'right' ? spec.pad.char.charCodeAt(0) : -1;

@@ -38,16 +38,19 @@ export function onlyPad(buf: Uint8Array, from: number, to: number, pad: number):
 
 /**
  * Reads the fields of the positional `layout` at `offset` in order, until `limit`; or, with `pad` (a byte, not -1),
- * until only that pad byte is left: the fields after are absent. That is how a fixed text composite whose trailing
+ * until only that pad byte is left (a space: `dialectProblems` refuses another): the fields after are absent. That is how a fixed text composite whose trailing
  * absent sub-fields are not sent (`omitTrailingAbsent`) and whose box is padded (`FieldPlan.contentPad`) is read back;
  * a trailing sub-field whose bytes are all that pad is sent as the pad of an absent one is, and is read as absent.
  * Leaves `r.pos` after the last field read.
  */
 export function readPositional(layout: Layout, r: Reader, offset: number, limit: number, lenient: boolean, pad = -1): IsoMessage {
   const out: IsoMessage = {};
+  // Where the content ends: before the trailing pad bytes, found once (not a scan to `limit` per sub-field).
+  let end = limit;
+  if (pad >= 0) while (end > offset && r.buf[end - 1] === pad) end--;
   let off = offset;
   for (const plan of layout.order) {
-    if (off >= limit || onlyPad(r.buf, off, limit, pad)) break;
+    if (off >= end) break;
     out[plan.num] = readOne(r, plan, off, limit, lenient);
     off = r.pos;
   }
