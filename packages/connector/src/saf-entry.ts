@@ -35,8 +35,6 @@ export interface Active {
   followed?: number;
   /** Parked: the codec refused its message (`parkUnsendable`); no flush nor connection up tries it again here. */
   parked?: boolean;
-  /** Held until its original's outcome is known here (saf-hold.ts): no attempt, flush nor connection up sends it. */
-  held?: boolean;
 }
 
 /**
@@ -159,14 +157,15 @@ export function wallWait(at: number, delay: number): number {
 
 /**
  * Whether a response code in the answer to an attempt sent as `mti` ends an entry: one of `endCodes` does; else a
- * system error of the dialect (`isSystemError`: SmartVista's `912`, 1987's `96`: the host did not process it) never
- * does; else any, with no `endCodes`; else an answer that accepts it (`isAcceptedFor`: the dialect's approval codes,
- * and ISO 8583:1993's `400` for a 14xx reversal).
+ * system error of the dialect in the codes `mti` carries (`isSystemError`: SmartVista's `912`, 1987's `96`: the host
+ * did not process it; a 1420's `091` is 1993's approval class, no system error) never does; else any, with no
+ * `endCodes`; else an answer that accepts it (`isAcceptedFor`: the dialect's approval codes, and ISO 8583:1993's `400`
+ * for a 14xx reversal).
  */
 export function endsWith(dialect: Dialect, settings: SafSettings, rc: unknown, mti: string): boolean {
   const codes = settings.endCodes;
   if (typeof rc === 'string' && codes?.includes(rc) === true) return true;
-  if (isSystemError(dialect, rc)) return false;
+  if (isSystemError(dialect, rc, mti)) return false;
   if (codes === undefined) return true;
   return isAcceptedFor(dialect, rc, mti);
 }
@@ -175,13 +174,13 @@ export function endsWith(dialect: Dialect, settings: SafSettings, rc: unknown, m
 const SYSTEM_ERROR_MAX_WAIT = 300_000;
 
 /**
- * Milliseconds from an attempt answered with `rc` (one that did not end it) to the next: `retryInterval`, doubled for
- * each system error in a row before this one (`isSystemError`: a host that is down, or its issuer, is given time to
- * come back, as SocketQueue waits longer between its repeats), at most 5 minutes (or `retryInterval` when longer).
- * Any other answer starts the count over.
+ * Milliseconds from an attempt sent as `mti` answered with `rc` (one that did not end it) to the next:
+ * `retryInterval`, doubled for each system error in a row before this one (`isSystemError` in the codes of the MTI: a
+ * host that is down, or its issuer, is given time to come back, as SocketQueue waits longer between its repeats), at
+ * most 5 minutes (or `retryInterval` when longer). Any other answer starts the count over.
  */
-export function repeatWait(dialect: Dialect, rc: unknown, a: Active, retryInterval: number): number {
-  if (!isSystemError(dialect, rc)) {
+export function repeatWait(dialect: Dialect, rc: unknown, a: Active, retryInterval: number, mti?: string): number {
+  if (!isSystemError(dialect, rc, mti)) {
     a.systemErrors = 0;
     return retryInterval;
   }
