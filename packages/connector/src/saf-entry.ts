@@ -35,6 +35,8 @@ export interface Active {
   followed?: number;
   /** Parked: the codec refused its message (`parkUnsendable`); no flush nor connection up tries it again here. */
   parked?: boolean;
+  /** Held until its original's outcome is known here (saf-hold.ts): no attempt, flush nor connection up sends it. */
+  held?: boolean;
 }
 
 /**

@@ -36,6 +36,7 @@ import { SafActive } from './saf-active.js';
 import { SafFlush } from './saf-flush.js';
 import { LateAnswers, lateTurn, type SafAttempt } from './saf-late.js';
 import { SafWarnings } from './saf-warnings.js';
+import { activeOf, holdUntil } from './saf-hold.js';
 import { giveUp } from './saf-give-up.js';
 import type { Active } from './saf-entry.js';
 import type { SafEvent, SafHost, SafSettings } from './saf-event.js';
@@ -93,10 +94,11 @@ export class SafQueue {
 
   /**
    * Starts sending an entry already durable in the journal: one this process made, or (`readBack`) one read back from
-   * the journal at a start or taken over from another node, which goes as a repeat from its first attempt here. After
-   * `stop` it is only counted (`SafFigures.keep`): the journal keeps it for the next start.
+   * the journal at a start or taken over from another node, which goes as a repeat from its first attempt here; held
+   * until `until` settles when given (saf-hold.ts). After `stop` it is only counted (`SafFigures.keep`): the journal
+   * keeps it for the next start.
    */
-  activate(entry: JournalEntry, readBack = false): void {
+  activate(entry: JournalEntry, readBack = false, until?: Promise<unknown>): void {
     if (this.active.has(entry.id) || this.ends.has(entry.id)) return;
     if (this.stopped) {
       this.figures.keep(entry);
@@ -104,13 +106,13 @@ export class SafQueue {
     }
     // Times in the process are monotonic from here on: a wall clock step (NTP, a VM resumed) neither delays an entry
     // nor expires it unsent; only its age when it comes in is read from the wall clock (`at`).
-    const now = performance.now();
-    const { expireAfter, initialDelay } = this.settings;
-    const expires = expireAfter > 0 ? now + wallWait(entry.at, expireAfter) : Infinity;
-    const a: Active = { entry, kind: entry.kind ?? 'reversal', attempts: entry.attempts ?? 0, readBack, timer: undefined, waiting: undefined, due: 0, expires };
+    const a = activeOf(entry, readBack, this.settings.expireAfter, performance.now());
     this.active.set(entry.id, a);
     // A resumed entry that was sent before goes again at once; a new one waits `initialDelay` from its journaling.
-    this.at(a, a.attempts > 0 ? now : now + wallWait(entry.at, initialDelay));
+    const go = (): void => this.at(a, performance.now() + (a.attempts > 0 ? 0 : wallWait(entry.at, this.settings.initialDelay)));
+    // `until`: a reversal stored for an original still at the host is held until its outcome is known (saf-hold.ts).
+    if (until === undefined) go();
+    else holdUntil(this.active, a, until, () => this.stopped || go());
     // After its timer is set: a listener that flushes the queue (a graceful stop) sends it at once.
     this.host.reversalEvent({ stage: 'queued', ...entryEvent(a, a.attempts) });
   }
@@ -134,12 +136,7 @@ export class SafQueue {
    * queued). Returns how many were sent early in this turn (at most `SAF_FLUSH_TURN_ENTRIES`; the others follow).
    */
   flush(id?: string): number {
-    if (this.stopped) return 0;
-    if (id !== undefined) {
-      const a = this.active.get(id);
-      return a === undefined ? 0 : this.sendEarly(a);
-    }
-    return this.flushes.start();
+    return this.stopped ? 0 : this.flushes.start(id);
   }
 
   /**
@@ -152,7 +149,8 @@ export class SafQueue {
 
   /** Sends `a` now if it waits for its next attempt (not for an attempt in flight, nor for its `messageInterval` slot). */
   private sendEarly(a: Active): number {
-    if (a.waiting !== 'attempt' || a.parked === true) return 0; // parked: the codec refused it (`parkUnsendable`)
+    // Parked: the codec refused it (`parkUnsendable`); held: its original is at the host (saf-hold.ts).
+    if (a.waiting !== 'attempt' || a.parked === true || a.held === true) return 0;
     clearTimeout(a.timer);
     a.timer = undefined;
     this.active.go(a);
