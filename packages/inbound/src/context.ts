@@ -78,6 +78,8 @@ export class MessageContext implements SequenceContext {
    * Aborted when the endpoint gives up on the message: for the sequence, when it fails or its `sequenceTimeout`
    * passes (before onError runs); for onError, a signal of its own, aborted when onError fails or its own
    * `sequenceTimeout` passes (the client then gets a 96), so that a request onError sends with it is not refused.
+   * Either is also aborted, with `ISO8583_ERR_INBOUND_CLOSED`, when `close()` gives up on it still running (its
+   * deadline, `destroy()`: give-up.ts); one aborted before keeps its reason.
    */
   get signal(): AbortSignal {
     if (this.#own !== undefined) return this.#own.signal;

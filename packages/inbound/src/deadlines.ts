@@ -17,8 +17,8 @@ export interface Timed {
  * the first entry's deadline, replace a timer per entry (a Timeout object made, linked into Node's timer list and
  * cleared for each message). Adding and removing are O(1); the timer is unref'd (it never holds the process open),
  * and none is armed once the last entry has expired or its deadline has passed. Nothing stops it when the endpoint
- * closes: a sequence still running then expires at its deadline as it would have (its peer's socket is closed: the
- * answer it would send goes nowhere; the timeout is counted).
+ * closes: a sequence still running then (its signal aborted by the close: give-up.ts) expires at its deadline as it
+ * would have (its peer's socket is closed: the answer it would send goes nowhere; the timeout is counted).
  */
 export class DeadlineList<T extends Timed> {
   private first: Timed | undefined;
@@ -55,6 +55,13 @@ export class DeadlineList<T extends Timed> {
     else after.before = before;
     entry.before = undefined;
     entry.after = undefined;
+  }
+
+  /** The entries listed now, oldest first (a copy: what is done with them may add or remove entries). */
+  listed(): T[] {
+    const entries: T[] = [];
+    for (let entry = this.first; entry !== undefined; entry = entry.after) entries.push(entry as T);
+    return entries;
   }
 
   private arm(ms: number): void {

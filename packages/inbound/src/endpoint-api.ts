@@ -85,14 +85,18 @@ export interface InboundEndpoint extends EventEmitter<InboundEndpointEvents> {
   start(): Promise<AddressInfo>;
   /**
    * Drains: stops accepting, lets the messages in flight be answered and their replies written, then closes every
-   * connection; connections still open at the deadline are destroyed. Idempotent: every call returns the same
-   * promise (after `destroy()`, its promise), a later call's `deadline` not looked at.
+   * connection; connections still open at the deadline are destroyed. It resolves once the sequences still running
+   * have ended, or at the deadline: the `context.signal` of each one still running then (and of each onError) is
+   * aborted with `ISO8583_ERR_INBOUND_CLOSED`, so that what it started with the signal stops (a connector request, a
+   * timer) and the process can exit. Idempotent: every call returns the same promise (after `destroy()`, its
+   * promise), a later call's `deadline` not looked at.
    */
   close(options?: CloseOptions): Promise<void>;
   /**
    * Aborts: stops accepting and destroys every connection at once (replies still being prepared are dropped and
-   * counted as `ISO8583_ERR_INBOUND_CLIENT_GONE`). `reason` is logged. Idempotent; during a `close()` it cuts the
-   * drain short and settles the same promise.
+   * counted as `ISO8583_ERR_INBOUND_CLIENT_GONE`), and aborts the `context.signal` of the sequences still running
+   * with `ISO8583_ERR_INBOUND_CLOSED`, as `close()` does at its deadline. `reason` is logged. Idempotent; during a
+   * `close()` it cuts the drain short and settles the same promise.
    */
   destroy(reason?: Error): Promise<void>;
   /** The bound address while listening, otherwise `null`. */

@@ -2,12 +2,10 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { pino } from 'pino';
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createCodec, isIso8583Error } from '@iso8583/codec';
+import { createCodec, isIso8583Error, type Codec, type FramingOptions } from '@iso8583/codec';
 import { tlsMaterialWarnings } from '@iso8583/codec/tls-material';
-import type { Codec, FramingOptions } from '@iso8583/codec';
 import { createAllowList } from './allow-list.js';
 import { InboundConnection } from './connection.js';
 import { listenerThrewLine } from './connection-lines.js';
@@ -16,8 +14,8 @@ import { DeadlineList } from './deadlines.js';
 import { InFlightJobs } from './in-flight-jobs.js';
 import { fdLimitWarning, openFilesLimit } from './fd-limit.js';
 import { LogLimit, LogLimits } from '@iso8583/metrics';
-import { sequenceExpired } from './pipeline.js';
-import type { InFlight } from './pipeline.js';
+import { sequenceExpired, type InFlight } from './pipeline.js';
+import { giveUp } from './give-up.js';
 import { codeOf, inboundError } from './errors.js';
 import { createListener, listen } from './listener.js';
 import { InboundMetrics } from './metrics.js';
@@ -53,6 +51,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   readonly options: ResolvedInboundOptions;
   readonly #metrics: InboundMetrics;
   readonly #jobs: InFlightJobs;
+  /** The sequence timeouts of the messages in flight (`EndpointCore.deadlines`): what a close that gives up aborts. */
+  readonly #deadlines: DeadlineList<InFlight>;
   readonly #logger: Logger;
   readonly #codec: Codec;
   /** The reply read-back's codec (`EndpointCore.readBack`): its own cache of message shapes, apart from the requests'. */
@@ -92,6 +92,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     this.#logger = (o.logger ?? pino({ level: 'silent' })).child({ endpoint: o.name });
     this.#metrics = new InboundMetrics(o.name, o.registry);
     this.#jobs = new InFlightJobs(this.#metrics, this.options.maxInFlight);
+    this.#deadlines = new DeadlineList<InFlight>(o.sequenceTimeout, sequenceExpired);
     try {
       this.#codec = createCodec(o.dialect, { lenient: o.lenient });
       this.#readBack = createCodec(o.dialect, { lenient: o.lenient });
@@ -185,7 +186,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       // The logger as it is: its own `redact` applies to sequence lines too (the masking logger masks card data).
       sequenceLogger: this.#logger,
       nextMessageId: () => `${this.#idPrefix}-${(++this.#messageCount).toString(36)}`,
-      deadlines: new DeadlineList<InFlight>(this.options.sequenceTimeout, sequenceExpired),
+      deadlines: this.#deadlines,
       decodeWarnings: new LogLimit(DECODE_WARNINGS_PER_SECOND),
       replyWarnings: new LogLimit(REPLY_WARNINGS_PER_SECOND),
       closeLines: this.#closeLines,
@@ -364,6 +365,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       }
     }
     clearTimeout(timer);
+    // Given up on (the deadline passed, or a destroy): the sequences still running have their signal aborted (give-up.ts).
+    giveUp({ deadlines: this.#deadlines, jobs: this.#jobs, metrics: this.#metrics, logger: this.#logger });
     // Its series leave a shared Registry, its name free again there.
     this.#metrics.release();
     logSafely(() => this.#logger.info('inbound endpoint closed'));

@@ -21,6 +21,12 @@ export class InFlightJobs {
   /** `wake` is handing the free places to the waiters: `room` is what is free, not 0. */
   #waking = false;
 
+  /**
+   * The controllers behind the `signal` of the onError sequences running now (pipeline.ts `recover`; rare: a message
+   * that failed or timed out): `close()` aborts them when it gives up (give-up.ts), as it does the sequences'.
+   */
+  readonly onErrors = new Set<AbortController>();
+
   /** `max`: messages in flight at once, endpoint-wide (`maxInFlight`). */
   constructor(private readonly metrics: InboundMetrics, private readonly max: number) {}
 

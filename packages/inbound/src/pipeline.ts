@@ -260,6 +260,8 @@ async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly r
     // onError's own signal: the sequence's was aborted before (`failed`), and a request onError sends with it (the
     // way the docs advise) must be sent, not refused at once.
     const own = new AbortController();
+    // Held while onError runs: a close that gives up on it aborts it (give-up.ts).
+    core.jobs.onErrors.add(own);
     try {
       return { result: await runOnError(core.onError, job, context.withError(error, own)), source: 'onError' };
     } catch (err) {
@@ -269,6 +271,8 @@ async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly r
       own.abort(second);
       // The context's logger binds `messageId` already: given again, the line would carry the key twice.
       logFailure(core, context, second.code as InboundErrorCode, fields, undefined, err, () => messageMask(job));
+    } finally {
+      core.jobs.onErrors.delete(own);
     }
   }
   return { result: errorReply(fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };

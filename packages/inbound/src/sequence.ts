@@ -59,7 +59,10 @@ export interface SequenceContext {
    * result is only reported to `onLateResult`; so that slow work can stop and, above all, not move money for a client
    * told it failed. onError gets a signal of its own, live when it starts (a request it sends with it goes out),
    * aborted when onError fails or its own `sequenceTimeout` passes (the client then gets 96), with that failure as its
-   * reason. Made on first read. Optional for contexts made by hand (tests).
+   * reason. Also aborted, with `ISO8583_ERR_INBOUND_CLOSED`, when the endpoint's `close()` gives up on a sequence (or
+   * onError) still running (its deadline passed, or `destroy()`), so that a timer or request it started stops and the
+   * process can exit; a signal aborted before keeps its reason. Made on first read. Optional for contexts made by hand
+   * (tests).
    * Pass it to every connector request (`{ signal: context.signal }`): its reason is the error the onError sequence
    * gets as `error` (`ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT` or `ISO8583_ERR_INBOUND_SEQUENCE_FAILED`), on which the
    * connector puts, as the abort runs, whether the request may be at the host (`sent`), so that onError answers 68 or

@@ -120,7 +120,7 @@ test('host simulator – issuer- and other-originated requests (0102, 0202, 0104
 
 test('host simulator – with a delay, a message whose context is aborted (expired) gets no answer and moves no money', async () => {
   const sim = createHostSimulator({ cards: { [VISA]: { balance: 100000 } }, now: () => NOW, delay: 1 });
-  assert.equal(await ask(sim, tx('0200', '000080', 1000), { signal: AbortSignal.abort() }), undefined);
+  assert.equal(await ask(sim, tx('0200', '000080', 1000), { signal: AbortSignal.abort() }), null);
   assert.equal(sim.balanceOf(VISA), 100000);
   assert.equal((await ask(sim, tx('0200', '000081', 1000), { signal: new AbortController().signal }))?.['39'], '00');
   assert.equal(sim.balanceOf(VISA), 99000);
@@ -134,7 +134,7 @@ test('host simulator – behind an endpoint, a delay past sequenceTimeout answer
   t.after(() => client.destroy());
   const reply = await client.request(tx('0200', '000090', 1000));
   assert.equal(reply.fields['39'], '96');
-  assert.equal(await late.promise, undefined, 'the simulator gave no answer once the endpoint had given up');
+  assert.equal(await late.promise, null, 'the simulator gave no answer once the endpoint had given up');
   assert.equal(sim.balanceOf(VISA), 100000);
 });
 

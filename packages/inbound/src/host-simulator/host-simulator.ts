@@ -34,7 +34,8 @@ export interface HostSimulatorOptions {
   /**
    * Milliseconds to wait before each answer, as a slow host would: a whole number from 0 to 2147483647 (the longest
    * delay a Node.js timer honours). Default 0. Keep it under the endpoint's
-   * `sequenceTimeout`: a message that expires meanwhile is not answered and moves no money.
+   * `sequenceTimeout`: a message that expires meanwhile is not answered and moves no money. The wait ends at once
+   * when `context.signal` aborts (that expiry, or a `close()` that gives up on the message): nothing is answered.
    */
   delay?: number;
   /**
@@ -153,7 +154,8 @@ const NETWORK_CODES = new Set(['001', '002', '301']);
  * - Any other request (another class, an issuer- or other-originated 0102/0202/0104/0402/0422, a notification
  *   0440 or 1440) -> its response MTI with 12 (1993: 902); a response MTI gets no reply.
  * - With `delay`, a message the endpoint has given up on (`context.signal` aborted: its `sequenceTimeout` passed and
- *   the client was answered 96) is not answered and moves no money.
+ *   the client was answered 96, or its `close()` gave up on it) is not answered (`null`) and moves no money; the
+ *   delay's timer is cleared at the abort, so a closed endpoint's process does not wait out the delay.
  * - ISO 8583:1993 requests (1xxx) the same, one version up, with the 1993 action codes in field 39 (000 approved,
  *   116 not sufficient funds, ...; 400 for an accepted reversal, 800 for accepted network management): 1804 -> 1814
  *   for function codes (field 24) 801 sign-on, 802 sign-off, 831 echo test; 1100/1200 -> 1110/1210 (1120/1220
@@ -247,11 +249,24 @@ export function createHostSimulator(options: HostSimulatorOptions = {}): HostSim
     if (reply !== undefined && typeof reply['39'] === 'string') reply['39'] = inDialect(reply['39'], options.dialect);
     return reply;
   };
-  const sequence = (message: InboundMessage, context?: SequenceContext): MessageInput | undefined | Promise<MessageInput | undefined> => {
+  const sequence = (message: InboundMessage, context?: SequenceContext): MessageInput | undefined | Promise<MessageInput | null | undefined> => {
     if (delay <= 0) return inWidth(message);
-    // A message the endpoint gave up on (its `sequenceTimeout` passed: the client has its 96) is not answered and
-    // moves no money: the client was told it failed.
-    return new Promise((resolve) => setTimeout(() => resolve(context?.signal?.aborted === true ? undefined : inWidth(message)), delay));
+    // A message the endpoint gave up on (its `sequenceTimeout` passed: the client has its 96; or its close gave up on
+    // it) is not answered (`null`: nothing to send) and moves no money: the client was told it failed, or is gone. The
+    // timer is cleared at the abort: it would hold a closed endpoint's process open for the rest of the delay.
+    const signal = context?.signal;
+    if (signal?.aborted === true) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const given = (): void => {
+        clearTimeout(timer);
+        resolve(null);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', given);
+        resolve(inWidth(message));
+      }, delay);
+      signal?.addEventListener('abort', given, { once: true });
+    });
   };
   return Object.assign(sequence, { balanceOf: (pan: string) => issuer.balanceOf(pan) });
 }
