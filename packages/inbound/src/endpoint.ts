@@ -357,10 +357,11 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     await Promise.all(left.map((c) => c.closed));
     await serverClosed;
     // The sequences of clients that have gone, still running: their results (an approval to reverse, by onLateResult)
-    // come before the close resolves, up to the deadline (an application closes its connectors after it).
-    if (outcome === 'drained' && this.#jobs.count > 0) {
-      logSafely(() => this.#logger.info({ inFlight: this.#jobs.count }, 'waiting for the sequences still running'));
-      if ((await Promise.race([this.#jobs.idle().then(() => 'idle' as const), expired, this.#aborted])) === 'expired') {
+    // come before the close resolves, up to the deadline (an application closes its connectors after it). Past the
+    // deadline already ('expired'): those still running are said.
+    if (outcome !== 'aborted' && this.#jobs.count > 0) {
+      if (outcome === 'drained') logSafely(() => this.#logger.info({ inFlight: this.#jobs.count }, 'waiting for the sequences still running'));
+      if (outcome === 'expired' || (await Promise.race([this.#jobs.idle().then(() => 'idle' as const), expired, this.#aborted])) === 'expired') {
         logSafely(() => this.#logger.warn({ inFlight: this.#jobs.count }, 'close deadline passed: sequences still running'));
       }
     }

@@ -42,6 +42,10 @@ import { MessageAnswers } from './message-answers.js';
 import { approvalOf, replySnapshot } from './reply-verdict.js';
 import { watchedContext } from './watched-connectors.js';
 
+/** Whether `signal` was aborted by the endpoint's close giving up on the sequence (`ISO8583_ERR_INBOUND_CLOSED`), not by its timeout or failure. */
+const closedAbort = (signal: AbortSignal | undefined): boolean =>
+  (signal?.reason as { code?: unknown } | undefined)?.code === ('ISO8583_ERR_INBOUND_CLOSED' satisfies InboundErrorCode);
+
 /**
  * `out` as one native promise, which the book and the endpoint both read: a Promise as it is (no cost), any other
  * promise-like adopted with one call of its `then` (a `then` that throws: a rejection, unless it settled first), so
@@ -133,6 +137,8 @@ export class UndeliveredApprovals {
       // controller is made by this read: only for a sequence that is awaited, in a flow without onError).
       if (!this.hasOnError) {
         context.signal?.addEventListener('abort', () => {
+          // The endpoint's close gave up on it: no timeout answer reached the terminal; `abandon` reverses (client-gone).
+          if (closedAbort(context.signal)) return;
           if (this.running.get(id) === book) this.running.delete(id);
           book.expired();
         }, { once: true });
@@ -269,7 +275,8 @@ export class UndeliveredApprovals {
     const stop = new AbortController();
     this.stops.set(own, stop);
     const signal = context.signal;
-    signal?.addEventListener('abort', () => own.undelivered(reason), { once: true });
+    // The close's abort (the terminal got no answer) is `abandon`'s, reason client-gone.
+    signal?.addEventListener('abort', () => closedAbort(signal) || void own.undelivered(reason), { once: true });
     return watchedContext(context, own, stop.signal);
   }
 
