@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Iso8583Error } from '@iso8583/codec';
-import { hostPort as hostPortOf } from '@iso8583/connector';
+import { hostPort as hostPortOf } from '@iso8583/connector/host-port';
 import { errorCode, writeNotice } from './io.js';
 
 /**

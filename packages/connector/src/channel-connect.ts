@@ -35,16 +35,6 @@ const REFUSED_AT_HANDSHAKE_END = 'the host closed the connection at the end of t
 const CERTIFICATE_ALERT = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_\w+|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
 
 /**
- * `host:port` as an operator writes it, `[host]:port` for an IPv6 address (`[::1]:5000`, any host with a `:`): the one
- * home of the rule (the cli's start lines, flags, journal markers and `iso8583 send`'s connect error). A connect
- * error's text never holds it: the gateway returns that text to HTTP clients, and the bank's address is not theirs to
- * learn; the connector's `connection failed` log line has it as `host` and `port`.
- */
-export function hostPort(host: string, port: number | string): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/**
  * Opens a connection to `o.host`:`o.port` (TCP, or TLS when `o.tls` is set) within `o.connectTimeout`; resolves with
  * what `made` makes of the socket, called as soon as it connected (before any of its events can be missed). `signal`
  * (default none) aborted before then (or already) destroys the socket at once and rejects with

@@ -36,7 +36,7 @@ export type {
 } from './options.js';
 export { CONNECTOR_ERROR_CODES, CONNECTOR_LOG_CODES, errnoOf, systemReason } from './errors.js';
 export { TLS_INSECURE, tlsInsecureWarning, tlsNames } from './tls-options.js';
-export { hostPort } from './channel-connect.js';
+export { hostPort } from './host-port.js';
 export { UPSTREAM_FAILURE_CODES, requestSent, upstreamFailureCode } from './request-sent.js';
 export type { RequestSent } from './request-sent.js';
 export { Backoff, backoffOrderProblem } from './backoff.js';

@@ -3,7 +3,7 @@
  * config-types.ts; the flag rows (one per option, with help and limits) and the defaults read from them in flag-rows.ts.
  */
 import type { FieldProblem, SchemaCheck, SchemaCheckOptions } from '@iso8583/codec';
-import { hostPort } from '@iso8583/connector';
+import { hostPort } from '@iso8583/connector/host-port';
 import { PRECOMPILED } from '../generated/gateway-flags-check.js';
 import { flagHelp, flagSpecs, resolveAliases } from '../flag-table.js';
 import { cliError, integerText, numberText, parseCommandArgs } from '../args.js';

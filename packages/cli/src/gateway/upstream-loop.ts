@@ -7,7 +7,7 @@
  * and `--check-config` refuse it, naming the upstream's flag or config file key and the listener's flag.
  */
 import { networkInterfaces } from 'node:os';
-import { hostPort } from '@iso8583/connector';
+import { hostPort } from '@iso8583/connector/host-port';
 import type { GatewayUpstream } from './upstreams.js';
 import type { ListProblem } from './upstreams.js';
 import { WILDCARD, addressesOf, bareHost, canonicalHost, holds } from './listen-address.js';
