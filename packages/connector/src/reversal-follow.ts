@@ -54,7 +54,7 @@ export class ReversalFollowUp {
    * @param host Its logger.
    * @param inFlight While a request of the transaction `answer` names (its STAN and terminal) is in flight here (a
    *   repeat, `0201`, or the request resent): resolves once it is no more (answered, or its own reversal queued);
-   *   `undefined` when none is (`ReversalsUnderway.requestInFlight`). Default: never.
+   *   `undefined` when none is (`ReversalsUnderway.untilUnarmed`). Default: never.
    */
   constructor(
     private readonly overtaken: OvertakenReversals,

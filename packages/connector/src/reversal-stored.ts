@@ -1,8 +1,8 @@
 /**
  * The entries the reversal manager (reversal.ts) journals and queues itself: those callers store with `saf: true`
  * (advices, and reversals they built), checked against `saf.maxEntries` (saf-room.ts), and its own (a late approval's
- * reversal again, one kept at a stop), never refused for room. A reversal a caller stores for an original at the host
- * (written here, unanswered) is held until the original's outcome is known here (saf-hold.ts).
+ * reversal again, one kept at a stop), never refused for room. A reversal a caller stores for an original armed here
+ * (journaled, not written yet or at the host, unanswered) is held until the original's outcome is known (saf-hold.ts).
  */
 import { mtiLabel } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
@@ -52,13 +52,15 @@ export class StoredEntries {
   /**
    * Journals `entry` and queues it once durable; resolves `false` when the store holds its id already and it is not
    * this node's to send (`ReversalJournal.add` resolved `'exists'`: another node sends it), nothing queued. `byCaller`:
-   * a caller stored it (`store`): a reversal whose original is at the host here is held until its outcome (saf-hold.ts).
+   * a caller stored it (`store`): a reversal whose original is armed here is held until its outcome (saf-hold.ts).
    */
   async add(entry: JournalEntry, byCaller = false): Promise<boolean> {
     if ((await this.journal.add(entry)) === 'exists') return false;
-    // Asked in the turn it is queued: from then on its transaction's reversal is under way, and an original not written
-    // yet is refused at its write (`ReversalManager.reversing`), so only one that left already is waited for.
-    const until = byCaller && entry.kind === undefined ? this.underway.originalAtHost(entry.reversal) : undefined;
+    // Asked in the turn it is queued: held while its original is armed here at all (journaled, waiting for a connection
+    // or at the host). One naming it by its own field 11 then also refuses it at its write (`ReversalManager.reversing`),
+    // which releases the hold; a terminal's own reversal (its own STAN, the original in field 90) is filed under its own
+    // STAN, so its original is not refused and could be approved after it: it waits for the original's outcome.
+    const until = byCaller && entry.kind === undefined ? this.underway.untilUnarmed(this.underway.originalKey(entry.reversal)) : undefined;
     this.queue.activate(entry, false, until);
     return true;
   }

@@ -70,7 +70,7 @@ export class ReversalManager {
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
     const again = new ReversalsAgain(this.plan, host, (message, id) => this.stored.add(entryOf(message, id)), options.retryInterval);
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
-    this.follow = new ReversalFollowUp(this.overtaken, again, journal, host, (answer) => this.underway.requestInFlight(answer));
+    this.follow = new ReversalFollowUp(this.overtaken, again, journal, host, (answer) => this.underway.untilUnarmed(this.underway.requestKey(answer)));
     // Each answer that ends an entry is followed up before its end is journaled (reversal-host.ts).
     this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, this.overtaken, journal, (id) => this.answeredOriginals.delete(id)), journal, options, dialect);
     this.stored = new StoredEntries(journal, this.queue, this.underway, host, options.maxEntries);
@@ -79,13 +79,10 @@ export class ReversalManager {
   /**
    * True while the transaction `message` names (STAN and terminal) is held here: a request of it armed (in flight on
    * any connection of this connector), or its reversal under way (queued, not ended); `own`: the request's own armed
-   * entry, not counted. With `own`, the check just before its write: false, its original leaves for the host now, and a
-   * reversal stored for it from now waits for its outcome (`ReversalsUnderway.leaving`, saf-hold.ts).
+   * entry, not counted (the check just before its write).
    */
   reversing(message: MessageInput, own?: JournalEntry): boolean {
-    const held = this.underway.has(message, own?.id);
-    if (own !== undefined && !held) this.underway.leaving(own.id);
-    return held;
+    return this.underway.has(message, own?.id);
   }
 
   /** Reversals not yet ended (journaled, original's outcome unknown; being sent, or answered and waiting for `done`). */

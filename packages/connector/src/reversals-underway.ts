@@ -26,9 +26,6 @@ export class ReversalsUnderway {
   private readonly byKey = new Map<string, number>();
   /** The ids armed (their original in flight), not yet queued: counted in `byKey` only. */
   private readonly armed = new Set<string>();
-  /** The armed ids whose original is leaving or left for the host (`leaving`), and how many of each key. */
-  private readonly atHost = new Set<string>();
-  private readonly atHostByKey = new Map<string, number>();
   /** The reversals under way (queued, not ended), by key: `byKey` without the armed ones. */
   private readonly reversingByKey = new Map<string, number>();
   /** Who waits for the originals of a key to be in flight no more (`originalSettled`), by key. */
@@ -70,7 +67,7 @@ export class ReversalsUnderway {
    */
   has(message: MessageInput, except?: string): boolean {
     if (this.byId.size === 0) return false;
-    const key = transactionKey(this.dialect, message['11'], message['41']);
+    const key = this.requestKey(message);
     const n = this.byKey.get(key) ?? 0;
     return n - (except !== undefined && this.byId.get(except) === key ? 1 : 0) > 0;
   }
@@ -110,6 +107,14 @@ export class ReversalsUnderway {
   }
 
   /**
+   * The key of the transaction a request names by its own STAN and terminal (fields 11 and 41, however written: `9201`
+   * is `'009201'`): what {@link ReversalsUnderway.arm} marks it by.
+   */
+  requestKey(message: MessageInput): string {
+    return transactionKey(this.dialect, message['11'], message['41']);
+  }
+
+  /**
    * Resolves `true` once the original the reversal `message` names is no longer in flight here (answered, or its own
    * reversal queued: {@link ReversalsUnderway.originalInFlight}), `false` if it still is at `by` (a
    * `performance.now()` time).
@@ -130,40 +135,14 @@ export class ReversalsUnderway {
   }
 
   /**
-   * Armed entry `id`'s original passed its last check before the write (`ReversalManager.reversing` with its entry):
-   * it leaves for the host now (or fails unwritten, and is settled at once). From now on a reversal stored for it waits
-   * for its outcome ({@link ReversalsUnderway.originalAtHost}); before, the stored reversal is queued at once, and the
-   * original is refused at that check (its transaction's reversal under way).
+   * While an entry of `key` (a transaction's STAN and terminal: `transactionKey`, or
+   * {@link ReversalsUnderway.originalKey} for the original a reversal names) is armed here (its request journaled,
+   * waiting for a connection or at the host, its outcome unknown): resolves once none is (answered, never sent, or its
+   * own reversal queued). `undefined` when none is (nothing to wait for). No timer: an armed request always settles
+   * (its answer, its refusal or failure unwritten, or its request timeout).
    */
-  leaving(id: string): void {
-    const key = this.byId.get(id);
-    if (key === undefined || !this.armed.has(id) || this.atHost.has(id)) return;
-    this.atHost.add(id);
-    count(this.atHostByKey, key, 1);
-  }
-
-  /**
-   * When the original the reversal `message` names (its original's STAN and terminal: `originalKey`) has left for the
-   * host here and its outcome is not known yet ({@link ReversalsUnderway.leaving}): resolves once it is (answered, or
-   * failed: its entry settled, or its own reversal queued). `undefined` otherwise (nothing to wait for). No timer: an
-   * original at the host always settles (its answer, or its request timeout).
-   */
-  originalAtHost(message: MessageInput): Promise<void> | undefined {
-    if (this.atHostByKey.size === 0) return undefined;
-    const key = this.originalKey(message);
-    if (!this.atHostByKey.has(key)) return undefined;
-    return new Promise<void>((resolve) => void this.whenWoken(key, () => !this.atHostByKey.has(key), resolve));
-  }
-
-  /**
-   * While a request of the transaction `message` names by its own STAN and terminal (fields 11 and 41: a late response
-   * of it) is armed here (in flight, or about to leave): resolves once none is (answered, never sent, or its reversal
-   * queued). `undefined` when none is. No timer: a request in flight always settles.
-   */
-  requestInFlight(message: MessageInput): Promise<void> | undefined {
-    if (this.byId.size === 0) return undefined;
-    const key = transactionKey(this.dialect, message['11'], message['41']);
-    if (this.armedCount(key) === 0) return undefined;
+  untilUnarmed(key: string): Promise<void> | undefined {
+    if (this.byId.size === 0 || this.armedCount(key) === 0) return undefined;
     return new Promise<void>((resolve) => void this.whenWoken(key, () => this.armedCount(key) === 0, resolve));
   }
 
@@ -233,7 +212,7 @@ export class ReversalsUnderway {
     if (known === undefined) return false;
     clearTimeout(this.released.get(id));
     this.released.delete(id);
-    if (this.unarm(id, known)) {
+    if (this.unarm(id)) {
       count(this.reversingByKey, known, 1);
       this.wake(known);
     }
@@ -260,13 +239,12 @@ export class ReversalsUnderway {
     this.byId.delete(id);
     this.identities.delete(id);
     count(this.byKey, key, -1);
-    if (!this.unarm(id, key)) count(this.reversingByKey, key, -1);
+    if (!this.unarm(id)) count(this.reversingByKey, key, -1);
     else this.wake(key);
   }
 
-  /** Entry `id` (of `key`) is armed no more (its original left in flight no more): true if it was. */
-  private unarm(id: string, key: string): boolean {
-    if (this.atHost.delete(id)) count(this.atHostByKey, key, -1);
+  /** Entry `id` is armed no more (its original in flight no more): true if it was. */
+  private unarm(id: string): boolean {
     return this.armed.delete(id);
   }
 
@@ -294,7 +272,7 @@ export class ReversalsUnderway {
    * The key of the transaction a reversal (or an advice, or a repeat) names: its original's STAN (field 90, or 56 in
    * 1993: `originalStanOf`, as routing reads it; else its own field 11) and its terminal (field 41).
    */
-  private originalKey(message: MessageInput): string {
+  originalKey(message: MessageInput): string {
     return transactionKey(this.dialect, originalStanOf(message), message['41']);
   }
 

@@ -181,7 +181,7 @@ const SYSTEM_ERROR_MAX_WAIT = 300_000;
  * host that is down, or its issuer, is given time to come back, as SocketQueue waits longer between its repeats), at
  * most 5 minutes (or `retryInterval` when longer). Any other answer starts the count over.
  */
-export function repeatWait(dialect: Dialect, rc: unknown, a: Active, retryInterval: number, mti?: string): number {
+export function repeatWait(dialect: Dialect, rc: unknown, a: Active, retryInterval: number, mti: string): number {
   if (!isSystemError(dialect, rc, mti)) {
     a.systemErrors = 0;
     return retryInterval;

@@ -1,11 +1,12 @@
 /**
  * The SAF queue's entries as it takes them in (saf-queue.ts `activate`), and the hold of a reversal a caller stored for
- * an original still at the host. Such a reversal, sent at once, could reach the host before it books the original
- * (answered "25, no such transaction") and the original then be approved: the card charged while the terminal thinks
- * it reversed. So it is journaled and counted at once (the caller's receipt, the SAF depth) and queued, but held: no
- * attempt, no flush nor connection up sends it, until the original's outcome is known here (answered, or its own
- * reversal queued: reversals-underway.ts `originalAtHost`). It is then sent as any stored entry, its `initialDelay`
- * counted from its journaling. A stop meanwhile leaves it in the journal, as any entry not ended.
+ * an original still in flight here (journaled, waiting for a connection or at the host). Such a reversal, sent at once,
+ * could reach the host before it books the original (answered "25, no such transaction") and the original then be
+ * approved: the card charged while the terminal thinks it reversed. So it is journaled and counted at once (the
+ * caller's receipt, the SAF depth) and queued, but held: no attempt, no flush nor connection up sends it, until the
+ * original's outcome is known here (answered, refused or failed unwritten, or its own reversal queued:
+ * reversals-underway.ts `untilUnarmed`). It is then sent as any stored entry, its `initialDelay` counted from its
+ * journaling. A stop meanwhile leaves it in the journal, as any entry not ended.
  */
 import type { JournalEntry } from './saf-store.js';
 import { wallWait, type Active } from './saf-entry.js';

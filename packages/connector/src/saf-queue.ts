@@ -110,7 +110,7 @@ export class SafQueue {
     this.active.set(entry.id, a);
     // A resumed entry that was sent before goes again at once; a new one waits `initialDelay` from its journaling.
     const go = (): void => this.at(a, performance.now() + (a.attempts > 0 ? 0 : wallWait(entry.at, this.settings.initialDelay)));
-    // `until`: a reversal stored for an original still at the host is held until its outcome is known (saf-hold.ts).
+    // `until`: a reversal stored for an original still in flight here is held until its outcome is known (saf-hold.ts).
     if (until === undefined) go();
     else holdUntil(this.active, a, until, () => this.stopped || go());
     // After its timer is set: a listener that flushes the queue (a graceful stop) sends it at once.

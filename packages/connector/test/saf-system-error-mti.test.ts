@@ -3,6 +3,7 @@
 // reversal ends at its first answer instead of being repeated (backing off to 5 minutes) with no end in sight.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { eventWithin } from '@iso8583/test-support';
 import { answer } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
 import type { ReversalEvent } from '../src/index.js';
@@ -15,7 +16,6 @@ function purchase(stan: string): Record<string, string> {
 for (const rc of ['091', '096']) {
   test(`iso93ascii: a 1993 reversal answered ${rc} (approval class, not a system error) ends at its first answer`, async (t) => {
     let repeated: (mti: string) => void = () => {};
-    const repeat = new Promise<string>((resolve) => (repeated = resolve));
     let attempts = 0;
     const { peer, connector } = await peerAndConnector(t, (r, p) => {
       const mti = r.message['0'] as string;
@@ -28,13 +28,15 @@ for (const rc of ['091', '096']) {
       requestTimeout: 100,
       reversal: { enabled: true, journalDir: tempDir(t, 'journal'), retryInterval: 20 },
     }, { dialect: 'iso93ascii' });
-    const ended = new Promise<ReversalEvent>((resolve) =>
+    // The reversal's end, or its first repeat (a failure), within 10 s: one bounded wait, nothing left to reject later.
+    const ended = eventWithin<ReversalEvent>(10_000, `the reversal neither ended nor was repeated within 10 s`, (resolve, reject) => {
+      repeated = (mti) => reject(new assert.AssertionError({ message: `repeated as ${mti} after ${rc}: read as a system error` }));
       connector.on('reversal', (e: ReversalEvent) => {
         if (e.stage === 'answered' || e.stage === 'abandoned' || e.stage === 'expired') resolve(e);
-      }),
-    );
+      });
+    });
     await assert.rejects(connector.request(purchase('000401')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
-    const end = await Promise.race([ended, repeat.then((mti) => assert.fail(`repeated as ${mti} after ${rc}: read as a system error`))]);
+    const end = await ended;
     assert.equal(end.stage, 'answered');
     assert.equal(end.responseCode, rc);
     assert.equal(peer.received.length, 2, 'the purchase and one reversal attempt');

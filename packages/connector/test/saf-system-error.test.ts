@@ -131,10 +131,10 @@ test('a reversal of 10.00 answered 96, 96, then 00 adds its field 4 once to amou
 test('system errors in a row space the repeats out: retryInterval doubled each time, at most 5 minutes; another answer starts over', () => {
   const sv = getDialect('smartvista');
   const a = {} as Active;
-  assert.deepEqual(['912', '907', '912'].map((rc) => repeatWait(sv, rc, a, 100)), [100, 200, 400]);
-  assert.equal(repeatWait(sv, '116', a, 100), 100, 'a decline that did not end it (endCodes) starts over');
-  assert.equal(repeatWait(sv, '912', a, 100), 100);
+  assert.deepEqual(['912', '907', '912'].map((rc) => repeatWait(sv, rc, a, 100, '0400')), [100, 200, 400]);
+  assert.equal(repeatWait(sv, '116', a, 100, '0400'), 100, 'a decline that did not end it (endCodes) starts over');
+  assert.equal(repeatWait(sv, '912', a, 100, '0400'), 100);
   const slow = {} as Active;
-  assert.deepEqual([1, 2, 3, 4].map(() => repeatWait(sv, '912', slow, 100_000)), [100_000, 200_000, 300_000, 300_000]);
-  assert.equal(repeatWait(sv, '912', {} as Active, 400_000), 400_000, 'never shorter than retryInterval');
+  assert.deepEqual([1, 2, 3, 4].map(() => repeatWait(sv, '912', slow, 100_000, '0400')), [100_000, 200_000, 300_000, 300_000]);
+  assert.equal(repeatWait(sv, '912', {} as Active, 400_000, '0400'), 400_000, 'never shorter than retryInterval');
 });
