@@ -2,8 +2,9 @@
 // the host would answer it before booking the purchase ("25, no such transaction") and then approve the purchase, the
 // card charged while the terminal thinks it reversed. The stored reversal is durable at once (the caller's receipt),
 // and held until the purchase's outcome is known here: then it is sent as any stored reversal. A flush meanwhile does
-// not send it either. (A purchase journaled but not written yet is refused at its write instead:
-// reversal-underway-at-write.test.ts.)
+// not send it either. (A purchase journaled but not written yet: a same-STAN reversal refuses it at its write,
+// reversal-underway-at-write.test.ts; a terminal's own, own-STAN reversal waits for it,
+// saf-reversal-original-unwritten.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IsoMessage } from '@iso8583/codec';
