@@ -7,7 +7,7 @@
  * clients of the process do not wait. The connector plugin's routes and the console answer with it alike.
  */
 
-import { INEXACT_NUMBER_REASON, MAX_REPEATED_KEYS, maskDigitRuns, scanRepeatedKeys, withoutBom } from '@iso8583/codec';
+import { INEXACT_NUMBER_REASON, MAX_REPEATED_KEYS, maskDigitRuns, maskFreeText, scanRepeatedKeys, withoutBom } from '@iso8583/codec';
 import { decodeXmlBody } from './xml-charset.js';
 
 /** The HTTP status and the reason (no body content) of a refused body. */
@@ -287,12 +287,14 @@ const checkedBodies = new WeakSet<object>();
  * (the routes' parser of `application/json`; the gateway's SocketQueue HTTP port reads every type with it): only it
  * makes the JSON checks (a key given twice, a number written `25.00`, the bounds). An application's own parser of
  * another type (`application/vnd.api+json`, Fastify's default JSON parser) handed the routes an object past them: `"4"`
- * twice sent the last amount. The media type is named as the client wrote it, characters outside a media type's
- * shown as `?`, a card number masked, cut at 64 characters.
+ * twice sent the last amount. The media type is named as the client wrote it, a card number masked (its groups apart
+ * by `%20` too), then characters outside a media type's shown as `?`, then cut at 64 characters.
  */
 export function foreignObjectRefusal(body: object, contentType: unknown): string | undefined {
   if (checkedBodies.has(body)) return undefined;
   const type = mediaTypeOf(contentType);
-  const shown = maskDigitRuns(type.replace(/[^a-z0-9!#$&^_.+\-/]/g, '?')).slice(0, 64);
+  // Masked first, then cleaned, then cut (as a key is shown): cleaned first, a card number written in `%20` groups
+  // lost the escapes the mask reads as separators (`x?204761?207390...`), and its digits were shown.
+  const shown = maskFreeText(type).replace(/[^a-z0-9!#$&^_.+*\-/]/g, '?').slice(0, 64);
   return `the body's content type (${shown === '' ? 'none' : shown}) is parsed by the application, not by these routes: send a JSON message as application/json`;
 }

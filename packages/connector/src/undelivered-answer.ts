@@ -4,6 +4,7 @@
  * request, to `routes.onUndelivered`, so that whoever owns the transaction can undo what the client never learned of
  * (the gateway reverses an approval the client never got).
  */
+import { Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { FastifyReply } from 'fastify';
 import { Iso8583Error } from '@iso8583/codec';
@@ -56,9 +57,15 @@ export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHan
   // under a response still being written also ends its writes (with an error), and Node emits 'finish' then too.
   // `writableFinished` is no test: a response written whole through a stand-in socket (`app.inject`, serverless
   // adapters) closes with it false, and each approval its client got was reported gone (and reversed).
+  // Over HTTP/2 (Fastify `http2: true`) the request's socket is Node's proxy of the stream (its `destroyed` is the
+  // stream's), and the response emits 'finish' only once its stream has closed, destroyed: each answer the client got
+  // was reported gone. There the stream's close code tells: 0 for a stream closed in order, NGHTTP2_CANCEL (8) for a
+  // client's reset or its connection lost; and its writes must have ended (a session the server tore down closes its
+  // streams with 0 too, a response's writes cut short).
+  const h2 = res instanceof Http2ServerResponse ? res.stream : undefined;
   let delivered = false;
   const finished = (): void => {
-    delivered = socket.destroyed !== true;
+    delivered = h2 !== undefined ? h2.rstCode === 0 && h2.writableFinished : socket.destroyed !== true;
   };
   // A waiting response is not told when its connection closes (only the one being written is): the connection's
   // close is watched too, until the response is written whole or closed.

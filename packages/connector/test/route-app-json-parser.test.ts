@@ -57,3 +57,20 @@ test('routes – POST /raw refuses an object body the application parsed from an
   const good = await post('/raw', 'application/json', JSON.stringify({ hex }));
   assert.equal(good.status, 200, good.body);
 });
+
+test('routes – the 415 names a media type holding a card number written with %20 groups, the number masked', async (t) => {
+  const bank = await peerFor(t);
+  const app = Fastify();
+  app.addContentTypeParser(/^application\/[^;\s]+\+json$/, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  await app.register(iso8583Connector, { name: 'bank', host: '127.0.0.1', port: bank.port, routes: { prefix: '' } });
+  const port = Number(new URL(await app.listen({ port: 0, host: '127.0.0.1' })).port);
+  t.after(() => app.close());
+  const res = await httpCall(port, 'POST', '/', { 'content-type': 'application/x%204761%207390%200101%200010+json' }, JSON.stringify(purchase('001504')));
+  assert.equal(res.status, 415, res.body);
+  assert.match(res.body, /ISO8583_ERR_CONNECTOR_INPUT/);
+  assert.match(res.body, /application\/x/);
+  // The card number is masked as a PAN is (first 6 and last 4 at most): its middle digits are not shown.
+  assert.doesNotMatch(res.body, /7390|0101/, res.body);
+  assert.match(res.body, /\*\*\*\*/, res.body);
+  assert.equal(bank.received.length, 0, 'a message was sent');
+});
