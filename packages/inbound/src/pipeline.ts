@@ -256,7 +256,10 @@ function complete(job: InFlight, result: SequenceResult, source: ResultSource | 
  */
 async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly result: SequenceResult; readonly source?: ResultSource }> {
   const { core, message, context, fields } = job;
-  if (core.onError !== undefined) {
+  // A close that gave up on the sequence (give-up.ts: its signal aborted with INBOUND_CLOSED, the client's socket
+  // closing) starts no onError: its answer could reach no one, and what it sent (a backup link's approval) would be
+  // reversed by no one; the endpoint's own 96 goes to the gone peer.
+  if (core.onError !== undefined && !closedByGiveUp(job)) {
     // onError's own signal: the sequence's was aborted before (`failed`), and a request onError sends with it (the
     // way the docs advise) must be sent, not refused at once.
     const own = new AbortController();
@@ -276,6 +279,11 @@ async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly r
     }
   }
   return { result: errorReply(fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };
+}
+
+/** Whether the close gave up on the job's sequence (its signal aborted with `ISO8583_ERR_INBOUND_CLOSED`). */
+function closedByGiveUp(job: InFlight): boolean {
+  return (job.abort?.signal.reason as { code?: unknown } | undefined)?.code === ('ISO8583_ERR_INBOUND_CLOSED' satisfies InboundErrorCode);
 }
 
 /**
