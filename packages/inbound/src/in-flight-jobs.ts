@@ -3,7 +3,8 @@
  * included: what `close()` waits for before it resolves (a result a sequence has not given yet may be an approval to
  * reverse, by `onLateResult`, through a connector the application closes after), and what `maxInFlight` bounds (a
  * connection at that bound stops taking frames, and reads no more than its one read held, until a message ends). A
- * sequence that timed out keeps its place under the bound until it settles (its client had its answer; it still runs).
+ * sequence that timed out keeps its place under the bound until it settles (its client had its answer; it still runs),
+ * for at most one more `sequenceTimeout` (late-result.ts `holdLate`: one that never settles does not take it for good).
  * A freed place goes to the connections that wait for one first, in the order they began waiting.
  */
 import type { InboundMetrics } from './metrics.js';
@@ -63,14 +64,15 @@ export class InFlightJobs {
   }
 
   /**
-   * A message's sequence timed out (its client is being answered, `ended` follows): it still runs, and keeps its
-   * place under `max` until {@link InFlightJobs.lateEnded} (a slow bank's sequences stay bounded).
+   * A message's sequence timed out (its client has been answered, `ended` follows at once): it still runs, and keeps its
+   * place under `max` until {@link InFlightJobs.lateEnded}: it settles, or its hold's bound passes (a slow bank's
+   * sequences stay bounded).
    */
   lateStarted(): void {
     this.#late++;
   }
 
-  /** A sequence that had timed out has settled: its place is free. */
+  /** A sequence that had timed out has settled, or its hold's bound passed: its place is free. */
   lateEnded(): void {
     this.#late--;
     this.#freed();

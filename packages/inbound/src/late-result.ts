@@ -13,13 +13,43 @@ import { handOver } from './undelivered.js';
  * A sequence settled after its timeout (the client has had its timeout answer): never sent; counted and logged as
  * `ISO8583_ERR_INBOUND_LATE_REPLY` and a result handed to `onLateResult`. Only the first outcome after an expiry
  * counts (a promise-like that settles twice, or one that settles before its expiry and again after, is not late). Its
- * place under `maxInFlight`, kept since the expiry, is freed.
+ * place under `maxInFlight`, if still held (`holdLate`), is freed.
  */
 export function lateResult(job: InFlight, result: SequenceResult, err: unknown): void {
   if (!job.expired) return;
   job.expired = false;
-  job.core.jobs.lateEnded();
+  releaseLate(job);
   reportLate(job, result, err, 'sequence');
+}
+
+/**
+ * A sequence that timed out and still runs once its client is answered (pipeline.ts `tell`) keeps its place under
+ * `maxInFlight` (a slow bank's sequences stay bounded), for at most one more `sequenceTimeout`: one that never settles
+ * (a promise no one settles) would otherwise take a place for good, the endpoint's capacity lost bit by bit, silently.
+ * At the bound the place is freed, with one warning (`ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT`, `heldMs`); a later
+ * outcome is still reported (`lateResult`). Called once per message that timed out.
+ */
+export function holdLate(job: InFlight): void {
+  const { core } = job;
+  core.jobs.lateStarted();
+  const bound = core.options.sequenceTimeout;
+  job.lateHold = setTimeout(() => {
+    job.lateHold = undefined;
+    core.jobs.lateEnded();
+    logSafely(() => job.peer.logger.warn(
+      { code: 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', messageId: job.context.messageId, ...summarize(job.fields), heldMs: bound },
+      'a sequence that timed out still runs: its maxInFlight place is freed',
+    ));
+  }, bound);
+  job.lateHold.unref();
+}
+
+/** Frees the place a sequence that timed out holds (`holdLate`), if it still holds it. */
+function releaseLate(job: InFlight): void {
+  if (job.lateHold === undefined) return;
+  clearTimeout(job.lateHold);
+  job.lateHold = undefined;
+  job.core.jobs.lateEnded();
 }
 
 /**

@@ -6,7 +6,7 @@ import type { EndpointCore, Peer } from './core.js';
 import { codeOf, inboundError, type InboundErrorCode } from './errors.js';
 import { EncodedReply } from './encoded-reply.js';
 import { ReceivedMessage, fieldsAsReceived } from './inbound-message.js';
-import { lateResult, reportLate } from './late-result.js';
+import { holdLate, lateResult, reportLate } from './late-result.js';
 import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
 import { asPacked, frameReply, logFailure, noFallback, packFallback, sendFramed, writeReply } from './reply-write.js';
@@ -88,6 +88,8 @@ export interface InFlight extends Timed {
   expired: boolean;
   /** Behind its sequence context's `signal`, once read: aborted when the sequence fails or times out (onError has its own). */
   abort?: AbortController;
+  /** While it holds its place under `maxInFlight` after its timeout: the timer that frees it (late-result.ts `holdLate`). */
+  lateHold?: NodeJS.Timeout;
   /** Its card-data mask, made on its first line (message-mask.ts: made again when the sequence changed its fields since). */
   heldMask?: HeldMask;
 }
@@ -184,8 +186,7 @@ export function handleFrame(core: EndpointCore, frame: Frame, peer: Peer): boole
  */
 export function sequenceExpired(job: InFlight): void {
   job.expired = true;
-  // It still runs (a slow bank): it keeps its place under `maxInFlight` until it settles (`lateResult`).
-  job.core.jobs.lateStarted();
+  // It still runs (a slow bank): once its client is answered (`tell`), it keeps its place under `maxInFlight`.
   const timeout = sequenceTimeout(job.message.mti, job.core.options.sequenceTimeout);
   // An AbortController only for a message that expires (rare): a context that reads `signal` later finds it aborted.
   // One error, the abort's reason and the failure onError is given: a connector request the sequence passed `signal`
@@ -209,6 +210,10 @@ function handled(job: InFlight, reply: Promise<void>): void {
  * be counted twice) and never left to escape (from a promise callback: an unhandled rejection, which ends the process).
  */
 function tell(job: InFlight, err: unknown): void {
+  // A sequence that timed out and still runs (it did not settle while onError ran: `lateResult`) keeps its place under
+  // `maxInFlight` from here, as the message's own place is freed: one place, never two, for at most one more
+  // `sequenceTimeout` (`holdLate`).
+  if (job.expired) holdLate(job);
   try {
     job.peer.handled(err);
   } catch (thrown) {
@@ -256,7 +261,10 @@ function complete(job: InFlight, result: SequenceResult, source: ResultSource | 
  */
 async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly result: SequenceResult; readonly source?: ResultSource }> {
   const { core, message, context, fields } = job;
-  if (core.onError !== undefined) {
+  // A close that gave up on the sequence (give-up.ts: its signal aborted with INBOUND_CLOSED, the client's socket
+  // closing) starts no onError: its answer could reach no one, and what it sent (a backup link's approval) would be
+  // reversed by no one; the endpoint's own 96 goes to the gone peer.
+  if (core.onError !== undefined && !closedByGiveUp(job)) {
     // onError's own signal: the sequence's was aborted before (`failed`), and a request onError sends with it (the
     // way the docs advise) must be sent, not refused at once.
     const own = new AbortController();
@@ -276,6 +284,11 @@ async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly r
     }
   }
   return { result: errorReply(fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };
+}
+
+/** Whether the close gave up on the job's sequence (its signal aborted with `ISO8583_ERR_INBOUND_CLOSED`). */
+function closedByGiveUp(job: InFlight): boolean {
+  return (job.abort?.signal.reason as { code?: unknown } | undefined)?.code === ('ISO8583_ERR_INBOUND_CLOSED' satisfies InboundErrorCode);
 }
 
 /**

@@ -1,6 +1,7 @@
 // maxInFlight counts a sequence until it settles, not until its client has had the timeout answer: a sequence that
 // timed out still runs (at a slow bank, every one of them), so with the count ending at the answer the number running
-// had no bound. Real sockets on 127.0.0.1; the order of events is followed through the endpoint's stats and log
+// had no bound. That hold is bounded too (one more sequenceTimeout): a sequence that never settles took its place for
+// good, the endpoint's capacity lost bit by bit, silently. Real sockets on 127.0.0.1; the order of events is followed through the endpoint's stats and log
 // lines, no sleeps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +23,8 @@ test('in-flight cap – a sequence that timed out holds its place until it settl
   const onLateResult = (_r: unknown, m: { fields: Record<string, unknown> }, _c: unknown, reason: string): void => {
     late.push(`${String(m.fields['11'])}:${reason}`);
   };
-  const { endpoint, port } = await startEndpoint(t, { sequence, maxInFlight: 1, sequenceTimeout: 100, onLateResult, logger: logs.logger });
+  // Long enough that B pauses well before the hold's bound (one more sequenceTimeout) frees the place.
+  const { endpoint, port } = await startEndpoint(t, { sequence, maxInFlight: 1, sequenceTimeout: 2000, onLateResult, logger: logs.logger });
   t.after(() => held.open());
   const a = await TestClient.connect(port);
   t.after(() => a.destroy());
@@ -37,5 +39,48 @@ test('in-flight cap – a sequence that timed out holds its place until it settl
   assert.equal((await within(bReply, 10_000, 'B\'s request did not start once the late sequence settled')).fields['39'], '00');
   await waitUntil(() => late.length === 1, { what: 'the late result handed over' });
   assert.deepEqual(late, ['000001:sequence-timeout']);
+  await waitUntil(() => endpoint.stats().inFlight === 0, { what: 'nothing in flight' });
+});
+
+test('in-flight cap – a sequence that timed out and never settles frees its place after one more sequenceTimeout, with a warning', async (t) => {
+  const logs = captureLogs('debug');
+  // A's sequence never settles, whatever its signal says (a promise no one settles).
+  const sequence: Sequence = (m, c) => (m.fields['41'] === 'TERMB001' ? approveAll(m, c) : new Promise(() => undefined));
+  const { endpoint, port } = await startEndpoint(t, { sequence, maxInFlight: 1, sequenceTimeout: 300, onLateResult: () => undefined, logger: logs.logger });
+  const a = await TestClient.connect(port);
+  t.after(() => a.destroy());
+  assert.equal((await within(a.request(purchase(1)), 10_000, 'no timeout answer')).fields['39'], '96');
+  const b = await TestClient.connect(port);
+  t.after(() => b.destroy());
+  const bReply = b.request(purchase(2, { 41: 'TERMB001' }));
+  const freed = await within(logs.waitFor(/its maxInFlight place is freed/), 10_000, 'the hold of a sequence that never settles was never freed');
+  assert.match(freed, /"code":"ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT".*"heldMs":300/);
+  assert.equal((await within(bReply, 10_000, 'B\'s request did not start once the hold was freed')).fields['39'], '00');
+  await waitUntil(() => endpoint.stats().inFlight === 0, { what: 'nothing in flight' });
+});
+
+test('in-flight cap – a message that timed out holds one place while its onError runs, not two', async (t) => {
+  const logs = captureLogs('debug');
+  const onErrorHeld = gate();
+  const onErrorStarted = gate();
+  t.after(() => onErrorHeld.open());
+  const sequence: Sequence = (m, c) => (m.fields['41'] === 'TERMB001' ? approveAll(m, c) : new Promise(() => undefined));
+  const onError: Sequence = async (m) => {
+    onErrorStarted.open();
+    await onErrorHeld.promise;
+    return { ...m.fields, 0: '0210', 39: '91' };
+  };
+  // Long enough that onError is still held while B is answered (its own bound, and the late hold's, are 3 s).
+  const { endpoint, port } = await startEndpoint(t, { sequence, onError, maxInFlight: 2, sequenceTimeout: 3000, onLateResult: () => undefined, logger: logs.logger });
+  const a = await TestClient.connect(port);
+  t.after(() => a.destroy());
+  const aReply = a.request(purchase(1));
+  await within(onErrorStarted.promise, 10_000, 'onError did not start');
+  const b = await TestClient.connect(port);
+  t.after(() => b.destroy());
+  assert.equal((await within(b.request(purchase(2, { 41: 'TERMB001' })), 10_000, 'B was not answered')).fields['39'], '00');
+  assert.doesNotMatch(logs.text(), /maxInFlight is reached/, 'B found a place: A held one, not two');
+  onErrorHeld.open();
+  assert.equal((await within(aReply, 10_000, 'A was not answered')).fields['39'], '91');
   await waitUntil(() => endpoint.stats().inFlight === 0, { what: 'nothing in flight' });
 });

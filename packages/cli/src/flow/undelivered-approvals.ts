@@ -201,14 +201,17 @@ export class UndeliveredApprovals {
   }
 
   /**
-   * The sequence failed: after its timeout, judged by the terminal's timeout answer (`late`); in time, judged by
+   * The sequence failed: after its timeout, judged by the terminal's timeout answer (`late`); by the close giving up
+   * on it (its connection closing; the endpoint starts no onError), reversed as `client-gone`; in time, judged by
    * onError's answer (none: a 96). The endpoint calls onError as soon as it sees the failure, whatever its logger does
    * or the sequence threw; one not called within the `sequenceTimeout` never will be (no endpoint path reaches this
    * today: a safety net, test `flow-on-error-never-called`): the book is taken out and its approvals reversed, so that
    * `failing` keeps no message whose outcome is known.
    */
   private failed(context: SequenceContext, book: MessageAnswers): void {
-    if (context.signal?.aborted === true) book.late();
+    // The close gave up on it (its connection closing): no answer reaches the terminal, and onError is not called.
+    if (closedAbort(context.signal)) book.undelivered('client-gone');
+    else if (context.signal?.aborted === true) book.late();
     else if (!this.hasOnError) book.undelivered('sequence-failed');
     else {
       const id = context.messageId;
