@@ -15,6 +15,12 @@ export function undidNothingOf(record: Record<string, unknown>): UndidNothing | 
   return typeof rc === 'string' && typeof since === 'number' && Number.isFinite(since) ? { rc, since } : undefined;
 }
 
+/** The entries a retiring `done` record ends (its `"ends"`, the strings in it); none when it has no such member. */
+export function endsOf(record: Record<string, unknown>): string[] {
+  const { ends } = record;
+  return Array.isArray(ends) ? ends.filter((v): v is string => typeof v === 'string') : [];
+}
+
 /** A repeat a start stored for a reversal that undid nothing: the new entry, the one it repeats and its code. */
 export interface RepeatAgain {
   readonly entry: JournalEntry;
@@ -32,19 +38,23 @@ export interface RepeatsAgain {
 export class OvertakenReplay {
   private readonly ended = new Map<string, { entry: JournalEntry; end: UndidNothing }>();
   private readonly byKey = new Map<string, string>();
+  /** The entries a retiring record ended (its `"ends"`) while live: a `done` of theirs after it is no orphan. */
+  private readonly endedByRetiring = new Set<string>();
   /** The latest `at` of the `done` records read. */
   private lastDone = -Infinity;
 
   /**
    * A `done` record at `at`: its entry `entry` (live until now) ended; `end` when it undid nothing; `retires` when its
    * original was approved in time (a kept reversal of its transaction retired). A record: `'record'`.
-   * A `done` that retires also ends the reversals of its booking still live in `live` (their `add` came before it): the
-   * end of a reversal that undid nothing whose `done` failed, and whose `done` written again never reached the file (a
-   * crash), so that the next start does not send it again and undo what the terminal was told approved.
+   * A `done` that retires also ends the entries it names (`ends`, those of `"ends"`) still live in `live`: the reversals
+   * of its booking that undid nothing whose `done` had not taken effect when it was written, and whose `done` written
+   * again never reached the file (a crash), so that the next start does not send them again and undo what the terminal
+   * was told approved. No other entry: a reversal of that booking still owed (stored before it, not answered) stays. A
+   * retiring record of a version before `"ends"` ends no entry, as that version read it.
    */
-  done(at: unknown, entry: JournalEntry, end: UndidNothing | undefined, retires = false, live?: Map<string, JournalEntry>): 'record' {
+  done(at: unknown, entry: JournalEntry, end: UndidNothing | undefined, retires = false, ends: readonly string[] = [], live?: Map<string, JournalEntry>): 'record' {
     if (typeof at === 'number' && at > this.lastDone) this.lastDone = at;
-    if (retires) this.retireBooking(entry.reversal, live);
+    if (retires) this.retireBooking(entry.reversal, ends, live);
     const key = end === undefined ? undefined : overtakenKey(entry.reversal);
     if (end === undefined || key === undefined) return 'record';
     this.ended.set(entry.id, { entry, end });
@@ -57,14 +67,17 @@ export class OvertakenReplay {
     if (this.byKey.size > 0) this.retire(overtakenKey(reversal, true));
   }
 
+  /** Whether entry `id` was ended by a retiring record (`ends`) while live: its own `done` after it is a record, no orphan. */
+  endedEarlier(id: string): boolean {
+    return this.endedByRetiring.size > 0 && this.endedByRetiring.has(id);
+  }
+
   /**
    * The records kept of the booking of `reversal` (`sameStored`), retired: not those of an older one reusing its STAN;
-   * and its reversals live in `live` (not advices: `overtakenKey`), ended.
+   * and the entries `ends` live in `live`, ended.
    */
-  private retireBooking(reversal: IsoMessage, live: Map<string, JournalEntry> | undefined): void {
-    if (live !== undefined) {
-      for (const [id, e] of live) if (e.kind !== 'advice' && overtakenKey(e.reversal) !== undefined && sameStored(e.reversal, reversal)) live.delete(id);
-    }
+  private retireBooking(reversal: IsoMessage, ends: readonly string[], live: Map<string, JournalEntry> | undefined): void {
+    if (live !== undefined) for (const id of ends) if (live.delete(id)) this.endedByRetiring.add(id);
     for (const [id, { entry }] of this.ended) {
       if (!sameStored(entry.reversal, reversal)) continue;
       this.ended.delete(id);

@@ -21,7 +21,8 @@
  *   transaction reusing the STAN keeps its record. It retires such a record whatever the order the two `done` records
  *   take effect in: kept already, or noted (its `done` in the same batch, in one in flight before it, or failed and
  *   written again later, then without its code: the file never holds it after the retiring record; or never written:
- *   the retiring record ends its entry, at the next start and for a compaction). That record is
+ *   the retiring record ends its entry, named in it (`"ends"`), at the next start and for a compaction; no other entry:
+ *   a reversal of that booking still owed is sent). That record is
  *   durable before the caller sees the approval: a crash before it leaves the terminal without the approval, and the
  *   repeat the next start stores undoes what it would have been told; one whose write failed retires nothing;
  * - the next start (the journal read back), after a stop of any kind (a crash, or a clean stop: the connector adds no
@@ -132,7 +133,7 @@ export class OvertakenKept {
    * Entries whose original was approved in time, by id, with their reversal: their `done` retires the records of its
    * booking, kept or noted; and once that `done` is appended, when it settles (`written`). Let go when it fails.
    */
-  private readonly retiringIds = new Map<string, { reversal: IsoMessage; written?: Promise<void> }>();
+  private readonly retiringIds = new Map<string, { reversal: IsoMessage; written?: Promise<void>; ends?: readonly string[] }>();
   /** Kept, oldest first (at most `max`). */
   private readonly kept = new Map<string, Kept>();
   /** Whether a record past `max` was dropped (logged once). */
@@ -173,13 +174,16 @@ export class OvertakenKept {
 
   /**
    * The `done` line of entry `id` (`outcome`, at `at`): with the code and time of its end when noted (the line kept
-   * with it, for `committed`), and `"retires":true` when it retires a record (`retiring`).
+   * with it, for `committed`), and `"retires":true` when it retires a record (`retiring`), with the ids of the ends of
+   * its booking noted now (`"ends"`): the entries it ends, should their own `done` never take effect (the replay ends
+   * those only, journal-overtaken-replay.ts; `committed` the same).
    */
   doneLine(id: string, outcome: JournalOutcome, at: number): string {
     const n = this.noted.size === 0 ? undefined : this.noted.get(id);
-    const retires = this.retires(id);
-    if (n === undefined && !retires) return doneLine(id, outcome, at);
-    const line = doneLine(id, outcome, at, n?.end, retires);
+    const r = this.retiringIds.size === 0 ? undefined : this.retiringIds.get(id);
+    if (n === undefined && r === undefined) return doneLine(id, outcome, at);
+    if (r !== undefined) r.ends = this.notedIds(r.reversal);
+    const line = doneLine(id, outcome, at, n?.end, r !== undefined, r?.ends);
     if (n !== undefined) n.line = line;
     return line;
   }
@@ -233,6 +237,13 @@ export class OvertakenKept {
     return false;
   }
 
+  /** The ids of the ends of the booking of `reversal` noted. */
+  private notedIds(reversal: IsoMessage): string[] {
+    const ids: string[] = [];
+    for (const [id, n] of this.noted) if (this.notedIs(n, reversal)) ids.push(id);
+    return ids;
+  }
+
   /** Whether an end of the booking of `reversal` is noted (stops at the first). */
   private notedOf(reversal: IsoMessage): boolean {
     for (const n of this.noted.values()) if (this.notedIs(n, reversal)) return true;
@@ -248,9 +259,9 @@ export class OvertakenKept {
    * A batch takes effect (before its changes apply to `live`): its `done` records (change `undefined`) in order, as the
    * file holds them: one of a noted end is kept, with its entry's `add` line as it is now; one that retires (`retiring`)
    * retires the records of its booking kept by then, and those noted (a `done` of theirs written after it keeps
-   * nothing, and says nothing of the code: `doneLine`, `retiredFirst`). A noted one's entry leaves `live` then: a
-   * compaction before its own `done` is written does not keep its `add` without the record that retires it (the file
-   * as written ends it at that record: journal-overtaken-replay.ts).
+   * nothing, and says nothing of the code: `doneLine`, `retiredFirst`). A noted one the record names (`"ends"`) leaves
+   * `live` then: a compaction before its own `done` is written does not keep its `add` without the record that retires
+   * it (the file as written ends it at that record: journal-overtaken-replay.ts); no other entry does.
    */
   committed(ids: readonly string[], changes: readonly unknown[], live: { get(id: string): string | undefined; delete(id: string): boolean }): void {
     if (this.noted.size === 0 && this.retiringIds.size === 0) return;
@@ -262,7 +273,7 @@ export class OvertakenKept {
       const retired = this.retiringIds.get(id);
       if (retired === undefined) continue;
       this.retiringIds.delete(id);
-      this.retireBooking(retired.reversal, live);
+      this.retireBooking(retired.reversal, retired.ends ?? [], live);
     }
   }
 
@@ -279,14 +290,14 @@ export class OvertakenKept {
     if (this.kept.size > this.max) this.dropOldest();
   }
 
-  /** The records of the booking of `reversal` (`sameStored`), kept or noted, retired (a noted one's entry out of `live`). */
-  private retireBooking(reversal: IsoMessage, live: { delete(id: string): boolean }): void {
+  /**
+   * The records of the booking of `reversal` (`sameStored`), kept or noted, retired; the entries the retiring record
+   * ends (`ends`, noted when its line was made) out of `live`, as the replay reads that record.
+   */
+  private retireBooking(reversal: IsoMessage, ends: readonly string[], live: { delete(id: string): boolean }): void {
     for (const [id, k] of this.kept) if (sameStored(k.reversal, reversal)) this.kept.delete(id);
-    for (const [id, n] of this.noted) {
-      if (!this.notedIs(n, reversal)) continue;
-      this.noted.delete(id);
-      live.delete(id);
-    }
+    for (const [id, n] of this.noted) if (this.notedIs(n, reversal)) this.noted.delete(id);
+    for (const id of ends) live.delete(id);
   }
 
   /** Drops the oldest record kept (past `max`), logged once. */

@@ -33,7 +33,7 @@ import type { DamagedRecord } from './journal-damage.js';
 import type { JournalEntry } from './journal.js';
 import { quarantine } from './journal-quarantine.js';
 import { blankEnd, readJournalFile } from './journal-tail.js';
-import { OvertakenReplay, logRepeatsAgain, undidNothingOf } from './journal-overtaken-replay.js';
+import { OvertakenReplay, logRepeatsAgain, undidNothingOf, endsOf } from './journal-overtaken-replay.js';
 import type { RepeatsAgain } from './journal-overtaken-replay.js';
 
 /** A line of the file that is not a record. */
@@ -123,7 +123,9 @@ function replay(line: Buffer, live: Map<string, JournalEntry>, orphanIds: Set<st
   }
   if (op === 'done') {
     const entry = live.get(id);
-    if (entry !== undefined && live.delete(id)) return overtaken.done(record.at, entry, undidNothingOf(record), record.retires === true, live);
+    if (entry !== undefined && live.delete(id)) return overtaken.done(record.at, entry, undidNothingOf(record), record.retires === true, endsOf(record), live);
+    // Its entry ended by a retiring record before it (its `done` written again after a failure): no orphan.
+    if (overtaken.endedEarlier(id)) return 'record';
     orphanIds.add(id);
     return 'orphan';
   }

@@ -81,11 +81,13 @@ const DONE_MIDDLE: Readonly<Record<JournalOutcome, string>> = {
  * The `done` line: entry `id` ended with `outcome` at `at` (ms since the epoch); `undid`: a reversal answered with a code
  * that undid nothing, that code and when it was first answered so (`"rc"`, `"since"`: journal-overtaken.ts);
  * `retires`: the entry's original was approved in time, which retires a kept reversal of its transaction that undid
- * nothing (`"retires":true`, journal-overtaken.ts).
+ * nothing (`"retires":true`, journal-overtaken.ts); `ends`, with `retires`: the entries of that transaction's reversals
+ * that undid nothing whose own `done` had not taken effect, which this record ends (`"ends":[ids]`, none: no member).
  */
-export function doneLine(id: string, outcome: JournalOutcome, at: number, undid?: UndidNothing, retires = false): string {
+export function doneLine(id: string, outcome: JournalOutcome, at: number, undid?: UndidNothing, retires = false, ends: readonly string[] = []): string {
   const middle = DONE_MIDDLE[outcome] ?? ',"outcome":' + jsonString(outcome) + ',"at":';
-  const end = (undid === undefined ? '' : ',"rc":' + jsonString(undid.rc) + ',"since":' + jsonNumber(undid.since)) + (retires ? ',"retires":true' : '');
+  const ended = retires && ends.length > 0 ? ',"ends":[' + ends.map(jsonString).join(',') + ']' : '';
+  const end = (undid === undefined ? '' : ',"rc":' + jsonString(undid.rc) + ',"since":' + jsonNumber(undid.since)) + (retires ? ',"retires":true' : '') + ended;
   return seal('{"op":"done","id":' + jsonString(id) + middle + jsonNumber(at) + end);
 }
 

@@ -193,8 +193,7 @@ export class LateKeys {
   lateCame(key: string, echoed: string, mti?: unknown): SentAmount | undefined {
     const known = this.keys.get(key);
     if (known === undefined) return undefined;
-    const of = echoAt(known, echoed, mti);
-    const at = of >= 0 ? of : known.echoes.indexOf(echoed);
+    const at = echoAt(known, echoed, mti);
     const sent = at >= 0 ? known.sent[at]! : known.last;
     if (at >= 0) {
       known.echoes.splice(at, 1);
@@ -208,7 +207,8 @@ export class LateKeys {
   /**
    * What `message`, under `key` with a request waiting that sent `waiting` as its field 7, is when it is not that
    * request's answer (a positive match only): `'late'`, the late answer of an earlier request under the key that timed
-   * out; `'duplicate'`, the host's copy of the answer of an earlier request under the key that was answered. Either
+   * out, of its answer class (match-key.ts `answersMti`); `'duplicate'`, the host's copy of the answer of an earlier
+   * request under the key that was answered (or one echoing the field 7 of a timed-out request of another class). Either
    * way the answer's field 7 equals the one that earlier request sent and differs from `waiting`. `undefined`: the
    * waiting request's answer, as anything else is: one without field 7 (`waiting` undefined: a repeat, a SAF attempt),
    * an answer without field 7 or with a field 7 no such request sent (a host that writes its own time rather than
@@ -220,8 +220,10 @@ export class LateKeys {
     const echoed = message['7'];
     if (typeof echoed !== 'string' || echoed === waiting) return undefined;
     const known = this.keys.get(key);
-    if (known?.echoes.includes(echoed) === true) return 'late';
-    if (known?.came?.includes(echoed) === true) return 'duplicate';
+    if (known !== undefined && echoAt(known, echoed, message['0']) >= 0) return 'late';
+    // A field 7 a timed-out request of another class sent (a reversal copying its original's): no late answer to it,
+    // whose own is still due, nor the waiting request's; the copy of an earlier answer under the key.
+    if (known?.echoes.includes(echoed) === true || known?.came?.includes(echoed) === true) return 'duplicate';
     const place = this.answers.get(key);
     return place !== undefined && this.answeredEcho[place] === echoed ? 'duplicate' : undefined;
   }

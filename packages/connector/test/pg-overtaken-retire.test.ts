@@ -92,3 +92,29 @@ test('the one rule of the memory and the file journal: a repeat without field 2 
   }
   assert.deepEqual(await codes(url), { acquirer: '25', other: null, repeat: null, same: null });
 });
+
+test('a 25 whose own done failed is ended by the retiring done (no node sends it again); a reversal of the booking still owed stays pending', async (t) => {
+  const { url, journal } = await journalOn(t, 'overtaken_retire_pending');
+  const r = reversal('000405', '000000001000');
+  // Its code written, its own done never ran (failed, then the node stopped).
+  await journal.add({ id: 'r', reversal: r, at: Date.now() });
+  await journal.attempt('r', 1);
+  assert.equal(await journal.undidNothing('r', '25'), undefined);
+  // A reversal of the same transaction a caller stored while its original was at the host: not answered, owed.
+  await journal.add({ id: 'owed', reversal: r, at: Date.now() });
+  const repeat = { id: 'repeat', reversal: reversal('000405', '000000001000', '0201'), at: Date.now() };
+  await journal.add(repeat);
+  journal.retireOvertaken(repeat);
+  await journal.done('repeat', 'not-needed');
+  const rows = await sql<{ id: string; code: string | null; pending: boolean; outcome: string | null }>(
+    url,
+    'SELECT id, undid_nothing AS code, done_at IS NULL AS pending, outcome FROM iso8583_saf ORDER BY id',
+  );
+  assert.deepEqual(rows, [
+    { id: 'owed', code: null, pending: true, outcome: null },
+    { id: 'r', code: null, pending: false, outcome: 'reversed' },
+    { id: 'repeat', code: null, pending: false, outcome: 'not-needed' },
+  ]);
+  // The holder's own done, written again later, marks no row: no failure.
+  await journal.done('r', 'reversed');
+});

@@ -177,15 +177,19 @@ const agrees = (a: string, b: string, as = (x: string): string => x): string => 
  * or 32 still names its original), on which no late approval was left yet (an index look-up by fields 41 and 11:
  * `iso8583_saf_original`, or `iso8583_saf_overtaken`, schema-saf.ts; about a millisecond a statement either way), so
  * that the original's late approval (the same booking) finds nothing to reverse (`LATE_APPROVAL`), on any node; a new
- * transaction reusing the STAN leaves it. A row in the batch itself is left as it is (one statement changes a row
- * once). A late approval left already is not undone: its repeat is stored, or owed.
+ * transaction reusing the STAN leaves it. Such a row still pending (its code written, its own `done` failed or not
+ * run yet) is ended as that `done` would (`reversed`): no node claims it after a crash and sends it again to undo what
+ * the terminal was told approved; its holder's later `done` marks no row, which is no failure (a host's answer:
+ * `ANSWERED`). A row without a code (a reversal of that booking still owed) is left. A row in the batch itself is left
+ * as it is (one statement changes a row once). A late approval left already is not undone: its repeat is stored, or
+ * owed.
  */
 export const DONE = `WITH m AS (UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
     FROM unnest($2::text[], $3::text[], $5::bool[]) AS d(id, outcome, retires)
     WHERE s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
     RETURNING s.id, d.retires, s.entry->'reversal'->>'41' AS terminal, s.entry->'reversal'->>'11' AS stan,
       s.entry->'reversal'->>'4' AS amount, s.entry->'reversal'->>'2' AS card, s.entry->'reversal'->>'32' AS acquirer),
-  r AS (UPDATE iso8583_saf o SET undid_nothing = NULL FROM m
+  r AS (UPDATE iso8583_saf o SET undid_nothing = NULL, done_at = COALESCE(o.done_at, now()), outcome = COALESCE(o.outcome, 'reversed') FROM m
     WHERE m.retires AND o.upstream = ANY($6::text[]) AND o.entry->>'kind' IS NULL
       AND o.entry->'reversal'->>'41' = m.terminal AND o.entry->'reversal'->>'11' = m.stan
       AND ltrim(o.entry->'reversal'->>'4', '0') IS NOT DISTINCT FROM ltrim(m.amount, '0')
