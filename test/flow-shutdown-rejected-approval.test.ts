@@ -8,7 +8,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { approve, startBank } from './helpers/bank.js';
@@ -68,6 +68,12 @@ test('iso8583 run – SIGTERM while a sequence holds an approval and rejects at 
   assert.ok(!logged.includes('onError called'), `onError is not started for a sequence the close gave up on: ${logged}`);
   assert.equal(bank.received.filter((r) => r['0'] === '0200').length, 1, 'one purchase at the bank');
   assert.equal(logged.match(/an approval could not be delivered \(the client has gone\): reversed/g)?.length, 1, logged);
+  // Reversed once at the bank: sent at most once, and sent or kept in the journal for the next start.
+  const journal = join(work, 'journal');
+  const stored = readdirSync(journal).map((f) => readFileSync(join(journal, f), 'latin1')).join('');
+  const sent = bank.received.filter((r) => r['0'] === '0400');
+  assert.ok(sent.length <= 1, 'one reversal');
+  assert.ok(sent.length === 1 || stored.includes('0400'), `the approval's reversal is sent or stored: ${logged}`);
   assert.ok(!logged.includes('an approval came after the POS timeout'), 'not taken for a timeout');
   assert.ok(!logged.includes('4761739001010010'), 'no PAN in the log');
   await client.close();
