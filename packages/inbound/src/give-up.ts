@@ -18,6 +18,15 @@ import { logSafely } from './safe-log.js';
 
 const CODE = 'ISO8583_ERR_INBOUND_CLOSED';
 
+/**
+ * Whether `signal` was aborted by a close giving up on its sequence (`ISO8583_ERR_INBOUND_CLOSED`), not by the
+ * message's timeout or a failure: the one test of it (the endpoint starts no onError for it; a flow reverses what it
+ * holds as client-gone).
+ */
+export function closedByEndpoint(signal: AbortSignal | undefined): boolean {
+  return (signal?.reason as { code?: unknown } | undefined)?.code === CODE;
+}
+
 /** What the close gives up on: the sequences awaited (the deadline list) and the onError sequences running. */
 export interface Running {
   readonly deadlines: DeadlineList<InFlight>;

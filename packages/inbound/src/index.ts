@@ -15,6 +15,7 @@ export type { InboundStats } from './metrics.js';
 export type { LateResultHandler, ResultSource, UndeliveredReason, Sequence, SequenceResult, SequenceContext, InboundMessage } from './sequence.js';
 export { isThenable } from './sequence.js';
 export { logSafely } from './safe-log.js';
+export { closedByEndpoint } from './give-up.js';
 export type { ReplyObserver, WrittenReply } from './reply-write.js';
 export { rcFixedTextLength } from './reply-write.js';
 export { EncodedReply } from './encoded-reply.js';

@@ -5,6 +5,7 @@ import { MessageContext } from './context.js';
 import type { EndpointCore, Peer } from './core.js';
 import { codeOf, inboundError, type InboundErrorCode } from './errors.js';
 import { EncodedReply } from './encoded-reply.js';
+import { closedByEndpoint } from './give-up.js';
 import { ReceivedMessage, fieldsAsReceived } from './inbound-message.js';
 import { holdLate, lateResult, reportLate } from './late-result.js';
 import { handOver, undelivered } from './undelivered.js';
@@ -264,7 +265,7 @@ async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly r
   // A close that gave up on the sequence (give-up.ts: its signal aborted with INBOUND_CLOSED, the client's socket
   // closing) starts no onError: its answer could reach no one, and what it sent (a backup link's approval) would be
   // reversed by no one; the endpoint's own 96 goes to the gone peer.
-  if (core.onError !== undefined && !closedByGiveUp(job)) {
+  if (core.onError !== undefined && !closedByEndpoint(job.abort?.signal)) {
     // onError's own signal: the sequence's was aborted before (`failed`), and a request onError sends with it (the
     // way the docs advise) must be sent, not refused at once.
     const own = new AbortController();
@@ -286,10 +287,6 @@ async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly r
   return { result: errorReply(fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };
 }
 
-/** Whether the close gave up on the job's sequence (its signal aborted with `ISO8583_ERR_INBOUND_CLOSED`). */
-function closedByGiveUp(job: InFlight): boolean {
-  return (job.abort?.signal.reason as { code?: unknown } | undefined)?.code === ('ISO8583_ERR_INBOUND_CLOSED' satisfies InboundErrorCode);
-}
 
 /**
  * Packs and writes `result` (false when the client has gone); one that cannot be packed is answered 96, echoing the

@@ -10,6 +10,7 @@
  * as the timeout's answer would have.
  */
 import { performance } from 'node:perf_hooks';
+import { summarize } from '@iso8583/codec';
 import { logSafely } from '@iso8583/inbound';
 import type { InboundMessage, SequenceContext } from '@iso8583/inbound';
 
@@ -25,7 +26,7 @@ export function declineMargin(sequenceTimeout: number): number {
  * Settles (never rejects) once `stored` settles, or {@link declineMargin} ms before the message's deadline
  * (`started`, the `performance.now()` of the sequence's call, plus `sequenceTimeout`; 0 or less: no bound), whichever
  * comes first; in the second case logs `ISO8583_WARN_FLOW_DECLINE_UNSTORED` on the message's logger (its MTI, STAN,
- * terminal and id; no card data).
+ * terminal as `summarize` gives them, and id; no card data).
  */
 export function storedOrDeadline(
   stored: Promise<void>,
@@ -41,8 +42,8 @@ export function storedOrDeadline(
   return Promise.race([stored.then(() => true, () => true), deadline]).then((inTime) => {
     clearTimeout(timer);
     if (inTime) return;
-    const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-    const about = { code: DECLINE_UNSTORED, mti: message.mti, stan: text(message.fields['11']), terminal: text(message.fields['41']), messageId: context.messageId, sequenceTimeout };
+    // summarize: a value longer than ISO 8583 allows (a PAN given as field 41) is masked.
+    const about = { code: DECLINE_UNSTORED, ...summarize(message.fields), messageId: context.messageId, sequenceTimeout };
     logSafely(() => context.logger.warn(about, 'a reply that does not approve goes to the terminal before the reversals it causes are stored (not stored within the sequenceTimeout): they are still being stored'));
   });
 }

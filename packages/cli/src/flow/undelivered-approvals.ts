@@ -32,7 +32,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { types } from 'node:util';
-import { isThenable } from '@iso8583/inbound';
+import { closedByEndpoint, isThenable } from '@iso8583/inbound';
 import { Iso8583Error, resolveDialect, responseMti } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
@@ -41,10 +41,6 @@ import { storedOrDeadline } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
 import { approvalOf, replySnapshot } from './reply-verdict.js';
 import { watchedContext } from './watched-connectors.js';
-
-/** Whether `signal` was aborted by the endpoint's close giving up on the sequence (`ISO8583_ERR_INBOUND_CLOSED`), not by its timeout or failure. */
-const closedAbort = (signal: AbortSignal | undefined): boolean =>
-  (signal?.reason as { code?: unknown } | undefined)?.code === ('ISO8583_ERR_INBOUND_CLOSED' satisfies InboundErrorCode);
 
 /**
  * `out` as one native promise, which the book and the endpoint both read: a Promise as it is (no cost), any other
@@ -138,7 +134,7 @@ export class UndeliveredApprovals {
       if (!this.hasOnError) {
         context.signal?.addEventListener('abort', () => {
           // The endpoint's close gave up on it: no timeout answer reached the terminal; `abandon` reverses (client-gone).
-          if (closedAbort(context.signal)) return;
+          if (closedByEndpoint(context.signal)) return;
           if (this.running.get(id) === book) this.running.delete(id);
           book.expired();
         }, { once: true });
@@ -210,7 +206,7 @@ export class UndeliveredApprovals {
    */
   private failed(context: SequenceContext, book: MessageAnswers): void {
     // The close gave up on it (its connection closing): no answer reaches the terminal, and onError is not called.
-    if (closedAbort(context.signal)) book.undelivered('client-gone');
+    if (closedByEndpoint(context.signal)) book.undelivered('client-gone');
     else if (context.signal?.aborted === true) book.late();
     else if (!this.hasOnError) book.undelivered('sequence-failed');
     else {
@@ -279,7 +275,7 @@ export class UndeliveredApprovals {
     this.stops.set(own, stop);
     const signal = context.signal;
     // The close's abort (the terminal got no answer) is `abandon`'s, reason client-gone.
-    signal?.addEventListener('abort', () => closedAbort(signal) || void own.undelivered(reason), { once: true });
+    signal?.addEventListener('abort', () => closedByEndpoint(signal) || void own.undelivered(reason), { once: true });
     return watchedContext(context, own, stop.signal);
   }
 
