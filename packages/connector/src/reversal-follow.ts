@@ -82,13 +82,14 @@ export class ReversalFollowUp {
    * The request of the armed entry `entry` was answered in time with `response` (its `done` follows at once): when that
    * approves it, a reversal of its transaction remembered as undoing nothing is retired, in memory and in the journal
    * that keeps such reversals (its `done` record says so: `ReversalJournal.retireOvertaken`), so that neither the
-   * original's late approval (the same booking) nor the next start reverses what the terminal is told approved. With a
-   * shared journal (`undidNothing`) the reversal's row is where it is kept, maybe by another node: every approval's
-   * `done` retires it there, whatever this node's memory holds.
+   * original's late approval (the same booking) nor the next start reverses what the terminal is told approved. The
+   * journal decides by what it keeps, whatever this node's memory holds (its notes age out and a newer booking of the
+   * STAN replaces one): with a shared journal (`undidNothing`) the reversal's row, maybe another node's; with the file
+   * journal its kept records (`retiring` matches them itself and does nothing when it keeps none).
    */
   approvedInTime(entry: JournalEntry, response: IsoMessage): void {
     const remembered = this.overtaken.approvedInTime(entry, response);
-    if (remembered || (this.journal.undidNothing !== undefined && this.overtaken.isLateApproval(response))) this.journal.retireOvertaken?.(entry);
+    if (remembered || this.overtaken.isLateApproval(response)) this.journal.retireOvertaken?.(entry);
   }
 
   /**
