@@ -110,9 +110,10 @@ export { wireHex } from './wire-hex.js';
 /**
  * TLS material (PEM CA certificates, a certificate, its private key) checked as Node's TLS will use it, before any
  * socket opens: `tlsMaterialProblem` returns the first problem (the name it was given, e.g. `tls.ca` or `--tls-ca`,
- * and a reason that never holds the material), or `undefined`. Also the import path `@iso8583/codec/tls-material`.
+ * and a reason that never holds the material), or `undefined`; `hideTlsKey` freezes a `tls` option group whose `key`
+ * JSON and `util.inspect` show as `[set]`. Also the import path `@iso8583/codec/tls-material`.
  */
-export { tlsMaterialProblem } from './tls-material.js';
+export { hideTlsKey, tlsMaterialProblem } from './tls-material.js';
 export type { TlsMaterialInput, TlsMaterialProblem, TlsPem } from './tls-material.js';
 /**
  * A `Map<string, V>` over a null-prototype object, for maps that gain and lose an entry per request (a channel's

@@ -213,3 +213,22 @@ export function tlsMaterialWarnings(material: TlsMaterialInput, now: Date = new 
   }
   return warnings;
 }
+
+/** What `JSON.stringify` and `util.inspect` show of a TLS option group's `key`: that it is set, never its PEM. */
+const SHOWN_KEY = '[set]';
+
+/**
+ * `tls` (a connector's or an inbound endpoint's `tls` option group) copied and frozen, its `key` kept for Node's TLS but
+ * shown as `[set]` by `JSON.stringify` (so by a pino log line) and by `util.inspect` (`console.log`, a REPL): a program
+ * that logs or prints its options (`connector.options`, `context.connectors` in a sequence) never writes the private
+ * key. Its other options are shown as they are (certificates are public).
+ */
+export function hideTlsKey<T extends { key?: string | undefined }>(tls: T): Readonly<T> {
+  const shown = (): Record<string, unknown> => (tls.key === undefined ? { ...tls } : { ...tls, key: SHOWN_KEY });
+  const copy = { ...tls };
+  Object.defineProperty(copy, 'toJSON', { value: shown });
+  Object.defineProperty(copy, Symbol.for('nodejs.util.inspect.custom'), {
+    value: (_depth: number, options: object, inspect: (value: unknown, options: object) => string) => inspect(shown(), options),
+  });
+  return Object.freeze(copy);
+}

@@ -19,6 +19,7 @@ import { matchKeyProblems } from './match-key.js';
 import { REVERSAL_FIELDS } from './reversal-message.js';
 import { neverStoredOf } from './never-stored.js';
 import { storeKeyProblem, storeKeysProblems } from './pg/journal-options.js';
+import { hideTlsKey } from '@iso8583/codec/tls-material';
 import { tlsProblems } from './tls-options.js';
 import type { ConnectorTlsOptions } from './tls-options.js';
 import type { TransactionLog } from './transaction-log.js';
@@ -156,7 +157,8 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     headerBytes,
     header,
     maxFrameSize: copy.maxFrameSize as number,
-    tls: tls === undefined ? undefined : Object.freeze(tls),
+    // Its key shown `[set]` by JSON and util.inspect: a logged or printed `connector.options` holds no private key.
+    tls: tls === undefined ? undefined : hideTlsKey(tls),
     connectTimeout: copy.connectTimeout as number,
     requestTimeout: copy.requestTimeout as number,
     readTimeout: copy.readTimeout as number,
