@@ -73,8 +73,8 @@ test('--tls-servername 127.0.0.2: a certificate for another address is refused, 
   await silentTlsHost(async (port) => {
     const r = await runCli(['send', '--port', String(port), '--tls-ca', caFile, '--tls-servername', '127.0.0.2', '--timeout', '500'], ECHO);
     assert.ok(!r.stderr.includes('DEP0123'), r.stderr);
-    // The option to look at and Node's reason, naming the address checked and the certificate's.
-    assert.match(r.stderr, /^iso8583: ISO8583_ERR_CONNECTOR_CONNECT_FAILED: tls\.servername: the host's certificate is not for the name checked: .*IP: 127\.0\.0\.2 is not in the cert's list: 127\.0\.0\.1 \(ERR_TLS_CERT_ALTNAME_INVALID\)\n$/, r.stderr);
+    // The flag to look at (Node's reason, naming the addresses, is the `connection failed` log line's alone).
+    assert.equal(r.stderr, "iso8583: ISO8583_ERR_CONNECTOR_CONNECT_FAILED: --tls-servername: the host's certificate is not for the name checked (ERR_TLS_CERT_ALTNAME_INVALID)\n");
   });
 });
 

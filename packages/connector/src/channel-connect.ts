@@ -4,18 +4,18 @@
  * socket behind. A TLS connection is up once the host's certificate verified (else `CONNECT_FAILED` naming `tls.ca` or
  * `tls.servername`: tls-host-certificate.ts) and, on TLS 1.3, once the host accepted the client's side of the
  * handshake (its first session ticket, at most {@link TLS13_SETTLE_MS} after it; a close or a certificate alert before
- * is `CONNECT_FAILED` naming `tls.cert`): nothing is written before. What travels on the connection is the channel's
- * (channel.ts).
+ * is `CONNECT_FAILED` naming `tls.cert`; each option named by `tls.sources` when given): nothing is written before.
+ * What travels on the connection is the channel's (channel.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
-import type { TLSSocket } from 'node:tls';
+import { connect as tlsConnect, createSecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import type { Iso8583Error } from '@iso8583/codec';
 import { connectorError } from './errors.js';
 import { hostCertificateError } from './tls-host-certificate.js';
-import { tlsNames } from './tls-options.js';
+import { tlsNames, tlsSourceName } from './tls-options.js';
 import type { ResolvedConnectorOptions } from './options.js';
 
 /**
@@ -33,6 +33,23 @@ const REFUSED_AT_HANDSHAKE_END = 'the host closed the connection at the end of t
 
 /** A TLS alert from the host about the client's certificate (refused, unknown CA, missing, expired): `tls.cert`. */
 const CERTIFICATE_ALERT = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_\w+|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/;
+
+/** The secure context of each connector's `tls` (made at its first TLS connect), by its (frozen) `tls` option. */
+const CONTEXTS = new WeakMap<object, SecureContext>();
+
+/**
+ * The secure context of `tls` (its `ca`, default Node's bundled root CAs, and its `cert` and `key`), made once: given
+ * to `tls.connect` instead of the PEM texts, which Node would keep on each socket (its connect options), where
+ * `util.inspect` of a connector would show the private key. Throws as `tls.connect` would for material it cannot use.
+ */
+function secureContextOf(tls: NonNullable<ResolvedConnectorOptions['tls']>): SecureContext {
+  let context = CONTEXTS.get(tls);
+  if (context === undefined) {
+    context = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key });
+    CONTEXTS.set(tls, context);
+  }
+  return context;
+}
 
 /**
  * Opens a connection to `o.host`:`o.port` (TCP, or TLS when `o.tls` is set) within `o.connectTimeout`; resolves with
@@ -84,19 +101,19 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
       const code = (err as NodeJS.ErrnoException).code;
       // A reset while a TLS 1.3 link waits for its ticket: the host's refusal too.
       if (settling !== undefined && (code === undefined || !CERTIFICATE_ALERT.test(code))) return refused(err);
-      const field = code !== undefined && CERTIFICATE_ALERT.test(code) ? 'tls.cert' : undefined;
+      const field = code !== undefined && CERTIFICATE_ALERT.test(code) ? tlsSourceName(o.tls, 'cert') : undefined;
       // Not the address: the gateway returns this text to HTTP clients; the `connection failed` log line names it.
       const why = field === undefined ? 'cannot connect to the host' : 'the host refused the TLS handshake: it refuses the client certificate (or its absence)';
       fail(connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', `${why} (${code ?? err.message})`, { cause: err, ...(field === undefined ? {} : { field }) }));
     };
     const refused = (cause?: Error): void =>
-      fail(connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', REFUSED_AT_HANDSHAKE_END, { field: 'tls.cert', ...(cause === undefined ? {} : { cause }) }));
+      fail(connectorError('ISO8583_ERR_CONNECTOR_CONNECT_FAILED', REFUSED_AT_HANDSHAKE_END, { field: tlsSourceName(o.tls, 'cert'), ...(cause === undefined ? {} : { cause }) }));
     // TLS 1.3: up at the host's first session ticket, or after TLS13_SETTLE_MS; a close before is a refusal (a byte the
     // host sends before any ticket stays in the socket's buffer for the channel).
     const settle = (tls: TLSSocket, checkedName: string): void => {
       // Node's check runs with `rejectUnauthorized` false, so that the refusal can say why (the certificate's names,
       // dates): a certificate that did not verify is refused here, before anything is written.
-      if (o.tls?.rejectUnauthorized !== false && !tls.authorized) return fail(hostCertificateError(tls, checkedName));
+      if (o.tls?.rejectUnauthorized !== false && !tls.authorized) return fail(hostCertificateError(tls, checkedName, o.tls));
       if (tls.getProtocol() !== 'TLSv1.3') return ready();
       clearTimeout(timer);
       const closed = (): void => refused();
@@ -117,9 +134,8 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
         socket = tlsConnect({
           host: o.host,
           port: o.port,
-          ca: o.tls.ca,
-          cert: o.tls.cert,
-          key: o.tls.key,
+          // Not `ca`, `cert`, `key`: Node keeps its connect options on the socket, where util.inspect shows the key.
+          secureContext: secureContextOf(o.tls),
           // No SNI for an IP address, the certificate checked against it all the same (its IP SAN): tls-options.ts.
           ...tlsNames(o.host, named),
           rejectUnauthorized: false, // checked at `secureConnect` (settle), unless `o.tls.rejectUnauthorized` is false

@@ -23,6 +23,7 @@ import { Channel } from './channel.js';
 import type { ChannelHost } from './channel-request.js';
 import { connectorError } from './errors.js';
 import type { NetworkManagement } from './network-management.js';
+import { hostCertificateDetail } from './tls-host-certificate.js';
 
 /** What the factory reports to its connector. */
 export interface FactoryEvents {
@@ -180,7 +181,9 @@ export class ChannelFactory {
       // The reason (`cannot connect to the host (ECONNREFUSED)`, the line's `host` and `port` saying which; a certificate
       // the CA does not vouch for, a sign-on refused) is what tells an operator why the link stays down; a coded error's
       // message never holds card data (nor the host's address: the gateway returns it to HTTP clients).
-      logger.warn({ code: e.code, reason: e.message, retryIn: this.retryIn }, 'connection failed');
+      // A certificate not for the name checked: Node's reason naming the names (`detail`), here alone.
+      const detail = hostCertificateDetail(e);
+      logger.warn({ code: e.code, reason: e.message, ...(detail === undefined ? {} : { detail }), retryIn: this.retryIn }, 'connection failed');
       this.events.connectFailed(e);
       for (const listener of [...this.failureListeners]) listener(e);
       throw e;

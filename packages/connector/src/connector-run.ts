@@ -9,7 +9,7 @@ import { Iso8583Error } from '@iso8583/codec';
 import type { ConnectorParts } from './connector-parts.js';
 import { connectorError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
-import { DEFAULT_INSECURE_SOURCE, TLS_INSECURE, tlsInsecureWarning, tlsValidityWarnings } from './tls-options.js';
+import { TLS_CERT_VALIDITY, TLS_INSECURE, tlsInsecureWarning, tlsSourceName, tlsValidityWarnings } from './tls-options.js';
 import type { ResolvedConnectorOptions } from './options.js';
 
 /** One connector's start and stop (see the file's note). */
@@ -88,11 +88,10 @@ export class ConnectorRun {
     if (hook !== undefined) await Promise.race([Promise.resolve().then(hook), this.stopAsked]);
     if (this.lifecycle.state !== 'open') return;
     pool.start();
-    for (const { field, text } of tlsValidityWarnings(this.options.tls)) logger.warn({ field }, text);
-    // Named as the caller's setting that turned the check off (`tls.insecureSource`: the gateway's `--tls-insecure`).
-    const source = this.options.tls?.insecureSource ?? DEFAULT_INSECURE_SOURCE;
-    const insecure = tlsInsecureWarning(this.options.tls, source);
-    if (insecure !== undefined) logger.warn({ code: TLS_INSECURE, field: source }, insecure);
+    for (const { field, text } of tlsValidityWarnings(this.options.tls)) logger.warn({ code: TLS_CERT_VALIDITY, field }, text);
+    // Named as the caller's setting that turned the check off (`tls.sources`: the gateway's `--tls-insecure`).
+    const insecure = tlsInsecureWarning(this.options.tls);
+    if (insecure !== undefined) logger.warn({ code: TLS_INSECURE, field: tlsSourceName(this.options.tls, 'rejectUnauthorized') }, insecure);
     if (left.length > 0) {
       logger.warn({ entries: left.length }, 'SAF entries (reversals, advices) left unfinished by an earlier run: sending them');
       reversals?.resume(left);

@@ -35,7 +35,8 @@ export type {
   UnsolicitedInfo,
 } from './options.js';
 export { CONNECTOR_ERROR_CODES, CONNECTOR_LOG_CODES, errnoOf, systemReason } from './errors.js';
-export { TLS_INSECURE, tlsInsecureWarning, tlsNames } from './tls-options.js';
+export { TLS_CERT_VALIDITY, TLS_INSECURE, tlsInsecureWarning, tlsNames, tlsSourceName } from './tls-options.js';
+export type { TlsSourceNames, TlsSourceOption } from './tls-options.js';
 export { hostPort } from './host-port.js';
 export { UPSTREAM_FAILURE_CODES, requestSent, upstreamFailureCode } from './request-sent.js';
 export type { RequestSent } from './request-sent.js';

@@ -32,15 +32,28 @@ export interface ConnectorTlsOptions {
    */
   rejectUnauthorized?: boolean;
   /**
-   * The name of the setting that turned the check of the host's certificate off (`rejectUnauthorized: false`), as the
-   * `ISO8583_WARN_TLS_INSECURE` line at start names it (its text and `field`): a tool's own flag or key (the gateway
-   * sets `--tls-insecure`). 1-200 printable characters. Default `'tls.rejectUnauthorized'`.
+   * The names the application gave these options (a flag, a config key), by option: what an error or a log line about
+   * an option says instead of its path (`tls.ca`, `tls.servername`...), in its text and `field`: a certificate refused
+   * at connect, a certificate outside its validity at start, `ISO8583_WARN_TLS_INSECURE` (`rejectUnauthorized`). The
+   * gateway gives its flags and config keys (`--tls-ca`, `/upstreams/0/tlsCa`, `--tls-insecure`). Each 1-200 printable
+   * characters. Default: none (each option is named by its path).
    */
-  insecureSource?: string;
+  sources?: TlsSourceNames;
 }
 
-/** The name `ISO8583_WARN_TLS_INSECURE` gives the setting that turned the check off, without `tls.insecureSource`. */
-export const DEFAULT_INSECURE_SOURCE = 'tls.rejectUnauthorized';
+/** The options of `tls` that {@link ConnectorTlsOptions.sources} can name. */
+export type TlsSourceOption = 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized';
+
+/** The names an application gave the `tls` options, by option ({@link ConnectorTlsOptions.sources}). */
+export type TlsSourceNames = Partial<Record<TlsSourceOption, string>>;
+
+/**
+ * The name errors and log lines give the `tls` option `option`: its name in `tls.sources`, else its path
+ * (`tls.<option>`). The one rule of every line and error about a `tls` option.
+ */
+export function tlsSourceName(tls: Pick<ConnectorTlsOptions, 'sources'> | undefined, option: TlsSourceOption): string {
+  return tls?.sources?.[option] ?? `tls.${option}`;
+}
 
 /**
  * The names of a TLS connect to `host`, as `tls.connect` options: the SNI sent (`servername`) and the name the host's
@@ -58,7 +71,7 @@ export function tlsNames(host: string, servername: string | undefined): Pick<Con
 
 /**
  * The problems of `tls` (already through the schema: `seen` holds the fields the schema refused): `cert` without `key`
- * or the reverse, an `insecureSource` with a control character (it goes into a log line's text), then the first
+ * or the reverse, a name of `sources` with a control character (it goes into a log line's text), then the first
  * problem of the PEM material, named by its option path (`tls.ca`, `tls.cert`, `tls.key`). Code
  * `ISO8583_ERR_CONNECTOR_OPTIONS`; a reason never holds the material.
  */
@@ -68,9 +81,11 @@ export function tlsProblems(tls: ConnectorTlsOptions | undefined, seen: Readonly
   if ((tls.cert === undefined) !== (tls.key === undefined)) {
     return [problem(tls.cert === undefined ? 'tls.cert' : 'tls.key', 'is required with the other (mutual TLS)')];
   }
-  // eslint-disable-next-line no-control-regex -- the characters refused
-  if (typeof tls.insecureSource === 'string' && !seen.has('tls.insecureSource') && /[\u0000-\u001f\u007f]/.test(tls.insecureSource)) {
-    return [problem('tls.insecureSource', 'must be printable characters (no line break or control character)')];
+  for (const [option, name] of Object.entries(tls.sources ?? {})) {
+    // eslint-disable-next-line no-control-regex -- the characters refused
+    if (typeof name === 'string' && !seen.has(`tls.sources.${option}`) && /[\u0000-\u001f\u007f]/.test(name)) {
+      return [problem(`tls.sources.${option}`, 'must be printable characters (no line break or control character)')];
+    }
   }
   const material: Partial<Record<'ca' | 'cert' | 'key', TlsPem>> = {};
   for (const part of ['ca', 'cert', 'key'] as const) {
@@ -81,17 +96,20 @@ export function tlsProblems(tls: ConnectorTlsOptions | undefined, seen: Readonly
   return found === undefined ? [] : [problem(found.name, found.reason)];
 }
 
+/** The code of the warning that a certificate of the TLS options is outside its validity period at start. */
+export const TLS_CERT_VALIDITY = 'ISO8583_WARN_TLS_CERT_VALIDITY' satisfies keyof typeof CONNECTOR_LOG_CODES;
+
 /**
  * The certificates of `tls` (`tls.cert`, `tls.ca`) outside their validity period now (`tlsMaterialWarnings` of the
- * codec), each its option path (`field`) and its line (`tls.cert: the certificate expired on ...`): the connector logs
- * each at start, a warning and not a refusal (one may have to start with it to rotate it), as every handshake with it
- * will fail.
+ * codec), each its option's name (`field`: {@link tlsSourceName}) and its line (`tls.cert: the certificate expired on
+ * ...`): the connector logs each at start as {@link TLS_CERT_VALIDITY}, a warning and not a refusal (one may have to
+ * start with it to rotate it), as every handshake with it will fail.
  */
 export function tlsValidityWarnings(tls: ConnectorTlsOptions | undefined): { field: string; text: string }[] {
   if (tls === undefined) return [];
   const material: Partial<Record<'ca' | 'cert', TlsPem>> = {};
-  if (tls.ca !== undefined) material.ca = { pem: tls.ca, name: 'tls.ca' };
-  if (tls.cert !== undefined) material.cert = { pem: tls.cert, name: 'tls.cert' };
+  if (tls.ca !== undefined) material.ca = { pem: tls.ca, name: tlsSourceName(tls, 'ca') };
+  if (tls.cert !== undefined) material.cert = { pem: tls.cert, name: tlsSourceName(tls, 'cert') };
   return tlsMaterialWarnings(material).map((w) => ({ field: w.name, text: `${w.name}: ${w.reason}` }));
 }
 
@@ -100,11 +118,15 @@ export const TLS_INSECURE = 'ISO8583_WARN_TLS_INSECURE' satisfies keyof typeof C
 
 /**
  * The text of `ISO8583_WARN_TLS_INSECURE` when `tls` turns the check of the host's certificate off (`rejectUnauthorized:
- * false`), naming what turned it off (`name`, default `tls.rejectUnauthorized`: a flag, a config key; the connector's
- * start gives its `tls.insecureSource`); else `undefined`.
- * The one text of it: the connector logs it at every start, the command prints it at `--check-config` and `run --check`.
+ * false`), naming what turned it off (`name`, a flag, a config key; default `tls.sources.rejectUnauthorized`, else
+ * `tls.rejectUnauthorized`); else `undefined`.
+ * The one text of it: the connector logs it at every start, the command prints it at `send`, `--check-config` and
+ * `run --check`.
  */
-export function tlsInsecureWarning(tls: Pick<ConnectorTlsOptions, 'rejectUnauthorized'> | undefined, name = DEFAULT_INSECURE_SOURCE): string | undefined {
+export function tlsInsecureWarning(
+  tls: Pick<ConnectorTlsOptions, 'rejectUnauthorized' | 'sources'> | undefined,
+  name = tlsSourceName(tls, 'rejectUnauthorized'),
+): string | undefined {
   if (tls?.rejectUnauthorized !== false) return undefined;
   return `${name}: the host's certificate is not verified: any host (or anyone on the path to it) can take the link and read the card data on it (testing only)`;
 }

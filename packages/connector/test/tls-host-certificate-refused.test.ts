@@ -1,7 +1,7 @@
 // A host certificate that fails the check: CONNECT_FAILED said OpenSSL's bare code (`cannot connect to the host
 // (CERT_HAS_EXPIRED)`), named no option and no date. Now it names `tls.ca` (a chain the CA does not vouch for, a
-// certificate outside its validity, with its date) or `tls.servername` (a name the certificate does not hold, with
-// Node's reason naming both), and nothing is written to such a host.
+// certificate outside its validity, with its date) or `tls.servername` (a name the certificate does not hold; Node's
+// reason naming both only in the log line: tls-name-mismatch-private.test.ts), and nothing is written to such a host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeCertificates, makeDatedCertificate } from '@iso8583/test-support';
@@ -48,5 +48,6 @@ test('a host certificate of a CA not given, and a name it does not hold: tls.ca,
   assert.match(untrusted.message, /^tls\.ca: the host's certificate does not verify with the CA certificates given: .+ \([A-Z_]+\)$/);
   const named = await refusal(t, host, { ca: certs.ca, servername: 'bank.example' });
   assert.equal(named.field, 'tls.servername');
-  assert.match(named.message, /^tls\.servername: the host's certificate is not for the name checked: .*bank\.example.*DNS:localhost.* \(ERR_TLS_CERT_ALTNAME_INVALID\)$/);
+  // Not the name nor the certificate's names (the gateway returns the text to HTTP clients): the log line says them.
+  assert.equal(named.message, "tls.servername: the host's certificate is not for the name checked (ERR_TLS_CERT_ALTNAME_INVALID)");
 });

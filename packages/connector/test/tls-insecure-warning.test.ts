@@ -39,12 +39,12 @@ for (const verify of [false, true]) {
   });
 }
 
-test('tls.insecureSource names the setting that turned the check off, in the warning\'s field and text', async (t) => {
+test('tls.sources.rejectUnauthorized names the setting that turned the check off, in the warning\'s field and text', async (t) => {
   const certs = makeCertificates();
   const chunks: string[] = [];
   const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _enc, done) => { chunks.push(chunk.toString('utf8')); done(); } }));
   const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)), { tls: { cert: certs.serverCert, key: certs.serverKey } });
-  const connector = createConnector({ host: '127.0.0.1', port: peer.port, logger, tls: { rejectUnauthorized: false, insecureSource: '--bank-insecure' } });
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, logger, tls: { rejectUnauthorized: false, sources: { rejectUnauthorized: '--bank-insecure' } } });
   t.after(async () => {
     await connector.destroy();
     await peer.close();
@@ -57,11 +57,11 @@ test('tls.insecureSource names the setting that turned the check off, in the war
   assert.match(String(warned[0]?.msg), /^--bank-insecure: the host's certificate is not verified/);
 });
 
-test('tls.insecureSource: empty or with a line break is refused naming it (ISO8583_ERR_CONNECTOR_OPTIONS)', () => {
+test('a name of tls.sources empty or with a line break is refused naming it (ISO8583_ERR_CONNECTOR_OPTIONS)', () => {
   for (const insecureSource of ['', 'flag\nforged line', 42]) {
     assert.throws(
-      () => createConnector({ host: '127.0.0.1', port: 9, tls: { rejectUnauthorized: false, insecureSource } as never }),
-      (err: { code?: string; problems?: { field?: string }[] }) => err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && err.problems?.[0]?.field === 'tls.insecureSource',
+      () => createConnector({ host: '127.0.0.1', port: 9, tls: { rejectUnauthorized: false, sources: { rejectUnauthorized: insecureSource } } as never }),
+      (err: { code?: string; problems?: { field?: string }[] }) => err.code === 'ISO8583_ERR_CONNECTOR_OPTIONS' && err.problems?.[0]?.field === 'tls.sources.rejectUnauthorized',
       JSON.stringify(insecureSource),
     );
   }

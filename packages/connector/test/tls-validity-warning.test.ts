@@ -28,5 +28,7 @@ test('a client certificate not valid yet: the connector starts and warns naming 
   const warned = lines.filter((l) => l.level === 40 && l.field === 'tls.cert');
   assert.equal(warned.length, 1, chunks.join(''));
   assert.equal(warned[0]?.msg, 'tls.cert: the certificate is not valid before 2099-01-01T00:00:00.000Z: peers refuse it (CERT_NOT_YET_VALID)');
+  // Coded, as every warning an operator may alert on: it had none.
+  assert.equal(warned[0]?.code, 'ISO8583_WARN_TLS_CERT_VALIDITY');
   assert.equal(lines.filter((l) => l.field === 'tls.ca').length, 0, 'the CA is valid');
 });

@@ -4,12 +4,15 @@
  * read and checked as Node's TLS will use it (`checkTlsMaterial`) by `--check-config` and by the start alike, so a
  * bad file stops both with `ISO8583_ERR_CLI_FILE` naming its flag or config key.
  */
-import type { ConnectorOptions } from '@iso8583/connector';
+import type { ConnectorOptions, TlsSourceNames } from '@iso8583/connector';
 import type { InboundOptions } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import type { GatewayUpstream } from './upstreams.js';
 import { checkTlsMaterial, readPemFile } from '../flags.js';
+
+/** The name of the gateway's setting that turns the check off: the `field` and the text of its warning. */
+export const TLS_INSECURE_FLAG = '--tls-insecure';
 
 /** Whether the gateway's own settings ask for TLS towards the bank: `tls`, or any of `tlsCa`, `tlsCert`, `tlsServername`. */
 function gatewayTls(config: GatewayConfig): boolean {
@@ -26,8 +29,11 @@ export function upstreamUsesTls(config: GatewayConfig, own: GatewayUpstream | un
   return own.tls ?? (own.tlsCa !== undefined || own.tlsCert !== undefined || own.tlsServername !== undefined ? true : gatewayTls(config));
 }
 
-/** The flag or config key that named an upstream's TLS file: its own key (`/upstreams/N/tlsKey`), else the gateway's flag. */
-function source(config: GatewayConfig, own: GatewayUpstream | undefined, key: 'tlsCa' | 'tlsCert' | 'tlsKey', flag: string): string {
+/**
+ * The flag or config key that gave an upstream's TLS setting: its own key (`/upstreams/N/tlsKey`), else the gateway's
+ * flag.
+ */
+function source(config: GatewayConfig, own: GatewayUpstream | undefined, key: 'tlsCa' | 'tlsCert' | 'tlsKey' | 'tlsServername', flag: string): string {
   if (own?.[key] === undefined) return flag;
   return `/upstreams/${Math.max(0, config.upstreams?.indexOf(own) ?? 0)}/${key}`;
 }
@@ -35,7 +41,10 @@ function source(config: GatewayConfig, own: GatewayUpstream | undefined, key: 't
 /**
  * The connector's `tls` option towards `own` (`undefined`: the lone upstream), or `undefined` without TLS. `c` is the
  * upstream's settings (its own over the gateway's). Reads and checks the files; a certificate without its key (or the
- * reverse) once the upstream's and the gateway's are merged is `ISO8583_ERR_GATEWAY_CONFIG`.
+ * reverse) once the upstream's and the gateway's are merged is `ISO8583_ERR_GATEWAY_CONFIG`. Its `sources` name each
+ * option given by the flag or config key that gave it (`--tls-ca`, `/upstreams/0/tlsServername`, `--tls-insecure`):
+ * what a refused certificate, a certificate outside its validity or `ISO8583_WARN_TLS_INSECURE` then says, never the
+ * connector's option the operator never set.
  */
 export function upstreamTlsOptions(config: GatewayConfig, own: GatewayUpstream | undefined, c: GatewayConfig): ConnectorOptions['tls'] {
   if (!upstreamUsesTls(config, own)) return undefined;
@@ -58,6 +67,12 @@ export function upstreamTlsOptions(config: GatewayConfig, own: GatewayUpstream |
   if (cert !== undefined) tls.cert = cert;
   if (key !== undefined) tls.key = key;
   if (c.tlsServername !== undefined) tls.servername = c.tlsServername;
+  const sources: TlsSourceNames = {};
+  if (ca !== undefined) sources.ca = flags.ca;
+  if (cert !== undefined) Object.assign(sources, { cert: flags.cert, key: flags.key });
+  if (c.tlsServername !== undefined) sources.servername = source(config, own, 'tlsServername', '--tls-servername');
+  if (c.tlsInsecure) sources.rejectUnauthorized = TLS_INSECURE_FLAG;
+  if (Object.keys(sources).length > 0) tls.sources = sources;
   return tls;
 }
 

@@ -15,7 +15,6 @@ import type { GatewayUpstream } from './upstreams.js';
 import { maxInFlightOf, terminalQueueDepthOf } from './in-flight.js';
 import { reconnectOptions } from './reconnect.js';
 import { upstreamTlsOptions } from './tls.js';
-import { namingTlsInsecureFlag } from './tls-insecure-flag.js';
 import { upstreamDialect } from './dialects.js';
 import { upstreamProblem } from './upstream-problem.js';
 import { gatewayError } from './errors.js';
@@ -211,7 +210,7 @@ function ownOptions(
   }
   // TLS as the upstream's own settings decide, else the gateway's (tls.ts); its files read and checked.
   const tls = upstreamTlsOptions(config, own, c);
-  // With --tls-insecure, its warning at start names the flag (tls-insecure-flag.ts).
-  if (tls !== undefined) options.tls = namingTlsInsecureFlag(tls);
+  // Its `sources` name the flags and keys that gave it (tls.ts): --tls-insecure's warning at start names the flag.
+  if (tls !== undefined) options.tls = tls;
   return options;
 }
