@@ -13,6 +13,7 @@ import { INTERRUPTED_EXIT } from '../signals.js';
 import { createTracer } from '../trace.js';
 import type { CommandIo } from '../io.js';
 import { processIo, writeNotice, writeResult, writeText } from '../io.js';
+import { warnTlsInsecure } from '../tls-client-flags.js';
 import type { LoadOptions, LoadProgress } from '../load/runner.js';
 import { MAX_IN_FLIGHT_TOTAL, runLoad } from '../load/runner.js';
 import { FAIL_ON_KINDS, LOAD_FAIL_ON_EXIT, failedOn, parseFailOn } from '../load/fail-on.js';
@@ -134,6 +135,7 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
   if (frame.header !== undefined) options.header = frame.header;
   const tls = readClientTls(values);
   if (tls !== undefined) options.tls = tls;
+  warnTlsInsecure(io.stderr, tls);
   const progress = own.quiet === true ? undefined : progressWriter(io.stderr);
   if (progress) options.onProgress = progress.report;
   const logMessages = own['log-messages'] === true;

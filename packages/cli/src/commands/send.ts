@@ -17,6 +17,7 @@ import { createTracer } from '../trace.js';
 import { readPortCommand } from './port-command.js';
 import type { CommandIo } from '../io.js';
 import { outputClosed, processIo, writeText } from '../io.js';
+import { namedByFlags, warnTlsInsecure } from '../tls-client-flags.js';
 import { readInputMessage } from './message-input.js';
 import type { Writable } from 'node:stream';
 
@@ -244,7 +245,9 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
   // The connector puts a request's header in the frame header's place when there is one, else the dialect's: given
   // here, never left to it to take from the message (a dialect header then took the frame header's place).
   const header = placed.frameHeaderBytes > 0 ? (placed.frameHeader ?? Buffer.alloc(placed.frameHeaderBytes)) : placed.dialectHeader;
-  if (tls !== undefined) options.tls = tls;
+  // Each option named by its flag in an error or log line (`--tls-servername`, not `tls.servername`); --tls-insecure said.
+  if (tls !== undefined) options.tls = namedByFlags(tls);
+  warnTlsInsecure(io.stderr, tls);
   const logMessages = own['log-messages'] === true;
   const log = createLogger({ level: levelFor(own['log-level'] as string, logMessages), name: 'send' });
   options.logger = log.logger;
