@@ -83,7 +83,7 @@ export abstract class PgJournalClosing extends PgJournalRenewal {
     }
     for (const u of this.unsettled.values()) {
       this.held.delete(u.id);
-      u.reject(storeError('cannot mark entries done', undefined, this.url));
+      u.reject(storeError('cannot mark entries done', undefined));
     }
     this.unsettled.clear();
     // The entries held, whatever their lease; those let go for want of the owner lock too, whether or not it is held

@@ -256,9 +256,12 @@ export abstract class PgJournalLeases {
     return since !== undefined && since <= asked;
   }
 
-  /** The store's error for `what` that failed with `err` (the cut's, once the connections were cut). */
-  protected failure(what: string, err: unknown): Error {
-    return storeError(what, this.cutReason ?? err, this.url);
+  /**
+   * The store's error for `what` that failed with `err` (the cut's, once the connections were cut); the store's URL
+   * (masked) named only when `named` (the open's: a later one may be an HTTP answer, `storeError`).
+   */
+  protected failure(what: string, err: unknown, named = false): Error {
+    return storeError(what, this.cutReason ?? err, named ? this.url : undefined);
   }
 
   /** The pool, or the coded error for a journal not open. */

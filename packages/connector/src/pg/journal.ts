@@ -117,7 +117,7 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
       if (this.ownsPool && this.pool?.ending === false) await this.pool.end().catch(() => undefined);
       this.closed = true;
       if ((err as { code?: string }).code === 'ISO8583_ERR_CONNECTOR_OPTIONS') throw err;
-      throw this.failure('cannot be opened', err);
+      throw this.failure('cannot be opened', err, true);
     }
     this.shareStranded(true);
     this.timer = setInterval(() => void this.renew(), this.claimInterval);

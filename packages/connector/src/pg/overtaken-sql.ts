@@ -9,6 +9,7 @@
  * the row is locked by the statement, so that of two nodes at once one sees the other's change (read committed: the
  * second re-reads the row once the first commits).
  */
+import { OWED_FOR_MS } from '../reversal-overtaken.js';
 
 /** A reversal entry of the transaction (`$1` keys, `$2` field 41, `$3` field 11), and `more` (SQL), newest first, locked. */
 function transactionRow(columns: string, more: string): string {
@@ -55,7 +56,7 @@ export function againId(id: string): string {
  * (`late_approval`), and the code stays: a node that stops before the repeat's store is durable loses nothing (any
  * node's `REPEATS_OWED` finds the row, or a later copy of the approval the code), and every node that stores the
  * repeat stores the same entry, once. A pending one without the code returns none (the node whose reversal is
- * answered next reads the approval, `UNDID_NOTHING`). A repeat's own row (`againId`) is never the one: a resent copy of
+ * answered next reads the approval, `UNDID_NOTHING`; its entry ending otherwise passes it on, `PASS_ON_APPROVAL`). A repeat's own row (`againId`) is never the one: a resent copy of
  * the approval reaches the original's row, whose code calls for the repeat already stored (`'exists'`), not a second.
  */
 export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
@@ -81,3 +82,29 @@ export const REPEATS_OWED = `SELECT s.id, (s.entry->'reversal')::text AS reversa
     AND s.done_at > now() - $2 * interval '1 millisecond'
     AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = s.id || '${AGAIN_SUFFIX}')
   ORDER BY s.done_at LIMIT 100`;
+
+/**
+ * In `DONE` (saf-sql.ts), after its CTE `m` (the rows it ended: `id`, `outcome`, `retires`, `terminal`, `stan`, and
+ * `approval`, the row's `late_approval`): a row that ended otherwise than `reversed` (its request declined or never
+ * left, `not-needed`; or given up, `abandoned`, `expired`), without retiring anything, and on which a late approval was
+ * left (`LATE_APPROVAL`: another node's repeat of the transaction, pending when the original's late approval came) has
+ * that approval passed on, in the same statement, to the row `LATE_APPROVAL` would take now, the newest reversal
+ * entry of the transaction under the upstream keys `$6` outside the batch (`$2`), not a repeat's (`againId`): pending
+ * (the node whose reversal is answered next reads it, `UNDID_NOTHING`), or ended `reversed` with a code that undid
+ * nothing less than `OWED_FOR_MS` ago (any node's `REPEATS_OWED` stores the repeat), unless an approval is on it
+ * already (its repeat is stored or owed once). So a repeat declined or timed out retires nothing: the late approval is
+ * still reversed, whichever node's it was. The approval stays on the row that ended too (copied, not moved: a `done`
+ * whose reply was lost, its entry reopened, `ATTEMPT`, keeps it for its next answer). Not when an entry of the batch of
+ * the same terminal and STAN retires (its approval in time is the transaction's one outcome; one statement changes a
+ * row once).
+ */
+export const PASS_ON_APPROVAL = `UPDATE iso8583_saf o SET late_approval = m.approval FROM m
+    WHERE NOT m.retires AND m.outcome <> 'reversed' AND m.approval IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM m k WHERE k.retires AND k.terminal = m.terminal AND k.stan = m.stan)
+      AND o.id = (SELECT t.id FROM iso8583_saf t
+        WHERE t.upstream = ANY($6::text[]) AND t.entry->>'kind' IS NULL
+          AND t.entry->'reversal'->>'41' = m.terminal AND t.entry->'reversal'->>'11' = m.stan
+          AND t.id NOT LIKE '%${AGAIN_SUFFIX}' AND t.id <> ALL($2::text[])
+          AND (t.done_at IS NULL OR (t.outcome = 'reversed' AND t.undid_nothing IS NOT NULL AND t.done_at > now() - ${OWED_FOR_MS} * interval '1 millisecond'))
+        ORDER BY t.created_at DESC LIMIT 1)
+      AND o.late_approval IS NULL`;

@@ -146,6 +146,9 @@ const READ_ONLY = '25006';
 /**
  * The store's error for a failed statement or connection: `ISO8583_ERR_CONNECTOR_STORE` naming what was being done
  * and the cause's code (an SQLSTATE or a socket error code), never a value; the cause attached is {@link safeCause}'s.
+ * `url`, given only for a store's open (the operator's start-up error), is named masked ({@link maskUrl}); a failure
+ * later, which the HTTP routes answer (`POST /`, `POST /raw`, the console's send), says `the store` without its host,
+ * port, user or database (those are in the log line of the store's open).
  */
 export function storeError(what: string, cause: unknown, url?: string): Iso8583Error {
   if ((cause as { code?: string } | undefined)?.code?.startsWith('ISO8583_') === true) return cause as Iso8583Error;

@@ -3,7 +3,7 @@
  * database's (`now()`), so that the nodes' clocks do not matter; `$n * interval '1 millisecond'` is a lease or an age.
  */
 import { GONE_OWNERS, ownerLockFree, ownerLockHeld, registeredHere } from './owner-lock-sql.js';
-import { AGAIN_SUFFIX } from './overtaken-sql.js';
+import { AGAIN_SUFFIX, PASS_ON_APPROVAL } from './overtaken-sql.js';
 
 /**
  * A row's lease end (`lease_until`) in microseconds since the epoch, as text (whatever type parsers the pool's caller
@@ -182,19 +182,22 @@ const agrees = (a: string, b: string, as = (x: string): string => x): string => 
  * the terminal was told approved; its holder's later `done` marks no row, which is no failure (a host's answer:
  * `ANSWERED`). A row without a code (a reversal of that booking still owed) is left. A row in the batch itself is left
  * as it is (one statement changes a row once). A late approval left already is not undone: its repeat is stored, or
- * owed.
+ * owed. A late approval left on a row that ends otherwise than `reversed` is passed on to its transaction's reversal
+ * that undid nothing (overtaken-sql.ts `PASS_ON_APPROVAL`), in the same statement.
  */
 export const DONE = `WITH m AS (UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
     FROM unnest($2::text[], $3::text[], $5::bool[]) AS d(id, outcome, retires)
     WHERE s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
     RETURNING s.id, d.retires, s.entry->'reversal'->>'41' AS terminal, s.entry->'reversal'->>'11' AS stan,
-      s.entry->'reversal'->>'4' AS amount, s.entry->'reversal'->>'2' AS card, s.entry->'reversal'->>'32' AS acquirer),
+      s.entry->'reversal'->>'4' AS amount, s.entry->'reversal'->>'2' AS card, s.entry->'reversal'->>'32' AS acquirer,
+      d.outcome, s.late_approval AS approval),
   r AS (UPDATE iso8583_saf o SET undid_nothing = NULL, done_at = COALESCE(o.done_at, now()), outcome = COALESCE(o.outcome, 'reversed') FROM m
     WHERE m.retires AND o.upstream = ANY($6::text[]) AND o.entry->>'kind' IS NULL
       AND o.entry->'reversal'->>'41' = m.terminal AND o.entry->'reversal'->>'11' = m.stan
       AND ltrim(o.entry->'reversal'->>'4', '0') IS NOT DISTINCT FROM ltrim(m.amount, '0')
       AND ${agrees("o.entry->'reversal'->>'2'", 'm.card', cardMark)} AND ${agrees("o.entry->'reversal'->>'32'", 'm.acquirer')}
-      AND o.undid_nothing IS NOT NULL AND o.late_approval IS NULL AND o.id <> ALL($2::text[]))
+      AND o.undid_nothing IS NOT NULL AND o.late_approval IS NULL AND o.id <> ALL($2::text[])),
+  p AS (${PASS_ON_APPROVAL})
   SELECT id FROM m`;
 
 /**

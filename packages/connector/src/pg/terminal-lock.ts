@@ -153,7 +153,7 @@ export class PgTerminalLock implements TerminalLock {
           cause: err,
         });
       }
-      throw storeError('cannot take a connection for the terminal lock', err, this.url);
+      throw storeError('cannot take a connection for the terminal lock', err);
     }
     // The pool listens for the errors of idle connections only: this one, checked out, needs its own listener for
     // as long as it is out, or a database restart is an unhandled 'error' event that ends the process.
@@ -192,7 +192,7 @@ export class PgTerminalLock implements TerminalLock {
           cause: err,
         });
       }
-      throw storeError('cannot lock the terminal', err, this.url);
+      throw storeError('cannot lock the terminal', err);
     }
     try {
       return await task();
