@@ -5,12 +5,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
-import type { InboundEndpoint, InboundMessage, SequenceContext } from '@iso8583/inbound';
-import { repoRoot } from '@iso8583/test-support';
+import type { InboundEndpoint, InboundMessage, Sequence, SequenceContext } from '@iso8583/inbound';
+import { isReversalOf, repoRoot, within } from '@iso8583/test-support';
 import { buildApp } from '../fastify-app.js';
 import { mediate } from '../mediation.js';
 import authorise, { FLOOR_LIMIT } from '../sequences/authorise.js';
@@ -29,10 +31,26 @@ after(async () => {
   await bank.close({ deadline: 1000 });
 });
 
+/** A journal folder for the example app's connector (its test removes it once the app is closed). */
+function journalFolder(): string {
+  return mkdtempSync(join(tmpdir(), 'examples-journal-'));
+}
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
 describe('examples', () => {
   test('the Fastify app answers over HTTP (POST /bank/) and to binary POS clients (inbound plugin)', async (t) => {
-    const app = await buildApp({ bankPort });
-    t.after(() => app.close());
+    const journalDir = journalFolder();
+    const app = await buildApp({ bankPort, journalDir });
+    // One hook, in order: the journal folder goes once nothing writes to it.
+    t.after(async () => {
+      await app.close();
+      rmSync(journalDir, { recursive: true, force: true });
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address() as { port: number };
 
@@ -62,6 +80,47 @@ describe('examples', () => {
     assert.equal(inquiry.responseCode, '00');
     const bad = await fetch(`http://127.0.0.1:${address.port}/balance/NOT-A-TERMINAL`);
     assert.equal(bad.status, 400, 'a terminal id that is not 1-8 letters or digits is refused');
+  });
+
+  test('the Fastify app tells a POS terminal 68 for a purchase the bank answers too late, and reverses it there', async (t) => {
+    const pan = '5500000000000004';
+    const simulator = createHostSimulator();
+    const terminalAnswered = gate();
+    const purchaseAnswered = gate();
+    const reversalAnswered = gate();
+    // The bank holds the purchase until the terminal has its answer (the connector's requestTimeout passed), and a
+    // reversal until the purchase is answered, so that it finds the debit to undo: gates, no delays.
+    const slowBankSequence: Sequence = async (message, context) => {
+      if (message.mti === '0200') await terminalAnswered.promise;
+      if (message.mti.startsWith('04')) await purchaseAnswered.promise;
+      const answer = await simulator(message, context);
+      if (message.mti === '0200') purchaseAnswered.open();
+      if (isReversalOf('000021')(message.fields)) reversalAnswered.open();
+      return answer;
+    };
+    const slowBank = createInboundEndpoint({ name: 'slow-bank', port: 0, sequence: slowBankSequence });
+    const slowBankPort = (await slowBank.start()).port;
+    const journalDir = journalFolder();
+    const app = await buildApp({ bankPort: slowBankPort, journalDir, requestTimeout: 300 });
+    // One hook, in order: the app, the bank, then the journal folder once nothing writes to it.
+    t.after(async () => {
+      terminalAnswered.open();
+      purchaseAnswered.open();
+      await app.close();
+      await slowBank.close({ deadline: 1000 });
+      rmSync(journalDir, { recursive: true, force: true });
+    });
+    await app.ready();
+    const posPort = app.inbound.pos?.address()?.port;
+    assert.ok(posPort !== undefined && posPort > 0);
+    const terminal = createConnector({ name: 'terminal', host: '127.0.0.1', port: posPort, requestTimeout: 10_000 });
+    t.after(() => terminal.close());
+    const answer = await terminal.request({ '0': '0200', '2': pan, '3': '000000', '4': 2500, '11': 21, '14': '3012', '41': 'APPTERM4', '49': '840' });
+    terminalAnswered.open();
+    assert.equal(answer['0'], '0210');
+    assert.equal(answer['39'], '68', 'the bank may hold it: response received too late (68), the connector reverses it');
+    await within(reversalAnswered.promise, 10_000, 'no reversal of STAN 000021 reached the bank: the terminal was told 68, the bank kept the debit');
+    assert.equal(simulator.balanceOf(pan), 1_000_000, 'the bank holds no debit the terminal was told failed');
   });
 
   test('the mediation script sends ISOMessage XML and prints the XML answer (run as a process)', async () => {
