@@ -42,6 +42,53 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
+/** The card of the late-bank tests (a test card number), opened at the simulator's default balance, 1000000. */
+const LATE_PAN = '5500000000000004';
+
+/** The example app in front of a bank that answers a purchase only once its client has an answer. */
+interface LateBankApp {
+  readonly app: Awaited<ReturnType<typeof buildApp>>;
+  /** Tells the bank the client has its answer: the purchase is then answered (approved, late). */
+  readonly clientAnswered: () => void;
+  /** Resolves once the bank has answered a reversal of the purchase (STAN `stan`). */
+  readonly reversed: Promise<void>;
+  /** The card's balance at the bank. */
+  readonly balance: () => number | undefined;
+}
+
+/**
+ * The example app (requestTimeout 300 ms, a journal folder of its own) against a host simulator that holds the purchase
+ * until its client has an answer (the connector's requestTimeout passed), and a reversal until the purchase is
+ * answered, so that it finds the debit to undo: gates, no delays. Closed after the test.
+ */
+async function lateBankApp(t: { after(fn: () => unknown): void }, stan: string): Promise<LateBankApp> {
+  const simulator = createHostSimulator();
+  const clientAnswered = gate();
+  const purchaseAnswered = gate();
+  const reversed = gate();
+  const sequence: Sequence = async (message, context) => {
+    if (message.mti === '0200') await clientAnswered.promise;
+    if (message.mti.startsWith('04')) await purchaseAnswered.promise;
+    const answer = await simulator(message, context);
+    if (message.mti === '0200') purchaseAnswered.open();
+    if (isReversalOf(stan)(message.fields)) reversed.open();
+    return answer;
+  };
+  const lateBank = createInboundEndpoint({ name: 'late-bank', port: 0, sequence });
+  const port = (await lateBank.start()).port;
+  const journalDir = journalFolder();
+  const app = await buildApp({ bankPort: port, journalDir, requestTimeout: 300 });
+  // One hook, in order: the app, the bank, then the journal folder once nothing writes to it.
+  t.after(async () => {
+    clientAnswered.open();
+    purchaseAnswered.open();
+    await app.close();
+    await lateBank.close({ deadline: 1000 });
+    rmSync(journalDir, { recursive: true, force: true });
+  });
+  return { app, clientAnswered: clientAnswered.open, reversed: reversed.promise, balance: () => simulator.balanceOf(LATE_PAN) };
+}
+
 describe('examples', () => {
   test('the Fastify app answers over HTTP (POST /bank/) and to binary POS clients (inbound plugin)', async (t) => {
     const journalDir = journalFolder();
@@ -83,44 +130,33 @@ describe('examples', () => {
   });
 
   test('the Fastify app tells a POS terminal 68 for a purchase the bank answers too late, and reverses it there', async (t) => {
-    const pan = '5500000000000004';
-    const simulator = createHostSimulator();
-    const terminalAnswered = gate();
-    const purchaseAnswered = gate();
-    const reversalAnswered = gate();
-    // The bank holds the purchase until the terminal has its answer (the connector's requestTimeout passed), and a
-    // reversal until the purchase is answered, so that it finds the debit to undo: gates, no delays.
-    const slowBankSequence: Sequence = async (message, context) => {
-      if (message.mti === '0200') await terminalAnswered.promise;
-      if (message.mti.startsWith('04')) await purchaseAnswered.promise;
-      const answer = await simulator(message, context);
-      if (message.mti === '0200') purchaseAnswered.open();
-      if (isReversalOf('000021')(message.fields)) reversalAnswered.open();
-      return answer;
-    };
-    const slowBank = createInboundEndpoint({ name: 'slow-bank', port: 0, sequence: slowBankSequence });
-    const slowBankPort = (await slowBank.start()).port;
-    const journalDir = journalFolder();
-    const app = await buildApp({ bankPort: slowBankPort, journalDir, requestTimeout: 300 });
-    // One hook, in order: the app, the bank, then the journal folder once nothing writes to it.
-    t.after(async () => {
-      terminalAnswered.open();
-      purchaseAnswered.open();
-      await app.close();
-      await slowBank.close({ deadline: 1000 });
-      rmSync(journalDir, { recursive: true, force: true });
-    });
-    await app.ready();
-    const posPort = app.inbound.pos?.address()?.port;
+    const late = await lateBankApp(t, '000021');
+    await late.app.ready();
+    const posPort = late.app.inbound.pos?.address()?.port;
     assert.ok(posPort !== undefined && posPort > 0);
     const terminal = createConnector({ name: 'terminal', host: '127.0.0.1', port: posPort, requestTimeout: 10_000 });
     t.after(() => terminal.close());
-    const answer = await terminal.request({ '0': '0200', '2': pan, '3': '000000', '4': 2500, '11': 21, '14': '3012', '41': 'APPTERM4', '49': '840' });
-    terminalAnswered.open();
+    const answer = await terminal.request({ '0': '0200', '2': LATE_PAN, '3': '000000', '4': 2500, '11': 21, '14': '3012', '41': 'APPTERM4', '49': '840' });
+    late.clientAnswered();
     assert.equal(answer['0'], '0210');
     assert.equal(answer['39'], '68', 'the bank may hold it: response received too late (68), the connector reverses it');
-    await within(reversalAnswered.promise, 10_000, 'no reversal of STAN 000021 reached the bank: the terminal was told 68, the bank kept the debit');
-    assert.equal(simulator.balanceOf(pan), 1_000_000, 'the bank holds no debit the terminal was told failed');
+    await within(late.reversed, 10_000, 'no reversal of STAN 000021 reached the bank: the terminal was told 68, the bank kept the debit');
+    assert.equal(late.balance(), 1_000_000, 'the bank holds no debit the terminal was told failed');
+  });
+
+  test('the Fastify app answers POST /bank/ 504 for a purchase the bank answers too late, and reverses it there', async (t) => {
+    const late = await lateBankApp(t, '000022');
+    await late.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = late.app.server.address() as { port: number };
+    const res = await fetch(`http://127.0.0.1:${address.port}/bank/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ '0': '0200', '2': LATE_PAN, '3': '000000', '4': '2500', '11': '22', '14': '3012', '41': 'APPTERM5', '49': '840' }),
+    });
+    late.clientAnswered();
+    assert.equal(res.status, 504, await res.text());
+    await within(late.reversed, 10_000, 'no reversal of STAN 000022 reached the bank: the client was told 504, the bank kept the debit');
+    assert.equal(late.balance(), 1_000_000, 'the bank holds no debit the client was told failed');
   });
 
   test('the mediation script sends ISOMessage XML and prints the XML answer (run as a process)', async () => {
