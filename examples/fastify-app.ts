@@ -5,15 +5,22 @@
  * - `iso8583Inbound` named `pos` listens for POS terminals and forwards each message to the bank connector;
  * - `GET /balance/:terminal` shows an application route using the connector directly (a 0100 balance inquiry).
  *
+ * The connector reverses (0400) a purchase or authorisation the bank may hold but did not answer in time (reversal is
+ * off unless `reversal.enabled`), journaled in a folder of its own first: `JOURNAL_DIR`, by default
+ * `~/.local/state/iso8583/fastify-app.bank` (made if missing; keep it: a reversal not answered before a stop is sent at
+ * the next start). The POS endpoint's onError sequence tells the terminal 68 for such a request (91 for one that never
+ * reached the bank), never an approval the bank did not give.
+ *
  * Run it against any host: `BANK_PORT=8583 node examples/dist/fastify-app.js` (start a bank with
  * `iso8583 simulate-host --port 8583`).
  */
 import { fileURLToPath } from 'node:url';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import { iso8583Connector } from '@iso8583/connector';
+import { defaultJournalDir, iso8583Connector } from '@iso8583/connector';
 import type { Connector } from '@iso8583/connector';
 import { iso8583Inbound } from '@iso8583/inbound';
+import onError from './sequences/on-error.js';
 
 /** Where the example app connects and listens. */
 export interface ExampleAppOptions {
@@ -23,6 +30,14 @@ export interface ExampleAppOptions {
   bankPort: number;
   /** The POS listener's port. Default 0 (any free port). */
   posPort?: number;
+  /**
+   * The folder of the connector's reversal journal (made if missing). Default
+   * `defaultJournalDir('fastify-app.bank')`: `$XDG_STATE_HOME/iso8583/fastify-app.bank`, else
+   * `~/.local/state/iso8583/fastify-app.bank`.
+   */
+  journalDir?: string;
+  /** Milliseconds the bank has to answer before a request fails (and is reversed). Default 10000. */
+  requestTimeout?: number;
 }
 
 /** Builds the app (not listening yet). */
@@ -34,7 +49,10 @@ export async function buildApp(options: ExampleAppOptions): Promise<FastifyInsta
     port: options.bankPort,
     dialect: 'iso87ascii',
     frame: 'binary2',
-    requestTimeout: 10_000,
+    requestTimeout: options.requestTimeout ?? 10_000,
+    // A request written to the bank and not answered in time (the terminal or HTTP client is told it failed) is
+    // reversed: without this the bank's late approval would stand. The reversal is journaled (and synced) first.
+    reversal: { enabled: true, journalDir: options.journalDir ?? defaultJournalDir('fastify-app.bank') },
     routes: { prefix: '/bank' },
   });
   // The inbound endpoint's sequence reaches the connector through `context.connectors`.
@@ -43,9 +61,11 @@ export async function buildApp(options: ExampleAppOptions): Promise<FastifyInsta
     port: options.posPort ?? 0,
     connectors: { bank: app.iso8583.bank },
     // `context.signal`: aborted at the endpoint's sequenceTimeout, so a request the terminal was told failed is never
-    // left at the bank (never written, or reversed).
+    // left at the bank (never written, or reversed by the connector's reversal above).
     sequence: async (message, context) =>
       (context.connectors.bank as Connector).request(message.fields, { signal: context.signal }),
+    // A failed request: 68 when the bank may have it (reversed), 91 when it never reached the bank, 96 otherwise.
+    onError,
   });
   app.get<{ Params: { terminal: string } }>('/balance/:terminal', async (request, reply) => {
     const terminal = request.params.terminal;
@@ -74,6 +94,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       bankHost: process.env.BANK_HOST ?? '127.0.0.1',
       bankPort: Number(process.env.BANK_PORT ?? 8583),
       posPort: Number(process.env.POS_PORT ?? 9583),
+      ...(process.env.JOURNAL_DIR === undefined ? {} : { journalDir: process.env.JOURNAL_DIR }),
     });
     await app.listen({ host: '127.0.0.1', port: Number(process.env.HTTP_PORT ?? 8080) });
   } catch (err) {

@@ -3,6 +3,12 @@
  * `sendMessage`. An `ISOMessage` XML request goes in, the bank's XML answer comes out.
  *
  * Run it: `BANK_PORT=8583 node examples/dist/mediation.js` (start a bank with `iso8583 simulate-host --port 8583`).
+ *
+ * Reversal is off here, the connector's default: a purchase that times out once written
+ * (`ISO8583_ERR_CONNECTOR_TIMEOUT`, `sent: 'maybe'`) is not reversed, and an approval the bank gave it stands. A script
+ * that moves money gives its connector `reversal: { enabled: true, journalDir }` (as examples/fastify-app.ts does) and,
+ * before it ends, waits for the `reversal` event of stage `answered` for a request that failed so, or runs again with
+ * the same journal folder (what it still owes is sent at the next start).
  */
 import { fileURLToPath } from 'node:url';
 import { createConnector } from '@iso8583/connector';
@@ -27,6 +33,7 @@ export function purchaseXml(stan: number, amountMinor: number): string {
 
 /** Sends one purchase to the bank at `host:port` and returns the XML answer. */
 export async function mediate(host: string, port: number, stan = 1, amountMinor = 1999): Promise<string> {
+  // Reversal off (see above): a timeout here leaves the purchase's outcome to reconciliation with the bank.
   const bank = createConnector({ name: 'bank', host, port, dialect: 'iso87ascii', frame: 'binary2', requestTimeout: 10_000 });
   try {
     await bank.connect();

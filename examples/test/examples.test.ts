@@ -5,12 +5,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
-import type { InboundEndpoint, InboundMessage, SequenceContext } from '@iso8583/inbound';
-import { repoRoot } from '@iso8583/test-support';
+import type { InboundEndpoint, InboundMessage, Sequence, SequenceContext } from '@iso8583/inbound';
+import { isReversalOf, repoRoot, within } from '@iso8583/test-support';
 import { buildApp } from '../fastify-app.js';
 import { mediate } from '../mediation.js';
 import authorise, { FLOOR_LIMIT } from '../sequences/authorise.js';
@@ -29,10 +31,73 @@ after(async () => {
   await bank.close({ deadline: 1000 });
 });
 
+/** A journal folder for the example app's connector (its test removes it once the app is closed). */
+function journalFolder(): string {
+  return mkdtempSync(join(tmpdir(), 'examples-journal-'));
+}
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/** The card of the late-bank tests (a test card number), opened at the simulator's default balance, 1000000. */
+const LATE_PAN = '5500000000000004';
+
+/** The example app in front of a bank that answers a purchase only once its client has an answer. */
+interface LateBankApp {
+  readonly app: Awaited<ReturnType<typeof buildApp>>;
+  /** Tells the bank the client has its answer: the purchase is then answered (approved, late). */
+  readonly clientAnswered: () => void;
+  /** Resolves once the bank has answered a reversal of the purchase (STAN `stan`). */
+  readonly reversed: Promise<void>;
+  /** The card's balance at the bank. */
+  readonly balance: () => number | undefined;
+}
+
+/**
+ * The example app (requestTimeout 300 ms, a journal folder of its own) against a host simulator that holds the purchase
+ * until its client has an answer (the connector's requestTimeout passed), and a reversal until the purchase is
+ * answered, so that it finds the debit to undo: gates, no delays. Closed after the test.
+ */
+async function lateBankApp(t: { after(fn: () => unknown): void }, stan: string): Promise<LateBankApp> {
+  const simulator = createHostSimulator();
+  const clientAnswered = gate();
+  const purchaseAnswered = gate();
+  const reversed = gate();
+  const sequence: Sequence = async (message, context) => {
+    if (message.mti === '0200') await clientAnswered.promise;
+    if (message.mti.startsWith('04')) await purchaseAnswered.promise;
+    const answer = await simulator(message, context);
+    if (message.mti === '0200') purchaseAnswered.open();
+    if (isReversalOf(stan)(message.fields)) reversed.open();
+    return answer;
+  };
+  const lateBank = createInboundEndpoint({ name: 'late-bank', port: 0, sequence });
+  const port = (await lateBank.start()).port;
+  const journalDir = journalFolder();
+  const app = await buildApp({ bankPort: port, journalDir, requestTimeout: 300 });
+  // One hook, in order: the app, the bank, then the journal folder once nothing writes to it.
+  t.after(async () => {
+    clientAnswered.open();
+    purchaseAnswered.open();
+    await app.close();
+    await lateBank.close({ deadline: 1000 });
+    rmSync(journalDir, { recursive: true, force: true });
+  });
+  return { app, clientAnswered: clientAnswered.open, reversed: reversed.promise, balance: () => simulator.balanceOf(LATE_PAN) };
+}
+
 describe('examples', () => {
   test('the Fastify app answers over HTTP (POST /bank/) and to binary POS clients (inbound plugin)', async (t) => {
-    const app = await buildApp({ bankPort });
-    t.after(() => app.close());
+    const journalDir = journalFolder();
+    const app = await buildApp({ bankPort, journalDir });
+    // One hook, in order: the journal folder goes once nothing writes to it.
+    t.after(async () => {
+      await app.close();
+      rmSync(journalDir, { recursive: true, force: true });
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address() as { port: number };
 
@@ -62,6 +127,36 @@ describe('examples', () => {
     assert.equal(inquiry.responseCode, '00');
     const bad = await fetch(`http://127.0.0.1:${address.port}/balance/NOT-A-TERMINAL`);
     assert.equal(bad.status, 400, 'a terminal id that is not 1-8 letters or digits is refused');
+  });
+
+  test('the Fastify app tells a POS terminal 68 for a purchase the bank answers too late, and reverses it there', async (t) => {
+    const late = await lateBankApp(t, '000021');
+    await late.app.ready();
+    const posPort = late.app.inbound.pos?.address()?.port;
+    assert.ok(posPort !== undefined && posPort > 0);
+    const terminal = createConnector({ name: 'terminal', host: '127.0.0.1', port: posPort, requestTimeout: 10_000 });
+    t.after(() => terminal.close());
+    const answer = await terminal.request({ '0': '0200', '2': LATE_PAN, '3': '000000', '4': 2500, '11': 21, '14': '3012', '41': 'APPTERM4', '49': '840' });
+    late.clientAnswered();
+    assert.equal(answer['0'], '0210');
+    assert.equal(answer['39'], '68', 'the bank may hold it: response received too late (68), the connector reverses it');
+    await within(late.reversed, 10_000, 'no reversal of STAN 000021 reached the bank: the terminal was told 68, the bank kept the debit');
+    assert.equal(late.balance(), 1_000_000, 'the bank holds no debit the terminal was told failed');
+  });
+
+  test('the Fastify app answers POST /bank/ 504 for a purchase the bank answers too late, and reverses it there', async (t) => {
+    const late = await lateBankApp(t, '000022');
+    await late.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = late.app.server.address() as { port: number };
+    const res = await fetch(`http://127.0.0.1:${address.port}/bank/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ '0': '0200', '2': LATE_PAN, '3': '000000', '4': '2500', '11': '22', '14': '3012', '41': 'APPTERM5', '49': '840' }),
+    });
+    late.clientAnswered();
+    assert.equal(res.status, 504, await res.text());
+    await within(late.reversed, 10_000, 'no reversal of STAN 000022 reached the bank: the client was told 504, the bank kept the debit');
+    assert.equal(late.balance(), 1_000_000, 'the bank holds no debit the client was told failed');
   });
 
   test('the mediation script sends ISOMessage XML and prints the XML answer (run as a process)', async () => {

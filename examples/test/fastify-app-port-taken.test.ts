@@ -3,8 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@iso8583/test-support';
 
@@ -33,7 +35,10 @@ for (const which of ['HTTP_PORT', 'POS_PORT'] as const) {
     // The bank: a listener that accepts the connector's link and never answers (nothing is sent in this test).
     const bank = await held(t);
     const other: Record<string, string> = which === 'HTTP_PORT' ? { POS_PORT: '0' } : { HTTP_PORT: '0' };
-    const r = await runApp({ [which]: String(taken), BANK_PORT: String(bank), ...other });
+    // The connector's reversal journal: a folder of the test's own, not the user's state folder.
+    const journal = mkdtempSync(join(tmpdir(), 'fastify-app-port-taken-'));
+    t.after(() => rmSync(journal, { recursive: true, force: true }));
+    const r = await runApp({ [which]: String(taken), BANK_PORT: String(bank), JOURNAL_DIR: journal, ...other });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
