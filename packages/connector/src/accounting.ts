@@ -228,7 +228,10 @@ export class Accounting {
     const request =
       mti[3] === '1' ? `${mti.slice(0, 2)}01` : sent?.mti !== undefined && answersMti(sent.mti, mti) ? sent.mti : `${mti.slice(0, 2)}00`;
     const fields = sent === undefined ? response : { '3': response['3'] ?? sent.processingCode, '4': response['4'] ?? sent.amount };
-    this.money(request, fields, response, response);
+    // An answer that echoes no field 7 is counted for the transmission the late keys took it for (late-keys.ts: each of
+    // several timed-out requests under one key is one booking), else it names none (money-repeats.ts).
+    const keyed = response['7'] === undefined && sent?.echo7 !== undefined ? { ...response, '7': sent.echo7 } : response;
+    this.money(request, fields, response, keyed);
   }
 
   /** A SAF entry ended (once durable): the amount of the answer that ended it (a reversal's accepted one), once. */
