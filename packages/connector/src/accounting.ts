@@ -16,8 +16,8 @@ import type { SafEnd } from './saf-ends.js';
 import type { SentAmount } from './late-keys.js';
 
 /**
- * The amount totals: sums of the request's field 4 (minor units), counted when the response arrives, in time or late
- * (a late one's own field 4: `Accounting.late`); a SAF entry's (a reversal) once, when it ends, whichever attempt's
+ * The amount totals: sums of field 4 (minor units), the answer's when it carries one (what the bank booked), else the
+ * request's, counted when the response arrives, in time or late (`Accounting.late`); a SAF entry's (a reversal) once, when it ends, whichever attempt's
  * answer ended it. A request that times out and is never answered, or fails, counts nowhere. `refund` is part of
  * `secured`, which is part of `processed`. A transaction counts once however many times it is sent (money-repeats.ts):
  * a repeat (0201, 0401 ...) adds only what its original's answer did not, and a reversal counts once per original.
@@ -33,7 +33,10 @@ export interface ConnectorAmounts {
    * transaction once, whether its original's answer or a repeat's approved it.
    */
   secured: number;
-  /** Of the approved ones, those whose processing code (field 3) starts with `20` (refunds). */
+  /**
+   * Of the approved ones, those whose processing code (field 3: the answer's, else the request's as the wire has it)
+   * starts with `20` (refunds): SocketQueue's `refundAmount` by the same rule.
+   */
   refund: number;
   /**
    * Reversals (0400, 0401, 0420, 0421) whose answer accepts them (`isAcceptedFor`: one of the dialect's approval codes,
@@ -228,7 +231,10 @@ export class Accounting {
     const request =
       mti[3] === '1' ? `${mti.slice(0, 2)}01` : sent?.mti !== undefined && answersMti(sent.mti, mti) ? sent.mti : `${mti.slice(0, 2)}00`;
     const fields = sent === undefined ? response : { '3': response['3'] ?? sent.processingCode, '4': response['4'] ?? sent.amount };
-    this.money(request, fields, response, response);
+    // An answer that echoes no field 7 is counted for the transmission the late keys took it for (late-keys.ts: each of
+    // several timed-out requests under one key is one booking), else it names none (money-repeats.ts).
+    const keyed = response['7'] === undefined && sent?.echo7 !== undefined ? { ...response, '7': sent.echo7 } : response;
+    this.money(request, fields, response, keyed);
   }
 
   /** A SAF entry ended (once durable): the amount of the answer that ended it (a reversal's accepted one), once. */
@@ -268,25 +274,29 @@ export class Accounting {
   private money(mti: string, request: MessageInput, response: IsoMessage, keyed: MessageInput = request): void {
     const kind = amountKindOf(mti);
     if (kind === undefined) return;
-    const amount = amountOf(request['4']);
     if (kind === 'reversal') {
       // Only an answer that accepts the reversal undid money: a 96 the SAF queue repeats, or a decline, reversed nothing.
       if (!this.repeats.reversal(keyed, isAcceptedFor(this.dialect, response['39'], mti))) return;
       // A partial reversal (1987: field 95, replacement amounts) undid field 4 less the amount that stays: worked out
       // here once, for the totals and SocketQueue's figures alike.
+      const amount = amountOf(request['4']);
       const undone = mti[0] === '0' ? reversedAmountOf(amount, response['95'] ?? request['95']) : amount;
-      this.socketQueue.amounts(request, response, undone);
+      this.socketQueue.amounts(response, undone);
       if (undone > 0) this.addAmount('reversal', undone);
       return;
     }
+    // What the answer counts, decided here once for the totals and SocketQueue's figures alike: its own field 4 (what
+    // the bank booked) else the request's; a refund by field 3 as the wire has it (`"3": 2000` went as 002000, a
+    // purchase; `"3": 200000`, a number, a refund), the answer's else the request's, starting `20`.
+    const amount = amountOf(response['4'] ?? request['4']);
+    const refund = (wireField(this.dialect, response, '3') ?? wireField(this.dialect, request, '3'))?.startsWith('20') === true;
     const fresh = this.repeats.financial(mti, keyed, isApproved(this.dialect, response['39']));
-    if (fresh.secured) this.socketQueue.amounts(request, response);
+    if (fresh.secured) this.socketQueue.amounts(response, amount, refund);
     if (amount === 0) return;
     if (fresh.processed) this.addAmount('processed', amount);
     if (fresh.secured) {
       this.addAmount('secured', amount);
-      // Field 3 as the bank got it: `"3": 2000` went as 002000, a purchase; `"3": 200000` (a number) as a refund.
-      if (wireField(this.dialect, request, '3')?.startsWith('20') === true) this.addAmount('refund', amount);
+      if (refund) this.addAmount('refund', amount);
     }
   }
 

@@ -36,6 +36,11 @@ export interface SentAmount {
   readonly mti?: string;
   readonly processingCode: MessageInput[string] | undefined;
   readonly amount: MessageInput[string] | undefined;
+  /**
+   * The field 7 the request sent (as the wire carries it; `undefined`: none, or not known): the transmission a late
+   * answer that echoes no field 7 is counted for (money-repeats.ts), once the late keys have taken it for that request's.
+   */
+  readonly echo7?: string;
 }
 
 /**
@@ -115,7 +120,7 @@ export class LateKeys {
   timedOut(key: string, echo7: string | undefined, sent?: SentAmount): void {
     const known = this.keys.get(key);
     const amount = amountOf(sent?.amount);
-    const last: SentAmount = { mti: sent?.mti, processingCode: sent?.processingCode, amount: amount === 0 ? undefined : amount };
+    const last: SentAmount = { mti: sent?.mti, processingCode: sent?.processingCode, amount: amount === 0 ? undefined : amount, ...(echo7 === undefined ? {} : { echo7 }) };
     const echoes = known?.echoes ?? [];
     const sents = known?.sent ?? [];
     // The same request again (a repeat of the field 7): its place; a request of another class that sent the same field 7
@@ -179,8 +184,20 @@ export class LateKeys {
     const sent = sentAnswered(known, message);
     if (sent === undefined) return undefined;
     // Another request timed out under the key and its late answer has not come: the key stays, this answer's field 7
-    // taken from it (a copy is the host's duplicate); the last one's answer, or one that names none, forgets the key.
-    if (typeof echoed === 'string' && known.echoes.includes(echoed) && known.echoes.length > 1) return this.lateCame(key, echoed, message['0']);
+    // taken from it (a copy is the host's duplicate); the last one's answer forgets the key.
+    if (typeof echoed === 'string' && known.echoes.includes(echoed)) {
+      if (known.echoes.length > 1) return this.lateCame(key, echoed, message['0']);
+    } else if (known.echoes.length > 1) {
+      // An answer that names none of them (a bank that echoes no field 7) is one of them, the one `sentAnswered` took:
+      // that one's place goes, the key stays for the others' late answers (else they would come as unsolicited).
+      const at = known.sent.indexOf(sent);
+      if (at >= 0) {
+        known.echoes.splice(at, 1);
+        known.sent.splice(at, 1);
+        known.last = known.sent[known.sent.length - 1]!;
+        return sent;
+      }
+    }
     this.keys.delete(key);
     return sent;
   }

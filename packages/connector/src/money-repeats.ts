@@ -8,8 +8,9 @@
  *   own under its key (a STAN and terminal used again name a new transaction: its repeats and reversals find it, the
  *   most recent), unless it is the same original sent again (a terminal retrying, the first send timed out or its
  *   answer lost): the same transaction and the same transmission date and time (field 7, absent on both sides
- *   counting as the same), which with the STAN is what a reversal's original data elements name an original by. A
- *   resent original counts as a repeat does: only what no answer of its transmission counted (its answers, and the
+ *   counting as the same), which with the STAN is what a reversal's original data elements name an original by (one
+ *   whose reversal was accepted is not: the bank undid it, and the same original sent again is booked anew). A resent
+ *   original counts as a repeat does: only what no answer of its transmission counted (its answers, and the
  *   first send's late one, are copies of one booking), and not again in SocketQueue's `processedAmount`. A new
  *   transaction of the same amount (another STAN, or the STAN used again at another transmission time) counts again,
  *   and so does an earlier transmission's late answer under the STAN used again. A late answer without field 7 (a bank
@@ -163,8 +164,11 @@ export class MoneyRepeats {
     this.expire(now);
     let list = this.byKey.get(asked.key);
     let c: Counted | undefined;
+    // An original written again after its transaction's reversal was accepted is booked anew (the bank undid the first
+    // booking): it opens a record of its own, not a resend of the reversed one.
     const names = (one: Counted): boolean =>
-      sameTransaction(one.id, asked) && (opening ? one.sent === sent : sent === undefined || one.sent === undefined || one.sent === sent);
+      sameTransaction(one.id, asked) &&
+      (opening ? one.sent === sent && (one.flags & REVERSED) === 0 : sent === undefined || one.sent === undefined || one.sent === sent);
     for (let i = (list?.length ?? 0) - 1; i >= 0 && c === undefined; i--) if (names((list as Counted[])[i]!)) c = (list as Counted[])[i];
     const same = c !== undefined && sent !== undefined && c.sent === sent;
     if (c === undefined) {

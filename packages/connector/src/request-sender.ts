@@ -186,10 +186,11 @@ export class RequestSender {
     if (journal && this.waitsForOriginal(message, mti)) {
       // A caller's reversal (a terminal's own, its own STAN in field 11) of an original still in flight here (on any
       // connection): sent now, the host could answer it before booking the original ("no such transaction"), then
-      // approve the original. It waits for the original's outcome, within its own time (from now, or its deadline).
-      deadline ??= performance.now() + timeout;
+      // approve the original. It waits for the original's outcome, within its own time (from now, or its deadline);
+      // once sent, its answer gets its own `timeout` from the write (or what the caller's deadline leaves): the wait
+      // is not taken from it, else a slow original would leave it no time and it would time out (repeated or stored).
       tried = false;
-      if (!(await (this.reversals as ReversalManager).originalSettled(message, deadline))) throw inFlightError(mti);
+      if (!(await (this.reversals as ReversalManager).originalSettled(message, deadline ?? performance.now() + timeout))) throw inFlightError(mti);
     }
     // A reversal a caller sends for a transaction whose reversal is under way here (by its original's STAN and terminal):
     // the same reversal, sent and counted by the SAF queue already (its own attempts, `journal` false, are not asked).

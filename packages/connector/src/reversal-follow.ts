@@ -61,7 +61,7 @@ export class ReversalFollowUp {
     private readonly again: ReversalsAgain,
     private readonly journal: Pick<ReversalJournal, 'undidNothing' | 'lateApproval' | 'repeatsOwed' | 'retireOvertaken'>,
     private readonly host: { readonly logger: Logger },
-    private readonly inFlight: (answer: IsoMessage) => Promise<void> | undefined = () => undefined,
+    private readonly inFlight: (answer: IsoMessage) => Promise<unknown> | undefined = () => undefined,
   ) {}
 
   /**

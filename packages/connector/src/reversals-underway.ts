@@ -120,18 +120,7 @@ export class ReversalsUnderway {
    * `performance.now()` time).
    */
   originalSettled(message: MessageInput, by: number): Promise<boolean> {
-    const key = this.originalKey(message);
-    if (this.armedCount(key) === 0) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      const stop = this.whenWoken(key, () => this.armedCount(key) === 0, () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-      const timer = setTimeout(() => {
-        stop();
-        resolve(this.armedCount(key) === 0);
-      }, Math.max(0, by - performance.now()));
-    });
+    return this.within(this.originalKey(message), by);
   }
 
   /**
@@ -141,9 +130,9 @@ export class ReversalsUnderway {
    * own reversal queued). `undefined` when none is (nothing to wait for). No timer: an armed request always settles
    * (its answer, its refusal or failure unwritten, or its request timeout).
    */
-  untilUnarmed(key: string): Promise<void> | undefined {
+  untilUnarmed(key: string): Promise<unknown> | undefined {
     if (this.byId.size === 0 || this.armedCount(key) === 0) return undefined;
-    return new Promise<void>((resolve) => void this.whenWoken(key, () => this.armedCount(key) === 0, resolve));
+    return this.within(key);
   }
 
   /**
@@ -252,6 +241,28 @@ export class ReversalsUnderway {
    * Calls `done` once `ready()` is true after an armed entry of `key` ended or was queued (`wake`); returns what stops
    * the wait (`done` then never called).
    */
+  /**
+   * Resolves `true` once no entry of `key` is armed here (at once when none is), `false` if one still is at `by` (a
+   * `performance.now()` time; none: no timer, as an armed request always settles). The one wait of
+   * {@link ReversalsUnderway.originalSettled} and {@link ReversalsUnderway.untilUnarmed}.
+   */
+  private within(key: string, by?: number): Promise<boolean> {
+    if (this.armedCount(key) === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const stop = this.whenWoken(key, () => this.armedCount(key) === 0, () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      const timer =
+        by === undefined
+          ? undefined
+          : setTimeout(() => {
+              stop();
+              resolve(this.armedCount(key) === 0);
+            }, Math.max(0, by - performance.now()));
+    });
+  }
+
   private whenWoken(key: string, ready: () => boolean, done: () => void): () => void {
     const waiters = this.waiters.get(key) ?? new Set<() => void>();
     this.waiters.set(key, waiters);

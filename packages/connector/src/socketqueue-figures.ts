@@ -5,8 +5,8 @@
  *
  * - `processedAmount`: every 0200 request passed on, answered or not, approved or not; the same 0200 sent again (a
  *   resend of its transaction, money-repeats.ts) once.
- * - `securedAmount`: approved 0210s (a refund, processing code 200000, counts negative) minus approved 0410s.
- * - `refundAmount`: approved 0210s with processing code 200000.
+ * - `securedAmount`: approved 0210s (a refund, processing code 20xxxx, counts negative) minus approved 0410s.
+ * - `refundAmount`: approved 0210s with a processing code starting 20 (the amounts' `refund` rule: one rule for both).
  * - `reversalAmount`: approved 0410s (a partial reversal's field 4 less its replacement amount, field 95: `reversedAmountOf`).
  * - `faultStat`: 0210 and 0410 answers (a repeat's 0211 and 0411 among them) that are not approvals, by response code
  *   read as a number (`005` -> `5`); a code that is not 1-3 letters or digits under `invalid` (the codec's `responseCodeLabel`).
@@ -25,7 +25,7 @@
  */
 import { isApproved, responseCodeLabel } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
-import { answerOfRepeat, wireField } from './match-key.js';
+import { answerOfRepeat } from './match-key.js';
 
 /** SocketQueue's stat-server JSON (what its `--statServerPort` writes on connect). */
 export interface SocketQueueFiguresSnapshot {
@@ -33,7 +33,7 @@ export interface SocketQueueFiguresSnapshot {
   securedAmount: number;
   /** Every 0200 request's amount, answered or not (major units). */
   processedAmount: number;
-  /** Approved refunds (0210, processing code 200000) (major units). */
+  /** Approved refunds (0210, a processing code starting 20) (major units). */
   refundAmount: number;
   /** Approved reversals (0410) (major units): a partial one (field 95) counts field 4 less its replacement amount. */
   reversalAmount: number;
@@ -42,9 +42,6 @@ export interface SocketQueueFiguresSnapshot {
   /** Requests and responses by MTI, and `total`. */
   packetCount: Record<string, number>;
 }
-
-/** SocketQueue's refund processing code. */
-const REFUND = '200000';
 
 /** Field 4 as minor units: a whole number of up to 15 digits (a number or digits), else 0 (not counted). */
 export function amountOf(value: MessageInput[string] | undefined): number {
@@ -106,23 +103,20 @@ export class SocketQueueFigures {
   }
 
   /**
-   * The amount of an approved 0210 (secured, or a refund) or 0410 (a reversal) `response` to `request`; nothing for
-   * any other. Its own fields 3 and 4 count, else the request's, field 3 as it went on the wire (a refund written
-   * `"3": 200000`, a number, is `200000`; `"3": 2000` is `002000`, a purchase). Called only for an answer whose
-   * transaction has not counted it yet (accounting.ts `money`, money-repeats.ts). `undone` (default 0): what an
-   * accepted 0410 undid, as `Accounting` worked it out (field 4 less a partial reversal's field 95): one home for it.
+   * The amount of an approved 0210 (secured, or a refund) or 0410 (a reversal) `response`; nothing for any other.
+   * `amount` (minor units) and `refund` are what the connector's accounting decided once for its totals too
+   * (accounting.ts `money`: the answer's fields 4 and 3, else the request's; a refund a processing code starting `20`;
+   * an accepted 0410's amount what it undid, field 4 less a partial reversal's field 95). Called only for an answer
+   * whose transaction has not counted it yet (money-repeats.ts).
    */
-  amounts(request: MessageInput, response: IsoMessage, undone = 0): void {
+  amounts(response: IsoMessage, amount: number, refund = false): void {
     // A repeat's answer (0211, 0411) counts as its original's (money-repeats.ts: one rule for every figure).
     const mti = typeof response['0'] === 'string' ? answerOfRepeat(response['0']) : response['0'];
     if ((mti !== '0210' && mti !== '0410') || !isApproved(this.dialect, response['39'])) return;
     if (mti === '0410') {
-      this.reversal += undone;
-      this.secured -= undone;
-      return;
-    }
-    const amount = amountOf(response['4'] ?? request['4']);
-    if ((wireField(this.dialect, response, '3') ?? wireField(this.dialect, request, '3')) === REFUND) {
+      this.reversal += amount;
+      this.secured -= amount;
+    } else if (refund) {
       this.refund += amount;
       this.secured -= amount;
     } else {

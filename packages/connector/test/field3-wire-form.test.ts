@@ -38,7 +38,7 @@ function assertAmounts(connector: Connector): void {
       // SocketQueue's securedAmount: the purchases less the refund.
       socketQueue: { securedAmount: 10.5, refundAmount: 2.5, processedAmount: 15.5 },
     },
-    'only 200000 is a refund',
+    'a refund: field 3 as the wire has it starting 20 (002000 is a purchase)',
   );
 }
 
