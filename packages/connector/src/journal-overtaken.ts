@@ -21,10 +21,13 @@
  *   transaction reusing the STAN keeps its record. It retires such a record whatever the order the two `done` records
  *   take effect in: kept already, or noted (its `done` in the same batch, in one in flight before it, or failed and
  *   written again later, then without its code: the file never holds it after the retiring record; or never written:
- *   the retiring record ends its entry, named in it (`"ends"`), at the next start and for a compaction; no other entry:
- *   a reversal of that booking still owed is sent). That record is
- *   durable before the caller sees the approval: a crash before it leaves the terminal without the approval, and the
- *   repeat the next start stores undoes what it would have been told; one whose write failed retires nothing;
+ *   the retiring record ends its entry, named in it (`"ends"`), at the next start and for a compaction, and its own
+ *   `done` written later is not written at all; no other entry: a reversal of that booking still owed is sent). That
+ *   record is durable before the caller sees the approval: a crash before it leaves the terminal without the approval,
+ *   and the repeat the next start stores undoes what it would have been told; one whose write failed retires nothing.
+ *   An end of the booking noted after the retiring line was made (not named in it) is ended by its own `done` only:
+ *   the approval is seen once that `done` is durable too (and fails with it), so no start sends a reversal of a
+ *   booking the terminal was told approved;
  * - the next start (the journal read back), after a stop of any kind (a crash, or a clean stop: the connector adds no
  *   repeat at its stop with this journal, reversal-host.ts), stores a repeat (`0401`, `1421`, its `at` the first
  *   answer's time, so that its own `25` starts no new window) for each one not retired whose window was still open at
