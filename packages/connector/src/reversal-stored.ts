@@ -18,6 +18,8 @@ import { entryId, entryOf } from './reversal-entry.js';
 export class StoredEntries {
   /** What `saf.maxEntries` leaves for the entries `store` takes (saf-room.ts). */
   private readonly room: SafRoom;
+  /** The ids of the entries held for an original in flight here (`add`), by the key of that original, until released. */
+  private readonly held = new Map<string, Set<string>>();
 
   constructor(
     private readonly journal: ReversalJournal,
@@ -60,8 +62,32 @@ export class StoredEntries {
     // or at the host). One naming it by its own field 11 then also refuses it at its write (`ReversalManager.reversing`),
     // which releases the hold; a terminal's own reversal (its own STAN, the original in field 90) is filed under its own
     // STAN, so its original is not refused and could be approved after it: it waits for the original's outcome.
-    const until = byCaller && entry.kind === undefined ? this.underway.untilUnarmed(this.underway.originalKey(entry.reversal)) : undefined;
+    const key = byCaller && entry.kind === undefined ? this.underway.originalKey(entry.reversal) : undefined;
+    const until = key === undefined ? undefined : this.underway.untilUnarmed(key);
     this.queue.activate(entry, false, until);
+    if (key !== undefined && until !== undefined) this.holding(key, entry.id, until);
     return true;
+  }
+
+  /**
+   * The id of a reversal a caller stored for the original the reversal `message` names (by its key, as `add` holds
+   * it), queued and still held until that original's outcome (saf-hold.ts); else `undefined`. When the original timed
+   * out, that one is its reversal: the connector's own is not sent too (`ReversalManager.trigger`).
+   */
+  heldFor(message: IsoMessage): string | undefined {
+    const ids = this.held.size === 0 ? undefined : this.held.get(this.underway.originalKey(message));
+    if (ids !== undefined) for (const id of ids) if (this.queue.isHeld(id)) return id;
+    return undefined;
+  }
+
+  /** Entry `id` is held for the original of `key` until `until` settles. */
+  private holding(key: string, id: string, until: Promise<void>): void {
+    const ids = this.held.get(key) ?? new Set<string>();
+    this.held.set(key, ids.add(id));
+    const released = (): void => {
+      ids.delete(id);
+      if (ids.size === 0 && this.held.get(key) === ids) this.held.delete(key);
+    };
+    until.then(released, released);
   }
 }

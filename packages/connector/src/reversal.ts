@@ -306,7 +306,27 @@ export class ReversalManager {
     entry.armed = false;
     // A plain entry from here on (its message made now, from the JSON text journaled, when it was written as text). A
     // copy: a message built from the request's fields keeps the whole request (cut from its text) alive while queued.
-    this.queue.activate({ id: entry.id, reversal: ownedMessage(entry.reversal), at: entry.at });
+    const own = { id: entry.id, reversal: ownedMessage(entry.reversal), at: entry.at };
+    const stored = this.stored.heldFor(own.reversal);
+    if (stored === undefined) this.queue.activate(own);
+    else void this.coveredBy(own, stored);
+  }
+
+  /**
+   * The original of `own` needs reversing while a reversal a caller stored for it (entry `stored`) is held until its
+   * outcome (saf-hold.ts): that one is its reversal, one 0400 to the host, not two. `own` is marked done (`not-needed`:
+   * both are journaled, so a crash before leaves both, as before) and its transaction settled, which releases the
+   * hold: the stored one is sent. Should that `done` fail, `own` is sent as well.
+   */
+  private async coveredBy(own: JournalEntry, stored: string): Promise<void> {
+    try {
+      await this.journal.done(own.id, 'not-needed');
+    } catch {
+      this.queue.activate(own);
+      return;
+    }
+    this.host.logger.info({ id: own.id, stored }, 'a reversal a caller stored for this original is sent instead of the connector\'s own');
+    this.underway.settle(own.id);
   }
 
   /**

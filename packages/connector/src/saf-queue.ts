@@ -117,6 +117,11 @@ export class SafQueue {
     this.host.reversalEvent({ stage: 'queued', ...entryEvent(a, a.attempts) });
   }
 
+  /** True while entry `id` is queued and held until its original's outcome is known here (saf-hold.ts). */
+  isHeld(id: string): boolean {
+    return this.active.get(id)?.held === true;
+  }
+
   /**
    * Queues the entries read back at a start, or taken over (`readBack`, see `activate`), a chunk a turn (saf-backlog.ts):
    * each id once. Resolves once all are queued, or at a `stop` (those left stay in the journal for the next start).
