@@ -2,7 +2,8 @@
  * The entries the reversal manager (reversal.ts) journals and queues itself: those callers store with `saf: true`
  * (advices, and reversals they built), checked against `saf.maxEntries` (saf-room.ts), and its own (a late approval's
  * reversal again, one kept at a stop), never refused for room. A reversal a caller stores for an original armed here
- * (journaled, not written yet or at the host, unanswered) is held until the original's outcome is known (saf-hold.ts).
+ * (journaled, not written yet or at the host, unanswered) is held until the original's outcome is known (saf-hold.ts);
+ * should the original time out meanwhile, that one is its reversal, and the connector's own is not sent too (`reverse`).
  */
 import { mtiLabel } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
@@ -20,6 +21,8 @@ export class StoredEntries {
   private readonly room: SafRoom;
   /** The ids of the entries held for an original in flight here (`add`), by the key of that original, until released. */
   private readonly held = new Map<string, Set<string>>();
+  /** Stored reversals sent for an original that timed out instead of its own (`covered`), by id: that own entry's id. */
+  private readonly coveredBy = new Map<string, string>();
 
   constructor(
     private readonly journal: ReversalJournal,
@@ -70,13 +73,51 @@ export class StoredEntries {
   }
 
   /**
-   * The id of a reversal a caller stored for the original the reversal `message` names (by its key, as `add` holds
-   * it), queued and still held until that original's outcome (saf-hold.ts); else `undefined`. When the original timed
-   * out, that one is its reversal: the connector's own is not sent too (`ReversalManager.trigger`).
+   * The connector's own reversal `own` of an original whose outcome is unknown (`ReversalManager.trigger`) is queued;
+   * unless a reversal a caller stored for that original is held here (`heldFor`): that one is its reversal, one 0400
+   * to the host, not two (`covered`).
    */
-  heldFor(message: IsoMessage): string | undefined {
+  reverse(own: JournalEntry): void {
+    const stored = this.heldFor(own.reversal);
+    if (stored === undefined) this.queue.activate(own);
+    else void this.covered(own, stored);
+  }
+
+  /**
+   * `own` is marked done (`not-needed`: both are journaled, so a crash before leaves both, as before), then the stored
+   * entry `stored` let go (sent as any stored entry); `own` stays held in `underway` (its transaction refused here, as
+   * while its own reversal is under way) until the stored one ends (`ended`). Should that `done` fail, or the stored
+   * one be gone meanwhile, `own` is queued as well.
+   */
+  private async covered(own: JournalEntry, stored: string): Promise<void> {
+    const done = await this.journal.done(own.id, 'not-needed').then(
+      () => true,
+      () => false,
+    );
+    if (!done || !this.queue.held(stored)) {
+      this.queue.activate(own);
+      return;
+    }
+    this.host.logger.info({ id: own.id, stored }, 'a reversal a caller stored for this original is sent instead of the connector\'s own');
+    this.coveredBy.set(stored, own.id);
+    this.queue.held(stored, true);
+  }
+
+  /** Entry `id` ended (or was answered): an original it was the reversal of (`covered`) is settled. */
+  ended(id: string): void {
+    const own = this.coveredBy.size === 0 ? undefined : this.coveredBy.get(id);
+    if (own === undefined) return;
+    this.coveredBy.delete(id);
+    this.underway.settle(own);
+  }
+
+  /**
+   * The id of a reversal a caller stored for the original the reversal `message` names (by its key, as `add` holds
+   * it), queued and still held until that original's outcome (saf-hold.ts); else `undefined`.
+   */
+  private heldFor(message: IsoMessage): string | undefined {
     const ids = this.held.size === 0 ? undefined : this.held.get(this.underway.originalKey(message));
-    if (ids !== undefined) for (const id of ids) if (this.queue.isHeld(id)) return id;
+    if (ids !== undefined) for (const id of ids) if (this.queue.held(id)) return id;
     return undefined;
   }
 

@@ -72,7 +72,10 @@ export class ReversalManager {
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
     this.follow = new ReversalFollowUp(this.overtaken, again, journal, host, (answer) => this.underway.untilUnarmed(this.underway.requestKey(answer)));
     // Each answer that ends an entry is followed up before its end is journaled (reversal-host.ts).
-    this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, this.overtaken, journal, (id) => this.answeredOriginals.delete(id)), journal, options, dialect);
+    this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, this.overtaken, journal, (id) => {
+      this.stored.ended(id);
+      return this.answeredOriginals.delete(id);
+    }), journal, options, dialect);
     this.stored = new StoredEntries(journal, this.queue, this.underway, host, options.maxEntries);
   }
 
@@ -306,27 +309,8 @@ export class ReversalManager {
     entry.armed = false;
     // A plain entry from here on (its message made now, from the JSON text journaled, when it was written as text). A
     // copy: a message built from the request's fields keeps the whole request (cut from its text) alive while queued.
-    const own = { id: entry.id, reversal: ownedMessage(entry.reversal), at: entry.at };
-    const stored = this.stored.heldFor(own.reversal);
-    if (stored === undefined) this.queue.activate(own);
-    else void this.coveredBy(own, stored);
-  }
-
-  /**
-   * The original of `own` needs reversing while a reversal a caller stored for it (entry `stored`) is held until its
-   * outcome (saf-hold.ts): that one is its reversal, one 0400 to the host, not two. `own` is marked done (`not-needed`:
-   * both are journaled, so a crash before leaves both, as before) and its transaction settled, which releases the
-   * hold: the stored one is sent. Should that `done` fail, `own` is sent as well.
-   */
-  private async coveredBy(own: JournalEntry, stored: string): Promise<void> {
-    try {
-      await this.journal.done(own.id, 'not-needed');
-    } catch {
-      this.queue.activate(own);
-      return;
-    }
-    this.host.logger.info({ id: own.id, stored }, 'a reversal a caller stored for this original is sent instead of the connector\'s own');
-    this.underway.settle(own.id);
+    // A reversal a caller stored for it, held here, is sent instead (reversal-stored.ts `reverse`).
+    this.stored.reverse({ id: entry.id, reversal: ownedMessage(entry.reversal), at: entry.at });
   }
 
   /**

@@ -26,7 +26,7 @@ import { transmissionTime } from './auto-fill.js';
 import { markSent } from './request-sent.js';
 import { deadlineError } from './timeouts.js';
 import { SafEnds, answeredEnding } from './saf-ends.js';
-import { endsWith, entryEvent, goOnAs, noneHere, parkUnsendable, repeatWait, spent, unsendable, unwritten, wallWait } from './saf-entry.js';
+import { endsWith, entryEvent, goOnAs, noneHere, parkUnsendable, repeatWait, spent, uncount, unsendable, unwritten, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
 import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
@@ -117,9 +117,15 @@ export class SafQueue {
     this.host.reversalEvent({ stage: 'queued', ...entryEvent(a, a.attempts) });
   }
 
-  /** True while entry `id` is queued and held until its original's outcome is known here (saf-hold.ts). */
-  isHeld(id: string): boolean {
-    return this.active.get(id)?.held === true;
+  /**
+   * True while entry `id` is queued and held until its original's outcome is known here (saf-hold.ts); with `go`, it
+   * is let go at once (sent as any stored entry).
+   */
+  held(id: string, go = false): boolean {
+    const a = this.active.get(id);
+    if (a?.held !== true) return false;
+    if (go) a.release?.();
+    return true;
   }
 
   /**
@@ -275,7 +281,7 @@ export class SafQueue {
         // Refused by the codec, or never written (no connection, or refused before the write: `unwritten`): it never
         // reached the bank, so it is not counted (the next goes under the same number and MTI, a first stays 0220; an
         // entry is never given up unseen); a shared store takes it back too (`uncount`: no fence).
-        if (unsendable(err) || unwritten(err)) this.uncount(a, n);
+        if (unsendable(err) || unwritten(err)) uncount(this.journal, a, n);
         if (unsendable(err)) return parkUnsendable(this.active, this.host.logger, a, base, err); // saf-entry.ts
         this.warnings.repeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
         if (unwritten(err)) {
@@ -342,12 +348,6 @@ export class SafQueue {
       return this.answer(late, response);
     }).then(release, release);
     return true;
-  }
-
-  /** Attempt `n` of `a` never reached the bank: not counted, here nor in the store (`uncount`). */
-  private uncount(a: Active, n: number): void {
-    a.attempts = n - 1;
-    void this.journal.uncount?.(a.entry.id, n);
   }
 
   /** An attempt that cannot be journaled (saf-unjournaled.ts): true to send it anyway. */

@@ -98,3 +98,32 @@ test('a reversal stored with saf: true while its purchase is at the host: the pu
   const ends = journalLines(dir).filter((l) => l.op === 'done' && l.id !== receipt.id);
   assert.deepEqual(ends.map((l) => l.outcome), ['not-needed'], 'the connector\'s own entry ended, durable');
 });
+
+test('the purchase timed out and the stored reversal goes instead of the connector\'s own: its transaction is refused here until that one ends', async (t) => {
+  const dir = tempDir(t, 'saf-inflight-timeout-held');
+  let reversalArrived: (r: Received) => void = () => undefined;
+  const reversalAt = new Promise<Received>((resolve) => (reversalArrived = resolve));
+  // The purchase is never answered; the stored reversal is answered only when the test says.
+  const { peer, connector } = await peerAndConnector(
+    t,
+    (r, p) => {
+      const mti = String(r.message['0']);
+      if (mti.startsWith('04')) reversalArrived(r);
+      else if (mti === '0200' && r.message['11'] !== '094201') p.send(r.socket, answer(r.message));
+    },
+    { requestTimeout: 300, reversal: { enabled: true, journalDir: dir } },
+  );
+  await connector.connect();
+  const sale = connector.request(purchase('094201')).catch((err: { code?: string }) => err.code);
+  await peer.waitFor(1);
+  const receipt = (await connector.request(ownReversal('094201', '094202'), { saf: true })) as unknown as { id: string };
+  assert.equal(await sale, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
+  const r = await reversalAt;
+  assert.equal(r.message['11'], '094202', 'the stored reversal');
+  // Its answer still to come: the terminal's repeat of the purchase is refused, as while the connector's own were under way.
+  await assert.rejects(connector.request({ ...purchase('094201'), '0': '0201' }), { code: 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', sent: 'no' });
+  const answered = safEvent(connector, 'answered', receipt.id);
+  peer.send(r.socket, answer(r.message));
+  await answered;
+  assert.deepEqual(seen(peer.received), ['0200 094201', '0400 094202']);
+});
