@@ -33,7 +33,7 @@ import { AttemptWindow } from './saf-window.js';
 import { SafBacklog } from './saf-backlog.js';
 import { SafFigures } from './saf-figures.js';
 import { SafActive } from './saf-active.js';
-import { SafFlush } from './saf-flush.js';
+import { SafFlush, sendEarly } from './saf-flush.js';
 import { LateAnswers, lateTurn, type SafAttempt } from './saf-late.js';
 import { SafWarnings } from './saf-warnings.js';
 import { activeOf, holdUntil } from './saf-hold.js';
@@ -158,15 +158,9 @@ export class SafQueue {
     return this.stopped ? 0 : this.links.wake((a) => this.sendEarly(a));
   }
 
-  /** Sends `a` now if it waits for its next attempt (not for an attempt in flight, nor for its `messageInterval` slot). */
+  /** Sends `a` now if it waits for its next attempt (saf-flush.ts `sendEarly`). */
   private sendEarly(a: Active): number {
-    // Parked: the codec refused it (`parkUnsendable`); held: its original is at the host (saf-hold.ts).
-    if (a.waiting !== 'attempt' || a.parked === true || a.held === true) return 0;
-    clearTimeout(a.timer);
-    a.timer = undefined;
-    this.active.go(a);
-    void this.attempt(a, false);
-    return 1;
+    return sendEarly(this.active, a, (x) => void this.attempt(x, false));
   }
 
   /**
