@@ -46,7 +46,7 @@ export { FileJournal, JOURNAL_FILE } from './journal.js';
 export { DEFAULT_JOURNAL_PREALLOCATE, MAX_JOURNAL_PREALLOCATE } from './journal-options.js';
 export { journalOpenNeed } from './journal-compaction.js';
 export type { JournalOpenNeed } from './journal-compaction.js';
-export { NOTHING_OWED } from './journal-read.js';
+export { NOTHING_OWED } from './journal-read-owed.js';
 export { journalReadReason, owedInJournal, owedInJournalSync, owedText, owedUnknownText, unsentRefusal } from './journal-owed.js';
 export type { JournalOwed } from './journal-owed.js';
 export type { FileJournalOptions, JournalEntry, JournalHalt, JournalOutcome, JournalWriteStats, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './journal.js';

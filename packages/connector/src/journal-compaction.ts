@@ -10,8 +10,9 @@ import { statSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { openSynced, replaceFile, replaceFrom } from './durable-file.js';
 import { DEFAULT_JOURNAL_PREALLOCATE } from './journal-options.js';
-import { NOTHING_OWED, nextTurn, owedOf, readJournal } from './journal-read.js';
-import type { JournalOwed } from './journal-read.js';
+import { nextTurn, readJournal } from './journal-read.js';
+import { NOTHING_OWED, owedOf } from './journal-read-owed.js';
+import type { JournalOwed } from './journal-read-owed.js';
 import { quarantinesWhole } from './journal-quarantine.js';
 import { readJournalFileSync } from './journal-tail.js';
 import { addLine } from './journal-record.js';
@@ -62,7 +63,7 @@ export async function compactedChunks(snapshot: LiveSnapshot): Promise<Compacted
 /** What a start writes for an existing journal file before the old one is gone (see {@link journalOpenNeed}). */
 export interface JournalOpenNeed {
   /**
-   * What the file may still owe (journal-read.ts `owedOf`, as `owedInJournalSync` reads it): its live entries
+   * What the file may still owe (journal-read-owed.ts `owedOf`, as `owedInJournalSync` reads it): its live entries
    * (`owed.entries`: reversals and advices not yet ended, what the start takes over and sends; of them the reversals),
    * and the damaged `add` records whose `done` is not in the file; `owed.owed` is the count a start with reversal and
    * SAF off refuses on. Read with the rest, so a check before a start reads the file once.

@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
 import type { IsoMessage } from '@iso8583/codec';
 import type { JournalEntry } from './saf-store.js';
 import { OVERTAKEN_FOR_MS, OVERTAKEN_MAX, repeatOf } from './reversal-overtaken.js';
-import { againId, lostPastMax, overtakenKey, sameStored } from './journal-overtaken.js';
-import type { UndidNothing } from './journal-overtaken.js';
+import { againId, lostPastMax, overtakenKey, sameStored } from './journal-overtaken-names.js';
+import type { UndidNothing } from './journal-overtaken-names.js';
 
 /** `rc` and `since` of a `done` record, when it has both (a reversal that undid nothing); else `undefined`. */
 export function undidNothingOf(record: Record<string, unknown>): UndidNothing | undefined {

@@ -21,10 +21,13 @@
  *   transaction reusing the STAN keeps its record. It retires such a record whatever the order the two `done` records
  *   take effect in: kept already, or noted (its `done` in the same batch, in one in flight before it, or failed and
  *   written again later, then without its code: the file never holds it after the retiring record; or never written:
- *   the retiring record ends its entry, named in it (`"ends"`), at the next start and for a compaction; no other entry:
- *   a reversal of that booking still owed is sent). That record is
- *   durable before the caller sees the approval: a crash before it leaves the terminal without the approval, and the
- *   repeat the next start stores undoes what it would have been told; one whose write failed retires nothing;
+ *   the retiring record ends its entry, named in it (`"ends"`), at the next start and for a compaction, and its own
+ *   `done` written later is not written at all; no other entry: a reversal of that booking still owed is sent). That
+ *   record is durable before the caller sees the approval: a crash before it leaves the terminal without the approval,
+ *   and the repeat the next start stores undoes what it would have been told; one whose write failed retires nothing.
+ *   An end of the booking noted after the retiring line was made (not named in it) is ended by its own `done` only:
+ *   the approval is seen once that `done` is durable too (and fails with it), so no start sends a reversal of a
+ *   booking the terminal was told approved;
  * - the next start (the journal read back), after a stop of any kind (a crash, or a clean stop: the connector adds no
  *   repeat at its stop with this journal, reversal-host.ts), stores a repeat (`0401`, `1421`, its `at` the first
  *   answer's time, so that its own `25` starts no new window) for each one not retired whose window was still open at
@@ -33,76 +36,17 @@
  *   (`ISO8583_WARN_SAF_OVERTAKEN_REPEATED`). The open's compaction writes the repeats and drops the records they came
  *   from in one rename: once, however many restarts.
  * A journal an older version wrote has no such records: it opens as before. The running journal's side is here
- * (`OvertakenKept`), the replay's in journal-overtaken-replay.ts.
+ * (`OvertakenKept`), the replay's in journal-overtaken-replay.ts, what both name them by in journal-overtaken-names.ts.
  */
-import type { Dialect, IsoMessage } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import { doneLine } from './journal-record.js';
 import type { JournalEntry, JournalOutcome } from './saf-store.js';
 import { OVERTAKEN_FOR_MS, OVERTAKEN_MAX, repeatOf } from './reversal-overtaken.js';
-import { sameBooking } from './transactions-in-flight.js';
+import { againId, lostPastMax, overtakenKey, sameStored } from './journal-overtaken-names.js';
+import type { KeptEnd, UndidNothing } from './journal-overtaken-names.js';
 
-/**
- * The fields as the journal's reversals carry them: as the wire does (a reversal carries its original's fields padded
- * by its dialect, match-key.ts `transactionKey`), so no padding is applied to compare them.
- */
-const AS_STORED: Pick<Dialect, 'fields'> = { fields: {} };
-
-/** Whether the reversals `a` and `b` the journal holds name one booking (transactions-in-flight.ts `sameBooking`). */
-export function sameStored(a: IsoMessage, b: IsoMessage): boolean {
-  return sameBooking(AS_STORED, a, b);
-}
-
-/** What the `done` record of a reversal that undid nothing keeps: its answer's code, and when it was first answered so. */
-export interface UndidNothing {
-  /** The response code (field 39) of the answer that ended it. */
-  readonly rc: string;
-  /** When the reversal was first answered with a code that undid nothing (ms since the epoch). */
-  readonly since: number;
-}
-
-/**
- * The transaction a reversal names (its fields 11 and 41), for a message of the reversal class (`repeat`: a repeat of
- * one only, `0401`, `0421`, `1421`); else `undefined`.
- */
-export function overtakenKey(message: IsoMessage, repeat = false): string | undefined {
-  const mti = String(message['0'] ?? '');
-  if (mti[1] !== '4' || (repeat && mti[3] !== '1')) return undefined;
-  return `${String(message['11'] ?? '')}\u0000${String(message['41'] ?? '')}`;
-}
-
-/**
- * The id of the repeat a start stores for entry `of`: the same at every read of the same file (`<id>~1`; of a repeat
- * `<id>~n`, `<id>~n+1`). Unique: the open's compaction writes it and drops the record it comes from in one rename.
- */
-export function againId(of: string): string {
-  const m = /^(.*)~(\d+)$/.exec(of);
-  return m === null ? `${of}~1` : `${m[1] as string}~${Number(m[2]) + 1}`;
-}
-
-/**
- * Logs once (at `error`, `ISO8583_WARN_SAF_OVERTAKEN_LOST`, cause `OVERTAKEN_MAX`) that `dropped` reversals that undid
- * nothing were not kept (`when`): should their originals be approved late, they are NOT reversed. No card data.
- */
-export function lostPastMax(logger: Logger, dropped: number, when: string): void {
-  logger.error(
-    { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOST', cause: 'OVERTAKEN_MAX', max: OVERTAKEN_MAX, dropped },
-    `reversals answered with a code that undid nothing past the ${OVERTAKEN_MAX} the journal keeps were dropped ${when}, the oldest first: should their originals be approved late, they are NOT reversed; check with the host`,
-  );
-}
-
-/** What a stop counts of a kept record (no card data): the repeat the next start stores, and the code. */
-export interface KeptEnd {
-  /** The id of the repeat the next start stores (`againId`). */
-  readonly id: string;
-  /** The repeat's MTI, STAN and terminal. */
-  readonly mti: string;
-  readonly stan: string;
-  readonly terminal: string;
-  readonly responseCode: string;
-  /** When the reversal was first answered with a code that undid nothing. */
-  readonly since: number;
-}
+export type { KeptEnd, UndidNothing } from './journal-overtaken-names.js';
 
 /** A kept record: the entry's `add` and `done` lines (and their bytes), what a stop counts, its transaction and reversal. */
 interface Kept {
@@ -120,6 +64,19 @@ interface Noted {
   readonly reversal: IsoMessage | undefined;
 }
 
+/**
+ * A retiring `done` (its entry's original approved in time): its booking's reversal; once appended, when it settles
+ * (`written`); the ids of the ends of its booking noted when its line was made (`ends`); and once it took effect, the
+ * writes of the ends of its booking noted after its line was made (`late`: not in `ends`, their own `done` must be
+ * durable before its caller sees the approval).
+ */
+interface Retiring {
+  readonly reversal: IsoMessage;
+  written?: Promise<void>;
+  ends?: readonly string[];
+  late?: Promise<void>[];
+}
+
 /** The reversal of an `add` line, or `undefined`. */
 function reversalOf(add: string | undefined): IsoMessage | undefined {
   return add === undefined ? undefined : (JSON.parse(add) as { reversal: IsoMessage }).reversal;
@@ -133,7 +90,19 @@ export class OvertakenKept {
    * Entries whose original was approved in time, by id, with their reversal: their `done` retires the records of its
    * booking, kept or noted; and once that `done` is appended, when it settles (`written`). Let go when it fails.
    */
-  private readonly retiringIds = new Map<string, { reversal: IsoMessage; written?: Promise<void>; ends?: readonly string[] }>();
+  private readonly retiringIds = new Map<string, Retiring>();
+  /**
+   * Entries a retiring record ended when it took effect (its `"ends"`, live then): the file ends them at that record, so
+   * their own `done`, written again later, is not written (after a compaction dropped both, it would be a `done` of an
+   * entry the file does not hold: `endedByRetirement`).
+   */
+  private readonly endedIds = new Set<string>();
+  /**
+   * Ends of a retired booking noted after the retiring record's line was made (not in its `"ends"`), by id: their own
+   * `done` (without the code) settles the retiring `done`'s wait (`late`), so that the approval is seen only once no
+   * start can send them again.
+   */
+  private readonly owedEnds = new Map<string, { resolve(): void; reject(err: unknown): void }>();
   /** Kept, oldest first (at most `max`). */
   private readonly kept = new Map<string, Kept>();
   /** Whether a record past `max` was dropped (logged once). */
@@ -209,8 +178,37 @@ export class OvertakenKept {
       throw err;
     });
     const r = this.retiringIds.get(id);
-    if (r !== undefined) r.written = settled.then(() => undefined, () => undefined);
-    return settled;
+    if (r === undefined) return settled;
+    r.written = settled.then(() => undefined, () => undefined);
+    // Once it took effect: the `done` of each end of its booking noted after its line was made, durable too (or failed:
+    // its approval then cannot be seen, as a failed record of its own, and the next start sends that reversal).
+    return settled.then(async () => {
+      if (r.late !== undefined) await Promise.all(r.late);
+    });
+  }
+
+  /**
+   * Whether entry `id` was ended by a retiring record that took effect (its `"ends"`): its own `done` is not written
+   * (the file ends it already; after a compaction it would be a `done` of an entry the file does not hold). Forgets it.
+   */
+  endedByRetirement(id: string): boolean {
+    return this.endedIds.size > 0 && this.endedIds.delete(id);
+  }
+
+  /** The `done` of entry `id` was appended (`done`): when a retiring `done` waits for it (`late`), it settles that wait. */
+  endWritten(id: string, done: Promise<void>): void {
+    const owed = this.owedEnds.size === 0 ? undefined : this.owedEnds.get(id);
+    if (owed === undefined) return;
+    this.owedEnds.delete(id);
+    done.then(owed.resolve, owed.reject);
+  }
+
+  /** A wait (of a retiring `done`) for the `done` of entry `id`, an end of its booking its record does not name. */
+  private owedEnd(id: string): Promise<void> {
+    const waited = new Promise<void>((resolve, reject) => this.owedEnds.set(id, { resolve, reject }));
+    // Handled by the retiring `done`'s caller; marked so here, as it may settle before that caller waits.
+    waited.catch(() => undefined);
+    return waited;
   }
 
   /**
@@ -273,8 +271,10 @@ export class OvertakenKept {
       const retired = this.retiringIds.get(id);
       if (retired === undefined) continue;
       this.retiringIds.delete(id);
-      this.retireBooking(retired.reversal, retired.ends ?? [], live);
+      this.retireBooking(retired, live);
     }
+    // An entry whose own `done` took effect in this batch too is written already.
+    if (this.endedIds.size > 0) for (let i = 0; i < ids.length; i++) if (changes[i] === undefined) this.endedIds.delete(ids[i] as string);
   }
 
   /** The `done` of the noted end `n` of entry `id` (its `add` line `add`) took effect: the record is kept. */
@@ -291,13 +291,21 @@ export class OvertakenKept {
   }
 
   /**
-   * The records of the booking of `reversal` (`sameStored`), kept or noted, retired; the entries the retiring record
-   * ends (`ends`, noted when its line was made) out of `live`, as the replay reads that record.
+   * The records of the booking of the retiring `done` `r` (`sameStored`), kept or noted, retired; the entries its record
+   * ends (`ends`, noted when its line was made) out of `live`, as the replay reads that record. An end of the booking
+   * noted after its line was made is not named in it: the file ends that entry only at its own `done`, which the
+   * retiring `done`'s caller waits for (`late`): a crash before it leaves the terminal without the approval, and the
+   * next start sends that reversal (owed then), never one whose booking the terminal was told approved.
    */
-  private retireBooking(reversal: IsoMessage, ends: readonly string[], live: { delete(id: string): boolean }): void {
-    for (const [id, k] of this.kept) if (sameStored(k.reversal, reversal)) this.kept.delete(id);
-    for (const [id, n] of this.noted) if (this.notedIs(n, reversal)) this.noted.delete(id);
-    for (const id of ends) live.delete(id);
+  private retireBooking(r: Retiring, live: { delete(id: string): boolean }): void {
+    const ends = r.ends ?? [];
+    for (const [id, k] of this.kept) if (sameStored(k.reversal, r.reversal)) this.kept.delete(id);
+    for (const [id, n] of this.noted) {
+      if (!this.notedIs(n, r.reversal)) continue;
+      this.noted.delete(id);
+      if (!ends.includes(id)) (r.late ??= []).push(this.owedEnd(id));
+    }
+    for (const id of ends) if (live.delete(id)) this.endedIds.add(id);
   }
 
   /** Drops the oldest record kept (past `max`), logged once. */

@@ -6,11 +6,12 @@
 import { join } from 'node:path';
 import { JOURNAL_FILE } from './journal.js';
 import { journalOpenError } from './journal-hold.js';
-import { NOTHING_OWED, owedOf, readJournal, readJournalInTurns } from './journal-read.js';
-import type { JournalOwed } from './journal-read.js';
+import { readJournal, readJournalInTurns } from './journal-read.js';
+import { NOTHING_OWED, owedOf } from './journal-read-owed.js';
+import type { JournalOwed } from './journal-read-owed.js';
 import { readJournalFile, readJournalFileSync } from './journal-tail.js';
 
-export type { JournalOwed } from './journal-read.js';
+export type { JournalOwed } from './journal-read-owed.js';
 
 /**
  * What the journal file in `dir` still owes ({@link JournalOwed}), read as a restart reads it (up to the trailing blank

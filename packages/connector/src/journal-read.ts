@@ -23,13 +23,14 @@
  * `\r`. Every intact record is recovered, before and after a bad line. Also logged at `warn` with
  * `ISO8583_WARN_JOURNAL_CORRUPT`: a `done` of an entry the file does not hold (its `add` was lost), and a journal file
  * of zero length (a journal file is never empty: it is preallocated with blank lines).
+ * What a file read back still owes (its live entries, its damaged `add` records): journal-read-owed.ts.
  */
 import { basename } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import { UNSEALED_MEMBERS, checkSeal } from './journal-checksum.js';
-import { mendSeal, readDamaged, sealShaped } from './journal-damage.js';
-import type { DamagedRecord } from './journal-damage.js';
+import { mendSeal, sealShaped } from './journal-damage.js';
+import { damagedAdds } from './journal-read-owed.js';
 import type { JournalEntry } from './journal.js';
 import { quarantine } from './journal-quarantine.js';
 import { blankEnd, readJournalFile } from './journal-tail.js';
@@ -269,68 +270,6 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
   // Blank lines follow the last line (a newline after its own), unless the file was cut right after it.
   const endsAtLine = lastLine >= 0 && lastEnd < data.length && data.indexOf(0x0a, lastEnd + 1) < 0;
   return { live, records, bad, orphans, orphanIds, mended, endsAtLine, again: overtaken.finish(live) };
-}
-
-/** A damaged `add` of a journal file (see {@link damagedAdds}). */
-export interface DamagedAdd {
-  /** Its line. */
-  line: BadLine;
-  /** What can still be read of it (journal-damage.ts: never card data). */
-  read: DamagedRecord;
-  /** The file also holds a `done` of its id (an orphan `done`): its reversal or advice was sent and ended, nothing owed. */
-  done: boolean;
-}
-
-/**
- * The damaged `add` records of `contents` (bad lines, not cut, that still read as an `add`): each a reversal or advice
- * maybe still owed, unless the file holds a `done` of its id (`done`). The one rule of a restart's log and of the check
- * of a start with reversal off (reversal-unsent.ts).
- */
-export function damagedAdds(contents: JournalContents): DamagedAdd[] {
-  const found: DamagedAdd[] = [];
-  for (const line of contents.bad) {
-    const read = line.cut ? undefined : readDamaged(line.bytes);
-    if (read?.op !== 'add') continue;
-    found.push({ line, read, done: read.id !== undefined && contents.orphanIds.has(read.id) });
-  }
-  return found;
-}
-
-/**
- * The reversals and advices `contents` may still owe: its live entries, and its damaged `add` records whose `done` is
- * not in the file ({@link damagedAdds}). The one count of a start with reversal and SAF off (reversal-unsent.ts) and
- * of the checks before a start ({@link owedOf}).
- */
-export function owedCount(contents: JournalContents): number {
-  return contents.live.size + damagedAdds(contents).filter((d) => !d.done).length;
-}
-
-/** What a journal file still owes (all 0 when there is no file). */
-export interface JournalOwed {
-  /** The live entries: reversals and advices an earlier run left unfinished (a start with reversal or SAF on sends them). */
-  entries: number;
-  /** Of {@link JournalOwed.entries}, the reversals (the others are advices). */
-  reversals: number;
-  /**
-   * The damaged `add` records (not a crash cut) whose `done` is not in the file: each a reversal or advice maybe owed
-   * that no start sends (a start with reversal or SAF on quarantines each and logs it at `error`).
-   */
-  damaged: number;
-  /** `entries + damaged`: what the file may still owe ({@link owedCount}), the count a refusal is made on. */
-  owed: number;
-}
-
-/** What a journal that has no file owes: nothing (frozen: spread it, `{ ...NOTHING_OWED }`, for an object of its own). */
-export const NOTHING_OWED: Readonly<JournalOwed> = Object.freeze({ entries: 0, reversals: 0, damaged: 0, owed: 0 });
-
-/**
- * What `contents` owes: the one reading of it for every check before or instead of a start (journal-owed.ts, and
- * journal-compaction.ts `journalOpenNeed`, which reads the file once for its size and what it owes).
- */
-export function owedOf(contents: JournalContents): JournalOwed {
-  const live = [...contents.live.values()];
-  const owed = owedCount(contents);
-  return { entries: live.length, reversals: live.filter((e) => (e.kind ?? 'reversal') === 'reversal').length, damaged: owed - live.length, owed };
 }
 
 /**

@@ -3,7 +3,8 @@
  * before its caller sees the response, so a crash neither loses a reversal nor reverses what a caller saw approved. An
  * append-only file of JSON lines (`reversals.jsonl`, preallocated with blank lines) with group commit: batches written
  * at their offsets, several in flight, taking effect in order; a failed write repaired or the journal stopped
- * (journal-writes.ts, the base class).
+ * (journal-writes.ts, a base class), the records of reversals that undid nothing kept (journal-overtaken-writes.ts,
+ * the class between).
  * Compaction (journal-compaction.ts): when opened; while running (journal-next-file.ts, beside the writes: appends are
  * held only for its last step) when due (journal-compaction-due.ts): when the records would outgrow the preallocated
  * part and answered ones dominate, past `compactAt`, every `compactInterval` ms after a `done`, and a failed one again
@@ -23,11 +24,9 @@ import { NextFile, RenameNotSynced } from './journal-next-file.js';
 import { SpareFile } from './journal-spare.js';
 import { REPLAY_TURN_LINES, loadJournal, nextTurn } from './journal-read.js';
 import { addJsonLine, addLine, attemptLine, flat } from './journal-record.js';
-import { JournalWrites } from './journal-writes.js';
-import type { Batch, JournalWriteStats } from './journal-batch.js';
-import { OvertakenKept } from './journal-overtaken.js';
-import type { KeptEnd, UndidNothing } from './journal-overtaken.js';
-import type { JournalEntry, JournalHalt, JournalOutcome, ReversalJournal } from './saf-store.js';
+import { OvertakenWrites } from './journal-overtaken-writes.js';
+import type { JournalWriteStats } from './journal-batch.js';
+import type { JournalEntry, JournalHalt, ReversalJournal } from './saf-store.js';
 
 export type { JournalWriteStats } from './journal-batch.js';
 export type { FileJournalOptions } from './journal-options.js';
@@ -49,7 +48,7 @@ export const JOURNAL_FILE = 'reversals.jsonl';
  * The embedded append-only file journal in a folder (created if missing, mode 0700; the file is mode 0600). Emits
  * `compact` ({ live, bytes, spare }) after each compaction (`spare`: it went into the file made ahead).
  */
-export class FileJournal extends JournalWrites implements ReversalJournal {
+export class FileJournal extends OvertakenWrites implements ReversalJournal {
   /** Milliseconds between compactions while entries are marked done (0 = off). */
   readonly compactInterval: number;
   private compactions = 0;
@@ -57,8 +56,6 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
   private readonly spare: SpareFile;
   /** The open running or done (never rejects): `close` waits for it. */
   private opening: Promise<void> | undefined;
-  /** The reversals that undid nothing, kept on disk while their original may still be approved (journal-overtaken.ts). */
-  private readonly overtaken: OvertakenKept;
 
   constructor(
     readonly dir: string,
@@ -68,7 +65,6 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     super(join(dir, JOURNAL_FILE), o);
     this.compactInterval = o.compactInterval;
     this.spare = new SpareFile(`${this.path}.next`, this.preallocate, this.logger);
-    this.overtaken = new OvertakenKept(this.logger);
   }
 
   /** Entries added and not yet done (durable state). */
@@ -148,41 +144,6 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
     if (this.closed) throw new ClosedWhileOpening();
   }
 
-  /**
-   * Adds an entry (see `ReversalJournal.add`); an id live already (its add durable) is taken as this add: nothing is
-   * written, and it resolves at once. Its own failed add never leaves an id live (its bytes are blanked, or the journal
-   * stops), but a store that wraps it may report an add failed after it took effect here, and the connector adds that
-   * entry again (reversal-again.ts): it is this node's, so it resolves as an add (`'exists'` would leave it unsent).
-   */
-  add(entry: JournalEntry): Promise<void> {
-    if (this.live.get(entry.id) !== undefined && this.handle !== undefined && !this.closed && this.stopped === undefined) return Promise.resolve();
-    // The line is the entry from now on (a later change to the caller's object changes nothing here).
-    const line = flat(addLine(entry));
-    const added = this.append(line, entry.id, line);
-    if (this.overtaken.size === 0) return added;
-    // A repeat of a reversal of a transaction whose reversal undid nothing: stored after it (journal-overtaken.ts).
-    const reversal = entry.reversal;
-    return added.then(() => this.overtaken.retire(reversal));
-  }
-
-  /**
-   * The end of entry `id`, about to be journaled (its `done` follows), is a reversal answered with a code that undid
-   * nothing (`end`: that code, and when it was first answered so): its `done` record keeps both, and the compactions
-   * keep its records while its original may still be approved, so that a start after a crash stores a repeat of it
-   * (journal-overtaken.ts).
-   */
-  overtakenEnd(id: string, end: UndidNothing): void {
-    this.overtaken.note(id, end, this.live.get(id));
-  }
-
-  /**
-   * The ends of reversals that undid nothing the journal keeps now (their window open; at most `OVERTAKEN_MAX`): the
-   * repeats the next start stores (no card data). What a stop counts as left (reversal-host.ts `keptAtStop`).
-   */
-  overtakenKept(): KeptEnd[] {
-    return this.overtaken.ends(Date.now());
-  }
-
   /** `add` of a reversal given as its JSON text (see `ReversalJournal.addJson`): the same line, no message object. */
   addJson(id: string, reversalJson: string, at: number): Promise<void> {
     // The caller keeps the text until the original's outcome is known: made flat here, in place, it is kept as one
@@ -193,29 +154,6 @@ export class FileJournal extends JournalWrites implements ReversalJournal {
 
   attempt(id: string, attempt: number): Promise<void> {
     return this.append(attemptLine(id, attempt), id, attempt);
-  }
-
-  /**
-   * The original of entry `entry` was approved in time (its `done` follows): that `done` record retires a kept reversal
-   * of its transaction that undid nothing (see `ReversalJournal.retireOvertaken`, journal-overtaken.ts).
-   */
-  retireOvertaken(entry: JournalEntry): void {
-    this.overtaken.retiring(entry);
-  }
-
-  done(id: string, outcome: JournalOutcome): Promise<void> {
-    // A 25's end written again (its write failed) waits for a retirement of it being written (journal-overtaken.ts).
-    const first = this.overtaken.retiredFirst(id);
-    if (first !== undefined) return first.then(() => this.done(id, outcome));
-    const done = this.append(this.overtaken.doneLine(id, outcome, Date.now()), id, undefined);
-    // A retirement whose `done` failed (its record never read back) retires nothing later (journal-overtaken.ts).
-    return this.overtaken.retires(id) ? this.overtaken.releasing(id, done) : done;
-  }
-
-  /** A written batch takes effect: the ends it records of reversals that undid nothing are kept first (their `add` lines still live). */
-  protected override commit(batch: Batch): void {
-    this.overtaken.committed(batch.ids, batch.changes, this.live);
-    super.commit(batch);
   }
 
   /** Why the journal stopped for good (see `ReversalJournal.halted`), or once closed why its files were lost while idle; `undefined` while it runs or after a failed write it recovered from. */

@@ -13,7 +13,7 @@ import { connectorError } from './errors.js';
  * Resolves when there is no such folder's journal file, or it holds none; else the start is refused: rejects with
  * `ISO8583_ERR_CONNECTOR_OPTIONS` naming `reversal.enabled`, the folder and the count (journal-owed.ts
  * `unsentRefusal`: turn reversal or SAF on to send them; move the folder away to drop them knowingly). A damaged
- * `add` (not a crash cut, no `done` of its id in the file: see journal-read.ts `owedCount`) counts too, named apart: a
+ * `add` (not a crash cut, no `done` of its id in the file: see journal-read-owed.ts `owedCount`) counts too, named apart: a
  * reversal maybe owed, which a start with reversal on logs at `error`. A journal path that cannot be read (`EACCES`, a
  * file where the folder should be: `ENOTDIR`) refuses the start too (`ISO8583_ERR_CONNECTOR_JOURNAL`: journal-hold.ts),
  * as a start with reversal on would be refused: what it holds cannot be known. The file is only read (no lock,

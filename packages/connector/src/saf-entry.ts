@@ -4,7 +4,7 @@
  */
 import { CODEC_ERROR_CODES, isAcceptedFor, isSystemError } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
-import type { JournalEntry, JournalState, SafEntryKind } from './saf-store.js';
+import type { JournalEntry, JournalState, ReversalJournal, SafEntryKind } from './saf-store.js';
 import { attemptMti } from './saf-event.js';
 import type { SafEvent, SafSettings } from './saf-event.js';
 import { fieldText } from './match-key.js';
@@ -37,6 +37,14 @@ export interface Active {
   parked?: boolean;
   /** Held until its original's outcome is known here (saf-hold.ts): no attempt, flush nor connection up sends it. */
   held?: boolean;
+  /** While held: lets it go at once (saf-hold.ts `holdUntil`), as its original's outcome would. */
+  release?: () => void;
+}
+
+/** Attempt `n` of `a` never reached the bank: not counted, here nor in the store `journal` (`ReversalJournal.uncount`). */
+export function uncount(journal: ReversalJournal, a: Active, n: number): void {
+  a.attempts = n - 1;
+  void journal.uncount?.(a.entry.id, n);
 }
 
 /**

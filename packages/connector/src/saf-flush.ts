@@ -6,6 +6,22 @@
  * during the walk is walked too (a `Map`'s iterator goes on past what it held when it began).
  */
 import { nextTurn } from './journal-read.js';
+import type { Active } from './saf-entry.js';
+
+/**
+ * Sends `a` (one of `active`, the queue's entries being sent) now by `attempt` if it waits for its next attempt (not
+ * for an attempt in flight, nor for its `messageInterval` slot; not parked, not held): 1, else 0. What a flush and a
+ * connection up (saf-link-wait.ts) do to each entry.
+ */
+export function sendEarly(active: { go(a: Active): void }, a: Active, attempt: (a: Active) => void): number {
+  // Parked: the codec refused it (saf-entry.ts `parkUnsendable`); held: its original is at the host (saf-hold.ts).
+  if (a.waiting !== 'attempt' || a.parked === true || a.held === true) return 0;
+  clearTimeout(a.timer);
+  a.timer = undefined;
+  active.go(a);
+  attempt(a);
+  return 1;
+}
 
 /** Entries looked at in one turn of the event loop by a flush: each sent early costs a few microseconds. */
 export const SAF_FLUSH_TURN_ENTRIES = 500;

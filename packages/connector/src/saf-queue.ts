@@ -26,14 +26,14 @@ import { transmissionTime } from './auto-fill.js';
 import { markSent } from './request-sent.js';
 import { deadlineError } from './timeouts.js';
 import { SafEnds, answeredEnding } from './saf-ends.js';
-import { endsWith, entryEvent, goOnAs, noneHere, parkUnsendable, repeatWait, spent, unsendable, unwritten, wallWait } from './saf-entry.js';
+import { endsWith, entryEvent, goOnAs, noneHere, parkUnsendable, repeatWait, spent, uncount, unsendable, unwritten, wallWait } from './saf-entry.js';
 import { LinkWaiters } from './saf-link-wait.js';
 import { unjournaledAttempt } from './saf-unjournaled.js';
 import { AttemptWindow } from './saf-window.js';
 import { SafBacklog } from './saf-backlog.js';
 import { SafFigures } from './saf-figures.js';
 import { SafActive } from './saf-active.js';
-import { SafFlush } from './saf-flush.js';
+import { SafFlush, sendEarly } from './saf-flush.js';
 import { LateAnswers, lateTurn, type SafAttempt } from './saf-late.js';
 import { SafWarnings } from './saf-warnings.js';
 import { activeOf, holdUntil } from './saf-hold.js';
@@ -118,6 +118,17 @@ export class SafQueue {
   }
 
   /**
+   * True while entry `id` is queued and held until its original's outcome is known here (saf-hold.ts); with `go`, it
+   * is let go at once (sent as any stored entry).
+   */
+  held(id: string, go = false): boolean {
+    const a = this.active.get(id);
+    if (a?.held !== true) return false;
+    if (go) a.release?.();
+    return true;
+  }
+
+  /**
    * Queues the entries read back at a start, or taken over (`readBack`, see `activate`), a chunk a turn (saf-backlog.ts):
    * each id once. Resolves once all are queued, or at a `stop` (those left stay in the journal for the next start).
    */
@@ -147,15 +158,9 @@ export class SafQueue {
     return this.stopped ? 0 : this.links.wake((a) => this.sendEarly(a));
   }
 
-  /** Sends `a` now if it waits for its next attempt (not for an attempt in flight, nor for its `messageInterval` slot). */
+  /** Sends `a` now if it waits for its next attempt (saf-flush.ts `sendEarly`). */
   private sendEarly(a: Active): number {
-    // Parked: the codec refused it (`parkUnsendable`); held: its original is at the host (saf-hold.ts).
-    if (a.waiting !== 'attempt' || a.parked === true || a.held === true) return 0;
-    clearTimeout(a.timer);
-    a.timer = undefined;
-    this.active.go(a);
-    void this.attempt(a, false);
-    return 1;
+    return sendEarly(this.active, a, (x) => void this.attempt(x, false));
   }
 
   /**
@@ -270,7 +275,7 @@ export class SafQueue {
         // Refused by the codec, or never written (no connection, or refused before the write: `unwritten`): it never
         // reached the bank, so it is not counted (the next goes under the same number and MTI, a first stays 0220; an
         // entry is never given up unseen); a shared store takes it back too (`uncount`: no fence).
-        if (unsendable(err) || unwritten(err)) this.uncount(a, n);
+        if (unsendable(err) || unwritten(err)) uncount(this.journal, a, n);
         if (unsendable(err)) return parkUnsendable(this.active, this.host.logger, a, base, err); // saf-entry.ts
         this.warnings.repeat(`unanswered ${err.code}`, { ...base, code: err.code }, 'SAF entry not answered: will repeat');
         if (unwritten(err)) {
@@ -337,12 +342,6 @@ export class SafQueue {
       return this.answer(late, response);
     }).then(release, release);
     return true;
-  }
-
-  /** Attempt `n` of `a` never reached the bank: not counted, here nor in the store (`uncount`). */
-  private uncount(a: Active, n: number): void {
-    a.attempts = n - 1;
-    void this.journal.uncount?.(a.entry.id, n);
   }
 
   /** An attempt that cannot be journaled (saf-unjournaled.ts): true to send it anyway. */

@@ -5,7 +5,8 @@
 // (journal-read.ts cutShort). Real bytes read back by the journal's own reader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { damagedAdds, owedCount, readJournal } from '../src/journal-read.js';
+import { readJournal } from '../src/journal-read.js';
+import { damagedAdds, owedCount } from '../src/journal-read-owed.js';
 
 /** An older version's add line (no checksum member), as that version wrote it. */
 const OLD_ADD = '{"op":"add","id":"k1","reversal":{"0":"0400","2":"4111111111111111","4":"000000001000","11":"000021"},"at":1}';

@@ -12,7 +12,7 @@ import { waitUntil, within } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { FileJournal, JOURNAL_FILE } from '../src/index.js';
 import { OVERTAKEN_FOR_MS } from '../src/reversal-overtaken.js';
-import { againId } from '../src/journal-overtaken.js';
+import { againId } from '../src/journal-overtaken-names.js';
 import { startChild } from './child.js';
 import { answer } from './peer.js';
 import { capturedLogger, connectorFor, peerFor, tempDir } from './helpers/setup.js';

@@ -164,6 +164,17 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  */
 const cardMark = (pan: string): string => `CASE WHEN length(${pan}) <= 10 THEN ${pan} ELSE left(${pan}, 6) || '.' || length(${pan}) || '.' || right(${pan}, 4) END`;
 
+/**
+ * A field 4 (the SQL `jsonb` value `j`, `NULL` when absent) as a number, by socketqueue-figures.ts `amountOf`'s rule (so
+ * that the memory's `sameBooking` and `DONE` name the same bookings): a text of 1 to 15 digits as its value, a whole
+ * number from 1 to 2^53 - 1 as itself, anything else (absent, all zeros, not an amount) 0. Nested `CASE`s, so that
+ * no cast is tried on a value of another type.
+ */
+const amountOf = (j: string): string =>
+  `(CASE jsonb_typeof(${j}) WHEN 'string' THEN (CASE WHEN ${j} #>> '{}' ~ '^[0-9]{1,15}$' THEN (${j} #>> '{}')::numeric ELSE 0 END)
+    WHEN 'number' THEN (CASE WHEN (${j})::numeric > 0 AND (${j})::numeric <= 9007199254740991 AND (${j})::numeric = trunc((${j})::numeric)
+      THEN (${j})::numeric ELSE 0 END) ELSE 0 END)`;
+
 /** Whether the SQL texts `a` and `b` agree (transactions-in-flight.ts `agrees`): either `NULL` (absent), or both equal (`as` each). */
 const agrees = (a: string, b: string, as = (x: string): string => x): string => `(${a} IS NULL OR ${b} IS NULL OR ${as(a)} = ${as(b)})`;
 
@@ -171,8 +182,8 @@ const agrees = (a: string, b: string, as = (x: string): string => x): string => 
  * Marks entries done: any holder's for the outcomes `$4` (a host's answer), else only `$1`'s. An entry marked done
  * whose `$5` is true (its request approved in time: `PgJournal.retireOvertaken`) retires, in the same statement, a
  * reversal of its transaction that undid nothing (overtaken-sql.ts): the code is cleared from the rows of reversal
- * entries under the upstream keys `$6` naming its reversal's fields 41 and 11, with the same amount (field 4, leading
- * zeros aside), and a card (field 2, by its mark) and an acquirer (field 32) each absent on one side or equal (the
+ * entries under the upstream keys `$6` naming its reversal's fields 41 and 11, with the same amount (field 4 as a
+ * number, `amountOf`: absent and all zeros alike), and a card (field 2, by its mark) and an acquirer (field 32) each absent on one side or equal (the
  * one rule of the memory and the file journal: transactions-in-flight.ts `sameBooking`; a repeat that drops field 2
  * or 32 still names its original), on which no late approval was left yet (an index look-up by fields 41 and 11:
  * `iso8583_saf_original`, or `iso8583_saf_overtaken`, schema-saf.ts; about a millisecond a statement either way), so
@@ -189,12 +200,12 @@ export const DONE = `WITH m AS (UPDATE iso8583_saf s SET done_at = now(), outcom
     FROM unnest($2::text[], $3::text[], $5::bool[]) AS d(id, outcome, retires)
     WHERE s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
     RETURNING s.id, d.retires, s.entry->'reversal'->>'41' AS terminal, s.entry->'reversal'->>'11' AS stan,
-      s.entry->'reversal'->>'4' AS amount, s.entry->'reversal'->>'2' AS card, s.entry->'reversal'->>'32' AS acquirer,
+      s.entry->'reversal'->'4' AS amount, s.entry->'reversal'->>'2' AS card, s.entry->'reversal'->>'32' AS acquirer,
       d.outcome, s.late_approval AS approval),
   r AS (UPDATE iso8583_saf o SET undid_nothing = NULL, done_at = COALESCE(o.done_at, now()), outcome = COALESCE(o.outcome, 'reversed') FROM m
     WHERE m.retires AND o.upstream = ANY($6::text[]) AND o.entry->>'kind' IS NULL
       AND o.entry->'reversal'->>'41' = m.terminal AND o.entry->'reversal'->>'11' = m.stan
-      AND ltrim(o.entry->'reversal'->>'4', '0') IS NOT DISTINCT FROM ltrim(m.amount, '0')
+      AND ${amountOf("o.entry->'reversal'->'4'")} = ${amountOf('m.amount')}
       AND ${agrees("o.entry->'reversal'->>'2'", 'm.card', cardMark)} AND ${agrees("o.entry->'reversal'->>'32'", 'm.acquirer')}
       AND o.undid_nothing IS NOT NULL AND o.late_approval IS NULL AND o.id <> ALL($2::text[])),
   p AS (${PASS_ON_APPROVAL})
