@@ -72,8 +72,9 @@ export abstract class JournalRecovery extends EventEmitter {
    * is blanked (durably) before anything else is acknowledged, so that a record whose append failed is never read back
    * (a whole `add` of a request that never left, a `done` whose caller saw it fail), not even after a crash before the
    * next write. Then the later batches take effect; when none went through, the next batch goes where the first failed
-   * one began. When the blanking fails: with later batches written, the journal stops (they cannot be acknowledged);
-   * with none, the next batch is written over the failed bytes (blank lines after its records) before it is
+   * one began. When the blanking fails: with later batches written, they are acknowledged (whole and synced: the next
+   * start reads them back), the failed ones fail, and the journal stops (the failed bytes may be read back then); with
+   * none, the next batch is written over the failed bytes (blank lines after its records) before it is
    * acknowledged, and the journal goes on.
    */
   protected async recover(): Promise<void> {
@@ -99,8 +100,19 @@ export abstract class JournalRecovery extends EventEmitter {
         this.retreat(first, batches, error);
         return;
       }
+      // Later batches went through whole: the next start reads them back whatever happens now, so they are
+      // acknowledged (a `done` refused there would be reversed from memory only, and read back as done after a
+      // restart: charged while told failed); only the failed ones fail. Then the journal stops.
+      if (this.lostFiles(batches, error)) return;
+      let acknowledged = 0;
+      for (const b of batches) {
+        if (b.state !== 'written') continue;
+        acknowledged += b.size;
+        this.commit(b);
+      }
+      for (const b of failed) b.fail(error);
       const stopped = stoppedError('after a write it could not repair', err);
-      this.stop(stopped, { reason: 'after a write it could not repair', recordsLost: false }, batches, { cause: (err as NodeJS.ErrnoException).code }, error);
+      this.stop(stopped, { reason: 'after a write it could not repair', recordsLost: false }, [], { cause: (err as NodeJS.ErrnoException).code, unblanked: records, acknowledged });
       return;
     }
     if (!later) {
