@@ -23,6 +23,9 @@ import type { JournalHalt } from './saf-store.js';
  */
 export const JOURNAL_WRITE_ERRORS_PER_SECOND = 1;
 
+/** Most entry ids of refused `done` records named by the stop's line (`doneRefused`) after a blanking that failed. */
+const DONE_IDS_LOGGED = 32;
+
 /** The recovery from a failed write and the stop of `FileJournal`'s group commit (see the file's note). */
 export abstract class JournalRecovery extends EventEmitter {
   /** The journal file. */
@@ -111,8 +114,10 @@ export abstract class JournalRecovery extends EventEmitter {
         this.commit(b);
       }
       for (const b of failed) b.fail(error);
+      // The entries whose refused `done` may be read back as ending them (their reversal was sent from memory only).
+      const doneRefused = failed.flatMap((b) => b.ids.filter((_, i) => b.changes[i] === undefined)).slice(0, DONE_IDS_LOGGED);
       const stopped = stoppedError('after a write it could not repair', err);
-      this.stop(stopped, { reason: 'after a write it could not repair', recordsLost: false }, [], { cause: (err as NodeJS.ErrnoException).code, unblanked: records, acknowledged });
+      this.stop(stopped, { reason: 'after a write it could not repair', recordsLost: false }, [], { cause: (err as NodeJS.ErrnoException).code, unblanked: records, acknowledged, doneRefused });
       return;
     }
     if (!later) {

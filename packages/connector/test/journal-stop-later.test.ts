@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FileJournal } from '../src/index.js';
-import { endsWithin, tempDir } from './helpers/setup.js';
+import { capturedLogger, endsWithin, tempDir } from './helpers/setup.js';
 import { gate, writeFaults } from './helpers/write-faults.js';
 
 const entry = (id: string) => ({ id, at: 1, reversal: { '0': '0400', '2': '4111111111111111', '11': '000001', '41': id } });
@@ -20,7 +20,8 @@ const outcome = (p: Promise<void>): Promise<string> =>
 test('FileJournal – a stop after a failed blanking acknowledges the later write that went through: its done is kept, the failed one\'s entry stays owed', async (t) => {
   const dir = tempDir(t, 'journal-stop-later');
   const faults = await writeFaults(t, dir);
-  const j = new FileJournal(dir, { compactInterval: 0 });
+  const { logger, lines } = capturedLogger('info');
+  const j = new FileJournal(dir, { compactInterval: 0, logger });
   await j.open();
   await j.add(entry('k0'));
   await j.add(entry('k1'));
@@ -41,6 +42,9 @@ test('FileJournal – a stop after a failed blanking acknowledges the later writ
   const [a, b] = await Promise.all([first, second]);
   assert.match(a, /cannot be written/, 'the failed write is refused');
   assert.equal(b, 'ok', 'the write that went through whole is acknowledged (the next start reads it back)');
+  const stop = lines.find((l) => /stopped after a write it could not repair/.test(String(l.msg)));
+  assert.ok(stop !== undefined, 'the stop is logged');
+  assert.deepEqual([stop.unblanked, stop.acknowledged, stop.doneRefused], [1, 1, ['k0']], 'the line says what was refused and may be read back, and what was acknowledged');
   await assert.rejects(j.add(entry('c1')), (err: { code?: string; message: string }) => err.code === 'ISO8583_ERR_CONNECTOR_JOURNAL' && /stopped/.test(err.message));
   assert.ok(await endsWithin(j.close(), 5_000), 'close() resolved');
   const next = new FileJournal(dir, { compactInterval: 0 });
