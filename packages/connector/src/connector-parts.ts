@@ -118,7 +118,8 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     reversals?.lateAnswer(m); // first: a count that throws never keeps the bank's answer from ending its entry
     accounting.late(m, sent);
   };
-  const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, error, late);
+  const overtaken = (m: IsoMessage): boolean => reversals?.remembersOvertaken(m) === true;
+  const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, error, late, overtaken);
   const network = new NetworkManagement(o, codec, matchKey, framing, frameHeader, stan);
   const host: ChannelHost = {
     options: o,

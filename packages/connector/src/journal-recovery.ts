@@ -23,6 +23,9 @@ import type { JournalHalt } from './saf-store.js';
  */
 export const JOURNAL_WRITE_ERRORS_PER_SECOND = 1;
 
+/** Most entry ids of refused `done` records named by the stop's line (`doneRefused`) after a blanking that failed. */
+const DONE_IDS_LOGGED = 32;
+
 /** The recovery from a failed write and the stop of `FileJournal`'s group commit (see the file's note). */
 export abstract class JournalRecovery extends EventEmitter {
   /** The journal file. */
@@ -72,8 +75,9 @@ export abstract class JournalRecovery extends EventEmitter {
    * is blanked (durably) before anything else is acknowledged, so that a record whose append failed is never read back
    * (a whole `add` of a request that never left, a `done` whose caller saw it fail), not even after a crash before the
    * next write. Then the later batches take effect; when none went through, the next batch goes where the first failed
-   * one began. When the blanking fails: with later batches written, the journal stops (they cannot be acknowledged);
-   * with none, the next batch is written over the failed bytes (blank lines after its records) before it is
+   * one began. When the blanking fails: with later batches written, they are acknowledged (whole and synced: the next
+   * start reads them back), the failed ones fail, and the journal stops (the failed bytes may be read back then); with
+   * none, the next batch is written over the failed bytes (blank lines after its records) before it is
    * acknowledged, and the journal goes on.
    */
   protected async recover(): Promise<void> {
@@ -99,8 +103,21 @@ export abstract class JournalRecovery extends EventEmitter {
         this.retreat(first, batches, error);
         return;
       }
+      // Later batches went through whole: the next start reads them back whatever happens now, so they are
+      // acknowledged (a `done` refused there would be reversed from memory only, and read back as done after a
+      // restart: charged while told failed); only the failed ones fail. Then the journal stops.
+      if (this.lostFiles(batches, error)) return;
+      let acknowledged = 0;
+      for (const b of batches) {
+        if (b.state !== 'written') continue;
+        acknowledged += b.size;
+        this.commit(b);
+      }
+      for (const b of failed) b.fail(error);
+      // The entries whose refused `done` may be read back as ending them (their reversal was sent from memory only).
+      const doneRefused = failed.flatMap((b) => b.ids.filter((_, i) => b.changes[i] === undefined)).slice(0, DONE_IDS_LOGGED);
       const stopped = stoppedError('after a write it could not repair', err);
-      this.stop(stopped, { reason: 'after a write it could not repair', recordsLost: false }, batches, { cause: (err as NodeJS.ErrnoException).code }, error);
+      this.stop(stopped, { reason: 'after a write it could not repair', recordsLost: false }, [], { cause: (err as NodeJS.ErrnoException).code, unblanked: records, acknowledged, doneRefused });
       return;
     }
     if (!later) {

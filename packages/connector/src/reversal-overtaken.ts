@@ -111,6 +111,16 @@ export class OvertakenReversals {
     return undefined;
   }
 
+  /**
+   * Whether `answer` approves a reversible request whose transaction's reversal is remembered as undoing nothing (within
+   * `keepFor`): what `again` would reverse again. No side effect (an approval is not remembered).
+   */
+  remembers(answer: IsoMessage): boolean {
+    if (this.reversals.size === 0 || !this.isLateApproval(answer)) return false;
+    const seen = this.reversals.get(transactionKey(this.dialect, answer['11'], answer['41']));
+    return seen !== undefined && Date.now() - seen.at <= this.keepFor;
+  }
+
   /** Whether the reversal attempt `sent` answered `response` undid nothing (`answered` remembers it). */
   undidNothing(sent: IsoMessage, response: IsoMessage): boolean {
     const mti = mtiText(sent['0']);

@@ -329,6 +329,15 @@ export class ReversalManager {
     return this.follow.lateAnswer(answer);
   }
 
+  /**
+   * Whether `answer`, a response no request waits for and no timed-out key on its connection names (late-keys.ts
+   * forgets the oldest past 1024 timeouts), approves a transaction whose reversal this node remembers as undoing
+   * nothing: it is then that original's late approval (unsolicited.ts hands it to {@link lateAnswer}).
+   */
+  remembersOvertaken(answer: IsoMessage): boolean {
+    return this.overtaken.remembers(answer);
+  }
+
   /** A connection is up or free: sends at once the SAF entries whose last attempt found none (see {@link SafQueue.linkUp}); returns how many. */
   linkUp(): number {
     return this.queue.linkUp();

@@ -1,7 +1,8 @@
 /**
  * What the host sends that answers no request in flight: a late response (its request had already timed out) is
  * logged and reported (`late-response`), and an approval of a transaction whose reversal undid nothing is reversed
- * again (reversal-overtaken.ts); any other response (a duplicate answer, one whose key no request in flight
+ * again (reversal-overtaken.ts), late or not by the connection's late keys (they forget the oldest past 1024
+ * timeouts, the reversal's `25` is remembered 10 minutes); any other response (a duplicate answer, one whose key no request in flight
  * has) is logged and reported (`unsolicited`) and goes no further; a host-initiated request other than 0800 (network
  * management has its own home) is logged, reported (`unsolicited`) and handed to `onUnsolicited`, whose reply goes
  * back on the same connection with the request's header. Only host-initiated requests reach `onUnsolicited`.
@@ -34,6 +35,12 @@ export class Unsolicited {
      * (`Accounting.late`), and offers it to the SAF queue (`lateAnswer`: the answer of an entry's last attempt ends it).
      */
     private readonly lateAnswer?: (message: IsoMessage, sent?: SentAmount) => void,
+    /**
+     * Whether a response that is not late by its connection's late keys (they forget the oldest past 1024 timeouts)
+     * approves a transaction whose reversal this node remembers as undoing nothing (`25`, kept 10 minutes): it is then
+     * handled as a late response, and that transaction reversed again (reversal-overtaken.ts).
+     */
+    private readonly overtaken?: (message: IsoMessage) => boolean,
   ) {}
 
   /**
@@ -52,14 +59,14 @@ export class Unsolicited {
   /** A message that matched no pending request (`late`: its request had timed out, `sent` what it sent as fields 3, 4). */
   received(channel: Channel, message: IsoMessage, header: Buffer, late: boolean, sent?: SentAmount): void {
     const info = { connector: this.connector, channel: channel.id, header };
-    if (late) {
+    const request = isRequestMti(mtiText(message['0']));
+    if (late || (!request && this.overtaken?.(message) === true)) {
       // The SAF queue first: a listener (or a logger) that throws never keeps the bank's answer from ending its entry,
       // nor breaks the read loop (every request in flight on the connection would fail as maybe sent).
       this.lateAnswer?.(message, sent);
       this.tell(channel, 'late-response', message, info, 'late response (its request had timed out)');
       return;
     }
-    const request = isRequestMti(mtiText(message['0']));
     // A response with no request in flight (a duplicate answer, one for a key never sent), or the host's duplicate of
     // an answered request's while a request reusing its key waits (channel.ts): reported, never answered.
     this.tell(channel, 'unsolicited', message, info, request ? 'unsolicited message' : 'unsolicited response (a duplicate answer, or no request in flight has its match key)');
