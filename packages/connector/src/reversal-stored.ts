@@ -122,7 +122,7 @@ export class StoredEntries {
   }
 
   /** Entry `id` is held for the original of `key` until `until` settles. */
-  private holding(key: string, id: string, until: Promise<void>): void {
+  private holding(key: string, id: string, until: Promise<unknown>): void {
     const ids = this.held.get(key) ?? new Set<string>();
     this.held.set(key, ids.add(id));
     const released = (): void => {
