@@ -44,6 +44,10 @@ export function handOver(core: EndpointCore, peer: Peer, message: ReceivedMessag
 export function droppedLater(core: EndpointCore, peer: Peer, reply: IsoMessage, label: { readonly mti: string; readonly rc: string }, told: (() => void) | undefined): void {
   core.metrics.unsent(label.mti, label.rc);
   core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-  logSafely(() => peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply) }, 'reply dropped: the connection closed before it was written'));
+  // A client that reads none of its replies has each one cut (hundreds at a close): capped as the close lines are.
+  const suppressed = core.closeLines.take('reply-dropped-later');
+  if (suppressed !== undefined) {
+    logSafely(() => peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply), ...(suppressed > 0 ? { suppressed } : {}) }, 'reply dropped: the connection closed before it was written'));
+  }
   told?.();
 }

@@ -2,7 +2,7 @@
 // connection is then destroyed: idle timeout, eviction, the close deadline) was counted as a reply (`replies`,
 // `byResponseCode`) and never said undelivered unless onLateResult was set: a reply that never left is counted as
 // undelivered (`ISO8583_ERR_INBOUND_CLIENT_GONE`), never as sent, and handed to onLateResult (`client-gone`) so the
-// caller's reversal runs. What the client's socket got is counted against what the endpoint says it sent.
+// caller's reversal runs, their lines capped (a client that reads nothing has hundreds cut at once). What the client's socket got is counted against what the endpoint says it sent.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCodec, MessageStream } from '@iso8583/codec';
@@ -11,6 +11,7 @@ import type { DisconnectInfo, InboundOptions, InboundStats } from '../src/index.
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
 import { closedBy, rawConnect } from './support/gates.js';
+import { captureLogs } from './support/logs.js';
 
 /** A client that sends far more requests than its socket buffers hold replies for and reads nothing until idleTimeout closes it. */
 async function cutReplies(t: TestContext, options: Partial<InboundOptions>): Promise<{ got: number; stats: InboundStats }> {
@@ -54,10 +55,14 @@ test('reply dropped by a destroy – replies the idle timeout cut are counted un
   assert.equal(got + gone, stats.messages, 'each message: one outcome');
 });
 
-test('reply dropped by a destroy – without onLateResult, the replies cut are still counted undelivered, never as sent', async (t) => {
-  const { got, stats } = await cutReplies(t, {});
+test('reply dropped by a destroy – without onLateResult, the replies cut are still counted undelivered, never as sent; their lines are capped', async (t) => {
+  const logs = captureLogs('info');
+  const { got, stats } = await cutReplies(t, { logger: logs.logger });
   const gone = stats.errorsByCode['ISO8583_ERR_INBOUND_CLIENT_GONE'] ?? 0;
-  assert.ok(gone > 0, 'some replies were cut');
+  assert.ok(gone > 20, 'many replies were cut');
+  // All cut by one destroy: at most the close lines' cap (20 a second), not one line each.
+  const lines = logs.text().split('\n').filter((line) => line.includes('closed before it was written')).length;
+  assert.ok(lines >= 1 && lines <= 20, `${lines} lines for ${gone} replies cut`);
   assert.equal(stats.replies, got, 'replies counted as sent: those the client got');
   assert.equal(got + gone, stats.messages, 'each message: one outcome');
 });
