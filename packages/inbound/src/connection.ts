@@ -355,9 +355,7 @@ export class InboundConnection implements Peer {
    */
   private clientClosed(): void {
     logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client closed its side: connection closed, the replies in flight are not sent'));
-    this.gone = true;
-    this.dropWaiting();
-    this.stream.destroy();
+    this.destroy();
   }
 
   private onIdle(): void {
@@ -382,9 +380,7 @@ export class InboundConnection implements Peer {
     this.#endCode ??= code;
     this.core.metrics.error(code);
     closedLine(this.core.closeLines, this.logger, code, text, err);
-    this.gone = true;
-    this.dropWaiting();
-    this.stream.destroy();
+    this.destroy();
   }
 
   private onClose(): void {

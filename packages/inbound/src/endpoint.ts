@@ -5,14 +5,13 @@ import type { TLSSocket } from 'node:tls';
 import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createCodec, isIso8583Error, type Codec, type FramingOptions } from '@iso8583/codec';
-import { tlsMaterialWarnings } from '@iso8583/codec/tls-material';
 import { createAllowList } from './allow-list.js';
 import { InboundConnection } from './connection.js';
 import { listenerThrewLine } from './connection-lines.js';
 import type { EndpointCore } from './core.js';
 import { DeadlineList } from './deadlines.js';
 import { InFlightJobs } from './in-flight-jobs.js';
-import { fdLimitWarning, openFilesLimit } from './fd-limit.js';
+import { listeningWarnings } from './listening-warnings.js';
 import { LogLimit, LogLimits } from '@iso8583/metrics';
 import { sequenceExpired, type InFlight } from './pipeline.js';
 import { giveUp } from './give-up.js';
@@ -157,16 +156,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       if (this.listenerCount('error') > 0) this.#tell('error', this.#logger, () => this.emit('error', err));
     });
     logSafely(() => this.#logger.info({ host: address.address, port: address.port, tls: o.tls !== undefined }, 'inbound endpoint listening'));
-    const fds = fdLimitWarning(o.maxConnections, openFilesLimit());
-    if (fds !== undefined) {
-      logSafely(() => this.#logger.warn(fds, 'maxConnections is above the process limit of open files: accepts fail there (EMFILE) before the connection cap evicts a silent client; raise the limit (ulimit -n, LimitNOFILE) or lower maxConnections'));
-    }
-    // A certificate outside its validity: every client will refuse the handshake (CERT_HAS_EXPIRED) while this side
-    // sees only resets. A warning, not a refusal: one may have to start with it to rotate it.
-    if (o.tls !== undefined) {
-      const material = { cert: { pem: o.tls.cert, name: 'tls.cert' }, ...(o.tls.ca === undefined ? {} : { ca: { pem: o.tls.ca, name: 'tls.ca' } }) };
-      for (const w of tlsMaterialWarnings(material)) logSafely(() => this.#logger.warn({ field: w.name }, `${w.name}: ${w.reason}`));
-    }
+    listeningWarnings(this.#logger, o);
     this.#tell('listening', this.#logger, () => this.emit('listening', address));
     return address;
   }

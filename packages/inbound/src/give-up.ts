@@ -50,6 +50,8 @@ export function giveUp(running: Running): number {
   // A signal not read yet is made aborted: a sequence that reads it later finds it so (as after an expiry).
   for (const job of running.deadlines.listed()) abort((job.abort ??= new AbortController()), 'sequence', job.message.mti);
   for (const own of [...running.jobs.onErrors]) abort(own, 'onError sequence');
+  // The places held by sequences (and onErrors) that timed out and still run are let go with the endpoint, silently.
+  running.jobs.endHolds();
   if (count > 0) {
     logSafely(() => running.logger.warn({ code: CODE, sequences: count }, 'close gave up on the sequences still running: their signal aborted'));
   }

@@ -3,8 +3,8 @@
  * included: what `close()` waits for before it resolves (a result a sequence has not given yet may be an approval to
  * reverse, by `onLateResult`, through a connector the application closes after), and what `maxInFlight` bounds (a
  * connection at that bound stops taking frames, and reads no more than its one read held, until a message ends). A
- * sequence that timed out keeps its place under the bound until it settles (its client had its answer; it still runs),
- * for at most one more `sequenceTimeout` (late-result.ts `holdLate`: one that never settles does not take it for good).
+ * sequence (or onError) that timed out keeps its place under the bound until it settles (its client had its answer; it
+ * still runs), for at most one more `sequenceTimeout` (late-result.ts `holdLate`: one that never settles does not take it for good).
  * A freed place goes to the connections that wait for one first, in the order they began waiting.
  */
 import type { InboundMetrics } from './metrics.js';
@@ -16,6 +16,8 @@ export class InFlightJobs {
   #idle: (() => void)[] = [];
   /** Sequences that timed out and still run: not in `count` (close does not wait for them), but under `max`. */
   #late = 0;
+  /** The timers of the holds behind `#late` (`lateStarted`): each frees its place at its bound. */
+  readonly #holds = new Set<NodeJS.Timeout>();
   /** Connections that found no room under `max`, in the order they began waiting: told (on a later turn) when a place is free. */
   #waiting = new Set<() => void>();
   #wakeArmed = false;
@@ -64,18 +66,43 @@ export class InFlightJobs {
   }
 
   /**
-   * A message's sequence timed out (its client has been answered, `ended` follows at once): it still runs, and keeps its
-   * place under `max` until {@link InFlightJobs.lateEnded}: it settles, or its hold's bound passes (a slow bank's
-   * sequences stay bounded).
+   * A message's sequence (or its onError) timed out and still runs once its client is answered (`ended` follows): it
+   * keeps a place under `max` until {@link InFlightJobs.lateEnded} (it settles) or `ms` pass (a slow bank's sequences
+   * stay bounded; one that never settles does not take the place for good): then the place is freed and `bound` called.
+   * The hold, to give to `lateEnded`.
    */
-  lateStarted(): void {
+  lateStarted(ms: number, bound: () => void): NodeJS.Timeout {
     this.#late++;
+    const hold = setTimeout(() => {
+      if (this.#release(hold)) bound();
+    }, ms);
+    hold.unref();
+    this.#holds.add(hold);
+    return hold;
   }
 
-  /** A sequence that had timed out has settled, or its hold's bound passed: its place is free. */
-  lateEnded(): void {
+  /** A sequence (or onError) that had timed out has settled: the place its hold (`lateStarted`) kept is free, if still kept. */
+  lateEnded(hold: NodeJS.Timeout | undefined): void {
+    if (hold !== undefined) this.#release(hold);
+  }
+
+  /**
+   * The endpoint has closed: every hold is let go, silently (its timer cleared: no warning from an endpoint closed, and
+   * no place to keep on one that takes no more frames).
+   */
+  endHolds(): void {
+    for (const hold of this.#holds) clearTimeout(hold);
+    this.#late -= this.#holds.size;
+    this.#holds.clear();
+  }
+
+  /** Frees the place `hold` keeps: false when it kept none any more (freed before, or let go by the close). */
+  #release(hold: NodeJS.Timeout): boolean {
+    if (!this.#holds.delete(hold)) return false;
+    clearTimeout(hold);
     this.#late--;
     this.#freed();
+    return true;
   }
 
   /** `wake` is called once a place is free for it (a connection that stopped taking frames at `max`): false if it was already to be. */

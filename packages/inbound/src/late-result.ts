@@ -18,38 +18,34 @@ import { handOver } from './undelivered.js';
 export function lateResult(job: InFlight, result: SequenceResult, err: unknown): void {
   if (!job.expired) return;
   job.expired = false;
-  releaseLate(job);
+  releaseLate(job, 'sequence');
   reportLate(job, result, err, 'sequence');
 }
 
 /**
- * A sequence that timed out and still runs once its client is answered (pipeline.ts `tell`) keeps its place under
- * `maxInFlight` (a slow bank's sequences stay bounded), for at most one more `sequenceTimeout`: one that never settles
- * (a promise no one settles) would otherwise take a place for good, the endpoint's capacity lost bit by bit, silently.
- * At the bound the place is freed, with one warning (`ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT`, `heldMs`); a later
- * outcome is still reported (`lateResult`). Called once per message that timed out.
+ * A sequence that timed out (`source` sequence), or an onError that did (`source` onError, its client answered 96),
+ * and still runs once its client is answered (pipeline.ts `tell`) keeps its place under `maxInFlight` (a slow bank's
+ * sequences stay bounded), for at most one more `sequenceTimeout`: one that never settles (a promise no one settles)
+ * would otherwise take a place for good, the endpoint's capacity lost bit by bit, silently. At the bound the place is
+ * freed, with one warning (`ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT`, `heldMs`; `source` for an onError); a later outcome
+ * is still reported (`lateResult`, `reportLate`). None once the endpoint has closed (in-flight-jobs.ts `endHolds`).
+ * Called once per message and source that timed out.
  */
-export function holdLate(job: InFlight): void {
+export function holdLate(job: InFlight, source: ResultSource): void {
   const { core } = job;
-  core.jobs.lateStarted();
   const bound = core.options.sequenceTimeout;
-  job.lateHold = setTimeout(() => {
-    job.lateHold = undefined;
-    core.jobs.lateEnded();
-    logSafely(() => job.peer.logger.warn(
-      { code: 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', messageId: job.context.messageId, ...summarize(job.fields), heldMs: bound },
-      'a sequence that timed out still runs: its maxInFlight place is freed',
-    ));
-  }, bound);
-  job.lateHold.unref();
+  const which = source === 'onError' ? 'an onError sequence' : 'a sequence';
+  const hold = core.jobs.lateStarted(bound, () => logSafely(() => job.peer.logger.warn(
+    { code: 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', messageId: job.context.messageId, ...summarize(job.fields), ...(source === 'onError' ? { source } : {}), heldMs: bound },
+    `${which} that timed out still runs: its maxInFlight place is freed`,
+  )));
+  if (source === 'onError') job.onErrorHold = hold;
+  else job.lateHold = hold;
 }
 
-/** Frees the place a sequence that timed out holds (`holdLate`), if it still holds it. */
-function releaseLate(job: InFlight): void {
-  if (job.lateHold === undefined) return;
-  clearTimeout(job.lateHold);
-  job.lateHold = undefined;
-  job.core.jobs.lateEnded();
+/** Frees the place a sequence (or onError, `source`) that timed out holds (`holdLate`), if it still holds it. */
+export function releaseLate(job: InFlight, source: ResultSource): void {
+  job.core.jobs.lateEnded(source === 'onError' ? job.onErrorHold : job.lateHold);
 }
 
 /**

@@ -11,7 +11,10 @@ export interface InboundStats {
   totalConnections: number;
   /** Messages received that decoded. */
   messages: number;
-  /** Replies written (including response code 30 and 96 replies). */
+  /**
+   * Replies written (including response code 30 and 96 replies); one cut by its connection's destroy before it left is
+   * taken off again (counted `ISO8583_ERR_INBOUND_CLIENT_GONE`).
+   */
   replies: number;
   /** Messages being handled now (in a sequence, or waiting for a slot). */
   inFlight: number;
@@ -202,6 +205,19 @@ export class InboundMetrics {
     this.counts.replies++;
     const key = `${mti}\u0000${responseCode}`;
     this.replies.set(key, (this.replies.get(key) ?? 0) + 1);
+  }
+
+  /**
+   * A reply counted by {@link InboundMetrics.reply} when it was accepted for writing that never left (the connection
+   * was destroyed with it still in the socket: undelivered.ts `droppedLater`): taken off again, counted as sent never.
+   */
+  unsent(mti: string, responseCode: string): void {
+    const key = `${mti}\u0000${responseCode}`;
+    const n = this.replies.get(key);
+    if (n === undefined) return;
+    this.counts.replies--;
+    if (n > 1) this.replies.set(key, n - 1);
+    else this.replies.delete(key);
   }
 
   error(code: string): void {

@@ -5,9 +5,9 @@ import { MessageContext } from './context.js';
 import type { EndpointCore, Peer } from './core.js';
 import { codeOf, inboundError, type InboundErrorCode } from './errors.js';
 import { EncodedReply } from './encoded-reply.js';
-import { closedByEndpoint } from './give-up.js';
 import { ReceivedMessage, fieldsAsReceived } from './inbound-message.js';
-import { holdLate, lateResult, reportLate } from './late-result.js';
+import { holdLate, lateResult } from './late-result.js';
+import { SYSTEM_MALFUNCTION, recover } from './on-error.js';
 import { handOver, undelivered } from './undelivered.js';
 import { errorReply } from './response.js';
 import { asPacked, frameReply, logFailure, noFallback, packFallback, sendFramed, writeReply } from './reply-write.js';
@@ -17,51 +17,13 @@ import { logSafely } from './safe-log.js';
 import { checkReplyMti, noReply } from './reply-check.js';
 import { isThenable } from './sequence.js';
 import { asSequenceError } from './sequence-error.js';
-import type { ResultSource, Sequence, SequenceResult } from './sequence.js';
+import type { ResultSource, SequenceResult } from './sequence.js';
 import type { Timed } from './deadlines.js';
 
 const EMPTY = Buffer.alloc(0);
 
 /** Response code 30: format error (the message does not decode); 904 in answers to 1993 MTIs (`errorReply`). */
 const FORMAT_ERROR = '30';
-/** Response code 96: system malfunction (the sequence failed, no onError answered); 909 in answers to 1993 MTIs. */
-const SYSTEM_MALFUNCTION = '96';
-
-/**
- * Runs onError with a `sequenceTimeout` of its own, from its call (after a timeout the client may so wait up to twice
- * the `sequenceTimeout`: a flow's onError wrapper bounds its verdict by the same timer, made first, so that it fails
- * first and the terminal's 96 and the reversal go together). When that timer fires (or onError fails), the client
- * gets a 96 and onError's own `signal` is aborted (`recover`; the sequence's was aborted before onError was called,
- * `failed`) and a later outcome
- * goes the late-result way (`reportLate`, source onError: counted, logged, a result handed to `onLateResult`).
- */
-async function runOnError(sequence: Sequence, job: InFlight, context: MessageContext): Promise<SequenceResult> {
-  const out = sequence(job.message, context);
-  if (!isThenable(out)) return out;
-  const { mti } = job.message;
-  const timeout = job.core.options.sequenceTimeout;
-  // The onError path is rare: a timer of its own.
-  return new Promise<SequenceResult>((resolve, reject) => {
-    let late = false;
-    const timer = setTimeout(() => {
-      late = true;
-      reject(inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the onError sequence did not settle within ${timeout} ms`, { mti }));
-    }, timeout);
-    timer.unref();
-    out.then(
-      (value) => {
-        if (late) return reportLate(job, value, undefined, 'onError');
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        if (late) return reportLate(job, undefined, err, 'onError');
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
-}
 
 function sequenceTimeout(mti: string, timeout: number): Iso8583Error {
   return inboundError('ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', `the sequence did not settle within ${timeout} ms`, { mti });
@@ -91,6 +53,10 @@ export interface InFlight extends Timed {
   abort?: AbortController;
   /** While it holds its place under `maxInFlight` after its timeout: the timer that frees it (late-result.ts `holdLate`). */
   lateHold?: NodeJS.Timeout;
+  /** True once its onError timed out (its client answered 96), until onError settles (on-error.ts `runOnError`). */
+  onErrorLate?: boolean;
+  /** While its onError holds a place under `maxInFlight` after its own timeout (as `lateHold`). */
+  onErrorHold?: NodeJS.Timeout;
   /** Its card-data mask, made on its first line (message-mask.ts: made again when the sequence changed its fields since). */
   heldMask?: HeldMask;
 }
@@ -214,7 +180,9 @@ function tell(job: InFlight, err: unknown): void {
   // A sequence that timed out and still runs (it did not settle while onError ran: `lateResult`) keeps its place under
   // `maxInFlight` from here, as the message's own place is freed: one place, never two, for at most one more
   // `sequenceTimeout` (`holdLate`).
-  if (job.expired) holdLate(job);
+  if (job.expired) holdLate(job, 'sequence');
+  // So does an onError that timed out and still runs (its client had the 96): a place of its own, until it settles.
+  if (job.onErrorLate) holdLate(job, 'onError');
   try {
     job.peer.handled(err);
   } catch (thrown) {
@@ -255,38 +223,6 @@ function complete(job: InFlight, result: SequenceResult, source: ResultSource | 
   const told = source !== undefined && job.core.options.onLateResult !== undefined ? (): void => undelivered(job.core, job.peer, job.message, job.context, result, source) : undefined;
   if (!sendReply(job, result, told, source)) told?.();
 }
-
-/**
- * The onError sequence's answer (`source` onError), or the endpoint's own response code 96 reply (no `source`: never
- * handed to `onLateResult`) when there is none or it fails too.
- */
-async function recover(job: InFlight, error: Iso8583Error): Promise<{ readonly result: SequenceResult; readonly source?: ResultSource }> {
-  const { core, message, context, fields } = job;
-  // A close that gave up on the sequence (give-up.ts: its signal aborted with INBOUND_CLOSED, the client's socket
-  // closing) starts no onError: its answer could reach no one, and what it sent (a backup link's approval) would be
-  // reversed by no one; the endpoint's own 96 goes to the gone peer.
-  if (core.onError !== undefined && !closedByEndpoint(job.abort?.signal)) {
-    // onError's own signal: the sequence's was aborted before (`failed`), and a request onError sends with it (the
-    // way the docs advise) must be sent, not refused at once.
-    const own = new AbortController();
-    // Held while onError runs: a close that gives up on it aborts it (give-up.ts).
-    core.jobs.onErrors.add(own);
-    try {
-      return { result: await runOnError(core.onError, job, context.withError(error, own)), source: 'onError' };
-    } catch (err) {
-      const second = asSequenceError(err, message.mti, 'onError');
-      // The client gets a 96: whatever onError started with its signal (a connector request) and left is never
-      // written, or is reversed; the abort's reason is the failure, which the request puts its `sent` on.
-      own.abort(second);
-      // The context's logger binds `messageId` already: given again, the line would carry the key twice.
-      logFailure(core, context, second.code as InboundErrorCode, fields, undefined, err, () => messageMask(job));
-    } finally {
-      core.jobs.onErrors.delete(own);
-    }
-  }
-  return { result: errorReply(fields, message.mti, SYSTEM_MALFUNCTION, core.codec.dialect) };
-}
-
 
 /**
  * Packs and writes `result` (false when the client has gone); one that cannot be packed is answered 96, echoing the

@@ -51,16 +51,18 @@ export function frameReply(core: EndpointCore, frame: Frame, bytes: Buffer): Buf
 
 /** Writes a framed reply and counts it, as {@link writeReply} (false when the client has gone). */
 export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply: MessageInput, told?: () => void, started?: number): boolean {
-  if (!peer.send(framed, told === undefined ? undefined : () => droppedLater(core, peer, reply as IsoMessage, told))) {
+  const mti = reply['0'];
+  // The reply's MTI is the sequence's choice (it may echo what the client sent): bounded like the request's.
+  const label = { mti: mtiLabel(typeof mti === 'string' ? mti : String(mti)), rc: responseCodeLabel(reply['39'], 'none') };
+  // Every reply, the endpoint's own (30, 96) too, is watched: one the connection's destroy cuts before it left is taken
+  // off the replies counted and counted undelivered (`droppedLater`), whether or not `onLateResult` is set.
+  if (!peer.send(framed, () => droppedLater(core, peer, reply as IsoMessage, label, told))) {
     core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
     logSafely(() => peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply as IsoMessage) },
       'reply dropped: the client has gone'));
     return false;
   }
-  const mti = reply['0'];
-  const rc = reply['39'];
-  // The reply's MTI is the sequence's choice (it may echo what the client sent): bounded like the request's.
-  core.metrics.reply(mtiLabel(typeof mti === 'string' ? mti : String(mti)), responseCodeLabel(rc, 'none'));
+  core.metrics.reply(label.mti, label.rc);
   const onReply = core.options.onReply;
   if (onReply !== undefined) {
     try {

@@ -35,12 +35,19 @@ export function handOver(core: EndpointCore, peer: Peer, message: ReceivedMessag
 }
 
 /**
- * A reply accepted for writing whose write never happened or failed (the connection closed first; a peer that had
- * reset it: EPIPE, ECONNRESET): counted and logged as `ISO8583_ERR_INBOUND_CLIENT_GONE`, like a reply that finds its
- * client gone, then `told` (the result to `onLateResult`). It was counted as a reply when accepted.
+ * A reply accepted for writing whose write never happened or failed (the connection closed or was destroyed first: an
+ * idle timeout, an eviction, the close deadline, with the reply still in the socket of a client that did not read; a
+ * peer that had reset it: EPIPE, ECONNRESET): counted as a reply when accepted, it is taken off the replies counted
+ * (`label`: its MTI and response code as counted) and counted and logged as `ISO8583_ERR_INBOUND_CLIENT_GONE`, like a
+ * reply that finds its client gone, then `told` (the result to `onLateResult`; none for the endpoint's own replies).
  */
-export function droppedLater(core: EndpointCore, peer: Peer, reply: IsoMessage, told: () => void): void {
+export function droppedLater(core: EndpointCore, peer: Peer, reply: IsoMessage, label: { readonly mti: string; readonly rc: string }, told: (() => void) | undefined): void {
+  core.metrics.unsent(label.mti, label.rc);
   core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-  logSafely(() => peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply) }, 'reply dropped: the connection closed before it was written'));
-  told();
+  // A client that reads none of its replies has each one cut (hundreds at a close): capped as the close lines are.
+  const suppressed = core.closeLines.take('reply-dropped-later');
+  if (suppressed !== undefined) {
+    logSafely(() => peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply), ...(suppressed > 0 ? { suppressed } : {}) }, 'reply dropped: the connection closed before it was written'));
+  }
+  told?.();
 }

@@ -9,20 +9,12 @@ import { waitUntil, within } from '@iso8583/test-support';
 import type { Sequence } from '../src/index.js';
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
-import { gate } from './support/gates.js';
+import { gate, heldSequence } from './support/gates.js';
 import { captureLogs } from './support/logs.js';
 
 test('in-flight cap – a sequence that timed out holds its place until it settles', async (t) => {
-  const held = gate();
-  const late: string[] = [];
+  const { held, late, sequence, onLateResult } = heldSequence();
   const logs = captureLogs('debug');
-  const sequence: Sequence = async (m, c) => {
-    if (m.fields['41'] !== 'TERMB001') await held.promise;
-    return approveAll(m, c);
-  };
-  const onLateResult = (_r: unknown, m: { fields: Record<string, unknown> }, _c: unknown, reason: string): void => {
-    late.push(`${String(m.fields['11'])}:${reason}`);
-  };
   // Long enough that B pauses well before the hold's bound (one more sequenceTimeout) frees the place.
   const { endpoint, port } = await startEndpoint(t, { sequence, maxInFlight: 1, sequenceTimeout: 2000, onLateResult, logger: logs.logger });
   t.after(() => held.open());

@@ -4,17 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { within } from '@iso8583/test-support';
-import { TestClient, purchase } from './support/client.js';
+import { badFrame, TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
 import { closedBy, rawConnect } from './support/gates.js';
-
-/** A frame whose MTI reads but whose bitmap is not hex: answered 30 (format error). */
-function badFrame(): Buffer {
-  const body = Buffer.from('0200GGGGGGGGGGGGGGGG', 'latin1');
-  const length = Buffer.alloc(2);
-  length.writeUInt16BE(body.length);
-  return Buffer.concat([length, body]);
-}
 
 test('format errors – a flooder is closed after maxFormatErrors frames in a row that do not decode; a good client keeps its answers', async (t) => {
   const { port, endpoint } = await startEndpoint(t, { sequence: approveAll, maxFormatErrors: 8 });

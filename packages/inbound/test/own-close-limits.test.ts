@@ -8,36 +8,10 @@ import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { waitUntil, within } from '@iso8583/test-support';
-import type { Sequence } from '../src/index.js';
-import { TestClient, purchase } from './support/client.js';
-import { approveAll, startEndpoint } from './support/endpoint.js';
-import { gate } from './support/gates.js';
+import { BAD_LENGTH, badFrame, TestClient, purchase } from './support/client.js';
+import { startEndpoint } from './support/endpoint.js';
+import { heldSequence } from './support/gates.js';
 import { watchListenerReads } from './support/listener-reads.js';
-
-/** A length header announcing 65535 bytes, over `maxFrameSize`: broken framing. */
-const BAD_LENGTH = Buffer.from([0xff, 0xff, 0x30, 0x32]);
-
-/** A frame whose MTI reads but whose bitmap is not hex: answered 30 (format error). */
-function badFrame(): Buffer {
-  const body = Buffer.from('0200GGGGGGGGGGGGGGGG', 'latin1');
-  const length = Buffer.alloc(2);
-  length.writeUInt16BE(body.length);
-  return Buffer.concat([length, body]);
-}
-
-/** A sequence that answers once `held` opens (a request of terminal `TERMB001` at once), and what went to onLateResult. */
-function heldSequence() {
-  const held = gate();
-  const late: string[] = [];
-  const sequence: Sequence = async (m, c) => {
-    if (m.fields['41'] !== 'TERMB001') await held.promise;
-    return approveAll(m, c);
-  };
-  const onLateResult = (_r: unknown, m: { fields: Record<string, unknown> }, _c: unknown, reason: string): void => {
-    late.push(`${String(m.fields['11'])}:${reason}`);
-  };
-  return { held, late, sequence, onLateResult };
-}
 
 test('own close – the idle timeout while a sequence runs after broken framing: the reply is written, not reported client-gone', async (t) => {
   const { held, late, sequence, onLateResult } = heldSequence();

@@ -8,35 +8,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { waitUntil, within } from '@iso8583/test-support';
-import type { Sequence } from '../src/index.js';
-import { TestClient, purchase } from './support/client.js';
+import { BAD_LENGTH, badFrame, TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
-import { gate } from './support/gates.js';
-
-/** A length header announcing 65535 bytes, over `maxFrameSize`: broken framing. */
-const BAD_LENGTH = Buffer.from([0xff, 0xff, 0x30, 0x32]);
-
-/** A frame whose MTI reads but whose bitmap is not hex: answered 30 (format error). */
-function badFrame(): Buffer {
-  const body = Buffer.from('0200GGGGGGGGGGGGGGGG', 'latin1');
-  const length = Buffer.alloc(2);
-  length.writeUInt16BE(body.length);
-  return Buffer.concat([length, body]);
-}
-
-/** A sequence that answers once `held` opens, and what went to onLateResult. */
-function heldSequence() {
-  const held = gate();
-  const late: string[] = [];
-  const sequence: Sequence = async (m, c) => {
-    await held.promise;
-    return approveAll(m, c);
-  };
-  const onLateResult = (_r: unknown, m: { fields: Record<string, unknown> }, _c: unknown, reason: string): void => {
-    late.push(`${String(m.fields['11'])}:${reason}`);
-  };
-  return { held, late, sequence, onLateResult };
-}
+import { heldSequence } from './support/gates.js';
 
 test('own close – two requests and a bad length header in one write: both answered, then the connection ends', async (t) => {
   const { endpoint, port } = await startEndpoint(t, { sequence: approveAll, maxFrameSize: 4096 });

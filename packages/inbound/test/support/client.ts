@@ -123,3 +123,14 @@ export function purchase(stan: number, overrides: MessageInput = {}): MessageInp
     ...overrides,
   };
 }
+
+/** A 2-byte binary length header announcing 65535 bytes (over a `maxFrameSize` of 4096): broken framing. */
+export const BAD_LENGTH = Buffer.from([0xff, 0xff, 0x30, 0x32]);
+
+/** A frame (2-byte binary length) whose MTI reads but whose bitmap is not hex: answered 30 (format error). */
+export function badFrame(): Buffer {
+  const body = Buffer.from('0200GGGGGGGGGGGGGGGG', 'latin1');
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(body.length);
+  return Buffer.concat([length, body]);
+}

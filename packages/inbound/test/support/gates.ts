@@ -2,6 +2,8 @@
 // @iso8583/test-support).
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import type { Sequence } from '../../src/index.js';
+import { approveAll } from './endpoint.js';
 
 /** A promise opened by the test or by the peer: `open()` resolves it (once). */
 export interface Gate<T = void> {
@@ -45,4 +47,21 @@ export function closedBy(socket: Socket): Promise<void> {
     if (socket.closed) resolve();
     else socket.once('close', () => resolve());
   });
+}
+
+/**
+ * A sequence that approves once `held` opens (a request of terminal `TERMB001` at once), and what went to its
+ * `onLateResult` (`STAN:reason`, in order).
+ */
+export function heldSequence(): { held: Gate; late: string[]; sequence: Sequence; onLateResult: (r: unknown, m: { fields: Record<string, unknown> }, c: unknown, reason: string) => void } {
+  const held = gate();
+  const late: string[] = [];
+  const sequence: Sequence = async (m, c) => {
+    if (m.fields['41'] !== 'TERMB001') await held.promise;
+    return approveAll(m, c);
+  };
+  const onLateResult = (_r: unknown, m: { fields: Record<string, unknown> }, _c: unknown, reason: string): void => {
+    late.push(`${String(m.fields['11'])}:${reason}`);
+  };
+  return { held, late, sequence, onLateResult };
 }

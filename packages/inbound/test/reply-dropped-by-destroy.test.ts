@@ -1,0 +1,68 @@
+// A reply accepted for writing that never leaves (the client reads nothing, its replies wait in the socket, and the
+// connection is then destroyed: idle timeout, eviction, the close deadline) was counted as a reply (`replies`,
+// `byResponseCode`) and never said undelivered unless onLateResult was set: a reply that never left is counted as
+// undelivered (`ISO8583_ERR_INBOUND_CLIENT_GONE`), never as sent, and handed to onLateResult (`client-gone`) so the
+// caller's reversal runs, their lines capped (a client that reads nothing has hundreds cut at once). What the client's socket got is counted against what the endpoint says it sent.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCodec, MessageStream } from '@iso8583/codec';
+import { eventWithin, waitUntil, within } from '@iso8583/test-support';
+import type { DisconnectInfo, InboundOptions, InboundStats } from '../src/index.js';
+import { TestClient, purchase } from './support/client.js';
+import { approveAll, startEndpoint } from './support/endpoint.js';
+import { closedBy, rawConnect } from './support/gates.js';
+import { captureLogs } from './support/logs.js';
+
+/** A client that sends far more requests than its socket buffers hold replies for and reads nothing until idleTimeout closes it. */
+async function cutReplies(t: TestContext, options: Partial<InboundOptions>): Promise<{ got: number; stats: InboundStats }> {
+  const { port, endpoint } = await startEndpoint(t, {
+    idleTimeout: 300,
+    sequence: (m) => ({ ...approveAll(m, {} as never) as object, 48: 'X'.repeat(990) }),
+    ...options,
+  });
+  const socket = await rawConnect(port);
+  t.after(() => socket.destroy());
+  socket.pause();
+  const cut = eventWithin<DisconnectInfo>(20_000, 'the client that reads nothing was not closed by idleTimeout', (resolve) => {
+    endpoint.on('disconnect', (info) => {
+      if (info.remotePort === socket.localPort) resolve(info);
+    });
+  });
+  const framer = await TestClient.connect(port);
+  const frame = framer.frame(purchase(1));
+  framer.destroy();
+  const burst = Buffer.concat(Array.from({ length: 500 }, () => frame));
+  for (let i = 0; i < 40; i++) socket.write(burst);
+  await waitUntil(() => endpoint.stats().messages > 0, { timeoutMs: 10_000, what: 'the requests to be taken' });
+  assert.equal((await cut).code, 'ISO8583_ERR_INBOUND_IDLE_TIMEOUT');
+  // What the client's socket holds: the replies that left.
+  let got = 0;
+  new MessageStream(socket, { codec: createCodec('iso87ascii') }, { frame: () => void got++, broken: () => undefined });
+  socket.resume();
+  await within(closedBy(socket), 20_000, 'the client socket did not close');
+  return { got, stats: endpoint.stats() };
+}
+
+test('reply dropped by a destroy – replies the idle timeout cut are counted undelivered and handed to onLateResult, never as sent', async (t) => {
+  const late: string[] = [];
+  const { got, stats } = await cutReplies(t, { onLateResult: (_r, _m, _c, reason) => late.push(reason) });
+  const gone = stats.errorsByCode['ISO8583_ERR_INBOUND_CLIENT_GONE'] ?? 0;
+  assert.ok(gone > 0, 'some replies were cut');
+  assert.equal(stats.replies, got, 'replies counted as sent: those the client got');
+  assert.deepEqual(stats.byResponseCode, { '00': got });
+  assert.equal(late.length, gone, 'each reply cut handed to onLateResult');
+  assert.ok(late.every((r) => r === 'client-gone'));
+  assert.equal(got + gone, stats.messages, 'each message: one outcome');
+});
+
+test('reply dropped by a destroy – without onLateResult, the replies cut are still counted undelivered, never as sent; their lines are capped', async (t) => {
+  const logs = captureLogs('info');
+  const { got, stats } = await cutReplies(t, { logger: logs.logger });
+  const gone = stats.errorsByCode['ISO8583_ERR_INBOUND_CLIENT_GONE'] ?? 0;
+  assert.ok(gone > 20, 'many replies were cut');
+  // All cut by one destroy: at most the close lines' cap (20 a second), not one line each.
+  const lines = logs.text().split('\n').filter((line) => line.includes('closed before it was written')).length;
+  assert.ok(lines >= 1 && lines <= 20, `${lines} lines for ${gone} replies cut`);
+  assert.equal(stats.replies, got, 'replies counted as sent: those the client got');
+  assert.equal(got + gone, stats.messages, 'each message: one outcome');
+});
