@@ -4,10 +4,10 @@
  * rotate it).
  */
 import type { Logger } from 'pino';
-import { tlsMaterialWarnings } from '@iso8583/codec/tls-material';
 import { fdLimitWarning, openFilesLimit } from './fd-limit.js';
 import type { ResolvedInboundOptions } from './options.js';
 import { logSafely } from './safe-log.js';
+import { tlsStartWarnings } from './tls-start-warnings.js';
 
 /** Logs the warnings of an endpoint that has just begun listening with options `o` (none when all is well). */
 export function listeningWarnings(logger: Logger, o: ResolvedInboundOptions): void {
@@ -15,10 +15,7 @@ export function listeningWarnings(logger: Logger, o: ResolvedInboundOptions): vo
   if (fds !== undefined) {
     logSafely(() => logger.warn(fds, 'maxConnections is above the process limit of open files: accepts fail there (EMFILE) before the connection cap evicts a silent client; raise the limit (ulimit -n, LimitNOFILE) or lower maxConnections'));
   }
-  // A certificate outside its validity: every client will refuse the handshake (CERT_HAS_EXPIRED) while this side
-  // sees only resets. A warning, not a refusal: one may have to start with it to rotate it.
-  if (o.tls !== undefined) {
-    const material = { cert: { pem: o.tls.cert, name: 'tls.cert' }, ...(o.tls.ca === undefined ? {} : { ca: { pem: o.tls.ca, name: 'tls.ca' } }) };
-    for (const w of tlsMaterialWarnings(material)) logSafely(() => logger.warn({ field: w.name }, `${w.name}: ${w.reason}`));
-  }
+  // A certificate outside its validity, ISO8583_WARN_TLS_CERT_VALIDITY (tls-start-warnings.ts): every client will refuse
+  // the handshake (CERT_HAS_EXPIRED) while this side sees only resets.
+  for (const w of tlsStartWarnings(o.tls)) logSafely(() => logger.warn(w.fields, w.text));
 }

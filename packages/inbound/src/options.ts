@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createCodec, dialectLoadReason, schemaCheckError } from '@iso8583/codec';
 import { precompiledSchemaCheck } from '@iso8583/codec/precompiled-check';
+import { hideTlsKey } from '@iso8583/codec/tls-material';
 import { PRECOMPILED } from './generated/options-check.js';
 import type { Dialect, FieldProblem, SchemaCheck, SchemaCheckOptions } from '@iso8583/codec';
 import type { LengthHeader } from '@iso8583/codec';
@@ -335,7 +336,8 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     lengthIncludesHeader: copy.lengthIncludesHeader,
     headerBytes: copy.headerBytes,
     lenient: copy.lenient,
-    tls: copy.tls === undefined ? undefined : Object.freeze(copy.tls),
+    // Its key shown `[set]` by JSON and util.inspect: a logged or printed `endpoint.options` holds no private key.
+    tls: copy.tls === undefined ? undefined : hideTlsKey(copy.tls as InboundTlsOptions),
     sequence: copy.sequence,
     onError: copy.onError,
     sequenceTimeout: copy.sequenceTimeout,

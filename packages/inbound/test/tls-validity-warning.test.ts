@@ -31,6 +31,8 @@ test('an expired certificate: the endpoint starts and warns naming tls.cert and 
   const warned = old.lines().filter((l) => l.level === 40 && l.field === 'tls.cert');
   assert.equal(warned.length, 1, JSON.stringify(old.lines()));
   assert.equal(warned[0]?.msg, 'tls.cert: the certificate expired on 2020-01-02T00:00:00.000Z: peers refuse it (CERT_HAS_EXPIRED)');
+  // Coded, as the connector's line of the same warning: it had none.
+  assert.equal(warned[0]?.code, 'ISO8583_WARN_TLS_CERT_VALIDITY');
   const fresh = memoryLogger();
   const valid = createInboundEndpoint({ port: 0, sequence: approveAll, logger: fresh.logger, tls: { cert: certs.serverCert, key: certs.serverKey, ca: certs.ca, requestCert: true } });
   await valid.start();
