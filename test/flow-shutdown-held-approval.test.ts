@@ -12,7 +12,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { approve, startBank } from './helpers/bank.js';
-import { hostPort, startCli, stopAll } from './helpers/cli.js';
+import { stopAll } from './helpers/cli.js';
+import { startPosFlow } from './helpers/pos-flow.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-flow-shutdown-held-'));
@@ -44,20 +45,9 @@ for (const withOnError of [false, true]) {
     const bank = await startBank((r) => (r['0'] === '0200' ? approve(r) : undefined));
     const name = withOnError ? 'held-onerror' : 'held-plain';
     const journal = join(work, `${name}-journal`);
-    const file = join(work, `${name}.json`);
-    writeFileSync(file, JSON.stringify({
-      name,
-      connectors: { bank: { host: '127.0.0.1', port: bank.port, frame: 'binary2', requestTimeout: 20_000, reversal: { enabled: true, journalDir: journal } } },
-      inboundEndpoints: {
-        pos: { port: 0, frame: 'binary2', sequence: join(work, 'slow.mjs'), sequenceTimeout: 45_000, ...(withOnError ? { onError: join(work, 'on-error.mjs') } : {}) },
-      },
-      shutdownDeadline: 1000,
-      logLevel: 'info',
-    }));
-    const flow = startCli(['run', file], { cwd: work });
-    const pos = hostPort((await flow.waitForLine(/^inbound pos listening on (\S+)/))[1] as string);
-    await flow.waitForLine(new RegExp(`^flow ${name} ready`));
-    const client = await PosClient.open(pos.host, pos.port);
+    const pos: Record<string, unknown> = { sequence: join(work, 'slow.mjs'), sequenceTimeout: 45_000, ...(withOnError ? { onError: join(work, 'on-error.mjs') } : {}) };
+    const { flow, pos: posAddress } = await startPosFlow(work, name, bank.port, pos, { shutdownDeadline: 1000, logLevel: 'info' });
+    const client = await PosClient.open(posAddress.host, posAddress.port);
     const answered = client.request(purchase('TERMHELD', 730001, 4200, '4761739001010010'), 30_000).then(
       () => 'answered',
       (err: Error) => err.message,

@@ -12,7 +12,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { approve, startBank } from './helpers/bank.js';
-import { hostPort, startCli, stopAll } from './helpers/cli.js';
+import { stopAll } from './helpers/cli.js';
+import { startPosFlow } from './helpers/pos-flow.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-flow-shutdown-rejected-'));
@@ -41,20 +42,9 @@ after(async () => {
 
 test('iso8583 run – SIGTERM while a sequence holds an approval and rejects at the close: reversed once as client-gone, onError not started', async () => {
   const bank = await startBank((r) => (r['0'] === '0200' || r['0'] === '0400' ? approve(r) : undefined));
-  const file = join(work, 'flow.json');
-  writeFileSync(file, JSON.stringify({
-    name: 'rejected',
-    connectors: { bank: { host: '127.0.0.1', port: bank.port, frame: 'binary2', requestTimeout: 20_000, reversal: { enabled: true, journalDir: join(work, 'journal') } } },
-    inboundEndpoints: {
-      pos: { port: 0, frame: 'binary2', sequence: join(work, 'slow.mjs'), sequenceTimeout: 45_000, onError: join(work, 'on-error.mjs') },
-    },
-    shutdownDeadline: 1000,
-    logLevel: 'info',
-  }));
-  const flow = startCli(['run', file], { cwd: work });
-  const pos = hostPort((await flow.waitForLine(/^inbound pos listening on (\S+)/))[1] as string);
-  await flow.waitForLine(/^flow rejected ready/);
-  const client = await PosClient.open(pos.host, pos.port);
+  const pos: Record<string, unknown> = { sequence: join(work, 'slow.mjs'), sequenceTimeout: 45_000, onError: join(work, 'on-error.mjs') };
+  const { flow, pos: posAddress } = await startPosFlow(work, 'rejected', bank.port, pos, { shutdownDeadline: 1000, logLevel: 'info' });
+  const client = await PosClient.open(posAddress.host, posAddress.port);
   const answered = client.request(purchase('TERMREJ1', 730002, 4200, '4761739001010010'), 30_000).then(
     () => 'answered',
     (err: Error) => err.message,
@@ -69,7 +59,7 @@ test('iso8583 run – SIGTERM while a sequence holds an approval and rejects at 
   assert.equal(bank.received.filter((r) => r['0'] === '0200').length, 1, 'one purchase at the bank');
   assert.equal(logged.match(/an approval could not be delivered \(the client has gone\): reversed/g)?.length, 1, logged);
   // Reversed once at the bank: sent at most once, and sent or kept in the journal for the next start.
-  const journal = join(work, 'journal');
+  const journal = join(work, 'rejected-journal');
   const stored = readdirSync(journal).map((f) => readFileSync(join(journal, f), 'latin1')).join('');
   const sent = bank.received.filter((r) => r['0'] === '0400');
   assert.ok(sent.length <= 1, 'one reversal');

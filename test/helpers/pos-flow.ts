@@ -24,9 +24,10 @@ export interface PosFlow {
 /**
  * Writes `name`.json in `work` and runs it: the `bank` connector to `bankPort` (60 s request timeout, reversals on),
  * the `pos` endpoint on port 0 with `pos` (its `sequence`, `onError`, `sequenceTimeout`... as full paths and values),
- * the HTTP surface on port 0. Resolves once the flow says it is ready.
+ * the HTTP surface on port 0; `flow` (default none) the flow's own keys beside them (`shutdownDeadline`, `logLevel`
+ * over the default `warn`...). Its journal is `name`-journal in `work`. Resolves once the flow says it is ready.
  */
-export async function startPosFlow(work: string, name: string, bankPort: number, pos: Record<string, unknown>): Promise<PosFlow> {
+export async function startPosFlow(work: string, name: string, bankPort: number, pos: Record<string, unknown>, flow: Record<string, unknown> = {}): Promise<PosFlow> {
   const file = join(work, `${name}.json`);
   writeFileSync(file, JSON.stringify({
     name,
@@ -36,12 +37,13 @@ export async function startPosFlow(work: string, name: string, bankPort: number,
     inboundEndpoints: { pos: { port: 0, frame: 'binary2', ...pos } },
     http: { port: 0 },
     logLevel: 'warn',
+    ...flow,
   }));
-  const flow = startCli(['run', file], { cwd: work });
-  const posAddress = hostPort((await flow.waitForLine(/^inbound pos listening on (\S+)/))[1] as string);
-  const http = hostPort((await flow.waitForLine(/^http listening on (\S+)/))[1] as string);
-  await flow.waitForLine(new RegExp(`^flow ${name} ready`));
-  return { flow, pos: posAddress, http };
+  const run = startCli(['run', file], { cwd: work });
+  const posAddress = hostPort((await run.waitForLine(/^inbound pos listening on (\S+)/))[1] as string);
+  const http = hostPort((await run.waitForLine(/^http listening on (\S+)/))[1] as string);
+  await run.waitForLine(new RegExp(`^flow ${name} ready`));
+  return { flow: run, pos: posAddress, http };
 }
 
 /** Stops the flow (its SAF queue drained first), then the bank; returns the 0400s the bank got, and the whole log. */

@@ -1,14 +1,19 @@
 // The bank side of the tests of a flow's undelivered approvals (flow-*-approvals, flow-timeout-*): the host simulator
 // behind a real connector, a flow's approval book (UndeliveredApprovals) bound to an endpoint's options, and every
 // reversal it hands over recorded, with a promise of the first; and the terminal's side: the flow's endpoint and a
-// connector to it. Each part is closed when the test ends.
+// connector to it; and the gateway's own handler of undelivered approvals as a flow's book (`declineBook`). Each part
+// is closed when the test ends.
 import type { TestContext } from 'node:test';
+import { Registry } from 'prom-client';
+import { capturedLogger } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
 import type { Connector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundOptions } from '@iso8583/inbound';
 import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
+import { undeliveredApproval, UNDELIVERED_APPROVALS_METRIC } from '../src/gateway/late-approval.js';
+import type { UndeliveredApprovalBook } from '../src/gateway/late-approval.js';
 
 /** A purchase of 10.00 with a test card number. */
 export function purchase(stan: string): IsoMessage {
@@ -73,4 +78,33 @@ export async function posTerminal(t: TestContext, options: Omit<InboundOptions, 
   const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
   t.after(() => terminal.destroy());
   return terminal;
+}
+
+/** What {@link declineBook} makes. */
+export interface DeclineBook {
+  /** The gateway's handler of undelivered approvals, reversing at `bank`. */
+  readonly book: UndeliveredApprovalBook;
+  /** The flow's approval book around it, bound to iso87ascii and the `sequenceTimeout` given. */
+  readonly approvals: UndeliveredApprovals;
+  /** The warn lines logged (the handler's), parsed. */
+  readonly lines: Record<string, unknown>[];
+  /** The logger those lines go to (give it to the endpoint too). */
+  readonly logger: ReturnType<typeof capturedLogger>['logger'];
+  /** The undelivered approvals counted, as `reason/outcome=count`. */
+  outcomes(): Promise<string[] | undefined>;
+}
+
+/**
+ * The gateway's handler of undelivered approvals (late-approval.ts) reversing at `bank`, logging at warn to lines the
+ * test reads, with its own metrics registry, and a flow's approval book around it bound with `sequenceTimeout`.
+ */
+export function declineBook(bank: Connector, sequenceTimeout: number): DeclineBook {
+  const { logger, lines } = capturedLogger('warn');
+  const registry = new Registry();
+  const book = undeliveredApproval({ connector: bank, logger, registry });
+  const approvals = new UndeliveredApprovals(book);
+  approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
+  const outcomes = async (): Promise<string[] | undefined> =>
+    (await registry.getSingleMetric(UNDELIVERED_APPROVALS_METRIC)?.get())?.values.map((v) => `${String(v.labels.reason)}/${String(v.labels.outcome)}=${v.value}`);
+  return { book, approvals, lines, logger, outcomes };
 }

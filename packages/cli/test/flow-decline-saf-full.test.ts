@@ -11,16 +11,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import type { IsoMessage } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
-import { undeliveredApproval, UNDELIVERED_APPROVALS_METRIC } from '../src/gateway/late-approval.js';
-import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
-import { gate, posTerminal, purchase } from './flow-approvals-bank.js';
+import { declineBook, gate, posTerminal, purchase } from './flow-approvals-bank.js';
 
 test('flow approvals – a decline whose reversal the full SAF queue refuses waits for its hand-over, not the bank\'s answer', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-decline-saf-full-'));
@@ -58,20 +53,7 @@ test('flow approvals – a decline whose reversal the full SAF queue refuses wai
   await bank.connect();
   await bank.request({ ...purchase('000201'), 0: '0220' }, { saf: true });
   assert.equal(bank.stats().safDepth, 1);
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino(
-    { level: 'warn' },
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const l of chunk.toString('utf8').split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
-        done();
-      },
-    }),
-  );
-  const registry = new Registry();
-  const book = undeliveredApproval({ connector: bank, logger, registry });
-  const approvals = new UndeliveredApprovals(book);
-  approvals.bind({ dialect: 'iso87ascii', sequenceTimeout: 10_000 });
+  const { book, approvals, lines, outcomes } = declineBook(bank, 10_000);
   const terminal = await posTerminal(t, {
     sequenceTimeout: 10_000,
     connectors: { bank },
@@ -86,8 +68,7 @@ test('flow approvals – a decline whose reversal the full SAF queue refuses wai
   terminalAnswered.open();
   await within(book.settled(), 10_000, 'the reversal sent without SAF to be answered');
   assert.deepEqual(events, ['bank got the reversal', 'terminal got 05', 'bank answers the reversal']);
-  const outcomes = (await registry.getSingleMetric(UNDELIVERED_APPROVALS_METRIC)?.get())?.values.map((v) => `${String(v.labels.reason)}/${String(v.labels.outcome)}=${v.value}`);
-  assert.deepEqual(outcomes, ['reply-declined/reversed-without-saf=1'], 'reversed once, without SAF');
+  assert.deepEqual(await outcomes(), ['reply-declined/reversed-without-saf=1'], 'reversed once, without SAF');
   assert.ok(lines.some((l) => l.code === 'ISO8583_ERR_CONNECTOR_SAF_FULL' && String(l.msg).includes('sending it once without SAF')), 'the refused store is logged with its code');
   assert.equal(book.notReversed(), 0);
   assert.equal(bank.stats().safDepth, 1, 'the reversal was not stored (the advice alone)');

@@ -13,17 +13,12 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import type { IsoMessage } from '@iso8583/codec';
 import { createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { Sequence } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
-import { undeliveredApproval, UNDELIVERED_APPROVALS_METRIC } from '../src/gateway/late-approval.js';
-import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
-import { gate, posTerminal, purchase } from './flow-approvals-bank.js';
+import { declineBook, gate, posTerminal, purchase } from './flow-approvals-bank.js';
 
 type Method = (this: FileHandle, ...args: unknown[]) => Promise<unknown>;
 
@@ -75,22 +70,9 @@ for (const withOnError of [false, true]) {
     await bank.connect();
     // Armed once the bank approved: the connector journals each purchase's own reversal before it sends it.
     const held = await holdWrites(t, dir, '"0":"0400"', released.opened);
-    const lines: Record<string, unknown>[] = [];
-    const logger = pino(
-      { level: 'warn' },
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          for (const l of chunk.toString('utf8').split('\n')) if (l !== '') lines.push(JSON.parse(l) as Record<string, unknown>);
-          done();
-        },
-      }),
-    );
-    const registry = new Registry();
-    const book = undeliveredApproval({ connector: bank, logger, registry });
-    const approvals = new UndeliveredApprovals(book);
     // Room for the bank's approval on a busy machine; the wait for the held store ends 250 ms before it.
     const sequenceTimeout = 3_000;
-    approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
+    const { book, approvals, lines, logger, outcomes } = declineBook(bank, sequenceTimeout);
     const terminal = await posTerminal(t, {
       sequenceTimeout,
       logger,
@@ -111,8 +93,7 @@ for (const withOnError of [false, true]) {
     assert.equal(JSON.stringify(warned[0]).includes('4111111111111111'), false, 'no card number in the line');
     released.open();
     await within(book.settled(), 10_000, 'the reversal to be stored');
-    const outcomes = (await registry.getSingleMetric(UNDELIVERED_APPROVALS_METRIC)?.get())?.values.map((v) => `${String(v.labels.reason)}/${String(v.labels.outcome)}=${v.value}`);
-    assert.deepEqual(outcomes, ['reply-declined/reversed=1'], 'the reversal is stored all the same');
+    assert.deepEqual(await outcomes(), ['reply-declined/reversed=1'], 'the reversal is stored all the same');
     assert.ok(readFileSync(join(dir, 'journal', 'reversals.jsonl'), 'utf8').includes('"0":"0400"'), 'in the journal file');
   });
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { createCodec, encodeFrame } from '@iso8583/codec';
+import { SIGNAL_CLOSE_DEADLINE, SIMULATE_HOST_HELP } from '../src/commands/simulate-host.js';
 import { BIN, seen } from './cli-process.js';
 
 const codec = createCodec('iso87ascii');
@@ -33,4 +34,15 @@ test('simulate-host stopped by SIGTERM with an answer held by --delay 60000 exit
   const { code, at } = await Promise.race([exited, deadline]);
   assert.equal(code, 0);
   assert.ok(at - stopped < 30_000, `exited ${at - stopped} ms after SIGTERM`);
+  // The held connection is drained for the whole deadline before it is destroyed.
+  assert.ok(at - stopped >= SIGNAL_CLOSE_DEADLINE - 50, `exited ${at - stopped} ms after SIGTERM, before the drain's end`);
+});
+
+test('simulate-host --help – the exit after a signal comes when the drain ends (the delays\' timers cleared), as said', () => {
+  const text = SIMULATE_HOST_HELP.replace(/\s+/g, ' ');
+  const drain = /drains up to (\d+) s/.exec(text);
+  const exit = /the exit comes about (\d+) s after the signal/.exec(text);
+  assert.ok(drain !== null && exit !== null, 'the help says both');
+  assert.equal(Number(drain[1]) * 1000, SIGNAL_CLOSE_DEADLINE);
+  assert.equal(exit[1], drain[1], 'the exit comes at the drain\'s end, not a grace later');
 });

@@ -4,23 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import type { IsoMessage } from '@iso8583/codec';
-import { getDialect } from '@iso8583/codec';
 import { waitUntil, within } from '@iso8583/test-support';
-import { buildReversal } from '../src/index.js';
 import type { ConnectorOptions } from '../src/index.js';
 import { purchase } from './peer.js';
 import type { Peer } from './peer.js';
 import { heldAtHost } from './helpers/held-at-host.js';
 import { tempDir } from './helpers/setup.js';
-
-/** The terminal's own 0400 for the purchase of `stan`, with its own STAN `own` in field 11. */
-function ownReversal(stan: string, own: string): IsoMessage {
-  return { ...buildReversal(purchase(stan), '0400', getDialect('iso87ascii')), '11': own };
-}
-
-/** What the host received, as `MTI STAN` lines. */
-const seen = (peer: Peer): string[] => peer.received.map((r) => `${String(r.message['0'])} ${String(r.message['11'])}`);
+import { ownReversal, receivedLines } from './helpers/reversals.js';
 
 /**
  * How many connections the peer accepted before a probe of the test's own, made now: every connection the connector
@@ -55,7 +45,7 @@ test('reversals waiting for a purchase at the host do not make a multiplex pool 
   answerHeld();
   assert.equal((await sale)['39'], '00');
   assert.deepEqual((await Promise.all(own)).map((r) => r['39']), ['00', '00', '00']);
-  assert.deepEqual(seen(peer), ['0200 094001', '0400 094002', '0400 094003', '0400 094004']);
+  assert.deepEqual(receivedLines(peer.received), ['0200 094001', '0400 094002', '0400 094003', '0400 094004']);
 });
 
 test('reversals waiting for a purchase at the host hold back no other request (multiplex, one connection)', async (t) => {
@@ -65,7 +55,7 @@ test('reversals waiting for a purchase at the host hold back no other request (m
   answerHeld();
   assert.equal((await sale)['39'], '00');
   assert.deepEqual((await Promise.all(own)).map((r) => r['39']), ['00', '00', '00']);
-  assert.deepEqual(seen(peer), ['0200 094001', '0200 094015', '0400 094012', '0400 094013', '0400 094014']);
+  assert.deepEqual(receivedLines(peer.received), ['0200 094001', '0200 094015', '0400 094012', '0400 094013', '0400 094014']);
 });
 
 test('reversals waiting for a purchase at the host hold back no other request (exclusive, one connection)', async (t) => {
@@ -77,5 +67,5 @@ test('reversals waiting for a purchase at the host hold back no other request (e
   assert.equal((await sale)['39'], '00');
   assert.equal((await other)['39'], '00');
   assert.deepEqual((await Promise.all(own)).map((r) => r['39']), ['00', '00', '00']);
-  assert.deepEqual(seen(peer), ['0200 094001', '0200 094025', '0400 094022', '0400 094023', '0400 094024']);
+  assert.deepEqual(receivedLines(peer.received), ['0200 094001', '0200 094025', '0400 094022', '0400 094023', '0400 094024']);
 });

@@ -5,48 +5,10 @@
 // out and the connector reverses it itself; refused unsent when its own time runs out first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IsoMessage } from '@iso8583/codec';
-import { getDialect } from '@iso8583/codec';
-import { buildReversal } from '../src/index.js';
-import { answer, purchase } from './peer.js';
-import type { Received } from './peer.js';
-import { peerAndConnector, tempDir } from './helpers/setup.js';
+import { purchase } from './peer.js';
+import { tempDir } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
-import { watchReversals } from './helpers/reversals.js';
-
-/** The terminal's own 0400 for the purchase of `stan`, with its own STAN `own` in field 11. */
-function ownReversal(stan: string, own: string): IsoMessage {
-  return { ...buildReversal(purchase(stan), '0400', getDialect('iso87ascii')), '11': own };
-}
-
-/** What the host received, as `MTI STAN` lines. */
-const seen = (received: readonly Received[]): string[] => received.map((r) => `${String(r.message['0'])} ${String(r.message['11'])}`);
-
-/**
- * A host that holds every purchase of STAN `held` (the test answers it) and answers the rest at once, a reversal
- * with 25 while the purchase it names is not booked (answered) yet.
- */
-async function holdingHost(t: Parameters<typeof peerAndConnector>[0], held: string, options: Parameters<typeof peerAndConnector>[2]) {
-  let booked = false;
-  let heldRequest: (r: Received) => void = () => undefined;
-  const arrived = new Promise<Received>((resolve) => (heldRequest = resolve));
-  const { peer, connector } = await peerAndConnector(
-    t,
-    (r, p) => {
-      const mti = String(r.message['0']);
-      if (mti === '0200' && r.message['11'] === held) heldRequest(r);
-      else if (mti.startsWith('04') && String(r.message['90']).slice(4, 10) === held) p.send(r.socket, answer(r.message, { '39': booked ? '00' : '25' }));
-      else p.send(r.socket, answer(r.message));
-    },
-    options,
-  );
-  const book = async (): Promise<void> => {
-    const r = await arrived;
-    booked = true;
-    peer.send(r.socket, answer(r.message));
-  };
-  return { peer, connector, arrived, book };
-}
+import { holdingHost, ownReversal, receivedLines, watchReversals } from './helpers/reversals.js';
 
 test('a terminal\'s own reversal of a purchase in flight waits for its answer, then reaches the host', async (t) => {
   const dir = tempDir(t, 'own-inflight');
@@ -61,7 +23,7 @@ test('a terminal\'s own reversal of a purchase in flight waits for its answer, t
   await book();
   assert.equal((await sale)['39'], '00');
   assert.equal((await own)['39'], '00', 'the host had the purchase when the reversal came: reversed');
-  assert.deepEqual(seen(peer.received), ['0200 093001', '0200 093003', '0400 093002']);
+  assert.deepEqual(receivedLines(peer.received), ['0200 093001', '0200 093003', '0400 093002']);
 });
 
 test('a terminal\'s own reversal waiting for a purchase that times out: the connector\'s reversal is the one sent', async (t) => {
@@ -76,7 +38,7 @@ test('a terminal\'s own reversal waiting for a purchase that times out: the conn
   const refused = await own;
   assert.deepEqual([refused.code, refused.sent], ['ISO8583_ERR_CONNECTOR_DUPLICATE_KEY', 'no'], 'the same reversal as the one under way');
   await answered;
-  assert.deepEqual(seen(peer.received), ['0200 093101', '0400 093101'], 'one reversal reached the host');
+  assert.deepEqual(receivedLines(peer.received), ['0200 093101', '0400 093101'], 'one reversal reached the host');
 });
 
 test('a terminal\'s own reversal whose time runs out while its purchase is in flight: refused, never sent', async (t) => {
@@ -89,5 +51,5 @@ test('a terminal\'s own reversal whose time runs out while its purchase is in fl
   assert.deepEqual([refused.code, refused.sent, refused.field], ['ISO8583_ERR_CONNECTOR_DEADLINE', 'no', '90']);
   await book();
   assert.equal((await sale)['39'], '00');
-  assert.deepEqual(seen(peer.received), ['0200 093201']);
+  assert.deepEqual(receivedLines(peer.received), ['0200 093201']);
 });

@@ -4,7 +4,7 @@
 // The stream's close code tells them apart: 0 for a stream closed in order, NGHTTP2_CANCEL for a client's reset.
 import { once } from 'node:events';
 import { connect, constants } from 'node:http2';
-import type { ClientHttp2Session } from 'node:http2';
+import type { ClientHttp2Session, ServerHttp2Session } from 'node:http2';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
@@ -33,13 +33,16 @@ async function app(t: AfterHook, onUndelivered: UndeliveredAnswerHandler, held?:
     closed.push(once(reply.raw, 'close'));
   });
   await fastify.register(iso8583Connector, { name: 'bank', host: '127.0.0.1', port: bank.port, routes: { prefix: '', onUndelivered } });
+  // The server's side of each HTTP/2 session, for a teardown the server starts.
+  const sessions: ServerHttp2Session[] = [];
+  fastify.server.on('session', (session: ServerHttp2Session) => sessions.push(session));
   const url = await fastify.listen({ port: 0, host: '127.0.0.1' });
   const session: ClientHttp2Session = connect(url);
   t.after(async () => {
     session.destroy();
     await fastify.close();
   });
-  return { bank, atBank, closed, session };
+  return { bank, atBank, closed, session, sessions };
 }
 
 /** A POST / of `body` as JSON on `session`: the client's stream. */
@@ -76,4 +79,21 @@ test('routes over HTTP/2 – a client that cancels its stream before its answer 
   bank.send(first.socket, answer(first.message));
   await waitUntil(() => told.length > 0, { what: 'the approval of a cancelled stream to be reported undelivered' });
   assert.deepEqual(told, ['000962 client-gone']);
+});
+
+test('routes over HTTP/2 – a session the server tears down before the answer is reported undelivered (client-gone)', async (t) => {
+  const told: string[] = [];
+  const { bank, atBank, closed, session, sessions } = await app(t, (request, _answer, _upstream, reason) => void told.push(`${String(request['11'])} ${reason}`), '000963');
+  session.on('error', () => undefined);
+  const stream = post(session, JSON.stringify(purchase('000963')));
+  stream.on('error', () => undefined);
+  const first = await within(atBank, DEADLINE, 'the bank did not get the purchase');
+  assert.equal(sessions.length, 1);
+  // The server ends the session itself (a restart's teardown, a proxy's GOAWAY): its streams close with code 0.
+  (sessions[0] as ServerHttp2Session).destroy();
+  await within(closed[0] as Promise<unknown>, DEADLINE, 'the server did not see its session torn down');
+  bank.send(first.socket, answer(first.message));
+  await waitUntil(() => told.length > 0, { what: 'the approval of a torn-down session to be reported undelivered' });
+  assert.deepEqual(told, ['000963 client-gone']);
+  assert.equal(bank.received.length, 1);
 });

@@ -8,47 +8,10 @@
 // saf-reversal-original-unwritten.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IsoMessage } from '@iso8583/codec';
-import { getDialect } from '@iso8583/codec';
-import { buildReversal } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
-import { journalLines, safEvent } from './helpers/reversals.js';
-
-/** The terminal's own 0400 for the purchase of `stan`, with its own STAN `own` in field 11. */
-function ownReversal(stan: string, own: string): IsoMessage {
-  return { ...buildReversal(purchase(stan), '0400', getDialect('iso87ascii')), '11': own };
-}
-
-/** What the host received, as `MTI STAN` lines. */
-const seen = (received: readonly Received[]): string[] => received.map((r) => `${String(r.message['0'])} ${String(r.message['11'])}`);
-
-/**
- * A host that holds the purchase of STAN `held` until the test answers it (with `rc`), and answers the rest at once,
- * a reversal with 25 while the purchase it names is not booked (answered) yet.
- */
-async function holdingHost(t: Parameters<typeof peerAndConnector>[0], held: string, options: Parameters<typeof peerAndConnector>[2]) {
-  let booked = false;
-  let heldRequest: (r: Received) => void = () => undefined;
-  const arrived = new Promise<Received>((resolve) => (heldRequest = resolve));
-  const { peer, connector } = await peerAndConnector(
-    t,
-    (r, p) => {
-      const mti = String(r.message['0']);
-      if (mti === '0200' && r.message['11'] === held) heldRequest(r);
-      else if (mti.startsWith('04') && String(r.message['90']).slice(4, 10) === held) p.send(r.socket, answer(r.message, { '39': booked ? '00' : '25' }));
-      else p.send(r.socket, answer(r.message));
-    },
-    options,
-  );
-  const book = async (rc = '00'): Promise<void> => {
-    const r = await arrived;
-    booked = rc === '00';
-    peer.send(r.socket, answer(r.message, { '39': rc }));
-  };
-  return { peer, connector, arrived, book };
-}
+import { holdingHost, journalLines, ownReversal, receivedLines, safEvent } from './helpers/reversals.js';
 
 for (const rc of ['00', '05']) {
   test(`a reversal stored with saf: true while its purchase is at the host is sent only after the purchase's answer (${rc})`, async (t) => {
@@ -64,14 +27,14 @@ for (const rc of ['00', '05']) {
     assert.equal(connector.flushSaf(receipt.id), 0, 'a flush does not send it while its purchase is at the host');
     // Another terminal's purchase, sent after and answered: the reversal has not gone out before it.
     assert.equal((await connector.request(purchase('094003', 'TERM0002')))['39'], '00');
-    assert.deepEqual(seen(peer.received), ['0200 094001', '0200 094003'], 'nothing of the reversal reached the host yet');
+    assert.deepEqual(receivedLines(peer.received), ['0200 094001', '0200 094003'], 'nothing of the reversal reached the host yet');
     const answered = safEvent(connector, 'answered', receipt.id);
     await book(rc);
     assert.equal((await sale)['39'], rc);
     // Sent once the purchase's outcome is known: the host had the purchase when it came (approved: reversed, 00).
     const end = await answered;
     assert.equal(end.responseCode, rc === '00' ? '00' : '25');
-    assert.deepEqual(seen(peer.received), ['0200 094001', '0200 094003', '0400 094002']);
+    assert.deepEqual(receivedLines(peer.received), ['0200 094001', '0200 094003', '0400 094002']);
   });
 }
 
@@ -90,10 +53,10 @@ test('a reversal stored with saf: true while its purchase is at the host: the pu
   const receipt = (await connector.request(ownReversal('094101', '094102'), { saf: true })) as unknown as { saf: boolean; id: string };
   const answered = safEvent(connector, 'answered', receipt.id);
   assert.equal(await sale, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
-  assert.deepEqual(seen(peer.received), ['0200 094101'], 'the stored reversal waited for the purchase\'s outcome');
+  assert.deepEqual(receivedLines(peer.received), ['0200 094101'], 'the stored reversal waited for the purchase\'s outcome');
   await answered;
   // The connector's own reversal was marked done (not needed) before the hold let the stored one go: never queued.
-  assert.deepEqual(seen(peer.received), ['0200 094101', '0400 094102'], 'the stored reversal only, not the connector\'s own too');
+  assert.deepEqual(receivedLines(peer.received), ['0200 094101', '0400 094102'], 'the stored reversal only, not the connector\'s own too');
   assert.deepEqual([...entries], [receipt.id], 'no other SAF entry queued');
   const ends = journalLines(dir).filter((l) => l.op === 'done' && l.id !== receipt.id);
   assert.deepEqual(ends.map((l) => l.outcome), ['not-needed'], 'the connector\'s own entry ended, durable');
@@ -125,5 +88,5 @@ test('the purchase timed out and the stored reversal goes instead of the connect
   const answered = safEvent(connector, 'answered', receipt.id);
   peer.send(r.socket, answer(r.message));
   await answered;
-  assert.deepEqual(seen(peer.received), ['0200 094201', '0400 094202']);
+  assert.deepEqual(receivedLines(peer.received), ['0200 094201', '0400 094202']);
 });

@@ -2,7 +2,7 @@
  * Helpers for the tests of every package: TLS material made by the test itself, the shared vectors, a PostgreSQL
  * server and a relay to it that can freeze (a database that stops answering), a sample transaction record, waiting for a state that has no event (with a deadline that fails naming
  * what was awaited), a port reserved while nothing listens on it, a pid no process has, many `iso8583` command
- * lines run in one process, and the reversals a host received (0400, its repeats 0401).
+ * lines run in one process, the reversals a host received (0400, its repeats 0401), and a logger whose lines are kept.
  */
 export { makeCertificates, makeDatedCertificate } from './certificates.js';
 export type { DatedCertificate, TestCertificates } from './certificates.js';
@@ -32,4 +32,5 @@ export type { BatchAs, BatchLine, BatchOutcome, BatchResult, BatchWireLine } fro
 export { assertLinearSteps } from './linear-cost.js';
 export { assertSameChecks } from './same-checks.js';
 export { isReversal, isReversalOf, reversalsOf } from './reversals.js';
+export { capturedLogger } from './logger.js';
 export type { ValueCheck } from './same-checks.js';

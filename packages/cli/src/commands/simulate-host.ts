@@ -46,6 +46,13 @@ const ROWS: readonly FlagRow[] = [
 
 const FLAGS = { ...flagSpecs(ROWS), ...DIALECT_FLAGS, ...FRAME_FLAGS, ...TLS_FLAGS };
 
+/**
+ * Milliseconds a stop by signal drains the connections (`close({ deadline })`): an answer whose `--delay` ends within
+ * them is still sent; at the deadline the connections are destroyed and the delays' timers cleared (the sequences'
+ * `signal`), so the process exits then. 10 s, the endpoint's own default.
+ */
+export const SIGNAL_CLOSE_DEADLINE = 10_000;
+
 /** The help text of `iso8583 simulate-host`. */
 export const SIMULATE_HOST_HELP = `Usage: iso8583 simulate-host --port PORT [flags]
 
@@ -58,8 +65,8 @@ comes before its original is answered 25 and the original, when it comes, declin
 amount of a partial reversal). With a 1993 dialect
 (--dialect iso93ascii) 1804, 1100, 1200, 1400 and 1420, in 1993 action codes; a message of the other edition gets
 the dialect's format error (30, or 904). Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
-SIGTERM or SIGINT (Ctrl-C) after closing its connections (it drains up to 10 s: an answer whose --delay ends within
-them is still sent, one held longer is dropped and the exit comes about 12 s after the signal), with exit code 0; a second one aborts the close ("SIGTERM again: aborting", connections destroyed, exit code 1).
+SIGTERM or SIGINT (Ctrl-C) after closing its connections (it drains up to ${SIGNAL_CLOSE_DEADLINE / 1000} s: an answer whose --delay ends
+within them is still sent, one held longer is dropped and the exit comes about ${SIGNAL_CLOSE_DEADLINE / 1000} s after the signal), with exit code 0; a second one aborts the close ("SIGTERM again: aborting", connections destroyed, exit code 1).
 Balances, the journal (duplicates, the originals reversals find) and remembered early reversals live in memory only:
 a restart opens every card again at --balance and forgets every transaction (a reversal re-sent after it gets 25).
 
@@ -205,7 +212,7 @@ export async function simulateHostCommand(
     // second whatever still holds the process (an answer waiting out its --delay), as the gateway does.
     let aborting = false;
     await Promise.race([
-      endpoint.close(),
+      endpoint.close({ deadline: SIGNAL_CLOSE_DEADLINE }),
       signals.again.then(async (signal) => {
         aborting = true;
         writeNotice(io.stdout, `${signal} again: aborting\n`);

@@ -5,19 +5,21 @@
  * changes neither.
  */
 import { EncodedReply, rcFixedTextLength } from '@iso8583/inbound';
-import { isApprovalClass, pack, readMessage, unpack } from '@iso8583/codec';
-import type { Dialect, MessageInput } from '@iso8583/codec';
+import { isApprovalClass, readMessage } from '@iso8583/codec';
+import type { Codec, MessageInput } from '@iso8583/codec';
 import type { SequenceResult } from '@iso8583/inbound';
 import type { MessageAnswers } from './message-answers.js';
 
 /**
- * Field 39 of a reply as the endpoint packs it in `dialect`, so as its terminal gets it: an object as it is, XML or
+ * Field 39 of a reply as the endpoint packs it with `codec` (its dialect and `lenient`, as the endpoint's own codec: a
+ * reply only a lenient endpoint packs is judged as packed), so as its terminal gets it: an object as it is, XML or
  * JSON text read in the dialect (jPOS's `type`, as the endpoint reads it), an encoded reply's message; packed and read
  * back, so that a value the pack pads is judged padded (`0` in an `n 3` field 39 is the approval `000` the terminal is
- * told); one the dialect cannot carry, as written. Undefined when there is no reply or it has no field 39. Throws for
+ * told); one the codec cannot pack, as written. Undefined when there is no reply or it has no field 39. Throws for
  * text that is not a message, or a getter that throws.
  */
-function responseCodeOf(result: SequenceResult, dialect: Dialect): unknown {
+function responseCodeOf(result: SequenceResult, codec: Codec): unknown {
+  const dialect = codec.dialect;
   const message = result instanceof EncodedReply ? result.message : typeof result === 'string' ? readMessage(result, { dialect }).message : result;
   if (message === null || typeof message !== 'object') return undefined;
   // Text of the field's fixed length goes out as written (the pack checks it, pads nothing): no pack to read it.
@@ -25,13 +27,13 @@ function responseCodeOf(result: SequenceResult, dialect: Dialect): unknown {
   if (typeof rc === 'string' && rc.length === rcFixedTextLength(dialect)) return rc;
   let bytes: Buffer;
   try {
-    bytes = pack(message as MessageInput, { dialect });
+    bytes = codec.pack(message as MessageInput);
   } catch {
     // The endpoint cannot pack it either: it answers 96 and hands the reply to `onLateResult` (`reply-invalid`), which
     // reverses what this kept; judged as written meanwhile, so that its reason is that one.
     return (message as Record<string, unknown>)['39'];
   }
-  return unpack(bytes, { dialect })['39'];
+  return codec.unpack(bytes)['39'];
 }
 
 /**
@@ -40,15 +42,16 @@ function responseCodeOf(result: SequenceResult, dialect: Dialect): unknown {
  * own approval code relayed), or approves in `dialect`, the endpoint's, or is of the standard's approval class (a
  * partial approval `10` or `002`...: `isApprovalClass`, as the bank's answers are judged in late-approval.ts, or the
  * approval behind a `10` told would be reversed). The request's MTI says which edition's codes the answer carries (its
- * version digit is the answer's). `undefined` before `bind` (no dialect to judge by), or when the answer cannot be
+ * version digit is the answer's). `codec` is the endpoint's (its dialect and `lenient`: one a flow's endpoint, made by
+ * `UndeliveredApprovals.bind`). `undefined` before `bind` (no codec to judge by), or when the answer cannot be
  * looked at (text that is not a message, a getter that throws): the endpoint cannot pack it either, answers 96 and
  * hands it to `onLateResult` (`reply-invalid`).
  */
-export function approvalOf(dialect: Dialect | undefined, mti: string, result: SequenceResult, books: readonly (MessageAnswers | undefined)[]): boolean | undefined {
+export function approvalOf(codec: Codec | undefined, mti: string, result: SequenceResult, books: readonly (MessageAnswers | undefined)[]): boolean | undefined {
   try {
-    if (dialect === undefined) return undefined;
-    const code = responseCodeOf(result, dialect);
-    return books.some((book) => book?.relays(code) === true) || isApprovalClass(dialect, code, mti);
+    if (codec === undefined) return undefined;
+    const code = responseCodeOf(result, codec);
+    return books.some((book) => book?.relays(code) === true) || isApprovalClass(codec.dialect, code, mti);
   } catch {
     return undefined;
   }

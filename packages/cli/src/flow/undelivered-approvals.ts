@@ -33,8 +33,8 @@
 import { performance } from 'node:perf_hooks';
 import { types } from 'node:util';
 import { closedByEndpoint, isThenable } from '@iso8583/inbound';
-import { Iso8583Error, resolveDialect, responseMti } from '@iso8583/codec';
-import type { Dialect } from '@iso8583/codec';
+import { Iso8583Error, createCodec, responseMti } from '@iso8583/codec';
+import type { Codec } from '@iso8583/codec';
 import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import type { UndeliveredApproval } from '../gateway/late-approval.js';
 import { storedOrDeadline } from './decline-wait.js';
@@ -85,15 +85,19 @@ export class UndeliveredApprovals {
    */
   private readonly onErrorBooks = new WeakMap<MessageAnswers, MessageAnswers>();
   private hasOnError = false;
-  private dialect: Dialect | undefined;
+  /** The codec replies are judged with: the endpoint's dialect and `lenient`, made once by `bind`. */
+  private codec: Codec | undefined;
   private timeout = 0;
 
   /** @param reverse The one handler of approvals a client never got (late-approval.ts `undeliveredApproval`). */
   constructor(private readonly reverse: UndeliveredApproval) {}
 
-  /** The endpoint's options as resolved: its dialect judges onError's answer, its `sequenceTimeout` bounds onError. */
-  bind(options: Pick<ResolvedInboundOptions, 'dialect' | 'sequenceTimeout'>): void {
-    this.dialect = resolveDialect(options.dialect);
+  /**
+   * The endpoint's options as resolved: its dialect and `lenient` (default false) make the one codec that judges the
+   * replies and onError's answers as the endpoint packs them, its `sequenceTimeout` bounds onError.
+   */
+  bind(options: Pick<ResolvedInboundOptions, 'dialect' | 'sequenceTimeout'> & { readonly lenient?: boolean }): void {
+    this.codec = createCodec(options.dialect, { lenient: options.lenient === true });
     this.timeout = options.sequenceTimeout;
   }
 
@@ -193,7 +197,7 @@ export class UndeliveredApprovals {
    */
   private replied(message: InboundMessage, result: SequenceResult, book: MessageAnswers): Promise<void> | undefined {
     if (result === undefined || result === null) return book.undelivered('no-reply');
-    return book.replied(() => approvalOf(this.dialect, message.mti, result, [book]) !== false);
+    return book.replied(() => approvalOf(this.codec, message.mti, result, [book]) !== false);
   }
 
   /**
@@ -294,7 +298,7 @@ export class UndeliveredApprovals {
     };
     // The book's question: did this answer tell the terminal that money moved? An answer that cannot be looked at does
     // not approve (the endpoint cannot pack it either: a 96).
-    const approves = (result: SequenceResult): boolean => approvalOf(this.dialect, message.mti, result, [book, this.onErrorBooks.get(book)]) === true;
+    const approves = (result: SequenceResult): boolean => approvalOf(this.codec, message.mti, result, [book, this.onErrorBooks.get(book)]) === true;
     let out: ReturnType<Sequence>;
     try {
       out = onError(message, context);

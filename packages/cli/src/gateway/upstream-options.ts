@@ -149,9 +149,11 @@ function ownOptions(
     dialect,
     frame: c.frame,
     lengthIncludesHeader: c.lengthIncludesHeader,
-    headerBytes: c.headerBytes,
-    // --header-hex: the fixed header of every request sent upstream (else `headerBytes` zero bytes).
-    ...(c.headerHex === undefined ? {} : { header: c.headerHex }),
+    // An upstream's own headerHex makes its headerBytes, unless it gives those too (the connector checks they agree).
+    headerBytes: own?.headerHex !== undefined && own.headerBytes === undefined ? own.headerHex.length / 2 : c.headerBytes,
+    // --header-hex, or the upstream's own headerHex: the fixed header of every request sent upstream (else
+    // `headerBytes` zero bytes).
+    ...(c.headerHex === undefined ? {} : { header: c.headerHex.toLowerCase() }),
     requestTimeout: c.requestTimeout,
     // As many as the gateway's listeners admit (in-flight.ts), not the connector's 1000: each is bounded in time.
     maxInFlight: maxInFlightOf(config),

@@ -1,7 +1,7 @@
 /**
  * An error about one of the config file's `upstreams` names that upstream's key (`/upstreams/N/key`), as its TLS
  * files (tls.ts) and its reconnect delays (reconnect.ts) already did: a bad `dialect` (unknown, unreadable, invalid),
- * `frame`, `headerBytes` or `echoInterval` of the second upstream used to be told as the gateway's (`field dialect`,
+ * `frame`, `headerBytes`, `headerHex` or `echoInterval` of the second upstream used to be told as the gateway's (`field dialect`,
  * `invalid connector options: frame`), sending the operator to the wrong setting. The error keeps its code.
  */
 import { Iso8583Error } from '@iso8583/codec';
@@ -27,7 +27,10 @@ function ownKey(err: Iso8583Error, own: GatewayUpstream): keyof GatewayUpstream 
   if (err.code.startsWith('ISO8583_ERR_DIALECT_')) return own.dialect === undefined ? undefined : 'dialect';
   if (err.code !== 'ISO8583_ERR_CONNECTOR_OPTIONS') return undefined;
   for (const p of err.problems ?? []) {
-    const key = OWN_KEYS.get(p.field.split('.')[0] as string);
+    const field = p.field.split('.')[0] as string;
+    // The header of the upstream's own headerHex, of another length than its own headerBytes.
+    if (field === 'header' && own.headerHex !== undefined) return 'headerHex';
+    const key = OWN_KEYS.get(field);
     if (key !== undefined && own[key] !== undefined) return key;
   }
   return undefined;

@@ -21,8 +21,17 @@ export interface GatewayUpstream {
   dialect?: string;
   /** Length header towards this upstream. Default: the gateway's `frame`. */
   frame?: string;
-  /** Fixed header bytes towards this upstream. Default: the gateway's `headerBytes`. */
+  /**
+   * Fixed header bytes towards this upstream. Default: the length of this upstream's own `headerHex` when it gives
+   * one, else the gateway's `headerBytes`.
+   */
   headerBytes?: number;
+  /**
+   * The fixed header sent before every request to this upstream (reversals, advices and echo tests too), in hex, at
+   * most 64 bytes; sets this upstream's `headerBytes` to its length (given as well, the two must agree, else an error
+   * naming `/upstreams/N/headerHex`). Default: the gateway's `headerHex`.
+   */
+  headerHex?: string;
   /**
    * TLS towards this upstream; `false` wins over the gateway's TLS files. Default: `true` when this upstream gives its
    * own `tlsCa`, `tlsCert` or `tlsServername`, else the gateway's `tls`.
@@ -111,6 +120,7 @@ export const UPSTREAMS_SCHEMA = {
       dialect: { type: 'string', minLength: 1 },
       frame: { type: 'string', minLength: 1 },
       headerBytes: { type: 'integer', minimum: 0, maximum: MAX_HEADER_BYTES },
+      headerHex: { type: 'string', pattern: HEADER_HEX },
       tls: { type: 'boolean' },
       tlsCa: { type: 'string', minLength: 1 },
       tlsCert: { type: 'string', minLength: 1 },

@@ -14,6 +14,8 @@ const DIALECT = 'smartvista';
 export interface SmartVistaFlow {
   /** The terminal's connector to the flow's endpoint (`requestTimeout` 60 s). */
   terminal: Connector;
+  /** The flow's endpoint's port (for a raw terminal). */
+  port: number;
   /** What the approval book reversed, as `STAN/reason`. */
   reversed: string[];
   /** The bank's answers the sequence got, as their MTI then field 39, one pair a request. */
@@ -23,12 +25,14 @@ export interface SmartVistaFlow {
 /**
  * The bank, and the flow's endpoint (`sequenceTimeout` 10 s) whose sequence sends each request to the bank, then
  * ends by `then` with the message (its result the sequence's, or its throw the sequence's failure); `onError` (default
- * none) is the endpoint's, wrapped by the approval book. Every part goes after the test.
+ * none) is the endpoint's, wrapped by the approval book; `lenient` (default false) the flow's endpoint's. Every part
+ * goes after the test.
  */
 export async function smartVistaFlow(
   t: TestContext,
   then: (message: InboundMessage) => SequenceResult,
   onError?: (message: InboundMessage) => SequenceResult,
+  { lenient = false }: { lenient?: boolean } = {},
 ): Promise<SmartVistaFlow> {
   const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', dialect: DIALECT, sequence: (m) => ({ ...m.fields, 0: responseMti(m.mti), 39: '000' }) });
   const bankPort = (await host.start()).port;
@@ -38,11 +42,11 @@ export async function smartVistaFlow(
   const reversed: string[] = [];
   const bankAnswers: unknown[] = [];
   const approvals = new UndeliveredApprovals((original, _answer, _upstream, reason) => void reversed.push(`${String(original['11'])}/${reason}`));
-  approvals.bind({ dialect: DIALECT, sequenceTimeout: 10_000 });
   const endpoint = createInboundEndpoint({
     port: 0,
     host: '127.0.0.1',
     dialect: DIALECT,
+    lenient,
     sequenceTimeout: 10_000,
     connectors: { bank },
     sequence: approvals.sequence(async (message, context) => {
@@ -53,9 +57,10 @@ export async function smartVistaFlow(
     ...(onError === undefined ? {} : { onError: approvals.onError(onError) }),
     onLateResult: approvals.onLateResult,
   });
+  approvals.bind(endpoint.options);
   const { port } = await endpoint.start();
   t.after(() => endpoint.destroy());
   const terminal = createConnector({ host: '127.0.0.1', port, dialect: DIALECT, requestTimeout: 60_000 });
   t.after(() => terminal.destroy());
-  return { terminal, reversed, bankAnswers };
+  return { terminal, port, reversed, bankAnswers };
 }

@@ -41,6 +41,8 @@ export function compositeSpec(packager: string, outer: PackagerField, subField: 
   const emit = readBoolean(packager, a.emitBitmap, 'emitBitmap', true, outer.path);
   const bitmapAt = readInteger(packager, a.bitmapField, 'bitmapField', outer.path) ?? 1;
   const explicitFirst = readInteger(packager, a.firstField, 'firstField', outer.path);
+  // Parsed as jPOS's GenericPackager parses it (a value that is not a number fails the packager), then never consulted.
+  readInteger(packager, a.maxValidField, 'maxValidField', outer.path);
 
   const one = subs.get(1);
   const first = jposFirstField(

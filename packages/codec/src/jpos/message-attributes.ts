@@ -43,6 +43,9 @@ function refuseOtherLayouts(name: string, attributes: Record<string, string>): v
   if (bitmapField !== undefined && bitmapField !== 1) {
     xmlError(name, `isopackager bitmapField="${bitmapField}" is not supported: the message bitmap is field 1`);
   }
+  // GenericPackager parses `maxValidField` as it reads the packager (a value that is not a number fails it), and its
+  // pack and unpack never consult it: read, then ignored, as there.
+  readInteger(name, attributes.maxValidField, 'maxValidField');
   if (attributes.thirdBitmapField !== undefined) {
     xmlError(name, 'isopackager thirdBitmapField (a tertiary bitmap inside a data element) is not supported');
   }

@@ -1,13 +1,20 @@
 /**
  * Watching a connector's reversals and SAF entries in its tests: every `reversal` event in order, and the first one at
  * a stage (`answered`, `abandoned`, ...) as a promise; the first `saf` event at a stage; the reversal journal's lines
- * as written; and the completion advice the SAF tests store.
+ * as written; the completion advice the SAF tests store; a terminal's own reversal, what a host received as lines, and
+ * a host that holds a purchase until the test books it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { getDialect } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import { eventWithin } from '@iso8583/test-support';
+import { buildReversal } from '../../src/index.js';
 import type { Connector, ReversalEvent, SafEvent } from '../../src/index.js';
+import { answer, purchase } from '../peer.js';
+import type { Received } from '../peer.js';
+import { peerAndConnector } from './setup.js';
 
 /** The reversal events seen so far, and the first at the stage awaited. */
 export interface ReversalWatch {
@@ -61,4 +68,41 @@ export function safEvent(connector: Connector, stage: SafEvent['stage'], id?: st
       if (e.stage === stage && (id === undefined || e.id === id)) resolve(e);
     });
   });
+}
+
+/** A terminal's own reversal (0400, iso87ascii) of the purchase of STAN `stan`, sent under its own STAN `own`. */
+export function ownReversal(stan: string, own: string): IsoMessage {
+  return { ...buildReversal(purchase(stan), '0400', getDialect('iso87ascii')), '11': own };
+}
+
+/** What a host received, as `MTI STAN` lines, in order. */
+export function receivedLines(received: readonly Received[]): string[] {
+  return received.map((r) => `${String(r.message['0'])} ${String(r.message['11'])}`);
+}
+
+/**
+ * A host that holds every purchase of STAN `held` until the test books it (`book`, answering it with `rc`, default
+ * `00`) and answers the rest at once: a reversal naming that purchase (field 90) with 25 while it is not booked with
+ * `00`, then with 00. `arrived` resolves with the held purchase as the host received it.
+ */
+export async function holdingHost(t: TestContext, held: string, options: Parameters<typeof peerAndConnector>[2]) {
+  let booked = false;
+  let heldRequest: (r: Received) => void = () => undefined;
+  const arrived = new Promise<Received>((resolve) => (heldRequest = resolve));
+  const { peer, connector } = await peerAndConnector(
+    t,
+    (r, p) => {
+      const mti = String(r.message['0']);
+      if (mti === '0200' && r.message['11'] === held) heldRequest(r);
+      else if (mti.startsWith('04') && String(r.message['90']).slice(4, 10) === held) p.send(r.socket, answer(r.message, { '39': booked ? '00' : '25' }));
+      else p.send(r.socket, answer(r.message));
+    },
+    options,
+  );
+  const book = async (rc = '00'): Promise<void> => {
+    const r = await arrived;
+    booked = rc === '00';
+    peer.send(r.socket, answer(r.message, { '39': rc }));
+  };
+  return { peer, connector, arrived, book };
 }

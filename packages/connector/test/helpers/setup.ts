@@ -8,9 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
-import type { Logger } from 'pino';
 import { eventWithin, reservePort } from '@iso8583/test-support';
 import { createConnector, createUpstreamGroup } from '../../src/index.js';
 import type { Connector, ConnectorOptions, SafEvent, UpstreamGroup, UpstreamGroupOptions } from '../../src/index.js';
@@ -129,28 +126,8 @@ export function groupEvent(group: UpstreamGroup, kind: 'up' | 'down', name: stri
   });
 }
 
-/**
- * A pino logger (level `level`, default `debug`) whose lines are kept, parsed, in `lines`, and as written in `text()`
- * (to show that some bytes never reached the log at all); `onLine` sees each parsed line as it is written.
- */
-export function capturedLogger(level = 'debug', onLine: (line: Record<string, unknown>) => void = () => undefined): { logger: Logger; lines: Record<string, unknown>[]; text: () => string } {
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      const text = chunk.toString('utf8');
-      raw.push(text);
-      for (const l of text.split('\n')) {
-        if (l === '') continue;
-        const line = JSON.parse(l) as Record<string, unknown>;
-        lines.push(line);
-        onLine(line);
-      }
-      done();
-    },
-  });
-  return { logger: pino({ level }, stream), lines, text: () => raw.join('') };
-}
+/** A logger whose lines the test reads: one home, test-support (the cli's tests use it too). */
+export { capturedLogger } from '@iso8583/test-support';
 
 /** Resolves true when `closing` (a `close()` under way) ends within `deadline` ms, false when it does not (it hangs). */
 export async function endsWithin(closing: Promise<void>, deadline: number): Promise<boolean> {
