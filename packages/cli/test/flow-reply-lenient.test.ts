@@ -2,8 +2,9 @@
 // `n 3`) a reply with `39: 0` and a control character in field 43 (`ans`: only a lenient endpoint packs it) goes out as
 // `000`, the approval the terminal is told, so the sequence's approval at the bank is kept. The book judged it with the
 // strict codec, which cannot pack it: it read the `0` as written, no approval, and reversed the bank's approval while
-// the terminal was told approved. Real sockets: the bank endpoint approving with 000 behind a connector, the flow's
-// lenient endpoint with its approval book, the terminal a raw TCP client that reads the reply leniently.
+// the terminal was told approved. onError's answer (the sequence failing after the bank approved) is judged the same
+// way. Real sockets: the bank endpoint approving with 000 behind a connector, the flow's lenient endpoint with its
+// approval book, the terminal a raw TCP client that reads the reply leniently.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -42,5 +43,22 @@ test('flow reply – judged with the lenient endpoint\'s codec: 39: 0 beside a c
   assert.deepEqual(bankAnswers, ['0210', '000'], 'the bank approved');
   assert.equal(told['39'], '000', 'the terminal was told approved');
   assert.equal(String(told['43']).trimEnd(), 'SHOP\u0001NAME', 'the reply went out as the sequence wrote it (padded)');
+  assert.deepEqual(reversed, [], 'nothing reversed: the terminal was told approved');
+});
+
+test('flow onError – its answer judged with the lenient endpoint\'s codec: 39: 0 beside a control character packs as 000, the approval kept', async (t) => {
+  const { port, reversed, bankAnswers } = await smartVistaFlow(
+    t,
+    () => {
+      throw new Error('after approval');
+    },
+    (m) => ({ ...m.fields, 0: '0210', 39: 0, 43: 'SHOP\u0001NAME' }),
+    { lenient: true },
+  );
+  const purchase: IsoMessage = { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1204043000', 11: '000401', 12: '043000', 13: '1204', 41: '00000001', 49: '840' };
+  const told = await within(rawRequest(port, purchase), 10_000, 'the terminal answered');
+  assert.deepEqual(bankAnswers, ['0210', '000'], 'the bank approved');
+  assert.equal(told['39'], '000', 'the terminal was told approved (onError\'s answer)');
+  assert.equal(String(told['43']).trimEnd(), 'SHOP\u0001NAME', 'onError\'s reply went out as it wrote it (padded)');
   assert.deepEqual(reversed, [], 'nothing reversed: the terminal was told approved');
 });

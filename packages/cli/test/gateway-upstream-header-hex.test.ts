@@ -68,9 +68,31 @@ test('gateway upstreams – an upstream\'s own headerHex is sent before its requ
   }
 });
 
+test('gateway upstreams – an upstream\'s own headerHex of 5 bytes beside the gateway\'s of 3: 5 on its link, 3 on the other\'s', async (t) => {
+  const a = await rawHost(t);
+  const b = await rawHost(t);
+  const file = configFile(t, { headerHex: '600001', upstreams: [{ name: 'a', upstream: `127.0.0.1:${a.port}`, headerHex: '60000200FF' }, { name: 'b', upstream: `127.0.0.1:${b.port}` }] });
+  const { config } = parseGatewayArgs(['--config', file, '--listen', '0', '--http', '0', '--no-reversal']);
+  checkGatewayConfig(config);
+  const [ua, ub] = config.upstreams ?? [];
+  for (const [own, host, header] of [[ua, a, '60000200ff'], [ub, b, '600001']] as const) {
+    const options = upstreamOptions(config, silent, undefined, own);
+    assert.equal(options.headerBytes, header.length / 2, String(options.name));
+    const connector = createConnector({ ...options, requestTimeout: 60_000 });
+    t.after(() => connector.destroy());
+    connector.on('error', () => undefined);
+    void connector.sendMessage({ 0: '0800', 7: '1204043000', 11: '000001', 70: '301' }).catch(() => undefined);
+    const bytes = await within(host.first, 10_000, `the bytes sent to ${String(options.name)}`);
+    assert.equal(bytes.subarray(2, 2 + header.length / 2).toString('hex'), header, String(options.name));
+    assert.equal(bytes.subarray(2 + header.length / 2, 6 + header.length / 2).toString('latin1'), '0800', String(options.name));
+  }
+});
+
 test('gateway upstreams – an upstream\'s headerHex against its own headerBytes of another length names /upstreams/N/headerHex', (t) => {
   const file = configFile(t, { upstreams: [{ name: 'a', upstream: '127.0.0.1:9' }, { name: 'b', upstream: '127.0.0.1:10', headerHex: '6000010000', headerBytes: 4 }] });
   assert.throws(() => checkGatewayConfig(parseGatewayArgs(['--config', file, '--listen', '0', '--http', '0', '--no-reversal']).config), (err: { code?: string; field?: string; message: string }) => {
+    // The connector's check, told as the upstream's key (upstream-problem.ts keeps the code).
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_OPTIONS', err.message);
     assert.equal(err.field, '/upstreams/1/headerHex', err.message);
     assert.match(err.message, /^\/upstreams\/1\/headerHex \(upstream "b"\): /);
     return true;

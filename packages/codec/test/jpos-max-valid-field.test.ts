@@ -2,7 +2,9 @@
  * The jPOS import of `maxValidField`, on the message's `isopackager` and on a nested packager, as jPOS's
  * GenericPackager takes it: parsed as a number when the packager is read (`Integer.parseInt`: a value that is not one
  * fails the packager), then never consulted by ISOBasePackager's pack and unpack, so a field above it is packed and
- * read like any other. The import read nothing of it: any text was accepted.
+ * read like any other. The import read nothing of it: any text was accepted. Then it read it as a non-negative number
+ * of at most 7 digits: it refused what jPOS reads (`+128`, `-1`, `2147483647`). (Spaces around it, which jPOS refuses,
+ * are still accepted: the XML reading trims every attribute before the import sees it.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +21,7 @@ const nested = (attributes: string): string => jposPackager(`<isofieldpackager i
 </isofieldpackager>`);
 
 test('jPOS import – maxValidField that is not a number is refused, naming the attribute (jPOS cannot read it either)', () => {
-  for (const value of ['abc', '', '12.5', '-']) {
+  for (const value of ['abc', '', '12.5', '-', '+', '2147483648', '-2147483649', '1e3', '0x80', '+-1']) {
     const err = refused(() => dialectFromPackagerXml(jposPackager(fields, { attributes: `maxValidField="${value}"` }), 'p'), 'ISO8583_ERR_PACKAGER_XML');
     assert.match(err.message, /maxValidField/, value);
     const inner = refused(() => dialectFromPackagerXml(nested(`maxValidField="${value}"`), 'p'), 'ISO8583_ERR_PACKAGER_XML');
@@ -32,4 +34,11 @@ test('jPOS import – a field above maxValidField is packed and read as jPOS doe
   const message = { 0: '0200', 2: '4111111111111111', 100: '12345' };
   assert.deepEqual(codec.unpack(codec.pack(message)), { ...message });
   assert.ok(dialectFromPackagerXml(nested('maxValidField="1"'), 'p').fields['48']?.subfields, 'a nested maxValidField as a number is read');
+});
+
+test('jPOS import – maxValidField is read as Integer.parseInt reads it: a sign, digits, within a Java int', () => {
+  for (const value of ['+128', '-1', '0', '-0', '2147483647', '-2147483648', '000128']) {
+    assert.ok(dialectFromPackagerXml(jposPackager(fields, { attributes: `maxValidField="${value}"` }), 'p').fields['100'], value);
+    assert.ok(dialectFromPackagerXml(nested(`maxValidField="${value}"`), 'p').fields['48']?.subfields, `nested ${value}`);
+  }
 });

@@ -43,7 +43,8 @@ const REFUSAL_WARNINGS_PER_SECOND = 20;
  */
 const CLOSE_LINES_PER_SECOND = 20;
 
-const DEFAULT_CLOSE_DEADLINE = 10000;
+/** Milliseconds `close()` drains by default (its `deadline`): 10000. */
+export const DEFAULT_CLOSE_DEADLINE = 10000;
 
 class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEndpoint {
   readonly name: string;

@@ -5,7 +5,7 @@
  */
 import './host-simulator/named.js';
 
-export { createInboundEndpoint } from './endpoint.js';
+export { createInboundEndpoint, DEFAULT_CLOSE_DEADLINE } from './endpoint.js';
 export type { InboundEndpoint, InboundEndpointEvents, ConnectionInfo, DisconnectInfo, CloseOptions } from './endpoint.js';
 export { validateInboundOptions, inboundOptionsSchema } from './options.js';
 export { peerKey, defaultPerAddress } from './peer-key.js';

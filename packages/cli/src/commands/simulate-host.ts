@@ -3,7 +3,7 @@
  * `listening on HOST:PORT` once it accepts connections and stops cleanly on SIGTERM or SIGINT.
  */
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector/timeouts';
-import { createHostSimulator, createInboundEndpoint, MAX_SIMULATOR_BALANCE } from '@iso8583/inbound';
+import { createHostSimulator, createInboundEndpoint, DEFAULT_CLOSE_DEADLINE, MAX_SIMULATOR_BALANCE } from '@iso8583/inbound';
 import type { InboundOptions } from '@iso8583/inbound';
 import { listenError } from '../args.js';
 import { flagHelp, flagSpecs } from '../flag-table.js';
@@ -49,9 +49,9 @@ const FLAGS = { ...flagSpecs(ROWS), ...DIALECT_FLAGS, ...FRAME_FLAGS, ...TLS_FLA
 /**
  * Milliseconds a stop by signal drains the connections (`close({ deadline })`): an answer whose `--delay` ends within
  * them is still sent; at the deadline the connections are destroyed and the delays' timers cleared (the sequences'
- * `signal`), so the process exits then. 10 s, the endpoint's own default.
+ * `signal`), so the process exits then. The endpoint's own default (`DEFAULT_CLOSE_DEADLINE`, 10 s).
  */
-export const SIGNAL_CLOSE_DEADLINE = 10_000;
+export const SIGNAL_CLOSE_DEADLINE = DEFAULT_CLOSE_DEADLINE;
 
 /** The help text of `iso8583 simulate-host`. */
 export const SIMULATE_HOST_HELP = `Usage: iso8583 simulate-host --port PORT [flags]
@@ -87,8 +87,11 @@ Example:
 /** What the endpoint waits for an answer beyond `--delay` before it answers 96 itself (and the simulator moves no money). */
 const DELAY_MARGIN = 5000;
 
-/** How long a process stopped by a signal, its endpoint closed, waits for a stray timer before it exits anyway. */
-const EXIT_GRACE = 2_000;
+/**
+ * How long a process stopped by a signal, its endpoint closed, waits for a stray timer before it exits anyway: 2000 ms.
+ * A close that clears its timers (the delays') exits before it.
+ */
+export const EXIT_GRACE = 2_000;
 
 /** The endpoint's default `sequenceTimeout`, kept when the delay leaves room. */
 const SEQUENCE_TIMEOUT = 30000;

@@ -35,3 +35,17 @@ export function readInteger(packager: string, text: string | undefined, what: st
   if (!/^\d{1,7}$/.test(trimmed)) xmlError(packager, `attribute ${what} is not a non-negative integer`, field);
   return Number(trimmed);
 }
+
+/**
+ * An attribute jPOS reads with `Integer.parseInt` (`maxValidField`), as it reads it: an optional sign then digits, no
+ * space, within a Java `int` (-2147483648 to 2147483647); `undefined` when absent. (The XML reading has already
+ * trimmed the value, as every attribute's: spaces around it, which jPOS refuses, do not reach here.)
+ */
+export function readJavaInt(packager: string, text: string | undefined, what: string, field?: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= -2147483648 && value <= 2147483647)) {
+    xmlError(packager, `attribute ${what} is not an int as jPOS's Integer.parseInt reads it (a sign, digits, no space)`, field);
+  }
+  return value;
+}

@@ -1,7 +1,7 @@
 import type { CompositeSpec, FieldSpec } from '../types.js';
 import { bitmapSpec, shortClassName } from './field-classes.js';
 import { jposFirstField } from './first-field.js';
-import { classError, readBoolean, readInteger, xmlError } from './attributes.js';
+import { classError, readBoolean, readInteger, readJavaInt, xmlError } from './attributes.js';
 import type { PackagerField } from './elements.js';
 import { describe, hasPrefix, readFields } from './elements.js';
 import { base1Composite } from './base1.js';
@@ -41,8 +41,9 @@ export function compositeSpec(packager: string, outer: PackagerField, subField: 
   const emit = readBoolean(packager, a.emitBitmap, 'emitBitmap', true, outer.path);
   const bitmapAt = readInteger(packager, a.bitmapField, 'bitmapField', outer.path) ?? 1;
   const explicitFirst = readInteger(packager, a.firstField, 'firstField', outer.path);
-  // Parsed as jPOS's GenericPackager parses it (a value that is not a number fails the packager), then never consulted.
-  readInteger(packager, a.maxValidField, 'maxValidField', outer.path);
+  // Parsed as jPOS's GenericPackager parses it (Integer.parseInt: a value that is not an int fails the packager), then
+  // never consulted.
+  readJavaInt(packager, a.maxValidField, 'maxValidField', outer.path);
 
   const one = subs.get(1);
   const first = jposFirstField(

@@ -1,4 +1,4 @@
-import { readBoolean, readInteger, xmlError } from './attributes.js';
+import { readBoolean, readInteger, readJavaInt, xmlError } from './attributes.js';
 import { jposFirstField } from './first-field.js';
 
 /**
@@ -43,9 +43,9 @@ function refuseOtherLayouts(name: string, attributes: Record<string, string>): v
   if (bitmapField !== undefined && bitmapField !== 1) {
     xmlError(name, `isopackager bitmapField="${bitmapField}" is not supported: the message bitmap is field 1`);
   }
-  // GenericPackager parses `maxValidField` as it reads the packager (a value that is not a number fails it), and its
-  // pack and unpack never consult it: read, then ignored, as there.
-  readInteger(name, attributes.maxValidField, 'maxValidField');
+  // GenericPackager parses `maxValidField` with Integer.parseInt as it reads the packager (a value that is not an int
+  // fails it), and its pack and unpack never consult it: read the same way, then ignored, as there.
+  readJavaInt(name, attributes.maxValidField, 'maxValidField');
   if (attributes.thirdBitmapField !== undefined) {
     xmlError(name, 'isopackager thirdBitmapField (a tertiary bitmap inside a data element) is not supported');
   }
