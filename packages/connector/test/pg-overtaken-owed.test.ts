@@ -53,9 +53,14 @@ test('a late approval whose code a node found before it stopped, its repeat not 
   assert.deepEqual(sent, ['0401'], 'one repeat sent');
 });
 
-/** Sets `done_at` of the rows `ids` to `ms` before now, on the database's clock. */
+/**
+ * Moves the times of the rows `ids` (their end, and the date of a late approval on them) by one shift, that which sets
+ * `done_at` of the first to `ms` before now, on the database's clock: the rows as they are that much later, each as
+ * far from the others as it was.
+ */
 async function endedAgo(url: string, ids: readonly string[], ms: number): Promise<void> {
-  await sql(url, "UPDATE iso8583_saf SET done_at = now() - $2 * interval '1 millisecond' WHERE id = ANY($1::text[])", [ids, ms]);
+  await sql(url, `WITH d AS (SELECT (now() - $2 * interval '1 millisecond') - done_at AS shift FROM iso8583_saf WHERE id = ($1::text[])[1])
+    UPDATE iso8583_saf SET done_at = done_at + d.shift, late_approval_at = late_approval_at + d.shift FROM d WHERE id = ANY($1::text[])`, [ids, ms]);
 }
 
 test('an approval left on a row ended 9m50s before, its node gone before the repeat, is still owed a minute later and kept past purgeAfter', async (t) => {
@@ -100,15 +105,15 @@ test('an approval left on a row ended 9m50s before, its node gone before the rep
   assert.deepEqual(rows, [{ id: 'r1', outcome: 'reversed', mti: '0400' }, { id: 'r1.again', outcome: 'reversed', mti: '0401' }]);
   assert.deepEqual(sent, ['0401'], 'one repeat sent');
 
-  // Both rows ended 21 minutes ago: a purge runs (a row without a code, as old, goes), the two stay (a second read
+  // The 25 ended 21 minutes ago (the others as long after it as they were): a purge runs (a row without a code, as old, goes), the two stay (a second read
   // finds the repeat stored: no second 0401).
   await stopped.add({ id: 'p1', reversal: { ...reversal, '11': '000902' }, at: Date.now() });
   await stopped.done('p1', 'reversed');
   await endedAgo(url, ['r1', 'r1.again', 'p1'], 21 * 60_000);
   await waitUntil(async () => (await sql(url, "SELECT id FROM iso8583_saf WHERE id = 'p1'")).length === 0 || undefined, { what: 'a purge of the plain row', timeoutMs: 20_000 });
   assert.deepEqual((await sql<{ id: string }>(url, 'SELECT id FROM iso8583_saf ORDER BY id')).map((r) => r.id), ['r1', 'r1.again'], 'kept past purgeAfter');
-  // Past OWED_FOR_MS (22 min), both go.
-  await endedAgo(url, ['r1', 'r1.again'], 23 * 60_000);
+  // Past OWED_FOR_MS (22 min) from the approval's date (9m50s after the 25) and from the repeat's end, both go.
+  await endedAgo(url, ['r1', 'r1.again'], 33 * 60_000);
   await waitUntil(async () => (await sql(url, 'SELECT id FROM iso8583_saf')).length === 0 || undefined, { what: 'the purge of both rows past 22 minutes', timeoutMs: 20_000 });
   assert.deepEqual(sent, ['0401'], 'still one repeat sent');
 });

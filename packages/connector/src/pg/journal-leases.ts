@@ -15,6 +15,7 @@ import { MAX_TIMER_DELAY } from '../timeouts.js';
 import { Batcher } from './batch.js';
 import type { BatchResult } from './batch.js';
 import { ADD, ADD_AGAIN, ANSWERED, ATTEMPT, DONE, RELEASE } from './saf-sql.js';
+import { ended, type EndedRow } from './pass-on.js';
 import type { OwnerLock } from './owner-lock.js';
 import { notCommitted, storeError } from './pool.js';
 import { DEFAULTS, checkPgJournalOptions, leaseLost, notStored } from './journal-options.js';
@@ -373,15 +374,13 @@ export abstract class PgJournalLeases {
     // As they are now: a renewal while the statement runs drops an entry it finds done (its commit not seen yet).
     const leases = batch.map((d) => this.held.get(d.id));
     try {
-      const { rows } = await pool.query<{ id: string }>(DONE, [
-        this.owner,
-        batch.map((d) => d.id),
-        batch.map((d) => d.outcome),
+      const { rows } = await pool.query<EndedRow>(DONE, [
+        this.owner, batch.map((d) => d.id), batch.map((d) => d.outcome),
         [...ANSWERED],
         batch.map((d) => this.retiring.delete(d.id)),
         this.claims,
       ]);
-      marked = new Set(rows.map((r) => r.id));
+      marked = ended(rows, this.logger);
     } catch (err) {
       batch.forEach((d, i) => {
         const lease = this.held.get(d.id) ?? leases[i];

@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { FORGET, PURGE, RENEW, REOPEN } from './saf-sql.js';
+import { ended, type EndedRow } from './pass-on.js';
 import { OWED_FOR_MS } from '../reversal-overtaken.js';
 import { PURGE_OWNERS } from './owner-lock-sql.js';
 import { PgJournalGroup } from './journal-group.js';
@@ -53,7 +54,7 @@ export abstract class PgJournalRenewal extends PgJournalGroup {
   protected async forget(pool: pg.Pool): Promise<void> {
     const ids = [...this.unsure];
     if (ids.length === 0) return;
-    await pool.query(FORGET, [this.owner, this.upstream, ids]);
+    ended((await pool.query<EndedRow>(FORGET, [this.owner, this.upstream, ids, this.claims])).rows, this.logger);
     for (const id of ids) this.unsure.delete(id);
   }
 

@@ -9,7 +9,8 @@
  * the row is locked by the statement, so that of two nodes at once one sees the other's change (read committed: the
  * second re-reads the row once the first commits).
  */
-import { OWED_FOR_MS } from '../reversal-overtaken.js';
+import { OVERTAKEN_FOR_MS } from '../reversal-overtaken.js';
+import { bookingOf, sameBooking } from './booking-sql.js';
 
 /** A reversal entry of the transaction (`$1` keys, `$2` field 41, `$3` field 11), and `more` (SQL), newest first, locked. */
 function transactionRow(columns: string, more: string): string {
@@ -28,11 +29,18 @@ function transactionRow(columns: string, more: string): string {
  * that got the answer stores the repeat as entry `againId(id)`). The approval stays on the row: a node that stops
  * before that store is durable leaves it for the next attempt's answer (another node's, once it claims the entry), and
  * the repeat's id, the same every time, stores it once; so this statement may be run again (its reply lost) and does
- * the same. No row back: the entry is no pending reversal (nothing written).
+ * the same. Not returned when a row of the transaction with a code carries the same approval (`passingOn` copied it
+ * there from this row, which ended otherwise and was reopened since: a `done` whose reply was lost): its repeat is
+ * stored or owed there, and a second would be one `0401` too many. No row back: the entry is no pending reversal
+ * (nothing written).
  */
-export const UNDID_NOTHING = `UPDATE iso8583_saf SET undid_nothing = CASE WHEN late_approval IS NULL THEN $2::text END
+export const UNDID_NOTHING = `UPDATE iso8583_saf s SET undid_nothing = CASE WHEN late_approval IS NULL THEN $2::text END
   WHERE id = $1 AND entry->>'kind' IS NULL AND done_at IS NULL
-  RETURNING late_approval::text AS approval, id`;
+  RETURNING (CASE WHEN NOT EXISTS (SELECT 1 FROM iso8583_saf o
+      WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = s.entry->'reversal'->>'41'
+        AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11' AND o.id <> s.id
+        AND o.undid_nothing IS NOT NULL AND o.late_approval = s.late_approval)
+    THEN late_approval::text END) AS approval, id`;
 
 /** How the id of a repeat a late approval calls for ends (`againId`): the purge keeps such rows (saf-sql.ts `PURGE`). */
 export const AGAIN_SUFFIX = '.again';
@@ -55,22 +63,25 @@ export function againId(id: string): string {
  * its row's `id`: the node stores the repeat as entry `againId(id)`. Whatever it finds, the approval is left on the row
  * (`late_approval`), and the code stays: a node that stops before the repeat's store is durable loses nothing (any
  * node's `REPEATS_OWED` finds the row, or a later copy of the approval the code), and every node that stores the
- * repeat stores the same entry, once. A pending one without the code returns none (the node whose reversal is
- * answered next reads the approval, `UNDID_NOTHING`; its entry ending otherwise passes it on, `PASS_ON_APPROVAL`). A repeat's own row (`againId`) is never the one: a resent copy of
+ * repeat stores the same entry, once. The approval is dated (`late_approval_at`: its arrival, now less a retried
+ * look-up's delay, `$5` beyond `OVERTAKEN_FOR_MS`; a date left already stays), for `passingOn` and `REPEATS_OWED`. A pending one without the code returns none (the node whose reversal is
+ * answered next reads the approval, `UNDID_NOTHING`; its entry ending otherwise passes it on, `passingOn`). A repeat's own row (`againId`) is never the one: a resent copy of
  * the approval reaches the original's row, whose code calls for the repeat already stored (`'exists'`), not a second.
  */
 export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
   'undid_nothing',
-  `id NOT LIKE '%${AGAIN_SUFFIX}' AND (done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5 * interval '1 millisecond'))`,
+  `id NOT LIKE '%${AGAIN_SUFFIX}' AND (done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5::float8 * interval '1 millisecond'))`,
 )})
-  UPDATE iso8583_saf s SET late_approval = $4::jsonb
+  UPDATE iso8583_saf s SET late_approval = $4::jsonb,
+    late_approval_at = coalesce(s.late_approval_at, now() - greatest($5::float8 - ${OVERTAKEN_FOR_MS}, 0) * interval '1 millisecond')
   FROM t WHERE s.id = t.id
   RETURNING t.undid_nothing AS code, (s.entry->'reversal')::text AS reversal, s.id`;
 
 /**
  * The repeats owed (at most 100): reversal entries under the upstream keys `$1` answered with a code that undid nothing
  * (`reversed`, `undid_nothing` set) less than `$2` ms ago (`OWED_FOR_MS`: a retried look-up may leave an approval on a
- * row ended up to twice `OVERTAKEN_FOR_MS` before, and the next read is up to a minute later) on whose row a late
+ * row ended up to twice `OVERTAKEN_FOR_MS` before, and the next read is up to a minute later), counted from the row's
+ * end or from the approval's date on it (`late_approval_at`: passed on later, `passingOn`), whichever is later, on whose row a late
  * approval was left (`LATE_APPROVAL`) and whose repeat (`againId`) is not stored: the node that found the code stopped
  * before that store was durable. Read with the row's `id`, its reversal and the approval (JSON text): any node stores the repeat, under
  * the one id (a node storing it at the same time finds it stored).
@@ -79,32 +90,58 @@ export const REPEATS_OWED = `SELECT s.id, (s.entry->'reversal')::text AS reversa
   FROM iso8583_saf s
   WHERE s.upstream = ANY($1::text[]) AND s.entry->>'kind' IS NULL AND s.outcome = 'reversed'
     AND s.undid_nothing IS NOT NULL AND s.late_approval IS NOT NULL
-    AND s.done_at > now() - $2 * interval '1 millisecond'
+    AND greatest(s.done_at, s.late_approval_at) > now() - $2 * interval '1 millisecond'
     AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = s.id || '${AGAIN_SUFFIX}')
   ORDER BY s.done_at LIMIT 100`;
 
 /**
- * In `DONE` (saf-sql.ts), after its CTE `m` (the rows it ended: `id`, `outcome`, `retires`, `terminal`, `stan`, and
- * `approval`, the row's `late_approval`): a row that ended otherwise than `reversed` (its request declined or never
- * left, `not-needed`; or given up, `abandoned`, `expired`), without retiring anything, and on which a late approval was
- * left (`LATE_APPROVAL`: another node's repeat of the transaction, pending when the original's late approval came) has
- * that approval passed on, in the same statement, to the row `LATE_APPROVAL` would take now, the newest reversal
- * entry of the transaction under the upstream keys `$6` outside the batch (`$2`), not a repeat's (`againId`): pending
- * (the node whose reversal is answered next reads it, `UNDID_NOTHING`), or ended `reversed` with a code that undid
- * nothing less than `OWED_FOR_MS` ago (any node's `REPEATS_OWED` stores the repeat), unless an approval is on it
- * already (its repeat is stored or owed once). So a repeat declined or timed out retires nothing: the late approval is
- * still reversed, whichever node's it was. The approval stays on the row that ended too (copied, not moved: a `done`
- * whose reply was lost, its entry reopened, `ATTEMPT`, keeps it for its next answer). Not when an entry of the batch of
- * the same terminal and STAN retires (its approval in time is the transaction's one outcome; one statement changes a
- * row once).
+ * What a statement that ends rows (saf-sql.ts `DONE`, `FORGET`) returns of each from its CTE `m` (the row `alias` as
+ * it ended), for {@link passingOn}: with these, `m` has `retires` (whether its request's approval in time retires the
+ * transaction's code) and `outcome`.
  */
-export const PASS_ON_APPROVAL = `UPDATE iso8583_saf o SET late_approval = m.approval FROM m
-    WHERE NOT m.retires AND m.outcome <> 'reversed' AND m.approval IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM m k WHERE k.retires AND k.terminal = m.terminal AND k.stan = m.stan)
-      AND o.id = (SELECT t.id FROM iso8583_saf t
-        WHERE t.upstream = ANY($6::text[]) AND t.entry->>'kind' IS NULL
+export const endedColumns = (alias: string): string => `${alias}.id, ${alias}.entry->'reversal'->>'41' AS terminal, ${alias}.entry->'reversal'->>'11' AS stan,
+  ${alias}.entry->'reversal'->'4' AS amount, ${alias}.entry->'reversal'->>'2' AS card, ${alias}.entry->'reversal'->>'32' AS acquirer,
+  ${alias}.late_approval AS approval, ${alias}.late_approval_at AS approval_at`;
+
+/**
+ * The one home of "a row ends" (every statement that ends rows: saf-sql.ts `DONE`, `FORGET`): after its CTE `m`
+ * ({@link endedColumns}, `retires`, `outcome`; the rows it ended, the batch's ids `batch`), the CTEs `g` and `p`. A row
+ * that ended otherwise than `reversed` (its request declined or never left, `not-needed`; its add forgotten,
+ * `not-sent`; or given up, `abandoned`, `expired`), without retiring anything, and on which a late approval was left
+ * (`LATE_APPROVAL`: another node's repeat of the transaction, pending when the original's late approval came) has that
+ * approval passed on, in the same statement, to the row `LATE_APPROVAL` would have taken as it came: the newest reversal
+ * entry of the transaction under the upstream keys `keys` outside the batch, not a repeat's (`againId`), of the same
+ * booking as the row that ended (booking-sql.ts `sameBooking`: a row of the terminal's STAN used again by another
+ * transaction, another amount say, is left), pending (the node whose reversal is answered next reads it,
+ * `UNDID_NOTHING`), or ended `reversed` with a code that undid nothing less than `OVERTAKEN_FOR_MS` before the approval
+ * came (`late_approval_at`; an older one is another transaction's), however long ago that was (the purge keeps such a
+ * row while a pending row of its transaction carries an approval: saf-sql.ts `PURGE`), unless an approval is on it
+ * already (its repeat is stored or owed once). The row that takes it is dated (`late_approval_at`, now): any node's
+ * `REPEATS_OWED` reads it for `OWED_FOR_MS` from then. So a repeat declined, timed out or never sent retires nothing:
+ * the late approval is still reversed, whichever node's it was. The approval stays on the row that ended too (copied:
+ * `UNDID_NOTHING` of that row reopened returns it no more once a row with a code carries it). Not when an entry of the
+ * batch of the same terminal and STAN retires (its approval in time is the transaction's one outcome; one statement
+ * changes a row once). `g` names each row that carried an approval (`id`) and the row that took it (`target`, `NULL`
+ * when none: {@link ENDED_ROWS} says so).
+ */
+export function passingOn(batch: string, keys: string): string {
+  return `g AS (SELECT m.id, m.approval, (SELECT t.id FROM iso8583_saf t
+        WHERE t.upstream = ANY(${keys}) AND t.entry->>'kind' IS NULL
           AND t.entry->'reversal'->>'41' = m.terminal AND t.entry->'reversal'->>'11' = m.stan
-          AND t.id NOT LIKE '%${AGAIN_SUFFIX}' AND t.id <> ALL($2::text[])
-          AND (t.done_at IS NULL OR (t.outcome = 'reversed' AND t.undid_nothing IS NOT NULL AND t.done_at > now() - ${OWED_FOR_MS} * interval '1 millisecond'))
-        ORDER BY t.created_at DESC LIMIT 1)
-      AND o.late_approval IS NULL`;
+          AND t.id NOT LIKE '%${AGAIN_SUFFIX}' AND t.id <> ALL(${batch})
+          AND (t.done_at IS NULL OR (t.outcome = 'reversed' AND t.undid_nothing IS NOT NULL
+            AND t.done_at > coalesce(m.approval_at, now()) - ${OVERTAKEN_FOR_MS} * interval '1 millisecond'))
+          AND ${sameBooking(bookingOf('t'), { amount: 'm.amount', card: 'm.card', acquirer: 'm.acquirer' })}
+        ORDER BY t.created_at DESC LIMIT 1) AS target
+    FROM m WHERE NOT m.retires AND m.outcome <> 'reversed' AND m.approval IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM m k WHERE k.retires AND k.terminal = m.terminal AND k.stan = m.stan)),
+  p AS (UPDATE iso8583_saf o SET late_approval = g.approval, late_approval_at = now() FROM g
+    WHERE o.id = g.target AND o.late_approval IS NULL)`;
+}
+
+/**
+ * The end of a statement made with {@link passingOn}: each row it ended (`id`), and whether a late approval it carried
+ * found no row to pass on to (`unreversed`: no reversal of its booking that undid nothing, in time, nor pending; or its
+ * code was retired by an approval in time of the transaction's request). pass-on.ts `ended` logs those.
+ */
+export const ENDED_ROWS = 'SELECT m.id, (g.id IS NOT NULL AND g.target IS NULL) AS unreversed FROM m LEFT JOIN g ON g.id = m.id';

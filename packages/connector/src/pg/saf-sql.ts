@@ -3,7 +3,8 @@
  * database's (`now()`), so that the nodes' clocks do not matter; `$n * interval '1 millisecond'` is a lease or an age.
  */
 import { GONE_OWNERS, ownerLockFree, ownerLockHeld, registeredHere } from './owner-lock-sql.js';
-import { AGAIN_SUFFIX, PASS_ON_APPROVAL } from './overtaken-sql.js';
+import { AGAIN_SUFFIX, ENDED_ROWS, endedColumns, passingOn } from './overtaken-sql.js';
+import { bookingOf, sameBooking } from './booking-sql.js';
 
 /**
  * A row's lease end (`lease_until`) in microseconds since the epoch, as text (whatever type parsers the pool's caller
@@ -108,12 +109,17 @@ export const ADD_AGAIN = whileLockHeld('$5', 'added_again', `INSERT INTO iso8583
  * Ends the entries `$3` of `$1` whose add this node saw fail without knowing the statement's fate (its connection broke
  * or timed out: the server may have committed it, even later): a row never attempted is marked `not-sent` (its
  * request was not sent), and an id not stored yet gets a finished row with no entry in it, so that an add still running
- * on the server stores nothing. A row another node holds (it claimed the entry) is left as it is.
+ * on the server stores nothing. A row another node holds (it claimed the entry) is left as it is. A row ended so
+ * passes a late approval left on it on (overtaken-sql.ts `passingOn`, `$4`: the upstream keys claimed), as `DONE`
+ * does; returns the rows it ended (`ENDED_ROWS`).
  */
-export const FORGET = `INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_owner, lease_until, done_at, outcome)
-  SELECT id, $2, '{}'::jsonb, $1, now(), now(), '${NOT_SENT}' FROM unnest($3::text[]) AS id
-  ON CONFLICT (id) DO UPDATE SET done_at = now(), outcome = '${NOT_SENT}'
-  WHERE s.lease_owner = $1 AND s.attempts = 0 AND s.done_at IS NULL`;
+export const FORGET = `WITH m AS (INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_owner, lease_until, done_at, outcome)
+    SELECT id, $2, '{}'::jsonb, $1, now(), now(), '${NOT_SENT}' FROM unnest($3::text[]) AS id
+    ON CONFLICT (id) DO UPDATE SET done_at = now(), outcome = '${NOT_SENT}'
+    WHERE s.lease_owner = $1 AND s.attempts = 0 AND s.done_at IS NULL
+    RETURNING ${endedColumns('s')}, false AS retires, s.outcome),
+  ${passingOn('$3::text[]', '$4::text[]')}
+  ${ENDED_ROWS}`;
 
 /**
  * Records attempts of entries `$1` holds, not done (or marked `not-needed`: a reversal reopens it; never `not-sent`);
@@ -159,33 +165,11 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
   WHERE id = $2 AND lease_owner = $1 AND attempts = $3::int AND done_at IS NULL`;
 
 /**
- * A card number (the SQL text `pan`, never `NULL` here) as transactions-in-flight.ts `cardMark` keeps it: its first six
- * and last four digits and its length (up to 10 digits: itself).
- */
-const cardMark = (pan: string): string => `CASE WHEN length(${pan}) <= 10 THEN ${pan} ELSE left(${pan}, 6) || '.' || length(${pan}) || '.' || right(${pan}, 4) END`;
-
-/**
- * A field 4 (the SQL `jsonb` value `j`, `NULL` when absent) as a number, by socketqueue-figures.ts `amountOf`'s rule (so
- * that the memory's `sameBooking` and `DONE` name the same bookings): a text of 1 to 15 digits as its value, a whole
- * number from 1 to 2^53 - 1 as itself, anything else (absent, all zeros, not an amount) 0. Nested `CASE`s, so that
- * no cast is tried on a value of another type.
- */
-const amountOf = (j: string): string =>
-  `(CASE jsonb_typeof(${j}) WHEN 'string' THEN (CASE WHEN ${j} #>> '{}' ~ '^[0-9]{1,15}$' THEN (${j} #>> '{}')::numeric ELSE 0 END)
-    WHEN 'number' THEN (CASE WHEN (${j})::numeric > 0 AND (${j})::numeric <= 9007199254740991 AND (${j})::numeric = trunc((${j})::numeric)
-      THEN (${j})::numeric ELSE 0 END) ELSE 0 END)`;
-
-/** Whether the SQL texts `a` and `b` agree (transactions-in-flight.ts `agrees`): either `NULL` (absent), or both equal (`as` each). */
-const agrees = (a: string, b: string, as = (x: string): string => x): string => `(${a} IS NULL OR ${b} IS NULL OR ${as(a)} = ${as(b)})`;
-
-/**
  * Marks entries done: any holder's for the outcomes `$4` (a host's answer), else only `$1`'s. An entry marked done
  * whose `$5` is true (its request approved in time: `PgJournal.retireOvertaken`) retires, in the same statement, a
  * reversal of its transaction that undid nothing (overtaken-sql.ts): the code is cleared from the rows of reversal
- * entries under the upstream keys `$6` naming its reversal's fields 41 and 11, with the same amount (field 4 as a
- * number, `amountOf`: absent and all zeros alike), and a card (field 2, by its mark) and an acquirer (field 32) each absent on one side or equal (the
- * one rule of the memory and the file journal: transactions-in-flight.ts `sameBooking`; a repeat that drops field 2
- * or 32 still names its original), on which no late approval was left yet (an index look-up by fields 41 and 11:
+ * entries under the upstream keys `$6` naming its reversal's fields 41 and 11, of the same booking (booking-sql.ts
+ * `sameBooking`: amount, card, acquirer), on which no late approval was left yet (an index look-up by fields 41 and 11:
  * `iso8583_saf_original`, or `iso8583_saf_overtaken`, schema-saf.ts; about a millisecond a statement either way), so
  * that the original's late approval (the same booking) finds nothing to reverse (`LATE_APPROVAL`), on any node; a new
  * transaction reusing the STAN leaves it. Such a row still pending (its code written, its own `done` failed or not
@@ -194,22 +178,19 @@ const agrees = (a: string, b: string, as = (x: string): string => x): string => 
  * `ANSWERED`). A row without a code (a reversal of that booking still owed) is left. A row in the batch itself is left
  * as it is (one statement changes a row once). A late approval left already is not undone: its repeat is stored, or
  * owed. A late approval left on a row that ends otherwise than `reversed` is passed on to its transaction's reversal
- * that undid nothing (overtaken-sql.ts `PASS_ON_APPROVAL`), in the same statement.
+ * that undid nothing (overtaken-sql.ts `passingOn`), in the same statement. Returns the rows it ended (`ENDED_ROWS`).
  */
 export const DONE = `WITH m AS (UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
     FROM unnest($2::text[], $3::text[], $5::bool[]) AS d(id, outcome, retires)
     WHERE s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
-    RETURNING s.id, d.retires, s.entry->'reversal'->>'41' AS terminal, s.entry->'reversal'->>'11' AS stan,
-      s.entry->'reversal'->'4' AS amount, s.entry->'reversal'->>'2' AS card, s.entry->'reversal'->>'32' AS acquirer,
-      d.outcome, s.late_approval AS approval),
+    RETURNING ${endedColumns('s')}, d.retires, d.outcome),
   r AS (UPDATE iso8583_saf o SET undid_nothing = NULL, done_at = COALESCE(o.done_at, now()), outcome = COALESCE(o.outcome, 'reversed') FROM m
     WHERE m.retires AND o.upstream = ANY($6::text[]) AND o.entry->>'kind' IS NULL
       AND o.entry->'reversal'->>'41' = m.terminal AND o.entry->'reversal'->>'11' = m.stan
-      AND ${amountOf("o.entry->'reversal'->'4'")} = ${amountOf('m.amount')}
-      AND ${agrees("o.entry->'reversal'->>'2'", 'm.card', cardMark)} AND ${agrees("o.entry->'reversal'->>'32'", 'm.acquirer')}
+      AND ${sameBooking(bookingOf('o'), { amount: 'm.amount', card: 'm.card', acquirer: 'm.acquirer' })}
       AND o.undid_nothing IS NOT NULL AND o.late_approval IS NULL AND o.id <> ALL($2::text[])),
-  p AS (${PASS_ON_APPROVAL})
-  SELECT id FROM m`;
+  ${passingOn('$2::text[]', '$6::text[]')}
+  ${ENDED_ROWS}`;
 
 /**
  * Takes up to `$4` entries of the upstreams `$3` (its own key, and the keys it was stored under before) that match
@@ -280,12 +261,18 @@ export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = CASE WHEN s.att
  * `AGAIN_SUFFIX`), at least `$2` ms (`OWED_FOR_MS`, the same as `REPEATS_OWED`'s): a late approval that comes meanwhile,
  * on any node, is reversed, as a node's memory would keep it (with `purgeAfter` 0 it was gone at once), one left on the
  * row by a node that died before storing its repeat is still owed at the next read, and a second copy of it (banks
- * resend), or that read, finds its repeat stored (`add` resolves `'exists'`), never sending a second.
+ * resend), or that read, finds its repeat stored (`add` resolves `'exists'`), never sending a second. That time counts
+ * from the row's end or from a late approval's date on it (`late_approval_at`), whichever is later; and a row with the
+ * code stays while a pending row of its transaction carries a late approval (overtaken-sql.ts `passingOn`: that row's
+ * end may pass the approval on to it, however late; an index look-up by fields 41 and 11, `iso8583_saf_original`).
  */
-export const PURGE = `DELETE FROM iso8583_saf
-  WHERE done_at < now() - $1::float8 * interval '1 millisecond'
-    AND ((undid_nothing IS NULL AND id NOT LIKE '%${AGAIN_SUFFIX}')
-      OR done_at < now() - greatest($1::float8, $2::float8) * interval '1 millisecond')`;
+export const PURGE = `DELETE FROM iso8583_saf d
+  WHERE d.done_at < now() - $1::float8 * interval '1 millisecond'
+    AND ((d.undid_nothing IS NULL AND d.id NOT LIKE '%${AGAIN_SUFFIX}')
+      OR (greatest(d.done_at, d.late_approval_at) < now() - greatest($1::float8, $2::float8) * interval '1 millisecond'
+        AND NOT EXISTS (SELECT 1 FROM iso8583_saf w
+          WHERE w.entry->>'kind' IS NULL AND w.entry->'reversal'->>'41' = d.entry->'reversal'->>'41'
+            AND w.entry->'reversal'->>'11' = d.entry->'reversal'->>'11' AND w.done_at IS NULL AND w.late_approval IS NOT NULL)))`;
 
 /**
  * The pending entries no node takes (stranded.ts), by upstream key: out of any attempt's flight, and claimable for more

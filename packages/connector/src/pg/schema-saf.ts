@@ -1,5 +1,5 @@
 /**
- * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (10 so far).
+ * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (11 so far).
  *
  * `iso8583_saf`: one row per entry. `entry` is the entry as the connector made it (JSON, opaque here beyond `id` and
  * `at`); `attempts` the attempts recorded (each before it was sent). `lease_owner` is the node that holds the entry
@@ -162,5 +162,16 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS iso8583_saf_overtaken ON iso8583_saf (upstream, (entry->'reversal'->>'41'), (entry->'reversal'->>'11'))
       WHERE undid_nothing IS NOT NULL OR late_approval IS NOT NULL;`,
     ),
+  },
+  {
+    // When a late approval was left on a row (overtaken-sql.ts): as it came, by a look-up (`LATE_APPROVAL`: its arrival),
+    // or passed on to it from a row that ended otherwise than reversed (`passingOn`: then). A row that ends passes its
+    // approval on only to a reversal of its transaction that undid nothing in time for it (an older one is another
+    // transaction's), and the repeat it calls for is owed (`REPEATS_OWED`), and its row kept (`PURGE`), from then, not
+    // from the row's end. Nullable, added without a rewrite: rows of earlier versions have none (counted from their
+    // end, as before); a node of version 10 still running writes none.
+    version: 11,
+    name: 'saf late approval time',
+    sql: 'ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS late_approval_at timestamptz;',
   },
 ];
