@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { ConnectorMetrics } from './metrics.js';
 import type { MetricsSource } from './metrics.js';
 import { answersMti, mtiText, wireField } from './match-key.js';
+import { amountKept, approvedAmountOf } from './reversal-amount.js';
 import { MoneyRepeats } from './money-repeats.js';
 import { SocketQueueFigures, amountOf, reversedAmountOf } from './socketqueue-figures.js';
 import type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
@@ -162,7 +163,7 @@ export class Accounting {
     connector: string,
     source: MetricsSource,
     registry: Registry | undefined,
-    private readonly dialect: Pick<Dialect, 'approvalCodes' | 'version' | 'fields'>,
+    private readonly dialect: Pick<Dialect, 'approvalCodes' | 'version' | 'fields' | 'reversal'>,
     requestTimeout?: number,
   ) {
     this.metrics = new ConnectorMetrics(connector, source, registry);
@@ -230,7 +231,10 @@ export class Accounting {
     // timeout); else the one sent (an original or a repeat), else the original's of its class.
     const request =
       mti[3] === '1' ? `${mti.slice(0, 2)}01` : sent?.mti !== undefined && answersMti(sent.mti, mti) ? sent.mti : `${mti.slice(0, 2)}00`;
-    const fields = sent === undefined ? response : { '3': response['3'] ?? sent.processingCode, '4': response['4'] ?? sent.amount };
+    // The answer's own amount when it says one (1 to 12 digits, not zeros: reversal-amount.ts), else what the request
+    // sent: the late keys may have taken it for another request under its key (a bank echoing no field 7).
+    const own = approvedAmountOf(response, '4', this.dialect.fields['4']) === undefined ? undefined : response['4'];
+    const fields = sent === undefined ? response : { '3': response['3'] ?? sent.processingCode, '4': own ?? sent.amount };
     // An answer that echoes no field 7 is counted for the transmission the late keys took it for (late-keys.ts: each of
     // several timed-out requests under one key is one booking), else it names none (money-repeats.ts).
     const keyed = response['7'] === undefined && sent?.echo7 !== undefined ? { ...response, '7': sent.echo7 } : response;
@@ -285,10 +289,10 @@ export class Accounting {
       if (undone > 0) this.addAmount('reversal', undone);
       return;
     }
-    // What the answer counts, decided here once for the totals and SocketQueue's figures alike: its own field 4 (what
-    // the bank booked) else the request's; a refund by field 3 as the wire has it (`"3": 2000` went as 002000, a
+    // What the answer counts, decided here once for the totals and SocketQueue's figures alike: the amount it approved
+    // (what the bank booked) else the request's; a refund by field 3 as the wire has it (`"3": 2000` went as 002000, a
     // purchase; `"3": 200000`, a number, a refund), the answer's else the request's, starting `20`.
-    const amount = amountOf(response['4'] ?? request['4']);
+    const amount = amountOf(this.bookedAmountOf(request, response));
     const refund = (wireField(this.dialect, response, '3') ?? wireField(this.dialect, request, '3'))?.startsWith('20') === true;
     const fresh = this.repeats.financial(mti, keyed, isApproved(this.dialect, response['39']));
     if (fresh.secured) this.socketQueue.amounts(response, amount, refund);
@@ -298,6 +302,21 @@ export class Accounting {
       this.addAmount('secured', amount);
       if (refund) this.addAmount('refund', amount);
     }
+  }
+
+  /**
+   * The amount `response` booked of `request`'s, by the one rule a reversal of it follows (reversal-amount.ts): the
+   * answer's approved amount (the dialect's `reversal.approvedAmount` field, default 4; none when `false`) when it is 1
+   * to 12 digits, not all zeros, not more than the request's and in its currency; else the request's field 4. A host that
+   * answers with zeros (or spaces, or nothing readable) says nothing of the amount.
+   */
+  private bookedAmountOf(request: MessageInput, response: IsoMessage): MessageInput[string] {
+    const rule = this.dialect.reversal?.approvedAmount;
+    const field = rule === false ? undefined : (rule ?? '4');
+    const requested = wireField(this.dialect, request, '4');
+    const approved = field === undefined ? undefined : approvedAmountOf(response, field, this.dialect.fields[field]);
+    if (approved === undefined || requested === undefined) return approved ?? request['4'];
+    return amountKept(requested, approved, wireField(this.dialect, request, '49') ?? '', response, field as string) === undefined ? approved : request['4'];
   }
 
   private addAmount(kind: keyof ConnectorAmounts, amount: number): void {

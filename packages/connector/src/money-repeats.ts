@@ -21,7 +21,8 @@
  *   count once; a 0200 that timed out unanswered and its approved 0201 count once (the repeat's answer); and the
  *   original's approval that comes after a repeat's answer was counted (late) adds nothing.
  * - A reversal (0400, 0401, 0420, 0421 and their 1993 forms) is counted under its original's key (the STAN of its
- *   original data elements, field 90, or 56 in 1993, when present: `originalStanOf`), once per original, whichever of
+ *   original data elements, field 90, or 56 in 1993, when present: `originalStanOf`; the transaction whose field 7
+ *   field 90 names, else the most recent), once per original, whichever of
  *   its messages' accepted answers comes first: the bank undoes a transaction once, however many repeats or advices
  *   of its reversal it answers.
  *
@@ -36,7 +37,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Dialect, MessageInput } from '@iso8583/codec';
-import { fieldText, isRepeatMti, originalStanOf, wireValue } from './match-key.js';
+import { fieldText, isRepeatMti, mtiText, originalStanOf, wireValue } from './match-key.js';
 import { sameTransaction, transactionIdentity } from './transactions-in-flight.js';
 import type { HeldTransaction } from './transactions-in-flight.js';
 
@@ -138,7 +139,7 @@ export class MoneyRepeats {
   /** A reversal `message`'s answer, `accepted` or not: true when it undoes its original for the first time. */
   reversal(message: MessageInput, accepted: boolean): boolean {
     if (!accepted) return false;
-    const c = this.counted(transactionIdentity(this.dialect, message, originalStanOf(message)));
+    const c = this.counted(transactionIdentity(this.dialect, message, originalStanOf(message)), this.originalSentOf(message));
     if ((c.flags & REVERSED) !== 0) return false;
     c.flags |= REVERSED;
     return true;
@@ -185,6 +186,18 @@ export class MoneyRepeats {
     this.order.add(c);
     if (this.order.size > COUNTED_TRANSACTIONS) this.forget(this.order.values().next().value as Counted);
     return { c, same };
+  }
+
+  /**
+   * The transmission date and time (field 7, as the wire carries it) a 1987 reversal's original data elements (field
+   * 90: MTI, STAN, then field 7's 10 digits) name its original by; `undefined` when it names none (no field 90, all
+   * zeros: an original without field 7; ISO 8583:1993's field 56 carries the local time, field 12, instead), when the
+   * most recent transaction under the key is taken.
+   */
+  private originalSentOf(message: MessageInput): string | undefined {
+    if (mtiText(message['0'])[0] !== '0') return undefined;
+    const time = fieldText(message['90'])?.slice(10, 20);
+    return time === undefined || !/^[0-9]{10}$/.test(time) || /^0+$/.test(time) ? undefined : wireValue(this.dialect.fields['7'], time);
   }
 
   /** Field 7 (transmission date and time) of `message` as the wire carries it: `''` when absent. */

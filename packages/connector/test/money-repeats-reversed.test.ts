@@ -29,3 +29,23 @@ test('a purchase approved, reversed (accepted), then sent again as it was and ap
   assert.deepEqual([stats.socketQueue.securedAmount, stats.socketQueue.processedAmount], [30, 60]);
   assert.deepEqual(peer.received.map((r) => String(r.message['0'])), ['0200', '0400', '0200']);
 });
+
+// A reversal names its original by field 90's STAN and transmission time (money-repeats.ts `reversal`): under a STAN
+// and terminal used again, the reversal of the first purchase undoes the first, not the newest. Before: it marked the
+// newest (B) reversed, so B sent again was booked anew (secured 6000 for 3500 at the bank), and A sent again was taken
+// for a copy of A (+0 for a new booking).
+for (const resend of ['B', 'A'] as const) {
+  test(`two purchases under one STAN, the first reversed: ${resend} sent again counts as the bank books it`, async (t) => {
+    const { connector } = await peerAndConnector(t, (r, p) => p.send(r.socket, answer(r.message)), { transactionLog: false });
+    await connector.connect();
+    const a = { ...purchase('004991', 'TERM0017', '000000001000'), '7': '1206037000' };
+    const b = { ...purchase('004991', 'TERM0017', '000000002500'), '7': '1206037100' };
+    assert.equal((await connector.request(a))['39'], '00');
+    assert.equal((await connector.request(b))['39'], '00');
+    assert.equal((await connector.request(reversalOf(a, '004992')))['39'], '00', 'the bank undid A');
+    assert.deepEqual(connector.stats().amounts, { processed: 3500, secured: 3500, refund: 0, reversal: 1000 });
+    assert.equal((await connector.request({ ...(resend === 'B' ? b : a) }))['39'], '00');
+    const booked = resend === 'B' ? 3500 : 4500; // B again is a copy of B; A again is booked anew (A was undone)
+    assert.deepEqual(connector.stats().amounts, { processed: booked, secured: booked, refund: 0, reversal: 1000 });
+  });
+}
