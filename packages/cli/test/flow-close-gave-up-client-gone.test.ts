@@ -4,13 +4,13 @@
 // not take the abort for a sequence timeout (whose verdict, onError's answer, never comes). The flow-side half of the
 // close's give-up (the endpoint's half: packages/inbound close-give-up-on-error). Real sockets: the host simulator
 // behind a connector as the bank, a real endpoint and a terminal's connector; the order follows the sequence's own
-// gate and the endpoint's close, no sleeps.
+// gate and the endpoint's close, no sleeps; "once" is asserted when nothing more can come.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { Sequence } from '@iso8583/inbound';
 import { createConnector } from '@iso8583/connector';
-import { within } from '@iso8583/test-support';
+import { waitUntil, within } from '@iso8583/test-support';
 import { approvalsBank, gate, purchase } from './flow-approvals-bank.js';
 
 test('flow approvals – a sequence the close gave up on after the bank approved: reversed once as client-gone, onError not called', async (t) => {
@@ -49,6 +49,11 @@ test('flow approvals – a sequence the close gave up on after the bank approved
   await within(endpoint.close({ deadline: 200 }), 10_000, 'the close did not end');
   assert.notEqual(await within(answered, 10_000, 'the terminal got no outcome'), 'answered', 'the terminal never got the approval');
   await within(firstReversal, 10_000, 'the approval was never reversed');
+  // Once: asserted when nothing more can come, not right after the first. The message has ended at the endpoint (its
+  // sequence settled: no onLateResult can follow), and the book is made to let go of what it still holds for it, as
+  // the flow's stop does (`abandon` reverses every entry left pending: one left for this STAN would be a second).
+  await waitUntil(() => endpoint.stats().inFlight === 0, { timeoutMs: 10_000, what: 'the message to end at the endpoint' });
+  await within(approvals.abandon(), 10_000, 'the book did not let go');
   assert.deepEqual(reversed, [{ stan: '000731', reason: 'client-gone' }]);
   assert.equal(onErrorCalls, 0, 'onError is not called for a sequence the close gave up on');
 });

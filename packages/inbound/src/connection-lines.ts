@@ -2,7 +2,8 @@
 // endpoint's events that threw: a client can cause each one per connection it opens, so each is capped by the endpoint's `closeLines` (per key: at most a few lines a second, see log-limit.ts in
 // @iso8583/metrics), the lines held back since the last one counted in its `suppressed`.
 import type { Logger } from 'pino';
-import type { Iso8583Error } from '@iso8583/codec';
+import { summarize } from '@iso8583/codec';
+import type { Iso8583Error, IsoMessage } from '@iso8583/codec';
 import type { LogLimits } from '@iso8583/metrics';
 import { codeOf } from './errors.js';
 import type { InboundErrorCode } from './errors.js';
@@ -14,6 +15,12 @@ const PARTIAL_FRAME_LINE = 'partial-frame';
 /** The `closeLines` key of the line for the frames read after the connection began closing (one per connection). */
 const CLOSING_FRAMES_LINE = 'closing-frames';
 
+/** The `closeLines` key of the line for a reply whose client had gone before it was written (reply-write.ts). */
+const REPLY_CLIENT_GONE_LINE = 'reply-client-gone';
+
+/** The `closeLines` key of the line for a reply accepted for writing that its connection's destroy cut (undelivered.ts). */
+const REPLY_DROPPED_LATER_LINE = 'reply-dropped-later';
+
 /** Writes the line `write` makes (given `suppressed` when lines of `key` were held back) unless `key` is at its cap. */
 function capped(lines: LogLimits, key: string, write: (held: { suppressed?: number }) => void): void {
   const suppressed = lines.take(key);
@@ -23,6 +30,20 @@ function capped(lines: LogLimits, key: string, write: (held: { suppressed?: numb
 /** The client ended its side with `bufferedBytes` of a frame of `frameSize` bytes: the partial frame is dropped. */
 export function partialFrameLine(lines: LogLimits, logger: Logger, bufferedBytes: number, frameSize: number | undefined): void {
   capped(lines, PARTIAL_FRAME_LINE, (held) => logger.info({ bufferedBytes, frameSize, ...held }, 'the client ended its side in the middle of a frame: the partial frame is dropped'));
+}
+
+/**
+ * A reply dropped, its client gone (`ISO8583_ERR_INBOUND_CLIENT_GONE`, the reply's summary: no card data): before it
+ * was written (`later` false: a client that leaves with many requests in flight has each one's dropped at once) or cut
+ * by its connection's destroy after it was accepted (`later`: hundreds at a close for a client that reads nothing).
+ * Each way capped as the close lines are.
+ */
+export function replyDroppedLine(lines: LogLimits, logger: Logger, reply: IsoMessage, later: boolean): void {
+  if (later) {
+    capped(lines, REPLY_DROPPED_LATER_LINE, (held) => logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply), ...held }, 'reply dropped: the connection closed before it was written'));
+  } else {
+    capped(lines, REPLY_CLIENT_GONE_LINE, (held) => logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply), ...held }, 'reply dropped: the client has gone'));
+  }
 }
 
 /** A reset or a write to a client that has gone (`ISO8583_ERR_INBOUND_SOCKET`), with the error's code only. */

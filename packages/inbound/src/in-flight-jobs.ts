@@ -18,6 +18,8 @@ export class InFlightJobs {
   #late = 0;
   /** The timers of the holds behind `#late` (`lateStarted`): each frees its place at its bound. */
   readonly #holds = new Set<NodeJS.Timeout>();
+  /** The endpoint has closed (`endHolds`): no hold is made any more. */
+  #ended = false;
   /** Connections that found no room under `max`, in the order they began waiting: told (on a later turn) when a place is free. */
   #waiting = new Set<() => void>();
   #wakeArmed = false;
@@ -69,9 +71,12 @@ export class InFlightJobs {
    * A message's sequence (or its onError) timed out and still runs once its client is answered (`ended` follows): it
    * keeps a place under `max` until {@link InFlightJobs.lateEnded} (it settles) or `ms` pass (a slow bank's sequences
    * stay bounded; one that never settles does not take the place for good): then the place is freed and `bound` called.
-   * The hold, to give to `lateEnded`.
+   * The hold, to give to `lateEnded`; none once the endpoint has closed (`endHolds`): a sequence the close gave up on
+   * that expires after it (it ignored its signal), or an onError the close aborted that times out after it, keeps no
+   * place on an endpoint that takes no more frames, and arms no timer (no warning from an endpoint closed).
    */
-  lateStarted(ms: number, bound: () => void): NodeJS.Timeout {
+  lateStarted(ms: number, bound: () => void): NodeJS.Timeout | undefined {
+    if (this.#ended) return undefined;
     this.#late++;
     const hold = setTimeout(() => {
       if (this.#release(hold)) bound();
@@ -88,9 +93,10 @@ export class InFlightJobs {
 
   /**
    * The endpoint has closed: every hold is let go, silently (its timer cleared: no warning from an endpoint closed, and
-   * no place to keep on one that takes no more frames).
+   * no place to keep on one that takes no more frames), and none is made after (`lateStarted`).
    */
   endHolds(): void {
+    this.#ended = true;
     for (const hold of this.#holds) clearTimeout(hold);
     this.#late -= this.#holds.size;
     this.#holds.clear();

@@ -13,7 +13,7 @@ export interface InboundStats {
   messages: number;
   /**
    * Replies written (including response code 30 and 96 replies); one cut by its connection's destroy before it left is
-   * taken off again (counted `ISO8583_ERR_INBOUND_CLIENT_GONE`).
+   * taken off again (counted `ISO8583_ERR_INBOUND_CLIENT_GONE`; the `iso8583_inbound_replies_total` counter keeps it).
    */
   replies: number;
   /** Messages being handled now (in a sequence, or waiting for a slot). */
@@ -70,7 +70,7 @@ const DEFINITIONS: ReadonlyArray<{ name: string; help: string; type: MetricType;
   },
   {
     name: 'iso8583_inbound_replies_total',
-    help: 'Replies written, by MTI and response code (field 39).',
+    help: 'Replies accepted for writing, by MTI and response code (field 39); one a destroy cut before it left is also in errors_total (ISO8583_ERR_INBOUND_CLIENT_GONE).',
     type: 'counter',
     read: (m) => [...m.replies].map(([key, value]) => {
       const [mti = '', rc = ''] = key.split('\u0000');
@@ -110,8 +110,10 @@ export class InboundMetrics {
     /** Left empty here: {@link InboundMetrics.snapshot} sums it from {@link InboundMetrics.replies}. */
     byResponseCode: {},
   };
-  /** Replies by MTI and response code (`mti \0 code`). */
+  /** Replies accepted for writing by MTI and response code (`mti \0 code`): the counter, only ever going up. */
   readonly replies = new Map<string, number>();
+  /** Of {@link InboundMetrics.replies}, those cut before they left ({@link InboundMetrics.unsent}): not in `stats()`. */
+  private readonly cut = new Map<string, number>();
   /** Sequence latency observations per bucket of {@link LATENCY_BUCKETS} (not cumulative; +Inf is the rest). */
   readonly latencyBuckets = new Float64Array(LATENCY_BUCKETS.length);
   latencySum = 0;
@@ -209,15 +211,17 @@ export class InboundMetrics {
 
   /**
    * A reply counted by {@link InboundMetrics.reply} when it was accepted for writing that never left (the connection
-   * was destroyed with it still in the socket: undelivered.ts `droppedLater`): taken off again, counted as sent never.
+   * was destroyed with it still in the socket: undelivered.ts `droppedLater`): taken off `stats()` (`replies`,
+   * `byResponseCode`) only. The `iso8583_inbound_replies_total` counter keeps it (a Prometheus counter never goes
+   * down: a drop reads as a reset); the caller counts it in `errors_total` as `ISO8583_ERR_INBOUND_CLIENT_GONE`.
    */
   unsent(mti: string, responseCode: string): void {
     const key = `${mti}\u0000${responseCode}`;
-    const n = this.replies.get(key);
-    if (n === undefined) return;
+    const counted = this.replies.get(key) ?? 0;
+    const cut = this.cut.get(key) ?? 0;
+    if (cut >= counted) return;
     this.counts.replies--;
-    if (n > 1) this.replies.set(key, n - 1);
-    else this.replies.delete(key);
+    this.cut.set(key, cut + 1);
   }
 
   error(code: string): void {
@@ -240,8 +244,10 @@ export class InboundMetrics {
   private byResponseCode(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [key, value] of this.replies) {
+      const sent = value - (this.cut.get(key) ?? 0);
+      if (sent === 0) continue;
       const rc = key.slice(key.indexOf('\u0000') + 1);
-      out[rc] = (out[rc] ?? 0) + value;
+      out[rc] = (out[rc] ?? 0) + sent;
     }
     return out;
   }

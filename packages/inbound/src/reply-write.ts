@@ -9,6 +9,7 @@ import { CardDataMask } from './card-data-mask.js';
 import type { EndpointCore, Peer } from './core.js';
 import type { InboundErrorCode } from './errors.js';
 import { droppedLater } from './undelivered.js';
+import { replyDroppedLine } from './connection-lines.js';
 import { errorForLog, logSafely } from './safe-log.js';
 
 /** What {@link ReplyObserver} is told about a reply the endpoint wrote. */
@@ -21,7 +22,10 @@ export interface WrittenReply {
   latencyMs?: number;
 }
 
-/** The `onReply` option: told of each reply written, as it went (see `InboundOptions.onReply`). */
+/**
+ * The `onReply` option: told of each reply written, as it went, when it is accepted for writing (see
+ * `InboundOptions.onReply`): one the connection's destroy then cuts before it left is not told again (`droppedLater`).
+ */
 export type ReplyObserver = (reply: IsoMessage, written: WrittenReply) => void;
 
 /**
@@ -58,8 +62,7 @@ export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply
   // off the replies counted and counted undelivered (`droppedLater`), whether or not `onLateResult` is set.
   if (!peer.send(framed, () => droppedLater(core, peer, reply as IsoMessage, label, told))) {
     core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-    logSafely(() => peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply as IsoMessage) },
-      'reply dropped: the client has gone'));
+    replyDroppedLine(core.closeLines, peer.logger, reply as IsoMessage, false);
     return false;
   }
   core.metrics.reply(label.mti, label.rc);

@@ -3,8 +3,8 @@
  * logged as `ISO8583_ERR_INBOUND_CLIENT_GONE` by the writer; handed here to `onLateResult` with reason `client-gone`,
  * so that whoever owns the transaction can undo what the client never learned of (the gateway reverses an approval).
  */
-import { summarize } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
+import { replyDroppedLine } from './connection-lines.js';
 import { codeOf } from './errors.js';
 import { logSafely } from './safe-log.js';
 import type { EndpointCore, Peer } from './core.js';
@@ -44,10 +44,6 @@ export function handOver(core: EndpointCore, peer: Peer, message: ReceivedMessag
 export function droppedLater(core: EndpointCore, peer: Peer, reply: IsoMessage, label: { readonly mti: string; readonly rc: string }, told: (() => void) | undefined): void {
   core.metrics.unsent(label.mti, label.rc);
   core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-  // A client that reads none of its replies has each one cut (hundreds at a close): capped as the close lines are.
-  const suppressed = core.closeLines.take('reply-dropped-later');
-  if (suppressed !== undefined) {
-    logSafely(() => peer.logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply), ...(suppressed > 0 ? { suppressed } : {}) }, 'reply dropped: the connection closed before it was written'));
-  }
+  replyDroppedLine(core.closeLines, peer.logger, reply, true);
   told?.();
 }

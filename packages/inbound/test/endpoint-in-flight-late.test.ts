@@ -76,3 +76,27 @@ test('in-flight cap – a message that timed out holds one place while its onErr
   assert.equal((await within(aReply, 10_000, 'A was not answered')).fields['39'], '91');
   await waitUntil(() => endpoint.stats().inFlight === 0, { what: 'nothing in flight' });
 });
+
+test('in-flight cap – a sequence the close gave up on that times out after the close holds no place and says nothing', async (t) => {
+  // It ignores its signal: the close (deadline 50) gives up on it before its sequenceTimeout (300); it expires after,
+  // and its hold would have been armed then (after the close let every hold go), its warning coming later still.
+  const neverSettles: Sequence = () => new Promise(() => undefined);
+  const closedLogs = captureLogs('debug');
+  const openLogs = captureLogs('debug');
+  const options = { sequence: neverSettles, maxInFlight: 10, sequenceTimeout: 300, onLateResult: () => undefined };
+  const closing = await startEndpoint(t, { ...options, logger: closedLogs.logger });
+  const open = await startEndpoint(t, { ...options, logger: openLogs.logger });
+  const a = await TestClient.connect(closing.port);
+  t.after(() => a.destroy());
+  a.request(purchase(1)).catch(() => undefined);
+  await waitUntil(() => closing.endpoint.stats().inFlight === 1, { timeoutMs: 10_000, what: 'A\'s sequence to start' });
+  await within(closing.endpoint.close({ deadline: 50 }), 10_000, 'the close did not end at its deadline');
+  // B starts after the close: its expiry and its hold's bound come after A's would (timers of one duration fire in
+  // the order they were set), so once B's hold has said it is freed, A's would have too.
+  const b = await TestClient.connect(open.port);
+  t.after(() => b.destroy());
+  assert.equal((await within(b.request(purchase(2)), 10_000, 'no timeout answer')).fields['39'], '96');
+  await within(openLogs.waitFor(/its maxInFlight place is freed/), 10_000, 'the open endpoint\'s hold was never freed');
+  assert.match(closedLogs.text(), /inbound endpoint closed/);
+  assert.doesNotMatch(closedLogs.text(), /its maxInFlight place is freed/, 'a warning after the endpoint closed');
+});

@@ -7,14 +7,14 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCodec, MessageStream } from '@iso8583/codec';
 import { eventWithin, waitUntil, within } from '@iso8583/test-support';
-import type { DisconnectInfo, InboundOptions, InboundStats } from '../src/index.js';
+import type { DisconnectInfo, InboundEndpoint, InboundOptions, InboundStats } from '../src/index.js';
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
 import { closedBy, rawConnect } from './support/gates.js';
 import { captureLogs } from './support/logs.js';
 
 /** A client that sends far more requests than its socket buffers hold replies for and reads nothing until idleTimeout closes it. */
-async function cutReplies(t: TestContext, options: Partial<InboundOptions>): Promise<{ got: number; stats: InboundStats }> {
+async function cutReplies(t: TestContext, options: Partial<InboundOptions>, taken?: (endpoint: InboundEndpoint) => Promise<void>): Promise<{ got: number; stats: InboundStats; endpoint: InboundEndpoint }> {
   const { port, endpoint } = await startEndpoint(t, {
     idleTimeout: 300,
     sequence: (m) => ({ ...approveAll(m, {} as never) as object, 48: 'X'.repeat(990) }),
@@ -34,13 +34,14 @@ async function cutReplies(t: TestContext, options: Partial<InboundOptions>): Pro
   const burst = Buffer.concat(Array.from({ length: 500 }, () => frame));
   for (let i = 0; i < 40; i++) socket.write(burst);
   await waitUntil(() => endpoint.stats().messages > 0, { timeoutMs: 10_000, what: 'the requests to be taken' });
+  await taken?.(endpoint);
   assert.equal((await cut).code, 'ISO8583_ERR_INBOUND_IDLE_TIMEOUT');
   // What the client's socket holds: the replies that left.
   let got = 0;
   new MessageStream(socket, { codec: createCodec('iso87ascii') }, { frame: () => void got++, broken: () => undefined });
   socket.resume();
   await within(closedBy(socket), 20_000, 'the client socket did not close');
-  return { got, stats: endpoint.stats() };
+  return { got, stats: endpoint.stats(), endpoint };
 }
 
 test('reply dropped by a destroy – replies the idle timeout cut are counted undelivered and handed to onLateResult, never as sent', async (t) => {
@@ -65,4 +66,31 @@ test('reply dropped by a destroy – without onLateResult, the replies cut are s
   assert.ok(lines >= 1 && lines <= 20, `${lines} lines for ${gone} replies cut`);
   assert.equal(stats.replies, got, 'replies counted as sent: those the client got');
   assert.equal(got + gone, stats.messages, 'each message: one outcome');
+});
+
+/** The replies_total counter's sum over its series, as Prometheus scrapes it. */
+async function repliesTotal(endpoint: InboundEndpoint): Promise<number> {
+  const text = await endpoint.registry.metrics();
+  let sum = 0;
+  for (const m of text.matchAll(/^iso8583_inbound_replies_total\{[^}]*\} (\d+)$/gm)) sum += Number(m[1]);
+  return sum;
+}
+
+test('reply dropped by a destroy – the replies_total counter never goes down (Prometheus would read a reset): the cut ones show in errors_total CLIENT_GONE', async (t) => {
+  let accepted = 0;
+  let before = 0;
+  const { got, stats, endpoint } = await cutReplies(t, { onReply: () => void accepted++ }, async (e) => {
+    await waitUntil(() => e.stats().replies > 0, { timeoutMs: 10_000, what: 'replies to be accepted' });
+    before = await repliesTotal(e);
+  });
+  const gone = stats.errorsByCode['ISO8583_ERR_INBOUND_CLIENT_GONE'] ?? 0;
+  assert.ok(gone > 0, 'some replies were cut');
+  const after = await repliesTotal(endpoint);
+  assert.ok(after >= before, `replies_total went down: ${before} -> ${after}`);
+  // The counter counts every reply accepted for writing (onReply fires at acceptance); the cut ones are also in
+  // errors_total{code="ISO8583_ERR_INBOUND_CLIENT_GONE"}; stats() counts only those that left.
+  assert.equal(after, accepted, 'replies_total: the replies accepted for writing');
+  assert.equal(after, got + gone);
+  assert.match(await endpoint.registry.metrics(), new RegExp(`iso8583_inbound_errors_total\\{[^}]*code="ISO8583_ERR_INBOUND_CLIENT_GONE"[^}]*\\} ${gone}`));
+  assert.equal(stats.replies, got, 'stats().replies: those the client got');
 });
