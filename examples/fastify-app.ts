@@ -3,13 +3,18 @@
  * - `iso8583Connector` named `bank` decorates `app.iso8583.bank` and mounts `POST /bank/` (JSON or XML) and
  *   `POST /bank/raw` (hex);
  * - `iso8583Inbound` named `pos` listens for POS terminals and forwards each message to the bank connector;
- * - `GET /balance/:terminal` shows an application route using the connector directly (a 0100 balance inquiry).
+ * - `GET /balance/:terminal` shows an application route using a connector directly (a 0100 balance inquiry, through
+ *   a second connector, `inquiry`, with reversal off: an inquiry moves no money, so it is never journaled nor reversed,
+ *   and its STAN is the connector's own, `autoFill.stan`).
  *
- * The connector reverses (0400) a purchase or authorisation the bank may hold but did not answer in time (reversal is
- * off unless `reversal.enabled`), journaled in a folder of its own first: `JOURNAL_DIR`, by default
+ * The `bank` connector reverses (0400) a purchase or authorisation the bank may hold but did not answer in time
+ * (reversal is off unless `reversal.enabled`), journaled in a folder of its own first: `JOURNAL_DIR`, by default
  * `~/.local/state/iso8583/fastify-app.bank` (made if missing; keep it: a reversal not answered before a stop is sent at
  * the next start). The POS endpoint's onError sequence tells the terminal 68 for such a request (91 for one that never
- * reached the bank), never an approval the bank did not give.
+ * reached the bank), never an approval the bank did not give. An approval whose client is gone (a terminal that closed
+ * its socket, an HTTP request aborted) or that came after the POS timeout is reversed too, through the same journal:
+ * the endpoint's `onLateResult` and the routes' `onUndelivered` hand it to the connector's `undeliveredApproval`, the
+ * rule the `iso8583 gateway` uses.
  *
  * Run it against any host: `BANK_PORT=8583 node examples/dist/fastify-app.js` (start a bank with
  * `iso8583 simulate-host --port 8583`).
@@ -17,9 +22,10 @@
 import { fileURLToPath } from 'node:url';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import { defaultJournalDir, iso8583Connector } from '@iso8583/connector';
-import type { Connector } from '@iso8583/connector';
-import { iso8583Inbound } from '@iso8583/inbound';
+import { STOP_SETTLE_WAIT, defaultJournalDir, httpUndelivered, iso8583Connector, undeliveredApproval } from '@iso8583/connector';
+import type { Connector, UndeliveredApproval } from '@iso8583/connector';
+import type { IsoMessage } from '@iso8583/codec';
+import { EncodedReply, iso8583Inbound } from '@iso8583/inbound';
 import onError from './sequences/on-error.js';
 
 /** Where the example app connects and listens. */
@@ -36,13 +42,15 @@ export interface ExampleAppOptions {
    * `~/.local/state/iso8583/fastify-app.bank`.
    */
   journalDir?: string;
-  /** Milliseconds the bank has to answer before a request fails (and is reversed). Default 10000. */
+  /** Milliseconds the bank has to answer before a request fails (a purchase is then reversed, an inquiry not). Default 10000. */
   requestTimeout?: number;
 }
 
 /** Builds the app (not listening yet). */
 export async function buildApp(options: ExampleAppOptions): Promise<FastifyInstance> {
   const app = fastify({ logger: false });
+  // An approval its client never got, reversed (the `bank` connector exists once registered: `reverse` is set then).
+  let reverse: UndeliveredApproval = () => undefined;
   await app.register(iso8583Connector, {
     name: 'bank',
     host: options.bankHost ?? '127.0.0.1',
@@ -53,7 +61,22 @@ export async function buildApp(options: ExampleAppOptions): Promise<FastifyInsta
     // A request written to the bank and not answered in time (the terminal or HTTP client is told it failed) is
     // reversed: without this the bank's late approval would stand. The reversal is journaled (and synced) first.
     reversal: { enabled: true, journalDir: options.journalDir ?? defaultJournalDir('fastify-app.bank') },
-    routes: { prefix: '/bank' },
+    // An answer whose HTTP client has gone (an aborted request) or that cannot be written (a 502): an approval is reversed.
+    routes: { prefix: '/bank', onUndelivered: httpUndelivered((...late) => reverse(...late)) },
+  });
+  const book = undeliveredApproval({ connector: app.iso8583.bank, logger: app.log });
+  reverse = book;
+  // A stop first lets the reversals under way be stored in the journal (at most a second).
+  app.addHook('preClose', async () => book.settled(STOP_SETTLE_WAIT));
+  // Balance inquiries: no money moves, so no reversal (nor journal); the connector picks the STAN.
+  await app.register(iso8583Connector, {
+    name: 'inquiry',
+    host: options.bankHost ?? '127.0.0.1',
+    port: options.bankPort,
+    dialect: 'iso87ascii',
+    frame: 'binary2',
+    requestTimeout: options.requestTimeout ?? 10_000,
+    autoFill: { stan: true },
   });
   // The inbound endpoint's sequence reaches the connector through `context.connectors`.
   await app.register(iso8583Inbound, {
@@ -66,16 +89,22 @@ export async function buildApp(options: ExampleAppOptions): Promise<FastifyInsta
       (context.connectors.bank as Connector).request(message.fields, { signal: context.signal }),
     // A failed request: 68 when the bank may have it (reversed), 91 when it never reached the bank, 96 otherwise.
     onError,
+    // The bank's answer to a terminal that has gone (its socket closed) or that came after the POS timeout: an approval
+    // of a purchase or authorisation is reversed (onError's answers are not the bank's: nothing to undo).
+    onLateResult: (result, message, _context, reason, source) => {
+      if (source === 'sequence' && typeof result === 'object' && result !== null && !(result instanceof EncodedReply)) {
+        void reverse(message.fields, result as IsoMessage, undefined, reason, 'pos');
+      }
+    },
   });
   app.get<{ Params: { terminal: string } }>('/balance/:terminal', async (request, reply) => {
     const terminal = request.params.terminal;
     if (!/^[A-Za-z0-9]{1,8}$/.test(terminal)) return reply.code(400).send({ error: 'terminal: 1-8 letters or digits' });
-    const answer = await app.iso8583.bank.request({
+    const answer = await app.iso8583.inquiry.request({
       '0': '0100',
       '2': '4761739001010010',
       '3': '310000',
       '4': 0,
-      '11': Math.floor(Math.random() * 999_999) + 1,
       '14': '3012',
       '41': terminal.padEnd(8, ' '),
       '49': '840',

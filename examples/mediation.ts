@@ -7,8 +7,9 @@
  * Reversal is off here, the connector's default: a purchase that times out once written
  * (`ISO8583_ERR_CONNECTOR_TIMEOUT`, `sent: 'maybe'`) is not reversed, and an approval the bank gave it stands. A script
  * that moves money gives its connector `reversal: { enabled: true, journalDir }` (as examples/fastify-app.ts does) and,
- * before it ends, waits for the `reversal` event of stage `answered` for a request that failed so, or runs again with
- * the same journal folder (what it still owes is sent at the next start).
+ * before it ends, waits for the `reversal` event that ends the entry of a request that failed so (stage `answered`,
+ * `abandoned`, `expired` or `released`), or runs again with the same journal folder (what it still owes is sent at the
+ * next start).
  */
 import { fileURLToPath } from 'node:url';
 import { createConnector } from '@iso8583/connector';

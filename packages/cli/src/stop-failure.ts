@@ -11,11 +11,8 @@ import { failureCode } from './drain.js';
 import { journalLostError } from './journal-lost.js';
 import type { LostJournal } from './journal-lost.js';
 
-/**
- * Milliseconds past its deadline a stop waits for the reversals of undelivered approvals still being stored or sent
- * (a destroy at the deadline refuses them at once: this only lets those refusals be counted).
- */
-export const STOP_SETTLE_WAIT = 1_000;
+/** Milliseconds past its deadline a stop waits for undelivered approvals' reversals (their home: the connector). */
+export { STOP_SETTLE_WAIT } from '@iso8583/connector';
 
 /** The code of a stop during which approvals were not reversed. */
 export const NOT_REVERSED_CODE = 'ISO8583_ERR_NOT_REVERSED';

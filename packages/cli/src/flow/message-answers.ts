@@ -9,9 +9,8 @@
  */
 import { readMessage } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
-import type { Connector } from '@iso8583/connector';
-import { movedMoney } from '../gateway/late-approval.js';
-import type { ApprovalLoss, UndeliveredApproval } from '../gateway/late-approval.js';
+import type { ApprovalLoss, Connector, UndeliveredApproval } from '@iso8583/connector';
+import { movedMoney } from '@iso8583/connector';
 
 /**
  * What a sequence sent, as the book keeps it: the message's fields taken as the request was sent (a copy: what the
@@ -111,13 +110,13 @@ export class MessageAnswers {
    */
   private readonly worked = new WeakMap<Answered, { readonly original: IsoMessage | undefined; readonly moved: boolean }>();
 
-  /** @param reverse The one handler of approvals a client never got (late-approval.ts `undeliveredApproval`). */
+  /** @param reverse The one handler of approvals a client never got (the connector's `undeliveredApproval`). */
   constructor(private readonly reverse: UndeliveredApproval) {}
 
   /**
    * An answer came: kept, or reversed at once when the reply is known to be lost (a request the sequence did not
    * await). A network management answer (0810, 1814: an echo's or a sign-on's `00`) is kept like any other: the one
-   * handler (late-approval.ts) never counts it as an undelivered approval.
+   * handler (the connector's undelivered-approval.ts) never counts it as an undelivered approval.
    */
   answered(one: Answered): void {
     if (this.lost !== undefined) {

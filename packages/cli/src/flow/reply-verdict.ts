@@ -40,7 +40,7 @@ function responseCodeOf(result: SequenceResult, codec: Codec): unknown {
  * Whether `result`, the answer the terminal is sent to its request `mti`, tells it that money moved: its field 39 (as
  * packed) is that of an approval one of `books` holds, judged in the dialect of the upstream that gave it (`relays`: a bank's
  * own approval code relayed), or approves in `dialect`, the endpoint's, or is of the standard's approval class (a
- * partial approval `10` or `002`...: `isApprovalClass`, as the bank's answers are judged in late-approval.ts, or the
+ * partial approval `10` or `002`...: `isApprovalClass`, as the bank's answers are judged by the connector's movedMoney, or the
  * approval behind a `10` told would be reversed). The request's MTI says which edition's codes the answer carries (its
  * version digit is the answer's). `codec` is the endpoint's (its dialect and `lenient`: one a flow's endpoint, made by
  * `UndeliveredApprovals.bind`). `undefined` before `bind` (no codec to judge by), or when the answer cannot be

@@ -8,8 +8,8 @@ import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { resolveDialect } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
-import { createUpstreamGroup } from '@iso8583/connector';
-import type { Connector, Iso8583ConnectorPluginOptions, RouteTarget, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
+import { createUpstreamGroup, httpUndelivered, undeliveredApproval } from '@iso8583/connector';
+import type { Connector, Iso8583ConnectorPluginOptions, RouteTarget, UndeliveredAnswerHandler, UndeliveredApproval, UndeliveredApprovalBook, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundOptions } from '@iso8583/inbound';
 import { assembleHttp } from '../http/app.js';
@@ -29,8 +29,6 @@ import { resolveFlowSequences } from './sequences.js';
 import type { FlowSequences } from './sequences.js';
 import { readHttpToken } from '../console/access.js';
 import { TransactionRing } from '../console/recent.js';
-import { httpUndelivered, undeliveredApproval } from '../gateway/late-approval.js';
-import type { UndeliveredApproval, UndeliveredApprovalBook } from '../gateway/late-approval.js';
 import { UndeliveredApprovals } from './undelivered-approvals.js';
 import { stopFailure } from '../stop-failure.js';
 import { FLOW_HELD_BACK_OPTION } from '../http/held-budget.js';
@@ -128,7 +126,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const pluginOptions: Record<string, Iso8583ConnectorPluginOptions> = {};
   // An approval whose client never got it (an HTTP client gone, or an answer that cannot be written; an inbound
   // message's reply not delivered: undelivered-approvals.ts) is reversed at the upstream that answered, as the gateway
-  // does, by its one handler (late-approval.ts); the routes and the sequences' targets always say which upstream that
+  // does, by its one handler (the connector's undeliveredApproval); the routes and the sequences' targets always say which upstream that
   // was (so the handler's default upstream, the first told, is never the one used).
   let reverseApproval: UndeliveredApprovalBook | undefined;
   const reverse: UndeliveredApproval = (original, answer, upstream, reason, side) => {

@@ -3,7 +3,7 @@
  * through `context.connectors` (watched: watched-connectors.ts; kept per message: message-answers.ts); when that reply
  * never reaches the terminal (its connection had gone; the reply could not be packed: the endpoint's `onLateResult`),
  * the approvals the sequence got are reversed at the upstream that answered each (a group says which), by the gateway's
- * one handler (late-approval.ts: what is reversible and approved, the reversal built with that upstream's options and
+ * one handler (the connector's undelivered-approval.ts: what is reversible and approved, the reversal built with that upstream's options and
  * stored in its SAF queue, counted in `iso8583_gateway_undelivered_approvals_total` with side `pos`). What the terminal
  * was told instead decides the rest, judged the same way whether the sequence failed in time (throws or rejects before
  * its `sequenceTimeout`) or timed out (the endpoint aborts `context.signal` and calls onError with its timeout error):
@@ -36,7 +36,7 @@ import { closedByEndpoint, isThenable } from '@iso8583/inbound';
 import { Iso8583Error, createCodec, responseMti } from '@iso8583/codec';
 import type { Codec } from '@iso8583/codec';
 import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
-import type { UndeliveredApproval } from '../gateway/late-approval.js';
+import type { UndeliveredApproval } from '@iso8583/connector';
 import { storedOrDeadline } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
 import { approvalOf, replySnapshot } from './reply-verdict.js';
@@ -89,7 +89,7 @@ export class UndeliveredApprovals {
   private codec: Codec | undefined;
   private timeout = 0;
 
-  /** @param reverse The one handler of approvals a client never got (late-approval.ts `undeliveredApproval`). */
+  /** @param reverse The one handler of approvals a client never got (the connector's `undeliveredApproval`). */
   constructor(private readonly reverse: UndeliveredApproval) {}
 
   /**

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup } from '@iso8583/connector';
+import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, httpUndelivered, undeliveredApproval } from '@iso8583/connector';
 import type { Connector, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint } from '@iso8583/inbound';
@@ -22,7 +22,6 @@ import { ABORT_LOG_WAIT, abortConnectors, logStopped, waitForSaf } from '../drai
 import { approvalFitWarnings } from './approval-fit.js';
 import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
-import { httpUndelivered, undeliveredApproval } from './late-approval.js';
 import { ownAnswer } from './own-answer.js';
 import { groupUpstreams, journalDirOf, upstreamOptions } from './upstream-options.js';
 import { keptIn, lostJournals } from '../journal-lost.js';

@@ -68,7 +68,7 @@ export interface GatewayParts {
   endpoint(): InboundEndpoint | undefined;
   /** What the HTTP routes and the console's workbench send through (the POS path's link). */
   through(): RouteTarget | undefined;
-  /** What an HTTP answer that never reached its client goes to (an approval is reversed: late-approval.ts). */
+  /** What an HTTP answer that never reached its client goes to (an approval is reversed: the connector's undeliveredApproval). */
   undelivered(): UndeliveredAnswerHandler | undefined;
   /** The answers the gateway gave POS clients itself (the upstream could not), by response code (own-answer.ts). */
   ownAnswers(): Readonly<Record<string, number>>;

@@ -7,12 +7,11 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Dialect } from '@iso8583/codec';
-import type { Connector, EncodedResponse, UpstreamGroup } from '@iso8583/connector';
+import type { Connector, EncodedResponse, UndeliveredApproval, UpstreamGroup } from '@iso8583/connector';
 import type { InboundOptions, SequenceResult } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { POS_IN_FLIGHT_PER_CONNECTION } from './in-flight.js';
 import { UpstreamReply, lateApproval } from './late-approval.js';
-import type { UndeliveredApproval } from './late-approval.js';
 import type { OwnAnswer } from './own-answer.js';
 import type { MessageTracer } from '../trace.js';
 

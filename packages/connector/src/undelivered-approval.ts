@@ -1,0 +1,277 @@
+/**
+ * An approval its client never got: the bank approved after the client's timeout (the client was answered with a
+ * failure, or not at all), or after the client's connection closed (a POS socket closed or reset, an HTTP request
+ * aborted), or the answer could not be written, or not packed in the client's dialect (the client got an error answer).
+ * The merchant thinks the transaction failed while the cardholder is charged, so a reversible request (0100 / 0200 and
+ * their repeats, 1100 / 1200 with ISO 8583:1993) is reversed through the SAF queue of the connector whose host answered,
+ * built like that connector's own reversals: an approval is an answer that moved money (`isApprovalClass`: that
+ * connector's dialect's approval codes, `00` in 1987, `000` in 1993, an upstream group may mix them, and the standard's
+ * approval class: `08`, `10` partial, `11` VIP, `16`; `0xx` in 1993), its `reversal` options give the MTI and the fields
+ * copied, and field 4 is the amount the answer approved (a partial approval is undone for the amount it moved, not the
+ * amount requested: `buildReversal`). Anything else (an advice, a reversal, a network management message, an
+ * inquiry's answer: processing code `3x`, no money moved: {@link movedMoney}) is not undone: a reversal of an advice or
+ * of a reversal would cost the merchant. A decline is left alone. When the SAF queue cannot store the reversal (a full
+ * disk, a failed journal), it is sent once without SAF, and an error is logged whatever the outcome. Every approval
+ * seen here is counted by why it was not delivered and what became of it (`iso8583_gateway_undelivered_approvals_total`,
+ * when a registry is given), once that is known: `reversed` once the SAF queue holds its reversal,
+ * `reversed-without-saf` once the host answered the one sent without SAF, `not-reversed` when that send failed too.
+ * Nothing is reversed when the connector's `reversal.enabled` is off (logged at `error`). The one home of this rule for
+ * the gateway (`iso8583 gateway`, flows) and for an application using the connector's Fastify routes with an inbound
+ * endpoint (examples/fastify-app.ts). A logger that throws loses its line, never the count, the send without SAF after
+ * a refused store, nor the process (a throw in a promise callback would be an unhandled rejection).
+ */
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { promClient } from '@iso8583/metrics';
+import { isApprovalClass, isNetworkManagement, safeErrorCode, summarize } from '@iso8583/codec';
+import type { Dialect, IsoMessage, MessageSummary } from '@iso8583/codec';
+import type { Connector } from './connector.js';
+import { buildReversal, isReversible } from './reversal-message.js';
+import type { UndeliveredAnswerHandler } from './undelivered-answer.js';
+
+/**
+ * Milliseconds past its deadline a stop waits for the reversals of undelivered approvals still being stored or sent
+ * (a destroy at the deadline refuses them at once: this only lets those refusals be counted).
+ */
+export const STOP_SETTLE_WAIT = 1_000;
+
+/**
+ * Why a client never got its answer, as an inbound endpoint's `onLateResult` says (`UndeliveredReason` of
+ * `@iso8583/inbound`): `sequence-timeout`, it came after the client's timeout answer; `client-gone`, the client had
+ * disconnected (an HTTP request aborted); `reply-invalid`, it could not be written in the client's form.
+ */
+export type UndeliveredClientReason = 'sequence-timeout' | 'client-gone' | 'reply-invalid';
+
+/** Runs a log line's write; a logger that throws loses the line, never what the caller does next. */
+function logSafely(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // The logger is what failed: the line is lost, the outcome is not (the metric counts what it would have said).
+  }
+}
+
+/** What a late approval is handled with. */
+export interface LateApprovalParts {
+  /**
+   * The upstream of an answer that does not say which upstream answered (a lone connector: the only one): its dialect
+   * judges the answer, its options (`reversal`, dialect) build the reversal, and the reversal is sent to it.
+   */
+  readonly connector: Connector;
+  /** Where each approval's line goes (no card data): `warn` once reversed, `error` when not. */
+  readonly logger: Pick<Logger, 'warn' | 'error'>;
+  /** Where `iso8583_gateway_undelivered_approvals_total` is registered. Default: not counted. */
+  readonly registry?: Registry;
+}
+
+/** Which client an undelivered answer was for. */
+export type UndeliveredSide = 'pos' | 'http';
+
+/**
+ * Reverses an approval of `original` that its client never got; `answer` is the bank's, from `upstream`'s host and in
+ * its dialect (`undefined`: the parts' connector). May return a promise, settled (never rejected) once the reversal is
+ * stored in the SAF queue, or handed to a send without SAF when it cannot be stored (not waiting for that send's
+ * answer); a stop holds the connectors until the reversal is stored, sent or known lost (the book's `settled`).
+ */
+export type UndeliveredApproval = (original: IsoMessage, answer: IsoMessage, upstream: Connector | undefined, reason: ApprovalLoss, side: UndeliveredSide) => void | Promise<void>;
+
+/** {@link undeliveredApproval}'s handler with its book: what a graceful stop waits for and counts before it ends. */
+export interface UndeliveredApprovalBook extends UndeliveredApproval {
+  /**
+   * Settles (never rejects) once every reversal started so far is stored, sent or known lost, or after `waitMs`
+   * (default: no limit), whichever comes first.
+   */
+  settled(waitMs?: number): Promise<void>;
+  /**
+   * Approvals so far known NOT reversed: their reversal could be neither stored nor sent (`not-reversed`), or not built
+   * (`unbuildable`).
+   */
+  notReversed(): number;
+  /** Reversals being stored or sent now, not yet settled (a stop that ends now leaves them undone). */
+  underway(): number;
+  /**
+   * What a stop fails by: waits for the reversals under way until `until` (`Date.now()` time) plus
+   * `STOP_SETTLE_WAIT`, logs at `error` each still under way then (`NOT known reversed`, with its STAN and terminal,
+   * no card data), and returns the approvals not reversed since the stop began (`before`: {@link notReversed} then),
+   * those still under way included.
+   */
+  notReversedSince(before: number, until: number): Promise<number>;
+}
+
+/**
+ * Why a client never got an approval: the endpoint's reasons (`UndeliveredReason`), or a flow's (undelivered-approvals.ts
+ * in the flow): `sequence-failed`, its sequence failed in time after the approval and the terminal got onError's answer
+ * that was not an approval, or a 96; `no-reply`, its sequence gave the terminal no reply to a request that expects one
+ * (`undefined`, `null`); `reply-declined`, its sequence's reply to the terminal does not approve (a decline after the
+ * bank approved, a reply without an approving field 39).
+ */
+export type ApprovalLoss = UndeliveredClientReason | 'sequence-failed' | 'no-reply' | 'reply-declined';
+
+/** What each reason is called in the log lines, and its code. */
+const WHY: Readonly<Record<ApprovalLoss, { text: string; code: string }>> = {
+  'sequence-timeout': { text: 'an approval came after the POS timeout', code: 'ISO8583_ERR_INBOUND_LATE_REPLY' },
+  'client-gone': { text: 'an approval could not be delivered (the client has gone)', code: 'ISO8583_ERR_INBOUND_CLIENT_GONE' },
+  'reply-invalid': { text: 'an approval cannot be written in the client\'s dialect (the client got an error answer: a 96 on POS, a 502 over HTTP)', code: 'ISO8583_ERR_INBOUND_REPLY_INVALID' },
+  'sequence-failed': { text: 'an approval was followed by its sequence\'s failure (the terminal got onError\'s answer, not an approval, or a 96)', code: 'ISO8583_ERR_INBOUND_SEQUENCE_FAILED' },
+  'no-reply': { text: 'an approval was followed by no reply to the terminal (its sequence returned none, or null)', code: 'ISO8583_ERR_INBOUND_REPLY_UNEXPECTED' },
+  'reply-declined': { text: 'an approval was followed by a reply to the terminal that does not approve (a decline, or no approving field 39)', code: 'ISO8583_ERR_INBOUND_REPLY_UNEXPECTED' },
+};
+
+/**
+ * The summary of an original for the log lines, or none when it cannot be made (a field whose getter throws, as a
+ * message a sequence built may have): a line without it beats a reversal lost, since the summary comes before the
+ * reversal is stored.
+ */
+function summaryOf(original: IsoMessage): MessageSummary {
+  try {
+    return summarize(original);
+  } catch {
+    return {};
+  }
+}
+
+/** The MTI of `answer` (else of `original`: the version digit is the same) as text, or `undefined`. */
+function mtiOf(answer: IsoMessage, original: IsoMessage): string | undefined {
+  const mti = answer['0'] ?? original['0'];
+  return typeof mti === 'string' ? mti : undefined;
+}
+
+/**
+ * Whether the processing code (field 3) of `original`, else of `answer`, is an inquiry's (first digit `3`: `30`
+ * available funds, `31` balance...): no money moved, whatever field 39 says. `false` when there is no field 3.
+ */
+function isInquiry(original: IsoMessage, answer: IsoMessage): boolean {
+  const code = original['3'] ?? answer['3'];
+  // A number lost its leading zeros (`3000` is `003000`, a purchase): read as the six digits it stands for.
+  const text = typeof code === 'string' ? code : typeof code === 'number' ? String(code).padStart(6, '0') : undefined;
+  return text !== undefined && text.startsWith('3');
+}
+
+/**
+ * Whether the bank's `answer` to `original` moved money, judged in `dialect`, the dialect of the upstream that answered
+ * (a 1993 host approves with 000, a 1987 one with 00): the one rule of what an undelivered approval is, for the
+ * gateway's answers and a flow's alike. Its field 39 is of the approval class (`isApprovalClass`: the dialect's
+ * approval codes, and a partial approval `10` or `002`, a VIP one `11` or `003`...; the answer's MTI says which
+ * edition's codes it carries), and it is neither a network management answer (0810, 1814: an echo's or a sign-on's 00,
+ * the codec's `isNetworkManagement`) nor the answer to an inquiry (processing code `3x`: a balance inquiry's 00).
+ */
+export function movedMoney(dialect: Dialect, original: IsoMessage, answer: IsoMessage): boolean {
+  if (!isApprovalClass(dialect, answer['39'], mtiOf(answer, original))) return false;
+  return !isNetworkManagement(answer['0']) && !isInquiry(original, answer);
+}
+
+/** The metric every approval the client never got is counted in (by reason, side and outcome). */
+export const UNDELIVERED_APPROVALS_METRIC = 'iso8583_gateway_undelivered_approvals_total';
+
+/** The one handler of approvals the client never got (POS and HTTP alike). */
+export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprovalBook {
+  const { logger } = parts;
+  // The book: reversals under way (stored, sent or lost once settled) and approvals left undone.
+  // Each reversal under way with its log line's fields (`about`), for the line of one still under way at a stop.
+  const underway = new Map<Promise<void>, Record<string, unknown>>();
+  let undone = 0;
+  const counted = parts.registry === undefined
+    ? undefined
+    : new (promClient().Counter)({
+        name: UNDELIVERED_APPROVALS_METRIC,
+        help: 'Approvals the client never got (reason: sequence-timeout, client-gone, reply-invalid, sequence-failed, no-reply, reply-declined; side: pos, http), by what was done (outcome: reversed, reversed-without-saf, not-reversed, not-reversible, reversal-off, unbuildable).',
+        labelNames: ['reason', 'side', 'outcome'],
+        registers: [parts.registry],
+      });
+  const handle: UndeliveredApproval = (original, answer, answered, reason, side) => {
+    // The answering upstream's dialect: a 1993 host approves with 000, a 1987 one with 00. Any answer that moved money
+    // is reversed, not only the dialect's approval codes: a partial approval (10, 002), a VIP one (11, 003)...
+    const upstream = answered ?? parts.connector;
+    const dialect = upstream.codec.dialect;
+    if (!movedMoney(dialect, original, answer)) return;
+    const reversal = upstream.options.reversal;
+    const { text: why, code } = WHY[reason];
+    const about = { code, reason, side, upstream: upstream.name, ...summaryOf(original) };
+    const count = (outcome: string): void => counted?.inc({ reason, side, outcome });
+    if (!isReversible(String(original['0'] ?? ''))) {
+      count('not-reversible');
+      logSafely(() => logger.warn(about, `${why}: not a reversible request, not reversed`));
+      return;
+    }
+    if (!reversal.enabled) {
+      count('reversal-off');
+      logSafely(() => logger.error(about, `${why} and reversal is off: not reversed`));
+      return;
+    }
+    let built: IsoMessage;
+    try {
+      // The amount the answer approved in field 4 (a partial approval's lower amount: never undo more than moved), unless
+      // it is more than asked or in another currency: then the request's, and the line says why (no card data).
+      built = buildReversal(original, reversal.mti, dialect, reversal.fields, answer, (kept) =>
+        logSafely(() => logger.warn({ ...about, amountKept: kept }, `${why}: the answer's amount is not taken (${kept}): reversing the amount requested`)),
+      );
+    } catch (err) {
+      count('unbuildable');
+      undone++;
+      logSafely(() => logger.error({ ...about, code: safeErrorCode(err) }, `${why}: its reversal cannot be built`));
+      return;
+    }
+    // Counted and logged by what became of it: `reversed` once the SAF queue holds it (journaled: sent until answered).
+    // To the upstream that approved (not by a group's memory of originals, which may have forgotten it).
+    const journaled = upstream.request(built, { saf: true });
+    const done = journaled.then(
+      () => {
+        count('reversed');
+        logSafely(() => logger.warn(about, `${why}: reversed`));
+      },
+      (stored: unknown) => {
+        // Not stored (a full disk, a failed or removed journal folder, a full SAF queue): sent once as it is rather than
+        // dropped, so that the approval is undone whenever the upstream is reachable; logged either way.
+        logSafely(() => logger.error({ ...about, code: safeErrorCode(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`));
+        return upstream.request(built).then(
+          (sent) => {
+            count('reversed-without-saf');
+            logSafely(() => logger.warn({ ...about, responseCode: (sent as IsoMessage)['39'] }, `${why}: reversed without SAF`));
+          },
+          (lost: unknown) => {
+            count('not-reversed');
+            undone++;
+            logSafely(() => logger.error({ ...about, code: safeErrorCode(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`));
+          },
+        );
+      },
+    );
+    underway.set(done, { ...about, why });
+    void done.finally(() => underway.delete(done));
+    // The caller (a decline to the terminal) waits only for the store: stored, or handed to the send without SAF when
+    // that fails (`done`'s handler, attached first, has started it); the bank's answer to that send adds no durability.
+    return journaled.then(() => undefined, () => undefined);
+  };
+  const settled = async (waitMs?: number): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = waitMs === undefined ? undefined : new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+    // Reversals started while waiting (an endpoint still handing its leftovers over) are waited for too.
+    while (underway.size > 0) {
+      const all = Promise.allSettled([...underway.keys()]).then(() => undefined);
+      if (limit === undefined) await all;
+      else if ((await Promise.race([all.then(() => 'all' as const), limit.then(() => 'limit' as const)])) === 'limit') break;
+    }
+    clearTimeout(timer);
+  };
+  return Object.assign(handle, {
+    settled,
+    notReversed: () => undone,
+    underway: () => underway.size,
+    notReversedSince: async (before: number, until: number): Promise<number> => {
+      await settled(Math.max(until - Date.now(), 0) + STOP_SETTLE_WAIT);
+      for (const { why, ...fields } of underway.values()) {
+        logSafely(() => logger.error(fields, `${String(why)}: its reversal is still being stored or sent as the stop ends: NOT known reversed`));
+      }
+      return undone - before + underway.size;
+    },
+  });
+}
+
+/**
+ * The HTTP routes' `onUndelivered`: an answer whose request was aborted (the client's connection closed before the
+ * response was written; `client-gone`) or that could not be written in the form asked (the client got a 502;
+ * `reply-invalid`) goes to {@link undeliveredApproval}, with the upstream that answered it (the routes say).
+ */
+export function httpUndelivered(reverse: UndeliveredApproval): UndeliveredAnswerHandler {
+  return (request, answer, upstream, reason) => reverse(request, answer, upstream, reason === 'unwritable' ? 'reply-invalid' : 'client-gone', 'http');
+}
