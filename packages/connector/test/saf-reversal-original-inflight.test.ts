@@ -9,9 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventWithin } from '@iso8583/test-support';
-import { answer, purchase } from './peer.js';
-import type { Received } from './peer.js';
-import { peerAndConnector, tempDir } from './helpers/setup.js';
+import { purchase } from './peer.js';
+import { tempDir } from './helpers/setup.js';
 import { holdingHost, journalLines, ownReversal, receivedLines, safEvent } from './helpers/reversals.js';
 
 for (const rc of ['00', '05']) {
