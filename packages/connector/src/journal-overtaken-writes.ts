@@ -72,7 +72,7 @@ export abstract class OvertakenWrites extends JournalWrites {
     // Ended by a retiring record that took effect: durable already (journal-overtaken.ts `endedByRetirement`).
     if (this.overtaken.endedByRetirement(id)) return Promise.resolve();
     const done = this.append(this.overtaken.doneLine(id, outcome, Date.now()), id, undefined);
-    this.overtaken.endWritten(id, done);
+    this.overtaken.endWritten(id, done, () => !this.closed && this.stopped === undefined);
     // A retirement whose `done` failed (its record never read back) retires nothing later (journal-overtaken.ts).
     return this.overtaken.retires(id) ? this.overtaken.releasing(id, done) : done;
   }

@@ -26,8 +26,10 @@
  *   record is durable before the caller sees the approval: a crash before it leaves the terminal without the approval,
  *   and the repeat the next start stores undoes what it would have been told; one whose write failed retires nothing.
  *   An end of the booking noted after the retiring line was made (not named in it) is ended by its own `done` only:
- *   the approval is seen once that `done` is durable too (and fails with it), so no start sends a reversal of a
- *   booking the terminal was told approved;
+ *   the approval is seen once that `done` is durable too (one that failed is waited for when written again, as the
+ *   SAF queue does; the approval fails only when the journal closes or stops first: the file then owes that reversal,
+ *   and the next start sends it), so no start sends a reversal of a booking the terminal was told approved, and none
+ *   is owed of one it was told failed;
  * - the next start (the journal read back), after a stop of any kind (a crash, or a clean stop: the connector adds no
  *   repeat at its stop with this journal, reversal-host.ts), stores a repeat (`0401`, `1421`, its `at` the first
  *   answer's time, so that its own `25` starts no new window) for each one not retired whose window was still open at
@@ -180,8 +182,8 @@ export class OvertakenKept {
     const r = this.retiringIds.get(id);
     if (r === undefined) return settled;
     r.written = settled.then(() => undefined, () => undefined);
-    // Once it took effect: the `done` of each end of its booking noted after its line was made, durable too (or failed:
-    // its approval then cannot be seen, as a failed record of its own, and the next start sends that reversal).
+    // Once it took effect: the `done` of each end of its booking noted after its line was made, durable too (or never,
+    // the journal closed or stopped first: its approval then cannot be seen, and the next start sends that reversal).
     return settled.then(async () => {
       if (r.late !== undefined) await Promise.all(r.late);
     });
@@ -195,12 +197,30 @@ export class OvertakenKept {
     return this.endedIds.size > 0 && this.endedIds.delete(id);
   }
 
-  /** The `done` of entry `id` was appended (`done`): when a retiring `done` waits for it (`late`), it settles that wait. */
-  endWritten(id: string, done: Promise<void>): void {
+  /**
+   * The `done` of entry `id` was appended (`done`): when a retiring `done` waits for it (`late`), it settles that wait
+   * once durable. When it fails while the journal goes on (`goesOn`), the wait goes on for its `done` written again
+   * (saf-ends.ts tries it every `retryInterval`): the retiring record is durable, so failing the approval now would tell
+   * the terminal it failed while that retry, durable later, leaves the file owing nothing. Else (closed, stopped) the
+   * approval fails, and the file owes that reversal (its `done` never durable): the next start sends it.
+   */
+  endWritten(id: string, done: Promise<void>, goesOn: () => boolean): void {
     const owed = this.owedEnds.size === 0 ? undefined : this.owedEnds.get(id);
     if (owed === undefined) return;
     this.owedEnds.delete(id);
-    done.then(owed.resolve, owed.reject);
+    done.then(owed.resolve, (err: unknown) => {
+      if (goesOn() && !this.owedEnds.has(id)) this.owedEnds.set(id, owed);
+      else owed.reject(err);
+    });
+  }
+
+  /**
+   * The journal closes (its writes in flight settled): the ends still owed (their `done` never durable) fail the
+   * approvals waiting for them with `err`, as the file owes their reversals (`endWritten`).
+   */
+  owedGiveUp(err: unknown): void {
+    for (const owed of this.owedEnds.values()) owed.reject(err);
+    this.owedEnds.clear();
   }
 
   /** A wait (of a retiring `done`) for the `done` of entry `id`, an end of its booking its record does not name. */
@@ -294,8 +314,9 @@ export class OvertakenKept {
    * The records of the booking of the retiring `done` `r` (`sameStored`), kept or noted, retired; the entries its record
    * ends (`ends`, noted when its line was made) out of `live`, as the replay reads that record. An end of the booking
    * noted after its line was made is not named in it: the file ends that entry only at its own `done`, which the
-   * retiring `done`'s caller waits for (`late`): a crash before it leaves the terminal without the approval, and the
-   * next start sends that reversal (owed then), never one whose booking the terminal was told approved.
+   * retiring `done`'s caller waits for (`late`; written again after a failure, `endWritten`): a crash before it leaves
+   * the terminal without the approval, and the next start sends that reversal (owed then), never one whose booking the
+   * terminal was told approved.
    */
   private retireBooking(r: Retiring, live: { delete(id: string): boolean }): void {
     const ends = r.ends ?? [];

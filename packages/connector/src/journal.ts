@@ -162,7 +162,8 @@ export class FileJournal extends OvertakenWrites implements ReversalJournal {
   }
 
   /**
-   * Waits for the writes in flight, compacts once more when entries were marked done since the last compaction (not
+   * Waits for the writes in flight, fails an approval still waiting for the `done` of a late end of its booking
+   * (journal-overtaken.ts `owedGiveUp`: the file owes that reversal), compacts once more when entries were marked done since the last compaction (not
    * with `compactInterval` 0: an answered request's card data does not stay in the file after a clean stop), closes the
    * file and releases the folder's lock. That last compaction goes into the spare file (waited for when still being
    * made: the close waits for it anyway); when none could be made it is skipped, as it would write and fsync the whole
@@ -180,6 +181,8 @@ export class FileJournal extends OvertakenWrites implements ReversalJournal {
         this.pump();
       });
     await idle();
+    // An approval still waiting for the `done` of a late end of its booking fails: the file owes that reversal (journal-overtaken.ts).
+    this.overtaken.owedGiveUp(journalError(`in ${this.dir} closed before the end of a reversal of an approved booking was recorded: the next start sends it`, undefined));
     // One last compaction (the `compactInterval` one, crash-safe as it is) when entries were marked done since the last
     // one: an answered request's card data does not stay in the file after a clean stop. Its failure is logged; the
     // records stay, and the next open compacts them. Not once stopped, never opened, or with `compactInterval` 0; nor

@@ -72,10 +72,7 @@ export class ReversalManager {
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
     this.follow = new ReversalFollowUp(this.overtaken, again, journal, host, (answer) => this.underway.untilUnarmed(this.underway.requestKey(answer)));
     // Each answer that ends an entry is followed up before its end is journaled (reversal-host.ts).
-    this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, this.overtaken, journal, (id) => {
-      this.stored.ended(id);
-      return this.answeredOriginals.delete(id);
-    }), journal, options, dialect);
+    this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, this.overtaken, journal, (id) => this.answeredOriginals.delete(id)), journal, options, dialect);
     this.stored = new StoredEntries(journal, this.queue, this.underway, host, options.maxEntries);
   }
 
@@ -309,8 +306,7 @@ export class ReversalManager {
     entry.armed = false;
     // A plain entry from here on (its message made now, from the JSON text journaled, when it was written as text). A
     // copy: a message built from the request's fields keeps the whole request (cut from its text) alive while queued.
-    // A reversal a caller stored for it, held here, is sent instead (reversal-stored.ts `reverse`).
-    this.stored.reverse({ id: entry.id, reversal: ownedMessage(entry.reversal), at: entry.at });
+    this.queue.activate({ id: entry.id, reversal: ownedMessage(entry.reversal), at: entry.at });
   }
 
   /**

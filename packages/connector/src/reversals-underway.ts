@@ -238,10 +238,6 @@ export class ReversalsUnderway {
   }
 
   /**
-   * Calls `done` once `ready()` is true after an armed entry of `key` ended or was queued (`wake`); returns what stops
-   * the wait (`done` then never called).
-   */
-  /**
    * Resolves `true` once no entry of `key` is armed here (at once when none is), `false` if one still is at `by` (a
    * `performance.now()` time; none: no timer, as an armed request always settles). The one wait of
    * {@link ReversalsUnderway.originalSettled} and {@link ReversalsUnderway.untilUnarmed}.
@@ -263,6 +259,10 @@ export class ReversalsUnderway {
     });
   }
 
+  /**
+   * Calls `done` once `ready()` is true after an armed entry of `key` ended or was queued (`wake`); returns what stops
+   * the wait (`done` then never called).
+   */
   private whenWoken(key: string, ready: () => boolean, done: () => void): () => void {
     const waiters = this.waiters.get(key) ?? new Set<() => void>();
     this.waiters.set(key, waiters);

@@ -37,8 +37,6 @@ export interface Active {
   parked?: boolean;
   /** Held until its original's outcome is known here (saf-hold.ts): no attempt, flush nor connection up sends it. */
   held?: boolean;
-  /** While held: lets it go at once (saf-hold.ts `holdUntil`), as its original's outcome would. */
-  release?: () => void;
 }
 
 /** Attempt `n` of `a` never reached the bank: not counted, here nor in the store `journal` (`ReversalJournal.uncount`). */

@@ -22,8 +22,8 @@ export function activeOf(entry: JournalEntry, readBack: boolean, expireAfter: nu
 }
 
 /**
- * Holds `a` (held in `active`) until `until` settles (see the file's note), or its `release` is called: it waits with
- * no timer (due never), and `go` is called then, unless it ended (or was replaced) meanwhile.
+ * Holds `a` (held in `active`) until `until` settles (see the file's note): it waits with no timer (due never), and
+ * `go` is called then, unless it ended (or was replaced) meanwhile.
  */
 export function holdUntil(active: SafActive, a: Active, until: Promise<unknown>, go: (a: Active) => void): void {
   a.held = true;
@@ -31,9 +31,7 @@ export function holdUntil(active: SafActive, a: Active, until: Promise<unknown>,
   const release = (): void => {
     if (a.held !== true || active.get(a.entry.id) !== a) return;
     a.held = false;
-    a.release = undefined;
     go(a);
   };
-  a.release = release;
   until.then(release, release);
 }

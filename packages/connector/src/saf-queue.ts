@@ -118,17 +118,6 @@ export class SafQueue {
   }
 
   /**
-   * True while entry `id` is queued and held until its original's outcome is known here (saf-hold.ts); with `go`, it
-   * is let go at once (sent as any stored entry).
-   */
-  held(id: string, go = false): boolean {
-    const a = this.active.get(id);
-    if (a?.held !== true) return false;
-    if (go) a.release?.();
-    return true;
-  }
-
-  /**
    * Queues the entries read back at a start, or taken over (`readBack`, see `activate`), a chunk a turn (saf-backlog.ts):
    * each id once. Resolves once all are queued, or at a `stop` (those left stay in the journal for the next start).
    */

@@ -2,7 +2,8 @@
 // its booking, when another 25 of that booking is noted after the retiring `done` line was made (so not named in its
 // `"ends"`) and before it took effect: the approval is seen only once that 25's own `done` is durable too, so a crash
 // between the two never leaves a reversal the next start sends against a booking the terminal was told approved (and
-// when that `done` fails, the approval fails with it: the next start sends that reversal, owed then). And a compaction
+// when that `done` fails, the approval waits for it written again, as the SAF queue does; it fails only when the journal
+// closes first: the next start sends that reversal, owed then). And a compaction
 // between a retirement and a 25's `done` written again logs no false `ISO8583_WARN_JOURNAL_CORRUPT`. Real files; writes
 // held or failed by a fault injector on the file handle; no sleeps.
 import { test } from 'node:test';
@@ -73,7 +74,7 @@ test('a 25 noted after the retiring done line was made: the approval is seen onl
   assert.deepEqual((await leftIn(dir)).left, [], 'no reversal nor repeat of a booking the terminal was told approved');
 });
 
-test('a 25 noted after the retiring done line was made, whose done then fails: the approval fails too, and the next start sends that reversal', async (t) => {
+test('a 25 noted after the retiring done line was made, whose done then fails: the approval waits for that done written again, then nothing is owed', async (t) => {
   const { dir, journal } = await opened(t, 'late-noted-failed', [r1, r2, e1], { compactInterval: 0 });
   await endedUndidNothing(journal, 'r1');
   const faults = await writeFaults(t, dir);
@@ -81,15 +82,47 @@ test('a 25 noted after the retiring done line was made, whose done then fails: t
   const held = gate();
   faults.rules.push({ marker: '"op":"done","id":"e1"', started: started.open, gate: held.promise }, { marker: '"op":"done","id":"r2"', fail: true });
   journal.retireOvertaken(e1);
-  const doneE = journal.done('e1', 'not-needed');
+  let approval = 'waiting';
+  const doneE = journal.done('e1', 'not-needed').then(
+    () => void (approval = 'seen'),
+    (err: { code?: string }) => void (approval = `failed ${String(err.code)}`),
+  );
   await started.promise;
   const doneR = endedUndidNothing(journal, 'r2');
   held.open();
   await assert.rejects(doneR, { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
-  // As a crash before the 25's own done is written: the terminal is not told approved.
-  await assert.rejects(doneE, { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
+  // The retiring record is durable: failing the approval now, then the SAF queue's retry of r2's done (saf-ends.ts),
+  // would leave the terminal told failed and the file owing nothing.
+  assert.equal(approval, 'waiting', 'the approval neither seen nor failed while r2\'s end is not durable');
+  faults.rules.length = 0;
+  await journal.done('r2', 'reversed');
+  await doneE;
+  assert.equal(approval, 'seen', 'seen once r2\'s done written again is durable');
   await journal.close();
-  assert.deepEqual((await leftIn(dir)).left, ['r2/0400/000301'], 'the reversal is sent once by the next start (the approval was not seen)');
+  assert.deepEqual((await leftIn(dir)).left, [], 'told approved: nothing on disk reverses the booking');
+});
+
+test('a 25 noted after the retiring done line was made, whose done fails and is not written again before the close: the approval fails, and the next start sends that reversal', async (t) => {
+  const { dir, journal } = await opened(t, 'late-noted-closed', [r1, r2, e1], { compactInterval: 0 });
+  await endedUndidNothing(journal, 'r1');
+  const faults = await writeFaults(t, dir);
+  const started = gate();
+  const held = gate();
+  faults.rules.push({ marker: '"op":"done","id":"e1"', started: started.open, gate: held.promise }, { marker: '"op":"done","id":"r2"', fail: true });
+  journal.retireOvertaken(e1);
+  // Its outcome taken as it comes (it settles during the close).
+  const doneE = journal.done('e1', 'not-needed').then(
+    () => 'seen',
+    (err: { code?: string }) => `failed ${String(err.code)}`,
+  );
+  await started.promise;
+  const doneR = endedUndidNothing(journal, 'r2');
+  held.open();
+  await assert.rejects(doneR, { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
+  await journal.close();
+  // As a crash before the 25's own done is written: the terminal is not told approved.
+  assert.equal(await doneE, 'failed ISO8583_ERR_CONNECTOR_JOURNAL');
+  assert.deepEqual((await leftIn(dir)).left, ['r2/0400/000301'], 'told failed: the reversal is owed, sent once by the next start');
 });
 
 test('a compaction between a retirement and the 25\'s done written again: no false CORRUPT warning at the next start', async (t) => {
