@@ -26,6 +26,7 @@ import { MultiplexPool } from './multiplex-pool.js';
 import { NetworkManagement } from './network-management.js';
 import type { ResolvedConnectorOptions } from './options.js';
 import type { ReversalManager } from './reversal.js';
+import { approvesReversible } from './reversal-overtaken.js';
 import { createSafQueue } from './reversal-setup.js';
 import { refuseUnsent } from './reversal-unsent.js';
 import { warnShortSafLease } from './saf-options.js';
@@ -119,7 +120,11 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     accounting.late(m, sent);
   };
   const overtaken = (m: IsoMessage): boolean => reversals?.remembersOvertaken(m) === true;
-  const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, error, late, overtaken);
+  // An unsolicited approval of a reversible request: maybe a late one the late keys forgot (unsolicited.ts).
+  const approval = (m: IsoMessage): void => {
+    if (reversals !== undefined && approvesReversible(codec.dialect, m)) reversals.lateAnswer(m);
+  };
+  const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, error, late, overtaken, approval);
   const network = new NetworkManagement(o, codec, matchKey, framing, frameHeader, stan);
   const host: ChannelHost = {
     options: o,

@@ -98,7 +98,8 @@ export abstract class JournalRecovery extends EventEmitter {
       if (!later) {
         // Nothing after the failure went through: the next batch covers the failed bytes, over their whole extent.
         const blank = (err as NodeJS.ErrnoException).code;
-        logCapped(this.logger, this.lines, `blank ${blank}`, 'error', { code: error.code, cause: blank }, 'the reversal journal cannot blank a failed write');
+        // Until the next batch covers them, a crash reads the failed batches' whole lines back: name the refused `done`s.
+        logCapped(this.logger, this.lines, `blank ${blank}`, 'error', { code: error.code, cause: blank, doneRefused: doneRefused(failed) }, 'the reversal journal cannot blank a failed write');
         for (const b of failed) this.dirtyEnd = Math.max(this.dirtyEnd, b.reached);
         this.retreat(first, batches, error);
         return;
@@ -114,10 +115,8 @@ export abstract class JournalRecovery extends EventEmitter {
         this.commit(b);
       }
       for (const b of failed) b.fail(error);
-      // The entries whose refused `done` may be read back as ending them (their reversal was sent from memory only).
-      const doneRefused = failed.flatMap((b) => b.ids.filter((_, i) => b.changes[i] === undefined)).slice(0, DONE_IDS_LOGGED);
       const stopped = stoppedError('after a write it could not repair', err);
-      this.stop(stopped, { reason: 'after a write it could not repair', recordsLost: false }, [], { cause: (err as NodeJS.ErrnoException).code, unblanked: records, acknowledged, doneRefused });
+      this.stop(stopped, { reason: 'after a write it could not repair', recordsLost: false }, [], { cause: (err as NodeJS.ErrnoException).code, unblanked: records, acknowledged, doneRefused: doneRefused(failed) });
       return;
     }
     if (!later) {
@@ -181,4 +180,12 @@ export abstract class JournalRecovery extends EventEmitter {
     this.current = new Batch();
     this.failing = false;
   }
+}
+
+/**
+ * The entries (the first `DONE_IDS_LOGGED`) whose `done`, in the failed batches `failed`, was refused while its bytes may
+ * be read back as ending them (their reversal may have been sent from memory only).
+ */
+function doneRefused(failed: readonly Batch[]): string[] {
+  return failed.flatMap((b) => b.ids.filter((_, i) => b.changes[i] === undefined)).slice(0, DONE_IDS_LOGGED);
 }

@@ -225,6 +225,11 @@ export class RequestSender {
         // a lease lets another node claim the entry and reverse an original that would then leave after its reversal.
         throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the ${mti} is not sent: its reversal was stored too long ago for a shared store's lease (this node stalled), or before this node's hold on the shared store broke`, { mti, field: 'safLease' });
       }
+      // A journal that stopped after a failed blanking acknowledges the later writes that went through whole (this
+      // request's `add` among them): its `done` would be refused, an approval reported failed and reversed. Not sent;
+      // its add, read back at the next start, is reversed (undoing nothing: the request never left).
+      const halt = entry === undefined ? undefined : this.reversals?.halted();
+      if (halt !== undefined) throw connectorError('ISO8583_ERR_CONNECTOR_JOURNAL', `the ${mti} is not sent: the reversal journal stopped (${halt.reason})`, { mti, field: 'reversal.journalDir' });
       // Again just before the write: its transaction's reversal may have been queued while this request was journaled
       // or waited for a connection (its original timed out meanwhile), and the host could approve it after that reversal.
       if (entry !== undefined && this.reversals?.reversing(message, entry) === true) throw reversingError(mti);

@@ -38,6 +38,16 @@ export const OWED_EVERY_MS = 60_000;
  */
 export const OWED_FOR_MS = 2 * OVERTAKEN_FOR_MS + 2 * OWED_EVERY_MS;
 
+/**
+ * Whether `answer` approves a reversible request (an 0210, 0110, 1210 ...) by `dialect`'s approval class: what
+ * `OvertakenReversals.again` looks at, and what unsolicited.ts offers the reversals whether or not it is late by its
+ * connection's late keys.
+ */
+export function approvesReversible(dialect: Dialect, answer: IsoMessage): boolean {
+  const mti = mtiText(answer['0']);
+  return mti[2] === '1' && isReversible(mti.slice(0, 2) + '00') && isApprovalClass(dialect, answer['39'], mti);
+}
+
 /** The reversal a late approval calls for, and why (for the log line). */
 export interface ReversalAgain {
   /** The reversal to store: the one answered, as a repeat. */
@@ -129,8 +139,7 @@ export class OvertakenReversals {
 
   /** Whether `answer` approves a reversible request (an 0210, 0110, 1210 ...): what `again` looks at. */
   isLateApproval(answer: IsoMessage): boolean {
-    const mti = mtiText(answer['0']);
-    return mti[2] === '1' && isReversible(mti.slice(0, 2) + '00') && isApprovalClass(this.dialect, answer['39'], mti);
+    return approvesReversible(this.dialect, answer);
   }
 
   /**

@@ -3,7 +3,8 @@
  * logged and reported (`late-response`), and an approval of a transaction whose reversal undid nothing is reversed
  * again (reversal-overtaken.ts), late or not by the connection's late keys (they forget the oldest past 1024
  * timeouts, the reversal's `25` is remembered 10 minutes); any other response (a duplicate answer, one whose key no request in flight
- * has) is logged and reported (`unsolicited`) and goes no further; a host-initiated request other than 0800 (network
+ * has) is logged and reported (`unsolicited`), an approval of a reversible request among them offered to the reversals
+ * as a late approval (it may come before its reversal's `25`, and a shared journal keeps the `25` in its row); a host-initiated request other than 0800 (network
  * management has its own home) is logged, reported (`unsolicited`) and handed to `onUnsolicited`, whose reply goes
  * back on the same connection with the request's header. Only host-initiated requests reach `onUnsolicited`.
  */
@@ -41,6 +42,13 @@ export class Unsolicited {
      * handled as a late response, and that transaction reversed again (reversal-overtaken.ts).
      */
     private readonly overtaken?: (message: IsoMessage) => boolean,
+    /**
+     * Offers the reversals a response that is not late by its connection's late keys and that `overtaken` does not
+     * claim (reversal-overtaken.ts: an approval may come before its reversal's `25`, and a shared journal keeps the
+     * `25` in its row, not in this node's memory): an approval of a reversible request is noted, and looked up in a
+     * shared journal, as a late approval; anything else is ignored. It is reported as `unsolicited` all the same.
+     */
+    private readonly approval?: (message: IsoMessage) => void,
   ) {}
 
   /**
@@ -68,7 +76,10 @@ export class Unsolicited {
       return;
     }
     // A response with no request in flight (a duplicate answer, one for a key never sent), or the host's duplicate of
-    // an answered request's while a request reusing its key waits (channel.ts): reported, never answered.
+    // an answered request's while a request reusing its key waits (channel.ts): reported, never answered. An approval
+    // among them may be a late one whose key the late keys forgot: offered to the reversals first (their memory and a
+    // shared journal decide; a duplicate finds what it calls for taken already, an approval never reversed does nothing).
+    if (!request) this.approval?.(message);
     this.tell(channel, 'unsolicited', message, info, request ? 'unsolicited message' : 'unsolicited response (a duplicate answer, or no request in flight has its match key)');
     const handler = this.handler;
     if (handler === undefined || !request) return;

@@ -53,3 +53,19 @@ test('FileJournal – a stop after a failed blanking acknowledges the later writ
   const ids = left.map((e) => e.id).sort();
   assert.deepEqual(ids, ['k0'], 'k0 (whose done its caller saw fail) is still owed; k1 (acknowledged) is done');
 });
+
+test('FileJournal – a failed blanking with nothing written after it names the entries whose refused done a crash may read back (doneRefused)', async (t) => {
+  const dir = tempDir(t, 'journal-stop-later-alone');
+  const faults = await writeFaults(t, dir);
+  const { logger, lines } = capturedLogger('info');
+  const j = new FileJournal(dir, { compactInterval: 0, logger });
+  await j.open();
+  await j.add(entry('k0'));
+  faults.rules.push({ marker: '"op":"done","id":"k0"', failAfter: true }, { blank: 65_536, fail: true });
+  assert.match(await outcome(j.done('k0', 'not-needed')), /cannot be written/);
+  assert.equal(faults.rules.length, 0, 'the blanking was tried');
+  const line = lines.find((l) => /cannot blank a failed write/.test(String(l.msg)));
+  assert.ok(line !== undefined, 'the failed blanking is logged');
+  assert.deepEqual(line.doneRefused, ['k0'], 'the line names the entry whose refused done may be read back');
+  assert.ok(await endsWithin(j.close(), 5_000), 'close() resolved');
+});
