@@ -152,11 +152,27 @@ function errorLines(err: unknown, message: string): string[] {
  * The error line of the command: `iso8583: <code>: <message>`, each line made safe ({@link safeText}: card data
  * masked as the codec masks free text, control characters `?`; the text may carry a host's answer, a file name, a
  * flag's value): error texts of these packages never carry values by design; this is the last guard
- * before a line reaches a terminal or a log. An error listing its problems keeps one line per problem.
+ * before a line reaches a terminal or a log. An error listing its problems keeps one line per problem; an error given
+ * a detail ({@link withDetail}) is followed by its `iso8583: detail: ...` line.
  */
 export function formatError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return `iso8583: ${errorCode(err)}: ${errorLines(err, message).map(safeText).join('\n')}\n`;
+  const detail = err instanceof Object ? details.get(err) : undefined;
+  const line = `iso8583: ${errorCode(err)}: ${errorLines(err, message).map(safeText).join('\n')}\n`;
+  return detail === undefined ? line : `${line}iso8583: detail: ${safeText(detail)}\n`;
+}
+
+/** The detail of an error's line ({@link withDetail}), by the error. */
+const details = new WeakMap<object, string>();
+
+/**
+ * `err`, its error line ({@link formatError}) followed by a second, `iso8583: detail: <detail>` (made safe as the
+ * line is): what the operator's own terminal may show and the error's text may not (an error's text travels further:
+ * the gateway's HTTP answers carry it). Returns `err`.
+ */
+export function withDetail<E extends object>(err: E, detail: string): E {
+  details.set(err, detail);
+  return err;
 }
 
 /** The failed writes of {@link writeText}: the stream each was written to (a closed stdout ends quietly, stderr not). */

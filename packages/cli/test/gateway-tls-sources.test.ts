@@ -1,6 +1,7 @@
 // The gateway's TLS errors and warnings named the connector's options (`tls.servername`, `tls.ca`, `tls.cert`) that its
 // operator never set: each now names the flag or config key that gave the setting (`--tls-servername`, `--tls-ca`,
-// `/upstreams/0/tlsCa`, `--tls-cert`), as `--tls-insecure` was named already.
+// `/upstreams/0/tlsCa`, `--tls-cert`), as `--tls-insecure` was named already; the flag also when it was not given
+// (`--tls` alone and a bank certificate from a private CA: `--tls-ca`, was `tls.ca`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -60,6 +61,12 @@ test('a refused bank certificate and a certificate outside its validity name the
   assert.equal(untrusted.field, '--tls-ca', untrusted.message);
   const own = await refusal([], [{ name: 'bank', upstream, tlsCa: otherCa }]);
   assert.equal(own.field, '/upstreams/0/tlsCa', own.message);
+  // No CA given (a bank certificate from a private CA): the flag that would make it trusted, not tls.ca.
+  const noCa = await refusal(['--tls']);
+  assert.equal(noCa.field, '--tls-ca', noCa.message);
+  assert.match(noCa.message, /^--tls-ca: the host's certificate does not verify/);
+  const ownNoCa = await refusal([], [{ name: 'bank', upstream, tls: true }]);
+  assert.equal(ownNoCa.field, '--tls-ca', ownNoCa.message);
   // A client certificate not valid yet: the warning at start names the flag.
   await refusal(['--tls-ca', otherCa, '--tls-cert', file('future.pem', future.cert), '--tls-key', file('future.key', future.key)]);
   const validity = lines.filter((l) => l.code === 'ISO8583_WARN_TLS_CERT_VALIDITY');

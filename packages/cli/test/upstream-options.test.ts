@@ -45,7 +45,9 @@ test('TLS: the upstream\'s own tls wins, else its own TLS files or server name m
   assert.equal(upstreamUsesTls(withCa, { ...u, tls: false }), false);
   assert.equal(upstreamUsesTls(plain, { ...u, tls: false, tlsServername: 'x' }), false);
   const options = upstreamOptions(plain, silent, undefined, { ...u, tlsServername: 'bank.example' });
-  assert.deepEqual(options.tls, { rejectUnauthorized: true, servername: 'bank.example', sources: { servername: '/upstreams/0/tlsServername' } });
+  assert.deepEqual(options.tls, { rejectUnauthorized: true, servername: 'bank.example', sources: {
+    ca: '--tls-ca', cert: '--tls-cert', key: '--tls-key', servername: '/upstreams/0/tlsServername',
+  } });
   assert.equal(upstreamOptions(withCa, silent, undefined, { ...u, tls: false }).tls, undefined);
 });
 

@@ -36,6 +36,7 @@ export type {
 } from './options.js';
 export { CONNECTOR_ERROR_CODES, CONNECTOR_LOG_CODES, errnoOf, systemReason } from './errors.js';
 export { TLS_CERT_VALIDITY, TLS_INSECURE, tlsInsecureWarning, tlsNames, tlsSourceName } from './tls-options.js';
+export { hostCertificateDetail } from './tls-host-certificate.js';
 export type { TlsSourceNames, TlsSourceOption } from './tls-options.js';
 export { hostPort } from './host-port.js';
 export { UPSTREAM_FAILURE_CODES, requestSent, upstreamFailureCode } from './request-sent.js';

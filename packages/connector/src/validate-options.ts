@@ -86,6 +86,11 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) copy[key] = { ...value };
   }
   if (Array.isArray(copy.matchKey)) copy.matchKey = [...(copy.matchKey as unknown[])];
+  // `tls.sources` copied and frozen before its check: the caller's object, changed after, would put a name never
+  // checked (a line break) into error and warning text.
+  const tlsCopy = copy.tls as { sources?: unknown } | undefined;
+  const sources = tlsCopy?.sources;
+  if (sources !== null && typeof sources === 'object' && !Array.isArray(sources)) (tlsCopy as { sources: object }).sources = Object.freeze({ ...sources });
   check ??= precompiledSchemaCheck(connectorOptionsSchema(), PRECOMPILED, CONNECTOR_OPTIONS_CHECK);
   const problems = check(copy);
   const seen = new Set(problems.map((p) => p.field));

@@ -66,3 +66,28 @@ test('a name of tls.sources empty or with a line break is refused naming it (ISO
     );
   }
 });
+
+// `tls.sources` was kept by reference: a name the caller changed after createConnector (a line break in it) reached
+// the warning's text and field unchecked. Now the connector keeps a frozen copy, checked once.
+test('tls.sources is copied and frozen at createConnector: a name changed after reaches no line', async (t) => {
+  const certs = makeCertificates();
+  const chunks: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _enc, done) => { chunks.push(chunk.toString('utf8')); done(); } }));
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message)), { tls: { cert: certs.serverCert, key: certs.serverKey } });
+  const sources = { rejectUnauthorized: '--bank-insecure' };
+  const connector = createConnector({ host: '127.0.0.1', port: peer.port, logger, tls: { rejectUnauthorized: false, sources } });
+  t.after(async () => {
+    await connector.destroy();
+    await peer.close();
+    certs.cleanup();
+  });
+  sources.rejectUnauthorized = '--bank-insecure\n{"level":30,"msg":"forged"}';
+  assert.notEqual(connector.options.tls?.sources, sources);
+  assert.ok(Object.isFrozen(connector.options.tls?.sources));
+  assert.equal(connector.options.tls?.sources?.rejectUnauthorized, '--bank-insecure');
+  assert.equal((await connector.request(purchase('005303')))['39'], '00');
+  const warned = chunks.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.code === 'ISO8583_WARN_TLS_INSECURE');
+  assert.equal(warned.length, 1, chunks.join(''));
+  assert.equal(warned[0]?.field, '--bank-insecure');
+  assert.match(String(warned[0]?.msg), /^--bank-insecure: the host's certificate is not verified/);
+});

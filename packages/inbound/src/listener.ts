@@ -3,17 +3,19 @@ import { constants as tlsConstants } from 'node:crypto';
 import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import type { Server as TlsServer } from 'node:tls';
 import { codeOf, inboundError } from './errors.js';
 import type { ResolvedInboundOptions } from './options.js';
 
 /**
  * The endpoint's server, half-open connections allowed: plain TCP, or TLS when `tls` is given (client certificates
- * asked for and verified with `requestCert`; the handshake within `readTimeout`, else 120 s; no renegotiation).
+ * asked for and verified with `requestCert`; the handshake within `readTimeout`, else 120 s; no renegotiation). A TLS
+ * server holds no PEM private key (see {@link withoutKey}).
  */
 export function createListener(o: ResolvedInboundOptions): Server {
   return o.tls === undefined
     ? createTcpServer({ allowHalfOpen: true })
-    : createTlsServer({
+    : withoutKey(createTlsServer({
         allowHalfOpen: true,
         cert: o.tls.cert,
         key: o.tls.key,
@@ -24,7 +26,19 @@ export function createListener(o: ResolvedInboundOptions): Server {
         // No renegotiation (TLS 1.2): a terminal never needs one, and Node lets a client run dozens of full
         // handshakes on one connection before it cuts it (ERR_TLS_SESSION_ATTACK), each costing the CPU others need.
         secureOptions: tlsConstants.SSL_OP_NO_RENEGOTIATION,
-      });
+      }));
+}
+
+/**
+ * `server` without its copy of the PEM private key. Node's `tls.Server` makes its secure context from its options at
+ * once and keeps the key's text as its own property `key` as well (`setSecureContext`), used again only when the
+ * context is made anew, which the endpoint never does; each accepted TLS socket points to its server, so a program
+ * that printed one (util.inspect) or walked it wrote the key. The context made holds it in OpenSSL's memory alone.
+ * (`tls.createServer` takes no ready `secureContext`, as `tls.connect` does: it makes its own from `key`.)
+ */
+function withoutKey(server: TlsServer): TlsServer {
+  (server as TlsServer & { key?: unknown }).key = undefined;
+  return server;
 }
 
 /**

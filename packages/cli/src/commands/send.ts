@@ -17,7 +17,7 @@ import { createTracer } from '../trace.js';
 import { readPortCommand } from './port-command.js';
 import type { CommandIo } from '../io.js';
 import { outputClosed, processIo, writeText } from '../io.js';
-import { namedByFlags, warnTlsInsecure } from '../tls-client-flags.js';
+import { namedByFlags, warnTlsInsecure, withHostCertificateDetail } from '../tls-client-flags.js';
 import { readInputMessage } from './message-input.js';
 import type { Writable } from 'node:stream';
 
@@ -278,7 +278,9 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
     released();
     // Nothing is left to drain: abort the connections rather than wait for the pool to wind down.
     await connector.destroy().catch(() => undefined);
-    throw unknownOutcome(unmatchedAnswer(interrupted(connectWait(err, timeout, hostPort(options.host, port)), stop.signal), read.message, unmatched), read.message['0'], dialectVersion(dialect));
+    const failure = unknownOutcome(unmatchedAnswer(interrupted(connectWait(err, timeout, hostPort(options.host, port)), stop.signal), read.message, unmatched), read.message['0'], dialectVersion(dialect));
+    // A certificate not for the name checked: Node's reason (the names) on the next line, shown by no log level.
+    throw failure instanceof Object ? withHostCertificateDetail(failure, err) : failure;
   } finally {
     // The request has its outcome: from now on a stop signal ends the process as usual.
     released();

@@ -42,9 +42,9 @@ function source(config: GatewayConfig, own: GatewayUpstream | undefined, key: 't
  * The connector's `tls` option towards `own` (`undefined`: the lone upstream), or `undefined` without TLS. `c` is the
  * upstream's settings (its own over the gateway's). Reads and checks the files; a certificate without its key (or the
  * reverse) once the upstream's and the gateway's are merged is `ISO8583_ERR_GATEWAY_CONFIG`. Its `sources` name each
- * option given by the flag or config key that gave it (`--tls-ca`, `/upstreams/0/tlsServername`, `--tls-insecure`):
- * what a refused certificate, a certificate outside its validity or `ISO8583_WARN_TLS_INSECURE` then says, never the
- * connector's option the operator never set.
+ * option, given or not, by the flag or config key that gives it (`--tls-ca`, `/upstreams/0/tlsServername` when the
+ * upstream sets its own, `--tls-insecure`): what a refused certificate, a certificate outside its validity or
+ * `ISO8583_WARN_TLS_INSECURE` then says, never the connector's option the operator never set.
  */
 export function upstreamTlsOptions(config: GatewayConfig, own: GatewayUpstream | undefined, c: GatewayConfig): ConnectorOptions['tls'] {
   if (!upstreamUsesTls(config, own)) return undefined;
@@ -67,12 +67,11 @@ export function upstreamTlsOptions(config: GatewayConfig, own: GatewayUpstream |
   if (cert !== undefined) tls.cert = cert;
   if (key !== undefined) tls.key = key;
   if (c.tlsServername !== undefined) tls.servername = c.tlsServername;
-  const sources: TlsSourceNames = {};
-  if (ca !== undefined) sources.ca = flags.ca;
-  if (cert !== undefined) Object.assign(sources, { cert: flags.cert, key: flags.key });
-  if (c.tlsServername !== undefined) sources.servername = source(config, own, 'tlsServername', '--tls-servername');
+  // Each named whether given or not: a bank certificate from a private CA with `--tls` alone is refused naming
+  // `--tls-ca`, the flag that would make it trusted, not the connector's `tls.ca` the operator cannot set.
+  const sources: TlsSourceNames = { ...flags, servername: source(config, own, 'tlsServername', '--tls-servername') };
   if (c.tlsInsecure) sources.rejectUnauthorized = TLS_INSECURE_FLAG;
-  if (Object.keys(sources).length > 0) tls.sources = sources;
+  tls.sources = sources;
   return tls;
 }
 
