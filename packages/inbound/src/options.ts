@@ -99,7 +99,10 @@ export interface InboundOptions {
    * Called with each reply the endpoint wrote to a client, as it went (its fields as packed: a sequence's `39: 0` in an
    * `n 3` field 39 is told as the `000` the client got): the sequence's, onError's, or the endpoint's own
    * (response code 96 for a result that cannot be packed, 30 for a frame that does not decode), with the client and the
-   * milliseconds since its request was read. For traces; a throw is ignored. Default: none.
+   * milliseconds since its request was read. Told when the reply is accepted for writing: one its connection's destroy
+   * then cuts before it left (a client that did not read) has been told all the same; it is counted
+   * `ISO8583_ERR_INBOUND_CLIENT_GONE` and handed to `onLateResult` (`client-gone`). For traces; a throw is ignored.
+   * Default: none.
    */
   onReply?: ReplyObserver;
   /**
