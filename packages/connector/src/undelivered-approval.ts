@@ -26,6 +26,7 @@ import { promClient } from '@iso8583/metrics';
 import { isApprovalClass, isNetworkManagement, safeErrorCode, summarize } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageSummary } from '@iso8583/codec';
 import type { Connector } from './connector.js';
+import { wireField } from './match-key.js';
 import { buildReversal, isReversible } from './reversal-message.js';
 import type { UndeliveredAnswerHandler } from './undelivered-answer.js';
 
@@ -138,13 +139,13 @@ function mtiOf(answer: IsoMessage, original: IsoMessage): string | undefined {
 
 /**
  * Whether the processing code (field 3) of `original`, else of `answer`, is an inquiry's (first digit `3`: `30`
- * available funds, `31` balance...): no money moved, whatever field 39 says. `false` when there is no field 3.
+ * available funds, `31` balance...): no money moved, whatever field 39 says. Read as the wire has it
+ * (match-key.ts `wireField`: `3000` and `'3000'` of an `n 6` field go as `003000`, a purchase). `false` when there is
+ * no field 3.
  */
-function isInquiry(original: IsoMessage, answer: IsoMessage): boolean {
-  const code = original['3'] ?? answer['3'];
-  // A number lost its leading zeros (`3000` is `003000`, a purchase): read as the six digits it stands for.
-  const text = typeof code === 'string' ? code : typeof code === 'number' ? String(code).padStart(6, '0') : undefined;
-  return text !== undefined && text.startsWith('3');
+function isInquiry(dialect: Dialect, original: IsoMessage, answer: IsoMessage): boolean {
+  const code = wireField(dialect, original, '3') ?? wireField(dialect, answer, '3');
+  return code !== undefined && code.startsWith('3');
 }
 
 /**
@@ -157,7 +158,7 @@ function isInquiry(original: IsoMessage, answer: IsoMessage): boolean {
  */
 export function movedMoney(dialect: Dialect, original: IsoMessage, answer: IsoMessage): boolean {
   if (!isApprovalClass(dialect, answer['39'], mtiOf(answer, original))) return false;
-  return !isNetworkManagement(answer['0']) && !isInquiry(original, answer);
+  return !isNetworkManagement(answer['0']) && !isInquiry(dialect, original, answer);
 }
 
 /** The metric every approval the client never got is counted in (by reason, side and outcome). */
