@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
+import { owedInJournalSync } from '@iso8583/connector';
 import { hostPort, startCli } from './cli.js';
 import type { CliProcess } from './cli.js';
 
@@ -59,4 +60,18 @@ export async function reversedCount(http: Address, reason: string): Promise<numb
   const metrics = await (await fetch(`http://${http.host}:${http.port}/metrics`)).text();
   const line = new RegExp(`iso8583_gateway_undelivered_approvals_total\\{reason="${reason}",side="pos",outcome="reversed"\\} (\\d+)`).exec(metrics);
   return line === null ? 0 : Number(line[1]);
+}
+
+/**
+ * Asserts that the purchase of STAN `stan` (6 digits) was reversed once across a stop: its 0400 reached the bank at
+ * most once (field 90 naming that 0200), and it was sent or is still owed by the flow's journal in `journalDir` (read
+ * as the next start reads it: an entry ended `not-needed` owes nothing), and no more than one reversal is owed.
+ */
+export function assertReversedOnce(journalDir: string, bankReceived: readonly IsoMessage[], stan: string, logged: string): void {
+  const sent = bankReceived.filter((r) => r['0'] === '0400');
+  const owed = owedInJournalSync(journalDir).reversals;
+  assert.ok(sent.length <= 1, 'one reversal at the bank');
+  assert.ok(owed <= 1, `at most one reversal owed: ${owed}`);
+  assert.ok(sent.length === 1 || owed === 1, `the approval's reversal is sent or owed by the journal: ${logged}`);
+  for (const r of sent) assert.match(String(r['90']), new RegExp(`^0200${stan}`));
 }
