@@ -105,7 +105,9 @@ test('a lock touched on the event loop still tells a later failed touch (the not
     const told = [];
     let next;
     const tell = () => new Promise((resolve) => (next = resolve));
-    const deadline = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    // Unref'd: a deadline not reached must not keep the child alive once it has printed (the interval above does
+    // while it waits); each left the child running 20 s after its answer.
+    const deadline = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
     const first = tell();
     const touch = touchEvery(handle, statSync(file).dev, { every: 20, bound: 10000 }, (reason, trouble) => { told.push({ reason, trouble }); next(); });
     await Promise.race([first, deadline(20000)]);
