@@ -54,7 +54,12 @@ test('a store turned read-only while running: requests fail coded "read-only" an
   const pool = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 0 });
   pool.on('error', () => undefined);
   const journal = new PgJournal({ pool, lease: 3000, owner: 'node-a' });
-  const { logger } = capturedLogger('warn');
+  // The in-flight purchase's answer found the database read-only (its record failed): it may take writes again.
+  let unrecorded!: () => void;
+  const answerUnrecorded = new Promise<void>((resolve) => (unrecorded = resolve));
+  const { logger } = capturedLogger('warn', (line) => {
+    if (line['msg'] === 'the response could not be recorded in the journal: reversing it') unrecorded();
+  });
   let holdPurchases = false;
   const held: (() => void)[] = [];
   const peer = await startPeer((r, p) => {
@@ -76,8 +81,6 @@ test('a store turned read-only while running: requests fail coded "read-only" an
   const inFlight = connector.request(purchase('100002'));
   await peer.waitFor(2);
   await readOnlyNow(url, pool, true);
-  held.shift()?.();
-  await assert.rejects(inFlight, readOnly);
 
   // While read-only: refused, coded, and nothing reaches the host unjournaled.
   holdPurchases = false;
@@ -85,8 +88,14 @@ test('a store turned read-only while running: requests fail coded "read-only" an
   await assert.rejects(connector.request(purchase('100003')), readOnly);
   assert.equal(peer.received.length, before, 'no request left without its journal record');
 
+  // The purchase in flight is answered while read-only: its outcome cannot be recorded, so it fails (once its entry is
+  // pending again in the store, which writes allowed again permit: not after the request timeout, 10 s of waiting). The
+  // database takes writes again only once its record has failed (the error logged).
+  held.shift()?.();
+  await within(answerUnrecorded, 60_000, 'the record of the answer of 100002 to fail while the database is read-only');
   // Writable again: the purchase whose outcome could not be recorded is reversed, once; the refused one left no trace.
   await readOnlyNow(url, pool, false);
+  await assert.rejects(inFlight, readOnly);
   const answered = await within(watch.reached, 20_000, 'the reversal of 100002 to be answered');
   assert.equal(answered.stan, '100002');
   const check = new pg.Pool({ connectionString: url });
