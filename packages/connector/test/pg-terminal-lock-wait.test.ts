@@ -4,12 +4,21 @@
  * terminals) then waited a whole `waitTimeout` more for a lock another node holds (twice the option, in all).
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { startPostgres } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTerminalLock } from '../src/index.js';
 
 const WAIT = 4000;
+
+// One server for the file: each test has its own database (a terminal's advisory lock is the database's own, and
+// `statement_timeout` is set for one database).
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
 
 /**
  * A request of `terminal` that holds its lock (and the connection it took) until `end()`: resolves once it holds it;
@@ -28,8 +37,6 @@ async function holding(lock: PgTerminalLock, terminal: string): Promise<{ end: (
 }
 
 test('a request that waited for a free connection waits for its terminal\'s lock only what is left of waitTimeout', async (t) => {
-  const cluster = await startPostgres();
-  t.after(() => cluster.destroy());
   const url = cluster.createDatabase('terminal_lock_wait');
   const node = new PgTerminalLock({ url, max: 1, waitTimeout: WAIT });
   const other = new PgTerminalLock({ url, waitTimeout: WAIT });
@@ -55,8 +62,6 @@ test('a request that waited for a free connection waits for its terminal\'s lock
 });
 
 test('a request for which no connection of the lock\'s pool comes free within waitTimeout fails as a queue timeout (terminalQueue.timeout), not as a store failure', async (t) => {
-  const cluster = await startPostgres();
-  t.after(() => cluster.destroy());
   const url = cluster.createDatabase('terminal_lock_busy');
   const node = new PgTerminalLock({ url, max: 1, waitTimeout: 500 });
   t.after(() => node.destroy());
@@ -75,8 +80,6 @@ test('a request for which no connection of the lock\'s pool comes free within wa
 });
 
 test('a database statement_timeout shorter than the wait (ALTER DATABASE ... SET statement_timeout) does not end a busy terminal\'s wait early: a queue timeout once the wait is over, not a store error', async (t) => {
-  const cluster = await startPostgres();
-  t.after(() => cluster.destroy());
   const url = cluster.createDatabase('terminal_lock_statement_timeout');
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
