@@ -5,15 +5,24 @@
 // one real PostgreSQL, each with its own bank peer; the journals are PgJournal, observed (not replaced) to know when
 // node A's look-up of the late approval answered.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import type { IsoMessage } from '@iso8583/codec';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal, createConnector } from '../src/index.js';
 import type { Connector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
 import type { Peer, Received } from './peer.js';
 import { sql } from './helpers/pg-owner-lock.js';
+
+// One server for the file (was one a test): each test has its own database, whose tables and advisory locks are its
+// own.
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
 
 /** A PgJournal that records what each of its late approval look-ups resolved with. */
 class ObservedJournal extends PgJournal {
@@ -27,7 +36,6 @@ class ObservedJournal extends PgJournal {
 
 /** Node A's purchase overtaken (25), node B's repeat answered `repeatCode`, then node A's late approval: the rows. */
 async function repeatThenLateApproval(t: TestContext, database: string, repeatCode: string) {
-  const cluster = await startPostgres();
   const url = cluster.createDatabase(database);
   const journals = { a: new ObservedJournal({ url, owner: 'node-a' }), b: new ObservedJournal({ url, owner: 'node-b' }) };
   let original: Received | undefined; // node A's purchase, answered only late
@@ -48,7 +56,6 @@ async function repeatThenLateApproval(t: TestContext, database: string, repeatCo
   t.after(async () => {
     await Promise.all(connectors.map((c) => c.destroy()));
     await Promise.all([peers.a.close(), peers.b.close()]);
-    cluster.destroy();
   });
   for (const node of ['a', 'b'] as const) {
     const connector = createConnector({

@@ -4,9 +4,10 @@
 // (original not found). The bank then approves the purchase late, on node A's connection (or before the 25: the
 // approval first). The purchase must end reversed: one repeat (0401) sent by one node, not none, not two.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal, createConnector } from '../src/index.js';
 import type { Connector, ReversalEvent } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
@@ -14,11 +15,18 @@ import type { Peer, Received } from './peer.js';
 import { lockRelay } from './helpers/pg-lock-relay.js';
 import { lockSession, sql } from './helpers/pg-owner-lock.js';
 
+// One server for the file (was one a test): each test has its own database, whose tables and advisory locks are its
+// own.
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
+
 type Node = 'a' | 'b';
 
 /** Two nodes, each with its bank peer, on one database; node A's first reversal attempt cut off as described above. */
 async function takeover(t: TestContext, database: string, holdTwentyFive: boolean) {
-  const cluster = await startPostgres();
   const url = cluster.createDatabase(database);
   const relay = await lockRelay(url);
   const journals = { a: new PgJournal({ url: relay.url, lease: 900, owner: 'node-a' }), b: new PgJournal({ url, lease: 900, owner: 'node-b' }) };
@@ -63,7 +71,6 @@ async function takeover(t: TestContext, database: string, holdTwentyFive: boolea
     await Promise.all(connectors.map((c) => c.destroy()));
     await Promise.all([peers.a.close(), peers.b.close()]);
     await relay.close();
-    cluster.destroy();
   });
   for (const node of ['a', 'b'] as const) {
     const connector = createConnector({
@@ -132,14 +139,12 @@ test('a late approval reaching node A before node B\'s takeover of its reversal 
 });
 
 test('PgJournal: a reversal that undid nothing is reversed once by two nodes asking at once (one repeat stored)', async (t) => {
-  const cluster = await startPostgres();
   const url = cluster.createDatabase('overtaken_cross_take');
   const a = new PgJournal({ url, owner: 'node-a' });
   const b = new PgJournal({ url, owner: 'node-b' });
   t.after(async () => {
     await a.close();
     await b.close();
-    cluster.destroy();
   });
   await a.open();
   await b.open();

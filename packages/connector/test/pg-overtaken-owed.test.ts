@@ -3,18 +3,26 @@
 // node's memory only. The look-up leaves it on the row, and any node (here the next one to start) stores the repeat
 // from there, under the row's one id: the purchase ends reversed, one repeat sent. Real server, real sockets.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal, createConnector } from '../src/index.js';
 import { answer, startPeer } from './peer.js';
 import { sql } from './helpers/pg-owner-lock.js';
 
+// One server for the file (was one a test): each test has its own database, whose tables and advisory locks are its
+// own.
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
+
 const reversal: IsoMessage = { '0': '0400', '3': '000000', '4': '000000001000', '11': '000901', '41': 'TERM0001' };
 const approval: IsoMessage = { '0': '0210', '4': '000000001000', '11': '000901', '39': '00', '41': 'TERM0001' };
 
 test('a late approval whose code a node found before it stopped, its repeat not stored, is reversed by the next node to start, once', async (t) => {
-  const cluster = await startPostgres();
   const url = cluster.createDatabase('overtaken_owed');
   const sent: string[] = [];
   const peer = await startPeer((r, p) => {
@@ -34,7 +42,6 @@ test('a late approval whose code a node found before it stopped, its repeat not 
     await connector.destroy();
     await stopped.close();
     await peer.close();
-    cluster.destroy();
   });
   // Node X: its reversal was answered 25 (the code on its row), then the bank's late approval came, and X found the code.
   await stopped.open();
@@ -64,7 +71,6 @@ async function endedAgo(url: string, ids: readonly string[], ms: number): Promis
 }
 
 test('an approval left on a row ended 9m50s before, its node gone before the repeat, is still owed a minute later and kept past purgeAfter', async (t) => {
-  const cluster = await startPostgres();
   const url = cluster.createDatabase('overtaken_owed_late');
   const sent: string[] = [];
   const peer = await startPeer((r, p) => {
@@ -85,7 +91,6 @@ test('an approval left on a row ended 9m50s before, its node gone before the rep
     await connector.destroy();
     await stopped.close();
     await peer.close();
-    cluster.destroy();
   });
   await stopped.open();
   await stopped.add({ id: 'r1', reversal, at: Date.now() });

@@ -5,9 +5,10 @@
 // reversed, one repeat (0401) stored under the row's id and sent once, never none; a stop meanwhile leaves the entry
 // open in the journal (its next attempt writes the code), never ended as if written.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal, createConnector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
@@ -15,13 +16,20 @@ import type { Received } from './peer.js';
 import { lockRelay } from './helpers/pg-lock-relay.js';
 import { sql } from './helpers/pg-owner-lock.js';
 
+// One server for the file (was one a test): each test has its own database, whose tables and advisory locks are its
+// own.
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
+
 /**
  * One node (its journal behind a relay) and its bank: the purchase is never answered in time; its reversal (0400) is
  * answered `25` at once, or once the test says (`hold25`); repeats (0401) are answered 00. `other`: a second node's
  * journal on the same database, straight to it.
  */
 async function node(t: TestContext, database: string, hold25: boolean) {
-  const cluster = await startPostgres();
   const url = cluster.createDatabase(database);
   const relay = await lockRelay(url);
   const journal = new PgJournal({ url: relay.url, lease: 10_000, owner: 'node-a', closeTimeout: 1000 });
@@ -55,7 +63,6 @@ async function node(t: TestContext, database: string, hold25: boolean) {
     await other.close();
     await peer.close();
     await relay.close();
-    cluster.destroy();
   });
   await connector.connect();
   await other.open();

@@ -5,11 +5,20 @@
  * either (it once got the whole `waitTimeout`).
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { startPostgres, within } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTerminalLock } from '../src/index.js';
 import type { TerminalLock } from '../src/index.js';
 import { TerminalQueue } from '../src/terminal-queue.js';
+
+// One server for the file (was one a test): each test has its own database, whose tables and advisory locks are its
+// own.
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => cluster.destroy());
 
 /** The outcome of `run`: `sent`, or the error's code and field. */
 function outcome(run: Promise<unknown>): Promise<string> {
@@ -20,8 +29,6 @@ function outcome(run: Promise<unknown>): Promise<string> {
 }
 
 test('a request whose turn comes with nothing left of terminalQueue.timeout fails, its task never run', async (t) => {
-  const cluster = await startPostgres();
-  t.after(() => cluster.destroy());
   const node = new PgTerminalLock({ url: cluster.createDatabase('terminal_lock_budget_spent'), waitTimeout: 10_000 });
   t.after(() => node.destroy());
   const TIMEOUT = 1000;
@@ -54,8 +61,6 @@ test('a request whose turn comes with nothing left of terminalQueue.timeout fail
 });
 
 test('the wait for a connection of the lock\'s pool is bounded by what is left of terminalQueue.timeout, not waitTimeout', async (t) => {
-  const cluster = await startPostgres();
-  t.after(() => cluster.destroy());
   // One connection, held by a request of another terminal; a lock wait of 60 s (the pool's connection wait too).
   const node = new PgTerminalLock({ url: cluster.createDatabase('terminal_lock_budget_connection'), waitTimeout: 60_000, max: 1 });
   t.after(() => node.destroy());

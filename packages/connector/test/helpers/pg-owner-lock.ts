@@ -33,7 +33,8 @@ export async function lockSession(url: string, owner: string): Promise<number | 
   const rows = await sql<{ pid: number }>(
     url,
     `SELECT l.pid FROM pg_locks l JOIN iso8583_saf_owner o ON l.objid = o.key
-      WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objsubid = 2 AND l.granted AND o.owner = $2`,
+      WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objsubid = 2 AND l.granted AND o.owner = $2
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     [OWNER_LOCK_NAMESPACE, owner],
   );
   return rows[0]?.pid;
