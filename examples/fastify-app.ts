@@ -66,8 +66,11 @@ export async function buildApp(options: ExampleAppOptions): Promise<FastifyInsta
   });
   const book = undeliveredApproval({ connector: app.iso8583.bank, logger: app.log });
   reverse = book;
-  // A stop first lets the reversals under way be stored in the journal (at most a second).
-  app.addHook('preClose', async () => book.settled(STOP_SETTLE_WAIT));
+  // The stop's order (Fastify runs onClose hooks last registered first): the HTTP server and the POS endpoint
+  // (registered below) end their traffic first, handing over the approvals their clients never got; then this hook
+  // lets those reversals be stored in the journal (at most a second more); then the `bank` connector (registered
+  // above) closes. Waiting earlier (`preClose`) would wait before the approvals undelivered during the stop exist.
+  app.addHook('onClose', async () => book.settled(STOP_SETTLE_WAIT));
   // Balance inquiries: no money moves, so no reversal (nor journal); the connector picks the STAN.
   await app.register(iso8583Connector, {
     name: 'inquiry',

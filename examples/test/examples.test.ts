@@ -5,19 +5,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createCodec, encodeFrame } from '@iso8583/codec';
 import { createConnector, owedInJournalSync } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundMessage, Sequence, SequenceContext } from '@iso8583/inbound';
-import { isReversalOf, repoRoot, within } from '@iso8583/test-support';
+import { repoRoot, within } from '@iso8583/test-support';
 import { buildApp } from '../fastify-app.js';
+import { LATE_PAN, httpPurchaseAtBank, journalFolder, lateBankApp, posPurchaseAtBank } from './late-bank.js';
 import { mediate } from '../mediation.js';
 import authorise, { FLOOR_LIMIT } from '../sequences/authorise.js';
 import onError from '../sequences/on-error.js';
@@ -34,68 +30,6 @@ before(async () => {
 after(async () => {
   await bank.close({ deadline: 1000 });
 });
-
-/** A journal folder for the example app's connector (its test removes it once the app is closed). */
-function journalFolder(): string {
-  return mkdtempSync(join(tmpdir(), 'examples-journal-'));
-}
-
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
-
-/** The card of the late-bank tests (a test card number), opened at the simulator's default balance, 1000000. */
-const LATE_PAN = '5500000000000004';
-
-/** The example app in front of a bank that answers a purchase only once its client has an answer. */
-interface LateBankApp {
-  readonly app: Awaited<ReturnType<typeof buildApp>>;
-  /** Tells the bank the client has its answer: the purchase is then answered (approved, late). */
-  readonly clientAnswered: () => void;
-  /** Resolves once the bank has the purchase (not answered yet). */
-  readonly purchaseReceived: Promise<void>;
-  /** Resolves once the bank has answered a reversal of the purchase (STAN `stan`). */
-  readonly reversed: Promise<void>;
-  /** The card's balance at the bank. */
-  readonly balance: () => number | undefined;
-}
-
-/**
- * The example app (requestTimeout 300 ms unless said, a journal folder of its own) against a host simulator that holds the purchase
- * until its client has an answer (the connector's requestTimeout passed), and a reversal until the purchase is
- * answered, so that it finds the debit to undo: gates, no delays. Closed after the test.
- */
-async function lateBankApp(t: { after(fn: () => unknown): void }, stan: string, requestTimeout = 300): Promise<LateBankApp> {
-  const simulator = createHostSimulator();
-  const purchaseReceived = gate();
-  const clientAnswered = gate();
-  const purchaseAnswered = gate();
-  const reversed = gate();
-  const sequence: Sequence = async (message, context) => {
-    if (message.mti === '0200') purchaseReceived.open();
-    if (message.mti === '0200') await clientAnswered.promise;
-    if (message.mti.startsWith('04')) await purchaseAnswered.promise;
-    const answer = await simulator(message, context);
-    if (message.mti === '0200') purchaseAnswered.open();
-    if (isReversalOf(stan)(message.fields)) reversed.open();
-    return answer;
-  };
-  const lateBank = createInboundEndpoint({ name: 'late-bank', port: 0, sequence });
-  const port = (await lateBank.start()).port;
-  const journalDir = journalFolder();
-  const app = await buildApp({ bankPort: port, journalDir, requestTimeout });
-  // One hook, in order: the app, the bank, then the journal folder once nothing writes to it.
-  t.after(async () => {
-    clientAnswered.open();
-    purchaseAnswered.open();
-    await app.close();
-    await lateBank.close({ deadline: 1000 });
-    rmSync(journalDir, { recursive: true, force: true });
-  });
-  return { app, purchaseReceived: purchaseReceived.promise, clientAnswered: clientAnswered.open, reversed: reversed.promise, balance: () => simulator.balanceOf(LATE_PAN) };
-}
 
 describe('examples', () => {
   test('the Fastify app answers over HTTP (POST /bank/) and to binary POS clients (inbound plugin)', async (t) => {
@@ -171,17 +105,8 @@ describe('examples', () => {
     // The bank answers within the connector's requestTimeout (no timeout reversal): only the client is gone.
     const late = await lateBankApp(t, '000023', 10_000);
     await late.app.ready();
-    const pos = late.app.inbound.pos;
-    const posPort = pos?.address()?.port;
-    assert.ok(pos !== undefined && posPort !== undefined && posPort > 0);
     // The bank approves once the endpoint has seen the terminal's socket close: its approval finds the client gone.
-    pos.once('disconnect', () => late.clientAnswered());
-    const terminal = connect({ host: '127.0.0.1', port: posPort });
-    t.after(() => terminal.destroy());
-    await once(terminal, 'connect');
-    const purchase = { '0': '0200', '2': LATE_PAN, '3': '000000', '4': 2500, '11': 23, '14': '3012', '41': 'APPTERM6', '49': '840' };
-    terminal.write(encodeFrame(createCodec('iso87ascii').pack(purchase), { lengthHeader: 'binary2' }));
-    await within(late.purchaseReceived, 10_000, 'the bank never got the purchase');
+    const terminal = await posPurchaseAtBank(t, late, 23, 'APPTERM6');
     // A reset (RST): the endpoint's side closes at once (a FIN alone would leave it half open, waiting to write).
     terminal.resetAndDestroy();
     await within(late.reversed, 10_000, 'no reversal of STAN 000023 reached the bank: its terminal never got the approval, the bank kept the debit');
@@ -190,19 +115,9 @@ describe('examples', () => {
 
   test('the Fastify app reverses a purchase the bank approves after its POST /bank/ was aborted', async (t) => {
     const late = await lateBankApp(t, '000024', 10_000);
-    await late.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = late.app.server.address() as { port: number };
     // The bank approves once the server has seen the client's connection close: its approval finds the client gone.
-    late.app.server.once('connection', (socket: Socket) => socket.once('close', () => late.clientAnswered()));
-    const aborted = new AbortController();
-    const res = fetch(`http://127.0.0.1:${address.port}/bank/`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ '0': '0200', '2': LATE_PAN, '3': '000000', '4': '2500', '11': '24', '14': '3012', '41': 'APPTERM7', '49': '840' }),
-      signal: aborted.signal,
-    });
-    await within(late.purchaseReceived, 10_000, 'the bank never got the purchase');
-    aborted.abort();
+    const { res, abort } = await httpPurchaseAtBank(late, '24', 'APPTERM7');
+    abort();
     await assert.rejects(res, { name: 'AbortError' });
     await within(late.reversed, 10_000, 'no reversal of STAN 000024 reached the bank: its HTTP client never got the approval, the bank kept the debit');
     assert.equal(late.balance(), 1_000_000, 'the bank holds no debit its client never got');

@@ -8,43 +8,19 @@
 // held or failed by a fault injector on the file handle; no sleeps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
 import type { IsoMessage } from '@iso8583/codec';
-import { FileJournal } from '../src/index.js';
-import type { FileJournalOptions, JournalEntry } from '../src/index.js';
+import type { JournalEntry } from '../src/index.js';
+import { capturedLogger } from './helpers/setup.js';
+import { endedUndidNothing, leftIn, openedJournal } from './helpers/journal-overtaken.js';
 import { gate, writeFaults } from './helpers/write-faults.js';
-import { tempDir } from './helpers/setup.js';
 
 /** The reversal of STAN `stan` at TERM0001 (amount 100.00) whose original was `mti`. */
 function reversal(stan: string, mti = '0200'): IsoMessage {
   return { '0': '0400', '2': '4111111111111111', '4': '000000010000', '11': stan, '41': 'TERM0001', '90': `${mti}${stan}` };
 }
 
-/** The entries a start finds in the journal in `dir` (opened and closed again), as id/MTI/STAN; and what it logged. */
-async function leftIn(dir: string): Promise<{ left: string[]; logged: { code?: string }[] }> {
-  const logged: { code?: string }[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as { code?: string }) });
-  const journal = new FileJournal(dir, { logger });
-  const left = await journal.open();
-  await journal.close();
-  return { left: left.map((e) => `${e.id}/${String(e.reversal['0'])}/${String(e.reversal['11'])}`), logged };
-}
-
-/** An open journal in a new folder (closed after the test) with the entries `entries` added. */
-async function opened(t: { after(fn: () => Promise<void>): void }, name: string, entries: JournalEntry[], options: FileJournalOptions = {}): Promise<{ dir: string; journal: FileJournal }> {
-  const dir = tempDir(t, name);
-  const journal = new FileJournal(dir, options);
-  t.after(() => journal.close());
-  await journal.open();
-  for (const e of entries) await journal.add(e);
-  return { dir, journal };
-}
-
-/** Ends the reversal entry `id` with `25` (noted, its `done` appended now; the promise returned). */
-function endedUndidNothing(journal: FileJournal, id: string): Promise<void> {
-  journal.overtakenEnd(id, { rc: '25', since: Date.now() - 1_000 });
-  return journal.done(id, 'reversed');
-}
+/** An entry as the next start finds it: id/MTI/STAN. */
+const idMtiStan = (e: JournalEntry): string => `${e.id}/${String(e.reversal['0'])}/${String(e.reversal['11'])}`;
 
 const STAN = '000301';
 const r1 = { id: 'r1', reversal: reversal(STAN), at: Date.now() };
@@ -54,7 +30,7 @@ const r2 = { id: 'r2', reversal: reversal(STAN), at: Date.now() };
 const e1 = { id: 'e1', reversal: reversal(STAN, '0201'), at: Date.now() };
 
 test('a 25 noted after the retiring done line was made: the approval is seen only once that 25\'s done is durable', async (t) => {
-  const { dir, journal } = await opened(t, 'late-noted', [r1, r2, e1], { compactInterval: 0 });
+  const { dir, journal } = await openedJournal(t, 'late-noted', [r1, r2, e1], { compactInterval: 0 });
   await endedUndidNothing(journal, 'r1');
   const faults = await writeFaults(t, dir);
   const started = gate();
@@ -71,11 +47,11 @@ test('a 25 noted after the retiring done line was made: the approval is seen onl
   assert.deepEqual(settled, ['r2', 'e1'], 'the approval is seen after the 25\'s end is durable');
   assert.deepEqual(journal.overtakenKept(), []);
   await journal.close();
-  assert.deepEqual((await leftIn(dir)).left, [], 'no reversal nor repeat of a booking the terminal was told approved');
+  assert.deepEqual((await leftIn(dir, idMtiStan)), [], 'no reversal nor repeat of a booking the terminal was told approved');
 });
 
 test('a 25 noted after the retiring done line was made, whose done then fails: the approval waits for that done written again, then nothing is owed', async (t) => {
-  const { dir, journal } = await opened(t, 'late-noted-failed', [r1, r2, e1], { compactInterval: 0 });
+  const { dir, journal } = await openedJournal(t, 'late-noted-failed', [r1, r2, e1], { compactInterval: 0 });
   await endedUndidNothing(journal, 'r1');
   const faults = await writeFaults(t, dir);
   const started = gate();
@@ -99,11 +75,11 @@ test('a 25 noted after the retiring done line was made, whose done then fails: t
   await doneE;
   assert.equal(approval, 'seen', 'seen once r2\'s done written again is durable');
   await journal.close();
-  assert.deepEqual((await leftIn(dir)).left, [], 'told approved: nothing on disk reverses the booking');
+  assert.deepEqual((await leftIn(dir, idMtiStan)), [], 'told approved: nothing on disk reverses the booking');
 });
 
 test('a 25 noted after the retiring done line was made, whose done fails and is not written again before the close: the approval fails, and the next start sends that reversal', async (t) => {
-  const { dir, journal } = await opened(t, 'late-noted-closed', [r1, r2, e1], { compactInterval: 0 });
+  const { dir, journal } = await openedJournal(t, 'late-noted-closed', [r1, r2, e1], { compactInterval: 0 });
   await endedUndidNothing(journal, 'r1');
   const faults = await writeFaults(t, dir);
   const started = gate();
@@ -122,12 +98,12 @@ test('a 25 noted after the retiring done line was made, whose done fails and is 
   await journal.close();
   // As a crash before the 25's own done is written: the terminal is not told approved.
   assert.equal(await doneE, 'failed ISO8583_ERR_CONNECTOR_JOURNAL');
-  assert.deepEqual((await leftIn(dir)).left, ['r2/0400/000301'], 'told failed: the reversal is owed, sent once by the next start');
+  assert.deepEqual((await leftIn(dir, idMtiStan)), ['r2/0400/000301'], 'told failed: the reversal is owed, sent once by the next start');
 });
 
 test('a compaction between a retirement and the 25\'s done written again: no false CORRUPT warning at the next start', async (t) => {
   // compactInterval 0: the close compacts nothing (it would drop what the next start reads), only the compaction below.
-  const { dir, journal } = await opened(t, 'retire-compact-again', [r1, e1], { compactInterval: 0 });
+  const { dir, journal } = await openedJournal(t, 'retire-compact-again', [r1, e1], { compactInterval: 0 });
   const faults = await writeFaults(t, dir);
   faults.rules.push({ marker: '"op":"done","id":"r1"', fail: true });
   await assert.rejects(endedUndidNothing(journal, 'r1'), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
@@ -139,7 +115,8 @@ test('a compaction between a retirement and the 25\'s done written again: no fal
   // The SAF queue tries the failed done again (saf-ends.ts).
   await journal.done('r1', 'reversed');
   await journal.close();
-  const { left, logged } = await leftIn(dir);
+  const { logger, lines: logged } = capturedLogger('info');
+  const left = await leftIn(dir, idMtiStan, { logger });
   assert.deepEqual(left, []);
   assert.deepEqual(logged.filter((l) => l.code === 'ISO8583_WARN_JOURNAL_CORRUPT'), [], 'no done of an entry the file does not hold');
 });

@@ -6,11 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import type { IsoMessage } from '@iso8583/codec';
-import { FileJournal } from '../src/index.js';
-import type { FileJournalOptions, JournalEntry } from '../src/index.js';
+import type { FileJournal } from '../src/index.js';
 import { addLine, doneLine } from '../src/journal-record.js';
 import { writeFaults } from './helpers/write-faults.js';
 import { capturedLogger, tempDir } from './helpers/setup.js';
+import { leftIn, openedJournal } from './helpers/journal-overtaken.js';
 
 /** The reversal of the transaction STAN `000301` at TERM0001 (a test card) whose original was `mti`. */
 function reversal(mti = '0200'): IsoMessage {
@@ -20,20 +20,8 @@ function reversal(mti = '0200'): IsoMessage {
 /** What a start finds in the journal in `dir` (ids), and whether it logged the file corrupt. */
 async function reopen(dir: string): Promise<{ left: string[]; corrupt: boolean }> {
   const { logger, lines } = capturedLogger();
-  const journal = new FileJournal(dir, { compactInterval: 0, logger });
-  const left = (await journal.open()).map((e) => e.id);
-  await journal.close();
+  const left = await leftIn(dir, (e) => e.id, { compactInterval: 0, logger });
   return { left, corrupt: lines.some((l) => l.code === 'ISO8583_WARN_JOURNAL_CORRUPT') };
-}
-
-/** An open journal in a new folder (closed after the test) with the entries `entries` added. */
-async function opened(t: { after(fn: () => Promise<void>): void }, name: string, entries: JournalEntry[], options: FileJournalOptions = {}): Promise<{ dir: string; journal: FileJournal }> {
-  const dir = tempDir(t, name);
-  const journal = new FileJournal(dir, options);
-  t.after(() => journal.close());
-  await journal.open();
-  for (const e of entries) await journal.add(e);
-  return { dir, journal };
 }
 
 const r1 = { id: 'r1', reversal: reversal(), at: Date.now() };
@@ -54,21 +42,21 @@ async function retiredWithFailedEnd(t: Parameters<typeof writeFaults>[0], journa
 }
 
 test('a reversal of the same transaction still owed, stored before the retiring done, is read back (the 25 whose done failed is not)', async (t) => {
-  const { dir, journal } = await opened(t, 'ends-owed', [owed, r1, e1], { compactInterval: 0 });
+  const { dir, journal } = await openedJournal(t, 'ends-owed', [owed, r1, e1], { compactInterval: 0 });
   await retiredWithFailedEnd(t, journal, dir);
   await journal.close();
   assert.deepEqual((await reopen(dir)).left, ['owed']);
 });
 
 test('the same, the file compacted (the close\'s) before the 25\'s done is written again: the owed reversal is kept', async (t) => {
-  const { dir, journal } = await opened(t, 'ends-owed-compacted', [owed, r1, e1]);
+  const { dir, journal } = await openedJournal(t, 'ends-owed-compacted', [owed, r1, e1]);
   await retiredWithFailedEnd(t, journal, dir);
   await journal.close();
   assert.deepEqual((await reopen(dir)).left, ['owed']);
 });
 
 test('the 25\'s done written again after the retiring done: the next start reads no orphan done, and nothing back', async (t) => {
-  const { dir, journal } = await opened(t, 'ends-done-again', [r1, e1], { compactInterval: 0 });
+  const { dir, journal } = await openedJournal(t, 'ends-done-again', [r1, e1], { compactInterval: 0 });
   await retiredWithFailedEnd(t, journal, dir);
   // The SAF queue writes the failed done again (saf-ends.ts): it succeeds.
   await journal.done('r1', 'reversed');

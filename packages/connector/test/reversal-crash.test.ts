@@ -5,19 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileJournal } from '../src/index.js';
-import type { ReversalEvent } from '../src/index.js';
+import type { JournalEntry, ReversalEvent } from '../src/index.js';
 import { startChild } from './child.js';
 import { answer } from './peer.js';
 import { connectorFor, peerFor, tempDir } from './helpers/setup.js';
+import { leftIn } from './helpers/journal-overtaken.js';
 
-/** The entries a start would find in the journal (opened and closed again, as the next process would). */
-async function leftIn(dir: string): Promise<string[]> {
-  const journal = new FileJournal(dir);
-  const left = await journal.open();
-  await journal.close();
-  return left.map((e) => `${String(e.reversal['11'])}/${e.attempts ?? 0}`);
-}
+/** An entry as a start would find in the journal (the next process reads it): STAN/attempts. */
+const stanAttempts = (e: JournalEntry): string => `${String(e.reversal['11'])}/${e.attempts ?? 0}`;
 
 test('a purchase in flight when the process is killed is reversed by the next start (0401: read back, a repeat)', { timeout: 60_000 }, async (t) => {
   const dir = tempDir(t, 'crash');
@@ -51,7 +46,7 @@ test('a purchase the caller saw approved is not reversed after a kill right afte
   // The child reports the response its caller got, then stops dead: nothing is written after that point.
   assert.equal(await child.waitLine('response '), 'response 009001 00');
   await child.kill();
-  assert.deepEqual(await leftIn(dir), [], 'the outcome was on disk before the caller saw the response');
+  assert.deepEqual(await leftIn(dir, stanAttempts), [], 'the outcome was on disk before the caller saw the response');
 
   const connector = connectorFor(t, { host: '127.0.0.1', port: peer.port, reversal: { enabled: true, journalDir: dir } });
   await connector.connect();
@@ -78,7 +73,7 @@ test('one reversal sequence across restarts: 0400 once, then 0401 after every ki
   t.after(() => first.kill());
   await seen;
   await first.kill();
-  assert.deepEqual(await leftIn(dir), ['009001/1']);
+  assert.deepEqual(await leftIn(dir, stanAttempts), ['009001/1']);
 
   // Runs 2 and 3: each start repeats (0401), and is killed once the host has it.
   for (let run = 2; run <= 3; run++) {
@@ -87,7 +82,7 @@ test('one reversal sequence across restarts: 0400 once, then 0401 after every ki
     t.after(() => child.kill());
     await seen;
     await child.kill();
-    assert.deepEqual(await leftIn(dir), [`009001/${run}`]);
+    assert.deepEqual(await leftIn(dir, stanAttempts), [`009001/${run}`]);
   }
 
   // Run 4: the host answers; the child reports `answered` (after the done record) and stops dead: kill.
@@ -96,7 +91,7 @@ test('one reversal sequence across restarts: 0400 once, then 0401 after every ki
   t.after(() => fourth.kill());
   assert.equal(await fourth.waitLine('reversal answered'), 'reversal answered 0401 009001');
   await fourth.kill();
-  assert.deepEqual(await leftIn(dir), [], 'the answered reversal was closed on disk before its event');
+  assert.deepEqual(await leftIn(dir, stanAttempts), [], 'the answered reversal was closed on disk before its event');
 
   assert.deepEqual(peer.received.map((r) => `${r.message['0']}/${r.message['11']}`), ['0200/009001', '0400/009001', '0401/009001', '0401/009001', '0401/009001']);
 });

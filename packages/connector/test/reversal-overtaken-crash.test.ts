@@ -11,19 +11,16 @@ import { join } from 'node:path';
 import { waitUntil, within } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { FileJournal, JOURNAL_FILE } from '../src/index.js';
+import type { JournalEntry } from '../src/index.js';
 import { OVERTAKEN_FOR_MS } from '../src/reversal-overtaken.js';
 import { againId } from '../src/journal-overtaken-names.js';
 import { startChild } from './child.js';
 import { answer } from './peer.js';
 import { capturedLogger, connectorFor, peerFor, tempDir } from './helpers/setup.js';
+import { leftIn } from './helpers/journal-overtaken.js';
 
-/** The entries a start would find in the journal in `dir` (opened and closed again), as MTI/STAN/attempts. */
-async function leftIn(dir: string): Promise<string[]> {
-  const journal = new FileJournal(dir);
-  const left = await journal.open();
-  await journal.close();
-  return left.map((e) => `${String(e.reversal['0'])}/${String(e.reversal['11'])}/${e.attempts ?? 0}`);
-}
+/** An entry as a start would find in the journal (the next process reads it): MTI/STAN/attempts. */
+const mtiStanAttempts = (e: JournalEntry): string => `${String(e.reversal['0'])}/${String(e.reversal['11'])}/${e.attempts ?? 0}`;
 
 test('a reversal answered 25, then SIGKILL before the late approval: the next start sends a repeat (0401), which reverses the approval', { timeout: 60_000 }, async (t) => {
   const dir = tempDir(t, 'overtaken-crash');
@@ -52,8 +49,8 @@ test('a reversal answered 25, then SIGKILL before the late approval: the next st
   await second.waitLine('reversal sent 0401 009001');
   await second.kill();
   // Once however many restarts: the repeat alone is left (the record it came from is gone), not a second one.
-  assert.deepEqual(await leftIn(dir), ['0401/009001/1'], 'one repeat left, not a new one per start');
-  assert.deepEqual(await leftIn(dir), ['0401/009001/1'], 'still one after another start');
+  assert.deepEqual(await leftIn(dir, mtiStanAttempts), ['0401/009001/1'], 'one repeat left, not a new one per start');
+  assert.deepEqual(await leftIn(dir, mtiStanAttempts), ['0401/009001/1'], 'still one after another start');
 
   // Third start, in process: the repeat is answered 00 (the bank reverses the approval); nothing is left after it.
   answerRepeats = true;
@@ -66,7 +63,7 @@ test('a reversal answered 25, then SIGKILL before the late approval: the next st
   assert.deepEqual([repeat['11'], repeat['41'], String(repeat['90']).slice(0, 10)], ['009001', 'TERM0001', '0200009001']);
   await third.close();
   assert.ok(!text().includes('4111111111111111'), 'no PAN in the log');
-  assert.deepEqual(await leftIn(dir), []);
+  assert.deepEqual(await leftIn(dir, mtiStanAttempts), []);
 });
 
 /** The journal in `dir` with reversal `stan` (a 0400) added and ended with `25`, first answered so at `since`; closed. */
@@ -97,14 +94,14 @@ test('file journal: an end that undid nothing within its window becomes one repe
   assert.deepEqual(kept.map((l) => [l.level, l.id, l.mti, l.stan, l.terminal, l.responseCode, l.of]), [[40, 'e-000101~1', '0401', '000101', 'TERM0001', '25', 'e-000101']]);
   assert.ok(!text().includes('4111111111111111'), 'no PAN in the log');
   // Taken once: the next open finds the repeat only.
-  assert.deepEqual(await leftIn(dir), ['0401/000101/0']);
+  assert.deepEqual(await leftIn(dir, mtiStanAttempts), ['0401/000101/0']);
 });
 
 test('file journal: an end past its window (10 min from the first 25) is neither kept nor repeated', async (t) => {
   const dir = tempDir(t, 'overtaken-journal-old');
   await endedUndidNothing(dir, '000102', Date.now() - OVERTAKEN_FOR_MS - 60_000);
   assert.doesNotMatch(readFileSync(join(dir, JOURNAL_FILE), 'utf8'), /e-000102/, 'dropped by the compaction');
-  assert.deepEqual(await leftIn(dir), []);
+  assert.deepEqual(await leftIn(dir, mtiStanAttempts), []);
 });
 
 test('file journal: a reversal of the same transaction stored after the end (a late approval\'s repeat) retires it', async (t) => {
@@ -112,7 +109,7 @@ test('file journal: a reversal of the same transaction stored after the end (a l
   await endedUndidNothing(dir, '000103', Date.now() - 60_000, async (journal) => {
     await journal.add({ id: 'again-000103', reversal: { '0': '0401', '11': '000103', '41': 'TERM0001', '90': '0200000103' }, at: Date.now() });
   });
-  assert.deepEqual(await leftIn(dir), ['0401/000103/0'], 'the late approval\'s repeat only, not a second one');
+  assert.deepEqual(await leftIn(dir, mtiStanAttempts), ['0401/000103/0'], 'the late approval\'s repeat only, not a second one');
   assert.doesNotMatch(readFileSync(join(dir, JOURNAL_FILE), 'utf8'), /e-000103/);
 });
 
@@ -126,5 +123,5 @@ test('file journal: a late approval\'s repeat stored after the end and answered 
     await journal.add({ id: 'again-000105', reversal: { '0': '0401', '11': '000105', '41': 'TERM0001', '90': '0200000105' }, at: Date.now() });
     await journal.done('again-000105', 'reversed');
   });
-  assert.deepEqual(await leftIn(dir), [], 'reversed once: no second repeat');
+  assert.deepEqual(await leftIn(dir, mtiStanAttempts), [], 'reversed once: no second repeat');
 });

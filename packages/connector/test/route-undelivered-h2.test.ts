@@ -12,20 +12,14 @@ import { waitUntil, within } from '@iso8583/test-support';
 import { iso8583Connector } from '../src/index.js';
 import type { UndeliveredAnswerHandler } from '../src/index.js';
 import { answer, purchase } from './peer.js';
-import type { Received } from './peer.js';
-import { peerFor } from './helpers/setup.js';
+import { holdingPeer } from './helpers/reversals.js';
 import type { AfterHook } from './helpers/setup.js';
 
 const DEADLINE = 15_000;
 
 /** The routes (prefix '') over plain HTTP/2 to a bank that answers at once, or holds `held` until the test answers. */
 async function app(t: AfterHook, onUndelivered: UndeliveredAnswerHandler, held?: string) {
-  let holdIt: (r: Received) => void = () => undefined;
-  const atBank = new Promise<Received>((resolve) => (holdIt = resolve));
-  const bank = await peerFor(t, (r, p) => {
-    if (r.message['11'] === held) holdIt(r);
-    else p.send(r.socket, answer(r.message));
-  });
+  const { peer: bank, arrived: atBank } = await holdingPeer(t, held);
   const fastify = Fastify({ http2: true });
   // Each response's close, as the routes see it (this listener is added before theirs: theirs has run when it resolves).
   const closed: Promise<unknown>[] = [];

@@ -12,20 +12,15 @@ import { rawHttp, waitUntil, within } from '@iso8583/test-support';
 import { iso8583Connector } from '../src/index.js';
 import type { Connector, UndeliveredAnswerHandler } from '../src/index.js';
 import { answer, purchase } from './peer.js';
-import type { Received } from './peer.js';
-import { capturedLogger, peerFor } from './helpers/setup.js';
+import { capturedLogger } from './helpers/setup.js';
+import { holdingPeer } from './helpers/reversals.js';
 import type { AfterHook } from './helpers/setup.js';
 
 const DEADLINE = 15_000;
 
 /** The routes (prefix '') to a bank that answers at once, or holds `held` until the test answers it. */
 async function app(t: AfterHook, onUndelivered: UndeliveredAnswerHandler, held?: string) {
-  let holdIt: (r: Received) => void = () => undefined;
-  const atBank = new Promise<Received>((resolve) => (holdIt = resolve));
-  const bank = await peerFor(t, (r, p) => {
-    if (r.message['11'] === held) holdIt(r);
-    else p.send(r.socket, answer(r.message));
-  });
+  const { peer: bank, arrived: atBank } = await holdingPeer(t, held);
   const log = capturedLogger('info');
   const fastify = Fastify({ loggerInstance: log.logger });
   // Each response's close, as the routes see it (this listener is added before theirs: theirs has run when it resolves).

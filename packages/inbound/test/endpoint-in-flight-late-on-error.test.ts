@@ -6,11 +6,11 @@
 // fire in the order they were set), no sleeps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitUntil, within } from '@iso8583/test-support';
+import { within } from '@iso8583/test-support';
 import type { Sequence } from '../src/index.js';
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
-import { gate } from './support/gates.js';
+import { assertHeldUntilSettled, gate } from './support/gates.js';
 import { captureLogs } from './support/logs.js';
 
 test('in-flight cap – an onError that timed out holds its place until it settles', async (t) => {
@@ -31,18 +31,7 @@ test('in-flight cap – an onError that timed out holds its place until it settl
     onLateResult: (_r, m, _c, reason, source) => late.push(`${String(m.fields['11'])}:${reason}:${source}`),
   });
   t.after(() => held.open());
-  const a = await TestClient.connect(port);
-  t.after(() => a.destroy());
-  assert.equal((await within(a.request(purchase(1)), 10_000, 'no 96 after onError\'s timeout')).fields['39'], '96');
-  const b = await TestClient.connect(port);
-  t.after(() => b.destroy());
-  const bReply = b.request(purchase(2, { 41: 'TERMB001' }));
-  await within(logs.waitFor(/"connection":2,.*maxInFlight is reached: reading paused/), 10_000, 'B did not pause at the cap while the late onError runs');
-  assert.equal(endpoint.stats().messages, 1, 'B\'s request not started while the late onError runs');
-  held.open();
-  assert.equal((await within(bReply, 10_000, 'B\'s request did not start once the late onError settled')).fields['39'], '00');
-  await waitUntil(() => late.length === 1, { what: 'the late result handed over' });
-  assert.deepEqual(late, ['000001:sequence-timeout:onError']);
+  await assertHeldUntilSettled(t, { endpoint, port, logs, held, late }, 'onError', '000001:sequence-timeout:onError');
 });
 
 test('in-flight cap – an onError that timed out and never settles frees its place after one more sequenceTimeout, with a warning', async (t) => {

@@ -9,7 +9,7 @@ import { waitUntil, within } from '@iso8583/test-support';
 import type { Sequence } from '../src/index.js';
 import { TestClient, purchase } from './support/client.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
-import { gate, heldSequence } from './support/gates.js';
+import { assertHeldUntilSettled, gate, heldSequence } from './support/gates.js';
 import { captureLogs } from './support/logs.js';
 
 test('in-flight cap – a sequence that timed out holds its place until it settles', async (t) => {
@@ -18,19 +18,7 @@ test('in-flight cap – a sequence that timed out holds its place until it settl
   // Long enough that B pauses well before the hold's bound (one more sequenceTimeout) frees the place.
   const { endpoint, port } = await startEndpoint(t, { sequence, maxInFlight: 1, sequenceTimeout: 2000, onLateResult, logger: logs.logger });
   t.after(() => held.open());
-  const a = await TestClient.connect(port);
-  t.after(() => a.destroy());
-  const timedOut = await within(a.request(purchase(1)), 10_000, 'no timeout answer');
-  assert.equal(timedOut.fields['39'], '96');
-  const b = await TestClient.connect(port);
-  t.after(() => b.destroy());
-  const bReply = b.request(purchase(2, { 41: 'TERMB001' }));
-  await within(logs.waitFor(/"connection":2,.*maxInFlight is reached: reading paused/), 10_000, 'B did not pause at the cap');
-  assert.equal(endpoint.stats().messages, 1, 'B\'s request not started while the late sequence runs');
-  held.open();
-  assert.equal((await within(bReply, 10_000, 'B\'s request did not start once the late sequence settled')).fields['39'], '00');
-  await waitUntil(() => late.length === 1, { what: 'the late result handed over' });
-  assert.deepEqual(late, ['000001:sequence-timeout']);
+  await assertHeldUntilSettled(t, { endpoint, port, logs, held, late }, 'sequence', '000001:sequence-timeout');
   await waitUntil(() => endpoint.stats().inFlight === 0, { what: 'nothing in flight' });
 });
 

@@ -1,8 +1,8 @@
 /**
  * Watching a connector's reversals and SAF entries in its tests: every `reversal` event in order, and the first one at
  * a stage (`answered`, `abandoned`, ...) as a promise; the first `saf` event at a stage; the reversal journal's lines
- * as written; the completion advice the SAF tests store; a terminal's own reversal, what a host received as lines, and
- * a host that holds a purchase until the test books it.
+ * as written; the completion advice the SAF tests store; a terminal's own reversal, what a host received as lines, a
+ * peer that holds a purchase until the test answers it, and a host that holds one until the test books it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +13,9 @@ import { eventWithin } from '@iso8583/test-support';
 import { buildReversal } from '../../src/index.js';
 import type { Connector, ReversalEvent, SafEvent } from '../../src/index.js';
 import { answer, purchase } from '../peer.js';
-import type { Received } from '../peer.js';
-import { peerAndConnector } from './setup.js';
+import type { Peer, PeerHandler, Received } from '../peer.js';
+import { peerAndConnector, peerFor } from './setup.js';
+import type { AfterHook } from './setup.js';
 
 /** The reversal events seen so far, and the first at the stage awaited. */
 export interface ReversalWatch {
@@ -80,6 +81,32 @@ export function receivedLines(received: readonly Received[]): string[] {
   return received.map((r) => `${String(r.message['0'])} ${String(r.message['11'])}`);
 }
 
+/** Answers a request at once, with 00 (and the request's fields). */
+const answerAtOnce: PeerHandler = (r, p) => p.send(r.socket, answer(r.message));
+
+/**
+ * A peer's handler that holds the purchase (0200) of STAN `held` (none when `undefined`) and hands the rest to `rest`;
+ * `arrived` resolves with the held purchase as the peer received it (the test answers it, or never).
+ */
+function holding(held: string | undefined, rest: PeerHandler): { handler: PeerHandler; arrived: Promise<Received> } {
+  let heldRequest: (r: Received) => void = () => undefined;
+  const arrived = new Promise<Received>((resolve) => (heldRequest = resolve));
+  const handler: PeerHandler = (r, p) => {
+    if (held !== undefined && r.message['0'] === '0200' && r.message['11'] === held) heldRequest(r);
+    else rest(r, p);
+  };
+  return { handler, arrived };
+}
+
+/**
+ * A peer (closed after the test) that holds the purchase of STAN `held` until the test answers it (none held when
+ * `undefined`) and answers the rest with `rest` (default: at once, 00). `arrived` resolves with the held purchase.
+ */
+export async function holdingPeer(t: AfterHook, held: string | undefined, rest: PeerHandler = answerAtOnce): Promise<{ peer: Peer; arrived: Promise<Received> }> {
+  const { handler, arrived } = holding(held, rest);
+  return { peer: await peerFor(t, handler), arrived };
+}
+
 /**
  * A host that holds every purchase of STAN `held` until the test books it (`book`, answering it with `rc`, default
  * `00`) and answers the rest at once: a reversal naming that purchase (field 90) with 25 while it is not booked with
@@ -87,18 +114,12 @@ export function receivedLines(received: readonly Received[]): string[] {
  */
 export async function holdingHost(t: TestContext, held: string, options: Parameters<typeof peerAndConnector>[2]) {
   let booked = false;
-  let heldRequest: (r: Received) => void = () => undefined;
-  const arrived = new Promise<Received>((resolve) => (heldRequest = resolve));
-  const { peer, connector } = await peerAndConnector(
-    t,
-    (r, p) => {
-      const mti = String(r.message['0']);
-      if (mti === '0200' && r.message['11'] === held) heldRequest(r);
-      else if (mti.startsWith('04') && String(r.message['90']).slice(4, 10) === held) p.send(r.socket, answer(r.message, { '39': booked ? '00' : '25' }));
-      else p.send(r.socket, answer(r.message));
-    },
-    options,
-  );
+  const { handler, arrived } = holding(held, (r, p) => {
+    const mti = String(r.message['0']);
+    if (mti.startsWith('04') && String(r.message['90']).slice(4, 10) === held) p.send(r.socket, answer(r.message, { '39': booked ? '00' : '25' }));
+    else p.send(r.socket, answer(r.message));
+  });
+  const { peer, connector } = await peerAndConnector(t, handler, options);
   const book = async (rc = '00'): Promise<void> => {
     const r = await arrived;
     booked = rc === '00';
