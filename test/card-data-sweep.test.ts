@@ -15,7 +15,7 @@
  * field's), bad HTTP bodies (JSON, XML, hex), requests the gateway refuses (a duplicate, an advice with track data,
  * a body over the limit, a bad `timeout`), the console's decode, send and recent transactions, /stats, /metrics.
  */
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -161,107 +161,111 @@ function rawPos(frame: Buffer, limitMs = 5000): Promise<Buffer> {
   });
 }
 
-test('POS terminal: approval, decline, timeout, malformed and unmatched answers, malformed requests', async () => {
-  const pos = await PosClient.open(gw.pos.host, gw.pos.port);
-  const stans = [101, 201, 301, 401, 501, 601, 701, 801, 901];
-  const answers = await Promise.all(stans.map((stan) => pos.request(canaryMessage(stan), 20_000)));
-  await pos.close();
-  const byStan = new Map(answers.map((a) => [Number(a['11']), a]));
-  assert.equal(byStan.get(101)?.['39'], '00');
-  assert.equal(byStan.get(201)?.['39'], '05');
-  for (const stan of [301, 401, 501, 601, 701]) assert.match(String(byStan.get(stan)?.['39']), /^(68|91)$/, `STAN ${stan}: the gateway's own answer`);
-  for (const [stan, answer] of byStan) {
-    const own = /^(68|91)$/.test(String(answer['39']));
-    sinks.push({ name: `POS answer (STAN ${stan}, 39 ${String(answer['39'])})`, text: JSON.stringify(answer), allowed: own ? OWN_ANSWER : BANK_ANSWER });
-  }
-  const wire = packed(canaryMessage(1701)).toString('latin1');
-  const badType = Buffer.from(wire.replace('000000001000', '0000000010AB'), 'latin1');
-  const tooLong = Buffer.from(wire.replace(`16${PAN}`, `99${PAN}`), 'latin1');
-  const cut = Buffer.from(wire.slice(0, wire.indexOf(TRACK2) + 10), 'latin1');
-  const odd = await PosClient.open(gw.pos.host, gw.pos.port);
-  const oddValues = [
-    { ...canaryMessage(103), '55': `9F2608${'C0FFEE5EED1234AB'}9F27`, '35': `${PAN}2912101${'0000083726159'}` },
-    { ...canaryMessage(304), '55': `FF${'C0FFEE5EED1234AB'}`, '35': `${PAN}D2912101${'0000083726159'}` },
-  ];
-  for (const [i, answer] of (await Promise.all(oddValues.map((m) => odd.request(m, 20_000)))).entries()) {
-    const m = oddValues[i] as IsoMessage;
-    sinks.push({ name: `POS answer, EMV data not TLV and track 2 oddly written (STAN ${String(m['11'])}, 39 ${String(answer['39'])})`, text: JSON.stringify(answer), allowed: answer['39'] === '68' ? OWN_ANSWER : BANK_ANSWER });
-  }
-  await odd.close();
-  for (const [what, body] of [['field 4 not digits', badType], ['field 2 length over 19', tooLong], ['cut in field 35', cut]] as const) {
-    const back = await rawPos(encodeFrame(body, { lengthHeader: 'binary2' }));
-    sinks.push({ name: `POS answer to a malformed request (${what})`, text: back.toString('latin1'), allowed: OWN_ANSWER });
-  }
-});
+// The three drives run side by side (STANs of their own each, sinks only appended to): they wait on the bank's silence
+// and the request timeouts, not the CPU. The sweep below reads every sink once all three are done.
+describe('the gateway driven with card data', { concurrency: true }, () => {
+  test('POS terminal: approval, decline, timeout, malformed and unmatched answers, malformed requests', async () => {
+    const pos = await PosClient.open(gw.pos.host, gw.pos.port);
+    const stans = [101, 201, 301, 401, 501, 601, 701, 801, 901];
+    const answers = await Promise.all(stans.map((stan) => pos.request(canaryMessage(stan), 20_000)));
+    await pos.close();
+    const byStan = new Map(answers.map((a) => [Number(a['11']), a]));
+    assert.equal(byStan.get(101)?.['39'], '00');
+    assert.equal(byStan.get(201)?.['39'], '05');
+    for (const stan of [301, 401, 501, 601, 701]) assert.match(String(byStan.get(stan)?.['39']), /^(68|91)$/, `STAN ${stan}: the gateway's own answer`);
+    for (const [stan, answer] of byStan) {
+      const own = /^(68|91)$/.test(String(answer['39']));
+      sinks.push({ name: `POS answer (STAN ${stan}, 39 ${String(answer['39'])})`, text: JSON.stringify(answer), allowed: own ? OWN_ANSWER : BANK_ANSWER });
+    }
+    const wire = packed(canaryMessage(1701)).toString('latin1');
+    const badType = Buffer.from(wire.replace('000000001000', '0000000010AB'), 'latin1');
+    const tooLong = Buffer.from(wire.replace(`16${PAN}`, `99${PAN}`), 'latin1');
+    const cut = Buffer.from(wire.slice(0, wire.indexOf(TRACK2) + 10), 'latin1');
+    const odd = await PosClient.open(gw.pos.host, gw.pos.port);
+    const oddValues = [
+      { ...canaryMessage(103), '55': `9F2608${'C0FFEE5EED1234AB'}9F27`, '35': `${PAN}2912101${'0000083726159'}` },
+      { ...canaryMessage(304), '55': `FF${'C0FFEE5EED1234AB'}`, '35': `${PAN}D2912101${'0000083726159'}` },
+    ];
+    for (const [i, answer] of (await Promise.all(oddValues.map((m) => odd.request(m, 20_000)))).entries()) {
+      const m = oddValues[i] as IsoMessage;
+      sinks.push({ name: `POS answer, EMV data not TLV and track 2 oddly written (STAN ${String(m['11'])}, 39 ${String(answer['39'])})`, text: JSON.stringify(answer), allowed: answer['39'] === '68' ? OWN_ANSWER : BANK_ANSWER });
+    }
+    await odd.close();
+    for (const [what, body] of [['field 4 not digits', badType], ['field 2 length over 19', tooLong], ['cut in field 35', cut]] as const) {
+      const back = await rawPos(encodeFrame(body, { lengthHeader: 'binary2' }));
+      sinks.push({ name: `POS answer to a malformed request (${what})`, text: back.toString('latin1'), allowed: OWN_ANSWER });
+    }
+  });
 
-test('HTTP: JSON, XML and hex with card data, bad bodies and refused requests', async () => {
-  const ok = await http('POST / JSON', '/', json(canaryMessage(102)), BANK_ANSWER);
-  assert.equal(ok.status, 200, ok.text);
-  const xml = await http('POST / XML', '/', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: toXml(canaryMessage(103)) }, BANK_ANSWER);
-  assert.equal(xml.status, 200, xml.text);
-  const raw = await http('POST /raw', '/raw', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: packed(canaryMessage(104)).toString('hex') }, BANK_ANSWER);
-  assert.equal(raw.status, 200, raw.text);
-  const late = await Promise.all([
-    http('POST / JSON, the bank silent', '/?timeout=1500', json(canaryMessage(302))),
-    http('POST / JSON, a malformed answer', '/?timeout=1500', json(canaryMessage(402))),
-    http('POST / JSON, a duplicate of one in flight', '/?timeout=1500', json(canaryMessage(302))),
-  ]);
-  for (const r of late) assert.ok(r.status >= 400, `a request with no answer in time, or a duplicate: ${r.status} ${r.text}`);
-  const bad = { ...canaryMessage(105), '2': `${PAN}AB`, '35': `${TRACK2}99`, '52': `${PIN_BLOCK}0`, '48': `${CVV}${'x'.repeat(1000)}` };
-  assert.equal((await http('POST / JSON, invalid fields', '/', json(bad))).status, 400);
-  assert.equal((await http('POST / JSON, cut', '/', json(JSON.stringify(canaryMessage(106)).slice(0, 400)))).status, 400);
-  const xmlCut = toXml(canaryMessage(107)).replace('</field>', '</fiel>');
-  assert.equal((await http('POST / XML, malformed', '/', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xmlCut })).status, 400);
-  const xmlId = toXml(canaryMessage(108)).replace('id="2"', `id="${PAN}"`);
-  assert.equal((await http('POST / XML, a PAN as field id', '/', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xmlId })).status, 400);
-  const hex = packed(canaryMessage(109)).toString('hex');
-  assert.equal((await http('POST /raw, not hex', '/raw', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: `${hex}ZZ` })).status, 400);
-  const hexBad = Buffer.from(packed(canaryMessage(110)).toString('latin1').replace('000000001000', '0000000010AB'), 'latin1').toString('hex');
-  assert.equal((await http('POST /raw, field 4 not digits', '/raw', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: hexBad })).status, 400);
-  const advice = canaryMessage(111, 'SWEEP001', '0220');
-  assert.equal((await http('POST /?saf=true, an advice with track data', '/?saf=true', json(advice))).status, 400);
-  assert.equal((await http('POST /?timeout=PAN', `/?timeout=${PAN}`, json(canaryMessage(112)))).status, 400);
-  const huge = { ...canaryMessage(113), '62': 'x'.repeat(2 * 1024 * 1024) };
-  const big = await http('POST / JSON over the body limit', '/', json(huge));
-  assert.ok(big.status >= 400, `a body over the limit: ${big.status}`);
-  const oddJson = [
-    ['a PAN as a field key', { ...canaryMessage(120), [PAN]: TRACK2 }],
-    ['a header of card data', { ...canaryMessage(121), header: Buffer.from(TRACK2).toString('hex') }],
-    ['field 2 as a number too large', `{"0":"0200","2":${PAN}9999,"3":"000000","4":1000,"11":"000122","35":"${TRACK2}","41":"SWEEP001"}`],
-  ] as const;
-  for (const [what, body] of oddJson) await http(`POST / JSON, ${what}`, '/', json(body));
-  const headers: [string, Record<string, string>][] = [
-    ['a Host of card data', { host: `${PAN}.example`, 'content-type': 'application/json' }],
-    ['a content type of card data', { 'content-type': `application/x-${PAN}` }],
-    ['an Origin of card data', { origin: `http://${PAN}.example`, 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' }],
-    ['headers of card data', { 'x-card': TRACK2, 'x-pin': PIN_BLOCK, authorization: `Bearer ${PAN}`, 'content-type': 'application/json' }],
-  ];
-  for (const [what, h] of headers) {
-    const answer = await rawHttp('POST', '/', h, JSON.stringify(canaryMessage(130 + headers.findIndex(([w]) => w === what))));
-    sinks.push({ name: `HTTP POST / with ${what} (${answer.status})`, text: answer.text, allowed: answer.status < 300 ? BANK_ANSWER : {} });
-  }
-  await http(`GET /card/${PAN}`, `/card/${PAN}?track=${encodeURIComponent(TRACK2)}`, {});
-  await http('GET /transactions?stan=PAN', `/transactions?stan=${PAN}`, {});
-  // The PAN and track 2 as the hex of their EBCDIC bytes (a hex dump pasted into a URL), in the path and as a query key.
-  await http('GET /card/EBCDIC-HEX-PAN', `/card/${ebcdicHex(PAN)}`, {});
-  await http('GET /card/EBCDIC-HEX-TRACK2', `/card/${ebcdicHex(TRACK2)}`, {});
-  await http('GET /x?EBCDIC-HEX-PAN=1', `/x?${ebcdicHex(PAN)}=1`, {});
-});
+  test('HTTP: JSON, XML and hex with card data, bad bodies and refused requests', async () => {
+    const ok = await http('POST / JSON', '/', json(canaryMessage(102)), BANK_ANSWER);
+    assert.equal(ok.status, 200, ok.text);
+    const xml = await http('POST / XML', '/', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: toXml(canaryMessage(103)) }, BANK_ANSWER);
+    assert.equal(xml.status, 200, xml.text);
+    const raw = await http('POST /raw', '/raw', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: packed(canaryMessage(104)).toString('hex') }, BANK_ANSWER);
+    assert.equal(raw.status, 200, raw.text);
+    const late = await Promise.all([
+      http('POST / JSON, the bank silent', '/?timeout=1500', json(canaryMessage(302))),
+      http('POST / JSON, a malformed answer', '/?timeout=1500', json(canaryMessage(402))),
+      http('POST / JSON, a duplicate of one in flight', '/?timeout=1500', json(canaryMessage(302))),
+    ]);
+    for (const r of late) assert.ok(r.status >= 400, `a request with no answer in time, or a duplicate: ${r.status} ${r.text}`);
+    const bad = { ...canaryMessage(105), '2': `${PAN}AB`, '35': `${TRACK2}99`, '52': `${PIN_BLOCK}0`, '48': `${CVV}${'x'.repeat(1000)}` };
+    assert.equal((await http('POST / JSON, invalid fields', '/', json(bad))).status, 400);
+    assert.equal((await http('POST / JSON, cut', '/', json(JSON.stringify(canaryMessage(106)).slice(0, 400)))).status, 400);
+    const xmlCut = toXml(canaryMessage(107)).replace('</field>', '</fiel>');
+    assert.equal((await http('POST / XML, malformed', '/', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xmlCut })).status, 400);
+    const xmlId = toXml(canaryMessage(108)).replace('id="2"', `id="${PAN}"`);
+    assert.equal((await http('POST / XML, a PAN as field id', '/', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: xmlId })).status, 400);
+    const hex = packed(canaryMessage(109)).toString('hex');
+    assert.equal((await http('POST /raw, not hex', '/raw', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: `${hex}ZZ` })).status, 400);
+    const hexBad = Buffer.from(packed(canaryMessage(110)).toString('latin1').replace('000000001000', '0000000010AB'), 'latin1').toString('hex');
+    assert.equal((await http('POST /raw, field 4 not digits', '/raw', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: hexBad })).status, 400);
+    const advice = canaryMessage(111, 'SWEEP001', '0220');
+    assert.equal((await http('POST /?saf=true, an advice with track data', '/?saf=true', json(advice))).status, 400);
+    assert.equal((await http('POST /?timeout=PAN', `/?timeout=${PAN}`, json(canaryMessage(112)))).status, 400);
+    const huge = { ...canaryMessage(113), '62': 'x'.repeat(2 * 1024 * 1024) };
+    const big = await http('POST / JSON over the body limit', '/', json(huge));
+    assert.ok(big.status >= 400, `a body over the limit: ${big.status}`);
+    const oddJson = [
+      ['a PAN as a field key', { ...canaryMessage(120), [PAN]: TRACK2 }],
+      ['a header of card data', { ...canaryMessage(121), header: Buffer.from(TRACK2).toString('hex') }],
+      ['field 2 as a number too large', `{"0":"0200","2":${PAN}9999,"3":"000000","4":1000,"11":"000122","35":"${TRACK2}","41":"SWEEP001"}`],
+    ] as const;
+    for (const [what, body] of oddJson) await http(`POST / JSON, ${what}`, '/', json(body));
+    const headers: [string, Record<string, string>][] = [
+      ['a Host of card data', { host: `${PAN}.example`, 'content-type': 'application/json' }],
+      ['a content type of card data', { 'content-type': `application/x-${PAN}` }],
+      ['an Origin of card data', { origin: `http://${PAN}.example`, 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' }],
+      ['headers of card data', { 'x-card': TRACK2, 'x-pin': PIN_BLOCK, authorization: `Bearer ${PAN}`, 'content-type': 'application/json' }],
+    ];
+    for (const [what, h] of headers) {
+      const answer = await rawHttp('POST', '/', h, JSON.stringify(canaryMessage(130 + headers.findIndex(([w]) => w === what))));
+      sinks.push({ name: `HTTP POST / with ${what} (${answer.status})`, text: answer.text, allowed: answer.status < 300 ? BANK_ANSWER : {} });
+    }
+    await http(`GET /card/${PAN}`, `/card/${PAN}?track=${encodeURIComponent(TRACK2)}`, {});
+    await http('GET /transactions?stan=PAN', `/transactions?stan=${PAN}`, {});
+    // The PAN and track 2 as the hex of their EBCDIC bytes (a hex dump pasted into a URL), in the path and as a query key.
+    await http('GET /card/EBCDIC-HEX-PAN', `/card/${ebcdicHex(PAN)}`, {});
+    await http('GET /card/EBCDIC-HEX-TRACK2', `/card/${ebcdicHex(TRACK2)}`, {});
+    await http('GET /x?EBCDIC-HEX-PAN=1', `/x?${ebcdicHex(PAN)}=1`, {});
+  });
 
-test('console: decode, send, recent transactions; /stats, /metrics, /transactions', async () => {
-  const hex = packed(canaryMessage(114)).toString('hex');
-  const decoded = await http('POST /console/api/decode', '/console/api/decode', json({ hex, frame: 'none', headerBytes: 0 }));
-  assert.equal(decoded.status, 200, decoded.text);
-  assert.match(decoded.text, /476173\*{6}0010/, 'the decode shows the PAN masked');
-  await http('POST /console/api/decode, bad hex', '/console/api/decode', json({ hex: `${hex}Z`, frame: 'none', headerBytes: 0 }));
-  const badField = Buffer.from(packed(canaryMessage(115)).toString('latin1').replace('000000001000', '0000000010AB'), 'latin1').toString('hex');
-  await http('POST /console/api/decode, field 4 not digits', '/console/api/decode', json({ hex: badField, frame: 'none', headerBytes: 0 }));
-  const sent = await http('POST /console/api/send', '/console/api/send', json({ message: canaryMessage(116) }));
-  assert.equal(sent.status, 200, sent.text);
-  const silent = await http('POST /console/api/send, the bank silent', '/console/api/send', json({ message: canaryMessage(303) }));
-  assert.ok(silent.status >= 400, silent.text);
-  for (const path of ['/stats', '/metrics', '/transactions?limit=100', '/console', '/console/api/session']) await http(`GET ${path}`, path, {});
-  sinks.push({ name: 'console events', text: await consoleEvents(base), allowed: {} });
+  test('console: decode, send, recent transactions; /stats, /metrics, /transactions', async () => {
+    const hex = packed(canaryMessage(114)).toString('hex');
+    const decoded = await http('POST /console/api/decode', '/console/api/decode', json({ hex, frame: 'none', headerBytes: 0 }));
+    assert.equal(decoded.status, 200, decoded.text);
+    assert.match(decoded.text, /476173\*{6}0010/, 'the decode shows the PAN masked');
+    await http('POST /console/api/decode, bad hex', '/console/api/decode', json({ hex: `${hex}Z`, frame: 'none', headerBytes: 0 }));
+    const badField = Buffer.from(packed(canaryMessage(115)).toString('latin1').replace('000000001000', '0000000010AB'), 'latin1').toString('hex');
+    await http('POST /console/api/decode, field 4 not digits', '/console/api/decode', json({ hex: badField, frame: 'none', headerBytes: 0 }));
+    const sent = await http('POST /console/api/send', '/console/api/send', json({ message: canaryMessage(116) }));
+    assert.equal(sent.status, 200, sent.text);
+    const silent = await http('POST /console/api/send, the bank silent', '/console/api/send', json({ message: canaryMessage(303) }));
+    assert.ok(silent.status >= 400, silent.text);
+    for (const path of ['/stats', '/metrics', '/transactions?limit=100', '/console', '/console/api/session']) await http(`GET ${path}`, path, {});
+    sinks.push({ name: 'console events', text: await consoleEvents(base), allowed: {} });
+  });
 });
 
 test('every sink the gateway wrote holds no card data beyond its policy', async () => {

@@ -4,9 +4,10 @@
  * never gets that approval; it is reversed before the connectors close (reason `client-gone`). The bank approves the
  * purchase and stays silent on the 0400, so the reversal stays in the journal: the stop line says SAF entries are left
  * (the next start sends them), and the 0400 came to the bank once. The sequence tells on stdout when it holds the
- * approval (the test's proof that the answer reached it before the stop), then waits for its signal or 60 s.
+ * approval (the test's proof that the answer reached it before the stop), then waits for its signal or 60 s. The two
+ * cases run side by side (a bank, a flow and a journal of their own each): they wait out the shutdown deadline.
  */
-import { after, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,29 +41,31 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-for (const withOnError of [false, true]) {
-  test(`iso8583 run – SIGTERM while a sequence${withOnError ? ' (with onError)' : ''} holds an approval past shutdownDeadline: the approval is reversed, the stop says what is left`, async () => {
-    const bank = await startBank((r) => (r['0'] === '0200' ? approve(r) : undefined));
-    const name = withOnError ? 'held-onerror' : 'held-plain';
-    const journal = join(work, `${name}-journal`);
-    const pos: Record<string, unknown> = { sequence: join(work, 'slow.mjs'), sequenceTimeout: 45_000, ...(withOnError ? { onError: join(work, 'on-error.mjs') } : {}) };
-    const { flow, pos: posAddress } = await startPosFlow(work, name, bank.port, pos, { shutdownDeadline: 1000, logLevel: 'info' });
-    const client = await PosClient.open(posAddress.host, posAddress.port);
-    const answered = client.request(purchase('TERMHELD', 730001, 4200, '4761739001010010'), 30_000).then(
-      () => 'answered',
-      (err: Error) => err.message,
-    );
-    await flow.waitForLine(/^sequence holds 00/, 20_000);
-    flow.kill('SIGTERM');
-    const exit = await flow.exited;
-    assert.match(await answered, /connection closed/, 'the terminal never got the approval');
-    const logged = flow.stdout() + flow.stderr();
-    assert.equal(exit.code, 0, logged);
-    assertReversedOnce(journal, bank.received, '730001', logged);
-    assert.match(logged, /an approval could not be delivered \(the client has gone\): reversed/);
-    assert.match(logged, new RegExp(`flow ${name} stopped with SAF entries left in the journal`));
-    assert.ok(!logged.includes('4761739001010010'), 'no PAN in the log');
-    await client.close();
-    await bank.close();
-  });
-}
+describe('a stop while a sequence holds an approval past shutdownDeadline', { concurrency: true }, () => {
+  for (const withOnError of [false, true]) {
+    test(`iso8583 run – SIGTERM while a sequence${withOnError ? ' (with onError)' : ''} holds an approval past shutdownDeadline: the approval is reversed, the stop says what is left`, async () => {
+      const bank = await startBank((r) => (r['0'] === '0200' ? approve(r) : undefined));
+      const name = withOnError ? 'held-onerror' : 'held-plain';
+      const journal = join(work, `${name}-journal`);
+      const pos: Record<string, unknown> = { sequence: join(work, 'slow.mjs'), sequenceTimeout: 45_000, ...(withOnError ? { onError: join(work, 'on-error.mjs') } : {}) };
+      const { flow, pos: posAddress } = await startPosFlow(work, name, bank.port, pos, { shutdownDeadline: 1000, logLevel: 'info' });
+      const client = await PosClient.open(posAddress.host, posAddress.port);
+      const answered = client.request(purchase('TERMHELD', 730001, 4200, '4761739001010010'), 30_000).then(
+        () => 'answered',
+        (err: Error) => err.message,
+      );
+      await flow.waitForLine(/^sequence holds 00/, 20_000);
+      flow.kill('SIGTERM');
+      const exit = await flow.exited;
+      assert.match(await answered, /connection closed/, 'the terminal never got the approval');
+      const logged = flow.stdout() + flow.stderr();
+      assert.equal(exit.code, 0, logged);
+      assertReversedOnce(journal, bank.received, '730001', logged);
+      assert.match(logged, /an approval could not be delivered \(the client has gone\): reversed/);
+      assert.match(logged, new RegExp(`flow ${name} stopped with SAF entries left in the journal`));
+      assert.ok(!logged.includes('4761739001010010'), 'no PAN in the log');
+      await client.close();
+      await bank.close();
+    });
+  }
+});

@@ -6,8 +6,10 @@
  * terminal told 68. So the stop keeps the reversal for the next start (the file journal: the record of its end), which
  * sends it again as a repeat (0401): here the bank has approved the 0200 meanwhile and reverses it. The real `iso8583 gateway`, twice on one journal, a real bank;
  * no timing: the bank holds the 0200 until the first gateway has exited.
+ * The two cases run side by side (a bank, a gateway and a journal of their own each): they wait on the stop's
+ * deadline and the request timeout.
  */
-import { after, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,10 +69,12 @@ async function overtakenAtStop(stan: number, timing: string[]): Promise<void> {
   await bank.close();
 }
 
-test('a purchase given up at the stop\'s deadline, its reversal answered 25: journaled again as 0401, sent by the next start', async () => {
-  await overtakenAtStop(801, ['--request-timeout', '5000', '--shutdown-deadline', '1000']);
-});
+describe('a reversal overtaken during the stop', { concurrency: true }, () => {
+  test('a purchase given up at the stop\'s deadline, its reversal answered 25: journaled again as 0401, sent by the next start', async () => {
+    await overtakenAtStop(801, ['--request-timeout', '5000', '--shutdown-deadline', '1000']);
+  });
 
-test('a purchase timed out during the stop, its reversal answered 25: journaled again as 0401, sent by the next start', async () => {
-  await overtakenAtStop(802, ['--request-timeout', '1000', '--shutdown-deadline', '10000']);
+  test('a purchase timed out during the stop, its reversal answered 25: journaled again as 0401, sent by the next start', async () => {
+    await overtakenAtStop(802, ['--request-timeout', '1000', '--shutdown-deadline', '10000']);
+  });
 });

@@ -1,7 +1,9 @@
 // maskXml (the redaction of a sequence's `xml` log paths) reads XML from outside: a malformed document must cost time
 // in proportion to its length. Each shape runs in a worker thread, ended at a generous deadline, so that a slow scan
 // fails the test with its name instead of holding it; and 16x the input must cost well under 256x (quadratic) the
-// time. The inputs are large (200 KB and 3.2 MB) so that a run costs milliseconds, not the noise of one.
+// time. The inputs (50 KB and 800 KB) are large enough that a run costs milliseconds, not the noise of one (the small
+// one takes 2 to 12 ms, the large one 30 to 140 ms on a quiet 2-core machine), and small enough that the file stays
+// seconds: quadratic work on 50 KB already takes seconds, and on 800 KB over the deadline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
@@ -9,13 +11,12 @@ import { Worker } from 'node:worker_threads';
 /**
  * The bound that ends a shape's worker (both sizes, three runs each) so that a scan gone quadratic fails naming its
  * shape instead of holding the suite: not a speed target (the ratio below is the test; bench/mask.bench.ts measures
- * speed). A shape takes about 2 s here on a quiet 2-core machine and took over 10 s under a loaded CI run; quadratic
- * work on 3.2 MB takes minutes.
+ * speed). A shape takes about half a second here on a quiet 2-core machine; quadratic work on 800 KB takes minutes.
  */
 const DEADLINE_MS = 60_000;
 
-/** The base size of a hostile input; the large one is 16 times it (3.2 MB). */
-const BASE = 200_000;
+/** The base size of a hostile input; the large one is 16 times it (800 KB). */
+const BASE = 50_000;
 
 /** How many times the large input is the base one. */
 const SCALE = 16;
