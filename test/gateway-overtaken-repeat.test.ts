@@ -5,10 +5,9 @@
  * answer to the held 0200 (the same booking) comes late, nor at the next start after a stop or a crash (SIGKILL).
  * The real `iso8583 gateway` on a file journal and a ledger bank (books a 0200/0201 once per STAN and terminal,
  * reverses once what field 90 names, answers 25 when it has booked no such original); no sleeps: the repeat is sent
- * again while the gateway refuses it (its reversal not ended yet), the ends are read from the stops' log lines. The
- * tests run side by side (a ledger bank, a gateway and a journal folder of their own each).
+ * again while the gateway refuses it (its reversal not ended yet), the ends are read from the stops' log lines.
  */
-import { after, describe, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,54 +103,52 @@ async function stopped(gw: CliProcess): Promise<unknown> {
 
 const repeatOf = (stan: number): MessageInput => ({ ...purchase('TERMRPT1', stan, 4200), '0': '0201' });
 
-describe('an approval after an overtaken reversal is never reversed', { concurrency: true }, () => {
-  test('a repeat (0201) approved after an overtaken reversal: the held 0200\'s late approval (the same booking) is not reversed', async () => {
-    const { bank, held, net } = await ledgerBank();
-    const gw = await startGateway(flags(bank, join(work, 'late')));
-    const pos = await PosClient.open(gw.pos.host, gw.pos.port);
-    await overtakenThenApproved(pos, bank, 601, repeatOf(601));
-    (await held)();
-    await waitUntil(() => gw.process.stderr().includes('late response (its request had timed out)'), { what: 'the held 0200\'s answer read as a late response', timeoutMs: 30_000 });
-    await pos.close();
-    assert.deepEqual(await stopped(gw.process), { reversals: 0, advices: 0 }, 'no repeat stored for the next start');
-    const next = await startGateway(flags(bank, join(work, 'late')));
-    assert.deepEqual(await stopped(next.process), { reversals: 0, advices: 0 }, 'nor found by the next start');
-    assert.deepEqual(bank.received.filter((m) => m['0'] === '0401').length, 0, 'no repeat of the reversal sent');
-    assert.equal(net(), 4200, 'the bank keeps the purchase the terminal was told approved');
-    assert.doesNotMatch(gw.process.stderr(), /4111111111111111/);
-    await bank.close();
-  });
+test('a repeat (0201) approved after an overtaken reversal: the held 0200\'s late approval (the same booking) is not reversed', async () => {
+  const { bank, held, net } = await ledgerBank();
+  const gw = await startGateway(flags(bank, join(work, 'late')));
+  const pos = await PosClient.open(gw.pos.host, gw.pos.port);
+  await overtakenThenApproved(pos, bank, 601, repeatOf(601));
+  (await held)();
+  await waitUntil(() => gw.process.stderr().includes('late response (its request had timed out)'), { what: 'the held 0200\'s answer read as a late response', timeoutMs: 30_000 });
+  await pos.close();
+  assert.deepEqual(await stopped(gw.process), { reversals: 0, advices: 0 }, 'no repeat stored for the next start');
+  const next = await startGateway(flags(bank, join(work, 'late')));
+  assert.deepEqual(await stopped(next.process), { reversals: 0, advices: 0 }, 'nor found by the next start');
+  assert.deepEqual(bank.received.filter((m) => m['0'] === '0401').length, 0, 'no repeat of the reversal sent');
+  assert.equal(net(), 4200, 'the bank keeps the purchase the terminal was told approved');
+  assert.doesNotMatch(gw.process.stderr(), /4111111111111111/);
+  await bank.close();
+});
 
-  /** The repeat (`again`) approved, then the gateway stopped (`signal`) and started again on its journal: nothing reversed. */
-  async function approvedThenRestart(name: string, stan: number, again: MessageInput, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-    const { bank, net } = await ledgerBank();
-    const journal = join(work, name);
-    const gw = await startGateway(flags(bank, journal));
-    const pos = await PosClient.open(gw.pos.host, gw.pos.port);
-    await overtakenThenApproved(pos, bank, stan, again);
-    await pos.close();
-    if (signal === 'SIGTERM') assert.deepEqual(await stopped(gw.process), { reversals: 0, advices: 0 }, 'nothing kept for the next start');
-    else {
-      gw.process.kill('SIGKILL');
-      await exitWithin(gw.process, 30_000, 'the gateway killed');
-    }
-    const next = await startGateway(flags(bank, journal));
-    assert.deepEqual(await stopped(next.process), { reversals: 0, advices: 0 }, 'the start stored no repeat');
-    assert.doesNotMatch(next.process.stderr(), /ISO8583_WARN_SAF_OVERTAKEN_REPEATED/);
-    assert.deepEqual(bank.received.filter((m) => m['0'] === '0401').length, 0, 'no repeat of the reversal sent');
-    assert.equal(net(), 4200, 'the bank keeps the purchase the terminal was told approved');
-    await bank.close();
+/** The repeat (`again`) approved, then the gateway stopped (`signal`) and started again on its journal: nothing reversed. */
+async function approvedThenRestart(name: string, stan: number, again: MessageInput, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  const { bank, net } = await ledgerBank();
+  const journal = join(work, name);
+  const gw = await startGateway(flags(bank, journal));
+  const pos = await PosClient.open(gw.pos.host, gw.pos.port);
+  await overtakenThenApproved(pos, bank, stan, again);
+  await pos.close();
+  if (signal === 'SIGTERM') assert.deepEqual(await stopped(gw.process), { reversals: 0, advices: 0 }, 'nothing kept for the next start');
+  else {
+    gw.process.kill('SIGKILL');
+    await exitWithin(gw.process, 30_000, 'the gateway killed');
   }
+  const next = await startGateway(flags(bank, journal));
+  assert.deepEqual(await stopped(next.process), { reversals: 0, advices: 0 }, 'the start stored no repeat');
+  assert.doesNotMatch(next.process.stderr(), /ISO8583_WARN_SAF_OVERTAKEN_REPEATED/);
+  assert.deepEqual(bank.received.filter((m) => m['0'] === '0401').length, 0, 'no repeat of the reversal sent');
+  assert.equal(net(), 4200, 'the bank keeps the purchase the terminal was told approved');
+  await bank.close();
+}
 
-  test('a repeat (0201) approved after an overtaken reversal, then a clean stop: the next start reverses nothing', async () => {
-    await approvedThenRestart('term', 602, repeatOf(602), 'SIGTERM');
-  });
+test('a repeat (0201) approved after an overtaken reversal, then a clean stop: the next start reverses nothing', async () => {
+  await approvedThenRestart('term', 602, repeatOf(602), 'SIGTERM');
+});
 
-  test('a repeat (0201) approved after an overtaken reversal, then SIGKILL: the next start reverses nothing', async () => {
-    await approvedThenRestart('kill', 603, repeatOf(603), 'SIGKILL');
-  });
+test('a repeat (0201) approved after an overtaken reversal, then SIGKILL: the next start reverses nothing', async () => {
+  await approvedThenRestart('kill', 603, repeatOf(603), 'SIGKILL');
+});
 
-  test('the same 0200 resent and approved after an overtaken reversal, then SIGKILL: the next start reverses nothing', async () => {
-    await approvedThenRestart('resend', 604, purchase('TERMRPT1', 604, 4200), 'SIGKILL');
-  });
+test('the same 0200 resent and approved after an overtaken reversal, then SIGKILL: the next start reverses nothing', async () => {
+  await approvedThenRestart('resend', 604, purchase('TERMRPT1', 604, 4200), 'SIGKILL');
 });
