@@ -1,7 +1,6 @@
 /**
  * SIGTERM with work in flight: the gateway stops accepting, every client gets its answer (or a clear failure), the
- * reversals still pending are sent and answered, and the process exits 0. The tests run side by side (a bank, a
- * gateway and a journal of their own each): they wait on timeouts and stops more than on the CPU.
+ * reversals still pending are sent and answered, and the process exits 0.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +18,7 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe('iso8583 gateway on SIGTERM', { concurrency: true }, () => {
+describe('iso8583 gateway on SIGTERM', () => {
   test('delivers the answers still in flight to every client, then exits 0', async () => {
     // The bank holds every answer until the test releases them: they are in flight when the signal arrives.
     const bank = await startBank(() => undefined);
