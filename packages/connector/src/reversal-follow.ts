@@ -99,21 +99,22 @@ export class ReversalFollowUp {
    * repeat, sent after the reversal was answered), that request's answer decides first, and this returns true: approved
    * in time, it is the booking the late approval reports (the terminal is told approved, `approvedInTime` retires the
    * reversal) and nothing is reversed; answered otherwise, or failed (its outcome unknown: its own reversal goes), the
-   * late approval is then handled as here.
+   * late approval is then handled as here, judged by its arrival `at` (epoch ms; default now): the windows of memory
+   * and of the shared journal's look-up run from then, however long that request took.
    */
-  lateAnswer(answer: IsoMessage): boolean {
+  lateAnswer(answer: IsoMessage, at = Date.now()): boolean {
     const deciding = this.overtaken.isLateApproval(answer) ? this.inFlight(answer) : undefined;
     if (deciding !== undefined) {
       this.host.logger.info({ mti: answer['0'], stan: answer['11'], terminal: answer['41'] }, 'a late approval while a request of its transaction is in flight: that request\'s answer decides first');
-      void deciding.then(() => this.lateAnswer(answer));
+      void deciding.then(() => this.lateAnswer(answer, at));
       return true;
     }
-    const again = this.overtaken.again(answer);
+    const again = this.overtaken.again(answer, at);
     if (again !== undefined) {
       void this.again.store(again, false);
       return true;
     }
-    if (this.journal.lateApproval !== undefined && this.overtaken.isLateApproval(answer)) void this.lookUp(this.overtaken.kept(answer), Date.now());
+    if (this.journal.lateApproval !== undefined && this.overtaken.isLateApproval(answer)) void this.lookUp(this.overtaken.kept(answer), at);
     return false;
   }
 

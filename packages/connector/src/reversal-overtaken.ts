@@ -110,14 +110,16 @@ export class OvertakenReversals {
   /**
    * A late response `answer` (its request timed out): when it approves a reversible request (an 0210, 0110, 1210 ...)
    * whose transaction's reversal was answered lately with a code that undid nothing, that reversal as a repeat (taken:
-   * asked once); else `undefined`, and an approval is remembered (its reversal's answer may come after it).
+   * asked once); else `undefined`, and an approval is remembered (its reversal's answer may come after it). `at`: when
+   * the approval arrived (epoch ms; default now), by which it is judged and remembered: one that waited for a request of
+   * its transaction in flight (reversal-follow.ts `lateAnswer`) is judged by its arrival, not by that request's answer.
    */
-  again(answer: IsoMessage): ReversalAgain | undefined {
+  again(answer: IsoMessage, at = Date.now()): ReversalAgain | undefined {
     if (!this.isLateApproval(answer)) return undefined;
     const key = transactionKey(this.dialect, answer['11'], answer['41']);
-    const seen = this.taken(this.reversals, key);
+    const seen = this.taken(this.reversals, key, at);
     if (seen !== undefined) return { reversal: repeatOf(seen.message), responseCode: seen.rc, approval: answer };
-    this.note(this.approvals, key, { message: this.kept(answer), rc: undefined, at: Date.now() });
+    this.note(this.approvals, key, { message: this.kept(answer), rc: undefined, at: Math.min(at, Date.now()) });
     return undefined;
   }
 
@@ -193,13 +195,13 @@ export class OvertakenReversals {
     return isApprovalClass(this.dialect, rc, mti) || isAcceptedFor(this.dialect, rc, mti);
   }
 
-  /** `map`'s entry under `key`, taken out; `undefined` when there is none or it is past its time. */
-  private taken(map: Map<string, Noted>, key: string): Noted | undefined {
+  /** `map`'s entry under `key`, taken out; `undefined` when there is none or it is past its time at `at` (epoch ms). */
+  private taken(map: Map<string, Noted>, key: string, at = Date.now()): Noted | undefined {
     if (map.size === 0) return undefined;
     const seen = map.get(key);
     if (seen === undefined) return undefined;
     map.delete(key);
-    return Date.now() - seen.at > this.keepFor ? undefined : seen;
+    return at - seen.at > this.keepFor ? undefined : seen;
   }
 
   /** Notes `noted` under `key` as the newest; past `max` the oldest is forgotten. */
