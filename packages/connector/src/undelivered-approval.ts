@@ -22,7 +22,7 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { promClient } from '@iso8583/metrics';
+import { logSafely, promClient } from '@iso8583/metrics';
 import { isApprovalClass, isNetworkManagement, safeErrorCode, summarize } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageSummary } from '@iso8583/codec';
 import type { Connector } from './connector.js';
@@ -41,15 +41,6 @@ export const STOP_SETTLE_WAIT = 1_000;
  * disconnected (an HTTP request aborted); `reply-invalid`, it could not be written in the client's form.
  */
 export type UndeliveredClientReason = 'sequence-timeout' | 'client-gone' | 'reply-invalid';
-
-/** Runs a log line's write; a logger that throws loses the line, never what the caller does next. */
-function logSafely(write: () => void): void {
-  try {
-    write();
-  } catch {
-    // The logger is what failed: the line is lost, the outcome is not (the metric counts what it would have said).
-  }
-}
 
 /** What a late approval is handled with. */
 export interface LateApprovalParts {
