@@ -102,9 +102,10 @@ export interface ChannelHost {
   readonly framing: FramingOptions;
   /**
    * A message that matched no pending request (`late`: its request had timed out, `sent` what it sent as fields 3 and
-   * 4 when known), or a host-initiated request.
+   * 4 when known; `copy`: the host's copy of an answer that came here already, late-keys.ts `stale`, `copyOfAnswer`),
+   * or a host-initiated request.
    */
-  unmatched(channel: Channel, message: IsoMessage, header: Buffer, late: boolean, sent?: SentAmount): void;
+  unmatched(channel: Channel, message: IsoMessage, header: Buffer, late: boolean, sent?: SentAmount, copy?: boolean): void;
   /** True for the network management request MTI of the dialect's edition (0800, 1804). */
   isNetworkRequest(mti: string): boolean;
   /** A host-initiated 0800 or 1804 (network management), to be answered with 0810 or 1814. */

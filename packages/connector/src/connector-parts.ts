@@ -131,7 +131,7 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     codec,
     matchKey,
     framing,
-    unmatched: (channel, message, header, late, sent) => unsolicited.received(channel, message, header, late, sent),
+    unmatched: (channel, message, header, late, sent, copy) => unsolicited.received(channel, message, header, late, sent, copy),
     isNetworkRequest: (mti) => network.isRequest(mti),
     networkRequest: (channel, message, header) => network.answer(channel, message, header),
     closed,

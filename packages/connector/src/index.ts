@@ -54,7 +54,7 @@ export type { FileJournalOptions, JournalEntry, JournalHalt, JournalOutcome, Jou
 export { LOCK_FILE } from './journal-lock.js';
 export { liveLockHolder } from './lock-holder.js';
 export { defaultJournalDir } from './state-dir.js';
-export { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, buildReversal, isReversible } from './reversal-message.js';
+export { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, buildReversal, isInquiry, isReversible } from './reversal-message.js';
 export type { AmountKept } from './reversal-message.js';
 export type { ReversalEvent } from './reversal-setup.js';
 export { isStoreAndForward } from './saf-message.js';

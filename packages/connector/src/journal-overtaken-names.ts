@@ -7,6 +7,7 @@ import type { Dialect, IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import { OVERTAKEN_MAX } from './reversal-overtaken.js';
 import { sameBooking } from './transactions-in-flight.js';
+import { transactionKey } from './match-key.js';
 
 /**
  * The fields as the journal's reversals carry them: as the wire does (a reversal carries its original's fields padded
@@ -17,6 +18,14 @@ const AS_STORED: Pick<Dialect, 'fields'> = { fields: {} };
 /** Whether the reversals `a` and `b` the journal holds name one booking (transactions-in-flight.ts `sameBooking`). */
 export function sameStored(a: IsoMessage, b: IsoMessage): boolean {
   return sameBooking(AS_STORED, a, b);
+}
+
+/**
+ * The transaction key (STAN and terminal, transactions-in-flight.ts `transactionKey`) of a reversal the journal holds:
+ * two that differ in it never name one booking (`sameStored` compares it first).
+ */
+export function storedKey(reversal: IsoMessage): string {
+  return transactionKey(AS_STORED, reversal['11'], reversal['41']);
 }
 
 /** What the `done` record of a reversal that undid nothing keeps: its answer's code, and when it was first answered so. */

@@ -46,6 +46,7 @@ import { doneLine } from './journal-record.js';
 import type { JournalEntry, JournalOutcome } from './saf-store.js';
 import { OVERTAKEN_FOR_MS, OVERTAKEN_MAX, repeatOf } from './reversal-overtaken.js';
 import { againId, lostPastMax, overtakenKey, sameStored } from './journal-overtaken-names.js';
+import { CountedRecords } from './journal-overtaken-count.js';
 import type { KeptEnd, UndidNothing } from './journal-overtaken-names.js';
 
 export type { KeptEnd, UndidNothing } from './journal-overtaken-names.js';
@@ -87,7 +88,7 @@ function reversalOf(add: string | undefined): IsoMessage | undefined {
 /** The running journal's side (journal.ts): the ends noted, then kept for the compactions while their window is open. */
 export class OvertakenKept {
   /** Ends noted, by entry id, not durable yet (kept once their `done` takes effect). */
-  private readonly noted = new Map<string, Noted>();
+  private readonly noted = new CountedRecords<Noted>();
   /**
    * Entries whose original was approved in time, by id, with their reversal: their `done` retires the records of its
    * booking, kept or noted; and once that `done` is appended, when it settles (`written`). Let go when it fails.
@@ -106,7 +107,7 @@ export class OvertakenKept {
    */
   private readonly owedEnds = new Map<string, { resolve(): void; reject(err: unknown): void }>();
   /** Kept, oldest first (at most `max`). */
-  private readonly kept = new Map<string, Kept>();
+  private readonly kept = new CountedRecords<Kept>();
   /** Whether a record past `max` was dropped (logged once). */
   private dropped = false;
 
@@ -122,6 +123,14 @@ export class OvertakenKept {
   /** Records kept. */
   get size(): number {
     return this.kept.size;
+  }
+
+  /**
+   * @internal For the tests: the records kept and noted by transaction key (STAN and terminal as stored), as counted
+   * (`CountedRecords`), which `retiring` reads instead of a scan.
+   */
+  keyCounts(): { kept: Map<string, number>; noted: Map<string, number> } {
+    return { kept: this.kept.keyCounts(), noted: this.noted.keyCounts() };
   }
 
   /** The records kept whose window is open at `now` (those past it dropped): what the next start repeats. */
@@ -165,8 +174,9 @@ export class OvertakenKept {
    * `committed`), whichever takes effect first.
    */
   retiring(entry: JournalEntry): void {
-    if (this.kept.size === 0 && this.noted.size === 0) return;
     const reversal = entry.reversal;
+    // Nearly every approval: no record of its transaction (STAN and terminal), told by a count, not a scan.
+    if (this.kept.countOf(reversal) === 0 && this.noted.countOf(reversal) === 0) return;
     if (this.keptOf(reversal) || this.notedOf(reversal)) this.retiringIds.set(entry.id, { reversal });
   }
 
@@ -251,6 +261,7 @@ export class OvertakenKept {
 
   /** Whether a record of the booking of `reversal` is kept (stops at the first). */
   private keptOf(reversal: IsoMessage): boolean {
+    if (this.kept.countOf(reversal) === 0) return false;
     for (const k of this.kept.values()) if (sameStored(k.reversal, reversal)) return true;
     return false;
   }
@@ -264,6 +275,7 @@ export class OvertakenKept {
 
   /** Whether an end of the booking of `reversal` is noted (stops at the first). */
   private notedOf(reversal: IsoMessage): boolean {
+    if (this.noted.countOf(reversal) === 0) return false;
     for (const n of this.noted.values()) if (this.notedIs(n, reversal)) return true;
     return false;
   }

@@ -241,7 +241,19 @@ export class LateKeys {
     // A field 7 a timed-out request of another class sent (a reversal copying its original's): no late answer to it,
     // whose own is still due, nor the waiting request's; the copy of an earlier answer under the key.
     if (known?.echoes.includes(echoed) === true || known?.came?.includes(echoed) === true) return 'duplicate';
+    return this.copyOfAnswer(key, message) ? 'duplicate' : undefined;
+  }
+
+  /**
+   * Whether `message`, under `key`, is the host's copy of the answer of the last request answered in time under the key
+   * here (among the connection's last {@link ANSWERED_KEYS} answers): its field 7 the one that request sent. `false`
+   * for an answer without field 7 (a host that echoes none: a copy cannot be told from the late answer of an older
+   * request under the key), or with another (a late answer the late keys forgot, a request that reused the key).
+   */
+  copyOfAnswer(key: string, message: IsoMessage): boolean {
+    const echoed = message['7'];
+    if (typeof echoed !== 'string') return false;
     const place = this.answers.get(key);
-    return place !== undefined && this.answeredEcho[place] === echoed ? 'duplicate' : undefined;
+    return place !== undefined && this.answeredEcho[place] === echoed;
   }
 }

@@ -15,7 +15,7 @@ import type { ChannelRequest, ChannelResponse } from './channel-request.js';
 import type { ChannelPool } from './channel-pool.js';
 import type { JournalEntry } from './journal.js';
 import type { MatchKey } from './match-key.js';
-import { isReversible } from './reversal-message.js';
+import { isInquiry, isReversible } from './reversal-message.js';
 import type { ReversalManager } from './reversal.js';
 import type { Settle, WriteMark } from './request-outcome.js';
 import { logQuietly } from './quiet-log.js';
@@ -102,9 +102,13 @@ export class RequestSender {
     this.reversal = parts.reversal;
   }
 
-  /** True when a request of `mti` is journaled (its reversal armed) before it leaves. */
-  journals(mti: string): boolean {
-    return this.reversal && this.reversals !== undefined && isReversible(mti);
+  /**
+   * True when `message`, a request of `mti`, is journaled (its reversal armed) before it leaves: reversal is on, `mti`
+   * is reversible, and it is no inquiry (processing code `3x`, reversal-message.ts `isInquiry`: it moves no money, so
+   * one that times out is not reversed).
+   */
+  journals(message: MessageInput, mti: string): boolean {
+    return this.reversal && this.reversals !== undefined && isReversible(mti) && !isInquiry(this.codec.dialect, message);
   }
 
   /**
@@ -113,7 +117,7 @@ export class RequestSender {
    * a request that waits takes no channel (a multiplex pool grows when asked under load).
    */
   goesNow(message: MessageInput, mti: string): boolean {
-    return !this.journals(mti) && !this.waitsForOriginal(message, mti);
+    return !this.journals(message, mti) && !this.waitsForOriginal(message, mti);
   }
 
   /** True when the reversal `message` names an original still in flight here: it waits for its outcome (`dispatch`). */
@@ -198,7 +202,7 @@ export class RequestSender {
     const frame = this.frameOf(message, header, packed);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
-    if (journal && this.journals(mti)) {
+    if (journal && this.journals(message, mti)) {
       const reversals = this.reversals as ReversalManager;
       // A repeat (0201), or a request sent again as new (0200), of a transaction in flight (on any connection) or being
       // reversed (same STAN and terminal): the host could approve it after (or before) the reversal, which names the

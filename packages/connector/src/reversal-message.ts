@@ -6,7 +6,7 @@
  */
 import { dialectVersion, inVersion, reversalMessageProblems, trackPan } from '@iso8583/codec';
 import type { DialectVersion, Dialect, FieldSpec, IsoMessage, MessageInput } from '@iso8583/codec';
-import { wireValue } from './match-key.js';
+import { wireField, wireValue } from './match-key.js';
 import { jsonString, plainJson } from './journal-record.js';
 import { neverStoredFields } from './never-stored.js';
 import { amountFieldsOf, amountKept, approvedAmountOf } from './reversal-amount.js';
@@ -35,6 +35,16 @@ export const REVERSAL_FIELDS: readonly string[] = ['2', '3', '4', '7', '11', '12
  */
 export function isReversible(mti: string): boolean {
   return mti.length === 4 && (mti[0] === '0' || mti[0] === '1') && (mti[1] === '1' || mti[1] === '2') && mti[2] === '0' && (mti[3] === '0' || mti[3] === '1');
+}
+
+/**
+ * The one inquiry rule: whether `message`'s processing code (field 3, read as the wire has it in `dialect`, match-key.ts
+ * `wireField`: `3000` and `'3000'` of an `n 6` field go as `003000`, a purchase) is an inquiry's (first digit `3`: `30`
+ * available funds, `31` balance...): it moves no money. Such a request is not journaled nor reversed when its outcome
+ * is unknown (request-sender.ts), and its approval is no undelivered approval (`movedMoney`). `false` without field 3.
+ */
+export function isInquiry(dialect: Pick<Dialect, 'fields'>, message: MessageInput): boolean {
+  return wireField(dialect, message, '3')?.startsWith('3') === true;
 }
 
 function plain(value: MessageInput[string]): string | IsoMessage | undefined {

@@ -22,12 +22,11 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { promClient } from '@iso8583/metrics';
+import { logSafely, promClient } from '@iso8583/metrics';
 import { isApprovalClass, isNetworkManagement, safeErrorCode, summarize } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageSummary } from '@iso8583/codec';
 import type { Connector } from './connector.js';
-import { wireField } from './match-key.js';
-import { buildReversal, isReversible } from './reversal-message.js';
+import { buildReversal, isInquiry, isReversible } from './reversal-message.js';
 import type { UndeliveredAnswerHandler } from './undelivered-answer.js';
 
 /**
@@ -42,15 +41,6 @@ export const STOP_SETTLE_WAIT = 1_000;
  * disconnected (an HTTP request aborted); `reply-invalid`, it could not be written in the client's form.
  */
 export type UndeliveredClientReason = 'sequence-timeout' | 'client-gone' | 'reply-invalid';
-
-/** Runs a log line's write; a logger that throws loses the line, never what the caller does next. */
-function logSafely(write: () => void): void {
-  try {
-    write();
-  } catch {
-    // The logger is what failed: the line is lost, the outcome is not (the metric counts what it would have said).
-  }
-}
 
 /** What a late approval is handled with. */
 export interface LateApprovalParts {
@@ -138,27 +128,18 @@ function mtiOf(answer: IsoMessage, original: IsoMessage): string | undefined {
 }
 
 /**
- * Whether the processing code (field 3) of `original`, else of `answer`, is an inquiry's (first digit `3`: `30`
- * available funds, `31` balance...): no money moved, whatever field 39 says. Read as the wire has it
- * (match-key.ts `wireField`: `3000` and `'3000'` of an `n 6` field go as `003000`, a purchase). `false` when there is
- * no field 3.
- */
-function isInquiry(dialect: Dialect, original: IsoMessage, answer: IsoMessage): boolean {
-  const code = wireField(dialect, original, '3') ?? wireField(dialect, answer, '3');
-  return code !== undefined && code.startsWith('3');
-}
-
-/**
  * Whether the bank's `answer` to `original` moved money, judged in `dialect`, the dialect of the upstream that answered
  * (a 1993 host approves with 000, a 1987 one with 00): the one rule of what an undelivered approval is, for the
  * gateway's answers and a flow's alike. Its field 39 is of the approval class (`isApprovalClass`: the dialect's
  * approval codes, and a partial approval `10` or `002`, a VIP one `11` or `003`...; the answer's MTI says which
  * edition's codes it carries), and it is neither a network management answer (0810, 1814: an echo's or a sign-on's 00,
- * the codec's `isNetworkManagement`) nor the answer to an inquiry (processing code `3x`: a balance inquiry's 00).
+ * the codec's `isNetworkManagement`) nor the answer to an inquiry (processing code `3x`: a balance inquiry's 00; the
+ * one inquiry rule, reversal-message.ts `isInquiry`, that also keeps an inquiry out of the reversal journal).
  */
 export function movedMoney(dialect: Dialect, original: IsoMessage, answer: IsoMessage): boolean {
   if (!isApprovalClass(dialect, answer['39'], mtiOf(answer, original))) return false;
-  return !isNetworkManagement(answer['0']) && !isInquiry(dialect, original, answer);
+  // The request's processing code, else (a request without field 3) the answer's: one inquiry rule (`isInquiry`).
+  return !isNetworkManagement(answer['0']) && !isInquiry(dialect, original['3'] == null ? answer : original);
 }
 
 /** The metric every approval the client never got is counted in (by reason, side and outcome). */

@@ -4,7 +4,11 @@
  * again (reversal-overtaken.ts), late or not by the connection's late keys (they forget the oldest past 1024
  * timeouts, the reversal's `25` is remembered 10 minutes); any other response (a duplicate answer, one whose key no request in flight
  * has) is logged and reported (`unsolicited`), an approval of a reversible request among them offered to the reversals
- * as a late approval (it may come before its reversal's `25`, and a shared journal keeps the `25` in its row); a host-initiated request other than 0800 (network
+ * as a late approval (it may come before its reversal's `25`, and a shared journal keeps the `25` in its row), unless it
+ * is the host's copy of an answer that came on the connection already (late-keys.ts `copyOfAnswer`: the field 7 its
+ * request sent, under a key among the connection's last 4096 answers, `ANSWERED_KEYS`): that answer was matched to its
+ * request, so its copy calls for nothing (no look-up, no note of an approval by STAN and terminal that a later `25` of a
+ * transaction reusing the STAN would take for this one's); a host-initiated request other than 0800 (network
  * management has its own home) is logged, reported (`unsolicited`) and handed to `onUnsolicited`, whose reply goes
  * back on the same connection with the request's header. Only host-initiated requests reach `onUnsolicited`.
  */
@@ -64,11 +68,14 @@ export class Unsolicited {
     }
   }
 
-  /** A message that matched no pending request (`late`: its request had timed out, `sent` what it sent as fields 3, 4). */
-  received(channel: Channel, message: IsoMessage, header: Buffer, late: boolean, sent?: SentAmount): void {
+  /**
+   * A message that matched no pending request (`late`: its request had timed out, `sent` what it sent as fields 3, 4;
+   * `copy`: the host's copy of an answer that came on the connection already, reported only).
+   */
+  received(channel: Channel, message: IsoMessage, header: Buffer, late: boolean, sent?: SentAmount, copy = false): void {
     const info = { connector: this.connector, channel: channel.id, header };
     const request = isRequestMti(mtiText(message['0']));
-    if (late || (!request && this.overtaken?.(message) === true)) {
+    if (late || (!request && !copy && this.overtaken?.(message) === true)) {
       // The SAF queue first: a listener (or a logger) that throws never keeps the bank's answer from ending its entry,
       // nor breaks the read loop (every request in flight on the connection would fail as maybe sent).
       this.lateAnswer?.(message, sent);
@@ -79,7 +86,8 @@ export class Unsolicited {
     // an answered request's while a request reusing its key waits (channel.ts): reported, never answered. An approval
     // among them may be a late one whose key the late keys forgot: offered to the reversals first (their memory and a
     // shared journal decide; a duplicate finds what it calls for taken already, an approval never reversed does nothing).
-    if (!request) this.approval?.(message);
+    // Not the host's copy of an answer matched here already: it is no late approval.
+    if (!request && !copy) this.approval?.(message);
     this.tell(channel, 'unsolicited', message, info, request ? 'unsolicited message' : 'unsolicited response (a duplicate answer, or no request in flight has its match key)');
     const handler = this.handler;
     if (handler === undefined || !request) return;

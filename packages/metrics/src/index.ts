@@ -9,4 +9,5 @@ export type { MetricData, MetricSample, MetricType } from './exposition.js';
 export { ScrapedMetric } from './scraped.js';
 export { promClient } from './prom-client.js';
 export { LogLimit, LogLimits } from './log-limit.js';
+export { logSafely } from './safe-log.js';
 export type { ReadSamples } from './scraped.js';
