@@ -183,7 +183,7 @@ describe('the gateway driven with card data', { concurrency: true }, () => {
     const cut = Buffer.from(wire.slice(0, wire.indexOf(TRACK2) + 10), 'latin1');
     const odd = await PosClient.open(gw.pos.host, gw.pos.port);
     const oddValues = [
-      { ...canaryMessage(103), '55': `9F2608${'C0FFEE5EED1234AB'}9F27`, '35': `${PAN}2912101${'0000083726159'}` },
+      { ...canaryMessage(140), '55': `9F2608${'C0FFEE5EED1234AB'}9F27`, '35': `${PAN}2912101${'0000083726159'}` },
       { ...canaryMessage(304), '55': `FF${'C0FFEE5EED1234AB'}`, '35': `${PAN}D2912101${'0000083726159'}` },
     ];
     for (const [i, answer] of (await Promise.all(oddValues.map((m) => odd.request(m, 20_000)))).entries()) {

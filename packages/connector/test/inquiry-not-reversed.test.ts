@@ -10,22 +10,27 @@ import { answer, purchase } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
 import { journalLines, receivedLines, watchReversals } from './helpers/reversals.js';
 
+/** The originals' timeout: the host never answers them. */
+const SHORT = { timeout: 100 };
+
 test('an inquiry 0100 / 0200 (processing code 31xxxx) that times out through a reversing connector is not journaled nor reversed', async (t) => {
   const dir = tempDir(t, 'inquiry');
   // The host answers reversals only: every original times out.
   const { peer, connector } = await peerAndConnector(t, (r, p) => {
     if (String(r.message['0']).startsWith('04')) p.send(r.socket, answer(r.message));
   }, {
-    requestTimeout: 100,
+    // The reversal's answer comes at once but gets 10 s (a busy machine must not make it time out and go twice); the
+    // originals, never answered, are given 100 ms each.
+    requestTimeout: 10_000,
     // compactInterval 0: the close does not compact the lines read below away
     reversal: { enabled: true, journalDir: dir, journal: new FileJournal(dir, { compactInterval: 0 }), retryInterval: 50 },
   });
   const watch = watchReversals(connector);
   const inquiry = (mti: string, stan: string) => ({ ...purchase(stan), '0': mti, '3': '310000', '4': '000000000000' });
-  await assert.rejects(connector.request(inquiry('0100', '009101')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
-  await assert.rejects(connector.request(inquiry('0200', '009102')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await assert.rejects(connector.request(inquiry('0100', '009101'), SHORT), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await assert.rejects(connector.request(inquiry('0200', '009102'), SHORT), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   // A short '31' written for the n 6 field goes as '000031': a purchase's code on the wire, reversed as one.
-  await assert.rejects(connector.request(purchase('009103')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  await assert.rejects(connector.request(purchase('009103'), SHORT), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   const reversed = await watch.reached;
   assert.equal(reversed.stan, '009103');
   await connector.close();

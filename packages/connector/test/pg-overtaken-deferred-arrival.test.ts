@@ -32,11 +32,12 @@ test('PostgreSQL store: a late approval that waited for its repeat past the 25\'
       else if (mti.startsWith('04')) p.send(r.socket, answer(r.message, { '39': '25' }));
       else p.send(r.socket, answer(r.message));
     },
-    { requestTimeout: 300, pool: { min: 1, max: 1 }, matchKey: ['0', '11', '41', '7'], transactionLog: false, reversal: { enabled: true, journal: new PgJournal({ url, owner: 'node-a' }), retryInterval: 60_000 } },
+    { requestTimeout: 10_000, pool: { min: 1, max: 1 }, matchKey: ['0', '11', '41', '7'], transactionLog: false, reversal: { enabled: true, journal: new PgJournal({ url, owner: 'node-a' }), retryInterval: 60_000 } },
   );
   await connector.connect();
+  // Only the purchase is meant to time out (300 ms); the reversal's and the other answers come at once but get 10 s.
   const overtaken = watchReversals(connector, 'answered').reached;
-  assert.equal((await failure(connector.request(purchase('095701')))).code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
+  assert.equal((await failure(connector.request(purchase('095701'), { timeout: 300 }))).code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
   assert.equal((await overtaken).responseCode, '25');
   const repeated = connector.request({ ...purchase('095701'), '0': '0201', '7': '1121103100' } as IsoMessage, { timeout: 10_000 });
   const r = await repeat;
