@@ -97,6 +97,22 @@ const EMPTY = new Uint8Array(0);
  */
 export const SYNC_ON_WRITE: number | undefined = (constants as { O_DSYNC?: number }).O_DSYNC;
 
+/**
+ * Opens `path` with `flags` as a file of mode 0600 (it holds card data): the mode given to `open` applies only when it
+ * creates the file, so one left at another mode (a leftover `.tmp` or spare file, a restore, another umask) is set to
+ * 0600 through the handle before anything is written to it. The handle is closed when that fails.
+ */
+export async function openPrivate(path: string, flags: string | number): Promise<FileHandle> {
+  const handle = await open(path, flags, 0o600);
+  try {
+    await handle.chmod(0o600);
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    throw err;
+  }
+  return handle;
+}
+
 /** Opens an existing file for reading and writing, with `O_DSYNC` where the platform has it. */
 export function openSynced(path: string): Promise<FileHandle> {
   return open(path, SYNC_ON_WRITE === undefined ? 'r+' : constants.O_RDWR | SYNC_ON_WRITE);
@@ -107,7 +123,7 @@ export function openSynced(path: string): Promise<FileHandle> {
  * done (a write, the close, the rename itself) `from` is removed and `path` is untouched; the error is thrown.
  */
 async function fillAndRename(from: string, flags: string, path: string, fill: (out: FileHandle) => Promise<void>): Promise<void> {
-  const out = await open(from, flags, 0o600);
+  const out = await openPrivate(from, flags);
   let closing = false;
   try {
     await fill(out);

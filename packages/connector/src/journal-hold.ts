@@ -40,6 +40,8 @@ export class JournalHold {
   private why: string | undefined;
   /** True once the file's name was found no longer its own (not only the lock's): a later start does not read its records. */
   private fileGone = false;
+  /** True once the lock's name was found removed (not replaced), the file's still its own. */
+  private lockGone = false;
 
   private constructor(
     /** The journal file. */
@@ -78,13 +80,24 @@ export class JournalHold {
       return (this.why = `its file ${this.path} was ${file}`);
     }
     const lock = this.lock?.lost();
-    if (lock !== undefined) this.why = `its lock ${this.lock?.path ?? ''} was ${lock}`;
+    if (lock !== undefined) {
+      this.why = `its lock ${this.lock?.path ?? ''} was ${lock}`;
+      this.lockGone = lock === 'removed';
+    }
     return this.why;
   }
 
   /** True when {@link lost} found the file itself no longer named by its path (removed, replaced): its records are not what a later start reads. */
   get fileLost(): boolean {
     return this.fileGone;
+  }
+
+  /**
+   * True when {@link lost} found only the lock's name removed (not replaced by another process's lock), the file still
+   * named by its path: what was written to the file is what a later start reads.
+   */
+  get lockRemoved(): boolean {
+    return this.lockGone;
   }
 
   /** Releases the lock (left alone when it is another process's by now). */

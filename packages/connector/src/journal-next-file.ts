@@ -11,19 +11,22 @@
  * next file, which holds the snapshot and every record that took effect after it, in order, synced before the rename.
  */
 import { constants } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SYNC_ON_WRITE, syncDir, writeAll, writeThenBlank } from './durable-file.js';
+import { SYNC_ON_WRITE, openPrivate, syncDir, writeAll, writeThenBlank } from './durable-file.js';
 import type { FileIdentity } from './file-identity.js';
 import { spareFits } from './journal-compaction.js';
 import type { CompactedChunks } from './journal-compaction.js';
 import type { SpareFile } from './journal-spare.js';
 
-/** Opens the next file for reading and writing, with `O_DSYNC` where the platform has it; `create`: made empty (0600). */
+/**
+ * Opens the next file for reading and writing, with `O_DSYNC` where the platform has it; `create`: made empty. Mode
+ * 0600 either way, a leftover file of another mode included (durable-file.ts `openPrivate`).
+ */
 function openNext(path: string, create: boolean): Promise<FileHandle> {
   const flags = constants.O_RDWR | (create ? constants.O_CREAT | constants.O_TRUNC : 0) | (SYNC_ON_WRITE ?? 0);
-  return open(path, flags, 0o600);
+  return openPrivate(path, flags);
 }
 
 /**

@@ -12,6 +12,7 @@ import type { Iso8583Error } from '@iso8583/codec';
 import { LogLimits } from '@iso8583/metrics';
 import { logCapped } from './quiet-log.js';
 import { Batch, blankFailed } from './journal-batch.js';
+import { SYNC_ON_WRITE, writeBlank } from './durable-file.js';
 import { journalError, stoppedError } from './journal-hold.js';
 import type { JournalHold } from './journal-hold.js';
 import type { JournalHalt } from './saf-store.js';
@@ -48,6 +49,8 @@ export abstract class JournalRecovery extends EventEmitter {
   protected bytes = 0;
   /** The end of the bytes a failed batch left past `bytes` when they could not be blanked (overwritten by the next batch). */
   protected dirtyEnd = 0;
+  /** The entries whose refused `done` may be in those bytes (the first `DONE_IDS_LOGGED`), while `dirtyEnd` is set. */
+  private dirtyDone: string[] = [];
   /** The cap on the failed-write lines (`JOURNAL_WRITE_ERRORS_PER_SECOND`). */
   private readonly lines = new LogLimits(JOURNAL_WRITE_ERRORS_PER_SECOND);
 
@@ -100,6 +103,7 @@ export abstract class JournalRecovery extends EventEmitter {
         const blank = (err as NodeJS.ErrnoException).code;
         // Until the next batch covers them, a crash reads the failed batches' whole lines back: name the refused `done`s.
         logCapped(this.logger, this.lines, `blank ${blank}`, 'error', { code: error.code, cause: blank, doneRefused: doneRefused(failed) }, 'the reversal journal cannot blank a failed write');
+        this.dirtyDone = (this.dirtyEnd > 0 ? [...this.dirtyDone, ...doneRefused(failed)] : doneRefused(failed)).slice(0, DONE_IDS_LOGGED);
         for (const b of failed) this.dirtyEnd = Math.max(this.dirtyEnd, b.reached);
         this.retreat(first, batches, error);
         return;
@@ -133,6 +137,33 @@ export abstract class JournalRecovery extends EventEmitter {
     this.failing = false;
   }
 
+  /**
+   * At close, once idle: bytes a failed batch left unblanked that no batch covered since (`dirtyEnd` past `bytes`) are
+   * blanked once more (durably), so that a refused `done` there is not read back after a clean stop either (the next
+   * start would read its entry as ended, and reverse nothing). Not in a file that is no longer the journal's (another
+   * process may write to it). When that fails, logged at error with the entries whose refused `done` the next start
+   * may read as ended (`doneRefused`). Never rejects.
+   */
+  protected async coverAtClose(): Promise<void> {
+    const handle = this.handle;
+    if (handle === undefined || this.dirtyEnd <= this.bytes) return;
+    const doneIds = this.dirtyDone;
+    try {
+      const why = this.hold?.lost();
+      if (why !== undefined) throw Object.assign(new Error(`the journal's files are no longer its own: ${why}`), { code: 'ELOST' });
+      await writeBlank(handle, this.dirtyEnd - this.bytes, this.bytes);
+      if (SYNC_ON_WRITE === undefined) await handle.datasync();
+      this.dirtyEnd = 0;
+      this.dirtyDone = [];
+    } catch (err) {
+      const cause = (err as NodeJS.ErrnoException).code;
+      this.logger.error(
+        { code: 'ISO8583_ERR_CONNECTOR_JOURNAL', path: this.path, cause, doneRefused: doneIds },
+        'the reversal journal cannot blank a failed write at close: the next start may read the entries whose done was refused (doneRefused) as ended',
+      );
+    }
+  }
+
   /** No batch after the failed ones went through: they fail, and the next batch goes where the first of them began. */
   private retreat(first: Batch, failed: Batch[], error: Iso8583Error): void {
     this.bytes = first.at;
@@ -151,7 +182,17 @@ export abstract class JournalRecovery extends EventEmitter {
     this.failing = true;
     if (held.some((b) => b.state === 'writing')) return true;
     const halt = { reason: why, recordsLost: this.hold?.fileLost === true };
-    this.stop(stoppedError(`because ${why} while open`), halt, held.splice(0), { path: this.path, reason: why }, failed);
+    const batches = held.splice(0);
+    const written = batches.filter((b) => b.state === 'written');
+    const records = written.reduce((n, b) => n + b.size, 0);
+    // Only its lock removed, its file still its own: the batches written (whole and synced) are in the file the next
+    // start reads, so they are acknowledged, as `recover` does (a `done` refused there would be reversed from memory
+    // only and read back as done: charged while told failed). With the lock replaced (another process may hold the
+    // folder and have read the file already) they fail: said in the line (`writtenRefused`, `doneRefused`).
+    const kept = this.hold?.lockRemoved === true;
+    if (kept) for (const b of written) this.commit(b);
+    const context = kept ? { acknowledged: records } : records > 0 ? { writtenRefused: records, doneRefused: doneRefused(written) } : {};
+    this.stop(stoppedError(`because ${why} while open`), halt, kept ? batches.filter((b) => b.state !== 'written') : batches, { path: this.path, reason: why, ...context }, failed);
     return true;
   }
 
@@ -183,9 +224,9 @@ export abstract class JournalRecovery extends EventEmitter {
 }
 
 /**
- * The entries (the first `DONE_IDS_LOGGED`) whose `done`, in the failed batches `failed`, was refused while its bytes may
- * be read back as ending them (their reversal may have been sent from memory only).
+ * The entries (the first `DONE_IDS_LOGGED`) whose `done`, in the batches `refused` (failed, or written and refused), was
+ * refused while its bytes may be read back as ending them (their reversal may have been sent from memory only).
  */
-function doneRefused(failed: readonly Batch[]): string[] {
-  return failed.flatMap((b) => b.ids.filter((_, i) => b.changes[i] === undefined)).slice(0, DONE_IDS_LOGGED);
+function doneRefused(refused: readonly Batch[]): string[] {
+  return refused.flatMap((b) => b.ids.filter((_, i) => b.changes[i] === undefined)).slice(0, DONE_IDS_LOGGED);
 }

@@ -8,9 +8,9 @@
  * The spare file is never read: a crash at any point leaves the journal as it was (the rename is the only step that
  * changes it), and a left-over spare file is made again on the next start and removed on close.
  */
-import { open, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { writeBlank } from './durable-file.js';
+import { openPrivate, writeBlank } from './durable-file.js';
 
 /** A spare journal file made ahead in the background (see the file's opening comment). */
 export class SpareFile {
@@ -69,7 +69,7 @@ export class SpareFile {
   }
 
   private async make(): Promise<void> {
-    const out = await open(this.path, 'w', 0o600);
+    const out = await openPrivate(this.path, 'w');
     try {
       await writeBlank(out, this.size, 0);
       await out.sync();

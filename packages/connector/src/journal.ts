@@ -202,6 +202,8 @@ export class FileJournal extends OvertakenWrites implements ReversalJournal {
         );
       }
     }
+    // Bytes of a failed batch left unblanked (a refused `done` among them): blanked now, or logged (journal-recovery.ts).
+    await this.coverAtClose();
     // A close that fails (EIO: a deferred write error a network mount reports at close) still releases the lock below;
     // the close then rejects with the coded journal error (every batch was fsynced before it was acknowledged).
     const closeFailed = await this.handle?.close().then(

@@ -61,8 +61,10 @@ test('journal stopped with its file kept (its lock removed): an answered advice 
   const answered = new Promise<SafEvent>((resolve) => connector.on('saf', (e) => e.stage === 'answered' && resolve(e)));
   await connector.request(advice('009301'), { saf: true });
   await atHost;
-  // The lock gone, the next record the journal writes stops it: its file and the records in it stay.
+  // The lock gone, the next record the journal writes stops it (that record, in the file the next start reads, is
+  // acknowledged): its file and the records in it stay.
   rmSync(join(dir, 'reversals.lock'), { force: true });
+  await journal.add({ id: 'written-then-stopped', at: 1, reversal: { '0': '0220', '11': '009399' } });
   await assert.rejects(connector.request(advice('009302'), { saf: true }), { code: 'ISO8583_ERR_CONNECTOR_JOURNAL' });
   assert.notEqual(journal.halted(), undefined);
   assert.equal(journal.halted()?.recordsLost, false);

@@ -73,13 +73,18 @@ test('FileJournal – its file renamed away, or another file renamed over it: th
   }
 });
 
-test('FileJournal – its lock file removed: the journal stops (another process may take the folder)', async (t) => {
+test('FileJournal – its lock file removed: the journal stops (another process may take the folder); the record written in its own file is acknowledged', async (t) => {
   const dir = tempDir(t, 'journal-unlocked');
   const j = new FileJournal(dir, { compactInterval: 0 });
   await j.open();
   unlinkSync(join(dir, LOCK_FILE));
-  await assert.rejects(j.add(entry('k1')), stoppedFor(/lock/));
+  // Written and synced into the file the next start reads: acknowledged, then the journal stops.
+  await j.add(entry('k1'));
+  await assert.rejects(j.add(entry('k2')), stoppedFor(/lock/));
   await j.close();
+  const again = new FileJournal(dir, { compactInterval: 0 });
+  assert.deepEqual((await again.open()).map((e) => e.id), ['k1']);
+  await again.close();
 });
 
 test('FileJournal – its folder removed and taken by another process\'s journal: the first stops, and its close leaves the other one\'s lock alone', async (t) => {
