@@ -27,15 +27,17 @@ export const ANSWERED_KEYS = 4096;
 export type StaleAnswer = 'late' | 'duplicate';
 
 /**
- * What a request sent that its late answer may not echo, for the money figures (accounting.ts `late`): its processing
- * code (field 3) and amount (field 4), as the caller gave them, and its MTI (an original's or a repeat's answer count
- * differently: money-repeats.ts); `undefined` when absent.
+ * What a request sent that its late answer is judged against, for the money figures (accounting.ts `late`): its
+ * processing code (field 3), amount (field 4) and currency (field 49), as the caller gave them, and its MTI (an
+ * original's or a repeat's answer count differently: money-repeats.ts); `undefined` when absent.
  */
 export interface SentAmount {
   /** The request MTI (`0200`, `0201` ...); `undefined`: not known (the answer's class is taken, as an original's). */
   readonly mti?: string;
   readonly processingCode: MessageInput[string] | undefined;
   readonly amount: MessageInput[string] | undefined;
+  /** The request's currency (field 49; default `undefined`, none): an approved amount in another counts not (`amountKept`). */
+  readonly currency?: MessageInput[string];
   /**
    * The field 7 the request sent (as the wire carries it; `undefined`: none, or not known): the transmission a late
    * answer that echoes no field 7 is counted for (money-repeats.ts), once the late keys have taken it for that request's.
@@ -77,9 +79,11 @@ function answers(sent: SentAmount, mti: unknown): boolean {
 
 /**
  * What `known`'s timed-out request whose answer `message` is sent: the one of its answer class that sent its field 7;
- * for a field 7 none of them sent (or none), the last one, else the newest of them, whose answer class it is (a host
- * that does not echo field 7, a 0200 and its 0400 timed out under one key). `undefined`: it answers none of them (an
- * 0810, or the host's copy of a reversal's 0410, under a timed-out 0200's STAN and terminal).
+ * for a field 7 none of them sent (or none), the one of its answer class that sent the amount it echoes (field 4; the
+ * last one first, then the newest), else the last one, else the newest of them, whose answer class it is (a host that
+ * does not echo field 7, a 0200 and its 0400 timed out under one key): each answer is then judged against its own
+ * request's amount (accounting.ts `late`), not another's. `undefined`: it answers none of them (an 0810, or the host's
+ * copy of a reversal's 0410, under a timed-out 0200's STAN and terminal).
  */
 function sentAnswered(known: LateKey, message: IsoMessage): SentAmount | undefined {
   const echoed = message['7'];
@@ -88,6 +92,10 @@ function sentAnswered(known: LateKey, message: IsoMessage): SentAmount | undefin
     const at = echoAt(known, echoed, mti);
     return at >= 0 ? known.sent[at] : undefined;
   }
+  const amount = amountOf(message['4']);
+  const echoing = (s: SentAmount): boolean => answers(s, mti) && amount !== 0 && s.amount === amount;
+  if (echoing(known.last)) return known.last;
+  for (let i = known.sent.length - 1; i >= 0; i--) if (echoing(known.sent[i]!)) return known.sent[i];
   if (answers(known.last, mti)) return known.last;
   for (let i = known.sent.length - 1; i >= 0; i--) if (answers(known.sent[i]!, mti)) return known.sent[i];
   return undefined;
@@ -120,7 +128,13 @@ export class LateKeys {
   timedOut(key: string, echo7: string | undefined, sent?: SentAmount): void {
     const known = this.keys.get(key);
     const amount = amountOf(sent?.amount);
-    const last: SentAmount = { mti: sent?.mti, processingCode: sent?.processingCode, amount: amount === 0 ? undefined : amount, ...(echo7 === undefined ? {} : { echo7 }) };
+    const last: SentAmount = {
+      mti: sent?.mti,
+      processingCode: sent?.processingCode,
+      amount: amount === 0 ? undefined : amount,
+      ...(sent?.currency === undefined ? {} : { currency: sent.currency }),
+      ...(echo7 === undefined ? {} : { echo7 }),
+    };
     const echoes = known?.echoes ?? [];
     const sents = known?.sent ?? [];
     // The same request again (a repeat of the field 7): its place; a request of another class that sent the same field 7
