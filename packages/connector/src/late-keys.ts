@@ -4,6 +4,7 @@
  * key: the field 7 (transmission date and time, an echoed field) each such request sent. See "A late answer and a
  * reused key" in docs/connector.md.
  */
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { responseMti } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
@@ -65,6 +66,20 @@ interface LateKey {
    * stays remembered then): a further copy of such an answer is the host's duplicate, counted once.
    */
   came?: string[];
+  /**
+   * Digests ({@link digestOf}) of the late answers that named no field 7 of `echoes` (a bank that does not echo it)
+   * taken from them while others stayed: a further copy of such an answer is the host's duplicate, not another's.
+   */
+  bare?: string[];
+}
+
+/**
+ * A digest of every field of `message` (SHA-256; card data enters the hash only, never the memory): the host's copy
+ * of an answer is the same, field for field, another request's answer differs (its amount, its retrieval reference).
+ */
+function digestOf(message: IsoMessage): string {
+  const fields = Object.keys(message).sort().map((k) => [k, message[k]]);
+  return createHash('sha256').update(JSON.stringify(fields)).digest('base64');
 }
 
 /** True when one response MTI answers both timed-out requests (a `0200` and its repeat `0201`), or either MTI is unknown. */
@@ -83,7 +98,8 @@ function answers(sent: SentAmount, mti: unknown): boolean {
  * last one first, then the newest), else the last one, else the newest of them, whose answer class it is (a host that
  * does not echo field 7, a 0200 and its 0400 timed out under one key): each answer is then judged against its own
  * request's amount (accounting.ts `late`), not another's. `undefined`: it answers none of them (an 0810, or the host's
- * copy of a reversal's 0410, under a timed-out 0200's STAN and terminal).
+ * copy of a reversal's 0410, under a timed-out 0200's STAN and terminal), or it is the host's copy of such an answer
+ * taken already (`bare`) and echoes none of the others' amounts (answers that differ in nothing cannot be told apart).
  */
 function sentAnswered(known: LateKey, message: IsoMessage): SentAmount | undefined {
   const echoed = message['7'];
@@ -96,6 +112,8 @@ function sentAnswered(known: LateKey, message: IsoMessage): SentAmount | undefin
   const echoing = (s: SentAmount): boolean => answers(s, mti) && amount !== 0 && s.amount === amount;
   if (echoing(known.last)) return known.last;
   for (let i = known.sent.length - 1; i >= 0; i--) if (echoing(known.sent[i]!)) return known.sent[i];
+  // The host's copy of an answer that named none of them, taken already: it is no other one's answer.
+  if (known.bare?.includes(digestOf(message)) === true) return undefined;
   if (answers(known.last, mti)) return known.last;
   for (let i = known.sent.length - 1; i >= 0; i--) if (answers(known.sent[i]!, mti)) return known.sent[i];
   return undefined;
@@ -149,7 +167,7 @@ export class LateKeys {
         sents.shift();
       }
     }
-    this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came });
+    this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came, bare: known?.bare });
     if (this.keys.size > LATE_KEYS) {
       const oldest = this.keys.keys().next();
       if (oldest.done !== true) this.keys.delete(oldest.value);
@@ -209,6 +227,7 @@ export class LateKeys {
         known.echoes.splice(at, 1);
         known.sent.splice(at, 1);
         known.last = known.sent[known.sent.length - 1]!;
+        if ((known.bare ??= []).push(digestOf(message)) > LATE_ECHOES) known.bare.shift();
         return sent;
       }
     }
