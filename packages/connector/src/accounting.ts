@@ -216,11 +216,12 @@ export class Accounting {
 
   /**
    * A late response (its request had timed out): a packet in SocketQueue's figures, and, the answer of a financial
-   * request (0110, 0210, or a repeat's 0111, 0211), its amounts from its own fields 3 and 4, else (a bank that does not echo them) from what its
-   * request sent (`sent`, remembered with the timed-out key; default none): an approval that comes late is at the bank
-   * all the same (its request's reversal counts when it ends), unless a repeat's answer of its transaction was counted
-   * (money-repeats.ts). A late reversal answer's amount counts only when it ends a SAF entry ({@link ended}). Not a
-   * response in `responses` (its request counted as a timeout).
+   * request (0110, 0210, or a repeat's 0111, 0211), its amounts by the rule an answer in time follows
+   * ({@link bookedAmountOf}) against what its request sent (`sent`: fields 3, 4 and 49, remembered with the timed-out
+   * key; default none, when the answer's own fields are taken): the processing code the answer's, else the request's;
+   * an approval that comes late is at the bank all the same (its request's reversal counts when it ends), unless a
+   * repeat's answer of its transaction was counted (money-repeats.ts). A late reversal answer's amount counts only when
+   * it ends a SAF entry ({@link ended}). Not a response in `responses` (its request counted as a timeout).
    */
   late(response: IsoMessage, sent?: SentAmount): void {
     this.socketQueue.answer(response);
@@ -231,14 +232,24 @@ export class Accounting {
     // timeout); else the one sent (an original or a repeat), else the original's of its class.
     const request =
       mti[3] === '1' ? `${mti.slice(0, 2)}01` : sent?.mti !== undefined && answersMti(sent.mti, mti) ? sent.mti : `${mti.slice(0, 2)}00`;
-    // The answer's own amount when it says one (1 to 12 digits, not zeros: reversal-amount.ts), else what the request
-    // sent: the late keys may have taken it for another request under its key (a bank echoing no field 7).
-    const own = approvedAmountOf(response, '4', this.dialect.fields['4']) === undefined ? undefined : response['4'];
-    const fields = sent === undefined ? response : { '3': response['3'] ?? sent.processingCode, '4': own ?? sent.amount };
+    // The request is what it sent (fields 4 and 49): the answer's approved amount is judged against it by the one rule
+    // an answer in time follows (`bookedAmountOf`), not against itself. Without it (no request known), the answer's own.
+    const fields = sent === undefined ? response : { '3': response['3'] ?? sent.processingCode, '4': sent.amount, '49': sent.currency };
     // An answer that echoes no field 7 is counted for the transmission the late keys took it for (late-keys.ts: each of
     // several timed-out requests under one key is one booking), else it names none (money-repeats.ts).
     const keyed = response['7'] === undefined && sent?.echo7 !== undefined ? { ...response, '7': sent.echo7 } : response;
     this.money(request, fields, response, keyed);
+  }
+
+  /**
+   * A financial approval that matched no request (unsolicited) offered to the reversals as a late approval (one may
+   * come on another connection than its request's, before its reversal's answer): counted as a late answer
+   * ({@link late}, its own fields 3 and 4: its request's are not known here) when it names a transaction written here
+   * of which no answer was counted (money-repeats.ts `uncounted`: its request timed out), so that the reversal it calls
+   * for does not count alone; a copy of a counted answer, or an unknown transaction's, counts nowhere.
+   */
+  unsolicitedApproval(response: IsoMessage): void {
+    if (this.repeats.uncounted(response)) this.late(response);
   }
 
   /** A SAF entry ended (once durable): the amount of the answer that ended it (a reversal's accepted one), once. */

@@ -63,7 +63,7 @@ export interface ChannelRequest extends SentAmount {
  * A request for {@link Channel.send}: not written yet, no timer. `echo7`: its field 7 as sent (`MatchKey.echoOf`;
  * default `undefined`, absent: an answer under its key is its own, as without the check). `attempt` (default false):
  * a reversal / SAF attempt, which takes any answer under its key, as a repeat MTI does. `sent`: the request (default
- * none), whose fields 3 and 4 only are kept (`SentAmount`).
+ * none), whose fields 3, 4 and 49 only are kept (`SentAmount`).
  */
 export function channelRequest(
   key: string,
@@ -78,7 +78,8 @@ export function channelRequest(
 ): ChannelRequest {
   const processingCode = sent?.['3'];
   const amount = sent?.['4'];
-  return { key, frame, mti, timeout, echo7, anyAnswer: attempt || isRepeatMti(mti), processingCode, amount, written: false, start: 0, end: 0, timer: undefined, resolve, reject };
+  const currency = sent?.['49'];
+  return { key, frame, mti, timeout, echo7, anyAnswer: attempt || isRepeatMti(mti), processingCode, amount, currency, written: false, start: 0, end: 0, timer: undefined, resolve, reject };
 }
 
 /**

@@ -120,9 +120,12 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     accounting.late(m, sent);
   };
   const overtaken = (m: IsoMessage): boolean => reversals?.remembersOvertaken(m) === true;
-  // An unsolicited approval of a reversible request: maybe a late one the late keys forgot (unsolicited.ts).
+  // An unsolicited approval of a reversible request: maybe a late one the late keys forgot (unsolicited.ts), or one on
+  // another connection than its request's; counted as late when its transaction's request timed out uncounted.
   const approval = (m: IsoMessage): void => {
-    if (reversals !== undefined && approvesReversible(codec.dialect, m)) reversals.lateAnswer(m);
+    if (reversals === undefined || !approvesReversible(codec.dialect, m)) return;
+    reversals.lateAnswer(m); // first, as for a late response
+    accounting.unsolicitedApproval(m);
   };
   const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, error, late, overtaken, approval);
   const network = new NetworkManagement(o, codec, matchKey, framing, frameHeader, stan);

@@ -4,6 +4,7 @@
  * key: the field 7 (transmission date and time, an echoed field) each such request sent. See "A late answer and a
  * reused key" in docs/connector.md.
  */
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { responseMti } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
@@ -27,15 +28,17 @@ export const ANSWERED_KEYS = 4096;
 export type StaleAnswer = 'late' | 'duplicate';
 
 /**
- * What a request sent that its late answer may not echo, for the money figures (accounting.ts `late`): its processing
- * code (field 3) and amount (field 4), as the caller gave them, and its MTI (an original's or a repeat's answer count
- * differently: money-repeats.ts); `undefined` when absent.
+ * What a request sent that its late answer is judged against, for the money figures (accounting.ts `late`): its
+ * processing code (field 3), amount (field 4) and currency (field 49), as the caller gave them, and its MTI (an
+ * original's or a repeat's answer count differently: money-repeats.ts); `undefined` when absent.
  */
 export interface SentAmount {
   /** The request MTI (`0200`, `0201` ...); `undefined`: not known (the answer's class is taken, as an original's). */
   readonly mti?: string;
   readonly processingCode: MessageInput[string] | undefined;
   readonly amount: MessageInput[string] | undefined;
+  /** The request's currency (field 49; default `undefined`, none): an approved amount in another counts not (`amountKept`). */
+  readonly currency?: MessageInput[string];
   /**
    * The field 7 the request sent (as the wire carries it; `undefined`: none, or not known): the transmission a late
    * answer that echoes no field 7 is counted for (money-repeats.ts), once the late keys have taken it for that request's.
@@ -63,6 +66,20 @@ interface LateKey {
    * stays remembered then): a further copy of such an answer is the host's duplicate, counted once.
    */
   came?: string[];
+  /**
+   * Digests ({@link digestOf}) of the late answers that named no field 7 of `echoes` (a bank that does not echo it)
+   * taken from them while others stayed: a further copy of such an answer is the host's duplicate, not another's.
+   */
+  bare?: string[];
+}
+
+/**
+ * A digest of every field of `message` (SHA-256; card data enters the hash only, never the memory): the host's copy
+ * of an answer is the same, field for field, another request's answer differs (its amount, its retrieval reference).
+ */
+function digestOf(message: IsoMessage): string {
+  const fields = Object.keys(message).sort().map((k) => [k, message[k]]);
+  return createHash('sha256').update(JSON.stringify(fields)).digest('base64');
 }
 
 /** True when one response MTI answers both timed-out requests (a `0200` and its repeat `0201`), or either MTI is unknown. */
@@ -77,9 +94,12 @@ function answers(sent: SentAmount, mti: unknown): boolean {
 
 /**
  * What `known`'s timed-out request whose answer `message` is sent: the one of its answer class that sent its field 7;
- * for a field 7 none of them sent (or none), the last one, else the newest of them, whose answer class it is (a host
- * that does not echo field 7, a 0200 and its 0400 timed out under one key). `undefined`: it answers none of them (an
- * 0810, or the host's copy of a reversal's 0410, under a timed-out 0200's STAN and terminal).
+ * for a field 7 none of them sent (or none), the one of its answer class that sent the amount it echoes (field 4; the
+ * last one first, then the newest), else the last one, else the newest of them, whose answer class it is (a host that
+ * does not echo field 7, a 0200 and its 0400 timed out under one key): each answer is then judged against its own
+ * request's amount (accounting.ts `late`), not another's. `undefined`: it answers none of them (an 0810, or the host's
+ * copy of a reversal's 0410, under a timed-out 0200's STAN and terminal), or it is the host's copy of such an answer
+ * taken already (`bare`) and echoes none of the others' amounts (answers that differ in nothing cannot be told apart).
  */
 function sentAnswered(known: LateKey, message: IsoMessage): SentAmount | undefined {
   const echoed = message['7'];
@@ -88,6 +108,12 @@ function sentAnswered(known: LateKey, message: IsoMessage): SentAmount | undefin
     const at = echoAt(known, echoed, mti);
     return at >= 0 ? known.sent[at] : undefined;
   }
+  const amount = amountOf(message['4']);
+  const echoing = (s: SentAmount): boolean => answers(s, mti) && amount !== 0 && s.amount === amount;
+  if (echoing(known.last)) return known.last;
+  for (let i = known.sent.length - 1; i >= 0; i--) if (echoing(known.sent[i]!)) return known.sent[i];
+  // The host's copy of an answer that named none of them, taken already: it is no other one's answer.
+  if (known.bare?.includes(digestOf(message)) === true) return undefined;
   if (answers(known.last, mti)) return known.last;
   for (let i = known.sent.length - 1; i >= 0; i--) if (answers(known.sent[i]!, mti)) return known.sent[i];
   return undefined;
@@ -120,7 +146,13 @@ export class LateKeys {
   timedOut(key: string, echo7: string | undefined, sent?: SentAmount): void {
     const known = this.keys.get(key);
     const amount = amountOf(sent?.amount);
-    const last: SentAmount = { mti: sent?.mti, processingCode: sent?.processingCode, amount: amount === 0 ? undefined : amount, ...(echo7 === undefined ? {} : { echo7 }) };
+    const last: SentAmount = {
+      mti: sent?.mti,
+      processingCode: sent?.processingCode,
+      amount: amount === 0 ? undefined : amount,
+      ...(sent?.currency === undefined ? {} : { currency: sent.currency }),
+      ...(echo7 === undefined ? {} : { echo7 }),
+    };
     const echoes = known?.echoes ?? [];
     const sents = known?.sent ?? [];
     // The same request again (a repeat of the field 7): its place; a request of another class that sent the same field 7
@@ -135,7 +167,7 @@ export class LateKeys {
         sents.shift();
       }
     }
-    this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came });
+    this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came, bare: known?.bare });
     if (this.keys.size > LATE_KEYS) {
       const oldest = this.keys.keys().next();
       if (oldest.done !== true) this.keys.delete(oldest.value);
@@ -195,6 +227,7 @@ export class LateKeys {
         known.echoes.splice(at, 1);
         known.sent.splice(at, 1);
         known.last = known.sent[known.sent.length - 1]!;
+        if ((known.bare ??= []).push(digestOf(message)) > LATE_ECHOES) known.bare.shift();
         return sent;
       }
     }

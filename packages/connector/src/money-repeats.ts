@@ -136,6 +136,24 @@ export class MoneyRepeats {
     return { processed: (had & PROCESSED) === 0, secured: approved && (had & SECURED) === 0 };
   }
 
+  /**
+   * Whether `answer` (a financial answer that matched no request: unsolicited) names a transaction written to the host
+   * and still remembered (its field 7's transmission, when it has one; else the most recent) of which no answer was
+   * counted, in time or late, nor a repeat's: its request timed out, and this is its late answer. False for a copy of an
+   * answer counted, and for a transaction not known here (never written, or forgotten). Nothing is remembered.
+   */
+  uncounted(answer: MessageInput): boolean {
+    this.expire(this.now());
+    const asked = transactionIdentity(this.dialect, answer);
+    const sent = answer['7'] === undefined ? undefined : this.sentOf(answer);
+    const list = this.byKey.get(asked.key) ?? [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      const one = list[i]!;
+      if (sameTransaction(one.id, asked) && (sent === undefined || one.sent === undefined || one.sent === sent)) return (one.flags & (PROCESSED | REPEATED)) === 0;
+    }
+    return false;
+  }
+
   /** A reversal `message`'s answer, `accepted` or not: true when it undoes its original for the first time. */
   reversal(message: MessageInput, accepted: boolean): boolean {
     if (!accepted) return false;
