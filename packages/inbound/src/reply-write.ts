@@ -62,7 +62,7 @@ export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply
   // off the replies counted and counted undelivered (`droppedLater`), whether or not `onLateResult` is set.
   if (!peer.send(framed, () => droppedLater(core, peer, reply as IsoMessage, label, told))) {
     core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-    replyDroppedLine(core.closeLines, peer.logger, reply as IsoMessage, false);
+    replyDroppedLine(core.closeLines, peer.logger, reply as IsoMessage, false, core.options.onLateResult !== undefined);
     return false;
   }
   core.metrics.reply(label.mti, label.rc);

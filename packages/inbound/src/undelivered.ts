@@ -44,6 +44,6 @@ export function handOver(core: EndpointCore, peer: Peer, message: ReceivedMessag
 export function droppedLater(core: EndpointCore, peer: Peer, reply: IsoMessage, label: { readonly mti: string; readonly rc: string }, told: (() => void) | undefined): void {
   core.metrics.unsent(label.mti, label.rc);
   core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-  replyDroppedLine(core.closeLines, peer.logger, reply, true);
+  replyDroppedLine(core.closeLines, peer.logger, reply, true, core.options.onLateResult !== undefined);
   told?.();
 }
