@@ -359,8 +359,10 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     clearTimeout(timer);
     // Given up on (the deadline passed, or a destroy): the sequences still running have their signal aborted (give-up.ts).
     giveUp({ deadlines: this.#deadlines, jobs: this.#jobs, metrics: this.#metrics, logger: this.#logger });
-    // Its series leave a shared Registry, its name free again there.
-    this.#metrics.release();
+    // Its series leave a shared Registry, its name free again there: once what the sequences given up on count after
+    // the close (a client-gone approval) has been scraped (metrics.ts `retire`); at once when none runs.
+    if (this.#jobs.count === 0) this.#metrics.release();
+    else this.#metrics.retire(this.#jobs.idle(), this.options.sequenceTimeout);
     logSafely(() => this.#logger.info('inbound endpoint closed'));
     this.#tell('close', this.#logger, () => this.emit('close'));
   }
