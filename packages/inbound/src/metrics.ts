@@ -36,6 +36,14 @@ export interface InboundStats {
 /** The upper bounds (seconds) of the sequence latency histogram. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** The samples of a count of replies keyed `mti \0 code` (see `InboundMetrics.reply`), labelled by MTI and response code. */
+function byReply(endpoint: string, counts: ReadonlyMap<string, number>): Array<{ labels: Record<string, string>; value: number }> {
+  return [...counts].map(([key, value]) => {
+    const [mti = '', rc = ''] = key.split('\u0000');
+    return { labels: { endpoint, mti, response_code: rc }, value };
+  });
+}
+
 /** The metrics' values are read from the endpoints' own counts at scrape time (`ScrapedMetric`, @iso8583/metrics). */
 const DEFINITIONS: ReadonlyArray<{ name: string; help: string; type: MetricType; read: ReadSamples<InboundMetrics> }> = [
   {
@@ -72,10 +80,13 @@ const DEFINITIONS: ReadonlyArray<{ name: string; help: string; type: MetricType;
     name: 'iso8583_inbound_replies_total',
     help: 'Replies accepted for writing, by MTI and response code (field 39); one a destroy cut before it left is also in errors_total (ISO8583_ERR_INBOUND_CLIENT_GONE).',
     type: 'counter',
-    read: (m) => [...m.replies].map(([key, value]) => {
-      const [mti = '', rc = ''] = key.split('\u0000');
-      return { labels: { endpoint: m.endpoint, mti, response_code: rc }, value };
-    }),
+    read: (m) => byReply(m.endpoint, m.replies),
+  },
+  {
+    name: 'iso8583_inbound_replies_cut_total',
+    help: 'Of replies_total, those cut by their connection\'s destroy before they left (also in errors_total as ISO8583_ERR_INBOUND_CLIENT_GONE): replies_total less these reached the socket.',
+    type: 'counter',
+    read: (m) => byReply(m.endpoint, m.cut),
   },
   {
     name: 'iso8583_inbound_errors_total',
@@ -118,8 +129,11 @@ export class InboundMetrics {
   };
   /** Replies accepted for writing by MTI and response code (`mti \0 code`): the counter, only ever going up. */
   readonly replies = new Map<string, number>();
-  /** Of {@link InboundMetrics.replies}, those cut before they left ({@link InboundMetrics.unsent}): not in `stats()`. */
-  private readonly cut = new Map<string, number>();
+  /**
+   * Of {@link InboundMetrics.replies}, those cut before they left ({@link InboundMetrics.unsent}): not in `stats()`;
+   * the `iso8583_inbound_replies_cut_total` counter.
+   */
+  readonly cut = new Map<string, number>();
   /** Sequence latency observations per bucket of {@link LATENCY_BUCKETS} (not cumulative; +Inf is the rest). */
   readonly latencyBuckets = new Float64Array(LATENCY_BUCKETS.length);
   latencySum = 0;
