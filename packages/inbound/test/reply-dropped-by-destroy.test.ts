@@ -73,8 +73,9 @@ const repliesTotal = (endpoint: InboundEndpoint): Promise<number> => counterSum(
 
 test('reply dropped by a destroy – the replies_total counter never goes down (Prometheus would read a reset): the cut ones show in errors_total CLIENT_GONE', async (t) => {
   let accepted = 0;
+  let cutTold = 0;
   let before = 0;
-  const { got, stats, endpoint } = await cutReplies(t, { onReply: () => void accepted++ }, async (e) => {
+  const { got, stats, endpoint } = await cutReplies(t, { onReply: (_r, w) => void (w.cut === true ? cutTold++ : accepted++) }, async (e) => {
     await waitUntil(() => e.stats().replies > 0, { timeoutMs: 10_000, what: 'replies to be accepted' });
     before = await repliesTotal(e);
   });
@@ -85,6 +86,8 @@ test('reply dropped by a destroy – the replies_total counter never goes down (
   // The counter counts every reply accepted for writing (onReply fires at acceptance); the cut ones are also in
   // errors_total{code="ISO8583_ERR_INBOUND_CLIENT_GONE"}; stats() counts only those that left.
   assert.equal(after, accepted, 'replies_total: the replies accepted for writing');
+  // A trace (the iso8583 command's, by onReply) shows each cut reply as cut, not only as sent.
+  assert.equal(cutTold, gone, 'onReply told again (cut) of each reply cut');
   assert.equal(after, got + gone);
   assert.match(await endpoint.registry.metrics(), new RegExp(`iso8583_inbound_errors_total\\{[^}]*code="ISO8583_ERR_INBOUND_CLIENT_GONE"[^}]*\\} ${gone}`));
   assert.equal(stats.replies, got, 'stats().replies: those the client got');
