@@ -48,6 +48,11 @@ export function replyDroppedLine(lines: LogLimits, logger: Logger, reply: IsoMes
   else logSafely(() => write({}));
 }
 
+/** A TLS handshake failed (`ISO8583_ERR_INBOUND_TLS`), with `cause` (a refused certificate's reason, or the error's code). */
+export function handshakeFailedLine(lines: LogLimits, logger: Logger, cause: string): void {
+  capped(lines, 'ISO8583_ERR_INBOUND_TLS', (held) => logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause, ...held }, 'TLS handshake failed'));
+}
+
 /** A reset or a write to a client that has gone (`ISO8583_ERR_INBOUND_SOCKET`), with the error's code only. */
 export function socketFailedLine(lines: LogLimits, logger: Logger, err: Error): void {
   capped(lines, 'ISO8583_ERR_INBOUND_SOCKET', (held) => logger.info({ code: 'ISO8583_ERR_INBOUND_SOCKET', cause: codeOf(err), ...held }, 'connection failed'));
