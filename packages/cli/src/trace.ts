@@ -8,7 +8,8 @@
  * line (MTI, STAN, terminal, response code) at `debug` and the fields at `trace`.
  *
  * An inbound endpoint's reply is traced as it was written (its `onReply`): a sequence's result that does not pack shows
- * as the 96 the client got, never as the values the sequence gave.
+ * as the 96 the client got, never as the values the sequence gave; one its connection's destroy then cut before it
+ * left has a second line saying it was cut (`cut: true`).
  *
  * A message is named and masked by the dialect of the link it travels: through an upstream group, the dialect of the
  * upstream that took it (the group tells it, send option `routedTo`), both the request and its answer. It is masked
@@ -69,6 +70,8 @@ export interface TraceContext {
   latencyMs?: number;
   /** For a request that left and got no answer: the failure's code. Default: none. */
   failure?: string;
+  /** For an inbound reply: its connection's destroy cut it before it left (`onReply`'s `cut`). Default: false. */
+  cut?: boolean;
   /**
    * The dialect that names and masks this message's fields: the one of the upstream it went to or came from (an
    * upstream group's, told by `routedTo`). Default: the tracer's `dialect`.
@@ -255,7 +258,8 @@ export function createTracer(options: TracerOptions): MessageTracer {
     const took = context.latencyMs === undefined ? '' : ` in ${base.latencyMs as number} ms`;
     const failed = context.failure === undefined ? '' : ` (no answer: ${context.failure})`;
     const saf = context.saf === undefined ? '' : ` (${context.saf.kind}, attempt ${context.saf.attempt})`;
-    let text = `${head} ${summary.mti ?? '????'}${took}${failed}${saf}`;
+    const cut = context.cut === true ? ' (cut: the connection closed before it was written)' : '';
+    let text = `${head} ${summary.mti ?? '????'}${took}${failed}${saf}${cut}`;
     if (withFields()) {
       let lines: string;
       try {
@@ -265,7 +269,7 @@ export function createTracer(options: TracerOptions): MessageTracer {
       }
       text += `\n${lines.replace(/^/gm, '  ')}`;
     }
-    const extra = { ...(context.failure === undefined ? {} : { code: context.failure }), ...(context.saf === undefined ? {} : { saf: context.saf.kind, attempt: context.saf.attempt }) };
+    const extra = { ...(context.failure === undefined ? {} : { code: context.failure }), ...(context.saf === undefined ? {} : { saf: context.saf.kind, attempt: context.saf.attempt }), ...(context.cut === true ? { cut: true } : {}) };
     logger[level]({ ...base, ...summary, ...extra }, text);
   };
 
@@ -350,7 +354,8 @@ export function createTracer(options: TracerOptions): MessageTracer {
         message('in', received.fields, { side, peer: `${context.remoteAddress}:${context.remotePort}` });
         return sequence(received, context);
       },
-      onReply: (reply, written) => message('out', reply, { side, peer: `${written.remoteAddress}:${written.remotePort}`, latencyMs: written.latencyMs }),
+      // A reply cut before it left is told again (`cut`): its second line says so.
+      onReply: (reply, written) => message('out', reply, { side, peer: `${written.remoteAddress}:${written.remotePort}`, latencyMs: written.latencyMs, cut: written.cut === true }),
     },
     link: <T extends LinkLike>(side: string, peer: string, link: T): Pick<T, 'request' | 'sendMessage'> => {
       // Called in the caller's turn (a request is written in it when a connection is free); a throw is a rejection.

@@ -74,3 +74,18 @@ test('trace – a 30 whose echoed fields do not pack goes smaller, and its out l
   const shown = (out[0]?.msg ?? '').split('\n').slice(1).map((l) => l.trim().split(/ +/)[0]);
   assert.deepEqual(shown, ['0', '11', '39', '41'], out[0]?.msg);
 });
+
+test('trace – a reply its connection\'s destroy cut before it left (onReply told again, cut) has a second out line saying it was cut', () => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => { lines.push(chunk.toString()); done(); } }));
+  const { onReply } = createTracer({ logger, logMessages: true }).endpoint('pos', () => undefined);
+  const reply = { ...PURCHASE, '0': '0210', '39': '00' } as IsoMessage;
+  onReply!(reply, { remoteAddress: '127.0.0.1', remotePort: 4000, latencyMs: 3 });
+  onReply!(reply, { remoteAddress: '127.0.0.1', remotePort: 4000, cut: true });
+  const out = lines.map((l) => JSON.parse(l) as Line & { cut?: boolean });
+  assert.equal(out.length, 2);
+  assert.equal(out[0]?.cut, undefined);
+  assert.doesNotMatch(out[0]?.msg ?? '', /cut/);
+  assert.equal(out[1]?.cut, true);
+  assert.match(out[1]?.msg ?? '', /^-> pos to 127\.0\.0\.1:4000 0210 \(cut: the connection closed before it was written\)/);
+});

@@ -36,14 +36,21 @@ export function partialFrameLine(lines: LogLimits, logger: Logger, bufferedBytes
  * A reply dropped, its client gone (`ISO8583_ERR_INBOUND_CLIENT_GONE`, the reply's summary: no card data): before it
  * was written (`later` false: a client that leaves with many requests in flight has each one's dropped at once) or cut
  * by its connection's destroy after it was accepted (`later`: hundreds at a close for a client that reads nothing).
- * Each way capped as the close lines are.
+ * Capped as the close lines are (each way) only when `owned`: `onLateResult` is set and gets each one's result (whose
+ * STAN and terminal it has). Without it this line is all there is to find an approval its terminal never got by: one
+ * line for each, never held back (at most one per request the client sent and the endpoint ran a sequence for).
  */
-export function replyDroppedLine(lines: LogLimits, logger: Logger, reply: IsoMessage, later: boolean): void {
-  if (later) {
-    capped(lines, REPLY_DROPPED_LATER_LINE, (held) => logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply), ...held }, 'reply dropped: the connection closed before it was written'));
-  } else {
-    capped(lines, REPLY_CLIENT_GONE_LINE, (held) => logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply), ...held }, 'reply dropped: the client has gone'));
-  }
+export function replyDroppedLine(lines: LogLimits, logger: Logger, reply: IsoMessage, later: boolean, owned: boolean): void {
+  const write = later
+    ? (held: { suppressed?: number }) => logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply), ...held }, 'reply dropped: the connection closed before it was written')
+    : (held: { suppressed?: number }) => logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply), ...held }, 'reply dropped: the client has gone');
+  if (owned) capped(lines, later ? REPLY_DROPPED_LATER_LINE : REPLY_CLIENT_GONE_LINE, write);
+  else logSafely(() => write({}));
+}
+
+/** A TLS handshake failed (`ISO8583_ERR_INBOUND_TLS`), with `cause` (a refused certificate's reason, or the error's code). */
+export function handshakeFailedLine(lines: LogLimits, logger: Logger, cause: string): void {
+  capped(lines, 'ISO8583_ERR_INBOUND_TLS', (held) => logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause, ...held }, 'TLS handshake failed'));
 }
 
 /** A reset or a write to a client that has gone (`ISO8583_ERR_INBOUND_SOCKET`), with the error's code only. */

@@ -7,7 +7,7 @@ import { DroppedFrames } from './dropped-frames.js';
 import { codeOf, type InboundErrorCode } from './errors.js';
 import { OwnClose, ownCloseBound } from './own-close.js';
 import { handleFrame } from './pipeline.js';
-import { Turns } from './turns.js';
+import { ConnectionRoom } from './connection-room.js';
 import { childSafely, logSafely } from './safe-log.js';
 import { endText, type Slot } from './slots.js';
 
@@ -27,9 +27,8 @@ export class InboundConnection implements Peer {
   #hasClosed = false;
 
   private readonly stream: MessageStream;
-  private readonly maxInFlight: number;
-  private inFlight = 0;
-  private readonly waiting: Frame[] = [];
+  /** The frames it may start, those waiting, what is in flight (connection-room.ts). */
+  private readonly room: ConnectionRoom;
   /** The endpoint is closing: no more frames are taken; the socket ends once in-flight messages are answered. */
   private draining = false;
   /** The client has half-closed: answer what is in flight, then end. */
@@ -40,8 +39,6 @@ export class InboundConnection implements Peer {
   private gone = false;
   /** Frames in a row that did not decode (see `maxFormatErrors`). */
   private formatErrors = 0;
-  /** The frames started in this turn of the event loop (turns.ts). */
-  private readonly turns = new Turns(() => this.goOn());
   /**
    * Draining and reading on (readOnWhileDraining): every frame read now was not read when the close began (sent after
    * it, or left in the socket while the connection was at its limits), each dropped at once (`room` is unbounded: none
@@ -62,7 +59,14 @@ export class InboundConnection implements Peer {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
     this.logger = childSafely(core.logger, { connection: id, remoteAddress: this.remoteAddress, remotePort: this.remotePort });
-    this.maxInFlight = core.options.maxInFlightPerConnection;
+    this.room = new ConnectionRoom({
+      stream: () => this.stream,
+      gone: () => this.gone,
+      discarding: () => this.discarding,
+      start: (frame) => this.start(frame),
+      waits: () => logSafely(() => this.logger.debug({ inFlight: this.room.inFlight }, 'the endpoint\'s maxInFlight is reached: reading paused')),
+      goOn: this.goOn,
+    }, core.jobs, core.options.maxInFlightPerConnection);
     this.dropped = new DroppedFrames(core.metrics);
     this.closed = new Promise((resolve) => socket.once('close', () => {
       this.#hasClosed = true;
@@ -75,11 +79,11 @@ export class InboundConnection implements Peer {
       { framing: core.framing, readTimeout: core.options.readTimeout },
       {
         frame: (frame) => this.onFrame(frame),
-        want: () => this.room(),
+        want: () => this.room.left(),
         broken: (err) => this.broken(err),
         ended: (left) => this.onEnd(left),
         full: () => {
-          if (!this.needDrain) logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client is not reading its replies: reading paused'));
+          if (!this.needDrain) logSafely(() => this.logger.debug({ inFlight: this.room.inFlight }, 'the client is not reading its replies: reading paused'));
           this.needDrain = true;
           this.discarding = false;
           this.stream.pause();
@@ -150,7 +154,7 @@ export class InboundConnection implements Peer {
    */
   private readOnWhileDraining(): void {
     if (!this.draining || this.gone || this.peerEnded || this.needDrain || this.discarding || this.ownClose.begun) return;
-    if (this.waiting.length > 0 || this.stream.holdsFrames) return;
+    if (this.room.pending) return;
     this.discarding = true;
     this.stream.resume();
   }
@@ -176,28 +180,9 @@ export class InboundConnection implements Peer {
     this.stream.destroy();
   }
 
-  /** Drops the frames read and not started (those in `waiting`, and the whole frames the stream still holds): counted. */
+  /** Drops the frames read and not started (waiting, or held by the stream): counted, said at the close. */
   private dropWaiting(): void {
-    const n = this.waiting.length;
-    this.waiting.length = 0;
-    this.dropped.neverStarted(n + this.stream.dropHeld());
-  }
-
-  /**
-   * The frames this connection can start now (in this turn, under `maxInFlightPerConnection`): the stream cuts no more
-   * than that from a read, the rest stays held as bytes (one read's worth, not an object per frame) until there is room.
-   */
-  private room(): number {
-    if (this.discarding) return Infinity;
-    const endpointRoom = this.core.jobs.room;
-    if (endpointRoom <= 0) this.waitForRoom();
-    return Math.min(this.turns.left, this.maxInFlight - this.inFlight, endpointRoom);
-  }
-
-  /** At the endpoint's `maxInFlight`: reading pauses (`maybeResume`) until a message of any connection ends. */
-  private waitForRoom(): void {
-    if (this.gone || !this.core.jobs.waitForRoom(this.goOn)) return;
-    logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the endpoint\'s maxInFlight is reached: reading paused'));
+    this.dropped.neverStarted(this.room.dropWaiting());
   }
 
   private onFrame(frame: Frame): void {
@@ -208,43 +193,23 @@ export class InboundConnection implements Peer {
       return;
     }
     this.slot.spoke();
-    if (this.room() > 0) {
+    if (this.room.left() > 0) {
       this.start(frame);
       // No more room: the rest of the read stays held in the stream (startWaiting takes it when there is room again).
-      if (this.room() <= 0 && !this.gone) this.stream.pause();
+      if (this.room.left() <= 0 && !this.gone) this.stream.pause();
     } else {
-      this.waiting.push(frame);
+      this.room.waiting.push(frame);
       this.stream.pause();
     }
   }
 
   /** A new turn, or room again under `maxInFlight`: the frames that waited (up to the limits), then reading again. */
   private readonly goOn = (): void => {
-    this.startWaiting();
+    this.room.startWaiting();
     this.maybeFinish();
     this.maybeResume();
     this.readOnWhileDraining();
   };
-
-  /**
-   * Starts the frames that wait, then those the stream holds, while there is room (draining too: they were read). A
-   * batch taken from the stream goes to `waiting` first and starts from its head, one room check a frame: a frame done
-   * at once (a synchronous sequence, an undecodable frame) calls this again from `done`, and that call must go on with
-   * the same batch, in order, not take the next one before this one's rest (a reversal before its original, more than
-   * the limits at once).
-   */
-  private startWaiting(): void {
-    if (this.discarding) return; // nothing read before the close is left: what the stream holds came after it
-    while (this.room() > 0 && !this.gone) {
-      if (this.waiting.length === 0) {
-        if (!this.stream.holdsFrames) return;
-        const frames = this.stream.takeHeld(this.room());
-        if (frames.length === 0) return;
-        this.waiting.push(...frames);
-      }
-      this.start(this.waiting.shift()!);
-    }
-  }
 
   formatError(): boolean {
     const max = this.core.options.maxFormatErrors;
@@ -275,7 +240,7 @@ export class InboundConnection implements Peer {
     if (this.gone || this.ownClose.begun) return;
     this.#endCode ??= code;
     this.core.metrics.error(code);
-    const owed = this.inFlight > 0 || this.waiting.length > 0 || this.stream.holdsFrames;
+    const owed = this.room.owed;
     const then = this.draining ? ' while closing' : '';
     closedLine(this.core.closeLines, this.logger, code, owed || this.draining ? `${what}${then}: the replies in flight are written, then the connection ends` : `${what}: connection closed`, cause);
     this.ownClose.begin(ownCloseBound(this.core.options.sequenceTimeout), () => this.destroy());
@@ -285,9 +250,7 @@ export class InboundConnection implements Peer {
   }
 
   private start(frame: Frame): void {
-    this.turns.counted();
-    this.inFlight++;
-    this.core.jobs.started();
+    this.room.started();
     let done = true;
     try {
       done = handleFrame(this.core, frame, this);
@@ -310,9 +273,8 @@ export class InboundConnection implements Peer {
   }
 
   private done(): void {
-    this.inFlight--;
-    this.core.jobs.ended();
-    this.startWaiting();
+    this.room.ended();
+    this.room.startWaiting();
     this.maybeFinish();
     this.maybeResume();
     this.readOnWhileDraining();
@@ -320,13 +282,13 @@ export class InboundConnection implements Peer {
 
   private maybeResume(): void {
     if (this.draining || this.peerEnded || this.gone || this.needDrain) return;
-    if (this.inFlight >= this.maxInFlight || this.waiting.length > 0 || this.stream.holdsFrames) return;
-    if (this.core.jobs.room <= 0) return this.waitForRoom();
+    if (!this.room.open) return;
+    if (this.core.jobs.room <= 0) return this.room.waitForRoom();
     if (this.stream.paused) this.stream.resume();
   }
 
   private maybeFinish(): void {
-    if (!(this.draining || this.peerEnded) || this.inFlight > 0 || this.waiting.length > 0 || this.stream.holdsFrames) return;
+    if (!(this.draining || this.peerEnded) || this.room.owed) return;
     if (this.stream.writable) {
       this.stream.end();
       // Closing itself, nothing owed: the client's end is read (a broken stream: the socket), frames dropped (onFrame).
@@ -344,7 +306,7 @@ export class InboundConnection implements Peer {
   private onEnd(left: number): void {
     if (left > 0) partialFrameLine(this.core.closeLines, this.logger, left, this.stream.partialFrameSize);
     if (!this.core.options.allowHalfOpen) return this.clientClosed();
-    logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends'));
+    logSafely(() => this.logger.debug({ inFlight: this.room.inFlight }, 'the client half-closed: the messages in flight are answered, then the connection ends'));
     this.peerEnded = true;
     this.maybeFinish();
   }
@@ -354,12 +316,12 @@ export class InboundConnection implements Peer {
    * messages in flight are not written (each is reported to `onLateResult` as `client-gone` by the pipeline).
    */
   private clientClosed(): void {
-    logSafely(() => this.logger.debug({ inFlight: this.inFlight }, 'the client closed its side: connection closed, the replies in flight are not sent'));
+    logSafely(() => this.logger.debug({ inFlight: this.room.inFlight }, 'the client closed its side: connection closed, the replies in flight are not sent'));
     this.destroy();
   }
 
   private onIdle(): void {
-    if (this.inFlight > 0 || this.waiting.length > 0 || this.stream.holdsFrames) {
+    if (this.room.owed) {
       this.socket.setTimeout(this.core.options.idleTimeout);
       return;
     }

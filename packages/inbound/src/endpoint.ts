@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { createCodec, isIso8583Error, type Codec, type FramingOptions } from '@iso8583/codec';
 import { createAllowList } from './allow-list.js';
 import { InboundConnection } from './connection.js';
-import { listenerThrewLine } from './connection-lines.js';
+import { handshakeFailedLine, listenerThrewLine } from './connection-lines.js';
 import type { EndpointCore } from './core.js';
 import { DeadlineList } from './deadlines.js';
 import { InFlightJobs } from './in-flight-jobs.js';
@@ -26,7 +26,7 @@ import { loadSequence } from './sequence-registry.js';
 import { REPLY_WARNINGS_PER_SECOND } from './reply-check.js';
 import { rcFixedTextLength } from './reply-write.js';
 import { ConnectionSlots, endText } from './slots.js';
-import { authorizationCause, parentOf } from './tls-socket.js';
+import { authorizationCause, parentOf, slotOfTls } from './tls-socket.js';
 import type { Slot, SlotEnd, SlotRefusal } from './slots.js';
 import type { Sequence } from './sequence.js';
 import type { CloseOptions, ConnectionInfo, InboundEndpoint, InboundEndpointEvents } from './endpoint-api.js';
@@ -133,7 +133,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     server.on('connection', (socket: Socket) => this.#accept(socket, core, o.tls === undefined));
     if (o.tls !== undefined) {
       server.on('secureConnection', (socket: TLSSocket) => {
-        const slot = this.#slotOf(socket);
+        const slot = slotOfTls(this.#slots, socket);
         if (slot === undefined) socket.destroy();
         else this.#open(socket, core, slot);
       });
@@ -143,11 +143,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
         const parent = parentOf(socket);
         if (parent !== undefined && this.#cut.has(parent)) return; // closed by the admission rules, counted there
         this.#metrics.error('ISO8583_ERR_INBOUND_TLS');
-        const suppressed = this.#closeLines.take('ISO8583_ERR_INBOUND_TLS');
-        if (suppressed === undefined) return;
         // A refused client certificate: the socket knows why (CERT_HAS_EXPIRED...), the error is only the reset after.
-        const cause = authorizationCause(socket) ?? codeOf(err);
-        logSafely(() => this.#logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause, ...(suppressed > 0 ? { suppressed } : {}) }, 'TLS handshake failed'));
+        handshakeFailedLine(this.#closeLines, this.#logger, authorizationCause(socket) ?? codeOf(err));
       });
     }
     this.#server = server;
@@ -206,20 +203,6 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     if (this.options.keepAlive > 0) socket.setKeepAlive(true, this.options.keepAlive);
     if (plain) this.#open(socket, core, slot);
     else socket.on('error', () => undefined); // the TLS socket on top reports it (tlsClientError or its own error)
-  }
-
-  /** The slot of a TLS socket: the one of the accepted socket under it (Node keeps it as `_parent`, not documented). */
-  #slotOf(socket: TLSSocket): Slot | undefined {
-    const parent = parentOf(socket);
-    let slot = parent === undefined ? undefined : this.#slots.get(parent);
-    if (slot === undefined) {
-      // Without `_parent`: the accepted socket with the same peer (address and port name one TCP connection).
-      for (const held of this.#slots.values()) {
-        if (held.socket.remotePort === socket.remotePort && held.socket.remoteAddress === socket.remoteAddress) slot = held;
-      }
-    }
-    if (slot !== undefined) slot.secure = socket;
-    return slot;
   }
 
   /** A slot closed by the admission rules: a connection closes itself (logged there), a handshake is cut here. */
@@ -359,8 +342,10 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     clearTimeout(timer);
     // Given up on (the deadline passed, or a destroy): the sequences still running have their signal aborted (give-up.ts).
     giveUp({ deadlines: this.#deadlines, jobs: this.#jobs, metrics: this.#metrics, logger: this.#logger });
-    // Its series leave a shared Registry, its name free again there.
-    this.#metrics.release();
+    // Its series leave a shared Registry, its name free again there: once what the sequences given up on count after
+    // the close (a client-gone approval) has been scraped (metrics.ts `retire`); at once when none runs.
+    if (this.#jobs.count === 0) this.#metrics.release();
+    else this.#metrics.retire(this.#jobs.idle(), this.options.sequenceTimeout);
     logSafely(() => this.#logger.info('inbound endpoint closed'));
     this.#tell('close', this.#logger, () => this.emit('close'));
   }

@@ -141,7 +141,9 @@ export class InFlightJobs {
 
   /**
    * Hands the free places to the waiters in order: each takes what it can (and waits again at the end if it has more);
-   * those left when no place is free stay first for the next.
+   * those left when no place is free stay first for the next. A waiter that throws (a bug) is counted
+   * (`ISO8583_ERR_INBOUND_INTERNAL`) and the places go on to the next ones: one throw must not leave `room` at 0 (the
+   * rest still waiting, no wake armed) until some other message ends, nor escape from the timer (the process's end).
    */
   readonly #wake = (): void => {
     this.#wakeArmed = false;
@@ -150,7 +152,11 @@ export class InFlightJobs {
       for (const wake of this.#waiting) {
         if (this.#free() <= 0) break;
         this.#waiting.delete(wake);
-        wake();
+        try {
+          wake();
+        } catch {
+          this.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
+        }
       }
     } finally {
       this.#waking = false;

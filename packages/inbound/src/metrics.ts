@@ -36,6 +36,14 @@ export interface InboundStats {
 /** The upper bounds (seconds) of the sequence latency histogram. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** The samples of a count of replies keyed `mti \0 code` (see `InboundMetrics.reply`), labelled by MTI and response code. */
+function byReply(endpoint: string, counts: ReadonlyMap<string, number>): Array<{ labels: Record<string, string>; value: number }> {
+  return [...counts].map(([key, value]) => {
+    const [mti = '', rc = ''] = key.split('\u0000');
+    return { labels: { endpoint, mti, response_code: rc }, value };
+  });
+}
+
 /** The metrics' values are read from the endpoints' own counts at scrape time (`ScrapedMetric`, @iso8583/metrics). */
 const DEFINITIONS: ReadonlyArray<{ name: string; help: string; type: MetricType; read: ReadSamples<InboundMetrics> }> = [
   {
@@ -72,10 +80,13 @@ const DEFINITIONS: ReadonlyArray<{ name: string; help: string; type: MetricType;
     name: 'iso8583_inbound_replies_total',
     help: 'Replies accepted for writing, by MTI and response code (field 39); one a destroy cut before it left is also in errors_total (ISO8583_ERR_INBOUND_CLIENT_GONE).',
     type: 'counter',
-    read: (m) => [...m.replies].map(([key, value]) => {
-      const [mti = '', rc = ''] = key.split('\u0000');
-      return { labels: { endpoint: m.endpoint, mti, response_code: rc }, value };
-    }),
+    read: (m) => byReply(m.endpoint, m.replies),
+  },
+  {
+    name: 'iso8583_inbound_replies_cut_total',
+    help: 'Of replies_total, those cut by their connection\'s destroy before they left (also in errors_total as ISO8583_ERR_INBOUND_CLIENT_GONE): replies_total less these reached the socket.',
+    type: 'counter',
+    read: (m) => byReply(m.endpoint, m.cut),
   },
   {
     name: 'iso8583_inbound_errors_total',
@@ -98,6 +109,12 @@ const DEFINITIONS: ReadonlyArray<{ name: string; help: string; type: MetricType;
  */
 export class InboundMetrics {
   #registry: Registry | undefined;
+  /** Closed, its series kept for what the sequences given up on count (`retire`). */
+  #retiring = false;
+  /** Retiring, what it waits for has settled: the next scrape is its last. */
+  #lastRead = false;
+  #releaseQueued = false;
+  #retireTimer: NodeJS.Timeout | undefined;
   readonly counts: InboundStats = {
     connections: 0,
     totalConnections: 0,
@@ -112,8 +129,11 @@ export class InboundMetrics {
   };
   /** Replies accepted for writing by MTI and response code (`mti \0 code`): the counter, only ever going up. */
   readonly replies = new Map<string, number>();
-  /** Of {@link InboundMetrics.replies}, those cut before they left ({@link InboundMetrics.unsent}): not in `stats()`. */
-  private readonly cut = new Map<string, number>();
+  /**
+   * Of {@link InboundMetrics.replies}, those cut before they left ({@link InboundMetrics.unsent}): not in `stats()`;
+   * the `iso8583_inbound_replies_cut_total` counter.
+   */
+  readonly cut = new Map<string, number>();
   /** Sequence latency observations per bucket of {@link LATENCY_BUCKETS} (not cumulative; +Inf is the rest). */
   readonly latencyBuckets = new Float64Array(LATENCY_BUCKETS.length);
   latencySum = 0;
@@ -139,7 +159,10 @@ export class InboundMetrics {
   private register(registry: Registry): Registry {
     this.#registry = registry;
     const held = registry.getSingleMetric(DEFINITIONS[0]!.name) as unknown;
-    if (held instanceof ScrapedMetric && [...(held as ScrapedMetric<InboundMetrics>).sources].some((s) => s.endpoint === this.endpoint)) {
+    const named = held instanceof ScrapedMetric ? [...(held as ScrapedMetric<InboundMetrics>).sources].find((s) => s.endpoint === this.endpoint) : undefined;
+    // A closed endpoint's series kept for its late counts (`retire`): the new endpoint of its name takes them over.
+    if (named?.retiring === true) named.release();
+    else if (named !== undefined) {
       const reason = `the registry already holds an inbound endpoint named "${this.endpoint}" (give each endpoint its own name)`;
       throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', `invalid inbound options: ${reason}`, {
         field: 'name',
@@ -151,7 +174,10 @@ export class InboundMetrics {
       let metric: ScrapedMetric<InboundMetrics>;
       if (existing instanceof ScrapedMetric) metric = existing as ScrapedMetric<InboundMetrics>;
       else {
-        metric = new ScrapedMetric(definition.name, definition.help, definition.type, definition.read);
+        metric = new ScrapedMetric(definition.name, definition.help, definition.type, (m: InboundMetrics, name) => {
+          m.#scraped();
+          return definition.read(m, name);
+        });
         if (existing !== undefined) {
           throw inboundError('ISO8583_ERR_INBOUND_OPTIONS', `invalid inbound options: registry already holds another metric named ${definition.name}`, {
             field: 'registry',
@@ -170,12 +196,53 @@ export class InboundMetrics {
    * endpoint on the same Registry. Counting after it is harmless (the counts stay in `stats()`). Safe to call twice.
    */
   release(): void {
+    this.#retiring = false;
+    clearTimeout(this.#retireTimer);
     const registry = this.#registry;
     if (registry === undefined) return;
     for (const definition of DEFINITIONS) {
       const held = registry.getSingleMetric(definition.name) as unknown;
       if (held instanceof ScrapedMetric) (held as ScrapedMetric<InboundMetrics>).sources.delete(this);
     }
+  }
+
+  /** Closed, its series kept until {@link InboundMetrics.retire} releases them; another endpoint may take its name. */
+  get retiring(): boolean {
+    return this.#retiring;
+  }
+
+  /**
+   * Takes the endpoint off its Registry once the sequences its close gave up on have settled (`settled`; or `boundMs`
+   * passed: one that never settles) and a scrape has read what they counted after the close (a client-gone approval,
+   * a late reply): released on the next scrape, or `boundMs` later if none comes. Released at once before, their
+   * counts landed on series no scrape would read. Meanwhile an endpoint of the same name may register (it takes over).
+   */
+  retire(settled: Promise<void>, boundMs: number): void {
+    this.#retiring = true;
+    const last = (): void => {
+      if (!this.#retiring || this.#lastRead) return;
+      this.#lastRead = true;
+      this.#bound(boundMs);
+    };
+    this.#bound(boundMs, last);
+    void settled.then(last);
+  }
+
+  /** Arms the retirement's one timer: `then` (by default the release) after `ms`, not holding the process open. */
+  #bound(ms: number, then: () => void = () => this.release()): void {
+    clearTimeout(this.#retireTimer);
+    this.#retireTimer = setTimeout(then, ms);
+    this.#retireTimer.unref();
+  }
+
+  /** A scrape reads the series: the last one of a retiring endpoint's is released once the scrape has ended. */
+  #scraped(): void {
+    if (!this.#lastRead || !this.#retiring || this.#releaseQueued) return;
+    this.#releaseQueued = true;
+    setImmediate(() => {
+      this.#releaseQueued = false;
+      if (this.#retiring) this.release();
+    });
   }
 
   connectionOpened(): void {

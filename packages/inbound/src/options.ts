@@ -13,7 +13,7 @@ import { tlsOptionsProblems } from './tls-options.js';
 import type { InboundTlsOptions } from './tls-options.js';
 import { defaultPerAddress } from './peer-key.js';
 import type { LateResultHandler, Sequence } from './sequence.js';
-import type { ReplyObserver } from './reply-write.js';
+import type { ReplyObserver } from './reply-observer.js';
 
 /**
  * Options of {@link createInboundEndpoint}. Validated by ajv against the `inboundEndpoint` schema of
@@ -100,8 +100,9 @@ export interface InboundOptions {
    * `n 3` field 39 is told as the `000` the client got): the sequence's, onError's, or the endpoint's own
    * (response code 96 for a result that cannot be packed, 30 for a frame that does not decode), with the client and the
    * milliseconds since its request was read. Told when the reply is accepted for writing: one its connection's destroy
-   * then cuts before it left (a client that did not read) has been told all the same; it is counted
-   * `ISO8583_ERR_INBOUND_CLIENT_GONE` and handed to `onLateResult` (`client-gone`). For traces; a throw is ignored.
+   * then cuts before it left (a client that did not read) has been told all the same, and is told again with
+   * `cut: true`; it is counted `ISO8583_ERR_INBOUND_CLIENT_GONE` and handed to `onLateResult` (`client-gone`). A reply
+   * to a client that half-closed (`allowHalfOpen`) is written and told as any other. For traces; a throw is ignored.
    * Default: none.
    */
   onReply?: ReplyObserver;

@@ -9,28 +9,13 @@ import { CardDataMask } from './card-data-mask.js';
 import type { EndpointCore, Peer } from './core.js';
 import type { InboundErrorCode } from './errors.js';
 import { droppedLater } from './undelivered.js';
+import { observeReply } from './reply-observer.js';
 import { replyDroppedLine } from './connection-lines.js';
 import { errorForLog, logSafely } from './safe-log.js';
 
-/** What {@link ReplyObserver} is told about a reply the endpoint wrote. */
-export interface WrittenReply {
-  /** The client's IP address. */
-  remoteAddress: string;
-  /** The client's port. */
-  remotePort: number;
-  /** Milliseconds since the request was read; absent for the response code 30 to a frame that did not decode. */
-  latencyMs?: number;
-}
-
-/**
- * The `onReply` option: told of each reply written, as it went, when it is accepted for writing (see
- * `InboundOptions.onReply`): one the connection's destroy then cuts before it left is not told again (`droppedLater`).
- */
-export type ReplyObserver = (reply: IsoMessage, written: WrittenReply) => void;
-
 /**
  * Frames and writes a reply, and counts it by MTI and response code; false when the client has gone (dropped). `told`:
- * called (see `undelivered`) when the reply, once accepted, never reaches the socket (`droppedLater`). `started`: when
+ * called (see `undelivered`) when the reply, once accepted, never reaches the socket (`droppedLater`, `onReply` told again: `cut`). `started`: when
  * its request was read (`performance.now()`), for `onReply`'s latency.
  */
 export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput, told?: () => void, started?: number): boolean {
@@ -62,19 +47,11 @@ export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply
   // off the replies counted and counted undelivered (`droppedLater`), whether or not `onLateResult` is set.
   if (!peer.send(framed, () => droppedLater(core, peer, reply as IsoMessage, label, told))) {
     core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-    replyDroppedLine(core.closeLines, peer.logger, reply as IsoMessage, false);
+    replyDroppedLine(core.closeLines, peer.logger, reply as IsoMessage, false, core.options.onLateResult !== undefined);
     return false;
   }
   core.metrics.reply(label.mti, label.rc);
-  const onReply = core.options.onReply;
-  if (onReply !== undefined) {
-    try {
-      const latency = started === undefined ? {} : { latencyMs: performance.now() - started };
-      onReply(reply as IsoMessage, { remoteAddress: peer.remoteAddress, remotePort: peer.remotePort, ...latency });
-    } catch {
-      // An observer's failure is not the client's: the reply went.
-    }
-  }
+  if (core.options.onReply !== undefined) observeReply(core, peer, reply as IsoMessage, started === undefined ? {} : { latencyMs: performance.now() - started });
   return true;
 }
 

@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { codeOf } from './errors.js';
+import type { ConnectionSlots, Slot } from './slots.js';
 
 /**
  * Why a TLS socket refused its client's certificate (`requestCert`): OpenSSL's code (`CERT_HAS_EXPIRED`,
@@ -18,4 +19,20 @@ export function authorizationCause(socket: TLSSocket): string | undefined {
 export function parentOf(socket: TLSSocket): Socket | undefined {
   const parent = (socket as TLSSocket & { _parent?: unknown })._parent;
   return parent !== null && typeof parent === 'object' ? (parent as Socket) : undefined;
+}
+
+/**
+ * The slot of a TLS socket (`slots`: the endpoint's): the one of the accepted socket under it (`parentOf`), else the
+ * accepted socket with the same peer (address and port name one TCP connection). Marked as secured by `socket`.
+ */
+export function slotOfTls(slots: ConnectionSlots, socket: TLSSocket): Slot | undefined {
+  const parent = parentOf(socket);
+  let slot = parent === undefined ? undefined : slots.get(parent);
+  if (slot === undefined) {
+    for (const held of slots.values()) {
+      if (held.socket.remotePort === socket.remotePort && held.socket.remoteAddress === socket.remoteAddress) slot = held;
+    }
+  }
+  if (slot !== undefined) slot.secure = socket;
+  return slot;
 }

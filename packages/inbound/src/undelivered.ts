@@ -5,6 +5,7 @@
  */
 import type { IsoMessage } from '@iso8583/codec';
 import { replyDroppedLine } from './connection-lines.js';
+import { observeReply } from './reply-observer.js';
 import { codeOf } from './errors.js';
 import { logSafely } from './safe-log.js';
 import type { EndpointCore, Peer } from './core.js';
@@ -39,11 +40,12 @@ export function handOver(core: EndpointCore, peer: Peer, message: ReceivedMessag
  * idle timeout, an eviction, the close deadline, with the reply still in the socket of a client that did not read; a
  * peer that had reset it: EPIPE, ECONNRESET): counted as a reply when accepted, it is taken off the replies counted
  * (`label`: its MTI and response code as counted) and counted and logged as `ISO8583_ERR_INBOUND_CLIENT_GONE`, like a
- * reply that finds its client gone, then `told` (the result to `onLateResult`; none for the endpoint's own replies).
+ * reply that finds its client gone, `onReply` told again (`cut`: a trace shows it cut, not sent), then `told` (the result to `onLateResult`; none for the endpoint's own replies).
  */
 export function droppedLater(core: EndpointCore, peer: Peer, reply: IsoMessage, label: { readonly mti: string; readonly rc: string }, told: (() => void) | undefined): void {
   core.metrics.unsent(label.mti, label.rc);
   core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-  replyDroppedLine(core.closeLines, peer.logger, reply, true);
+  replyDroppedLine(core.closeLines, peer.logger, reply, true, core.options.onLateResult !== undefined);
+  observeReply(core, peer, reply, { cut: true });
   told?.();
 }
