@@ -13,20 +13,14 @@ export function codeForLog(err: unknown, mask?: CardDataMask): string {
 }
 
 /**
- * Writes one log line (`write`: the logger call, and the fields it is given) without letting the logger change what
- * happens next. A logger that throws (a pino destination that throws, a custom logger, a fault while the fields are
- * made) loses its line and nothing else: the count made before it stands, onError still runs, the client still gets
- * its answer, `onLateResult` is still told. Every line the endpoint writes goes through here, and so does every call
- * a sequence makes to `context.logger` (sequence-logger.ts): a sequence that logs its approval through a failing
- * logger still returns it.
+ * Writes one log line without letting the logger change what happens next (`@iso8583/metrics`' `logSafely`, the one
+ * home the connector uses too). A logger that throws (a pino destination that throws, a custom logger, a fault while
+ * the fields are made) loses its line and nothing else: the count made before it stands, onError still runs, the client
+ * still gets its answer, `onLateResult` is still told. Every line the endpoint writes goes through here, and so does
+ * every call a sequence makes to `context.logger` (sequence-logger.ts): a sequence that logs its approval through a
+ * failing logger still returns it.
  */
-export function logSafely(write: () => void): void {
-  try {
-    write();
-  } catch {
-    // The logger is what failed: the line is lost, the outcome is not (the metrics count what it would have said).
-  }
-}
+export { logSafely } from '@iso8583/metrics';
 
 /**
  * `logger.child(bindings, options)`, or `logger` itself when making the child throws (a custom logger): a
