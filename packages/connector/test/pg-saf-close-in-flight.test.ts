@@ -34,7 +34,9 @@ for (const answered of [true, false]) {
       if (hold) held.push(r);
       else p.send(r.socket, answer(r.message));
     });
-    const base: ConnectorOptions = { host: '127.0.0.1', port: peer.port, store: url, transactionLog: log, reversal: { enabled: true }, saf: { retryInterval: 5_000, initialDelay: 0 } };
+    // The attempt's timeout (min(requestTimeout, retryInterval)) bounds the stop's wait for it: answered, it must
+    // outlast the answer sent just after close() (5 s: a wide margin); unanswered, the stop waits all of it (1.5 s).
+    const base: ConnectorOptions = { host: '127.0.0.1', port: peer.port, store: url, transactionLog: log, reversal: { enabled: true }, saf: { retryInterval: answered ? 5_000 : 1_500, initialDelay: 0 } };
     const first = createConnector(base);
     t.after(() => first.destroy());
     await first.request(advice('000951'), { saf: true });
