@@ -3,7 +3,7 @@
 // link closes, the next start sends it again as a repeat (0221), and its end is recorded once, by that start.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import pg from 'pg';
 import { PgTransactionLog, createConnector } from '../src/index.js';
@@ -15,7 +15,7 @@ import { advice } from './helpers/reversals.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 
