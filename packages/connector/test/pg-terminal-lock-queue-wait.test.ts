@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import { PgTerminalLock, TERMINAL_LOCK_NAMESPACE, terminalLockKey } from '../src/index.js';
 import { TerminalQueue } from '../src/terminal-queue.js';
 import { sql } from './helpers/pg-owner-lock.js';
@@ -21,7 +21,7 @@ const LOCK_WAIT = 30_000;
 const FIRST_ENDS = 1000;
 
 test('a request that waited in its node\'s terminal queue waits for its terminal\'s lock only what is left of terminalQueue.timeout', async (t) => {
-  const cluster = await startPostgres();
+  const cluster = await sharedPostgres();
   t.after(() => cluster.destroy());
   const url = cluster.createDatabase('terminal_lock_queue_wait');
   const node = new PgTerminalLock({ url, waitTimeout: LOCK_WAIT });
