@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
-import { startPostgres, waitUntil, within } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { answer, purchase } from './peer.js';
@@ -21,7 +21,7 @@ const DONE_STATEMENT = 'SET done_at = now(), outcome = d.outcome';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -10,7 +10,7 @@ import { BatchTokens, ENDS, lockWait, storedBefore } from '../src/pg/batch-token
 import type { NextBatch } from '../src/pg/batch-token.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
 
-const pgs = new PgLogDatabases();
+const pgs = new PgLogDatabases({ shared: true });
 before(() => pgs.start());
 after(() => pgs.destroy());
 

@@ -5,7 +5,7 @@
 // is reversed again, once. Real server and sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventWithin, startPostgres } from '@iso8583/test-support';
+import { eventWithin, sharedPostgres } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
 import { answer, purchase } from './peer.js';
@@ -17,7 +17,7 @@ import { failure } from './helpers/failure.js';
 const OTHERS = 1100;
 
 test('pg: a late approval after more than 1024 other timeouts on its connection is still reversed again when its reversal was answered 25', async (t) => {
-  const cluster = await startPostgres();
+  const cluster = await sharedPostgres();
   const url = cluster.createDatabase('overtaken_late_keys');
   const journal = new PgJournal({ url, lease: 30_000, owner: 'node-a' });
   let held: Received | undefined;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { IsoMessage } from '@iso8583/codec';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import { PgJournal, createConnector } from '../src/index.js';
 import type { Connector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
@@ -24,7 +24,7 @@ class ObservedJournal extends PgJournal {
 }
 
 test('a repeat (0201) at the bank on node B when the 0200\'s late approval reaches node A, then declined: the late approval is still reversed', async (t) => {
-  const cluster = await startPostgres();
+  const cluster = await sharedPostgres();
   const url = cluster.createDatabase('repeat_declined_cross_node');
   const journals = { a: new ObservedJournal({ url, owner: 'node-a' }), b: new ObservedJournal({ url, owner: 'node-b' }) };
   let original: Received | undefined;

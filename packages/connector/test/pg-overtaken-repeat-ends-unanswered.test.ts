@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
@@ -14,15 +14,18 @@ import { sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 
 const reversal = (mti: string): IsoMessage => ({ '0': mti, '3': '000000', '4': '000000001000', '11': '000101', '41': 'TERM0001' });
 const approval: IsoMessage = { '0': '0210', '4': '000000001000', '11': '000101', '39': '00', '41': 'TERM0001' };
 
-/** Node A's 0200 reversed with 25 (ended), then node B's repeat 0201 armed; the late approval of the 0200 reaches A. */
-async function repeatPendingOnB(t: TestContext, database: string, lease = 3000) {
+/**
+ * Node A's 0200 reversed with 25 (ended), then node B's repeat 0201 armed (its answer due `answerWithin` ms on: no node
+ * claims it before its fence, lease + answerWithin, ends); the late approval of the 0200 reaches A.
+ */
+async function repeatPendingOnB(t: TestContext, database: string, lease = 3000, answerWithin = 5000) {
   const url = cluster.createDatabase(database);
   const a = new PgJournal({ url, lease: 3000, owner: 'node-a' });
   const b = new PgJournal({ url, lease, owner: 'node-b' });
@@ -36,7 +39,7 @@ async function repeatPendingOnB(t: TestContext, database: string, lease = 3000) 
   await a.attempt('rev-0200', 1);
   assert.equal(await a.undidNothing('rev-0200', '25'), undefined);
   await a.done('rev-0200', 'reversed');
-  await b.addOriginal({ id: 'rev-0201', reversal: reversal('0400'), at: Date.now() }, 5000);
+  await b.addOriginal({ id: 'rev-0201', reversal: reversal('0400'), at: Date.now() }, answerWithin);
   assert.equal(await a.lateApproval(approval), undefined, 'left on the repeat\'s pending row: no code returned');
   const [parked] = await sql<{ id: string }>(url, 'SELECT id FROM iso8583_saf WHERE late_approval IS NOT NULL');
   assert.equal(parked?.id, 'rev-0201');
@@ -58,7 +61,9 @@ test('a late approval left on another node\'s pending repeat, that repeat then d
 });
 
 test('a late approval left on a pending repeat, whose reversal another node claims after a crash and gives up (expired): the repeat of the 25 is owed', async (t) => {
-  const { url, a, b } = await repeatPendingOnB(t, 'passed_on_expired', 300);
+  // The repeat's fence (0.3 s lease + 2 s answer time; was 5 s) outlasts the few statements up to the late approval,
+  // and node-c's claim waits it out.
+  const { url, a, b } = await repeatPendingOnB(t, 'passed_on_expired', 300, 2000);
   await b.destroy(); // stops holding it: its lease runs out
   const c = new PgJournal({ url, lease: 3000, owner: 'node-c' });
   await c.open();

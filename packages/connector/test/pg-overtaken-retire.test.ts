@@ -6,7 +6,7 @@
 // Real server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPostgres } from '@iso8583/test-support';
+import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
@@ -14,7 +14,7 @@ import { sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

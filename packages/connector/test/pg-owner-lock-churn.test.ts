@@ -4,13 +4,13 @@
 // 0401, one after another: a node taking an entry over sends it after the other's attempt of it is over). The long version (ISO8583_PG_CHURN=ROUNDS, one seed a round) is a probe, not run by default.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPostgres } from '@iso8583/test-support';
+import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { churn } from './helpers/pg-churn.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

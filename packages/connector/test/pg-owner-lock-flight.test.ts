@@ -4,14 +4,14 @@
 // time by which it is over (its `flight`, on the database's clock), which no claim passes.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { claimAll, entry, liveBehindRelay, lockSession, sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -8,7 +8,7 @@ import { before, after, test } from 'node:test';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { pino } from 'pino';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { liveBehindRelay, lockSession } from './helpers/pg-owner-lock.js';
 
@@ -17,7 +17,7 @@ const STALL = 1200;
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

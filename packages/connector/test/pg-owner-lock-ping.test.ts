@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { before, after, test } from 'node:test';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { entry, liveBehindRelay, lockSession, sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -4,7 +4,7 @@
 // the next renewal's ping instead refused every add until then, or for ever while the ping hung on that connection.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { capturedLogger } from './helpers/setup.js';
@@ -12,7 +12,7 @@ import { entry, lockEndedUnseen, lockSession, sql } from './helpers/pg-owner-loc
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -6,7 +6,7 @@
 // its lock is back): what the churn probe (pg-owner-lock-churn.test.ts) took for two nodes sending at once.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import { createConnector } from '../src/index.js';
 import type { Connector, ReversalEvent } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
@@ -17,7 +17,7 @@ import type { HeldStatement } from './helpers/pg-lock-relay.js';
 import { lockSession, sql } from './helpers/pg-owner-lock.js';
 
 test('an entry taken over while its node cannot take its lock again reaches the host from the other node only once the first node\'s attempt is over', async (t) => {
-  const cluster = await startPostgres();
+  const cluster = await sharedPostgres();
   const url = cluster.createDatabase('takeover_flight');
   const relay = await lockRelay(url);
   const journals = { a: new FlightJournal({ url: relay.url, lease: 900, owner: 'node-a' }), b: new FlightJournal({ url, lease: 900, owner: 'node-b' }) };

@@ -4,7 +4,7 @@
 // the new reversal, sent from memory, and its row is done only once that is answered. Real server, sockets.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventWithin, startPostgres } from '@iso8583/test-support';
+import { eventWithin, sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { answer, purchase } from './peer.js';
@@ -15,7 +15,7 @@ import { sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

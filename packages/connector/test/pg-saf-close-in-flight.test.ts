@@ -3,7 +3,7 @@
 // link closes, the next start sends it again as a repeat (0221), and its end is recorded once, by that start.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import pg from 'pg';
 import { PgTransactionLog, createConnector } from '../src/index.js';
@@ -15,7 +15,7 @@ import { advice } from './helpers/reversals.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 
@@ -34,7 +34,9 @@ for (const answered of [true, false]) {
       if (hold) held.push(r);
       else p.send(r.socket, answer(r.message));
     });
-    const base: ConnectorOptions = { host: '127.0.0.1', port: peer.port, store: url, transactionLog: log, reversal: { enabled: true }, saf: { retryInterval: 5_000, initialDelay: 0 } };
+    // The attempt's timeout (min(requestTimeout, retryInterval)) bounds the stop's wait for it: answered, it must
+    // outlast the answer sent just after close() (5 s: a wide margin); unanswered, the stop waits all of it (1.5 s).
+    const base: ConnectorOptions = { host: '127.0.0.1', port: peer.port, store: url, transactionLog: log, reversal: { enabled: true }, saf: { retryInterval: answered ? 5_000 : 1_500, initialDelay: 0 } };
     const first = createConnector(base);
     t.after(() => first.destroy());
     await first.request(advice('000951'), { saf: true });

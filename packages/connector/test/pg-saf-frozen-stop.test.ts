@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import { freezingRelay, startPostgres, waitUntil, within } from '@iso8583/test-support';
+import { freezingRelay, sharedPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import pg from 'pg';
 import { PgJournal, createConnector } from '../src/index.js';
@@ -16,7 +16,7 @@ import { advice } from './helpers/reversals.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -3,7 +3,7 @@
 // advice (`abandoned`), each with its log code. A real PostgreSQL server (test-support) and real sockets.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPostgres } from '@iso8583/test-support';
+import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTransactionLog, createConnector } from '../src/index.js';
 import type { ConnectorOptions, SafEvent, TransactionRecord } from '../src/index.js';
@@ -13,7 +13,7 @@ import { advice } from './helpers/reversals.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { OWNER_LOCK_NAMESPACE, PgJournal } from '../src/index.js';
 import type { Connector, SafEvent } from '../src/index.js';
@@ -17,7 +17,7 @@ import { peerAndConnector } from './helpers/setup.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

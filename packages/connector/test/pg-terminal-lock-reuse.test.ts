@@ -10,14 +10,14 @@ import { after, before, test } from 'node:test';
 import { createConnection, createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import pg from 'pg';
-import { startPostgres, within } from '@iso8583/test-support';
+import { sharedPostgres, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTerminalLock } from '../src/index.js';
 import { TERMINAL_LOCK_NAMESPACE, terminalLockKey } from '../src/pg/terminal-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

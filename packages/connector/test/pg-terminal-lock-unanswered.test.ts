@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { freezingRelay, startPostgres, waitUntil, within } from '@iso8583/test-support';
+import { freezingRelay, sharedPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTerminalLock } from '../src/index.js';
 
@@ -18,7 +18,7 @@ const LEFT = 600;
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -18,7 +18,7 @@ import { answerDroppingProxy } from './helpers/pg-proxy.js';
 import { capturedLogger } from './helpers/setup.js';
 import { sampleRecord } from './helpers/transaction-log-contract.js';
 
-const pgs = new PgLogDatabases();
+const pgs = new PgLogDatabases({ shared: true });
 before(() => pgs.start());
 after(() => pgs.destroy());
 

@@ -13,7 +13,7 @@ import { PgTransactionLog } from '../src/index.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
 import { sampleRecord } from './helpers/transaction-log-contract.js';
 
-const pgs = new PgLogDatabases();
+const pgs = new PgLogDatabases({ shared: true });
 before(() => pgs.start());
 after(() => pgs.destroy());
 

@@ -11,7 +11,7 @@ import { PgLogDatabases } from './helpers/pg-transaction-log.js';
 import { sampleRecord, transactionLogContract } from './helpers/transaction-log-contract.js';
 import { capturedLogger } from './helpers/setup.js';
 
-const pgs = new PgLogDatabases();
+const pgs = new PgLogDatabases({ shared: true });
 before(() => pgs.start());
 after(() => pgs.destroy());
 const database = (name: string): string => pgs.database(name);

@@ -14,7 +14,7 @@ import { TRANSACTION_COPY, copyLine } from '../src/pg/transaction-sql.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
 import { sampleRecord } from './helpers/transaction-log-contract.js';
 
-const pgs = new PgLogDatabases();
+const pgs = new PgLogDatabases({ shared: true });
 before(() => pgs.start());
 after(() => pgs.destroy());
 

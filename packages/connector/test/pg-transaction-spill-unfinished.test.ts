@@ -19,7 +19,7 @@ import { openOn, spillDatabase } from './helpers/pg-spill.js';
 import type { SpillDatabase } from './helpers/pg-spill.js';
 import { sampleRecord } from './helpers/transaction-log-contract.js';
 
-const pgs = new PgLogDatabases();
+const pgs = new PgLogDatabases({ shared: true });
 before(() => pgs.start());
 after(() => pgs.destroy());
 

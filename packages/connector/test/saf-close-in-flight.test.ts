@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { startPostgres } from '@iso8583/test-support';
+import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { FileJournal, PgJournal } from '../src/index.js';
 import type { ReversalJournal } from '../src/index.js';
@@ -14,7 +14,7 @@ import { answer, purchase } from './peer.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -8,6 +8,7 @@ export { makeCertificates, makeDatedCertificate } from './certificates.js';
 export type { DatedCertificate, TestCertificates } from './certificates.js';
 export { repoRoot, vectorPath, readVector, readVectorHex } from './vectors.js';
 export { postgresBinDir, startPostgres } from './postgres.js';
+export { sharedPostgres } from './postgres-shared.js';
 export type { PostgresCluster, StartPostgresOptions } from './postgres.js';
 export { freezingRelay } from './pg-freeze.js';
 export type { FreezingRelay } from './pg-freeze.js';

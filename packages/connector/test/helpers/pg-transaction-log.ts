@@ -4,7 +4,7 @@
  * back. `withLog` opens both, runs the test's body, then ends the admin connection and closes the log, whatever happened.
  */
 import pg from 'pg';
-import { startPostgres } from '@iso8583/test-support';
+import { sharedPostgres, startPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTransactionLog } from '../../src/index.js';
 import type { PgTransactionLogOptions } from '../../src/index.js';
@@ -27,12 +27,18 @@ export class PgLogDatabases {
   private started: PostgresCluster | undefined;
   private readonly urls = new Map<string, string>();
 
-  /** Starts the cluster (in `before`). */
+  /**
+   * `shared`: the databases are made on the test process's shared server (`sharedPostgres`), not on a cluster of the
+   * file's own, for a file that neither stops the server nor makes roles (server-wide). Default false.
+   */
+  constructor(private readonly options: { shared?: boolean } = {}) {}
+
+  /** Starts the cluster, or takes the shared server (in `before`). */
   async start(): Promise<void> {
-    this.started = await startPostgres();
+    this.started = this.options.shared === true ? await sharedPostgres() : await startPostgres();
   }
 
-  /** Stops the cluster and removes it (in `after`). */
+  /** Stops the cluster and removes it, or drops the file's databases on the shared server (in `after`). */
   destroy(): void {
     this.started?.destroy();
   }
