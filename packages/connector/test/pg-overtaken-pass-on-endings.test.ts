@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import type pg from 'pg';
-import { capturedLogger, startPostgres } from '@iso8583/test-support';
+import { capturedLogger, sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
@@ -18,7 +18,7 @@ import { OWED_FOR_MS } from '../src/reversal-overtaken.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 
