@@ -39,8 +39,7 @@ test('request sent – no connection to the host (connect refused): no, 91', asy
 });
 
 test('request sent – queued for the one connection past pool.acquireTimeout: no, 91; the request holding it, timed out: maybe, 68', async (t) => {
-  // The holding request's timeout (1.5 s, was 5 s) outlasts the queued one's acquireTimeout (0.1 s) 15 times over.
-  const { peer, connector } = await oneConnection(t, 100, 1_500);
+  const { peer, connector } = await oneConnection(t, 100, 5_000);
   const holding = failure(connector.request(purchase('009201')));
   await peer.waitFor(1);
   assert.deepEqual(seen(await failure(connector.request(purchase('009202')))), ['ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED', 'no', '91']);
