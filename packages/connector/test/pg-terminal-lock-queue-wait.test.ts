@@ -3,7 +3,7 @@
  * request of the same terminal on this node) and the wait for the terminal's PostgreSQL lock (held by a request on
  * another node) add up to it, not to twice it. The lock's wait once got a whole `waitTimeout` of its own after the
  * queue's wait had spent most of the timeout. The lock's own `waitTimeout` here is much longer than the queue's timeout
- * (as it was given whole, before: about 31 s), so that the bound checked (6 s, twice the 3 s waited now) holds with a
+ * (as it was given whole, before: about 32 s), so that the bound checked (12 s, twice the 6 s waited now) holds with a
  * wide margin either side on a busy machine.
  */
 import assert from 'node:assert/strict';
@@ -14,11 +14,11 @@ import { TerminalQueue } from '../src/terminal-queue.js';
 import { sql } from './helpers/pg-owner-lock.js';
 
 /** `terminalQueue.timeout` (ms). */
-const TIMEOUT = 3000;
+const TIMEOUT = 6000;
 /** The lock's own `waitTimeout` (ms): what the lock's wait got whole before. */
 const LOCK_WAIT = 30_000;
 /** When the first request of T1 ends, after the second came (ms): a third of the timeout, the rest left for the lock. */
-const FIRST_ENDS = 1000;
+const FIRST_ENDS = 2000;
 
 test('a request that waited in its node\'s terminal queue waits for its terminal\'s lock only what is left of terminalQueue.timeout', async (t) => {
   const cluster = await sharedPostgres();
@@ -51,7 +51,7 @@ test('a request that waited in its node\'s terminal queue waits for its terminal
     setTimeout(endFirst, Math.max(0, FIRST_ENDS - (performance.now() - asked)));
     assert.equal(await second, 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT terminalQueue.timeout');
     const waited = performance.now() - asked;
-    // Before: about 31 s (1 s in the queue, then the lock's whole 30 s); about 3 s now.
+    // Before: about 32 s (2 s in the queue, then the lock's whole 30 s); about 6 s now.
     assert.ok(waited < 2 * TIMEOUT, `the request waited ${Math.round(waited)} ms in all, terminalQueue.timeout ${TIMEOUT} ms`);
   } finally {
     endFirst();
