@@ -55,7 +55,7 @@ test('SAF late-answer memory: an entry still waiting for its next attempt when t
 });
 
 test('SAF late-answer memory: an entry that expires while waiting for its next attempt is forgotten', async (t) => {
-  const { connector, reached, waiting } = await unanswered(t, 'expired', { expireAfter: 2000 });
+  const { connector, reached, waiting } = await unanswered(t, 'expired', { expireAfter: 3000 });
   assert.equal(await waiting, 1, 'the unanswered 0400 is remembered while its entry waits');
   await reached;
   assert.equal(remembered(connector), 0, 'nothing remembered once it expired');
