@@ -104,8 +104,7 @@ test('a late 96 to an SAF attempt after the next attempt was never written is ta
       reversals.push(r);
       if (reversals.length > 1) p.send(r.socket, answer(r.message)); // the first held: its 96 comes late, below
     },
-    // retryInterval 1 s (was 2 s): the repeat the late 96 brings leaves well within it of the unwritten attempt.
-    { requestTimeout: 300, store, reversal: { enabled: true, retryInterval: 1000 } },
+    { requestTimeout: 300, store, reversal: { enabled: true, retryInterval: 2000 } },
   );
   await connector.connect();
   const { events, sentAt, answered } = watch(connector);
