@@ -154,10 +154,25 @@ function showSnapshot(s) {
     $('saf-tile').hidden = false;
     tile('saf', figure(s.safDepth, 0));
   }
-  if (typeof s.safAbandoned === 'number') {
+  // SAF entries given up (expired after --saf-expire-after, or abandoned after their last attempt): money the host
+  // may not know of; red above 0.
+  const givenUp = typeof s.safGivenUp === 'number' ? s.safGivenUp : s.safAbandoned;
+  if (typeof givenUp === 'number') {
     $('saf-abandoned-tile').hidden = false;
-    tile('saf-abandoned', figure(s.safAbandoned, 0));
-    $('saf-abandoned-tile').classList.toggle('alert', s.safAbandoned > 0);
+    tile('saf-abandoned', figure(givenUp, 0));
+    $('saf-abandoned-tile').classList.toggle('alert', givenUp > 0);
+  }
+  if (typeof s.undeliveredNotReversed === 'number') {
+    $('not-reversed-tile').hidden = false;
+    tile('not-reversed', figure(s.undeliveredNotReversed, 0));
+    $('not-reversed-tile').classList.toggle('alert', s.undeliveredNotReversed > 0);
+  }
+  // A SAF journal stopped (its folder removed, a full disk): what it holds is in this process's memory only.
+  const stopped = s.journalStopped;
+  $('journal-stopped-tile').hidden = !stopped;
+  if (stopped) {
+    tile('journal-stopped', figure(stopped.notDurable, 0));
+    $('journal-stopped-text').textContent = `reversals held in memory only (${stopped.connectors.join(', ')}${stopped.unrecorded > 0 ? `; ${stopped.unrecorded} ended, not recorded` : ''})`;
   }
   // The upstreams' answers, and beside them the ones the gateway gave itself (no link, a timeout), when it counts them.
   const own = s.ownAnswers;
@@ -199,10 +214,23 @@ function showRecent(recent) {
     cell(tr, r.pan, 'mono');
     cell(tr, r.amount, 'num');
     cell(tr, r.responseCode || r.errorCode || '', 'mono');
-    cell(tr, r.outcome, `outcome-${r.outcome}`);
+    const shown = outcomeShown(r);
+    cell(tr, shown.text, shown.className);
     cell(tr, figure(r.latencyMs, 1), 'num');
     cell(tr, r.upstream);
+    // The node that recorded it: a shared (PostgreSQL) transaction log lists every node's transactions.
+    cell(tr, r.node);
   });
+}
+
+/**
+ * A record's outcome as the list shows it: a reversal (or advice) the host answered with a code that accepts nothing
+ * ended its SAF entry, but undid nothing (`errorCode` ISO8583_WARN_SAF_REVERSAL_DECLINED): `reversal declined`, red.
+ */
+function outcomeShown(r) {
+  if (r.errorCode === 'ISO8583_WARN_SAF_REVERSAL_DECLINED') return { text: 'reversal declined', className: 'outcome-declined' };
+  if (r.errorCode === 'ISO8583_WARN_SAF_ADVICE_DECLINED') return { text: 'advice declined', className: 'outcome-declined' };
+  return { text: r.outcome, className: `outcome-${r.outcome}` };
 }
 
 /**

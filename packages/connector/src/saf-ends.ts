@@ -57,7 +57,11 @@ export interface SafEnd {
   at: number;
   /** Milliseconds from `at` until the end was durable in the journal. */
   latencyMs: number;
-  /** The log code of an end without an answer (`ISO8583_WARN_SAF_EXPIRED`, `ISO8583_WARN_SAF_ABANDONED`). */
+  /**
+   * The log code of an end without an answer (`ISO8583_WARN_SAF_EXPIRED`, `ISO8583_WARN_SAF_ABANDONED`), or of an
+   * answer that ended it without accepting it (`ISO8583_WARN_SAF_REVERSAL_DECLINED`, `ISO8583_WARN_SAF_ADVICE_DECLINED`:
+   * no `saf.endCodes`, a decline ends it): the transaction record's `errorCode`.
+   */
   code?: string;
 }
 
@@ -99,7 +103,10 @@ export function answeredEnding(dialect: Dialect, logger: Logger, x: SafAttempt, 
   const event: SafEvent = { stage: 'answered', ...base, responseCode: rc, amount: typeof amount === 'string' ? amount : undefined };
   const declined = unapprovedEnd(dialect, a.kind, rc, base.mti);
   if (declined !== undefined) logger.warn({ ...base, responseCode: rc, code: declined.code }, declined.msg);
-  return { id: a.entry.id, end: { outcome: a.kind === 'advice' ? 'delivered' : 'reversed', message, response, at: startedAt }, t0: started, event };
+  // A declined end keeps its code in the end (the transaction record's `errorCode`): a reversal the host refused is not
+  // shown as one that undid the money.
+  const end: Ending['end'] = { outcome: a.kind === 'advice' ? 'delivered' : 'reversed', message, response, at: startedAt, ...(declined === undefined ? {} : { code: declined.code }) };
+  return { id: a.entry.id, end, t0: started, event };
 }
 
 /** The ends of a SAF queue's entries on their way to the journal, and the counts of those that got there. */

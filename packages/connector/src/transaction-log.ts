@@ -74,7 +74,11 @@ export interface TransactionRecord {
   latencyMs: number;
   /** How it ended. */
   outcome: TransactionOutcome;
-  /** The coded error, for `error` and `timeout` outcomes; the log code for `expired` and `abandoned`. */
+  /**
+   * The coded error, for `error` and `timeout` outcomes; the log code for `expired` and `abandoned`, and for a `reversed`
+   * or `delivered` SAF entry ended by a code that accepts nothing (`ISO8583_WARN_SAF_REVERSAL_DECLINED`,
+   * `ISO8583_WARN_SAF_ADVICE_DECLINED`).
+   */
   errorCode?: string;
 }
 

@@ -22,6 +22,12 @@ export interface FigureSource {
    * could not answer (no link, a timeout, a duplicate). Default: none (the snapshot carries no `ownAnswers`).
    */
   ownAnswers?(): Readonly<Record<string, number>>;
+  /**
+   * Approvals a client never got that were NOT reversed since the start (their reversal could be neither stored nor
+   * sent, not built, or reversal is off): money the cardholder lost that the host kept. Default: none (the snapshot
+   * carries no `undeliveredNotReversed`).
+   */
+  undeliveredNotReversed?(): number;
 }
 
 /** One connector's line in a snapshot. */
@@ -36,6 +42,12 @@ export interface ConnectorFigures {
   reversalsPending: number;
   /** Store-and-forward entries waiting, when the connector's stats carry it. */
   safDepth?: number;
+  /** The SAF entries waiting held in memory only (the file journal's records lost: `stats().safNotDurable`), when above 0. */
+  safNotDurable?: number;
+  /** The SAF entries ended in memory whose end the file journal refused (`stats().safUnrecorded`), when above 0. */
+  safUnrecorded?: number;
+  /** Why the connector's SAF journal stopped for good (`journalHalted()`), when it did. */
+  journalHalted?: { reason: string; recordsLost: boolean };
   /**
    * `up`, `connecting` (its first connect attempt running) or `down`, for an upstream of a group: its own link's,
    * matched by connector (not by name).
@@ -80,6 +92,27 @@ export interface Snapshot {
    * connectors together, when any connector's stats carry `safAbandoned`.
    */
   safAbandoned?: number;
+  /** SAF entries expired (given up after `saf.expireAfter`) since the start, all connectors together, when carried. */
+  safExpired?: number;
+  /**
+   * SAF entries given up since the start (expired and abandoned together: reversals the host may never have got),
+   * when any connector's stats carry them. The page's tile turns red above 0.
+   */
+  safGivenUp?: number;
+  /**
+   * The connectors whose SAF journal stopped for good (`journalHalted()`), with the entries held in memory only
+   * (`safNotDurable`) and ended in memory but not recorded (`safUnrecorded`), all connectors together; present when
+   * any journal stopped or either count is above 0. The page shows a red banner.
+   */
+  journalStopped?: { connectors: string[]; notDurable: number; unrecorded: number };
+  /** Approvals a client never got that were not reversed since the start, when the source counts them (red above 0). */
+  undeliveredNotReversed?: number;
+}
+
+/** A count a connector's stats carry under `key`, when they do. */
+function countOf(stats: unknown, key: string): number | undefined {
+  const v = (stats as Record<string, unknown>)[key];
+  return typeof v === 'number' ? v : undefined;
 }
 
 /** The SAF depth a connector's stats carry, under whichever name they give it. */
@@ -166,6 +199,8 @@ export class Figures {
     let reversalsPending = 0;
     let safDepth: number | undefined;
     let safAbandoned: number | undefined;
+    let safExpired: number | undefined;
+    const stopped = { connectors: [] as string[], notDurable: 0, unrecorded: 0 };
     const groups = this.source.groups?.() ?? [];
     const states = upstreamStates(groups);
     for (const [name, connector] of Object.entries(this.source.connectors())) {
@@ -182,8 +217,19 @@ export class Figures {
         line.safDepth = saf;
         safDepth = (safDepth ?? 0) + saf;
       }
-      const abandoned = (s as unknown as { safAbandoned?: unknown }).safAbandoned;
-      if (typeof abandoned === 'number') safAbandoned = (safAbandoned ?? 0) + abandoned;
+      const abandoned = countOf(s, 'safAbandoned');
+      if (abandoned !== undefined) safAbandoned = (safAbandoned ?? 0) + abandoned;
+      const expired = countOf(s, 'safExpired');
+      if (expired !== undefined) safExpired = (safExpired ?? 0) + expired;
+      const notDurable = countOf(s, 'safNotDurable') ?? 0;
+      const unrecorded = countOf(s, 'safUnrecorded') ?? 0;
+      if (notDurable > 0) line.safNotDurable = notDurable;
+      if (unrecorded > 0) line.safUnrecorded = unrecorded;
+      const halt = typeof connector.journalHalted === 'function' ? connector.journalHalted() : undefined;
+      if (halt !== undefined) line.journalHalted = { reason: halt.reason, recordsLost: halt.recordsLost };
+      if (halt !== undefined || notDurable > 0 || unrecorded > 0) stopped.connectors.push(name);
+      stopped.notDurable += notDurable;
+      stopped.unrecorded += unrecorded;
       const state = states.get(connector);
       if (state !== undefined) line.state = state;
       connectors[name] = line;
@@ -220,6 +266,11 @@ export class Figures {
     };
     if (safDepth !== undefined) snap.safDepth = safDepth;
     if (safAbandoned !== undefined) snap.safAbandoned = safAbandoned;
+    if (safExpired !== undefined) snap.safExpired = safExpired;
+    if (safAbandoned !== undefined || safExpired !== undefined) snap.safGivenUp = (safAbandoned ?? 0) + (safExpired ?? 0);
+    if (stopped.connectors.length > 0) snap.journalStopped = stopped;
+    const notReversed = this.source.undeliveredNotReversed?.();
+    if (notReversed !== undefined) snap.undeliveredNotReversed = notReversed;
     const own = this.source.ownAnswers?.();
     if (own !== undefined) snap.ownAnswers = { ...own };
     return snap;

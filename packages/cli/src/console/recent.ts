@@ -154,10 +154,11 @@ export class TransactionRing implements TransactionLog {
   /**
    * `target` with its `request`, `sendMessage` and `relay` recorded here (a proxy: everything else is the target's
    * own), by a transaction recorder of its own (node `console`), for targets whose connectors keep none. `upstream`
-   * names it in the records.
+   * names it in the records; `approvals`, the dialect of the host that answers through it (a 1993 host approves with
+   * `000`, a 1987 one with `00`), tells its approvals from its declines. Default: the ring's `approvals`.
    */
-  wrap<T extends RouteTarget>(target: T, upstream: string): T {
-    const dialect = { fields: {}, ...this.approvals } as Dialect;
+  wrap<T extends RouteTarget>(target: T, upstream: string, approvals: Pick<Dialect, 'approvalCodes'> = this.approvals): T {
+    const dialect = { fields: {}, ...approvals } as Dialect;
     const recorder = new TransactionRecorder(this, 'console', upstream, dialect, pino({ enabled: false }));
     const recorded = <R>(message: MessageInput | undefined, call: () => Promise<R>, view: (r: R) => IsoMessage | undefined): Promise<R> => {
       if (message === undefined) return call();

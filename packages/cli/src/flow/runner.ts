@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { resolveDialect } from '@iso8583/codec';
+import { approvalCodesOf, resolveDialect } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import { createUpstreamGroup, httpUndelivered, undeliveredApproval } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions, RouteTarget, UndeliveredAnswerHandler, UndeliveredApproval, UndeliveredApprovalBook, UpstreamGroup } from '@iso8583/connector';
@@ -170,7 +170,12 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       : {
           console: {
             ring,
-            source: { connectors: () => assembled.connectors, groups: () => Object.values(groups), endpoints: () => endpointsMade },
+            source: {
+              connectors: () => assembled.connectors,
+              groups: () => Object.values(groups),
+              endpoints: () => endpointsMade,
+              undeliveredNotReversed: () => reverseApproval?.notReversed() ?? 0,
+            },
             dialects,
             send: run.consoleSend === true,
             // A send's approval the page never got is reversed as the routes' are, routes or not (console/send-delivery.ts).
@@ -201,7 +206,11 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     // upstream's names nothing it sent.
     const dialect = dialectOf(flow.connectors[Object.hasOwn(groups, name) ? (flow.upstreamGroups[name]?.upstreams[0] as string) : name] ?? {});
     const traced = tracerFor(dialect).wrap(name, peer, t);
-    recorded[name] = ring === undefined ? traced : ring.wrap(traced, name);
+    // Its records judged approved or declined by the answering host's dialect: a group's, any of its upstreams'
+    // (a 1993 upstream's `000` and a 1987 one's `00` each approve; one never answers with the other's codes).
+    const upstreams = Object.hasOwn(groups, name) ? (flow.upstreamGroups[name]?.upstreams ?? []) : [name];
+    const approvals = { approvalCodes: [...new Set(upstreams.flatMap((u) => approvalCodesOf(load(dialectOf(flow.connectors[u] ?? {})))))] };
+    recorded[name] = ring === undefined ? traced : ring.wrap(traced, name, approvals);
   }
 
   const endpoints: Record<string, InboundEndpoint> = {};

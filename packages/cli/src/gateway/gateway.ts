@@ -136,7 +136,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // Made after the app, read by it: the POS endpoint and the link the POS path and the HTTP routes send through.
   // The stop's give-up of what is still at the bank (stop-abort.ts), for the POS path, the HTTP routes and the console.
   const stopAbort = new StopAbort();
-  const made: { endpoint?: InboundEndpoint; through?: Connector | UpstreamGroup; undelivered?: UndeliveredAnswerHandler } = {};
+  const made: { endpoint?: InboundEndpoint; through?: Connector | UpstreamGroup; undelivered?: UndeliveredAnswerHandler; notReversed?: () => number } = {};
   const http = await gatewayHttp({
     config,
     logger,
@@ -151,6 +151,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       through: () => made.through,
       undelivered: () => made.undelivered,
       ownAnswers: () => answerOwn.byResponseCode,
+      undeliveredNotReversed: () => made.notReversed?.() ?? 0,
       stopWrap: (link) => stopAbort.wrap(link),
     },
   });
@@ -226,6 +227,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // Judged, built and sent for the upstream that answered (the routes and the relay say which).
   const reverseUndelivered = undeliveredApproval({ connector, logger, registry });
   made.undelivered = httpUndelivered(reverseUndelivered);
+  made.notReversed = () => reverseUndelivered.notReversed();
   const posOptions = posEndpointOptions(config, {
     tls: posTls,
     dialect: posDialect,

@@ -72,6 +72,8 @@ export interface GatewayParts {
   undelivered(): UndeliveredAnswerHandler | undefined;
   /** The answers the gateway gave POS clients itself (the upstream could not), by response code (own-answer.ts). */
   ownAnswers(): Readonly<Record<string, number>>;
+  /** Approvals a client never got and that were not reversed since the start (the undelivered-approval book's). */
+  undeliveredNotReversed(): number;
   /** `link` whose requests a stop gives up at its deadline, each answered (stop-abort.ts): the console's per-upstream sends. */
   stopWrap<T extends object>(link: T): T;
 }
@@ -143,6 +145,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
                 return endpoint === undefined ? {} : { pos: endpoint };
               },
               ownAnswers: () => parts.ownAnswers(),
+              undeliveredNotReversed: () => parts.undeliveredNotReversed(),
             },
             dialects: consoleDialects(config),
             send: config.consoleSend,
