@@ -100,6 +100,11 @@ export class JournalHold {
     return this.lockGone;
   }
 
+  /** True while the file's path still names the file the journal writes to (looked at now: one `stat`). */
+  fileOwn(): boolean {
+    return this.fileId !== undefined && notNamed(this.path, this.fileId) === undefined;
+  }
+
   /** Releases the lock (left alone when it is another process's by now). */
   async release(): Promise<void> {
     const lock = this.lock;

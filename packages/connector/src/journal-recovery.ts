@@ -81,7 +81,9 @@ export abstract class JournalRecovery extends EventEmitter {
    * one began. When the blanking fails: with later batches written, they are acknowledged (whole and synced: the next
    * start reads them back), the failed ones fail, and the journal stops (the failed bytes may be read back then); with
    * none, the next batch is written over the failed bytes (blank lines after its records) before it is
-   * acknowledged, and the journal goes on.
+   * acknowledged, and the journal goes on. With the journal's files found lost (`lostFiles`: also when the batches
+   * before the failed ones, written, were held back for it), the failed bytes are dealt with the same way, then the
+   * journal stops: with only its lock removed, its file is the one the next start reads.
    */
   protected async recover(): Promise<void> {
     const batches = this.writing;
@@ -92,7 +94,7 @@ export abstract class JournalRecovery extends EventEmitter {
     const cause = (first.error as NodeJS.ErrnoException).code;
     const records = failed.reduce((n, b) => n + b.size, 0);
     logCapped(this.logger, this.lines, `written ${cause}`, 'error', { code: error.code, cause, records, batches: failed.length }, 'the reversal journal cannot be written');
-    const later = batches.some((b) => b.state === 'written');
+    const later = batches.slice(batches.indexOf(first) + 1).some((b) => b.state === 'written');
     try {
       const handle = this.handle;
       if (handle === undefined) throw new Error('the journal is closed');
@@ -105,13 +107,16 @@ export abstract class JournalRecovery extends EventEmitter {
         logCapped(this.logger, this.lines, `blank ${blank}`, 'error', { code: error.code, cause: blank, doneRefused: doneRefused(failed) }, 'the reversal journal cannot blank a failed write');
         this.dirtyDone = (this.dirtyEnd > 0 ? [...this.dirtyDone, ...doneRefused(failed)] : doneRefused(failed)).slice(0, DONE_IDS_LOGGED);
         for (const b of failed) this.dirtyEnd = Math.max(this.dirtyEnd, b.reached);
+        // Stopped when its files are lost: `coverAtClose` blanks from where the first failed batch began.
+        this.bytes = first.at;
+        if (this.lostFiles(batches, error)) return;
         this.retreat(first, batches, error);
         return;
       }
       // Later batches went through whole: the next start reads them back whatever happens now, so they are
       // acknowledged (a `done` refused there would be reversed from memory only, and read back as done after a
       // restart: charged while told failed); only the failed ones fail. Then the journal stops.
-      if (this.lostFiles(batches, error)) return;
+      if (this.lostFiles(batches, error, { cause: (err as NodeJS.ErrnoException).code })) return;
       let acknowledged = 0;
       for (const b of batches) {
         if (b.state !== 'written') continue;
@@ -127,6 +132,7 @@ export abstract class JournalRecovery extends EventEmitter {
       // Bytes an earlier failed batch left unblanked (from where `first` began: no batch took effect since) were blanked
       // with it: `first` padded over them, and its bytes reached past them. The next batch need not pad over them again.
       if (first.reached >= this.dirtyEnd) this.dirtyEnd = 0;
+      if (this.lostFiles(batches, error)) return;
       return this.retreat(first, batches, error);
     }
     if (this.lostFiles(batches, error)) return;
@@ -141,7 +147,8 @@ export abstract class JournalRecovery extends EventEmitter {
    * At close, once idle: bytes a failed batch left unblanked that no batch covered since (`dirtyEnd` past `bytes`) are
    * blanked once more (durably), so that a refused `done` there is not read back after a clean stop either (the next
    * start would read its entry as ended, and reverse nothing). Not in a file that is no longer the journal's (another
-   * process may write to it). When that fails, logged at error with the entries whose refused `done` the next start
+   * process may write to it); with only its lock removed, the file still its own, it is the one the next start reads:
+   * blanked. When that fails, logged at error with the entries whose refused `done` the next start
    * may read as ended (`doneRefused`). Never rejects.
    */
   protected async coverAtClose(): Promise<void> {
@@ -150,7 +157,7 @@ export abstract class JournalRecovery extends EventEmitter {
     const doneIds = this.dirtyDone;
     try {
       const why = this.hold?.lost();
-      if (why !== undefined) throw Object.assign(new Error(`the journal's files are no longer its own: ${why}`), { code: 'ELOST' });
+      if (why !== undefined && !(this.hold?.lockRemoved === true && this.hold.fileOwn())) throw Object.assign(new Error(`the journal's files are no longer its own: ${why}`), { code: 'ELOST' });
       await writeBlank(handle, this.dirtyEnd - this.bytes, this.bytes);
       if (SYNC_ON_WRITE === undefined) await handle.datasync();
       this.dirtyEnd = 0;
@@ -174,9 +181,11 @@ export abstract class JournalRecovery extends EventEmitter {
   /**
    * True when the journal's file or its lock is no longer its own (removed with the folder, renamed, replaced): records
    * written since went into a file no later start reads. The journal then stops once no write is in flight, `held`
-   * (the batches written, not yet acknowledged) failing with it (a failed one with `failed` when given).
+   * (the batches written, not yet acknowledged) failing with it (a failed one with `failed` when given; its bytes dealt
+   * with by `recover` before; when their blanking failed with `unblanked`, the stop's line says so: `unblanked`, their
+   * `doneRefused`).
    */
-  protected lostFiles(held: Batch[], failed?: Iso8583Error): boolean {
+  protected lostFiles(held: Batch[], failed?: Iso8583Error, unblanked?: { cause: string | undefined }): boolean {
     const why = this.hold?.lost();
     if (why === undefined) return false;
     this.failing = true;
@@ -191,7 +200,11 @@ export abstract class JournalRecovery extends EventEmitter {
     // folder and have read the file already) they fail: said in the line (`writtenRefused`, `doneRefused`).
     const kept = this.hold?.lockRemoved === true;
     if (kept) for (const b of written) this.commit(b);
-    const context = kept ? { acknowledged: records } : records > 0 ? { writtenRefused: records, doneRefused: doneRefused(written) } : {};
+    const context: Record<string, unknown> = kept ? { acknowledged: records } : records > 0 ? { writtenRefused: records, doneRefused: doneRefused(written) } : {};
+    if (unblanked !== undefined) {
+      const left = batches.filter((b) => b.state === 'failed');
+      Object.assign(context, { cause: unblanked.cause, unblanked: left.reduce((n, b) => n + b.size, 0), doneRefused: doneRefused([...(kept ? [] : written), ...left]) });
+    }
     this.stop(stoppedError(`because ${why} while open`), halt, kept ? batches.filter((b) => b.state !== 'written') : batches, { path: this.path, reason: why, ...context }, failed);
     return true;
   }

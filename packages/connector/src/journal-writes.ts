@@ -221,6 +221,12 @@ export abstract class JournalWrites extends JournalRecovery {
       // The batches written went into this journal's file: checked once for all those taking effect now.
       if (!checked) {
         checked = true;
+        // Files lost with a failed batch behind it: once every write settled, its bytes are dealt with first (`recover`:
+        // with only the lock removed, they are in the file the next start reads), then the journal stops.
+        if (this.writing.some((b) => b.state === 'failed') && this.hold?.lost() !== undefined) {
+          if (this.writing.every((b) => b.state !== 'writing')) this.runExclusive(() => this.recover());
+          return;
+        }
         // Stopped (and `close` may be waiting for the journal to be idle), or waiting for the writes in flight.
         if (this.lostFiles(this.writing)) return this.pump();
       }
