@@ -259,7 +259,9 @@ export class LateKeys {
     // A field 7 a timed-out request of another class sent (a reversal copying its original's): no late answer to it,
     // whose own is still due, nor the waiting request's; the copy of an earlier answer under the key.
     if (known?.echoes.includes(echoed) === true || known?.came?.includes(echoed) === true) return 'duplicate';
-    return this.copyOfAnswer(key, message) ? 'duplicate' : undefined;
+    // The field 7 the request last answered under the key sent: not the waiting request's answer, whatever its fields.
+    const place = this.answers.get(key);
+    return place !== undefined && this.answeredEcho[place] === echoed ? 'duplicate' : undefined;
   }
 
   /**

@@ -93,10 +93,12 @@ export class ReversalFollowUp {
    * journal its kept records (`retiring` matches them itself and does nothing when it keeps none).
    */
   approvedInTime(entry: JournalEntry, response: IsoMessage): void {
-    if (this.deferred.size > 0 && this.overtaken.isLateApproval(response)) {
+    const remembered = this.overtaken.approvedInTime(entry, response);
+    // A late approval waiting for this request (a repeat after its transaction's reversal undid nothing, remembered
+    // here or kept in a shared store) is the booking it reports: marked, it is reported only.
+    if (this.deferred.size > 0 && (remembered || this.journal.lateApproval !== undefined) && this.overtaken.isLateApproval(response)) {
       for (const waiting of this.deferred.get(this.overtaken.keyOf(entry.reversal)) ?? []) waiting.approved = true;
     }
-    const remembered = this.overtaken.approvedInTime(entry, response);
     if (remembered || this.overtaken.isLateApproval(response)) this.journal.retireOvertaken?.(entry);
   }
 

@@ -46,6 +46,7 @@ test('late keys – a copy is the whole answer again: a late approval with the f
   assert.equal(late.copyOfAnswer('k', { '0': '0210', '7': '1205100000', '39': '05' }), true, 'the host\'s copy of that answer');
   assert.equal(late.copyOfAnswer('k', { '0': '0210', '7': '1205100000', '39': '00' }), false, 'the original\'s late approval');
   assert.equal(late.copyOfAnswer('k', { '0': '0210', '7': '1205100000', '39': '05', '38': 'ABC123' }), false, 'a field more');
-  assert.equal(late.stale('k', '1205100001', { '0': '0210', '7': '1205100000', '39': '00' }), undefined, 'not a duplicate while a request waits');
+  // While a request reusing the key waits, either is not its answer (the field 7 tells): a duplicate, not answered.
+  assert.equal(late.stale('k', '1205100001', { '0': '0210', '7': '1205100000', '39': '00' }), 'duplicate');
   assert.equal(late.stale('k', '1205100001', { '0': '0210', '7': '1205100000', '39': '05' }), 'duplicate');
 });
