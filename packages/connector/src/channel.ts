@@ -310,14 +310,14 @@ export class Channel {
         }
         this.pending.delete(key);
         clearTimeout(req.timer);
-        this.late.answered(key, req.echo7);
+        this.late.answered(key, req.echo7, message);
         req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
         return;
       }
       // A late answer is counted with what its request sent (a bank that does not echo field 4), and a copy of it is
       // the host's duplicate from then on: each approval counted once.
       const sent = stale === 'late' ? this.late.lateCame(key, message['7'] as string, mti) : undefined;
-      this.host.unmatched(this, message, header, stale === 'late', sent, stale === 'duplicate');
+      this.host.unmatched(this, message, header, stale === 'late', sent, stale === 'duplicate' && this.late.copyOfAnswer(key, message));
       return;
     }
     const sent = this.late.lateAnswer(key, message);

@@ -4,7 +4,7 @@
  * key: the field 7 (transmission date and time, an echoed field) each such request sent. See "A late answer and a
  * reused key" in docs/connector.md.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { responseMti } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
@@ -23,6 +23,20 @@ const LATE_ECHOES = 8;
  * remembered. The keys of the last 4096 answers (a key answered again takes the newest place).
  */
 export const ANSWERED_KEYS = 4096;
+
+/** The key of this process's answer digests: a digest of an answer (card data among its fields) is no look-up table. */
+const DIGEST_KEY = randomBytes(32);
+
+/** The fields of `message`, nested ones too, in field order: two messages with the same content give the same text. */
+function canonical(message: IsoMessage): string {
+  const fields = Object.keys(message).sort();
+  return `{${fields.map((f) => { const v = message[f]!; return `${JSON.stringify(f)}:${typeof v === 'string' ? JSON.stringify(v) : canonical(v)}`; }).join(',')}}`;
+}
+
+/** A digest of the whole content of `message` (kept in memory, keyed per process): its copy has the same one. */
+function digestOf(message: IsoMessage): string {
+  return createHmac('sha256', DIGEST_KEY).update(canonical(message)).digest('base64');
+}
 
 /** What an answer under a key a request waits under is, when it is not that request's: see {@link LateKeys.stale}. */
 export type StaleAnswer = 'late' | 'duplicate';
@@ -128,13 +142,14 @@ function echoAt(known: LateKey, echoed: string, mti?: unknown): number {
 export class LateKeys {
   private readonly keys = new Map<string, LateKey>();
   /**
-   * The last {@link ANSWERED_KEYS} answers (of requests that sent a field 7), a ring: each one's key (`answeredKey`) and
-   * the field 7 its request sent (`answeredEcho`) at its place, `nextAnswer` the place the next one takes (the oldest's).
+   * The last {@link ANSWERED_KEYS} answers (of requests that sent a field 7), a ring: each one's key (`answeredKey`),
+   * the field 7 its request sent (`answeredEcho`) and a digest of the answer's whole content (`answeredDigest`) at its place, `nextAnswer` the place the next one takes (the oldest's).
    * Forgetting the oldest is a lookup, not a walk of a Map from its start (which skips the places deletes left, about
    * 1.5 µs an answer at 4096 keys; this is a fifth of that).
    */
   private readonly answeredKey: string[] = []; // grows to ANSWERED_KEYS with the answers: an idle connection holds none
   private readonly answeredEcho: string[] = [];
+  private readonly answeredDigest: string[] = [];
   private nextAnswer = 0;
   /** The place in the ring of the last answer under each key remembered. */
   private readonly answers = new Map<string, number>();
@@ -175,10 +190,11 @@ export class LateKeys {
   }
 
   /**
-   * Remembers that a request under `key` that sent `echo7` as its field 7 was answered (nothing when `undefined`): a
-   * copy of its answer that comes while a request reusing the key waits is then the host's duplicate.
+   * Remembers that a request under `key` that sent `echo7` as its field 7 was answered with `answer` (nothing when `echo7`
+   * is `undefined`): a copy of that answer (its whole content) that comes while a request reusing the key waits, or with
+   * none waiting, is then the host's duplicate.
    */
-  answered(key: string, echo7: string | undefined): void {
+  answered(key: string, echo7: string | undefined, answer: IsoMessage): void {
     if (echo7 === undefined) return;
     const place = this.nextAnswer;
     const oldest = this.answeredKey[place] as string | undefined;
@@ -186,6 +202,7 @@ export class LateKeys {
     if (oldest !== undefined && this.answers.get(oldest) === place) this.answers.delete(oldest);
     this.answeredKey[place] = key;
     this.answeredEcho[place] = echo7;
+    this.answeredDigest[place] = digestOf(answer);
     this.answers.set(key, place);
     this.nextAnswer = place + 1 === ANSWERED_KEYS ? 0 : place + 1;
   }
@@ -274,19 +291,23 @@ export class LateKeys {
     // A field 7 a timed-out request of another class sent (a reversal copying its original's): no late answer to it,
     // whose own is still due, nor the waiting request's; the copy of an earlier answer under the key.
     if (known?.echoes.includes(echoed) === true || known?.came?.includes(echoed) === true) return 'duplicate';
-    return this.copyOfAnswer(key, message) ? 'duplicate' : undefined;
+    // The field 7 the request last answered under the key sent: not the waiting request's answer, whatever its fields.
+    const place = this.answers.get(key);
+    return place !== undefined && this.answeredEcho[place] === echoed ? 'duplicate' : undefined;
   }
 
   /**
    * Whether `message`, under `key`, is the host's copy of the answer of the last request answered in time under the key
-   * here (among the connection's last {@link ANSWERED_KEYS} answers): its field 7 the one that request sent. `false`
-   * for an answer without field 7 (a host that echoes none: a copy cannot be told from the late answer of an older
-   * request under the key), or with another (a late answer the late keys forgot, a request that reused the key).
+   * here (among the connection's last {@link ANSWERED_KEYS} answers): its whole content that answer's, its field 7 the
+   * one that request sent. `false` for an answer without field 7 (a host that echoes none: a copy cannot be told from
+   * the late answer of an older request under the key), or with another, or any other field that differs (the late
+   * answer the late keys forgot of an earlier request that sent the same field 7: a 0200 whose repeat, answered in
+   * time, is an exact copy of it; a reversal copying its original's field 7).
    */
   copyOfAnswer(key: string, message: IsoMessage): boolean {
     const echoed = message['7'];
     if (typeof echoed !== 'string') return false;
     const place = this.answers.get(key);
-    return place !== undefined && this.answeredEcho[place] === echoed;
+    return place !== undefined && this.answeredEcho[place] === echoed && this.answeredDigest[place] === digestOf(message);
   }
 }

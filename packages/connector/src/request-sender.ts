@@ -117,7 +117,15 @@ export class RequestSender {
    * a request that waits takes no channel (a multiplex pool grows when asked under load).
    */
   goesNow(message: MessageInput, mti: string): boolean {
-    return !this.journals(message, mti) && !this.waitsForOriginal(message, mti);
+    return !this.journals(message, mti) && !this.waitsForOriginal(message, mti) && !this.heldByReversal(message, mti);
+  }
+
+  /**
+   * True when `message`, a request of `mti`, is refused (`DUPLICATE_KEY`): reversal is on, `mti` is reversible (an
+   * inquiry too, though not journaled) and its transaction (same STAN and terminal) is in flight or being reversed.
+   */
+  private heldByReversal(message: MessageInput, mti: string): boolean {
+    return this.reversal && isReversible(mti) && this.reversals?.reversing(message) === true;
   }
 
   /** True when the reversal `message` names an original still in flight here: it waits for its outcome (`dispatch`). */
@@ -202,12 +210,13 @@ export class RequestSender {
     const frame = this.frameOf(message, header, packed);
     const key = this.matchKey.ofRequest(message);
     let entry: JournalEntry | undefined;
+    // A repeat (0201), or a request sent again as new (0200), of a transaction in flight (on any connection) or being
+    // reversed (same STAN and terminal): the host could approve it after (or before) the reversal, which names the
+    // same transaction. Whatever its reversible MTI: an inquiry, not journaled, is refused too (the host could take it
+    // for that transaction). `arm` holds the transaction in this same turn, so two such requests never both pass.
+    if (journal && this.heldByReversal(message, mti)) throw reversingError(mti);
     if (journal && this.journals(message, mti)) {
       const reversals = this.reversals as ReversalManager;
-      // A repeat (0201), or a request sent again as new (0200), of a transaction in flight (on any connection) or being
-      // reversed (same STAN and terminal): the host could approve it after (or before) the reversal, which names the
-      // same transaction. `arm` holds the transaction in this same turn, so two such requests never both pass.
-      if (reversals.reversing(message)) throw reversingError(mti);
       // Its fence on other nodes lasts until its answer is due: the timeout, or the deadline when that comes first.
       entry = await reversals.arm(message, Math.min(timeout, timeLeft(deadline, performance.now())));
     }

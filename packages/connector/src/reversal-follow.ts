@@ -45,6 +45,11 @@ export class ReversalFollowUp {
   private owedTimer: NodeJS.Timeout | undefined;
   /** Whether a read of the repeats owed is under way (one at a time). */
   private owedReading = false;
+  /**
+   * The late approvals waiting for a request of their transaction in flight (`lateAnswer`), by transaction key: each
+   * marked when that request is approved in time (`approvedInTime`), and then reported only.
+   */
+  private readonly deferred = new Map<string, { approved: boolean }[]>();
 
   /**
    * @param overtaken This node's memory of reversals that undid nothing and of late approvals.
@@ -89,6 +94,11 @@ export class ReversalFollowUp {
    */
   approvedInTime(entry: JournalEntry, response: IsoMessage): void {
     const remembered = this.overtaken.approvedInTime(entry, response);
+    // A late approval waiting for this request (a repeat after its transaction's reversal undid nothing, remembered
+    // here or kept in a shared store) is the booking it reports: marked, it is reported only.
+    if (this.deferred.size > 0 && (remembered || this.journal.lateApproval !== undefined) && this.overtaken.isLateApproval(response)) {
+      for (const waiting of this.deferred.get(this.overtaken.keyOf(entry.reversal)) ?? []) waiting.approved = true;
+    }
     if (remembered || this.overtaken.isLateApproval(response)) this.journal.retireOvertaken?.(entry);
   }
 
@@ -98,7 +108,7 @@ export class ReversalFollowUp {
    * journal's look-up goes on in the background). While a request of that transaction is in flight here (the terminal's
    * repeat, sent after the reversal was answered), that request's answer decides first, and this returns true: approved
    * in time, it is the booking the late approval reports (the terminal is told approved, `approvedInTime` retires the
-   * reversal) and nothing is reversed; answered otherwise, or failed (its outcome unknown: its own reversal goes), the
+   * reversal) and nothing is reversed, noted or looked up; answered otherwise, or failed (its outcome unknown: its own reversal goes), the
    * late approval is then handled as here, judged by its arrival `at` (epoch ms; default now): the windows of memory
    * and of the shared journal's look-up run from then, however long that request took.
    */
@@ -106,7 +116,19 @@ export class ReversalFollowUp {
     const deciding = this.overtaken.isLateApproval(answer) ? this.inFlight(answer) : undefined;
     if (deciding !== undefined) {
       this.host.logger.info({ mti: answer['0'], stan: answer['11'], terminal: answer['41'] }, 'a late approval while a request of its transaction is in flight: that request\'s answer decides first');
-      void deciding.then(() => this.lateAnswer(answer, at));
+      const key = this.overtaken.keyOf(answer);
+      const waiting = { approved: false };
+      const marks = this.deferred.get(key) ?? [];
+      marks.push(waiting);
+      this.deferred.set(key, marks);
+      void deciding.then(() => {
+        marks.splice(marks.indexOf(waiting), 1);
+        if (marks.length === 0 && this.deferred.get(key) === marks) this.deferred.delete(key);
+        // Approved in time: the booking the late approval reports, the terminal told approved. No note of it (a later
+        // 25 of a transaction reusing the STAN would take it), no look-up.
+        if (waiting.approved) this.host.logger.info({ mti: answer['0'], stan: answer['11'], terminal: answer['41'] }, 'a late approval whose transaction\'s request was approved in time: reported only');
+        else this.lateAnswer(answer, at);
+      });
       return true;
     }
     const again = this.overtaken.again(answer, at);

@@ -123,6 +123,11 @@ export class OvertakenReversals {
     return undefined;
   }
 
+  /** The transaction key (STAN and terminal, `transactionKey`) of `message`. */
+  keyOf(message: IsoMessage): string {
+    return transactionKey(this.dialect, message['11'], message['41']);
+  }
+
   /**
    * Whether `answer` approves a reversible request whose transaction's reversal is remembered as undoing nothing (within
    * `keepFor`): what `again` would reverse again. No side effect (an approval is not remembered).

@@ -5,10 +5,11 @@
  * timeouts, the reversal's `25` is remembered 10 minutes); any other response (a duplicate answer, one whose key no request in flight
  * has) is logged and reported (`unsolicited`), an approval of a reversible request among them offered to the reversals
  * as a late approval (it may come before its reversal's `25`, and a shared journal keeps the `25` in its row), unless it
- * is the host's copy of an answer that came on the connection already (late-keys.ts `copyOfAnswer`: the field 7 its
- * request sent, under a key among the connection's last 4096 answers, `ANSWERED_KEYS`): that answer was matched to its
- * request, so its copy calls for nothing (no look-up, no note of an approval by STAN and terminal that a later `25` of a
- * transaction reusing the STAN would take for this one's); a host-initiated request other than 0800 (network
+ * is the host's copy of an answer that came on the connection already (late-keys.ts `copyOfAnswer`: that whole answer
+ * again, under a key among the connection's last 4096 answers, `ANSWERED_KEYS`): that answer was matched to its
+ * request, so its copy calls for no look-up and no note of an approval by STAN and terminal that a later `25` of a
+ * transaction reusing the STAN would take for this one's (the memory of `25`s is still asked: a late approval taken for
+ * a copy is reversed again); a host-initiated request other than 0800 (network
  * management has its own home) is logged, reported (`unsolicited`) and handed to `onUnsolicited`, whose reply goes
  * back on the same connection with the request's header. Only host-initiated requests reach `onUnsolicited`.
  */
@@ -75,7 +76,9 @@ export class Unsolicited {
   received(channel: Channel, message: IsoMessage, header: Buffer, late: boolean, sent?: SentAmount, copy = false): void {
     const info = { connector: this.connector, channel: channel.id, header };
     const request = isRequestMti(mtiText(message['0']));
-    if (late || (!request && !copy && this.overtaken?.(message) === true)) {
+    // A copy too: the memory of reversals that undid nothing is asked (no look-up), a late approval a copy's test took for
+    // one (late-keys.ts `stale`) still reversed.
+    if (late || (!request && this.overtaken?.(message) === true)) {
       // The SAF queue first: a listener (or a logger) that throws never keeps the bank's answer from ending its entry,
       // nor breaks the read loop (every request in flight on the connection would fail as maybe sent).
       this.lateAnswer?.(message, sent);
