@@ -4,7 +4,7 @@
  * key: the field 7 (transmission date and time, an echoed field) each such request sent. See "A late answer and a
  * reused key" in docs/connector.md.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { responseMti } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
@@ -33,7 +33,11 @@ function canonical(message: IsoMessage): string {
   return `{${fields.map((f) => { const v = message[f]!; return `${JSON.stringify(f)}:${typeof v === 'string' ? JSON.stringify(v) : canonical(v)}`; }).join(',')}}`;
 }
 
-/** A digest of the whole content of `message` (kept in memory, keyed per process): its copy has the same one. */
+/**
+ * A digest of the whole content of `message` (HMAC-SHA-256 under a key of this process: card data enters the hash
+ * only, never the memory, and the digest is no look-up table): the host's copy of an answer is the same, field for
+ * field; another request's answer differs (its amount, its retrieval reference).
+ */
 function digestOf(message: IsoMessage): string {
   return createHmac('sha256', DIGEST_KEY).update(canonical(message)).digest('base64');
 }
@@ -85,15 +89,6 @@ interface LateKey {
    * taken from them while others stayed: a further copy of such an answer is the host's duplicate, not another's.
    */
   bare?: string[];
-}
-
-/**
- * A digest of every field of `message` (SHA-256; card data enters the hash only, never the memory): the host's copy
- * of an answer is the same, field for field, another request's answer differs (its amount, its retrieval reference).
- */
-function digestOf(message: IsoMessage): string {
-  const fields = Object.keys(message).sort().map((k) => [k, message[k]]);
-  return createHash('sha256').update(JSON.stringify(fields)).digest('base64');
 }
 
 /** True when one response MTI answers both timed-out requests (a `0200` and its repeat `0201`), or either MTI is unknown. */
