@@ -148,3 +148,28 @@ test('PgJournal: a single upstream\'s guarded row keeps its transaction key (its
     await a.close();
   }
 });
+
+test('the watch for a waiting add sees its own database only: an add waiting in another database on the same server is not seen', async () => {
+  const url = cluster.createDatabase('guard_race_own_database');
+  const elsewhere = cluster.createDatabase('guard_race_other_database');
+  const b = new PgJournal({ url: elsewhere, upstream: 'bank', lease: 60_000 });
+  await b.open();
+  const holder = new pg.Client({ connectionString: elsewhere });
+  const there = new pg.Client({ connectionString: elsewhere });
+  const here = new pg.Client({ connectionString: url });
+  await Promise.all([holder.connect(), there.connect(), here.connect()]);
+  try {
+    await holder.query('BEGIN');
+    await holder.query(ADD, ['bank', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: 60_000 }]), ['bank'], null, 'bank']);
+    const adding = b.addOriginal(original('b1'));
+    adding.catch(() => undefined);
+    await waitUntil(async () => (await addsWaiting(there)) > 0, { what: 'the other database\'s add waiting on the first one\'s lock', timeoutMs: 20_000 });
+    assert.equal(await addsWaiting(here), 0, 'no add of this database waits');
+    await holder.query('ROLLBACK');
+    await adding;
+  } finally {
+    await holder.query('ROLLBACK').catch(() => undefined);
+    await Promise.all([holder.end(), there.end(), here.end()]);
+    await b.close();
+  }
+});
