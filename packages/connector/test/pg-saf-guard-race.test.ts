@@ -18,6 +18,15 @@ after(() => cluster.destroy());
 
 const original = (id: string, stan = '000001', terminal = 'TERM0001'): JournalEntry => ({ id, reversal: { '0': '0400', '4': '000000001000', '11': stan, '41': terminal }, at: Date.now() });
 
+/**
+ * How many adds (`INSERT INTO iso8583_saf`) of `client`'s database wait for a lock: another test file's database on
+ * the same server (sharedPostgres) may have adds of its own waiting.
+ */
+async function addsWaiting(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO iso8583_saf %'");
+  return rows[0]?.n ?? 0;
+}
+
 const refused = (err: { code?: string }): boolean => {
   assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_DUPLICATE_KEY');
   return true;
@@ -45,8 +54,7 @@ test('PgJournal: addOriginal waits for another node\'s uncommitted add of the sa
     adding.catch(() => undefined);
     await waitUntil(async () => {
       if (settled) return true;
-      const { rows } = await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO iso8583_saf %'");
-      return (rows[0]?.n ?? 0) > 0;
+      return (await addsWaiting(watcher)) > 0;
     }, { what: 'the second add waiting on the first one\'s lock (or settled)', timeoutMs: 20_000 });
     await holder.query('COMMIT');
     await assert.rejects(adding, refused);
@@ -111,8 +119,7 @@ test('PgJournal: an add for one bank of a group waits for another node\'s uncomm
     adding.catch(() => undefined);
     await waitUntil(async () => {
       if (settled) return true;
-      const { rows } = await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO iso8583_saf %'");
-      return (rows[0]?.n ?? 0) > 0;
+      return (await addsWaiting(watcher)) > 0;
     }, { what: 'node B\'s add waiting on node A\'s lock (or settled)', timeoutMs: 20_000 });
     await holder.query('COMMIT');
     await assert.rejects(adding, refused, 'both committed: both banks would get (and debit) the transaction');
@@ -139,5 +146,30 @@ test('PgJournal: a single upstream\'s guarded row keeps its transaction key (its
   } finally {
     await client.end();
     await a.close();
+  }
+});
+
+test('the watch for a waiting add sees its own database only: an add waiting in another database on the same server is not seen', async () => {
+  const url = cluster.createDatabase('guard_race_own_database');
+  const elsewhere = cluster.createDatabase('guard_race_other_database');
+  const b = new PgJournal({ url: elsewhere, upstream: 'bank', lease: 60_000 });
+  await b.open();
+  const holder = new pg.Client({ connectionString: elsewhere });
+  const there = new pg.Client({ connectionString: elsewhere });
+  const here = new pg.Client({ connectionString: url });
+  await Promise.all([holder.connect(), there.connect(), here.connect()]);
+  try {
+    await holder.query('BEGIN');
+    await holder.query(ADD, ['bank', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: 60_000 }]), ['bank'], null, 'bank']);
+    const adding = b.addOriginal(original('b1'));
+    adding.catch(() => undefined);
+    await waitUntil(async () => (await addsWaiting(there)) > 0, { what: 'the other database\'s add waiting on the first one\'s lock', timeoutMs: 20_000 });
+    assert.equal(await addsWaiting(here), 0, 'no add of this database waits');
+    await holder.query('ROLLBACK');
+    await adding;
+  } finally {
+    await holder.query('ROLLBACK').catch(() => undefined);
+    await Promise.all([holder.end(), there.end(), here.end()]);
+    await b.close();
   }
 });

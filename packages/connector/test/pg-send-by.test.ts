@@ -9,10 +9,11 @@ import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
-import { OWNER_LOCK_NAMESPACE, PgJournal } from '../src/index.js';
+import { PgJournal } from '../src/index.js';
 import type { Connector, SafEvent } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { Peer, Received } from './peer.js';
+import { lockSession } from './helpers/pg-owner-lock.js';
 import { peerAndConnector } from './helpers/setup.js';
 
 let cluster: PostgresCluster;
@@ -91,8 +92,9 @@ test('a request whose journal\'s owner lock broke after its reversal was stored 
   const second = connector.request(purchase('000002'));
   await waitUntil(async () => (await check.query("SELECT 1 FROM iso8583_saf WHERE entry->'reversal'->>'11' = '000002'")).rowCount === 1, { what: 'the second request\'s reversal to be stored' });
   // Its lock's session ends while the second waits for the connection: another node may claim the entry from now on.
-  const lock = await check.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objsubid = 2", [OWNER_LOCK_NAMESPACE]);
-  await check.query('SELECT pg_terminate_backend($1)', [lock.rows[0]?.pid]);
+  const lock = await lockSession(url, 'node-a');
+  assert.ok(lock !== undefined, 'node-a holds its owner lock in this database');
+  await check.query('SELECT pg_terminate_backend($1)', [lock]);
   await waitUntil(() => journal.heldSince() === undefined, { what: 'the journal to see its lock\'s session end' });
   const h = held() as Received;
   peer.send(h.socket, answer(h.message));

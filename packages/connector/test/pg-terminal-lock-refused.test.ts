@@ -17,7 +17,7 @@ import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTerminalLock } from '../src/index.js';
 import { TERMINAL_LOCK_NAMESPACE, terminalLockKey } from '../src/pg/terminal-lock.js';
 import { refusesLockTimeout } from '../src/pg/terminal-lock-sql.js';
-import { sql } from './helpers/pg-owner-lock.js';
+import { sql, terminalLocks } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -74,12 +74,6 @@ async function refusingRelay(target: string, code: string): Promise<{ url: strin
   };
 }
 
-/** Terminal locks asked for on the server and not granted (sessions waiting for one). */
-async function notGranted(url: string): Promise<number> {
-  const rows = await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND NOT granted", [TERMINAL_LOCK_NAMESPACE]);
-  return rows[0]?.n ?? 0;
-}
-
 test('refusesLockTimeout: an unknown parameter (42704) or a feature not supported (0A000) only', () => {
   assert.equal(refusesLockTimeout({ code: '42704' }), true);
   assert.equal(refusesLockTimeout({ code: '0A000' }), true);
@@ -99,7 +93,7 @@ for (const code of ['42704', '0A000']) {
       await relay.close();
     });
     const held = async (): Promise<number> =>
-      lock.hold('TERM0001', async () => (await sql(url, 'SELECT 1 FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND granted', [TERMINAL_LOCK_NAMESPACE])).length);
+      lock.hold('TERM0001', () => terminalLocks(url, true));
     assert.equal(await held(), 1, 'the terminal is locked');
     assert.equal(await held(), 1, 'and again');
     assert.equal(relay.refused(), 1, 'the refusal is remembered for the pool');
@@ -142,7 +136,7 @@ test('a server that refuses lock_timeout: the plain lock gives up once the budge
   assert.equal(ran, false, 'the request did not run without its terminal\'s lock');
   assert.equal(relay.refused(), 1);
   // The server waits no more for that lock either (a backend blocked on a lock does not read its socket).
-  await waitUntil(async () => (await notGranted(url)) === 0, { what: 'no terminal lock left waiting on the server once the request was given up', timeoutMs: 5000 });
+  await waitUntil(async () => (await terminalLocks(url, false)) === 0, { what: 'no terminal lock left waiting on the server once the request was given up', timeoutMs: 5000 });
   // Free again: the next request of the terminal takes its lock (on the connection kept: its session was clean).
   await other.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, terminalLockKey('TERM0001')]);
   assert.equal(await lock.hold('TERM0001', async () => 'locked'), 'locked');
@@ -165,7 +159,7 @@ test('a server that refuses lock_timeout: five requests given up with max 1 leav
     return rows[0]?.n ?? 0;
   };
   await waitUntil(async () => (await backends()) <= 1, { what: 'at most one backend (the pool\'s max) after five requests given up', timeoutMs: 5000 });
-  assert.equal(await notGranted(url), 0, 'no session waits for the terminal\'s lock');
+  assert.equal(await terminalLocks(url, false), 0, 'no session waits for the terminal\'s lock');
   // Each gave up after a try that found the lock held (no statement under way): its session clean, kept.
   assert.equal(relay.made(), 1, 'one connection for the five requests given up');
 });
@@ -174,17 +168,14 @@ test('a server that refuses lock_timeout: a request waiting for its terminal tak
   const { url, relay, lock, other } = await busyTerminal(t, 'terminal_lock_refused_freed');
   const key = terminalLockKey('TERM0001');
   let ran = false;
-  const granted = sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND objid = $2::oid AND granted', [
-    TERMINAL_LOCK_NAMESPACE,
-    key >>> 0,
-  ]);
+  const granted = terminalLocks(url, true, 'TERM0001');
   const holding = lock.hold('TERM0001', async () => {
     ran = true;
-    return (await sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM pg_locks WHERE locktype = \'advisory\' AND classid = $1 AND granted', [TERMINAL_LOCK_NAMESPACE]))[0]?.n;
+    return terminalLocks(url, true);
   });
   // The request is trying (its connection made, its lock not granted) while the other node holds the terminal.
   await waitUntil(async () => relay.refused() === 1, { what: 'the request to fall back to trying the lock', timeoutMs: 10_000 });
-  assert.equal((await granted)[0]?.n, 1);
+  assert.equal(await granted, 1);
   assert.equal(ran, false, 'the request does not run while another node holds its terminal');
   await other.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
   assert.equal(await within(holding, 10_000, 'the request to take the lock freed'), 1, 'it ran holding the terminal\'s lock, alone');

@@ -14,6 +14,7 @@ import { sharedPostgres, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTerminalLock } from '../src/index.js';
 import { TERMINAL_LOCK_NAMESPACE, terminalLockKey } from '../src/pg/terminal-lock.js';
+import { terminalLocks } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -78,13 +79,7 @@ test('requests of a terminal busy on another node that time out by lock_timeout 
   assert.equal(ran, 0, 'no request ran without its terminal\'s lock');
   assert.equal(relay.made(), 1, 'one connection for the five requests that timed out');
   await other.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
-  const granted = await lock.hold('TERM0001', async () => {
-    const { rows } = await other.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2::oid AND granted", [
-      TERMINAL_LOCK_NAMESPACE,
-      key >>> 0,
-    ]);
-    return rows[0]?.n;
-  });
+  const granted = await lock.hold('TERM0001', () => terminalLocks(url, true, 'TERM0001'));
   assert.equal(granted, 1, 'the request ran holding its terminal\'s lock');
   assert.equal(relay.made(), 1, 'on the same connection');
 });

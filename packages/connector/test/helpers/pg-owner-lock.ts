@@ -1,13 +1,14 @@
 /**
  * What the owner lock's tests (pg-owner-lock*.test.ts) share: an entry, a statement on a session of its own, the
  * server process of an owner's lock session, claims until enough came back, and a node whose lock's session the
- * server ended without the node seeing it.
+ * server ended without the node seeing it. Also the terminal locks of a database, for the terminal lock's tests. The
+ * server may be shared by other test files (sharedPostgres): what reads `pg_locks` looks at its own database only.
  */
 import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { startPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
-import { OWNER_LOCK_NAMESPACE, PgJournal } from '../../src/index.js';
+import { OWNER_LOCK_NAMESPACE, PgJournal, TERMINAL_LOCK_NAMESPACE, terminalLockKey } from '../../src/index.js';
 import type { JournalEntry, PgJournalOptions } from '../../src/index.js';
 import { lockRelay } from './pg-lock-relay.js';
 import type { LockRelay } from './pg-lock-relay.js';
@@ -28,16 +29,35 @@ export async function sql<T extends pg.QueryResultRow>(url: string, text: string
   }
 }
 
-/** The server process of the session that holds `owner`'s lock, if one does. */
+/**
+ * The condition on a `pg_locks` row (aliased `l`) that it is a lock of the session's own database: another test
+ * file's database on a shared server (sharedPostgres) may hold or wait for the same advisory locks.
+ */
+export const IN_THIS_DATABASE = 'l.database = (SELECT oid FROM pg_database WHERE datname = current_database())';
+
+/** The server process of the session that holds `owner`'s lock, if one does (in `url`'s database). */
 export async function lockSession(url: string, owner: string): Promise<number | undefined> {
   const rows = await sql<{ pid: number }>(
     url,
     `SELECT l.pid FROM pg_locks l JOIN iso8583_saf_owner o ON l.objid = o.key
-      WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objsubid = 2 AND l.granted AND o.owner = $2
-        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objsubid = 2 AND l.granted AND o.owner = $2 AND ${IN_THIS_DATABASE}`,
     [OWNER_LOCK_NAMESPACE, owner],
   );
   return rows[0]?.pid;
+}
+
+/**
+ * How many terminal locks of `url`'s database are `granted` (held), or not (sessions waiting for one): of terminal
+ * `terminal` only if given, else of any terminal.
+ */
+export async function terminalLocks(url: string, granted: boolean, terminal?: string): Promise<number> {
+  const rows = await sql<{ n: number }>(
+    url,
+    `SELECT count(*)::int AS n FROM pg_locks l
+      WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.granted = $2 AND ($3::oid IS NULL OR l.objid = $3::oid) AND ${IN_THIS_DATABASE}`,
+    [TERMINAL_LOCK_NAMESPACE, granted, terminal === undefined ? null : terminalLockKey(terminal) >>> 0],
+  );
+  return rows[0]?.n ?? 0;
 }
 
 /** Claims until `n` entries came back (each claim takes what is claimable now). */
