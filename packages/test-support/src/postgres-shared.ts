@@ -34,10 +34,11 @@ function dropDatabases(cluster: PostgresCluster, names: readonly string[]): void
  * {@link startPostgres}; stopped, and its folder removed, when the process exits). `createDatabase(name)` makes a
  * database no other view of the process made: a name taken already gets a suffix (`name_2`, `name_3`, ...), so use
  * the connection string it returns, never the name. `destroy()` (in the file's `after`) drops the databases this view
- * made, their sessions ended, and leaves the server running for the next file: the files of a process run one after
- * another, so what the server-wide views (`pg_locks`, `pg_stat_activity`) show is the running file's sessions, as on
- * a cluster of its own. `stopServer` and `startServer` throw: a file that stops the server, or makes roles (they
- * outlive its databases), takes a cluster of its own ({@link startPostgres}).
+ * made, their sessions ended, and leaves the server running for the next file. The files of a process run one after
+ * another, but a file that timed out or failed may leave pools open into the next: a test that reads the server-wide
+ * views (`pg_locks`, `pg_stat_activity`) filters them on its own database (`current_database()`). `stopServer` and
+ * `startServer` throw: a file that stops the server, or makes roles (they outlive its databases), takes a cluster of
+ * its own ({@link startPostgres}).
  */
 export async function sharedPostgres(): Promise<PostgresCluster> {
   server ??= startPostgres().catch((err: unknown) => {
