@@ -239,7 +239,7 @@ function sendReply(job: InFlight, result: SequenceResult, told: (() => void) | u
       // Bytes in this endpoint's wire format, checked by whoever decoded them: sent as they are. Else: packed.
       if (headerLength === 0 && sameDialect(result.dialect, core.codec.dialect)) {
         if (source !== undefined) checkReplyMti(core, peer, fields, message.mti, result.message['0'], context.messageId, source);
-        return sendFramed(core, peer, frameReply(core, frame, result.body), result.message, told, started);
+        return sendFramed(core, peer, frameReply(core, frame, result.body), result.message, told, started, source !== undefined);
       }
       reply = result.message;
     } else if (typeof result === 'string') {
@@ -292,7 +292,8 @@ function sendReply(job: InFlight, result: SequenceResult, told: (() => void) | u
     }
     return writeReply(core, peer, frame, packed.bytes, packed.message, told, started);
   }
-  return sendFramed(core, peer, framed, reply, told, started);
+  // A result the sequence (or onError) produced: without onLateResult, its line if dropped is never capped.
+  return sendFramed(core, peer, framed, reply, told, started, source !== undefined);
 }
 
 /** A frame that does not decode: count and log it, and answer with response code 30 when its MTI can be read. */
