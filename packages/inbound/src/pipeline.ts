@@ -13,6 +13,7 @@ import { errorReply } from './response.js';
 import { asPacked, frameReply, logFailure, noFallback, packFallback, sendFramed, writeReply } from './reply-write.js';
 import { messageMask } from './message-mask.js';
 import type { HeldMask } from './message-mask.js';
+import type { LateHold } from './in-flight-jobs.js';
 import { logSafely } from './safe-log.js';
 import { checkReplyMti, noReply } from './reply-check.js';
 import { isThenable } from './sequence.js';
@@ -52,11 +53,11 @@ export interface InFlight extends Timed {
   /** Behind its sequence context's `signal`, once read: aborted when the sequence fails or times out (onError has its own). */
   abort?: AbortController;
   /** While it holds its place under `maxInFlight` after its timeout: the timer that frees it (late-result.ts `holdLate`). */
-  lateHold?: NodeJS.Timeout;
+  lateHold?: LateHold;
   /** True once its onError timed out (its client answered 96), until onError settles (on-error.ts `runOnError`). */
   onErrorLate?: boolean;
   /** While its onError holds a place under `maxInFlight` after its own timeout (as `lateHold`). */
-  onErrorHold?: NodeJS.Timeout;
+  onErrorHold?: LateHold;
   /** Its card-data mask, made on its first line (message-mask.ts: made again when the sequence changed its fields since). */
   heldMask?: HeldMask;
 }
