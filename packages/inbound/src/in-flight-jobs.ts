@@ -33,8 +33,11 @@ export class InFlightJobs {
   readonly #holds = new Set<NodeJS.Timeout>();
   /** The endpoint has closed (`endHolds`): no hold is made any more. */
   #ended = false;
-  /** Connections that found no room under `max`, in the order they began waiting: told (on a later turn) when a place is free. */
-  #waiting = new Set<() => void>();
+  /**
+   * Connections that found no room under `max`, in the order they began waiting: told (on a later turn) when a place is
+   * free; each with what to call if it throws then.
+   */
+  #waiting = new Map<() => void, (thrown: unknown) => void>();
   #wakeArmed = false;
   /** `wake` is handing the free places to the waiters: `room` is what is free, not 0. */
   #waking = false;
@@ -139,10 +142,14 @@ export class InFlightJobs {
     return true;
   }
 
-  /** `wake` is called once a place is free for it (a connection that stopped taking frames at `max`): false if it was already to be. */
-  waitForRoom(wake: () => void): boolean {
+  /**
+   * `wake` is called once a place is free for it (a connection that stopped taking frames at `max`): false if it was
+   * already to be. `threw`: called with what `wake` threw (a bug, counted here): its connection, no longer waiting and
+   * its reading paused, says it and closes.
+   */
+  waitForRoom(wake: () => void, threw: (thrown: unknown) => void): boolean {
     if (this.#waiting.has(wake)) return false;
-    this.#waiting.add(wake);
+    this.#waiting.set(wake, threw);
     // A place free already (it waits behind others): the wake that hands it out is armed.
     if (this.#free() > 0) this.#freed();
     return true;
@@ -183,20 +190,26 @@ export class InFlightJobs {
   /**
    * Hands the free places to the waiters in order: each takes what it can (and waits again at the end if it has more);
    * those left when no place is free stay first for the next. A waiter that throws (a bug) is counted
-   * (`ISO8583_ERR_INBOUND_INTERNAL`) and the places go on to the next ones: one throw must not leave `room` at 0 (the
-   * rest still waiting, no wake armed) until some other message ends, nor escape from the timer (the process's end).
+   * (`ISO8583_ERR_INBOUND_INTERNAL`) and told (its `threw`: its connection logs it and closes, its reading would stay
+   * paused for good), and the places go on to the next ones: one throw must not leave `room` at 0 (the rest still
+   * waiting, no wake armed) until some other message ends, nor escape from the timer (the process's end).
    */
   readonly #wake = (): void => {
     this.#wakeArmed = false;
     this.#waking = true;
     try {
-      for (const wake of this.#waiting) {
+      for (const [wake, threw] of this.#waiting) {
         if (this.#free() <= 0) break;
         this.#waiting.delete(wake);
         try {
           wake();
-        } catch {
+        } catch (thrown) {
           this.metrics.error('ISO8583_ERR_INBOUND_INTERNAL');
+          try {
+            threw(thrown);
+          } catch {
+            // Counted above; the places still go on to the next waiters.
+          }
         }
       }
     } finally {
