@@ -36,15 +36,17 @@ export function partialFrameLine(lines: LogLimits, logger: Logger, bufferedBytes
  * A reply dropped, its client gone (`ISO8583_ERR_INBOUND_CLIENT_GONE`, the reply's summary: no card data): before it
  * was written (`later` false: a client that leaves with many requests in flight has each one's dropped at once) or cut
  * by its connection's destroy after it was accepted (`later`: hundreds at a close for a client that reads nothing).
- * Capped as the close lines are (each way) only when `owned`: `onLateResult` is set and gets each one's result (whose
- * STAN and terminal it has). Without it this line is all there is to find an approval its terminal never got by: one
- * line for each, never held back (at most one per request the client sent and the endpoint ran a sequence for).
+ * Capped as the close lines are (each way) when `limited` (reply-write.ts `cappedDrop`): `onLateResult` is set and gets
+ * each one's result (whose STAN and terminal it has), or the reply is the endpoint's own (a 30 for a frame that does
+ * not decode, a 96: a client sending garbage it never reads has hundreds cut). Else (a result a sequence or onError
+ * produced, no `onLateResult`) this line is all there is to find an approval its terminal never got by: one line for
+ * each, never held back (at most one per request the client sent and the endpoint ran a sequence for).
  */
-export function replyDroppedLine(lines: LogLimits, logger: Logger, reply: IsoMessage, later: boolean, owned: boolean): void {
+export function replyDroppedLine(lines: LogLimits, logger: Logger, reply: IsoMessage, later: boolean, limited: boolean): void {
   const write = later
     ? (held: { suppressed?: number }) => logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply), ...held }, 'reply dropped: the connection closed before it was written')
     : (held: { suppressed?: number }) => logger.info({ code: 'ISO8583_ERR_INBOUND_CLIENT_GONE', ...summarize(reply), ...held }, 'reply dropped: the client has gone');
-  if (owned) capped(lines, later ? REPLY_DROPPED_LATER_LINE : REPLY_CLIENT_GONE_LINE, write);
+  if (limited) capped(lines, later ? REPLY_DROPPED_LATER_LINE : REPLY_CLIENT_GONE_LINE, write);
   else logSafely(() => write({}));
 }
 

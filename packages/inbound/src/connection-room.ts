@@ -22,6 +22,8 @@ export interface RoomOwner {
   waits(): void;
   /** The connection's next turn, or a place free again under `maxInFlight`: it goes on (the same function each time). */
   readonly goOn: () => void;
+  /** `goOn` threw when a place under `maxInFlight` was free for it (a bug, counted by in-flight-jobs.ts): said, closed. */
+  readonly wakeThrew: (thrown: unknown) => void;
 }
 
 /** One connection's room to start frames, and the frames waiting for it. */
@@ -52,7 +54,7 @@ export class ConnectionRoom {
 
   /** At the endpoint's `maxInFlight`: reading pauses until a message of any connection ends (`goOn` then). */
   waitForRoom(): void {
-    if (this.owner.gone() || !this.jobs.waitForRoom(this.owner.goOn)) return;
+    if (this.owner.gone() || !this.jobs.waitForRoom(this.owner.goOn, this.owner.wakeThrew)) return;
     this.owner.waits();
   }
 

@@ -66,6 +66,7 @@ export class InboundConnection implements Peer {
       start: (frame) => this.start(frame),
       waits: () => logSafely(() => this.logger.debug({ inFlight: this.room.inFlight }, 'the endpoint\'s maxInFlight is reached: reading paused')),
       goOn: this.goOn,
+      wakeThrew: this.wakeThrew,
     }, core.jobs, core.options.maxInFlightPerConnection);
     this.dropped = new DroppedFrames(core.metrics);
     this.closed = new Promise((resolve) => socket.once('close', () => {
@@ -209,6 +210,16 @@ export class InboundConnection implements Peer {
     this.maybeFinish();
     this.maybeResume();
     this.readOnWhileDraining();
+  };
+
+  /**
+   * Going on after a wait for a place under `maxInFlight` threw (a bug, counted by in-flight-jobs.ts): said (capped,
+   * the thrown value's code only), and the connection, whose reading would stay paused for good, is destroyed.
+   */
+  private readonly wakeThrew = (thrown: unknown): void => {
+    this.#endCode ??= 'ISO8583_ERR_INBOUND_INTERNAL';
+    closedLine(this.core.closeLines, this.logger, 'ISO8583_ERR_INBOUND_INTERNAL', 'going on after waiting for a maxInFlight place failed: connection closed', thrown);
+    this.destroy();
   };
 
   formatError(): boolean {

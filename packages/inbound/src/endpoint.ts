@@ -344,8 +344,9 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     giveUp({ deadlines: this.#deadlines, jobs: this.#jobs, metrics: this.#metrics, logger: this.#logger });
     // Its series leave a shared Registry, its name free again there: once what the sequences given up on count after
     // the close (a client-gone approval) has been scraped (metrics.ts `retire`); at once when none runs.
-    if (this.#jobs.count === 0) this.#metrics.release();
-    else this.#metrics.retire(this.#jobs.idle(), this.options.sequenceTimeout);
+    // Those that had timed out before (their client had its 96) count too: an approval settling late (LATE_REPLY).
+    if (this.#jobs.count === 0 && this.#jobs.lateRunning === 0) this.#metrics.release();
+    else this.#metrics.retire(this.#jobs.settledAll(), this.options.sequenceTimeout);
     logSafely(() => this.#logger.info('inbound endpoint closed'));
     this.#tell('close', this.#logger, () => this.emit('close'));
   }

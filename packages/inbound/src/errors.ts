@@ -45,7 +45,7 @@ export const INBOUND_ERROR_CODES = {
   ISO8583_ERR_INBOUND_CLOSED:
     'The endpoint closed while the sequence (or onError) still ran: `close()` gave up on it (its deadline passed) or `destroy()` cut it short. The reason `context.signal` is aborted with, so that what the sequence started with the signal stops: a connector request given the signal is never written, or, written, is no longer awaited (reversed, as after its timeout), and puts on this error whether it may be at the host (`sent`); a timer (the host simulator\'s `delay`) is cleared. A signal aborted before (a `sequenceTimeout`, a failure) keeps its reason. Logged once for the close (warn, with `sequences`), counted for each sequence.',
   ISO8583_ERR_INBOUND_INTERNAL:
-    'An unexpected failure inside the endpoint while handling a message (a bug): logged and counted, the connection stays.',
+    'An unexpected failure inside the endpoint while handling a message (a bug): logged and counted, the connection stays (one whose reading cannot go on after waiting for a `maxInFlight` place is closed).',
 } as const;
 
 /** A stable error code of the inbound endpoint. */

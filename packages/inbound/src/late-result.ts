@@ -28,8 +28,9 @@ export function lateResult(job: InFlight, result: SequenceResult, err: unknown):
  * sequences stay bounded), for at most one more `sequenceTimeout`: one that never settles (a promise no one settles)
  * would otherwise take a place for good, the endpoint's capacity lost bit by bit, silently. At the bound the place is
  * freed, with one warning (`ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT`, `heldMs`; `source` for an onError); a later outcome
- * is still reported (`lateResult`, `reportLate`). None once the endpoint has closed (in-flight-jobs.ts `endHolds`), nor
- * after it (a sequence the close gave up on that expires after it: `lateStarted` makes none).
+ * is still reported (`lateResult`, `reportLate`). No place is kept (no timer) once the endpoint has closed
+ * (in-flight-jobs.ts `endHolds`), nor after it (a sequence the close gave up on that expires after it); the hold still
+ * counts it as running (`lateRunning`) until it settles: the closed endpoint's metrics wait for what it counts.
  * Called once per message and source that timed out.
  */
 export function holdLate(job: InFlight, source: ResultSource): void {
@@ -40,8 +41,6 @@ export function holdLate(job: InFlight, source: ResultSource): void {
     { code: 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT', messageId: job.context.messageId, ...summarize(job.fields), ...(source === 'onError' ? { source } : {}), heldMs: bound },
     `${which} that timed out still runs: its maxInFlight place is freed`,
   )));
-  // None once the endpoint has closed (a sequence the close gave up on that expires after it).
-  if (hold === undefined) return;
   if (source === 'onError') job.onErrorHold = hold;
   else job.lateHold = hold;
 }

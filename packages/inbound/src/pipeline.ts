@@ -13,6 +13,7 @@ import { errorReply } from './response.js';
 import { asPacked, frameReply, logFailure, noFallback, packFallback, sendFramed, writeReply } from './reply-write.js';
 import { messageMask } from './message-mask.js';
 import type { HeldMask } from './message-mask.js';
+import type { LateHold } from './in-flight-jobs.js';
 import { logSafely } from './safe-log.js';
 import { checkReplyMti, noReply } from './reply-check.js';
 import { isThenable } from './sequence.js';
@@ -52,11 +53,11 @@ export interface InFlight extends Timed {
   /** Behind its sequence context's `signal`, once read: aborted when the sequence fails or times out (onError has its own). */
   abort?: AbortController;
   /** While it holds its place under `maxInFlight` after its timeout: the timer that frees it (late-result.ts `holdLate`). */
-  lateHold?: NodeJS.Timeout;
+  lateHold?: LateHold;
   /** True once its onError timed out (its client answered 96), until onError settles (on-error.ts `runOnError`). */
   onErrorLate?: boolean;
   /** While its onError holds a place under `maxInFlight` after its own timeout (as `lateHold`). */
-  onErrorHold?: NodeJS.Timeout;
+  onErrorHold?: LateHold;
   /** Its card-data mask, made on its first line (message-mask.ts: made again when the sequence changed its fields since). */
   heldMask?: HeldMask;
 }
@@ -239,7 +240,7 @@ function sendReply(job: InFlight, result: SequenceResult, told: (() => void) | u
       // Bytes in this endpoint's wire format, checked by whoever decoded them: sent as they are. Else: packed.
       if (headerLength === 0 && sameDialect(result.dialect, core.codec.dialect)) {
         if (source !== undefined) checkReplyMti(core, peer, fields, message.mti, result.message['0'], context.messageId, source);
-        return sendFramed(core, peer, frameReply(core, frame, result.body), result.message, told, started);
+        return sendFramed(core, peer, frameReply(core, frame, result.body), result.message, told, started, source !== undefined);
       }
       reply = result.message;
     } else if (typeof result === 'string') {
@@ -292,7 +293,8 @@ function sendReply(job: InFlight, result: SequenceResult, told: (() => void) | u
     }
     return writeReply(core, peer, frame, packed.bytes, packed.message, told, started);
   }
-  return sendFramed(core, peer, framed, reply, told, started);
+  // A result the sequence (or onError) produced: without onLateResult, its line if dropped is never capped.
+  return sendFramed(core, peer, framed, reply, told, started, source !== undefined);
 }
 
 /** A frame that does not decode: count and log it, and answer with response code 30 when its MTI can be read. */

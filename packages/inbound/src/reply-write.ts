@@ -16,9 +16,10 @@ import { errorForLog, logSafely } from './safe-log.js';
 /**
  * Frames and writes a reply, and counts it by MTI and response code; false when the client has gone (dropped). `told`:
  * called (see `undelivered`) when the reply, once accepted, never reaches the socket (`droppedLater`, `onReply` told again: `cut`). `started`: when
- * its request was read (`performance.now()`), for `onReply`'s latency.
+ * its request was read (`performance.now()`), for `onReply`'s latency. `produced`: the reply is a result a sequence
+ * (or onError) produced, not the endpoint's own (a 30, a 96): see {@link replyDroppedLine}; default false.
  */
-export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput, told?: () => void, started?: number): boolean {
+export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput, told?: () => void, started?: number, produced = false): boolean {
   let framed: Buffer;
   try {
     framed = frameReply(core, frame, bytes);
@@ -26,7 +27,7 @@ export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: 
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', reply as IsoMessage, undefined, err);
     return true;
   }
-  return sendFramed(core, peer, framed, reply, told, started);
+  return sendFramed(core, peer, framed, reply, told, started, produced);
 }
 
 /**
@@ -38,21 +39,29 @@ export function frameReply(core: EndpointCore, frame: Frame, bytes: Buffer): Buf
   return encodeFrame(bytes, core.framing, frame.header.length > 0 ? replyHeader(frame.header) : undefined);
 }
 
-/** Writes a framed reply and counts it, as {@link writeReply} (false when the client has gone). */
-export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply: MessageInput, told?: () => void, started?: number): boolean {
+/** Writes a framed reply and counts it, as {@link writeReply} (false when the client has gone; `produced` as there). */
+export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply: MessageInput, told?: () => void, started?: number, produced = false): boolean {
   const mti = reply['0'];
   // The reply's MTI is the sequence's choice (it may echo what the client sent): bounded like the request's.
   const label = { mti: mtiLabel(typeof mti === 'string' ? mti : String(mti)), rc: responseCodeLabel(reply['39'], 'none') };
   // Every reply, the endpoint's own (30, 96) too, is watched: one the connection's destroy cuts before it left is taken
   // off the replies counted and counted undelivered (`droppedLater`), whether or not `onLateResult` is set.
-  if (!peer.send(framed, () => droppedLater(core, peer, reply as IsoMessage, label, told))) {
+  if (!peer.send(framed, () => droppedLater(core, peer, reply as IsoMessage, label, told, cappedDrop(core, produced)))) {
     core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-    replyDroppedLine(core.closeLines, peer.logger, reply as IsoMessage, false, core.options.onLateResult !== undefined);
+    replyDroppedLine(core.closeLines, peer.logger, reply as IsoMessage, false, cappedDrop(core, produced));
     return false;
   }
   core.metrics.reply(label.mti, label.rc);
   if (core.options.onReply !== undefined) observeReply(core, peer, reply as IsoMessage, started === undefined ? {} : { latencyMs: performance.now() - started });
   return true;
+}
+
+/**
+ * Whether the line of a reply dropped (its client gone) is capped: always, but for a result a sequence (or onError)
+ * produced while `onLateResult` is not set (that line is then all there is to find it by; connection-lines.ts).
+ */
+function cappedDrop(core: EndpointCore, produced: boolean): boolean {
+  return core.options.onLateResult !== undefined || !produced;
 }
 
 /**

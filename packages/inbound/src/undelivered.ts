@@ -41,11 +41,12 @@ export function handOver(core: EndpointCore, peer: Peer, message: ReceivedMessag
  * peer that had reset it: EPIPE, ECONNRESET): counted as a reply when accepted, it is taken off the replies counted
  * (`label`: its MTI and response code as counted) and counted and logged as `ISO8583_ERR_INBOUND_CLIENT_GONE`, like a
  * reply that finds its client gone, `onReply` told again (`cut`: a trace shows it cut, not sent), then `told` (the result to `onLateResult`; none for the endpoint's own replies).
+ * `capped`: its line is capped (reply-write.ts `cappedDrop`: always for the endpoint's own replies, a 30 or a 96).
  */
-export function droppedLater(core: EndpointCore, peer: Peer, reply: IsoMessage, label: { readonly mti: string; readonly rc: string }, told: (() => void) | undefined): void {
+export function droppedLater(core: EndpointCore, peer: Peer, reply: IsoMessage, label: { readonly mti: string; readonly rc: string }, told: (() => void) | undefined, capped: boolean): void {
   core.metrics.unsent(label.mti, label.rc);
   core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-  replyDroppedLine(core.closeLines, peer.logger, reply, true, core.options.onLateResult !== undefined);
+  replyDroppedLine(core.closeLines, peer.logger, reply, true, capped);
   observeReply(core, peer, reply, { cut: true });
   told?.();
 }
