@@ -172,7 +172,7 @@ function showSnapshot(s) {
   $('journal-stopped-tile').hidden = !stopped;
   if (stopped) {
     tile('journal-stopped', figure(stopped.notDurable, 0));
-    $('journal-stopped-text').textContent = `reversals held in memory only (${stopped.connectors.join(', ')}${stopped.unrecorded > 0 ? `; ${stopped.unrecorded} ended, not recorded` : ''})`;
+    $('journal-stopped-text').textContent = `SAF entries held in memory only (${stopped.connectors.join(', ')}${stopped.unrecorded > 0 ? `; ${stopped.unrecorded} ended, not recorded` : ''})`;
   }
   // The upstreams' answers, and beside them the ones the gateway gave itself (no link, a timeout), when it counts them.
   const own = s.ownAnswers;

@@ -101,6 +101,29 @@ test('console figures – approvals a client never got and that could not be rev
   assert.equal(figures.tick().undeliveredNotReversed, 1);
 });
 
+test('console figures – an undelivered approval whose reversal, sent once without SAF, the host refused (96) is not reversed', async (t) => {
+  const dir = tempDir(t, 'console-refused-without-saf');
+  // A journal refusing every new entry as a full disk does: the reversal is sent once without SAF, answered 96.
+  const journal = new FileJournal(dir, { logger: quiet });
+  journal.add = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+  let refused: () => void = () => undefined;
+  const atHost = new Promise<void>((resolve) => (refused = resolve));
+  const port = await bank(t, (m) => {
+    if (m.mti !== '0400') return null;
+    refused();
+    return { ...m.fields, 0: responseMti(m.mti), 39: '96' };
+  });
+  const upstream = connectorTo(t, port, { requestTimeout: 5_000, reversal: { enabled: true, journal } });
+  const book = undeliveredApproval({ connector: upstream, logger: quiet });
+  const approval: IsoMessage = { 0: '0210', 3: '000000', 4: '000000001000', 11: '000223', 41: 'TERM0001', 39: '00' };
+  book(purchase('000223'), approval, upstream, 'client-gone', 'pos');
+  await within(atHost, 10_000, 'the reversal at the bank');
+  await book.settled(20_000);
+  assert.equal(book.notReversed(), 1, 'a 96 to the reversal undid nothing');
+  const figures = new Figures({ connectors: () => ({ bank: upstream }), undeliveredNotReversed: () => book.notReversed() }, new TransactionRing());
+  assert.equal(figures.tick().undeliveredNotReversed, 1);
+});
+
 test('console figures – a reversal the host declined is recorded with its code (errorCode), not as one that undid the money', async (t) => {
   const dir = tempDir(t, 'console-reversal-declined');
   // The purchase is never answered (it times out: reversed); its reversal is answered 05, which (no saf.endCodes) ends it.

@@ -14,7 +14,9 @@
  * disk, a failed journal), it is sent once without SAF, and an error is logged whatever the outcome. Every approval
  * seen here is counted by why it was not delivered and what became of it (`iso8583_gateway_undelivered_approvals_total`,
  * when a registry is given), once that is known: `reversed` once the SAF queue holds its reversal,
- * `reversed-without-saf` once the host answered the one sent without SAF, `not-reversed` when that send failed too.
+ * `reversed-without-saf` once the host accepted the one sent without SAF (`isAcceptedFor`: `00`, a 1993 reversal's
+ * `400`), `reversal-declined` when it answered anything else (a `96`, a `05`: logged at `error` with its response code,
+ * NOT reversed), `not-reversed` when that send failed too.
  * Nothing is reversed when the connector's `reversal.enabled` is off (logged at `error`). The one home of this rule for
  * the gateway (`iso8583 gateway`, flows) and for an application using the connector's Fastify routes with an inbound
  * endpoint (examples/fastify-app.ts). A logger that throws loses its line, never the count, the send without SAF after
@@ -23,7 +25,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { logSafely, promClient } from '@iso8583/metrics';
-import { isApprovalClass, isNetworkManagement, safeErrorCode, summarize } from '@iso8583/codec';
+import { isAcceptedFor, isApprovalClass, isNetworkManagement, safeErrorCode, summarize } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageSummary } from '@iso8583/codec';
 import type { Connector } from './connector.js';
 import { buildReversal, isInquiry, isReversible } from './reversal-message.js';
@@ -74,8 +76,8 @@ export interface UndeliveredApprovalBook extends UndeliveredApproval {
    */
   settled(waitMs?: number): Promise<void>;
   /**
-   * Approvals so far known NOT reversed: their reversal could be neither stored nor sent (`not-reversed`), or not built
-   * (`unbuildable`).
+   * Approvals so far known NOT reversed: their reversal could be neither stored nor sent (`not-reversed`), was sent
+   * without SAF and not accepted by the host (`reversal-declined`), or could not be built (`unbuildable`).
    */
   notReversed(): number;
   /** Reversals being stored or sent now, not yet settled (a stop that ends now leaves them undone). */
@@ -156,7 +158,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     ? undefined
     : new (promClient().Counter)({
         name: UNDELIVERED_APPROVALS_METRIC,
-        help: 'Approvals the client never got (reason: sequence-timeout, client-gone, reply-invalid, sequence-failed, no-reply, reply-declined; side: pos, http), by what was done (outcome: reversed, reversed-without-saf, not-reversed, not-reversible, reversal-off, unbuildable).',
+        help: 'Approvals the client never got (reason: sequence-timeout, client-gone, reply-invalid, sequence-failed, no-reply, reply-declined; side: pos, http), by what was done (outcome: reversed, reversed-without-saf, reversal-declined, not-reversed, not-reversible, reversal-off, unbuildable).',
         labelNames: ['reason', 'side', 'outcome'],
         registers: [parts.registry],
       });
@@ -207,8 +209,17 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
         logSafely(() => logger.error({ ...about, code: safeErrorCode(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`));
         return upstream.request(built).then(
           (sent) => {
-            count('reversed-without-saf');
-            logSafely(() => logger.warn({ ...about, responseCode: (sent as IsoMessage)['39'] }, `${why}: reversed without SAF`));
+            // Reversed only when the host accepted it (the SAF queue's rule: `isAcceptedFor`, `00`, a 1993 14xx's `400`):
+            // a 96 or a 05 undid nothing, the cardholder stays charged.
+            const responseCode = (sent as IsoMessage)['39'];
+            if (isAcceptedFor(dialect, responseCode, String(built['0']))) {
+              count('reversed-without-saf');
+              logSafely(() => logger.warn({ ...about, responseCode }, `${why}: reversed without SAF`));
+              return;
+            }
+            count('reversal-declined');
+            undone++;
+            logSafely(() => logger.error({ ...about, responseCode }, `${why}: its reversal, sent once without SAF, was not accepted (${String(responseCode)}): NOT reversed`));
           },
           (lost: unknown) => {
             count('not-reversed');

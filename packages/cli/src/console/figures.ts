@@ -24,8 +24,10 @@ export interface FigureSource {
   ownAnswers?(): Readonly<Record<string, number>>;
   /**
    * Approvals a client never got that were NOT reversed since the start (their reversal could be neither stored nor
-   * sent, not built, or reversal is off): money the cardholder lost that the host kept. Default: none (the snapshot
-   * carries no `undeliveredNotReversed`).
+   * sent, was sent without SAF and not accepted by the host, or could not be built: the undelivered-approval book's
+   * `notReversed`; those not reversed because reversal is off are counted only in
+   * `iso8583_gateway_undelivered_approvals_total`, outcome `reversal-off`): money the cardholder lost that the host
+   * kept. Default: none (the snapshot carries no `undeliveredNotReversed`).
    */
   undeliveredNotReversed?(): number;
 }

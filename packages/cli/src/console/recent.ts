@@ -27,6 +27,9 @@ const CURSOR = 'r';
 /** What `record` resolves with: nothing to wait for (one promise for all). */
 const RECORDED: Promise<void> = Promise.resolve();
 
+/** The dialect a ring's records are judged by: its approval codes, and its fields (default none: nothing padded). */
+export type RingDialect = Pick<Dialect, 'approvalCodes'> & Partial<Pick<Dialect, 'fields'>>;
+
 /** Options of a {@link TransactionRing}. */
 export interface TransactionRingOptions {
   /** How many records are kept. Default 50. */
@@ -35,13 +38,13 @@ export interface TransactionRingOptions {
    * The dialect whose `approvalCodes` tell approved from declined (and whose fixed-length numeric fields are padded),
    * for the records {@link TransactionRing.wrap} builds. Default: `00` approves.
    */
-  approvals?: Pick<Dialect, 'approvalCodes'>;
+  approvals?: RingDialect;
 }
 
 /** The last records and the latencies of the current tick; a transaction log kept in memory. */
 export class TransactionRing implements TransactionLog {
   private readonly size: number;
-  private readonly approvals: Pick<Dialect, 'approvalCodes'>;
+  private readonly approvals: RingDialect;
   private readonly ring: TransactionRecord[] = [];
   /** The place of each record of the ring in the order of arrival (side by side with `ring`): the tie-break of its cursor. */
   private readonly arrivals: number[] = [];
@@ -155,9 +158,11 @@ export class TransactionRing implements TransactionLog {
    * `target` with its `request`, `sendMessage` and `relay` recorded here (a proxy: everything else is the target's
    * own), by a transaction recorder of its own (node `console`), for targets whose connectors keep none. `upstream`
    * names it in the records; `approvals`, the dialect of the host that answers through it (a 1993 host approves with
-   * `000`, a 1987 one with `00`), tells its approvals from its declines. Default: the ring's `approvals`.
+   * `000`, a 1987 one with `00`), tells its approvals from its declines, and its `fields` pad the fixed-length numeric
+   * fields as they travelled (a STAN sent as `301` recorded `000301`; without them, as given). Default: the ring's
+   * `approvals`.
    */
-  wrap<T extends RouteTarget>(target: T, upstream: string, approvals: Pick<Dialect, 'approvalCodes'> = this.approvals): T {
+  wrap<T extends RouteTarget>(target: T, upstream: string, approvals: RingDialect = this.approvals): T {
     const dialect = { fields: {}, ...approvals } as Dialect;
     const recorder = new TransactionRecorder(this, 'console', upstream, dialect, pino({ enabled: false }));
     const recorded = <R>(message: MessageInput | undefined, call: () => Promise<R>, view: (r: R) => IsoMessage | undefined): Promise<R> => {

@@ -209,7 +209,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     // Its records judged approved or declined by the answering host's dialect: a group's, any of its upstreams'
     // (a 1993 upstream's `000` and a 1987 one's `00` each approve; one never answers with the other's codes).
     const upstreams = Object.hasOwn(groups, name) ? (flow.upstreamGroups[name]?.upstreams ?? []) : [name];
-    const approvals = { approvalCodes: [...new Set(upstreams.flatMap((u) => approvalCodesOf(load(dialectOf(flow.connectors[u] ?? {})))))] };
+    // Its fixed-length numeric fields padded as the dialect packs them (a STAN sent as '301' recorded '000301').
+    const approvals = { ...load(dialect), approvalCodes: [...new Set(upstreams.flatMap((u) => approvalCodesOf(load(dialectOf(flow.connectors[u] ?? {})))))] };
     recorded[name] = ring === undefined ? traced : ring.wrap(traced, name, approvals);
   }
 
