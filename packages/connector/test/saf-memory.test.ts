@@ -88,7 +88,10 @@ for (const store of ['the file journal', 'a store without addJson'] as const) {
     const connector = connectorFor(t, {
       host: '127.0.0.1',
       port,
-      requestTimeout: 1000,
+      // 3 s: the in-process silent host must have read a round's 26 MB before the requests time out (a request whose
+      // frame is still unwritten at its timeout drops the connection as a host that does not read: CONNECTION_LOST). At
+      // 1 s a starved process on a busy 2-core machine did not always (a fresh-clone run with other work at once).
+      requestTimeout: 3000,
       maxInFlight: 2 * COUNT,
       reversal: { enabled: true, retryInterval: 3_600_000, ...journal },
     });
