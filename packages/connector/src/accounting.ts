@@ -244,12 +244,14 @@ export class Accounting {
   /**
    * A financial approval that matched no request (unsolicited) offered to the reversals as a late approval (one may
    * come on another connection than its request's, before its reversal's answer): counted as a late answer
-   * ({@link late}, its own fields 3 and 4: its request's are not known here) when it names a transaction written here
+   * ({@link late}, against the fields 3, 4 and 49 its original sent, money-repeats.ts keeping them) when it names a transaction written here
    * of which no answer was counted (money-repeats.ts `uncounted`: its request timed out), so that the reversal it calls
    * for does not count alone; a copy of a counted answer, or an unknown transaction's, counts nowhere.
    */
   unsolicitedApproval(response: IsoMessage): void {
-    if (this.repeats.uncounted(response)) this.late(response);
+    const sent = this.repeats.uncounted(response);
+    // Judged against what its original sent (a bank that echoes no field 4, or another amount), as a late answer is.
+    if (sent !== undefined) this.late(response, sent.amount === undefined ? undefined : sent);
   }
 
   /** A SAF entry ended (once durable): the amount of the answer that ended it (a reversal's accepted one), once. */

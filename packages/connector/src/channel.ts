@@ -23,7 +23,7 @@ import { connectSocket } from './channel-connect.js';
 import { answerNeedsCode } from './channel-request.js';
 import type { ChannelHost, ChannelRequest } from './channel-request.js';
 import { connectorError } from './errors.js';
-import { LateKeys } from './late-keys.js';
+import { LateKeys, isSent } from './late-keys.js';
 import { answersMti, isRequestMti } from './match-key.js';
 
 /**
@@ -292,7 +292,7 @@ export class Channel {
       // the request, which keeps waiting for its own; an earlier request's under the key that timed out, maybe (a
       // timed-out 0200's late 0210 while its reversal waits): counted with what it sent, once, as with nothing waiting.
       const sent = this.late.lateAnswer(key, message);
-      this.host.unmatched(this, message, header, sent !== undefined, sent);
+      this.host.unmatched(this, message, header, isSent(sent), isSent(sent) ? sent : undefined, sent === 'copy');
       return;
     }
     if (req !== undefined) {
@@ -320,8 +320,10 @@ export class Channel {
       this.host.unmatched(this, message, header, stale === 'late', sent, stale === 'duplicate' && this.late.copyOfAnswer(key, message));
       return;
     }
+    // The host's copy of an answer (one without field 7 the late keys took already, or one matched here): no late approval.
     const sent = this.late.lateAnswer(key, message);
-    this.host.unmatched(this, message, header, sent !== undefined, sent, sent === undefined && this.late.copyOfAnswer(key, message));
+    const copy = sent === 'copy' || (sent === undefined && this.late.copyOfAnswer(key, message));
+    this.host.unmatched(this, message, header, isSent(sent), isSent(sent) ? sent : undefined, copy);
   }
 
   /**

@@ -91,6 +91,11 @@ interface LateKey {
   bare?: string[];
 }
 
+/** True when `answer` ({@link LateKeys.lateAnswer}'s) names what a timed-out request sent: a late answer, not a copy. */
+export function isSent(answer: SentAmount | 'copy' | undefined): answer is SentAmount {
+  return typeof answer === 'object';
+}
+
 /** True when one response MTI answers both timed-out requests (a `0200` and its repeat `0201`), or either MTI is unknown. */
 function sameClass(a: SentAmount, b: SentAmount): boolean {
   return a.mti === undefined || b.mti === undefined || responseMti(a.mti) === responseMti(b.mti);
@@ -107,22 +112,23 @@ function answers(sent: SentAmount, mti: unknown): boolean {
  * last one first, then the newest), else the last one, else the newest of them, whose answer class it is (a host that
  * does not echo field 7, a 0200 and its 0400 timed out under one key): each answer is then judged against its own
  * request's amount (accounting.ts `late`), not another's. `undefined`: it answers none of them (an 0810, or the host's
- * copy of a reversal's 0410, under a timed-out 0200's STAN and terminal), or it is the host's copy of such an answer
- * taken already (`bare`) and echoes none of the others' amounts (answers that differ in nothing cannot be told apart).
+ * copy of a reversal's 0410, under a timed-out 0200's STAN and terminal). `'copy'`: it is the host's copy of such an
+ * answer taken already (`bare`), whatever its amount (answers that differ in nothing cannot be told apart).
  */
-function sentAnswered(known: LateKey, message: IsoMessage): SentAmount | undefined {
+function sentAnswered(known: LateKey, message: IsoMessage): SentAmount | 'copy' | undefined {
   const echoed = message['7'];
   const mti = message['0'];
   if (typeof echoed === 'string' && known.echoes.includes(echoed)) {
     const at = echoAt(known, echoed, mti);
     return at >= 0 ? known.sent[at] : undefined;
   }
+  // The host's copy of an answer that named none of them, taken already: it is no other one's answer, whatever its
+  // amount (checked first: a copy of one of two requests of equal amounts would else be taken for the other's).
+  if (known.bare?.includes(digestOf(message)) === true) return 'copy';
   const amount = amountOf(message['4']);
   const echoing = (s: SentAmount): boolean => answers(s, mti) && amount !== 0 && s.amount === amount;
   if (echoing(known.last)) return known.last;
   for (let i = known.sent.length - 1; i >= 0; i--) if (echoing(known.sent[i]!)) return known.sent[i];
-  // The host's copy of an answer that named none of them, taken already: it is no other one's answer.
-  if (known.bare?.includes(digestOf(message)) === true) return undefined;
   if (answers(known.last, mti)) return known.last;
   for (let i = known.sent.length - 1; i >= 0; i--) if (answers(known.sent[i]!, mti)) return known.sent[i];
   return undefined;
@@ -218,15 +224,17 @@ export class LateKeys {
    * forgotten, unless another request timed out under it still waits for its own), `undefined` when it is not: no
    * request under the key timed out, it is of no timed-out request's answer class (match-key.ts `answersMti`: an 0810
    * or a 0410 under a timed-out 0200's key, with a `matchKey` without field 0; the key stays for the 0210 still due),
-   * or it is a copy of a late answer that came already (its field 7 that one's).
+   * or it is a copy of a late answer that came already (its field 7 that one's). `'copy'`: the host's copy of a late
+   * answer without field 7 taken already under the key (its whole content that one's): no request's answer, and no
+   * late approval to offer the reversals (channel.ts passes it on as a copy).
    */
-  lateAnswer(key: string, message: IsoMessage): SentAmount | undefined {
+  lateAnswer(key: string, message: IsoMessage): SentAmount | 'copy' | undefined {
     const known = this.keys.get(key);
     if (known === undefined) return undefined;
     const echoed = message['7'];
     if (typeof echoed === 'string' && known.came?.includes(echoed) === true && !known.echoes.includes(echoed)) return undefined;
     const sent = sentAnswered(known, message);
-    if (sent === undefined) return undefined;
+    if (sent === undefined || sent === 'copy') return sent;
     // Another request timed out under the key and its late answer has not come: the key stays, this answer's field 7
     // taken from it (a copy is the host's duplicate); the last one's answer forgets the key.
     if (typeof echoed === 'string' && known.echoes.includes(echoed)) {

@@ -40,6 +40,7 @@ import type { Dialect, MessageInput } from '@iso8583/codec';
 import { fieldText, isRepeatMti, mtiText, originalStanOf, wireValue } from './match-key.js';
 import { sameTransaction, transactionIdentity } from './transactions-in-flight.js';
 import type { HeldTransaction } from './transactions-in-flight.js';
+import type { SentAmount } from './late-keys.js';
 
 /**
  * Most transactions whose counted amounts are remembered per connector (the least recently counted forgotten first):
@@ -75,6 +76,8 @@ interface Counted {
   flags: number;
   at: number;
   sent?: string;
+  /** What its original sent as fields 3, 4 and 49 (an unsolicited late approval is judged against them: `uncounted`). */
+  asSent?: SentAmount;
 }
 
 /** The transactions counted (see the file's note). */
@@ -109,7 +112,9 @@ export class MoneyRepeats {
     if (isRepeatMti(mti)) return false;
     // A resend is remembered afresh (its answer, or the first send's late one, may come a few timeouts from now); a new
     // transaction gets a record of its own, the most recent under its key, which its repeats and answers find.
-    return this.find(transactionIdentity(this.dialect, message), this.sentOf(message), true).same;
+    const { c, same } = this.find(transactionIdentity(this.dialect, message), this.sentOf(message), true);
+    c.asSent = { processingCode: message['3'], amount: message['4'], currency: message['49'] };
+    return same;
   }
 
   /**
@@ -141,17 +146,20 @@ export class MoneyRepeats {
    * and still remembered (its field 7's transmission, when it has one; else the most recent) of which no answer was
    * counted, in time or late, nor a repeat's: its request timed out, and this is its late answer. False for a copy of an
    * answer counted, and for a transaction not known here (never written, or forgotten). Nothing is remembered.
+   * What its original sent (fields 3, 4 and 49) when so (`{}` when not known), `undefined` when not.
    */
-  uncounted(answer: MessageInput): boolean {
+  uncounted(answer: MessageInput): SentAmount | undefined {
     this.expire(this.now());
     const asked = transactionIdentity(this.dialect, answer);
     const sent = answer['7'] === undefined ? undefined : this.sentOf(answer);
     const list = this.byKey.get(asked.key) ?? [];
     for (let i = list.length - 1; i >= 0; i--) {
       const one = list[i]!;
-      if (sameTransaction(one.id, asked) && (sent === undefined || one.sent === undefined || one.sent === sent)) return (one.flags & (PROCESSED | REPEATED)) === 0;
+      if (!sameTransaction(one.id, asked) || (sent !== undefined && one.sent !== undefined && one.sent !== sent)) continue;
+      if ((one.flags & (PROCESSED | REPEATED)) !== 0) return undefined;
+      return one.asSent ?? { processingCode: undefined, amount: undefined };
     }
-    return false;
+    return undefined;
   }
 
   /** A reversal `message`'s answer, `accepted` or not: true when it undoes its original for the first time. */
