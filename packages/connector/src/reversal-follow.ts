@@ -47,9 +47,9 @@ export class ReversalFollowUp {
   private owedReading = false;
   /**
    * The late approvals waiting for a request of their transaction in flight (`lateAnswer`), by transaction key: each
-   * marked when that request is approved in time (`approvedInTime`), and then reported only.
+   * marked when that request is approved in time (`approvedInTime`): `remembered`, reported only; `shared`, looked up only.
    */
-  private readonly deferred = new Map<string, { approved: boolean }[]>();
+  private readonly deferred = new Map<string, { approved: false | 'remembered' | 'shared' }[]>();
 
   /**
    * @param overtaken This node's memory of reversals that undid nothing and of late approvals.
@@ -94,10 +94,14 @@ export class ReversalFollowUp {
    */
   approvedInTime(entry: JournalEntry, response: IsoMessage): void {
     const remembered = this.overtaken.approvedInTime(entry, response);
-    // A late approval waiting for this request (a repeat after its transaction's reversal undid nothing, remembered
-    // here or kept in a shared store) is the booking it reports: marked, it is reported only.
-    if (this.deferred.size > 0 && (remembered || this.journal.lateApproval !== undefined) && this.overtaken.isLateApproval(response)) {
-      for (const waiting of this.deferred.get(this.overtaken.keyOf(entry.reversal)) ?? []) waiting.approved = true;
+    // A late approval waiting for this request: when the request retired a reversal remembered here (a repeat after
+    // its transaction's reversal undid nothing: the same booking), it is the booking the late approval reports: marked,
+    // it is reported only. With a shared store, not remembered here, the request may be another transaction reusing the
+    // STAN: marked `shared`, the late approval is not noted by STAN and terminal, but still looked up (the `done` of
+    // this request, durable before the mark is read, retired a row of the same booking in the same statement: the
+    // look-up finds only another booking's 25).
+    if (this.deferred.size > 0 && this.overtaken.isLateApproval(response) && (remembered || this.journal.lateApproval !== undefined)) {
+      for (const waiting of this.deferred.get(this.overtaken.keyOf(entry.reversal)) ?? []) waiting.approved = remembered ? 'remembered' : 'shared';
     }
     if (remembered || this.overtaken.isLateApproval(response)) this.journal.retireOvertaken?.(entry);
   }
@@ -117,7 +121,7 @@ export class ReversalFollowUp {
     if (deciding !== undefined) {
       this.host.logger.info({ mti: answer['0'], stan: answer['11'], terminal: answer['41'] }, 'a late approval while a request of its transaction is in flight: that request\'s answer decides first');
       const key = this.overtaken.keyOf(answer);
-      const waiting = { approved: false };
+      const waiting: { approved: false | 'remembered' | 'shared' } = { approved: false };
       const marks = this.deferred.get(key) ?? [];
       marks.push(waiting);
       this.deferred.set(key, marks);
@@ -125,8 +129,9 @@ export class ReversalFollowUp {
         marks.splice(marks.indexOf(waiting), 1);
         if (marks.length === 0 && this.deferred.get(key) === marks) this.deferred.delete(key);
         // Approved in time: the booking the late approval reports, the terminal told approved. No note of it (a later
-        // 25 of a transaction reusing the STAN would take it), no look-up.
-        if (waiting.approved) this.host.logger.info({ mti: answer['0'], stan: answer['11'], terminal: answer['41'] }, 'a late approval whose transaction\'s request was approved in time: reported only');
+        // 25 of a transaction reusing the STAN would take it), no look-up; with a shared store, only the look-up.
+        if (waiting.approved === 'remembered') this.host.logger.info({ mti: answer['0'], stan: answer['11'], terminal: answer['41'] }, 'a late approval whose transaction\'s request was approved in time: reported only');
+        else if (waiting.approved === 'shared') void this.lookUp(this.overtaken.kept(answer), at);
         else this.lateAnswer(answer, at);
       });
       return true;
