@@ -100,6 +100,19 @@ export class JournalHold {
     return this.lockGone;
   }
 
+  /**
+   * True when only the lock's name was removed ({@link lockRemoved}) and the file is still the journal's now (one
+   * `stat`, at the moment written batches would be acknowledged: the finding that only the lock went may be older than
+   * the file's removal, an `rm -rf` of the folder takes the lock first). When the file has gone meanwhile, it is found
+   * lost ({@link fileLost}): what was written is not what a later start reads.
+   */
+  keepsWritten(): boolean {
+    if (!this.lockGone) return false;
+    if (this.fileOwn()) return true;
+    this.fileGone = true;
+    return false;
+  }
+
   /** True while the file's path still names the file the journal writes to (looked at now: one `stat`). */
   fileOwn(): boolean {
     return this.fileId !== undefined && notNamed(this.path, this.fileId) === undefined;

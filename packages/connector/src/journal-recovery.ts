@@ -190,15 +190,16 @@ export abstract class JournalRecovery extends EventEmitter {
     if (why === undefined) return false;
     this.failing = true;
     if (held.some((b) => b.state === 'writing')) return true;
-    const halt = { reason: why, recordsLost: this.hold?.fileLost === true };
     const batches = held.splice(0);
     const written = batches.filter((b) => b.state === 'written');
     const records = written.reduce((n, b) => n + b.size, 0);
-    // Only its lock removed, its file still its own: the batches written (whole and synced) are in the file the next
-    // start reads, so they are acknowledged, as `recover` does (a `done` refused there would be reversed from memory
-    // only and read back as done: charged while told failed). With the lock replaced (another process may hold the
-    // folder and have read the file already) they fail: said in the line (`writtenRefused`, `doneRefused`).
-    const kept = this.hold?.lockRemoved === true;
+    // Only its lock removed, its file still its own (looked at now, not when the lock was found gone): the batches
+    // written (whole and synced) are in the file the next start reads, so they are acknowledged, as `recover` does (a
+    // `done` refused there would be reversed from memory only and read back as done: charged while told failed). With
+    // the lock replaced (another process may hold the folder and have read the file already), or the file gone since,
+    // they fail: said in the line (`writtenRefused`, `doneRefused`).
+    const kept = this.hold?.keepsWritten() === true;
+    const halt = { reason: why, recordsLost: this.hold?.fileLost === true };
     if (kept) for (const b of written) this.commit(b);
     const context: Record<string, unknown> = kept ? { acknowledged: records } : records > 0 ? { writtenRefused: records, doneRefused: doneRefused(written) } : {};
     if (unblanked !== undefined) {
