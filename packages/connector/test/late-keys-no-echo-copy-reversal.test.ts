@@ -7,15 +7,12 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import { eventWithin } from '@iso8583/test-support';
 import type { Connector } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
-import { peerAndConnector } from './helpers/setup.js';
+import { peerAndConnector, tempDir } from './helpers/setup.js';
 
 /** The answers the connector reports, late and unsolicited, and a promise for the `n`th of them. */
 function reports(connector: Connector, n: number): { late: IsoMessage[]; unsolicited: IsoMessage[]; all: Promise<unknown> } {
@@ -36,8 +33,7 @@ function reports(connector: Connector, n: number): { late: IsoMessage[]; unsolic
  * reversal is answered (the key is then free for the second purchase), the purchases never in time.
  */
 async function twoTimedOut(t: TestContext, stan: string, amounts: [string, string]) {
-  const dir = await mkdtemp(join(tmpdir(), 'mend58c-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'late-keys-no-echo-copy');
   const purchases: Received[] = [];
   let gotBoth: () => void = () => undefined;
   const both = new Promise<void>((resolve) => (gotBoth = resolve));

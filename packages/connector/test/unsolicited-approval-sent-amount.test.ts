@@ -4,18 +4,14 @@
 // were taken, so an approval without field 4 (a bank that does not echo it) counted 0.00 secured for a 10.00 purchase.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import { eventWithin } from '@iso8583/test-support';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
-import { peerAndConnector } from './helpers/setup.js';
+import { peerAndConnector, tempDir } from './helpers/setup.js';
 
 test('an unsolicited late approval without field 4 counts the amount its request sent', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'mend58c-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'unsolicited-sent-amount');
   let held: Received | undefined;
   const { peer, connector } = await peerAndConnector(
     t,
