@@ -101,13 +101,14 @@ export class JournalHold {
   }
 
   /**
-   * True when only the lock's name was removed ({@link lockRemoved}) and the file is still the journal's now (one
-   * `stat`, at the moment written batches would be acknowledged: the finding that only the lock went may be older than
+   * True when only the lock's name was removed ({@link lockRemoved}), still absent now (no start took the folder since)
+   * and the file is still the journal's (a `stat` of each, at the moment written batches would be acknowledged: the finding that only the lock went may be older than
    * the file's removal, an `rm -rf` of the folder takes the lock first). When the file has gone meanwhile, it is found
    * lost ({@link fileLost}): what was written is not what a later start reads.
    */
   keepsWritten(): boolean {
-    if (!this.lockGone) return false;
+    // The lock still absent (no process took the folder since), the file still the journal's.
+    if (!this.lockGone || this.lock?.lost() !== 'removed') return false;
     if (this.fileOwn()) return true;
     this.fileGone = true;
     return false;

@@ -157,7 +157,7 @@ export abstract class JournalRecovery extends EventEmitter {
     const doneIds = this.dirtyDone;
     try {
       const why = this.hold?.lost();
-      if (why !== undefined && !(this.hold?.lockRemoved === true && this.hold.fileOwn())) throw Object.assign(new Error(`the journal's files are no longer its own: ${why}`), { code: 'ELOST' });
+      if (why !== undefined && this.hold?.keepsWritten() !== true) throw Object.assign(new Error(`the journal's files are no longer its own: ${why}`), { code: 'ELOST' });
       await writeBlank(handle, this.dirtyEnd - this.bytes, this.bytes);
       if (SYNC_ON_WRITE === undefined) await handle.datasync();
       this.dirtyEnd = 0;

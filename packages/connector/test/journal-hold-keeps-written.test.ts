@@ -5,7 +5,7 @@
 // since is refused (its request never leaves) and the halt says the records are lost.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { unlinkSync } from 'node:fs';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JOURNAL_FILE, LOCK_FILE } from '../src/index.js';
@@ -30,5 +30,22 @@ test('JournalHold – the lock found removed, then the file removed: the written
   assert.match(hold.lost() ?? '', /lock/, 'the first finding is kept');
   assert.equal(hold.keepsWritten(), false, 'the file removed since: what was written to it is not what a later start reads');
   assert.equal(hold.fileLost, true, 'the halt says the records are lost');
+  await hold.release();
+});
+
+test('JournalHold – the lock found removed, then made again by another start: the written batches are no longer kept (the other start may have read the file already)', async (t) => {
+  const dir = tempDir(t, 'journal-hold-keeps-written-lock');
+  const path = join(dir, JOURNAL_FILE);
+  const { logger } = capturedLogger();
+  const hold = await JournalHold.take(dir, path, logger);
+  const handle = await open(path, 'w');
+  t.after(() => handle.close());
+  await hold.track(handle);
+  unlinkSync(join(dir, LOCK_FILE));
+  assert.match(hold.lost() ?? '', /was removed/);
+  assert.equal(hold.keepsWritten(), true, 'only the lock removed so far');
+  writeFileSync(join(dir, LOCK_FILE), 'another start\n');
+  assert.equal(hold.keepsWritten(), false, 'a lock made since: another start holds the folder');
+  assert.equal(hold.fileLost, false, 'the file itself is still the journal\'s');
   await hold.release();
 });
