@@ -16,10 +16,10 @@ import { errorForLog, logSafely } from './safe-log.js';
 /**
  * Frames and writes a reply, and counts it by MTI and response code; false when the client has gone (dropped). `told`:
  * called (see `undelivered`) when the reply, once accepted, never reaches the socket (`droppedLater`, `onReply` told again: `cut`). `started`: when
- * its request was read (`performance.now()`), for `onReply`'s latency. `produced`: the reply is a result a sequence
- * (or onError) produced, not the endpoint's own (a 30, a 96): see {@link replyDroppedLine}; default false.
+ * its request was read (`performance.now()`), for `onReply`'s latency. For the endpoint's own replies (a 30, a 96):
+ * its lines are capped (a sequence's result goes through {@link sendFramed} with `produced`).
  */
-export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput, told?: () => void, started?: number, produced = false): boolean {
+export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: Buffer, reply: MessageInput, told?: () => void, started?: number): boolean {
   let framed: Buffer;
   try {
     framed = frameReply(core, frame, bytes);
@@ -27,7 +27,7 @@ export function writeReply(core: EndpointCore, peer: Peer, frame: Frame, bytes: 
     logFailure(core, peer, 'ISO8583_ERR_INBOUND_REPLY_INVALID', reply as IsoMessage, undefined, err);
     return true;
   }
-  return sendFramed(core, peer, framed, reply, told, started, produced);
+  return sendFramed(core, peer, framed, reply, told, started);
 }
 
 /**
@@ -39,7 +39,11 @@ export function frameReply(core: EndpointCore, frame: Frame, bytes: Buffer): Buf
   return encodeFrame(bytes, core.framing, frame.header.length > 0 ? replyHeader(frame.header) : undefined);
 }
 
-/** Writes a framed reply and counts it, as {@link writeReply} (false when the client has gone; `produced` as there). */
+/**
+ * Writes a framed reply and counts it, as {@link writeReply} (false when the client has gone). `produced`: the reply is
+ * a result a sequence (or onError) produced, not the endpoint's own (a 30, a 96): see {@link replyDroppedLine};
+ * default false.
+ */
 export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply: MessageInput, told?: () => void, started?: number, produced = false): boolean {
   const mti = reply['0'];
   // The reply's MTI is the sequence's choice (it may echo what the client sent): bounded like the request's.
