@@ -51,13 +51,17 @@ export async function buildApp(options: ExampleAppOptions): Promise<FastifyInsta
   const app = fastify({ logger: false });
   // An approval its client never got, reversed (the `bank` connector exists once registered: `reverse` is set then).
   let reverse: UndeliveredApproval = () => undefined;
-  await app.register(iso8583Connector, {
-    name: 'bank',
+  // Both connectors reach the same bank in the same dialect and framing.
+  const bankLink = {
     host: options.bankHost ?? '127.0.0.1',
     port: options.bankPort,
     dialect: 'iso87ascii',
     frame: 'binary2',
     requestTimeout: options.requestTimeout ?? 10_000,
+  } as const;
+  await app.register(iso8583Connector, {
+    name: 'bank',
+    ...bankLink,
     // A request written to the bank and not answered in time (the terminal or HTTP client is told it failed) is
     // reversed: without this the bank's late approval would stand. The reversal is journaled (and synced) first.
     reversal: { enabled: true, journalDir: options.journalDir ?? defaultJournalDir('fastify-app.bank') },
@@ -74,11 +78,7 @@ export async function buildApp(options: ExampleAppOptions): Promise<FastifyInsta
   // Balance inquiries: no money moves, so no reversal (nor journal); the connector picks the STAN.
   await app.register(iso8583Connector, {
     name: 'inquiry',
-    host: options.bankHost ?? '127.0.0.1',
-    port: options.bankPort,
-    dialect: 'iso87ascii',
-    frame: 'binary2',
-    requestTimeout: options.requestTimeout ?? 10_000,
+    ...bankLink,
     autoFill: { stan: true },
   });
   // The inbound endpoint's sequence reaches the connector through `context.connectors`.
