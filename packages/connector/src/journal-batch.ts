@@ -130,9 +130,23 @@ export class Batch {
   }
 }
 
+/** A range of the file (`at` to `end`, bytes) a failed batch's bytes may be in. */
+export interface FailedRange {
+  at: number;
+  end: number;
+}
+
 /** Overwrites with blank lines whatever failed batches may have left in the file (durably). */
-export async function blankFailed(handle: FileHandle, failed: readonly Batch[]): Promise<void> {
-  for (const b of failed) if (b.reached > b.at) await writeBlank(handle, b.reached - b.at, b.at);
+export function blankFailed(handle: FileHandle, failed: readonly Batch[]): Promise<void> {
+  return blankRanges(
+    handle,
+    failed.map((b) => ({ at: b.at, end: b.reached })),
+  );
+}
+
+/** Overwrites the `ranges` of the file with blank lines (durably: synced before it resolves). */
+export async function blankRanges(handle: FileHandle, ranges: readonly FailedRange[]): Promise<void> {
+  for (const r of ranges) if (r.end > r.at) await writeBlank(handle, r.end - r.at, r.at);
   if (SYNC_ON_WRITE === undefined) await handle.datasync();
 }
 

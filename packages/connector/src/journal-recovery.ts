@@ -2,8 +2,8 @@
  * The recovery of the file journal's group commit (journal-writes.ts) from a failed write, and its stop: the base class
  * of `JournalWrites`, holding the offsets and batches both share. A failed batch's bytes are blanked (durably) before
  * anything else is acknowledged, so that a record whose append failed is never read back; when that fails, the next
- * batch covers them (nothing after it went through), or else the journal stops. It stops too when its file or its lock
- * is no longer its own (journal-hold.ts): every append refused until reopened.
+ * batch covers them (nothing after it went through), or else the journal stops, and its close blanks them once more.
+ * It stops too when its file or its lock is no longer its own (journal-hold.ts): every append refused until reopened.
  */
 import { EventEmitter } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
@@ -11,8 +11,8 @@ import type { Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { LogLimits } from '@iso8583/metrics';
 import { logCapped } from './quiet-log.js';
-import { Batch, blankFailed } from './journal-batch.js';
-import { SYNC_ON_WRITE, writeBlank } from './durable-file.js';
+import { Batch, blankFailed, blankRanges } from './journal-batch.js';
+import type { FailedRange } from './journal-batch.js';
 import { journalError, stoppedError } from './journal-hold.js';
 import type { JournalHold } from './journal-hold.js';
 import type { JournalHalt } from './saf-store.js';
@@ -51,6 +51,11 @@ export abstract class JournalRecovery extends EventEmitter {
   protected dirtyEnd = 0;
   /** The entries whose refused `done` may be in those bytes (the first `DONE_IDS_LOGGED`), while `dirtyEnd` is set. */
   private dirtyDone: string[] = [];
+  /**
+   * The bytes failed batches left unblanked between written ones (the journal stopped: no batch covers them), each with
+   * the entries whose refused `done` may be in them: blanked at close (`coverAtClose`).
+   */
+  protected between: (FailedRange & { done: string[] })[] = [];
   /** The cap on the failed-write lines (`JOURNAL_WRITE_ERRORS_PER_SECOND`). */
   private readonly lines = new LogLimits(JOURNAL_WRITE_ERRORS_PER_SECOND);
 
@@ -115,7 +120,9 @@ export abstract class JournalRecovery extends EventEmitter {
       }
       // Later batches went through whole: the next start reads them back whatever happens now, so they are
       // acknowledged (a `done` refused there would be reversed from memory only, and read back as done after a
-      // restart: charged while told failed); only the failed ones fail. Then the journal stops.
+      // restart: charged while told failed); only the failed ones fail. Then the journal stops. Their bytes stay between
+      // written ones, where no batch covers them: `coverAtClose` blanks them (a refused `done` read back ends its entry).
+      for (const b of failed) if (b.reached > b.at) this.between.push({ at: b.at, end: b.reached, done: doneRefused([b]) });
       if (this.lostFiles(batches, error, { cause: (err as NodeJS.ErrnoException).code })) return;
       let acknowledged = 0;
       for (const b of batches) {
@@ -144,24 +151,27 @@ export abstract class JournalRecovery extends EventEmitter {
   }
 
   /**
-   * At close, once idle: bytes a failed batch left unblanked that no batch covered since (`dirtyEnd` past `bytes`) are
-   * blanked once more (durably), so that a refused `done` there is not read back after a clean stop either (the next
-   * start would read its entry as ended, and reverse nothing). Not in a file that is no longer the journal's (another
-   * process may write to it); with only its lock removed, the file still its own, it is the one the next start reads:
-   * blanked. When that fails, logged at error with the entries whose refused `done` the next start
-   * may read as ended (`doneRefused`). Never rejects.
+   * At close, once idle: bytes failed batches left unblanked that no batch covered since (`dirtyEnd` past `bytes`, and
+   * those left between written ones when the journal stopped: `between`) are blanked once more (durably, before it
+   * resolves), so that a refused `done` there is not read back after a clean stop either (the next start would read its
+   * entry as ended, and reverse nothing). Not in a file that is no longer the journal's (another process may write to
+   * it); with only its lock removed, the file still its own, it is the one the next start reads: blanked. When that
+   * fails, logged at error with the entries whose refused `done` the next start may read as ended (`doneRefused`).
+   * Never rejects.
    */
   protected async coverAtClose(): Promise<void> {
     const handle = this.handle;
-    if (handle === undefined || this.dirtyEnd <= this.bytes) return;
-    const doneIds = this.dirtyDone;
+    const past = this.dirtyEnd > this.bytes;
+    const ranges: FailedRange[] = past ? [...this.between, { at: this.bytes, end: this.dirtyEnd }] : [...this.between];
+    if (handle === undefined || ranges.length === 0) return;
+    const doneIds = [...this.between.flatMap((r) => r.done), ...(past ? this.dirtyDone : [])].slice(0, DONE_IDS_LOGGED);
     try {
       const why = this.hold?.lost();
       if (why !== undefined && this.hold?.keepsWritten() !== true) throw Object.assign(new Error(`the journal's files are no longer its own: ${why}`), { code: 'ELOST' });
-      await writeBlank(handle, this.dirtyEnd - this.bytes, this.bytes);
-      if (SYNC_ON_WRITE === undefined) await handle.datasync();
+      await blankRanges(handle, ranges);
       this.dirtyEnd = 0;
       this.dirtyDone = [];
+      this.between = [];
     } catch (err) {
       const cause = (err as NodeJS.ErrnoException).code;
       this.logger.error(

@@ -247,7 +247,9 @@ export class FileJournal extends OvertakenWrites implements ReversalJournal {
     this.handle = handle;
     this.bytes = bytes;
     this.allocated = allocated;
+    // The new file holds no failed batch's bytes: nothing is left to blank.
     this.dirtyEnd = 0;
+    this.between = [];
     this.compactions += 1;
     return old;
   }

@@ -91,6 +91,8 @@ test('FileJournal – lock removed, a failed done not blanked, a later batch wri
   assert.equal(stop?.acknowledged, 1, JSON.stringify(stop));
   assert.equal(stop?.unblanked, 1, JSON.stringify(stop));
   assert.deepEqual(stop?.doneRefused, ['k1'], JSON.stringify(stop));
+  // The file is still its own: the close blanked the refused done between the written ones, so k1 is still owed.
+  assert.deepEqual(await owed(dir), ['k1'], JSON.stringify(lines.filter((l) => l.level === 50)));
 });
 
 test('FileJournal – lock removed, a failed done not blanked, nothing after it: a clean close blanks it (the file is still its own)', async (t) => {
