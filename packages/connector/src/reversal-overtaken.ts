@@ -19,7 +19,8 @@ import { isAcceptedFor, isApprovalClass } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { mtiText, transactionKey } from './match-key.js';
 import { isReversible } from './reversal-message.js';
-import { sameBooking } from './transactions-in-flight.js';
+import { approvalBooking, approvesBooking, sameBooking } from './transactions-in-flight.js';
+import type { ApprovalBooking } from './transactions-in-flight.js';
 
 /** Most overtaken reversals remembered at once (the oldest forgotten first). */
 export const OVERTAKEN_MAX = 1000;
@@ -58,11 +59,12 @@ export interface ReversalAgain {
   readonly approval: IsoMessage;
 }
 
-/** What one of the two maps holds: a message and when it was noted. */
+/** What one of the two maps holds: a message and when it was noted; of an approval, what tells its booking too. */
 interface Noted {
   readonly message: IsoMessage;
   readonly rc: string | undefined;
   readonly at: number;
+  readonly booking?: ApprovalBooking;
 }
 
 /**
@@ -99,7 +101,9 @@ export class OvertakenReversals {
     if (mti[1] !== '4') return undefined;
     const key = transactionKey(this.dialect, sent['11'], sent['41']);
     const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
-    const approval = this.taken(this.approvals, key);
+    // Only an approval of this reversal's booking: another's (a transaction that reused the STAN) stays noted.
+    const noted = this.approvals.get(key);
+    const approval = noted !== undefined && this.approves(noted.booking, sent) ? this.taken(this.approvals, key) : undefined;
     this.reversals.delete(key);
     if (this.undid(rc, mti)) return undefined;
     if (approval !== undefined) return { reversal: repeatOf(sent), responseCode: rc, approval: approval.message };
@@ -117,9 +121,12 @@ export class OvertakenReversals {
   again(answer: IsoMessage, at = Date.now()): ReversalAgain | undefined {
     if (!this.isLateApproval(answer)) return undefined;
     const key = transactionKey(this.dialect, answer['11'], answer['41']);
-    const seen = this.taken(this.reversals, key, at);
+    const booking = approvalBooking(this.dialect, answer);
+    // Only the reversal of this approval's booking: another's (a transaction that reused the STAN) stays remembered.
+    const remembered = this.reversals.get(key);
+    const seen = remembered !== undefined && this.approves(booking, remembered.message) ? this.taken(this.reversals, key, at) : undefined;
     if (seen !== undefined) return { reversal: repeatOf(seen.message), responseCode: seen.rc, approval: answer };
-    this.note(this.approvals, key, { message: this.kept(answer), rc: undefined, at: Math.min(at, Date.now()) });
+    this.note(this.approvals, key, { message: this.kept(answer), rc: undefined, at: Math.min(at, Date.now()), booking });
     return undefined;
   }
 
@@ -135,7 +142,7 @@ export class OvertakenReversals {
   remembers(answer: IsoMessage): boolean {
     if (this.reversals.size === 0 || !this.isLateApproval(answer)) return false;
     const seen = this.reversals.get(transactionKey(this.dialect, answer['11'], answer['41']));
-    return seen !== undefined && Date.now() - seen.at <= this.keepFor;
+    return seen !== undefined && Date.now() - seen.at <= this.keepFor && this.approves(approvalBooking(this.dialect, answer), seen.message);
   }
 
   /** Whether the reversal attempt `sent` answered `response` undid nothing (`answered` remembers it). */
@@ -193,6 +200,14 @@ export class OvertakenReversals {
       if (value !== undefined) out[field] = value;
     }
     return out;
+  }
+
+  /**
+   * Whether the late approval marked `booking` is of the booking `reversal` undoes (transactions-in-flight.ts
+   * `approvesBooking`, an approved amount below the reversal's allowed when the plan reads one from field 4).
+   */
+  private approves(booking: ApprovalBooking | undefined, reversal: IsoMessage): boolean {
+    return booking !== undefined && approvesBooking(this.dialect, booking, reversal, this.amountFields.includes('4'));
   }
 
   /** Whether a reversal answered `rc` undid its transaction: an approval, or the reversal's own "accepted" (`400` in 1993). */
