@@ -4,10 +4,14 @@
  * original was still on its way: the host then approves the original after it, and that approval reaches the connector
  * as a late response (its request had timed out). Money stays taken while the records say reversed. So such reversals
  * are remembered a while (at most {@link OVERTAKEN_MAX}, for {@link OVERTAKEN_FOR_MS}), and so are late approvals (the
- * two may come in one read, the approval handled first, or on two connections): a late approval of a transaction (same
- * STAN and terminal) whose reversal undid nothing queues the reversal again, as a repeat (`0401`, `0421`, `1421`: the host treats
- * it as the same reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`). Of a
- * remembered approval only its MTI, STAN, terminal, response code and amount fields are kept (no card data in memory).
+ * two may come in one read, the approval handled first, or on two connections): a late approval of a booking whose
+ * reversal undid nothing queues the reversal again, as a repeat (`0401`, `0421`, `1421`: the host treats it as the same
+ * reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`). The two are noted by
+ * STAN and terminal, and matched by booking (transactions-in-flight.ts `approvesBooking`: card, acquirer, field 7 and
+ * amount agreeing too): a new transaction reusing the STAN at the terminal neither takes the old one's noted approval
+ * nor is repeated by it. Of a remembered approval only its MTI, STAN, terminal, response code and amount fields are
+ * kept, with what tells its booking (`ApprovalBooking`: its card's first six and last four digits and length, never
+ * the whole number).
  * A later request of the transaction approved in time (the terminal's repeat, `0201`, or the same request resent)
  * retires such a reversal (`approvedInTime`): the host booked the transaction once and the terminal holds that
  * approval, so the original's late approval (the same booking) is not reversed, nor is a repeat stored at a stop or start.
@@ -90,8 +94,8 @@ export class OvertakenReversals {
 
   /**
    * A reversal attempt `sent` (its MTI that attempt's) was answered with `response`, which ends it (the SAF queue's
-   * `followUp`, before that end is journaled): when the code undid nothing and a late approval of its transaction came
-   * already, that reversal again; else remembered (when it undid nothing, unless `remember` is false: a journal several
+   * `followUp`, before that end is journaled): when the code undid nothing and a late approval of its booking came
+   * already (`approvesBooking`; another booking's noted approval is left), that reversal again; else remembered (when it undid nothing, unless `remember` is false: a journal several
    * nodes share keeps it, reversal-follow.ts) or its transaction forgotten (undone). `since`: when the reversal was
    * first answered with a code that undid nothing (`firstUndidNothing`), from which it is remembered `keepFor`; default
    * now.
@@ -113,8 +117,8 @@ export class OvertakenReversals {
 
   /**
    * A late response `answer` (its request timed out): when it approves a reversible request (an 0210, 0110, 1210 ...)
-   * whose transaction's reversal was answered lately with a code that undid nothing, that reversal as a repeat (taken:
-   * asked once); else `undefined`, and an approval is remembered (its reversal's answer may come after it). `at`: when
+   * whose booking's reversal (`approvesBooking`) was answered lately with a code that undid nothing, that reversal as a
+   * repeat (taken: asked once; another booking's, remembered under the same STAN and terminal, is left); else `undefined`, and an approval is remembered (its reversal's answer may come after it). `at`: when
    * the approval arrived (epoch ms; default now), by which it is judged and remembered: one that waited for a request of
    * its transaction in flight (reversal-follow.ts `lateAnswer`) is judged by its arrival, not by that request's answer.
    */
@@ -136,8 +140,8 @@ export class OvertakenReversals {
   }
 
   /**
-   * Whether `answer` approves a reversible request whose transaction's reversal is remembered as undoing nothing (within
-   * `keepFor`): what `again` would reverse again. No side effect (an approval is not remembered).
+   * Whether `answer` approves a reversible request whose booking's reversal is remembered as undoing nothing (within
+   * `keepFor`, `approvesBooking`): what `again` would reverse again. No side effect (an approval is not remembered).
    */
   remembers(answer: IsoMessage): boolean {
     if (this.reversals.size === 0 || !this.isLateApproval(answer)) return false;

@@ -7,13 +7,15 @@
 // reversal is not taken by another booking's approval).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventWithin } from '@iso8583/test-support';
+import { getDialect } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
+import { eventWithin } from '@iso8583/test-support';
 import type { Connector } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { Peer, Received } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
+import { OvertakenReversals } from '../src/reversal-overtaken.js';
 
 const A = purchase('071001'); // 1000, field 7 1121103000
 const B: IsoMessage = { ...purchase('071001', 'TERM0001', '000000002000'), '7': '1121104500' };
@@ -93,4 +95,40 @@ test('a noted late approval of another booking under the same STAN and terminal 
 
 test('a late approval of another booking under the same STAN and terminal does not take the remembered reversal answered 25', async (t) => {
   await otherBooking(t, true);
+});
+
+test('OvertakenReversals: a late approval and a reversal that undid nothing are matched by booking (field 7, amount, card, acquirer)', () => {
+  const dialect = getDialect('iso87ascii');
+  const reversal = { '0': '0400', '2': '4111111111111111', '4': '000000001000', '7': '1121103000', '11': '000042', '32': '123456', '41': 'TERM0001' };
+  const late = { '0': '0210', '2': '4111111111111111', '4': '000000001000', '7': '1121103000', '11': '000042', '32': '123456', '39': '00', '41': 'TERM0001' };
+  const undid = { '0': '0410', '39': '25' };
+  const other = (fields: IsoMessage, amountFields: string[] = ['4', '49'], d = dialect): boolean => {
+    const o = new OvertakenReversals(d, amountFields);
+    o.answered(reversal, undid);
+    const remembered = o.remembers({ ...late, ...fields });
+    const again = o.again({ ...late, ...fields });
+    assert.equal(remembered, again !== undefined, 'remembers says what again does');
+    // The approval first: the reversal's 25 takes it only when it is of its booking.
+    const first = new OvertakenReversals(d, amountFields);
+    first.again({ ...late, ...fields });
+    assert.equal(first.answered(reversal, undid) !== undefined, again !== undefined, 'the same either way round');
+    return again === undefined;
+  };
+  assert.equal(other({}), false, 'its own approval');
+  assert.equal(other({ '7': '1121104500' }), true, 'another field 7: another booking');
+  assert.equal(other({ '4': '000000002000' }), true, 'another amount');
+  assert.equal(other({ '4': '000000000600' }), false, 'a partial approval (the amount read from field 4)');
+  assert.equal(other({ '4': '000000000600' }, []), true, 'a smaller amount where no approved amount is read: another booking');
+  assert.equal(other({ '4': '000000000600' }, ['6', '51']), true, 'a smaller field 4 where the approved amount is field 6');
+  assert.equal(other({ '2': '4000000000000002' }), true, 'another card');
+  assert.equal(other({ '32': '654321' }), true, 'another acquirer');
+  assert.equal(other({ '2': undefined, '4': undefined, '7': undefined, '32': undefined } as unknown as IsoMessage), false, 'an approval that echoes none of them');
+  // A fresh field 7 on every attempt: the original's is field 90's (MTI, STAN, field 7, fields 32 and 33).
+  const fresh = { ...dialect, reversal: { ...dialect.reversal, freshTransmissionTime: true } };
+  const data = `0200000042112110300000000123456${'0'.repeat(11)}`;
+  const attempt = { ...reversal, '7': '1206181500', '90': data };
+  const o = new OvertakenReversals(fresh, ['4', '49']);
+  o.answered(attempt, undid);
+  assert.equal(o.again({ ...late, '7': '1121104500' }), undefined, 'field 90 names another field 7');
+  assert.equal(o.again(late)?.reversal['0'], '0401', 'field 90 names its field 7');
 });
