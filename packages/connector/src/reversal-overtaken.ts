@@ -4,10 +4,14 @@
  * original was still on its way: the host then approves the original after it, and that approval reaches the connector
  * as a late response (its request had timed out). Money stays taken while the records say reversed. So such reversals
  * are remembered a while (at most {@link OVERTAKEN_MAX}, for {@link OVERTAKEN_FOR_MS}), and so are late approvals (the
- * two may come in one read, the approval handled first, or on two connections): a late approval of a transaction (same
- * STAN and terminal) whose reversal undid nothing queues the reversal again, as a repeat (`0401`, `0421`, `1421`: the host treats
- * it as the same reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`). Of a
- * remembered approval only its MTI, STAN, terminal, response code and amount fields are kept (no card data in memory).
+ * two may come in one read, the approval handled first, or on two connections): a late approval of a booking whose
+ * reversal undid nothing queues the reversal again, as a repeat (`0401`, `0421`, `1421`: the host treats it as the same
+ * reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`). The two are noted by
+ * STAN and terminal, and matched by booking (transactions-in-flight.ts `approvesBooking`: card, acquirer, field 7 and
+ * amount agreeing too): a new transaction reusing the STAN at the terminal neither takes the old one's noted approval
+ * nor is repeated by it. Of a remembered approval only its MTI, STAN, terminal, response code and amount fields are
+ * kept, with what tells its booking (`ApprovalBooking`: its card's first six and last four digits and length, never
+ * the whole number).
  * A later request of the transaction approved in time (the terminal's repeat, `0201`, or the same request resent)
  * retires such a reversal (`approvedInTime`): the host booked the transaction once and the terminal holds that
  * approval, so the original's late approval (the same booking) is not reversed, nor is a repeat stored at a stop or start.
@@ -19,7 +23,8 @@ import { isAcceptedFor, isApprovalClass } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { mtiText, transactionKey } from './match-key.js';
 import { isReversible } from './reversal-message.js';
-import { sameBooking } from './transactions-in-flight.js';
+import { approvalBooking, approvesBooking, sameBooking } from './transactions-in-flight.js';
+import type { ApprovalBooking } from './transactions-in-flight.js';
 
 /** Most overtaken reversals remembered at once (the oldest forgotten first). */
 export const OVERTAKEN_MAX = 1000;
@@ -58,11 +63,12 @@ export interface ReversalAgain {
   readonly approval: IsoMessage;
 }
 
-/** What one of the two maps holds: a message and when it was noted. */
+/** What one of the two maps holds: a message and when it was noted; of an approval, what tells its booking too. */
 interface Noted {
   readonly message: IsoMessage;
   readonly rc: string | undefined;
   readonly at: number;
+  readonly booking?: ApprovalBooking;
 }
 
 /**
@@ -88,8 +94,8 @@ export class OvertakenReversals {
 
   /**
    * A reversal attempt `sent` (its MTI that attempt's) was answered with `response`, which ends it (the SAF queue's
-   * `followUp`, before that end is journaled): when the code undid nothing and a late approval of its transaction came
-   * already, that reversal again; else remembered (when it undid nothing, unless `remember` is false: a journal several
+   * `followUp`, before that end is journaled): when the code undid nothing and a late approval of its booking came
+   * already (`approvesBooking`; another booking's noted approval is left), that reversal again; else remembered (when it undid nothing, unless `remember` is false: a journal several
    * nodes share keeps it, reversal-follow.ts) or its transaction forgotten (undone). `since`: when the reversal was
    * first answered with a code that undid nothing (`firstUndidNothing`), from which it is remembered `keepFor`; default
    * now.
@@ -99,7 +105,9 @@ export class OvertakenReversals {
     if (mti[1] !== '4') return undefined;
     const key = transactionKey(this.dialect, sent['11'], sent['41']);
     const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
-    const approval = this.taken(this.approvals, key);
+    // Only an approval of this reversal's booking: another's (a transaction that reused the STAN) stays noted.
+    const noted = this.approvals.get(key);
+    const approval = noted !== undefined && this.approves(noted.booking, sent) ? this.taken(this.approvals, key) : undefined;
     this.reversals.delete(key);
     if (this.undid(rc, mti)) return undefined;
     if (approval !== undefined) return { reversal: repeatOf(sent), responseCode: rc, approval: approval.message };
@@ -109,17 +117,20 @@ export class OvertakenReversals {
 
   /**
    * A late response `answer` (its request timed out): when it approves a reversible request (an 0210, 0110, 1210 ...)
-   * whose transaction's reversal was answered lately with a code that undid nothing, that reversal as a repeat (taken:
-   * asked once); else `undefined`, and an approval is remembered (its reversal's answer may come after it). `at`: when
+   * whose booking's reversal (`approvesBooking`) was answered lately with a code that undid nothing, that reversal as a
+   * repeat (taken: asked once; another booking's, remembered under the same STAN and terminal, is left); else `undefined`, and an approval is remembered (its reversal's answer may come after it). `at`: when
    * the approval arrived (epoch ms; default now), by which it is judged and remembered: one that waited for a request of
    * its transaction in flight (reversal-follow.ts `lateAnswer`) is judged by its arrival, not by that request's answer.
    */
   again(answer: IsoMessage, at = Date.now()): ReversalAgain | undefined {
     if (!this.isLateApproval(answer)) return undefined;
     const key = transactionKey(this.dialect, answer['11'], answer['41']);
-    const seen = this.taken(this.reversals, key, at);
+    const booking = approvalBooking(this.dialect, answer);
+    // Only the reversal of this approval's booking: another's (a transaction that reused the STAN) stays remembered.
+    const remembered = this.reversals.get(key);
+    const seen = remembered !== undefined && this.approves(booking, remembered.message) ? this.taken(this.reversals, key, at) : undefined;
     if (seen !== undefined) return { reversal: repeatOf(seen.message), responseCode: seen.rc, approval: answer };
-    this.note(this.approvals, key, { message: this.kept(answer), rc: undefined, at: Math.min(at, Date.now()) });
+    this.note(this.approvals, key, { message: this.kept(answer), rc: undefined, at: Math.min(at, Date.now()), booking });
     return undefined;
   }
 
@@ -129,13 +140,13 @@ export class OvertakenReversals {
   }
 
   /**
-   * Whether `answer` approves a reversible request whose transaction's reversal is remembered as undoing nothing (within
-   * `keepFor`): what `again` would reverse again. No side effect (an approval is not remembered).
+   * Whether `answer` approves a reversible request whose booking's reversal is remembered as undoing nothing (within
+   * `keepFor`, `approvesBooking`): what `again` would reverse again. No side effect (an approval is not remembered).
    */
   remembers(answer: IsoMessage): boolean {
     if (this.reversals.size === 0 || !this.isLateApproval(answer)) return false;
     const seen = this.reversals.get(transactionKey(this.dialect, answer['11'], answer['41']));
-    return seen !== undefined && Date.now() - seen.at <= this.keepFor;
+    return seen !== undefined && Date.now() - seen.at <= this.keepFor && this.approves(approvalBooking(this.dialect, answer), seen.message);
   }
 
   /** Whether the reversal attempt `sent` answered `response` undid nothing (`answered` remembers it). */
@@ -193,6 +204,14 @@ export class OvertakenReversals {
       if (value !== undefined) out[field] = value;
     }
     return out;
+  }
+
+  /**
+   * Whether the late approval marked `booking` is of the booking `reversal` undoes (transactions-in-flight.ts
+   * `approvesBooking`, an approved amount below the reversal's allowed when the plan reads one from field 4).
+   */
+  private approves(booking: ApprovalBooking | undefined, reversal: IsoMessage): boolean {
+    return booking !== undefined && approvesBooking(this.dialect, booking, reversal, this.amountFields.includes('4'));
   }
 
   /** Whether a reversal answered `rc` undid its transaction: an approval, or the reversal's own "accepted" (`400` in 1993). */

@@ -68,6 +68,53 @@ export function sameBooking(dialect: Pick<Dialect, 'fields'>, a: MessageInput, b
   return amountOf(a['4']) === amountOf(b['4']) && sameTransaction(transactionIdentity(dialect, a), transactionIdentity(dialect, b));
 }
 
+/**
+ * What a late approval is told apart by (reversal-overtaken.ts keeps it of a noted approval: no whole card number): its
+ * {@link transactionIdentity}, its field 7 as the wire carries it (`time`; `undefined` when absent) and its amount
+ * (field 4 as a number, `amountOf`: 0 when absent).
+ */
+export interface ApprovalBooking extends HeldTransaction {
+  readonly time: string | undefined;
+  readonly amount: number;
+}
+
+/** The {@link ApprovalBooking} of the late approval `answer` in `dialect`. */
+export function approvalBooking(dialect: Pick<Dialect, 'fields'>, answer: MessageInput): ApprovalBooking {
+  const time = fieldText(answer['7']);
+  return { ...transactionIdentity(dialect, answer), time: time === undefined ? undefined : wireValue(dialect.fields['7'], time), amount: amountOf(answer['4']) };
+}
+
+/**
+ * The field 7 of the original a reversal (or its repeat) `reversal` undoes, as the wire carries it: its own field 7,
+ * copied from the original; with `freshTransmissionTime` (a new one on every attempt) the one its field 90 (1987
+ * original data elements: MTI, STAN, then field 7) carries when that names its STAN; else `undefined` (not known).
+ */
+function originalTime(dialect: Pick<Dialect, 'fields' | 'reversal'>, reversal: MessageInput): string | undefined {
+  if (dialect.reversal?.freshTransmissionTime !== true) {
+    const time = fieldText(reversal['7']);
+    return time === undefined ? undefined : wireValue(dialect.fields['7'], time);
+  }
+  const data = fieldText(reversal['90']);
+  const stan = fieldText(reversal['11']);
+  return data !== undefined && stan !== undefined && /^\d{20}/.test(data) && data.slice(4, 10) === wireValue(dialect.fields['11'], stan) ? data.slice(10, 20) : undefined;
+}
+
+/**
+ * The one rule of whether the late approval `approval` ({@link approvalBooking}) is of the booking the reversal
+ * `reversal` undoes (reversal-overtaken.ts: only then does the one call for the other's repeat): the same transaction by
+ * {@link sameTransaction}; the same field 7 (the original's transmission time, which the host's answer echoes) when
+ * both carry it; and the same amount (field 4 as a number) when both carry one, or less when `partial` (the connector
+ * reads a partly approved amount from the answer's field 4: `ReversalPlan.approvalFields`). A new transaction reusing
+ * the STAN at that terminal (another field 7, amount, card or acquirer) is another booking.
+ */
+export function approvesBooking(dialect: Pick<Dialect, 'fields' | 'reversal'>, approval: ApprovalBooking, reversal: MessageInput, partial: boolean): boolean {
+  if (!sameTransaction(transactionIdentity(dialect, reversal), approval)) return false;
+  const time = originalTime(dialect, reversal);
+  if (time !== undefined && approval.time !== undefined && time !== approval.time) return false;
+  const amount = amountOf(reversal['4']);
+  return amount === 0 || approval.amount === 0 || approval.amount === amount || (partial && approval.amount < amount);
+}
+
 /** The held requests in flight, by transaction key (STAN and terminal); see the file's note. */
 export class TransactionsInFlight {
   private readonly byKey = new Map<string, HeldTransaction[]>();

@@ -2,7 +2,8 @@
 // connection answered) is reported `unsolicited`, and nothing more: it is not offered to the reversals as a late
 // approval. Offered, it was noted 10 minutes by STAN and terminal, and a later reversal of a transaction reusing the STAN
 // answered `25` stored a repeat (0401) the host had nothing to undo with (with PostgreSQL, a look-up each). An
-// unsolicited approval under that key with another field 7 (a late one whose key the late keys forgot) still is.
+// unsolicited approval under that key with another field 7 (a late one whose key the late keys forgot) still is, and
+// its booking's reversal answered 25 stores the repeat.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IsoMessage } from '@iso8583/codec';
@@ -71,7 +72,9 @@ test('an unsolicited approval under a key answered in time with another field 7 
       if (e.stage === 'answered' && e.mti === '0401') resolve(e);
     }),
   );
-  await assert.rejects(connector.request(purchase(STAN, 'TERM0001', '000000002000')), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
+  // The transaction that approval is of (its field 7 and amount: a noted approval is taken only by its own booking's
+  // reversal, transactions-in-flight.ts `approvesBooking`) times out; its reversal is answered 25.
+  await assert.rejects(connector.request({ ...purchase(STAN), '7': '1121102900' }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   assert.equal((await repeat).responseCode, '00');
   assert.deepEqual(receivedLines(peer.received), [`0200 ${STAN}`, `0200 ${STAN}`, `0400 ${STAN}`, `0401 ${STAN}`]);
   assert.ok(watch.events.some((e) => e.stage === 'queued' && e.mti === '0400'));
