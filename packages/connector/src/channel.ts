@@ -17,9 +17,10 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { DictionaryMap, MessageStream, recoverFields } from '@iso8583/codec';
+import { DictionaryMap, MessageStream } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { connectSocket } from './channel-connect.js';
+import { recoveredAnswer } from './channel-recovered.js';
 import { answerNeedsCode } from './channel-request.js';
 import type { ChannelHost, ChannelRequest } from './channel-request.js';
 import { connectorError } from './errors.js';
@@ -273,7 +274,8 @@ export class Channel {
       const e = err as Iso8583Error;
       this.logger.warn({ code: e.code, field: e.field, offset: e.offset, bytes: payload.length }, 'undecodable message from the host');
       this.host.problem(this, e);
-      this.failByRecoveredKey(payload, e);
+      const failed = recoveredAnswer(this.host, this.pending, this.late, payload, e);
+      if (failed !== undefined) this.fail(failed.req, failed.error);
       return;
     }
     const mti = message['0'];
@@ -324,44 +326,6 @@ export class Channel {
     const sent = this.late.lateAnswer(key, message);
     const copy = sent === 'copy' || (sent === undefined && this.late.copyOfAnswer(key, message));
     this.host.unmatched(this, message, header, isSent(sent), isSent(sent) ? sent : undefined, copy);
-  }
-
-  /**
-   * An undecodable response whose match key can still be read (every match-key field recovered, or absent before the
-   * failing field: not sent, as in a request without field 41; a response MTI) fails
-   * its request at once with `ISO8583_ERR_CONNECTOR_BAD_RESPONSE`: the host answered, but what it answered is unknown.
-   * A response that decodes whole but for bytes after its last field gives its whole key (recover.ts `trailing`): the
-   * key is only looked up here, never echoed or logged, and one read from bytes a misread prefix shifted would have to
-   * equal a pending request's STAN and terminal (that request would then be reversed, as after its timeout).
-   */
-  private failByRecoveredKey(payload: Buffer, e: Iso8583Error): void {
-    let recovered: IsoMessage | undefined;
-    try {
-      recovered = recoverFields(this.host.codec, payload, e.field, { trailing: 'whole' });
-    } catch {
-      return;
-    }
-    if (recovered === undefined) return;
-    const mti = recovered['0'];
-    if (typeof mti !== 'string' || isRequestMti(mti)) return;
-    // A key field before the failing one, absent although fields were read after the MTI, was not in the answer (its
-    // bit clear: the recovery reads every field before the one that failed): empty, as `ofResponse` reads it.
-    const failed = e.field === undefined ? NaN : Number.parseInt(e.field, 10);
-    const readPast = (field: string): boolean => recovered[field] === undefined && Number(field) < failed && Object.keys(recovered).length > 1;
-    for (const field of this.host.matchKey.fields) if (typeof recovered[field] !== 'string' && !readPast(field)) return;
-    const key = this.host.matchKey.ofResponse(recovered);
-    const req = this.pending.get(key);
-    // An answer of another class (a matchKey without field 0), the late answer of a timed-out request under the same
-    // key, or the host's duplicate of an answered one's (its field 7 tells): not this request's to fail.
-    if (req === undefined || (!this.host.matchKey.keysMti && !answersMti(req.mti, mti)) || this.late.stale(key, req.anyAnswer ? undefined : req.echo7, recovered) !== undefined) return;
-    this.fail(
-      req,
-      connectorError(
-        'ISO8583_ERR_CONNECTOR_BAD_RESPONSE',
-        `the response (${mti}) does not decode${e.field === undefined ? '' : ` at field ${e.field}`} (${e.code}); the outcome at the host is unknown`,
-        { mti: req.mti, cause: e, ...(e.field === undefined ? {} : { field: e.field }) },
-      ),
-    );
   }
 
   /**
