@@ -24,7 +24,8 @@ import { recoveredAnswer } from './channel-recovered.js';
 import { answerNeedsCode } from './channel-request.js';
 import type { ChannelHost, ChannelRequest } from './channel-request.js';
 import { connectorError } from './errors.js';
-import { LateKeys, isSent } from './late-keys.js';
+import { isSent } from './late-keys.js';
+import type { LateKeys } from './late-keys.js';
 import { answersMti, isRequestMti } from './match-key.js';
 
 /**
@@ -60,8 +61,6 @@ export class Channel {
   /** Whether a frame came from the host on it (an answer, a sign-on or echo reply, a host request): the link proved itself. */
   heardFrom = false;
   private readonly stream: MessageStream;
-  /** The keys whose requests timed out or were answered here: their late or duplicate answers told from a reused key's own. */
-  private readonly late = new LateKeys();
   private open = true;
   private echoTimer: NodeJS.Timeout | undefined;
   private closeError: Iso8583Error | undefined;
@@ -73,6 +72,12 @@ export class Channel {
     private readonly host: ChannelHost,
     /** The channel's logger (a child with connector, channel, host and port). */
     readonly logger: Logger,
+    /**
+     * The keys whose requests timed out or were answered on the connector's connections (its factory's, shared by its
+     * channels: the host may send a late answer or its copy of an answer on another connection than the request's):
+     * their late or duplicate answers told from a reused key's own.
+     */
+    private readonly late: LateKeys,
   ) {
     this.stream = new MessageStream(
       socket,
@@ -106,19 +111,19 @@ export class Channel {
 
   /**
    * Opens a connection (TCP, or TLS when `tls` is set) within `connectTimeout` (channel-connect.ts); `signal` aborted
-   * first ends it at once (default none).
+   * first ends it at once (default none). `late`: the connector's late keys, shared by its channels.
    */
-  static connect(id: number, host: ChannelHost, logger: Logger, signal?: AbortSignal): Promise<Channel> {
-    return connectSocket(host.options, (socket) => new Channel(id, socket, host, logger), signal);
+  static connect(id: number, host: ChannelHost, logger: Logger, late: LateKeys, signal?: AbortSignal): Promise<Channel> {
+    return connectSocket(host.options, (socket) => new Channel(id, socket, host, logger, late), signal);
   }
 
   /**
    * A channel that is already closed, handed to the pool when it asks for a connection while the connector shuts
    * down: it settles the pool's waiting requests (which generic-pool cannot cancel) without a connect attempt.
    */
-  static placeholder(id: number, host: ChannelHost, logger: Logger): Channel {
+  static placeholder(id: number, host: ChannelHost, logger: Logger, late: LateKeys): Channel {
     const socket = new NetSocket();
-    const channel = new Channel(id, socket, host, logger);
+    const channel = new Channel(id, socket, host, logger, late);
     channel.open = false;
     channel.isPlaceholder = true;
     clearInterval(channel.echoTimer);
@@ -141,7 +146,7 @@ export class Channel {
    * (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`) and fails at once on a closed channel. A key of a request that timed out
    * or was answered here is not in flight and may be sent again; while it waits, an answer under it whose field 7 equals a
    * timed-out request's `echo7` and differs from this request's is the timed-out one's, reported late, and one whose
-   * field 7 equals that of the request last answered under it (and differs) is the host's duplicate of that answer,
+   * field 7 equals that of a request answered under it (and differs) is the host's duplicate of that answer,
    * reported unsolicited; any other answer (no field 7, the host's own time; or this request a repeat, an attempt, or
    * without `echo7`) is this request's. A new transaction should take a fresh STAN ("Write and match" in
    * docs/connector.md).
@@ -293,8 +298,7 @@ export class Channel {
       // Another class under a key without field 0 (an 0810 or a 0410 under a 0200's STAN and terminal): no answer to
       // the request, which keeps waiting for its own; an earlier request's under the key that timed out, maybe (a
       // timed-out 0200's late 0210 while its reversal waits): counted with what it sent, once, as with nothing waiting.
-      const sent = this.late.lateAnswer(key, message);
-      this.host.unmatched(this, message, header, isSent(sent), isSent(sent) ? sent : undefined, sent === 'copy');
+      this.unmatchedAnswer(key, message, header);
       return;
     }
     if (req !== undefined) {
@@ -318,13 +322,27 @@ export class Channel {
       }
       // A late answer is counted with what its request sent (a bank that does not echo field 4), and a copy of it is
       // the host's duplicate from then on: each approval counted once.
+      // A stale duplicate that is not the whole answer again (the host changed its mind: 05 in time, 00 now) is offered
+      // as a late approval once: taken (late-keys.ts `took`), its own copy is a copy.
       const sent = stale === 'late' ? this.late.lateCame(key, message['7'] as string, mti) : undefined;
-      this.host.unmatched(this, message, header, stale === 'late', sent, stale === 'duplicate' && this.late.copyOfAnswer(key, message));
+      const copy = stale === 'duplicate' && this.late.copyOfAnswer(key, message);
+      if (!copy) this.late.took(key, message, stale === 'late');
+      this.host.unmatched(this, message, header, stale === 'late', sent, copy);
       return;
     }
-    // The host's copy of an answer (one without field 7 the late keys took already, or one matched here): no late approval.
+    this.unmatchedAnswer(key, message, header);
+  }
+
+  /**
+   * A response under `key` no request of its class waits for: a timed-out request's late answer (counted with what it
+   * sent), the host's copy of an answer (one the late keys took already, or one matched on a connection of the
+   * connector: no late approval), or else unsolicited (an approval among them offered to the reversals, once: taken,
+   * its copy is a copy).
+   */
+  private unmatchedAnswer(key: string, message: IsoMessage, header: Buffer): void {
     const sent = this.late.lateAnswer(key, message);
     const copy = sent === 'copy' || (sent === undefined && this.late.copyOfAnswer(key, message));
+    if (!copy) this.late.took(key, message, isSent(sent));
     this.host.unmatched(this, message, header, isSent(sent), isSent(sent) ? sent : undefined, copy);
   }
 
