@@ -23,6 +23,7 @@ import { Channel } from './channel.js';
 import type { ChannelHost } from './channel-request.js';
 import { connectorError } from './errors.js';
 import type { NetworkManagement } from './network-management.js';
+import { LateKeys } from './late-keys.js';
 import { hostCertificateDetail } from './tls-host-certificate.js';
 
 /** What the factory reports to its connector. */
@@ -60,6 +61,11 @@ export class ChannelFactory {
   private readonly failureListeners = new Set<(err: Iso8583Error) => void>();
   private retryDelay = 0;
   private nextId = 1;
+  /**
+   * The keys whose requests timed out or were answered on any of the connector's connections, shared by its channels:
+   * the host may send a late answer, or its copy of an answer, on another connection of the pool than the request's.
+   */
+  private readonly late = new LateKeys();
 
   /**
    * Milliseconds the next connect attempt waits before it dials: the backoff's delay counted at the last failure or
@@ -154,7 +160,7 @@ export class ChannelFactory {
     const logger = this.channelLogger(id);
     let channel: Channel | undefined;
     try {
-      channel = await Channel.connect(id, this.host, logger, this.shutDown.signal);
+      channel = await Channel.connect(id, this.host, logger, this.late, this.shutDown.signal);
       this.open.add(channel);
       if (!this.shutting) {
         // Its failure is `ISO8583_ERR_CONNECTOR_SIGN_ON` (or CLOSED), worded for what was sent (network-management.ts).
@@ -202,7 +208,7 @@ export class ChannelFactory {
    */
   placeholder(): Channel {
     const id = this.nextId++;
-    return Channel.placeholder(id, this.host, this.channelLogger(id));
+    return Channel.placeholder(id, this.host, this.channelLogger(id), this.late);
   }
 
   /**

@@ -17,13 +17,15 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { DictionaryMap, MessageStream, recoverFields } from '@iso8583/codec';
+import { DictionaryMap, MessageStream } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { connectSocket } from './channel-connect.js';
+import { recoveredAnswer } from './channel-recovered.js';
 import { answerNeedsCode } from './channel-request.js';
 import type { ChannelHost, ChannelRequest } from './channel-request.js';
 import { connectorError } from './errors.js';
-import { LateKeys, isSent } from './late-keys.js';
+import { isSent } from './late-keys.js';
+import type { LateKeys } from './late-keys.js';
 import { answersMti, isRequestMti } from './match-key.js';
 
 /**
@@ -59,8 +61,6 @@ export class Channel {
   /** Whether a frame came from the host on it (an answer, a sign-on or echo reply, a host request): the link proved itself. */
   heardFrom = false;
   private readonly stream: MessageStream;
-  /** The keys whose requests timed out or were answered here: their late or duplicate answers told from a reused key's own. */
-  private readonly late = new LateKeys();
   private open = true;
   private echoTimer: NodeJS.Timeout | undefined;
   private closeError: Iso8583Error | undefined;
@@ -72,6 +72,12 @@ export class Channel {
     private readonly host: ChannelHost,
     /** The channel's logger (a child with connector, channel, host and port). */
     readonly logger: Logger,
+    /**
+     * The keys whose requests timed out or were answered on the connector's connections (its factory's, shared by its
+     * channels: the host may send a late answer or its copy of an answer on another connection than the request's):
+     * their late or duplicate answers told from a reused key's own.
+     */
+    private readonly late: LateKeys,
   ) {
     this.stream = new MessageStream(
       socket,
@@ -105,19 +111,19 @@ export class Channel {
 
   /**
    * Opens a connection (TCP, or TLS when `tls` is set) within `connectTimeout` (channel-connect.ts); `signal` aborted
-   * first ends it at once (default none).
+   * first ends it at once (default none). `late`: the connector's late keys, shared by its channels.
    */
-  static connect(id: number, host: ChannelHost, logger: Logger, signal?: AbortSignal): Promise<Channel> {
-    return connectSocket(host.options, (socket) => new Channel(id, socket, host, logger), signal);
+  static connect(id: number, host: ChannelHost, logger: Logger, late: LateKeys, signal?: AbortSignal): Promise<Channel> {
+    return connectSocket(host.options, (socket) => new Channel(id, socket, host, logger, late), signal);
   }
 
   /**
    * A channel that is already closed, handed to the pool when it asks for a connection while the connector shuts
    * down: it settles the pool's waiting requests (which generic-pool cannot cancel) without a connect attempt.
    */
-  static placeholder(id: number, host: ChannelHost, logger: Logger): Channel {
+  static placeholder(id: number, host: ChannelHost, logger: Logger, late: LateKeys): Channel {
     const socket = new NetSocket();
-    const channel = new Channel(id, socket, host, logger);
+    const channel = new Channel(id, socket, host, logger, late);
     channel.open = false;
     channel.isPlaceholder = true;
     clearInterval(channel.echoTimer);
@@ -140,7 +146,7 @@ export class Channel {
    * (`ISO8583_ERR_CONNECTOR_DUPLICATE_KEY`) and fails at once on a closed channel. A key of a request that timed out
    * or was answered here is not in flight and may be sent again; while it waits, an answer under it whose field 7 equals a
    * timed-out request's `echo7` and differs from this request's is the timed-out one's, reported late, and one whose
-   * field 7 equals that of the request last answered under it (and differs) is the host's duplicate of that answer,
+   * field 7 equals that of a request answered under it (and differs) is the host's duplicate of that answer,
    * reported unsolicited; any other answer (no field 7, the host's own time; or this request a repeat, an attempt, or
    * without `echo7`) is this request's. A new transaction should take a fresh STAN ("Write and match" in
    * docs/connector.md).
@@ -273,7 +279,8 @@ export class Channel {
       const e = err as Iso8583Error;
       this.logger.warn({ code: e.code, field: e.field, offset: e.offset, bytes: payload.length }, 'undecodable message from the host');
       this.host.problem(this, e);
-      this.failByRecoveredKey(payload, e);
+      const failed = recoveredAnswer(this.host, this.pending, this.late, payload, e);
+      if (failed !== undefined) this.fail(failed.req, failed.error);
       return;
     }
     const mti = message['0'];
@@ -291,8 +298,7 @@ export class Channel {
       // Another class under a key without field 0 (an 0810 or a 0410 under a 0200's STAN and terminal): no answer to
       // the request, which keeps waiting for its own; an earlier request's under the key that timed out, maybe (a
       // timed-out 0200's late 0210 while its reversal waits): counted with what it sent, once, as with nothing waiting.
-      const sent = this.late.lateAnswer(key, message);
-      this.host.unmatched(this, message, header, isSent(sent), isSent(sent) ? sent : undefined, sent === 'copy');
+      this.unmatchedAnswer(key, message, header);
       return;
     }
     if (req !== undefined) {
@@ -316,52 +322,28 @@ export class Channel {
       }
       // A late answer is counted with what its request sent (a bank that does not echo field 4), and a copy of it is
       // the host's duplicate from then on: each approval counted once.
+      // A stale duplicate that is not the whole answer again (the host changed its mind: 05 in time, 00 now) is offered
+      // as a late approval once: taken (late-keys.ts `took`), its own copy is a copy.
       const sent = stale === 'late' ? this.late.lateCame(key, message['7'] as string, mti) : undefined;
-      this.host.unmatched(this, message, header, stale === 'late', sent, stale === 'duplicate' && this.late.copyOfAnswer(key, message));
+      const copy = stale === 'duplicate' && this.late.copyOfAnswer(key, message);
+      if (!copy) this.late.took(key, message, stale === 'late');
+      this.host.unmatched(this, message, header, stale === 'late', sent, copy);
       return;
     }
-    // The host's copy of an answer (one without field 7 the late keys took already, or one matched here): no late approval.
-    const sent = this.late.lateAnswer(key, message);
-    const copy = sent === 'copy' || (sent === undefined && this.late.copyOfAnswer(key, message));
-    this.host.unmatched(this, message, header, isSent(sent), isSent(sent) ? sent : undefined, copy);
+    this.unmatchedAnswer(key, message, header);
   }
 
   /**
-   * An undecodable response whose match key can still be read (every match-key field recovered, or absent before the
-   * failing field: not sent, as in a request without field 41; a response MTI) fails
-   * its request at once with `ISO8583_ERR_CONNECTOR_BAD_RESPONSE`: the host answered, but what it answered is unknown.
-   * A response that decodes whole but for bytes after its last field gives its whole key (recover.ts `trailing`): the
-   * key is only looked up here, never echoed or logged, and one read from bytes a misread prefix shifted would have to
-   * equal a pending request's STAN and terminal (that request would then be reversed, as after its timeout).
+   * A response under `key` no request of its class waits for: a timed-out request's late answer (counted with what it
+   * sent), the host's copy of an answer (one the late keys took already, or one matched on a connection of the
+   * connector: no late approval), or else unsolicited (an approval among them offered to the reversals, once: taken,
+   * its copy is a copy).
    */
-  private failByRecoveredKey(payload: Buffer, e: Iso8583Error): void {
-    let recovered: IsoMessage | undefined;
-    try {
-      recovered = recoverFields(this.host.codec, payload, e.field, { trailing: 'whole' });
-    } catch {
-      return;
-    }
-    if (recovered === undefined) return;
-    const mti = recovered['0'];
-    if (typeof mti !== 'string' || isRequestMti(mti)) return;
-    // A key field before the failing one, absent although fields were read after the MTI, was not in the answer (its
-    // bit clear: the recovery reads every field before the one that failed): empty, as `ofResponse` reads it.
-    const failed = e.field === undefined ? NaN : Number.parseInt(e.field, 10);
-    const readPast = (field: string): boolean => recovered[field] === undefined && Number(field) < failed && Object.keys(recovered).length > 1;
-    for (const field of this.host.matchKey.fields) if (typeof recovered[field] !== 'string' && !readPast(field)) return;
-    const key = this.host.matchKey.ofResponse(recovered);
-    const req = this.pending.get(key);
-    // An answer of another class (a matchKey without field 0), the late answer of a timed-out request under the same
-    // key, or the host's duplicate of an answered one's (its field 7 tells): not this request's to fail.
-    if (req === undefined || (!this.host.matchKey.keysMti && !answersMti(req.mti, mti)) || this.late.stale(key, req.anyAnswer ? undefined : req.echo7, recovered) !== undefined) return;
-    this.fail(
-      req,
-      connectorError(
-        'ISO8583_ERR_CONNECTOR_BAD_RESPONSE',
-        `the response (${mti}) does not decode${e.field === undefined ? '' : ` at field ${e.field}`} (${e.code}); the outcome at the host is unknown`,
-        { mti: req.mti, cause: e, ...(e.field === undefined ? {} : { field: e.field }) },
-      ),
-    );
+  private unmatchedAnswer(key: string, message: IsoMessage, header: Buffer): void {
+    const sent = this.late.lateAnswer(key, message);
+    const copy = sent === 'copy' || (sent === undefined && this.late.copyOfAnswer(key, message));
+    if (!copy) this.late.took(key, message, isSent(sent));
+    this.host.unmatched(this, message, header, isSent(sent), isSent(sent) ? sent : undefined, copy);
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
- * The match keys whose requests timed out or were answered on one connection, to tell a stale answer (a timed-out
- * request's late answer, the host's duplicate of an answered request's) from the answer of a request that reused the
- * key: the field 7 (transmission date and time, an echoed field) each such request sent. See "A late answer and a
- * reused key" in docs/connector.md.
+ * The match keys whose requests timed out or were answered on the connections of one connector (shared by its
+ * channels: the host may answer, or copy an answer, on another connection of the pool), to tell a stale answer (a
+ * timed-out request's late answer, the host's duplicate of an answered request's) from the answer of a request that
+ * reused the key: the field 7 (transmission date and time, an echoed field) each such request sent. See "A late
+ * answer and a reused key" in docs/connector.md.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -11,18 +12,23 @@ import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { answersMti } from './match-key.js';
 import { amountOf } from './socketqueue-figures.js';
 
-/** Most timed-out keys remembered per connection to recognise late responses (the oldest forgotten first). */
+/** Most timed-out keys remembered per connector to recognise late responses (the oldest forgotten first). */
 const LATE_KEYS = 1024;
 
 /** Most field 7 values remembered per timed-out key (the newest kept). */
 const LATE_ECHOES = 8;
 
 /**
- * Answers remembered per connection, each by its key with the field 7 its request sent (the oldest forgotten first):
+ * Answers remembered per connector, each by its key with the field 7 its request sent (the oldest forgotten first):
  * the host's duplicate of an answer is told from the answer of a request that reused the key while the key is
- * remembered. The keys of the last 4096 answers (a key answered again takes the newest place).
+ * remembered. The keys of the last 4096 answers (a key answered again takes the newest place, its earlier answers
+ * still in the ring found from it: {@link ANSWERS_PER_KEY}). Late answers and unsolicited approvals taken count too
+ * ({@link LateKeys.took}).
  */
 export const ANSWERED_KEYS = 4096;
+
+/** Most answers under one key a copy is compared with (the newest first): a few, not a walk of the whole ring. */
+const ANSWERS_PER_KEY = 8;
 
 /** The key of this process's answer digests: a digest of an answer (card data among its fields) is no look-up table. */
 const DIGEST_KEY = randomBytes(32);
@@ -130,7 +136,8 @@ function answers(sent: SentAmount, mti: unknown): boolean {
  * does not echo field 7, a 0200 and its 0400 timed out under one key): each answer is then judged against its own
  * request's amount (accounting.ts `late`), not another's. `undefined`: it answers none of them (an 0810, or the host's
  * copy of a reversal's 0410, under a timed-out 0200's STAN and terminal). `'copy'`: it is the host's copy of such an
- * answer taken already (`bare`), whatever its amount (answers that differ in nothing cannot be told apart).
+ * answer taken already (`bare`): one with field 37 or 38, whatever its amount; one without, when no request still due
+ * sent its amount (answers that differ in nothing cannot be told apart: the request due has it).
  */
 function sentAnswered(known: LateKey, message: IsoMessage): SentAmount | 'copy' | undefined {
   const echoed = message['7'];
@@ -139,13 +146,18 @@ function sentAnswered(known: LateKey, message: IsoMessage): SentAmount | 'copy' 
     const at = echoAt(known, echoed, mti);
     return at >= 0 ? known.sent[at] : undefined;
   }
-  // The host's copy of an answer that named none of them, taken already: it is no other one's answer, whatever its
-  // amount (checked first: a copy of one of two requests of equal amounts would else be taken for the other's).
-  if (known.bare?.includes(digestOf(message)) === true) return 'copy';
+  // The same answer as one that named none of them, taken already. With a retrieval reference or an approval code
+  // (fields 37, 38: each booking's own), the host's copy of it: no other one's answer, whatever its amount. Without
+  // them, two bookings of equal amounts answer alike: it is the answer of a request still due that sent its amount, if
+  // any (taking a real approval for a copy leaves a booking uncounted, never reversed again; the other way, a copy
+  // counted costs a reversal the host answers 25), else the copy.
+  const same = known.bare?.includes(digestOf(message)) === true;
+  if (same && (message['37'] !== undefined || message['38'] !== undefined)) return 'copy';
   const amount = amountOf(message['4']);
   const echoing = (s: SentAmount): boolean => answers(s, mti) && amount !== 0 && s.amount === amount;
   if (echoing(known.last)) return known.last;
   for (let i = known.sent.length - 1; i >= 0; i--) if (echoing(known.sent[i]!)) return known.sent[i];
+  if (same) return 'copy';
   if (answers(known.last, mti)) return known.last;
   for (let i = known.sent.length - 1; i >= 0; i--) if (answers(known.sent[i]!, mti)) return known.sent[i];
   return undefined;
@@ -156,7 +168,7 @@ function echoAt(known: LateKey, echoed: string, mti?: unknown): number {
   return known.echoes.findIndex((e, i) => e === echoed && (mti === undefined || answers(known.sent[i]!, mti)));
 }
 
-/** The timed-out and answered keys of one connection (the channel's). */
+/** The timed-out and answered keys of one connector (its channels'). */
 export class LateKeys {
   private readonly keys = new Map<string, LateKey>();
   /**
@@ -168,6 +180,8 @@ export class LateKeys {
   private readonly answeredKey: string[] = []; // grows to ANSWERED_KEYS with the answers: an idle connection holds none
   private readonly answeredEcho: string[] = [];
   private readonly answeredDigest: string[] = [];
+  /** The place of the answer under the same key before the one at each place (-1: none): a key's answers, newest first. */
+  private readonly answeredBefore: number[] = [];
   private nextAnswer = 0;
   /** The place in the ring of the last answer under each key remembered. */
   private readonly answers = new Map<string, number>();
@@ -213,14 +227,31 @@ export class LateKeys {
    * request reusing the key waits, or with none waiting, is then the host's duplicate.
    */
   answered(key: string, echo7: string | undefined, answer: IsoMessage): void {
-    if (echo7 === undefined) return;
+    if (echo7 !== undefined) this.remember(key, echo7, answerMark(answer));
+  }
+
+  /**
+   * Remembers `message`, under `key`, that came with no request waiting for it and is no copy: a late answer (`late`)
+   * or one offered as an unsolicited approval. Its copy is then the host's duplicate, never a late approval again,
+   * for as long as an answer in time is remembered: one with field 7 as an answer is ({@link ANSWER_MARK_FIELDS}), one
+   * without (a bank that echoes none) only when late, by its whole content ({@link digestOf}), as the late keys took it.
+   */
+  took(key: string, message: IsoMessage, late: boolean): void {
+    const echoed = message['7'];
+    if (typeof echoed === 'string') this.remember(key, echoed, answerMark(message));
+    else if (late) this.remember(key, '', digestOf(message));
+  }
+
+  /** An answer under `key` with field 7 `echo` ('': none) and `mark` takes the ring's next place. */
+  private remember(key: string, echo: string, mark: string): void {
     const place = this.nextAnswer;
     const oldest = this.answeredKey[place] as string | undefined;
     // The oldest answer's key is forgotten, unless answered again since (its place is then a newer one).
     if (oldest !== undefined && this.answers.get(oldest) === place) this.answers.delete(oldest);
     this.answeredKey[place] = key;
-    this.answeredEcho[place] = echo7;
-    this.answeredDigest[place] = answerMark(answer);
+    this.answeredEcho[place] = echo;
+    this.answeredDigest[place] = mark;
+    this.answeredBefore[place] = this.answers.get(key) ?? -1;
     this.answers.set(key, place);
     this.nextAnswer = place + 1 === ANSWERED_KEYS ? 0 : place + 1;
   }
@@ -295,7 +326,8 @@ export class LateKeys {
    * What `message`, under `key` with a request waiting that sent `waiting` as its field 7, is when it is not that
    * request's answer (a positive match only): `'late'`, the late answer of an earlier request under the key that timed
    * out, of its answer class (match-key.ts `answersMti`); `'duplicate'`, the host's copy of the answer of an earlier
-   * request under the key that was answered (or one echoing the field 7 of a timed-out request of another class). Either
+   * request under the key that was answered (one of the key's newest answers, late answers and approvals taken among
+   * them: {@link LateKeys.took}), or one echoing the field 7 of a timed-out request of another class. Either
    * way the answer's field 7 equals the one that earlier request sent and differs from `waiting`. `undefined`: the
    * waiting request's answer, as anything else is: one without field 7 (`waiting` undefined: a repeat, a SAF attempt),
    * an answer without field 7 or with a field 7 no such request sent (a host that writes its own time rather than
@@ -311,23 +343,41 @@ export class LateKeys {
     // A field 7 a timed-out request of another class sent (a reversal copying its original's): no late answer to it,
     // whose own is still due, nor the waiting request's; the copy of an earlier answer under the key.
     if (known?.echoes.includes(echoed) === true || known?.came?.includes(echoed) === true) return 'duplicate';
-    // The field 7 the request last answered under the key sent: not the waiting request's answer, whatever its fields.
-    const place = this.answers.get(key);
-    return place !== undefined && this.answeredEcho[place] === echoed ? 'duplicate' : undefined;
+    // The field 7 a request answered under the key sent (or a late answer or approval taken under it carried: the key's
+    // newest ANSWERS_PER_KEY): not the waiting request's answer, whatever its fields.
+    for (const place of this.answersOf(key)) if (this.answeredEcho[place] === echoed) return 'duplicate';
+    return undefined;
+  }
+
+  /** The places in the ring of the answers under `key` still there, newest first (at most {@link ANSWERS_PER_KEY}). */
+  private *answersOf(key: string): Generator<number> {
+    let place = this.answers.get(key) ?? -1;
+    for (let n = 0; place >= 0 && n < ANSWERS_PER_KEY && this.answeredKey[place] === key; n++) {
+      yield place;
+      place = this.answeredBefore[place]!;
+    }
   }
 
   /**
-   * Whether `message`, under `key`, is the host's copy of the answer of the last request answered in time under the key
-   * here (among the connection's last {@link ANSWERED_KEYS} answers): its {@link ANSWER_MARK_FIELDS} that answer's, its
-   * field 7 the one that request sent. `false` for an answer without field 7 (a host that echoes none: a copy cannot be told from
-   * the late answer of an older request under the key), or with another, or any other field that differs (the late
-   * answer the late keys forgot of an earlier request that sent the same field 7: a 0200 whose repeat, answered in
-   * time, is an exact copy of it; a reversal copying its original's field 7).
+   * Whether `message`, under `key`, is the host's copy of an answer under the key (among the connector's last
+   * {@link ANSWERED_KEYS} answers, the key's newest {@link ANSWERS_PER_KEY}): of one in time, its
+   * {@link ANSWER_MARK_FIELDS} that answer's, its field 7 the one that request sent; of a late answer or an unsolicited
+   * approval taken ({@link LateKeys.took}), the same. `false` for an answer without field 7 but as the copy of a late
+   * answer without it (a host that echoes none: a copy cannot be told from the late answer of an older request under
+   * the key), or with another field 7, or any other field that differs (the late answer the late keys forgot of an
+   * earlier request that sent the same field 7: a 0200 whose repeat, answered in time, is an exact copy of it; a
+   * reversal copying its original's field 7).
    */
   copyOfAnswer(key: string, message: IsoMessage): boolean {
     const echoed = message['7'];
-    if (typeof echoed !== 'string') return false;
-    const place = this.answers.get(key);
-    return place !== undefined && this.answeredEcho[place] === echoed && this.answeredDigest[place] === answerMark(message);
+    const bare = typeof echoed !== 'string';
+    const echo = bare ? '' : echoed;
+    let mark: string | undefined;
+    for (const place of this.answersOf(key)) {
+      if (this.answeredEcho[place] !== echo) continue;
+      mark ??= bare ? digestOf(message) : answerMark(message);
+      if (this.answeredDigest[place] === mark) return true;
+    }
+    return false;
   }
 }

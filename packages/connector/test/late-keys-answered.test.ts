@@ -24,12 +24,12 @@ test('late keys – an answered key is remembered with its field 7 for the last 
   assert.equal(late.stale('k1', '1205100001', answerOf('1205100000')), 'duplicate', 'an answer without field 7 takes no place');
 });
 
-test('late keys – a key answered again is kept from its newest answer, with the field 7 of its newest request', () => {
+test('late keys – a key answered again is kept from its newest answer, with the field 7 of each of its requests', () => {
   const late = new LateKeys();
   late.answered('again', '1205100000', answerOf('1205100000'));
   late.answered('other', '1205100000', answerOf('1205100000'));
   late.answered('again', '1205100002', answerOf('1205100002'));
-  assert.equal(late.stale('again', '1205100003', answerOf('1205100000')), undefined, 'the earlier request\'s field 7 is not the key\'s any more');
+  assert.equal(late.stale('again', '1205100003', answerOf('1205100000')), 'duplicate', 'the earlier request\'s field 7 is still one of the key\'s answers');
   assert.equal(late.stale('again', '1205100003', answerOf('1205100002')), 'duplicate');
   // ANSWERED_KEYS answers after 'other' (and after the first 'again'), one fewer after the newest 'again'.
   for (let i = 0; i < ANSWERED_KEYS - 1; i++) late.answered(`k${i}`, '1205100000', answerOf('1205100000'));

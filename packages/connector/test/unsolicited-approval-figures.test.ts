@@ -1,5 +1,5 @@
-// An approval that comes as unsolicited (on another connection than its request's: no timed-out key there names it)
-// before its reversal's `25` is noted by the reversals and reversed again when the `25` comes (reversal-overtaken.ts).
+// A late approval on another connection than its request's (the late keys are the connector's: a `late-response` there
+// too) before its reversal's `25` is noted by the reversals and reversed again when the `25` comes (reversal-overtaken.ts).
 // It is at the bank: it counts in the figures once, as a late approval on its own connection does, and the repeat
 // reversal counts against it. Before: the repeat reversal (0401) counted 10.00 in `reversal`, the approval nothing in
 // `processed` and `secured` ("secured minus reversal" went negative). Real sockets, two connections, a real journal.
@@ -11,7 +11,7 @@ import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
 
-test('an unsolicited approval the reversals take before its reversal\'s 25 counts once, as its repeat reversal does', async (t) => {
+test('a late approval on the other connection the reversals take before its reversal\'s 25 counts once, as its repeat reversal does', async (t) => {
   const dir = tempDir(t, 'unsolicited-approval-figures');
   let held: Received | undefined;
   let reversalCame: (r: Received) => void = () => undefined;
@@ -30,9 +30,9 @@ test('an unsolicited approval the reversals take before its reversal\'s 25 count
   connector.on('reversal', (e) => {
     if (e.stage === 'answered') answered.push(`${e.mti} ${String(e.responseCode)}`);
   });
-  const unsolicited: IsoMessage[] = [];
-  const cameUnsolicited = eventWithin(10_000, 'the approval to be reported unsolicited', (resolve) =>
-    connector.on('unsolicited', (m) => (unsolicited.push(m), resolve(undefined))),
+  const late: IsoMessage[] = [];
+  const cameLate = eventWithin(10_000, 'the approval to be reported late', (resolve) =>
+    connector.on('late-response', (m) => (late.push(m), resolve(undefined))),
   );
   await connector.connect();
   await assert.rejects(connector.request(purchase('005901'), { timeout: 300 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
@@ -41,7 +41,7 @@ test('an unsolicited approval the reversals take before its reversal\'s 25 count
   const other = [...peer.sockets].find((s) => s !== original.socket);
   assert.ok(other !== undefined, 'two connections');
   peer.send(other, answer(original.message));
-  await cameUnsolicited;
+  await cameLate;
   const again = eventWithin(10_000, 'the repeat reversal to be answered', (resolve) =>
     connector.on('reversal', (e) => {
       if (e.stage === 'answered' && e.mti === '0401') resolve(undefined);
@@ -49,7 +49,7 @@ test('an unsolicited approval the reversals take before its reversal\'s 25 count
   );
   peer.send(first.socket, answer(first.message, { '39': '25' }));
   await again;
-  assert.equal(unsolicited.length, 1);
+  assert.equal(late.length, 1);
   assert.deepEqual(answered, ['0400 25', '0401 00']);
   const stats = connector.stats();
   assert.deepEqual(stats.amounts, { processed: 1000, secured: 1000, refund: 0, reversal: 1000 }, 'the approval counted once, and its reversal');
