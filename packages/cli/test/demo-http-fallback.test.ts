@@ -47,9 +47,9 @@ test('a demo whose 8080 is taken serves on another HTTP port, with no error', as
   });
   t.after(() => holder.close());
   const tmp = mkdtempSync(join(tmpdir(), 'iso8583-demo-taken-'));
-  t.after(() => rmSync(tmp, { recursive: true, force: true }));
   const child = spawn(process.execPath, [BIN, 'demo'], { env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
+  t.after(() => rmSync(tmp, { recursive: true, force: true }));
   const watched = watchChild(child);
   const failed = watched.exited.then((code) => {
     throw new Error(`the demo ended before serving (exit ${String(code)}): ${watched.stdout}${watched.stderr}`);

@@ -25,7 +25,6 @@ async function demoSending(t: { after(fn: () => unknown): void }, args: string[]
   exited: Promise<number | null>;
 }> {
   const tmp = mkdtempSync(join(tmpdir(), 'iso8583-demo-signal-'));
-  t.after(() => rmSync(tmp, { recursive: true, force: true }));
   // The first sample waits for a bank slower than the demo's timeouts (--bank-delay): the demo is still
   // sending it when the signal comes, whatever the speed of the machine. (An 0600 was answered 12 at once: the signal
   // then raced the next sample; an 0630, which no bank answers, is refused before it is sent now.)
@@ -37,6 +36,7 @@ async function demoSending(t: { after(fn: () => unknown): void }, args: string[]
   const env = { ...process.env, TMPDIR: tmp };
   const child = spawn(process.execPath, [BIN, 'demo', ...args, '--bank-delay', String(bankDelay), '--transactions', samples], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
+  t.after(() => rmSync(tmp, { recursive: true, force: true }));
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));

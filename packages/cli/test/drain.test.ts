@@ -226,7 +226,6 @@ test('waitForSaf ends once every pending entry waits for a repeat past its deadl
   const host = await heldHost(t, () => rc);
   host.release();
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-drain-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const open = (): Connector =>
     createConnector({ host: '127.0.0.1', port: host.port, saf: { enabled: true, journalDir: dir, initialDelay: 3_600_000, retryInterval: 120_000, endCodes: ['94'] } });
   const first = open();
@@ -247,6 +246,7 @@ test('waitForSaf ends once every pending entry waits for a repeat past its deadl
   rc = '00';
   const next = open();
   t.after(() => next.destroy());
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const answered = safStage(next, '400601', 'answered');
   await next.connect();
   await answered;
@@ -258,7 +258,6 @@ test('waitForSaf ends once an answered entry whose store is out of reach has its
   const host = await heldHost(t);
   host.release();
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-drain-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = new FileJournal(dir);
   // A shared store out of reach for every `done`: the end of the answered advice is tried again every retryInterval.
   let failed = 0;
@@ -289,6 +288,7 @@ test('waitForSaf ends once an answered entry whose store is out of reach has its
   // The next start (the same journal, reachable now) sends it again, as a repeat (0221).
   const next = createConnector({ ...options, saf: { ...options.saf, journalDir: dir } });
   t.after(() => next.destroy());
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const answered = safStage(next, '400701', 'answered');
   await next.connect();
   await answered;

@@ -125,7 +125,6 @@ test('a listener\'s TLS files are checked before the port opens: garbage CA, cer
 
 test('a client\'s TLS files are checked as a listener\'s are: send names the flag and the file, and no connection is made', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-flags-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const certs = makeCertificates();
   t.after(() => certs.cleanup());
   const file = (name: string, text: string): string => {
@@ -149,6 +148,7 @@ test('a client\'s TLS files are checked as a listener\'s are: send names the fla
   host.on('connection', () => connections++);
   await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => host.close(() => resolve())));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const port = String((host.address() as AddressInfo).port);
   const r = await runCli(['send', '--port', port, '--tls-ca', garbage], JSON.stringify({ 0: '0800', 11: '000001', 70: '301' }));
   assert.equal(r.code, 1);

@@ -20,7 +20,6 @@ const HOOK = Symbol.for('iso8583.test.flow-abort-held-approval');
 
 test('run abort – an approval the sequence holds when the flow is aborted is reversed (stored), never "NOT reversed"', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-abort-held-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const bank = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: createHostSimulator() });
   const bankPort = (await bank.start()).port;
   t.after(() => bank.close());
@@ -47,6 +46,7 @@ test('run abort – an approval the sequence holds when the flow is aborted is r
   const running = await startFlow(loadFlow(join(dir, 'flow.json')), logger);
   const terminal = createConnector({ host: '127.0.0.1', port: running.inbound.pos?.port as number, requestTimeout: 60_000 });
   t.after(() => terminal.destroy());
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const purchase: IsoMessage = { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1204043000', 11: '000701', 12: '043000', 13: '1204', 41: 'TERM0001', 49: '840' };
   const answered = terminal.request(purchase).then(() => 'answered', (err: { code?: string }) => String(err.code));
   await within(holding, 10_000, 'the sequence never got the approval');

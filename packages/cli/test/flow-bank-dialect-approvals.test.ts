@@ -68,7 +68,6 @@ test('flow approvals – a bank dialect approving with Y1: a sequence that fails
 /** A bank endpoint answering every request with 39 Y1 in the bank's dialect (a file), a connector to it, and a book. */
 async function bankY1(t: TestContext): Promise<{ bank: Connector; approvals: UndeliveredApprovals; handed: { stan: unknown; reason: string }[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-mend55c-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'bank.json');
   writeFileSync(file, JSON.stringify(BANK_DIALECT));
   const dialect = resolveDialect(file);
@@ -77,6 +76,7 @@ async function bankY1(t: TestContext): Promise<{ bank: Connector; approvals: Und
   t.after(() => host.close());
   const bank = createConnector({ host: '127.0.0.1', port, dialect: file });
   t.after(() => bank.destroy());
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const handed: { stan: unknown; reason: string }[] = [];
   const approvals = new UndeliveredApprovals((original, _answer, _upstream, reason) => {
     handed.push({ stan: original['11'], reason });

@@ -50,7 +50,6 @@ function recentUntil(t: TestContext, port: number, done: (records: TransactionRe
 
 test('flow console – a sequence\'s unpadded numeric fields are recorded as they travelled (000301), a 1993 group\'s 000 approved', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-console-padded-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const port87 = await bank(t, 'iso87ascii');
   const port93 = await bank(t, 'iso93ascii');
   writeFileSync(join(dir, 'send.mjs'), `export default async function send(message, context) {
@@ -73,6 +72,7 @@ test('flow console – a sequence\'s unpadded numeric fields are recorded as the
   t.after(() => running.close());
   const terminal = createConnector({ host: '127.0.0.1', port: running.inbound.pos?.port as number, requestTimeout: 30_000 });
   t.after(() => terminal.destroy());
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const echo: IsoMessage = { 0: '0800', 7: '1204043000', 11: '000900', 70: '301' };
   const answer = await within(terminal.request(echo), 30_000, 'the sequence answered');
   assert.equal(answer['39'], '00');

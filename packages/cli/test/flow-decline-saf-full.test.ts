@@ -19,7 +19,6 @@ import { declineBook, gate, posTerminal, purchase } from './flow-approvals-bank.
 
 test('flow approvals – a decline whose reversal the full SAF queue refuses waits for its hand-over, not the bank\'s answer', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-decline-saf-full-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const events: string[] = [];
   const terminalAnswered = gate();
   const simulator = createHostSimulator();
@@ -50,6 +49,7 @@ test('flow approvals – a decline whose reversal the full SAF queue refuses wai
     saf: { enabled: true, journalDir: dir, maxEntries: 1, initialDelay: 600_000 },
   });
   t.after(() => bank.destroy());
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   await bank.connect();
   await bank.request({ ...purchase('000201'), 0: '0220' }, { saf: true });
   assert.equal(bank.stats().safDepth, 1);

@@ -58,7 +58,6 @@ const standIn: Sequence = (message) => ({ ...message.fields, 0: '0210', 39: '00'
 for (const withOnError of [false, true]) {
   test(`flow approvals – a decline whose reversal's store is slow is written before the sequence timeout${withOnError ? ' (a stand-in onError)' : ''}`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-decline-slow-store-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: createHostSimulator() });
     const { port } = await host.start();
     t.after(() => host.destroy());
@@ -67,6 +66,7 @@ for (const withOnError of [false, true]) {
     t.after(() => released.open());
     const bank = createConnector({ host: '127.0.0.1', port, requestTimeout: 20_000, reversal: { enabled: true, journalDir: join(dir, 'journal') } });
     t.after(() => bank.destroy());
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     await bank.connect();
     // Armed once the bank approved: the connector journals each purchase's own reversal before it sends it.
     const held = await holdWrites(t, dir, '"0":"0400"', released.opened);

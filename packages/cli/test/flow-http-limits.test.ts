@@ -4,14 +4,13 @@
 // naming the JSON path) and the same effect. Real files, a real flow, real sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
-import { rawHttp, readUntil, within } from '@iso8583/test-support';
+import { rawHttp, readUntil, tempFolder, within } from '@iso8583/test-support';
 import type { RawHttp } from '@iso8583/test-support';
 import { loadFlow, startFlow } from '../src/index.js';
 
@@ -19,10 +18,9 @@ type After = { after(fn: () => unknown): void };
 
 const DEADLINE = 30_000;
 
-/** A flow file with only an HTTP section (`http` merged in), in a folder removed after the test. */
+/** A flow file with only an HTTP section (`http` merged in), in a folder removed after the test's other hooks. */
 function flowFile(t: After, http: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-http-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempFolder(t, 'iso8583-flow-http-');
   const file = join(dir, 'flow.json');
   writeFileSync(file, JSON.stringify({ name: 'limits', connectors: {}, http: { port: 0, ...http }, logLevel: 'warn' }));
   return file;

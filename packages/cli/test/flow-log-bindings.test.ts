@@ -11,7 +11,6 @@ test('flow logs – a connector and an endpoint (its name not its key) are each 
   const bank = await startCli(['simulate-host', '--port', '0']);
   t.after(() => bank.stop());
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-log-bindings-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'forward.mjs'), 'export default (message, context) => context.connectors.bank.sendMessage(message.xml);\n');
   const file = join(dir, 'flow.json');
   writeFileSync(file, JSON.stringify({
@@ -21,6 +20,7 @@ test('flow logs – a connector and an endpoint (its name not its key) are each 
   }));
   const flow = await startCli(['run', file]);
   t.after(() => flow.stop());
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   // Through the endpoint and the connector: both have logged (listening, connected) by the time the answer is back.
   const sent = await runCli(['send', '--port', String(flow.port)], '{"0":"0800","11":"000001","70":"301"}');
   assert.equal(sent.code, 0, sent.stderr);

@@ -2,24 +2,23 @@
 // module that never finishes loading is an error naming its path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { createCodec, resolveDialect } from '@iso8583/codec';
 import type { Codec, MessageInput } from '@iso8583/codec';
+import { tempFolder } from '@iso8583/test-support';
 import { loadFlow, startFlow } from '../src/index.js';
 import { runCli } from './cli-process.js';
 
 type After = { after(fn: () => unknown): void };
 
+/** A folder removed after the test's other hooks (the flow writing into it is closed first). */
 function folder(t: After): string {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-run-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+  return tempFolder(t, 'iso8583-flow-run-');
 }
 
 /** Every line a pino logger writes, as text. */

@@ -16,7 +16,6 @@ import { BIN, runCli, seen } from './cli-process.js';
 
 test('gateway --check-config warns that a live gateway holds the journal folder, naming its pid', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-check-held-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   // A bank that accepts and answers nothing: the gateway needs only its address.
   const sockets: Socket[] = [];
   const bank = createServer((socket) => {
@@ -40,6 +39,7 @@ test('gateway --check-config warns that a live gateway holds the journal folder,
     gateway.kill('SIGTERM');
     await within(ended, 10_000, 'the gateway did not stop after SIGTERM');
   });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   await within(seen(gateway.stdout, /gateway listening/), 20_000, 'the gateway did not start');
   const held = await runCli(['gateway', ...args, '--check-config']);
   assert.equal(held.code, 0, held.stderr);

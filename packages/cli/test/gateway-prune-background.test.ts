@@ -57,7 +57,6 @@ function startGateway(
   url: string,
 ): { output: () => string; seen: (text: string, what: string) => Promise<void>; stop: () => Promise<number | null> } {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-prune-bg-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const child = spawn(process.execPath, [BIN, 'gateway', '--upstream', '127.0.0.1:9', '--listen', '0', '--http', '0', '--store', url], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
   let text = '';
@@ -76,6 +75,7 @@ function startGateway(
     if (child.exitCode === null) child.kill('SIGTERM');
     return exited;
   });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const ended = exited.then((code) => {
     throw new Error(`the gateway exited (${code}) first: ${text}`);
   });

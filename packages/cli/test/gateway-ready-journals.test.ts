@@ -13,7 +13,6 @@ import { BIN } from './cli-process.js';
 
 test('gateway: a second upstream whose journal folder a live process holds stops the start (no ready line), as the first one does', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-ready-journals-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const journal = join(dir, 'journal');
   mkdirSync(join(journal, 'b'), { recursive: true });
   // Upstream b's folder is locked by this (live) process.
@@ -23,6 +22,7 @@ test('gateway: a second upstream whose journal folder a live process holds stops
   const args = ['gateway', '--config', config, '--listen', '0', '--no-http', '--no-transaction-log', '--reversal-journal', journal];
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const seen = { stdout: '', stderr: '' };
   child.stderr.on('data', (b: Buffer) => (seen.stderr += b.toString('utf8')));
   // Either the process ends (the fix) or it prints its ready line (the bug: then it is killed here).

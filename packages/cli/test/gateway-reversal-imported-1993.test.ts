@@ -57,10 +57,10 @@ test('gateway with a jPOS 1993 packager file: a 1200 the host leaves unanswered 
     rmSync(dir, { recursive: true, force: true });
     throw err;
   });
-  // After the gateway's own hook (hooks run in order): its journal folder is removed once it stopped.
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const terminal = createConnector({ host: '127.0.0.1', port, dialect: DIALECT, requestTimeout: 20_000 });
   t.after(() => terminal.destroy());
+  // After the gateway's own hook (hooks run in order): its journal folder is removed once it stopped.
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const purchase: IsoMessage = {
     '0': '1200', '2': '4111111111111111', '3': '000000', '4': '000000002500', '11': '000010', '12': '261205092320', '32': '123456', '41': 'TERM0001', '49': '840',
   };

@@ -21,7 +21,6 @@ const GONE = goneProcessId();
 /** A gateway started on a journal folder whose start waits for a take-over gate this process holds. */
 function heldStart(t: { after: (fn: () => void) => void }) {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-stop-before-ready-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const journal = join(dir, 'journal');
   mkdirSync(journal);
   writeFileSync(join(journal, 'reversals.lock'), `${GONE}\n`);
@@ -30,6 +29,7 @@ function heldStart(t: { after: (fn: () => void) => void }) {
   const args = ['gateway', '--upstream', '127.0.0.1:9', '--listen', '0', '--no-http', '--no-transaction-log', '--reversal-journal', journal, '--log-level', 'info'];
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));

@@ -14,10 +14,10 @@ import { BIN } from './cli-process.js';
 
 test('gateway: a stop with an HTTP request stalled mid-body answers it 408 and ends in order, not at --shutdown-deadline', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-stop-stalled-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const args = ['gateway', '--upstream', '127.0.0.1:9', '--listen', '0', '--http', '0', '--no-transaction-log', '--reversal-journal', dir, '--log-level', 'warn'];
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));

@@ -65,11 +65,11 @@ test('a --store that takes the connection and never answers fails the start code
   url.port = String((relay.address() as net.AddressInfo).port);
   url.password = 'Sil3ntSecret';
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-store-silent-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   // Run in a folder of its own: the transaction log's spill folder is the default journal folder, under it.
   const child = spawn(process.execPath, [BIN, 'gateway', '--upstream', '127.0.0.1:9', '--listen', '0', '--http', '0', '--store', url.toString()],
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString('utf8')));
   child.stderr.on('data', (b: Buffer) => (output += b.toString('utf8')));

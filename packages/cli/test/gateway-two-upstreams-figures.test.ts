@@ -31,7 +31,6 @@ test('gateway with two upstreams: /metrics has both connectors, /stats sums Sock
   const [a, b] = [await host(t), await host(t)];
   const { pos, http } = await startGateway(t, ['--upstream', `a=127.0.0.1:${a}`, '--upstream', `b=127.0.0.1:${b}`, '--upstream-strategy', 'round-robin',
     '--listen', '0', '--bind', '127.0.0.1', '--http', '0', '--reversal-journal', join(dir, 'journal'), '--log-level', 'silent']);
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   // Both upstreams up before the first request, so round robin hands them out a, b, a, b.
   await waitUntil(async () => {
     const { healthy } = await (await fetch(`http://127.0.0.1:${http}/stats`)).json() as { healthy: string[] };
@@ -39,6 +38,7 @@ test('gateway with two upstreams: /metrics has both connectors, /stats sums Sock
   }, { timeoutMs: 20_000, what: 'both upstreams up' });
   const terminal = createConnector({ host: '127.0.0.1', port: pos });
   t.after(() => terminal.destroy());
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const amounts = ['000000000010', '000000000020', '000000000030', '000000000040'];
   for (const [i, amount] of amounts.entries()) {
     const answer = await within(terminal.request({ 0: '0200', 2: '4111111111111111', 3: '000000', 4: amount, 11: `00000${i + 1}`, 14: '3012', 41: 'TERM0001', 49: '840' }), 20_000, 'no answer');

@@ -67,7 +67,6 @@ test('gateway: an upstream equal to its own POS listener is refused, naming the 
 
 test('gateway: the start refuses an upstream equal to its own POS listener before it opens a port', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-upstream-loop-start-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const reserved = await reservePort();
   t.after(() => reserved.release());
   const port = String(reserved.port);
@@ -75,6 +74,7 @@ test('gateway: the start refuses an upstream equal to its own POS listener befor
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.after(() => child.kill('SIGKILL'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));

@@ -38,10 +38,10 @@ test('1987 codes in a 1993 dialect – the gateway\'s own failure answer (upstre
     rmSync(dir, { recursive: true, force: true });
     throw err;
   });
-  // After the gateway's own hook (hooks run in order): its journal folder is removed once it stopped.
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const terminal = createConnector({ host: '127.0.0.1', port, dialect: DIALECT });
   t.after(() => terminal.destroy());
+  // After the gateway's own hook (hooks run in order): its journal folder is removed once it stopped.
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const answer = await within(terminal.request({ 0: '1200', 2: '4111111111111111', 3: '000000', 4: '000000000100', 11: '000002', 12: '261205013000', 41: 'TERM0001', 49: '840' }), 20_000, 'the terminal got no answer');
   assert.equal(answer['0'], '1210');
   assert.equal(answer['39'], '91');

@@ -18,11 +18,11 @@ const ROUNDS = 40;
 
 async function race(t: { after(fn: () => void): void }, store: 'journal' | 'transactions', lockFile: string): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'iso8583-lock-race-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
   const children: Child[] = [];
   t.after(() => {
     for (const c of children) c.process.kill('SIGKILL');
   });
+  t.after(() => rmSync(root, { recursive: true, force: true }));
   for (let i = 0; i < CHILDREN; i++) children.push(startChild('lock-race-child', { store }));
   // Started (a node process each: slow on a loaded machine), before any round.
   await Promise.all(children.map((c) => c.waitLine('ready', 60_000)));

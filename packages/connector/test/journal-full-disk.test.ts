@@ -15,7 +15,6 @@ const LIMIT_KIB = 8;
 
 test('full disk: a batch cut by a short write fails every request in it (none leaves); the recovery blanks the cut bytes and the next batch is written cleanly', { timeout: 15_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-full-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   // The host holds every purchase (their reversals stay live in the journal), and tells at once if a purchase of the
   // failed batch (STAN 007xxx) reaches it.
   let leaked: (err: Error) => void = () => undefined;
@@ -29,6 +28,7 @@ test('full disk: a batch cut by a short write fails every request in it (none le
   const second = 2;
   const child = startChild('full-disk-child', { port: peer.port, dir, preallocate: 2048, first, second }, `ulimit -f ${LIMIT_KIB};`);
   t.after(() => child.kill());
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   await Promise.race([child.waitLine('done first'), leak]);
   const rejected = child.lines.filter((l) => l.startsWith('rejected '));
   assert.equal(rejected.length, first, `every request of the cut batch failed (${child.lines.join(' | ')})`);
@@ -55,12 +55,12 @@ test('full disk: a batch cut by a short write fails every request in it (none le
 
 test('full disk at start: the journal cannot be compacted, the start fails with ISO8583_ERR_CONNECTOR_JOURNAL, and the file is kept as it was', { timeout: 15_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-full-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const records = ['1', '2', '3'].map((id) => JSON.stringify({ op: 'add', id, at: 1, reversal: { '0': '0400', '11': `00000${id}` } }) + '\n');
   writeFileSync(join(dir, 'reversals.jsonl'), records.join(''));
   // 1 MiB: less than the 4 MiB the compacted file is preallocated with.
   const child = startChild('journal-open-child', { dir }, 'ulimit -f 1024;');
   t.after(() => child.kill());
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   assert.equal(await child.waitLine(''), 'failed ISO8583_ERR_CONNECTOR_JOURNAL EFBIG');
   await child.exited;
   assert.equal(readFileSync(join(dir, 'reversals.jsonl'), 'utf8'), records.join(''), 'the journal is untouched');

@@ -4,13 +4,12 @@
 // spillDir the batch in doubt is reported in doubt, never as dropped. A spill made for another database is never
 // replayed. Through the real TCP proxy of the pg tests, against a real PostgreSQL cluster.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
-import { waitUntil } from '@iso8583/test-support';
+import { tempFolder, waitUntil } from '@iso8583/test-support';
 import { PgTransactionLog } from '../src/index.js';
 import type { PgTransactionLogOptions } from '../src/index.js';
 import { PgLogDatabases } from './helpers/pg-transaction-log.js';
@@ -24,11 +23,9 @@ after(() => pgs.destroy());
 
 const FULL_PAN = '4111111111111111';
 
-/** A fresh spill folder, removed after the test. */
+/** A fresh spill folder, removed after the test's other hooks (the logs writing into it are closed first). */
 function spillFolder(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-spill-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, 'spill');
+  return join(tempFolder(t, 'iso8583-spill-'), 'spill');
 }
 
 /** A log on `name` through the proxy (fast retries, short statement timeout), opened; `count(n)` reads the table directly. */

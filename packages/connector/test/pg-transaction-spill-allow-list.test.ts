@@ -45,11 +45,11 @@ async function spillSetup(t: TestContext, name: string): Promise<{ url: string; 
   await first.open();
   await first.close();
   const root = mkdtempSync(join(tmpdir(), `iso8583-${name.replace(/_/g, '-')}-`));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
   const dir = join(root, 'spill');
   mkdirSync(dir, { mode: 0o700 });
   const pool = new pg.Pool({ connectionString: url });
   t.after(() => pool.end());
+  t.after(() => rmSync(root, { recursive: true, force: true }));
   return { url, dir, pool, database: await databaseIdentity(pool) };
 }
 

@@ -109,7 +109,6 @@ test('relay packs the view when auto-fill adds the STAN the bytes do not carry',
 
 test('relay journals the reversal before the bytes leave, and reverses an unanswered purchase', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-relay-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const journaledFirst: boolean[] = [];
   const host = await rawHost((payload) => {
     const m = ascii.unpack(payload);
@@ -130,6 +129,7 @@ test('relay journals the reversal before the bytes leave, and reverses an unansw
     await connector.destroy();
     await host.close();
   });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const reversed = new Promise<unknown>((resolve) => connector.on('reversal', (e) => {
       if (e.stage === 'answered') resolve(e);
     }));

@@ -11,7 +11,6 @@ import { createConnector } from '../src/index.js';
 
 test('reversal on: a dialect whose field 90 cannot hold the 42 digits of a 1987 reversal is refused, naming field 90', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-rev-refused-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   // The jPOS 1993 packager read as 1987: its field 90 is n 10 (1993's).
   const dialect = dialectFromJson({ name: 'xml93-as-1987', extends: vectorPath('jpos/packagers/iso93ebcdic-custom.xml'), version: '1987', fields: {} });
   assert.throws(() => createConnector({ host: '127.0.0.1', port: 1, dialect, reversal: { enabled: true, journalDir: dir } }), (err: Error & { code?: string; problems?: { field: string; reason: string }[] }) => {
@@ -23,6 +22,7 @@ test('reversal on: a dialect whose field 90 cannot hold the 42 digits of a 1987 
   // Without reversal the same dialect is accepted (nothing is reversed).
   const plain = createConnector({ host: '127.0.0.1', port: 1, dialect });
   t.after(() => plain.destroy());
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   // A 1993 dialect without field 56 cannot carry a 1993 reversal either.
   const no56 = dialectFromJson({ name: 'iso93-no56', extends: 'iso93ascii', fields: { '56': null } });
   assert.throws(() => createConnector({ host: '127.0.0.1', port: 1, dialect: no56, reversal: { enabled: true, journalDir: dir } }), /field 56/);

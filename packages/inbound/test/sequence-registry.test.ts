@@ -43,7 +43,6 @@ test('registerSequence – refuses a name that is empty or a sequence that is no
 
 test('endpoint start – an onError that does not load is reported as onError (field and message), not as sequence', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-seq-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'none.mjs'), 'export const answer = 42;\n');
   for (const onError of [join(dir, 'missing.mjs'), join(dir, 'none.mjs'), 'no-such-registered-onerror']) {
     const endpoint = createInboundEndpoint({ port: 0, sequence: () => null, onError });
@@ -58,5 +57,6 @@ test('endpoint start – an onError that does not load is reported as onError (f
   // The sequence's own is still named sequence.
   const endpoint = createInboundEndpoint({ port: 0, sequence: join(dir, 'missing.mjs') });
   t.after(() => endpoint.close({ deadline: 100 }));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   await assert.rejects(endpoint.start(), { code: 'ISO8583_ERR_INBOUND_SEQUENCE_NOT_FOUND', field: 'sequence' });
 });

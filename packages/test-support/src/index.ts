@@ -2,7 +2,7 @@
  * Helpers for the tests of every package: TLS material made by the test itself, the shared vectors, a PostgreSQL
  * server and a relay to it that can freeze (a database that stops answering), a sample transaction record, waiting for a state that has no event (with a deadline that fails naming
  * what was awaited), a port reserved while nothing listens on it, a pid no process has, many `iso8583` command
- * lines run in one process, the reversals a host received (0400, its repeats 0401), and a logger whose lines are kept.
+ * lines run in one process, the reversals a host received (0400, its repeats 0401), a logger whose lines are kept, and a temporary folder removed after the test's other hooks.
  */
 export { makeCertificates, makeDatedCertificate } from './certificates.js';
 export type { DatedCertificate, TestCertificates } from './certificates.js';
@@ -27,6 +27,8 @@ export { midRequest, rawHttp, readUntil } from './raw-http.js';
 export type { RawHttp } from './raw-http.js';
 export { propertyRuns } from './fuzz.js';
 export { tmpfsFolder } from './tmpfs.js';
+export { tempFolder } from './temp-folder.js';
+export type { AfterHooks } from './temp-folder.js';
 export type { TmpfsTest } from './tmpfs.js';
 export { MAIN_BATCH_CHILD, runMainBatch } from './main-batch.js';
 export type { BatchAs, BatchLine, BatchOutcome, BatchResult, BatchWireLine } from './main-batch.js';

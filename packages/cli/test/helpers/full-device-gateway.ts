@@ -32,12 +32,12 @@ export async function stoppedWithFullDevice(t: TestContext, prefix: string, args
     return undefined;
   }
   const dir = mkdtempSync(join(tmpdir(), `iso8583-${prefix}-`));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const full = openSync('/dev/full', 'w');
   t.after(() => closeSync(full));
   const command = ['gateway', '--upstream', '127.0.0.1:9', '--listen', '0', '--no-http', '--no-transaction-log', '--reversal-journal', dir, '--log-level', 'info', ...args];
   const child = spawn(process.execPath, [BIN, ...command], { stdio: ['ignore', 'pipe', stderr === 'pipe' ? 'pipe' : full] });
   t.after(() => child.kill('SIGKILL'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const stopped = await stopWhenPrinted(child, 'gateway listening', { ready: 'the ready line', exit: 'the gateway to exit after SIGTERM' });
   return { ...stopped, dir };
 }

@@ -40,7 +40,6 @@ export interface LateApprovalGateway {
 export async function lateApprovalGateway(t: TestContext, dialect: string | Dialect, answer: (m: InboundMessage) => SequenceResult): Promise<LateApprovalGateway> {
   const iso93 = typeof dialect === 'string' ? dialect.startsWith('iso93') : dialect.version === '1993';
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-late-approval-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const bank: IsoMessage[] = [];
   const bankEndpoint = createInboundEndpoint({
     port: 0,
@@ -84,6 +83,7 @@ export async function lateApprovalGateway(t: TestContext, dialect: string | Dial
   });
   const { port: posPort } = await posEndpoint.start();
   t.after(() => posEndpoint.destroy());
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   return {
     bank,
     upstream,

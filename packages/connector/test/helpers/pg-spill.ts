@@ -30,10 +30,10 @@ export async function spillDatabase(t: TestContext, pgs: PgLogDatabases, name: s
   await first.open();
   await first.close();
   const root = mkdtempSync(join(tmpdir(), 'iso8583-spill-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
   const dir = join(root, 'spill');
   const pool = new pg.Pool({ connectionString: url });
   t.after(() => pool.end());
+  t.after(() => rmSync(root, { recursive: true, force: true }));
   const count = async (): Promise<number | undefined> => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM iso8583_transactions')).rows[0]?.n;
   return { url, dir, pool, count };
 }
