@@ -16,13 +16,13 @@ const FORM = 'application/x-www-form-urlencoded';
 
 test('console sign-out (SocketQueue names): a body that does not parse, too large or of any type still signs out', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'iso8583-logout-any-body-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   // SocketQueue's listenHttpPort 0 means off (as in SocketQueue): a reserved port.
   const http = await reservePort();
   t.after(() => http.release());
   const args = ['gateway', '--upstream', '127.0.0.1:9', '--listenPort', '0', '--listenHttpPort', String(http.port), '--http-token', TOKEN, '--reversal-journal', join(dir, 'journal')];
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const ready = await within(seen(child.stdout, /gateway listening .* http=(\S+)\n/), 20_000, 'the gateway to listen');
   const base = `http://${ready[1] ?? ''}`;
   const session = async (cookie: string): Promise<number> => {

@@ -5,9 +5,8 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { resolveDialect } from '@iso8583/codec';
@@ -16,18 +15,16 @@ import { FileJournal, createConnector } from '@iso8583/connector';
 import type { Connector, ConnectorOptions, RouteTarget, SafEvent } from '@iso8583/connector';
 import { createInboundEndpoint, responseMti } from '@iso8583/inbound';
 import type { InboundMessage, SequenceResult } from '@iso8583/inbound';
-import { within } from '@iso8583/test-support';
+import { tempFolder, within } from '@iso8583/test-support';
 import { TransactionRing } from '../src/index.js';
 import { Figures } from '../src/console/figures.js';
 import { undeliveredApproval } from '../src/gateway/late-approval.js';
 
 const quiet = pino({ enabled: false });
 
-/** A folder removed after the test. */
+/** A folder removed after the test's other hooks (the connectors writing into it are destroyed first). */
 function tempDir(t: TestContext, name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `iso8583-${name}-`));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+  return tempFolder(t, `iso8583-${name}-`);
 }
 
 /** A bank endpoint on 127.0.0.1 answering by `answer`; destroyed after the test (after the connectors made since). */
