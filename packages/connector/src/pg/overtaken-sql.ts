@@ -21,29 +21,32 @@ function transactionRow(columns: string, more: string): string {
     ORDER BY created_at DESC LIMIT 1 FOR UPDATE`;
 }
 
+/** How the id of a repeat a late approval calls for ends (`againId`): the purge keeps such rows (saf-sql.ts `PURGE`). */
+export const AGAIN_SUFFIX = '.again';
+
 /**
  * A reversal attempt of entry `$1` was answered `$2`, a code that undid nothing, and the entry (pending: its end is
  * recorded after this) is about to end: the code is written to its row (by its id: two pending reversals of one
- * terminal and STAN, a STAN used again or a repeat beside its reversal, each keep their own), unless a late approval is
- * there already (another node's, `LATE_APPROVAL`), which is returned instead (JSON text, with the row's `id`: the node
- * that got the answer stores the repeat as entry `againId(id)`). The approval stays on the row: a node that stops
- * before that store is durable leaves it for the next attempt's answer (another node's, once it claims the entry), and
- * the repeat's id, the same every time, stores it once; so this statement may be run again (its reply lost) and does
- * the same. Not returned when a row of the transaction with a code carries the same approval (`passingOn` copied it
- * there from this row, which ended otherwise and was reopened since: a `done` whose reply was lost): its repeat is
- * stored or owed there, and a second would be one `0401` too many. No row back: the entry is no pending reversal
- * (nothing written).
+ * terminal and STAN, a STAN used again or a repeat beside its reversal, each keep their own), and a late approval there
+ * already (another node's, `LATE_APPROVAL`, or passed on, `passingOn`) is returned (JSON text, with the row's `id`: the
+ * node that got the answer stores the repeat as entry `againId(id)`). The approval and the code stay on the row, which
+ * so carries the repeat: a node that stops before that store is durable leaves it for the next attempt's answer
+ * (another node's, once it claims the entry), or for any node's `REPEATS_OWED` once the row ended, and the repeat's id,
+ * the same every time, stores it once; so this statement may be run again (its reply lost) and does the same. Neither
+ * returned nor written with its code (so never owed here) when another row of the transaction carries the same approval
+ * with a code (its repeat stored or owed there: `LATE_APPROVAL`, `passingOn`, or this statement before) or with its
+ * repeat stored (its code cleared since by a later attempt, `ATTEMPT`): a copy `passingOn` made, one of two rows
+ * carrying the approval answered before the other whichever it is, and a second would be one `0401` too many. No row
+ * back: the entry is no pending reversal (nothing written).
  */
-export const UNDID_NOTHING = `UPDATE iso8583_saf s SET undid_nothing = CASE WHEN late_approval IS NULL THEN $2::text END
-  WHERE id = $1 AND entry->>'kind' IS NULL AND done_at IS NULL
-  RETURNING (CASE WHEN NOT EXISTS (SELECT 1 FROM iso8583_saf o
+export const UNDID_NOTHING = `WITH c AS (SELECT s.id, EXISTS (SELECT 1 FROM iso8583_saf o
       WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = s.entry->'reversal'->>'41'
-        AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11' AND o.id <> s.id
-        AND o.undid_nothing IS NOT NULL AND o.late_approval = s.late_approval)
-    THEN late_approval::text END) AS approval, id`;
-
-/** How the id of a repeat a late approval calls for ends (`againId`): the purge keeps such rows (saf-sql.ts `PURGE`). */
-export const AGAIN_SUFFIX = '.again';
+        AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11' AND o.id <> s.id AND o.late_approval = s.late_approval
+        AND (o.undid_nothing IS NOT NULL OR EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = o.id || '${AGAIN_SUFFIX}'))) AS covered
+    FROM iso8583_saf s WHERE s.id = $1)
+  UPDATE iso8583_saf s SET undid_nothing = CASE WHEN s.late_approval IS NULL OR NOT c.covered THEN $2::text END
+  FROM c WHERE s.id = c.id AND s.entry->>'kind' IS NULL AND s.done_at IS NULL
+  RETURNING (CASE WHEN NOT c.covered THEN s.late_approval::text END) AS approval, s.id`;
 
 /**
  * The id of the repeat a late approval calls for, of the reversal entry `id` (its row): the same on every node and every
