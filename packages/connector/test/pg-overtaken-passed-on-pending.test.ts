@@ -2,15 +2,18 @@
 // pending reversal of its transaction (overtaken-sql.ts passingOn); the first row reopened (a `done` whose reply was
 // lost), both reversals are then answered 25 (UNDID_NOTHING), in either order: exactly one repeat (0401) is called for
 // the one approval, whichever answer comes first, also when the row that took it was attempted again since (its code
-// cleared by ATTEMPT, its repeat stored already).
+// cleared by ATTEMPT, its repeat stored already), and when both answers are written at once (two nodes: the second
+// waits for the first's row lock and reads its code).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
-import { sharedPostgres } from '@iso8583/test-support';
+import pg from 'pg';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
 import { sql } from './helpers/pg-owner-lock.js';
+import { UNDID_NOTHING } from '../src/pg/overtaken-sql.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -86,4 +89,36 @@ test('the row that called for the repeat attempted again since (its code cleared
   assert.deepEqual([...repeats, ...owed.map((o) => o.againId)], ['rev-0200.again'], 'the one stored, none more');
   const stored = await sql<{ id: string }>(url, "SELECT id FROM iso8583_saf WHERE id LIKE '%.again'");
   assert.deepEqual(stored.map((r) => r.id), ['rev-0200.again']);
+});
+
+test('both 25s written at once (two nodes): the second waits for the first and calls for no second repeat', async (t) => {
+  const { url, b } = await passedOnToPending(t, 'passed_on_pending_race');
+  const holder = new pg.Client({ connectionString: url });
+  // The wait is watched from a connection of its own (inside the holder's transaction pg_stat_activity is a snapshot).
+  const watcher = new pg.Client({ connectionString: url });
+  await holder.connect();
+  await watcher.connect();
+  t.after(async () => {
+    await holder.query('ROLLBACK').catch(() => undefined);
+    await holder.end();
+    await watcher.end();
+  });
+  // Node A's write of rev-0200's 25, as its statement runs, not committed yet: it returns the approval.
+  await holder.query('BEGIN');
+  const first = await holder.query<{ approval: string | null }>(UNDID_NOTHING, ['rev-0200', '25']);
+  assert.notEqual(first.rows[0]?.approval, null);
+  let settled = false;
+  const second = b.undidNothing('rev-0201', '25').finally(() => {
+    settled = true;
+  });
+  second.catch(() => undefined);
+  await waitUntil(async () => {
+    if (settled) return true;
+    const { rows } = await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%SET undid_nothing%'");
+    return (rows[0]?.n ?? 0) > 0;
+  }, { what: 'the second 25\'s write waiting on the first one\'s lock (or settled)', timeoutMs: 20_000 });
+  await holder.query('COMMIT');
+  assert.equal(await second, undefined, 'rev-0200\'s repeat is the one');
+  const rows = await sql<{ id: string; code: string | null }>(url, "SELECT id, undid_nothing AS code FROM iso8583_saf WHERE id LIKE 'rev-020_' ORDER BY id");
+  assert.deepEqual(rows, [{ id: 'rev-0200', code: '25' }, { id: 'rev-0201', code: null }]);
 });

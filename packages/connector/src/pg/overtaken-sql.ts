@@ -36,17 +36,22 @@ export const AGAIN_SUFFIX = '.again';
  * returned nor written with its code (so never owed here) when another row of the transaction carries the same approval
  * with a code (its repeat stored or owed there: `LATE_APPROVAL`, `passingOn`, or this statement before) or with its
  * repeat stored (its code cleared since by a later attempt, `ATTEMPT`): a copy `passingOn` made, one of two rows
- * carrying the approval answered before the other whichever it is, and a second would be one `0401` too many. No row
- * back: the entry is no pending reversal (nothing written).
+ * carrying the approval answered before the other whichever it is, and a second would be one `0401` too many. The rows
+ * of the transaction carrying the approval, and the entry's, are locked first, in id order: of two such answers at once
+ * (two nodes) the second waits for the first and reads its code (read committed: a locked row is read again once the
+ * lock is granted). No row back: the entry is no pending reversal (nothing written).
  */
-export const UNDID_NOTHING = `WITH c AS (SELECT s.id, EXISTS (SELECT 1 FROM iso8583_saf o
-      WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = s.entry->'reversal'->>'41'
-        AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11' AND o.id <> s.id AND o.late_approval = s.late_approval
-        AND (o.undid_nothing IS NOT NULL OR EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = o.id || '${AGAIN_SUFFIX}'))) AS covered
-    FROM iso8583_saf s WHERE s.id = $1)
-  UPDATE iso8583_saf s SET undid_nothing = CASE WHEN s.late_approval IS NULL OR NOT c.covered THEN $2::text END
-  FROM c WHERE s.id = c.id AND s.entry->>'kind' IS NULL AND s.done_at IS NULL
-  RETURNING (CASE WHEN NOT c.covered THEN s.late_approval::text END) AS approval, s.id`;
+export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'->>'41' AS terminal, entry->'reversal'->>'11' AS stan
+      FROM iso8583_saf WHERE id = $1),
+    c AS (SELECT o.id, o.undid_nothing FROM iso8583_saf o, x
+      WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = x.terminal AND o.entry->'reversal'->>'11' = x.stan
+        AND (o.id = $1 OR o.late_approval = x.late_approval)
+      ORDER BY o.id FOR UPDATE OF o),
+    v AS (SELECT EXISTS (SELECT 1 FROM c WHERE c.id <> $1 AND (c.undid_nothing IS NOT NULL
+      OR EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = c.id || '${AGAIN_SUFFIX}'))) AS covered)
+  UPDATE iso8583_saf s SET undid_nothing = CASE WHEN s.late_approval IS NULL OR NOT v.covered THEN $2::text END
+  FROM v WHERE s.id = $1 AND s.entry->>'kind' IS NULL AND s.done_at IS NULL
+  RETURNING (CASE WHEN NOT v.covered THEN s.late_approval::text END) AS approval, s.id`;
 
 /**
  * The id of the repeat a late approval calls for, of the reversal entry `id` (its row): the same on every node and every
