@@ -15,8 +15,9 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
   /**
    * A reversal attempt of entry `id` was answered `responseCode`, which undid nothing, and the entry is about to end
    * (see `ReversalJournal.undidNothing`): the code is written to the entry's row (overtaken-sql.ts, `UNDID_NOTHING`),
-   * so that a late approval reaching any node reverses it; resolves with a late approval another node left there
-   * instead (this node reverses it). The same again does the same (its reply lost, it may be run again). Rejects with
+   * so that a late approval reaching any node reverses it; resolves with a late approval left there (another node's,
+   * or passed on), written with the code (this node reverses it), unless another row of the transaction carries its
+   * repeat already. The same again does the same (its reply lost, it may be run again). Rejects with
    * `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
   async undidNothing(id: string, responseCode: string): Promise<{ approval: IsoMessage; againId: string } | undefined> {

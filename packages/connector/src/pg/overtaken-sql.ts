@@ -21,29 +21,37 @@ function transactionRow(columns: string, more: string): string {
     ORDER BY created_at DESC LIMIT 1 FOR UPDATE`;
 }
 
+/** How the id of a repeat a late approval calls for ends (`againId`): the purge keeps such rows (saf-sql.ts `PURGE`). */
+export const AGAIN_SUFFIX = '.again';
+
 /**
  * A reversal attempt of entry `$1` was answered `$2`, a code that undid nothing, and the entry (pending: its end is
  * recorded after this) is about to end: the code is written to its row (by its id: two pending reversals of one
- * terminal and STAN, a STAN used again or a repeat beside its reversal, each keep their own), unless a late approval is
- * there already (another node's, `LATE_APPROVAL`), which is returned instead (JSON text, with the row's `id`: the node
- * that got the answer stores the repeat as entry `againId(id)`). The approval stays on the row: a node that stops
- * before that store is durable leaves it for the next attempt's answer (another node's, once it claims the entry), and
- * the repeat's id, the same every time, stores it once; so this statement may be run again (its reply lost) and does
- * the same. Not returned when a row of the transaction with a code carries the same approval (`passingOn` copied it
- * there from this row, which ended otherwise and was reopened since: a `done` whose reply was lost): its repeat is
- * stored or owed there, and a second would be one `0401` too many. No row back: the entry is no pending reversal
- * (nothing written).
+ * terminal and STAN, a STAN used again or a repeat beside its reversal, each keep their own), and a late approval there
+ * already (another node's, `LATE_APPROVAL`, or passed on, `passingOn`) is returned (JSON text, with the row's `id`: the
+ * node that got the answer stores the repeat as entry `againId(id)`). The approval and the code stay on the row, which
+ * so carries the repeat: a node that stops before that store is durable leaves it for the next attempt's answer
+ * (another node's, once it claims the entry), or for any node's `REPEATS_OWED` once the row ended, and the repeat's id,
+ * the same every time, stores it once; so this statement may be run again (its reply lost) and does the same. Neither
+ * returned nor written with its code (so never owed here) when another row of the transaction carries the same approval
+ * with a code (its repeat stored or owed there: `LATE_APPROVAL`, `passingOn`, or this statement before) or with its
+ * repeat stored (its code cleared since by a later attempt, `ATTEMPT`): a copy `passingOn` made, one of two rows
+ * carrying the approval answered before the other whichever it is, and a second would be one `0401` too many. The rows
+ * of the transaction carrying the approval, and the entry's, are locked first, in id order: of two such answers at once
+ * (two nodes) the second waits for the first and reads its code (read committed: a locked row is read again once the
+ * lock is granted). No row back: the entry is no pending reversal (nothing written).
  */
-export const UNDID_NOTHING = `UPDATE iso8583_saf s SET undid_nothing = CASE WHEN late_approval IS NULL THEN $2::text END
-  WHERE id = $1 AND entry->>'kind' IS NULL AND done_at IS NULL
-  RETURNING (CASE WHEN NOT EXISTS (SELECT 1 FROM iso8583_saf o
-      WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = s.entry->'reversal'->>'41'
-        AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11' AND o.id <> s.id
-        AND o.undid_nothing IS NOT NULL AND o.late_approval = s.late_approval)
-    THEN late_approval::text END) AS approval, id`;
-
-/** How the id of a repeat a late approval calls for ends (`againId`): the purge keeps such rows (saf-sql.ts `PURGE`). */
-export const AGAIN_SUFFIX = '.again';
+export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'->>'41' AS terminal, entry->'reversal'->>'11' AS stan
+      FROM iso8583_saf WHERE id = $1),
+    c AS (SELECT o.id, o.undid_nothing FROM iso8583_saf o, x
+      WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = x.terminal AND o.entry->'reversal'->>'11' = x.stan
+        AND (o.id = $1 OR o.late_approval = x.late_approval)
+      ORDER BY o.id FOR UPDATE OF o),
+    v AS (SELECT EXISTS (SELECT 1 FROM c WHERE c.id <> $1 AND (c.undid_nothing IS NOT NULL
+      OR EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = c.id || '${AGAIN_SUFFIX}'))) AS covered)
+  UPDATE iso8583_saf s SET undid_nothing = CASE WHEN s.late_approval IS NULL OR NOT v.covered THEN $2::text END
+  FROM v WHERE s.id = $1 AND s.entry->>'kind' IS NULL AND s.done_at IS NULL
+  RETURNING (CASE WHEN NOT v.covered THEN s.late_approval::text END) AS approval, s.id`;
 
 /**
  * The id of the repeat a late approval calls for, of the reversal entry `id` (its row): the same on every node and every

@@ -175,9 +175,11 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  * transaction reusing the STAN leaves it. Such a row still pending (its code written, its own `done` failed or not
  * run yet) is ended as that `done` would (`reversed`): no node claims it after a crash and sends it again to undo what
  * the terminal was told approved; its holder's later `done` marks no row, which is no failure (a host's answer:
- * `ANSWERED`). A row without a code (a reversal of that booking still owed) is left. A row in the batch itself is left
- * as it is (one statement changes a row once). A late approval left already is not undone: its repeat is stored, or
- * owed. A late approval left on a row that ends otherwise than `reversed` is passed on to its transaction's reversal
+ * `ANSWERED`). A row without a code (a reversal of that booking still owed) is left, but for a late approval left on it
+ * pending (`LATE_APPROVAL`: another node's repeat, no repeat stored of it, `againId`), which is taken off (`q`): the
+ * transaction's one outcome is that approval in time, so neither the row's end (`passingOn`, no alarm) nor its
+ * reversal's `25` (`UNDID_NOTHING`) reverses it. A row in the batch itself is left as it is (one statement changes a
+ * row once). A late approval left already on a row with the code is not undone: its repeat is stored, or owed. A late approval left on a row that ends otherwise than `reversed` is passed on to its transaction's reversal
  * that undid nothing (overtaken-sql.ts `passingOn`), in the same statement. Returns the rows it ended (`ENDED_ROWS`).
  */
 export const DONE = `WITH m AS (UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
@@ -189,6 +191,12 @@ export const DONE = `WITH m AS (UPDATE iso8583_saf s SET done_at = now(), outcom
       AND o.entry->'reversal'->>'41' = m.terminal AND o.entry->'reversal'->>'11' = m.stan
       AND ${sameBooking(bookingOf('o'), { amount: 'm.amount', card: 'm.card', acquirer: 'm.acquirer' })}
       AND o.undid_nothing IS NOT NULL AND o.late_approval IS NULL AND o.id <> ALL($2::text[])),
+  q AS (UPDATE iso8583_saf o SET late_approval = NULL, late_approval_at = NULL FROM m
+    WHERE m.retires AND o.upstream = ANY($6::text[]) AND o.entry->>'kind' IS NULL
+      AND o.entry->'reversal'->>'41' = m.terminal AND o.entry->'reversal'->>'11' = m.stan
+      AND ${sameBooking(bookingOf('o'), { amount: 'm.amount', card: 'm.card', acquirer: 'm.acquirer' })}
+      AND o.done_at IS NULL AND o.undid_nothing IS NULL AND o.late_approval IS NOT NULL AND o.id <> ALL($2::text[])
+      AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = o.id || '${AGAIN_SUFFIX}')),
   ${passingOn('$2::text[]', '$6::text[]')}
   ${ENDED_ROWS}`;
 
