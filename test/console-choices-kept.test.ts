@@ -36,8 +36,9 @@ describe('the workbench\'s choices in a browser', { skip: browserSkip() }, () =>
   let gw: ConsoleGateway | undefined;
 
   before(async () => {
-    const [a, b] = await Promise.all([startSimulator(), startSimulator()]);
-    browser = await openBrowser();
+    // The browser starts while the simulators do (it needs neither).
+    const [a, b, opened] = await Promise.all([startSimulator(), startSimulator(), openBrowser()]);
+    browser = opened;
     const started = await startGateway([
       '--upstream', `alpha=${a.host}:${a.port}`,
       '--upstream', `beta=${b.host}:${b.port}`,

@@ -36,8 +36,7 @@ let site: Server | undefined;
 before(async () => {
   if (browserSkip() !== undefined) return;
   bank = await startBank(approve);
-  gw = await startConsoleGateway({ token: TOKEN, upstream: bank });
-  browser = await openBrowser();
+  [gw, browser] = await Promise.all([startConsoleGateway({ token: TOKEN, upstream: bank }), openBrowser()]);
 });
 
 after(async () => {

@@ -137,7 +137,7 @@ describe('the workbench\'s Send in a browser: one click, one request', { skip: b
 
   test('a double click while the send is in flight: the button held (disabled, aria-busy), one request upstream, no error', async () => {
     const upstream = bank as ScriptedBank;
-    const page = await openConsole(browser as TestBrowser, gw as ConsoleGateway);
+    const page = await openConsole(browser as TestBrowser, gw as ConsoleGateway, { settled: true });
     try {
       // The bank holds its answer until the test has seen the button held: the first send is in flight for sure.
       let release: (() => void) | undefined;
@@ -163,7 +163,7 @@ describe('the workbench\'s Send in a browser: one click, one request', { skip: b
   test('the second click of a double click that comes after the answer is dropped; a later single click sends', async () => {
     const upstream = bank as ScriptedBank;
     const before = upstream.received.length;
-    const page = await openConsole(browser as TestBrowser, gw as ConsoleGateway);
+    const page = await openConsole(browser as TestBrowser, gw as ConsoleGateway, { settled: true });
     try {
       await page.fill('#compose', purchase('000902'));
       // The first click through the locator: it waits until the button is visible, stable and takes the click (a
@@ -179,7 +179,9 @@ describe('the workbench\'s Send in a browser: one click, one request', { skip: b
       await page.locator('#send').dispatchEvent('click', { detail: 2 });
       assert.deepEqual(await page.evaluate('globalThis.sendClicks'), [2], 'the second click of a double click reached the button');
       await assertFree(page, /^answered by /);
-      // A click of its own sends again: the next message reaches the bank, and only it.
+      // A click of its own sends again: the next message reaches the bank, and only it. Aimed once the page shows
+      // 000902 in its recent transactions: that row (and a new response code's, the same tick) moves the button.
+      await page.waitForSelector('#recent tbody tr td:nth-child(3):text-is("000902")', { state: 'attached' });
       await page.fill('#compose', purchase('000903'));
       await page.click('#send');
       await answered(page, '000903');
@@ -191,7 +193,7 @@ describe('the workbench\'s Send in a browser: one click, one request', { skip: b
   });
 
   test('an error answer gives the button back, with the error shown', async () => {
-    const page = await openConsole(browser as TestBrowser, gw as ConsoleGateway);
+    const page = await openConsole(browser as TestBrowser, gw as ConsoleGateway, { settled: true });
     try {
       await page.fill('#compose', JSON.stringify({ '0': '0200', '11': '000904', '999': 'X' }));
       await page.click('#send');
@@ -206,7 +208,7 @@ describe('the workbench\'s Send in a browser: one click, one request', { skip: b
     // In the workbench's decode: test/console.test.ts.
     const PAN = '4111111111111111';
     const FREE = { '48': `CARD ${PAN} REF`, '62': `X${PAN}` };
-    const page = await openConsole(browser as TestBrowser, gw as ConsoleGateway);
+    const page = await openConsole(browser as TestBrowser, gw as ConsoleGateway, { settled: true });
     try {
       await page.fill('#compose', JSON.stringify({ '0': '0200', '3': '000000', '4': '500', '7': '1130120000', '11': '000778', '41': 'TERM0778', '49': '840', ...FREE }));
       await page.click('#send');

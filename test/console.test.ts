@@ -142,7 +142,7 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
 
   test('the workbench decodes a purchase: names, the PAN as 411111******1111, field 55 as named tags', async () => {
     const gw = guarded as ConsoleGateway;
-    const page = await openConsole(browser as TestBrowser, gw);
+    const page = await openConsole(browser as TestBrowser, gw, { settled: true });
     try {
       const wire = Buffer.from(
         createCodec('iso87ascii').pack({
@@ -186,7 +186,7 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
     } finally {
       await offPage.close();
     }
-    const page = await openConsole(browser as TestBrowser, guarded as ConsoleGateway);
+    const page = await openConsole(browser as TestBrowser, guarded as ConsoleGateway, { settled: true });
     try {
       await page.fill('#compose', JSON.stringify({ '0': '0200', '2': PAN, '3': '000000', '4': '500', '7': '1130120000', '11': '000777', '41': 'TERM0777', '49': '840' }));
       await page.click('#send');
@@ -201,7 +201,7 @@ describe('the operator console in a browser', { skip: browserSkip() }, () => {
   });
   test('a PAN in free text (48, 62) is masked in the workbench\'s decode', async () => {
     // In an upstream's answer that echoes it: test/console-send-once.test.ts (its gateway sends to a bank that echoes).
-    const page = await openConsole(browser as TestBrowser, guarded as ConsoleGateway);
+    const page = await openConsole(browser as TestBrowser, guarded as ConsoleGateway, { settled: true });
     try {
       const wire = Buffer.from(
         createCodec('iso87ascii').pack({ '0': '0200', '2': PAN, '3': '000000', '4': '000000001000', '11': '000043', '41': 'TERM0001', '48': `CARD ${PAN} REF`, '62': `X${PAN}` }),

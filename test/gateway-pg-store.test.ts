@@ -152,7 +152,10 @@ describe('two gateway nodes on one PostgreSQL store', { concurrency: true }, () 
     const url = cluster.createDatabase('repeat_other_node');
     const bank = await startBank();
     t.after(() => bank.close());
-    const flags = ['--upstream', `127.0.0.1:${bank.port}`, '--store', url, '--saf-lease', '1000', '--request-timeout', '5000', '--reversal-retry-interval', '200', '--echo-interval', '0', '--log-level', 'warn'];
+    // --request-timeout 1 s, the lease's: node A is killed as soon as the bank has the purchase, well within it (were A
+    // slower and timed out first, its 0400 would go unanswered and the outcome be the same); it fences A's reversal
+    // from node B for the lease plus it (2 s), and bounds the wait for the answer the bank never gives the last purchase.
+    const flags = ['--upstream', `127.0.0.1:${bank.port}`, '--store', url, '--saf-lease', '1000', '--request-timeout', '1000', '--reversal-retry-interval', '200', '--echo-interval', '0', '--log-level', 'warn'];
     const [a, b] = await Promise.all([startGateway([...flags, '--reversal-journal', join(work, 'repeat-a')]), startGateway([...flags, '--reversal-journal', join(work, 'repeat-b')])]);
     await waitUntil(() => bank.links() === 2, { what: 'both nodes connected to the bank' });
 

@@ -56,12 +56,22 @@ export async function startConsoleGateway(
   };
 }
 
-/** Opens the console in a new page (signed in with `?token=` when the port asks for one) and waits for its stream. */
-export async function openConsole(browser: TestBrowser, gw: ConsoleGateway): Promise<Page> {
+/**
+ * Opens the console in a new page (signed in with `?token=` when the port asks for one) and waits for its stream.
+ * `settled: true` (default false: a test that only reads the page need not wait) waits too until the page shows the
+ * stream's first figures and its recent transactions: each adds rows to the tables above the workbench, and moves its
+ * buttons (the upstreams' row, about 29 px, half a second or so after the page is ready); a click aimed at a button
+ * before that could miss it on a busy machine. Every test that clicks in the workbench (Send, Decode) asks for it.
+ */
+export async function openConsole(browser: TestBrowser, gw: ConsoleGateway, options: { settled?: boolean } = {}): Promise<Page> {
   const page = await browser.context.newPage();
   const url = gw.token === undefined ? `${gw.base}/console` : `${gw.base}/console?token=${encodeURIComponent(gw.token)}`;
   await page.goto(url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+  if (options.settled === true) {
+    // `data-ticks`: counted by the page's figures handler; the recent list's source line: written by its list handler.
+    await page.waitForSelector('body[data-ticks] #recent-source:not(:empty)', { state: 'attached', timeout: 20_000 });
+  }
   return page;
 }
 
