@@ -238,7 +238,7 @@ export class Accounting {
     // An answer that echoes no field 7 is counted for the transmission the late keys took it for (late-keys.ts: each of
     // several timed-out requests under one key is one booking), else it names none (money-repeats.ts).
     const keyed = response['7'] === undefined && sent?.echo7 !== undefined ? { ...response, '7': sent.echo7 } : response;
-    this.money(request, fields, response, keyed);
+    this.money(request, fields, response, keyed, true);
   }
 
   /**
@@ -286,9 +286,10 @@ export class Accounting {
   /**
    * The amounts `response` to `request` (of `mti`) counts, in the totals and SocketQueue's figures alike: a financial
    * request's, or an accepted reversal's, what its transaction has not counted yet (money-repeats.ts). `keyed`: the
-   * message whose fields 11 and 41 name the transaction (default `request`; a late answer's own).
+   * message whose fields 11 and 41 name the transaction (default `request`; a late answer's own). `late`: the answer
+   * came after its request timed out (money-repeats.ts `financial`: it is the oldest uncounted of its transmission's).
    */
-  private money(mti: string, request: MessageInput, response: IsoMessage, keyed: MessageInput = request): void {
+  private money(mti: string, request: MessageInput, response: IsoMessage, keyed: MessageInput = request, late = false): void {
     const kind = amountKindOf(mti);
     if (kind === undefined) return;
     if (kind === 'reversal') {
@@ -307,7 +308,7 @@ export class Accounting {
     // purchase; `"3": 200000`, a number, a refund), the answer's else the request's, starting `20`.
     const amount = amountOf(this.bookedAmountOf(request, response));
     const refund = (wireField(this.dialect, response, '3') ?? wireField(this.dialect, request, '3'))?.startsWith('20') === true;
-    const fresh = this.repeats.financial(mti, keyed, isApproved(this.dialect, response['39']));
+    const fresh = this.repeats.financial(mti, keyed, isApproved(this.dialect, response['39']), late);
     if (fresh.secured) this.socketQueue.amounts(response, amount, refund);
     if (amount === 0) return;
     if (fresh.processed) this.addAmount('processed', amount);

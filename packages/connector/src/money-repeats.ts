@@ -14,7 +14,10 @@
  *   first send's late one, are copies of one booking), and not again in SocketQueue's `processedAmount`. A new
  *   transaction of the same amount (another STAN, or the STAN used again at another transmission time) counts again,
  *   and so does an earlier transmission's late answer under the STAN used again. A late answer without field 7 (a bank
- *   not echoing it) names no transmission: it is the most recent transaction's under its key.
+ *   not echoing it) names no transmission: it is the most recent transaction's under its key. A late answer with field
+ *   7 is the oldest of its transmission's records whose answer was not counted (an original reversed, then sent again
+ *   as it was, has two: the first send's late approval after the resend's answer is the first send's booking, which
+ *   the reversal undid, not a copy of the resend's), else the most recent.
  * - A repeat (0101, 0201, 1201 ...: an odd origin) counts only what its original's answer under the same transaction
  *   key (STAN and terminal, field 11 and 41, as the wire carries them) did not: `processed` when no answer of the
  *   transaction was counted, `secured` (and `refund`) when none approved it. So an approved 0200 and its approved 0201
@@ -22,7 +25,8 @@
  *   original's approval that comes after a repeat's answer was counted (late) adds nothing.
  * - A reversal (0400, 0401, 0420, 0421 and their 1993 forms) is counted under its original's key (the STAN of its
  *   original data elements, field 90, or 56 in 1993, when present: `originalStanOf`; the transaction whose field 7
- *   field 90 names, else the most recent), once per original, whichever of
+ *   field 90 names, or in 1993 whose local date and time, field 12, field 56 names; else the most recent), once per
+ *   original, whichever of
  *   its messages' accepted answers comes first: the bank undoes a transaction once, however many repeats or advices
  *   of its reversal it answers.
  *
@@ -76,6 +80,11 @@ interface Counted {
   flags: number;
   at: number;
   sent?: string;
+  /**
+   * Its original's local date and time (field 12 as the wire carries it), once written, when it had one: what a 1993
+   * reversal's field 56 names the original by.
+   */
+  local?: string;
   /** What its original sent as fields 3, 4 and 49 (an unsolicited late approval is judged against them: `uncounted`). */
   asSent?: SentAmount;
 }
@@ -113,6 +122,8 @@ export class MoneyRepeats {
     // A resend is remembered afresh (its answer, or the first send's late one, may come a few timeouts from now); a new
     // transaction gets a record of its own, the most recent under its key, which its repeats and answers find.
     const { c, same } = this.find(transactionIdentity(this.dialect, message), this.sentOf(message), true);
+    const local = wireValue(this.dialect.fields['12'], fieldText(message['12']));
+    if (local !== '') c.local ??= local;
     c.asSent = { processingCode: message['3'], amount: message['4'], currency: message['49'] };
     return same;
   }
@@ -121,14 +132,19 @@ export class MoneyRepeats {
    * The answer (`approved` or not), in time or late, to a financial request of `mti` naming the transaction of `keyed`
    * (the request, or a late answer, which echoes it): what it adds. An original's answer that comes after a repeat's
    * answer of its transaction was counted is a copy of the same booking: it adds what the repeat's did not.
+   * `late`: the answer came after its request timed out (or matched none): of the records of its transmission (an
+   * original reversed, then sent again as it was: two bookings of one field 7), it is the oldest one's whose answer was
+   * not counted, when there is one (the first send's late approval after the resend's was counted is the first send's
+   * booking, not a copy of the resend's); an answer in time is its request's, the most recent record.
    */
-  financial(mti: string, keyed: MessageInput, approved: boolean): FreshAmounts {
+  financial(mti: string, keyed: MessageInput, approved: boolean, late = false): FreshAmounts {
     const repeat = isRepeatMti(mti);
     // An original's answer is its own transmission's (field 7): another original's late answer under a STAN used again
     // is another transaction's. A late answer without field 7 (a bank not echoing it) names no transmission: it is the
     // most recent of its transaction's (else it would open a record of its own and count the booking again).
     const sent = repeat || keyed['7'] === undefined ? undefined : this.sentOf(keyed);
-    const c = this.counted(transactionIdentity(this.dialect, keyed), sent);
+    const asked = transactionIdentity(this.dialect, keyed);
+    const c = (late && sent !== undefined ? this.unanswered(asked, sent) : undefined) ?? this.counted(asked, sent);
     const had = c.flags;
     const flags = PROCESSED | (approved ? SECURED : 0);
     // An original's answer is a copy of the booking counted when a repeat's answer was, or when its transmission's
@@ -144,7 +160,8 @@ export class MoneyRepeats {
   /**
    * Whether `answer` (a financial answer that matched no request: unsolicited) names a transaction written to the host
    * and still remembered (its field 7's transmission, when it has one; else the most recent) of which no answer was
-   * counted, in time or late, nor a repeat's: its request timed out, and this is its late answer. False for a copy of an
+   * counted, in time or late, nor a repeat's (with field 7, any record of that transmission: a reversed first send's,
+   * whose resend's answer was counted): its request timed out, and this is its late answer. False for a copy of an
    * answer counted, and for a transaction not known here (never written, or forgotten). Nothing is remembered.
    * What its original sent (fields 3, 4 and 49) when so (`{}` when not known), `undefined` when not.
    */
@@ -152,6 +169,8 @@ export class MoneyRepeats {
     this.expire(this.now());
     const asked = transactionIdentity(this.dialect, answer);
     const sent = answer['7'] === undefined ? undefined : this.sentOf(answer);
+    const open = sent === undefined ? undefined : this.unanswered(asked, sent, false);
+    if (open !== undefined) return open.asSent ?? { processingCode: undefined, amount: undefined };
     const list = this.byKey.get(asked.key) ?? [];
     for (let i = list.length - 1; i >= 0; i--) {
       const one = list[i]!;
@@ -165,10 +184,35 @@ export class MoneyRepeats {
   /** A reversal `message`'s answer, `accepted` or not: true when it undoes its original for the first time. */
   reversal(message: MessageInput, accepted: boolean): boolean {
     if (!accepted) return false;
-    const c = this.counted(transactionIdentity(this.dialect, message, originalStanOf(message)), this.originalSentOf(message));
+    const named = this.originalNamed(message);
+    const c = this.find(transactionIdentity(this.dialect, message, originalStanOf(message)), named?.sent, false, named?.local).c;
     if ((c.flags & REVERSED) !== 0) return false;
     c.flags |= REVERSED;
     return true;
+  }
+
+  /**
+   * The oldest record under `asked`'s key of its transaction and transmission (`sent`, field 7 as the wire carries it)
+   * of which no answer (nor a repeat's) was counted; `undefined` when none. `touch` (default): it is counted now (its
+   * identity completed, its age and place in the memory renewed, as {@link find} does).
+   */
+  private unanswered(asked: HeldTransaction, sent: string, touch = true): Counted | undefined {
+    const now = this.now();
+    this.expire(now);
+    const c = this.byKey
+      .get(asked.key)
+      ?.find((one) => sameTransaction(one.id, asked) && (one.sent === undefined || one.sent === sent) && (one.flags & (PROCESSED | REPEATED)) === 0);
+    if (c !== undefined && touch) this.renew(c, asked, sent, now);
+    return c;
+  }
+
+  /** `c` counted again at `now`: what it lacked of its identity taken from `asked`, of its transmission from `sent`. */
+  private renew(c: Counted, asked: HeldTransaction, sent: string | undefined, now: number): void {
+    c.id = { key: asked.key, acquirer: c.id.acquirer ?? asked.acquirer, card: c.id.card ?? asked.card };
+    c.sent ??= sent;
+    c.at = now;
+    this.order.delete(c);
+    this.order.add(c);
   }
 
   /**
@@ -184,9 +228,10 @@ export class MoneyRepeats {
   /**
    * {@link counted}, in one walk of the key's list, the most recent first: `same` when the record found carries the
    * same `sent` (field 7 as the wire carries it, `''` when absent). `opening` (an original written): only such a record
-   * is the transaction (its original sent again); else a new record opens, the most recent under its key.
+   * is the transaction (its original sent again); else a new record opens, the most recent under its key. `local`: the
+   * original's local date and time (field 12) a 1993 reversal names it by: a record of another original's is not it.
    */
-  private find(asked: HeldTransaction, sent: string | undefined, opening: boolean): { c: Counted; same: boolean } {
+  private find(asked: HeldTransaction, sent: string | undefined, opening: boolean, local?: string): { c: Counted; same: boolean } {
     const now = this.now();
     this.expire(now);
     let list = this.byKey.get(asked.key);
@@ -195,7 +240,9 @@ export class MoneyRepeats {
     // booking): it opens a record of its own, not a resend of the reversed one.
     const names = (one: Counted): boolean =>
       sameTransaction(one.id, asked) &&
-      (opening ? one.sent === sent && (one.flags & REVERSED) === 0 : sent === undefined || one.sent === undefined || one.sent === sent);
+      (opening
+        ? one.sent === sent && (one.flags & REVERSED) === 0
+        : (sent === undefined || one.sent === undefined || one.sent === sent) && (local === undefined || one.local === undefined || one.local === local));
     for (let i = (list?.length ?? 0) - 1; i >= 0 && c === undefined; i--) if (names((list as Counted[])[i]!)) c = (list as Counted[])[i];
     const same = c !== undefined && sent !== undefined && c.sent === sent;
     if (c === undefined) {
@@ -203,27 +250,24 @@ export class MoneyRepeats {
       if (list === undefined) this.byKey.set(asked.key, (list = []));
       list.push(c);
       if (list.length > PER_KEY) this.forget(list[0] as Counted);
-    } else {
-      c.id = { key: asked.key, acquirer: c.id.acquirer ?? asked.acquirer, card: c.id.card ?? asked.card };
-      c.sent ??= sent;
-      c.at = now;
-      this.order.delete(c);
-    }
-    this.order.add(c);
+      this.order.add(c);
+    } else this.renew(c, asked, sent, now);
     if (this.order.size > COUNTED_TRANSACTIONS) this.forget(this.order.values().next().value as Counted);
     return { c, same };
   }
 
   /**
-   * The transmission date and time (field 7, as the wire carries it) a 1987 reversal's original data elements (field
-   * 90: MTI, STAN, then field 7's 10 digits) name its original by; `undefined` when it names none (no field 90, all
-   * zeros: an original without field 7; ISO 8583:1993's field 56 carries the local time, field 12, instead), when the
-   * most recent transaction under the key is taken.
+   * What a reversal's original data elements name its original by, after its MTI and STAN: a 1987 reversal's field 90
+   * the transmission date and time (field 7's 10 digits: `sent`), a 1993 one's field 56 the local date and time (field
+   * 12's 12 digits: `local`), each as the wire carries it; `undefined` when it names none (no such field, all zeros: an
+   * original without it), when the most recent transaction under the key is taken.
    */
-  private originalSentOf(message: MessageInput): string | undefined {
-    if (mtiText(message['0'])[0] !== '0') return undefined;
-    const time = fieldText(message['90'])?.slice(10, 20);
-    return time === undefined || !/^[0-9]{10}$/.test(time) || /^0+$/.test(time) ? undefined : wireValue(this.dialect.fields['7'], time);
+  private originalNamed(message: MessageInput): { sent?: string; local?: string } | undefined {
+    const edition = mtiText(message['0'])[0];
+    if (edition !== '0' && edition !== '1') return undefined;
+    const time = edition === '0' ? fieldText(message['90'])?.slice(10, 20) : fieldText(message['56'])?.slice(10, 22);
+    if (time === undefined || !/^[0-9]+$/.test(time) || time.length !== (edition === '0' ? 10 : 12) || /^0+$/.test(time)) return undefined;
+    return edition === '0' ? { sent: wireValue(this.dialect.fields['7'], time) } : { local: wireValue(this.dialect.fields['12'], time) };
   }
 
   /** Field 7 (transmission date and time) of `message` as the wire carries it: `''` when absent. */

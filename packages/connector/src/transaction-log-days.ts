@@ -6,11 +6,10 @@
  * every record written through the old handle with it. The files written since their last fdatasync are kept apart.
  */
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { syncDir, writeAll } from './durable-file.js';
+import { openPrivate, syncDir, writeAll } from './durable-file.js';
 import { notNamed } from './file-identity.js';
 import type { FileIdentity } from './file-identity.js';
 import type { LineBuffer } from './line-buffer.js';
@@ -62,12 +61,16 @@ export class DayFiles {
     private readonly logger: Logger,
   ) {}
 
-  /** The open file of a day (opened for appending, made if missing; a cut last line ended with a newline first). */
+  /**
+   * The open file of a day (opened for appending, made if missing; a cut last line ended with a newline first), mode
+   * 0600 whoever made it: one already there at another mode (an older version's, a restore's) is set to 0600 through
+   * the handle before anything is written to it (durable-file.ts `openPrivate`).
+   */
   async of(day: string): Promise<DayHandle> {
     const known = this.handles.get(day);
     if (known !== undefined) return known;
     const path = join(this.dir, transactionFile(day));
-    const handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o600);
+    const handle = await openPrivate(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND);
     let h: DayHandle;
     try {
       const { size, dev, ino } = await handle.stat();

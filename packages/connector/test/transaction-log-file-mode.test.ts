@@ -1,0 +1,33 @@
+// The transaction log's day files are mode 0600 (docs/operations.md: they hold masked PANs, terminals, amounts),
+// whoever made them: a day file already there at another mode (made by an older version, by hand, restored from a
+// backup, under another umask) is set to 0600 through the handle when the log opens it, before anything is written to
+// it, and what it held is kept. Before: the mode given to open applied only when it made the file, so a 0644 file
+// stayed world-readable.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileTransactionLog, transactionFile } from '../src/index.js';
+import type { TransactionRecord } from '../src/index.js';
+import { tempDir } from './helpers/setup.js';
+
+const T0 = Date.parse('2026-11-28T10:00:00Z');
+
+function rec(stan: string, at: number): TransactionRecord {
+  return { at, node: 'n1', upstream: '127.0.0.1:9', mti: '0200', stan, terminal: 'TERM0001', latencyMs: 5, outcome: 'approved' };
+}
+
+test('FileTransactionLog – a day file already there at mode 0644 is made 0600 when written, its records kept', async (t) => {
+  const dir = tempDir(t, 'txlog-mode');
+  const file = join(dir, transactionFile('2026-11-28'));
+  writeFileSync(file, `${JSON.stringify(rec('000001', T0))}\n`);
+  chmodSync(file, 0o644); // whatever the umask: world-readable, as an older version or a restore left it
+  assert.equal(statSync(file).mode & 0o777, 0o644);
+  const log = new FileTransactionLog(dir);
+  t.after(() => log.close());
+  await log.open();
+  await log.record(rec('000002', T0 + 1000));
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'the day file is private');
+  assert.deepEqual((await log.query({})).map((r) => r.stan), ['000002', '000001'], 'what the file held is kept');
+  assert.equal(readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').length, 2);
+});
