@@ -8,7 +8,7 @@ import { TLS_INSECURE, tlsInsecureWarning } from '@iso8583/connector';
 import { readHttpToken } from '../console/access.js';
 import { openHttpWarning } from '../http/open-warning.js';
 import type { Flow } from './load.js';
-import { checkJournalDirs } from './options.js';
+import { checkJournalDirs, refuseStoreOverJournal } from './options.js';
 import { pointer } from './locate.js';
 import { owedElsewhereWarnings, refuseOtherUpstreams } from './journal-owners.js';
 import { FLOW_HTTP_SOURCE, flowHttpHost } from './run-options.js';
@@ -35,6 +35,7 @@ export async function checkFlow(file: string, flow: Flow, run: FlowRunOptions): 
   const journalWarnings = checkJournalDirs(file, flow.connectors);
   // A journal that owes entries recorded for another upstream: the start would send them there (journal-owners.ts).
   refuseOtherUpstreams(flow.connectors, file);
+  refuseStoreOverJournal(flow.name, flow.connectors, file);
   await resolveFlowSequences(flow);
   const open = flow.http === undefined ? undefined : openHttpWarning(flowHttpHost(flow.http), token, FLOW_HTTP_SOURCE);
   const insecure = Object.entries(flow.connectors).map(([name, options]) => tlsInsecureWarning(options['tls'] as { rejectUnauthorized?: boolean } | undefined, pointer('connectors', name, 'tls', 'rejectUnauthorized')));

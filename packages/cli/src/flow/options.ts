@@ -4,10 +4,11 @@
  * check by the libraries' own validators (`validateConnectorOptions`, `validateInboundOptions`: pool min <= max, the
  * header's length, a dialect that loads, ...), so that `run --check` refuses what `run` would, naming the JSON path.
  */
+import { join } from 'node:path';
 import { fromFolder, isDialectFile } from '../config-paths.js';
 import { Iso8583Error } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
-import { defaultJournalDir, journalReadReason, owedInJournalSync, owedUnknownText, unsentRefusal, validateConnectorOptions } from '@iso8583/connector';
+import { JOURNAL_FILE, defaultJournalDir, journalReadReason, owedInJournalSync, owedText, owedUnknownText, unsentRefusal, validateConnectorOptions } from '@iso8583/connector';
 import type { JournalOwed } from '@iso8583/connector';
 import { validateInboundOptions } from '@iso8583/inbound';
 import { readJournalNeed, storeDirProblem } from '../store-dir-problem.js';
@@ -92,6 +93,38 @@ export function checkJournalDirs(file: string, connectors: Record<string, Option
     }
   }
   return warnings;
+}
+
+/**
+ * Throws `ISO8583_ERR_FLOW_INVALID` naming `/connectors/NAME/store` (after `flow file FILE: ` when `file` is given) when
+ * a connector with a `store` (its SAF queue in the database) has a file journal left by a run without it that still owes
+ * reversals or advices: the folder its `journalDir` names, else its default folder `defaultJournalDir("FLOW.CONNECTOR")`.
+ * With the store the connector never opens that file: its entries would never be sent. What `run --check` and the start
+ * (before any connector starts) both run, as the gateway refuses `--store` over a journal still owing
+ * (gateway/journal-stranded.ts). Read only: nothing made, no lock taken; a journal that cannot be read to tell is refused
+ * too, naming the system's reason.
+ */
+export function refuseStoreOverJournal(flowName: string, connectors: Record<string, Options>, file?: string): void {
+  for (const [name, options] of Object.entries(connectors)) {
+    if (options.store === undefined) continue;
+    const { reversal, saf } = options as { reversal?: { journalDir?: unknown }; saf?: { journalDir?: unknown } };
+    const placed = saf?.journalDir ?? reversal?.journalDir;
+    const dir = typeof placed === 'string' ? placed : defaultJournalDir(`${flowName}.${name}`);
+    if (journalFileIn(dir) !== true) continue;
+    const field = pointer('connectors', name, 'store');
+    const given = file === undefined ? '' : `flow file ${file}: `;
+    let owed: JournalOwed;
+    try {
+      owed = owedInJournalSync(dir);
+    } catch (err) {
+      throw flowError('ISO8583_ERR_FLOW_INVALID', `${given}${field}: ${owedUnknownText(dir, journalReadReason(err))}, and with a store the connector never reads it`, { field });
+    }
+    if (owed.owed === 0) continue;
+    const text =
+      `the reversal journal ${join(dir, JOURNAL_FILE)} holds ${owedText(owed)}, and with a store the connector never opens it: they would never be sent. ` +
+      'Run once without "store" until they are delivered (safDepth 0)';
+    throw flowError('ISO8583_ERR_FLOW_INVALID', `${given}${field}: ${text}`, { field });
+  }
 }
 
 /**

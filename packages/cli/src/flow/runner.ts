@@ -34,6 +34,7 @@ import { stopFailure } from '../stop-failure.js';
 import { FLOW_HELD_BACK_OPTION } from '../http/held-budget.js';
 import { FLOW_HTTP_CAP_FLAGS } from '../http/shed-log.js';
 import { recordingUpstream, refuseOtherUpstreams } from './journal-owners.js';
+import { refuseStoreOverJournal } from './options.js';
 import { pointer } from './locate.js';
 import { FLOW_HTTP_SOURCE, flowHttpHost } from './run-options.js';
 import type { FlowRunOptions } from './run-options.js';
@@ -101,6 +102,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   for (const line of flow.warnings ?? []) logger.warn(line);
   // A journal owing entries recorded for another upstream stops the start before any connector opens it.
   refuseOtherUpstreams(flow.connectors);
+  refuseStoreOverJournal(flow.name, flow.connectors); // a file journal still owing that a store never opens (options.ts)
   // Sequences first: a module that does not load, or a name not registered, stops the flow before any socket opens.
   const sequences = await resolveFlowSequences(flow);
 

@@ -4,8 +4,9 @@
  * configuration does not open is never read again: its reversals (and advices) would never be sent. So the start and
  * `--check-config` refuse while such a journal still holds open entries: the folder itself when the gateway runs a
  * group; `<dir>/<X>` for an `X` that is no upstream of the group (renamed, removed); any `<dir>/<X>` when it runs one
- * upstream. Under the default state folder (no `--reversal-journal`) only the lone upstream's folder is looked at (for a
- * group): the state folder also holds other programs' journals. With `--no-reversal`, or a PostgreSQL `--store`, no
+ * upstream. Under the default state folder (no `--reversal-journal`, or given now but not to a start before) the same:
+ * the lone upstream's folder (for a group) and every other folder there that is the gateway's
+ * ({@link gatewayStateFolders}: the state folder also holds the flows' journals, `FLOW.CONNECTOR`, which are not). With `--no-reversal`, or a PostgreSQL `--store`, no
  * file journal is opened at all: the folders this configuration would journal in otherwise are looked at too (a
  * restart with `--no-reversal` over a journal still owing reversals never sent them, and said none were left).
  *
@@ -22,15 +23,16 @@
  * could start.
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { JOURNAL_FILE, journalReadReason, owedInJournalSync, owedText, owedUnknownText } from '@iso8583/connector';
+import { basename, dirname, join } from 'node:path';
+import { JOURNAL_FILE, defaultJournalDir, journalReadReason, owedInJournalSync, owedText, owedUnknownText } from '@iso8583/connector';
 import type { JournalOwed } from '@iso8583/connector';
 import { journalFileIn, journalUncheckedWarning } from '../journal-warnings.js';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
-import { groupUpstreams, journalDirOf } from './upstream-options.js';
+import { groupUpstreams, journalDirOf, upstreamAddressOf } from './upstream-options.js';
+import { recordedUpstream, upstreamId } from '../journal-upstream.js';
 
-type StrandedConfig = Pick<GatewayConfig, 'upstreams' | 'routes' | 'reversalJournal' | 'noReversal' | 'store'>;
+type StrandedConfig = GatewayConfig;
 
 /** The folders under `dir` (none when it cannot be listed: the folder check, journal-check.ts, reports that). */
 function foldersIn(dir: string): string[] {
@@ -44,6 +46,24 @@ function foldersIn(dir: string): string[] {
 }
 
 /**
+ * The folders of the per-user state folder (`defaultJournalDir`'s parent) that are the gateway's: one whose name has no `.` (the gateway's are `upstream` and its upstreams' names; a
+ * flow's is always `FLOW.CONNECTOR`), or one whose marker (`upstream.json`, journal-upstream.ts) records the address of
+ * an upstream of `config` (an upstream whose name holds a `.`). So an upstream renamed or removed, or a group back to
+ * one upstream, is found there as under `--reversal-journal`; a flow's journal is not taken for the gateway's.
+ */
+function gatewayStateFolders(config: StrandedConfig): string[] {
+  const addresses = new Set((groupUpstreams(config) ?? [undefined]).map((named) => {
+    const { host, port } = upstreamAddressOf(config, named);
+    return upstreamId(host, port);
+  }));
+  return foldersIn(dirname(defaultJournalDir('upstream'))).filter((dir) => {
+    if (!basename(dir).includes('.')) return true;
+    const recorded = recordedUpstream(dir);
+    return recorded !== undefined && addresses.has(recorded);
+  });
+}
+
+/**
  * The journal folders `config` does not open that a journal of an earlier configuration may be in. With `off` (no
  * file journal opened: `--no-reversal`, `--store`), the folders it would journal in with them are among them too.
  */
@@ -53,6 +73,8 @@ function unusedJournalDirs(config: StrandedConfig, off: boolean): string[] {
   const used = new Set(off ? [] : own);
   const candidates = [...(off ? own : []), ...(group !== undefined ? [journalDirOf(config)] : [])];
   if (config.reversalJournal !== undefined) candidates.push(...foldersIn(config.reversalJournal));
+  // The state folder's too, with `--reversal-journal` given: a start before it may have journaled there.
+  candidates.push(...gatewayStateFolders(config));
   return [...new Set(candidates)].filter((dir) => !used.has(dir));
 }
 
