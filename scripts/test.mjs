@@ -52,7 +52,7 @@ function rootOf(file) {
 }
 
 /** The module that runs `group`'s files in one process, each in a `describe` named by its path. */
-function groupModule(group) {
+function groupModule(group, index) {
   const lines = [
     "import { after, describe } from 'node:test';",
     // Unref'd: it fires only when something else keeps the process alive after the last test.
@@ -69,12 +69,17 @@ function groupModule(group) {
       `const record = (file, m) => { const e = mark(); appendFileSync(${JSON.stringify(resolve(timesFile))}, JSON.stringify({ file, end: Date.now(), ms: Math.round(e.wall - m.wall), cpuMs: Math.round(e.cpu - m.cpu), childMs: e.child - m.child }) + '\\n'); };`,
     );
   }
-  for (const file of group) {
+  lines.push("import { before as beforeFile } from 'node:test';");
+  for (const [i, file] of group.entries()) {
     const url = pathToFileURL(resolve(file)).href;
+    // The per-user state folder (XDG_STATE_HOME: where a journal goes when the test names none, and what the gateway's
+    // and flows' start checks read for journals a configuration leaves behind) is the file's own, never the user's:
+    // a journal one file leaves owing must not refuse another file's gateway, nor survive the run.
+    const state = `beforeFile(() => { process.env.XDG_STATE_HOME = ${JSON.stringify(join(stateRoot, `${index}-${i}`))}; });`;
     const body =
       timesFile === undefined
-        ? `await import(${JSON.stringify(url)});`
-        : `let m; before(() => { m = mark(); }); await import(${JSON.stringify(url)}); after(() => record(${JSON.stringify(file)}, m));`;
+        ? `${state} await import(${JSON.stringify(url)});`
+        : `${state} let m; before(() => { m = mark(); }); await import(${JSON.stringify(url)}); after(() => record(${JSON.stringify(file)}, m));`;
     lines.push(`describe(${JSON.stringify(file)}, { timeout: ${FILE_TIMEOUT} }, async () => { ${body} });`);
   }
   return `${lines.join('\n')}\n`;
@@ -84,14 +89,17 @@ function groupModule(group) {
 // run. Readable by the postgres user, who makes the template when the tests run as root.
 const runDir = mkdtempSync(join(tmpdir(), 'iso8583-test-run-'));
 chmodSync(runDir, 0o755);
+/** Each test file's own per-user state folder is a folder under this one (`groupModule`). */
+const stateRoot = join(runDir, 'state');
 let result;
 try {
   const groupDir = join(runDir, 'groups');
   mkdirSync(groupDir);
+  mkdirSync(stateRoot);
   const modules = groups(files, rootOf).map((group, i) => {
     const name = group[0].replace(/\/dist\/(test\/)?/, '/').replace(/\.test\.js$/, '').replace(/[^\w.-]+/g, '_');
     const path = join(groupDir, `${String(i).padStart(3, '0')}-${name}.test.mjs`);
-    writeFileSync(path, groupModule(group));
+    writeFileSync(path, groupModule(group, i));
     return path;
   });
   const label = (module) => module.slice(groupDir.length + 1).replace(/\.test\.mjs$/, '');
