@@ -55,8 +55,9 @@ export interface ConnectorParts {
   transactions: TransactionRecorder | undefined;
   reversals: ReversalManager | undefined;
   /**
-   * With reversal and SAF off: refuses the start when a journal folder still configured holds what an earlier run
-   * left unsent (reversal.ts `refuseUnsent`); resolves at once otherwise.
+   * With reversal and SAF off: refuses the start when a journal folder still configured, or a PostgreSQL store under
+   * the connector's keys, holds what an earlier run left unsent (reversal-unsent.ts `refuseUnsent`); resolves at once
+   * otherwise.
    */
   unsentCheck: () => Promise<void>;
   outcomes: RequestOutcomes;

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { connectorError } from './errors.js';
+import { hostPort } from './host-port.js';
 import { FileJournal } from './journal.js';
 import type { ReversalJournal } from './journal.js';
 import { PgJournal } from './pg/journal.js';
@@ -25,6 +26,11 @@ export interface StoreSpec {
    * upstream. Default: none.
    */
   formerUpstreams?: readonly string[];
+  /**
+   * The upstream (`host:port`) the SAF entries are sent to (PostgreSQL only): recorded per key at open, a start over
+   * keys still owing another upstream refused (`PgJournal`'s `address`). Default: none (not recorded nor checked).
+   */
+  address?: string;
   /** Milliseconds a node holds SAF entries without renewing its lease (PostgreSQL only). Default 30000. */
   safLease?: number;
   /**
@@ -69,6 +75,7 @@ export function openStore(spec: StoreSpec): Store {
       url: spec.store,
       upstream: spec.upstream ?? '',
       ...(spec.formerUpstreams === undefined ? {} : { formerUpstreams: spec.formerUpstreams }),
+      ...(spec.address === undefined ? {} : { address: spec.address }),
       ...(spec.safLease === undefined ? {} : { lease: spec.safLease }),
       ...(spec.ownerLock === undefined ? {} : { ownerLock: spec.ownerLock }),
       ...(spec.logger === undefined ? {} : { logger: spec.logger }),
@@ -110,6 +117,7 @@ export function connectorStore(
       store: o.store,
       upstream: o.storeKeys[0] ?? o.name,
       formerUpstreams: o.storeKeys.slice(1),
+      address: hostPort(o.host, o.port),
       safLease: o.safLease,
       ownerLock: o.safOwnerLock,
       ...(o.terminalQueue.enabled ? { terminalLockTimeout: o.terminalQueue.timeout } : {}),

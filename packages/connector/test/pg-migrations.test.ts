@@ -28,7 +28,7 @@ test('migrate: creates every table once, records each version, and is safe when 
     const { rows } = await pools[0]!.query<{ version: number }>('SELECT version FROM iso8583_schema ORDER BY version');
     assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
     const tables = await pools[0]!.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'iso8583_%' ORDER BY 1");
-    assert.deepEqual(tables.rows.map((r) => r.t), ['iso8583_saf', 'iso8583_saf_owner', 'iso8583_schema', 'iso8583_server_token', 'iso8583_transaction_batches', 'iso8583_transactions']);
+    assert.deepEqual(tables.rows.map((r) => r.t), ['iso8583_saf', 'iso8583_saf_owner', 'iso8583_saf_upstream', 'iso8583_schema', 'iso8583_server_token', 'iso8583_transaction_batches', 'iso8583_transactions']);
     assert.equal(await migrate(pools[0]!), newest, 'a second start changes nothing');
   } finally {
     await Promise.all(pools.map((pool) => pool.end()));

@@ -5,7 +5,8 @@
  * owes entries recorded for another upstream (`ISO8583_ERR_GATEWAY_CONFIG` naming `--upstream` and the folder),
  * before any journal is opened; each link's start records its upstream in its folder once its journal is open (its
  * lock held) and before it connects (the connector's `beforeConnect`, {@link recordingUpstream}), checking again there
- * that the journal owes no other upstream. Nothing with `--no-reversal` or a PostgreSQL `--store` (no file journal).
+ * that the journal owes no other upstream. Nothing with `--no-reversal` or a PostgreSQL `--store` (no file journal:
+ * the store records each key's upstream itself at open, connector pg/upstream-marker.ts).
  */
 import { otherUpstreamText, recordUpstream, upstreamId } from '../journal-upstream.js';
 import type { GatewayConfig } from './config.js';

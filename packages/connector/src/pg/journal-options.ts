@@ -25,6 +25,14 @@ export interface PgJournalOptions {
    * upstream): the key an earlier configuration stored this upstream's entries under; each as `upstream`. Default: none.
    */
   formerUpstreams?: readonly string[];
+  /**
+   * The upstream (`host:port`) the entries of this journal's keys (`upstream`, `formerUpstreams`) are sent to: `open`
+   * records it per key (`iso8583_saf_upstream`) before it claims any entry, and refuses
+   * (`ISO8583_ERR_CONNECTOR_OPTIONS`, field `host`) while a key still holds pending entries recorded for another
+   * upstream (pg/upstream-marker.ts). The connector gives its `host` and `port`. Default: none (nothing recorded nor
+   * checked).
+   */
+  address?: string;
   /** Milliseconds a node holds an entry without renewing it (`--saf-lease`): an integer from 100 to 2147483647. Default 30000. */
   lease?: number;
   /** Most entries one claim statement takes (a claim repeats it while it comes back full): a positive integer. Default 100. */
@@ -84,6 +92,7 @@ export function checkPgJournalOptions(options: PgJournalOptions): void {
   }
   if (options.formerUpstreams !== undefined) refuseStoreKeys(options.formerUpstreams, 'formerUpstreams');
   if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner === '')) refuse('owner', 'must be a name, not empty');
+  if (options.address !== undefined && (typeof options.address !== 'string' || options.address === '')) refuse('address', 'must be the upstream\'s host:port, not empty');
 }
 
 /**

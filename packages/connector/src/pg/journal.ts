@@ -50,6 +50,9 @@ import { connectorError, optionsError } from '../errors.js';
 import { MAX_REQUEST_TIMEOUT } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
+import { pendingUnder, recordUpstreamAddress } from './upstream-marker.js';
+import type { JournalOwed } from '../journal-read-owed.js';
+import type { PgJournalOptions } from './journal-options.js';
 import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
 import { createPgPool, maskUrl, storeCause } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
@@ -62,6 +65,33 @@ export type { PgJournalOptions } from './journal-options.js';
 
 /** A {@link ReversalJournal} in PostgreSQL that several nodes share, with leases; see the module comment. */
 export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
+  /** The upstream (`host:port`) this journal's keys are recorded for at open (`address`); none: not recorded. */
+  readonly address: string | undefined;
+
+  constructor(options: PgJournalOptions) {
+    super(options);
+    this.address = options.address;
+  }
+
+  /**
+   * What this journal's keys (`upstream`, `formerUpstreams`) still owe on the database, read without opening it (no
+   * migration, no lease, nothing written; a pool of its own made and ended unless one was given): a start with reversal
+   * and SAF off refuses over it (reversal-unsent.ts). Rejects with the database's error when it cannot be read.
+   */
+  async owedUnopened(): Promise<JournalOwed> {
+    const pool = this.pool ?? (await createPgPool(this.url as string, { logger: this.logger }));
+    try {
+      return await pendingUnder(pool, this.claims);
+    } finally {
+      if (this.pool === undefined) await pool.end().catch(() => undefined);
+    }
+  }
+
+  /** Where the store is, for an operator's message: its URL with the password masked, or `a given pool`. */
+  get where(): string {
+    return this.url === undefined ? 'a given pool' : maskUrl(this.url);
+  }
+
   /** Entries this node holds now (added or claimed, not done). */
   get size(): number {
     return this.held.size;
@@ -105,6 +135,9 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
       this.pool ??= await createPgPool(this.url as string, { logger: this.logger });
       this.stillOpening();
       await migrate(this.pool);
+      this.stillOpening();
+      // Before any entry is claimed (or added): a key still owing another upstream refuses the start.
+      if (this.address !== undefined) await recordUpstreamAddress(this.pool, this.claims, this.address);
       this.stillOpening();
       if (this.ownerLocking) {
         this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo(), this.upstream, Math.max(PING_WAIT_MIN, this.claimInterval));

@@ -1,5 +1,5 @@
 /**
- * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (11 so far).
+ * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (12 so far).
  *
  * `iso8583_saf`: one row per entry. `entry` is the entry as the connector made it (JSON, opaque here beyond `id` and
  * `at`); `attempts` the attempts recorded (each before it was sent). `lease_owner` is the node that holds the entry
@@ -173,5 +173,18 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     version: 11,
     name: 'saf late approval time',
     sql: 'ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS late_approval_at timestamptz;',
+  },
+  {
+    // The upstream (`host:port`) each store key's entries belong to (upstream-marker.ts): a start pointed at another
+    // bank is refused while its keys still owe entries recorded for the one before; one that owes nothing rewrites the
+    // row. A new table, nothing rewritten: a node of version 11 still running records nothing (its keys' rows, when
+    // missing, are taken as the next start's upstream's, as on a database from before).
+    version: 12,
+    name: 'saf upstream address per key',
+    sql: `CREATE TABLE IF NOT EXISTS iso8583_saf_upstream (
+      upstream text PRIMARY KEY,
+      address text NOT NULL,
+      recorded_at timestamptz NOT NULL DEFAULT now()
+    );`,
   },
 ];
