@@ -74,7 +74,8 @@ function groupModule(group, index) {
     const url = pathToFileURL(resolve(file)).href;
     // The per-user state folder (XDG_STATE_HOME: where a journal goes when the test names none, and what the gateway's
     // and flows' start checks read for journals a configuration leaves behind) is the file's own, never the user's:
-    // a journal one file leaves owing must not refuse another file's gateway, nor survive the run.
+    // a journal one file leaves owing must not refuse another file's gateway, nor survive the run. The hook covers the
+    // file's hooks and tests; its top-level code (run when the `describe` is built) sees the run's (`runGroups` env).
     const state = `beforeFile(() => { process.env.XDG_STATE_HOME = ${JSON.stringify(join(stateRoot, `${index}-${i}`))}; });`;
     const body =
       timesFile === undefined
@@ -103,7 +104,7 @@ try {
     return path;
   });
   const label = (module) => module.slice(groupDir.length + 1).replace(/\.test\.mjs$/, '');
-  result = await runGroups(modules, { env: { ...process.env, ISO8583_TEST: '1', ISO8583_TEST_RUN_DIR: runDir }, timeoutMs: GROUP_TIMEOUT, label });
+  result = await runGroups(modules, { env: { ...process.env, ISO8583_TEST: '1', ISO8583_TEST_RUN_DIR: runDir, XDG_STATE_HOME: join(stateRoot, 'group') }, timeoutMs: GROUP_TIMEOUT, label });
 } finally {
   rmSync(runDir, { recursive: true, force: true });
 }

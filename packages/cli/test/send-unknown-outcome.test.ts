@@ -49,7 +49,7 @@ let slow: RunningCli | undefined;
 
 before(async () => {
   await Promise.all(Object.values(servers).map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
-  slow = await startCli(['simulate-host', '--port', '0', '--delay', '1500']);
+  slow = await startCli(['simulate-host', '--port', '0', '--delay', '3000']);
 });
 
 after(async () => {
@@ -61,8 +61,10 @@ after(async () => {
 const portOf = (server: net.Server): string => String((server.address() as net.AddressInfo).port);
 const sends = mainBatch();
 
-const lateSale = sends.line(async () => ['send', '--port', String((slow as RunningCli).port), '--timeout', '200'], JSON.stringify(PURCHASE));
-const lateEcho = sends.line(async () => ['send', '--port', String((slow as RunningCli).port), '--timeout', '200'], JSON.stringify(ECHO));
+// `--timeout` bounds the connection too (send.ts `connectTimeout`): 1000 ms, not 200, so that a busy machine still
+// connects within it (a CI run under load got CONNECT_TIMEOUT at 200 ms); the host answers 3000 ms after, well past it.
+const lateSale = sends.line(async () => ['send', '--port', String((slow as RunningCli).port), '--timeout', '1000'], JSON.stringify(PURCHASE));
+const lateEcho = sends.line(async () => ['send', '--port', String((slow as RunningCli).port), '--timeout', '1000'], JSON.stringify(ECHO));
 test('send of a 0200 that times out says its outcome is unknown and that no reversal was sent; an 0800 does not', async () => {
   const r = await lateSale();
   assert.equal(r.code, 1);
