@@ -160,7 +160,7 @@ export class ChannelFactory {
     const logger = this.channelLogger(id);
     let channel: Channel | undefined;
     try {
-      channel = await Channel.connect(id, this.host, logger, this.late, this.shutDown.signal);
+      channel = await Channel.connect(id, this.host, logger, this.late, this.shutDown.signal, this.open);
       this.open.add(channel);
       if (!this.shutting) {
         // Its failure is `ISO8583_ERR_CONNECTOR_SIGN_ON` (or CLOSED), worded for what was sent (network-management.ts).

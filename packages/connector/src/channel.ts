@@ -26,6 +26,7 @@ import type { ChannelHost, ChannelRequest } from './channel-request.js';
 import { connectorError } from './errors.js';
 import { isSent } from './late-keys.js';
 import type { LateKeys } from './late-keys.js';
+import { peerWaiting } from './channel-peers.js';
 import { answersMti, isRequestMti } from './match-key.js';
 
 /**
@@ -46,10 +47,9 @@ export const UNREAD_WAIT_MS = 1000;
 export class Channel {
   /**
    * Requests written (or being written) and awaiting their response, by match key. One map per connection, not per
-   * connector: with several connections two requests with the same key can be in flight (one on each), and a response
-   * that arrives on another connection than its request's matches nothing (it is unsolicited; the request times out).
-   * See "Write and match" in docs/connector.md. Not a `Map`: one churned by every request keeps dead requests alive
-   * through scavenges (dictionary-map.ts).
+   * connector: with several connections two requests with the same key can be in flight (one on each); a response that
+   * matches none here is matched against the other connections' (channel-peers.ts). See "Write and match" in
+   * docs/connector.md. Not a `Map`: one churned by every request keeps dead requests alive through scavenges.
    */
   readonly pending = new DictionaryMap<ChannelRequest>();
   /** True for a {@link Channel.placeholder}: never connected. */
@@ -78,6 +78,11 @@ export class Channel {
      * their late or duplicate answers told from a reused key's own.
      */
     private readonly late: LateKeys,
+    /**
+     * The connector's open channels (this one among them; default none): an answer matching no request here is matched
+     * against the requests waiting on the others first (a host may answer on another connection than the request's).
+     */
+    private readonly peers: ReadonlySet<Channel> = new Set(),
   ) {
     this.stream = new MessageStream(
       socket,
@@ -111,10 +116,11 @@ export class Channel {
 
   /**
    * Opens a connection (TCP, or TLS when `tls` is set) within `connectTimeout` (channel-connect.ts); `signal` aborted
-   * first ends it at once (default none). `late`: the connector's late keys, shared by its channels.
+   * first ends it at once (default none). `late`: the connector's late keys, shared by its channels; `peers`: its open
+   * channels, whose waiting requests an answer that matches none here is matched against (default none).
    */
-  static connect(id: number, host: ChannelHost, logger: Logger, late: LateKeys, signal?: AbortSignal): Promise<Channel> {
-    return connectSocket(host.options, (socket) => new Channel(id, socket, host, logger, late), signal);
+  static connect(id: number, host: ChannelHost, logger: Logger, late: LateKeys, signal?: AbortSignal, peers?: ReadonlySet<Channel>): Promise<Channel> {
+    return connectSocket(host.options, (socket) => new Channel(id, socket, host, logger, late, peers), signal);
   }
 
   /**
@@ -294,43 +300,58 @@ export class Channel {
     }
     const key = this.host.matchKey.ofResponse(message);
     const req = this.pending.get(key);
-    if (req !== undefined && !this.host.matchKey.keysMti && !answersMti(req.mti, mti)) {
+    if (req === undefined || (!this.host.matchKey.keysMti && !answersMti(req.mti, mti))) {
+      // No request of its class waits under the key here: one waiting on another connection of the connector, whose
+      // answer the host sent on this one, takes it (as if it came on its own), before it is judged late or unsolicited.
+      const peer = peerWaiting(this.peers, this, key, message, this.host.matchKey.keysMti, this.late);
+      if (peer !== undefined) {
+        peer.channel.answer(peer.req, key, message, header, payload);
+        return;
+      }
+    }
+    if (req === undefined) {
+      this.unmatchedAnswer(key, message, header);
+      return;
+    }
+    this.answer(req, key, message, header, payload);
+  }
+
+  /** `message` (`payload`), under `key`, with `req` waiting under it here: its answer or a stale one (channel-peers.ts). */
+  answer(req: ChannelRequest, key: string, message: IsoMessage, header: Buffer, payload: Buffer): void {
+    const mti = message['0'];
+    if (!this.host.matchKey.keysMti && !answersMti(req.mti, mti)) {
       // Another class under a key without field 0 (an 0810 or a 0410 under a 0200's STAN and terminal): no answer to
       // the request, which keeps waiting for its own; an earlier request's under the key that timed out, maybe (a
       // timed-out 0200's late 0210 while its reversal waits): counted with what it sent, once, as with nothing waiting.
       this.unmatchedAnswer(key, message, header);
       return;
     }
-    if (req !== undefined) {
-      // A key an earlier request used here (it timed out, or was answered, and this one reused it): the answer may be
-      // the old request's late answer or the host's duplicate of its answer; the echoed field 7 tells (late-keys.ts).
-      const stale = this.late.stale(key, req.anyAnswer ? undefined : req.echo7, message);
-      if (stale === undefined) {
-        if (typeof message['39'] !== 'string' && answerNeedsCode(req.mti)) {
-          // Field 39 is mandatory in a response: without it, whether the host approved is unknown (a purchase is reversed).
-          this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE', field: '39', mti: req.mti }, 'a response without field 39 (response code) from the host: its outcome is unknown');
-          const err = connectorError('ISO8583_ERR_CONNECTOR_BAD_RESPONSE', `the response (${String(mti)}) has no field 39 (response code); the outcome at the host is unknown`, { mti: req.mti, field: '39' });
-          this.host.problem(this, err);
-          this.fail(req, err);
-          return;
-        }
-        this.pending.delete(key);
-        clearTimeout(req.timer);
-        this.late.answered(key, req.echo7, message);
-        req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
+    // A key an earlier request used here (it timed out, or was answered, and this one reused it): the answer may be
+    // the old request's late answer or the host's duplicate of its answer; the echoed field 7 tells (late-keys.ts).
+    const stale = this.late.stale(key, req.anyAnswer ? undefined : req.echo7, message);
+    if (stale === undefined) {
+      if (typeof message['39'] !== 'string' && answerNeedsCode(req.mti)) {
+        // Field 39 is mandatory in a response: without it, whether the host approved is unknown (a purchase is reversed).
+        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_BAD_RESPONSE', field: '39', mti: req.mti }, 'a response without field 39 (response code) from the host: its outcome is unknown');
+        const err = connectorError('ISO8583_ERR_CONNECTOR_BAD_RESPONSE', `the response (${String(mti)}) has no field 39 (response code); the outcome at the host is unknown`, { mti: req.mti, field: '39' });
+        this.host.problem(this, err);
+        this.fail(req, err);
         return;
       }
-      // A late answer is counted with what its request sent (a bank that does not echo field 4), and a copy of it is
-      // the host's duplicate from then on: each approval counted once.
-      // A stale duplicate that is not the whole answer again (the host changed its mind: 05 in time, 00 now) is offered
-      // as a late approval once: taken (late-keys.ts `took`), its own copy is a copy.
-      const sent = stale === 'late' ? this.late.lateCame(key, message['7'] as string, mti) : undefined;
-      const copy = stale === 'duplicate' && this.late.copyOfAnswer(key, message);
-      if (!copy) this.late.took(key, message, stale === 'late');
-      this.host.unmatched(this, message, header, stale === 'late', sent, copy);
+      this.pending.delete(key);
+      clearTimeout(req.timer);
+      this.late.answered(key, req.echo7, message);
+      req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
       return;
     }
-    this.unmatchedAnswer(key, message, header);
+    // A late answer is counted with what its request sent (a bank that does not echo field 4), and a copy of it is
+    // the host's duplicate from then on: each approval counted once.
+    // A stale duplicate that is not the whole answer again (the host changed its mind: 05 in time, 00 now) is offered
+    // as a late approval once: taken (late-keys.ts `took`), its own copy is a copy.
+    const sent = stale === 'late' ? this.late.lateCame(key, message['7'] as string, mti) : undefined;
+    const copy = stale === 'duplicate' && this.late.copyOfAnswer(key, message);
+    if (!copy) this.late.took(key, message, stale === 'late');
+    this.host.unmatched(this, message, header, stale === 'late', sent, copy);
   }
 
   /**
