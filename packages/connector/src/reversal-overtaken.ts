@@ -208,6 +208,16 @@ export class OvertakenReversals {
     return this.forgetWhere(entry.reversal, (n) => sameBooking(this.dialect, n.message, entry.reversal));
   }
 
+  /**
+   * What tells the booking of the late approval `answer` (`approvalBooking`: no whole card number) to a shared journal's
+   * look-up (`ReversalJournal.lateApproval`, whose rows carry each reversal's own field 7): its field 7 left out with a
+   * fresh field 7 on every attempt (the original's is then field 90's).
+   */
+  bookingOf(answer: IsoMessage): ApprovalBooking {
+    const booking = approvalBooking(this.dialect, answer);
+    return this.dialect.reversal?.freshTransmissionTime === true ? { ...booking, time: undefined } : booking;
+  }
+
   /** What is remembered of a late approval: the fields that identify it and those its amount is read from (no card data). */
   kept(answer: IsoMessage): IsoMessage {
     const out: IsoMessage = {};
