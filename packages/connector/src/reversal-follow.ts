@@ -131,7 +131,7 @@ export class ReversalFollowUp {
         // Approved in time: the booking the late approval reports, the terminal told approved. No note of it (a later
         // 25 of a transaction reusing the STAN would take it), no look-up; with a shared store, only the look-up.
         if (waiting.approved === 'remembered') this.host.logger.info({ mti: answer['0'], stan: answer['11'], terminal: answer['41'] }, 'a late approval whose transaction\'s request was approved in time: reported only');
-        else if (waiting.approved === 'shared') void this.lookUp(this.overtaken.kept(answer), at);
+        else if (waiting.approved === 'shared') void this.lookUp(answer, at);
         else this.lateAnswer(answer, at);
       });
       return true;
@@ -141,7 +141,7 @@ export class ReversalFollowUp {
       void this.again.store(again, false);
       return true;
     }
-    if (this.journal.lateApproval !== undefined && this.overtaken.isLateApproval(answer)) void this.lookUp(this.overtaken.kept(answer), at);
+    if (this.journal.lateApproval !== undefined && this.overtaken.isLateApproval(answer)) void this.lookUp(answer, at);
     return false;
   }
 
@@ -228,13 +228,17 @@ export class ReversalFollowUp {
   }
 
   /**
-   * Looks the late approval `kept` (its kept fields), which came at `at`, up in the shared journal, tried again until
-   * it answers (see the file's opening comment); stores the reversal it calls for, if any.
+   * Looks the late approval `answer`, which came at `at`, up in the shared journal by its kept fields and its booking
+   * (`OvertakenReversals.bookingOf`: a row of another transaction reusing the STAN is left), tried again until it
+   * answers (see the file's opening comment); stores the reversal it calls for, if any.
    */
-  private async lookUp(kept: IsoMessage, at: number): Promise<void> {
+  private async lookUp(answer: IsoMessage, at: number): Promise<void> {
+    // Its kept fields are what the store keeps (no card data); its booking picks the row (another transaction's is left).
+    const kept = this.overtaken.kept(answer);
+    const booking = this.overtaken.bookingOf(answer);
     const named = { mti: kept['0'], stan: kept['11'], terminal: kept['41'] };
     // The window runs from the approval's arrival, however late a try: an older code is another transaction's.
-    const lookUp = async (): Promise<Found | undefined> => this.journal.lateApproval?.(kept, OVERTAKEN_FOR_MS + Math.max(0, Date.now() - at));
+    const lookUp = async (): Promise<Found | undefined> => this.journal.lateApproval?.(kept, OVERTAKEN_FOR_MS + Math.max(0, Date.now() - at), booking);
     const found = await this.answer(lookUp, at, named, 'a late approval could not be looked up in the shared store: tried again every retryInterval');
     if (typeof found === 'string') {
       this.host.logger.error(

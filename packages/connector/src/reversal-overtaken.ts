@@ -7,10 +7,10 @@
  * two may come in one read, the approval handled first, or on two connections): a late approval of a booking whose
  * reversal undid nothing queues the reversal again, as a repeat (`0401`, `0421`, `1421`: the host treats it as the same
  * reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`). The two are noted by
- * STAN and terminal, and matched by booking (transactions-in-flight.ts `approvesBooking`: card, acquirer, field 7 and
+ * STAN and terminal (a few notes under one: transactions reusing the STAN), and matched by booking (transactions-in-flight.ts `approvesBooking`: card, acquirer, field 7 and
  * amount agreeing too): a new transaction reusing the STAN at the terminal neither takes the old one's noted approval
- * nor is repeated by it. Of a remembered approval only its MTI, STAN, terminal, response code and amount fields are
- * kept, with what tells its booking (`ApprovalBooking`: its card's first six and last four digits and length, never
+ * nor is repeated by it. Of a remembered approval only its MTI, STAN, terminal, field 7, acquirer, response code and
+ * amount fields are kept, with what tells its booking (`ApprovalBooking`: its card's first six and last four digits and length, never
  * the whole number).
  * A later request of the transaction approved in time (the terminal's repeat, `0201`, or the same request resent)
  * retires such a reversal (`approvedInTime`): the host booked the transaction once and the terminal holds that
@@ -23,10 +23,10 @@ import { isAcceptedFor, isApprovalClass } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import { mtiText, transactionKey } from './match-key.js';
 import { isReversible } from './reversal-message.js';
-import { approvalBooking, approvesBooking, sameBooking } from './transactions-in-flight.js';
+import { approvalBooking, approvesBooking, sameBooking, sameReversal } from './transactions-in-flight.js';
 import type { ApprovalBooking } from './transactions-in-flight.js';
 
-/** Most overtaken reversals remembered at once (the oldest forgotten first). */
+/** Most notes (overtaken reversals and late approvals) remembered at once (the oldest forgotten first). */
 export const OVERTAKEN_MAX = 1000;
 /** Milliseconds an overtaken reversal is remembered: a late approval after that is logged as before. Ten minutes. */
 export const OVERTAKEN_FOR_MS = 600_000;
@@ -63,7 +63,7 @@ export interface ReversalAgain {
   readonly approval: IsoMessage;
 }
 
-/** What one of the two maps holds: a message and when it was noted; of an approval, what tells its booking too. */
+/** One note of the two maps: a message and when it was noted; of an approval, what tells its booking too. */
 interface Noted {
   readonly message: IsoMessage;
   readonly rc: string | undefined;
@@ -71,19 +71,30 @@ interface Noted {
   readonly booking?: ApprovalBooking;
 }
 
+/** Most notes kept under one STAN and terminal (transactions reusing it within `keepFor`), the oldest forgotten first. */
+const PER_KEY = 8;
+
+/** What one of the two maps holds: the notes under one STAN and terminal, the oldest first. */
+type Notes = Noted[];
+
 /**
  * The reversals answered with a code that undid nothing, and the late approvals, by their transaction's key, for a
  * while: whichever of the two comes second (they may come in one read, or on two connections) calls for the reversal.
+ * Under one key a few notes (`PER_KEY`: transactions reusing the STAN at the terminal), each taken only by its booking.
  */
 export class OvertakenReversals {
-  private readonly reversals = new Map<string, Noted>();
-  private readonly approvals = new Map<string, Noted>();
+  private readonly reversals = new Map<string, Notes>();
+  private readonly approvals = new Map<string, Notes>();
+  /** Notes held in both maps, bounded by `max` (the oldest key's oldest note forgotten first). */
+  private count = 0;
 
   /**
    * @param dialect The connector's dialect (approval codes, the transaction key's padding).
    * @param amountFields The fields of a late approval the reversal's amount is read from (`ReversalPlan.approvalFields`):
-   *   only these are kept of a remembered approval, with its MTI, STAN, terminal and response code (never its PAN, track
-   *   echo or EMV data).
+   *   only these are kept of a remembered approval, with its MTI, STAN, terminal, field 7, acquirer and response code
+   *   (never its PAN, track echo or EMV data).
+   * @param max Most notes at once, both kinds (default {@link OVERTAKEN_MAX}).
+   * @param keepFor Milliseconds a note counts (default {@link OVERTAKEN_FOR_MS}).
    */
   constructor(
     private readonly dialect: Dialect,
@@ -95,10 +106,11 @@ export class OvertakenReversals {
   /**
    * A reversal attempt `sent` (its MTI that attempt's) was answered with `response`, which ends it (the SAF queue's
    * `followUp`, before that end is journaled): when the code undid nothing and a late approval of its booking came
-   * already (`approvesBooking`; another booking's noted approval is left), that reversal again; else remembered (when it undid nothing, unless `remember` is false: a journal several
-   * nodes share keeps it, reversal-follow.ts) or its transaction forgotten (undone). `since`: when the reversal was
-   * first answered with a code that undid nothing (`firstUndidNothing`), from which it is remembered `keepFor`; default
-   * now.
+   * already (`approvesBooking`; another booking's noted approval is left), that reversal again; else remembered (when
+   * it undid nothing, unless `remember` is false: a journal several nodes share keeps it, reversal-follow.ts) or its
+   * note forgotten (undone; another reversal's under the same STAN and terminal is left). `since`: when the reversal
+   * was first answered with a code that undid nothing (`firstUndidNothing`), from which it is remembered `keepFor`;
+   * default now.
    */
   answered(sent: IsoMessage, response: IsoMessage, remember = true, since = Date.now()): ReversalAgain | undefined {
     const mti = mtiText(sent['0']);
@@ -106,9 +118,8 @@ export class OvertakenReversals {
     const key = transactionKey(this.dialect, sent['11'], sent['41']);
     const rc = typeof response['39'] === 'string' ? response['39'] : undefined;
     // Only an approval of this reversal's booking: another's (a transaction that reused the STAN) stays noted.
-    const noted = this.approvals.get(key);
-    const approval = noted !== undefined && this.approves(noted.booking, sent) ? this.taken(this.approvals, key) : undefined;
-    this.reversals.delete(key);
+    const approval = this.taken(this.approvals, key, (n) => this.approves(n.booking, sent));
+    this.drop(this.reversals, key, (n) => sameReversal(this.dialect, n.message, sent));
     if (this.undid(rc, mti)) return undefined;
     if (approval !== undefined) return { reversal: repeatOf(sent), responseCode: rc, approval: approval.message };
     if (remember) this.note(this.reversals, key, { message: sent, rc, at: Math.min(since, Date.now()) });
@@ -118,17 +129,17 @@ export class OvertakenReversals {
   /**
    * A late response `answer` (its request timed out): when it approves a reversible request (an 0210, 0110, 1210 ...)
    * whose booking's reversal (`approvesBooking`) was answered lately with a code that undid nothing, that reversal as a
-   * repeat (taken: asked once; another booking's, remembered under the same STAN and terminal, is left); else `undefined`, and an approval is remembered (its reversal's answer may come after it). `at`: when
-   * the approval arrived (epoch ms; default now), by which it is judged and remembered: one that waited for a request of
-   * its transaction in flight (reversal-follow.ts `lateAnswer`) is judged by its arrival, not by that request's answer.
+   * repeat (taken: asked once; another booking's, remembered under the same STAN and terminal, is left); else
+   * `undefined`, and an approval is remembered (its reversal's answer may come after it). `at`: when the approval
+   * arrived (epoch ms; default now), by which it is judged and remembered: one that waited for a request of its
+   * transaction in flight (reversal-follow.ts `lateAnswer`) is judged by its arrival, not by that request's answer.
    */
   again(answer: IsoMessage, at = Date.now()): ReversalAgain | undefined {
     if (!this.isLateApproval(answer)) return undefined;
     const key = transactionKey(this.dialect, answer['11'], answer['41']);
     const booking = approvalBooking(this.dialect, answer);
     // Only the reversal of this approval's booking: another's (a transaction that reused the STAN) stays remembered.
-    const remembered = this.reversals.get(key);
-    const seen = remembered !== undefined && this.approves(booking, remembered.message) ? this.taken(this.reversals, key, at) : undefined;
+    const seen = this.taken(this.reversals, key, (n) => this.approves(booking, n.message), at);
     if (seen !== undefined) return { reversal: repeatOf(seen.message), responseCode: seen.rc, approval: answer };
     this.note(this.approvals, key, { message: this.kept(answer), rc: undefined, at: Math.min(at, Date.now()), booking });
     return undefined;
@@ -145,8 +156,9 @@ export class OvertakenReversals {
    */
   remembers(answer: IsoMessage): boolean {
     if (this.reversals.size === 0 || !this.isLateApproval(answer)) return false;
-    const seen = this.reversals.get(transactionKey(this.dialect, answer['11'], answer['41']));
-    return seen !== undefined && Date.now() - seen.at <= this.keepFor && this.approves(approvalBooking(this.dialect, answer), seen.message);
+    const booking = approvalBooking(this.dialect, answer);
+    const now = Date.now();
+    return this.reversals.get(transactionKey(this.dialect, answer['11'], answer['41']))?.some((n) => now - n.at <= this.keepFor && this.approves(booking, n.message)) ?? false;
   }
 
   /** Whether the reversal attempt `sent` answered `response` undid nothing (`answered` remembers it). */
@@ -168,16 +180,18 @@ export class OvertakenReversals {
    */
   takeAll(): { readonly reversal: IsoMessage; readonly responseCode: string | undefined; readonly at: number }[] {
     const now = Date.now();
-    const out = [...this.reversals.values()].filter((n) => now - n.at <= this.keepFor).map((n) => ({ reversal: n.message, responseCode: n.rc, at: n.at }));
+    const out = [...this.reversals.values()].flat().filter((n) => now - n.at <= this.keepFor).map((n) => ({ reversal: n.message, responseCode: n.rc, at: n.at }));
+    for (const list of this.reversals.values()) this.count -= list.length;
     this.reversals.clear();
     return out;
   }
 
-  /** Forgets what is remembered of the transaction `message` names (its reversal, its late approval); returns whether a reversal was. */
+  /**
+   * Forgets what is remembered of the reversal `message` (`sameReversal`) and the late approvals of its booking
+   * (`approvesBooking`); another transaction's under the same STAN and terminal is left. Returns whether a reversal was.
+   */
   forget(message: IsoMessage): boolean {
-    const key = transactionKey(this.dialect, message['11'], message['41']);
-    this.approvals.delete(key);
-    return this.reversals.delete(key);
+    return this.forgetWhere(message, (n) => sameReversal(this.dialect, n.message, message));
   }
 
   /**
@@ -191,27 +205,32 @@ export class OvertakenReversals {
    */
   approvedInTime(entry: { readonly reversal: IsoMessage }, response: IsoMessage): boolean {
     if (this.reversals.size === 0 || !this.isLateApproval(response)) return false;
-    const noted = this.reversals.get(transactionKey(this.dialect, entry.reversal['11'], entry.reversal['41']));
-    if (noted !== undefined && !sameBooking(this.dialect, noted.message, entry.reversal)) return false;
-    return this.forget(entry.reversal);
+    return this.forgetWhere(entry.reversal, (n) => sameBooking(this.dialect, n.message, entry.reversal));
+  }
+
+  /**
+   * What tells the booking of the late approval `answer` (`approvalBooking`: no whole card number) to a shared journal's
+   * look-up (`ReversalJournal.lateApproval`, whose rows carry each reversal's own field 7): its field 7 left out with a
+   * fresh field 7 on every attempt (the original's is then field 90's).
+   */
+  bookingOf(answer: IsoMessage): ApprovalBooking {
+    const booking = approvalBooking(this.dialect, answer);
+    return this.dialect.reversal?.freshTransmissionTime === true ? { ...booking, time: undefined } : booking;
   }
 
   /** What is remembered of a late approval: the fields that identify it and those its amount is read from (no card data). */
   kept(answer: IsoMessage): IsoMessage {
     const out: IsoMessage = {};
-    for (const field of ['0', '11', '39', '41', ...this.amountFields]) {
+    for (const field of ['0', '7', '11', '32', '39', '41', ...this.amountFields]) {
       const value = answer[field];
       if (value !== undefined) out[field] = value;
     }
     return out;
   }
 
-  /**
-   * Whether the late approval marked `booking` is of the booking `reversal` undoes (transactions-in-flight.ts
-   * `approvesBooking`, an approved amount below the reversal's allowed when the plan reads one from field 4).
-   */
+  /** Whether the late approval marked `booking` is of the booking `reversal` undoes (transactions-in-flight.ts `approvesBooking`). */
   private approves(booking: ApprovalBooking | undefined, reversal: IsoMessage): boolean {
-    return booking !== undefined && approvesBooking(this.dialect, booking, reversal, this.amountFields.includes('4'));
+    return booking !== undefined && approvesBooking(this.dialect, booking, reversal);
   }
 
   /** Whether a reversal answered `rc` undid its transaction: an approval, or the reversal's own "accepted" (`400` in 1993). */
@@ -219,20 +238,67 @@ export class OvertakenReversals {
     return isApprovalClass(this.dialect, rc, mti) || isAcceptedFor(this.dialect, rc, mti);
   }
 
-  /** `map`'s entry under `key`, taken out; `undefined` when there is none or it is past its time at `at` (epoch ms). */
-  private taken(map: Map<string, Noted>, key: string, at = Date.now()): Noted | undefined {
-    if (map.size === 0) return undefined;
-    const seen = map.get(key);
-    if (seen === undefined) return undefined;
-    map.delete(key);
+  /** Forgets the reversals under `message`'s key that `which` names, and the approvals of their booking; whether any was. */
+  private forgetWhere(message: IsoMessage, which: (n: Noted) => boolean): boolean {
+    const key = transactionKey(this.dialect, message['11'], message['41']);
+    const gone = this.drop(this.reversals, key, which);
+    this.drop(this.approvals, key, (n) => this.approves(n.booking, message));
+    return gone > 0;
+  }
+
+  /** Drops the notes under `key` that `which` names; returns how many. */
+  private drop(map: Map<string, Notes>, key: string, which: (n: Noted) => boolean): number {
+    const list = map.get(key);
+    if (list === undefined) return 0;
+    const left = list.filter((n) => !which(n));
+    this.count -= list.length - left.length;
+    if (left.length === 0) map.delete(key);
+    else map.set(key, left);
+    return list.length - left.length;
+  }
+
+  /**
+   * The newest note under `key` that `which` names, taken out (the others left); `undefined` when there is none or it
+   * is past its time at `at` (epoch ms).
+   */
+  private taken(map: Map<string, Notes>, key: string, which: (n: Noted) => boolean, at = Date.now()): Noted | undefined {
+    const list = map.get(key);
+    if (list === undefined) return undefined;
+    let i = list.length - 1;
+    while (i >= 0 && !which(list[i] as Noted)) i--;
+    if (i < 0) return undefined;
+    const [seen] = list.splice(i, 1) as [Noted];
+    this.count--;
+    if (list.length === 0) map.delete(key);
     return at - seen.at > this.keepFor ? undefined : seen;
   }
 
-  /** Notes `noted` under `key` as the newest; past `max` the oldest is forgotten. */
-  private note(map: Map<string, Noted>, key: string, noted: Noted): void {
+  /** Notes `noted` under `key` as the newest; past `PER_KEY` under it, or `max` in all, the oldest is forgotten. */
+  private note(map: Map<string, Notes>, key: string, noted: Noted): void {
+    const list = map.get(key) ?? [];
     map.delete(key);
-    map.set(key, noted);
-    if (map.size > this.max) map.delete(map.keys().next().value as string);
+    map.set(key, list);
+    list.push(noted);
+    this.count++;
+    if (list.length > PER_KEY) {
+      list.shift();
+      this.count--;
+    }
+    while (this.count > this.max) this.dropOldest();
+  }
+
+  /** Forgets the oldest note of the key noted longest ago, of either map (the reversals' first when both have one). */
+  private dropOldest(): void {
+    const map = this.reversals.size > 0 && (this.approvals.size === 0 || this.oldest(this.reversals) <= this.oldest(this.approvals)) ? this.reversals : this.approvals;
+    const [key, list] = map.entries().next().value as [string, Notes];
+    list.shift();
+    this.count--;
+    if (list.length === 0) map.delete(key);
+  }
+
+  /** When the first key of `map` (noted longest ago) was first noted. */
+  private oldest(map: Map<string, Notes>): number {
+    return (map.values().next().value as Notes)[0]?.at ?? 0;
   }
 }
 

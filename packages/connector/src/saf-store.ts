@@ -4,6 +4,7 @@
  * nothing depends on a record a crash could lose. An engine stores each entry as a document (`JournalEntry`, JSON).
  */
 import type { IsoMessage } from '@iso8583/codec';
+import type { ApprovalBooking } from './transactions-in-flight.js';
 
 /**
  * What a store-and-forward (SAF) entry carries: `reversal` (the connector's automatic reversal of a request whose
@@ -181,9 +182,12 @@ export interface ReversalJournal {
    * nothing (the caller reverses the approval); else `undefined`, the approval kept with the transaction's pending
    * entry if any (its `undidNothing` then returns it). `within`: how many ms back from now a reversal's answer counts
    * (default `OVERTAKEN_FOR_MS`; a try made after the approval came counts from its arrival). Called again after a
-   * failure it does the same: the caller tries again until it answers.
+   * failure it does the same: the caller tries again until it answers. `booking`: what tells the approval's booking
+   * (transactions-in-flight.ts `ApprovalBooking`: card mark, acquirer, field 7, amount; no whole card number): only a
+   * reversal of that booking (`approvesBooking`'s rule) is taken or given the approval; without it, any of the
+   * transaction's STAN and terminal.
    */
-  lateApproval?(approval: IsoMessage, within?: number): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined>;
+  lateApproval?(approval: IsoMessage, within?: number, booking?: ApprovalBooking): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined>;
   /**
    * Optional, with `lateApproval` (which leaves every approval it looks up on the row): the repeats late approvals call
    * for (the reversal, its code, the approval's kept fields, the repeat's id) found within `OVERTAKEN_FOR_MS` whose

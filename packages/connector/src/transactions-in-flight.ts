@@ -18,11 +18,16 @@ import { fieldText, transactionKey, wireValue } from './match-key.js';
 import { isReversible } from './reversal-message.js';
 import { amountOf } from './socketqueue-figures.js';
 
-/** A card number (field 2) as a hold keeps it: its first six and last four digits and its length; `undefined` when absent. */
+/**
+ * A card number (field 2) as a hold keeps it: its first six and last four digits and its length; shorter than 13
+ * digits (where six and four leave too few hidden, a check digit gives one back), its length and, past 8 digits, its
+ * last four only (pg/booking-sql.ts `cardMark` says the same in SQL); `undefined` when absent.
+ */
 function cardMark(pan: unknown): string | undefined {
   const text = fieldText(pan);
   if (text === undefined) return undefined;
-  return text.length <= 10 ? text : `${text.slice(0, 6)}.${text.length}.${text.slice(-4)}`;
+  if (text.length < 13) return `${text.length}.${text.length > 8 ? text.slice(-4) : ''}`;
+  return `${text.slice(0, 6)}.${text.length}.${text.slice(-4)}`;
 }
 
 /** One held request: its acquirer (field 32 as the wire carries it) and its card's mark, each `undefined` when absent. */
@@ -103,16 +108,29 @@ function originalTime(dialect: Pick<Dialect, 'fields' | 'reversal'>, reversal: M
  * The one rule of whether the late approval `approval` ({@link approvalBooking}) is of the booking the reversal
  * `reversal` undoes (reversal-overtaken.ts: only then does the one call for the other's repeat): the same transaction by
  * {@link sameTransaction}; the same field 7 (the original's transmission time, which the host's answer echoes) when
- * both carry it; and the same amount (field 4 as a number) when both carry one, or less when `partial` (the connector
- * reads a partly approved amount from the answer's field 4: `ReversalPlan.approvalFields`). A new transaction reusing
- * the STAN at that terminal (another field 7, amount, card or acquirer) is another booking.
+ * both carry it; and the same amount (field 4 as a number) or less (a partial approval, whatever field the connector
+ * reads the approved amount from, `ReversalPlan.approvalFields`: a host's partial approval carries the smaller amount
+ * in field 4 too) when both carry one. A new transaction reusing the STAN at that terminal (another field 7, a larger
+ * amount, another card or acquirer) is another booking.
  */
-export function approvesBooking(dialect: Pick<Dialect, 'fields' | 'reversal'>, approval: ApprovalBooking, reversal: MessageInput, partial: boolean): boolean {
+export function approvesBooking(dialect: Pick<Dialect, 'fields' | 'reversal'>, approval: ApprovalBooking, reversal: MessageInput): boolean {
   if (!sameTransaction(transactionIdentity(dialect, reversal), approval)) return false;
   const time = originalTime(dialect, reversal);
   if (time !== undefined && approval.time !== undefined && time !== approval.time) return false;
   const amount = amountOf(reversal['4']);
-  return amount === 0 || approval.amount === 0 || approval.amount === amount || (partial && approval.amount < amount);
+  return amount === 0 || approval.amount === 0 || approval.amount <= amount;
+}
+
+/**
+ * Whether two reversals (or attempts, repeats of one) `a` and `b` undo the same original: the same booking by
+ * {@link sameBooking} and the same original field 7 (as {@link approvesBooking} reads it: field 90's with a fresh field
+ * 7 on every attempt) when both carry one. reversal-overtaken.ts keeps one note per such reversal.
+ */
+export function sameReversal(dialect: Pick<Dialect, 'fields' | 'reversal'>, a: MessageInput, b: MessageInput): boolean {
+  if (!sameBooking(dialect, a, b)) return false;
+  const ta = originalTime(dialect, a);
+  const tb = originalTime(dialect, b);
+  return ta === undefined || tb === undefined || ta === tb;
 }
 
 /** The held requests in flight, by transaction key (STAN and terminal); see the file's note. */

@@ -118,8 +118,9 @@ test('OvertakenReversals: a late approval and a reversal that undid nothing are 
   assert.equal(other({ '7': '1121104500' }), true, 'another field 7: another booking');
   assert.equal(other({ '4': '000000002000' }), true, 'another amount');
   assert.equal(other({ '4': '000000000600' }), false, 'a partial approval (the amount read from field 4)');
-  assert.equal(other({ '4': '000000000600' }, []), true, 'a smaller amount where no approved amount is read: another booking');
-  assert.equal(other({ '4': '000000000600' }, ['6', '51']), true, 'a smaller field 4 where the approved amount is field 6');
+  // A partial approval carries its smaller amount in field 4 whatever field the approved amount is read from.
+  assert.equal(other({ '4': '000000000600' }, []), false, 'a partial approval where no approved amount is read: its booking');
+  assert.equal(other({ '4': '000000000600' }, ['6', '51']), false, 'a partial approval where the approved amount is field 6: its booking');
   assert.equal(other({ '2': '4000000000000002' }), true, 'another card');
   assert.equal(other({ '32': '654321' }), true, 'another acquirer');
   assert.equal(other({ '2': undefined, '4': undefined, '7': undefined, '32': undefined } as unknown as IsoMessage), false, 'an approval that echoes none of them');

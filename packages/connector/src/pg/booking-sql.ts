@@ -23,9 +23,10 @@ export const bookingOf = (alias: string): Booking => ({
 
 /**
  * A card number (the SQL text `pan`, never `NULL` here) as transactions-in-flight.ts `cardMark` keeps it: its first six
- * and last four digits and its length (up to 10 digits: itself).
+ * and last four digits and its length (shorter than 13 digits: its length and, past 8 digits, its last four).
  */
-const cardMark = (pan: string): string => `CASE WHEN length(${pan}) <= 10 THEN ${pan} ELSE left(${pan}, 6) || '.' || length(${pan}) || '.' || right(${pan}, 4) END`;
+export const cardMark = (pan: string): string =>
+  `CASE WHEN length(${pan}) < 13 THEN length(${pan}) || '.' || (CASE WHEN length(${pan}) > 8 THEN right(${pan}, 4) ELSE '' END) ELSE left(${pan}, 6) || '.' || length(${pan}) || '.' || right(${pan}, 4) END`;
 
 /**
  * A field 4 (the SQL `jsonb` value `j`, `NULL` when absent) as a number, by socketqueue-figures.ts `amountOf`'s rule (so
@@ -33,7 +34,7 @@ const cardMark = (pan: string): string => `CASE WHEN length(${pan}) <= 10 THEN $
  * whole number from 1 to 2^53 - 1 as itself, anything else (absent, all zeros, not an amount) 0. Nested `CASE`s, so
  * that no cast is tried on a value of another type.
  */
-const amountOf = (j: string): string =>
+export const amountOf = (j: string): string =>
   `(CASE jsonb_typeof(${j}) WHEN 'string' THEN (CASE WHEN ${j} #>> '{}' ~ '^[0-9]{1,15}$' THEN (${j} #>> '{}')::numeric ELSE 0 END)
     WHEN 'number' THEN (CASE WHEN (${j})::numeric > 0 AND (${j})::numeric <= 9007199254740991 AND (${j})::numeric = trunc((${j})::numeric)
       THEN (${j})::numeric ELSE 0 END) ELSE 0 END)`;

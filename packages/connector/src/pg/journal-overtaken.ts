@@ -6,6 +6,7 @@
  */
 import type { IsoMessage } from '@iso8583/codec';
 import type { JournalEntry } from '../journal.js';
+import type { ApprovalBooking } from '../transactions-in-flight.js';
 import { OVERTAKEN_FOR_MS, OWED_FOR_MS } from '../reversal-overtaken.js';
 import { LATE_APPROVAL, REPEATS_OWED, UNDID_NOTHING, againId } from './overtaken-sql.js';
 import { PgJournalClosing } from './journal-close.js';
@@ -37,12 +38,14 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
    * row longer, `OWED_FOR_MS`, and an older one of the terminal's STAN is another transaction's; or about to end) and resolves with that reversal and
    * code; else leaves the approval on its transaction's pending entry, if any, and resolves `undefined`
    * (overtaken-sql.ts, `LATE_APPROVAL`). `within`: how far back (ms) a code counts, default `OVERTAKEN_FOR_MS` (a try
-   * made later counts from the approval's arrival). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   * made later counts from the approval's arrival). `booking`: only a row of that booking (overtaken-sql.ts
+   * `OF_BOOKING`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
-  async lateApproval(approval: IsoMessage, within = OVERTAKEN_FOR_MS): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined> {
+  async lateApproval(approval: IsoMessage, within = OVERTAKEN_FOR_MS, booking?: ApprovalBooking): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined> {
     try {
       const { rows } = await this.ready().query<{ code: string | null; reversal: string; id: string }>(LATE_APPROVAL, [
         this.claims, textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), within,
+        booking?.time ?? null, booking?.amount ?? 0, booking?.acquirer ?? null, booking?.card ?? null,
       ]);
       const row = rows[0];
       return row === undefined || row.code === null

@@ -10,7 +10,7 @@
  * second re-reads the row once the first commits).
  */
 import { OVERTAKEN_FOR_MS } from '../reversal-overtaken.js';
-import { bookingOf, sameBooking } from './booking-sql.js';
+import { amountOf, bookingOf, cardMark, sameBooking } from './booking-sql.js';
 
 /** A reversal entry of the transaction (`$1` keys, `$2` field 41, `$3` field 11), and `more` (SQL), newest first, locked. */
 function transactionRow(columns: string, more: string): string {
@@ -62,6 +62,18 @@ export function againId(id: string): string {
 }
 
 /**
+ * Whether a row's reversal (the row of `transactionRow`) is of the booking of a late approval, by
+ * transactions-in-flight.ts `approvesBooking`'s rule in SQL: its field 7 `$6` (`NULL`: unknown, or a dialect with a
+ * fresh field 7 on every attempt), its amount `$7` (0: none), its acquirer `$8` and its card's mark `$9` (`cardMark`;
+ * `NULL` when absent): the same field 7, acquirer and card where both say one, and the same amount or less (a partial
+ * approval) where both say one.
+ */
+const OF_BOOKING = `($6::text IS NULL OR entry->'reversal'->>'7' IS NULL OR entry->'reversal'->>'7' = $6::text)
+      AND ($7::numeric = 0 OR ${amountOf("entry->'reversal'->'4'")} = 0 OR $7::numeric <= ${amountOf("entry->'reversal'->'4'")})
+      AND ($8::text IS NULL OR entry->'reversal'->>'32' IS NULL OR entry->'reversal'->>'32' = $8::text)
+      AND ($9::text IS NULL OR entry->'reversal'->>'2' IS NULL OR ${cardMark("(entry->'reversal'->>'2')")} = $9::text)`;
+
+/**
  * A late approval of the transaction (its kept fields `$4`, JSON) reached this node, which remembers no reversal of
  * it: a reversal entry of the transaction answered with a code that undid nothing (`reversed`, `undid_nothing` set,
  * done less than `$5` ms ago: `OVERTAKEN_FOR_MS`, the while a node's memory keeps one, or up to twice that for a try
@@ -75,10 +87,13 @@ export function againId(id: string): string {
  * look-up's delay, `$5` beyond `OVERTAKEN_FOR_MS`; a date left already stays), for `passingOn` and `REPEATS_OWED`. A pending one without the code returns none (the node whose reversal is
  * answered next reads the approval, `UNDID_NOTHING`; its entry ending otherwise passes it on, `passingOn`). A repeat's own row (`againId`) is never the one: a resent copy of
  * the approval reaches the original's row, whose code calls for the repeat already stored (`'exists'`), not a second.
+ * Only a row of the approval's booking (transactions-in-flight.ts `approvesBooking`'s rule, {@link OF_BOOKING}): a
+ * row of another transaction reusing the terminal's STAN is left, its code and its own late approval with it.
  */
 export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
   'undid_nothing',
-  `id NOT LIKE '%${AGAIN_SUFFIX}' AND (done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5::float8 * interval '1 millisecond'))`,
+  `id NOT LIKE '%${AGAIN_SUFFIX}' AND (done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5::float8 * interval '1 millisecond'))
+      AND ${OF_BOOKING}`,
 )})
   UPDATE iso8583_saf s SET late_approval = $4::jsonb,
     late_approval_at = coalesce(s.late_approval_at, now() - greatest($5::float8 - ${OVERTAKEN_FOR_MS}, 0) * interval '1 millisecond')
