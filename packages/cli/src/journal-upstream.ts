@@ -15,8 +15,23 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, r
 import { dirname, join } from 'node:path';
 import { hostPort, owedInJournalSync, owedText } from '@iso8583/connector';
 
-/** The marker file of a journal folder: `{"upstream":"HOST:PORT"}`. */
+/** The marker file of a journal folder: `{"upstream":"HOST:PORT","by":"gateway"}` (`by`: `flow` for `run`'s). */
 export const UPSTREAM_FILE = 'upstream.json';
+
+/**
+ * Which command journals in a folder, as its marker records it (`by`): the gateway's folders and the flows'
+ * (`FLOW.CONNECTOR`) share the per-user state folder, and the gateway must not take a flow's journal for its own.
+ */
+export type MarkerKind = 'gateway' | 'flow';
+
+/**
+ * A folder's marker: its `upstream` (`host:port`, or `(unreadable: REASON)` as {@link recordedUpstream} says it) and
+ * `by`, the command that wrote it (`undefined` for a marker from before `by` was recorded, or an unreadable one).
+ */
+export interface UpstreamMarker {
+  upstream: string;
+  by: MarkerKind | undefined;
+}
 
 /** The upstream's identity as recorded: `host:port` (`[host]:port` for an IPv6 address). */
 export function upstreamId(host: unknown, port: unknown): string {
@@ -28,20 +43,38 @@ export function upstreamId(host: unknown, port: unknown): string {
  * folder); `(unreadable: REASON)` when the marker cannot be read or is not one (never taken as this upstream's).
  */
 export function recordedUpstream(dir: string): string | undefined {
+  return upstreamMarker(dir)?.upstream;
+}
+
+/** The marker of `dir` ({@link UpstreamMarker}); `undefined` when none is recorded (no marker, no folder). */
+export function upstreamMarker(dir: string): UpstreamMarker | undefined {
   let text: string;
   try {
     text = readFileSync(join(dir, UPSTREAM_FILE), 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? undefined : `(unreadable: ${code ?? 'error'})`;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? undefined : { upstream: `(unreadable: ${code ?? 'error'})`, by: undefined };
   }
   try {
-    const upstream = (JSON.parse(text) as { upstream?: unknown } | null)?.upstream;
-    if (typeof upstream === 'string') return upstream;
+    const data = JSON.parse(text) as { upstream?: unknown; by?: unknown } | null;
+    if (typeof data?.upstream === 'string') return { upstream: data.upstream, by: data.by === 'gateway' || data.by === 'flow' ? data.by : undefined };
   } catch {
     // Not JSON: said below.
   }
-  return '(unreadable: not a marker)';
+  return { upstream: '(unreadable: not a marker)', by: undefined };
+}
+
+/** The folders in `parent` (full paths, sorted by name); none when it cannot be listed. */
+export function journalFoldersIn(parent: string): string[] {
+  try {
+    return readdirSync(parent, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort()
+      .map((name) => join(parent, name));
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -63,7 +96,8 @@ export function otherUpstreamText(dir: string, upstream: string, ownFolder: stri
 }
 
 /**
- * Records `upstream` in `dir` (made if missing, mode 0700) unless it is recorded already: the marker written whole
+ * Records `upstream` in `dir`, written `by` the gateway or a flow, (made if missing, mode 0700) unless it is recorded
+ * already (a marker from before `by` is rewritten with it): the marker written whole
  * and synced before it replaces the old one, and the folder synced, so that a crash leaves the old marker or the new.
  * A marker of another upstream is checked again first ({@link otherUpstreamText}, `ownFolder` as there): between the
  * start's check and its journal's lock, the folder's last process may have stopped owing entries to its own upstream;
@@ -72,10 +106,11 @@ export function otherUpstreamText(dir: string, upstream: string, ownFolder: stri
  * `beforeConnect` (gateway/journal-upstreams.ts, flow/journal-owners.ts), it runs once the journal is open and before
  * the link connects or sends any entry: the refusal stops entries owed elsewhere before anything reaches this upstream.
  */
-export function recordUpstream(dir: string, upstream: string, ownFolder: string): string | undefined {
-  const recorded = recordedUpstream(dir);
-  if (recorded === upstream) return undefined;
-  if (recorded !== undefined) {
+export function recordUpstream(dir: string, upstream: string, ownFolder: string, by: MarkerKind): string | undefined {
+  const marker = upstreamMarker(dir);
+  const recorded = marker?.upstream;
+  if (recorded === upstream && marker?.by === by) return undefined;
+  if (recorded !== undefined && recorded !== upstream) {
     const refusal = otherUpstreamText(dir, upstream, ownFolder);
     if (refusal !== undefined) return refusal;
   }
@@ -84,7 +119,7 @@ export function recordUpstream(dir: string, upstream: string, ownFolder: string)
   try {
     const fd = openSync(temp, 'w', 0o600);
     try {
-      writeSync(fd, `${JSON.stringify({ upstream })}\n`);
+      writeSync(fd, `${JSON.stringify({ upstream, by })}\n`);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -110,16 +145,8 @@ export function recordUpstream(dir: string, upstream: string, ownFolder: string)
  * them. Read only; a folder that cannot be listed or read is left out.
  */
 export function owedElsewhere(dir: string, upstream: string): { dir: string; owed: string }[] {
-  const parent = dirname(dir);
-  let names: string[];
-  try {
-    names = readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-  } catch {
-    return [];
-  }
   const out: { dir: string; owed: string }[] = [];
-  for (const name of names.sort()) {
-    const other = join(parent, name);
+  for (const other of journalFoldersIn(dirname(dir))) {
     if (other === dir || recordedUpstream(other) !== upstream) continue;
     try {
       const owed = owedInJournalSync(other);

@@ -33,7 +33,7 @@ test('a start records its upstream in its journal folder', async (t) => {
   const run = await startCli(['run', file]);
   const ended = await run.stop();
   assert.equal(ended.code, 0, ended.stderr);
-  assert.deepEqual(JSON.parse(readFileSync(join(defaultJournalDir('flow.bank'), 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:9' });
+  assert.deepEqual(JSON.parse(readFileSync(join(defaultJournalDir('flow.bank'), 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:9', by: 'flow' });
 });
 
 test('another flow.json at another bank over a journal owing the first bank a reversal: --check and the start refuse, nothing sent', async (t) => {
@@ -76,7 +76,7 @@ test('another upstream over a journal that owes nothing: no refusal, the start t
   assert.equal(check.code, 0, check.stderr);
   const run = await startCli(['run', file]);
   assert.equal((await run.stop()).code, 0);
-  assert.deepEqual(JSON.parse(readFileSync(join(journalDir, 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:10' });
+  assert.deepEqual(JSON.parse(readFileSync(join(journalDir, 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:10', by: 'flow' });
 });
 
 test('a flow renamed: --check warns of the old default folder still owing its upstream a reversal, and passes', async (t) => {

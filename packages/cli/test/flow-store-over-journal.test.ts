@@ -60,3 +60,13 @@ test('a file journal whose entries all ended does not stop the switch to a store
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /flow pay is valid/);
 });
+
+test('a store over a journal folder that cannot be entered (a file in its place): a warning naming it, not silence', async (t) => {
+  const { file, state, journalDir } = setUp(t, true);
+  rmSync(journalDir, { recursive: true });
+  writeFileSync(journalDir, 'not a folder\n');
+  const r = run(state, [file, '--check']);
+  assert.equal(r.code, 0, r.out);
+  assert.ok(r.out.includes(`warning: ISO8583_WARN_JOURNAL_UNCHECKED: /connectors/bank/store: the folder ${journalDir} cannot be entered (ENOTDIR)`), r.out);
+  assert.match(r.out, /flow pay is valid/);
+});

@@ -1,8 +1,9 @@
 // Without --reversal-journal the gateway journals in the per-user state folder ($XDG_STATE_HOME/iso8583): `upstream`
 // for one upstream, `<name>` for each upstream of a group. A change of configuration that leaves one of those folders
-// unread while its journal still owes a reversal (a group back to one upstream, an upstream renamed or removed, the
-// default folder left for --reversal-journal) is refused as under --reversal-journal, by --check-config and by the start;
-// it used to print "config is valid" and start, the reversal never sent. A flow's journal in the same state folder
+// unread while its journal still owes a reversal (a group back to one upstream, an upstream renamed, the default folder
+// left for --reversal-journal) is refused as under --reversal-journal, by --check-config and by the start; it used to
+// print "config is valid" and start, the reversal never sent. One owing a bank no upstream here is (a removed upstream,
+// or another gateway's folder: one cannot tell) is a warning. A flow's journal in the same state folder
 // (`FLOW.CONNECTOR`) is not the gateway's and does not stop it. The real binary, real files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,12 +24,12 @@ function gateway(state: string, args: string[]): { code: number | null; out: str
 }
 
 /** A state folder whose gateway folder `name` owes one reversal, recorded for 127.0.0.1:5000. */
-async function stateOwing(t: { after: (fn: () => void) => void }, name: string, address = '127.0.0.1:5000'): Promise<string> {
+async function stateOwing(t: { after: (fn: () => void) => void }, name: string, address = '127.0.0.1:5000', by: string | undefined = 'gateway'): Promise<string> {
   const state = folder(t, 'state');
   const dir = join(state, 'iso8583', name);
   mkdirSync(dir, { recursive: true });
   await journalWithReversal(dir);
-  writeFileSync(join(dir, 'upstream.json'), `${JSON.stringify({ upstream: address })}\n`);
+  writeFileSync(join(dir, 'upstream.json'), `${JSON.stringify(by === undefined ? { upstream: address } : { upstream: address, by })}\n`);
   return state;
 }
 
@@ -39,7 +40,7 @@ const refused = (r: { code: number | null; out: string }, dir: string, flag = '-
   assert.doesNotMatch(r.out, /config is valid/);
 };
 
-test('a group upstream\'s default folder owing a reversal: back to one upstream, renamed, removed are refused', async (t) => {
+test('a group upstream\'s default folder owing a reversal: back to one upstream, renamed are refused; removed, a warning', async (t) => {
   const state = await stateOwing(t, 'visa');
   const visa = join(state, 'iso8583', 'visa');
   const check = (...args: string[]) => gateway(state, ['--check-config', ...args]);
@@ -49,7 +50,10 @@ test('a group upstream\'s default folder owing a reversal: back to one upstream,
   assert.match(same.out, /config is valid/);
   refused(check('--upstream', '127.0.0.1:5000'), visa);
   refused(check('--upstream', 'visa2=127.0.0.1:5000', '--upstream', 'mc=127.0.0.1:5001'), visa);
-  refused(check('--upstream', 'amex=127.0.0.1:5002', '--upstream', 'mc=127.0.0.1:5001'), visa);
+  // Its bank no upstream here: a removed upstream cannot be told from another gateway's folder (not refused).
+  const removed = check('--upstream', 'amex=127.0.0.1:5002', '--upstream', 'mc=127.0.0.1:5001');
+  assert.equal(removed.code, 0, removed.out);
+  assert.ok(removed.out.includes(`ISO8583_WARN_JOURNAL_OTHER_UPSTREAM: --reversal-journal (not given: the default state folder): the journal in ${visa} holds`), removed.out);
   refused(check('--upstream', 'visa2=127.0.0.1:5000', '--upstream', 'mc=127.0.0.1:5001', '--no-reversal'), visa, '--no-reversal');
 });
 
@@ -65,7 +69,7 @@ test('an upstream with a dot in its name, renamed: found by the address its fold
 });
 
 test('a flow\'s journal in the state folder (FLOW.CONNECTOR) owing another bank does not stop the gateway', async (t) => {
-  const state = await stateOwing(t, 'pay.bank', '127.0.0.1:6000');
+  const state = await stateOwing(t, 'pay.bank', '127.0.0.1:6000', 'flow');
   const r = gateway(state, ['--check-config', '--upstream', 'visa=127.0.0.1:5000', '--upstream', 'mc=127.0.0.1:5001']);
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /config is valid/);
@@ -73,6 +77,6 @@ test('a flow\'s journal in the state folder (FLOW.CONNECTOR) owing another bank 
 
 test('the start refuses too: exit 1, nothing started', async (t) => {
   const state = await stateOwing(t, 'visa');
-  const r = gateway(state, ['--upstream', 'amex=127.0.0.1:5002', '--upstream', 'mc=127.0.0.1:5001', '--listen', '0', '--http', '0']);
+  const r = gateway(state, ['--upstream', 'visa2=127.0.0.1:5000', '--upstream', 'mc=127.0.0.1:5001', '--listen', '0', '--http', '0']);
   refused(r, join(state, 'iso8583', 'visa'));
 });

@@ -51,5 +51,5 @@ test('a gateway start records its upstream in its journal folder', async (t) => 
   stateHome(t, 'gateway-upstream');
   const run = await started(t, ['--upstream', '127.0.0.1:9', ...ports]);
   assert.ok(run.ready && run.code === 0, run.stderr);
-  assert.deepEqual(JSON.parse(readFileSync(join(defaultJournalDir('upstream'), 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:9' });
+  assert.deepEqual(JSON.parse(readFileSync(join(defaultJournalDir('upstream'), 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:9', by: 'gateway' });
 });

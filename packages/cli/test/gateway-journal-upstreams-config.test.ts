@@ -15,6 +15,6 @@ test('each link of a group records its own host:port in its own folder; its TLS 
   const config = { ...base, upstreams: [{ name: 'a', upstream: '127.0.0.1:9' }, { name: 'b', upstream: '127.0.0.2:10', tlsCa: missing }] };
   refuseOtherUpstreams(config);
   for (const named of config.upstreams) recordingUpstream(config, named).beforeConnect?.();
-  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'a', 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:9' });
-  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'b', 'upstream.json'), 'utf8')), { upstream: '127.0.0.2:10' });
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'a', 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:9', by: 'gateway' });
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'b', 'upstream.json'), 'utf8')), { upstream: '127.0.0.2:10', by: 'gateway' });
 });

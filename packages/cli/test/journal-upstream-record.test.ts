@@ -13,7 +13,7 @@ test('recordUpstream over another upstream\'s marker whose journal now owes a re
   const dir = join(folder(t, 'record-upstream'), 'journal');
   await journalWithReversal(dir);
   writeFileSync(join(dir, 'upstream.json'), `${JSON.stringify({ upstream: '127.0.0.1:9' })}\n`);
-  const refusal = recordUpstream(dir, '127.0.0.1:10', '--reversal-journal');
+  const refusal = recordUpstream(dir, '127.0.0.1:10', '--reversal-journal', 'gateway');
   assert.ok(refusal?.includes('for the upstream 127.0.0.1:9 (its upstream.json), not 127.0.0.1:10'), refusal);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:9' });
 });
@@ -22,13 +22,13 @@ test('recordUpstream over another upstream\'s marker whose journal owes nothing:
   const dir = join(folder(t, 'record-upstream'), 'journal');
   await journalWithReversal(dir, true);
   writeFileSync(join(dir, 'upstream.json'), `${JSON.stringify({ upstream: '127.0.0.1:9' })}\n`);
-  assert.equal(recordUpstream(dir, '127.0.0.1:10', '--reversal-journal'), undefined);
-  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:10' });
+  assert.equal(recordUpstream(dir, '127.0.0.1:10', '--reversal-journal', 'gateway'), undefined);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'upstream.json'), 'utf8')), { upstream: '127.0.0.1:10', by: 'gateway' });
 });
 
 test('recordUpstream that cannot replace the marker throws the system\'s error and leaves no temporary file', (t) => {
   const dir = folder(t, 'record-upstream');
   mkdirSync(join(dir, 'upstream.json', 'x'), { recursive: true }); // A folder in its place: the rename fails.
-  assert.throws(() => recordUpstream(dir, '127.0.0.1:10', '--reversal-journal'), (err: NodeJS.ErrnoException) => typeof err.code === 'string');
+  assert.throws(() => recordUpstream(dir, '127.0.0.1:10', '--reversal-journal', 'gateway'), (err: NodeJS.ErrnoException) => typeof err.code === 'string');
   assert.deepEqual(readdirSync(dir), ['upstream.json']);
 });

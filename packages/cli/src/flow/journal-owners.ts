@@ -73,7 +73,7 @@ function recordConnectorUpstream({ name, dir, upstream, own }: { name: string; d
   const field = pointer('connectors', name, 'host');
   let refusal: string | undefined;
   try {
-    refusal = recordUpstream(dir, upstream, own);
+    refusal = recordUpstream(dir, upstream, own, 'flow');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? String(err);
     throw flowError('ISO8583_ERR_FLOW_INVALID', `${field}: the upstream ${upstream} cannot be recorded in the journal folder ${dir} (${reason})`, { field });

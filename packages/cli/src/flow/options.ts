@@ -53,7 +53,20 @@ export function connectorOptionsOf(dir: string, flowName: string, name: string, 
       else if (seen !== false) warnings.push(journalUncheckedWarning(pointer('connectors', name), journalDir, seen, 'an earlier run with reversal or SAF on left (its default journal folder)'));
     }
   }
+  // With a store, the folder {@link refuseStoreOverJournal} looks into: one it cannot enter is said, not skipped unsaid.
+  if (given.store !== undefined) {
+    const storeDir = storeOverDir(flowName, name, options);
+    const seen = journalFileIn(storeDir);
+    if (typeof seen === 'string') warnings.push(journalUncheckedWarning(pointer('connectors', name, 'store'), storeDir, seen, 'a run without "store" left (with a store the connector never reads it)'));
+  }
   return options;
+}
+
+/** The file journal folder of connector `name` given a `store` (its `journalDir`, else its default folder), which it never opens. */
+function storeOverDir(flowName: string, name: string, options: Options): string {
+  const { reversal, saf } = options as { reversal?: { journalDir?: unknown }; saf?: { journalDir?: unknown } };
+  const placed = saf?.journalDir ?? reversal?.journalDir;
+  return typeof placed === 'string' ? placed : defaultJournalDir(`${flowName}.${name}`);
 }
 
 /**
@@ -102,14 +115,13 @@ export function checkJournalDirs(file: string, connectors: Record<string, Option
  * With the store the connector never opens that file: its entries would never be sent. What `run --check` and the start
  * (before any connector starts) both run, as the gateway refuses `--store` over a journal still owing
  * (gateway/journal-stranded.ts). Read only: nothing made, no lock taken; a journal that cannot be read to tell is refused
- * too, naming the system's reason.
+ * too, naming the system's reason; a folder that cannot be entered is a warning of loading's (`connectorOptionsOf`).
  */
 export function refuseStoreOverJournal(flowName: string, connectors: Record<string, Options>, file?: string): void {
   for (const [name, options] of Object.entries(connectors)) {
     if (options.store === undefined) continue;
-    const { reversal, saf } = options as { reversal?: { journalDir?: unknown }; saf?: { journalDir?: unknown } };
-    const placed = saf?.journalDir ?? reversal?.journalDir;
-    const dir = typeof placed === 'string' ? placed : defaultJournalDir(`${flowName}.${name}`);
+    const dir = storeOverDir(flowName, name, options);
+    // None there; or a folder it cannot enter, which loading warned of (connectorOptionsOf: ISO8583_WARN_JOURNAL_UNCHECKED).
     if (journalFileIn(dir) !== true) continue;
     const field = pointer('connectors', name, 'store');
     const given = file === undefined ? '' : `flow file ${file}: `;

@@ -70,3 +70,13 @@ export function journalNotMoved(path: string, given: unknown): void {
     { field: '/reversalJournal' },
   );
 }
+
+/**
+ * The journal folder `--reversal-journal` (or the file's `reversalJournal`, already read against the file's folder)
+ * names, as the start, the checks and the comparisons of folders use it: absolute (read against the working folder),
+ * without a trailing `/`. Resolved once, here, where the config is parsed: `dir/` and `./dir` are `dir`'s journal, not
+ * another folder owing reversals. `''` is kept (an empty value, refused where it is checked).
+ */
+export function journalFolderOf(value: string): string {
+  return value === '' ? value : resolve(value);
+}

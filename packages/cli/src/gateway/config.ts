@@ -11,7 +11,7 @@ import type { FlagSpecs } from '../args.js';
 import { gatewayError } from './errors.js';
 import { GATEWAY_DEFAULTS, GATEWAY_FLAGS } from './flag-rows.js';
 import { GATEWAY_CONFIG_SCHEMA, configFileError, readConfig } from './config-file.js';
-import { journalNotMoved } from './config-paths.js';
+import { journalFolderOf, journalNotMoved } from './config-paths.js';
 import { givenKeysCheck } from './given-keys-check.js';
 import { shutdownDeadlineWarning } from './stop-abort.js';
 import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueuePointer, zeroPortsOff } from './socketqueue.js';
@@ -175,6 +175,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   // The file's relative journal, moved from where earlier versions read it: judged only when it is the one used.
   const journalFile = fileOf('reversalJournal');
   if (journalFile !== undefined) journalNotMoved(journalFile, file.journalAsWritten);
+  if (typeof merged.reversalJournal === 'string') merged.reversalJournal = journalFolderOf(merged.reversalJournal);
   const flagOf = (key: string): string | undefined => {
     const spec = FLAG_BY_KEY.get(key);
     return key in fromFlags && spec !== undefined ? `--${givenAs.get(spec.flag) ?? spec.flag}` : undefined;

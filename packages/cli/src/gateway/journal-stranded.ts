@@ -5,15 +5,20 @@
  * `--check-config` refuse while such a journal still holds open entries: the folder itself when the gateway runs a
  * group; `<dir>/<X>` for an `X` that is no upstream of the group (renamed, removed); any `<dir>/<X>` when it runs one
  * upstream. Under the default state folder (no `--reversal-journal`, or given now but not to a start before) the same:
- * the lone upstream's folder (for a group) and every other folder there that is the gateway's
- * ({@link gatewayStateFolders}: the state folder also holds the flows' journals, `FLOW.CONNECTOR`, which are not). With `--no-reversal`, or a PostgreSQL `--store`, no
+ * the lone upstream's folder (for a group) and every other folder there that is a gateway's
+ * ({@link gatewayStateFolders}: the state folder also holds the flows' journals, `FLOW.CONNECTOR`, which are not):
+ * refused when its marker records no bank or a bank of this configuration (an upstream renamed); a warning
+ * (`ISO8583_WARN_JOURNAL_OTHER_UPSTREAM`) when it records a bank no upstream here has (another gateway of the user, or
+ * an upstream removed: one cannot tell). A folder whose lock a live process holds is never read (a warning naming it).
+ * Folders compare by real path (`--reversal-journal` spelled otherwise is still its folder). With `--no-reversal`, or a PostgreSQL `--store`, no
  * file journal is opened at all: the folders this configuration would journal in otherwise are looked at too (a
  * restart with `--no-reversal` over a journal still owing reversals never sent them, and said none were left).
  *
  * Decided: refused, not taken over. A PostgreSQL store lets the group's first upstream take over a lone upstream's
  * entries, but a file journal is one folder, one lock, one file: merging one into another at start would write two
- * journals at once, and a crash between could send a reversal twice or lose it. The operator moves the file, with the
- * gateway stopped, or runs the earlier configuration until it is empty. Read only: the file is read (the connector's
+ * journals at once, and a crash between could send a reversal twice or lose it. The operator runs the earlier
+ * configuration until it is empty, or, with the gateway stopped, moves the file into the folder of an upstream at the
+ * bank it records (never another bank's: its reversals, card data and all, would go there). Read only: the file is read (the connector's
  * `owedInJournalSync`, whose words, `owedText`, the refusal uses), no lock taken, nothing written.
  *
  * Refused only for a journal file seen to exist: one that holds open entries, or one that cannot be read to tell. A
@@ -22,60 +27,75 @@
  * `--reversal-journal`, or the default state folder when that flag is not given), not a refusal, or no service user
  * could start.
  */
-import { readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { JOURNAL_FILE, defaultJournalDir, journalReadReason, owedInJournalSync, owedText, owedUnknownText } from '@iso8583/connector';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { JOURNAL_FILE, LOCK_FILE, defaultJournalDir, journalReadReason, liveLockHolder, owedInJournalSync, owedText, owedUnknownText } from '@iso8583/connector';
 import type { JournalOwed } from '@iso8583/connector';
 import { journalFileIn, journalUncheckedWarning } from '../journal-warnings.js';
 import type { GatewayConfig } from './config.js';
 import { gatewayError } from './errors.js';
 import { groupUpstreams, journalDirOf, upstreamAddressOf } from './upstream-options.js';
-import { recordedUpstream, upstreamId } from '../journal-upstream.js';
+import { UPSTREAM_FILE, journalFoldersIn, upstreamMarker, upstreamId } from '../journal-upstream.js';
 
 type StrandedConfig = GatewayConfig;
 
-/** The folders under `dir` (none when it cannot be listed: the folder check, journal-check.ts, reports that). */
-function foldersIn(dir: string): string[] {
+/** The code of the warning for a gateway folder of the state folder owing another bank ({@link strandedJournals}). */
+export const JOURNAL_OTHER_UPSTREAM = 'ISO8583_WARN_JOURNAL_OTHER_UPSTREAM';
+
+/** A folder as compared: its real path (symlinks followed) when it exists, else its absolute path. */
+function sameFolder(dir: string): string {
   try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => join(dir, entry.name));
+    return realpathSync(dir);
   } catch {
-    return [];
+    return resolve(dir);
   }
 }
 
-/**
- * The folders of the per-user state folder (`defaultJournalDir`'s parent) that are the gateway's: one whose name has no `.` (the gateway's are `upstream` and its upstreams' names; a
- * flow's is always `FLOW.CONNECTOR`), or one whose marker (`upstream.json`, journal-upstream.ts) records the address of
- * an upstream of `config` (an upstream whose name holds a `.`). So an upstream renamed or removed, or a group back to
- * one upstream, is found there as under `--reversal-journal`; a flow's journal is not taken for the gateway's.
- */
-function gatewayStateFolders(config: StrandedConfig): string[] {
-  const addresses = new Set((groupUpstreams(config) ?? [undefined]).map((named) => {
+/** Each journal folder of `config`'s links (`undefined`: the lone link) with its upstream (`host:port`). */
+function configuredJournals(config: StrandedConfig): { name: string; dir: string; upstream: string }[] {
+  return (groupUpstreams(config) ?? [undefined]).map((named) => {
     const { host, port } = upstreamAddressOf(config, named);
-    return upstreamId(host, port);
-  }));
-  return foldersIn(dirname(defaultJournalDir('upstream'))).filter((dir) => {
-    if (!basename(dir).includes('.')) return true;
-    const recorded = recordedUpstream(dir);
-    return recorded !== undefined && addresses.has(recorded);
+    return { name: named?.name ?? 'upstream', dir: journalDirOf(config, named), upstream: upstreamId(host, port) };
   });
+}
+
+/**
+ * The folders of the per-user state folder (`defaultJournalDir`'s parent) that are a gateway's: one whose marker
+ * (`upstream.json`, journal-upstream.ts) says it was written by a gateway; or, with no marker or one from before
+ * markers said who wrote them, one whose name has no `.` (the gateway's are `upstream` and its upstreams' names; a
+ * flow's is always `FLOW.CONNECTOR`, and its marker says `flow`). So a flow's journal is not taken for the gateway's,
+ * even when its connector talks to the same bank.
+ */
+function gatewayStateFolders(): string[] {
+  return journalFoldersIn(dirname(defaultJournalDir('upstream'))).filter((dir) => {
+    const by = upstreamMarker(dir)?.by;
+    return by === 'gateway' || (by === undefined && !basename(dir).includes('.'));
+  });
+}
+
+/** A folder to look into: `state` when only found in the state folder ({@link gatewayStateFolders}). */
+interface Candidate {
+  dir: string;
+  state: boolean;
 }
 
 /**
  * The journal folders `config` does not open that a journal of an earlier configuration may be in. With `off` (no
  * file journal opened: `--no-reversal`, `--store`), the folders it would journal in with them are among them too.
+ * Folders are compared by their real paths: `--reversal-journal` spelled otherwise (a trailing `/`, a relative path,
+ * a symlink) is still the folder it opens.
  */
-function unusedJournalDirs(config: StrandedConfig, off: boolean): string[] {
+function unusedJournalDirs(config: StrandedConfig, off: boolean): Candidate[] {
   const group = groupUpstreams(config);
-  const own = (group ?? [undefined]).map((named) => journalDirOf(config, named));
-  const used = new Set(off ? [] : own);
+  const own = configuredJournals(config).map((j) => j.dir);
+  const used = new Set((off ? [] : own).map(sameFolder));
   const candidates = [...(off ? own : []), ...(group !== undefined ? [journalDirOf(config)] : [])];
-  if (config.reversalJournal !== undefined) candidates.push(...foldersIn(config.reversalJournal));
+  if (config.reversalJournal !== undefined) candidates.push(...journalFoldersIn(config.reversalJournal));
+  const out = new Map<string, Candidate>();
+  for (const dir of candidates) if (!out.has(sameFolder(dir))) out.set(sameFolder(dir), { dir, state: false });
   // The state folder's too, with `--reversal-journal` given: a start before it may have journaled there.
-  candidates.push(...gatewayStateFolders(config));
-  return [...new Set(candidates)].filter((dir) => !used.has(dir));
+  for (const dir of gatewayStateFolders()) if (!out.has(sameFolder(dir))) out.set(sameFolder(dir), { dir, state: true });
+  return [...out.entries()].filter(([key]) => !used.has(key)).map(([, c]) => c);
 }
 
 /**
@@ -111,11 +131,19 @@ export function strandedJournals(config: StrandedConfig): StrandedJournals {
   const mode = off ?? (group === undefined ? 'one upstream' : `the upstreams ${group.map((u) => u.name).join(', ')}`);
   const problem = (text: string): Error => gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${off ?? '--reversal-journal'}: ${text}`, { field: off ?? '--reversal-journal' });
   const named = journalFlagOf(config);
-  for (const dir of unusedJournalDirs(config, off !== undefined)) {
+  const configured = configuredJournals(config);
+  for (const { dir, state } of unusedJournalDirs(config, off !== undefined)) {
     const seen = journalFileIn(dir);
     // No journal file there; or a folder this user cannot enter, which no start of this user writes a journal in.
     if (seen !== true) {
       if (seen !== false) warnings.push(journalUncheckedWarning(named, dir, seen, `this configuration (${mode}) does not open`));
+      continue;
+    }
+    // Another process journals there (another gateway, a flow): never read while it appends (a torn read).
+    const holder = liveLockHolder(join(dir, LOCK_FILE));
+    if (holder !== undefined) {
+      const who = holder.pid === undefined ? 'another process' : `process ${holder.pid}`;
+      warnings.push(`${named}: the journal folder ${dir} is in use by ${who} (its ${LOCK_FILE}): this configuration (${mode}) does not open it; not read while that process writes it`);
       continue;
     }
     const file = join(dir, JOURNAL_FILE);
@@ -128,13 +156,31 @@ export function strandedJournals(config: StrandedConfig): StrandedJournals {
       return { problem: problem(`${owedUnknownText(dir, reason)}, and this configuration (${mode}) does not open it`), warnings };
     }
     if (owed.owed === 0) continue;
-    const held = `the reversal journal ${file} holds ${owedText(owed)}, and this configuration (${mode}) does not open it: they would never be sent`;
+    const marked = upstreamMarker(dir)?.upstream;
+    const recorded = marked === undefined || marked.startsWith('(') ? undefined : marked;
+    const target = recorded === undefined ? undefined : configured.find((j) => j.upstream === recorded);
+    if (state && recorded !== undefined && target === undefined) {
+      // A gateway's folder owing a bank no upstream here is: another gateway's, or an upstream removed (one cannot tell).
+      warnings.push(
+        `${JOURNAL_OTHER_UPSTREAM}: ${named}: the journal in ${dir} holds ${owedText(owed)} for the upstream ${recorded} (its ${UPSTREAM_FILE}), ` +
+          `which no upstream of this configuration (${mode}) is: another gateway's, or an upstream removed since; not sent by this gateway. ` +
+          `To send them, start a gateway pointed at ${recorded} with --reversal-journal ${dir} until they are delivered (safDepth 0); ` +
+          `never move them into the journal folder of another bank's upstream`,
+      );
+      continue;
+    }
+    const forBank = recorded === undefined ? '' : ` for the upstream ${recorded} (its ${UPSTREAM_FILE})`;
+    const held = `the reversal journal ${file} holds ${owedText(owed)}${forBank}, and this configuration (${mode}) does not open it: they would never be sent`;
+    // Moved only into the folder of an upstream at the same address: never into another bank's.
+    const move =
+      target !== undefined && sameFolder(target.dir) !== sameFolder(dir)
+        ? `, or, with the gateway stopped, move that ${JOURNAL_FILE} into ${target.dir}, the journal folder of the upstream ` +
+          `${target.name} at ${recorded} (one holding no ${JOURNAL_FILE} yet)`
+        : '';
     const text =
       off !== undefined
         ? `${held}. Start once without ${off} until they are delivered (safDepth 0)`
-        : `${held}. Start once with the configuration that wrote them until they are delivered (safDepth 0), or, with the ` +
-          `gateway stopped, move that ${JOURNAL_FILE} into the journal folder of the upstream that must send them (one ` +
-          `holding no ${JOURNAL_FILE} yet)`;
+        : `${held}. Start once with the configuration that wrote them until they are delivered (safDepth 0)${move}`;
     return { problem: problem(text), warnings };
   }
   return { problem: undefined, warnings };

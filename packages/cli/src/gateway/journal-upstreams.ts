@@ -75,7 +75,7 @@ export function recordingUpstream(config: GatewayConfig, named: GatewayUpstream 
 function recordLinkUpstream({ dir, upstream, flag }: LinkJournal): void {
   let refusal: string | undefined;
   try {
-    refusal = recordUpstream(dir, upstream, '--reversal-journal');
+    refusal = recordUpstream(dir, upstream, '--reversal-journal', 'gateway');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? String(err);
     throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${flag}: the upstream ${upstream} cannot be recorded in the journal folder ${dir} (${reason})`, { field: '--upstream' });
