@@ -221,6 +221,13 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   // reversals that started are stored (or known lost), so that a stop holds the connectors until then.
   const books = new Map<InboundEndpoint, UndeliveredApprovals>();
   const closedThenAbandoned = (e: InboundEndpoint, closed: Promise<void>): Promise<void> => closed.finally(() => books.get(e)?.abandon());
+  // Every book given up on now (its endpoint's connections already cut), settled once every reversal started so far is
+  // stored, sent or known lost: what the connectors' destroy must wait for (never rejects).
+  // `waitMs`: the longest wait (default: no limit).
+  const abandonAll = async (waitMs?: number): Promise<void> => {
+    for (const book of books.values()) void book.abandon();
+    await reverseApproval?.settled(waitMs);
+  };
   const inbound: Record<string, AddressInfo> = {};
   let http: AddressInfo | undefined;
   try {
@@ -363,6 +370,11 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
         void app.close().catch(() => undefined);
         return listenersClosed;
       },
+      // The endpoints' close may still be under way once the clients' wait has passed (a busy machine): their books'
+      // `abandon` would then come after the connectors' destroy, which refused the store ("NOT reversed"). The
+      // connections are cut by now (no reply reaches a terminal any more), so it is forced here, and the connectors go
+      // once every reversal started so far is stored (the book's own, and any an endpoint reported: `settled`).
+      beforeDestroy: () => abandonAll(),
     });
     return aborting;
   };
