@@ -16,7 +16,7 @@ import { assembleHttp } from '../http/app.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { warnOpenHttp } from '../http/open-warning.js';
 import { listenError } from '../args.js';
-import { abortConnectors, logStopped, waitForSaf } from '../drain.js';
+import { ABORT_LINE_WAIT, abortConnectors, logStopped, waitForSaf } from '../drain.js';
 import { lostJournals } from '../journal-lost.js';
 import { printable } from '../io.js';
 import { settleAll } from '../settle-all.js';
@@ -331,6 +331,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
         // Said as the gateway says it: what the stop cuts short is not left without a word in the log.
         logger.warn(`flow ${printable(flow.name)} shutdown deadline passed: aborting what is left`);
         app.server.closeAllConnections();
+        // An endpoint's close still under way (a busy machine): its book's `abandon` is forced, stored before the destroy.
+        await abandonAll(ABORT_LINE_WAIT);
         await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
       }
       // An abort tells the end itself (its own last line): the stop does not add a second one.
