@@ -207,9 +207,11 @@ export interface AbortSteps {
   /**
    * Runs once the client connections have closed (or {@link CLIENTS_CLOSE_WAIT} passed), right before the connectors are
    * destroyed: what would close them sooner (a stop's SAF drain under way, which frees the links) ends here, not before
-   * the cut clients have stored their reversals. Default: nothing.
+   * the cut clients have stored their reversals. May return what the destroy waits for (the reversals of approvals the
+   * cut clients never got, forced now when their endpoint's close is still under way, stored: a destroy first refused
+   * them), up to {@link ABORT_LINE_WAIT} from the abort's start. Default: nothing.
    */
-  beforeDestroy?: () => void;
+  beforeDestroy?: () => void | Promise<unknown>;
   /** Runs once every connector is destroyed (the transaction log's close), before the last line when in time. Default: nothing. */
   afterDestroy?: () => Promise<unknown>;
   /** Where the SAF entries left are kept ({@link StopEnd.kept}). Default: not said. */
@@ -240,8 +242,12 @@ export async function abortConnectors(logger: Logger, what: string, connectors: 
     await Promise.race([cut, new Promise<void>((resolve) => (wait = setTimeout(resolve, CLIENTS_CLOSE_WAIT)))]).catch(() => undefined);
     clearTimeout(wait);
   }
-  steps.beforeDestroy?.();
-  const destroyed = Promise.all(connectors.map((c) => c.destroy().catch(() => undefined)))
+  // What must be stored before the connectors go (a reversal the endpoint's slow close had not started yet): waited for,
+  // but never past the end line's own wait.
+  const before = steps.beforeDestroy?.();
+  const ready = before === undefined ? Promise.resolve() : Promise.race([Promise.resolve(before).catch(() => undefined), late]);
+  const destroyed = ready
+    .then(() => Promise.all(connectors.map((c) => c.destroy().catch(() => undefined))))
     .then(() => steps.afterDestroy?.())
     .then(() => true as const, () => true as const);
   const done = await Promise.race([destroyed, late]);

@@ -2,6 +2,10 @@
 // on: the terminal's connection is cut, so the terminal never gets the approval, and it is reversed (client-gone),
 // stored in the SAF journal before the connectors go. The connectors were closed in the same tick as the endpoints'
 // destroy, before the book's `abandon`: the store was refused (CONNECTOR_CLOSED) and the approval "NOT reversed".
+// Under load the endpoint's close (and so the book's `abandon`) could also end after the abort's wait for the clients
+// (CLIENTS_CLOSE_WAIT) had passed and the connectors were destroyed: the same "NOT reversed". The test holds the
+// endpoint's close until the bank's connector is destroyed (a gate, no sleep): the abort must have the book's
+// reversals stored by then.
 // Real sockets (the host simulator as the bank, a terminal's connector), a real journal folder, the flow in-process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,6 +48,15 @@ test('run abort – an approval the sequence holds when the flow is aborted is r
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => { lines.push(chunk.toString()); done(); } }));
   const running = await startFlow(loadFlow(join(dir, 'flow.json')), logger);
+  // The gate: the POS endpoint's destroy settles only once the bank's connector is destroyed (the race lost).
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const bankConnector = running.connectors.bank as { destroy: () => Promise<void> };
+  const destroyBank = bankConnector.destroy.bind(bankConnector);
+  bankConnector.destroy = () => destroyBank().finally(open);
+  const pos = running.endpoints.pos as { destroy: (reason?: Error) => Promise<void> };
+  const destroyPos = pos.destroy.bind(pos);
+  pos.destroy = (reason) => destroyPos(reason).then(() => gate);
   const terminal = createConnector({ host: '127.0.0.1', port: running.inbound.pos?.port as number, requestTimeout: 60_000 });
   t.after(() => terminal.destroy());
   t.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -16,7 +16,7 @@ import { assembleHttp } from '../http/app.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { warnOpenHttp } from '../http/open-warning.js';
 import { listenError } from '../args.js';
-import { abortConnectors, logStopped, waitForSaf } from '../drain.js';
+import { ABORT_LINE_WAIT, abortConnectors, logStopped, waitForSaf } from '../drain.js';
 import { lostJournals } from '../journal-lost.js';
 import { printable } from '../io.js';
 import { settleAll } from '../settle-all.js';
@@ -221,6 +221,13 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   // reversals that started are stored (or known lost), so that a stop holds the connectors until then.
   const books = new Map<InboundEndpoint, UndeliveredApprovals>();
   const closedThenAbandoned = (e: InboundEndpoint, closed: Promise<void>): Promise<void> => closed.finally(() => books.get(e)?.abandon());
+  // Every book given up on now (its endpoint's connections already cut), settled once every reversal started so far is
+  // stored, sent or known lost: what the connectors' destroy must wait for (never rejects).
+  // `waitMs`: the longest wait (default: no limit).
+  const abandonAll = async (waitMs?: number): Promise<void> => {
+    for (const book of books.values()) void book.abandon();
+    await reverseApproval?.settled(waitMs);
+  };
   const inbound: Record<string, AddressInfo> = {};
   let http: AddressInfo | undefined;
   try {
@@ -324,6 +331,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
         // Said as the gateway says it: what the stop cuts short is not left without a word in the log.
         logger.warn(`flow ${printable(flow.name)} shutdown deadline passed: aborting what is left`);
         app.server.closeAllConnections();
+        // An endpoint's close still under way (a busy machine): its book's `abandon` is forced, stored before the destroy.
+        await abandonAll(ABORT_LINE_WAIT);
         await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
       }
       // An abort tells the end itself (its own last line): the stop does not add a second one.
@@ -363,6 +372,11 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
         void app.close().catch(() => undefined);
         return listenersClosed;
       },
+      // The endpoints' close may still be under way once the clients' wait has passed (a busy machine): their books'
+      // `abandon` would then come after the connectors' destroy, which refused the store ("NOT reversed"). The
+      // connections are cut by now (no reply reaches a terminal any more), so it is forced here, and the connectors go
+      // once every reversal started so far is stored (the book's own, and any an endpoint reported: `settled`).
+      beforeDestroy: () => abandonAll(),
     });
     return aborting;
   };
