@@ -42,7 +42,7 @@ async function refuseUnsentInStore(journal: PgJournal): Promise<void> {
   try {
     owed = await journal.owedUnopened();
   } catch (err) {
-    throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the store ${journal.where} cannot be read (${storeCause(err)}) to tell whether it holds entries an earlier run left unsent`, { field: 'store' });
+    throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the store ${journal.where}: cannot be read to tell whether it holds entries an earlier run left unsent (${storeCause(err)})`, { field: 'store' });
   }
   if (owed.owed === 0) return;
   const keys = journal.claims.map((k) => JSON.stringify(k)).join(', ');
