@@ -23,7 +23,8 @@ import { storeCause } from './pg/pool.js';
  * nothing written, in turns of the event loop: journal-owed.ts `owedInJournal`).
  *
  * A PostgreSQL store (`store` a URL, or a `PgJournal` given) is read the same way: its pending rows under the
- * connector's keys (`storeKeys`: `PgJournal.owedUnopened`, no migration, nothing written) refuse the start alike,
+ * connector's keys (`storeKeys`: `PgJournal.owedUnopened`, no migration, nothing written) that no running node holds
+ * (those the live nodes of its keys are sending are theirs) refuse the start alike,
  * naming the store (password masked) and the keys; a database that cannot be read fails the start
  * (`ISO8583_ERR_CONNECTOR_STORE`), as a start with reversal on would. Any other journal given is not read.
  */
@@ -41,13 +42,13 @@ async function refuseUnsentInStore(journal: PgJournal): Promise<void> {
   try {
     owed = await journal.owedUnopened();
   } catch (err) {
-    throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the store ${journal.where} cannot be read (${storeCause(err)}) to tell whether it holds entries an earlier run left unsent`, { field: 'store' });
+    throw connectorError('ISO8583_ERR_CONNECTOR_STORE', `the store ${journal.where}: cannot be read to tell whether it holds entries an earlier run left unsent (${storeCause(err)})`, { field: 'store' });
   }
   if (owed.owed === 0) return;
   const keys = journal.claims.map((k) => JSON.stringify(k)).join(', ');
   throw connectorError(
     'ISO8583_ERR_CONNECTOR_OPTIONS',
-    `reversal and SAF are off, and the store ${journal.where} holds ${owedText(owed)} under the keys ${keys}: turn reversal.enabled (or saf.enabled) on to send them`,
+    `reversal and SAF are off, and the store ${journal.where} holds ${owedText(owed)} under the keys ${keys} that no running node holds: turn reversal.enabled (or saf.enabled) on to send them`,
     { field: 'reversal.enabled' },
   );
 }

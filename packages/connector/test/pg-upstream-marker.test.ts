@@ -78,7 +78,7 @@ test('a connector pointed at another bank over a store key that still owes a rev
   const offErr = await failure(off.connect());
   assert.equal(offErr.code, 'ISO8583_ERR_CONNECTOR_OPTIONS');
   assert.equal(offErr.field, 'reversal.enabled');
-  assert.match(offErr.message, /reversal and SAF are off, and the store postgresql:\/\/\S+ holds 1 entries .* \(1 reversals owed\) under the keys "bank": turn reversal.enabled/);
+  assert.match(offErr.message, /reversal and SAF are off, and the store postgresql:\/\/\S+ holds 1 entries .* \(1 reversals owed\) under the keys "bank" that no running node holds: turn reversal.enabled/);
 
   // Back at bank A: the reversal goes there (a repeat).
   const again = connector(bankA.port);
@@ -87,28 +87,106 @@ test('a connector pointed at another bank over a store key that still owes a rev
   assert.deepEqual(seenB.filter((m) => m.startsWith('04')), []);
 });
 
-test('nodes of one deployment (same host:port) open together without a refusal; a key that owes nothing is taken over by another upstream', async () => {
+test('nodes of one deployment naming the bank in other letter cases (and a trailing dot) open together, and restart over its pending entries; another upstream is refused while the key owes, taken over once it owes nothing', async () => {
   const url = cluster.createDatabase('upstream_marker_nodes');
-  const nodes = [1, 2, 3].map(() => new PgJournal({ url, upstream: 'bank', address: '127.0.0.1:1001', lease: 60_000 }));
+  const spellings = ['Bank.Example:1001', 'bank.example:1001', 'BANK.EXAMPLE.:1001'];
+  const nodes = spellings.map((address) => new PgJournal({ url, upstream: 'bank', address, lease: 60_000 }));
   try {
     await Promise.all(nodes.map((j) => j.open()));
     await nodes[0]!.add(entry('e000001'));
   } finally {
     await Promise.all(nodes.map((j) => j.close()));
   }
+  assert.deepEqual(await rows(url, 'SELECT upstream, address FROM iso8583_saf_upstream'), [{ upstream: 'bank', address: 'bank.example:1001' }]);
   const other = new PgJournal({ url, upstream: 'bank', address: '[::1]:2002', lease: 60_000 });
   assert.equal((await failure(other.open())).code, 'ISO8583_ERR_CONNECTOR_OPTIONS');
-  assert.deepEqual(await rows(url, 'SELECT upstream, address FROM iso8583_saf_upstream'), [{ upstream: 'bank', address: '127.0.0.1:1001' }]);
-  // Once it owes nothing, the key is another upstream's at its next start.
-  const own = new PgJournal({ url, upstream: 'bank', address: '127.0.0.1:1001', lease: 60_000 });
+  assert.deepEqual(await rows(url, 'SELECT upstream, address FROM iso8583_saf_upstream'), [{ upstream: 'bank', address: 'bank.example:1001' }]);
+  // A node of the deployment spelling the bank its own way restarts over the pending entry (the bank's outage) and claims it.
+  const own = new PgJournal({ url, upstream: 'bank', address: 'bank.EXAMPLE:1001', lease: 60_000 });
   const claimed = await own.open();
   assert.deepEqual(claimed.map((e) => e.id), ['e000001']);
   await own.done('e000001', 'reversed');
   await own.close();
+  // Once it owes nothing (and no node runs on it), the key is another upstream's at its next start.
   const taker = new PgJournal({ url, upstream: 'bank', address: '[::1]:2002', lease: 60_000 });
   await taker.open();
   await taker.close();
   assert.deepEqual(await rows(url, 'SELECT upstream, address FROM iso8583_saf_upstream'), [{ upstream: 'bank', address: '[::1]:2002' }]);
+});
+
+test('a start at another bank is refused while a node of the key runs idle (owing nothing): nothing rewritten, the running node\'s later entry stays its bank\'s; taken over once it stopped', async () => {
+  const url = cluster.createDatabase('upstream_marker_live');
+  const a = new PgJournal({ url, upstream: 'bank', address: '127.0.0.1:1001', lease: 60_000 });
+  await a.open();
+  try {
+    const b = new PgJournal({ url, upstream: 'bank', address: '127.0.0.1:2002', lease: 60_000 });
+    const err = await failure(b.open());
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_OPTIONS');
+    assert.equal(err.field, 'host');
+    assert.match(err.message, /1 running node\(s\) use the key "bank" \(iso8583_saf_upstream: nodes at 127\.0\.0\.1:1001 are running on this key\), not 127\.0\.0\.1:2002/);
+    assert.deepEqual(await rows(url, 'SELECT upstream, address FROM iso8583_saf_upstream'), [{ upstream: 'bank', address: '127.0.0.1:1001' }]);
+    // A adds an entry and closes: its restart at its own bank claims it (main: refused, "point it back at B").
+    await a.add(entry('e000003'));
+  } finally {
+    await a.close();
+  }
+  const again = new PgJournal({ url, upstream: 'bank', address: '127.0.0.1:1001', lease: 60_000 });
+  try {
+    assert.deepEqual((await again.open()).map((e) => e.id), ['e000003']);
+    await again.done('e000003', 'reversed');
+  } finally {
+    await again.close();
+  }
+  const b = new PgJournal({ url, upstream: 'bank', address: '127.0.0.1:2002', lease: 60_000 });
+  await b.open();
+  await b.close();
+  assert.deepEqual(await rows(url, 'SELECT upstream, address FROM iso8583_saf_upstream'), [{ upstream: 'bank', address: '127.0.0.1:2002' }]);
+});
+
+test('a refused start writes no row: every key is checked before any is recorded', async () => {
+  const url = cluster.createDatabase('upstream_marker_all_keys');
+  const old = new PgJournal({ url, upstream: 'owes', address: '127.0.0.1:1001', lease: 60_000 });
+  await old.open();
+  await old.add(entry('e000004'));
+  await old.close();
+  const idle = new PgJournal({ url, upstream: 'idle', address: '127.0.0.1:1001', lease: 60_000 });
+  await idle.open();
+  await idle.close();
+  // Its first key owes nothing (would be taken over), its second owes bank 1001 an entry: refused, neither rewritten.
+  const b = new PgJournal({ url, upstream: 'idle', formerUpstreams: ['owes'], address: '127.0.0.1:2002', lease: 60_000 });
+  const err = await failure(b.open());
+  assert.equal(err.field, 'host');
+  assert.match(err.message, /under the key "owes"/);
+  assert.deepEqual(await rows(url, 'SELECT upstream, address FROM iso8583_saf_upstream ORDER BY upstream'), [
+    { upstream: 'idle', address: '127.0.0.1:1001' },
+    { upstream: 'owes', address: '127.0.0.1:1001' },
+  ]);
+});
+
+test('reversal off beside a running node of the key: the rows that node holds do not refuse it; once it stopped they do; an unreachable store fails it, its password not said', async (t) => {
+  const url = cluster.createDatabase('upstream_marker_off_live');
+  const bank = await peerFor(t, () => undefined);
+  const live = new PgJournal({ url, upstream: 'bank', address: `127.0.0.1:${bank.port}`, lease: 60_000 });
+  await live.open();
+  try {
+    await live.add(entry('e000005'));
+    const off = createConnector({ name: 'bank', host: '127.0.0.1', port: bank.port, store: url });
+    t.after(() => off.destroy());
+    await off.connect();
+    await off.close();
+  } finally {
+    await live.close();
+  }
+  const off = createConnector({ name: 'bank', host: '127.0.0.1', port: bank.port, store: url });
+  t.after(() => off.destroy());
+  assert.equal((await failure(off.connect())).field, 'reversal.enabled');
+
+  const unreachable = createConnector({ name: 'bank', host: '127.0.0.1', port: bank.port, store: 'postgresql://u:secret@127.0.0.1:1/db' });
+  t.after(() => unreachable.destroy());
+  const err = await failure(unreachable.connect());
+  assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE');
+  assert.equal(err.field, 'store');
+  assert.doesNotMatch(err.message, /secret/);
 });
 
 test('migrate: a database at SAF version 11 with a pending row gets step 12; the key without a recorded upstream is taken as the first start\'s, which claims the row', async () => {

@@ -76,12 +76,14 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
   /**
    * What this journal's keys (`upstream`, `formerUpstreams`) still owe on the database, read without opening it (no
    * migration, no lease, nothing written; a pool of its own made and ended unless one was given): a start with reversal
-   * and SAF off refuses over it (reversal-unsent.ts). Rejects with the database's error when it cannot be read.
+   * and SAF off refuses over it (reversal-unsent.ts). Only the entries no live node holds (a lease ended, or its owner
+   * gone): those the running nodes of its keys are sending are theirs. Rejects with the database's error when it
+   * cannot be read.
    */
   async owedUnopened(): Promise<JournalOwed> {
     const pool = this.pool ?? (await createPgPool(this.url as string, { logger: this.logger }));
     try {
-      return await pendingUnder(pool, this.claims);
+      return await pendingUnder(pool, this.claims, true);
     } finally {
       if (this.pool === undefined) await pool.end().catch(() => undefined);
     }
@@ -136,14 +138,15 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
       this.stillOpening();
       await migrate(this.pool);
       this.stillOpening();
-      // Before any entry is claimed (or added): a key still owing another upstream refuses the start.
-      if (this.address !== undefined) await recordUpstreamAddress(this.pool, this.claims, this.address);
-      this.stillOpening();
       if (this.ownerLocking) {
         this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo(), this.upstream, Math.max(PING_WAIT_MIN, this.claimInterval));
         await this.ownerLock.open();
         this.stillOpening();
       }
+      // Before any entry is claimed (or added), and once this node's owner lock is held (a start at another upstream
+      // at the same moment sees it running): a key still owing another upstream, or run on by its nodes, refuses it.
+      if (this.address !== undefined) await recordUpstreamAddress(this.pool, this.claims, this.address, this.owner);
+      this.stillOpening();
     } catch (err) {
       await this.ownerLock?.close();
       // A pool the close did not see (made after it began) is ended here; one it ends already is left to it.

@@ -12,57 +12,110 @@ import type pg from 'pg';
 import { connectorError } from '../errors.js';
 import { owedText } from '../journal-owed.js';
 import type { JournalOwed } from '../journal-read-owed.js';
+import { ownerLockHeld } from './owner-lock-sql.js';
 
 /** The class of the transaction advisory lock taken per key while its upstream is checked and recorded (int4). */
 const MARKER_LOCK = 858_300_002;
 
 /** The pending entries (and, of them, the reversals) of the keys `$1` (an array): what they still owe. */
 const PENDING = `SELECT count(*)::int AS entries, (count(*) FILTER (WHERE entry->>'kind' IS NULL))::int AS reversals
-  FROM iso8583_saf WHERE upstream = ANY($1::text[]) AND done_at IS NULL`;
+  FROM iso8583_saf s WHERE s.upstream = ANY($1::text[]) AND s.done_at IS NULL`;
 
-/** The entries the keys `keys` still owe on the database of `db` (0 when it has no SAF table yet: never migrated). */
-export async function pendingUnder(db: pg.Pool | pg.PoolClient, keys: readonly string[]): Promise<JournalOwed> {
-  const { rows: [table] } = await db.query<{ made: boolean }>("SELECT to_regclass('iso8583_saf') IS NOT NULL AS made");
+/**
+ * {@link PENDING}, of the entries no live node holds: not those under a running lease of an owner whose owner lock is
+ * held (a node running now, sending them). A lease of a node stopped, or of a node without the owner lock
+ * (`ownerLock: false`: its liveness unknown), counts.
+ */
+const PENDING_UNHELD = `${PENDING}
+    AND NOT (s.lease_until > now() AND EXISTS (SELECT 1 FROM iso8583_saf_owner o
+      WHERE o.owner = s.lease_owner AND ${ownerLockHeld('o.key')}))`;
+
+/**
+ * The live owners (other than `$2`) of the key `$1`: nodes whose owner lock is held (owner-lock.ts) and whose entries
+ * are added under that key: nodes running on it now, idle or not.
+ */
+const LIVE_OWNERS = `SELECT count(*)::int AS n FROM iso8583_saf_owner o
+  WHERE o.upstream = $1 AND o.owner <> $2 AND ${ownerLockHeld('o.key')}`;
+
+/**
+ * The entries the keys `keys` still owe on the database of `db` (0 when it has no SAF table yet: never migrated);
+ * `unheld`: only those no live node holds ({@link PENDING_UNHELD}): what a start with reversal off would leave unsent.
+ */
+export async function pendingUnder(db: pg.Pool | pg.PoolClient, keys: readonly string[], unheld = false): Promise<JournalOwed> {
+  const { rows: [table] } = await db.query<{ made: boolean; owners: boolean }>(
+    "SELECT to_regclass('iso8583_saf') IS NOT NULL AS made, to_regclass('iso8583_saf_owner') IS NOT NULL AS owners",
+  );
   if (table?.made !== true) return { entries: 0, reversals: 0, damaged: 0, owed: 0 };
-  const { rows: [row] } = await db.query<{ entries: number; reversals: number }>(PENDING, [[...keys]]);
+  // A database before SAF step 4 (no owners to read yet): every pending entry counts.
+  const { rows: [row] } = await db.query<{ entries: number; reversals: number }>(unheld && table.owners ? PENDING_UNHELD : PENDING, [[...keys]]);
   const entries = row?.entries ?? 0;
   return { entries, reversals: row?.reversals ?? 0, damaged: 0, owed: entries };
 }
 
 /**
- * Records `address` (the connector's `host:port`) as the upstream of each of `keys` (the keys its journal claims), each
- * in a transaction of its own under an advisory lock of that key (several nodes starting together check and write it
- * one at a time): nothing written when it is recorded already (the nodes of one deployment). A key recorded for
- * another upstream is taken over when it owes nothing; while it holds pending entries the start is refused:
- * `ISO8583_ERR_CONNECTOR_OPTIONS` (field `host`) naming the key, both upstreams, and what to do (point it back until
- * they are sent, keep the entries apart, or, the same bank at a new address, delete the key's row). A key with no row
- * (a database from before step 12) is taken as this upstream's, as a journal folder without its marker is.
+ * The form of an upstream `host:port` the store records and compares: the host in lower case, without a trailing dot
+ * (`Bank.Example.:5000` and `bank.example:5000` name one host). Other spellings of one bank (an FQDN and its IP, a
+ * tunnel per node) are not known to be one: every node of a deployment names the bank alike (docs/operations.md).
  */
-export async function recordUpstreamAddress(pool: pg.Pool, keys: readonly string[], address: string): Promise<void> {
-  for (const key of keys) {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MARKER_LOCK, key]);
+export function upstreamAddress(address: string): string {
+  const colon = address.lastIndexOf(':');
+  const host = colon < 0 ? address : address.slice(0, colon);
+  const port = colon < 0 ? '' : address.slice(colon);
+  return host.toLowerCase().replace(/\.$/, '') + port;
+}
+
+/**
+ * Records `address` (the connector's `host:port`, in the form of {@link upstreamAddress}) as the upstream of each of
+ * `keys` (the keys its journal claims), all in one transaction under an advisory lock of each key (several nodes
+ * starting together check and write them one at a time): every key is checked before any row is written (a refused
+ * start writes nothing); nothing written for a key recorded already (the nodes of one deployment). A key recorded for
+ * another upstream is taken over when it owes nothing and no live node (`owner`'s aside: a node whose owner lock is
+ * held, its entries added under that key) runs on it; otherwise the start is refused: `ISO8583_ERR_CONNECTOR_OPTIONS`
+ * (field `host`) naming the key, both upstreams, and what to do (point it back until they are sent, keep the entries
+ * apart, stop the nodes, or, the same bank at a new address, delete the key's row). A key with no row (a database from
+ * before step 12) is taken as this upstream's, as a journal folder without its marker is. The live nodes are known by
+ * their owner lock only: with the owner lock off (`ownerLock: false`) an idle node at the other upstream is not seen.
+ */
+export async function recordUpstreamAddress(pool: pg.Pool, keys: readonly string[], address: string, owner: string): Promise<void> {
+  const own = upstreamAddress(address);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // In one order (the keys sorted): two starts over keys in common never wait for each other's locks in a cycle.
+    for (const key of [...new Set(keys)].sort()) await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MARKER_LOCK, key]);
+    const write: string[] = [];
+    for (const key of new Set(keys)) {
       const { rows: [row] } = await client.query<{ address: string }>('SELECT address FROM iso8583_saf_upstream WHERE upstream = $1', [key]);
-      if (row?.address !== address) {
-        const owed = row === undefined ? undefined : await pendingUnder(client, [key]);
-        if (row !== undefined && owed !== undefined && owed.owed > 0) {
-          throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', otherUpstreamText(key, row.address, address, owed), { field: 'host' });
-        }
-        await client.query(
-          'INSERT INTO iso8583_saf_upstream (upstream, address) VALUES ($1, $2) ON CONFLICT (upstream) DO UPDATE SET address = EXCLUDED.address, recorded_at = now()',
-          [key, address],
-        );
+      if (row !== undefined && upstreamAddress(row.address) === own) continue;
+      if (row !== undefined) {
+        const owed = await pendingUnder(client, [key]);
+        if (owed.owed > 0) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', otherUpstreamText(key, row.address, own, owed), { field: 'host' });
+        const { rows: [live] } = await client.query<{ n: number }>(LIVE_OWNERS, [key, owner]);
+        if ((live?.n ?? 0) > 0) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', liveOwnersText(key, row.address, own, live?.n ?? 0), { field: 'host' });
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
+      write.push(key);
     }
+    for (const key of write) {
+      await client.query(
+        'INSERT INTO iso8583_saf_upstream (upstream, address) VALUES ($1, $2) ON CONFLICT (upstream) DO UPDATE SET address = EXCLUDED.address, recorded_at = now()',
+        [key, own],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
   }
+}
+
+/** The refusal of a start at `address` over `key`, recorded for `recorded`, on which `n` live nodes run (see {@link recordUpstreamAddress}). */
+function liveOwnersText(key: string, recorded: string, address: string, n: number): string {
+  return (
+    `${n} running node(s) use the key ${JSON.stringify(key)} (iso8583_saf_upstream: nodes at ${recorded} are running on this key), not ${address}: ` +
+    `the entries they add would be sent to another host. Stop them first, or keep this start's entries apart (another store key, or another database)`
+  );
 }
 
 /** The refusal of a start at `address` over `key`'s pending entries recorded for `recorded` (see {@link recordUpstreamAddress}). */
