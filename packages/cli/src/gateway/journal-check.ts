@@ -92,6 +92,8 @@ const STORE_FLAGS: ReadonlyMap<string, string> = new Map([
   ['reversal.journalDir', '--reversal-journal'],
   ['transactionLog', '--reversal-journal'],
   ['store', '--store'],
+  // A start with reversal off over the store's pending rows (reversal-unsent.ts): the gateway's flag for it.
+  ['reversal.enabled', '--no-reversal'],
 ]);
 
 /**
