@@ -61,7 +61,7 @@ test('a pending reversal in the store reaches its own bank only: another bank\'s
       '--echo-interval', '0', '--log-level', 'warn', '--shutdown-deadline', '1000', '--no-reversal']);
     const offExit = await exitWithin(off, 20_000, 'gateway --no-reversal refused');
     assert.equal(offExit.code, 1, off.stderr());
-    assert.match(off.stderr(), /reversal and SAF are off, and the store postgresql:\/\/\S+ holds 1 entries an earlier run left unsent \(1 reversals owed\) under the keys "upstream"/);
+    assert.match(off.stderr(), /--no-reversal: reversal and SAF are off, and the store postgresql:\/\/\S+ holds 1 entries an earlier run left unsent \(1 reversals owed\) under the keys "upstream"/);
     assert.equal(reversalsAt(bankA), before);
 
     // Back at bank A, with reversal on: the reversal goes there.
