@@ -35,9 +35,9 @@ export const AGAIN_SUFFIX = '.again';
  * the same every time, stores it once; so this statement may be run again (its reply lost) and does the same. Neither
  * returned nor written with its code (so never owed here) when another row of the transaction carries the same approval
  * with a code (its repeat stored or owed there: `LATE_APPROVAL`, `passingOn`, or this statement before) or with its
- * repeat stored, a row of the entry's booking (booking-sql.ts `sameBooking`, and field 7 absent on one side or equal:
- * a later transaction reusing the terminal's STAN for the same amount keeps an identical approval, and an older
- * booking's code or repeat is not this one's) (its code cleared since by a later attempt, `ATTEMPT`): a copy `passingOn` made, one of two rows
+ * repeat stored (its code cleared since by a later attempt, `ATTEMPT`), a row of the entry's booking (booking-sql.ts
+ * `sameBooking`, and field 7 absent on one side or equal: a later transaction reusing the terminal's STAN for the same
+ * amount keeps an identical approval, and an older booking's code or repeat is not this one's): a copy `passingOn` made, one of two rows
  * carrying the approval answered before the other whichever it is, and a second would be one `0401` too many. The rows
  * of the transaction carrying the approval, and the entry's, are locked first, in id order, all of them (`c` is
  * materialized and counted whole, not read only up to a first row that covers): of two such answers at once
