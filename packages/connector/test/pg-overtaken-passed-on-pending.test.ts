@@ -112,9 +112,10 @@ test('both 25s written at once (two nodes): the second waits for the first and c
     settled = true;
   });
   second.catch(() => undefined);
+  // Matched by its start: pg_stat_activity keeps a statement's first 1024 bytes only (track_activity_query_size).
   await waitUntil(async () => {
     if (settled) return true;
-    const { rows } = await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%SET undid_nothing%'");
+    const { rows } = await watcher.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1", [`${UNDID_NOTHING.slice(0, 60)}%`]);
     return (rows[0]?.n ?? 0) > 0;
   }, { what: 'the second 25\'s write waiting on the first one\'s lock (or settled)', timeoutMs: 20_000 });
   await holder.query('COMMIT');

@@ -71,3 +71,28 @@ test('a repeat of another booking approved in time (the STAN used again) retires
   const [row] = await sql<{ code: string | null }>(url, "SELECT undid_nothing AS code FROM iso8583_saf WHERE id = 'rev-0200'");
   assert.equal(row?.code, '25');
 });
+
+test('a repeat that passed the late approval on (not-needed) and is reopened after the retirement calls for no 0401', async (t) => {
+  const url = cluster.createDatabase('retired_pending_reopened_source');
+  const a = new PgJournal({ url, lease: 3000, owner: 'node-a' });
+  const b = new PgJournal({ url, lease: 3000, owner: 'node-b' });
+  await a.open();
+  await b.open();
+  t.after(async () => {
+    await a.close();
+    await b.close();
+  });
+  await a.add({ id: 'rev-0200', reversal: reversal(), at: Date.now() });
+  await b.add({ id: 'rev-0201', reversal: reversal(), at: Date.now() });
+  assert.equal(await a.lateApproval(approval), undefined, 'left on the newest pending row, rev-0201');
+  await b.done('rev-0201', 'not-needed');
+  const [copied] = await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM iso8583_saf WHERE id = 'rev-0200' AND late_approval IS NOT NULL");
+  assert.equal(copied?.n, 1, 'passed on to rev-0200');
+  await b.add({ id: 'rev-0202', reversal: reversal(), at: Date.now() });
+  b.retireOvertaken({ id: 'rev-0202', reversal: reversal(), at: Date.now() });
+  await b.done('rev-0202', 'not-needed');
+  await b.attempt('rev-0201', 2);
+  assert.equal(await b.undidNothing('rev-0201', '25'), undefined, 'the transaction was approved in time: no repeat of its approval');
+  await b.done('rev-0201', 'reversed');
+  assert.deepEqual(await a.repeatsOwed(), []);
+});

@@ -35,20 +35,26 @@ export const AGAIN_SUFFIX = '.again';
  * the same every time, stores it once; so this statement may be run again (its reply lost) and does the same. Neither
  * returned nor written with its code (so never owed here) when another row of the transaction carries the same approval
  * with a code (its repeat stored or owed there: `LATE_APPROVAL`, `passingOn`, or this statement before) or with its
- * repeat stored (its code cleared since by a later attempt, `ATTEMPT`): a copy `passingOn` made, one of two rows
+ * repeat stored (its code cleared since by a later attempt, `ATTEMPT`), a row of the entry's booking (booking-sql.ts
+ * `sameBooking`, and field 7 absent on one side or equal: a later transaction reusing the terminal's STAN for the same
+ * amount keeps an identical approval, and an older booking's code or repeat is not this one's): a copy `passingOn` made, one of two rows
  * carrying the approval answered before the other whichever it is, and a second would be one `0401` too many. The rows
- * of the transaction carrying the approval, and the entry's, are locked first, in id order: of two such answers at once
+ * of the transaction carrying the approval, and the entry's, are locked first, in id order, all of them (`c` is
+ * materialized and counted whole, not read only up to a first row that covers): of two such answers at once
  * (two nodes) the second waits for the first and reads its code (read committed: a locked row is read again once the
  * lock is granted). No row back: the entry is no pending reversal (nothing written).
  */
-export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'->>'41' AS terminal, entry->'reversal'->>'11' AS stan
+export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'->>'41' AS terminal, entry->'reversal'->>'11' AS stan,
+        entry->'reversal'->>'7' AS time, entry->'reversal'->'4' AS amount, entry->'reversal'->>'2' AS card, entry->'reversal'->>'32' AS acquirer
       FROM iso8583_saf WHERE id = $1),
-    c AS (SELECT o.id, o.undid_nothing FROM iso8583_saf o, x
+    c AS MATERIALIZED (SELECT o.id, o.undid_nothing FROM iso8583_saf o, x
       WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = x.terminal AND o.entry->'reversal'->>'11' = x.stan
-        AND (o.id = $1 OR o.late_approval = x.late_approval)
+        AND (o.id = $1 OR (o.late_approval = x.late_approval
+          AND (x.time IS NULL OR o.entry->'reversal'->>'7' IS NULL OR o.entry->'reversal'->>'7' = x.time)
+          AND ${sameBooking(bookingOf('o'), { amount: 'x.amount', card: 'x.card', acquirer: 'x.acquirer' })}))
       ORDER BY o.id FOR UPDATE OF o),
-    v AS (SELECT EXISTS (SELECT 1 FROM c WHERE c.id <> $1 AND (c.undid_nothing IS NOT NULL
-      OR EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = c.id || '${AGAIN_SUFFIX}'))) AS covered)
+    v AS (SELECT count(*) FILTER (WHERE c.id <> $1 AND (c.undid_nothing IS NOT NULL
+      OR EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = c.id || '${AGAIN_SUFFIX}'))) > 0 AS covered FROM c)
   UPDATE iso8583_saf s SET undid_nothing = CASE WHEN s.late_approval IS NULL OR NOT v.covered THEN $2::text END
   FROM v WHERE s.id = $1 AND s.entry->>'kind' IS NULL AND s.done_at IS NULL
   RETURNING (CASE WHEN NOT v.covered THEN s.late_approval::text END) AS approval, s.id`;

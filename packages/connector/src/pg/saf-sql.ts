@@ -176,7 +176,9 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  * run yet) is ended as that `done` would (`reversed`): no node claims it after a crash and sends it again to undo what
  * the terminal was told approved; its holder's later `done` marks no row, which is no failure (a host's answer:
  * `ANSWERED`). A row without a code (a reversal of that booking still owed) is left, but for a late approval left on it
- * pending (`LATE_APPROVAL`: another node's repeat, no repeat stored of it, `againId`), which is taken off (`q`): the
+ * pending (`LATE_APPROVAL`: another node's repeat, no repeat stored of it, `againId`), which is taken off (`q`), as
+ * it is off a row that ended otherwise than `reversed` and passed it on (`passingOn` copies it: ATTEMPT, REOPEN or RELEASE
+ * may reopen a `not-needed` one, whose `25` would otherwise return it, `UNDID_NOTHING`): the
  * transaction's one outcome is that approval in time, so neither the row's end (`passingOn`, no alarm) nor its
  * reversal's `25` (`UNDID_NOTHING`) reverses it. A row in the batch itself is left as it is (one statement changes a
  * row once). A late approval left already on a row with the code is not undone: its repeat is stored, or owed. A late approval left on a row that ends otherwise than `reversed` is passed on to its transaction's reversal
@@ -195,7 +197,7 @@ export const DONE = `WITH m AS (UPDATE iso8583_saf s SET done_at = now(), outcom
     WHERE m.retires AND o.upstream = ANY($6::text[]) AND o.entry->>'kind' IS NULL
       AND o.entry->'reversal'->>'41' = m.terminal AND o.entry->'reversal'->>'11' = m.stan
       AND ${sameBooking(bookingOf('o'), { amount: 'm.amount', card: 'm.card', acquirer: 'm.acquirer' })}
-      AND o.done_at IS NULL AND o.undid_nothing IS NULL AND o.late_approval IS NOT NULL AND o.id <> ALL($2::text[])
+      AND (o.done_at IS NULL OR o.outcome <> 'reversed') AND o.undid_nothing IS NULL AND o.late_approval IS NOT NULL AND o.id <> ALL($2::text[])
       AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = o.id || '${AGAIN_SUFFIX}')),
   ${passingOn('$2::text[]', '$6::text[]')}
   ${ENDED_ROWS}`;
