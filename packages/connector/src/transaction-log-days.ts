@@ -10,7 +10,6 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { openPrivate, syncDir, writeAll } from './durable-file.js';
-import { connectorError } from './errors.js';
 import { notNamed } from './file-identity.js';
 import type { FileIdentity } from './file-identity.js';
 import type { LineBuffer } from './line-buffer.js';
@@ -71,11 +70,7 @@ export class DayFiles {
     const known = this.handles.get(day);
     if (known !== undefined) return known;
     const path = join(this.dir, transactionFile(day));
-    // A day file left with group or other bits that this process cannot make private (it does not own it: a restore's):
-    // a coded error that names the file and how to fix it (durable-file.ts `openPrivate`), for every batch until fixed.
-    const handle = await openPrivate(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND).catch((err: Error & { path?: string }) => {
-      throw err.path === path ? connectorError('ISO8583_ERR_CONNECTOR_TRANSACTION_LOG', err.message, { field: 'transactionLog', cause: err.cause }) : err;
-    });
+    const handle = await openPrivate(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND);
     let h: DayHandle;
     try {
       const { size, dev, ino } = await handle.stat();
