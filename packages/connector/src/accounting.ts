@@ -308,7 +308,7 @@ export class Accounting {
     // purchase; `"3": 200000`, a number, a refund), the answer's else the request's, starting `20`.
     const amount = amountOf(this.bookedAmountOf(request, response));
     const refund = (wireField(this.dialect, response, '3') ?? wireField(this.dialect, request, '3'))?.startsWith('20') === true;
-    const fresh = this.repeats.financial(mti, keyed, isApproved(this.dialect, response['39']), late);
+    const fresh = this.repeats.financial(mti, keyed, isApproved(this.dialect, response['39']), late, response);
     if (fresh.secured) this.socketQueue.amounts(response, amount, refund);
     if (amount === 0) return;
     if (fresh.processed) this.addAmount('processed', amount);

@@ -99,13 +99,21 @@ export const SYNC_ON_WRITE: number | undefined = (constants as { O_DSYNC?: numbe
 
 /**
  * Opens `path` with `flags` as a file of mode 0600 (it holds card data): the mode given to `open` applies only when it
- * creates the file, so one left at another mode (a leftover `.tmp` or spare file, a restore, another umask) is set to
- * 0600 through the handle before anything is written to it. The handle is closed when that fails.
+ * creates the file, so one left with group or other bits (a leftover `.tmp` or spare file, a restore, another umask)
+ * is set to 0600 through the handle before anything is written to it; one already private is left as it is (a file
+ * this process may write but does not own, such as a restore's, can be used). The handle is closed when that fails:
+ * the error then names the file and how to fix it (its `code`, such as `EPERM`, and `cause` the system's).
  */
 export async function openPrivate(path: string, flags: string | number): Promise<FileHandle> {
   const handle = await open(path, flags, 0o600);
   try {
-    await handle.chmod(0o600);
+    const { mode, uid } = await handle.stat();
+    if ((mode & 0o077) !== 0) {
+      await handle.chmod(0o600).catch((err: NodeJS.ErrnoException) => {
+        const why = `cannot make ${path} private (mode 0${(mode & 0o777).toString(8)}, owner uid ${uid}): ${err.code ?? err.message}; chown it to the user this process runs as, or remove its group and other bits (chmod 600)`;
+        throw Object.assign(new Error(why, { cause: err }), { code: err.code, path });
+      });
+    }
   } catch (err) {
     await handle.close().catch(() => undefined);
     throw err;

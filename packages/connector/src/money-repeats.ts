@@ -87,6 +87,17 @@ interface Counted {
   local?: string;
   /** What its original sent as fields 3, 4 and 49 (an unsolicited late approval is judged against them: `uncounted`). */
   asSent?: SentAmount;
+  /** The retrieval reference and approval code (fields 37 and 38) of the original's answer counted here, when it had any. */
+  mark?: string;
+  /** What that answer added to {@link flags} (taken back when it proves another record's: {@link MoneyRepeats.financial}). */
+  added?: number;
+}
+
+/** Fields 37 and 38 of `answer` as one text; `undefined` when both are absent or blank (no mark to tell a copy by). */
+function markOf(answer: MessageInput | undefined): string | undefined {
+  const reference = fieldText(answer?.['37'])?.trim() ?? '';
+  const approval = fieldText(answer?.['38'])?.trim() ?? '';
+  return reference === '' && approval === '' ? undefined : `${reference}|${approval}`;
 }
 
 /** The transactions counted (see the file's note). */
@@ -136,25 +147,60 @@ export class MoneyRepeats {
    * original reversed, then sent again as it was: two bookings of one field 7), it is the oldest one's whose answer was
    * not counted, when there is one (the first send's late approval after the resend's was counted is the first send's
    * booking, not a copy of the resend's); an answer in time is its request's, the most recent record.
+   * `answer`: the answer itself (default none), whose fields 37 and 38, when not blank, tell the host's copy of an
+   * answer counted for its transmission (the same two fields) from another booking (its own approval code): a copy
+   * adds nothing, wherever it comes first (a resend's answer late on another connection, then in time on its own).
    */
-  financial(mti: string, keyed: MessageInput, approved: boolean, late = false): FreshAmounts {
+  financial(mti: string, keyed: MessageInput, approved: boolean, late = false, answer?: MessageInput): FreshAmounts {
     const repeat = isRepeatMti(mti);
     // An original's answer is its own transmission's (field 7): another original's late answer under a STAN used again
     // is another transaction's. A late answer without field 7 (a bank not echoing it) names no transmission: it is the
     // most recent of its transaction's (else it would open a record of its own and count the booking again).
     const sent = repeat || keyed['7'] === undefined ? undefined : this.sentOf(keyed);
     const asked = transactionIdentity(this.dialect, keyed);
+    const mark = sent === undefined ? undefined : markOf(answer);
+    const copied = mark === undefined ? undefined : this.markedCopy(asked, sent as string, mark, late);
+    if (copied !== undefined) return copied;
     const c = (late && sent !== undefined ? this.unanswered(asked, sent) : undefined) ?? this.counted(asked, sent);
     const had = c.flags;
     const flags = PROCESSED | (approved ? SECURED : 0);
     // An original's answer is a copy of the booking counted when a repeat's answer was, or when its transmission's
     // answer was (a resend's, or the first send's late one).
-    if (!repeat && (had & (REPEATED | PROCESSED)) === 0) {
-      c.flags = had | flags;
-      return { processed: true, secured: approved };
+    c.flags = !repeat && (had & (REPEATED | PROCESSED)) === 0 ? had | flags : had | flags | REPEATED;
+    if (mark !== undefined && (c.flags & ~had) !== 0) {
+      c.mark = mark;
+      c.added = c.flags & ~had;
     }
-    c.flags = had | flags | REPEATED;
+    if (!repeat && (had & (REPEATED | PROCESSED)) === 0) return { processed: true, secured: approved };
     return { processed: (had & PROCESSED) === 0, secured: approved && (had & SECURED) === 0 };
+  }
+
+  /**
+   * When an original's answer of transmission `sent` (field 7) under `asked` carries the `mark` (fields 37 and 38) of an
+   * answer counted on a record of that transmission, it is the host's copy of that answer: nothing to add. A copy in
+   * time (not `late`) is the answer of its request, the most recent record: the answer counted earlier, late, on an
+   * older record (a reversed first send's, the oldest uncounted) was this one's, so its count moves here and the older
+   * record is uncounted again (its own late approval, its own 38, still counts there). `undefined` when no such answer.
+   */
+  private markedCopy(asked: HeldTransaction, sent: string, mark: string, late: boolean): FreshAmounts | undefined {
+    const now = this.now();
+    this.expire(now);
+    const list = this.byKey.get(asked.key) ?? [];
+    const same = list.filter((one) => sameTransaction(one.id, asked) && one.sent === sent);
+    const o = same.find((one) => one.mark === mark);
+    if (o === undefined) return undefined;
+    const c = same[same.length - 1]!;
+    if (!late && c !== o && (c.flags & (PROCESSED | REPEATED)) === 0) {
+      const added = o.added ?? 0;
+      o.flags &= ~added;
+      c.flags |= added;
+      c.mark = mark;
+      c.added = added;
+      o.mark = undefined;
+      o.added = undefined;
+      this.renew(c, asked, sent, now);
+    } else this.renew(o, asked, sent, now);
+    return { processed: false, secured: false };
   }
 
   /**

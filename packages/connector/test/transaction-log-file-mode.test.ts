@@ -5,7 +5,9 @@
 // stayed world-readable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { FileTransactionLog, transactionFile } from '../src/index.js';
 import type { TransactionRecord } from '../src/index.js';
@@ -30,4 +32,30 @@ test('FileTransactionLog – a day file already there at mode 0644 is made 0600 
   assert.equal(statSync(file).mode & 0o777, 0o600, 'the day file is private');
   assert.deepEqual((await log.query({})).map((r) => r.stan), ['000002', '000001'], 'what the file held is kept');
   assert.equal(readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').length, 2);
+});
+
+// A day file this process may write but does not own (restored by root at 0664, the service user in its group) cannot
+// be made private: each batch fails with the coded error, its cause naming the file and how to fix it (chown it, or
+// chmod 600). Before: the bare EPERM of fchmod, no file named. Run as another user (setpriv) when the test is root.
+const SETPRIV = '/usr/bin/setpriv';
+test('FileTransactionLog – a group-writable day file it does not own fails with an error naming the file and the fix', { skip: process.getuid?.() !== 0 || !existsSync(SETPRIV) ? 'needs root and setpriv' : false }, async (t) => {
+  const dir = tempDir(t, 'txlog-owner');
+  chmodSync(dir, 0o777);
+  const file = join(dir, transactionFile('2026-11-28'));
+  writeFileSync(file, '');
+  chownSync(file, 0, 65534);
+  chmodSync(file, 0o664);
+  const index = new URL('../src/index.js', import.meta.url).href;
+  const child = `const { FileTransactionLog } = await import(${JSON.stringify(index)});
+const log = new FileTransactionLog(process.argv[1]);
+await log.open();
+try { await log.record(${JSON.stringify(rec('000001', T0))}); console.log('{}'); }
+catch (e) { console.log(JSON.stringify({ code: e.code, cause: e.cause?.message })); }
+await log.close();`;
+  const { stdout } = await promisify(execFile)(SETPRIV, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--input-type=module', '-e', child, dir]);
+  const failed = JSON.parse(stdout.trim()) as { code?: string; cause?: string };
+  assert.equal(failed.code, 'ISO8583_ERR_CONNECTOR_TRANSACTION_LOG');
+  assert.ok(failed.cause?.includes(file) === true, `the file is named: ${failed.cause}`);
+  assert.match(failed.cause ?? '', /chown it .*\(chmod 600\)/);
+  assert.equal(statSync(file).mode & 0o777, 0o664, 'the file is left as it was');
 });
