@@ -3,7 +3,7 @@
  * original not found; any code outside the approval class and the reversal's own "accepted", `400` in 1993) while its
  * original was still on its way: the host then approves the original after it, and that approval reaches the connector
  * as a late response (its request had timed out). Money stays taken while the records say reversed. So such reversals
- * are remembered a while (at most {@link OVERTAKEN_MAX}, for {@link OVERTAKEN_FOR_MS}), and so are late approvals (the
+ * are remembered a while (at most {@link OVERTAKEN_MAX}, for {@link OVERTAKEN_FOR_MS}), and so are late approvals (as many, on their own: the
  * two may come in one read, the approval handled first, or on two connections): a late approval of a booking whose
  * reversal undid nothing queues the reversal again, as a repeat (`0401`, `0421`, `1421`: the host treats it as the same
  * reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`). The two are noted by
@@ -26,7 +26,11 @@ import { isReversible } from './reversal-message.js';
 import { approvalBooking, approvesBooking, sameBooking, sameReversal } from './transactions-in-flight.js';
 import type { ApprovalBooking } from './transactions-in-flight.js';
 
-/** Most notes (overtaken reversals and late approvals) remembered at once (the oldest forgotten first). */
+/**
+ * Most notes of each kind remembered at once, the kind's oldest forgotten first: overtaken reversals, and late approvals
+ * apart (these are common, a reversal answered `00` first leaving its original's late approval noted: they never push a
+ * remembered reversal out).
+ */
 export const OVERTAKEN_MAX = 1000;
 /** Milliseconds an overtaken reversal is remembered: a late approval after that is logged as before. Ten minutes. */
 export const OVERTAKEN_FOR_MS = 600_000;
@@ -85,15 +89,18 @@ type Notes = Noted[];
 export class OvertakenReversals {
   private readonly reversals = new Map<string, Notes>();
   private readonly approvals = new Map<string, Notes>();
-  /** Notes held in both maps, bounded by `max` (the oldest key's oldest note forgotten first). */
-  private count = 0;
+  /** Notes held in each map, each bounded by `max` on its own (that map's oldest key's oldest note forgotten first). */
+  private readonly counts = new Map<Map<string, Notes>, number>([
+    [this.reversals, 0],
+    [this.approvals, 0],
+  ]);
 
   /**
    * @param dialect The connector's dialect (approval codes, the transaction key's padding).
    * @param amountFields The fields of a late approval the reversal's amount is read from (`ReversalPlan.approvalFields`):
    *   only these are kept of a remembered approval, with its MTI, STAN, terminal, field 7, acquirer and response code
    *   (never its PAN, track echo or EMV data).
-   * @param max Most notes at once, both kinds (default {@link OVERTAKEN_MAX}).
+   * @param max Most notes at once of each kind, reversals and late approvals each (default {@link OVERTAKEN_MAX}).
    * @param keepFor Milliseconds a note counts (default {@link OVERTAKEN_FOR_MS}).
    */
   constructor(
@@ -181,8 +188,8 @@ export class OvertakenReversals {
   takeAll(): { readonly reversal: IsoMessage; readonly responseCode: string | undefined; readonly at: number }[] {
     const now = Date.now();
     const out = [...this.reversals.values()].flat().filter((n) => now - n.at <= this.keepFor).map((n) => ({ reversal: n.message, responseCode: n.rc, at: n.at }));
-    for (const list of this.reversals.values()) this.count -= list.length;
     this.reversals.clear();
+    this.counts.set(this.reversals, 0);
     return out;
   }
 
@@ -251,7 +258,7 @@ export class OvertakenReversals {
     const list = map.get(key);
     if (list === undefined) return 0;
     const left = list.filter((n) => !which(n));
-    this.count -= list.length - left.length;
+    this.counted(map, left.length - list.length);
     if (left.length === 0) map.delete(key);
     else map.set(key, left);
     return list.length - left.length;
@@ -268,37 +275,36 @@ export class OvertakenReversals {
     while (i >= 0 && !which(list[i] as Noted)) i--;
     if (i < 0) return undefined;
     const [seen] = list.splice(i, 1) as [Noted];
-    this.count--;
+    this.counted(map, -1);
     if (list.length === 0) map.delete(key);
     return at - seen.at > this.keepFor ? undefined : seen;
   }
 
-  /** Notes `noted` under `key` as the newest; past `PER_KEY` under it, or `max` in all, the oldest is forgotten. */
+  /** Notes `noted` under `key` as the newest; past `PER_KEY` under it, or `max` in `map`, the oldest is forgotten. */
   private note(map: Map<string, Notes>, key: string, noted: Noted): void {
     const list = map.get(key) ?? [];
     map.delete(key);
     map.set(key, list);
     list.push(noted);
-    this.count++;
+    let held = this.counted(map, 1);
     if (list.length > PER_KEY) {
       list.shift();
-      this.count--;
+      held = this.counted(map, -1);
     }
-    while (this.count > this.max) this.dropOldest();
+    while (held > this.max) {
+      // The oldest note of the key noted longest ago in this map (the other kind's notes are bounded on their own).
+      const [oldest, notes] = map.entries().next().value as [string, Notes];
+      notes.shift();
+      if (notes.length === 0) map.delete(oldest);
+      held = this.counted(map, -1);
+    }
   }
 
-  /** Forgets the oldest note of the key noted longest ago, of either map (the reversals' first when both have one). */
-  private dropOldest(): void {
-    const map = this.reversals.size > 0 && (this.approvals.size === 0 || this.oldest(this.reversals) <= this.oldest(this.approvals)) ? this.reversals : this.approvals;
-    const [key, list] = map.entries().next().value as [string, Notes];
-    list.shift();
-    this.count--;
-    if (list.length === 0) map.delete(key);
-  }
-
-  /** When the first key of `map` (noted longest ago) was first noted. */
-  private oldest(map: Map<string, Notes>): number {
-    return (map.values().next().value as Notes)[0]?.at ?? 0;
+  /** Adds `by` to the count of `map`'s notes; returns that count. */
+  private counted(map: Map<string, Notes>, by: number): number {
+    const held = (this.counts.get(map) ?? 0) + by;
+    this.counts.set(map, held);
+    return held;
   }
 }
 
