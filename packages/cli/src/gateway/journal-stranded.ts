@@ -44,6 +44,9 @@ type StrandedConfig = GatewayConfig;
 /** The code of the warning for a gateway folder of the state folder owing another bank ({@link strandedJournals}). */
 export const JOURNAL_OTHER_UPSTREAM = 'ISO8583_WARN_JOURNAL_OTHER_UPSTREAM';
 
+/** The code of the warning for a folder {@link strandedJournals} does not read: a live process holds its lock. */
+export const JOURNAL_IN_USE = 'ISO8583_WARN_JOURNAL_IN_USE';
+
 /** A folder as compared: its real path (symlinks followed) when it exists, else its absolute path. */
 function sameFolder(dir: string): string {
   try {
@@ -147,11 +150,12 @@ export function strandedJournals(config: StrandedConfig): StrandedJournals {
       if (seen !== false) warnings.push(journalUncheckedWarning(named, dir, seen, `this configuration (${mode}) does not open`));
       continue;
     }
-    // Another process journals there (another gateway, a flow): never read while it appends (a torn read).
+    // Another process journals there (another gateway, a flow): never read while it appends (a torn read). Only a
+    // holder confirmed running: a stale lock of another namespace or a newer version's is read (a torn read can only refuse).
     const holder = liveLockHolder(join(dir, LOCK_FILE));
-    if (holder !== undefined) {
+    if (holder?.state === 'alive') {
       const who = holder.pid === undefined ? 'another process' : `process ${holder.pid}`;
-      warnings.push(`${named}: the journal folder ${dir} is in use by ${who} (its ${LOCK_FILE}): this configuration (${mode}) does not open it; not read while that process writes it`);
+      warnings.push(`${JOURNAL_IN_USE}: ${named}: the journal folder ${dir} is in use by ${who} (its ${LOCK_FILE}): this configuration (${mode}) does not open it; not read while that process writes it`);
       continue;
     }
     const file = join(dir, JOURNAL_FILE);
