@@ -13,7 +13,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { hostPort, owedInJournalSync, owedText } from '@iso8583/connector';
+import { LOCK_FILE, hostPort, liveLockHolder, owedInJournalSync, owedText } from '@iso8583/connector';
 
 /** The marker file of a journal folder: `{"upstream":"HOST:PORT","by":"gateway"}` (`by`: `flow` for `run`'s). */
 export const UPSTREAM_FILE = 'upstream.json';
@@ -142,12 +142,16 @@ export function recordUpstream(dir: string, upstream: string, ownFolder: string,
  * The other journal folders beside `dir` (its siblings: the per-user state folder's, for a default folder) whose
  * marker records `upstream` and whose journal still owes entries, each with what it owes in the connector's words
  * (`owedText`): a configuration renamed (a flow's name, its file's name) journals in a new folder and never sends
- * them. Read only; a folder that cannot be listed or read is left out.
+ * them. Read only; a folder that cannot be listed or read is left out, and so is a gateway's (its marker's `by`) and one
+ * whose lock a process of this machine, confirmed running, holds.
  */
 export function owedElsewhere(dir: string, upstream: string): { dir: string; owed: string }[] {
   const out: { dir: string; owed: string }[] = [];
   for (const other of journalFoldersIn(dirname(dir))) {
-    if (other === dir || recordedUpstream(other) !== upstream) continue;
+    const marker = upstreamMarker(other);
+    // A gateway's folder at the same bank is not a renamed flow's; one a live process journals in is not read (a torn read).
+    if (other === dir || marker?.upstream !== upstream || marker.by === 'gateway') continue;
+    if (liveLockHolder(join(other, LOCK_FILE))?.state === 'alive') continue;
     try {
       const owed = owedInJournalSync(other);
       if (owed.owed > 0) out.push({ dir: other, owed: owedText(owed) });

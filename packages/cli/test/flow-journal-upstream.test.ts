@@ -95,6 +95,9 @@ test('a flow renamed: --check warns of the old default folder still owing its up
   // Another upstream's folder is not this flow's business.
   markAs(old, '127.0.0.1:10');
   assert.equal((await runCli(['run', file, '--check'])).stdout, 'flow payments-prod is valid\n');
+  // A gateway's folder at the same bank is not a renamed flow's: never advice to point the flow's journalDir at it.
+  writeFileSync(join(old, 'upstream.json'), `${JSON.stringify({ upstream: '127.0.0.1:9', by: 'gateway' })}\n`);
+  assert.equal((await runCli(['run', file, '--check'])).stdout, 'flow payments-prod is valid\n');
 });
 
 test('a connector with reversal and SAF off (it only reads the journal, no lock) never rewrites the folder\'s marker', async (t) => {

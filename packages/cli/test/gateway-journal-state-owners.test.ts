@@ -44,10 +44,21 @@ const group = ['--upstream', 'visa=127.0.0.1:5000', '--upstream', 'mc=127.0.0.1:
 test('a flow\'s folder whose connector talks to a configured upstream\'s bank is not the gateway\'s', async (t) => {
   const state = folder(t, 'state');
   await owing(state, 'pay.bank', { upstream: '127.0.0.1:5000', by: 'flow' });
-  // A flow's marker from before `by` was recorded: its name (`FLOW.CONNECTOR`) tells.
-  await owing(state, 'shop.bank', { upstream: '127.0.0.1:5001' });
+  // A flow's marker from before `by` was recorded, at a bank no upstream here is: its name (`FLOW.CONNECTOR`) tells.
+  await owing(state, 'shop.bank', { upstream: '127.0.0.1:6001' });
   valid(check(state, group));
   valid(check(state, ['--upstream', '127.0.0.1:5000']));
+});
+
+test('a folder marked before `by`, named with a dot, at a configured bank: refused (an upstream `x.y` renamed) until a flow marks it', async (t) => {
+  const state = folder(t, 'state');
+  const shop = await owing(state, 'shop.bank', { upstream: '127.0.0.1:5001' });
+  const r = check(state, group);
+  assert.equal(r.code, 1, r.out);
+  assert.ok(r.out.includes(`ISO8583_ERR_GATEWAY_CONFIG: --reversal-journal: the reversal journal ${join(shop, 'reversals.jsonl')} holds 1 entries`), r.out);
+  // The flow's next start rewrites its marker with `by: flow`: no longer the gateway's.
+  writeFileSync(join(shop, 'upstream.json'), `${JSON.stringify({ upstream: '127.0.0.1:5001', by: 'flow' })}\n`);
+  valid(check(state, group));
 });
 
 test('a gateway\'s own journal, --reversal-journal spelled with a trailing slash, relative, or by a symlink, is not refused', async (t) => {
@@ -89,5 +100,15 @@ test('a live gateway\'s folder (its lock held) is not read: a warning naming its
   // This configuration names the live one's bank under another name: its folder would be refused if read.
   const r = check(state, ['--upstream', `visa=127.0.0.1:${bank.port}`, '--upstream', 'mc=127.0.0.1:5001']);
   valid(r);
-  assert.ok(r.out.includes(`the journal folder ${gw2} is in use by process ${live.pid} (its reversals.lock)`), r.out);
+  assert.ok(r.out.includes(`ISO8583_WARN_JOURNAL_IN_USE: --reversal-journal (not given: the default state folder): the journal folder ${gw2} is in use by process ${live.pid} (its reversals.lock)`), r.out);
+});
+
+test('a stopped gateway\'s folder holding a lock no live process of this machine holds (a newer version\'s) is read: refused', async (t) => {
+  const state = folder(t, 'state');
+  const visa = await owing(state, 'visa', { upstream: '127.0.0.1:5000', by: 'gateway' });
+  writeFileSync(join(visa, 'reversals.lock'), `${JSON.stringify({ format: 99 })}\n`);
+  const r = check(state, ['--upstream', 'visa2=127.0.0.1:5000', '--upstream', 'mc=127.0.0.1:5001']);
+  assert.equal(r.code, 1, r.out);
+  assert.ok(r.out.includes(`ISO8583_ERR_GATEWAY_CONFIG: --reversal-journal: the reversal journal ${join(visa, 'reversals.jsonl')} holds 1 entries`), r.out);
+  assert.doesNotMatch(r.out, /in use by/);
 });

@@ -23,13 +23,16 @@ function gateway(state: string, args: string[]): { code: number | null; out: str
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-/** A state folder whose gateway folder `name` owes one reversal, recorded for 127.0.0.1:5000. */
-async function stateOwing(t: { after: (fn: () => void) => void }, name: string, address = '127.0.0.1:5000', by: string | undefined = 'gateway'): Promise<string> {
+/**
+ * A state folder whose gateway folder `name` owes one reversal, recorded for 127.0.0.1:5000 `by` the gateway (`null`: a
+ * marker from before `by` was recorded; not `undefined`, which takes the default).
+ */
+async function stateOwing(t: { after: (fn: () => void) => void }, name: string, address = '127.0.0.1:5000', by: string | null = 'gateway'): Promise<string> {
   const state = folder(t, 'state');
   const dir = join(state, 'iso8583', name);
   mkdirSync(dir, { recursive: true });
   await journalWithReversal(dir);
-  writeFileSync(join(dir, 'upstream.json'), `${JSON.stringify(by === undefined ? { upstream: address } : { upstream: address, by })}\n`);
+  writeFileSync(join(dir, 'upstream.json'), `${JSON.stringify(by === null ? { upstream: address } : { upstream: address, by })}\n`);
   return state;
 }
 
@@ -65,6 +68,12 @@ test('the default `upstream` folder owing a reversal, then --reversal-journal el
 
 test('an upstream with a dot in its name, renamed: found by the address its folder records', async (t) => {
   const state = await stateOwing(t, 'visa.eu');
+  refused(gateway(state, ['--check-config', '--upstream', 'visa2=127.0.0.1:5000', '--upstream', 'mc=127.0.0.1:5001']), join(state, 'iso8583', 'visa.eu'));
+});
+
+test('an upstream with a dot in its name, its marker from before `by`, renamed after an upgrade: refused by its address', async (t) => {
+  // A gateway of an earlier version wrote `{"upstream":"H:P"}` only: the dot alone does not make it a flow's.
+  const state = await stateOwing(t, 'visa.eu', '127.0.0.1:5000', null);
   refused(gateway(state, ['--check-config', '--upstream', 'visa2=127.0.0.1:5000', '--upstream', 'mc=127.0.0.1:5001']), join(state, 'iso8583', 'visa.eu'));
 });
 

@@ -53,6 +53,7 @@ export type { JournalOwed } from './journal-owed.js';
 export type { FileJournalOptions, JournalEntry, JournalHalt, JournalOutcome, JournalWriteStats, ReversalJournal, SafEntry, SafEntryKind, SafStore } from './journal.js';
 export { LOCK_FILE } from './journal-lock.js';
 export { liveLockHolder } from './lock-holder.js';
+export type { LockHolder } from './lock-holder.js';
 export { defaultJournalDir } from './state-dir.js';
 export { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, buildReversal, isInquiry, isReversible } from './reversal-message.js';
 export type { AmountKept } from './reversal-message.js';

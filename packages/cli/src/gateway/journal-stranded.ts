@@ -6,7 +6,9 @@
  * group; `<dir>/<X>` for an `X` that is no upstream of the group (renamed, removed); any `<dir>/<X>` when it runs one
  * upstream. Under the default state folder (no `--reversal-journal`, or given now but not to a start before) the same:
  * the lone upstream's folder (for a group) and every other folder there that is a gateway's
- * ({@link gatewayStateFolders}: the state folder also holds the flows' journals, `FLOW.CONNECTOR`, which are not):
+ * ({@link gatewayStateFolders}: the state folder also holds the flows' journals, `FLOW.CONNECTOR`, which are not; a
+ * folder marked before markers said who wrote them, named with a `.`, is the gateway's when it records this
+ * configuration's bank):
  * refused when its marker records no bank or a bank of this configuration (an upstream renamed); a warning
  * (`ISO8583_WARN_JOURNAL_OTHER_UPSTREAM`) when it records a bank no upstream here has (another gateway of the user, or
  * an upstream removed: one cannot tell). A folder whose lock a live process holds is never read (a warning naming it).
@@ -42,6 +44,9 @@ type StrandedConfig = GatewayConfig;
 /** The code of the warning for a gateway folder of the state folder owing another bank ({@link strandedJournals}). */
 export const JOURNAL_OTHER_UPSTREAM = 'ISO8583_WARN_JOURNAL_OTHER_UPSTREAM';
 
+/** The code of the warning for a folder {@link strandedJournals} does not read: a live process holds its lock. */
+export const JOURNAL_IN_USE = 'ISO8583_WARN_JOURNAL_IN_USE';
+
 /** A folder as compared: its real path (symlinks followed) when it exists, else its absolute path. */
 function sameFolder(dir: string): string {
   try {
@@ -63,13 +68,18 @@ function configuredJournals(config: StrandedConfig): { name: string; dir: string
  * The folders of the per-user state folder (`defaultJournalDir`'s parent) that are a gateway's: one whose marker
  * (`upstream.json`, journal-upstream.ts) says it was written by a gateway; or, with no marker or one from before
  * markers said who wrote them, one whose name has no `.` (the gateway's are `upstream` and its upstreams' names; a
- * flow's is always `FLOW.CONNECTOR`, and its marker says `flow`). So a flow's journal is not taken for the gateway's,
- * even when its connector talks to the same bank.
+ * flow's is always `FLOW.CONNECTOR`, and its marker says `flow`), or whose marker records the address of one of
+ * `upstreams` (this configuration's): an upstream's name may hold a `.` (`visa.eu`), and its folder, renamed after an
+ * upgrade, must not be left unread. So a flow's journal is not taken for the gateway's, even when its connector talks to
+ * the same bank, once its marker says `flow`; an old flow folder at a configured bank is refused (the safe side) until
+ * the flow's next start rewrites its marker.
  */
-function gatewayStateFolders(): string[] {
+function gatewayStateFolders(upstreams: ReadonlySet<string>): string[] {
   return journalFoldersIn(dirname(defaultJournalDir('upstream'))).filter((dir) => {
-    const by = upstreamMarker(dir)?.by;
-    return by === 'gateway' || (by === undefined && !basename(dir).includes('.'));
+    const marker = upstreamMarker(dir);
+    if (marker?.by === 'gateway') return true;
+    if (marker?.by !== undefined) return false;
+    return !basename(dir).includes('.') || (marker !== undefined && upstreams.has(marker.upstream));
   });
 }
 
@@ -94,7 +104,8 @@ function unusedJournalDirs(config: StrandedConfig, off: boolean): Candidate[] {
   const out = new Map<string, Candidate>();
   for (const dir of candidates) if (!out.has(sameFolder(dir))) out.set(sameFolder(dir), { dir, state: false });
   // The state folder's too, with `--reversal-journal` given: a start before it may have journaled there.
-  for (const dir of gatewayStateFolders()) if (!out.has(sameFolder(dir))) out.set(sameFolder(dir), { dir, state: true });
+  const upstreams = new Set(configuredJournals(config).map((j) => j.upstream));
+  for (const dir of gatewayStateFolders(upstreams)) if (!out.has(sameFolder(dir))) out.set(sameFolder(dir), { dir, state: true });
   return [...out.entries()].filter(([key]) => !used.has(key)).map(([, c]) => c);
 }
 
@@ -139,11 +150,12 @@ export function strandedJournals(config: StrandedConfig): StrandedJournals {
       if (seen !== false) warnings.push(journalUncheckedWarning(named, dir, seen, `this configuration (${mode}) does not open`));
       continue;
     }
-    // Another process journals there (another gateway, a flow): never read while it appends (a torn read).
+    // Another process journals there (another gateway, a flow): never read while it appends (a torn read). Only a
+    // holder confirmed running: a stale lock of another namespace or a newer version's is read (a torn read can only refuse).
     const holder = liveLockHolder(join(dir, LOCK_FILE));
-    if (holder !== undefined) {
+    if (holder?.state === 'alive') {
       const who = holder.pid === undefined ? 'another process' : `process ${holder.pid}`;
-      warnings.push(`${named}: the journal folder ${dir} is in use by ${who} (its ${LOCK_FILE}): this configuration (${mode}) does not open it; not read while that process writes it`);
+      warnings.push(`${JOURNAL_IN_USE}: ${named}: the journal folder ${dir} is in use by ${who} (its ${LOCK_FILE}): this configuration (${mode}) does not open it; not read while that process writes it`);
       continue;
     }
     const file = join(dir, JOURNAL_FILE);
