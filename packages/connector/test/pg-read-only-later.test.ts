@@ -79,6 +79,9 @@ test('a store turned read-only while running: requests fail coded "read-only" an
   // A purchase in flight when the server turns read-only: its answer cannot be recorded, so it is reversed (later).
   holdPurchases = true;
   const inFlight = connector.request(purchase('100002'));
+  // Its refusal is checked below, but it may come while the test still makes the database writable again (the reopen
+  // resolves as soon as it is): the handler is attached now, so that the rejection is never unhandled in between.
+  const inFlightRefused = assert.rejects(inFlight, readOnly);
   await peer.waitFor(2);
   await readOnlyNow(url, pool, true);
 
@@ -95,7 +98,7 @@ test('a store turned read-only while running: requests fail coded "read-only" an
   await within(answerUnrecorded, 60_000, 'the record of the answer of 100002 to fail while the database is read-only');
   // Writable again: the purchase whose outcome could not be recorded is reversed, once; the refused one left no trace.
   await readOnlyNow(url, pool, false);
-  await assert.rejects(inFlight, readOnly);
+  await inFlightRefused;
   const answered = await within(watch.reached, 20_000, 'the reversal of 100002 to be answered');
   assert.equal(answered.stan, '100002');
   const check = new pg.Pool({ connectionString: url });
