@@ -2,8 +2,10 @@
  * An answer that matches no request on the connection it came on, matched against the requests waiting on the other
  * connections of the connector: a host may answer on another connection than the request's (a pool of connections to
  * one host). Without this, it was taken for an older timed-out request's late answer under the same key (counted as
- * that one's approval) or unsolicited, and its own request timed out and was reversed. See "Write and match" in
- * docs/connector.md.
+ * that one's approval) or unsolicited, and its own request timed out and was reversed. With a request under the same key
+ * waiting on each of two connections, the field 7 each sent tells whose an answer is, whichever connection it comes
+ * on (else the one on its connection was told the other's outcome). Undecodable answers are matched so too
+ * (channel-recovered.ts). See "Write and match" in docs/connector.md.
  */
 import type { IsoMessage } from '@iso8583/codec';
 import type { Channel } from './channel.js';
@@ -40,6 +42,32 @@ export function peerWaiting(
     found ??= { channel, req };
   }
   return found;
+}
+
+/**
+ * The request `message` (a response under `key`, come on `self`) answers, with its channel: the one waiting under the
+ * key on `self` (whatever its class: channel.ts `answer` judges that), unless none of its class waits there, or it sent
+ * another field 7 (`echo7`) than the answer echoes while a request waiting on one of `peers` sent exactly that one
+ * (pool connections under one key: the answer is that request's, whichever connection it comes on; {@link peerWaiting}
+ * then). `undefined`: none (a late answer, a copy, or unsolicited).
+ */
+export function answerTarget(
+  peers: ReadonlySet<Channel>,
+  self: Channel,
+  key: string,
+  message: IsoMessage,
+  keysMti: boolean,
+  late: LateKeys,
+): { channel: Channel; req: ChannelRequest } | undefined {
+  const req = self.pending.get(key);
+  const own = req !== undefined && (keysMti || answersMti(req.mti, message['0']));
+  const echoed = message['7'];
+  const otherEcho = own && req.echo7 !== undefined && typeof echoed === 'string' && req.echo7 !== echoed;
+  if (!own || otherEcho) {
+    const peer = peerWaiting(peers, self, key, message, keysMti, late);
+    if (peer !== undefined && (!own || peer.req.echo7 === echoed)) return peer;
+  }
+  return req === undefined ? undefined : { channel: self, req };
 }
 
 /** Whether `message` carries the amount (field 4) and processing code (field 3) `req` sent. */

@@ -26,7 +26,7 @@ import type { ChannelHost, ChannelRequest } from './channel-request.js';
 import { connectorError } from './errors.js';
 import { isSent } from './late-keys.js';
 import type { LateKeys } from './late-keys.js';
-import { peerWaiting } from './channel-peers.js';
+import { answerTarget } from './channel-peers.js';
 import { answersMti, isRequestMti } from './match-key.js';
 
 /**
@@ -48,7 +48,8 @@ export class Channel {
   /**
    * Requests written (or being written) and awaiting their response, by match key. One map per connection, not per
    * connector: with several connections two requests with the same key can be in flight (one on each); a response that
-   * matches none here is matched against the other connections' (channel-peers.ts). See "Write and match" in
+   * matches none here, or echoes the field 7 a request waiting on another connection sent and not the one
+   * here, is matched against the other connections' (channel-peers.ts). See "Write and match" in
    * docs/connector.md. Not a `Map`: one churned by every request keeps dead requests alive through scavenges.
    */
   readonly pending = new DictionaryMap<ChannelRequest>();
@@ -285,8 +286,8 @@ export class Channel {
       const e = err as Iso8583Error;
       this.logger.warn({ code: e.code, field: e.field, offset: e.offset, bytes: payload.length }, 'undecodable message from the host');
       this.host.problem(this, e);
-      const failed = recoveredAnswer(this.host, this.pending, this.late, payload, e);
-      if (failed !== undefined) this.fail(failed.req, failed.error);
+      const failed = recoveredAnswer(this.host, this.peers, this, this.late, payload, e);
+      if (failed !== undefined) failed.channel.fail(failed.req, failed.error);
       return;
     }
     const mti = message['0'];
@@ -298,22 +299,12 @@ export class Channel {
       this.host.unmatched(this, message, header, false);
       return;
     }
+    // The request waiting under its key here, or one waiting on another connection of the connector (the host may
+    // answer on another connection than the request's): channel-peers.ts; else it is judged late or unsolicited.
     const key = this.host.matchKey.ofResponse(message);
-    const req = this.pending.get(key);
-    if (req === undefined || (!this.host.matchKey.keysMti && !answersMti(req.mti, mti))) {
-      // No request of its class waits under the key here: one waiting on another connection of the connector, whose
-      // answer the host sent on this one, takes it (as if it came on its own), before it is judged late or unsolicited.
-      const peer = peerWaiting(this.peers, this, key, message, this.host.matchKey.keysMti, this.late);
-      if (peer !== undefined) {
-        peer.channel.answer(peer.req, key, message, header, payload);
-        return;
-      }
-    }
-    if (req === undefined) {
-      this.unmatchedAnswer(key, message, header);
-      return;
-    }
-    this.answer(req, key, message, header, payload);
+    const target = answerTarget(this.peers, this, key, message, this.host.matchKey.keysMti, this.late);
+    if (target === undefined) this.unmatchedAnswer(key, message, header);
+    else target.channel.answer(target.req, key, message, header, payload);
   }
 
   /** `message` (`payload`), under `key`, with `req` waiting under it here: its answer or a stale one (channel-peers.ts). */
@@ -368,11 +359,12 @@ export class Channel {
   }
 
   /**
-   * Fails `req`, answered by the host with something that is no answer (`BAD_RESPONSE`): its key remembered as a timed
-   * out one's, so that the host's real answer, should it come, is a late answer (an approval then reversed again, an
-   * SAF attempt ended by it), not an unsolicited one.
+   * @internal Fails `req`, waiting here, answered by the host (on this connection or another: channel-recovered.ts)
+   * with something that is no answer (`BAD_RESPONSE`): its key remembered as a timed out one's, so that the host's real
+   * answer, should it come, is a late answer (an approval then reversed again, an SAF attempt ended by it), not an
+   * unsolicited one.
    */
-  private fail(req: ChannelRequest, err: Iso8583Error): void {
+  fail(req: ChannelRequest, err: Iso8583Error): void {
     this.pending.delete(req.key);
     clearTimeout(req.timer);
     this.late.timedOut(req.key, req.echo7, req);
