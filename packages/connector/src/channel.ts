@@ -76,7 +76,7 @@ export class Channel {
     /**
      * The keys whose requests timed out or were answered on the connector's connections (its factory's, shared by its
      * channels: the host may send a late answer or its copy of an answer on another connection than the request's):
-     * their late or duplicate answers told from a reused key's own.
+     * their late or duplicate answers told from a reused key's own. Sized for the connector's `pool.max` here.
      */
     private readonly late: LateKeys,
     /**
@@ -106,6 +106,8 @@ export class Channel {
         },
       },
     );
+    // The late keys are the connector's: sized for its pool (late-keys.ts `fit`), as many per connection as one held.
+    late.fit(host.options.pool.max);
     const interval = host.options.echoInterval;
     if (interval > 0) {
       this.echoTimer = setInterval(() => {

@@ -5,65 +5,34 @@
  * reused the key: the field 7 (transmission date and time, an echoed field) each such request sent. See "A late
  * answer and a reused key" in docs/connector.md.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { responseMti } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { answerMark, digestOf } from './answer-marks.js';
 import { answersMti } from './match-key.js';
 import { amountOf } from './socketqueue-figures.js';
 
-/** Most timed-out keys remembered per connector to recognise late responses (the oldest forgotten first). */
-const LATE_KEYS = 1024;
+/**
+ * Most timed-out keys remembered to recognise late responses (the oldest forgotten first), per connection of the
+ * connector's `pool.max` ({@link LateKeys.fit}): one connector's keys, shared by its connections, hold as many per
+ * connection as one connection's did.
+ */
+export const LATE_KEYS = 1024;
 
 /** Most field 7 values remembered per timed-out key (the newest kept). */
 const LATE_ECHOES = 8;
 
 /**
- * Answers remembered per connector, each by its key with the field 7 its request sent (the oldest forgotten first):
- * the host's duplicate of an answer is told from the answer of a request that reused the key while the key is
- * remembered. The keys of the last 4096 answers (a key answered again takes the newest place, its earlier answers
- * still in the ring found from it: {@link ANSWERS_PER_KEY}). Late answers and unsolicited approvals taken count too
- * ({@link LateKeys.took}).
+ * Answers remembered, each by its key with the field 7 its request sent (the oldest forgotten first), per connection
+ * of the connector's `pool.max` ({@link LateKeys.fit}): the host's duplicate of an answer is told from the answer of a
+ * request that reused the key while the key is remembered. The keys of the last 4096 answers a connection (a key
+ * answered again takes the newest place, its earlier answers still in the ring found from it: {@link ANSWERS_PER_KEY}).
+ * Late answers and unsolicited approvals taken count too ({@link LateKeys.took}).
  */
 export const ANSWERED_KEYS = 4096;
 
 /** Most answers under one key a copy is compared with (the newest first): a few, not a walk of the whole ring. */
 const ANSWERS_PER_KEY = 8;
-
-/** The key of this process's answer digests: a digest of an answer (card data among its fields) is no look-up table. */
-const DIGEST_KEY = randomBytes(32);
-
-/** The fields of `message`, nested ones too, in field order: two messages with the same content give the same text. */
-function canonical(message: IsoMessage): string {
-  const fields = Object.keys(message).sort();
-  return `{${fields.map((f) => { const v = message[f]!; return `${JSON.stringify(f)}:${typeof v === 'string' ? JSON.stringify(v) : canonical(v)}`; }).join(',')}}`;
-}
-
-/**
- * A digest of the whole content of `message` (HMAC-SHA-256 under a key of this process: card data enters the hash
- * only, never the memory, and the digest is no look-up table): the host's copy of an answer is the same, field for
- * field; another request's answer differs (its amount, its retrieval reference).
- */
-function digestOf(message: IsoMessage): string {
-  return createHmac('sha256', DIGEST_KEY).update(canonical(message)).digest('base64');
-}
-
-/**
- * The fields in which the host's answers to two transmissions under one key differ when they are two bookings, not one
- * answer and its copy: the message type, the response and approval codes, the retrieval reference and the amount with
- * its currency. Kept for every answer in time (the matching path: a few reads, no hash of every field).
- */
-const ANSWER_MARK_FIELDS = ['0', '4', '37', '38', '39', '49'] as const;
-
-/** An answer in time as {@link LateKeys.copyOfAnswer} compares it: its {@link ANSWER_MARK_FIELDS} (no card data). */
-function answerMark(message: IsoMessage): string {
-  let mark = '';
-  for (const field of ANSWER_MARK_FIELDS) {
-    const value = message[field];
-    mark += `${typeof value === 'string' ? value : value === undefined ? '' : canonical(value)}|`;
-  }
-  return mark;
-}
 
 /** What an answer under a key a request waits under is, when it is not that request's: see {@link LateKeys.stale}. */
 export type StaleAnswer = 'late' | 'duplicate';
@@ -108,7 +77,7 @@ interface LateKey {
    */
   came?: string[];
   /**
-   * Digests ({@link digestOf}) of the late answers that named no field 7 of `echoes` (a bank that does not echo it)
+   * Digests (answer-marks.ts `digestOf`) of the late answers that named no field 7 of `echoes` (a bank that does not echo it)
    * taken from them while others stayed: a further copy of such an answer is the host's duplicate, not another's.
    */
   bare?: string[];
@@ -171,13 +140,17 @@ function echoAt(known: LateKey, echoed: string, mti?: unknown): number {
 /** The timed-out and answered keys of one connector (its channels'). */
 export class LateKeys {
   private readonly keys = new Map<string, LateKey>();
+  /** Most timed-out keys remembered: {@link LATE_KEYS} per connection ({@link LateKeys.fit}). */
+  private lateKeys = LATE_KEYS;
+  /** Places in the ring of answers: {@link ANSWERED_KEYS} per connection ({@link LateKeys.fit}). */
+  private answeredKeys = ANSWERED_KEYS;
   /**
-   * The last {@link ANSWERED_KEYS} answers (of requests that sent a field 7), a ring: each one's key (`answeredKey`),
-   * the field 7 its request sent (`answeredEcho`) and the answer's mark (`answeredDigest`: its {@link ANSWER_MARK_FIELDS}) at its place, `nextAnswer` the place the next one takes (the oldest's).
+   * The last answers (of requests that sent a field 7; {@link ANSWERED_KEYS} per connection), a ring: each one's key (`answeredKey`),
+   * the field 7 its request sent (`answeredEcho`) and the answer's mark (`answeredDigest`: its answer-marks.ts `answerMark`) at its place, `nextAnswer` the place the next one takes (the oldest's).
    * Forgetting the oldest is a lookup, not a walk of a Map from its start (which skips the places deletes left, about
    * 1.5 µs an answer at 4096 keys; this is a fifth of that).
    */
-  private readonly answeredKey: string[] = []; // grows to ANSWERED_KEYS with the answers: an idle connection holds none
+  private readonly answeredKey: string[] = []; // grows to `answeredKeys` with the answers: an idle connection holds none
   private readonly answeredEcho: string[] = [];
   private readonly answeredDigest: string[] = [];
   /** The place of the answer under the same key before the one at each place (-1: none): a key's answers, newest first. */
@@ -185,6 +158,17 @@ export class LateKeys {
   private nextAnswer = 0;
   /** The place in the ring of the last answer under each key remembered. */
   private readonly answers = new Map<string, number>();
+
+  /**
+   * Sizes the bounds for `connections` connections (the connector's `pool.max`, 1 to 1000; each of its channels says
+   * so: channel.ts): {@link LATE_KEYS} timed-out keys and {@link ANSWERED_KEYS} answers per connection, as one
+   * connection's own held before its connector's were shared; never smaller than they are (default, before any call:
+   * one connection's). Memory grows with the keys and answers only: an idle connector holds none.
+   */
+  fit(connections: number): void {
+    this.lateKeys = Math.max(this.lateKeys, LATE_KEYS * connections);
+    this.answeredKeys = Math.max(this.answeredKeys, ANSWERED_KEYS * connections);
+  }
 
   /**
    * Remembers that a request under `key` timed out, with the field 7 it sent (`undefined`: none, or a repeat) and its
@@ -215,7 +199,7 @@ export class LateKeys {
       }
     }
     this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came, bare: known?.bare });
-    if (this.keys.size > LATE_KEYS) {
+    if (this.keys.size > this.lateKeys) {
       const oldest = this.keys.keys().next();
       if (oldest.done !== true) this.keys.delete(oldest.value);
     }
@@ -223,7 +207,7 @@ export class LateKeys {
 
   /**
    * Remembers that a request under `key` that sent `echo7` as its field 7 was answered with `answer` (nothing when `echo7`
-   * is `undefined`): a copy of that answer (the same in every field of {@link ANSWER_MARK_FIELDS}) that comes while a
+   * is `undefined`): a copy of that answer (the same in every field of answer-marks.ts `answerMark`) that comes while a
    * request reusing the key waits, or with none waiting, is then the host's duplicate.
    */
   answered(key: string, echo7: string | undefined, answer: IsoMessage): void {
@@ -233,8 +217,8 @@ export class LateKeys {
   /**
    * Remembers `message`, under `key`, that came with no request waiting for it and is no copy: a late answer (`late`)
    * or one offered as an unsolicited approval. Its copy is then the host's duplicate, never a late approval again,
-   * for as long as an answer in time is remembered: one with field 7 as an answer is ({@link ANSWER_MARK_FIELDS}), one
-   * without (a bank that echoes none) only when late, by its whole content ({@link digestOf}), as the late keys took it.
+   * for as long as an answer in time is remembered: one with field 7 as an answer is (answer-marks.ts `answerMark`), one
+   * without (a bank that echoes none) only when late, by its whole content (answer-marks.ts `digestOf`), as the late keys took it.
    */
   took(key: string, message: IsoMessage, late: boolean): void {
     const echoed = message['7'];
@@ -253,7 +237,7 @@ export class LateKeys {
     this.answeredDigest[place] = mark;
     this.answeredBefore[place] = this.answers.get(key) ?? -1;
     this.answers.set(key, place);
-    this.nextAnswer = place + 1 === ANSWERED_KEYS ? 0 : place + 1;
+    this.nextAnswer = place + 1 >= this.answeredKeys ? 0 : place + 1;
   }
 
   /** True when a request under `key` timed out (and its late answer has not come while nothing waited under it). */
@@ -360,8 +344,8 @@ export class LateKeys {
 
   /**
    * Whether `message`, under `key`, is the host's copy of an answer under the key (among the connector's last
-   * {@link ANSWERED_KEYS} answers, the key's newest {@link ANSWERS_PER_KEY}): of one in time, its
-   * {@link ANSWER_MARK_FIELDS} that answer's, its field 7 the one that request sent; of a late answer or an unsolicited
+   * {@link ANSWERED_KEYS} answers per connection, the key's newest {@link ANSWERS_PER_KEY}): of one in time, its
+   * answer-marks.ts `answerMark` that answer's, its field 7 the one that request sent; of a late answer or an unsolicited
    * approval taken ({@link LateKeys.took}), the same. `false` for an answer without field 7 but as the copy of a late
    * answer without it (a host that echoes none: a copy cannot be told from the late answer of an older request under
    * the key), or with another field 7, or any other field that differs (the late answer the late keys forgot of an

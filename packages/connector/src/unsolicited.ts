@@ -1,12 +1,12 @@
 /**
  * What the host sends that answers no request in flight: a late response (its request had already timed out) is
  * logged and reported (`late-response`), and an approval of a transaction whose reversal undid nothing is reversed
- * again (reversal-overtaken.ts), late or not by the connection's late keys (they forget the oldest past 1024
- * timeouts, the reversal's `25` is remembered 10 minutes); any other response (a duplicate answer, one whose key no request in flight
+ * again (reversal-overtaken.ts), late or not by the connector's late keys (they forget the oldest past 1024
+ * timeouts per connection of `pool.max`, the reversal's `25` is remembered 10 minutes); any other response (a duplicate answer, one whose key no request in flight
  * has) is logged and reported (`unsolicited`), an approval of a reversible request among them offered to the reversals
  * as a late approval (it may come before its reversal's `25`, and a shared journal keeps the `25` in its row), unless it
  * is the host's copy of an answer that came on the connection already (late-keys.ts `copyOfAnswer`: that whole answer
- * again, under a key among the connection's last 4096 answers, `ANSWERED_KEYS`): that answer was matched to its
+ * again, under a key among the connector's last 4096 answers per connection, `ANSWERED_KEYS`): that answer was matched to its
  * request, so its copy calls for no look-up and no note of an approval by STAN and terminal that a later `25` of a
  * transaction reusing the STAN would take for this one's (the memory of `25`s is still asked: a late approval taken for
  * a copy is reversed again); a host-initiated request other than 0800 (network
@@ -42,7 +42,7 @@ export class Unsolicited {
      */
     private readonly lateAnswer?: (message: IsoMessage, sent?: SentAmount) => void,
     /**
-     * Whether a response that is not late by its connection's late keys (they forget the oldest past 1024 timeouts)
+     * Whether a response that is not late by the connector's late keys (they forget the oldest past 1024 timeouts a connection)
      * approves a transaction whose reversal this node remembers as undoing nothing (`25`, kept 10 minutes): it is then
      * handled as a late response, and that transaction reversed again (reversal-overtaken.ts).
      */
