@@ -42,7 +42,10 @@ export const AGAIN_SUFFIX = '.again';
  * of the transaction carrying the approval, and the entry's, are locked first, in id order, all of them (`c` is
  * materialized and counted whole, not read only up to a first row that covers): of two such answers at once
  * (two nodes) the second waits for the first and reads its code (read committed: a locked row is read again once the
- * lock is granted). No row back: the entry is no pending reversal (nothing written).
+ * lock is granted). A row so covered records which row's code covers it (`covered_by`: the lowest id of those
+ * carrying a code; none when only a stored repeat covers it) and its own code (`covered_code`): that row ending
+ * otherwise than reversed, its code cleared by a re-attempt and its repeat never stored, gives the obligation back to
+ * this one ({@link passingOn}). No row back: the entry is no pending reversal (nothing written).
  */
 export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'->>'41' AS terminal, entry->'reversal'->>'11' AS stan,
         entry->'reversal'->>'7' AS time, entry->'reversal'->'4' AS amount, entry->'reversal'->>'2' AS card, entry->'reversal'->>'32' AS acquirer
@@ -54,8 +57,11 @@ export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'
           AND ${sameBooking(bookingOf('o'), { amount: 'x.amount', card: 'x.card', acquirer: 'x.acquirer' })}))
       ORDER BY o.id FOR UPDATE OF o),
     v AS (SELECT count(*) FILTER (WHERE c.id <> $1 AND (c.undid_nothing IS NOT NULL
-      OR EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = c.id || '${AGAIN_SUFFIX}'))) > 0 AS covered FROM c)
-  UPDATE iso8583_saf s SET undid_nothing = CASE WHEN s.late_approval IS NULL OR NOT v.covered THEN $2::text END
+      OR EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = c.id || '${AGAIN_SUFFIX}'))) > 0 AS covered,
+      min(c.id) FILTER (WHERE c.id <> $1 AND c.undid_nothing IS NOT NULL) AS source FROM c)
+  UPDATE iso8583_saf s SET undid_nothing = CASE WHEN s.late_approval IS NULL OR NOT v.covered THEN $2::text END,
+    covered_by = CASE WHEN s.late_approval IS NOT NULL AND v.covered THEN v.source END,
+    covered_code = CASE WHEN s.late_approval IS NOT NULL AND v.covered THEN $2::text END
   FROM v WHERE s.id = $1 AND s.entry->>'kind' IS NULL AND s.done_at IS NULL
   RETURNING (CASE WHEN NOT v.covered THEN s.late_approval::text END) AS approval, s.id`;
 
@@ -94,12 +100,18 @@ const OF_BOOKING = `($6::text IS NULL OR entry->'reversal'->>'7' IS NULL OR entr
  * answered next reads the approval, `UNDID_NOTHING`; its entry ending otherwise passes it on, `passingOn`). A repeat's own row (`againId`) is never the one: a resent copy of
  * the approval reaches the original's row, whose code calls for the repeat already stored (`'exists'`), not a second.
  * Only a row of the approval's booking (transactions-in-flight.ts `approvesBooking`'s rule, {@link OF_BOOKING}): a
- * row of another transaction reusing the terminal's STAN is left, its code and its own late approval with it.
+ * row of another transaction reusing the terminal's STAN is left, its code and its own late approval with it. None
+ * at all when a request of the approval's booking approved in time retired its code less than `$5` ms ago (a row with
+ * `retired_at`, saf-sql.ts `DONE`): the approval is that one, which the terminal was told; left on a pending repeat
+ * of the booking it would call for a `0401` of it (that repeat's `25`), or be reported unreversed (its end).
  */
 export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
   'undid_nothing',
   `id NOT LIKE '%${AGAIN_SUFFIX}' AND (done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5::float8 * interval '1 millisecond'))
-      AND ${OF_BOOKING}`,
+      AND ${OF_BOOKING}
+      AND NOT EXISTS (SELECT 1 FROM iso8583_saf z WHERE z.upstream = ANY($1::text[]) AND z.entry->>'kind' IS NULL
+        AND z.entry->'reversal'->>'41' = $2::text AND z.entry->'reversal'->>'11' = $3::text
+        AND z.retired_at > now() - $5::float8 * interval '1 millisecond' AND ${OF_BOOKING})`,
 )})
   UPDATE iso8583_saf s SET late_approval = $4::jsonb,
     late_approval_at = coalesce(s.late_approval_at, now() - greatest($5::float8 - ${OVERTAKEN_FOR_MS}, 0) * interval '1 millisecond')
@@ -150,22 +162,35 @@ export const endedColumns = (alias: string): string => `${alias}.id, ${alias}.en
  * the late approval is still reversed, whichever node's it was. The approval stays on the row that ended too (copied:
  * `UNDID_NOTHING` of that row reopened returns it no more once a row with a code carries it). Not when an entry of the
  * batch of the same terminal and STAN retires (its approval in time is the transaction's one outcome; one statement
- * changes a row once). `g` names each row that carried an approval (`id`) and the row that took it (`target`, `NULL`
- * when none: {@link ENDED_ROWS} says so).
+ * changes a row once). But first, back: a row whose reversal's `25` deferred to the code of the row that ended
+ * (`covered_by`, `UNDID_NOTHING`), that code cleared since by a re-attempt (`ATTEMPT`) and neither row's repeat stored,
+ * takes the obligation back (its own code, `covered_code`, and dated now: `REPEATS_OWED` reads it), the lowest id of
+ * them, once; the others of them now name it (`covered_by`). Without this the approval was owed nowhere. `g` names
+ * each row that carried an approval (`id`) and the row that took it (`target`, `NULL` when none: {@link ENDED_ROWS}
+ * says so).
  */
 export function passingOn(batch: string, keys: string): string {
-  return `g AS (SELECT m.id, m.approval, (SELECT t.id FROM iso8583_saf t
+  return `g0 AS (SELECT m.id, m.approval, m.terminal, m.stan, (SELECT min(d.id) FROM iso8583_saf d
+        WHERE d.entry->>'kind' IS NULL AND d.entry->'reversal'->>'41' = m.terminal AND d.entry->'reversal'->>'11' = m.stan
+          AND d.covered_by = m.id AND d.undid_nothing IS NULL AND d.late_approval IS NOT NULL AND d.id <> ALL(${batch})
+          AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id IN (d.id || '${AGAIN_SUFFIX}', m.id || '${AGAIN_SUFFIX}'))) AS back,
+      (SELECT t.id FROM iso8583_saf t
         WHERE t.upstream = ANY(${keys}) AND t.entry->>'kind' IS NULL
           AND t.entry->'reversal'->>'41' = m.terminal AND t.entry->'reversal'->>'11' = m.stan
           AND t.id NOT LIKE '%${AGAIN_SUFFIX}' AND t.id <> ALL(${batch})
           AND (t.done_at IS NULL OR (t.outcome = 'reversed' AND t.undid_nothing IS NOT NULL
             AND t.done_at > coalesce(m.approval_at, now()) - ${OVERTAKEN_FOR_MS} * interval '1 millisecond'))
           AND ${sameBooking(bookingOf('t'), { amount: 'm.amount', card: 'm.card', acquirer: 'm.acquirer' })}
-        ORDER BY t.created_at DESC LIMIT 1) AS target
+        ORDER BY t.created_at DESC LIMIT 1) AS newest
     FROM m WHERE NOT m.retires AND m.outcome <> 'reversed' AND m.approval IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM m k WHERE k.retires AND k.terminal = m.terminal AND k.stan = m.stan)),
-  p AS (UPDATE iso8583_saf o SET late_approval = g.approval, late_approval_at = now() FROM g
-    WHERE o.id = g.target AND o.late_approval IS NULL)`;
+  g AS (SELECT g0.*, coalesce(g0.back, g0.newest) AS target FROM g0),
+  p AS (UPDATE iso8583_saf o SET late_approval = coalesce(o.late_approval, g.approval),
+      late_approval_at = CASE WHEN o.id = g.target THEN now() ELSE o.late_approval_at END,
+      undid_nothing = CASE WHEN o.id = g.back THEN o.covered_code ELSE o.undid_nothing END,
+      covered_by = CASE WHEN o.id = g.back THEN NULL WHEN g.back IS NOT NULL THEN g.back ELSE o.covered_by END
+    FROM g WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = g.terminal AND o.entry->'reversal'->>'11' = g.stan
+      AND ((o.id = g.target AND (o.late_approval IS NULL OR o.id = g.back)) OR (o.covered_by = g.id AND o.id <> g.back)))`;
 }
 
 /**

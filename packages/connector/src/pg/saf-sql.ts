@@ -176,29 +176,41 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  * run yet) is ended as that `done` would (`reversed`): no node claims it after a crash and sends it again to undo what
  * the terminal was told approved; its holder's later `done` marks no row, which is no failure (a host's answer:
  * `ANSWERED`). A row without a code (a reversal of that booking still owed) is left, but for a late approval left on it
- * pending (`LATE_APPROVAL`: another node's repeat, no repeat stored of it, `againId`), which is taken off (`q`), as
+ * pending (`LATE_APPROVAL`: another node's repeat, no repeat stored of it, `againId`), which is taken off (`r`), as
  * it is off a row that ended otherwise than `reversed` and passed it on (`passingOn` copies it: ATTEMPT, REOPEN or RELEASE
  * may reopen a `not-needed` one, whose `25` would otherwise return it, `UNDID_NOTHING`): the
  * transaction's one outcome is that approval in time, so neither the row's end (`passingOn`, no alarm) nor its
  * reversal's `25` (`UNDID_NOTHING`) reverses it. A row in the batch itself is left as it is (one statement changes a
  * row once). A late approval left already on a row with the code is not undone: its repeat is stored, or owed. A late approval left on a row that ends otherwise than `reversed` is passed on to its transaction's reversal
  * that undid nothing (overtaken-sql.ts `passingOn`), in the same statement. Returns the rows it ended (`ENDED_ROWS`).
+ *
+ * The rows of the booking so retired, those of it still pending too, are marked (`retired_at`, now): a late approval
+ * arriving after this is that booking's approval in time, left on none of them (overtaken-sql.ts `LATE_APPROVAL`);
+ * the purge keeps them as long as a code (`PURGE`). They are all locked first, in id order (`l`, materialized, one
+ * `UPDATE` of them): `UNDID_NOTHING` locks the rows of a transaction in that order too, so that two nodes, one
+ * retiring and one writing a `25`, wait for each other instead of deadlocking (PostgreSQL would abort one: a `done`
+ * of a final outcome is retried until it commits, a `25`'s write fails its attempt, which is tried again).
  */
 export const DONE = `WITH m AS (UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
     FROM unnest($2::text[], $3::text[], $5::bool[]) AS d(id, outcome, retires)
     WHERE s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
     RETURNING ${endedColumns('s')}, d.retires, d.outcome),
-  r AS (UPDATE iso8583_saf o SET undid_nothing = NULL, done_at = COALESCE(o.done_at, now()), outcome = COALESCE(o.outcome, 'reversed') FROM m
+  l AS MATERIALIZED (SELECT o.id, (o.undid_nothing IS NOT NULL AND o.late_approval IS NULL) AS clears,
+      ((o.done_at IS NULL OR o.outcome <> 'reversed') AND o.undid_nothing IS NULL AND o.late_approval IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = o.id || '${AGAIN_SUFFIX}')) AS takes
+    FROM iso8583_saf o, m
     WHERE m.retires AND o.upstream = ANY($6::text[]) AND o.entry->>'kind' IS NULL
       AND o.entry->'reversal'->>'41' = m.terminal AND o.entry->'reversal'->>'11' = m.stan
       AND ${sameBooking(bookingOf('o'), { amount: 'm.amount', card: 'm.card', acquirer: 'm.acquirer' })}
-      AND o.undid_nothing IS NOT NULL AND o.late_approval IS NULL AND o.id <> ALL($2::text[])),
-  q AS (UPDATE iso8583_saf o SET late_approval = NULL, late_approval_at = NULL FROM m
-    WHERE m.retires AND o.upstream = ANY($6::text[]) AND o.entry->>'kind' IS NULL
-      AND o.entry->'reversal'->>'41' = m.terminal AND o.entry->'reversal'->>'11' = m.stan
-      AND ${sameBooking(bookingOf('o'), { amount: 'm.amount', card: 'm.card', acquirer: 'm.acquirer' })}
-      AND (o.done_at IS NULL OR o.outcome <> 'reversed') AND o.undid_nothing IS NULL AND o.late_approval IS NOT NULL AND o.id <> ALL($2::text[])
-      AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = o.id || '${AGAIN_SUFFIX}')),
+      AND (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AND o.id <> ALL($2::text[])
+    ORDER BY o.id FOR UPDATE OF o),
+  r AS (UPDATE iso8583_saf o SET undid_nothing = CASE WHEN l.clears THEN NULL ELSE o.undid_nothing END,
+      done_at = CASE WHEN l.clears THEN COALESCE(o.done_at, now()) ELSE o.done_at END,
+      outcome = CASE WHEN l.clears THEN COALESCE(o.outcome, 'reversed') ELSE o.outcome END,
+      late_approval = CASE WHEN l.takes THEN NULL ELSE o.late_approval END,
+      late_approval_at = CASE WHEN l.takes THEN NULL ELSE o.late_approval_at END,
+      retired_at = now()
+    FROM l WHERE o.id = l.id),
   ${passingOn('$2::text[]', '$6::text[]')}
   ${ENDED_ROWS}`;
 
@@ -272,14 +284,15 @@ export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = CASE WHEN s.att
  * on any node, is reversed, as a node's memory would keep it (with `purgeAfter` 0 it was gone at once), one left on the
  * row by a node that died before storing its repeat is still owed at the next read, and a second copy of it (banks
  * resend), or that read, finds its repeat stored (`add` resolves `'exists'`), never sending a second. That time counts
- * from the row's end or from a late approval's date on it (`late_approval_at`), whichever is later; and a row with the
+ * from the row's end or from a late approval's date on it (`late_approval_at`), whichever is later; a row marked
+ * retired (`retired_at`, `DONE`: a late approval arriving later is told apart by it) likewise, from that mark; and a row with the
  * code stays while a pending row of its transaction carries a late approval (overtaken-sql.ts `passingOn`: that row's
  * end may pass the approval on to it, however late; an index look-up by fields 41 and 11, `iso8583_saf_original`).
  */
 export const PURGE = `DELETE FROM iso8583_saf d
   WHERE d.done_at < now() - $1::float8 * interval '1 millisecond'
-    AND ((d.undid_nothing IS NULL AND d.id NOT LIKE '%${AGAIN_SUFFIX}')
-      OR (greatest(d.done_at, d.late_approval_at) < now() - greatest($1::float8, $2::float8) * interval '1 millisecond'
+    AND ((d.undid_nothing IS NULL AND d.retired_at IS NULL AND d.id NOT LIKE '%${AGAIN_SUFFIX}')
+      OR (greatest(d.done_at, d.late_approval_at, d.retired_at) < now() - greatest($1::float8, $2::float8) * interval '1 millisecond'
         AND NOT EXISTS (SELECT 1 FROM iso8583_saf w
           WHERE w.entry->>'kind' IS NULL AND w.entry->'reversal'->>'41' = d.entry->'reversal'->>'41'
             AND w.entry->'reversal'->>'11' = d.entry->'reversal'->>'11' AND w.done_at IS NULL AND w.late_approval IS NOT NULL)))`;

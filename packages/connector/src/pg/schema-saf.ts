@@ -1,5 +1,5 @@
 /**
- * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (12 so far).
+ * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (13 so far).
  *
  * `iso8583_saf`: one row per entry. `entry` is the entry as the connector made it (JSON, opaque here beyond `id` and
  * `at`); `attempts` the attempts recorded (each before it was sent). `lease_owner` is the node that holds the entry
@@ -186,5 +186,20 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
       address text NOT NULL,
       recorded_at timestamptz NOT NULL DEFAULT now()
     );`,
+  },
+  {
+    // Two records of the late approvals' bookkeeping (overtaken-sql.ts). `covered_by`: the row whose code covers this
+    // row's late approval (UNDID_NOTHING wrote no code here, its repeat being owed there), and `covered_code` the code
+    // this row's reversal was answered: when that row ends otherwise than reversed, its code cleared by a re-attempt
+    // (ATTEMPT) and its repeat never stored, the obligation goes back to this row, once (`passingOn`). `retired_at`:
+    // when a request of the row's booking approved in time retired the booking's code that undid nothing (saf-sql.ts
+    // `DONE`): a late approval arriving after it is that approval, left on no row (`LATE_APPROVAL`). Nullable, added
+    // without a rewrite: a node of version 12 still running writes none of them (as before: a row it covers carries
+    // no link, a retirement it records is not remembered) and a row of earlier versions has none.
+    version: 13,
+    name: 'saf late approval covered by, retirement',
+    sql: `ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS covered_by text;
+    ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS covered_code text;
+    ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS retired_at timestamptz;`,
   },
 ];

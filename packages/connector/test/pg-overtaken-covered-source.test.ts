@@ -1,0 +1,74 @@
+// A reversal's 25 that defers to another row's code (UNDID_NOTHING's "covered": that row carries the same late approval
+// with its code, its repeat owed there) records which row covers it (`covered_by`, schema step 13). When a re-attempt
+// clears that row's code (ATTEMPT) before its repeat is stored, the obligation goes back to the row that deferred,
+// exactly once: the late approval is never owed nowhere (reproduced: logged ISO8583_WARN_SAF_LATE_APPROVAL_UNREVERSED,
+// nothing owed), nor twice.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { TestContext } from 'node:test';
+import { capturedLogger, sharedPostgres } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import type { IsoMessage } from '@iso8583/codec';
+import { PgJournal } from '../src/index.js';
+
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await sharedPostgres();
+});
+after(() => cluster.destroy());
+
+const reversal: IsoMessage = { '0': '0400', '3': '000000', '4': '000000001000', '11': '000101', '41': 'TERM0001' };
+const approval: IsoMessage = { '0': '0210', '4': '000000001000', '11': '000101', '39': '00', '41': 'TERM0001' };
+
+/**
+ * `rev-0200` (node A) and `rev-0201` (node B) of one booking both carry the late approval (left on the newer, passed on
+ * to the older as it ended not needed); A's 25 returns it (its repeat's store then fails: nothing stored), B's row,
+ * reopened and answered 25, defers to A's code; then A attempts `rev-0200` again (its code cleared).
+ */
+async function deferredThenReattempted(t: TestContext, database: string) {
+  const url = cluster.createDatabase(database);
+  const { logger, lines } = capturedLogger();
+  const a = new PgJournal({ url, lease: 3000, owner: 'node-a', logger });
+  const b = new PgJournal({ url, lease: 3000, owner: 'node-b', logger });
+  await a.open();
+  await b.open();
+  t.after(async () => {
+    await a.close();
+    await b.close();
+  });
+  await a.add({ id: 'rev-0200', reversal, at: Date.now() });
+  await b.add({ id: 'rev-0201', reversal, at: Date.now() });
+  assert.equal(await a.lateApproval(approval), undefined, 'left on the newest pending row, rev-0201');
+  await b.done('rev-0201', 'not-needed');
+  await a.attempt('rev-0200', 1);
+  assert.equal((await a.undidNothing('rev-0200', '25'))?.againId, 'rev-0200.again', 'passed on to rev-0200: its 25 returns it');
+  await b.attempt('rev-0201', 2);
+  assert.equal(await b.undidNothing('rev-0201', '25'), undefined, 'covered by rev-0200\'s code');
+  await b.done('rev-0201', 'reversed');
+  await a.attempt('rev-0200', 2);
+  const alarms = (): unknown[] => lines.filter((l) => l.code === 'ISO8583_WARN_SAF_LATE_APPROVAL_UNREVERSED').map((l) => l.id);
+  return { a, b, alarms };
+}
+
+test('the covering row re-attempted and given up: the repeat is owed once, on the row that deferred', async (t) => {
+  const { a, alarms } = await deferredThenReattempted(t, 'covered_source_expired');
+  await a.done('rev-0200', 'expired');
+  assert.deepEqual(alarms(), [], 'the approval is owed, not left unreversed');
+  assert.deepEqual((await a.repeatsOwed()).map((o) => o.againId), ['rev-0201.again']);
+});
+
+test('the covering row re-attempted and answered 25 again: the repeat is owed once, not twice', async (t) => {
+  const { a } = await deferredThenReattempted(t, 'covered_source_again');
+  const again = await a.undidNothing('rev-0200', '25');
+  await a.done('rev-0200', 'reversed');
+  const owed = (await a.repeatsOwed()).map((o) => o.againId);
+  const repeats = new Set([...owed, ...(again === undefined ? [] : [again.againId])]);
+  assert.deepEqual([...repeats], ['rev-0200.again'], 'one repeat in all, of the row whose 25 returned it');
+});
+
+test('the covering row\'s repeat stored before its re-attempt: nothing goes back to the row that deferred', async (t) => {
+  const { a } = await deferredThenReattempted(t, 'covered_source_stored');
+  await a.add({ id: 'rev-0200.again', reversal: { ...reversal, '0': '0401' }, at: Date.now() });
+  await a.done('rev-0200', 'expired');
+  assert.deepEqual((await a.repeatsOwed()).map((o) => o.againId), []);
+});
