@@ -143,6 +143,8 @@ test('two connectors on one database: the one at bank A (owner lock off) whose k
   await waitUntil(async () => /iso8583_connector_saf_other_bank\{[^}]*\} 1/.test(await registry.metrics()), { what: 'A\'s renewal found its key at bank B', timeoutMs: 20_000 });
   const err = await failure(a.request(purchase('000901')));
   assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK');
+  assert.equal(a.stats().safOtherBank, 1);
+  assert.equal(b.stats().safOtherBank, 0);
   assert.deepEqual(seenA.filter((m) => m.startsWith('02')), [], 'the request was not sent to bank A');
   await b.close();
   await a.close();
