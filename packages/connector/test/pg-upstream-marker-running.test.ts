@@ -1,6 +1,7 @@
 // The PostgreSQL store's bank marker (iso8583_saf_upstream) as running nodes see it. A node already running reads its
-// keys' rows again at each lease renewal: a key since recorded for another bank (a start there while its owner lock
-// was being taken again, with the owner lock off, or the row rewritten by hand) is neither claimed, sent nor added to
+// keys' rows again at each lease renewal (and each attempt its entry's): a key since recorded for another bank (a start
+// there while its owner lock was being taken again, with the owner lock off, or the row rewritten by hand) is neither
+// claimed, sent nor added to
 // (ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK, logged once, counted in iso8583_connector_saf_other_bank), until the row
 // names its bank again. And a start at another bank sees a running node that claims the key as a former one
 // (formerUpstreams, an upstream group's renamed upstream): refused, as for a node registered under that key.
@@ -41,7 +42,7 @@ function entry(id: string): JournalEntry {
 const renew = (node: PgJournal): Promise<void> => (node as unknown as { renew(): Promise<void> }).renew();
 
 for (const ownerLock of [true, false]) {
-  test(`a running node (owner lock ${ownerLock ? 'on' : 'off'}) whose key is recorded for another bank since stops at its next renewal: no claim, no attempt, no add, logged once; back at its bank, it goes on`, async () => {
+  test(`a running node (owner lock ${ownerLock ? 'on' : 'off'}) whose key is recorded for another bank since stops (at its next renewal; an attempt at once): no claim, no attempt, no add, logged once; back at its bank, it goes on`, async () => {
     const url = cluster.createDatabase(`marker_running_${ownerLock ? 'lock' : 'nolock'}`);
     const { logger, lines } = capturedLogger('info');
     const a = new PgJournal({ url, upstream: 'bank', address: '127.0.0.1:1001', lease: 60_000, ownerLock, logger });
@@ -52,6 +53,8 @@ for (const ownerLock of [true, false]) {
       if (ownerLock) {
         // A's row rewritten by hand (or by a start while A's owner lock was being taken again): B then opens over it.
         await run(url, "UPDATE iso8583_saf_upstream SET address = '127.0.0.1:2002' WHERE upstream = 'bank'");
+        // Its held entry is not sent from now on, before its next renewal too (each attempt reads its key's row).
+        assert.equal((await failure(a.attempt('e000001', 1))).code, 'ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK');
         b = new PgJournal({ url, upstream: 'bank', address: '127.0.0.1:2002', lease: 60_000 });
         await b.open();
       } else {

@@ -5,9 +5,9 @@
  * bank over a key while this node's owner lock was being taken again, after its lease lapsed, or with the owner lock off
  * (`ownerLock: false`: no running node is seen at all), or the row rewritten by hand. So each renewal reads the rows of
  * its keys ({@link PgJournalBank.checkBanks}): a key recorded for another bank is this node's no more until its row
- * names this node's bank again: none of its entries is claimed (`claimKeys`), none of those held is sent (an attempt is
- * refused, `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`: held, not sent, tried again), no entry is added under it (the
- * request is not sent), and the key is logged (that code, at error, once) and reported (`keysAtOtherBank`, the
+ * names this node's bank again: none of its entries is claimed (`claimKeys`), none of those held is sent (each
+ * attempt reads its key's row first: refused, `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`, held, not sent, tried
+ * again), no entry is added under it (the request is not sent), and the key is logged (that code, at error, once) and reported (`keysAtOtherBank`, the
  * `iso8583_connector_saf_other_bank` gauge). A key with no row (deleted to move a bank to a new address) stays this
  * node's. And what a journal's keys owe, read without opening it (`owedUnopened`).
  */
@@ -30,8 +30,8 @@ export interface KeyAtOtherBank {
 /** The rows of the keys `$1` (an array). */
 const MARKERS = 'SELECT upstream, address FROM iso8583_saf_upstream WHERE upstream = ANY($1::text[])';
 
-/** The key the entry `$1` is stored under. */
-const ENTRY_KEY = 'SELECT upstream FROM iso8583_saf WHERE id = $1';
+/** The key the entry `$1` is stored under, and the bank its row names (no row: none). */
+const ENTRY_BANK = 'SELECT s.upstream, m.address FROM iso8583_saf s JOIN iso8583_saf_upstream m ON m.upstream = s.upstream WHERE s.id = $1';
 
 /** A node's store keys and the bank their rows name; see the module comment. */
 export abstract class PgJournalBank extends PgJournalGroup {
@@ -85,14 +85,7 @@ export abstract class PgJournalBank extends PgJournalGroup {
     const own = upstreamAddress(this.address);
     const { rows } = await pool.query<{ upstream: string; address: string }>(MARKERS, [this.claims]);
     const now = new Map(rows.filter((r) => upstreamAddress(r.address) !== own).map((r) => [r.upstream, upstreamAddress(r.address)]));
-    for (const [key, recorded] of now) {
-      if (this.otherBank.get(key) === recorded) continue;
-      this.otherBank.set(key, recorded);
-      this.logger.error(
-        { code: 'ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK', key, recorded, address: own },
-        'a store key of this node is recorded for another bank (iso8583_saf_upstream): its entries are no longer claimed, sent or added here until its row names this node\'s bank again',
-      );
-    }
+    for (const [key, recorded] of now) this.atOtherBank(key, recorded);
     for (const key of [...this.otherBank.keys()]) {
       if (now.has(key)) continue;
       this.otherBank.delete(key);
@@ -107,20 +100,32 @@ export abstract class PgJournalBank extends PgJournalGroup {
   }
 
   /**
-   * Rejects with `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK` (field `host`) when entry `id` is stored under a key recorded
-   * for another bank: its attempt is not recorded, nor sent (the entry stays held, tried again). With no such key, no
-   * statement. A failure to read is the store's error.
+   * Rejects with `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK` (field `host`) when entry `id` is stored under a key whose
+   * row names another bank, read now (not as of the last renewal: no attempt leaves for this node's bank once the row
+   * names another): its attempt is not recorded, nor sent (the entry stays held, tried again); the key is then left
+   * alone as a renewal would (`checkBanks`). Without `address`, no statement. A failure to read is the store's error.
    */
   protected async refuseAttemptAtOtherBank(pool: pg.Pool, id: string): Promise<void> {
-    if (this.otherBank.size === 0) return;
-    let key: string | undefined;
+    if (this.address === undefined) return;
+    let row: { upstream: string; address: string } | undefined;
     try {
-      key = (await pool.query<{ upstream: string }>(ENTRY_KEY, [id])).rows[0]?.upstream;
+      row = (await pool.query<{ upstream: string; address: string }>(ENTRY_BANK, [id])).rows[0];
     } catch (err) {
       throw this.failure('cannot record attempts', err);
     }
-    const recorded = key === undefined ? undefined : this.otherBank.get(key);
-    if (recorded !== undefined) throw otherBankError(`entry ${id} is not sent: its key ${JSON.stringify(key)} is recorded for ${recorded} (iso8583_saf_upstream), not this node's upstream; held, and tried again`);
+    if (row === undefined || upstreamAddress(row.address) === upstreamAddress(this.address)) return;
+    this.atOtherBank(row.upstream, upstreamAddress(row.address));
+    throw otherBankError(`entry ${id} is not sent: its key ${JSON.stringify(row.upstream)} is recorded for ${upstreamAddress(row.address)} (iso8583_saf_upstream), not this node's upstream; held, and tried again`);
+  }
+
+  /** Leaves key `key` alone from now on, recorded for `recorded` (another bank): logged once until it changes. */
+  private atOtherBank(key: string, recorded: string): void {
+    if (this.otherBank.get(key) === recorded) return;
+    this.otherBank.set(key, recorded);
+    this.logger.error(
+      { code: 'ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK', key, recorded, address: upstreamAddress(this.address ?? '') },
+      'a store key of this node is recorded for another bank (iso8583_saf_upstream): its entries are no longer claimed, sent or added here until its row names this node\'s bank again',
+    );
   }
 }
 
