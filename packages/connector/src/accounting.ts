@@ -115,6 +115,12 @@ export interface ConnectorStats extends ConnectorCounts {
    * as a duplicate) unless a refused record reached the file. 0 once the journal's records are lost.
    */
   safUnrecorded: number;
+  /**
+   * Store keys of this connector that their row records for another bank (PostgreSQL store, `iso8583_saf_upstream`, as
+   * its last lease renewal read it: `PgJournal.keysAtOtherBank`, `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`): their SAF
+   * entries are neither claimed, sent nor added here. 0 with any other journal.
+   */
+  safOtherBank: number;
 }
 
 /**

@@ -34,7 +34,7 @@ import { RequestOutcomes } from './request-outcome.js';
 import { TransactionsInFlight } from './transactions-in-flight.js';
 import { RequestSender } from './request-sender.js';
 import { TerminalQueue, type TerminalLock } from './terminal-queue.js';
-import { connectorStore, reportedStranded } from './store.js';
+import { connectorStore, keysAtOtherBank, reportedStranded } from './store.js';
 import { Unsolicited } from './unsolicited.js';
 import { TransactionRecorder } from './transaction-record.js';
 
@@ -160,6 +160,7 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     safDepth: () => reversals?.depth ?? 0,
     safEnded: () => reversals?.ended ?? { delivered: 0, expired: 0, abandoned: 0 },
     safStranded: () => reportedStranded(journal),
+    safOtherBank: () => keysAtOtherBank(journal),
   };
   const source = { inFlight: () => factory.inFlight, poolSize: () => factory.signedOn, reversalsPending: () => reversals?.pending ?? 0, ...saf };
   const accounting = new Accounting(o.name, source, o.registry, codec.dialect, o.requestTimeout);

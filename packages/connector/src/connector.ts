@@ -30,6 +30,7 @@ import type { ConnectorOptions, ResolvedConnectorOptions } from './options.js';
 import { validateConnectorOptions } from './validate-options.js';
 import type { ReversalManager } from './reversal.js';
 import type { JournalHalt, ReversalJournal } from './saf-store.js';
+import { keysAtOtherBank } from './store.js';
 import { relaysBytes } from '@iso8583/codec';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import type { RequestOutcomes } from './request-outcome.js';
@@ -288,6 +289,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       ...this.accounting.snapshot(),
       reversalsPending: this.reversals?.pending ?? 0,
       ...(this.reversals?.figures() ?? { safDepth: 0, safDelivered: 0, safExpired: 0, safAbandoned: 0, safNotDurable: 0, safUnrecorded: 0 }),
+      safOtherBank: keysAtOtherBank(this.journal),
     };
   }
 

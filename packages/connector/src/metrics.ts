@@ -27,6 +27,12 @@ export interface MetricsSource {
    * connector per store in a process: store.ts `reportedStranded`), else 0. Optional: 0 without it.
    */
   safStranded?(): number;
+  /**
+   * This connector's store keys recorded for another bank (PostgreSQL store, `iso8583_saf_upstream`, as its last lease
+   * renewal read them: `PgJournal.keysAtOtherBank`): their entries are neither claimed, sent nor added. Optional: 0
+   * without it.
+   */
+  safOtherBank?(): number;
 }
 
 /** How SAF entries ended: delivered, expired, abandoned. */
@@ -38,7 +44,7 @@ const SAF_OUTCOMES = ['delivered', 'expired', 'abandoned'] as const;
 export type AmountKind = 'processed' | 'secured' | 'refund' | 'reversal';
 
 /** The gauges read from the sources when scraped (label `connector` only). */
-const GAUGES = ['iso8583_connector_in_flight', 'iso8583_connector_pool_size', 'iso8583_connector_reversals_pending', 'iso8583_connector_saf_stranded', 'iso8583_connector_saf_depth'];
+const GAUGES = ['iso8583_connector_in_flight', 'iso8583_connector_pool_size', 'iso8583_connector_reversals_pending', 'iso8583_connector_saf_stranded', 'iso8583_connector_saf_other_bank', 'iso8583_connector_saf_depth'];
 
 /** The metrics made once per Registry, and the live sources of every connector that reports to them. */
 interface Shared {
@@ -96,6 +102,7 @@ function register(metrics: Shared, registry: Registry): void {
   gauge('iso8583_connector_pool_size', 'Connections to the host signed on (ready to carry requests).', registry, sources, (s) => s.poolSize());
   gauge('iso8583_connector_reversals_pending', 'Reversals written to the journal and not yet answered.', registry, sources, (s) => s.reversalsPending());
   gauge('iso8583_connector_saf_stranded', 'Store-and-forward entries pending under store keys no running node claims (PostgreSQL store, counted once a minute; one connector per store reports it, the others 0): nothing sends them.', registry, sources, (s) => s.safStranded?.() ?? 0);
+  gauge('iso8583_connector_saf_other_bank', 'Store keys of this connector recorded for another bank (PostgreSQL store, iso8583_saf_upstream, read at each lease renewal; ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK): their store-and-forward entries are neither claimed, sent nor added here.', registry, sources, (s) => s.safOtherBank?.() ?? 0);
   gauge('iso8583_connector_saf_depth', 'Entries waiting in the store-and-forward queue (reversals and advices journaled and not yet ended).', registry, sources, (s) => s.safDepth());
   // A counter of figures the SAF queue keeps: each scrape adds what ended since the last one.
   // The baseline is kept per source, not per name: a connector closed and another made under its name do not read

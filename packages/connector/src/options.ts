@@ -206,7 +206,10 @@ export interface ConnectorOptions {
    * With a PostgreSQL `store`: whether this node holds an owner lock (a session advisory lock on a connection of its
    * own) while it runs, and claims at once the SAF entries of a node whose lock's session ended (a node killed)
    * instead of once their lease ends. Turn it off behind a relay that pools connections by transaction (pgbouncer's
-   * `pool_mode = transaction`): the lease alone then counts. Default true.
+   * `pool_mode = transaction`): the lease alone then counts. Off, a start at another bank (`host`, `port`) does not
+   * see this node running: it takes over a store key of this node that owes nothing (one with pending entries is still
+   * refused), and this node stops claiming, sending and adding that key's entries at its next lease renewal
+   * (`ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`). Default true.
    */
   safOwnerLock?: boolean;
   /**

@@ -102,6 +102,11 @@ export function reportedStranded(journal: ReversalJournal | undefined): number {
   return journal instanceof PgJournal && journal.reportsStranded ? journal.strandedEntries.entries : 0;
 }
 
+/** How many of `journal`'s store keys are recorded for another bank: a PostgreSQL journal's `keysAtOtherBank`, else 0. */
+export function keysAtOtherBank(journal: ReversalJournal | undefined): number {
+  return journal instanceof PgJournal ? journal.keysAtOtherBank.length : 0;
+}
+
 /**
  * A connector's journal and terminal lock, from its options: `store` (a journal, or a URL: the PostgreSQL store, with
  * a terminal lock when `terminalQueue` is on), else `reversal.journal`, else a `FileJournal` in `reversal.journalDir`.

@@ -29,8 +29,10 @@ export interface PgJournalOptions {
    * The upstream (`host:port`) the entries of this journal's keys (`upstream`, `formerUpstreams`) are sent to: `open`
    * records it per key (`iso8583_saf_upstream`) before it claims any entry, and refuses
    * (`ISO8583_ERR_CONNECTOR_OPTIONS`, field `host`) while a key still holds pending entries recorded for another
-   * upstream (pg/upstream-marker.ts). The connector gives its `host` and `port`. Default: none (nothing recorded nor
-   * checked).
+   * upstream, or while a running node at another upstream claims one (pg/upstream-marker.ts). Each lease renewal
+   * reads the keys' rows again: a key since recorded for another upstream is neither claimed, sent nor added to here
+   * (pg/journal-bank.ts, `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`). The connector gives its `host` and `port`.
+   * Default: none (nothing recorded nor checked).
    */
   address?: string;
   /** Milliseconds a node holds an entry without renewing it (`--saf-lease`): an integer from 100 to 2147483647. Default 30000. */
@@ -61,7 +63,9 @@ export interface PgJournalOptions {
    * Whether this node holds an owner lock (a session advisory lock on a connection of its own, owner-lock.ts) and
    * claims at once the entries of an owner whose lock's session ended (a node killed, or cut off), instead of waiting
    * for their lease. Turn it off behind a relay that pools connections by transaction (pgbouncer's `pool_mode =
-   * transaction`), where a session lock does not tell that its node runs: the lease alone then counts. Default true.
+   * transaction`), where a session lock does not tell that its node runs: the lease alone then counts. Off, a start
+   * at another upstream (`address`) does not see this node running: it takes over a key of this node that owes
+   * nothing, and this node stops using that key at its next renewal (pg/journal-bank.ts). Default true.
    */
   ownerLock?: boolean;
 }

@@ -3,7 +3,7 @@
  * and journal.ts), every `claimInterval` ms: its owner lock taken again once lost, the final outcomes that failed to
  * commit retried, the adds of unknown fate ended, the entries let go released, the leases renewed (only while the
  * owner lock is held: `RENEW`), the rows done long ago purged, and once a minute the entries no node takes counted
- * (stranded.ts). And the reopening of an entry whose `not-needed` may have committed unseen, which the caller reverses
+ * (stranded.ts), and the bank of its keys read again (journal-bank.ts). And the reopening of an entry whose `not-needed` may have committed unseen, which the caller reverses
  * (`reopen`).
  */
 import type pg from 'pg';
@@ -11,7 +11,7 @@ import { FORGET, PURGE, RENEW, REOPEN } from './saf-sql.js';
 import { ended, type EndedRow } from './pass-on.js';
 import { OWED_FOR_MS } from '../reversal-overtaken.js';
 import { PURGE_OWNERS } from './owner-lock-sql.js';
-import { PgJournalGroup } from './journal-group.js';
+import { PgJournalBank } from './journal-bank.js';
 import type { PgJournalOptions } from './journal-options.js';
 import { StrandedEntries } from './stranded.js';
 import { notCommitted, storeCause } from './pool.js';
@@ -20,7 +20,7 @@ import { notCommitted, storeCause } from './pool.js';
 export const REOPEN_RETRY = 200;
 
 /** A node's SAF entries in PostgreSQL with their renewal; see the module comment. */
-export abstract class PgJournalRenewal extends PgJournalGroup {
+export abstract class PgJournalRenewal extends PgJournalBank {
   /**
    * The entries no node takes, counted at a renewal a minute, once per store (stranded.ts): shared with the journals
    * of the same store in this process while open (`shareStranded`).
@@ -198,6 +198,8 @@ export abstract class PgJournalRenewal extends PgJournalGroup {
     await this.ownerLock?.renew().catch(() => undefined);
     for (const [id, { at }] of this.doneUnseen) if (performance.now() - at > this.purgeAfter) this.doneUnseen.delete(id);
     try {
+      // First: a key recorded for another bank since is claimed, sent and added no more from now on.
+      await this.checkBanks(pool);
       await this.settle(pool);
       await this.forget(pool);
       await this.releaseLetGo();

@@ -50,9 +50,7 @@ import { connectorError, optionsError } from '../errors.js';
 import { MAX_REQUEST_TIMEOUT } from '../timeouts.js';
 import type { JournalEntry, JournalOutcome, ReversalJournal } from '../journal.js';
 import { migrate } from './migrations.js';
-import { pendingUnder, recordUpstreamAddress } from './upstream-marker.js';
-import type { JournalOwed } from '../journal-read-owed.js';
-import type { PgJournalOptions } from './journal-options.js';
+import { recordUpstreamAddress } from './upstream-marker.js';
 import { CLAIM, CLAIM_GONE, FINAL, UNCOUNT } from './saf-sql.js';
 import { createPgPool, maskUrl, storeCause } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
@@ -65,30 +63,6 @@ export type { PgJournalOptions } from './journal-options.js';
 
 /** A {@link ReversalJournal} in PostgreSQL that several nodes share, with leases; see the module comment. */
 export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
-  /** The upstream (`host:port`) this journal's keys are recorded for at open (`address`); none: not recorded. */
-  readonly address: string | undefined;
-
-  constructor(options: PgJournalOptions) {
-    super(options);
-    this.address = options.address;
-  }
-
-  /**
-   * What this journal's keys (`upstream`, `formerUpstreams`) still owe on the database, read without opening it (no
-   * migration, no lease, nothing written; a pool of its own made and ended unless one was given): a start with reversal
-   * and SAF off refuses over it (reversal-unsent.ts). Only the entries no live node holds (a lease ended, or its owner
-   * gone): those the running nodes of its keys are sending are theirs. Rejects with the database's error when it
-   * cannot be read.
-   */
-  async owedUnopened(): Promise<JournalOwed> {
-    const pool = this.pool ?? (await createPgPool(this.url as string, { logger: this.logger }));
-    try {
-      return await pendingUnder(pool, this.claims, true);
-    } finally {
-      if (this.pool === undefined) await pool.end().catch(() => undefined);
-    }
-  }
-
   /** Where the store is, for an operator's message: its URL with the password masked, or `a given pool`. */
   get where(): string {
     return this.url === undefined ? 'a given pool' : maskUrl(this.url);
@@ -139,7 +113,7 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
       await migrate(this.pool);
       this.stillOpening();
       if (this.ownerLocking) {
-        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo(), this.upstream, Math.max(PING_WAIT_MIN, this.claimInterval));
+        this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo(), this.upstream, Math.max(PING_WAIT_MIN, this.claimInterval), this.claims);
         await this.ownerLock.open();
         this.stillOpening();
       }
@@ -188,7 +162,7 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
     // The entries of owners gone (their lock free) too, while this node holds its own lock (else it sends nothing).
     const statements = this.ownerLock?.heldSince === undefined ? [CLAIM] : [CLAIM, CLAIM_GONE];
     for (let i = 0; i < statements.length; ) {
-      const query = pool.query<Row>(statements[i] as string, [this.owner, this.lease, this.claims, this.claimBatch]);
+      const query = pool.query<Row>(statements[i] as string, [this.owner, this.lease, this.claimKeys(), this.claimBatch]);
       this.claiming.add(query);
       let batch: Row[];
       try {
@@ -224,7 +198,8 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
    * and may have committed) it is refused (`ISO8583_ERR_CONNECTOR_STORE`, field `store`: tried again later, once the
    * next renewal ended it); a row this node ended so (`not-sent`) is made pending again with this entry, and resolves
    * as an add; any other (another node claimed it and sends it, or it ended) is left as it is: nothing written, and it
-   * resolves `'exists'`.
+   * resolves `'exists'`. Refused with `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK` (field `host`, nothing stored) while
+   * this node's key is recorded for another bank (journal-bank.ts).
    */
   async add(entry: JournalEntry): Promise<void | 'exists'> {
     if (this.unsure.has(entry.id)) {
@@ -257,6 +232,7 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
 
   private async adding(entry: Adding): Promise<void | 'exists'> {
     this.ready();
+    this.refuseAddAtOtherBank(entry.id);
     const asked = performance.now();
     // Its owner lock taken again first if it was lost (no wait while it is held: adds of one turn stay one batch).
     if (this.heldSince() === undefined && !(await this.holding('add entries'))) {
@@ -286,6 +262,8 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
    * next claim (any node's) takes it then, and it is sent as a repeat. Rejects with `ISO8583_ERR_CONNECTOR_STORE`
    * (field `flight`) when the record came back after its flight (not sent: taken back, the entry still held here, to
    * be tried again), and with `ISO8583_ERR_CONNECTOR_OPTIONS` (field `flight`) for a flight not a positive number.
+   * Rejects with `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK` (field `host`: nothing recorded, not sent, still held) while
+   * the entry's key is recorded for another bank (journal-bank.ts).
    */
   async attempt(id: string, attempt: number, flight: number = this.lease): Promise<number> {
     this.ready();
@@ -293,6 +271,7 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
       throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'an attempt\'s flight must be a number of milliseconds above 0', { field: 'flight' });
     }
     const asked = performance.now();
+    await this.refuseAttemptAtOtherBank(this.ready(), id);
     if (this.heldSince() === undefined && !(await this.holding('record attempts'))) {
       this.letGoOf(id); // its lease ended once this node holds its lock again: claimed then (by any node)
       throw leaseLost(id, 'is not recorded: this node\'s owner lock is held by another journal of the same owner name');

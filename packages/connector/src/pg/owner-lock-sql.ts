@@ -132,3 +132,34 @@ export const UNREGISTER = `DELETE FROM iso8583_saf_owner WHERE owner = $1`;
 export const PURGE_OWNERS = `DELETE FROM iso8583_saf_owner o
   WHERE ${ownerLockFree('o.key')}
     AND NOT EXISTS (SELECT 1 FROM iso8583_saf s WHERE s.lease_owner = o.owner AND s.done_at IS NULL)`;
+
+/**
+ * The first key of every key lock: a shared session advisory lock `(KEY_LOCK_NAMESPACE, {@link keyLockId})` a node's
+ * owner lock session holds on each store key its journal claims (`upstream` and every `formerUpstreams` key), taken
+ * with the owner lock (owner-lock.ts) and let go with its session. The owner's row names one key only (`upstream`):
+ * the bank-marker check of a start (upstream-marker.ts) finds by these locks the running nodes that claim a key as a
+ * former one too. Shared: the nodes of one deployment hold them together; nothing takes them exclusively.
+ */
+export const KEY_LOCK_NAMESPACE = 858_300_004;
+
+/** The second key of the key lock of the store key `key` (an SQL expression): its hash, as a number of 0 or more. */
+export function keyLockId(key: string): string {
+  return `(hashtext(${key}) & 2147483647)`;
+}
+
+/** Takes the key locks of the keys `$1` (an array) on the owner lock's session (never waits: shared, and never held otherwise). */
+export const TAKE_KEY_LOCKS = `SELECT pg_try_advisory_lock_shared(${KEY_LOCK_NAMESPACE}, ${keyLockId('k')}) FROM unnest($1::text[]) k`;
+
+/**
+ * The server processes (`pid`) of the running nodes on the key `key` (an SQL expression) other than the owner `owner`
+ * (an SQL expression): the sessions holding its key lock, and (nodes of a version before key locks) the owner lock
+ * sessions of the owners registered under it; the owner `owner`'s own session left out.
+ */
+export function liveOnKey(key: string, owner: string): string {
+  const here = `l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND l.objsubid = 2`;
+  return `SELECT l.pid FROM pg_locks l WHERE ${here} AND l.granted AND l.classid = ${KEY_LOCK_NAMESPACE} AND l.objid = ${keyLockId(key)}
+    UNION SELECT l.pid FROM pg_locks l JOIN iso8583_saf_owner o ON o.upstream = ${key} AND o.owner <> ${owner}
+      WHERE ${here} AND l.granted AND l.classid = ${OWNER_LOCK_NAMESPACE} AND l.objid = o.key
+    EXCEPT SELECT l.pid FROM pg_locks l JOIN iso8583_saf_owner o ON o.owner = ${owner}
+      WHERE ${here} AND l.classid = ${OWNER_LOCK_NAMESPACE} AND l.objid = o.key`;
+}

@@ -21,7 +21,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import { pgDriver, storeCause } from './pool.js';
-import { END_HUNG, FILL_SERVER_TOKEN, REGISTER, UNREGISTER } from './owner-lock-sql.js';
+import { END_HUNG, FILL_SERVER_TOKEN, REGISTER, TAKE_KEY_LOCKS, UNREGISTER } from './owner-lock-sql.js';
 import { SessionKeepalive } from './session-keepalive.js';
 
 /** The owner lock of one journal; see the module comment. */
@@ -64,6 +64,8 @@ export class OwnerLock {
      * at least {@link PING_WAIT_MIN}). Default {@link TAKE_WAIT}.
      */
     private readonly pingWait: number = TAKE_WAIT,
+    /** The store keys the journal claims: their key locks are held with the owner lock (owner-lock-sql.ts `TAKE_KEY_LOCKS`). */
+    private readonly keys: readonly string[] = [],
   ) {
     this.keepalive = new SessionKeepalive(logger, 'the owner lock\'s session');
   }
@@ -303,6 +305,9 @@ export class OwnerLock {
         await client.end().catch(() => undefined);
         return false;
       }
+      // The keys it claims, seen by a start at another bank (upstream-marker.ts) while this session lives.
+      const keyLocks: pg.QueryConfig & { query_timeout: number } = { text: TAKE_KEY_LOCKS, values: [[...this.keys]], query_timeout: waits.register };
+      await client.query(keyLocks);
       this.client = client;
       this.backend = { pid: row.pid, started: row.started };
       const again = this.key !== undefined;

@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { connectorError } from '../errors.js';
 import { owedText } from '../journal-owed.js';
 import type { JournalOwed } from '../journal-read-owed.js';
-import { ownerLockHeld } from './owner-lock-sql.js';
+import { liveOnKey, ownerLockHeld } from './owner-lock-sql.js';
 
 /** The class of the transaction advisory lock taken per key while its upstream is checked and recorded (int4). */
 const MARKER_LOCK = 858_300_002;
@@ -31,11 +31,11 @@ const PENDING_UNHELD = `${PENDING}
       WHERE o.owner = s.lease_owner AND ${ownerLockHeld('o.key')}))`;
 
 /**
- * The live owners (other than `$2`) of the key `$1`: nodes whose owner lock is held (owner-lock.ts) and whose entries
- * are added under that key: nodes running on it now, idle or not.
+ * The live nodes (other than the owner `$2`) on the key `$1`: sessions holding its key lock (a node that claims it, as
+ * its `upstream` or a `formerUpstreams` key: owner-lock-sql.ts) or the owner lock of an owner registered under it; idle
+ * or not.
  */
-const LIVE_OWNERS = `SELECT count(*)::int AS n FROM iso8583_saf_owner o
-  WHERE o.upstream = $1 AND o.owner <> $2 AND ${ownerLockHeld('o.key')}`;
+const LIVE_OWNERS = `SELECT count(*)::int AS n FROM (${liveOnKey('$1', '$2')}) live`;
 
 /**
  * The entries the keys `keys` still owe on the database of `db` (0 when it has no SAF table yet: never migrated);
@@ -70,7 +70,7 @@ export function upstreamAddress(address: string): string {
  * starting together check and write them one at a time): every key is checked before any row is written (a refused
  * start writes nothing); nothing written for a key recorded already (the nodes of one deployment). A key recorded for
  * another upstream is taken over when it owes nothing and no live node (`owner`'s aside: a node whose owner lock is
- * held, its entries added under that key) runs on it; otherwise the start is refused: `ISO8583_ERR_CONNECTOR_OPTIONS`
+ * held, that claims the key, as its `upstream` or a former one) runs on it; otherwise the start is refused: `ISO8583_ERR_CONNECTOR_OPTIONS`
  * (field `host`) naming the key, both upstreams, and what to do (point it back until they are sent, keep the entries
  * apart, stop the nodes, or, the same bank at a new address, delete the key's row). A key with no row (a database from
  * before step 12) is taken as this upstream's, as a journal folder without its marker is. The live nodes are known by
