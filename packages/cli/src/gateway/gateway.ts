@@ -295,6 +295,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   });
   // Ends the SAF drain of a stop under way (an abort: once the clients are cut, right before the connectors' destroy).
   const drainStop = new AbortController();
+  // Settles once the abort has destroyed the links: the HTTP app's close of them waits for it (abort-cut.ts).
+  let linksDestroyed: () => void = () => undefined;
+  const linksGone = new Promise<void>((resolve) => (linksDestroyed = resolve));
   const abort = (): Promise<void> => {
     aborting ??= (async () => {
       http.stopKeepAlive();
@@ -305,7 +308,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       await abortConnectors(logger, 'gateway', everyConnector, {
         kept,
         // Closed, with what each could not deliver reported (an approval's reversal stored), before the links go.
-        closeListeners: () => cutClients({ endpoint, app, connections: http.connections, metricsApp, statsPort }),
+        closeListeners: () => cutClients({ endpoint, http, metricsApp, statsPort }, linksGone),
         // Only now: ending the drain frees the links, whose close refuses the reversals the cut clients ask for; and the
         // links go once those being stored are (bounded by the end line's wait in drain.ts: a store that hangs).
         beforeDestroy: () => {
@@ -314,7 +317,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
         },
         // Every connector has recorded its last outcome: the log is flushed and released, waiting for its database
         // at most ABORT_LOG_WAIT (what it could not store is then kept for the next start, and said, before the end line).
-        afterDestroy: async () => retention?.close(ABORT_LOG_WAIT),
+        afterDestroy: async () => {
+          linksDestroyed();
+          await retention?.close(ABORT_LOG_WAIT);
+        },
       });
       markAborted();
     })();
