@@ -45,8 +45,13 @@ test('gateway abort – the approvals waiting for a terminal slow to read, cut l
   });
   let paused: () => void = () => undefined;
   const readingPaused = new Promise<void>((resolve) => (paused = resolve));
+  // The first approval whose reversal ended one way or the other (stored, sent, or "NOT reversed").
+  let ended: () => void = () => undefined;
+  const firstOutcome = new Promise<void>((resolve) => (ended = resolve));
   const { logger, text } = capturedLogger('debug', (line) => {
-    if (String(line.msg).includes('the client is not reading its replies')) paused();
+    const msg = String(line.msg);
+    if (msg.includes('the client is not reading its replies')) paused();
+    if (/^an approval could not be delivered .*(: reversed|reversed without SAF|NOT reversed)$/.test(msg)) ended();
   });
   const journalDir = join(dir, 'journal');
   const { config } = parseGatewayArgs([
@@ -61,7 +66,8 @@ test('gateway abort – the approvals waiting for a terminal slow to read, cut l
   // The POS endpoint's destroy (the abort's cut) starts late, after the abort's old 100 ms timer.
   const endpoint = gateway.endpoint as unknown as { destroy: (reason?: Error) => Promise<void> };
   const destroy = endpoint.destroy.bind(endpoint);
-  endpoint.destroy = (reason) => new Promise<void>((resolve) => setTimeout(resolve, 125)).then(() => destroy(reason));
+  let cut: Promise<void> | undefined;
+  endpoint.destroy = (reason) => (cut ??= new Promise<void>((resolve) => setTimeout(resolve, 125)).then(() => destroy(reason)));
   // The terminal: sends purchases and never reads, until the gateway's replies back up (its reading paused).
   const terminal = connect(gateway.addresses.pos.port, '127.0.0.1');
   t.after(() => void terminal.destroy());
@@ -83,6 +89,9 @@ test('gateway abort – the approvals waiting for a terminal slow to read, cut l
   await within(readingPaused, 30_000, 'the gateway never found its terminal slow to read');
   aborted = true;
   await within(gateway.abort(), 10_000, 'the abort did not end');
+  // The cut and its reports, however late they came (after the links were destroyed: each then "NOT reversed").
+  await within(cut ?? Promise.reject(new Error('the POS endpoint was not cut')), 10_000, 'the POS endpoint was never cut');
+  await within(firstOutcome, 10_000, 'no approval was reported undelivered');
   logger.flush();
   const logged = text();
   assert.doesNotMatch(logged, /NOT reversed/);
