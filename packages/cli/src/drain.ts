@@ -182,17 +182,18 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
 export const ABORT_LINE_WAIT = 500;
 
 /**
- * Longest wait (ms) of an abort for the client connections it cuts to close (each then reports what it could not
- * deliver, and an approval's reversal is stored) before the connectors are destroyed: well inside {@link ABORT_LINE_WAIT}.
+ * Longest wait (ms), from an abort's start, for the client connections it cuts to close (each then reports what it
+ * could not deliver, and an approval's reversal is stored) before the connectors are destroyed: half the end line's
+ * {@link ABORT_LINE_WAIT}, the other half left for what must be stored before the destroy (`beforeDestroy`) and the
+ * destroy itself. Only a bound for a close that hangs: the destroy waits for the close itself, never for this alone.
  */
-export const CLIENTS_CLOSE_WAIT = 100;
+export const CLIENTS_CLOSE_WAIT = ABORT_LINE_WAIT / 2;
 
 /**
  * Longest wait (ms) of an abort for the transaction log's database, once the connectors are destroyed: the batch in
  * flight and what is buffered are then kept (PostgreSQL: in the journal folder, `spillDir`) or reported, before the
- * last line. With the client connections' wait and a store's destroy (cut after 200 ms), well inside
- * {@link ABORT_LINE_WAIT}: a log that waited out its own `closeTimeout` (5 s) did so past the process's exit, and its
- * records went unsaid.
+ * last line. With a store's destroy (cut after 200 ms), well inside {@link ABORT_LINE_WAIT}: a log that waited out its
+ * own `closeTimeout` (5 s) did so past the process's exit, and its records went unsaid.
  */
 export const ABORT_LOG_WAIT = 100;
 
@@ -201,7 +202,8 @@ export interface AbortSteps {
   /**
    * Closes the listeners and client connections, at once (called after the first line); may resolve once the client
    * connections have closed (each has then reported the answers it could not deliver, whose reversals are stored),
-   * which the connectors' destroy waits for, at most {@link CLIENTS_CLOSE_WAIT} ms. Default: nothing.
+   * which the connectors' destroy waits for, up to {@link CLIENTS_CLOSE_WAIT} from the abort's start (then two more
+   * turns of the event loop, so that the close callbacks already due run first). Default: nothing.
    */
   closeListeners?: () => void | Promise<unknown>;
   /**
@@ -233,15 +235,22 @@ export async function abortConnectors(logger: Logger, what: string, connectors: 
   const late = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ABORT_LINE_WAIT);
   });
+  let clientsTimer: NodeJS.Timeout | undefined;
+  const clientsLate = new Promise<void>((resolve) => (clientsTimer = setTimeout(resolve, CLIENTS_CLOSE_WAIT)));
   // A client connection cut here reports, as it closes, an answer it could not deliver (an approval made and waiting to
   // be written: pipelined behind another, or for a client slow to read), and its reversal is stored in the SAF queue:
-  // a destroy before that refused the store, and the approval was not reversed at all (logged "NOT reversed").
+  // a destroy before that refused the store, and the approval was not reversed at all (logged "NOT reversed"). So the
+  // destroy waits for the close itself, not for a timer of its own: a process descheduled past such a timer ran it
+  // before the sockets' close callbacks (a socket paused for a client slow to read is read out first, over turns of
+  // the event loop), and destroyed the connectors before the report. Only a close that hangs is cut short (at
+  // CLIENTS_CLOSE_WAIT from the start: the rest of the end line's wait is for beforeDestroy), and two turns more then
+  // let the close callbacks already due run first.
   const cut = steps.closeListeners?.();
   if (cut !== undefined) {
-    let wait: NodeJS.Timeout | undefined;
-    await Promise.race([cut, new Promise<void>((resolve) => (wait = setTimeout(resolve, CLIENTS_CLOSE_WAIT)))]).catch(() => undefined);
-    clearTimeout(wait);
+    await Promise.race([Promise.resolve(cut).catch(() => undefined), clientsLate]);
+    await nextTurns(2);
   }
+  clearTimeout(clientsTimer);
   // What must be stored before the connectors go (a reversal the endpoint's slow close had not started yet): waited for,
   // but never past the end line's own wait.
   const before = steps.beforeDestroy?.();
@@ -253,4 +262,9 @@ export async function abortConnectors(logger: Logger, what: string, connectors: 
   const done = await Promise.race([destroyed, late]);
   clearTimeout(timer);
   logStopped(logger, what, connectors, { verb: 'aborted', ...(steps.kept === undefined ? {} : { kept: steps.kept }), ...(done ? {} : { closing: true }) });
+}
+
+/** Resolves after `n` turns of the event loop (`setImmediate`): the I/O and close callbacks already due run first. */
+async function nextTurns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }

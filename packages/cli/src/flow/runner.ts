@@ -376,7 +376,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       // `abandon` would then come after the connectors' destroy, which refused the store ("NOT reversed"). The
       // connections are cut by now (no reply reaches a terminal any more), so it is forced here, and the connectors go
       // once every reversal started so far is stored (the book's own, and any an endpoint reported: `settled`).
-      beforeDestroy: () => abandonAll(),
+      beforeDestroy: () => abandonAll(ABORT_LINE_WAIT),
     });
     return aborting;
   };

@@ -18,7 +18,7 @@ import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listening } from '../args.js';
-import { ABORT_LOG_WAIT, abortConnectors, logStopped, waitForSaf } from '../drain.js';
+import { ABORT_LINE_WAIT, ABORT_LOG_WAIT, abortConnectors, logStopped, waitForSaf } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
@@ -44,6 +44,7 @@ import { refuseStrandedJournals } from './journal-stranded.js';
 import { recordingUpstream, refuseOtherUpstreams } from './journal-upstreams.js';
 import { settleAll } from '../settle-all.js';
 import { STOP_ANSWER_GRACE, StopAbort } from './stop-abort.js';
+import { cutClients } from './abort-cut.js';
 
 /** The addresses a running gateway listens on. */
 export interface GatewayAddresses {
@@ -294,6 +295,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   });
   // Ends the SAF drain of a stop under way (an abort: once the clients are cut, right before the connectors' destroy).
   const drainStop = new AbortController();
+  // Settles once the abort has destroyed the links: the HTTP app's close of them waits for it (abort-cut.ts).
+  let linksDestroyed: () => void = () => undefined;
+  const linksGone = new Promise<void>((resolve) => (linksDestroyed = resolve));
   const abort = (): Promise<void> => {
     aborting ??= (async () => {
       http.stopKeepAlive();
@@ -303,25 +307,20 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       // the log within the signal handler's grace, a destroy that hangs (a store out of reach) or not.
       await abortConnectors(logger, 'gateway', everyConnector, {
         kept,
-        closeListeners: () => {
-          // Closed, with what each could not deliver reported (an approval's reversal stored), before the links go:
-          // the HTTP connections, and the POS ones (destroyed even with a stop's close under way, which keeps its
-          // deadline: an approval waiting to be written to a terminal slow to read was dropped by the exit, NOT
-          // reversed and not logged). A request still at the bank finds its connection closed.
-          const httpClosed = http.connections.closeAll();
-          const posClosed = endpoint.destroy().catch(() => undefined);
-          app.server.closeAllConnections();
-          metricsApp?.server.closeAllConnections();
-          void app.close().catch(() => undefined);
-          void metricsApp?.close().catch(() => undefined);
-          void statsPort?.close();
-          return Promise.all([httpClosed, posClosed]);
+        // Closed, with what each could not deliver reported (an approval's reversal stored), before the links go.
+        closeListeners: () => cutClients({ endpoint, http, metricsApp, statsPort }, linksGone),
+        // Only now: ending the drain frees the links, whose close refuses the reversals the cut clients ask for; and the
+        // links go once those being stored are (bounded by the end line's wait in drain.ts: a store that hangs).
+        beforeDestroy: () => {
+          drainStop.abort();
+          return reverseUndelivered.settled(ABORT_LINE_WAIT);
         },
-        // Only now: ending the drain frees the links, whose close refuses the reversals the cut clients ask for.
-        beforeDestroy: () => drainStop.abort(),
         // Every connector has recorded its last outcome: the log is flushed and released, waiting for its database
         // at most ABORT_LOG_WAIT (what it could not store is then kept for the next start, and said, before the end line).
-        afterDestroy: async () => retention?.close(ABORT_LOG_WAIT),
+        afterDestroy: async () => {
+          linksDestroyed();
+          await retention?.close(ABORT_LOG_WAIT);
+        },
       });
       markAborted();
     })();
