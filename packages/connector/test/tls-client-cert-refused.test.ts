@@ -9,6 +9,9 @@
 // `pool.acquireTimeout` for an attempt 60 s away and failed POOL_EXHAUSTED. A request that comes after a failed
 // attempt, while no connection can be up within its wait, now fails at once with that attempt's error: the third test
 // drives that order for certain (the connector's `connect()` sees the refusal first).
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,4 +87,46 @@ test('mutual TLS 1.3, the client certificate refused before the request waits: t
     (err: Iso8583Error & { sent?: string }) => err,
   );
   assertRefused(outcome, peer, connector, reversals);
+});
+
+// A host that ends the connection right after its handshake, its session tickets sent first: the client reads the
+// tickets and the host's end in one go, and the link came up (at the ticket) on a socket already ended: the request
+// found no connection, the next attempt 60 s away, and failed POOL_EXHAUSTED. An end before the link is up is the
+// refusal too.
+test('mutual TLS 1.3, the host ends the connection right after its session tickets: CONNECT_FAILED naming tls.cert, unwritten', async (t) => {
+  const certs = makeCertificates();
+  let bytes = 0;
+  const ended = new Set<TLSSocket>();
+  const server = createTlsServer(
+    { cert: certs.serverCert, key: certs.serverKey, ca: certs.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' },
+    (socket) => {
+      socket.on('error', () => undefined).on('data', (chunk: Buffer) => (bytes += chunk.length));
+      // Its tickets go out with this turn's writes; its end in the next: the client reads both together.
+      setImmediate(() => socket.end());
+      ended.add(socket);
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const connector = createConnector({
+    host: '127.0.0.1',
+    port: (server.address() as AddressInfo).port,
+    reconnect: { initialDelay: 60_000, maxDelay: 60_000 },
+    pool: { acquireTimeout: 3000 },
+    tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey, servername: 'localhost' },
+  });
+  connector.on('error', () => undefined);
+  t.after(async () => {
+    await connector.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    certs.cleanup();
+  });
+  const err = await connector.request(purchase('005203')).then(
+    () => assert.fail('the request was answered'),
+    (e: Iso8583Error & { sent?: string }) => e,
+  );
+  assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED', err.message);
+  assert.equal(err.field, 'tls.cert');
+  assert.equal(err.sent, 'no');
+  assert.equal(ended.size, 1, 'one attempt');
+  assert.equal(bytes, 0, 'nothing written');
 });
