@@ -118,14 +118,17 @@ export function connectSocket<T>(o: ResolvedConnectorOptions, made: (socket: Soc
       clearTimeout(timer);
       const closed = (): void => refused();
       const up = (): void => {
-        tls.removeListener('session', ticket).removeListener('close', closed);
+        tls.removeListener('session', ticket).removeListener('end', closed).removeListener('close', closed);
+        // The host's end read already (its close still to come): no link to hand over, the refusal all the same.
+        if (!tls.writable || tls.readableEnded) return refused();
         ready();
       };
       // Not within the `session` event: it is emitted inside OpenSSL's read, where a write is lost.
       const ticket = (): void => void setImmediate(up);
       // Within what is left of `connectTimeout`: a connect never takes longer than the caller allowed.
       settling = setTimeout(up, Math.max(0, Math.min(TLS13_SETTLE_MS, o.connectTimeout - (performance.now() - startedAt))));
-      tls.once('session', ticket).once('close', closed);
+      // The host's end (its FIN read) comes before the socket's close: either, before the link is up, is the refusal.
+      tls.once('session', ticket).once('end', closed).once('close', closed);
     };
     // A TLS option Node cannot use (a key that does not parse) throws here: the same coded failure, no socket.
     try {

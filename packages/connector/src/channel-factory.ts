@@ -60,6 +60,12 @@ export class ChannelFactory {
   private readonly closeWaits = new Map<Channel, Array<() => void>>();
   private readonly failureListeners = new Set<(err: Iso8583Error) => void>();
   private retryDelay = 0;
+  /** The error of the last failed connect attempt, until a connection is up (and signed on) again. */
+  private lastFailure: Iso8583Error | undefined;
+  /** When each attempt waiting out its backoff dials (`performance.now()`), until it does. */
+  private readonly dialAt = new Set<{ at: number }>();
+  /** Attempts past their backoff wait (connecting, signing on), until they settle. */
+  private dialing = 0;
   private nextId = 1;
   /**
    * The keys whose requests timed out or were answered on any of the connector's connections, shared by its channels:
@@ -126,6 +132,25 @@ export class ChannelFactory {
   }
 
   /**
+   * The error of the last failed connect attempt (a copy: each request marks its own `sent`) while no connection is
+   * open and none can be up within `wait` ms: the attempts under way (one at least: the multiplex pool's replacement
+   * of its permanent connection) all still wait out a backoff that ends at or after it. A request that would wait
+   * `wait` ms for a connection (`pool.acquireTimeout`) fails at once with it, as one waiting when that attempt failed
+   * did, not with `ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED` at the end of its wait. Undefined otherwise (a connection
+   * open, one connecting, one due to dial in time, or none under way: the request's wait starts one, as the exclusive
+   * pool's does; no failure since the last connection up; stopped). The multiplex pool asks it.
+   */
+  failureBeyond(wait: number): Iso8583Error | undefined {
+    const last = this.lastFailure;
+    if (last === undefined || this.stopped || this.open.size > 0 || this.dialing > 0 || this.dialAt.size === 0) return undefined;
+    const now = performance.now();
+    let dialsIn = Number.POSITIVE_INFINITY;
+    for (const { at } of this.dialAt) dialsIn = Math.min(dialsIn, at - now);
+    if (dialsIn < wait) return undefined;
+    return new Iso8583Error(last.code, last.message, { field: last.field, mti: last.mti, cause: last.cause });
+  }
+
+  /**
    * A new channel: waits out the backoff, connects, signs on. Rejects with the coded connect error; once
    * {@link ChannelFactory.shut}, with `ISO8583_ERR_CONNECTOR_CLOSED` (the connection ended, its socket closed, no
    * `connected` event and no sign-off).
@@ -153,9 +178,22 @@ export class ChannelFactory {
 
   private async attempt(): Promise<Channel> {
     if (this.retryDelay > 0 && !this.stopped) {
+      const dial = { at: performance.now() + this.retryDelay };
+      this.dialAt.add(dial);
       await sleep(this.retryDelay, undefined, { ref: false, signal: this.stopping.signal }).catch(() => undefined);
+      this.dialAt.delete(dial);
     }
     if (this.stopped) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing');
+    this.dialing += 1;
+    try {
+      return await this.dial();
+    } finally {
+      this.dialing -= 1;
+    }
+  }
+
+  /** An attempt past its backoff wait: connects and signs on (see {@link ChannelFactory.create}). */
+  private async dial(): Promise<Channel> {
     const id = this.nextId++;
     const logger = this.channelLogger(id);
     let channel: Channel | undefined;
@@ -190,11 +228,13 @@ export class ChannelFactory {
       // A certificate not for the name checked: Node's reason naming the names (`detail`), here alone.
       const detail = hostCertificateDetail(e);
       logger.warn({ code: e.code, reason: e.message, ...(detail === undefined ? {} : { detail }), retryIn: this.retryIn }, 'connection failed');
+      this.lastFailure = e;
       this.events.connectFailed(e);
       for (const listener of [...this.failureListeners]) listener(e);
       throw e;
     }
     this.retryDelay = 0;
+    this.lastFailure = undefined;
     this.upSince.set(channel, performance.now());
     // The host's certificate not verified (`tls.rejectUnauthorized: false`): said on each connection, not only at start.
     logger.info(this.host.options.tls?.rejectUnauthorized === false ? { tlsVerify: false } : {}, 'connected');

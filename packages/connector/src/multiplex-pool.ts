@@ -138,11 +138,17 @@ export class MultiplexPool implements ChannelPool {
     void grown.then(() => this.growing.delete(grown));
   }
 
-  /** Waits for a connection (up to `pool.acquireTimeout`); a failed connect attempt fails the wait at once. */
+  /**
+   * Waits for a connection (up to `pool.acquireTimeout`); a failed connect attempt fails the wait at once, and so does
+   * one failed before it while no connection can be up within the wait (`ChannelFactory.failureBeyond`).
+   */
   private wait(): Promise<Channel> {
     if (!this.running || this.factory.stopped) {
       return Promise.reject(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing and has no connection'));
     }
+    // The last attempt failed and none can be up within the wait: its error now, not POOL_EXHAUSTED at the end.
+    const failed = this.factory.failureBeyond(this.options.acquireTimeout);
+    if (failed !== undefined) return Promise.reject(failed);
     return new Promise<Channel>((resolve, reject) => {
       const w: Waiter = {
         resolve,

@@ -3,19 +3,10 @@
 // connector's `connection failed` log line names the host and port it tried, for the operator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { Iso8583Error } from '@iso8583/codec';
 import { createConnector, hostPort } from '../src/index.js';
 import { capturedLogger } from './helpers/setup.js';
-
-/** A port of 127.0.0.1 nothing listens on (a listener's, closed). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { closedPort } from './helpers/closed-port.js';
 
 test('a refused connection: the error text has no address; the log line has host and port', async (t) => {
   const port = await closedPort();
