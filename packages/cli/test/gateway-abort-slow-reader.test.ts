@@ -9,22 +9,20 @@
 // never reads, the real journal folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageStream, createCodec, encodeFrame, responseMti } from '@iso8583/codec';
-import { capturedLogger, within } from '@iso8583/test-support';
+import { capturedLogger, tempFolder, within } from '@iso8583/test-support';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { startGateway } from '../src/gateway/gateway.js';
 
 const codec = createCodec('iso87ascii');
 
 test('gateway abort – the approvals waiting for a terminal slow to read, cut late on a busy machine, are reversed (stored), never "NOT reversed"', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-gw-abort-slow-reader-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempFolder(t, 'iso8583-gw-abort-slow-reader-');
   // The bank: approves every request at once, with a long field 48 (the replies fill the terminal's socket sooner).
   const sockets = new Set<Socket>();
   const bank = createServer((socket) => {

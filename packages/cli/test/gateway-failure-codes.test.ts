@@ -45,6 +45,7 @@ const BY_CODE: Record<string, string> = {
   JOURNAL: '68', STORE: '68', STORE_LEASE_LOST: '68', // before the write, or after an answer not recorded (reversed)
   JOURNAL_LOCKED: '96', INPUT: '96', CROSS_SITE: '96', UNSOLICITED: '96', RAW_DIALECTS: '96',
   UPSTREAM_DOWN: '91', // a routing rule's upstream down: never written
+  STORE_OTHER_BANK: '91', // the store's key recorded for another bank: the reversal refused before the write
   TRANSACTION_LOG: '96', TRANSACTION_LOG_LOCKED: '96', TRANSACTION_RECORD: '96', TRANSACTION_QUERY: '96', SAF: '96',
 };
 

@@ -82,7 +82,8 @@ export const UPSTREAM_FAILURE_CODES = {
 
 /**
  * The fallback for an error without `sent`: connector codes only ever raised before a request's first byte was written
- * (no connection, a limit, a queue, the overall deadline, a routing rule's upstream down, the connector closing).
+ * (no connection, a limit, a queue, the overall deadline, a routing rule's upstream down, the connector closing, the
+ * store's key recorded for another bank: its reversal refused before the write).
  */
 const NEVER_SENT: ReadonlySet<string> = new Set([
   'ISO8583_ERR_CONNECTOR_CONNECT_FAILED',
@@ -96,6 +97,7 @@ const NEVER_SENT: ReadonlySet<string> = new Set([
   'ISO8583_ERR_CONNECTOR_DEADLINE',
   'ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN',
   'ISO8583_ERR_CONNECTOR_CLOSED',
+  'ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK',
 ]);
 
 /**
