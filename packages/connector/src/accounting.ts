@@ -8,7 +8,7 @@ import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Registry } from 'prom-client';
 import { ConnectorMetrics } from './metrics.js';
 import type { MetricsSource } from './metrics.js';
-import { answersMti, mtiText, wireField } from './match-key.js';
+import { answersMti, mtiNamed, mtiText, wireField } from './match-key.js';
 import { amountKept, approvedAmountOf } from './reversal-amount.js';
 import { MoneyRepeats } from './money-repeats.js';
 import { SocketQueueFigures, amountOf, reversedAmountOf } from './socketqueue-figures.js';
@@ -141,8 +141,7 @@ function amountKindOf(mti: string): 'processed' | 'reversal' | undefined {
  * anything, even card data, and must not reach a metric label, a log or an error).
  */
 export function mtiOf(message: MessageInput): string {
-  const text = mtiText(message['0']);
-  return /^\d{4}$/.test(text) ? text : 'invalid';
+  return mtiNamed(message['0']);
 }
 
 /** A response code (field 39) for labels and stats: 1-3 letters or digits, else `invalid`; `none` when absent. */

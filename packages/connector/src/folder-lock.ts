@@ -8,7 +8,7 @@
  * releasing it removes it only then. The private file and the take-over gate of a start killed before it removed them
  * are removed by the next start that takes the lock.
  */
-import { link, open, readdir, realpath, stat, unlink } from 'node:fs/promises';
+import { chmod, link, open, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -245,8 +245,8 @@ async function take(mine: string, path: string, onStale: (pid: number | undefine
 }
 
 /**
- * Makes `dir` if it is missing (mode 0700; a folder made now is durable only once its parent is fsynced) and takes its
- * lock (see {@link lockFolder}): how a store opens its folder.
+ * Makes `dir` if it is missing (mode 0700; a folder made now is durable only once its parent is fsynced), sets one
+ * already there with group or other bits to 0700, and takes its lock (see {@link lockFolder}): how a store opens its folder.
  */
 export async function openFolder(dir: string, kind: FolderLockKind, logger: Logger): Promise<() => Promise<void>> {
   const lock = await openFolderLock(dir, kind, logger);
@@ -268,7 +268,22 @@ export async function openFolderLock(dir: string, kind: FolderLockKind, logger: 
     throw err;
   }
   if (made !== undefined) await syncDir(dirname(made));
+  await makePrivate(dir);
   return lockFolder(dir, kind, logger, seam);
+}
+
+/**
+ * Sets `dir` to mode 0700 when it has group or other bits (a folder made before, by hand, a restore or another umask:
+ * `mkdir`'s mode applies only when it makes it), as `openPrivate` does for a file; one already private is left as it
+ * is. When that fails (a folder this process does not own: `EPERM`) the error names the folder and how to fix it.
+ */
+async function makePrivate(dir: string): Promise<void> {
+  const { mode, uid } = await stat(dir);
+  if ((mode & 0o077) === 0) return;
+  await chmod(dir, 0o700).catch((err: NodeJS.ErrnoException) => {
+    const why = `cannot make the folder ${dir} private (mode 0${(mode & 0o777).toString(8)}, owner uid ${uid}): ${err.code ?? err.message}; chown it to the user this process runs as, or remove its group and other bits (chmod 700)`;
+    throw Object.assign(new Error(why, { cause: err }), { code: err.code, path: dir });
+  });
 }
 
 /** The system's `ENOTDIR` error for `path` (a file where a folder should be), as `syscall` (default `mkdir`) makes it. */

@@ -32,6 +32,16 @@ export function mtiText(mti: unknown): string {
   return typeof mti === 'string' ? mti : typeof mti === 'number' ? String(mti).padStart(4, '0') : '';
 }
 
+/**
+ * An MTI as given (`mti`, field 0 of a caller's message) for an error's text and context, a label or a log: its
+ * {@link mtiText} when that is four digits, else `invalid` (a caller's field 0 may be anything, even card data). The
+ * one home for naming a caller's MTI anywhere it may be read.
+ */
+export function mtiNamed(mti: unknown): string {
+  const text = mtiText(mti);
+  return /^\d{4}$/.test(text) ? text : 'invalid';
+}
+
 /** A field's value in a message object as text: a string as it is, a number in decimal, anything else `undefined`. */
 export function fieldText(value: unknown): string | undefined {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
@@ -165,7 +175,7 @@ export function answersMti(request: string, answer: unknown): boolean {
  * a caller's field 0 may be anything, even card data.
  */
 function noAnswerDue(text: string): Error {
-  const mti = /^\d{4}$/.test(text) ? text : 'invalid';
+  const mti = mtiNamed(text);
   return connectorError('ISO8583_ERR_CONNECTOR_INPUT', `the ${mti === 'invalid' ? 'message' : mti} expects no answer: it is not sent (a request is answered; a response or an acknowledgement is not)`, { mti, field: '0' });
 }
 

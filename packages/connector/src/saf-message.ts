@@ -9,7 +9,7 @@
 import { dialectVersion, mtiVersionDigit } from '@iso8583/codec';
 import type { Codec, Dialect, IsoMessage, Iso8583Error, MessageInput } from '@iso8583/codec';
 import { connectorError } from './errors.js';
-import { mtiText } from './match-key.js';
+import { mtiNamed, mtiText } from './match-key.js';
 import { neverStoredFields } from './never-stored.js';
 
 /** True for an advice or reversal of `version`'s MTIs (x120, x220, x400, x420 and their repeats x121, x221, x401, x421). */
@@ -25,12 +25,14 @@ export function isStoreAndForward(mti: string, version: string): boolean {
  * `undefined` when it can.
  */
 export function safProblem(message: MessageInput, dialect: Dialect): Iso8583Error | undefined {
-  const mti = mtiText(message['0']);
+  const text = mtiText(message['0']);
+  // Named in the refusal only when it is four digits (else `invalid`): a caller's field 0 may even be card data.
+  const mti = mtiNamed(text);
   const digit = mtiVersionDigit(dialectVersion(dialect));
   if (!isStoreAndForward(mti, digit)) {
     return connectorError(
       'ISO8583_ERR_CONNECTOR_SAF',
-      `only an advice or reversal is stored and forwarded (x120, x220, x400, x420 and their repeats, version ${digit}), not MTI ${mti === '' ? '(none)' : mti}`,
+      `only an advice or reversal is stored and forwarded (x120, x220, x400, x420 and their repeats, version ${digit}), not MTI ${text === '' ? '(none)' : mti}`,
       { field: 'saf', mti },
     );
   }

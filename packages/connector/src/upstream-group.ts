@@ -28,7 +28,7 @@ import { Connector } from './connector.js';
 import type { SafReceipt, SafSendOptions, SendOptions } from './connector.js';
 import type { EncodedRequest, EncodedResponse } from './relay.js';
 import { connectorError } from './errors.js';
-import { mtiText } from './match-key.js';
+import { mtiNamed, mtiText } from './match-key.js';
 import { isReversible } from './reversal-message.js';
 import { inputError, isMessageObject } from './message-input.js';
 import { Router } from './routing.js';
@@ -302,7 +302,7 @@ export class UpstreamGroup extends EventEmitter<UpstreamGroupEvents> {
         link.unavailable += 1;
         this.metrics.refused(link.name);
         const why = follows ? 'that its original went to (else the first)' : repeatOf !== undefined ? 'that its original went to' : 'that the routing rule names';
-        const err = connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} ${why} is down`, { mti });
+        const err = connectorError('ISO8583_ERR_CONNECTOR_UPSTREAM_DOWN', `the upstream ${routed} ${why} is down`, { mti: mtiNamed(mti) });
         // Counted (requests, errors, failures by code) and recorded by that upstream's connector, as its own refusals are.
         return Promise.reject(link.connector.outcomes.unsent(message, err));
       }

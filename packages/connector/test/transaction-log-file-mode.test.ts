@@ -40,7 +40,8 @@ test('FileTransactionLog – a day file already there at mode 0644 is made 0600 
 const SETPRIV = '/usr/bin/setpriv';
 test('FileTransactionLog – a group-writable day file it does not own fails with an error naming the file and the fix', { skip: process.getuid?.() !== 0 || !existsSync(SETPRIV) ? 'needs root and setpriv' : false }, async (t) => {
   const dir = tempDir(t, 'txlog-owner');
-  chmodSync(dir, 0o777);
+  // The folder is the service user's (a folder it cannot make private is refused at open: folder-lock-mode.test.ts).
+  chownSync(dir, 65534, 65534);
   const file = join(dir, transactionFile('2026-11-28'));
   writeFileSync(file, '');
   chownSync(file, 0, 65534);

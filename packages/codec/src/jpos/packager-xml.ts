@@ -62,12 +62,12 @@ function fieldSpec(packager: string, f: PackagerField, topLevel: boolean): Field
       classError(packager, f.path, f.className, `${how}: a composite field (isofieldpackager) in it is not supported`);
     }
     spec.subfields = compositeSpec(packager, f, (sub) => fieldSpec(packager, sub, false));
-  } else {
-    // Data elements: the standard's numbers say which carry card data, and the name where they leave one unmarked (a
-    // private 62 "CVV2 VALUE"); sub-fields have only their names to go by.
-    const sensitive = (topLevel ? SENSITIVE_ELEMENTS.get(key) : undefined) ?? sensitivityByName(f.name);
-    if (sensitive !== undefined) spec.sensitive = sensitive;
   }
+  // Data elements: the standard's numbers say which carry card data, and the name where they leave one unmarked (a
+  // private 62 "CVV2 VALUE"); sub-fields have only their names to go by. A composite is marked as a plain field is (a
+  // 62 "CVV2 DATA" whose sub-fields are "VALUE"...): masks then hide it whole, and the card-data lists count it.
+  const sensitive = (topLevel ? SENSITIVE_ELEMENTS.get(key) : undefined) ?? sensitivityByName(f.name);
+  if (sensitive !== undefined) spec.sensitive = sensitive;
   return spec;
 }
 
