@@ -1,5 +1,5 @@
 /**
- * A body past the HTTP port's limit (Fastify's `bodyLimit`, 1 MiB) sent chunked, with no length announced for it to be
+ * A body past the HTTP port's limit (its `bodyLimit`, 256 KiB) sent chunked, with no length announced for it to be
  * refused at the head: the gateway answers 413 `ISO8583_ERR_CONNECTOR_INPUT` once the limit is crossed and closes the
  * connection, so the rest is never read (a client uploading without end holds no connection, and no CPU of the
  * others, beyond the limit), with the real binary. The refusal of a length announced past the limit is pinned with
@@ -16,8 +16,8 @@ import { rawHttp, readUntil, within } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-http-body-limit-'));
-/** Fastify's default `bodyLimit`, which the gateway keeps. */
-const LIMIT = 1024 * 1024;
+/** The HTTP port's `bodyLimit` (HTTP_BODY_LIMIT, packages/cli/src/http/body-limit.ts). */
+const LIMIT = 256 * 1024;
 const DEADLINE = 15_000;
 
 /** A `POST /` head with a chunked JSON body to come. */
@@ -43,8 +43,8 @@ describe('the gateway\'s HTTP body limit', () => {
     conn.socket.write(chunkedHead(gw.http.port));
     conn.socket.write(chunk(LIMIT + 1024));
     try {
-      // The reason names the limit, in bytes, and its option (Fastify's bodyLimit: the gateway has no flag for it).
-      await within(readUntil(conn, /^HTTP\/1\.1 413 [\s\S]*"code":"ISO8583_ERR_CONNECTOR_INPUT","message":"the body is larger than its limit, 1048576 bytes \(bodyLimit\)"/), DEADLINE, 'the body past the limit was not refused naming its limit');
+      // The reason names the limit, in bytes, and its option (the port's bodyLimit: the gateway has no flag for it).
+      await within(readUntil(conn, /^HTTP\/1\.1 413 [\s\S]*"code":"ISO8583_ERR_CONNECTOR_INPUT","message":"the body is larger than its limit, 262144 bytes \(bodyLimit\)"/), DEADLINE, 'the body past the limit was not refused naming its limit');
       await within(conn.closed, DEADLINE, 'the connection of a body past the limit was not closed');
     } finally {
       conn.socket.destroy();

@@ -30,7 +30,7 @@ test('HTTP port – a body refused before any route is answered coded, on a path
   }
   const large = await announcedTooLarge(port, '/no-such-path', 2 * 1024 * 1024);
   assert.equal(large.status, 413);
-  assert.deepEqual(JSON.parse(large.body), { error: { code: 'ISO8583_ERR_CONSOLE_INPUT', message: 'body: the body is larger than its limit, 1048576 bytes (bodyLimit)', field: 'body' } });
+  assert.deepEqual(JSON.parse(large.body), { error: { code: 'ISO8583_ERR_CONSOLE_INPUT', message: 'body: the body is larger than its limit, 262144 bytes (bodyLimit)', field: 'body' } });
   // A body that parses still finds no route: the coded 404.
   const found = await httpCall(port, 'POST', '/no-such-path', { ...JSON_TYPE, 'content-length': '7' }, '{"a":1}');
   assert.equal(found.status, 404);

@@ -73,7 +73,10 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   #destroyed = false;
   /** Every accepted socket (TLS: the raw socket, from accept on, handshake included), under `maxConnections`. */
   readonly #slots: ConnectionSlots;
-  /** Sockets closed during their TLS handshake by the admission rules: the TLS layer's report of it is not counted. */
+  /**
+   * Sockets the endpoint closed before or during their TLS handshake (refused, evicted, cut by the close): the TLS
+   * layer's report of it (`tlsClientError`) is not counted.
+   */
   readonly #cut = new WeakSet<Socket>();
   readonly #connections = new Set<InboundConnection>();
   readonly #refusals = new LogLimits(REFUSAL_WARNINGS_PER_SECOND);
@@ -185,6 +188,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   #accept(socket: Socket, core: EndpointCore, plain: boolean): void {
     const remote = { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
     if (this.#closing !== undefined) {
+      this.#cut.add(socket); // the endpoint's own doing: not a failed handshake (the tlsClientError that follows)
       socket.destroy();
       return;
     }
@@ -227,6 +231,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     const suppressed = this.#refusals.take(code);
     if (suppressed !== undefined) logSafely(() => this.#logger.warn({ code, ...remote, ...(suppressed > 0 ? { suppressed } : {}) }, text));
     socket.on('error', () => undefined);
+    this.#cut.add(socket); // counted here: the TLS socket's reset that follows is no failed handshake
     socket.destroy();
   }
 

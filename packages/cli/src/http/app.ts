@@ -22,6 +22,7 @@ import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests, capAnswers 
 import { shedLog } from './shed-log.js';
 import type { CapFlags } from './shed-log.js';
 import { lingerWhileBodyComes } from './linger-close.js';
+import { HTTP_BODY_LIMIT } from './body-limit.js';
 import { capServerPipelining } from './pipeline-cap.js';
 import { DEFAULT_HTTP_MAX_HELD_BACK, heldBackLog } from './held-budget.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, capConnections } from './connection-cap.js';
@@ -241,6 +242,8 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const app: FastifyInstance = fastify({
     logger: false,
     forceCloseConnections: 'idle',
+    // Bodies still arriving are held whole: bounded to what a message needs, not Fastify's 1 MiB (body-limit.ts).
+    bodyLimit: HTTP_BODY_LIMIT,
     schemaController: lazySchemaCompilers(),
     clientErrorHandler: answerClientError,
     frameworkErrors: sq === undefined ? badUrlAnswer(options.logger, refusal) : sq.lineEnded(badUrlAnswer(options.logger, refusal)),
