@@ -42,6 +42,7 @@ const DEMO_GATEWAY_TIMEOUT = 5_000;
  * the POS gets the gateway's 68 rather than giving up first (8000 ms with the default `--request-timeout`).
  */
 const DEMO_POS_MARGIN = 3_000;
+
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
   { flag: 'once', kind: 'boolean', help: 'exit after the sample transactions' },
