@@ -37,15 +37,39 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { FileIdentity } from './file-identity.js';
 
-/** Milliseconds between two touches of a held lock (its modification time set to now). */
-export const LOCK_REFRESH = 2000;
+/** Default of {@link LOCK_REFRESH}: 2000 ms. */
+const DEFAULT_LOCK_REFRESH = 2000;
+
+/**
+ * Milliseconds between two touches of a held lock (its modification time set to now). 2000, the default, unless a
+ * test lowered it ({@link setLockRefreshForTests}).
+ */
+// A live binding (`let`): what a test sets is what the modules that import it read from then on.
+export let LOCK_REFRESH = DEFAULT_LOCK_REFRESH;
 
 /**
  * Milliseconds a start watches a lock held from another pid namespace before it takes it over, untouched (five
  * touches missed: a margin for an event loop held up by a long garbage collection or a busy machine): the longest a
- * start on such a lock takes.
+ * start on such a lock takes. 10000 (`5 * LOCK_REFRESH`), the default, unless a test lowered it.
  */
-export const LOCK_STALE = 5 * LOCK_REFRESH;
+export let LOCK_STALE = 5 * LOCK_REFRESH;
+
+/**
+ * Internal, for tests only (not exported from the package): sets {@link LOCK_REFRESH} to `refresh` ms and
+ * {@link LOCK_STALE} to five times it in this thread (a child process or worker thread of a test calls it itself), so
+ * that a test of a takeover waits seconds, not ten. Returns what sets the defaults back (a test calls it in its `after`
+ * hook: the files of a test group share a process). Locks held and watches begun before a change keep their times
+ * (`touchEvery` reads the refresh when a lock is taken). Not for production: every holder and every start on a folder
+ * must use the same times, or a live holder's lock can be taken over.
+ */
+export function setLockRefreshForTests(refresh: number): () => void {
+  LOCK_REFRESH = refresh;
+  LOCK_STALE = 5 * refresh;
+  return () => {
+    LOCK_REFRESH = DEFAULT_LOCK_REFRESH;
+    LOCK_STALE = 5 * DEFAULT_LOCK_REFRESH;
+  };
+}
 
 /**
  * What a lock file says of its holder (see the module comment); `pid` alone in a lock of an older version. A JSON lock

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { FileJournal, LOCK_FILE } from '../src/index.js';
 import { ownerText, parseOwner } from '../src/lock-owner.js';
 import { capturedLogger, tempDir } from './helpers/setup.js';
+import { FAST_LOCK_REFRESH, fastLocks } from './helpers/lock-times.js';
 import { startChild } from './child.js';
 
 const LINUX = existsSync('/proc/self/stat');
@@ -54,7 +55,9 @@ test('a live holder in another time namespace (its start time reads shifted) is 
   }
   const dir = tempDir(t, 'lock-foreign');
   // The same pid namespace, a boot clock 100000 s ahead: its /proc/<pid>/stat start time reads differently here.
-  const holder = startChild('lock-race-child', { store: 'journal' }, 'exec unshare --time --boottime 100000 --fork "$0" "$@";');
+  // The lock's times lowered in both (helpers/lock-times.ts): the watch ends at the holder's next touch, sooner.
+  fastLocks(t);
+  const holder = startChild('lock-race-child', { store: 'journal', refresh: FAST_LOCK_REFRESH }, 'exec unshare --time --boottime 100000 --fork "$0" "$@";');
   t.after(() => holder.process.kill('SIGKILL'));
   await holder.waitLine('ready', 60_000);
   holder.process.stdin?.write(`open a ${dir}\n`);

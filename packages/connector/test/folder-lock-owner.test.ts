@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { eventWithin } from '@iso8583/test-support';
 import { FileJournal, LOCK_FILE } from '../src/index.js';
-import { LOCK_STALE, ownerText, parseOwner } from '../src/lock-owner.js';
+import { ownerText, parseOwner } from '../src/lock-owner.js';
 import { capturedLogger, tempDir } from './helpers/setup.js';
+import { FAST_LOCK_REFRESH, FAST_LOCK_STALE } from './helpers/lock-times.js';
 import { startChild } from './child.js';
 
 const LINUX = existsSync('/proc/self/stat');
@@ -106,8 +107,9 @@ test('two containers on one folder, each pid 1 in its own pid namespace: the sec
   const dir = tempDir(t, 'lock-owner');
   // Each child is pid 1 of a new pid namespace: `unshare` forks it, and kills it when it is killed itself.
   const inNamespace = 'exec unshare --pid --fork --kill-child "$0" "$@";';
+  // The lock's times lowered in both (helpers/lock-times.ts): the order of touches and takeover is what is tested.
   const container = (): ReturnType<typeof startChild> => {
-    const c = startChild('lock-race-child', { store: 'journal' }, inNamespace);
+    const c = startChild('lock-race-child', { store: 'journal', refresh: FAST_LOCK_REFRESH }, inNamespace);
     t.after(() => c.process.kill('SIGKILL'));
     return c;
   };
@@ -121,12 +123,12 @@ test('two containers on one folder, each pid 1 in its own pid namespace: the sec
   await b.waitLine('ready', 60_000);
   b.process.stdin?.write(`open b ${dir}\n`);
   // Watched until the holder touches it (every LOCK_REFRESH ms).
-  assert.equal(await b.waitLine('b ', LOCK_STALE + 20_000), `b locked ${LOCKED}`);
+  assert.equal(await b.waitLine('b ', FAST_LOCK_STALE + 20_000), `b locked ${LOCKED}`);
   assert.equal(readFileSync(join(dir, LOCK_FILE), 'utf8'), held, 'the live holder keeps its lock');
   await a.kill();
   b.process.stdin?.write(`open b2 ${dir}\n`);
   // Untouched for LOCK_STALE ms: taken over.
-  assert.equal(await b.waitLine('b2 ', LOCK_STALE + 20_000), 'b2 opened');
+  assert.equal(await b.waitLine('b2 ', FAST_LOCK_STALE + 20_000), 'b2 opened');
   b.process.stdin?.write('close b2\n');
   await b.waitLine('b2 closed');
   b.process.stdin?.end();

@@ -32,13 +32,16 @@ import { readyLine } from './gateway.js';
 import { sequenceTimeoutFor } from './simulate-host.js';
 import { errorCode, safeText, writeResult, writeStartLine, writeText } from '../io.js';
 
-/** The demo gateway's wait for the bank's answer (`--request-timeout`, ms): past it the POS is answered 68 and the request reversed. */
+/**
+ * The demo gateway's wait for the bank's answer (`--request-timeout`, ms; 5000 by default): past it the POS is answered
+ * 68 and the request reversed. The stop waits as long for the last answers (the gateway's `shutdownDeadline`).
+ */
 const DEMO_GATEWAY_TIMEOUT = 5_000;
 /**
- * The demo POS's wait for its answer (ms): longer than {@link DEMO_GATEWAY_TIMEOUT}, so that with a slow bank
- * (`--bank-delay`) the POS gets the gateway's 68 rather than giving up first.
+ * How much longer than the gateway the demo POS waits for its answer (ms): so that with a slow bank (`--bank-delay`)
+ * the POS gets the gateway's 68 rather than giving up first (8000 ms with the default `--request-timeout`).
  */
-const DEMO_POS_TIMEOUT = 8_000;
+const DEMO_POS_MARGIN = 3_000;
 
 /** The command's flags. */
 const ROWS: readonly FlagRow[] = [
@@ -51,13 +54,17 @@ const ROWS: readonly FlagRow[] = [
   },
   {
     flag: 'bank-delay', kind: 'integer', arg: 'MS', min: 0, max: MAX_REQUEST_TIMEOUT, default: 0,
-    help: `the simulated bank waits this long before each answer (as simulate-host --delay): over ${DEMO_GATEWAY_TIMEOUT} ms, watch the gateway's timeout answer the POS 68 (the POS waits ${DEMO_POS_TIMEOUT} ms) and reverse the request`,
+    help: `the simulated bank waits this long before each answer (as simulate-host --delay): over --request-timeout, watch the gateway's timeout answer the POS 68 (the POS waits ${DEMO_POS_MARGIN} ms longer) and reverse the request`,
+  },
+  {
+    flag: 'request-timeout', kind: 'integer', arg: 'MS', min: 1, max: MAX_REQUEST_TIMEOUT - DEMO_POS_MARGIN, default: DEMO_GATEWAY_TIMEOUT,
+    help: "the gateway's wait for the bank's answer (past it: 68 to the POS, and a reversal); its stop waits as long for the last answers",
   },
   ...logRows('warn'),
 ];
 
 /** The help text of `iso8583 demo`. */
-export const DEMO_HELP = `Usage: iso8583 demo [--once] [--listen PORT] [--http PORT] [--transactions FILE] [--bank-delay MS]
+export const DEMO_HELP = `Usage: iso8583 demo [--once] [--listen PORT] [--http PORT] [--transactions FILE] [--bank-delay MS] [--request-timeout MS]
 
 Starts a simulated bank, the gateway in front of it, sends sample transactions through the gateway as a POS
 terminal would, prints each request and answer (card data masked), then keeps serving until Ctrl-C (or SIGTERM, or
@@ -157,6 +164,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   // (found by listening, not by a probe first: two demos started at once both saw a probe's 8080 free).
   const httpPort = httpFlag ?? (once ? 0 : DEFAULT_HTTP);
   const logMessages = own['log-messages'] === true;
+  const requestTimeout = own['request-timeout'] as number;
   const log = createLogger({ level: levelFor(own['log-level'] as string, logMessages) });
   const journal = mkdtempSync(join(tmpdir(), 'iso8583-demo-'));
 
@@ -218,8 +226,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
       http: httpPort,
       reversalJournal: journal,
       logMessages,
-      requestTimeout: DEMO_GATEWAY_TIMEOUT,
-      shutdownDeadline: 5_000,
+      requestTimeout,
+      shutdownDeadline: requestTimeout,
     };
     gateway = await startOnHttp(config, httpFlag === undefined, log.logger);
     if (stopping !== undefined) return undefined;
@@ -228,7 +236,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       name: 'demo-pos',
       host: gateway.addresses.pos.address,
       port: gateway.addresses.pos.port,
-      requestTimeout: DEMO_POS_TIMEOUT,
+      requestTimeout: requestTimeout + DEMO_POS_MARGIN,
     });
     await pos.connect();
     return stopping === undefined ? pos : undefined;
