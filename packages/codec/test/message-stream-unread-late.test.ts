@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { socketPair } from './stream-support.js';
+import { BURST, frameNumbers, socketPair, writeBurst } from './stream-support.js';
+import { MessageStream } from '../src/index.js';
 import { readOutThenClose } from '../src/stream/unread-close.js';
 import { unsentBytes } from '../src/stream/watched-writes.js';
 
@@ -51,4 +52,62 @@ test('readOutThenClose – polls that bring nothing while the peer still sends (
   assert.equal(reset, undefined, 'the connection was not reset');
   assert.ok(at.taken > 0, 'the kernel had taken some of the write');
   assert.ok(got >= at.taken, `the peer got all the kernel had taken (${got} of ${at.taken})`);
+});
+
+/** Resolves after `n` turns of the event loop (each a check phase: the polls between them read what came). */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+test('MessageStream – destroyed while paused, the peer\'s bytes coming in bursts a few turns apart: read out to the last, no reset, each frame got or dropped', async (t) => {
+  const { client, server } = await socketPair(t);
+  const stream = new MessageStream(server, {}, { frame: () => undefined });
+  stream.pause();
+  client.pause();
+  let reset: string | undefined;
+  client.on('error', (err: NodeJS.ErrnoException) => (reset = err.code));
+  await new Promise<void>((resolve, reject) => client.write(Buffer.alloc(256 * 1024), (err) => (err ? reject(err) : resolve())));
+  const { count } = BURST;
+  const dropped = writeBurst(stream);
+  assert.ok(server.writableLength > 0, 'the frames are partly pending');
+  let closed = false;
+  server.once('close', () => (closed = true));
+  stream.destroy();
+  // The peer's bytes arrive in bursts with turns between them that bring nothing, as from a loaded machine's kernel.
+  for (let burst = 0; burst < 8 && !closed; burst++) {
+    await turns(6);
+    client.write(Buffer.alloc(64 * 1024));
+  }
+  assert.equal(closed, false, 'not closed while the peer was still sending');
+  if (!closed) await once(server, 'close');
+  const received: Buffer[] = [];
+  client.on('data', (chunk: Buffer) => received.push(chunk));
+  const ended = once(client, 'close');
+  client.resume();
+  await ended;
+  const got = frameNumbers(Buffer.concat(received));
+  assert.equal(reset, undefined, 'the connection was not reset');
+  assert.deepEqual([...got].filter((i) => dropped.has(i)), [], 'no frame the peer got is reported dropped');
+  assert.equal(got.size + dropped.size, count, `each frame got (${got.size}) or dropped (${dropped.size})`);
+});
+
+test('MessageStream – destroyed with a write under way to a peer that reads: the FIN follows it, the peer ends, the close comes at its end', async (t) => {
+  const { client, server } = await socketPair(t);
+  const stream = new MessageStream(server, {}, { frame: () => undefined });
+  stream.resume();
+  const { count } = BURST;
+  const dropped = writeBurst(stream);
+  assert.ok(server.writableLength > 0, 'the frames are partly pending');
+  let peerEnded = false;
+  server.once('end', () => (peerEnded = true));
+  const received: Buffer[] = [];
+  client.on('data', (chunk: Buffer) => received.push(chunk));
+  const clientEnd = once(client, 'end');
+  stream.destroy();
+  await clientEnd;
+  await once(server, 'close');
+  assert.equal(peerEnded, true, 'the peer ended its side (answering the FIN) before the close');
+  const got = frameNumbers(Buffer.concat(received));
+  assert.deepEqual([...got].filter((i) => dropped.has(i)), [], 'no frame the peer got is reported dropped');
+  assert.equal(got.size + dropped.size, count, `each frame got (${got.size}) or dropped (${dropped.size})`);
 });
