@@ -102,10 +102,14 @@ test('MessageStream – destroyed with a write under way to a peer that reads: t
   server.once('end', () => (peerEnded = true));
   const received: Buffer[] = [];
   client.on('data', (chunk: Buffer) => received.push(chunk));
-  const clientEnd = once(client, 'end');
+  const sawEnd = new Promise<boolean>((resolve) => {
+    client.once('end', () => resolve(true));
+    client.once('close', () => resolve(false));
+  });
+  const serverClosed = once(server, 'close');
   stream.destroy();
-  await clientEnd;
-  await once(server, 'close');
+  assert.equal(await sawEnd, true, 'the peer saw the FIN');
+  await serverClosed;
   assert.equal(peerEnded, true, 'the peer ended its side (answering the FIN) before the close');
   const got = frameNumbers(Buffer.concat(received));
   assert.deepEqual([...got].filter((i) => dropped.has(i)), [], 'no frame the peer got is reported dropped');
