@@ -2,7 +2,8 @@
 // kernel still had to send: frames the kernel took (their writes called back, or counted delivered at the destroy)
 // would never reach the peer, and never be reported `dropped`. A MessageStream whose reading is paused (the owner's
 // back-pressure: a client that does not read its replies but goes on sending) reads out and throws away what waits
-// before it closes, so that what the kernel took still reaches the peer.
+// before it closes (half-closed first, until the peer ends or nothing more comes: unread-close.ts), so that what the
+// kernel took still reaches the peer.
 //
 // A peer reading with Node.js does not always see such a reset: libuv reports the hang-up after a short read as the end
 // of the stream, so the peer gets the bytes its kernel had, then 'end', no error. The count of frames (each got by the
@@ -109,7 +110,7 @@ test('MessageStream – destroyed while reading (flowing) with bytes the peer se
   assert.equal(sawEnd, true, 'the peer saw the end (FIN)');
 });
 
-test('MessageStream – destroyed while reading (flowing) with nothing unread: closed once a poll brings nothing', async (t) => {
+test('MessageStream – destroyed while reading (flowing) with nothing unread: closed once nothing more comes', async (t) => {
   const { server } = await socketPair(t);
   const stream = new MessageStream(server, {}, { frame: () => undefined });
   stream.resume();

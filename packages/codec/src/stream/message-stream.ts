@@ -244,11 +244,13 @@ export class MessageStream {
   /**
    * Closes the stream at once (queued frames are dropped; frames already read and not yet handed over are too). Of a
    * write under way, only the frames the kernel has not taken whole are reported `dropped` (watched-writes.ts): the
-   * others still reach the peer. A socket its peer has not ended (paused or reading) is read out first (what its peer
-   * sent thrown away) and closed once nothing more waits (unread-close.ts): closed with bytes unread, it would be reset,
-   * and what the kernel took lost. A peer that never stops sending has the read-out cut short (by bytes and turns, not by a clock):
-   * then every frame of a write under way is reported `dropped`, erring towards a reversal. No frame is written nor
-   * handed over after the call either way. A later call changes nothing (its `err` unused): it never cuts a read-out.
+   * others still reach the peer. A socket its peer has not ended (paused or reading) is half-closed and read out first
+   * (what its peer sent thrown away; a write under way goes on while the peer reads, its FIN after it), and closed at the
+   * peer's end, or once nothing has come for 500 ms (unread-close.ts): closed with bytes unread or still on their way,
+   * it would be reset, and what the kernel took lost. A peer that never stops sending has the read-out cut short (16 MiB,
+   * 1,000 busy turns, 10 s): then every frame of a write under way is reported `dropped`, erring towards a reversal.
+   * No frame is queued, written (beyond a write under way) nor handed over after the call either way. A later call
+   * changes nothing (its `err` unused): it never cuts a read-out.
    */
   destroy(err?: Error): void {
     const first = !this.isDestroyed;

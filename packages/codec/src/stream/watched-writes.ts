@@ -41,12 +41,8 @@ export function tell(dropped: readonly (() => void)[]): void {
  */
 export function keepDelivered(stream: Duplex, watched: ReadonlySet<WatchedWrite>, written: number): void {
   if (watched.size === 0) return;
-  const s = stream as Duplex & { _handle?: { writeQueueSize?: unknown } | null; _writableState?: { writelen?: unknown; writing?: unknown } };
-  const queued = s._handle?.writeQueueSize;
-  const state = s._writableState;
-  if (typeof queued !== 'number' || state === undefined || typeof state.writelen !== 'number') return;
-  // The bytes not in the kernel: the end of the write under way (libuv's queue) and every write buffered after it.
-  const unsent = queued + (s.writableLength - (state.writing === true ? state.writelen : 0));
+  const unsent = unsentBytes(stream);
+  if (unsent === undefined) return;
   const delivered = written - unsent;
   for (const w of watched) {
     const keep: (() => void)[] = [];
@@ -60,4 +56,16 @@ export function keepDelivered(stream: Duplex, watched: ReadonlySet<WatchedWrite>
     w.dropped = keep;
     w.ends = ends;
   }
+}
+
+/**
+ * The bytes written on `stream` that its kernel has not taken: the end of the write under way (libuv's queue) and every
+ * write buffered after it, by the socket's own figures; undefined without them (not a socket, or closed).
+ */
+export function unsentBytes(stream: Duplex): number | undefined {
+  const s = stream as Duplex & { _handle?: { writeQueueSize?: unknown } | null; _writableState?: { writelen?: unknown; writing?: unknown } };
+  const queued = s._handle?.writeQueueSize;
+  const state = s._writableState;
+  if (typeof queued !== 'number' || state === undefined || typeof state.writelen !== 'number') return undefined;
+  return queued + (s.writableLength - (state.writing === true ? state.writelen : 0));
 }
