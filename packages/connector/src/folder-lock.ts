@@ -49,14 +49,21 @@ export const LOCK_TOUCH_CODE: keyof typeof CONNECTOR_LOG_CODES = 'ISO8583_WARN_L
 
 /**
  * Milliseconds one touch of a held lock may run before it is told hung (`LOCK_STALE / 2`, 5 s): told while a start
- * elsewhere has not yet taken the lock for gone (untouched for `LOCK_STALE`), and a stop waits no longer for it.
+ * elsewhere has not yet taken the lock for gone (untouched for `LOCK_STALE`), and a stop waits no longer for it. Read
+ * when a lock is taken ({@link touchBound}): a test that lowers the lock's times (lock-owner.ts
+ * `setLockRefreshForTests`) lowers it too.
  */
 export const TOUCH_BOUND = LOCK_STALE / 2;
 
+/** {@link TOUCH_BOUND} with the lock's times of now (`LOCK_STALE / 2`). */
+export function touchBound(): number {
+  return LOCK_STALE / 2;
+}
+
 /** The text of the {@link LOCK_TOUCH_CODE} warning on `trouble` with the lock of `what` (never any data of the folder). */
-function touchTrouble(what: string, reason: string, trouble: TouchTrouble): string {
+function touchTrouble(what: string, reason: string, trouble: TouchTrouble, bound: number): string {
   if (trouble === 'no-worker') return `${what}'s lock is touched on the event loop (no worker thread: ${reason}): a stalled volume would stall this process`;
-  if (trouble === 'hung') return `${what}'s lock touch has not ended after ${TOUCH_BOUND} ms (a stalled volume?): a start in another container may take it over`;
+  if (trouble === 'hung') return `${what}'s lock touch has not ended after ${bound} ms (a stalled volume?): a start in another container may take it over`;
   return `${what}'s lock could not be touched (${reason}): a start in another container may take it over`;
 }
 
@@ -321,11 +328,12 @@ export async function lockFolder(dir: string, kind: FolderLockKind, logger: Logg
     handle = await open(mine, 'wx', 0o600);
     // The lock file is this file under a second name (a hard link): the same device and inode.
     const { dev, ino } = await handle.stat();
+    const bound = touchBound();
     touch = touchEvery(
       handle,
       dev,
-      { every: LOCK_REFRESH, bound: TOUCH_BOUND },
-      (reason, trouble) => logger.warn({ code: LOCK_TOUCH_CODE, dir, lock: path, reason }, touchTrouble(kind.what, reason, trouble)),
+      { every: LOCK_REFRESH, bound },
+      (reason, trouble) => logger.warn({ code: LOCK_TOUCH_CODE, dir, lock: path, reason }, touchTrouble(kind.what, reason, trouble, bound)),
       seam,
     );
     await writeAll(handle, Buffer.from(ownerText()), 0);

@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { waitUntil, within } from '@iso8583/test-support';
 import { FileJournal, LOCK_FILE } from '../src/index.js';
 import { connectorError } from '../src/errors.js';
-import { LOCK_TOUCH_CODE, TOUCH_BOUND, openFolderLock } from '../src/folder-lock.js';
+import { LOCK_TOUCH_CODE, openFolderLock, touchBound } from '../src/folder-lock.js';
 import type { FolderLockKind } from '../src/folder-lock.js';
 import { openHere } from '../src/lock-owner.js';
 import { capturedLogger, tempDir } from './helpers/setup.js';
-import { FAST_LOCK_REFRESH, fastLocks } from './helpers/lock-times.js';
+import { FAST_LOCK_REFRESH, FAST_LOCK_STALE, fastLocks } from './helpers/lock-times.js';
 
 /** Threads of the libuv pool (4 unless `UV_THREADPOOL_SIZE` says otherwise). */
 const POOL = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
@@ -55,8 +55,10 @@ test('a held lock is touched while the thread pool is busy', { skip: !existsSync
 
 test('a held lock whose touch hangs is warned of once within the bound, naming the lock; its release does not wait for it', async (t) => {
   const dir = tempDir(t, 'lock-touch-hung');
-  // The first touch after FAST_LOCK_REFRESH ms (helpers/lock-times.ts), not 2 s; its bound is still TOUCH_BOUND.
+  // The first touch after FAST_LOCK_REFRESH ms (helpers/lock-times.ts), not 2 s; its bound half the stale time, 1.25 s.
   fastLocks(t);
+  const TOUCH_BOUND = touchBound();
+  assert.equal(TOUCH_BOUND, FAST_LOCK_STALE / 2);
   const { logger, lines } = capturedLogger('warn');
   const alive = setInterval(() => undefined, 1000);
   t.after(() => clearInterval(alive));

@@ -19,6 +19,7 @@ import { listenError } from '../args.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
 import { requireKnownHost } from '../http/host-check.js';
 import { answerNotFound, badUrlAnswer } from '../http/not-found.js';
+import { HTTP_BODY_LIMIT } from '../http/body-limit.js';
 import { answerClientError, boundRequests, capAnswers } from '../http/request-deadline.js';
 import { capFlags, shedLog } from '../http/shed-log.js';
 import type { ConnectionCap } from '../http/connection-cap.js';
@@ -163,7 +164,8 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
  */
 export async function startMetrics(config: GatewayConfig, monitoring: Monitoring, made: (server: FastifyInstance, connections: ConnectionCap) => void,
   logger?: Logger): Promise<AddressInfo> {
-  const server = fastify({ logger: false, forceCloseConnections: true, schemaController: lazySchemaCompilers(), clientErrorHandler: answerClientError, frameworkErrors: badUrlAnswer() });
+  // Bodies still arriving are held whole: the HTTP port's bound, not Fastify's 1 MiB (http/body-limit.ts).
+  const server = fastify({ logger: false, forceCloseConnections: true, bodyLimit: HTTP_BODY_LIMIT, schemaController: lazySchemaCompilers(), clientErrorHandler: answerClientError, frameworkErrors: badUrlAnswer() });
   boundRequests(server.server, config.requestTimeout);
   const max = config.metricsMaxConnections;
   const perAddress = config.metricsMaxConnectionsPerAddress ?? defaultPerAddress(max);
