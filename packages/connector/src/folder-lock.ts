@@ -282,11 +282,18 @@ export async function openFolderLock(dir: string, kind: FolderLockKind, logger: 
 /**
  * Sets `dir` to mode 0700 when it has group or other bits (a folder made before, by hand, a restore or another umask:
  * `mkdir`'s mode applies only when it makes it), as `openPrivate` does for a file; one already private is left as it
- * is. When that fails (a folder this process does not own: `EPERM`) the error names the folder and how to fix it.
+ * is. When that fails (a folder this process does not own: `EPERM`) the error names the folder and how to fix it; a
+ * folder with the sticky bit (shared by design, like /tmp) is refused (`EACCES`), never changed.
  */
 async function makePrivate(dir: string): Promise<void> {
   const { mode, uid } = await stat(dir);
   if ((mode & 0o077) === 0) return;
+  // A folder shared by design (the sticky bit: /tmp, /var/tmp) is never made private: that would lock every other user
+  // out of it. Refused instead, named, with the fix.
+  if ((mode & 0o1000) !== 0) {
+    const why = `the folder ${dir} is shared (mode 0${(mode & 0o7777).toString(8)}, sticky bit): it is not made private; give the journal a folder of its own inside it`;
+    throw Object.assign(new Error(why), { code: 'EACCES', path: dir });
+  }
   await chmod(dir, 0o700).catch((err: NodeJS.ErrnoException) => {
     const why = `cannot make the folder ${dir} private (mode 0${(mode & 0o777).toString(8)}, owner uid ${uid}): ${err.code ?? err.message}; chown it to the user this process runs as, or remove its group and other bits (chmod 700)`;
     throw Object.assign(new Error(why, { cause: err }), { code: err.code, path: dir });

@@ -31,6 +31,25 @@ test('folder mode – a transaction log folder at mode 0775 is 0700 once the log
   assert.equal(statSync(dir).mode & 0o777, 0o700);
 });
 
+test('folder mode – a shared folder (sticky bit, like /tmp) is never made private: the open fails naming it, the folder left as it was', async (t) => {
+  const dir = tempDir(t, 'folder-mode-sticky');
+  chmodSync(dir, 0o1777);
+  const journal = new FileJournal(dir, { compactInterval: 0 });
+  const failed = await journal.open().then(
+    async () => {
+      await journal.close();
+      return undefined;
+    },
+    (err: Error & { code?: string; cause?: Error & { code?: string } }) => err,
+  );
+  assert.equal(failed?.code, 'ISO8583_ERR_CONNECTOR_JOURNAL');
+  assert.equal(failed?.cause?.code, 'EACCES');
+  assert.ok(failed?.cause?.message.includes(dir) === true, String(failed?.cause?.message));
+  assert.match(failed?.cause?.message ?? '', /a folder of its own/);
+  assert.equal(statSync(dir).mode & 0o7777, 0o1777, 'the folder is left as it was');
+  assert.deepEqual(readdirSync(dir), [], 'nothing written in it');
+});
+
 // Run as another user (setpriv) when the test is root: a folder owned by root at 0777 cannot be set by that user.
 const SETPRIV = '/usr/bin/setpriv';
 test('folder mode – a folder it does not own and cannot make private fails the open, naming the folder and the fix', { skip: process.getuid?.() !== 0 || !existsSync(SETPRIV) ? 'needs root and setpriv' : false }, async (t) => {
