@@ -275,29 +275,30 @@ export async function openFolderLock(dir: string, kind: FolderLockKind, logger: 
     throw err;
   }
   if (made !== undefined) await syncDir(dirname(made));
-  await makePrivate(dir);
+  await makePrivate(dir, logger);
   return lockFolder(dir, kind, logger, seam);
 }
+
+/** The code of the warning that a store's folder is left readable by others (see {@link makePrivate}). */
+export const FOLDER_NOT_PRIVATE_CODE: keyof typeof CONNECTOR_LOG_CODES = 'ISO8583_WARN_FOLDER_NOT_PRIVATE';
 
 /**
  * Sets `dir` to mode 0700 when it has group or other bits (a folder made before, by hand, a restore or another umask:
  * `mkdir`'s mode applies only when it makes it), as `openPrivate` does for a file; one already private is left as it
- * is. When that fails (a folder this process does not own: `EPERM`) the error names the folder and how to fix it; a
- * folder with the sticky bit (shared by design, like /tmp) is refused (`EACCES`), never changed.
+ * is. Never fails the open (a start that stops here would leave what the journal owes unsent): a folder shared by
+ * design (the sticky bit, like /tmp) is not changed, nor one this process cannot change (not its owner: a volume
+ * mounted group-writable); both are told once at `warn` ({@link FOLDER_NOT_PRIVATE_CODE}, the folder and the fix).
  */
-async function makePrivate(dir: string): Promise<void> {
+async function makePrivate(dir: string, logger: Logger): Promise<void> {
   const { mode, uid } = await stat(dir);
   if ((mode & 0o077) === 0) return;
-  // A folder shared by design (the sticky bit: /tmp, /var/tmp) is never made private: that would lock every other user
-  // out of it. Refused instead, named, with the fix.
-  if ((mode & 0o1000) !== 0) {
-    const why = `the folder ${dir} is shared (mode 0${(mode & 0o7777).toString(8)}, sticky bit): it is not made private; give the journal a folder of its own inside it`;
-    throw Object.assign(new Error(why), { code: 'EACCES', path: dir });
-  }
-  await chmod(dir, 0o700).catch((err: NodeJS.ErrnoException) => {
-    const why = `cannot make the folder ${dir} private (mode 0${(mode & 0o777).toString(8)}, owner uid ${uid}): ${err.code ?? err.message}; chown it to the user this process runs as, or remove its group and other bits (chmod 700)`;
-    throw Object.assign(new Error(why, { cause: err }), { code: err.code, path: dir });
-  });
+  const tell = (reason: string): void =>
+    logger.warn(
+      { code: FOLDER_NOT_PRIVATE_CODE, dir, mode: `0${(mode & 0o7777).toString(8)}`, uid, reason },
+      `the folder ${dir} is readable by others and is not made private (${reason}): its files are 0600; give the journal a folder of its own, owned by this user, mode 0700`,
+    );
+  if ((mode & 0o1000) !== 0) return tell('shared');
+  await chmod(dir, 0o700).catch((err: NodeJS.ErrnoException) => tell(err.code ?? 'unknown'));
 }
 
 /** The system's `ENOTDIR` error for `path` (a file where a folder should be), as `syscall` (default `mkdir`) makes it. */
