@@ -53,7 +53,7 @@ interface BodyErrorDetail {
   charset?: string;
 }
 
-/** Fastify's default `bodyLimit`, 1048576 bytes (1 MiB): the body limit of a server that sets none (the gateway's). */
+/** Fastify's default `bodyLimit`, 1048576 bytes (1 MiB): the body limit of a server that sets none (a user's own app). */
 export const FASTIFY_BODY_LIMIT = 1024 * 1024;
 
 /**

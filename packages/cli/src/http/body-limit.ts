@@ -2,7 +2,8 @@
  * The largest request body the HTTP port reads on a route without a limit of its own (the message routes `POST /`,
  * `POST /raw`, `/stats`, a path no route takes): 262144 bytes (256 KiB), as the workbench's (console/workbench.ts).
  * A message needs less: its largest wire image, 65,535 bytes, is 131,070 characters of hex (`POST /raw`), and its
- * fields as JSON or ISOMessage XML wrap about as much. A body announced past it (`Content-Length`) is answered 413
+ * fields as JSON or ISOMessage XML wrap about as much, unless most of its text must be escaped (`&quot;`, `\u0001`:
+ * up to 6 characters a byte): such a message is sent as hex on `POST /raw`. A body announced past it (`Content-Length`) is answered 413
  * before a byte of it is read; a chunked one, once it passes the limit.
  *
  * Fastify's default, 1 MiB, let one address (up to `--http-max-connections-per-address`, 900 by default) hold about
