@@ -5,9 +5,10 @@
  * bank over a key while this node's owner lock was being taken again, after its lease lapsed, or with the owner lock off
  * (`ownerLock: false`: no running node is seen at all), or the row rewritten by hand. So each renewal reads the rows of
  * its keys ({@link PgJournalBank.checkBanks}): a key recorded for another bank is this node's no more until its row
- * names this node's bank again: none of its entries is claimed (`claimKeys`), none of those held is sent (each
- * attempt reads its key's row first: refused, `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`, held, not sent, tried
- * again), no entry is added under it (the request is not sent), and the key is logged (that code, at error, once) and reported (`keysAtOtherBank`, the
+ * names this node's bank again: none of its entries is claimed (`claimKeys`, and the late approvals and repeats owed
+ * are not read there), no entry is added under it (the request is not sent), none is handed back (`release`: at
+ * close, or let go; an entry belongs to the bank it was added for, and the other bank's nodes would send it to theirs:
+ * kept under this node's lease, logged with its count), and the key is logged (that code, at error, once) and reported (`keysAtOtherBank`, the
  * `iso8583_connector_saf_other_bank` gauge). A key with no row (deleted to move a bank to a new address) stays this
  * node's. And what a journal's keys owe, read without opening it (`owedUnopened`).
  */
@@ -30,8 +31,8 @@ export interface KeyAtOtherBank {
 /** The rows of the keys `$1` (an array). */
 const MARKERS = 'SELECT upstream, address FROM iso8583_saf_upstream WHERE upstream = ANY($1::text[])';
 
-/** The key the entry `$1` is stored under, and the bank its row names (no row: none). */
-const ENTRY_BANK = 'SELECT s.upstream, m.address FROM iso8583_saf s JOIN iso8583_saf_upstream m ON m.upstream = s.upstream WHERE s.id = $1';
+/** The entries of `$1` (an array) stored under a key with a row, and the bank it names. */
+const ENTRIES_BANK = 'SELECT s.id, m.address FROM iso8583_saf s JOIN iso8583_saf_upstream m ON m.upstream = s.upstream WHERE s.id = ANY($1::text[])';
 
 /** A node's store keys and the bank their rows name; see the module comment. */
 export abstract class PgJournalBank extends PgJournalGroup {
@@ -63,7 +64,7 @@ export abstract class PgJournalBank extends PgJournalGroup {
 
   /**
    * This node's keys whose row (`iso8583_saf_upstream`) names another bank than its `address`, as the last renewal
-   * read them (every `lease / 3` ms): their entries are neither claimed, sent nor added here. Empty without `address`.
+   * read them (every `lease / 3` ms): their entries are neither claimed nor added here (those held still sent here). Empty without `address`.
    */
   get keysAtOtherBank(): KeyAtOtherBank[] {
     return [...this.otherBank].map(([key, recorded]) => ({ key, recorded }));
@@ -76,7 +77,8 @@ export abstract class PgJournalBank extends PgJournalGroup {
 
   /**
    * At each renewal (with `address`): reads the rows of this node's keys; a key whose row names another bank is
-   * logged (`ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`, at error, once until it changes) and left alone from then on; one
+   * logged (`ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`, at error, once until it changes) and left alone from then on (the
+   * entries this node holds still go to its bank: theirs); one
    * back at this node's bank (or whose row was deleted) is logged (info) and taken up again. Rejects with the
    * database's error (the renewal's outage).
    */
@@ -100,22 +102,24 @@ export abstract class PgJournalBank extends PgJournalGroup {
   }
 
   /**
-   * Rejects with `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK` (field `host`) when entry `id` is stored under a key whose
-   * row names another bank, read now (not as of the last renewal: no attempt leaves for this node's bank once the row
-   * names another): its attempt is not recorded, nor sent (the entry stays held, tried again); the key is then left
-   * alone as a renewal would (`checkBanks`). Without `address`, no statement. A failure to read is the store's error.
+   * Hands the entries `entries` back (`RELEASE`, journal-leases.ts) but those whose key's row names another bank, read
+   * now: an entry belongs to the bank it was added (or claimed) for, and the other bank's nodes, claiming that key,
+   * would send it to theirs. Those are kept under this node's lease (not renewed once let go; at close, until it ends)
+   * and logged (`ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`, at error, `entries`: their count, no card data). Without
+   * `address`, all handed back. Rejects with the database's error (nothing handed back).
    */
-  protected async refuseAttemptAtOtherBank(pool: pg.Pool, id: string): Promise<void> {
-    if (this.address === undefined) return;
-    let row: { upstream: string; address: string } | undefined;
-    try {
-      row = (await pool.query<{ upstream: string; address: string }>(ENTRY_BANK, [id])).rows[0];
-    } catch (err) {
-      throw this.failure('cannot record attempts', err);
+  protected override async release(pool: pg.Pool, entries: ReadonlyArray<readonly [string, string | undefined]>): Promise<void> {
+    if (this.address === undefined || entries.length === 0) return super.release(pool, entries);
+    const own = upstreamAddress(this.address);
+    const { rows } = await pool.query<{ id: string; address: string }>(ENTRIES_BANK, [entries.map(([id]) => id)]);
+    const kept = new Set(rows.filter((r) => upstreamAddress(r.address) !== own).map((r) => r.id));
+    if (kept.size > 0) {
+      this.logger.error(
+        { code: 'ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK', entries: kept.size, address: own },
+        'SAF entries of this node\'s bank stored under a key now recorded for another bank are not handed back (the other bank\'s nodes would send them there): kept under this node\'s lease; point the key\'s row back at this bank and run a node here to send them',
+      );
     }
-    if (row === undefined || upstreamAddress(row.address) === upstreamAddress(this.address)) return;
-    this.atOtherBank(row.upstream, upstreamAddress(row.address));
-    throw otherBankError(`entry ${id} is not sent: its key ${JSON.stringify(row.upstream)} is recorded for ${upstreamAddress(row.address)} (iso8583_saf_upstream), not this node's upstream; held, and tried again`);
+    return super.release(pool, entries.filter(([id]) => !kept.has(id)));
   }
 
   /** Leaves key `key` alone from now on, recorded for `recorded` (another bank): logged once until it changes. */
@@ -124,7 +128,7 @@ export abstract class PgJournalBank extends PgJournalGroup {
     this.otherBank.set(key, recorded);
     this.logger.error(
       { code: 'ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK', key, recorded, address: upstreamAddress(this.address ?? '') },
-      'a store key of this node is recorded for another bank (iso8583_saf_upstream): its entries are no longer claimed, sent or added here until its row names this node\'s bank again',
+      'a store key of this node is recorded for another bank (iso8583_saf_upstream): its entries are no longer claimed or added here (those held are still sent to this node\'s bank, and never handed back) until its row names this node\'s bank again',
     );
   }
 }

@@ -39,12 +39,12 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
    * code; else leaves the approval on its transaction's pending entry, if any, and resolves `undefined`
    * (overtaken-sql.ts, `LATE_APPROVAL`). `within`: how far back (ms) a code counts, default `OVERTAKEN_FOR_MS` (a try
    * made later counts from the approval's arrival). `booking`: only a row of that booking (overtaken-sql.ts
-   * `OF_BOOKING`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   * `OF_BOOKING`). Only under this node's keys but those recorded for another bank (`claimKeys`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
   async lateApproval(approval: IsoMessage, within = OVERTAKEN_FOR_MS, booking?: ApprovalBooking): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined> {
     try {
       const { rows } = await this.ready().query<{ code: string | null; reversal: string; id: string }>(LATE_APPROVAL, [
-        this.claims, textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), within,
+        this.claimKeys(), textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), within,
         booking?.time ?? null, booking?.amount ?? 0, booking?.acquirer ?? null, booking?.card ?? null,
       ]);
       const row = rows[0];
@@ -58,11 +58,12 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
 
   /**
    * The repeats late approvals call for whose store no node made durable (see `ReversalJournal.repeatsOwed`;
-   * overtaken-sql.ts, `REPEATS_OWED`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   * overtaken-sql.ts, `REPEATS_OWED`), under this node's keys but those recorded for another bank (`claimKeys`: that
+   * bank's nodes owe them, to their bank). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
   async repeatsOwed(): Promise<Array<{ reversal: IsoMessage; responseCode: string; approval: IsoMessage; againId: string }>> {
     try {
-      const { rows } = await this.ready().query<{ id: string; reversal: string; code: string; approval: string }>(REPEATS_OWED, [this.claims, OWED_FOR_MS]);
+      const { rows } = await this.ready().query<{ id: string; reversal: string; code: string; approval: string }>(REPEATS_OWED, [this.claimKeys(), OWED_FOR_MS]);
       return rows.map((r) => ({ reversal: JSON.parse(r.reversal) as IsoMessage, responseCode: r.code, approval: JSON.parse(r.approval) as IsoMessage, againId: againId(r.id) }));
     } catch (err) {
       throw this.failure('cannot read the repeats late approvals call for', err);

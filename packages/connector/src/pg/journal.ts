@@ -262,8 +262,8 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
    * next claim (any node's) takes it then, and it is sent as a repeat. Rejects with `ISO8583_ERR_CONNECTOR_STORE`
    * (field `flight`) when the record came back after its flight (not sent: taken back, the entry still held here, to
    * be tried again), and with `ISO8583_ERR_CONNECTOR_OPTIONS` (field `flight`) for a flight not a positive number.
-   * Rejects with `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK` (field `host`: nothing recorded, not sent, still held) while
-   * the entry's key is recorded for another bank (journal-bank.ts).
+   * An entry this node holds is sent whatever its key's row names now: it was added for this node's bank, or claimed
+   * while the row named it (journal-bank.ts).
    */
   async attempt(id: string, attempt: number, flight: number = this.lease): Promise<number> {
     this.ready();
@@ -271,7 +271,6 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
       throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'an attempt\'s flight must be a number of milliseconds above 0', { field: 'flight' });
     }
     const asked = performance.now();
-    await this.refuseAttemptAtOtherBank(this.ready(), id);
     if (this.heldSince() === undefined && !(await this.holding('record attempts'))) {
       this.letGoOf(id); // its lease ended once this node holds its lock again: claimed then (by any node)
       throw leaseLost(id, 'is not recorded: this node\'s owner lock is held by another journal of the same owner name');

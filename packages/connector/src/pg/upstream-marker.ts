@@ -15,7 +15,7 @@ import type { JournalOwed } from '../journal-read-owed.js';
 import { liveOnKey, ownerLockHeld } from './owner-lock-sql.js';
 
 /** The class of the transaction advisory lock taken per key while its upstream is checked and recorded (int4). */
-const MARKER_LOCK = 858_300_002;
+const MARKER_LOCK = 858_300_005;
 
 /** The pending entries (and, of them, the reversals) of the keys `$1` (an array): what they still owe. */
 const PENDING = `SELECT count(*)::int AS entries, (count(*) FILTER (WHERE entry->>'kind' IS NULL))::int AS reversals
