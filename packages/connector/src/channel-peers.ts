@@ -47,7 +47,7 @@ export function peerWaiting(
 /**
  * The request `message` (a response under `key`, come on `self`) answers, with its channel: the one waiting under the
  * key on `self` (whatever its class: channel.ts `answer` judges that), unless none of its class waits there, or it sent
- * another field 7 (`echo7`) than the answer echoes while a request waiting on one of `peers` sent exactly that one
+ * another field 7 (`echo7`) than the answer echoes, or none, while a request waiting on one of `peers` sent exactly that one
  * (pool connections under one key: the answer is that request's, whichever connection it comes on; {@link peerWaiting}
  * then). `undefined`: none (a late answer, a copy, or unsolicited).
  */
@@ -62,7 +62,9 @@ export function answerTarget(
   const req = self.pending.get(key);
   const own = req !== undefined && (keysMti || answersMti(req.mti, message['0']));
   const echoed = message['7'];
-  const otherEcho = own && req.echo7 !== undefined && typeof echoed === 'string' && req.echo7 !== echoed;
+  // An answer echoing a field 7 this request did not send (or none: it sent no field 7) goes to a peer request that
+  // sent exactly that one, if any.
+  const otherEcho = own && typeof echoed === 'string' && req.echo7 !== echoed;
   if (!own || otherEcho) {
     const peer = peerWaiting(peers, self, key, message, keysMti, late);
     if (peer !== undefined && (!own || peer.req.echo7 === echoed)) return peer;

@@ -76,7 +76,7 @@ export class Channel {
     /**
      * The keys whose requests timed out or were answered on the connector's connections (its factory's, shared by its
      * channels: the host may send a late answer or its copy of an answer on another connection than the request's):
-     * their late or duplicate answers told from a reused key's own. Sized for the connector's `pool.max` here.
+     * their late or duplicate answers told from a reused key's own. Sized for the connections open at once here.
      */
     private readonly late: LateKeys,
     /**
@@ -106,8 +106,9 @@ export class Channel {
         },
       },
     );
-    // The late keys are the connector's: sized for its pool (late-keys.ts `fit`), as many per connection as one held.
-    late.fit(host.options.pool.max);
+    // The late keys are the connector's: sized for the connections it has open at once, this one among them, up to its
+    // `pool.max` (late-keys.ts `fit`): as many per connection as one held, not a whole `pool.max`'s for one connection.
+    late.fit(Math.min(host.options.pool.max, this.peers.size + (this.peers.has(this) ? 0 : 1)));
     const interval = host.options.echoInterval;
     if (interval > 0) {
       this.echoTimer = setInterval(() => {

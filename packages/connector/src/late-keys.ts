@@ -13,18 +13,25 @@ import { answersMti } from './match-key.js';
 import { amountOf } from './socketqueue-figures.js';
 
 /**
- * Most timed-out keys remembered to recognise late responses (the oldest forgotten first), per connection of the
- * connector's `pool.max` ({@link LateKeys.fit}): one connector's keys, shared by its connections, hold as many per
- * connection as one connection's did.
+ * Most timed-out keys remembered to recognise late responses (the oldest forgotten first), per connection the
+ * connector has had open at once ({@link LateKeys.fit}, at most {@link LATE_KEYS_CONNECTIONS}): one connector's keys,
+ * shared by its connections, hold as many per connection as one connection's did.
  */
 export const LATE_KEYS = 1024;
+
+/**
+ * Most connections the late keys are sized for ({@link LateKeys.fit}), whatever `pool.max` (up to 1000): 16384
+ * timed-out keys and 65536 answers at most, about 43 MiB of one connector's heap when all are held (about 2.7 MiB a
+ * connection's worth); a pool wider than this shares them.
+ */
+export const LATE_KEYS_CONNECTIONS = 16;
 
 /** Most field 7 values remembered per timed-out key (the newest kept). */
 const LATE_ECHOES = 8;
 
 /**
  * Answers remembered, each by its key with the field 7 its request sent (the oldest forgotten first), per connection
- * of the connector's `pool.max` ({@link LateKeys.fit}): the host's duplicate of an answer is told from the answer of a
+ * the connector has had open at once ({@link LateKeys.fit}, at most {@link LATE_KEYS_CONNECTIONS}): the host's duplicate of an answer is told from the answer of a
  * request that reused the key while the key is remembered. The keys of the last 4096 answers a connection (a key
  * answered again takes the newest place, its earlier answers still in the ring found from it: {@link ANSWERS_PER_KEY}).
  * Late answers and unsolicited approvals taken count too ({@link LateKeys.took}).
@@ -160,14 +167,17 @@ export class LateKeys {
   private readonly answers = new Map<string, number>();
 
   /**
-   * Sizes the bounds for `connections` connections (the connector's `pool.max`, 1 to 1000; each of its channels says
-   * so: channel.ts): {@link LATE_KEYS} timed-out keys and {@link ANSWERED_KEYS} answers per connection, as one
-   * connection's own held before its connector's were shared; never smaller than they are (default, before any call:
-   * one connection's). Memory grows with the keys and answers only: an idle connector holds none.
+   * Sizes the bounds for `connections` connections open at once (each channel says so as it opens: channel.ts, the
+   * connector's open ones, itself among them, up to its `pool.max`): {@link LATE_KEYS} timed-out keys and
+   * {@link ANSWERED_KEYS} answers per connection, as one connection's own held before its connector's were shared, for
+   * at most {@link LATE_KEYS_CONNECTIONS} connections (a `pool.max` of 1000 with one connection open holds one's); never
+   * smaller than they are (default, before any call: one connection's). Memory grows with the keys and answers only:
+   * an idle connector holds none.
    */
   fit(connections: number): void {
-    this.lateKeys = Math.max(this.lateKeys, LATE_KEYS * connections);
-    this.answeredKeys = Math.max(this.answeredKeys, ANSWERED_KEYS * connections);
+    const n = Math.min(connections, LATE_KEYS_CONNECTIONS);
+    this.lateKeys = Math.max(this.lateKeys, LATE_KEYS * n);
+    this.answeredKeys = Math.max(this.answeredKeys, ANSWERED_KEYS * n);
   }
 
   /**
