@@ -327,7 +327,7 @@ export class ReversalManager {
 
   /**
    * Whether `answer`, a response no request waits for and no timed-out key of its connector names (late-keys.ts
-   * forgets the oldest past 1024 timeouts per connection of `pool.max`), approves a transaction whose reversal this node remembers as undoing
+   * forgets the oldest past 1024 timeouts per connection open at once, at most 16 connections' worth), approves a transaction whose reversal this node remembers as undoing
    * nothing: it is then that original's late approval (unsolicited.ts hands it to {@link lateAnswer}).
    */
   remembersOvertaken(answer: IsoMessage): boolean {

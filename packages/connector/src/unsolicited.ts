@@ -2,7 +2,7 @@
  * What the host sends that answers no request in flight: a late response (its request had already timed out) is
  * logged and reported (`late-response`), and an approval of a transaction whose reversal undid nothing is reversed
  * again (reversal-overtaken.ts), late or not by the connector's late keys (they forget the oldest past 1024
- * timeouts per connection of `pool.max`, the reversal's `25` is remembered 10 minutes); any other response (a duplicate answer, one whose key no request in flight
+ * timeouts per connection open at once, up to `pool.max`, at most 16 connections' worth, the reversal's `25` is remembered 10 minutes); any other response (a duplicate answer, one whose key no request in flight
  * has) is logged and reported (`unsolicited`), an approval of a reversible request among them offered to the reversals
  * as a late approval (it may come before its reversal's `25`, and a shared journal keeps the `25` in its row), unless it
  * is the host's copy of an answer that came on the connection already (late-keys.ts `copyOfAnswer`: that whole answer
