@@ -2,7 +2,8 @@
 // with its code, its repeat owed there) records which row covers it (`covered_by`, schema step 13). When a re-attempt
 // clears that row's code (ATTEMPT) before its repeat is stored, the obligation goes back to the row that deferred,
 // exactly once: the late approval is never owed nowhere (reproduced: logged ISO8583_WARN_SAF_LATE_APPROVAL_UNREVERSED,
-// nothing owed), nor twice.
+// nothing owed), nor twice (the repeat keeps the covering row's id, so a slow node's store of it is the same entry),
+// nor lost to the purge of the row that deferred while the covering row is pending.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -10,6 +11,9 @@ import { capturedLogger, sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
+import { PURGE } from '../src/pg/saf-sql.js';
+import { OWED_FOR_MS } from '../src/reversal-overtaken.js';
+import { sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -47,14 +51,32 @@ async function deferredThenReattempted(t: TestContext, database: string) {
   await b.done('rev-0201', 'reversed');
   await a.attempt('rev-0200', 2);
   const alarms = (): unknown[] => lines.filter((l) => l.code === 'ISO8583_WARN_SAF_LATE_APPROVAL_UNREVERSED').map((l) => l.id);
-  return { a, b, alarms };
+  const repeats = async (): Promise<string[]> =>
+    (await sql<{ id: string }>(url, "SELECT id FROM iso8583_saf WHERE id LIKE '%.again' ORDER BY id")).map((r) => r.id);
+  return { url, a, b, alarms, repeats };
 }
 
 test('the covering row re-attempted and given up: the repeat is owed once, on the row that deferred', async (t) => {
   const { a, alarms } = await deferredThenReattempted(t, 'covered_source_expired');
   await a.done('rev-0200', 'expired');
   assert.deepEqual(alarms(), [], 'the approval is owed, not left unreversed');
-  assert.deepEqual((await a.repeatsOwed()).map((o) => o.againId), ['rev-0201.again']);
+  assert.deepEqual((await a.repeatsOwed()).map((o) => o.againId), ['rev-0200.again'], 'under the one id its 25 was returned with');
+});
+
+test('the row that deferred, ended, outlives purgeAfter while the covering row is pending: the repeat still goes back to it', async (t) => {
+  const { url, a, alarms } = await deferredThenReattempted(t, 'covered_source_purged');
+  await sql(url, PURGE, [0, OWED_FOR_MS]);
+  await a.done('rev-0200', 'expired');
+  assert.deepEqual(alarms(), [], 'the approval is owed, not left unreversed');
+  assert.deepEqual((await a.repeatsOwed()).map((o) => o.againId), ['rev-0200.again']);
+});
+
+test('the repeat gone back to the row that deferred, then the slow node stores the one its 25 returned: one repeat in all', async (t) => {
+  const { a, repeats } = await deferredThenReattempted(t, 'covered_source_slow_store');
+  await a.done('rev-0200', 'expired');
+  await a.add({ id: 'rev-0200.again', reversal: { ...reversal, '0': '0401' }, at: Date.now() });
+  assert.deepEqual(await a.repeatsOwed(), [], 'the repeat owed is the one stored');
+  assert.deepEqual(await repeats(), ['rev-0200.again']);
 });
 
 test('the covering row re-attempted and answered 25 again: the repeat is owed once, not twice', async (t) => {
@@ -66,9 +88,10 @@ test('the covering row re-attempted and answered 25 again: the repeat is owed on
   assert.deepEqual([...repeats], ['rev-0200.again'], 'one repeat in all, of the row whose 25 returned it');
 });
 
-test('the covering row\'s repeat stored before its re-attempt: nothing goes back to the row that deferred', async (t) => {
-  const { a } = await deferredThenReattempted(t, 'covered_source_stored');
+test('the covering row\'s repeat stored (the slow node) before it is given up: nothing goes back to the row that deferred', async (t) => {
+  const { a, repeats } = await deferredThenReattempted(t, 'covered_source_stored');
   await a.add({ id: 'rev-0200.again', reversal: { ...reversal, '0': '0401' }, at: Date.now() });
   await a.done('rev-0200', 'expired');
   assert.deepEqual((await a.repeatsOwed()).map((o) => o.againId), []);
+  assert.deepEqual(await repeats(), ['rev-0200.again'], 'one repeat in all');
 });

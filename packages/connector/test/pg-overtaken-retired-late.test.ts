@@ -97,3 +97,25 @@ test('the 25 answered after the repeat approved in time (its reversal still pend
   assert.equal(await a.lateApproval(approval), undefined, 'the transaction was approved in time: no 0401');
   assert.deepEqual(await a.repeatsOwed(), []);
 });
+
+test('the 25 answered on a row retired long before (its retirement out of the window): its late approval is not reversed', async (t) => {
+  const url = cluster.createDatabase('retired_late_old_retirement');
+  const a = new PgJournal({ url, lease: 3000, owner: 'node-a' });
+  const b = new PgJournal({ url, lease: 3000, owner: 'node-b' });
+  await a.open();
+  await b.open();
+  t.after(async () => {
+    await a.close();
+    await b.close();
+  });
+  await a.add({ id: 'rev-0200', reversal: reversal(), at: Date.now() });
+  await a.attempt('rev-0200', 1);
+  await b.add({ id: 'rev-0201', reversal: reversal(), at: Date.now() });
+  b.retireOvertaken({ id: 'rev-0201', reversal: reversal(), at: Date.now() });
+  await b.done('rev-0201', 'not-needed');
+  await sql(url, "UPDATE iso8583_saf SET retired_at = retired_at - interval '120 seconds' WHERE retired_at IS NOT NULL");
+  await a.undidNothing('rev-0200', '25');
+  await a.done('rev-0200', 'reversed');
+  assert.equal(await a.lateApproval(approval, 60_000), undefined, 'the transaction was approved in time: no 0401');
+  assert.deepEqual(await a.repeatsOwed(), []);
+});

@@ -92,7 +92,7 @@ const OF_BOOKING = `($6::text IS NULL OR entry->'reversal'->>'7' IS NULL OR entr
  * made later, `OVERTAKEN_FOR_MS` from the approval's arrival; the purge keeps the row `OWED_FOR_MS`, whatever
  * `purgeAfter`: an older row of the terminal's STAN is another transaction's), or pending
  * with that code written (its end not recorded yet), has the code returned with the entry's reversal (JSON text) and
- * its row's `id`: the node stores the repeat as entry `againId(id)`. Whatever it finds, the approval is left on the row
+ * its row's `id` (the row it names, `covered_by`, when the code came back from that one: `passingOn`): the node stores the repeat as entry `againId(id)`. Whatever it finds, the approval is left on the row
  * (`late_approval`), and the code stays: a node that stops before the repeat's store is durable loses nothing (any
  * node's `REPEATS_OWED` finds the row, or a later copy of the approval the code), and every node that stores the
  * repeat stores the same entry, once. The approval is dated (`late_approval_at`: its arrival, now less a retried
@@ -103,11 +103,13 @@ const OF_BOOKING = `($6::text IS NULL OR entry->'reversal'->>'7' IS NULL OR entr
  * row of another transaction reusing the terminal's STAN is left, its code and its own late approval with it. None
  * at all when a request of the approval's booking approved in time retired its code less than `$5` ms ago (a row with
  * `retired_at`, saf-sql.ts `DONE`): the approval is that one, which the terminal was told; left on a pending repeat
- * of the booking it would call for a `0401` of it (that repeat's `25`), or be reported unreversed (its end).
+ * of the booking it would call for a `0401` of it (that repeat's `25`), or be reported unreversed (its end). Nor, ever,
+ * on a row so retired (`retired_at`), however long ago: a `25` written on it after its retirement (its reversal was
+ * pending then) is of a booking approved in time, and would return its code for a `0401` of that approval.
  */
 export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
   'undid_nothing',
-  `id NOT LIKE '%${AGAIN_SUFFIX}' AND (done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5::float8 * interval '1 millisecond'))
+  `id NOT LIKE '%${AGAIN_SUFFIX}' AND retired_at IS NULL AND (done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5::float8 * interval '1 millisecond'))
       AND ${OF_BOOKING}
       AND NOT EXISTS (SELECT 1 FROM iso8583_saf z WHERE z.upstream = ANY($1::text[]) AND z.entry->>'kind' IS NULL
         AND z.entry->'reversal'->>'41' = $2::text AND z.entry->'reversal'->>'11' = $3::text
@@ -116,7 +118,8 @@ export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
   UPDATE iso8583_saf s SET late_approval = $4::jsonb,
     late_approval_at = coalesce(s.late_approval_at, now() - greatest($5::float8 - ${OVERTAKEN_FOR_MS}, 0) * interval '1 millisecond')
   FROM t WHERE s.id = t.id
-  RETURNING t.undid_nothing AS code, (s.entry->'reversal')::text AS reversal, s.id`;
+  RETURNING t.undid_nothing AS code, (s.entry->'reversal')::text AS reversal,
+    CASE WHEN t.undid_nothing IS NOT NULL THEN coalesce(s.covered_by, s.id) ELSE s.id END AS id`;
 
 /**
  * The repeats owed (at most 100): reversal entries under the upstream keys `$1` answered with a code that undid nothing
@@ -124,15 +127,16 @@ export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
  * row ended up to twice `OVERTAKEN_FOR_MS` before, and the next read is up to a minute later), counted from the row's
  * end or from the approval's date on it (`late_approval_at`: passed on later, `passingOn`), whichever is later, on whose row a late
  * approval was left (`LATE_APPROVAL`) and whose repeat (`againId`) is not stored: the node that found the code stopped
- * before that store was durable. Read with the row's `id`, its reversal and the approval (JSON text): any node stores the repeat, under
+ * before that store was durable. Read with the row's `id` (the row it names, `covered_by`, when its repeat came back from that one: `passingOn`; the
+ * repeat's id stays that row's), its reversal and the approval (JSON text): any node stores the repeat, under
  * the one id (a node storing it at the same time finds it stored).
  */
-export const REPEATS_OWED = `SELECT s.id, (s.entry->'reversal')::text AS reversal, s.undid_nothing AS code, s.late_approval::text AS approval
+export const REPEATS_OWED = `SELECT coalesce(s.covered_by, s.id) AS id, (s.entry->'reversal')::text AS reversal, s.undid_nothing AS code, s.late_approval::text AS approval
   FROM iso8583_saf s
   WHERE s.upstream = ANY($1::text[]) AND s.entry->>'kind' IS NULL AND s.outcome = 'reversed'
     AND s.undid_nothing IS NOT NULL AND s.late_approval IS NOT NULL
     AND greatest(s.done_at, s.late_approval_at) > now() - $2 * interval '1 millisecond'
-    AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = s.id || '${AGAIN_SUFFIX}')
+    AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = coalesce(s.covered_by, s.id) || '${AGAIN_SUFFIX}')
   ORDER BY s.done_at LIMIT 100`;
 
 /**
@@ -165,7 +169,10 @@ export const endedColumns = (alias: string): string => `${alias}.id, ${alias}.en
  * changes a row once). But first, back: a row whose reversal's `25` deferred to the code of the row that ended
  * (`covered_by`, `UNDID_NOTHING`), that code cleared since by a re-attempt (`ATTEMPT`) and neither row's repeat stored,
  * takes the obligation back (its own code, `covered_code`, and dated now: `REPEATS_OWED` reads it), the lowest id of
- * them, once; the others of them now name it (`covered_by`). Without this the approval was owed nowhere. `g` names
+ * them, once; the others of them now name it (`covered_by`). Without this the approval was owed nowhere. The row that
+ * takes it back keeps naming the row that ended (`covered_by`, with its code now): the repeat keeps that row's id
+ * (`againId`; `REPEATS_OWED` and `LATE_APPROVAL` return it), so that the repeat a slow node stores for the `25` that
+ * returned the approval on that row, and the one owed here, are one entry (`'exists'`), never two `0401`s. `g` names
  * each row that carried an approval (`id`) and the row that took it (`target`, `NULL` when none: {@link ENDED_ROWS}
  * says so).
  */
@@ -188,7 +195,7 @@ export function passingOn(batch: string, keys: string): string {
   p AS (UPDATE iso8583_saf o SET late_approval = coalesce(o.late_approval, g.approval),
       late_approval_at = CASE WHEN o.id = g.target THEN now() ELSE o.late_approval_at END,
       undid_nothing = CASE WHEN o.id = g.back THEN o.covered_code ELSE o.undid_nothing END,
-      covered_by = CASE WHEN o.id = g.back THEN NULL WHEN g.back IS NOT NULL THEN g.back ELSE o.covered_by END
+      covered_by = CASE WHEN o.id = g.back THEN o.covered_by WHEN g.back IS NOT NULL THEN g.back ELSE o.covered_by END
     FROM g WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = g.terminal AND o.entry->'reversal'->>'11' = g.stan
       AND ((o.id = g.target AND (o.late_approval IS NULL OR o.id = g.back)) OR (o.covered_by = g.id AND o.id <> g.back)))`;
 }

@@ -189,7 +189,9 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  * the purge keeps them as long as a code (`PURGE`). They are all locked first, in id order (`l`, materialized, one
  * `UPDATE` of them): `UNDID_NOTHING` locks the rows of a transaction in that order too, so that two nodes, one
  * retiring and one writing a `25`, wait for each other instead of deadlocking (PostgreSQL would abort one: a `done`
- * of a final outcome is retried until it commits, a `25`'s write fails its attempt, which is tried again).
+ * of a final outcome is retried until it commits, a `25`'s write fails its attempt, which is tried again). A known
+ * limit: `m` locks the batch's own rows before `l` locks the others, so an `UNDID_NOTHING` whose `c` takes a batch row
+ * after one of `l`'s may still deadlock with it; PostgreSQL aborts one, which is retried as said (no money effect).
  */
 export const DONE = `WITH m AS (UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
     FROM unnest($2::text[], $3::text[], $5::bool[]) AS d(id, outcome, retires)
@@ -285,13 +287,15 @@ export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = CASE WHEN s.att
  * row by a node that died before storing its repeat is still owed at the next read, and a second copy of it (banks
  * resend), or that read, finds its repeat stored (`add` resolves `'exists'`), never sending a second. That time counts
  * from the row's end or from a late approval's date on it (`late_approval_at`), whichever is later; a row marked
- * retired (`retired_at`, `DONE`: a late approval arriving later is told apart by it) likewise, from that mark; and a row with the
+ * retired (`retired_at`, `DONE`: a late approval arriving later is told apart by it) likewise, from that mark, and a row whose
+ * `25` deferred to another row's code (`covered_by`, overtaken-sql.ts `UNDID_NOTHING`) as a row with the code: its
+ * obligation comes back to it when that row ends otherwise (`passingOn`), and purged it was owed nowhere; and a row with the
  * code stays while a pending row of its transaction carries a late approval (overtaken-sql.ts `passingOn`: that row's
  * end may pass the approval on to it, however late; an index look-up by fields 41 and 11, `iso8583_saf_original`).
  */
 export const PURGE = `DELETE FROM iso8583_saf d
   WHERE d.done_at < now() - $1::float8 * interval '1 millisecond'
-    AND ((d.undid_nothing IS NULL AND d.retired_at IS NULL AND d.id NOT LIKE '%${AGAIN_SUFFIX}')
+    AND ((d.undid_nothing IS NULL AND d.covered_by IS NULL AND d.retired_at IS NULL AND d.id NOT LIKE '%${AGAIN_SUFFIX}')
       OR (greatest(d.done_at, d.late_approval_at, d.retired_at) < now() - greatest($1::float8, $2::float8) * interval '1 millisecond'
         AND NOT EXISTS (SELECT 1 FROM iso8583_saf w
           WHERE w.entry->>'kind' IS NULL AND w.entry->'reversal'->>'41' = d.entry->'reversal'->>'41'
