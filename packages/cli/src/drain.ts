@@ -231,6 +231,17 @@ export interface AbortSteps {
  */
 export async function abortConnectors(logger: Logger, what: string, connectors: readonly Connector[], steps: AbortSteps = {}): Promise<void> {
   logger.warn(`${what} aborting: work in flight dropped, SAF entries kept in the journal`);
+  const done = await cutThenDestroy(connectors, steps);
+  logStopped(logger, what, connectors, { verb: 'aborted', ...(steps.kept === undefined ? {} : { kept: steps.kept }), ...(done ? {} : { closing: true }) });
+}
+
+/**
+ * The cut and destroy of an abort ({@link abortConnectors}), and of a graceful stop past its deadline (the one code path
+ * of both): the clients cut (`closeListeners`), their close waited for, then `beforeDestroy`, then the connectors
+ * destroyed and `afterDestroy`. Resolves `true` once all that is done, or `false` after {@link ABORT_LINE_WAIT} ms (a
+ * destroy or a store that hangs: it goes on in the background). Writes no line.
+ */
+export async function cutThenDestroy(connectors: readonly Connector[], steps: AbortSteps = {}): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ABORT_LINE_WAIT);
@@ -261,7 +272,7 @@ export async function abortConnectors(logger: Logger, what: string, connectors: 
     .then(() => true as const, () => true as const);
   const done = await Promise.race([destroyed, late]);
   clearTimeout(timer);
-  logStopped(logger, what, connectors, { verb: 'aborted', ...(steps.kept === undefined ? {} : { kept: steps.kept }), ...(done ? {} : { closing: true }) });
+  return done;
 }
 
 /** Resolves after `n` turns of the event loop (`setImmediate`): the I/O and close callbacks already due run first. */

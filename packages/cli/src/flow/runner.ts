@@ -16,7 +16,9 @@ import { assembleHttp } from '../http/app.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { warnOpenHttp } from '../http/open-warning.js';
 import { listenError } from '../args.js';
-import { ABORT_LINE_WAIT, abortConnectors, logStopped, waitForSaf } from '../drain.js';
+import { ABORT_LINE_WAIT, abortConnectors, cutThenDestroy, logStopped, waitForSaf } from '../drain.js';
+import type { AbortSteps } from '../drain.js';
+import { ClientsCut } from '../abort-cut.js';
 import { lostJournals } from '../journal-lost.js';
 import { printable } from '../io.js';
 import { settleAll } from '../settle-all.js';
@@ -293,6 +295,15 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     const dir = saf?.journalDir ?? reversal?.journalDir;
     return typeof dir === 'string' ? [[n, dir] as const] : [];
   }));
+  // The cut of an abort, and of a stop past its deadline (one path, abort-cut.ts): the HTTP connections and the
+  // endpoints' cut (destroyed even with a stop's close under way), the connectors held (closed by `app.close()`) until
+  // destroyed. Then, the endpoints' close perhaps still under way (a busy machine), their books' `abandon` is forced
+  // (no reply reaches a terminal any more), and the connectors go once every reversal started so far is stored.
+  const cut = new ClientsCut();
+  const cutSteps = (): AbortSteps => cut.steps({
+    http: assembled,
+    destroyEndpoints: () => Promise.all(Object.values(endpoints).map((e) => closedThenAbandoned(e, e.destroy()).catch(() => undefined))),
+  }, () => abandonAll(ABORT_LINE_WAIT));
   let closing: Promise<void> | undefined;
   const close = (deadline = flow.shutdownDeadline): Promise<void> => {
     closing ??= (async () => {
@@ -310,7 +321,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       // until then, even past the deadline (an endpoint closes at its deadline: its leftovers, `abandon`, are stored
       // as the connectors still take them; what the drain cannot send by `until` stays in the journal).
       const clientsDone = Promise.allSettled([endpointsClosed, assembled.serverClosed]);
-      assembled.holdConnectorsUntil(clientsDone.then(() => waitForSaf(Object.values(connectors), until, undefined, clientsDone)));
+      // A cut begun meanwhile (the deadline passed, an abort) holds them until it has destroyed them (abort-cut.ts).
+      assembled.holdConnectorsUntil(cut.hold(clientsDone.then(() => waitForSaf(Object.values(connectors), until, undefined, clientsDone))));
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<'expired'>((r) => {
         timer = setTimeout(() => r('expired'), deadline + 1_000);
@@ -330,10 +342,9 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       if (outcome === 'expired') {
         // Said as the gateway says it: what the stop cuts short is not left without a word in the log.
         logger.warn(`flow ${printable(flow.name)} shutdown deadline passed: aborting what is left`);
-        app.server.closeAllConnections();
-        // An endpoint's close still under way (a busy machine): its book's `abandon` is forced, stored before the destroy.
-        await abandonAll(ABORT_LINE_WAIT);
-        await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
+        // As an abort (drain.ts cutThenDestroy): the clients cut, their close (HTTP and endpoints) waited for, the books'
+        // `abandon` forced, and their reversals stored, before the connectors are destroyed.
+        if (!(await cutThenDestroy(Object.values(connectors), cutSteps()))) await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));
       }
       // An abort tells the end itself (its own last line): the stop does not add a second one.
       // A journal lost meanwhile (its folder removed): the stop fails, naming what was lost (as the gateway's); the cause
@@ -354,30 +365,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const kept = [...new Set(journalDirs.values())].join(', ');
   let aborting: Promise<void> | undefined;
   const abort = (): Promise<void> => {
-    aborting ??= abortConnectors(logger, `flow ${printable(flow.name)}`, Object.values(connectors), {
-      ...(kept === '' ? {} : { kept }),
-      closeListeners: () => {
-        assembled.stopKeepAlive();
-        // Closed, with what each could not deliver reported (an approval's reversal stored), before the connectors go:
-        // the HTTP connections and the endpoints' (destroyed even with a stop's close under way, which keeps its
-        // deadline: `close({ deadline: 0 })` did nothing then, as in the gateway).
-        const httpClosed = assembled.connections.closeAll();
-        const endpointsClosed = Object.values(endpoints).map((e) => closedThenAbandoned(e, e.destroy()).catch(() => undefined));
-        const listenersClosed = Promise.all([httpClosed, ...endpointsClosed]);
-        // The connectors (closed by `app.close()`) are held until the endpoints have closed and the reversals their
-        // books started (`abandon`) are stored: closed in the same tick, they refused the store (CONNECTOR_CLOSED) and
-        // an approval the terminal never got was not reversed.
-        assembled.holdConnectorsUntil(listenersClosed);
-        app.server.closeAllConnections();
-        void app.close().catch(() => undefined);
-        return listenersClosed;
-      },
-      // The endpoints' close may still be under way once the clients' wait has passed (a busy machine): their books'
-      // `abandon` would then come after the connectors' destroy, which refused the store ("NOT reversed"). The
-      // connections are cut by now (no reply reaches a terminal any more), so it is forced here, and the connectors go
-      // once every reversal started so far is stored (the book's own, and any an endpoint reported: `settled`).
-      beforeDestroy: () => abandonAll(ABORT_LINE_WAIT),
-    });
+    aborting ??= abortConnectors(logger, `flow ${printable(flow.name)}`, Object.values(connectors), { ...(kept === '' ? {} : { kept }), ...cutSteps() });
     return aborting;
   };
 

@@ -18,7 +18,8 @@ import { createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listening } from '../args.js';
-import { ABORT_LINE_WAIT, ABORT_LOG_WAIT, abortConnectors, logStopped, waitForSaf } from '../drain.js';
+import { ABORT_LINE_WAIT, ABORT_LOG_WAIT, abortConnectors, cutThenDestroy, logStopped, waitForSaf } from '../drain.js';
+import type { AbortSteps } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
@@ -44,7 +45,7 @@ import { refuseStrandedJournals } from './journal-stranded.js';
 import { recordingUpstream, refuseOtherUpstreams } from './journal-upstreams.js';
 import { settleAll } from '../settle-all.js';
 import { STOP_ANSWER_GRACE, StopAbort } from './stop-abort.js';
-import { cutClients } from './abort-cut.js';
+import { ClientsCut } from '../abort-cut.js';
 
 /** The addresses a running gateway listens on. */
 export interface GatewayAddresses {
@@ -293,35 +294,26 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const aborted = new Promise<'aborted'>((resolve) => {
     markAborted = () => resolve('aborted');
   });
-  // Ends the SAF drain of a stop under way (an abort: once the clients are cut, right before the connectors' destroy).
+  // Ends the SAF drain of a stop under way (a cut: once the clients are cut, right before the connectors' destroy).
   const drainStop = new AbortController();
-  // Settles once the abort has destroyed the links: the HTTP app's close of them waits for it (abort-cut.ts).
-  let linksDestroyed: () => void = () => undefined;
-  const linksGone = new Promise<void>((resolve) => (linksDestroyed = resolve));
+  // The cut of an abort, and of a stop past its deadline (one path, abort-cut.ts): the clients cut, their close waited
+  // for; only then the drain ended (it frees the links, whose close refuses the reversals the cut clients ask for), and
+  // the links go once those being stored are (bounded by the end line's wait in drain.ts: a store that hangs).
+  const cut = new ClientsCut();
+  const cutSteps = (afterDestroy?: () => Promise<unknown>): AbortSteps =>
+    cut.steps({ http, destroyEndpoints: () => endpoint.destroy(), metricsApp, statsPort }, () => {
+      drainStop.abort();
+      return reverseUndelivered.settled(ABORT_LINE_WAIT);
+    }, afterDestroy);
   const abort = (): Promise<void> => {
     aborting ??= (async () => {
-      http.stopKeepAlive();
       clearTimeout(expiryTimer);
       clearTimeout(giveUpTimer);
       // The first line at once, the last once the links are destroyed or after ABORT_LINE_WAIT (drain.ts): it reaches
-      // the log within the signal handler's grace, a destroy that hangs (a store out of reach) or not.
-      await abortConnectors(logger, 'gateway', everyConnector, {
-        kept,
-        // Closed, with what each could not deliver reported (an approval's reversal stored), before the links go.
-        closeListeners: () => cutClients({ endpoint, http, metricsApp, statsPort }, linksGone),
-        // Only now: ending the drain frees the links, whose close refuses the reversals the cut clients ask for; and the
-        // links go once those being stored are (bounded by the end line's wait in drain.ts: a store that hangs).
-        beforeDestroy: () => {
-          drainStop.abort();
-          return reverseUndelivered.settled(ABORT_LINE_WAIT);
-        },
-        // Every connector has recorded its last outcome: the log is flushed and released, waiting for its database
-        // at most ABORT_LOG_WAIT (what it could not store is then kept for the next start, and said, before the end line).
-        afterDestroy: async () => {
-          linksDestroyed();
-          await retention?.close(ABORT_LOG_WAIT);
-        },
-      });
+      // the log within the signal handler's grace, a destroy that hangs (a store out of reach) or not. Every connector
+      // has then recorded its last outcome: the log is flushed and released, waiting for its database at most
+      // ABORT_LOG_WAIT (what it could not store is then kept for the next start, and said, before the end line).
+      await abortConnectors(logger, 'gateway', everyConnector, { kept, ...cutSteps(async () => retention?.close(ABORT_LOG_WAIT)) });
       markAborted();
     })();
     return aborting;
@@ -344,13 +336,17 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // A connection the port answers itself (a 408 waiting for its turn, a lingering close) is closed by the deadline.
     closeOwnAnswersBy(app.server, until);
     if (metricsApp !== undefined) closeOwnAnswersBy(metricsApp.server, until);
-    const posClosed = endpoint.close({ deadline: deadline + STOP_ANSWER_GRACE });
+    // Its own deadline ends inside the grace, before the expiry: a terminal slow to read is cut while the links are up.
+    const posClosed = endpoint.close({ deadline: deadline + STOP_ANSWER_GRACE / 2 });
     // Until the grace ends: the reversals of what the deadline gave up are sent too while the links are up.
-    const linksFree = waitForSaf(everyConnector, until + STOP_ANSWER_GRACE, drainStop.signal, Promise.allSettled([posClosed, http.serverClosed]));
-    http.holdConnectorsUntil(linksFree);
+    const clientsDone = Promise.allSettled([posClosed, http.serverClosed]);
+    const linksFree = waitForSaf(everyConnector, until + STOP_ANSWER_GRACE, drainStop.signal, clientsDone);
+    // Held till the clients are done too, or a cut has begun (then till its destroy of them: abort-cut.ts).
+    const linksHeld = cut.hold(linksFree, clientsDone);
+    http.holdConnectorsUntil(linksHeld);
     // Every part is waited for (settleAll): one close that fails never cuts short an upstream still draining its
     // reversals to its bank; the first failure is the stop's, once all have settled (or the deadline, or an abort).
-    const othersClosed = linksFree.then(() => settleAll(others.map((c) => c.close())));
+    const othersClosed = linksHeld.then(() => settleAll(others.map((c) => c.close())));
     let failure: { err: unknown } | undefined;
     const orderly = settleAll([posClosed, app.close(), metricsApp?.close(), statsPort?.close(), othersClosed]).then(
       () => 'done' as const,
@@ -366,9 +362,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     if (outcome === 'aborted' || aborting !== undefined) return;
     if (outcome === 'expired') {
       logger.warn('gateway shutdown deadline passed: aborting what is left');
-      app.server.closeAllConnections();
-      metricsApp?.server.closeAllConnections();
-      await settleAll(everyConnector.map((c) => c.destroy()));
+      // As an abort (drain.ts cutThenDestroy): the clients' reversals stored before the links go.
+      // A destroy that never settles keeps the stop unsettled, as ever (the process's own bound then ends it).
+      if (!(await cutThenDestroy(everyConnector, cutSteps()))) await settleAll(everyConnector.map((c) => c.destroy()));
+      if (aborting !== undefined) return;
     }
     // Every connector has recorded its last outcome: the log is flushed and released, within what is left of the
     // deadline and its grace (at least ABORT_LOG_WAIT): a store that is away keeps the stop to its bound, what it did
