@@ -110,7 +110,7 @@ export function readOutThenClose(
     if (quietTurns >= 2 && left <= 0) finish(true);
     else if (at - started >= maxMs) finish(false);
     else if (quietTurns < 2) setImmediate(check);
-    else timer = setTimeout(() => setImmediate(check), Math.min(left, started + maxMs - at));
+    else timer = setTimeout(() => ((timer = undefined), setImmediate(check)), Math.min(left, started + maxMs - at));
   };
   stream.resume();
   // The FIN after what was written: a peer that reads sees the end and ends its side (certain: nothing more comes).
@@ -119,7 +119,10 @@ export function readOutThenClose(
   return () => {
     if (done || quietMs === 0) return;
     quietMs = 0;
+    // A check already on its way (no timer) counts the polls itself: a second one would count one poll twice.
+    if (timer === undefined) return;
     clearTimeout(timer);
+    timer = undefined;
     setImmediate(check);
   };
 }
