@@ -73,7 +73,8 @@ export class InboundConnection implements Peer {
       this.#hasClosed = true;
       resolve();
     }));
-    slot.abort = (code) => this.fail(code, endText(code));
+    // Silent (no complete message yet): nothing owed, no read-out to wait for (it would hold an fd past maxConnections).
+    slot.abort = (code) => this.fail(code, endText(code), undefined, true);
     socket.setNoDelay(true);
     this.stream = new MessageStream(
       socket,
@@ -173,12 +174,15 @@ export class InboundConnection implements Peer {
   /**
    * Closes the connection now (`destroy()`, or the close deadline has passed): the frames waiting are dropped (counted,
    * said at the close) and none starts after this call (a paused socket is read out before it closes: its waiting
-   * frames would otherwise go on starting, each a sequence run for a client that gets no reply).
+   * frames would otherwise go on starting, each a sequence run for a client that gets no reply). With `cut` (the
+   * endpoint's destroy, a close past its deadline, a silent connection evicted or timed out): no wait for the client's
+   * end, the read-out ends once the polls bring nothing (MessageStream.cut: no 500 ms quiet wait).
    */
-  destroy(): void {
+  destroy(cut = false): void {
     this.gone = true;
     this.dropWaiting();
-    this.stream.destroy();
+    if (cut) this.stream.cut();
+    else this.stream.destroy();
   }
 
   /** Drops the frames read and not started (waiting, or held by the stream): counted, said at the close. */
@@ -349,11 +353,11 @@ export class InboundConnection implements Peer {
     socketFailedLine(this.core.closeLines, this.logger, err);
   }
 
-  private fail(code: InboundErrorCode, text: string, err?: unknown): void {
+  private fail(code: InboundErrorCode, text: string, err?: unknown, cut = false): void {
     this.#endCode ??= code;
     this.core.metrics.error(code);
     closedLine(this.core.closeLines, this.logger, code, text, err);
-    this.destroy();
+    this.destroy(cut);
   }
 
   private onClose(): void {

@@ -322,11 +322,12 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     if (outcome === 'expired') {
       logSafely(() => this.#logger.warn({ connections: this.#connections.size }, 'close deadline passed: destroying connections'));
     }
-    // Sockets still handshaking (TLS) or left at the deadline. A connection closes its own socket (a paused one read
-    // out first, so that the close does not reset what the kernel took: MessageStream.destroy); a slot, only the
-    // sockets no connection was built on.
+    // Sockets still handshaking (TLS) or left at the deadline. A connection closes its own socket, read out only while
+    // bytes keep coming (MessageStream.cut: a client that never reads would hold the close 0.5-10 s by the quiet wait,
+    // past the connectors' destroy, its replies cut reversed too late); a slot, only the sockets no connection was
+    // built on.
     const left = [...this.#connections];
-    for (const connection of left) connection.destroy();
+    for (const connection of left) connection.destroy(true);
     for (const slot of [...this.#slots.values()]) {
       if (slot.abort !== undefined) continue;
       // Cut by the close, not failed by the client: the TLS layer's report of it is not counted (tlsClientError).

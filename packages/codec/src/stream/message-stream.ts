@@ -263,9 +263,22 @@ export class MessageStream {
     };
     // A later call leaves the first one's course alone: closed already, or reading out (closing now would reset).
     if (!first) return;
-    if (mayHoldUnread(this.stream)) readOutThenClose(this.stream, () => this.discarded, close);
+    if (mayHoldUnread(this.stream)) this.cutReadOut = readOutThenClose(this.stream, () => this.discarded, close);
     else close(true);
   }
+
+  /**
+   * {@link MessageStream.destroy} (if not yet) with no quiet wait for the peer: a read-out under way, or the one the
+   * destroy begins, ends once two polls of the event loop in a row bring nothing (what has arrived read and counted;
+   * bytes later than that have the close reset), so a peer that neither reads nor sends holds the close a few turns.
+   */
+  cut(err?: Error): void {
+    this.destroy(err);
+    this.cutReadOut?.();
+  }
+
+  /** Cuts the read-out of a destroy short (see {@link MessageStream.cut}); set while one runs. */
+  private cutReadOut: (() => void) | undefined;
 
   private read(chunk: Buffer): void {
     if (this.isDestroyed) {

@@ -61,15 +61,17 @@ export function mayHoldUnread(stream: Duplex): boolean {
 /**
  * Half-closes `stream` and reads it (its bytes thrown away by its reader, which counts them in `read()`) until its end
  * or its close, or until nothing has come for `bounds.quietMs` (`close(true)`: read out), or until `bounds` are passed
- * (`close(false)`: cut short, bytes may still come); calls `close` once.
+ * (`close(false)`: cut short, bytes may still come); calls `close` once. Returns the owner's cut: no more quiet wait,
+ * the read-out ends once two polls in a row bring nothing (`close(true)`; a peer still sending is read out first, or
+ * its close would reset what the kernel took), `bounds` still holding.
  */
 export function readOutThenClose(
   stream: Duplex,
   read: () => number,
   close: (readOut: boolean) => void,
   bounds: UnreadBounds = { bytes: UNREAD_LIMIT, turns: UNREAD_TURNS },
-): void {
-  const quietMs = bounds.quietMs ?? UNREAD_QUIET_MS;
+): () => void {
+  let quietMs = bounds.quietMs ?? UNREAD_QUIET_MS;
   const started = Date.now();
   const maxMs = bounds.maxMs ?? UNREAD_MAX_MS;
   let done = false;
@@ -108,10 +110,19 @@ export function readOutThenClose(
     if (quietTurns >= 2 && left <= 0) finish(true);
     else if (at - started >= maxMs) finish(false);
     else if (quietTurns < 2) setImmediate(check);
-    else timer = setTimeout(() => setImmediate(check), Math.min(left, started + maxMs - at));
+    else timer = setTimeout(() => ((timer = undefined), setImmediate(check)), Math.min(left, started + maxMs - at));
   };
   stream.resume();
   // The FIN after what was written: a peer that reads sees the end and ends its side (certain: nothing more comes).
   if (!stream.writableEnded) stream.end();
   setImmediate(check);
+  return () => {
+    if (done || quietMs === 0) return;
+    quietMs = 0;
+    // A check already on its way (no timer) counts the polls itself: a second one would count one poll twice.
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    timer = undefined;
+    setImmediate(check);
+  };
 }
