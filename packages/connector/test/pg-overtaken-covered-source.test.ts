@@ -71,6 +71,17 @@ test('the row that deferred, ended, outlives purgeAfter while the covering row i
   assert.deepEqual((await a.repeatsOwed()).map((o) => o.againId), ['rev-0200.again']);
 });
 
+test('the row that deferred outlives OWED_FOR_MS too while the covering row is still retried: the repeat still goes back to it', async (t) => {
+  // sr60f: the purge's second branch deleted it once its own marks were OWED_FOR_MS old, the covering row (its code
+  // cleared by the re-attempt) carrying no late approval to hold it: that row's end then found it gone.
+  const { url, a, alarms } = await deferredThenReattempted(t, 'covered_source_purged_late');
+  await sql(url, `UPDATE iso8583_saf SET done_at = done_at - interval '1 hour', late_approval_at = late_approval_at - interval '1 hour' WHERE covered_by IS NOT NULL`, []);
+  await sql(url, PURGE, [0, OWED_FOR_MS]);
+  await a.done('rev-0200', 'expired');
+  assert.deepEqual(alarms(), [], 'the approval is owed, not left unreversed');
+  assert.deepEqual((await a.repeatsOwed()).map((o) => o.againId), ['rev-0200.again']);
+});
+
 test('the repeat gone back to the row that deferred, then the slow node stores the one its 25 returned: one repeat in all', async (t) => {
   const { a, repeats } = await deferredThenReattempted(t, 'covered_source_slow_store');
   await a.done('rev-0200', 'expired');

@@ -75,6 +75,32 @@ test('a node whose key\'s row comes to name another bank still sends the entries
   }
 });
 
+test('an entry done not-needed unseen, which its caller reverses, is reopened at close even under a key now recorded for another bank: never left done for ever', async () => {
+  // sr60f: the close kept every entry under an other-bank key out of RELEASE, the one statement that reopens such an
+  // entry: it stayed `not-needed` for ever, its reversal never sent by any node.
+  const url = cluster.createDatabase('marker_held_reopen');
+  const a = new PgJournal({ url, upstream: 'bank', address: '127.0.0.1:1001', lease: 60_000, ownerLock: false });
+  await a.open();
+  let closed = false;
+  try {
+    await a.add(entry('e000003'));
+    const lease = (a as unknown as { held: Map<string, string> }).held.get('e000003');
+    assert.ok(lease !== undefined, 'held with its lease');
+    await a.done('e000003', 'not-needed');
+    // As a `done` whose commit was not seen, then reversed by its caller (`reopen`): handed back with its lease at close.
+    (a as unknown as { doneUnseen: Map<string, { lease: string; at: number; reverse?: boolean }> }).doneUnseen.set('e000003', { lease, at: performance.now(), reverse: true });
+    await run(url, "UPDATE iso8583_saf_upstream SET address = '127.0.0.1:2002' WHERE upstream = 'bank'");
+    await renew(a);
+    await a.close();
+    closed = true;
+    const [row] = await run<{ done_at: Date | null; outcome: string | null }>(url, "SELECT done_at, outcome FROM iso8583_saf WHERE id = 'e000003'");
+    assert.equal(row?.done_at, null, 'reopened: its reversal is owed again');
+    assert.equal(row?.outcome, null);
+  } finally {
+    if (!closed) await a.close();
+  }
+});
+
 test('a former key (formerUpstreams) recorded for another bank is not read for the repeats late approvals call for, nor for late approvals', async () => {
   const url = cluster.createDatabase('marker_held_owed');
   const reversal: IsoMessage = { '0': '0400', '2': '4111111111111111', '3': '000000', '4': '000000001000', '11': '000009', '41': 'TERM0001' };

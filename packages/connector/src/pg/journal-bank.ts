@@ -32,7 +32,7 @@ export interface KeyAtOtherBank {
 const MARKERS = 'SELECT upstream, address FROM iso8583_saf_upstream WHERE upstream = ANY($1::text[])';
 
 /** The entries of `$1` (an array) stored under a key with a row, and the bank it names. */
-const ENTRIES_BANK = 'SELECT s.id, m.address FROM iso8583_saf s JOIN iso8583_saf_upstream m ON m.upstream = s.upstream WHERE s.id = ANY($1::text[])';
+const ENTRIES_BANK = 'SELECT s.id, m.address FROM iso8583_saf s JOIN iso8583_saf_upstream m ON m.upstream = s.upstream WHERE s.id = ANY($1::text[]) AND s.done_at IS NULL';
 
 /** A node's store keys and the bank their rows name; see the module comment. */
 export abstract class PgJournalBank extends PgJournalGroup {
@@ -105,8 +105,9 @@ export abstract class PgJournalBank extends PgJournalGroup {
    * Hands the entries `entries` back (`RELEASE`, journal-leases.ts) but those whose key's row names another bank, read
    * now: an entry belongs to the bank it was added (or claimed) for, and the other bank's nodes, claiming that key,
    * would send it to theirs. Those are kept under this node's lease (not renewed once let go; at close, until it ends)
-   * and logged (`ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`, at error, `entries`: their count, no card data). Without
-   * `address`, all handed back. Rejects with the database's error (nothing handed back).
+   * and logged (`ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`, at error, `entries`: their count, no card data). An entry
+   * done (`not-needed` committed unseen, to be reopened) is always handed back: kept, it stayed done for ever, its
+   * reversal never sent. Without `address`, all handed back. Rejects with the database's error (nothing handed back).
    */
   protected override async release(pool: pg.Pool, entries: ReadonlyArray<readonly [string, string | undefined]>): Promise<void> {
     if (this.address === undefined || entries.length === 0) return super.release(pool, entries);

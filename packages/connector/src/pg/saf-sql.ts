@@ -291,7 +291,8 @@ export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = CASE WHEN s.att
  * `25` deferred to another row's code (`covered_by`, overtaken-sql.ts `UNDID_NOTHING`) as a row with the code: its
  * obligation comes back to it when that row ends otherwise (`passingOn`), and purged it was owed nowhere; and a row with the
  * code stays while a pending row of its transaction carries a late approval (overtaken-sql.ts `passingOn`: that row's
- * end may pass the approval on to it, however late; an index look-up by fields 41 and 11, `iso8583_saf_original`).
+ * end may pass the approval on to it, however late), and a row that deferred stays while the row covering it is pending
+ * (its end gives the obligation back, however late; an index look-up by fields 41 and 11, `iso8583_saf_original`).
  */
 export const PURGE = `DELETE FROM iso8583_saf d
   WHERE d.done_at < now() - $1::float8 * interval '1 millisecond'
@@ -299,7 +300,8 @@ export const PURGE = `DELETE FROM iso8583_saf d
       OR (greatest(d.done_at, d.late_approval_at, d.retired_at) < now() - greatest($1::float8, $2::float8) * interval '1 millisecond'
         AND NOT EXISTS (SELECT 1 FROM iso8583_saf w
           WHERE w.entry->>'kind' IS NULL AND w.entry->'reversal'->>'41' = d.entry->'reversal'->>'41'
-            AND w.entry->'reversal'->>'11' = d.entry->'reversal'->>'11' AND w.done_at IS NULL AND w.late_approval IS NOT NULL)))`;
+            AND w.entry->'reversal'->>'11' = d.entry->'reversal'->>'11' AND w.done_at IS NULL AND w.late_approval IS NOT NULL)
+        AND NOT EXISTS (SELECT 1 FROM iso8583_saf x WHERE x.id = d.covered_by AND x.done_at IS NULL)))`;
 
 /**
  * The pending entries no node takes (stranded.ts), by upstream key: out of any attempt's flight, and claimable for more
