@@ -1,0 +1,115 @@
+// What the gateway tests of a terminal slow to read at an abort or a stop past its deadline share: a bank on
+// 127.0.0.1 that approves every request at once (a long field 48, so the replies fill the terminal's socket sooner),
+// the gateway in this process with its journal folder, a raw terminal that sends purchases and never reads until the
+// gateway finds it slow to read, and the checks that every approval it never got was reversed (stored), never
+// "NOT reversed", with no card number in the log.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { MessageStream, createCodec, encodeFrame, responseMti } from '@iso8583/codec';
+import { capturedLogger, tempFolder, within } from '@iso8583/test-support';
+import { parseGatewayArgs } from '../../src/gateway/config.js';
+import { startGateway } from '../../src/gateway/gateway.js';
+import type { Gateway } from '../../src/gateway/gateway.js';
+
+const codec = createCodec('iso87ascii');
+
+/** The gateway, its journal folder, the first undelivered approval's outcome, the terminal's fill, and the checks. */
+export interface SlowReaderGateway {
+  readonly gateway: Gateway;
+  readonly journalDir: string;
+  /** Settles once the first approval reported undelivered has its outcome (stored, sent, or "NOT reversed"). */
+  readonly firstOutcome: Promise<void>;
+  /** Connects the terminal and sends purchases, never reading, until the gateway finds it slow to read. */
+  fillTerminal(): Promise<void>;
+  /** The test stops the gateway itself from now on (else its `after` hook aborts it). */
+  stopping(): void;
+  /** The log as written so far. */
+  logged(): string;
+  /** Every approval the terminal never got reversed and stored (a 0400 in the journal), none "NOT reversed", no PAN. */
+  assertReversed(): void;
+}
+
+/** Starts the bank and the gateway (folder prefix `prefix`); everything is stopped and removed after the test. */
+export async function slowReaderGateway(t: { after(fn: () => unknown): void }, prefix: string): Promise<SlowReaderGateway> {
+  const dir = tempFolder(t, prefix);
+  const sockets = new Set<Socket>();
+  const bank = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const stream: MessageStream = new MessageStream(socket, { framing: { lengthHeader: 'binary2' }, codec }, {
+      frame: (f) => {
+        const m = stream.decode(f).message;
+        stream.send({ ...m, 0: responseMti(String(m['0'])) ?? '0000', 38: 'A00001', 39: '00', 48: 'X'.repeat(900) });
+      },
+    });
+  });
+  await new Promise<void>((resolve) => bank.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => bank.close(() => resolve()));
+  });
+  let paused: () => void = () => undefined;
+  const readingPaused = new Promise<void>((resolve) => (paused = resolve));
+  let ended: () => void = () => undefined;
+  const firstOutcome = new Promise<void>((resolve) => (ended = resolve));
+  const { logger, text } = capturedLogger('debug', (line) => {
+    const msg = String(line.msg);
+    if (msg.includes('the client is not reading its replies')) paused();
+    if (/^an approval could not be delivered .*(: reversed|reversed without SAF|NOT reversed)$/.test(msg)) ended();
+  });
+  const journalDir = join(dir, 'journal');
+  const { config } = parseGatewayArgs([
+    '--upstream', `127.0.0.1:${(bank.address() as AddressInfo).port}`, '--listen', '0', '--bind', '127.0.0.1', '--http', '0',
+    '--no-transaction-log', '--reversal-journal', journalDir,
+  ]);
+  const gateway = await startGateway(config, { logger });
+  let stopped = false;
+  t.after(async () => {
+    if (!stopped) await gateway.abort();
+  });
+  const fillTerminal = async (): Promise<void> => {
+    const terminal = connect(gateway.addresses.pos.port, '127.0.0.1');
+    t.after(() => void terminal.destroy());
+    terminal.on('error', () => undefined);
+    await within(once(terminal, 'connect'), 10_000, 'the terminal did not connect');
+    terminal.pause();
+    let stan = 0;
+    let full = false;
+    void readingPaused.then(() => (full = true));
+    while (!full && stan < 20_000) {
+      const batch: Buffer[] = [];
+      for (let i = 0; i < 50; i++) {
+        stan++;
+        batch.push(encodeFrame(codec.pack({ 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 11: String(stan).padStart(6, '0'), 41: 'TERM0001', 49: '840' })));
+      }
+      terminal.write(Buffer.concat(batch));
+      await Promise.race([readingPaused, new Promise<void>((resolve) => setImmediate(resolve))]);
+    }
+    await within(readingPaused, 30_000, 'the gateway never found its terminal slow to read');
+  };
+  const logged = (): string => {
+    logger.flush();
+    return text();
+  };
+  return {
+    gateway,
+    journalDir,
+    firstOutcome,
+    fillTerminal,
+    stopping: () => void (stopped = true),
+    logged,
+    assertReversed: () => {
+      const log = logged();
+      assert.doesNotMatch(log, /NOT reversed/);
+      assert.match(log, /an approval could not be delivered \(the client has gone\): reversed/);
+      const stored = readdirSync(journalDir).map((f) => readFileSync(join(journalDir, f), 'latin1')).join('');
+      assert.match(stored, /0400/, 'the reversals are in the journal');
+      assert.doesNotMatch(log, /4111111111111111/);
+    },
+  };
+}
