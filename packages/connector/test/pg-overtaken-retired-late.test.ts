@@ -77,8 +77,12 @@ test('a late approval after a repeat of ANOTHER booking was approved in time (th
   assert.deepEqual((await a.repeatsOwed()).map((o) => o.againId), ['rev-0200.again'], 'the 25 of this booking was not retired');
 });
 
-test('the 25 answered after the repeat approved in time (its reversal still pending then): its late approval is not reversed', async (t) => {
-  const url = cluster.createDatabase('retired_late_pending_25');
+/**
+ * Two nodes on database `database`: A's reversal `rev-0200` attempted (its answer not yet in), B's repeat `rev-0201`
+ * of the same booking approved in time (retired, ended not needed) meanwhile.
+ */
+async function retiredWhileReversalPending(t: TestContext, database: string): Promise<{ url: string; a: PgJournal }> {
+  const url = cluster.createDatabase(database);
   const a = new PgJournal({ url, lease: 3000, owner: 'node-a' });
   const b = new PgJournal({ url, lease: 3000, owner: 'node-b' });
   await a.open();
@@ -92,6 +96,11 @@ test('the 25 answered after the repeat approved in time (its reversal still pend
   await b.add({ id: 'rev-0201', reversal: reversal(), at: Date.now() });
   b.retireOvertaken({ id: 'rev-0201', reversal: reversal(), at: Date.now() });
   await b.done('rev-0201', 'not-needed');
+  return { url, a };
+}
+
+test('the 25 answered after the repeat approved in time (its reversal still pending then): its late approval is not reversed', async (t) => {
+  const { a } = await retiredWhileReversalPending(t, 'retired_late_pending_25');
   assert.equal(await a.undidNothing('rev-0200', '25'), undefined);
   await a.done('rev-0200', 'reversed');
   assert.equal(await a.lateApproval(approval), undefined, 'the transaction was approved in time: no 0401');
@@ -99,20 +108,7 @@ test('the 25 answered after the repeat approved in time (its reversal still pend
 });
 
 test('the 25 answered on a row retired long before (its retirement out of the window): its late approval is not reversed', async (t) => {
-  const url = cluster.createDatabase('retired_late_old_retirement');
-  const a = new PgJournal({ url, lease: 3000, owner: 'node-a' });
-  const b = new PgJournal({ url, lease: 3000, owner: 'node-b' });
-  await a.open();
-  await b.open();
-  t.after(async () => {
-    await a.close();
-    await b.close();
-  });
-  await a.add({ id: 'rev-0200', reversal: reversal(), at: Date.now() });
-  await a.attempt('rev-0200', 1);
-  await b.add({ id: 'rev-0201', reversal: reversal(), at: Date.now() });
-  b.retireOvertaken({ id: 'rev-0201', reversal: reversal(), at: Date.now() });
-  await b.done('rev-0201', 'not-needed');
+  const { url, a } = await retiredWhileReversalPending(t, 'retired_late_old_retirement');
   await sql(url, "UPDATE iso8583_saf SET retired_at = retired_at - interval '120 seconds' WHERE retired_at IS NOT NULL");
   await a.undidNothing('rev-0200', '25');
   await a.done('rev-0200', 'reversed');
