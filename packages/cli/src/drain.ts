@@ -182,14 +182,6 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
 export const ABORT_LINE_WAIT = 500;
 
 /**
- * Longest wait (ms), from an abort's start, for the client connections it cuts to close (each then reports what it
- * could not deliver, and an approval's reversal is stored) before the connectors are destroyed: half the end line's
- * {@link ABORT_LINE_WAIT}, the other half left for what must be stored before the destroy (`beforeDestroy`) and the
- * destroy itself. Only a bound for a close that hangs: the destroy waits for the close itself, never for this alone.
- */
-export const CLIENTS_CLOSE_WAIT = ABORT_LINE_WAIT / 2;
-
-/**
  * Longest wait (ms) of an abort for the transaction log's database, once the connectors are destroyed: the batch in
  * flight and what is buffered are then kept (PostgreSQL: in the journal folder, `spillDir`) or reported, before the
  * last line. With a store's destroy (cut after 200 ms), well inside {@link ABORT_LINE_WAIT}: a log that waited out its
@@ -202,12 +194,12 @@ export interface AbortSteps {
   /**
    * Closes the listeners and client connections, at once (called after the first line); may resolve once the client
    * connections have closed (each has then reported the answers it could not deliver, whose reversals are stored),
-   * which the connectors' destroy waits for, up to {@link CLIENTS_CLOSE_WAIT} from the abort's start (then two more
-   * turns of the event loop, so that the close callbacks already due run first). Default: nothing.
+   * which the connectors' destroy waits for, up to {@link ABORT_LINE_WAIT} from the abort's start (then two more turns
+   * of the event loop, so that the close callbacks already due run first). Default: nothing.
    */
   closeListeners?: () => void | Promise<unknown>;
   /**
-   * Runs once the client connections have closed (or {@link CLIENTS_CLOSE_WAIT} passed), right before the connectors are
+   * Runs once the client connections have closed (or {@link ABORT_LINE_WAIT} passed), right before the connectors are
    * destroyed: what would close them sooner (a stop's SAF drain under way, which frees the links) ends here, not before
    * the cut clients have stored their reversals. May return what the destroy waits for (the reversals of approvals the
    * cut clients never got, forced now when their endpoint's close is still under way, stored: a destroy first refused
@@ -246,22 +238,21 @@ export async function cutThenDestroy(connectors: readonly Connector[], steps: Ab
   const late = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ABORT_LINE_WAIT);
   });
-  let clientsTimer: NodeJS.Timeout | undefined;
-  const clientsLate = new Promise<void>((resolve) => (clientsTimer = setTimeout(resolve, CLIENTS_CLOSE_WAIT)));
   // A client connection cut here reports, as it closes, an answer it could not deliver (an approval made and waiting to
   // be written: pipelined behind another, or for a client slow to read), and its reversal is stored in the SAF queue:
   // a destroy before that refused the store, and the approval was not reversed at all (logged "NOT reversed"). So the
   // destroy waits for the close itself, not for a timer of its own: a process descheduled past such a timer ran it
   // before the sockets' close callbacks (a socket paused for a client slow to read is read out first, over turns of
-  // the event loop), and destroyed the connectors before the report. Only a close that hangs is cut short (at
-  // CLIENTS_CLOSE_WAIT from the start: the rest of the end line's wait is for beforeDestroy), and two turns more then
-  // let the close callbacks already due run first.
+  // the event loop), and destroyed the connectors before the report. A cut during a graceful close (a second stop
+  // signal while the POS endpoint reads out a slow terminal) joins that close, whose read-out may take most of the
+  // end line's wait: it was cut short at half of it (250 ms), and the approvals reported after were "NOT reversed".
+  // Only a close that hangs is cut short, by the end line's own bound (ABORT_LINE_WAIT from the start: the last
+  // resort, then nothing more is waited for), and two turns more then let the close callbacks already due run first.
   const cut = steps.closeListeners?.();
   if (cut !== undefined) {
-    await Promise.race([Promise.resolve(cut).catch(() => undefined), clientsLate]);
+    await Promise.race([Promise.resolve(cut).catch(() => undefined), late]);
     await nextTurns(2);
   }
-  clearTimeout(clientsTimer);
   // What must be stored before the connectors go (a reversal the endpoint's slow close had not started yet): waited for,
   // but never past the end line's own wait.
   const before = steps.beforeDestroy?.();
