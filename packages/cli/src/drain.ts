@@ -182,6 +182,15 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
 export const ABORT_LINE_WAIT = 500;
 
 /**
+ * How long (ms), from an abort's start, the client connections it cuts may take to close before its `beforeDestroy`
+ * runs all the same (what would free a close held up: the flow's books' `abandon`, the end of a stop's SAF drain): half
+ * the end line's {@link ABORT_LINE_WAIT}, the other half left for what that stores. Never the bound of the connectors'
+ * destroy: that waits for the close itself (each connection's report of the answers it could not deliver) up to
+ * {@link ABORT_LINE_WAIT}, the last resort, and then for what `beforeDestroy` stores once more.
+ */
+export const CLIENTS_CLOSE_WAIT = ABORT_LINE_WAIT / 2;
+
+/**
  * Longest wait (ms) of an abort for the transaction log's database, once the connectors are destroyed: the batch in
  * flight and what is buffered are then kept (PostgreSQL: in the journal folder, `spillDir`) or reported, before the
  * last line. With a store's destroy (cut after 200 ms), well inside {@link ABORT_LINE_WAIT}: a log that waited out its
@@ -199,11 +208,13 @@ export interface AbortSteps {
    */
   closeListeners?: () => void | Promise<unknown>;
   /**
-   * Runs once the client connections have closed (or {@link ABORT_LINE_WAIT} passed), right before the connectors are
+   * Runs once the client connections have closed (or {@link CLIENTS_CLOSE_WAIT} passed), right before the connectors are
    * destroyed: what would close them sooner (a stop's SAF drain under way, which frees the links) ends here, not before
    * the cut clients have stored their reversals. May return what the destroy waits for (the reversals of approvals the
    * cut clients never got, forced now when their endpoint's close is still under way, stored: a destroy first refused
-   * them), up to {@link ABORT_LINE_WAIT} from the abort's start. Default: nothing.
+   * them), up to {@link ABORT_LINE_WAIT} from the abort's start. Run a second time when the clients' close ended after
+   * {@link CLIENTS_CLOSE_WAIT} (their reports came since: their reversals are waited for too): it must allow that.
+   * Default: nothing.
    */
   beforeDestroy?: () => void | Promise<unknown>;
   /** Runs once every connector is destroyed (the transaction log's close), before the last line when in time. Default: nothing. */
@@ -244,19 +255,28 @@ export async function cutThenDestroy(connectors: readonly Connector[], steps: Ab
   // destroy waits for the close itself, not for a timer of its own: a process descheduled past such a timer ran it
   // before the sockets' close callbacks (a socket paused for a client slow to read is read out first, over turns of
   // the event loop), and destroyed the connectors before the report. A cut during a graceful close (a second stop
-  // signal while the POS endpoint reads out a slow terminal) joins that close, whose read-out may take most of the
-  // end line's wait: it was cut short at half of it (250 ms), and the approvals reported after were "NOT reversed".
-  // Only a close that hangs is cut short, by the end line's own bound (ABORT_LINE_WAIT from the start: the last
-  // resort, then nothing more is waited for), and two turns more then let the close callbacks already due run first.
+  // signal while the POS endpoint reads out a slow terminal) joins that close, whose read-out may take most of the end
+  // line's wait: the destroy waited for it at most CLIENTS_CLOSE_WAIT, and the approvals reported after were "NOT
+  // reversed". Now only the end line's own bound (ABORT_LINE_WAIT from the start) cuts a close that hangs short: the
+  // last resort. Two turns more after the close let the close callbacks already due run first.
+  let clientsTimer: NodeJS.Timeout | undefined;
+  const clientsLate = new Promise<'late'>((resolve) => (clientsTimer = setTimeout(() => resolve('late'), CLIENTS_CLOSE_WAIT)));
   const cut = steps.closeListeners?.();
-  if (cut !== undefined) {
-    await Promise.race([Promise.resolve(cut).catch(() => undefined), late]);
-    await nextTurns(2);
+  const clientsClosed = cut === undefined ? undefined : Promise.resolve(cut).catch(() => undefined).then(() => nextTurns(2)).then(() => 'closed' as const);
+  // What must be stored before the connectors go (a reversal the endpoint's slow close had not started yet), and what
+  // frees a close held up (the flow's books' abandon): begun once the clients have closed, or at CLIENTS_CLOSE_WAIT.
+  const closedInTime = clientsClosed === undefined ? 'closed' : await Promise.race([clientsClosed, clientsLate]);
+  clearTimeout(clientsTimer);
+  const before = (): Promise<unknown> => {
+    const stored = steps.beforeDestroy?.();
+    return stored === undefined ? Promise.resolve() : Promise.race([Promise.resolve(stored).catch(() => undefined), late]);
+  };
+  let ready = before();
+  // A close still under way: waited for (never past the end line's own wait), then what its reports began to store.
+  if (closedInTime === 'late' && clientsClosed !== undefined) {
+    const closing = clientsClosed;
+    ready = ready.then(() => Promise.race([closing, late])).then((closed) => (closed === 'closed' ? before() : undefined));
   }
-  // What must be stored before the connectors go (a reversal the endpoint's slow close had not started yet): waited for,
-  // but never past the end line's own wait.
-  const before = steps.beforeDestroy?.();
-  const ready = before === undefined ? Promise.resolve() : Promise.race([Promise.resolve(before).catch(() => undefined), late]);
   const destroyed = ready
     .then(() => Promise.all(connectors.map((c) => c.destroy().catch(() => undefined))))
     .then(() => steps.afterDestroy?.())
