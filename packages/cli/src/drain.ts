@@ -182,10 +182,11 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
 export const ABORT_LINE_WAIT = 500;
 
 /**
- * Longest wait (ms), from an abort's start, for the client connections it cuts to close (each then reports what it
- * could not deliver, and an approval's reversal is stored) before the connectors are destroyed: half the end line's
- * {@link ABORT_LINE_WAIT}, the other half left for what must be stored before the destroy (`beforeDestroy`) and the
- * destroy itself. Only a bound for a close that hangs: the destroy waits for the close itself, never for this alone.
+ * How long (ms), from an abort's start, the client connections it cuts may take to close before its `beforeDestroy`
+ * runs all the same (what would free a close held up: the flow's books' `abandon`, the end of a stop's SAF drain): half
+ * the end line's {@link ABORT_LINE_WAIT}, the other half left for what that stores. Never the bound of the connectors'
+ * destroy: that waits for the close itself (each connection's report of the answers it could not deliver) up to
+ * {@link ABORT_LINE_WAIT}, the last resort, and then for what `beforeDestroy` stores once more.
  */
 export const CLIENTS_CLOSE_WAIT = ABORT_LINE_WAIT / 2;
 
@@ -202,8 +203,8 @@ export interface AbortSteps {
   /**
    * Closes the listeners and client connections, at once (called after the first line); may resolve once the client
    * connections have closed (each has then reported the answers it could not deliver, whose reversals are stored),
-   * which the connectors' destroy waits for, up to {@link CLIENTS_CLOSE_WAIT} from the abort's start (then two more
-   * turns of the event loop, so that the close callbacks already due run first). Default: nothing.
+   * which the connectors' destroy waits for, up to {@link ABORT_LINE_WAIT} from the abort's start (then two more turns
+   * of the event loop, so that the close callbacks already due run first). Default: nothing.
    */
   closeListeners?: () => void | Promise<unknown>;
   /**
@@ -211,7 +212,9 @@ export interface AbortSteps {
    * destroyed: what would close them sooner (a stop's SAF drain under way, which frees the links) ends here, not before
    * the cut clients have stored their reversals. May return what the destroy waits for (the reversals of approvals the
    * cut clients never got, forced now when their endpoint's close is still under way, stored: a destroy first refused
-   * them), up to {@link ABORT_LINE_WAIT} from the abort's start. Default: nothing.
+   * them), up to {@link ABORT_LINE_WAIT} from the abort's start. Run a second time when the clients' close ended after
+   * {@link CLIENTS_CLOSE_WAIT} (their reports came since: their reversals are waited for too): it must allow that.
+   * Default: nothing.
    */
   beforeDestroy?: () => void | Promise<unknown>;
   /** Runs once every connector is destroyed (the transaction log's close), before the last line when in time. Default: nothing. */
@@ -246,26 +249,34 @@ export async function cutThenDestroy(connectors: readonly Connector[], steps: Ab
   const late = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ABORT_LINE_WAIT);
   });
-  let clientsTimer: NodeJS.Timeout | undefined;
-  const clientsLate = new Promise<void>((resolve) => (clientsTimer = setTimeout(resolve, CLIENTS_CLOSE_WAIT)));
   // A client connection cut here reports, as it closes, an answer it could not deliver (an approval made and waiting to
   // be written: pipelined behind another, or for a client slow to read), and its reversal is stored in the SAF queue:
   // a destroy before that refused the store, and the approval was not reversed at all (logged "NOT reversed"). So the
   // destroy waits for the close itself, not for a timer of its own: a process descheduled past such a timer ran it
   // before the sockets' close callbacks (a socket paused for a client slow to read is read out first, over turns of
-  // the event loop), and destroyed the connectors before the report. Only a close that hangs is cut short (at
-  // CLIENTS_CLOSE_WAIT from the start: the rest of the end line's wait is for beforeDestroy), and two turns more then
-  // let the close callbacks already due run first.
+  // the event loop), and destroyed the connectors before the report. A cut during a graceful close (a second stop
+  // signal while the POS endpoint reads out a slow terminal) joins that close, whose read-out may take most of the end
+  // line's wait: the destroy waited for it at most CLIENTS_CLOSE_WAIT, and the approvals reported after were "NOT
+  // reversed". Now only the end line's own bound (ABORT_LINE_WAIT from the start) cuts a close that hangs short: the
+  // last resort. Two turns more after the close let the close callbacks already due run first.
+  let clientsTimer: NodeJS.Timeout | undefined;
+  const clientsLate = new Promise<'late'>((resolve) => (clientsTimer = setTimeout(() => resolve('late'), CLIENTS_CLOSE_WAIT)));
   const cut = steps.closeListeners?.();
-  if (cut !== undefined) {
-    await Promise.race([Promise.resolve(cut).catch(() => undefined), clientsLate]);
-    await nextTurns(2);
-  }
+  const clientsClosed = cut === undefined ? undefined : Promise.resolve(cut).catch(() => undefined).then(() => nextTurns(2)).then(() => 'closed' as const);
+  // What must be stored before the connectors go (a reversal the endpoint's slow close had not started yet), and what
+  // frees a close held up (the flow's books' abandon): begun once the clients have closed, or at CLIENTS_CLOSE_WAIT.
+  const closedInTime = clientsClosed === undefined ? 'closed' : await Promise.race([clientsClosed, clientsLate]);
   clearTimeout(clientsTimer);
-  // What must be stored before the connectors go (a reversal the endpoint's slow close had not started yet): waited for,
-  // but never past the end line's own wait.
-  const before = steps.beforeDestroy?.();
-  const ready = before === undefined ? Promise.resolve() : Promise.race([Promise.resolve(before).catch(() => undefined), late]);
+  const before = (): Promise<unknown> => {
+    const stored = steps.beforeDestroy?.();
+    return stored === undefined ? Promise.resolve() : Promise.race([Promise.resolve(stored).catch(() => undefined), late]);
+  };
+  let ready = before();
+  // A close still under way: waited for (never past the end line's own wait), then what its reports began to store.
+  if (closedInTime === 'late' && clientsClosed !== undefined) {
+    const closing = clientsClosed;
+    ready = ready.then(() => Promise.race([closing, late])).then((closed) => (closed === 'closed' ? before() : undefined));
+  }
   const destroyed = ready
     .then(() => Promise.all(connectors.map((c) => c.destroy().catch(() => undefined))))
     .then(() => steps.afterDestroy?.())

@@ -23,6 +23,8 @@ export interface SlowReaderGateway {
   readonly journalDir: string;
   /** Settles once the first approval reported undelivered has its outcome (stored, sent, or "NOT reversed"). */
   readonly firstOutcome: Promise<void>;
+  /** Settles once the POS endpoint's close has begun (its line `inbound endpoint closing`). */
+  readonly endpointClosing: Promise<void>;
   /** Connects the terminal and sends purchases, never reading, until the gateway finds it slow to read. */
   fillTerminal(): Promise<void>;
   /** The test stops the gateway itself from now on (else its `after` hook aborts it). */
@@ -57,9 +59,12 @@ export async function slowReaderGateway(t: { after(fn: () => unknown): void }, p
   const readingPaused = new Promise<void>((resolve) => (paused = resolve));
   let ended: () => void = () => undefined;
   const firstOutcome = new Promise<void>((resolve) => (ended = resolve));
+  let closingBegun: () => void = () => undefined;
+  const endpointClosing = new Promise<void>((resolve) => (closingBegun = resolve));
   const { logger, text } = capturedLogger('debug', (line) => {
     const msg = String(line.msg);
     if (msg.includes('the client is not reading its replies')) paused();
+    if (msg === 'inbound endpoint closing') closingBegun();
     if (/^an approval could not be delivered .*(: reversed|reversed without SAF|NOT reversed)$/.test(msg)) ended();
   });
   const journalDir = join(dir, 'journal');
@@ -100,6 +105,7 @@ export async function slowReaderGateway(t: { after(fn: () => unknown): void }, p
     gateway,
     journalDir,
     firstOutcome,
+    endpointClosing,
     fillTerminal,
     stopping: () => void (stopped = true),
     logged,
