@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { responseMti } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
 import { PAN, REVERSAL_JOURNAL, SWEEP_DIALECT, assertSinks, canaryMessage, folderSinks } from './helpers/card-canaries.js';
 import type { Allowed, Sink } from './helpers/card-canaries.js';
@@ -38,7 +38,7 @@ function bankRule(request: IsoMessage): RawReply {
 }
 
 test('gateway --store: the SAF and transaction tables, GET /transactions and the log hold no card data beyond the policy', async (t) => {
-  const cluster = await startPostgres();
+  const cluster = await sharedPostgres();
   t.after(() => cluster.destroy());
   const url = cluster.createDatabase('sweep');
   const bank = await startRawBank(bankRule);

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPostgres } from '@iso8583/test-support';
+import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { stopAll } from './helpers/cli.js';
 import { formatCounts } from './helpers/chaos-audit.js';
@@ -24,7 +24,7 @@ import { pgStore } from './helpers/chaos-stores.js';
 const work = mkdtempSync(join(tmpdir(), 'iso8583-chaos-ledger-pg-'));
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(async () => {
   await stopAll();

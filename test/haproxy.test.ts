@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { reservePort, startPostgres, waitUntil } from '@iso8583/test-support';
+import { reservePort, sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 import { PosClient, purchase } from './helpers/pos.js';
@@ -25,7 +25,7 @@ const work = mkdtempSync(join(tmpdir(), 'iso8583-haproxy-'));
 let cluster: PostgresCluster;
 let haproxy: ChildProcess | undefined;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(async () => {
   haproxy?.kill('SIGKILL');

@@ -10,13 +10,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPostgres, within } from '@iso8583/test-support';
+import { sharedPostgres, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { BIN } from './cli-process.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -4,7 +4,7 @@
 // 0800, an advice) needs it meanwhile. Real PostgreSQL behind a real TCP relay that loses the reply, a real socket peer.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPostgres, waitUntil, within } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { answer, purchase } from './peer.js';
@@ -16,7 +16,7 @@ const LONG = 600_000;
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

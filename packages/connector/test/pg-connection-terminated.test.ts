@@ -4,7 +4,7 @@
 // without a word, as a crash leaves it).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { createPgPool, storeError } from '../src/pg/pool.js';
 import { lockRelay } from './helpers/pg-lock-relay.js';
@@ -12,7 +12,7 @@ import { capturedLogger } from './helpers/setup.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

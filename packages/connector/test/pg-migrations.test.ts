@@ -12,6 +12,8 @@ import { PgJournal } from '../src/pg/journal.js';
 import { PgTransactionLog } from '../src/pg/transaction-log.js';
 import { entry } from './helpers/pg-owner-lock.js';
 
+// own cluster: a test makes a LATIN9 database with CREATE DATABASE (not createDatabase), and pg_locks is read
+// server-wide.
 let cluster: PostgresCluster;
 before(async () => {
   cluster = await startPostgres();

@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { OWNER_LOCK_NAMESPACE, PgJournal } from '../src/index.js';
+import { IN_THIS_DATABASE } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 
@@ -34,7 +35,7 @@ test('open rejects with the store error when its first claim fails, and leaves n
       async () => {
         const { rows } = await admin.query<{ sessions: number; locks: number; owners: number }>(
           `SELECT (SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) AS sessions,
-             (SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND classid = $1) AS locks,
+             (SELECT count(*)::int FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = $1 AND ${IN_THIS_DATABASE}) AS locks,
              (SELECT count(*)::int FROM iso8583_saf_owner WHERE owner = 'node-claim-fails') AS owners`,
           [OWNER_LOCK_NAMESPACE],
         );

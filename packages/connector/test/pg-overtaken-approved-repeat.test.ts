@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import type { IsoMessage } from '@iso8583/codec';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal, createConnector } from '../src/index.js';
 import type { Connector } from '../src/index.js';
@@ -16,11 +16,11 @@ import { answer, purchase, startPeer } from './peer.js';
 import type { Peer, Received } from './peer.js';
 import { sql } from './helpers/pg-owner-lock.js';
 
-// One server for the file (was one a test): each test has its own database, whose tables and advisory locks are its
-// own.
+// The process's shared server (sharedPostgres): each test has its own database, whose tables and advisory locks
+// are its own.
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal, createConnector } from '../src/index.js';
 import type { Connector, ReversalEvent } from '../src/index.js';
@@ -15,11 +15,11 @@ import type { Peer, Received } from './peer.js';
 import { lockRelay } from './helpers/pg-lock-relay.js';
 import { lockSession, sql } from './helpers/pg-owner-lock.js';
 
-// One server for the file (was one a test): each test has its own database, whose tables and advisory locks are its
-// own.
+// The process's shared server (sharedPostgres): each test has its own database, whose tables and advisory locks
+// are its own.
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

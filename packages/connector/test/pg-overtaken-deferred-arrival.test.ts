@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { eventWithin, startPostgres } from '@iso8583/test-support';
+import { eventWithin, sharedPostgres } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
 import { OVERTAKEN_FOR_MS } from '../src/reversal-overtaken.js';
@@ -17,7 +17,7 @@ import { failure } from './helpers/failure.js';
 import { watchReversals } from './helpers/reversals.js';
 
 test('PostgreSQL store: a late approval that waited for its repeat past the 25\'s window is looked up from its arrival: the repeat declined, it is reversed', async (t) => {
-  const cluster = await startPostgres();
+  const cluster = await sharedPostgres();
   t.after(() => cluster.destroy());
   const url = cluster.createDatabase('overtaken_deferred_arrival');
   let original: Received | undefined;

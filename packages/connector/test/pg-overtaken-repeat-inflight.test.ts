@@ -3,7 +3,7 @@
 // there only once the repeat is answered: approved in time, its `done` retired that 25, and nothing is reversed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPostgres } from '@iso8583/test-support';
+import { sharedPostgres } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
 import { answer, purchase } from './peer.js';
@@ -13,7 +13,7 @@ import { failure } from './helpers/failure.js';
 import { watchReversals } from './helpers/reversals.js';
 
 test('PostgreSQL store: a late approval while its repeat is at the host stores no reversal once the repeat is approved in time', async (t) => {
-  const cluster = await startPostgres();
+  const cluster = await sharedPostgres();
   t.after(() => cluster.destroy());
   const url = cluster.createDatabase('overtaken_repeat_inflight');
   let original: Received | undefined;

@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { entry, sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 
@@ -49,7 +49,7 @@ test('a claim does not lock the row of an owner gone whose entries are of an ups
   let claimed: string[] | undefined;
   const claiming = node.claim().then((got) => (claimed = got.map((e) => e.id)));
   await waitUntil(
-    async () => claimed !== undefined || (await sql(url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1", [`%${CLAIM_GONE_TEXT}%`])).length > 0,
+    async () => claimed !== undefined || (await sql(url, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1", [`%${CLAIM_GONE_TEXT}%`])).length > 0,
     { what: 'the claim to end, or to wait for the retired owner\'s row' },
   );
   const waited = claimed === undefined;

@@ -11,13 +11,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { pino } from 'pino';
-import { eventWithin, freezingRelay, startPostgres, waitUntil } from '@iso8583/test-support';
+import { eventWithin, freezingRelay, sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { FreezingRelay, PostgresCluster } from '@iso8583/test-support';
 import { OwnerLock } from '../src/pg/owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, after, test } from 'node:test';
 import type { Logger } from 'pino';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { END_HUNG } from '../src/pg/owner-lock-sql.js';
@@ -16,7 +16,7 @@ import { capturedLogger } from './helpers/setup.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

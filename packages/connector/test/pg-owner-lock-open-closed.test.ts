@@ -3,12 +3,12 @@
 // same owner name"), which sent an operator after a duplicate that does not exist.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startPostgres } from '@iso8583/test-support';
+import { sharedPostgres } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { lockRelay } from './helpers/pg-lock-relay.js';
 
 test('a close that comes while open takes the owner lock fails the open as stopped, not as an owner name in use', async (t) => {
-  const cluster = await startPostgres();
+  const cluster = await sharedPostgres();
   t.after(() => cluster.destroy());
   const url = cluster.createDatabase('owner_open_closed');
   const relay = await lockRelay(url);

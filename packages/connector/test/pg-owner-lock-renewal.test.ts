@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import type { HeldStatement, LockRelay } from './helpers/pg-lock-relay.js';
@@ -14,7 +14,7 @@ import { entry, liveBehindRelay, lockSession, sql } from './helpers/pg-owner-loc
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 
@@ -44,7 +44,7 @@ async function letGoUnderRenewal(t: TestContext, database: string, id: string, k
   await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
   await assert.rejects(live.attempt(id, 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
   await waitUntil(
-    async () => (await sql(url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%lease_until = now(), done_at%'")).length === 1,
+    async () => (await sql(url, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%lease_until = now(), done_at%'")).length === 1,
     { what: 'the release of the entry let go to wait for the renewal\'s row lock' },
   );
   return { url, relay, live, renewal, renewing };

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { startPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { OWNER_LOCK_NAMESPACE, PgJournal } from '../src/index.js';
 import { entry, lockSession, sql } from './helpers/pg-owner-lock.js';
@@ -13,7 +13,7 @@ import { lockRelay } from './helpers/pg-lock-relay.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 
@@ -22,7 +22,7 @@ const CLAIM_GONE_TEXT = 'lease_owner = ANY (ARRAY(SELECT owner FROM gone))';
 
 /** Server processes waiting for a lock (a row's) in a statement that takes an owner lock (`REGISTER`). */
 async function registersWaiting(url: string): Promise<number> {
-  const rows = await sql(url, "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_try_advisory_lock%'");
+  const rows = await sql(url, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%pg_try_advisory_lock%'");
   return rows.length;
 }
 
@@ -48,7 +48,7 @@ test('a node that takes its lock back while another node\'s claim that found it 
   // `held`: the statement reached the server's socket; it has run once its session waits for the next message (the
   // Sync kept back) with it as its last statement (on a busy machine the owner's add below could otherwise take its
   // lock before the claim ran at all).
-  const claimRan = "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND wait_event = 'ClientRead' AND query LIKE '%' || $1 || '%'";
+  const claimRan = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event = 'ClientRead' AND query LIKE '%' || $1 || '%'";
   await waitUntil(async () => (await sql(url, claimRan, [CLAIM_GONE_TEXT])).length === 1, { what: 'the claim to have run, its transaction held open' });
 
   // live-node takes its lock back (its next add): it waits for the claim, or it does not.
@@ -87,7 +87,7 @@ test('a claim that reaches the row of an owner taking its lock back (its row cha
   const other = new PgJournal({ url, lease: 600_000, owner: 'other-node' });
   t.after(() => other.close());
   const opening = other.open();
-  await waitUntil(async () => (await sql(url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM gone%'")).length === 1, { what: 'the claim to wait for the owner\'s row' });
+  await waitUntil(async () => (await sql(url, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM gone%'")).length === 1, { what: 'the claim to wait for the owner\'s row' });
   await owner.query('SELECT pg_try_advisory_lock($1, $2)', [OWNER_LOCK_NAMESPACE, row.key]);
   await owner.query('COMMIT');
   assert.deepEqual(await opening, [], 'the owner holds its lock again: nothing of it is claimed');

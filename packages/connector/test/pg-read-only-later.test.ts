@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { startPostgres, within } from '@iso8583/test-support';
+import { sharedPostgres, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal, createConnector } from '../src/index.js';
 import { watchReversals } from './helpers/reversals.js';
@@ -15,7 +15,7 @@ import { answer, purchase, startPeer } from './peer.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, after, test } from 'node:test';
 import pg from 'pg';
-import { startPostgres } from '@iso8583/test-support';
+import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal, PgTransactionLog } from '../src/index.js';
 import { migrate } from '../src/pg/migrations.js';
@@ -13,7 +13,7 @@ import { startReplicatedPair } from './helpers/pg-failover.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -6,7 +6,7 @@
 // once, by this node. Real server, sockets.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventWithin, startPostgres } from '@iso8583/test-support';
+import { eventWithin, sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
@@ -16,7 +16,7 @@ import { sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -4,7 +4,7 @@
 // that refuses connections once the database is "away".
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { reservePort, startPostgres } from '@iso8583/test-support';
+import { reservePort, sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import Fastify from 'fastify';
 import { PgJournal, PgTerminalLock, iso8583Connector } from '../src/index.js';
@@ -13,7 +13,7 @@ import { answer, purchase, startPeer } from './peer.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -6,17 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPostgres, within } from '@iso8583/test-support';
+import { sharedPostgres, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTerminalLock } from '../src/index.js';
 import type { TerminalLock } from '../src/index.js';
 import { TerminalQueue } from '../src/terminal-queue.js';
 
-// One server for the file (was one a test): each test has its own database, whose tables and advisory locks are its
-// own.
+// The process's shared server (sharedPostgres): each test has its own database, whose tables and advisory locks
+// are its own.
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -4,7 +4,7 @@
 // connection to the store open.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { freezingRelay, startPostgres, waitUntil, within } from '@iso8583/test-support';
+import { freezingRelay, sharedPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { createConnector } from '../src/index.js';
 import { answer, purchase } from './peer.js';
@@ -12,7 +12,7 @@ import { peerFor } from './helpers/setup.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

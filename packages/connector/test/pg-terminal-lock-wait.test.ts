@@ -6,17 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { startPostgres } from '@iso8583/test-support';
+import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTerminalLock } from '../src/index.js';
 
 const WAIT = 4000;
 
-// One server for the file: each test has its own database (a terminal's advisory lock is the database's own, and
-// `statement_timeout` is set for one database).
+// The process's shared server (sharedPostgres): each test has its own database (a terminal's advisory lock is the
+// database's own, and `statement_timeout` is set for one database).
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
-import { freezingRelay, startPostgres } from '@iso8583/test-support';
+import { freezingRelay, sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTransactionLog } from '../src/index.js';
 import { capturedLogger } from './helpers/setup.js';
@@ -17,7 +17,7 @@ import { sampleRecord } from './helpers/transaction-log-contract.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

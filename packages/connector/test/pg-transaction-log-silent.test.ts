@@ -11,7 +11,7 @@ import { PgLogDatabases } from './helpers/pg-transaction-log.js';
 import { capturedLogger } from './helpers/setup.js';
 import { sampleRecord } from './helpers/transaction-log-contract.js';
 
-const pgs = new PgLogDatabases();
+const pgs = new PgLogDatabases({ shared: true });
 before(() => pgs.start());
 after(() => pgs.destroy());
 

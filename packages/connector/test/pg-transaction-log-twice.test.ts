@@ -14,7 +14,7 @@ import { PgLogDatabases } from './helpers/pg-transaction-log.js';
 import { answerDroppingProxy } from './helpers/pg-proxy.js';
 import { sampleRecord } from './helpers/transaction-log-contract.js';
 
-const pgs = new PgLogDatabases();
+const pgs = new PgLogDatabases({ shared: true });
 before(() => pgs.start());
 after(() => pgs.destroy());
 
@@ -155,7 +155,7 @@ test('a batch in doubt whose retry is refused for the data of one record is sent
   proxy.strand();
   const batch = Promise.allSettled([log.record(sampleRecord(2)), log.record(sampleRecord(3, { stan: '999999' }))]);
   await waitUntil(
-    async () => (await check.query("SELECT 1 FROM pg_locks WHERE relation = 'iso8583_transactions'::regclass AND granted AND pid <> pg_backend_pid()")).rows.length > 0,
+    async () => (await check.query("SELECT 1 FROM pg_locks WHERE database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND relation = 'iso8583_transactions'::regclass AND granted AND pid <> pg_backend_pid()")).rows.length > 0,
     { what: 'the stranded COPY to hold the table' },
   );
   // A rule the log does not know of, refusing one of its records (SQLSTATE 23514): it waits behind the stranded try,

@@ -5,7 +5,7 @@
 // own in-memory key, of a transaction the upstream does not hold, goes on. Real PostgreSQL, real peers on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPostgres } from '@iso8583/test-support';
+import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { purchase } from './peer.js';
@@ -14,7 +14,7 @@ import { failure } from './helpers/failure.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 

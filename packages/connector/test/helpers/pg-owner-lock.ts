@@ -107,6 +107,7 @@ export async function lockEndedUnseen(t: TestContext, cluster: PostgresCluster, 
  * the test, in order: the journals, the relay, then the cluster (`t.after` runs its cleanups in registration order).
  */
 export async function nodePair(t: TestContext, database: string): Promise<{ cluster: PostgresCluster; url: string; relay: LockRelay; a: PgJournal; b: PgJournal }> {
+  // own cluster: pg-owner-failover restarts the pair's server (every session ended, live nodes' too).
   const cluster = await startPostgres();
   const url = cluster.createDatabase(database);
   const relay = await lockRelay(url);

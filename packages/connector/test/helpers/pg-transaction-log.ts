@@ -35,6 +35,7 @@ export class PgLogDatabases {
 
   /** Starts the cluster, or takes the shared server (in `before`). */
   async start(): Promise<void> {
+    // own cluster: unless `shared`, for the files that stop the server or make roles.
     this.started = this.options.shared === true ? await sharedPostgres() : await startPostgres();
   }
 
