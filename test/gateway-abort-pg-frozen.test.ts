@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freezingRelay, startPostgres, waitUntil } from '@iso8583/test-support';
+import { freezingRelay, sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { exitWithin, logLine, startGateway, stopAll } from './helpers/cli.js';
 import { approve, startBank } from './helpers/bank.js';
@@ -19,7 +19,7 @@ import { storeAdvice } from './helpers/saf-advice.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 const work = mkdtempSync(join(tmpdir(), 'iso8583-gateway-abort-pg-frozen-'));
 after(async () => {

@@ -11,14 +11,14 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
-import { freezingRelay, startPostgres } from '@iso8583/test-support';
+import { freezingRelay, sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { exitWithin, logLine, startGateway, stopAll } from './helpers/cli.js';
 import { approve, startBank } from './helpers/bank.js';
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 const work = mkdtempSync(join(tmpdir(), 'iso8583-gateway-abort-pg-log-'));
 after(async () => {

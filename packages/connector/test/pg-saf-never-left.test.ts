@@ -3,7 +3,7 @@
 // held the entry from every other node for that long should its node die meanwhile, though nothing was in flight.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPostgres, waitUntil, within } from '@iso8583/test-support';
+import { sharedPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import type { SafEvent } from '../src/index.js';
@@ -17,7 +17,7 @@ const LONG = 600_000;
 
 let cluster: PostgresCluster;
 before(async () => {
-  cluster = await startPostgres();
+  cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
 
