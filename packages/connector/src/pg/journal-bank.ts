@@ -44,6 +44,7 @@ export abstract class PgJournalBank extends PgJournalGroup {
   constructor(options: PgJournalOptions) {
     super(options);
     this.address = options.address;
+    this.bank = options.address === undefined ? null : upstreamAddress(options.address);
   }
 
   /**
