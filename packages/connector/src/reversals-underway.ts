@@ -12,6 +12,7 @@
  * Only this connector's queue is watched: with a shared PostgreSQL store, the store itself refuses the reversal entry
  * of such a request while the transaction is pending on another node (`PgJournal.addOriginal`).
  */
+import { DictionaryMap } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { originalStanOf, transactionKey } from './match-key.js';
 import { sameTransaction, transactionIdentity, type HeldTransaction } from './transactions-in-flight.js';
@@ -23,11 +24,11 @@ export class ReversalsUnderway {
   /** The host to give the SAF queue: the connector's, its events seen here first. */
   readonly host: SafHost;
   private readonly byId = new Map<string, string>();
-  private readonly byKey = new Map<string, number>();
+  private readonly byKey = new DictionaryMap<number>(); // keys (STAN|terminal) gained and lost per request: no Map (issue 10)
   /** The ids armed (their original in flight), not yet queued: counted in `byKey` only. */
   private readonly armed = new Set<string>();
   /** The reversals under way (queued, not ended), by key: `byKey` without the armed ones. */
-  private readonly reversingByKey = new Map<string, number>();
+  private readonly reversingByKey = new DictionaryMap<number>();
   /** Who waits for the originals of a key to be in flight no more (`originalSettled`), by key. */
   private readonly waiters = new Map<string, Set<() => void>>();
   /** The entries released, by id: the timer that forgets them. */
