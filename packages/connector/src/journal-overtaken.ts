@@ -174,8 +174,10 @@ export class OvertakenKept {
    * `committed`), whichever takes effect first.
    */
   retiring(entry: JournalEntry): void {
+    // Nearly every approval: no record at all, told before the entry's reversal is read (parsed back from its JSON);
+    // else none of its transaction (STAN and terminal), told by a count, not a scan.
+    if (this.kept.size === 0 && this.noted.size === 0) return;
     const reversal = entry.reversal;
-    // Nearly every approval: no record of its transaction (STAN and terminal), told by a count, not a scan.
     if (this.kept.countOf(reversal) === 0 && this.noted.countOf(reversal) === 0) return;
     if (this.keptOf(reversal) || this.notedOf(reversal)) this.retiringIds.set(entry.id, { reversal });
   }

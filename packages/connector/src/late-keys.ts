@@ -6,7 +6,7 @@
  * answer and a reused key" in docs/connector.md.
  */
 import { performance } from 'node:perf_hooks';
-import { responseMti } from '@iso8583/codec';
+import { DictionaryMap, responseMti } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { answerMark, digestOf } from './answer-marks.js';
 import { answersMti } from './match-key.js';
@@ -163,8 +163,11 @@ export class LateKeys {
   /** The place of the answer under the same key before the one at each place (-1: none): a key's answers, newest first. */
   private readonly answeredBefore: number[] = [];
   private nextAnswer = 0;
-  /** The place in the ring of the last answer under each key remembered. */
-  private readonly answers = new Map<string, number>();
+  /**
+   * The place in the ring of the last answer under each key remembered: a `DictionaryMap` (codec), as it gains and loses
+   * a key per answer (a `Map` would be a new table every few hundred answers, each promoted: issue 10).
+   */
+  private readonly answers = new DictionaryMap<number>();
 
   /**
    * Sizes the bounds for `connections` connections open at once (each channel says so as it opens: channel.ts, the

@@ -38,8 +38,14 @@
  * The memory is bounded by age: a transaction is forgotten {@link FORGET_TIMEOUTS} request timeouts after its last
  * count (a repeat or a late answer comes within a few timeouts), and at most {@link COUNTED_TRANSACTIONS} are kept (the
  * least recently counted forgotten first). A repeat of a transaction forgotten counts as an original would.
+ *
+ * Cost (issue 10: this memory was a quarter of the gateway's CPU per transaction): the records are kept in count order
+ * as a list linked through the records themselves (moving one to the end, forgetting the oldest: no `Set` to delete
+ * from and add to, whose deleted slots each walk from its start skipped), by key in a `DictionaryMap` (codec), and
+ * what is past its age is forgotten once per call, from the oldest.
  */
 import { performance } from 'node:perf_hooks';
+import { DictionaryMap } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { fieldText, isRepeatMti, mtiText, originalStanOf, wireValue } from './match-key.js';
 import { sameTransaction, transactionIdentity } from './transactions-in-flight.js';
@@ -91,6 +97,10 @@ interface Counted {
   mark?: string;
   /** What that answer added to {@link flags} (taken back when it proves another record's: {@link MoneyRepeats.financial}). */
   added?: number;
+  /** The record counted just before this one (the count order: {@link MoneyRepeats}), `undefined` for the oldest. */
+  older: Counted | undefined;
+  /** The record counted just after this one, `undefined` for the most recent. */
+  newer: Counted | undefined;
 }
 
 /** Fields 37 and 38 of `answer` as one text; `undefined` when both are absent or blank (no mark to tell a copy by). */
@@ -103,21 +113,30 @@ function markOf(answer: MessageInput | undefined): string | undefined {
 /** The transactions counted (see the file's note). */
 export class MoneyRepeats {
   /** The transactions counted by transaction key (STAN and terminal), the most recent last. */
-  private readonly byKey = new Map<string, Counted[]>();
-  /** Every transaction counted, least recently counted first (one counted again moves to the end). */
-  private readonly order = new Set<Counted>();
+  private readonly byKey = new DictionaryMap<Counted[]>();
+  /**
+   * Every transaction counted, least recently counted first (one counted again moves to the end): a list linked through
+   * the records' `older` and `newer`, from this one to {@link newest}.
+   */
+  private oldest: Counted | undefined;
+  /** The most recently counted transaction. */
+  private newest: Counted | undefined;
+  /** Transactions remembered. */
+  private remembered = 0;
   /** Milliseconds a transaction is remembered after its last count. */
   private readonly forgetAfter: number;
 
   /**
    * `dialect`: the connector's, whose fields 11, 41 and 32 say how a STAN, a terminal and an acquirer look on the wire;
    * `requestTimeout`: the connector's (default 30 000 ms), of which {@link FORGET_TIMEOUTS} are the memory's age;
-   * `now`: the clock (default `performance.now`).
+   * `now`: the clock (default `performance.now`); `cap`: the most transactions remembered (default
+   * {@link COUNTED_TRANSACTIONS}).
    */
   constructor(
     private readonly dialect: Pick<Dialect, 'fields'>,
     requestTimeout = 30_000,
     private readonly now: () => number = () => performance.now(),
+    private readonly cap = COUNTED_TRANSACTIONS,
   ) {
     this.forgetAfter = FORGET_TIMEOUTS * requestTimeout;
   }
@@ -132,7 +151,9 @@ export class MoneyRepeats {
     if (isRepeatMti(mti)) return false;
     // A resend is remembered afresh (its answer, or the first send's late one, may come a few timeouts from now); a new
     // transaction gets a record of its own, the most recent under its key, which its repeats and answers find.
-    const { c, same } = this.find(transactionIdentity(this.dialect, message), this.sentOf(message), true);
+    const now = this.now();
+    this.expire(now);
+    const { c, same } = this.find(now, transactionIdentity(this.dialect, message), this.sentOf(message), true);
     const local = wireValue(this.dialect.fields['12'], fieldText(message['12']));
     if (local !== '') c.local ??= local;
     c.asSent = { processingCode: message['3'], amount: message['4'], currency: message['49'] };
@@ -159,9 +180,11 @@ export class MoneyRepeats {
     const sent = repeat || keyed['7'] === undefined ? undefined : this.sentOf(keyed);
     const asked = transactionIdentity(this.dialect, keyed);
     const mark = sent === undefined ? undefined : markOf(answer);
-    const copied = mark === undefined ? undefined : this.markedCopy(asked, sent as string, mark, late);
+    const now = this.now();
+    this.expire(now);
+    const copied = mark === undefined ? undefined : this.markedCopy(now, asked, sent as string, mark, late);
     if (copied !== undefined) return copied;
-    const c = (late && sent !== undefined ? this.unanswered(asked, sent) : undefined) ?? this.counted(asked, sent);
+    const c = (late && sent !== undefined ? this.unanswered(now, asked, sent) : undefined) ?? this.find(now, asked, sent, false).c;
     const had = c.flags;
     const flags = PROCESSED | (approved ? SECURED : 0);
     // An original's answer is a copy of the booking counted when a repeat's answer was, or when its transmission's
@@ -182,14 +205,18 @@ export class MoneyRepeats {
    * older record (a reversed first send's, the oldest uncounted) was this one's, so its count moves here and the older
    * record is uncounted again (its own late approval, its own 38, still counts there). `undefined` when no such answer.
    */
-  private markedCopy(asked: HeldTransaction, sent: string, mark: string, late: boolean): FreshAmounts | undefined {
-    const now = this.now();
-    this.expire(now);
-    const list = this.byKey.get(asked.key) ?? [];
-    const same = list.filter((one) => sameTransaction(one.id, asked) && one.sent === sent);
-    const o = same.find((one) => one.mark === mark);
-    if (o === undefined) return undefined;
-    const c = same[same.length - 1]!;
+  private markedCopy(now: number, asked: HeldTransaction, sent: string, mark: string, late: boolean): FreshAmounts | undefined {
+    const list = this.byKey.get(asked.key);
+    if (list === undefined) return undefined;
+    // The first record of the transmission carrying the mark, and the transmission's most recent record.
+    let o: Counted | undefined;
+    let c: Counted | undefined;
+    for (const one of list) {
+      if (!sameTransaction(one.id, asked) || one.sent !== sent) continue;
+      if (o === undefined && one.mark === mark) o = one;
+      c = one;
+    }
+    if (o === undefined || c === undefined) return undefined;
     if (!late && c !== o && (c.flags & (PROCESSED | REPEATED)) === 0) {
       const added = o.added ?? 0;
       o.flags &= ~added;
@@ -212,10 +239,11 @@ export class MoneyRepeats {
    * What its original sent (fields 3, 4 and 49) when so (`{}` when not known), `undefined` when not.
    */
   uncounted(answer: MessageInput): SentAmount | undefined {
-    this.expire(this.now());
+    const now = this.now();
+    this.expire(now);
     const asked = transactionIdentity(this.dialect, answer);
     const sent = answer['7'] === undefined ? undefined : this.sentOf(answer);
-    const open = sent === undefined ? undefined : this.unanswered(asked, sent, false);
+    const open = sent === undefined ? undefined : this.unanswered(now, asked, sent, false);
     if (open !== undefined) return open.asSent ?? { processingCode: undefined, amount: undefined };
     const list = this.byKey.get(asked.key) ?? [];
     for (let i = list.length - 1; i >= 0; i--) {
@@ -231,7 +259,9 @@ export class MoneyRepeats {
   reversal(message: MessageInput, accepted: boolean): boolean {
     if (!accepted) return false;
     const named = this.originalNamed(message);
-    const c = this.find(transactionIdentity(this.dialect, message, originalStanOf(message)), named?.sent, false, named?.local).c;
+    const now = this.now();
+    this.expire(now);
+    const c = this.find(now, transactionIdentity(this.dialect, message, originalStanOf(message)), named?.sent, false, named?.local).c;
     if ((c.flags & REVERSED) !== 0) return false;
     c.flags |= REVERSED;
     return true;
@@ -240,11 +270,9 @@ export class MoneyRepeats {
   /**
    * The oldest record under `asked`'s key of its transaction and transmission (`sent`, field 7 as the wire carries it)
    * of which no answer (nor a repeat's) was counted; `undefined` when none. `touch` (default): it is counted now (its
-   * identity completed, its age and place in the memory renewed, as {@link find} does).
+   * identity completed, its age and place in the memory renewed, as {@link find} does) at `now`.
    */
-  private unanswered(asked: HeldTransaction, sent: string, touch = true): Counted | undefined {
-    const now = this.now();
-    this.expire(now);
+  private unanswered(now: number, asked: HeldTransaction, sent: string, touch = true): Counted | undefined {
     const c = this.byKey
       .get(asked.key)
       ?.find((one) => sameTransaction(one.id, asked) && (one.sent === undefined || one.sent === sent) && (one.flags & (PROCESSED | REPEATED)) === 0);
@@ -257,29 +285,21 @@ export class MoneyRepeats {
     c.id = { key: asked.key, acquirer: c.id.acquirer ?? asked.acquirer, card: c.id.card ?? asked.card };
     c.sent ??= sent;
     c.at = now;
-    this.order.delete(c);
-    this.order.add(c);
+    if (c === this.newest) return;
+    this.unlink(c);
+    this.append(c);
   }
 
   /**
-   * The transaction `asked` names, as the most recently counted (a new one, nothing counted, when none is remembered);
-   * what it lacked of its identity (an acquirer, a card) is taken from `asked`. `sent`: its original's transmission date
-   * and time, when known (an original's): a record of another original's is not this one. Forgets what is past its age
-   * first.
+   * The transaction `asked` names, as the most recently counted (a new one, nothing counted, when none is remembered),
+   * counted at `now`; what it lacked of its identity (an acquirer, a card) is taken from `asked`. `sent`: its original's
+   * transmission date and time, when known (an original's): a record of another original's is not this one. In one walk
+   * of the key's list, the most recent first: `same` when the record found carries the same `sent` (field 7 as the wire
+   * carries it, `''` when absent). `opening` (an original written): only such a record is the transaction (its original
+   * sent again); else a new record opens, the most recent under its key. `local`: the original's local date and time
+   * (field 12) a 1993 reversal names it by: a record of another original's is not it.
    */
-  private counted(asked: HeldTransaction, sent?: string): Counted {
-    return this.find(asked, sent, false).c;
-  }
-
-  /**
-   * {@link counted}, in one walk of the key's list, the most recent first: `same` when the record found carries the
-   * same `sent` (field 7 as the wire carries it, `''` when absent). `opening` (an original written): only such a record
-   * is the transaction (its original sent again); else a new record opens, the most recent under its key. `local`: the
-   * original's local date and time (field 12) a 1993 reversal names it by: a record of another original's is not it.
-   */
-  private find(asked: HeldTransaction, sent: string | undefined, opening: boolean, local?: string): { c: Counted; same: boolean } {
-    const now = this.now();
-    this.expire(now);
+  private find(now: number, asked: HeldTransaction, sent: string | undefined, opening: boolean, local?: string): { c: Counted; same: boolean } {
     let list = this.byKey.get(asked.key);
     let c: Counted | undefined;
     // An original written again after its transaction's reversal was accepted is booked anew (the bank undid the first
@@ -292,13 +312,13 @@ export class MoneyRepeats {
     for (let i = (list?.length ?? 0) - 1; i >= 0 && c === undefined; i--) if (names((list as Counted[])[i]!)) c = (list as Counted[])[i];
     const same = c !== undefined && sent !== undefined && c.sent === sent;
     if (c === undefined) {
-      c = { id: asked, flags: 0, at: now, ...(sent === undefined ? {} : { sent }) };
+      c = { id: asked, flags: 0, at: now, sent, local: undefined, asSent: undefined, mark: undefined, added: undefined, older: undefined, newer: undefined };
       if (list === undefined) this.byKey.set(asked.key, (list = []));
       list.push(c);
       if (list.length > PER_KEY) this.forget(list[0] as Counted);
-      this.order.add(c);
+      this.append(c);
     } else this.renew(c, asked, sent, now);
-    if (this.order.size > COUNTED_TRANSACTIONS) this.forget(this.order.values().next().value as Counted);
+    if (this.remembered > this.cap) this.forget(this.oldest as Counted);
     return { c, same };
   }
 
@@ -323,14 +343,32 @@ export class MoneyRepeats {
 
   /** Forgets the transactions last counted more than the memory's age before `now` (the oldest are first). */
   private expire(now: number): void {
-    for (const c of this.order) {
-      if (now - c.at <= this.forgetAfter) return;
-      this.forget(c);
-    }
+    while (this.oldest !== undefined && now - this.oldest.at > this.forgetAfter) this.forget(this.oldest);
+  }
+
+  /** `c` (in no list) as the most recently counted. */
+  private append(c: Counted): void {
+    c.older = this.newest;
+    c.newer = undefined;
+    if (this.newest === undefined) this.oldest = c;
+    else this.newest.newer = c;
+    this.newest = c;
+    this.remembered++;
+  }
+
+  /** `c` out of the count order (its neighbours joined). */
+  private unlink(c: Counted): void {
+    if (c.older === undefined) this.oldest = c.newer;
+    else c.older.newer = c.newer;
+    if (c.newer === undefined) this.newest = c.older;
+    else c.newer.older = c.older;
+    c.older = undefined;
+    c.newer = undefined;
+    this.remembered--;
   }
 
   private forget(c: Counted): void {
-    this.order.delete(c);
+    this.unlink(c);
     const list = this.byKey.get(c.id.key);
     const at = list?.indexOf(c) ?? -1;
     if (list === undefined || at < 0) return;

@@ -12,6 +12,7 @@
  * Only this connector's queue is watched: with a shared PostgreSQL store, the store itself refuses the reversal entry
  * of such a request while the transaction is pending on another node (`PgJournal.addOriginal`).
  */
+import { DictionaryMap } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { originalStanOf, transactionKey } from './match-key.js';
 import { sameTransaction, transactionIdentity, type HeldTransaction } from './transactions-in-flight.js';
@@ -23,11 +24,11 @@ export class ReversalsUnderway {
   /** The host to give the SAF queue: the connector's, its events seen here first. */
   readonly host: SafHost;
   private readonly byId = new Map<string, string>();
-  private readonly byKey = new Map<string, number>();
+  private readonly byKey = new DictionaryMap<number>(); // keys (STAN|terminal) gained and lost per request: no Map (issue 10)
   /** The ids armed (their original in flight), not yet queued: counted in `byKey` only. */
-  private readonly armed = new Set<string>();
+  private readonly armed = new DictionaryMap<true>();
   /** The reversals under way (queued, not ended), by key: `byKey` without the armed ones. */
-  private readonly reversingByKey = new Map<string, number>();
+  private readonly reversingByKey = new DictionaryMap<number>();
   /** Who waits for the originals of a key to be in flight no more (`originalSettled`), by key. */
   private readonly waiters = new Map<string, Set<() => void>>();
   /** The entries released, by id: the timer that forgets them. */
@@ -36,7 +37,7 @@ export class ReversalsUnderway {
    * The identity (key, acquirer, card's mark: transactions-in-flight.ts) of each entry whose message was seen here (armed
    * from its original, read back at a start); one taken from another node is known by its key only.
    */
-  private readonly identities = new Map<string, HeldTransaction>();
+  private readonly identities = new DictionaryMap<HeldTransaction>(); // an id gained and lost per request: no Map (issue 10)
 
   /**
    * `dialect`: the connector's, whose fields 11 and 41 say how a STAN and a terminal look on the wire (the key).
@@ -216,7 +217,7 @@ export class ReversalsUnderway {
     if (this.takenBack(id)) return;
     this.byId.set(id, key);
     count(this.byKey, key, 1);
-    if (armed) this.armed.add(id);
+    if (armed) this.armed.set(id, true);
     else count(this.reversingByKey, key, 1);
   }
 

@@ -13,6 +13,7 @@
  * ({@link sameTransaction}): an upstream group's memory of where its originals went (upstream-group-originals.ts)
  * follows it too.
  */
+import { DictionaryMap } from '@iso8583/codec';
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { fieldText, transactionKey, wireValue } from './match-key.js';
 import { isReversible } from './reversal-message.js';
@@ -135,7 +136,7 @@ export function sameReversal(dialect: Pick<Dialect, 'fields' | 'reversal'>, a: M
 
 /** The held requests in flight, by transaction key (STAN and terminal); see the file's note. */
 export class TransactionsInFlight {
-  private readonly byKey = new Map<string, HeldTransaction[]>();
+  private readonly byKey = new DictionaryMap<HeldTransaction[]>(); // a key gained and lost per request: no Map (issue 10)
 
   /** True once an upstream group adopted the connector: only then are transactions held. Default false. */
   tracking = false;
