@@ -179,16 +179,23 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
  * stand: well inside the grace the signal handler gives an abort (signals.ts, 1 s), so that the line always reaches
  * the log before the process exits.
  */
-export const ABORT_LINE_WAIT = 500;
+export const ABORT_LINE_WAIT = 800;
+
+/**
+ * The last part (ms) of {@link ABORT_LINE_WAIT} kept for what the cut clients' reports store (their reversals) and the
+ * connectors' destroy: a close still under way {@link ABORT_LINE_WAIT} less this from the abort's start is cut short
+ * (the last resort), so that the reversals its reports began are stored before the links go, even on a busy machine.
+ */
+export const ABORT_STORE_TAIL = 300;
 
 /**
  * How long (ms), from an abort's start, the client connections it cuts may take to close before its `beforeDestroy`
- * runs all the same (what would free a close held up: the flow's books' `abandon`, the end of a stop's SAF drain): half
- * the end line's {@link ABORT_LINE_WAIT}, the other half left for what that stores. Never the bound of the connectors'
- * destroy: that waits for the close itself (each connection's report of the answers it could not deliver) up to
- * {@link ABORT_LINE_WAIT}, the last resort, and then for what `beforeDestroy` stores once more.
+ * runs all the same (what would free a close held up: the flow's books' `abandon`, the end of a stop's SAF drain): 250.
+ * Never the bound of the connectors' destroy: that waits for the close itself (each connection's report of the answers
+ * it could not deliver) up to {@link ABORT_LINE_WAIT} less {@link ABORT_STORE_TAIL}, the last resort, and then for what
+ * `beforeDestroy` stores once more.
  */
-export const CLIENTS_CLOSE_WAIT = ABORT_LINE_WAIT / 2;
+export const CLIENTS_CLOSE_WAIT = 250;
 
 /**
  * Longest wait (ms) of an abort for the transaction log's database, once the connectors are destroyed: the batch in
@@ -249,6 +256,10 @@ export async function cutThenDestroy(connectors: readonly Connector[], steps: Ab
   const late = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), ABORT_LINE_WAIT);
   });
+  // The last resort for a close that hangs: ABORT_STORE_TAIL before the end line's bound, so that what its reports
+  // began to store (their reversals) still is before the links go.
+  let closeTimer: NodeJS.Timeout | undefined;
+  const closeLate = new Promise<'late'>((resolve) => (closeTimer = setTimeout(() => resolve('late'), ABORT_LINE_WAIT - ABORT_STORE_TAIL)));
   // A client connection cut here reports, as it closes, an answer it could not deliver (an approval made and waiting to
   // be written: pipelined behind another, or for a client slow to read), and its reversal is stored in the SAF queue:
   // a destroy before that refused the store, and the approval was not reversed at all (logged "NOT reversed"). So the
@@ -257,8 +268,9 @@ export async function cutThenDestroy(connectors: readonly Connector[], steps: Ab
   // the event loop), and destroyed the connectors before the report. A cut during a graceful close (a second stop
   // signal while the POS endpoint reads out a slow terminal) joins that close, whose read-out may take most of the end
   // line's wait: the destroy waited for it at most CLIENTS_CLOSE_WAIT, and the approvals reported after were "NOT
-  // reversed". Now only the end line's own bound (ABORT_LINE_WAIT from the start) cuts a close that hangs short: the
-  // last resort. Two turns more after the close let the close callbacks already due run first.
+  // reversed". Now only the end line's own bound, less the tail kept for the stores (ABORT_LINE_WAIT - ABORT_STORE_TAIL
+  // from the start), cuts a close that hangs short: the last resort; what its reports began is then stored all the
+  // same. Two turns more after the close let the close callbacks already due run first.
   let clientsTimer: NodeJS.Timeout | undefined;
   const clientsLate = new Promise<'late'>((resolve) => (clientsTimer = setTimeout(() => resolve('late'), CLIENTS_CLOSE_WAIT)));
   const cut = steps.closeListeners?.();
@@ -275,7 +287,7 @@ export async function cutThenDestroy(connectors: readonly Connector[], steps: Ab
   // A close still under way: waited for (never past the end line's own wait), then what its reports began to store.
   if (closedInTime === 'late' && clientsClosed !== undefined) {
     const closing = clientsClosed;
-    ready = ready.then(() => Promise.race([closing, late])).then((closed) => (closed === 'closed' ? before() : undefined));
+    ready = ready.then(() => Promise.race([closing, closeLate])).then(() => before());
   }
   const destroyed = ready
     .then(() => Promise.all(connectors.map((c) => c.destroy().catch(() => undefined))))
@@ -283,6 +295,7 @@ export async function cutThenDestroy(connectors: readonly Connector[], steps: Ab
     .then(() => true as const, () => true as const);
   const done = await Promise.race([destroyed, late]);
   clearTimeout(timer);
+  clearTimeout(closeTimer);
   return done;
 }
 

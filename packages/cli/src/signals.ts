@@ -29,7 +29,7 @@ export function hostPort(address: AddressInfo): string {
 export const INTERRUPTED_EXIT: Readonly<Record<'SIGHUP' | 'SIGINT' | 'SIGTERM', number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 /**
- * Longest wait for `abort()` after a second signal (ms): time for its end line (drain.ts `ABORT_LINE_WAIT`, 500 ms)
+ * Longest wait for `abort()` after a second signal (ms): time for its end line (drain.ts `ABORT_LINE_WAIT`, 800 ms)
  * to reach the log. The process exits right after it, so an abort ends "within about a second" as the docs say.
  */
 export const ABORT_GRACE = 1_000;

@@ -18,13 +18,13 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { MessageStream, createCodec, encodeFrame, responseMti } from '@iso8583/codec';
 import { capturedLogger, tempFolder, within } from '@iso8583/test-support';
-import { ABORT_LINE_WAIT } from '../src/drain.js';
+import { ABORT_LINE_WAIT, CLIENTS_CLOSE_WAIT } from '../src/drain.js';
 import { loadFlow, startFlow } from '../src/index.js';
 
 const codec = createCodec('iso87ascii');
 
 /** How late (ms) the endpoint's destroy starts after the cut: past the cut's old bound (250 ms), inside its last resort. */
-const CUT_LATE = 300;
+const CUT_LATE = CLIENTS_CLOSE_WAIT + 10;
 
 test('run abort during a graceful stop – the approvals waiting for a terminal slow to read are reversed (stored), never "NOT reversed"', async (t) => {
   assert.ok(CUT_LATE < ABORT_LINE_WAIT, 'the late cut comes within the last-resort bound');

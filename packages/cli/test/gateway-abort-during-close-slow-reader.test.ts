@@ -12,11 +12,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { within } from '@iso8583/test-support';
-import { ABORT_LINE_WAIT } from '../src/drain.js';
+import { ABORT_LINE_WAIT, CLIENTS_CLOSE_WAIT } from '../src/drain.js';
 import { slowReaderGateway } from './helpers/slow-reader-gateway.js';
 
 /** How late (ms) the POS endpoint's destroy starts after the cut: past the cut's old bound (250 ms), inside its last resort. */
-const CUT_LATE = 300;
+const CUT_LATE = CLIENTS_CLOSE_WAIT + 10;
 
 test('gateway abort during a graceful stop – the approvals waiting for a terminal slow to read are reversed (stored), never "NOT reversed"', async (t) => {
   assert.ok(CUT_LATE < ABORT_LINE_WAIT, 'the late cut comes within the last-resort bound');
