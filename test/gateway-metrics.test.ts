@@ -1,19 +1,22 @@
 /**
  * `--metrics PORT` moves the monitoring routes off the client-facing HTTP port: `/stats` and `/metrics` answer 404 on
  * `--http` and 200 on the metrics port, which binds 127.0.0.1 unless `--metrics-host` says otherwise and, asking for no
- * token, refuses a `Host` naming another machine (DNS rebinding) as the HTTP port without a token does. One
- * simulator serves every gateway; the first two tests read the same `--metrics 0` gateway (neither sends what the
- * other counts), stopped with exit 0 at the end.
+ * token, refuses a `Host` naming another machine (DNS rebinding) as the HTTP port without a token does, and a body
+ * announced past the HTTP port's limit (HTTP_BODY_LIMIT, 256 KiB, not Fastify's 1 MiB) with 413 before a byte of it is
+ * read. One simulator serves every gateway; the first three tests read the same `--metrics 0` gateway (none sends what
+ * another counts), stopped with exit 0 at the end.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpCall } from '@iso8583/test-support';
+import { announcedTooLarge, httpCall, within } from '@iso8583/test-support';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-metrics-'));
+/** The HTTP ports' `bodyLimit` (HTTP_BODY_LIMIT, packages/cli/src/http/body-limit.ts), the metrics port's too. */
+const LIMIT = 256 * 1024;
 
 after(async () => {
   await stopAll();
@@ -22,7 +25,7 @@ after(async () => {
 
 describe('iso8583 gateway --metrics', () => {
   let bank: Awaited<ReturnType<typeof startSimulator>>;
-  /** The gateway with `--metrics 0` of the first two tests. */
+  /** The gateway with `--metrics 0` of the first three tests. */
   let shared: Awaited<ReturnType<typeof startGateway>>;
   before(async () => {
     bank = await startSimulator();
@@ -76,6 +79,20 @@ describe('iso8583 gateway --metrics', () => {
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `LOCALHOST`, '10.1.2.3:9100']) {
       assert.equal((await httpCall(port, 'GET', '/metrics', { host })).status, 200, host);
     }
+  });
+
+  test('the metrics port refuses a body announced past the HTTP body limit with 413 ISO8583_ERR_CONSOLE_INPUT, unread', async () => {
+    const port = (shared.metrics as { port: number }).port;
+    // Past 256 KiB (HTTP_BODY_LIMIT, packages/cli/src/http/body-limit.ts), under Fastify's 1 MiB: with Fastify's limit
+    // the port would wait for the body (none comes) until --request-timeout and answer 408.
+    for (const path of ['/metrics', '/stats', '/nowhere']) {
+      const refused = await within(announcedTooLarge(port, path, LIMIT + 1), 10_000, `the 413 to a body announced past the limit on ${path}`);
+      assert.equal(refused.status, 413, `${path}: ${refused.body}`);
+      const error = (JSON.parse(refused.body) as { error: { code: string; message: string; field: string } }).error;
+      assert.deepEqual(error, { code: 'ISO8583_ERR_CONSOLE_INPUT', message: `body: the body is larger than its limit, ${LIMIT} bytes (bodyLimit)`, field: 'body' });
+    }
+    // The port serves on.
+    assert.equal((await httpCall(port, 'GET', '/metrics', {})).status, 200);
   });
 
   test('without --metrics, /stats and /metrics stay on the HTTP port', async () => {

@@ -136,15 +136,16 @@ export class ChannelFactory {
    * open and none can be up within `wait` ms: the attempts under way (one at least: the multiplex pool's replacement
    * of its permanent connection) all still wait out a backoff that ends at or after it. A request that would wait
    * `wait` ms for a connection (`pool.acquireTimeout`) fails at once with it, as one waiting when that attempt failed
-   * did, not with `ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED` at the end of its wait. Undefined otherwise (a connection
-   * open, one connecting, one due to dial in time, or none under way: the request's wait starts one, as the exclusive
-   * pool's does; no failure since the last connection up; stopped). The multiplex pool asks it.
+   * did, not with `ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED` at the end of its wait. With no attempt under way, the one
+   * the request's wait would begin (the exclusive pool's) waits out the backoff ({@link ChannelFactory.retryIn}) from
+   * its start: the same rule with that attempt. Undefined otherwise (a connection open, one connecting, one due to dial
+   * in time; no failure since the last connection up; stopped). Both pools ask it before a request waits.
    */
   failureBeyond(wait: number): Iso8583Error | undefined {
     const last = this.lastFailure;
-    if (last === undefined || this.stopped || this.open.size > 0 || this.dialing > 0 || this.dialAt.size === 0) return undefined;
+    if (last === undefined || this.stopped || this.open.size > 0 || this.dialing > 0) return undefined;
     const now = performance.now();
-    let dialsIn = Number.POSITIVE_INFINITY;
+    let dialsIn = this.dialAt.size === 0 ? this.retryDelay : Number.POSITIVE_INFINITY;
     for (const { at } of this.dialAt) dialsIn = Math.min(dialsIn, at - now);
     if (dialsIn < wait) return undefined;
     return new Iso8583Error(last.code, last.message, { field: last.field, mti: last.mti, cause: last.cause });

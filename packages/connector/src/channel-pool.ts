@@ -17,8 +17,8 @@ export interface ChannelPool {
   take(): Channel | undefined;
   /**
    * A channel for one request, within `pool.acquireTimeout` (`ISO8583_ERR_CONNECTOR_POOL_EXHAUSTED`); a failed
-   * connect attempt fails the wait at once with its own error (a multiplex pool's, also the last one failed before the
-   * wait while no connection can be up within it: `ChannelFactory.failureBeyond`). `background` (default false): the borrower is a SAF
+   * connect attempt fails the wait at once with its own error (and so does the last one failed before the wait while
+   * no connection can be up within it: `ChannelFactory.failureBeyond`, asked by both pools). `background` (default false): the borrower is a SAF
    * attempt of an advice; an exclusive pool lends a connection to it only when no other borrower waits (online requests
    * are served first, a backlog of advices never queues ahead of them); a multiplex pool ignores it. A reversal's SAF
    * attempt is not `background`: it waits in arrival order with online requests, so steady load never starves it.

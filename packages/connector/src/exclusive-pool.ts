@@ -86,6 +86,9 @@ export class ExclusivePool implements ChannelPool {
   }
 
   acquire(background = false): Promise<Channel> {
+    // The last attempt failed and none can be up within the wait: its error now, as the multiplex pool's (channel-factory.ts).
+    const failed = this.factory.failureBeyond(this.options.acquireTimeout);
+    if (failed !== undefined) return Promise.reject(failed);
     return new Promise<Channel>((resolve, reject) => {
       let done = false;
       const fail = (err: Iso8583Error): void => {

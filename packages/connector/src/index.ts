@@ -71,7 +71,7 @@ export type { RouteFailure } from './route-failure.js';
 export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions, RouteTarget } from './fastify-plugin.js';
 export { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
 export type { UndeliveredAnswer, UndeliveredAnswerHandler, UndeliveredAnswerReason } from './undelivered-answer.js';
-export { STOP_SETTLE_WAIT, UNDELIVERED_APPROVALS_METRIC, httpUndelivered, movedMoney, undeliveredApproval } from './undelivered-approval.js';
+export { STOP_SETTLE_WAIT, UNDELIVERED_APPROVALS_METRIC, httpUndelivered, movedMoney, reversalNames, undeliveredApproval } from './undelivered-approval.js';
 export type { ApprovalLoss, LateApprovalParts, UndeliveredApproval, UndeliveredApprovalBook, UndeliveredClientReason, UndeliveredSide } from './undelivered-approval.js';
 export type { TransactionLog, TransactionLogCloseOptions, TransactionOutcome, TransactionPage, TransactionQuery, TransactionRecord } from './transaction-log.js';
 export { cursorText, olderThan, readPlace, toPage } from './transaction-cursor.js';

@@ -28,6 +28,7 @@ import { logSafely, promClient } from '@iso8583/metrics';
 import { isAcceptedFor, isApprovalClass, isNetworkManagement, safeErrorCode, summarize } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageSummary } from '@iso8583/codec';
 import type { Connector } from './connector.js';
+import { originalStanOf, transactionKey } from './match-key.js';
 import { buildReversal, isInquiry, isReversible } from './reversal-message.js';
 import type { UndeliveredAnswerHandler } from './undelivered-answer.js';
 
@@ -142,6 +143,16 @@ export function movedMoney(dialect: Dialect, original: IsoMessage, answer: IsoMe
   if (!isApprovalClass(dialect, answer['39'], mtiOf(answer, original))) return false;
   // The request's processing code, else (a request without field 3) the answer's: one inquiry rule (`isInquiry`).
   return !isNetworkManagement(answer['0']) && !isInquiry(dialect, original['3'] == null ? answer : original);
+}
+
+/**
+ * Whether `reversal` (a reversal a caller sent itself, MTI `x4xx`) names `original`, in `dialect`: the original's STAN
+ * as its original data elements give it (field 90, or 56 in 1993: `originalStanOf`, as routing reads it; else its own
+ * field 11) and its terminal (41) are those of `original` (however written: `9201` is `'009201'`). A flow's book takes
+ * such an approval, once the reversal is accepted, as undone already: never reversed a second time.
+ */
+export function reversalNames(dialect: Dialect, reversal: IsoMessage, original: IsoMessage): boolean {
+  return transactionKey(dialect, originalStanOf(reversal), reversal['41']) === transactionKey(dialect, original['11'], original['41']);
 }
 
 /** The metric every approval the client never got is counted in (by reason, side and outcome). */

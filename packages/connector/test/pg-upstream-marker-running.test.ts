@@ -94,12 +94,13 @@ for (const ownerLock of [true, false]) {
       await renew(a);
       assert.equal(lines.filter((l) => l.code === 'ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK').length, 1, 'logged once');
 
-      // The row points back at A's bank: A goes on (its held entry sent, bank 2002's entry claimed: the row says so).
+      // The row points back at A's bank: A goes on (its held entry sent); bank 2002's entry stays bank 2002's (its
+      // `bank`, SAF step 14: the row naming bank 1001 again does not make it 1001's).
       await run(url, "UPDATE iso8583_saf_upstream SET address = '127.0.0.1:1001' WHERE upstream = 'bank'");
       await renew(a);
       assert.deepEqual(a.keysAtOtherBank, []);
       assert.equal(typeof (await a.attempt(held, tries + 1)), 'number');
-      assert.deepEqual((await a.claim()).map((e) => e.id), ['e000002']);
+      assert.deepEqual(await a.claim(), [], 'bank 2002\'s reversal is not sent to bank 1001');
     } finally {
       await a.close();
     }

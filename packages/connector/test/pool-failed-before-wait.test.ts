@@ -1,8 +1,9 @@
-// Multiplex mode: a request that comes after a connect attempt failed, while no connection is open and the next attempt waits out a
+// Both pool modes: a request that comes after a connect attempt failed, while no connection is open and the next attempt waits out a
 // backoff longer than the request's `pool.acquireTimeout`: it waited that whole time for nothing and failed
 // POOL_EXHAUSTED, the host's refusal unsaid (a request racing the first attempt of its connector, on a loaded machine,
 // too). Now it fails at once with the failed attempt's error, never written; a next attempt due within the wait is
-// still waited for.
+// still waited for. The exclusive pool waited so too (a new attempt counted its backoff from its start) after the
+// multiplex pool was mended (fix60a).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createConnector } from '../src/index.js';
@@ -10,42 +11,49 @@ import { answer, purchase, startPeer } from './peer.js';
 import { closedPort } from './helpers/closed-port.js';
 import { failure } from './helpers/failure.js';
 
-test('a request after a refused connect, the next attempt beyond its wait, fails with the refusal, not POOL_EXHAUSTED', async (t) => {
-  const connector = createConnector({
-    host: '127.0.0.1',
-    port: await closedPort(),
-    reconnect: { initialDelay: 60_000, maxDelay: 60_000 },
-    pool: { acquireTimeout: 3000 },
+for (const mode of ['multiplex', 'exclusive'] as const) {
+  test(`${mode}: a request after a refused connect, the next attempt beyond its wait, fails with the refusal, not POOL_EXHAUSTED`, async (t) => {
+    const connector = createConnector({
+      host: '127.0.0.1',
+      port: await closedPort(),
+      reconnect: { initialDelay: 60_000, maxDelay: 60_000 },
+      mode,
+      pool: { acquireTimeout: 3000 },
+    });
+    connector.on('error', () => undefined);
+    t.after(() => connector.destroy());
+    // The attempt fails; the next one (multiplex: the permanent connection's replacement; exclusive: the one a request's
+    // wait begins) waits 30 to 60 s, beyond each request's 3 s wait.
+    await assert.rejects(connector.connect(), { code: 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED' });
+    for (const stan of ['005301', '005302']) {
+      const err = (await failure(connector.request(purchase(stan)))) as Awaited<ReturnType<typeof failure>> & { sent?: string };
+      assert.deepEqual([err.code, err.message, err.sent], ['ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'cannot connect to the host (ECONNREFUSED)', 'no']);
+    }
   });
-  connector.on('error', () => undefined);
-  t.after(() => connector.destroy());
-  // The attempt fails; its replacement (the permanent connection) waits 30 to 60 s, beyond each request's 3 s wait.
-  await assert.rejects(connector.connect(), { code: 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED' });
-  for (const stan of ['005301', '005302']) {
-    const err = (await failure(connector.request(purchase(stan)))) as Awaited<ReturnType<typeof failure>> & { sent?: string };
-    assert.deepEqual([err.code, err.message, err.sent], ['ISO8583_ERR_CONNECTOR_CONNECT_FAILED', 'cannot connect to the host (ECONNREFUSED)', 'no']);
-  }
-});
+}
 
-test('a request after a refused sign-on, the next attempt due within its wait: it waits for that attempt and is answered', async (t) => {
-  let signOns = 0;
-  // The first sign-on refused, the next ones accepted.
-  const peer = await startPeer((r, p) => {
-    const first = r.message['0'] === '0800' && (signOns += 1) === 1;
-    p.send(r.socket, answer(r.message, { '39': first ? '05' : '00' }));
+for (const mode of ['multiplex', 'exclusive'] as const) {
+  test(`${mode}: a request after a refused sign-on, the next attempt due within its wait: it waits for that attempt and is answered`, async (t) => {
+    let signOns = 0;
+    // The first sign-on refused, the next ones accepted.
+    const peer = await startPeer((r, p) => {
+      const first = r.message['0'] === '0800' && (signOns += 1) === 1;
+      p.send(r.socket, answer(r.message, { '39': first ? '05' : '00' }));
+    });
+    const connector = createConnector({
+      host: '127.0.0.1',
+      port: peer.port,
+      signOn: true,
+      mode,
+      reconnect: { initialDelay: 50, maxDelay: 50 },
+      pool: { acquireTimeout: 10_000 },
+    });
+    connector.on('error', () => undefined);
+    t.after(async () => {
+      await connector.destroy();
+      await peer.close();
+    });
+    await assert.rejects(connector.connect(), { code: 'ISO8583_ERR_CONNECTOR_SIGN_ON' });
+    assert.equal((await connector.request(purchase('005303')))['39'], '00');
   });
-  const connector = createConnector({
-    host: '127.0.0.1',
-    port: peer.port,
-    signOn: true,
-    reconnect: { initialDelay: 50, maxDelay: 50 },
-    pool: { acquireTimeout: 10_000 },
-  });
-  connector.on('error', () => undefined);
-  t.after(async () => {
-    await connector.destroy();
-    await peer.close();
-  });
-  await assert.rejects(connector.connect(), { code: 'ISO8583_ERR_CONNECTOR_SIGN_ON' });
-  assert.equal((await connector.request(purchase('005303')))['39'], '00');
-});
+}

@@ -188,8 +188,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   #accept(socket: Socket, core: EndpointCore, plain: boolean): void {
     const remote = { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort };
     if (this.#closing !== undefined) {
-      this.#cut.add(socket); // the endpoint's own doing: not a failed handshake (the tlsClientError that follows)
-      socket.destroy();
+      // The endpoint's own doing: counted and logged here, not a failed handshake (the tlsClientError that follows).
+      this.#refuse(socket, 'ISO8583_ERR_INBOUND_CLOSING', 'connection refused: the endpoint is closing', remote);
       return;
     }
     if (this.#allowed !== undefined && !this.#allowed(socket.remoteAddress)) {
@@ -225,7 +225,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     slot.destroy();
   }
 
-  #refuse(socket: Socket, code: 'ISO8583_ERR_INBOUND_NOT_ALLOWED' | SlotRefusal, text: string,
+  #refuse(socket: Socket, code: 'ISO8583_ERR_INBOUND_NOT_ALLOWED' | 'ISO8583_ERR_INBOUND_CLOSING' | SlotRefusal, text: string,
     remote: Record<string, unknown>): void {
     this.#metrics.error(code);
     const suppressed = this.#refusals.take(code);
@@ -237,7 +237,9 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
 
   #open(socket: Socket, core: EndpointCore, slot: Slot): void {
     if (this.#closing !== undefined) {
-      socket.destroy();
+      // A TLS handshake that ended after close() began: refused as a connection accepted while closing.
+      this.#refuse(socket, 'ISO8583_ERR_INBOUND_CLOSING', 'connection refused: the endpoint is closing',
+        { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
       return;
     }
     const connection = new InboundConnection(socket, core, ++this.#connectionCount, slot);

@@ -42,6 +42,8 @@ export const INBOUND_ERROR_CODES = {
   ISO8583_ERR_INBOUND_FORMAT_ERRORS:
     'A connection sent `maxFormatErrors` frames in a row that do not decode: it is closed, once the requests in flight are answered (the frames of other clients keep their turn).',
   ISO8583_ERR_INBOUND_CLIENT_GONE: 'A reply was ready but the client had already disconnected (or the connection closed before the reply was written); the reply is dropped, and a result of the sequence or of onError is handed to `onLateResult` (`client-gone`, with its `source`).',
+  ISO8583_ERR_INBOUND_CLOSING:
+    'A connection accepted, or whose TLS handshake ended, after `close()` began: the endpoint takes no new connection while closing; closed at once, nothing read, the connections already open drained as the close says. Logged at `warn` and counted (not as a failed handshake).',
   ISO8583_ERR_INBOUND_CLOSED:
     'The endpoint closed while the sequence (or onError) still ran: `close()` gave up on it (its deadline passed) or `destroy()` cut it short. The reason `context.signal` is aborted with, so that what the sequence started with the signal stops: a connector request given the signal is never written, or, written, is no longer awaited (reversed, as after its timeout), and puts on this error whether it may be at the host (`sent`); a timer (the host simulator\'s `delay`) is cleared. A signal aborted before (a `sequenceTimeout`, a failure) keeps its reason. Logged once for the close (warn, with `sequences`), counted for each sequence.',
   ISO8583_ERR_INBOUND_INTERNAL:

@@ -19,6 +19,8 @@ export const CONSOLE_ERROR_CODES = {
     'A new connection to an HTTP port from an address (an IPv6 client: its /64) that holds its share of the port\'s connections (the gateway\'s `--http-max-connections-per-address`, by default nine in ten of `--http-max-connections`; a flow\'s `http.maxConnectionsPerAddress`; `--metrics-max-connections-per-address` on the `--metrics` port), every one of them a request being handled: answered before any request is read, then closed (503). One of its own idle connections is closed to make room first; another address\'s never is.',
   ISO8583_ERR_CONSOLE_HELD_BACK:
     'A connection to the HTTP port closed because the pipelined requests held back across the port (parsed, waiting for an earlier answer of their connection) went over the gateway\'s `--http-max-held-back` (a flow\'s `http.maxHeldBack`; 16384): the connection holding the most, with every request at the routes answered or a console event stream (a client that pipelines and does not read its answers), is closed, with no answer of its own; one with a route running (a payment at the bank) never is. Logged at `warn` (503).',
+  ISO8583_ERR_CONSOLE_BODY_BUDGET:
+    'A request to an HTTP port (the `--metrics` port too) whose body came while the bodies arriving across the port held its most bytes (the gateway\'s `--http-body-budget`, 33554432 bytes; a flow\'s port: its default): answered with `Retry-After` in its turn, after the answers owed to its connection\'s earlier requests, and its connection closed; no route ran for it, nothing was sent on. The bodies already arriving, and requests without a body, go on. Logged at `warn` (503).',
   ISO8583_ERR_CONSOLE_NOT_FOUND:
     'A request to an HTTP port (the `--metrics` port too) that no route takes; the answer names neither the method nor the path, which may hold card data (404).',
   ISO8583_ERR_CONSOLE_SEND_OFF: 'The console\'s workbench tried to send a message, but sending is off: start with `--console-send` (403).',
@@ -46,6 +48,7 @@ export const CONSOLE_HTTP_STATUS: Readonly<Record<ConsoleErrorCode, number>> = {
   ISO8583_ERR_CONSOLE_TOO_MANY_CONNECTIONS: 503,
   ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS: 503,
   ISO8583_ERR_CONSOLE_HELD_BACK: 503,
+  ISO8583_ERR_CONSOLE_BODY_BUDGET: 503,
   ISO8583_ERR_CONSOLE_NOT_FOUND: 404,
   ISO8583_ERR_CONSOLE_SEND_OFF: 403,
   ISO8583_ERR_CONSOLE_INPUT: 400,

@@ -7,10 +7,10 @@
  * else reverses them (reason `sequence-timeout`) as soon as it is known, whether the sequence settles later or never.
  * Each approval has one outcome: kept, or reversed once.
  */
-import { readMessage } from '@iso8583/codec';
+import { isAcceptedFor, readMessage } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import type { ApprovalLoss, Connector, UndeliveredApproval } from '@iso8583/connector';
-import { movedMoney } from '@iso8583/connector';
+import { movedMoney, reversalNames } from '@iso8583/connector';
 
 /**
  * What a sequence sent, as the book keeps it: the message's fields taken as the request was sent (a copy: what the
@@ -119,6 +119,7 @@ export class MessageAnswers {
    * handler (the connector's undelivered-approval.ts) never counts it as an undelivered approval.
    */
   answered(one: Answered): void {
+    if (this.ownReversal(one)) return;
     if (this.lost !== undefined) {
       void this.undo(one, this.lost);
       return;
@@ -126,6 +127,26 @@ export class MessageAnswers {
     this.answers.push(one);
     // An approval after a reply in time that does not approve (a sequence that answered before its request came back).
     if (this.replyApproves !== undefined) void this.judgeReply();
+  }
+
+  /**
+   * Whether `one` answers a reversal the sequence sent itself (MTI `x4xx`): no approval to reverse, never kept (nor
+   * handed to the handler). When its upstream accepted it (`isAcceptedFor`: `00`, a 1993 reversal's `400`), the
+   * approval it names at that upstream (`reversalNames`: field 90 or 56, else 11, and 41) is undone already: taken out
+   * of the book, so that a decline to the terminal, or a failure, does not reverse it a second time.
+   */
+  private ownReversal(one: Answered): boolean {
+    const original = this.workedOut(one).original;
+    const mti = String(original?.['0'] ?? one.answer['0'] ?? '');
+    if (mti[1] !== '4') return false;
+    const dialect = one.upstream.codec.dialect;
+    if (original === undefined || !isAcceptedFor(dialect, one.answer['39'], mti)) return true;
+    const i = this.answers.findIndex((held) => {
+      const named = this.workedOut(held);
+      return held.upstream === one.upstream && named.moved && named.original !== undefined && reversalNames(dialect, original, named.original);
+    });
+    if (i >= 0) this.answers.splice(i, 1);
+    return true;
   }
 
   /**
@@ -151,6 +172,19 @@ export class MessageAnswers {
    */
   relays(code: unknown): boolean {
     return code !== undefined && this.answers.some((one) => one.answer['39'] === code && this.approval(one));
+  }
+
+  /** Whether the book holds an approval (an answer that moved money: `movedMoney`), kept, not yet reversed. */
+  holdsApproval(): boolean {
+    return this.answers.some((one) => this.approval(one));
+  }
+
+  /**
+   * Whether `code` and `authorization` (fields 39 and 38 of the terminal's answer) are those of an approval this book
+   * holds: that approval relayed (`undefined` for both when neither has field 38).
+   */
+  relaysApproval(code: unknown, authorization: unknown): boolean {
+    return code !== undefined && this.answers.some((one) => one.answer['39'] === code && one.answer['38'] === authorization && this.approval(one));
   }
 
   /** The reply's verdict (`replied`) asked, when the book holds an approval: one that does not approve reverses them. */

@@ -11,6 +11,15 @@ import type { SequenceResult } from '@iso8583/inbound';
 import type { MessageAnswers } from './message-answers.js';
 
 /**
+ * The message of a reply: an object as it is, XML or JSON text read in `codec`'s dialect (jPOS's `type`, as the
+ * endpoint reads it), an encoded reply's message; `undefined` for no reply. Throws for text that is not a message.
+ */
+function messageOf(result: SequenceResult, codec: Codec): Record<string, unknown> | undefined {
+  const message = result instanceof EncodedReply ? result.message : typeof result === 'string' ? readMessage(result, { dialect: codec.dialect }).message : result;
+  return message === null || typeof message !== 'object' ? undefined : (message as Record<string, unknown>);
+}
+
+/**
  * Field 39 of a reply as the endpoint packs it with `codec` (its dialect and `lenient`, as the endpoint's own codec: a
  * reply only a lenient endpoint packs is judged as packed), so as its terminal gets it: an object as it is, XML or
  * JSON text read in the dialect (jPOS's `type`, as the endpoint reads it), an encoded reply's message; packed and read
@@ -19,19 +28,18 @@ import type { MessageAnswers } from './message-answers.js';
  * text that is not a message, or a getter that throws.
  */
 function responseCodeOf(result: SequenceResult, codec: Codec): unknown {
-  const dialect = codec.dialect;
-  const message = result instanceof EncodedReply ? result.message : typeof result === 'string' ? readMessage(result, { dialect }).message : result;
-  if (message === null || typeof message !== 'object') return undefined;
+  const message = messageOf(result, codec);
+  if (message === undefined) return undefined;
   // Text of the field's fixed length goes out as written (the pack checks it, pads nothing): no pack to read it.
-  const rc = (message as Record<string, unknown>)['39'];
-  if (typeof rc === 'string' && rc.length === rcFixedTextLength(dialect)) return rc;
+  const rc = message['39'];
+  if (typeof rc === 'string' && rc.length === rcFixedTextLength(codec.dialect)) return rc;
   let bytes: Buffer;
   try {
     bytes = codec.pack(message as MessageInput);
   } catch {
     // The endpoint cannot pack it either: it answers 96 and hands the reply to `onLateResult` (`reply-invalid`), which
     // reverses what this kept; judged as written meanwhile, so that its reason is that one.
-    return (message as Record<string, unknown>)['39'];
+    return message['39'];
   }
   return codec.unpack(bytes)['39'];
 }
@@ -54,6 +62,27 @@ export function approvalOf(codec: Codec | undefined, mti: string, result: Sequen
     return books.some((book) => book?.relays(code) === true) || isApprovalClass(codec.dialect, code, mti);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether onError's approving answer `result` (to a message whose sequence failed or timed out) is the approval of
+ * onError's own link (a backup: `own`, onError's book) rather than the sequence's (`book`): `own` holds an approval,
+ * and the answer's fields 39 and 38 (the authorization code, as written) are not those of one of the sequence's
+ * approvals only (`MessageAnswers.relaysApproval`: one that could be either is taken as onError's, so that one
+ * approval is kept). The terminal was told that approval, so the sequence's are reversed. `false` when `own` holds no
+ * approval (a stand-in approval, or the sequence's own relayed: the sequence's are kept), or the answer cannot be
+ * looked at (the endpoint answers it with a 96: everything is reversed anyway).
+ */
+export function backedByOwn(codec: Codec | undefined, result: SequenceResult, book: MessageAnswers, own: MessageAnswers | undefined): boolean {
+  if (codec === undefined || own === undefined || !own.holdsApproval()) return false;
+  try {
+    const message = messageOf(result, codec);
+    const code = responseCodeOf(result, codec);
+    const authorization = message?.['38'];
+    return own.relaysApproval(code, authorization) || !book.relaysApproval(code, authorization);
+  } catch {
+    return false;
   }
 }
 

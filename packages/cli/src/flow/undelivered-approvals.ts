@@ -9,7 +9,8 @@
  * its `sequenceTimeout`) or timed out (the endpoint aborts `context.signal` and calls onError with its timeout error):
  * onError's answer whose field 39 approves in the endpoint's dialect or is of the standard's approval class (a partial
  * approval `10` or `002`...: `isApprovalClass`, as the bank's answers are judged; a stand-in approval, or one built from
- * the bank's answer the failure carried) tells the terminal it was approved, so the sequence's approvals are kept,
+ * the bank's answer the failure carried; not one onError got through its own `context.connectors`, a backup link's:
+ * then the sequence's are reversed, `backedByOwn`) tells the terminal it was approved, so the sequence's approvals are kept,
  * those that come after a timeout too (its late result or late failure), as for a reply the sequence returned, unless
  * that answer never reaches the terminal (the endpoint hands onError's undelivered answer to `onLateResult` too: reversed then,
  * `client-gone` or `reply-invalid`). Anything else reverses them: onError's answer that does not approve, no answer
@@ -39,7 +40,7 @@ import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInbou
 import type { UndeliveredApproval } from '@iso8583/connector';
 import { storedOrDeadline } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
-import { approvalOf, replySnapshot } from './reply-verdict.js';
+import { approvalOf, backedByOwn, replySnapshot } from './reply-verdict.js';
 import { watchedContext } from './watched-connectors.js';
 
 /**
@@ -228,7 +229,9 @@ export class UndeliveredApprovals {
   /**
    * The endpoint's onError: `onError` as it is, its answer to a message whose sequence failed in time, or timed out,
    * judged. An answer that approves in the endpoint's dialect (`isApprovalClass`: a partial approval too) is the
-   * terminal's approval: the sequence's approvals are kept (reversed only if that answer never reaches the terminal: `onLateResult`). Any other answer, a throw, or no
+   * terminal's approval: the sequence's approvals are kept (reversed only if that answer never reaches the terminal:
+   * `onLateResult`), unless it is the approval of onError's own link (`backedByOwn`: a backup's, which is kept; the
+   * sequence's are reversed, `sequence-failed` or `sequence-timeout`: one charge). Any other answer, a throw, or no
    * settling within the `sequenceTimeout` (this wrapper then fails first, with the endpoint's timeout error, so that
    * the terminal's 96 and the reversal go together) reverses them at once (`sequence-failed` for a failure in time,
    * `sequence-timeout` for a timeout, whether the sequence settles later or never), and so are the approvals onError
@@ -243,12 +246,13 @@ export class UndeliveredApprovals {
         this.failing.delete(id);
         clearTimeout(failed.timer);
         this.deciding.add(failed.book);
-        return this.judging(onError, message, failed.book, this.watchedOnError(context, failed.book, 'sequence-failed'), (approves) => {
+        return this.judging(onError, message, failed.book, this.watchedOnError(context, failed.book, 'sequence-failed'), (approves, backup) => {
           this.deciding.delete(failed.book);
-          if (approves) return;
+          // The terminal was told onError's own link's approval (a backup's): the sequence's approvals are undone.
+          if (approves && !backup) return;
           failed.book.undelivered('sequence-failed');
           // What onError itself got (a backup link's approval) goes with its answer: not an approval, it is undone too.
-          void this.onErrorBooks.get(failed.book)?.undelivered('sequence-failed');
+          if (!approves) void this.onErrorBooks.get(failed.book)?.undelivered('sequence-failed');
         });
       }
       const running = this.running.get(id);
@@ -256,9 +260,10 @@ export class UndeliveredApprovals {
         this.running.delete(id);
         running.timedOut();
         this.deciding.add(running);
-        return this.judging(onError, message, running, this.watchedOnError(context, running, 'sequence-timeout'), (approves) => {
+        return this.judging(onError, message, running, this.watchedOnError(context, running, 'sequence-timeout'), (approves, backup) => {
           this.deciding.delete(running);
-          running.judged(approves);
+          // An approval of onError's own link (a backup's) told: the sequence's approvals are reversed, as for a decline.
+          running.judged(approves && !backup);
           if (!approves) void this.onErrorBooks.get(running)?.undelivered('sequence-timeout');
         });
       }
@@ -285,16 +290,22 @@ export class UndeliveredApprovals {
 
   /**
    * Runs `onError` and tells `verdict`, once, whether its answer approves (`approvalOf`: in the endpoint's dialect, or
-   * relaying an approval the sequence's `book` holds, or onError's own): false for a throw,
-   * a rejection, or no settling within the `sequenceTimeout` (then this fails first, with the timeout error: the
-   * endpoint's own timer of the same length is made after this one).
+   * relaying an approval the sequence's `book` holds, or onError's own), and whether that approval is onError's own
+   * link's (`backedByOwn`): false for a throw, a rejection, or no settling within the `sequenceTimeout` (then this fails
+   * first, with the timeout error: the endpoint's own timer of the same length is made after this one).
    */
-  private judging(onError: Sequence, message: InboundMessage, book: MessageAnswers, context: SequenceContext, verdict: (approves: boolean) => void): ReturnType<Sequence> {
+  private judging(
+    onError: Sequence,
+    message: InboundMessage,
+    book: MessageAnswers,
+    context: SequenceContext,
+    verdict: (approves: boolean, backup: boolean) => void,
+  ): ReturnType<Sequence> {
     let told = false;
-    const tell = (approves: boolean): void => {
+    const tell = (approves: boolean, result?: SequenceResult): void => {
       if (told) return;
       told = true;
-      verdict(approves);
+      verdict(approves, approves && backedByOwn(this.codec, result, book, this.onErrorBooks.get(book)));
     };
     // The book's question: did this answer tell the terminal that money moved? An answer that cannot be looked at does
     // not approve (the endpoint cannot pack it either: a 96).
@@ -315,7 +326,7 @@ export class UndeliveredApprovals {
       throw err;
     }
     if (!thenable) {
-      tell(approves(out as SequenceResult));
+      tell(approves(out as SequenceResult), out as SequenceResult);
       return out;
     }
     const pending = out as PromiseLike<SequenceResult>;
@@ -329,7 +340,7 @@ export class UndeliveredApprovals {
       pending.then(
         (result) => {
           clearTimeout(timer);
-          tell(approves(result));
+          tell(approves(result), result);
           resolve(result);
         },
         (err: unknown) => {

@@ -200,6 +200,12 @@ export interface GatewayConfig {
    * Default 16384.
    */
   httpMaxHeldBack: number;
+  /**
+   * Most bytes of request bodies the HTTP port holds at once while they arrive, across all its connections, and the
+   * `metrics` port its own (http/body-budget.ts): a body arriving past it is answered 503
+   * `ISO8583_ERR_CONSOLE_BODY_BUDGET` with `Retry-After`, its connection closed. Default 33554432 (32 MiB).
+   */
+  httpBodyBudget: number;
   /** Most connections of the `metrics` port at once, and of the `statsPort` (each its own), as on HTTP. Default 64. */
   metricsMaxConnections: number;
   /** The same from one address (IPv6: one /64). Default: `metricsMaxConnections` less a tenth (58 of 64). */

@@ -9,6 +9,7 @@ import { FRAME_CHOICES, MAX_HEADER_BYTES } from '../flags.js';
 import { CONSOLE_ROWS } from '../flag-table.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS } from '../http/connection-cap.js';
 import { DEFAULT_HTTP_MAX_HELD_BACK } from '../http/held-budget.js';
+import { DEFAULT_HTTP_BODY_BUDGET } from '../http/body-limit.js';
 import type { FlagRow } from '../flag-table.js';
 import type { GatewayConfig } from './config.js';
 import { HEADER_HEX, HOST_PORT, UPSTREAM_HOST } from './upstreams.js';
@@ -83,6 +84,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'httpMaxConnections', flag: 'http-max-connections', kind: 'integer', arg: 'N', min: 1, default: DEFAULT_HTTP_MAX_CONNECTIONS, help: 'most HTTP connections at once: for a new one the oldest without a request in progress is closed, and only when every one is mid-request is the new one refused (503)' },
   { key: 'httpMaxConnectionsPerAddress', flag: 'http-max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--http-max-connections less a tenth', help: 'most HTTP connections of one address (IPv6: one /64) at once; behind a reverse proxy set it to --http-max-connections' },
   { key: 'httpMaxHeldBack', flag: 'http-max-held-back', kind: 'integer', arg: 'N', min: 1, default: DEFAULT_HTTP_MAX_HELD_BACK, help: 'most pipelined HTTP requests held back at once across the port (parsed, waiting for an earlier answer of their connection): beyond it the connection holding the most, with every request at the routes answered (a client that does not read its answers), is closed' },
+  { key: 'httpBodyBudget', flag: 'http-body-budget', kind: 'integer', arg: 'BYTES', min: 1, default: DEFAULT_HTTP_BODY_BUDGET, help: 'most bytes of request bodies the HTTP port (and the --metrics port, each its own) holds at once while they arrive, across its connections: a body arriving past it is answered 503 with Retry-After and its connection closed, no route run' },
   { key: 'metricsMaxConnections', flag: 'metrics-max-connections', kind: 'integer', arg: 'N', min: 1, default: 64, help: 'most connections of the --metrics port at once, and of the --stats-port (each its own), closed and refused as on --http' },
   { key: 'metricsMaxConnectionsPerAddress', flag: 'metrics-max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--metrics-max-connections less a tenth', help: 'most --metrics (and --stats-port) connections of one address (IPv6: one /64) at once; for scrapers behind one proxy set it to --metrics-max-connections' },
   { key: 'firstMessageTimeout', flag: 'first-message-timeout', kind: 'integer', arg: 'MS', max: MAX_TIMER_DELAY, default: 10_000, help: 'ms from accept within which a POS client must send its first message, else it is closed, 0 = never (terminals that connect before they have a transaction need more)' },
@@ -98,7 +100,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueue' | 'socketqueueAnswers' | 'clientCloseAfterReply' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
   | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noSafOwnerLock' | 'noReversal' | 'transactionRetention'
   | 'noTransactionLog' | 'requestTimeout' | 'safInitialDelay' | 'safMessageInterval' | 'safMaxAttempts' | 'safMaxInFlight' | 'safMaxEntries' | 'safExpireAfter'
-  | 'echoInterval' | 'reconnectDelay' | 'reconnectMaxDelay' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'httpMaxConnections' | 'httpMaxHeldBack' | 'metricsMaxConnections' | 'firstMessageTimeout' | 'idleTimeout'
+  | 'echoInterval' | 'reconnectDelay' | 'reconnectMaxDelay' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'httpMaxConnections' | 'httpMaxHeldBack' | 'httpBodyBudget' | 'metricsMaxConnections' | 'firstMessageTimeout' | 'idleTimeout'
   | 'shutdownDeadline' | 'logLevel' | 'noConsole' | 'consoleSend' | 'consoleSessionLifetime' | 'consoleSecureCookie' | 'logMessages';
 
 /** All default values, read from the rows of {@link GATEWAY_FLAGS}. */

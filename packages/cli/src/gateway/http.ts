@@ -20,7 +20,8 @@ import { addMonitoring, assembleHttp } from '../http/app.js';
 import { requireKnownHost } from '../http/host-check.js';
 import { answerNotFound, badUrlAnswer } from '../http/not-found.js';
 import { HTTP_BODY_LIMIT } from '../http/body-limit.js';
-import { answerClientError, boundRequests, capAnswers } from '../http/request-deadline.js';
+import { answerClientError, boundRequests, capAnswers, refuseBody } from '../http/request-deadline.js';
+import { BODY_BUDGET_RETRY_AFTER, budgetBodies } from '../http/body-budget.js';
 import { capFlags, shedLog } from '../http/shed-log.js';
 import type { ConnectionCap } from '../http/connection-cap.js';
 import { capConnections } from '../http/connection-cap.js';
@@ -126,6 +127,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
     logEveryRequest: config.logMessages,
     maxConnections: config.httpMaxConnections,
     maxHeldBack: config.httpMaxHeldBack,
+    bodyBudget: config.httpBodyBudget,
     ...(config.httpMaxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: config.httpMaxConnectionsPerAddress }),
     capFlags: capFlags('http'),
     // With SocketQueue's names, its HTTP service: any content type read as JSON, any path, other methods 405.
@@ -159,7 +161,8 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
 /**
  * The `--metrics` listener (`GET /stats`, `GET /metrics`) on `metricsHost`; a port in use names `--metrics`. It asks for
  * no token, so a `Host` naming another machine (a DNS-rebinding page) is refused with 421 as on the HTTP port without
- * one (http/host-check.ts). A request must arrive whole within `requestTimeout` (http/request-deadline.ts). `made` gets the
+ * one (http/host-check.ts). A request must arrive whole within `requestTimeout` (http/request-deadline.ts), the bodies
+ * arriving across the port are bounded by `httpBodyBudget` (http/body-budget.ts). `made` gets the
  * server and its connection cap; `logger` the cap's shed lines (http/shed-log.ts).
  */
 export async function startMetrics(config: GatewayConfig, monitoring: Monitoring, made: (server: FastifyInstance, connections: ConnectionCap) => void,
@@ -167,6 +170,8 @@ export async function startMetrics(config: GatewayConfig, monitoring: Monitoring
   // Bodies still arriving are held whole: the HTTP port's bound, not Fastify's 1 MiB (http/body-limit.ts).
   const server = fastify({ logger: false, forceCloseConnections: true, bodyLimit: HTTP_BODY_LIMIT, schemaController: lazySchemaCompilers(), clientErrorHandler: answerClientError, frameworkErrors: badUrlAnswer() });
   boundRequests(server.server, config.requestTimeout);
+  // The bodies arriving across the port, bounded together (http/body-budget.ts): before any route.
+  budgetBodies(server, { max: config.httpBodyBudget, refuse: refuseBody(server.server, BODY_BUDGET_RETRY_AFTER, '--http-body-budget'), logger });
   const max = config.metricsMaxConnections;
   const perAddress = config.metricsMaxConnectionsPerAddress ?? defaultPerAddress(max);
   const flags = capFlags('metrics');

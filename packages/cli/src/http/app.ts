@@ -18,11 +18,13 @@ import { answerNotFound, answerRefusedBodies, badUrlAnswer } from './not-found.j
 import { refusalBody } from './refusal-body.js';
 import { socketQueueHttp } from './socketqueue-http.js';
 import { lazySchemaCompilers } from './schema-compilers.js';
-import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests, capAnswers } from './request-deadline.js';
+import { DEFAULT_REQUEST_DEADLINE, answerClientError, boundRequests, capAnswers, refuseBody } from './request-deadline.js';
+import { BODY_BUDGET_RETRY_AFTER, budgetBodies } from './body-budget.js';
+import type { BodyBudget } from './body-budget.js';
 import { shedLog } from './shed-log.js';
 import type { CapFlags } from './shed-log.js';
 import { lingerWhileBodyComes } from './linger-close.js';
-import { HTTP_BODY_LIMIT } from './body-limit.js';
+import { DEFAULT_HTTP_BODY_BUDGET, HTTP_BODY_LIMIT } from './body-limit.js';
 import { capServerPipelining } from './pipeline-cap.js';
 import { DEFAULT_HTTP_MAX_HELD_BACK, heldBackLog } from './held-budget.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, capConnections } from './connection-cap.js';
@@ -119,6 +121,15 @@ export interface HttpAppOptions {
    * `--http-max-held-back` (the gateway's flag); a flow's port: `/http/maxHeldBack`.
    */
   heldBackOption?: string;
+  /**
+   * Bytes of request bodies the port holds at once while they arrive, across its connections (body-budget.ts): a body
+   * arriving past it is answered 503 `ISO8583_ERR_CONSOLE_BODY_BUDGET` with `Retry-After`, its connection closed, no
+   * route run. A value that is not an integer of at least 1 is `ISO8583_ERR_CLI_OPTION`. Default
+   * {@link DEFAULT_HTTP_BODY_BUDGET} (33554432, 32 MiB).
+   */
+  bodyBudget?: number;
+  /** The option that sets `bodyBudget`, named in its log line. Default `--http-body-budget` (the gateway's flag). */
+  bodyBudgetOption?: string;
 }
 
 /** Characters of a request's URL the log shows, at most; a longer one gets `urlLength` (its whole length) too. */
@@ -214,6 +225,8 @@ export interface HttpApp {
   readonly app: FastifyInstance;
   /** The port's connections: held now, closed for new ones, refused (connection-cap.ts). */
   readonly connections: ConnectionCap;
+  /** The request bodies held while they arrive, across the port (body-budget.ts). */
+  readonly bodies: BodyBudget;
   /** The connectors the plugin made, by name. */
   readonly connectors: Record<string, Connector>;
   /** The connectors close (on `app.close()`) only once `work` has settled. */
@@ -254,6 +267,13 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger, options.heldBackOption) });
   // A body refused before it has all come (413 past the body limit) is answered, not reset: linger-close.ts.
   app.server.prependListener('request', lingerWhileBodyComes);
+  // The bodies arriving across the port are bounded together too (body-budget.ts): a hook on every route to come.
+  const bodies = budgetBodies(app, {
+    max: options.bodyBudget ?? DEFAULT_HTTP_BODY_BUDGET,
+    refuse: refuseBody(app.server, BODY_BUDGET_RETRY_AFTER, options.bodyBudgetOption ?? '--http-body-budget'),
+    logger: options.logger,
+    option: options.bodyBudgetOption,
+  });
   sq?.install(app);
   // A request no route takes: 404 coded (SocketQueue's 405 in its mode); a body Fastify refuses before it: coded, in the
   // port's shape (not-found.ts).
@@ -313,6 +333,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   return {
     app,
     connections,
+    bodies,
     connectors,
     holdConnectorsUntil: (work) => {
       held = work;

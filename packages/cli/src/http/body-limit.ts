@@ -10,3 +10,10 @@
  * 1 GB in bodies still arriving for `--request-timeout` each; at this limit, about a quarter of that.
  */
 export const HTTP_BODY_LIMIT = 256 * 1024;
+
+/**
+ * Bytes of request bodies an HTTP port holds at once while they arrive, across its connections (body-budget.ts;
+ * the gateway's `--http-body-budget`): 33554432 (32 MiB), 128 bodies at {@link HTTP_BODY_LIMIT}, some 16,000 messages
+ * of 2 KB at once; an eighth of what the port's connections (1000 by default) could hold without it.
+ */
+export const DEFAULT_HTTP_BODY_BUDGET = 32 * 1024 * 1024;

@@ -129,14 +129,14 @@ const answered = new WeakSet<Socket>();
  * A second answer on a connection already answered is ignored, and so is an answer to a request answered already
  * (before its body came): the connection is then closed with nothing more written.
  */
-function answer(socket: Socket, status: number, body: string): void {
+function answer(socket: Socket, status: number, body: string, retryAfter?: number): void {
   if (answered.has(socket)) return;
   answered.add(socket);
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close`;
+  const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\n${retryAfter === undefined ? '' : `Retry-After: ${retryAfter}\r\n`}Connection: close`;
   // The request whose body is still arriving was answered already, before its body came (a hook's refusal: a 421, a
   // 401): a second answer would be read as the answer to the client's next request. Closed with nothing more written.
   const last = owedTo(socket).last;
@@ -159,6 +159,21 @@ export function refuseConnection(server: Server, flags?: CapFlags): (socket: Soc
     // Written at once; what the client sends meanwhile is read and thrown away ({@link answer}), so no reset cuts it.
     socket.on('error', () => undefined);
     answer(socket, 503, bodyText(shape, { code: e.code, message: e.message }));
+  };
+}
+
+/**
+ * The answer to a request of `server` whose body would take the bodies arriving across the port past its budget
+ * (body-budget.ts): 503 `ISO8583_ERR_CONSOLE_BODY_BUDGET` with `Retry-After: retryAfter` (seconds), in the port's
+ * refusal shape ({@link boundRequests}), in its turn (after the answers owed to its connection's earlier requests:
+ * answer-in-turn.ts), then its connection closed; no route runs for it. `option` (default none) is named in the text.
+ */
+export function refuseBody(server: Server, retryAfter: number, option?: string): (socket: Socket) => void {
+  return (socket) => {
+    const shape = shapes.get(server) ?? plainTimeout;
+    const e = consoleError('ISO8583_ERR_CONSOLE_BODY_BUDGET', `the request bodies arriving at this port hold its most bytes${flagged(option)}: nothing was sent on: try again`);
+    socket.on('error', () => undefined);
+    answerInTurn(socket, Math.max(server.requestTimeout, MIN_REQUEST_DEADLINE), () => answer(socket, 503, bodyText(shape, { code: e.code, message: e.message }), retryAfter));
   };
 }
 

@@ -44,6 +44,7 @@ export abstract class PgJournalBank extends PgJournalGroup {
   constructor(options: PgJournalOptions) {
     super(options);
     this.address = options.address;
+    this.bank = options.address === undefined ? null : upstreamAddress(options.address);
   }
 
   /**
@@ -103,8 +104,8 @@ export abstract class PgJournalBank extends PgJournalGroup {
 
   /**
    * Hands the entries `entries` back (`RELEASE`, journal-leases.ts) but those whose key's row names another bank, read
-   * now: an entry belongs to the bank it was added (or claimed) for, and the other bank's nodes, claiming that key,
-   * would send it to theirs. Those are kept under this node's lease (not renewed once let go; at close, until it ends)
+   * now: an entry belongs to the bank it was added (or claimed) for (its `bank`, SAF step 14: no node of another bank
+   * claims it, saf-sql.ts `CLAIM`; kept under this node's lease besides, as before that step). Those are kept under this node's lease (not renewed once let go; at close, until it ends)
    * and logged (`ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`, at error, `entries`: their count, no card data). An entry
    * done (`not-needed` committed unseen, to be reopened) is always handed back: kept, it stayed done for ever, its
    * reversal never sent. Without `address`, all handed back. Rejects with the database's error (nothing handed back).

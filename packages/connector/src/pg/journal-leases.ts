@@ -8,8 +8,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { pino } from 'pino';
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import { MAX_TIMER_DELAY } from '../timeouts.js';
 import { Batcher } from './batch.js';
@@ -18,8 +17,7 @@ import { ADD, ADD_AGAIN, ANSWERED, ATTEMPT, DONE, RELEASE } from './saf-sql.js';
 import { ended, type EndedRow } from './pass-on.js';
 import type { OwnerLock } from './owner-lock.js';
 import { notCommitted, storeError } from './pool.js';
-import { DEFAULTS, checkPgJournalOptions, leaseLost, notStored } from './journal-options.js';
-import type { Adding, Attempt, Done, PgJournalOptions, Row, Unsettled } from './journal-options.js';
+import { DEFAULTS, checkPgJournalOptions, leaseLost, notStored, type Adding, type Attempt, type Done, type PgJournalOptions, type Row, type Unsettled } from './journal-options.js';
 
 /** Most milliseconds between claims while running, with the owner lock: how soon a gone node's entries are taken. */
 export const TAKE_OVER_INTERVAL = 1000;
@@ -45,6 +43,8 @@ export abstract class PgJournalLeases {
   protected guards: readonly string[];
   /** The name a guarded row's transaction key (`txn`, `ADD`) starts with: `upstream`, a group's first key (`guardAcross`). */
   protected txnName: string;
+  /** This node's bank, recorded with each entry it adds (`bank`, saf-sql.ts `ADD`): journal-bank.ts; null without `address`. */
+  protected bank: string | null = null;
   /** Most entries one claim takes. */
   readonly claimBatch: number;
   /** Milliseconds a row marked done stays before it is deleted. */
@@ -323,7 +323,7 @@ export abstract class PgJournalLeases {
     try {
       const key = this.ownerLock?.key ?? null;
       const json = JSON.stringify(batch);
-      const values = statement === ADD ? [this.upstream, this.owner, this.lease, json, this.guards, key, this.txnName] : [this.upstream, this.owner, this.lease, json, key];
+      const values = statement === ADD ? [this.upstream, this.owner, this.lease, json, this.guards, key, this.txnName, this.bank] : [this.upstream, this.owner, this.lease, json, key, this.bank];
       const { rows } = await pool.query<{ id: string | null; lease: string | null }>(statement, values);
       return new Map(rows.map((r) => [r.id, r.lease]));
     } catch (err) {

@@ -59,11 +59,11 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
   /**
    * The repeats late approvals call for whose store no node made durable (see `ReversalJournal.repeatsOwed`;
    * overtaken-sql.ts, `REPEATS_OWED`), under this node's keys but those recorded for another bank (`claimKeys`: that
-   * bank's nodes owe them, to their bank). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   * bank's nodes owe them, to their bank), of this node's bank (`bank`: a row of another bank's is owed there). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
   async repeatsOwed(): Promise<Array<{ reversal: IsoMessage; responseCode: string; approval: IsoMessage; againId: string }>> {
     try {
-      const { rows } = await this.ready().query<{ id: string; reversal: string; code: string; approval: string }>(REPEATS_OWED, [this.claimKeys(), OWED_FOR_MS]);
+      const { rows } = await this.ready().query<{ id: string; reversal: string; code: string; approval: string }>(REPEATS_OWED, [this.claimKeys(), OWED_FOR_MS, this.bank]);
       return rows.map((r) => ({ reversal: JSON.parse(r.reversal) as IsoMessage, responseCode: r.code, approval: JSON.parse(r.approval) as IsoMessage, againId: againId(r.id) }));
     } catch (err) {
       throw this.failure('cannot read the repeats late approvals call for', err);

@@ -162,7 +162,7 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
     // The entries of owners gone (their lock free) too, while this node holds its own lock (else it sends nothing).
     const statements = this.ownerLock?.heldSince === undefined ? [CLAIM] : [CLAIM, CLAIM_GONE];
     for (let i = 0; i < statements.length; ) {
-      const query = pool.query<Row>(statements[i] as string, [this.owner, this.lease, this.claimKeys(), this.claimBatch]);
+      const query = pool.query<Row>(statements[i] as string, [this.owner, this.lease, this.claimKeys(), this.claimBatch, this.bank]);
       this.claiming.add(query);
       let batch: Row[];
       try {

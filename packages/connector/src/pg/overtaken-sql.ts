@@ -11,6 +11,7 @@
  */
 import { OVERTAKEN_FOR_MS } from '../reversal-overtaken.js';
 import { amountOf, bookingOf, cardMark, sameBooking } from './booking-sql.js';
+import { ofBank } from './upstream-marker.js';
 
 /** A reversal entry of the transaction (`$1` keys, `$2` field 41, `$3` field 11), and `more` (SQL), newest first, locked. */
 function transactionRow(columns: string, more: string): string {
@@ -129,11 +130,14 @@ export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
  * approval was left (`LATE_APPROVAL`) and whose repeat (`againId`) is not stored: the node that found the code stopped
  * before that store was durable. Read with the row's `id` (the row it names, `covered_by`, when its repeat came back from that one: `passingOn`; the
  * repeat's id stays that row's), its reversal and the approval (JSON text): any node stores the repeat, under
- * the one id (a node storing it at the same time finds it stored).
+ * the one id (a node storing it at the same time finds it stored). Only rows of the bank `$3` (the reading node's
+ * address, upstream-marker.ts `ofBank`): the repeat goes to the bank that approved the original late, and a row under a
+ * key whose row came to name another bank (its repeat's add refused there: `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`)
+ * stays owed to its own bank's nodes, read again once the key names that bank again, never by the other bank's.
  */
 export const REPEATS_OWED = `SELECT coalesce(s.covered_by, s.id) AS id, (s.entry->'reversal')::text AS reversal, s.undid_nothing AS code, s.late_approval::text AS approval
   FROM iso8583_saf s
-  WHERE s.upstream = ANY($1::text[]) AND s.entry->>'kind' IS NULL AND s.outcome = 'reversed'
+  WHERE s.upstream = ANY($1::text[]) AND s.entry->>'kind' IS NULL AND s.outcome = 'reversed' AND ${ofBank('s', '$3')}
     AND s.undid_nothing IS NOT NULL AND s.late_approval IS NOT NULL
     AND greatest(s.done_at, s.late_approval_at) > now() - $2 * interval '1 millisecond'
     AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = coalesce(s.covered_by, s.id) || '${AGAIN_SUFFIX}')

@@ -5,6 +5,7 @@
 import { GONE_OWNERS, ownerLockFree, ownerLockHeld, registeredHere } from './owner-lock-sql.js';
 import { AGAIN_SUFFIX, ENDED_ROWS, endedColumns, passingOn } from './overtaken-sql.js';
 import { bookingOf, sameBooking } from './booking-sql.js';
+import { ofBank } from './upstream-marker.js';
 
 /**
  * A row's lease end (`lease_until`) in microseconds since the epoch, as text (whatever type parsers the pool's caller
@@ -39,7 +40,8 @@ export const ANSWERED: ReadonlySet<string> = new Set(['reversed', 'delivered']);
 export const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'abandoned', 'expired']);
 
 /**
- * Adds entries held by `$2` (`$4`: a JSON array of entries); an id already stored is not added (and not returned: an
+ * Adds entries held by `$2` (`$4`: a JSON array of entries), of the bank `$8` (`bank`: the node's address, upstream-marker.ts
+ * `upstreamAddress`; NULL without one: upstream-marker.ts `ofBank`); an id already stored is not added (and not returned: an
  * entry not guarded then goes through `ADD_AGAIN`), nor
  * is an entry marked `guard` (the reversal of a request about to be sent) while a reversal entry of the same
  * transaction (the reversal's fields 41 and 11) is pending under one of the keys `$5`, on any node: that request is
@@ -65,9 +67,9 @@ export const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'aba
  * bank before the original is done there (answered 25, the original approved after it: charged, and told 68). Past the
  * fence (the original's answer is due) the owner gone's entry is taken over at once; its first attempt replaces it.
  */
-export const ADD = whileLockHeld('$6', 'added', `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until, txn, attempt_until)
+export const ADD = whileLockHeld('$6', 'added', `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until, txn, attempt_until, bank)
   SELECT id, $1, entry, attempts, $2, now() + $3 * interval '1 millisecond', txn,
-    CASE WHEN guarded THEN now() + fence * interval '1 millisecond' END FROM (
+    CASE WHEN guarded THEN now() + fence * interval '1 millisecond' END, $8 FROM (
     SELECT e->>'id' AS id, e - 'attempts' - 'guard' AS entry, coalesce((e->>'attempts')::int, 0) AS attempts,
       e->'guard' IS NOT NULL AS guarded, (e->>'guard')::float8 AS fence,
       CASE WHEN e->'guard' IS NOT NULL AND e->'reversal'->>'41' IS NOT NULL AND e->'reversal'->>'11' IS NOT NULL
@@ -91,16 +93,16 @@ export const NOT_SENT = 'not-sent';
 /**
  * `ADD` again of entries (not guarded: `add`, never `addOriginal`) whose id the store holds already (`ADD` skipped them):
  * one `$2` ended `not-sent` (`FORGET`: an earlier add of the same entry whose fate was unknown, the caller told it
- * failed) is made pending again with the entry given, held by `$2` for a lease, as a new add would be; one of any other
+ * failed) is made pending again with the entry given, held by `$2` for a lease, of the bank `$6` (as `ADD`'s `$8`), as a new add would be; one of any other
  * state (another node claimed it and sends it, or it ended otherwise) is left as it is, and not returned. An id no
  * longer stored (its row purged) is added. With `$5` (the key of `$2`'s owner lock), only while that lock is held (as
  * `ADD`); refused for want of it, one row of NULLs says so.
  */
-export const ADD_AGAIN = whileLockHeld('$5', 'added_again', `INSERT INTO iso8583_saf AS s (id, upstream, entry, attempts, lease_owner, lease_until)
-  SELECT e->>'id', $1, e - 'attempts' - 'guard', coalesce((e->>'attempts')::int, 0), $2, now() + $3 * interval '1 millisecond'
+export const ADD_AGAIN = whileLockHeld('$5', 'added_again', `INSERT INTO iso8583_saf AS s (id, upstream, entry, attempts, lease_owner, lease_until, bank)
+  SELECT e->>'id', $1, e - 'attempts' - 'guard', coalesce((e->>'attempts')::int, 0), $2, now() + $3 * interval '1 millisecond', $6
   FROM jsonb_array_elements($4::jsonb) AS e
   WHERE ${LOCK_HELD}
-  ON CONFLICT (id) DO UPDATE SET upstream = excluded.upstream, entry = excluded.entry, lease_until = excluded.lease_until,
+  ON CONFLICT (id) DO UPDATE SET upstream = excluded.upstream, entry = excluded.entry, lease_until = excluded.lease_until, bank = excluded.bank,
     done_at = NULL, outcome = NULL, txn = NULL, attempt_until = NULL
   WHERE s.lease_owner = $2 AND s.outcome = '${NOT_SENT}'
   RETURNING s.id, ${leaseOf('s')} AS lease`);
@@ -220,13 +222,17 @@ export const DONE = `WITH m AS (UPDATE iso8583_saf s SET done_at = now(), outcom
  * Takes up to `$4` entries of the upstreams `$3` (its own key, and the keys it was stored under before) that match
  * `which`, oldest first, skipping those another claim locked, and those whose last attempt may still be in flight on
  * the node that recorded it (`attempt_until`, ATTEMPT); with each its `age` in ms on the database's clock (the
- * claiming node dates the entry on its own clock from it).
+ * claiming node dates the entry on its own clock from it). Only entries of the bank `$5` (the claiming node's address,
+ * upstream-marker.ts `ofBank`): an entry kept under a key whose row came to name another bank (journal-bank.ts
+ * `release`) is never taken by that bank's nodes, by lease or as an owner gone's, nor is another bank's entry taken by
+ * a node that has not yet seen its key's row change (its renewal reads it every `lease / 3` ms).
  */
 function claimWhere(which: string, before = ''): string {
   return `${before}UPDATE iso8583_saf s SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
   WHERE s.id IN (
     SELECT id FROM iso8583_saf
     WHERE upstream = ANY($3::text[]) AND done_at IS NULL AND ${which} AND (attempt_until IS NULL OR attempt_until < now())
+      AND ${ofBank('iso8583_saf', '$5')}
     ORDER BY created_at LIMIT $4
     FOR UPDATE SKIP LOCKED)
   RETURNING s.id, s.entry, s.attempts, (extract(epoch FROM now() - s.created_at) * 1000)::float8 AS age, ${leaseOf('s')} AS lease`;

@@ -1,5 +1,5 @@
 /**
- * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (13 so far).
+ * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (14 so far).
  *
  * `iso8583_saf`: one row per entry. `entry` is the entry as the connector made it (JSON, opaque here beyond `id` and
  * `at`); `attempts` the attempts recorded (each before it was sent). `lease_owner` is the node that holds the entry
@@ -14,6 +14,7 @@
  * version 5).
  */
 import type { Migration } from './migrations.js';
+import { upstreamAddressSql } from './upstream-marker.js';
 
 /**
  * `create` (a `CREATE [UNIQUE] INDEX IF NOT EXISTS name ...`) run by a migration, after dropping an index of that
@@ -201,5 +202,19 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     sql: `ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS covered_by text;
     ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS covered_code text;
     ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS retired_at timestamptz;`,
+  },
+  {
+    // The bank each entry belongs to (upstream-marker.ts `ofBank`): the address (`host:port`, upstream-marker.ts
+    // `upstreamAddress`'s form) of the node that added it. Claims and the repeats owed take only their node's bank's
+    // entries: a key's row that comes to name another bank no longer hands the entries kept under it to that bank's
+    // nodes. The rows stored before (pending, or owing a repeat) get their key's row's bank now; a key without a row
+    // leaves them NULL (anyone's, as before). Nullable, added without a rewrite: a node of version 13 still running
+    // writes none (its rows are taken as their key's row names them when read) and claims without it (as before: the
+    // protection holds once every node runs this version).
+    version: 14,
+    name: 'saf entry bank',
+    sql: `ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS bank text;
+    UPDATE iso8583_saf s SET bank = ${upstreamAddressSql('m.address')} FROM iso8583_saf_upstream m
+      WHERE m.upstream = s.upstream AND s.bank IS NULL AND (s.done_at IS NULL OR s.late_approval IS NOT NULL);`,
   },
 ];

@@ -65,6 +65,36 @@ export function upstreamAddress(address: string): string {
 }
 
 /**
+ * {@link upstreamAddress} in SQL, of the text expression `expr` (evaluated more than once): one rule, the same form
+ * (pg-entry-bank.test.ts compares them). Reads a key's row however it was written (by hand, by an earlier version).
+ */
+export const upstreamAddressSql = (expr: string): string =>
+  `(regexp_replace(lower(coalesce(substring(${expr} from '^(.*):[^:]*$'), ${expr})), '\\.$', '') || coalesce(substring(${expr} from '(:[^:]*)$'), ''))`;
+
+/**
+ * The bank the SAF row `alias` belongs to, in the form of {@link upstreamAddress}: the one recorded with it at its add
+ * (`bank`, SAF step 14: the adding node's address), else (a row added without an address, or by a node of an earlier
+ * version during a rolling upgrade) its key's row as it is now; NULL when neither says.
+ */
+const entryBank = (alias: string): string =>
+  `coalesce(${alias}.bank, (SELECT ${upstreamAddressSql('m.address')} FROM iso8583_saf_upstream m WHERE m.upstream = ${alias}.upstream))`;
+
+/**
+ * Whether the SAF row `alias` is of the bank `param` (a parameter: the node's address in the form of
+ * {@link upstreamAddress}; NULL: a node without an address, which takes any): a row of no known bank is anyone's (as
+ * before SAF step 14). What a claim (saf-sql.ts `CLAIM`, `CLAIM_GONE`) and the repeats owed (overtaken-sql.ts
+ * `REPEATS_OWED`) take: a node never sends another bank's entry to its own, whatever its keys' rows say meanwhile.
+ */
+export const ofBank = (alias: string, param: string): string => `(${param}::text IS NULL OR coalesce(${entryBank(alias)} = ${param}::text, true))`;
+
+/**
+ * The entries of the key `$1` taken as the bank `$2`'s (the form of {@link upstreamAddress}): when a start records a
+ * key that had no row (deleted to move its bank to a new address, as the refusal says; or never recorded), its
+ * entries (pending, or owing a repeat) are this start's bank's, as its key is.
+ */
+const RESTAMP = 'UPDATE iso8583_saf SET bank = $2 WHERE upstream = $1 AND bank IS DISTINCT FROM $2 AND (done_at IS NULL OR late_approval IS NOT NULL)';
+
+/**
  * Records `address` (the connector's `host:port`, in the form of {@link upstreamAddress}) as the upstream of each of
  * `keys` (the keys its journal claims), all in one transaction under an advisory lock of each key (several nodes
  * starting together check and write them one at a time): every key is checked before any row is written (a refused
@@ -73,7 +103,8 @@ export function upstreamAddress(address: string): string {
  * held, that claims the key, as its `upstream` or a former one) runs on it; otherwise the start is refused: `ISO8583_ERR_CONNECTOR_OPTIONS`
  * (field `host`) naming the key, both upstreams, and what to do (point it back until they are sent, keep the entries
  * apart, stop the nodes, or, the same bank at a new address, delete the key's row). A key with no row (a database from
- * before step 12) is taken as this upstream's, as a journal folder without its marker is. The live nodes are known by
+ * before step 12, or deleted to move a bank) is taken as this upstream's, its entries too (`RESTAMP`), as a journal folder
+ * without its marker is. The live nodes are known by
  * their owner lock only: with the owner lock off (`ownerLock: false`) an idle node at the other upstream is not seen.
  */
 export async function recordUpstreamAddress(pool: pg.Pool, keys: readonly string[], address: string, owner: string): Promise<void> {
@@ -84,9 +115,11 @@ export async function recordUpstreamAddress(pool: pg.Pool, keys: readonly string
     // In one order (the keys sorted): two starts over keys in common never wait for each other's locks in a cycle.
     for (const key of [...new Set(keys)].sort()) await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MARKER_LOCK, key]);
     const write: string[] = [];
+    const unrecorded: string[] = [];
     for (const key of new Set(keys)) {
       const { rows: [row] } = await client.query<{ address: string }>('SELECT address FROM iso8583_saf_upstream WHERE upstream = $1', [key]);
       if (row !== undefined && upstreamAddress(row.address) === own) continue;
+      if (row === undefined) unrecorded.push(key);
       if (row !== undefined) {
         const owed = await pendingUnder(client, [key]);
         if (owed.owed > 0) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', otherUpstreamText(key, row.address, own, owed), { field: 'host' });
@@ -101,6 +134,7 @@ export async function recordUpstreamAddress(pool: pg.Pool, keys: readonly string
         [key, own],
       );
     }
+    for (const key of unrecorded) await client.query(RESTAMP, [key, own]);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -1,0 +1,142 @@
+/**
+ * A bound on the request bodies an HTTP port holds at once while they arrive, across all its connections. Each body is
+ * bounded on its own (body-limit.ts: 256 KiB), and each connection's request by `requestTimeout`
+ * (request-deadline.ts), but many connections each sending a body slowly up to the limit held them all: one address
+ * (900 connections by default) about 230 MB, the whole port (1000) about 256 MB, for `requestTimeout` each.
+ *
+ * Here the bytes of the bodies being read are counted as they come (before the route's parser holds them), and given
+ * back once the body has all come (its parser has it: the route runs) or its request is gone. A chunk that would take
+ * the count past the budget is not read into its body: that request is answered 503
+ * `ISO8583_ERR_CONSOLE_BODY_BUDGET` with `Retry-After` (in its turn, after the answers owed to its connection's
+ * earlier requests), its connection closed (the rest of its body read and thrown away: linger-close.ts), and no route
+ * runs for it. The bodies already counted, and every request without a body, go on unharmed.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { Transform } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { cliError } from '../args.js';
+import { takeFailedLine } from './refused-lines.js';
+
+/** Seconds a client refused over the budget is asked to wait before it sends again (`Retry-After`): 1. */
+export const BODY_BUDGET_RETRY_AFTER = 1;
+
+const CODE = 'ISO8583_ERR_CONSOLE_BODY_BUDGET';
+
+/** A port's count of the body bytes held while they arrive. */
+export interface BodyBudget {
+  /** Body bytes held now. */
+  readonly held: number;
+  /** Requests refused over the budget since the start. */
+  readonly refused: number;
+}
+
+/** How {@link budgetBodies} answers a request over the budget. */
+export interface BodyBudgetOptions {
+  /** Bytes held at once, an integer of at least 1. */
+  max: number;
+  /** Answers the request whose body arrives on `socket` (it writes on the socket and closes it). */
+  refuse(socket: Socket): void;
+  /** Where the refusal is logged at `warn` (capped as the request log's failures: refused-lines.ts). Default: none. */
+  logger?: Logger | undefined;
+  /** The option that sets `max`, named in the log line and in an error of a bad `max`. Default `--http-body-budget`. */
+  option?: string | undefined;
+}
+
+/** Whether `req` comes with a body: a `Content-Length` above 0, or a `Transfer-Encoding` (chunked). */
+function hasBody(req: IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  return Number(req.headers['content-length'] ?? 0) !== 0;
+}
+
+/**
+ * Bounds the bodies of every route of `app` (call before its plugins are registered: Fastify's `preParsing` hook) to
+ * `options.max` bytes held at once while they arrive; see the file's note. A `max` that is not an integer of at least
+ * 1 is `ISO8583_ERR_CLI_OPTION` naming `options.option`.
+ */
+export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): BodyBudget {
+  const option = options.option ?? '--http-body-budget';
+  const max = options.max;
+  if (!Number.isSafeInteger(max) || max < 1) {
+    throw cliError('ISO8583_ERR_CLI_OPTION', `${option} must be an integer >= 1 (bytes of request bodies arriving across the HTTP port), not ${String(max)}`, option);
+  }
+  const count = { held: 0, refused: 0 };
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    const req = request.raw;
+    if (!hasBody(req)) {
+      done(null, payload);
+      return;
+    }
+    let mine = 0;
+    let over = false;
+    const giveBack = (): void => {
+      count.held -= mine;
+      mine = 0;
+    };
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+        if (over) {
+          callback();
+          return;
+        }
+        if (count.held + chunk.length > max) {
+          over = true;
+          giveBack();
+          count.refused += 1;
+          refusedLine(options, req, count.held);
+          options.refuse(req.socket);
+          callback();
+          return;
+        }
+        mine += chunk.length;
+        count.held += chunk.length;
+        callback(null, chunk);
+      },
+      flush(callback: TransformCallback) {
+        giveBack();
+        callback();
+      },
+    });
+    counted.on('close', giveBack);
+    // A request gone before its body came (the client went, its connection closed): nothing more comes.
+    req.once('close', () => {
+      giveBack();
+      if (!req.complete) counted.destroy();
+    });
+    payload.pipe(counted);
+    done(null, counted);
+  });
+  return {
+    get held() {
+      return count.held;
+    },
+    get refused() {
+      return count.refused;
+    },
+  };
+}
+
+/**
+ * The `warn` line of a request refused over the budget, capped as the request log's failed requests (refused-lines.ts:
+ * 20 a second, then one line saying how many were left out), never its URL nor its body.
+ */
+function refusedLine(options: BodyBudgetOptions, req: IncomingMessage, held: number): void {
+  const logger = options.logger;
+  if (logger === undefined) return;
+  const suppressed = takeFailedLine(logger, 503, CODE);
+  if (suppressed === undefined) return;
+  logger.warn(
+    {
+      code: CODE,
+      method: req.method,
+      peer: req.socket.remoteAddress,
+      held,
+      max: options.max,
+      option: options.option ?? '--http-body-budget',
+      ...(suppressed > 0 ? { suppressed } : {}),
+    },
+    'a request body refused: the bodies arriving hold the port\'s budget',
+  );
+}

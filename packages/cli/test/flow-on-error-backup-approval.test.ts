@@ -1,0 +1,90 @@
+// A flow's onError that answers the terminal with an approval it got from a backup link (its own
+// `context.connectors`) after the sequence had the primary bank's approval: the terminal was told the backup's
+// approval, so the primary's is reversed (reason sequence-failed for a failure in time, sequence-timeout for a
+// timeout) and the cardholder is charged once. A stand-in approval (no bank behind onError's answer) keeps the
+// sequence's approval. Real sockets: two host simulators behind their connectors (primary, backup), the flow's
+// endpoint with its approval book, a terminal's connector; gates, not sleeps.
+import { test } from 'node:test';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IsoMessage } from '@iso8583/codec';
+import { createConnector } from '@iso8583/connector';
+import type { Connector } from '@iso8583/connector';
+import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
+import type { Sequence } from '@iso8583/inbound';
+import { within } from '@iso8583/test-support';
+import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
+import { gate, posTerminal, purchase } from './flow-approvals-bank.js';
+
+/** A host simulator (approves the test purchases) and a connector named `name` to it; closed after `t`. */
+async function bankNamed(t: TestContext, name: string): Promise<Connector> {
+  const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: createHostSimulator() });
+  const { port } = await host.start();
+  t.after(() => host.close());
+  const bank = createConnector({ host: '127.0.0.1', port, name });
+  t.after(() => bank.destroy());
+  return bank;
+}
+
+/**
+ * Primary and backup banks, a book recording each reversal (upstream, STAN, reason), and a terminal to an endpoint
+ * whose sequence has the primary's approval and then fails (`sequence`), and whose onError answers with `onError`.
+ */
+async function twoBanks(t: TestContext, sequenceTimeout: number, sequence: Sequence, onError: Sequence) {
+  const primary = await bankNamed(t, 'primary');
+  const backup = await bankNamed(t, 'backup');
+  const reversed: { upstream: string | undefined; stan: unknown; reason: string }[] = [];
+  const first = gate();
+  const approvals = new UndeliveredApprovals((original, _answer, upstream, reason) => {
+    reversed.push({ upstream: upstream?.name, stan: original['11'], reason });
+    first.open();
+  });
+  approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
+  const terminal = await posTerminal(t, {
+    sequenceTimeout,
+    connectors: { primary, backup },
+    sequence: approvals.sequence(sequence),
+    onError: approvals.onError(onError),
+    onLateResult: approvals.onLateResult,
+  });
+  return { terminal, reversed, firstReversal: first.opened };
+}
+
+const primaryThenFail: Sequence = async (message, context) => {
+  await (context.connectors.primary as Connector).request({ ...message.fields }, { signal: context.signal });
+  throw new Error('loyalty down');
+};
+
+const backupRelayed: Sequence = (message, context) => (context.connectors.backup as Connector).request({ ...message.fields }, { signal: context.signal });
+
+test('flow onError backup approval – relayed after a failure in time: the primary\'s approval is reversed (sequence-failed)', async (t) => {
+  const { terminal, reversed, firstReversal } = await twoBanks(t, 10_000, primaryThenFail, backupRelayed);
+  const answer = (await within(terminal.request(purchase('000611')), 10_000, 'the terminal answered')) as IsoMessage;
+  assert.equal(answer['39'], '00');
+  await within(firstReversal, 10_000, 'the primary\'s approval was never reversed');
+  // A second message through the same endpoint: the first's books had their chance to act (no second reversal).
+  await within(terminal.request(purchase('000612')), 10_000, 'the terminal answered');
+  assert.deepEqual(reversed.filter((r) => r.stan === '000611'), [{ upstream: 'primary', stan: '000611', reason: 'sequence-failed' }]);
+});
+
+test('flow onError backup approval – relayed after a timeout: the primary\'s approval is reversed (sequence-timeout)', async (t) => {
+  const never = gate();
+  t.after(never.open);
+  const { terminal, reversed, firstReversal } = await twoBanks(t, 1_000, async (message, context) => {
+    await (context.connectors.primary as Connector).request({ ...message.fields });
+    await never.opened; // Never settles within its sequenceTimeout: onError answers the terminal.
+    return undefined;
+  }, backupRelayed);
+  const answer = (await within(terminal.request(purchase('000621')), 10_000, 'the terminal answered')) as IsoMessage;
+  assert.equal(answer['39'], '00');
+  await within(firstReversal, 10_000, 'the primary\'s approval was never reversed');
+  assert.deepEqual(reversed, [{ upstream: 'primary', stan: '000621', reason: 'sequence-timeout' }]);
+});
+
+test('flow onError backup approval – a stand-in approval (no bank behind it) keeps the sequence\'s approval', async (t) => {
+  const { terminal, reversed } = await twoBanks(t, 10_000, primaryThenFail, (message) => ({ ...message.fields, 0: '0210', 38: 'STAND1', 39: '00' }));
+  const answer = (await within(terminal.request(purchase('000631')), 10_000, 'the terminal answered')) as IsoMessage;
+  assert.equal(answer['39'], '00');
+  await within(terminal.request(purchase('000632')), 10_000, 'the terminal answered');
+  assert.deepEqual(reversed, []);
+});

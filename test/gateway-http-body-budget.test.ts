@@ -1,0 +1,56 @@
+/**
+ * `--http-body-budget BYTES` bounds the request bodies the HTTP port, and the `--metrics` port its own, hold at once
+ * while they arrive (packages/cli/src/http/body-budget.ts; its sharing between clients is pinned in
+ * packages/cli/test/http-body-budget.test.ts): with the real binary, a body that alone passes a budget set below it is
+ * answered 503 `ISO8583_ERR_CONSOLE_BODY_BUDGET` with `Retry-After` on both ports, its connection closed, and a body
+ * within it is served.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { httpCall, rawHttp, readUntil, within } from '@iso8583/test-support';
+import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
+
+const work = mkdtempSync(join(tmpdir(), 'iso8583-http-body-budget-'));
+const BUDGET = 1000;
+const DEADLINE = 15_000;
+const REFUSED = { code: 'ISO8583_ERR_CONSOLE_BODY_BUDGET', message: 'the request bodies arriving at this port hold its most bytes (--http-body-budget): nothing was sent on: try again' };
+
+describe('iso8583 gateway --http-body-budget', () => {
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  before(async () => {
+    const bank = await startSimulator();
+    gw = await startGateway(['--upstream', `${bank.host}:${bank.port}`, '--metrics', '0', '--http-body-budget', String(BUDGET), '--reversal-journal', join(work, 'journal'), '--log-level', 'warn']);
+  });
+  after(async () => {
+    await stopAll();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('a body past the budget is answered 503 BODY_BUDGET with Retry-After and its connection closed; a body within it is served', async () => {
+    const port = gw.http.port;
+    const conn = rawHttp(port);
+    try {
+      conn.socket.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${2 * BUDGET}\r\n\r\n${' '.repeat(2 * BUDGET)}`);
+      await within(readUntil(conn, /\r\n\r\n\{[\s\S]*\}$/), DEADLINE, 'the answer to the body past the budget');
+      await within(conn.closed, DEADLINE, 'the connection of the body past the budget was not closed');
+      const [head = '', body = ''] = conn.text().split('\r\n\r\n');
+      assert.match(head, /^HTTP\/1\.1 503 [\s\S]*\r\nRetry-After: 1\r\n/i);
+      assert.deepEqual(JSON.parse(body), { error: REFUSED });
+    } finally {
+      conn.socket.destroy();
+    }
+    const echo = await httpCall(port, 'POST', '/', { 'content-type': 'application/json' }, JSON.stringify({ '0': '0800', '7': '1121103000', '11': '000001', '70': '301' }));
+    assert.equal(echo.status, 200, echo.body);
+  });
+
+  test('the --metrics port keeps its own budget of the same size', async () => {
+    const port = (gw.metrics as { port: number }).port;
+    const refused = await httpCall(port, 'POST', '/metrics', { 'content-type': 'application/json' }, ' '.repeat(2 * BUDGET));
+    assert.equal(refused.status, 503, refused.body);
+    assert.deepEqual(JSON.parse(refused.body), { error: REFUSED });
+    assert.equal((await httpCall(port, 'GET', '/metrics', {})).status, 200);
+  });
+});
