@@ -161,21 +161,17 @@ export const TRANSACTIONS_NO_FILES = 'ISO8583_WARN_TRANSACTIONS_NO_FILES';
 
 /**
  * Writes `iso8583: warning: ISO8583_WARN_TRANSACTIONS_NO_FILES: ...` to `stderr` when `dir` holds no day file
- * (`transactions-YYYY-MM-DD.jsonl`) or cannot be listed: an empty table read from it says nothing about whether a
+ * (`transactions-YYYY-MM-DD.jsonl`): an empty table read from it says nothing about whether a
  * transaction happened (a node with `--store` keeps its log in PostgreSQL, `iso8583_transactions`; another folder, a
  * folder restored empty). Nothing when it holds one.
  */
 async function warnNoDayFiles(dir: string, stderr: Writable): Promise<void> {
-  let reason: string;
-  try {
-    if (dayFilesIn(await readdir(dir)).length > 0) return;
-    reason = 'holds no transaction log file (transactions-YYYY-MM-DD.jsonl)';
-  } catch (err) {
-    reason = `cannot be listed (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
-  }
+  // A folder that cannot be listed: the log's open says why (ISO8583_ERR_CONNECTOR_TRANSACTION_LOG, no folder).
+  const names = await readdir(dir).catch(() => undefined);
+  if (names === undefined || dayFilesIn(names).length > 0) return;
   await writeText(
     stderr,
-    `iso8583: warning: ${TRANSACTIONS_NO_FILES}: --journal-dir ${printable(dir)} ${reason}: no record here is no proof that a ` +
+    `iso8583: warning: ${TRANSACTIONS_NO_FILES}: --journal-dir ${printable(dir)} holds no transaction log file (transactions-YYYY-MM-DD.jsonl): no record here is no proof that a ` +
       'transaction never happened; a node with --store keeps its log in PostgreSQL (iso8583_transactions: query it, or give --url of a running node)\n',
   );
 }
