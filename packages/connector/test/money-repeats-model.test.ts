@@ -2,7 +2,7 @@
 // instead of a Set walked from its start, a DictionaryMap by key, what is past its age forgotten once per call), against
 // the implementation it replaced (money-repeats-model.ts): over random sequences of originals written, answers in time
 // and late (with and without fields 37 and 38), unsolicited answers, reversals and the clock moving past the memory's
-// age, with a count cap of a few records and keys sharing STANs and terminals past the per-key bound, each call answers
+// age, with a count cap of a few records and keys sharing STANs and terminals, and steps landing on the memory's age, each call answers
 // as the old one did, and the records remembered (which, with what counted, in which order) are the old ones'.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,27 +76,45 @@ function build(mti: string, m: Fields): MessageInput {
   };
 }
 
-const operation = fc.oneof(
-  fc.record({ kind: fc.constant('written' as const), mti: fc.constantFrom('0200', '0201', '0100'), m: message }),
+/** One STAN at one terminal, its originals told apart by field 7 (ten of them). */
+const oneKey: fc.Arbitrary<Fields> = fc.record({
+  stan: fc.constant(1),
+  terminal: fc.constant('TERM0001'),
+  acquirer: opt(fc.constantFrom('111111', '222222')),
+  card: opt(fc.constantFrom('1234567890')),
+  // Ten transmission times: ten originals of one transaction, more than the key's bound.
+  sent: opt(fc.integer({ min: 0, max: 9 }).map((i) => `12070042${i}0`)),
+  local: opt(fc.constantFrom('004200', '004300')),
+});
+
+/** The calls of a run, on requests drawn from `m`; `ms`: the clock's steps. */
+const operations = (m: fc.Arbitrary<Fields>, ms: fc.Arbitrary<number>) => fc.oneof(
+  fc.record({ kind: fc.constant('written' as const), mti: fc.constantFrom('0200', '0201', '0100'), m }),
   fc.record({
     kind: fc.constant('financial' as const),
     mti: fc.constantFrom('0200', '0201', '0100'),
-    m: message,
+    m,
     approved: fc.boolean(),
     late: fc.boolean(),
     mark: opt(fc.constantFrom(['123456789012', 'ABC123'], ['123456789012', 'XYZ789'], ['', ''])),
   }),
-  fc.record({ kind: fc.constant('uncounted' as const), m: message }),
-  fc.record({ kind: fc.constant('reversal' as const), mti: fc.constantFrom('0400', '0420', '0421'), m: message, named: fc.boolean(), accepted: fc.boolean() }),
-  fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 250 }) }),
+  fc.record({ kind: fc.constant('uncounted' as const), m }),
+  fc.record({ kind: fc.constant('reversal' as const), mti: fc.constantFrom('0400', '0420', '0421'), m, named: fc.boolean(), accepted: fc.boolean() }),
+  fc.record({ kind: fc.constant('tick' as const), ms }),
 );
+/** Steps landing a record's age on the memory's bound (4 x TIMEOUT) and either side of it, besides random ones. */
+const steps = fc.oneof(fc.integer({ min: 0, max: 250 }), fc.constantFrom(1, 4 * TIMEOUT - 1, 4 * TIMEOUT, 4 * TIMEOUT + 1));
 
-test('MoneyRepeats answers and remembers as the implementation it replaced, over random sequences of calls', () => {
+for (const [what, m, cap, ms] of [
+  ['keys sharing STANs and terminals, a count cap of a few records', message, CAP, steps],
+  // Short steps: many records of one STAN and terminal live at once.
+  ['one STAN at one terminal, ten originals, under a cap above the first run\'s', oneKey, 20, fc.integer({ min: 0, max: 5 })],
+] as const) test(`MoneyRepeats answers and remembers as the implementation it replaced, over random sequences of calls: ${what}`, () => {
   fc.assert(
-    fc.property(fc.array(operation, { maxLength: 120 }), (ops) => {
+    fc.property(fc.array(operations(m, ms), { maxLength: 120 }), (ops) => {
       let now = 0;
-      const repeats = new MoneyRepeats(dialect, TIMEOUT, () => now, CAP);
-      const model = new MoneyRepeatsModel(dialect, TIMEOUT, () => now, CAP);
+      const repeats = new MoneyRepeats(dialect, TIMEOUT, () => now, cap);
+      const model = new MoneyRepeatsModel(dialect, TIMEOUT, () => now, cap);
       ops.forEach((op, i) => {
         let got: unknown;
         let want: unknown;
