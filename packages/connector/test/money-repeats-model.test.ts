@@ -82,7 +82,7 @@ const oneKey: fc.Arbitrary<Fields> = fc.record({
   terminal: fc.constant('TERM0001'),
   acquirer: opt(fc.constantFrom('111111', '222222')),
   card: opt(fc.constantFrom('1234567890')),
-  // Ten transmission times: ten originals of one transaction, more than the key's bound.
+  // Ten transmission times: ten originals of one transaction.
   sent: opt(fc.integer({ min: 0, max: 9 }).map((i) => `12070042${i}0`)),
   local: opt(fc.constantFrom('004200', '004300')),
 });
