@@ -96,7 +96,10 @@ export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): 
       },
       flush(callback: TransformCallback) {
         giveBack();
-        callback();
+        // A refused body never ends cleanly: the chunks read before its refusal may make whole JSON (a chunked body has
+        // no Content-Length to tell it short), and its route must not run on them (its client reads "nothing was sent
+        // on"). Its parser fails instead, its answer the refusal already written.
+        callback(over ? refusedError() : undefined);
       },
     });
     counted.on('close', giveBack);
@@ -116,6 +119,11 @@ export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): 
       return count.refused;
     },
   };
+}
+
+/** The error a refused body's stream ends in, so that its parser never hands a route what it read before the refusal. */
+function refusedError(): Error {
+  return Object.assign(new Error('the request body was refused over the port\'s body budget'), { code: CODE, statusCode: 503 });
 }
 
 /**
