@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { Sequence } from '@iso8583/inbound';
-import { httpCall, rawHttp, within } from '@iso8583/test-support';
+import { httpCall, rawHttp, readUntil, waitUntil, within } from '@iso8583/test-support';
 import { assembleHttp } from '../src/http/app.js';
 import { purchase } from './flow-approvals-bank.js';
 
@@ -43,3 +43,19 @@ test('HTTP port – a chunked body whose JSON fits the budget and whose trailing
   assert.deepEqual(received, ['000002'], 'the refused purchase reached the host');
   assert.equal(http.bodies.held, 0);
 });
+
+for (const method of ['GET', 'POST']) {
+  test(`HTTP port – ${method} with a body no route reads, on a keep-alive connection: answered, the next request too, and its bytes given back`, async (t) => {
+    const http = await assembleHttp({ connectors: {} });
+    const { port } = await http.listen('127.0.0.1', 0, '--http');
+    t.after(() => http.app.close());
+    const c = rawHttp(port);
+    t.after(() => c.socket.destroy());
+    const body = 'x'.repeat(100_000);
+    c.socket.write(`${method} /nowhere HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+      + `GET /again HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    await within(readUntil(c, /HTTP\/1\.1 \d+[\s\S]*HTTP\/1\.1 \d+ [\s\S]*\}$/), DEADLINE, 'the answers to both requests');
+    // The connection stays open (keep-alive): its unread body held nothing once answered.
+    await waitUntil(() => http.bodies.held === 0, { timeoutMs: 5000, what: `the bytes of the ${method} body no route read given back (held ${http.bodies.held})` });
+  });
+}

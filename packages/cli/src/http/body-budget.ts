@@ -63,7 +63,7 @@ export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): 
     throw cliError('ISO8583_ERR_CLI_OPTION', `${option} must be an integer >= 1 (bytes of request bodies arriving across the HTTP port), not ${String(max)}`, option);
   }
   const count = { held: 0, refused: 0 };
-  app.addHook('preParsing', (request, _reply, payload, done) => {
+  app.addHook('preParsing', (request, reply, payload, done) => {
     const req = request.raw;
     if (!hasBody(req)) {
       done(null, payload);
@@ -71,13 +71,14 @@ export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): 
     }
     let mine = 0;
     let over = false;
+    let answered = false;
     const giveBack = (): void => {
       count.held -= mine;
       mine = 0;
     };
     const counted = new Transform({
       transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-        if (over) {
+        if (over || answered) {
           callback();
           return;
         }
@@ -108,6 +109,19 @@ export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): 
       giveBack();
       if (!req.complete) counted.destroy();
     });
+    // A body no route reads (a GET's, a 404's) was held counted for the life of a keep-alive connection: once its request
+    // is answered its bytes are given back, and the rest of it read and thrown away uncounted.
+    const stop = (): void => {
+      if (answered) return;
+      answered = true;
+      giveBack();
+      if (req.complete) return;
+      payload.unpipe(counted);
+      counted.destroy();
+      payload.resume();
+    };
+    reply.raw.once('finish', stop);
+    reply.raw.once('close', stop);
     payload.pipe(counted);
     done(null, counted);
   });
