@@ -6,8 +6,8 @@
  *
  * Here the bytes of the bodies being read are counted as they come (before the route's parser holds them), and given
  * back once the body has all come (its parser has it: the route runs), its request is answered (a body no route reads: the
- * rest read and thrown away uncounted) or its request is gone. A refused body never ends cleanly: no route runs on it. A chunk that would take
- * the count past the budget is not read into its body: that request is answered 503
+ * rest read and thrown away uncounted) or its request is gone. A refused body never ends cleanly: no route runs on it.
+ * A chunk that would take the count past the budget is not read into its body: that request is answered 503
  * `ISO8583_ERR_CONSOLE_BODY_BUDGET` with `Retry-After` (in its turn, after the answers owed to its connection's
  * earlier requests), its connection closed (the rest of its body read and thrown away: linger-close.ts), and no route
  * runs for it. The bodies already counted, and every request without a body, go on unharmed.
