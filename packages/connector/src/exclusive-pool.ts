@@ -28,6 +28,8 @@ export class ExclusivePool implements ChannelPool {
   private readonly borrowed = new Set<Channel>();
   private readonly waiters = new Set<(err: Iso8583Error) => void>();
   private started = false;
+  /** A connect attempt begun by {@link ExclusivePool.attemptInBackground} is under way. */
+  private attempting = false;
 
   /**
    * @param freed - called when a connection is given back open, free for the next borrower (what wakes the SAF entries
@@ -88,7 +90,10 @@ export class ExclusivePool implements ChannelPool {
   acquire(background = false): Promise<Channel> {
     // The last attempt failed and none can be up within the wait: its error now, as the multiplex pool's (channel-factory.ts).
     const failed = this.factory.failureBeyond(this.options.acquireTimeout);
-    if (failed !== undefined) return Promise.reject(failed);
+    if (failed !== undefined) {
+      this.attemptInBackground();
+      return Promise.reject(failed);
+    }
     return new Promise<Channel>((resolve, reject) => {
       let done = false;
       const fail = (err: Iso8583Error): void => {
@@ -121,6 +126,31 @@ export class ExclusivePool implements ChannelPool {
         (err: unknown) => fail(poolError(err, this.options.acquireTimeout)),
       );
     });
+  }
+
+  /**
+   * Begins the connect attempt a request turned away by `failureBeyond` would have begun, unless one (begun so) is under
+   * way: here only a borrow starts an attempt, and generic-pool retries a failed one only while a borrower waits, so
+   * without this no attempt followed the last failed one once nobody waited and the connector never connected again.
+   * The connection it makes is given back to the pool, free for the next request.
+   */
+  private attemptInBackground(): void {
+    if (this.attempting || !this.started || this.factory.stopped) return;
+    this.attempting = true;
+    this.pool.acquire(BACKGROUND).then(
+      (channel) => {
+        this.attempting = false;
+        if (!channel.isOpen) {
+          this.pool.destroy(channel).catch(() => undefined);
+          return;
+        }
+        this.pool.release(channel).catch(() => undefined);
+        this.freed();
+      },
+      () => {
+        this.attempting = false;
+      },
+    );
   }
 
   release(channel: Channel, failedAfterWrite = false, byHost = true): void {

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createConnector } from '../src/index.js';
 import { answer, purchase, startPeer } from './peer.js';
+import { within } from '@iso8583/test-support';
 import { closedPort } from './helpers/closed-port.js';
 import { failure } from './helpers/failure.js';
 
@@ -57,3 +58,31 @@ for (const mode of ['multiplex', 'exclusive'] as const) {
     assert.equal((await connector.request(purchase('005303')))['39'], '00');
   });
 }
+
+test('exclusive: the host comes back after the last failed attempt had nobody waiting: a request turned away begins the next attempt, and the connector connects again', async (t) => {
+  const port = await closedPort();
+  const connector = createConnector({
+    host: '127.0.0.1', port, mode: 'exclusive',
+    reconnect: { initialDelay: 300, maxDelay: 300 },
+    pool: { acquireTimeout: 100 },
+  });
+  let failures = 0;
+  let secondFailure: () => void = () => undefined;
+  const failedTwice = new Promise<void>((resolve) => (secondFailure = resolve));
+  connector.on('error', (err: { code?: string }) => {
+    if (err.code === 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED' && (failures += 1) === 2) secondFailure();
+  });
+  t.after(() => connector.destroy());
+  await assert.rejects(connector.connect(), { code: 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED' });
+  // generic-pool retries the refused create once for connect()'s queued borrow (300 ms on, past its 100 ms wait): refused
+  // too, with nobody waiting any more. No attempt is under way after it.
+  await within(failedTwice, 10_000, 'the second refused attempt');
+  const peer = await startPeer((r, p) => p.send(r.socket, answer(r.message, { '39': '00' })), { port });
+  t.after(() => peer.close());
+  const connected = new Promise<void>((resolve) => connector.once('connect', () => resolve()));
+  // The next attempt is 300 ms away, beyond the request's 100 ms wait: turned away at once with the refusal...
+  await assert.rejects(connector.request(purchase('005401')), { code: 'ISO8583_ERR_CONNECTOR_CONNECT_FAILED', sent: 'no' });
+  // ...but that attempt is begun: the host, back, is connected to, and the next request is answered.
+  await within(connected, 10_000, 'the connector connecting again to the host come back');
+  assert.equal((await connector.request(purchase('005402')))['39'], '00');
+});

@@ -5,8 +5,9 @@
  * (900 connections by default) about 230 MB, the whole port (1000) about 256 MB, for `requestTimeout` each.
  *
  * Here the bytes of the bodies being read are counted as they come (before the route's parser holds them), and given
- * back once the body has all come (its parser has it: the route runs) or its request is gone. A chunk that would take
- * the count past the budget is not read into its body: that request is answered 503
+ * back once the body has all come (its parser has it: the route runs), its request is answered (a body no route reads: the
+ * rest read and thrown away uncounted) or its request is gone. A refused body never ends cleanly: no route runs on it.
+ * A chunk that would take the count past the budget is not read into its body: that request is answered 503
  * `ISO8583_ERR_CONSOLE_BODY_BUDGET` with `Retry-After` (in its turn, after the answers owed to its connection's
  * earlier requests), its connection closed (the rest of its body read and thrown away: linger-close.ts), and no route
  * runs for it. The bodies already counted, and every request without a body, go on unharmed.
@@ -63,7 +64,7 @@ export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): 
     throw cliError('ISO8583_ERR_CLI_OPTION', `${option} must be an integer >= 1 (bytes of request bodies arriving across the HTTP port), not ${String(max)}`, option);
   }
   const count = { held: 0, refused: 0 };
-  app.addHook('preParsing', (request, _reply, payload, done) => {
+  app.addHook('preParsing', (request, reply, payload, done) => {
     const req = request.raw;
     if (!hasBody(req)) {
       done(null, payload);
@@ -71,13 +72,14 @@ export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): 
     }
     let mine = 0;
     let over = false;
+    let answered = false;
     const giveBack = (): void => {
       count.held -= mine;
       mine = 0;
     };
     const counted = new Transform({
       transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-        if (over) {
+        if (over || answered) {
           callback();
           return;
         }
@@ -96,7 +98,10 @@ export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): 
       },
       flush(callback: TransformCallback) {
         giveBack();
-        callback();
+        // A refused body never ends cleanly: the chunks read before its refusal may make whole JSON (a chunked body has
+        // no Content-Length to tell it short), and its route must not run on them (its client reads "nothing was sent
+        // on"). Its parser fails instead, its answer the refusal already written.
+        callback(over ? refusedError() : undefined);
       },
     });
     counted.on('close', giveBack);
@@ -105,6 +110,19 @@ export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): 
       giveBack();
       if (!req.complete) counted.destroy();
     });
+    // A body no route reads (a GET's, a 404's) was held counted for the life of a keep-alive connection: once its request
+    // is answered its bytes are given back, and the rest of it read and thrown away uncounted.
+    const stop = (): void => {
+      if (answered) return;
+      answered = true;
+      giveBack();
+      if (req.complete) return;
+      payload.unpipe(counted);
+      counted.destroy();
+      payload.resume();
+    };
+    reply.raw.once('finish', stop);
+    reply.raw.once('close', stop);
     payload.pipe(counted);
     done(null, counted);
   });
@@ -116,6 +134,11 @@ export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): 
       return count.refused;
     },
   };
+}
+
+/** The error a refused body's stream ends in, so that its parser never hands a route what it read before the refusal. */
+function refusedError(): Error {
+  return Object.assign(new Error('the request body was refused over the port\'s body budget'), { code: CODE, statusCode: 503 });
 }
 
 /**
