@@ -4,7 +4,7 @@
  */
 import { fstatSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { Iso8583Error, maskFreeText, safeErrorCode } from '@iso8583/codec';
+import { Iso8583Error, maskFreeText, safeErrorCode } from '@iso8583/codec/error-text';
 import { systemReason } from '@iso8583/connector/errors';
 
 /** The streams a command reads and writes; the process's own by default, a test's or an embedder's otherwise. */

@@ -135,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
   if (entry === undefined) {
     const shown = /^[a-z][a-z0-9-]{0,30}$/.test(name) ? name : '(not a command name)';
     // Reported as every failure is (a closed or full stderr is no crash): the line, exit code 2.
-    const { Iso8583Error } = await import('@iso8583/codec');
+    const { Iso8583Error } = await import('@iso8583/codec/error-text');
     return reportFailure(new Iso8583Error('ISO8583_ERR_CLI_USAGE', `unknown command ${shown} (see iso8583 --help)`));
   }
   // A command whose promise never settles (a lost callback somewhere) would let the event loop empty and Node exit
@@ -144,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
   const unsettled = (): void => {
     process.exitCode = 1;
     void (async () => {
-      const { Iso8583Error } = await import('@iso8583/codec');
+      const { Iso8583Error } = await import('@iso8583/codec/error-text');
       await reportFailure(new Iso8583Error('ISO8583_ERR_CLI_UNSETTLED', `the ${name} command stopped without an outcome`));
     })().catch(() => undefined);
   };

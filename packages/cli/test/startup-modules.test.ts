@@ -8,7 +8,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fastify } from 'fastify';
@@ -68,6 +68,33 @@ await new Promise((done) => {
 }
 
 const src = (path: string): string => JSON.stringify(new URL(`../src/${path}`, import.meta.url).href);
+
+/**
+ * The ES modules (their URLs) the real `iso8583 ...args` loads from its start to its end, listed by a module loader
+ * hook the child registers before it imports the command.
+ */
+async function commandModules(args: string[]): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'startup-modules-'));
+  try {
+    const list = join(dir, 'modules.txt');
+    const hooks = `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) { appendFileSync(${JSON.stringify(list)}, url + '\\n'); return next(url, context); }`;
+    const script = `import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));
+const { main } = await import(${src('main.js')});
+process.exitCode = await main(${JSON.stringify(args)});`;
+    await new Promise<void>((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }, (err, _stdout, stderr) => {
+        // A refused command line exits 2: its modules are listed all the same.
+        if (err !== null && err.code !== 2) reject(new Error(`${err.message}\nstderr: ${stderr}`));
+        else resolve();
+      });
+    });
+    return readFileSync(list, 'utf8').split('\n').filter((url) => url !== '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('what a command loads before it is ready', { concurrency: true }, () => {
   test('decode and encode load no schema checker, no metrics, no logger and no PostgreSQL driver', async () => {
@@ -129,6 +156,19 @@ new PgTransactionLog({ connectionString: 'postgresql://iso8583@127.0.0.1:1/none'
     const loaded = await commandPackages(['gateway', '--check-config', '--upstream', '127.0.0.1:1', '--reversal-journal', dir], /^gateway config is valid/);
     assert.ok(loaded.has('generic-pool'), 'the connector options were checked');
     for (const name of ['fastify', 'prom-client', '@opentelemetry/api', 'pg', 'pino-pretty']) assert.ok(!loaded.has(name), `${name} is loaded`);
+  });
+
+  test('--help, --version and an unknown command load no package index: only the codec\'s error text, not the codec', async () => {
+    const runs: [string, string[]][] = [['--help', ['--help']], ['--version', ['--version']], ['an unknown command', ['no-such-command']]];
+    const loaded = await Promise.all(runs.map(([, args]) => commandModules(args)));
+    runs.forEach(([what], i) => {
+      const ours = (loaded[i] ?? []).filter((url) => url.includes('/packages/'));
+      assert.ok(ours.some((url) => url.endsWith('/cli/dist/src/main.js')), `${what} was listed`);
+      assert.deepEqual(ours.filter((url) => /\/packages\/[^/]+\/dist\/src\/index\.js$/.test(url)), [], `${what} loads a package index`);
+      assert.deepEqual(ours.filter((url) => /\/codec\/dist\/src\/(dialect|views|jpos|emv)\//.test(url)), [], `${what} loads the codec's dialects or views`);
+      // The error line's code and masked text, the writes: about 20 files (the whole codec is about 140).
+      assert.ok(ours.length <= 30, `${what} loads ${ours.length} of the packages' files`);
+    });
   });
 
   test('--help loads no package', async () => {

@@ -132,3 +132,15 @@ test('transactions --url: a refusal\'s code is passed through only in this proje
     return true;
   });
 });
+
+test('transactions from a folder with no day file warns ISO8583_WARN_TRANSACTIONS_NO_FILES (an empty table is no proof); one with day files does not', async (t) => {
+  const empty = mkdtempSync(join(tmpdir(), 'iso8583-transactions-empty-'));
+  t.after(() => rmSync(empty, { recursive: true, force: true }));
+  const out = io();
+  assert.equal(await transactionsCommand(['--journal-dir', empty], out), 0);
+  assert.match(out.errText(), /^iso8583: warning: ISO8583_WARN_TRANSACTIONS_NO_FILES: --journal-dir \S+ holds no transaction log file .*--store/);
+  const full = io();
+  assert.equal(await transactionsCommand(['--journal-dir', await folder(t)], full), 0);
+  assert.equal(full.errText(), '', 'no warning beside day files');
+  assert.match(full.text(), /000002/);
+});

@@ -65,7 +65,6 @@ export {
   isSubfieldObject,
   maskEmv,
   maskFieldValue,
-  maskFreeText,
   maskKey,
   maskMessage,
   maskTrack,
@@ -75,6 +74,7 @@ export {
   trackPan,
 } from './mask.js';
 export type { MessageSummary } from './mask.js';
+export { maskFreeText } from './free-text.js';
 export { isMaskedPan, luhnValid, maskPan } from './pan.js';
 export { groupedNumber, hasPanShapedRun, maskDigitRuns, maskGroupedNumbers } from './digit-runs.js';
 export { hexPanRuns } from './hex-runs.js';

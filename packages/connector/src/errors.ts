@@ -4,7 +4,7 @@
  * carry a field value (no card data reaches an error text). `docs/errors.md` has one row per code.
  */
 import { getSystemErrorMap } from 'node:util';
-import { Iso8583Error } from '@iso8583/codec';
+import { Iso8583Error } from '@iso8583/codec/error-text';
 import type { FieldProblem, Iso8583ErrorContext } from '@iso8583/codec';
 
 /** Connector error codes and what each means (the text that `docs/errors.md` shows). */

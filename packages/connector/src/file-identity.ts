@@ -1,8 +1,9 @@
 /**
  * Whether a name still names the file a process holds open: the same device and inode. A store that keeps writing
- * through its open handle after its file was removed, renamed or replaced (the folder deleted with `rm -rf`, a restore
- * copied over it, a second process that took the folder meanwhile) writes into a file no later start reads, and
- * reports its records durable though they are lost. A check is one `stat` of the name, synchronous on purpose: a
+ * through its open handle after its file was removed, renamed or replaced by another file at its name (the folder
+ * deleted with `rm -rf`, a restore moved into place, a second process that took the folder meanwhile) writes into a
+ * file no later start reads, and reports its records durable though they are lost. A copy written over the file
+ * (`cp` onto the name: the same inode, truncated and rewritten) is not seen: the name still names the file. A check is one `stat` of the name, synchronous on purpose: a
  * lookup of cached metadata (about a microsecond), cheaper than a trip to the thread pool, made once per batch of
  * records, not per record.
  */

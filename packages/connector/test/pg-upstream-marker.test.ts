@@ -210,3 +210,23 @@ test('migrate: a database at SAF version 11 with a pending row gets step 12; the
   }
   assert.deepEqual(await rows(url, 'SELECT upstream, address FROM iso8583_saf_upstream'), [{ upstream: 'bank', address: '127.0.0.1:3003' }]);
 });
+
+test('a start at another bank while a node of the key runs with pending entries is refused as running nodes (stop them first), never with the DELETE hint; once stopped, the hint says to keep every node stopped', async () => {
+  const url = cluster.createDatabase('upstream_marker_live_owed');
+  const a = new PgJournal({ url, upstream: 'bank', address: '127.0.0.1:1001', lease: 60_000 });
+  await a.open();
+  try {
+    await a.add(entry('e000004'));
+    const err = await failure(new PgJournal({ url, upstream: 'bank', address: '127.0.0.1:2002', lease: 60_000 }).open());
+    assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_OPTIONS');
+    assert.equal(err.field, 'host');
+    assert.match(err.message, /1 running node\(s\) use the key "bank" .*Stop them first/);
+    assert.doesNotMatch(err.message, /DELETE FROM/, 'no row deletion suggested while a node of the key runs');
+  } finally {
+    await a.close();
+  }
+  const err = await failure(new PgJournal({ url, upstream: 'bank', address: '127.0.0.1:2002', lease: 60_000 }).open());
+  assert.match(err.message, /1 entries .* under the key "bank"/);
+  assert.match(err.message, /with every node of the key stopped, delete the key's row: DELETE FROM iso8583_saf_upstream WHERE upstream = 'bank'/);
+  assert.deepEqual(await rows(url, 'SELECT upstream, address FROM iso8583_saf_upstream'), [{ upstream: 'bank', address: '127.0.0.1:1001' }]);
+});

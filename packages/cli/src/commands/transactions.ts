@@ -3,7 +3,9 @@
  * from, to, limit, before), newest first, a page at a time (a full page prints its cursor on stderr), from a store folder (`--journal-dir`, the gateway's by default; read without
  * locking, beside a running gateway) or from a running gateway over HTTP (`--url`). Prints a table, or `--json`.
  */
-import { FileTransactionLog, defaultJournalDir, parseTransactionQuery, toTransactionRecord } from '@iso8583/connector';
+import { readdir } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { FileTransactionLog, dayFilesIn, defaultJournalDir, parseTransactionQuery, toTransactionRecord } from '@iso8583/connector';
 import type { ResolvedTransactionQuery, TransactionPage, TransactionRecord } from '@iso8583/connector';
 import { Iso8583Error, isMaskedPan, maskPan } from '@iso8583/codec';
 import type { Iso8583ErrorCode } from '@iso8583/codec';
@@ -154,6 +156,26 @@ async function fromFolder(dir: string, query: ResolvedTransactionQuery): Promise
   }
 }
 
+/** The warning of a folder that holds no transaction log file. */
+export const TRANSACTIONS_NO_FILES = 'ISO8583_WARN_TRANSACTIONS_NO_FILES';
+
+/**
+ * Writes `iso8583: warning: ISO8583_WARN_TRANSACTIONS_NO_FILES: ...` to `stderr` when `dir` holds no day file
+ * (`transactions-YYYY-MM-DD.jsonl`): an empty table read from it says nothing about whether a
+ * transaction happened (a node with `--store` keeps its log in PostgreSQL, `iso8583_transactions`; another folder, a
+ * folder restored empty). Nothing when it holds one.
+ */
+async function warnNoDayFiles(dir: string, stderr: Writable): Promise<void> {
+  // A folder that cannot be listed: the log's open says why (ISO8583_ERR_CONNECTOR_TRANSACTION_LOG, no folder).
+  const names = await readdir(dir).catch(() => undefined);
+  if (names === undefined || dayFilesIn(names).length > 0) return;
+  await writeText(
+    stderr,
+    `iso8583: warning: ${TRANSACTIONS_NO_FILES}: --journal-dir ${printable(dir)} holds no transaction log file (transactions-YYYY-MM-DD.jsonl): no record here is no proof that a ` +
+      'transaction never happened; a node with --store keeps its log in PostgreSQL (iso8583_transactions: query it, or give --url of a running node)\n',
+  );
+}
+
 /**
  * A cell of a record's value: text as it is, each control character shown as `?`; a finite number as digits;
  * anything else (missing, damaged) empty.
@@ -221,7 +243,9 @@ export async function transactionsCommand(argv: string[], io: CommandIo = proces
   if (token !== undefined && own.url === undefined) {
     throw cliError('ISO8583_ERR_CLI_USAGE', 'a token is sent to a gateway: give --url with it', own['http-token'] !== undefined ? '--http-token' : '--http-token-file');
   }
-  const records = await (own.url !== undefined ? fromUrl(own.url as string, query, token) : fromFolder((own['journal-dir'] as string | undefined) ?? defaultJournalDir('upstream'), query)).catch(
+  const dir = own.url === undefined ? ((own['journal-dir'] as string | undefined) ?? defaultJournalDir('upstream')) : undefined;
+  if (dir !== undefined) await warnNoDayFiles(dir, io.stderr);
+  const records = await (dir === undefined ? fromUrl(own.url as string, query, token) : fromFolder(dir, query)).catch(
     (err: unknown) => {
       // A cursor of the right form that the store refuses (not one of its own, out of range): the flag's error too.
       throw queryRefused(err) ?? err;

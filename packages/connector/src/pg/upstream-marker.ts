@@ -102,7 +102,8 @@ const RESTAMP = 'UPDATE iso8583_saf SET bank = $2 WHERE upstream = $1 AND bank I
  * another upstream is taken over when it owes nothing and no live node (`owner`'s aside: a node whose owner lock is
  * held, that claims the key, as its `upstream` or a former one) runs on it; otherwise the start is refused: `ISO8583_ERR_CONNECTOR_OPTIONS`
  * (field `host`) naming the key, both upstreams, and what to do (point it back until they are sent, keep the entries
- * apart, stop the nodes, or, the same bank at a new address, delete the key's row). A key with no row (a database from
+ * apart, stop the nodes, or, the same bank at a new address and every node of the key stopped, delete the key's row); the
+ * running nodes are checked first, so the row's deletion is suggested only when none runs. A key with no row (a database from
  * before step 12, or deleted to move a bank) is taken as this upstream's, its entries too (`RESTAMP`), as a journal folder
  * without its marker is. The live nodes are known by
  * their owner lock only: with the owner lock off (`ownerLock: false`) an idle node at the other upstream is not seen.
@@ -121,10 +122,12 @@ export async function recordUpstreamAddress(pool: pg.Pool, keys: readonly string
       if (row !== undefined && upstreamAddress(row.address) === own) continue;
       if (row === undefined) unrecorded.push(key);
       if (row !== undefined) {
-        const owed = await pendingUnder(client, [key]);
-        if (owed.owed > 0) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', otherUpstreamText(key, row.address, own, owed), { field: 'host' });
+        // The running nodes first: the refusal over pending entries suggests deleting the key's row, which with a node
+        // of the key running makes every such node refuse all requests at its next renewal (another bank's row).
         const { rows: [live] } = await client.query<{ n: number }>(LIVE_OWNERS, [key, owner]);
         if ((live?.n ?? 0) > 0) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', liveOwnersText(key, row.address, own, live?.n ?? 0), { field: 'host' });
+        const owed = await pendingUnder(client, [key]);
+        if (owed.owed > 0) throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', otherUpstreamText(key, row.address, own, owed), { field: 'host' });
       }
       write.push(key);
     }
@@ -157,6 +160,6 @@ function otherUpstreamText(key: string, recorded: string, address: string, owed:
   return (
     `the store holds ${owedText(owed)} under the key ${JSON.stringify(key)} for the upstream ${recorded} (iso8583_saf_upstream), not ${address}: ` +
     `the start would send them to another host. Point it back at ${recorded} until they are sent, or keep its entries apart (another store key, or another database); ` +
-    `if it is the same bank at a new address, delete the key's row: DELETE FROM iso8583_saf_upstream WHERE upstream = '${key.replaceAll("'", "''")}'`
+    `if it is the same bank at a new address, with every node of the key stopped, delete the key's row: DELETE FROM iso8583_saf_upstream WHERE upstream = '${key.replaceAll("'", "''")}'`
   );
 }
