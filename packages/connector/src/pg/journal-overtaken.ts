@@ -39,13 +39,13 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
    * code; else leaves the approval on its transaction's pending entry, if any, and resolves `undefined`
    * (overtaken-sql.ts, `LATE_APPROVAL`). `within`: how far back (ms) a code counts, default `OVERTAKEN_FOR_MS` (a try
    * made later counts from the approval's arrival). `booking`: only a row of that booking (overtaken-sql.ts
-   * `OF_BOOKING`). Only under this node's keys but those recorded for another bank (`claimKeys`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   * `OF_BOOKING`). Only under this node's keys but those recorded for another bank (`claimKeys`), rows of this node's bank (`bank`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
   async lateApproval(approval: IsoMessage, within = OVERTAKEN_FOR_MS, booking?: ApprovalBooking): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined> {
     try {
       const { rows } = await this.ready().query<{ code: string | null; reversal: string; id: string }>(LATE_APPROVAL, [
         this.claimKeys(), textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), within,
-        booking?.time ?? null, booking?.amount ?? 0, booking?.acquirer ?? null, booking?.card ?? null,
+        booking?.time ?? null, booking?.amount ?? 0, booking?.acquirer ?? null, booking?.card ?? null, this.bank,
       ]);
       const row = rows[0];
       return row === undefined || row.code === null

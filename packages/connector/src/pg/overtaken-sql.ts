@@ -107,11 +107,14 @@ const OF_BOOKING = `($6::text IS NULL OR entry->'reversal'->>'7' IS NULL OR entr
  * of the booking it would call for a `0401` of it (that repeat's `25`), or be reported unreversed (its end). Nor, ever,
  * on a row so retired (`retired_at`), however long ago: a `25` written on it after its retirement (its reversal was
  * pending then) is of a booking approved in time, and would return its code for a `0401` of that approval.
+ * Only a row of the bank `$10` (the node's address, upstream-marker.ts `ofBank`, as `REPEATS_OWED`): an approval from
+ * one bank is never left on (nor takes the code of) another bank's row under a shared key, whose repeat would be owed
+ * to, and sent by, that other bank's nodes.
  */
 export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
   'undid_nothing',
   `id NOT LIKE '%${AGAIN_SUFFIX}' AND retired_at IS NULL AND (done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5::float8 * interval '1 millisecond'))
-      AND ${OF_BOOKING}
+      AND ${OF_BOOKING} AND ${ofBank('iso8583_saf', '$10')}
       AND NOT EXISTS (SELECT 1 FROM iso8583_saf z WHERE z.upstream = ANY($1::text[]) AND z.entry->>'kind' IS NULL
         AND z.entry->'reversal'->>'41' = $2::text AND z.entry->'reversal'->>'11' = $3::text
         AND z.retired_at > now() - $5::float8 * interval '1 millisecond' AND ${OF_BOOKING})`,

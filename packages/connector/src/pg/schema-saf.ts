@@ -14,7 +14,6 @@
  * version 5).
  */
 import type { Migration } from './migrations.js';
-import { upstreamAddressSql } from './upstream-marker.js';
 
 /**
  * `create` (a `CREATE [UNIQUE] INDEX IF NOT EXISTS name ...`) run by a migration, after dropping an index of that
@@ -207,14 +206,15 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     // The bank each entry belongs to (upstream-marker.ts `ofBank`): the address (`host:port`, upstream-marker.ts
     // `upstreamAddress`'s form) of the node that added it. Claims and the repeats owed take only their node's bank's
     // entries: a key's row that comes to name another bank no longer hands the entries kept under it to that bank's
-    // nodes. The rows stored before (pending, or owing a repeat) get their key's row's bank now; a key without a row
-    // leaves them NULL (anyone's, as before). Nullable, added without a rewrite: a node of version 13 still running
+    // nodes. The rows stored before are left NULL (no backfill): such a row is taken as its key's row names it when
+    // read (upstream-marker.ts `entryBank`), so one stranded before the upgrade (a bank's entry under a key whose row
+    // came to name another) is still recovered by pointing the row back, not stamped with the other bank for ever; and
+    // the step is the ALTER alone (no table scan under its ACCESS EXCLUSIVE lock, which older nodes' adds and claims
+    // would wait on during a rolling upgrade). Nullable, added without a rewrite: a node of version 13 still running
     // writes none (its rows are taken as their key's row names them when read) and claims without it (as before: the
     // protection holds once every node runs this version).
     version: 14,
     name: 'saf entry bank',
-    sql: `ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS bank text;
-    UPDATE iso8583_saf s SET bank = ${upstreamAddressSql('m.address')} FROM iso8583_saf_upstream m
-      WHERE m.upstream = s.upstream AND s.bank IS NULL AND (s.done_at IS NULL OR s.late_approval IS NOT NULL);`,
+    sql: 'ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS bank text;',
   },
 ];

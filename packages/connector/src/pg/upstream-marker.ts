@@ -90,9 +90,12 @@ export const ofBank = (alias: string, param: string): string => `(${param}::text
 /**
  * The entries of the key `$1` taken as the bank `$2`'s (the form of {@link upstreamAddress}): when a start records a
  * key that had no row (deleted to move its bank to a new address, as the refusal says; or never recorded), its
- * entries (pending, or owing a repeat) are this start's bank's, as its key is.
+ * entries (pending, or owing a repeat) are this start's bank's, as its key is. Not those held under a running lease of
+ * an owner whose owner lock is held (as `PENDING_UNHELD`): a node running now, which sends them to its own bank.
  */
-const RESTAMP = 'UPDATE iso8583_saf SET bank = $2 WHERE upstream = $1 AND bank IS DISTINCT FROM $2 AND (done_at IS NULL OR late_approval IS NOT NULL)';
+const RESTAMP = `UPDATE iso8583_saf s SET bank = $2 WHERE s.upstream = $1 AND s.bank IS DISTINCT FROM $2 AND (s.done_at IS NULL OR s.late_approval IS NOT NULL)
+    AND NOT (s.done_at IS NULL AND s.lease_until > now() AND EXISTS (SELECT 1 FROM iso8583_saf_owner o
+      WHERE o.owner = s.lease_owner AND ${ownerLockHeld('o.key')}))`;
 
 /**
  * Records `address` (the connector's `host:port`, in the form of {@link upstreamAddress}) as the upstream of each of
@@ -104,8 +107,9 @@ const RESTAMP = 'UPDATE iso8583_saf SET bank = $2 WHERE upstream = $1 AND bank I
  * (field `host`) naming the key, both upstreams, and what to do (point it back until they are sent, keep the entries
  * apart, stop the nodes, or, the same bank at a new address and every node of the key stopped, delete the key's row); the
  * running nodes are checked first, so the row's deletion is suggested only when none runs. A key with no row (a database from
- * before step 12, or deleted to move a bank) is taken as this upstream's, its entries too (`RESTAMP`), as a journal folder
- * without its marker is. The live nodes are known by
+ * before step 12, or deleted to move a bank) is taken as this upstream's, its entries too (`RESTAMP`, but
+ * those a running node holds), as a journal folder without its marker is; while live nodes run on it, its entries are
+ * left as they are (a row deleted under running nodes: theirs may be another bank's). The live nodes are known by
  * their owner lock only: with the owner lock off (`ownerLock: false`) an idle node at the other upstream is not seen.
  */
 export async function recordUpstreamAddress(pool: pg.Pool, keys: readonly string[], address: string, owner: string): Promise<void> {
@@ -120,7 +124,10 @@ export async function recordUpstreamAddress(pool: pg.Pool, keys: readonly string
     for (const key of new Set(keys)) {
       const { rows: [row] } = await client.query<{ address: string }>('SELECT address FROM iso8583_saf_upstream WHERE upstream = $1', [key]);
       if (row !== undefined && upstreamAddress(row.address) === own) continue;
-      if (row === undefined) unrecorded.push(key);
+      // No row, and nodes running on the key (their bank unknown: a row deleted under them, or nodes of a version
+      // before step 12): the key is recorded, but none of its entries is taken as this start's bank's (they may be
+      // another bank's, held or kept by those nodes); with them stopped, deleting the row again moves them.
+      if (row === undefined && ((await client.query<{ n: number }>(LIVE_OWNERS, [key, owner])).rows[0]?.n ?? 0) === 0) unrecorded.push(key);
       if (row !== undefined) {
         // The running nodes first: the refusal over pending entries suggests deleting the key's row, which with a node
         // of the key running makes every such node refuse all requests at its next renewal (another bank's row).
