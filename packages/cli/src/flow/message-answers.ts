@@ -10,7 +10,7 @@
 import { isAcceptedFor, readMessage } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import type { ApprovalLoss, Connector, UndeliveredApproval } from '@iso8583/connector';
-import { movedMoney, reversalNames } from '@iso8583/connector';
+import { isReversible, movedMoney, reversalNames } from '@iso8583/connector';
 
 /**
  * What a sequence sent, as the book keeps it: the message's fields taken as the request was sent (a copy: what the
@@ -52,6 +52,12 @@ export function filledOf(request: unknown): FilledFields | undefined {
  * `other` (it does not approve, threw, or did not settle in time).
  */
 type TimeoutAnswer = 'none' | 'pending' | 'approved' | 'other';
+
+/** Whether `answer` (as its upstream's codec read it: a 4-digit MTI) answers a reversible request (x110, x210). */
+function answersReversible(answer: IsoMessage): boolean {
+  const mti = String(answer['0'] ?? '');
+  return mti[2] === '1' && isReversible(mti.slice(0, 2) + '00');
+}
 
 /** A message's fields copied, composite fields (a nested object) too: values are strings, numbers, bigints or objects. */
 function copied(message: IsoMessage): IsoMessage {
@@ -181,10 +187,12 @@ export class MessageAnswers {
 
   /**
    * Whether `code` and `authorization` (fields 39 and 38 of the terminal's answer) are those of an approval this book
-   * holds: that approval relayed (`undefined` for both when neither has field 38).
+   * holds of a reversible request (`isReversible`: x100, x200 and their repeats, as its answer x110, x210 tells; not an
+   * advice's or an administrative message's approved answer, which authorizes nothing the terminal is told): that
+   * approval relayed (`undefined` for both when neither has field 38).
    */
   relaysApproval(code: unknown, authorization: unknown): boolean {
-    return code !== undefined && this.answers.some((one) => one.answer['39'] === code && one.answer['38'] === authorization && this.approval(one));
+    return code !== undefined && this.answers.some((one) => one.answer['39'] === code && one.answer['38'] === authorization && answersReversible(one.answer) && this.approval(one));
   }
 
   /** The reply's verdict (`replied`) asked, when the book holds an approval: one that does not approve reverses them. */
