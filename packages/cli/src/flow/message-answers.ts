@@ -116,8 +116,15 @@ export class MessageAnswers {
    */
   private readonly worked = new WeakMap<Answered, { readonly original: IsoMessage | undefined; readonly moved: boolean }>();
 
-  /** @param reverse The one handler of approvals a client never got (the connector's `undeliveredApproval`). */
-  constructor(private readonly reverse: UndeliveredApproval) {}
+  /**
+   * @param reverse The one handler of approvals a client never got (the connector's `undeliveredApproval`).
+   * @param sequences For onError's own book, the failed sequence's: a reversal onError sends of one of its approvals,
+   *   accepted, takes that approval out of it (`ownReversal`). None (the default) for a sequence's book.
+   */
+  constructor(
+    private readonly reverse: UndeliveredApproval,
+    private readonly sequences?: MessageAnswers,
+  ) {}
 
   /**
    * An answer came: kept, or reversed at once when the reply is known to be lost (a request the sequence did not
@@ -136,23 +143,39 @@ export class MessageAnswers {
   }
 
   /**
-   * Whether `one` answers a reversal the sequence sent itself (MTI `x4xx`): no approval to reverse, never kept (nor
-   * handed to the handler). When its upstream accepted it (`isAcceptedFor`: `00`, a 1993 reversal's `400`), the
-   * approval it names at that upstream (`reversalNames`: field 90 or 56, else 11, and 41) is undone already: taken out
-   * of the book, so that a decline to the terminal, or a failure, does not reverse it a second time.
+   * Whether `one` answers a reversal the sequence sent itself (MTI `x4xx`, as its upstream's codec read the answer's: a
+   * reversal sent with a numeric MTI, `400`, too): no approval to reverse, never kept (nor handed to the handler). When
+   * its upstream accepted it (`isAcceptedFor`: `00`, a 1993 reversal's `400`), the approval it undoes whole at that
+   * upstream (`reversalNames`: field 90 or 56, else 11, and 41; the one whose MTI and time 90 or 56 give too, when
+   * there is one) is undone already: taken out of the book, so that a decline to the terminal, or a failure, does not
+   * reverse it a second time. A partial reversal (field 95) takes nothing out: what stays at the bank is reversed whole
+   * by the handler when the terminal's reply proves undelivered (a reversal of the original, for its amount). onError's
+   * book that holds no approval it names looks in the failed sequence's (`sequences`).
    */
   private ownReversal(one: Answered): boolean {
     const original = this.workedOut(one).original;
-    const mti = String(original?.['0'] ?? one.answer['0'] ?? '');
+    const mti = String(one.answer['0'] ?? '');
     if (mti[1] !== '4') return false;
-    const dialect = one.upstream.codec.dialect;
-    if (original === undefined || !isAcceptedFor(dialect, one.answer['39'], mti)) return true;
-    const i = this.answers.findIndex((held) => {
-      const named = this.workedOut(held);
-      return held.upstream === one.upstream && named.moved && named.original !== undefined && reversalNames(dialect, original, named.original);
-    });
-    if (i >= 0) this.answers.splice(i, 1);
+    if (original === undefined || !isAcceptedFor(one.upstream.codec.dialect, one.answer['39'], mti)) return true;
+    if (!this.takeNamed(one.upstream, original)) this.sequences?.takeNamed(one.upstream, original);
     return true;
+  }
+
+  /**
+   * Takes out of the book the approval at `upstream` that `reversal`, accepted there, undoes whole (`reversalNames`:
+   * the one it names exactly, else the first it names by STAN and terminal). Whether there was one.
+   */
+  private takeNamed(upstream: Connector, reversal: IsoMessage): boolean {
+    const dialect = upstream.codec.dialect;
+    const named = (exactly: boolean): number =>
+      this.answers.findIndex((held) => {
+        const { moved, original } = this.workedOut(held);
+        return held.upstream === upstream && moved && original !== undefined && reversalNames(dialect, reversal, original, exactly);
+      });
+    const exact = named(true);
+    const i = exact >= 0 ? exact : named(false);
+    if (i >= 0) this.answers.splice(i, 1);
+    return i >= 0;
   }
 
   /**

@@ -278,7 +278,7 @@ export class UndeliveredApprovals {
    * connector) and what it got is reversed (`reason`), with every later answer as it comes.
    */
   private watchedOnError(context: SequenceContext, book: MessageAnswers, reason: 'sequence-failed' | 'sequence-timeout'): SequenceContext {
-    const own = new MessageAnswers(this.reverse);
+    const own = new MessageAnswers(this.reverse, book);
     this.onErrorBooks.set(book, own);
     const stop = new AbortController();
     this.stops.set(own, stop);
