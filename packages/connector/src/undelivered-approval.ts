@@ -155,6 +155,8 @@ export function movedMoney(dialect: Dialect, original: IsoMessage, answer: IsoMe
  * named. A partial reversal (field 95 whose first 12 digits, the amount that stays, are not all zeros) undoes no whole
  * approval: `false`. A flow's book takes the approval named, once the reversal is accepted, as undone already: never
  * reversed a second time.
+ *
+ * @param exactly Whether the original's MTI and time in 90 or 56 must match too (default `false`: STAN and terminal).
  */
 export function reversalNames(dialect: Dialect, reversal: IsoMessage, original: IsoMessage, exactly = false): boolean {
   const kept = fieldText(reversal['95']);

@@ -203,11 +203,6 @@ export class MessageAnswers {
     return code !== undefined && this.answers.some((one) => one.answer['39'] === code && this.approval(one));
   }
 
-  /** Whether the book holds an approval (an answer that moved money: `movedMoney`), kept, not yet reversed. */
-  holdsApproval(): boolean {
-    return this.answers.some((one) => this.approval(one));
-  }
-
   /**
    * Whether `code` and `authorization` (fields 39 and 38 of the terminal's answer) are those of an approval this book
    * holds of a reversible request (`isReversible`: x100, x200 and their repeats, as its answer x110, x210 tells; not an
