@@ -3,7 +3,8 @@
 // nothing more (before: the bank got a second 0400, and the 0410 was logged and counted as "an approval ... not a
 // reversible request, not reversed"); so too for a 0400 written with a numeric MTI (400). A reversal the bank declines,
 // or a partial one (field 95: an amount stays), leaves the approval to be reversed once; of two approvals under one STAN
-// and terminal (a 0100, then a 0200), the one field 90 names (its MTI) is taken as undone, the other is reversed. Real sockets and a
+// and terminal (a 0100, then a 0200), the one field 90 names (its MTI) is taken as undone, the other is reversed. A
+// purchase written with a numeric MTI (200) and then declined is reversed (it was counted not-reversible). Real sockets and a
 // real file journal: a bank endpoint counting the 0400s it gets, its connector with reversal on, the flow's endpoint
 // with the gateway's handler of undelivered approvals (late-approval.ts), a terminal.
 import { test } from 'node:test';
@@ -172,4 +173,22 @@ test('flow approvals – onError that reverses the failed sequence\'s approval i
   assert.deepEqual(await outcomes(), []);
   assert.deepEqual(lines.map((l) => l.msg), []);
   assert.deepEqual(reversals.map((r) => r['11']), [OWN_STAN], 'onError\'s own 0400 only');
+});
+
+test('flow approvals – a purchase the sequence wrote with a numeric MTI (200), then a decline: its approval is reversed once', async (t) => {
+  const { bank, reversals, got } = await countingBank(t);
+  const { book, approvals, outcomes } = declineBook(bank, 10_000);
+  const terminal = await posTerminal(t, {
+    sequenceTimeout: 10_000,
+    connectors: { bank },
+    sequence: approvals.sequence(async (message, context) => ({ ...(await (context.connectors.bank as Connector).request({ ...message.fields, 0: 200 })), 39: '05' })),
+    onLateResult: approvals.onLateResult,
+  });
+  const answer = (await within(terminal.request(purchase('000671')), 10_000, 'the terminal answered')) as IsoMessage;
+  assert.equal(answer['39'], '05');
+  await within(book.settled(), 10_000, 'the handler settled');
+  // Before: `String(200)` is no reversible MTI: counted not-reversible, the cardholder charged for a declined purchase.
+  assert.deepEqual(await outcomes(), ['reply-declined/reversed=1']);
+  await within(got(1), 10_000, 'the approval was never reversed');
+  assert.deepEqual(reversals.map((r) => String(r['90']).slice(0, 10)), ['0200000671']);
 });

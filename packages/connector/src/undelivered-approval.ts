@@ -200,7 +200,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     const { text: why, code } = WHY[reason];
     const about = { code, reason, side, upstream: upstream.name, ...summaryOf(original) };
     const count = (outcome: string): void => counted?.inc({ reason, side, outcome });
-    if (!isReversible(String(original['0'] ?? ''))) {
+    if (!isReversible(mtiText(original['0']))) {
       count('not-reversible');
       logSafely(() => logger.warn(about, `${why}: not a reversible request, not reversed`));
       return;
