@@ -88,3 +88,20 @@ test('flow onError backup approval – a stand-in approval (no bank behind it) k
   await within(terminal.request(purchase('000632')), 10_000, 'the terminal answered');
   assert.deepEqual(reversed, []);
 });
+
+test('flow onError backup approval – an approved advice onError sent (0220 -> 0230 00), then a stand-in approval: the sequence\'s approval is kept', async (t) => {
+  for (const [stan, authorization] of [['000633', { 38: 'STAND1' }], ['000634', {}]] as const) {
+    const advised: unknown[] = [];
+    const { terminal, reversed } = await twoBanks(t, 10_000, primaryThenFail, async (message, context) => {
+      const notice = await (context.connectors.backup as Connector).request({ ...message.fields, 0: '0220' }, { signal: context.signal });
+      advised.push(notice['39']);
+      return { ...message.fields, 0: '0210', ...authorization, 39: '00' };
+    });
+    const answer = (await within(terminal.request(purchase(stan)), 10_000, 'the terminal answered')) as IsoMessage;
+    assert.equal(answer['39'], '00');
+    assert.deepEqual(advised, ['00'], 'the backup approved the advice');
+    // A second message through the same endpoint: the first's books had their chance to act (no reversal).
+    await within(terminal.request(purchase(`9${stan.slice(1)}`)), 10_000, 'the terminal answered');
+    assert.deepEqual(reversed.filter((r) => r.stan === stan), [], 'the terminal was told approved: the bank\'s approval stands');
+  }
+});

@@ -28,7 +28,7 @@ import { logSafely, promClient } from '@iso8583/metrics';
 import { isAcceptedFor, isApprovalClass, isNetworkManagement, safeErrorCode, summarize } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageSummary } from '@iso8583/codec';
 import type { Connector } from './connector.js';
-import { originalStanOf, transactionKey } from './match-key.js';
+import { fieldText, mtiText, originalStanOf, transactionKey, wireValue } from './match-key.js';
 import { buildReversal, isInquiry, isReversible } from './reversal-message.js';
 import type { UndeliveredAnswerHandler } from './undelivered-answer.js';
 
@@ -146,13 +146,30 @@ export function movedMoney(dialect: Dialect, original: IsoMessage, answer: IsoMe
 }
 
 /**
- * Whether `reversal` (a reversal a caller sent itself, MTI `x4xx`) names `original`, in `dialect`: the original's STAN
- * as its original data elements give it (field 90, or 56 in 1993: `originalStanOf`, as routing reads it; else its own
- * field 11) and its terminal (41) are those of `original` (however written: `9201` is `'009201'`). A flow's book takes
- * such an approval, once the reversal is accepted, as undone already: never reversed a second time.
+ * Whether `reversal` (a reversal a caller sent itself, MTI `x4xx`) undoes the whole of `original`, in `dialect`: the
+ * original's STAN as its original data elements give it (field 90, or 56 in 1993: `originalStanOf`, as routing reads
+ * it; else its own field 11) and its terminal (41) are those of `original` (however written: `9201` is `'009201'`).
+ * With `exactly`, the original's MTI those data elements give (their first 4 characters) must be `original`'s too, and
+ * so must its transmission time (90's characters 10 to 20: field 7) or, in 56, its local date and time (characters 10
+ * to 22: field 12) when `original` has it: of two approvals under one STAN and terminal (a 0100 and a 0200), the one
+ * named. A partial reversal (field 95 whose first 12 digits, the amount that stays, are not all zeros) undoes no whole
+ * approval: `false`. A flow's book takes the approval named, once the reversal is accepted, as undone already: never
+ * reversed a second time.
+ *
+ * @param exactly Whether the original's MTI and time in 90 or 56 must match too (default `false`: STAN and terminal).
  */
-export function reversalNames(dialect: Dialect, reversal: IsoMessage, original: IsoMessage): boolean {
-  return transactionKey(dialect, originalStanOf(reversal), reversal['41']) === transactionKey(dialect, original['11'], original['41']);
+export function reversalNames(dialect: Dialect, reversal: IsoMessage, original: IsoMessage, exactly = false): boolean {
+  const kept = fieldText(reversal['95']);
+  if (kept !== undefined && /^\d{12}/.test(kept) && !kept.startsWith('0'.repeat(12))) return false;
+  if (transactionKey(dialect, originalStanOf(reversal), reversal['41']) !== transactionKey(dialect, original['11'], original['41'])) return false;
+  if (!exactly) return true;
+  const in1993 = mtiText(reversal['0'])[0] === '1';
+  const data = fieldText(reversal[in1993 ? '56' : '90']);
+  if (data === undefined || data.length < 10) return true;
+  if (data.slice(0, 4) !== mtiText(original['0'])) return false;
+  const [field, length] = in1993 ? (['12', 12] as const) : (['7', 10] as const);
+  const time = fieldText(original[field]);
+  return time === undefined || data.slice(10, 10 + length) === wireValue(dialect.fields[field], time);
 }
 
 /** The metric every approval the client never got is counted in (by reason, side and outcome). */
@@ -183,7 +200,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     const { text: why, code } = WHY[reason];
     const about = { code, reason, side, upstream: upstream.name, ...summaryOf(original) };
     const count = (outcome: string): void => counted?.inc({ reason, side, outcome });
-    if (!isReversible(String(original['0'] ?? ''))) {
+    if (!isReversible(mtiText(original['0']))) {
       count('not-reversible');
       logSafely(() => logger.warn(about, `${why}: not a reversible request, not reversed`));
       return;

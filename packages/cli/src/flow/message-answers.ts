@@ -10,7 +10,7 @@
 import { isAcceptedFor, readMessage } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import type { ApprovalLoss, Connector, UndeliveredApproval } from '@iso8583/connector';
-import { movedMoney, reversalNames } from '@iso8583/connector';
+import { isReversible, movedMoney, reversalNames } from '@iso8583/connector';
 
 /**
  * What a sequence sent, as the book keeps it: the message's fields taken as the request was sent (a copy: what the
@@ -52,6 +52,12 @@ export function filledOf(request: unknown): FilledFields | undefined {
  * `other` (it does not approve, threw, or did not settle in time).
  */
 type TimeoutAnswer = 'none' | 'pending' | 'approved' | 'other';
+
+/** Whether `answer` (as its upstream's codec read it: a 4-digit MTI) answers a reversible request (x110, x210). */
+function answersReversible(answer: IsoMessage): boolean {
+  const mti = String(answer['0'] ?? '');
+  return mti[2] === '1' && isReversible(mti.slice(0, 2) + '00');
+}
 
 /** A message's fields copied, composite fields (a nested object) too: values are strings, numbers, bigints or objects. */
 function copied(message: IsoMessage): IsoMessage {
@@ -110,8 +116,15 @@ export class MessageAnswers {
    */
   private readonly worked = new WeakMap<Answered, { readonly original: IsoMessage | undefined; readonly moved: boolean }>();
 
-  /** @param reverse The one handler of approvals a client never got (the connector's `undeliveredApproval`). */
-  constructor(private readonly reverse: UndeliveredApproval) {}
+  /**
+   * @param reverse The one handler of approvals a client never got (the connector's `undeliveredApproval`).
+   * @param sequences For onError's own book, the failed sequence's: a reversal onError sends of one of its approvals,
+   *   accepted, takes that approval out of it (`ownReversal`). None (the default) for a sequence's book.
+   */
+  constructor(
+    private readonly reverse: UndeliveredApproval,
+    private readonly sequences?: MessageAnswers,
+  ) {}
 
   /**
    * An answer came: kept, or reversed at once when the reply is known to be lost (a request the sequence did not
@@ -130,23 +143,39 @@ export class MessageAnswers {
   }
 
   /**
-   * Whether `one` answers a reversal the sequence sent itself (MTI `x4xx`): no approval to reverse, never kept (nor
-   * handed to the handler). When its upstream accepted it (`isAcceptedFor`: `00`, a 1993 reversal's `400`), the
-   * approval it names at that upstream (`reversalNames`: field 90 or 56, else 11, and 41) is undone already: taken out
-   * of the book, so that a decline to the terminal, or a failure, does not reverse it a second time.
+   * Whether `one` answers a reversal the sequence sent itself (MTI `x4xx`, as its upstream's codec read the answer's: a
+   * reversal sent with a numeric MTI, `400`, too): no approval to reverse, never kept (nor handed to the handler). When
+   * its upstream accepted it (`isAcceptedFor`: `00`, a 1993 reversal's `400`), the approval it undoes whole at that
+   * upstream (`reversalNames`: field 90 or 56, else 11, and 41; the one whose MTI and time 90 or 56 give too, when
+   * there is one) is undone already: taken out of the book, so that a decline to the terminal, or a failure, does not
+   * reverse it a second time. A partial reversal (field 95) takes nothing out: what stays at the bank is reversed whole
+   * by the handler when the terminal's reply proves undelivered (a reversal of the original, for its amount). onError's
+   * book that holds no approval it names looks in the failed sequence's (`sequences`).
    */
   private ownReversal(one: Answered): boolean {
     const original = this.workedOut(one).original;
-    const mti = String(original?.['0'] ?? one.answer['0'] ?? '');
+    const mti = String(one.answer['0'] ?? '');
     if (mti[1] !== '4') return false;
-    const dialect = one.upstream.codec.dialect;
-    if (original === undefined || !isAcceptedFor(dialect, one.answer['39'], mti)) return true;
-    const i = this.answers.findIndex((held) => {
-      const named = this.workedOut(held);
-      return held.upstream === one.upstream && named.moved && named.original !== undefined && reversalNames(dialect, original, named.original);
-    });
-    if (i >= 0) this.answers.splice(i, 1);
+    if (original === undefined || !isAcceptedFor(one.upstream.codec.dialect, one.answer['39'], mti)) return true;
+    if (!this.takeNamed(one.upstream, original)) this.sequences?.takeNamed(one.upstream, original);
     return true;
+  }
+
+  /**
+   * Takes out of the book the approval at `upstream` that `reversal`, accepted there, undoes whole (`reversalNames`:
+   * the one it names exactly, else the first it names by STAN and terminal). Whether there was one.
+   */
+  private takeNamed(upstream: Connector, reversal: IsoMessage): boolean {
+    const dialect = upstream.codec.dialect;
+    const named = (exactly: boolean): number =>
+      this.answers.findIndex((held) => {
+        const { moved, original } = this.workedOut(held);
+        return held.upstream === upstream && moved && original !== undefined && reversalNames(dialect, reversal, original, exactly);
+      });
+    const exact = named(true);
+    const i = exact >= 0 ? exact : named(false);
+    if (i >= 0) this.answers.splice(i, 1);
+    return i >= 0;
   }
 
   /**
@@ -174,17 +203,14 @@ export class MessageAnswers {
     return code !== undefined && this.answers.some((one) => one.answer['39'] === code && this.approval(one));
   }
 
-  /** Whether the book holds an approval (an answer that moved money: `movedMoney`), kept, not yet reversed. */
-  holdsApproval(): boolean {
-    return this.answers.some((one) => this.approval(one));
-  }
-
   /**
    * Whether `code` and `authorization` (fields 39 and 38 of the terminal's answer) are those of an approval this book
-   * holds: that approval relayed (`undefined` for both when neither has field 38).
+   * holds of a reversible request (`isReversible`: x100, x200 and their repeats, as its answer x110, x210 tells; not an
+   * advice's or an administrative message's approved answer, which authorizes nothing the terminal is told): that
+   * approval relayed (`undefined` for both when neither has field 38).
    */
   relaysApproval(code: unknown, authorization: unknown): boolean {
-    return code !== undefined && this.answers.some((one) => one.answer['39'] === code && one.answer['38'] === authorization && this.approval(one));
+    return code !== undefined && this.answers.some((one) => one.answer['39'] === code && one.answer['38'] === authorization && answersReversible(one.answer) && this.approval(one));
   }
 
   /** The reply's verdict (`replied`) asked, when the book holds an approval: one that does not approve reverses them. */

@@ -67,20 +67,18 @@ export function approvalOf(codec: Codec | undefined, mti: string, result: Sequen
 
 /**
  * Whether onError's approving answer `result` (to a message whose sequence failed or timed out) is the approval of
- * onError's own link (a backup: `own`, onError's book) rather than the sequence's (`book`): `own` holds an approval,
- * and the answer's fields 39 and 38 (the authorization code, as written) are not those of one of the sequence's
- * approvals only (`MessageAnswers.relaysApproval`: one that could be either is taken as onError's, so that one
- * approval is kept). The terminal was told that approval, so the sequence's are reversed. `false` when `own` holds no
- * approval (a stand-in approval, or the sequence's own relayed: the sequence's are kept), or the answer cannot be
- * looked at (the endpoint answers it with a 96: everything is reversed anyway).
+ * onError's own link (a backup: `own`, onError's book): its fields 39 and 38 (the authorization code, as written) are
+ * those of an approval of a reversible request `own` holds (`MessageAnswers.relaysApproval`: one that could be the
+ * sequence's too is taken as onError's, so that one approval is kept). The terminal was told that approval, so the
+ * sequence's are reversed. `false` for anything else: a stand-in approval (even after onError's approved advice or
+ * administrative message, which backs nothing), the sequence's own relayed (the sequence's are kept), or an answer
+ * that cannot be looked at (the endpoint answers it with a 96: everything is reversed anyway).
  */
-export function backedByOwn(codec: Codec | undefined, result: SequenceResult, book: MessageAnswers, own: MessageAnswers | undefined): boolean {
-  if (codec === undefined || own === undefined || !own.holdsApproval()) return false;
+export function backedByOwn(codec: Codec | undefined, result: SequenceResult, own: MessageAnswers | undefined): boolean {
+  if (codec === undefined || own === undefined) return false;
   try {
     const message = messageOf(result, codec);
-    const code = responseCodeOf(result, codec);
-    const authorization = message?.['38'];
-    return own.relaysApproval(code, authorization) || !book.relaysApproval(code, authorization);
+    return own.relaysApproval(responseCodeOf(result, codec), message?.['38']);
   } catch {
     return false;
   }

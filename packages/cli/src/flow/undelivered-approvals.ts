@@ -278,7 +278,7 @@ export class UndeliveredApprovals {
    * connector) and what it got is reversed (`reason`), with every later answer as it comes.
    */
   private watchedOnError(context: SequenceContext, book: MessageAnswers, reason: 'sequence-failed' | 'sequence-timeout'): SequenceContext {
-    const own = new MessageAnswers(this.reverse);
+    const own = new MessageAnswers(this.reverse, book);
     this.onErrorBooks.set(book, own);
     const stop = new AbortController();
     this.stops.set(own, stop);
@@ -305,7 +305,7 @@ export class UndeliveredApprovals {
     const tell = (approves: boolean, result?: SequenceResult): void => {
       if (told) return;
       told = true;
-      verdict(approves, approves && backedByOwn(this.codec, result, book, this.onErrorBooks.get(book)));
+      verdict(approves, approves && backedByOwn(this.codec, result, this.onErrorBooks.get(book)));
     };
     // The book's question: did this answer tell the terminal that money moved? An answer that cannot be looked at does
     // not approve (the endpoint cannot pack it either: a 96).
