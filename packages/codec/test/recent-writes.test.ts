@@ -74,25 +74,3 @@ test('RecentWrites – at most RESET_KEEP_MAX frames are kept (16,384), the olde
   for (const d of recent.take(600)) d();
   assert.deepEqual(told, [2, 3, 4, 5], 'the newest four');
 });
-
-test('RecentWrites – a frozen store arms no timer: nothing is let go by age till the take or the forget', (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
-  const mocked = globalThis.setTimeout;
-  let armed = 0;
-  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
-    armed++;
-    return mocked(...args);
-  }) as typeof setTimeout;
-  t.after(() => {
-    globalThis.setTimeout = mocked;
-  });
-  const recent = new RecentWrites(socket());
-  recent.add({ start: 0, dropped: [() => undefined], ends: [100] }, 100);
-  t.mock.timers.tick(RESET_HOLD_MS - 500);
-  recent.freeze();
-  for (let ms = 0; ms < 5 * RESET_HOLD_MS; ms += 1) t.mock.timers.tick(1);
-  recent.add({ start: 100, dropped: [() => undefined], ends: [100] }, 200);
-  assert.equal(armed, 1, 'one timer, armed by the first add (before the freeze); none after: it spun once a millisecond');
-  assert.equal(recent.size, 2, 'both kept till the take');
-  assert.equal(recent.take(200).length, 2);
-});

@@ -78,15 +78,12 @@ export class RecentWrites {
     this.kept.push({ write, at: now });
     this.frames += write.dropped.length;
     this.letGo(now, written);
-    if (this.timer === undefined && !this.frozen) this.timer = setTimeout(this.onTimer, this.holdMs).unref();
+    if (this.timer === undefined) this.timer = setTimeout(this.onTimer, this.holdMs).unref();
   }
 
   /** From the close's start: nothing is let go by age any more. */
   freeze(): void {
     this.frozen = true;
-    // Nothing is let go by age from now on: no timer (one due at once, again and again, till the take or the forget).
-    clearTimeout(this.timer);
-    this.timer = undefined;
   }
 
   /** The callbacks of the frames kept ending fewer than {@link RESET_WINDOW} bytes before `written`; nothing more is kept. */
