@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';
-import { RESET_HOLD_MS, RESET_KEEP_MAX, RESET_WINDOW, RecentWrites } from '../src/stream/recent-writes.js';
+import { RESET_HOLD_MS, RESET_WINDOW, RecentWrites } from '../src/stream/recent-writes.js';
 
 /** The socket's figures RecentWrites reads: `writableLength` (bytes waiting for the kernel) and `destroyed`. */
 function socket(): Duplex & { writableLength: number } {
@@ -63,14 +63,4 @@ test('RecentWrites – a frame just inside the byte window is reported', () => {
   const d = (): void => undefined;
   recent.add({ start: 0, dropped: [d], ends: [100] }, 100);
   assert.deepEqual(recent.take(RESET_WINDOW + 99), [d]);
-});
-
-test('RecentWrites – at most RESET_KEEP_MAX frames are kept (16,384), the oldest writes let go first', () => {
-  assert.equal(RESET_KEEP_MAX, 16_384);
-  const recent = new RecentWrites(socket(), RESET_HOLD_MS, 4);
-  const told: number[] = [];
-  for (let i = 0; i < 6; i++) recent.add({ start: i * 100, dropped: [() => void told.push(i)], ends: [100] }, (i + 1) * 100);
-  assert.equal(recent.size, 4);
-  for (const d of recent.take(600)) d();
-  assert.deepEqual(told, [2, 3, 4, 5], 'the newest four');
 });

@@ -126,8 +126,8 @@ export class FrameWriter {
   /**
    * Before a destroy that will be a reset (its read-out cut short, the peer still sending): the reset throws away what
    * the kernel holds, so every frame of a write under way, and every frame the kernel took that is kept (recent-writes.ts:
-   * within the last `RESET_WINDOW` bytes written, taken within `RESET_HOLD_MS` or since the socket was last seen backed
-   * up, `RESET_KEEP_MAX` at most), is reported `dropped` now (each once: a write under way's callback then reports nothing more).
+   * within the last `RESET_WINDOW` bytes written, and taken within `RESET_HOLD_MS` or since the socket was last seen
+   * backed up), is reported `dropped` now (each once: a write under way's callback then reports nothing more).
    */
   resetLoses(): void {
     const lost = this.recent.take(this.written);

@@ -5,7 +5,6 @@
  * neither (no SIOCOUTQ), so what the kernel may hold is estimated, erring towards a reversal, and kept bounded:
  *
  * - in bytes: a frame ending {@link RESET_WINDOW} bytes or more before the last byte written has left the kernel;
- * - in count: at most {@link RESET_KEEP_MAX} frames, the oldest let go beyond (heap: each holds its reply);
  * - in time: a peer that reads takes what the kernel holds within a round trip, so a frame taken
  *   {@link RESET_HOLD_MS} ago is let go, unless the socket was seen backed up (bytes waiting for the kernel: a peer
  *   not reading) since: then nothing is let go by age until it has stayed drained that long.
@@ -26,19 +25,8 @@ import type { WatchedWrite } from './watched-writes.js';
  */
 export const RESET_WINDOW = 8 * 1024 * 1024;
 
-/** Milliseconds a frame the kernel took is kept, the socket not backed up since (see the file's comment): 2,000. A peer that
- * reads takes what the kernel holds within a round trip; one flooding without reading backs the writes up well within
- * that (the kernel's buffers fill in well under a second at any rate worth a flood); longer only costs heap (each kept
- * reply's callbacks hold about 1.7 KB, which outlive the young generation).
- */
-export const RESET_HOLD_MS = 2_000;
-
-/**
- * The most frames one connection keeps: 16,384, the oldest let go beyond (each kept holds its reply for a reversal,
- * about 1.7 KB of heap in the inbound endpoint: some 28 MB for a client that floods without reading). 4 MiB of replies
- * of 256 bytes: a client flooding with smaller replies may lose more, counted delivered.
- */
-export const RESET_KEEP_MAX = 16_384;
+/** Milliseconds a frame the kernel took is kept, the socket not backed up since (see the file's comment): 10,000. */
+export const RESET_HOLD_MS = 10_000;
 
 /** One write kept: its frames' callbacks, and when the kernel took it. */
 interface Kept {
@@ -50,8 +38,6 @@ interface Kept {
 export class RecentWrites {
   private kept: Kept[] = [];
   private head = 0;
-  /** Frames kept (the callbacks of `kept` from `head`). */
-  private frames = 0;
   /** The last time the socket was seen backed up (bytes waiting for the kernel). */
   private backedUpAt = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -63,12 +49,13 @@ export class RecentWrites {
   constructor(
     private readonly stream: Duplex,
     private readonly holdMs = RESET_HOLD_MS,
-    private readonly keepMax = RESET_KEEP_MAX,
   ) {}
 
   /** Frames kept (for tests and the memory measure). */
   get size(): number {
-    return this.frames;
+    let n = 0;
+    for (let i = this.head; i < this.kept.length; i++) n += (this.kept[i] as Kept).write.dropped.length;
+    return n;
   }
 
   /** Keeps `write` (the kernel took it whole); `written`: every byte handed to the stream so far. */
@@ -76,7 +63,6 @@ export class RecentWrites {
     if (this.closed || write.dropped.length === 0) return;
     const now = Date.now();
     this.kept.push({ write, at: now });
-    this.frames += write.dropped.length;
     this.letGo(now, written);
     if (this.timer === undefined) this.timer = setTimeout(this.onTimer, this.holdMs).unref();
   }
@@ -104,7 +90,6 @@ export class RecentWrites {
     this.closed = true;
     this.kept = [];
     this.head = 0;
-    this.frames = 0;
     clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -121,10 +106,7 @@ export class RecentWrites {
     }
   };
 
-  /**
-   * Lets go of the frames out of the window in bytes (`written` given), beyond {@link RESET_KEEP_MAX}, or, unless frozen
-   * or backed up, in time.
-   */
+  /** Lets go of the frames out of the window in bytes (`written` given) or, unless frozen or backed up, in time. */
   private letGo(now: number, written: number | undefined): void {
     if (this.stream.writableLength > 0) this.backedUpAt = now;
     const byAge = !this.frozen && now - this.backedUpAt >= this.holdMs;
@@ -132,9 +114,7 @@ export class RecentWrites {
     while (this.head < kept.length) {
       const k = kept[this.head] as Kept;
       const outOfWindow = written !== undefined && written - endOf(k.write) >= RESET_WINDOW;
-      const over = this.frames - k.write.dropped.length >= this.keepMax;
-      if (!outOfWindow && !over && !(byAge && now - k.at >= this.holdMs)) break;
-      this.frames -= k.write.dropped.length;
+      if (!outOfWindow && !(byAge && now - k.at >= this.holdMs)) break;
       this.head++;
     }
     if (this.head === kept.length) {
