@@ -88,9 +88,7 @@ export interface InboundOptions {
    * after its `sequenceTimeout`, or onError's answer after onError's own (the client already has its timeout answer:
    * onError's, or response code 96), logged and
    * counted as `ISO8583_ERR_INBOUND_LATE_REPLY`; `client-gone`, the client's connection closed before the result could
-   * be written, or the kernel may still have held it when the connection was reset by its close (a client that neither
-   * reads nor stops sending: docs/inbound.md), logged and counted as `ISO8583_ERR_INBOUND_CLIENT_GONE`;
-   * `reply-invalid`, it could not be packed (the
+   * be written, logged and counted as `ISO8583_ERR_INBOUND_CLIENT_GONE`; `reply-invalid`, it could not be packed (the
    * client got a 96). Either way the result is never sent; e.g. reverse an approval the terminal never got (the gateway
    * does). onError's answer that never reaches its client is handed over too, with `source` `onError` (`sequence` for
    * the sequence's own); the endpoint's own replies are not. A throw is logged and counted as

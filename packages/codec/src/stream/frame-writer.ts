@@ -5,7 +5,6 @@
  */
 import type { Duplex } from 'node:stream';
 import type { MessageStreamHandlers } from './stream-handlers.js';
-import { RecentWrites } from './recent-writes.js';
 import { keepDelivered, tell } from './watched-writes.js';
 import type { WatchedWrite } from './watched-writes.js';
 
@@ -18,8 +17,6 @@ export class FrameWriter {
   private droppedEnds: number[] | undefined;
   /** The writes with `dropped` callbacks handed to the stream and not yet called back, oldest first. */
   private readonly watched = new Set<WatchedWrite>();
-  /** The watched writes the kernel took whole, while a reset of our own could still lose them (recent-writes.ts). */
-  private readonly recent: RecentWrites;
   private outgoingBytes = 0;
   /** Every byte handed to the stream so far, by watched writes and others alike (where a watched write starts). */
   private written = 0;
@@ -31,9 +28,7 @@ export class FrameWriter {
     private readonly stream: Duplex,
     private readonly writable: () => boolean,
     private readonly handlers: Pick<MessageStreamHandlers, 'full' | 'drained'>,
-  ) {
-    this.recent = new RecentWrites(stream);
-  }
+  ) {}
 
   /** Bytes given to {@link FrameWriter.write} so far, this tick's included. */
   get queuedBytes(): number {
@@ -96,19 +91,14 @@ export class FrameWriter {
     const ok = stream.write(bytes, (err) => {
       this.watched.delete(write);
       if ((err !== null && err !== undefined) || (!tookWhole && stream.destroyed)) tell(write.dropped);
-      else this.recent.add(write, this.written);
     });
     // The callback comes in a later tick at the earliest (a write done at once calls back on the next tick).
     tookWhole = stream.writableLength === pending;
     return ok;
   }
 
-  /**
-   * The frames still queued will never be written: their `dropped` callbacks are called (at a close: the writes the
-   * kernel took are kept from then on until the close tells whether it is a reset, recent-writes.ts).
-   */
+  /** The frames still queued will never be written: their `dropped` callbacks are called. */
   discard(): void {
-    this.recent.freeze();
     this.outgoing = [];
     this.outgoingBytes = 0;
     const dropped = this.dropped;
@@ -119,28 +109,6 @@ export class FrameWriter {
 
   /** Before a destroy after a read-out: the writes the kernel took whole are not reported `dropped` (watched-writes.ts). */
   keepDelivered(): void {
-    this.recent.forget();
     keepDelivered(this.stream, this.watched, this.written);
-  }
-
-  /**
-   * Before a destroy that will be a reset (its read-out cut short, the peer still sending): the reset throws away what
-   * the kernel holds, so every frame of a write under way, and every frame the kernel took that is kept (recent-writes.ts:
-   * within the last `RESET_WINDOW` bytes written, and taken within `RESET_HOLD_MS` or since the socket was last seen
-   * backed up), is reported `dropped` now (each once: a write under way's callback then reports nothing more).
-   */
-  resetLoses(): void {
-    const lost = this.recent.take(this.written);
-    for (const w of this.watched) {
-      lost.push(...w.dropped);
-      w.dropped = [];
-      w.ends = [];
-    }
-    tell(lost);
-  }
-
-  /** Frames kept by {@link FrameWriter.resetLoses}'s rule (for tests and the memory measure). */
-  get keptFrames(): number {
-    return this.recent.size;
   }
 }

@@ -11,8 +11,7 @@
 import type { Duplex } from 'node:stream';
 import type { Codec, Decoded, PackOptions } from '../codec-types.js';
 import { countArgument } from '../arguments.js';
-import { codecError } from '../errors.js';
-import type { Iso8583Error } from '../errors.js';
+import { Iso8583Error, codecError } from '../errors.js';
 import { FrameDecoder, encodeFrame } from '../framing/frame.js';
 import type { Frame, FramingOptions } from '../framing/frame.js';
 import { defaultReplyHeaderPolicy, replyHeader } from '../framing/reply-header.js';
@@ -20,7 +19,7 @@ import type { ReplyHeaderPolicy } from '../framing/reply-header.js';
 import type { MessageInput } from '../types.js';
 import { checkStreamOptions } from './stream-options.js';
 import type { MessageStreamOptions } from './stream-options.js';
-import { framingError, handlerError, wantOf } from './stream-handlers.js';
+import { handlerError, wantOf } from './stream-handlers.js';
 import type { MessageStreamHandlers } from './stream-handlers.js';
 import { ReadTimer } from './read-timer.js';
 import { mayHoldUnread, readOutThenClose } from './unread-close.js';
@@ -249,8 +248,7 @@ export class MessageStream {
    * (what its peer sent thrown away; a write under way goes on while the peer reads, its FIN after it), and closed at the
    * peer's end, or once nothing has come for 500 ms (unread-close.ts): closed with bytes unread or still on their way,
    * it would be reset, and what the kernel took lost. A peer that never stops sending has the read-out cut short (16 MiB,
-   * 1,000 busy turns, 10 s): a reset, so every frame of a write under way, and each the kernel took that it may still
-   * hold (recent-writes.ts), is reported `dropped`, erring towards a reversal.
+   * 1,000 busy turns, 10 s): then every frame of a write under way is reported `dropped`, erring towards a reversal.
    * No frame is queued, written (beyond a write under way) nor handed over after the call either way. A later call
    * changes nothing (its `err` unused): it never cuts a read-out.
    */
@@ -261,7 +259,6 @@ export class MessageStream {
     this.writer.discard();
     const close = (readOut: boolean): void => {
       if (readOut) this.writer.keepDelivered();
-      else this.writer.resetLoses();
       this.stream.destroy(err);
     };
     // A later call leaves the first one's course alone: closed already, or reading out (closing now would reset).
@@ -387,4 +384,9 @@ export class MessageStream {
     if (this.handlers.broken === undefined) this.destroy();
     else this.handlers.broken(err);
   }
+}
+
+/** What a cut of frames threw, as the stream reports it: the decoder's coded error, or `ISO8583_ERR_FRAME_LENGTH`. */
+function framingError(err: unknown): Iso8583Error {
+  return err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err });
 }

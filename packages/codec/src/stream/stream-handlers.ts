@@ -63,8 +63,3 @@ export function wantOf(handlers: MessageStreamHandlers): number {
   countArgument(want, 'want');
   return want;
 }
-
-/** What a cut of frames threw, as the stream reports it: the decoder's coded error, or `ISO8583_ERR_FRAME_LENGTH`. */
-export function framingError(err: unknown): Iso8583Error {
-  return err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err });
-}

@@ -17,9 +17,8 @@
  *
  * A peer that never stops sending cannot hold the close open for ever: after {@link UNREAD_LIMIT} bytes, {@link
  * UNREAD_TURNS} turns that each brought some, or {@link UNREAD_MAX_MS} in all, the read-out is cut short, and `close` is
- * told so (its bytes still arriving, the close will be a reset, which throws away what the kernel holds: the owner
- * then counts as delivered neither the write under way nor what the kernel may still hold, recent-writes.ts). A peer
- * that sends again after a close can still have it reset; none of that is known here.
+ * told so (its bytes still arriving, the close will be a reset: the owner then counts nothing of the write under way as
+ * delivered). A peer that sends again after a close can still have it reset; none of that is known here.
  */
 import type { Duplex } from 'node:stream';
 
