@@ -113,7 +113,7 @@ async function echoRun(requests: number): Promise<Row> {
   return { name: 'bare framed echo server (limit)', result, heap, cpu: (used.user + used.system) / requests };
 }
 
-const host = createHostSimulator({ defaultBalance: 1e15 });
+const host = createHostSimulator({ defaultBalance: 999_999_999_999 });
 const scenarios: Array<{ name: string; run: () => Promise<Row> }> = [
   { name: 'bare framed echo server (limit)', run: () => echoRun(total) },
   { name: 'endpoint, trivial sequence (object view)', run: () => endpointRun('endpoint, trivial sequence (object view)', objectView, total) },
