@@ -1,7 +1,7 @@
-// What the gateway tests of a terminal slow to read at an abort or a stop past its deadline share: a bank on
+// What the gateway and flow tests of a terminal slow to read at an abort or a stop past its deadline share: a bank on
 // 127.0.0.1 that approves every request at once (a long field 48, so the replies fill the terminal's socket sooner),
-// the gateway in this process with its journal folder, a raw terminal that sends purchases and never reads until the
-// gateway finds it slow to read, and the checks that every approval it never got was reversed (stored), never
+// the gateway (or a flow) in this process with its journal folder, a raw terminal that sends purchases and never
+// reads until the endpoint finds it slow to read, and the checks that every approval it never got was reversed (stored), never
 // "NOT reversed", with no card number in the log.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -17,26 +17,30 @@ import type { Gateway } from '../../src/gateway/gateway.js';
 
 const codec = createCodec('iso87ascii');
 
-/** The gateway, its journal folder, the first undelivered approval's outcome, the terminal's fill, and the checks. */
-export interface SlowReaderGateway {
-  readonly gateway: Gateway;
+/** What a slow-reader test shares before its gateway or flow starts: the bank, the log and its events, the checks. */
+export interface SlowReaderParts {
+  /** The test's folder (removed after it). */
+  readonly dir: string;
+  /** The bank's port on 127.0.0.1. */
+  readonly bankPort: number;
+  /** The journal folder to give the gateway or flow (`dir/journal`). */
   readonly journalDir: string;
+  /** The logger to give the gateway or flow. */
+  readonly logger: ReturnType<typeof capturedLogger>['logger'];
   /** Settles once the first approval reported undelivered has its outcome (stored, sent, or "NOT reversed"). */
   readonly firstOutcome: Promise<void>;
   /** Settles once the POS endpoint's close has begun (its line `inbound endpoint closing`). */
   readonly endpointClosing: Promise<void>;
-  /** Connects the terminal and sends purchases, never reading, until the gateway finds it slow to read. */
-  fillTerminal(): Promise<void>;
-  /** The test stops the gateway itself from now on (else its `after` hook aborts it). */
-  stopping(): void;
+  /** Connects the terminal to `port` and sends purchases, never reading, until the endpoint finds it slow to read. */
+  fillTerminal(port: number): Promise<void>;
   /** The log as written so far. */
   logged(): string;
   /** Every approval the terminal never got reversed and stored (a 0400 in the journal), none "NOT reversed", no PAN. */
   assertReversed(): void;
 }
 
-/** Starts the bank and the gateway (folder prefix `prefix`); everything is stopped and removed after the test. */
-export async function slowReaderGateway(t: { after(fn: () => unknown): void }, prefix: string): Promise<SlowReaderGateway> {
+/** Starts the bank and the log (folder prefix `prefix`); the bank is stopped and the folder removed after the test. */
+export async function slowReaderParts(t: { after(fn: () => unknown): void }, prefix: string): Promise<SlowReaderParts> {
   const dir = tempFolder(t, prefix);
   const sockets = new Set<Socket>();
   const bank = createServer((socket) => {
@@ -68,17 +72,8 @@ export async function slowReaderGateway(t: { after(fn: () => unknown): void }, p
     if (/^an approval could not be delivered .*(: reversed|reversed without SAF|NOT reversed)$/.test(msg)) ended();
   });
   const journalDir = join(dir, 'journal');
-  const { config } = parseGatewayArgs([
-    '--upstream', `127.0.0.1:${(bank.address() as AddressInfo).port}`, '--listen', '0', '--bind', '127.0.0.1', '--http', '0',
-    '--no-transaction-log', '--reversal-journal', journalDir,
-  ]);
-  const gateway = await startGateway(config, { logger });
-  let stopped = false;
-  t.after(async () => {
-    if (!stopped) await gateway.abort();
-  });
-  const fillTerminal = async (): Promise<void> => {
-    const terminal = connect(gateway.addresses.pos.port, '127.0.0.1');
+  const fillTerminal = async (port: number): Promise<void> => {
+    const terminal = connect(port, '127.0.0.1');
     t.after(() => void terminal.destroy());
     terminal.on('error', () => undefined);
     await within(once(terminal, 'connect'), 10_000, 'the terminal did not connect');
@@ -95,19 +90,20 @@ export async function slowReaderGateway(t: { after(fn: () => unknown): void }, p
       terminal.write(Buffer.concat(batch));
       await Promise.race([readingPaused, new Promise<void>((resolve) => setImmediate(resolve))]);
     }
-    await within(readingPaused, 30_000, 'the gateway never found its terminal slow to read');
+    await within(readingPaused, 30_000, 'the endpoint never found its terminal slow to read');
   };
   const logged = (): string => {
     logger.flush();
     return text();
   };
   return {
-    gateway,
+    dir,
+    bankPort: (bank.address() as AddressInfo).port,
     journalDir,
+    logger,
     firstOutcome,
     endpointClosing,
     fillTerminal,
-    stopping: () => void (stopped = true),
     logged,
     assertReversed: () => {
       const log = logged();
@@ -117,5 +113,34 @@ export async function slowReaderGateway(t: { after(fn: () => unknown): void }, p
       assert.match(stored, /0400/, 'the reversals are in the journal');
       assert.doesNotMatch(log, /4111111111111111/);
     },
+  };
+}
+
+/** The gateway, its journal folder, the first undelivered approval's outcome, the terminal's fill, and the checks. */
+export interface SlowReaderGateway extends Omit<SlowReaderParts, 'fillTerminal'> {
+  readonly gateway: Gateway;
+  /** Connects the terminal and sends purchases, never reading, until the gateway finds it slow to read. */
+  fillTerminal(): Promise<void>;
+  /** The test stops the gateway itself from now on (else its `after` hook aborts it). */
+  stopping(): void;
+}
+
+/** Starts the bank and the gateway (folder prefix `prefix`); everything is stopped and removed after the test. */
+export async function slowReaderGateway(t: { after(fn: () => unknown): void }, prefix: string): Promise<SlowReaderGateway> {
+  const parts = await slowReaderParts(t, prefix);
+  const { config } = parseGatewayArgs([
+    '--upstream', `127.0.0.1:${parts.bankPort}`, '--listen', '0', '--bind', '127.0.0.1', '--http', '0',
+    '--no-transaction-log', '--reversal-journal', parts.journalDir,
+  ]);
+  const gateway = await startGateway(config, { logger: parts.logger });
+  let stopped = false;
+  t.after(async () => {
+    if (!stopped) await gateway.abort();
+  });
+  return {
+    ...parts,
+    gateway,
+    fillTerminal: () => parts.fillTerminal(gateway.addresses.pos.port),
+    stopping: () => void (stopped = true),
   };
 }
