@@ -11,6 +11,7 @@ import pg from 'pg';
 import { PgJournal } from '../src/index.js';
 import type { JournalEntry } from '../src/index.js';
 import { MIGRATIONS, migrate } from '../src/pg/migrations.js';
+import { sql as run, renewNow as renew } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -18,23 +19,9 @@ before(async () => {
 });
 after(() => cluster.destroy());
 
-/** Runs `sql` on the database of `url`; its rows. */
-async function run<T extends pg.QueryResultRow>(url: string, sql: string, values: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(sql, values)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
 function entry(id: string): JournalEntry {
   return { id, reversal: { '0': '0400', '2': '4111111111111111', '4': '000000001000', '11': id.slice(-6).padStart(6, '0'), '41': 'TERM0001' }, at: Date.now() };
 }
-
-/** One renewal of `node` now (as its timer does every `lease / 3` ms). */
-const renew = (node: PgJournal): Promise<void> => (node as unknown as { renew(): Promise<void> }).renew();
 
 /** The key "bank"'s row set to name `address` (by hand, or by a start elsewhere while a node ran). */
 const pointAt = (url: string, address: string): Promise<unknown> => run(url, 'UPDATE iso8583_saf_upstream SET address = $1 WHERE upstream = $2', [address, 'bank']);

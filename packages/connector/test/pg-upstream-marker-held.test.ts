@@ -9,9 +9,9 @@ import { after, before, test } from 'node:test';
 import { capturedLogger, sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
-import pg from 'pg';
 import { PgJournal } from '../src/index.js';
 import type { JournalEntry } from '../src/index.js';
+import { sql as run, renewNow as renew } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -19,23 +19,9 @@ before(async () => {
 });
 after(() => cluster.destroy());
 
-/** Runs `sql` on the database of `url`; its rows. */
-async function run<T extends pg.QueryResultRow>(url: string, sql: string, values: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(sql, values)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
 function entry(id: string): JournalEntry {
   return { id, reversal: { '0': '0400', '2': '4111111111111111', '4': '000000001000', '11': id.slice(-6).padStart(6, '0'), '41': 'TERM0001' }, at: Date.now() };
 }
-
-/** One renewal of `node` now (as its timer does every `lease / 3` ms). */
-const renew = (node: PgJournal): Promise<void> => (node as unknown as { renew(): Promise<void> }).renew();
 
 test('a node whose key\'s row comes to name another bank still sends the entries it holds (its bank\'s), and hands none back at close: the other bank\'s node takes none of them', async () => {
   const url = cluster.createDatabase('marker_held');

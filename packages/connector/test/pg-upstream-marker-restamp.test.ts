@@ -7,26 +7,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
-import pg from 'pg';
 import { PgJournal } from '../src/index.js';
 import type { JournalEntry } from '../src/index.js';
+import { sql as run } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
   cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
-
-/** Runs `sql` on the database of `url`; its rows. */
-async function run<T extends pg.QueryResultRow>(url: string, sql: string, values: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(sql, values)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 function entry(id: string): JournalEntry {
   return { id, reversal: { '0': '0400', '2': '4111111111111111', '4': '000000001000', '11': id.slice(-6).padStart(6, '0'), '41': 'TERM0001' }, at: Date.now() };

@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { capturedLogger, sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
-import pg from 'pg';
 import { Registry } from 'prom-client';
 import { PgJournal, createConnector } from '../src/index.js';
 import type { JournalEntry } from '../src/index.js';
 import { purchase } from './peer.js';
 import { peerFor } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
+import { sql as run, renewNow as renew } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -23,23 +23,9 @@ before(async () => {
 });
 after(() => cluster.destroy());
 
-/** Runs `sql` on the database of `url`; its rows. */
-async function run<T extends pg.QueryResultRow>(url: string, sql: string, values: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<T>(sql, values)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
 function entry(id: string): JournalEntry {
   return { id, reversal: { '0': '0400', '2': '4111111111111111', '4': '000000001000', '11': id.slice(-6).padStart(6, '0'), '41': 'TERM0001' }, at: Date.now() };
 }
-
-/** One renewal of `node` now (as its timer does every `lease / 3` ms). */
-const renew = (node: PgJournal): Promise<void> => (node as unknown as { renew(): Promise<void> }).renew();
 
 for (const ownerLock of [true, false]) {
   test(`a running node (owner lock ${ownerLock ? 'on' : 'off'}) whose key is recorded for another bank since stops (at its next renewal): no claim, no add, logged once, the entries it holds still sent to its bank; back at its bank, it goes on`, async () => {
