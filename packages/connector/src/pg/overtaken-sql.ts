@@ -75,13 +75,23 @@ export function againId(id: string): string {
 }
 
 /**
- * Whether a row's reversal (the row of `transactionRow`) is of the booking of a late approval, by
- * transactions-in-flight.ts `approvesBooking`'s rule in SQL: its field 7 `$6` (`NULL`: unknown, or a dialect with a
- * fresh field 7 on every attempt), its amount `$7` (0: none), its acquirer `$8` and its card's mark `$9` (`cardMark`;
- * `NULL` when absent): the same field 7, acquirer and card where both say one, and the same amount or less (a partial
- * approval) where both say one.
+ * The original's field 7 a row's reversal carries, as transactions-in-flight.ts `originalTime` reads it: its own field
+ * 7, or with `$11` (`ApprovalBooking.timeIn90`: a dialect with a fresh field 7 on every attempt) the one its field 90
+ * (1987 original data elements: MTI, STAN, then field 7) carries when that names its STAN (field 11 as the wire
+ * carries it: six digits, zeros on the left); `NULL`: not known.
  */
-const OF_BOOKING = `($6::text IS NULL OR entry->'reversal'->>'7' IS NULL OR entry->'reversal'->>'7' = $6::text)
+const ROW_TIME = `(CASE WHEN NOT $11::bool THEN entry->'reversal'->>'7'
+    WHEN entry->'reversal'->>'90' ~ '^[0-9]{20}' AND length(entry->'reversal'->>'11') <= 6
+      AND substr(entry->'reversal'->>'90', 5, 6) = lpad(entry->'reversal'->>'11', 6, '0') THEN substr(entry->'reversal'->>'90', 11, 10) END)`;
+
+/**
+ * Whether a row's reversal (the row of `transactionRow`) is of the booking of a late approval, by
+ * transactions-in-flight.ts `approvesBooking`'s rule in SQL: its field 7 `$6` (`NULL`: unknown) against the original's
+ * the row carries ({@link ROW_TIME}, by `$11`), its amount `$7` (0: none), its acquirer `$8` and its card's mark `$9`
+ * (`cardMark`; `NULL` when absent): the same field 7, acquirer and card where both say one, and the same amount or
+ * less (a partial approval) where both say one.
+ */
+const OF_BOOKING = `($6::text IS NULL OR ${ROW_TIME} IS NULL OR ${ROW_TIME} = $6::text)
       AND ($7::numeric = 0 OR ${amountOf("entry->'reversal'->'4'")} = 0 OR $7::numeric <= ${amountOf("entry->'reversal'->'4'")})
       AND ($8::text IS NULL OR entry->'reversal'->>'32' IS NULL OR entry->'reversal'->>'32' = $8::text)
       AND ($9::text IS NULL OR entry->'reversal'->>'2' IS NULL OR ${cardMark("(entry->'reversal'->>'2')")} = $9::text)`;
