@@ -46,7 +46,10 @@ export const AGAIN_SUFFIX = '.again';
  * lock is granted). A row so covered records which row's code covers it (`covered_by`: the lowest id of those
  * carrying a code; none when only a stored repeat covers it) and its own code (`covered_code`): that row ending
  * otherwise than reversed, its code cleared by a re-attempt and its repeat never stored, gives the obligation back to
- * this one ({@link passingOn}). No row back: the entry is no pending reversal (nothing written).
+ * this one ({@link passingOn}). A row not covered keeps the row it named (`covered_by`: it took the obligation back,
+ * or that row's code was cleared since) and returns that row's id, as `LATE_APPROVAL` and `REPEATS_OWED` do: a slow
+ * node that got that row's `25` first stores that row's repeat (`againId`), and this one is the same entry
+ * (`'exists'`), never a second `0401` of one approval. No row back: the entry is no pending reversal (nothing written).
  */
 export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'->>'41' AS terminal, entry->'reversal'->>'11' AS stan,
         entry->'reversal'->>'7' AS time, entry->'reversal'->'4' AS amount, entry->'reversal'->>'2' AS card, entry->'reversal'->>'32' AS acquirer
@@ -61,10 +64,10 @@ export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'
       OR EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = c.id || '${AGAIN_SUFFIX}'))) > 0 AS covered,
       min(c.id) FILTER (WHERE c.id <> $1 AND c.undid_nothing IS NOT NULL) AS source FROM c)
   UPDATE iso8583_saf s SET undid_nothing = CASE WHEN s.late_approval IS NULL OR NOT v.covered THEN $2::text END,
-    covered_by = CASE WHEN s.late_approval IS NOT NULL AND v.covered THEN v.source END,
+    covered_by = CASE WHEN s.late_approval IS NOT NULL AND v.covered THEN v.source ELSE s.covered_by END,
     covered_code = CASE WHEN s.late_approval IS NOT NULL AND v.covered THEN $2::text END
   FROM v WHERE s.id = $1 AND s.entry->>'kind' IS NULL AND s.done_at IS NULL
-  RETURNING (CASE WHEN NOT v.covered THEN s.late_approval::text END) AS approval, s.id`;
+  RETURNING (CASE WHEN NOT v.covered THEN s.late_approval::text END) AS approval, coalesce(s.covered_by, s.id) AS id`;
 
 /**
  * The id of the repeat a late approval calls for, of the reversal entry `id` (its row): the same on every node and every
