@@ -2,7 +2,8 @@
 // `context.connectors`) after the sequence had the primary bank's approval: the terminal was told the backup's
 // approval, so the primary's is reversed (reason sequence-failed for a failure in time, sequence-timeout for a
 // timeout) and the cardholder is charged once. A stand-in approval (no bank behind onError's answer) keeps the
-// sequence's approval. Real sockets: two host simulators behind their connectors (primary, backup), the flow's
+// sequence's approval. onError that relays the sequence's own approval (the primary's) while its own backup request
+// was approved too: the terminal was told the primary's, so the backup's is reversed (one charge). Real sockets: two host simulators behind their connectors (primary, backup), the flow's
 // endpoint with its approval book, a terminal's connector; gates, not sleeps.
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -47,7 +48,7 @@ async function twoBanks(t: TestContext, sequenceTimeout: number, sequence: Seque
     onError: approvals.onError(onError),
     onLateResult: approvals.onLateResult,
   });
-  return { terminal, reversed, firstReversal: first.opened };
+  return { terminal, reversed, firstReversal: first.opened, primary };
 }
 
 const primaryThenFail: Sequence = async (message, context) => {
@@ -103,5 +104,32 @@ test('flow onError backup approval – an approved advice onError sent (0220 -> 
     // A second message through the same endpoint: the first's books had their chance to act (no reversal).
     await within(terminal.request(purchase(`9${stan.slice(1)}`)), 10_000, 'the terminal answered');
     assert.deepEqual(reversed.filter((r) => r.stan === stan), [], 'the terminal was told approved: the bank\'s approval stands');
+  }
+});
+
+test('flow onError backup approval – onError relays the sequence\'s own approval while its backup request approved too: the backup\'s is reversed', async (t) => {
+  for (const [stan, late] of [['000641', false], ['000642', true]] as const) {
+    const never = gate();
+    t.after(never.open);
+    const got = new Map<unknown, IsoMessage>();
+    const { terminal, reversed, firstReversal, primary } = await twoBanks(t, late ? 1_000 : 10_000, async (message, context) => {
+      got.set(message.fields['11'], await (context.connectors.primary as Connector).request({ ...message.fields }, late ? {} : { signal: context.signal }));
+      if (late) await never.opened; // Never settles within its sequenceTimeout: onError answers the terminal.
+      throw new Error('loyalty down');
+    }, async (message, context) => {
+      // The backup asked too, and approving; the terminal is told the primary's approval the sequence got.
+      const own = await (context.connectors.backup as Connector).request({ ...message.fields }, { signal: context.signal });
+      assert.equal(own['39'], '00');
+      return got.get(message.fields['11']) as IsoMessage;
+    });
+    // The primary's authorization code differs from the backup's (each simulator counts its own approvals from one).
+    await within(primary.request(purchase('000640')), 10_000, 'the primary answered');
+    const answer = (await within(terminal.request(purchase(stan)), 10_000, 'the terminal answered')) as IsoMessage;
+    assert.equal(answer['39'], '00');
+    assert.equal(answer['38'], got.get(stan)?.['38'], 'the terminal was told the primary\'s approval');
+    await within(firstReversal, 10_000, 'no approval was reversed: the cardholder was charged twice');
+    // A second message through the same endpoint: the first's books had their chance to act (no second reversal).
+    await within(terminal.request(purchase(`9${stan.slice(1)}`)), 10_000, 'the terminal answered');
+    assert.deepEqual(reversed.filter((r) => r.stan === stan), [{ upstream: 'backup', stan, reason: late ? 'sequence-timeout' : 'sequence-failed' }]);
   }
 });

@@ -326,7 +326,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       // The SAF queues drain once the endpoints and the HTTP server have closed (an answer a client never got is stored
       // as its reversal by then, or, still at the bank, during the connector's close), and the connectors are held
       // until then, even past the deadline (an endpoint closes at its deadline: its leftovers, `abandon`, are stored
-      // as the connectors still take them; what the drain cannot send by `until` stays in the journal).
+      // as the connectors still take them; what the drain cannot send by `until` and its STOP_ANSWER_GRACE stays in the journal).
       const clientsDone = Promise.allSettled([endpointsClosed, assembled.serverClosed]);
       // A cut begun meanwhile (the deadline passed, an abort) holds them until it has destroyed them (abort-cut.ts).
       assembled.holdConnectorsUntil(cut.hold(clientsDone.then(() => waitForSaf(Object.values(connectors), until + STOP_ANSWER_GRACE, undefined, clientsDone))));
