@@ -15,6 +15,7 @@ import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { Sequence } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
 import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
+import { performance } from 'node:perf_hooks';
 import { gate, posTerminal, purchase } from './flow-approvals-bank.js';
 
 /** A host simulator (approves the test purchases) and a connector named `name` to it; closed after `t`. */
@@ -31,7 +32,7 @@ async function bankNamed(t: TestContext, name: string): Promise<Connector> {
  * Primary and backup banks, a book recording each reversal (upstream, STAN, reason), and a terminal to an endpoint
  * whose sequence has the primary's approval and then fails (`sequence`), and whose onError answers with `onError`.
  */
-async function twoBanks(t: TestContext, sequenceTimeout: number, sequence: Sequence, onError: Sequence) {
+async function twoBanks(t: TestContext, sequenceTimeout: number, sequence: Sequence, onError: Sequence, stored?: Promise<void>) {
   const primary = await bankNamed(t, 'primary');
   const backup = await bankNamed(t, 'backup');
   const reversed: { upstream: string | undefined; stan: unknown; reason: string }[] = [];
@@ -39,6 +40,7 @@ async function twoBanks(t: TestContext, sequenceTimeout: number, sequence: Seque
   const approvals = new UndeliveredApprovals((original, _answer, upstream, reason) => {
     reversed.push({ upstream: upstream?.name, stan: original['11'], reason });
     first.open();
+    return stored; // Stored once `stored` settles (a slow store), else at once.
   });
   approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
   const terminal = await posTerminal(t, {
@@ -132,4 +134,29 @@ test('flow onError backup approval – onError relays the sequence\'s own approv
     await within(terminal.request(purchase(`9${stan.slice(1)}`)), 10_000, 'the terminal answered');
     assert.deepEqual(reversed.filter((r) => r.stan === stan), [{ upstream: 'backup', stan, reason: late ? 'sequence-timeout' : 'sequence-failed' }]);
   }
+});
+
+// A decline whose reversal is still being stored when the sequence's deadline passes (an event-loop stall: the sequence
+// held the loop past it): the endpoint times the message out and calls onError, whose own backup approval must still
+// be judged (kept in its book): onError answering 68 reverses it. Before, onError ran unwatched: the backup's approval
+// stood while the terminal was told 68.
+test('flow onError backup approval – a decline still waiting for its reversal when the deadline passes: onError\'s backup approval is judged (reversed on its 68)', async (t) => {
+  const store = gate();
+  t.after(store.open);
+  const sequenceTimeout = 1_000;
+  const { terminal, reversed } = await twoBanks(t, sequenceTimeout, async (message, context) => {
+    const started = performance.now();
+    await (context.connectors.primary as Connector).request({ ...message.fields }, { signal: context.signal });
+    // The loop held past the deadline (a stall), then a decline after the bank approved: its reversal is stored slowly.
+    while (performance.now() - started < sequenceTimeout + 50) { /* stall */ }
+    return { ...message.fields, 0: '0210', 39: '05' };
+  }, async (message, context) => {
+    await (context.connectors.backup as Connector).request({ ...message.fields }, { signal: context.signal });
+    return { ...message.fields, 0: '0210', 39: '68' };
+  }, store.opened);
+  const answer = (await within(terminal.request(purchase('000651')), 10_000, 'the terminal answered')) as IsoMessage;
+  assert.equal(answer['39'], '68', 'the timeout\'s answer, onError\'s');
+  store.open();
+  await within(terminal.request(purchase('000652')), 10_000, 'the terminal answered');
+  assert.deepEqual(reversed.filter((r) => r.stan === '000651').map((r) => r.upstream).sort(), ['backup', 'primary'], 'both approvals reversed: the terminal was told 68');
 });

@@ -160,7 +160,12 @@ export class UndeliveredApprovals {
       // reply in time that declines is handed over once the reversals it causes are stored (`replied`).
       return one.then((result) => {
         if (!settled()) return result;
-        return this.inTime(message, result, book, after);
+        const reply = this.inTime(message, result, book, after);
+        if (!(reply instanceof Promise)) return reply;
+        // A decline waiting for the reversals it causes: its book stays reachable until it is handed over, so that a
+        // timeout meanwhile (an event-loop stall past the deadline) has onError's answer, and its sends, judged.
+        this.running.set(id, book);
+        return reply.finally(() => settled());
       }, (err: unknown) => {
         settled();
         this.failed(context, book);
