@@ -2,7 +2,8 @@
 // `context.connectors`) after the sequence had the primary bank's approval: the terminal was told the backup's
 // approval, so the primary's is reversed (reason sequence-failed for a failure in time, sequence-timeout for a
 // timeout) and the cardholder is charged once. A stand-in approval (no bank behind onError's answer) keeps the
-// sequence's approval. Real sockets: two host simulators behind their connectors (primary, backup), the flow's
+// sequence's approval. onError that relays the sequence's own approval (the primary's) while its own backup request
+// was approved too: the terminal was told the primary's, so the backup's is reversed (one charge). Real sockets: two host simulators behind their connectors (primary, backup), the flow's
 // endpoint with its approval book, a terminal's connector; gates, not sleeps.
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
@@ -14,6 +15,7 @@ import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { Sequence } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
 import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
+import { performance } from 'node:perf_hooks';
 import { gate, posTerminal, purchase } from './flow-approvals-bank.js';
 
 /** A host simulator (approves the test purchases) and a connector named `name` to it; closed after `t`. */
@@ -30,7 +32,7 @@ async function bankNamed(t: TestContext, name: string): Promise<Connector> {
  * Primary and backup banks, a book recording each reversal (upstream, STAN, reason), and a terminal to an endpoint
  * whose sequence has the primary's approval and then fails (`sequence`), and whose onError answers with `onError`.
  */
-async function twoBanks(t: TestContext, sequenceTimeout: number, sequence: Sequence, onError: Sequence) {
+async function twoBanks(t: TestContext, sequenceTimeout: number, sequence: Sequence, onError: Sequence, stored?: Promise<void>) {
   const primary = await bankNamed(t, 'primary');
   const backup = await bankNamed(t, 'backup');
   const reversed: { upstream: string | undefined; stan: unknown; reason: string }[] = [];
@@ -38,6 +40,7 @@ async function twoBanks(t: TestContext, sequenceTimeout: number, sequence: Seque
   const approvals = new UndeliveredApprovals((original, _answer, upstream, reason) => {
     reversed.push({ upstream: upstream?.name, stan: original['11'], reason });
     first.open();
+    return stored; // Stored once `stored` settles (a slow store), else at once.
   });
   approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
   const terminal = await posTerminal(t, {
@@ -47,7 +50,7 @@ async function twoBanks(t: TestContext, sequenceTimeout: number, sequence: Seque
     onError: approvals.onError(onError),
     onLateResult: approvals.onLateResult,
   });
-  return { terminal, reversed, firstReversal: first.opened };
+  return { terminal, reversed, firstReversal: first.opened, primary };
 }
 
 const primaryThenFail: Sequence = async (message, context) => {
@@ -104,4 +107,56 @@ test('flow onError backup approval – an approved advice onError sent (0220 -> 
     await within(terminal.request(purchase(`9${stan.slice(1)}`)), 10_000, 'the terminal answered');
     assert.deepEqual(reversed.filter((r) => r.stan === stan), [], 'the terminal was told approved: the bank\'s approval stands');
   }
+});
+
+test('flow onError backup approval – onError relays the sequence\'s own approval while its backup request approved too: the backup\'s is reversed', async (t) => {
+  for (const [stan, late] of [['000641', false], ['000642', true]] as const) {
+    const never = gate();
+    t.after(never.open);
+    const got = new Map<unknown, IsoMessage>();
+    const { terminal, reversed, firstReversal, primary } = await twoBanks(t, late ? 1_000 : 10_000, async (message, context) => {
+      got.set(message.fields['11'], await (context.connectors.primary as Connector).request({ ...message.fields }, late ? {} : { signal: context.signal }));
+      if (late) await never.opened; // Never settles within its sequenceTimeout: onError answers the terminal.
+      throw new Error('loyalty down');
+    }, async (message, context) => {
+      // The backup asked too, and approving; the terminal is told the primary's approval the sequence got.
+      const own = await (context.connectors.backup as Connector).request({ ...message.fields }, { signal: context.signal });
+      assert.equal(own['39'], '00');
+      return got.get(message.fields['11']) as IsoMessage;
+    });
+    // The primary's authorization code differs from the backup's (each simulator counts its own approvals from one).
+    await within(primary.request(purchase('000640')), 10_000, 'the primary answered');
+    const answer = (await within(terminal.request(purchase(stan)), 10_000, 'the terminal answered')) as IsoMessage;
+    assert.equal(answer['39'], '00');
+    assert.equal(answer['38'], got.get(stan)?.['38'], 'the terminal was told the primary\'s approval');
+    await within(firstReversal, 10_000, 'no approval was reversed: the cardholder was charged twice');
+    // A second message through the same endpoint: the first's books had their chance to act (no second reversal).
+    await within(terminal.request(purchase(`9${stan.slice(1)}`)), 10_000, 'the terminal answered');
+    assert.deepEqual(reversed.filter((r) => r.stan === stan), [{ upstream: 'backup', stan, reason: late ? 'sequence-timeout' : 'sequence-failed' }]);
+  }
+});
+
+// A decline whose reversal is still being stored when the sequence's deadline passes (an event-loop stall: the sequence
+// held the loop past it): the endpoint times the message out and calls onError, whose own backup approval must still
+// be judged (kept in its book): onError answering 68 reverses it. Before, onError ran unwatched: the backup's approval
+// stood while the terminal was told 68.
+test('flow onError backup approval – a decline still waiting for its reversal when the deadline passes: onError\'s backup approval is judged (reversed on its 68)', async (t) => {
+  const store = gate();
+  t.after(store.open);
+  const sequenceTimeout = 1_000;
+  const { terminal, reversed } = await twoBanks(t, sequenceTimeout, async (message, context) => {
+    const started = performance.now();
+    await (context.connectors.primary as Connector).request({ ...message.fields }, { signal: context.signal });
+    // The loop held past the deadline (a stall), then a decline after the bank approved: its reversal is stored slowly.
+    while (performance.now() - started < sequenceTimeout + 50) { /* stall */ }
+    return { ...message.fields, 0: '0210', 39: '05' };
+  }, async (message, context) => {
+    await (context.connectors.backup as Connector).request({ ...message.fields }, { signal: context.signal });
+    return { ...message.fields, 0: '0210', 39: '68' };
+  }, store.opened);
+  const answer = (await within(terminal.request(purchase('000651')), 10_000, 'the terminal answered')) as IsoMessage;
+  assert.equal(answer['39'], '68', 'the timeout\'s answer, onError\'s');
+  store.open();
+  await within(terminal.request(purchase('000652')), 10_000, 'the terminal answered');
+  assert.deepEqual(reversed.filter((r) => r.stan === '000651').map((r) => r.upstream).sort(), ['backup', 'primary'], 'both approvals reversed: the terminal was told 68');
 });

@@ -80,7 +80,7 @@ export interface Flow {
   inboundEndpoints: Record<string, Record<string, unknown> & { sequence: string; onError?: string }>;
   /** The HTTP server, when the flow has one. */
   http?: FlowHttp;
-  /** Milliseconds SIGTERM waits. Default 10000. */
+  /** Milliseconds SIGTERM waits. Default {@link DEFAULT_SHUTDOWN_DEADLINE} (10000). */
   shutdownDeadline: number;
   /** Milliseconds a sequence module may take to load. Default {@link DEFAULT_MODULE_LOAD_TIMEOUT} (10000). */
   moduleLoadTimeout?: number;
@@ -98,6 +98,9 @@ export interface Flow {
 
 /** How long a sequence module may take to load (its top-level code, `await` included), in ms: 10000. */
 export const DEFAULT_MODULE_LOAD_TIMEOUT = 10_000;
+
+/** Milliseconds a flow's stop waits when the flow file gives no `shutdownDeadline`: 10000. */
+export const DEFAULT_SHUTDOWN_DEADLINE = 10_000;
 
 /** The entries of `value` when it is a plain object (one the schema may have refused: then none). */
 function ownEntries(value: unknown): [string, Record<string, unknown>][] {
@@ -250,7 +253,7 @@ export function loadFlow(file: string, env: NodeJS.ProcessEnv = process.env): Fl
     connectors: connectorOptions,
     upstreamGroups: groups,
     inboundEndpoints,
-    shutdownDeadline: typeof flow.shutdownDeadline === 'number' ? flow.shutdownDeadline : 10_000,
+    shutdownDeadline: typeof flow.shutdownDeadline === 'number' ? flow.shutdownDeadline : DEFAULT_SHUTDOWN_DEADLINE,
     moduleLoadTimeout: typeof flow.moduleLoadTimeout === 'number' ? flow.moduleLoadTimeout : DEFAULT_MODULE_LOAD_TIMEOUT,
     logLevel: typeof flow.logLevel === 'string' ? flow.logLevel : 'info',
   };

@@ -39,6 +39,7 @@ import { recordingUpstream, refuseOtherUpstreams } from './journal-owners.js';
 import { refuseStoreOverJournal } from './options.js';
 import { pointer } from './locate.js';
 import { FLOW_HTTP_SOURCE, flowHttpHost } from './run-options.js';
+import { STOP_ANSWER_GRACE, StopAbort, shutdownDeadlineWarnings } from './stop-deadline.js';
 import type { FlowRunOptions } from './run-options.js';
 
 /** A running flow. */
@@ -203,6 +204,9 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   // What the sequences and the HTTP routes send through: each connector and group traced (--log-messages, debug,
   // trace), then recorded by the console's ring.
   const targets: Record<string, RouteTarget> = { ...connectors, ...groups };
+  for (const line of shutdownDeadlineWarnings(flow, connectors)) logger.warn(line);
+  // A stop past its deadline gives up what they still have at the bank, each terminal answered (stop-deadline.ts).
+  const stopAbort = new StopAbort(`flow ${printable(flow.name)}`);
   for (const [name, t] of Object.entries(targets)) {
     const o = Object.hasOwn(flow.connectors, name) ? (flow.connectors[name] as { host?: unknown; port?: unknown }) : undefined;
     const peer = Object.hasOwn(groups, name) ? 'group' : `${String(o?.host ?? '127.0.0.1')}:${String(o?.port ?? '?')}`;
@@ -215,7 +219,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
     const upstreams = Object.hasOwn(groups, name) ? (flow.upstreamGroups[name]?.upstreams ?? []) : [name];
     // Its fixed-length numeric fields padded as the dialect packs them (a STAN sent as '301' recorded '000301').
     const approvals = { ...load(dialect), approvalCodes: [...new Set(upstreams.flatMap((u) => approvalCodesOf(load(dialectOf(flow.connectors[u] ?? {})))))] };
-    recorded[name] = ring === undefined ? traced : ring.wrap(traced, name, approvals);
+    recorded[name] = stopAbort.wrap(ring === undefined ? traced : ring.wrap(traced, name, approvals));
   }
 
   const endpoints: Record<string, InboundEndpoint> = {};
@@ -315,17 +319,20 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       // Every endpoint's close waited for (settleAll), the first failure kept for the stop's outcome (as the gateway's).
       // Once one has closed, the approvals of the sequences it still awaited are reversed (their terminals' connections
       // were closed at the deadline): stored before the SAF queues drain and the connectors close.
-      const endpointsClosed = settleAll(Object.values(endpoints).map((e) => closedThenAbandoned(e, e.close({ deadline }))));
+      // At the deadline the requests still at the bank are given up while the terminals are connected (onError answers
+      // them); the endpoints cut what is left within the grace that follows (the gateway's order: stop-abort.ts).
+      const giveUpTimer = setTimeout(() => stopAbort.abort(), deadline);
+      const endpointsClosed = settleAll(Object.values(endpoints).map((e) => closedThenAbandoned(e, e.close({ deadline: deadline + STOP_ANSWER_GRACE / 2 }))));
       // The SAF queues drain once the endpoints and the HTTP server have closed (an answer a client never got is stored
       // as its reversal by then, or, still at the bank, during the connector's close), and the connectors are held
       // until then, even past the deadline (an endpoint closes at its deadline: its leftovers, `abandon`, are stored
-      // as the connectors still take them; what the drain cannot send by `until` stays in the journal).
+      // as the connectors still take them; what the drain cannot send by `until` and its STOP_ANSWER_GRACE stays in the journal).
       const clientsDone = Promise.allSettled([endpointsClosed, assembled.serverClosed]);
       // A cut begun meanwhile (the deadline passed, an abort) holds them until it has destroyed them (abort-cut.ts).
-      assembled.holdConnectorsUntil(cut.hold(clientsDone.then(() => waitForSaf(Object.values(connectors), until, undefined, clientsDone))));
+      assembled.holdConnectorsUntil(cut.hold(clientsDone.then(() => waitForSaf(Object.values(connectors), until + STOP_ANSWER_GRACE, undefined, clientsDone))));
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<'expired'>((r) => {
-        timer = setTimeout(() => r('expired'), deadline + 1_000);
+        timer = setTimeout(() => r('expired'), deadline + STOP_ANSWER_GRACE);
       });
       // Every part is waited for (settleAll): a close that fails never cuts the others short; the first failure is
       // the stop's, once all have settled (or the deadline).
@@ -339,6 +346,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       );
       const outcome = await Promise.race([orderly, expired]);
       clearTimeout(timer);
+      clearTimeout(giveUpTimer);
       if (outcome === 'expired') {
         // Said as the gateway says it: what the stop cuts short is not left without a word in the log.
         logger.warn(`flow ${printable(flow.name)} shutdown deadline passed: aborting what is left`);

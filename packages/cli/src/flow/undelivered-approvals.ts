@@ -28,19 +28,22 @@
  * through it, so that the terminal's answer and the fate of the approvals follow the same settlement (a reply that
  * does not approve reaches the endpoint once the reversals it causes are stored, or just before the sequence's
  * deadline: decline-wait.ts). What onError itself gets through `context.connectors` (a backup link) is kept in a book
- * of its own: kept when its answer reaches the terminal, reversed when onError fails or does not settle in time (the
+ * of its own: kept when its answer reaches the terminal (not when that answer relays the sequence's own approval: one
+ * charge, on-error-verdict.ts), reversed when onError fails or does not settle in time (the
  * terminal gets a 96), when its answer never reaches the terminal, or when the endpoint closes under it.
  */
 import { performance } from 'node:perf_hooks';
 import { types } from 'node:util';
 import { closedByEndpoint, isThenable } from '@iso8583/inbound';
-import { Iso8583Error, createCodec, responseMti } from '@iso8583/codec';
+import { createCodec, responseMti } from '@iso8583/codec';
 import type { Codec } from '@iso8583/codec';
-import type { InboundErrorCode, InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
+import type { InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import type { UndeliveredApproval } from '@iso8583/connector';
 import { storedOrDeadline } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
-import { approvalOf, backedByOwn, replySnapshot } from './reply-verdict.js';
+import { approvalOf, replySnapshot } from './reply-verdict.js';
+import { judgeOnError } from './on-error-verdict.js';
+import type { OnErrorJudge } from './on-error-verdict.js';
 import { watchedContext } from './watched-connectors.js';
 
 /**
@@ -157,7 +160,12 @@ export class UndeliveredApprovals {
       // reply in time that declines is handed over once the reversals it causes are stored (`replied`).
       return one.then((result) => {
         if (!settled()) return result;
-        return this.inTime(message, result, book, after);
+        const reply = this.inTime(message, result, book, after);
+        if (!(reply instanceof Promise)) return reply;
+        // A decline waiting for the reversals it causes: its book stays reachable until it is handed over, so that a
+        // timeout meanwhile (an event-loop stall past the deadline) has onError's answer, and its sends, judged.
+        this.running.set(id, book);
+        return reply.finally(() => settled());
       }, (err: unknown) => {
         settled();
         this.failed(context, book);
@@ -231,7 +239,9 @@ export class UndeliveredApprovals {
    * judged. An answer that approves in the endpoint's dialect (`isApprovalClass`: a partial approval too) is the
    * terminal's approval: the sequence's approvals are kept (reversed only if that answer never reaches the terminal:
    * `onLateResult`), unless it is the approval of onError's own link (`backedByOwn`: a backup's, which is kept; the
-   * sequence's are reversed, `sequence-failed` or `sequence-timeout`: one charge). Any other answer, a throw, or no
+   * sequence's are reversed, `sequence-failed` or `sequence-timeout`: one charge); when it relays the sequence's own
+   * approval (its fields 39 and 38), what onError itself got is reversed instead (a backup's approval asked too: one
+   * charge, the one the terminal was told; on-error-verdict.ts). Any other answer, a throw, or no
    * settling within the `sequenceTimeout` (this wrapper then fails first, with the endpoint's timeout error, so that
    * the terminal's 96 and the reversal go together) reverses them at once (`sequence-failed` for a failure in time,
    * `sequence-timeout` for a timeout, whether the sequence settles later or never), and so are the approvals onError
@@ -246,13 +256,12 @@ export class UndeliveredApprovals {
         this.failing.delete(id);
         clearTimeout(failed.timer);
         this.deciding.add(failed.book);
-        return this.judging(onError, message, failed.book, this.watchedOnError(context, failed.book, 'sequence-failed'), (approves, backup) => {
+        const watched = this.watchedOnError(context, failed.book, 'sequence-failed');
+        return judgeOnError(onError, message, this.judge(failed.book), watched, (approves, owner) => {
           this.deciding.delete(failed.book);
-          // The terminal was told onError's own link's approval (a backup's): the sequence's approvals are undone.
-          if (approves && !backup) return;
-          failed.book.undelivered('sequence-failed');
-          // What onError itself got (a backup link's approval) goes with its answer: not an approval, it is undone too.
-          if (!approves) void this.onErrorBooks.get(failed.book)?.undelivered('sequence-failed');
+          // The approval the terminal was told stands, every other in either book is undone (on-error-verdict.ts).
+          if (!approves || owner === 'own') failed.book.undelivered('sequence-failed');
+          if (!approves || owner === 'sequence') void this.onErrorBooks.get(failed.book)?.undelivered('sequence-failed');
         });
       }
       const running = this.running.get(id);
@@ -260,15 +269,22 @@ export class UndeliveredApprovals {
         this.running.delete(id);
         running.timedOut();
         this.deciding.add(running);
-        return this.judging(onError, message, running, this.watchedOnError(context, running, 'sequence-timeout'), (approves, backup) => {
+        const watched = this.watchedOnError(context, running, 'sequence-timeout');
+        return judgeOnError(onError, message, this.judge(running), watched, (approves, owner) => {
           this.deciding.delete(running);
-          // An approval of onError's own link (a backup's) told: the sequence's approvals are reversed, as for a decline.
-          running.judged(approves && !backup);
-          if (!approves) void this.onErrorBooks.get(running)?.undelivered('sequence-timeout');
+          // An approval of onError's own link (a backup's) told: the sequence's approvals are reversed, as for a
+          // decline; the sequence's own relayed: onError's are (on-error-verdict.ts).
+          running.judged(approves && owner !== 'own');
+          if (!approves || owner === 'sequence') void this.onErrorBooks.get(running)?.undelivered('sequence-timeout');
         });
       }
       return onError(message, context);
     };
+  }
+
+  /** What onError's answer to the message of `book` is judged by (on-error-verdict.ts). */
+  private judge(book: MessageAnswers): OnErrorJudge {
+    return { codec: this.codec, timeout: this.timeout, book, own: this.onErrorBooks.get(book) };
   }
 
   /**
@@ -286,70 +302,6 @@ export class UndeliveredApprovals {
     // The close's abort (the terminal got no answer) is `abandon`'s, reason client-gone.
     signal?.addEventListener('abort', () => closedByEndpoint(signal) || void own.undelivered(reason), { once: true });
     return watchedContext(context, own, stop.signal);
-  }
-
-  /**
-   * Runs `onError` and tells `verdict`, once, whether its answer approves (`approvalOf`: in the endpoint's dialect, or
-   * relaying an approval the sequence's `book` holds, or onError's own), and whether that approval is onError's own
-   * link's (`backedByOwn`): false for a throw, a rejection, or no settling within the `sequenceTimeout` (then this fails
-   * first, with the timeout error: the endpoint's own timer of the same length is made after this one).
-   */
-  private judging(
-    onError: Sequence,
-    message: InboundMessage,
-    book: MessageAnswers,
-    context: SequenceContext,
-    verdict: (approves: boolean, backup: boolean) => void,
-  ): ReturnType<Sequence> {
-    let told = false;
-    const tell = (approves: boolean, result?: SequenceResult): void => {
-      if (told) return;
-      told = true;
-      verdict(approves, approves && backedByOwn(this.codec, result, this.onErrorBooks.get(book)));
-    };
-    // The book's question: did this answer tell the terminal that money moved? An answer that cannot be looked at does
-    // not approve (the endpoint cannot pack it either: a 96).
-    const approves = (result: SequenceResult): boolean => approvalOf(this.codec, message.mti, result, [book, this.onErrorBooks.get(book)]) === true;
-    let out: ReturnType<Sequence>;
-    try {
-      out = onError(message, context);
-    } catch (err) {
-      tell(false);
-      throw err;
-    }
-    let thenable: boolean;
-    try {
-      thenable = isThenable(out);
-    } catch (err) {
-      // A value that cannot be looked at (a revoked Proxy): the endpoint answers it as onError failing, a 96.
-      tell(false);
-      throw err;
-    }
-    if (!thenable) {
-      tell(approves(out as SequenceResult), out as SequenceResult);
-      return out;
-    }
-    const pending = out as PromiseLike<SequenceResult>;
-    return new Promise<SequenceResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        tell(false);
-        const code: InboundErrorCode = 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT';
-        reject(new Iso8583Error(code, `MTI ${message.mti}: the onError sequence did not settle within ${this.timeout} ms`, { mti: message.mti }));
-      }, this.timeout);
-      timer.unref();
-      pending.then(
-        (result) => {
-          clearTimeout(timer);
-          tell(approves(result), result);
-          resolve(result);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          tell(false);
-          reject(err);
-        },
-      );
-    });
   }
 
   /**

@@ -84,8 +84,11 @@ function withStop(options: unknown, stop: AbortSignal, joined: JoinedSignals): u
 export class StopAbort {
   readonly #controller = new AbortController();
   readonly #joined: JoinedSignals;
+  readonly #who: string;
 
-  constructor() {
+  /** `who`: what is stopping, as the abort's reason says it (default `the gateway`; a flow's `flow NAME`). */
+  constructor(who = 'the gateway') {
+    this.#who = who;
     // A request without a signal of its own listens to it (one per request): no leak warning.
     setMaxListeners(0, this.#controller.signal);
     this.#joined = new JoinedSignals(this.#controller.signal);
@@ -120,7 +123,7 @@ export class StopAbort {
   /** Gives up every request under way (and any sent later): once. */
   abort(): void {
     if (this.aborted) return;
-    this.#controller.abort(new Iso8583Error('ISO8583_ERR_CONNECTOR_ABORTED', 'the gateway is stopping: its shutdown deadline passed'));
+    this.#controller.abort(new Iso8583Error('ISO8583_ERR_CONNECTOR_ABORTED', `${this.#who} is stopping: its shutdown deadline passed`));
   }
 }
 
