@@ -1,7 +1,9 @@
 /**
- * SocketQueue's stat-server figures, by SocketQueue's definitions except where they lose or misplace money (each
- * deviation below says so, and docs/gateway.md's stats table), so that a monitoring check written against SocketQueue
- * (Zabbix, Kibana) reads its names and, for the same traffic, its numbers but for those. Amounts are in major units (field 4 / 100), as
+ * SocketQueue's stat-server figures under its names, by its definitions but for two deviations (each marked below, and
+ * in docs/gateway.md's stats table: a refund is any processing code starting 20, and a declined 0410 is a fault), so
+ * that a monitoring check written against SocketQueue (Zabbix, Kibana) reads the same figures. The deviations are kept
+ * on purpose: SocketQueue's rules added a 203000 refund to `securedAmount` as a purchase and never counted a declined
+ * reversal. Amounts are in major units (field 4 / 100), as
  * SocketQueue shows them; they are kept as whole minor units and divided only when shown.
  *
  * - `processedAmount`: every 0200 request passed on, answered or not, approved or not; the same 0200 sent again (a
