@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createCodec } from '@iso8583/codec';
 import { httpCall } from '@iso8583/test-support';
 import { runToEnd, startGateway, stopAll } from './helpers/cli.js';
+import { runMainBatch } from './helpers/main-batch.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-header-hex-'));
 const HEADER = '6000010000';
@@ -84,6 +85,22 @@ function posEcho(port: number, stan: string): Promise<Buffer> {
 
 const echo = (stan: string): string => JSON.stringify({ 0: '0800', 11: stan, 70: '301' });
 
+/**
+ * The `--check-config` lines after the first refusal (which the real binary runs), in one process (`main` for each:
+ * helpers/main-batch.ts; each start of the binary costs a core over half a second), run once, when a test first asks.
+ */
+let checked: ReturnType<typeof runMainBatch> | undefined;
+function checks(): ReturnType<typeof runMainBatch> {
+  const file = join(work, 'bad.json');
+  writeFileSync(file, JSON.stringify({ upstream: '127.0.0.1:9', headerHex: HEADER, headerBytes: 2 }));
+  return (checked ??= runMainBatch([
+    ['gateway', '--upstream', '127.0.0.1:9', '--header-hex', HEADER, '--header-bytes', '4', '--check-config'],
+    ['gateway', '--config', file, '--check-config'],
+    ['gateway', '--upstreamHost=127.0.0.1', '--upstreamPort=8583', '--headerFormat=x', '--check-config'],
+    ['gateway', '--upstream', '127.0.0.1:9', '--header-hex', HEADER, '--check-config'],
+  ]));
+}
+
 describe('gateway --header-hex', () => {
   test('the bank receives the given header (flag), and --header-bytes is set from it', async () => {
     const gw = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--header-hex', HEADER, '--no-reversal', '--no-transaction-log', '--echo-interval', '0']);
@@ -118,20 +135,16 @@ describe('gateway --header-hex', () => {
   });
 
   test('a length that disagrees with --header-bytes is refused naming both', async () => {
-    const run = await runToEnd(['gateway', '--upstream', '127.0.0.1:9', '--header-hex', HEADER, '--header-bytes', '4', '--check-config']);
-    assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /ISO8583_ERR_CLI_OPTION: --header-hex is 5 bytes, --header-bytes says 4/);
-    const file = join(work, 'bad.json');
-    writeFileSync(file, JSON.stringify({ upstream: '127.0.0.1:9', headerHex: HEADER, headerBytes: 2 }));
-    const fromFile = await runToEnd(['gateway', '--config', file, '--check-config']);
-    assert.notEqual(fromFile.code, 0);
-    assert.match(fromFile.stderr, /headerHex is 5 bytes, headerBytes says 2/);
+    const [run, fromFile] = await checks();
+    assert.equal(run?.code, 1, run?.stderr);
+    assert.match(run?.stderr ?? '', /ISO8583_ERR_CLI_OPTION: --header-hex is 5 bytes, --header-bytes says 4/);
+    assert.notEqual(fromFile?.code, 0);
+    assert.match(fromFile?.stderr ?? '', /headerHex is 5 bytes, headerBytes says 2/);
   });
 
   test('SocketQueue\'s --headerFormat points to a flag the gateway has', async () => {
-    const run = await runToEnd(['gateway', '--upstreamHost=127.0.0.1', '--upstreamPort=8583', '--headerFormat=x', '--check-config']);
-    assert.match(run.stderr, /--header-hex HEX/);
-    const pointed = await runToEnd(['gateway', '--upstream', '127.0.0.1:9', '--header-hex', HEADER, '--check-config']);
-    assert.equal(pointed.code, 0, pointed.stderr);
+    const [, , run, pointed] = await checks();
+    assert.match(run?.stderr ?? '', /--header-hex HEX/);
+    assert.equal(pointed?.code, 0, pointed?.stderr);
   });
 });

@@ -48,6 +48,23 @@ describe('iso8583 gateway --http-body-budget', () => {
 
   test('the --metrics port keeps its own budget of the same size', async () => {
     const port = (gw.metrics as { port: number }).port;
+    // The HTTP port holds 60% of its budget: a body arriving slowly.
+    const httpPort = gw.http.port;
+    const holder = rawHttp(httpPort);
+    try {
+      holder.socket.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1:${httpPort}\r\nContent-Type: application/json\r\nContent-Length: ${BUDGET}\r\n\r\n${' '.repeat(0.6 * BUDGET)}`);
+      // Counted: a body of 70% on the same port passes the budget and, holding the most, is refused.
+      const probe = await httpCall(httpPort, 'POST', '/', { 'content-type': 'application/json' }, ' '.repeat(0.7 * BUDGET));
+      assert.equal(probe.status, 503, probe.body);
+      // The --metrics port takes a body of 90% meanwhile, read whole (its 400: white space is no JSON; not 503): the
+      // ports share no budget.
+      const taken = await httpCall(port, 'POST', '/metrics', { 'content-type': 'application/json' }, ' '.repeat(0.9 * BUDGET));
+      assert.equal(taken.status, 400, taken.body);
+      assert.equal((JSON.parse(taken.body) as { error: { code: string } }).error.code, 'ISO8583_ERR_CONSOLE_INPUT');
+      assert.equal(holder.text(), '', 'the body holding 60% of the HTTP port\'s budget is still held');
+    } finally {
+      holder.socket.destroy();
+    }
     const refused = await httpCall(port, 'POST', '/metrics', { 'content-type': 'application/json' }, ' '.repeat(2 * BUDGET));
     assert.equal(refused.status, 503, refused.body);
     assert.deepEqual(JSON.parse(refused.body), { error: REFUSED });

@@ -1,14 +1,16 @@
 // The HTTP token as it is read: from a regular file only (`/dev/zero` aborted the process with std::bad_alloc, exit
 // 134, no coded error; a FIFO's open waited for ever for a writer), its first line only, within 4096 bytes, and
 // printable ASCII only, `!` to `~` (`--http-token 'pässwörd'` was taken, yet no bearer header could match it, and each
-// try counted towards the lockout). The real binary for the flag, the file and the gateway's config key; readHttpToken
-// (the one home of the rule) for the flow's and the client's.
+// try counted towards the lockout). The real binary for the flag, the file and the gateway's config key (one real run,
+// the other command lines in one process: test-support's runMainBatch); readHttpToken (the one home of the rule) for the
+// flow's and the client's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { runMainBatch } from '@iso8583/test-support';
 import { readHttpToken } from '../src/console/access.js';
 import { BIN, runCli } from './cli-process.js';
 
@@ -75,17 +77,20 @@ test('token – a character beyond printable ASCII, a tab or two spaces inside, 
   const file = join(work, 'not-ascii');
   writeFileSync(file, `${NOT_ASCII}\n`);
   refused(undefined, file, '--http-token-file', NOT_ASCII, /^--http-token-file: the token on the first line .*printable ASCII/);
-  // The real binary: the flag, the file, and the gateway's config file key.
-  const flag = await runCli([...GATEWAY, '--http-token', NOT_ASCII]);
+  // The real binary for the flag; the file and the gateway's config file key in one process (`main` for each:
+  // test-support's runMainBatch; each start of the binary costs a core over half a second).
+  const config = join(work, 'gateway.json');
+  writeFileSync(config, JSON.stringify({ upstream: '127.0.0.1:5000', httpToken: NOT_ASCII }));
+  const [flag, [fromFile, key]] = await Promise.all([
+    runCli([...GATEWAY, '--http-token', NOT_ASCII]),
+    runMainBatch([{ args: [...GATEWAY, '--http-token-file', file] }, { args: ['gateway', '--check-config', '--config', config] }]),
+  ]);
   assert.equal(flag.code, 1, flag.stderr);
   assert.match(flag.stderr, /ISO8583_ERR_CLI_OPTION.*--http-token/);
   assert.equal(flag.stderr.includes(NOT_ASCII), false);
-  const fromFile = await runCli([...GATEWAY, '--http-token-file', file]);
-  assert.equal(fromFile.code, 1, fromFile.stderr);
-  assert.match(fromFile.stderr, /ISO8583_ERR_CLI_OPTION: --http-token-file \(config key httpTokenFile\)/);
-  const config = join(work, 'gateway.json');
-  writeFileSync(config, JSON.stringify({ upstream: '127.0.0.1:5000', httpToken: NOT_ASCII }));
-  const key = await runCli(['gateway', '--check-config', '--config', config]);
+  assert.equal(fromFile?.code, 1, fromFile?.stderr);
+  assert.match(fromFile?.stderr ?? '', /ISO8583_ERR_CLI_OPTION: --http-token-file \(config key httpTokenFile\)/);
+  assert.ok(key !== undefined);
   assert.equal(key.code, 1, key.stderr);
   assert.match(key.stderr, /ISO8583_ERR_CLI_OPTION: --http-token \(config key httpToken\)/);
   assert.equal(key.stderr.includes(NOT_ASCII), false);
@@ -106,15 +111,19 @@ test('token – run and transactions, which have no config file, name their flag
     // Refused before anything is asked: nothing listens on port 1.
     ['transactions', '--url', 'http://127.0.0.1:1'],
   ];
+  const cases = [['--http-token', NOT_ASCII, '--http-token: the token holds'], ['--http-token-file', file, '--http-token-file: the token on the first line']];
+  // In one process (`main` for each: test-support's runMainBatch), the gateway's line last.
+  const results = await runMainBatch([...commands.flatMap((command) => cases.map(([flag, value]) => ({ args: [...command, flag as string, value as string] }))), { args: [...GATEWAY, '--http-token', NOT_ASCII] }]);
   for (const command of commands) {
-    for (const [flag, value, words] of [['--http-token', NOT_ASCII, '--http-token: the token holds'], ['--http-token-file', file, '--http-token-file: the token on the first line']]) {
-      const r = await runCli([...command, flag as string, value as string]);
+    for (const [flag, , words] of cases) {
+      const r = results.shift() as (typeof results)[number];
       assert.equal(r.code, 1, r.stderr);
       assert.ok(r.stderr.startsWith(`iso8583: ISO8583_ERR_CLI_OPTION: ${words as string}`), `${command[0] as string} ${flag as string}: ${r.stderr}`);
       assert.doesNotMatch(r.stderr, /config key/);
       assert.equal(r.stderr.includes(NOT_ASCII), false);
     }
   }
-  const gateway = await runCli([...GATEWAY, '--http-token', NOT_ASCII]);
+  const gateway = results.shift() as (typeof results)[number];
+  assert.equal(results.length, 0, 'every line checked');
   assert.ok(gateway.stderr.startsWith('iso8583: ISO8583_ERR_CLI_OPTION: --http-token (config key httpToken): the token holds'), gateway.stderr);
 });

@@ -9,6 +9,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { BUILTIN_DIALECTS, isIso8583Error } from '@iso8583/codec';
 import { makeCertificates } from '@iso8583/test-support';
 import { runCli } from './cli-process.js';
+import { mainBatch } from './helpers/main-batch.js';
 import { parseCommandArgs } from '../src/args.js';
 import {
   DIALECT_FLAGS,
@@ -188,20 +189,31 @@ test('a flag given by its letter without its value is a usage error naming the f
   assert.equal(r.code, 2);
 });
 
+// The command lines below run in one process (`main` for each: helpers/main-batch.ts; each start of the binary costs
+// a core over half a second), the first refusal also through the real binary.
+const batch = mainBatch();
+const twice = [['send', '--port', '1', '--port', '2'], ['send', '-p', '1', '--port', '2'], ['load', '--port', '1', '--quiet', '-q']];
+const twiceLines = twice.map((argv) => batch.line(argv));
+const aliasesLine = batch.line(['gateway', '--upstream', '127.0.0.1:1', '--listen', '1', '--listenPort', '2', '--check-config']);
+const listLine = batch.line(['gateway', '--upstream', 'a=127.0.0.1:1', '--upstream', 'b=127.0.0.1:2', '--check-config']);
+const dialectHelp = batch.line(['decode', '--help']);
+
 test('a flag given twice, by its long name or its letter, is refused as two names of one flag are: ISO8583_ERR_CLI_OPTION naming it', async () => {
-  for (const argv of [['send', '--port', '1', '--port', '2'], ['send', '-p', '1', '--port', '2'], ['load', '--port', '1', '--quiet', '-q']]) {
-    const r = await runCli(argv);
+  const [real, batched] = await Promise.all([runCli(twice[0] as string[]), Promise.all(twiceLines.map((line) => line()))]);
+  const results = [real, ...batched];
+  for (const [i, argv] of [twice[0] as string[], ...twice].entries()) {
+    const r = results[i] as (typeof results)[number];
     assert.equal(r.code, 1, argv.join(' '));
     assert.match(r.stderr, /^iso8583: ISO8583_ERR_CLI_OPTION: --(port|quiet) is given twice: give it once\n$/);
   }
-  const aliases = await runCli(['gateway', '--upstream', '127.0.0.1:1', '--listen', '1', '--listenPort', '2', '--check-config']);
+  const aliases = await aliasesLine();
   assert.match(aliases.stderr, /^iso8583: ISO8583_ERR_CLI_OPTION: --listen and --listenPort are the same flag: give one\n$/);
   // A list flag takes several values.
-  const list = await runCli(['gateway', '--upstream', 'a=127.0.0.1:1', '--upstream', 'b=127.0.0.1:2', '--check-config']);
+  const list = await listLine();
   assert.equal(list.code, 0, list.stderr);
 });
 
 test('--dialect help names every built-in dialect of the codec', async () => {
-  const r = await runCli(['decode', '--help']);
+  const r = await dialectHelp();
   for (const name of BUILTIN_DIALECTS) assert.ok(r.stdout.includes(name), name);
 });

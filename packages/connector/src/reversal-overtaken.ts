@@ -217,12 +217,13 @@ export class OvertakenReversals {
 
   /**
    * What tells the booking of the late approval `answer` (`approvalBooking`: no whole card number) to a shared journal's
-   * look-up (`ReversalJournal.lateApproval`, whose rows carry each reversal's own field 7): its field 7 left out with a
-   * fresh field 7 on every attempt (the original's is then field 90's).
+   * look-up (`ReversalJournal.lateApproval`, whose rows carry each reversal's fields): with a fresh field 7 on every
+   * attempt, its field 7 is compared with the original's in each reversal's field 90 (`timeIn90`), as
+   * transactions-in-flight.ts `approvesBooking` compares it.
    */
   bookingOf(answer: IsoMessage): ApprovalBooking {
     const booking = approvalBooking(this.dialect, answer);
-    return this.dialect.reversal?.freshTransmissionTime === true ? { ...booking, time: undefined } : booking;
+    return this.dialect.reversal?.freshTransmissionTime === true ? { ...booking, timeIn90: true } : booking;
   }
 
   /** What is remembered of a late approval: the fields that identify it and those its amount is read from (no card data). */

@@ -82,6 +82,13 @@ export function sameBooking(dialect: Pick<Dialect, 'fields'>, a: MessageInput, b
 export interface ApprovalBooking extends HeldTransaction {
   readonly time: string | undefined;
   readonly amount: number;
+  /**
+   * Whether a reversal carries the original's field 7 that `time` is compared with in its field 90 (1987 original data
+   * elements: MTI, STAN, then field 7), not in its own field 7: a dialect with `freshTransmissionTime` (a new field 7
+   * on every attempt; see {@link approvesBooking}). Set by reversal-overtaken.ts `bookingOf` for a shared journal's
+   * look-up (pg/overtaken-sql.ts `OF_BOOKING`). Default false.
+   */
+  readonly timeIn90?: boolean;
 }
 
 /** The {@link ApprovalBooking} of the late approval `answer` in `dialect`. */

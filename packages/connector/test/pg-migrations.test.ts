@@ -243,7 +243,7 @@ test('migrate: a database at SAF version 6 gets step 7 (the server an owner regi
     );
     assert.deepEqual(rows, [{ owner: 'earlier-node', here: null }, { owner: 'later-node', here: true }]);
     // Neither holds its lock: only the one registered on this server is gone; the other's entry waits for its lease.
-    const gone = await pool.query<{ owner: string }>(GONE_OWNERS.replace('$3', '$2'), ['claimer', ['']]); // no $2 of its own
+    const gone = await pool.query<{ owner: string }>(GONE_OWNERS.replace('$3', '$2').replaceAll('$5', '$3'), ['claimer', [''], null]); // no $2, $4 of its own
     assert.deepEqual(gone.rows, [{ owner: 'later-node' }]);
   } finally {
     await pool.end();

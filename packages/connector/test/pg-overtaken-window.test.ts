@@ -116,7 +116,7 @@ test('pg: the look-up of a late approval reads its transaction\'s rows by index,
   await answered25(journal, 'indexed', '000601');
   // A scan of the table is made dear: the plan takes an index when one serves the statement's conditions.
   const noScan = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c enable_seqscan=off')}`;
-  const plan = await sql<{ 'QUERY PLAN': string }>(noScan, `EXPLAIN ${LATE_APPROVAL}`, [[''], 'TERM0001', '000601', '{}', 600_000, null, 0, null, null, '127.0.0.1:1001']);
+  const plan = await sql<{ 'QUERY PLAN': string }>(noScan, `EXPLAIN ${LATE_APPROVAL}`, [[''], 'TERM0001', '000601', '{}', 600_000, null, 0, null, null, '127.0.0.1:1001', false]);
   const text = plan.map((r) => r['QUERY PLAN']).join('\n');
   assert.doesNotMatch(text, /Seq Scan on iso8583_saf/, text);
   assert.match(text, /iso8583_saf_(overtaken|original)/, text);

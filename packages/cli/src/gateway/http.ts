@@ -128,6 +128,7 @@ export async function gatewayHttp(options: GatewayHttpOptions): Promise<HttpApp>
     maxConnections: config.httpMaxConnections,
     maxHeldBack: config.httpMaxHeldBack,
     bodyBudget: config.httpBodyBudget,
+    bodyBudgetOption: '--http-body-budget',
     ...(config.httpMaxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: config.httpMaxConnectionsPerAddress }),
     capFlags: capFlags('http'),
     // With SocketQueue's names, its HTTP service: any content type read as JSON, any path, other methods 405.
@@ -171,7 +172,7 @@ export async function startMetrics(config: GatewayConfig, monitoring: Monitoring
   const server = fastify({ logger: false, forceCloseConnections: true, bodyLimit: HTTP_BODY_LIMIT, schemaController: lazySchemaCompilers(), clientErrorHandler: answerClientError, frameworkErrors: badUrlAnswer() });
   boundRequests(server.server, config.requestTimeout);
   // The bodies arriving across the port, bounded together (http/body-budget.ts): before any route.
-  budgetBodies(server, { max: config.httpBodyBudget, refuse: refuseBody(server.server, BODY_BUDGET_RETRY_AFTER, '--http-body-budget'), logger });
+  budgetBodies(server, { max: config.httpBodyBudget, refuse: refuseBody(server.server, BODY_BUDGET_RETRY_AFTER, '--http-body-budget'), logger, option: '--http-body-budget' });
   const max = config.metricsMaxConnections;
   const perAddress = config.metricsMaxConnectionsPerAddress ?? defaultPerAddress(max);
   const flags = capFlags('metrics');

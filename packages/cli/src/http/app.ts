@@ -122,13 +122,16 @@ export interface HttpAppOptions {
    */
   heldBackOption?: string;
   /**
-   * Bytes of request bodies the port holds at once while they arrive, across its connections (body-budget.ts): a body
-   * arriving past it is answered 503 `ISO8583_ERR_CONSOLE_BODY_BUDGET` with `Retry-After`, its connection closed, no
-   * route run. A value that is not an integer of at least 1 is `ISO8583_ERR_CLI_OPTION`. Default
-   * {@link DEFAULT_HTTP_BODY_BUDGET} (33554432, 32 MiB).
+   * Bytes of request bodies the port holds at once while they arrive, across its connections (body-budget.ts): past it
+   * the body holding the most (the newcomer's too) is answered 503 `ISO8583_ERR_CONSOLE_BODY_BUDGET` with
+   * `Retry-After`, its connection closed, no route run. A value that is not an integer of at least 1 is
+   * `ISO8583_ERR_CLI_OPTION`. Default {@link DEFAULT_HTTP_BODY_BUDGET} (33554432, 32 MiB).
    */
   bodyBudget?: number;
-  /** The option that sets `bodyBudget`, named in its log line. Default `--http-body-budget` (the gateway's flag). */
+  /**
+   * The option that sets `bodyBudget`, named in its 503 answer, its log line and the error of a bad value: the
+   * gateway's `--http-body-budget`. Default: none (a flow's port, whose budget no option sets: its texts name no flag).
+   */
   bodyBudgetOption?: string;
 }
 
@@ -270,7 +273,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   // The bodies arriving across the port are bounded together too (body-budget.ts): a hook on every route to come.
   const bodies = budgetBodies(app, {
     max: options.bodyBudget ?? DEFAULT_HTTP_BODY_BUDGET,
-    refuse: refuseBody(app.server, BODY_BUDGET_RETRY_AFTER, options.bodyBudgetOption ?? '--http-body-budget'),
+    refuse: refuseBody(app.server, BODY_BUDGET_RETRY_AFTER, options.bodyBudgetOption),
     logger: options.logger,
     option: options.bodyBudgetOption,
   });

@@ -7,10 +7,16 @@
  * Here the bytes of the bodies being read are counted as they come (before the route's parser holds them), and given
  * back once the body has all come (its parser has it: the route runs), its request is answered (a body no route reads: the
  * rest read and thrown away uncounted) or its request is gone. A refused body never ends cleanly: no route runs on it.
- * A chunk that would take the count past the budget is not read into its body: that request is answered 503
- * `ISO8583_ERR_CONSOLE_BODY_BUDGET` with `Retry-After` (in its turn, after the answers owed to its connection's
- * earlier requests), its connection closed (the rest of its body read and thrown away: linger-close.ts), and no route
- * runs for it. The bodies already counted, and every request without a body, go on unharmed.
+ *
+ * A chunk that would take the count past the budget makes room as the budget of held-back requests does
+ * (held-budget.ts, here counted in bytes): the body holding the most, the newcomer's own with that chunk among them, is
+ * refused, and the next heaviest while still over. A refused request is answered 503 `ISO8583_ERR_CONSOLE_BODY_BUDGET`
+ * with `Retry-After` (in its turn, after the answers owed to its connection's earlier requests), its connection closed
+ * (the rest of its body read and thrown away: linger-close.ts), and no route runs for it (a body counted has not all
+ * come: its route has not run; nothing of it reached the bank). Refusing the newcomer instead let one client hold the
+ * budget: one address, 128 connections each sending a 256 KiB body slowly, and every payment of the other clients was
+ * refused for as long as it liked. An honest message is a few KiB and comes at once: it is never the body holding the
+ * most while one that large is still arriving. Every request without a body goes on unharmed.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -19,6 +25,7 @@ import type { TransformCallback } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { cliError } from '../args.js';
+import { heldBudget } from './held-budget.js';
 import { takeFailedLine } from './refused-lines.js';
 
 /** Seconds a client refused over the budget is asked to wait before it sends again (`Retry-After`): 1. */
@@ -30,7 +37,7 @@ const CODE = 'ISO8583_ERR_CONSOLE_BODY_BUDGET';
 export interface BodyBudget {
   /** Body bytes held now. */
   readonly held: number;
-  /** Requests refused over the budget since the start. */
+  /** Requests refused over the budget since the start (the newcomers and the holders refused for them). */
   readonly refused: number;
 }
 
@@ -42,7 +49,10 @@ export interface BodyBudgetOptions {
   refuse(socket: Socket): void;
   /** Where the refusal is logged at `warn` (capped as the request log's failures: refused-lines.ts). Default: none. */
   logger?: Logger | undefined;
-  /** The option that sets `max`, named in the log line and in an error of a bad `max`. Default `--http-body-budget`. */
+  /**
+   * The option that sets `max`, named in the log line and in an error of a bad `max`. Default: none (a flow's port, whose
+   * budget no option sets): the log line names none, an error of a bad `max` names `bodyBudget`.
+   */
   option?: string | undefined;
 }
 
@@ -58,14 +68,19 @@ function hasBody(req: IncomingMessage): boolean {
  * 1 is `ISO8583_ERR_CLI_OPTION` naming `options.option`.
  */
 export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): BodyBudget {
-  const option = options.option ?? '--http-body-budget';
+  const option = options.option ?? 'bodyBudget';
   const max = options.max;
   if (!Number.isSafeInteger(max) || max < 1) {
     throw cliError('ISO8583_ERR_CLI_OPTION', `${option} must be an integer >= 1 (bytes of request bodies arriving across the HTTP port), not ${String(max)}`, option);
   }
-  const count = { held: 0, refused: 0 };
+  let refused = 0;
+  /** How to refuse the body arriving on each connection counted (one at a time: HTTP/1.1 sends them in turn). */
+  const refusers = new Map<Socket, () => void>();
+  const budget = heldBudget({ max, close: (socket) => refusers.get(socket)?.() });
+  const closable = (socket: Socket): boolean => refusers.has(socket);
   app.addHook('preParsing', (request, reply, payload, done) => {
     const req = request.raw;
+    const socket = req.socket;
     if (!hasBody(req)) {
       done(null, payload);
       return;
@@ -73,28 +88,33 @@ export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): 
     let mine = 0;
     let over = false;
     let answered = false;
-    const giveBack = (): void => {
-      count.held -= mine;
+    const refuse = (): void => {
+      // The budget no longer counts it (held-budget.ts forgets what it lets go).
+      const held = mine;
       mine = 0;
+      over = true;
+      refusers.delete(socket);
+      refused += 1;
+      refusedLine(options, req, budget.total, held);
+      options.refuse(socket);
     };
+    const giveBack = (): void => {
+      budget.remove(socket, mine);
+      mine = 0;
+      if (refusers.get(socket) === refuse) refusers.delete(socket);
+    };
+    refusers.set(socket, refuse);
     const counted = new Transform({
       transform(chunk: Buffer, _encoding, callback: TransformCallback) {
         if (over || answered) {
           callback();
           return;
         }
-        if (count.held + chunk.length > max) {
-          over = true;
-          giveBack();
-          count.refused += 1;
-          refusedLine(options, req, count.held);
-          options.refuse(req.socket);
-          callback();
-          return;
-        }
         mine += chunk.length;
-        count.held += chunk.length;
-        callback(null, chunk);
+        budget.add(socket, chunk.length);
+        // Past the budget, the bodies holding the most are refused, this one too if it does (refuse(), above).
+        if (budget.total > max) budget.settle(closable);
+        callback(null, over ? undefined : chunk);
       },
       flush(callback: TransformCallback) {
         giveBack();
@@ -128,10 +148,10 @@ export function budgetBodies(app: FastifyInstance, options: BodyBudgetOptions): 
   });
   return {
     get held() {
-      return count.held;
+      return budget.total;
     },
     get refused() {
-      return count.refused;
+      return refused;
     },
   };
 }
@@ -142,10 +162,11 @@ function refusedError(): Error {
 }
 
 /**
- * The `warn` line of a request refused over the budget, capped as the request log's failed requests (refused-lines.ts:
- * 20 a second, then one line saying how many were left out), never its URL nor its body.
+ * The `warn` line of a request refused over the budget (`held` bytes held across the port after it, `body` its own
+ * bytes counted), capped as the request log's failed requests (refused-lines.ts: 20 a second, then one line saying how
+ * many were left out), never its URL nor its body; the option that sets the budget when one does.
  */
-function refusedLine(options: BodyBudgetOptions, req: IncomingMessage, held: number): void {
+function refusedLine(options: BodyBudgetOptions, req: IncomingMessage, held: number, body: number): void {
   const logger = options.logger;
   if (logger === undefined) return;
   const suppressed = takeFailedLine(logger, 503, CODE);
@@ -156,10 +177,11 @@ function refusedLine(options: BodyBudgetOptions, req: IncomingMessage, held: num
       method: req.method,
       peer: req.socket.remoteAddress,
       held,
+      body,
       max: options.max,
-      option: options.option ?? '--http-body-budget',
+      ...(options.option === undefined ? {} : { option: options.option }),
       ...(suppressed > 0 ? { suppressed } : {}),
     },
-    'a request body refused: the bodies arriving hold the port\'s budget',
+    'a request body refused: the bodies arriving held the port\'s budget and it held the most',
   );
 }

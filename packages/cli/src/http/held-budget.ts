@@ -15,6 +15,10 @@
  * nothing is closed, and the next request held back looks again, or a timer ({@link HELD_BACK_RECHECK}) once the
  * routes may have answered. The count is of requests, not bytes: tiny requests
  * cost the most heap for the bytes sent (a request with large headers fills a read with fewer of them).
+ *
+ * The same budget, counted in bytes ({@link HeldBudget.add}'s `n`) and letting a connection go by
+ * {@link HeldBudgetOptions.close}, bounds the request bodies arriving across a port (body-budget.ts): the body holding
+ * the most is refused, not the newcomer.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -53,6 +57,8 @@ export interface HeldBudgetOptions {
   readonly max?: number;
   /** Told of each connection closed (for the log line); default: nothing. */
   readonly onClose?: (closed: HeldBackClose) => void;
+  /** How a connection over the budget is let go (it no longer counts already). Default: destroyed. */
+  readonly close?: (socket: Socket) => void;
 }
 
 /** The budget of one server, kept by the pipelining bound. */
@@ -63,10 +69,10 @@ export interface HeldBudget {
   readonly total: number;
   /** Connections closed by it so far. */
   readonly closed: number;
-  /** One more request held back on `socket`. */
-  add(socket: Socket): void;
-  /** One request of `socket` handed on (or dropped: its connection went). */
-  remove(socket: Socket): void;
+  /** `n` (default 1) more requests held back on `socket`. */
+  add(socket: Socket, n?: number): void;
+  /** `n` (default 1) requests of `socket` handed on (or dropped: its connection went); at most what it holds. */
+  remove(socket: Socket, n?: number): void;
   /** Closes the heaviest connections `closable` allows while over the budget (see the file's note). */
   settle(closable: (socket: Socket) => boolean): void;
 }
@@ -107,22 +113,22 @@ export function heldBudget(options: HeldBudgetOptions = {}): HeldBudget {
     get closed() {
       return closed;
     },
-    add: (socket) => {
+    add: (socket, n = 1) => {
       if (gone.has(socket) || socket.destroyed) return;
-      const n = counts.get(socket);
       // One listener per connection, however often it holds requests back and lets them go.
       if (!watched.has(socket)) {
         watched.add(socket);
         socket.once('close', () => forget(socket));
       }
-      counts.set(socket, (n ?? 0) + 1);
-      total++;
+      counts.set(socket, (counts.get(socket) ?? 0) + n);
+      total += n;
     },
-    remove: (socket) => {
-      const n = counts.get(socket);
-      if (n === undefined) return;
-      total--;
-      if (n > 1) counts.set(socket, n - 1);
+    remove: (socket, n = 1) => {
+      const had = counts.get(socket);
+      if (had === undefined) return;
+      const less = Math.min(n, had);
+      total -= less;
+      if (had > less) counts.set(socket, had - less);
       else counts.delete(socket);
     },
     settle: function settle(closable) {
@@ -146,7 +152,8 @@ export function heldBudget(options: HeldBudgetOptions = {}): HeldBudget {
         const before = total;
         forget(heaviest);
         closed++;
-        heaviest.destroy();
+        if (options.close === undefined) heaviest.destroy();
+        else options.close(heaviest);
         options.onClose?.({ socket: heaviest, heldBack: most, total: before, max });
       }
     },

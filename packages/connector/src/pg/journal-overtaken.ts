@@ -46,6 +46,7 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
       const { rows } = await this.ready().query<{ code: string | null; reversal: string; id: string }>(LATE_APPROVAL, [
         this.claimKeys(), textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), within,
         booking?.time ?? null, booking?.amount ?? 0, booking?.acquirer ?? null, booking?.card ?? null, this.bank,
+        booking?.timeIn90 === true,
       ]);
       const row = rows[0];
       return row === undefined || row.code === null

@@ -46,7 +46,10 @@ export const AGAIN_SUFFIX = '.again';
  * lock is granted). A row so covered records which row's code covers it (`covered_by`: the lowest id of those
  * carrying a code; none when only a stored repeat covers it) and its own code (`covered_code`): that row ending
  * otherwise than reversed, its code cleared by a re-attempt and its repeat never stored, gives the obligation back to
- * this one ({@link passingOn}). No row back: the entry is no pending reversal (nothing written).
+ * this one ({@link passingOn}). A row not covered keeps the row it named (`covered_by`: it took the obligation back,
+ * or that row's code was cleared since) and returns that row's id, as `LATE_APPROVAL` and `REPEATS_OWED` do: a slow
+ * node that got that row's `25` first stores that row's repeat (`againId`), and this one is the same entry
+ * (`'exists'`), never a second `0401` of one approval. No row back: the entry is no pending reversal (nothing written).
  */
 export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'->>'41' AS terminal, entry->'reversal'->>'11' AS stan,
         entry->'reversal'->>'7' AS time, entry->'reversal'->'4' AS amount, entry->'reversal'->>'2' AS card, entry->'reversal'->>'32' AS acquirer
@@ -61,10 +64,10 @@ export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'
       OR EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = c.id || '${AGAIN_SUFFIX}'))) > 0 AS covered,
       min(c.id) FILTER (WHERE c.id <> $1 AND c.undid_nothing IS NOT NULL) AS source FROM c)
   UPDATE iso8583_saf s SET undid_nothing = CASE WHEN s.late_approval IS NULL OR NOT v.covered THEN $2::text END,
-    covered_by = CASE WHEN s.late_approval IS NOT NULL AND v.covered THEN v.source END,
+    covered_by = CASE WHEN s.late_approval IS NOT NULL AND v.covered THEN v.source ELSE s.covered_by END,
     covered_code = CASE WHEN s.late_approval IS NOT NULL AND v.covered THEN $2::text END
   FROM v WHERE s.id = $1 AND s.entry->>'kind' IS NULL AND s.done_at IS NULL
-  RETURNING (CASE WHEN NOT v.covered THEN s.late_approval::text END) AS approval, s.id`;
+  RETURNING (CASE WHEN NOT v.covered THEN s.late_approval::text END) AS approval, coalesce(s.covered_by, s.id) AS id`;
 
 /**
  * The id of the repeat a late approval calls for, of the reversal entry `id` (its row): the same on every node and every
@@ -75,13 +78,23 @@ export function againId(id: string): string {
 }
 
 /**
- * Whether a row's reversal (the row of `transactionRow`) is of the booking of a late approval, by
- * transactions-in-flight.ts `approvesBooking`'s rule in SQL: its field 7 `$6` (`NULL`: unknown, or a dialect with a
- * fresh field 7 on every attempt), its amount `$7` (0: none), its acquirer `$8` and its card's mark `$9` (`cardMark`;
- * `NULL` when absent): the same field 7, acquirer and card where both say one, and the same amount or less (a partial
- * approval) where both say one.
+ * The original's field 7 a row's reversal carries, as transactions-in-flight.ts `originalTime` reads it: its own field
+ * 7, or with `$11` (`ApprovalBooking.timeIn90`: a dialect with a fresh field 7 on every attempt) the one its field 90
+ * (1987 original data elements: MTI, STAN, then field 7) carries when that names its STAN (field 11 as the wire
+ * carries it: six digits, zeros on the left); `NULL`: not known.
  */
-const OF_BOOKING = `($6::text IS NULL OR entry->'reversal'->>'7' IS NULL OR entry->'reversal'->>'7' = $6::text)
+const ROW_TIME = `(CASE WHEN NOT $11::bool THEN entry->'reversal'->>'7'
+    WHEN entry->'reversal'->>'90' ~ '^[0-9]{20}' AND length(entry->'reversal'->>'11') <= 6
+      AND substr(entry->'reversal'->>'90', 5, 6) = lpad(entry->'reversal'->>'11', 6, '0') THEN substr(entry->'reversal'->>'90', 11, 10) END)`;
+
+/**
+ * Whether a row's reversal (the row of `transactionRow`) is of the booking of a late approval, by
+ * transactions-in-flight.ts `approvesBooking`'s rule in SQL: its field 7 `$6` (`NULL`: unknown) against the original's
+ * the row carries ({@link ROW_TIME}, by `$11`), its amount `$7` (0: none), its acquirer `$8` and its card's mark `$9`
+ * (`cardMark`; `NULL` when absent): the same field 7, acquirer and card where both say one, and the same amount or
+ * less (a partial approval) where both say one.
+ */
+const OF_BOOKING = `($6::text IS NULL OR ${ROW_TIME} IS NULL OR ${ROW_TIME} = $6::text)
       AND ($7::numeric = 0 OR ${amountOf("entry->'reversal'->'4'")} = 0 OR $7::numeric <= ${amountOf("entry->'reversal'->'4'")})
       AND ($8::text IS NULL OR entry->'reversal'->>'32' IS NULL OR entry->'reversal'->>'32' = $8::text)
       AND ($9::text IS NULL OR entry->'reversal'->>'2' IS NULL OR ${cardMark("(entry->'reversal'->>'2')")} = $9::text)`;

@@ -73,6 +73,12 @@ export function registeredHere(o: string): string {
  * lease; so is one that never registered (the owner lock off, or an older version). Nor is an owner gone of another upstream:
  * one whose upstream no running node serves keeps its row (and its entries) until a node of that upstream takes them,
  * and its row is not locked by every claim of every node each second (a row lock is written to the row, and logged).
+ * Likewise an owner of another bank than the claim's `$5` (its `bank`, SAF step 15, as {@link REGISTER} recorded it;
+ * NULL, an owner of a node without an address or of an older version, or a claim without one: any claim's): a claim
+ * takes only its own bank's entries (saf-sql.ts `claimWhere`), and a dead owner's row stays while it holds pending
+ * entries, so a dead node's entries under a key now at another bank would have that bank's nodes lock its row each
+ * claim, indefinitely, for nothing. Such an owner's entries of the claim's bank (none but rows stored before SAF step
+ * 14, taken as their key's row names them when read) wait for their lease instead.
  * A column, not a subquery of the owner's pending entries: the planner turned that into a join that read every pending
  * row (an `EXISTS`: 10 ms a claim with 50,000 pending instead of 1.1), or a plan costly enough to be compiled (JIT) at
  * every claim (`count(*)`: 270 ms), `bench/explore/pg-claim-gone.bench.ts`.
@@ -85,6 +91,7 @@ export function registeredHere(o: string): string {
 export const GONE_OWNERS = `SELECT o.owner FROM iso8583_saf_owner o
       WHERE o.owner <> $1 AND ${registeredHere('o')}
         AND (o.upstream IS NULL OR o.upstream = ANY($3::text[]))
+        AND ($5::text IS NULL OR o.bank IS NULL OR o.bank = $5::text)
         AND ${ownerLockFree('o.key')}
       FOR SHARE OF o`;
 
@@ -96,7 +103,8 @@ export const GONE_OWNERS = `SELECT o.owner FROM iso8583_saf_owner o
 const BACKEND_STARTED = (a: string): string => `(extract(epoch FROM ${a}.backend_start) * 1000000)::bigint`;
 
 /**
- * Registers owner `$1` of upstream `$2` (its row made, or `locked_at`, `upstream`, `server_started` and `server_token`
+ * Registers owner `$1` of upstream `$2` and bank `$3` (the node's address in upstream-marker.ts `upstreamAddress`'s
+ * form; NULL without one) (its row made, or `locked_at`, `upstream`, `bank`, `server_started` and `server_token`
  * renewed: the server it takes its lock on, {@link registeredHere}; run after {@link FILL_SERVER_TOKEN}) and takes its
  * lock in the same statement, so that no other session sees the row without the lock taken (unless `locked` is false:
  * a live session of the same owner name holds it). Also returns the session's server process (`pid`,
@@ -104,9 +112,9 @@ const BACKEND_STARTED = (a: string): string => `(extract(epoch FROM ${a}.backend
  * and when it started (`started`, {@link BACKEND_STARTED}): what {@link END_HUNG} needs to end that session, hung.
  */
 export const REGISTER = `WITH o AS (
-    INSERT INTO iso8583_saf_owner AS o (owner, upstream, server_started, server_token)
-      VALUES ($1, $2, pg_postmaster_start_time(), ${CURRENT_TOKEN})
-    ON CONFLICT (owner) DO UPDATE SET locked_at = now(), upstream = $2, server_started = pg_postmaster_start_time(),
+    INSERT INTO iso8583_saf_owner AS o (owner, upstream, bank, server_started, server_token)
+      VALUES ($1, $2, $3, pg_postmaster_start_time(), ${CURRENT_TOKEN})
+    ON CONFLICT (owner) DO UPDATE SET locked_at = now(), upstream = $2, bank = $3, server_started = pg_postmaster_start_time(),
       server_token = EXCLUDED.server_token
     RETURNING o.key)
   SELECT key, pg_try_advisory_lock(${OWNER_LOCK_NAMESPACE}, key) AS locked, pg_backend_pid() AS pid,

@@ -66,6 +66,8 @@ export class OwnerLock {
     private readonly pingWait: number = TAKE_WAIT,
     /** The store keys the journal claims: their key locks are held with the owner lock (owner-lock-sql.ts `TAKE_KEY_LOCKS`). */
     private readonly keys: readonly string[] = [],
+    /** The owner's bank (upstream-marker.ts `upstreamAddress` form), recorded with its row: only its bank's claims find it gone. Default none: any's. */
+    private readonly bank: string | null = null,
   ) {
     this.keepalive = new SessionKeepalive(logger, 'the owner lock\'s session');
   }
@@ -292,7 +294,7 @@ export class OwnerLock {
         ended = (await client.query(end)).rows.length > 0;
         this.hung = undefined;
       }
-      const register: pg.QueryConfig & { query_timeout: number } = { text: REGISTER, values: [this.owner, this.upstream], query_timeout: waits.register };
+      const register: pg.QueryConfig & { query_timeout: number } = { text: REGISTER, values: [this.owner, this.upstream, this.bank], query_timeout: waits.register };
       let { rows } = await client.query<Registered>(register);
       // The session just ended lets its lock go once the server has ended it (a moment): asked again until then.
       const until = performance.now() + waits.register;

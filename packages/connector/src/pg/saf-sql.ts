@@ -188,26 +188,35 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  *
  * The rows of the booking so retired, those of it still pending too, are marked (`retired_at`, now): a late approval
  * arriving after this is that booking's approval in time, left on none of them (overtaken-sql.ts `LATE_APPROVAL`);
- * the purge keeps them as long as a code (`PURGE`). They are all locked first, in id order (`l`, materialized, one
- * `UPDATE` of them): `UNDID_NOTHING` locks the rows of a transaction in that order too, so that two nodes, one
- * retiring and one writing a `25`, wait for each other instead of deadlocking (PostgreSQL would abort one: a `done`
- * of a final outcome is retried until it commits, a `25`'s write fails its attempt, which is tried again). A known
- * limit: `m` locks the batch's own rows before `l` locks the others, so an `UNDID_NOTHING` whose `c` takes a batch row
- * after one of `l`'s may still deadlock with it; PostgreSQL aborts one, which is retried as said (no money effect).
+ * the purge keeps them as long as a code (`PURGE`). The batch's rows and those rows are all locked first, together,
+ * in id order (`k`, materialized: the rows `c` found, read without a lock, each row's values then read again as
+ * locked), before any is changed (`m` and `l` take only rows of `k`): `UNDID_NOTHING` locks the rows of a transaction
+ * in that order too, so that two nodes, one retiring and one writing a `25`, wait for each other instead of
+ * deadlocking (PostgreSQL would abort one: a `done` of a final outcome is retried until it commits, a `25`'s write
+ * fails its attempt, which is tried again).
  */
-export const DONE = `WITH m AS (UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
-    FROM unnest($2::text[], $3::text[], $5::bool[]) AS d(id, outcome, retires)
-    WHERE s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
-    RETURNING ${endedColumns('s')}, d.retires, d.outcome),
-  l AS MATERIALIZED (SELECT o.id, (o.undid_nothing IS NOT NULL AND o.late_approval IS NULL) AS clears,
+export const DONE = `WITH d AS (SELECT * FROM unnest($2::text[], $3::text[], $5::bool[]) AS d(id, outcome, retires)),
+  c AS (SELECT s.id FROM iso8583_saf s JOIN d ON s.id = d.id
+    UNION SELECT o.id FROM iso8583_saf s JOIN d ON s.id = d.id AND d.retires, iso8583_saf o
+    WHERE o.upstream = ANY($6::text[]) AND o.entry->>'kind' IS NULL
+      AND o.entry->'reversal'->>'41' = s.entry->'reversal'->>'41' AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11'
+      AND ${sameBooking(bookingOf('o'), bookingOf('s'))}
+      AND (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AND o.id <> ALL($2::text[])),
+  k AS MATERIALIZED (SELECT o.id, o.upstream, o.entry, (o.undid_nothing IS NOT NULL AND o.late_approval IS NULL) AS clears,
       ((o.done_at IS NULL OR o.outcome <> 'reversed') AND o.undid_nothing IS NULL AND o.late_approval IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = o.id || '${AGAIN_SUFFIX}')) AS takes
-    FROM iso8583_saf o, m
-    WHERE m.retires AND o.upstream = ANY($6::text[]) AND o.entry->>'kind' IS NULL
-      AND o.entry->'reversal'->>'41' = m.terminal AND o.entry->'reversal'->>'11' = m.stan
-      AND ${sameBooking(bookingOf('o'), { amount: 'm.amount', card: 'm.card', acquirer: 'm.acquirer' })}
-      AND (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AND o.id <> ALL($2::text[])
+        AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = o.id || '${AGAIN_SUFFIX}')) AS takes,
+      (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AS open
+    FROM iso8583_saf o WHERE o.id IN (SELECT id FROM c)
     ORDER BY o.id FOR UPDATE OF o),
+  m AS (UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
+    FROM k, d
+    WHERE s.id = k.id AND s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
+    RETURNING ${endedColumns('s')}, d.retires, d.outcome),
+  l AS (SELECT k.id, k.clears, k.takes FROM k, m
+    WHERE m.retires AND k.upstream = ANY($6::text[]) AND k.entry->>'kind' IS NULL
+      AND k.entry->'reversal'->>'41' = m.terminal AND k.entry->'reversal'->>'11' = m.stan
+      AND ${sameBooking(bookingOf('k'), { amount: 'm.amount', card: 'm.card', acquirer: 'm.acquirer' })}
+      AND k.open AND k.id <> ALL($2::text[])),
   r AS (UPDATE iso8583_saf o SET undid_nothing = CASE WHEN l.clears THEN NULL ELSE o.undid_nothing END,
       done_at = CASE WHEN l.clears THEN COALESCE(o.done_at, now()) ELSE o.done_at END,
       outcome = CASE WHEN l.clears THEN COALESCE(o.outcome, 'reversed') ELSE o.outcome END,

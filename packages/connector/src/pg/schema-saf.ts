@@ -1,5 +1,5 @@
 /**
- * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (14 so far).
+ * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (15 so far).
  *
  * `iso8583_saf`: one row per entry. `entry` is the entry as the connector made it (JSON, opaque here beyond `id` and
  * `at`); `attempts` the attempts recorded (each before it was sent). `lease_owner` is the node that holds the entry
@@ -216,5 +216,15 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     version: 14,
     name: 'saf entry bank',
     sql: 'ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS bank text;',
+  },
+  {
+    // Each owner's bank (owner-lock-sql.ts, REGISTER: its node's address, upstream-marker.ts `upstreamAddress`'s form):
+    // a claim finds gone only the owners of its own bank (GONE_OWNERS), whose entries it may take; the row of a dead
+    // owner holding another bank's entries (kept while it holds them) is not locked by every claim of the other bank's
+    // nodes each second for nothing. The ALTER alone (no backfill, no rewrite): an owner row made before, or by a node
+    // of version 14 still running, has none, and is found gone by any claim of its key (as before).
+    version: 15,
+    name: 'saf owner bank',
+    sql: 'ALTER TABLE iso8583_saf_owner ADD COLUMN IF NOT EXISTS bank text;',
   },
 ];
