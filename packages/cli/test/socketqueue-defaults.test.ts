@@ -86,7 +86,6 @@ test('SocketQueue parameters with no flag here – refused with what replaces th
     ['--overrides=1:bitmap-hex:8', /JSON dialect that extends smartvista/],
     ['--headerFormat=length:n:4', /--frame ascii4/],
     ['--lengthIncludeHeader', /--length-includes-header/],
-    ['--queueMessageKeyFields=11,41', /no equivalent: answers are matched by their MTI, field 11 and field 41/],
     ['--upstreamListenPort=5001', /no equivalent: the gateway connects to the bank/],
   ];
   for (const [arg, pointer] of later) {

@@ -94,6 +94,7 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     lengthHeader: o.frame,
     lengthIncludesHeader: o.lengthIncludesHeader,
     headerBytes: o.headerBytes,
+    lengthExcludesHeaderBytes: o.lengthExcludesHeaderBytes,
     maxFrameSize: o.maxFrameSize,
     ...(o.frame === 'none' ? { measure: (bytes: Buffer) => codec.measure(bytes) } : {}),
   };

@@ -131,6 +131,11 @@ export interface ConnectorOptions {
   lengthIncludesHeader?: boolean;
   /** Fixed header bytes after the length header (5 for a TPDU). Default 0. */
   headerBytes?: number;
+  /**
+   * Whether the length leaves the `headerBytes` fixed header bytes out and counts the message only (SocketQueue's
+   * `headerFormat`). Default `false`: the length counts the fixed header bytes and the message.
+   */
+  lengthExcludesHeaderBytes?: boolean;
   /** The fixed header sent with every request, in hex; `headerBytes` long. Default: `headerBytes` zero bytes. */
   header?: string;
   /**
@@ -262,6 +267,7 @@ export interface ResolvedConnectorOptions {
   readonly frame: LengthHeader;
   readonly lengthIncludesHeader: boolean;
   readonly headerBytes: number;
+  readonly lengthExcludesHeaderBytes: boolean;
   readonly header: Buffer;
   readonly maxFrameSize: number;
   readonly tls: Readonly<ConnectorTlsOptions> | undefined;

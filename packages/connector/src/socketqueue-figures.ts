@@ -1,15 +1,22 @@
 /**
- * SocketQueue's stat-server figures, by SocketQueue's own definitions, so that a monitoring check written against
- * SocketQueue (Zabbix, Kibana) reads the same numbers from us. Amounts are in major units (field 4 / 100), as
+ * SocketQueue's stat-server figures under its names, by its definitions but for two deviations (each marked below, and
+ * in docs/gateway.md's stats table: a refund is any processing code starting 20, and a declined 0410 is a fault), so
+ * that a monitoring check written against SocketQueue (Zabbix, Kibana) reads the same figures. The deviations are kept
+ * on purpose: SocketQueue's rules added a 203000 refund to `securedAmount` as a purchase and never counted a declined
+ * reversal. Amounts are in major units (field 4 / 100), as
  * SocketQueue shows them; they are kept as whole minor units and divided only when shown.
  *
  * - `processedAmount`: every 0200 request passed on, answered or not, approved or not; the same 0200 sent again (a
  *   resend of its transaction, money-repeats.ts) once.
  * - `securedAmount`: approved 0210s (a refund, processing code 20xxxx, counts negative) minus approved 0410s.
  * - `refundAmount`: approved 0210s with a processing code starting 20 (the amounts' `refund` rule: one rule for both).
+ *   Deviation: SocketQueue's refundAmount.js took `200000` only, and its securedAmount.js added a `203000` (a refund
+ *   from a credit account) as a purchase; here it is a refund in both, as in the connector's `amounts`.
  * - `reversalAmount`: approved 0410s (a partial reversal's field 4 less its replacement amount, field 95: `reversedAmountOf`).
  * - `faultStat`: 0210 and 0410 answers (a repeat's 0211 and 0411 among them) that are not approvals, by response code
  *   read as a number (`005` -> `5`); a code that is not 1-3 letters or digits under `invalid` (the codec's `responseCodeLabel`).
+ *   Deviation: SocketQueue's faultStat.js lists `'410'`, which no MTI matches, so it counted 0210s only; a declined
+ *   reversal counts here (a reversal the bank refused is what monitoring most needs to see).
  * - `packetCount`: every request passed on and every answer from the host (late ones included), by MTI, and their
  *   `total`.
  *

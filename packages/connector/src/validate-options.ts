@@ -160,6 +160,7 @@ export function validateConnectorOptions(options: unknown): ResolvedConnectorOpt
     frame: copy.frame as LengthHeader,
     lengthIncludesHeader: copy.lengthIncludesHeader as boolean,
     headerBytes,
+    lengthExcludesHeaderBytes: copy.lengthExcludesHeaderBytes as boolean,
     header,
     maxFrameSize: copy.maxFrameSize as number,
     // Its key shown `[set]` by JSON and util.inspect: a logged or printed `connector.options` holds no private key.

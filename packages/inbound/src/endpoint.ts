@@ -112,6 +112,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       lengthHeader: o.frame,
       lengthIncludesHeader: o.lengthIncludesHeader,
       headerBytes: o.headerBytes,
+      lengthExcludesHeaderBytes: o.lengthExcludesHeaderBytes,
       maxFrameSize: o.maxFrameSize,
       ...(o.frame === 'none' ? { measure: (bytes: Buffer) => codec.measure(bytes) } : {}),
     };

@@ -14,6 +14,7 @@ export function framingProblem(copy: Record<string, unknown>, code: string): Fie
       lengthHeader: copy.frame as LengthHeader,
       lengthIncludesHeader: copy.lengthIncludesHeader as boolean,
       headerBytes,
+      lengthExcludesHeaderBytes: copy.lengthExcludesHeaderBytes as boolean,
       maxFrameSize: copy.maxFrameSize as number,
     });
     return undefined;

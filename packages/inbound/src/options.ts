@@ -34,6 +34,11 @@ export interface InboundOptions {
   lengthIncludesHeader?: boolean;
   /** Fixed header bytes after the length header (5 for a TPDU, swapped on the reply). Default 0. */
   headerBytes?: number;
+  /**
+   * Whether the length leaves the `headerBytes` fixed header bytes out and counts the message only (SocketQueue's
+   * `headerFormat`). Default `false`: the length counts the fixed header bytes and the message.
+   */
+  lengthExcludesHeaderBytes?: boolean;
   /** Lenient decoding (characters outside the field type accepted, as real hosts send them). Default `false`. */
   lenient?: boolean;
   /** Listen with TLS. Default: plain TCP. */
@@ -172,6 +177,8 @@ export interface ResolvedInboundOptions {
   readonly lengthIncludesHeader: boolean;
   /** `headerBytes` as given, or its default (see {@link InboundOptions.headerBytes}). */
   readonly headerBytes: number;
+  /** `lengthExcludesHeaderBytes` as given, or its default (see {@link InboundOptions.lengthExcludesHeaderBytes}). */
+  readonly lengthExcludesHeaderBytes: boolean;
   /** `lenient` as given, or its default (see {@link InboundOptions.lenient}). */
   readonly lenient: boolean;
   /** `tls` as given, or its default (see {@link InboundOptions.tls}). */
@@ -339,6 +346,7 @@ export function validateInboundOptions(options: unknown): ResolvedInboundOptions
     frame: copy.frame,
     lengthIncludesHeader: copy.lengthIncludesHeader,
     headerBytes: copy.headerBytes,
+    lengthExcludesHeaderBytes: copy.lengthExcludesHeaderBytes,
     lenient: copy.lenient,
     // Its key shown `[set]` by JSON and util.inspect: a logged or printed `endpoint.options` holds no private key.
     tls: copy.tls === undefined ? undefined : hideTlsKey(copy.tls as InboundTlsOptions),

@@ -15,7 +15,7 @@ import { gatewayError } from './errors.js';
 import { GATEWAY_FLAGS } from './flag-rows.js';
 import { givenKeysCheck } from './given-keys-check.js';
 import { journalNotMoved, withPathsFromFile } from './config-paths.js';
-import { socketQueuePointer, withoutShippedKeys, withPortsAsNumbers } from './socketqueue.js';
+import { socketQueuePointer, withKeyFieldsAsText, withoutShippedKeys, withPortsAsNumbers } from './socketqueue.js';
 import { ROUTES_SCHEMA, UPSTREAMS_SCHEMA, readableReason } from './upstreams.js';
 
 /** The JSON Schema of a gateway config file (every key optional except `upstream`, once merged with the flags). */
@@ -94,7 +94,7 @@ export function readConfig(path: string): ConfigRead {
   const written = new Map<string, string>();
   // SocketQueue's config.json.dist filled in: its keys as it ships them ("v": false, "queueTimeout": 35) change nothing.
   // Its ports as text of digits ("listenPort": "2014") are numbers, as SocketQueue read them.
-  data = renameAliasKeys(withPortsAsNumbers(withoutShippedKeys(data)), path, written);
+  data = renameAliasKeys(withKeyFieldsAsText(withPortsAsNumbers(withoutShippedKeys(data))), path, written);
   const problems = checkFile(data).map((p) => fileProblem(p, written, data));
   if (problems.length > 0) {
     throw configFileError(path, ' is invalid', { field: 'config', problems });

@@ -57,7 +57,7 @@ export interface GatewayConfig {
   socketqueueAnswers: boolean;
   /**
    * SocketQueue's defaults (`SOCKETQUEUE_DEFAULTS` in socketqueue.ts: dialect `smartvista`, `frame` `ascii4`,
-   * `clientFrame` `none`, `clientCloseAfterReply`, no HTTP unless `http` is given, no echo test, `requestTimeout`
+   * `lengthExcludesHeaderBytes`, `clientFrame` `none`, `clientHeaderBytes` 0, `clientCloseAfterReply`, no HTTP unless `http` is given, no echo test, `requestTimeout`
    * 35000, `socketqueueAnswers`, `terminalQueue`); a flag or key given wins. Set when any of SocketQueue's names is
    * used (a flag such as `--listenPort`, or a config file key such as `listenPort`). Default `false`.
    */
@@ -85,13 +85,25 @@ export interface GatewayConfig {
    */
   headerBytes: number;
   /**
+   * Whether the length leaves the `headerBytes` fixed header bytes out and counts the message only (SocketQueue's
+   * `headerFormat`, e.g. `length:n:4,tpdu:b-hex:5:6000010000`), on both sides. Default `false` (`true` with
+   * SocketQueue's names): the length counts the fixed header bytes and the message.
+   */
+  lengthExcludesHeaderBytes: boolean;
+  /**
    * The fixed header sent upstream before every request, in hex (`6000010000`), at most 64 bytes; sets `headerBytes`
    * to its length (given as well, it must agree). Default: none (`headerBytes` zero bytes).
    */
   headerHex?: string;
   /** End a POS connection once its answer is written (one request per connection, as SocketQueue does). Default `false`. */
   clientCloseAfterReply: boolean;
-  /** Fixed header bytes of POS clients. Default: `headerBytes`. */
+  /**
+   * The fields, comma separated (`11,41`), that match the bank's answer to its request, besides its MTI, which is always
+   * part of the key (the connector's `matchKey` is `0` and these). SocketQueue's `queueMessageKeyFields`. Default
+   * `11,41` (the connector's `["0", "11", "41"]`).
+   */
+  matchKey?: string;
+  /** Fixed header bytes of POS clients. Default: `headerBytes` (0 with SocketQueue's names: its clients send bare messages). */
   clientHeaderBytes?: number;
   /** Use TLS towards the upstream. Default `false` (implied by any `tls*` file option). */
   tls: boolean;

@@ -35,7 +35,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'metrics', flag: 'metrics', ...PORT, defaultText: 'on --http', help: 'separate port for GET /metrics and GET /stats, no longer on --http' },
   { key: 'metricsHost', flag: 'metrics-host', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the --metrics and --stats-port listeners bind to' },
   { key: 'statsPort', flag: 'stats-port', aliases: ['statServerPort'], ...PORT, help: 'raw TCP port that writes the /stats JSON on connect' },
-  { key: 'socketqueue', flag: 'socketqueue', kind: 'boolean', default: false, help: 'SocketQueue\'s defaults: smartvista, --frame ascii4, --client-frame none, --client-close-after-reply, no HTTP unless --http, no echo test, --request-timeout 35000, --socketqueue-answers, --terminal-queue (implied by any of SocketQueue\'s names; a flag given wins)' },
+  { key: 'socketqueue', flag: 'socketqueue', kind: 'boolean', default: false, help: 'SocketQueue\'s defaults: smartvista, --frame ascii4, --length-excludes-header-bytes, --client-frame none, --client-header-bytes 0, --client-close-after-reply, no HTTP unless --http, no echo test, --request-timeout 35000, --socketqueue-answers, --terminal-queue (implied by any of SocketQueue\'s names; a flag given wins)' },
   { key: 'socketqueueAnswers', flag: 'socketqueue-answers', kind: 'boolean', default: false, help: 'answer POST / JSON as SocketQueue does: numeric fields as numbers, the bitmap as "1"' },
   { key: 'bind', flag: 'bind', kind: 'string', arg: 'ADDRESS', default: '127.0.0.1', help: 'address the listeners bind to' },
   { key: 'httpBind', flag: 'http-bind', kind: 'string', arg: 'ADDRESS', defaultText: '--bind', help: 'address the --http listener binds to (keep it 127.0.0.1 while --bind takes remote terminals); beyond loopback without --http-token, a warning' },
@@ -45,6 +45,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'clientFrame', flag: 'client-frame', kind: 'choice', choices: FRAME_CHOICES, defaultText: '--frame', help: 'POS length header' },
   { key: 'lengthIncludesHeader', flag: 'length-includes-header', kind: 'boolean', default: false, help: 'the length counts itself' },
   { key: 'headerBytes', flag: 'header-bytes', kind: 'integer', arg: 'N', max: MAX_HEADER_BYTES, default: 0, help: 'fixed header bytes upstream, e.g. 5 for a TPDU; sent as zero bytes unless --header-hex gives them' },
+  { key: 'lengthExcludesHeaderBytes', flag: 'length-excludes-header-bytes', kind: 'boolean', default: false, help: 'the length counts the message only, not the --header-bytes fixed header bytes (SocketQueue\'s headerFormat; on with SocketQueue\'s names)' },
   { key: 'headerHex', flag: 'header-hex', kind: 'string', arg: 'HEX', pattern: HEADER_HEX, help: `the fixed header sent upstream before every request, in hex (e.g. 6000010000 for a TPDU; ${MAX_HEADER_BYTES} bytes at most): sets --header-bytes to its length` },
   { key: 'clientCloseAfterReply', flag: 'client-close-after-reply', kind: 'boolean', default: false, help: 'end a POS connection once its answer is written (one request per connection, as SocketQueue does)' },
   { key: 'clientHeaderBytes', flag: 'client-header-bytes', kind: 'integer', arg: 'N', max: MAX_HEADER_BYTES, defaultText: '--header-bytes', help: 'fixed header bytes of POS clients' },
@@ -57,6 +58,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'clientTlsCert', flag: 'client-tls-cert', kind: 'string', arg: 'FILE', help: 'certificate file (PEM): TLS for POS clients' },
   { key: 'clientTlsKey', flag: 'client-tls-key', kind: 'string', arg: 'FILE', help: 'key file (PEM) of --client-tls-cert' },
   { key: 'clientTlsCa', flag: 'client-tls-ca', kind: 'string', arg: 'FILE', help: 'CA file (PEM): require POS client certificates' },
+  { key: 'matchKey', flag: 'match-key', aliases: ['queueMessageKeyFields'], kind: 'string', arg: 'FIELDS', pattern: '^[0-9]{1,3}(,[0-9]{1,3})*$', defaultText: '11,41', help: 'the fields, comma separated, that match the bank\'s answer to its request, besides its MTI (always part of the key); e.g. 11 for a bank that does not echo field 41' },
   { key: 'terminalQueue', flag: 'terminal-queue', aliases: ['queueLockTerminal'], kind: 'boolean', default: false, help: 'one request at a time per terminal (field 41); on with SocketQueue\'s names (--queueLockTerminal=false turns it off)' },
   { key: 'reversalJournal', flag: 'reversal-journal', kind: 'string', arg: 'DIR', defaultText: '$XDG_STATE_HOME/iso8583/upstream, else ~/.local/state/iso8583/upstream', help: 'directory of the durable reversal journal' },
   { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', aliases: ['saf-retry-interval'], kind: 'integer', arg: 'MS', min: 1, max: MAX_TIMER_DELAY, default: 10_000, help: 'ms between attempts of an unanswered reversal or advice (SAF)' },
@@ -98,7 +100,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
 
 /** The keys of {@link GatewayConfig} that have a default. */
 type DefaultedKey = 'listen' | 'http' | 'httpEnabled' | 'metricsHost' | 'socketqueue' | 'socketqueueAnswers' | 'clientCloseAfterReply' | 'bind' | 'dialect' | 'frame' | 'lengthIncludesHeader'
-  | 'headerBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noSafOwnerLock' | 'noReversal' | 'transactionRetention'
+  | 'headerBytes' | 'lengthExcludesHeaderBytes' | 'tls' | 'tlsInsecure' | 'terminalQueue' | 'reversalRetryInterval' | 'safLease' | 'noSafOwnerLock' | 'noReversal' | 'transactionRetention'
   | 'noTransactionLog' | 'requestTimeout' | 'safInitialDelay' | 'safMessageInterval' | 'safMaxAttempts' | 'safMaxInFlight' | 'safMaxEntries' | 'safExpireAfter'
   | 'echoInterval' | 'reconnectDelay' | 'reconnectMaxDelay' | 'signOn' | 'upstreamStrategy' | 'maxConnections' | 'httpMaxConnections' | 'httpMaxHeldBack' | 'httpBodyBudget' | 'metricsMaxConnections' | 'firstMessageTimeout' | 'idleTimeout'
   | 'shutdownDeadline' | 'logLevel' | 'noConsole' | 'consoleSend' | 'consoleSessionLifetime' | 'consoleSecureCookie' | 'logMessages';

@@ -64,6 +64,7 @@ export function posEndpointOptions(config: GatewayConfig, parts: PosParts): Inbo
     frame: config.clientFrame ?? config.frame,
     lengthIncludesHeader: config.lengthIncludesHeader,
     headerBytes: config.clientHeaderBytes ?? config.headerBytes,
+    lengthExcludesHeaderBytes: config.lengthExcludesHeaderBytes,
     maxConnections: config.maxConnections,
     // What the upstream link's default `--max-in-flight` counts on (in-flight.ts): reading pauses at the limit.
     maxInFlightPerConnection: POS_IN_FLIGHT_PER_CONNECTION,

@@ -1,8 +1,8 @@
 /**
  * A SocketQueue setup run by the gateway: SocketQueue's defaults where its own names are used, and where an option of
  * its has no flag here, the refusal that says what to use instead. SocketQueue (juks/iso-8583-socket-queue) speaks
- * SmartVista by default, puts 4 ASCII digits before every message to the bank (`getLengthHeader`), none before the
- * messages of its socket clients, ends a client's connection after its answer (`dropClient`), opens HTTP only with
+ * SmartVista by default, puts 4 ASCII digits before every message to the bank (`getLengthHeader`), counting the message
+ * and not the fixed header bytes of its `headerFormat` (bank side only), nothing before the messages of its socket clients, ends a client's connection after its answer (`dropClient`), opens HTTP only with
  * `--listenHttpPort`, waits 35 s for the bank (`queueTimeout`), holds a terminal's next message until its previous one
  * is answered (`queueLockTerminal`, on unless turned off) and sends no echo test of its own.
  */
@@ -18,7 +18,11 @@ import { GATEWAY_FLAGS } from './flag-rows.js';
 export const SOCKETQUEUE_DEFAULTS: Readonly<Partial<GatewayConfig>> = Object.freeze({
   dialect: 'smartvista',
   frame: 'ascii4',
+  // Its headerFormat (`length:n:4,tpdu:b-hex:5:...`): the length counts the message, not the fixed header after it.
+  lengthExcludesHeaderBytes: true,
   clientFrame: 'none',
+  // Its fixed header is for the bank only (parameters.js: "upstream communication"): POS clients send bare messages.
+  clientHeaderBytes: 0,
   clientCloseAfterReply: true,
   httpEnabled: false,
   echoInterval: 0,
@@ -33,6 +37,7 @@ export const SOCKETQUEUE_DEFAULTS: Readonly<Partial<GatewayConfig>> = Object.fre
  */
 export const SOCKETQUEUE_NAMES: ReadonlySet<string> = new Set([
   'upstreamHost', 'upstreamPort', 'listenPort', 'listenHttpPort', 'statServerPort', 'logFile', 'noAutoReversal', 'queueLockTerminal', 'vv',
+  'queueMessageKeyFields',
 ]);
 
 /** SocketQueue's boolean parameters that are boolean flags here (`noAutoReversal`, `queueLockTerminal`, `vv`). */
@@ -122,9 +127,11 @@ const POINTERS: Readonly<Record<string, Pointer>> = {
     ? 'use --dialect smartvista (the default with SocketQueue\'s names)'
     : 'use --dialect FILE (a JSON dialect or jPOS packager of the host)'),
   overrides: () => 'use --dialect FILE: a JSON dialect that extends smartvista and redefines those fields',
-  headerFormat: () => 'use --frame (its length:n:4 is --frame ascii4, the default with SocketQueue\'s names) and --header-hex HEX for fixed header bytes',
-  lengthIncludeHeader: () => 'use --length-includes-header',
-  queueMessageKeyFields: () => 'no equivalent: answers are matched by their MTI, field 11 and field 41',
+  headerFormat: () => 'use --frame (its length:n:4 is --frame ascii4, the default with SocketQueue\'s names) and --header-hex HEX for fixed header bytes after it '
+    + '(the length counts the message only with SocketQueue\'s names, as its headerFormat does; --length-excludes-header-bytes with ours)',
+  lengthIncludeHeader: (v) => (v === 'false'
+    ? 'leave it out: the length does not count itself, the gateway\'s default'
+    : 'use --length-includes-header (the length then counts itself and the fixed header bytes, as SocketQueue\'s did)'),
   upstreamListenPort: () => 'no equivalent: the gateway connects to the bank (--upstream HOST:PORT)',
   helpJson: () => 'use --help',
 };
@@ -141,6 +148,9 @@ const POINTERS: Readonly<Record<string, Pointer>> = {
 const SHIPPED_VALUES: Readonly<Record<string, boolean | string | number>> = {
   // `"useHeader": true`: 4 ASCII digits of length before each message, the gateway's `--frame ascii4` with SocketQueue's names.
   useHeader: true,
+  // What its `--helpJson` prints as defaults, each what the gateway does with SocketQueue's names: SmartVista, 4 ASCII
+  // digits of length counting the message (`--frame ascii4`, `--length-excludes-header-bytes`), not themselves.
+  hostConfig: 'smartVista', headerFormat: 'length:n:4', lengthIncludeHeader: false,
   v: false, silent: false, dangerous: false, help: false, helpJson: false, openWay: false,
   c: '', logFile: '', pidFile: '', logstashHost: '', statDumpFile: '', testTargetHost: '',
   maxQueue: 100, queueTimeout: 35, queueShortTimeout: 5, logstashNode: 'SocketQueue',
@@ -150,6 +160,18 @@ const SHIPPED_VALUES: Readonly<Record<string, boolean | string | number>> = {
 export function withoutShippedKeys(data: unknown): unknown {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
   const entries = Object.entries(data).filter(([key, value]) => !(Object.hasOwn(SHIPPED_VALUES, key) && SHIPPED_VALUES[key] === value));
+  return Object.fromEntries(entries);
+}
+
+/**
+ * A config file's object with SocketQueue's `queueMessageKeyFields` (or `matchKey`) given as a list (`["11", "41"]`,
+ * `[11, 41]`) as the text of the flag (`"11,41"`). Anything else as given, to be checked by the schema.
+ */
+export function withKeyFieldsAsText(data: unknown): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  const entries = Object.entries(data).map(([key, value]) =>
+    ((key === 'queueMessageKeyFields' || key === 'matchKey') && Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')
+      ? [key, value.map(String).join(',')] : [key, value]));
   return Object.fromEntries(entries);
 }
 

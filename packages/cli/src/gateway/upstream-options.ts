@@ -149,12 +149,15 @@ function ownOptions(
     dialect,
     frame: c.frame,
     lengthIncludesHeader: c.lengthIncludesHeader,
+    lengthExcludesHeaderBytes: c.lengthExcludesHeaderBytes,
     // An upstream's own headerHex makes its headerBytes, unless it gives those too (the connector checks they agree).
     headerBytes: own?.headerHex !== undefined && own.headerBytes === undefined ? own.headerHex.length / 2 : c.headerBytes,
     // --header-hex, or the upstream's own headerHex: the fixed header of every request sent upstream (else
     // `headerBytes` zero bytes).
     ...(c.headerHex === undefined ? {} : { header: c.headerHex.toLowerCase() }),
     requestTimeout: c.requestTimeout,
+    // --match-key (SocketQueue's queueMessageKeyFields): the answer's MTI stays the key's first part, as by default.
+    ...(c.matchKey === undefined ? {} : { matchKey: matchKeyOf(c.matchKey) }),
     // As many as the gateway's listeners admit (in-flight.ts), not the connector's 1000: each is bounded in time.
     maxInFlight: maxInFlightOf(config),
     mode: 'multiplex',
@@ -215,4 +218,13 @@ function ownOptions(
   // Its `sources` name the flags and keys that gave it (tls.ts): --tls-insecure's warning at start names the flag.
   if (tls !== undefined) options.tls = tls;
   return options;
+}
+
+/**
+ * The connector's `matchKey` of `--match-key` (`11,41`): `"0"` (the answer's MTI) first, then each field once, as the
+ * connector's own default (`["0", "11", "41"]`) has it; a `0` given is that MTI, leading zeros are dropped (`011` is 11).
+ */
+export function matchKeyOf(fields: string): string[] {
+  const named = fields.split(',').map((f) => String(Number(f))).filter((f) => f !== '0');
+  return ['0', ...new Set(named)];
 }

@@ -5,7 +5,8 @@ import { writeLengthHeader } from './length-header.js';
 import { bytesArgument } from '../arguments.js';
 
 /**
- * Puts the length header and the fixed header bytes in front of a message. `header` must have exactly
+ * Puts the length header and the fixed header bytes in front of a message (the length counts the fixed header bytes
+ * unless `lengthExcludesHeaderBytes`). `header` must have exactly
  * `headerBytes` bytes (absent when `headerBytes` is 0). Throws `ISO8583_ERR_FRAME_TOO_LARGE` when the frame is over
  * `maxFrameSize` or more than the length header can carry, `ISO8583_ERR_OPTION` for bad options, a header of the
  * wrong size, or a payload or header that is not bytes (a string is refused: its length is not its size in bytes).
@@ -35,7 +36,8 @@ export function encodeFrame(payload: Uint8Array, options: FramingOptions = {}, h
     );
   }
   const out = Buffer.allocUnsafe(framing.lengthSize + body);
-  writeLengthHeader(framing.lengthHeader, body + (framing.lengthIncludesHeader ? framing.lengthSize : 0), out, 0);
+  const counted = body - framing.uncounted + (framing.lengthIncludesHeader ? framing.lengthSize : 0);
+  writeLengthHeader(framing.lengthHeader, counted, out, 0);
   if (header !== undefined) out.set(header, framing.lengthSize);
   out.set(payload, framing.lengthSize + headerLength);
   return out;

@@ -26,7 +26,7 @@ const UPFRONT_RESERVE = 4096;
 
 /**
  * Cuts a byte stream into frames: the length header, then `headerBytes` fixed header bytes (e.g. a TPDU), then the
- * message. Reads may split a frame anywhere or bring several frames at once; leftover bytes are kept between reads.
+ * message (the length counts the fixed header bytes unless `lengthExcludesHeaderBytes`). Reads may split a frame anywhere or bring several frames at once; leftover bytes are kept between reads.
  * The bytes of an incomplete frame are collected in a buffer sized to the frame once its length is known (and doubled
  * while it is not), kept from read to read until a frame is cut from it, so a frame that arrives in many small reads
  * is copied a bounded number of times. Frames share memory with the chunks pushed, or with that buffer.
@@ -273,14 +273,15 @@ export class FrameDecoder {
             }),
           );
         }
-        const body = f.lengthIncludesHeader ? declared - f.lengthSize : declared;
-        if (body === 0) {
+        const counted = f.lengthIncludesHeader ? declared - f.lengthSize : declared;
+        const body = counted + f.uncounted;
+        if (counted === 0) {
           this.keepAlives++;
           pos += f.lengthSize;
           this.#streamOffset += f.lengthSize;
           continue;
         }
-        if (body < 0 || body > f.maxFrame || body <= f.headerBytes) {
+        if (counted < 0 || body > f.maxFrame || body <= f.headerBytes) {
           throw this.#failedAfter(
             frames,
             codecError(

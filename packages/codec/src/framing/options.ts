@@ -21,10 +21,16 @@ export interface FramingOptions {
   /** Whether the length counts the length header itself. Default `false`. */
   lengthIncludesHeader?: boolean;
   /**
-   * Fixed header bytes after the length and before the message (e.g. 5 for a TPDU); they count in the length.
-   * Default 0.
+   * Fixed header bytes after the length and before the message (e.g. 5 for a TPDU); they count in the length unless
+   * `lengthExcludesHeaderBytes`. Default 0.
    */
   headerBytes?: number;
+  /**
+   * Whether the length leaves the `headerBytes` fixed header bytes out and counts the message only (as SocketQueue's
+   * `headerFormat`, e.g. `length:n:4,tpdu:b-hex:5:6000010000`, does); with `lengthIncludesHeader` it counts its own
+   * size and the message. Default `false`: the length counts the fixed header bytes and the message.
+   */
+  lengthExcludesHeaderBytes?: boolean;
   /**
    * The largest frame accepted or sent, in bytes: the fixed header bytes plus the message, the length header
    * excluded. Default 65535. The length header may allow less (`bcd2` and `ascii4` carry at most 9999, minus
@@ -59,6 +65,7 @@ export const FRAMING_DEFAULTS = {
   lengthHeader: 'binary2',
   lengthIncludesHeader: false,
   headerBytes: 0,
+  lengthExcludesHeaderBytes: false,
   maxFrameSize: 65535,
 } as const;
 
@@ -76,6 +83,8 @@ export interface ResolvedFraming {
   readonly lengthHeader: LengthHeader;
   readonly lengthIncludesHeader: boolean;
   readonly headerBytes: number;
+  /** The fixed header bytes the length leaves out: `headerBytes` with `lengthExcludesHeaderBytes`, else 0. */
+  readonly uncounted: number;
   /** The size of the length header in bytes. */
   readonly lengthSize: number;
   /** The largest frame (fixed header + message) that the options and the length header both allow. */
@@ -100,6 +109,9 @@ export function resolveFraming(options: FramingOptions, decoding: boolean): Reso
   if (!Number.isSafeInteger(headerBytes) || headerBytes < 0 || headerBytes > 1024) {
     throw optionError('headerBytes', 'must be an integer from 0 to 1024');
   }
+  const excludes = options.lengthExcludesHeaderBytes ?? FRAMING_DEFAULTS.lengthExcludesHeaderBytes;
+  if (typeof excludes !== 'boolean') throw optionError('lengthExcludesHeaderBytes', 'must be a boolean');
+  const uncounted = excludes ? headerBytes : 0;
   const maxFrameSize = options.maxFrameSize ?? FRAMING_DEFAULTS.maxFrameSize;
   if (!Number.isSafeInteger(maxFrameSize) || maxFrameSize < 1) {
     throw optionError('maxFrameSize', 'must be a positive integer');
@@ -110,11 +122,11 @@ export function resolveFraming(options: FramingOptions, decoding: boolean): Reso
     throw optionError('measure', 'is required with lengthHeader "none" (the stream is cut by decoding)');
   }
   const { size, capacity } = LENGTH_HEADERS[lengthHeader];
-  const maxFrame = Math.min(maxFrameSize, capacity - (lengthIncludesHeader ? size : 0));
+  const maxFrame = Math.min(maxFrameSize, capacity - (lengthIncludesHeader ? size : 0) + uncounted);
   if (maxFrame <= headerBytes) {
     throw optionError('maxFrameSize', 'leaves no room for a message after the fixed header bytes');
   }
-  return { lengthHeader, lengthIncludesHeader, headerBytes, lengthSize: size, maxFrame, measure };
+  return { lengthHeader, lengthIncludesHeader, headerBytes, uncounted, lengthSize: size, maxFrame, measure };
 }
 
 /**
