@@ -70,10 +70,11 @@ await new Promise((done) => {
 const src = (path: string): string => JSON.stringify(new URL(`../src/${path}`, import.meta.url).href);
 
 /**
- * The ES modules (their URLs) the real `iso8583 ...args` loads from its start to its end, listed by a module loader
- * hook the child registers before it imports the command.
+ * The ES modules (their URLs) the real `iso8583 ...args` loads from its start to its end (or, given `ready`, until it
+ * writes a line matching it to stdout: a server's listening line), listed by a module loader hook the child registers
+ * before it imports the command.
  */
-async function commandModules(args: string[]): Promise<string[]> {
+async function commandModules(args: string[], ready?: RegExp): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'startup-modules-'));
   try {
     const list = join(dir, 'modules.txt');
@@ -81,6 +82,9 @@ async function commandModules(args: string[]): Promise<string[]> {
 export async function load(url, context, next) { appendFileSync(${JSON.stringify(list)}, url + '\\n'); return next(url, context); }`;
     const script = `import { register } from 'node:module';
 register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));
+const ready = ${ready === undefined ? 'undefined' : ready.toString()};
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => { if (ready !== undefined && ready.test(String(chunk))) process.exit(0); return write(chunk, ...rest); };
 const { main } = await import(${src('main.js')});
 process.exitCode = await main(${JSON.stringify(args)});`;
     await new Promise<void>((resolve, reject) => {
@@ -125,6 +129,20 @@ new PgTransactionLog({ connectionString: 'postgresql://iso8583@127.0.0.1:1/none'
     assert.ok(loaded.has('fastify'), 'the gateway started');
     // The flags, the connector's and the endpoint's options are checked by code generated at build time.
     for (const name of ['pg', 'pino-pretty', 'ajv']) assert.ok(!loaded.has(name), `${name} is loaded`);
+  });
+
+  test('gateway without --stats-port, until it listens, loads no stats port server; with it, loads it', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'startup-gateway-modules-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const args = ['gateway', '--upstream', '127.0.0.1:1', '--listen', '0', '--reversal-journal', dir, '--log-level', 'silent'];
+    const [plain, stats] = await Promise.all([
+      commandModules(args, /^gateway listening /),
+      commandModules([...args, '--stats-port', '0'], /^gateway listening /),
+    ]);
+    const statsServer = (urls: string[]): boolean => urls.some((url) => url.endsWith('/cli/dist/src/gateway/stats-port.js'));
+    assert.ok(plain.some((url) => url.endsWith('/cli/dist/src/gateway/gateway.js')), 'the gateway started');
+    assert.ok(!statsServer(plain), 'a start without --stats-port loads gateway/stats-port.js');
+    assert.ok(statsServer(stats), 'a start with --stats-port loads gateway/stats-port.js');
   });
 
   test('send loads no PostgreSQL driver, no Fastify and no prom-client', async (t) => {

@@ -31,7 +31,6 @@ import { posTlsOptions } from './tls.js';
 import { mainDialect, posDialect as posDialectOf } from './dialects.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, processRegistry, startMetrics } from './http.js';
 import { httpBindOf, rawDialectsWarning, warnOpenGatewayHttp } from './http-warnings.js';
-import { startStatsPort } from './stats-port.js';
 import { countConnections } from './connection-metrics.js';
 import type { PortCaps } from './connection-metrics.js';
 import { keepTransactions } from './transaction-retention.js';
@@ -258,6 +257,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     }
     if (config.statsPort !== undefined) {
       const port = config.statsPort;
+      const { startStatsPort } = await import('./stats-port.js'); // loaded only with --stats-port
       statsPort = await listening('--stats-port', config.metricsHost, port, () => startStatsPort(config.metricsHost, port, () => statsBody(), {
         maxConnections: config.metricsMaxConnections,
         ...(config.metricsMaxConnectionsPerAddress === undefined ? {} : { maxConnectionsPerAddress: config.metricsMaxConnectionsPerAddress }),
