@@ -26,6 +26,7 @@ import type { CapFlags } from './shed-log.js';
 import { lingerWhileBodyComes } from './linger-close.js';
 import { DEFAULT_HTTP_BODY_BUDGET, HTTP_BODY_LIMIT } from './body-limit.js';
 import { capServerPipelining } from './pipeline-cap.js';
+import { closeAnswered } from './answered-close.js';
 import { DEFAULT_HTTP_MAX_HELD_BACK, heldBackLog } from './held-budget.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, capConnections } from './connection-cap.js';
 import type { ConnectionCap } from './connection-cap.js';
@@ -264,7 +265,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   });
   // One connection's pipelined requests reach the routes a few at a time, the others' served between (pipeline-cap.ts).
   // Over the budget of requests held back across the port, the heaviest client that reads nothing goes (held-budget.ts).
-  capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger, options.heldBackOption) });
+  capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger, options.heldBackOption), close: closeAnswered });
   // A body refused before it has all come (413 past the body limit) is answered, not reset: linger-close.ts.
   app.server.prependListener('request', lingerWhileBodyComes);
   // The bodies arriving across the port are bounded together too (body-budget.ts): a hook on every route to come.

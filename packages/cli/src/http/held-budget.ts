@@ -37,7 +37,7 @@ export const FLOW_HELD_BACK_OPTION = '/http/maxHeldBack';
 
 /** A connection closed by the budget, as told to {@link HeldBudgetOptions.onClose}. */
 export interface HeldBackClose {
-  /** The connection closed (destroyed already). */
+  /** The connection closed (its close begun already: {@link HeldBudgetOptions.close}). */
   readonly socket: Socket;
   /** The requests it held back. */
   readonly heldBack: number;
@@ -53,6 +53,11 @@ export interface HeldBudgetOptions {
   readonly max?: number;
   /** Told of each connection closed (for the log line); default: nothing. */
   readonly onClose?: (closed: HeldBackClose) => void;
+  /**
+   * How a connection over the budget is closed; default: destroyed. The HTTP port's closes it without a reset of the
+   * answers handed to the system (answered-close.ts, `closeAnswered`).
+   */
+  readonly close?: (socket: Socket) => void;
 }
 
 /** The budget of one server, kept by the pipelining bound. */
@@ -146,7 +151,7 @@ export function heldBudget(options: HeldBudgetOptions = {}): HeldBudget {
         const before = total;
         forget(heaviest);
         closed++;
-        heaviest.destroy();
+        (options.close ?? ((s: Socket) => s.destroy()))(heaviest);
         options.onClose?.({ socket: heaviest, heldBack: most, total: before, max });
       }
     },
