@@ -1,7 +1,7 @@
 /**
  * The Fastify application that `iso8583 gateway` and `iso8583 run` share: the connector plugin registered once per
  * named connector (with its HTTP routes where asked), `GET /stats` and `GET /metrics`, and the order of a graceful
- * stop: once stopping, every answer closes its connection; the connectors close only after what the caller holds
+ * stop: once stopping, the last answer owed on each connection closes it; the connectors close only after what the caller holds
  * them for (the inbound endpoints' in-flight work, the pending reversals). A request must arrive whole within the
  * longest `requestTimeout` of the connectors (request-deadline.ts).
  */
@@ -26,6 +26,8 @@ import type { CapFlags } from './shed-log.js';
 import { lingerWhileBodyComes } from './linger-close.js';
 import { DEFAULT_HTTP_BODY_BUDGET, HTTP_BODY_LIMIT } from './body-limit.js';
 import { capServerPipelining } from './pipeline-cap.js';
+import { closeAnswered } from './answered-close.js';
+import { stopAnswers } from './stop-answers.js';
 import { DEFAULT_HTTP_MAX_HELD_BACK, heldBackLog } from './held-budget.js';
 import { DEFAULT_HTTP_MAX_CONNECTIONS, capConnections } from './connection-cap.js';
 import type { ConnectionCap } from './connection-cap.js';
@@ -258,6 +260,8 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   const app: FastifyInstance = fastify({
     logger: false,
     forceCloseConnections: 'idle',
+    // Refused coded while closing (stop-answers.ts).
+    return503OnClosing: false,
     // Bodies still arriving are held whole: bounded to what a message needs, not Fastify's 1 MiB (body-limit.ts).
     bodyLimit: HTTP_BODY_LIMIT,
     schemaController: lazySchemaCompilers(),
@@ -267,7 +271,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   });
   // One connection's pipelined requests reach the routes a few at a time, the others' served between (pipeline-cap.ts).
   // Over the budget of requests held back across the port, the heaviest client that reads nothing goes (held-budget.ts).
-  capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger, options.heldBackOption) });
+  capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger, options.heldBackOption), close: closeAnswered });
   // A body refused before it has all come (413 past the body limit) is answered, not reset: linger-close.ts.
   app.server.prependListener('request', lingerWhileBodyComes);
   // The bodies arriving across the port are bounded together too (body-budget.ts): a hook on every route to come.
@@ -313,10 +317,8 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     markServerClosed();
     await held.catch(() => undefined);
   });
-  let stopping = false;
-  app.addHook('onSend', async (_request, reply) => {
-    if (stopping) reply.header('connection', 'close');
-  });
+  // The last answer owed on a connection closes it once stopping; a request coming while the app closes is refused.
+  const stopKeepAlive = stopAnswers(app, refusal);
   await app.ready();
   const decorated = (app as unknown as { iso8583?: Record<string, Connector> }).iso8583 ?? {};
   const connectors: Record<string, Connector> = {};
@@ -342,9 +344,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
       held = work;
     },
     serverClosed,
-    stopKeepAlive: () => {
-      stopping = true;
-    },
+    stopKeepAlive,
     listen: async (host, port, flag) => {
       bound = host;
       try {

@@ -14,7 +14,8 @@
  * its way). Failing that, the oldest connection whose every answer is made and only waits for its peer to take it
  * (a client that sends requests and reads nothing: no bound ends such a wait, and no route is running on it) is closed: otherwise a client that pipelines requests for a page larger than
  * the socket buffers on as many connections as the cap, and never reads, would keep every payment out for as long as
- * it liked, without a token (an approval whose answer is cut so is reversed, as for any client gone). Failing that,
+ * it liked, without a token (it is closed without a reset, its answers handed to the system still delivered:
+ * answered-close.ts; an approval whose answer is cut so is reversed, as for any client gone). Failing that,
  * the oldest connection holding a stream (`markStream`, pipeline-cap.ts: a console event stream, which runs until its client
  * goes) and otherwise only such answers or requests still arriving is closed: a page's stream is opened again by its
  * browser, and otherwise a client that opens as many event streams as the cap would keep every payment out for as
@@ -51,6 +52,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { defaultPerAddress, peerKey } from '@iso8583/inbound/peer-key';
+import { closeAnswered } from './answered-close.js';
 import { heardFrom, lastHeard } from './last-heard.js';
 import { followOwed, owedTo } from './owed-answers.js';
 import { answered, heldBack, isStream } from './pipeline-cap.js';
@@ -156,7 +158,11 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     const closed = idle ?? (waiting!.arriving ? undefined : waiting!.socket);
     if (closed !== undefined) {
       forget(closed);
-      closed.destroy();
+      // Its answers made and not read: a destroy with its requests unread reset it, and threw them away (answered-close.ts).
+      if (owedTo(closed).requests.size > 0) {
+        closeAnswered(closed);
+        letGo(closed);
+      } else closed.destroy();
     } else {
       forget(waiting!.socket);
       drop(waiting!.socket);

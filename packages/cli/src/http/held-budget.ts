@@ -41,7 +41,7 @@ export const FLOW_HELD_BACK_OPTION = '/http/maxHeldBack';
 
 /** A connection closed by the budget, as told to {@link HeldBudgetOptions.onClose}. */
 export interface HeldBackClose {
-  /** The connection closed (destroyed already). */
+  /** The connection closed (its close begun already: {@link HeldBudgetOptions.close}). */
   readonly socket: Socket;
   /** The requests it held back. */
   readonly heldBack: number;
@@ -57,7 +57,10 @@ export interface HeldBudgetOptions {
   readonly max?: number;
   /** Told of each connection closed (for the log line); default: nothing. */
   readonly onClose?: (closed: HeldBackClose) => void;
-  /** How a connection over the budget is let go (it no longer counts already). Default: destroyed. */
+  /**
+   * How a connection over the budget is closed; default: destroyed. The HTTP port's closes it without a reset of the
+   * answers handed to the system (answered-close.ts, `closeAnswered`).
+   */
   readonly close?: (socket: Socket) => void;
 }
 

@@ -137,11 +137,11 @@ export function capPipelining(
   };
   const handOn = (line: Line, socket: Socket): void => {
     line.scheduled = false;
-    while (line.waiting.length > 0 && (socket.destroyed || running(line, socket) < max)) {
+    while (line.waiting.length > 0 && (gone(socket) || running(line, socket) < max)) {
       const [req, res] = line.waiting.shift()!;
       queued.delete(res);
       budget.remove(socket);
-      if (socket.destroyed) continue; // the connection went: the rest have no one to answer
+      if (gone(socket)) continue; // the connection went, or is closing: the rest have no one to answer
       run(line, socket, req, res);
     }
     if (line.waiting.length === 0 && line.paused) {
@@ -238,6 +238,14 @@ export function stopReading(socket: Socket): void {
   // Before Node's own listener, as the guard of capPipelining: it then sees the connection paused and keeps it so.
   socket.prependListener('resume', () => pauseReading(socket));
   pauseReading(socket);
+}
+
+/**
+ * Whether `socket` is gone or closing (destroyed, or its input thrown away: {@link discardReading}): a request held
+ * back there is never handed to the routes (a payment sent to the bank whose answer has no connection to go by).
+ */
+function gone(socket: Socket): boolean {
+  return socket.destroyed || discarding.has(socket);
 }
 
 /** Connections whose bytes are read and thrown away ({@link discardReading}). */

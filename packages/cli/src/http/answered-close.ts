@@ -1,0 +1,34 @@
+/**
+ * The close of a connection whose answers are made and wait for a client that does not read them (the connection
+ * cap's eviction, connection-cap.ts; the held-back budget's close, held-budget.ts). A destroy there found the client's
+ * unread requests waiting in the socket (its reading is paused: pipeline-cap.ts), and closing a socket with unread
+ * bytes makes the system reset the connection and throw away what was handed to it and not yet delivered: answers the
+ * routes counted delivered once handed to the system (an approval neither delivered nor reversed).
+ *
+ * So the connection lingers (linger-close.ts, `lingerClose`): what its client sends is read and thrown away (no further
+ * request is parsed, none held back is handed to the routes), and its side is ended once every answer owed is written
+ * whole; it is destroyed once its client ends its side, or at the linger's bound. An answer still not written whole
+ * by then is cut with it, and the routes count it undelivered (an approval reversed), as for any client gone.
+ */
+import type { Socket } from 'node:net';
+import { lingerClose } from './linger-close.js';
+import { owedTo } from './owed-answers.js';
+
+/** Closes `socket` without a reset of the answers handed to the system (see the file's note). */
+export function closeAnswered(socket: Socket): void {
+  if (socket.destroyed) return;
+  // Answers made and not written whole yet; requests held back never reach the routes now (pipeline-cap.ts), and a
+  // stream (markStream) never ends: it is cut at the linger's bound.
+  const owed = [...owedTo(socket).requests.values()].filter((res) => res.writableEnded && !res.writableFinished);
+  lingerClose(socket);
+  let left = owed.length;
+  const end = (): void => {
+    if (!socket.destroyed) socket.end();
+  };
+  if (left === 0) end();
+  for (const res of owed) {
+    res.once('close', () => {
+      if (--left === 0) end();
+    });
+  }
+}
