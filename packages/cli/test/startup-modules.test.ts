@@ -132,12 +132,16 @@ new PgTransactionLog({ connectionString: 'postgresql://iso8583@127.0.0.1:1/none'
   });
 
   test('gateway without --stats-port, until it listens, loads no stats port server; with it, loads it', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'startup-gateway-modules-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const args = ['gateway', '--upstream', '127.0.0.1:1', '--listen', '0', '--reversal-journal', dir, '--log-level', 'silent'];
+    // Each start its own journal: the two run at once, and a journal is one process's at a time.
+    const dirs = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'startup-gateway-modules-')));
+    t.after(() => {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    });
+    const args = (dir: string): string[] =>
+      ['gateway', '--upstream', '127.0.0.1:1', '--listen', '0', '--reversal-journal', dir, '--log-level', 'silent'];
     const [plain, stats] = await Promise.all([
-      commandModules(args, /^gateway listening /),
-      commandModules([...args, '--stats-port', '0'], /^gateway listening /),
+      commandModules(args(dirs[0]!), /^gateway listening /),
+      commandModules([...args(dirs[1]!), '--stats-port', '0'], /^gateway listening /),
     ]);
     const statsServer = (urls: string[]): boolean => urls.some((url) => url.endsWith('/cli/dist/src/gateway/stats-port.js'));
     assert.ok(plain.some((url) => url.endsWith('/cli/dist/src/gateway/gateway.js')), 'the gateway started');
