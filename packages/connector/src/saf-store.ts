@@ -185,7 +185,11 @@ export interface ReversalJournal {
    * failure it does the same: the caller tries again until it answers. `booking`: what tells the approval's booking
    * (transactions-in-flight.ts `ApprovalBooking`: card mark, acquirer, field 7, amount; no whole card number): only a
    * reversal of that booking (`approvesBooking`'s rule) is taken or given the approval; without it, any of the
-   * transaction's STAN and terminal.
+   * transaction's STAN and terminal. With `booking.timeIn90` (default false; set for a dialect with
+   * `freshTransmissionTime`, a new field 7 on every attempt), `booking.time` is the original's field 7, to be compared
+   * with the one each reversal's field 90 carries (1987 original data elements: MTI, STAN, then field 7, when it names
+   * the reversal's STAN), never with the reversal's own field 7 (which would match no row): a journal that does not
+   * read field 90 treats the time as unknown (compares none).
    */
   lateApproval?(approval: IsoMessage, within?: number, booking?: ApprovalBooking): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined>;
   /**

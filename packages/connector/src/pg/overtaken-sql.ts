@@ -44,7 +44,8 @@ export const AGAIN_SUFFIX = '.again';
  * materialized and counted whole, not read only up to a first row that covers): of two such answers at once
  * (two nodes) the second waits for the first and reads its code (read committed: a locked row is read again once the
  * lock is granted). A row so covered records which row's code covers it (`covered_by`: the lowest id of those
- * carrying a code; none when only a stored repeat covers it) and its own code (`covered_code`): that row ending
+ * carrying a code, or the row that one names: the root, whose repeat is owed, never one in between; none when only a
+ * stored repeat covers it) and its own code (`covered_code`): that row ending
  * otherwise than reversed, its code cleared by a re-attempt and its repeat never stored, gives the obligation back to
  * this one ({@link passingOn}). A row not covered keeps the row it named (`covered_by`: it took the obligation back,
  * or that row's code was cleared since) and returns that row's id, as `LATE_APPROVAL` and `REPEATS_OWED` do: a slow
@@ -54,7 +55,7 @@ export const AGAIN_SUFFIX = '.again';
 export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'->>'41' AS terminal, entry->'reversal'->>'11' AS stan,
         entry->'reversal'->>'7' AS time, entry->'reversal'->'4' AS amount, entry->'reversal'->>'2' AS card, entry->'reversal'->>'32' AS acquirer
       FROM iso8583_saf WHERE id = $1),
-    c AS MATERIALIZED (SELECT o.id, o.undid_nothing FROM iso8583_saf o, x
+    c AS MATERIALIZED (SELECT o.id, o.undid_nothing, o.covered_by FROM iso8583_saf o, x
       WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = x.terminal AND o.entry->'reversal'->>'11' = x.stan
         AND (o.id = $1 OR (o.late_approval = x.late_approval
           AND (x.time IS NULL OR o.entry->'reversal'->>'7' IS NULL OR o.entry->'reversal'->>'7' = x.time)
@@ -64,7 +65,8 @@ export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'
       OR EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = c.id || '${AGAIN_SUFFIX}'))) > 0 AS covered,
       min(c.id) FILTER (WHERE c.id <> $1 AND c.undid_nothing IS NOT NULL) AS source FROM c)
   UPDATE iso8583_saf s SET undid_nothing = CASE WHEN s.late_approval IS NULL OR NOT v.covered THEN $2::text END,
-    covered_by = CASE WHEN s.late_approval IS NOT NULL AND v.covered THEN v.source ELSE s.covered_by END,
+    covered_by = CASE WHEN s.late_approval IS NOT NULL AND v.covered
+      THEN (SELECT coalesce(r.covered_by, r.id) FROM c r WHERE r.id = v.source) ELSE s.covered_by END,
     covered_code = CASE WHEN s.late_approval IS NOT NULL AND v.covered THEN $2::text END
   FROM v WHERE s.id = $1 AND s.entry->>'kind' IS NULL AND s.done_at IS NULL
   RETURNING (CASE WHEN NOT v.covered THEN s.late_approval::text END) AS approval, coalesce(s.covered_by, s.id) AS id`;
@@ -166,7 +168,7 @@ export const REPEATS_OWED = `SELECT coalesce(s.covered_by, s.id) AS id, (s.entry
  */
 export const endedColumns = (alias: string): string => `${alias}.id, ${alias}.entry->'reversal'->>'41' AS terminal, ${alias}.entry->'reversal'->>'11' AS stan,
   ${alias}.entry->'reversal'->'4' AS amount, ${alias}.entry->'reversal'->>'2' AS card, ${alias}.entry->'reversal'->>'32' AS acquirer,
-  ${alias}.late_approval AS approval, ${alias}.late_approval_at AS approval_at`;
+  ${alias}.late_approval AS approval, ${alias}.late_approval_at AS approval_at, coalesce(${alias}.covered_by, ${alias}.id) AS root`;
 
 /**
  * The one home of "a row ends" (every statement that ends rows: saf-sql.ts `DONE`, `FORGET`): after its CTE `m`
@@ -189,8 +191,9 @@ export const endedColumns = (alias: string): string => `${alias}.id, ${alias}.en
  * changes a row once). But first, back: a row whose reversal's `25` deferred to the code of the row that ended
  * (`covered_by`, `UNDID_NOTHING`), that code cleared since by a re-attempt (`ATTEMPT`) and neither row's repeat stored,
  * takes the obligation back (its own code, `covered_code`, and dated now: `REPEATS_OWED` reads it), the lowest id of
- * them, once; the others of them now name it (`covered_by`). Without this the approval was owed nowhere. The row that
- * takes it back keeps naming the row that ended (`covered_by`, with its code now): the repeat keeps that row's id
+ * them, once, while no other row naming the same root (`root`: the row whose repeat is owed) holds a code. Without this
+ * the approval was owed nowhere. Every row keeps naming the root (`covered_by`, passed on twice or more too: mend62b),
+ * so the row that takes it back names it, with its code now: the repeat keeps the root's id
  * (`againId`; `REPEATS_OWED` and `LATE_APPROVAL` return it), so that the repeat a slow node stores for the `25` that
  * returned the approval on that row, and the one owed here, are one entry (`'exists'`), never two `0401`s. `g` names
  * each row that carried an approval (`id`) and the row that took it (`target`, `NULL` when none: {@link ENDED_ROWS}
@@ -199,8 +202,11 @@ export const endedColumns = (alias: string): string => `${alias}.id, ${alias}.en
 export function passingOn(batch: string, keys: string): string {
   return `g0 AS (SELECT m.id, m.approval, m.terminal, m.stan, (SELECT min(d.id) FROM iso8583_saf d
         WHERE d.entry->>'kind' IS NULL AND d.entry->'reversal'->>'41' = m.terminal AND d.entry->'reversal'->>'11' = m.stan
-          AND d.covered_by = m.id AND d.undid_nothing IS NULL AND d.late_approval IS NOT NULL AND d.id <> ALL(${batch})
-          AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id IN (d.id || '${AGAIN_SUFFIX}', m.id || '${AGAIN_SUFFIX}'))) AS back,
+          AND d.covered_by = m.root AND d.undid_nothing IS NULL AND d.late_approval IS NOT NULL AND d.id <> ALL(${batch})
+          AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id IN (d.id || '${AGAIN_SUFFIX}', m.root || '${AGAIN_SUFFIX}'))
+          AND NOT EXISTS (SELECT 1 FROM iso8583_saf h WHERE h.entry->>'kind' IS NULL AND h.entry->'reversal'->>'41' = m.terminal
+            AND h.entry->'reversal'->>'11' = m.stan AND coalesce(h.covered_by, h.id) = m.root AND h.undid_nothing IS NOT NULL
+            AND h.id <> ALL(${batch}))) AS back,
       (SELECT t.id FROM iso8583_saf t
         WHERE t.upstream = ANY(${keys}) AND t.entry->>'kind' IS NULL
           AND t.entry->'reversal'->>'41' = m.terminal AND t.entry->'reversal'->>'11' = m.stan
@@ -214,10 +220,9 @@ export function passingOn(batch: string, keys: string): string {
   g AS (SELECT g0.*, coalesce(g0.back, g0.newest) AS target FROM g0),
   p AS (UPDATE iso8583_saf o SET late_approval = coalesce(o.late_approval, g.approval),
       late_approval_at = CASE WHEN o.id = g.target THEN now() ELSE o.late_approval_at END,
-      undid_nothing = CASE WHEN o.id = g.back THEN o.covered_code ELSE o.undid_nothing END,
-      covered_by = CASE WHEN o.id = g.back THEN o.covered_by WHEN g.back IS NOT NULL THEN g.back ELSE o.covered_by END
+      undid_nothing = CASE WHEN o.id = g.back THEN o.covered_code ELSE o.undid_nothing END
     FROM g WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = g.terminal AND o.entry->'reversal'->>'11' = g.stan
-      AND ((o.id = g.target AND (o.late_approval IS NULL OR o.id = g.back)) OR (o.covered_by = g.id AND o.id <> g.back)))`;
+      AND o.id = g.target AND (o.late_approval IS NULL OR o.id = g.back))`;
 }
 
 /**
