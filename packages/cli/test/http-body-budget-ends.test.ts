@@ -59,3 +59,45 @@ for (const method of ['GET', 'POST']) {
     await waitUntil(() => http.bodies.held === 0, { timeoutMs: 5000, what: `the bytes of the ${method} body no route read given back (held ${http.bodies.held})` });
   });
 }
+
+test('HTTP port – a chunked holder shed for a newcomer is never sent on, though its body then ends cleanly', async (t) => {
+  const simulator = createHostSimulator();
+  const received: string[] = [];
+  const sequence: Sequence = (message, context) => {
+    received.push(String(message.fields['11']));
+    return simulator(message, context);
+  };
+  const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence });
+  const { port: hostPort } = await host.start();
+  t.after(() => host.destroy());
+  const http = await assembleHttp({ connectors: { bank: { host: '127.0.0.1', port: hostPort, routes: { prefix: '' } } }, bodyBudget: 100_000 });
+  const { port } = await http.listen('127.0.0.1', 0, '--http');
+  t.after(() => http.app.close());
+  const padded = (stan: string, length: number): string => {
+    const message = JSON.stringify(purchase(stan));
+    return message + ' '.repeat(length - message.length);
+  };
+
+  // The holder's whole purchase and padding have come (60,000 bytes), all but the chunked body's terminator.
+  const holder = rawHttp(port);
+  t.after(() => holder.socket.destroy());
+  const held = padded('000021', 60_000);
+  holder.socket.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`
+    + `${held.length.toString(16)}\r\n${held}\r\n`);
+  await waitUntil(() => http.bodies.held === 60_000, { timeoutMs: DEADLINE, what: `the holder's 60,000 bytes counted (held ${http.bodies.held})` });
+  // A newcomer of 45,000 bytes passes the budget: the holder, holding the most, is shed; the newcomer is served.
+  const newcomer = await httpCall(port, 'POST', '/', { 'content-type': 'application/json' }, padded('000022', 45_000));
+  assert.equal(newcomer.status, 200, newcomer.body);
+  // Then the holder's body ends cleanly: its whole JSON came before it was shed.
+  holder.socket.write('0\r\n\r\n');
+  await within(readUntil(holder, /\r\n\r\n\{[\s\S]*\}$/), DEADLINE, 'the answer to the holder shed');
+  await within(holder.closed, DEADLINE, 'the connection of the holder shed was not closed');
+  assert.match(holder.text(), /^HTTP\/1\.1 503 [\s\S]*ISO8583_ERR_CONSOLE_BODY_BUDGET/);
+  assert.equal(http.bodies.refused, 1);
+
+  // A purchase sent after it goes on the same connector: the holder's, had it been sent, came to the host before it.
+  const next = await httpCall(port, 'POST', '/', { 'content-type': 'application/json' }, JSON.stringify(purchase('000023')));
+  assert.equal(next.status, 200, next.body);
+  assert.deepEqual(received, ['000022', '000023'], 'the shed holder\'s purchase reached the host');
+  await waitUntil(() => http.bodies.held === 0, { timeoutMs: DEADLINE, what: `every body byte given back (held ${http.bodies.held})` });
+});

@@ -214,8 +214,9 @@ export interface GatewayConfig {
   httpMaxHeldBack: number;
   /**
    * Most bytes of request bodies the HTTP port holds at once while they arrive, across all its connections, and the
-   * `metrics` port its own (http/body-budget.ts): a body arriving past it is answered 503
-   * `ISO8583_ERR_CONSOLE_BODY_BUDGET` with `Retry-After`, its connection closed. Default 33554432 (32 MiB).
+   * `metrics` port its own (http/body-budget.ts): once a body's next bytes would pass it, the body holding the most (the
+   * newcomer's too) is answered 503 `ISO8583_ERR_CONSOLE_BODY_BUDGET` with `Retry-After`, its connection closed.
+   * Default 33554432 (32 MiB).
    */
   httpBodyBudget: number;
   /** Most connections of the `metrics` port at once, and of the `statsPort` (each its own), as on HTTP. Default 64. */

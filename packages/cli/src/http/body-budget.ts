@@ -16,7 +16,12 @@
  * come: its route has not run; nothing of it reached the bank). Refusing the newcomer instead let one client hold the
  * budget: one address, 128 connections each sending a 256 KiB body slowly, and every payment of the other clients was
  * refused for as long as it liked. An honest message is a few KiB and comes at once: it is never the body holding the
- * most while one that large is still arriving. Every request without a body goes on unharmed.
+ * most while one that large is still arriving, and is served while the bodies arriving at once stay under the budget
+ * (connections x payment size: at 32 MiB, some 8,200 payments of 4 KiB arriving together, possible only with
+ * --http-max-connections raised past that, pass it with no slow body, and the heaviest of them are refused). Every
+ * request without a body goes on unharmed. Finding the heaviest scans every connection with a body partly in
+ * (held-budget.ts settle), once per chunk that takes the count over: O(connections) per refusal, nothing at the
+ * default cap (1000), a CPU cost under a flood at --http-max-connections of tens of thousands.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';

@@ -13,7 +13,7 @@
  * connection, as for any client gone (the routes reverse an approval whose answer was not written whole). A connection
  * with a route running (a payment at the bank) is never closed here: while every connection over the budget has one,
  * nothing is closed, and the next request held back looks again, or a timer ({@link HELD_BACK_RECHECK}) once the
- * routes may have answered. The count is of requests, not bytes: tiny requests
+ * routes may have answered. Held back, the count is of requests, not bytes: tiny requests
  * cost the most heap for the bytes sent (a request with large headers fills a read with fewer of them).
  *
  * The same budget, counted in bytes ({@link HeldBudget.add}'s `n`) and letting a connection go by
