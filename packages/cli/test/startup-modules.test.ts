@@ -138,7 +138,7 @@ new PgTransactionLog({ connectionString: 'postgresql://iso8583@127.0.0.1:1/none'
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     });
     const args = (dir: string): string[] =>
-      ['gateway', '--upstream', '127.0.0.1:1', '--listen', '0', '--reversal-journal', dir, '--log-level', 'silent'];
+      ['gateway', '--upstream', '127.0.0.1:1', '--listen', '0', '--http', '0', '--reversal-journal', dir, '--log-level', 'silent'];
     const [plain, stats] = await Promise.all([
       commandModules(args(dirs[0]!), /^gateway listening /),
       commandModules([...args(dirs[1]!), '--stats-port', '0'], /^gateway listening /),
