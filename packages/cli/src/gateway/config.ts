@@ -25,6 +25,7 @@ import { checkBindAddresses } from './bind-check.js';
 import { checkUpstreamLoop } from './upstream-loop.js';
 import { checkOwnPorts, ownListeners } from './own-ports.js';
 import { applyHeaderHex } from './header-hex.js';
+import { checkMatchKey } from './match-key-check.js';
 
 // The flag rows and the defaults live in flag-rows.ts, the config file's schema and reader in config-file.ts; exported
 // here too, beside the config they fill.
@@ -182,6 +183,8 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   };
   // --header-hex sets --header-bytes to its length (given too, they must agree): header-hex.ts.
   const headerWarning = applyHeaderHex(merged, { flag: flagOf, fileOf });
+  const matchKeyFile = fileOf('matchKey');
+  checkMatchKey(merged, { flag: flagOf('matchKey'), file: matchKeyFile === undefined ? undefined : { path: matchKeyFile, key: file.socketQueueKeys.includes('queueMessageKeyFields') ? 'queueMessageKeyFields' : 'matchKey' } });
   checkUpstreams(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.routes ?? [], listProblem('upstreams'), listProblem('routes'));
   const originOf = (key: 'reconnectDelay' | 'reconnectMaxDelay'): ReconnectOrigin => (key in fromFlags ? 'flag' : fileOf(key) !== undefined ? 'file' : 'default');
   checkReconnect(merged as GatewayConfig, merged.upstreams ?? [], configPath, { reconnectDelay: originOf('reconnectDelay'), reconnectMaxDelay: originOf('reconnectMaxDelay') });
