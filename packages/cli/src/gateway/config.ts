@@ -142,6 +142,8 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   const socketQueue = (fromFlags.socketqueue ?? fromFile.socketqueue ?? implied) === true;
   const sqDefaults = socketQueue ? { ...SOCKETQUEUE_DEFAULTS, socketqueue: true, httpEnabled: 'http' in fromFile || 'http' in fromFlags } : {};
   const merged = { ...GATEWAY_DEFAULTS, ...extraDefaults, ...sqDefaults, ...fromFile, ...fromFlags } as Partial<GatewayConfig>;
+  // SocketQueue's lengthIncludeHeader counted itself and the whole fixed header: --length-includes-header with its names too.
+  if (socketQueue && merged.lengthIncludesHeader === true && !('lengthExcludesHeaderBytes' in fromFlags) && !('lengthExcludesHeaderBytes' in fromFile)) merged.lengthExcludesHeaderBytes = false;
   // SocketQueue's listenHttpPort and statServerPort at 0 open nothing, as in SocketQueue.
   zeroPortsOff(merged, (key, name) => (key in fromFlags ? givenAs.get(FLAG_BY_KEY.get(key)?.flag ?? key) === name : key in fromFile && file.socketQueueKeys.includes(name)));
   // Flags win over the file for the bank too. SocketQueue's two halves (--upstream-host, --upstream-port) are the same

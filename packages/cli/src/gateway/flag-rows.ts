@@ -45,7 +45,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'clientFrame', flag: 'client-frame', kind: 'choice', choices: FRAME_CHOICES, defaultText: '--frame', help: 'POS length header' },
   { key: 'lengthIncludesHeader', flag: 'length-includes-header', kind: 'boolean', default: false, help: 'the length counts itself' },
   { key: 'headerBytes', flag: 'header-bytes', kind: 'integer', arg: 'N', max: MAX_HEADER_BYTES, default: 0, help: 'fixed header bytes upstream, e.g. 5 for a TPDU; sent as zero bytes unless --header-hex gives them' },
-  { key: 'lengthExcludesHeaderBytes', flag: 'length-excludes-header-bytes', kind: 'boolean', default: false, help: 'the length counts the message only, not the --header-bytes fixed header bytes (SocketQueue\'s headerFormat; on with SocketQueue\'s names)' },
+  { key: 'lengthExcludesHeaderBytes', flag: 'length-excludes-header-bytes', kind: 'boolean', default: false, help: 'the length counts the message only, not the --header-bytes fixed header bytes (SocketQueue\'s headerFormat; on with SocketQueue\'s names, unless --length-includes-header is given)' },
   { key: 'headerHex', flag: 'header-hex', kind: 'string', arg: 'HEX', pattern: HEADER_HEX, help: `the fixed header sent upstream before every request, in hex (e.g. 6000010000 for a TPDU; ${MAX_HEADER_BYTES} bytes at most): sets --header-bytes to its length` },
   { key: 'clientCloseAfterReply', flag: 'client-close-after-reply', kind: 'boolean', default: false, help: 'end a POS connection once its answer is written (one request per connection, as SocketQueue does)' },
   { key: 'clientHeaderBytes', flag: 'client-header-bytes', kind: 'integer', arg: 'N', max: MAX_HEADER_BYTES, defaultText: '--header-bytes', help: 'fixed header bytes of POS clients' },
