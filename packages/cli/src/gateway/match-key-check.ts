@@ -3,7 +3,6 @@
 import { cliError } from '../args.js';
 import { configFileError } from './config-file.js';
 import type { GatewayConfig } from './config-types.js';
-import { matchKeyOf } from './upstream-options.js';
 
 /**
  * The fields `--match-key` may name: those that identify a request and that a bank echoes unchanged (7 transmission
@@ -46,4 +45,13 @@ function matchKeyProblem(fields: string[], noReversal: boolean): string | undefi
     return 'without 41 needs --no-reversal: a reversal that overtakes its original is recognised by fields 11 and 41 of the bank\'s late approval';
   }
   return undefined;
+}
+
+/**
+ * The connector's `matchKey` of `--match-key` (`11,41`): `"0"` (the answer's MTI) first, then each field once, as the
+ * connector's own default (`["0", "11", "41"]`) has it; a `0` given is that MTI, leading zeros are dropped (`011` is 11).
+ */
+export function matchKeyOf(fields: string): string[] {
+  const named = fields.split(',').map((f) => String(Number(f))).filter((f) => f !== '0');
+  return ['0', ...new Set(named)];
 }
