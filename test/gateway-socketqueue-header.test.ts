@@ -22,12 +22,12 @@ interface Seen { declared: number; header: string; message: Buffer }
 
 /**
  * A SmartVista bank that frames as SocketQueue's `length:n:4,tpdu:b-hex:5` does (4 ASCII digits counting the message
- * only, then 5 header bytes), or, with `countsHeader`, with the 5 header bytes counted. It answers each request with
- * its 0810 framed the same way.
+ * only, then 5 header bytes), or with `counted` more bytes counted (5: the header; 9: the 4 length digits and the
+ * header, SocketQueue's `lengthIncludeHeader`). It answers each request with its 0810 framed the same way.
  */
 interface Bank { port: number; seen: Seen[]; server: Server }
 
-function startBank(countsHeader: boolean): Promise<Bank> {
+function startBank(counted: number): Promise<Bank> {
   const seen: Seen[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -40,7 +40,7 @@ function startBank(countsHeader: boolean): Promise<Bank> {
       for (;;) {
         if (pending.length < 9) return;
         const declared = Number(pending.subarray(0, 4).toString('latin1'));
-        const messageLength = countsHeader ? declared - 5 : declared;
+        const messageLength = declared - counted;
         if (pending.length < 9 + messageLength) return;
         const header = pending.subarray(4, 9);
         const message = Buffer.from(pending.subarray(9, 9 + messageLength));
@@ -48,7 +48,7 @@ function startBank(countsHeader: boolean): Promise<Bank> {
         seen.push({ declared, header: header.toString('hex'), message });
         const request = codec.unpack(message);
         const body = Buffer.from(codec.pack({ ...request, 0: '0810', 39: '000' }));
-        const length = String(countsHeader ? body.length + 5 : body.length).padStart(4, '0');
+        const length = String(body.length + counted).padStart(4, '0');
         socket.write(Buffer.concat([Buffer.from(length, 'latin1'), header, body]));
       }
     });
@@ -76,14 +76,17 @@ const README_ECHO = JSON.stringify({ 0: '800', 3: '0', 7: '0607161700', 11: '123
 
 let sqBank: Bank;
 let countingBank: Bank;
+let lengthIncludeHeaderBank: Bank;
 before(async () => {
-  sqBank = await startBank(false);
-  countingBank = await startBank(true);
+  sqBank = await startBank(0);
+  countingBank = await startBank(5);
+  lengthIncludeHeaderBank = await startBank(9);
 });
 after(async () => {
   await stopAll();
   sqBank.server.close();
   countingBank.server.close();
+  lengthIncludeHeaderBank.server.close();
 });
 
 const common = ['--header-hex', HEADER, '--no-reversal', '--no-transaction-log', '--request-timeout', '5000'];
@@ -125,5 +128,16 @@ describe('SocketQueue headerFormat length:n:4,tpdu:b-hex:5', () => {
     assert.equal(countingBank.seen.at(-1)!.declared, 65, 'by default the length counts the 5 header bytes and the message');
     counted.process.kill('SIGTERM');
     await counted.process.exited;
+  });
+
+  test('with SocketQueue\'s names and --length-includes-header: the length counts itself, the header and the message (its lengthIncludeHeader)', async () => {
+    const gw = await startGateway([`--upstreamHost=127.0.0.1`, `--upstreamPort=${lengthIncludeHeaderBank.port}`, '--length-includes-header', ...common]);
+    const answer = await httpCall(gw.http.port, 'POST', '/', { 'content-type': 'application/json' }, README_ECHO);
+    assert.equal(answer.status, 200, answer.body);
+    const seen = lengthIncludeHeaderBank.seen.at(-1)!;
+    assert.equal(seen.declared, 69, 'SocketQueue sends "0069": 4 length digits, 5 header bytes, the 60-byte echo');
+    assert.equal(seen.message.length, 60);
+    gw.process.kill('SIGTERM');
+    await gw.process.exited;
   });
 });

@@ -41,9 +41,9 @@ test('SocketQueue keys at its defaults – hostConfig, headerFormat, lengthInclu
 });
 
 test('SocketQueue queueMessageKeyFields – is --match-key; the answer\'s MTI stays the first part of the key', (t) => {
-  assert.equal(parseGatewayArgs(['--upstreamHost=h', '--upstreamPort=1', '--queueMessageKeyFields=11']).config.matchKey, '11');
+  assert.equal(parseGatewayArgs(['--upstreamHost=h', '--upstreamPort=1', '--noAutoReversal', '--queueMessageKeyFields=11']).config.matchKey, '11');
   assert.equal(parseGatewayArgs(['--upstream', 'h:1', '--match-key', '11,41']).config.matchKey, '11,41');
-  const asList = configFile(t, { upstreamHost: 'h', upstreamPort: 1, queueMessageKeyFields: ['11'] });
+  const asList = configFile(t, { upstreamHost: 'h', upstreamPort: 1, noAutoReversal: true, queueMessageKeyFields: ['11'] });
   const { config } = parseGatewayArgs(['-c', asList]);
   assert.equal(config.matchKey, '11');
   assert.equal(config.socketqueue, true);

@@ -32,3 +32,30 @@ test('lengthExcludesHeaderBytes: a zero length is a keep-alive, not a frame of t
   assert.deepEqual(decoder.push(Buffer.from('0000', 'latin1')), []);
   assert.equal(decoder.keepAlives, 1);
 });
+
+test('lengthExcludesHeaderBytes with lengthIncludesHeader: a declared length of 1 to 3 (less than itself) is refused', () => {
+  const options = { lengthHeader: 'ascii4' as const, headerBytes: 5, lengthExcludesHeaderBytes: true, lengthIncludesHeader: true };
+  for (const declared of ['0001', '0002', '0003']) {
+    assert.throws(() => new FrameDecoder(options).push(Buffer.concat([Buffer.from(declared, 'latin1'), TPDU, MESSAGE])), {
+      code: 'ISO8583_ERR_FRAME_LENGTH', message: /leaves no message/,
+    }, declared);
+  }
+  // 4: itself alone, a keep-alive.
+  const decoder = new FrameDecoder(options);
+  assert.deepEqual(decoder.push(Buffer.from('0004', 'latin1')), []);
+  assert.equal(decoder.keepAlives, 1);
+});
+
+test('lengthExcludesHeaderBytes: the maximum frame size counts the fixed header bytes the length leaves out', () => {
+  const options = { lengthHeader: 'ascii4' as const, headerBytes: 5, lengthExcludesHeaderBytes: true, maxFrameSize: 100 };
+  // 96 message bytes and 5 header bytes: 101, one over, refused as soon as the length is read (no bytes after it).
+  assert.throws(() => new FrameDecoder(options).push(Buffer.from('0096', 'latin1')), {
+    code: 'ISO8583_ERR_FRAME_LENGTH', message: /a frame length of 101 bytes is over the maximum of 100/,
+  });
+  // 95 and 5: 100, read whole.
+  const message = Buffer.alloc(95, 0x41);
+  const [frame, ...rest] = new FrameDecoder(options).push(Buffer.concat([Buffer.from('0095', 'latin1'), TPDU, message]));
+  assert.equal(rest.length, 0);
+  assert.deepEqual([frame!.header, frame!.payload], [TPDU, message]);
+  assert.throws(() => encodeFrame(Buffer.alloc(96, 0x41), options, TPDU), { code: 'ISO8583_ERR_FRAME_TOO_LARGE', message: /a frame of 101 bytes/ });
+});

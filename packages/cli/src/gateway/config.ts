@@ -25,6 +25,7 @@ import { checkBindAddresses } from './bind-check.js';
 import { checkUpstreamLoop } from './upstream-loop.js';
 import { checkOwnPorts, ownListeners } from './own-ports.js';
 import { applyHeaderHex } from './header-hex.js';
+import { checkMatchKey } from './match-key-check.js';
 
 // The flag rows and the defaults live in flag-rows.ts, the config file's schema and reader in config-file.ts; exported
 // here too, beside the config they fill.
@@ -141,6 +142,8 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   const socketQueue = (fromFlags.socketqueue ?? fromFile.socketqueue ?? implied) === true;
   const sqDefaults = socketQueue ? { ...SOCKETQUEUE_DEFAULTS, socketqueue: true, httpEnabled: 'http' in fromFile || 'http' in fromFlags } : {};
   const merged = { ...GATEWAY_DEFAULTS, ...extraDefaults, ...sqDefaults, ...fromFile, ...fromFlags } as Partial<GatewayConfig>;
+  // SocketQueue's lengthIncludeHeader counted itself and the whole fixed header: --length-includes-header with its names too.
+  if (socketQueue && merged.lengthIncludesHeader === true && !('lengthExcludesHeaderBytes' in fromFlags) && !('lengthExcludesHeaderBytes' in fromFile)) merged.lengthExcludesHeaderBytes = false;
   // SocketQueue's listenHttpPort and statServerPort at 0 open nothing, as in SocketQueue.
   zeroPortsOff(merged, (key, name) => (key in fromFlags ? givenAs.get(FLAG_BY_KEY.get(key)?.flag ?? key) === name : key in fromFile && file.socketQueueKeys.includes(name)));
   // Flags win over the file for the bank too. SocketQueue's two halves (--upstream-host, --upstream-port) are the same
@@ -182,6 +185,8 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   };
   // --header-hex sets --header-bytes to its length (given too, they must agree): header-hex.ts.
   const headerWarning = applyHeaderHex(merged, { flag: flagOf, fileOf });
+  const matchKeyFile = fileOf('matchKey');
+  checkMatchKey(merged, { flag: flagOf('matchKey'), file: matchKeyFile === undefined ? undefined : { path: matchKeyFile, key: file.socketQueueKeys.includes('queueMessageKeyFields') ? 'queueMessageKeyFields' : 'matchKey' } });
   checkUpstreams(merged.upstreams ?? [{ name: 'upstream', upstream: merged.upstream ?? '' }], merged.routes ?? [], listProblem('upstreams'), listProblem('routes'));
   const originOf = (key: 'reconnectDelay' | 'reconnectMaxDelay'): ReconnectOrigin => (key in fromFlags ? 'flag' : fileOf(key) !== undefined ? 'file' : 'default');
   checkReconnect(merged as GatewayConfig, merged.upstreams ?? [], configPath, { reconnectDelay: originOf('reconnectDelay'), reconnectMaxDelay: originOf('reconnectMaxDelay') });

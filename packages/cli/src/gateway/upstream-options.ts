@@ -3,6 +3,8 @@
  * connection, with sign-on, echo, the reconnect backoff, the terminal queue, TLS, and (unless `--no-reversal`) reversals and advices in a SAF
  * queue, in a journal folder per upstream or in the PostgreSQL `--store`.
  */
+import { matchKeyOf } from './match-key-check.js';
+export { matchKeyOf };
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -218,13 +220,4 @@ function ownOptions(
   // Its `sources` name the flags and keys that gave it (tls.ts): --tls-insecure's warning at start names the flag.
   if (tls !== undefined) options.tls = tls;
   return options;
-}
-
-/**
- * The connector's `matchKey` of `--match-key` (`11,41`): `"0"` (the answer's MTI) first, then each field once, as the
- * connector's own default (`["0", "11", "41"]`) has it; a `0` given is that MTI, leading zeros are dropped (`011` is 11).
- */
-export function matchKeyOf(fields: string): string[] {
-  const named = fields.split(',').map((f) => String(Number(f))).filter((f) => f !== '0');
-  return ['0', ...new Set(named)];
 }
