@@ -160,3 +160,25 @@ test('flow onError backup approval – a decline still waiting for its reversal 
   await within(terminal.request(purchase('000652')), 10_000, 'the terminal answered');
   assert.deepEqual(reversed.filter((r) => r.stan === '000651').map((r) => r.upstream).sort(), ['backup', 'primary'], 'both approvals reversed: the terminal was told 68');
 });
+
+// onError that sent an advice (0220, approved 0230) on its backup link and then relays the sequence's own approval:
+// only reversible approvals of onError's book are reversed (an advice is not: nothing is handed to the handler, no
+// "not a reversible request" warning, no not-reversible count). Before, its whole book went to the handler.
+test('flow onError backup approval – onError relays the sequence\'s approval after an approved advice of its own: the advice is left alone', async (t) => {
+  const got = new Map<unknown, IsoMessage>();
+  const advised: unknown[] = [];
+  const { terminal, reversed } = await twoBanks(t, 10_000, async (message, context) => {
+    got.set(message.fields['11'], await (context.connectors.primary as Connector).request({ ...message.fields }, { signal: context.signal }));
+    throw new Error('loyalty down');
+  }, async (message, context) => {
+    const notice = await (context.connectors.backup as Connector).request({ ...message.fields, 0: '0220' }, { signal: context.signal });
+    advised.push(notice['39']);
+    return got.get(message.fields['11']) as IsoMessage;
+  });
+  const answer = (await within(terminal.request(purchase('000661')), 10_000, 'the terminal answered')) as IsoMessage;
+  assert.equal(answer['39'], '00');
+  assert.deepEqual(advised, ['00'], 'the backup approved the advice');
+  // A second message through the same endpoint: the first's books had their chance to act.
+  await within(terminal.request(purchase('900661')), 10_000, 'the terminal answered');
+  assert.deepEqual(reversed.filter((r) => r.stan === '000661'), [], 'nothing handed to the handler: the primary\'s approval told, the advice not reversible');
+});
