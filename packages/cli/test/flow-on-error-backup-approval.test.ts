@@ -114,7 +114,9 @@ test('flow onError backup approval – onError relays the sequence\'s own approv
     const never = gate();
     t.after(never.open);
     const got = new Map<unknown, IsoMessage>();
-    const { terminal, reversed, firstReversal, primary } = await twoBanks(t, late ? 1_000 : 10_000, async (message, context) => {
+    // Late: the sequence held by a gate past its sequenceTimeout, long enough for onError's backup request on a busy
+    // machine (onError has the same sequenceTimeout).
+    const { terminal, reversed, firstReversal, primary } = await twoBanks(t, late ? 3_000 : 10_000, async (message, context) => {
       got.set(message.fields['11'], await (context.connectors.primary as Connector).request({ ...message.fields }, late ? {} : { signal: context.signal }));
       if (late) await never.opened; // Never settles within its sequenceTimeout: onError answers the terminal.
       throw new Error('loyalty down');
@@ -146,7 +148,10 @@ test('flow onError backup approval – a decline still waiting for its reversal 
   const sequenceTimeout = 1_000;
   const { terminal, reversed } = await twoBanks(t, sequenceTimeout, async (message, context) => {
     const started = performance.now();
-    await (context.connectors.primary as Connector).request({ ...message.fields }, { signal: context.signal });
+    // Not given the signal: a primary that answers only after the deadline (a busy machine) is not reversed by the
+    // connector on its own, outside the book; its approval then reaches the book late, after onError's 68, and is
+    // reversed by it: the same outcome, primary and backup reversed, whichever comes first.
+    await (context.connectors.primary as Connector).request({ ...message.fields });
     // The loop held past the deadline (a stall), then a decline after the bank approved: its reversal is stored slowly.
     while (performance.now() - started < sequenceTimeout + 50) { /* stall */ }
     return { ...message.fields, 0: '0210', 39: '05' };
