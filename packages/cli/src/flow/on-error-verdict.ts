@@ -4,7 +4,7 @@
  * is the one that stands and no other in either book does (one charge): onError's own link's (a backup's: the
  * sequence's approvals are reversed), or the sequence's own relayed (onError's approvals are reversed), or neither (a
  * stand-in approval: the sequence's are kept, as onError's: when both books hold an approval then, as a backup's
- * approval not relayed with its field 38, both stand, two charges; not yet decided, see sr62c item 2).
+ * approval not relayed with its field 38, both stand, two charges: the rule that would leave one is not yet decided).
  */
 import { Iso8583Error } from '@iso8583/codec';
 import type { Codec } from '@iso8583/codec';
