@@ -114,7 +114,9 @@ test('flow onError backup approval – onError relays the sequence\'s own approv
     const never = gate();
     t.after(never.open);
     const got = new Map<unknown, IsoMessage>();
-    const { terminal, reversed, firstReversal, primary } = await twoBanks(t, late ? 1_000 : 10_000, async (message, context) => {
+    // Late: the sequence held by a gate past its sequenceTimeout, long enough for onError's backup request on a busy
+    // machine (onError has the same sequenceTimeout).
+    const { terminal, reversed, firstReversal, primary } = await twoBanks(t, late ? 3_000 : 10_000, async (message, context) => {
       got.set(message.fields['11'], await (context.connectors.primary as Connector).request({ ...message.fields }, late ? {} : { signal: context.signal }));
       if (late) await never.opened; // Never settles within its sequenceTimeout: onError answers the terminal.
       throw new Error('loyalty down');
@@ -146,7 +148,10 @@ test('flow onError backup approval – a decline still waiting for its reversal 
   const sequenceTimeout = 1_000;
   const { terminal, reversed } = await twoBanks(t, sequenceTimeout, async (message, context) => {
     const started = performance.now();
-    await (context.connectors.primary as Connector).request({ ...message.fields }, { signal: context.signal });
+    // Not given the signal: a primary that answers only after the deadline (a busy machine) is not reversed by the
+    // connector on its own, outside the book; its approval then reaches the book late, after onError's 68, and is
+    // reversed by it: the same outcome, primary and backup reversed, whichever comes first.
+    await (context.connectors.primary as Connector).request({ ...message.fields });
     // The loop held past the deadline (a stall), then a decline after the bank approved: its reversal is stored slowly.
     while (performance.now() - started < sequenceTimeout + 50) { /* stall */ }
     return { ...message.fields, 0: '0210', 39: '05' };
@@ -159,4 +164,26 @@ test('flow onError backup approval – a decline still waiting for its reversal 
   store.open();
   await within(terminal.request(purchase('000652')), 10_000, 'the terminal answered');
   assert.deepEqual(reversed.filter((r) => r.stan === '000651').map((r) => r.upstream).sort(), ['backup', 'primary'], 'both approvals reversed: the terminal was told 68');
+});
+
+// onError that sent an advice (0220, approved 0230) on its backup link and then relays the sequence's own approval:
+// only reversible approvals of onError's book are reversed (an advice is not: nothing is handed to the handler, no
+// "not a reversible request" warning, no not-reversible count). Before, its whole book went to the handler.
+test('flow onError backup approval – onError relays the sequence\'s approval after an approved advice of its own: the advice is left alone', async (t) => {
+  const got = new Map<unknown, IsoMessage>();
+  const advised: unknown[] = [];
+  const { terminal, reversed } = await twoBanks(t, 10_000, async (message, context) => {
+    got.set(message.fields['11'], await (context.connectors.primary as Connector).request({ ...message.fields }, { signal: context.signal }));
+    throw new Error('loyalty down');
+  }, async (message, context) => {
+    const notice = await (context.connectors.backup as Connector).request({ ...message.fields, 0: '0220' }, { signal: context.signal });
+    advised.push(notice['39']);
+    return got.get(message.fields['11']) as IsoMessage;
+  });
+  const answer = (await within(terminal.request(purchase('000661')), 10_000, 'the terminal answered')) as IsoMessage;
+  assert.equal(answer['39'], '00');
+  assert.deepEqual(advised, ['00'], 'the backup approved the advice');
+  // A second message through the same endpoint: the first's books had their chance to act.
+  await within(terminal.request(purchase('900661')), 10_000, 'the terminal answered');
+  assert.deepEqual(reversed.filter((r) => r.stan === '000661'), [], 'nothing handed to the handler: the primary\'s approval told, the advice not reversible');
 });

@@ -106,6 +106,8 @@ export class MessageAnswers {
   private readonly answers: Answered[] = [];
   /** Why its reply never reached the terminal, once known: from then on every answer is reversed as it comes. */
   private lost: ApprovalLoss | undefined;
+  /** Whether only approvals of reversible requests are reversed once `lost` (`undelivered`'s `reversibleOnly`). */
+  private reversibleOnly = false;
   private timeoutAnswer: TimeoutAnswer = 'none';
   /** Whether the sequence's reply in time tells the terminal approved: asked once, when first needed (`replied`). */
   private replyApproves: (() => boolean) | undefined;
@@ -134,7 +136,7 @@ export class MessageAnswers {
   answered(one: Answered): void {
     if (this.ownReversal(one)) return;
     if (this.lost !== undefined) {
-      void this.undo(one, this.lost);
+      if (!this.reversibleOnly || answersReversible(one.answer)) void this.undo(one, this.lost);
       return;
     }
     this.answers.push(one);
@@ -251,12 +253,17 @@ export class MessageAnswers {
    * what settles (never rejects) once the reversals it started are stored in their SAF queues, or sent, or known lost;
    * `undefined` when it started none (the book held no answer, or its reply was known lost already), so that nothing
    * waits on it (no deadline timer armed for a reply that causes no reversal: decline-wait.ts).
+   * @param reversibleOnly Only approvals of reversible requests (`answersReversible`: x110, x210) are reversed, the
+   *   rest (an approved advice, 0230) left alone, never handed to the handler: onError's book when its answer relays
+   *   the sequence's approval. Default false: every answer is handed to the handler.
    */
-  undelivered(reason: ApprovalLoss): Promise<void> | undefined {
+  undelivered(reason: ApprovalLoss, reversibleOnly = false): Promise<void> | undefined {
     if (this.lost !== undefined) return undefined;
     this.lost = reason;
-    if (this.answers.length === 0) return undefined;
-    return Promise.all(this.answers.splice(0).map((one) => this.undo(one, reason))).then(() => undefined);
+    this.reversibleOnly = reversibleOnly;
+    const undone = this.answers.splice(0).filter((one) => !reversibleOnly || answersReversible(one.answer));
+    if (undone.length === 0) return undefined;
+    return Promise.all(undone.map((one) => this.undo(one, reason))).then(() => undefined);
   }
 
   /** The sequence timed out and onError was called to answer the terminal: its verdict is awaited (`judged`). */

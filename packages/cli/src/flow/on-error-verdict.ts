@@ -3,7 +3,8 @@
  * whether it tells the terminal that money moved, and whose approval it is, so that the approval the terminal was told
  * is the one that stands and no other in either book does (one charge): onError's own link's (a backup's: the
  * sequence's approvals are reversed), or the sequence's own relayed (onError's approvals are reversed), or neither (a
- * stand-in approval: the sequence's are kept, as onError's).
+ * stand-in approval: the sequence's are kept, as onError's: when both books hold an approval then, as a backup's
+ * approval not relayed with its field 38, both stand, two charges: the rule that would leave one is not yet decided).
  */
 import { Iso8583Error } from '@iso8583/codec';
 import type { Codec } from '@iso8583/codec';

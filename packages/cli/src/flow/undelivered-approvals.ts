@@ -261,7 +261,8 @@ export class UndeliveredApprovals {
           this.deciding.delete(failed.book);
           // The approval the terminal was told stands, every other in either book is undone (on-error-verdict.ts).
           if (!approves || owner === 'own') failed.book.undelivered('sequence-failed');
-          if (!approves || owner === 'sequence') void this.onErrorBooks.get(failed.book)?.undelivered('sequence-failed');
+          // The sequence's relayed: only onError's reversible approvals are undone (an approved advice is no charge).
+          if (!approves || owner === 'sequence') void this.onErrorBooks.get(failed.book)?.undelivered('sequence-failed', approves);
         });
       }
       const running = this.running.get(id);
@@ -275,7 +276,7 @@ export class UndeliveredApprovals {
           // An approval of onError's own link (a backup's) told: the sequence's approvals are reversed, as for a
           // decline; the sequence's own relayed: onError's are (on-error-verdict.ts).
           running.judged(approves && owner !== 'own');
-          if (!approves || owner === 'sequence') void this.onErrorBooks.get(running)?.undelivered('sequence-timeout');
+          if (!approves || owner === 'sequence') void this.onErrorBooks.get(running)?.undelivered('sequence-timeout', approves);
         });
       }
       return onError(message, context);
