@@ -8,21 +8,19 @@
 // example onError compiled; the stop begins once the bank has the purchase (a gate, no sleep).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createConnector } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { Sequence } from '@iso8583/inbound';
-import { repoRoot, within } from '@iso8583/test-support';
+import { repoRoot, tempFolder, within } from '@iso8583/test-support';
 import { loadFlow, startFlow } from '../src/index.js';
 import { gate, purchase } from './flow-approvals-bank.js';
 
 test('flow stop past its deadline – the purchase still at the bank is answered 68 by onError before the connection is cut, and reversed', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-stop-answers-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempFolder(t, 'iso8583-flow-stop-answers-');
   const atBank = gate();
   const testEnd = gate();
   const reversedAtBank = gate();
