@@ -4,6 +4,7 @@
 // on, while the client read 503 "nothing was sent on: try again" (sr61d finding 2). Real parts: an inbound endpoint on
 // a TCP port counting every message it receives, the HTTP app on 127.0.0.1, raw sockets.
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { Sequence } from '@iso8583/inbound';
@@ -13,7 +14,8 @@ import { purchase } from './flow-approvals-bank.js';
 
 const DEADLINE = 10_000;
 
-test('HTTP port – a chunked body whose JSON fits the budget and whose trailing white space passes it is refused 503 and never sent on', async (t) => {
+/** The host simulator as the bank, recording the field 11 of each message it receives. */
+async function recordingHost(t: TestContext): Promise<{ hostPort: number; received: string[] }> {
   const simulator = createHostSimulator();
   const received: string[] = [];
   const sequence: Sequence = (message, context) => {
@@ -23,6 +25,11 @@ test('HTTP port – a chunked body whose JSON fits the budget and whose trailing
   const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence });
   const { port: hostPort } = await host.start();
   t.after(() => host.destroy());
+  return { hostPort, received };
+}
+
+test('HTTP port – a chunked body whose JSON fits the budget and whose trailing white space passes it is refused 503 and never sent on', async (t) => {
+  const { hostPort, received } = await recordingHost(t);
   const message = JSON.stringify(purchase('000001'));
   // The budget is the JSON's length: the chunk of the JSON is read into the body, the "\n" after it is past the budget.
   const http = await assembleHttp({ connectors: { bank: { host: '127.0.0.1', port: hostPort, routes: { prefix: '' } } }, bodyBudget: message.length });
@@ -61,15 +68,7 @@ for (const method of ['GET', 'POST']) {
 }
 
 test('HTTP port – a chunked holder shed for a newcomer is never sent on, though its body then ends cleanly', async (t) => {
-  const simulator = createHostSimulator();
-  const received: string[] = [];
-  const sequence: Sequence = (message, context) => {
-    received.push(String(message.fields['11']));
-    return simulator(message, context);
-  };
-  const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence });
-  const { port: hostPort } = await host.start();
-  t.after(() => host.destroy());
+  const { hostPort, received } = await recordingHost(t);
   const http = await assembleHttp({ connectors: { bank: { host: '127.0.0.1', port: hostPort, routes: { prefix: '' } } }, bodyBudget: 100_000 });
   const { port } = await http.listen('127.0.0.1', 0, '--http');
   t.after(() => http.app.close());
