@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { connectorError } from '../errors.js';
 import { owedText } from '../journal-owed.js';
 import type { JournalOwed } from '../journal-read-owed.js';
-import { liveOnKey, ownerLockHeld } from './owner-lock-sql.js';
+import { liveOnKey, ownerLockFree, ownerLockHeld } from './owner-lock-sql.js';
 
 /** The class of the transaction advisory lock taken per key while its upstream is checked and recorded (int4). */
 const MARKER_LOCK = 858_300_005;
@@ -92,10 +92,17 @@ export const ofBank = (alias: string, param: string): string => `(${param}::text
  * key that had no row (deleted to move its bank to a new address, as the refusal says; or never recorded), its
  * entries (pending, or owing a repeat) are this start's bank's, as its key is. Not those held under a running lease of
  * an owner whose owner lock is held (as `PENDING_UNHELD`): a node running now, which sends them to its own bank.
+ * The owners whose lock is free (nodes that died or stopped) and that hold a pending entry so taken are this bank's
+ * too (their row's `bank`, SAF step 15, owner-lock-sql.ts `GONE_OWNERS`): a claim at the new address finds such an
+ * owner gone and takes its entries at once; its row kept the address it registered with, and they waited for their
+ * lease (sr62b #1). An owner whose lock is held keeps its row's bank (its own `REGISTER` writes it).
  */
-const RESTAMP = `UPDATE iso8583_saf s SET bank = $2 WHERE s.upstream = $1 AND s.bank IS DISTINCT FROM $2 AND (s.done_at IS NULL OR s.late_approval IS NOT NULL)
+const RESTAMP = `WITH s AS (UPDATE iso8583_saf s SET bank = $2 WHERE s.upstream = $1 AND s.bank IS DISTINCT FROM $2 AND (s.done_at IS NULL OR s.late_approval IS NOT NULL)
     AND NOT (s.done_at IS NULL AND s.lease_until > now() AND EXISTS (SELECT 1 FROM iso8583_saf_owner o
-      WHERE o.owner = s.lease_owner AND ${ownerLockHeld('o.key')}))`;
+      WHERE o.owner = s.lease_owner AND ${ownerLockHeld('o.key')}))
+    RETURNING s.lease_owner, s.done_at)
+  UPDATE iso8583_saf_owner o SET bank = $2 WHERE o.bank IS DISTINCT FROM $2
+    AND o.owner IN (SELECT s.lease_owner FROM s WHERE s.done_at IS NULL) AND ${ownerLockFree('o.key')}`;
 
 /**
  * Records `address` (the connector's `host:port`, in the form of {@link upstreamAddress}) as the upstream of each of
