@@ -208,7 +208,7 @@ export class ReversalFollowUp {
   private async share(id: string, sent: IsoMessage, response: IsoMessage, since: number): Promise<IsoMessage | undefined> {
     const rc = String(response['39'] ?? '');
     const named = { mti: sent['0'], stan: sent['11'], terminal: sent['41'], responseCode: rc };
-    const write = async (): Promise<Left | undefined> => this.journal.undidNothing?.(id, rc);
+    const write = async (): Promise<Left | undefined> => this.journal.undidNothing?.(id, rc, this.overtaken.timeIn90);
     const left = await this.answer(write, since, named, 'a reversal answered with a code that undid nothing could not be recorded in the shared store (or was, and its reply was lost): its entry stays open, and the write is tried again every retryInterval');
     if (left === 'stopped') {
       this.host.logger.warn({ code: 'ISO8583_WARN_SAF_OVERTAKEN_RETRY', ...named }, 'a reversal answered with a code that undid nothing is not recorded in the shared store at the stop: its entry stays open in the journal, the next attempt (here or on another node) records it');

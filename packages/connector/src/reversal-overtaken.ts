@@ -223,7 +223,15 @@ export class OvertakenReversals {
    */
   bookingOf(answer: IsoMessage): ApprovalBooking {
     const booking = approvalBooking(this.dialect, answer);
-    return this.dialect.reversal?.freshTransmissionTime === true ? { ...booking, timeIn90: true } : booking;
+    return this.timeIn90 ? { ...booking, timeIn90: true } : booking;
+  }
+
+  /**
+   * Whether the original's field 7 is the one each reversal's field 90 carries (a dialect with `freshTransmissionTime`:
+   * a new field 7 on every attempt), for a shared journal's rows (`bookingOf`, `ReversalJournal.undidNothing`).
+   */
+  get timeIn90(): boolean {
+    return this.dialect.reversal?.freshTransmissionTime === true;
   }
 
   /** What is remembered of a late approval: the fields that identify it and those its amount is read from (no card data). */

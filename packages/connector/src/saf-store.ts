@@ -172,9 +172,11 @@ export interface ReversalJournal {
    * node reverses it (`lateApproval`). Resolves with the kept fields of a late approval another node left there first
    * (this node reverses it) and the id its repeat is stored as (the same on every node and try: the store holds it
    * once), else `undefined`. Called again after a failure (whose write may have been kept) it does the same: the
-   * caller tries again until it answers. Without it, only this node remembers it.
+   * caller tries again until it answers. Without it, only this node remembers it. `timeIn90` (default false; set for
+   * a dialect with `freshTransmissionTime`): another row of the transaction is of the same booking by the original's
+   * field 7 in each reversal's field 90, as `lateApproval`'s `booking.timeIn90`, never by their own field 7.
    */
-  undidNothing?(id: string, responseCode: string): Promise<{ approval: IsoMessage; againId: string } | undefined>;
+  undidNothing?(id: string, responseCode: string, timeIn90?: boolean): Promise<{ approval: IsoMessage; againId: string } | undefined>;
   /**
    * Optional, with `undidNothing`: a late approval (its kept fields: MTI, STAN, terminal, response code, amounts)
    * whose transaction's reversal this node does not remember: resolves with that reversal, its code and the id the

@@ -105,7 +105,7 @@ test('both 25s written at once (two nodes): the second waits for the first and c
   });
   // Node A's write of rev-0200's 25, as its statement runs, not committed yet: it returns the approval.
   await holder.query('BEGIN');
-  const first = await holder.query<{ approval: string | null }>(UNDID_NOTHING, ['rev-0200', '25']);
+  const first = await holder.query<{ approval: string | null }>(UNDID_NOTHING, ['rev-0200', '25', false]);
   assert.notEqual(first.rows[0]?.approval, null);
   let settled = false;
   const second = b.undidNothing('rev-0201', '25').finally(() => {

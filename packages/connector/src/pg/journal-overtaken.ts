@@ -18,12 +18,13 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
    * (see `ReversalJournal.undidNothing`): the code is written to the entry's row (overtaken-sql.ts, `UNDID_NOTHING`),
    * so that a late approval reaching any node reverses it; resolves with a late approval left there (another node's,
    * or passed on), written with the code (this node reverses it), unless another row of the transaction carries its
-   * repeat already. The same again does the same (its reply lost, it may be run again). Rejects with
-   * `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   * repeat already. The same again does the same (its reply lost, it may be run again). `timeIn90` (default false; a
+   * dialect with `freshTransmissionTime`): rows are of one booking by the original's field 7 in their field 90, as
+   * `lateApproval`'s `booking.timeIn90` (overtaken-sql.ts `rowTime`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
-  async undidNothing(id: string, responseCode: string): Promise<{ approval: IsoMessage; againId: string } | undefined> {
+  async undidNothing(id: string, responseCode: string, timeIn90 = false): Promise<{ approval: IsoMessage; againId: string } | undefined> {
     try {
-      const { rows } = await this.ready().query<{ approval: string | null; id: string }>(UNDID_NOTHING, [id, responseCode]);
+      const { rows } = await this.ready().query<{ approval: string | null; id: string }>(UNDID_NOTHING, [id, responseCode, timeIn90]);
       const row = rows[0];
       return row === undefined || row.approval === null ? undefined : { approval: JSON.parse(row.approval) as IsoMessage, againId: againId(row.id) };
     } catch (err) {

@@ -26,6 +26,17 @@ function transactionRow(columns: string, more: string): string {
 export const AGAIN_SUFFIX = '.again';
 
 /**
+ * The original's field 7 the reversal of a row (its `entry` column: the SQL expression `entry`) carries, as
+ * transactions-in-flight.ts `originalTime` reads it: its own field 7, or with `flag` (an SQL boolean, a parameter:
+ * `ApprovalBooking.timeIn90`, a dialect with a fresh field 7 on every attempt) the one its field 90 (1987 original data
+ * elements: MTI, STAN, then field 7) carries when that names its STAN (field 11 as the wire carries it: six digits,
+ * zeros on the left); `NULL`: not known. The one rule of "the same original's time" (`OF_BOOKING`, `UNDID_NOTHING`).
+ */
+const rowTime = (entry: string, flag: string): string => `(CASE WHEN NOT ${flag}::bool THEN ${entry}->'reversal'->>'7'
+    WHEN ${entry}->'reversal'->>'90' ~ '^[0-9]{20}' AND length(${entry}->'reversal'->>'11') <= 6
+      AND substr(${entry}->'reversal'->>'90', 5, 6) = lpad(${entry}->'reversal'->>'11', 6, '0') THEN substr(${entry}->'reversal'->>'90', 11, 10) END)`;
+
+/**
  * A reversal attempt of entry `$1` was answered `$2`, a code that undid nothing, and the entry (pending: its end is
  * recorded after this) is about to end: the code is written to its row (by its id: two pending reversals of one
  * terminal and STAN, a STAN used again or a repeat beside its reversal, each keep their own), and a late approval there
@@ -37,7 +48,8 @@ export const AGAIN_SUFFIX = '.again';
  * returned nor written with its code (so never owed here) when another row of the transaction carries the same approval
  * with a code (its repeat stored or owed there: `LATE_APPROVAL`, `passingOn`, or this statement before) or with its
  * repeat stored (its code cleared since by a later attempt, `ATTEMPT`), a row of the entry's booking (booking-sql.ts
- * `sameBooking`, and field 7 absent on one side or equal: a later transaction reusing the terminal's STAN for the same
+ * `sameBooking`, and the original's field 7, {@link rowTime} by `$3` (`timeIn90`, as `LATE_APPROVAL`'s `$11`: with a
+ * fresh field 7 on every attempt, the one field 90 carries), unknown on one side or equal: a later transaction reusing the terminal's STAN for the same
  * amount keeps an identical approval, and an older booking's code or repeat is not this one's): a copy `passingOn` made, one of two rows
  * carrying the approval answered before the other whichever it is, and a second would be one `0401` too many. The rows
  * of the transaction carrying the approval, and the entry's, are locked first, in id order, all of them (`c` is
@@ -53,12 +65,12 @@ export const AGAIN_SUFFIX = '.again';
  * (`'exists'`), never a second `0401` of one approval. No row back: the entry is no pending reversal (nothing written).
  */
 export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'->>'41' AS terminal, entry->'reversal'->>'11' AS stan,
-        entry->'reversal'->>'7' AS time, entry->'reversal'->'4' AS amount, entry->'reversal'->>'2' AS card, entry->'reversal'->>'32' AS acquirer
+        ${rowTime('entry', '$3')} AS time, entry->'reversal'->'4' AS amount, entry->'reversal'->>'2' AS card, entry->'reversal'->>'32' AS acquirer
       FROM iso8583_saf WHERE id = $1),
     c AS MATERIALIZED (SELECT o.id, o.undid_nothing, o.covered_by FROM iso8583_saf o, x
       WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = x.terminal AND o.entry->'reversal'->>'11' = x.stan
         AND (o.id = $1 OR (o.late_approval = x.late_approval
-          AND (x.time IS NULL OR o.entry->'reversal'->>'7' IS NULL OR o.entry->'reversal'->>'7' = x.time)
+          AND (x.time IS NULL OR ${rowTime('o.entry', '$3')} IS NULL OR ${rowTime('o.entry', '$3')} = x.time)
           AND ${sameBooking(bookingOf('o'), { amount: 'x.amount', card: 'x.card', acquirer: 'x.acquirer' })}))
       ORDER BY o.id FOR UPDATE OF o),
     v AS (SELECT count(*) FILTER (WHERE c.id <> $1 AND (c.undid_nothing IS NOT NULL
@@ -79,15 +91,8 @@ export function againId(id: string): string {
   return `${id}${AGAIN_SUFFIX}`;
 }
 
-/**
- * The original's field 7 a row's reversal carries, as transactions-in-flight.ts `originalTime` reads it: its own field
- * 7, or with `$11` (`ApprovalBooking.timeIn90`: a dialect with a fresh field 7 on every attempt) the one its field 90
- * (1987 original data elements: MTI, STAN, then field 7) carries when that names its STAN (field 11 as the wire
- * carries it: six digits, zeros on the left); `NULL`: not known.
- */
-const ROW_TIME = `(CASE WHEN NOT $11::bool THEN entry->'reversal'->>'7'
-    WHEN entry->'reversal'->>'90' ~ '^[0-9]{20}' AND length(entry->'reversal'->>'11') <= 6
-      AND substr(entry->'reversal'->>'90', 5, 6) = lpad(entry->'reversal'->>'11', 6, '0') THEN substr(entry->'reversal'->>'90', 11, 10) END)`;
+/** {@link rowTime} of the row whose `entry` is unqualified, by `$11`. */
+const ROW_TIME = rowTime('entry', '$11');
 
 /**
  * Whether a row's reversal (the row of `transactionRow`) is of the booking of a late approval, by
