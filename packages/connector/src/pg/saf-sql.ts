@@ -190,7 +190,10 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  * arriving after this is that booking's approval in time, left on none of them (overtaken-sql.ts `LATE_APPROVAL`);
  * the purge keeps them as long as a code (`PURGE`). The batch's rows and those rows are all locked first, together,
  * in id order (`k`, materialized: the rows `c` found, read without a lock, each row's values then read again as
- * locked), before any is changed (`m` and `l` take only rows of `k`): `UNDID_NOTHING` locks the rows of a transaction
+ * locked), before any is changed (`m` and `l` take only rows of `k`), and with them, for a batch row that may pass a
+ * late approval on (it carries one, ends otherwise than `reversed`, retires nothing), every row of its terminal and
+ * STAN `passingOn` may pass it to (pending, or carrying a code or an approval: the rows `p` may change, sr62b #3;
+ * locked last, after the batch row, they deadlocked with an id-ordered `UNDID_NOTHING`): `UNDID_NOTHING` locks the rows of a transaction
  * in that order too, so that two nodes, one retiring and one writing a `25`, wait for each other instead of
  * deadlocking (PostgreSQL would abort one: a `done` of a final outcome is retried until it commits, a `25`'s write
  * fails its attempt, which is tried again).
@@ -201,6 +204,10 @@ export const DONE = `WITH d AS (SELECT * FROM unnest($2::text[], $3::text[], $5:
     WHERE o.upstream = ANY($6::text[]) AND o.entry->>'kind' IS NULL
       AND o.entry->'reversal'->>'41' = s.entry->'reversal'->>'41' AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11'
       AND ${sameBooking(bookingOf('o'), bookingOf('s'))}
+      AND (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AND o.id <> ALL($2::text[])
+    UNION SELECT o.id FROM iso8583_saf s JOIN d ON s.id = d.id AND NOT d.retires AND d.outcome <> 'reversed', iso8583_saf o
+    WHERE s.late_approval IS NOT NULL AND s.entry->>'kind' IS NULL AND o.entry->>'kind' IS NULL
+      AND o.entry->'reversal'->>'41' = s.entry->'reversal'->>'41' AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11'
       AND (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AND o.id <> ALL($2::text[])),
   k AS MATERIALIZED (SELECT o.id, o.upstream, o.entry, (o.undid_nothing IS NOT NULL AND o.late_approval IS NULL) AS clears,
       ((o.done_at IS NULL OR o.outcome <> 'reversed') AND o.undid_nothing IS NULL AND o.late_approval IS NOT NULL
