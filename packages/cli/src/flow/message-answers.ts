@@ -111,6 +111,11 @@ export class MessageAnswers {
   private timeoutAnswer: TimeoutAnswer = 'none';
   /** Whether the sequence's reply in time tells the terminal approved: asked once, when first needed (`replied`). */
   private replyApproves: (() => boolean) | undefined;
+  /**
+   * onError's book whose approval the terminal was told, when this one's are reversed for it (`undelivered`'s `told`):
+   * an approval here that repeats one of it is that same transaction at the bank, kept (`repeatOf`).
+   */
+  private told: MessageAnswers | undefined;
 
   /**
    * Each answer's original (`undefined`: its request cannot be read) and whether it moved money, worked out once: every
@@ -136,7 +141,7 @@ export class MessageAnswers {
   answered(one: Answered): void {
     if (this.ownReversal(one)) return;
     if (this.lost !== undefined) {
-      if (!this.reversibleOnly || answersReversible(one.answer)) void this.undo(one, this.lost);
+      if ((!this.reversibleOnly || answersReversible(one.answer)) && !this.repeatOf(one)) void this.undo(one, this.lost);
       return;
     }
     this.answers.push(one);
@@ -215,6 +220,15 @@ export class MessageAnswers {
     return code !== undefined && this.answers.some((one) => one.answer['39'] === code && one.answer['38'] === authorization && answersReversible(one.answer) && this.approval(one));
   }
 
+  /**
+   * The names of the upstreams (each connector's `name`) of the approvals this book holds of a reversible
+   * request (x100, x200 and their repeats, as `relaysApproval` reads them), each once.
+   */
+  approvingLinks(): string[] {
+    const held = this.answers.filter((one) => answersReversible(one.answer) && this.approval(one));
+    return [...new Set(held.map((one) => one.upstream.name))];
+  }
+
   /** The reply's verdict (`replied`) asked, when the book holds an approval: one that does not approve reverses them. */
   private judgeReply(): Promise<void> | undefined {
     const approves = this.replyApproves;
@@ -256,14 +270,37 @@ export class MessageAnswers {
    * @param reversibleOnly Only approvals of reversible requests (`answersReversible`: x110, x210) are reversed, the
    *   rest (an approved advice, 0230) left alone, never handed to the handler: onError's book when its answer relays
    *   the sequence's approval. Default false: every answer is handed to the handler.
+   * @param told onError's book, whose approval the terminal was told (a backup's, or the same request sent again): an
+   *   approval here that repeats one of it (`repeatOf`), now or later, is kept, not reversed. Default: none.
    */
-  undelivered(reason: ApprovalLoss, reversibleOnly = false): Promise<void> | undefined {
+  undelivered(reason: ApprovalLoss, reversibleOnly = false, told?: MessageAnswers): Promise<void> | undefined {
     if (this.lost !== undefined) return undefined;
     this.lost = reason;
     this.reversibleOnly = reversibleOnly;
-    const undone = this.answers.splice(0).filter((one) => !reversibleOnly || answersReversible(one.answer));
+    this.told = told;
+    const undone = this.answers.splice(0).filter((one) => (!reversibleOnly || answersReversible(one.answer)) && !this.repeatOf(one));
     if (undone.length === 0) return undefined;
     return Promise.all(undone.map((one) => this.undo(one, reason))).then(() => undefined);
+  }
+
+  /**
+   * Whether `one` repeats an approval of the `told` book (onError's, whose approval the terminal was told): onError sent
+   * the same request again (the same upstream, the same STAN and terminal, fields 11 and 41 of the original, the key the
+   * connector files a reversal under) and got the same approval (fields 39 and 38: the bank's duplicate check answered
+   * it as the one transaction). A reversal of it would name that transaction too and undo the approval the terminal
+   * was told (no charge for an approved sale), so it is kept: one charge. Another approval code is another transaction
+   * at the bank: reversed.
+   */
+  private repeatOf(one: Answered): boolean {
+    const told = this.told;
+    if (told === undefined || !answersReversible(one.answer) || !this.approval(one)) return false;
+    const mine = this.workedOut(one).original;
+    const key = (m: IsoMessage | undefined): string | undefined =>
+      m?.['11'] === undefined || m['41'] === undefined ? undefined : `${String(m['11'])}\u0000${String(m['41'])}`;
+    const own = key(mine);
+    return own !== undefined && told.answers.some((held) =>
+      held.upstream === one.upstream && held.answer['39'] === one.answer['39'] && held.answer['38'] === one.answer['38'] &&
+      answersReversible(held.answer) && told.approval(held) && key(told.workedOut(held).original) === own);
   }
 
   /** The sequence timed out and onError was called to answer the terminal: its verdict is awaited (`judged`). */
@@ -275,11 +312,12 @@ export class MessageAnswers {
    * onError's timeout answer, judged once: `approves` when it approves in the endpoint's dialect. One that does not
    * approve reverses the sequence's approvals at once, and every later one as it comes (reason `sequence-timeout`):
    * the terminal was told something else, whether the sequence settles later or never. One that approves keeps them.
+   * `told`: onError's book, when the terminal was told its approval: a repeat of it here is kept (`undelivered`).
    */
-  judged(approves: boolean): void {
+  judged(approves: boolean, told?: MessageAnswers): void {
     if (this.timeoutAnswer !== 'pending') return;
     this.timeoutAnswer = approves ? 'approved' : 'other';
-    if (!approves) this.undelivered('sequence-timeout');
+    if (!approves) this.undelivered('sequence-timeout', false, told);
   }
 
   /**

@@ -42,8 +42,8 @@ import type { UndeliveredApproval } from '@iso8583/connector';
 import { storedOrDeadline } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
 import { approvalOf, replySnapshot } from './reply-verdict.js';
-import { judgeOnError } from './on-error-verdict.js';
-import type { OnErrorJudge } from './on-error-verdict.js';
+import { judgeOnError, standInAfterApproval } from './on-error-verdict.js';
+import type { ApprovalOwner, OnErrorJudge } from './on-error-verdict.js';
 import { watchedContext } from './watched-connectors.js';
 
 /**
@@ -93,8 +93,14 @@ export class UndeliveredApprovals {
   private codec: Codec | undefined;
   private timeout = 0;
 
-  /** @param reverse The one handler of approvals a client never got (the connector's `undeliveredApproval`). */
-  constructor(private readonly reverse: UndeliveredApproval) {}
+  /**
+   * @param reverse The one handler of approvals a client never got (the connector's `undeliveredApproval`).
+   * @param logger Where `ISO8583_WARN_FLOW_STAND_IN_AFTER_APPROVAL` goes (on-error-verdict.ts). Default: not logged.
+   */
+  constructor(
+    private readonly reverse: UndeliveredApproval,
+    private readonly logger?: { warn(line: string): void },
+  ) {}
 
   /**
    * The endpoint's options as resolved: its dialect and `lenient` (default false) make the one codec that judges the
@@ -259,8 +265,10 @@ export class UndeliveredApprovals {
         const watched = this.watchedOnError(context, failed.book, 'sequence-failed');
         return judgeOnError(onError, message, this.judge(failed.book), watched, (approves, owner) => {
           this.deciding.delete(failed.book);
+          this.warnStandIn(message, approves, owner, failed.book);
           // The approval the terminal was told stands, every other in either book is undone (on-error-verdict.ts).
-          if (!approves || owner === 'own') failed.book.undelivered('sequence-failed');
+          // A repeat of onError's approval told (the same request sent again, the same approval) is that one: kept.
+          if (!approves || owner === 'own') failed.book.undelivered('sequence-failed', false, owner === 'own' ? this.onErrorBooks.get(failed.book) : undefined);
           // The sequence's relayed: only onError's reversible approvals are undone (an approved advice is no charge).
           if (!approves || owner === 'sequence') void this.onErrorBooks.get(failed.book)?.undelivered('sequence-failed', approves);
         });
@@ -273,14 +281,25 @@ export class UndeliveredApprovals {
         const watched = this.watchedOnError(context, running, 'sequence-timeout');
         return judgeOnError(onError, message, this.judge(running), watched, (approves, owner) => {
           this.deciding.delete(running);
+          this.warnStandIn(message, approves, owner, running);
           // An approval of onError's own link (a backup's) told: the sequence's approvals are reversed, as for a
           // decline; the sequence's own relayed: onError's are (on-error-verdict.ts).
-          running.judged(approves && owner !== 'own');
+          running.judged(approves && owner !== 'own', owner === 'own' ? this.onErrorBooks.get(running) : undefined);
           if (!approves || owner === 'sequence') void this.onErrorBooks.get(running)?.undelivered('sequence-timeout', approves);
         });
       }
       return onError(message, context);
     };
+  }
+
+  /** Logs `standInAfterApproval`'s warning, when onError's verdict calls for it (a logger that throws loses its line). */
+  private warnStandIn(message: InboundMessage, approves: boolean, owner: ApprovalOwner, book: MessageAnswers): void {
+    const line = standInAfterApproval(message, approves, owner, book, this.onErrorBooks.get(book));
+    try {
+      if (line !== undefined) this.logger?.warn(line);
+    } catch {
+      // The verdict's reversals are not the log's.
+    }
   }
 
   /** What onError's answer to the message of `book` is judged by (on-error-verdict.ts). */
