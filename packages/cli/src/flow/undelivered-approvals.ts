@@ -266,11 +266,13 @@ export class UndeliveredApprovals {
         return judgeOnError(onError, message, this.judge(failed.book), watched, (approves, owner) => {
           this.deciding.delete(failed.book);
           this.warnStandIn(message, approves, owner, failed.book);
-          // The approval the terminal was told stands, every other in either book is undone (on-error-verdict.ts).
-          // A repeat of onError's approval told (the same request sent again, the same approval) is that one: kept.
-          if (!approves || owner === 'own') failed.book.undelivered('sequence-failed', false, owner === 'own' ? this.onErrorBooks.get(failed.book) : undefined);
+          // The approval the terminal was told stands, every other in either book is undone (on-error-verdict.ts); an
+          // approval one book repeats of the other's (the same request sent again, the same approval) is the other's:
+          // kept with it, or reversed once by it (onError's book first, while the sequence's still holds its own).
+          const own = this.onErrorBooks.get(failed.book);
           // The sequence's relayed: only onError's reversible approvals are undone (an approved advice is no charge).
-          if (!approves || owner === 'sequence') void this.onErrorBooks.get(failed.book)?.undelivered('sequence-failed', approves);
+          if (!approves || owner === 'sequence') void own?.undelivered('sequence-failed', approves, failed.book);
+          if (!approves || owner === 'own') failed.book.undelivered('sequence-failed', false, own);
         });
       }
       const running = this.running.get(id);
@@ -284,8 +286,9 @@ export class UndeliveredApprovals {
           this.warnStandIn(message, approves, owner, running);
           // An approval of onError's own link (a backup's) told: the sequence's approvals are reversed, as for a
           // decline; the sequence's own relayed: onError's are (on-error-verdict.ts).
-          running.judged(approves && owner !== 'own', owner === 'own' ? this.onErrorBooks.get(running) : undefined);
-          if (!approves || owner === 'sequence') void this.onErrorBooks.get(running)?.undelivered('sequence-timeout', approves);
+          const own = this.onErrorBooks.get(running);
+          if (!approves || owner === 'sequence') void own?.undelivered('sequence-timeout', approves, running);
+          running.judged(approves && owner !== 'own', own);
         });
       }
       return onError(message, context);
@@ -341,9 +344,11 @@ export class UndeliveredApprovals {
     this.failing.clear();
     const stored: Promise<void>[] = [];
     for (const book of left) {
-      for (const one of [book, this.onErrorBooks.get(book)]) {
+      // onError's book first, while the sequence's still holds what it got: a repeat of the same approval is reversed once.
+      const own = this.onErrorBooks.get(book);
+      for (const [one, twin] of [[own, book], [book, own]] as const) {
         if (one === undefined) continue;
-        const reversed = one.undelivered('client-gone');
+        const reversed = one.undelivered('client-gone', false, twin);
         if (reversed !== undefined) stored.push(reversed);
         this.stops.get(one)?.abort();
       }
