@@ -111,6 +111,13 @@ export class MessageAnswers {
   private timeoutAnswer: TimeoutAnswer = 'none';
   /** Whether the sequence's reply in time tells the terminal approved: asked once, when first needed (`replied`). */
   private replyApproves: (() => boolean) | undefined;
+  /**
+   * The message's other book (the sequence's, or onError's), once this one's are reversed (`undelivered`'s `twin`): an
+   * approval here that repeats one of it is that same transaction at the bank, whose fate is the twin's (`repeatOf`).
+   */
+  private twin: MessageAnswers | undefined;
+  /** The approvals `undelivered` handed to the handler: a twin's repeat of one of them is reversed by it already. */
+  private readonly undone: Answered[] = [];
 
   /**
    * Each answer's original (`undefined`: its request cannot be read) and whether it moved money, worked out once: every
@@ -136,7 +143,7 @@ export class MessageAnswers {
   answered(one: Answered): void {
     if (this.ownReversal(one)) return;
     if (this.lost !== undefined) {
-      if (!this.reversibleOnly || answersReversible(one.answer)) void this.undo(one, this.lost);
+      if ((!this.reversibleOnly || answersReversible(one.answer)) && !this.repeatOf(one)) void this.undo(one, this.lost);
       return;
     }
     this.answers.push(one);
@@ -215,6 +222,15 @@ export class MessageAnswers {
     return code !== undefined && this.answers.some((one) => one.answer['39'] === code && one.answer['38'] === authorization && answersReversible(one.answer) && this.approval(one));
   }
 
+  /**
+   * The names of the upstreams (each connector's `name`) of the approvals this book holds of a reversible
+   * request (x100, x200 and their repeats, as `relaysApproval` reads them), each once.
+   */
+  approvingLinks(): string[] {
+    const held = this.answers.filter((one) => answersReversible(one.answer) && this.approval(one));
+    return [...new Set(held.map((one) => one.upstream.name))];
+  }
+
   /** The reply's verdict (`replied`) asked, when the book holds an approval: one that does not approve reverses them. */
   private judgeReply(): Promise<void> | undefined {
     const approves = this.replyApproves;
@@ -256,14 +272,38 @@ export class MessageAnswers {
    * @param reversibleOnly Only approvals of reversible requests (`answersReversible`: x110, x210) are reversed, the
    *   rest (an approved advice, 0230) left alone, never handed to the handler: onError's book when its answer relays
    *   the sequence's approval. Default false: every answer is handed to the handler.
+   * @param twin The message's other book (the sequence's, or onError's): an approval here that repeats one it holds or
+   *   reversed (`repeatOf`), now or later, is that same transaction: not reversed here (kept when the twin's is the
+   *   approval the terminal was told, reversed once by the twin otherwise). Default: none.
    */
-  undelivered(reason: ApprovalLoss, reversibleOnly = false): Promise<void> | undefined {
+  undelivered(reason: ApprovalLoss, reversibleOnly = false, twin?: MessageAnswers): Promise<void> | undefined {
     if (this.lost !== undefined) return undefined;
     this.lost = reason;
     this.reversibleOnly = reversibleOnly;
-    const undone = this.answers.splice(0).filter((one) => !reversibleOnly || answersReversible(one.answer));
+    this.twin = twin;
+    const undone = this.answers.splice(0).filter((one) => (!reversibleOnly || answersReversible(one.answer)) && !this.repeatOf(one));
+    this.undone.push(...undone);
     if (undone.length === 0) return undefined;
     return Promise.all(undone.map((one) => this.undo(one, reason))).then(() => undefined);
+  }
+
+  /**
+   * Whether `one` repeats an approval the `twin` book holds or reversed: onError sent the sequence's request again (or
+   * the other way round: the same upstream, the same STAN and terminal, fields 11 and 41 of the original, the key the
+   * connector files a reversal under) and got the same approval (fields 39 and 38: the bank's duplicate check answered
+   * it as the one transaction). Its reversal would name that transaction too: it would undo the approval the terminal
+   * was told (an approved sale, no charge), or undo it a second time. So its fate is the twin's: one charge, or one
+   * reversal. Another approval code is another transaction at the bank: reversed here.
+   */
+  private repeatOf(one: Answered): boolean {
+    const twin = this.twin;
+    if (twin === undefined || !answersReversible(one.answer) || !this.approval(one)) return false;
+    const key = (m: IsoMessage | undefined): string | undefined =>
+      m?.['11'] === undefined || m['41'] === undefined ? undefined : `${String(m['11'])}\u0000${String(m['41'])}`;
+    const mine = key(this.workedOut(one).original);
+    return mine !== undefined && [...twin.answers, ...twin.undone].some((held) =>
+      held.upstream === one.upstream && held.answer['39'] === one.answer['39'] && held.answer['38'] === one.answer['38'] &&
+      answersReversible(held.answer) && twin.approval(held) && key(twin.workedOut(held).original) === mine);
   }
 
   /** The sequence timed out and onError was called to answer the terminal: its verdict is awaited (`judged`). */
@@ -275,11 +315,12 @@ export class MessageAnswers {
    * onError's timeout answer, judged once: `approves` when it approves in the endpoint's dialect. One that does not
    * approve reverses the sequence's approvals at once, and every later one as it comes (reason `sequence-timeout`):
    * the terminal was told something else, whether the sequence settles later or never. One that approves keeps them.
+   * `twin`: onError's book: a repeat of its approval here is that one (`undelivered`).
    */
-  judged(approves: boolean): void {
+  judged(approves: boolean, twin?: MessageAnswers): void {
     if (this.timeoutAnswer !== 'pending') return;
     this.timeoutAnswer = approves ? 'approved' : 'other';
-    if (!approves) this.undelivered('sequence-timeout');
+    if (!approves) this.undelivered('sequence-timeout', false, twin);
   }
 
   /**

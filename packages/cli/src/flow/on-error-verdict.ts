@@ -4,12 +4,15 @@
  * is the one that stands and no other in either book does (one charge): onError's own link's (a backup's: the
  * sequence's approvals are reversed), or the sequence's own relayed (onError's approvals are reversed), or neither (a
  * stand-in approval: the sequence's are kept, as onError's: when both books hold an approval then, as a backup's
- * approval not relayed with its field 38, both stand, two charges: the rule that would leave one is not yet decided).
+ * approval not relayed with its field 38, both stand, two charges: the rule that would leave one is not yet decided,
+ * so it is logged, {@link standInAfterApproval}). An approval of the sequence that onError's own told repeats (the same
+ * request sent again to the same upstream, the same approval: message-answers.ts `repeatOf`) is that one, kept.
  */
 import { Iso8583Error } from '@iso8583/codec';
 import type { Codec } from '@iso8583/codec';
 import { isThenable } from '@iso8583/inbound';
 import type { InboundErrorCode, InboundMessage, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
+import { printable } from '../io.js';
 import type { MessageAnswers } from './message-answers.js';
 import { approvalOf, backedByOwn } from './reply-verdict.js';
 
@@ -19,6 +22,24 @@ import { approvalOf, backedByOwn } from './reply-verdict.js';
  * sequence's relayed, `'neither'` (a stand-in approval).
  */
 export type ApprovalOwner = 'own' | 'sequence' | 'neither';
+
+/**
+ * `ISO8583_WARN_FLOW_STAND_IN_AFTER_APPROVAL` when onError's answer approves (`approves`) and is neither book's
+ * approval (`owner` `'neither'`: a stand-in approval) while both the sequence's `book` and onError's `own` hold an
+ * approval of a purchase or an authorisation (its backup link asked, that approval not relayed with its fields 39 and
+ * 38): both stand, two charges (docs/flows.md: the rule that would leave one is not yet decided). Names the message's
+ * MTI, STAN and terminal (fields 11 and 41) and the links that approved; no card data. `undefined` otherwise.
+ */
+export function standInAfterApproval(message: InboundMessage, approves: boolean, owner: ApprovalOwner, book: MessageAnswers, own: MessageAnswers | undefined): string | undefined {
+  if (!approves || owner !== 'neither' || own === undefined) return undefined;
+  const links = [book.approvingLinks(), own.approvingLinks()];
+  if (links[0]?.length === 0 || links[1]?.length === 0) return undefined;
+  const text = (v: unknown): string => printable(typeof v === 'string' || typeof v === 'number' ? String(v) : 'none');
+  const [sequence, backup] = links.map((names) => names.map(printable).join(', '));
+  return `ISO8583_WARN_FLOW_STAND_IN_AFTER_APPROVAL: onError answered MTI ${text(message.mti)} STAN ${text(message.fields['11'])} ` +
+    `terminal ${text(message.fields['41'])} with an approval of its own (a stand-in) after its link ${String(backup)} approved it too: ` +
+    `both that approval and the sequence's (${String(sequence)}) stand, two charges; relay the link's fields 39 and 38 instead`;
+}
 
 /** What {@link judgeOnError} judges by: the endpoint's codec and `sequenceTimeout`, the sequence's book and onError's. */
 export interface OnErrorJudge {

@@ -242,7 +242,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       // Each message the endpoint answers is traced in, and the reply it wrote out; the approvals its sequence got are
       // reversed when its reply never reaches the terminal, or the sequence fails and onError does not answer with one.
       const traced = tracerFor(dialectOf(options)).endpoint(name, seq.sequence);
-      const approvals = new UndeliveredApprovals(reverse);
+      const approvals = new UndeliveredApprovals(reverse, logger.child({ endpoint: typeof options.name === 'string' ? options.name : name }));
       const endpointOptions = {
         ...options,
         name: typeof options.name === 'string' ? options.name : name,

@@ -42,8 +42,8 @@ import type { UndeliveredApproval } from '@iso8583/connector';
 import { storedOrDeadline } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
 import { approvalOf, replySnapshot } from './reply-verdict.js';
-import { judgeOnError } from './on-error-verdict.js';
-import type { OnErrorJudge } from './on-error-verdict.js';
+import { judgeOnError, standInAfterApproval } from './on-error-verdict.js';
+import type { ApprovalOwner, OnErrorJudge } from './on-error-verdict.js';
 import { watchedContext } from './watched-connectors.js';
 
 /**
@@ -93,8 +93,14 @@ export class UndeliveredApprovals {
   private codec: Codec | undefined;
   private timeout = 0;
 
-  /** @param reverse The one handler of approvals a client never got (the connector's `undeliveredApproval`). */
-  constructor(private readonly reverse: UndeliveredApproval) {}
+  /**
+   * @param reverse The one handler of approvals a client never got (the connector's `undeliveredApproval`).
+   * @param logger Where `ISO8583_WARN_FLOW_STAND_IN_AFTER_APPROVAL` goes (on-error-verdict.ts). Default: not logged.
+   */
+  constructor(
+    private readonly reverse: UndeliveredApproval,
+    private readonly logger?: { warn(line: string): void },
+  ) {}
 
   /**
    * The endpoint's options as resolved: its dialect and `lenient` (default false) make the one codec that judges the
@@ -259,10 +265,14 @@ export class UndeliveredApprovals {
         const watched = this.watchedOnError(context, failed.book, 'sequence-failed');
         return judgeOnError(onError, message, this.judge(failed.book), watched, (approves, owner) => {
           this.deciding.delete(failed.book);
-          // The approval the terminal was told stands, every other in either book is undone (on-error-verdict.ts).
-          if (!approves || owner === 'own') failed.book.undelivered('sequence-failed');
+          this.warnStandIn(message, approves, owner, failed.book);
+          // The approval the terminal was told stands, every other in either book is undone (on-error-verdict.ts); an
+          // approval one book repeats of the other's (the same request sent again, the same approval) is the other's:
+          // kept with it, or reversed once by it (onError's book first, while the sequence's still holds its own).
+          const own = this.onErrorBooks.get(failed.book);
           // The sequence's relayed: only onError's reversible approvals are undone (an approved advice is no charge).
-          if (!approves || owner === 'sequence') void this.onErrorBooks.get(failed.book)?.undelivered('sequence-failed', approves);
+          if (!approves || owner === 'sequence') void own?.undelivered('sequence-failed', approves, failed.book);
+          if (!approves || owner === 'own') failed.book.undelivered('sequence-failed', false, own);
         });
       }
       const running = this.running.get(id);
@@ -273,14 +283,26 @@ export class UndeliveredApprovals {
         const watched = this.watchedOnError(context, running, 'sequence-timeout');
         return judgeOnError(onError, message, this.judge(running), watched, (approves, owner) => {
           this.deciding.delete(running);
+          this.warnStandIn(message, approves, owner, running);
           // An approval of onError's own link (a backup's) told: the sequence's approvals are reversed, as for a
           // decline; the sequence's own relayed: onError's are (on-error-verdict.ts).
-          running.judged(approves && owner !== 'own');
-          if (!approves || owner === 'sequence') void this.onErrorBooks.get(running)?.undelivered('sequence-timeout', approves);
+          const own = this.onErrorBooks.get(running);
+          if (!approves || owner === 'sequence') void own?.undelivered('sequence-timeout', approves, running);
+          running.judged(approves && owner !== 'own', own);
         });
       }
       return onError(message, context);
     };
+  }
+
+  /** Logs `standInAfterApproval`'s warning, when onError's verdict calls for it (a logger that throws loses its line). */
+  private warnStandIn(message: InboundMessage, approves: boolean, owner: ApprovalOwner, book: MessageAnswers): void {
+    const line = standInAfterApproval(message, approves, owner, book, this.onErrorBooks.get(book));
+    try {
+      if (line !== undefined) this.logger?.warn(line);
+    } catch {
+      // The verdict's reversals are not the log's.
+    }
   }
 
   /** What onError's answer to the message of `book` is judged by (on-error-verdict.ts). */
@@ -322,9 +344,11 @@ export class UndeliveredApprovals {
     this.failing.clear();
     const stored: Promise<void>[] = [];
     for (const book of left) {
-      for (const one of [book, this.onErrorBooks.get(book)]) {
+      // onError's book first, while the sequence's still holds what it got: a repeat of the same approval is reversed once.
+      const own = this.onErrorBooks.get(book);
+      for (const [one, twin] of [[own, book], [book, own]] as const) {
         if (one === undefined) continue;
-        const reversed = one.undelivered('client-gone');
+        const reversed = one.undelivered('client-gone', false, twin);
         if (reversed !== undefined) stored.push(reversed);
         this.stops.get(one)?.abort();
       }

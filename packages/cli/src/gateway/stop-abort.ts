@@ -77,7 +77,7 @@ function withStop(options: unknown, stop: AbortSignal, joined: JoinedSignals): u
 
 /**
  * The stop's abort of the requests under way: `wrap(link)` is `link` with `stop`'s signal added to each request it
- * sends (its `request`, `sendMessage`, `relay`; every other member as it is), and `abort()` gives them all up at once
+ * sends (its `request`, `sendMessage`, `relay`; a group's `connectors` each wrapped too; every other member as it is), and `abort()` gives them all up at once
  * (`ISO8583_ERR_CONNECTOR_ABORTED`: one never written is dropped, `sent: 'no'`; one written is reversed, `sent:
  * 'maybe'`). A request's own signal (its client gone) keeps its meaning: whichever aborts first says why.
  */
@@ -99,14 +99,25 @@ export class StopAbort {
     return this.#controller.signal.aborted;
   }
 
-  /** `link` with the stop's signal added to each request it sends. */
+  /**
+   * `link` with the stop's signal added to each request it sends; a group's `connectors` (its members by upstream name,
+   * which a flow's sequence may send through) each wrapped the same way, so that no send gets around the stop.
+   */
   wrap<T extends object>(link: T): T {
     const stop = this.#controller.signal;
     // Each method made once per link and kept (read on every request of the POS path and the HTTP routes).
     const made = new Map<PropertyKey, { of: unknown; as: unknown }>();
+    let members: { of: ReadonlyMap<unknown, unknown>; as: ReadonlyMap<unknown, unknown> } | undefined;
     return new Proxy(link, {
       get: (target, prop) => {
         const value: unknown = Reflect.get(target, prop, target);
+        if (prop === 'connectors' && value instanceof Map) {
+          if (members?.of !== value) {
+            const map = value as ReadonlyMap<unknown, unknown>;
+            members = { of: map, as: new Map([...map].map(([name, c]) => [name, c !== null && typeof c === 'object' ? this.wrap(c) : c])) };
+          }
+          return members.as;
+        }
         if (typeof value !== 'function') return value;
         const kept = made.get(prop);
         if (kept !== undefined && kept.of === value) return kept.as;
