@@ -26,7 +26,11 @@ export interface ChaosStore {
   flags(node: 'a' | 'b'): string[];
   /** A second node on the same store that serves terminals of its own and is never killed. */
   twoNodes: boolean;
-  /** What the store says of each transaction now (read right after a kill, before a start compacts it). */
+  /**
+   * What the store says of each transaction once the killed node A can write nothing more to it (read after a kill,
+   * before a start compacts it): a file journal as the exit left it; PostgreSQL once A's sessions have ended (a
+   * statement A had sent may still commit after its exit).
+   */
   words(): Promise<Map<string, JournalWord>>;
   /**
    * Resolves once no SAF entry is left undone (a two-node store: taken over and sent by a live node); `http` are the

@@ -93,7 +93,7 @@ export class ConnectorRun {
     const insecure = tlsInsecureWarning(this.options.tls);
     if (insecure !== undefined) logger.warn({ code: TLS_INSECURE, field: tlsSourceName(this.options.tls, 'rejectUnauthorized') }, insecure);
     if (left.length > 0) {
-      logger.warn({ entries: left.length }, 'SAF entries (reversals, advices) left unfinished by an earlier run: sending them');
+      logger.warn({ code: 'ISO8583_WARN_SAF_LEFT_UNFINISHED', entries: left.length }, 'SAF entries (reversals, advices) left unfinished by an earlier run: sending them');
       reversals?.resume(left);
     }
     this.ready = true;

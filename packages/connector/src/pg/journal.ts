@@ -179,7 +179,7 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
       if (this.closed) break;
       if (batch.length < this.claimBatch) i++;
     }
-    if (out.length > 0) this.logger.warn({ entries: out.length }, 'took over SAF entries whose lease had ended or whose node is gone');
+    if (out.length > 0) this.logger.warn({ code: 'ISO8583_WARN_SAF_TAKEN_OVER', entries: out.length }, 'took over SAF entries whose lease had ended or whose node is gone');
     return out.sort((a, b) => a.at - b.at);
   }
 
