@@ -32,7 +32,7 @@ export const DIALECT_ROWS: readonly FlagRow[] = [
 /** The most fixed header bytes a frame carries (the connector's and the inbound endpoint's `headerBytes` limit). */
 export const MAX_HEADER_BYTES = 64;
 
-/** `--frame`, `--header-bytes`, `--header-hex` and `--length-includes-header`. */
+/** `--frame`, `--header-bytes`, `--header-hex`, `--length-includes-header` and `--length-excludes-header-bytes`. */
 export const FRAME_ROWS: readonly FlagRow[] = [
   {
     flag: 'frame', short: 'f', kind: 'choice', arg: 'KIND', choices: FRAME_CHOICES,
@@ -44,6 +44,10 @@ export const FRAME_ROWS: readonly FlagRow[] = [
   },
   { flag: 'header-hex', kind: 'string', arg: 'HEX', help: `the fixed header to send (sets --header-bytes to its length; ${MAX_HEADER_BYTES} bytes at most)` },
   { flag: 'length-includes-header', kind: 'boolean', help: 'the length header counts its own bytes' },
+  {
+    flag: 'length-excludes-header-bytes', kind: 'boolean',
+    help: 'the length counts the message only, not the --header-bytes fixed header bytes after it (SocketQueue\'s headerFormat, e.g. length:n:4,tpdu:b-hex:5:...)',
+  },
 ];
 
 /** `--tls` and the TLS material flags. */
@@ -136,6 +140,8 @@ export interface FrameSettings {
   frame: LengthHeader | undefined;
   /** Whether the length counts its own bytes. */
   lengthIncludesHeader: boolean;
+  /** Whether the length leaves out the fixed header bytes (`--length-excludes-header-bytes`; default false: it counts them). */
+  lengthExcludesHeaderBytes: boolean;
   /** Fixed header bytes after the length header. */
   headerBytes: number;
   /** The fixed header to send (`--header-hex`), when given. */
@@ -176,6 +182,7 @@ export function readFrameFlags(values: FlagValues, defaultFrame?: LengthHeader):
   return {
     frame,
     lengthIncludesHeader: booleanFlag(values, 'length-includes-header'),
+    lengthExcludesHeaderBytes: booleanFlag(values, 'length-excludes-header-bytes'),
     headerBytes: headerBytes ?? 0,
     header,
   };
@@ -189,6 +196,7 @@ export function framingOptions(settings: FrameSettings, codec: Codec, lenient = 
   const out: FramingOptions = {
     lengthHeader: settings.frame ?? 'none',
     lengthIncludesHeader: settings.lengthIncludesHeader,
+    lengthExcludesHeaderBytes: settings.lengthExcludesHeaderBytes,
     headerBytes: settings.headerBytes,
   };
   if (settings.frame === 'none') out.measure = (bytes: Buffer) => codec.measure(bytes, { lenient });

@@ -40,6 +40,24 @@ test('SocketQueue keys at its defaults – hostConfig, headerFormat, lengthInclu
   });
 });
 
+test('SocketQueue keys at its defaults in a file without its other names – still SocketQueue\'s behaviour (smartvista, ascii4)', (t) => {
+  const helpJson = { upstream: '127.0.0.1:9', hostConfig: 'smartVista', headerFormat: 'length:n:4', lengthIncludeHeader: false };
+  const { config } = parseGatewayArgs(['-c', configFile(t, helpJson)]);
+  assert.deepEqual(
+    [config.socketqueue, config.dialect, config.frame, config.lengthIncludesHeader, config.lengthExcludesHeaderBytes],
+    [true, 'smartvista', 'ascii4', false, true],
+  );
+  // config.json.dist's "useHeader": true (the ASCII length before each message) alone says so too.
+  const useHeader = parseGatewayArgs(['-c', configFile(t, { upstream: '127.0.0.1:9', useHeader: true })]).config;
+  assert.deepEqual([useHeader.socketqueue, useHeader.dialect, useHeader.frame], [true, 'smartvista', 'ascii4']);
+  // Our own key at SocketQueue's shipped value ("logFile": "") is ours: our defaults.
+  const ours = parseGatewayArgs(['-c', configFile(t, { upstream: '127.0.0.1:9', logFile: '' })]).config;
+  assert.deepEqual([ours.socketqueue, ours.dialect, ours.frame], [false, 'iso87ascii', 'binary2']);
+  // Asked off by name, it stays off.
+  const off = parseGatewayArgs(['-c', configFile(t, { ...helpJson, socketqueue: false })]).config;
+  assert.deepEqual([off.socketqueue, off.dialect, off.frame], [false, 'iso87ascii', 'binary2']);
+});
+
 test('SocketQueue queueMessageKeyFields – is --match-key; the answer\'s MTI stays the first part of the key', (t) => {
   assert.equal(parseGatewayArgs(['--upstreamHost=h', '--upstreamPort=1', '--noAutoReversal', '--queueMessageKeyFields=11']).config.matchKey, '11');
   assert.equal(parseGatewayArgs(['--upstream', 'h:1', '--match-key', '11,41']).config.matchKey, '11,41');

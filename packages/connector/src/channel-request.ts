@@ -63,7 +63,7 @@ export interface ChannelRequest extends SentAmount {
  * A request for {@link Channel.send}: not written yet, no timer. `echo7`: its field 7 as sent (`MatchKey.echoOf`;
  * default `undefined`, absent: an answer under its key is its own, as without the check). `attempt` (default false):
  * a reversal / SAF attempt, which takes any answer under its key, as a repeat MTI does. `sent`: the request (default
- * none), whose fields 3, 4 and 49 only are kept (`SentAmount`).
+ * none), whose fields 3, 4, 49, 11 and 41 only are kept (`SentAmount`).
  */
 export function channelRequest(
   key: string,
@@ -79,7 +79,9 @@ export function channelRequest(
   const processingCode = sent?.['3'];
   const amount = sent?.['4'];
   const currency = sent?.['49'];
-  return { key, frame, mti, timeout, echo7, anyAnswer: attempt || isRepeatMti(mti), processingCode, amount, currency, written: false, start: 0, end: 0, timer: undefined, resolve, reject };
+  const stan = sent?.['11'];
+  const terminal = sent?.['41'];
+  return { key, frame, mti, timeout, echo7, anyAnswer: attempt || isRepeatMti(mti), processingCode, amount, currency, stan, terminal, written: false, start: 0, end: 0, timer: undefined, resolve, reject };
 }
 
 /**

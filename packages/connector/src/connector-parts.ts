@@ -21,7 +21,7 @@ import type { ChannelPool } from './channel-pool.js';
 import { tellSafListeners, type ConnectorEvents } from './events.js';
 import { ExclusivePool } from './exclusive-pool.js';
 import type { Lifecycle } from './lifecycle.js';
-import { MatchKey } from './match-key.js';
+import { MatchKey, withRequestTransaction } from './match-key.js';
 import { MultiplexPool } from './multiplex-pool.js';
 import { NetworkManagement } from './network-management.js';
 import type { ResolvedConnectorOptions } from './options.js';
@@ -116,9 +116,11 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     if (lifecycle.state === 'open' && !factory.askedFor(channel)) accounting.reconnected();
   };
   // A late response is counted, then offered to the SAF queue (its entry's answer ends it): `accounting` and
-  // `reversals` are made below, and read only when a late response comes.
+  // `reversals` are made below, and read only when a late response comes. The reversals see it with its request's STAN
+  // and terminal where it lacks them (a bank echoing no field 41): they go by both.
   const late = (m: IsoMessage, sent?: SentAmount): void => {
-    reversals?.lateAnswer(m); // first: a count that throws never keeps the bank's answer from ending its entry
+    // first: a count that throws never keeps the bank's answer from ending its entry
+    reversals?.lateAnswer(sent === undefined ? m : withRequestTransaction(codec.dialect, m, sent));
     accounting.late(m, sent);
   };
   const overtaken = (m: IsoMessage): boolean => reversals?.remembersOvertaken(m) === true;

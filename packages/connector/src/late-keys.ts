@@ -61,6 +61,12 @@ export interface SentAmount {
    * answer that echoes no field 7 is counted for (money-repeats.ts), once the late keys have taken it for that request's.
    */
   readonly echo7?: string;
+  /**
+   * The request's STAN and terminal (fields 11 and 41 as the caller gave them; `undefined` when absent): what a late
+   * answer lacking them is given before the reversals see it (match-key.ts `withRequestTransaction`).
+   */
+  readonly stan?: MessageInput[string];
+  readonly terminal?: MessageInput[string];
 }
 
 /**
@@ -196,6 +202,8 @@ export class LateKeys {
       amount: amount === 0 ? undefined : amount,
       ...(sent?.currency === undefined ? {} : { currency: sent.currency }),
       ...(echo7 === undefined ? {} : { echo7 }),
+      ...(sent?.stan === undefined ? {} : { stan: sent.stan }),
+      ...(sent?.terminal === undefined ? {} : { terminal: sent.terminal }),
     };
     const echoes = known?.echoes ?? [];
     const sents = known?.sent ?? [];

@@ -71,6 +71,23 @@ export function transactionKey(dialect: Pick<Dialect, 'fields'>, stan: unknown, 
 }
 
 /**
+ * A late answer `answer` as the reversals judge it (reversal-overtaken.ts, a shared journal's look-up: both go by
+ * {@link transactionKey}): with the STAN and terminal of the timed-out request it answers (`sent`, fields 11 and 41 as
+ * that request gave them, the late keys tied the two) where it lacks them, as the dialect puts them on the wire. A bank
+ * that echoes no field 41 (a `matchKey` of `["0", "11"]`) then still has its late approval of a booking whose reversal
+ * undid nothing (`25`) reversed again. `answer` itself when it lacks neither (or `sent` has neither).
+ */
+export function withRequestTransaction(dialect: Pick<Dialect, 'fields'>, answer: IsoMessage, sent: { readonly stan?: unknown; readonly terminal?: unknown }): IsoMessage {
+  const stan = answer['11'] === undefined ? fieldText(sent.stan) : undefined;
+  const terminal = answer['41'] === undefined ? fieldText(sent.terminal) : undefined;
+  if (stan === undefined && terminal === undefined) return answer;
+  const out: IsoMessage = { ...answer };
+  if (stan !== undefined) out['11'] = wireValue(dialect.fields['11'], stan);
+  if (terminal !== undefined) out['41'] = wireValue(dialect.fields['41'], terminal);
+  return out;
+}
+
+/**
  * The STAN of the original a reversal, an advice or a repeat names: that of its original data elements when given
  * (field 90 of a 1987 message, field 56 of a 1993 one, MTI `1xxx`, where 90 is a count: MTI (4) then STAN (6)), else
  * its own field 11. With its field 41, the original's {@link transactionKey}.

@@ -126,6 +126,7 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
     dialect,
     frame: frame.frame ?? 'binary2',
     lengthIncludesHeader: frame.lengthIncludesHeader,
+    lengthExcludesHeaderBytes: frame.lengthExcludesHeaderBytes,
     headerBytes: frame.headerBytes,
   };
   if (count !== undefined) options.count = count;

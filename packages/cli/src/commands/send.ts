@@ -237,6 +237,7 @@ export async function sendCommand(argv: string[], io: CommandIo = processIo()): 
     dialect,
     frame: frame.frame ?? 'binary2',
     lengthIncludesHeader: frame.lengthIncludesHeader,
+    lengthExcludesHeaderBytes: frame.lengthExcludesHeaderBytes,
     headerBytes: placed.frameHeaderBytes,
     requestTimeout: timeout,
     connectTimeout: Math.min(timeout, MAX_CONNECT_WAIT),

@@ -179,6 +179,7 @@ export async function simulateHostCommand(
     dialect,
     frame: frame.frame ?? 'binary2',
     lengthIncludesHeader: frame.lengthIncludesHeader,
+    lengthExcludesHeaderBytes: frame.lengthExcludesHeaderBytes,
     headerBytes: frame.headerBytes,
     lenient,
     // Answers in the width of the dialect's field 39 (smartvista approves with 000).

@@ -15,7 +15,7 @@ import { gatewayError } from './errors.js';
 import { GATEWAY_FLAGS } from './flag-rows.js';
 import { givenKeysCheck } from './given-keys-check.js';
 import { journalNotMoved, withPathsFromFile } from './config-paths.js';
-import { socketQueuePointer, withKeyFieldsAsText, withoutShippedKeys, withPortsAsNumbers } from './socketqueue.js';
+import { shippedKeysOf, socketQueuePointer, withKeyFieldsAsText, withoutShippedKeys, withPortsAsNumbers } from './socketqueue.js';
 import { ROUTES_SCHEMA, UPSTREAMS_SCHEMA, readableReason } from './upstreams.js';
 
 /** The JSON Schema of a gateway config file (every key optional except `upstream`, once merged with the flags). */
@@ -69,6 +69,11 @@ export interface ConfigRead {
   config: Partial<GatewayConfig>;
   socketQueueKeys: string[];
   /**
+   * SocketQueue's keys it held at their shipped value (`"hostConfig": "smartVista"`, `"useHeader": true`): read as
+   * absent, they still mean SocketQueue's behaviour (socketqueue.ts `shippedKeysOf`).
+   */
+  shippedKeys: string[];
+  /**
    * Its `reversalJournal` as the file wrote it (before it is read against the file's folder), for `journalNotMoved`
    * once the flags are merged: only the journal used is judged.
    */
@@ -92,6 +97,7 @@ export function readConfig(path: string): ConfigRead {
   if (read.repeated.length > 0) throw repeatedKeysError(path, read);
   let data = read.data;
   const written = new Map<string, string>();
+  const shippedKeys = shippedKeysOf(data);
   // SocketQueue's config.json.dist filled in: its keys as it ships them ("v": false, "queueTimeout": 35) change nothing.
   // Its ports as text of digits ("listenPort": "2014") are numbers, as SocketQueue read them.
   data = renameAliasKeys(withKeyFieldsAsText(withPortsAsNumbers(withoutShippedKeys(data))), path, written);
@@ -102,7 +108,7 @@ export function readConfig(path: string): ConfigRead {
   // Its relative paths are read against its own folder, not the working folder (config-paths.ts).
   const out = withPathsFromFile(data as Record<string, unknown>, path);
   delete out.$schema;
-  return { config: out as Partial<GatewayConfig>, socketQueueKeys: [...written.values()], journalAsWritten: (data as Record<string, unknown>).reversalJournal };
+  return { config: out as Partial<GatewayConfig>, socketQueueKeys: [...written.values()], shippedKeys, journalAsWritten: (data as Record<string, unknown>).reversalJournal };
 }
 
 /**

@@ -102,7 +102,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   for (const f of GATEWAY_FLAGS) for (const a of f.aliases ?? []) if (values[a] !== undefined) givenAs.set(f.flag, a);
   const socketQueueFlags = [...givenAs.values()].some((a) => SOCKETQUEUE_NAMES.has(a)) || values.c !== undefined;
   resolveAliases([{ flag: 'config', aliases: ['c'], kind: 'string', help: '' }, ...GATEWAY_FLAGS], values);
-  const file = typeof values.config === 'string' ? readConfig(values.config) : { config: {}, socketQueueKeys: [], journalAsWritten: undefined };
+  const file = typeof values.config === 'string' ? readConfig(values.config) : { config: {}, socketQueueKeys: [], shippedKeys: [], journalAsWritten: undefined };
   const fromFile = file.config;
   // One file, one bank: its `upstream` beside its `upstreams` was ignored (the upstreams won, without a word).
   if (typeof values.config === 'string' && fromFile.upstream !== undefined && fromFile.upstreams !== undefined) {
@@ -138,7 +138,8 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     const text = problems.map((p) => `${p.field} ${p.reason}`).join('; ');
     throw cliError('ISO8583_ERR_CLI_OPTION', text, problems[0]?.field);
   }
-  const implied = socketQueueFlags || file.socketQueueKeys.some((k) => SOCKETQUEUE_NAMES.has(k));
+  // A SocketQueue key read as absent at its shipped value (`"hostConfig": "smartVista"`) still names SocketQueue's behaviour.
+  const implied = socketQueueFlags || file.socketQueueKeys.some((k) => SOCKETQUEUE_NAMES.has(k)) || file.shippedKeys.length > 0;
   const socketQueue = (fromFlags.socketqueue ?? fromFile.socketqueue ?? implied) === true;
   const sqDefaults = socketQueue ? { ...SOCKETQUEUE_DEFAULTS, socketqueue: true, httpEnabled: 'http' in fromFile || 'http' in fromFlags } : {};
   const merged = { ...GATEWAY_DEFAULTS, ...extraDefaults, ...sqDefaults, ...fromFile, ...fromFlags } as Partial<GatewayConfig>;

@@ -156,6 +156,19 @@ const SHIPPED_VALUES: Readonly<Record<string, boolean | string | number>> = {
   maxQueue: 100, queueTimeout: 35, queueShortTimeout: 5, logstashNode: 'SocketQueue',
 };
 
+/** The gateway's own config keys (`logFile` is SocketQueue's name too): a file holding one says nothing of SocketQueue. */
+const OWN_KEYS: ReadonlySet<string> = new Set(GATEWAY_FLAGS.map((f) => f.key as string));
+
+/**
+ * The keys of a config file's object that {@link withoutShippedKeys} drops and that are SocketQueue's only (not the
+ * gateway's own, `logFile`): dropped, they still say the file is SocketQueue's, whose behaviour then applies (its
+ * `--helpJson` defaults `hostConfig`, `headerFormat`, `lengthIncludeHeader`, its `"useHeader": true`: smartvista, ascii4).
+ */
+export function shippedKeysOf(data: unknown): string[] {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [];
+  return Object.entries(data).filter(([key, value]) => !OWN_KEYS.has(key) && Object.hasOwn(SHIPPED_VALUES, key) && SHIPPED_VALUES[key] === value).map(([key]) => key);
+}
+
 /** A config file's object without SocketQueue's keys at their shipped value ({@link SHIPPED_VALUES}); anything else as given. */
 export function withoutShippedKeys(data: unknown): unknown {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;

@@ -61,6 +61,8 @@ export interface LoadOptions {
   frame?: LengthHeader;
   /** Whether the length counts its own bytes. Default `false`. */
   lengthIncludesHeader?: boolean;
+  /** Whether the length leaves out the fixed header bytes (`headerBytes`), counting the message only. Default `false`. */
+  lengthExcludesHeaderBytes?: boolean;
   /** Fixed header bytes sent before each message (e.g. a TPDU). Default: none. */
   header?: Buffer;
   /** Fixed header bytes expected before each answer. Default: the length of `header`, else 0. */
@@ -174,6 +176,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const framing: FramingOptions = {
     lengthHeader: options.frame ?? 'binary2',
     lengthIncludesHeader: options.lengthIncludesHeader ?? false,
+    lengthExcludesHeaderBytes: options.lengthExcludesHeaderBytes ?? false,
     headerBytes: options.headerBytes ?? header.length,
   };
   if (framing.lengthHeader === 'none') framing.measure = (bytes: Buffer) => codec.measure(bytes);
