@@ -228,7 +228,7 @@ function complete(job: InFlight, result: SequenceResult, source: ResultSource | 
 /**
  * The hand-over of `result` to `onLateResult` should its client never get it (`undelivered`): it holds what the
  * hand-over needs (the core, the connection, the request, its context, the result), not the whole job (its decoded
- * frame, its fields as received), since a reply a reset of our own may lose keeps it a while (kept-reversibles.ts).
+ * frame, its fields as received), since a reply a reset of our own may lose keeps it a while (reply-notes.ts).
  */
 function handOverLater(job: InFlight, result: SequenceResult, source: ResultSource): () => void {
   const { core, peer, message, context } = job;

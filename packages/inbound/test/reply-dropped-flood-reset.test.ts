@@ -86,6 +86,7 @@ const NOT_REVERSED = 'ISO8583_WARN_INBOUND_NOT_REVERSED';
 
 test('a client that floods and never reads: every approval the reset throws away is reported, none counted delivered', async (t) => {
   const { approved, late, notReversed, delivered } = await floodUntilReset(t);
+  t.diagnostic(`approved ${approved}, handed to onLateResult ${late}, reported not reversed ${notReversed}, counted delivered ${delivered}`);
   assert.ok(approved > 0, 'requests were approved');
   // The client read nothing: every approval must be reported undelivered, reversed (client-gone) or reported not
   // reversed, none counted delivered.
