@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { EndpointCore, Peer } from './core.js';
 import { closedLine, framingEnd, partialFrameLine, socketFailedLine } from './connection-lines.js';
 import { DroppedFrames } from './dropped-frames.js';
+import { ReplyNotes } from './reply-notes.js';
+import { lostInReset } from './reply-write.js';
 import { codeOf, type InboundErrorCode } from './errors.js';
 import { OwnClose, ownCloseBound } from './own-close.js';
 import { handleFrame } from './pipeline.js';
@@ -24,6 +26,8 @@ export class InboundConnection implements Peer {
   #sequenceLogger: Logger | undefined;
   /** Settles when the socket has closed. */
   readonly closed: Promise<void>;
+  /** The notes of the replies the kernel may hold, for a reset of our own (reply-notes.ts). */
+  readonly replyNotes = new ReplyNotes();
   #hasClosed = false;
 
   private readonly stream: MessageStream;
@@ -99,6 +103,11 @@ export class InboundConnection implements Peer {
           if (err !== undefined) this.onError(err);
           this.onClose();
         },
+        kept: (token) => this.replyNotes.taken(token, socket.writableLength > 0),
+        letGo: (token, lost) => {
+          const reply = this.replyNotes.release(token, lost);
+          if (reply !== undefined) lostInReset(core, this, reply);
+        },
       },
     );
     if (core.options.idleTimeout > 0) {
@@ -120,9 +129,9 @@ export class InboundConnection implements Peer {
    * Writes one framed reply. Replies made in the same tick are joined and written at once (one system call for
    * many replies under load). False when the client has gone.
    */
-  send(frame: Buffer, dropped?: () => void): boolean {
+  send(frame: Buffer, dropped?: () => void, token?: number): boolean {
     if (this.gone || !this.stream.writable) return false;
-    this.stream.write(frame, dropped);
+    this.stream.write(frame, dropped, token);
     // One request per connection (closeAfterReply): no more frames; the socket ends once nothing is in flight. Once the
     // frames of the read being handled have been taken (a microtask: after the read's loop), so that a sequence that
     // answers at once is answered for each of them as one that answers later is, none thrown away unanswered.

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Codec, FramingOptions } from '@iso8583/codec';
 import type { InFlightJobs } from './in-flight-jobs.js';
+import type { ReplyNotes } from './reply-notes.js';
 import type { InboundMetrics } from './metrics.js';
 import type { ResolvedInboundOptions } from './options.js';
 import type { Sequence } from './sequence.js';
@@ -64,8 +65,14 @@ export interface Peer {
   /**
    * Writes one framed reply; false when the client has gone (the reply is dropped and counted). `dropped` (default:
    * none) is called if the reply, once accepted, never reaches the socket (it closed first, or the write failed).
+   * `token` (default -1: none): its note in `replyNotes`, told lost if a reset of our own throws the reply away.
    */
-  send(frame: Buffer, dropped?: () => void): boolean;
+  send(frame: Buffer, dropped?: () => void, token?: number): boolean;
+  /**
+   * The notes of the replies the kernel may hold, for a reset of our own (reply-notes.ts); `token` is a note's (default:
+   * none: nothing is noted).
+   */
+  readonly replyNotes?: ReplyNotes;
   /**
    * A message whose sequence was awaited is done: its reply sent (or dropped). `err`: an unexpected failure on the way
    * (logged and counted as `ISO8583_ERR_INBOUND_INTERNAL`).

@@ -221,8 +221,18 @@ function complete(job: InFlight, result: SequenceResult, source: ResultSource | 
     return;
   }
   if (result === null) return;
-  const told = source !== undefined && job.core.options.onLateResult !== undefined ? (): void => undelivered(job.core, job.peer, job.message, job.context, result, source) : undefined;
+  const told = source !== undefined && job.core.options.onLateResult !== undefined ? handOverLater(job, result, source) : undefined;
   if (!sendReply(job, result, told, source)) told?.();
+}
+
+/**
+ * The hand-over of `result` to `onLateResult` should its client never get it (`undelivered`): it holds what the
+ * hand-over needs (the core, the connection, the request, its context, the result), not the whole job (its decoded
+ * frame, its fields as received), since a reply a reset of our own may lose keeps it a while (reply-notes.ts).
+ */
+function handOverLater(job: InFlight, result: SequenceResult, source: ResultSource): () => void {
+  const { core, peer, message, context } = job;
+  return () => undelivered(core, peer, message, context, result, source);
 }
 
 /**

@@ -12,6 +12,8 @@ import { droppedLater } from './undelivered.js';
 import { observeReply } from './reply-observer.js';
 import { replyDroppedLine } from './connection-lines.js';
 import { errorForLog, logSafely } from './safe-log.js';
+import { KEPT_REVERSIBLE } from './reply-notes.js';
+import type { LostReply } from './reply-notes.js';
 
 /**
  * Frames and writes a reply, and counts it by MTI and response code; false when the client has gone (dropped). `told`:
@@ -49,15 +51,39 @@ export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply
   // The reply's MTI is the sequence's choice (it may echo what the client sent): bounded like the request's.
   const label = { mti: mtiLabel(typeof mti === 'string' ? mti : String(mti)), rc: responseCodeLabel(reply['39'], 'none') };
   // Every reply, the endpoint's own (30, 96) too, is watched: one the connection's destroy cuts before it left is taken
-  // off the replies counted and counted undelivered (`droppedLater`), whether or not `onLateResult` is set.
-  if (!peer.send(framed, () => droppedLater(core, peer, reply as IsoMessage, label, told, cappedDrop(core, produced)))) {
+  // off the replies counted and counted undelivered (`droppedLater`), whether or not `onLateResult` is set; so is one
+  // the kernel took that a reset of our own throws away (`lostInReset`, by its note: reply-notes.ts).
+  const capped = cappedDrop(core, produced);
+  const notes = peer.replyNotes;
+  const token = notes === undefined ? -1 : notes.note(core, reply, told, capped);
+  const dropped = (): void => {
+    if (token >= 0) notes?.release(token, false);
+    droppedLater(core, peer, reply as IsoMessage, label, told, capped);
+  };
+  if (!peer.send(framed, dropped, token)) {
+    if (token >= 0) notes?.release(token, false);
     core.metrics.error('ISO8583_ERR_INBOUND_CLIENT_GONE');
-    replyDroppedLine(core.closeLines, peer.logger, reply as IsoMessage, false, cappedDrop(core, produced));
+    replyDroppedLine(core.closeLines, peer.logger, reply as IsoMessage, false, capped);
     return false;
   }
   core.metrics.reply(label.mti, label.rc);
   if (core.options.onReply !== undefined) observeReply(core, peer, reply as IsoMessage, started === undefined ? {} : { latencyMs: performance.now() - started });
   return true;
+}
+
+/**
+ * A reply the kernel took that a reset of our own threw away (codec recent-writes.ts: a client flooding without
+ * reading), told by its note (reply-notes.ts): counted cut as {@link droppedLater} does (`onReply` told with its MTI,
+ * STAN, terminal and response code only) and handed to `onLateResult` if its hand-over is still kept; an approval whose
+ * hand-over was let go is logged at error and counted as `ISO8583_WARN_INBOUND_NOT_REVERSED`: it is NOT reversed.
+ */
+export function lostInReset(core: EndpointCore, peer: Peer, lost: LostReply): void {
+  droppedLater(core, peer, lost.line, lost.label, lost.told, lost.capped);
+  if (!lost.approval || lost.told !== undefined) return;
+  const { 0: mti, 11: stan, 41: terminal, 39: responseCode } = lost.line;
+  core.metrics.error('ISO8583_WARN_INBOUND_NOT_REVERSED');
+  const fields = { code: 'ISO8583_WARN_INBOUND_NOT_REVERSED', mti, stan, terminal, responseCode, kept: KEPT_REVERSIBLE };
+  logSafely(() => peer.logger.error(fields, "an approval the connection's reset threw away is NOT reversed (its hand-over was let go): check with the host"));
 }
 
 /**

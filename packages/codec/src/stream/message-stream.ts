@@ -11,7 +11,8 @@
 import type { Duplex } from 'node:stream';
 import type { Codec, Decoded, PackOptions } from '../codec-types.js';
 import { countArgument } from '../arguments.js';
-import { Iso8583Error, codecError } from '../errors.js';
+import { codecError } from '../errors.js';
+import type { Iso8583Error } from '../errors.js';
 import { FrameDecoder, encodeFrame } from '../framing/frame.js';
 import type { Frame, FramingOptions } from '../framing/frame.js';
 import { defaultReplyHeaderPolicy, replyHeader } from '../framing/reply-header.js';
@@ -19,7 +20,7 @@ import type { ReplyHeaderPolicy } from '../framing/reply-header.js';
 import type { MessageInput } from '../types.js';
 import { checkStreamOptions } from './stream-options.js';
 import type { MessageStreamOptions } from './stream-options.js';
-import { handlerError, wantOf } from './stream-handlers.js';
+import { framingError, handlerError, wantOf } from './stream-handlers.js';
 import type { MessageStreamHandlers } from './stream-handlers.js';
 import { ReadTimer } from './read-timer.js';
 import { mayHoldUnread, readOutThenClose } from './unread-close.js';
@@ -178,10 +179,12 @@ export class MessageStream {
    * the stream asks to, or the bytes queued in this tick and not yet written pass its high-water mark (the frame is
    * still queued, and `drained` follows once the stream has written them). `dropped` (default: none) is called, once,
    * if the frame, once queued, never reaches the socket: the stream closes or is destroyed before the write, or the
-   * write fails (a peer that has reset the connection: EPIPE, ECONNRESET).
+   * write fails (a peer that has reset the connection: EPIPE, ECONNRESET). `token` (with `dropped`; default -1: none), a
+   * whole number from 0 to 2^31 - 1: once the kernel took the frame the owner is told (`kept`), and the token is kept
+   * while a reset of our own could lose the frame, then told let go (`letGo`, lost or not; recent-writes.ts).
    */
-  write(frame: Buffer, dropped?: () => void): boolean {
-    return this.writer.write(frame, dropped);
+  write(frame: Buffer, dropped?: () => void, token?: number): boolean {
+    return this.writer.write(frame, dropped, token);
   }
 
   /** Writes what is queued now instead of at the end of the tick; false when the stream asks to wait for `drained`. */
@@ -248,7 +251,8 @@ export class MessageStream {
    * (what its peer sent thrown away; a write under way goes on while the peer reads, its FIN after it), and closed at the
    * peer's end, or once nothing has come for 500 ms (unread-close.ts): closed with bytes unread or still on their way,
    * it would be reset, and what the kernel took lost. A peer that never stops sending has the read-out cut short (16 MiB,
-   * 1,000 busy turns, 10 s): then every frame of a write under way is reported `dropped`, erring towards a reversal.
+   * 1,000 busy turns, 10 s): a reset, so every frame of a write under way is reported `dropped`, and each token kept of
+   * a frame the kernel took that it may still hold is told lost (`letGo`, recent-writes.ts), erring towards a reversal.
    * No frame is queued, written (beyond a write under way) nor handed over after the call either way. A later call
    * changes nothing (its `err` unused): it never cuts a read-out.
    */
@@ -259,6 +263,7 @@ export class MessageStream {
     this.writer.discard();
     const close = (readOut: boolean): void => {
       if (readOut) this.writer.keepDelivered();
+      else this.writer.resetLoses();
       this.stream.destroy(err);
     };
     // A later call leaves the first one's course alone: closed already, or reading out (closing now would reset).
@@ -384,9 +389,4 @@ export class MessageStream {
     if (this.handlers.broken === undefined) this.destroy();
     else this.handlers.broken(err);
   }
-}
-
-/** What a cut of frames threw, as the stream reports it: the decoder's coded error, or `ISO8583_ERR_FRAME_LENGTH`. */
-function framingError(err: unknown): Iso8583Error {
-  return err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err });
 }

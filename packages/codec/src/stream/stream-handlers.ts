@@ -37,6 +37,17 @@ export interface MessageStreamHandlers {
   full?(): void;
   /** The writes queued earlier have drained (after `full`, or after {@link MessageStream.write} returned false). */
   drained?(): void;
+  /**
+   * The kernel took the frame written with `token` (`MessageStream.write`): the token is kept while a reset of our own
+   * could still lose the frame (recent-writes.ts), until `letGo`. A throw is the owner's (ignored).
+   */
+  kept?(token: number): void;
+  /**
+   * A token kept is let go, once: `lost` true when a reset of our own (a close whose read-out was cut short) threw its
+   * frame away, false when it can no longer (recent-writes.ts: out of the byte window, beyond the count, by age). Not
+   * called at a close that is no reset. A throw is the owner's (ignored).
+   */
+  letGo?(token: number, lost: boolean): void;
 }
 
 /**
@@ -62,4 +73,9 @@ export function wantOf(handlers: MessageStreamHandlers): number {
   }
   countArgument(want, 'want');
   return want;
+}
+
+/** What a cut of frames threw, as the stream reports it: the decoder's coded error, or `ISO8583_ERR_FRAME_LENGTH`. */
+export function framingError(err: unknown): Iso8583Error {
+  return err instanceof Iso8583Error ? err : codecError('ISO8583_ERR_FRAME_LENGTH', 'broken framing', { cause: err });
 }

@@ -14,6 +14,8 @@ export interface WatchedWrite {
   dropped: (() => void)[];
   /** Where each of those frames ends in its bytes (same order). */
   ends: number[];
+  /** The token of each of those frames (-1: none; same order; recent-writes.ts). */
+  tokens: number[];
 }
 
 /** Calls each `dropped` callback once; a throw is its owner's. */
@@ -47,14 +49,17 @@ export function keepDelivered(stream: Duplex, watched: ReadonlySet<WatchedWrite>
   for (const w of watched) {
     const keep: (() => void)[] = [];
     const ends: number[] = [];
+    const tokens: number[] = [];
     w.ends.forEach((end, i) => {
       if (w.start + end > delivered) {
         keep.push(w.dropped[i] as () => void);
         ends.push(end);
+        tokens.push(w.tokens[i] ?? -1);
       }
     });
     w.dropped = keep;
     w.ends = ends;
+    w.tokens = tokens;
   }
 }
 

@@ -1,0 +1,51 @@
+// The notes of the replies the kernel may hold (reply-notes.ts): a reply lost in a reset of our own is told back from
+// its note (MTI, STAN, terminal, response code as text of fixed width; its labels as counted), with its hand-over kept
+// only for an approval once the kernel took it, and for the connection's newest KEPT_REVERSIBLE.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KEPT_REVERSIBLE, ReplyNotes } from '../src/reply-notes.js';
+import { approveAll } from './support/endpoint.js';
+import { endpointCore } from './support/endpoint-core.js';
+
+const core = endpointCore('reply-notes', approveAll);
+const approval = { 0: '0210', 11: '000123', 41: 'TERM0001', 39: '00' };
+
+test('ReplyNotes – a lost approval is told back by its note, its hand-over kept once taken; a decline hands nothing over', () => {
+  const notes = new ReplyNotes();
+  const told = (): void => undefined;
+  const a = notes.note(core, approval, told, true);
+  const d = notes.note(core, { ...approval, 39: '05' }, told, false);
+  notes.taken(a, true);
+  notes.taken(d, true);
+  const lost = notes.release(a, true);
+  assert.deepEqual(lost?.line, approval);
+  assert.deepEqual(lost?.label, { mti: '0210', rc: '00' });
+  assert.equal(lost?.capped, true);
+  assert.equal(lost?.approval, true);
+  assert.equal(lost?.told, told);
+  const declined = notes.release(d, true);
+  assert.equal(declined?.approval, false);
+  assert.equal(declined?.told, undefined, 'a decline needs no reversal');
+  assert.equal(notes.release(notes.note(core, approval, told, false), false), undefined, 'let go: nothing told');
+});
+
+test('ReplyNotes – values longer than their width are cut, counted under the labels they had; absent ones stay absent', () => {
+  const notes = new ReplyNotes();
+  const slot = notes.note(core, { 0: '0210-and-more', 11: 123, 39: 'LONGCODE' }, undefined, false);
+  const lost = notes.release(slot, true);
+  assert.deepEqual(lost?.line, { 0: '0210-and', 11: '123', 39: 'LON' });
+  assert.deepEqual(lost?.label, { mti: 'other', rc: 'invalid' });
+});
+
+test(`ReplyNotes – at most KEPT_REVERSIBLE (${KEPT_REVERSIBLE}) hand-overs per connection, the newest; notes grow past their first slots`, () => {
+  const notes = new ReplyNotes();
+  const slots: number[] = [];
+  for (let i = 0; i < KEPT_REVERSIBLE + 10; i++) {
+    const slot = notes.note(core, approval, () => undefined, true);
+    notes.taken(slot, true); // backed up: nothing let go by age
+    slots.push(slot);
+  }
+  const kept = slots.map((s) => notes.release(s, true)?.told !== undefined);
+  assert.deepEqual(kept.indexOf(true), 10, 'the oldest ten let go');
+  assert.equal(kept.filter(Boolean).length, KEPT_REVERSIBLE);
+});
