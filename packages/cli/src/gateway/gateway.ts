@@ -14,7 +14,7 @@ import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, httpUndelivered, undeliveredApproval } from '@iso8583/connector';
 import type { Connector, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
-import { createInboundEndpoint } from '@iso8583/inbound';
+import { createInboundEndpoint } from '@iso8583/inbound/endpoint';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listening } from '../args.js';

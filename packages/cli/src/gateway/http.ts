@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { consoleDialects } from './dialects.js';
 import type { Connector, ConnectorOptions, RouteTarget, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import type { InboundEndpoint } from '@iso8583/inbound';
-import { defaultPerAddress } from '@iso8583/inbound';
+import { defaultPerAddress } from '@iso8583/inbound/peer-key';
 import { listenError } from '../args.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
 import { requireKnownHost } from '../http/host-check.js';
