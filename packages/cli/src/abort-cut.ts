@@ -9,10 +9,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { AbortSteps } from './drain.js';
 import type { HttpApp } from './http/app.js';
+import type { ConnectionCap } from './http/connection-cap.js';
 
-/** What the cut closes: the HTTP app and its connections, the inbound endpoints, the metrics app and the stats port (when on). */
+/**
+ * The HTTP side a cut closes: the HTTP app and its connections (none with the gateway's HTTP off: gateway/clients.ts),
+ * closed by `close` when given (default: the app's own).
+ */
+export interface CutHttp extends Pick<HttpApp, 'holdConnectorsUntil' | 'stopKeepAlive'> {
+  readonly app?: FastifyInstance | undefined;
+  readonly connections?: ConnectionCap | undefined;
+  close?(): Promise<unknown>;
+}
+
+/** What the cut closes: the HTTP side, the inbound endpoints, the metrics app and the stats port (when on). */
 export interface CutListeners {
-  readonly http: Pick<HttpApp, 'app' | 'connections' | 'holdConnectorsUntil' | 'stopKeepAlive'>;
+  readonly http: CutHttp;
   /** Destroys the inbound endpoints (their connections cut, even with a stop's close under way); settles once they have closed. */
   readonly destroyEndpoints: () => Promise<unknown>;
   /** The gateway's metrics app. Default: none. */
@@ -69,11 +80,11 @@ function cutClients(parts: CutListeners, linksGone: Promise<unknown>): Promise<u
   const { app, connections } = parts.http;
   parts.http.stopKeepAlive();
   parts.http.holdConnectorsUntil(linksGone);
-  const httpClosed = connections.closeAll();
+  const httpClosed = connections?.closeAll();
   const endpointsClosed = parts.destroyEndpoints().catch(() => undefined);
-  app.server.closeAllConnections();
+  app?.server.closeAllConnections();
   parts.metricsApp?.server.closeAllConnections();
-  void app.close().catch(() => undefined);
+  void (parts.http.close?.() ?? app?.close())?.catch(() => undefined);
   void parts.metricsApp?.close().catch(() => undefined);
   void parts.statsPort?.close();
   return Promise.all([httpClosed, endpointsClosed]).catch(() => undefined);

@@ -131,7 +131,23 @@ new PgTransactionLog({ connectionString: 'postgresql://iso8583@127.0.0.1:1/none'
     for (const name of ['pg', 'pino-pretty', 'ajv']) assert.ok(!loaded.has(name), `${name} is loaded`);
   });
 
-  test('gateway without --stats-port, until it listens, loads no stats port server; with it, loads it', async (t) => {
+  test('gateway --no-http, until it listens, loads no Fastify; with --metrics, its listener loads it', async (t) => {
+    // Each start its own journal: the two run at once, and a journal is one process's at a time.
+    const dirs = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'startup-no-http-')));
+    t.after(() => {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    });
+    const args = (dir: string): string[] => ['gateway', '--upstream', '127.0.0.1:1', '--listen', '0', '--no-http', '--reversal-journal', dir, '--log-level', 'silent'];
+    const [plain, metrics] = await Promise.all([
+      commandPackages(args(dirs[0]!), /^gateway listening .*http=off/),
+      commandPackages([...args(dirs[1]!), '--metrics', '0'], /^gateway listening .*http=off metrics=/),
+    ]);
+    assert.ok(plain.has('generic-pool'), 'the gateway started');
+    for (const name of ['fastify', 'avvio', 'find-my-way', 'light-my-request']) assert.ok(!plain.has(name), `${name} is loaded without --http`);
+    assert.ok(metrics.has('fastify'), 'the --metrics listener loads Fastify');
+  });
+
+  test('gateway without --stats-port, until it listens, loads no stats port server nor the host simulator; with it, loads it', async (t) => {
     // Each start its own journal: the two run at once, and a journal is one process's at a time.
     const dirs = [0, 1].map(() => mkdtempSync(join(tmpdir(), 'startup-gateway-modules-')));
     t.after(() => {
@@ -147,6 +163,8 @@ new PgTransactionLog({ connectionString: 'postgresql://iso8583@127.0.0.1:1/none'
     assert.ok(plain.some((url) => url.endsWith('/cli/dist/src/gateway/gateway.js')), 'the gateway started');
     assert.ok(!statsServer(plain), 'a start without --stats-port loads gateway/stats-port.js');
     assert.ok(statsServer(stats), 'a start with --stats-port loads gateway/stats-port.js');
+    // The POS endpoint by its own entry point (@iso8583/inbound/endpoint): not the host simulator the package index loads.
+    assert.deepEqual(plain.filter((url) => /\/inbound\/dist\/src\/(index\.js|host-simulator\/)/.test(url)), [], 'the gateway loads the host simulator');
   });
 
   test('send loads no PostgreSQL driver, no Fastify and no prom-client', async (t) => {

@@ -22,7 +22,7 @@
  * operator names (http/trusted-proxies.ts), the address is the client the proxy forwards, not the proxy's own.
  */
 
-import { peerKey } from '@iso8583/inbound';
+import { peerKey } from '@iso8583/inbound/peer-key';
 
 /** Wrong tokens from one peer, within {@link DEFAULT_GUARD_WINDOW}, that lock it out: 5. */
 export const DEFAULT_GUARD_LIMIT = 5;

@@ -11,8 +11,8 @@ import type { ConnectionCap } from '../http/connection-cap.js';
 
 /** The caps of the gateway's ports, by port name; a port not listening has none. */
 export interface PortCaps {
-  /** The HTTP port (`--http-port`). */
-  http: ConnectionCap;
+  /** The HTTP port (`--http`); none with HTTP off (`--no-http`). */
+  http?: ConnectionCap | undefined;
   /** The `--metrics` port. */
   metrics?: ConnectionCap;
   /** The `--stats-port`. */

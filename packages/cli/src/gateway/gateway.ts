@@ -14,7 +14,7 @@ import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, httpUndelivered, undeliveredApproval } from '@iso8583/connector';
 import type { Connector, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
-import { createInboundEndpoint } from '@iso8583/inbound';
+import { createInboundEndpoint } from '@iso8583/inbound/endpoint';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listening } from '../args.js';
@@ -29,7 +29,7 @@ import { keptIn, lostJournals } from '../journal-lost.js';
 import { stopFailure } from '../stop-failure.js';
 import { posTlsOptions } from './tls.js';
 import { mainDialect, posDialect as posDialectOf } from './dialects.js';
-import { connectorTransactionLog, consoleRing, feedRing, gatewayHttp, processRegistry, startMetrics } from './http.js';
+import { connectorTransactionLog, consoleRing, feedRing, gatewayClients, processRegistry } from './clients.js';
 import { httpBindOf, rawDialectsWarning, warnOpenGatewayHttp } from './http-warnings.js';
 import { countConnections } from './connection-metrics.js';
 import type { PortCaps } from './connection-metrics.js';
@@ -138,7 +138,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // The stop's give-up of what is still at the bank (stop-abort.ts), for the POS path, the HTTP routes and the console.
   const stopAbort = new StopAbort();
   const made: { endpoint?: InboundEndpoint; through?: Connector | UpstreamGroup; undelivered?: UndeliveredAnswerHandler; notReversed?: () => number } = {};
-  const http = await gatewayHttp({
+  const http = await gatewayClients({
     config,
     logger,
     upstream,
@@ -156,7 +156,6 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       stopWrap: (link) => stopAbort.wrap(link),
     },
   });
-  const app = http.app;
   // Each port's connection cap, for `GET /stats` and `GET /metrics` (connection-metrics.ts).
   const caps: PortCaps = { http: http.connections };
   countConnections(registry, caps);
@@ -174,7 +173,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     await Promise.allSettled([statsPort?.close(), metricsApp?.close(), created?.close({ deadline: 0 })]);
     for (const c of [...others].reverse()) await c.destroy().catch(() => undefined);
     await connector.destroy().catch(() => undefined);
-    await app.close().catch(() => undefined);
+    await http.close().catch(() => undefined);
     await retention?.close();
   };
   try {
@@ -245,11 +244,12 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   try {
     created = createInboundEndpoint(posOptions);
     addresses.pos = await listening('--listen', config.bind, config.listen, () => (created as InboundEndpoint).start());
-    if (config.httpEnabled) {
+    if (http.listen !== undefined) {
       addresses.http = await http.listen(httpBindOf(config), config.http, '--http');
       warnOpenGatewayHttp(config, token, logger);
     }
     if (config.metrics !== undefined) {
+      const { startMetrics } = await import('./http.js'); // Fastify, loaded only with --http or --metrics (clients.ts)
       addresses.metrics = await startMetrics(config, monitoring, (server, cap) => {
         metricsApp = server;
         caps.metrics = cap;
@@ -334,7 +334,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // connectors close once both sides have closed and nothing is pending.
     http.stopKeepAlive();
     // A connection the port answers itself (a 408 waiting for its turn, a lingering close) is closed by the deadline.
-    closeOwnAnswersBy(app.server, until);
+    if (http.app !== undefined) closeOwnAnswersBy(http.app.server, until);
     if (metricsApp !== undefined) closeOwnAnswersBy(metricsApp.server, until);
     // Its own deadline ends inside the grace, before the expiry: a terminal slow to read is cut while the links are up.
     const posClosed = endpoint.close({ deadline: deadline + STOP_ANSWER_GRACE / 2 });
@@ -348,7 +348,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // reversals to its bank; the first failure is the stop's, once all have settled (or the deadline, or an abort).
     const othersClosed = linksHeld.then(() => settleAll(others.map((c) => c.close())));
     let failure: { err: unknown } | undefined;
-    const orderly = settleAll([posClosed, app.close(), metricsApp?.close(), statsPort?.close(), othersClosed]).then(
+    const orderly = settleAll([posClosed, http.close(), metricsApp?.close(), statsPort?.close(), othersClosed]).then(
       () => 'done' as const,
       (err: unknown) => {
         failure = { err };

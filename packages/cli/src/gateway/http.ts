@@ -4,17 +4,16 @@
  * `--http-token` check and the operator console. The console's recent transactions are the records the connectors'
  * transaction recorders already build (one observer of the request path, not a wrapper of its own): each recorder
  * hands the console's ring every record it writes, or, with `--no-transaction-log`, the ring is the connectors'
- * transaction log (the last records, in memory).
+ * transaction log (the last records, in memory; clients.ts). Loaded only with HTTP on or `--metrics` (clients.ts).
  */
 import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
-import { consoleDialects, mainDialect } from './dialects.js';
-import type { Connector, ConnectorOptions, RouteTarget, TransactionLog, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
+import { consoleDialects } from './dialects.js';
+import type { Connector, ConnectorOptions, RouteTarget, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import type { InboundEndpoint } from '@iso8583/inbound';
-import { defaultPerAddress } from '@iso8583/inbound';
+import { defaultPerAddress } from '@iso8583/inbound/peer-key';
 import { listenError } from '../args.js';
 import { addMonitoring, assembleHttp } from '../http/app.js';
 import { requireKnownHost } from '../http/host-check.js';
@@ -27,38 +26,9 @@ import type { ConnectionCap } from '../http/connection-cap.js';
 import { capConnections } from '../http/connection-cap.js';
 import { lazySchemaCompilers } from '../http/schema-compilers.js';
 import type { HttpApp, Monitoring } from '../http/app.js';
-import { TransactionRing } from '../console/recent.js';
+import type { TransactionRing } from '../console/recent.js';
 import { gatewayTrustedProxyList } from '../http/trusted-proxies.js';
 import type { GatewayConfig } from './config.js';
-
-/** A registry with Node's process metrics (heap, event loop, open file descriptors): the gateway's. */
-export function processRegistry(): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  return registry;
-}
-
-/** The console's ring of recent transactions, unless the console is off (`--no-console`). */
-export function consoleRing(config: GatewayConfig): TransactionRing | undefined {
-  return config.noConsole ? undefined : new TransactionRing({ approvals: mainDialect(config) });
-}
-
-/**
- * The transaction log the connectors record to: the gateway's (`transactions`), else the console's ring (records kept
- * in memory only), else none (`false`: no recorder, nothing on the request path).
- */
-export function connectorTransactionLog(transactions: TransactionLog | undefined, ring: TransactionRing | undefined): TransactionLog | false {
-  return transactions ?? ring ?? false;
-}
-
-/** Has every connector's recorder hand `ring` the records it writes, unless the ring is already their log. */
-export function feedRing(ring: TransactionRing | undefined, connectors: readonly Connector[]): void {
-  if (ring === undefined) return;
-  for (const c of connectors) {
-    const recorder = c.transactions;
-    if (recorder !== undefined && recorder.log !== ring) recorder.observe((record) => ring.add(record));
-  }
-}
 
 /** The gateway's parts the HTTP side reads once they exist (the app is assembled before them). */
 export interface GatewayParts {
@@ -90,7 +60,7 @@ export interface GatewayHttpOptions {
   monitoring: Monitoring;
   /** `--http-token`, read. Default: none asked. */
   token?: string;
-  /** The console's ring (see {@link consoleRing}). Default: no console. */
+  /** The console's ring (clients.ts `consoleRing`). Default: no console. */
   ring?: TransactionRing;
   parts: GatewayParts;
 }

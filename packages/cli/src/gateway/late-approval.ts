@@ -7,7 +7,7 @@
  */
 import { undeliveredApproval } from '@iso8583/connector';
 import type { Connector, EncodedResponse, LateApprovalParts, UndeliveredApproval } from '@iso8583/connector';
-import { EncodedReply } from '@iso8583/inbound';
+import { EncodedReply } from '@iso8583/inbound/endpoint';
 import type { InboundMessage, SequenceContext, SequenceResult, UndeliveredReason } from '@iso8583/inbound';
 
 export { UNDELIVERED_APPROVALS_METRIC, httpUndelivered, movedMoney, undeliveredApproval } from '@iso8583/connector';

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import { safeErrorCode } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
-import { LogLimits } from '@iso8583/inbound';
+import { LogLimits } from '@iso8583/inbound/endpoint';
 import type { SequenceResult } from '@iso8583/inbound';
 import { failureReply } from './failure.js';
 

@@ -9,7 +9,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { ConnectionCap } from '../http/connection-cap.js';
-import { defaultPerAddress } from '@iso8583/inbound';
+import { defaultPerAddress } from '@iso8583/inbound/peer-key';
 import { MONITORING_MAX_CONNECTIONS, capConnections } from '../http/connection-cap.js';
 
 /** Milliseconds a stats port connection is kept once its JSON is written, for the peer to read it and close: 5000. */

@@ -39,7 +39,7 @@ import { guardReporting } from '../console/guard-report.js';
 import type { SignInGuardOptions } from '../console/guard.js';
 import { TrustedProxies } from './trusted-proxies.js';
 import type { Logger } from 'pino';
-import { defaultPerAddress } from '@iso8583/inbound';
+import { defaultPerAddress } from '@iso8583/inbound/peer-key';
 import { takeFailedLine, takeRefusedLine } from './refused-lines.js';
 
 /** What `GET /stats` and `GET /metrics` show. */

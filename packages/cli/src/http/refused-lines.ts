@@ -10,7 +10,7 @@
  * logger.
  */
 import type { Logger } from 'pino';
-import { LogLimits } from '@iso8583/inbound';
+import { LogLimits } from '@iso8583/inbound/endpoint';
 
 /** Refused requests (4xx) logged a second, at most, for each status: the rest are counted (`suppressed`). */
 export const REFUSED_REQUEST_LINES_PER_SECOND = 20;
