@@ -48,7 +48,11 @@ export interface ExampleAppOptions {
 
 /** Builds the app (not listening yet). */
 export async function buildApp(options: ExampleAppOptions): Promise<FastifyInstance> {
-  const app = fastify({ logger: false });
+  // forceCloseConnections: app.close() cuts every connection at once; a keep-alive connection whose request was in
+  // flight would otherwise stay open after its answer until keepAliveTimeout (72 s), and the connectors' close with it
+  // (an approval cut so goes to onUndelivered below: reversed through the SAF queue). return503OnClosing: false: a
+  // request coming while the app closes is refused by the routes, 503 ISO8583_ERR_CONNECTOR_CLOSED in their shape.
+  const app = fastify({ logger: false, forceCloseConnections: true, return503OnClosing: false });
   // An approval its client never got, reversed (the `bank` connector exists once registered: `reverse` is set then).
   let reverse: UndeliveredApproval = () => undefined;
   // Both connectors reach the same bank in the same dialect and framing.

@@ -18,7 +18,7 @@ import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, readMessage, toSocke
 import type { Codec, CodecErrorCode, IsoMessage, MessageInput, SocketQueueMessage } from '@iso8583/codec';
 import { Connector, createConnector } from './connector.js';
 import { UpstreamGroup } from './upstream-group.js';
-import { XML_MEDIA_TYPES, bodyProblem, foreignObjectRefusal, parseJsonBody, parseXmlBody, xmlBodyRefusal, xmlMediaType } from './body-problem.js';
+import { XML_MEDIA_TYPES, foreignObjectRefusal, parseJsonBody, parseXmlBody, xmlBodyRefusal, xmlMediaType } from './body-problem.js';
 import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
 import type { ConnectorErrorCode } from './errors.js';
 import type { ConnectorOptions } from './options.js';
@@ -28,6 +28,7 @@ import { checkRoutesOption, refuseMountedPrefix, routesPrefix } from './plugin-r
 import { refuseCrossSite } from './cross-site.js';
 import { noteFailedAnswer, noteRouteFailure } from './route-failure.js';
 import { failureBody } from './socketqueue-errors.js';
+import { routeBegins, routeErrorAnswers } from './plugin-route-errors.js';
 import { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
 import { goneSignal, noteDroppedUnsent } from './client-gone-watch.js';
 import { refuseRawBodyKeys, safOf, timeoutOf, withoutSaf } from './plugin-saf-flag.js';
@@ -244,15 +245,12 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       // routes' own shape, { result: null, errors }, with a fixed text: the parser's message quotes the body.
       // A browser request from another site (a web page the user opened) never reaches a route (cross-site.ts).
       child.addHook('onRequest', refuseCrossSite((err) => failureBody(answers, err.toJSON())));
-      child.setErrorHandler((err: unknown, request, reply) => {
-        const { status, reason } = bodyProblem(err, request.routeOptions.bodyLimit);
-        if (status === 500) noteRouteFailure(request, err);
-        const told = status === 500 ? errorJson(undefined) : errorJson(connectorError('ISO8583_ERR_CONNECTOR_INPUT', reason));
-        noteFailedAnswer(request, status, String(told.code));
-        return reply.code(status).send(failureBody(answers, told));
-      });
+      // A body refused, a route's failure and a request while the app closes, in the routes' shape; an error of the
+      // application's own hook goes to its own error handler (plugin-route-errors.ts).
+      routeErrorAnswers(child, answers);
       // POST /: a JSON message object (answers { result, errors }) or ISOMessage XML (answers XML).
       child.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
+        routeBegins(request);
         // XML by the media type alone (`text/plain; profile=xml` is text: refused below as no message object).
         const xmlType = xmlMediaType(request.headers['content-type']);
         const xml = xmlType !== undefined;
@@ -313,6 +311,7 @@ function mountRoutes(app: FastifyInstance, connector: Connector, prefix: string,
       });
       // POST /raw: the message's wire image (no length header) as hex text, or JSON { "hex": "..." }; answers alike.
       child.post('/raw', async (request: FastifyRequest, reply: FastifyReply) => {
+        routeBegins(request);
         const body = request.body;
         const json = body !== null && typeof body === 'object';
         const foreign = json ? foreignObjectRefusal(body, request.headers['content-type']) : undefined;

@@ -1,0 +1,63 @@
+/**
+ * The answers of the plugin's routes that no route gives: a body refused before the route ran (Fastify's
+ * `FST_ERR_CTP_*`, and the parsers' of body-problem.ts alike), an error a route threw, and a request that comes while
+ * the app closes, each in the routes' shape (`{ result: null, errors }`, or SocketQueue's: socketqueue-errors.ts).
+ *
+ * An error of the application's own (its hook on every route: a 503 of a load shedder, a 401 of an auth check) is not
+ * the routes': it is re-thrown to the application's error handler, and answered with its own status and code, as on
+ * the application's other routes.
+ *
+ * Once the app closes (`preClose`), a request still coming to the routes (a keep-alive client's next) is refused 503
+ * `ISO8583_ERR_CONNECTOR_CLOSED` before it is sent to the host, as the gateway's HTTP port does (cli's stop-answers.ts).
+ * Fastify answers such a request itself, uncoded (`{"error":"Service Unavailable",...}`), before any hook, unless the
+ * app is made with `return503OnClosing: false`: an app using the routes sets it (docs/connector.md).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { bodyProblem } from './body-problem.js';
+import { connectorError } from './errors.js';
+import { errorJson } from './fastify-plugin.js';
+import { noteFailedAnswer, noteRouteFailure } from './route-failure.js';
+import { failureBody } from './socketqueue-errors.js';
+
+/** HTTP 503 Service Unavailable: a request that comes while the app closes. */
+const CLOSING = 503;
+
+/** The requests a route of the plugin began to handle: an error of theirs is the routes' own to answer. */
+const inRoute = new WeakSet<FastifyRequest>();
+
+/** Notes that a route of the plugin handles `request` (its first statement): its errors are the routes' own. */
+export function routeBegins(request: FastifyRequest): void {
+  inRoute.add(request);
+}
+
+/** Whether `err` is the routes' to answer: a body refused before the route (`FST_ERR_CTP_*`), or thrown in a route. */
+function routesOwn(err: unknown, request: FastifyRequest): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return inRoute.has(request) || (typeof code === 'string' && code.startsWith('FST_ERR_CTP_'));
+}
+
+/**
+ * Gives `child` (the routes' context) the error handler and the closing refusal of the routes (see the file's note),
+ * their answers in the `answers` shape.
+ */
+export function routeErrorAnswers(child: FastifyInstance, answers: 'plain' | 'socketqueue'): void {
+  child.setErrorHandler((err: unknown, request, reply) => {
+    if (!routesOwn(err, request)) throw err;
+    const { status, reason } = bodyProblem(err, request.routeOptions.bodyLimit);
+    if (status === 500) noteRouteFailure(request, err);
+    const told = status === 500 ? errorJson(undefined) : errorJson(connectorError('ISO8583_ERR_CONNECTOR_INPUT', reason));
+    noteFailedAnswer(request, status, String(told.code));
+    return reply.code(status).send(failureBody(answers, told));
+  });
+  let closing = false;
+  child.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  child.addHook('onRequest', async (request, reply) => {
+    if (!closing) return undefined;
+    const told = errorJson(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the app is closing: the request was not sent to the host'));
+    noteFailedAnswer(request, CLOSING, String(told.code));
+    return reply.code(CLOSING).send(failureBody(answers, told));
+  });
+}
