@@ -13,6 +13,7 @@ import { connectorError } from './errors.js';
 import type { Connector } from './connector.js';
 import { routeFailure } from './route-failure.js';
 import { onRejected } from './callback-rejection.js';
+import { inDoubt, keepInDoubt } from './delivery-doubt.js';
 
 /**
  * Why an answer did not reach its HTTP client: `client-gone`, the client's connection closed before the response was
@@ -74,7 +75,9 @@ export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHan
     res.off('close', settle);
     res.off('finish', finished);
     unwatch();
-    if (!delivered) report();
+    // Written whole on a connection whose close may still throw it away (delivery-doubt.ts): settled there.
+    if (delivered && inDoubt(socket)) keepInDoubt(socket, report);
+    else if (!delivered) report();
   };
   res.once('finish', finished);
   res.once('close', settle);

@@ -14,8 +14,8 @@
  * its way). Failing that, the oldest connection whose every answer is made and only waits for its peer to take it
  * (a client that sends requests and reads nothing: no bound ends such a wait, and no route is running on it) is closed: otherwise a client that pipelines requests for a page larger than
  * the socket buffers on as many connections as the cap, and never reads, would keep every payment out for as long as
- * it liked, without a token (it is closed without a reset, its answers handed to the system still delivered:
- * answered-close.ts; an approval whose answer is cut so is reversed, as for any client gone). Failing that,
+ * it liked, without a token (it is closed without a reset, its answers handed to the system delivered to a
+ * client that reads them: answered-close.ts; an approval whose answer is cut so is reversed, as for any client gone). Failing that,
  * the oldest connection holding a stream (`markStream`, pipeline-cap.ts: a console event stream, which runs until its client
  * goes) and otherwise only such answers or requests still arriving is closed: a page's stream is opened again by its
  * browser, and otherwise a client that opens as many event streams as the cap would keep every payment out for as
@@ -34,7 +34,8 @@
  * refused because old ones are closing. Its answer (503) lingers for its client to read it (request-deadline.ts: its
  * side ended, up to 2 s), and a client that never closes its own side holds a descriptor meanwhile: those are bounded
  * apart, at most `max` closing at once, the oldest whose answer is handed to the system closed at once beyond that
- * (a plain close: the 503 is still delivered; else the oldest, whose 503 may then be lost).
+ * (a plain close: the 503 is still delivered; else the oldest, whose 503 may then be lost), one evicted with answers
+ * its client has not read last (answered-close.ts: a destroy may cut them, each approval then reversed).
  * Otherwise a client opening connections faster than they close held any number of descriptors beyond the cap (300
  * refused in half a second held 300 beyond a cap of 2). A connection held that the port answered itself (a 408, and
  * lingering) counts until it gives way for a new one (its request still arriving: dropped as above, then bounded so).
@@ -52,7 +53,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { defaultPerAddress, peerKey } from '@iso8583/inbound/peer-key';
-import { closeAnswered } from './answered-close.js';
+import { closeAnswered, isClosingAnswered } from './answered-close.js';
 import { heardFrom, lastHeard } from './last-heard.js';
 import { followOwed, owedTo } from './owed-answers.js';
 import { answered, heldBack, isStream } from './pipeline-cap.js';
@@ -138,9 +139,12 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     closing.add(socket);
     socket.once('close', () => closing.delete(socket));
     while (closing.size > Math.max(1, max)) {
-      // The oldest whose answer is handed to the system (a close then still delivers it), else the oldest.
+      // The oldest whose answer is handed to the system (a close then still delivers it), else the oldest; one whose
+      // answers wait for a client that does not read them (answered-close.ts) last: its client may still be sending, and
+      // a destroy then resets it and throws them away (reversed then: the connector's delivery-doubt.ts).
       let oldest: Socket | undefined;
-      for (const s of closing) if (s.writableFinished) { oldest = s; break; }
+      for (const s of closing) if (s.writableFinished && !isClosingAnswered(s)) { oldest = s; break; }
+      if (oldest === undefined) for (const s of closing) if (!isClosingAnswered(s)) { oldest = s; break; }
       oldest ??= closing.values().next().value as Socket;
       closing.delete(oldest);
       // A plain close: a reset would drop the 503 its client has not read yet.

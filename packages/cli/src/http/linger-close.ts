@@ -14,6 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { deliveryInDoubt } from '@iso8583/connector/delivery-doubt';
 import { closeWithin } from './own-answer-close.js';
 import { discardReading } from './pipeline-cap.js';
 
@@ -34,9 +35,17 @@ export const LINGER_BYTES = 8 * 1024 * 1024;
  * away (pipeline-cap.ts, `discardReading`: no request is parsed from it), and it is destroyed once the client ends its
  * side, after {@link LINGER_MS} or past {@link LINGER_BYTES}. Its errors (a client that resets it meanwhile) are not
  * the server's.
+ *
+ * Its answers written whole are in doubt till it closes (the connector's `deliveryInDoubt`): a close that is not the
+ * client's end of its side (the linger's bound, {@link LINGER_BYTES}, an error, any other destroy) may meet bytes the
+ * client still sends, and the system then resets the connection and throws away what the client had not read: each
+ * answer the window kept is then counted undelivered (an approval reversed), for the client may not have read it.
  */
 export function lingerClose(socket: Socket): void {
-  socket.on('error', () => undefined);
+  let failed = false;
+  let ended = false;
+  socket.on('error', () => (failed = true));
+  deliveryInDoubt(socket, () => failed || !ended);
   discardReading(socket);
   let read = 0;
   socket.on('data', (chunk: Buffer) => {
@@ -44,7 +53,11 @@ export function lingerClose(socket: Socket): void {
     if (read > LINGER_BYTES) socket.destroy();
   });
   closeWithin(socket, LINGER_MS);
-  socket.once('end', () => socket.destroy());
+  socket.once('end', () => {
+    // Past the bytes' bound the socket is destroyed already, and this never comes.
+    ended = true;
+    socket.destroy();
+  });
 }
 
 /** Sockets whose close by Node lingers ({@link lingerWhileBodyComes}). */

@@ -1,0 +1,113 @@
+/**
+ * Connections whose close may throw away answers already written whole on them (the CLI's HTTP port marks those whose
+ * client stopped reading: requests held back, a lingering close). An answer written whole is handed to the system, not
+ * to the client: it waits in our send buffer, then in the client's receive buffer, until the client reads it. A close
+ * that resets the connection (our close meeting bytes the client still sends: Linux's `TCPAbortOnData`) throws away
+ * what was still there, and the routes had counted it delivered (undelivered-answer.ts: an approval neither delivered
+ * nor reversed).
+ *
+ * So on a connection in doubt an answer written whole is kept, its settling put off to the connection's close: counted
+ * undelivered there if the close may have cut it (`cut`, told by whoever marked it), delivered otherwise. Kept, bounded:
+ * only the answers written within the last {@link DOUBT_WINDOW_BYTES} of the connection (by its `bytesWritten`), at most
+ * {@link DOUBT_MAX_ANSWERS}; an older one is settled delivered. What is kept is the settling the routes hold for an
+ * answer not yet written whole anyway (its request and reply), nothing more.
+ *
+ * Why an answer older than the window was delivered: the bytes of a TCP connection not yet read by its peer's
+ * application are in our send buffer (at most its size, `tcp_wmem`'s maximum) or in the peer's receive buffer (at most
+ * its size, `tcp_rmem`'s maximum on the peer's host); bytes still in Node's or libuv's queues are not in the kernel yet
+ * and are left out of the count (see {@link keepInDoubt}). Once the kernel has taken more than both sizes after an
+ * answer's last byte, that byte was read by the client: no close can take it back. A module of its own (package subpath
+ * `./delivery-doubt`), so that the CLI marks connections without loading the routes.
+ */
+import type { Socket } from 'node:net';
+
+/**
+ * Bytes written after an answer past which it counts delivered on a connection in doubt: 64 MiB. Linux's maxima of a
+ * TCP connection's buffers are the third column of /proc/sys/net/ipv4/tcp_wmem (our send buffer: 4 MiB by default)
+ * and of the peer's tcp_rmem (its receive buffer: 6 MiB by default, 32 MiB on some distributions, and the peer's host
+ * may be tuned further). 64 MiB covers 4 + 32 MiB with room: a window too small would count an answer still in the
+ * buffers delivered, one too large only reverses more when the gateway cuts a client that reads nothing.
+ */
+export const DOUBT_WINDOW_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Answers kept at most on one connection in doubt, the oldest settled delivered beyond it: 8192 (about the answers of
+ * 1.3 KB, an approval with a long field 48, that fill 10 MiB of buffers; each holds its request and reply, a few KB).
+ */
+export const DOUBT_MAX_ANSWERS = 8192;
+
+/** A connection in doubt: how to tell whether its close cut what was written, and the answers kept till then. */
+interface Doubt {
+  cut: () => boolean;
+  /** Each kept answer's end (`bytesWritten` when written whole, at least its last byte) and its undelivered report. */
+  kept: Array<{ end: number; undelivered: () => void }>;
+  /** The first kept answer still in `kept` (those before it are settled). */
+  first: number;
+}
+
+const doubts = new WeakMap<Socket, Doubt>();
+
+/** The default `cut`: an error on the connection (a reset) before it closed. */
+const errored = new WeakSet<Socket>();
+
+/**
+ * From now on, an answer written whole on `socket` counts delivered only once the connection closes and `cut()` then
+ * says false, or once it is older than the window (see the file's note); otherwise its routes' `onUndelivered` is told
+ * (`client-gone`: an approval reversed). `cut` defaults to: an error (a reset) was seen on the connection. Marking a
+ * connection again replaces its `cut` and keeps the answers kept.
+ */
+export function deliveryInDoubt(socket: Socket, cut?: () => boolean): void {
+  const doubt = doubts.get(socket);
+  const told = cut ?? (() => errored.has(socket));
+  if (doubt !== undefined) {
+    doubt.cut = told;
+    return;
+  }
+  const made: Doubt = { cut: told, kept: [], first: 0 };
+  doubts.set(socket, made);
+  socket.on('error', () => errored.add(socket));
+  socket.once('close', () => {
+    const cutThere = made.cut();
+    const kept = made.kept.slice(made.first);
+    made.kept = [];
+    made.first = 0;
+    if (cutThere) for (const answer of kept) answer.undelivered();
+  });
+}
+
+/** Whether `socket` is in doubt ({@link deliveryInDoubt}): its answers written whole are kept ({@link keepInDoubt}). */
+export function inDoubt(socket: Socket): boolean {
+  return doubts.has(socket);
+}
+
+/** The bytes of `socket` the kernel has surely taken: those written less those still queued in Node (its `writableLength`). */
+function takenByKernel(socket: Socket): number {
+  // `writableLength` counts a string by its length, and a UTF-16 unit is at most 3 bytes of UTF-8: so the lower bound.
+  return socket.bytesWritten - 3 * socket.writableLength;
+}
+
+/**
+ * Keeps an answer just written whole on `socket` (in doubt: {@link inDoubt}) until the connection closes: `undelivered`
+ * is called then if the close may have cut it. Answers kept that the window or the count now leaves behind are let go
+ * (delivered).
+ */
+export function keepInDoubt(socket: Socket, undelivered: () => void): void {
+  const doubt = doubts.get(socket);
+  if (doubt === undefined) return;
+  // Written whole, then its connection closed before its response did: settled now.
+  if (socket.closed) {
+    if (doubt.cut()) undelivered();
+    return;
+  }
+  // `bytesWritten` counts what Node still queues too: at least this answer's last byte.
+  doubt.kept.push({ end: socket.bytesWritten, undelivered });
+  const taken = takenByKernel(socket);
+  while (doubt.first < doubt.kept.length && (taken - doubt.kept[doubt.first]!.end > DOUBT_WINDOW_BYTES || doubt.kept.length - doubt.first > DOUBT_MAX_ANSWERS)) {
+    doubt.first++;
+  }
+  // The settled ones are dropped now and then, not one by one.
+  if (doubt.first > 64 && doubt.first * 2 > doubt.kept.length) {
+    doubt.kept = doubt.kept.slice(doubt.first);
+    doubt.first = 0;
+  }
+}
