@@ -39,9 +39,10 @@ async function bankNamed(t: TestContext, name: string, no38: boolean): Promise<C
 async function flowOn(t: TestContext, no38: boolean, sequence: Sequence, onError: Sequence) {
   const primary = await bankNamed(t, 'primary', no38);
   const reversed: { upstream: string | undefined; stan: unknown; reason: string }[] = [];
+  const warned: string[] = [];
   const approvals = new UndeliveredApprovals((original, _answer, upstream, reason) => {
     reversed.push({ upstream: upstream?.name, stan: original['11'], reason });
-  });
+  }, { warn: (line) => warned.push(line) });
   approvals.bind({ dialect: 'iso87ascii', sequenceTimeout: 10_000 });
   const contexts = new Map<unknown, SequenceContext>();
   const watched = approvals.sequence(sequence);
@@ -55,7 +56,7 @@ async function flowOn(t: TestContext, no38: boolean, sequence: Sequence, onError
     onError: approvals.onError(onError),
     onLateResult: approvals.onLateResult,
   });
-  return { terminal, reversed, approvals, contexts };
+  return { terminal, reversed, approvals, contexts, warned };
 }
 
 const primaryThenFail: Sequence = async (message, context) => {
@@ -93,4 +94,20 @@ test('flow repeat rule – onError\'s answer undelivered after a repeat of the s
   const context = contexts.get('000777') as SequenceContext;
   approvals.onLateResult(answer, { mti: '0200', fields: purchase('000777') } as never, context, 'client-gone', 'onError');
   assert.deepEqual(reversed.filter((r) => r.stan === '000777'), [{ upstream: 'primary', stan: '000777', reason: 'client-gone' }]);
+});
+
+// onError resends the same purchase (the bank's duplicate check: the same 38) and answers a stand-in approval: both
+// books hold the one transaction's approval, one charge: no ISO8583_WARN_FLOW_STAND_IN_AFTER_APPROVAL ("two charges").
+// Before, any approval in both books warned.
+test('flow repeat rule – a stand-in after onError repeated the sequence\'s approval: one charge, no stand-in warning', async (t) => {
+  const { terminal, reversed, warned } = await flowOn(t, false, primaryThenFail, async (message, context) => {
+    const again = await (context.connectors.primary as Connector).request({ ...message.fields }, { signal: context.signal });
+    assert.equal(again['39'], '00');
+    return { ...message.fields, 0: '0210', 38: 'STAND1', 39: '00' };
+  });
+  const answer = (await within(terminal.request(purchase('000791')), 10_000, 'the terminal answered')) as IsoMessage;
+  assert.equal(answer['38'], 'STAND1');
+  await within(terminal.request(purchase('900791')), 10_000, 'the terminal answered');
+  assert.deepEqual(reversed.filter((r) => r.stan === '000791'), [], 'the one charge kept');
+  assert.deepEqual(warned.filter((line) => line.includes(' STAN 000791 ')), [], 'one transaction at the bank: no two charges');
 });

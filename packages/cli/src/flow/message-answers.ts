@@ -233,10 +233,11 @@ export class MessageAnswers {
 
   /**
    * The names of the upstreams (each connector's `name`) of the approvals this book holds of a reversible
-   * request (x100, x200 and their repeats, as `relaysApproval` reads them), each once.
+   * request (x100, x200 and their repeats, as `relaysApproval` reads them), each once; with `other` (the message's
+   * other book), not those that repeat one of its approvals (`repeatOf`: the same transaction, no second charge).
    */
-  approvingLinks(): string[] {
-    const held = this.answers.filter((one) => answersReversible(one.answer) && this.approval(one));
+  approvingLinks(other?: MessageAnswers): string[] {
+    const held = this.answers.filter((one) => answersReversible(one.answer) && this.approval(one) && (other === undefined || !this.repeatOf(one, other)));
     return [...new Set(held.map((one) => one.upstream.name))];
   }
 
@@ -306,8 +307,7 @@ export class MessageAnswers {
    * Another approval code, or none (a bank that sends no 38 says nothing of a duplicate), is another transaction at
    * the bank: reversed here.
    */
-  private repeatOf(one: Answered): boolean {
-    const twin = this.twin;
+  private repeatOf(one: Answered, twin = this.twin): boolean {
     if (twin === undefined || !answersReversible(one.answer) || !this.approval(one)) return false;
     const mine = requestKey(this.workedOut(one).original);
     const code = one.answer['38'];
