@@ -1,7 +1,7 @@
 // onError that sends the same purchase again to the same bank (same STAN and terminal: the bank's duplicate check
 // answers it with the approval it gave the sequence) and then answers the terminal with a decline: both books hold
-// that one transaction's approval and both are reversed, but the bank must get one reversal of it, not two (the
-// connector keys a reversal under way by STAN and terminal: a second one stored meanwhile is taken as that one).
+// that one transaction's approval and both are to be reversed, but the bank must get one reversal of it, not two (the
+// connector does not merge a second reversal of the same STAN and terminal: the flow's books must hand over one).
 // Real sockets (a host simulator as the bank, recording what it receives; the flow's connector with its journal; a
 // terminal's connector), the flow in-process; the stop (which sends what the SAF queue holds) is the settle point.
 import { test } from 'node:test';

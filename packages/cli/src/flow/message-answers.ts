@@ -101,6 +101,15 @@ function originalOf(one: Answered): IsoMessage {
   return original;
 }
 
+/**
+ * What makes two requests the same at the bank, for `repeatOf`: the STAN and terminal (11, 41), the amount (4) and the
+ * MTI but its last digit (`0200` and its repeat `0201` alike); `undefined` without 11 or 41.
+ */
+function requestKey(m: IsoMessage | undefined): string | undefined {
+  if (m?.['11'] === undefined || m['41'] === undefined) return undefined;
+  return [m['11'], m['41'], m['4'] ?? '', String(m['0'] ?? '').padStart(4, '0').slice(0, 3)].map(String).join('\u0000');
+}
+
 /** The answers one inbound message's sequence got, until its reply is known to be undelivered. */
 export class MessageAnswers {
   private readonly answers: Answered[] = [];
@@ -118,6 +127,8 @@ export class MessageAnswers {
   private twin: MessageAnswers | undefined;
   /** The approvals `undelivered` handed to the handler: a twin's repeat of one of them is reversed by it already. */
   private readonly undone: Answered[] = [];
+  /** The approval `relaysApproval` last found onError's answer relays (the one the terminal was told). */
+  private told: Answered | undefined;
 
   /**
    * Each answer's original (`undefined`: its request cannot be read) and whether it moved money, worked out once: every
@@ -219,15 +230,31 @@ export class MessageAnswers {
    * approval relayed (`undefined` for both when neither has field 38).
    */
   relaysApproval(code: unknown, authorization: unknown): boolean {
-    return code !== undefined && this.answers.some((one) => one.answer['39'] === code && one.answer['38'] === authorization && answersReversible(one.answer) && this.approval(one));
+    this.told = code === undefined ? undefined : this.answers.find((one) => one.answer['39'] === code && one.answer['38'] === authorization && answersReversible(one.answer) && this.approval(one));
+    return this.told !== undefined;
+  }
+
+  /**
+   * onError's answer told the terminal this book's approval (`relaysApproval`, a backup's): every other approval of a
+   * reversible request it holds is reversed now (`reason`), each once, except a repeat of one `twin` (the sequence's
+   * book, which still holds its own) holds: that one transaction is reversed once, by the twin. The told one is kept.
+   */
+  undeliveredUntold(reason: ApprovalLoss, twin: MessageAnswers): Promise<void> | undefined {
+    const untold = this.answers.filter((one) => one !== this.told && answersReversible(one.answer) && this.approval(one));
+    const undone = untold.filter((one) => !this.repeatOf(one, twin));
+    for (const one of untold) this.answers.splice(this.answers.indexOf(one), 1);
+    this.undone.push(...undone);
+    if (undone.length === 0) return undefined;
+    return Promise.all(undone.map((one) => this.undo(one, reason))).then(() => undefined);
   }
 
   /**
    * The names of the upstreams (each connector's `name`) of the approvals this book holds of a reversible
-   * request (x100, x200 and their repeats, as `relaysApproval` reads them), each once.
+   * request (x100, x200 and their repeats, as `relaysApproval` reads them), each once; with `other` (the message's
+   * other book), not those that repeat one of its approvals (`repeatOf`: the same transaction, no second charge).
    */
-  approvingLinks(): string[] {
-    const held = this.answers.filter((one) => answersReversible(one.answer) && this.approval(one));
+  approvingLinks(other?: MessageAnswers): string[] {
+    const held = this.answers.filter((one) => answersReversible(one.answer) && this.approval(one) && (other === undefined || !this.repeatOf(one, other)));
     return [...new Set(held.map((one) => one.upstream.name))];
   }
 
@@ -289,21 +316,24 @@ export class MessageAnswers {
 
   /**
    * Whether `one` repeats an approval the `twin` book holds or reversed: onError sent the sequence's request again (or
-   * the other way round: the same upstream, the same STAN and terminal, fields 11 and 41 of the original, the key the
-   * connector files a reversal under) and got the same approval (fields 39 and 38: the bank's duplicate check answered
-   * it as the one transaction). Its reversal would name that transaction too: it would undo the approval the terminal
-   * was told (an approved sale, no charge), or undo it a second time. So its fate is the twin's: one charge, or one
-   * reversal. Another approval code is another transaction at the bank: reversed here.
+   * the other way round: the same upstream, the same request: fields 11 and 41 of the original, the key the connector
+   * files a reversal under, and its amount 4 and MTI class) and got the same approval (the same 39 and the same
+   * non-empty 38, and the same 37 when both answers have one: the bank's duplicate check answered it as the one
+   * transaction). Its reversal would name that transaction too: it would undo the approval the terminal was told (an
+   * approved sale, no charge), or undo it a second time. So its fate is the twin's: one charge, or one reversal.
+   * Another approval code, or none (a bank that sends no 38 says nothing of a duplicate), is another transaction at
+   * the bank: reversed here.
    */
-  private repeatOf(one: Answered): boolean {
-    const twin = this.twin;
+  private repeatOf(one: Answered, twin = this.twin): boolean {
     if (twin === undefined || !answersReversible(one.answer) || !this.approval(one)) return false;
-    const key = (m: IsoMessage | undefined): string | undefined =>
-      m?.['11'] === undefined || m['41'] === undefined ? undefined : `${String(m['11'])}\u0000${String(m['41'])}`;
-    const mine = key(this.workedOut(one).original);
-    return mine !== undefined && [...twin.answers, ...twin.undone].some((held) =>
-      held.upstream === one.upstream && held.answer['39'] === one.answer['39'] && held.answer['38'] === one.answer['38'] &&
-      answersReversible(held.answer) && twin.approval(held) && key(twin.workedOut(held).original) === mine);
+    const mine = requestKey(this.workedOut(one).original);
+    const code = one.answer['38'];
+    if (mine === undefined || typeof code !== 'string' || code.trim() === '') return false;
+    const rrn = one.answer['37'];
+    return [...twin.answers, ...twin.undone].some((held) =>
+      held.upstream === one.upstream && held.answer['39'] === one.answer['39'] && held.answer['38'] === code &&
+      (rrn === undefined || held.answer['37'] === undefined || held.answer['37'] === rrn) &&
+      answersReversible(held.answer) && twin.approval(held) && requestKey(twin.workedOut(held).original) === mine);
   }
 
   /** The sequence timed out and onError was called to answer the terminal: its verdict is awaited (`judged`). */

@@ -27,12 +27,13 @@ export type ApprovalOwner = 'own' | 'sequence' | 'neither';
  * `ISO8583_WARN_FLOW_STAND_IN_AFTER_APPROVAL` when onError's answer approves (`approves`) and is neither book's
  * approval (`owner` `'neither'`: a stand-in approval) while both the sequence's `book` and onError's `own` hold an
  * approval of a purchase or an authorisation (its backup link asked, that approval not relayed with its fields 39 and
- * 38): both stand, two charges (docs/flows.md: the rule that would leave one is not yet decided). Names the message's
+ * 38; not onError's repeat of the sequence's approval, `approvingLinks`): both stand, two charges (docs/flows.md: the
+ * rule that would leave one is not yet decided). Names the message's
  * MTI, STAN and terminal (fields 11 and 41) and the links that approved; no card data. `undefined` otherwise.
  */
 export function standInAfterApproval(message: InboundMessage, approves: boolean, owner: ApprovalOwner, book: MessageAnswers, own: MessageAnswers | undefined): string | undefined {
   if (!approves || owner !== 'neither' || own === undefined) return undefined;
-  const links = [book.approvingLinks(), own.approvingLinks()];
+  const links = [book.approvingLinks(), own.approvingLinks(book)];
   if (links[0]?.length === 0 || links[1]?.length === 0) return undefined;
   const text = (v: unknown): string => printable(typeof v === 'string' || typeof v === 'number' ? String(v) : 'none');
   const [sequence, backup] = links.map((names) => names.map(printable).join(', '));

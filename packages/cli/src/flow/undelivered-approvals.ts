@@ -272,6 +272,7 @@ export class UndeliveredApprovals {
           const own = this.onErrorBooks.get(failed.book);
           // The sequence's relayed: only onError's reversible approvals are undone (an approved advice is no charge).
           if (!approves || owner === 'sequence') void own?.undelivered('sequence-failed', approves, failed.book);
+          if (approves && owner === 'own') void own?.undeliveredUntold('sequence-failed', failed.book);
           if (!approves || owner === 'own') failed.book.undelivered('sequence-failed', false, own);
         });
       }
@@ -288,6 +289,7 @@ export class UndeliveredApprovals {
           // decline; the sequence's own relayed: onError's are (on-error-verdict.ts).
           const own = this.onErrorBooks.get(running);
           if (!approves || owner === 'sequence') void own?.undelivered('sequence-timeout', approves, running);
+          if (approves && owner === 'own') void own?.undeliveredUntold('sequence-timeout', running);
           running.judged(approves && owner !== 'own', own);
         });
       }
@@ -323,7 +325,7 @@ export class UndeliveredApprovals {
     this.stops.set(own, stop);
     const signal = context.signal;
     // The close's abort (the terminal got no answer) is `abandon`'s, reason client-gone.
-    signal?.addEventListener('abort', () => closedByEndpoint(signal) || void own.undelivered(reason), { once: true });
+    signal?.addEventListener('abort', () => closedByEndpoint(signal) || void own.undelivered(reason, false, book), { once: true });
     return watchedContext(context, own, stop.signal);
   }
 
@@ -365,9 +367,10 @@ export class UndeliveredApprovals {
   readonly onLateResult: LateResultHandler = (_result, _message, context, reason, source) => {
     const book = this.books.get(context);
     // onError's answer never reached the terminal (its late answer after the 96, its client gone, not packable): what
-    // onError got is reversed too.
-    if (source === 'onError' && book !== undefined) this.onErrorBooks.get(book)?.undelivered(reason);
+    // onError got is reversed too, its book first while the sequence's still holds its own (a repeat reversed once).
+    const own = source === 'onError' && book !== undefined ? this.onErrorBooks.get(book) : undefined;
+    own?.undelivered(reason, false, book);
     if (reason === 'sequence-timeout') book?.late();
-    else book?.undelivered(reason);
+    else book?.undelivered(reason, false, own);
   };
 }
