@@ -127,8 +127,6 @@ export class MessageAnswers {
   private twin: MessageAnswers | undefined;
   /** The approvals `undelivered` handed to the handler: a twin's repeat of one of them is reversed by it already. */
   private readonly undone: Answered[] = [];
-  /** The approval `relaysApproval` last found onError's answer relays (the one the terminal was told). */
-  private told: Answered | undefined;
 
   /**
    * Each answer's original (`undefined`: its request cannot be read) and whether it moved money, worked out once: every
@@ -230,22 +228,7 @@ export class MessageAnswers {
    * approval relayed (`undefined` for both when neither has field 38).
    */
   relaysApproval(code: unknown, authorization: unknown): boolean {
-    this.told = code === undefined ? undefined : this.answers.find((one) => one.answer['39'] === code && one.answer['38'] === authorization && answersReversible(one.answer) && this.approval(one));
-    return this.told !== undefined;
-  }
-
-  /**
-   * onError's answer told the terminal this book's approval (`relaysApproval`, a backup's): every other approval of a
-   * reversible request it holds is reversed now (`reason`), each once, except a repeat of one `twin` (the sequence's
-   * book, which still holds its own) holds: that one transaction is reversed once, by the twin. The told one is kept.
-   */
-  undeliveredUntold(reason: ApprovalLoss, twin: MessageAnswers): Promise<void> | undefined {
-    const untold = this.answers.filter((one) => one !== this.told && answersReversible(one.answer) && this.approval(one));
-    const undone = untold.filter((one) => !this.repeatOf(one, twin));
-    for (const one of untold) this.answers.splice(this.answers.indexOf(one), 1);
-    this.undone.push(...undone);
-    if (undone.length === 0) return undefined;
-    return Promise.all(undone.map((one) => this.undo(one, reason))).then(() => undefined);
+    return code !== undefined && this.answers.some((one) => one.answer['39'] === code && one.answer['38'] === authorization && answersReversible(one.answer) && this.approval(one));
   }
 
   /**

@@ -272,7 +272,6 @@ export class UndeliveredApprovals {
           const own = this.onErrorBooks.get(failed.book);
           // The sequence's relayed: only onError's reversible approvals are undone (an approved advice is no charge).
           if (!approves || owner === 'sequence') void own?.undelivered('sequence-failed', approves, failed.book);
-          if (approves && owner === 'own') void own?.undeliveredUntold('sequence-failed', failed.book);
           if (!approves || owner === 'own') failed.book.undelivered('sequence-failed', false, own);
         });
       }
@@ -289,7 +288,6 @@ export class UndeliveredApprovals {
           // decline; the sequence's own relayed: onError's are (on-error-verdict.ts).
           const own = this.onErrorBooks.get(running);
           if (!approves || owner === 'sequence') void own?.undelivered('sequence-timeout', approves, running);
-          if (approves && owner === 'own') void own?.undeliveredUntold('sequence-timeout', running);
           running.judged(approves && owner !== 'own', own);
         });
       }
