@@ -35,9 +35,10 @@ async function bankNamed(t: TestContext, name: string, no38: boolean): Promise<C
   return bank;
 }
 
-/** The primary bank, a book recording each reversal, the contexts the sequence had (by STAN), and a terminal. */
+/** The primary and backup banks, a book recording each reversal, the contexts the sequence had (by STAN), and a terminal. */
 async function flowOn(t: TestContext, no38: boolean, sequence: Sequence, onError: Sequence) {
   const primary = await bankNamed(t, 'primary', no38);
+  const backup = await bankNamed(t, 'backup', false);
   const reversed: { upstream: string | undefined; stan: unknown; reason: string }[] = [];
   const warned: string[] = [];
   const approvals = new UndeliveredApprovals((original, _answer, upstream, reason) => {
@@ -48,7 +49,7 @@ async function flowOn(t: TestContext, no38: boolean, sequence: Sequence, onError
   const watched = approvals.sequence(sequence);
   const terminal = await posTerminal(t, {
     sequenceTimeout: 10_000,
-    connectors: { primary },
+    connectors: { primary, backup },
     sequence: (message, context) => {
       contexts.set(message.fields['11'], context);
       return watched(message, context);
@@ -56,7 +57,7 @@ async function flowOn(t: TestContext, no38: boolean, sequence: Sequence, onError
     onError: approvals.onError(onError),
     onLateResult: approvals.onLateResult,
   });
-  return { terminal, reversed, approvals, contexts, warned };
+  return { terminal, reversed, approvals, contexts, warned, primary };
 }
 
 const primaryThenFail: Sequence = async (message, context) => {
@@ -110,4 +111,22 @@ test('flow repeat rule – a stand-in after onError repeated the sequence\'s app
   await within(terminal.request(purchase('900791')), 10_000, 'the terminal answered');
   assert.deepEqual(reversed.filter((r) => r.stan === '000791'), [], 'the one charge kept');
   assert.deepEqual(warned.filter((line) => line.includes(' STAN 000791 ')), [], 'one transaction at the bank: no two charges');
+});
+
+// onError resends the purchase to the primary (the bank's duplicate check: the sequence's approval again, the same
+// 38), then asks the backup and relays the backup's approval: the terminal was told the backup's, so the primary's one
+// transaction is reversed once (the sequence's copy; onError's untold repeat of it is the same transaction, left as it
+// is) and the backup's kept. Before, the sequence's copy was kept as a "repeat" of onError's untold primary approval,
+// which was never reversed: two charges, primary and backup (sr63c #5).
+test('flow repeat rule – onError repeats at the primary and relays the backup\'s approval: the primary\'s transaction is reversed once', async (t) => {
+  const { terminal, reversed, primary } = await flowOn(t, false, primaryThenFail, async (message, context) => {
+    await (context.connectors.primary as Connector).request({ ...message.fields }, { signal: context.signal });
+    return (context.connectors.backup as Connector).request({ ...message.fields }, { signal: context.signal });
+  });
+  // The primary's authorization codes then differ from the backup's (each simulator counts its own from one).
+  await within(primary.request(purchase('000800')), 10_000, 'the primary answered');
+  const answer = (await within(terminal.request(purchase('000801')), 10_000, 'the terminal answered')) as IsoMessage;
+  assert.equal(answer['39'], '00');
+  await within(terminal.request(purchase('900801')), 10_000, 'the terminal answered');
+  assert.deepEqual(reversed.filter((r) => r.stan === '000801'), [{ upstream: 'primary', stan: '000801', reason: 'sequence-failed' }]);
 });

@@ -127,6 +127,11 @@ export class MessageAnswers {
   private twin: MessageAnswers | undefined;
   /** The approvals `undelivered` handed to the handler: a twin's repeat of one of them is reversed by it already. */
   private readonly undone: Answered[] = [];
+  /**
+   * The approval `relaysApproval` last found the terminal's answer relays (the one it was told), if any: a twin's
+   * approval repeats only that one of this book's (`repeatOf`), not one this book holds untold.
+   */
+  private told: Answered | undefined;
 
   /**
    * Each answer's original (`undefined`: its request cannot be read) and whether it moved money, worked out once: every
@@ -228,7 +233,8 @@ export class MessageAnswers {
    * approval relayed (`undefined` for both when neither has field 38).
    */
   relaysApproval(code: unknown, authorization: unknown): boolean {
-    return code !== undefined && this.answers.some((one) => one.answer['39'] === code && one.answer['38'] === authorization && answersReversible(one.answer) && this.approval(one));
+    this.told = code === undefined ? undefined : this.answers.find((one) => one.answer['39'] === code && one.answer['38'] === authorization && answersReversible(one.answer) && this.approval(one));
+    return this.told !== undefined;
   }
 
   /**
@@ -313,7 +319,12 @@ export class MessageAnswers {
     const code = one.answer['38'];
     if (mine === undefined || typeof code !== 'string' || code.trim() === '') return false;
     const rrn = one.answer['37'];
-    return [...twin.answers, ...twin.undone].some((held) =>
+    // When the terminal was told one of the twin's approvals, only that one (or one the twin reversed) is this
+    // transaction's fate: a repeat of one the twin holds untold (onError's resend to the sequence's bank, a backup's
+    // approval relayed) keeps no approval here, which is reversed (that bank's one transaction once: the twin's copy
+    // stays unreversed).
+    const pool = twin.told !== undefined ? [twin.told, ...twin.undone] : [...twin.answers, ...twin.undone];
+    return pool.some((held) =>
       held.upstream === one.upstream && held.answer['39'] === one.answer['39'] && held.answer['38'] === code &&
       (rrn === undefined || held.answer['37'] === undefined || held.answer['37'] === rrn) &&
       answersReversible(held.answer) && twin.approval(held) && requestKey(twin.workedOut(held).original) === mine);
