@@ -92,6 +92,7 @@ test('a client that floods and never reads: every approval the reset throws away
   // reversed, none counted delivered.
   assert.equal(delivered, 0, `approvals counted delivered to a client that read none (${delivered} of ${approved}; ${late} reported)`);
   assert.equal(late + notReversed, approved, `every approval handed to onLateResult (${late}) or reported not reversed (${notReversed})`);
+  assert.ok(late >= Math.min(approved, KEPT_REVERSIBLE), `the newest ${KEPT_REVERSIBLE} hand-overs kept (${late} of ${approved} handed over)`);
 });
 
 test(`a reset losing more than KEPT_REVERSIBLE (${KEPT_REVERSIBLE}) approvals: the ones whose hand-over was let go are counted and logged ${NOT_REVERSED}`, async (t) => {
