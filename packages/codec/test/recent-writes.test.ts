@@ -13,6 +13,13 @@ function socket(): Duplex & { writableLength: number } {
   return { writableLength: 0, destroyed: false } as unknown as Duplex & { writableLength: number };
 }
 
+/** A monotonic clock (`performance.now`, what RecentWrites reads) that only `tick` moves. */
+function clock(t: { mock: { method: (o: object, m: string, f: () => number) => unknown } }): { tick: (ms: number) => void } {
+  let now = 1_000_000;
+  t.mock.method(performance, 'now', () => now);
+  return { tick: (ms) => void (now += ms) };
+}
+
 /** A ring whose `letGo` calls are recorded: `lost` and `released` tokens. */
 function ring(s = socket(), keepMax = RESET_KEEP_MAX): { recent: RecentWrites; lost: number[]; released: number[] } {
   const lost: number[] = [];
@@ -47,32 +54,32 @@ test('RecentWrites – a frame just inside the byte window is told lost, one jus
 });
 
 test('RecentWrites – a peer that reads: a frame is let go RESET_HOLD_MS after the kernel took it (checked at the next)', (t) => {
-  t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+  const time = clock(t);
   const { recent, released } = ring();
   recent.add(100, 1, 100);
-  t.mock.timers.tick(RESET_HOLD_MS - 1);
+  time.tick(RESET_HOLD_MS - 1);
   recent.add(200, 2, 300);
   recent.add(300, 3, 300);
   assert.equal(recent.size, 3, 'kept within RESET_HOLD_MS');
-  t.mock.timers.tick(1);
+  time.tick(1);
   recent.add(400, 4, 400);
   assert.deepEqual(released, [1], 'the first let go at RESET_HOLD_MS');
 });
 
 test('RecentWrites – a socket seen backed up keeps every frame until drained RESET_HOLD_MS; a close freezes it; a close that is no reset tells nothing', (t) => {
-  t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+  const time = clock(t);
   const s = socket();
   const { recent, lost, released } = ring(s);
   s.writableLength = 5000; // bytes waiting for the kernel: the peer is not reading
   recent.add(100, 1, 100);
-  t.mock.timers.tick(RESET_HOLD_MS * 5);
+  time.tick(RESET_HOLD_MS * 5);
   recent.add(200, 2, 200);
   s.writableLength = 0;
-  t.mock.timers.tick(RESET_HOLD_MS - 1);
+  time.tick(RESET_HOLD_MS - 1);
   recent.add(300, 3, 300);
   assert.equal(recent.size, 3, 'kept until drained RESET_HOLD_MS');
   recent.freeze();
-  t.mock.timers.tick(5 * RESET_HOLD_MS);
+  time.tick(5 * RESET_HOLD_MS);
   recent.add(400, 4, 400);
   assert.equal(recent.size, 4, 'the close freezes what a reset would lose');
   recent.resetAt(400);
@@ -97,4 +104,15 @@ test('RecentWrites – at most RESET_KEEP_MAX frames are kept (16,384), the olde
   for (let i = 0; i < 1000; i++) big.recent.add(i + 1, i, i + 1);
   big.recent.resetAt(1000);
   assert.deepEqual(big.lost, Array.from({ length: 1000 }, (_, i) => i), 'every token once, in order, across growths');
+});
+
+test('RecentWrites – ages by the monotonic clock: a wall-clock step (NTP) lets nothing go', (t) => {
+  clock(t);
+  t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+  const { recent, released } = ring();
+  recent.add(100, 1, 100);
+  t.mock.timers.tick(3600_000); // the wall clock jumps an hour; no time passed
+  recent.add(200, 2, 200);
+  assert.deepEqual(released, [], 'nothing let go by a wall-clock step');
+  assert.equal(recent.size, 2);
 });

@@ -27,7 +27,7 @@ export class InboundConnection implements Peer {
   /** Settles when the socket has closed. */
   readonly closed: Promise<void>;
   /** The notes of the replies the kernel may hold, for a reset of our own (reply-notes.ts). */
-  readonly replyNotes = new ReplyNotes();
+  readonly replyNotes = new ReplyNotes(() => this.socket.writableLength > 0 || this.gone || this.draining || this.ownClose.begun);
   #hasClosed = false;
 
   private readonly stream: MessageStream;
@@ -377,5 +377,6 @@ export class InboundConnection implements Peer {
     // What a destroy read out of the socket before closing it (left there while paused: never started).
     this.dropped.readAfterClose(this.stream.readOutFrames);
     this.dropped.say(this.core.closeLines, this.logger);
+    this.replyNotes.close();
   }
 }

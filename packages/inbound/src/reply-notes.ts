@@ -2,13 +2,14 @@
  * What a connection keeps of each reply the kernel may still hold, for a reset of our own (codec recent-writes.ts: a
  * client flooding without reading, its close's read-out cut short): a note of fixed width in a table of typed arrays
  * (its MTI, STAN, terminal and response code as text, whether its line is capped, whether it is an approval), found
- * by the token the reply was written with. Nothing per reply on the heap but, for a while, its result's hand-over to
+ * by the token the reply was written with. Per reply on the heap only, for a while, its result's hand-over to
  * `onLateResult` (`told`, which holds the request, its context and the result, about 1.7 KB):
  *
  * - kept only for an approval ({@link needsReversal}: a decline needs no reversal and is not handed over at such a
  *   reset), once the kernel took it, and only for the connection's newest {@link KEPT_REVERSIBLE};
  * - let go {@link HAND_OVER_HOLD_MS} after the kernel took it unless the socket was seen backed up (bytes waiting for
- *   the kernel: a client not reading) within that time. A client that reads lets them die young; one flooding without
+ *   the kernel: a client not reading) within that time or its close began (checked live: another connection's traffic
+ *   runs the process's queue, {@link HandOverQueue}, and lets nothing go that its connection holds). A client that reads lets them die young; one flooding without
  *   reading backs the writes up within milliseconds of the last replies the kernel takes, so those keep theirs.
  *
  * An approval a reset then loses without its hand-over is counted cut and reported `ISO8583_WARN_INBOUND_NOT_REVERSED`
@@ -26,7 +27,7 @@ export const KEPT_REVERSIBLE = 256;
 /** Milliseconds a hand-over is kept once the kernel took its reply, the socket not seen backed up since: 20. */
 export const HAND_OVER_HOLD_MS = 20;
 
-/** The most notes one connection holds: twice the codec's `RESET_KEEP_MAX` (32,768; 48 bytes each). */
+/** The most notes one connection holds: twice the codec's `RESET_KEEP_MAX` (32,768; 52 bytes each in typed arrays, plus a slot in the array of hand-overs). */
 export const NOTES_MAX = 2 * RESET_KEEP_MAX;
 
 /** A note's text: each field a length byte (255: absent) then its bytes, at these offsets and widths. */
@@ -82,6 +83,15 @@ export class ReplyNotes {
   private head = 0;
   private count = 0;
   private backedUpAt = -Infinity;
+  /** Entries of this connection in the process's queue ({@link HandOverQueue}). */
+  queued = 0;
+
+  /**
+   * `holding`: whether the connection holds its hand-overs now, whatever their age (default: never): bytes wait for the
+   * kernel (a client not reading), or its close began (from then on nothing is let go by age, as the codec's
+   * `RecentWrites.freeze()`). Checked live, since another connection's traffic may be what lets a hand-over go.
+   */
+  constructor(private readonly holding: () => boolean = () => false) {}
 
   /** Notes the token of `reply` (`told`: its hand-over, `capped`: its line's cap); -1 when the table is full. */
   note(core: EndpointCore, reply: MessageInput, told: (() => void) | undefined, capped: boolean): number {
@@ -117,7 +127,7 @@ export class ReplyNotes {
       handOvers.add(this, slot, (this.gens as Int32Array)[slot] as number, now);
     }
     handOvers.expire(now);
-    if (now - this.backedUpAt < HAND_OVER_HOLD_MS) return;
+    if (this.held(now)) return;
     while (this.count > 0 && now - ((this.ringAts as Float64Array)[this.head] as number) >= HAND_OVER_HOLD_MS) this.shift();
   }
 
@@ -126,8 +136,21 @@ export class ReplyNotes {
    * was seen backed up since (its note freed or reused: nothing to do).
    */
   expire(slot: number, gen: number, now: number): void {
-    if (now - this.backedUpAt < HAND_OVER_HOLD_MS || (this.gens as Int32Array)[slot] !== gen) return;
+    if (this.held(now) || (this.gens as Int32Array)[slot] !== gen) return; // held: left to this connection's ring
     this.told[slot] = undefined;
+  }
+
+  /** The connection closed: its entries leave the process's queue (its hand-overs stay with it). */
+  close(): void {
+    if (this.queued > 0) handOvers.forget(this);
+  }
+
+  /** Whether hand-overs are held at `now`: backed up within {@link HAND_OVER_HOLD_MS}, or `holding` says so. */
+  private held(now: number): boolean {
+    if (now - this.backedUpAt < HAND_OVER_HOLD_MS) return true;
+    if (!this.holding()) return false;
+    this.backedUpAt = now;
+    return true;
   }
 
   /** Frees `slot` (its reply dropped before the kernel took it, or let go); returns what it noted, if `lost`. */
@@ -228,6 +251,7 @@ class HandOverQueue {
     if (this.count === this.slots.length && !this.grow()) return;
     const i = (this.head + this.count++) & (this.slots.length - 1);
     this.notes[i] = notes;
+    notes.queued++;
     this.slots[i] = slot;
     this.gens[i] = gen;
     this.ats[i] = now;
@@ -236,11 +260,23 @@ class HandOverQueue {
   expire(now: number): void {
     while (this.count > 0 && now - (this.ats[this.head] as number) >= HAND_OVER_HOLD_MS) {
       const i = this.head;
-      const notes = this.notes[i] as ReplyNotes;
+      const notes = this.notes[i];
       this.notes[i] = undefined;
       this.head = (i + 1) & (this.slots.length - 1);
       this.count--;
+      if (notes === undefined) continue; // its connection closed
+      notes.queued--;
       notes.expire(this.slots[i] as number, this.gens[i] as number, now);
+    }
+  }
+
+  /** Drops the entries of `notes` (its connection closed), so that the queue holds nothing of it. */
+  forget(notes: ReplyNotes): void {
+    for (let k = 0; k < this.count && notes.queued > 0; k++) {
+      const i = (this.head + k) & (this.slots.length - 1);
+      if (this.notes[i] !== notes) continue;
+      this.notes[i] = undefined;
+      notes.queued--;
     }
   }
 

@@ -71,6 +71,9 @@ export function sendFramed(core: EndpointCore, peer: Peer, framed: Buffer, reply
   return true;
 }
 
+/** The code an approval lost in a reset of our own without its hand-over is counted and logged under. */
+export const NOT_REVERSED_WARNING = 'ISO8583_WARN_INBOUND_NOT_REVERSED';
+
 /**
  * A reply the kernel took that a reset of our own threw away (codec recent-writes.ts: a client flooding without
  * reading), told by its note (reply-notes.ts): counted cut as {@link droppedLater} does (`onReply` told with its MTI,
@@ -81,8 +84,8 @@ export function lostInReset(core: EndpointCore, peer: Peer, lost: LostReply): vo
   droppedLater(core, peer, lost.line, lost.label, lost.told, lost.capped);
   if (!lost.approval || lost.told !== undefined) return;
   const { 0: mti, 11: stan, 41: terminal, 39: responseCode } = lost.line;
-  core.metrics.error('ISO8583_WARN_INBOUND_NOT_REVERSED');
-  const fields = { code: 'ISO8583_WARN_INBOUND_NOT_REVERSED', mti, stan, terminal, responseCode, kept: KEPT_REVERSIBLE };
+  core.metrics.error(NOT_REVERSED_WARNING);
+  const fields = { code: NOT_REVERSED_WARNING, mti, stan, terminal, responseCode, kept: KEPT_REVERSIBLE };
   logSafely(() => peer.logger.error(fields, "an approval the connection's reset threw away is NOT reversed (its hand-over was let go): check with the host"));
 }
 

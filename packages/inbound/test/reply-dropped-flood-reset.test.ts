@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { eventWithin, within } from '@iso8583/test-support';
 import type { DisconnectInfo, Sequence } from '../src/index.js';
 import { KEPT_REVERSIBLE } from '../src/reply-notes.js';
+import { NOT_REVERSED_WARNING } from '../src/reply-write.js';
 import { TestClient, purchase } from './support/client.js';
 import { captureLogs } from './support/logs.js';
 import { approveAll, startEndpoint } from './support/endpoint.js';
@@ -82,7 +83,7 @@ async function floodUntilReset(t: TestContext, logger?: Logger): Promise<FloodOu
   return { approved, late, notReversed: stats.errorsByCode[NOT_REVERSED] ?? 0, delivered: stats.byResponseCode['00'] ?? 0 };
 }
 
-const NOT_REVERSED = 'ISO8583_WARN_INBOUND_NOT_REVERSED';
+const NOT_REVERSED = NOT_REVERSED_WARNING;
 
 test('a client that floods and never reads: every approval the reset throws away is reported, none counted delivered', async (t) => {
   const { approved, late, notReversed, delivered } = await floodUntilReset(t);
@@ -92,6 +93,7 @@ test('a client that floods and never reads: every approval the reset throws away
   // reversed, none counted delivered.
   assert.equal(delivered, 0, `approvals counted delivered to a client that read none (${delivered} of ${approved}; ${late} reported)`);
   assert.equal(late + notReversed, approved, `every approval handed to onLateResult (${late}) or reported not reversed (${notReversed})`);
+  assert.ok(late >= Math.min(approved, KEPT_REVERSIBLE), `the newest ${KEPT_REVERSIBLE} hand-overs kept (${late} of ${approved} handed over)`);
 });
 
 test(`a reset losing more than KEPT_REVERSIBLE (${KEPT_REVERSIBLE}) approvals: the ones whose hand-over was let go are counted and logged ${NOT_REVERSED}`, async (t) => {

@@ -35,7 +35,7 @@ export const RESET_HOLD_MS = 2_000;
 
 /**
  * The most frames one connection keeps: 16,384, the oldest let go beyond (4 MiB of the kernel's buffers in replies of
- * 256 bytes); 20 bytes each in the ring (384 KiB at most per connection, outside the JavaScript heap).
+ * 256 bytes); 20 bytes each in the ring (320 KiB at most per connection, outside the JavaScript heap).
  */
 export const RESET_KEEP_MAX = 16_384;
 
@@ -73,7 +73,7 @@ export class RecentWrites {
   /** Keeps `token`, of a frame ending at `end` that the kernel took; `written`: every byte handed to the stream so far. */
   add(end: number, token: number, written: number): void {
     if (this.closed) return this.tell(token, false);
-    const now = Date.now();
+    const now = performance.now();
     this.release(now, written);
     if (this.count >= this.keepMax) this.drop();
     if (this.tokens === undefined || this.count === this.tokens.length) this.grow();
