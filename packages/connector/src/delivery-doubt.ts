@@ -47,6 +47,9 @@ interface Doubt {
 
 const doubts = new WeakMap<Socket, Doubt>();
 
+/** What a settled answer's slot in `kept` holds till the slots are dropped: nothing of the answer. */
+const SETTLED = { end: 0, undelivered: (): void => undefined };
+
 /** The default `cut`: an error on the connection (a reset) before it closed. */
 const errored = new WeakSet<Socket>();
 
@@ -103,6 +106,8 @@ export function keepInDoubt(socket: Socket, undelivered: () => void): void {
   doubt.kept.push({ end: socket.bytesWritten, undelivered });
   const taken = takenByKernel(socket);
   while (doubt.first < doubt.kept.length && (taken - doubt.kept[doubt.first]!.end > DOUBT_WINDOW_BYTES || doubt.kept.length - doubt.first > DOUBT_MAX_ANSWERS)) {
+    // Settled: its report (which holds the request, the reply and the answer) is let go now, not at the next compaction.
+    doubt.kept[doubt.first] = SETTLED;
     doubt.first++;
   }
   // The settled ones are dropped now and then, not one by one.

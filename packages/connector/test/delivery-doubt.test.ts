@@ -72,3 +72,24 @@ test('delivery doubt – at most DOUBT_MAX_ANSWERS are kept (the oldest count de
   keepInDoubt(second.side, () => told++);
   assert.equal(told, 0, 'a close that cut nothing reports nothing, nor an answer written whole as it closed');
 });
+
+test('delivery doubt – an answer settled by the count is let go at once (its report and what it holds freed)', async (t) => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const { side } = await pair(t);
+  deliveryInDoubt(side, () => true);
+  // Only the report holds the answer.
+  const keepOne = (): WeakRef<Buffer> => {
+    const answer = Buffer.alloc(1024);
+    keepInDoubt(side, () => answer.length);
+    return new WeakRef(answer);
+  };
+  const ref = keepOne();
+  // Settles the first (the count's bound), too few to drop the settled slots by compaction.
+  for (let n = 0; n < DOUBT_MAX_ANSWERS; n++) keepInDoubt(side, () => undefined);
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  assert.equal(ref.deref(), undefined, 'a settled answer is not held till compaction or close');
+});

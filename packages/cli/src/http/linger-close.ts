@@ -43,7 +43,8 @@ export const LINGER_BYTES = 8 * 1024 * 1024;
  */
 export function lingerClose(socket: Socket): void {
   let failed = false;
-  let ended = false;
+  // A client that ended its side before the linger began: its `end` has come already, and will not again.
+  let ended = socket.readableEnded;
   socket.on('error', () => (failed = true));
   deliveryInDoubt(socket, () => failed || !ended);
   discardReading(socket);
