@@ -13,10 +13,7 @@
  * connection, as for any client gone (the routes reverse an approval whose answer was not written whole). A connection
  * with a route running (a payment at the bank) is never closed here: while every connection over the budget has one,
  * nothing is closed, and the next request held back looks again, or a timer ({@link HELD_BACK_RECHECK}) once the
- * routes may have answered. A connection closed counts as it was until it has closed
- * ({@link HeldBudgetOptions.untilClosed}: its close lingers up to 2 s, answered-close.ts, and Node frees its parsed
- * requests only then): a flood meanwhile is closed too, the bound kept (the close that frees it is not a reason to
- * close another at once). Held back, the count is of requests, not bytes: tiny requests
+ * routes may have answered. Held back, the count is of requests, not bytes: tiny requests
  * cost the most heap for the bytes sent (a request with large headers fills a read with fewer of them).
  *
  * The same budget, counted in bytes ({@link HeldBudget.add}'s `n`) and letting a connection go by
@@ -65,19 +62,13 @@ export interface HeldBudgetOptions {
    * answers handed to the system (answered-close.ts, `closeAnswered`).
    */
   readonly close?: (socket: Socket) => void;
-  /**
-   * Whether a connection it closes counts what it holds, as it was, until its socket has closed: requests held back,
-   * which Node frees only then (the pipelining bound's budget sets it). Default false: counted until `remove`d (a body's
-   * bytes, freed at its refusal).
-   */
-  readonly untilClosed?: boolean;
 }
 
 /** The budget of one server, kept by the pipelining bound. */
 export interface HeldBudget {
   /** Requests held back at once across the server before a connection is closed ({@link HeldBudgetOptions.max}). */
   readonly max: number;
-  /** Requests held back now across the server (those of a connection closed by it count until it has closed). */
+  /** Requests held back now across the server (those of connections closed by it no longer count). */
   readonly total: number;
   /** Connections closed by it so far. */
   readonly closed: number;
@@ -105,13 +96,8 @@ export function heldBudget(options: HeldBudgetOptions = {}): HeldBudget {
   const max = requireHeldBackMax(options.max ?? DEFAULT_HTTP_MAX_HELD_BACK);
   /** Requests held back by each connection holding any, and not let go. */
   const counts = new Map<Socket, number>();
-  /** Connections gone: what they still hold is not counted. */
+  /** Connections gone or closed here: what they still hold is not counted. */
   const gone = new WeakSet<Socket>();
-  /**
-   * Connections closed here and not closed yet (the HTTP port's close lingers up to 2 s): Node keeps the requests it
-   * parsed on them until then, so their count stays in the total, as it was, till their `close`.
-   */
-  const closing = new WeakSet<Socket>();
   /** Connections whose `close` is listened to. */
   const watched = new WeakSet<Socket>();
   let total = 0;
@@ -131,7 +117,7 @@ export function heldBudget(options: HeldBudgetOptions = {}): HeldBudget {
       return closed;
     },
     add: (socket, n = 1) => {
-      if (gone.has(socket) || closing.has(socket) || socket.destroyed) return;
+      if (gone.has(socket) || socket.destroyed) return;
       // One listener per connection, however often it holds requests back and lets them go.
       if (!watched.has(socket)) {
         watched.add(socket);
@@ -142,21 +128,18 @@ export function heldBudget(options: HeldBudgetOptions = {}): HeldBudget {
     },
     remove: (socket, n = 1) => {
       const had = counts.get(socket);
-      if (had === undefined || closing.has(socket)) return;
+      if (had === undefined) return;
       const less = Math.min(n, had);
       total -= less;
       if (had > less) counts.set(socket, had - less);
       else counts.delete(socket);
     },
     settle: function settle(closable) {
-      // What the connections closed by this call hold: freed once they have closed, so not closed for again here (a
-      // later call, a flood while they close, counts it).
-      let freeing = 0;
-      while (total - freeing > max) {
+      while (total > max) {
         let heaviest: Socket | undefined;
         let most = 0;
         for (const [socket, n] of counts) {
-          if (n > most && !closing.has(socket) && closable(socket)) {
+          if (n > most && closable(socket)) {
             heaviest = socket;
             most = n;
           }
@@ -170,9 +153,7 @@ export function heldBudget(options: HeldBudgetOptions = {}): HeldBudget {
           return;
         }
         const before = total;
-        if (options.untilClosed === true) closing.add(heaviest);
-        else forget(heaviest);
-        freeing += options.untilClosed === true ? most : 0;
+        forget(heaviest);
         closed++;
         if (options.close === undefined) heaviest.destroy();
         else options.close(heaviest);

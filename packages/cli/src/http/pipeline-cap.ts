@@ -19,7 +19,6 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { deliveryInDoubt } from '@iso8583/connector/delivery-doubt';
 import { heldBudget } from './held-budget.js';
 import type { HeldBudget, HeldBudgetOptions } from './held-budget.js';
 import { owe, owedTo } from './owed-answers.js';
@@ -180,17 +179,14 @@ export function capPipelining(
     queued.add(res);
     budget.add(socket);
     // Over the budget, the connection holding the most held back whose requests at the routes are answered (or a
-    // stream) is closed. Not for the rest of a read of one closing (its count stays till it closes: held-budget.ts),
-    // which would close another for requests about to be freed.
+    // stream) is closed. Not for the rest of a read of one closing, which would close another for requests about to be
+    // freed.
     if (!gone(socket)) budget.settle((s) => settled(owedTo(s).requests));
     // A connection gone (closed here, say) while its read is parsed: the requests it held are let go in a turn.
     if (socket.destroyed) schedule(line, socket);
     if (!line.paused) {
       line.paused = true;
       readAgain.set(socket, Infinity);
-      // Its client may read nothing: from now on its answers written whole are in doubt till its close (the
-      // connector's delivery-doubt.ts: at most those of the last bytes the kernel can hold).
-      deliveryInDoubt(socket);
       if (!line.guarded) {
         line.guarded = true;
         // Before Node's own listener: it then sees the connection paused and keeps it so.
@@ -298,8 +294,7 @@ function resumeReading(socket: HttpSocket): void {
  * back across `server` are kept within a budget of `budget` (held-budget.ts; default: its defaults), which is returned.
  */
 export function capServerPipelining(server: Server, max = MAX_PIPELINED, budget: HeldBudgetOptions = {}): HeldBudget {
-  // Node frees the requests it parsed on a connection only once it has closed (its close lingers: answered-close.ts).
-  const held = heldBudget({ untilClosed: true, ...budget });
+  const held = heldBudget(budget);
   const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   const handler = handlers[0];
   if (handler === undefined) return held;
