@@ -85,6 +85,12 @@ export function routeErrorAnswers(child: FastifyInstance, answers: 'plain' | 'so
     closing = true;
     done();
   });
+  // The last answer owed on a connection while the app closes ends it (cli's stop-answers.ts): a keep-alive client's
+  // connection is not left open to Fastify's keepAliveTimeout, and a request in flight is answered, never cut.
+  child.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
+  });
   child.addHook('onRequest', async (request, reply) => {
     if (!closing) return undefined;
     const told = errorJson(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the app is closing: the request was not sent to the host'));
