@@ -48,11 +48,11 @@ export interface ExampleAppOptions {
 
 /** Builds the app (not listening yet). */
 export async function buildApp(options: ExampleAppOptions): Promise<FastifyInstance> {
-  // forceCloseConnections: app.close() cuts every connection at once; a keep-alive connection whose request was in
-  // flight would otherwise stay open after its answer until keepAliveTimeout (72 s), and the connectors' close with it
-  // (an approval cut so goes to onUndelivered below: reversed through the SAF queue). return503OnClosing: false: a
-  // request coming while the app closes is refused by the routes, 503 ISO8583_ERR_CONNECTOR_CLOSED in their shape.
-  const app = fastify({ logger: false, forceCloseConnections: true, return503OnClosing: false });
+  // No forceCloseConnections: it would cut every request in flight at the close (a purchase approved and never
+  // answered, then reversed): the routes' last answer while the app closes ends its connection instead. A request
+  // coming while the app closes is refused by the routes (return503OnClosing: false), 503
+  // ISO8583_ERR_CONNECTOR_CLOSED in their shape.
+  const app = fastify({ logger: false, return503OnClosing: false });
   // An approval its client never got, reversed (the `bank` connector exists once registered: `reverse` is set then).
   let reverse: UndeliveredApproval = () => undefined;
   // Both connectors reach the same bank in the same dialect and framing.

@@ -30,10 +30,38 @@ export function routeBegins(request: FastifyRequest): void {
   inRoute.add(request);
 }
 
-/** Whether `err` is the routes' to answer: a body refused before the route (`FST_ERR_CTP_*`), or thrown in a route. */
+/** The requests whose body the routes' context began to read (their last `preParsing` hook ran). */
+const reading = new WeakSet<FastifyRequest>();
+
+/**
+ * Whether `request`'s body failed to parse: its reading began, it has a body and none came of it. A parser of the
+ * application's own (an XML type it parses itself) fails so, its error carrying no `FST_ERR_CTP_*` code.
+ */
+function parserFailed(request: FastifyRequest): boolean {
+  const length = Number(request.headers['content-length'] ?? 0);
+  const sent = request.headers['transfer-encoding'] !== undefined || length > 0;
+  return reading.has(request) && sent && request.body === undefined;
+}
+
+/**
+ * Whether `err` is the routes' to answer: a body refused before the route (`FST_ERR_CTP_*`, or any parser's, the
+ * application's own XML parser's too), or thrown in a route.
+ */
 function routesOwn(err: unknown, request: FastifyRequest): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return inRoute.has(request) || (typeof code === 'string' && code.startsWith('FST_ERR_CTP_'));
+  return inRoute.has(request) || (typeof code === 'string' && code.startsWith('FST_ERR_CTP_')) || parserFailed(request);
+}
+
+/**
+ * What the routes read of `err`: a parser's error of the application's own is told by its 4xx status alone (400 when
+ * it gives none), never its message (it may quote the body: card data).
+ */
+function asRead(err: unknown, request: FastifyRequest): unknown {
+  if (inRoute.has(request) || !parserFailed(request)) return err;
+  const e = (err ?? {}) as { statusCode?: unknown; code?: unknown };
+  if (typeof e.code === 'string' && e.code.startsWith('FST_ERR_CTP_')) return err;
+  const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 400;
+  return { statusCode: status };
 }
 
 /**
@@ -43,16 +71,25 @@ function routesOwn(err: unknown, request: FastifyRequest): boolean {
 export function routeErrorAnswers(child: FastifyInstance, answers: 'plain' | 'socketqueue'): void {
   child.setErrorHandler((err: unknown, request, reply) => {
     if (!routesOwn(err, request)) throw err;
-    const { status, reason } = bodyProblem(err, request.routeOptions.bodyLimit);
+    const { status, reason } = bodyProblem(asRead(err, request), request.routeOptions.bodyLimit);
     if (status === 500) noteRouteFailure(request, err);
     const told = status === 500 ? errorJson(undefined) : errorJson(connectorError('ISO8583_ERR_CONNECTOR_INPUT', reason));
     noteFailedAnswer(request, status, String(told.code));
     return reply.code(status).send(failureBody(answers, told));
   });
+  child.addHook('preParsing', async (request) => {
+    reading.add(request);
+  });
   let closing = false;
   child.addHook('preClose', (done) => {
     closing = true;
     done();
+  });
+  // The last answer owed on a connection while the app closes ends it (cli's stop-answers.ts): a keep-alive client's
+  // connection is not left open to Fastify's keepAliveTimeout, and a request in flight is answered, never cut.
+  child.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
   });
   child.addHook('onRequest', async (request, reply) => {
     if (!closing) return undefined;

@@ -23,6 +23,8 @@ const UNCODED = [
   'undelivered-approval.ts: reversed without SAF',
   'undelivered-approval.ts: sent once without SAF, was not accepted',
   'undelivered-approval.ts: NOT known reversed',
+  // Uncoded (found once the check read a `code` key, not the word in the message): its owner is to give it a code.
+  'reversal-again.ts: answered with a code that undid nothing: reversing it again',
 ];
 
 /** The `.ts` files under `dir`, recursively. */
@@ -31,6 +33,23 @@ function sources(dir: string): string[] {
     const path = join(dir, e.name);
     return e.isDirectory() ? sources(path) : e.name.endsWith('.ts') ? [path] : [];
   });
+}
+
+/**
+ * Whether the first argument of `call` (a `logger.warn(...)` text) is an object with a `code` key (or shorthand): the
+ * word anywhere else ('unknown response code' in the message) does not name a code.
+ */
+function namesCode(call: string): boolean {
+  let i = call.indexOf('(') + 1;
+  const from = i;
+  // The first argument: up to the first comma outside brackets (an object, or a choice of objects).
+  for (let depth = 0; i < call.length; i++) {
+    const c = call[i] as string;
+    if ('({['.includes(c)) depth++;
+    else if (')}]'.includes(c)) depth--;
+    if (depth < 0 || (depth === 0 && c === ',')) break;
+  }
+  return /[{,]\s*code\s*[:,}]/.test(call.slice(from, i));
 }
 
 /** Each `logger.warn(...)` / `logger.error(...)` call of `text`: its whole text, brackets matched. */
@@ -58,7 +77,7 @@ test('every warn and error line of the connector names a code, and every code it
     const name = relative(root, file).split('/').pop() as string;
     for (const call of calls(text)) {
       scanned++;
-      if (/\bcode\b/.test(call)) continue;
+      if (namesCode(call)) continue;
       const known = UNCODED.find((k) => k.startsWith(`${name}: `) && call.includes(k.slice(name.length + 2)));
       if (known === undefined) uncoded.push(`${relative(root, file)}: ${call.replace(/\s+/g, ' ')}`);
       else seen.add(known);
