@@ -58,6 +58,24 @@ test('SocketQueue keys at its defaults in a file without its other names – sti
   assert.deepEqual([off.socketqueue, off.dialect, off.frame], [false, 'iso87ascii', 'binary2']);
 });
 
+test('SocketQueue keys at their off value ("v": false, "queueTimeout": 35) – our mode stays; hostConfig switching it on is warned of', (t) => {
+  // Only hostConfig, headerFormat and useHeader say the file is SocketQueue's: an off value of another key ("v": false,
+  // as a config.json.dist filled in has it) changes nothing, as docs/gateway.md says.
+  for (const data of [{ v: false }, { silent: false, queueTimeout: 35 }, { lengthIncludeHeader: false }]) {
+    const ours = parseGatewayArgs(['-c', configFile(t, { upstream: '127.0.0.1:9', ...data })]);
+    assert.deepEqual([ours.config.socketqueue, ours.config.dialect, ours.config.frame], [false, 'iso87ascii', 'binary2'], JSON.stringify(data));
+    assert.equal(ours.warnings.some((w) => w.includes('ISO8583_WARN_SOCKETQUEUE_FROM_FILE')), false);
+  }
+  const switched = parseGatewayArgs(['-c', configFile(t, { upstream: '127.0.0.1:9', hostConfig: 'smartVista' })]);
+  assert.equal(switched.config.socketqueue, true);
+  const warning = switched.warnings.find((w) => w.startsWith('ISO8583_WARN_SOCKETQUEUE_FROM_FILE'));
+  assert.match(warning ?? '', /hostConfig/);
+  assert.match(warning ?? '', /"socketqueue": false/);
+  // Chosen by name: no warning.
+  const chosen = parseGatewayArgs(['-c', configFile(t, { upstream: '127.0.0.1:9', hostConfig: 'smartVista', socketqueue: true })]);
+  assert.equal(chosen.warnings.some((w) => w.includes('ISO8583_WARN_SOCKETQUEUE_FROM_FILE')), false);
+});
+
 test('SocketQueue queueMessageKeyFields – is --match-key; the answer\'s MTI stays the first part of the key', (t) => {
   assert.equal(parseGatewayArgs(['--upstreamHost=h', '--upstreamPort=1', '--noAutoReversal', '--queueMessageKeyFields=11']).config.matchKey, '11');
   assert.equal(parseGatewayArgs(['--upstream', 'h:1', '--match-key', '11,41']).config.matchKey, '11,41');

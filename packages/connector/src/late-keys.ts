@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { DictionaryMap, responseMti } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { answerMark, digestOf } from './answer-marks.js';
-import { answersMti } from './match-key.js';
+import { answersMti, sameTransaction, tied } from './match-key.js';
 import { amountOf } from './socketqueue-figures.js';
 
 /**
@@ -94,6 +94,8 @@ interface LateKey {
    * taken from them while others stayed: a further copy of such an answer is the host's duplicate, not another's.
    */
   bare?: string[];
+  /** Requests of more than one STAN or terminal timed out under the key: a late answer is tied to one by field 7 only. */
+  mixed?: boolean;
 }
 
 /** True when `answer` ({@link LateKeys.lateAnswer}'s) names what a timed-out request sent: a late answer, not a copy. */
@@ -219,7 +221,8 @@ export class LateKeys {
         sents.shift();
       }
     }
-    this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came, bare: known?.bare });
+    const mixed = known !== undefined && (known.mixed === true || [known.last, ...sents].some((s) => !sameTransaction(s, last)));
+    this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came, bare: known?.bare, mixed });
     if (this.keys.size > this.lateKeys) {
       const oldest = this.keys.keys().next();
       if (oldest.done !== true) this.keys.delete(oldest.value);
@@ -286,8 +289,10 @@ export class LateKeys {
     if (known === undefined) return undefined;
     const echoed = message['7'];
     if (typeof echoed === 'string' && known.came?.includes(echoed) === true && !known.echoes.includes(echoed)) return undefined;
-    const sent = sentAnswered(known, message);
-    if (sent === undefined || sent === 'copy') return sent;
+    const found = sentAnswered(known, message);
+    if (found === undefined || found === 'copy') return found;
+    // Its request's STAN and terminal go with it only when the tie is certain (match-key.ts `withRequestTransaction`).
+    const sent = tied(found, known.mixed !== true || (typeof echoed === 'string' && known.echoes.includes(echoed)));
     // Another request timed out under the key and its late answer has not come: the key stays, this answer's field 7
     // taken from it (a copy is the host's duplicate); the last one's answer forgets the key.
     if (typeof echoed === 'string' && known.echoes.includes(echoed)) {
@@ -295,7 +300,7 @@ export class LateKeys {
     } else if (known.echoes.length > 1) {
       // An answer that names none of them (a bank that echoes no field 7) is one of them, the one `sentAnswered` took:
       // that one's place goes, the key stays for the others' late answers (else they would come as unsolicited).
-      const at = known.sent.indexOf(sent);
+      const at = known.sent.indexOf(found);
       if (at >= 0) {
         known.echoes.splice(at, 1);
         known.sent.splice(at, 1);
@@ -317,7 +322,7 @@ export class LateKeys {
     const known = this.keys.get(key);
     if (known === undefined) return undefined;
     const at = echoAt(known, echoed, mti);
-    const sent = at >= 0 ? known.sent[at]! : known.last;
+    const sent = at >= 0 ? known.sent[at]! : tied(known.last, known.mixed !== true);
     if (at >= 0) {
       known.echoes.splice(at, 1);
       known.sent.splice(at, 1);

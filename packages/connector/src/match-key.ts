@@ -70,6 +70,12 @@ export function transactionKey(dialect: Pick<Dialect, 'fields'>, stan: unknown, 
   return `${s === undefined ? '' : wireValue(dialect.fields['11'], s)}|${t === undefined ? '' : wireValue(dialect.fields['41'], t)}`;
 }
 
+/** A timed-out request's STAN and terminal (late-keys.ts `SentAmount`: fields 11 and 41 as the caller gave them). */
+interface TransactionOf {
+  readonly stan?: MessageInput[string];
+  readonly terminal?: MessageInput[string];
+}
+
 /**
  * A late answer `answer` as the reversals judge it (reversal-overtaken.ts, a shared journal's look-up: both go by
  * {@link transactionKey}): with the STAN and terminal of the timed-out request it answers (`sent`, fields 11 and 41 as
@@ -77,14 +83,30 @@ export function transactionKey(dialect: Pick<Dialect, 'fields'>, stan: unknown, 
  * that echoes no field 41 (a `matchKey` of `["0", "11"]`) then still has its late approval of a booking whose reversal
  * undid nothing (`25`) reversed again. `answer` itself when it lacks neither (or `sent` has neither).
  */
-export function withRequestTransaction(dialect: Pick<Dialect, 'fields'>, answer: IsoMessage, sent: { readonly stan?: unknown; readonly terminal?: unknown }): IsoMessage {
-  const stan = answer['11'] === undefined ? fieldText(sent.stan) : undefined;
-  const terminal = answer['41'] === undefined ? fieldText(sent.terminal) : undefined;
+export function withRequestTransaction(dialect: Pick<Dialect, 'fields'>, answer: IsoMessage, sent: TransactionOf): IsoMessage {
+  const stan = answer['11'] === undefined ? wireField(dialect, { '11': sent.stan }, '11') : undefined;
+  const terminal = answer['41'] === undefined ? wireField(dialect, { '41': sent.terminal }, '41') : undefined;
   if (stan === undefined && terminal === undefined) return answer;
   const out: IsoMessage = { ...answer };
-  if (stan !== undefined) out['11'] = wireValue(dialect.fields['11'], stan);
-  if (terminal !== undefined) out['41'] = wireValue(dialect.fields['41'], terminal);
+  if (stan !== undefined) out['11'] = stan;
+  if (terminal !== undefined) out['41'] = terminal;
   return out;
+}
+
+/** True when timed-out requests `a` and `b` sent the same STAN and terminal (fields 11 and 41; absent alike). */
+export function sameTransaction(a: TransactionOf, b: TransactionOf): boolean {
+  return fieldText(a.stan) === fieldText(b.stan) && fieldText(a.terminal) === fieldText(b.terminal);
+}
+
+/**
+ * `sent` as a late answer's timed-out request, with its STAN and terminal (what {@link withRequestTransaction} fills)
+ * only when `certain` (the late answer echoes its field 7, or it is the only transaction under the key): never a guess
+ * between two terminals' requests of one STAN (a 0401 for the wrong terminal, none for the right one).
+ */
+export function tied<T extends TransactionOf>(sent: T, certain: boolean): T {
+  if (certain) return sent;
+  const { stan: _stan, terminal: _terminal, ...untied } = sent;
+  return untied as T;
 }
 
 /**

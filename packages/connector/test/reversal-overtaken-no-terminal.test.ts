@@ -1,8 +1,9 @@
 // A bank that echoes no field 41 (SocketQueue users run such banks with queueMessageKeyFields ["11"]: matchKey
 // ["0", "11"]) and approves a purchase after its reversal overtook it (answered 25): the late approval, tied to its
-// timed-out request by the late keys, carries that request's STAN and terminal to the reversals (late-keys.ts
-// `withSentTransaction`), so the reversal is repeated (0401), with the file journal (this node's memory) and with a
-// shared PostgreSQL journal (the look-up by fields 11 and 41 of its rows). Real sockets, files and server.
+// timed-out request by the late keys, carries that request's STAN and terminal to the reversals (match-key.ts
+// `withRequestTransaction`), so the reversal is repeated (0401), with the file journal (this node's memory) and with a
+// shared PostgreSQL journal (the look-up by fields 11 and 41 of its rows). One terminal, the connector's own matchKey
+// (the gateway refuses --match-key without 41 while reversals are on). Real sockets, files and server.
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';

@@ -14,7 +14,7 @@ import { GATEWAY_CONFIG_SCHEMA, configFileError, readConfig } from './config-fil
 import { journalFolderOf, journalNotMoved } from './config-paths.js';
 import { givenKeysCheck } from './given-keys-check.js';
 import { shutdownDeadlineWarning } from './stop-abort.js';
-import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueuePointer, zeroPortsOff } from './socketqueue.js';
+import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueueFromFileWarning, socketQueuePointer, zeroPortsOff } from './socketqueue.js';
 import { checkReconnect } from './reconnect.js';
 import type { ReconnectOrigin } from './reconnect.js';
 import { checkUpstreams, flagProblem, parseRouteFlag, readableReason, upstreamsOf } from './upstreams.js';
@@ -138,9 +138,11 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     const text = problems.map((p) => `${p.field} ${p.reason}`).join('; ');
     throw cliError('ISO8583_ERR_CLI_OPTION', text, problems[0]?.field);
   }
-  // A SocketQueue key read as absent at its shipped value (`"hostConfig": "smartVista"`) still names SocketQueue's behaviour.
-  const implied = socketQueueFlags || file.socketQueueKeys.some((k) => SOCKETQUEUE_NAMES.has(k)) || file.shippedKeys.length > 0;
-  const socketQueue = (fromFlags.socketqueue ?? fromFile.socketqueue ?? implied) === true;
+  // A SocketQueue key read as absent at its shipped value (`"hostConfig": "smartVista"`) still names SocketQueue's
+  // behaviour; alone, it is warned of (all of SocketQueue's defaults follow), with the opt-out.
+  const sqNamed = socketQueueFlags || file.socketQueueKeys.some((k) => SOCKETQUEUE_NAMES.has(k));
+  const socketQueue = (fromFlags.socketqueue ?? fromFile.socketqueue ?? (sqNamed || file.shippedKeys.length > 0)) === true;
+  const fromShipped = socketQueue && !sqNamed && fromFlags.socketqueue === undefined && fromFile.socketqueue === undefined;
   const sqDefaults = socketQueue ? { ...SOCKETQUEUE_DEFAULTS, socketqueue: true, httpEnabled: 'http' in fromFile || 'http' in fromFlags } : {};
   const merged = { ...GATEWAY_DEFAULTS, ...extraDefaults, ...sqDefaults, ...fromFile, ...fromFlags } as Partial<GatewayConfig>;
   // SocketQueue's lengthIncludeHeader counted itself and the whole fixed header: --length-includes-header with its names too.
@@ -215,6 +217,7 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
     flagName: (key) => `--${FLAG_BY_KEY.get(key)?.flag ?? key}`,
   }, configPath);
   if (headerWarning !== undefined) warnings.push(headerWarning);
+  if (fromShipped && typeof values.config === 'string') warnings.push(socketQueueFromFileWarning(values.config, file.shippedKeys));
   // Chosen: given (flag or file) other than its default (a file that spells the defaults out, as the deploy example does, chose nothing).
   const stopChosen = (['shutdownDeadline', 'requestTimeout'] as const).some((key) => (key in fromFlags || fileOf(key) !== undefined) && merged[key] !== FLAG_BY_KEY.get(key)?.default);
   const stopWarning = shutdownDeadlineWarning(merged as GatewayConfig, stopChosen);

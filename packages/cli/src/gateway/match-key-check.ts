@@ -1,5 +1,5 @@
 // --match-key (SocketQueue's queueMessageKeyFields) checked at the start: a key that could hand a bank's answer to
-// the wrong request is refused.
+// the wrong request, or lose the defence against a reversal that overtakes its original, is refused.
 import { cliError } from '../args.js';
 import { configFileError } from './config-file.js';
 import type { GatewayConfig } from './config-types.js';
@@ -20,16 +20,15 @@ export interface MatchKeyOrigin {
 }
 
 /**
- * Refuses a `--match-key` without 11 (a late answer could match the terminal's next request) or with a field outside
- * {@link MATCH_KEY_FIELDS}: `ISO8583_ERR_CLI_OPTION` naming the flag as given, or `ISO8583_ERR_GATEWAY_CONFIG` naming
- * the file and its key. Without 41 (a bank that does not echo it) reversals stay on: a late approval tied to its
- * timed-out request carries that request's terminal to the defence against a reversal that overtakes its original
- * (the connector's match-key.ts `withRequestTransaction`). Nothing to check when it is not given (default `11,41`).
+ * Refuses a `--match-key` without 11 (a late answer could match the terminal's next request), with a field outside
+ * {@link MATCH_KEY_FIELDS}, or without 41 while reversals are on (a reversal that overtakes its original is recognised
+ * by fields 11 and 41 of the bank's late approval): `ISO8583_ERR_CLI_OPTION` naming the flag as given, or
+ * `ISO8583_ERR_GATEWAY_CONFIG` naming the file and its key. Nothing to check when it is not given (default `11,41`).
  */
 export function checkMatchKey(merged: Partial<GatewayConfig>, origin: MatchKeyOrigin): void {
   if (typeof merged.matchKey !== 'string') return;
   const fields = matchKeyOf(merged.matchKey).slice(1);
-  const problem = matchKeyProblem(fields);
+  const problem = matchKeyProblem(fields, merged.noReversal === true);
   if (problem === undefined) return;
   if (origin.flag === undefined && origin.file !== undefined) {
     throw configFileError(origin.file.path, `: /${origin.file.key} ${problem}`, { field: `/${origin.file.key}` });
@@ -38,10 +37,13 @@ export function checkMatchKey(merged: Partial<GatewayConfig>, origin: MatchKeyOr
   throw cliError('ISO8583_ERR_CLI_OPTION', `${flag} ${problem}`, flag);
 }
 
-function matchKeyProblem(fields: string[]): string | undefined {
+function matchKeyProblem(fields: string[], noReversal: boolean): string | undefined {
   const other = fields.find((f) => !MATCH_KEY_FIELDS.includes(f));
   if (other !== undefined) return `names field ${other}, which a bank may not echo unchanged: use fields of ${MATCH_KEY_FIELDS.join(', ')}`;
   if (!fields.includes('11')) return 'must include 11 (the STAN): without it a late answer can match the terminal\'s next request';
+  if (!fields.includes('41') && !noReversal) {
+    return 'without 41 needs --no-reversal: a reversal that overtakes its original is recognised by fields 11 and 41 of the bank\'s late approval';
+  }
   return undefined;
 }
 

@@ -156,17 +156,30 @@ const SHIPPED_VALUES: Readonly<Record<string, boolean | string | number>> = {
   maxQueue: 100, queueTimeout: 35, queueShortTimeout: 5, logstashNode: 'SocketQueue',
 };
 
-/** The gateway's own config keys (`logFile` is SocketQueue's name too): a file holding one says nothing of SocketQueue. */
-const OWN_KEYS: ReadonlySet<string> = new Set(GATEWAY_FLAGS.map((f) => f.key as string));
+/**
+ * SocketQueue's keys that, at their shipped value, say a config file is SocketQueue's (its `--helpJson` defaults
+ * `hostConfig`, `headerFormat`, its `config.json.dist`'s `"useHeader": true`): the others' off values (`"v": false`,
+ * `"queueTimeout": 35`, `"lengthIncludeHeader": false`) change nothing.
+ */
+const SWITCHING_KEYS: readonly string[] = ['hostConfig', 'headerFormat', 'useHeader'];
 
 /**
- * The keys of a config file's object that {@link withoutShippedKeys} drops and that are SocketQueue's only (not the
- * gateway's own, `logFile`): dropped, they still say the file is SocketQueue's, whose behaviour then applies (its
- * `--helpJson` defaults `hostConfig`, `headerFormat`, `lengthIncludeHeader`, its `"useHeader": true`: smartvista, ascii4).
+ * The keys of {@link SWITCHING_KEYS} a config file's object holds at their shipped value: dropped ({@link
+ * withoutShippedKeys}), they still turn SocketQueue's behaviour on (smartvista, ascii4...), unless `"socketqueue": false`.
  */
 export function shippedKeysOf(data: unknown): string[] {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return [];
-  return Object.entries(data).filter(([key, value]) => !OWN_KEYS.has(key) && Object.hasOwn(SHIPPED_VALUES, key) && SHIPPED_VALUES[key] === value).map(([key]) => key);
+  return SWITCHING_KEYS.filter((key) => Object.hasOwn(data, key) && SHIPPED_VALUES[key] === (data as Record<string, unknown>)[key]);
+}
+
+/**
+ * `ISO8583_WARN_SOCKETQUEUE_FROM_FILE`: the config file's `keys` ({@link shippedKeysOf}) alone turned SocketQueue's
+ * behaviour on, with all of its defaults; `"socketqueue": false` keeps the gateway's own.
+ */
+export function socketQueueFromFileWarning(path: string, keys: readonly string[]): string {
+  return `ISO8583_WARN_SOCKETQUEUE_FROM_FILE: ${path}: ${keys.map((k) => `"${k}"`).join(', ')} turned SocketQueue's behaviour on ` +
+    '(smartvista, --frame ascii4, no client frame, HTTP off unless given, 35 s for the bank, one request per terminal, no echo test): ' +
+    'give "socketqueue": false in the file to keep the gateway\'s own defaults';
 }
 
 /** A config file's object without SocketQueue's keys at their shipped value ({@link SHIPPED_VALUES}); anything else as given. */
