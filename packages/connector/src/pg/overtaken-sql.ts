@@ -233,13 +233,14 @@ export function passingOn(batch: string, keys: string): string {
 /**
  * The rows {@link passingOn} may change for the batch rows `s` that `from` names (each one that carries a late
  * approval and may end otherwise than `reversed`, retiring nothing): every row of its terminal and STAN outside the
- * batch `batch` that is pending or carries a code or an approval (the rows `p` may change: its `back` and `newest`).
+ * batch `batch` that is pending or carries a code or an approval, under the upstream keys `keys` (`newest`) or naming
+ * its root (`covered_by`: `back`): the rows `p` may change, not another key's (sr63e #3).
  * A statement that passes on locks them with its batch's rows, all together in id order, before it changes any (saf-sql.ts
  * `DONE`, `FORGET`): `UNDID_NOTHING` locks a transaction's rows in that order too, so that the two wait for each other
  * instead of deadlocking (sr62b #3, sr63e #2).
  */
-export const passOnLockRows = (from: string, batch: string): string => `SELECT o.id FROM ${from}, iso8583_saf o
-    WHERE s.late_approval IS NOT NULL AND s.entry->>'kind' IS NULL AND o.entry->>'kind' IS NULL
+export const passOnLockRows = (from: string, batch: string, keys: string): string => `SELECT o.id FROM ${from}, iso8583_saf o
+    WHERE s.late_approval IS NOT NULL AND (o.upstream = ANY(${keys}) OR o.covered_by = coalesce(s.covered_by, s.id)) AND s.entry->>'kind' IS NULL AND o.entry->>'kind' IS NULL
       AND o.entry->'reversal'->>'41' = s.entry->'reversal'->>'41' AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11'
       AND (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AND o.id <> ALL(${batch})`;
 

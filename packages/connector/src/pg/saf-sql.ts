@@ -118,7 +118,7 @@ export const ADD_AGAIN = whileLockHeld('$5', 'added_again', `INSERT INTO iso8583
  * rows in the batch's order and the pass-on's last (sr63e #2).
  */
 export const FORGET = `WITH k AS MATERIALIZED (SELECT o.id FROM iso8583_saf o
-    WHERE o.id IN (SELECT unnest($3::text[]) UNION ${passOnLockRows('unnest($3::text[]) AS b(id) JOIN iso8583_saf s ON s.id = b.id', '$3::text[]')})
+    WHERE o.id IN (SELECT unnest($3::text[]) UNION ${passOnLockRows('unnest($3::text[]) AS b(id) JOIN iso8583_saf s ON s.id = b.id', '$3::text[]', '$4::text[]')})
     ORDER BY o.id FOR UPDATE OF o),
   m AS (INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_owner, lease_until, done_at, outcome)
     SELECT id, $2, '{}'::jsonb, $1, now(), now(), '${NOT_SENT}' FROM unnest($3::text[]) AS id WHERE (SELECT count(*) FROM k) >= 0
@@ -210,7 +210,7 @@ export const DONE = `WITH d AS (SELECT * FROM unnest($2::text[], $3::text[], $5:
       AND o.entry->'reversal'->>'41' = s.entry->'reversal'->>'41' AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11'
       AND ${sameBooking(bookingOf('o'), bookingOf('s'))}
       AND (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AND o.id <> ALL($2::text[])
-    UNION ${passOnLockRows("iso8583_saf s JOIN d ON s.id = d.id AND NOT d.retires AND d.outcome <> 'reversed'", '$2::text[]')}),
+    UNION ${passOnLockRows("iso8583_saf s JOIN d ON s.id = d.id AND NOT d.retires AND d.outcome <> 'reversed'", '$2::text[]', '$6::text[]')}),
   k AS MATERIALIZED (SELECT o.id, o.upstream, o.entry, (o.undid_nothing IS NOT NULL AND o.late_approval IS NULL) AS clears,
       ((o.done_at IS NULL OR o.outcome <> 'reversed') AND o.undid_nothing IS NULL AND o.late_approval IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = o.id || '${AGAIN_SUFFIX}')) AS takes,
