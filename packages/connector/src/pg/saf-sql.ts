@@ -3,7 +3,7 @@
  * database's (`now()`), so that the nodes' clocks do not matter; `$n * interval '1 millisecond'` is a lease or an age.
  */
 import { GONE_OWNERS, ownerLockFree, ownerLockHeld, registeredHere } from './owner-lock-sql.js';
-import { AGAIN_SUFFIX, ENDED_ROWS, endedColumns, passingOn } from './overtaken-sql.js';
+import { AGAIN_SUFFIX, ENDED_ROWS, endedColumns, passOnLockRows, passingOn } from './overtaken-sql.js';
 import { bookingOf, sameBooking } from './booking-sql.js';
 import { ofBank } from './upstream-marker.js';
 
@@ -113,10 +113,15 @@ export const ADD_AGAIN = whileLockHeld('$5', 'added_again', `INSERT INTO iso8583
  * request was not sent), and an id not stored yet gets a finished row with no entry in it, so that an add still running
  * on the server stores nothing. A row another node holds (it claimed the entry) is left as it is. A row ended so
  * passes a late approval left on it on (overtaken-sql.ts `passingOn`, `$4`: the upstream keys claimed), as `DONE`
- * does; returns the rows it ended (`ENDED_ROWS`).
+ * does; returns the rows it ended (`ENDED_ROWS`). As `DONE`, it first locks its rows there and the rows the pass-on may
+ * change, together in id order (`k`, overtaken-sql.ts `passOnLockRows`; the insert waits for it: `count`), not its
+ * rows in the batch's order and the pass-on's last (sr63e #2).
  */
-export const FORGET = `WITH m AS (INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_owner, lease_until, done_at, outcome)
-    SELECT id, $2, '{}'::jsonb, $1, now(), now(), '${NOT_SENT}' FROM unnest($3::text[]) AS id
+export const FORGET = `WITH k AS MATERIALIZED (SELECT o.id FROM iso8583_saf o
+    WHERE o.id IN (SELECT unnest($3::text[]) UNION ${passOnLockRows('unnest($3::text[]) AS b(id) JOIN iso8583_saf s ON s.id = b.id', '$3::text[]', '$4::text[]')})
+    ORDER BY o.id FOR UPDATE OF o),
+  m AS (INSERT INTO iso8583_saf AS s (id, upstream, entry, lease_owner, lease_until, done_at, outcome)
+    SELECT id, $2, '{}'::jsonb, $1, now(), now(), '${NOT_SENT}' FROM unnest($3::text[]) AS id WHERE (SELECT count(*) FROM k) >= 0
     ON CONFLICT (id) DO UPDATE SET done_at = now(), outcome = '${NOT_SENT}'
     WHERE s.lease_owner = $1 AND s.attempts = 0 AND s.done_at IS NULL
     RETURNING ${endedColumns('s')}, false AS retires, s.outcome),
@@ -205,10 +210,7 @@ export const DONE = `WITH d AS (SELECT * FROM unnest($2::text[], $3::text[], $5:
       AND o.entry->'reversal'->>'41' = s.entry->'reversal'->>'41' AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11'
       AND ${sameBooking(bookingOf('o'), bookingOf('s'))}
       AND (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AND o.id <> ALL($2::text[])
-    UNION SELECT o.id FROM iso8583_saf s JOIN d ON s.id = d.id AND NOT d.retires AND d.outcome <> 'reversed', iso8583_saf o
-    WHERE s.late_approval IS NOT NULL AND s.entry->>'kind' IS NULL AND o.entry->>'kind' IS NULL
-      AND o.entry->'reversal'->>'41' = s.entry->'reversal'->>'41' AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11'
-      AND (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AND o.id <> ALL($2::text[])),
+    UNION ${passOnLockRows("iso8583_saf s JOIN d ON s.id = d.id AND NOT d.retires AND d.outcome <> 'reversed'", '$2::text[]', '$6::text[]')}),
   k AS MATERIALIZED (SELECT o.id, o.upstream, o.entry, (o.undid_nothing IS NOT NULL AND o.late_approval IS NULL) AS clears,
       ((o.done_at IS NULL OR o.outcome <> 'reversed') AND o.undid_nothing IS NULL AND o.late_approval IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = o.id || '${AGAIN_SUFFIX}')) AS takes,

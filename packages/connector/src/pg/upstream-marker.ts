@@ -95,14 +95,19 @@ export const ofBank = (alias: string, param: string): string => `(${param}::text
  * The owners whose lock is free (nodes that died or stopped) and that hold a pending entry so taken are this bank's
  * too (their row's `bank`, SAF step 15, owner-lock-sql.ts `GONE_OWNERS`): a claim at the new address finds such an
  * owner gone and takes its entries at once; its row kept the address it registered with, and they waited for their
- * lease (sr62b #1). An owner whose lock is held keeps its row's bank (its own `REGISTER` writes it).
+ * lease (sr62b #1). An owner whose lock is held keeps its row's bank (its own `REGISTER` writes it); so does an owner
+ * of another key (its row's `upstream`; NULL: registered by an earlier version, taken as this key's) that held an entry
+ * of `$1` (a former key of its): its own key's nodes, at its bank, take its entries (sr63e #1). The owner rows are
+ * locked in one order (by `owner`) before they are written: two such starts never wait for each other in a cycle.
  */
 const RESTAMP = `WITH s AS (UPDATE iso8583_saf s SET bank = $2 WHERE s.upstream = $1 AND s.bank IS DISTINCT FROM $2 AND (s.done_at IS NULL OR s.late_approval IS NOT NULL)
     AND NOT (s.done_at IS NULL AND s.lease_until > now() AND EXISTS (SELECT 1 FROM iso8583_saf_owner o
       WHERE o.owner = s.lease_owner AND ${ownerLockHeld('o.key')}))
-    RETURNING s.lease_owner, s.done_at)
-  UPDATE iso8583_saf_owner o SET bank = $2 WHERE o.bank IS DISTINCT FROM $2
-    AND o.owner IN (SELECT s.lease_owner FROM s WHERE s.done_at IS NULL) AND ${ownerLockFree('o.key')}`;
+    RETURNING s.lease_owner, s.done_at),
+  t AS (SELECT o.owner FROM iso8583_saf_owner o WHERE o.bank IS DISTINCT FROM $2 AND (o.upstream IS NULL OR o.upstream = $1)
+    AND o.owner IN (SELECT s.lease_owner FROM s WHERE s.done_at IS NULL) AND ${ownerLockFree('o.key')}
+    ORDER BY o.owner FOR UPDATE OF o)
+  UPDATE iso8583_saf_owner o SET bank = $2 FROM t WHERE o.owner = t.owner`;
 
 /**
  * Records `address` (the connector's `host:port`, in the form of {@link upstreamAddress}) as the upstream of each of

@@ -1,0 +1,49 @@
+// A start that records a key with no row takes the key's entries as its bank's (RESTAMP) and the dead owners holding
+// them too (their row's `bank`), but only an owner of that key (its row's `upstream`): a node of another key that
+// held an entry of it (the key among its `formerUpstreams`) keeps the bank it registered with, so that the nodes of
+// its own key, at that address, still find it gone and take its entries at once (sr63e #1).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { sharedPostgres, waitUntil } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import { PgJournal } from '../src/index.js';
+import { entry, lockSession, sql } from './helpers/pg-owner-lock.js';
+
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await sharedPostgres();
+});
+after(() => cluster.destroy());
+
+test('moving a former key to a new address leaves the bank of a dead node of another key as it was', async () => {
+  const url = cluster.createDatabase('owner_gone_other_key_restamp');
+  const x = new PgJournal({ url, upstream: 'u', formerUpstreams: ['f'], address: '127.0.0.1:1001', lease: 600_000, owner: 'node-x' });
+  await x.open();
+  try {
+    await x.add(entry('k000001'));
+    await x.add(entry('k000002'));
+    // k000002 is of the former key f (as one added before the key was renamed), still leased by X.
+    await sql(url, "UPDATE iso8583_saf SET upstream = 'f' WHERE id = 'k000002'");
+    // X dies: its lock's session ends; its lease of 10 minutes never renewed.
+    await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'node-x')]);
+    await waitUntil(async () => (await lockSession(url, 'node-x')) === undefined, { what: 'the server to end X\'s lock session' });
+    // f's bank moves to a new address: its row deleted, a node of f started there.
+    await sql(url, "DELETE FROM iso8583_saf_upstream WHERE upstream = 'f'");
+    const y = new PgJournal({ url, upstream: 'f', address: '127.0.0.1:3003', lease: 600_000, owner: 'node-y' });
+    try {
+      assert.deepEqual((await y.open()).map((e) => e.id), [], 'X is of key u: not gone for a node of f');
+    } finally {
+      await y.close();
+    }
+    const [row] = await sql<{ bank: string | null }>(url, "SELECT bank FROM iso8583_saf_owner WHERE owner = 'node-x'");
+    assert.equal(row?.bank, '127.0.0.1:1001', 'X\'s row keeps the bank of its own key');
+    const z = new PgJournal({ url, upstream: 'u', address: '127.0.0.1:1001', lease: 600_000, owner: 'node-z' });
+    try {
+      assert.deepEqual((await z.open()).map((e) => e.id), ['k000001'], 'a node of u at X\'s address finds X gone and takes its entry at once');
+    } finally {
+      await z.close();
+    }
+  } finally {
+    await x.destroy();
+  }
+});
