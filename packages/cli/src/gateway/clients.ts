@@ -24,9 +24,13 @@ export function processRegistry(): Registry {
   return registry;
 }
 
-/** The console's ring of recent transactions, unless the console is off (`--no-console`). */
+/**
+ * The console's ring of recent transactions, unless the console is off (`--no-console`) or has no port to be read on
+ * (HTTP off: `--no-http`, or SocketQueue's names without `--http`): none then, so nothing keeps records no one reads
+ * (with `--no-transaction-log` too, the connectors then have no recorder at all).
+ */
 export function consoleRing(config: GatewayConfig): TransactionRing | undefined {
-  return config.noConsole ? undefined : new TransactionRing({ approvals: mainDialect(config) });
+  return config.noConsole || !config.httpEnabled ? undefined : new TransactionRing({ approvals: mainDialect(config) });
 }
 
 /**

@@ -23,6 +23,7 @@ import type { AbortSteps } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
+import { gatewayTrustedProxyList } from '../http/trusted-proxies.js';
 import { ownAnswer } from './own-answer.js';
 import { groupUpstreams, journalDirOf, upstreamOptions } from './upstream-options.js';
 import { keptIn, lostJournals } from '../journal-lost.js';
@@ -100,6 +101,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const named = groupUpstreams(config);
   for (const line of refuseStrandedJournals(config)) logger.warn(line);
   refuseOtherUpstreams(config); // a journal owing entries recorded for another upstream (journal-upstreams.ts)
+  // Read by the HTTP app (http.ts); checked here too, so that a start with HTTP off refuses what --check-config does.
+  gatewayTrustedProxyList(config.httpTrustedProxy);
   // One transaction log for every upstream: in the journal folder (a folder in use stops the start here), or, with a
   // PostgreSQL --store, in the database every node shares (any node answers for all of them).
   const transactionLogger = logger.child({ side: 'transactions' });

@@ -131,11 +131,14 @@ export interface SlowReaderGateway extends Omit<SlowReaderParts, 'fillTerminal'>
   stopping(): void;
 }
 
-/** Starts the bank and the gateway (folder prefix `prefix`); everything is stopped and removed after the test. */
-export async function slowReaderGateway(t: { after(fn: () => unknown): void }, prefix: string): Promise<SlowReaderGateway> {
+/**
+ * Starts the bank and the gateway (folder prefix `prefix`; its HTTP flags `http`, default `--http 0`: `['--no-http']`
+ * for a gateway with HTTP off); everything is stopped and removed after the test.
+ */
+export async function slowReaderGateway(t: { after(fn: () => unknown): void }, prefix: string, http: readonly string[] = ['--http', '0']): Promise<SlowReaderGateway> {
   const parts = await slowReaderParts(t, prefix);
   const { config } = parseGatewayArgs([
-    '--upstream', `127.0.0.1:${parts.bankPort}`, '--listen', '0', '--bind', '127.0.0.1', '--http', '0',
+    '--upstream', `127.0.0.1:${parts.bankPort}`, '--listen', '0', '--bind', '127.0.0.1', ...http,
     '--no-transaction-log', '--reversal-journal', parts.journalDir,
   ]);
   const gateway = await startGateway(config, { logger: parts.logger });
