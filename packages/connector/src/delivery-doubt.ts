@@ -1,6 +1,6 @@
 /**
- * Connections whose close may throw away answers already written whole on them (the CLI's HTTP port marks those whose
- * client stopped reading: requests held back, a lingering close). An answer written whole is handed to the system, not
+ * Connections whose close may throw away answers already written whole on them (the CLI's HTTP port marks those it closes
+ * lingering: at its caps, a 408 or 503, a 413). An answer written whole is handed to the system, not
  * to the client: it waits in our send buffer, then in the client's receive buffer, until the client reads it. A close
  * that resets the connection (our close meeting bytes the client still sends: Linux's `TCPAbortOnData`) throws away
  * what was still there, and the routes had counted it delivered (undelivered-answer.ts: an approval neither delivered

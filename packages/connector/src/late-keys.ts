@@ -96,6 +96,8 @@ interface LateKey {
   bare?: string[];
   /** Requests of more than one STAN or terminal timed out under the key: a late answer is tied to one by field 7 only. */
   mixed?: boolean;
+  /** Field 7 values two transactions sent under the key (the later took the earlier's place): they tie to neither. */
+  clashed?: string[];
 }
 
 /** True when `answer` ({@link LateKeys.lateAnswer}'s) names what a timed-out request sent: a late answer, not a copy. */
@@ -212,8 +214,11 @@ export class LateKeys {
     // The same request again (a repeat of the field 7): its place; a request of another class that sent the same field 7
     // (a reversal copying its original's) takes a place of its own, each late answer then told by its class.
     const at = echo7 === undefined ? -1 : echoes.findIndex((e, i) => e === echo7 && sameClass(sents[i]!, last));
-    if (at >= 0) sents[at] = last;
-    else if (echo7 !== undefined) {
+    let clashed = known?.clashed;
+    if (at >= 0) {
+      if (!sameTransaction(sents[at]!, last) && clashed?.includes(echo7!) !== true) clashed = [...(clashed ?? []), echo7!].slice(-LATE_ECHOES);
+      sents[at] = last;
+    } else if (echo7 !== undefined) {
       echoes.push(echo7);
       sents.push(last);
       if (echoes.length > LATE_ECHOES) {
@@ -222,7 +227,7 @@ export class LateKeys {
       }
     }
     const mixed = known !== undefined && (known.mixed === true || [known.last, ...sents].some((s) => !sameTransaction(s, last)));
-    this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came, bare: known?.bare, mixed });
+    this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came, bare: known?.bare, mixed, clashed });
     if (this.keys.size > this.lateKeys) {
       const oldest = this.keys.keys().next();
       if (oldest.done !== true) this.keys.delete(oldest.value);
@@ -292,7 +297,7 @@ export class LateKeys {
     const found = sentAnswered(known, message);
     if (found === undefined || found === 'copy') return found;
     // Its request's STAN and terminal go with it only when the tie is certain (match-key.ts `withRequestTransaction`).
-    const sent = tied(found, known.mixed !== true || (typeof echoed === 'string' && known.echoes.includes(echoed)));
+    const sent = tied(found, known.mixed !== true || (typeof echoed === 'string' && known.echoes.includes(echoed) && known.clashed?.includes(echoed) !== true));
     // Another request timed out under the key and its late answer has not come: the key stays, this answer's field 7
     // taken from it (a copy is the host's duplicate); the last one's answer forgets the key.
     if (typeof echoed === 'string' && known.echoes.includes(echoed)) {
@@ -322,7 +327,7 @@ export class LateKeys {
     const known = this.keys.get(key);
     if (known === undefined) return undefined;
     const at = echoAt(known, echoed, mti);
-    const sent = at >= 0 ? known.sent[at]! : tied(known.last, known.mixed !== true);
+    const sent = at >= 0 ? tied(known.sent[at]!, known.clashed?.includes(echoed) !== true) : tied(known.last, known.mixed !== true);
     if (at >= 0) {
       known.echoes.splice(at, 1);
       known.sent.splice(at, 1);

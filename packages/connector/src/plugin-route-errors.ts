@@ -85,10 +85,12 @@ export function routeErrorAnswers(child: FastifyInstance, answers: 'plain' | 'so
     closing = true;
     done();
   });
-  // The last answer owed on a connection while the app closes ends it (cli's stop-answers.ts): a keep-alive client's
-  // connection is not left open to Fastify's keepAliveTimeout, and a request in flight is answered, never cut.
+  // An answer while the app closes ends its connection: a keep-alive client's connection is not left open to
+  // Fastify's keepAliveTimeout, and a request in flight is answered, never cut. Not when the app set the header
+  // itself: the iso8583 gateway (cli's stop-answers.ts) closes only on the last answer owed, keeping those pipelined
+  // after it (a close on the first cut them: approvals reversed while their client waited).
   child.addHook('onSend', async (_request, reply, payload) => {
-    if (closing) void reply.header('connection', 'close');
+    if (closing && !reply.hasHeader('connection')) void reply.header('connection', 'close');
     return payload;
   });
   child.addHook('onRequest', async (request, reply) => {

@@ -44,3 +44,23 @@ test('late keys – one request under the key, or its field 7 echoed: its STAN a
   assert.ok(isSent(tied));
   assert.equal(withRequestTransaction(dialect, echoing, tied)['41'], 'TERMA   ');
 });
+
+// Two terminals' purchases of one STAN that sent the same field 7 (the same second, on two connections): the later
+// takes the earlier's place under the key, so an answer echoing that field 7 may be either's: no terminal is filled
+// (sr63i #1: it was filled with TERMB's, though it may be TERMA's), neither as a late answer nor as one that came while
+// a request reusing the key waited.
+test('late keys – two terminals that sent the same field 7 under one key: an answer echoing it gets no terminal', () => {
+  const late = new LateKeys();
+  late.timedOut(KEY, '1207072000', purchase('TERMA', '1207072000'));
+  late.timedOut(KEY, '1207072000', purchase('TERMB', '1207072000'));
+  const answer = { '0': '0210', '7': '1207072000', '39': '00' };
+  const sent = late.lateAnswer(KEY, answer);
+  assert.ok(isSent(sent), 'still counted as a late answer');
+  assert.equal(withRequestTransaction(dialect, answer, sent)['41'], undefined, 'no terminal guessed');
+  const waited = new LateKeys();
+  waited.timedOut(KEY, '1207072000', purchase('TERMA', '1207072000'));
+  waited.timedOut(KEY, '1207072000', purchase('TERMB', '1207072000'));
+  const came = waited.lateCame(KEY, '1207072000', '0210');
+  assert.ok(came !== undefined);
+  assert.equal(withRequestTransaction(dialect, answer, came)['41'], undefined, 'no terminal guessed while another waited');
+});

@@ -26,7 +26,9 @@ export function stopAnswers(app: FastifyInstance, refusal: RefusalBody): () => v
   let stopping = false;
   let closing = false;
   app.addHook('onSend', async (_request, reply) => {
-    if (stopping && lastOwed(reply)) reply.header('connection', 'close');
+    // Set either way while stopping: the connector plugin's routes close on any answer once the app closes unless the
+    // header is set already (plugin-route-errors.ts).
+    if (stopping) reply.header('connection', lastOwed(reply) ? 'close' : 'keep-alive');
   });
   app.addHook('preClose', (done) => {
     closing = true;
