@@ -5,11 +5,11 @@
 // retiring `done` must wait for it holding no row above it, the batch row neither.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
-import { sharedPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
+import { probeWhileWaiting } from './helpers/pg-lock-order.js';
 import { sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
@@ -28,26 +28,8 @@ test('a done that retires a 25 locks its own batch row in id order too: not befo
   await a.add({ id: 'rev-a', reversal, at: Date.now() });
   await sql(url, `UPDATE iso8583_saf SET late_approval = '{"0":"0210","39":"00"}'::jsonb WHERE id = 'rev-a'`);
   await a.add({ id: 'rev-z', reversal, at: Date.now() }); // the batch row: above rev-a in id order
-  const other = new pg.Client(url);
-  await other.connect();
-  t.after(() => other.end());
-  await other.query('BEGIN');
-  await other.query("SELECT 1 FROM iso8583_saf WHERE id = 'rev-a' FOR UPDATE"); // an id-ordered locker's first row
   a.retireOvertaken({ id: 'rev-z', reversal, at: Date.now() });
-  const done = a.done('rev-z', 'not-needed');
-  await waitUntil(async () => {
-    const [row] = await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-    return row !== undefined && row.n > 0 ? true : undefined;
-  }, { what: 'the retiring done to wait for rev-a', timeoutMs: 20_000 });
-  let second: unknown;
-  try {
-    // The id-ordered locker's next row: the done's own batch row.
-    await other.query("SELECT 1 FROM iso8583_saf WHERE id = 'rev-z' FOR UPDATE NOWAIT");
-  } catch (err) {
-    second = (err as { code?: string }).code;
-  }
-  await other.query('ROLLBACK');
-  await done;
+  const second = await probeWhileWaiting(t, url, 'rev-a', 'rev-z', 'the retiring done to wait for rev-a', () => a.done('rev-z', 'not-needed'));
   assert.equal(second, undefined, 'rev-z (the batch row) was not locked while the done waited for rev-a (55P03: it was)');
   const rows = await sql<{ id: string; approval: unknown; outcome: string | null }>(url, "SELECT id, late_approval AS approval, outcome FROM iso8583_saf WHERE id IN ('rev-a', 'rev-z') ORDER BY id");
   assert.deepEqual(rows, [{ id: 'rev-a', approval: null, outcome: null }, { id: 'rev-z', approval: null, outcome: 'not-needed' }], 'the approval in time took it off; the batch row ended');

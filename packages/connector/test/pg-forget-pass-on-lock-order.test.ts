@@ -7,11 +7,12 @@
 // holding no row above it, the batch row neither.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
-import { sharedPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
+import type pg from 'pg';
+import { probeWhileWaiting } from './helpers/pg-lock-order.js';
 import { sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
@@ -37,27 +38,9 @@ test('a forget that passes a late approval on locks the row it passes it to in i
   await a.add({ id: 'rev-z', reversal, at: Date.now() }); // the batch row (never attempted): above rev-a in id order
   await sql(url, `UPDATE iso8583_saf SET late_approval = '{"0":"0210","39":"00"}'::jsonb, late_approval_at = now() WHERE id = 'rev-z'`);
   await a.add({ id: 'rev-a', reversal, at: Date.now() }); // newer, pending: the row the approval is passed on to
-  const other = new pg.Client(url);
-  await other.connect();
-  t.after(() => other.end());
-  await other.query('BEGIN');
-  await other.query("SELECT 1 FROM iso8583_saf WHERE id = 'rev-a' FOR UPDATE"); // an id-ordered locker's first row
   const forgetting = a as unknown as Forgetting;
   forgetting.unsure.add('rev-z'); // its add's fate unknown, as after a connection broke during it
-  const forget = forgetting.forget(forgetting.ready());
-  await waitUntil(async () => {
-    const [row] = await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-    return row !== undefined && row.n > 0 ? true : undefined;
-  }, { what: 'the forget to wait for rev-a', timeoutMs: 20_000 });
-  let second: unknown;
-  try {
-    // The id-ordered locker's next row: the forget's own batch row.
-    await other.query("SELECT 1 FROM iso8583_saf WHERE id = 'rev-z' FOR UPDATE NOWAIT");
-  } catch (err) {
-    second = (err as { code?: string }).code;
-  }
-  await other.query('ROLLBACK');
-  await forget;
+  const second = await probeWhileWaiting(t, url, 'rev-a', 'rev-z', 'the forget to wait for rev-a', () => forgetting.forget(forgetting.ready()));
   assert.equal(second, undefined, 'rev-z (the batch row) was not locked while the forget waited for rev-a (55P03: it was)');
   const rows = await sql<{ id: string; approval: unknown; outcome: string | null }>(url, "SELECT id, late_approval->>'39' AS approval, outcome FROM iso8583_saf WHERE id IN ('rev-a', 'rev-z') ORDER BY id");
   assert.deepEqual(rows, [{ id: 'rev-a', approval: '00', outcome: null }, { id: 'rev-z', approval: '00', outcome: 'not-sent' }], 'the approval passed on to rev-a; the batch row ended');

@@ -5,11 +5,11 @@
 // the higher id's row first, in the order the rows were stored, before).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
-import { sharedPostgres, waitUntil } from '@iso8583/test-support';
+import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
+import { probeWhileWaiting } from './helpers/pg-lock-order.js';
 import { sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
@@ -30,25 +30,8 @@ test('a done that retires a 25 locks the transaction\'s rows in id order, as UND
   await a.add({ id: 'rev-a', reversal, at: Date.now() });
   await sql(url, `UPDATE iso8583_saf SET late_approval = '{"0":"0210","39":"00"}'::jsonb WHERE id IN ('rev-a', 'rev-b')`);
   await a.add({ id: 'rev-c', reversal, at: Date.now() });
-  const other = new pg.Client(url);
-  await other.connect();
-  t.after(() => other.end());
-  await other.query('BEGIN');
-  await other.query("SELECT 1 FROM iso8583_saf WHERE id = 'rev-a' FOR UPDATE");
   a.retireOvertaken({ id: 'rev-c', reversal, at: Date.now() });
-  const done = a.done('rev-c', 'not-needed');
-  await waitUntil(async () => {
-    const [row] = await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-    return row !== undefined && row.n > 0 ? true : undefined;
-  }, { what: 'the retiring done to wait for rev-a', timeoutMs: 20_000 });
-  let second: unknown;
-  try {
-    await other.query("SELECT 1 FROM iso8583_saf WHERE id = 'rev-b' FOR UPDATE NOWAIT");
-  } catch (err) {
-    second = (err as { code?: string }).code;
-  }
-  await other.query('ROLLBACK');
-  await done;
+  const second = await probeWhileWaiting(t, url, 'rev-a', 'rev-b', 'the retiring done to wait for rev-a', () => a.done('rev-c', 'not-needed'));
   assert.equal(second, undefined, 'rev-b was not locked while the done waited for rev-a (55P03: it was)');
   const rows = await sql<{ id: string; approval: unknown }>(url, "SELECT id, late_approval AS approval FROM iso8583_saf WHERE id IN ('rev-a', 'rev-b') ORDER BY id");
   assert.deepEqual(rows, [{ id: 'rev-a', approval: null }, { id: 'rev-b', approval: null }], 'the approval in time took both off');
