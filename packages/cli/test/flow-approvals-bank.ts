@@ -2,7 +2,7 @@
 // behind a real connector, a flow's approval book (UndeliveredApprovals) bound to an endpoint's options, and every
 // reversal it hands over recorded, with a promise of the first; and the terminal's side: the flow's endpoint and a
 // connector to it; and the gateway's own handler of undelivered approvals as a flow's book (`declineBook`). Each part
-// is closed when the test ends.
+// is closed when the test ends. And the bank of the flow-stop tests, which holds purchases (`holdingBank`).
 import type { TestContext } from 'node:test';
 import { Registry } from 'prom-client';
 import { capturedLogger } from '@iso8583/test-support';
@@ -107,4 +107,46 @@ export function declineBook(bank: Connector, sequenceTimeout: number): DeclineBo
   const outcomes = async (): Promise<string[] | undefined> =>
     (await registry.getSingleMetric(UNDELIVERED_APPROVALS_METRIC)?.get())?.values.map((v) => `${String(v.labels.reason)}/${String(v.labels.outcome)}=${v.value}`);
   return { book, approvals, lines, logger, outcomes };
+}
+
+/** A bank that holds every purchase until the test ends and answers its reversal (`holdingBank`). */
+export interface HoldingBank {
+  /** Its port on 127.0.0.1. */
+  readonly port: number;
+  /** Opened once it got a purchase (0200). */
+  readonly atBank: Promise<void>;
+  /** Opened once it got a reversal (0400 or 0401) of the purchase of STAN `stan`. */
+  readonly reversedAtBank: Promise<void>;
+  /** What it received, each as `MTI field90`. */
+  readonly received: readonly string[];
+}
+
+/**
+ * The bank of the flow-stop tests: the host simulator on 127.0.0.1 whose purchases are held until the test ends (the
+ * stop's deadline passes meanwhile) and whose reversals are answered; a reversal of STAN `stan` opens `reversedAtBank`.
+ */
+export async function holdingBank(t: TestContext, stan: string): Promise<HoldingBank> {
+  const atBank = gate();
+  const testEnd = gate();
+  const reversedAtBank = gate();
+  const received: string[] = [];
+  const simulator = createHostSimulator();
+  const bank = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    sequenceTimeout: 60_000,
+    sequence: async (message, context) => {
+      received.push(`${message.mti} ${String(message.fields['90'] ?? '')}`);
+      if (/^040[01]$/.test(message.mti) && String(message.fields['90'] ?? '').startsWith(`0200${stan}`)) reversedAtBank.open();
+      if (message.mti === '0200') {
+        atBank.open();
+        await testEnd.opened;
+      }
+      return simulator(message, context);
+    },
+  });
+  const port = (await bank.start()).port;
+  t.after(() => bank.close({ deadline: 0 }));
+  t.after(() => testEnd.open());
+  return { port, atBank: atBank.opened, reversedAtBank: reversedAtBank.opened, received };
 }

@@ -14,33 +14,14 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createConnector } from '@iso8583/connector';
-import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
-import type { Sequence } from '@iso8583/inbound';
 import { repoRoot, tempFolder, within } from '@iso8583/test-support';
 import { loadFlow, startFlow } from '../src/index.js';
-import { gate, purchase } from './flow-approvals-bank.js';
+import { holdingBank, purchase } from './flow-approvals-bank.js';
 
 test('flow stop past its deadline – a send through a group member is given up (onError answers 68) and reversed at the bank', async (t) => {
   const dir = tempFolder(t, 'iso8583-flow-stop-member-');
-  const atBank = gate();
-  const testEnd = gate();
-  const reversedAtBank = gate();
-  const received: string[] = [];
-  const simulator = createHostSimulator();
   // The purchase held until the test ends; the reversal answered. What the bank receives is recorded (MTI and field 90).
-  const bankSequence: Sequence = async (message, context) => {
-    received.push(`${message.mti} ${String(message.fields['90'] ?? '')}`);
-    if (/^040[01]$/.test(message.mti) && String(message.fields['90'] ?? '').startsWith('0200000812')) reversedAtBank.open();
-    if (message.mti === '0200') {
-      atBank.open();
-      await testEnd.opened;
-    }
-    return simulator(message, context);
-  };
-  const bank = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: bankSequence, sequenceTimeout: 60_000 });
-  const bankPort = (await bank.start()).port;
-  t.after(() => bank.close({ deadline: 0 }));
-  t.after(() => testEnd.open());
+  const { port: bankPort, atBank, reversedAtBank, received } = await holdingBank(t, '000812');
   writeFileSync(join(dir, 'member.mjs'), `export default async function member(message, context) {
   return context.connectors.routed.connectors.get('bank').request({ ...message.fields });
 }
@@ -68,7 +49,7 @@ test('flow stop past its deadline – a send through a group member is given up 
   const terminal = createConnector({ host: '127.0.0.1', port: running.inbound.pos?.port as number, requestTimeout: 60_000 });
   t.after(() => terminal.destroy());
   const answered = terminal.request(purchase('000812')).then((answer) => answer, (err: { code?: string }) => String(err.code));
-  await within(atBank.opened, 10_000, 'the bank never got the purchase');
+  await within(atBank, 10_000, 'the bank never got the purchase');
   const stopped = within(running.close().then(() => 'stopped', (err: { code?: string }) => String(err.code)), 30_000, 'the stop did not end');
   const answer = await within(answered, 30_000, 'the terminal got no outcome');
   assert.equal(typeof answer, 'object', `the terminal got an answer, not ${String(answer)}`);
@@ -76,7 +57,7 @@ test('flow stop past its deadline – a send through a group member is given up 
   assert.equal((answer as Record<string, unknown>)['11'], '000812');
   assert.equal(await stopped, 'stopped');
   // The journal holds the 0400 from before the purchase left: the bank itself must receive the reversal of 000812.
-  await within(reversedAtBank.opened, 30_000, `the bank never got the reversal of 000812; it got ${received.join(', ')}`);
+  await within(reversedAtBank, 30_000, `the bank never got the reversal of 000812; it got ${received.join(', ')}`);
   logger.flush();
   assert.doesNotMatch(lines.join(''), /4111111111111111/);
 });
