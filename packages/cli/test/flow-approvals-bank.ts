@@ -2,7 +2,8 @@
 // behind a real connector, a flow's approval book (UndeliveredApprovals) bound to an endpoint's options, and every
 // reversal it hands over recorded, with a promise of the first; and the terminal's side: the flow's endpoint and a
 // connector to it; and the gateway's own handler of undelivered approvals as a flow's book (`declineBook`). Each part
-// is closed when the test ends. And the bank of the flow-stop tests, which holds purchases (`holdingBank`).
+// is closed when the test ends. And the bank of the flow-stop tests, which holds purchases (`holdingBank`), and a named
+// bank whose answers a test rewrites (`namedBank`).
 import type { TestContext } from 'node:test';
 import { Registry } from 'prom-client';
 import { capturedLogger } from '@iso8583/test-support';
@@ -78,6 +79,27 @@ export async function posTerminal(t: TestContext, options: Omit<InboundOptions, 
   const terminal = createConnector({ host: '127.0.0.1', port, requestTimeout: 60_000 });
   t.after(() => terminal.destroy());
   return terminal;
+}
+
+/**
+ * A host simulator behind a connector named `name` (closed after `t`); `edit`, when given, rewrites each of its answers
+ * (a bank that sends no field 38, or gives every approval the same one).
+ */
+export async function namedBank(t: TestContext, name: string, edit?: (answer: Record<string, unknown>) => Record<string, unknown>): Promise<Connector> {
+  const simulator = createHostSimulator();
+  const host = createInboundEndpoint({
+    port: 0,
+    host: '127.0.0.1',
+    sequence: async (message, context) => {
+      const answer = (await simulator(message, context)) as Record<string, unknown>;
+      return (edit === undefined ? answer : edit(answer)) as IsoMessage;
+    },
+  });
+  const { port } = await host.start();
+  t.after(() => host.close());
+  const bank = createConnector({ host: '127.0.0.1', port, name });
+  t.after(() => bank.destroy());
+  return bank;
 }
 
 /** What {@link declineBook} makes. */

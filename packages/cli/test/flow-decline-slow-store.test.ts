@@ -6,11 +6,8 @@
 // was not stored yet, and the reversal is stored all the same once the write goes through. Real sockets, a real file
 // journal whose reversal write is held, the gateway's handler (late-approval.ts).
 import { test } from 'node:test';
-import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
@@ -19,38 +16,7 @@ import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { Sequence } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
 import { declineBook, gate, posTerminal, purchase } from './flow-approvals-bank.js';
-
-type Method = (this: FileHandle, ...args: unknown[]) => Promise<unknown>;
-
-/**
- * Holds every file write (`write`, `writev`) whose bytes contain `marker` made after `arm()` until `held` settles, for
- * the rest of the test (the FileHandle prototype is restored after it); `started` settles at the first such write.
- */
-async function holdWrites(t: TestContext, scratch: string, marker: string, held: Promise<void>): Promise<{ started: Promise<void>; arm(): void }> {
-  const probe = await open(join(scratch, 'probe'), 'w');
-  const proto = Object.getPrototypeOf(probe) as Record<'write' | 'writev', Method>;
-  await probe.close();
-  const original = { write: proto.write, writev: proto.writev };
-  t.after(() => Object.assign(proto, original));
-  const started = gate();
-  let armed = false;
-  const holds = (views: unknown[]): boolean => armed && views.some((v) => v instanceof Uint8Array && Buffer.from(v.buffer, v.byteOffset, v.byteLength).includes(marker));
-  proto.write = async function (this: FileHandle, ...args: unknown[]) {
-    if (holds([args[0]])) {
-      started.open();
-      await held;
-    }
-    return original.write.apply(this, args);
-  };
-  proto.writev = async function (this: FileHandle, ...args: unknown[]) {
-    if (holds(args[0] as unknown[])) {
-      started.open();
-      await held;
-    }
-    return original.writev.apply(this, args);
-  };
-  return { started: started.opened, arm: () => (armed = true) };
-}
+import { holdWrites } from './flow-held-writes.js';
 
 /** A stand-in onError: it approves whatever failed (a flow that approves offline when its bank is late). */
 const standIn: Sequence = (message) => ({ ...message.fields, 0: '0210', 39: '00' });

@@ -10,35 +10,16 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IsoMessage } from '@iso8583/codec';
-import { createConnector } from '@iso8583/connector';
 import type { Connector } from '@iso8583/connector';
-import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { Sequence, SequenceContext } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
 import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
-import { posTerminal, purchase } from './flow-approvals-bank.js';
-
-/** A host simulator named `name` behind a connector; `no38`: its answers lose field 38 (a bank that sends none). */
-async function bankNamed(t: TestContext, name: string, no38: boolean): Promise<Connector> {
-  const simulator = createHostSimulator();
-  const sequence: Sequence = async (message, context) => {
-    const answer = (await simulator(message, context)) as Record<string, unknown>;
-    if (!no38) return answer as IsoMessage;
-    const { 38: _dropped, ...rest } = answer;
-    return rest as IsoMessage;
-  };
-  const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence });
-  const { port } = await host.start();
-  t.after(() => host.close());
-  const bank = createConnector({ host: '127.0.0.1', port, name });
-  t.after(() => bank.destroy());
-  return bank;
-}
+import { namedBank, posTerminal, purchase } from './flow-approvals-bank.js';
 
 /** The primary and backup banks, a book recording each reversal, the contexts the sequence had (by STAN), and a terminal. */
 async function flowOn(t: TestContext, no38: boolean, sequence: Sequence, onError: Sequence) {
-  const primary = await bankNamed(t, 'primary', no38);
-  const backup = await bankNamed(t, 'backup', false);
+  const primary = await namedBank(t, 'primary', no38 ? ({ 38: _dropped, ...rest }) => rest : undefined);
+  const backup = await namedBank(t, 'backup');
   const reversed: { upstream: string | undefined; stan: unknown; reason: string }[] = [];
   const warned: string[] = [];
   const approvals = new UndeliveredApprovals((original, _answer, upstream, reason) => {

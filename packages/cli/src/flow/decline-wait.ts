@@ -26,7 +26,8 @@ export function declineMargin(sequenceTimeout: number): number {
  * Settles (never rejects) once `stored` settles, or {@link declineMargin} ms before the message's deadline
  * (`started`, the `performance.now()` of the sequence's call, plus `sequenceTimeout`; 0 or less: no bound), whichever
  * comes first; in the second case logs `ISO8583_WARN_FLOW_DECLINE_UNSTORED` on the message's logger (its MTI, STAN,
- * terminal as `summarize` gives them, and id; no card data).
+ * terminal as `summarize` gives them, and id; no card data). `what`: the answer that waits, as the line names it
+ * (default: a reply that does not approve; onError's answer, on-error-verdict.ts).
  */
 export function storedOrDeadline(
   stored: Promise<void>,
@@ -34,6 +35,7 @@ export function storedOrDeadline(
   sequenceTimeout: number,
   message: InboundMessage,
   context: SequenceContext,
+  what = 'a reply that does not approve',
 ): Promise<void> {
   if (!(sequenceTimeout > 0)) return stored;
   let timer: NodeJS.Timeout | undefined;
@@ -44,6 +46,15 @@ export function storedOrDeadline(
     if (inTime) return;
     // summarize: a value longer than ISO 8583 allows (a PAN given as field 41) is masked.
     const about = { code: DECLINE_UNSTORED, ...summarize(message.fields), messageId: context.messageId, sequenceTimeout };
-    logSafely(() => context.logger.warn(about, 'a reply that does not approve goes to the terminal before the reversals it causes are stored (not stored within the sequenceTimeout): they are still being stored'));
+    logSafely(() => context.logger.warn(about, `${what} goes to the terminal before the reversals it causes are stored (not stored within the sequenceTimeout): they are still being stored`));
   });
+}
+
+/**
+ * One promise of the reversals in `started` that were started (`undefined` entries are none), settled once all are
+ * (each never rejects: MessageAnswers.undelivered); `undefined` when none was, so that nothing waits.
+ */
+export function allStored(started: readonly (Promise<void> | undefined)[]): Promise<void> | undefined {
+  const under = started.filter((one): one is Promise<void> => one !== undefined);
+  return under.length === 0 ? undefined : Promise.all(under).then(() => undefined);
 }

@@ -7,44 +7,12 @@
  * else reverses them (reason `sequence-timeout`) as soon as it is known, whether the sequence settles later or never.
  * Each approval has one outcome: kept, or reversed once.
  */
-import { isAcceptedFor, readMessage } from '@iso8583/codec';
+import { isAcceptedFor } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import type { ApprovalLoss, Connector, UndeliveredApproval } from '@iso8583/connector';
-import { isReversible, movedMoney, reversalNames } from '@iso8583/connector';
-
-/**
- * What a sequence sent, as the book keeps it: the message's fields taken as the request was sent (a copy: what the
- * sequence does with its message object afterwards, such as reusing it for the next request, changes nothing here),
- * or the XML or JSON text it sent (read when a reversal is built); and the answer of the upstream that answered it
- * (a copy taken as it came, before the sequence had it).
- */
-export interface Answered {
-  readonly sent: IsoMessage | string;
-  readonly answer: IsoMessage;
-  readonly upstream: Connector;
-  /** The STAN (11) and transmission time (7) of the request as its connector sent it (`autoFill`), when it told them. */
-  readonly filled?: FilledFields;
-}
-
-/** The fields a connector fills in a request it sends (`autoFill`): what a reversal's original data elements name. */
-export type FilledFields = Readonly<Partial<Record<'11' | '7', string>>>;
-
-/**
- * Fields 11 and 7 of `request` (the request as its connector sent it, `answeredBy`'s third argument), read at once:
- * `undefined` when there is none, or it cannot be read.
- */
-export function filledOf(request: unknown): FilledFields | undefined {
-  if (request === null || typeof request !== 'object') return undefined;
-  try {
-    const r = request as Record<string, unknown>;
-    const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
-    const stan = text(r['11']);
-    const time = text(r['7']);
-    return { ...(stan === undefined ? {} : { '11': stan }), ...(time === undefined ? {} : { '7': time }) };
-  } catch {
-    return undefined;
-  }
-}
+import { movedMoney, reversalNames } from '@iso8583/connector';
+import { answersReversible, originalOf, requestKey, toldAmong } from './answered.js';
+import type { Answered } from './answered.js';
 
 /**
  * What the terminal was told when the sequence timed out: `none` (no onError judged: the endpoint's own 96, or no
@@ -52,63 +20,6 @@ export function filledOf(request: unknown): FilledFields | undefined {
  * `other` (it does not approve, threw, or did not settle in time).
  */
 type TimeoutAnswer = 'none' | 'pending' | 'approved' | 'other';
-
-/** Whether `answer` (as its upstream's codec read it: a 4-digit MTI) answers a reversible request (x110, x210). */
-function answersReversible(answer: IsoMessage): boolean {
-  const mti = String(answer['0'] ?? '');
-  return mti[2] === '1' && isReversible(mti.slice(0, 2) + '00');
-}
-
-/** A message's fields copied, composite fields (a nested object) too: values are strings, numbers, bigints or objects. */
-function copied(message: IsoMessage): IsoMessage {
-  const out: IsoMessage = {};
-  for (const f of Object.keys(message)) {
-    const v = message[f] as IsoMessage[string];
-    out[f] = v !== null && typeof v === 'object' ? copied(v) : v;
-  }
-  return out;
-}
-
-/**
- * What a reversal needs of a request a sequence sends (`request`, `sendMessage`, `relay`: `relayed`, its decoded view),
- * taken as it is sent: the fields copied, or the text as it is (a string does not change). Something that is not a
- * message (the connector refuses it: no answer, never in a book), or cannot be copied, is kept as it was given.
- */
-export function sentOf(sent: unknown, relayed: boolean): IsoMessage | string {
-  try {
-    const message: unknown = relayed ? (sent as { message?: unknown } | null)?.message : sent;
-    if (typeof message === 'string') return message;
-    if (message !== null && typeof message === 'object') return copied(message as IsoMessage);
-  } catch {
-    // A getter that throws, a revoked Proxy: the connector fails it as it reads it.
-  }
-  return sent as IsoMessage;
-}
-
-/**
- * The request a reversal names: the message sent, with the fields its connector filled in (11, 7) as the connector
- * told them (the request as sent), else as the answer echoes them.
- */
-function originalOf(one: Answered): IsoMessage {
-  const { sent, answer, filled } = one;
-  const original: IsoMessage = typeof sent === 'string' ? (readMessage(sent).message as IsoMessage) : { ...sent };
-  for (const f of ['11', '7'] as const) {
-    if (original[f] != null) continue;
-    const told = filled?.[f];
-    if (told != null) original[f] = told;
-    else if (answer[f] != null) original[f] = answer[f];
-  }
-  return original;
-}
-
-/**
- * What makes two requests the same at the bank, for `repeatOf`: the STAN and terminal (11, 41), the amount (4) and the
- * MTI but its last digit (`0200` and its repeat `0201` alike); `undefined` without 11 or 41.
- */
-function requestKey(m: IsoMessage | undefined): string | undefined {
-  if (m?.['11'] === undefined || m['41'] === undefined) return undefined;
-  return [m['11'], m['41'], m['4'] ?? '', String(m['0'] ?? '').padStart(4, '0').slice(0, 3)].map(String).join('\u0000');
-}
 
 /** The answers one inbound message's sequence got, until its reply is known to be undelivered. */
 export class MessageAnswers {
@@ -128,10 +39,11 @@ export class MessageAnswers {
   /** The approvals `undelivered` handed to the handler: a twin's repeat of one of them is reversed by it already. */
   private readonly undone: Answered[] = [];
   /**
-   * The approval `relaysApproval` last found the terminal's answer relays (the one it was told), if any: a twin's
-   * approval repeats only that one of this book's (`repeatOf`), not one this book holds untold.
+   * The approvals `relaysApproval` last found the terminal's answer may relay (the one it was told; several when the
+   * answer does not tell them apart: each then counts as told, none reversed for it): a twin's approval repeats only
+   * those of this book's (`repeatOf`), not one this book holds untold.
    */
-  private told: Answered | undefined;
+  private told: readonly Answered[] = [];
 
   /**
    * Each answer's original (`undefined`: its request cannot be read) and whether it moved money, worked out once: every
@@ -227,14 +139,29 @@ export class MessageAnswers {
   }
 
   /**
-   * Whether `code` and `authorization` (fields 39 and 38 of the terminal's answer) are those of an approval this book
-   * holds of a reversible request (`isReversible`: x100, x200 and their repeats, as its answer x110, x210 tells; not an
-   * advice's or an administrative message's approved answer, which authorizes nothing the terminal is told): that
-   * approval relayed (`undefined` for both when neither has field 38).
+   * Whether `code` and field 38 of `reply` (fields 39 and 38 of the terminal's answer, `code` as packed) are those of
+   * an approval this book holds of a reversible request (`isReversible`: x100, x200 and their repeats, as its answer
+   * x110, x210 tells; not an advice's or an administrative message's approved answer, which authorizes nothing the
+   * terminal is told): that approval relayed (`undefined` for both 38s when neither has one). When several share them,
+   * the reply's other fields pick the one it relays (`toldAmong`: 37, 11, 4, 7); when they do not tell them apart,
+   * each counts as told (`toldAmbiguously`). Throws when a field's getter throws.
    */
-  relaysApproval(code: unknown, authorization: unknown): boolean {
-    this.told = code === undefined ? undefined : this.answers.find((one) => one.answer['39'] === code && one.answer['38'] === authorization && answersReversible(one.answer) && this.approval(one));
-    return this.told !== undefined;
+  relaysApproval(code: unknown, reply: Readonly<Record<string, unknown>> | undefined): boolean {
+    this.told = [];
+    if (code === undefined) return false;
+    const authorization = reply?.['38'];
+    const candidates = this.answers.filter((one) => one.answer['39'] === code && one.answer['38'] === authorization && answersReversible(one.answer) && this.approval(one));
+    this.told = toldAmong(candidates, reply);
+    return this.told.length > 0;
+  }
+
+  /**
+   * The approvals `relaysApproval` counted as told when the terminal's answer did not tell them apart (more than one):
+   * each one's upstream (its connector's `name`) and the STAN (11) of its request as sent; empty otherwise. No card data.
+   */
+  toldAmbiguously(): { readonly upstream: string; readonly stan: unknown }[] {
+    if (this.told.length < 2) return [];
+    return this.told.map((one) => ({ upstream: one.upstream.name, stan: this.workedOut(one).original?.['11'] }));
   }
 
   /**
@@ -323,7 +250,7 @@ export class MessageAnswers {
     // transaction's fate: a repeat of one the twin holds untold (onError's resend to the sequence's bank, a backup's
     // approval relayed) keeps no approval here, which is reversed (that bank's one transaction once: the twin's copy
     // stays unreversed).
-    const pool = twin.told !== undefined ? [twin.told, ...twin.undone] : [...twin.answers, ...twin.undone];
+    const pool = twin.told.length > 0 ? [...twin.told, ...twin.undone] : [...twin.answers, ...twin.undone];
     return pool.some((held) =>
       held.upstream === one.upstream && held.answer['39'] === one.answer['39'] && held.answer['38'] === code &&
       (rrn === undefined || held.answer['37'] === undefined || held.answer['37'] === rrn) &&
@@ -339,12 +266,13 @@ export class MessageAnswers {
    * onError's timeout answer, judged once: `approves` when it approves in the endpoint's dialect. One that does not
    * approve reverses the sequence's approvals at once, and every later one as it comes (reason `sequence-timeout`):
    * the terminal was told something else, whether the sequence settles later or never. One that approves keeps them.
-   * `twin`: onError's book: a repeat of its approval here is that one (`undelivered`).
+   * `twin`: onError's book: a repeat of its approval here is that one (`undelivered`). Returns what settles once the
+   * reversals it started are stored (`undelivered`; none: `undefined`).
    */
-  judged(approves: boolean, twin?: MessageAnswers): void {
-    if (this.timeoutAnswer !== 'pending') return;
+  judged(approves: boolean, twin?: MessageAnswers): Promise<void> | undefined {
+    if (this.timeoutAnswer !== 'pending') return undefined;
     this.timeoutAnswer = approves ? 'approved' : 'other';
-    if (!approves) this.undelivered('sequence-timeout', false, twin);
+    return approves ? undefined : this.undelivered('sequence-timeout', false, twin);
   }
 
   /**

@@ -8,11 +8,13 @@
  * so it is logged, {@link standInAfterApproval}). An approval of the sequence that onError's own told repeats (the same
  * request sent again to the same upstream, the same approval: message-answers.ts `repeatOf`) is that one, kept.
  */
+import { performance } from 'node:perf_hooks';
 import { Iso8583Error } from '@iso8583/codec';
 import type { Codec } from '@iso8583/codec';
 import { isThenable } from '@iso8583/inbound';
 import type { InboundErrorCode, InboundMessage, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import { printable } from '../io.js';
+import { storedOrDeadline } from './decline-wait.js';
 import type { MessageAnswers } from './message-answers.js';
 import { approvalOf, backedByOwn } from './reply-verdict.js';
 
@@ -42,6 +44,23 @@ export function standInAfterApproval(message: InboundMessage, approves: boolean,
     `both that approval and the sequence's (${String(sequence)}) stand, two charges; relay the link's fields 39 and 38 instead`;
 }
 
+/**
+ * `ISO8583_WARN_FLOW_APPROVAL_AMBIGUOUS` when onError's answer relays an approval (`owner` `'own'` or `'sequence'`)
+ * whose fields 39 and 38 several approvals of that book share, and its other fields (37, 11, 4, 7) do not tell them
+ * apart (`MessageAnswers.toldAmbiguously`): each counts as the one the terminal was told, none is reversed for it (a
+ * guess could reverse the approval the terminal has). Names the message's MTI, STAN and terminal, and each such
+ * approval's link and STAN; no card data. `undefined` otherwise.
+ */
+export function approvalToldAmbiguously(message: InboundMessage, owner: ApprovalOwner, book: MessageAnswers, own: MessageAnswers | undefined): string | undefined {
+  const told = owner === 'own' ? own?.toldAmbiguously() : owner === 'sequence' ? book.toldAmbiguously() : undefined;
+  if (told === undefined || told.length === 0) return undefined;
+  const text = (v: unknown): string => printable(typeof v === 'string' || typeof v === 'number' ? String(v) : 'none');
+  const which = told.map((one) => `${printable(one.upstream)} STAN ${text(one.stan)}`).join(', ');
+  return `ISO8583_WARN_FLOW_APPROVAL_AMBIGUOUS: onError answered MTI ${text(message.mti)} STAN ${text(message.fields['11'])} ` +
+    `terminal ${text(message.fields['41'])} with fields 39 and 38 that ${told.length} approvals of ${owner === 'own' ? 'onError' : 'the sequence'} share ` +
+    `(${which}), its other fields (37, 11, 4, 7) telling none apart: none of them is reversed; relay the bank's field 37 too`;
+}
+
 /** What {@link judgeOnError} judges by: the endpoint's codec and `sequenceTimeout`, the sequence's book and onError's. */
 export interface OnErrorJudge {
   readonly codec: Codec | undefined;
@@ -55,30 +74,40 @@ export interface OnErrorJudge {
  * relaying an approval the sequence's book holds, or onError's own), and whose approval it is ({@link ApprovalOwner};
  * `'neither'` when it does not approve): false for a throw, a rejection, or no settling within the `sequenceTimeout`
  * (then this fails first, with the timeout error: the endpoint's own timer of the same length is made after this one).
+ * `verdict` returns what settles once the reversals it started are stored (none: `undefined`): onError's answer (its
+ * result, its throw or rejection: a 96) is handed to the endpoint only then, so that the terminal is never told while
+ * a reversal the verdict started is not yet stored (a crash would leave that approval standing), but no later than
+ * the deadline allows (decline-wait.ts `storedOrDeadline`: then logged `ISO8583_WARN_FLOW_DECLINE_UNSTORED`). At the
+ * timer's own timeout the 96 goes at once.
  */
 export function judgeOnError(
   onError: Sequence,
   message: InboundMessage,
   judge: OnErrorJudge,
   context: SequenceContext,
-  verdict: (approves: boolean, owner: ApprovalOwner) => void,
+  verdict: (approves: boolean, owner: ApprovalOwner) => Promise<void> | undefined,
 ): ReturnType<Sequence> {
   const { codec, timeout, book, own } = judge;
+  const started = performance.now();
   let told = false;
-  const tell = (approves: boolean, result?: SequenceResult): void => {
-    if (told) return;
+  const tell = (approves: boolean, result?: SequenceResult): Promise<void> | undefined => {
+    if (told) return undefined;
     told = true;
     const owner: ApprovalOwner = !approves ? 'neither' : backedByOwn(codec, result, own) ? 'own' : backedByOwn(codec, result, book) ? 'sequence' : 'neither';
-    verdict(approves, owner);
+    const stored = verdict(approves, owner);
+    return stored === undefined ? undefined : storedOrDeadline(stored, started, timeout, message, context, 'onError\'s answer');
   };
   // The book's question: did this answer tell the terminal that money moved? An answer that cannot be looked at does
   // not approve (the endpoint cannot pack it either: a 96).
   const approves = (result: SequenceResult): boolean => approvalOf(codec, message.mti, result, [book, own]) === true;
+  // A failure handed over once the reversals it caused are stored (`tell`).
+  const failing = (err: unknown): Promise<never> | undefined => tell(false)?.then(() => Promise.reject(err as Error));
   let out: ReturnType<Sequence>;
   try {
     out = onError(message, context);
   } catch (err) {
-    tell(false);
+    const later = failing(err);
+    if (later !== undefined) return later;
     throw err;
   }
   let thenable: boolean;
@@ -86,17 +115,18 @@ export function judgeOnError(
     thenable = isThenable(out);
   } catch (err) {
     // A value that cannot be looked at (a revoked Proxy): the endpoint answers it as onError failing, a 96.
-    tell(false);
+    const later = failing(err);
+    if (later !== undefined) return later;
     throw err;
   }
   if (!thenable) {
-    tell(approves(out as SequenceResult), out as SequenceResult);
-    return out;
+    const stored = tell(approves(out as SequenceResult), out as SequenceResult);
+    return stored === undefined ? out : stored.then(() => out as SequenceResult);
   }
   const pending = out as PromiseLike<SequenceResult>;
   return new Promise<SequenceResult>((resolve, reject) => {
     const timer = setTimeout(() => {
-      tell(false);
+      void tell(false);
       const code: InboundErrorCode = 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT';
       reject(new Iso8583Error(code, `MTI ${message.mti}: the onError sequence did not settle within ${timeout} ms`, { mti: message.mti }));
     }, timeout);
@@ -104,13 +134,15 @@ export function judgeOnError(
     pending.then(
       (result) => {
         clearTimeout(timer);
-        tell(approves(result), result);
-        resolve(result);
+        const stored = tell(approves(result), result);
+        if (stored === undefined) resolve(result);
+        else void stored.then(() => resolve(result));
       },
       (err: unknown) => {
         clearTimeout(timer);
-        tell(false);
-        reject(err);
+        const stored = tell(false);
+        if (stored === undefined) reject(err);
+        else void stored.then(() => reject(err));
       },
     );
   });

@@ -78,7 +78,7 @@ export function backedByOwn(codec: Codec | undefined, result: SequenceResult, ow
   if (codec === undefined || own === undefined) return false;
   try {
     const message = messageOf(result, codec);
-    return own.relaysApproval(responseCodeOf(result, codec), message?.['38']);
+    return own.relaysApproval(responseCodeOf(result, codec), message);
   } catch {
     return false;
   }

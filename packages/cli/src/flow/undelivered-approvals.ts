@@ -39,10 +39,10 @@ import { createCodec, responseMti } from '@iso8583/codec';
 import type { Codec } from '@iso8583/codec';
 import type { InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import type { UndeliveredApproval } from '@iso8583/connector';
-import { storedOrDeadline } from './decline-wait.js';
+import { allStored, storedOrDeadline } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
 import { approvalOf, replySnapshot } from './reply-verdict.js';
-import { judgeOnError, standInAfterApproval } from './on-error-verdict.js';
+import { approvalToldAmbiguously, judgeOnError, standInAfterApproval } from './on-error-verdict.js';
 import type { ApprovalOwner, OnErrorJudge } from './on-error-verdict.js';
 import { watchedContext } from './watched-connectors.js';
 
@@ -95,7 +95,8 @@ export class UndeliveredApprovals {
 
   /**
    * @param reverse The one handler of approvals a client never got (the connector's `undeliveredApproval`).
-   * @param logger Where `ISO8583_WARN_FLOW_STAND_IN_AFTER_APPROVAL` goes (on-error-verdict.ts). Default: not logged.
+   * @param logger Where `ISO8583_WARN_FLOW_STAND_IN_AFTER_APPROVAL` and `ISO8583_WARN_FLOW_APPROVAL_AMBIGUOUS` go
+   *   (on-error-verdict.ts). Default: not logged.
    */
   constructor(
     private readonly reverse: UndeliveredApproval,
@@ -271,8 +272,9 @@ export class UndeliveredApprovals {
           // kept with it, or reversed once by it (onError's book first, while the sequence's still holds its own).
           const own = this.onErrorBooks.get(failed.book);
           // The sequence's relayed: only onError's reversible approvals are undone (an approved advice is no charge).
-          if (!approves || owner === 'sequence') void own?.undelivered('sequence-failed', approves, failed.book);
-          if (!approves || owner === 'own') failed.book.undelivered('sequence-failed', false, own);
+          const mine = !approves || owner === 'sequence' ? own?.undelivered('sequence-failed', approves, failed.book) : undefined;
+          // Stored before onError's answer is written (on-error-verdict.ts).
+          return allStored([mine, !approves || owner === 'own' ? failed.book.undelivered('sequence-failed', false, own) : undefined]);
         });
       }
       const running = this.running.get(id);
@@ -287,21 +289,26 @@ export class UndeliveredApprovals {
           // An approval of onError's own link (a backup's) told: the sequence's approvals are reversed, as for a
           // decline; the sequence's own relayed: onError's are (on-error-verdict.ts).
           const own = this.onErrorBooks.get(running);
-          if (!approves || owner === 'sequence') void own?.undelivered('sequence-timeout', approves, running);
-          running.judged(approves && owner !== 'own', own);
+          const mine = !approves || owner === 'sequence' ? own?.undelivered('sequence-timeout', approves, running) : undefined;
+          return allStored([mine, running.judged(approves && owner !== 'own', own)]);
         });
       }
       return onError(message, context);
     };
   }
 
-  /** Logs `standInAfterApproval`'s warning, when onError's verdict calls for it (a logger that throws loses its line). */
+  /**
+   * Logs `standInAfterApproval`'s and `approvalToldAmbiguously`'s warnings, when onError's verdict calls for them (a
+   * logger that throws loses its line).
+   */
   private warnStandIn(message: InboundMessage, approves: boolean, owner: ApprovalOwner, book: MessageAnswers): void {
-    const line = standInAfterApproval(message, approves, owner, book, this.onErrorBooks.get(book));
-    try {
-      if (line !== undefined) this.logger?.warn(line);
-    } catch {
-      // The verdict's reversals are not the log's.
+    const own = this.onErrorBooks.get(book);
+    for (const line of [standInAfterApproval(message, approves, owner, book, own), approvalToldAmbiguously(message, owner, book, own)]) {
+      try {
+        if (line !== undefined) this.logger?.warn(line);
+      } catch {
+        // The verdict's reversals are not the log's.
+      }
     }
   }
 

@@ -12,7 +12,7 @@ import type { IsoMessage } from '@iso8583/codec';
 import type { SendOptions } from '@iso8583/connector';
 import type { SequenceContext } from '@iso8583/inbound';
 import { LINK_SENDS } from '../link-sends.js';
-import { filledOf, sentOf } from './message-answers.js';
+import { filledOf, sentOf } from './answered.js';
 import type { MessageAnswers } from './message-answers.js';
 
 /** An object's own members (`constructor`, `toString`, ...; not the `__` accessors): read as they are, on any object. */
