@@ -28,7 +28,10 @@ export const BASE_SLOTS = 2;
  * (was 1): the files of connector/pg-* (PostgreSQL: they mostly wait) with cli/gateway-* (the binary: CPU) kept 1.39
  * of 2 cores busy two at a time (under 1 core busy 50 of 260 s) and took 262 s; with the third on 0.6 idle, 1.66
  * cores, 228 s (-13%), every test passing. A core was rarely idle for two seconds, so the old threshold seldom let the
- * third start.
+ * third start. Tried at 4 on 2026-12-07 (same gate): the connector's files 260 -> 251 s (-3.5%, within a run's
+ * noise) and, with connector/pg-* and cli/gateway-*, the (shared) machine's /proc/stat showed 0.25 of 2 cores idle on
+ * average (a second with more than 0.6 idle one time in seven): the files' own CPU (the `--times` profile) leaves out
+ * the PostgreSQL servers', so the suite is CPU-bound at 3 and a fourth gains nothing measurable; kept at 3.
  */
 export const MAX_SLOTS = 3;
 /** Milliseconds between samples of /proc/stat. */
