@@ -15,6 +15,18 @@ before(async () => {
 });
 after(() => cluster.destroy());
 
+/** The owner rows but those of the nodes started by the test after X (Y's and Z's, by name). */
+const owners = (url: string): Promise<{ owner: string; upstream: string | null; bank: string | null }[]> =>
+  sql(url, "SELECT owner, upstream, bank FROM iso8583_saf_owner WHERE owner NOT IN ('node-y', 'node-z') ORDER BY owner");
+
+/** The keys' rows (iso8583_saf_upstream). */
+const keys = (url: string): Promise<{ upstream: string; address: string }[]> =>
+  sql(url, 'SELECT upstream, address FROM iso8583_saf_upstream ORDER BY upstream');
+
+/** Every entry's row: its key, bank, holder, whether pending, and attempts. */
+const entries = (url: string): Promise<{ id: string; upstream: string; bank: string | null; owner: string; pending: boolean; attempts: number }[]> =>
+  sql(url, 'SELECT id, upstream, bank, lease_owner AS owner, done_at IS NULL AS pending, attempts FROM iso8583_saf ORDER BY id');
+
 test('moving a former key to a new address leaves the bank of a dead node of another key as it was', async () => {
   const url = cluster.createDatabase('owner_gone_other_key_restamp');
   const x = new PgJournal({ url, upstream: 'u', formerUpstreams: ['f'], address: '127.0.0.1:1001', lease: 600_000, owner: 'node-x' });
@@ -35,11 +47,19 @@ test('moving a former key to a new address leaves the bank of a dead node of ano
     } finally {
       await y.close();
     }
-    const [row] = await sql<{ bank: string | null }>(url, "SELECT bank FROM iso8583_saf_owner WHERE owner = 'node-x'");
-    assert.equal(row?.bank, '127.0.0.1:1001', 'X\'s row keeps the bank of its own key');
+    assert.deepEqual(await owners(url), [{ owner: 'node-x', upstream: 'u', bank: '127.0.0.1:1001' }], 'X\'s row keeps the bank of its own key, and its key');
+    assert.deepEqual(await keys(url), [{ upstream: 'f', address: '127.0.0.1:3003' }, { upstream: 'u', address: '127.0.0.1:1001' }], 'f recorded at its new address; u\'s row untouched');
+    assert.deepEqual(await entries(url), [
+      { id: 'k000001', upstream: 'u', bank: '127.0.0.1:1001', owner: 'node-x', pending: true, attempts: 0 },
+      { id: 'k000002', upstream: 'f', bank: '127.0.0.1:3003', owner: 'node-x', pending: true, attempts: 0 },
+    ], 'f\'s entry is the new address\'s, still X\'s (Y took nothing); u\'s entry untouched');
     const z = new PgJournal({ url, upstream: 'u', address: '127.0.0.1:1001', lease: 600_000, owner: 'node-z' });
     try {
       assert.deepEqual((await z.open()).map((e) => e.id), ['k000001'], 'a node of u at X\'s address finds X gone and takes its entry at once');
+      assert.deepEqual(await entries(url), [
+        { id: 'k000001', upstream: 'u', bank: '127.0.0.1:1001', owner: 'node-z', pending: true, attempts: 0 },
+        { id: 'k000002', upstream: 'f', bank: '127.0.0.1:3003', owner: 'node-x', pending: true, attempts: 0 },
+      ], 'Z holds u\'s entry, pending, never attempted; f\'s entry left to its own bank\'s nodes');
     } finally {
       await z.close();
     }

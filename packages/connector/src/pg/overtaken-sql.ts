@@ -231,16 +231,20 @@ export function passingOn(batch: string, keys: string): string {
 }
 
 /**
- * The rows {@link passingOn} may change for the batch rows `s` that `from` names (each one that carries a late
- * approval and may end otherwise than `reversed`, retiring nothing): every row of its terminal and STAN outside the
- * batch `batch` that is pending or carries a code or an approval, under the upstream keys `keys` (`newest`) or naming
- * its root (`covered_by`: `back`): the rows `p` may change, not another key's (sr63e #3).
+ * The rows {@link passingOn} may change for the batch rows `s` that `from` names (each reversal entry that may end
+ * otherwise than `reversed`, retiring nothing): every row of its terminal and STAN outside the batch `batch` that is
+ * pending or carries a code or an approval, under the upstream keys `keys` (`newest`) or naming its root (`covered_by`:
+ * `back`): the rows `p` may change, not another key's (sr63e #3).
  * A statement that passes on locks them with its batch's rows, all together in id order, before it changes any (saf-sql.ts
  * `DONE`, `FORGET`): `UNDID_NOTHING` locks a transaction's rows in that order too, so that the two wait for each other
- * instead of deadlocking (sr62b #3, sr63e #2).
+ * instead of deadlocking (sr62b #3, sr63e #2). Whether the batch row carries a late approval is not asked: the set is
+ * read from the statement's snapshot, and an approval left on the batch row after it (another node's `LATE_APPROVAL`
+ * committing while the statement waits for that row, which it then reads again, approval and all) would have left the
+ * pass-on's target out of the set, locked last, after the batch row: the deadlock again (sr63i). The targets
+ * `passingOn` picks are read from that same snapshot, so the set holds every one of them.
  */
 export const passOnLockRows = (from: string, batch: string, keys: string): string => `SELECT o.id FROM ${from}, iso8583_saf o
-    WHERE s.late_approval IS NOT NULL AND (o.upstream = ANY(${keys}) OR o.covered_by = coalesce(s.covered_by, s.id)) AND s.entry->>'kind' IS NULL AND o.entry->>'kind' IS NULL
+    WHERE (o.upstream = ANY(${keys}) OR o.covered_by = coalesce(s.covered_by, s.id)) AND s.entry->>'kind' IS NULL AND o.entry->>'kind' IS NULL
       AND o.entry->'reversal'->>'41' = s.entry->'reversal'->>'41' AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11'
       AND (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AND o.id <> ALL(${batch})`;
 

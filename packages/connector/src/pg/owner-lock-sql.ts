@@ -86,14 +86,17 @@ export function registeredHere(o: string): string {
  * Each row is locked `FOR SHARE` until the statement's transaction ends: the owner's own `REGISTER` (its lock taken
  * again, a `DO UPDATE` of that row) waits for the claim that found it gone, so that the owner records no attempt of an
  * entry the claim is taking over (it would send it while the claiming node sends it too); and a claim that reaches a
- * row a `REGISTER` is changing waits for it, and sees the lock it took (`ownerLockFree`).
+ * row a `REGISTER` is changing waits for it, and sees the lock it took (`ownerLockFree`). The rows are locked in owner
+ * order (`ORDER BY` in the locking query: the rows are sorted, then locked), as every statement that locks several
+ * owner rows takes them (upstream-marker.ts `RESTAMP`, {@link PURGE_OWNERS}): in the table's order a claim deadlocked
+ * with a start's `RESTAMP` locking the same two rows the other way round (PostgreSQL aborts one; sr63i).
  */
 export const GONE_OWNERS = `SELECT o.owner FROM iso8583_saf_owner o
       WHERE o.owner <> $1 AND ${registeredHere('o')}
         AND (o.upstream IS NULL OR o.upstream = ANY($3::text[]))
         AND ($5::text IS NULL OR o.bank IS NULL OR o.bank = $5::text)
         AND ${ownerLockFree('o.key')}
-      FOR SHARE OF o`;
+      ORDER BY o.owner FOR SHARE OF o`;
 
 /**
  * When the server process of session `a` (a row of `pg_stat_activity`) started: microseconds since the epoch, as a
@@ -136,10 +139,16 @@ export const END_HUNG = `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN
 /** Forgets owner `$1` (at close: the entries it still holds then wait for their lease). */
 export const UNREGISTER = `DELETE FROM iso8583_saf_owner WHERE owner = $1`;
 
-/** Forgets the owners whose lock no session holds and that hold no pending entry. */
+/**
+ * Forgets the owners whose lock no session holds and that hold no pending entry. Their rows are locked first, in owner
+ * order (`p`, as {@link GONE_OWNERS} and upstream-marker.ts `RESTAMP`; a `DELETE` alone takes them in the table's order,
+ * which deadlocked with those), each tested again as locked, then deleted.
+ */
 export const PURGE_OWNERS = `DELETE FROM iso8583_saf_owner o
-  WHERE ${ownerLockFree('o.key')}
-    AND NOT EXISTS (SELECT 1 FROM iso8583_saf s WHERE s.lease_owner = o.owner AND s.done_at IS NULL)`;
+  WHERE o.owner IN (SELECT p.owner FROM iso8583_saf_owner p
+    WHERE ${ownerLockFree('p.key')}
+      AND NOT EXISTS (SELECT 1 FROM iso8583_saf s WHERE s.lease_owner = p.owner AND s.done_at IS NULL)
+    ORDER BY p.owner FOR UPDATE OF p)`;
 
 /**
  * The first key of every key lock: a shared session advisory lock `(KEY_LOCK_NAMESPACE, {@link keyLockId})` a node's

@@ -196,7 +196,8 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  * the purge keeps them as long as a code (`PURGE`). The batch's rows and those rows are all locked first, together,
  * in id order (`k`, materialized: the rows `c` found, read without a lock, each row's values then read again as
  * locked), before any is changed (`m` and `l` take only rows of `k`), and with them, for a batch row that may pass a
- * late approval on (it carries one, ends otherwise than `reversed`, retires nothing), every row of its terminal and
+ * late approval on (a reversal entry that ends otherwise than `reversed`, retiring nothing: whether it carries one or
+ * not in the snapshot, as one may land on it before it is locked, sr63i), every row of its terminal and
  * STAN `passingOn` may pass it to (pending, or carrying a code or an approval: the rows `p` may change, sr62b #3;
  * locked last, after the batch row, they deadlocked with an id-ordered `UNDID_NOTHING`): `UNDID_NOTHING` locks the rows of a transaction
  * in that order too, so that two nodes, one retiring and one writing a `25`, wait for each other instead of
