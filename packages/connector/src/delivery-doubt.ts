@@ -1,6 +1,7 @@
 /**
  * Connections whose close may throw away answers already written whole on them (the CLI's HTTP port marks those it closes
- * lingering: at its caps, a 408 or 503, a 413). An answer written whole is handed to the system, not
+ * lingering: at its caps, a 408 or 503, a 413; and those holding a pipelined request back: a client that may read
+ * nothing). An answer written whole is handed to the system, not
  * to the client: it waits in our send buffer, then in the client's receive buffer, until the client reads it. A close
  * that resets the connection (our close meeting bytes the client still sends: Linux's `TCPAbortOnData`) throws away
  * what was still there, and the routes had counted it delivered (undelivered-answer.ts: an approval neither delivered
@@ -18,6 +19,12 @@
  * and are left out of the count (see {@link keepInDoubt}). Once the kernel has taken more than both sizes after an
  * answer's last byte, that byte was read by the client: no close can take it back. A module of its own (package subpath
  * `./delivery-doubt`), so that the CLI marks connections without loading the routes.
+ *
+ * Across the process the answers kept are bounded too ({@link DOUBT_MAX_KEPT}): the answers kept and those owed on
+ * connections in doubt (promised a place: {@link oweInDoubt}) count together, and a new request on a connection in
+ * doubt is admitted ({@link admitInDoubt}) only while they are under the bound; its server refuses it otherwise, before
+ * any route (no money moves), until kept answers settle. A kept answer is never settled early to make room: that
+ * would count delivered an answer a reset may still throw away.
  */
 import type { Socket } from 'node:net';
 
@@ -36,9 +43,35 @@ export const DOUBT_WINDOW_BYTES = 64 * 1024 * 1024;
  */
 export const DOUBT_MAX_ANSWERS = 8192;
 
+/**
+ * Answers kept at once across the process's connections in doubt (with the answers owed there: {@link admitInDoubt}),
+ * by default: 16384, as the HTTP port's held-back budget (about 5 KB each: their request, reply and answer, some 80
+ * MB). Past it a request on a connection in doubt is refused; those owed when a connection is marked
+ * ({@link oweInDoubt}: at most the requests a connection has at the routes at once, 32 at the gateway) come on top.
+ */
+export const DOUBT_MAX_KEPT = 16_384;
+
+/** Answers kept across the process, not settled yet. */
+let keptTotal = 0;
+/** Answers owed on connections in doubt (not written whole nor cut yet), promised a place ({@link oweInDoubt}). */
+let owedTotal = 0;
+
+/** Answers kept across the process now, their settling put off to their connection's close (read-only, for tests). */
+export function keptInDoubt(): number {
+  return keptTotal;
+}
+
+/** Answers owed on connections in doubt now and counted against {@link DOUBT_MAX_KEPT} (read-only, for tests). */
+export function owedInDoubt(): number {
+  return owedTotal;
+}
+
 /** A connection in doubt: how to tell whether its close cut what was written, and the answers kept till then. */
 interface Doubt {
   cut: () => boolean;
+  /** Answers owed on it and counted in `owedTotal`; `closed` once it closed (what it owed is let go then). */
+  owed: number;
+  closed: boolean;
   /** Each kept answer's end (`bytesWritten` when written whole, at least its last byte) and its undelivered report. */
   kept: Array<{ end: number; undelivered: () => void }>;
   /** The first kept answer still in `kept` (those before it are settled). */
@@ -66,7 +99,7 @@ export function deliveryInDoubt(socket: Socket, cut?: () => boolean): void {
     doubt.cut = told;
     return;
   }
-  const made: Doubt = { cut: told, kept: [], first: 0 };
+  const made: Doubt = { cut: told, owed: 0, closed: false, kept: [], first: 0 };
   doubts.set(socket, made);
   socket.on('error', () => errored.add(socket));
   socket.once('close', () => {
@@ -74,6 +107,10 @@ export function deliveryInDoubt(socket: Socket, cut?: () => boolean): void {
     const kept = made.kept.slice(made.first);
     made.kept = [];
     made.first = 0;
+    keptTotal -= kept.length;
+    made.closed = true;
+    owedTotal -= made.owed;
+    made.owed = 0;
     if (cutThere) for (const answer of kept) answer.undelivered();
   });
 }
@@ -81,6 +118,40 @@ export function deliveryInDoubt(socket: Socket, cut?: () => boolean): void {
 /** Whether `socket` is in doubt ({@link deliveryInDoubt}): its answers written whole are kept ({@link keepInDoubt}). */
 export function inDoubt(socket: Socket): boolean {
   return doubts.has(socket);
+}
+
+/** Answers counted by {@link oweInDoubt} already. */
+const owing = new WeakSet<object>();
+
+/**
+ * Counts `res`, an answer owed on `socket` (in doubt: else nothing is done), against {@link DOUBT_MAX_KEPT} until it
+ * closes (written whole: then kept, or cut) or its connection does; once per answer. Without a check: for the answers
+ * already at the routes when their connection is marked, which can no longer be refused.
+ */
+export function oweInDoubt(socket: Socket, res: { once(event: 'close', fn: () => void): unknown }): void {
+  const doubt = doubts.get(socket);
+  if (doubt === undefined || doubt.closed || socket.closed || owing.has(res)) return;
+  owing.add(res);
+  doubt.owed++;
+  owedTotal++;
+  res.once('close', () => {
+    if (doubt.closed) return;
+    doubt.owed--;
+    owedTotal--;
+  });
+}
+
+/**
+ * Whether a new request on `socket` may go to the routes: always when `socket` is not in doubt (one WeakMap lookup);
+ * on a connection in doubt, while the answers kept and owed across the process are under `max` (default
+ * {@link DOUBT_MAX_KEPT}), its answer `res` then counted owed ({@link oweInDoubt}). Refused otherwise: its server
+ * answers it without a route (no money moves), and a later request may pass once kept answers settle.
+ */
+export function admitInDoubt(socket: Socket, res: { once(event: 'close', fn: () => void): unknown }, max = DOUBT_MAX_KEPT): boolean {
+  if (!doubts.has(socket)) return true;
+  if (keptTotal + owedTotal >= max) return false;
+  oweInDoubt(socket, res);
+  return true;
 }
 
 /** The bytes of `socket` the kernel has surely taken: those written less those still queued in Node (its `writableLength`). */
@@ -104,11 +175,13 @@ export function keepInDoubt(socket: Socket, undelivered: () => void): void {
   }
   // `bytesWritten` counts what Node still queues too: at least this answer's last byte.
   doubt.kept.push({ end: socket.bytesWritten, undelivered });
+  keptTotal++;
   const taken = takenByKernel(socket);
   while (doubt.first < doubt.kept.length && (taken - doubt.kept[doubt.first]!.end > DOUBT_WINDOW_BYTES || doubt.kept.length - doubt.first > DOUBT_MAX_ANSWERS)) {
     // Settled: its report (which holds the request, the reply and the answer) is let go now, not at the next compaction.
     doubt.kept[doubt.first] = SETTLED;
     doubt.first++;
+    keptTotal--;
   }
   // The settled ones are dropped now and then, not one by one.
   if (doubt.first > 64 && doubt.first * 2 > doubt.kept.length) {

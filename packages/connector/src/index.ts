@@ -70,7 +70,7 @@ export { failedAnswerCode, noteFailedAnswer, noteRouteFailure, routeFailure, rou
 export type { RouteFailure } from './route-failure.js';
 export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions, RouteTarget } from './fastify-plugin.js';
 export { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
-export { DOUBT_MAX_ANSWERS, DOUBT_WINDOW_BYTES, deliveryInDoubt } from './delivery-doubt.js';
+export { DOUBT_MAX_ANSWERS, DOUBT_MAX_KEPT, DOUBT_WINDOW_BYTES, deliveryInDoubt, keptInDoubt } from './delivery-doubt.js';
 export type { UndeliveredAnswer, UndeliveredAnswerHandler, UndeliveredAnswerReason } from './undelivered-answer.js';
 export { STOP_SETTLE_WAIT, UNDELIVERED_APPROVALS_METRIC, httpUndelivered, movedMoney, reversalNames, undeliveredApproval } from './undelivered-approval.js';
 export type { ApprovalLoss, LateApprovalParts, UndeliveredApproval, UndeliveredApprovalBook, UndeliveredClientReason, UndeliveredSide } from './undelivered-approval.js';

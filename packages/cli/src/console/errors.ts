@@ -21,6 +21,8 @@ export const CONSOLE_ERROR_CODES = {
     'A connection to the HTTP port closed because the pipelined requests held back across the port (parsed, waiting for an earlier answer of their connection) went over the gateway\'s `--http-max-held-back` (a flow\'s `http.maxHeldBack`; 16384): the connection holding the most, with every request at the routes answered or a console event stream (a client that pipelines and does not read its answers), is closed, with no answer of its own; one with a route running (a payment at the bank) never is. Logged at `warn` (503).',
   ISO8583_ERR_CONSOLE_BODY_BUDGET:
     'A request to an HTTP port (the `--metrics` port too) whose body held the most of the bodies arriving across the port when their bytes would pass its most (the gateway\'s `--http-body-budget`, 33554432 bytes; a flow\'s port: its default, its answer naming no flag): answered with `Retry-After` in its turn, after the answers owed to its connection\'s earlier requests, and its connection closed; its body had not all come, no route ran for it, nothing was sent on. The newcomer\'s body is refused only when it holds the most; the other bodies arriving, and requests without a body, go on. Logged at `warn` (503).',
+  ISO8583_ERR_CONSOLE_DOUBT_BUDGET:
+    'A request to an HTTP port on a connection whose answers are in doubt (its client pipelined past what the port takes at once, so it may not read them: each answer written whole is kept till the connection closes, reversed then if the close may have cut it) while the answers kept so across the process are at their most (16384): answered in its turn, the connection kept; no route ran for it, nothing was sent on. It may be sent again at once on a new connection (not in doubt), or on this one once kept answers settle (as their connections close: an idle one at the keep-alive timeout of the port, 72 s). Other connections are not refused (503).',
   ISO8583_ERR_CONSOLE_NOT_FOUND:
     'A request to an HTTP port (the `--metrics` port too) that no route takes; the answer names neither the method nor the path, which may hold card data (404).',
   ISO8583_ERR_CONSOLE_SEND_OFF: 'The console\'s workbench tried to send a message, but sending is off: start with `--console-send` (403).',
@@ -49,6 +51,7 @@ export const CONSOLE_HTTP_STATUS: Readonly<Record<ConsoleErrorCode, number>> = {
   ISO8583_ERR_CONSOLE_TOO_MANY_FROM_ADDRESS: 503,
   ISO8583_ERR_CONSOLE_HELD_BACK: 503,
   ISO8583_ERR_CONSOLE_BODY_BUDGET: 503,
+  ISO8583_ERR_CONSOLE_DOUBT_BUDGET: 503,
   ISO8583_ERR_CONSOLE_NOT_FOUND: 404,
   ISO8583_ERR_CONSOLE_SEND_OFF: 403,
   ISO8583_ERR_CONSOLE_INPUT: 400,

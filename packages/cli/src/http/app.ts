@@ -5,9 +5,10 @@
  * them for (the inbound endpoints' in-flight work, the pending reversals). A request must arrive whole within the
  * longest `requestTimeout` of the connectors (request-deadline.ts).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fastify } from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { failedAnswerCode, failureBody, iso8583Connector, refuseCrossSite, routeFailureOf } from '@iso8583/connector';
 import type { Connector, Iso8583ConnectorPluginOptions } from '@iso8583/connector';
@@ -25,7 +26,7 @@ import { shedLog } from './shed-log.js';
 import type { CapFlags } from './shed-log.js';
 import { lingerWhileBodyComes } from './linger-close.js';
 import { DEFAULT_HTTP_BODY_BUDGET, HTTP_BODY_LIMIT } from './body-limit.js';
-import { capServerPipelining } from './pipeline-cap.js';
+import { DOUBT_BUDGET_CODE, DOUBT_BUDGET_MESSAGE, capServerPipelining, refuseInDoubt } from './pipeline-cap.js';
 import { closeAnswered } from './answered-close.js';
 import { stopAnswers } from './stop-answers.js';
 import { DEFAULT_HTTP_MAX_HELD_BACK, heldBackLog } from './held-budget.js';
@@ -271,7 +272,12 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   });
   // One connection's pipelined requests reach the routes a few at a time, the others' served between (pipeline-cap.ts).
   // Over the budget of requests held back across the port, the heaviest client that reads nothing goes (held-budget.ts).
-  capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger, options.heldBackOption), close: closeAnswered });
+  // A request on a connection in doubt past the bound of answers kept: 503 coded in the port's shape, no route run.
+  const doubtRefusal = (req: IncomingMessage, res: ServerResponse): void => {
+    const body = refusal(req as unknown as FastifyRequest, { code: DOUBT_BUDGET_CODE, message: DOUBT_BUDGET_MESSAGE });
+    refuseInDoubt(res, typeof body === 'string' ? body : `${JSON.stringify(body)}${options.socketQueue === 'socketqueue' ? '\n' : ''}`);
+  };
+  capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger, options.heldBackOption), close: closeAnswered }, { refuse: doubtRefusal });
   // A body refused before it has all come (413 past the body limit) is answered, not reset: linger-close.ts.
   app.server.prependListener('request', lingerWhileBodyComes);
   // The bodies arriving across the port are bounded together too (body-budget.ts): a hook on every route to come.

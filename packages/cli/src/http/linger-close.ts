@@ -14,9 +14,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { deliveryInDoubt } from '@iso8583/connector/delivery-doubt';
 import { closeWithin } from './own-answer-close.js';
-import { discardReading } from './pipeline-cap.js';
+import { discardReading, markInDoubt } from './pipeline-cap.js';
 
 /**
  * How long a closing connection is still read, its bytes thrown away, for its client to finish sending and read the
@@ -46,7 +45,7 @@ export function lingerClose(socket: Socket): void {
   // A client that ended its side before the linger began: its `end` has come already, and will not again.
   let ended = socket.readableEnded;
   socket.on('error', () => (failed = true));
-  deliveryInDoubt(socket, () => failed || !ended);
+  markInDoubt(socket, () => failed || !ended);
   discardReading(socket);
   let read = 0;
   socket.on('data', (chunk: Buffer) => {

@@ -16,9 +16,14 @@
  * pipelined flood behind one slow route was read and parsed whole, every request of it waiting here in memory). While
  * a connection is not read, what its client sent meanwhile waits unread: request-deadline.ts does not count that time
  * against the request being received ({@link unreadUntil}).
+ *
+ * A connection held so has a client that may read nothing: from its first request held back, its answers written whole
+ * are in doubt till its close (the connector's delivery-doubt.ts), and its new requests reach the routes only while the
+ * answers kept so across the process are under their bound ({@link DoubtBudget}), refused 503 before any route otherwise.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { admitInDoubt, deliveryInDoubt, inDoubt, oweInDoubt } from '@iso8583/connector/delivery-doubt';
 import { heldBudget } from './held-budget.js';
 import type { HeldBudget, HeldBudgetOptions } from './held-budget.js';
 import { owe, owedTo } from './owed-answers.js';
@@ -102,6 +107,36 @@ export function whenRead(socket: Socket, fn: () => void): void {
 }
 
 /**
+ * Marks `socket` in doubt (the connector's `deliveryInDoubt`, with `cut` when given; a connection marked already keeps
+ * its `cut` unless one is given): its answers written whole are kept till its close, and those owed now (at the routes,
+ * or written and waiting for the client) are counted against the bound of answers kept ({@link DoubtBudget}).
+ */
+export function markInDoubt(socket: Socket, cut?: () => boolean): void {
+  if (cut !== undefined || !inDoubt(socket)) deliveryInDoubt(socket, cut);
+  for (const res of owedTo(socket).requests.values()) if (!queued.has(res)) oweInDoubt(socket, res);
+}
+
+/** The bound of answers kept on connections in doubt (see the file's note), as the HTTP port sets it. */
+export interface DoubtBudget {
+  /** Answers kept and owed across the process on connections in doubt before a new request there is refused. Default: the connector's `DOUBT_MAX_KEPT` (16384). */
+  readonly max?: number;
+  /** Answers a request refused so, no route run: default 503 `ISO8583_ERR_CONSOLE_DOUBT_BUDGET` as `{ error: { code, message } }`. */
+  readonly refuse?: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/** The code of a request refused by the bound of answers kept ({@link DoubtBudget}). */
+export const DOUBT_BUDGET_CODE = 'ISO8583_ERR_CONSOLE_DOUBT_BUDGET';
+
+/** Its message. */
+export const DOUBT_BUDGET_MESSAGE = 'this port keeps the most answers it may for clients that may not have read them: send it again on a new connection';
+
+/** Writes `body` (JSON, or a line) as a 503 refusal on `res`, the connection kept. */
+export function refuseInDoubt(res: ServerResponse, body: string): void {
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/**
  * The requests of one connection held back. Those handed to the application and not answered yet are the requests the
  * connection is owed answers for (owed-answers.ts) less these.
  */
@@ -124,7 +159,9 @@ export function capPipelining(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   max = MAX_PIPELINED,
   budget: HeldBudget = heldBudget(),
+  doubt: DoubtBudget = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const refuse = doubt.refuse ?? ((_req: IncomingMessage, res: ServerResponse): void => refuseInDoubt(res, JSON.stringify({ error: { code: DOUBT_BUDGET_CODE, message: DOUBT_BUDGET_MESSAGE } })));
   const lines = new WeakMap<Socket, Line>();
   /** Requests of the connection handed to the application and not answered yet (see {@link Line}). */
   const running = (line: Line, socket: Socket): number => owedTo(socket).requests.size - line.waiting.length;
@@ -133,7 +170,9 @@ export function capPipelining(
     res.once('close', () => {
       if (line.waiting.length > 0) schedule(line, socket);
     });
-    handler(req, res);
+    // On a connection in doubt, only while the answers kept are under their bound: else no route runs for it.
+    if (admitInDoubt(socket, res, doubt.max)) handler(req, res);
+    else refuse(req, res);
   };
   const handOn = (line: Line, socket: Socket): void => {
     line.scheduled = false;
@@ -187,6 +226,8 @@ export function capPipelining(
     if (!line.paused) {
       line.paused = true;
       readAgain.set(socket, Infinity);
+      // Its client may read nothing: from now on its answers written whole are in doubt till its close.
+      markInDoubt(socket);
       if (!line.guarded) {
         line.guarded = true;
         // Before Node's own listener: it then sees the connection paused and keeps it so.
@@ -291,14 +332,15 @@ function resumeReading(socket: HttpSocket): void {
 /**
  * Puts {@link capPipelining} in front of the request handler `server` was made with (a Fastify app's: its `server`'s
  * `request` listener), in its place; the server's other `request` listeners are left as they are. The requests held
- * back across `server` are kept within a budget of `budget` (held-budget.ts; default: its defaults), which is returned.
+ * back across `server` are kept within a budget of `budget` (held-budget.ts; default: its defaults), which is returned;
+ * the answers kept on its connections in doubt within `doubt` ({@link DoubtBudget}; default: its defaults).
  */
-export function capServerPipelining(server: Server, max = MAX_PIPELINED, budget: HeldBudgetOptions = {}): HeldBudget {
+export function capServerPipelining(server: Server, max = MAX_PIPELINED, budget: HeldBudgetOptions = {}, doubt: DoubtBudget = {}): HeldBudget {
   const held = heldBudget(budget);
   const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   const handler = handlers[0];
   if (handler === undefined) return held;
   server.removeListener('request', handler);
-  server.prependListener('request', capPipelining(handler, max, held));
+  server.prependListener('request', capPipelining(handler, max, held, doubt));
   return held;
 }

@@ -1,7 +1,7 @@
 // A client that pipelines purchases on one HTTP connection of the real gateway and reads none of their answers until
 // the gateway closes the connection (at its connection cap, over its held-back budget): then every approval the bank
 // gave must be either read by that client or reversed (logged "could not be delivered"), none counted delivered and
-// thrown away by a reset. Shared by gateway-http-evict-unread and gateway-http-held-unread.
+// thrown away by a reset. Shared by gateway-http-evict-unread, gateway-http-evict-sending and gateway-http-held-unread.
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
@@ -21,13 +21,16 @@ function purchase(n: number): string {
 /**
  * Runs the flood against a gateway started with `flags` (a bank approving every purchase with a 900-byte field 48, so
  * the answers fill the kernel's buffers), waits for `closing` (given the gateway and the bank's approval count so far)
- * to say the gateway is closing the connection, then reads what the client gets and checks the accounting.
+ * to say the gateway is closing the connection, then reads what the client gets and checks the accounting. With
+ * `sendOn`, the client first keeps sending (200 bytes every 50 ms, reading nothing, as a batch writer) until its
+ * connection is closed or reset: the gateway's close then meets bytes arriving, and the system resets the connection.
  */
 export async function unreadFlood(
   t: TestContext,
   prefix: string,
   flags: string[],
   closing: (ports: GatewayPorts, approved: () => number) => Promise<unknown>,
+  sendOn = false,
 ): Promise<void> {
   let approved = 0;
   const endpoint = createInboundEndpoint({
@@ -56,6 +59,16 @@ export async function unreadFlood(
   }
   a.write(flood);
   await closing(ports, () => approved);
+  if (sendOn) {
+    const junk = 'X'.repeat(200);
+    const sending = setInterval(() => {
+      if (!a.destroyed) a.write(junk);
+    }, 50);
+    t.after(() => clearInterval(sending));
+    const failed = new Promise((resolve) => a.once('error', resolve));
+    await within(Promise.race([failed, aClosed]), 30_000, 'the connection the gateway closed to be reset or closed');
+    clearInterval(sending);
+  }
 
   let text = '';
   a.on('data', (d: Buffer) => (text += d.toString('latin1')));
