@@ -334,7 +334,7 @@ export class Channel {
       }
       this.pending.delete(key);
       clearTimeout(req.timer);
-      this.late.answered(key, req.echo7, message);
+      this.late.answered(key, req.echo7, message, req);
       req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
       return;
     }

@@ -158,7 +158,7 @@ export class ExclusivePool implements ChannelPool {
     if (failedAfterWrite && channel.isOpen) {
       // The host serves one request at a time here and may still be on the unanswered one: lent again, the connection
       // would carry the next request (or its reversal) behind it, late or never answered. A new one replaces it.
-      channel.logger.warn('a request failed after it was written: closing its connection (exclusive mode)');
+      channel.logger.warn({ code: 'ISO8583_WARN_EXCLUSIVE_CONNECTION_CLOSED' }, 'a request failed after it was written: closing its connection (exclusive mode)');
       // The host's fault, unlike an idle eviction or the caller giving up: its close carries a code, so an upstream
       // group finds its upstream down. The caller's abort or deadline closes it as asked for (no code, not down).
       this.factory.abort(channel, byHost ? connectorError('ISO8583_ERR_CONNECTOR_CONNECTION_LOST', 'closed: a request on it failed after it was written (exclusive mode)') : undefined);

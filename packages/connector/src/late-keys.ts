@@ -6,9 +6,11 @@
  * answer and a reused key" in docs/connector.md.
  */
 import { performance } from 'node:perf_hooks';
-import { DictionaryMap, responseMti } from '@iso8583/codec';
+import { responseMti } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { answerMark, digestOf } from './answer-marks.js';
+import { ANSWERED_KEYS, AnswerRing, transactionText } from './answered-ring.js';
+import type { Transaction } from './answered-ring.js';
 import { answersMti, sameTransaction, tied } from './match-key.js';
 import { amountOf } from './socketqueue-figures.js';
 
@@ -21,7 +23,7 @@ export const LATE_KEYS = 1024;
 
 /**
  * Most connections the late keys are sized for ({@link LateKeys.fit}), whatever `pool.max` (up to 1000): 16384
- * timed-out keys and 65536 answers at most, about 43 MiB of one connector's heap when all are held (about 2.7 MiB a
+ * timed-out keys and 65536 answers at most, about 46 MiB of one connector's heap when all are held (about 2.9 MiB a
  * connection's worth); a pool wider than this shares them.
  */
 export const LATE_KEYS_CONNECTIONS = 16;
@@ -29,17 +31,7 @@ export const LATE_KEYS_CONNECTIONS = 16;
 /** Most field 7 values remembered per timed-out key (the newest kept). */
 const LATE_ECHOES = 8;
 
-/**
- * Answers remembered, each by its key with the field 7 its request sent (the oldest forgotten first), per connection
- * the connector has had open at once ({@link LateKeys.fit}, at most {@link LATE_KEYS_CONNECTIONS}): the host's duplicate of an answer is told from the answer of a
- * request that reused the key while the key is remembered. The keys of the last 4096 answers a connection (a key
- * answered again takes the newest place, its earlier answers still in the ring found from it: {@link ANSWERS_PER_KEY}).
- * Late answers and unsolicited approvals taken count too ({@link LateKeys.took}).
- */
-export const ANSWERED_KEYS = 4096;
-
-/** Most answers under one key a copy is compared with (the newest first): a few, not a walk of the whole ring. */
-const ANSWERS_PER_KEY = 8;
+export { ANSWERED_KEYS };
 
 /** What an answer under a key a request waits under is, when it is not that request's: see {@link LateKeys.stale}. */
 export type StaleAnswer = 'late' | 'duplicate';
@@ -94,7 +86,10 @@ interface LateKey {
    * taken from them while others stayed: a further copy of such an answer is the host's duplicate, not another's.
    */
   bare?: string[];
-  /** Requests of more than one STAN or terminal timed out under the key: a late answer is tied to one by field 7 only. */
+  /**
+   * Requests of more than one STAN or terminal timed out under the key, or one of another was answered under it (in
+   * time: {@link LateKeys.answered}): a late answer is tied to one by field 7 only.
+   */
   mixed?: boolean;
   /** Field 7 values two transactions sent under the key (the later took the earlier's place): they tie to neither. */
   clashed?: string[];
@@ -159,25 +154,8 @@ export class LateKeys {
   private readonly keys = new Map<string, LateKey>();
   /** Most timed-out keys remembered: {@link LATE_KEYS} per connection ({@link LateKeys.fit}). */
   private lateKeys = LATE_KEYS;
-  /** Places in the ring of answers: {@link ANSWERED_KEYS} per connection ({@link LateKeys.fit}). */
-  private answeredKeys = ANSWERED_KEYS;
-  /**
-   * The last answers (of requests that sent a field 7; {@link ANSWERED_KEYS} per connection), a ring: each one's key (`answeredKey`),
-   * the field 7 its request sent (`answeredEcho`) and the answer's mark (`answeredDigest`: its answer-marks.ts `answerMark`) at its place, `nextAnswer` the place the next one takes (the oldest's).
-   * Forgetting the oldest is a lookup, not a walk of a Map from its start (which skips the places deletes left, about
-   * 1.5 µs an answer at 4096 keys; this is a fifth of that).
-   */
-  private readonly answeredKey: string[] = []; // grows to `answeredKeys` with the answers: an idle connection holds none
-  private readonly answeredEcho: string[] = [];
-  private readonly answeredDigest: string[] = [];
-  /** The place of the answer under the same key before the one at each place (-1: none): a key's answers, newest first. */
-  private readonly answeredBefore: number[] = [];
-  private nextAnswer = 0;
-  /**
-   * The place in the ring of the last answer under each key remembered: a `DictionaryMap` (codec), as it gains and loses
-   * a key per answer (a `Map` would be a new table every few hundred answers, each promoted: issue 10).
-   */
-  private readonly answers = new DictionaryMap<number>();
+  /** The last answers (of requests that sent a field 7; {@link ANSWERED_KEYS} per connection): answered-ring.ts. */
+  private readonly ring = new AnswerRing();
 
   /**
    * Sizes the bounds for `connections` connections open at once (each channel says so as it opens: channel.ts, the
@@ -190,7 +168,7 @@ export class LateKeys {
   fit(connections: number): void {
     const n = Math.min(connections, LATE_KEYS_CONNECTIONS);
     this.lateKeys = Math.max(this.lateKeys, LATE_KEYS * n);
-    this.answeredKeys = Math.max(this.answeredKeys, ANSWERED_KEYS * n);
+    this.ring.size = Math.max(this.ring.size, ANSWERED_KEYS * n);
   }
 
   /**
@@ -226,7 +204,11 @@ export class LateKeys {
         sents.shift();
       }
     }
-    const mixed = known !== undefined && (known.mixed === true || [known.last, ...sents].some((s) => !sameTransaction(s, last)));
+    // Another transaction's request under the key timed out, or was answered (the host's copy of its answer is then no
+    // late answer of this one for certain).
+    const mixed =
+      (known !== undefined && (known.mixed === true || [known.last, ...sents].some((s) => !sameTransaction(s, last)))) ||
+      this.ring.answeredOther(key, transactionText(last));
     this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came, bare: known?.bare, mixed, clashed });
     if (this.keys.size > this.lateKeys) {
       const oldest = this.keys.keys().next();
@@ -237,10 +219,15 @@ export class LateKeys {
   /**
    * Remembers that a request under `key` that sent `echo7` as its field 7 was answered with `answer` (nothing when `echo7`
    * is `undefined`): a copy of that answer (the same in every field of answer-marks.ts `answerMark`) that comes while a
-   * request reusing the key waits, or with none waiting, is then the host's duplicate.
+   * request reusing the key waits, or with none waiting, is then the host's duplicate. `sent`: the request's STAN and
+   * terminal (default: not known): a request of another transaction answered under a key a request timed out under
+   * leaves no late answer tied to the timed-out one for certain but by its field 7 (the host's copy of the other's
+   * answer is no late answer of it: `mixed`), and so does one answered before the timeout (the ring keeps it).
    */
-  answered(key: string, echo7: string | undefined, answer: IsoMessage): void {
-    if (echo7 !== undefined) this.remember(key, echo7, answerMark(answer));
+  answered(key: string, echo7: string | undefined, answer: IsoMessage, sent?: Transaction): void {
+    if (echo7 !== undefined) this.ring.remember(key, echo7, answerMark(answer), sent === undefined ? '' : transactionText(sent));
+    const known = this.keys.get(key);
+    if (known !== undefined && sent !== undefined && [known.last, ...known.sent].some((s) => !sameTransaction(s, sent))) known.mixed = true;
   }
 
   /**
@@ -251,22 +238,8 @@ export class LateKeys {
    */
   took(key: string, message: IsoMessage, late: boolean): void {
     const echoed = message['7'];
-    if (typeof echoed === 'string') this.remember(key, echoed, answerMark(message));
-    else if (late) this.remember(key, '', digestOf(message));
-  }
-
-  /** An answer under `key` with field 7 `echo` ('': none) and `mark` takes the ring's next place. */
-  private remember(key: string, echo: string, mark: string): void {
-    const place = this.nextAnswer;
-    const oldest = this.answeredKey[place] as string | undefined;
-    // The oldest answer's key is forgotten, unless answered again since (its place is then a newer one).
-    if (oldest !== undefined && this.answers.get(oldest) === place) this.answers.delete(oldest);
-    this.answeredKey[place] = key;
-    this.answeredEcho[place] = echo;
-    this.answeredDigest[place] = mark;
-    this.answeredBefore[place] = this.answers.get(key) ?? -1;
-    this.answers.set(key, place);
-    this.nextAnswer = place + 1 >= this.answeredKeys ? 0 : place + 1;
+    if (typeof echoed === 'string') this.ring.remember(key, echoed, answerMark(message));
+    else if (late) this.ring.remember(key, '', digestOf(message));
   }
 
   /** True when a request under `key` timed out (and its late answer has not come while nothing waited under it). */
@@ -359,23 +332,13 @@ export class LateKeys {
     // whose own is still due, nor the waiting request's; the copy of an earlier answer under the key.
     if (known?.echoes.includes(echoed) === true || known?.came?.includes(echoed) === true) return 'duplicate';
     // The field 7 a request answered under the key sent (or a late answer or approval taken under it carried: the key's
-    // newest ANSWERS_PER_KEY): not the waiting request's answer, whatever its fields.
-    for (const place of this.answersOf(key)) if (this.answeredEcho[place] === echoed) return 'duplicate';
-    return undefined;
-  }
-
-  /** The places in the ring of the answers under `key` still there, newest first (at most {@link ANSWERS_PER_KEY}). */
-  private *answersOf(key: string): Generator<number> {
-    let place = this.answers.get(key) ?? -1;
-    for (let n = 0; place >= 0 && n < ANSWERS_PER_KEY && this.answeredKey[place] === key; n++) {
-      yield place;
-      place = this.answeredBefore[place]!;
-    }
+    // newest few, answered-ring.ts): not the waiting request's answer, whatever its fields.
+    return this.ring.hasEcho(key, echoed) ? 'duplicate' : undefined;
   }
 
   /**
    * Whether `message`, under `key`, is the host's copy of an answer under the key (among the connector's last
-   * {@link ANSWERED_KEYS} answers per connection, the key's newest {@link ANSWERS_PER_KEY}): of one in time, its
+   * {@link ANSWERED_KEYS} answers per connection, the key's newest few: answered-ring.ts): of one in time, its
    * answer-marks.ts `answerMark` that answer's, its field 7 the one that request sent; of a late answer or an unsolicited
    * approval taken ({@link LateKeys.took}), the same. `false` for an answer without field 7 but as the copy of a late
    * answer without it (a host that echoes none: a copy cannot be told from the late answer of an older request under
@@ -384,15 +347,6 @@ export class LateKeys {
    * reversal copying its original's field 7).
    */
   copyOfAnswer(key: string, message: IsoMessage): boolean {
-    const echoed = message['7'];
-    const bare = typeof echoed !== 'string';
-    const echo = bare ? '' : echoed;
-    let mark: string | undefined;
-    for (const place of this.answersOf(key)) {
-      if (this.answeredEcho[place] !== echo) continue;
-      mark ??= bare ? digestOf(message) : answerMark(message);
-      if (this.answeredDigest[place] === mark) return true;
-    }
-    return false;
+    return this.ring.copyOf(key, message);
   }
 }

@@ -12,7 +12,7 @@
  * Fastify answers such a request itself, uncoded (`{"error":"Service Unavailable",...}`), before any hook, unless the
  * app is made with `return503OnClosing: false`: an app using the routes sets it (docs/connector.md).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bodyProblem } from './body-problem.js';
 import { connectorError } from './errors.js';
 import { errorJson } from './fastify-plugin.js';
@@ -25,9 +25,28 @@ const CLOSING = 503;
 /** The requests a route of the plugin began to handle: an error of theirs is the routes' own to answer. */
 const inRoute = new WeakSet<FastifyRequest>();
 
-/** Notes that a route of the plugin handles `request` (its first statement): its errors are the routes' own. */
+/** Each request the routes' `onRequest` admitted, with its context's state: closing once the app's `preClose` ran. */
+const admitted = new WeakMap<FastifyRequest, { closing: boolean }>();
+
+/** The refusals {@link routeBegins} threw: answered 503 by the routes' error handler. */
+const closedRefusals = new WeakSet<object>();
+
+/** The refusal of a request that comes to the routes while the app closes. */
+function closedError(): ReturnType<typeof connectorError> {
+  return connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the app is closing: the request was not sent to the host');
+}
+
+/**
+ * Notes that a route of the plugin handles `request` (its first statement): its errors are the routes' own. Throws
+ * `ISO8583_ERR_CONNECTOR_CLOSED` (answered 503) when the app began to close after the request's `onRequest` ran (a
+ * pipelined request, or one held in a hook of the application's): nothing of it goes to the host.
+ */
 export function routeBegins(request: FastifyRequest): void {
   inRoute.add(request);
+  if (admitted.get(request)?.closing !== true) return;
+  const err = closedError();
+  closedRefusals.add(err);
+  throw err;
 }
 
 /** The requests whose body the routes' context began to read (their last `preParsing` hook ran). */
@@ -70,6 +89,7 @@ function asRead(err: unknown, request: FastifyRequest): unknown {
  */
 export function routeErrorAnswers(child: FastifyInstance, answers: 'plain' | 'socketqueue'): void {
   child.setErrorHandler((err: unknown, request, reply) => {
+    if (typeof err === 'object' && err !== null && closedRefusals.has(err)) return refuseClosing(request, reply, answers);
     if (!routesOwn(err, request)) throw err;
     const { status, reason } = bodyProblem(asRead(err, request), request.routeOptions.bodyLimit);
     if (status === 500) noteRouteFailure(request, err);
@@ -80,9 +100,9 @@ export function routeErrorAnswers(child: FastifyInstance, answers: 'plain' | 'so
   child.addHook('preParsing', async (request) => {
     reading.add(request);
   });
-  let closing = false;
+  const state = { closing: false };
   child.addHook('preClose', (done) => {
-    closing = true;
+    state.closing = true;
     done();
   });
   // An answer while the app closes ends its connection: a keep-alive client's connection is not left open to
@@ -90,13 +110,21 @@ export function routeErrorAnswers(child: FastifyInstance, answers: 'plain' | 'so
   // itself: the iso8583 gateway (cli's stop-answers.ts) closes only on the last answer owed, keeping those pipelined
   // after it (a close on the first cut them: approvals reversed while their client waited).
   child.addHook('onSend', async (_request, reply, payload) => {
-    if (closing && !reply.hasHeader('connection')) void reply.header('connection', 'close');
+    if (state.closing && !reply.hasHeader('connection')) void reply.header('connection', 'close');
     return payload;
   });
   child.addHook('onRequest', async (request, reply) => {
-    if (!closing) return undefined;
-    const told = errorJson(connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the app is closing: the request was not sent to the host'));
-    noteFailedAnswer(request, CLOSING, String(told.code));
-    return reply.code(CLOSING).send(failureBody(answers, told));
+    if (!state.closing) {
+      admitted.set(request, state);
+      return undefined;
+    }
+    return refuseClosing(request, reply, answers);
   });
+}
+
+/** Answers `request` 503 `ISO8583_ERR_CONNECTOR_CLOSED` in the routes' shape: the app closes. */
+function refuseClosing(request: FastifyRequest, reply: FastifyReply, answers: 'plain' | 'socketqueue'): FastifyReply {
+  const told = errorJson(closedError());
+  noteFailedAnswer(request, CLOSING, String(told.code));
+  return reply.code(CLOSING).send(failureBody(answers, told));
 }

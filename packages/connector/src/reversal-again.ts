@@ -65,7 +65,7 @@ export class ReversalsAgain {
     const currency = reversal['49'];
     const kept = this.plan.approve(reversal, again.approval, typeof currency === 'string' ? currency : '');
     this.host.logger.warn(
-      { mti: reversal['0'], stan: reversal['11'], responseCode: again.responseCode, ...(kept === undefined ? {} : { amountKept: kept }) },
+      { code: 'ISO8583_WARN_SAF_REVERSED_AGAIN', mti: reversal['0'], stan: reversal['11'], responseCode: again.responseCode, ...(kept === undefined ? {} : { amountKept: kept }) },
       'a late approval came after its reversal was answered with a code that undid nothing: reversing it again',
     );
     try {
@@ -94,7 +94,7 @@ export class ReversalsAgain {
   /** Tries the store of entry `id` again `retryInterval` from now (unless stopped: then it is logged as not reversed). */
   private later(reversal: IsoMessage, id: string): void {
     if (this.stopped) {
-      this.host.logger.error(named(reversal), 'the reversal of a late approval could not be stored before the stop: NOT reversed');
+      this.host.logger.error({ code: 'ISO8583_WARN_SAF_AGAIN_NOT_STORED', ...named(reversal) }, 'the reversal of a late approval could not be stored before the stop: NOT reversed');
       return;
     }
     const timer = setTimeout(() => {
@@ -142,7 +142,7 @@ export class ReversalsAgain {
     this.waits.clear();
     for (const [timer, reversal] of this.retries) {
       clearTimeout(timer);
-      this.host.logger.error(named(reversal), 'the reversal of a late approval could not be stored before the stop: NOT reversed');
+      this.host.logger.error({ code: 'ISO8583_WARN_SAF_AGAIN_NOT_STORED', ...named(reversal) }, 'the reversal of a late approval could not be stored before the stop: NOT reversed');
     }
     this.retries.clear();
   }

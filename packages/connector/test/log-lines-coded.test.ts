@@ -2,7 +2,7 @@
 // journal-log-codes test checks CONNECTOR_LOG_CODES against the docs only, so two warn lines logged with no code at all
 // (the PostgreSQL store's take-over of another node's SAF entries, the start's resume of entries an earlier run left)
 // passed it. This scan of the sources finds such a line; the lines below are the ones known to pass their code in a
-// variable (`fields`, `about`) or not to have one yet: each must still be there, so the list cannot outlive its lines.
+// variable (`fields`, `about`, each holding a `code`): each must still be there, so the list cannot outlive its lines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -12,10 +12,8 @@ import { CONNECTOR_LOG_CODES } from '../src/index.js';
 
 /** `file: words of the message` of the warn and error calls that name no `code` in their arguments, as known. */
 const UNCODED = [
-  'exclusive-pool.ts: a request failed after it was written',
   'journal-read.ts: but its done is in the file: nothing owed',
   'journal-read.ts: settle that transaction with',
-  'reversal-again.ts: could not be stored before the stop: NOT reversed',
   'undelivered-approval.ts: not a reversible request, not reversed',
   'undelivered-approval.ts: and reversal is off: not reversed',
   "undelivered-approval.ts: the answer's amount is not taken",
@@ -23,8 +21,6 @@ const UNCODED = [
   'undelivered-approval.ts: reversed without SAF',
   'undelivered-approval.ts: sent once without SAF, was not accepted',
   'undelivered-approval.ts: NOT known reversed',
-  // Uncoded (found once the check read a `code` key, not the word in the message): its owner is to give it a code.
-  'reversal-again.ts: answered with a code that undid nothing: reversing it again',
 ];
 
 /** The `.ts` files under `dir`, recursively. */
@@ -41,15 +37,17 @@ function sources(dir: string): string[] {
  */
 function namesCode(call: string): boolean {
   let i = call.indexOf('(') + 1;
-  const from = i;
   // The first argument: up to the first comma outside brackets (an object, or a choice of objects).
+  // Only its own keys: what lies at its first level (`{ detail: { code } }` names no code of the line).
+  let own = '';
   for (let depth = 0; i < call.length; i++) {
     const c = call[i] as string;
     if ('({['.includes(c)) depth++;
     else if (')}]'.includes(c)) depth--;
     if (depth < 0 || (depth === 0 && c === ',')) break;
+    own += depth <= 1 ? c : ' ';
   }
-  return /[{,]\s*code\s*[:,}]/.test(call.slice(from, i));
+  return /[{,]\s*code\s*[:,}]/.test(own);
 }
 
 /** Each `logger.warn(...)` / `logger.error(...)` call of `text`: its whole text, brackets matched. */
@@ -89,4 +87,13 @@ test('every warn and error line of the connector names a code, and every code it
   assert.ok(scanned > 50, `the scan sees the connector's log calls (${scanned})`);
   assert.deepEqual(uncoded, [], 'warn or error lines with no code');
   assert.deepEqual(UNCODED.filter((k) => !seen.has(k)), [], 'known uncoded lines no longer in the sources: take them off the list');
+});
+
+test('a code is the first argument\'s own key: one nested a level down, or a word of the message, names none', () => {
+  assert.equal(namesCode("logger.warn({ code: 'ISO8583_WARN_X', stan }, 'text')"), true);
+  assert.equal(namesCode("logger.warn(ok ? { code } : { code: 'ISO8583_WARN_X' }, 'text')"), true);
+  assert.equal(namesCode("logger.warn({ ...fields, code }, 'text')"), true);
+  assert.equal(namesCode("logger.warn({ detail: { code } }, 'text')"), false, 'a code nested one level down');
+  assert.equal(namesCode("logger.warn({ detail: { code: 'ISO8583_WARN_X' }, stan }, 'text')"), false);
+  assert.equal(namesCode("logger.warn({ stan }, 'an unknown response code')"), false);
 });

@@ -1,0 +1,107 @@
+/**
+ * The last answers under the match keys of one connector (late-keys.ts): each one's key, the field 7 its request sent,
+ * its mark and the transaction (STAN and terminal) its request was, in a ring, to tell the host's copy of an answer
+ * from the answer of a request that reused the key, and to know that another transaction was answered under a key.
+ */
+import { DictionaryMap } from '@iso8583/codec';
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { answerMark, digestOf } from './answer-marks.js';
+import { fieldText } from './match-key.js';
+
+/**
+ * Answers remembered, each by its key with the field 7 its request sent (the oldest forgotten first), per connection
+ * the connector has had open at once (late-keys.ts `fit`, at most `LATE_KEYS_CONNECTIONS`): the host's duplicate of an
+ * answer is told from the answer of a request that reused the key while the key is remembered. The keys of the last
+ * 4096 answers a connection (a key answered again takes the newest place, its earlier answers still in the ring found
+ * from it: {@link ANSWERS_PER_KEY}). Late answers and unsolicited approvals taken count too (late-keys.ts `took`).
+ */
+export const ANSWERED_KEYS = 4096;
+
+/** Most answers under one key a copy is compared with (the newest first): a few, not a walk of the whole ring. */
+const ANSWERS_PER_KEY = 8;
+
+/** The STAN and terminal of a request (fields 11 and 41 as the caller gave them). */
+export interface Transaction {
+  readonly stan?: MessageInput[string];
+  readonly terminal?: MessageInput[string];
+}
+
+/** The text a transaction is compared by in the ring (`''`: not known, a late answer or approval taken). */
+export function transactionText(sent: Transaction): string {
+  return `${fieldText(sent.stan) ?? ''}\u0000${fieldText(sent.terminal) ?? ''}`;
+}
+
+/** The ring of one connector's last answers (late-keys.ts). */
+export class AnswerRing {
+  /** Places in the ring: {@link ANSWERED_KEYS} per connection (late-keys.ts `fit`). */
+  size = ANSWERED_KEYS;
+  /**
+   * Each place's key (`key`), the field 7 its request sent (`echo`), the answer's mark (`mark`: answer-marks.ts
+   * `answerMark`, or `digestOf` for a late answer without field 7) and its request's transaction (`transaction`:
+   * {@link transactionText}, `''` when not known); `next` the place the next one takes (the oldest's). Forgetting the
+   * oldest is a lookup, not a walk of a Map from its start (which skips the places deletes left, about 1.5 µs an
+   * answer at 4096 keys; this is a fifth of that).
+   */
+  private readonly key: string[] = []; // grows to `size` with the answers: an idle connection holds none
+  private readonly echo: string[] = [];
+  private readonly mark: string[] = [];
+  private readonly transaction: string[] = [];
+  /** The place of the answer under the same key before the one at each place (-1: none): a key's answers, newest first. */
+  private readonly before: number[] = [];
+  private next = 0;
+  /**
+   * The place in the ring of the last answer under each key remembered: a `DictionaryMap` (codec), as it gains and loses
+   * a key per answer (a `Map` would be a new table every few hundred answers, each promoted: issue 10).
+   */
+  private readonly last = new DictionaryMap<number>();
+
+  /** An answer under `key` with field 7 `echo` ('': none), `mark` and `transaction` ('': not known) takes the next place. */
+  remember(key: string, echo: string, mark: string, transaction = ''): void {
+    const place = this.next;
+    const oldest = this.key[place] as string | undefined;
+    // The oldest answer's key is forgotten, unless answered again since (its place is then a newer one).
+    if (oldest !== undefined && this.last.get(oldest) === place) this.last.delete(oldest);
+    this.key[place] = key;
+    this.echo[place] = echo;
+    this.mark[place] = mark;
+    this.transaction[place] = transaction;
+    this.before[place] = this.last.get(key) ?? -1;
+    this.last.set(key, place);
+    this.next = place + 1 >= this.size ? 0 : place + 1;
+  }
+
+  /** The places of the answers under `key` still there, newest first (at most {@link ANSWERS_PER_KEY}). */
+  private *placesOf(key: string): Generator<number> {
+    let place = this.last.get(key) ?? -1;
+    for (let n = 0; place >= 0 && n < ANSWERS_PER_KEY && this.key[place] === key; n++) {
+      yield place;
+      place = this.before[place]!;
+    }
+  }
+
+  /** True when an answer under `key` remembered carried (or its request sent) `echoed` as its field 7. */
+  hasEcho(key: string, echoed: string): boolean {
+    for (const place of this.placesOf(key)) if (this.echo[place] === echoed) return true;
+    return false;
+  }
+
+  /** True when a request of another transaction than `transaction` ({@link transactionText}) was answered under `key`. */
+  answeredOther(key: string, transaction: string): boolean {
+    for (const place of this.placesOf(key)) if (this.transaction[place] !== '' && this.transaction[place] !== transaction) return true;
+    return false;
+  }
+
+  /** True when `message` is a copy of an answer under `key` remembered (late-keys.ts `copyOfAnswer`). */
+  copyOf(key: string, message: IsoMessage): boolean {
+    const echoed = message['7'];
+    const bare = typeof echoed !== 'string';
+    const echo = bare ? '' : echoed;
+    let mark: string | undefined;
+    for (const place of this.placesOf(key)) {
+      if (this.echo[place] !== echo) continue;
+      mark ??= bare ? digestOf(message) : answerMark(message);
+      if (this.mark[place] === mark) return true;
+    }
+    return false;
+  }
+}
