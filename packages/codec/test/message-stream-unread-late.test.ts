@@ -115,3 +115,22 @@ test('MessageStream – destroyed with a write under way to a peer that reads: t
   assert.deepEqual([...got].filter((i) => dropped.has(i)), [], 'no frame the peer got is reported dropped');
   assert.equal(got.size + dropped.size, count, `each frame got (${got.size}) or dropped (${dropped.size})`);
 });
+
+test('readOutThenClose – a wall clock stepped forward an hour mid read-out (NTP) does not cut it short: durations are monotonic', async (t) => {
+  const { client, server } = await socketPair(t);
+  await new Promise<void>((resolve, reject) => client.write(Buffer.alloc(1024 * 1024), (err) => (err ? reject(err) : resolve())));
+  const wall = Date.now.bind(Date);
+  let calls = 0;
+  // The wall clock's first reading is now; every later one is an hour on (past the read-out's 10 s bound).
+  t.mock.method(Date, 'now', () => (calls++ === 0 ? wall() : wall() + 3_600_000));
+  let bytes = 0;
+  server.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  const readOut = await new Promise<boolean>((resolve) =>
+    readOutThenClose(server, () => bytes, (whole) => {
+      server.destroy();
+      resolve(whole);
+    }),
+  );
+  assert.equal(readOut, true, 'read out, not cut short by the wall clock');
+  assert.equal(bytes, 1024 * 1024, 'all the peer sent was read before the close');
+});

@@ -9,8 +9,11 @@
  *   reset), once the kernel took it, and only for the connection's newest {@link KEPT_REVERSIBLE};
  * - let go {@link HAND_OVER_HOLD_MS} after the kernel took it unless the socket was seen backed up (bytes waiting for
  *   the kernel: a client not reading) within that time or its close began (checked live: another connection's traffic
- *   runs the process's queue, {@link HandOverQueue}, and lets nothing go that its connection holds). A client that reads lets them die young; one flooding without
- *   reading backs the writes up within milliseconds of the last replies the kernel takes, so those keep theirs.
+ *   or the queue's timer runs the process's queue, hand-over-queue.ts, and lets nothing go that its connection holds;
+ *   one held then is let go at a later pass of the queue once no longer held, not at its connection's next reply). The
+ *   hold is counted on the queue's clock, where a stalled event loop counts little: a hold lasts at least its time,
+ *   seen. A client that reads lets them die young; one flooding without reading backs the writes up within
+ *   milliseconds of the last replies the kernel takes, so those keep theirs.
  *
  * An approval a reset then loses without its hand-over is counted cut and reported `ISO8583_WARN_INBOUND_NOT_REVERSED`
  * (reply-write.ts), never counted delivered. The table grows by doubling up to {@link NOTES_MAX} notes (the codec's
@@ -20,12 +23,13 @@
 import { RESET_KEEP_MAX, isApprovalClass, isNetworkManagement, mtiLabel, responseCodeLabel } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import type { EndpointCore } from './core.js';
+import { HAND_OVER_HOLD_MS, handOvers } from './hand-over-queue.js';
+import type { HandOverQueue, QueuedNotes } from './hand-over-queue.js';
+
+export { HAND_OVER_HOLD_MS };
 
 /** The most hand-overs to `onLateResult` one connection keeps for replies a reset of our own may lose: 256. */
 export const KEPT_REVERSIBLE = 256;
-
-/** Milliseconds a hand-over is kept once the kernel took its reply, the socket not seen backed up since: 20. */
-export const HAND_OVER_HOLD_MS = 20;
 
 /** The most notes one connection holds: twice the codec's `RESET_KEEP_MAX` (32,768; 52 bytes each in typed arrays, plus a slot in the array of hand-overs). */
 export const NOTES_MAX = 2 * RESET_KEEP_MAX;
@@ -68,7 +72,7 @@ export interface LostReply {
 }
 
 /** One connection's notes (see the file's comment). */
-export class ReplyNotes {
+export class ReplyNotes implements QueuedNotes {
   private text: Buffer | undefined;
   private flags: Uint8Array | undefined;
   private gens: Int32Array | undefined;
@@ -85,13 +89,25 @@ export class ReplyNotes {
   private backedUpAt = -Infinity;
   /** Entries of this connection in the process's queue ({@link HandOverQueue}). */
   queued = 0;
+  /** True once its connection closed (its entries in the queue are skipped). */
+  closed = false;
 
   /**
    * `holding`: whether the connection holds its hand-overs now, whatever their age (default: never): bytes wait for the
    * kernel (a client not reading), or its close began (from then on nothing is let go by age, as the codec's
    * `RecentWrites.freeze()`). Checked live, since another connection's traffic may be what lets a hand-over go.
+   * `queue`: the queue that orders its hand-overs and whose clock it counts by (default the process's; tests give
+   * their own, with a clock they drive).
    */
-  constructor(private readonly holding: () => boolean = () => false) {}
+  constructor(
+    private readonly holding: () => boolean = () => false,
+    private readonly queue: HandOverQueue = handOvers,
+  ) {}
+
+  /** Hand-overs kept now (for tests: what the heap holds of them). */
+  get keptHandOvers(): number {
+    return this.told.reduce((n, told) => (told === undefined ? n : n + 1), 0);
+  }
 
   /** Notes the token of `reply` (`told`: its hand-over, `capped`: its line's cap); -1 when the table is full. */
   note(core: EndpointCore, reply: MessageInput, told: (() => void) | undefined, capped: boolean): number {
@@ -120,29 +136,39 @@ export class ReplyNotes {
 
   /** The kernel took the reply of `slot`; `backedUp`: bytes wait for the kernel now. Its hand-over is kept a while. */
   taken(slot: number, backedUp: boolean): void {
-    const now = performance.now();
+    const now = this.queue.now();
     if (backedUp) this.backedUpAt = now;
     if (this.told[slot] !== undefined) {
       this.keep(slot, now);
-      handOvers.add(this, slot, (this.gens as Int32Array)[slot] as number, now);
+      this.queue.add(this, slot, (this.gens as Int32Array)[slot] as number, now);
     }
-    handOvers.expire(now);
-    if (this.held(now)) return;
+    this.queue.expire(now);
+    this.sweep(now);
+  }
+
+  /** Lets go the hand-overs {@link HAND_OVER_HOLD_MS} old at `now` unless held; true when none is kept any more. */
+  sweep(now: number): boolean {
+    if (this.held(now)) return false;
     while (this.count > 0 && now - ((this.ringAts as Float64Array)[this.head] as number) >= HAND_OVER_HOLD_MS) this.shift();
+    return this.count === 0;
   }
 
   /**
    * The hand-over of `slot` (of generation `gen`) is {@link HAND_OVER_HOLD_MS} old at `now`: let go unless the socket
-   * was seen backed up since (its note freed or reused: nothing to do).
+   * was seen backed up since (its note freed or reused: nothing to do). True when held: left to this connection's
+   * ring, which the queue sweeps at its passes.
    */
-  expire(slot: number, gen: number, now: number): void {
-    if (this.held(now) || (this.gens as Int32Array)[slot] !== gen) return; // held: left to this connection's ring
+  expire(slot: number, gen: number, now: number): boolean {
+    if ((this.gens as Int32Array)[slot] !== gen) return false;
+    if (this.held(now)) return true;
     this.told[slot] = undefined;
+    return false;
   }
 
-  /** The connection closed: its entries leave the process's queue (its hand-overs stay with it). */
+  /** The connection closed: its entries in the process's queue are skipped from now on (its hand-overs stay with it). */
   close(): void {
-    if (this.queued > 0) handOvers.forget(this);
+    this.closed = true;
+    this.queue.forget(this);
   }
 
   /** Whether hand-overs are held at `now`: backed up within {@link HAND_OVER_HOLD_MS}, or `holding` says so. */
@@ -231,79 +257,3 @@ export class ReplyNotes {
     return true;
   }
 }
-
-/**
- * Every connection's hand-overs in the order their replies were taken (the process's, one queue for all endpoints), so
- * that each is let go {@link HAND_OVER_HOLD_MS} after, at the next reply any connection's kernel takes, not at its own
- * connection's next (a terminal answering every few seconds would keep its last one that long): typed arrays and one
- * array of references, grown by doubling up to {@link QUEUE_MAX}; beyond, a hand-over is let go by its own
- * connection's ring only.
- */
-class HandOverQueue {
-  private notes: (ReplyNotes | undefined)[] = [];
-  private slots = new Int32Array(0);
-  private gens = new Int32Array(0);
-  private ats = new Float64Array(0);
-  private head = 0;
-  private count = 0;
-
-  add(notes: ReplyNotes, slot: number, gen: number, now: number): void {
-    if (this.count === this.slots.length && !this.grow()) return;
-    const i = (this.head + this.count++) & (this.slots.length - 1);
-    this.notes[i] = notes;
-    notes.queued++;
-    this.slots[i] = slot;
-    this.gens[i] = gen;
-    this.ats[i] = now;
-  }
-
-  expire(now: number): void {
-    while (this.count > 0 && now - (this.ats[this.head] as number) >= HAND_OVER_HOLD_MS) {
-      const i = this.head;
-      const notes = this.notes[i];
-      this.notes[i] = undefined;
-      this.head = (i + 1) & (this.slots.length - 1);
-      this.count--;
-      if (notes === undefined) continue; // its connection closed
-      notes.queued--;
-      notes.expire(this.slots[i] as number, this.gens[i] as number, now);
-    }
-  }
-
-  /** Drops the entries of `notes` (its connection closed), so that the queue holds nothing of it. */
-  forget(notes: ReplyNotes): void {
-    for (let k = 0; k < this.count && notes.queued > 0; k++) {
-      const i = (this.head + k) & (this.slots.length - 1);
-      if (this.notes[i] !== notes) continue;
-      this.notes[i] = undefined;
-      notes.queued--;
-    }
-  }
-
-  private grow(): boolean {
-    const size = this.slots.length === 0 ? 64 : this.slots.length * 2;
-    if (size > QUEUE_MAX) return false;
-    const notes: (ReplyNotes | undefined)[] = new Array<ReplyNotes | undefined>(size).fill(undefined);
-    const slots = new Int32Array(size);
-    const gens = new Int32Array(size);
-    const ats = new Float64Array(size);
-    for (let k = 0; k < this.count; k++) {
-      const i = (this.head + k) & (this.slots.length - 1);
-      notes[k] = this.notes[i];
-      slots[k] = this.slots[i] as number;
-      gens[k] = this.gens[i] as number;
-      ats[k] = this.ats[i] as number;
-    }
-    this.notes = notes;
-    this.slots = slots;
-    this.gens = gens;
-    this.ats = ats;
-    this.head = 0;
-    return true;
-  }
-}
-
-/** The most hand-overs {@link HandOverQueue} orders: 16,384. */
-const QUEUE_MAX = 16_384;
-
-const handOvers = new HandOverQueue();

@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KEPT_REVERSIBLE, ReplyNotes } from '../src/reply-notes.js';
+import { HandOverQueue } from '../src/hand-over-queue.js';
+import { fakeClock } from './support/fake-clock.js';
 import { approveAll } from './support/endpoint.js';
 import { endpointCore } from './support/endpoint-core.js';
 
@@ -50,37 +52,36 @@ test(`ReplyNotes – at most KEPT_REVERSIBLE (${KEPT_REVERSIBLE}) hand-overs per
   assert.equal(kept.filter(Boolean).length, KEPT_REVERSIBLE);
 });
 
-test('ReplyNotes – a hand-over held while its connection is backed up outlives other connections\' replies taken later', (t) => {
-  let clock = 1_000;
-  t.mock.method(performance, 'now', () => clock);
-  const flooding = new ReplyNotes(() => true); // a client not reading: bytes wait for the kernel from now on
+test('ReplyNotes – a hand-over held while its connection is backed up outlives other connections\' replies taken later', () => {
+  const clock = fakeClock(1_000);
+  const queue = new HandOverQueue(clock.now, false);
+  const flooding = new ReplyNotes(() => true, queue); // a client not reading: bytes wait for the kernel from now on
   const told = (): void => undefined;
   const kept = flooding.note(core, approval, told, false);
   flooding.taken(kept, true);
-  const reading = new ReplyNotes();
-  clock += 25;
-  reading.taken(reading.note(core, approval, told, false), false); // the process's queue lets go what is 20 ms old
-  clock += 25;
+  const reading = new ReplyNotes(() => false, queue);
+  clock.step(5, 5, () => queue.pass()); // 25 ms in steps of 5: the queue lets go what is 20 ms old
+  reading.taken(reading.note(core, approval, told, false), false);
+  clock.step(5, 5, () => queue.pass());
   flooding.taken(flooding.note(core, { ...approval, 39: '05' }, undefined, false), true);
   assert.equal(flooding.release(kept, true)?.told, told, 'kept while the connection is backed up');
-  clock += 25;
   const young = reading.note(core, approval, told, false);
   reading.taken(young, false);
-  clock += 25;
+  clock.step(5, 5, () => queue.pass());
   reading.taken(reading.note(core, approval, told, false), false);
   assert.equal(reading.release(young, true)?.told, undefined, 'a reading client\'s hand-over is let go after 20 ms');
 });
 
-test('ReplyNotes – a closed connection leaves nothing in the process\'s queue', (t) => {
-  let clock = 5_000;
-  t.mock.method(performance, 'now', () => clock);
-  const closing = new ReplyNotes(() => true);
+test('ReplyNotes – a closed connection leaves nothing in the process\'s queue to look after', () => {
+  const clock = fakeClock(5_000);
+  const queue = new HandOverQueue(clock.now, false);
+  const closing = new ReplyNotes(() => true, queue);
   for (let i = 0; i < 3; i++) closing.taken(closing.note(core, approval, () => undefined, false), true);
   assert.equal(closing.queued, 3);
   closing.close();
-  assert.equal(closing.queued, 0, 'its entries dropped at its close');
-  clock += 25;
-  const other = new ReplyNotes();
-  other.taken(other.note(core, approval, () => undefined, false), false); // the queue passes the dropped entries
-  assert.equal(closing.queued, 0);
+  clock.step(5, 5, () => queue.pass());
+  const other = new ReplyNotes(() => false, queue);
+  other.taken(other.note(core, approval, () => undefined, false), false); // the queue passes the closed one's entries
+  assert.equal(closing.queued, 0, 'its entries left the queue as they came up');
+  assert.deepEqual(queue.size, { queued: 1, held: 0 }, 'only the other connection\'s entry is queued; the closed one is swept no more');
 });

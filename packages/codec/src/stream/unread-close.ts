@@ -72,7 +72,7 @@ export function readOutThenClose(
   bounds: UnreadBounds = { bytes: UNREAD_LIMIT, turns: UNREAD_TURNS },
 ): () => void {
   let quietMs = bounds.quietMs ?? UNREAD_QUIET_MS;
-  const started = Date.now();
+  const started = performance.now();
   const maxMs = bounds.maxMs ?? UNREAD_MAX_MS;
   let done = false;
   let seen = read();
@@ -95,7 +95,7 @@ export function readOutThenClose(
   const check = (): void => {
     if (done) return;
     const now = read();
-    const at = Date.now();
+    const at = performance.now();
     if (now !== seen) {
       seen = now;
       lastGrowth = at;
