@@ -64,6 +64,8 @@ export { responseMti } from './match-key.js';
 export { connectorOptionsSchema, readManifest, operationSchema } from './manifest.js';
 export type { ConnectorManifest } from './manifest.js';
 export { httpStatusOf, iso8583Connector, untilGone } from './fastify-plugin.js';
+export { holdConnector } from './held-connector.js';
+export type { HeldConnector } from './held-connector.js';
 export { routesPrefix } from './plugin-routes-options.js';
 export { crossSiteError, refuseCrossSite } from './cross-site.js';
 export { failedAnswerCode, noteFailedAnswer, noteRouteFailure, routeFailure, routeFailureOf } from './route-failure.js';

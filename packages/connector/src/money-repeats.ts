@@ -61,8 +61,14 @@ export const COUNTED_TRANSACTIONS = 100_000;
 /** Request timeouts (the connector's `requestTimeout`) after its last count that a transaction is remembered. */
 export const FORGET_TIMEOUTS = 4;
 
-/** Most transactions remembered under one STAN and terminal (other acquirers', other cards'), the oldest dropped. */
-const PER_KEY = 8;
+/**
+ * Most settled transactions (an answer of theirs counted) remembered under one STAN and terminal (a terminal reusing its
+ * STAN, other acquirers', other cards'), the oldest settled one dropped first: a key used again without end keeps at
+ * most this many, plus those still unanswered (kept for their late answer until {@link FORGET_TIMEOUTS}, as every
+ * record is), and its lookups walk no more. One not yet answered is never dropped for this bound: its late approval
+ * must still be known as its own (`uncounted`), or the reversal it calls for would count alone.
+ */
+export const TRANSACTIONS_PER_KEY = 8;
 
 /** What of a transaction was counted: its answer (`processed`), an approval (`secured`), an accepted reversal. */
 const PROCESSED = 1;
@@ -130,13 +136,15 @@ export class MoneyRepeats {
    * `dialect`: the connector's, whose fields 11, 41 and 32 say how a STAN, a terminal and an acquirer look on the wire;
    * `requestTimeout`: the connector's (default 30 000 ms), of which {@link FORGET_TIMEOUTS} are the memory's age;
    * `now`: the clock (default `performance.now`); `cap`: the most transactions remembered (default
-   * {@link COUNTED_TRANSACTIONS}).
+   * {@link COUNTED_TRANSACTIONS}); `perKey`: the most settled transactions remembered under one key (default
+   * {@link TRANSACTIONS_PER_KEY}).
    */
   constructor(
     private readonly dialect: Pick<Dialect, 'fields'>,
     requestTimeout = 30_000,
     private readonly now: () => number = () => performance.now(),
     private readonly cap = COUNTED_TRANSACTIONS,
+    private readonly perKey = TRANSACTIONS_PER_KEY,
   ) {
     this.forgetAfter = FORGET_TIMEOUTS * requestTimeout;
   }
@@ -315,7 +323,7 @@ export class MoneyRepeats {
       c = { id: asked, flags: 0, at: now, sent, local: undefined, asSent: undefined, mark: undefined, added: undefined, older: undefined, newer: undefined };
       if (list === undefined) this.byKey.set(asked.key, (list = []));
       list.push(c);
-      if (list.length > PER_KEY) this.forget(list[0] as Counted);
+      if (list.length > this.perKey) this.dropSettled(list);
       this.append(c);
     } else this.renew(c, asked, sent, now);
     if (this.remembered > this.cap) this.forget(this.oldest as Counted);
@@ -339,6 +347,15 @@ export class MoneyRepeats {
   /** Field 7 (transmission date and time) of `message` as the wire carries it: `''` when absent. */
   private sentOf(message: MessageInput): string {
     return wireValue(this.dialect.fields['7'], fieldText(message['7']));
+  }
+
+  /**
+   * Over the per-key bound: forgets the oldest record of `list` (one key's) that is settled (its answer, or a repeat's,
+   * counted), none when every one is still unanswered (each kept for its late answer until it expires).
+   */
+  private dropSettled(list: readonly Counted[]): void {
+    const settled = list.find((one) => (one.flags & (PROCESSED | REPEATED)) !== 0);
+    if (settled !== undefined) this.forget(settled);
   }
 
   /** Forgets the transactions last counted more than the memory's age before `now` (the oldest are first). */

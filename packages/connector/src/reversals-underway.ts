@@ -24,8 +24,12 @@ export class ReversalsUnderway {
   /** The host to give the SAF queue: the connector's, its events seen here first. */
   readonly host: SafHost;
   private readonly byId = new Map<string, string>();
-  private readonly byKey = new DictionaryMap<number>(); // keys (STAN|terminal) gained and lost per request: no Map (issue 10)
-  /** The ids armed (their original in flight), not yet queued: counted in `byKey` only. */
+  /**
+   * The ids of each key (STAN|terminal), armed or under way, the first marked first: a lookup by key visits the entries
+   * of its key only, not every entry held (keys gained and lost per request: no Map, issue 10).
+   */
+  private readonly byKey = new DictionaryMap<string[]>();
+  /** The ids armed (their original in flight), not yet queued: in `byKey` only. */
   private readonly armed = new DictionaryMap<true>();
   /** The reversals under way (queued, not ended), by key: `byKey` without the armed ones. */
   private readonly reversingByKey = new DictionaryMap<number>();
@@ -69,7 +73,7 @@ export class ReversalsUnderway {
   has(message: MessageInput, except?: string): boolean {
     if (this.byId.size === 0) return false;
     const key = this.requestKey(message);
-    const n = this.byKey.get(key) ?? 0;
+    const n = this.byKey.get(key)?.length ?? 0;
     return n - (except !== undefined && this.byId.get(except) === key ? 1 : 0) > 0;
   }
 
@@ -94,8 +98,7 @@ export class ReversalsUnderway {
     if (this.reversingByKey.size === 0) return undefined;
     const key = this.originalKey(message);
     if (!this.reversingByKey.has(key)) return undefined;
-    for (const [id, k] of this.byId) if (k === key && !this.armed.has(id)) return id;
-    return undefined;
+    return this.byKey.get(key)?.find((id) => !this.armed.has(id));
   }
 
   /**
@@ -147,8 +150,8 @@ export class ReversalsUnderway {
     if (this.reversingByKey.size === 0) return false;
     const asked = transactionIdentity(this.dialect, message);
     if (!this.reversingByKey.has(asked.key)) return false;
-    for (const [id, k] of this.byId) {
-      if (k !== asked.key || this.armed.has(id)) continue;
+    for (const id of this.byKey.get(asked.key) ?? []) {
+      if (this.armed.has(id)) continue;
       const known = this.identities.get(id);
       if (known === undefined || sameTransaction(known, asked)) return true;
     }
@@ -216,7 +219,9 @@ export class ReversalsUnderway {
   private mark(id: string, key: string, armed = false): void {
     if (this.takenBack(id)) return;
     this.byId.set(id, key);
-    count(this.byKey, key, 1);
+    const ids = this.byKey.get(key);
+    if (ids === undefined) this.byKey.set(key, [id]);
+    else ids.push(id);
     if (armed) this.armed.set(id, true);
     else count(this.reversingByKey, key, 1);
   }
@@ -228,7 +233,9 @@ export class ReversalsUnderway {
     if (key === undefined) return;
     this.byId.delete(id);
     this.identities.delete(id);
-    count(this.byKey, key, -1);
+    const ids = this.byKey.get(key) ?? [];
+    ids.splice(ids.indexOf(id), 1);
+    if (ids.length === 0) this.byKey.delete(key);
     if (!this.unarm(id)) count(this.reversingByKey, key, -1);
     else this.wake(key);
   }
@@ -290,7 +297,7 @@ export class ReversalsUnderway {
 
   /** How many entries of `key` are armed (their original in flight): `byKey` less those under way. */
   private armedCount(key: string): number {
-    return (this.byKey.get(key) ?? 0) - (this.reversingByKey.get(key) ?? 0);
+    return (this.byKey.get(key)?.length ?? 0) - (this.reversingByKey.get(key) ?? 0);
   }
 
   /** An armed entry of `key` ended or was queued: whoever waits for its originals looks again. */

@@ -18,7 +18,7 @@ const COUNTED_TRANSACTIONS = 100_000;
 /** Request timeouts (the connector's `requestTimeout`) after its last count that a transaction is remembered. */
 const FORGET_TIMEOUTS = 4;
 
-/** Most transactions remembered under one STAN and terminal (other acquirers', other cards'), the oldest dropped. */
+/** Most settled transactions remembered under one STAN and terminal, the oldest settled one dropped (money-repeats.ts). */
 const PER_KEY = 8;
 
 /** What of a transaction was counted: its answer (`processed`), an approval (`secured`), an accepted reversal. */
@@ -259,7 +259,11 @@ export class MoneyRepeatsModel {
       c = { id: asked, flags: 0, at: now, ...(sent === undefined ? {} : { sent }) };
       if (list === undefined) this.byKey.set(asked.key, (list = []));
       list.push(c);
-      if (list.length > PER_KEY) this.forget(list[0] as Counted);
+      if (list.length > PER_KEY) {
+        // The oldest settled one (an answer counted), none while every one is unanswered (money-repeats.ts).
+        const settled = list.find((one) => (one.flags & (PROCESSED | REPEATED)) !== 0);
+        if (settled !== undefined) this.forget(settled);
+      }
       this.order.add(c);
     } else this.renew(c, asked, sent, now);
     if (this.order.size > this.cap) this.forget(this.order.values().next().value as Counted);

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { createConnector } from '@iso8583/connector';
+import { holdConnector } from '@iso8583/connector';
 import type { Connector, ConnectorOptions, TransactionLog } from '@iso8583/connector';
 import { mainDialect } from './dialects.js';
 import { TransactionRing } from '../console/recent.js';
@@ -80,34 +80,26 @@ export async function gatewayClients(options: GatewayHttpOptions): Promise<Gatew
 }
 
 /**
- * The first upstream's connector without an HTTP app, as the connector plugin makes it (fastify-plugin.ts): named
+ * The first upstream's connector without an HTTP app, held as the connector plugin holds it (held-connector.ts): named
  * `upstream`, its journal opened before this resolves (one in use, or unreadable, is the start's error), then
  * connecting (and retrying) on its own; closed once what it is held for has settled.
  */
 async function connectorAlone(options: ConnectorOptions): Promise<GatewayClients> {
-  const connector = createConnector({ ...options, name: 'upstream' });
-  await connector.started();
-  connector.connect().catch(() => undefined);
-  let held: Promise<unknown> = Promise.resolve();
+  const held = holdConnector({ ...options, name: 'upstream' });
+  await held.start();
+  held.connect();
   let markClosed: () => void = () => undefined;
   const serverClosed = new Promise<void>((resolve) => {
     markClosed = resolve;
   });
-  let closing: Promise<void> | undefined;
   return {
-    connectors: { upstream: connector },
-    holdConnectorsUntil: (work) => {
-      held = work;
-    },
+    connectors: { upstream: held.connector },
+    holdConnectorsUntil: (work) => held.holdUntil(work),
     serverClosed,
     stopKeepAlive: () => undefined,
     close: () => {
-      closing ??= (async () => {
-        markClosed();
-        await held.catch(() => undefined);
-        await connector.close();
-      })();
-      return closing;
+      markClosed();
+      return held.close();
     },
   };
 }

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { FileTransactionLog, PgTransactionLog, createConnector, createUpstreamGroup, httpUndelivered, undeliveredApproval } from '@iso8583/connector';
+import { FileTransactionLog, PgTransactionLog, createUpstreamGroup, httpUndelivered, undeliveredApproval } from '@iso8583/connector';
 import type { Connector, UndeliveredAnswerHandler, UpstreamGroup } from '@iso8583/connector';
 import { createInboundEndpoint } from '@iso8583/inbound/endpoint';
 import type { InboundEndpoint } from '@iso8583/inbound';
@@ -25,7 +25,7 @@ import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { gatewayTrustedProxyList } from '../http/trusted-proxies.js';
 import { ownAnswer } from './own-answer.js';
-import { groupUpstreams, journalDirOf, upstreamOptions } from './upstream-options.js';
+import { groupUpstreams, journalDirOf } from './upstream-options.js';
 import { keptIn, lostJournals } from '../journal-lost.js';
 import { stopFailure } from '../stop-failure.js';
 import { posTlsOptions } from './tls.js';
@@ -42,7 +42,8 @@ import { gatewayStats } from './gateway-stats.js';
 import { posEndpointOptions } from './pos-relay.js';
 import { undoKeeping } from './undo-start.js';
 import { refuseStrandedJournals } from './journal-stranded.js';
-import { recordingUpstream, refuseOtherUpstreams } from './journal-upstreams.js';
+import { refuseOtherUpstreams } from './journal-upstreams.js';
+import { closeLinksAfter, linkOptions, otherUpstreams } from './upstream-links.js';
 import { settleAll } from '../settle-all.js';
 import { STOP_ANSWER_GRACE, StopAbort } from './stop-abort.js';
 import { ClientsCut } from '../abort-cut.js';
@@ -116,11 +117,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const ring = consoleRing(config);
   const recordTo = connectorTransactionLog(transactions, ring);
   const gatewayRegistry = processRegistry();
-  // Each link records its upstream in its journal folder under the journal's lock, before it connects (journal-upstreams.ts).
-  const upstream = { ...upstreamOptions(config, logger, gatewayRegistry, named?.[0], recordTo), ...recordingUpstream(config, named?.[0]) };
-  // The other upstreams: on the gateway's Registry too, each under its own name (label `connector`; the first is
-  // `upstream`, the HTTP app's name for it), as the group's metrics (label `upstream`).
-  const others = (named ?? []).slice(1).map((u) => createConnector({ ...upstreamOptions(config, logger, gatewayRegistry, u, recordTo), ...recordingUpstream(config, u) }));
+  // Each link records its upstream before it connects; the others are on the gateway's Registry too (upstream-links.ts).
+  const upstream = linkOptions(config, logger, gatewayRegistry, named?.[0], recordTo);
+  const otherLinks = otherUpstreams(config, logger, gatewayRegistry, named, recordTo);
+  const others = otherLinks.map((h) => h.connector);
   const posTls = posTlsOptions(config);
   const token = readHttpToken(config.httpToken, config.httpTokenFile, GATEWAY_TOKEN_NAMES);
   const registry = upstream.registry as Registry;
@@ -200,11 +200,11 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   // before any listener opens (a journal in use stops the start, as the first's does). Each then connects, retrying
   // with backoff until it is up.
   try {
-    await Promise.all(others.map((c) => c.started()));
+    await Promise.all(otherLinks.map((h) => h.start()));
   } catch (err) {
     throw await undoKeeping(err, undoStart, logger);
   }
-  for (const c of others) c.connect().catch(() => undefined);
+  for (const h of otherLinks) h.connect();
   const everyConnector: Connector[] = [connector, ...others];
   feedRing(ring, everyConnector);
   // The POS dialect, loaded once: the relay hands its bytes on only where it is the upstream's wire format too.
@@ -349,7 +349,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     http.holdConnectorsUntil(linksHeld);
     // Every part is waited for (settleAll): one close that fails never cuts short an upstream still draining its
     // reversals to its bank; the first failure is the stop's, once all have settled (or the deadline, or an abort).
-    const othersClosed = linksHeld.then(() => settleAll(others.map((c) => c.close())));
+    const othersClosed = closeLinksAfter(otherLinks, linksHeld);
     let failure: { err: unknown } | undefined;
     const orderly = settleAll([posClosed, http.close(), metricsApp?.close(), statsPort?.close(), othersClosed]).then(
       () => 'done' as const,
