@@ -20,6 +20,7 @@ import { Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import { Backoff } from './backoff.js';
 import { Channel } from './channel.js';
+import { PeerChannels } from './channel-peers.js';
 import type { ChannelHost } from './channel-request.js';
 import { connectorError } from './errors.js';
 import type { NetworkManagement } from './network-management.js';
@@ -37,7 +38,7 @@ export interface FactoryEvents {
 /** Makes, tracks and unmakes the channels of one connector. */
 export class ChannelFactory {
   /** Connected channels (signed on or not yet), until their socket closes. */
-  readonly open = new Set<Channel>();
+  readonly open = new PeerChannels();
   private readonly backoff: Backoff;
   /** When each open channel was connected and signed on (`performance.now()`): how long it stayed up when it closes. */
   private readonly upSince = new WeakMap<Channel, number>();

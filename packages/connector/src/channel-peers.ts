@@ -7,12 +7,61 @@
  * on (else the one on its connection was told the other's outcome). Undecodable answers are matched so too
  * (channel-recovered.ts). See "Write and match" in docs/connector.md.
  */
+import { DictionaryMap } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Channel } from './channel.js';
 import type { ChannelRequest } from './channel-request.js';
 import type { LateKeys } from './late-keys.js';
 import { answersMti } from './match-key.js';
 import { amountOf } from './socketqueue-figures.js';
+
+/**
+ * A connector's open channels (channel-factory.ts), with the channels a request waits on by its match key, kept by the
+ * channels' own {@link PendingRequests}: an answer's peers are looked up under its key, O(requests waiting under it),
+ * not in every channel of the pool.
+ */
+export class PeerChannels extends Set<Channel> {
+  /** The channels with a request waiting under each key, the first to wait first (keys gained and lost per request). */
+  readonly waiting = new DictionaryMap<Channel[]>();
+}
+
+/**
+ * A channel's requests awaiting their answer, by match key, that keep `peers.waiting` (its connector's index, none
+ * for a channel of no connector) in step: the channel is listed under a key while a request of its waits under it.
+ */
+export class PendingRequests extends DictionaryMap<ChannelRequest> {
+  constructor(
+    private readonly channel: Channel,
+    private readonly peers?: PeerChannels,
+  ) {
+    super();
+  }
+
+  override set(key: string, value: ChannelRequest): this {
+    const had = this.has(key);
+    super.set(key, value);
+    if (this.peers === undefined || had || value === undefined) return this;
+    const channels = this.peers.waiting.get(key);
+    if (channels === undefined) this.peers.waiting.set(key, [this.channel]);
+    else channels.push(this.channel);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    if (!super.delete(key)) return false;
+    const channels = this.peers?.waiting.get(key);
+    if (channels === undefined) return true;
+    const at = channels.indexOf(this.channel);
+    if (at >= 0) channels.splice(at, 1);
+    if (channels.length === 0) this.peers?.waiting.delete(key);
+    return true;
+  }
+
+  override clear(): void {
+    for (const key of this.keys()) this.delete(key);
+    super.clear();
+  }
+}
 
 /**
  * The request waiting under `key` on one of `peers` other than `self` that `message` answers: of its class (any, when
@@ -23,7 +72,7 @@ import { amountOf } from './socketqueue-figures.js';
  * processing code (field 3) that request sent, else to none (judged late or unsolicited here). `undefined`: none.
  */
 export function peerWaiting(
-  peers: ReadonlySet<Channel>,
+  peers: PeerChannels,
   self: Channel,
   key: string,
   message: IsoMessage,
@@ -32,8 +81,9 @@ export function peerWaiting(
 ): { channel: Channel; req: ChannelRequest } | undefined {
   let found: { channel: Channel; req: ChannelRequest } | undefined;
   const bare = typeof message['7'] !== 'string' && late.has(key);
-  for (const channel of peers) {
-    if (channel === self) continue;
+  // The channels a request waits on under the key (PendingRequests keeps the list), those of the open ones only.
+  for (const channel of peers.waiting.get(key) ?? []) {
+    if (channel === self || !peers.has(channel)) continue;
     const req = channel.pending.get(key);
     if (req === undefined || (!keysMti && !answersMti(req.mti, message['0']))) continue;
     if (late.stale(key, req.anyAnswer ? undefined : req.echo7, message) !== undefined) continue;
@@ -52,7 +102,7 @@ export function peerWaiting(
  * then). `undefined`: none (a late answer, a copy, or unsolicited).
  */
 export function answerTarget(
-  peers: ReadonlySet<Channel>,
+  peers: PeerChannels,
   self: Channel,
   key: string,
   message: IsoMessage,

@@ -8,6 +8,7 @@ import { recoverFields } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { Channel } from './channel.js';
 import { answerTarget } from './channel-peers.js';
+import type { PeerChannels } from './channel-peers.js';
 import type { ChannelHost, ChannelRequest } from './channel-request.js';
 import { connectorError } from './errors.js';
 import type { LateKeys } from './late-keys.js';
@@ -24,7 +25,7 @@ import { answersMti, isRequestMti } from './match-key.js';
  */
 export function recoveredAnswer(
   host: ChannelHost,
-  peers: ReadonlySet<Channel>,
+  peers: PeerChannels,
   self: Channel,
   late: LateKeys,
   payload: Buffer,

@@ -17,7 +17,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { DictionaryMap, MessageStream } from '@iso8583/codec';
+import { MessageStream } from '@iso8583/codec';
 import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
 import { connectSocket } from './channel-connect.js';
 import { recoveredAnswer } from './channel-recovered.js';
@@ -26,7 +26,7 @@ import type { ChannelHost, ChannelRequest } from './channel-request.js';
 import { connectorError } from './errors.js';
 import { isSent } from './late-keys.js';
 import type { LateKeys } from './late-keys.js';
-import { answerTarget } from './channel-peers.js';
+import { PeerChannels, PendingRequests, answerTarget } from './channel-peers.js';
 import { answersMti, isRequestMti } from './match-key.js';
 
 /**
@@ -50,9 +50,10 @@ export class Channel {
    * connector: with several connections two requests with the same key can be in flight (one on each); a response that
    * matches none here, or echoes the field 7 a request waiting on another connection sent and not the one
    * here, is matched against the other connections' (channel-peers.ts). See "Write and match" in
-   * docs/connector.md. Not a `Map`: one churned by every request keeps dead requests alive through scavenges.
+   * docs/connector.md. Not a `Map`: one churned by every request keeps dead requests alive through scavenges. It keeps
+   * the connector's index of the channels waiting under each key (`PeerChannels`) in step.
    */
-  readonly pending = new DictionaryMap<ChannelRequest>();
+  readonly pending: PendingRequests;
   /** True for a {@link Channel.placeholder}: never connected. */
   isPlaceholder = false;
   /** `performance.now()` of the last byte read or written (the pool's idle time). */
@@ -83,8 +84,9 @@ export class Channel {
      * The connector's open channels (this one among them; default none): an answer matching no request here is matched
      * against the requests waiting on the others first (a host may answer on another connection than the request's).
      */
-    private readonly peers: ReadonlySet<Channel> = new Set(),
+    private readonly peers: PeerChannels = new PeerChannels(),
   ) {
+    this.pending = new PendingRequests(this, peers);
     this.stream = new MessageStream(
       socket,
       { framing: host.framing, readTimeout: host.options.readTimeout },
@@ -123,7 +125,7 @@ export class Channel {
    * first ends it at once (default none). `late`: the connector's late keys, shared by its channels; `peers`: its open
    * channels, whose waiting requests an answer that matches none here is matched against (default none).
    */
-  static connect(id: number, host: ChannelHost, logger: Logger, late: LateKeys, signal?: AbortSignal, peers?: ReadonlySet<Channel>): Promise<Channel> {
+  static connect(id: number, host: ChannelHost, logger: Logger, late: LateKeys, signal?: AbortSignal, peers?: PeerChannels): Promise<Channel> {
     return connectSocket(host.options, (socket) => new Channel(id, socket, host, logger, late, peers), signal);
   }
 

@@ -16,8 +16,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { CODEC_ERROR_HTTP_STATUS, Iso8583Error, fromObject, readMessage, toSocketQueueObject } from '@iso8583/codec';
 import type { Codec, CodecErrorCode, IsoMessage, MessageInput, SocketQueueMessage } from '@iso8583/codec';
-import { Connector, createConnector } from './connector.js';
+import { Connector } from './connector.js';
 import { UpstreamGroup } from './upstream-group.js';
+import { holdConnector } from './held-connector.js';
 import { XML_MEDIA_TYPES, foreignObjectRefusal, parseJsonBody, parseXmlBody, xmlBodyRefusal, xmlMediaType } from './body-problem.js';
 import { CONNECTOR_ERROR_HTTP_STATUS, connectorError } from './errors.js';
 import type { ConnectorErrorCode } from './errors.js';
@@ -359,7 +360,9 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   const { routes = false, ...connectorOptions } = options;
   checkRoutesOption(routes);
   const prefix = routes === false ? '' : routesPrefix(routes.prefix);
-  const connector = createConnector(connectorOptions);
+  // Made, started, connected and closed as every application holds a connector (held-connector.ts).
+  const held = holdConnector(connectorOptions, app.log);
+  const connector = held.connector;
   if (routes !== false) refuseMountedPrefix(app, prefix, connector.transactions !== undefined);
   if (!app.hasDecorator('iso8583')) app.decorate('iso8583', {} as Record<string, Connector>);
   // One name per server, across encapsulated contexts too (a sibling's `app.iso8583` is not this one's): the name labels
@@ -377,11 +380,11 @@ async function plugin(app: FastifyInstance, options: Iso8583ConnectorPluginOptio
   app.addHook('onReady', async () => {
     // A journal that cannot be opened (locked by another process, unreadable), or the connector's `beforeConnect`
     // refusing (under the journal's lock), stops the start before any connection opens: no retry cures it.
-    await connector.started();
-    connector.connect().catch((err: Iso8583Error) => app.log.warn({ connector: connector.name, code: err.code }, 'connector not connected yet'));
+    await held.start();
+    held.connect();
   });
   app.addHook('onClose', async () => {
-    await connector.close();
+    await held.close();
   });
   if (routes !== false) mountRoutes(app, connector, prefix, routes.answers ?? 'plain', routes.via, routes.onUndelivered);
 }
