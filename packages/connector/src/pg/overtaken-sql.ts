@@ -233,18 +233,24 @@ export function passingOn(batch: string, keys: string): string {
 /**
  * The rows {@link passingOn} may change for the batch rows `s` that `from` names (each reversal entry that may end
  * otherwise than `reversed`, retiring nothing): every row of its terminal and STAN outside the batch `batch` that is
- * pending or carries a code or an approval, under the upstream keys `keys` (`newest`) or naming its root (`covered_by`:
- * `back`): the rows `p` may change, not another key's (sr63e #3).
+ * pending or carries a code or an approval, under the upstream keys `keys` and of its booking (`newest`: booking-sql.ts
+ * `sameBooking`) or naming its root (`covered_by`: `back`): the rows `p` may change, not another key's (sr63e #3) nor
+ * another transaction's that reused the STAN (every `done` of a declined original waited on those; sr64b #2).
  * A statement that passes on locks them with its batch's rows, all together in id order, before it changes any (saf-sql.ts
  * `DONE`, `FORGET`): `UNDID_NOTHING` locks a transaction's rows in that order too, so that the two wait for each other
  * instead of deadlocking (sr62b #3, sr63e #2). Whether the batch row carries a late approval is not asked: the set is
  * read from the statement's snapshot, and an approval left on the batch row after it (another node's `LATE_APPROVAL`
  * committing while the statement waits for that row, which it then reads again, approval and all) would have left the
  * pass-on's target out of the set, locked last, after the batch row: the deadlock again (sr63i). The targets
- * `passingOn` picks are read from that same snapshot, so the set holds every one of them.
+ * `passingOn` picks are read from that same snapshot, so the set holds every one of them for a batch row the snapshot
+ * sees. Not otherwise: `FORGET`'s batch row may be one its snapshot does not see yet (the unsure add committing after
+ * the statement began), which `from` then joins to nothing: its set is empty, and an approval left on that row in the
+ * same moment is passed on to a target locked last, as before sr63i (a deadlock with an `UNDID_NOTHING` is possible
+ * there: PostgreSQL aborts one of the two, a `FORGET` aborted is tried again at the next renewal; sr64b #3).
  */
 export const passOnLockRows = (from: string, batch: string, keys: string): string => `SELECT o.id FROM ${from}, iso8583_saf o
-    WHERE (o.upstream = ANY(${keys}) OR o.covered_by = coalesce(s.covered_by, s.id)) AND s.entry->>'kind' IS NULL AND o.entry->>'kind' IS NULL
+    WHERE ((o.upstream = ANY(${keys}) AND ${sameBooking(bookingOf('o'), bookingOf('s'))}) OR o.covered_by = coalesce(s.covered_by, s.id))
+      AND s.entry->>'kind' IS NULL AND o.entry->>'kind' IS NULL
       AND o.entry->'reversal'->>'41' = s.entry->'reversal'->>'41' AND o.entry->'reversal'->>'11' = s.entry->'reversal'->>'11'
       AND (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AND o.id <> ALL(${batch})`;
 

@@ -88,24 +88,29 @@ const entryBank = (alias: string): string =>
 export const ofBank = (alias: string, param: string): string => `(${param}::text IS NULL OR coalesce(${entryBank(alias)} = ${param}::text, true))`;
 
 /**
- * The entries of the key `$1` taken as the bank `$2`'s (the form of {@link upstreamAddress}): when a start records a
- * key that had no row (deleted to move its bank to a new address, as the refusal says; or never recorded), its
- * entries (pending, or owing a repeat) are this start's bank's, as its key is. Not those held under a running lease of
- * an owner whose owner lock is held (as `PENDING_UNHELD`): a node running now, which sends them to its own bank.
+ * The entries of the keys `$1` (an array) taken as the bank `$2`'s (the form of {@link upstreamAddress}): when a start
+ * records keys that had no row (deleted to move its bank to a new address, as the refusal says; or never recorded),
+ * their entries (pending, or owing a repeat) are this start's bank's, as its keys are. Not those held under a running
+ * lease of an owner whose owner lock is held (as `PENDING_UNHELD`): a node running now, which sends them to its own bank.
  * The owners whose lock is free (nodes that died or stopped) and that hold a pending entry so taken are this bank's
  * too (their row's `bank`, SAF step 15, owner-lock-sql.ts `GONE_OWNERS`): a claim at the new address finds such an
  * owner gone and takes its entries at once; its row kept the address it registered with, and they waited for their
  * lease (sr62b #1). An owner whose lock is held keeps its row's bank (its own `REGISTER` writes it); so does an owner
- * of another key (its row's `upstream`; NULL: registered by an earlier version, taken as this key's) that held an entry
- * of `$1` (a former key of its): its own key's nodes, at its bank, take its entries (sr63e #1). The owner rows are
- * locked in one order (by `owner`) before they are written: two such starts never wait for each other in a cycle.
+ * of another key (its row's `upstream`; NULL: registered by an earlier version, taken as any key's) than the entry's
+ * it held (a former key of its): its own key's nodes, at its bank, take its entries (sr63e #1). One statement over
+ * every key the start moves, its owner rows locked in one order (by `owner`) before they are written: two such
+ * starts, or a start and a claim of owners gone (`GONE_OWNERS`, in that order too), never wait for each other in a
+ * cycle. A statement a key (in the keys' order, in one transaction) held the owner rows of the first key while it
+ * locked those of the next, some sorting lower: a cycle with such a claim again (sr64b #1).
  */
-const RESTAMP = `WITH s AS (UPDATE iso8583_saf s SET bank = $2 WHERE s.upstream = $1 AND s.bank IS DISTINCT FROM $2 AND (s.done_at IS NULL OR s.late_approval IS NOT NULL)
+const RESTAMP = `WITH s AS (UPDATE iso8583_saf s SET bank = $2 WHERE s.upstream = ANY($1::text[]) AND s.bank IS DISTINCT FROM $2
+    AND (s.done_at IS NULL OR s.late_approval IS NOT NULL)
     AND NOT (s.done_at IS NULL AND s.lease_until > now() AND EXISTS (SELECT 1 FROM iso8583_saf_owner o
       WHERE o.owner = s.lease_owner AND ${ownerLockHeld('o.key')}))
-    RETURNING s.lease_owner, s.done_at),
-  t AS (SELECT o.owner FROM iso8583_saf_owner o WHERE o.bank IS DISTINCT FROM $2 AND (o.upstream IS NULL OR o.upstream = $1)
-    AND o.owner IN (SELECT s.lease_owner FROM s WHERE s.done_at IS NULL) AND ${ownerLockFree('o.key')}
+    RETURNING s.lease_owner, s.upstream, s.done_at),
+  t AS (SELECT o.owner FROM iso8583_saf_owner o WHERE o.bank IS DISTINCT FROM $2
+    AND EXISTS (SELECT 1 FROM s WHERE s.lease_owner = o.owner AND s.done_at IS NULL AND (o.upstream IS NULL OR o.upstream = s.upstream))
+    AND ${ownerLockFree('o.key')}
     ORDER BY o.owner FOR UPDATE OF o)
   UPDATE iso8583_saf_owner o SET bank = $2 FROM t WHERE o.owner = t.owner`;
 
@@ -156,7 +161,7 @@ export async function recordUpstreamAddress(pool: pg.Pool, keys: readonly string
         [key, own],
       );
     }
-    for (const key of unrecorded) await client.query(RESTAMP, [key, own]);
+    if (unrecorded.length > 0) await client.query(RESTAMP, [unrecorded, own]);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
