@@ -117,6 +117,19 @@ export class DeclinedInTime {
     });
     return true;
   }
+
+  /** Forgets the declines the approval `answer` fits (its request reversed otherwise: reversal-overtaken.ts). */
+  forget(answer: IsoMessage): void {
+    if (this.held === 0) return;
+    const key = transactionKey(this.dialect, answer['11'], answer['41']);
+    const list = this.notes.get(key);
+    if (list === undefined) return;
+    const booking = approvalBooking(this.dialect, answer);
+    const left = list.filter((n) => !approvesBooking(this.dialect, booking, n.reversal));
+    this.held -= list.length - left.length;
+    if (left.length === 0) this.notes.delete(key);
+    else this.notes.set(key, left);
+  }
 }
 
 /** Whether `answer`'s MTI is the answer class of the request `reversal` undoes (field 90's MTI; any when not known). */

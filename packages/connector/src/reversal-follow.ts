@@ -145,6 +145,7 @@ export class ReversalFollowUp {
     if (this.declined !== undefined && this.overtaken.isLateApproval(answer) && !this.overtaken.remembers(answer) && this.declined.approval(answer, at)) return true;
     const again = this.overtaken.again(answer, at);
     if (again !== undefined) {
+      this.declined?.forget(answer); // reversed as the late approval of a reversal that undid nothing: once
       void this.again.store(again, false);
       return true;
     }
