@@ -67,6 +67,12 @@ export interface ConnectorCounts {
   errors: number;
   /** Connections lost while running (not the ones the connector closed itself: idle eviction, retired, sign-on failed). */
   reconnects: number;
+  /**
+   * Approvals that came after their request was answered in time with a decline (or any code but an approval) and
+   * fitted that request (reversal-declined.ts, `ISO8583_WARN_SAF_APPROVAL_AFTER_DECLINE`): the request reversed when
+   * tied to it for certain, else logged only. Needs reversal on.
+   */
+  approvalsAfterDecline: number;
   /** Amount totals. */
   amounts: ConnectorAmounts;
   /** Requests (reversal and SAF attempts among them) by request MTI. */
@@ -152,7 +158,7 @@ export function responseCodeOf(message: IsoMessage): string {
 /** The connector's counts and metrics. */
 export class Accounting {
   private readonly metrics: ConnectorMetrics;
-  private readonly counts = { requests: 0, responses: 0, timeouts: 0, errors: 0, reconnects: 0 };
+  private readonly counts = { requests: 0, responses: 0, timeouts: 0, errors: 0, reconnects: 0, approvalsAfterDecline: 0 };
   private readonly amounts: ConnectorAmounts = { processed: 0, secured: 0, refund: 0, reversal: 0 };
   private readonly byMti: Record<string, number> = {};
   private readonly byResponseCode: Record<string, number> = {};
@@ -269,6 +275,11 @@ export class Accounting {
     if (code === 'ISO8583_ERR_CONNECTOR_TIMEOUT') this.counts.timeouts += 1;
     else this.counts.errors += 1;
     this.metrics.failed(mtiLabel(mti), code ?? 'unknown');
+  }
+
+  /** An approval came after its request was answered in time with a decline (reversal-declined.ts). */
+  approvalAfterDecline(): void {
+    this.counts.approvalsAfterDecline += 1;
   }
 
   /** A connection was lost or failed (not closed by the connector itself: idle eviction, retired) and is opened again. */

@@ -181,6 +181,7 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     },
     reversalEvent: (event) => tellSafListeners(emitter, logger, event),
     answerKeys: matchKey,
+    approvalAfterDecline: () => accounting.approvalAfterDecline(),
   }, journal);
   warnShortSafLease(journal, o.reversal.enabled, o.requestTimeout, logger);
   const outcomes = new RequestOutcomes(lifecycle, accounting, transactions, o.maxInFlight, (m, at) => autoFilled(m, o.autoFill, stan, new Date(at)), new TransactionsInFlight(codec.dialect));

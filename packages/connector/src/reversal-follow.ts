@@ -33,6 +33,7 @@ import type { JournalEntry, ReversalJournal } from './saf-store.js';
 import type { OvertakenReversals } from './reversal-overtaken.js';
 import { OVERTAKEN_FOR_MS, OWED_EVERY_MS, repeatOf } from './reversal-overtaken.js';
 import type { ReversalsAgain, Retried } from './reversal-again.js';
+import type { DeclinedInTime } from './reversal-declined.js';
 
 /** What a reversal's answer that undid nothing finds on its entry's row: another node's late approval, and the repeat's id. */
 type Left = { approval: IsoMessage; againId: string };
@@ -60,6 +61,8 @@ export class ReversalFollowUp {
    * @param inFlight While a request of the transaction `answer` names (its STAN and terminal) is in flight here (a
    *   repeat, `0201`, or the request resent): resolves once it is no more (answered, or its own reversal queued);
    *   `undefined` when none is (`ReversalsUnderway.untilUnarmed`). Default: never.
+   * @param declined The in-time declines remembered, which an approval after one reverses (reversal-declined.ts);
+   *   default none.
    */
   constructor(
     private readonly overtaken: OvertakenReversals,
@@ -67,6 +70,7 @@ export class ReversalFollowUp {
     private readonly journal: Pick<ReversalJournal, 'undidNothing' | 'lateApproval' | 'repeatsOwed' | 'retireOvertaken'>,
     private readonly host: { readonly logger: Logger },
     private readonly inFlight: (answer: IsoMessage) => Promise<unknown> | undefined = () => undefined,
+    private readonly declined?: DeclinedInTime,
   ) {}
 
   /**
@@ -93,6 +97,7 @@ export class ReversalFollowUp {
    * journal its kept records (`retiring` matches them itself and does nothing when it keeps none).
    */
   approvedInTime(entry: JournalEntry, response: IsoMessage): void {
+    this.declined?.answered(entry, response); // a decline, remembered: an approval after it is reversed
     const remembered = this.overtaken.approvedInTime(entry, response);
     // A late approval waiting for this request: when the request retired a reversal remembered here (a repeat after
     // its transaction's reversal undid nothing: the same booking), it is the booking the late approval reports: marked,
@@ -136,8 +141,11 @@ export class ReversalFollowUp {
       });
       return true;
     }
+    // The approval of a request declined in time (not of a reversal remembered as undoing nothing): reversed, not noted.
+    if (this.declined !== undefined && this.overtaken.isLateApproval(answer) && !this.overtaken.remembers(answer) && this.declined.approval(answer, at)) return true;
     const again = this.overtaken.again(answer, at);
     if (again !== undefined) {
+      this.declined?.forget(answer); // reversed as the late approval of a reversal that undid nothing: once
       void this.again.store(again, false);
       return true;
     }

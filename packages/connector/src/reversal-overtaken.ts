@@ -73,6 +73,8 @@ interface Noted {
   readonly rc: string | undefined;
   readonly at: number;
   readonly booking?: ApprovalBooking;
+  /** Of an approval: what tells the host's copy of it (`copyMark`), remembered once it is taken for a reversal again. */
+  readonly copy?: string;
 }
 
 /** Most notes kept under one STAN and terminal (transactions reusing it within `keepFor`), the oldest forgotten first. */
@@ -89,6 +91,12 @@ type Notes = Noted[];
 export class OvertakenReversals {
   private readonly reversals = new Map<string, Notes>();
   private readonly approvals = new Map<string, Notes>();
+  /**
+   * The late approvals taken for a reversal again (`again`), by {@link copyMark} (key, fields 7, 39, 38, 37), with
+   * when: the host's copy of one (it may resend it after each `25`) pairs with nothing, neither noted nor taken by the
+   * `25` of the repeat it caused. At most `max`, each `keepFor`, the oldest forgotten first.
+   */
+  private readonly takenApprovals = new Map<string, number>();
   /** Notes held in each map, each bounded by `max` on its own (that map's oldest key's oldest note forgotten first). */
   private readonly counts = new Map<Map<string, Notes>, number>([
     [this.reversals, 0],
@@ -128,7 +136,10 @@ export class OvertakenReversals {
     const approval = this.taken(this.approvals, key, (n) => this.approves(n.booking, sent));
     this.drop(this.reversals, key, (n) => sameReversal(this.dialect, n.message, sent));
     if (this.undid(rc, mti)) return undefined;
-    if (approval !== undefined) return { reversal: repeatOf(sent), responseCode: rc, approval: approval.message };
+    if (approval !== undefined) {
+      if (approval.copy !== undefined) this.tookApproval(approval.copy, Date.now());
+      return { reversal: repeatOf(sent), responseCode: rc, approval: approval.message };
+    }
     if (remember) this.note(this.reversals, key, { message: sent, rc, at: Math.min(since, Date.now()) });
     return undefined;
   }
@@ -142,14 +153,31 @@ export class OvertakenReversals {
    * transaction in flight (reversal-follow.ts `lateAnswer`) is judged by its arrival, not by that request's answer.
    */
   again(answer: IsoMessage, at = Date.now()): ReversalAgain | undefined {
-    if (!this.isLateApproval(answer)) return undefined;
+    if (!this.isLateApproval(answer) || this.takenBefore(answer, at)) return undefined;
     const key = transactionKey(this.dialect, answer['11'], answer['41']);
     const booking = approvalBooking(this.dialect, answer);
     // Only the reversal of this approval's booking: another's (a transaction that reused the STAN) stays remembered.
     const seen = this.taken(this.reversals, key, (n) => this.approves(booking, n.message), at);
-    if (seen !== undefined) return { reversal: repeatOf(seen.message), responseCode: seen.rc, approval: answer };
-    this.note(this.approvals, key, { message: this.kept(answer), rc: undefined, at: Math.min(at, Date.now()), booking });
+    if (seen !== undefined) {
+      this.tookApproval(copyMark(key, answer), at);
+      return { reversal: repeatOf(seen.message), responseCode: seen.rc, approval: answer };
+    }
+    this.note(this.approvals, key, { message: this.kept(answer), rc: undefined, at: Math.min(at, Date.now()), booking, copy: copyMark(key, answer) });
     return undefined;
+  }
+
+  /** Remembers the late approval marked `mark` (`copyMark`) taken for a reversal again at `at`: its copies pair with nothing. */
+  private tookApproval(mark: string, at: number): void {
+    this.takenApprovals.delete(mark);
+    this.takenApprovals.set(mark, at);
+    if (this.takenApprovals.size > this.max) this.takenApprovals.delete(this.takenApprovals.keys().next().value as string);
+  }
+
+  /** Whether `answer` is the host's copy of a late approval taken for a reversal again within `keepFor` of `at`. */
+  private takenBefore(answer: IsoMessage, at = Date.now()): boolean {
+    if (this.takenApprovals.size === 0) return false;
+    const taken = this.takenApprovals.get(copyMark(transactionKey(this.dialect, answer['11'], answer['41']), answer));
+    return taken !== undefined && at - taken <= this.keepFor;
   }
 
   /** The transaction key (STAN and terminal, `transactionKey`) of `message`. */
@@ -162,7 +190,7 @@ export class OvertakenReversals {
    * `keepFor`, `approvesBooking`): what `again` would reverse again. No side effect (an approval is not remembered).
    */
   remembers(answer: IsoMessage): boolean {
-    if (this.reversals.size === 0 || !this.isLateApproval(answer)) return false;
+    if (this.reversals.size === 0 || !this.isLateApproval(answer) || this.takenBefore(answer)) return false;
     const booking = approvalBooking(this.dialect, answer);
     const now = Date.now();
     return this.reversals.get(transactionKey(this.dialect, answer['11'], answer['41']))?.some((n) => now - n.at <= this.keepFor && this.approves(booking, n.message)) ?? false;
@@ -327,6 +355,11 @@ export class OvertakenReversals {
 export function firstUndidNothing(entry: { readonly reversal: IsoMessage; readonly at: number } | undefined): number {
   const now = Date.now();
   return entry !== undefined && mtiText(entry.reversal['0'])[3] === '1' && entry.at > 0 ? Math.min(entry.at, now) : now;
+}
+
+/** What tells the host's copy of a late approval under `key`: its fields 7, 39, 38 and 37 (no card data). */
+function copyMark(key: string, answer: IsoMessage): string {
+  return [key, ...['7', '39', '38', '37'].map((f) => JSON.stringify(answer[f] ?? null))].join('|');
 }
 
 /** A reversal as its repeat (`0400` -> `0401`, `1420` -> `1421`). */

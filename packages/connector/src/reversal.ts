@@ -24,6 +24,7 @@ import { OvertakenReversals } from './reversal-overtaken.js';
 import { keepsOvertaken, keptAtStop, safQueueHost } from './reversal-host.js';
 import { ReversalsAgain } from './reversal-again.js';
 import { ReversalFollowUp } from './reversal-follow.js';
+import { DeclinedInTime } from './reversal-declined.js';
 import { inTurns } from './saf-backlog.js';
 import { StoredEntries } from './reversal-stored.js';
 import { ArmedEntry, entryId, entryOf, isArmed } from './reversal-entry.js';
@@ -70,7 +71,8 @@ export class ReversalManager {
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
     const again = new ReversalsAgain(this.plan, host, (message, id) => this.stored.add(entryOf(message, id)), options.retryInterval);
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
-    this.follow = new ReversalFollowUp(this.overtaken, again, journal, host, (answer) => this.underway.untilUnarmed(this.underway.requestKey(answer)));
+    const declined = new DeclinedInTime(dialect, this.plan, host, (message, id) => this.stored.add(entryOf(message, id)));
+    this.follow = new ReversalFollowUp(this.overtaken, again, journal, host, (answer) => this.underway.untilUnarmed(this.underway.requestKey(answer)), declined);
     // Each answer that ends an entry is followed up before its end is journaled (reversal-host.ts).
     this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, this.overtaken, journal, (id) => this.answeredOriginals.delete(id)), journal, options, dialect);
     this.stored = new StoredEntries(journal, this.queue, this.underway, host, options.maxEntries);

@@ -36,6 +36,11 @@ export interface SafHost {
    * entry's last attempt ends it (saf-late.ts). Without: late answers are not looked at.
    */
   readonly answerKeys?: AnswerKeys;
+  /**
+   * Optional: counts an approval that came after its request was answered in time with a decline
+   * (reversal-declined.ts; `reversed`: tied to it for certain, a reversal stored). Must not throw.
+   */
+  approvalAfterDecline?(reversed: boolean): void;
   readonly logger: Logger;
 }
 

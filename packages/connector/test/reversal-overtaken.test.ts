@@ -74,8 +74,13 @@ test('OvertakenReversals: only an approval of a reversible request whose reversa
   // Asked once: the approval asked again is remembered now, and an undoing answer forgets it.
   assert.equal(o.again(late), undefined, 'asked once');
   assert.equal(o.answered(reversal, { '0': '0410', '39': '00' }), undefined);
-  // The approval first (one read, or another connection), then the reversal's answer that undid nothing.
+  // The host's copy of the approval taken (the same fields 7, 39, 38, 37) pairs with nothing: no chain of repeats.
   assert.equal(o.again(late), undefined);
+  assert.equal(o.answered(reversal, { '0': '0410', '39': '25' }), undefined, 'a copy of the approval taken');
+  // Another approval (its own approval code, field 38) takes that 25, remembered; one more first (one read, or another
+  // connection), then the reversal's answer that undid nothing.
+  assert.deepEqual(o.again({ ...late, '38': 'A00002' }), { reversal: { ...reversal, '0': '0401' }, responseCode: '25', approval: { ...late, '38': 'A00002' } });
+  assert.equal(o.again({ ...late, '38': 'A00003' }), undefined);
   assert.deepEqual(o.answered(reversal, { '0': '0410', '39': '25' }), { reversal: { ...reversal, '0': '0401' }, responseCode: '25', approval: late });
   assert.equal(o.answered(reversal, { '0': '0410', '39': '25' }), undefined, 'taken once');
   // A remembered approval keeps what identifies it and its amount's fields only: no PAN, track echo or EMV data.

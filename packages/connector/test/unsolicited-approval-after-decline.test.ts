@@ -1,0 +1,110 @@
+// The host answers a purchase in time with a decline (05), the caller declines the sale, then the host approves the
+// same transmission (00, the same field 7): that approval moved money the merchant never took. Tied for certain (its
+// STAN, terminal and field 7 the declined request's), the request is reversed as a timed-out one is: journaled, sent
+// (0400) until answered, logged at warn with a code. Not tied for certain (the approval echoes no field 7): the coded
+// warning only. The host's copy of the decline (05 again) does nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IsoMessage } from '@iso8583/codec';
+import { eventWithin } from '@iso8583/test-support';
+import { FileJournal } from '../src/index.js';
+import type { Connector, ReversalEvent } from '../src/index.js';
+import { answer, purchase } from './peer.js';
+import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
+import type { AfterHook } from './helpers/setup.js';
+import { journalLines, receivedLines } from './helpers/reversals.js';
+
+const STAN = '009411';
+const CODE = 'ISO8583_WARN_SAF_APPROVAL_AFTER_DECLINE';
+
+/** Resolves with the next `unsolicited` message of `connector`. */
+function unsolicited(connector: Connector): Promise<IsoMessage> {
+  return eventWithin(10_000, 'no unsolicited message within 10 s', (resolve) => connector.once('unsolicited', (m: IsoMessage) => resolve(m)));
+}
+
+/**
+ * A host that answers a purchase with `first`, then (in the same write turn: no sleep) sends `second` of it; answers a
+ * reversal 00. The connector has a file journal; its log is captured.
+ */
+async function setUp(t: AfterHook, first: (r: IsoMessage) => IsoMessage, second: (r: IsoMessage) => IsoMessage) {
+  const dir = tempDir(t, 'after-decline');
+  let seen: (line: Record<string, unknown>) => void = () => undefined;
+  const log = capturedLogger('info', (line) => {
+    if (line.code === CODE) seen(line);
+  });
+  /** The first line with the code, logged already or within 10 s. */
+  const warned = (): Promise<Record<string, unknown>> =>
+    eventWithin(10_000, 'no coded warning within 10 s', (resolve) => {
+      const line = log.lines.find((l) => l.code === CODE);
+      if (line === undefined) seen = resolve;
+      else resolve(line);
+    });
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
+    const mti = String(r.message['0']);
+    if (mti === '0200') {
+      p.send(r.socket, first(r.message));
+      p.send(r.socket, second(r.message));
+    } else if (mti === '0400' || mti === '0401') p.send(r.socket, answer(r.message));
+  }, {
+    requestTimeout: 2_000,
+    logger: log.logger,
+    reversal: { enabled: true, journalDir: dir, journal: new FileJournal(dir, { compactInterval: 0 }), retryInterval: 50 },
+  });
+  return { peer, connector, dir, log, warned };
+}
+
+test('an approval of the same transmission after an in-time decline is reversed, journaled, logged with a code', async (t) => {
+  const { peer, connector, dir, log } = await setUp(t, (r) => answer(r, { '39': '05' }), (r) => answer(r));
+  const reversed = eventWithin<ReversalEvent>(10_000, 'no reversal answered within 10 s', (resolve) =>
+    connector.on('reversal', (e) => {
+      if (e.stage === 'answered') resolve(e);
+    }),
+  );
+  assert.equal((await connector.request(purchase(STAN)))['39'], '05', 'the caller got the decline');
+  assert.equal((await reversed).mti, '0400');
+  assert.equal((await reversed).responseCode, '00');
+  assert.equal(connector.stats().approvalsAfterDecline, 1);
+  await connector.close();
+  assert.deepEqual(receivedLines(peer.received), [`0200 ${STAN}`, `0400 ${STAN}`], 'exactly one 0400');
+  assert.equal(journalLines(dir).filter((l) => l.op === 'add').length, 2, 'the purchase armed, its reversal journaled');
+  const warned = log.lines.filter((l) => l.code === CODE);
+  assert.equal(warned.length, 1);
+  assert.equal(warned[0]!.stan, STAN);
+  assert.equal(warned[0]!.responseCode, '05');
+  assert.equal(warned[0]!.reversed, true);
+  assert.ok(!log.text().includes('4111111111111111'), 'no card number in the log');
+});
+
+test('an approval after an in-time decline that echoes no field 7 (no certain tie) is logged with the code, not reversed', async (t) => {
+  const { peer, connector, warned } = await setUp(t, (r) => answer(r, { '39': '05' }), (r) => {
+    const a = answer(r);
+    delete a['7'];
+    return a;
+  });
+  assert.equal((await connector.request(purchase(STAN)))['39'], '05');
+  const line = await warned();
+  assert.equal(connector.stats().approvalsAfterDecline, 1);
+  assert.equal(line.reversed, false);
+  await connector.close();
+  assert.deepEqual(receivedLines(peer.received), [`0200 ${STAN}`], 'no reversal');
+});
+
+test('the host\'s copy of an in-time decline does nothing', async (t) => {
+  const { peer, connector, log } = await setUp(t, (r) => answer(r, { '39': '05' }), (r) => answer(r, { '39': '05' }));
+  const copied = unsolicited(connector);
+  assert.equal((await connector.request(purchase(STAN)))['39'], '05');
+  assert.equal((await copied)['39'], '05');
+  await connector.close();
+  assert.deepEqual(receivedLines(peer.received), [`0200 ${STAN}`]);
+  assert.equal(log.lines.filter((l) => l.code === CODE).length, 0);
+});
+
+test('an in-time approval followed by a decline of it reverses nothing', async (t) => {
+  const { peer, connector, log } = await setUp(t, (r) => answer(r), (r) => answer(r, { '39': '05' }));
+  const copied = unsolicited(connector);
+  assert.equal((await connector.request(purchase(STAN)))['39'], '00');
+  assert.equal((await copied)['39'], '05');
+  await connector.close();
+  assert.deepEqual(receivedLines(peer.received), [`0200 ${STAN}`]);
+  assert.equal(log.lines.filter((l) => l.code === CODE).length, 0);
+});
