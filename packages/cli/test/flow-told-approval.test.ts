@@ -62,6 +62,9 @@ test('flow told approval – onError relays the backup\'s repeat (its 37) after 
   assert.equal(answer['39'], '00');
   await within(terminal.request(purchase('900901')), 10_000, 'the terminal answered');
   assert.deepEqual(reversed.filter((r) => r.stan === '000901' && r.upstream === 'backup'), [], 'the approval the terminal has is not reversed');
+  // onError's own link's approval told (owner 'own'): onError's book is kept whole, so its primary's approval stands
+  // too, not reversed: the documented second charge (docs/flows.md), the rule that would undo it not yet decided.
+  assert.deepEqual(reversed.filter((r) => r.stan === '000901' && r.upstream === 'primary'), [], 'the primary\'s approval stands (second charge)');
   assert.deepEqual(warned, [], 'field 37 told the backup\'s apart');
 });
 

@@ -9,8 +9,8 @@
  * request sent again to the same upstream, the same approval: message-answers.ts `repeatOf`) is that one, kept.
  */
 import { performance } from 'node:perf_hooks';
-import { Iso8583Error } from '@iso8583/codec';
-import type { Codec } from '@iso8583/codec';
+import { Iso8583Error, summarize } from '@iso8583/codec';
+import type { Codec, MessageInput } from '@iso8583/codec';
 import { isThenable } from '@iso8583/inbound';
 import type { InboundErrorCode, InboundMessage, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import { printable } from '../io.js';
@@ -26,21 +26,31 @@ import { approvalOf, backedByOwn } from './reply-verdict.js';
 export type ApprovalOwner = 'own' | 'sequence' | 'neither';
 
 /**
+ * A value of a warn line (a number as its digits; `none` when neither text nor number), printable, as `summarize`
+ * shows fields 11 and 41 (masked when longer than ISO 8583 allows: a PAN given as field 41), as decline-wait.ts logs.
+ */
+function shown(field: '11' | '41', value: unknown): string {
+  const text = typeof value === 'number' ? String(value) : value;
+  const summary = typeof text === 'string' ? summarize({ [field]: text } as MessageInput) : {};
+  return printable((field === '11' ? summary.stan : summary.terminal) ?? 'none');
+}
+
+/**
  * `ISO8583_WARN_FLOW_STAND_IN_AFTER_APPROVAL` when onError's answer approves (`approves`) and is neither book's
  * approval (`owner` `'neither'`: a stand-in approval) while both the sequence's `book` and onError's `own` hold an
  * approval of a purchase or an authorisation (its backup link asked, that approval not relayed with its fields 39 and
  * 38; not onError's repeat of the sequence's approval, `approvingLinks`): both stand, two charges (docs/flows.md: the
  * rule that would leave one is not yet decided). Names the message's
- * MTI, STAN and terminal (fields 11 and 41) and the links that approved; no card data. `undefined` otherwise.
+ * MTI, STAN and terminal (fields 11 and 41, as `summarize` shows them: a PAN given as field 41 masked) and the links
+ * that approved; no card data. `undefined` otherwise.
  */
 export function standInAfterApproval(message: InboundMessage, approves: boolean, owner: ApprovalOwner, book: MessageAnswers, own: MessageAnswers | undefined): string | undefined {
   if (!approves || owner !== 'neither' || own === undefined) return undefined;
   const links = [book.approvingLinks(), own.approvingLinks(book)];
   if (links[0]?.length === 0 || links[1]?.length === 0) return undefined;
-  const text = (v: unknown): string => printable(typeof v === 'string' || typeof v === 'number' ? String(v) : 'none');
   const [sequence, backup] = links.map((names) => names.map(printable).join(', '));
-  return `ISO8583_WARN_FLOW_STAND_IN_AFTER_APPROVAL: onError answered MTI ${text(message.mti)} STAN ${text(message.fields['11'])} ` +
-    `terminal ${text(message.fields['41'])} with an approval of its own (a stand-in) after its link ${String(backup)} approved it too: ` +
+  return `ISO8583_WARN_FLOW_STAND_IN_AFTER_APPROVAL: onError answered MTI ${printable(message.mti)} STAN ${shown('11', message.fields['11'])} ` +
+    `terminal ${shown('41', message.fields['41'])} with an approval of its own (a stand-in) after its link ${String(backup)} approved it too: ` +
     `both that approval and the sequence's (${String(sequence)}) stand, two charges; relay the link's fields 39 and 38 instead`;
 }
 
@@ -49,15 +59,14 @@ export function standInAfterApproval(message: InboundMessage, approves: boolean,
  * whose fields 39 and 38 several approvals of that book share, and its other fields (37, 11, 4, 7) do not tell them
  * apart (`MessageAnswers.toldAmbiguously`): each counts as the one the terminal was told, none is reversed for it (a
  * guess could reverse the approval the terminal has). Names the message's MTI, STAN and terminal, and each such
- * approval's link and STAN; no card data. `undefined` otherwise.
+ * approval's link and STAN, as `summarize` shows them (masked: a PAN given as field 41); no card data. `undefined` otherwise.
  */
 export function approvalToldAmbiguously(message: InboundMessage, owner: ApprovalOwner, book: MessageAnswers, own: MessageAnswers | undefined): string | undefined {
   const told = owner === 'own' ? own?.toldAmbiguously() : owner === 'sequence' ? book.toldAmbiguously() : undefined;
   if (told === undefined || told.length === 0) return undefined;
-  const text = (v: unknown): string => printable(typeof v === 'string' || typeof v === 'number' ? String(v) : 'none');
-  const which = told.map((one) => `${printable(one.upstream)} STAN ${text(one.stan)}`).join(', ');
-  return `ISO8583_WARN_FLOW_APPROVAL_AMBIGUOUS: onError answered MTI ${text(message.mti)} STAN ${text(message.fields['11'])} ` +
-    `terminal ${text(message.fields['41'])} with fields 39 and 38 that ${told.length} approvals of ${owner === 'own' ? 'onError' : 'the sequence'} share ` +
+  const which = told.map((one) => `${printable(one.upstream)} STAN ${shown('11', one.stan)}`).join(', ');
+  return `ISO8583_WARN_FLOW_APPROVAL_AMBIGUOUS: onError answered MTI ${printable(message.mti)} STAN ${shown('11', message.fields['11'])} ` +
+    `terminal ${shown('41', message.fields['41'])} with fields 39 and 38 that ${told.length} approvals of ${owner === 'own' ? 'onError' : 'the sequence'} share ` +
     `(${which}), its other fields (37, 11, 4, 7) telling none apart: none of them is reversed; relay the bank's field 37 too`;
 }
 

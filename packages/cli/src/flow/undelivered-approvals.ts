@@ -365,9 +365,11 @@ export class UndeliveredApprovals {
 
   /**
    * The endpoint's `onLateResult`: the reply of the message never reached its terminal, the sequence's or onError's
-   * (an approval onError built, kept when judged, is reversed now; one not kept was reversed already: once). A result
-   * after the sequence's timeout is judged by the terminal's timeout answer (`late`). The endpoint gives the message's
-   * own context, the key of its book, whichever built the reply.
+   * (an approval onError built, kept when judged, is reversed now; one not kept was reversed already: once). The
+   * sequence's result after its timeout is judged by the terminal's timeout answer (`late`); onError's never reached
+   * the terminal, whatever its verdict was (its answer judged approving, then beaten by the endpoint's own timer while
+   * it waited for its reversals to be stored: the terminal got the 96), so the sequence's approvals are reversed too.
+   * The endpoint gives the message's own context, the key of its book, whichever built the reply.
    */
   readonly onLateResult: LateResultHandler = (_result, _message, context, reason, source) => {
     const book = this.books.get(context);
@@ -375,7 +377,7 @@ export class UndeliveredApprovals {
     // onError got is reversed too, its book first while the sequence's still holds its own (a repeat reversed once).
     const own = source === 'onError' && book !== undefined ? this.onErrorBooks.get(book) : undefined;
     own?.undelivered(reason, false, book);
-    if (reason === 'sequence-timeout') book?.late();
+    if (reason === 'sequence-timeout' && source !== 'onError') book?.late();
     else book?.undelivered(reason, false, own);
   };
 }

@@ -1,0 +1,81 @@
+// onError's approving answer to a sequence timeout that the endpoint's own timer beats (its 96 goes first) is never
+// told: the sequence's approval it relayed must be reversed (undelivered-approvals.ts `onLateResult`, source onError).
+// Before, onError's answer waited for its verdict's reversals to be stored (on-error-verdict.ts `judgeOnError`); once
+// past the deadline's margin that wait ends on a timer armed after the endpoint's, whose 96 then went first; the late
+// answer came to `onLateResult` as `sequence-timeout`, and the book, judged `approved`, kept the sequence's approval:
+// the terminal told 96, the bank's approval standing. Real sockets: host simulators behind connectors, the flow's
+// endpoint and book, a terminal's connector. The order is made certain, not raced: a timer callback of onError holds
+// the event loop past the endpoint's deadline and onError settles in the check phase after it (the endpoint's timer is
+// due before the wait's, and the wrapper's own timer not yet run), and the backup's reversal is held until the
+// terminal has its answer; `onLateResult` being called is the settle point.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import type { IsoMessage } from '@iso8583/codec';
+import type { Connector } from '@iso8583/connector';
+import type { LateResultHandler } from '@iso8583/inbound';
+import { within } from '@iso8583/test-support';
+import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
+import { gate, namedBank, posTerminal, purchase } from './flow-approvals-bank.js';
+
+const TIMEOUT = 2_000;
+
+test('flow onError late approval – onError relays the sequence\'s approval after the endpoint\'s 96 went: the approval is reversed', async (t) => {
+  const primary = await namedBank(t, 'primary');
+  // Its own authorization code (the simulators would give both first approvals the same): onError's answer, the
+  // primary's fields, is not the backup's approval.
+  const backup = await namedBank(t, 'backup', (answer) => (answer['38'] === undefined ? answer : { ...answer, 38: '654321' }));
+  const answered = gate();
+  const late = gate();
+  const reversed: { upstream: string | undefined; stan: unknown; reason: string }[] = [];
+  const approvals = new UndeliveredApprovals(async (original, _answer, upstream, reason) => {
+    reversed.push({ upstream: upstream?.name, stan: original['11'], reason });
+    // The backup's reversal is stored only once the terminal has its answer: onError's answer waits for it.
+    if (upstream?.name === 'backup') await answered.opened;
+  });
+  approvals.bind({ dialect: 'iso87ascii', sequenceTimeout: TIMEOUT });
+  const sequenceAnswers = new Map<unknown, IsoMessage>();
+  const onLateResult: LateResultHandler = (...args) => {
+    approvals.onLateResult(...args);
+    if (args[4] === 'onError') late.open();
+  };
+  const terminal = await posTerminal(t, {
+    sequenceTimeout: TIMEOUT,
+    connectors: { primary, backup },
+    sequence: approvals.sequence(async (message, context) => {
+      sequenceAnswers.set(message.fields['11'], await (context.connectors.primary as Connector).request({ ...message.fields }, { signal: context.signal }));
+      // Hangs: the endpoint times it out, and onError answers the terminal.
+      return new Promise<IsoMessage>(() => undefined);
+    }),
+    onError: approvals.onError(async (message, context) => {
+      const called = performance.now();
+      const stan = message.fields['11'];
+      await (context.connectors.backup as Connector).request({ ...message.fields, 11: '000932' }, { signal: context.signal });
+      const left = called + TIMEOUT - 100 - performance.now();
+      assert.ok(left > 0, 'the backup answered well within the sequenceTimeout');
+      await new Promise<void>((resolve) =>
+        setTimeout(() => {
+          // Settles past the endpoint's deadline for onError (its timer, made as onError returned), before the timers
+          // then due run: the loop is held past it here, and the answer given in the check phase that follows (the
+          // loop's clock read again at its poll), so the wrapper sees it before its own timer, and a timer it makes
+          // then is due after the endpoint's.
+          while (performance.now() < called + TIMEOUT + 100) {
+            // Holding the event loop.
+          }
+          setImmediate(resolve);
+        }, left),
+      );
+      return { ...(sequenceAnswers.get(stan) as IsoMessage), 0: '0210' };
+    }),
+    onLateResult,
+  });
+  const answer = (await within(terminal.request(purchase('000931')), 15_000, 'the terminal answered')) as IsoMessage;
+  answered.open();
+  assert.equal(answer['39'], '96', 'the endpoint\'s timer answered first');
+  await within(late.opened, 10_000, 'onError\'s late answer handed to onLateResult');
+  assert.deepEqual(
+    reversed.map((r) => `${String(r.upstream)} ${String(r.stan)} ${r.reason}`).sort(),
+    ['backup 000932 sequence-timeout', 'primary 000931 sequence-timeout'],
+    'the terminal was told 96: neither approval stands',
+  );
+});
