@@ -4,9 +4,9 @@
  * from the answer of a request that reused the key, and to know that another transaction was answered under a key.
  */
 import { DictionaryMap } from '@iso8583/codec';
-import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import { answerMark, digestOf } from './answer-marks.js';
-import { fieldText } from './match-key.js';
+import { transactionKey } from './match-key.js';
 
 /**
  * Answers remembered, each by its key with the field 7 its request sent (the oldest forgotten first), per connection
@@ -26,9 +26,13 @@ export interface Transaction {
   readonly terminal?: MessageInput[string];
 }
 
-/** The text a transaction is compared by in the ring (`''`: not known, a late answer or approval taken). */
-export function transactionText(sent: Transaction): string {
-  return `${fieldText(sent.stan) ?? ''}\u0000${fieldText(sent.terminal) ?? ''}`;
+/**
+ * The text a transaction is compared by in the ring: its match-key.ts `transactionKey` (wire values: the caller's
+ * `'T1'` and its reversal's `'T1      '` one terminal). Never `''`, which the ring keeps for not known (a late answer
+ * or approval taken).
+ */
+export function transactionText(dialect: Pick<Dialect, 'fields'>, sent: Transaction): string {
+  return transactionKey(dialect, sent.stan, sent.terminal);
 }
 
 /** The ring of one connector's last answers (late-keys.ts). */
@@ -37,7 +41,7 @@ export class AnswerRing {
   size = ANSWERED_KEYS;
   /**
    * Each place's key (`key`), the field 7 its request sent (`echo`), the answer's mark (`mark`: answer-marks.ts
-   * `answerMark`, or `digestOf` for a late answer without field 7) and its request's transaction (`transaction`:
+   * `answerMark`, `digestOf` for a late answer without field 7, `''` for an answer in time to a request without it: kept for its transaction only, no copy told by it) and its request's transaction (`transaction`:
    * {@link transactionText}, `''` when not known); `next` the place the next one takes (the oldest's). Forgetting the
    * oldest is a lookup, not a walk of a Map from its start (which skips the places deletes left, about 1.5 µs an
    * answer at 4096 keys; this is a fifth of that).
@@ -98,7 +102,7 @@ export class AnswerRing {
     const echo = bare ? '' : echoed;
     let mark: string | undefined;
     for (const place of this.placesOf(key)) {
-      if (this.echo[place] !== echo) continue;
+      if (this.echo[place] !== echo || this.mark[place] === '') continue; // '': an answer kept for its transaction only
       mark ??= bare ? digestOf(message) : answerMark(message);
       if (this.mark[place] === mark) return true;
     }

@@ -72,7 +72,7 @@ export class ChannelFactory {
    * The keys whose requests timed out or were answered on any of the connector's connections, shared by its channels:
    * the host may send a late answer, or its copy of an answer, on another connection of the pool than the request's.
    */
-  private readonly late = new LateKeys();
+  private readonly late: LateKeys;
 
   /**
    * Milliseconds the next connect attempt waits before it dials: the backoff's delay counted at the last failure or
@@ -89,6 +89,7 @@ export class ChannelFactory {
     private readonly logger: Logger,
     private readonly events: FactoryEvents,
   ) {
+    this.late = new LateKeys(host.codec.dialect);
     const reconnect = host.options.reconnect;
     this.backoff = new Backoff(reconnect.initialDelay, reconnect.maxDelay);
     // Every connect under way (a pool of more than 10 connecting at once) listens to these two signals, each until it

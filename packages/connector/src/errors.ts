@@ -118,7 +118,7 @@ export const CONNECTOR_LOG_CODES = {
   ISO8583_WARN_SAF_AGAIN_IN_MEMORY:
     "error: the reversal a late approval calls for (`mti`, `stan`, `terminal`; `cause`: the store's error code) could not be stored as the reversal it follows (answered with a code that undid nothing) was ending: it is sent from memory in place of that one, whose entry stays open in the store until it is answered. Should the process stop before, a restart loses it: the next start repeats only the reversal it follows, which undoes nothing, and the late approval stands. Check with the host that the approval was reversed.",
   ISO8583_WARN_EXCLUSIVE_CONNECTION_CLOSED:
-    "warn: in `exclusive` mode (`mode: 'exclusive'`), a request failed after it was written (its answer did not come in time, or its connection broke): the host may still be on it, so its connection is closed and a new one replaces it rather than carrying the next request behind the unanswered one.",
+    "warn: in `exclusive` mode (`mode: 'exclusive'`), a request failed after it was written (it timed out, failed with a bad answer, or was given up by the caller; the connection still open): the host may still be on it, so its connection is closed and a new one replaces it rather than carrying the next request behind the unanswered one.",
   ISO8583_WARN_SAF_REVERSED_AGAIN:
     "warn: a late approval of a transaction came after its reversal (`mti`, `stan`) was answered with a code that undid nothing (`responseCode`: `25`, original not found; it overtook its original at the host): the transaction is reversed again, as a repeat (`0401` / `0421`) with the amount that approval moved (`amountKept` when the approval's amount is not the one requested).",
   ISO8583_WARN_SAF_AGAIN_NOT_STORED:

@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { responseMti } from '@iso8583/codec';
-import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import { answerMark, digestOf } from './answer-marks.js';
 import { ANSWERED_KEYS, AnswerRing, transactionText } from './answered-ring.js';
 import type { Transaction } from './answered-ring.js';
@@ -154,8 +154,14 @@ export class LateKeys {
   private readonly keys = new Map<string, LateKey>();
   /** Most timed-out keys remembered: {@link LATE_KEYS} per connection ({@link LateKeys.fit}). */
   private lateKeys = LATE_KEYS;
-  /** The last answers (of requests that sent a field 7; {@link ANSWERED_KEYS} per connection): answered-ring.ts. */
+  /** The last answers (those without field 7 by their transaction only; {@link ANSWERED_KEYS} per connection): answered-ring.ts. */
   private readonly ring = new AnswerRing();
+
+  /**
+   * @param dialect The connector's dialect: transactions (fields 11 and 41) are compared as it puts them on the wire
+   * (match-key.ts `sameTransaction`), the caller's `'T1'` its reversal's `'T1      '`.
+   */
+  constructor(private readonly dialect: Pick<Dialect, 'fields'>) {}
 
   /**
    * Sizes the bounds for `connections` connections open at once (each channel says so as it opens: channel.ts, the
@@ -194,7 +200,7 @@ export class LateKeys {
     const at = echo7 === undefined ? -1 : echoes.findIndex((e, i) => e === echo7 && sameClass(sents[i]!, last));
     let clashed = known?.clashed;
     if (at >= 0) {
-      if (!sameTransaction(sents[at]!, last) && clashed?.includes(echo7!) !== true) clashed = [...(clashed ?? []), echo7!].slice(-LATE_ECHOES);
+      if (!sameTransaction(this.dialect, sents[at]!, last) && clashed?.includes(echo7!) !== true) clashed = [...(clashed ?? []), echo7!].slice(-LATE_ECHOES);
       sents[at] = last;
     } else if (echo7 !== undefined) {
       echoes.push(echo7);
@@ -207,8 +213,8 @@ export class LateKeys {
     // Another transaction's request under the key timed out, or was answered (the host's copy of its answer is then no
     // late answer of this one for certain).
     const mixed =
-      (known !== undefined && (known.mixed === true || [known.last, ...sents].some((s) => !sameTransaction(s, last)))) ||
-      this.ring.answeredOther(key, transactionText(last));
+      (known !== undefined && (known.mixed === true || [known.last, ...sents].some((s) => !sameTransaction(this.dialect, s, last)))) ||
+      this.ring.answeredOther(key, transactionText(this.dialect, last));
     this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came, bare: known?.bare, mixed, clashed });
     if (this.keys.size > this.lateKeys) {
       const oldest = this.keys.keys().next();
@@ -217,17 +223,21 @@ export class LateKeys {
   }
 
   /**
-   * Remembers that a request under `key` that sent `echo7` as its field 7 was answered with `answer` (nothing when `echo7`
-   * is `undefined`): a copy of that answer (the same in every field of answer-marks.ts `answerMark`) that comes while a
-   * request reusing the key waits, or with none waiting, is then the host's duplicate. `sent`: the request's STAN and
+   * Remembers that a request under `key` that sent `echo7` as its field 7 was answered with `answer` (its transaction
+   * only, as `sent` says, when `echo7` is `undefined`): a copy of that answer (the same in every field of answer-marks.ts
+   * `answerMark`) that comes while a request reusing the key waits, or with none waiting, is then the host's duplicate. `sent`: the request's STAN and
    * terminal (default: not known): a request of another transaction answered under a key a request timed out under
    * leaves no late answer tied to the timed-out one for certain but by its field 7 (the host's copy of the other's
    * answer is no late answer of it: `mixed`), and so does one answered before the timeout (the ring keeps it).
    */
   answered(key: string, echo7: string | undefined, answer: IsoMessage, sent?: Transaction): void {
-    if (echo7 !== undefined) this.ring.remember(key, echo7, answerMark(answer), sent === undefined ? '' : transactionText(sent));
+    // An answer to a request without field 7 is kept for its transaction only (field 7 '' and no mark: no copy of it
+    // is told by it, answered-ring.ts `copyOf`): a request of another transaction answered under the key all the same.
+    const transaction = sent === undefined ? '' : transactionText(this.dialect, sent);
+    if (echo7 !== undefined) this.ring.remember(key, echo7, answerMark(answer), transaction);
+    else if (transaction !== '') this.ring.remember(key, '', '', transaction);
     const known = this.keys.get(key);
-    if (known !== undefined && sent !== undefined && [known.last, ...known.sent].some((s) => !sameTransaction(s, sent))) known.mixed = true;
+    if (known !== undefined && sent !== undefined && [known.last, ...known.sent].some((s) => !sameTransaction(this.dialect, s, sent))) known.mixed = true;
   }
 
   /**
@@ -267,6 +277,9 @@ export class LateKeys {
     if (known === undefined) return undefined;
     const echoed = message['7'];
     if (typeof echoed === 'string' && known.came?.includes(echoed) === true && !known.echoes.includes(echoed)) return undefined;
+    // The host's copy of an answer under the key (in time, or taken) echoing a field 7 no timed-out request sent: no
+    // late answer of one (it would use up the key, and the timed-out request's real late answer would find none).
+    if (typeof echoed === 'string' && !known.echoes.includes(echoed) && this.ring.copyOf(key, message)) return 'copy';
     const found = sentAnswered(known, message);
     if (found === undefined || found === 'copy') return found;
     // Its request's STAN and terminal go with it only when the tie is certain (match-key.ts `withRequestTransaction`).

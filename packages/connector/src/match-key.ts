@@ -93,9 +93,12 @@ export function withRequestTransaction(dialect: Pick<Dialect, 'fields'>, answer:
   return out;
 }
 
-/** True when timed-out requests `a` and `b` sent the same STAN and terminal (fields 11 and 41; absent alike). */
-export function sameTransaction(a: TransactionOf, b: TransactionOf): boolean {
-  return fieldText(a.stan) === fieldText(b.stan) && fieldText(a.terminal) === fieldText(b.terminal);
+/**
+ * True when requests `a` and `b` sent the same STAN and terminal (fields 11 and 41; absent alike) as the dialect puts
+ * them on the wire ({@link transactionKey}): a caller's `'T1'` and STAN `1` are its reversal's `'T1      '` and `'000001'`.
+ */
+export function sameTransaction(dialect: Pick<Dialect, 'fields'>, a: TransactionOf, b: TransactionOf): boolean {
+  return transactionKey(dialect, a.stan, a.terminal) === transactionKey(dialect, b.stan, b.terminal);
 }
 
 /**

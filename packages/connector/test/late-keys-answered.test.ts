@@ -5,11 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ANSWERED_KEYS, LateKeys } from '../src/late-keys.js';
+import { getDialect } from '@iso8583/codec';
+
+/** The dialect whose wire form transactions are compared by (late-keys.ts). */
+const DIALECT = getDialect('iso87ascii');
 
 const answerOf = (echo7: string): { '0': string; '7': string } => ({ '0': '0210', '7': echo7 });
 
 test('late keys – an answered key is remembered with its field 7 for the last ANSWERED_KEYS answers, then forgotten', () => {
-  const late = new LateKeys();
+  const late = new LateKeys(DIALECT);
   late.answered('k0', '1205100000', answerOf('1205100000'));
   assert.equal(late.stale('k0', '1205100001', answerOf('1205100000')), 'duplicate', 'a copy of its answer while a request reusing the key waits');
   assert.equal(late.stale('k0', '1205100001', answerOf('1205100001')), undefined, 'the waiting request\'s own answer');
@@ -25,7 +29,7 @@ test('late keys – an answered key is remembered with its field 7 for the last 
 });
 
 test('late keys – a key answered again is kept from its newest answer, with the field 7 of each of its requests', () => {
-  const late = new LateKeys();
+  const late = new LateKeys(DIALECT);
   late.answered('again', '1205100000', answerOf('1205100000'));
   late.answered('other', '1205100000', answerOf('1205100000'));
   late.answered('again', '1205100002', answerOf('1205100002'));
@@ -40,7 +44,7 @@ test('late keys – a key answered again is kept from its newest answer, with th
 });
 
 test('late keys – a copy is the whole answer again: a late approval with the field 7 of an answer declined in time is none', () => {
-  const late = new LateKeys();
+  const late = new LateKeys(DIALECT);
   // A repeat (0201, the same field 7 as its original) answered 05 in time under the key of the original's answer.
   late.answered('k', '1205100000', { '0': '0210', '7': '1205100000', '39': '05' });
   assert.equal(late.copyOfAnswer('k', { '0': '0210', '7': '1205100000', '39': '05' }), true, 'the host\'s copy of that answer');

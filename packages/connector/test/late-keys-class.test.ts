@@ -7,6 +7,10 @@ import assert from 'node:assert/strict';
 import type { IsoMessage } from '@iso8583/codec';
 import { LateKeys, isSent } from '../src/late-keys.js';
 import type { StaleAnswer } from '../src/late-keys.js';
+import { getDialect } from '@iso8583/codec';
+
+/** The dialect whose wire form transactions are compared by (late-keys.ts). */
+const DIALECT = getDialect('iso87ascii');
 
 /** As the channel does with an answer under a key a request (field 7 `waiting`) waits under: `stale`, then `lateCame`. */
 function received(late: LateKeys, key: string, waiting: string, message: IsoMessage): { stale: StaleAnswer | undefined; sentMti: string | undefined } {
@@ -16,7 +20,7 @@ function received(late: LateKeys, key: string, waiting: string, message: IsoMess
 }
 
 test('late keys – an answer of another class than the timed-out request whose field 7 it echoes is no late answer to it', () => {
-  const late = new LateKeys();
+  const late = new LateKeys(DIALECT);
   late.timedOut('000501|TERM0001', '1206100000', { mti: '0400', processingCode: '000000', amount: '000000001000' });
   // A 0200 reusing the key waits (its field 7 1206100500); the host's copy of the original's 0210 echoes the 0400's.
   const copy = received(late, '000501|TERM0001', '1206100500', { '0': '0210', '7': '1206100000', '39': '00' });

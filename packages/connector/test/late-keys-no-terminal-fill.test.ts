@@ -9,6 +9,9 @@ import { getDialect } from '@iso8583/codec';
 import { LateKeys, isSent } from '../src/late-keys.js';
 import { withRequestTransaction } from '../src/match-key.js';
 
+/** The dialect whose wire form transactions are compared by (late-keys.ts). */
+const DIALECT = getDialect('iso87ascii');
+
 const dialect = getDialect('iso87ascii');
 const KEY = '0210|074001';
 
@@ -17,7 +20,7 @@ function purchase(terminal: string, echo7?: string): { mti: string; processingCo
 }
 
 test('late keys – two terminals under one key: an answer tied to neither by field 7 gets no terminal', () => {
-  const late = new LateKeys();
+  const late = new LateKeys(DIALECT);
   late.timedOut(KEY, undefined, purchase('TERMA'));
   late.timedOut(KEY, undefined, purchase('TERMB'));
   const answer = { '0': '0210', '4': '000000001000', '39': '00' };
@@ -29,14 +32,14 @@ test('late keys – two terminals under one key: an answer tied to neither by fi
 });
 
 test('late keys – one request under the key, or its field 7 echoed: its STAN and terminal filled', () => {
-  const one = new LateKeys();
+  const one = new LateKeys(DIALECT);
   one.timedOut(KEY, undefined, purchase('TERMA'));
   const answer = { '0': '0210', '39': '00' };
   const sent = one.lateAnswer(KEY, answer);
   assert.ok(isSent(sent));
   assert.deepEqual([withRequestTransaction(dialect, answer, sent)['11'], withRequestTransaction(dialect, answer, sent)['41']], ['074001', 'TERMA   ']);
   // Two terminals, each request's field 7 kept: the answer echoing TERMA's is TERMA's.
-  const two = new LateKeys();
+  const two = new LateKeys(DIALECT);
   two.timedOut(KEY, '1207072000', purchase('TERMA', '1207072000'));
   two.timedOut(KEY, '1207072001', purchase('TERMB', '1207072001'));
   const echoing = { '0': '0210', '7': '1207072000', '39': '00' };
@@ -50,14 +53,14 @@ test('late keys – one request under the key, or its field 7 echoed: its STAN a
 // (sr63i #1: it was filled with TERMB's, though it may be TERMA's), neither as a late answer nor as one that came while
 // a request reusing the key waited.
 test('late keys – two terminals that sent the same field 7 under one key: an answer echoing it gets no terminal', () => {
-  const late = new LateKeys();
+  const late = new LateKeys(DIALECT);
   late.timedOut(KEY, '1207072000', purchase('TERMA', '1207072000'));
   late.timedOut(KEY, '1207072000', purchase('TERMB', '1207072000'));
   const answer = { '0': '0210', '7': '1207072000', '39': '00' };
   const sent = late.lateAnswer(KEY, answer);
   assert.ok(isSent(sent), 'still counted as a late answer');
   assert.equal(withRequestTransaction(dialect, answer, sent)['41'], undefined, 'no terminal guessed');
-  const waited = new LateKeys();
+  const waited = new LateKeys(DIALECT);
   waited.timedOut(KEY, '1207072000', purchase('TERMA', '1207072000'));
   waited.timedOut(KEY, '1207072000', purchase('TERMB', '1207072000'));
   const came = waited.lateCame(KEY, '1207072000', '0210');

@@ -11,11 +11,15 @@ import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { peerAndConnector } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
+import { getDialect } from '@iso8583/codec';
+
+/** The dialect whose wire form transactions are compared by (late-keys.ts). */
+const DIALECT = getDialect('iso87ascii');
 
 const answerOf = (echo7: string): IsoMessage => ({ '0': '0210', '7': echo7 });
 
 test('late keys sized for 4 connections keep LATE_KEYS timed-out keys and ANSWERED_KEYS answers per connection', () => {
-  const late = new LateKeys();
+  const late = new LateKeys(DIALECT);
   late.fit(4);
   late.timedOut('k0', '1205100000');
   for (let i = 1; i < 4 * LATE_KEYS; i++) late.timedOut(`k${i}`, '1205100000');

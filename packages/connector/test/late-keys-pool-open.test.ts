@@ -13,11 +13,15 @@ import { answer, purchase } from './peer.js';
 import type { Peer } from './peer.js';
 import { peerAndConnector } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
+import { getDialect } from '@iso8583/codec';
+
+/** The dialect whose wire form transactions are compared by (late-keys.ts). */
+const DIALECT = getDialect('iso87ascii');
 
 const answerOf = (echo7: string): IsoMessage => ({ '0': '0210', '7': echo7 });
 
 test('late keys fitted for 1000 connections hold LATE_KEYS_CONNECTIONS connections\' worth, no more', () => {
-  const late = new LateKeys();
+  const late = new LateKeys(DIALECT);
   late.fit(1000);
   const most = LATE_KEYS_CONNECTIONS * LATE_KEYS;
   for (let i = 0; i < most; i++) late.timedOut(`k${i}`, '1205100000');
