@@ -88,6 +88,7 @@ export { MessageStream } from './stream/message-stream.js';
 export { MAX_READ_TIMEOUT } from './stream/stream-options.js';
 export type { MessageStreamHandlers } from './stream/stream-handlers.js';
 export { RESET_KEEP_MAX, RESET_WINDOW } from './stream/recent-writes.js';
+export { LookClock } from './stream/look-clock.js';
 export type { MessageStreamOptions } from './stream/stream-options.js';
 /**
  * Checking a value against a JSON Schema with every offending path named (never the value): `compileSchemaCheck`

@@ -1,17 +1,19 @@
+import { LookClock } from '@iso8583/codec';
+
 /**
  * Every connection's hand-overs to `onLateResult` (reply-notes.ts) in the order their replies were taken: the process's
  * one queue for all endpoints, so that each is let go {@link HAND_OVER_HOLD_MS} after, at the next reply any
  * connection's kernel takes or at the queue's own pass (a timer while it holds anything), not at its own connection's
  * next reply (a terminal answering every few minutes would keep its last ones, card data on the heap, that long).
  *
- * Its clock is the time the process could see: each step between two looks (a reply taken, a pass) counts at most
- * {@link HAND_OVER_HOLD_MS}/2, so a stalled event loop (a long task, a collection) does not age a hand-over past its
- * hold unseen. A client that stopped reading backs its connection's writes up only once the process reads its next
+ * Its clock is the time the process could see (the codec's `LookClock`): each step between two looks (a reply taken, a
+ * pass) counts at most {@link HAND_OVER_HOLD_MS}/2, so a stalled event loop (a long task, a collection) does not age a
+ * hand-over past its hold unseen. A client that stopped reading backs its connection's writes up only once the process reads its next
  * requests and answers them, after the stall: counted in full, the stall let its hand-overs go first, and the reset
  * then lost those approvals unreversed (`ISO8583_WARN_INBOUND_NOT_REVERSED`). A hold so lasts at least its time.
  *
- * Typed arrays and one array of references, grown by doubling up to {@link QUEUE_MAX}; beyond, a hand-over is let go by
- * its own connection's ring only. A hand-over whose connection holds it when its entry expires (bytes wait for the
+ * Typed arrays and one array of references, grown by doubling up to {@link QUEUE_MAX}; beyond, a hand-over is not
+ * queued: its connection is swept at each pass instead (as one that held its hand-over), until it keeps none. A hand-over whose connection holds it when its entry expires (bytes wait for the
  * kernel, or its close began) is left to its connection, which the queue then sweeps at each pass until it holds none.
  * A closed connection's entries are skipped as they come up (its notes marked closed): its close scans nothing.
  */
@@ -47,33 +49,39 @@ export class HandOverQueue {
   private count = 0;
   /** Notes that held a hand-over when its entry expired: swept at each pass until they keep none. */
   private readonly held = new Set<QueuedNotes>();
-  private seen = 0;
+  private readonly clock: LookClock;
   private sweptAt = -Infinity;
-  private lastLook: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Entries and held notes looked at so far (for tests: a close scans none). */
   visited = 0;
 
   /**
    * `clock`: milliseconds, monotonic (default `performance.now()`); `timed`: whether a timer runs {@link pass} while
-   * the queue holds anything (default true; tests drive {@link pass} themselves).
+   * the queue holds anything (default true; tests drive {@link pass} themselves); `max`: the most hand-overs it orders
+   * (default {@link QUEUE_MAX}; a power of two; tests give a small one).
    */
   constructor(
-    private readonly clock: () => number = () => performance.now(),
+    clock: () => number = () => performance.now(),
     private readonly timed = true,
-  ) {}
+    private readonly max = QUEUE_MAX,
+  ) {
+    this.clock = new LookClock(STEP_MAX, clock);
+  }
 
   /** The queue's clock now (each step since the last look counted at most {@link STEP_MAX}). */
   now(): number {
-    const at = this.clock();
-    if (this.lastLook !== undefined) this.seen += Math.min(Math.max(at - this.lastLook, 0), STEP_MAX);
-    this.lastLook = at;
-    return this.seen;
+    return this.clock.now();
   }
 
   /** Orders the hand-over of `slot` (generation `gen`) of `notes`, taken at `now` (the queue's clock). */
   add(notes: QueuedNotes, slot: number, gen: number, now: number): void {
-    if (this.count === this.slots.length && !this.grow()) return;
+    if (this.count === this.slots.length && !this.grow()) {
+      // Full: swept at each pass as one that held its hand-over (not left to its connection's next reply: minutes away
+      // for a quiet terminal, its card data on the heap meanwhile).
+      this.held.add(notes);
+      this.arm();
+      return;
+    }
     const i = (this.head + this.count++) & (this.slots.length - 1);
     this.notes[i] = notes;
     notes.queued++;
@@ -142,8 +150,8 @@ export class HandOverQueue {
   }
 
   private grow(): boolean {
-    const size = this.slots.length === 0 ? 64 : this.slots.length * 2;
-    if (size > QUEUE_MAX) return false;
+    const size = this.slots.length === 0 ? Math.min(64, this.max) : this.slots.length * 2;
+    if (size > this.max) return false;
     const notes: (QueuedNotes | undefined)[] = new Array<QueuedNotes | undefined>(size).fill(undefined);
     const slots = new Int32Array(size);
     const gens = new Int32Array(size);

@@ -60,16 +60,32 @@ test('hand-over queue – a close with a full queue scans none of it', () => {
   const queue = new HandOverQueue(clock.now, false);
   const busy = new ReplyNotes(() => true, queue);
   const closing = new ReplyNotes(() => false, queue);
-  reply(closing);
-  // Notes hold only the newest 256 hand-overs, but the queue orders every one: fill it from many "connections".
+  // Notes hold only the newest 256 hand-overs, but the queue orders every one: fill it from many "connections", the
+  // closing one's entry last (a scan for it would look at every entry before it).
   const others = Array.from({ length: QUEUE_MAX / 256 }, () => new ReplyNotes(() => true, queue));
-  for (const notes of others) for (let i = 0; i < 256; i++) reply(notes, true);
+  for (const [n, notes] of others.entries()) for (let i = n === others.length - 1 ? 1 : 0; i < 256; i++) reply(notes, true);
+  reply(closing);
   assert.equal(queue.size.queued, QUEUE_MAX, 'the queue is full');
   const visited = queue.visited;
   closing.close();
+  assert.equal(closing.queued, 1, 'its entry left in the queue, skipped when it comes up (no scan removed it)');
   busy.close();
   assert.equal(queue.visited, visited, 'no entry looked at by the closes');
   assert.equal(closing.closed, true);
+});
+
+test('hand-over queue – full: a hand-over it cannot order is let go by the queue\'s pass after its hold, its connection silent', () => {
+  const clock = fakeClock(0);
+  const queue = new HandOverQueue(clock.now, false, 4);
+  const others = new ReplyNotes(() => true, queue); // a client not reading: its four entries fill the queue
+  for (let i = 0; i < 4; i++) reply(others, true);
+  const quiet = new ReplyNotes(() => false, queue);
+  reply(quiet); // kept in its ring, not queued
+  assert.deepEqual(queue.size, { queued: 4, held: 1 }, 'not queued: its connection swept at each pass instead');
+  clock.step(1, HAND_OVER_HOLD_MS - 1, () => queue.pass());
+  assert.equal(quiet.keptHandOvers, 1, 'kept for its hold');
+  clock.step(1, 1, () => queue.pass());
+  assert.equal(quiet.keptHandOvers, 0, 'let go by the queue\'s pass, not left to its connection\'s next reply');
 });
 
 test('hand-over queue (the process\'s) – an event loop stalled past the hold does not let a hand-over go unseen; seen time does', (t) => {

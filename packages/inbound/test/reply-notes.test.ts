@@ -79,6 +79,7 @@ test('ReplyNotes – a closed connection leaves nothing in the process\'s queue 
   for (let i = 0; i < 3; i++) closing.taken(closing.note(core, approval, () => undefined, false), true);
   assert.equal(closing.queued, 3);
   closing.close();
+  assert.equal(closing.queued, 3, 'the close scans nothing of the queue: its entries stay until they come up');
   clock.step(5, 5, () => queue.pass());
   const other = new ReplyNotes(() => false, queue);
   other.taken(other.note(core, approval, () => undefined, false), false); // the queue passes the closed one's entries
