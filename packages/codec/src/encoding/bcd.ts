@@ -57,7 +57,7 @@ const DIGIT_CHARS = '0123456789ABCDEF';
 /**
  * Reads `digits` BCD digits at `offset`. Returns the digits as a string, or `undefined` when a nibble is not a
  * digit and may not be shown: nibble D is shown as `=` when `track`; nibbles A-F are shown as letters when
- * `lenient`. The pad nibble of an odd count is skipped, whatever its value.
+ * `lenient`. The pad nibble of an odd count is skipped here: strict unpack checks it with {@link bcdPadNibble}.
  */
 export function readBcd(
   buf: Uint8Array,
@@ -90,4 +90,13 @@ export function readBcd(
     k++;
   }
   return out;
+}
+
+/**
+ * The pad nibble of `digits` BCD digits at `offset` (the high nibble of the first byte when right-justified, the low
+ * nibble of the last when left-justified), or -1 when `digits` is even and there is none.
+ */
+export function bcdPadNibble(buf: Uint8Array, offset: number, digits: number, leftJustified: boolean): number {
+  if ((digits & 1) === 0) return -1;
+  return leftJustified ? buf[offset + (digits >> 1)]! & 0x0f : buf[offset]! >> 4;
 }

@@ -10,7 +10,7 @@ import { typeError } from './reader.js';
 import { codecError } from '../errors.js';
 import { allowed, isAmount, isUpperHexCode } from './charset.js';
 import { EBCDIC_TO_LATIN1, readEbcdic } from '../encoding/ebcdic.js';
-import { readBcd } from '../encoding/bcd.js';
+import { bcdPadNibble, readBcd } from '../encoding/bcd.js';
 import { readBinary } from '../encoding/binary.js';
 import { readHexChars } from '../encoding/hex.js';
 
@@ -27,6 +27,18 @@ function upperHex(buf: Uint8Array, offset: number, count: number): boolean {
     if (!isUpperHexCode(buf[i]!)) return false;
   }
   return true;
+}
+
+/**
+ * Strict unpack refuses a pad nibble other than the dialect's (0 or F): pack writes that one, so a value read with
+ * another would not pack back to the same bytes (a MAC over them would break). Lenient unpack takes any.
+ */
+function checkPad(plan: FieldPlan, buf: Uint8Array, start: number, digits: number, offset: number): void {
+  const pad = bcdPadNibble(buf, start, digits, plan.leftJustified);
+  if (pad !== -1 && pad !== plan.padNibble) {
+    const want = plan.padNibble === 15 ? 'F' : '0';
+    throw codecError('ISO8583_ERR_FIELD_TYPE', `a BCD pad nibble other than the dialect's ${want}`, { field: plan.id, offset });
+  }
 }
 
 function encodingError(plan: FieldPlan, offset: number, what: string): Error {
@@ -56,12 +68,14 @@ export function readField(r: Reader, plan: FieldPlan, offset: number, limit: num
         if (plan.signEbcdic) sign = EBCDIC_TO_LATIN1[sign]!;
         const digits = readBcd(buf, start + 1, units - 1, plan.leftJustified, false, lenient);
         if (digits === undefined) throw encodingError(plan, offset, 'a BCD nibble that is not a digit');
+        if (!lenient) checkPad(plan, buf, start + 1, units - 1, offset);
         s = String.fromCharCode(sign) + digits;
         if (!lenient && !isAmount(s)) throw typeError(plan, offset);
         break;
       }
       s = readBcd(buf, start, units, plan.leftJustified, plan.track, lenient);
       if (s === undefined) throw encodingError(plan, offset, 'a BCD nibble that is not a digit');
+      if (!lenient) checkPad(plan, buf, start, units, offset);
       break;
     case ENC_BINARY:
       // A long value (EMV data) in one native call; a short one without the trip to native code.

@@ -2,7 +2,7 @@
  * Walking fast-xml-parser's ordered output (`preserveOrder: true`): element names, children, attributes, and the
  * text of an element that holds only text and CDATA.
  */
-import { decodeXmlText } from './xml-text.js';
+import { decodeXmlText, XML_TEXT_FAULTS, xmlTextFault } from './xml-text.js';
 
 /** A node of fast-xml-parser's ordered output: `{ name: children, ':@': attributes }`, `#text` or `#cdata`. */
 export type XmlNode = Record<string, unknown>;
@@ -60,4 +60,14 @@ export function textOf(nodes: XmlNode[]): string | undefined {
     }
   }
   return text;
+}
+
+/** Why {@link textOf} gives `undefined` for `nodes` (the first text that {@link xmlTextFault} refuses). */
+export function textFaultOf(nodes: XmlNode[]): string {
+  for (const node of nodes) {
+    if (!('#text' in node)) continue;
+    const fault = xmlTextFault(String(node['#text']));
+    if (fault !== undefined) return fault;
+  }
+  return XML_TEXT_FAULTS.entity;
 }

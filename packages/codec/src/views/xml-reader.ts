@@ -10,12 +10,12 @@ import type { FieldSpec } from '../types.js';
 import { Iso8583Error, codecError, invalidMessage } from '../errors.js';
 import type { TlvItem } from '../emv/tlv.js';
 import { MAX_TLV_DEPTH, buildTlv, isTlvTag } from '../emv/tlv.js';
-import { decodeXmlAttribute, isXmlText } from './xml-text.js';
+import { decodeXmlAttribute, isXmlText, XML_TEXT_FAULTS, xmlAttributeFault } from './xml-text.js';
 import { readSections } from './xml-unclosed.js';
 import { safeName } from './names.js';
 import { tagPath } from '../emv/tag-path.js';
 import type { XmlNode } from './xml-nodes.js';
-import { attributesOf, childrenOf, elementsOf, localName, nameOf, textOf } from './xml-nodes.js';
+import { attributesOf, childrenOf, elementsOf, localName, nameOf, textFaultOf, textOf } from './xml-nodes.js';
 import { FIELD_ID, HEX_BYTES, MAX_COMPOSITE_DEPTH, MAX_PARSED_XML_LENGTH, MAX_XML_DEPTH, MAX_XML_LENGTH, MAX_XML_REFERENCES } from './xml-shape.js';
 import { scanIsoMessage } from './xml-scan.js';
 import { soapIsoMessage } from './xml-soap.js';
@@ -122,7 +122,7 @@ function readEmvTags(nodes: XmlNode[], field: string, ctx: ReadContext, depth: n
     } else {
       const value = textOf(children);
       if (value === undefined) {
-        ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: `tag ${label}: an unknown entity or bare &` });
+        ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: `tag ${label}: ${textFaultOf(children)}` });
         return undefined;
       }
       items.push({ tag, value: value.trim() });
@@ -157,7 +157,7 @@ function readField(element: XmlNode, field: string, top: boolean, ctx: ReadConte
   }
   const text = textOf(children);
   if (text === undefined) {
-    ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: 'an unknown entity or a bare & in the value' });
+    ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: `${textFaultOf(children)} in the value` });
     return undefined;
   }
   if (attributes.value !== undefined) {
@@ -167,7 +167,7 @@ function readField(element: XmlNode, field: string, top: boolean, ctx: ReadConte
     }
     const value = decodeXmlAttribute(attributes.value);
     if (value === undefined) {
-      ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: 'an unknown entity or a bare & in the value' });
+      ctx.problems.push({ field, code: 'ISO8583_ERR_XML', reason: `${xmlAttributeFault(attributes.value) ?? XML_TEXT_FAULTS.entity} in the value` });
       return undefined;
     }
     return ctx.jpos ? jposValue(value, typeOf(attributes), spec, field, ctx.problems) : value;
@@ -238,8 +238,8 @@ function readFields(
       ctx.problems.push({ field: `${where}/${name}[${position}]`, code: 'ISO8583_ERR_FIELD_ID', reason: 'no id attribute' });
       continue;
     }
-    const trimmed = id.trim();
-    if (!FIELD_ID.test(trimmed)) {
+    // Untrimmed, as the scanner's grammar and jPOS (`Integer.parseInt`) read it: `id=" 2"` is no field number.
+    if (!FIELD_ID.test(id)) {
       ctx.problems.push({
         field: `${where}/${name}[${position}]`,
         code: 'ISO8583_ERR_FIELD_ID',
@@ -247,8 +247,8 @@ function readFields(
       });
       continue;
     }
-    const field = path + trimmed;
-    if (Object.hasOwn(out, trimmed)) {
+    const field = path + id;
+    if (Object.hasOwn(out, id)) {
       ctx.problems.push({ field, code: 'ISO8583_ERR_FIELD_ID', reason: 'the field is given twice' });
       continue;
     }
@@ -263,12 +263,12 @@ function readFields(
         continue;
       }
       const nested: MessageInput = {};
-      readFields(childrenOf(element, name), `${field}.`, depth + 1, ctx, nested, field, specs?.[trimmed]?.subfields?.fields);
-      out[trimmed] = nested;
+      readFields(childrenOf(element, name), `${field}.`, depth + 1, ctx, nested, field, specs?.[id]?.subfields?.fields);
+      out[id] = nested;
       continue;
     }
-    const value = readField(element, field, depth === 0, ctx, specs?.[trimmed]);
-    if (value !== undefined) out[trimmed] = value;
+    const value = readField(element, field, depth === 0, ctx, specs?.[id]);
+    if (value !== undefined) out[id] = value;
   }
 }
 

@@ -33,28 +33,44 @@ function isXmlCodePoint(cp: number): boolean {
   );
 }
 
+/** Why {@link decodeXmlText} refuses a text: the reasons it gives (never the text itself, which may be card data). */
+export const XML_TEXT_FAULTS = {
+  entity: 'an unknown entity',
+  character: 'a character reference to a character XML 1.0 does not allow',
+  ampersand: 'a bare &',
+} as const;
+
+/** The fault the last {@link decodeXmlText} that refused its text found (the first in the text). */
+let lastFault: string | undefined;
+
 /**
  * Raw text as the parser leaves it (entities not processed) with the predefined entities and character references
- * replaced. `undefined` when it holds any other entity, a reference to a character XML does not allow, or a bare `&`.
+ * replaced. `undefined` when it holds any other entity, a reference to a character XML does not allow (`&#0;`,
+ * `&#xD800;`), or a bare `&`: {@link xmlTextFault} says which.
  */
 export function decodeXmlText(raw: string): string | undefined {
   if (!raw.includes('&')) return raw;
-  let bad = false;
+  lastFault = undefined;
   const decoded = raw.replace(REFERENCE, (_all, hexRef: string | undefined, decRef: string | undefined, name: string | undefined) => {
     if (name !== undefined) {
       const replacement = PREDEFINED.get(name);
-      if (replacement === undefined) bad = true;
+      if (replacement === undefined) lastFault ??= XML_TEXT_FAULTS.entity;
       return replacement ?? '';
     }
     const cp = hexRef !== undefined ? parseInt(hexRef, 16) : Number(decRef);
     if (!isXmlCodePoint(cp)) {
-      bad = true;
+      lastFault ??= XML_TEXT_FAULTS.character;
       return '';
     }
     return String.fromCodePoint(cp);
   });
-  if (bad || raw.replace(REFERENCE, '').includes('&')) return undefined;
-  return decoded;
+  if (lastFault === undefined && raw.replace(REFERENCE, '').includes('&')) lastFault = XML_TEXT_FAULTS.ampersand;
+  return lastFault === undefined ? decoded : undefined;
+}
+
+/** Why {@link decodeXmlText} refuses `raw` (one of {@link XML_TEXT_FAULTS}); `undefined` when it reads it. */
+export function xmlTextFault(raw: string): string | undefined {
+  return decodeXmlText(raw) === undefined ? lastFault : undefined;
 }
 
 /**
@@ -64,4 +80,9 @@ export function decodeXmlText(raw: string): string | undefined {
  */
 export function decodeXmlAttribute(raw: string): string | undefined {
   return decodeXmlText(/[\t\n\r]/.test(raw) ? raw.replace(/\r\n?|[\t\n]/g, ' ') : raw);
+}
+
+/** Why {@link decodeXmlAttribute} refuses `raw` (one of {@link XML_TEXT_FAULTS}); `undefined` when it reads it. */
+export function xmlAttributeFault(raw: string): string | undefined {
+  return decodeXmlAttribute(raw) === undefined ? lastFault : undefined;
 }
