@@ -57,34 +57,13 @@ test('RecentWrites – a peer that reads: a frame is let go RESET_HOLD_MS after 
   const time = clock(t);
   const { recent, released } = ring();
   recent.add(100, 1, 100);
-  time.tick(RESET_HOLD_MS / 2);
-  recent.add(200, 2, 200);
-  time.tick(RESET_HOLD_MS / 2 - 1);
+  time.tick(RESET_HOLD_MS - 1);
+  recent.add(200, 2, 300);
   recent.add(300, 3, 300);
   assert.equal(recent.size, 3, 'kept within RESET_HOLD_MS');
   time.tick(1);
   recent.add(400, 4, 400);
   assert.deepEqual(released, [1], 'the first let go at RESET_HOLD_MS');
-});
-
-test('RecentWrites – a stalled event loop does not age a frame past its hold unseen: each step counts half the hold at most', (t) => {
-  const time = clock(t);
-  const s = socket();
-  const { recent, lost, released } = ring(s);
-  recent.add(200, 1, 200); // an approval the kernel took; its client stops reading
-  time.tick(RESET_HOLD_MS + 100); // a stall: nothing ran for 2.1 s
-  recent.add(400, 2, 400); // our first reply after it still fits the client's receive window (nothing waits)
-  assert.deepEqual(released, [], 'the stall did not let the first go');
-  s.writableLength = 50_000; // the client's next requests answered: its writes back up
-  recent.resetAt(400); // the close's read-out cut into a reset
-  assert.deepEqual(lost, [1, 2], 'both told lost (reversed), none counted delivered');
-  const seen = ring();
-  seen.recent.add(100, 7, 100);
-  time.tick(RESET_HOLD_MS * 10); // a stall
-  seen.recent.add(200, 8, 200);
-  time.tick(RESET_HOLD_MS / 2); // half the hold seen after it: its whole hold counted
-  seen.recent.add(300, 9, 300);
-  assert.deepEqual(seen.released, [7], 'let go once half its hold was seen after the stall');
 });
 
 test('RecentWrites – a socket seen backed up keeps every frame until drained RESET_HOLD_MS; a close freezes it; a close that is no reset tells nothing', (t) => {

@@ -13,11 +13,6 @@
  * - in count: beyond the newest {@link RESET_KEEP_MAX} frames;
  * - in time: {@link RESET_HOLD_MS} after it was taken, if the socket has not been seen backed up (bytes waiting for the
  *   kernel: a peer not reading) for that long. A peer that reads takes what the kernel holds within a round trip.
- *   Counted on a {@link LookClock} (look-clock.ts) whose each step between two frames taken counts at most half the
- *   hold: a stalled event loop, however long, ages a frame by half its hold at most, so a frame is let go by age only
- *   after at least half its hold seen after any stall (the writes of a peer that stopped reading just before it back
- *   up once its next requests are answered: seen then, before the frames taken before the stall are let go). Half,
- *   not less: a quiet connection's frames (its steps are long) are let go at its second frame after their hold.
  *
  * At a reset every frame kept within the byte window is reported lost; at a close that is no reset nothing is called
  * (what the kernel took reaches the peer). Counted delivered though lost: a peer whose receive buffer grew beyond the
@@ -26,7 +21,6 @@
  * kept at the reset is reported lost (a reversal too many, never an approval lost unreported).
  */
 import type { Duplex } from 'node:stream';
-import { LookClock } from './look-clock.js';
 
 /**
  * The bytes past a frame's end within which a reset of our own may still lose it: 8 MiB. What the kernel holds of a
@@ -56,10 +50,8 @@ export class RecentWrites {
   private tokens: Int32Array | undefined;
   private head = 0;
   private count = 0;
-  /** The last time (on `time`) the socket was seen backed up (bytes waiting for the kernel). */
-  private backedUpAt = -Infinity;
-  /** The time seen: each step between two frames taken counts at most `holdMs / 2` (see the file's comment). */
-  private readonly time: LookClock;
+  /** The last time the socket was seen backed up (bytes waiting for the kernel). */
+  private backedUpAt = 0;
   /** True once taken or let go at a close: nothing more is kept. */
   private closed = false;
   /** True from the close's start: nothing is let go by age (what a reset would lose is what is held then). */
@@ -71,9 +63,7 @@ export class RecentWrites {
     private readonly letGo: (token: number, lost: boolean) => void,
     private readonly holdMs = RESET_HOLD_MS,
     private readonly keepMax = RESET_KEEP_MAX,
-  ) {
-    this.time = new LookClock(holdMs / 2);
-  }
+  ) {}
 
   /** Frames kept (for tests and the memory measure). */
   get size(): number {
@@ -83,7 +73,7 @@ export class RecentWrites {
   /** Keeps `token`, of a frame ending at `end` that the kernel took; `written`: every byte handed to the stream so far. */
   add(end: number, token: number, written: number): void {
     if (this.closed) return this.tell(token, false);
-    const now = this.time.now();
+    const now = performance.now();
     this.release(now, written);
     if (this.count >= this.keepMax) this.drop();
     if (this.tokens === undefined || this.count === this.tokens.length) this.grow();
