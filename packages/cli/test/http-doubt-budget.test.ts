@@ -11,12 +11,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import type { AddressInfo, Socket } from 'node:net';
 import { fastify } from 'fastify';
 import { watchDelivery } from '@iso8583/connector';
 import { inDoubt, keptInDoubt, owedInDoubt } from '@iso8583/connector/delivery-doubt';
 import { within } from '@iso8583/test-support';
 import { MAX_PIPELINED, capServerPipelining } from '../src/http/pipeline-cap.js';
+import { closeAnswered } from '../src/http/answered-close.js';
+import { doubtLog } from '../src/http/doubt-log.js';
 
 const DEADLINE = 20_000;
 /** The bound of answers kept across the process, small for the test. */
@@ -63,6 +67,10 @@ function client(port: number): Client {
 }
 
 test('HTTP doubt budget – answers kept on connections in doubt stay bounded; past it a request there is refused 503 coded, no route run', { timeout: 120_000 }, async (t) => {
+  // Counts of the process (other files of this folder share it): each taken from where it stood at the start.
+  const baseKept = keptInDoubt();
+  const baseOwed = owedInDoubt();
+  const kept = (): number => keptInDoubt() - baseKept;
   const app = fastify({ logger: false });
   let routed = 0;
   let undelivered = 0;
@@ -74,7 +82,7 @@ test('HTTP doubt budget – answers kept on connections in doubt stay bounded; p
     }, () => [{}, {}, {}] as never);
     return 'ok';
   });
-  capServerPipelining(app.server, undefined, {}, { max: BUDGET });
+  capServerPipelining(app.server, undefined, {}, { max: baseKept + baseOwed + BUDGET });
   // After the bound's handler: the requests parsed on each server side, by its client's port.
   const parsed = new Map<number, number>();
   const parsedWaiters = new Map<number, { n: number; resolve: () => void }>();
@@ -114,9 +122,9 @@ test('HTTP doubt budget – answers kept on connections in doubt stay bounded; p
       await c.answers(FIRST + k);
     }
     if (c.statuses.includes(503)) refusedClients++;
-    assert.ok(keptInDoubt() <= BUDGET + MAX_PIPELINED * refusedClients,
-      `kept ${keptInDoubt()} within the budget ${BUDGET} and the answers at the routes when ${refusedClients} connections were marked at it`);
-    assert.equal(owedInDoubt(), 0, 'every answer owed was written');
+    assert.ok(kept() <= BUDGET + MAX_PIPELINED * refusedClients,
+      `kept ${kept()} within the budget ${BUDGET} and the answers at the routes when ${refusedClients} connections were marked at it`);
+    assert.equal(owedInDoubt(), baseOwed, 'every answer owed was written');
   }
   const statuses = clients.flatMap((c) => c.statuses);
   const ok = statuses.filter((s) => s === 200).length;
@@ -124,8 +132,8 @@ test('HTTP doubt budget – answers kept on connections in doubt stay bounded; p
   assert.equal(ok + refused, CLIENTS * (FIRST + THEN), 'every request answered, 200 or 503');
   assert.ok(refused > 0 && refusedClients > 0, `requests refused past the budget (${refused})`);
   assert.equal(routed, ok, 'no route ran for a refused request');
-  assert.ok(keptInDoubt() >= BUDGET, `the budget was reached (${keptInDoubt()})`);
-  assert.ok(keptInDoubt() < CLIENTS * (FIRST + THEN), `not every answer kept (${keptInDoubt()})`);
+  assert.ok(kept() >= BUDGET, `the budget was reached (${kept()})`);
+  assert.ok(kept() < CLIENTS * (FIRST + THEN), `not every answer kept (${kept()})`);
   const refusal = clients.find((c) => c.statuses.includes(503))!.text();
   assert.match(refusal, /HTTP\/1\.1 503[^]*"code":"ISO8583_ERR_CONSOLE_DOUBT_BUDGET"/, 'the refusal is coded');
 
@@ -133,20 +141,127 @@ test('HTTP doubt budget – answers kept on connections in doubt stay bounded; p
   const plain = client(port);
   const plainPort = await wrote(plain);
   plain.socket.resume();
-  const keptBefore = keptInDoubt();
+  const keptBefore = kept();
   for (let k = 1; k <= THEN; k++) {
     plain.socket.write(REQUEST);
     await plain.answers(k);
   }
   assert.deepEqual(plain.statuses, Array(THEN).fill(200), 'a client not in doubt is served');
   assert.equal(inDoubt(sides.get(plainPort)!), false);
-  assert.equal(keptInDoubt(), keptBefore);
+  assert.equal(kept(), keptBefore);
 
   // Each connection's close (the client ends its side: nothing cut) settles its kept answers delivered.
   const closed = [...sides.values()].map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.once('close', () => resolve()))));
   for (const c of [...clients, plain]) c.socket.end();
   await within(Promise.all(closed), DEADLINE, 'the connections to close');
-  assert.equal(keptInDoubt(), 0, 'every kept answer settled at its connection\'s close');
-  assert.equal(owedInDoubt(), 0);
+  assert.equal(kept(), 0, 'every kept answer settled at its connection\'s close');
+  assert.equal(owedInDoubt(), baseOwed);
   assert.equal(undelivered, 0, 'none counted undelivered: every close was the client\'s end');
+});
+
+/**
+ * A client sending requests one at a time, each after the last answer, on one connection, opened again whenever the
+ * server closes it (a request it closed unanswered is sent again there, as an HTTP client retries on a closed
+ * keep-alive connection). `send(n)` writes `n` pipelined and resolves with their statuses.
+ */
+function oneAtATime(port: number): { send: (n: number) => Promise<number[]>; connections: () => number; close: () => void } {
+  let current: { socket: Socket; text: string; seen: number; tell?: () => void } | undefined;
+  let connections = 0;
+  const open = async (): Promise<NonNullable<typeof current>> => {
+    const socket = connect(port, '127.0.0.1');
+    const made: NonNullable<typeof current> = { socket, text: '', seen: 0 };
+    connections++;
+    socket.on('error', () => undefined);
+    socket.setEncoding('latin1').on('data', (chunk: string) => {
+      made.text += chunk;
+      made.tell?.();
+    });
+    socket.on('close', () => made.tell?.());
+    await within(new Promise<void>((resolve) => socket.once('connect', () => resolve())), DEADLINE, 'a connection');
+    return made;
+  };
+  return {
+    send: async (n) => {
+      for (;;) {
+        if (current === undefined || current.socket.destroyed || current.socket.readableEnded) current = await open();
+        const c = current;
+        c.socket.write(REQUEST.repeat(n));
+        const statuses = await within(new Promise<number[] | undefined>((resolve) => {
+          c.tell = () => {
+            const found = [...c.text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+            if (found.length >= c.seen + n) {
+              c.tell = undefined;
+              resolve(found.slice(c.seen, (c.seen += n)));
+            } else if (c.socket.destroyed) {
+              c.tell = undefined;
+              resolve(undefined);
+            }
+          };
+          c.tell();
+        }), DEADLINE, `${n} answers or the connection's close`);
+        if (statuses !== undefined) return statuses;
+        assert.equal(n, 1, 'a burst is not cut');
+      }
+    },
+    connections: () => connections,
+    close: () => current?.socket.end(),
+  };
+}
+
+test('HTTP doubt budget – at the bound, the connection in doubt keeping the most answers with nothing at the routes is closed: a client that reads every answer is served again', { timeout: 120_000 }, async (t) => {
+  const small = 64;
+  // Counts of the process (other files of this folder share it): the bound set above what is kept already.
+  const base = keptInDoubt() + owedInDoubt();
+  const app = fastify({ logger: false });
+  let routed = 0;
+  let undelivered = 0;
+  app.get('/', async (_request, reply) => {
+    routed++;
+    watchDelivery(reply, () => {
+      undelivered++;
+    }, () => [{}, {}, {}] as never);
+    return 'ok';
+  });
+  // The refusals and closes logged at warn, coded, one line each 10 ms at most here (1 s at the port).
+  const lines: string[] = [];
+  let logged: (() => void) | undefined;
+  const logger = pino({ level: 'info' }, new Writable({ write(chunk: Buffer, _enc, done) {
+    lines.push(chunk.toString());
+    logged?.();
+    done();
+  } }));
+  capServerPipelining(app.server, undefined, {}, { max: base + small, close: closeAnswered, onRefused: doubtLog(logger, 10) });
+  const sides: Socket[] = [];
+  app.server.on('connection', (s: Socket) => sides.push(s));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => app.close());
+  const c = oneAtATime((app.server.address() as AddressInfo).port);
+
+  // One burst past MAX_PIPELINED: in doubt for good, its answers kept; then one request at a time, each answer read.
+  assert.deepEqual(await c.send(FIRST), Array(FIRST).fill(200));
+  assert.equal(inDoubt(sides[0]!), true);
+  const statuses: number[] = [];
+  for (let i = 0; i < 10 * small; i++) statuses.push(...(await c.send(1)));
+  const refused = statuses.filter((s) => s === 503).length;
+  assert.ok(refused >= 1, 'the bound was reached');
+  assert.deepEqual(statuses.slice(small), Array(9 * small).fill(200), `served again past the bound (${refused} refused)`);
+  assert.ok(c.connections() >= 2, 'the connection in doubt was closed, its client on a new one');
+  assert.equal(routed, statuses.filter((s) => s === 200).length + FIRST, 'no route ran for a refused request');
+  await within(new Promise<void>((resolve) => {
+    logged = () => {
+      if (lines.length > 0) resolve();
+    };
+    logged();
+  }), DEADLINE, 'the refusal\'s log line');
+  const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+  assert.equal(line.level, 40, 'at warn');
+  assert.equal(line.code, 'ISO8583_ERR_CONSOLE_DOUBT_BUDGET');
+  assert.ok(typeof line.refused === 'number' && line.refused >= 1 && line.refused <= refused, 'the refusals counted');
+  assert.equal(line.closed, 1, 'the connection closed for room is counted');
+
+  // The closed connection's kept answers settled at its close: its client read them and ended its side.
+  c.close();
+  await within(Promise.all(sides.map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.once('close', () => resolve()))))), DEADLINE, 'the connections to close');
+  assert.equal(keptInDoubt() + owedInDoubt(), base, 'every kept answer settled');
+  assert.equal(undelivered, 0, 'none counted undelivered: the client read each answer and ended its side');
 });

@@ -23,8 +23,9 @@
  * Across the process the answers kept are bounded too ({@link DOUBT_MAX_KEPT}): the answers kept and those owed on
  * connections in doubt (promised a place: {@link oweInDoubt}) count together, and a new request on a connection in
  * doubt is admitted ({@link admitInDoubt}) only while they are under the bound; its server refuses it otherwise, before
- * any route (no money moves), until kept answers settle. A kept answer is never settled early to make room: that
- * would count delivered an answer a reset may still throw away.
+ * any route (no money moves), and closes the connection keeping the most answers with nothing at the routes
+ * ({@link heaviestInDoubt}), whose close settles them and makes room. A kept answer is never settled early to make
+ * room: that would count delivered an answer a reset may still throw away.
  */
 import type { Socket } from 'node:net';
 
@@ -47,7 +48,9 @@ export const DOUBT_MAX_ANSWERS = 8192;
  * Answers kept at once across the process's connections in doubt (with the answers owed there: {@link admitInDoubt}),
  * by default: 16384, as the HTTP port's held-back budget (about 5 KB each: their request, reply and answer, some 80
  * MB). Past it a request on a connection in doubt is refused; those owed when a connection is marked
- * ({@link oweInDoubt}: at most the requests a connection has at the routes at once, 32 at the gateway) come on top.
+ * ({@link oweInDoubt}: at most the requests a connection has at the routes at once, 32 at the gateway) come on top:
+ * worst case 32 per connection marked at the bound (at the gateway's 1000 connections, some 48,000 answers, 150-240
+ * MB), until the connections its server closes for room ({@link heaviestInDoubt}) close, within their linger (2 s).
  */
 export const DOUBT_MAX_KEPT = 16_384;
 
@@ -80,6 +83,9 @@ interface Doubt {
 
 const doubts = new WeakMap<Socket, Doubt>();
 
+/** The connections in doubt not closed yet (at most the server's connections): looked through by {@link heaviestInDoubt}. */
+const open = new Map<Socket, Doubt>();
+
 /** What a settled answer's slot in `kept` holds till the slots are dropped: nothing of the answer. */
 const SETTLED = { end: 0, undelivered: (): void => undefined };
 
@@ -101,8 +107,11 @@ export function deliveryInDoubt(socket: Socket, cut?: () => boolean): void {
   }
   const made: Doubt = { cut: told, owed: 0, closed: false, kept: [], first: 0 };
   doubts.set(socket, made);
+  // A socket closed already tells no `close` again: none to look through.
+  if (!socket.closed) open.set(socket, made);
   socket.on('error', () => errored.add(socket));
   socket.once('close', () => {
+    open.delete(socket);
     const cutThere = made.cut();
     const kept = made.kept.slice(made.first);
     made.kept = [];
@@ -152,6 +161,27 @@ export function admitInDoubt(socket: Socket, res: { once(event: 'close', fn: () 
   if (keptTotal + owedTotal >= max) return false;
   oweInDoubt(socket, res);
   return true;
+}
+
+/**
+ * The connection in doubt, not closed yet, that keeps the most answers (at least one) among those `closable` allows: the
+ * one to close for room once the bound is reached ({@link admitInDoubt} refusing). `undefined` when none may be closed,
+ * or while one that keeps answers is `closing` already: its answers settle at its close (soon), which makes room. Looks
+ * through each open connection in doubt once (at most the server's connection cap), only when a request is refused.
+ */
+export function heaviestInDoubt(closable: (socket: Socket) => boolean, closing: (socket: Socket) => boolean): Socket | undefined {
+  let heaviest: Socket | undefined;
+  let most = 0;
+  for (const [socket, doubt] of open) {
+    const kept = doubt.kept.length - doubt.first;
+    if (kept === 0) continue;
+    if (closing(socket)) return undefined;
+    if (kept > most && closable(socket)) {
+      heaviest = socket;
+      most = kept;
+    }
+  }
+  return heaviest;
 }
 
 /** The bytes of `socket` the kernel has surely taken: those written less those still queued in Node (its `writableLength`). */

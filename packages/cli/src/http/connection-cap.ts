@@ -56,7 +56,16 @@ import { defaultPerAddress, peerKey } from '@iso8583/inbound/peer-key';
 import { closeAnswered, isClosingAnswered } from './answered-close.js';
 import { heardFrom, lastHeard } from './last-heard.js';
 import { followOwed, owedTo } from './owed-answers.js';
-import { answered, heldBack, isStream } from './pipeline-cap.js';
+import { answered, heldBack, isStream, markInDoubt } from './pipeline-cap.js';
+import { inDoubt } from '@iso8583/connector/delivery-doubt';
+
+/** Marks `socket` (in doubt, about to be destroyed) cut at its close unless its client ended its side before, or on an error. */
+function cutByDestroy(socket: Socket): void {
+  const ended = socket.readableEnded;
+  let failed = false;
+  socket.on('error', () => (failed = true));
+  markInDoubt(socket, () => failed || !ended);
+}
 
 /** The default cap of the HTTP port (`--http-max-connections`): 1000 connections. */
 export const DEFAULT_HTTP_MAX_CONNECTIONS = 1000;
@@ -163,7 +172,9 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     if (closed !== undefined) {
       forget(closed);
       // Its answers made and not read: a destroy with its requests unread reset it, and threw them away (answered-close.ts).
-      if (owedTo(closed).requests.size > 0) {
+      // So too an idle one in doubt (its answers written whole may wait unread): a destroy meeting bytes its client still
+      // sends resets it, and the cut test of its doubt (an error seen) would count them delivered.
+      if (owedTo(closed).requests.size > 0 || inDoubt(closed)) {
         closeAnswered(closed);
         letGo(closed);
       } else closed.destroy();
@@ -233,7 +244,12 @@ export function capConnections(server: Server, max: number, answers: CapAnswers 
     closeAll: async () => {
       const sockets = [...held.keys(), ...closing];
       const closed = sockets.map((socket) => new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve()))));
-      for (const socket of sockets) socket.destroy();
+      for (const socket of sockets) {
+        // An abort does not linger: on a connection in doubt, what it kept counts cut unless its client had ended its
+        // side (no byte of it left to meet the close and reset it), as a lingering close judges.
+        if (inDoubt(socket)) cutByDestroy(socket);
+        socket.destroy();
+      }
       await Promise.all(closed);
     },
   };

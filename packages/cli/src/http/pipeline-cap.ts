@@ -19,11 +19,12 @@
  *
  * A connection held so has a client that may read nothing: from its first request held back, its answers written whole
  * are in doubt till its close (the connector's delivery-doubt.ts), and its new requests reach the routes only while the
- * answers kept so across the process are under their bound ({@link DoubtBudget}), refused 503 before any route otherwise.
+ * answers kept so across the process are under their bound ({@link DoubtBudget}), refused 503 before any route otherwise;
+ * then the connection in doubt keeping the most answers with nothing at the routes is closed, its close settling them.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { admitInDoubt, deliveryInDoubt, inDoubt, oweInDoubt } from '@iso8583/connector/delivery-doubt';
+import { admitInDoubt, deliveryInDoubt, heaviestInDoubt, inDoubt, oweInDoubt } from '@iso8583/connector/delivery-doubt';
 import { heldBudget } from './held-budget.js';
 import type { HeldBudget, HeldBudgetOptions } from './held-budget.js';
 import { owe, owedTo } from './owed-answers.js';
@@ -122,6 +123,34 @@ export interface DoubtBudget {
   readonly max?: number;
   /** Answers a request refused so, no route run: default 503 `ISO8583_ERR_CONSOLE_DOUBT_BUDGET` as `{ error: { code, message } }`. */
   readonly refuse?: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * How the connection closed for room is closed, once a request is refused so ({@link makeDoubtRoom}): the HTTP port's
+   * lingers (answered-close.ts, `closeAnswered`). Default: none closed (kept answers then settle only at their
+   * connections' own closes, and a busy connection in doubt is refused for as long as they stay).
+   */
+  readonly close?: (socket: Socket) => void;
+  /** Told of each request refused so, with the connection closed for room then, if one was (doubt-log.ts); default: nothing. */
+  readonly onRefused?: (closed: Socket | undefined) => void;
+}
+
+/**
+ * Past the bound of answers kept, after refusing `res` (a request of its own connection): closes with `close` the
+ * connection in doubt keeping the most answers whose every request handed to the routes is answered (written whole,
+ * `res` among them) or held back, none while one keeping answers is closing already (its close makes room soon). Else a
+ * client that reads every answer, in doubt for good from one burst, kept its answers till it went, and with the
+ * bound full every request in doubt was refused for as long as such clients stayed (an outage).
+ *
+ * Money-safe: no route runs on it (nothing at the bank). Its requests held back, and what its client sends while it
+ * lingers, are read and thrown away (`discardReading`: its HTTP parser taken off) and never reach a route; the answers
+ * it keeps settle at its close by the linger's cut test (linger-close.ts): a client that reads and ends its side, none
+ * of them thrown away by a reset, counts them delivered; one still sending at the linger's bound, reversed. So a close
+ * here loses no answer unreported, and the kept count falls back under the bound within the linger's bound (2 s).
+ */
+function makeDoubtRoom(res: ServerResponse, close: (socket: Socket) => void): Socket | undefined {
+  const idle = (s: Socket): boolean => [...owedTo(s).requests.values()].every((r) => r === res || r.writableEnded || queued.has(r));
+  const heaviest = heaviestInDoubt(idle, gone);
+  if (heaviest !== undefined) close(heaviest);
+  return heaviest;
 }
 
 /** The code of a request refused by the bound of answers kept ({@link DoubtBudget}). */
@@ -171,8 +200,13 @@ export function capPipelining(
       if (line.waiting.length > 0) schedule(line, socket);
     });
     // On a connection in doubt, only while the answers kept are under their bound: else no route runs for it.
-    if (admitInDoubt(socket, res, doubt.max)) handler(req, res);
-    else refuse(req, res);
+    if (admitInDoubt(socket, res, doubt.max)) {
+      handler(req, res);
+      return;
+    }
+    refuse(req, res);
+    // The request that found the bound full stays refused: a lingering close makes room only at its end.
+    doubt.onRefused?.(doubt.close === undefined ? undefined : makeDoubtRoom(res, doubt.close));
   };
   const handOn = (line: Line, socket: Socket): void => {
     line.scheduled = false;

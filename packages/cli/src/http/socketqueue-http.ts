@@ -44,6 +44,12 @@ export interface SocketQueueHttp {
    * SocketQueue's shape as the routes' are: such a request reaches no hook that would end it.
    */
   lineEnded(handler: FrameworkErrors): FrameworkErrors;
+  /**
+   * `text`, a JSON answer to a request for `url` written without Fastify (pipeline-cap.ts's refusals), ended with a
+   * newline in SocketQueue's shape as the routes' are; the console's answers, and every answer in the plain shape, as
+   * they are.
+   */
+  jsonLine(url: string, text: string): string;
 }
 
 /** A Fastify `frameworkErrors` handler. */
@@ -83,6 +89,9 @@ export function socketQueueHttp(answers: 'plain' | 'socketqueue'): SocketQueueHt
         if (!consolePath(request.url)) reply.serializer((payload: unknown) => `${JSON.stringify(payload)}\n`);
         handler(error, request, reply);
       };
+    },
+    jsonLine(url, text) {
+      return answers === 'socketqueue' ? (withNewline(url, 'application/json', text) as string) : text;
     },
     install(app) {
       app.addHook('onRoute', (route) => {

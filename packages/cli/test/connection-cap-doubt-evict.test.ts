@@ -1,0 +1,86 @@
+/**
+ * A connection in doubt (its client pipelined past what the port takes at once: pipeline-cap.ts) whose answers are all
+ * written whole is idle to the connection cap (src/http/connection-cap.ts), and was destroyed for a new connection:
+ * its client, still sending, was then reset and lost the answers it had not read, while its doubt's cut test (an error
+ * seen on it) counted them delivered. It is now closed lingering (answered-close.ts): each approval is read or
+ * reversed. Real Fastify server, `watchDelivery` as the connector's routes, real sockets on 127.0.0.1.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { fastify } from 'fastify';
+import { watchDelivery } from '@iso8583/connector';
+import { inDoubt } from '@iso8583/connector/delivery-doubt';
+import { within } from '@iso8583/test-support';
+import { capConnections } from '../src/http/connection-cap.js';
+import { capServerPipelining } from '../src/http/pipeline-cap.js';
+
+const DEADLINE = 10_000;
+/** Requests the client pipelines at once: more than the port takes (32), so its connection is in doubt. */
+const FIRST = 40;
+const REQUEST = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+
+test('a connection in doubt evicted idle at the connection cap: every answer written whole is read or reversed', async (t) => {
+  const app = fastify({ logger: false });
+  let routed = 0;
+  let undelivered = 0;
+  app.get('/', async (_request, reply) => {
+    routed++;
+    watchDelivery(reply, () => {
+      undelivered++;
+    }, () => [{}, {}, {}] as never);
+    return 'ok';
+  });
+  capServerPipelining(app.server);
+  capConnections(app.server, 1);
+  let responses = 0;
+  let onResponse: (() => void) | undefined;
+  app.addHook('onResponse', (_req, _reply, done) => {
+    responses++;
+    onResponse?.();
+    done();
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => app.close());
+  const port = (app.server.address() as AddressInfo).port;
+
+  // A pipelines and reads nothing: its answers (small) are all written whole into the buffers, unread.
+  const sideAccepted = new Promise<Socket>((resolve) => app.server.once('connection', resolve));
+  const a = connect(port, '127.0.0.1');
+  a.pause();
+  a.on('error', () => undefined);
+  const sideA = await within(sideAccepted, DEADLINE, 'A\'s server side');
+  const written = new Promise<void>((resolve) => {
+    onResponse = () => {
+      if (responses >= FIRST) resolve();
+    };
+  });
+  a.write(REQUEST.repeat(FIRST));
+  await within(written, DEADLINE, 'A\'s answers written whole');
+  assert.equal(inDoubt(sideA), true);
+
+  // B takes A's place: A is idle (every answer written), so it goes for B.
+  const b = connect(port, '127.0.0.1');
+  b.on('error', () => undefined);
+  t.after(() => b.destroy());
+  let bText = '';
+  const bAnswered = new Promise<void>((resolve) => b.setEncoding('latin1').on('data', (c: string) => {
+    bText += c;
+    if (bText.includes('ok')) resolve();
+  }));
+  b.write(REQUEST);
+  await within(bAnswered, DEADLINE, 'B answered');
+
+  // A, still sending (a request trickled), then reads what it can.
+  await new Promise<void>((resolve) => a.write('GET / HTTP/1.1\r\nHo', () => resolve()));
+  let aText = '';
+  a.setEncoding('latin1').on('data', (c: string) => (aText += c));
+  const aClosed = new Promise<void>((resolve) => a.once('close', () => resolve()));
+  const sideClosed = new Promise<void>((resolve) => (sideA.closed ? resolve() : sideA.once('close', () => resolve())));
+  a.resume();
+  await within(Promise.all([aClosed, sideClosed]), DEADLINE, 'A closed');
+  const read = [...aText.matchAll(/HTTP\/1\.1 200/g)].length;
+  assert.equal(routed, FIRST + 1);
+  assert.equal(read + undelivered, FIRST, `every approval of A read or reversed: ${read} read, ${undelivered} reversed`);
+});
