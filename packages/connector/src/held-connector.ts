@@ -1,10 +1,11 @@
 /**
- * A connector run as an application holds it: the one home of how the Fastify plugin (fastify-plugin.ts), the gateway's
- * first upstream with HTTP off and its other upstreams start and stop a connector. Its journal is opened (locked, read)
- * before the start goes on: one in use, or unreadable, is the start's error, which no retry cures. Then it connects,
- * retrying with backoff on its own (each failed attempt is the connector's own `connection failed` line); a first
- * attempt that fails is not thrown. It closes only once the work it is held for (a stop's clients, its SAF drain) has
- * settled.
+ * A connector run as an application holds it: the one home of how the Fastify plugin (fastify-plugin.ts) and the
+ * gateway's upstreams start, connect and close a connector. Its journal is opened (locked, read) before the start goes
+ * on: one in use, or unreadable, is the start's error, which no retry cures. Then it connects, retrying with backoff on
+ * its own (each failed attempt is the connector's own `connection failed` line); a first attempt that fails is not
+ * thrown. Its close waits for the work it is held for (`holdUntil`: a stop's clients, its SAF drain) where the holder
+ * gives one: the gateway's first upstream with HTTP off and its other upstreams; the plugin gives none, and with HTTP
+ * on the gateway's HTTP app holds its first upstream by its own close hook (cli/src/http/app.ts).
  */
 import type { Iso8583Error } from '@iso8583/codec';
 import type { Logger } from 'pino';
@@ -26,7 +27,7 @@ export interface HeldConnector {
    * (`connector not connected yet`, the connector's name and the error's code) to the logger given, if any.
    */
   connect(): void;
-  /** {@link HeldConnector.close} closes the connector only once `work` (the last given) has settled. Default: nothing held. */
+  /** {@link HeldConnector.close} closes the connector only once `work` (the last given before close) has settled. Default: nothing held. */
   holdUntil(work: Promise<unknown>): void;
   /** Closes the connector once what it is held for has settled (a failure of that work is not this close's). Safe to call twice. */
   close(): Promise<void>;

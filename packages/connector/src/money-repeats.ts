@@ -36,13 +36,11 @@
  * a repeat of the first still counts against the first's answers.
  *
  * The memory is bounded by age: a transaction is forgotten {@link FORGET_TIMEOUTS} request timeouts after its last
- * count (a repeat or a late answer comes within a few timeouts), and at most {@link COUNTED_TRANSACTIONS} are kept (the
- * least recently counted forgotten first). A repeat of a transaction forgotten counts as an original would.
- *
- * Cost (issue 10: this memory was a quarter of the gateway's CPU per transaction): the records are kept in count order
- * as a list linked through the records themselves (moving one to the end, forgetting the oldest: no `Set` to delete
- * from and add to, whose deleted slots each walk from its start skipped), by key in a `DictionaryMap` (codec), and
- * what is past its age is forgotten once per call, from the oldest.
+ * count (a repeat or a late answer comes within a few timeouts); at most {@link COUNTED_TRANSACTIONS} are kept (the least
+ * recently counted forgotten first), and under one key {@link TRANSACTIONS_PER_KEY} settled and {@link UNANSWERED_PER_KEY}
+ * in all. A repeat of a transaction forgotten counts as an original would. Cost (issue 10): the records are kept in
+ * count order as a list linked through the records themselves (no `Set`, whose deleted slots each walk from its start
+ * skipped), by key in a `DictionaryMap` (codec), and what is past its age is forgotten once per call, from the oldest.
  */
 import { performance } from 'node:perf_hooks';
 import { DictionaryMap } from '@iso8583/codec';
@@ -62,13 +60,17 @@ export const COUNTED_TRANSACTIONS = 100_000;
 export const FORGET_TIMEOUTS = 4;
 
 /**
- * Most settled transactions (an answer of theirs counted) remembered under one STAN and terminal (a terminal reusing its
- * STAN, other acquirers', other cards'), the oldest settled one dropped first: a key used again without end keeps at
- * most this many, plus those still unanswered (kept for their late answer until {@link FORGET_TIMEOUTS}, as every
- * record is), and its lookups walk no more. One not yet answered is never dropped for this bound: its late approval
- * must still be known as its own (`uncounted`), or the reversal it calls for would count alone.
+ * Most settled transactions (an answer of theirs counted) remembered under one STAN and terminal, the oldest settled
+ * one dropped first. One unanswered is not dropped for this bound (its late approval must still be known as its own,
+ * `uncounted`, or the reversal it calls for would count alone), only for {@link UNANSWERED_PER_KEY}.
  */
 export const TRANSACTIONS_PER_KEY = 8;
+
+/**
+ * Most transactions remembered under one key (256), when all are unanswered (a terminal resending one STAN, no answers):
+ * the oldest is then dropped (its late answer counts as an unknown one's), so the key's lookups stay short.
+ */
+export const UNANSWERED_PER_KEY = 256;
 
 /** What of a transaction was counted: its answer (`processed`), an approval (`secured`), an accepted reversal. */
 const PROCESSED = 1;
@@ -137,7 +139,7 @@ export class MoneyRepeats {
    * `requestTimeout`: the connector's (default 30 000 ms), of which {@link FORGET_TIMEOUTS} are the memory's age;
    * `now`: the clock (default `performance.now`); `cap`: the most transactions remembered (default
    * {@link COUNTED_TRANSACTIONS}); `perKey`: the most settled transactions remembered under one key (default
-   * {@link TRANSACTIONS_PER_KEY}).
+   * {@link TRANSACTIONS_PER_KEY}); `unansweredPerKey`: the most under one key (default {@link UNANSWERED_PER_KEY}).
    */
   constructor(
     private readonly dialect: Pick<Dialect, 'fields'>,
@@ -145,6 +147,7 @@ export class MoneyRepeats {
     private readonly now: () => number = () => performance.now(),
     private readonly cap = COUNTED_TRANSACTIONS,
     private readonly perKey = TRANSACTIONS_PER_KEY,
+    private readonly unansweredPerKey = UNANSWERED_PER_KEY,
   ) {
     this.forgetAfter = FORGET_TIMEOUTS * requestTimeout;
   }
@@ -323,7 +326,7 @@ export class MoneyRepeats {
       c = { id: asked, flags: 0, at: now, sent, local: undefined, asSent: undefined, mark: undefined, added: undefined, older: undefined, newer: undefined };
       if (list === undefined) this.byKey.set(asked.key, (list = []));
       list.push(c);
-      if (list.length > this.perKey) this.dropSettled(list);
+      if (list.length > this.perKey) this.dropOver(list);
       this.append(c);
     } else this.renew(c, asked, sent, now);
     if (this.remembered > this.cap) this.forget(this.oldest as Counted);
@@ -351,11 +354,12 @@ export class MoneyRepeats {
 
   /**
    * Over the per-key bound: forgets the oldest record of `list` (one key's) that is settled (its answer, or a repeat's,
-   * counted), none when every one is still unanswered (each kept for its late answer until it expires).
+   * counted); when every one is still unanswered, the oldest once there are more than {@link UNANSWERED_PER_KEY}.
    */
-  private dropSettled(list: readonly Counted[]): void {
+  private dropOver(list: readonly Counted[]): void {
     const settled = list.find((one) => (one.flags & (PROCESSED | REPEATED)) !== 0);
     if (settled !== undefined) this.forget(settled);
+    else if (list.length > this.unansweredPerKey) this.forget(list[0]!);
   }
 
   /** Forgets the transactions last counted more than the memory's age before `now` (the oldest are first). */

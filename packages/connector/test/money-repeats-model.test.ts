@@ -105,16 +105,18 @@ const operations = (m: fc.Arbitrary<Fields>, ms: fc.Arbitrary<number>) => fc.one
 /** Steps landing a record's age on the memory's bound (4 x TIMEOUT) and either side of it, besides random ones. */
 const steps = fc.oneof(fc.integer({ min: 0, max: 250 }), fc.constantFrom(1, 4 * TIMEOUT - 1, 4 * TIMEOUT, 4 * TIMEOUT + 1));
 
-for (const [what, m, cap, ms] of [
-  ['keys sharing STANs and terminals, a count cap of a few records', message, CAP, steps],
+for (const [what, m, cap, ms, perKey, unanswered] of [
+  ['keys sharing STANs and terminals, a count cap of a few records', message, CAP, steps, undefined, undefined],
   // Short steps: many records of one STAN and terminal live at once.
-  ['one STAN at one terminal, ten originals, under a cap above the first run\'s', oneKey, 20, fc.integer({ min: 0, max: 5 })],
+  ['one STAN at one terminal, ten originals, under a cap above the first run\'s', oneKey, 20, fc.integer({ min: 0, max: 5 }), undefined, undefined],
+  // Per-key bounds of a few records: both the settled one and the unanswered one are reached.
+  ['one STAN at one terminal, at most 1 settled and 2 in all under it', oneKey, 20, fc.integer({ min: 0, max: 5 }), 1, 2],
 ] as const) test(`MoneyRepeats answers and remembers as the implementation it replaced, over random sequences of calls: ${what}`, () => {
   fc.assert(
     fc.property(fc.array(operations(m, ms), { maxLength: 120 }), (ops) => {
       let now = 0;
-      const repeats = new MoneyRepeats(dialect, TIMEOUT, () => now, cap);
-      const model = new MoneyRepeatsModel(dialect, TIMEOUT, () => now, cap);
+      const repeats = new MoneyRepeats(dialect, TIMEOUT, () => now, cap, perKey, unanswered);
+      const model = new MoneyRepeatsModel(dialect, TIMEOUT, () => now, cap, perKey, unanswered);
       ops.forEach((op, i) => {
         let got: unknown;
         let want: unknown;

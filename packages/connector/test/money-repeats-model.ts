@@ -1,7 +1,8 @@
 // The model of money-repeats.ts's memory for its property test (money-repeats-model.test.ts): the implementation as it
 // was before issue 10's cheaper structure (a Map by key, a Set in count order walked from its start to expire, evicting
-// the least recently counted past the cap), kept verbatim but for `cap` (the count cap, a constructor argument here),
-// so the new structure can be checked against the old one's answers over random sequences of operations.
+// the least recently counted past the cap), kept verbatim but for `cap` (the count cap, a constructor argument here)
+// and the per-key bounds (constructor arguments too, stated as plain counts, not as money-repeats.ts words them), so
+// the new structure can be checked against the old one's answers over random sequences of operations.
 import { performance } from 'node:perf_hooks';
 import type { Dialect, MessageInput } from '@iso8583/codec';
 import { fieldText, isRepeatMti, mtiText, originalStanOf, wireValue } from '../src/match-key.js';
@@ -20,6 +21,9 @@ const FORGET_TIMEOUTS = 4;
 
 /** Most settled transactions remembered under one STAN and terminal, the oldest settled one dropped (money-repeats.ts). */
 const PER_KEY = 8;
+
+/** Most unanswered transactions remembered under one STAN and terminal, the oldest unanswered one dropped. */
+const UNANSWERED_PER_KEY = 256;
 
 /** What of a transaction was counted: its answer (`processed`), an approval (`secured`), an accepted reversal. */
 const PROCESSED = 1;
@@ -82,6 +86,8 @@ export class MoneyRepeatsModel {
     requestTimeout = 30_000,
     private readonly now: () => number = () => performance.now(),
     private readonly cap = COUNTED_TRANSACTIONS,
+    private readonly perKey = PER_KEY,
+    private readonly unansweredPerKey = UNANSWERED_PER_KEY,
   ) {
     this.forgetAfter = FORGET_TIMEOUTS * requestTimeout;
   }
@@ -259,11 +265,12 @@ export class MoneyRepeatsModel {
       c = { id: asked, flags: 0, at: now, ...(sent === undefined ? {} : { sent }) };
       if (list === undefined) this.byKey.set(asked.key, (list = []));
       list.push(c);
-      if (list.length > PER_KEY) {
-        // The oldest settled one (an answer counted), none while every one is unanswered (money-repeats.ts).
-        const settled = list.find((one) => (one.flags & (PROCESSED | REPEATED)) !== 0);
-        if (settled !== undefined) this.forget(settled);
-      }
+      // Stated as counts: no more than `unansweredPerKey` unanswered (the oldest of them dropped), then no more than
+      // `perKey` in all while a settled one (an answer counted) is there to drop, the oldest settled first.
+      const open = list.filter((one) => (one.flags & (PROCESSED | REPEATED)) === 0);
+      if (open.length > this.unansweredPerKey) this.forget(open[0]!);
+      const settled = list.filter((one) => (one.flags & (PROCESSED | REPEATED)) !== 0);
+      if (list.length > this.perKey && settled.length > 0) this.forget(settled[0]!);
       this.order.add(c);
     } else this.renew(c, asked, sent, now);
     if (this.order.size > this.cap) this.forget(this.order.values().next().value as Counted);
