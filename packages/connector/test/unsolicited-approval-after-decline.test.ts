@@ -4,10 +4,12 @@
 // at warn with a code (reversed: false) and counted, never reversed. The host's copy of the decline does nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getDialect } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
+import { DeclinedInTime } from '../src/reversal-declined.js';
 import { eventWithin } from '@iso8583/test-support';
 import { FileJournal } from '../src/index.js';
-import type { Connector, ReversalEvent } from '../src/index.js';
+import type { Connector } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
@@ -136,4 +138,16 @@ test('an in-time approval followed by a decline of it reverses nothing', async (
   await connector.close();
   assert.deepEqual(receivedLines(peer.received), [`0200 ${STAN}`]);
   assert.equal(log.lines.filter((l) => l.code === CODE).length, 0);
+});
+
+test('the declines remembered are pruned on every use once older than keepFor, the oldest first (a quiet system keeps none)', () => {
+  const declined = new DeclinedInTime(getDialect('iso87ascii'), { logger: capturedLogger('info').logger }, 1000, 60_000);
+  const reversal: IsoMessage = { '0': '0400', '4': '000000001000', '7': '1121103000', '11': STAN, '41': 'TERM0001' };
+  declined.answered({ reversal }, { '0': '0210', '39': '05' }, 0);
+  declined.answered({ reversal: { ...reversal, '11': '009412' } }, { '0': '0210', '39': '05' }, 30_000);
+  assert.equal(declined.size, 2);
+  declined.answered({ reversal }, { '0': '0210', '39': '00' }, 60_001); // an approval: not noted, but prunes
+  assert.equal(declined.size, 1, 'the oldest expired dropped');
+  assert.equal(declined.approval({ ...reversal, '0': '0210', '39': '00' }, 90_001), false, 'nothing left to fit');
+  assert.equal(declined.size, 0);
 });
