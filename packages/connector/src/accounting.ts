@@ -69,8 +69,8 @@ export interface ConnectorCounts {
   reconnects: number;
   /**
    * Approvals that came after their request was answered in time with a decline (or any code but an approval) and
-   * fitted that request (reversal-declined.ts, `ISO8583_WARN_SAF_APPROVAL_AFTER_DECLINE`): the request reversed when
-   * tied to it for certain, else logged only. Needs reversal on.
+   * fitted that request (reversal-declined.ts, `ISO8583_WARN_SAF_APPROVAL_AFTER_DECLINE`): logged at warn, never
+   * reversed (check with the host). Needs reversal on.
    */
   approvalsAfterDecline: number;
   /** Amount totals. */

@@ -61,7 +61,7 @@ export class ReversalFollowUp {
    * @param inFlight While a request of the transaction `answer` names (its STAN and terminal) is in flight here (a
    *   repeat, `0201`, or the request resent): resolves once it is no more (answered, or its own reversal queued);
    *   `undefined` when none is (`ReversalsUnderway.untilUnarmed`). Default: never.
-   * @param declined The in-time declines remembered, which an approval after one reverses (reversal-declined.ts);
+   * @param declined The in-time declines remembered, an approval after one is reported (reversal-declined.ts: never reversed);
    *   default none.
    */
   constructor(
@@ -97,7 +97,7 @@ export class ReversalFollowUp {
    * journal its kept records (`retiring` matches them itself and does nothing when it keeps none).
    */
   approvedInTime(entry: JournalEntry, response: IsoMessage): void {
-    this.declined?.answered(entry, response); // a decline, remembered: an approval after it is reversed
+    this.declined?.answered(entry, response); // a decline, remembered: an approval after it is reported
     const remembered = this.overtaken.approvedInTime(entry, response);
     // A late approval waiting for this request: when the request retired a reversal remembered here (a repeat after
     // its transaction's reversal undid nothing: the same booking), it is the booking the late approval reports: marked,
@@ -141,8 +141,8 @@ export class ReversalFollowUp {
       });
       return true;
     }
-    // The approval of a request declined in time (not of a reversal remembered as undoing nothing): reversed, not noted.
-    if (this.declined !== undefined && this.overtaken.isLateApproval(answer) && !this.overtaken.remembers(answer) && this.declined.approval(answer, at)) return true;
+    // The approval of a request declined in time (not of a reversal remembered as undoing nothing): reported only.
+    if (this.declined !== undefined && this.overtaken.isLateApproval(answer) && !this.overtaken.remembers(answer)) this.declined.approval(answer, at);
     const again = this.overtaken.again(answer, at);
     if (again !== undefined) {
       this.declined?.forget(answer); // reversed as the late approval of a reversal that undid nothing: once

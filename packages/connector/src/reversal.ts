@@ -71,7 +71,7 @@ export class ReversalManager {
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
     const again = new ReversalsAgain(this.plan, host, (message, id) => this.stored.add(entryOf(message, id)), options.retryInterval);
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
-    const declined = new DeclinedInTime(dialect, this.plan, host, (message, id) => this.stored.add(entryOf(message, id)));
+    const declined = new DeclinedInTime(dialect, host);
     this.follow = new ReversalFollowUp(this.overtaken, again, journal, host, (answer) => this.underway.untilUnarmed(this.underway.requestKey(answer)), declined);
     // Each answer that ends an entry is followed up before its end is journaled (reversal-host.ts).
     this.queue = new SafQueue(safQueueHost(this.underway.host, host.answerKeys, this.follow, this.overtaken, journal, (id) => this.answeredOriginals.delete(id)), journal, options, dialect);

@@ -38,9 +38,9 @@ export interface SafHost {
   readonly answerKeys?: AnswerKeys;
   /**
    * Optional: counts an approval that came after its request was answered in time with a decline
-   * (reversal-declined.ts; `reversed`: tied to it for certain, a reversal stored). Must not throw.
+   * (reversal-declined.ts: logged at warn, never reversed). Must not throw.
    */
-  approvalAfterDecline?(reversed: boolean): void;
+  approvalAfterDecline?(): void;
   readonly logger: Logger;
 }
 

@@ -1,14 +1,15 @@
-// The host answers a purchase in time with a decline (05), the caller declines the sale, then the host approves the
-// same transmission (00, the same field 7): that approval moved money the merchant never took. Tied for certain (its
-// STAN, terminal and field 7 the declined request's), the request is reversed as a timed-out one is: journaled, sent
-// (0400) until answered, logged at warn with a code. Not tied for certain (the approval echoes no field 7): the coded
-// warning only. The host's copy of the decline (05 again) does nothing.
+// The host answers a purchase in time with a decline (05), the caller declines the sale, then the host approves it (00):
+// that approval may have moved money the merchant never took, but it cannot be tied to that request for certain (a
+// resend of the same STAN and field 7 may have been reversed meanwhile; some dialects carry no field 90): it is logged
+// at warn with a code (reversed: false) and counted, never reversed. The host's copy of the decline does nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getDialect } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
+import { DeclinedInTime } from '../src/reversal-declined.js';
 import { eventWithin } from '@iso8583/test-support';
 import { FileJournal } from '../src/index.js';
-import type { Connector, ReversalEvent } from '../src/index.js';
+import type { Connector } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
 import type { AfterHook } from './helpers/setup.js';
@@ -53,26 +54,56 @@ async function setUp(t: AfterHook, first: (r: IsoMessage) => IsoMessage, second:
   return { peer, connector, dir, log, warned };
 }
 
-test('an approval of the same transmission after an in-time decline is reversed, journaled, logged with a code', async (t) => {
-  const { peer, connector, dir, log } = await setUp(t, (r) => answer(r, { '39': '05' }), (r) => answer(r));
-  const reversed = eventWithin<ReversalEvent>(10_000, 'no reversal answered within 10 s', (resolve) =>
-    connector.on('reversal', (e) => {
-      if (e.stage === 'answered') resolve(e);
-    }),
-  );
+test('an approval of the same transmission after an in-time decline is logged with a code and counted, not reversed', async (t) => {
+  const { peer, connector, dir, log, warned } = await setUp(t, (r) => answer(r, { '39': '05' }), (r) => answer(r));
   assert.equal((await connector.request(purchase(STAN)))['39'], '05', 'the caller got the decline');
-  assert.equal((await reversed).mti, '0400');
-  assert.equal((await reversed).responseCode, '00');
+  const line = await warned();
   assert.equal(connector.stats().approvalsAfterDecline, 1);
+  assert.equal(line.stan, STAN);
+  assert.equal(line.responseCode, '05');
+  assert.equal(line.reversed, false);
   await connector.close();
-  assert.deepEqual(receivedLines(peer.received), [`0200 ${STAN}`, `0400 ${STAN}`], 'exactly one 0400');
-  assert.equal(journalLines(dir).filter((l) => l.op === 'add').length, 2, 'the purchase armed, its reversal journaled');
-  const warned = log.lines.filter((l) => l.code === CODE);
-  assert.equal(warned.length, 1);
-  assert.equal(warned[0]!.stan, STAN);
-  assert.equal(warned[0]!.responseCode, '05');
-  assert.equal(warned[0]!.reversed, true);
+  assert.deepEqual(receivedLines(peer.received), [`0200 ${STAN}`], 'no reversal');
+  assert.equal(journalLines(dir).filter((l) => l.op === 'add').length, 1, 'the purchase armed, nothing else journaled');
+  assert.equal(log.lines.filter((l) => l.code === CODE).length, 1);
   assert.ok(!log.text().includes('4111111111111111'), 'no card number in the log');
+});
+
+test('a decline, then its resend timed out and reversed, then the held approval of the resend: exactly one 0400', async (t) => {
+  const dir = tempDir(t, 'after-decline-resend');
+  const log = capturedLogger('info');
+  let held: (() => void) | undefined;
+  let purchases = 0;
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
+    const mti = String(r.message['0']);
+    if (mti === '0200') {
+      purchases += 1;
+      if (purchases === 1) p.send(r.socket, answer(r.message, { '39': '05' }));
+      else held = () => p.send(r.socket, answer(r.message)); // held: sent once the reversal was answered
+    } else if (mti === '0400' || mti === '0401') {
+      p.send(r.socket, answer(r.message));
+      held?.();
+      held = undefined;
+    }
+  }, {
+    requestTimeout: 500,
+    logger: log.logger,
+    reversal: { enabled: true, journalDir: dir, journal: new FileJournal(dir, { compactInterval: 0 }), retryInterval: 50 },
+  });
+  const approvalSeen = eventWithin<void>(10_000, 'the held approval was not handled within 10 s', (resolve) => {
+    connector.on('unsolicited', (m: IsoMessage) => {
+      if (m['39'] === '00') resolve();
+    });
+    connector.on('late-response', () => resolve());
+  });
+  assert.equal((await connector.request(purchase(STAN)))['39'], '05');
+  await assert.rejects(connector.request(purchase(STAN)), (e: { code?: string }) => e.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT');
+  await approvalSeen;
+  const coded = log.lines.filter((l) => l.code === CODE);
+  assert.ok(coded.every((l) => l.reversed === false), 'never reversed as an approval after a decline');
+  await connector.close();
+  assert.deepEqual(receivedLines(peer.received), [`0200 ${STAN}`, `0200 ${STAN}`, `0400 ${STAN}`], 'exactly one 0400');
+  assert.equal(journalLines(dir).filter((l) => l.op === 'add').length, 2, 'the two purchases armed, no other reversal journaled');
 });
 
 test('an approval after an in-time decline that echoes no field 7 (no certain tie) is logged with the code, not reversed', async (t) => {
@@ -107,4 +138,16 @@ test('an in-time approval followed by a decline of it reverses nothing', async (
   await connector.close();
   assert.deepEqual(receivedLines(peer.received), [`0200 ${STAN}`]);
   assert.equal(log.lines.filter((l) => l.code === CODE).length, 0);
+});
+
+test('the declines remembered are pruned on every use once older than keepFor, the oldest first (a quiet system keeps none)', () => {
+  const declined = new DeclinedInTime(getDialect('iso87ascii'), { logger: capturedLogger('info').logger }, 1000, 60_000);
+  const reversal: IsoMessage = { '0': '0400', '4': '000000001000', '7': '1121103000', '11': STAN, '41': 'TERM0001' };
+  declined.answered({ reversal }, { '0': '0210', '39': '05' }, 0);
+  declined.answered({ reversal: { ...reversal, '11': '009412' } }, { '0': '0210', '39': '05' }, 30_000);
+  assert.equal(declined.size, 2);
+  declined.answered({ reversal }, { '0': '0210', '39': '00' }, 60_001); // an approval: not noted, but prunes
+  assert.equal(declined.size, 1, 'the oldest expired dropped');
+  assert.equal(declined.approval({ ...reversal, '0': '0210', '39': '00' }, 90_001), false, 'nothing left to fit');
+  assert.equal(declined.size, 0);
 });
