@@ -89,7 +89,7 @@ export class Unsolicited {
     // an answered request's while a request reusing its key waits (channel.ts): reported, never answered. An approval
     // among them may be a late one whose key the late keys forgot: offered to the reversals first (their memory and a
     // shared journal decide; a duplicate finds what it calls for taken already; the approval of a request declined in
-    // time is reversed, reversal-declined.ts; an approval never reversed nor declined does nothing).
+    // time is logged and counted, never reversed, reversal-declined.ts; an approval never reversed nor declined does nothing).
     // Not the host's copy of an answer matched here already: it is no late approval.
     if (!request && !copy) this.approval?.(message);
     this.tell(channel, 'unsolicited', message, info, request ? 'unsolicited message' : 'unsolicited response (a duplicate answer, or no request in flight has its match key)');
