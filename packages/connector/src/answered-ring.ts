@@ -52,6 +52,11 @@ export class AnswerRing {
   private readonly transaction: string[] = [];
   /** The place of the answer under the same key before the one at each place (-1: none): a key's answers, newest first. */
   private readonly before: number[] = [];
+  /**
+   * 1 at each place of an answer in time (late-keys.ts `answered`: its field 7 one its request sent), 0 at a late
+   * answer or approval taken (`took`: its field 7 the host's, maybe its time): grown to `size` when the ring is.
+   */
+  private inTime = new Uint8Array(0);
   private next = 0;
   /**
    * The place in the ring of the last answer under each key remembered: a `DictionaryMap` (codec), as it gains and loses
@@ -59,8 +64,11 @@ export class AnswerRing {
    */
   private readonly last = new DictionaryMap<number>();
 
-  /** An answer under `key` with field 7 `echo` ('': none), `mark` and `transaction` ('': not known) takes the next place. */
-  remember(key: string, echo: string, mark: string, transaction = ''): void {
+  /**
+   * An answer under `key` with field 7 `echo` ('': none), `mark` and `transaction` ('': not known) takes the next place;
+   * `inTime` (default false): an answer in time, its field 7 one its request sent.
+   */
+  remember(key: string, echo: string, mark: string, transaction = '', inTime = false): void {
     const place = this.next;
     const oldest = this.key[place] as string | undefined;
     // The oldest answer's key is forgotten, unless answered again since (its place is then a newer one).
@@ -69,6 +77,12 @@ export class AnswerRing {
     this.echo[place] = echo;
     this.mark[place] = mark;
     this.transaction[place] = transaction;
+    if (this.inTime.length < this.size) {
+      const grown = new Uint8Array(this.size);
+      grown.set(this.inTime);
+      this.inTime = grown;
+    }
+    this.inTime[place] = inTime ? 1 : 0;
     this.before[place] = this.last.get(key) ?? -1;
     this.last.set(key, place);
     this.next = place + 1 >= this.size ? 0 : place + 1;
@@ -95,14 +109,19 @@ export class AnswerRing {
     return false;
   }
 
-  /** True when `message` is a copy of an answer under `key` remembered (late-keys.ts `copyOfAnswer`). */
-  copyOf(key: string, message: IsoMessage): boolean {
+  /**
+   * True when `message` is a copy of an answer under `key` remembered (late-keys.ts `copyOfAnswer`); `inTimeOnly`
+   * (default false): of an answer in time only, not of a late answer or approval taken (whose field 7, the host's own
+   * time, another request's late answer may carry too: late-keys.ts `lateAnswer`).
+   */
+  copyOf(key: string, message: IsoMessage, inTimeOnly = false): boolean {
     const echoed = message['7'];
     const bare = typeof echoed !== 'string';
     const echo = bare ? '' : echoed;
     let mark: string | undefined;
     for (const place of this.placesOf(key)) {
       if (this.echo[place] !== echo || this.mark[place] === '') continue; // '': an answer kept for its transaction only
+      if (inTimeOnly && this.inTime[place] !== 1) continue;
       mark ??= bare ? digestOf(message) : answerMark(message);
       if (this.mark[place] === mark) return true;
     }

@@ -234,7 +234,7 @@ export class LateKeys {
     // An answer to a request without field 7 is kept for its transaction only (field 7 '' and no mark: no copy of it
     // is told by it, answered-ring.ts `copyOf`): a request of another transaction answered under the key all the same.
     const transaction = sent === undefined ? '' : transactionText(this.dialect, sent);
-    if (echo7 !== undefined) this.ring.remember(key, echo7, answerMark(answer), transaction);
+    if (echo7 !== undefined) this.ring.remember(key, echo7, answerMark(answer), transaction, true);
     else if (transaction !== '') this.ring.remember(key, '', '', transaction);
     const known = this.keys.get(key);
     if (known !== undefined && sent !== undefined && [known.last, ...known.sent].some((s) => !sameTransaction(this.dialect, s, sent))) known.mixed = true;
@@ -277,9 +277,10 @@ export class LateKeys {
     if (known === undefined) return undefined;
     const echoed = message['7'];
     if (typeof echoed === 'string' && known.came?.includes(echoed) === true && !known.echoes.includes(echoed)) return undefined;
-    // The host's copy of an answer under the key (in time, or taken) echoing a field 7 no timed-out request sent: no
-    // late answer of one (it would use up the key, and the timed-out request's real late answer would find none).
-    if (typeof echoed === 'string' && !known.echoes.includes(echoed) && this.ring.copyOf(key, message)) return 'copy';
+    // The host's copy of an answer in time under the key echoing a field 7 no timed-out request sent: no late answer of
+    // one (it would use up the key, and the timed-out request's real late answer would find none). Not a late answer
+    // or approval taken: a host stamping its own time in field 7 gives two requests' late approvals one field 7.
+    if (typeof echoed === 'string' && !known.echoes.includes(echoed) && this.ring.copyOf(key, message, true)) return 'copy';
     const found = sentAnswered(known, message);
     if (found === undefined || found === 'copy') return found;
     // Its request's STAN and terminal go with it only when the tie is certain (match-key.ts `withRequestTransaction`).
