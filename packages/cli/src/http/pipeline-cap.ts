@@ -136,7 +136,7 @@ export interface DoubtBudget {
 /**
  * Past the bound of answers kept, after refusing `res` (a request of its own connection): closes with `close` the
  * connection in doubt keeping the most answers whose every request handed to the routes is answered (written whole,
- * `res` among them) or held back, none while the one it closed last is still closing (its close makes room soon). Else a
+ * `res` among them) or held back, none while one keeping answers is closing already (its close makes room soon). Else a
  * client that reads every answer, in doubt for good from one burst, kept its answers till it went, and with the
  * bound full every request in doubt was refused for as long as such clients stayed (an outage).
  *
@@ -147,20 +147,11 @@ export interface DoubtBudget {
  * here loses no answer unreported, and the kept count falls back under the bound within the linger's bound (2 s).
  */
 function makeDoubtRoom(res: ServerResponse, close: (socket: Socket) => void): Socket | undefined {
-  // Only one closed for room at a time; others closing (at the cap, a 408, a 413) do not stop it, or steady churn would.
-  if (closingForRoom.size > 0) return undefined;
-  const idle = (s: Socket): boolean => !gone(s) && [...owedTo(s).requests.values()].every((r) => r === res || r.writableEnded || queued.has(r));
-  const heaviest = heaviestInDoubt(idle, () => false);
-  if (heaviest !== undefined) {
-    closingForRoom.add(heaviest);
-    heaviest.once('close', () => closingForRoom.delete(heaviest));
-    close(heaviest);
-  }
+  const idle = (s: Socket): boolean => [...owedTo(s).requests.values()].every((r) => r === res || r.writableEnded || queued.has(r));
+  const heaviest = heaviestInDoubt(idle, gone);
+  if (heaviest !== undefined) close(heaviest);
   return heaviest;
 }
-
-/** The connection {@link makeDoubtRoom} closed, till its close (it makes room within its linger). */
-const closingForRoom = new Set<Socket>();
 
 /** The code of a request refused by the bound of answers kept ({@link DoubtBudget}). */
 export const DOUBT_BUDGET_CODE = 'ISO8583_ERR_CONSOLE_DOUBT_BUDGET';
