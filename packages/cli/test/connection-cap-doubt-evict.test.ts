@@ -84,3 +84,54 @@ test('a connection in doubt evicted idle at the connection cap: every answer wri
   assert.equal(routed, FIRST + 1);
   assert.equal(read + undelivered, FIRST, `every approval of A read or reversed: ${read} read, ${undelivered} reversed`);
 });
+
+test('an abort (closeAll) of a connection in doubt whose client read every answer and is silent: nothing reversed; one still sending: read or reversed', async (t) => {
+  const app = fastify({ logger: false });
+  let undelivered = 0;
+  app.get('/', async (_request, reply) => {
+    watchDelivery(reply, () => {
+      undelivered++;
+    }, () => [{}, {}, {}] as never);
+    return 'ok';
+  });
+  let onHold: (() => void) | undefined;
+  // A request the route holds unanswered till its connection goes: read after the connection's last answer.
+  app.get('/hold', async (request) => {
+    onHold?.();
+    await new Promise((resolve) => request.raw.socket.once('close', resolve));
+    return 'late';
+  });
+  capServerPipelining(app.server);
+  const cap = capConnections(app.server, 4);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => app.close());
+  const port = (app.server.address() as AddressInfo).port;
+
+  /** A client pipelining past the cap and reading every answer, never ending its side; its server side. */
+  const reader = async (): Promise<{ client: Socket; side: Socket; closed: Promise<void> }> => {
+    const accepted = new Promise<Socket>((resolve) => app.server.once('connection', resolve));
+    const c = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    c.on('error', () => undefined);
+    t.after(() => c.destroy());
+    const side = await within(accepted, DEADLINE, 'server side');
+    let text = '';
+    const all = new Promise<void>((resolve) => c.setEncoding('latin1').on('data', (s: string) => {
+      text += s;
+      if ([...text.matchAll(/HTTP\/1\.1 200/g)].length >= FIRST && text.endsWith('ok')) resolve();
+    }));
+    c.write(REQUEST.repeat(FIRST));
+    await within(all, DEADLINE, 'every answer read');
+    assert.equal(inDoubt(side), true);
+    const closed = new Promise<void>((resolve) => (side.closed ? resolve() : side.once('close', () => resolve())));
+    return { client: c, side, closed };
+  };
+  const silent = await reader();
+  const sending = await reader();
+  // The second sends on after its last answer (a request its route holds), and the server has read it.
+  const held = new Promise<void>((resolve) => (onHold = resolve));
+  sending.client.write('GET /hold HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+  await within(held, DEADLINE, 'the held request read');
+  await cap.closeAll();
+  await within(Promise.all([silent.closed, sending.closed]), DEADLINE, 'both closed');
+  assert.equal(undelivered, FIRST, `the silent reader's ${FIRST} answers delivered, the sender's reversed: ${undelivered} reversed`);
+});

@@ -79,6 +79,8 @@ interface Doubt {
   kept: Array<{ end: number; undelivered: () => void }>;
   /** The first kept answer still in `kept` (those before it are settled). */
   first: number;
+  /** The connection's `bytesRead` when its last answer was kept: more read since means its client sent after it. */
+  readAtKept: number;
 }
 
 const doubts = new WeakMap<Socket, Doubt>();
@@ -105,7 +107,7 @@ export function deliveryInDoubt(socket: Socket, cut?: () => boolean): void {
     doubt.cut = told;
     return;
   }
-  const made: Doubt = { cut: told, owed: 0, closed: false, kept: [], first: 0 };
+  const made: Doubt = { cut: told, owed: 0, closed: false, kept: [], first: 0, readAtKept: socket.bytesRead };
   doubts.set(socket, made);
   // A socket closed already tells no `close` again: none to look through.
   if (!socket.closed) open.set(socket, made);
@@ -164,6 +166,23 @@ export function admitInDoubt(socket: Socket, res: { once(event: 'close', fn: () 
 }
 
 /**
+ * Adds `more` to the cut test of `socket` (in doubt; else nothing): its kept answers count cut at its close if the
+ * test it had says so, or `more` does.
+ */
+export function alsoCut(socket: Socket, more: () => boolean): void {
+  const doubt = doubts.get(socket);
+  if (doubt === undefined) return;
+  const before = doubt.cut;
+  doubt.cut = () => before() || more();
+}
+
+/** Whether bytes were read from `socket` (in doubt) since its last answer was kept: its client sent after it. */
+export function heardSinceKept(socket: Socket): boolean {
+  const doubt = doubts.get(socket);
+  return doubt !== undefined && socket.bytesRead > doubt.readAtKept;
+}
+
+/**
  * The connection in doubt, not closed yet, that keeps the most answers (at least one) among those `closable` allows: the
  * one to close for room once the bound is reached ({@link admitInDoubt} refusing). `undefined` when none may be closed,
  * or while one that keeps answers is `closing` already: its answers settle at its close (soon), which makes room. Looks
@@ -205,6 +224,7 @@ export function keepInDoubt(socket: Socket, undelivered: () => void): void {
   }
   // `bytesWritten` counts what Node still queues too: at least this answer's last byte.
   doubt.kept.push({ end: socket.bytesWritten, undelivered });
+  doubt.readAtKept = socket.bytesRead;
   keptTotal++;
   const taken = takenByKernel(socket);
   while (doubt.first < doubt.kept.length && (taken - doubt.kept[doubt.first]!.end > DOUBT_WINDOW_BYTES || doubt.kept.length - doubt.first > DOUBT_MAX_ANSWERS)) {

@@ -57,14 +57,21 @@ import { closeAnswered, isClosingAnswered } from './answered-close.js';
 import { heardFrom, lastHeard } from './last-heard.js';
 import { followOwed, owedTo } from './owed-answers.js';
 import { answered, heldBack, isStream, markInDoubt } from './pipeline-cap.js';
-import { inDoubt } from '@iso8583/connector/delivery-doubt';
+import { alsoCut, heardSinceKept, inDoubt } from '@iso8583/connector/delivery-doubt';
 
-/** Marks `socket` (in doubt, about to be destroyed) cut at its close unless its client ended its side before, or on an error. */
+/**
+ * Marks `socket` (in doubt, about to be destroyed) cut at its close, besides its cut test so far, if an error is seen
+ * on it, or unless its client ended its side if it may be reset: a destroy resets the connection (throwing away what
+ * its client had not read) if bytes lie unread here (the socket paused, or its input buffered) or come after it. A
+ * client that sent nothing since its last answer is taken as silent: the race left is one sending just then.
+ */
 function cutByDestroy(socket: Socket): void {
   const ended = socket.readableEnded;
+  const unread = socket.isPaused() || socket.readableLength > 0 || heardSinceKept(socket);
   let failed = false;
   socket.on('error', () => (failed = true));
-  markInDoubt(socket, () => failed || !ended);
+  markInDoubt(socket);
+  alsoCut(socket, () => failed || (!ended && unread));
 }
 
 /** The default cap of the HTTP port (`--http-max-connections`): 1000 connections. */

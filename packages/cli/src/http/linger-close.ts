@@ -38,16 +38,22 @@ export const LINGER_BYTES = 8 * 1024 * 1024;
  * Its answers written whole are in doubt till it closes (the connector's `deliveryInDoubt`): a close that is not the
  * client's end of its side (the linger's bound, {@link LINGER_BYTES}, an error, any other destroy) may meet bytes the
  * client still sends, and the system then resets the connection and throws away what the client had not read: each
- * answer the window kept is then counted undelivered (an approval reversed), for the client may not have read it.
+ * answer the window kept is then counted undelivered (an approval reversed), for the client may not have read it. Such
+ * a close counts so only if the client sent bytes during the linger (or an error was seen): a client silent for the
+ * whole linger is closed with a FIN, and its answers count delivered.
  */
 export function lingerClose(socket: Socket): void {
   let failed = false;
   // A client that ended its side before the linger began: its `end` has come already, and will not again.
   let ended = socket.readableEnded;
-  socket.on('error', () => (failed = true));
-  markInDoubt(socket, () => failed || !ended);
-  discardReading(socket);
   let read = 0;
+  socket.on('error', () => (failed = true));
+  // Cut only if the client may be reset: a destroy resets the connection (throwing away what the client had not read)
+  // only if bytes come from the client after it, or lie unread here at it. A client that sent nothing for the whole
+  // linger (a pooled client leaving the closed socket in CLOSE_WAIT till its next use) is closed with a FIN and loses
+  // nothing: its answers are delivered. The race left: such a client sending just after the destroy is reset.
+  markInDoubt(socket, () => failed || (!ended && read > 0));
+  discardReading(socket);
   socket.on('data', (chunk: Buffer) => {
     read += chunk.length;
     if (read > LINGER_BYTES) socket.destroy();
