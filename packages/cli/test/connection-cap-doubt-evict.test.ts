@@ -9,12 +9,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import { fastify } from 'fastify';
-import { watchDelivery } from '@iso8583/connector';
 import { inDoubt } from '@iso8583/connector/delivery-doubt';
 import { within } from '@iso8583/test-support';
 import { capConnections } from '../src/http/connection-cap.js';
 import { capServerPipelining } from '../src/http/pipeline-cap.js';
+import { watchedApp } from './helpers/watched-app.js';
 
 const DEADLINE = 10_000;
 /** Requests the client pipelines at once: more than the port takes (32), so its connection is in doubt. */
@@ -22,16 +21,7 @@ const FIRST = 40;
 const REQUEST = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
 
 test('a connection in doubt evicted idle at the connection cap: every answer written whole is read or reversed', async (t) => {
-  const app = fastify({ logger: false });
-  let routed = 0;
-  let undelivered = 0;
-  app.get('/', async (_request, reply) => {
-    routed++;
-    watchDelivery(reply, () => {
-      undelivered++;
-    }, () => [{}, {}, {}] as never);
-    return 'ok';
-  });
+  const { app, counts } = watchedApp();
   capServerPipelining(app.server);
   capConnections(app.server, 1);
   let responses = 0;
@@ -81,19 +71,12 @@ test('a connection in doubt evicted idle at the connection cap: every answer wri
   a.resume();
   await within(Promise.all([aClosed, sideClosed]), DEADLINE, 'A closed');
   const read = [...aText.matchAll(/HTTP\/1\.1 200/g)].length;
-  assert.equal(routed, FIRST + 1);
-  assert.equal(read + undelivered, FIRST, `every approval of A read or reversed: ${read} read, ${undelivered} reversed`);
+  assert.equal(counts.routed, FIRST + 1);
+  assert.equal(read + counts.undelivered, FIRST, `every approval of A read or reversed: ${read} read, ${counts.undelivered} reversed`);
 });
 
 test('an abort (closeAll) of a connection in doubt whose client read every answer and is silent: nothing reversed; one still sending: read or reversed', async (t) => {
-  const app = fastify({ logger: false });
-  let undelivered = 0;
-  app.get('/', async (_request, reply) => {
-    watchDelivery(reply, () => {
-      undelivered++;
-    }, () => [{}, {}, {}] as never);
-    return 'ok';
-  });
+  const { app, counts } = watchedApp();
   let onHold: (() => void) | undefined;
   // A request the route holds unanswered till its connection goes: read after the connection's last answer.
   app.get('/hold', async (request) => {
@@ -133,5 +116,5 @@ test('an abort (closeAll) of a connection in doubt whose client read every answe
   await within(held, DEADLINE, 'the held request read');
   await cap.closeAll();
   await within(Promise.all([silent.closed, sending.closed]), DEADLINE, 'both closed');
-  assert.equal(undelivered, FIRST, `the silent reader's ${FIRST} answers delivered, the sender's reversed: ${undelivered} reversed`);
+  assert.equal(counts.undelivered, FIRST, `the silent reader's ${FIRST} answers delivered, the sender's reversed: ${counts.undelivered} reversed`);
 });

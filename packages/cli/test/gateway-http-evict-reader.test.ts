@@ -9,12 +9,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import { fastify } from 'fastify';
-import { watchDelivery } from '@iso8583/connector';
 import { inDoubt } from '@iso8583/connector/delivery-doubt';
 import { within } from '@iso8583/test-support';
 import { capConnections } from '../src/http/connection-cap.js';
 import { capServerPipelining } from '../src/http/pipeline-cap.js';
+import { watchedApp } from './helpers/watched-app.js';
 
 const DEADLINE = 10_000;
 /** Requests the client pipelines at once: more than the port takes (32), so its connection is in doubt. */
@@ -22,16 +21,7 @@ const FIRST = 40;
 const REQUEST = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
 
 test('a connection in doubt evicted idle, its client having read every answer and never ending its side: nothing reversed', async (t) => {
-  const app = fastify({ logger: false });
-  let routed = 0;
-  let undelivered = 0;
-  app.get('/', async (_request, reply) => {
-    routed++;
-    watchDelivery(reply, () => {
-      undelivered++;
-    }, () => [{}, {}, {}] as never);
-    return 'ok';
-  });
+  const { app, counts } = watchedApp();
   capServerPipelining(app.server);
   capConnections(app.server, 1);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -70,7 +60,7 @@ test('a connection in doubt evicted idle, its client having read every answer an
   const sideClosed = new Promise<void>((resolve) => (sideA.closed ? resolve() : sideA.once('close', () => resolve())));
   await within(sideClosed, DEADLINE, 'A\'s server side closed at the linger\'s bound');
   assert.equal(aEnded, true, 'A read the server\'s FIN');
-  assert.equal(routed, FIRST + 1);
+  assert.equal(counts.routed, FIRST + 1);
   assert.equal([...aText.matchAll(/HTTP\/1\.1 200/g)].length, FIRST);
-  assert.equal(undelivered, 0, 'A read every answer: none reversed');
+  assert.equal(counts.undelivered, 0, 'A read every answer: none reversed');
 });

@@ -14,11 +14,10 @@ import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { AddressInfo, Socket } from 'node:net';
-import { fastify } from 'fastify';
-import { watchDelivery } from '@iso8583/connector';
 import { inDoubt, keptInDoubt, owedInDoubt } from '@iso8583/connector/delivery-doubt';
 import { waitUntil, within } from '@iso8583/test-support';
 import { MAX_PIPELINED, capServerPipelining } from '../src/http/pipeline-cap.js';
+import { watchedApp } from './helpers/watched-app.js';
 import { closeAnswered } from '../src/http/answered-close.js';
 import { doubtLog } from '../src/http/doubt-log.js';
 
@@ -81,17 +80,8 @@ test('HTTP doubt budget – answers kept on connections in doubt stay bounded; p
   const baseKept = keptInDoubt();
   const baseOwed = owedInDoubt();
   const kept = (): number => keptInDoubt() - baseKept;
-  const app = fastify({ logger: false });
-  let routed = 0;
-  let undelivered = 0;
-  app.get('/', async (_request, reply) => {
-    routed++;
-    // As the connector's routes: an answer written whole on a connection in doubt is kept till its close.
-    watchDelivery(reply, () => {
-      undelivered++;
-    }, () => [{}, {}, {}] as never);
-    return 'ok';
-  });
+  // As the connector's routes: an answer written whole on a connection in doubt is kept till its close.
+  const { app, counts } = watchedApp();
   capServerPipelining(app.server, undefined, {}, { max: baseKept + baseOwed + BUDGET });
   // After the bound's handler: the requests parsed on each server side, by its client's port.
   const parsed = new Map<number, number>();
@@ -141,7 +131,7 @@ test('HTTP doubt budget – answers kept on connections in doubt stay bounded; p
   const refused = statuses.filter((s) => s === 503).length;
   assert.equal(ok + refused, CLIENTS * (FIRST + THEN), 'every request answered, 200 or 503');
   assert.ok(refused > 0 && refusedClients > 0, `requests refused past the budget (${refused})`);
-  assert.equal(routed, ok, 'no route ran for a refused request');
+  assert.equal(counts.routed, ok, 'no route ran for a refused request');
   assert.ok(kept() >= BUDGET, `the budget was reached (${kept()})`);
   assert.ok(kept() < CLIENTS * (FIRST + THEN), `not every answer kept (${kept()})`);
   const refusal = clients.find((c) => c.statuses.includes(503))!.text();
@@ -166,7 +156,7 @@ test('HTTP doubt budget – answers kept on connections in doubt stay bounded; p
   await within(Promise.all(closed), DEADLINE, 'the connections to close');
   assert.equal(kept(), 0, 'every kept answer settled at its connection\'s close');
   assert.equal(owedInDoubt(), baseOwed);
-  assert.equal(undelivered, 0, 'none counted undelivered: every close was the client\'s end');
+  assert.equal(counts.undelivered, 0, 'none counted undelivered: every close was the client\'s end');
 });
 
 /**
@@ -223,16 +213,7 @@ test('HTTP doubt budget – at the bound, the connection in doubt keeping the mo
   // Counts of the process (other files of this folder share it): the bound set above what is kept already.
   await earlierSettled();
   const base = keptInDoubt() + owedInDoubt();
-  const app = fastify({ logger: false });
-  let routed = 0;
-  let undelivered = 0;
-  app.get('/', async (_request, reply) => {
-    routed++;
-    watchDelivery(reply, () => {
-      undelivered++;
-    }, () => [{}, {}, {}] as never);
-    return 'ok';
-  });
+  const { app, counts } = watchedApp();
   // The refusals and closes logged at warn, coded, one line each 10 ms at most here (1 s at the port).
   const lines: string[] = [];
   let logged: (() => void) | undefined;
@@ -257,7 +238,7 @@ test('HTTP doubt budget – at the bound, the connection in doubt keeping the mo
   assert.ok(refused >= 1, 'the bound was reached');
   assert.deepEqual(statuses.slice(small), Array(9 * small).fill(200), `served again past the bound (${refused} refused)`);
   assert.ok(c.connections() >= 2, 'the connection in doubt was closed, its client on a new one');
-  assert.equal(routed, statuses.filter((s) => s === 200).length + FIRST, 'no route ran for a refused request');
+  assert.equal(counts.routed, statuses.filter((s) => s === 200).length + FIRST, 'no route ran for a refused request');
   await within(new Promise<void>((resolve) => {
     logged = () => {
       if (lines.length > 0) resolve();
@@ -274,5 +255,5 @@ test('HTTP doubt budget – at the bound, the connection in doubt keeping the mo
   c.close();
   await within(Promise.all(sides.map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.once('close', () => resolve()))))), DEADLINE, 'the connections to close');
   assert.equal(keptInDoubt() + owedInDoubt(), base, 'every kept answer settled');
-  assert.equal(undelivered, 0, 'none counted undelivered: the client read each answer and ended its side');
+  assert.equal(counts.undelivered, 0, 'none counted undelivered: the client read each answer and ended its side');
 });
