@@ -6,12 +6,13 @@
 // to no reversal: it stood. Real sockets, files and server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventWithin } from '@iso8583/test-support';
+import { eventWithin, within } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
+import { answeredLines, watchReversals } from './helpers/reversals.js';
 
 test('matchKey ["0", "11"]: the host\'s copy of another terminal\'s answer does not use up a timed-out purchase\'s late key', async (t) => {
   let heldA: Received | undefined;
@@ -37,14 +38,8 @@ test('matchKey ["0", "11"]: the host\'s copy of another terminal\'s answer does 
     },
   );
   await connector.connect();
-  const answered: string[] = [];
-  const firstAnswered = eventWithin(15_000, 'the reversal was not answered within 15 s', (resolve) =>
-    connector.on('reversal', (e) => {
-      if (e.stage !== 'answered') return;
-      answered.push(`${e.mti} ${String(e.responseCode)}`);
-      if (e.mti === '0400') resolve(undefined);
-    }),
-  );
+  const reversals = watchReversals(connector);
+  const firstAnswered = within(reversals.reached, 15_000, 'the reversal was not answered within 15 s');
   const err = await failure(connector.request(purchase('074004', 'TERMA001')));
   assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
   await firstAnswered;
@@ -62,7 +57,7 @@ test('matchKey ["0", "11"]: the host\'s copy of another terminal\'s answer does 
   delete late['41'];
   peer.send(original.socket, late);
   await again;
-  assert.deepEqual(answered, ['0400 25', '0401 00']);
+  assert.deepEqual(answeredLines(reversals), ['0400 25', '0401 00']);
   const repeats = peer.received.filter((r) => r.message['0'] === '0401').map((r) => [r.message['11'], r.message['41']]);
   assert.deepEqual(repeats, [['074004', 'TERMA001']]);
   assert.equal(connector.stats().reversalsPending, 0);

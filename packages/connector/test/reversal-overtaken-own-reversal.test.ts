@@ -6,11 +6,12 @@
 // comparing the caller's raw text): no 0401, the approval stood. Real sockets, files and server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventWithin } from '@iso8583/test-support';
+import { eventWithin, within } from '@iso8583/test-support';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
+import { answeredLines, watchReversals } from './helpers/reversals.js';
 
 test('matchKey ["11"]: a late approval without fields 7 and 41 after its own reversal was answered 25 is reversed again', async (t) => {
   let held: Received | undefined;
@@ -31,14 +32,8 @@ test('matchKey ["11"]: a late approval without fields 7 and 41 after its own rev
     },
   );
   await connector.connect();
-  const answered: string[] = [];
-  const firstAnswered = eventWithin(15_000, 'the reversal was not answered within 15 s', (resolve) =>
-    connector.on('reversal', (e) => {
-      if (e.stage !== 'answered') return;
-      answered.push(`${e.mti} ${String(e.responseCode)}`);
-      if (e.mti === '0400') resolve(undefined);
-    }),
-  );
+  const reversals = watchReversals(connector);
+  const firstAnswered = within(reversals.reached, 15_000, 'the reversal was not answered within 15 s');
   // STAN as a number and a terminal id shorter than field 41 (ans 8): the reversal carries both padded.
   const err = await failure(connector.request({ ...purchase('074003', 'T1'), '11': 74003 }));
   assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
@@ -54,7 +49,7 @@ test('matchKey ["11"]: a late approval without fields 7 and 41 after its own rev
   delete late['41'];
   peer.send(original.socket, late);
   await again;
-  assert.deepEqual(answered, ['0400 25', '0401 00']);
+  assert.deepEqual(answeredLines(reversals), ['0400 25', '0401 00']);
   const repeats = peer.received.filter((r) => r.message['0'] === '0401').map((r) => [r.message['11'], r.message['41']]);
   assert.deepEqual(repeats, [['074003', 'T1      ']]);
   assert.equal(connector.stats().reversalsPending, 0);

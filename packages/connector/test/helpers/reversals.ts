@@ -37,6 +37,11 @@ export function watchReversals(connector: Connector, stage: ReversalEvent['stage
   return { events, reached };
 }
 
+/** The reversals `watch` saw answered, in order, each as `MTI response-code` (`0400 25`, `0401 00`). */
+export function answeredLines(watch: ReversalWatch): string[] {
+  return watch.events.filter((e) => e.stage === 'answered').map((e) => `${e.mti} ${String(e.responseCode)}`);
+}
+
 /** A line of the file journal: what was done (`add`, `attempt`, `done`) to which entry. */
 export interface JournalLine {
   op: string;
