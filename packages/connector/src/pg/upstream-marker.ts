@@ -96,8 +96,11 @@ export const ofBank = (alias: string, param: string): string => `(${param}::text
  * too (their row's `bank`, SAF step 15, owner-lock-sql.ts `GONE_OWNERS`): a claim at the new address finds such an
  * owner gone and takes its entries at once; its row kept the address it registered with, and they waited for their
  * lease (sr62b #1). An owner whose lock is held keeps its row's bank (its own `REGISTER` writes it); so does an owner
- * of another key (its row's `upstream`; NULL: registered by an earlier version, taken as any key's) than the entry's
- * it held (a former key of its): its own key's nodes, at its bank, take its entries (sr63e #1). One statement over
+ * whose own key (its row's `upstream`; NULL: registered by an earlier version, taken as any key's) is not one the start
+ * moves, though it held an entry of one (a former key of its): its own key's nodes, at its bank, take its entries
+ * (sr63e #1). An owner of a key the start moves is moved whatever key the entries it held are under: one holding only
+ * entries of a former key, moved too, kept its old bank, and a claim at the new address found it not gone, its
+ * reversals waiting a whole lease (sr64i). One statement over
  * every key the start moves, its owner rows locked in one order (by `owner`) before they are written: two such
  * starts, or a start and a claim of owners gone (`GONE_OWNERS`, in that order too), never wait for each other in a
  * cycle. A statement a key (in the keys' order, in one transaction) held the owner rows of the first key while it
@@ -109,7 +112,8 @@ const RESTAMP = `WITH s AS (UPDATE iso8583_saf s SET bank = $2 WHERE s.upstream 
       WHERE o.owner = s.lease_owner AND ${ownerLockHeld('o.key')}))
     RETURNING s.lease_owner, s.upstream, s.done_at),
   t AS (SELECT o.owner FROM iso8583_saf_owner o WHERE o.bank IS DISTINCT FROM $2
-    AND EXISTS (SELECT 1 FROM s WHERE s.lease_owner = o.owner AND s.done_at IS NULL AND (o.upstream IS NULL OR o.upstream = s.upstream))
+    AND (o.upstream IS NULL OR o.upstream = ANY($1::text[]))
+    AND EXISTS (SELECT 1 FROM s WHERE s.lease_owner = o.owner AND s.done_at IS NULL)
     AND ${ownerLockFree('o.key')}
     ORDER BY o.owner FOR UPDATE OF o)
   UPDATE iso8583_saf_owner o SET bank = $2 FROM t WHERE o.owner = t.owner`;
