@@ -3,8 +3,8 @@
  * (transactions-in-flight.ts `sameBooking`): the same amount (field 4 as a number, `amountOf`: absent and all zeros
  * alike), and a card (field 2, by its mark) and an acquirer (field 32) each absent on one side or equal (a repeat that
  * drops field 2 or 32 still names its original). Used where a statement ties a row to another of its transaction
- * (saf-sql.ts `DONE`, overtaken-sql.ts `passOnApproval`), so that a row of the terminal's STAN used again by another
- * transaction is left.
+ * (saf-sql.ts `DONE`; overtaken-sql.ts `UNDID_NOTHING`, `passingOn` and `passOnLockRows`, which `DONE` and `FORGET`
+ * use), so that a row of the terminal's STAN used again by another transaction is left.
  */
 
 /** A row's booking fields: field 4 (SQL `jsonb`), fields 2 and 32 (SQL text), each `NULL` when absent. */
