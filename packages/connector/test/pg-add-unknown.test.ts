@@ -1,6 +1,7 @@
 // An add whose statement failed on the node's side (a timeout, a broken connection) may still commit on the server:
 // the node told its caller it failed, so the request was never sent. Its row must then end, not wait for its lease
-// to run out and be claimed by another node, which would send the bank a reversal of a request it never got.
+// to run out and be claimed by another node, which would send the bank a reversal of a request it never got. So too
+// when the add commits only after the renewal's FORGET began (its snapshot without the row; sr64i #2).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -147,4 +148,39 @@ test('PgJournal: an entry a renewal ended (its add failed) while its claim was o
     await assert.rejects(node.attempt(e.id, 1), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' }, 'the SAF queue must not send a reversal of a request never sent');
   }
   assert.deepEqual((await check.query("SELECT outcome, attempts FROM iso8583_saf WHERE id = 'u4'")).rows, [{ outcome: 'not-sent', attempts: 0 }]);
+});
+
+test('PgJournal: an unsure add that commits after the renewal\'s FORGET began is ended by it all the same (not-sent), never left pending', async (t) => {
+  const url = cluster.createDatabase('add_unknown_forget_late');
+  const check = new pg.Pool({ connectionString: url });
+  const adder = new pg.Client({ connectionString: url });
+  const node = new PgJournal({ url, upstream: 'up', lease: 600_000, owner: 'node-a' });
+  const other = new PgJournal({ url, upstream: 'up', lease: 600_000, owner: 'node-b' });
+  t.after(async () => {
+    await adder.end().catch(() => undefined);
+    await Promise.all([node.close(), other.close()]);
+    await check.end();
+  });
+  await Promise.all([node.open(), other.open(), adder.connect()]);
+  // The add of u5 as the server runs it, its transaction not committed yet, while the node was told it failed (its
+  // connection broke): u5 is unsure, and the renewal's FORGET starts before the add commits (its snapshot without u5).
+  const reversal = { '0': '0400', '2': '4761739001010010', '4': '000000001000', '11': '000005', '41': 'T1' };
+  await adder.query('BEGIN');
+  const [{ pid } = { pid: 0 }] = (await adder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+  await adder.query(
+    "INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until) VALUES ('u5', 'up', $1, 0, 'node-a', now() + interval '10 minutes')",
+    [{ id: 'u5', reversal, at: Date.now() }],
+  );
+  (node as unknown as { unsure: Set<string> }).unsure.add('u5');
+  const renewing = renewOnce(node);
+  await waitUntil(
+    async () => (await check.query("SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid)) AND query LIKE 'WITH k AS MATERIALIZED%'", [pid])).rowCount === 1,
+    { what: 'FORGET to wait for the add\'s transaction' },
+  );
+  await adder.query('COMMIT');
+  await renewing;
+  assert.deepEqual((await check.query("SELECT outcome, done_at IS NOT NULL AS done, attempts FROM iso8583_saf WHERE id = 'u5'")).rows, [{ outcome: 'not-sent', done: true, attempts: 0 }],
+    'ended by that FORGET: its insert waited for the add and updated the row it committed');
+  await check.query("UPDATE iso8583_saf SET lease_until = now() - interval '1 second'");
+  assert.deepEqual(await other.claim(), [], 'no node sends a reversal of a request that was never sent');
 });

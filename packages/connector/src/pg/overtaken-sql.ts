@@ -246,7 +246,9 @@ export function passingOn(batch: string, keys: string): string {
  * sees. Not otherwise: `FORGET`'s batch row may be one its snapshot does not see yet (the unsure add committing after
  * the statement began), which `from` then joins to nothing: its set is empty, and an approval left on that row in the
  * same moment is passed on to a target locked last, as before sr63i (a deadlock with an `UNDID_NOTHING` is possible
- * there: PostgreSQL aborts one of the two, a `FORGET` aborted is tried again at the next renewal; sr64b #3).
+ * there: PostgreSQL aborts one of the two, a `FORGET` aborted is tried again at the next renewal; sr64b #3). That row
+ * is ended all the same: `FORGET`'s insert waits for the add, and its `ON CONFLICT DO UPDATE` ends the row the add
+ * committed, seen by the snapshot or not (pg-add-unknown.test.ts; sr64i #2).
  */
 export const passOnLockRows = (from: string, batch: string, keys: string): string => `SELECT o.id FROM ${from}, iso8583_saf o
     WHERE ((o.upstream = ANY(${keys}) AND ${sameBooking(bookingOf('o'), bookingOf('s'))}) OR o.covered_by = coalesce(s.covered_by, s.id))

@@ -111,11 +111,15 @@ export const ADD_AGAIN = whileLockHeld('$5', 'added_again', `INSERT INTO iso8583
  * Ends the entries `$3` of `$1` whose add this node saw fail without knowing the statement's fate (its connection broke
  * or timed out: the server may have committed it, even later): a row never attempted is marked `not-sent` (its
  * request was not sent), and an id not stored yet gets a finished row with no entry in it, so that an add still running
- * on the server stores nothing. A row another node holds (it claimed the entry) is left as it is. A row ended so
- * passes a late approval left on it on (overtaken-sql.ts `passingOn`, `$4`: the upstream keys claimed), as `DONE`
- * does; returns the rows it ended (`ENDED_ROWS`). As `DONE`, it first locks its rows there and the rows the pass-on may
- * change, together in id order (`k`, overtaken-sql.ts `passOnLockRows`; the insert waits for it: `count`), not its
- * rows in the batch's order and the pass-on's last (sr63e #2).
+ * on the server stores nothing. An add that commits while this statement runs (after its snapshot: `k` does not lock
+ * its row) is ended too: the insert waits for it, then `ON CONFLICT DO UPDATE` takes the row it committed, its newest
+ * version, and ends it (READ COMMITTED, the default; under REPEATABLE READ the statement fails instead, and the next
+ * renewal, whose snapshot sees the row, ends it: the ids stay unsure until a `FORGET` commits; sr64i #2). A row
+ * another node holds (it claimed the entry) is left as it is. A row ended so passes a late approval left on it on
+ * (overtaken-sql.ts `passingOn`, `$4`: the upstream keys claimed), as `DONE` does; returns the rows it ended
+ * (`ENDED_ROWS`). As `DONE`, it first locks its rows there and the rows the pass-on may change, together in id order
+ * (`k`, overtaken-sql.ts `passOnLockRows`; the insert waits for it: `count`), not its rows in the batch's order and the
+ * pass-on's last (sr63e #2).
  */
 export const FORGET = `WITH k AS MATERIALIZED (SELECT o.id FROM iso8583_saf o
     WHERE o.id IN (SELECT unnest($3::text[]) UNION ${passOnLockRows('unnest($3::text[]) AS b(id) JOIN iso8583_saf s ON s.id = b.id', '$3::text[]', '$4::text[]')})
