@@ -6,12 +6,11 @@
 // row; the done must end without waiting for it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { TestContext } from 'node:test';
-import pg from 'pg';
 import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
+import { waitsWhileHeld } from './helpers/pg-lock-order.js';
 import { sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
@@ -19,31 +18,6 @@ before(async () => {
   cluster = await sharedPostgres();
 });
 after(() => cluster.destroy());
-
-/**
- * Holds row `held` in a second session while `run` runs: whether `run` came to wait for a lock (only `held` is held)
- * before it settled; the row let go either way, and `run` settled.
- */
-async function waitsWhileHeld(t: TestContext, url: string, held: string, run: () => Promise<unknown>): Promise<boolean> {
-  const other = new pg.Client(url);
-  await other.connect();
-  t.after(() => other.end());
-  await other.query('BEGIN');
-  await other.query('SELECT 1 FROM iso8583_saf WHERE id = $1 FOR UPDATE', [held]);
-  let settled = false;
-  const running = run().finally(() => {
-    settled = true;
-  });
-  // Until `run` ends, or waits for a lock: whichever comes first.
-  let waited = false;
-  while (!settled && !waited) {
-    const [row] = await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-    waited = (row?.n ?? 0) > 0;
-  }
-  await other.query('ROLLBACK');
-  await running;
-  return waited;
-}
 
 const reversal: IsoMessage = { '0': '0400', '3': '000000', '4': '000000001000', '11': '000105', '41': 'TERM0001' };
 
@@ -57,7 +31,7 @@ test('a done that passes a late approval on does not lock a row of the same term
   await a.add({ id: 'rev-a', reversal, at: Date.now() }); // the row the approval is passed on to
   await a.add({ id: 'rev-b', reversal, at: Date.now() });
   await sql(url, "UPDATE iso8583_saf SET upstream = 'another-key' WHERE id = 'rev-b'"); // another key's, pending
-  const waited = await waitsWhileHeld(t, url, 'rev-b', () => a.done('rev-z', 'not-needed'));
+  const waited = await waitsWhileHeld(t, url, 'rev-b', 'the done to end or wait for rev-b', () => a.done('rev-z', 'not-needed'));
   assert.equal(waited, false, 'the done waited for rev-b, another key\'s row');
   const rows = await sql<{ id: string; approval: unknown }>(url, "SELECT id, late_approval->>'39' AS approval FROM iso8583_saf WHERE id IN ('rev-a', 'rev-b') ORDER BY id");
   assert.deepEqual(rows, [{ id: 'rev-a', approval: '00' }, { id: 'rev-b', approval: null }], 'the approval passed on to rev-a only');
@@ -72,7 +46,7 @@ test('a done that may pass an approval on does not lock a pending row of another
   // transaction (another amount) reused the terminal's STAN and is pending, under the same key, held by a session.
   await a.add({ id: 'rev-z', reversal, at: Date.now() });
   await a.add({ id: 'rev-o', reversal: { ...reversal, '4': '000000002500' }, at: Date.now() });
-  const waited = await waitsWhileHeld(t, url, 'rev-o', () => a.done('rev-z', 'not-needed'));
+  const waited = await waitsWhileHeld(t, url, 'rev-o', 'the done to end or wait for rev-o', () => a.done('rev-z', 'not-needed'));
   assert.equal(waited, false, 'the done waited for rev-o, another booking\'s row');
   const rows = await sql<{ id: string; outcome: string | null }>(url, 'SELECT id, outcome FROM iso8583_saf ORDER BY id');
   assert.deepEqual(rows, [{ id: 'rev-o', outcome: null }, { id: 'rev-z', outcome: 'not-needed' }], 'rev-z ended; rev-o untouched, pending');

@@ -3,7 +3,8 @@
 // row FOR UPDATE, as a statement locking a transaction's rows in id order holds its first; the statement under test is
 // started and must come to wait for that row (seen in pg_stat_activity, within a deadline: no sleep); the second
 // session then asks for the next row NOWAIT, as that locker would: a statement that took it before waiting would
-// deadlock with it (PostgreSQL aborts one).
+// deadlock with it (PostgreSQL aborts one). Or the statement must end without waiting for the held row
+// (pg-done-pass-on-lock-keys: waitsWhileHeld).
 import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { waitUntil } from '@iso8583/test-support';
@@ -44,6 +45,31 @@ async function probeAndRelease(other: pg.Client, rows: LockedRows, probe: string
   return code;
 }
 
+/** `true` while a session of the database of `url` waits for a lock (`blocker`: an SQL condition on its `pg_stat_activity` row, `$1`... its `values`). */
+async function lockWaited(url: string, blocker = 'true', values: unknown[] = []): Promise<true | undefined> {
+  const [row] = await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND ${blocker}`, values);
+  return row !== undefined && row.n > 0 ? true : undefined;
+}
+
+/**
+ * Holds row `held` (of `rows`: by default the SAF entries') in a second session while `run` runs: whether `run` came
+ * to wait for a lock (only `held` is held) before it settled (either within a deadline: `what` names it in its
+ * message); the row let go either way, then `run` awaited (its rejection rejects this).
+ */
+export async function waitsWhileHeld(t: TestContext, url: string, held: string, what: string, run: () => Promise<unknown>, rows: LockedRows = SAF_ROWS): Promise<boolean> {
+  const other = await holding(t, url, rows, held);
+  let settled = false;
+  const running = run();
+  running.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const first = await waitUntil(async () => (settled ? 'settled' : (await lockWaited(url)) && 'waited'), { what, timeoutMs: 20_000 });
+  await other.query('ROLLBACK');
+  await running;
+  return first === 'waited';
+}
+
 /**
  * Holds row `held` (of `rows`: by default the SAF entries') in a second session, starts `run` and waits until it waits
  * for a lock (`what` names it in the deadline's message), then asks for row `probe` NOWAIT and lets `held` go.
@@ -53,10 +79,7 @@ async function probeAndRelease(other: pg.Client, rows: LockedRows, probe: string
 export async function probeWhileWaiting(t: TestContext, url: string, held: string, probe: string, what: string, run: () => Promise<unknown>, rows: LockedRows = SAF_ROWS): Promise<string | undefined> {
   const other = await holding(t, url, rows, held);
   const running = run();
-  await waitUntil(async () => {
-    const [row] = await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-    return row !== undefined && row.n > 0 ? true : undefined;
-  }, { what, timeoutMs: 20_000 });
+  await waitUntil(() => lockWaited(url), { what, timeoutMs: 20_000 });
   return probeAndRelease(other, rows, probe, running);
 }
 
@@ -78,12 +101,8 @@ export async function probeAfterLanding(
   await lander.query('BEGIN');
   await lander.query(land);
   const running = run();
-  const waiting = async (blocker: string, values: unknown[]): Promise<true | undefined> => {
-    const [row] = await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND ${blocker}`, values);
-    return row !== undefined && row.n > 0 ? true : undefined;
-  };
-  await waitUntil(() => waiting('true', []), { what, timeoutMs: 20_000 });
+  await waitUntil(() => lockWaited(url), { what, timeoutMs: 20_000 });
   await lander.query('COMMIT');
-  await waitUntil(() => waiting('$1::int = ANY(pg_blocking_pids(pid))', [pid]), { what: `${what}, held by the second session`, timeoutMs: 20_000 });
+  await waitUntil(() => lockWaited(url, '$1::int = ANY(pg_blocking_pids(pid))', [pid]), { what: `${what}, held by the second session`, timeoutMs: 20_000 });
   return probeAndRelease(other, rows, probe, running);
 }
