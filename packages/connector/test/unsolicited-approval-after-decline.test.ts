@@ -151,3 +151,18 @@ test('the declines remembered are pruned on every use once older than keepFor, t
   assert.equal(declined.approval({ ...reversal, '0': '0210', '39': '00' }, 90_001), false, 'nothing left to fit');
   assert.equal(declined.size, 0);
 });
+
+test('a decline note keeps no card number, only its mark: the card check still tells another card apart', () => {
+  const pan = '4111111111111111';
+  const declined = new DeclinedInTime(getDialect('iso87ascii'), { logger: capturedLogger('info').logger });
+  const reversal: IsoMessage = { '0': '0400', '2': pan, '4': '000000001000', '7': '1121103000', '11': STAN, '41': 'TERM0001', '35': `${pan}=2512` };
+  declined.answered({ reversal }, { '0': '0210', '39': '05' });
+  // The note's own fields (TS-private, read here only): the whole number is nowhere in them, nor any track.
+  const held = JSON.stringify((declined as unknown as { notes: unknown }).notes);
+  assert.ok(!held.includes(pan), 'no card number in the note');
+  assert.ok(!held.includes('=2512'), 'no track in the note');
+  const approval: IsoMessage = { '0': '0210', '4': '000000001000', '7': '1121103000', '11': STAN, '39': '00', '41': 'TERM0001' };
+  assert.equal(declined.approval({ ...approval, '2': '4000000000000002' }), false, 'another card: not that decline');
+  assert.equal(declined.approval({ ...approval, '2': pan }), true, 'the same card fits');
+  assert.equal(declined.approval(approval), true, 'an approval without field 2 fits (the card absent on one side)');
+});
