@@ -319,12 +319,14 @@ export class ReversalManager {
    * whether this node's memory found it (an approval that comes before that reversal's answer is remembered, and the
    * answer stores it). With a shared store, an approval found nowhere in memory is looked up there in the background:
    * the reversal's answer may have reached another node (reversal-follow.ts). A store that fails is tried again every
-   * `retryInterval` while the process runs, logged at `error` (reversal-again.ts).
+   * `retryInterval` while the process runs, logged at `error` (reversal-again.ts). `unsolicited` (default false): no
+   * timed-out request is tied to `answer` (unsolicited.ts `approval`): only such an approval is checked against the
+   * in-time declines remembered (reversal-declined.ts).
    */
-  lateAnswer(answer: IsoMessage): boolean {
+  lateAnswer(answer: IsoMessage, unsolicited = false): boolean {
     // The answer to an SAF entry's last attempt, which timed out, while the entry waits for its next: it ends it.
     if (this.queue.lateAnswer(answer)) return true;
-    return this.follow.lateAnswer(answer);
+    return this.follow.lateAnswer(answer, Date.now(), unsolicited);
   }
 
   /**
