@@ -128,7 +128,7 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
   // another connection than its request's; counted as late when its transaction's request timed out uncounted.
   const approval = (m: IsoMessage): void => {
     if (reversals === undefined || !approvesReversible(codec.dialect, m)) return;
-    reversals.lateAnswer(m); // first, as for a late response
+    reversals.lateAnswer(m, true); // first, as for a late response; tied to no request (an approval after a decline?)
     accounting.unsolicitedApproval(m);
   };
   const unsolicited = new Unsolicited(emitter, o.name, o.onUnsolicited, codec, framing, frameHeader !== undefined, error, late, overtaken, approval);

@@ -353,11 +353,11 @@ export class MoneyRepeats {
   }
 
   /**
-   * Over the per-key bound: forgets the oldest record of `list` (one key's) that is settled (its answer, or a repeat's,
-   * counted); when every one is still unanswered, the oldest once there are more than {@link UNANSWERED_PER_KEY}.
+   * Over the per-key bound: forgets the oldest settled record of `list` (its answer or a repeat's counted), one whose
+   * reversal was not counted first (else its next answer counts it again); all unanswered, the oldest past {@link UNANSWERED_PER_KEY}.
    */
   private dropOver(list: readonly Counted[]): void {
-    const settled = list.find((one) => (one.flags & (PROCESSED | REPEATED)) !== 0);
+    const settled = list.find((one) => (one.flags & (PROCESSED | REPEATED)) !== 0 && (one.flags & REVERSED) === 0) ?? list.find((one) => (one.flags & (PROCESSED | REPEATED)) !== 0);
     if (settled !== undefined) this.forget(settled);
     else if (list.length > this.unansweredPerKey) this.forget(list[0]!);
   }

@@ -15,12 +15,46 @@
  * one reversal of the approval, never two. The in-place path (a reversal sent from memory when its store failed) may
  * meet a store whose add committed as the owner lock broke: another node may then send the same reversal too, a
  * repeat (0401) the bank takes as one.
+ *
+ * A host that answers every repeat `25` again and sends another approval of the same booking after each (other bytes:
+ * not the copy reversal-overtaken.ts pairs with nothing) would chain repeats without end: at most
+ * {@link REPEATS_AGAIN_MAX} are stored per original (its transaction and original data elements, `originalName`) in
+ * {@link REPEATS_AGAIN_FOR_MS}; the next approval is logged at `error` (`ISO8583_WARN_SAF_REPEATS_CAPPED`, NOT reversed
+ * again) for the operator to settle with the host. The count is this process's (a restart, another node count afresh).
  */
-import type { IsoMessage, Iso8583Error } from '@iso8583/codec';
+import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { SafHost } from './saf-event.js';
 import type { ReversalAgain } from './reversal-overtaken.js';
+import { OVERTAKEN_MAX } from './reversal-overtaken.js';
 import type { ReversalPlan } from './reversal-message.js';
 import { entryId } from './reversal-entry.js';
+import { fieldText } from './match-key.js';
+import { transactionIdentity } from './transactions-in-flight.js';
+
+/**
+ * Most reversals again (repeats late approvals call for, `0401`) stored per original by one process within
+ * {@link REPEATS_AGAIN_FOR_MS}: a bank answers a reversal that overtook its original `25` once, maybe twice (a repeat
+ * reaching a host node that has not seen the original yet); more is a host chaining approvals and `25`s. Three.
+ */
+export const REPEATS_AGAIN_MAX = 3;
+
+/**
+ * Milliseconds the repeats stored per original are counted from the last one (a repeat may wait long for its answer:
+ * the host away, `saf.retryInterval` between attempts). At most {@link OVERTAKEN_MAX} originals are counted at once,
+ * the least recently repeated forgotten first. A day.
+ */
+export const REPEATS_AGAIN_FOR_MS = 86_400_000;
+
+/**
+ * What names the original a reversal (or its repeat) undoes, for the count of repeats: its transaction's identity (STAN,
+ * terminal, acquirer, card mark: no card number) and its original data elements (field 90, 56 in 1993), or, without
+ * them, its field 7 (unless the dialect sends a fresh one on every attempt).
+ */
+function originalName(dialect: Dialect, reversal: IsoMessage): string {
+  const { key, acquirer, card } = transactionIdentity(dialect, reversal);
+  const data = fieldText(reversal['90']) ?? fieldText(reversal['56']) ?? (dialect.reversal?.freshTransmissionTime === true ? undefined : fieldText(reversal['7']));
+  return JSON.stringify([key, acquirer ?? null, card ?? null, data ?? null]);
+}
 
 /** What a log line of a reversal again says of it (no card data: MTI, STAN, terminal). */
 function named(reversal: IsoMessage): { mti: unknown; stan: unknown; terminal: unknown } {
@@ -37,6 +71,11 @@ export class ReversalsAgain {
   /** Statements of a shared store waiting for their next try (`retry`): their timers, and how each ends at the stop. */
   private readonly waits = new Map<NodeJS.Timeout, () => void>();
   private stopped = false;
+  /**
+   * The repeats stored per original (`originalName`): their entry ids (a shared store's id tried again counts once) and
+   * when the last was; the least recently repeated first.
+   */
+  private readonly repeats = new Map<string, { readonly ids: readonly string[]; readonly at: number }>();
 
   /**
    * @param plan How the connector's reversals are built (the approved amount).
@@ -44,12 +83,16 @@ export class ReversalsAgain {
    * @param add Journals a reversal as SAF entry `id` and queues it once durable (the manager's `add`); resolves `false`
    *   when the store holds that id already and another node sends it (nothing queued here).
    * @param retryInterval Milliseconds between tries of a store that failed (`saf.retryInterval`).
+   * @param dialect The connector's dialect (what names a reversal's original).
+   * @param maxRepeats Most repeats stored per original (default {@link REPEATS_AGAIN_MAX}).
    */
   constructor(
     private readonly plan: ReversalPlan,
     private readonly host: Pick<SafHost, 'logger'>,
     private readonly add: (message: IsoMessage, id: string) => Promise<boolean>,
     private readonly retryInterval: number,
+    private readonly dialect: Dialect,
+    private readonly maxRepeats = REPEATS_AGAIN_MAX,
   ) {}
 
   /**
@@ -58,10 +101,12 @@ export class ReversalsAgain {
    * failed store is tried again, as the same entry (see the file's opening comment). Never rejects. `id`: the entry's
    * id, a new one by default; a shared store's (`ReversalJournal.lateApproval`, `undidNothing`) is the same on every
    * node and try, so that the repeat is stored once however many nodes store it, and a node that stopped before its
-   * store was durable left the row that calls for it as it was.
+   * store was durable left the row that calls for it as it was. Past {@link REPEATS_AGAIN_MAX} repeats of its original,
+   * nothing is stored (see the file's opening comment): resolves `undefined`.
    */
   async store(again: ReversalAgain, inPlace: boolean, id = entryId()): Promise<IsoMessage | undefined> {
     const reversal = again.reversal;
+    if (!this.counted(again, id)) return undefined;
     const currency = reversal['49'];
     const kept = this.plan.approve(reversal, again.approval, typeof currency === 'string' ? currency : '');
     this.host.logger.warn(
@@ -84,6 +129,31 @@ export class ReversalsAgain {
       this.later(reversal, id);
       return undefined;
     }
+  }
+
+  /**
+   * Counts the repeat `id` `again` calls for against its original's (`originalName`); false, logged at `error`, when
+   * {@link REPEATS_AGAIN_MAX} were stored already (an id counted before, a shared store's tried again, is true).
+   */
+  private counted(again: ReversalAgain, id: string): boolean {
+    const now = Date.now();
+    for (const [name, { at }] of this.repeats) {
+      if (now - at <= REPEATS_AGAIN_FOR_MS) break;
+      this.repeats.delete(name);
+    }
+    const name = originalName(this.dialect, again.reversal);
+    const ids = this.repeats.get(name)?.ids ?? [];
+    if (!ids.includes(id) && ids.length >= this.maxRepeats) {
+      this.host.logger.error(
+        { code: 'ISO8583_WARN_SAF_REPEATS_CAPPED', ...named(again.reversal), responseCode: again.responseCode, repeats: ids.length },
+        'a late approval came after the reversal of its transaction was repeated the most times a late approval may call for, each answered with a code that undid nothing: NOT reversed again; check with the host',
+      );
+      return false;
+    }
+    this.repeats.delete(name);
+    this.repeats.set(name, { ids: ids.includes(id) ? ids : [...ids, id], at: now });
+    if (this.repeats.size > OVERTAKEN_MAX) this.repeats.delete(this.repeats.keys().next().value as string);
+    return true;
   }
 
   /** The store holds entry `reversal` already (an earlier try's record, kept), and another node sends it. */

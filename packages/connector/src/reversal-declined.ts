@@ -6,7 +6,8 @@
  * two transmissions apart): it is reported, never reversed here. The declines of armed requests (reversible,
  * journaled) are remembered a while ({@link OVERTAKEN_FOR_MS}, at most {@link OVERTAKEN_MAX}, the oldest forgotten
  * first, the expired pruned on every call), keeping only the fields the matching reads (`approvesBooking`: the MTI,
- * fields 4, 7, 11, 32, 41, 56, 90, and field 2, the card number the card check compares; nothing else of the card); an
+ * fields 4, 7, 11, 32, 41, 56, 90) and the transaction's identity (`transactionIdentity`: of the card, field 2, only
+ * its mark, first six and last four digits and length, as a hold keeps it; never the whole number); an
  * unsolicited approval that fits one (the same STAN and terminal, acquirer and card agreeing, the same field 7 when
  * both carry one, of its answer class) is logged at `warn` (`ISO8583_WARN_SAF_APPROVAL_AFTER_DECLINE`, `reversed:
  * false`, never card data) and counted (`approvalsAfterDecline`), for the operator to check with the host.
@@ -14,19 +15,26 @@
 import { isApprovalClass } from '@iso8583/codec';
 import type { Dialect, IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
-import { mtiText, transactionKey } from './match-key.js';
+import { mtiText } from './match-key.js';
 import { OVERTAKEN_FOR_MS, OVERTAKEN_MAX } from './reversal-overtaken.js';
-import { approvalBooking, approvesBooking } from './transactions-in-flight.js';
+import { approvalBooking, approvesBooking, sameTransaction, transactionIdentity } from './transactions-in-flight.js';
+import type { ApprovalBooking, HeldTransaction } from './transactions-in-flight.js';
 
 /** The code of the log line of an approval after an in-time decline. */
 const CODE = 'ISO8583_WARN_SAF_APPROVAL_AFTER_DECLINE';
 
-/** The fields of a declined request's reversal the matching reads (approvesBooking, answersRequest); no other is kept. */
-const KEPT = ['0', '2', '4', '7', '11', '32', '41', '56', '90'] as const;
+/**
+ * The fields of a declined request's reversal the matching reads (approvesBooking, answersRequest); no other is kept.
+ * Not field 2: the card is compared by its mark in the note's `identity`.
+ */
+const KEPT = ['0', '4', '7', '11', '32', '41', '56', '90'] as const;
 
-/** One decline remembered: its transaction key, the matched fields of its request's reversal, its response code, when it came. */
+/**
+ * One decline remembered: its transaction's identity (the key, acquirer and card mark: `transactionIdentity`), the
+ * matched fields of its request's reversal (no card number), its response code, when it came.
+ */
 interface Declined {
-  readonly key: string;
+  readonly identity: HeldTransaction;
   readonly reversal: IsoMessage;
   readonly rc: string | undefined;
   readonly at: number;
@@ -59,7 +67,7 @@ export class DeclinedInTime {
     if (rc === undefined || isApprovalClass(this.dialect, rc, mtiText(response['0']))) return;
     const reversal: IsoMessage = {};
     for (const f of KEPT) if (entry.reversal[f] !== undefined) reversal[f] = entry.reversal[f];
-    this.notes.push({ key: transactionKey(this.dialect, reversal['11'], reversal['41']), reversal, rc, at: now });
+    this.notes.push({ identity: transactionIdentity(this.dialect, entry.reversal), reversal, rc, at: now });
     if (this.notes.length > this.max) this.notes.splice(0, this.notes.length - this.max);
   }
 
@@ -71,9 +79,8 @@ export class DeclinedInTime {
   approval(answer: IsoMessage, at = Date.now()): boolean {
     this.prune(at);
     if (this.notes.length === 0) return false;
-    const key = transactionKey(this.dialect, answer['11'], answer['41']);
     const booking = approvalBooking(this.dialect, answer);
-    const fits = this.notes.filter((n) => n.key === key && approvesBooking(this.dialect, booking, n.reversal) && answersRequest(n.reversal, answer));
+    const fits = this.notes.filter((n) => this.approves(n, booking) && answersRequest(n.reversal, answer));
     if (fits.length === 0) return false;
     this.host.approvalAfterDecline?.();
     this.host.logger.warn(
@@ -86,9 +93,16 @@ export class DeclinedInTime {
   /** Forgets the declines the approval `answer` fits (its request reversed otherwise: reversal-overtaken.ts). */
   forget(answer: IsoMessage): void {
     if (this.notes.length === 0) return;
-    const key = transactionKey(this.dialect, answer['11'], answer['41']);
     const booking = approvalBooking(this.dialect, answer);
-    this.notes = this.notes.filter((n) => n.key !== key || !approvesBooking(this.dialect, booking, n.reversal));
+    this.notes = this.notes.filter((n) => !this.approves(n, booking));
+  }
+
+  /**
+   * Whether the approval of `booking` is of the booking the decline `n` was of: the same transaction by its identity
+   * (key, acquirer, card mark: `sameTransaction`), and `approvesBooking` on the fields kept (no card number).
+   */
+  private approves(n: Declined, booking: ApprovalBooking): boolean {
+    return sameTransaction(n.identity, booking) && approvesBooking(this.dialect, booking, n.reversal);
   }
 
   /** How many declines are remembered (tests). */

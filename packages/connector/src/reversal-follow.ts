@@ -119,9 +119,12 @@ export class ReversalFollowUp {
    * in time, it is the booking the late approval reports (the terminal is told approved, `approvedInTime` retires the
    * reversal) and nothing is reversed, noted or looked up; answered otherwise, or failed (its outcome unknown: its own reversal goes), the
    * late approval is then handled as here, judged by its arrival `at` (epoch ms; default now): the windows of memory
-   * and of the shared journal's look-up run from then, however long that request took.
+   * and of the shared journal's look-up run from then, however long that request took. `unsolicited` (default false):
+   * no request is tied to `answer` (no timed-out key of its connection named it, unsolicited.ts `approval`): only then
+   * is it checked against the in-time declines remembered (reversal-declined.ts); a late answer tied to its timed-out
+   * request is that request's, which its own reversal undoes, not an approval after another attempt's decline.
    */
-  lateAnswer(answer: IsoMessage, at = Date.now()): boolean {
+  lateAnswer(answer: IsoMessage, at = Date.now(), unsolicited = false): boolean {
     const deciding = this.overtaken.isLateApproval(answer) ? this.inFlight(answer) : undefined;
     if (deciding !== undefined) {
       this.host.logger.info({ mti: answer['0'], stan: answer['11'], terminal: answer['41'] }, 'a late approval while a request of its transaction is in flight: that request\'s answer decides first');
@@ -137,12 +140,13 @@ export class ReversalFollowUp {
         // 25 of a transaction reusing the STAN would take it), no look-up; with a shared store, only the look-up.
         if (waiting.approved === 'remembered') this.host.logger.info({ mti: answer['0'], stan: answer['11'], terminal: answer['41'] }, 'a late approval whose transaction\'s request was approved in time: reported only');
         else if (waiting.approved === 'shared') void this.lookUp(answer, at);
-        else this.lateAnswer(answer, at);
+        else this.lateAnswer(answer, at, unsolicited);
       });
       return true;
     }
-    // The approval of a request declined in time (not of a reversal remembered as undoing nothing): reported only.
-    if (this.declined !== undefined && this.overtaken.isLateApproval(answer) && !this.overtaken.remembers(answer)) this.declined.approval(answer, at);
+    // The approval of a request declined in time (not of a reversal remembered as undoing nothing), tied to no request
+    // of its own: reported only.
+    if (unsolicited && this.declined !== undefined && this.overtaken.isLateApproval(answer) && !this.overtaken.remembers(answer)) this.declined.approval(answer, at);
     const again = this.overtaken.again(answer, at);
     if (again !== undefined) {
       this.declined?.forget(answer); // reversed as the late approval of a reversal that undid nothing: once

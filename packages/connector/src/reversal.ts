@@ -69,7 +69,7 @@ export class ReversalManager {
     this.underway = new ReversalsUnderway(host, dialect, Math.max(120_000, lease === undefined ? 0 : lease + claimInterval));
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
-    const again = new ReversalsAgain(this.plan, host, (message, id) => this.stored.add(entryOf(message, id)), options.retryInterval);
+    const again = new ReversalsAgain(this.plan, host, (message, id) => this.stored.add(entryOf(message, id)), options.retryInterval, dialect);
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
     const declined = new DeclinedInTime(dialect, host);
     this.follow = new ReversalFollowUp(this.overtaken, again, journal, host, (answer) => this.underway.untilUnarmed(this.underway.requestKey(answer)), declined);
@@ -319,12 +319,14 @@ export class ReversalManager {
    * whether this node's memory found it (an approval that comes before that reversal's answer is remembered, and the
    * answer stores it). With a shared store, an approval found nowhere in memory is looked up there in the background:
    * the reversal's answer may have reached another node (reversal-follow.ts). A store that fails is tried again every
-   * `retryInterval` while the process runs, logged at `error` (reversal-again.ts).
+   * `retryInterval` while the process runs, logged at `error` (reversal-again.ts). `unsolicited` (default false): no
+   * timed-out request is tied to `answer` (unsolicited.ts `approval`): only such an approval is checked against the
+   * in-time declines remembered (reversal-declined.ts).
    */
-  lateAnswer(answer: IsoMessage): boolean {
+  lateAnswer(answer: IsoMessage, unsolicited = false): boolean {
     // The answer to an SAF entry's last attempt, which timed out, while the entry waits for its next: it ends it.
     if (this.queue.lateAnswer(answer)) return true;
-    return this.follow.lateAnswer(answer);
+    return this.follow.lateAnswer(answer, Date.now(), unsolicited);
   }
 
   /**

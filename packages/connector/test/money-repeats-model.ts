@@ -266,10 +266,11 @@ export class MoneyRepeatsModel {
       if (list === undefined) this.byKey.set(asked.key, (list = []));
       list.push(c);
       // Stated as counts: no more than `unansweredPerKey` unanswered (the oldest of them dropped), then no more than
-      // `perKey` in all while a settled one (an answer counted) is there to drop, the oldest settled first.
+      // `perKey` in all while a settled one (an answer counted) is there to drop, the oldest settled first, one whose
+      // reversal was not counted before any whose was (a stable sort).
       const open = list.filter((one) => (one.flags & (PROCESSED | REPEATED)) === 0);
       if (open.length > this.unansweredPerKey) this.forget(open[0]!);
-      const settled = list.filter((one) => (one.flags & (PROCESSED | REPEATED)) !== 0);
+      const settled = list.filter((one) => (one.flags & (PROCESSED | REPEATED)) !== 0).sort((a, b) => (a.flags & REVERSED) - (b.flags & REVERSED));
       if (list.length > this.perKey && settled.length > 0) this.forget(settled[0]!);
       this.order.add(c);
     } else this.renew(c, asked, sent, now);

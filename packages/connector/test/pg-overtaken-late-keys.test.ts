@@ -5,13 +5,14 @@
 // is reversed again, once. Real server and sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventWithin, sharedPostgres } from '@iso8583/test-support';
+import { eventWithin, sharedPostgres, within } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { peerAndConnector } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
+import { answeredLines, watchReversals } from './helpers/reversals.js';
 
 /** More timed-out requests than a connection's late keys hold (1024). */
 const OTHERS = 1100;
@@ -34,14 +35,8 @@ test('pg: a late approval after more than 1024 other timeouts on its connection 
   );
   t.after(() => cluster.destroy()); // after the connector's destroy (hooks run in the order added)
   await connector.connect();
-  const answered: string[] = [];
-  const firstAnswered = eventWithin(15_000, 'the reversal was not answered within 15 s', (resolve) =>
-    connector.on('reversal', (e) => {
-      if (e.stage !== 'answered') return;
-      answered.push(`${e.mti} ${String(e.responseCode)}`);
-      if (e.mti === '0400') resolve(undefined);
-    }),
-  );
+  const reversals = watchReversals(connector);
+  const firstAnswered = within(reversals.reached, 15_000, 'the reversal was not answered within 15 s');
   const err = await failure(connector.request(purchase('073001'), { timeout: 500 }));
   assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
   await firstAnswered;
@@ -59,7 +54,7 @@ test('pg: a late approval after more than 1024 other timeouts on its connection 
   const original = held as Received;
   peer.send(original.socket, answer(original.message, { '39': '00' }));
   await again;
-  assert.deepEqual(answered, ['0400 25', '0401 00']);
+  assert.deepEqual(answeredLines(reversals), ['0400 25', '0401 00']);
   const repeats = peer.received.filter((r) => r.message['0'] === '0401').map((r) => r.message as IsoMessage);
   assert.deepEqual(repeats.map((m) => m['11']), ['073001']);
   // A duplicate of the same approval is looked up to the same repeat's id (stored once, whoever stores it again).

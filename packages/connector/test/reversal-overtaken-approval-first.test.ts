@@ -11,6 +11,7 @@ import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
+import { answeredLines, watchReversals } from './helpers/reversals.js';
 
 /** More timed-out requests than a connection's late keys hold (1024). */
 const OTHERS = 1100;
@@ -35,10 +36,7 @@ async function approvalBefore25(t: Parameters<typeof tempDir>[0], others: number
     { requestTimeout: 30_000, maxInFlight: OTHERS + 10, pool: { min: 1, max: 1 }, reversal: { enabled: true, journalDir: dir, retryInterval: 60_000 } },
   );
   await connector.connect();
-  const answered: string[] = [];
-  connector.on('reversal', (e) => {
-    if (e.stage === 'answered') answered.push(`${e.mti} ${String(e.responseCode)}`);
-  });
+  const reversals = watchReversals(connector);
   const err = await failure(connector.request(purchase('071001'), { timeout: 500 }));
   assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
   await reversalSent;
@@ -59,7 +57,7 @@ async function approvalBefore25(t: Parameters<typeof tempDir>[0], others: number
   peer.send(held.socket, answer(held.message, { '39': '00' }));
   peer.send(rev.socket, answer(rev.message, { '39': '25' }));
   await again;
-  assert.deepEqual(answered, ['0400 25', '0401 00']);
+  assert.deepEqual(answeredLines(reversals), ['0400 25', '0401 00']);
   const repeat = peer.received.find((r) => r.message['0'] === '0401')?.message as IsoMessage;
   assert.equal(repeat['11'], '071001');
   assert.equal(peer.received.filter((r) => r.message['0'] === '0401').length, 1, 'one repeat');

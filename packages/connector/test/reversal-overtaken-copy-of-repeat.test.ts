@@ -5,12 +5,13 @@
 // answered `25` (it overtook its original), the approval is reversed again (0401), not taken for the host's duplicate.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventWithin } from '@iso8583/test-support';
+import { eventWithin, within } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
+import { answeredLines, watchReversals } from './helpers/reversals.js';
 
 const STAN = '058101';
 
@@ -33,14 +34,8 @@ test('a late approval on a new connection after the repeat was declined in time 
     },
     { requestTimeout: 2_000, reconnect: { initialDelay: 10, maxDelay: 10 }, reversal: { enabled: true, journalDir: dir, retryInterval: 50 } },
   );
-  const answered: string[] = [];
-  const first = eventWithin(10_000, 'the reversal was not answered within 10 s', (resolve) =>
-    connector.on('reversal', (e) => {
-      if (e.stage !== 'answered') return;
-      answered.push(`${e.mti} ${String(e.responseCode)}`);
-      if (e.mti === '0400') resolve(undefined);
-    }),
-  );
+  const reversals = watchReversals(connector);
+  const first = within(reversals.reached, 10_000, 'the reversal was not answered within 10 s');
   const lost = await failure(connector.request(purchase(STAN)));
   assert.equal(lost.code, 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST');
   await first;
@@ -54,7 +49,7 @@ test('a late approval on a new connection after the repeat was declined in time 
   // The original's approval comes late, on the repeat's connection (its field 7 the one the repeat sent too).
   peer.send((repeat as Received).socket, answer((held as Received).message, { '39': '00' }));
   await again;
-  assert.deepEqual(answered, ['0400 25', '0401 00']);
+  assert.deepEqual(answeredLines(reversals), ['0400 25', '0401 00']);
   const reversed = peer.received.find((r) => r.message['0'] === '0401')?.message as IsoMessage;
   assert.deepEqual([reversed['11'], reversed['7']], [STAN, (held as Received).message['7']]);
   assert.equal(connector.stats().reversalsPending, 0);

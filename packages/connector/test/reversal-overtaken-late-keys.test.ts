@@ -4,12 +4,13 @@
 // unsolicited. It is reversed again all the same: the 25's memory decides, not the late keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventWithin } from '@iso8583/test-support';
+import { eventWithin, within } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
+import { answeredLines, watchReversals } from './helpers/reversals.js';
 
 /** More timed-out requests than a connection's late keys hold (1024). */
 const OTHERS = 1100;
@@ -29,14 +30,8 @@ test('a late approval after more than 1024 other timeouts on its connection (uns
     { requestTimeout: 500, maxInFlight: OTHERS + 10, pool: { min: 1, max: 1 }, reversal: { enabled: true, journalDir: dir, retryInterval: 60_000 } },
   );
   await connector.connect();
-  const answered: string[] = [];
-  const firstAnswered = eventWithin(10_000, 'the reversal was not answered within 10 s', (resolve) =>
-    connector.on('reversal', (e) => {
-      if (e.stage !== 'answered') return;
-      answered.push(`${e.mti} ${String(e.responseCode)}`);
-      if (e.mti === '0400') resolve(undefined);
-    }),
-  );
+  const reversals = watchReversals(connector);
+  const firstAnswered = within(reversals.reached, 10_000, 'the reversal was not answered within 10 s');
   const err = await failure(connector.request(purchase('071001')));
   assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
   await firstAnswered;
@@ -52,7 +47,7 @@ test('a late approval after more than 1024 other timeouts on its connection (uns
   const original = held as Received;
   peer.send(original.socket, answer(original.message, { '39': '00' }));
   await again;
-  assert.deepEqual(answered, ['0400 25', '0401 00']);
+  assert.deepEqual(answeredLines(reversals), ['0400 25', '0401 00']);
   const repeat = peer.received.find((r) => r.message['0'] === '0401')?.message as IsoMessage;
   assert.equal(repeat['11'], '071001');
   assert.equal(connector.stats().reversalsPending, 0);

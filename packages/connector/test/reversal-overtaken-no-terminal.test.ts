@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventWithin, sharedPostgres } from '@iso8583/test-support';
+import { eventWithin, sharedPostgres, within } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
 import type { ReversalOptions } from '../src/index.js';
@@ -15,6 +15,7 @@ import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
+import { answeredLines, watchReversals } from './helpers/reversals.js';
 
 /** The purchase held past its timeout, answered 00 without field 41 once its reversal was answered 25; the repeat sent. */
 async function repeatedWithoutTerminal(t: TestContext, stan: string, reversal: ReversalOptions, last?: () => unknown): Promise<IsoMessage[]> {
@@ -31,14 +32,8 @@ async function repeatedWithoutTerminal(t: TestContext, stan: string, reversal: R
   );
   if (last !== undefined) t.after(last); // after the connector's destroy (hooks run in the order added)
   await connector.connect();
-  const answered: string[] = [];
-  const firstAnswered = eventWithin(15_000, 'the reversal was not answered within 15 s', (resolve) =>
-    connector.on('reversal', (e) => {
-      if (e.stage !== 'answered') return;
-      answered.push(`${e.mti} ${String(e.responseCode)}`);
-      if (e.mti === '0400') resolve(undefined);
-    }),
-  );
+  const reversals = watchReversals(connector);
+  const firstAnswered = within(reversals.reached, 15_000, 'the reversal was not answered within 15 s');
   // A terminal id shorter than field 41 (ans 8): the reversal carries it padded, as the bank's late approval would.
   const err = await failure(connector.request(purchase(stan, 'T1')));
   assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
@@ -53,7 +48,7 @@ async function repeatedWithoutTerminal(t: TestContext, stan: string, reversal: R
   delete late['41'];
   peer.send(original.socket, late);
   await again;
-  assert.deepEqual(answered, ['0400 25', '0401 00']);
+  assert.deepEqual(answeredLines(reversals), ['0400 25', '0401 00']);
   assert.equal(connector.stats().reversalsPending, 0);
   return peer.received.filter((r) => r.message['0'] === '0401').map((r) => r.message);
 }

@@ -14,7 +14,7 @@ import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
-import { journalLines } from './helpers/reversals.js';
+import { answeredLines, journalLines, watchReversals } from './helpers/reversals.js';
 import type { JournalLine } from './helpers/reversals.js';
 import { writeFaults } from './helpers/write-faults.js';
 
@@ -39,30 +39,28 @@ async function overtaken(t: Parameters<typeof tempDir>[0], dir: string, atRepeat
     { requestTimeout: 300, logger, reversal: { enabled: true, journalDir: dir, retryInterval: 60_000 } },
   );
   await connector.connect();
-  const answered: string[] = [];
+  const reversals = watchReversals(connector);
   const repeatAnswered = eventWithin(10_000, 'the transaction was not reversed again within 10 s', (resolve) =>
     connector.on('reversal', (e) => {
-      if (e.stage !== 'answered') return;
-      answered.push(`${e.mti} ${String(e.responseCode)}`);
-      if (e.mti === '0401') resolve(undefined);
+      if (e.stage === 'answered' && e.mti === '0401') resolve(undefined);
     }),
   );
   const err = await failure(connector.request(purchase('071101')));
   assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_TIMEOUT');
-  return { peer, connector, lines, text, answered, repeatAnswered };
+  return { peer, connector, lines, text, reversals, repeatAnswered };
 }
 
 test('the second reversal of a late approval is journaled before the first reversal is marked done', async (t) => {
   const dir = tempDir(t, 'overtaken-store');
   let seen: JournalLine[] = [];
-  const { answered, repeatAnswered } = await overtaken(t, dir, (l) => (seen = l));
+  const { reversals, repeatAnswered } = await overtaken(t, dir, (l) => (seen = l));
   await repeatAnswered;
   const adds = seen.filter((l) => l.op === 'add');
   assert.equal(adds.length, 2);
   const first = adds[0]?.id as string;
   const order = journalLines(dir).map((l) => `${l.op} ${l.id === first ? 'first' : 'second'}${l.outcome === undefined ? '' : ' ' + l.outcome}`);
   assert.ok(order.indexOf('add second') < order.indexOf('done first reversed'), `the add first: ${order.join(', ')}`);
-  assert.deepEqual(answered, ['0400 25', '0401 00']);
+  assert.deepEqual(answeredLines(reversals), ['0400 25', '0401 00']);
 });
 
 test('a second reversal that cannot be stored is sent from memory in place of the first, whose entry ends only once it is answered', async (t) => {
@@ -71,7 +69,7 @@ test('a second reversal that cannot be stored is sent from memory in place of th
   // The add of the second reversal (the only journal line with a 0401 in it) fails.
   faults.rules.push({ marker: '"0":"0401"', fail: true });
   let atRepeat: JournalLine[] = [];
-  const { peer, connector, lines, text, answered, repeatAnswered } = await overtaken(t, dir, (l) => (atRepeat = l));
+  const { peer, connector, lines, text, reversals, repeatAnswered } = await overtaken(t, dir, (l) => (atRepeat = l));
   await repeatAnswered;
   assert.equal(faults.rules.length, 0, 'the add was tried, and failed');
   assert.deepEqual(peer.received.map((r) => String(r.message['0'])), ['0200', '0400', '0401']);
@@ -83,7 +81,7 @@ test('a second reversal that cannot be stored is sent from memory in place of th
   const first = adds[0]?.id as string;
   assert.ok(!atRepeat.some((l) => l.op === 'done' && l.id === first), 'the first entry is still open while its follow-up is in flight: a crash now repeats it');
   assert.deepEqual(journalLines(dir).filter((l) => l.op === 'done').map((l) => `${l.id === first ? 'first' : l.id} ${String(l.outcome)}`), ['first reversed']);
-  assert.deepEqual(answered, ['0401 00'], 'one entry, one outcome: the follow-up\'s');
+  assert.deepEqual(answeredLines(reversals), ['0401 00'], 'one entry, one outcome: the follow-up\'s');
   assert.equal(connector.stats().reversalsPending, 0);
   assert.equal(connector.stats().safDelivered, 1);
   const error = lines.find((l) => l.level === 50 && /late approval could not be stored/.test(String(l.msg)));

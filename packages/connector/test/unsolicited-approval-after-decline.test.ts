@@ -99,8 +99,10 @@ test('a decline, then its resend timed out and reversed, then the held approval 
   assert.equal((await connector.request(purchase(STAN)))['39'], '05');
   await assert.rejects(connector.request(purchase(STAN)), (e: { code?: string }) => e.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT');
   await approvalSeen;
-  const coded = log.lines.filter((l) => l.code === CODE);
-  assert.ok(coded.every((l) => l.reversed === false), 'never reversed as an approval after a decline');
+  // The resend's own late approval is tied to its request (late keys), whose reversal undoes it: not an approval after
+  // the first attempt's decline, neither logged as one nor counted.
+  assert.deepEqual(log.lines.filter((l) => l.code === CODE), [], 'a tied late approval is no approval after a decline');
+  assert.equal(connector.stats().approvalsAfterDecline, 0);
   await connector.close();
   assert.deepEqual(receivedLines(peer.received), [`0200 ${STAN}`, `0200 ${STAN}`, `0400 ${STAN}`], 'exactly one 0400');
   assert.equal(journalLines(dir).filter((l) => l.op === 'add').length, 2, 'the two purchases armed, no other reversal journaled');
@@ -150,4 +152,19 @@ test('the declines remembered are pruned on every use once older than keepFor, t
   assert.equal(declined.size, 1, 'the oldest expired dropped');
   assert.equal(declined.approval({ ...reversal, '0': '0210', '39': '00' }, 90_001), false, 'nothing left to fit');
   assert.equal(declined.size, 0);
+});
+
+test('a decline note keeps no card number, only its mark: the card check still tells another card apart', () => {
+  const pan = '4111111111111111';
+  const declined = new DeclinedInTime(getDialect('iso87ascii'), { logger: capturedLogger('info').logger });
+  const reversal: IsoMessage = { '0': '0400', '2': pan, '4': '000000001000', '7': '1121103000', '11': STAN, '41': 'TERM0001', '35': `${pan}=2512` };
+  declined.answered({ reversal }, { '0': '0210', '39': '05' });
+  // The note's own fields (TS-private, read here only): the whole number is nowhere in them, nor any track.
+  const held = JSON.stringify((declined as unknown as { notes: unknown }).notes);
+  assert.ok(!held.includes(pan), 'no card number in the note');
+  assert.ok(!held.includes('=2512'), 'no track in the note');
+  const approval: IsoMessage = { '0': '0210', '4': '000000001000', '7': '1121103000', '11': STAN, '39': '00', '41': 'TERM0001' };
+  assert.equal(declined.approval({ ...approval, '2': '4000000000000002' }), false, 'another card: not that decline');
+  assert.equal(declined.approval({ ...approval, '2': pan }), true, 'the same card fits');
+  assert.equal(declined.approval(approval), true, 'an approval without field 2 fits (the card absent on one side)');
 });
