@@ -42,7 +42,7 @@ import type { UndeliveredApproval } from '@iso8583/connector';
 import { allStored, storedOrDeadline } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
 import { approvalOf, replySnapshot } from './reply-verdict.js';
-import { approvalToldAmbiguously, judgeOnError, standInAfterApproval } from './on-error-verdict.js';
+import { approvalToldAmbiguously, judgeOnError, ownUndone, standInAfterApproval } from './on-error-verdict.js';
 import type { ApprovalOwner, OnErrorJudge } from './on-error-verdict.js';
 import { watchedContext } from './watched-connectors.js';
 
@@ -246,7 +246,8 @@ export class UndeliveredApprovals {
    * judged. An answer that approves in the endpoint's dialect (`isApprovalClass`: a partial approval too) is the
    * terminal's approval: the sequence's approvals are kept (reversed only if that answer never reaches the terminal:
    * `onLateResult`), unless it is the approval of onError's own link (`backedByOwn`: a backup's, which is kept; the
-   * sequence's are reversed, `sequence-failed` or `sequence-timeout`: one charge); when it relays the sequence's own
+   * sequence's are reversed, `sequence-failed` or `sequence-timeout`, and onError's other approvals, `ownUndone`: one
+   * charge); when it relays the sequence's own
    * approval (its fields 39 and 38), what onError itself got is reversed instead (a backup's approval asked too: one
    * charge, the one the terminal was told; on-error-verdict.ts). Any other answer, a throw, or no
    * settling within the `sequenceTimeout` (this wrapper then fails first, with the endpoint's timeout error, so that
@@ -271,8 +272,9 @@ export class UndeliveredApprovals {
           // approval one book repeats of the other's (the same request sent again, the same approval) is the other's:
           // kept with it, or reversed once by it (onError's book first, while the sequence's still holds its own).
           const own = this.onErrorBooks.get(failed.book);
-          // The sequence's relayed: only onError's reversible approvals are undone (an approved advice is no charge).
-          const mine = !approves || owner === 'sequence' ? own?.undelivered('sequence-failed', approves, failed.book) : undefined;
+          // The sequence's relayed: only onError's reversible approvals are undone (an approved advice is no charge);
+          // onError's own relayed: its others (`ownUndone`).
+          const mine = ownUndone(own, approves, owner, 'sequence-failed', failed.book);
           // Stored before onError's answer is written (on-error-verdict.ts).
           return allStored([mine, !approves || owner === 'own' ? failed.book.undelivered('sequence-failed', false, own) : undefined]);
         });
@@ -289,7 +291,7 @@ export class UndeliveredApprovals {
           // An approval of onError's own link (a backup's) told: the sequence's approvals are reversed, as for a
           // decline; the sequence's own relayed: onError's are (on-error-verdict.ts).
           const own = this.onErrorBooks.get(running);
-          const mine = !approves || owner === 'sequence' ? own?.undelivered('sequence-timeout', approves, running) : undefined;
+          const mine = ownUndone(own, approves, owner, 'sequence-timeout', running);
           return allStored([mine, running.judged(approves && owner !== 'own', own)]);
         });
       }
