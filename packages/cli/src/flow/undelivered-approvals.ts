@@ -46,6 +46,11 @@ import { approvalToldAmbiguously, judgeOnError, ownUndone, standInAfterApproval 
 import type { ApprovalOwner, OnErrorJudge } from './on-error-verdict.js';
 import { watchedContext } from './watched-connectors.js';
 
+/** Whether `reason`, an abort's, is the endpoint's timeout error (onError's own `sequenceTimeout` passed). */
+function timedOut(reason: unknown): boolean {
+  return (reason as { code?: unknown } | null)?.code === 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT';
+}
+
 /**
  * `out` as one native promise, which the book and the endpoint both read: a Promise as it is (no cost), any other
  * promise-like adopted with one call of its `then` (a `then` that throws: a rejection, unless it settled first), so
@@ -331,8 +336,16 @@ export class UndeliveredApprovals {
     const stop = new AbortController();
     this.stops.set(own, stop);
     const signal = context.signal;
-    // The close's abort (the terminal got no answer) is `abandon`'s, reason client-gone.
-    signal?.addEventListener('abort', () => closedByEndpoint(signal) || void own.undelivered(reason, false, book), { once: true });
+    signal?.addEventListener('abort', () => {
+      // The close's abort (the terminal got no answer) is `abandon`'s, reason client-gone.
+      if (closedByEndpoint(signal)) return;
+      // The terminal gets the endpoint's 96 as this returns: no approval of either book was told, whatever onError's
+      // verdict was (its answer beaten by the endpoint's timer while it waited for its reversals). Both reversed now,
+      // before the 96 is written (onError's book first: a repeat reversed once), not when onError's answer comes
+      // late (`onLateResult`): a crash between the two would leave them standing, the terminal told 96.
+      void own.undelivered(reason, false, book);
+      void book.undelivered(timedOut(signal.reason) ? 'sequence-timeout' : reason, false, own);
+    }, { once: true });
     return watchedContext(context, own, stop.signal);
   }
 
