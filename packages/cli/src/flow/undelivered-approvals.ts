@@ -139,7 +139,8 @@ export class UndeliveredApprovals {
         // A `then` getter that throws (or a revoked Proxy): the endpoint answers it as the sequence failing.
         thenable = isThenable(out);
       } catch (err) {
-        this.failed(context, book);
+        // Thrown as called: no answer has come yet (each comes later), so no reversal to wait for.
+        void this.failed(context, book);
         throw err;
       }
       if (!thenable) {
@@ -180,8 +181,11 @@ export class UndeliveredApprovals {
         return reply.finally(() => settled());
       }, (err: unknown) => {
         settled();
-        this.failed(context, book);
-        throw err;
+        // Without onError the endpoint's 96 goes once the reversals the failure causes are stored (`after`), as a
+        // decline does: a crash right after the 96 must not leave them unstored.
+        const stored = this.failed(context, book);
+        if (stored === undefined) throw err;
+        return after(stored).then(() => Promise.reject(err as Error));
       });
     };
   }
@@ -227,13 +231,14 @@ export class UndeliveredApprovals {
    * onError's answer (none: a 96). The endpoint calls onError as soon as it sees the failure, whatever its logger does
    * or the sequence threw; one not called within the `sequenceTimeout` never will be (no endpoint path reaches this
    * today: a safety net, test `flow-on-error-never-called`): the book is taken out and its approvals reversed, so that
-   * `failing` keeps no message whose outcome is known.
+   * `failing` keeps no message whose outcome is known. Returns what settles once the reversals of a failure in time
+   * without onError are stored (the endpoint's 96 waits for it); `undefined` otherwise.
    */
-  private failed(context: SequenceContext, book: MessageAnswers): void {
+  private failed(context: SequenceContext, book: MessageAnswers): Promise<void> | undefined {
     // The close gave up on it (its connection closing): no answer reaches the terminal, and onError is not called.
     if (closedByEndpoint(context.signal)) book.undelivered('client-gone');
     else if (context.signal?.aborted === true) book.late();
-    else if (!this.hasOnError) book.undelivered('sequence-failed');
+    else if (!this.hasOnError) return book.undelivered('sequence-failed');
     else {
       const id = context.messageId;
       const timer = setTimeout(() => {
