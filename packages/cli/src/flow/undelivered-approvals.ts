@@ -139,8 +139,7 @@ export class UndeliveredApprovals {
         // A `then` getter that throws (or a revoked Proxy): the endpoint answers it as the sequence failing.
         thenable = isThenable(out);
       } catch (err) {
-        // Thrown as called: no answer has come yet (each comes later), so no reversal to wait for.
-        void this.failed(context, book);
+        void this.failed(context, book); // Thrown as called: no answer yet (each comes later), nothing to wait for.
         throw err;
       }
       if (!thenable) {
@@ -257,13 +256,12 @@ export class UndeliveredApprovals {
    * terminal's approval: the sequence's approvals are kept (reversed only if that answer never reaches the terminal:
    * `onLateResult`), unless it is the approval of onError's own link (`backedByOwn`: a backup's, which is kept; the
    * sequence's are reversed, `sequence-failed` or `sequence-timeout`, and onError's other approvals, `ownUndone`: one
-   * charge); when it relays the sequence's own
-   * approval (its fields 39 and 38), what onError itself got is reversed instead (a backup's approval asked too: one
-   * charge, the one the terminal was told; on-error-verdict.ts). Any other answer, a throw, or no
-   * settling within the `sequenceTimeout` (this wrapper then fails first, with the endpoint's timeout error, so that
-   * the terminal's 96 and the reversal go together) reverses them at once (`sequence-failed` for a failure in time,
-   * `sequence-timeout` for a timeout, whether the sequence settles later or never), and so are the approvals onError
-   * itself got (a backup link's): the terminal was told no.
+   * charge); when it relays the sequence's own approval (its fields 39 and 38), what onError itself got is reversed
+   * instead (a backup's approval asked too: one charge, the one the terminal was told; on-error-verdict.ts). Any
+   * other answer, a throw, or no settling within the `sequenceTimeout` (this wrapper then fails first, with the
+   * endpoint's timeout error, so that the terminal's 96 and the reversal go together) reverses them at once
+   * (`sequence-failed` for a failure in time, `sequence-timeout` for a timeout, whether the sequence settles later or
+   * never), and so are the approvals onError itself got (a backup link's): the terminal was told no.
    */
   onError(onError: Sequence): Sequence {
     this.hasOnError = true;
@@ -344,10 +342,8 @@ export class UndeliveredApprovals {
     signal?.addEventListener('abort', () => {
       // The close's abort (the terminal got no answer) is `abandon`'s, reason client-gone.
       if (closedByEndpoint(signal)) return;
-      // The terminal gets the endpoint's 96 as this returns: no approval of either book was told, whatever onError's
-      // verdict was (its answer beaten by the endpoint's timer while it waited for its reversals). Both reversed now,
-      // before the 96 is written (onError's book first: a repeat reversed once), not when onError's answer comes
-      // late (`onLateResult`): a crash between the two would leave them standing, the terminal told 96.
+      // The endpoint's 96 goes as this returns, whatever onError's verdict was (its answer beaten by the timer): both
+      // books reversed before it is written (onError's first: a repeat once), not at `onLateResult` (a crash between).
       void own.undelivered(reason, false, book);
       void book.undelivered(timedOut(signal.reason) ? 'sequence-timeout' : reason, false, own);
     }, { once: true });
