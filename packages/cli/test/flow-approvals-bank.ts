@@ -83,15 +83,22 @@ export async function posTerminal(t: TestContext, options: Omit<InboundOptions, 
 
 /**
  * A host simulator behind a connector named `name` (closed after `t`); `edit`, when given, rewrites each of its answers
- * (a bank that sends no field 38, or gives every approval the same one).
+ * (a bank that sends no field 38, or gives every approval the same one); `held`, when given, holds each answer until
+ * it settles (an answer that comes after the terminal's).
  */
-export async function namedBank(t: TestContext, name: string, edit?: (answer: Record<string, unknown>) => Record<string, unknown>): Promise<Connector> {
+export async function namedBank(
+  t: TestContext,
+  name: string,
+  edit?: (answer: Record<string, unknown>) => Record<string, unknown>,
+  held?: Promise<void>,
+): Promise<Connector> {
   const simulator = createHostSimulator();
   const host = createInboundEndpoint({
     port: 0,
     host: '127.0.0.1',
     sequence: async (message, context) => {
       const answer = (await simulator(message, context)) as Record<string, unknown>;
+      await held;
       return (edit === undefined ? answer : edit(answer)) as IsoMessage;
     },
   });

@@ -3,7 +3,9 @@
 // Before, onError's answer waited for its verdict's reversals to be stored (on-error-verdict.ts `judgeOnError`); once
 // past the deadline's margin that wait ends on a timer armed after the endpoint's, whose 96 then went first; the late
 // answer came to `onLateResult` as `sequence-timeout`, and the book, judged `approved`, kept the sequence's approval:
-// the terminal told 96, the bank's approval standing. Real sockets: host simulators behind connectors, the flow's
+// the terminal told 96, the bank's approval standing. And the sequence's approval is reversed as the 96 goes (onError's
+// signal aborted by the endpoint: undelivered-approvals.ts `watchedOnError`), not once onError's late answer comes (a
+// crash between the two left it standing: sr64h). Real sockets: host simulators behind connectors, the flow's
 // endpoint and book, a terminal's connector. The order is made certain, not raced: a timer callback of onError holds
 // the event loop past the endpoint's deadline and onError settles in the check phase after it (the endpoint's timer is
 // due before the wait's, and the wrapper's own timer not yet run), and the backup's reversal is held until the
@@ -35,6 +37,7 @@ test('flow onError late approval – onError relays the sequence\'s approval aft
   });
   approvals.bind({ dialect: 'iso87ascii', sequenceTimeout: TIMEOUT });
   const sequenceAnswers = new Map<unknown, IsoMessage>();
+  const atTheAnswer: string[][] = [];
   const onLateResult: LateResultHandler = (...args) => {
     approvals.onLateResult(...args);
     if (args[4] === 'onError') late.open();
@@ -68,10 +71,14 @@ test('flow onError late approval – onError relays the sequence\'s approval aft
       return { ...(sequenceAnswers.get(stan) as IsoMessage), 0: '0210' };
     }),
     onLateResult,
+    // What was handed to the store as the 96 is written (the handler is called as the 96 goes, not once onError's late
+    // answer comes: a crash between the two would leave the primary's approval standing, the terminal told 96).
+    onReply: () => atTheAnswer.push(reversed.map((r) => `${String(r.upstream)} ${String(r.stan)}`).sort()),
   });
   const answer = (await within(terminal.request(purchase('000931')), 15_000, 'the terminal answered')) as IsoMessage;
   answered.open();
   assert.equal(answer['39'], '96', 'the endpoint\'s timer answered first');
+  assert.deepEqual(atTheAnswer, [['backup 000932', 'primary 000931']], 'both reversals started before the 96 was written');
   await within(late.opened, 10_000, 'onError\'s late answer handed to onLateResult');
   assert.deepEqual(
     reversed.map((r) => `${String(r.upstream)} ${String(r.stan)} ${r.reason}`).sort(),

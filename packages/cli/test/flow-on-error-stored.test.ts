@@ -1,6 +1,7 @@
 // onError's verdict reversals are stored before its answer is written (on-error-verdict.ts `judgeOnError`): a
 // sequence approved at the bank fails in time, and onError declines (the sequence's approval reversed, the terminal
-// told 05) or relays its backup link's approval (the sequence's reversed, the terminal told 00). Before, the answer
+// told 05) or relays its backup link's approval (the sequence's reversed, the terminal told 00); without onError, the
+// endpoint's 96 waits alike (undelivered-approvals.ts `sequence`). Before, the answer
 // went at once while the reversal's journal write was still under way: a crash then left the approval standing with
 // no reversal stored, the terminal told otherwise. Real sockets, a real file journal whose reversal write is held by a
 // gate, the gateway's handler (late-approval.ts); a second message answered meanwhile is the settle point, not a sleep.
@@ -18,14 +19,15 @@ import { within } from '@iso8583/test-support';
 import { declineBook, gate, namedBank, posTerminal, purchase } from './flow-approvals-bank.js';
 import { holdWrites } from './flow-held-writes.js';
 
-/** onError's answers: a decline, and its backup link's approval relayed. */
-const answers: Record<'decline' | 'backup', { onError: Sequence; code: string }> = {
-  decline: { onError: (message) => ({ ...message.fields, 0: '0210', 39: '05' }), code: '05' },
-  backup: { onError: (message, context) => (context.connectors.backup as Connector).request({ ...message.fields }, { signal: context.signal }), code: '00' },
+/** onError's answers: a decline, and its backup link's approval relayed; and no onError (the endpoint's own 96). */
+const answers: Record<'decline' | 'backup' | 'none', { onError: Sequence | undefined; code: string; what: string }> = {
+  decline: { onError: (message) => ({ ...message.fields, 0: '0210', 39: '05' }), code: '05', what: 'onError\'s decline' },
+  backup: { onError: (message, context) => (context.connectors.backup as Connector).request({ ...message.fields }, { signal: context.signal }), code: '00', what: 'onError\'s backup' },
+  none: { onError: undefined, code: '96', what: 'the 96 without onError' },
 };
 
-for (const [name, { onError, code }] of Object.entries(answers)) {
-  test(`flow onError stored – onError's ${name} is written once the reversal of the sequence's approval is stored`, async (t) => {
+for (const { onError, code, what } of Object.values(answers)) {
+  test(`flow onError stored – ${what} is written once the reversal of the sequence's approval is stored`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'iso8583-flow-on-error-stored-'));
     const host = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence: createHostSimulator() });
     const { port } = await host.start();
@@ -51,7 +53,7 @@ for (const [name, { onError, code }] of Object.entries(answers)) {
         held.arm();
         throw new Error('loyalty down');
       }),
-      onError: approvals.onError(onError),
+      ...(onError === undefined ? {} : { onError: approvals.onError(onError) }),
       onLateResult: approvals.onLateResult,
     });
     let answered = false;

@@ -62,9 +62,9 @@ test('flow told approval – onError relays the backup\'s repeat (its 37) after 
   assert.equal(answer['39'], '00');
   await within(terminal.request(purchase('900901')), 10_000, 'the terminal answered');
   assert.deepEqual(reversed.filter((r) => r.stan === '000901' && r.upstream === 'backup'), [], 'the approval the terminal has is not reversed');
-  // onError's own link's approval told (owner 'own'): onError's book is kept whole, so its primary's approval stands
-  // too, not reversed: the documented second charge (docs/flows.md), the rule that would undo it not yet decided.
-  assert.deepEqual(reversed.filter((r) => r.stan === '000901' && r.upstream === 'primary'), [], 'the primary\'s approval stands (second charge)');
+  // onError's own link's approval told (owner 'own'): its other approval, the primary's, untold, is reversed (one
+  // charge, flow-on-error-untold-own.test.ts).
+  assert.deepEqual(reversed.filter((r) => r.stan === '000901' && r.upstream === 'primary'), [{ upstream: 'primary', stan: '000901', reason: 'sequence-failed' }], 'the primary\'s untold approval is reversed');
   assert.deepEqual(warned, [], 'field 37 told the backup\'s apart');
 });
 

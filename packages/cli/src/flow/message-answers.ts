@@ -44,6 +44,11 @@ export class MessageAnswers {
    * those of this book's (`repeatOf`), not one this book holds untold.
    */
   private told: readonly Answered[] = [];
+  /**
+   * Set once onError's answer told the terminal this book's approval (`keptTold`): why its other approvals of a
+   * reversible request are reversed, those it holds then and every later one as it comes.
+   */
+  private untold: ApprovalLoss | undefined;
 
   /**
    * Each answer's original (`undefined`: its request cannot be read) and whether it moved money, worked out once: every
@@ -70,6 +75,11 @@ export class MessageAnswers {
     if (this.ownReversal(one)) return;
     if (this.lost !== undefined) {
       if ((!this.reversibleOnly || answersReversible(one.answer)) && !this.repeatOf(one)) void this.undo(one, this.lost);
+      return;
+    }
+    // onError's answer told the terminal another approval of this book (`keptTold`): this one is untold.
+    if (this.untold !== undefined && this.untoldApproval(one)) {
+      if (!this.repeatOf(one) && !this.repeatOf(one, this)) this.undoneNow(one, this.untold);
       return;
     }
     this.answers.push(one);
@@ -255,6 +265,42 @@ export class MessageAnswers {
       held.upstream === one.upstream && held.answer['39'] === one.answer['39'] && held.answer['38'] === code &&
       (rrn === undefined || held.answer['37'] === undefined || held.answer['37'] === rrn) &&
       answersReversible(held.answer) && twin.approval(held) && requestKey(twin.workedOut(held).original) === mine);
+  }
+
+  /**
+   * onError's answer told the terminal this book's approval (onError's own book, owner `'own'`: the one
+   * `relaysApproval` found, or each it could not tell apart): that one is kept, and every other approval of a
+   * reversible request this book holds (a second backup's, a resend to another bank), now or later as it comes, is
+   * reversed, each once (`reason`): one charge, the one the terminal was told. Not reversed: a repeat of a told one
+   * (the same request, the same approval: that very transaction), or of one `twin` (the sequence's book, which still
+   * holds its own and reverses it once) holds or reversed. An approved advice or administrative message is left alone.
+   * The told ones stay in the book: reversed only if the answer proves undelivered (`undelivered`). Returns what
+   * settles once the reversals it started are stored (none: `undefined`).
+   */
+  keptTold(reason: ApprovalLoss, twin: MessageAnswers): Promise<void> | undefined {
+    if (this.lost !== undefined || this.untold !== undefined) return undefined;
+    this.untold = reason;
+    this.twin = twin;
+    const untold = this.answers.filter((one) => this.untoldApproval(one));
+    if (untold.length === 0) return undefined;
+    for (const one of untold) this.answers.splice(this.answers.indexOf(one), 1);
+    const started: Promise<void>[] = [];
+    for (const one of untold) {
+      // A repeat of a told one, or of one reversed just before, is that transaction: not reversed a second time.
+      if (!this.repeatOf(one) && !this.repeatOf(one, this)) started.push(this.undoneNow(one, reason));
+    }
+    return started.length === 0 ? undefined : Promise.all(started).then(() => undefined);
+  }
+
+  /** Whether `one` is an approval of a reversible request that is not one the terminal was told (`keptTold`). */
+  private untoldApproval(one: Answered): boolean {
+    return !this.told.includes(one) && answersReversible(one.answer) && this.approval(one);
+  }
+
+  /** Reverses `one` (`undo`), remembered as undone: a repeat of it, here or in the twin, is not reversed again. */
+  private undoneNow(one: Answered, reason: ApprovalLoss): Promise<void> {
+    this.undone.push(one);
+    return this.undo(one, reason);
   }
 
   /** The sequence timed out and onError was called to answer the terminal: its verdict is awaited (`judged`). */

@@ -2,7 +2,8 @@
  * onError's answer to a message whose sequence failed or timed out, judged for a flow's book (undelivered-approvals.ts):
  * whether it tells the terminal that money moved, and whose approval it is, so that the approval the terminal was told
  * is the one that stands and no other in either book does (one charge): onError's own link's (a backup's: the
- * sequence's approvals are reversed), or the sequence's own relayed (onError's approvals are reversed), or neither (a
+ * sequence's approvals are reversed, and onError's others: `ownUndone`), or the sequence's own relayed (onError's
+ * approvals are reversed), or neither (a
  * stand-in approval: the sequence's are kept, as onError's: when both books hold an approval then, as a backup's
  * approval not relayed with its field 38, both stand, two charges: the rule that would leave one is not yet decided,
  * so it is logged, {@link standInAfterApproval}). An approval of the sequence that onError's own told repeats (the same
@@ -68,6 +69,25 @@ export function approvalToldAmbiguously(message: InboundMessage, owner: Approval
   return `ISO8583_WARN_FLOW_APPROVAL_AMBIGUOUS: onError answered MTI ${printable(message.mti)} STAN ${shown('11', message.fields['11'])} ` +
     `terminal ${shown('41', message.fields['41'])} with fields 39 and 38 that ${told.length} approvals of ${owner === 'own' ? 'onError' : 'the sequence'} share ` +
     `(${which}), its other fields (37, 11, 4, 7) telling none apart: none of them is reversed; relay the bank's field 37 too`;
+}
+
+/**
+ * The approvals of onError's book `own` that its verdict undoes (`reason`), onError's book first, while the sequence's
+ * `book` still holds its own (a repeat of one is reversed once, by it): every one when the answer does not approve;
+ * those of a reversible request when it relays the sequence's approval (`owner` `'sequence'`: an approved advice is no
+ * charge); every one but the approval it relays when it relays its own (`'own'`: `MessageAnswers.keptTold`, a second
+ * backup's approval, untold, is no second charge); none for a stand-in approval (`'neither'`). Returns what settles
+ * once the reversals it started are stored (none: `undefined`).
+ */
+export function ownUndone(
+  own: MessageAnswers | undefined,
+  approves: boolean,
+  owner: ApprovalOwner,
+  reason: 'sequence-failed' | 'sequence-timeout',
+  book: MessageAnswers,
+): Promise<void> | undefined {
+  if (!approves || owner === 'sequence') return own?.undelivered(reason, approves, book);
+  return owner === 'own' ? own?.keptTold(reason, book) : undefined;
 }
 
 /** What {@link judgeOnError} judges by: the endpoint's codec and `sequenceTimeout`, the sequence's book and onError's. */

@@ -42,9 +42,14 @@ import type { UndeliveredApproval } from '@iso8583/connector';
 import { allStored, storedOrDeadline } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
 import { approvalOf, replySnapshot } from './reply-verdict.js';
-import { approvalToldAmbiguously, judgeOnError, standInAfterApproval } from './on-error-verdict.js';
+import { approvalToldAmbiguously, judgeOnError, ownUndone, standInAfterApproval } from './on-error-verdict.js';
 import type { ApprovalOwner, OnErrorJudge } from './on-error-verdict.js';
 import { watchedContext } from './watched-connectors.js';
+
+/** Whether `reason`, an abort's, is the endpoint's timeout error (onError's own `sequenceTimeout` passed). */
+function timedOut(reason: unknown): boolean {
+  return (reason as { code?: unknown } | null)?.code === 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT';
+}
 
 /**
  * `out` as one native promise, which the book and the endpoint both read: a Promise as it is (no cost), any other
@@ -134,7 +139,7 @@ export class UndeliveredApprovals {
         // A `then` getter that throws (or a revoked Proxy): the endpoint answers it as the sequence failing.
         thenable = isThenable(out);
       } catch (err) {
-        this.failed(context, book);
+        void this.failed(context, book); // Thrown as called: no answer yet (each comes later), nothing to wait for.
         throw err;
       }
       if (!thenable) {
@@ -175,8 +180,11 @@ export class UndeliveredApprovals {
         return reply.finally(() => settled());
       }, (err: unknown) => {
         settled();
-        this.failed(context, book);
-        throw err;
+        // Without onError the endpoint's 96 goes once the reversals the failure causes are stored (`after`), as a
+        // decline does: a crash right after the 96 must not leave them unstored.
+        const stored = this.failed(context, book);
+        if (stored === undefined) throw err;
+        return after(stored).then(() => Promise.reject(err as Error));
       });
     };
   }
@@ -222,13 +230,14 @@ export class UndeliveredApprovals {
    * onError's answer (none: a 96). The endpoint calls onError as soon as it sees the failure, whatever its logger does
    * or the sequence threw; one not called within the `sequenceTimeout` never will be (no endpoint path reaches this
    * today: a safety net, test `flow-on-error-never-called`): the book is taken out and its approvals reversed, so that
-   * `failing` keeps no message whose outcome is known.
+   * `failing` keeps no message whose outcome is known. Returns what settles once the reversals of a failure in time
+   * without onError are stored (the endpoint's 96 waits for it); `undefined` otherwise.
    */
-  private failed(context: SequenceContext, book: MessageAnswers): void {
+  private failed(context: SequenceContext, book: MessageAnswers): Promise<void> | undefined {
     // The close gave up on it (its connection closing): no answer reaches the terminal, and onError is not called.
     if (closedByEndpoint(context.signal)) book.undelivered('client-gone');
     else if (context.signal?.aborted === true) book.late();
-    else if (!this.hasOnError) book.undelivered('sequence-failed');
+    else if (!this.hasOnError) return book.undelivered('sequence-failed');
     else {
       const id = context.messageId;
       const timer = setTimeout(() => {
@@ -246,13 +255,13 @@ export class UndeliveredApprovals {
    * judged. An answer that approves in the endpoint's dialect (`isApprovalClass`: a partial approval too) is the
    * terminal's approval: the sequence's approvals are kept (reversed only if that answer never reaches the terminal:
    * `onLateResult`), unless it is the approval of onError's own link (`backedByOwn`: a backup's, which is kept; the
-   * sequence's are reversed, `sequence-failed` or `sequence-timeout`: one charge); when it relays the sequence's own
-   * approval (its fields 39 and 38), what onError itself got is reversed instead (a backup's approval asked too: one
-   * charge, the one the terminal was told; on-error-verdict.ts). Any other answer, a throw, or no
-   * settling within the `sequenceTimeout` (this wrapper then fails first, with the endpoint's timeout error, so that
-   * the terminal's 96 and the reversal go together) reverses them at once (`sequence-failed` for a failure in time,
-   * `sequence-timeout` for a timeout, whether the sequence settles later or never), and so are the approvals onError
-   * itself got (a backup link's): the terminal was told no.
+   * sequence's are reversed, `sequence-failed` or `sequence-timeout`, and onError's other approvals, `ownUndone`: one
+   * charge); when it relays the sequence's own approval (its fields 39 and 38), what onError itself got is reversed
+   * instead (a backup's approval asked too: one charge, the one the terminal was told; on-error-verdict.ts). Any
+   * other answer, a throw, or no settling within the `sequenceTimeout` (this wrapper then fails first, with the
+   * endpoint's timeout error, so that the terminal's 96 and the reversal go together) reverses them at once
+   * (`sequence-failed` for a failure in time, `sequence-timeout` for a timeout, whether the sequence settles later or
+   * never), and so are the approvals onError itself got (a backup link's): the terminal was told no.
    */
   onError(onError: Sequence): Sequence {
     this.hasOnError = true;
@@ -271,8 +280,9 @@ export class UndeliveredApprovals {
           // approval one book repeats of the other's (the same request sent again, the same approval) is the other's:
           // kept with it, or reversed once by it (onError's book first, while the sequence's still holds its own).
           const own = this.onErrorBooks.get(failed.book);
-          // The sequence's relayed: only onError's reversible approvals are undone (an approved advice is no charge).
-          const mine = !approves || owner === 'sequence' ? own?.undelivered('sequence-failed', approves, failed.book) : undefined;
+          // The sequence's relayed: only onError's reversible approvals are undone (an approved advice is no charge);
+          // onError's own relayed: its others (`ownUndone`).
+          const mine = ownUndone(own, approves, owner, 'sequence-failed', failed.book);
           // Stored before onError's answer is written (on-error-verdict.ts).
           return allStored([mine, !approves || owner === 'own' ? failed.book.undelivered('sequence-failed', false, own) : undefined]);
         });
@@ -289,7 +299,7 @@ export class UndeliveredApprovals {
           // An approval of onError's own link (a backup's) told: the sequence's approvals are reversed, as for a
           // decline; the sequence's own relayed: onError's are (on-error-verdict.ts).
           const own = this.onErrorBooks.get(running);
-          const mine = !approves || owner === 'sequence' ? own?.undelivered('sequence-timeout', approves, running) : undefined;
+          const mine = ownUndone(own, approves, owner, 'sequence-timeout', running);
           return allStored([mine, running.judged(approves && owner !== 'own', own)]);
         });
       }
@@ -329,8 +339,14 @@ export class UndeliveredApprovals {
     const stop = new AbortController();
     this.stops.set(own, stop);
     const signal = context.signal;
-    // The close's abort (the terminal got no answer) is `abandon`'s, reason client-gone.
-    signal?.addEventListener('abort', () => closedByEndpoint(signal) || void own.undelivered(reason, false, book), { once: true });
+    signal?.addEventListener('abort', () => {
+      // The close's abort (the terminal got no answer) is `abandon`'s, reason client-gone.
+      if (closedByEndpoint(signal)) return;
+      // The endpoint's 96 goes as this returns, whatever onError's verdict was (its answer beaten by the timer): both
+      // books reversed before it is written (onError's first: a repeat once), not at `onLateResult` (a crash between).
+      void own.undelivered(reason, false, book);
+      void book.undelivered(timedOut(signal.reason) ? 'sequence-timeout' : reason, false, own);
+    }, { once: true });
     return watchedContext(context, own, stop.signal);
   }
 
