@@ -326,7 +326,7 @@ export function stopReading(socket: Socket): void {
  * Whether `socket` is gone or closing (destroyed, or its input thrown away: {@link discardReading}): a request held
  * back there is never handed to the routes (a payment sent to the bank whose answer has no connection to go by).
  */
-function gone(socket: Socket): boolean {
+export function gone(socket: Socket): boolean {
   return socket.destroyed || discarding.has(socket);
 }
 
