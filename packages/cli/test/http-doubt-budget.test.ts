@@ -257,3 +257,80 @@ test('HTTP doubt budget – at the bound, the connection in doubt keeping the mo
   assert.equal(keptInDoubt() + owedInDoubt(), base, 'every kept answer settled');
   assert.equal(counts.undelivered, 0, 'none counted undelivered: the client read each answer and ended its side');
 });
+
+/** A client that pipelines `n` requests at once and reads every answer; `allowHalfOpen`: it never ends its side itself. */
+async function pipelinedAndRead(port: number, n: number, sides: Socket[]): Promise<{ client: Socket; side: Socket }> {
+  const accepted = sides.length;
+  const client = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  client.on('error', () => undefined);
+  let text = '';
+  const readAll = new Promise<void>((resolve) => client.setEncoding('latin1').on('data', (chunk: string) => {
+    text += chunk;
+    if ([...text.matchAll(/HTTP\/1\.1 200/g)].length >= n && text.endsWith('ok')) resolve();
+  }));
+  client.write(REQUEST.repeat(n));
+  await within(readAll, DEADLINE, `${n} pipelined answers read`);
+  return { client, side: sides[accepted]! };
+}
+
+test('HTTP doubt budget – a connection closing already (lingering) holds room-making back only while the room it frees is enough: a steady stream of them cannot keep every request in doubt refused', { timeout: 120_000 }, async (t) => {
+  await earlierSettled();
+  const base = keptInDoubt() + owedInDoubt();
+  const { app, counts } = watchedApp();
+  // The bound is read at each request: set high while the connections fill, then lowered.
+  const doubt = { max: Number.MAX_SAFE_INTEGER, close: closeAnswered, onRefused: (s: Socket | undefined) => refusals.push({ closed: s, lingering: !l.side.closed }) };
+  const refusals: Array<{ closed: Socket | undefined; lingering: boolean }> = [];
+  capServerPipelining(app.server, undefined, {}, doubt);
+  const sides: Socket[] = [];
+  app.server.on('connection', (s: Socket) => sides.push(s));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.after(() => app.close());
+  const port = (app.server.address() as AddressInfo).port;
+
+  // A: in doubt from one burst, every answer read, idle. L: the same, then closed lingering (as at a cap or a 408):
+  // its client silent and never ending its side, it lingers the whole 2 s.
+  const a = await pipelinedAndRead(port, FIRST, sides);
+  t.after(() => a.client.destroy());
+  const keptA = keptInDoubt() + owedInDoubt() - base;
+  const l = await pipelinedAndRead(port, FIRST, sides);
+  t.after(() => l.client.destroy());
+  const keptL = keptInDoubt() + owedInDoubt() - base - keptA;
+  assert.ok(inDoubt(a.side) && inDoubt(l.side) && keptA > 0 && keptL > 0, 'both in doubt, keeping answers');
+  closeAnswered(l.side);
+  let aText = '';
+  a.client.on('data', (chunk: string) => (aText += chunk));
+  const aAnswer = async (n: number): Promise<void> => {
+    await within(new Promise<void>((resolve) => {
+      const look = (): void => {
+        if ([...aText.matchAll(/HTTP\/1\.1 \d{3}/g)].length >= n) resolve();
+        else setImmediate(look);
+      };
+      look();
+    }), DEADLINE, `A's answer ${n}`);
+  };
+
+  // L's close frees room enough for the bound: A's request is refused, and nothing else is closed for it.
+  doubt.max = base + keptA + keptL;
+  a.client.write(REQUEST);
+  await aAnswer(1);
+  assert.equal(refusals.length, 1, 'refused at the bound');
+  assert.equal(refusals[0]!.lingering, true, 'L still lingering at the refusal');
+  assert.equal(refusals[0]!.closed, undefined, 'L\'s close frees room enough: none closed for room');
+
+  // L's close frees too little: the heaviest idle connection in doubt, A, is closed for room while L still lingers.
+  doubt.max = base + keptA;
+  a.client.write(REQUEST);
+  await aAnswer(2);
+  assert.equal(refusals.length, 2, 'refused at the bound');
+  assert.equal(refusals[1]!.lingering, true, 'L still lingering at the refusal');
+  assert.equal(refusals[1]!.closed, a.side, 'A closed for room, though L lingers');
+  assert.match(aText, /^(?:HTTP\/1\.1 503[^]*?){2}$/, 'both refused 503');
+
+  // Both clients read every answer: A ends its side at the server's end, L stays silent: nothing reversed.
+  const closed = [a.side, l.side].map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.once('close', () => resolve()))));
+  a.client.on('end', () => a.client.end());
+  await within(Promise.all(closed), DEADLINE, 'A and L to close');
+  assert.equal(counts.routed, 2 * FIRST, 'no route ran for a refused request');
+  assert.equal(counts.undelivered, 0, 'every answer read: none reversed');
+  assert.equal(keptInDoubt() + owedInDoubt(), base, 'every kept answer settled');
+});

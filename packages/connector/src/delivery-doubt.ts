@@ -184,23 +184,31 @@ export function heardSinceKept(socket: Socket): boolean {
 
 /**
  * The connection in doubt, not closed yet, that keeps the most answers (at least one) among those `closable` allows: the
- * one to close for room once the bound is reached ({@link admitInDoubt} refusing). `undefined` when none may be closed,
- * or while one that keeps answers is `closing` already: its answers settle at its close (soon), which makes room. Looks
- * through each open connection in doubt once (at most the server's connection cap), only when a request is refused.
+ * one to close for room once the bound `max` (default {@link DOUBT_MAX_KEPT}) is reached ({@link admitInDoubt}
+ * refusing). `undefined` when none may be closed, or when the connections `closing` already (lingering: a connection
+ * closed for room before, one evicted at a cap, a 408 or a 413) will free room enough at their closes (soon): the
+ * answers they keep and owe, taken from those kept and owed across the process, leave less than `max`. Only that room
+ * is counted, not any closing connection: else a steady stream of connections closing, each keeping an answer or two,
+ * kept the bound full and every new request on a connection in doubt refused for as long as it lasted. Looks through
+ * each open connection in doubt once (at most the server's connection cap), only when a request is refused.
  */
-export function heaviestInDoubt(closable: (socket: Socket) => boolean, closing: (socket: Socket) => boolean): Socket | undefined {
+export function heaviestInDoubt(closable: (socket: Socket) => boolean, closing: (socket: Socket) => boolean, max = DOUBT_MAX_KEPT): Socket | undefined {
   let heaviest: Socket | undefined;
   let most = 0;
+  let freeing = 0;
   for (const [socket, doubt] of open) {
     const kept = doubt.kept.length - doubt.first;
-    if (kept === 0) continue;
-    if (closing(socket)) return undefined;
+    if (kept === 0 && doubt.owed === 0) continue;
+    if (closing(socket)) {
+      freeing += kept + doubt.owed;
+      continue;
+    }
     if (kept > most && closable(socket)) {
       heaviest = socket;
       most = kept;
     }
   }
-  return heaviest;
+  return keptTotal + owedTotal - freeing < max ? undefined : heaviest;
 }
 
 /** The bytes of `socket` the kernel has surely taken: those written less those still queued in Node (its `writableLength`). */

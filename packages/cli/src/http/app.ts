@@ -28,6 +28,7 @@ import { lingerWhileBodyComes } from './linger-close.js';
 import { DEFAULT_HTTP_BODY_BUDGET, HTTP_BODY_LIMIT } from './body-limit.js';
 import { DOUBT_BUDGET_CODE, DOUBT_BUDGET_MESSAGE, capServerPipelining, refuseInDoubt } from './pipeline-cap.js';
 import { closeAnswered } from './answered-close.js';
+import { lingerIdleInDoubt } from './idle-doubt-close.js';
 import { doubtLog } from './doubt-log.js';
 import { stopAnswers } from './stop-answers.js';
 import { DEFAULT_HTTP_MAX_HELD_BACK, heldBackLog } from './held-budget.js';
@@ -280,6 +281,8 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     refuseInDoubt(res, sq === undefined ? text : sq.jsonLine(req.url ?? '/', text));
   };
   capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger, options.heldBackOption), close: closeAnswered }, { refuse: doubtRefusal, close: closeAnswered, onRefused: doubtLog(options.logger) });
+  // At the stop, an idle connection in doubt lingers as one evicted, not destroyed at once: idle-doubt-close.ts.
+  lingerIdleInDoubt(app.server);
   // A body refused before it has all come (413 past the body limit) is answered, not reset: linger-close.ts.
   app.server.prependListener('request', lingerWhileBodyComes);
   // The bodies arriving across the port are bounded together too (body-budget.ts): a hook on every route to come.

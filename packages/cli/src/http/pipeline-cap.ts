@@ -134,21 +134,27 @@ export interface DoubtBudget {
 }
 
 /**
- * Past the bound of answers kept, after refusing `res` (a request of its own connection): closes with `close` the
- * connection in doubt keeping the most answers whose every request handed to the routes is answered (written whole,
- * `res` among them) or held back, none while one keeping answers is closing already (its close makes room soon). Else a
- * client that reads every answer, in doubt for good from one burst, kept its answers till it went, and with the
- * bound full every request in doubt was refused for as long as such clients stayed (an outage).
+ * Past the bound of answers kept (`max`), after refusing `res` (a request of its own connection): closes with `close`
+ * the connection in doubt keeping the most answers whose every request handed to the routes is answered (written
+ * whole, `res` among them) or held back, unless the connections closing already (lingering) will free room enough
+ * at their closes (soon: the connector's `heaviestInDoubt` counts the answers they keep and owe). Else a client that
+ * reads every answer, in doubt for good from one burst, kept its answers till it went, and with the bound full every
+ * request in doubt was refused for as long as such clients stayed (an outage); and waiting on any closing connection,
+ * however little it frees, a steady stream of them (evicted at the cap, answered 408 or 413) did the same.
  *
  * Money-safe: no route runs on it (nothing at the bank). Its requests held back, and what its client sends while it
  * lingers, are read and thrown away (`discardReading`: its HTTP parser taken off) and never reach a route; the answers
  * it keeps settle at its close by the linger's cut test (linger-close.ts): a client that reads and ends its side, none
  * of them thrown away by a reset, counts them delivered; one still sending at the linger's bound, reversed. So a close
  * here loses no answer unreported, and the kept count falls back under the bound within the linger's bound (2 s).
+ * Costs no copy: each candidate's owed answers are looked through in place, only for one keeping more than the last.
  */
-function makeDoubtRoom(res: ServerResponse, close: (socket: Socket) => void): Socket | undefined {
-  const idle = (s: Socket): boolean => [...owedTo(s).requests.values()].every((r) => r === res || r.writableEnded || queued.has(r));
-  const heaviest = heaviestInDoubt(idle, gone);
+function makeDoubtRoom(res: ServerResponse, close: (socket: Socket) => void, max: number | undefined): Socket | undefined {
+  const idle = (s: Socket): boolean => {
+    for (const r of owedTo(s).requests.values()) if (r !== res && !r.writableEnded && !queued.has(r)) return false;
+    return true;
+  };
+  const heaviest = heaviestInDoubt(idle, gone, max);
   if (heaviest !== undefined) close(heaviest);
   return heaviest;
 }
@@ -206,7 +212,7 @@ export function capPipelining(
     }
     refuse(req, res);
     // The request that found the bound full stays refused: a lingering close makes room only at its end.
-    doubt.onRefused?.(doubt.close === undefined ? undefined : makeDoubtRoom(res, doubt.close));
+    doubt.onRefused?.(doubt.close === undefined ? undefined : makeDoubtRoom(res, doubt.close, doubt.max));
   };
   const handOn = (line: Line, socket: Socket): void => {
     line.scheduled = false;
@@ -320,7 +326,7 @@ export function stopReading(socket: Socket): void {
  * Whether `socket` is gone or closing (destroyed, or its input thrown away: {@link discardReading}): a request held
  * back there is never handed to the routes (a payment sent to the bank whose answer has no connection to go by).
  */
-function gone(socket: Socket): boolean {
+export function gone(socket: Socket): boolean {
   return socket.destroyed || discarding.has(socket);
 }
 

@@ -1,0 +1,76 @@
+/**
+ * A graceful stop (`app.close()`: Node's `server.close()` closes the idle connections) of an idle HTTP connection in
+ * doubt (its client pipelined past what the port takes: its answers written whole kept till the close). Node destroyed
+ * it at once: a client that did not read its answers and went on sending was then reset, which threw them away, and
+ * they counted delivered (no error seen). Closed lingering instead (idle-doubt-close.ts), its answers are judged by the
+ * lingering close's cut test: reversed for a client sending during the linger, delivered for a client that read them
+ * and stays silent. Real Fastify server, `watchDelivery` as the connector's routes, real sockets on 127.0.0.1.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { inDoubt, keptInDoubt, owedInDoubt } from '@iso8583/connector/delivery-doubt';
+import { waitUntil, within } from '@iso8583/test-support';
+import { capServerPipelining } from '../src/http/pipeline-cap.js';
+import { lingerIdleInDoubt } from '../src/http/idle-doubt-close.js';
+import { watchedApp } from './helpers/watched-app.js';
+
+const DEADLINE = 10_000;
+/** Requests the client pipelines at once: more than the port takes (32), so its connection is in doubt. */
+const FIRST = 40;
+const REQUEST = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+
+/**
+ * A server as the port's (the pipelining bound, idle connections in doubt lingering at the stop) and one client that
+ * pipelines {@link FIRST} requests, never ending its side; `reads`: whether it reads the answers. Resolves once every
+ * answer is written whole and kept in doubt, the connection idle.
+ */
+async function idleInDoubt(t: { after: (fn: () => unknown) => void }, reads: boolean) {
+  await waitUntil(() => owedInDoubt() === 0, { what: 'earlier connections in doubt to settle', timeoutMs: 15_000, intervalMs: 20 });
+  const baseKept = keptInDoubt();
+  const { app, counts } = watchedApp();
+  capServerPipelining(app.server);
+  lingerIdleInDoubt(app.server);
+  const accepted = new Promise<Socket>((resolve) => app.server.once('connection', resolve));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const client = connect({ port: (app.server.address() as AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true });
+  client.on('error', () => undefined);
+  t.after(() => client.destroy());
+  if (!reads) client.pause();
+  let text = '';
+  client.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+  client.write(REQUEST.repeat(FIRST));
+  const side = await within(accepted, DEADLINE, 'the server side');
+  await waitUntil(() => keptInDoubt() - baseKept === FIRST && owedInDoubt() === 0, { what: 'every answer written whole and kept', timeoutMs: DEADLINE, intervalMs: 10 });
+  if (reads) await waitUntil(() => [...text.matchAll(/HTTP\/1\.1 200/g)].length === FIRST && text.endsWith('ok'), { what: 'every answer read', timeoutMs: DEADLINE, intervalMs: 10 });
+  assert.equal(inDoubt(side), true);
+  return { app, counts, client, side };
+}
+
+/** Resolves once the stop has closed `side` or ended its side (a lingering close). */
+async function closedOrEnded(side: Socket): Promise<void> {
+  await waitUntil(() => side.destroyed || side.writableEnded, { what: 'the stop to close or end the connection', timeoutMs: DEADLINE, intervalMs: 5 });
+}
+
+test('HTTP stop – an idle connection in doubt whose client reads nothing and goes on sending: its answers reversed, not counted delivered after a reset', async (t) => {
+  const { app, counts, client, side } = await idleInDoubt(t, false);
+  const stopped = app.close();
+  await closedOrEnded(side);
+  // The client, reading none of its answers, sends on: a destroyed socket resets it, its answers thrown away.
+  client.write(REQUEST);
+  await within(new Promise<void>((resolve) => (side.closed ? resolve() : side.once('close', () => resolve()))), DEADLINE, 'the connection to close');
+  await within(stopped, DEADLINE, 'the stop');
+  assert.equal(counts.routed, FIRST);
+  assert.equal(counts.undelivered, FIRST, 'every answer the client may not have read reversed');
+});
+
+test('HTTP stop – an idle connection in doubt whose client read every answer and stays silent: nothing reversed', async (t) => {
+  const { app, counts, side } = await idleInDoubt(t, true);
+  const stopped = app.close();
+  await closedOrEnded(side);
+  await within(new Promise<void>((resolve) => (side.closed ? resolve() : side.once('close', () => resolve()))), DEADLINE, 'the connection to close');
+  await within(stopped, DEADLINE, 'the stop');
+  assert.equal(counts.routed, FIRST);
+  assert.equal(counts.undelivered, 0, 'every answer read: none reversed');
+});
