@@ -11,7 +11,7 @@ import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import { answerMark, digestOf } from './answer-marks.js';
 import { ANSWERED_KEYS, AnswerRing, transactionText } from './answered-ring.js';
 import type { Transaction } from './answered-ring.js';
-import { answersMti, sameTransaction, tied } from './match-key.js';
+import { answersMti, sameStanAndTerminal, tied } from './match-key.js';
 import { amountOf } from './socketqueue-figures.js';
 
 /**
@@ -159,7 +159,7 @@ export class LateKeys {
 
   /**
    * @param dialect The connector's dialect: transactions (fields 11 and 41) are compared as it puts them on the wire
-   * (match-key.ts `sameTransaction`), the caller's `'T1'` its reversal's `'T1      '`.
+   * (match-key.ts `sameStanAndTerminal`), the caller's `'T1'` its reversal's `'T1      '`.
    */
   constructor(private readonly dialect: Pick<Dialect, 'fields'>) {}
 
@@ -200,7 +200,7 @@ export class LateKeys {
     const at = echo7 === undefined ? -1 : echoes.findIndex((e, i) => e === echo7 && sameClass(sents[i]!, last));
     let clashed = known?.clashed;
     if (at >= 0) {
-      if (!sameTransaction(this.dialect, sents[at]!, last) && clashed?.includes(echo7!) !== true) clashed = [...(clashed ?? []), echo7!].slice(-LATE_ECHOES);
+      if (!sameStanAndTerminal(this.dialect, sents[at]!, last) && clashed?.includes(echo7!) !== true) clashed = [...(clashed ?? []), echo7!].slice(-LATE_ECHOES);
       sents[at] = last;
     } else if (echo7 !== undefined) {
       echoes.push(echo7);
@@ -213,7 +213,7 @@ export class LateKeys {
     // Another transaction's request under the key timed out, or was answered (the host's copy of its answer is then no
     // late answer of this one for certain).
     const mixed =
-      (known !== undefined && (known.mixed === true || [known.last, ...sents].some((s) => !sameTransaction(this.dialect, s, last)))) ||
+      (known !== undefined && (known.mixed === true || [known.last, ...sents].some((s) => !sameStanAndTerminal(this.dialect, s, last)))) ||
       this.ring.answeredOther(key, transactionText(this.dialect, last));
     this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came, bare: known?.bare, mixed, clashed });
     if (this.keys.size > this.lateKeys) {
@@ -237,7 +237,7 @@ export class LateKeys {
     if (echo7 !== undefined) this.ring.remember(key, echo7, answerMark(answer), transaction, true);
     else if (transaction !== '') this.ring.remember(key, '', '', transaction);
     const known = this.keys.get(key);
-    if (known !== undefined && sent !== undefined && [known.last, ...known.sent].some((s) => !sameTransaction(this.dialect, s, sent))) known.mixed = true;
+    if (known !== undefined && sent !== undefined && [known.last, ...known.sent].some((s) => !sameStanAndTerminal(this.dialect, s, sent))) known.mixed = true;
   }
 
   /**
