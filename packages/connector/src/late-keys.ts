@@ -74,8 +74,15 @@ interface LateKey {
   readonly echoes: string[];
   /** What the request of each of `echoes` sent, at the same place. */
   readonly sent: SentAmount[];
+  /**
+   * The answers ring's `written` count when the request of each of `echoes` timed out (its first timeout), at the same
+   * place: a late answer taken before it is no late answer of that request ({@link LateKeys.lateAnswer}).
+   */
+  readonly due: number[];
   /** What the last request timed out under the key sent. */
   last: SentAmount;
+  /** The answers ring's `written` count when the last request timed out under the key. */
+  lastDue: number;
   /**
    * The `echo7` values taken from `echoes` as their late answer came while a request reusing the key waited (the key
    * stays remembered then): a further copy of such an answer is the host's duplicate, counted once.
@@ -195,6 +202,8 @@ export class LateKeys {
     };
     const echoes = known?.echoes ?? [];
     const sents = known?.sent ?? [];
+    const due = known?.due ?? [];
+    const now = this.ring.written;
     // The same request again (a repeat of the field 7): its place; a request of another class that sent the same field 7
     // (a reversal copying its original's) takes a place of its own, each late answer then told by its class.
     const at = echo7 === undefined ? -1 : echoes.findIndex((e, i) => e === echo7 && sameClass(sents[i]!, last));
@@ -205,9 +214,11 @@ export class LateKeys {
     } else if (echo7 !== undefined) {
       echoes.push(echo7);
       sents.push(last);
+      due.push(now);
       if (echoes.length > LATE_ECHOES) {
         echoes.shift();
         sents.shift();
+        due.shift();
       }
     }
     // Another transaction's request under the key timed out, or was answered (the host's copy of its answer is then no
@@ -215,7 +226,7 @@ export class LateKeys {
     const mixed =
       (known !== undefined && (known.mixed === true || [known.last, ...sents].some((s) => !sameStanAndTerminal(this.dialect, s, last)))) ||
       this.ring.answeredOther(key, transactionText(this.dialect, last));
-    this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came, bare: known?.bare, mixed, clashed });
+    this.keys.set(key, { at: performance.now(), echoes, sent: sents, due, last, lastDue: now, came: known?.came, bare: known?.bare, mixed, clashed });
     if (this.keys.size > this.lateKeys) {
       const oldest = this.keys.keys().next();
       if (oldest.done !== true) this.keys.delete(oldest.value);
@@ -277,10 +288,12 @@ export class LateKeys {
     if (known === undefined) return undefined;
     const echoed = message['7'];
     if (typeof echoed === 'string' && known.came?.includes(echoed) === true && !known.echoes.includes(echoed)) return undefined;
-    // The host's copy of an answer in time under the key echoing a field 7 no timed-out request sent: no late answer of
-    // one (it would use up the key, and the timed-out request's real late answer would find none). Not a late answer
-    // or approval taken: a host stamping its own time in field 7 gives two requests' late approvals one field 7.
-    if (typeof echoed === 'string' && !known.echoes.includes(echoed) && this.ring.copyOf(key, message, true)) return 'copy';
+    // The host's copy of an answer in time under the key echoing a field 7 no timed-out request sent, or of a late answer
+    // or approval taken before every request still due under the key timed out (an earlier request's, answered late):
+    // no late answer of one (it would use up the key, and the timed-out request's real late answer would find none).
+    // Not a late answer or approval taken since: a host stamping its own time in field 7 gives two requests' late
+    // approvals one field 7.
+    if (typeof echoed === 'string' && !known.echoes.includes(echoed) && this.ring.copyOf(key, message, Math.min(known.lastDue, ...known.due))) return 'copy';
     const found = sentAnswered(known, message);
     if (found === undefined || found === 'copy') return found;
     // Its request's STAN and terminal go with it only when the tie is certain (match-key.ts `withRequestTransaction`).
@@ -296,6 +309,7 @@ export class LateKeys {
       if (at >= 0) {
         known.echoes.splice(at, 1);
         known.sent.splice(at, 1);
+        known.due.splice(at, 1);
         known.last = known.sent[known.sent.length - 1]!;
         if ((known.bare ??= []).push(digestOf(message)) > LATE_ECHOES) known.bare.shift();
         return sent;
@@ -318,6 +332,7 @@ export class LateKeys {
     if (at >= 0) {
       known.echoes.splice(at, 1);
       known.sent.splice(at, 1);
+      known.due.splice(at, 1);
     }
     const came = (known.came ??= []);
     if (!came.includes(echoed) && came.push(echoed) > LATE_ECHOES) came.shift();
