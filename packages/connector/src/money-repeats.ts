@@ -17,7 +17,9 @@
  *   not echoing it) names no transmission: it is the most recent transaction's under its key. A late answer with field
  *   7 is the oldest of its transmission's records whose answer was not counted (an original reversed, then sent again
  *   as it was, has two: the first send's late approval after the resend's answer is the first send's booking, which
- *   the reversal undid, not a copy of the resend's), else the most recent.
+ *   the reversal undid, not a copy of the resend's), else the most recent; one whose field 7 names no record of its
+ *   transaction (a host writing its own time) is the oldest record of the transaction whose answer was not counted,
+ *   else its most recent.
  * - A repeat (0101, 0201, 1201 ...: an odd origin) counts only what its original's answer under the same transaction
  *   key (STAN and terminal, field 11 and 41, as the wire carries them) did not: `processed` when no answer of the
  *   transaction was counted, `secured` (and `refund`) when none approved it. So an approved 0200 and its approved 0201
@@ -195,7 +197,7 @@ export class MoneyRepeats {
     this.expire(now);
     const copied = mark === undefined ? undefined : this.markedCopy(now, asked, sent as string, mark, late);
     if (copied !== undefined) return copied;
-    const c = (late && sent !== undefined ? this.unanswered(now, asked, sent) : undefined) ?? this.find(now, asked, sent, false).c;
+    const c = (late && sent !== undefined ? (this.unanswered(now, asked, sent) ?? this.unnamed(now, asked, sent)) : undefined) ?? this.find(now, asked, sent, false).c;
     const had = c.flags;
     const flags = PROCESSED | (approved ? SECURED : 0);
     // An original's answer is a copy of the booking counted when a repeat's answer was, or when its transmission's
@@ -288,6 +290,21 @@ export class MoneyRepeats {
       .get(asked.key)
       ?.find((one) => sameTransaction(one.id, asked) && (one.sent === undefined || one.sent === sent) && (one.flags & (PROCESSED | REPEATED)) === 0);
     if (c !== undefined && touch) this.renew(c, asked, sent, now);
+    return c;
+  }
+
+  /**
+   * A late answer of field 7 `sent` that names no record of `asked`'s transaction (a host that writes its own time in
+   * field 7 rather than echoing the request's): the oldest record of the transaction of which no answer (nor a
+   * repeat's) was counted, as it is the late answer of a request still due (two such answers of two timed-out requests
+   * are two bookings), else the most recent record of the transaction (every one counted: a copy adds nothing), counted
+   * now (its own field 7 kept). `undefined` when a record of that transmission is remembered, or none of the transaction.
+   */
+  private unnamed(now: number, asked: HeldTransaction, sent: string): Counted | undefined {
+    const list = this.byKey.get(asked.key);
+    if (list === undefined || list.some((one) => one.sent === sent && sameTransaction(one.id, asked))) return undefined;
+    const c = list.find((one) => (one.flags & (PROCESSED | REPEATED)) === 0 && sameTransaction(one.id, asked)) ?? list.findLast((one) => sameTransaction(one.id, asked));
+    if (c !== undefined) this.renew(c, asked, undefined, now);
     return c;
   }
 
