@@ -74,6 +74,16 @@ export const TRANSACTIONS_PER_KEY = 8;
  */
 export const UNANSWERED_PER_KEY = 256;
 
+/**
+ * A transaction dropped unanswered from the memory of one key past {@link UNANSWERED_PER_KEY}: its STAN and terminal
+ * (fields 11 and 41 as the wire carries them; the caller masks them before logging). Its late answer then counts as an
+ * unknown transaction's.
+ */
+export interface DroppedUnanswered {
+  readonly stan: string;
+  readonly terminal: string;
+}
+
 /** What of a transaction was counted: its answer (`processed`), an approval (`secured`), an accepted reversal. */
 const PROCESSED = 1;
 const SECURED = 2;
@@ -141,7 +151,9 @@ export class MoneyRepeats {
    * `requestTimeout`: the connector's (default 30 000 ms), of which {@link FORGET_TIMEOUTS} are the memory's age;
    * `now`: the clock (default `performance.now`); `cap`: the most transactions remembered (default
    * {@link COUNTED_TRANSACTIONS}); `perKey`: the most settled transactions remembered under one key (default
-   * {@link TRANSACTIONS_PER_KEY}); `unansweredPerKey`: the most under one key (default {@link UNANSWERED_PER_KEY}).
+   * {@link TRANSACTIONS_PER_KEY}); `unansweredPerKey`: the most under one key (default {@link UNANSWERED_PER_KEY});
+   * `onDrop`: told of each transaction dropped unanswered past that bound (default none; the connector logs it,
+   * `ISO8583_WARN_MONEY_UNANSWERED_DROPPED`), synchronously, after it is dropped: it must not throw.
    */
   constructor(
     private readonly dialect: Pick<Dialect, 'fields'>,
@@ -150,6 +162,7 @@ export class MoneyRepeats {
     private readonly cap = COUNTED_TRANSACTIONS,
     private readonly perKey = TRANSACTIONS_PER_KEY,
     private readonly unansweredPerKey = UNANSWERED_PER_KEY,
+    private readonly onDrop?: (dropped: DroppedUnanswered) => void,
   ) {
     this.forgetAfter = FORGET_TIMEOUTS * requestTimeout;
   }
@@ -376,7 +389,13 @@ export class MoneyRepeats {
   private dropOver(list: readonly Counted[]): void {
     const settled = list.find((one) => (one.flags & (PROCESSED | REPEATED)) !== 0);
     if (settled !== undefined) this.forget(settled);
-    else if (list.length > this.unansweredPerKey) this.forget(list[0]!);
+    else if (list.length > this.unansweredPerKey) {
+      const dropped = list[0]!;
+      this.forget(dropped);
+      // The key is the transaction's `transactionKey`: its STAN (digits) then its terminal after the first '|'.
+      const at = dropped.id.key.indexOf('|');
+      this.onDrop?.({ stan: dropped.id.key.slice(0, at), terminal: dropped.id.key.slice(at + 1) });
+    }
   }
 
   /** Forgets the transactions last counted more than the memory's age before `now` (the oldest are first). */
