@@ -165,10 +165,24 @@ export class LateKeys {
   private readonly ring = new AnswerRing();
 
   /**
+   * True when the match key names fields 11 and 41: every request under a key is then of one transaction (the same
+   * STAN and terminal on the wire), so an answer without field 7 need not be kept in the ring for its transaction
+   * ({@link LateKeys.answered}): it would tell nothing, and would push out the copy marks of answers with field 7.
+   */
+  private readonly keysTransaction: boolean;
+
+  /**
    * @param dialect The connector's dialect: transactions (fields 11 and 41) are compared as it puts them on the wire
    * (match-key.ts `sameStanAndTerminal`), the caller's `'T1'` its reversal's `'T1      '`.
+   * @param keyFields The match key's fields (match-key.ts `MatchKey.fields`; default none known: every answer without
+   * field 7 is kept for its transaction, as for a key without field 41).
    */
-  constructor(private readonly dialect: Pick<Dialect, 'fields'>) {}
+  constructor(
+    private readonly dialect: Pick<Dialect, 'fields'>,
+    keyFields: readonly string[] = [],
+  ) {
+    this.keysTransaction = keyFields.includes('11') && keyFields.includes('41');
+  }
 
   /**
    * Sizes the bounds for `connections` connections open at once (each channel says so as it opens: channel.ts, the
@@ -244,9 +258,9 @@ export class LateKeys {
   answered(key: string, echo7: string | undefined, answer: IsoMessage, sent?: Transaction): void {
     // An answer to a request without field 7 is kept for its transaction only (field 7 '' and no mark: no copy of it
     // is told by it, answered-ring.ts `copyOf`): a request of another transaction answered under the key all the same.
-    const transaction = sent === undefined ? '' : transactionText(this.dialect, sent);
-    if (echo7 !== undefined) this.ring.remember(key, echo7, answerMark(answer), transaction, true);
-    else if (transaction !== '') this.ring.remember(key, '', '', transaction);
+    // Not with a match key naming fields 11 and 41: every request under the key is of its transaction (`keysTransaction`).
+    if (echo7 !== undefined) this.ring.remember(key, echo7, answerMark(answer), sent === undefined ? '' : transactionText(this.dialect, sent), true);
+    else if (sent !== undefined && !this.keysTransaction) this.ring.remember(key, '', '', transactionText(this.dialect, sent));
     const known = this.keys.get(key);
     if (known !== undefined && sent !== undefined && [known.last, ...known.sent].some((s) => !sameStanAndTerminal(this.dialect, s, sent))) known.mixed = true;
   }
