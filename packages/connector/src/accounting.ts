@@ -3,18 +3,41 @@
  * a reconnection) is counted once here, and feeds both the `stats()` snapshot and the prom-client metrics, so the two
  * can never disagree.
  */
-import { isAcceptedFor, isApproved, mtiLabel, responseCodeLabel } from '@iso8583/codec';
+import { isAcceptedFor, isApproved, mtiLabel, responseCodeLabel, summarize } from '@iso8583/codec';
+import { LogLimit } from '@iso8583/metrics';
+import type { Logger } from 'pino';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Registry } from 'prom-client';
 import { ConnectorMetrics } from './metrics.js';
 import type { MetricsSource } from './metrics.js';
 import { answersMti, mtiNamed, mtiText, wireField } from './match-key.js';
 import { amountKept, approvedAmountOf } from './reversal-amount.js';
-import { MoneyRepeats } from './money-repeats.js';
+import { MoneyRepeats, UNANSWERED_PER_KEY } from './money-repeats.js';
+import type { DroppedUnanswered } from './money-repeats.js';
 import { SocketQueueFigures, amountOf, reversedAmountOf } from './socketqueue-figures.js';
 import type { SocketQueueFiguresSnapshot } from './socketqueue-figures.js';
 import type { SafEnd } from './saf-ends.js';
 import type { SentAmount } from './late-keys.js';
+import { logQuietly } from './quiet-log.js';
+
+/** Lines of `ISO8583_WARN_MONEY_UNANSWERED_DROPPED` a connector writes a second (the others counted in the next, `suppressed`). */
+const DROPPED_LINES_PER_SECOND = 1;
+
+/**
+ * The hook {@link Accounting} is given to tell of a transaction dropped unanswered from the money figures' memory
+ * (money-repeats.ts, past `UNANSWERED_PER_KEY` under one STAN and terminal): a warn line through `logger`
+ * (`ISO8583_WARN_MONEY_UNANSWERED_DROPPED`, the STAN and terminal as the codec's `summarize` shows them: a PAN given as
+ * field 41 masked), at most {@link DROPPED_LINES_PER_SECOND} a second, a logger that throws ignored.
+ */
+export function droppedUnansweredLine(logger: Logger): (dropped: DroppedUnanswered) => void {
+  const limit = new LogLimit(DROPPED_LINES_PER_SECOND);
+  return (dropped) => {
+    const suppressed = limit.take();
+    if (suppressed === undefined) return;
+    const fields = { code: 'ISO8583_WARN_MONEY_UNANSWERED_DROPPED', ...summarize({ '11': dropped.stan, '41': dropped.terminal }), unansweredPerKey: UNANSWERED_PER_KEY };
+    logQuietly(logger, 'warn', suppressed > 0 ? { ...fields, suppressed } : fields, 'money figures: the oldest unanswered transaction of this STAN and terminal was forgotten (too many unanswered under it): its late answer counts as an unknown transaction\'s');
+  };
+}
 
 /**
  * The amount totals: sums of field 4 (minor units), the answer's when it carries one (what the bank booked), else the
@@ -168,7 +191,9 @@ export class Accounting {
 
   /**
    * `dialect`: the connector's, whose `approvalCodes` say which response codes are approvals; `requestTimeout`: the
-   * connector's (default 30 000 ms), of which a few are how long a transaction's counts are remembered (money-repeats.ts).
+   * connector's (default 30 000 ms), of which a few are how long a transaction's counts are remembered (money-repeats.ts);
+   * `onDrop`: told of a transaction dropped unanswered from that memory (default none: the connector gives
+   * {@link droppedUnansweredLine}).
    */
   constructor(
     connector: string,
@@ -176,10 +201,11 @@ export class Accounting {
     registry: Registry | undefined,
     private readonly dialect: Pick<Dialect, 'approvalCodes' | 'version' | 'fields' | 'reversal'>,
     requestTimeout?: number,
+    onDrop?: (dropped: DroppedUnanswered) => void,
   ) {
     this.metrics = new ConnectorMetrics(connector, source, registry);
     this.socketQueue = new SocketQueueFigures(dialect);
-    this.repeats = new MoneyRepeats(dialect, requestTimeout);
+    this.repeats = new MoneyRepeats(dialect, requestTimeout, undefined, undefined, undefined, UNANSWERED_PER_KEY, onDrop);
   }
 
   /** Takes the connector's metrics off a shared Registry (on close or destroy; metrics.ts `release`). */

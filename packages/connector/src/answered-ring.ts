@@ -57,6 +57,14 @@ export class AnswerRing {
    * answer or approval taken (`took`: its field 7 the host's, maybe its time): grown to `size` when the ring is.
    */
   private inTime = new Uint8Array(0);
+  /**
+   * The {@link written} count at which each place was written (a number: exact to 2^53 answers), grown with `inTime`:
+   * a late answer or approval taken before a request timed out is no late answer of that request (late-keys.ts
+   * `lateAnswer`). 8 bytes a place (32 KiB a connection's 4096).
+   */
+  private seq = new Float64Array(0);
+  /** Answers remembered so far: the next one's {@link seq}. */
+  private count = 0;
   private next = 0;
   /**
    * The place in the ring of the last answer under each key remembered: a `DictionaryMap` (codec), as it gains and loses
@@ -81,11 +89,20 @@ export class AnswerRing {
       const grown = new Uint8Array(this.size);
       grown.set(this.inTime);
       this.inTime = grown;
+      const seq = new Float64Array(this.size);
+      seq.set(this.seq);
+      this.seq = seq;
     }
     this.inTime[place] = inTime ? 1 : 0;
+    this.seq[place] = this.count++;
     this.before[place] = this.last.get(key) ?? -1;
     this.last.set(key, place);
     this.next = place + 1 >= this.size ? 0 : place + 1;
+  }
+
+  /** Answers remembered so far (never less than before): one written from now on is written at or after this count. */
+  get written(): number {
+    return this.count;
   }
 
   /** The places of the answers under `key` still there, newest first (at most {@link ANSWERS_PER_KEY}). */
@@ -110,18 +127,19 @@ export class AnswerRing {
   }
 
   /**
-   * True when `message` is a copy of an answer under `key` remembered (late-keys.ts `copyOfAnswer`); `inTimeOnly`
-   * (default false): of an answer in time only, not of a late answer or approval taken (whose field 7, the host's own
-   * time, another request's late answer may carry too: late-keys.ts `lateAnswer`).
+   * True when `message` is a copy of an answer under `key` remembered (late-keys.ts `copyOfAnswer`); `takenBefore`
+   * (default: any): of an answer in time, or of a late answer or approval taken before that {@link written} count (one
+   * taken since, whose field 7 the host's own time, another request's late answer may carry too: late-keys.ts
+   * `lateAnswer`).
    */
-  copyOf(key: string, message: IsoMessage, inTimeOnly = false): boolean {
+  copyOf(key: string, message: IsoMessage, takenBefore?: number): boolean {
     const echoed = message['7'];
     const bare = typeof echoed !== 'string';
     const echo = bare ? '' : echoed;
     let mark: string | undefined;
     for (const place of this.placesOf(key)) {
       if (this.echo[place] !== echo || this.mark[place] === '') continue; // '': an answer kept for its transaction only
-      if (inTimeOnly && this.inTime[place] !== 1) continue;
+      if (takenBefore !== undefined && this.inTime[place] !== 1 && this.seq[place]! >= takenBefore) continue;
       mark ??= bare ? digestOf(message) : answerMark(message);
       if (this.mark[place] === mark) return true;
     }

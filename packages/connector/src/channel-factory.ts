@@ -89,7 +89,7 @@ export class ChannelFactory {
     private readonly logger: Logger,
     private readonly events: FactoryEvents,
   ) {
-    this.late = new LateKeys(host.codec.dialect);
+    this.late = new LateKeys(host.codec.dialect, host.matchKey.fields);
     const reconnect = host.options.reconnect;
     this.backoff = new Backoff(reconnect.initialDelay, reconnect.maxDelay);
     // Every connect under way (a pool of more than 10 connecting at once) listens to these two signals, each until it

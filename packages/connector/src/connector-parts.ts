@@ -10,7 +10,7 @@ import { pino, type Logger } from 'pino';
 import type { Iso8583Error } from '@iso8583/codec';
 import { checkFraming, createCodec, resolveDialect } from '@iso8583/codec';
 import type { Codec, FramingOptions, IsoMessage } from '@iso8583/codec';
-import { Accounting } from './accounting.js';
+import { Accounting, droppedUnansweredLine } from './accounting.js';
 import { optionsError } from './errors.js';
 import { autoFilled, type StanCounter } from './auto-fill.js';
 import type { Channel } from './channel.js';
@@ -166,7 +166,7 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     safOtherBank: () => keysAtOtherBank(journal),
   };
   const source = { inFlight: () => factory.inFlight, poolSize: () => factory.signedOn, reversalsPending: () => reversals?.pending ?? 0, ...saf };
-  const accounting = new Accounting(o.name, source, o.registry, codec.dialect, o.requestTimeout);
+  const accounting = new Accounting(o.name, source, o.registry, codec.dialect, o.requestTimeout, droppedUnansweredLine(logger));
   const { journal, terminalLock } = connectorStore(o, logger);
   const terminalQueue = o.terminalQueue.enabled ? new TerminalQueue(o.terminalQueue.maxQueued, o.terminalQueue.timeout, terminalLock, codec.dialect.fields['41']) : undefined;
   const transactions = TransactionRecorder.forConnector(o, codec.dialect, logger);

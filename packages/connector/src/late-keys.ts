@@ -11,7 +11,7 @@ import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import { answerMark, digestOf } from './answer-marks.js';
 import { ANSWERED_KEYS, AnswerRing, transactionText } from './answered-ring.js';
 import type { Transaction } from './answered-ring.js';
-import { answersMti, sameTransaction, tied } from './match-key.js';
+import { answersMti, sameStanAndTerminal, tied } from './match-key.js';
 import { amountOf } from './socketqueue-figures.js';
 
 /**
@@ -74,8 +74,15 @@ interface LateKey {
   readonly echoes: string[];
   /** What the request of each of `echoes` sent, at the same place. */
   readonly sent: SentAmount[];
+  /**
+   * The answers ring's `written` count when the request of each of `echoes` timed out (its first timeout), at the same
+   * place: a late answer taken before it is no late answer of that request ({@link LateKeys.lateAnswer}).
+   */
+  readonly due: number[];
   /** What the last request timed out under the key sent. */
   last: SentAmount;
+  /** The answers ring's `written` count when the last request timed out under the key. */
+  lastDue: number;
   /**
    * The `echo7` values taken from `echoes` as their late answer came while a request reusing the key waited (the key
    * stays remembered then): a further copy of such an answer is the host's duplicate, counted once.
@@ -158,10 +165,24 @@ export class LateKeys {
   private readonly ring = new AnswerRing();
 
   /**
-   * @param dialect The connector's dialect: transactions (fields 11 and 41) are compared as it puts them on the wire
-   * (match-key.ts `sameTransaction`), the caller's `'T1'` its reversal's `'T1      '`.
+   * True when the match key names fields 11 and 41: every request under a key is then of one transaction (the same
+   * STAN and terminal on the wire), so an answer without field 7 need not be kept in the ring for its transaction
+   * ({@link LateKeys.answered}): it would tell nothing, and would push out the copy marks of answers with field 7.
    */
-  constructor(private readonly dialect: Pick<Dialect, 'fields'>) {}
+  private readonly keysTransaction: boolean;
+
+  /**
+   * @param dialect The connector's dialect: transactions (fields 11 and 41) are compared as it puts them on the wire
+   * (match-key.ts `sameStanAndTerminal`), the caller's `'T1'` its reversal's `'T1      '`.
+   * @param keyFields The match key's fields (match-key.ts `MatchKey.fields`; default none known: every answer without
+   * field 7 is kept for its transaction, as for a key without field 41).
+   */
+  constructor(
+    private readonly dialect: Pick<Dialect, 'fields'>,
+    keyFields: readonly string[] = [],
+  ) {
+    this.keysTransaction = keyFields.includes('11') && keyFields.includes('41');
+  }
 
   /**
    * Sizes the bounds for `connections` connections open at once (each channel says so as it opens: channel.ts, the
@@ -195,27 +216,31 @@ export class LateKeys {
     };
     const echoes = known?.echoes ?? [];
     const sents = known?.sent ?? [];
+    const due = known?.due ?? [];
+    const now = this.ring.written;
     // The same request again (a repeat of the field 7): its place; a request of another class that sent the same field 7
     // (a reversal copying its original's) takes a place of its own, each late answer then told by its class.
     const at = echo7 === undefined ? -1 : echoes.findIndex((e, i) => e === echo7 && sameClass(sents[i]!, last));
     let clashed = known?.clashed;
     if (at >= 0) {
-      if (!sameTransaction(this.dialect, sents[at]!, last) && clashed?.includes(echo7!) !== true) clashed = [...(clashed ?? []), echo7!].slice(-LATE_ECHOES);
+      if (!sameStanAndTerminal(this.dialect, sents[at]!, last) && clashed?.includes(echo7!) !== true) clashed = [...(clashed ?? []), echo7!].slice(-LATE_ECHOES);
       sents[at] = last;
     } else if (echo7 !== undefined) {
       echoes.push(echo7);
       sents.push(last);
+      due.push(now);
       if (echoes.length > LATE_ECHOES) {
         echoes.shift();
         sents.shift();
+        due.shift();
       }
     }
     // Another transaction's request under the key timed out, or was answered (the host's copy of its answer is then no
     // late answer of this one for certain).
     const mixed =
-      (known !== undefined && (known.mixed === true || [known.last, ...sents].some((s) => !sameTransaction(this.dialect, s, last)))) ||
+      (known !== undefined && (known.mixed === true || [known.last, ...sents].some((s) => !sameStanAndTerminal(this.dialect, s, last)))) ||
       this.ring.answeredOther(key, transactionText(this.dialect, last));
-    this.keys.set(key, { at: performance.now(), echoes, sent: sents, last, came: known?.came, bare: known?.bare, mixed, clashed });
+    this.keys.set(key, { at: performance.now(), echoes, sent: sents, due, last, lastDue: now, came: known?.came, bare: known?.bare, mixed, clashed });
     if (this.keys.size > this.lateKeys) {
       const oldest = this.keys.keys().next();
       if (oldest.done !== true) this.keys.delete(oldest.value);
@@ -233,11 +258,11 @@ export class LateKeys {
   answered(key: string, echo7: string | undefined, answer: IsoMessage, sent?: Transaction): void {
     // An answer to a request without field 7 is kept for its transaction only (field 7 '' and no mark: no copy of it
     // is told by it, answered-ring.ts `copyOf`): a request of another transaction answered under the key all the same.
-    const transaction = sent === undefined ? '' : transactionText(this.dialect, sent);
-    if (echo7 !== undefined) this.ring.remember(key, echo7, answerMark(answer), transaction, true);
-    else if (transaction !== '') this.ring.remember(key, '', '', transaction);
+    // Not with a match key naming fields 11 and 41: every request under the key is of its transaction (`keysTransaction`).
+    if (echo7 !== undefined) this.ring.remember(key, echo7, answerMark(answer), sent === undefined ? '' : transactionText(this.dialect, sent), true);
+    else if (sent !== undefined && !this.keysTransaction) this.ring.remember(key, '', '', transactionText(this.dialect, sent));
     const known = this.keys.get(key);
-    if (known !== undefined && sent !== undefined && [known.last, ...known.sent].some((s) => !sameTransaction(this.dialect, s, sent))) known.mixed = true;
+    if (known !== undefined && sent !== undefined && [known.last, ...known.sent].some((s) => !sameStanAndTerminal(this.dialect, s, sent))) known.mixed = true;
   }
 
   /**
@@ -277,10 +302,12 @@ export class LateKeys {
     if (known === undefined) return undefined;
     const echoed = message['7'];
     if (typeof echoed === 'string' && known.came?.includes(echoed) === true && !known.echoes.includes(echoed)) return undefined;
-    // The host's copy of an answer in time under the key echoing a field 7 no timed-out request sent: no late answer of
-    // one (it would use up the key, and the timed-out request's real late answer would find none). Not a late answer
-    // or approval taken: a host stamping its own time in field 7 gives two requests' late approvals one field 7.
-    if (typeof echoed === 'string' && !known.echoes.includes(echoed) && this.ring.copyOf(key, message, true)) return 'copy';
+    // The host's copy of an answer in time under the key echoing a field 7 no timed-out request sent, or of a late answer
+    // or approval taken before every request still due under the key timed out (an earlier request's, answered late):
+    // no late answer of one (it would use up the key, and the timed-out request's real late answer would find none).
+    // Not a late answer or approval taken since: a host stamping its own time in field 7 gives two requests' late
+    // approvals one field 7.
+    if (typeof echoed === 'string' && !known.echoes.includes(echoed) && this.ring.copyOf(key, message, Math.min(known.lastDue, ...known.due))) return 'copy';
     const found = sentAnswered(known, message);
     if (found === undefined || found === 'copy') return found;
     // Its request's STAN and terminal go with it only when the tie is certain (match-key.ts `withRequestTransaction`).
@@ -296,6 +323,7 @@ export class LateKeys {
       if (at >= 0) {
         known.echoes.splice(at, 1);
         known.sent.splice(at, 1);
+        known.due.splice(at, 1);
         known.last = known.sent[known.sent.length - 1]!;
         if ((known.bare ??= []).push(digestOf(message)) > LATE_ECHOES) known.bare.shift();
         return sent;
@@ -318,6 +346,7 @@ export class LateKeys {
     if (at >= 0) {
       known.echoes.splice(at, 1);
       known.sent.splice(at, 1);
+      known.due.splice(at, 1);
     }
     const came = (known.came ??= []);
     if (!came.includes(echoed) && came.push(echoed) > LATE_ECHOES) came.shift();

@@ -97,7 +97,7 @@ export function withRequestTransaction(dialect: Pick<Dialect, 'fields'>, answer:
  * True when requests `a` and `b` sent the same STAN and terminal (fields 11 and 41; absent alike) as the dialect puts
  * them on the wire ({@link transactionKey}): a caller's `'T1'` and STAN `1` are its reversal's `'T1      '` and `'000001'`.
  */
-export function sameTransaction(dialect: Pick<Dialect, 'fields'>, a: TransactionOf, b: TransactionOf): boolean {
+export function sameStanAndTerminal(dialect: Pick<Dialect, 'fields'>, a: TransactionOf, b: TransactionOf): boolean {
   return transactionKey(dialect, a.stan, a.terminal) === transactionKey(dialect, b.stan, b.terminal);
 }
 

@@ -17,7 +17,9 @@
  *   not echoing it) names no transmission: it is the most recent transaction's under its key. A late answer with field
  *   7 is the oldest of its transmission's records whose answer was not counted (an original reversed, then sent again
  *   as it was, has two: the first send's late approval after the resend's answer is the first send's booking, which
- *   the reversal undid, not a copy of the resend's), else the most recent.
+ *   the reversal undid, not a copy of the resend's), else the most recent; one whose field 7 names no record of its
+ *   transaction (a host writing its own time) is the oldest record of the transaction whose answer was not counted,
+ *   else its most recent.
  * - A repeat (0101, 0201, 1201 ...: an odd origin) counts only what its original's answer under the same transaction
  *   key (STAN and terminal, field 11 and 41, as the wire carries them) did not: `processed` when no answer of the
  *   transaction was counted, `secured` (and `refund`) when none approved it. So an approved 0200 and its approved 0201
@@ -49,74 +51,11 @@ import { fieldText, isRepeatMti, mtiText, originalStanOf, wireValue } from './ma
 import { sameTransaction, transactionIdentity } from './transactions-in-flight.js';
 import type { HeldTransaction } from './transactions-in-flight.js';
 import type { SentAmount } from './late-keys.js';
+import { COUNTED_TRANSACTIONS, FORGET_TIMEOUTS, PROCESSED, REPEATED, REVERSED, SECURED, TRANSACTIONS_PER_KEY, UNANSWERED_PER_KEY, markOf } from './money-records.js';
+import type { Counted, DroppedUnanswered, FreshAmounts } from './money-records.js';
 
-/**
- * Most transactions whose counted amounts are remembered per connector (the least recently counted forgotten first):
- * far above what the age bound keeps at a busy connector's rate (600 tps for 4 × 30 s is 72 000).
- */
-export const COUNTED_TRANSACTIONS = 100_000;
-
-/** Request timeouts (the connector's `requestTimeout`) after its last count that a transaction is remembered. */
-export const FORGET_TIMEOUTS = 4;
-
-/**
- * Most settled transactions (an answer of theirs counted) remembered under one STAN and terminal, the oldest settled
- * one dropped first. One unanswered is not dropped for this bound (its late approval must still be known as its own,
- * `uncounted`, or the reversal it calls for would count alone), only for {@link UNANSWERED_PER_KEY}.
- */
-export const TRANSACTIONS_PER_KEY = 8;
-
-/**
- * Most transactions remembered under one key (256), when all are unanswered (a terminal resending one STAN, no answers):
- * the oldest is then dropped (its late answer counts as an unknown one's), so the key's lookups stay short.
- */
-export const UNANSWERED_PER_KEY = 256;
-
-/** What of a transaction was counted: its answer (`processed`), an approval (`secured`), an accepted reversal. */
-const PROCESSED = 1;
-const SECURED = 2;
-const REVERSED = 4;
-/** A repeat's answer was counted: the original's answer (late, or on another connection) is then a copy of the same booking. */
-const REPEATED = 8;
-
-/** What a financial answer adds to the figures: its `processed` amount, its `secured` one (with the refund). */
-export interface FreshAmounts {
-  readonly processed: boolean;
-  readonly secured: boolean;
-}
-
-/**
- * One transaction counted: its identity, what of it was counted, when last (`performance.now()`), and the transmission
- * date and time (field 7 as the wire carries it, `''` when absent) of its original, once written or answered.
- */
-interface Counted {
-  id: HeldTransaction;
-  flags: number;
-  at: number;
-  sent?: string;
-  /**
-   * Its original's local date and time (field 12 as the wire carries it), once written, when it had one: what a 1993
-   * reversal's field 56 names the original by.
-   */
-  local?: string;
-  /** What its original sent as fields 3, 4 and 49 (an unsolicited late approval is judged against them: `uncounted`). */
-  asSent?: SentAmount;
-  /** The retrieval reference and approval code (fields 37 and 38) of the original's answer counted here, when it had any. */
-  mark?: string;
-  /** What that answer added to {@link flags} (taken back when it proves another record's: {@link MoneyRepeats.financial}). */
-  added?: number;
-  /** The record counted just before this one (the count order: {@link MoneyRepeats}), `undefined` for the oldest. */
-  older: Counted | undefined;
-  /** The record counted just after this one, `undefined` for the most recent. */
-  newer: Counted | undefined;
-}
-
-/** Fields 37 and 38 of `answer` as one text; `undefined` when both are absent or blank (no mark to tell a copy by). */
-function markOf(answer: MessageInput | undefined): string | undefined {
-  const reference = fieldText(answer?.['37'])?.trim() ?? '';
-  const approval = fieldText(answer?.['38'])?.trim() ?? '';
-  return reference === '' && approval === '' ? undefined : `${reference}|${approval}`;
-}
+export { COUNTED_TRANSACTIONS, FORGET_TIMEOUTS, TRANSACTIONS_PER_KEY, UNANSWERED_PER_KEY };
+export type { DroppedUnanswered, FreshAmounts };
 
 /** The transactions counted (see the file's note). */
 export class MoneyRepeats {
@@ -139,7 +78,9 @@ export class MoneyRepeats {
    * `requestTimeout`: the connector's (default 30 000 ms), of which {@link FORGET_TIMEOUTS} are the memory's age;
    * `now`: the clock (default `performance.now`); `cap`: the most transactions remembered (default
    * {@link COUNTED_TRANSACTIONS}); `perKey`: the most settled transactions remembered under one key (default
-   * {@link TRANSACTIONS_PER_KEY}); `unansweredPerKey`: the most under one key (default {@link UNANSWERED_PER_KEY}).
+   * {@link TRANSACTIONS_PER_KEY}); `unansweredPerKey`: the most under one key (default {@link UNANSWERED_PER_KEY});
+   * `onDrop`: told of each transaction dropped unanswered past that bound (default none; the connector logs it,
+   * `ISO8583_WARN_MONEY_UNANSWERED_DROPPED`), synchronously, after it is dropped: it must not throw.
    */
   constructor(
     private readonly dialect: Pick<Dialect, 'fields'>,
@@ -148,6 +89,7 @@ export class MoneyRepeats {
     private readonly cap = COUNTED_TRANSACTIONS,
     private readonly perKey = TRANSACTIONS_PER_KEY,
     private readonly unansweredPerKey = UNANSWERED_PER_KEY,
+    private readonly onDrop?: (dropped: DroppedUnanswered) => void,
   ) {
     this.forgetAfter = FORGET_TIMEOUTS * requestTimeout;
   }
@@ -195,7 +137,7 @@ export class MoneyRepeats {
     this.expire(now);
     const copied = mark === undefined ? undefined : this.markedCopy(now, asked, sent as string, mark, late);
     if (copied !== undefined) return copied;
-    const c = (late && sent !== undefined ? this.unanswered(now, asked, sent) : undefined) ?? this.find(now, asked, sent, false).c;
+    const c = (late && sent !== undefined ? (this.unanswered(now, asked, sent) ?? this.unnamed(now, asked, sent)) : undefined) ?? this.find(now, asked, sent, false).c;
     const had = c.flags;
     const flags = PROCESSED | (approved ? SECURED : 0);
     // An original's answer is a copy of the booking counted when a repeat's answer was, or when its transmission's
@@ -291,6 +233,21 @@ export class MoneyRepeats {
     return c;
   }
 
+  /**
+   * A late answer of field 7 `sent` that names no record of `asked`'s transaction (a host that writes its own time in
+   * field 7 rather than echoing the request's): the oldest record of the transaction of which no answer (nor a
+   * repeat's) was counted, as it is the late answer of a request still due (two such answers of two timed-out requests
+   * are two bookings), else the most recent record of the transaction (every one counted: a copy adds nothing), counted
+   * now (its own field 7 kept). `undefined` when a record of that transmission is remembered, or none of the transaction.
+   */
+  private unnamed(now: number, asked: HeldTransaction, sent: string): Counted | undefined {
+    const list = this.byKey.get(asked.key);
+    if (list === undefined || list.some((one) => one.sent === sent && sameTransaction(one.id, asked))) return undefined;
+    const c = list.find((one) => (one.flags & (PROCESSED | REPEATED)) === 0 && sameTransaction(one.id, asked)) ?? list.findLast((one) => sameTransaction(one.id, asked));
+    if (c !== undefined) this.renew(c, asked, undefined, now);
+    return c;
+  }
+
   /** `c` counted again at `now`: what it lacked of its identity taken from `asked`, of its transmission from `sent`. */
   private renew(c: Counted, asked: HeldTransaction, sent: string | undefined, now: number): void {
     c.id = { key: asked.key, acquirer: c.id.acquirer ?? asked.acquirer, card: c.id.card ?? asked.card };
@@ -359,7 +316,13 @@ export class MoneyRepeats {
   private dropOver(list: readonly Counted[]): void {
     const settled = list.find((one) => (one.flags & (PROCESSED | REPEATED)) !== 0 && (one.flags & REVERSED) === 0) ?? list.find((one) => (one.flags & (PROCESSED | REPEATED)) !== 0);
     if (settled !== undefined) this.forget(settled);
-    else if (list.length > this.unansweredPerKey) this.forget(list[0]!);
+    else if (list.length > this.unansweredPerKey) {
+      const dropped = list[0]!;
+      this.forget(dropped);
+      // The key is the transaction's `transactionKey`: its STAN (digits) then its terminal after the first '|'.
+      const at = dropped.id.key.indexOf('|');
+      this.onDrop?.({ stan: dropped.id.key.slice(0, at), terminal: dropped.id.key.slice(at + 1) });
+    }
   }
 
   /** Forgets the transactions last counted more than the memory's age before `now` (the oldest are first). */

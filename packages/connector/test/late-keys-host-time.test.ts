@@ -60,6 +60,7 @@ test('two late approvals stamped with the host\'s time in one second are the two
   await all;
   assert.equal(late.length, 2, 'each purchase\'s answer late, once');
   assert.equal(unsolicited.length, 1, 'the third is the host\'s copy');
-  // The amounts are not asserted here: a late answer whose field 7 names no transmission is counted against the most
-  // recent record under its key (money-repeats.ts), a separate question from the late keys'.
+  // Each approval is one purchase's booking: a late answer whose field 7 names no transmission counts on the oldest
+  // record of its transaction not counted yet (money-repeats.ts), the copy nowhere.
+  assert.equal(connector.stats().amounts.secured, 2000, 'both purchases\' approvals counted, the copy not');
 });

@@ -131,7 +131,7 @@ export class MoneyRepeatsModel {
     const mark = sent === undefined ? undefined : markOf(answer);
     const copied = mark === undefined ? undefined : this.markedCopy(asked, sent as string, mark, late);
     if (copied !== undefined) return copied;
-    const c = (late && sent !== undefined ? this.unanswered(asked, sent) : undefined) ?? this.counted(asked, sent);
+    const c = (late && sent !== undefined ? (this.unanswered(asked, sent) ?? this.unnamed(asked, sent)) : undefined) ?? this.counted(asked, sent);
     const had = c.flags;
     const flags = PROCESSED | (approved ? SECURED : 0);
     // An original's answer is a copy of the booking counted when a repeat's answer was, or when its transmission's
@@ -219,6 +219,21 @@ export class MoneyRepeatsModel {
       .get(asked.key)
       ?.find((one) => sameTransaction(one.id, asked) && (one.sent === undefined || one.sent === sent) && (one.flags & (PROCESSED | REPEATED)) === 0);
     if (c !== undefined && touch) this.renew(c, asked, sent, now);
+    return c;
+  }
+
+  /**
+   * A late answer of field 7 `sent` naming no record of `asked`'s transaction (a host writing its own time): the oldest
+   * record of the transaction of which no answer (nor a repeat's) was counted, else its most recent, counted now;
+   * `undefined` when a record of that transmission is remembered, or none of the transaction.
+   */
+  private unnamed(asked: HeldTransaction, sent: string): Counted | undefined {
+    const now = this.now();
+    this.expire(now);
+    const list = this.byKey.get(asked.key) ?? [];
+    if (list.some((one) => sameTransaction(one.id, asked) && one.sent === sent)) return undefined;
+    const c = list.find((one) => sameTransaction(one.id, asked) && (one.flags & (PROCESSED | REPEATED)) === 0) ?? list.findLast((one) => sameTransaction(one.id, asked));
+    if (c !== undefined) this.renew(c, asked, undefined, now);
     return c;
   }
 
