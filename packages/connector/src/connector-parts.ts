@@ -21,7 +21,7 @@ import type { ChannelPool } from './channel-pool.js';
 import { tellSafListeners, type ConnectorEvents } from './events.js';
 import { ExclusivePool } from './exclusive-pool.js';
 import type { Lifecycle } from './lifecycle.js';
-import { MatchKey, withRequestTransaction } from './match-key.js';
+import { MatchKey, wireField, withRequestTransaction } from './match-key.js';
 import { MultiplexPool } from './multiplex-pool.js';
 import { NetworkManagement } from './network-management.js';
 import type { ResolvedConnectorOptions } from './options.js';
@@ -117,10 +117,13 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
   };
   // A late response is counted, then offered to the SAF queue (its entry's answer ends it): `accounting` and
   // `reversals` are made below, and read only when a late response comes. The reversals see it with its request's STAN
-  // and terminal where it lacks them (a bank echoing no field 41): they go by both.
+  // and terminal where it lacks them (a bank echoing no field 41): they go by both. One echoing another field 7 than
+  // its timed-out request sent (tied by the late keys' fallback) is checked against the in-time declines as an
+  // unsolicited one is: that request's reversal, naming its own field 7, does not undo an earlier attempt's approval.
   const late = (m: IsoMessage, sent?: SentAmount): void => {
+    const echoedOther = sent === undefined || (typeof m['7'] === 'string' && sent.echo7 !== undefined && wireField(codec.dialect, m, '7') !== sent.echo7);
     // first: a count that throws never keeps the bank's answer from ending its entry
-    reversals?.lateAnswer(sent === undefined ? m : withRequestTransaction(codec.dialect, m, sent));
+    reversals?.lateAnswer(sent === undefined ? m : withRequestTransaction(codec.dialect, m, sent), echoedOther);
     accounting.late(m, sent);
   };
   const overtaken = (m: IsoMessage): boolean => reversals?.remembersOvertaken(m) === true;

@@ -20,7 +20,10 @@
  * not the copy reversal-overtaken.ts pairs with nothing) would chain repeats without end: at most
  * {@link REPEATS_AGAIN_MAX} are stored per original (its transaction and original data elements, `originalName`) in
  * {@link REPEATS_AGAIN_FOR_MS}; the next approval is logged at `error` (`ISO8583_WARN_SAF_REPEATS_CAPPED`, NOT reversed
- * again) for the operator to settle with the host. The count is this process's (a restart, another node count afresh).
+ * again) for the operator to settle with the host, once per repeat id: a shared store's read of the repeats owed
+ * (reversal-follow.ts `owed`, every minute while the row is owed) that names a repeat refused already refuses it again
+ * without another line. The count is this process's: a restart counts afresh, and so does another node, which may
+ * store and send the repeat this one refused (the row stays owed: nothing is stored under its id).
  */
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { SafHost } from './saf-event.js';
@@ -44,6 +47,9 @@ export const REPEATS_AGAIN_MAX = 3;
  * the least recently repeated forgotten first. A day.
  */
 export const REPEATS_AGAIN_FOR_MS = 86_400_000;
+
+/** Most repeat ids refused by the cap remembered per original (each logged once), the oldest forgotten first. Sixteen. */
+const CAPPED_IDS_MAX = 16;
 
 /**
  * What names the original a reversal (or its repeat) undoes, for the count of repeats: its transaction's identity (STAN,
@@ -72,10 +78,10 @@ export class ReversalsAgain {
   private readonly waits = new Map<NodeJS.Timeout, () => void>();
   private stopped = false;
   /**
-   * The repeats stored per original (`originalName`): their entry ids (a shared store's id tried again counts once) and
-   * when the last was; the least recently repeated first.
+   * The repeats stored per original (`originalName`): their entry ids (a shared store's id tried again counts once),
+   * when the last was, and the ids the cap refused (logged once each); the least recently repeated first.
    */
-  private readonly repeats = new Map<string, { readonly ids: readonly string[]; readonly at: number }>();
+  private readonly repeats = new Map<string, { readonly ids: readonly string[]; readonly at: number; readonly capped?: string[] }>();
 
   /**
    * @param plan How the connector's reversals are built (the approved amount).
@@ -133,7 +139,8 @@ export class ReversalsAgain {
 
   /**
    * Counts the repeat `id` `again` calls for against its original's (`originalName`); false, logged at `error`, when
-   * {@link REPEATS_AGAIN_MAX} were stored already (an id counted before, a shared store's tried again, is true).
+   * {@link REPEATS_AGAIN_MAX} were stored already (an id counted before, a shared store's tried again, is true), once
+   * per id: an id refused before is refused again without a line.
    */
   private counted(again: ReversalAgain, id: string): boolean {
     const now = Date.now();
@@ -142,8 +149,13 @@ export class ReversalsAgain {
       this.repeats.delete(name);
     }
     const name = originalName(this.dialect, again.reversal);
-    const ids = this.repeats.get(name)?.ids ?? [];
+    const counts = this.repeats.get(name);
+    const ids = counts?.ids ?? [];
     if (!ids.includes(id) && ids.length >= this.maxRepeats) {
+      const capped = counts?.capped ?? [];
+      if (capped.includes(id)) return false; // refused and logged already (the repeats owed, read again)
+      if (capped.push(id) > CAPPED_IDS_MAX) capped.shift();
+      this.repeats.set(name, { ids, at: counts?.at ?? now, capped });
       this.host.logger.error(
         { code: 'ISO8583_WARN_SAF_REPEATS_CAPPED', ...named(again.reversal), responseCode: again.responseCode, repeats: ids.length },
         'a late approval came after the reversal of its transaction was repeated the most times a late approval may call for, each answered with a code that undid nothing: NOT reversed again; check with the host',
@@ -151,7 +163,7 @@ export class ReversalsAgain {
       return false;
     }
     this.repeats.delete(name);
-    this.repeats.set(name, { ids: ids.includes(id) ? ids : [...ids, id], at: now });
+    this.repeats.set(name, { ids: ids.includes(id) ? ids : [...ids, id], at: now, ...(counts?.capped === undefined ? {} : { capped: counts.capped }) });
     if (this.repeats.size > OVERTAKEN_MAX) this.repeats.delete(this.repeats.keys().next().value as string);
     return true;
   }

@@ -120,9 +120,11 @@ export class ReversalFollowUp {
    * reversal) and nothing is reversed, noted or looked up; answered otherwise, or failed (its outcome unknown: its own reversal goes), the
    * late approval is then handled as here, judged by its arrival `at` (epoch ms; default now): the windows of memory
    * and of the shared journal's look-up run from then, however long that request took. `unsolicited` (default false):
-   * no request is tied to `answer` (no timed-out key of its connection named it, unsolicited.ts `approval`): only then
-   * is it checked against the in-time declines remembered (reversal-declined.ts); a late answer tied to its timed-out
-   * request is that request's, which its own reversal undoes, not an approval after another attempt's decline.
+   * no request is tied to `answer` (no timed-out key of its connection named it, unsolicited.ts `approval`), or the
+   * request it is tied to sent another field 7 than it echoes (connector-parts.ts `late`: an earlier attempt's answer
+   * taken by the late keys' fallback): only then is it checked against the in-time declines remembered
+   * (reversal-declined.ts); a late answer echoing its timed-out request's own field 7 is that request's, which its own
+   * reversal undoes, not an approval after another attempt's decline.
    */
   lateAnswer(answer: IsoMessage, at = Date.now(), unsolicited = false): boolean {
     const deciding = this.overtaken.isLateApproval(answer) ? this.inFlight(answer) : undefined;

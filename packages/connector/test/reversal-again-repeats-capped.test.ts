@@ -5,9 +5,12 @@
 // the next approval is logged at error with a code (NOT reversed again) and the chain ends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getDialect } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
 import { eventWithin } from '@iso8583/test-support';
 import { FileJournal } from '../src/index.js';
-import { REPEATS_AGAIN_MAX } from '../src/reversal-again.js';
+import { REPEATS_AGAIN_MAX, ReversalsAgain } from '../src/reversal-again.js';
+import { ReversalPlan } from '../src/reversal-message.js';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { capturedLogger, peerAndConnector, tempDir } from './helpers/setup.js';
@@ -52,4 +55,24 @@ test('a host chaining a new approval after every repeat\'s 25 gets REPEATS_AGAIN
   assert.equal(journalLines(dir).filter((l) => l.op === 'add').length, 1 + REPEATS_AGAIN_MAX, 'the purchase armed and the repeats stored: no other');
   assert.equal(log.lines.filter((l) => l.code === 'ISO8583_WARN_SAF_REVERSED_AGAIN').length, REPEATS_AGAIN_MAX);
   assert.ok(!log.text().includes('4111111111111111'), 'no card number in the log');
+});
+
+test('a repeat the cap refused, named again by the shared store\'s repeats owed (read every minute), is logged once', async () => {
+  // sr65b F2: with PostgreSQL nothing is stored under the refused repeat's id, so the row stays owed for OWED_FOR_MS
+  // and reversal-follow.ts `owed` offers the same id every minute: one coded line, not one a minute.
+  const dialect = getDialect('iso87ascii');
+  const log = capturedLogger('info');
+  const added: string[] = [];
+  const again = new ReversalsAgain(new ReversalPlan('0400', dialect), { logger: log.logger }, async (_m, id) => {
+    added.push(id);
+    return true;
+  }, 60_000, dialect, 1);
+  const reversal: IsoMessage = { '0': '0401', '4': '000000001000', '7': '1121103000', '11': STAN, '41': 'TERM0001', '49': '840' };
+  const approval: IsoMessage = { '0': '0210', '4': '000000001000', '7': '1121103000', '11': STAN, '38': 'APP001', '39': '00', '41': 'TERM0001' };
+  const stored = (id: string) => again.store({ reversal, responseCode: '25', approval }, false, id);
+  await stored('row-1-again');
+  for (let read = 0; read < 3; read += 1) await stored('row-2-again'); // the owed row, read again each minute
+  await stored('row-3-again'); // another approval of the chain: its own line
+  assert.deepEqual(added, ['row-1-again'], 'the first repeat stored, no other');
+  assert.equal(log.lines.filter((l) => l.code === CODE).length, 2, 'one line per refused repeat, however often it is read');
 });

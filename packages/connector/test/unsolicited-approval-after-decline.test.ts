@@ -108,6 +108,46 @@ test('a decline, then its resend timed out and reversed, then the held approval 
   assert.equal(journalLines(dir).filter((l) => l.op === 'add').length, 2, 'the two purchases armed, no other reversal journaled');
 });
 
+test('a decline, its resend (another field 7) timed out and reversed, then the first attempt\'s approval echoing its own field 7: logged with the code, not reversed', async (t) => {
+  // F1 (sr65b): the late keys tie that approval to the resend (the last request timed out under the key, a certain
+  // tie), yet it echoes the declined attempt's field 7, not the resend's: the resend's reversal (naming its own) does
+  // not undo it, so it is checked against the decline as an unsolicited one is.
+  const dir = tempDir(t, 'after-decline-other-echo');
+  let seen: (line: Record<string, unknown>) => void = () => undefined;
+  const log = capturedLogger('info', (line) => {
+    if (line.code === CODE) seen(line);
+  });
+  const warned = eventWithin<Record<string, unknown>>(10_000, 'no coded warning within 10 s', (resolve) => {
+    seen = resolve;
+  });
+  let declined: IsoMessage | undefined;
+  const { peer, connector } = await peerAndConnector(t, (r, p) => {
+    const mti = String(r.message['0']);
+    if (mti === '0200' && declined === undefined) {
+      declined = r.message;
+      p.send(r.socket, answer(r.message, { '39': '05' }));
+    } else if (mti === '0400' || mti === '0401') {
+      p.send(r.socket, answer(r.message));
+      if (declined !== undefined) p.send(r.socket, answer(declined)); // the first attempt approved after all (its field 7)
+      declined = undefined;
+    } // the resend: not answered, it times out
+  }, {
+    requestTimeout: 500,
+    logger: log.logger,
+    reversal: { enabled: true, journalDir: dir, journal: new FileJournal(dir, { compactInterval: 0 }), retryInterval: 50 },
+  });
+  assert.equal((await connector.request(purchase(STAN)))['39'], '05', 'the caller got the decline');
+  await assert.rejects(connector.request({ ...purchase(STAN), '7': '1121103100' }), (e: { code?: string }) => e.code === 'ISO8583_ERR_CONNECTOR_TIMEOUT');
+  const line = await warned;
+  assert.equal(line.stan, STAN);
+  assert.equal(line.responseCode, '05');
+  assert.equal(line.reversed, false);
+  assert.equal(connector.stats().approvalsAfterDecline, 1);
+  await connector.close();
+  assert.deepEqual(receivedLines(peer.received), [`0200 ${STAN}`, `0200 ${STAN}`, `0400 ${STAN}`], 'the resend\'s reversal only');
+  assert.ok(!log.text().includes('4111111111111111'), 'no card number in the log');
+});
+
 test('an approval after an in-time decline that echoes no field 7 (no certain tie) is logged with the code, not reversed', async (t) => {
   const { peer, connector, warned } = await setUp(t, (r) => answer(r, { '39': '05' }), (r) => {
     const a = answer(r);
