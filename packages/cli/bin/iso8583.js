@@ -1,6 +1,24 @@
 #!/usr/bin/env node
 // The `iso8583` command. The implementation is compiled TypeScript in ../dist (built by `npm install`/`npm run build`).
-import { main } from '../dist/src/main.js';
+import { readFileSync, statSync } from 'node:fs';
+
+/**
+ * The build's bundle of the command (scripts/bundle-cli.mjs: a few files to load instead of ~500, less start CPU) when
+ * it is current: every package's tsbuildinfo as its stamp recorded it (a later `tsc --build` makes it stale). `run`
+ * keeps dist/src: its flow's sequence modules import @iso8583/* from dist, and must share one copy with the command.
+ */
+function bundled() {
+  if (process.argv[2] === 'run') return false;
+  try {
+    const stamp = JSON.parse(readFileSync(new URL('../dist/bundle/stamp.json', import.meta.url), 'utf8'));
+    const files = Object.entries(stamp);
+    return files.length > 0 && files.every(([file, mtime]) => statSync(new URL(`../${file}`, import.meta.url)).mtimeMs === mtime);
+  } catch {
+    return false;
+  }
+}
+
+const { main } = await import(bundled() ? '../dist/bundle/main.js' : '../dist/src/main.js');
 
 // `run` loads a flow's sequence modules, which may hold the event loop (a top-level timer, an open socket): once it has
 // its outcome (`--check`, a failed start, or the end of a stop) the process exits when stdout and stderr have taken
