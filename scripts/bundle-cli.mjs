@@ -1,8 +1,9 @@
 // The build's last step: the `iso8583` command's compiled modules and those of the workspace packages it imports
 // (@iso8583/*), bundled by esbuild into a few ES modules in packages/cli/dist/bundle/, so that a start reads and links
 // a handful of files instead of ~500 (the start's CPU was mostly module loading; Node 20 has no compile cache).
-// bin/iso8583.js loads the bundle when its stamp is current and falls back to dist/src otherwise; `run` always loads
-// dist/src (its flow's sequence modules import @iso8583/* from dist and must share one copy of them with the command).
+// bin/iso8583.js loads the bundle when its stamp is current and falls back to dist/src otherwise; `run` and a process
+// with a preload always load dist/src (a flow's sequence modules import @iso8583/* from dist and must share one copy
+// with the command; a preload may patch or watch the packages there: the benchmark's tail-watch, a test's fault).
 //
 // What stays as it was:
 // - npm packages (fastify, pino, pg, prom-client, ajv...) are not bundled: imported from node_modules as before, so

@@ -4,11 +4,15 @@ import { readFileSync, statSync } from 'node:fs';
 
 /**
  * The build's bundle of the command (scripts/bundle-cli.mjs: a few files to load instead of ~500, less start CPU) when
- * it is current: every package's tsbuildinfo as its stamp recorded it (a later `tsc --build` makes it stale). `run`
- * keeps dist/src: its flow's sequence modules import @iso8583/* from dist, and must share one copy with the command.
+ * it is current: every package's tsbuildinfo as its stamp recorded it (a later `tsc --build` makes it stale). dist/src
+ * otherwise, and where the packages in dist must be the ones the command runs: `run` (its flow's sequence modules
+ * import @iso8583/* from dist) and a process with a preload (`--import`, `--require`, a loader; on the command line or
+ * in NODE_OPTIONS), which may patch or watch them (the gateway benchmark's tail-watch, a test's injected failure).
  */
 function bundled() {
   if (process.argv[2] === 'run') return false;
+  const options = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (options.some((option) => /^(--import|--require|-r|--loader|--experimental-loader)(=|$)/.test(option))) return false;
   try {
     const stamp = JSON.parse(readFileSync(new URL('../dist/bundle/stamp.json', import.meta.url), 'utf8'));
     const files = Object.entries(stamp);
