@@ -16,3 +16,5 @@ node(['scripts/wasm-module.mjs']);
 node(['scripts/schema-validators.mjs', '--placeholders']);
 node([tsc, '--build']);
 if (node(['scripts/schema-validators.mjs'], true).includes('changed')) node([tsc, '--build']);
+// The `iso8583` command's bundle (scripts/bundle-cli.mjs says what it is and when bin/iso8583.js loads it).
+node(['scripts/bundle-cli.mjs']);
