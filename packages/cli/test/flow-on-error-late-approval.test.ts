@@ -11,18 +11,27 @@
 // due before the wait's, and the wrapper's own timer not yet run), and the backup's reversal is held until the
 // terminal has its answer; `onLateResult` being called is the settle point.
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Connector } from '@iso8583/connector';
 import type { LateResultHandler } from '@iso8583/inbound';
-import { within } from '@iso8583/test-support';
+import { capturedLogger, within } from '@iso8583/test-support';
 import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
 import { gate, namedBank, posTerminal, purchase } from './flow-approvals-bank.js';
 
 const TIMEOUT = 2_000;
 
-test('flow onError late approval – onError relays the sequence\'s approval after the endpoint\'s 96 went: the approval is reversed', async (t) => {
+/**
+ * A purchase whose sequence the primary approves and then hangs (the endpoint times it out) or fails in time
+ * (`sequenceFails`), and whose onError, after the backup approved too, answers past the endpoint's deadline for it:
+ * the sequence's approval relayed (hang) or the backup's own (fails). The reversal its verdict starts is held until
+ * the terminal has its answer (the backup's, the primary's; every reversal's: `holdEvery`). Returns the terminal's
+ * answer, what was handed to the store and the warn lines logged as it was written, and every reversal once onError's
+ * late answer came.
+ */
+async function lateAnswer(t: TestContext, sequenceFails: boolean, holdEvery = false) {
   const primary = await namedBank(t, 'primary');
   // Its own authorization code (the simulators would give both first approvals the same): onError's answer, the
   // primary's fields, is not the backup's approval.
@@ -33,11 +42,13 @@ test('flow onError late approval – onError relays the sequence\'s approval aft
   const approvals = new UndeliveredApprovals(async (original, _answer, upstream, reason) => {
     reversed.push({ upstream: upstream?.name, stan: original['11'], reason });
     // The backup's reversal is stored only once the terminal has its answer: onError's answer waits for it.
-    if (upstream?.name === 'backup') await answered.opened;
+    if (holdEvery || upstream?.name === (sequenceFails ? 'primary' : 'backup')) await answered.opened;
   });
   approvals.bind({ dialect: 'iso87ascii', sequenceTimeout: TIMEOUT });
   const sequenceAnswers = new Map<unknown, IsoMessage>();
   const atTheAnswer: string[][] = [];
+  const { logger, lines } = capturedLogger('warn');
+  const warnedAtTheAnswer: string[] = [];
   const onLateResult: LateResultHandler = (...args) => {
     approvals.onLateResult(...args);
     if (args[4] === 'onError') late.open();
@@ -47,13 +58,14 @@ test('flow onError late approval – onError relays the sequence\'s approval aft
     connectors: { primary, backup },
     sequence: approvals.sequence(async (message, context) => {
       sequenceAnswers.set(message.fields['11'], await (context.connectors.primary as Connector).request({ ...message.fields }, { signal: context.signal }));
-      // Hangs: the endpoint times it out, and onError answers the terminal.
+      // Hangs (the endpoint times it out) or fails in time; onError answers the terminal.
+      if (sequenceFails) throw new Error('loyalty down');
       return new Promise<IsoMessage>(() => undefined);
     }),
     onError: approvals.onError(async (message, context) => {
       const called = performance.now();
       const stan = message.fields['11'];
-      await (context.connectors.backup as Connector).request({ ...message.fields, 11: '000932' }, { signal: context.signal });
+      const backupAnswer = await (context.connectors.backup as Connector).request({ ...message.fields, 11: '000932' }, { signal: context.signal });
       const left = called + TIMEOUT - 100 - performance.now();
       assert.ok(left > 0, 'the backup answered well within the sequenceTimeout');
       await new Promise<void>((resolve) =>
@@ -68,21 +80,50 @@ test('flow onError late approval – onError relays the sequence\'s approval aft
           setImmediate(resolve);
         }, left),
       );
-      return { ...(sequenceAnswers.get(stan) as IsoMessage), 0: '0210' };
+      return sequenceFails ? backupAnswer : { ...(sequenceAnswers.get(stan) as IsoMessage), 0: '0210' };
     }),
     onLateResult,
     // What was handed to the store as the 96 is written (the handler is called as the 96 goes, not once onError's late
     // answer comes: a crash between the two would leave the primary's approval standing, the terminal told 96).
-    onReply: () => atTheAnswer.push(reversed.map((r) => `${String(r.upstream)} ${String(r.stan)}`).sort()),
+    onReply: () => {
+      atTheAnswer.push(reversed.map((r) => `${String(r.upstream)} ${String(r.stan)}`).sort());
+      warnedAtTheAnswer.push(...lines.map((l) => `${String(l.code)}: ${String(l.msg)}`));
+    },
+    logger,
   });
   const answer = (await within(terminal.request(purchase('000931')), 15_000, 'the terminal answered')) as IsoMessage;
   answered.open();
+  await within(late.opened, 10_000, 'onError\'s late answer handed to onLateResult');
+  return { answer, atTheAnswer, warnedAtTheAnswer, reversed: reversed.map((r) => `${String(r.upstream)} ${String(r.stan)} ${r.reason}`).sort() };
+}
+
+test('flow onError late approval – onError relays the sequence\'s approval after the endpoint\'s 96 went: the approval is reversed', async (t) => {
+  const { answer, atTheAnswer, reversed } = await lateAnswer(t, false);
   assert.equal(answer['39'], '96', 'the endpoint\'s timer answered first');
   assert.deepEqual(atTheAnswer, [['backup 000932', 'primary 000931']], 'both reversals started before the 96 was written');
-  await within(late.opened, 10_000, 'onError\'s late answer handed to onLateResult');
-  assert.deepEqual(
-    reversed.map((r) => `${String(r.upstream)} ${String(r.stan)} ${r.reason}`).sort(),
-    ['backup 000932 sequence-timeout', 'primary 000931 sequence-timeout'],
-    'the terminal was told 96: neither approval stands',
-  );
+  assert.deepEqual(reversed, ['backup 000932 sequence-timeout', 'primary 000931 sequence-timeout'], 'the terminal was told 96: neither approval stands');
+});
+
+// The sequence failed in time and onError relays its backup's approval (the primary's reversed by its verdict,
+// `sequence-failed`) past the endpoint's deadline: the backup's, told to no one, is reversed as the 96 goes, with the
+// timeout's reason as every approval the endpoint's timer undoes (before: the failure's, `sequence-failed`, while the
+// sequence's book was given `sequence-timeout`: sr65c #5).
+test('flow onError late approval – the sequence failed, onError\'s own approval beaten by the endpoint\'s 96: reversed as sequence-timeout', async (t) => {
+  const { answer, atTheAnswer, reversed } = await lateAnswer(t, true);
+  assert.equal(answer['39'], '96', 'the endpoint\'s timer answered first');
+  assert.deepEqual(atTheAnswer, [['backup 000932', 'primary 000931']], 'both reversals started before the 96 was written');
+  assert.deepEqual(reversed, ['backup 000932 sequence-timeout', 'primary 000931 sequence-failed'], 'the terminal was told 96: neither approval stands');
+});
+
+// The endpoint's 96 after onError waits for the reversals the abort of onError's signal starts (inbound on-error.ts
+// `holdGiveUp`): stored, or a tenth of the sequenceTimeout at most, then written with ISO8583_WARN_FLOW_DECLINE_UNSTORED
+// logged first (undelivered-approvals.ts `watchedOnError`). Before, the listener only started their store and the 96
+// went at once (sr65c #1): a crash right after it left both approvals standing, the terminal told 96. Every store is
+// held here until the terminal has its answer: the 96 goes at the bound, after the line.
+test('flow onError late approval – the endpoint\'s 96 after onError waits for its reversals\' store, bounded, then says so', async (t) => {
+  const { answer, warnedAtTheAnswer, reversed } = await lateAnswer(t, false, true);
+  assert.equal(answer['39'], '96', 'the endpoint\'s timer answered first');
+  const unstored = warnedAtTheAnswer.filter((l) => l.startsWith('ISO8583_WARN_FLOW_DECLINE_UNSTORED: 96 after onError'));
+  assert.equal(unstored.length, 1, `the 96 waited for the store, and said it went before it ended: ${warnedAtTheAnswer.join(' | ')}`);
+  assert.deepEqual(reversed, ['backup 000932 sequence-timeout', 'primary 000931 sequence-timeout']);
 });

@@ -1,6 +1,6 @@
 // onError relays the approval of one of its own links (owner 'own': a backup's) after another of its links approved
 // too: the terminal was told the one relayed, so every other approval onError got of a purchase is reversed, each once
-// (undelivered-approvals.ts `untoldOfOwn`, message-answers.ts `keptTold`), with the sequence's: the cardholder is
+// (on-error-verdict.ts `ownUndone`, message-answers.ts `keptTold`), with the sequence's: the cardholder is
 // charged once (docs/flows.md). Before, onError's book was kept whole under 'own': the untold backup's approval stood,
 // no reversal and no warning, a second charge. An untold approval that comes after onError's answer is reversed as it
 // comes. Real sockets: host simulators behind connectors (primary, backup, spare: each with its own authorization
@@ -22,9 +22,9 @@ const code = (value: string) => (answer: Record<string, unknown>): Record<string
 /**
  * The primary, backup and spare banks (the backup's answers held until `backupHeld` settles, when given), a book
  * recording each reversal (one opening `reversedAt(upstream)`), and a terminal whose sequence is approved by the
- * primary and then fails; `onError` answers the terminal.
+ * primary and then fails; `onError` answers the terminal. Each reversal's store ends once `storeHeld` settles, when given.
  */
-async function flowOn(t: TestContext, onError: Sequence, backupHeld?: Promise<void>) {
+async function flowOn(t: TestContext, onError: Sequence, backupHeld?: Promise<void>, storeHeld?: Promise<void>) {
   const primary = await namedBank(t, 'primary', code('111111'));
   const backup = await namedBank(t, 'backup', code('222222'), backupHeld);
   const spare = await namedBank(t, 'spare', code('333333'));
@@ -39,6 +39,7 @@ async function flowOn(t: TestContext, onError: Sequence, backupHeld?: Promise<vo
   const approvals = new UndeliveredApprovals((original, _answer, upstream, reason) => {
     reversed.push(`${String(upstream?.name)} ${String(original['11'])} ${reason}`);
     gateOf(String(upstream?.name)).open();
+    return storeHeld;
   }, { warn: (line) => warned.push(line) });
   approvals.bind({ dialect: 'iso87ascii', sequenceTimeout: 10_000 });
   const terminal = await posTerminal(t, {
@@ -82,3 +83,34 @@ test('flow onError untold own – the backup\'s approval comes after onError rel
   await within(reversedAt('backup'), 10_000, 'the backup\'s late approval reversed');
   assert.deepEqual(reversed.sort(), ['backup 000952 sequence-failed', 'primary 000952 sequence-failed']);
 });
+
+// onError's answer is judged and written as one snapshot (on-error-verdict.ts `judgeOnError`, reply-verdict.ts
+// `answerSnapshot`). Before, the verdict judged the object onError returned and the endpoint packed that object once
+// the reversals were stored: a field 38 set meanwhile (or a getter answering differently) told the terminal the
+// backup's approval while it was the one being reversed, and the spare's, untold, stood.
+for (const how of ['set after it was returned', 'a getter'] as const) {
+  test(`flow onError untold own – onError's field 38 changes after its verdict (${how}): the terminal gets the approval kept`, async (t) => {
+    const stored = gate();
+    t.after(stored.open);
+    let change: (() => void) | undefined;
+    const { terminal, reversed, reversedAt } = await flowOn(t, async (message, context) => {
+      const backup = (await (context.connectors.backup as Connector).request({ ...message.fields }, { signal: context.signal })) as IsoMessage;
+      const answer = { ...((await (context.connectors.spare as Connector).request({ ...message.fields }, { signal: context.signal })) as IsoMessage) };
+      let code = answer['38'];
+      if (how === 'a getter') Object.defineProperty(answer, '38', { get: () => code, enumerable: true, configurable: true });
+      change = () => {
+        code = backup['38'];
+        if (how !== 'a getter') answer['38'] = code;
+      };
+      return answer;
+    }, undefined, stored.opened);
+    const answered = terminal.request(purchase('000953'));
+    // The verdict is made (the spare's approval told, the backup's reversed): its reversal's store is held.
+    await within(reversedAt('backup'), 10_000, 'the backup\'s untold approval reversed');
+    change?.();
+    stored.open();
+    const answer = (await within(answered, 10_000, 'the terminal answered')) as IsoMessage;
+    assert.deepEqual([answer['39'], answer['38']], ['00', '333333'], 'the terminal was told the approval kept, not the one reversed');
+    assert.deepEqual(reversed.sort(), ['backup 000953 sequence-failed', 'primary 000953 sequence-failed']);
+  });
+}

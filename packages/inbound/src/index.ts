@@ -16,6 +16,7 @@ export type { LateResultHandler, ResultSource, UndeliveredReason, Sequence, Sequ
 export { isThenable } from './sequence.js';
 export { logSafely } from './safe-log.js';
 export { closedByEndpoint } from './give-up.js';
+export { giveUpHold, holdGiveUp } from './on-error.js';
 export type { ReplyObserver, WrittenReply } from './reply-observer.js';
 export { rcFixedTextLength } from './reply-write.js';
 export { EncodedReply } from './encoded-reply.js';

@@ -19,6 +19,37 @@ import type { ResultSource, Sequence, SequenceResult } from './sequence.js';
 /** Response code 96: system malfunction (the sequence failed, no onError answered); 909 in answers to 1993 MTIs. */
 export const SYSTEM_MALFUNCTION = '96';
 
+/** What the endpoint's 96 after onError is given up on waits for, by onError's `signal` ({@link holdGiveUp}). */
+const held = new WeakMap<AbortSignal, PromiseLike<unknown>[]>();
+
+/**
+ * Has the endpoint's 96, when it gives up on onError (its timer fired, or it failed: its `signal` aborted), wait for
+ * `until` (the reversals of what onError got, stored: a flow's abort listener), at most a tenth of the
+ * `sequenceTimeout`, 250 ms at most ({@link giveUpHold}), so that a crash right after the 96 cannot leave them unstored.
+ * Called before the abort or from its listener; a rejection is as a settling. Nothing else waits for it.
+ */
+export function holdGiveUp(signal: AbortSignal, until: PromiseLike<unknown>): void {
+  const list = held.get(signal);
+  if (list === undefined) held.set(signal, [until]);
+  else list.push(until);
+}
+
+/** Milliseconds at most the 96 waits for what {@link holdGiveUp} handed it: a tenth of `sequenceTimeout`, 250 at most. */
+export function giveUpHold(sequenceTimeout: number): number {
+  return Math.min(250, sequenceTimeout / 10);
+}
+
+/** Settles once all `holdGiveUp` handed for `signal` settled, or after {@link giveUpHold} ms (never rejects). */
+function heldFor(signal: AbortSignal, sequenceTimeout: number): Promise<void> | undefined {
+  const list = held.get(signal);
+  if (list === undefined) return undefined;
+  held.delete(signal);
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, giveUpHold(sequenceTimeout))));
+  const all = Promise.all(list.map((one) => Promise.resolve(one).then(() => undefined, () => undefined)));
+  return Promise.race([all.then(() => undefined), cap]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Runs onError with a `sequenceTimeout` of its own, from its call (after a timeout the client may so wait up to twice
  * the `sequenceTimeout`: a flow's onError wrapper bounds its verdict by the same timer, made first, so that it fails
@@ -81,6 +112,9 @@ export async function recover(job: InFlight, error: Iso8583Error): Promise<{ rea
       own.abort(second);
       // The context's logger binds `messageId` already: given again, the line would carry the key twice.
       logFailure(core, context, second.code as InboundErrorCode, fields, undefined, err, () => messageMask(job));
+      // What the abort's listeners handed over (a flow's reversals, stored: `holdGiveUp`), bounded, before the 96.
+      const hold = heldFor(own.signal, core.options.sequenceTimeout);
+      if (hold !== undefined) await hold;
     } finally {
       core.jobs.onErrors.delete(own);
     }

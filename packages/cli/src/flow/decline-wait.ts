@@ -38,8 +38,23 @@ export function storedOrDeadline(
   what = 'a reply that does not approve',
 ): Promise<void> {
   if (!(sequenceTimeout > 0)) return stored;
+  return storedWithin(stored, started + sequenceTimeout - declineMargin(sequenceTimeout) - performance.now(), sequenceTimeout, message, context, what);
+}
+
+/**
+ * Settles (never rejects) once `stored` settles, or after `left` ms (0 or less: at once), whichever comes first; in
+ * the second case logs `ISO8583_WARN_FLOW_DECLINE_UNSTORED` as {@link storedOrDeadline} does (`what`: the answer that
+ * waits, as the line names it).
+ */
+export function storedWithin(
+  stored: Promise<void>,
+  left: number,
+  sequenceTimeout: number,
+  message: InboundMessage,
+  context: SequenceContext,
+  what: string,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const left = started + sequenceTimeout - declineMargin(sequenceTimeout) - performance.now();
   const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, Math.max(0, left), false)));
   return Promise.race([stored.then(() => true, () => true), deadline]).then((inTime) => {
     clearTimeout(timer);

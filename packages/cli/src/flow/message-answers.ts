@@ -79,7 +79,7 @@ export class MessageAnswers {
     }
     // onError's answer told the terminal another approval of this book (`keptTold`): this one is untold.
     if (this.untold !== undefined && this.untoldApproval(one)) {
-      if (!this.repeatOf(one) && !this.repeatOf(one, this)) this.undoneNow(one, this.untold);
+      if (!this.repeatOfKept(one)) this.undoneNow(one, this.untold);
       return;
     }
     this.answers.push(one);
@@ -268,6 +268,14 @@ export class MessageAnswers {
   }
 
   /**
+   * Whether `one`, an untold approval (`keptTold`), repeats one of the twin's (`repeatOf`) or one this book told or
+   * reversed just before: that transaction, not reversed a second time.
+   */
+  private repeatOfKept(one: Answered): boolean {
+    return this.repeatOf(one) || this.repeatOf(one, this);
+  }
+
+  /**
    * onError's answer told the terminal this book's approval (onError's own book, owner `'own'`: the one
    * `relaysApproval` found, or each it could not tell apart): that one is kept, and every other approval of a
    * reversible request this book holds (a second backup's, a resend to another bank), now or later as it comes, is
@@ -286,8 +294,7 @@ export class MessageAnswers {
     for (const one of untold) this.answers.splice(this.answers.indexOf(one), 1);
     const started: Promise<void>[] = [];
     for (const one of untold) {
-      // A repeat of a told one, or of one reversed just before, is that transaction: not reversed a second time.
-      if (!this.repeatOf(one) && !this.repeatOf(one, this)) started.push(this.undoneNow(one, reason));
+      if (!this.repeatOfKept(one)) started.push(this.undoneNow(one, reason));
     }
     return started.length === 0 ? undefined : Promise.all(started).then(() => undefined);
   }

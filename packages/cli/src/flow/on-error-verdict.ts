@@ -17,7 +17,7 @@ import type { InboundErrorCode, InboundMessage, Sequence, SequenceContext, Seque
 import { printable } from '../io.js';
 import { storedOrDeadline } from './decline-wait.js';
 import type { MessageAnswers } from './message-answers.js';
-import { approvalOf, backedByOwn } from './reply-verdict.js';
+import { answerSnapshot, approvalOf, backedByOwn } from './reply-verdict.js';
 
 /**
  * Whose approval onError's approving answer is (fields 39 and 38 matching a reversible approval of that book,
@@ -107,7 +107,9 @@ export interface OnErrorJudge {
  * result, its throw or rejection: a 96) is handed to the endpoint only then, so that the terminal is never told while
  * a reversal the verdict started is not yet stored (a crash would leave that approval standing), but no later than
  * the deadline allows (decline-wait.ts `storedOrDeadline`: then logged `ISO8583_WARN_FLOW_DECLINE_UNSTORED`). At the
- * timer's own timeout the 96 goes at once.
+ * timer's own timeout the 96 goes at once. The answer judged is the one handed over: a snapshot (`answerSnapshot`), so that
+ * what onError does with its object afterwards (a field 38 set later, a getter) cannot tell the terminal another
+ * approval than the one kept.
  */
 export function judgeOnError(
   onError: Sequence,
@@ -140,17 +142,21 @@ export function judgeOnError(
     throw err;
   }
   let thenable: boolean;
+  // A sync answer, judged and handed over as one snapshot (`answerSnapshot`): the approval kept is the one told.
+  let result: SequenceResult;
   try {
     thenable = isThenable(out);
+    result = thenable ? undefined : answerSnapshot(out as SequenceResult);
   } catch (err) {
-    // A value that cannot be looked at (a revoked Proxy): the endpoint answers it as onError failing, a 96.
+    // A value that cannot be looked at (a revoked Proxy, a getter that throws): the endpoint answers it as onError
+    // failing, a 96.
     const later = failing(err);
     if (later !== undefined) return later;
     throw err;
   }
   if (!thenable) {
-    const stored = tell(approves(out as SequenceResult), out as SequenceResult);
-    return stored === undefined ? out : stored.then(() => out as SequenceResult);
+    const stored = tell(approves(result), result);
+    return stored === undefined ? result : stored.then(() => result);
   }
   const pending = out as PromiseLike<SequenceResult>;
   return new Promise<SequenceResult>((resolve, reject) => {
@@ -160,18 +166,29 @@ export function judgeOnError(
       reject(new Iso8583Error(code, `MTI ${message.mti}: the onError sequence did not settle within ${timeout} ms`, { mti: message.mti }));
     }, timeout);
     timer.unref();
+    // onError failing: its 96 handed over once the reversals that causes are stored.
+    const fail = (err: unknown): void => {
+      const stored = tell(false);
+      if (stored === undefined) reject(err);
+      else void stored.then(() => reject(err));
+    };
     pending.then(
-      (result) => {
+      (answer) => {
         clearTimeout(timer);
+        let result: SequenceResult;
+        try {
+          result = answerSnapshot(answer);
+        } catch (err) {
+          // A getter that throws: onError failing, a 96.
+          return fail(err);
+        }
         const stored = tell(approves(result), result);
         if (stored === undefined) resolve(result);
         else void stored.then(() => resolve(result));
       },
       (err: unknown) => {
         clearTimeout(timer);
-        const stored = tell(false);
-        if (stored === undefined) reject(err);
-        else void stored.then(() => reject(err));
+        fail(err);
       },
     );
   });

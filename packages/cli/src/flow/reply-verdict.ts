@@ -101,3 +101,22 @@ export function replySnapshot(result: SequenceResult): SequenceResult {
     return result;
   }
 }
+
+/**
+ * onError's answer `result` as it was when onError gave it, which its verdict judges and the endpoint writes
+ * (on-error-verdict.ts `judgeOnError`): {@link replySnapshot}, with each own getter read once into a plain value (the
+ * verdict reads the answer at once, unlike a sequence's reply), so that neither a field onError sets afterwards nor a
+ * getter that answers differently when packed tells the terminal another approval than the one kept (field 38: the
+ * told approval's twin reversed, `keptTold`). Throws what a getter throws (onError failing: a 96).
+ */
+export function answerSnapshot(result: SequenceResult): SequenceResult {
+  const snapshot = replySnapshot(result);
+  if (snapshot === result || snapshot === null || typeof snapshot !== 'object') return snapshot;
+  for (const key of Reflect.ownKeys(snapshot)) {
+    const one = Object.getOwnPropertyDescriptor(snapshot, key);
+    if (one === undefined || 'value' in one) continue;
+    const value: unknown = Reflect.get(result as object, key);
+    Object.defineProperty(snapshot, key, { value, enumerable: one.enumerable, configurable: true, writable: true });
+  }
+  return snapshot;
+}

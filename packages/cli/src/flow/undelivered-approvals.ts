@@ -21,9 +21,8 @@
  * alike, for a request that expects one: no reply (`undefined`, `null`: reason `no-reply`), or a reply that does not
  * approve (a decline after the bank approved, the request echoed back without an approving field 39: reason
  * `reply-declined`), reverses them: the terminal was not told approved. A message whose approving reply was delivered
- * reverses nothing. A
- * request the connector gave up on after its write (its timeout, the sequence's `signal`) is reversed by the connector
- * itself and never answered to the sequence, so it is never here: one reversal per approval. The sequence's result is
+ * reverses nothing. A request the connector gave up on after its write (its timeout, the sequence's `signal`) is
+ * reversed by the connector itself and never answered to the sequence, so it is never here: one reversal per approval. The sequence's result is
  * read once: a promise-like is adopted as one native promise (`adopted`), which the book reads first and the endpoint
  * through it, so that the terminal's answer and the fate of the approvals follow the same settlement (a reply that
  * does not approve reaches the endpoint once the reversals it causes are stored, or just before the sequence's
@@ -34,12 +33,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { types } from 'node:util';
-import { closedByEndpoint, isThenable } from '@iso8583/inbound';
+import { closedByEndpoint, giveUpHold, holdGiveUp, isThenable } from '@iso8583/inbound';
 import { createCodec, responseMti } from '@iso8583/codec';
 import type { Codec } from '@iso8583/codec';
 import type { InboundMessage, LateResultHandler, ResolvedInboundOptions, Sequence, SequenceContext, SequenceResult } from '@iso8583/inbound';
 import type { UndeliveredApproval } from '@iso8583/connector';
-import { allStored, storedOrDeadline } from './decline-wait.js';
+import { allStored, storedOrDeadline, storedWithin } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
 import { approvalOf, replySnapshot } from './reply-verdict.js';
 import { approvalToldAmbiguously, judgeOnError, ownUndone, standInAfterApproval } from './on-error-verdict.js';
@@ -272,7 +271,7 @@ export class UndeliveredApprovals {
         this.failing.delete(id);
         clearTimeout(failed.timer);
         this.deciding.add(failed.book);
-        const watched = this.watchedOnError(context, failed.book, 'sequence-failed');
+        const watched = this.watchedOnError(message, context, failed.book, 'sequence-failed');
         return judgeOnError(onError, message, this.judge(failed.book), watched, (approves, owner) => {
           this.deciding.delete(failed.book);
           this.warnStandIn(message, approves, owner, failed.book);
@@ -292,7 +291,7 @@ export class UndeliveredApprovals {
         this.running.delete(id);
         running.timedOut();
         this.deciding.add(running);
-        const watched = this.watchedOnError(context, running, 'sequence-timeout');
+        const watched = this.watchedOnError(message, context, running, 'sequence-timeout');
         return judgeOnError(onError, message, this.judge(running), watched, (approves, owner) => {
           this.deciding.delete(running);
           this.warnStandIn(message, approves, owner, running);
@@ -333,7 +332,7 @@ export class UndeliveredApprovals {
    * fires: the terminal gets a 96), its own signal is aborted (a request still out is dropped, or reversed by its
    * connector) and what it got is reversed (`reason`), with every later answer as it comes.
    */
-  private watchedOnError(context: SequenceContext, book: MessageAnswers, reason: 'sequence-failed' | 'sequence-timeout'): SequenceContext {
+  private watchedOnError(message: InboundMessage, context: SequenceContext, book: MessageAnswers, reason: 'sequence-failed' | 'sequence-timeout'): SequenceContext {
     const own = new MessageAnswers(this.reverse, book);
     this.onErrorBooks.set(book, own);
     const stop = new AbortController();
@@ -342,10 +341,11 @@ export class UndeliveredApprovals {
     signal?.addEventListener('abort', () => {
       // The close's abort (the terminal got no answer) is `abandon`'s, reason client-gone.
       if (closedByEndpoint(signal)) return;
-      // The endpoint's 96 goes as this returns, whatever onError's verdict was (its answer beaten by the timer): both
-      // books reversed before it is written (onError's first: a repeat once), not at `onLateResult` (a crash between).
-      void own.undelivered(reason, false, book);
-      void book.undelivered(timedOut(signal.reason) ? 'sequence-timeout' : reason, false, own);
+      // The endpoint's 96 (whatever onError's verdict was: its answer beaten by the timer) waits for both books'
+      // reversals (onError's first: a repeat once) to be stored, bounded (`holdGiveUp`), not at `onLateResult`.
+      const why = timedOut(signal.reason) ? 'sequence-timeout' : reason;
+      const stored = allStored([own.undelivered(why, false, book), book.undelivered(why, false, own)]);
+      if (stored !== undefined) holdGiveUp(signal, storedWithin(stored, giveUpHold(this.timeout), this.timeout, message, context, '96 after onError'));
     }, { once: true });
     return watchedContext(context, own, stop.signal);
   }
