@@ -4,7 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { warningFields } from '../src/commands/gateway.js';
 import { parseGatewayArgs } from '../src/gateway/config.js';
+import { socketQueueNotice } from '../src/gateway/socketqueue.js';
 
 function configFile(t: { after(fn: () => void): void }, data: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'sq-defaults-'));
@@ -99,4 +103,33 @@ test('SocketQueue parameters with no flag here – refused with what replaces th
     assert.match(reasons['/statDumpFile'] ?? '', /GET \/transactions/);
     return true;
   });
+});
+
+test('SocketQueue by its logging names only (--vv, "vv", --logFile) – its defaults apply and a coded warning says so', (t) => {
+  const fromLogging = (argv: string[]): string | undefined => parseGatewayArgs(argv).warnings.find((w) => w.startsWith('ISO8583_WARN_SOCKETQUEUE_FROM_LOGGING'));
+  const vv = parseGatewayArgs(['--upstream=10.0.0.1:5000', '--vv']);
+  assert.deepEqual([vv.config.socketqueue, vv.config.frame, vv.config.clientCloseAfterReply], [true, 'ascii4', true]);
+  const warning = fromLogging(['--upstream=10.0.0.1:5000', '--vv']) ?? '';
+  assert.match(warning, /^ISO8583_WARN_SOCKETQUEUE_FROM_LOGGING: --vv, SocketQueue's name for logging, turned SocketQueue's behaviour on .*--frame ascii4.*give --log-messages/);
+  // Logged at start with its code as a field, as the other start warnings are.
+  assert.deepEqual(warningFields(warning), { code: 'ISO8583_WARN_SOCKETQUEUE_FROM_LOGGING' });
+  assert.match(fromLogging(['--upstream=10.0.0.1:5000', '--vv', '--logFile=/tmp/gw.log']) ?? '', /--logFile, --vv, SocketQueue's names for logging/);
+  assert.match(fromLogging(['--config', configFile(t, { upstream: '10.0.0.1:5000', vv: true })]) ?? '', /"vv", SocketQueue's name for logging/);
+  // A name that says more than how to log, SocketQueue chosen by name, its --c=, or our own flag: no such warning.
+  assert.equal(fromLogging(['--upstream=10.0.0.1:5000', '--vv', '--listenPort=2014']), undefined);
+  assert.equal(fromLogging(['--upstream=10.0.0.1:5000', '--vv', '--socketqueue']), undefined);
+  assert.equal(fromLogging([`--c=${configFile(t, { upstream: '10.0.0.1:5000', vv: true })}`]), undefined);
+  const ours = parseGatewayArgs(['--upstream=10.0.0.1:5000', '--log-messages']);
+  assert.equal(ours.config.socketqueue, false);
+  assert.equal(fromLogging(['--upstream=10.0.0.1:5000', '--log-messages']), undefined);
+});
+
+test('SocketQueue notice – the warning that POS clients are taken on loopback only carries its code', () => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } }));
+  socketQueueNotice(parseGatewayArgs(['--upstreamHost=10.0.0.1', '--upstreamPort=5000', '--listenPort=2014']).config, logger);
+  const warn = lines.map((l) => JSON.parse(l) as { level: number; code?: string; msg: string }).filter((l) => l.level >= 40);
+  assert.equal(warn.length, 1);
+  assert.equal(warn[0]?.code, 'ISO8583_WARN_SOCKETQUEUE_BIND');
+  assert.match(warn[0]?.msg ?? '', /^POS clients are taken on this address only/);
 });

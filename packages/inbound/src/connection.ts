@@ -23,6 +23,8 @@ export class InboundConnection implements Peer {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly logger: Logger;
+  /** The peer as the connection's lines name it (null when unknown). */
+  readonly #peer: { remoteAddress: string | null; remotePort: number | null };
   #sequenceLogger: Logger | undefined;
   /** Settles when the socket has closed. */
   readonly closed: Promise<void>;
@@ -60,9 +62,12 @@ export class InboundConnection implements Peer {
     readonly id: number,
     private readonly slot: Slot,
   ) {
-    this.remoteAddress = socket.remoteAddress ?? '';
-    this.remotePort = socket.remotePort ?? 0;
-    this.logger = childSafely(core.logger, { connection: id, remoteAddress: this.remoteAddress, remotePort: this.remotePort });
+    // The accepted socket's, read at accept (slots.ts): a TLS socket whose client reset right after its handshake
+    // has lost them. Unknown (a client reset before it was accepted): '' and 0 here, null in the lines.
+    this.remoteAddress = slot.remoteAddress ?? '';
+    this.remotePort = slot.remotePort ?? 0;
+    this.#peer = { remoteAddress: slot.remoteAddress ?? null, remotePort: slot.remotePort ?? null };
+    this.logger = childSafely(core.logger, { connection: id, ...this.#peer });
     this.room = new ConnectionRoom({
       stream: () => this.stream,
       gone: () => this.gone,
@@ -120,7 +125,7 @@ export class InboundConnection implements Peer {
   get sequenceLogger(): Logger {
     // A child that cannot be made (a custom logger): the endpoint's, so that a sequence's first log call never throws.
     this.#sequenceLogger ??= childSafely(this.core.sequenceLogger, {
-      connection: this.id, remoteAddress: this.remoteAddress, remotePort: this.remotePort,
+      connection: this.id, ...this.#peer,
     });
     return this.#sequenceLogger;
   }

@@ -43,6 +43,12 @@ const REFUSAL_WARNINGS_PER_SECOND = 20;
  */
 const CLOSE_LINES_PER_SECOND = 20;
 
+/**
+ * The code of the close's warnings that its deadline passed (docs/errors.md): connections still open then are destroyed
+ * (`connections`), sequences still running then are given up on (`inFlight`).
+ */
+const CLOSE_DEADLINE_WARNING = 'ISO8583_WARN_INBOUND_CLOSE_DEADLINE';
+
 /** Milliseconds `close()` drains by default (its `deadline`): 10000. */
 export const DEFAULT_CLOSE_DEADLINE = 10000;
 
@@ -323,7 +329,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       outcome = await Promise.race([drained.then(() => 'drained' as const), expired, this.#aborted]);
     }
     if (outcome === 'expired') {
-      logSafely(() => this.#logger.warn({ connections: this.#connections.size }, 'close deadline passed: destroying connections'));
+      logSafely(() => this.#logger.warn({ code: CLOSE_DEADLINE_WARNING, connections: this.#connections.size }, 'close deadline passed: destroying connections'));
     }
     // Sockets still handshaking (TLS) or left at the deadline. A connection closes its own socket, read out only while
     // bytes keep coming (MessageStream.cut: a client that never reads would hold the close 0.5-10 s by the quiet wait,
@@ -345,7 +351,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     if (outcome !== 'aborted' && this.#jobs.count > 0) {
       if (outcome === 'drained') logSafely(() => this.#logger.info({ inFlight: this.#jobs.count }, 'waiting for the sequences still running'));
       if (outcome === 'expired' || (await Promise.race([this.#jobs.idle().then(() => 'idle' as const), expired, this.#aborted])) === 'expired') {
-        logSafely(() => this.#logger.warn({ inFlight: this.#jobs.count }, 'close deadline passed: sequences still running'));
+        logSafely(() => this.#logger.warn({ code: CLOSE_DEADLINE_WARNING, inFlight: this.#jobs.count }, 'close deadline passed: sequences still running'));
       }
     }
     clearTimeout(timer);

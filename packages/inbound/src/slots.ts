@@ -29,9 +29,18 @@ export class Slot {
   timer: NodeJS.Timeout | undefined;
   /** The bytes read from the accepted socket when the slot was last looked at (see {@link Slot.heardSinceLook}). */
   #seen = 0;
+  /**
+   * The client's address and port as the accepted socket had them at accept: a TLS socket on top that has lost its
+   * handle (a client that reset right after its handshake) no longer knows them. Undefined for a client that reset
+   * before it was accepted.
+   */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
 
   constructor(readonly socket: Socket, readonly peer: string, private readonly owner: ConnectionSlots) {
     this.#seen = socket.bytesRead;
+    this.remoteAddress = socket.remoteAddress;
+    this.remotePort = socket.remotePort;
   }
 
   /**

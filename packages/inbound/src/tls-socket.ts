@@ -22,15 +22,19 @@ export function parentOf(socket: TLSSocket): Socket | undefined {
 }
 
 /**
- * The slot of a TLS socket (`slots`: the endpoint's): the one of the accepted socket under it (`parentOf`), else the
- * accepted socket with the same peer (address and port name one TCP connection). Marked as secured by `socket`.
+ * The slot of a TLS socket (`slots`: the endpoint's): the one of the accepted socket under it (`parentOf`); when Node
+ * keeps none, the accepted socket with the same peer (address and port name one TCP connection), only while the TLS
+ * socket still knows its peer (a socket that lost its handle knows neither, as a client reset before its accept
+ * does not: undefined on both sides named another client's slot). Undefined when the accepted socket's slot has gone
+ * (closed). Marked as secured by `socket`.
  */
 export function slotOfTls(slots: ConnectionSlots, socket: TLSSocket): Slot | undefined {
   const parent = parentOf(socket);
   let slot = parent === undefined ? undefined : slots.get(parent);
-  if (slot === undefined) {
+  const { remoteAddress, remotePort } = socket;
+  if (parent === undefined && remoteAddress !== undefined && remotePort !== undefined) {
     for (const held of slots.values()) {
-      if (held.socket.remotePort === socket.remotePort && held.socket.remoteAddress === socket.remoteAddress) slot = held;
+      if (held.remotePort === remotePort && held.remoteAddress === remoteAddress) slot = held;
     }
   }
   if (slot !== undefined) slot.secure = socket;

@@ -25,6 +25,12 @@ export function readyLine(gateway: Gateway): string {
   return line;
 }
 
+/** The fields of a start warning's log line: its code (`ISO8583_WARN_...: text`), none for a line without one. */
+export function warningFields(line: string): { code?: string } {
+  const code = /^(ISO8583_WARN_[A-Z0-9_]+):/.exec(line)?.[1];
+  return code === undefined ? {} : { code };
+}
+
 /**
  * The line of a start ended by a stop signal before it was ready (exit 0: nothing was left half made); a closed stdout
  * ends it quietly, with the same 0 (io.ts `writeEnd`).
@@ -73,7 +79,8 @@ async function startThenRun(config: GatewayConfig, warnings: readonly string[], 
   const log = createLogger({ file: config.logFile, level: levelFor(config.logLevel, config.logMessages) });
   socketQueueNotice(config, log.logger);
   // A config file key a flag made unused (flags win over the file): said, as --check-config says it.
-  for (const line of warnings) log.logger.warn(line);
+  // Each with its code as a field too (`ISO8583_WARN_...: text`), as every warn line has one.
+  for (const line of warnings) log.logger.warn(warningFields(line), line);
   // A store folder or the --store database that cannot be opened is named by its flag (journal-check.ts), its reason kept.
   const gateway = await startGateway(config, { logger: log.logger }).catch((err: unknown) => {
     throw withStoreFlag(err);

@@ -14,7 +14,7 @@ import { GATEWAY_CONFIG_SCHEMA, configFileError, readConfig } from './config-fil
 import { journalFolderOf, journalNotMoved } from './config-paths.js';
 import { givenKeysCheck } from './given-keys-check.js';
 import { shutdownDeadlineWarning } from './stop-abort.js';
-import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueueFromFileWarning, socketQueuePointer, zeroPortsOff } from './socketqueue.js';
+import { SOCKETQUEUE_DEFAULTS, SOCKETQUEUE_NAMES, flagValue, socketQueueBooleanValues, socketQueueFromFileWarning, socketQueueFromLoggingWarning, socketQueuePointer, zeroPortsOff } from './socketqueue.js';
 import { checkReconnect } from './reconnect.js';
 import type { ReconnectOrigin } from './reconnect.js';
 import { checkUpstreams, flagProblem, parseRouteFlag, readableReason, upstreamsOf } from './upstreams.js';
@@ -70,7 +70,8 @@ export interface ParsedGatewayArgs {
    * Settings made unused by a setting of another source (a flag over a config file key: `--no-reversal` over the
    * file's `safMaxAttempts`), one line each naming both; the start logs them at warn level, `--check-config` prints
    * them as `warning:` lines; and `ISO8583_WARN_SHUTDOWN_DEADLINE` when a stop's deadline is shorter than the wait for
-   * the bank (stop-abort.ts). Empty when there are none.
+   * the bank (stop-abort.ts), `ISO8583_WARN_SOCKETQUEUE_FROM_FILE` and `ISO8583_WARN_SOCKETQUEUE_FROM_LOGGING`
+   * (socketqueue.ts); a line with a code starts with it and is logged with it as `code`. Empty when there are none.
    */
   warnings: readonly string[];
 }
@@ -100,7 +101,8 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   // The names the flags were given under (`--listenPort`): SocketQueue's mean its defaults, and an error names them.
   const givenAs = new Map<string, string>();
   for (const f of GATEWAY_FLAGS) for (const a of f.aliases ?? []) if (values[a] !== undefined) givenAs.set(f.flag, a);
-  const socketQueueFlags = [...givenAs.values()].some((a) => SOCKETQUEUE_NAMES.has(a)) || values.c !== undefined;
+  const byC = values.c !== undefined;
+  const socketQueueFlags = [...givenAs.values()].some((a) => SOCKETQUEUE_NAMES.has(a)) || byC;
   resolveAliases([{ flag: 'config', aliases: ['c'], kind: 'string', help: '' }, ...GATEWAY_FLAGS], values);
   const file = typeof values.config === 'string' ? readConfig(values.config) : { config: {}, socketQueueKeys: [], shippedKeys: [], journalAsWritten: undefined };
   const fromFile = file.config;
@@ -218,6 +220,11 @@ export function parseGatewayArgs(argv: string[], extraDefaults: Partial<GatewayC
   }, configPath);
   if (headerWarning !== undefined) warnings.push(headerWarning);
   if (fromShipped && typeof values.config === 'string') warnings.push(socketQueueFromFileWarning(values.config, file.shippedKeys));
+  // Turned on by its logging names only (`--vv`): said, as a file's shipped keys are (not when chosen, or by `-c`).
+  const fromLogging = socketQueue && fromFlags.socketqueue === undefined && fromFile.socketqueue === undefined && !byC && file.shippedKeys.length === 0
+    ? socketQueueFromLoggingWarning([...givenAs.values()].filter((a) => SOCKETQUEUE_NAMES.has(a)), file.socketQueueKeys.filter((k) => SOCKETQUEUE_NAMES.has(k)))
+    : undefined;
+  if (fromLogging !== undefined) warnings.push(fromLogging);
   // Chosen: given (flag or file) other than its default (a file that spells the defaults out, as the deploy example does, chose nothing).
   const stopChosen = (['shutdownDeadline', 'requestTimeout'] as const).some((key) => (key in fromFlags || fileOf(key) !== undefined) && merged[key] !== FLAG_BY_KEY.get(key)?.default);
   const stopWarning = shutdownDeadlineWarning(merged as GatewayConfig, stopChosen);

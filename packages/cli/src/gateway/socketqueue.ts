@@ -182,6 +182,24 @@ export function socketQueueFromFileWarning(path: string, keys: readonly string[]
     'give "socketqueue": false in the file to keep the gateway\'s own defaults';
 }
 
+/** SocketQueue's names that only say how to log: `vv` (`--log-messages`) and `logFile` (`--log-file`). */
+const SOCKETQUEUE_LOGGING_NAMES: ReadonlySet<string> = new Set(['vv', 'logFile']);
+
+/**
+ * `ISO8583_WARN_SOCKETQUEUE_FROM_LOGGING` when every SocketQueue name that turned SocketQueue's behaviour on
+ * (`flags`: the flags given under its names, `vv`; `keys`: the config file's keys of its names) only says how to
+ * log: `--vv` to see the messages also switched the framing, the dialect and closing after each reply, which a user
+ * would not guess. Undefined when none was given or one says more (`--listenPort`...).
+ */
+export function socketQueueFromLoggingWarning(flags: readonly string[], keys: readonly string[]): string | undefined {
+  const names = [...flags.map((f) => `--${f}`), ...keys.map((k) => `"${k}"`)];
+  if (names.length === 0 || ![...flags, ...keys].every((n) => SOCKETQUEUE_LOGGING_NAMES.has(n))) return undefined;
+  return `ISO8583_WARN_SOCKETQUEUE_FROM_LOGGING: ${names.join(', ')}, SocketQueue's name${names.length > 1 ? 's' : ''} for logging, ` +
+    'turned SocketQueue\'s behaviour on (smartvista, --frame ascii4, no client frame, each client closed after its reply, HTTP off ' +
+    'unless given, 35 s for the bank, one request per terminal, no echo test): give --log-messages (--log-file) instead to keep ' +
+    'the gateway\'s own defaults';
+}
+
 /** A config file's object without SocketQueue's keys at their shipped value ({@link SHIPPED_VALUES}); anything else as given. */
 export function withoutShippedKeys(data: unknown): unknown {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
@@ -266,6 +284,6 @@ export function socketQueueNotice(config: GatewayConfig, logger: { info(o: objec
     'SocketQueue names in use: SocketQueue\'s defaults apply where no flag says otherwise',
   );
   if (config.bind === '127.0.0.1' || config.bind === '::1' || config.bind === 'localhost') {
-    logger.warn({ bind: config.bind }, 'POS clients are taken on this address only (SocketQueue listened on every interface): --bind 0.0.0.0 for remote terminals');
+    logger.warn({ code: 'ISO8583_WARN_SOCKETQUEUE_BIND', bind: config.bind }, 'POS clients are taken on this address only (SocketQueue listened on every interface): --bind 0.0.0.0 for remote terminals');
   }
 }
