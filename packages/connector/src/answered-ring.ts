@@ -20,6 +20,18 @@ export const ANSWERED_KEYS = 4096;
 /** Most answers under one key a copy is compared with (the newest first): a few, not a walk of the whole ring. */
 const ANSWERS_PER_KEY = 8;
 
+/** How an answer in the ring was taken (late-keys.ts `answered`, `took`). */
+export const Taken = {
+  /** A late answer or approval taken whose field 7 no request it answers sent (the host's own, maybe its time). */
+  Other: 0,
+  /** An answer in time: its field 7 one its request sent. */
+  InTime: 1,
+  /** A late answer taken echoing its timed-out request's field 7. */
+  Echoed: 2,
+} as const;
+/** One of {@link Taken}'s values. */
+export type Taken = (typeof Taken)[keyof typeof Taken];
+
 /** The STAN and terminal of a request (fields 11 and 41 as the caller gave them). */
 export interface Transaction {
   readonly stan?: MessageInput[string];
@@ -53,8 +65,9 @@ export class AnswerRing {
   /** The place of the answer under the same key before the one at each place (-1: none): a key's answers, newest first. */
   private readonly before: number[] = [];
   /**
-   * 1 at each place of an answer in time (late-keys.ts `answered`: its field 7 one its request sent), 0 at a late
-   * answer or approval taken (`took`: its field 7 the host's, maybe its time): grown to `size` when the ring is.
+   * Each place's {@link Taken} (1: an answer in time, its field 7 one its request sent; 2: a late answer taken echoing
+   * its request's field 7; 0: another late answer or approval taken, its field 7 the host's, maybe its time): grown to
+   * `size` when the ring is.
    */
   private inTime = new Uint8Array(0);
   /**
@@ -74,9 +87,9 @@ export class AnswerRing {
 
   /**
    * An answer under `key` with field 7 `echo` ('': none), `mark` and `transaction` ('': not known) takes the next place;
-   * `inTime` (default false): an answer in time, its field 7 one its request sent.
+   * `taken` (default {@link Taken.Other}): how (an answer in time, a late answer echoing its request's field 7, other).
    */
-  remember(key: string, echo: string, mark: string, transaction = '', inTime = false): void {
+  remember(key: string, echo: string, mark: string, transaction = '', taken: Taken = Taken.Other): void {
     const place = this.next;
     const oldest = this.key[place] as string | undefined;
     // The oldest answer's key is forgotten, unless answered again since (its place is then a newer one).
@@ -93,7 +106,7 @@ export class AnswerRing {
       seq.set(this.seq);
       this.seq = seq;
     }
-    this.inTime[place] = inTime ? 1 : 0;
+    this.inTime[place] = taken;
     this.seq[place] = this.count++;
     this.before[place] = this.last.get(key) ?? -1;
     this.last.set(key, place);
@@ -128,9 +141,9 @@ export class AnswerRing {
 
   /**
    * True when `message` is a copy of an answer under `key` remembered (late-keys.ts `copyOfAnswer`); `takenBefore`
-   * (default: any): of an answer in time, or of a late answer or approval taken before that {@link written} count (one
-   * taken since, whose field 7 the host's own time, another request's late answer may carry too: late-keys.ts
-   * `lateAnswer`).
+   * (default: any): of an answer in time, or of a late answer that echoed its request's field 7 taken before that
+   * {@link written} count (late-keys.ts `lateAnswer`). Never then of another late answer or approval taken (its field 7
+   * the host's, maybe its time: another request's genuine late answer stamped in the same second carries it too).
    */
   copyOf(key: string, message: IsoMessage, takenBefore?: number): boolean {
     const echoed = message['7'];
@@ -139,7 +152,7 @@ export class AnswerRing {
     let mark: string | undefined;
     for (const place of this.placesOf(key)) {
       if (this.echo[place] !== echo || this.mark[place] === '') continue; // '': an answer kept for its transaction only
-      if (takenBefore !== undefined && this.inTime[place] !== 1 && this.seq[place]! >= takenBefore) continue;
+      if (takenBefore !== undefined && this.inTime[place] !== Taken.InTime && (this.inTime[place] !== Taken.Echoed || this.seq[place]! >= takenBefore)) continue;
       mark ??= bare ? digestOf(message) : answerMark(message);
       if (this.mark[place] === mark) return true;
     }

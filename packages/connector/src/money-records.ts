@@ -31,6 +31,12 @@ export const TRANSACTIONS_PER_KEY = 8;
 export const UNANSWERED_PER_KEY = 256;
 
 /**
+ * Most field 7 values of forgotten records remembered under one key while others are (money-repeats.ts `unnamed`): a
+ * late answer naming one counts as an unknown transaction's, not on another record of the key.
+ */
+export const FORGOTTEN_PER_KEY = 8;
+
+/**
  * A transaction dropped unanswered from the memory of one key past {@link UNANSWERED_PER_KEY}: its STAN and terminal
  * (fields 11 and 41 as the wire carries them; the caller masks them before logging). Its late answer then counts as an
  * unknown transaction's.

@@ -51,7 +51,7 @@ import { fieldText, isRepeatMti, mtiText, originalStanOf, wireValue } from './ma
 import { sameTransaction, transactionIdentity } from './transactions-in-flight.js';
 import type { HeldTransaction } from './transactions-in-flight.js';
 import type { SentAmount } from './late-keys.js';
-import { COUNTED_TRANSACTIONS, FORGET_TIMEOUTS, PROCESSED, REPEATED, REVERSED, SECURED, TRANSACTIONS_PER_KEY, UNANSWERED_PER_KEY, markOf } from './money-records.js';
+import { COUNTED_TRANSACTIONS, FORGET_TIMEOUTS, FORGOTTEN_PER_KEY, PROCESSED, REPEATED, REVERSED, SECURED, TRANSACTIONS_PER_KEY, UNANSWERED_PER_KEY, markOf } from './money-records.js';
 import type { Counted, DroppedUnanswered, FreshAmounts } from './money-records.js';
 
 export { COUNTED_TRANSACTIONS, FORGET_TIMEOUTS, TRANSACTIONS_PER_KEY, UNANSWERED_PER_KEY };
@@ -70,6 +70,12 @@ export class MoneyRepeats {
   private newest: Counted | undefined;
   /** Transactions remembered. */
   private remembered = 0;
+  /**
+   * By key, while records are still remembered under it: the field 7 values (as the wire carries them) of the last
+   * {@link FORGOTTEN_PER_KEY} records forgotten under it (dropped past a bound, aged out, pushed out by the cap): a
+   * late answer naming one is a forgotten transaction's, counted as an unknown one's, never on another record (`unnamed`).
+   */
+  private readonly forgottenSent = new DictionaryMap<string[]>();
   /** Milliseconds a transaction is remembered after its last count. */
   private readonly forgetAfter: number;
 
@@ -238,11 +244,13 @@ export class MoneyRepeats {
    * field 7 rather than echoing the request's): the oldest record of the transaction of which no answer (nor a
    * repeat's) was counted, as it is the late answer of a request still due (two such answers of two timed-out requests
    * are two bookings), else the most recent record of the transaction (every one counted: a copy adds nothing), counted
-   * now (its own field 7 kept). `undefined` when a record of that transmission is remembered, or none of the transaction.
+   * now (its own field 7 kept). `undefined` when a record of that transmission is remembered, or none of the transaction,
+   * or when a record of that field 7 was forgotten under the key (its late answer counts as an unknown transaction's).
    */
   private unnamed(now: number, asked: HeldTransaction, sent: string): Counted | undefined {
     const list = this.byKey.get(asked.key);
     if (list === undefined || list.some((one) => one.sent === sent && sameTransaction(one.id, asked))) return undefined;
+    if (this.forgottenSent.get(asked.key)?.includes(sent) === true) return undefined; // a forgotten record's: unknown // a forgotten record's: unknown
     const c = list.find((one) => (one.flags & (PROCESSED | REPEATED)) === 0 && sameTransaction(one.id, asked)) ?? list.findLast((one) => sameTransaction(one.id, asked));
     if (c !== undefined) this.renew(c, asked, undefined, now);
     return c;
@@ -357,6 +365,13 @@ export class MoneyRepeats {
     const at = list?.indexOf(c) ?? -1;
     if (list === undefined || at < 0) return;
     list.splice(at, 1);
-    if (list.length === 0) this.byKey.delete(c.id.key);
+    if (list.length === 0) {
+      this.byKey.delete(c.id.key);
+      this.forgottenSent.delete(c.id.key);
+    } else if (c.sent !== undefined) {
+      let sents = this.forgottenSent.get(c.id.key);
+      if (sents === undefined) this.forgottenSent.set(c.id.key, (sents = []));
+      if (sents.push(c.sent) > FORGOTTEN_PER_KEY) sents.shift();
+    }
   }
 }

@@ -320,7 +320,8 @@ export class ReversalManager {
    * answer stores it). With a shared store, an approval found nowhere in memory is looked up there in the background:
    * the reversal's answer may have reached another node (reversal-follow.ts). A store that fails is tried again every
    * `retryInterval` while the process runs, logged at `error` (reversal-again.ts). `unsolicited` (default false): no
-   * timed-out request is tied to `answer` (unsolicited.ts `approval`): only such an approval is checked against the
+   * timed-out request is tied to `answer` (unsolicited.ts `approval`), or one is but `answer` echoes another field 7
+   * than it sent (connector-parts.ts, tied by the late keys' fallback): only such an approval is checked against the
    * in-time declines remembered (reversal-declined.ts).
    */
   lateAnswer(answer: IsoMessage, unsolicited = false): boolean {

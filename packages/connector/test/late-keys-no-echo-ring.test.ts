@@ -22,7 +22,7 @@ test('late keys (match key 0, 11, 41): answers without field 7 take no place of 
   assert.equal(late.copyOfAnswer('a0', withEcho), true);
 });
 
-test('late keys (match key 0, 11): an answer without field 7 of another terminal under the key still leaves a late answer untied', () => {
+test('late keys (match key 0, 11), guard: an answer without field 7 of another terminal under the key still leaves a late answer untied', () => {
   const late = new LateKeys(DIALECT, ['0', '11']);
   late.answered('k', undefined, { '0': '0210', '11': '005968', '41': 'TERM0027', '39': '00' }, { stan: '005968', terminal: 'TERM0027' });
   late.timedOut('k', undefined, { mti: '0200', processingCode: '000000', amount: '000000001000', stan: '005968', terminal: 'TERM0025' });

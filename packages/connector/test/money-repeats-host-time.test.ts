@@ -19,7 +19,7 @@ test('money repeats – two late approvals with the host\'s own field 7 count tw
   assert.deepEqual(repeats.financial('0200', approval, true, true, approval), { processed: false, secured: false }, 'no purchase is left uncounted: a copy');
 });
 
-test('money repeats – a late approval naming the transmission of a purchase counted is its copy, not another purchase\'s', () => {
+test('money repeats, guard – a late approval naming the transmission of a purchase counted is its copy, not another purchase\'s', () => {
   const repeats = new MoneyRepeats(getDialect('iso87ascii'));
   repeats.written('0200', { ...buy, '7': '1206070000' });
   repeats.written('0200', { ...buy, '7': '1206070100' });

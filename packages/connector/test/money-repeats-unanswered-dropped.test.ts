@@ -46,3 +46,24 @@ test('the connector\'s accounting logs ISO8583_WARN_MONEY_UNANSWERED_DROPPED, th
   assert.match(String(lines[0]!['terminal']), /^411111\*+1111$/, 'the PAN given as the terminal is masked');
   assert.ok(!captured.text().includes(pan), 'no card number in the log');
 });
+
+/** The late approval of `buy(n)`, echoing its field 7, without 37 or 38. */
+const approvalOf = (n: number): Record<string, string> => ({ ...buy(n), '0': '0210', '39': '00' });
+
+test('money repeats – the late approval of a transaction dropped past the per-key bound counts as an unknown one\'s, not on another record: every booking counted (sr65e #2)', () => {
+  const repeats = new MoneyRepeats(getDialect('iso87ascii'), 30_000, undefined, undefined, 1, 2);
+  for (const n of [1, 2, 3]) repeats.written('0200', buy(n)); // the first dropped unanswered (2 at most under the key)
+  const counted = [1, 2, 3].filter((n) => repeats.financial('0200', approvalOf(n), true, true).secured);
+  assert.deepEqual(counted, [1, 2, 3], 'three bookings, three approvals counted');
+});
+
+test('money repeats – the late approval of a transaction aged out counts as an unknown one\'s, not on the key\'s later record (sr65e #2)', () => {
+  let now = 0;
+  const repeats = new MoneyRepeats(getDialect('iso87ascii'), 1_000, () => now);
+  repeats.written('0200', buy(1));
+  now = 3_000;
+  repeats.written('0200', buy(2));
+  now = 4_500; // past the first one's age (4 timeouts), not the second's
+  const counted = [1, 2].filter((n) => repeats.financial('0200', approvalOf(n), true, true).secured);
+  assert.deepEqual(counted, [1, 2], 'two bookings, two approvals counted');
+});
