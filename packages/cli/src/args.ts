@@ -328,7 +328,7 @@ export function numberFlag(values: FlagValues, name: string, limits: IntegerLimi
   const max = limits.max ?? Number.MAX_SAFE_INTEGER;
   const n = numberText(text);
   if (!Number.isFinite(n) || n < min || n > max) {
-    throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be a number ${rangeText(min, max)}`, `--${name}`);
+    throw cliError('ISO8583_ERR_CLI_OPTION', `--${name} must be a decimal number (digits, no exponent) ${rangeText(min, max)}`, `--${name}`);
   }
   return n;
 }

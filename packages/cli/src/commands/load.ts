@@ -18,7 +18,7 @@ import type { LoadOptions, LoadProgress } from '../load/runner.js';
 import { MAX_IN_FLIGHT_TOTAL, runLoad } from '../load/runner.js';
 import { FAIL_ON_KINDS, LOAD_FAIL_ON_EXIT, failedOn, parseFailOn } from '../load/fail-on.js';
 import { formatProgress, formatSummary } from '../load/summary.js';
-import type { LoadSummary } from '../load/summary.js';
+import type { InFlightRequest, LoadSummary } from '../load/summary.js';
 
 /** The command's own flags (and `--dialect`). */
 const ROWS: readonly FlagRow[] = [
@@ -66,7 +66,8 @@ counts them ("not reversed") and --json lists the first 100 (unanswered: termina
 reconciliation.
 Latency percentiles come from an HDR histogram (3 significant figures). Ctrl-C (SIGINT) or SIGTERM stops sending at
 once (a --rate slot not yet due is not waited for), waits for the answers in flight and prints the summary of what
-was done (exit code 130, 143 for SIGTERM); a second one exits at once.
+was done (exit code 130, 143 for SIGTERM); a second one exits at once, naming the purchases still in flight
+(ISO8583_WARN_LOAD_UNANSWERED: terminal, STAN, field 7).
 
 ${flagHelp(ROWS)}
 
@@ -143,8 +144,9 @@ export async function loadCommand(argv: string[], io: CommandIo = processIo()): 
   const log = createLogger({ level: levelFor(own['log-level'] as string, logMessages), name: 'load' });
   const tracer = createTracer({ logger: log.logger, dialect, logMessages });
   if (tracer.enabled) options.tracer = tracer;
-  const interrupt = interruptible();
+  const interrupt = interruptible(io.stderr);
   options.stop = interrupt.signal;
+  options.onRunning = (inFlight) => interrupt.watch(inFlight);
   let summary;
   try {
     summary = await runLoad(options);
@@ -176,17 +178,42 @@ function allAnswered(s: LoadSummary): boolean {
 /** The stop signals that interrupt a run: Ctrl-C, and what a supervisor, `timeout(1)` or a CI job's cancel sends. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
+/** The code of the line a second stop signal prints before the run exits at once (docs/errors.md). */
+export const LOAD_UNANSWERED = 'ISO8583_WARN_LOAD_UNANSWERED';
+
+/** The most requests in flight that line names (the rest counted). */
+const MOST_NAMED = 100;
+
 /**
  * The first SIGINT (Ctrl-C) or SIGTERM aborts the signal (the run stops sending and reports what it did; `by` says
- * which came); a second one exits at once with 130 (SIGINT) or 143 (SIGTERM), the shell's codes for a command they
- * ended.
+ * which came) and says so on `stderr`, with the answers it waits for; a second one exits at once with 130 (SIGINT) or
+ * 143 (SIGTERM), the shell's codes for a command they ended, after a {@link LOAD_UNANSWERED} line on `stderr` naming
+ * the purchases still in flight (terminal, STAN, field 7: no card data), which the host may have booked and load does
+ * not reverse. `watch` gives the list of those (runLoad's `onRunning`); none before the terminals are connected.
  */
-function interruptible(): { signal: AbortSignal; readonly by: 'SIGINT' | 'SIGTERM' | undefined; dispose: () => void } {
+function interruptible(stderr: Writable): {
+  signal: AbortSignal;
+  readonly by: 'SIGINT' | 'SIGTERM' | undefined;
+  watch: (inFlight: () => InFlightRequest[]) => void;
+  dispose: () => void;
+} {
   const controller = new AbortController();
   let by: 'SIGINT' | 'SIGTERM' | undefined;
+  let inFlight: () => InFlightRequest[] = () => [];
+  // On a terminal the progress line is rewritten in place: the lines below start on their own.
+  const lead = (stderr as { isTTY?: boolean }).isTTY === true ? '\n' : '';
+  const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const onSignal = (received: 'SIGINT' | 'SIGTERM'): void => {
-    if (controller.signal.aborted) process.exit(INTERRUPTED_EXIT[received]);
+    const waiting = inFlight();
+    if (controller.signal.aborted) {
+      const named = waiting.slice(0, MOST_NAMED).map((r) => `${r.terminal}/${r.stan}/${r.transmission}`).join(' ');
+      const more = waiting.length > MOST_NAMED ? ` and ${waiting.length - MOST_NAMED} more` : '';
+      const list = waiting.length === 0 ? '' : ` (terminal/STAN/field 7): ${named}${more}`;
+      writeNotice(stderr, `${lead}iso8583: warning: ${LOAD_UNANSWERED}: ${received} again: exiting with ${plural(waiting.length, 'purchase')} in flight unanswered, not reversed${list}\n`);
+      process.exit(INTERRUPTED_EXIT[received]);
+    }
     by = received;
+    writeNotice(stderr, `${lead}${received}: stopping, waiting for ${plural(waiting.length, 'answer')} (${received} again exits at once)\n`);
     controller.abort();
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
@@ -194,6 +221,9 @@ function interruptible(): { signal: AbortSignal; readonly by: 'SIGINT' | 'SIGTER
     signal: controller.signal,
     get by() {
       return by;
+    },
+    watch: (list) => {
+      inFlight = list;
     },
     dispose: () => {
       for (const s of STOP_SIGNALS) process.off(s, onSignal);

@@ -3,6 +3,7 @@
  * line per listener (`inbound NAME listening on HOST:PORT`, `http listening on HOST:PORT`) and `flow NAME ready`.
  * Signals as for the gateway: SIGTERM/SIGINT stop gracefully (exit 0), SIGHUP reopens the log file and resets stats.
  */
+import { MAX_TIMER_DELAY } from '@iso8583/connector/timeouts';
 import { cliError, parseCommandArgs } from '../args.js';
 import { CONSOLE_ROWS, flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
 import { trustedProxyList } from '../http/trusted-proxies.js';
@@ -136,6 +137,9 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
     },
   );
   handled();
+  // The process is held until a stop signal: a flow of connectors only (no listener, no HTTP) has nothing else that
+  // keeps the event loop alive while its bank link is down (the reconnect timer is unref'd). Cleared at the stop.
+  const held = setInterval(() => undefined, MAX_TIMER_DELAY);
   // Ready lines nobody can read (`| head -0`, a full disk) are a failed start: the flow is closed again (gracefully)
   // and the command fails with the error line, exit 1.
   const lines = Object.entries(running.inbound).map(([inbound, address]) => `inbound ${inbound} listening on ${hostPort(address)}\n`);
@@ -152,6 +156,7 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
     // The drain is over whatever became of stdout meanwhile (its lines are notices, signals.ts).
     return await writeEnd(process.stdout, code === 0 ? `flow ${name} stopped\n` : `flow ${name} aborted\n`, code);
   } finally {
+    clearInterval(held);
     log.flush();
   }
 }

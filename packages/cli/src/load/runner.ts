@@ -11,7 +11,7 @@ import type { Codec, Dialect, DialectVersion, FramingOptions, LengthHeader } fro
 import { cliError } from '../args.js';
 import type { ClientTlsSettings } from '../flags.js';
 import { purchaseMti, purchaseRequest, terminalId } from './purchase.js';
-import type { LoadSummary } from './summary.js';
+import type { InFlightRequest, LoadSummary } from './summary.js';
 import type { MessageTracer } from '../trace.js';
 import { CONNECT_STOPPED, connect } from './connect.js';
 import { LoadRun } from './load-run.js';
@@ -78,6 +78,11 @@ export interface LoadOptions {
   stop?: AbortSignal;
   /** Logs each request and answer (`--log-messages`, `debug`, `trace`). Default: none. */
   tracer?: MessageTracer;
+  /**
+   * Called once the terminals are connected with a function that lists the requests written and still waiting for an
+   * answer (what a second Ctrl-C leaves unreported: load.ts). Default: none.
+   */
+  onRunning?: (inFlight: () => InFlightRequest[]) => void;
 }
 
 /**
@@ -203,6 +208,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const peer = `${options.host ?? '127.0.0.1'}:${options.port}`;
   run.open = sockets.length;
   const loadClients = sockets.map((s, i) => new LoadClient(s, i, run, codec, framing, sendHeader, timeoutMs, options.tracer, peer));
+  options.onRunning?.(() => loadClients.flatMap((c) => c.waitingRequests()));
   const ticker = options.onProgress
     ? setInterval(() => options.onProgress?.(run.progress()), 1000)
     : undefined;

@@ -35,6 +35,9 @@ export interface UnansweredRequest {
   outcome: NotAnsweredOutcome;
 }
 
+/** A purchase written and still waiting for its answer: what names it to the host (no card data). */
+export type InFlightRequest = Pick<UnansweredRequest, 'terminal' | 'stan' | 'transmission'>;
+
 /** What a load run measured. */
 export interface LoadSummary {
   /** Clients (terminals) that were connected. */

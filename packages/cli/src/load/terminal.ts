@@ -9,6 +9,7 @@ import type { Codec, Frame, FramingOptions, IsoMessage } from '@iso8583/codec';
 import { nextStan, purchaseRequest, terminalId } from './purchase.js';
 import type { LoadRun } from './load-run.js';
 import { isNotAnswered } from './summary.js';
+import type { InFlightRequest } from './summary.js';
 import type { MessageTracer } from '../trace.js';
 
 /** The end of a request whose frame never reached the socket ({@link LoadClient.unsent}): not an outcome. */
@@ -19,6 +20,8 @@ interface Pending {
   resolve: (outcome: string) => void;
   /** When the request was written (`performance.now()`), for the trace of its answer. */
   written: number;
+  /** Its transmission date and time, field 7: with the terminal and STAN, what names it to the host. */
+  transmission: string;
 }
 
 /** One terminal: a connection, its STAN counter and the requests waiting for an answer keyed by STAN. */
@@ -124,6 +127,11 @@ export class LoadClient {
     this.settle(stan, p, UNSENT);
   }
 
+  /** The requests written and still waiting for an answer: terminal, STAN and field 7 each (no card data). */
+  waitingRequests(): InFlightRequest[] {
+    return Array.from(this.pending, ([stan, p]) => ({ terminal: this.terminal, stan, transmission: p.transmission }));
+  }
+
   /** Whether the connection can still take a request: not closed, nor closing. */
   get open(): boolean {
     return !this.closed && this.stream.writable;
@@ -159,7 +167,7 @@ export class LoadClient {
           this.pending.delete(stan);
           resolve('timeout');
         }, this.timeoutMs);
-        const pending: Pending = { timer, resolve, written: performance.now() };
+        const pending: Pending = { timer, resolve, written: performance.now(), transmission: request['7'] as string };
         this.pending.set(stan, pending);
         run.sent += 1;
         if (this.tracer?.enabled === true) this.tracer.message('out', request, { side: 'host', peer: this.peer });
