@@ -126,6 +126,14 @@ export function deliveryInDoubt(socket: Socket, cut?: () => boolean): void {
   });
 }
 
+/**
+ * The connections in doubt ({@link deliveryInDoubt}) not closed yet, across the process: a read-only walk (a graceful
+ * stop looks through its server's, idle-doubt-close.ts in the CLI). No copy; do not close one while walking.
+ */
+export function openInDoubt(): IterableIterator<Socket> {
+  return open.keys();
+}
+
 /** Whether `socket` is in doubt ({@link deliveryInDoubt}): its answers written whole are kept ({@link keepInDoubt}). */
 export function inDoubt(socket: Socket): boolean {
   return doubts.has(socket);

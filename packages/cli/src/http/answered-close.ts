@@ -13,7 +13,7 @@
  * destroys it is reset, which throws them away, so they are in doubt till the close (linger-close.ts), reversed then.
  */
 import type { Socket } from 'node:net';
-import { lingerClose } from './linger-close.js';
+import { LINGER_MS, lingerClose } from './linger-close.js';
 import { owedTo } from './owed-answers.js';
 
 /** Connections closed so and not closed yet. */
@@ -29,15 +29,16 @@ export function isClosingAnswered(socket: Socket): boolean {
 
 /**
  * Closes `socket` without a reset of the answers handed to the system (see the file's note). Once: a second call (the
- * connection cap evicting a connection the held-back budget closed) would restart the linger's bound.
+ * connection cap evicting a connection the held-back budget closed) would restart the linger's bound. `lingerMs`: the
+ * linger's bound (linger-close.ts; default {@link LINGER_MS}).
  */
-export function closeAnswered(socket: Socket): void {
+export function closeAnswered(socket: Socket, lingerMs = LINGER_MS): void {
   if (socket.destroyed || closingAnswered.has(socket)) return;
   closingAnswered.add(socket);
   // Answers made and not written whole yet; requests held back never reach the routes now (pipeline-cap.ts), and a
   // stream (markStream) never ends: it is cut at the linger's bound.
   const owed = [...owedTo(socket).requests.values()].filter((res) => res.writableEnded && !res.writableFinished);
-  lingerClose(socket);
+  lingerClose(socket, lingerMs);
   let left = owed.length;
   const end = (): void => {
     if (!socket.destroyed) socket.end();

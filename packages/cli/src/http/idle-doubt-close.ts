@@ -1,7 +1,8 @@
 /**
  * A graceful stop's close of the idle connections in doubt (pipeline-cap.ts: a client that held a pipelined request
  * back, whose answers written whole are kept till the close and reversed if the close may have cut them). Node's
- * `server.close()` (and Fastify's `forceCloseConnections: 'idle'`) destroys every idle connection at once
+ * `server.close()` (which Fastify's `close` calls; Fastify calls `closeIdleConnections` itself only for a server of
+ * its `serverFactory`, with `forceCloseConnections: 'idle'`) destroys every idle connection at once
  * (`closeIdleConnections`): a client still sending then is reset, which throws away the answers it had not read, and
  * the cut test of a connection in doubt (an error seen) counted them delivered. So a connection in doubt is closed
  * there as one evicted at the cap (answered-close.ts, `closeAnswered`): its side ended, what its client sends read and
@@ -10,39 +11,49 @@
  * sent during the linger). One lingering already goes on lingering. Other connections are left to Node.
  */
 import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
-import { inDoubt } from '@iso8583/connector/delivery-doubt';
+import { Socket } from 'node:net';
+import { openInDoubt } from '@iso8583/connector/delivery-doubt';
 import { closeAnswered } from './answered-close.js';
+import { LINGER_MS } from './linger-close.js';
 import { gone } from './pipeline-cap.js';
 
 /** Servers whose idle connections in doubt linger at their close ({@link lingerIdleInDoubt}). */
 const lingered = new WeakSet<Server>();
 
+/** The server that accepted `socket` (Node's `net` sets it on every socket a server accepts). */
+function serverOf(socket: Socket): Server | undefined {
+  return (socket as Socket & { server?: Server }).server;
+}
+
 /**
  * Makes `server`'s `closeIdleConnections` (called by its `close`) close each idle connection in doubt lingering
- * instead of destroying it (see the file's note). Once per server; call before `listen`. Costs a set entry per
- * connection held, and at the stop one look at each.
+ * instead of destroying it (see the file's note), for `lingerMs` at most (default {@link LINGER_MS}; a test sets a
+ * bound of its own). Once per server; call before `listen`. Costs nothing per connection; at the stop, one look at
+ * each connection in doubt still open across the process (the connector's `openInDoubt`).
  */
-export function lingerIdleInDoubt(server: Server): void {
+export function lingerIdleInDoubt(server: Server, lingerMs = LINGER_MS): void {
   if (lingered.has(server)) return;
   lingered.add(server);
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
   const closeIdle = server.closeIdleConnections.bind(server);
   server.closeIdleConnections = (): void => {
-    // Node destroys the idle ones among them (a connection with an answer in progress it leaves): for those in doubt, a
-    // lingering close instead, for the time of its call.
+    // Node destroys each connection its list holds idle (no request being read on it), except one whose current answer
+    // is not ended yet (`res.end` not called): for those in doubt among them, a lingering close instead, for the time
+    // of its call. Those in doubt are gathered first: a close changes the set walked.
     const shadowed: Socket[] = [];
-    for (const socket of sockets) {
-      if (socket.destroyed || !inDoubt(socket) || Object.hasOwn(socket, 'destroy')) continue;
+    for (const socket of openInDoubt()) {
+      if (serverOf(socket) !== server || socket.destroyed || Object.hasOwn(socket, 'destroy')) continue;
+      shadowed.push(socket);
+    }
+    for (const socket of shadowed) {
       socket.destroy = function lingerInstead(this: Socket): Socket {
-        if (!gone(this)) closeAnswered(this);
+        try {
+          if (!gone(this)) closeAnswered(this, lingerMs);
+        } catch {
+          // A throw here escaped `server.close()`, the port left listening: the socket is destroyed as Node would have.
+          Socket.prototype.destroy.call(this);
+        }
         return this;
       };
-      shadowed.push(socket);
     }
     try {
       closeIdle();

@@ -32,8 +32,8 @@ export const LINGER_BYTES = 8 * 1024 * 1024;
 /**
  * Closes `socket`, whose side is ended (or being ended) by the caller: what its client still sends is read and thrown
  * away (pipeline-cap.ts, `discardReading`: no request is parsed from it), and it is destroyed once the client ends its
- * side, after {@link LINGER_MS} or past {@link LINGER_BYTES}. Its errors (a client that resets it meanwhile) are not
- * the server's.
+ * side, after `ms` (default {@link LINGER_MS}; a test sets a bound of its own) or past {@link LINGER_BYTES}. Its
+ * errors (a client that resets it meanwhile) are not the server's.
  *
  * Its answers written whole are in doubt till it closes (the connector's `deliveryInDoubt`): a close that is not the
  * client's end of its side (the linger's bound, {@link LINGER_BYTES}, an error, any other destroy) may meet bytes the
@@ -42,7 +42,7 @@ export const LINGER_BYTES = 8 * 1024 * 1024;
  * a close counts so only if the client sent bytes during the linger (or an error was seen): a client silent for the
  * whole linger is closed with a FIN, and its answers count delivered.
  */
-export function lingerClose(socket: Socket): void {
+export function lingerClose(socket: Socket, ms = LINGER_MS): void {
   let failed = false;
   // A client that ended its side before the linger began: its `end` has come already, and will not again.
   let ended = socket.readableEnded;
@@ -58,7 +58,7 @@ export function lingerClose(socket: Socket): void {
     read += chunk.length;
     if (read > LINGER_BYTES) socket.destroy();
   });
-  closeWithin(socket, LINGER_MS);
+  closeWithin(socket, ms);
   socket.once('end', () => {
     // Past the bytes' bound the socket is destroyed already, and this never comes.
     ended = true;
