@@ -3,15 +3,18 @@
  * the real command, median of BENCH_ROUNDS runs each: `--version` (Node and the dispatcher alone: the floor),
  * `gateway --help` and `run --help` (the flag tables only: no server code, no schema compile), `decode` and `encode`
  * (the codec), `send` (the connector, to a host simulator started here), and the starts of `simulate-host`, `gateway`
- * and `run FLOW.json` up to their ready line (the CPU read as the line is written; then stopped with SIGTERM). The test
+ * and `run FLOW.json` up to their ready line (the CPU read as the line is read; then stopped with SIGTERM). The CPU is
+ * read from outside the child, from /proc (Linux): a preload in the child would make bin/iso8583.js load dist/src, not
+ * the build's bundle it loads otherwise (`ISO8583_NO_BUNDLE=1` in the environment times dist/src, for a comparison). The test
  * suite starts the command hundreds of times and an operator on every command: the help's and the server starts'
  * targets are printed with `met` / `NOT met`, and the exit code is 1 when one is missed.
  * Run: `npx tsc -b bench && node bench/dist/cli-startup.bench.js`.
  * Environment: BENCH_ROUNDS (5); BENCH_ISO8583_BIN, the `iso8583` script timed (default this checkout's: another
- * checkout's, for a before/after in one session).
+ * checkout's, for a before/after in one session); ISO8583_NO_BUNDLE=1 (passed on to the command: dist/src, not the bundle).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@iso8583/test-support';
@@ -41,23 +44,24 @@ const ECHO = '{"0":"0800","7":"1203123456","11":"123456","41":"00992468","70":"3
 const ECHO_HEX = '303830303832323030303030303038303030303030343030303030303030303030303030313230333132333435363132333435363030393932343638333031';
 
 const dir = mkdtempSync(join(tmpdir(), 'iso8583-bench-startup-'));
+/** Clock ticks a second of the CPU times in /proc/PID/stat (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
 /**
- * Preloaded into each child: writes its CPU time (ms) to the file named by BENCH_CPU_FILE as it writes a line holding
- * BENCH_READY to stdout (a server's ready line), else as it exits.
+ * CPU milliseconds from /proc/PID/stat (its text after the command's closing parenthesis): utime + stime (fields 14 and
+ * 15), the process's own, or cutime + cstime (16 and 17), its children's it has waited for.
  */
-const preload = join(dir, 'cpu.mjs');
-writeFileSync(
-  preload,
-  `import { writeFileSync } from 'node:fs';
-const cpu = () => { const u = process.cpuUsage(); writeFileSync(process.env.BENCH_CPU_FILE, String((u.user + u.system) / 1000)); };
-const ready = process.env.BENCH_READY;
-if (ready) {
-  const write = process.stdout.write.bind(process.stdout);
-  let seen = false;
-  process.stdout.write = (chunk, ...rest) => { if (!seen && String(chunk).includes(ready)) { seen = true; cpu(); } return write(chunk, ...rest); };
-} else process.on('exit', cpu);
-`,
-);
+function statCpu(stat: string, children = false): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const at = children ? 13 : 11;
+  return ((Number(fields[at]) + Number(fields[at + 1])) * 1000) / TICKS_PER_SECOND;
+}
+
+/**
+ * A one-shot command is started by a shell that waits for it, then writes its own /proc stat to fd 3: its children's
+ * CPU (the command's, whole: Node reaps its child at once, so its own stat is gone by then).
+ */
+const SHELL = '"$0" "$@"; s=$?; cat /proc/$$/stat >&3; exit $s';
 
 interface Run {
   /** Milliseconds from the spawn to the ready line (a server) or the exit (a one-shot command). */
@@ -69,28 +73,34 @@ interface Run {
 
 /** Runs `iso8583 ...args` once; a server (`ready` given) is stopped with SIGTERM once it prints `ready`. */
 function runOnce(args: string[], input: string, ready?: string): Promise<Run> {
-  const cpuFile = join(dir, 'cpu.txt');
-  rmSync(cpuFile, { force: true });
   const start = performance.now();
-  const env = { ...process.env, BENCH_CPU_FILE: cpuFile, BENCH_READY: ready ?? '' };
-  const child = spawn(process.execPath, ['--import', preload, BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const node = [process.execPath, BIN, ...args];
+  // A server: node itself, its CPU read from /proc as its ready line is read. A one-shot command: under the shell above.
+  const child: ChildProcess =
+    ready === undefined
+      ? spawn('sh', ['-c', SHELL, ...node], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] })
+      : spawn(node[0] as string, node.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let wall: number | undefined;
-  child.stdout.on('data', (b: Buffer) => {
+  let cpu: number | undefined;
+  let shellStat = '';
+  child.stdio[3]?.on('data', (b: Buffer) => (shellStat += b.toString('utf8')));
+  child.stdout?.on('data', (b: Buffer) => {
     stdout += b.toString('utf8');
     if (ready !== undefined && wall === undefined && stdout.includes(ready)) {
       wall = performance.now() - start;
+      cpu = statCpu(readFileSync(`/proc/${String(child.pid)}/stat`, 'utf8'));
       child.kill('SIGTERM');
     }
   });
-  child.stderr.resume();
-  child.stdin.end(input);
+  child.stderr?.resume();
+  child.stdin?.end(input);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
       if (ready === undefined && code !== 0) reject(new Error(`iso8583 ${args.join(' ')} exited with ${String(code)}`));
       else if (ready !== undefined && wall === undefined) reject(new Error(`iso8583 ${args.join(' ')} ended before "${ready}"`));
-      else resolve({ wall: wall ?? performance.now() - start, cpu: Number(readFileSync(cpuFile, 'utf8')), stdout });
+      else resolve({ wall: wall ?? performance.now() - start, cpu: cpu ?? statCpu(shellStat, true), stdout });
     });
   });
 }
@@ -163,7 +173,7 @@ try {
   });
   const flow = join(dir, 'flow.json');
   writeFileSync(flow, JSON.stringify({ name: 'bench', inboundEndpoints: { host: { port: 0, sequence: 'host-simulator' } } }));
-  console.log(`iso8583 start-up, median of ${ROUNDS} runs each (CPU: the child's user + system, start to exit)`);
+  console.log(`iso8583 start-up (${process.env.ISO8583_NO_BUNDLE === '1' ? 'dist/src' : 'the bundle when current'}), median of ${ROUNDS} runs each (CPU: the child's user + system, start to exit)`);
   const floor = await measure('--version', () => ({ args: ['--version'] }));
   const helps = [await measure('gateway --help', () => ({ args: ['gateway', '--help'] })), await measure('run --help', () => ({ args: ['run', '--help'] }))];
   await measure('decode HEX', () => ({ args: ['decode', ECHO_HEX] }));

@@ -4,19 +4,32 @@ import { readFileSync, statSync } from 'node:fs';
 
 /**
  * The build's bundle of the command (scripts/bundle-cli.mjs: a few files to load instead of ~500, less start CPU) when
- * it is current: every package's tsbuildinfo as its stamp recorded it (a later `tsc --build` makes it stale). dist/src
- * otherwise, and where the packages in dist must be the ones the command runs: `run` (its flow's sequence modules
- * import @iso8583/* from dist) and a process with a preload (`--import`, `--require`, a loader; on the command line or
- * in NODE_OPTIONS), which may patch or watch them (the gateway benchmark's tail-watch, a test's injected failure).
+ * it is current: every package's tsbuildinfo with the mtime and size its stamp recorded (a later `tsc --build` makes it
+ * stale). dist/src otherwise, and where the packages in dist must be the ones the command runs, or its own files matter:
+ * - `run` (its flow's sequence modules import @iso8583/* from dist);
+ * - a process with a preload (`--import`, `--require`, a loader), which may patch or watch them (the gateway
+ *   benchmark's tail-watch, a test's injected failure);
+ * - `--enable-source-maps`, `--inspect*`, `--watch*` (stack traces, a debugger's breakpoints and a watch on the
+ *   compiled files of dist/src keep working);
+ * - ISO8583_NO_BUNDLE=1 in the environment (to compare the bundle's start with dist/src's: bench/cli-startup).
+ * The options are read on the command line (execArgv) and in NODE_OPTIONS; `--watch` leaves neither in the process it
+ * runs, which it marks with WATCH_REPORT_DEPENDENCIES in the environment (the modules it loads are reported to the
+ * watcher, and those must be dist/src's).
  */
 function bundled() {
-  if (process.argv[2] === 'run') return false;
+  if (process.argv[2] === 'run' || process.env.ISO8583_NO_BUNDLE === '1' || process.env.WATCH_REPORT_DEPENDENCIES !== undefined) {
+    return false;
+  }
   const options = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  if (options.some((option) => /^(--import|--require|-r|--loader|--experimental-loader)(=|$)/.test(option))) return false;
+  const distSrc = /^(--import|--require|-r|--loader|--experimental-loader|--enable-source-maps)(=|$)|^--(inspect|watch)/;
+  if (options.some((option) => distSrc.test(option))) return false;
   try {
     const stamp = JSON.parse(readFileSync(new URL('../dist/bundle/stamp.json', import.meta.url), 'utf8'));
     const files = Object.entries(stamp);
-    return files.length > 0 && files.every(([file, mtime]) => statSync(new URL(`../${file}`, import.meta.url)).mtimeMs === mtime);
+    return files.length > 0 && files.every(([file, recorded]) => {
+      const { mtimeMs, size } = statSync(new URL(`../${file}`, import.meta.url));
+      return mtimeMs === recorded.mtimeMs && size === recorded.size;
+    });
   } catch {
     return false;
   }
