@@ -149,7 +149,12 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
     await running.close();
     log.flush();
   };
-  for (const line of lines) await writeStartLine(process.stdout, line, close);
+  try {
+    for (const line of lines) await writeStartLine(process.stdout, line, close);
+  } catch (err) {
+    clearInterval(held);
+    throw err;
+  }
   // Inside the try: a failed stop (its coded error) flushes the log too before main.ts reports it.
   try {
     const code = await stopped;
