@@ -250,7 +250,7 @@ export class MoneyRepeats {
   private unnamed(now: number, asked: HeldTransaction, sent: string): Counted | undefined {
     const list = this.byKey.get(asked.key);
     if (list === undefined || list.some((one) => one.sent === sent && sameTransaction(one.id, asked))) return undefined;
-    if (this.forgottenSent.get(asked.key)?.includes(sent) === true) return undefined; // a forgotten record's: unknown // a forgotten record's: unknown
+    if (this.forgottenSent.get(asked.key)?.includes(sent) === true) return undefined; // a forgotten record's: unknown
     const c = list.find((one) => (one.flags & (PROCESSED | REPEATED)) === 0 && sameTransaction(one.id, asked)) ?? list.findLast((one) => sameTransaction(one.id, asked));
     if (c !== undefined) this.renew(c, asked, undefined, now);
     return c;
