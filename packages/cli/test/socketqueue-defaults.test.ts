@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { warningFields } from '../src/commands/gateway.js';
+import { warningFields } from '../src/warning-fields.js';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { socketQueueNotice } from '../src/gateway/socketqueue.js';
 
