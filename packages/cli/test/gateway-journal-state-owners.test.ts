@@ -112,3 +112,18 @@ test('a stopped gateway\'s folder holding a lock no live process of this machine
   assert.ok(r.out.includes(`ISO8583_ERR_GATEWAY_CONFIG: --reversal-journal: the reversal journal ${join(visa, 'reversals.jsonl')} holds 1 entries`), r.out);
   assert.doesNotMatch(r.out, /in use by/);
 });
+
+test('a gateway started beside a stopped gateway\'s folder owing another bank logs the warning with its code as a field', async (t) => {
+  const state = folder(t, 'state');
+  await owing(state, 'gw2', { upstream: '127.0.0.1:6000', by: 'gateway' });
+  const env = { ...process.env, XDG_STATE_HOME: state };
+  const args = ['gateway', ...group, '--listen', '0', '--http', '0', '--no-transaction-log'];
+  const gw = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => gw.kill('SIGKILL'));
+  // The start's log (stderr, JSON lines): an operator alerting on the code finds the reversals owed there.
+  const [line] = await within(seen(gw.stderr, /\{[^\n]*ISO8583_WARN_JOURNAL_OTHER_UPSTREAM[^\n]*\}\n/), 20_000, 'the stranded journal warning');
+  const record = JSON.parse(line) as { level: number; code?: string; msg: string };
+  assert.equal(record.level, 40);
+  assert.equal(record.code, 'ISO8583_WARN_JOURNAL_OTHER_UPSTREAM');
+  assert.match(record.msg, /^ISO8583_WARN_JOURNAL_OTHER_UPSTREAM: /);
+});

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { warningFields } from '../src/commands/gateway.js';
+import { warningFields } from '../src/warning-fields.js';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { socketQueueNotice } from '../src/gateway/socketqueue.js';
 
@@ -114,7 +114,12 @@ test('SocketQueue by its logging names only (--vv, "vv", --logFile) – its defa
   // Logged at start with its code as a field, as the other start warnings are.
   assert.deepEqual(warningFields(warning), { code: 'ISO8583_WARN_SOCKETQUEUE_FROM_LOGGING' });
   assert.match(fromLogging(['--upstream=10.0.0.1:5000', '--vv', '--logFile=/tmp/gw.log']) ?? '', /--logFile, --vv, SocketQueue's names for logging/);
-  assert.match(fromLogging(['--config', configFile(t, { upstream: '10.0.0.1:5000', vv: true })]) ?? '', /"vv", SocketQueue's name for logging/);
+  // Given as a config file key: the advice names the file's key, not a flag the user did not give.
+  const fromKey = fromLogging(['--config', configFile(t, { upstream: '10.0.0.1:5000', vv: true })]) ?? '';
+  assert.match(fromKey, /"vv", SocketQueue's name for logging/);
+  assert.match(fromKey, /give "logMessages": true in the file instead/);
+  assert.match(fromLogging(['--config', configFile(t, { upstream: '10.0.0.1:5000', vv: true }), '--logFile=/tmp/gw.log']) ?? '',
+    /give --log-messages \(--log-file\), or "logMessages": true in the file instead/);
   // A name that says more than how to log, SocketQueue chosen by name, its --c=, or our own flag: no such warning.
   assert.equal(fromLogging(['--upstream=10.0.0.1:5000', '--vv', '--listenPort=2014']), undefined);
   assert.equal(fromLogging(['--upstream=10.0.0.1:5000', '--vv', '--socketqueue']), undefined);

@@ -22,8 +22,9 @@ export function parentOf(socket: TLSSocket): Socket | undefined {
 }
 
 /**
- * The slot of a TLS socket (`slots`: the endpoint's): the one of the accepted socket under it (`parentOf`); when Node
- * keeps none, the accepted socket with the same peer (address and port name one TCP connection), only while the TLS
+ * The slot of a TLS socket (`slots`: the endpoint's): the one of the accepted socket under it (`parentOf`). Node's TLS
+ * server always sets that parent (`_parent`, undocumented): the fallback is defensive, for a Node that would not. When
+ * Node keeps none, the accepted socket with the same peer (address and port name one TCP connection), only while the TLS
  * socket still knows its peer (a socket that lost its handle knows neither, as a client reset before its accept
  * does not: undefined on both sides named another client's slot). Undefined when the accepted socket's slot has gone
  * (closed). Marked as secured by `socket`.

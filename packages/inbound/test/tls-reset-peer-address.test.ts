@@ -63,3 +63,18 @@ test('TLS – a TLS socket that knows no peer is never given the slot of a clien
   assert.equal(slotOfTls(slots, secured), undefined);
   assert.equal(held.secure, undefined);
 });
+
+test('TLS – a TLS socket without its accepted socket (_parent unset) that knows no peer takes no slot', (t) => {
+  const slots = new ConnectionSlots(10, 10, 0, { ended: () => undefined });
+  const gone = new Socket();
+  t.after(() => gone.destroy());
+  const held = slots.admit(gone);
+  assert.ok(held instanceof Slot);
+  // The defensive fallback (tls-socket.ts): Node's TLS server always sets _parent; here it is taken away.
+  const secured = new TLSSocket(new Socket());
+  t.after(() => secured.destroy());
+  (secured as TLSSocket & { _parent: unknown })._parent = null;
+  assert.equal(secured.remoteAddress, undefined);
+  assert.equal(slotOfTls(slots, secured), undefined);
+  assert.equal(held.secure, undefined);
+});

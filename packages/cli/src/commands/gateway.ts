@@ -15,6 +15,7 @@ import { catchStopWhileStarting, notStarting } from '../early-stop.js';
 import type { StartStop } from '../early-stop.js';
 import { writeEnd, writeResult, writeStartLine } from '../io.js';
 import { releaseFlagPipes } from '../read-file.js';
+import { warningFields } from '../warning-fields.js';
 
 /** The ready line of a gateway: `gateway listening pos=HOST:PORT http=HOST:PORT [metrics=HOST:PORT] [stats=HOST:PORT]`. */
 export function readyLine(gateway: Gateway): string {
@@ -23,12 +24,6 @@ export function readyLine(gateway: Gateway): string {
   if (a.metrics) line += ` metrics=${hostPort(a.metrics)}`;
   if (a.stats) line += ` stats=${hostPort(a.stats)}`;
   return line;
-}
-
-/** The fields of a start warning's log line: its code (`ISO8583_WARN_...: text`), none for a line without one. */
-export function warningFields(line: string): { code?: string } {
-  const code = /^(ISO8583_WARN_[A-Z0-9_]+):/.exec(line)?.[1];
-  return code === undefined ? {} : { code };
 }
 
 /**

@@ -45,6 +45,7 @@ import { refuseStrandedJournals } from './journal-stranded.js';
 import { refuseOtherUpstreams } from './journal-upstreams.js';
 import { closeLinksAfter, linkOptions, otherUpstreams } from './upstream-links.js';
 import { settleAll } from '../settle-all.js';
+import { warningFields } from '../warning-fields.js';
 import { STOP_ANSWER_GRACE, StopAbort } from './stop-abort.js';
 import { ClientsCut } from '../abort-cut.js';
 
@@ -100,7 +101,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const { logger } = runtime;
   // Every file first: a missing certificate stops the start before any socket opens.
   const named = groupUpstreams(config);
-  for (const line of refuseStrandedJournals(config)) logger.warn(line);
+  for (const line of refuseStrandedJournals(config)) logger.warn(warningFields(line), line); // its code a field too
   refuseOtherUpstreams(config); // a journal owing entries recorded for another upstream (journal-upstreams.ts)
   // Read by the HTTP app (http.ts); checked here too, so that a start with HTTP off refuses what --check-config does.
   gatewayTrustedProxyList(config.httpTrustedProxy);

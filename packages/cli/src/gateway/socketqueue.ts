@@ -194,9 +194,11 @@ const SOCKETQUEUE_LOGGING_NAMES: ReadonlySet<string> = new Set(['vv', 'logFile']
 export function socketQueueFromLoggingWarning(flags: readonly string[], keys: readonly string[]): string | undefined {
   const names = [...flags.map((f) => `--${f}`), ...keys.map((k) => `"${k}"`)];
   if (names.length === 0 || ![...flags, ...keys].every((n) => SOCKETQUEUE_LOGGING_NAMES.has(n))) return undefined;
+  // The advice in the words of where the names were given: a flag's, a config file key's ("vv"), or both.
+  const instead = [...(flags.length > 0 ? ['--log-messages (--log-file)'] : []), ...(keys.length > 0 ? ['"logMessages": true in the file'] : [])];
   return `ISO8583_WARN_SOCKETQUEUE_FROM_LOGGING: ${names.join(', ')}, SocketQueue's name${names.length > 1 ? 's' : ''} for logging, ` +
     'turned SocketQueue\'s behaviour on (smartvista, --frame ascii4, no client frame, each client closed after its reply, HTTP off ' +
-    'unless given, 35 s for the bank, one request per terminal, no echo test): give --log-messages (--log-file) instead to keep ' +
+    `unless given, 35 s for the bank, one request per terminal, no echo test): give ${instead.join(', or ')} instead to keep ` +
     'the gateway\'s own defaults';
 }
 
