@@ -97,8 +97,29 @@ test('HTTP stop – a throw inside the lingering close of an idle connection in 
   side.end = ((): never => {
     throw new Error('a fault inside the lingering close');
   }) as never;
+  const closed = new Promise<void>((resolve) => side.once('close', () => resolve()));
   await within(app.close(), DEADLINE, 'the stop');
   assert.equal(side.destroyed, true, 'destroyed as Node destroys an idle connection');
   assert.equal(app.server.listening, false, 'the port closed');
+  // Kept answers are settled at the connection's close, after the stop's call returns.
+  await within(closed, DEADLINE, 'the connection to close');
+  assert.equal(counts.routed, FIRST);
   assert.equal(counts.undelivered, 0, 'a client that read every answer and stays silent: none reversed');
+});
+
+test('HTTP stop – a throw inside the lingering close of an idle connection in doubt whose client reads nothing and sent on: its answers reversed by the destroy', async (t) => {
+  const { app, counts, client, side } = await idleInDoubt(t, false);
+  // What the client sends on lies unread here (the connection paused, as a busy port pauses it) when the stop comes:
+  // the destroy then resets the connection, throwing its unread answers away.
+  side.pause();
+  client.write(REQUEST);
+  side.end = ((): never => {
+    throw new Error('a fault inside the lingering close');
+  }) as never;
+  const closed = new Promise<void>((resolve) => side.once('close', () => resolve()));
+  await within(app.close(), DEADLINE, 'the stop');
+  await within(closed, DEADLINE, 'the connection to close');
+  assert.equal(app.server.listening, false, 'the port closed');
+  assert.equal(counts.routed, FIRST);
+  assert.equal(counts.undelivered, FIRST, 'every answer the reset may have thrown away reversed');
 });

@@ -280,7 +280,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     refuseInDoubt(res, sq === undefined ? text : sq.jsonLine(req.url ?? '/', text));
   };
-  capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger, options.heldBackOption), close: closeAnswered }, { refuse: doubtRefusal, close: closeAnswered, onRefused: doubtLog(options.logger) });
+  capServerPipelining(app.server, undefined, { max: options.maxHeldBack ?? DEFAULT_HTTP_MAX_HELD_BACK, onClose: heldBackLog(options.logger, options.heldBackOption), close: (socket) => closeAnswered(socket) }, { refuse: doubtRefusal, close: (socket) => closeAnswered(socket), onRefused: doubtLog(options.logger) });
   // At the stop, an idle connection in doubt lingers as one evicted, not destroyed at once: idle-doubt-close.ts.
   lingerIdleInDoubt(app.server);
   // A body refused before it has all come (413 past the body limit) is answered, not reset: linger-close.ts.

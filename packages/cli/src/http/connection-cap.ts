@@ -64,14 +64,26 @@ import { alsoCut, heardSinceKept, inDoubt } from '@iso8583/connector/delivery-do
  * on it, or unless its client ended its side if it may be reset: a destroy resets the connection (throwing away what
  * its client had not read) if bytes lie unread here (the socket paused, or its input buffered) or come after it. A
  * client that sent nothing since its last answer is taken as silent: the race left is one sending just then.
+ * `seen`: the socket as seen before anything read its input away (default: now).
  */
-function cutByDestroy(socket: Socket): void {
-  const ended = socket.readableEnded;
-  const unread = socket.isPaused() || socket.readableLength > 0 || heardSinceKept(socket);
+export function cutByDestroy(socket: Socket, seen: Reading = readingAt(socket)): void {
   let failed = false;
   socket.on('error', () => (failed = true));
   markInDoubt(socket);
-  alsoCut(socket, () => failed || (!ended && unread));
+  alsoCut(socket, () => failed || (!seen.ended && seen.unread));
+}
+
+/** What a destroy of a socket could reset, as seen at one moment ({@link readingAt}). */
+export interface Reading {
+  /** Its client ended its side. */
+  readonly ended: boolean;
+  /** Bytes lie unread here (the socket paused, or its input buffered) or came since its last answer kept. */
+  readonly unread: boolean;
+}
+
+/** What a destroy of `socket` could reset, as seen now (see {@link cutByDestroy}). */
+export function readingAt(socket: Socket): Reading {
+  return { ended: socket.readableEnded, unread: socket.isPaused() || socket.readableLength > 0 || heardSinceKept(socket) };
 }
 
 /** The default cap of the HTTP port (`--http-max-connections`): 1000 connections. */

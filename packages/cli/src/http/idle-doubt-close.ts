@@ -14,16 +14,13 @@ import type { Server } from 'node:http';
 import { Socket } from 'node:net';
 import { openInDoubt } from '@iso8583/connector/delivery-doubt';
 import { closeAnswered } from './answered-close.js';
+import { cutByDestroy, readingAt } from './connection-cap.js';
 import { LINGER_MS } from './linger-close.js';
+import { serverOf } from './own-answer-close.js';
 import { gone } from './pipeline-cap.js';
 
 /** Servers whose idle connections in doubt linger at their close ({@link lingerIdleInDoubt}). */
 const lingered = new WeakSet<Server>();
-
-/** The server that accepted `socket` (Node's `net` sets it on every socket a server accepts). */
-function serverOf(socket: Socket): Server | undefined {
-  return (socket as Socket & { server?: Server }).server;
-}
 
 /**
  * Makes `server`'s `closeIdleConnections` (called by its `close`) close each idle connection in doubt lingering
@@ -46,10 +43,14 @@ export function lingerIdleInDoubt(server: Server, lingerMs = LINGER_MS): void {
     }
     for (const socket of shadowed) {
       socket.destroy = function lingerInstead(this: Socket): Socket {
+        // Seen before the linger reads anything away: its cut test (input read during the linger) knows nothing of it.
+        const seen = readingAt(this);
         try {
           if (!gone(this)) closeAnswered(this, lingerMs);
         } catch {
-          // A throw here escaped `server.close()`, the port left listening: the socket is destroyed as Node would have.
+          // A throw here escaped `server.close()`, the port left listening: the socket is destroyed as Node would have,
+          // its answers judged as such a destroy's (cut if input lay unread then, its client not ended).
+          cutByDestroy(this, seen);
           Socket.prototype.destroy.call(this);
         }
         return this;

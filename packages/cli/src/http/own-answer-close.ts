@@ -27,7 +27,7 @@ const closings = new WeakMap<Socket, Closing>();
 const pending = new WeakMap<Server, Set<Socket>>();
 
 /** The server that accepted `socket` (Node's `net` sets it on every socket a server accepts). */
-function serverOf(socket: Socket): Server | undefined {
+export function serverOf(socket: Socket): Server | undefined {
   return (socket as Socket & { server?: Server }).server;
 }
 
