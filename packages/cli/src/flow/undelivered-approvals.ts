@@ -92,6 +92,8 @@ export class UndeliveredApprovals {
    * gets a 96), when its answer never reaches the terminal (`onLateResult`, source onError), or on `abandon`.
    */
   private readonly onErrorBooks = new WeakMap<MessageAnswers, MessageAnswers>();
+  /** What settles once the reversals onError's verdict started are stored, by the sequence's book (`watchedOnError`). */
+  private readonly verdictStored = new WeakMap<MessageAnswers, Promise<void>>();
   private hasOnError = false;
   /** The codec replies are judged with: the endpoint's dialect and `lenient`, made once by `bind`. */
   private codec: Codec | undefined;
@@ -283,7 +285,7 @@ export class UndeliveredApprovals {
           // onError's own relayed: its others (`ownUndone`).
           const mine = ownUndone(own, approves, owner, 'sequence-failed', failed.book);
           // Stored before onError's answer is written (on-error-verdict.ts).
-          return allStored([mine, !approves || owner === 'own' ? failed.book.undelivered('sequence-failed', false, own) : undefined]);
+          return this.verdictOf(failed.book, allStored([mine, !approves || owner === 'own' ? failed.book.undelivered('sequence-failed', false, own) : undefined]));
         });
       }
       const running = this.running.get(id);
@@ -299,7 +301,7 @@ export class UndeliveredApprovals {
           // decline; the sequence's own relayed: onError's are (on-error-verdict.ts).
           const own = this.onErrorBooks.get(running);
           const mine = ownUndone(own, approves, owner, 'sequence-timeout', running);
-          return allStored([mine, running.judged(approves && owner !== 'own', own)]);
+          return this.verdictOf(running, allStored([mine, running.judged(approves && owner !== 'own', own)]));
         });
       }
       return onError(message, context);
@@ -319,6 +321,12 @@ export class UndeliveredApprovals {
         // The verdict's reversals are not the log's.
       }
     }
+  }
+
+  /** Keeps `stored`, the store of the reversals onError's verdict on `book` started, for the endpoint's 96 (`watchedOnError`). */
+  private verdictOf(book: MessageAnswers, stored: Promise<void> | undefined): Promise<void> | undefined {
+    if (stored !== undefined) this.verdictStored.set(book, stored);
+    return stored;
   }
 
   /** What onError's answer to the message of `book` is judged by (on-error-verdict.ts). */
@@ -344,7 +352,8 @@ export class UndeliveredApprovals {
       // The endpoint's 96 (whatever onError's verdict was: its answer beaten by the timer) waits for both books'
       // reversals (onError's first: a repeat once) to be stored, bounded (`holdGiveUp`), not at `onLateResult`.
       const why = timedOut(signal.reason) ? 'sequence-timeout' : reason;
-      const stored = allStored([own.undelivered(why, false, book), book.undelivered(why, false, own)]);
+      // Reversed by the verdict already (onError hanging: its timer told it no, just before): that verdict's store (sr65g).
+      const stored = allStored([own.undelivered(why, false, book), book.undelivered(why, false, own)]) ?? this.verdictStored.get(book);
       if (stored !== undefined) holdGiveUp(signal, storedWithin(stored, giveUpHold(this.timeout), this.timeout, message, context, '96 after onError'));
     }, { once: true });
     return watchedContext(context, own, stop.signal);
