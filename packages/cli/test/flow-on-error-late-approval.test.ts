@@ -163,5 +163,6 @@ test('flow onError late approval – onError never settles: the endpoint\'s 96 w
   assert.equal(answer['39'], '96');
   const unstored = warnedAtTheAnswer.filter((l) => l.startsWith('ISO8583_WARN_FLOW_DECLINE_UNSTORED: 96 after onError'));
   assert.equal(unstored.length, 1, `the 96 waited for the verdict's store, and said it went before it ended: ${warnedAtTheAnswer.join(' | ')}`);
+  assert.match(unstored[0] ?? '', /not stored within a tenth of the sequenceTimeout, 250 ms at most/, 'the line names the 96\'s bound');
   assert.deepEqual(reversed, ['primary 000941 sequence-failed']);
 });

@@ -46,7 +46,7 @@ export function storedOrDeadline(
 /**
  * Settles (never rejects) once `stored` settles, or after `left` ms (0 or less: at once), whichever comes first; in
  * the second case logs `ISO8583_WARN_FLOW_DECLINE_UNSTORED` as {@link storedOrDeadline} does (`what`: the answer that
- * waits, as the line names it). A `sequenceTimeout` of 0 or less (none bound): `stored` itself, no bound, no line.
+ * waits, as the line names it; `bound`: how long it could wait, as the line names it, default the sequenceTimeout). A `sequenceTimeout` of 0 or less (none bound): `stored` itself, no bound, no line.
  */
 export function storedWithin(
   stored: Promise<void>,
@@ -55,6 +55,7 @@ export function storedWithin(
   message: InboundMessage,
   context: SequenceContext,
   what: string,
+  bound = 'the sequenceTimeout',
 ): Promise<void> {
   if (!(sequenceTimeout > 0)) return stored;
   let timer: NodeJS.Timeout | undefined;
@@ -64,7 +65,7 @@ export function storedWithin(
     if (inTime) return;
     // summarize: a value longer than ISO 8583 allows (a PAN given as field 41) is masked.
     const about = { code: DECLINE_UNSTORED, ...summarize(message.fields), messageId: context.messageId, sequenceTimeout };
-    logSafely(() => context.logger.warn(about, `${what} goes to the terminal before the reversals it causes are stored (not stored within the sequenceTimeout): they are still being stored`));
+    logSafely(() => context.logger.warn(about, `${what} goes to the terminal before the reversals it causes are stored (not stored within ${bound}): they are still being stored`));
   });
 }
 

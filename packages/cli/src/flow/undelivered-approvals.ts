@@ -354,7 +354,7 @@ export class UndeliveredApprovals {
       const why = timedOut(signal.reason) ? 'sequence-timeout' : reason;
       // Reversed by the verdict already (onError hanging: its timer told it no, just before): that verdict's store (sr65g).
       const stored = allStored([own.undelivered(why, false, book), book.undelivered(why, false, own)]) ?? this.verdictStored.get(book);
-      if (stored !== undefined) holdGiveUp(signal, storedWithin(stored, giveUpHold(this.timeout), this.timeout, message, context, '96 after onError'));
+      if (stored !== undefined) holdGiveUp(signal, storedWithin(stored, giveUpHold(this.timeout), this.timeout, message, context, '96 after onError', 'a tenth of the sequenceTimeout, 250 ms at most'));
     }, { once: true });
     return watchedContext(context, own, stop.signal);
   }
