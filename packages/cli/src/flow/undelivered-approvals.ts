@@ -41,7 +41,7 @@ import type { UndeliveredApproval } from '@iso8583/connector';
 import { allStored, storedOrDeadline, storedWithin } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
 import { approvalOf, replySnapshot } from './reply-verdict.js';
-import { approvalToldAmbiguously, judgeOnError, ownUndone, standInAfterApproval } from './on-error-verdict.js';
+import { approvalToldAmbiguously, judgeOnError, ownUndone, standInAfterApproval, verdictStored } from './on-error-verdict.js';
 import type { ApprovalOwner, OnErrorJudge } from './on-error-verdict.js';
 import { watchedContext } from './watched-connectors.js';
 
@@ -92,8 +92,6 @@ export class UndeliveredApprovals {
    * gets a 96), when its answer never reaches the terminal (`onLateResult`, source onError), or on `abandon`.
    */
   private readonly onErrorBooks = new WeakMap<MessageAnswers, MessageAnswers>();
-  /** What settles once the reversals onError's verdict started are stored, by the sequence's book (`watchedOnError`). */
-  private readonly verdictStored = new WeakMap<MessageAnswers, Promise<void>>();
   private hasOnError = false;
   /** The codec replies are judged with: the endpoint's dialect and `lenient`, made once by `bind`. */
   private codec: Codec | undefined;
@@ -285,7 +283,7 @@ export class UndeliveredApprovals {
           // onError's own relayed: its others (`ownUndone`).
           const mine = ownUndone(own, approves, owner, 'sequence-failed', failed.book);
           // Stored before onError's answer is written (on-error-verdict.ts).
-          return this.verdictOf(failed.book, allStored([mine, !approves || owner === 'own' ? failed.book.undelivered('sequence-failed', false, own) : undefined]));
+          return allStored([mine, !approves || owner === 'own' ? failed.book.undelivered('sequence-failed', false, own) : undefined]);
         });
       }
       const running = this.running.get(id);
@@ -301,7 +299,7 @@ export class UndeliveredApprovals {
           // decline; the sequence's own relayed: onError's are (on-error-verdict.ts).
           const own = this.onErrorBooks.get(running);
           const mine = ownUndone(own, approves, owner, 'sequence-timeout', running);
-          return this.verdictOf(running, allStored([mine, running.judged(approves && owner !== 'own', own)]));
+          return allStored([mine, running.judged(approves && owner !== 'own', own)]);
         });
       }
       return onError(message, context);
@@ -321,12 +319,6 @@ export class UndeliveredApprovals {
         // The verdict's reversals are not the log's.
       }
     }
-  }
-
-  /** Keeps `stored`, the store of the reversals onError's verdict on `book` started, for the endpoint's 96 (`watchedOnError`). */
-  private verdictOf(book: MessageAnswers, stored: Promise<void> | undefined): Promise<void> | undefined {
-    if (stored !== undefined) this.verdictStored.set(book, stored);
-    return stored;
   }
 
   /** What onError's answer to the message of `book` is judged by (on-error-verdict.ts). */
@@ -350,10 +342,9 @@ export class UndeliveredApprovals {
       // The close's abort (the terminal got no answer) is `abandon`'s, reason client-gone.
       if (closedByEndpoint(signal)) return;
       // The endpoint's 96 (whatever onError's verdict was: its answer beaten by the timer) waits for both books'
-      // reversals (onError's first: a repeat once) to be stored, bounded (`holdGiveUp`), not at `onLateResult`.
+      // reversals (onError's first: a repeat once) or its verdict's (`verdictStored`) stored, bounded (`holdGiveUp`).
       const why = timedOut(signal.reason) ? 'sequence-timeout' : reason;
-      // Reversed by the verdict already (onError hanging: its timer told it no, just before): that verdict's store (sr65g).
-      const stored = allStored([own.undelivered(why, false, book), book.undelivered(why, false, own)]) ?? this.verdictStored.get(book);
+      const stored = allStored([own.undelivered(why, false, book), book.undelivered(why, false, own)]) ?? verdictStored(book);
       if (stored !== undefined) holdGiveUp(signal, storedWithin(stored, giveUpHold(this.timeout), this.timeout, message, context, '96 after onError', 'a tenth of the sequenceTimeout, 250 ms at most'));
     }, { once: true });
     return watchedContext(context, own, stop.signal);
