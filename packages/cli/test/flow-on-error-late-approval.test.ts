@@ -127,3 +127,42 @@ test('flow onError late approval – the endpoint\'s 96 after onError waits for 
   assert.equal(unstored.length, 1, `the 96 waited for the store, and said it went before it ended: ${warnedAtTheAnswer.join(' | ')}`);
   assert.deepEqual(reversed, ['backup 000932 sequence-timeout', 'primary 000931 sequence-timeout']);
 });
+
+// onError that never settles: its wrapper's timer tells the verdict no (the sequence's approval reversed, as
+// `sequence-failed`) just before the endpoint's timer aborts onError's signal; the abort then starts nothing new, and
+// the 96 went at once, before the verdict's reversal was stored (sr65g #1). It waits for that store too (bounded: the
+// line says so). The store is held until the terminal has its answer.
+test('flow onError late approval – onError never settles: the endpoint\'s 96 waits for its verdict\'s reversal store, bounded', async (t) => {
+  const primary = await namedBank(t, 'primary');
+  const answered = gate();
+  t.after(() => answered.open());
+  const reversed: string[] = [];
+  const approvals = new UndeliveredApprovals(async (original, _answer, upstream, reason) => {
+    reversed.push(`${String(upstream?.name)} ${String(original['11'])} ${reason}`);
+    await answered.opened;
+  });
+  const sequenceTimeout = 1_000;
+  approvals.bind({ dialect: 'iso87ascii', sequenceTimeout });
+  const { logger, lines } = capturedLogger('warn');
+  const warnedAtTheAnswer: string[] = [];
+  const terminal = await posTerminal(t, {
+    sequenceTimeout,
+    connectors: { primary },
+    sequence: approvals.sequence(async (message, context) => {
+      await (context.connectors.primary as Connector).request({ ...message.fields }, { signal: context.signal });
+      throw new Error('loyalty down');
+    }),
+    onError: approvals.onError(() => new Promise<IsoMessage>(() => undefined)),
+    onLateResult: approvals.onLateResult,
+    onReply: () => {
+      warnedAtTheAnswer.push(...lines.map((l) => `${String(l.code)}: ${String(l.msg)}`));
+    },
+    logger,
+  });
+  const answer = (await within(terminal.request(purchase('000941')), 15_000, 'the terminal answered')) as IsoMessage;
+  assert.equal(answer['39'], '96');
+  const unstored = warnedAtTheAnswer.filter((l) => l.startsWith('ISO8583_WARN_FLOW_DECLINE_UNSTORED: 96 after onError'));
+  assert.equal(unstored.length, 1, `the 96 waited for the verdict's store, and said it went before it ended: ${warnedAtTheAnswer.join(' | ')}`);
+  assert.match(unstored[0] ?? '', /not stored within a tenth of the sequenceTimeout, 250 ms at most/, 'the line names the 96\'s bound');
+  assert.deepEqual(reversed, ['primary 000941 sequence-failed']);
+});

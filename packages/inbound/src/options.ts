@@ -49,8 +49,9 @@ export interface InboundOptions {
   onError?: Sequence | string;
   /**
    * Milliseconds a sequence may take before it counts as failed (its `context.signal` aborted); at most 2147483647.
-   * onError has as long again, from its call (after a timeout the client may wait up to twice this): when that runs
-   * out the client gets response code 96, the signal is aborted, and an answer onError gives later goes to
+   * onError has as long again, from its call (after a timeout the client may wait up to twice this, plus up to a
+   * tenth of it, 250 ms at most, when a flow hands the 96 a hold: `holdGiveUp`): when that runs out the client gets
+   * response code 96, the signal is aborted, and an answer onError gives later goes to
    * `onLateResult` (`sequence-timeout`, source `onError`). Default 30000.
    */
   sequenceTimeout?: number;

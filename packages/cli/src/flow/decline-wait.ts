@@ -11,15 +11,18 @@
  */
 import { performance } from 'node:perf_hooks';
 import { summarize } from '@iso8583/codec';
-import { logSafely } from '@iso8583/inbound';
+import { giveUpHold, logSafely } from '@iso8583/inbound';
 import type { InboundMessage, SequenceContext } from '@iso8583/inbound';
 
 /** The warning of a reply written before the reversals it causes were stored (docs/errors.md). */
 export const DECLINE_UNSTORED = 'ISO8583_WARN_FLOW_DECLINE_UNSTORED';
 
-/** Milliseconds before the sequence deadline the wait ends: a tenth of the `sequenceTimeout`, at most 250. */
+/**
+ * Milliseconds before the sequence deadline the wait ends: a tenth of the `sequenceTimeout`, at most 250 (the bound of
+ * the endpoint's 96 after onError, inbound `giveUpHold`: one formula).
+ */
 export function declineMargin(sequenceTimeout: number): number {
-  return Math.min(250, sequenceTimeout / 10);
+  return giveUpHold(sequenceTimeout);
 }
 
 /**
@@ -37,14 +40,13 @@ export function storedOrDeadline(
   context: SequenceContext,
   what = 'a reply that does not approve',
 ): Promise<void> {
-  if (!(sequenceTimeout > 0)) return stored;
   return storedWithin(stored, started + sequenceTimeout - declineMargin(sequenceTimeout) - performance.now(), sequenceTimeout, message, context, what);
 }
 
 /**
  * Settles (never rejects) once `stored` settles, or after `left` ms (0 or less: at once), whichever comes first; in
  * the second case logs `ISO8583_WARN_FLOW_DECLINE_UNSTORED` as {@link storedOrDeadline} does (`what`: the answer that
- * waits, as the line names it).
+ * waits, as the line names it; `bound`: how long it could wait, as the line names it, default the sequenceTimeout). A `sequenceTimeout` of 0 or less (none bound): `stored` itself, no bound, no line.
  */
 export function storedWithin(
   stored: Promise<void>,
@@ -53,7 +55,9 @@ export function storedWithin(
   message: InboundMessage,
   context: SequenceContext,
   what: string,
+  bound = 'the sequenceTimeout',
 ): Promise<void> {
+  if (!(sequenceTimeout > 0)) return stored;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, Math.max(0, left), false)));
   return Promise.race([stored.then(() => true, () => true), deadline]).then((inTime) => {
@@ -61,7 +65,7 @@ export function storedWithin(
     if (inTime) return;
     // summarize: a value longer than ISO 8583 allows (a PAN given as field 41) is masked.
     const about = { code: DECLINE_UNSTORED, ...summarize(message.fields), messageId: context.messageId, sequenceTimeout };
-    logSafely(() => context.logger.warn(about, `${what} goes to the terminal before the reversals it causes are stored (not stored within the sequenceTimeout): they are still being stored`));
+    logSafely(() => context.logger.warn(about, `${what} goes to the terminal before the reversals it causes are stored (not stored within ${bound}): they are still being stored`));
   });
 }
 

@@ -90,6 +90,18 @@ export function ownUndone(
   return owner === 'own' ? own?.keptTold(reason, book) : undefined;
 }
 
+/** What settles once the reversals onError's verdict started are stored, by the sequence's book (`judgeOnError`). */
+const verdicts = new WeakMap<MessageAnswers, Promise<void>>();
+
+/**
+ * The store of the reversals onError's verdict on the message of `book` started (`undefined`: none, or no verdict
+ * yet): the endpoint's 96 waits for it too when the verdict came just before it (onError hanging: its timer told it
+ * no), as for the reversals the 96 itself starts (undelivered-approvals.ts `watchedOnError`; sr65g).
+ */
+export function verdictStored(book: MessageAnswers): Promise<void> | undefined {
+  return verdicts.get(book);
+}
+
 /** What {@link judgeOnError} judges by: the endpoint's codec and `sequenceTimeout`, the sequence's book and onError's. */
 export interface OnErrorJudge {
   readonly codec: Codec | undefined;
@@ -126,6 +138,7 @@ export function judgeOnError(
     told = true;
     const owner: ApprovalOwner = !approves ? 'neither' : backedByOwn(codec, result, own) ? 'own' : backedByOwn(codec, result, book) ? 'sequence' : 'neither';
     const stored = verdict(approves, owner);
+    if (stored !== undefined) verdicts.set(book, stored);
     return stored === undefined ? undefined : storedOrDeadline(stored, started, timeout, message, context, 'onError\'s answer');
   };
   // The book's question: did this answer tell the terminal that money moved? An answer that cannot be looked at does

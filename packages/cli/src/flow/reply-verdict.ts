@@ -110,13 +110,21 @@ export function replySnapshot(result: SequenceResult): SequenceResult {
  * told approval's twin reversed, `keptTold`). Throws what a getter throws (onError failing: a 96).
  */
 export function answerSnapshot(result: SequenceResult): SequenceResult {
-  const snapshot = replySnapshot(result);
-  if (snapshot === result || snapshot === null || typeof snapshot !== 'object') return snapshot;
-  for (const key of Reflect.ownKeys(snapshot)) {
-    const one = Object.getOwnPropertyDescriptor(snapshot, key);
-    if (one === undefined || 'value' in one) continue;
-    const value: unknown = Reflect.get(result as object, key);
-    Object.defineProperty(snapshot, key, { value, enumerable: one.enumerable, configurable: true, writable: true });
+  if (result === null || typeof result !== 'object' || result instanceof EncodedReply) return result;
+  let proto: object | null;
+  let fields: PropertyDescriptorMap;
+  try {
+    proto = Object.getPrototypeOf(result) as object | null;
+    fields = Object.getOwnPropertyDescriptors(result);
+  } catch {
+    return result;
   }
-  return snapshot;
+  // Each getter read into a value in the descriptor map before the copy is made, so that a getter the answer cannot
+  // redefine (configurable: false, a frozen object's) is copied as a plain value too (sr65g).
+  for (const key of Reflect.ownKeys(fields)) {
+    const one = fields[key];
+    if (one === undefined || 'value' in one) continue;
+    fields[key] = { value: Reflect.get(result, key) as unknown, enumerable: one.enumerable === true, configurable: true, writable: true };
+  }
+  return Object.create(proto, fields) as MessageInput;
 }
