@@ -34,7 +34,7 @@ describe('a wrong command line: one coded line naming the flag', () => {
   writeFileSync(broken, '{ "upstream": ');
   const cases: { args: string[]; code: number; line: RegExp }[] = [
     // Number.MAX_SAFE_INTEGER passes the Luhn check: the upper bound must not be printed (the masker would mangle it).
-    { args: ['load', '--port', '1', '--rate', '0'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --rate must be a number of at least 0\.001\n$/ },
+    { args: ['load', '--port', '1', '--rate', '0'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --rate must be a decimal number \(digits, no exponent\) of at least 0\.001\n$/ },
     { args: ['load', '--port', '1', '--count', '-5'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --count must be an integer of at least 1\n$/ },
     { args: ['load', '--port', '1', '-n', '-5'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --count must be an integer of at least 1\n$/ },
     { args: ['load', '--port', '1', '--timeout', '-3'], code: 1, line: /^iso8583: ISO8583_ERR_CLI_OPTION: --timeout must be an integer from 1 to \d+\n$/ },
