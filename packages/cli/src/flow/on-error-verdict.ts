@@ -119,7 +119,7 @@ export interface OnErrorJudge {
  * result, its throw or rejection: a 96) is handed to the endpoint only then, so that the terminal is never told while
  * a reversal the verdict started is not yet stored (a crash would leave that approval standing), but no later than
  * the deadline allows (decline-wait.ts `storedOrDeadline`: then logged `ISO8583_WARN_FLOW_DECLINE_UNSTORED`). At the
- * timer's own timeout the 96 goes at once. The answer judged is the one handed over: a snapshot (`answerSnapshot`), so that
+ * timer's own timeout the endpoint's 96 waits for them through the abort's hold (`verdictStored`, bounded). The answer judged is the one handed over: a snapshot (`answerSnapshot`), so that
  * what onError does with its object afterwards (a field 38 set later, a getter) cannot tell the terminal another
  * approval than the one kept.
  */

@@ -342,9 +342,9 @@ export class UndeliveredApprovals {
       // The close's abort (the terminal got no answer) is `abandon`'s, reason client-gone.
       if (closedByEndpoint(signal)) return;
       // The endpoint's 96 (whatever onError's verdict was: its answer beaten by the timer) waits for both books'
-      // reversals (onError's first: a repeat once) or its verdict's (`verdictStored`) stored, bounded (`holdGiveUp`).
+      // reversals (onError's first: a repeat once) and its verdict's (`verdictStored`) stored, bounded (`holdGiveUp`).
       const why = timedOut(signal.reason) ? 'sequence-timeout' : reason;
-      const stored = allStored([own.undelivered(why, false, book), book.undelivered(why, false, own)]) ?? verdictStored(book);
+      const stored = allStored([own.undelivered(why, false, book), book.undelivered(why, false, own), verdictStored(book)]);
       if (stored !== undefined) holdGiveUp(signal, storedWithin(stored, giveUpHold(this.timeout), this.timeout, message, context, '96 after onError', 'a tenth of the sequenceTimeout, 250 ms at most'));
     }, { once: true });
     return watchedContext(context, own, stop.signal);
