@@ -12,9 +12,9 @@
  */
 import type { Server } from 'node:http';
 import { Socket } from 'node:net';
-import { openInDoubt } from '@iso8583/connector/delivery-doubt';
+import { alsoCut, openInDoubt } from '@iso8583/connector/delivery-doubt';
 import { closeAnswered } from './answered-close.js';
-import { cutByDestroy, readingAt } from './connection-cap.js';
+import { cutByDestroy, readingAt, type Reading } from './connection-cap.js';
 import { LINGER_MS } from './linger-close.js';
 import { serverOf } from './own-answer-close.js';
 import { gone } from './pipeline-cap.js';
@@ -44,14 +44,21 @@ export function lingerIdleInDoubt(server: Server, lingerMs = LINGER_MS): void {
     for (const socket of shadowed) {
       socket.destroy = function lingerInstead(this: Socket): Socket {
         // Seen before the linger reads anything away: its cut test (input read during the linger) knows nothing of it.
-        const seen = readingAt(this);
+        let seen: Reading = { ended: false, unread: true };
         try {
+          seen = readingAt(this);
           if (!gone(this)) closeAnswered(this, lingerMs);
         } catch {
           // A throw here escaped `server.close()`, the port left listening: the socket is destroyed as Node would have,
-          // its answers judged as such a destroy's (cut if input lay unread then, its client not ended).
-          cutByDestroy(this, seen);
-          Socket.prototype.destroy.call(this);
+          // its answers judged as such a destroy's (cut if input lay unread then, its client not ended; cut when even
+          // that judgement throws), and destroyed whatever happens.
+          try {
+            cutByDestroy(this, seen);
+          } catch {
+            alsoCut(this, () => true);
+          } finally {
+            Socket.prototype.destroy.call(this);
+          }
         }
         return this;
       };
