@@ -109,9 +109,13 @@ test('flow onError late approval – onError relays the sequence\'s approval aft
 // timeout's reason as every approval the endpoint's timer undoes (before: the failure's, `sequence-failed`, while the
 // sequence's book was given `sequence-timeout`: sr65c #5).
 test('flow onError late approval – the sequence failed, onError\'s own approval beaten by the endpoint\'s 96: reversed as sequence-timeout', async (t) => {
-  const { answer, atTheAnswer, reversed } = await lateAnswer(t, true);
+  const { answer, atTheAnswer, warnedAtTheAnswer, reversed } = await lateAnswer(t, true);
   assert.equal(answer['39'], '96', 'the endpoint\'s timer answered first');
   assert.deepEqual(atTheAnswer, [['backup 000932', 'primary 000931']], 'both reversals started before the 96 was written');
+  // The verdict's reversal of the primary (held till the terminal has its answer) is waited for too, not only the
+  // backup's the abort started: the 96 waits to the bound and says so.
+  const unstored = warnedAtTheAnswer.filter((l) => l.startsWith('ISO8583_WARN_FLOW_DECLINE_UNSTORED: 96 after onError'));
+  assert.ok(unstored.length >= 1, `the 96 waited for the verdict's held reversal store: ${JSON.stringify(warnedAtTheAnswer)}`);
   assert.deepEqual(reversed, ['backup 000932 sequence-timeout', 'primary 000931 sequence-failed'], 'the terminal was told 96: neither approval stands');
 });
 
