@@ -13,7 +13,7 @@ import { inDoubt } from '@iso8583/connector/delivery-doubt';
 import { within } from '@iso8583/test-support';
 import { capConnections } from '../src/http/connection-cap.js';
 import { capServerPipelining } from '../src/http/pipeline-cap.js';
-import { watchedApp } from './helpers/watched-app.js';
+import { answeredClient, watchedApp } from './helpers/watched-app.js';
 
 const DEADLINE = 10_000;
 /** Requests the client pipelines at once: more than the port takes (32), so its connection is in doubt. */
@@ -51,16 +51,7 @@ test('a connection in doubt evicted idle at the connection cap: every answer wri
   assert.equal(inDoubt(sideA), true);
 
   // B takes A's place: A is idle (every answer written), so it goes for B.
-  const b = connect(port, '127.0.0.1');
-  b.on('error', () => undefined);
-  t.after(() => b.destroy());
-  let bText = '';
-  const bAnswered = new Promise<void>((resolve) => b.setEncoding('latin1').on('data', (c: string) => {
-    bText += c;
-    if (bText.includes('ok')) resolve();
-  }));
-  b.write(REQUEST);
-  await within(bAnswered, DEADLINE, 'B answered');
+  await answeredClient(t, port, REQUEST, DEADLINE);
 
   // A, still sending (a request trickled), then reads what it can.
   await new Promise<void>((resolve) => a.write('GET / HTTP/1.1\r\nHo', () => resolve()));

@@ -2,9 +2,12 @@
 // (`watchDelivery`: on a connection in doubt an answer written whole is kept till its close, then counted undelivered
 // if the close may have cut it). Shared by the HTTP doubt tests (http-doubt-budget, connection-cap-doubt-evict,
 // gateway-http-evict-reader).
+import { connect } from 'node:net';
+import type { TestContext } from 'node:test';
 import { fastify } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { watchDelivery } from '@iso8583/connector';
+import { within } from '@iso8583/test-support';
 
 /** The app, and its counts so far: requests its route ran for, answers counted undelivered. */
 export interface WatchedApp {
@@ -24,4 +27,21 @@ export function watchedApp(): WatchedApp {
     return 'ok';
   });
   return { app, counts };
+}
+
+/**
+ * A client that connects to the app on `port`, sends `request` and waits (within `deadline`) for its `ok`: the one a
+ * capped port takes another's place for. Destroyed after the test.
+ */
+export async function answeredClient(t: TestContext, port: number, request: string, deadline: number): Promise<void> {
+  const b = connect(port, '127.0.0.1');
+  b.on('error', () => undefined);
+  t.after(() => b.destroy());
+  let text = '';
+  const answered = new Promise<void>((resolve) => b.setEncoding('latin1').on('data', (c: string) => {
+    text += c;
+    if (text.includes('ok')) resolve();
+  }));
+  b.write(request);
+  await within(answered, deadline, 'B answered');
 }
