@@ -25,7 +25,8 @@ async function cutShort(t: { after: (fn: () => unknown) => void }, sends: boolea
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => server.close());
   let reported = 0;
-  let heard = 0;
+  let heardFirst: () => void = () => undefined;
+  const heard = new Promise<void>((resolve) => (heardFirst = resolve));
   let side: Socket | undefined;
   const lingering = new Promise<void>((resolve) => server.once('connection', (s: Socket) => {
     side = s;
@@ -37,7 +38,7 @@ async function cutShort(t: { after: (fn: () => unknown) => void }, sends: boolea
         s.end();
         lingerClose(s);
         // After the linger's own listener: what it counted is counted by then.
-        s.on('data', () => heard++);
+        s.once('data', () => heardFirst());
         resolve();
       });
     });
@@ -55,10 +56,7 @@ async function cutShort(t: { after: (fn: () => unknown) => void }, sends: boolea
   await within(answered, DEADLINE, 'the client to read its answer');
   if (sends) {
     client.write('more');
-    await within(new Promise<void>((resolve) => {
-      const look = (): void => (heard > 0 ? resolve() : void setImmediate(look));
-      look();
-    }), DEADLINE, 'the linger to read what the client sent');
+    await within(heard, DEADLINE, 'the linger to read what the client sent');
   }
   const closed = new Promise<void>((resolve) => (side!.closed ? resolve() : side!.once('close', () => resolve())));
   // The graceful stop's deadline is now: the linger is cut short, its close due at once (a timer of 0 ms), not at its
