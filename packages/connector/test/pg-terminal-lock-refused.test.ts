@@ -35,12 +35,15 @@ function refusal(code: string): Buffer {
 }
 
 /** A relay to `target` that refuses, with `code`, each statement setting `lock_timeout` by `set_config`; counts them, and the connections made. */
-async function refusingRelay(target: string, code: string): Promise<{ url: string; refused: () => number; made: () => number; close(): Promise<void> }> {
+async function refusingRelay(target: string, code: string): Promise<{ url: string; refused: () => number; made: () => number; holdTries(): void; passTries(): void; triesHeld: () => number; close(): Promise<void> }> {
   const to = new URL(target);
   const [host, dbPort] = [to.hostname, Number(to.port)];
   const sockets = new Set<Socket>();
   let refused = 0;
   let made = 0;
+  // While set, each try of the lock (pg_try_advisory_lock) waits here, unsent, until passTries.
+  let held: Array<() => void> | undefined;
+  let triesHeld = 0;
   const server = createServer((client) => {
     made++;
     const db = createConnection(dbPort, host);
@@ -55,6 +58,11 @@ async function refusingRelay(target: string, code: string): Promise<{ url: strin
         client.write(refusal(code));
         return;
       }
+      if (held !== undefined && chunk.includes('pg_try_advisory_lock')) {
+        triesHeld++;
+        held.push(() => db.write(chunk));
+        return;
+      }
       db.write(chunk);
     });
     db.on('data', (chunk: Buffer) => client.write(chunk));
@@ -67,6 +75,15 @@ async function refusingRelay(target: string, code: string): Promise<{ url: strin
     url: to.toString(),
     refused: () => refused,
     made: () => made,
+    holdTries: () => {
+      held ??= [];
+    },
+    passTries: () => {
+      const waiting = held ?? [];
+      held = undefined;
+      for (const send of waiting) send();
+    },
+    triesHeld: () => triesHeld,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -179,4 +196,31 @@ test('a server that refuses lock_timeout: a request waiting for its terminal tak
   assert.equal(ran, false, 'the request does not run while another node holds its terminal');
   await other.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]);
   assert.equal(await within(holding, 10_000, 'the request to take the lock freed'), 1, 'it ran holding the terminal\'s lock, alone');
+});
+
+test('a server that refuses lock_timeout: a try answered after the request gave up keeps its connection, and a lock it was granted is freed', async (t) => {
+  const { url, relay, lock, other } = await busyTerminal(t, 'terminal_lock_refused_late_try');
+  // The first request learns the refusal and takes the connection; its tries are answered (the terminal busy).
+  await within(assert.rejects(lock.hold('TERM0001', async () => 'ran', 200), { code: 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT' }), 10_000, 'the first request to give up');
+  // Now a try goes unanswered past the request's wait: the request gives up on time all the same.
+  relay.holdTries();
+  let ran = false;
+  await within(
+    assert.rejects(lock.hold('TERM0001', async () => (ran = true), 200), (err: Error & { code?: string; field?: string }) => {
+      assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT');
+      assert.equal(err.field, 'terminalQueue.timeout');
+      return true;
+    }),
+    10_000,
+    'the request whose try is unanswered to give up once its 200 ms are spent',
+  );
+  assert.equal(relay.triesHeld(), 1, 'one try was under way when the request gave up');
+  // The terminal is freed before the late try reaches the server: the try is granted, after the request gave up.
+  await other.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, terminalLockKey('TERM0001')]);
+  relay.passTries();
+  await waitUntil(async () => (await terminalLocks(url, true)) === 0, { what: 'the lock granted to the late try freed', timeoutMs: 10_000 });
+  assert.equal(ran, false, 'the request given up never ran');
+  // The connection went back to the pool clean: the next request takes the lock on it.
+  assert.equal(await lock.hold('TERM0001', async () => terminalLocks(url, true)), 1);
+  assert.equal(relay.made(), 1, 'one connection: the late try did not cost it');
 });

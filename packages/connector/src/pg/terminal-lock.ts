@@ -184,8 +184,31 @@ export class PgTerminalLock implements TerminalLock {
       // connection, a close) a wait may linger on the server, or a lock be granted late: it is destroyed. Destroying
       // it after every busy terminal made a new connection, and a new session, for each request that waited too long.
       const code = (err as { code?: string } | undefined)?.code;
-      release(this.closed || !(code === '55P03' || err === LOCK_SPENT));
+      if (err instanceof LateTry && !this.closed) {
+        // Given up on time; the connection waits for the try's answer (kept in `waiting`: a close ends it).
+        this.waiting.add(client);
+        const settled = (broken?: boolean): void => {
+          this.waiting.delete(client);
+          release(broken);
+        };
+        err.trying.then(
+          (locked) => {
+            if (!locked) return settled();
+            client.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]).then(() => settled(), () => settled(true));
+          },
+          () => settled(true),
+        );
+      } else {
+        if (err instanceof LateTry) err.trying.catch(() => undefined);
+        release(this.closed || !(code === '55P03' || err === LOCK_SPENT));
+      }
       if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed', { cause: err });
+      if (err instanceof LateTry) {
+        throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', 'waited too long for its terminal, busy on another node', {
+          field: 'terminalQueue.timeout',
+          cause: LOCK_SPENT,
+        });
+      }
       if (err === LOCK_SPENT || err === LOCK_UNANSWERED || code === '55P03') {
         throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', 'waited too long for its terminal, busy on another node', {
           field: 'terminalQueue.timeout',
@@ -253,15 +276,19 @@ export class PgTerminalLock implements TerminalLock {
       if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed');
       // node-postgres reads a query's own `query_timeout` (its types leave it out): a server that stops answering a
       // try does not hold the request past its budget (the connection is then dropped, and a lock granted with it).
-      const tried: pg.QueryConfig & { query_timeout: number } = { text: LOCK_TRY, values: [TERMINAL_LOCK_NAMESPACE, key], query_timeout: left() };
-      let locked: boolean;
-      try {
-        locked = (await client.query<{ locked: boolean }>(tried)).rows[0]?.locked === true;
-      } catch (err) {
-        if ((err as { message?: unknown }).message === 'Query read timeout') throw LOCK_UNANSWERED;
-        throw err;
-      }
-      if (locked) return;
+      // A try never waits on the server, so its answer is waited for past the request's wait (LOCK_ANSWER_MARGIN):
+      // the request gives up on time ({@link LateTry}) while the connection waits for the answer and goes back to the
+      // pool clean (a lock granted late unlocked first). Dropping it whenever a try's answer came after the request's
+      // wait (a busy machine: a try sent with a few ms left) made a new connection, and session, for each.
+      const tried: pg.QueryConfig & { query_timeout: number } = { text: LOCK_TRY, values: [TERMINAL_LOCK_NAMESPACE, key], query_timeout: left() + LOCK_ANSWER_MARGIN };
+      const trying = client.query<{ locked: boolean }>(tried).then(
+        (result) => result.rows[0]?.locked === true,
+        (err: unknown) => {
+          throw (err as { message?: unknown }).message === 'Query read timeout' ? LOCK_UNANSWERED : err;
+        },
+      );
+      if (!(await within(trying, left()))) throw new LateTry(trying);
+      if (await trying) return;
       // No try is sent with less than TRY_LEAST ms left: its answer could hardly come in time, and a try unanswered
       // costs the connection (it may be granted on the server after the request gave up).
       if (rest() < TRY_LEAST) throw LOCK_SPENT;
@@ -309,7 +336,9 @@ export const LOCK_STATEMENT_MARGIN = 5_000;
 /**
  * Milliseconds the client waits for the answer to a lock's wait ({@link LOCK_WITH_TIMEOUT}) past what was left of the
  * request's wait: the server's `lock_timeout` ends the wait first, as a clean refusal (55P03, the connection kept);
- * no answer by then is the store not answering (`ISO8583_ERR_CONNECTOR_STORE`, the connection dropped).
+ * no answer by then is the store not answering (`ISO8583_ERR_CONNECTOR_STORE`, the connection dropped). A try of the
+ * lock ({@link LOCK_TRY}) answered after the request's wait but within this keeps its connection (the request gave
+ * up on time).
  */
 export const LOCK_ANSWER_MARGIN = 2_000;
 
@@ -317,10 +346,20 @@ export const LOCK_ANSWER_MARGIN = 2_000;
 const LOCK_SPENT = new Error('the wait for the terminal lock, held by another session, passed');
 
 /**
- * The rejection of a lock tried again and again when a try went unanswered within the request's wait: the try may
- * still run on the server (and be granted), so its connection is destroyed, never put back in the pool.
+ * The rejection of a lock tried again and again when a try went unanswered within the request's wait and
+ * {@link LOCK_ANSWER_MARGIN} more: the store is not answering, so its connection is destroyed, never put back in the pool.
  */
 const LOCK_UNANSWERED = new Error('the wait for the terminal lock, held by another session, passed before the server answered a try');
+
+/**
+ * The rejection of a lock tried again and again when the request's wait passed before the server answered a try:
+ * `trying` is that try's answer (locked or not), still awaited for the connection's sake (see `hold`).
+ */
+class LateTry extends Error {
+  constructor(readonly trying: Promise<boolean>) {
+    super('the wait for the terminal lock passed before the server answered a try');
+  }
+}
 
 /** The least of the wait, in ms, for which the lock is tried once more (a server that refuses `lock_timeout`). */
 const TRY_LEAST = 5;
