@@ -14,6 +14,9 @@ export const LOCK_WITH_TIMEOUT = "SELECT set_config('lock_timeout', $3, true), p
 /** The lock tried without waiting (a server that refuses `lock_timeout`): `locked` is whether it was granted. */
 export const LOCK_TRY = 'SELECT pg_try_advisory_lock($1, $2) AS locked';
 
+/** The lock given back (at a request's end, and a lock granted to a try answered after its request gave up). */
+export const LOCK_RELEASE = 'SELECT pg_advisory_unlock($1, $2)';
+
 /** SQLSTATEs of a server that refuses `lock_timeout`: an unknown parameter, a feature not supported. */
 const REFUSED = new Set(['42704', '0A000']);
 

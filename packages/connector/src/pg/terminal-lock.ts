@@ -22,7 +22,7 @@ import { connectorError } from '../errors.js';
 import { MAX_TIMER_DELAY, within } from '../timeouts.js';
 import type { TerminalLock } from '../terminal-queue.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeError } from './pool.js';
-import { LOCK_TRY, LOCK_WITH_TIMEOUT, refusesLockTimeout } from './terminal-lock-sql.js';
+import { LOCK_RELEASE, LOCK_TRY, LOCK_WITH_TIMEOUT, refusesLockTimeout } from './terminal-lock-sql.js';
 import { SessionKeepalive } from './session-keepalive.js';
 
 /** Options of {@link PgTerminalLock}. */
@@ -158,8 +158,11 @@ export class PgTerminalLock implements TerminalLock {
     // The pool listens for the errors of idle connections only: this one, checked out, needs its own listener for
     // as long as it is out, or a database restart is an unhandled 'error' event that ends the process.
     let lost: Error | undefined;
+    /** The request gave up before its lock was granted (its connection may still wait for a try's answer). */
+    let gaveUp = false;
     const onError = (err: Error): void => {
       lost ??= err;
+      if (gaveUp) return; // No lock of a request was held on it: nothing lost, the connection is dropped.
       this.logger.warn({ code: (err as { code?: string }).code, terminalLock: key }, 'terminal lock lost: its connection to the store broke');
     };
     client.on('error', onError);
@@ -178,11 +181,14 @@ export class PgTerminalLock implements TerminalLock {
       this.waiting.delete(client);
     } catch (err) {
       this.waiting.delete(client);
+      gaveUp = true;
       // The connection goes back to the pool when its session is known clean: the server ended the wait itself
-      // (55P03, lock_timeout: the statement is over, nothing granted, nothing waiting), or a try found the lock held
-      // and the budget spent (no statement under way). Else (a try unanswered, a statement timeout, a broken
-      // connection, a close) a wait may linger on the server, or a lock be granted late: it is destroyed. Destroying
-      // it after every busy terminal made a new connection, and a new session, for each request that waited too long.
+      // (55P03, lock_timeout: the statement is over, nothing granted, nothing waiting), a try found the lock held and
+      // the budget spent (no statement under way), or a try answered after the budget (LateTry: once answered, a lock
+      // it was granted unlocked first). Else (a try unanswered within LOCK_ANSWER_MARGIN more, a statement timeout, a
+      // broken connection, a close) a wait may linger on the server, or a lock be granted late: it is destroyed.
+      // Destroying it after every busy terminal made a new connection, and a new session, for each request that
+      // waited too long.
       const code = (err as { code?: string } | undefined)?.code;
       if (err instanceof LateTry && !this.closed) {
         // Given up on time; the connection waits for the try's answer (kept in `waiting`: a close ends it).
@@ -194,7 +200,7 @@ export class PgTerminalLock implements TerminalLock {
         err.trying.then(
           (locked) => {
             if (!locked) return settled();
-            client.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]).then(() => settled(), () => settled(true));
+            client.query(LOCK_RELEASE, [TERMINAL_LOCK_NAMESPACE, key]).then(() => settled(), () => settled(true));
           },
           () => settled(true),
         );
@@ -203,13 +209,7 @@ export class PgTerminalLock implements TerminalLock {
         release(this.closed || !(code === '55P03' || err === LOCK_SPENT));
       }
       if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed', { cause: err });
-      if (err instanceof LateTry) {
-        throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', 'waited too long for its terminal, busy on another node', {
-          field: 'terminalQueue.timeout',
-          cause: LOCK_SPENT,
-        });
-      }
-      if (err === LOCK_SPENT || err === LOCK_UNANSWERED || code === '55P03') {
+      if (err instanceof LateTry || err === LOCK_SPENT || err === LOCK_UNANSWERED || code === '55P03') {
         throw connectorError('ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT', 'waited too long for its terminal, busy on another node', {
           field: 'terminalQueue.timeout',
           cause: err,
@@ -226,7 +226,7 @@ export class PgTerminalLock implements TerminalLock {
       // the terminal, here or on another node, waits for it on the server as before. The connection goes back to the
       // pool once unlocked; an unlock failed or unanswered drops it, and the server ends its session and lock with it.
       if (lost === undefined) {
-        client.query('SELECT pg_advisory_unlock($1, $2)', [TERMINAL_LOCK_NAMESPACE, key]).then(
+        client.query(LOCK_RELEASE, [TERMINAL_LOCK_NAMESPACE, key]).then(
           () => release(),
           () => release(true),
         );
@@ -275,7 +275,7 @@ export class PgTerminalLock implements TerminalLock {
     for (let pause = TRY_FIRST_PAUSE; ; pause = Math.min(2 * pause, TRY_LAST_PAUSE)) {
       if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closed');
       // node-postgres reads a query's own `query_timeout` (its types leave it out): a server that stops answering a
-      // try does not hold the request past its budget (the connection is then dropped, and a lock granted with it).
+      // try has its connection dropped LOCK_ANSWER_MARGIN past the budget (and a lock granted with it).
       // A try never waits on the server, so its answer is waited for past the request's wait (LOCK_ANSWER_MARGIN):
       // the request gives up on time ({@link LateTry}) while the connection waits for the answer and goes back to the
       // pool clean (a lock granted late unlocked first). Dropping it whenever a try's answer came after the request's
@@ -289,8 +289,8 @@ export class PgTerminalLock implements TerminalLock {
       );
       if (!(await within(trying, left()))) throw new LateTry(trying);
       if (await trying) return;
-      // No try is sent with less than TRY_LEAST ms left: its answer could hardly come in time, and a try unanswered
-      // costs the connection (it may be granted on the server after the request gave up).
+      // No try is sent with less than TRY_LEAST ms left: its answer could hardly come in time (the request would give
+      // up with its connection busy until the answer comes).
       if (rest() < TRY_LEAST) throw LOCK_SPENT;
       await sleep(Math.min(pause, left()));
       if (rest() < TRY_LEAST) throw LOCK_SPENT;
@@ -357,7 +357,7 @@ const LOCK_UNANSWERED = new Error('the wait for the terminal lock, held by anoth
  */
 class LateTry extends Error {
   constructor(readonly trying: Promise<boolean>) {
-    super('the wait for the terminal lock passed before the server answered a try');
+    super('the wait for the terminal lock passed while a try was under way (the server answered it late, or not yet)');
   }
 }
 
