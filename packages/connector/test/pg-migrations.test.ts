@@ -4,7 +4,7 @@ import pg from 'pg';
 import { freezingRelay, startPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { pino } from 'pino';
-import { MIGRATIONS, migrate } from '../src/pg/migrations.js';
+import { FIRST_ANSWER_WAIT, MIGRATIONS, migrate } from '../src/pg/migrations.js';
 import { createPgPool } from '../src/pg/pool.js';
 import { FILL_SERVER_TOKEN, GONE_OWNERS } from '../src/pg/owner-lock-sql.js';
 import type { Migration } from '../src/pg/migrations.js';
@@ -255,15 +255,18 @@ test('migrate: a server that takes the connection and never answers its start-up
   t.after(() => relay.close());
   relay.freeze(); // the connection accepted, its start-up never answered
   // A pool of the caller's with no connect timeout: the start-up had no bound (only the BEGIN after it had one, 5 s).
+  // The bound is `firstAnswerWait` (default FIRST_ANSWER_WAIT, 5 s): 300 ms here, the same path without 5 s of waiting
+  // (the relay never answers, so no bound can be missed).
   const pool = new pg.Pool({ connectionString: relay.url });
   t.after(() => pool.end());
-  const migrating = assert.rejects(migrate(pool), (err: Error & { code?: string; field?: string }) => {
+  assert.equal(FIRST_ANSWER_WAIT, 5000, 'the documented default (docs/connector.md: 5 s)');
+  const migrating = assert.rejects(migrate(pool, MIGRATIONS, { firstAnswerWait: 300 }), (err: Error & { code?: string; field?: string }) => {
     assert.equal(err.code, 'ISO8583_ERR_CONNECTOR_STORE');
     assert.equal(err.field, 'store');
-    assert.match(err.message, /did not answer within 5000 ms/);
+    assert.match(err.message, /did not answer within 300 ms/);
     return true;
   });
-  await within(migrating, 20_000, 'the start to fail within the first answer\'s bound (5 s), not wait for ever');
+  await within(migrating, 20_000, 'the start to fail within the first answer\'s bound, not wait for ever');
   await waitUntil(() => relay.open() === 0, { what: 'the start-up\'s connection to be closed' });
 });
 

@@ -104,8 +104,8 @@ test('ownerLock: false: no owner lock is taken, and the entries of a node gone w
 });
 
 test('after a server restart (every session ended, live nodes\' too) no entry is claimed before its lease ends', async (t) => {
-  const own = await startPostgres();
-  t.after(() => own.destroy());
+  // The file's own cluster, restarted: the tests before this one closed what they opened on it (their `t.after`).
+  const own = cluster;
   const url = own.createDatabase('owner_restart');
   const a = new PgJournal({ url, lease: 600_000, owner: 'node-a' });
   const b = new PgJournal({ url, lease: 600_000, owner: 'node-b' });
@@ -215,11 +215,11 @@ test('the row of an owner gone is deleted once it holds no pending entry; a live
 });
 
 test('claims every second while the database is away log one line for the outage, not one a claim', async (t) => {
-  const own = await startPostgres();
+  // The file's own cluster, stopped (the file's last test) and started again for the file's `after`.
+  const own = cluster;
   let stopped = false;
   t.after(() => {
     if (stopped) own.startServer();
-    own.destroy();
   });
   const journal = new PgJournal({ url: own.createDatabase('owner_claim_outage'), lease: 3000, owner: 'node-a' });
   let failed = 0;

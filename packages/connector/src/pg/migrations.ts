@@ -31,8 +31,18 @@ export interface Migration {
 /** Every migration, in version order. */
 export const MIGRATIONS: readonly Migration[] = [...SAF_MIGRATIONS, ...TRANSACTION_MIGRATIONS].sort((a, b) => a.version - b.version);
 
-/** How long the database's first answer (to BEGIN) may take when the pool has no connect timeout (ms). */
-const FIRST_ANSWER_WAIT = 5000;
+/** How long the database's first answers (start-up, BEGIN) may take when the pool has no connect timeout (ms). */
+export const FIRST_ANSWER_WAIT = 5000;
+
+/** Options of {@link migrate}. */
+export interface MigrateOptions {
+  /**
+   * Milliseconds the database's first answers (to the connection's start-up and the migration's `BEGIN`) may take
+   * when `pool` has no connect timeout of its own (its `connectionTimeoutMillis` wins when it has one). Default
+   * {@link FIRST_ANSWER_WAIT} (5000).
+   */
+  firstAnswerWait?: number;
+}
 
 /** The one database encoding the store accepts (`server_encoding`): every character a record's text may hold fits. */
 const UTF8 = 'UTF8';
@@ -46,12 +56,12 @@ const MIGRATION_LOCK = 858_300_001;
  * read-only server (a hot standby, or `default_transaction_read_only` on), or a database whose encoding is not UTF8
  * (naming it), before any write.
  */
-export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
-  // The server's first answers are bounded (the pool's connect timeout, else FIRST_ANSWER_WAIT): a server, or a relay
+export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS, options: MigrateOptions = {}): Promise<number> {
+  // The server's first answers are bounded (the pool's connect timeout, else `firstAnswerWait`): a server, or a relay
   // in front of it, that takes the connection and never answers fails the start here, coded, its connection destroyed,
   // rather than holding the start for ever (the waits below are unbounded on purpose, and only a live server gets to
   // them). The start-up too: on a pool with no connect timeout of its own it had no bound.
-  const answerWait = Number(pool.options.connectionTimeoutMillis) > 0 ? Number(pool.options.connectionTimeoutMillis) : FIRST_ANSWER_WAIT;
+  const answerWait = Number(pool.options.connectionTimeoutMillis) > 0 ? Number(pool.options.connectionTimeoutMillis) : (options.firstAnswerWait ?? FIRST_ANSWER_WAIT);
   const silent = (): Error =>
     connectorError('ISO8583_ERR_CONNECTOR_STORE', `the database did not answer within ${answerWait} ms: is it a PostgreSQL server, up and reachable?`, { field: 'store' });
   const client = new (pgDriver().Client)({ ...pool.options, connectionTimeoutMillis: answerWait, query_timeout: undefined, statement_timeout: undefined });
