@@ -57,7 +57,11 @@ test('a repeat the cap refused on node A is owed no more: node B does not send i
   assert.equal(found.againId, 'rev-0200.again');
   // Node A has stored REPEATS_AGAIN_MAX repeats of the original already (the chain so far): the cap refuses this one.
   const nodeA = node(a);
-  for (let i = 1; i <= REPEATS_AGAIN_MAX; i += 1) await nodeA.again.store({ reversal: repeatOf(reversal), responseCode: '25', approval }, false, `chain-${i}`);
+  for (let i = 1; i <= REPEATS_AGAIN_MAX; i += 1) {
+    await nodeA.again.store({ reversal: repeatOf(reversal), responseCode: '25', approval }, false, `chain-${i}`);
+    await a.attempt(`chain-${i}`, 1);
+    await a.done(`chain-${i}`, 'reversed'); // each answered (the 25 that called for the next approval)
+  }
   await nodeA.again.store({ reversal: repeatOf(found.reversal), responseCode: found.responseCode, approval }, false, found.againId);
   assert.equal(nodeA.log.lines.filter((l) => l.code === CODE).length, 1, 'A refused it, at error, once');
   const stored = async (): Promise<string[]> => (await sql<{ id: string }>(url, "SELECT id FROM iso8583_saf WHERE id = 'rev-0200.again'")).map((r) => r.id);
