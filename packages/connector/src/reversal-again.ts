@@ -22,8 +22,9 @@
  * {@link REPEATS_AGAIN_FOR_MS}; the next approval is logged at `error` (`ISO8583_WARN_SAF_REPEATS_CAPPED`, NOT reversed
  * again) for the operator to settle with the host, once per repeat id: a shared store's read of the repeats owed
  * (reversal-follow.ts `owed`, every minute while the row is owed) that names a repeat refused already refuses it again
- * without another line. The count is this process's: a restart counts afresh, and so does another node, which may
- * store and send the repeat this one refused (the row stays owed: nothing is stored under its id).
+ * without another line. The count is this process's: a restart counts afresh, and so does another node. But a repeat
+ * refused is recorded in a shared store (`cap`: `ReversalJournal.capRepeat`, the row that calls for it dated), so that
+ * no node stores it after, nor this one after a restart: the row is owed no more, and the refusal stands store-wide.
  */
 import type { Dialect, IsoMessage, Iso8583Error } from '@iso8583/codec';
 import type { SafHost } from './saf-event.js';
@@ -77,6 +78,8 @@ export class ReversalsAgain {
   /** Statements of a shared store waiting for their next try (`retry`): their timers, and how each ends at the stop. */
   private readonly waits = new Map<NodeJS.Timeout, () => void>();
   private stopped = false;
+  /** Repeat ids the cap refused whose record in the store (`cap`) failed, logged (once each), the oldest forgotten first. */
+  private readonly unrecorded = new Set<string>();
   /**
    * The repeats stored per original (`originalName`): their entry ids (a shared store's id tried again counts once),
    * when the last was, and the ids the cap refused (logged once each); the least recently repeated first.
@@ -91,6 +94,9 @@ export class ReversalsAgain {
    * @param retryInterval Milliseconds between tries of a store that failed (`saf.retryInterval`).
    * @param dialect The connector's dialect (what names a reversal's original).
    * @param maxRepeats Most repeats stored per original (default {@link REPEATS_AGAIN_MAX}).
+   * @param cap Records in the store a repeat the cap refused, so that no node stores it after, nor this one after a
+   *   restart (`ReversalJournal.capRepeat`: a shared store's); default none (a store whose refused repeats nothing
+   *   owes: the file journal's, from memory, with new ids).
    */
   constructor(
     private readonly plan: ReversalPlan,
@@ -99,6 +105,7 @@ export class ReversalsAgain {
     private readonly retryInterval: number,
     private readonly dialect: Dialect,
     private readonly maxRepeats = REPEATS_AGAIN_MAX,
+    private readonly cap?: (id: string) => Promise<void>,
   ) {}
 
   /**
@@ -112,7 +119,10 @@ export class ReversalsAgain {
    */
   async store(again: ReversalAgain, inPlace: boolean, id = entryId()): Promise<IsoMessage | undefined> {
     const reversal = again.reversal;
-    if (!this.counted(again, id)) return undefined;
+    if (!this.counted(again, id)) {
+      await this.recordCap(again.reversal, id);
+      return undefined;
+    }
     const currency = reversal['49'];
     const kept = this.plan.approve(reversal, again.approval, typeof currency === 'string' ? currency : '');
     this.host.logger.warn(
@@ -166,6 +176,28 @@ export class ReversalsAgain {
     this.repeats.set(name, { ids: ids.includes(id) ? ids : [...ids, id], at: now, ...(counts?.capped === undefined ? {} : { capped: counts.capped }) });
     if (this.repeats.size > OVERTAKEN_MAX) this.repeats.delete(this.repeats.keys().next().value as string);
     return true;
+  }
+
+  /**
+   * Records in the store that the cap refused repeat `id` (`cap`), at every refusal (an id refused before, named again
+   * by the repeats owed, is recorded again: a record that failed is tried again then, every minute). Never rejects: a
+   * failure is logged once per id at `warn` (`ISO8583_WARN_SAF_CAP_NOT_RECORDED`); meanwhile this process refuses the
+   * repeat still, but another node may store it.
+   */
+  private async recordCap(reversal: IsoMessage, id: string): Promise<void> {
+    if (this.cap === undefined) return;
+    try {
+      await this.cap(id);
+      this.unrecorded.delete(id);
+    } catch (err) {
+      if (this.unrecorded.has(id)) return;
+      this.unrecorded.add(id);
+      if (this.unrecorded.size > CAPPED_IDS_MAX) this.unrecorded.delete(this.unrecorded.values().next().value as string);
+      this.host.logger.warn(
+        { code: 'ISO8583_WARN_SAF_CAP_NOT_RECORDED', cause: (err as Iso8583Error | undefined)?.code, ...named(reversal) },
+        'a repeat the cap refused could not be recorded in the shared store: refused here still, but another node may send it; recorded again when the repeats owed name it next',
+      );
+    }
   }
 
   /** The store holds entry `reversal` already (an earlier try's record, kept), and another node sends it. */

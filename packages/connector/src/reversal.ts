@@ -69,7 +69,7 @@ export class ReversalManager {
     this.underway = new ReversalsUnderway(host, dialect, Math.max(120_000, lease === undefined ? 0 : lease + claimInterval));
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
-    const again = new ReversalsAgain(this.plan, host, (message, id) => this.stored.add(entryOf(message, id)), options.retryInterval, dialect);
+    const again = new ReversalsAgain(this.plan, host, (message, id) => this.stored.add(entryOf(message, id)), options.retryInterval, dialect, undefined, journal.capRepeat?.bind(journal));
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
     const declined = new DeclinedInTime(dialect, host);
     this.follow = new ReversalFollowUp(this.overtaken, again, journal, host, (answer) => this.underway.untilUnarmed(this.underway.requestKey(answer)), declined);

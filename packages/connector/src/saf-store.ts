@@ -202,6 +202,12 @@ export interface ReversalJournal {
    */
   repeatsOwed?(): Promise<Array<{ reversal: IsoMessage; responseCode: string; approval: IsoMessage; againId: string }>>;
   /**
+   * Optional, with `repeatsOwed`: the cap on repeats per original (reversal-again.ts `REPEATS_AGAIN_MAX`) refused the
+   * repeat `id` (an id `undidNothing`, `lateApproval` or `repeatsOwed` gave): recorded, so that no node of the store
+   * stores it after, nor this one after a restart (none of the three returns it again). Run again, it does the same.
+   */
+  capRepeat?(id: string): Promise<void>;
+  /**
    * Optional, for a journal that keeps the reversals that undid nothing (the file journal: journal-overtaken.ts; a
    * shared one, on their rows: PostgreSQL, overtaken-sql.ts): the original of the pending entry `entry` (a request of a
    * transaction whose reversal undid nothing, sent again: a repeat, or the same request resent) was approved in time,

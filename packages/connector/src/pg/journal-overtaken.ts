@@ -8,7 +8,7 @@ import type { IsoMessage } from '@iso8583/codec';
 import type { JournalEntry } from '../journal.js';
 import type { ApprovalBooking } from '../transactions-in-flight.js';
 import { OVERTAKEN_FOR_MS, OWED_FOR_MS } from '../reversal-overtaken.js';
-import { LATE_APPROVAL, REPEATS_OWED, UNDID_NOTHING, againId } from './overtaken-sql.js';
+import { AGAIN_SUFFIX, CAP_REPEAT, LATE_APPROVAL, REPEATS_OWED, UNDID_NOTHING, againId } from './overtaken-sql.js';
 import { PgJournalClosing } from './journal-close.js';
 
 /** The reversals that undid nothing of a {@link PgJournalClosing}; see the module comment. */
@@ -69,6 +69,21 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
       return rows.map((r) => ({ reversal: JSON.parse(r.reversal) as IsoMessage, responseCode: r.code, approval: JSON.parse(r.approval) as IsoMessage, againId: againId(r.id) }));
     } catch (err) {
       throw this.failure('cannot read the repeats late approvals call for', err);
+    }
+  }
+
+  /**
+   * The cap on repeats refused the repeat `id` (see `ReversalJournal.capRepeat`): its row (the id less `.again`) is
+   * dated so that no node stores it after (overtaken-sql.ts, `CAP_REPEAT`). An id that is no row's repeat (a repeat
+   * from this node's memory, a new id) names no row: nothing is run. Rejects with `ISO8583_ERR_CONNECTOR_STORE` when
+   * it fails.
+   */
+  async capRepeat(id: string): Promise<void> {
+    if (!id.endsWith(AGAIN_SUFFIX)) return;
+    try {
+      await this.ready().query(CAP_REPEAT, [id.slice(0, -AGAIN_SUFFIX.length)]);
+    } catch (err) {
+      throw this.failure('cannot record a repeat the cap refused', err);
     }
   }
 

@@ -13,6 +13,13 @@ import { OVERTAKEN_FOR_MS } from '../reversal-overtaken.js';
 import { amountOf, bookingOf, cardMark, sameBooking } from './booking-sql.js';
 import { ofBank } from './upstream-marker.js';
 
+/**
+ * Whether the root of row `alias` (`coalesce(covered_by, id)`: the row whose repeat its late approval calls for,
+ * `againId`) had that repeat refused by the cap ({@link CAP_REPEAT}): an SQL boolean, by the primary key.
+ */
+const cappedRoot = (alias: string): string =>
+  `EXISTS (SELECT 1 FROM iso8583_saf k WHERE k.id = coalesce(${alias}.covered_by, ${alias}.id) AND k.repeats_capped_at IS NOT NULL)`;
+
 /** A reversal entry of the transaction (`$1` keys, `$2` field 41, `$3` field 11), and `more` (SQL), newest first, locked. */
 function transactionRow(columns: string, more: string): string {
   return `SELECT id, ${columns} FROM iso8583_saf
@@ -81,7 +88,7 @@ export const UNDID_NOTHING = `WITH x AS (SELECT late_approval, entry->'reversal'
       THEN (SELECT coalesce(r.covered_by, r.id) FROM c r WHERE r.id = v.source) ELSE s.covered_by END,
     covered_code = CASE WHEN s.late_approval IS NOT NULL AND v.covered THEN $2::text END
   FROM v WHERE s.id = $1 AND s.entry->>'kind' IS NULL AND s.done_at IS NULL
-  RETURNING (CASE WHEN NOT v.covered THEN s.late_approval::text END) AS approval, coalesce(s.covered_by, s.id) AS id`;
+  RETURNING (CASE WHEN NOT v.covered AND NOT ${cappedRoot('s')} THEN s.late_approval::text END) AS approval, coalesce(s.covered_by, s.id) AS id`;
 
 /**
  * The id of the repeat a late approval calls for, of the reversal entry `id` (its row): the same on every node and every
@@ -142,7 +149,7 @@ export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
   UPDATE iso8583_saf s SET late_approval = $4::jsonb,
     late_approval_at = coalesce(s.late_approval_at, now() - greatest($5::float8 - ${OVERTAKEN_FOR_MS}, 0) * interval '1 millisecond')
   FROM t WHERE s.id = t.id
-  RETURNING t.undid_nothing AS code, (s.entry->'reversal')::text AS reversal,
+  RETURNING CASE WHEN NOT ${cappedRoot('s')} THEN t.undid_nothing END AS code, (s.entry->'reversal')::text AS reversal,
     CASE WHEN t.undid_nothing IS NOT NULL THEN coalesce(s.covered_by, s.id) ELSE s.id END AS id`;
 
 /**
@@ -156,7 +163,8 @@ export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
  * the one id (a node storing it at the same time finds it stored). Only rows of the bank `$3` (the reading node's
  * address, upstream-marker.ts `ofBank`): the repeat goes to the bank that approved the original late, and a row under a
  * key whose row came to name another bank (its repeat's add refused there: `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`)
- * stays owed to its own bank's nodes, read again once the key names that bank again, never by the other bank's.
+ * stays owed to its own bank's nodes, read again once the key names that bank again, never by the other bank's. Nor
+ * a row whose repeat the cap refused on any node ({@link CAP_REPEAT}): reported there once, owed nowhere after.
  */
 export const REPEATS_OWED = `SELECT coalesce(s.covered_by, s.id) AS id, (s.entry->'reversal')::text AS reversal, s.undid_nothing AS code, s.late_approval::text AS approval
   FROM iso8583_saf s
@@ -164,7 +172,16 @@ export const REPEATS_OWED = `SELECT coalesce(s.covered_by, s.id) AS id, (s.entry
     AND s.undid_nothing IS NOT NULL AND s.late_approval IS NOT NULL
     AND greatest(s.done_at, s.late_approval_at) > now() - $2 * interval '1 millisecond'
     AND NOT EXISTS (SELECT 1 FROM iso8583_saf a WHERE a.id = coalesce(s.covered_by, s.id) || '${AGAIN_SUFFIX}')
+    AND NOT ${cappedRoot('s')}
   ORDER BY s.done_at LIMIT 100`;
+
+/**
+ * The cap on repeats refused the repeat of the row whose id is `$1` (its root: `againId`'s row; reversal-again.ts
+ * `REPEATS_AGAIN_MAX`): dated once (`repeats_capped_at`, schema-saf.ts step 16; a date left already stays), so that no
+ * node stores it after (`REPEATS_OWED`, `LATE_APPROVAL` and `UNDID_NOTHING` return none for it: {@link cappedRoot}),
+ * whichever node refused it and however often the nodes restart. Run again, it does the same.
+ */
+export const CAP_REPEAT = 'UPDATE iso8583_saf SET repeats_capped_at = coalesce(repeats_capped_at, now()) WHERE id = $1';
 
 /**
  * What a statement that ends rows (saf-sql.ts `DONE`, `FORGET`) returns of each from its CTE `m` (the row `alias` as

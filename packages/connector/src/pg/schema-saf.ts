@@ -1,5 +1,5 @@
 /**
- * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (15 so far).
+ * The SAF queue's tables (reversals and advices waiting to be delivered), versions 1-99 (16 so far).
  *
  * `iso8583_saf`: one row per entry. `entry` is the entry as the connector made it (JSON, opaque here beyond `id` and
  * `at`); `attempts` the attempts recorded (each before it was sent). `lease_owner` is the node that holds the entry
@@ -226,5 +226,16 @@ export const SAF_MIGRATIONS: readonly Migration[] = [
     version: 15,
     name: 'saf owner bank',
     sql: 'ALTER TABLE iso8583_saf_owner ADD COLUMN IF NOT EXISTS bank text;',
+  },
+  {
+    // When the cap on repeats (reversal-again.ts `REPEATS_AGAIN_MAX`) refused the repeat a row's late approval calls
+    // for (its `againId`; overtaken-sql.ts `CAP_REPEAT`): no node stores it after (`REPEATS_OWED`, `LATE_APPROVAL`,
+    // `UNDID_NOTHING` skip it). The cap was each process's memory alone: the row stayed owed, and another node, or the
+    // same after a restart, stored and sent the repeat the cap had refused. The ALTER alone (nullable, no rewrite nor
+    // backfill): a node of version 15 still running writes none and reads none (it may still send a repeat another
+    // node refused, as before: the protection holds once every node runs this version).
+    version: 16,
+    name: 'saf repeat capped',
+    sql: 'ALTER TABLE iso8583_saf ADD COLUMN IF NOT EXISTS repeats_capped_at timestamptz;',
   },
 ];
