@@ -59,8 +59,15 @@ const CAPPED_IDS_MAX = 16;
  */
 function originalName(dialect: Dialect, reversal: IsoMessage): string {
   const { key, acquirer, card } = transactionIdentity(dialect, reversal);
-  const data = fieldText(reversal['90']) ?? fieldText(reversal['56']) ?? (dialect.reversal?.freshTransmissionTime === true ? undefined : fieldText(reversal['7']));
-  return JSON.stringify([key, acquirer ?? null, card ?? null, data ?? null]);
+  return JSON.stringify([key, acquirer ?? null, card ?? null, originalData(dialect, reversal) ?? null]);
+}
+
+/**
+ * The part of {@link originalName} that tells one original from another of the same STAN, terminal and card: field 90,
+ * else 56, else field 7 (none when the dialect sends a fresh field 7 on every attempt).
+ */
+function originalData(dialect: Dialect, reversal: IsoMessage): string | undefined {
+  return fieldText(reversal['90']) ?? fieldText(reversal['56']) ?? (dialect.reversal?.freshTransmissionTime === true ? undefined : fieldText(reversal['7']));
 }
 
 /** What a log line of a reversal again says of it (no card data: MTI, STAN, terminal). */
@@ -120,7 +127,10 @@ export class ReversalsAgain {
   async store(again: ReversalAgain, inPlace: boolean, id = entryId()): Promise<IsoMessage | undefined> {
     const reversal = again.reversal;
     if (!this.counted(again, id)) {
-      await this.recordCap(again.reversal, id);
+      // Recorded for every node only when the original is named by its data (field 90, 56 or 7): without them two
+      // transactions of one STAN, terminal and card in a day share a count, and a refusal recorded in the store would
+      // leave a real repeat unsent on every node for good (sr66b #1); it stays this process's refusal.
+      if (originalData(this.dialect, reversal) !== undefined) await this.recordCap(reversal, id);
       return undefined;
     }
     const currency = reversal['49'];

@@ -76,3 +76,23 @@ test('a repeat the cap refused, named again by the shared store\'s repeats owed 
   assert.deepEqual(added, ['row-1-again'], 'the first repeat stored, no other');
   assert.equal(log.lines.filter((l) => l.code === CODE).length, 2, 'one line per refused repeat, however often it is read');
 });
+
+test('a refusal is recorded in the shared store only when the original is named by its data (field 90, 56 or 7)', async () => {
+  // sr66b #1: with a dialect that sends a fresh field 7 on every attempt and no field 90/56, two transactions of one
+  // STAN, terminal and card in a day share a count: a refusal recorded for every node would leave a real repeat
+  // unsent everywhere. It stays this process's refusal; a reversal naming its original (field 90) is recorded.
+  const base = getDialect('iso87ascii');
+  const dialect = { ...base, reversal: { ...base.reversal, freshTransmissionTime: true } } as typeof base;
+  const recorded: string[] = [];
+  const again = new ReversalsAgain(new ReversalPlan('0400', dialect), { logger: capturedLogger('info').logger }, async () => true, 60_000, dialect, 1, async (id) => {
+    recorded.push(id);
+  });
+  const approval: IsoMessage = { '0': '0210', '4': '000000001000', '7': '1121103000', '11': STAN, '38': 'APP001', '39': '00', '41': 'TERM0001' };
+  const loose: IsoMessage = { '0': '0401', '4': '000000001000', '7': '1121103000', '11': STAN, '41': 'TERM0001', '49': '840' };
+  await again.store({ reversal: loose, responseCode: '25', approval }, false, 'loose-1-again');
+  await again.store({ reversal: loose, responseCode: '25', approval }, false, 'loose-2-again'); // refused: loosely named
+  const named: IsoMessage = { ...loose, '11': '094232', '90': `0200094232${'1121103000'}${'0'.repeat(22)}` };
+  await again.store({ reversal: named, responseCode: '25', approval: { ...approval, '11': '094232' } }, false, 'named-1-again');
+  await again.store({ reversal: named, responseCode: '25', approval: { ...approval, '11': '094232' } }, false, 'named-2-again'); // refused: named by field 90
+  assert.deepEqual(recorded, ['named-2-again'], 'only the refusal of an original named by its data is recorded in the store');
+});
