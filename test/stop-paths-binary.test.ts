@@ -113,12 +113,13 @@ proto.destroy = async function (err) {
   assert.equal(exit.code, 1, gw.process.stderr().slice(-2000));
   assert.match(gw.process.stdout(), /^SIGTERM: stopping /m);
   assert.doesNotMatch(gw.process.stdout(), /gateway (stopped|aborted)/);
-  assert.match(gw.process.stderr(), /"msg":"gateway shutdown deadline passed: aborting what is left"/);
+  assert.match(gw.process.stderr(), /"code":"ISO8583_WARN_SHUTDOWN_DEADLINE_PASSED"[^\n]*"msg":"gateway shutdown deadline passed: aborting what is left"/);
   assert.ok(gw.process.stderr().endsWith('iso8583: ISO8583_ERR_CLI_UNSETTLED: the gateway command stopped without an outcome\n'), gw.process.stderr().slice(-500));
 });
 
 // A flow whose stop passes its deadline (a connector's close that never settles) ends as the gateway's does: its
-// connectors destroyed, `flow NAME stopped`, exit 0, and the log says the deadline passed (it said nothing before).
+// connectors destroyed, `flow NAME stopped`, exit 0, and the log says the deadline passed (it said nothing before),
+// with its code as a field (as the gateway's line).
 test('run FLOW.json: a stop past its shutdownDeadline logs that the deadline passed, then stops', async () => {
   const never = `const close = proto.close;
 proto.close = async function () {
@@ -130,5 +131,7 @@ proto.close = async function () {
   const exit = await exitWithin(run, 30_000, 'the flow to end its stop past the deadline');
   assert.equal(exit.code, 0, run.stderr().slice(-2000));
   assert.match(run.stdout(), /^flow late stopped$/m);
-  assert.match(run.stderr(), /"level":40[^\n]*"msg":"flow late shutdown deadline passed: aborting what is left"/);
+  assert.match(run.stderr(), /"level":40[^\n]*"code":"ISO8583_WARN_SHUTDOWN_DEADLINE_PASSED"[^\n]*"msg":"flow late shutdown deadline passed: aborting what is left"/);
+  // Its start warning (the deadline shorter than the connector's wait for the bank) carries its code as a field too.
+  assert.match(run.stderr(), /"level":40[^\n]*"code":"ISO8583_WARN_SHUTDOWN_DEADLINE"[^\n]*"msg":"ISO8583_WARN_SHUTDOWN_DEADLINE: shutdownDeadline 500 /);
 });

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { Iso8583Error } from '@iso8583/codec';
 import { failureCode } from './drain.js';
 import { journalLostError } from './journal-lost.js';
+import { plural } from './plural.js';
 import type { LostJournal } from './journal-lost.js';
 
 /** Milliseconds past its deadline a stop waits for undelivered approvals' reversals (their home: the connector). */
@@ -23,7 +24,7 @@ export const NOT_REVERSED_CODE = 'ISO8583_ERR_NOT_REVERSED';
  */
 export function notReversedError(logger: Logger, what: string, count: number): Iso8583Error {
   const them = count === 1 ? 'it' : 'them';
-  const message = `${count} approval${count === 1 ? '' : 's'} the client never got could not be reversed during the stop (neither stored as a reversal nor sent): reverse ${them} by hand (the lines "NOT reversed", "NOT known reversed" or "cannot be built" above)`;
+  const message = `${plural(count, 'approval')} the client never got could not be reversed during the stop (neither stored as a reversal nor sent): reverse ${them} by hand (the lines "NOT reversed", "NOT known reversed" or "cannot be built" above)`;
   logger.error({ code: NOT_REVERSED_CODE, notReversed: count }, `${what}: ${message}`);
   return new Iso8583Error(NOT_REVERSED_CODE, message);
 }

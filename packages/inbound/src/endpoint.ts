@@ -225,7 +225,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     this.#metrics.error(code);
     const suppressed = this.#closeLines.take(code);
     if (suppressed !== undefined) {
-      const remote = { remoteAddress: slot.socket.remoteAddress, remotePort: slot.socket.remotePort };
+      const remote = { remoteAddress: slot.remoteAddress, remotePort: slot.remotePort };
       logSafely(() => this.#logger.info({ code, ...remote, ...(suppressed > 0 ? { suppressed } : {}) }, endText(code)));
     }
     this.#cut.add(slot.socket);
@@ -244,9 +244,10 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
 
   #open(socket: Socket, core: EndpointCore, slot: Slot): void {
     if (this.#closing !== undefined) {
-      // A TLS handshake that ended after close() began: refused as a connection accepted while closing.
+      // A TLS handshake that ended after close() began: refused as a connection accepted while closing. The peer as
+      // the accepted socket knew it (the slot's): a TLS socket that lost its handle (a reset) knows none.
       this.#refuse(socket, 'ISO8583_ERR_INBOUND_CLOSING', 'connection refused: the endpoint is closing',
-        { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
+        { remoteAddress: slot.remoteAddress, remotePort: slot.remotePort });
       return;
     }
     const connection = new InboundConnection(socket, core, ++this.#connectionCount, slot);

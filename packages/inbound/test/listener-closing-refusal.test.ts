@@ -76,3 +76,44 @@ test('TLS – a connection whose handshake ends after close() began is refused a
   assert.deepEqual([line.level, line.msg], [40, 'connection refused: the endpoint is closing']);
   assert.doesNotMatch(logs.text(), /TLS handshake failed/);
 });
+
+test('TLS – a connection refused while closing whose client reset right after its handshake is logged with its address and port', async (t) => {
+  const logs = captureLogs('info');
+  const atSequence = gate();
+  const held = gate();
+  const sequence: Sequence = async (message, context) => {
+    atSequence.open();
+    await held.promise;
+    return approveAll(message, context);
+  };
+  const endpoint = createInboundEndpoint({ port: 0, host: '127.0.0.1', sequence, logger: logs.logger, tls: { cert: certs.serverCert, key: certs.serverKey } });
+  const { port } = await endpoint.start();
+  t.after(() => endpoint.destroy());
+  const tls = { ca: certs.ca, servername: 'localhost' };
+
+  // A request held at its sequence keeps the endpoint closing while B's handshake ends.
+  const a = await TestClient.connect(port, { tls });
+  t.after(() => a.destroy());
+  const answered = a.request(purchase(1));
+  await within(atSequence.promise, 10_000, 'the request at its sequence');
+
+  const acceptedB = accepted(t, port);
+  const raw = await rawConnect(port);
+  t.after(() => raw.destroy());
+  const peer = { address: raw.localAddress, port: raw.localPort };
+  await within(acceptedB, 10_000, 'the socket accepted');
+
+  const closing = endpoint.close({ deadline: 10_000 });
+  // B's Finished and the start of a frame, then its reset at once (tls-reset-peer-address.test.ts): the server's TLS
+  // socket has lost its handle, and with it the peer's address, when it reports the handshake done.
+  const b = tlsConnect({ socket: raw, ...tls });
+  b.on('error', () => undefined);
+  b.once('secureConnect', () => b.write('0085', () => raw.resetAndDestroy()));
+  await within(closedBy(raw), 10_000, 'the client socket to close');
+  const line = JSON.parse(await within(logs.waitFor(/ISO8583_ERR_INBOUND_CLOSING/), 10_000, 'the refusal\'s log line')) as Record<string, unknown>;
+  assert.deepEqual([line.msg, line.remoteAddress, line.remotePort], ['connection refused: the endpoint is closing', peer.address, peer.port]);
+
+  held.open();
+  assert.equal((await within(answered, 10_000, 'the answer to the request in flight')).fields['39'], '00');
+  await within(closing, 10_000, 'the close');
+});

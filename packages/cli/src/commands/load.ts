@@ -13,6 +13,7 @@ import { INTERRUPTED_EXIT } from '../signals.js';
 import { createTracer } from '../trace.js';
 import type { CommandIo } from '../io.js';
 import { processIo, writeNotice, writeResult, writeText } from '../io.js';
+import { plural } from '../plural.js';
 import { warnTlsInsecure } from '../tls-client-flags.js';
 import type { LoadOptions, LoadProgress } from '../load/runner.js';
 import { MAX_IN_FLIGHT_TOTAL, runLoad } from '../load/runner.js';
@@ -202,7 +203,6 @@ function interruptible(stderr: Writable): {
   let inFlight: () => InFlightRequest[] = () => [];
   // On a terminal the progress line is rewritten in place: the lines below start on their own.
   const lead = (stderr as { isTTY?: boolean }).isTTY === true ? '\n' : '';
-  const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const onSignal = (received: 'SIGINT' | 'SIGTERM'): void => {
     const waiting = inFlight();
     if (controller.signal.aborted) {

@@ -9,6 +9,7 @@ import { BUILTIN_DIALECTS, EMV_TAG_NAMES, FrameDecoder, createCodec, encodeKeepA
 import type { Dialect, FieldSpec, IsoMessage, LengthHeader, Sensitivity, TlvItem } from '@iso8583/codec';
 import { FRAME_CHOICES } from '../flags.js';
 import { readHex } from '../hex.js';
+import { plural } from '../plural.js';
 import { consoleError } from './errors.js';
 import { meaningOf } from './meaning.js';
 
@@ -105,7 +106,7 @@ export function fieldRows(message: IsoMessage, dialect: Dialect): FieldRow[] {
         rows.push(
           tags === undefined
             ? { id: path, name, value: `[${bytes} bytes hidden]`, masked: 'emv' }
-            : { id: path, name, value: `${tags.length} data object${tags.length === 1 ? '' : 's'}, values hidden`, masked: 'emv', tags },
+            : { id: path, name, value: `${plural(tags.length, 'data object')}, values hidden`, masked: 'emv', tags },
         );
         continue;
       }
@@ -203,7 +204,6 @@ function trailingFrames(rest: Buffer, frame: LengthHeader, headerBytes: number):
     // A length header the codec refuses: more whole frames before it, then bytes that are not a frame.
     more = decoder.framesBeforeFailure.length;
   }
-  const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const parts: string[] = [];
   if (more > 0) parts.push(plural(more, 'more whole frame'));
   if (decoder.keepAlives > 0) parts.push(plural(decoder.keepAlives, 'keep-alive frame'));

@@ -33,6 +33,7 @@ import { readHttpToken } from '../console/access.js';
 import { TransactionRing } from '../console/recent.js';
 import { UndeliveredApprovals } from './undelivered-approvals.js';
 import { stopFailure } from '../stop-failure.js';
+import { deadlinePassedLine, warningFields } from '../warning-fields.js';
 import { FLOW_HELD_BACK_OPTION } from '../http/held-budget.js';
 import { FLOW_HTTP_CAP_FLAGS } from '../http/shed-log.js';
 import { recordingUpstream, refuseOtherUpstreams } from './journal-owners.js';
@@ -102,7 +103,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   collectDefaultMetrics({ register: registry });
 
   // What loading warned of (a default journal folder that cannot be entered: load.ts `Flow.warnings`), as the gateway logs its.
-  for (const line of flow.warnings ?? []) logger.warn(line);
+  for (const line of flow.warnings ?? []) logger.warn(warningFields(line), line); // its code a field too
   // A journal owing entries recorded for another upstream stops the start before any connector opens it.
   refuseOtherUpstreams(flow.connectors);
   refuseStoreOverJournal(flow.name, flow.connectors); // a file journal still owing that a store never opens (options.ts)
@@ -204,7 +205,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   // What the sequences and the HTTP routes send through: each connector and group traced (--log-messages, debug,
   // trace), then recorded by the console's ring.
   const targets: Record<string, RouteTarget> = { ...connectors, ...groups };
-  for (const line of shutdownDeadlineWarnings(flow, connectors)) logger.warn(line);
+  for (const line of shutdownDeadlineWarnings(flow, connectors)) logger.warn(warningFields(line), line);
   // A stop past its deadline gives up what they still have at the bank, each terminal answered (stop-deadline.ts).
   const stopAbort = new StopAbort(`flow ${printable(flow.name)}`);
   for (const [name, t] of Object.entries(targets)) {
@@ -349,7 +350,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       clearTimeout(giveUpTimer);
       if (outcome === 'expired') {
         // Said as the gateway says it: what the stop cuts short is not left without a word in the log.
-        logger.warn(`flow ${printable(flow.name)} shutdown deadline passed: aborting what is left`);
+        logger.warn(...deadlinePassedLine(`flow ${printable(flow.name)}`));
         // As an abort (drain.ts cutThenDestroy): the clients cut, their close (HTTP and endpoints) waited for, the books'
         // `abandon` forced, and their reversals stored, before the connectors are destroyed.
         if (!(await cutThenDestroy(Object.values(connectors), cutSteps()))) await Promise.allSettled(Object.values(connectors).map((c) => c.destroy()));

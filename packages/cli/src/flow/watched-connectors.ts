@@ -12,6 +12,7 @@ import type { IsoMessage } from '@iso8583/codec';
 import type { SendOptions } from '@iso8583/connector';
 import type { SequenceContext } from '@iso8583/inbound';
 import { LINK_SENDS } from '../link-sends.js';
+import { joinedSignal } from '../joined-signal.js';
 import { filledOf, sentOf } from './answered.js';
 import type { MessageAnswers } from './message-answers.js';
 
@@ -93,32 +94,6 @@ function watched(target: object, book: MessageAnswers): object {
       return !hidden && Reflect.has(t, key);
     },
   });
-}
-
-/**
- * A signal aborted by whichever of `a` and `b` aborts first, with its reason; both are the message's own (the
- * endpoint's and the book's stop), so the listeners on them go with the message. Not `AbortSignal.any`: on Node 20
- * its signal, while an abort listener is on it, is held by a process-wide set, and a message's signal that never
- * aborted kept its message (~2.9 KB) for the life of the process (a forwarding flow under `iso8583 run` died of heap
- * exhaustion under load). Cost: one AbortController and two listeners a message, as `AbortSignal.any` made.
- */
-function joinedSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
-  const joined = new AbortController();
-  if (a.aborted || b.aborted) {
-    joined.abort(a.aborted ? a.reason : b.reason);
-    return joined.signal;
-  }
-  const onA = (): void => {
-    b.removeEventListener('abort', onB);
-    joined.abort(a.reason);
-  };
-  const onB = (): void => {
-    a.removeEventListener('abort', onA);
-    joined.abort(b.reason);
-  };
-  a.addEventListener('abort', onA, { once: true });
-  b.addEventListener('abort', onB, { once: true });
-  return joined.signal;
 }
 
 /**

@@ -45,7 +45,7 @@ import { refuseStrandedJournals } from './journal-stranded.js';
 import { refuseOtherUpstreams } from './journal-upstreams.js';
 import { closeLinksAfter, linkOptions, otherUpstreams } from './upstream-links.js';
 import { settleAll } from '../settle-all.js';
-import { warningFields } from '../warning-fields.js';
+import { deadlinePassedLine, warningFields } from '../warning-fields.js';
 import { STOP_ANSWER_GRACE, StopAbort } from './stop-abort.js';
 import { ClientsCut } from '../abort-cut.js';
 
@@ -365,7 +365,7 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // An abort tells the end itself (its own last line): the stop does not add a second one.
     if (outcome === 'aborted' || aborting !== undefined) return;
     if (outcome === 'expired') {
-      logger.warn('gateway shutdown deadline passed: aborting what is left');
+      logger.warn(...deadlinePassedLine('gateway'));
       // As an abort (drain.ts cutThenDestroy): the clients' reversals stored before the links go.
       // A destroy that never settles keeps the stop unsettled, as ever (the process's own bound then ends it).
       if (!(await cutThenDestroy(everyConnector, cutSteps()))) await settleAll(everyConnector.map((c) => c.destroy()));

@@ -11,6 +11,7 @@
 import { setMaxListeners } from 'node:events';
 import { Iso8583Error } from '@iso8583/codec';
 import { LINK_SENDS } from '../link-sends.js';
+import { joinedSignal } from '../joined-signal.js';
 
 /**
  * Milliseconds between the stop's deadline, when the requests still at the bank are given up (each client answered),
@@ -24,55 +25,11 @@ interface WithSignal {
   saf?: unknown;
 }
 
-/**
- * The caller's signals (a client gone: one per POS connection, one per HTTP request) joined with the stop's, each made
- * once: a joined signal aborts with whichever aborts first, its reason kept. The stop reaches them through weak
- * references only (a registry cleared as each is collected), and a caller's signal holds its own: nothing is left on
- * the stop's signal per request (`AbortSignal.any` kept an entry on the stop's signal for every request on Node 20, a
- * leak of ~55 bytes a request for the life of the process, and cost ~14 us each).
- */
-class JoinedSignals {
-  readonly #joined = new WeakMap<AbortSignal, AbortController>();
-  readonly #live = new Set<WeakRef<AbortController>>();
-  readonly #collected = new FinalizationRegistry<WeakRef<AbortController>>((ref) => this.#live.delete(ref));
-
-  constructor(private readonly stop: AbortSignal) {
-    stop.addEventListener('abort', () => {
-      for (const ref of this.#live) ref.deref()?.abort(stop.reason);
-      this.#live.clear();
-    }, { once: true });
-  }
-
-  /** `given` joined with the stop's signal. */
-  of(given: AbortSignal): AbortSignal {
-    let joined = this.#joined.get(given);
-    if (joined === undefined) {
-      const controller = new AbortController();
-      joined = controller;
-      setMaxListeners(0, controller.signal);
-      this.#joined.set(given, controller);
-      if (given.aborted) controller.abort(given.reason);
-      else if (this.stop.aborted) controller.abort(this.stop.reason);
-      else {
-        const ref = new WeakRef(controller);
-        this.#live.add(ref);
-        this.#collected.register(controller, ref, ref);
-        given.addEventListener('abort', () => {
-          this.#live.delete(ref);
-          this.#collected.unregister(ref);
-          controller.abort(given.reason);
-        }, { once: true });
-      }
-    }
-    return joined.signal;
-  }
-}
-
-/** `options` with `stop` as its signal too (both, `joined`, when it has one); a SAF-stored request (`saf`) as it is: it waits for nothing. */
-function withStop(options: unknown, stop: AbortSignal, joined: JoinedSignals): unknown {
+/** `options` with `stop` as its signal too (both, `join`, when it has one); a SAF-stored request (`saf`) as it is: it waits for nothing. */
+function withStop(options: unknown, stop: AbortSignal, join: (given: AbortSignal) => AbortSignal): unknown {
   const given = (options ?? {}) as WithSignal;
   if (given.saf !== undefined && given.saf !== false) return options;
-  return { ...given, signal: given.signal === undefined ? stop : joined.of(given.signal) };
+  return { ...given, signal: given.signal === undefined ? stop : join(given.signal) };
 }
 
 /**
@@ -83,7 +40,12 @@ function withStop(options: unknown, stop: AbortSignal, joined: JoinedSignals): u
  */
 export class StopAbort {
   readonly #controller = new AbortController();
-  readonly #joined: JoinedSignals;
+  /**
+   * The caller's signals (a client gone: one per POS connection, one per HTTP request) joined with the stop's
+   * (joined-signal.ts: nothing left on the stop's signal per request), each once: a POS connection's requests share
+   * its joined signal (one listener on the caller's signal, whatever the requests).
+   */
+  readonly #joined = new WeakMap<AbortSignal, AbortSignal>();
   readonly #who: string;
 
   /** `who`: what is stopping, as the abort's reason says it (default `the gateway`; a flow's `flow NAME`). */
@@ -91,7 +53,13 @@ export class StopAbort {
     this.#who = who;
     // A request without a signal of its own listens to it (one per request): no leak warning.
     setMaxListeners(0, this.#controller.signal);
-    this.#joined = new JoinedSignals(this.#controller.signal);
+  }
+
+  /** `given` joined with the stop's signal, once for each `given`. */
+  #join(given: AbortSignal): AbortSignal {
+    let joined = this.#joined.get(given);
+    if (joined === undefined) this.#joined.set(given, (joined = joinedSignal(given, this.#controller.signal)));
+    return joined;
   }
 
   /** Whether the stop gave up the requests under way. */
@@ -105,6 +73,7 @@ export class StopAbort {
    */
   wrap<T extends object>(link: T): T {
     const stop = this.#controller.signal;
+    const join = (given: AbortSignal): AbortSignal => this.#join(given);
     // Each method made once per link and kept (read on every request of the POS path and the HTTP routes).
     const made = new Map<PropertyKey, { of: unknown; as: unknown }>();
     let members: { of: ReadonlyMap<unknown, unknown>; as: ReadonlyMap<unknown, unknown> } | undefined;
@@ -124,7 +93,7 @@ export class StopAbort {
         const method = value as (...a: unknown[]) => unknown;
         const as = !LINK_SENDS.has(prop)
           ? method.bind(target)
-          : (input: unknown, options?: unknown, ...rest: unknown[]) => method.call(target, input, withStop(options, stop, this.#joined), ...rest);
+          : (input: unknown, options?: unknown, ...rest: unknown[]) => method.call(target, input, withStop(options, stop, join), ...rest);
         made.set(prop, { of: value, as });
         return as;
       },
