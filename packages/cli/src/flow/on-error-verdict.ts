@@ -72,6 +72,27 @@ export function approvalToldAmbiguously(message: InboundMessage, owner: Approval
 }
 
 /**
+ * Logs {@link standInAfterApproval}'s and {@link approvalToldAmbiguously}'s warnings on `logger` (none: not logged),
+ * when onError's verdict calls for them (`own`: onError's book, if any); a logger that throws loses its line.
+ */
+export function warnVerdict(
+  logger: { warn(line: string): void } | undefined,
+  message: InboundMessage,
+  approves: boolean,
+  owner: ApprovalOwner,
+  book: MessageAnswers,
+  own: MessageAnswers | undefined,
+): void {
+  for (const line of [standInAfterApproval(message, approves, owner, book, own), approvalToldAmbiguously(message, owner, book, own)]) {
+    try {
+      if (line !== undefined) logger?.warn(line);
+    } catch {
+      // The verdict's reversals are not the log's.
+    }
+  }
+}
+
+/**
  * The approvals of onError's book `own` that its verdict undoes (`reason`), onError's book first, while the sequence's
  * `book` still holds its own (a repeat of one is reversed once, by it): every one when the answer does not approve;
  * those of a reversible request when it relays the sequence's approval (`owner` `'sequence'`: an approved advice is no
