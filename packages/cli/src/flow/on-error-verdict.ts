@@ -154,13 +154,16 @@ export function judgeOnError(
   const { codec, timeout, book, own } = judge;
   const started = performance.now();
   let told = false;
-  const tell = (approves: boolean, result?: SequenceResult): Promise<void> | undefined => {
+  // `what`: the answer that waits, as ISO8583_WARN_FLOW_DECLINE_UNSTORED names it; `null` when none waits here (the
+  // timer's: onError's answer never goes; the endpoint's 96 holds for the verdict's reversals through the abort, whose
+  // line, `96 after onError`, is the message's one).
+  const tell = (approves: boolean, result?: SequenceResult, what: string | null = 'onError\'s answer'): Promise<void> | undefined => {
     if (told) return undefined;
     told = true;
     const owner: ApprovalOwner = !approves ? 'neither' : backedByOwn(codec, result, own) ? 'own' : backedByOwn(codec, result, book) ? 'sequence' : 'neither';
     const stored = verdict(approves, owner);
     if (stored !== undefined) verdicts.set(book, stored);
-    return stored === undefined ? undefined : storedOrDeadline(stored, started, timeout, message, context, 'onError\'s answer');
+    return stored === undefined || what === null ? stored : storedOrDeadline(stored, started, timeout, message, context, what);
   };
   // The book's question: did this answer tell the terminal that money moved? An answer that cannot be looked at does
   // not approve (the endpoint cannot pack it either: a 96).
@@ -195,7 +198,7 @@ export function judgeOnError(
   const pending = out as PromiseLike<SequenceResult>;
   return new Promise<SequenceResult>((resolve, reject) => {
     const timer = setTimeout(() => {
-      void tell(false);
+      void tell(false, undefined, null);
       const code: InboundErrorCode = 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT';
       reject(new Iso8583Error(code, `MTI ${message.mti}: the onError sequence did not settle within ${timeout} ms`, { mti: message.mti }));
     }, timeout);
