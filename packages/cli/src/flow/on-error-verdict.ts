@@ -72,6 +72,27 @@ export function approvalToldAmbiguously(message: InboundMessage, owner: Approval
 }
 
 /**
+ * Logs {@link standInAfterApproval}'s and {@link approvalToldAmbiguously}'s warnings on `logger` (none: not logged),
+ * when onError's verdict calls for them (`own`: onError's book, if any); a logger that throws loses its line.
+ */
+export function warnVerdict(
+  logger: { warn(line: string): void } | undefined,
+  message: InboundMessage,
+  approves: boolean,
+  owner: ApprovalOwner,
+  book: MessageAnswers,
+  own: MessageAnswers | undefined,
+): void {
+  for (const line of [standInAfterApproval(message, approves, owner, book, own), approvalToldAmbiguously(message, owner, book, own)]) {
+    try {
+      if (line !== undefined) logger?.warn(line);
+    } catch {
+      // The verdict's reversals are not the log's.
+    }
+  }
+}
+
+/**
  * The approvals of onError's book `own` that its verdict undoes (`reason`), onError's book first, while the sequence's
  * `book` still holds its own (a repeat of one is reversed once, by it): every one when the answer does not approve;
  * those of a reversible request when it relays the sequence's approval (`owner` `'sequence'`: an approved advice is no
@@ -133,13 +154,16 @@ export function judgeOnError(
   const { codec, timeout, book, own } = judge;
   const started = performance.now();
   let told = false;
-  const tell = (approves: boolean, result?: SequenceResult): Promise<void> | undefined => {
+  // `what`: the answer that waits, as ISO8583_WARN_FLOW_DECLINE_UNSTORED names it; `null` when none waits here (the
+  // timer's: onError's answer never goes; the endpoint's 96 holds for the verdict's reversals through the abort, whose
+  // line, `96 after onError`, is the message's one).
+  const tell = (approves: boolean, result?: SequenceResult, what: string | null = 'onError\'s answer'): Promise<void> | undefined => {
     if (told) return undefined;
     told = true;
     const owner: ApprovalOwner = !approves ? 'neither' : backedByOwn(codec, result, own) ? 'own' : backedByOwn(codec, result, book) ? 'sequence' : 'neither';
     const stored = verdict(approves, owner);
     if (stored !== undefined) verdicts.set(book, stored);
-    return stored === undefined ? undefined : storedOrDeadline(stored, started, timeout, message, context, 'onError\'s answer');
+    return stored === undefined || what === null ? stored : storedOrDeadline(stored, started, timeout, message, context, what);
   };
   // The book's question: did this answer tell the terminal that money moved? An answer that cannot be looked at does
   // not approve (the endpoint cannot pack it either: a 96).
@@ -174,7 +198,7 @@ export function judgeOnError(
   const pending = out as PromiseLike<SequenceResult>;
   return new Promise<SequenceResult>((resolve, reject) => {
     const timer = setTimeout(() => {
-      void tell(false);
+      void tell(false, undefined, null);
       const code: InboundErrorCode = 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT';
       reject(new Iso8583Error(code, `MTI ${message.mti}: the onError sequence did not settle within ${timeout} ms`, { mti: message.mti }));
     }, timeout);

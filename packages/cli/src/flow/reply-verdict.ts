@@ -9,6 +9,7 @@ import { isApprovalClass, readMessage } from '@iso8583/codec';
 import type { Codec, MessageInput } from '@iso8583/codec';
 import type { SequenceResult } from '@iso8583/inbound';
 import type { MessageAnswers } from './message-answers.js';
+import { toldCopy } from './told-copy.js';
 
 /**
  * The message of a reply: an object as it is, XML or JSON text read in `codec`'s dialect (jPOS's `type`, as the
@@ -85,46 +86,28 @@ export function backedByOwn(codec: Codec | undefined, result: SequenceResult, ow
 }
 
 /**
- * The reply `result` as the sequence gave it, which the book judges and the endpoint writes: an object reply copied by
- * its own property descriptors onto the same prototype (a value as it is now; a getter stays a getter, not read here:
- * the book reads a reply only when it holds an approval), so that a field the sequence sets afterwards (a reply object
- * it reuses, changes in a later callback) changes neither the terminal's answer nor the verdict on the approvals. A
- * composite field (a nested object) is not copied: field 39 is never one. Text, an `EncodedReply` (its wire image is
- * what is written) and no reply are as they are, and so is an object that cannot be copied (a revoked Proxy: the
- * endpoint fails it as it packs it, a 96).
+ * The reply `result` as the sequence gave it, which the book judges and the endpoint writes: an object reply copied once
+ * as the endpoint packs it (`toldCopy`: its own enumerable fields, each getter read once, composite fields and bytes
+ * copied, no prototype), so that neither a field the sequence sets afterwards (a reply object it reuses, changes in a
+ * later callback, a sub-field of 55 or 127) nor a getter that answers differently later, nor one of its prototype's
+ * (never packed), changes the terminal's answer or the verdict on the approvals. A getter that throws throws on every
+ * read of the copy (the endpoint answers 96, `reply-invalid`). Text, an `EncodedReply` (its wire image is what is
+ * written), no reply, and what is not a message object to copy (an array, bytes, a revoked Proxy: the endpoint
+ * refuses it, a 96) are as they are.
  */
 export function replySnapshot(result: SequenceResult): SequenceResult {
   if (result === null || typeof result !== 'object' || result instanceof EncodedReply) return result;
-  try {
-    return Object.create(Object.getPrototypeOf(result) as object | null, Object.getOwnPropertyDescriptors(result)) as MessageInput;
-  } catch {
-    return result;
-  }
+  return toldCopy(result, false) ?? result;
 }
 
 /**
  * onError's answer `result` as it was when onError gave it, which its verdict judges and the endpoint writes
- * (on-error-verdict.ts `judgeOnError`): {@link replySnapshot}, with each own getter read once into a plain value (the
- * verdict reads the answer at once, unlike a sequence's reply), so that neither a field onError sets afterwards nor a
- * getter that answers differently when packed tells the terminal another approval than the one kept (field 38: the
- * told approval's twin reversed, `keptTold`). Throws what a getter throws (onError failing: a 96).
+ * (on-error-verdict.ts `judgeOnError`): {@link replySnapshot}'s copy, so that neither a field onError sets afterwards
+ * nor a getter that answers differently when packed (or a prototype's, never packed) tells the terminal another approval
+ * than the one kept (field 38: the told approval's twin reversed, `keptTold`). Throws what a getter throws (onError
+ * failing: a 96).
  */
 export function answerSnapshot(result: SequenceResult): SequenceResult {
   if (result === null || typeof result !== 'object' || result instanceof EncodedReply) return result;
-  let proto: object | null;
-  let fields: PropertyDescriptorMap;
-  try {
-    proto = Object.getPrototypeOf(result) as object | null;
-    fields = Object.getOwnPropertyDescriptors(result);
-  } catch {
-    return result;
-  }
-  // Each getter read into a value in the descriptor map before the copy is made, so that a getter the answer cannot
-  // redefine (configurable: false, a frozen object's) is copied as a plain value too (sr65g).
-  for (const key of Reflect.ownKeys(fields)) {
-    const one = fields[key];
-    if (one === undefined || 'value' in one) continue;
-    fields[key] = { value: Reflect.get(result, key) as unknown, enumerable: one.enumerable === true, configurable: true, writable: true };
-  }
-  return Object.create(proto, fields) as MessageInput;
+  return toldCopy(result, true) ?? result;
 }

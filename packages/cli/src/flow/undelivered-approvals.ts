@@ -32,7 +32,6 @@
  * terminal gets a 96), when its answer never reaches the terminal, or when the endpoint closes under it.
  */
 import { performance } from 'node:perf_hooks';
-import { types } from 'node:util';
 import { closedByEndpoint, giveUpHold, holdGiveUp, isThenable } from '@iso8583/inbound';
 import { createCodec, responseMti } from '@iso8583/codec';
 import type { Codec } from '@iso8583/codec';
@@ -41,27 +40,10 @@ import type { UndeliveredApproval } from '@iso8583/connector';
 import { allStored, storedOrDeadline, storedWithin } from './decline-wait.js';
 import { MessageAnswers } from './message-answers.js';
 import { approvalOf, replySnapshot } from './reply-verdict.js';
-import { approvalToldAmbiguously, judgeOnError, ownUndone, standInAfterApproval, verdictStored } from './on-error-verdict.js';
-import type { ApprovalOwner, OnErrorJudge } from './on-error-verdict.js';
+import { judgeOnError, ownUndone, verdictStored, warnVerdict } from './on-error-verdict.js';
+import type { OnErrorJudge } from './on-error-verdict.js';
+import { adopted, timedOut } from './one-settlement.js';
 import { watchedContext } from './watched-connectors.js';
-
-/** Whether `reason`, an abort's, is the endpoint's timeout error (onError's own `sequenceTimeout` passed). */
-function timedOut(reason: unknown): boolean {
-  return (reason as { code?: unknown } | null)?.code === 'ISO8583_ERR_INBOUND_SEQUENCE_TIMEOUT';
-}
-
-/**
- * `out` as one native promise, which the book and the endpoint both read: a Promise as it is (no cost), any other
- * promise-like adopted with one call of its `then` (a `then` that throws: a rejection, unless it settled first), so
- * that a `then` that fulfils for one caller and rejects for the next cannot tell the book one outcome and the
- * endpoint (the terminal's answer) another.
- */
-function adopted(out: PromiseLike<SequenceResult>): Promise<SequenceResult> {
-  if (types.isPromise(out) && Object.getPrototypeOf(out) === Promise.prototype && !Object.hasOwn(out, 'then')) return out as Promise<SequenceResult>;
-  return new Promise<SequenceResult>((resolve, reject) => {
-    out.then(resolve, reject);
-  });
-}
 
 /**
  * The approvals of one inbound endpoint of a flow that its terminals never got, reversed (see the file's comment):
@@ -274,7 +256,7 @@ export class UndeliveredApprovals {
         const watched = this.watchedOnError(message, context, failed.book, 'sequence-failed');
         return judgeOnError(onError, message, this.judge(failed.book), watched, (approves, owner) => {
           this.deciding.delete(failed.book);
-          this.warnStandIn(message, approves, owner, failed.book);
+          warnVerdict(this.logger, message, approves, owner, failed.book, this.onErrorBooks.get(failed.book));
           // The approval the terminal was told stands, every other in either book is undone (on-error-verdict.ts); an
           // approval one book repeats of the other's (the same request sent again, the same approval) is the other's:
           // kept with it, or reversed once by it (onError's book first, while the sequence's still holds its own).
@@ -294,7 +276,7 @@ export class UndeliveredApprovals {
         const watched = this.watchedOnError(message, context, running, 'sequence-timeout');
         return judgeOnError(onError, message, this.judge(running), watched, (approves, owner) => {
           this.deciding.delete(running);
-          this.warnStandIn(message, approves, owner, running);
+          warnVerdict(this.logger, message, approves, owner, running, this.onErrorBooks.get(running));
           // An approval of onError's own link (a backup's) told: the sequence's approvals are reversed, as for a
           // decline; the sequence's own relayed: onError's are (on-error-verdict.ts).
           const own = this.onErrorBooks.get(running);
@@ -304,21 +286,6 @@ export class UndeliveredApprovals {
       }
       return onError(message, context);
     };
-  }
-
-  /**
-   * Logs `standInAfterApproval`'s and `approvalToldAmbiguously`'s warnings, when onError's verdict calls for them (a
-   * logger that throws loses its line).
-   */
-  private warnStandIn(message: InboundMessage, approves: boolean, owner: ApprovalOwner, book: MessageAnswers): void {
-    const own = this.onErrorBooks.get(book);
-    for (const line of [standInAfterApproval(message, approves, owner, book, own), approvalToldAmbiguously(message, owner, book, own)]) {
-      try {
-        if (line !== undefined) this.logger?.warn(line);
-      } catch {
-        // The verdict's reversals are not the log's.
-      }
-    }
   }
 
   /** What onError's answer to the message of `book` is judged by (on-error-verdict.ts). */
