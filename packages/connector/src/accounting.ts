@@ -274,8 +274,10 @@ export class Accounting {
     const fields = sent === undefined ? response : { '3': response['3'] ?? sent.processingCode, '4': sent.amount, '49': sent.currency };
     // An answer that echoes no field 7 is counted for the transmission the late keys took it for (late-keys.ts: each of
     // several timed-out requests under one key is one booking), else it names none (money-repeats.ts).
+    // One whose field 7 names no record of its transaction (the host's time) counts on the record of the request the
+    // late keys tied it to (by its amount, else the last timed out), when uncounted (money-repeats.ts `unnamed`).
     const keyed = response['7'] === undefined && sent?.echo7 !== undefined ? { ...response, '7': sent.echo7 } : response;
-    this.money(request, fields, response, keyed, true);
+    this.money(request, fields, response, keyed, true, sent?.echo7);
   }
 
   /**
@@ -330,8 +332,9 @@ export class Accounting {
    * request's, or an accepted reversal's, what its transaction has not counted yet (money-repeats.ts). `keyed`: the
    * message whose fields 11 and 41 name the transaction (default `request`; a late answer's own). `late`: the answer
    * came after its request timed out (money-repeats.ts `financial`: it is the oldest uncounted of its transmission's).
+   * `tied`: the field 7 of the timed-out request the late keys tied a late answer to (money-repeats.ts `financial`).
    */
-  private money(mti: string, request: MessageInput, response: IsoMessage, keyed: MessageInput = request, late = false): void {
+  private money(mti: string, request: MessageInput, response: IsoMessage, keyed: MessageInput = request, late = false, tied?: string): void {
     const kind = amountKindOf(mti);
     if (kind === undefined) return;
     if (kind === 'reversal') {
@@ -350,7 +353,7 @@ export class Accounting {
     // purchase; `"3": 200000`, a number, a refund), the answer's else the request's, starting `20`.
     const amount = amountOf(this.bookedAmountOf(request, response));
     const refund = (wireField(this.dialect, response, '3') ?? wireField(this.dialect, request, '3'))?.startsWith('20') === true;
-    const fresh = this.repeats.financial(mti, keyed, isApproved(this.dialect, response['39']), late, response);
+    const fresh = this.repeats.financial(mti, keyed, isApproved(this.dialect, response['39']), late, response, tied);
     if (fresh.secured) this.socketQueue.amounts(response, amount, refund);
     if (amount === 0) return;
     if (fresh.processed) this.addAmount('processed', amount);

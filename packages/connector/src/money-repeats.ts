@@ -71,11 +71,13 @@ export class MoneyRepeats {
   /** Transactions remembered. */
   private remembered = 0;
   /**
-   * By key, while records are still remembered under it: the field 7 values (as the wire carries them) of the last
+   * By key, while records are still remembered under it: the identity and field 7 (as the wire carries it) of the last
    * {@link FORGOTTEN_PER_KEY} records forgotten under it (dropped past a bound, aged out, pushed out by the cap): a
-   * late answer naming one is a forgotten transaction's, counted as an unknown one's, never on another record (`unnamed`).
+   * late answer naming one's field 7, of its transaction (`sameTransaction`: another acquirer's or card's under the
+   * STAN and terminal is not), is a forgotten transaction's, counted as an unknown one's, never on another record
+   * (`unnamed`).
    */
-  private readonly forgottenSent = new DictionaryMap<string[]>();
+  private readonly forgottenSent = new DictionaryMap<{ readonly id: HeldTransaction; readonly sent: string }[]>();
   /** Milliseconds a transaction is remembered after its last count. */
   private readonly forgetAfter: number;
 
@@ -130,8 +132,11 @@ export class MoneyRepeats {
    * `answer`: the answer itself (default none), whose fields 37 and 38, when not blank, tell the host's copy of an
    * answer counted for its transmission (the same two fields) from another booking (its own approval code): a copy
    * adds nothing, wherever it comes first (a resend's answer late on another connection, then in time on its own).
+   * `tied`: the field 7 (as the wire carries it) of the timed-out request the late keys tied a late answer to (default
+   * none): one whose own field 7 names no record of its transaction (a host writing its own time) counts on that
+   * request's record when it is uncounted, before the oldest uncounted (`unnamed`).
    */
-  financial(mti: string, keyed: MessageInput, approved: boolean, late = false, answer?: MessageInput): FreshAmounts {
+  financial(mti: string, keyed: MessageInput, approved: boolean, late = false, answer?: MessageInput, tied?: string): FreshAmounts {
     const repeat = isRepeatMti(mti);
     // An original's answer is its own transmission's (field 7): another original's late answer under a STAN used again
     // is another transaction's. A late answer without field 7 (a bank not echoing it) names no transmission: it is the
@@ -143,7 +148,7 @@ export class MoneyRepeats {
     this.expire(now);
     const copied = mark === undefined ? undefined : this.markedCopy(now, asked, sent as string, mark, late);
     if (copied !== undefined) return copied;
-    const c = (late && sent !== undefined ? (this.unanswered(now, asked, sent) ?? this.unnamed(now, asked, sent)) : undefined) ?? this.find(now, asked, sent, false).c;
+    const c = (late && sent !== undefined ? (this.unanswered(now, asked, sent) ?? this.unnamed(now, asked, sent, tied)) : undefined) ?? this.find(now, asked, sent, false).c;
     const had = c.flags;
     const flags = PROCESSED | (approved ? SECURED : 0);
     // An original's answer is a copy of the booking counted when a repeat's answer was, or when its transmission's
@@ -241,17 +246,21 @@ export class MoneyRepeats {
 
   /**
    * A late answer of field 7 `sent` that names no record of `asked`'s transaction (a host that writes its own time in
-   * field 7 rather than echoing the request's): the oldest record of the transaction of which no answer (nor a
-   * repeat's) was counted, as it is the late answer of a request still due (two such answers of two timed-out requests
-   * are two bookings), else the most recent record of the transaction (every one counted: a copy adds nothing), counted
-   * now (its own field 7 kept). `undefined` when a record of that transmission is remembered, or none of the transaction,
-   * or when a record of that field 7 was forgotten under the key (its late answer counts as an unknown transaction's).
+   * field 7 rather than echoing the request's): the record of the transmission `tied` (the timed-out request the late
+   * keys tied it to) when none of its answers was counted, else the oldest record of the transaction of which no answer
+   * (nor a repeat's) was counted, as it is the late answer of a request still due (two such answers of two timed-out
+   * requests are two bookings), else the most recent record of the transaction (every one counted: a copy adds
+   * nothing), counted now (its own field 7 kept). `undefined` when a record of that transmission is remembered, or none
+   * of the transaction, or when a record of the transaction of that field 7 was forgotten under the key (its late answer
+   * counts as an unknown transaction's).
    */
-  private unnamed(now: number, asked: HeldTransaction, sent: string): Counted | undefined {
+  private unnamed(now: number, asked: HeldTransaction, sent: string, tied?: string): Counted | undefined {
     const list = this.byKey.get(asked.key);
     if (list === undefined || list.some((one) => one.sent === sent && sameTransaction(one.id, asked))) return undefined;
-    if (this.forgottenSent.get(asked.key)?.includes(sent) === true) return undefined; // a forgotten record's: unknown
-    const c = list.find((one) => (one.flags & (PROCESSED | REPEATED)) === 0 && sameTransaction(one.id, asked)) ?? list.findLast((one) => sameTransaction(one.id, asked));
+    if (this.forgottenSent.get(asked.key)?.some((f) => f.sent === sent && sameTransaction(f.id, asked)) === true) return undefined; // a forgotten record's: unknown
+    const open = (one: Counted): boolean => (one.flags & (PROCESSED | REPEATED)) === 0 && sameTransaction(one.id, asked);
+    const c =
+      (tied === undefined ? undefined : list.find((one) => one.sent === tied && open(one))) ?? list.find(open) ?? list.findLast((one) => sameTransaction(one.id, asked));
     if (c !== undefined) this.renew(c, asked, undefined, now);
     return c;
   }
@@ -371,7 +380,7 @@ export class MoneyRepeats {
     } else if (c.sent !== undefined) {
       let sents = this.forgottenSent.get(c.id.key);
       if (sents === undefined) this.forgottenSent.set(c.id.key, (sents = []));
-      if (sents.push(c.sent) > FORGOTTEN_PER_KEY) sents.shift();
+      if (sents.push({ id: c.id, sent: c.sent }) > FORGOTTEN_PER_KEY) sents.shift();
     }
   }
 }
