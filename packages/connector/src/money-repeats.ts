@@ -18,8 +18,9 @@
  *   7 is the oldest of its transmission's records whose answer was not counted (an original reversed, then sent again
  *   as it was, has two: the first send's late approval after the resend's answer is the first send's booking, which
  *   the reversal undid, not a copy of the resend's), else the most recent; one whose field 7 names no record of its
- *   transaction (a host writing its own time) is the oldest record of the transaction whose answer was not counted,
- *   else its most recent.
+ *   transaction (a host writing its own time) is the record of the request the late keys tied it to (`tied`: its
+ *   field 7 as sent) when that one's answer was not counted, else the oldest record of the transaction whose answer was
+ *   not counted, else its most recent.
  * - A repeat (0101, 0201, 1201 ...: an odd origin) counts only what its original's answer under the same transaction
  *   key (STAN and terminal, field 11 and 41, as the wire carries them) did not: `processed` when no answer of the
  *   transaction was counted, `secured` (and `refund`) when none approved it. So an approved 0200 and its approved 0201
