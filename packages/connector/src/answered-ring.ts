@@ -7,6 +7,7 @@ import { DictionaryMap } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import { answerMark, digestOf } from './answer-marks.js';
 import { transactionKey } from './match-key.js';
+import { transactionIdentity } from './transactions-in-flight.js';
 
 /**
  * Answers remembered, each by its key with the field 7 its request sent (the oldest forgotten first), per connection
@@ -28,6 +29,11 @@ export const Taken = {
   InTime: 1,
   /** A late answer taken echoing its timed-out request's field 7. */
   Echoed: 2,
+  /**
+   * An answer that matched no request taken (an unsolicited approval, a stale duplicate offered as one): its mark
+   * carries its transaction's identity ({@link AnswerRing.markOf}), so that only the host's copy of it is told by it.
+   */
+  Unsolicited: 3,
 } as const;
 /** One of {@link Taken}'s values. */
 export type Taken = (typeof Taken)[keyof typeof Taken];
@@ -49,6 +55,9 @@ export function transactionText(dialect: Pick<Dialect, 'fields'>, sent: Transact
 
 /** The ring of one connector's last answers (late-keys.ts). */
 export class AnswerRing {
+  /** `dialect`: the connector's, whose fields 11, 41 and 32 say how an unsolicited answer's identity looks on the wire. */
+  constructor(private readonly dialect: Pick<Dialect, 'fields'>) {}
+
   /** Places in the ring: {@link ANSWERED_KEYS} per connection (late-keys.ts `fit`). */
   size = ANSWERED_KEYS;
   /**
@@ -66,8 +75,8 @@ export class AnswerRing {
   private readonly before: number[] = [];
   /**
    * Each place's {@link Taken} (1: an answer in time, its field 7 one its request sent; 2: a late answer taken echoing
-   * its request's field 7; 0: another late answer or approval taken, its field 7 the host's, maybe its time): grown to
-   * `size` when the ring is.
+   * its request's field 7; 3: an answer that matched no request; 0: another late answer taken, its field 7 the host's,
+   * maybe its time): grown to `size` when the ring is.
    */
   private inTime = new Uint8Array(0);
   /**
@@ -113,6 +122,33 @@ export class AnswerRing {
     this.next = place + 1 >= this.size ? 0 : place + 1;
   }
 
+  /**
+   * True once an answer in time carried another field 7 than its request sent ({@link answeredInTime}): the host stamps
+   * its own time, so a late answer whose field 7 equals its request's (the same second) echoes nothing and is no
+   * {@link Taken.Echoed} ({@link took}: its copy is told as a host-time answer's, sr65e #1, sr65i #2). Default false.
+   */
+  private hostTime = false;
+
+  /**
+   * The answer in time `answer` under `key` to a request that sent `echo` as its field 7, of `transaction`
+   * ({@link transactionText}, `''` not known): remembered as {@link Taken.InTime}, by its answer-marks.ts `answerMark`.
+   */
+  answeredInTime(key: string, echo: string, answer: IsoMessage, transaction: string): void {
+    if (typeof answer['7'] === 'string' && answer['7'] !== echo) this.hostTime = true;
+    this.remember(key, echo, answerMark(answer), transaction, Taken.InTime);
+  }
+
+  /**
+   * `message` (field 7 `echoed`) under `key`, no copy, taken with no request waiting for it (late-keys.ts `took`):
+   * {@link Taken.Unsolicited} when not `late` (it matched no request); {@link Taken.Echoed} when late and `echoed` is
+   * `sent` (its timed-out request's field 7), unless the host stamps its own time ({@link hostTime}); else
+   * {@link Taken.Other}.
+   */
+  took(key: string, message: IsoMessage, echoed: string, late: boolean, sent: string | undefined): void {
+    const taken = !late ? Taken.Unsolicited : sent === echoed && !this.hostTime ? Taken.Echoed : Taken.Other;
+    this.remember(key, echoed, this.markOf(message, taken), '', taken);
+  }
+
   /** Answers remembered so far (never less than before): one written from now on is written at or after this count. */
   get written(): number {
     return this.count;
@@ -133,6 +169,17 @@ export class AnswerRing {
     return false;
   }
 
+  /**
+   * The mark `message` is kept by when taken as `taken`: answer-marks.ts `answerMark`, and for {@link Taken.Unsolicited}
+   * its transaction's identity after it (transactions-in-flight.ts `transactionIdentity`: STAN, terminal, acquirer and
+   * the card's first six and last four digits, no whole card number), as a copy of it names the same transaction.
+   */
+  markOf(message: IsoMessage, taken: Taken): string {
+    if (taken !== Taken.Unsolicited) return answerMark(message);
+    const id = transactionIdentity(this.dialect, message);
+    return `${answerMark(message)}#${id.key}|${id.acquirer ?? ''}|${id.card ?? ''}`;
+  }
+
   /** True when a request of another transaction than `transaction` ({@link transactionText}) was answered under `key`. */
   answeredOther(key: string, transaction: string): boolean {
     for (const place of this.placesOf(key)) if (this.transaction[place] !== '' && this.transaction[place] !== transaction) return true;
@@ -141,18 +188,26 @@ export class AnswerRing {
 
   /**
    * True when `message` is a copy of an answer under `key` remembered (late-keys.ts `copyOfAnswer`); `takenBefore`
-   * (default: any): of an answer in time, or of a late answer that echoed its request's field 7 taken before that
-   * {@link written} count (late-keys.ts `lateAnswer`). Never then of another late answer or approval taken (its field 7
-   * the host's, maybe its time: another request's genuine late answer stamped in the same second carries it too).
+   * (default: any): of an answer in time, or of a late answer that echoed its request's field 7 or an answer that
+   * matched no request ({@link Taken.Unsolicited}, the same transaction too: {@link markOf}) taken before that
+   * {@link written} count (late-keys.ts `lateAnswer`). Never then of another late answer taken (its field 7 the host's,
+   * maybe its time: another request's genuine late answer stamped in the same second carries it too).
    */
   copyOf(key: string, message: IsoMessage, takenBefore?: number): boolean {
     const echoed = message['7'];
     const bare = typeof echoed !== 'string';
     const echo = bare ? '' : echoed;
     let mark: string | undefined;
+    let unsolicited: string | undefined;
     for (const place of this.placesOf(key)) {
       if (this.echo[place] !== echo || this.mark[place] === '') continue; // '': an answer kept for its transaction only
-      if (takenBefore !== undefined && this.inTime[place] !== Taken.InTime && (this.inTime[place] !== Taken.Echoed || this.seq[place]! >= takenBefore)) continue;
+      const taken = this.inTime[place] as Taken;
+      if (takenBefore !== undefined && taken !== Taken.InTime && (taken === Taken.Other || this.seq[place]! >= takenBefore)) continue;
+      if (taken === Taken.Unsolicited) {
+        unsolicited ??= this.markOf(message, Taken.Unsolicited);
+        if (this.mark[place] === unsolicited) return true;
+        continue;
+      }
       mark ??= bare ? digestOf(message) : answerMark(message);
       if (this.mark[place] === mark) return true;
     }

@@ -8,8 +8,8 @@
 import { performance } from 'node:perf_hooks';
 import { responseMti } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
-import { answerMark, digestOf } from './answer-marks.js';
-import { ANSWERED_KEYS, AnswerRing, Taken, transactionText } from './answered-ring.js';
+import { digestOf } from './answer-marks.js';
+import { ANSWERED_KEYS, AnswerRing, transactionText } from './answered-ring.js';
 import type { Transaction } from './answered-ring.js';
 import { answersMti, sameStanAndTerminal, tied } from './match-key.js';
 import { amountOf } from './socketqueue-figures.js';
@@ -162,7 +162,7 @@ export class LateKeys {
   /** Most timed-out keys remembered: {@link LATE_KEYS} per connection ({@link LateKeys.fit}). */
   private lateKeys = LATE_KEYS;
   /** The last answers (those without field 7 by their transaction only; {@link ANSWERED_KEYS} per connection): answered-ring.ts. */
-  private readonly ring = new AnswerRing();
+  private readonly ring: AnswerRing;
 
   /**
    * True when the match key names fields 11 and 41: every request under a key is then of one transaction (the same
@@ -182,6 +182,7 @@ export class LateKeys {
     keyFields: readonly string[] = [],
   ) {
     this.keysTransaction = keyFields.includes('11') && keyFields.includes('41');
+    this.ring = new AnswerRing(dialect);
   }
 
   /**
@@ -259,7 +260,7 @@ export class LateKeys {
     // An answer to a request without field 7 is kept for its transaction only (field 7 '' and no mark: no copy of it
     // is told by it, answered-ring.ts `copyOf`): a request of another transaction answered under the key all the same.
     // Not with a match key naming fields 11 and 41: every request under the key is of its transaction (`keysTransaction`).
-    if (echo7 !== undefined) this.ring.remember(key, echo7, answerMark(answer), sent === undefined ? '' : transactionText(this.dialect, sent), Taken.InTime);
+    if (echo7 !== undefined) this.ring.answeredInTime(key, echo7, answer, sent === undefined ? '' : transactionText(this.dialect, sent));
     else if (sent !== undefined && !this.keysTransaction) this.ring.remember(key, '', '', transactionText(this.dialect, sent));
     const known = this.keys.get(key);
     if (known !== undefined && sent !== undefined && [known.last, ...known.sent].some((s) => !sameStanAndTerminal(this.dialect, s, sent))) known.mixed = true;
@@ -271,11 +272,11 @@ export class LateKeys {
    * for as long as an answer in time is remembered: one with field 7 as an answer is (answer-marks.ts `answerMark`), one
    * without (a bank that echoes none) only when late, by its whole content (answer-marks.ts `digestOf`), as the late keys took it.
    * `sent` (default none): what its timed-out request sent (`lateAnswer`, `lateCame`): echoing that field 7, its copy is
-   * a copy even for a request timed out since (`lateAnswer`); with the host's own field 7 not (sr65e #1, a known limit).
+   * a copy even for a request timed out since (`lateAnswer`), and so, not `late`, is one of its transaction (sr65i #1);
+   * with the host's own field 7 not (sr65e #1, a known limit; answered-ring.ts `took`).
    */
   took(key: string, message: IsoMessage, late: boolean, sent?: SentAmount): void {
-    const echoed = message['7'];
-    if (typeof echoed === 'string') this.ring.remember(key, echoed, answerMark(message), '', late && sent?.echo7 === echoed ? Taken.Echoed : Taken.Other);
+    if (typeof message['7'] === 'string') this.ring.took(key, message, message['7'], late, sent?.echo7);
     else if (late) this.ring.remember(key, '', digestOf(message));
   }
 
@@ -305,11 +306,11 @@ export class LateKeys {
     const echoed = message['7'];
     if (typeof echoed === 'string' && known.came?.includes(echoed) === true && !known.echoes.includes(echoed)) return undefined;
     // The host's copy of an answer in time under the key echoing a field 7 no timed-out request sent, or of a late answer
-    // that echoed its own request's field 7 taken before every request still due under the key timed out (an earlier
-    // request's): no late answer of one (it would use up the key, and the timed-out request's real late answer would
-    // find none). Not a late answer taken since, nor one whose field 7 was the host's own (not its request's): a host
-    // stamping its own time in field 7 gives two requests' genuine late approvals one field 7 (known limit: the host's
-    // copy of such an approval is then the late answer of a request timed out since, sr65e #1).
+    // that echoed its own request's field 7, or of one that matched no request (of its transaction, sr65i #1), taken
+    // before every request still due under the key timed out: no late answer of one (it would use up the key, and the
+    // timed-out request's real late answer would find none). Not an answer taken since, nor a late answer whose field 7 was the host's own (not its request's): a
+    // host stamping its own time in field 7 gives two requests' genuine late approvals one field 7 (known limit: the
+    // host's copy of such an approval is then the late answer of a request timed out since, sr65e #1).
     if (typeof echoed === 'string' && !known.echoes.includes(echoed) && this.ring.copyOf(key, message, Math.min(known.lastDue, ...known.due))) return 'copy';
     const found = sentAnswered(known, message);
     if (found === undefined || found === 'copy') return found;

@@ -8,37 +8,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getDialect } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
-import { eventWithin } from '@iso8583/test-support';
 import { LateKeys, isSent } from '../src/late-keys.js';
 import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { peerAndConnector } from './helpers/setup.js';
-
-type Connector = Awaited<ReturnType<typeof peerAndConnector>>['connector'];
+import { lateReports } from './helpers/late-reports.js';
 
 const P = { mti: '0200', processingCode: '000000', amount: '000000001000', stan: '005966', terminal: 'TERM0023' };
 /** A late approval without 37 or 38, its field 7 `seven`. */
 const approval = (seven: string): IsoMessage => ({ '0': '0210', '7': seven, '11': '005966', '41': 'TERM0023', '4': '000000001000', '39': '00' });
-
-/** The bank's answers `connector` reports, late and unsolicited; `reported(n)` resolves once `n` were. */
-function reports(connector: Connector): { late: IsoMessage[]; unsolicited: IsoMessage[]; reported: (n: number, what: string) => Promise<void> } {
-  const late: IsoMessage[] = [];
-  const unsolicited: IsoMessage[] = [];
-  let seen: () => void = () => undefined;
-  connector.on('late-response', (m) => (late.push(m), seen()));
-  connector.on('unsolicited', (m) => (unsolicited.push(m), seen()));
-  return {
-    late,
-    unsolicited,
-    reported: (n, what) =>
-      eventWithin(10_000, what, (resolve) => {
-        seen = () => {
-          if (late.length + unsolicited.length >= n) resolve(undefined);
-        };
-        seen();
-      }),
-  };
-}
 
 /** Takes request A's late approval `a` as channel.ts does: its late answer (what A sent), then `took`. */
 function takeA(late: LateKeys, a: IsoMessage): void {
@@ -72,7 +50,7 @@ test('late keys – a host stamping its own time in field 7: B\'s genuine late a
 test('the host\'s copy of an earlier late approval is no late answer of a purchase timed out since, end to end: counted once', async (t) => {
   const { peer, connector } = await peerAndConnector(t, () => undefined, { transactionLog: false, pool: { min: 1, max: 1 } });
   await connector.connect();
-  const { late, unsolicited, reported } = reports(connector);
+  const { late, unsolicited, reported } = lateReports(connector);
   await assert.rejects(connector.request({ ...purchase('005966', 'TERM0023'), '7': '1206060000' }, { timeout: 200 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   const [a] = (await peer.waitFor(1)) as [Received];
   const x = answer(a.message); // A's approval, echoing A's field 7
@@ -95,7 +73,7 @@ test('the host\'s copy of an earlier late approval is no late answer of a purcha
 test('a host stamping its own time: B\'s genuine late approval in the second of A\'s, after B timed out, is B\'s late answer end to end, counted (sr65e #1)', async (t) => {
   const { peer, connector } = await peerAndConnector(t, () => undefined, { transactionLog: false, pool: { min: 1, max: 1 } });
   await connector.connect();
-  const { late, unsolicited, reported } = reports(connector);
+  const { late, unsolicited, reported } = lateReports(connector);
   await assert.rejects(connector.request({ ...purchase('005966', 'TERM0023'), '7': '1206060000' }, { timeout: 200 }), { code: 'ISO8583_ERR_CONNECTOR_TIMEOUT' });
   const [a] = (await peer.waitFor(1)) as [Received];
   const stamped = answer(a.message);

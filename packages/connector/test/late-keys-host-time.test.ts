@@ -35,6 +35,21 @@ test('late keys – the copy of an answer in time under the key (its request\'s 
   assert.ok(late.has('k'), 'the timed-out request\'s key is kept for its own late answer');
 });
 
+test('late keys – a host seen stamping its own time: a late approval whose stamp equals its request\'s field 7 echoes nothing, and the genuine late approval of a request timed out since in that stamp is no copy (sr65i #2)', () => {
+  const late = new LateKeys(getDialect('iso87ascii'));
+  // An answer in time with the host's own time (not its request's field 7): the host stamps, it does not echo.
+  late.answered('k0', '1206050000', { ...approval, '7': '1206050003' }, { stan: '005965', terminal: 'TERM0022' });
+  late.timedOut('k', '1206051000', P); // A, with a timeout under 1 s
+  const a = { ...approval, '7': '1206051000' }; // A's late approval stamped by the host in A's second
+  const sent = late.lateAnswer('k', a);
+  assert.ok(isSent(sent));
+  late.took('k', a, true, sent);
+  late.timedOut('k', '1206051001', P); // B, sent in the next second by this clock
+  const b = late.lateAnswer('k', { ...a }); // B's genuine approval, stamped by a host clock a little behind: A's second
+  assert.ok(isSent(b), `B's genuine late approval is B's, not a copy of A's (got ${String(b)})`);
+  assert.equal(b.echo7, '1206051001');
+});
+
 test('two late approvals stamped with the host\'s time in one second are the two purchases\' answers end to end, a third the copy', async (t) => {
   const { peer, connector } = await peerAndConnector(t, () => undefined, { transactionLog: false, pool: { min: 1, max: 1 } });
   await connector.connect();
