@@ -94,6 +94,7 @@ test('by default at most 20 requests of a node hold a terminal lock: the others 
   assert.equal(all.filter((o) => o === '00').length, 20, 'the twenty at the bank answered');
   const refused = all.filter((o) => o !== '00');
   assert.equal(refused.length, TERMINALS - 20);
-  for (const o of refused) assert.match(o, /^ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: waited too long for a connection of the terminal lock: all 20 held by requests of other terminals/);
+  // Its wait spent while every connection of the pool was held (said either way, by whichever timer came first).
+  for (const o of refused) assert.match(o, /^ISO8583_ERR_CONNECTOR_QUEUE_TIMEOUT: .*waited too long for (a connection of the terminal lock: all 20 held|its terminal: terminalQueue\.timeout spent before a connection of the terminal lock came)/);
   assert.equal(peer.received.length, 20);
 });
