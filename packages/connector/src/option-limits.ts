@@ -11,6 +11,12 @@
  */
 export const MAX_IN_FLIGHT = 2_147_483_647;
 
+/**
+ * The most connections of a node's PostgreSQL terminal lock pool (`terminalQueue.lockConnections`): 10000, one per
+ * terminal with a request at the bank; each is a backend of the database, counted against its `max_connections`.
+ */
+export const MAX_TERMINAL_LOCK_CONNECTIONS = 10_000;
+
 /** The most attempts of a reversal or SAF entry before it is abandoned (`saf.maxAttempts`, `reversal.maxAttempts`): 2147483647. */
 export const MAX_SAF_ATTEMPTS = 2_147_483_647;
 

@@ -43,6 +43,8 @@ export interface StoreSpec {
    * absent: no cross-node terminal lock is made. Default: none.
    */
   terminalLockTimeout?: number;
+  /** Most requests holding a terminal lock at once (connections of its pool), with `terminalLockTimeout`. Default 20. */
+  terminalLockConnections?: number;
   /** Where the store logs. Default: silent. */
   logger?: Logger;
 }
@@ -82,7 +84,12 @@ export function openStore(spec: StoreSpec): Store {
     };
     const lock =
       spec.terminalLockTimeout !== undefined && spec.terminalLockTimeout > 0
-        ? new PgTerminalLock({ url: spec.store, waitTimeout: spec.terminalLockTimeout, ...(spec.logger === undefined ? {} : { logger: spec.logger }) })
+        ? new PgTerminalLock({
+            url: spec.store,
+            waitTimeout: spec.terminalLockTimeout,
+            ...(spec.terminalLockConnections === undefined ? {} : { max: spec.terminalLockConnections }),
+            ...(spec.logger === undefined ? {} : { logger: spec.logger }),
+          })
         : undefined;
     return { kind: 'postgresql', where: maskUrl(spec.store), journal: new PgJournal(options), ...(lock === undefined ? {} : { terminalLock: lock }) };
   }
@@ -125,7 +132,7 @@ export function connectorStore(
       address: hostPort(o.host, o.port),
       safLease: o.safLease,
       ownerLock: o.safOwnerLock,
-      ...(o.terminalQueue.enabled ? { terminalLockTimeout: o.terminalQueue.timeout } : {}),
+      ...(o.terminalQueue.enabled ? { terminalLockTimeout: o.terminalQueue.timeout, terminalLockConnections: o.terminalQueue.lockConnections } : {}),
       logger,
     });
     return { journal: store.journal, terminalLock: store.terminalLock };

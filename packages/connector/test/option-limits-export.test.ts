@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readManifest } from '../src/index.js';
-import { MAX_IN_FLIGHT, MAX_SAF_ATTEMPTS, MAX_SAF_ENTRIES, MAX_SAF_IN_FLIGHT } from '../src/option-limits.js';
+import { MAX_IN_FLIGHT, MAX_SAF_ATTEMPTS, MAX_SAF_ENTRIES, MAX_SAF_IN_FLIGHT, MAX_TERMINAL_LOCK_CONNECTIONS } from '../src/option-limits.js';
 
 /** The schema at the dotted `path` of the connector options. */
 function schemaAt(path: string): { maximum?: number } {
@@ -20,6 +20,7 @@ test('option limits – the exported count maxima equal the manifest\'s maximums
     ['reversal.maxAttempts', MAX_SAF_ATTEMPTS],
     ['saf.maxInFlight', MAX_SAF_IN_FLIGHT],
     ['saf.maxEntries', MAX_SAF_ENTRIES],
+    ['terminalQueue.lockConnections', MAX_TERMINAL_LOCK_CONNECTIONS],
   ];
   for (const [path, max] of cases) assert.equal(schemaAt(path).maximum, max, `${path}: maximum ${max}`);
 });

@@ -19,7 +19,7 @@ test('validateConnectorOptions – fills every default from the manifest schema 
   assert.equal(o.mode, 'multiplex');
   assert.deepEqual([...o.matchKey], ['0', '11', '41']);
   assert.equal(o.maxInFlight, 1000);
-  assert.deepEqual({ ...o.terminalQueue }, { enabled: false, maxQueued: 100, timeout: 30000 });
+  assert.deepEqual({ ...o.terminalQueue }, { enabled: false, maxQueued: 100, timeout: 30000, lockConnections: 20 });
   assert.equal(o.reversal.mti, '0400');
   assert.equal(o.reversal.retryInterval, 10000);
   assert.deepEqual({ ...o.autoFill }, { stan: false, transmissionTime: false });

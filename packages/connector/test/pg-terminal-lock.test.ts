@@ -129,8 +129,8 @@ test('a database restart while a request holds its terminal\'s lock: the node li
   } finally {
     cluster.startServer();
   }
-  const line = JSON.parse(logged.find((l) => l.includes('terminal lock lost')) as string) as { code?: string };
-  assert.equal(line.code, '57P01');
+  const line = JSON.parse(logged.find((l) => l.includes('terminal lock lost')) as string) as { code?: string; cause?: string };
+  assert.deepEqual({ code: line.code, cause: line.cause }, { code: 'ISO8583_WARN_TERMINAL_LOCK_LOST', cause: '57P01' });
   held.shift()?.();
   assert.equal((await inFlight)['39'], '00', 'the request at the bank keeps its one outcome');
   assert.equal((await node.request(purchase('500003', 'TERM0003')))['39'], '00', 'the next request of the terminal takes a new connection and the lock');

@@ -19,7 +19,7 @@ const SAF_QUEUE_KEYS: Readonly<Record<'reversal' | 'saf', readonly string[]>> = 
 const STORE_KEYS = ['storeKeys', 'safLease', 'safOwnerLock'] as const;
 
 /** The terminal queue's keys: unused without `terminalQueue.enabled`. */
-const TERMINAL_QUEUE_KEYS = ['maxQueued', 'timeout'] as const;
+const TERMINAL_QUEUE_KEYS = ['maxQueued', 'timeout', 'lockConnections'] as const;
 
 /** `value` when it is a plain object, else an empty one (the schema reports the rest). */
 function group(value: unknown): Options {

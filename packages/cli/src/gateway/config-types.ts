@@ -125,6 +125,11 @@ export interface GatewayConfig {
   clientTlsCa?: string;
   /** One request at a time per terminal (field 41), the others queued in order. Default `false`. */
   terminalQueue: boolean;
+  /**
+   * With `store` and `terminalQueue`: most requests of this node holding their terminal's PostgreSQL lock (at the bank)
+   * at once, each on a connection of its own (the connector's `terminalQueue.lockConnections`). Default 20.
+   */
+  terminalLockConnections?: number;
   /** Directory of the durable reversal journal. Default: `defaultJournalDir("upstream")` (`$XDG_STATE_HOME/iso8583/upstream`, else `~/.local/state/iso8583/upstream`). */
   reversalJournal?: string;
   /** Milliseconds between attempts of a SAF entry (reversal or advice) that is not answered. Default 10000. */

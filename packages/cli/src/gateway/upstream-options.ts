@@ -172,7 +172,8 @@ function ownOptions(
     signOn: c.signOn,
     signOff: c.signOn,
     // A terminal's queue holds what the link accepts (in-flight.ts), not the connector's 100.
-    terminalQueue: { enabled: c.terminalQueue, maxQueued: terminalQueueDepthOf(config), timeout: c.requestTimeout },
+    terminalQueue: { enabled: c.terminalQueue, maxQueued: terminalQueueDepthOf(config), timeout: c.requestTimeout,
+      ...(config.terminalLockConnections === undefined ? {} : { lockConnections: config.terminalLockConnections }) },
     logger: logger.child(named === undefined ? { side: 'upstream' } : { side: 'upstream', upstream: name }),
     transactionLog,
   };

@@ -16,6 +16,13 @@ import type { PgJournalOptions } from './journal-options.js';
 import { StrandedEntries } from './stranded.js';
 import { notCommitted, storeCause } from './pool.js';
 
+/**
+ * Of the entries `$2` a renewal of `$1` did not renew, those this node ended itself (its `done` committed, its answer
+ * not processed yet: journal-leases.ts, `markDone`): not taken over by another node. Read only when a renewal misses
+ * some (rare: one indexed read by primary key).
+ */
+const ENDED_HERE = 'SELECT id FROM iso8583_saf WHERE id = ANY($2::text[]) AND lease_owner = $1 AND done_at IS NOT NULL';
+
 /** Milliseconds between tries of `reopen` while the store cannot be reached (or the owner lock is being taken again). */
 export const REOPEN_RETRY = 200;
 
@@ -183,11 +190,24 @@ export abstract class PgJournalRenewal extends PgJournalBank {
     return out;
   }
 
-  /** Keeps the leases `renewed` of the entries `ids` a renewal asked for; drops (and logs) those another node took. */
-  private renewed(ids: readonly string[], renewed: ReadonlyMap<string, string>): void {
+  /**
+   * Keeps the leases `renewed` of the entries `ids` a renewal asked for; drops those it did not renew, and logs as taken
+   * over by another node those not ended by this node itself (a `done` of this node that committed while the renewal
+   * ran, its answer not processed yet, is no takeover). When the store cannot say which (its read failed), all are
+   * logged: a real takeover is never left unreported.
+   */
+  private async renewed(pool: pg.Pool, ids: readonly string[], renewed: ReadonlyMap<string, string>): Promise<void> {
     // Each lease as renewed (an entry let go or done meanwhile stays so).
     for (const [id, lease] of renewed) if (this.held.has(id)) this.held.set(id, lease);
-    const lost = ids.filter((id) => !renewed.has(id) && this.held.delete(id));
+    const missed = ids.filter((id) => !renewed.has(id) && this.held.has(id));
+    if (missed.length === 0) return;
+    // As held now: one claimed again while the read runs (a new lease) is kept.
+    const leases = new Map(missed.map((id) => [id, this.held.get(id)]));
+    const endedHere = await pool.query<{ id: string }>(ENDED_HERE, [this.owner, missed]).then(
+      ({ rows }) => new Set(rows.map((r) => r.id)),
+      () => new Set<string>(),
+    );
+    const lost = missed.filter((id) => this.held.get(id) === leases.get(id) && this.held.delete(id) && !endedHere.has(id));
     if (lost.length > 0) this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST', entries: lost.length }, 'entries taken over by another node');
   }
 
@@ -225,7 +245,7 @@ export abstract class PgJournalRenewal extends PgJournalBank {
         // whether another node took them meanwhile.
         if (renewed.has(null)) this.ownerLock?.refused(since);
         else {
-          this.renewed(ids, renewed as Map<string, string>);
+          await this.renewed(pool, ids, renewed as Map<string, string>);
           // Let go while it ran, their leases renewed after: released with the leases it gave them.
           if (this.letGoRenewed(meanwhile, renewed as Map<string, string>)) await this.releaseLetGo();
         }

@@ -197,7 +197,8 @@ export function missingPartition(err: unknown): { at: string | undefined } | fal
 /**
  * {@link storeCause} with words for the causes an operator fixes in the database's set-up, not by waiting: a privilege
  * the role lacks (42501, with the server's words naming the object: {@link missingPrivilege}), a database that does not
- * exist (3D000), a login refused (28000, 28P01), a row of a time no partition takes (23514, naming the time). No value
+ * exist (3D000), a login refused (28000, 28P01), a statement cancelled (57014: the `statement_timeout` of the role or the
+ * database, or an operator's cancel), a row of a time no partition takes (23514, naming the time). No value
  * of any record in them; any other cause as {@link storeCause} gives it.
  */
 export function storeReason(err: unknown): string {
@@ -212,6 +213,8 @@ export function storeReason(err: unknown): string {
     case '28000':
     case '28P01':
       return `${why}: the server refused the login (the role does not exist, its password is wrong, or pg_hba.conf does not let it in)`;
+    case '57014':
+      return `${why}: a statement was cancelled, by the statement_timeout of the role or the database (raise it for the nodes' role, or set it to 0: ALTER ROLE ... SET statement_timeout) or by an operator`;
     case '23514': {
       const partition = missingPartition(err);
       if (partition === false) return why;

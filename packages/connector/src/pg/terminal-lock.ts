@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import { MAX_TIMER_DELAY, within } from '../timeouts.js';
 import type { TerminalLock } from '../terminal-queue.js';
-import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeError } from './pool.js';
+import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeCause, storeError } from './pool.js';
 import { LOCK_RELEASE, LOCK_TRY, LOCK_WITH_TIMEOUT, refusesLockTimeout } from './terminal-lock-sql.js';
 import { SessionKeepalive } from './session-keepalive.js';
 
@@ -163,7 +163,7 @@ export class PgTerminalLock implements TerminalLock {
     const onError = (err: Error): void => {
       lost ??= err;
       if (gaveUp) return; // No lock of a request was held on it: nothing lost, the connection is dropped.
-      this.logger.warn({ code: (err as { code?: string }).code, terminalLock: key }, 'terminal lock lost: its connection to the store broke');
+      this.logger.warn({ code: 'ISO8583_WARN_TERMINAL_LOCK_LOST', cause: storeCause(err), terminalLock: key }, 'terminal lock lost: its connection to the store broke');
     };
     client.on('error', onError);
     this.checkedOut++;
