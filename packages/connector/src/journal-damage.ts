@@ -114,8 +114,11 @@ export function readDamaged(line: Buffer): DamagedRecord | undefined {
   const op = damagedOp(line, text);
   if (op === undefined) return undefined;
   const read: DamagedRecord = { op };
+  // Merged after a neighbour: its members read from where the add begins (not the neighbour's id).
+  const at = text.indexOf('{"op":"add"');
+  const own = at > 0 ? text.slice(at) : text;
   for (const [key, pattern] of READABLE) {
-    const value = pattern.exec(text)?.[1];
+    const value = pattern.exec(own)?.[1];
     if (value !== undefined) read[key] = value;
   }
   return read;

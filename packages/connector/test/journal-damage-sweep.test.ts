@@ -52,19 +52,21 @@ test('readJournal – an add damaged in its first bytes, merged after a damaged 
   const first = Buffer.from(a2);
   (first[1] as number) ^= 0x04;
   const nul = Buffer.from(a2);
-  nul.fill(0, 0, 120);
+  nul.fill(0, 0, 40);
   const done = Buffer.from(doneLine('x9', 'reversed', 2));
   (done[done.length - 30] as number) ^= 0x01;
+  const amount = Buffer.from(a2);
+  (amount[a2.indexOf('"4":"') + 8] as number) ^= 0x01;
   for (const [name, bad] of [
     ['its first bytes', first],
     ['under NUL bytes', nul],
-    ['merged after a damaged done', Buffer.concat([done, Buffer.from('J'), Buffer.from(a2)])],
+    ['damaged, merged after a damaged done', Buffer.concat([done, Buffer.from('J'), amount])],
   ] as const) {
     const read = readJournal(Buffer.concat([Buffer.from(`${add('a1', '000001')}\n`), bad, Buffer.from('\n\n\n')]));
     assert.deepEqual([...read.live.keys()], ['a1'], name);
     assert.deepEqual(
-      damagedAdds(read).map((x) => [x.done, x.read.op, x.read.stan, x.line.cut]),
-      [[false, 'add', '000002', false]],
+      damagedAdds(read).map((x) => [x.done, x.read.op, x.read.id, x.read.stan, x.line.cut]),
+      [[false, 'add', name === 'under NUL bytes' ? undefined : 'a2', '000002', false]],
       name,
     );
   }
