@@ -83,18 +83,71 @@ const READABLE: readonly [keyof Omit<DamagedRecord, 'op'>, RegExp][] = [
   ['rrn', /"37":"([A-Za-z0-9 ]{12})"/],
 ];
 
+/** How every `add` begins (`{"op":"add","`). */
+const ADD_START = Buffer.from('{"op":"add","');
+
+/** True when `line` begins as an `add` does but for at most one byte (a damaged bit of its first bytes). */
+function nearAddStart(line: Buffer): boolean {
+  if (line.length < ADD_START.length) return false;
+  let off = 0;
+  for (let i = 0; i < ADD_START.length; i++) if (line[i] !== ADD_START[i] && ++off > 1) return false;
+  return true;
+}
+
+/**
+ * A damaged line's operation. An `add` (a reversal or advice maybe owed) when any part of it reads as one: `{"op":"add"`
+ * or an add's message (`"reversal":{`) anywhere in it (a line merged with a neighbour, damaged in its first bytes), its
+ * first bytes within one byte of an add's, or a NUL byte in it (a torn sector: what it overwrote cannot be told, so
+ * maybe an add); else `attempt` or `done` when it begins as one; else `undefined`.
+ */
+function damagedOp(line: Buffer, text: string): DamagedRecord['op'] | undefined {
+  if (text.includes('{"op":"add"') || text.includes('"reversal":{') || nearAddStart(line) || line.includes(0)) return 'add';
+  return /^\{"op":"(attempt|done)"/.exec(text)?.[1] as DamagedRecord['op'] | undefined;
+}
+
 /**
  * What can still be read of a damaged line (never card data: only its operation, entry id, STAN, terminal and RRN, each
- * by the pattern of what it holds); `undefined` when its operation cannot be read.
+ * by the pattern of what it holds); `undefined` when its operation cannot be read (see {@link damagedOp}).
  */
 export function readDamaged(line: Buffer): DamagedRecord | undefined {
   const text = line.toString('latin1');
-  const op = /^\{"op":"(add|attempt|done)"/.exec(text)?.[1] as DamagedRecord['op'] | undefined;
+  const op = damagedOp(line, text);
   if (op === undefined) return undefined;
   const read: DamagedRecord = { op };
+  // Merged after a neighbour: its members read from where the add begins (not the neighbour's id).
+  const at = text.indexOf('{"op":"add"');
+  const own = at > 0 ? text.slice(at) : text;
   for (const [key, pattern] of READABLE) {
-    const value = pattern.exec(text)?.[1];
+    const value = pattern.exec(own)?.[1];
     if (value !== undefined) read[key] = value;
   }
   return read;
+}
+
+/** What begins every checksum (`,"crc":"`): the first bytes of {@link SEAL_TEMPLATE}. */
+const SEAL_HEAD = SEAL_TEMPLATE.subarray(0, DIGITS_FROM);
+
+/** What every record begins with (`{"op":"`): it occurs nowhere inside one (a JSON string escapes its quotes). */
+const RECORD_START = Buffer.from('{"op":"');
+
+/**
+ * The whole records inside a bad line (`[from, to)` byte ranges, in order): each a part of it that begins as a record
+ * does and ends in a checksum its bytes match. A newline damaged between two records (a flipped bit) merges them into
+ * one line that is not a record, and one damaged after the last record leaves a stray byte after it: the records are
+ * intact, their checksums vouch for each. The rest of the line (a stray byte, a damaged record) is bad, apart. One
+ * CRC-32 per checksum the line holds, and only for lines that are not records: nothing on a good line's path.
+ */
+export function sealedRecords(line: Buffer): [number, number][] {
+  const found: [number, number][] = [];
+  let pos = 0;
+  for (let head = line.indexOf(SEAL_HEAD); head >= 0; head = line.indexOf(SEAL_HEAD, head + 1)) {
+    const to = head + SEAL_LENGTH;
+    if (to > line.length) break;
+    const from = line.lastIndexOf(RECORD_START, head);
+    if (from < pos || checkSeal(line.subarray(from, to)) !== 'good') continue;
+    found.push([from, to]);
+    pos = to;
+    head = to - 1;
+  }
+  return found;
 }

@@ -20,7 +20,9 @@
  * file an older version wrote may end so without having lost anything (a batch that filled it to its last byte); it
  * cannot be told apart, so it is warned of too.
  * Either way the bytes are kept: moved to a quarantine file beside the journal (journal-quarantine.ts). A line ending in CRLF (a file converted by a copy) is read without its
- * `\r`. Every intact record is recovered, before and after a bad line. Also logged at `warn` with
+ * `\r`. Every intact record is recovered, before and after a bad line, and inside one (a damaged newline merges two
+ * records, or leaves a stray byte after the last one: each part that is a record its checksum vouches for is replayed,
+ * the rest is a bad line of its own, never cut: journal-damage.ts `sealedRecords`). Also logged at `warn` with
  * `ISO8583_WARN_JOURNAL_CORRUPT`: a `done` of an entry the file does not hold (its `add` was lost), and a journal file
  * of zero length (a journal file is never empty: it is preallocated with blank lines).
  * What a file read back still owes (its live entries, its damaged `add` records): journal-read-owed.ts.
@@ -29,7 +31,7 @@ import { basename } from 'node:path';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Logger } from 'pino';
 import { UNSEALED_MEMBERS, checkSeal } from './journal-checksum.js';
-import { mendSeal, sealShaped } from './journal-damage.js';
+import { mendSeal, sealShaped, sealedRecords } from './journal-damage.js';
 import { damagedAdds } from './journal-read-owed.js';
 import type { JournalEntry } from './journal.js';
 import { quarantine } from './journal-quarantine.js';
@@ -46,7 +48,7 @@ export interface BadLine {
   /** A record cut by a crash (see the module comment), rather than corruption. */
   cut: boolean;
   /**
-   * The file ends inside this line (no newline after it, no preallocated blank lines): the file was cut short (a
+   * The file ends inside this line (or the line it is the rest of: no newline after it, no preallocated blank lines): the file was cut short (a
    * truncation, a copy or restore that stopped, or a crash while the file grew), so records after it may be lost.
    */
   endsFile?: boolean;
@@ -218,6 +220,9 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
   let lastEnd = -1;
   let lines = 0;
   let blank = 0;
+  /** The bad line (or the bad rest of one) the last line ends with, if it does; whether it is all of that line. */
+  let lastBad: BadLine | undefined;
+  let lastWhole = false;
   for (let start = 0; start < data.length; ) {
     if (data[start] === 0x0a) {
       // A run of blank lines: passed over a chunk at a time, its bytes counted toward the turn.
@@ -248,24 +253,49 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
     // Whole, damaged in its checksum only: its record, as written (journal-damage.ts).
     const fixed = replayed === 'bad' ? mendSeal(line) : undefined;
     if (fixed !== undefined && (replayed = replay(fixed, live, orphanIds, overtaken)) !== 'bad') mended.push(start);
+    lastBad = undefined;
     if (replayed !== 'bad') {
       records += 1;
       if (replayed === 'orphan') orphans.push(start);
+    } else {
+      // The whole records inside it (a damaged newline merged them, or left a stray byte after one): replayed, the
+      // rest of the line bad apart (journal-damage.ts). A line with one is no crash's cut (a crash never joins lines).
+      const inside = sealedRecords(line);
+      let pos = 0;
+      const piece = (from: number, to: number): void => {
+        if (from < to) bad.push((lastBad = { offset: start + from, bytes: Buffer.from(data.subarray(start + from, start + to)), cut: false }));
+      };
+      for (const [from, to] of inside) {
+        const one = replay(line.subarray(from, to), live, orphanIds, overtaken);
+        if (one === 'bad') continue;
+        piece(pos, from);
+        lastBad = undefined;
+        records += 1;
+        if (one === 'orphan') orphans.push(start + from);
+        pos = to;
+      }
+      if (pos === 0) {
+        // Followed by a blank line: the rest of its write never reached the file (cut), if it begins as a record and
+        // stops short of one's end (a whole line that fails to parse, before a gap a failed batch left, is corruption).
+        bad.push((lastBad = { offset: start, bytes: Buffer.from(data.subarray(start, end)), cut: data[end + 1] === 0x0a && cutShort(line) }));
+        lastWhole = true;
+      } else {
+        piece(pos, end - start);
+        lastWhole = false;
+      }
     }
-    // Followed by a blank line: the rest of its write never reached the file (cut), if it begins as a record and
-    // stops short of one's end (a whole line that fails to parse, before a gap a failed batch left, is corruption).
-    else bad.push({ offset: start, bytes: Buffer.from(data.subarray(start, end)), cut: data[end + 1] === 0x0a && cutShort(line) });
     if (++lines % REPLAY_TURN_LINES === 0) yield;
     start = end + 1;
   }
-  const last = bad[bad.length - 1];
-  if (last !== undefined && last.offset === lastLine) {
+  const last = lastBad;
+  if (last !== undefined) {
     // A crash tears its write inside the preallocated blank lines, so a cut last line has newlines after it. One the
     // file ends in was cut with the file (a truncation: what followed it is gone; or a crash while the file grew, which
     // lost nothing acknowledged, and cannot be told from it): warned of as damage, never a plain crash cut.
-    last.endsFile = data[lastLine + last.bytes.length] !== 0x0a;
-    // The last line: cut if it is a beginning of a record (cut short of its end) and the file does not end in it.
-    last.cut = cutShort(last.bytes) && !last.endsFile;
+    last.endsFile = data[lastEnd] !== 0x0a;
+    // The last line: cut if it is a beginning of a record (cut short of its end), holds no whole record, and the file
+    // does not end in it.
+    last.cut = lastWhole && cutShort(last.bytes) && !last.endsFile;
   }
   // Blank lines follow the last line (a newline after its own), unless the file was cut right after it.
   const endsAtLine = lastLine >= 0 && lastEnd < data.length && data.indexOf(0x0a, lastEnd + 1) < 0;

@@ -98,7 +98,7 @@ export abstract class JournalRecovery extends EventEmitter {
     const error = journalError('cannot be written', first.error);
     const cause = (first.error as NodeJS.ErrnoException).code;
     const records = failed.reduce((n, b) => n + b.size, 0);
-    logCapped(this.logger, this.lines, `written ${cause}`, 'error', { code: error.code, cause, records, batches: failed.length }, 'the reversal journal cannot be written');
+    logCapped(this.logger, this.lines, `written ${cause}`, 'error', { code: error.code, cause, path: this.path, records, batches: failed.length }, 'the reversal journal cannot be written');
     const later = batches.slice(batches.indexOf(first) + 1).some((b) => b.state === 'written');
     try {
       const handle = this.handle;
@@ -109,7 +109,7 @@ export abstract class JournalRecovery extends EventEmitter {
         // Nothing after the failure went through: the next batch covers the failed bytes, over their whole extent.
         const blank = (err as NodeJS.ErrnoException).code;
         // Until the next batch covers them, a crash reads the failed batches' whole lines back: name the refused `done`s.
-        logCapped(this.logger, this.lines, `blank ${blank}`, 'error', { code: error.code, cause: blank, doneRefused: doneRefused(failed) }, 'the reversal journal cannot blank a failed write');
+        logCapped(this.logger, this.lines, `blank ${blank}`, 'error', { code: error.code, cause: blank, path: this.path, doneRefused: doneRefused(failed) }, 'the reversal journal cannot blank a failed write');
         this.dirtyDone = (this.dirtyEnd > 0 ? [...this.dirtyDone, ...doneRefused(failed)] : doneRefused(failed)).slice(0, DONE_IDS_LOGGED);
         for (const b of failed) this.dirtyEnd = Math.max(this.dirtyEnd, b.reached);
         // Stopped when its files are lost: `coverAtClose` blanks from where the first failed batch began.

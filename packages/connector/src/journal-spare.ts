@@ -35,7 +35,7 @@ export class SpareFile {
       },
       (err: NodeJS.ErrnoException) => {
         this.state = 'none';
-        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: err.code }, 'the journal\'s next file cannot be made ahead: the next compaction writes it whole');
+        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause: err.code, path: this.path }, 'the journal\'s next file cannot be made ahead: the next compaction writes it whole');
         return unlink(this.path).catch(() => undefined);
       },
     );

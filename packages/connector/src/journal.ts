@@ -330,7 +330,7 @@ export class FileJournal extends OvertakenWrites implements ReversalJournal {
     } catch (err) {
       await next?.discard();
       const cause = (err as NodeJS.ErrnoException).code;
-      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause }, 'the reversal journal cannot be compacted');
+      this.logger.error({ code: 'ISO8583_ERR_CONNECTOR_JOURNAL', cause, path: this.path }, 'the reversal journal cannot be compacted');
       // It failed because the folder or the file is gone: the journal stops now (once the writes in flight returned).
       if (!this.isStopped && !this.isFailing && this.lostFiles(this.writing)) return false;
       // The spare file it took was removed: made again for the retry, unless there was no room for it.

@@ -204,7 +204,7 @@ test('FileJournal – a compactInterval tick during the recovery from a failed w
 });
 
 /** A logger whose lines the test reads, and a promise of the first line with `msg`. */
-function loggerWaiting(msg: string): { logger: pino.Logger; lines: { msg?: string; spare?: boolean }[]; seen: Promise<void> } {
+function loggerWaiting(msg: string): { logger: pino.Logger; lines: { msg?: string; spare?: boolean; path?: string }[]; seen: Promise<void> } {
   const lines: { msg?: string }[] = [];
   let saw: () => void = () => undefined;
   const seen = new Promise<void>((resolve) => (saw = resolve));
@@ -239,7 +239,7 @@ async function failingSnapshot(
   t: TestContext,
   name: string,
   rule: { fail: true } | { cut: true },
-): Promise<{ dir: string; j: FileJournal; lines: { msg?: string; spare?: boolean }[]; seen: Promise<void> }> {
+): Promise<{ dir: string; j: FileJournal; lines: { msg?: string; spare?: boolean; path?: string }[]; seen: Promise<void> }> {
   const dir = tempDir(t, name);
   const faults = await writeFaults(t, dir);
   const { logger, lines, seen } = loggerWaiting(FAILED);
@@ -254,7 +254,7 @@ async function failingSnapshot(
 
 test('FileJournal – a failed compaction is tried again on a timer, not at every batch past compactAt, quiet or not, into the spare file made again', async (t) => {
   // The compaction's write of its snapshot (keep1's add) fails once, with EIO; the spare file it took is removed.
-  const { j, lines, seen } = await failingSnapshot(t, 'due-retry', { fail: true });
+  const { dir, j, lines, seen } = await failingSnapshot(t, 'due-retry', { fail: true });
   t.mock.timers.enable({ apis: ['setTimeout'] });
   await Promise.all(ids('p', 8).map((id) => j.add(entry(id))));
   await realWithin(seen, 5000, 'the compaction past compactAt to fail');
@@ -264,7 +264,7 @@ test('FileJournal – a failed compaction is tried again on a timer, not at ever
     await j.add(entry(id));
     await j.done(id, 'not-needed');
   }
-  assert.equal(lines.filter((l) => l.msg === FAILED).length, 1, 'failed (and logged) once');
+  assert.deepEqual(lines.filter((l) => l.msg === FAILED).map((l) => l.path), [join(dir, 'reversals.jsonl')], 'failed (and logged) once, naming the file');
   assert.equal(j.batches.compactions, 1, 'no compaction tried at the batches after the failure');
   // The journal quiet, the retry is due: it compacts, into the spare file.
   t.mock.timers.tick(COMPACT_RETRY_FIRST - 1);

@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileJournal } from '../src/index.js';
 import type { JournalEntry } from '../src/index.js';
 import type { SpareFile } from '../src/journal-spare.js';
-import { tempDir } from './helpers/setup.js';
+import { capturedLogger, tempDir } from './helpers/setup.js';
 
 const PREALLOCATE = 8192;
 
@@ -107,4 +107,19 @@ test('a journal refused the folder (LOCKED), or never opened, leaves the holder\
     await holder.done(String(i), 'not-needed');
   }
   assert.equal((await compacted)[0].spare, true, 'the compaction used the spare file made ahead');
+});
+
+test('a folder at the next file\'s name: the journal goes on, the warning names the file', async (t) => {
+  const dir = tempDir(t, 'spare');
+  const next = join(dir, 'reversals.jsonl.next');
+  mkdirSync(next);
+  const { logger, lines } = capturedLogger();
+  const journal = new FileJournal(dir, { preallocate: PREALLOCATE, compactInterval: 0, logger });
+  await journal.open();
+  assert.equal(await spareOf(journal).whenReady(), false);
+  await journal.add(entry('1'));
+  await journal.close();
+  const made = lines.filter((l) => l.msg === 'the journal\'s next file cannot be made ahead: the next compaction writes it whole');
+  assert.ok(made.length >= 1);
+  for (const l of made) assert.equal(l.path, next);
 });

@@ -5,6 +5,7 @@
 // Real files; the writes fail by helpers/write-faults.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { JOURNAL_WRITE_ERRORS_PER_SECOND } from '../src/journal-recovery.js';
 import { advice } from './helpers/reversals.js';
@@ -34,6 +35,7 @@ test('journal – failed writes log "cannot be written" a few times a second, th
   for (const l of written) {
     assert.equal(l.code, 'ISO8583_ERR_CONNECTOR_JOURNAL');
     assert.equal(l.cause, 'EIO');
+    assert.equal(l.path, join(dir, 'reversals.jsonl'), 'the line names the file');
   }
   // Every failure is in a line or counted in a later one, but for those left out after the last line written.
   const told = written.reduce((n, l) => n + 1 + (typeof l.suppressed === 'number' ? l.suppressed : 0), 0);
