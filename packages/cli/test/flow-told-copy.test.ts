@@ -13,6 +13,7 @@ import type { Connector } from '@iso8583/connector';
 import type { SequenceResult } from '@iso8583/inbound';
 import { within } from '@iso8583/test-support';
 import { UndeliveredApprovals } from '../src/flow/undelivered-approvals.js';
+import { toldCopy } from '../src/flow/told-copy.js';
 import { approvalsBank, posTerminal, purchase } from './flow-approvals-bank.js';
 import type { Reversed } from './flow-approvals-bank.js';
 
@@ -132,4 +133,55 @@ test('flow told copy – a composite field the sequence changes after its declin
   // The terminal's connector reads 127 in iso87ascii (not composite): the sub-field's text is in it.
   assert.match(String(told['127']), /AS ANSWERED$/);
   assert.deepEqual(reversed, [{ stan: '000664', reason: 'reply-declined' }]);
+});
+
+test('flow told copy – a sequence reply that is a revoked Proxy, with onError: the terminal gets a 96 and the approval is reversed', async (t) => {
+  // sr66c #1: the copy's look at it threw, the sequence counted as failed with its book already settled, and onError's
+  // answer went unjudged: the approval stood. Now it goes to the endpoint as it is, which refuses it.
+  const { bank, approvals, reversed } = await approvalsBank(t, 10_000);
+  const terminal = await posTerminal(t, {
+    sequenceTimeout: 10_000,
+    connectors: { bank },
+    sequence: approvals.sequence(async (message, context) => {
+      await (context.connectors.bank as Connector).request({ ...message.fields });
+      const { proxy, revoke } = Proxy.revocable({ ...message.fields, 0: '0210', 39: '00' }, {});
+      revoke();
+      return proxy as unknown as SequenceResult;
+    }),
+    onError: approvals.onError((message) => ({ ...message.fields, 0: '0210', 39: '96' })),
+    onLateResult: approvals.onLateResult,
+  });
+  const answer = await within(terminal.request(purchase('000664')), 10_000, 'the terminal answered');
+  assert.notEqual(answer['39'], '00', 'the terminal was not told approved');
+  await within(approvals.abandon(), 10_000, 'the book gave up what it still held');
+  assert.equal(reversed.length, 1, `the approval reversed once: ${JSON.stringify(reversed)}`);
+  assert.equal(reversed[0]?.stan, '000664');
+});
+
+test('toldCopy – a nested value that cannot be copied throws at its key; a field read once all the same', () => {
+  // sr66c #2: a nested throw handed the original on, whose getters were then read again (maybe otherwise).
+  let reads = 0;
+  const reply = {
+    0: '0210',
+    get 39(): string {
+      reads += 1;
+      return reads === 1 ? '00' : '05';
+    },
+    48: new Proxy({}, { ownKeys: () => { throw new Error('no keys'); } }),
+  };
+  const copy = toldCopy(reply, false) as Record<string, unknown>;
+  assert.equal(copy['39'], '00');
+  assert.equal(copy['39'], '00', 'the copy answers as first read');
+  assert.equal(reads, 1, 'the getter read once');
+  assert.throws(() => copy['48'], /no keys/, 'the key that could not be copied throws on every read');
+  assert.throws(() => toldCopy(reply, true), /no keys/, 'strict (onError): the throw is onError failing');
+});
+
+test('toldCopy – a graph far past any message is not copied on (its key throws), however it branches', () => {
+  // sr66c #3: back-references copied again at every level to depth 8: fanout^8 values (6^8: 1.7 million).
+  const graph: Record<string, unknown> = {};
+  for (let i = 0; i < 6; i++) graph[`k${i}`] = graph;
+  const copy = toldCopy({ 0: '0210', 48: graph }, false) as Record<string, unknown>;
+  assert.equal(copy['0'], '0210');
+  assert.throws(() => copy['48'], /more than 10000 values/);
 });

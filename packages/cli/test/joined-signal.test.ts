@@ -73,3 +73,21 @@ test('joined signal – serves more than ten listeners without a MaxListenersExc
   }
   assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message), []);
 });
+
+test('joined signal – a request still holding the joined signal is aborted by the stop after its caller\'s signal is gone', async () => {
+  // sr66d #1: a sequence that sends without awaiting the send, then settles: its message's signal is collected, the
+  // request still waits on the joined signal (an AbortSignal does not hold its controller).
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const stop = new AbortController();
+  const held = ((): AbortSignal => joinedSignal(new AbortController().signal, stop.signal))();
+  let heard = 0;
+  held.addEventListener('abort', () => (heard += 1));
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
+  const stopping = new Error('stopping');
+  stop.abort(stopping);
+  assert.equal(held.reason, stopping, 'the stop reached the request still waiting on the signal');
+  assert.equal(heard, 1);
+});

@@ -76,7 +76,7 @@ export class MoneyRepeatsModel {
   /** Milliseconds a transaction is remembered after its last count. */
   private readonly forgetAfter: number;
   /** Every record forgotten with a field 7, oldest first, while records of its key are still remembered. */
-  private readonly forgottenLog: { key: string; sent: string }[] = [];
+  private readonly forgottenLog: { key: string; sent: string; id: HeldTransaction }[] = [];
 
   /**
    * `dialect`: the connector's, whose fields 11, 41 and 32 say how a STAN, a terminal and an acquirer look on the wire;
@@ -234,8 +234,9 @@ export class MoneyRepeatsModel {
     this.expire(now);
     const list = this.byKey.get(asked.key) ?? [];
     if (list.some((one) => sameTransaction(one.id, asked) && one.sent === sent)) return undefined;
-    // One of the last 8 records of the key forgotten while others are remembered carried it: a forgotten transaction's.
-    if (this.forgottenLog.filter((f) => f.key === asked.key).slice(-8).some((f) => f.sent === sent)) return undefined;
+    // One of the last 8 records of the key forgotten while others are remembered carried it, of the same transaction (its
+    // acquirer and card too): a forgotten transaction's.
+    if (this.forgottenLog.filter((f) => f.key === asked.key).slice(-8).some((f) => f.sent === sent && sameTransaction(f.id, asked))) return undefined;
     const c = list.find((one) => sameTransaction(one.id, asked) && (one.flags & (PROCESSED | REPEATED)) === 0) ?? list.findLast((one) => sameTransaction(one.id, asked));
     if (c !== undefined) this.renew(c, asked, undefined, now);
     return c;
@@ -330,7 +331,7 @@ export class MoneyRepeatsModel {
     const at = list?.indexOf(c) ?? -1;
     if (list === undefined || at < 0) return;
     list.splice(at, 1);
-    if (c.sent !== undefined) this.forgottenLog.push({ key: c.id.key, sent: c.sent });
+    if (c.sent !== undefined) this.forgottenLog.push({ key: c.id.key, sent: c.sent, id: c.id });
     if (list.length > 0) return;
     this.byKey.delete(c.id.key);
     for (let i = this.forgottenLog.length - 1; i >= 0; i--) if (this.forgottenLog[i]!.key === c.id.key) this.forgottenLog.splice(i, 1);

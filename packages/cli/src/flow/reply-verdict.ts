@@ -91,13 +91,21 @@ export function backedByOwn(codec: Codec | undefined, result: SequenceResult, ow
  * copied, no prototype), so that neither a field the sequence sets afterwards (a reply object it reuses, changes in a
  * later callback, a sub-field of 55 or 127) nor a getter that answers differently later, nor one of its prototype's
  * (never packed), changes the terminal's answer or the verdict on the approvals. A getter that throws throws on every
- * read of the copy (the endpoint answers 96, `reply-invalid`). Text, an `EncodedReply` (its wire image is what is
- * written), no reply, and what is not a message object to copy (an array, bytes, a revoked Proxy: the endpoint
- * refuses it, a 96) are as they are.
+ * read of the copy (the endpoint answers 96, `reply-invalid`). Text, an `EncodedReply` (not copied: its wire image is
+ * what is written when the dialect and header are the endpoint's, else its `message` is packed as it then is), no
+ * reply, and what is not a message object to copy (an array, bytes, a revoked Proxy: the endpoint refuses it, a 96)
+ * are as they are.
  */
 export function replySnapshot(result: SequenceResult): SequenceResult {
-  if (result === null || typeof result !== 'object' || result instanceof EncodedReply) return result;
-  return toldCopy(result, false) ?? result;
+  try {
+    if (result === null || typeof result !== 'object' || result instanceof EncodedReply) return result;
+    return toldCopy(result, false) ?? result;
+  } catch {
+    // A value that cannot be looked at (a revoked Proxy: `instanceof` throws): handed on as it is, for the endpoint to
+    // refuse (a 96, `onLateResult` with `reply-invalid`, which reverses what the book kept), never a throw here that
+    // left the sequence failed with its book settled and no verdict at all (sr66c #1).
+    return result;
+  }
 }
 
 /**

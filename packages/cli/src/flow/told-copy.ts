@@ -19,6 +19,16 @@ import type { MessageInput } from '@iso8583/codec';
 const DEPTH = 8;
 
 /**
+ * Values copied at most for one answer: far past any message (a few hundred fields and sub-fields, an EMV field's
+ * tags). A graph past it (back-references by mistake, each level copied again: fanout^depth) is not copied on: the key
+ * that holds it throws, a 96 (the codec refuses such a value anyway), instead of stalling the event loop (sr66c #3).
+ */
+const VALUES = 10_000;
+
+/** What a copy past {@link VALUES} values throws (the key holding it, or onError failing). */
+const TOO_BIG = new Error(`the answer holds more than ${VALUES} values: not a message the endpoint can pack`);
+
+/**
  * A copy of the message object `result` with no prototype (as the codec's `ownFields`): its own enumerable string keys,
  * each read once, nested values copied (see the file's comment). `strict`: a getter that throws throws here (onError's
  * answer: onError failing); otherwise the copy's key throws that same error on every read (the endpoint fails the reply
@@ -29,32 +39,39 @@ const DEPTH = 8;
 export function toldCopy(result: object, strict: boolean): MessageInput | undefined {
   if (Array.isArray(result) || ArrayBuffer.isView(result)) return undefined;
   try {
-    return fieldsCopy(result, DEPTH, strict) as MessageInput;
+    return fieldsCopy(result, DEPTH, strict, { left: VALUES }) as MessageInput;
   } catch (err) {
     if (strict) throw err;
     return undefined;
   }
 }
 
-function fieldsCopy(from: object, depth: number, strict: boolean): Record<string, unknown> {
+/** The values a copy may still make ({@link VALUES} for one answer). */
+interface Budget {
+  left: number;
+}
+
+function fieldsCopy(from: object, depth: number, strict: boolean, budget: Budget): Record<string, unknown> {
   const out = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(from)) {
-    let value: unknown;
+    // A key whose value cannot be read, or copied (a nested getter or Proxy that throws, a graph past the budget),
+    // throws that error on every read of the copy (strict: here): never the original handed on instead, whose getters
+    // would then be read again, maybe otherwise (sr66c #2).
     try {
-      value = (from as Record<string, unknown>)[key];
+      out[key] = valueCopy((from as Record<string, unknown>)[key], depth, strict, budget);
     } catch (err) {
-      if (strict) throw err;
+      // A graph past the budget throws at the message's own key that holds it, not somewhere inside it.
+      if (strict || (err === TOO_BIG && depth !== DEPTH)) throw err;
       Object.defineProperty(out, key, { enumerable: true, configurable: true, get: () => { throw err; } });
-      continue;
     }
-    out[key] = valueCopy(value, depth, strict);
   }
   return out;
 }
 
-function valueCopy(value: unknown, depth: number, strict: boolean): unknown {
+function valueCopy(value: unknown, depth: number, strict: boolean, budget: Budget): unknown {
+  if ((budget.left -= 1) < 0) throw TOO_BIG;
   if (value === null || typeof value !== 'object' || depth === 0) return value;
   if (ArrayBuffer.isView(value)) return value instanceof Uint8Array ? (Buffer.isBuffer(value) ? Buffer.from(value) : new Uint8Array(value)) : value;
-  if (Array.isArray(value)) return value.map((one: unknown) => valueCopy(one, depth - 1, strict));
-  return fieldsCopy(value, depth - 1, strict);
+  if (Array.isArray(value)) return value.map((one: unknown) => valueCopy(one, depth - 1, strict, budget));
+  return fieldsCopy(value, depth - 1, strict, budget);
 }
