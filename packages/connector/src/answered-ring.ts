@@ -53,6 +53,9 @@ export function transactionText(dialect: Pick<Dialect, 'fields'>, sent: Transact
   return transactionKey(dialect, sent.stan, sent.terminal);
 }
 
+/** Answer MTIs whose host-time stamps are told apart ({@link AnswerRing} `hostTime`): past them, any answer's is. */
+const HOST_TIME_MTIS = 32;
+
 /** The ring of one connector's last answers (late-keys.ts). */
 export class AnswerRing {
   /** `dialect`: the connector's, whose fields 11, 41 and 32 say how an unsolicited answer's identity looks on the wire. */
@@ -123,18 +126,21 @@ export class AnswerRing {
   }
 
   /**
-   * True once an answer in time carried another field 7 than its request sent ({@link answeredInTime}): the host stamps
-   * its own time, so a late answer whose field 7 equals its request's (the same second) echoes nothing and is no
-   * {@link Taken.Echoed} ({@link took}: its copy is told as a host-time answer's, sr65e #1, sr65i #2). Default false.
+   * The answer MTIs of which an answer in time carried another field 7 than its request sent ({@link answeredInTime}):
+   * the host stamps its own time in those, so a late answer of one whose field 7 equals its request's (the same second)
+   * echoes nothing and is no {@link Taken.Echoed} ({@link took}: its copy is told as a host-time answer's, sr65e #1,
+   * sr65i #2). Per MTI: a host that echoes field 7 in its 0210s but stamps its own time in its 0810s (an echo test) or
+   * answers an SAF attempt with a stored answer must not lose the copy check of its 0210s (sr66f #1). At most
+   * {@link HOST_TIME_MTIS} (past them, any answer's).
    */
-  private hostTime = false;
+  private readonly hostTime = new Set<string>();
 
   /**
    * The answer in time `answer` under `key` to a request that sent `echo` as its field 7, of `transaction`
    * ({@link transactionText}, `''` not known): remembered as {@link Taken.InTime}, by its answer-marks.ts `answerMark`.
    */
   answeredInTime(key: string, echo: string, answer: IsoMessage, transaction: string): void {
-    if (typeof answer['7'] === 'string' && answer['7'] !== echo) this.hostTime = true;
+    if (typeof answer['7'] === 'string' && answer['7'] !== echo && this.hostTime.size <= HOST_TIME_MTIS) this.hostTime.add(String(answer['0']));
     this.remember(key, echo, answerMark(answer), transaction, Taken.InTime);
   }
 
@@ -145,7 +151,8 @@ export class AnswerRing {
    * {@link Taken.Other}.
    */
   took(key: string, message: IsoMessage, echoed: string, late: boolean, sent: string | undefined): void {
-    const taken = !late ? Taken.Unsolicited : sent === echoed && !this.hostTime ? Taken.Echoed : Taken.Other;
+    const hostTime = this.hostTime.size > HOST_TIME_MTIS || this.hostTime.has(String(message['0']));
+    const taken = !late ? Taken.Unsolicited : sent === echoed && !hostTime ? Taken.Echoed : Taken.Other;
     this.remember(key, echoed, this.markOf(message, taken), '', taken);
   }
 

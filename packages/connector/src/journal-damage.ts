@@ -114,9 +114,14 @@ export function readDamaged(line: Buffer): DamagedRecord | undefined {
   const op = damagedOp(line, text);
   if (op === undefined) return undefined;
   const read: DamagedRecord = { op };
-  // Merged after a neighbour: its members read from where the add begins (not the neighbour's id).
+  // Merged after a neighbour: its members read from where the add begins (not the neighbour's id). An add whose own
+  // beginning is gone behind a record that begins the line (a torn sector over a `done`'s end and the add's start): from
+  // after the sector's last NUL, else from its message, never the id of the record in front of it (sr66h #1).
   const at = text.indexOf('{"op":"add"');
-  const own = at > 0 ? text.slice(at) : text;
+  const nul = text.lastIndexOf('\0');
+  const message = text.indexOf('"reversal":{');
+  const other = at < 0 && (/^\{"op":"(attempt|done)"/.test(text) || nul >= 0);
+  const own = at > 0 ? text.slice(at) : other ? text.slice(nul >= 0 ? nul + 1 : message >= 0 ? message : text.length) : text;
   for (const [key, pattern] of READABLE) {
     const value = pattern.exec(own)?.[1];
     if (value !== undefined) read[key] = value;

@@ -25,6 +25,9 @@ export interface DamagedAdd {
 export function damagedAdds(contents: JournalContents): DamagedAdd[] {
   const found: DamagedAdd[] = [];
   for (const line of contents.bad) {
+    // A last line of NUL bytes alone the file ends in: a crash while the file grew (its new size kept, its bytes not),
+    // a write nobody was answered on: no add (sr66h #3). NULs over a line inside the file may have been one.
+    if (line.endsFile === true && line.bytes.every((byte) => byte === 0)) continue;
     const read = line.cut ? undefined : readDamaged(line.bytes);
     if (read?.op !== 'add') continue;
     found.push({ line, read, done: read.id !== undefined && contents.orphanIds.has(read.id) });

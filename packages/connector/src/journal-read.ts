@@ -280,7 +280,7 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
         bad.push((lastBad = { offset: start, bytes: Buffer.from(data.subarray(start, end)), cut: data[end + 1] === 0x0a && cutShort(line) }));
         lastWhole = true;
       } else {
-        piece(pos, end - start);
+        piece(pos, stop - start); // a CRLF line's `\r` is no piece (sr66h #6a)
         lastWhole = false;
       }
     }

@@ -72,6 +72,29 @@ test('readJournal – an add damaged in its first bytes, merged after a damaged 
   }
 });
 
+test('readJournal – a torn sector over a done\'s end and the next add\'s start: the add named by its own fields, never the done\'s id (sr66h #1)', () => {
+  const done = doneLine('x9', 'reversed', 2);
+  const a2 = add('a2', '000002');
+  // NULs from the done's last 10 bytes (its newline too) up to the add's message.
+  const merged = Buffer.from(`${done}\n${a2}`);
+  merged.fill(0, done.length - 10, done.length + 1 + a2.indexOf('"reversal":{'));
+  const read = readJournal(Buffer.concat([Buffer.from(`${add('x9', '000009')}\n`), merged, Buffer.from('\n\n\n')]));
+  assert.deepEqual(
+    damagedAdds(read).map((x) => [x.read.op, x.read.id, x.read.stan]),
+    [['add', undefined, '000002']],
+    'the damaged add is a2\'s (its STAN), not named x9',
+  );
+});
+
+test('readJournal – a last line of NUL bytes alone the file ends in (a crash while it grew): no damaged add (sr66h #3)', () => {
+  const read = readJournal(Buffer.concat([Buffer.from(`${add('a1', '000001')}\n`), Buffer.alloc(64)]));
+  assert.deepEqual([...read.live.keys()], ['a1']);
+  assert.deepEqual(damagedAdds(read), [], 'a write nobody was answered on owes nothing');
+  // The same NULs inside the file (a torn sector over a line) may have been an add: still one.
+  const inside = readJournal(Buffer.concat([Buffer.from(`${add('a1', '000001')}\n`), Buffer.alloc(64), Buffer.from(`\n${add('a3', '000003')}\n\n`)]));
+  assert.equal(damagedAdds(inside).length, 1);
+});
+
 /** A journal of `entries` written by a FileJournal at `dir`, each then ended when its id is in `ended`. */
 async function written(dir: string, entries: string[], ended: string[]): Promise<Buffer> {
   const j = new FileJournal(dir, { preallocate: 4096, compactInterval: 0 });

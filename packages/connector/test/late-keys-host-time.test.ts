@@ -79,3 +79,16 @@ test('two late approvals stamped with the host\'s time in one second are the two
   // record of its transaction not counted yet (money-repeats.ts), the copy nowhere.
   assert.equal(connector.stats().amounts.secured, 2000, 'both purchases\' approvals counted, the copy not');
 });
+
+test('late keys – a host stamping its own time in its echo test answers (0810) only: its 0210s keep the copy check (sr66f #1)', () => {
+  const late = new LateKeys(getDialect('iso87ascii'));
+  // An echo test answered in time with the host's own time: says nothing of its 0210s, which echo field 7.
+  late.answered('n0', '1206050000', { '0': '0810', '7': '1206050003', '11': '000001', '39': '00', '70': '301' }, { stan: '000001', terminal: '' });
+  late.timedOut('k', '1206051000', P); // A
+  const a = { ...approval, '7': '1206051000' }; // A's late approval, echoing A's field 7
+  const sent = late.lateAnswer('k', a);
+  assert.ok(isSent(sent));
+  late.took('k', a, true, sent);
+  late.timedOut('k', '1206052000', P); // B, later, under the same key
+  assert.equal(late.lateAnswer('k', { ...a }), 'copy', 'the host\'s copy of A\'s late approval is no answer of B');
+});
