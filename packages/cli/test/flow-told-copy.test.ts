@@ -185,3 +185,17 @@ test('toldCopy – a graph far past any message is not copied on (its key throws
   assert.equal(copy['0'], '0210');
   assert.throws(() => copy['48'], /more than 10000 values/);
 });
+
+test('toldCopy – a reply whose keys cannot be listed: a message whose MTI throws, never the reply itself (sr66i #2)', () => {
+  let listed = 0;
+  const reply = new Proxy({ 0: '0210', 39: '00' }, {
+    ownKeys: () => {
+      listed += 1;
+      throw new Error('no keys');
+    },
+  });
+  const copy = toldCopy(reply, false) as Record<string, unknown>;
+  assert.notEqual(copy, reply);
+  assert.throws(() => copy['0'], /no keys/, 'the endpoint refuses it as it packs it (a 96)');
+  assert.equal(listed, 1, 'the reply looked at once');
+});

@@ -30,7 +30,9 @@ export function damagedAdds(contents: JournalContents): DamagedAdd[] {
     if (line.endsFile === true && line.bytes.every((byte) => byte === 0)) continue;
     const read = line.cut ? undefined : readDamaged(line.bytes);
     if (read?.op !== 'add') continue;
-    found.push({ line, read, done: read.id !== undefined && contents.orphanIds.has(read.id) });
+    // A line with NUL bytes (a torn sector) may hide another add behind the one whose id it reads (sr66i #1): never
+    // "nothing owed" on that id's done.
+    found.push({ line, read, done: read.id !== undefined && !line.bytes.includes(0) && contents.orphanIds.has(read.id) });
   }
   return found;
 }

@@ -95,6 +95,17 @@ test('readJournal – a last line of NUL bytes alone the file ends in (a crash w
   assert.equal(damagedAdds(inside).length, 1);
 });
 
+test('readJournal – a torn sector over an add\'s end and the next add\'s start, the first one\'s done in the file: still owed, never "nothing owed" (sr66i #1)', () => {
+  const z = add('z1', '000001');
+  const y = add('y2', '000002');
+  const merged = Buffer.from(`${z}\n${y}`);
+  merged.fill(0, z.length - 10, z.length + 1 + y.indexOf('"reversal":{'));
+  const read = readJournal(Buffer.concat([merged, Buffer.from(`\n${doneLine('z1', 'reversed', 2)}\n\n\n`)]));
+  const damaged = damagedAdds(read);
+  assert.equal(damaged.length, 1);
+  assert.equal(damaged[0]?.done, false, 'the piece may hide y2: owed, at error, whatever z1\'s done says');
+});
+
 /** A journal of `entries` written by a FileJournal at `dir`, each then ended when its id is in `ended`. */
 async function written(dir: string, entries: string[], ended: string[]): Promise<Buffer> {
   const j = new FileJournal(dir, { preallocate: 4096, compactInterval: 0 });

@@ -33,8 +33,8 @@ const TOO_BIG = new Error(`the answer holds more than ${VALUES} values: not a me
  * each read once, nested values copied (see the file's comment). `strict`: a getter that throws throws here (onError's
  * answer: onError failing); otherwise the copy's key throws that same error on every read (the endpoint fails the reply
  * as it packs it, a 96 then `onLateResult` with `reply-invalid`; the book reads it as an answer it cannot look at).
- * `undefined` when `result` is not a message object to copy (an array, bytes: the endpoint refuses it as it is) or its
- * keys cannot be listed (a revoked Proxy).
+ * `undefined` when `result` is not a message object to copy (an array, bytes: the endpoint refuses it as it is); one
+ * whose keys cannot be listed gives a message whose MTI throws (strict: throws).
  */
 export function toldCopy(result: object, strict: boolean): MessageInput | undefined {
   if (Array.isArray(result) || ArrayBuffer.isView(result)) return undefined;
@@ -42,7 +42,12 @@ export function toldCopy(result: object, strict: boolean): MessageInput | undefi
     return fieldsCopy(result, DEPTH, strict, { left: VALUES }) as MessageInput;
   } catch (err) {
     if (strict) throw err;
-    return undefined;
+    // Its keys cannot be listed (a Proxy whose trap throws): a message the endpoint refuses (its MTI throws as it packs
+    // it: a 96, `reply-invalid`), never the original, whose traps could answer the book and the pack differently
+    // (sr66i #2).
+    const refused = Object.create(null) as Record<string, unknown>;
+    Object.defineProperty(refused, '0', { enumerable: true, get: () => { throw err; } });
+    return refused as MessageInput;
   }
 }
 
