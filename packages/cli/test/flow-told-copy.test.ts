@@ -28,40 +28,33 @@ class ProtoApproval {
   }
 }
 
-test('flow told copy – a sequence reply whose field 39 is its prototype\'s getter: the terminal gets no 39, the approval is reversed', async (t) => {
-  const { bank, approvals, reversed } = await approvalsBank(t, 10_000);
-  const terminal = await posTerminal(t, {
-    sequenceTimeout: 10_000,
-    connectors: { bank },
-    sequence: approvals.sequence(async (message, context) => {
-      await (context.connectors.bank as Connector).request({ ...message.fields });
-      return new ProtoApproval({ ...message.fields, 0: '0210' }) as unknown as SequenceResult;
-    }),
-    onLateResult: approvals.onLateResult,
+// The same class instance as a sequence's reply, or as onError's answer to a sequence that failed: either way the
+// terminal's connector gets a 0210 without field 39 (a prototype's key is not packed: not told approved), and the
+// approval is reversed (as a declined reply, or as the sequence's failure).
+for (const [whose, stan, reason] of [
+  ['a sequence reply', '000661', 'reply-declined'],
+  ['onError\'s answer', '000662', 'sequence-failed'],
+] as const) {
+  test(`flow told copy – ${whose} whose field 39 is its prototype's getter: the terminal gets no 39, the approval is reversed`, async (t) => {
+    const { bank, approvals, reversed } = await approvalsBank(t, 10_000);
+    const proto = (message: { fields: IsoMessage }): SequenceResult => new ProtoApproval({ ...message.fields, 0: '0210' }) as unknown as SequenceResult;
+    const byOnError = reason === 'sequence-failed';
+    const terminal = await posTerminal(t, {
+      sequenceTimeout: 10_000,
+      connectors: { bank },
+      sequence: approvals.sequence(async (message, context) => {
+        await (context.connectors.bank as Connector).request({ ...message.fields });
+        if (byOnError) throw new Error('the reply could not be built');
+        return proto(message);
+      }),
+      ...(byOnError ? { onError: approvals.onError((message) => proto(message)) } : {}),
+      onLateResult: approvals.onLateResult,
+    });
+    await assert.rejects(within(terminal.request(purchase(stan)), 10_000, 'the terminal answered'), /no field 39/);
+    await within(approvals.abandon(), 10_000, 'the book gave up what it still held');
+    assert.deepEqual(reversed, [{ stan, reason }]);
   });
-  // A prototype's key is not packed: the terminal's connector gets a 0210 without field 39 (not told approved).
-  await assert.rejects(within(terminal.request(purchase('000661')), 10_000, 'the terminal answered'), /no field 39/);
-  await within(approvals.abandon(), 10_000, 'the book gave up what it still held');
-  assert.deepEqual(reversed, [{ stan: '000661', reason: 'reply-declined' }]);
-});
-
-test('flow told copy – onError\'s answer whose field 39 is its prototype\'s getter: the terminal gets no 39, the approval is reversed', async (t) => {
-  const { bank, approvals, reversed } = await approvalsBank(t, 10_000);
-  const terminal = await posTerminal(t, {
-    sequenceTimeout: 10_000,
-    connectors: { bank },
-    sequence: approvals.sequence(async (message, context) => {
-      await (context.connectors.bank as Connector).request({ ...message.fields });
-      throw new Error('the reply could not be built');
-    }),
-    onError: approvals.onError((message) => new ProtoApproval({ ...message.fields, 0: '0210' }) as unknown as SequenceResult),
-    onLateResult: approvals.onLateResult,
-  });
-  // A prototype's key is not packed: the terminal's connector gets a 0210 without field 39 (not told approved).
-  await assert.rejects(within(terminal.request(purchase('000662')), 10_000, 'the terminal answered'), /no field 39/);
-  await within(approvals.abandon(), 10_000, 'the book gave up what it still held');
-  assert.deepEqual(reversed, [{ stan: '000662', reason: 'sequence-failed' }]);
-});
+}
 
 test('flow told copy – a reply whose field 39 getter approves once, then declines: the terminal is told the approval kept', async (t) => {
   const { bank, approvals, reversed } = await approvalsBank(t, 10_000);
