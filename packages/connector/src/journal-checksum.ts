@@ -10,7 +10,8 @@ import { crc32 } from 'node:zlib';
 
 /** What goes between a record's last member and its checksum's 8 hex digits. */
 const SEAL_HEAD = ',"crc":"';
-const SEAL_HEAD_BYTES = Buffer.from(SEAL_HEAD);
+/** {@link SEAL_HEAD}'s bytes: what begins every checksum (`,"crc":"`), the one spelling of it for the readers too. */
+export const SEAL_HEAD_BYTES = Buffer.from(SEAL_HEAD);
 
 /** The bytes a checksum adds at the end of a record: `,"crc":"` + 8 hex digits + `"}`. */
 export const SEAL_LENGTH = SEAL_HEAD.length + 8 + 2;
@@ -40,8 +41,8 @@ export function seal(open: string): string {
 /** How a line's checksum reads: none (a line of an older version), good, or bad (the line was damaged). */
 export type SealCheck = 'none' | 'good' | 'bad';
 
-/** True when `b` is a lowercase hex digit's byte. */
-function hexDigit(b: number): boolean {
+/** True when `b` is a lowercase hex digit's byte (a checksum's digits are). */
+export function hexDigit(b: number): boolean {
   return (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66);
 }
 

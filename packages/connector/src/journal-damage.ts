@@ -9,7 +9,8 @@
  * A record damaged in its checksum only (its framing, or one of its digits) is repaired: its bytes still match the
  * CRC-32 the line holds (at least 7 of its 8 digits), so they are the bytes written; its record is recovered.
  */
-import { SEAL_LENGTH, checkSeal, seal } from './journal-checksum.js';
+import { SEAL_HEAD_BYTES, SEAL_LENGTH, checkSeal, hexDigit, seal } from './journal-checksum.js';
+import { ADD_OP, RECORD_START, addJsonLine } from './journal-record.js';
 
 /** A checksum's bytes as a template: its framing, and in place of its digits those of the CRC-32 of no bytes. */
 const SEAL_TEMPLATE = Buffer.from(seal(''));
@@ -20,11 +21,6 @@ const DIGITS_TO = SEAL_LENGTH - 2;
 
 /** Bytes of a line's last {@link SEAL_LENGTH} that may be damaged and the line still be taken as ending a record: 2. */
 export const SEAL_SLACK = 2;
-
-/** True when `b` is a lowercase hex digit's byte. */
-function hexDigit(b: number): boolean {
-  return (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66);
-}
 
 /**
  * True when `line` ends as a record with a checksum does (its last {@link SEAL_LENGTH} bytes are the checksum's framing
@@ -83,8 +79,11 @@ const READABLE: readonly [keyof Omit<DamagedRecord, 'op'>, RegExp][] = [
   ['rrn', /"37":"([A-Za-z0-9 ]{12})"/],
 ];
 
-/** How every `add` begins (`{"op":"add","`). */
-const ADD_START = Buffer.from('{"op":"add","');
+/** How an add's message begins (`"reversal":{`, as journal-record.ts writes it): more than one in a part is more than one add. */
+const MESSAGE_TEXT = '"reversal":{';
+
+/** How every `add` begins (`{"op":"add","`: {@link ADD_OP} and the quote of its next member). */
+const ADD_START = Buffer.from(ADD_OP + ',"');
 
 /** True when `line` begins as an `add` does but for at most one byte (a damaged bit of its first bytes). */
 function nearAddStart(line: Buffer): boolean {
@@ -101,7 +100,7 @@ function nearAddStart(line: Buffer): boolean {
  * maybe an add); else `attempt` or `done` when it begins as one; else `undefined`.
  */
 function damagedOp(line: Buffer, text: string): DamagedRecord['op'] | undefined {
-  if (text.includes('{"op":"add"') || text.includes('"reversal":{') || nearAddStart(line) || line.includes(0)) return 'add';
+  if (text.includes(ADD_OP) || text.includes(MESSAGE_TEXT) || nearAddStart(line) || line.includes(0)) return 'add';
   return /^\{"op":"(attempt|done)"/.exec(text)?.[1] as DamagedRecord['op'] | undefined;
 }
 
@@ -117,9 +116,9 @@ export function readDamaged(line: Buffer): DamagedRecord | undefined {
   // Merged after a neighbour: its members read from where the add begins (not the neighbour's id). An add whose own
   // beginning is gone behind a record that begins the line (a torn sector over a `done`'s end and the add's start): from
   // after the sector's last NUL, else from its message, never the id of the record in front of it (sr66h #1).
-  const at = text.indexOf('{"op":"add"');
+  const at = text.indexOf(ADD_OP);
   const nul = text.lastIndexOf('\0');
-  const message = text.indexOf('"reversal":{');
+  const message = text.indexOf(MESSAGE_TEXT);
   const other = at < 0 && (/^\{"op":"(attempt|done)"/.test(text) || nul >= 0);
   const own = at > 0 ? text.slice(at) : other ? text.slice(nul >= 0 ? nul + 1 : message >= 0 ? message : text.length) : text;
   for (const [key, pattern] of READABLE) {
@@ -129,30 +128,72 @@ export function readDamaged(line: Buffer): DamagedRecord | undefined {
   return read;
 }
 
-/** What begins every checksum (`,"crc":"`): the first bytes of {@link SEAL_TEMPLATE}. */
-const SEAL_HEAD = SEAL_TEMPLATE.subarray(0, DIGITS_FROM);
+/**
+ * The length of the shortest `add` line there can be (an id of one character, an empty message, time 0: 57 bytes): a
+ * run of NUL bytes no longer than it cannot have held an add and its newline.
+ */
+export const SHORTEST_ADD = addJsonLine('x', '{}', 0).length;
 
-/** What every record begins with (`{"op":"`): it occurs nowhere inside one (a JSON string escapes its quotes). */
-const RECORD_START = Buffer.from('{"op":"');
+/** {@link ADD_OP}'s bytes. */
+const ADD_OP_BYTES = Buffer.from(ADD_OP);
 
 /**
- * The whole records inside a bad line (`[from, to)` byte ranges, in order): each a part of it that begins as a record
- * does and ends in a checksum its bytes match. A newline damaged between two records (a flipped bit) merges them into
- * one line that is not a record, and one damaged after the last record leaves a stray byte after it: the records are
- * intact, their checksums vouch for each. The rest of the line (a stray byte, a damaged record) is bad, apart. One
- * CRC-32 per checksum the line holds, and only for lines that are not records: nothing on a good line's path.
+ * A damaged line (or the bad piece of one) as the adds whose start can be seen in it (sr66h #2): split before each
+ * `{"op":"add"` but one at its very beginning, each part with its offset in `line`. The first part may be the rest of
+ * another record (or an add whose start is damaged: `readDamaged` tells). Damage over several adds (a torn sector
+ * over several lines) then counts each add whose start it left readable, not one for the line.
  */
-export function sealedRecords(line: Buffer): [number, number][] {
-  const found: [number, number][] = [];
-  let pos = 0;
-  for (let head = line.indexOf(SEAL_HEAD); head >= 0; head = line.indexOf(SEAL_HEAD, head + 1)) {
-    const to = head + SEAL_LENGTH;
-    if (to > line.length) break;
-    const from = line.lastIndexOf(RECORD_START, head);
-    if (from < pos || checkSeal(line.subarray(from, to)) !== 'good') continue;
-    found.push([from, to]);
-    pos = to;
-    head = to - 1;
+export function addParts(line: Buffer): { at: number; bytes: Buffer }[] {
+  const parts: { at: number; bytes: Buffer }[] = [];
+  let at = 0;
+  for (let next = line.indexOf(ADD_OP_BYTES, 1); next >= 0; next = line.indexOf(ADD_OP_BYTES, next + 1)) {
+    parts.push({ at, bytes: line.subarray(at, next) });
+    at = next;
   }
-  return found;
+  parts.push({ at, bytes: line.subarray(at) });
+  return parts;
+}
+
+/** {@link MESSAGE_TEXT}'s bytes. */
+const MESSAGE = Buffer.from(MESSAGE_TEXT);
+
+/**
+ * True when a damaged part may hide more adds than the one it reads as (sr66h #2): it holds NUL bytes (a torn sector:
+ * the newlines and starts of the records it covered cannot be told), or the messages of more than one add.
+ */
+export function mayHideMore(part: Buffer): boolean {
+  if (part.includes(0)) return true;
+  const first = part.indexOf(MESSAGE);
+  return first >= 0 && part.indexOf(MESSAGE, first + 1) >= 0;
+}
+
+/** {@link RECORD_START}'s bytes. */
+const RECORD_START_BYTES = Buffer.from(RECORD_START);
+
+/**
+ * The whole records inside a bad line (`[from, to)` byte ranges, in order, one at a time): each a part of it that
+ * begins as a record does and ends in a checksum its bytes match. A newline damaged between two records (a flipped bit)
+ * merges them into one line that is not a record, and one damaged after the last record leaves a stray byte after it:
+ * the records are intact, their checksums vouch for each. The rest of the line (a stray byte, a damaged record) is bad,
+ * apart. Linear in the line's length whatever it holds (sr66h #5): both searches only go forward, and each record start
+ * is checked at most once, against the first checksum after it when no other record starts before that checksum (a
+ * record holds no `{"op":"` and no `,"crc":"` inside: a JSON string escapes its quotes), so no byte is summed twice
+ * but for a checksum's own. A generator, so that its reader (journal-read.ts) pauses between records of a huge merged
+ * line. Only for lines that are not records: nothing on a good line's path.
+ */
+export function* sealedRecords(line: Buffer): Generator<[number, number], void, void> {
+  let head = -1;
+  for (let from = line.indexOf(RECORD_START_BYTES); from >= 0; ) {
+    if (head < from && (head = line.indexOf(SEAL_HEAD_BYTES, from)) < 0) return;
+    const next = line.indexOf(RECORD_START_BYTES, from + 1);
+    // Another record starts before this checksum: the checksum is that one's (or a later one's), not this start's.
+    if (next >= 0 && next < head) {
+      from = next;
+      continue;
+    }
+    const to = head + SEAL_LENGTH;
+    if (to > line.length) return;
+    if (checkSeal(line.subarray(from, to)) === 'good') yield [from, to];
+    from = next;
+  }
 }

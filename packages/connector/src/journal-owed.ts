@@ -49,10 +49,12 @@ export function journalReadReason(err: unknown): string {
 
 /**
  * What `owed` says, in the words of every message about it: `3 entries an earlier run left unsent (2 reversals owed)`,
- * then `, and 1 damaged entries that may be owed (a start with reversal on quarantines and logs them)` when there are.
+ * then `, and 1 damaged entries that may be owed (a start with reversal on quarantines and logs them)` when there are
+ * (`1 or more` when a damaged one may hide others: `damagedMore`).
  */
 export function owedText(owed: JournalOwed): string {
-  const damaged = owed.damaged === 0 ? '' : `, and ${owed.damaged} damaged entries that may be owed (a start with reversal on quarantines and logs them)`;
+  const more = owed.damagedMore === true ? ' or more' : '';
+  const damaged = owed.damaged === 0 ? '' : `, and ${owed.damaged}${more} damaged entries that may be owed (a start with reversal on quarantines and logs them)`;
   return `${owed.entries} entries an earlier run left unsent (${owed.reversals} reversals owed)${damaged}`;
 }
 

@@ -33,6 +33,7 @@ import type { Logger } from 'pino';
 import { UNSEALED_MEMBERS, checkSeal } from './journal-checksum.js';
 import { mendSeal, sealShaped, sealedRecords } from './journal-damage.js';
 import { damagedAdds } from './journal-read-owed.js';
+import { RECORD_START } from './journal-record.js';
 import type { JournalEntry } from './journal.js';
 import { quarantine } from './journal-quarantine.js';
 import { blankEnd, readJournalFile } from './journal-tail.js';
@@ -52,6 +53,11 @@ export interface BadLine {
    * truncation, a copy or restore that stopped, or a crash while the file grew), so records after it may be lost.
    */
   endsFile?: boolean;
+  /**
+   * With `endsFile`: a blank line is right before it (the preallocated tail), not a record: NULs there are where a crash
+   * while the file grew lost its growing write, which began after the last record (journal-read-owed.ts).
+   */
+  afterBlank?: boolean;
 }
 
 /** How a line replays: a record, a `done` of an entry not held (its `add` lost), or not a record. */
@@ -135,13 +141,13 @@ function replay(line: Buffer, live: Map<string, JournalEntry>, orphanIds: Set<st
   return 'bad';
 }
 
-/** What every record line begins with (`{"op":"`): a record cut short begins with it, or with a part of it. */
-const RECORD_START = Buffer.from('{"op":"');
+/** What every record line begins with (journal-record.ts): a record cut short begins with it, or with a part of it. */
+const RECORD_START_BYTES = Buffer.from(RECORD_START);
 
 /** True when `line` begins as every record does (or is a beginning of that). */
 function startsAsRecord(line: Buffer): boolean {
-  const n = Math.min(line.length, RECORD_START.length);
-  return line.compare(RECORD_START, 0, n, 0, n) === 0;
+  const n = Math.min(line.length, RECORD_START_BYTES.length);
+  return line.compare(RECORD_START_BYTES, 0, n, 0, n) === 0;
 }
 
 /**
@@ -162,6 +168,12 @@ function cutShort(line: Buffer): boolean {
 const CLOSE_BRACE = 0x7d;
 /** The member every `add` and `done` has after its message or outcome (`,"at":`). */
 const AT_MEMBER = Buffer.from(',"at":');
+
+/** True when a blank line ends right before `at` (`\n\n`, or `\n\r\n` in a file a copy converted to CRLF). */
+function blankBefore(data: Buffer, at: number): boolean {
+  if (at < 2 || data[at - 1] !== 0x0a) return false;
+  return data[at - 2] === 0x0a || (at >= 3 && data[at - 2] === 0x0d && data[at - 3] === 0x0a);
+}
 
 /** Lines replayed between two turns of the event loop by {@link readJournalInTurns}: 4096 (a few ms of CPU). */
 export const REPLAY_TURN_LINES = 4096;
@@ -260,6 +272,8 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
     } else {
       // The whole records inside it (a damaged newline merged them, or left a stray byte after one): replayed, the
       // rest of the line bad apart (journal-damage.ts). A line with one is no crash's cut (a crash never joins lines).
+      // A merged record damaged in its checksum only is not mended (mendSeal is for whole lines): which bytes of a merged
+      // line are its record is a guess (sr66h #6b), so it is a bad piece, reported (an add at error), never guessed.
       const inside = sealedRecords(line);
       let pos = 0;
       const piece = (from: number, to: number): void => {
@@ -273,6 +287,9 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
         records += 1;
         if (one === 'orphan') orphans.push(start + from);
         pos = to;
+        // Each record of a merged line counts as a line toward the turn: a huge one (a whole file's newlines damaged)
+        // does not hold the event loop (sr66h #5).
+        if (++lines % REPLAY_TURN_LINES === 0) yield;
       }
       if (pos === 0) {
         // Followed by a blank line: the rest of its write never reached the file (cut), if it begins as a record and
@@ -293,6 +310,7 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
     // file ends in was cut with the file (a truncation: what followed it is gone; or a crash while the file grew, which
     // lost nothing acknowledged, and cannot be told from it): warned of as damage, never a plain crash cut.
     last.endsFile = data[lastEnd] !== 0x0a;
+    if (last.endsFile) last.afterBlank = blankBefore(data, last.offset);
     // The last line: cut if it is a beginning of a record (cut short of its end), holds no whole record, and the file
     // does not end in it.
     last.cut = lastWhole && cutShort(last.bytes) && !last.endsFile;
@@ -310,10 +328,16 @@ function* replayLines(data: Buffer): Generator<void, JournalContents, void> {
  */
 function warnDamage(file: string, contents: JournalContents, kept: string | undefined, logger: Logger): void {
   const code = 'ISO8583_WARN_JOURNAL_CORRUPT';
-  for (const { line, read, done } of damagedAdds(contents)) {
-    const fields = { code, file, damagedAdd: { offset: line.offset, ...read }, ...(kept === undefined ? {} : { quarantine: basename(kept) }) };
+  for (const { offset, read, done, more } of damagedAdds(contents)) {
+    const fields = { code, file, damagedAdd: { offset, ...read }, ...(kept === undefined ? {} : { quarantine: basename(kept) }) };
     if (done) logger.warn({ ...fields, done: true }, 'a reversal or advice record of the journal is damaged, but its done is in the file: nothing owed');
-    else {
+    else if (more) {
+      // A torn sector over several lines: the adds it hid cannot be counted (sr66h #2).
+      logger.error(
+        { ...fields, more: true },
+        'one or more reversal or advice records of the journal are damaged (a torn sector may hide several): they are not sent (their bytes are not the ones written); settle those transactions with the bank',
+      );
+    } else {
       logger.error(
         fields,
         'a reversal or advice record of the journal is damaged: it is not sent (its bytes are not the ones written); settle that transaction with the bank',

@@ -11,6 +11,15 @@ import { seal } from './journal-checksum.js';
 import type { JournalEntry, JournalOutcome } from './saf-store.js';
 import type { UndidNothing } from './journal-overtaken.js';
 
+/** What every record line begins with (`{"op":"`): it occurs nowhere inside one (a JSON string escapes its quotes). */
+export const RECORD_START = '{"op":"';
+
+/** What every `add` line begins with (`{"op":"add"`): the one spelling of it, for the readers of damaged lines too. */
+export const ADD_OP = RECORD_START + 'add"';
+
+/** What an `add` line begins with, up to its id (made once: the same concatenations per line as a literal). */
+const ADD_TO_ID = ADD_OP + ',"id":';
+
 /** True when `s` goes between quotes as it is in JSON: printable ASCII other than `"` and `\\`. */
 export function plainJson(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -52,7 +61,7 @@ export function addLine(e: JournalEntry): string {
 /** The `add` line of an entry whose message is given as its JSON text (`reversalJson`, as {@link messageJson} writes it). */
 export function addJsonLine(id: string, reversalJson: string, at: number, attempts?: number, kind?: string): string {
   return seal(
-    '{"op":"add","id":' +
+    ADD_TO_ID +
       jsonString(id) +
       ',"reversal":' +
       reversalJson +

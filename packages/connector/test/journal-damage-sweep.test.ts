@@ -86,8 +86,9 @@ test('readJournal – a torn sector over a done\'s end and the next add\'s start
   );
 });
 
-test('readJournal – a last line of NUL bytes alone the file ends in (a crash while it grew): no damaged add (sr66h #3)', () => {
-  const read = readJournal(Buffer.concat([Buffer.from(`${add('a1', '000001')}\n`), Buffer.alloc(64)]));
+test('readJournal – a last line of NUL bytes alone the file ends in after its blank lines (a crash while it grew): no damaged add (sr66h #3)', () => {
+  // Right after a record instead, it may be a torn page over a synced add: journal-damage-tail.test.ts.
+  const read = readJournal(Buffer.concat([Buffer.from(`${add('a1', '000001')}\n\n`), Buffer.alloc(64)]));
   assert.deepEqual([...read.live.keys()], ['a1']);
   assert.deepEqual(damagedAdds(read), [], 'a write nobody was answered on owes nothing');
   // The same NULs inside the file (a torn sector over a line) may have been an add: still one.
