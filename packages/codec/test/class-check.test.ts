@@ -8,7 +8,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { CLASS_CHECK_WASM } from '../src/generated/class-check-wasm.js';
 import { MAX_RUNS, UPPER_HEX_CLASS, classCheck, wasmChecks } from '../src/field/class-check.js';
 import { CLASS } from '../src/field/charset.js';
@@ -129,22 +128,25 @@ test('class check – one call checks every run noted down, finds a stray byte i
 });
 
 test('class check – where WebAssembly is missing, compiled readers check in JavaScript: the same messages and errors', () => {
-  // The compiled reader's tests, run in a process without WebAssembly (`--no-expose-wasm`).
-  const tests = ['compiled-unpack.test.js', 'compiled-unpack-fuzz.test.js', 'compiled-unpack-wipe.test.js'].map((f) => fileURLToPath(new URL(f, import.meta.url)));
+  // The compiled reader's tests, run in a process without WebAssembly (`--no-expose-wasm`): one process imports the
+  // three files (as a group of `npm test` does), not `node --test`, which would start a process for each and one more.
+  const tests = ['compiled-unpack.test.js', 'compiled-unpack-fuzz.test.js', 'compiled-unpack-wipe.test.js'].map((f) => new URL(f, import.meta.url).href);
   const probe = new URL('../src/field/class-check.js', import.meta.url).href;
   const script = `const { wasmChecks } = await import(${JSON.stringify(probe)}); console.log(typeof WebAssembly, wasmChecks());`;
   const bare = spawnSync(process.execPath, ['--no-expose-wasm', '--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.equal(bare.stdout.trim(), 'undefined false');
-  // A test run of its own (without the parent's NODE_TEST_CONTEXT, which would make it report to the parent). In
-  // `npm test` the fuzz there runs 100 cases per dialect (ISO8583_FUZZ_RUNS 700, a seventh each) instead of its own 285:
-  // the fallback shares its callers and errors with the WebAssembly path, which compiled-unpack-fuzz covers at full
-  // count; `npm run fuzz` (ISO8583_FUZZ_RUNS set) runs it here at the fuzz count too.
+  // A test run of its own (without the parent's NODE_TEST_CONTEXT, which would make it report to the parent; a failed
+  // test makes its exit code 1). In `npm test` the fuzz there runs 100 cases per dialect (ISO8583_FUZZ_RUNS 700, a
+  // seventh each) instead of its own 285: the fallback shares its callers and errors with the WebAssembly path, which
+  // compiled-unpack-fuzz covers at full count; `npm run fuzz` (ISO8583_FUZZ_RUNS set) runs it here at the fuzz count too.
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
   if (env.ISO8583_FUZZ_RUNS === undefined || env.ISO8583_FUZZ_RUNS === '') env.ISO8583_FUZZ_RUNS = '700';
-  const run = spawnSync(process.execPath, ['--no-expose-wasm', '--test', '--test-reporter=tap', ...tests], { encoding: 'utf8', env });
+  const imports = tests.map((url) => `import ${JSON.stringify(url)};`).join('\n');
+  const run = spawnSync(process.execPath, ['--no-expose-wasm', '--test-reporter=tap', '--input-type=module', '-e', imports], { encoding: 'utf8', env });
   assert.equal(run.status, 0, run.stdout.slice(-2000));
   assert.match(run.stdout, /# fail 0/);
+  assert.match(run.stdout, /# pass [1-9]/, 'the files\' tests ran');
   // And here, where it is there (Node 20 has WebAssembly SIMD), the compiled readers use it.
   assert.equal(wasmChecks(), true);
 });
