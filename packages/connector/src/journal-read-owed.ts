@@ -48,10 +48,10 @@ export function damagedAdds(contents: JournalContents): DamagedAdd[] {
       const read = readDamaged(part.bytes);
       if (read?.op !== 'add') continue;
       const more = mayHideMore(part.bytes);
-      // A part with NUL bytes (a torn sector) may hide another add behind the one whose id it reads (sr66i #1): never
-      // "nothing owed" on that id's done.
+      // A part that may hide another add behind the one whose id it reads (NUL bytes of a torn sector, sr66i #1, or a
+      // second message whose add start was damaged too, sr67e #2): never "nothing owed" on that id's done.
       const torn = part.bytes.includes(0);
-      found.push({ line, offset: line.offset + part.at, read, done: read.id !== undefined && !torn && contents.orphanIds.has(read.id), more });
+      found.push({ line, offset: line.offset + part.at, read, done: read.id !== undefined && !torn && !more && contents.orphanIds.has(read.id), more });
     }
   }
   return found;

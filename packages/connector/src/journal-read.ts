@@ -171,6 +171,8 @@ const AT_MEMBER = Buffer.from(',"at":');
 
 /** True when a blank line ends right before `at` (`\n\n`, or `\n\r\n` in a file a copy converted to CRLF). */
 function blankBefore(data: Buffer, at: number): boolean {
+  // A file that was one blank line (an empty compacted file, a preallocation of 1) grows from offset 1 (sr67e #3b).
+  if (at === 1) return data[0] === 0x0a;
   if (at < 2 || data[at - 1] !== 0x0a) return false;
   return data[at - 2] === 0x0a || (at >= 3 && data[at - 2] === 0x0d && data[at - 3] === 0x0a);
 }
@@ -335,7 +337,7 @@ function warnDamage(file: string, contents: JournalContents, kept: string | unde
       // A torn sector over several lines: the adds it hid cannot be counted (sr66h #2).
       logger.error(
         { ...fields, more: true },
-        'one or more reversal or advice records of the journal are damaged (a torn sector may hide several): they are not sent (their bytes are not the ones written); settle those transactions with the bank',
+        'one or more reversal or advice records of the journal are damaged (a torn sector or several messages in one damaged line may hide several): they are not sent (their bytes are not the ones written); settle those transactions with the bank',
       );
     } else {
       logger.error(

@@ -10,7 +10,7 @@ import { FileJournal, owedInJournal, owedText } from '../src/index.js';
 import { REPLAY_TURN_LINES, readJournal, readJournalInTurns } from '../src/journal-read.js';
 import { damagedAdds } from '../src/journal-read-owed.js';
 import { SHORTEST_ADD, sealedRecords } from '../src/journal-damage.js';
-import { addLine } from '../src/journal-record.js';
+import { addLine, doneLine } from '../src/journal-record.js';
 import { capturedLogger, tempDir } from './helpers/setup.js';
 
 const reversal = (stan: string) => ({ '0': '0400', '2': '4111111111111111', '4': '000000001000', '11': stan, '37': '000000000042', '41': 'TERM0001' });
@@ -127,4 +127,17 @@ test('sealedRecords – linear in the line: a line of 20,000 checksums after one
   assert.deepEqual([...sealedRecords(line)], []);
   const ms = performance.now() - began;
   assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
+});
+
+test('readJournal – a damaged piece holding two adds (the second one\'s start damaged too) is never "nothing owed" on the first one\'s done (sr67e #2)', () => {
+  const a1 = Buffer.from(add('a1', '000001'));
+  (a1[a1.indexOf('"4":"') + 8] as number) ^= 0x01; // its amount: the checksum fails
+  const a2 = Buffer.from(add('a2', '000002'));
+  (a2[a2.indexOf('"add"') + 3] as number) ^= 0x01; // its add start no longer reads: one piece with a1
+  const done = doneLine('a1', 'reversed', 2);
+  const read = readJournal(Buffer.concat([a1, Buffer.from([0x0b]), a2, Buffer.from(`\n${done}\n\n\n`)]));
+  assert.deepEqual(
+    damagedAdds(read).map((d) => [d.read.id, d.more, d.done]),
+    [['a1', true, false]],
+  );
 });
