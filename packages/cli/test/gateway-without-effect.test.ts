@@ -118,3 +118,19 @@ test('--check-config of a shared file with --no-reversal: exit 0, a warning: lin
   assert.match(checked.stdout, /^warning: config file .*: \/safMaxAttempts is without effect with --no-reversal \(no reversal, no SAF queue\)/);
   assert.match(checked.stdout, /\ngateway config is valid: /);
 });
+
+test('--terminal-lock-connections without --store or --terminal-queue (no terminal lock) is refused naming what it needs; a file key too; with both it is used', (t) => {
+  const store = ['--store', 'postgresql://gw@127.0.0.1:5432/gw'];
+  const noStore = refusal([...UP, '--terminal-queue', '--terminal-lock-connections', '5']);
+  assert.equal(noStore.field, '--terminal-lock-connections');
+  assert.match(noStore.message, /^--terminal-lock-connections is without effect without --store \(no PostgreSQL store: no terminal lock\)/);
+  const noQueue = refusal([...UP, ...store, '--terminal-lock-connections', '5']);
+  assert.equal(noQueue.field, '--terminal-lock-connections');
+  assert.match(noQueue.message, /^--terminal-lock-connections is without effect without --terminal-queue \(no terminal queue: no terminal lock\)/);
+  const file = configFile(t, { upstream: '127.0.0.1:9', terminalQueue: true, terminalLockConnections: 5 });
+  const fromFile = refusal(['--config', file]);
+  assert.equal(fromFile.field, '/terminalLockConnections');
+  assert.ok(fromFile.message.startsWith(`config file ${file}: /terminalLockConnections is without effect without --store`), fromFile.message);
+  assert.equal(parseGatewayArgs([...UP, ...store, '--terminal-queue', '--terminal-lock-connections', '5']).config.terminalLockConnections, 5);
+  assert.equal(parseGatewayArgs([...UP, ...store]).config.terminalLockConnections, undefined, 'not given: nothing refused');
+});
