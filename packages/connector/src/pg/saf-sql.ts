@@ -298,6 +298,13 @@ export const RENEW = whileLockHeld('$4', 'renewed', `UPDATE iso8583_saf s SET le
   RETURNING id, ${leaseOf('s')} AS lease`);
 
 /**
+ * Of the entries `$2` a renewal of `$1` (`RENEW`) did not renew, those this node ended itself (its `done` committed, its
+ * answer not processed yet: journal-leases.ts, `markDone`): not taken over by another node (journal-renewal.ts). Read
+ * only when a renewal misses some (rare: one indexed read by primary key).
+ */
+export const ENDED_HERE = 'SELECT id FROM iso8583_saf WHERE id = ANY($2::text[]) AND lease_owner = $1 AND done_at IS NOT NULL';
+
+/**
  * Ends `$1`'s leases on the entries `$2` now (another node may claim them at once); an entry given a lease end in `$3`
  * (the one it had as this node let it go: `lease` of the statement that set it) only while its lease is still that
  * one: not one this node claimed again since (and may be sending: its claim, or its attempt, set a new one). Their

@@ -19,6 +19,7 @@ import type pg from 'pg';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
+import { DEFAULT_TERMINAL_LOCK_CONNECTIONS } from '../option-limits.js';
 import { MAX_TIMER_DELAY, within } from '../timeouts.js';
 import type { TerminalLock } from '../terminal-queue.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeCause, storeError } from './pool.js';
@@ -29,7 +30,10 @@ import { SessionKeepalive } from './session-keepalive.js';
 export interface PgTerminalLockOptions {
   /** The connection string of the store. */
   url: string;
-  /** Most requests holding a lock at once on this node (connections of its pool): a positive integer. Default 20. */
+  /**
+   * Most requests holding a lock at once on this node (connections of its pool): a positive integer. Default 20
+   * ({@link DEFAULT_TERMINAL_LOCK_CONNECTIONS}).
+   */
   max?: number;
   /**
    * Milliseconds a request waits for a free connection and its terminal's lock, in all: an integer from 1 to
@@ -94,7 +98,7 @@ export class PgTerminalLock implements TerminalLock {
     }
     this.url = options.url;
     this.wait = options.waitTimeout ?? 30_000;
-    this.max = options.max ?? 20;
+    this.max = options.max ?? DEFAULT_TERMINAL_LOCK_CONNECTIONS;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ store: 'postgresql', part: 'terminal-lock' });
     this.keepalive = new SessionKeepalive(this.logger, 'the terminal lock sessions');
   }
