@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_TERMINAL_LOCK_CONNECTIONS } from '@iso8583/connector/option-limits';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { checkGatewayConfig } from '../src/gateway/check-config.js';
 import { runCli } from './cli-process.js';
@@ -132,5 +133,7 @@ test('--terminal-lock-connections without --store or --terminal-queue (no termin
   assert.equal(fromFile.field, '/terminalLockConnections');
   assert.ok(fromFile.message.startsWith(`config file ${file}: /terminalLockConnections is without effect without --store`), fromFile.message);
   assert.equal(parseGatewayArgs([...UP, ...store, '--terminal-queue', '--terminal-lock-connections', '5']).config.terminalLockConnections, 5);
-  assert.equal(parseGatewayArgs([...UP, ...store]).config.terminalLockConnections, undefined, 'not given: nothing refused');
+  // Not given: its default, refused nowhere (with a store or without).
+  assert.equal(parseGatewayArgs([...UP, ...store]).config.terminalLockConnections, DEFAULT_TERMINAL_LOCK_CONNECTIONS);
+  assert.equal(parseGatewayArgs(UP).config.terminalLockConnections, DEFAULT_TERMINAL_LOCK_CONNECTIONS);
 });
