@@ -68,3 +68,10 @@ test('run --check and run refuse a reversal.journalDir without reversal.enabled 
   }
   assert.equal(existsSync(join(work, 'never-made')), false);
 });
+
+test('flow file – terminalQueue.lockConnections without a store (no terminal lock) is refused; with a store it is used', () => {
+  assert.deepEqual(flowPathProblems(flowWith({ terminalQueue: { enabled: true, lockConnections: 5 } })), [
+    '/connectors/bank/terminalQueue/lockConnections: is without effect: there is no store (a postgresql:// URL), so no terminal lock: give store, or remove it',
+  ]);
+  assert.deepEqual(flowPathProblems(flowWith({ store: 'postgresql://u@127.0.0.1:1/db', terminalQueue: { enabled: true, lockConnections: 5 } })), []);
+});

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_TERMINAL_LOCK_CONNECTIONS } from '@iso8583/connector/option-limits';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { checkGatewayConfig } from '../src/gateway/check-config.js';
 import { runCli } from './cli-process.js';
@@ -117,4 +118,22 @@ test('--check-config of a shared file with --no-reversal: exit 0, a warning: lin
   assert.equal(checked.code, 0, checked.stderr);
   assert.match(checked.stdout, /^warning: config file .*: \/safMaxAttempts is without effect with --no-reversal \(no reversal, no SAF queue\)/);
   assert.match(checked.stdout, /\ngateway config is valid: /);
+});
+
+test('--terminal-lock-connections without --store or --terminal-queue (no terminal lock) is refused naming what it needs; a file key too; with both it is used', (t) => {
+  const store = ['--store', 'postgresql://gw@127.0.0.1:5432/gw'];
+  const noStore = refusal([...UP, '--terminal-queue', '--terminal-lock-connections', '5']);
+  assert.equal(noStore.field, '--terminal-lock-connections');
+  assert.match(noStore.message, /^--terminal-lock-connections is without effect without --store \(no PostgreSQL store: no terminal lock\)/);
+  const noQueue = refusal([...UP, ...store, '--terminal-lock-connections', '5']);
+  assert.equal(noQueue.field, '--terminal-lock-connections');
+  assert.match(noQueue.message, /^--terminal-lock-connections is without effect without --terminal-queue \(no terminal queue: no terminal lock\)/);
+  const file = configFile(t, { upstream: '127.0.0.1:9', terminalQueue: true, terminalLockConnections: 5 });
+  const fromFile = refusal(['--config', file]);
+  assert.equal(fromFile.field, '/terminalLockConnections');
+  assert.ok(fromFile.message.startsWith(`config file ${file}: /terminalLockConnections is without effect without --store`), fromFile.message);
+  assert.equal(parseGatewayArgs([...UP, ...store, '--terminal-queue', '--terminal-lock-connections', '5']).config.terminalLockConnections, 5);
+  // Not given: its default, refused nowhere (with a store or without).
+  assert.equal(parseGatewayArgs([...UP, ...store]).config.terminalLockConnections, DEFAULT_TERMINAL_LOCK_CONNECTIONS);
+  assert.equal(parseGatewayArgs(UP).config.terminalLockConnections, DEFAULT_TERMINAL_LOCK_CONNECTIONS);
 });

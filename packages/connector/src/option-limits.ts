@@ -17,6 +17,12 @@ export const MAX_IN_FLIGHT = 2_147_483_647;
  */
 export const MAX_TERMINAL_LOCK_CONNECTIONS = 10_000;
 
+/**
+ * The connections of a node's PostgreSQL terminal lock pool when not given (`terminalQueue.lockConnections`, the
+ * gateway's `--terminal-lock-connections`, `PgTerminalLock`'s `max`): 20. A test keeps the manifest's `default` equal.
+ */
+export const DEFAULT_TERMINAL_LOCK_CONNECTIONS = 20;
+
 /** The most attempts of a reversal or SAF entry before it is abandoned (`saf.maxAttempts`, `reversal.maxAttempts`): 2147483647. */
 export const MAX_SAF_ATTEMPTS = 2_147_483_647;
 

@@ -47,7 +47,8 @@ export interface TerminalQueueOptions {
    * With a PostgreSQL `store`: most requests of this node holding their terminal's lock at once, i.e. at the bank at
    * once (the connections of the lock's pool, each a backend counted against the database's `max_connections`; one
    * pool per connector, an upstream group's shared by its upstreams). A request past it waits for a connection,
-   * within `timeout`. A whole number, 1 to 10000 (`MAX_TERMINAL_LOCK_CONNECTIONS`). Default 20.
+   * within `timeout`. A whole number, 1 to 10000 (`MAX_TERMINAL_LOCK_CONNECTIONS`). Default 20
+   * (`DEFAULT_TERMINAL_LOCK_CONNECTIONS`).
    */
   lockConnections?: number;
 }

@@ -87,7 +87,7 @@ test('a server that refuses tcp_user_timeout (PostgreSQL before 12) keeps the ke
     if (typeof args[0] === 'string' && args[0].includes('tcp_user_timeout')) args[0] = args[0].replace('tcp_user_timeout', 'iso8583_refused_setting');
     return query.apply(this, args);
   };
-  const lines: { level: number; msg: string }[] = [];
+  const lines: { level: number; msg: string; code?: string; cause?: string }[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
   const lock = new PgTerminalLock({ url: cluster.createDatabase('terminal_lock_user_timeout_refused'), waitTimeout: 6000, logger });
   try {
@@ -105,6 +105,8 @@ test('a server that refuses tcp_user_timeout (PostgreSQL before 12) keeps the ke
     const refused = lines.filter((l) => l.msg.startsWith('TCP user timeout not set'));
     assert.equal(refused.length, 1, JSON.stringify(lines));
     assert.equal(refused[0]?.level, 20);
+    // The SQLSTATE in `cause`: `code` is for ISO8583_* codes only (sr66g).
+    assert.deepEqual({ code: refused[0]?.code, cause: refused[0]?.cause }, { code: undefined, cause: '42704' });
     assert.equal(lines.filter((l) => l.msg.startsWith('TCP keepalive not set')).length, 0, JSON.stringify(lines));
   } finally {
     client.query = query;

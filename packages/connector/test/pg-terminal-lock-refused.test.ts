@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { createConnection, createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import pg from 'pg';
+import { pino } from 'pino';
 import { sharedPostgres, waitUntil, within } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgTerminalLock } from '../src/index.js';
@@ -104,7 +105,9 @@ for (const code of ['42704', '0A000']) {
   test(`a server that refuses lock_timeout (${code}): the terminal is locked by the plain statement, the refusal met once`, async (t) => {
     const url = cluster.createDatabase(`terminal_lock_refused_${code.toLowerCase()}`);
     const relay = await refusingRelay(url, code);
-    const lock = new PgTerminalLock({ url: relay.url, waitTimeout: 7000, max: 1 });
+    const lines: { msg: string; code?: string; cause?: string }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    const lock = new PgTerminalLock({ url: relay.url, waitTimeout: 7000, max: 1, logger });
     t.after(async () => {
       await lock.destroy();
       await relay.close();
@@ -114,6 +117,9 @@ for (const code of ['42704', '0A000']) {
     assert.equal(await held(), 1, 'the terminal is locked');
     assert.equal(await held(), 1, 'and again');
     assert.equal(relay.refused(), 1, 'the refusal is remembered for the pool');
+    // Said once, the SQLSTATE in `cause`: `code` is for ISO8583_* codes only (sr66g).
+    const said = lines.filter((l) => l.msg.startsWith('lock_timeout refused by the server'));
+    assert.deepEqual(said.map((l) => ({ code: l.code, cause: l.cause })), [{ code: undefined, cause: code }], JSON.stringify(lines));
   });
 }
 

@@ -31,7 +31,8 @@ function group(value: unknown): Options {
  * them) that would have no effect: a SAF queue key (`reversal.journalDir`, `saf.maxAttempts`, ...) with neither
  * `reversal.enabled` nor `saf.enabled` true, a `store` with neither of them nor `terminalQueue.enabled` (the store's
  * terminal lock), a PostgreSQL store key (`storeKeys`, `safLease`, `safOwnerLock`) without `store`, a terminal queue
- * key (`terminalQueue.maxQueued`, `.timeout`) without `terminalQueue.enabled` true. None when every key given is used.
+ * key (`terminalQueue.maxQueued`, `.timeout`, `.lockConnections`) without `terminalQueue.enabled` true, and
+ * `terminalQueue.lockConnections` without `store` (no terminal lock). None when every key given is used.
  */
 export function withoutEffectProblems(name: string, given: Options): FieldProblem[] {
   const at = pointer('connectors', name);
@@ -58,6 +59,10 @@ export function withoutEffectProblems(name: string, given: Options): FieldProble
     for (const key of STORE_KEYS) {
       if (given[key] !== undefined) add(key, 'is without effect: there is no store (a postgresql:// URL): give store, or remove it');
     }
+  }
+  // The terminal lock's pool is PostgreSQL's: without `store` there is none (it was ignored without a word, sr66g).
+  if (given.store === undefined && terminalQueue.enabled === true && terminalQueue.lockConnections !== undefined) {
+    add('terminalQueue/lockConnections', 'is without effect: there is no store (a postgresql:// URL), so no terminal lock: give store, or remove it');
   }
   if (terminalQueue.enabled !== true) {
     for (const key of TERMINAL_QUEUE_KEYS) {

@@ -2,7 +2,7 @@
  * The gateway's flag rows: every option of `iso8583 gateway` in one row (flag, config file key, type, limits, default,
  * help). The config file schema, the argument specs, the defaults and the help are all made from these rows.
  */
-import { MAX_IN_FLIGHT, MAX_SAF_ATTEMPTS, MAX_SAF_ENTRIES, MAX_SAF_IN_FLIGHT, MAX_TERMINAL_LOCK_CONNECTIONS } from '@iso8583/connector/option-limits';
+import { DEFAULT_TERMINAL_LOCK_CONNECTIONS, MAX_IN_FLIGHT, MAX_SAF_ATTEMPTS, MAX_SAF_ENTRIES, MAX_SAF_IN_FLIGHT, MAX_TERMINAL_LOCK_CONNECTIONS } from '@iso8583/connector/option-limits';
 import { MAX_CONNECTIONS } from '@iso8583/inbound/option-limits';
 import { MAX_REQUEST_TIMEOUT, MAX_TIMER_DELAY } from '@iso8583/connector/timeouts';
 import { FRAME_CHOICES, MAX_HEADER_BYTES } from '../flags.js';
@@ -64,7 +64,7 @@ export const GATEWAY_FLAGS: readonly GatewayFlagRow[] = [
   { key: 'reversalRetryInterval', flag: 'reversal-retry-interval', aliases: ['saf-retry-interval'], kind: 'integer', arg: 'MS', min: 1, max: MAX_TIMER_DELAY, default: 10_000, help: 'ms between attempts of an unanswered reversal or advice (SAF)' },
   { key: 'store', flag: 'store', kind: 'string', arg: 'URL', pattern: '^[Pp][Oo][Ss][Tt][Gg][Rr][Ee][Ss]([Qq][Ll])?://', defaultText: 'the file journal of --reversal-journal', help: 'keep reversals in PostgreSQL, shared by several gateway nodes: postgresql://USER@HOST:PORT/DB' },
   { key: 'safLease', flag: 'saf-lease', kind: 'integer', arg: 'MS', min: 100, max: MAX_TIMER_DELAY, default: 30_000, help: 'with --store: ms a node holds a reversal without renewing; a dead node\'s are taken over after it' },
-  { key: 'terminalLockConnections', flag: 'terminal-lock-connections', kind: 'integer', arg: 'N', min: 1, max: MAX_TERMINAL_LOCK_CONNECTIONS, default: 20, help: 'with --store and --terminal-queue: most requests of this node at the bank at once (each holds its terminal\'s lock on a PostgreSQL connection of its own: size max_connections for every node); more wait, within --request-timeout' },
+  { key: 'terminalLockConnections', flag: 'terminal-lock-connections', kind: 'integer', arg: 'N', min: 1, max: MAX_TERMINAL_LOCK_CONNECTIONS, default: DEFAULT_TERMINAL_LOCK_CONNECTIONS, help: 'with --store and --terminal-queue: most requests of this node at the bank at once (each holds its terminal\'s lock on a PostgreSQL connection of its own: size max_connections for every node); more wait, within --request-timeout' },
   { key: 'noSafOwnerLock', flag: 'no-saf-owner-lock', kind: 'boolean', default: false, help: 'with --store: hold no owner lock (behind a relay that pools by transaction); a killed node\'s reversals then wait for its lease' },
   { key: 'noReversal', flag: 'no-reversal', aliases: ['noAutoReversal'], kind: 'boolean', default: false, help: 'do not reverse requests whose outcome is unknown (and no SAF queue)' },
   { key: 'transactionRetention', flag: 'transaction-retention', kind: 'integer', arg: 'DAYS', max: 36_500, default: 30, help: 'days the transaction log keeps (in the --reversal-journal folder, or the --store database), 0 = forever' },

@@ -6,6 +6,7 @@
  * gateway starts, with a warning naming the file key and the flag (`--check-config` prints it, the start logs it). `--tls-insecure` with no upstream link on TLS; a SAF setting (`--saf-*`, `--reversal-retry-interval`)
  * with `--no-reversal` (no SAF queue), and `--reversal-journal` with `--no-reversal` and `--no-transaction-log` (nothing
  * kept there); an upstream's own TLS keys with its `tls: false`, or its `tlsKey` when its link is not on TLS.
+ * `--terminal-lock-connections` without `--store` or `--terminal-queue` (no terminal lock).
  * `--tls-ca`, `--tls-cert` and `--tls-servername` turn TLS on by themselves (tls.ts), so they need no `--tls`.
  */
 import type { GatewayConfig } from './config-types.js';
@@ -51,6 +52,30 @@ function withoutEffect(origin: SettingOrigin, key: string, other: string, why: s
   throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${flag} is without effect with ${otherName} (${why}): remove one`, { field: flag });
 }
 
+/**
+ * `--terminal-lock-connections` (`terminalLockConnections`) given, without `--store` or `--terminal-queue`: it sizes the
+ * PostgreSQL terminal lock's pool, which only a store and a terminal queue make (it was ignored without a word, sr66g).
+ * Refused naming it as given (its flag, or its file key with the file), and the setting it needs; a warning instead
+ * when the file gives it and a flag turned the terminal queue off (flags win over the file).
+ */
+function checkTerminalLockConnections(merged: Partial<GatewayConfig>, origin: SettingOrigin, warnings: string[]): void {
+  const key = 'terminalLockConnections';
+  if (!given(origin, key)) return;
+  const needs = merged.store === undefined ? 'store' : merged.terminalQueue !== true ? 'terminalQueue' : undefined;
+  if (needs === undefined) return;
+  const why = needs === 'store' ? 'no PostgreSQL store: no terminal lock' : 'no terminal queue: no terminal lock';
+  const from = origin.fileOf(key);
+  const offBy = origin.flag(needs);
+  if (from !== undefined && offBy !== undefined) {
+    warnings.push(`config file ${from}: /${key} is without effect with ${offBy} (${why}): the flag wins over the file; /${key} is not used`);
+    return;
+  }
+  const other = origin.fileOf(needs) !== undefined ? `/${needs} false` : origin.flagName(needs);
+  if (from !== undefined) throw configFileError(from, `: /${key} is without effect without ${other} (${why}): give it, or remove /${key}`, { field: `/${key}` });
+  const flag = origin.flag(key) ?? origin.flagName(key);
+  throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${flag} is without effect without ${other} (${why}): give it, or remove ${flag}`, { field: flag });
+}
+
 /** Whether `key` was given (by a flag or the config file), not a default. */
 function given(origin: SettingOrigin, key: string): boolean {
   return origin.flag(key) !== undefined || origin.fileOf(key) !== undefined;
@@ -85,6 +110,7 @@ export function checkWithoutEffect(merged: Partial<GatewayConfig>, origin: Setti
       }
     }
   }
+  checkTerminalLockConnections(merged, origin, warnings);
   if (merged.tlsInsecure === true && given(origin, 'tlsInsecure')) {
     const anyTls = upstreams.length === 0 ? upstreamUsesTls(config, undefined) : upstreams.some((u) => upstreamUsesTls(config, u));
     if (!anyTls) withoutEffect(origin, 'tlsInsecure', 'tls', 'no upstream link is on TLS: there is no certificate to verify', warnings);

@@ -7,7 +7,7 @@
  * (`reopen`).
  */
 import type pg from 'pg';
-import { FORGET, PURGE, RENEW, REOPEN } from './saf-sql.js';
+import { ENDED_HERE, FORGET, PURGE, RENEW, REOPEN } from './saf-sql.js';
 import { ended, type EndedRow } from './pass-on.js';
 import { OWED_FOR_MS } from '../reversal-overtaken.js';
 import { PURGE_OWNERS } from './owner-lock-sql.js';
@@ -15,13 +15,6 @@ import { PgJournalBank } from './journal-bank.js';
 import type { PgJournalOptions } from './journal-options.js';
 import { StrandedEntries } from './stranded.js';
 import { notCommitted, storeCause } from './pool.js';
-
-/**
- * Of the entries `$2` a renewal of `$1` did not renew, those this node ended itself (its `done` committed, its answer
- * not processed yet: journal-leases.ts, `markDone`): not taken over by another node. Read only when a renewal misses
- * some (rare: one indexed read by primary key).
- */
-const ENDED_HERE = 'SELECT id FROM iso8583_saf WHERE id = ANY($2::text[]) AND lease_owner = $1 AND done_at IS NOT NULL';
 
 /** Milliseconds between tries of `reopen` while the store cannot be reached (or the owner lock is being taken again). */
 export const REOPEN_RETRY = 200;

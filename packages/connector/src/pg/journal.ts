@@ -26,7 +26,9 @@
  *   again just before the original's write (`ReversalManager.late`), so that no original leaves after another node
  *   could have claimed its entry and reversed it;
  * - a `not-needed` outcome (the original was answered) commits only while this node holds the entry: when another
- *   node has claimed it (and so may be reversing it), `done` fails and the caller sees a failure, consistent with
+ *   node has claimed it (and so may be reversing it), or could claim it (the entry's lease over, or this node's owner
+ *   lock session ended: saf-sql.ts `DONE`, tested once the statement holds its rows, so that a node killed while its
+ *   `done` waited for a row ends nothing late), `done` fails and the caller sees a failure, consistent with
  *   the reversal. Should that failure hide a commit (the connection dropped after it), the caller reopens the entry
  *   before it answers (`reopen`, journal-renewal.ts), as does the reversal's `attempt` (on an entry this node marked
  *   `not-needed`; when refused for want of the owner lock, the release of what the node let go, once it holds the lock

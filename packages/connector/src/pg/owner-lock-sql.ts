@@ -66,6 +66,17 @@ export function registeredHere(o: string): string {
 }
 
 /**
+ * True when owner `owner` (an SQL expression: its name) is provably gone, as {@link GONE_OWNERS} judges an owner:
+ * registered on the server that runs now ({@link registeredHere}) and its lock held by no session. False for an owner
+ * with no row (the owner lock off, or never registered) or registered on another server's incarnation: its entries
+ * wait for their lease. What a `done` of `not-needed` tests (saf-sql.ts `DONE`): another node may claim such an
+ * owner's entries at once (`CLAIM_GONE`), so a late commit of a node that died must not end one.
+ */
+export function ownerGone(owner: string): string {
+  return `EXISTS (SELECT 1 FROM iso8583_saf_owner o WHERE o.owner = ${owner} AND ${registeredHere('o')} AND ${ownerLockFree('o.key')})`;
+}
+
+/**
  * The owners provably gone other than `$1` whose upstream (the key their entries are added under, schema version 6) is
  * one of `$3` (the claim's keys; an owner registered by an older version has none: any claim's): registered on the
  * server that runs now ({@link registeredHere}), and whose lock no session holds. An owner whose lock went with a

@@ -2,7 +2,7 @@
  * The statements of the PostgreSQL SAF queue (pg/journal.ts) on `iso8583_saf` (schema-saf.ts). Times are the
  * database's (`now()`), so that the nodes' clocks do not matter; `$n * interval '1 millisecond'` is a lease or an age.
  */
-import { GONE_OWNERS, ownerLockFree, ownerLockHeld, registeredHere } from './owner-lock-sql.js';
+import { GONE_OWNERS, ownerGone, ownerLockFree, ownerLockHeld, registeredHere } from './owner-lock-sql.js';
 import { AGAIN_SUFFIX, ENDED_ROWS, endedColumns, passOnLockRows, passingOn } from './overtaken-sql.js';
 import { bookingOf, sameBooking } from './booking-sql.js';
 import { ofBank } from './upstream-marker.js';
@@ -207,6 +207,14 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  * in that order too, so that two nodes, one retiring and one writing a `25`, wait for each other instead of
  * deadlocking (PostgreSQL would abort one: a `done` of a final outcome is retried until it commits, a `25`'s write
  * fails its attempt, which is tried again).
+ *
+ * A `not-needed` (the original answered: its reversal not owed) ends only a row `$1` still holds: its lease not over
+ * (`lease_until`, on the database's clock as the statement changes the row) and `$1` not an owner provably gone
+ * (owner-lock-sql.ts `ownerGone`: its owner lock's session ended, the node killed or cut off), tested once every row
+ * of `k` is locked (`owner_gone`, after `k`'s count): a node killed while its `done` waited for a row lock (its statement runs on
+ * in its session and commits once it can) no longer ends an entry another node may claim at once, or by lease, and
+ * reverse (the terminal got no answer). Refused, the row stays pending, as when another node claimed it (the caller
+ * reverses the original: reversal.ts `answered`).
  */
 export const DONE = `WITH d AS (SELECT * FROM unnest($2::text[], $3::text[], $5::bool[]) AS d(id, outcome, retires)),
   c AS (SELECT s.id FROM iso8583_saf s JOIN d ON s.id = d.id
@@ -222,9 +230,11 @@ export const DONE = `WITH d AS (SELECT * FROM unnest($2::text[], $3::text[], $5:
       (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AS open
     FROM iso8583_saf o WHERE o.id IN (SELECT id FROM c)
     ORDER BY o.id FOR UPDATE OF o),
+  owner_gone AS MATERIALIZED (SELECT CASE WHEN (SELECT count(*) FROM k) >= 0 THEN ${ownerGone('$1')} END AS gone),
   m AS (UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
     FROM k, d
     WHERE s.id = k.id AND s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
+      AND (d.outcome <> 'not-needed' OR (s.lease_until > clock_timestamp() AND (SELECT gone FROM owner_gone) IS NOT TRUE))
     RETURNING ${endedColumns('s')}, d.retires, d.outcome),
   l AS (SELECT k.id, k.clears, k.takes FROM k, m
     WHERE m.retires AND k.upstream = ANY($6::text[]) AND k.entry->>'kind' IS NULL
@@ -286,6 +296,13 @@ export const CLAIM_GONE = claimWhere(
 export const RENEW = whileLockHeld('$4', 'renewed', `UPDATE iso8583_saf s SET lease_until = now() + $2 * interval '1 millisecond'
   WHERE id = ANY($3::text[]) AND lease_owner = $1 AND done_at IS NULL AND ${LOCK_HELD}
   RETURNING id, ${leaseOf('s')} AS lease`);
+
+/**
+ * Of the entries `$2` a renewal of `$1` (`RENEW`) did not renew, those this node ended itself (its `done` committed, its
+ * answer not processed yet: journal-leases.ts, `markDone`): not taken over by another node (journal-renewal.ts). Read
+ * only when a renewal misses some (rare: one indexed read by primary key).
+ */
+export const ENDED_HERE = 'SELECT id FROM iso8583_saf WHERE id = ANY($2::text[]) AND lease_owner = $1 AND done_at IS NOT NULL';
 
 /**
  * Ends `$1`'s leases on the entries `$2` now (another node may claim them at once); an entry given a lease end in `$3`

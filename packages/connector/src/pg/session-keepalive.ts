@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { storeCause } from './pool.js';
 
 /**
  * The server's TCP keepalive on each connection of the lock's pool (`tcp_keepalives_idle`, `tcp_keepalives_interval`,
@@ -65,7 +66,7 @@ export class SessionKeepalive {
           if (typeof (err as { severity?: unknown }).severity !== 'string') throw err; // not the server's refusal
           if (this.refused.has(name)) return;
           this.refused.add(name);
-          this.logger.debug({ code: (err as { code?: string }).code }, `${name} not set on ${this.what}: the server refused it`);
+          this.logger.debug({ cause: storeCause(err) }, `${name} not set on ${this.what}: the server refused it`);
         }
       }),
     );

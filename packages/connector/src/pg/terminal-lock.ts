@@ -19,6 +19,7 @@ import type pg from 'pg';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
+import { DEFAULT_TERMINAL_LOCK_CONNECTIONS } from '../option-limits.js';
 import { MAX_TIMER_DELAY, within } from '../timeouts.js';
 import type { TerminalLock } from '../terminal-queue.js';
 import { PG_DESTROY_GRACE, createPgPool, cutError, cutPgPool, storeCause, storeError } from './pool.js';
@@ -29,7 +30,10 @@ import { SessionKeepalive } from './session-keepalive.js';
 export interface PgTerminalLockOptions {
   /** The connection string of the store. */
   url: string;
-  /** Most requests holding a lock at once on this node (connections of its pool): a positive integer. Default 20. */
+  /**
+   * Most requests holding a lock at once on this node (connections of its pool): a positive integer. Default 20
+   * ({@link DEFAULT_TERMINAL_LOCK_CONNECTIONS}).
+   */
   max?: number;
   /**
    * Milliseconds a request waits for a free connection and its terminal's lock, in all: an integer from 1 to
@@ -94,7 +98,7 @@ export class PgTerminalLock implements TerminalLock {
     }
     this.url = options.url;
     this.wait = options.waitTimeout ?? 30_000;
-    this.max = options.max ?? 20;
+    this.max = options.max ?? DEFAULT_TERMINAL_LOCK_CONNECTIONS;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ store: 'postgresql', part: 'terminal-lock' });
     this.keepalive = new SessionKeepalive(this.logger, 'the terminal lock sessions');
   }
@@ -108,12 +112,12 @@ export class PgTerminalLock implements TerminalLock {
         // servers) ended a busy terminal's wait for its lock with a store error (57014) long before its own wait. It
         // cannot be set in the lock's statement, as `lock_timeout` is: the server arms it as the statement starts.
         client.query(`SET statement_timeout = ${Math.floor(statementTimeout)}`).catch((err: unknown) => {
-          this.logger.warn({ code: (err as { code?: string }).code }, 'statement_timeout not set on a terminal lock session: the database\'s own may end a lock\'s wait early');
+          this.logger.warn({ cause: storeCause(err) }, 'statement_timeout not set on a terminal lock session: the database\'s own may end a lock\'s wait early');
         });
         // A lock not granted in time fails (SQLSTATE 55P03) instead of holding the request: a statement of its own, so
         // that a refused keepalive SET below cannot roll it back (statements of one query share one transaction).
         client.query(`SET lock_timeout = ${Math.max(1, Math.floor(this.wait))}`).catch((err: unknown) => {
-          this.logger.warn({ code: (err as { code?: string }).code }, 'lock_timeout not set on a terminal lock session: a lock is waited for up to the statement timeout');
+          this.logger.warn({ cause: storeCause(err) }, 'lock_timeout not set on a terminal lock session: a lock is waited for up to the statement timeout');
         });
         // A node gone silent has its session, and its locks, ended by the server (session-keepalive.ts; ignored over
         // a Unix socket; behind a pooler, the pooler's socket is the one kept alive). A connection that broke meanwhile
@@ -269,7 +273,7 @@ export class PgTerminalLock implements TerminalLock {
       } catch (err) {
         if (!refusesLockTimeout(err)) throw err;
         this.lockTimeoutRefused = true;
-        this.logger.warn({ code: (err as { code?: string }).code }, 'lock_timeout refused by the server: a terminal lock is tried again and again within its wait');
+        this.logger.warn({ cause: storeCause(err) }, 'lock_timeout refused by the server: a terminal lock is tried again and again within its wait');
       }
     }
     for (let pause = TRY_FIRST_PAUSE; ; pause = Math.min(2 * pause, TRY_LAST_PAUSE)) {

@@ -20,7 +20,7 @@ export interface LockedRows {
 export const SAF_ROWS: LockedRows = { table: 'iso8583_saf', key: 'id' };
 
 /** A second session, ended after the test, holding row `held` of `rows` FOR UPDATE in a transaction. */
-async function holding(t: TestContext, url: string, rows: LockedRows, held: string): Promise<pg.Client> {
+export async function holding(t: TestContext, url: string, rows: LockedRows, held: string): Promise<pg.Client> {
   const other = new pg.Client(url);
   await other.connect();
   t.after(() => other.end());
@@ -46,7 +46,7 @@ async function probeAndRelease(other: pg.Client, rows: LockedRows, probe: string
 }
 
 /** `true` while a session of the database of `url` waits for a lock (`blocker`: an SQL condition on its `pg_stat_activity` row, `$1`... its `values`). */
-async function lockWaited(url: string, blocker = 'true', values: unknown[] = []): Promise<true | undefined> {
+export async function lockWaited(url: string, blocker = 'true', values: unknown[] = []): Promise<true | undefined> {
   const [row] = await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND ${blocker}`, values);
   return row !== undefined && row.n > 0 ? true : undefined;
 }
