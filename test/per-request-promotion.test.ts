@@ -2,9 +2,9 @@
  * What the connector keeps for a request while it is under way must not be promoted to old space once it settles.
  * A long-lived `Map` or `Set` that gains and loses an entry per request rehashes into a new table every few requests,
  * the old table (in old space once a full collection promoted it) linked to the new: each new table, and the requests
- * it held, survived its scavenges and was promoted, and the gateway cost guard (bench/gateway-cost.bench.ts) counted up
- * to 3 KB promoted a transaction in some runs. One such was on the gateway's path: the requests under way on a caller's
- * signal (request-abort.ts: a POS connection's, shared by its requests), a list now. Counted as the guard counts
+ * it held, survived its scavenges and was promoted, counted by the gateway cost guard (bench/gateway-cost.bench.ts).
+ * One such was on the gateway's path: the requests under way on a caller's signal (request-abort.ts: a POS
+ * connection's, shared by its requests), a list now. Counted as the guard counts
  * (bench/gateway/promotion.ts `promotedBy`), in a child node without allocation-site pretenuring (the count then does
  * not depend on when V8 decides to pretenure), 30 requests under way at a time, the oldest settling as each new one
  * comes.

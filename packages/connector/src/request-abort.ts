@@ -91,8 +91,8 @@ export function abortedBefore(signal: AbortSignal | undefined, mti: string): Iso
  * its watch's list while it listens (`before`, `after`, `watched`): a `Set` per signal gained and lost an entry per
  * request, and a set kept busy on a long-lived signal (a POS connection's, shared by its requests) rehashes into a new
  * table every few requests, the old one linked to it: once a full collection had promoted one, every later table and
- * the requests it held survived scavenges and were promoted (the gateway cost guard's promoted bytes, up to 3 KB a
- * transaction). A link costs no table.
+ * the requests it held survived scavenges and were promoted (the gateway cost guard's promoted bytes). A link costs
+ * no table.
  */
 interface Watcher {
   handleEvent(): void;
