@@ -30,6 +30,7 @@ import type { CostBaseline, CostFigures } from './gateway/cost-guard.js';
 import { PROMOTION_LINE } from './gateway/promotion.js';
 import { startIso8583, stop } from './gateway/processes.js';
 import type { Started } from './gateway/processes.js';
+import { repoRoot } from '@iso8583/test-support';
 import { cpuPressure, loadAverage, median } from './gateway/rounds.js';
 
 const RATE = Number(process.env.BENCH_COST_RATE ?? 2_000);
@@ -37,6 +38,8 @@ const CLIENTS = 100;
 const PHASES = Number(process.env.BENCH_COST_PHASES ?? 5);
 const PHASE_MS = Number(process.env.BENCH_MS ?? 5_000);
 const PIN = process.env.BENCH_PIN === '1';
+/** The checkout whose build runs (`BENCH_COST_ROOT`, default this one): another checkout's compares commits under this benchmark. */
+const ROOT = process.env.BENCH_COST_ROOT ?? repoRoot();
 
 /** Asks the gateway for its promoted bytes so far (SIGUSR2, gateway/promotion.ts) and waits for its answer. */
 function promoted(gw: Started): Promise<number> {
@@ -57,14 +60,16 @@ function promoted(gw: Started): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  if (PIN && ROOT !== repoRoot()) throw new Error('BENCH_PIN pins this checkout\'s figures: run it without BENCH_COST_ROOT');
   const work = mkdtempSync(join(tmpdir(), 'iso8583-cost-'));
-  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '999999999999'], /listening on (\S+):(\d+)/);
+  const bank = await startIso8583(['simulate-host', '--port', '0', '--log-level', 'error', '--balance', '999999999999'], /listening on (\S+):(\d+)/, [], ROOT);
   process.env.BENCH_PROMOTION = '1';
   const gw = await startIso8583(
     ['gateway', '--upstream', `${bank.match[1] as string}:${bank.match[2] as string}`, '--listen', '0', '--http', '0', '--log-level', 'error',
       '--reversal-journal', join(work, 'journal'), '--max-connections', String(CLIENTS * 2)],
     /gateway listening pos=(\S+):(\d+) http=(\S+):(\d+)/,
     ['--import', fileURLToPath(new URL('./gateway/promotion.js', import.meta.url))],
+    ROOT,
   );
   delete process.env.BENCH_PROMOTION;
   const host = gw.match[1] as string;

@@ -259,8 +259,8 @@ export class LateKeys {
   answered(key: string, echo7: string | undefined, answer: IsoMessage, sent?: Transaction): void {
     // An answer to a request without field 7 is kept for its transaction only (field 7 '' and no mark: no copy of it
     // is told by it, answered-ring.ts `copyOf`): a request of another transaction answered under the key all the same.
-    // Not with a match key naming fields 11 and 41: every request under the key is of its transaction (`keysTransaction`).
-    if (echo7 !== undefined) this.ring.answeredInTime(key, echo7, answer, sent === undefined ? '' : transactionText(this.dialect, sent));
+    // Not with a match key naming fields 11 and 41: every request under the key is of its transaction (`keysTransaction`): no text kept.
+    if (echo7 !== undefined) this.ring.answeredInTime(key, echo7, answer, sent === undefined || this.keysTransaction ? '' : transactionText(this.dialect, sent));
     else if (sent !== undefined && !this.keysTransaction) this.ring.remember(key, '', '', transactionText(this.dialect, sent));
     const known = this.keys.get(key);
     if (known !== undefined && sent !== undefined && [known.last, ...known.sent].some((s) => !sameStanAndTerminal(this.dialect, s, sent))) known.mixed = true;

@@ -191,13 +191,15 @@ export class MatchKey {
    * answer, so it still matches its request.
    */
   ofResponse(message: IsoMessage): string {
-    let key = '';
+    // One flat string (`join`), not a chain of `+=` concatenations: the answers ring (late-keys.ts) keeps each answer's
+    // key for its 4096 answers, so every object of it is promoted to old space. The same text.
+    const parts: string[] = [];
     for (const field of this.fields) {
       const value = message[field];
-      key += typeof value !== 'string' ? '' : field === '0' ? answerOfRepeat(value) : value;
-      key += '|';
+      parts.push(typeof value !== 'string' ? '' : field === '0' ? answerOfRepeat(value) : value);
     }
-    return key;
+    parts.push('');
+    return parts.join('|');
   }
 }
 

@@ -86,14 +86,28 @@ export function abortedBefore(signal: AbortSignal | undefined, mti: string): Iso
   return abortedError(mti, false);
 }
 
-/** What listens to a caller's signal through its watch: a request's abort, or a wait before one is accepted. */
+/**
+ * What listens to a caller's signal through its watch: a request's abort, or a wait before one is accepted. Linked in
+ * its watch's list while it listens (`before`, `after`, `watched`): a `Set` per signal gained and lost an entry per
+ * request, and a set kept busy on a long-lived signal (a POS connection's, shared by its requests) rehashes into a new
+ * table every few requests, the old one linked to it: once a full collection had promoted one, every later table and
+ * the requests it held survived scavenges and were promoted (the gateway cost guard's promoted bytes). A link costs
+ * no table.
+ */
 interface Watcher {
   handleEvent(): void;
+  /** The watcher linked before this one in its watch (`undefined`: it is the first). */
+  before?: Watcher | undefined;
+  /** The watcher linked after this one (`undefined`: it is the last). */
+  after?: Watcher | undefined;
+  /** True while linked in its watch. */
+  watched?: boolean;
 }
 
-/** The requests under way on one caller's signal, and the one listener the signal has for all of them. */
+/** The requests under way on one caller's signal (a list, in the order they came), and the one listener the signal has for all of them. */
 interface SignalWatch {
-  readonly aborts: Set<Watcher>;
+  first: Watcher | undefined;
+  last: Watcher | undefined;
   readonly listener: () => void;
 }
 
@@ -108,26 +122,40 @@ const WATCHES = new WeakMap<AbortSignal, SignalWatch>();
 function watchSignal(signal: AbortSignal, abort: Watcher): SignalWatch {
   let watch = WATCHES.get(signal);
   if (watch === undefined) {
-    const aborts = new Set<Watcher>();
     // Each request in the order it came; one that settled meanwhile (by an earlier one's abort) is skipped.
     const listener = (): void => {
       if (WATCHES.get(signal) === made) WATCHES.delete(signal);
-      for (const each of [...aborts]) if (aborts.has(each)) each.handleEvent();
+      const each: Watcher[] = [];
+      for (let w = made.first; w !== undefined; w = w.after) each.push(w);
+      for (const w of each) if (w.watched === true) w.handleEvent();
     };
-    const made: SignalWatch = { aborts, listener };
+    const made: SignalWatch = { first: undefined, last: undefined, listener };
     watch = made;
     WATCHES.set(signal, watch);
     signal.addEventListener('abort', listener, { once: true });
   }
-  watch.aborts.add(abort);
+  abort.before = watch.last;
+  abort.after = undefined;
+  abort.watched = true;
+  if (watch.last === undefined) watch.first = abort;
+  else watch.last.after = abort;
+  watch.last = abort;
   return watch;
 }
 
 /** Takes `abort` out of the watch `watch` of `signal`; the last one out removes the signal's listener. */
 function unwatchSignal(signal: AbortSignal, watch: SignalWatch, abort: Watcher): void {
-  const { aborts, listener } = watch;
-  if (!aborts.delete(abort) || aborts.size > 0) return;
-  signal.removeEventListener('abort', listener);
+  if (abort.watched !== true) return;
+  const { before, after } = abort;
+  if (before === undefined) watch.first = after;
+  else before.after = after;
+  if (after === undefined) watch.last = before;
+  else after.before = before;
+  abort.before = undefined;
+  abort.after = undefined;
+  abort.watched = false;
+  if (watch.first !== undefined) return;
+  signal.removeEventListener('abort', watch.listener);
   if (WATCHES.get(signal) === watch) WATCHES.delete(signal);
 }
 
@@ -144,7 +172,7 @@ export function untilAborted(wait: Promise<unknown>, signal: AbortSignal | undef
   if (signal === undefined) return settled;
   if (signal.aborted) return Promise.resolve();
   return new Promise<void>((resolve) => {
-    const watcher: Watcher = { handleEvent: () => end() };
+    const watcher: Watcher = { handleEvent: () => end(), before: undefined, after: undefined, watched: false };
     const watch = watchSignal(signal, watcher);
     const end = (): void => {
       unwatchSignal(signal, watch, watcher);
@@ -160,6 +188,10 @@ export class RequestAbort {
   private req: ChannelRequest | undefined;
   private giveUp: (() => void) | undefined;
   private readonly watch: SignalWatch;
+  /** Its links in its signal's watch (`Watcher`: no table per request); set by the watch, declared for one shape. */
+  before: Watcher | undefined = undefined;
+  after: Watcher | undefined = undefined;
+  watched = false;
 
   constructor(
     private readonly signal: AbortSignal,
