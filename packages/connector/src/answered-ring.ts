@@ -38,6 +38,20 @@ export const Taken = {
 /** One of {@link Taken}'s values. */
 export type Taken = (typeof Taken)[keyof typeof Taken];
 
+/**
+ * What an answer no request waits for is when it is the host's copy of one taken already (late-keys.ts `lateAnswer`,
+ * `copyOfAnswer`): `'copy'`, of an answer matched to a request (in time, or a late answer tied to its own) or of a
+ * late answer; `'unsolicited-copy'`, of an answer that matched no request only ({@link Taken.Unsolicited}: the same
+ * fields and transaction, yet no request ties either to a booking, so it may be another booking's genuine late approval). Neither is counted or taken again; an unsolicited copy is still offered to the
+ * reversals' look-up (unsolicited.ts: a reversal answered `25` on another node is repeated once, fix67a #1).
+ */
+export type Copy = 'copy' | 'unsolicited-copy';
+
+/** The {@link Copy} a copy of an answer taken as `taken` ({@link AnswerRing.copyOf}) is; `undefined` for none. */
+export function copyTaken(taken: Taken | undefined): Copy | undefined {
+  return taken === undefined ? undefined : taken === Taken.Unsolicited ? 'unsolicited-copy' : 'copy';
+}
+
 /** The STAN and terminal of a request (fields 11 and 41 as the caller gave them). */
 export interface Transaction {
   readonly stan?: MessageInput[string];
@@ -194,30 +208,33 @@ export class AnswerRing {
   }
 
   /**
-   * True when `message` is a copy of an answer under `key` remembered (late-keys.ts `copyOfAnswer`); `takenBefore`
-   * (default: any): of an answer in time, or of a late answer that echoed its request's field 7 or an answer that
-   * matched no request ({@link Taken.Unsolicited}, the same transaction too: {@link markOf}) taken before that
-   * {@link written} count (late-keys.ts `lateAnswer`). Never then of another late answer taken (its field 7 the host's,
-   * maybe its time: another request's genuine late answer stamped in the same second carries it too).
+   * How the answer under `key` remembered that `message` is a copy of was taken (late-keys.ts `copyOfAnswer`),
+   * `undefined` when none; `takenBefore` (default: any): of an answer in time, or of a late answer that echoed its
+   * request's field 7 or an answer that matched no request ({@link Taken.Unsolicited}, the same transaction too:
+   * {@link markOf}) taken before that {@link written} count (late-keys.ts `lateAnswer`). Never then of another late
+   * answer taken (its field 7 the host's, maybe its time: another request's genuine late answer stamped in the same
+   * second carries it too). A copy of an answer matched to a request (or echoing its own) is said before one of an
+   * unsolicited answer only ({@link Taken.Unsolicited}: no request ties that one to a booking, fix67a #1).
    */
-  copyOf(key: string, message: IsoMessage, takenBefore?: number): boolean {
+  copyOf(key: string, message: IsoMessage, takenBefore?: number): Taken | undefined {
     const echoed = message['7'];
     const bare = typeof echoed !== 'string';
     const echo = bare ? '' : echoed;
     let mark: string | undefined;
     let unsolicited: string | undefined;
+    let found: Taken | undefined;
     for (const place of this.placesOf(key)) {
       if (this.echo[place] !== echo || this.mark[place] === '') continue; // '': an answer kept for its transaction only
       const taken = this.inTime[place] as Taken;
       if (takenBefore !== undefined && taken !== Taken.InTime && (taken === Taken.Other || this.seq[place]! >= takenBefore)) continue;
       if (taken === Taken.Unsolicited) {
         unsolicited ??= this.markOf(message, Taken.Unsolicited);
-        if (this.mark[place] === unsolicited) return true;
+        if (this.mark[place] === unsolicited) found = taken;
         continue;
       }
       mark ??= bare ? digestOf(message) : answerMark(message);
-      if (this.mark[place] === mark) return true;
+      if (this.mark[place] === mark) return taken;
     }
-    return false;
+    return found;
   }
 }

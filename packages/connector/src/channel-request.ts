@@ -6,7 +6,7 @@ import type { Codec, Dialect, FramingOptions, IsoMessage, Iso8583Error, MessageI
 import type { Channel } from './channel.js';
 import { isRepeatMti } from './match-key.js';
 import type { MatchKey } from './match-key.js';
-import type { SentAmount } from './late-keys.js';
+import type { Copy, SentAmount } from './late-keys.js';
 import type { ResolvedConnectorOptions } from './options.js';
 
 /** The response to a request, with the header bytes of its frame. */
@@ -105,10 +105,10 @@ export interface ChannelHost {
   readonly framing: FramingOptions;
   /**
    * A message that matched no pending request (`late`: its request had timed out, `sent` what it sent as fields 3 and
-   * 4 when known; `copy`: the host's copy of an answer that came here already, late-keys.ts `stale`, `copyOfAnswer`),
-   * or a host-initiated request.
+   * 4 when known; `copy`: the host's copy of an answer that came here already, late-keys.ts `stale`, `copyOfAnswer`,
+   * and of which kind, late-keys.ts `Copy`; default none), or a host-initiated request.
    */
-  unmatched(channel: Channel, message: IsoMessage, header: Buffer, late: boolean, sent?: SentAmount, copy?: boolean): void;
+  unmatched(channel: Channel, message: IsoMessage, header: Buffer, late: boolean, sent?: SentAmount, copy?: Copy): void;
   /** True for the network management request MTI of the dialect's edition (0800, 1804). */
   isNetworkRequest(mti: string): boolean;
   /** A host-initiated 0800 or 1804 (network management), to be answered with 0810 or 1814. */

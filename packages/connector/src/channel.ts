@@ -345,8 +345,8 @@ export class Channel {
     // A stale duplicate that is not the whole answer again (the host changed its mind: 05 in time, 00 now) is offered
     // as a late approval once: taken (late-keys.ts `took`), its own copy is a copy.
     const sent = stale === 'late' ? this.late.lateCame(key, message['7'] as string, mti) : undefined;
-    const copy = stale === 'duplicate' && this.late.copyOfAnswer(key, message);
-    if (!copy) this.late.took(key, message, stale === 'late', sent);
+    const copy = stale === 'duplicate' ? this.late.copyOfAnswer(key, message) : undefined;
+    if (copy === undefined) this.late.took(key, message, stale === 'late', sent);
     this.host.unmatched(this, message, header, stale === 'late', sent, copy);
   }
 
@@ -358,8 +358,8 @@ export class Channel {
    */
   private unmatchedAnswer(key: string, message: IsoMessage, header: Buffer): void {
     const sent = this.late.lateAnswer(key, message);
-    const copy = sent === 'copy' || (sent === undefined && this.late.copyOfAnswer(key, message));
-    if (!copy) this.late.took(key, message, isSent(sent), isSent(sent) ? sent : undefined);
+    const copy = typeof sent === 'string' ? sent : sent === undefined ? this.late.copyOfAnswer(key, message) : undefined;
+    if (copy === undefined) this.late.took(key, message, isSent(sent), isSent(sent) ? sent : undefined);
     this.host.unmatched(this, message, header, isSent(sent), isSent(sent) ? sent : undefined, copy);
   }
 

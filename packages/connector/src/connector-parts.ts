@@ -129,8 +129,11 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
   const overtaken = (m: IsoMessage): boolean => reversals?.remembersOvertaken(m) === true;
   // An unsolicited approval of a reversible request: maybe a late one the late keys forgot (unsolicited.ts), or one on
   // another connection than its request's; counted as late when its transaction's request timed out uncounted.
-  const approval = (m: IsoMessage): void => {
+  // The host's copy of an unsolicited approval taken already (`copy`, late-keys.ts `Copy`): a shared store's look-up
+  // only (reversal.ts `lateCopy`), counted nowhere.
+  const approval = (m: IsoMessage, copy = false): void => {
     if (reversals === undefined || !approvesReversible(codec.dialect, m)) return;
+    if (copy) return reversals.lateCopy(m);
     reversals.lateAnswer(m, true); // first, as for a late response; tied to no request (an approval after a decline?)
     accounting.unsolicitedApproval(m);
   };

@@ -9,8 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { responseMti } from '@iso8583/codec';
 import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import { digestOf } from './answer-marks.js';
-import { ANSWERED_KEYS, AnswerRing, transactionText } from './answered-ring.js';
-import type { Transaction } from './answered-ring.js';
+import { ANSWERED_KEYS, AnswerRing, copyTaken, transactionText } from './answered-ring.js';
+import type { Copy, Transaction } from './answered-ring.js';
 import { answersMti, sameStanAndTerminal, tied } from './match-key.js';
 import { amountOf } from './socketqueue-figures.js';
 
@@ -31,7 +31,7 @@ export const LATE_KEYS_CONNECTIONS = 16;
 /** Most field 7 values remembered per timed-out key (the newest kept). */
 const LATE_ECHOES = 8;
 
-export { ANSWERED_KEYS };
+export { ANSWERED_KEYS, type Copy };
 
 /** What an answer under a key a request waits under is, when it is not that request's: see {@link LateKeys.stale}. */
 export type StaleAnswer = 'late' | 'duplicate';
@@ -103,7 +103,7 @@ interface LateKey {
 }
 
 /** True when `answer` ({@link LateKeys.lateAnswer}'s) names what a timed-out request sent: a late answer, not a copy. */
-export function isSent(answer: SentAmount | 'copy' | undefined): answer is SentAmount {
+export function isSent(answer: SentAmount | Copy | undefined): answer is SentAmount {
   return typeof answer === 'object';
 }
 
@@ -298,9 +298,9 @@ export class LateKeys {
    * or a 0410 under a timed-out 0200's key, with a `matchKey` without field 0; the key stays for the 0210 still due),
    * or it is a copy of a late answer that came already (its field 7 that one's). `'copy'`: the host's copy of a late
    * answer without field 7 taken already under the key (its whole content that one's): no request's answer, and no
-   * late approval to offer the reversals (channel.ts passes it on as a copy).
+   * late approval to offer the reversals (channel.ts passes it on as a copy); `'unsolicited-copy'`: see {@link Copy}.
    */
-  lateAnswer(key: string, message: IsoMessage): SentAmount | 'copy' | undefined {
+  lateAnswer(key: string, message: IsoMessage): SentAmount | Copy | undefined {
     const known = this.keys.get(key);
     if (known === undefined) return undefined;
     const echoed = message['7'];
@@ -311,9 +311,9 @@ export class LateKeys {
     // timed-out request's real late answer would find none). Not an answer taken since, nor a late answer whose field 7 was the host's own (not its request's): a
     // host stamping its own time in field 7 gives two requests' genuine late approvals one field 7 (known limit: the
     // host's copy of such an approval is then the late answer of a request timed out since, sr65e #1).
-    if (typeof echoed === 'string' && !known.echoes.includes(echoed) && this.ring.copyOf(key, message, Math.min(known.lastDue, ...known.due))) return 'copy';
-    const found = sentAnswered(known, message);
-    if (found === undefined || found === 'copy') return found;
+    const copy = typeof echoed === 'string' && !known.echoes.includes(echoed) ? copyTaken(this.ring.copyOf(key, message, Math.min(known.lastDue, ...known.due))) : undefined;
+    const found = copy ?? sentAnswered(known, message);
+    if (found === undefined || typeof found === 'string') return found;
     // Its request's STAN and terminal go with it only when the tie is certain (match-key.ts `withRequestTransaction`).
     const sent = tied(found, known.mixed !== true || (typeof echoed === 'string' && known.echoes.includes(echoed) && known.clashed?.includes(echoed) !== true));
     // Another request timed out under the key and its late answer has not come: the key stays, this answer's field 7
@@ -384,16 +384,16 @@ export class LateKeys {
   }
 
   /**
-   * Whether `message`, under `key`, is the host's copy of an answer under the key (among the connector's last
+   * What `message`, under `key`, is when the host's copy of an answer under the key ({@link Copy}), else `undefined` (among the connector's last
    * {@link ANSWERED_KEYS} answers per connection, the key's newest few: answered-ring.ts): of one in time, its
    * answer-marks.ts `answerMark` that answer's, its field 7 the one that request sent; of a late answer or an unsolicited
-   * approval taken ({@link LateKeys.took}), the same. `false` for an answer without field 7 but as the copy of a late
+   * approval taken ({@link LateKeys.took}), the same. `undefined` for an answer without field 7 but as the copy of a late
    * answer without it (a host that echoes none: a copy cannot be told from the late answer of an older request under
    * the key), or with another field 7, or any other field that differs (the late answer the late keys forgot of an
    * earlier request that sent the same field 7: a 0200 whose repeat, answered in time, is an exact copy of it; a
    * reversal copying its original's field 7).
    */
-  copyOfAnswer(key: string, message: IsoMessage): boolean {
-    return this.ring.copyOf(key, message);
+  copyOfAnswer(key: string, message: IsoMessage): Copy | undefined {
+    return copyTaken(this.ring.copyOf(key, message));
   }
 }

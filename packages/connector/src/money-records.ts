@@ -5,6 +5,7 @@
  */
 import type { MessageInput } from '@iso8583/codec';
 import { fieldText } from './match-key.js';
+import { sameTransaction } from './transactions-in-flight.js';
 import type { HeldTransaction } from './transactions-in-flight.js';
 import type { SentAmount } from './late-keys.js';
 
@@ -92,3 +93,22 @@ export function markOf(answer: MessageInput | undefined): string | undefined {
   return reference === '' && approval === '' ? undefined : `${reference}|${approval}`;
 }
 
+/**
+ * A record forgotten under a key while others are remembered (money-repeats.ts `forgottenSent`): its identity, its
+ * original's field 7 (`sent`) and local date and time (`local`, when it had one), as the wire carries them, and whether
+ * its reversal was counted (`reversed`).
+ */
+export interface Forgotten {
+  readonly id: HeldTransaction;
+  readonly sent: string;
+  readonly local: string | undefined;
+  readonly reversed: boolean;
+}
+
+/**
+ * True when `one` is of `asked`'s transaction and may be the original a financial answer or a reversal names by its
+ * field 7 (`sent`) and, a 1993 reversal, its local date and time (`local`): each unknown on either side, or equal.
+ */
+export function namesOriginal(one: Counted, asked: HeldTransaction, sent: string | undefined, local: string | undefined): boolean {
+  return sameTransaction(one.id, asked) && (sent === undefined || one.sent === undefined || one.sent === sent) && (local === undefined || one.local === undefined || one.local === local);
+}

@@ -52,8 +52,8 @@ import { fieldText, isRepeatMti, mtiText, originalStanOf, wireValue } from './ma
 import { sameTransaction, transactionIdentity } from './transactions-in-flight.js';
 import type { HeldTransaction } from './transactions-in-flight.js';
 import type { SentAmount } from './late-keys.js';
-import { COUNTED_TRANSACTIONS, FORGET_TIMEOUTS, FORGOTTEN_PER_KEY, PROCESSED, REPEATED, REVERSED, SECURED, TRANSACTIONS_PER_KEY, UNANSWERED_PER_KEY, markOf } from './money-records.js';
-import type { Counted, DroppedUnanswered, FreshAmounts } from './money-records.js';
+import { COUNTED_TRANSACTIONS, FORGET_TIMEOUTS, FORGOTTEN_PER_KEY, PROCESSED, REPEATED, REVERSED, SECURED, TRANSACTIONS_PER_KEY, UNANSWERED_PER_KEY, markOf, namesOriginal } from './money-records.js';
+import type { Counted, DroppedUnanswered, Forgotten, FreshAmounts } from './money-records.js';
 
 export { COUNTED_TRANSACTIONS, FORGET_TIMEOUTS, TRANSACTIONS_PER_KEY, UNANSWERED_PER_KEY };
 export type { DroppedUnanswered, FreshAmounts };
@@ -76,9 +76,9 @@ export class MoneyRepeats {
    * {@link FORGOTTEN_PER_KEY} records forgotten under it (dropped past a bound, aged out, pushed out by the cap): a
    * late answer naming one's field 7, of its transaction (`sameTransaction`: another acquirer's or card's under the
    * STAN and terminal is not), is a forgotten transaction's, counted as an unknown one's, never on another record
-   * (`unnamed`).
+   * (`unnamed`); one reversed stays so for a repeat or advice of its reversal (`reversal`, fix66b F2).
    */
-  private readonly forgottenSent = new DictionaryMap<{ readonly id: HeldTransaction; readonly sent: string }[]>();
+  private readonly forgottenSent = new DictionaryMap<Forgotten[]>();
   /** Milliseconds a transaction is remembered after its last count. */
   private readonly forgetAfter: number;
 
@@ -226,10 +226,23 @@ export class MoneyRepeats {
     const named = this.originalNamed(message);
     const now = this.now();
     this.expire(now);
-    const c = this.find(now, transactionIdentity(this.dialect, message, originalStanOf(message)), named?.sent, false, named?.local).c;
+    const asked = transactionIdentity(this.dialect, message, originalStanOf(message));
+    if (named !== undefined && this.reversedForgotten(asked, named)) return false; // its original forgotten reversed (fix66b F2)
+    const c = this.find(now, asked, named?.sent, false, named?.local).c;
     if ((c.flags & REVERSED) !== 0) return false;
     c.flags |= REVERSED;
     return true;
+  }
+
+  /**
+   * True when no record under `asked`'s key names the original `named` ({@link namesOriginal}) and the last of its
+   * {@link FORGOTTEN_PER_KEY} records forgotten that did (by field 7, `sent`, and `local`) was reversed.
+   */
+  private reversedForgotten(asked: HeldTransaction, named: { sent?: string; local?: string }): boolean {
+    const forgotten = this.forgottenSent.get(asked.key);
+    if (forgotten === undefined || this.byKey.get(asked.key)?.some((one) => namesOriginal(one, asked, named.sent, named.local)) === true) return false;
+    const f = forgotten.findLast((one) => sameTransaction(one.id, asked) && (named.sent === undefined || one.sent === named.sent) && (named.local === undefined || one.local === named.local));
+    return f?.reversed === true;
   }
 
   /**
@@ -291,10 +304,7 @@ export class MoneyRepeats {
     // An original written again after its transaction's reversal was accepted is booked anew (the bank undid the first
     // booking): it opens a record of its own, not a resend of the reversed one.
     const names = (one: Counted): boolean =>
-      sameTransaction(one.id, asked) &&
-      (opening
-        ? one.sent === sent && (one.flags & REVERSED) === 0
-        : (sent === undefined || one.sent === undefined || one.sent === sent) && (local === undefined || one.local === undefined || one.local === local));
+      opening ? sameTransaction(one.id, asked) && one.sent === sent && (one.flags & REVERSED) === 0 : namesOriginal(one, asked, sent, local);
     for (let i = (list?.length ?? 0) - 1; i >= 0 && c === undefined; i--) if (names((list as Counted[])[i]!)) c = (list as Counted[])[i];
     const same = c !== undefined && sent !== undefined && c.sent === sent;
     if (c === undefined) {
@@ -381,7 +391,7 @@ export class MoneyRepeats {
     } else if (c.sent !== undefined) {
       let sents = this.forgottenSent.get(c.id.key);
       if (sents === undefined) this.forgottenSent.set(c.id.key, (sents = []));
-      if (sents.push({ id: c.id, sent: c.sent }) > FORGOTTEN_PER_KEY) sents.shift();
+      if (sents.push({ id: c.id, sent: c.sent, local: c.local, reversed: (c.flags & REVERSED) !== 0 }) > FORGOTTEN_PER_KEY) sents.shift();
     }
   }
 }

@@ -124,9 +124,14 @@ export class ReversalFollowUp {
    * request it is tied to sent another field 7 than it echoes (connector-parts.ts `late`: an earlier attempt's answer
    * taken by the late keys' fallback): only then is it checked against the in-time declines remembered
    * (reversal-declined.ts); a late answer echoing its timed-out request's own field 7 is that request's, which its own
-   * reversal undoes, not an approval after another attempt's decline.
+   * reversal undoes, not an approval after another attempt's decline. `copy` (default false): the host's copy of an
+   * unsolicited approval that came through here already (unsolicited.ts, late-keys.ts `Copy`): looked up in a shared
+   * journal only (another node's reversal of its booking may have been answered `25` since, fix67a #1), never noted in
+   * memory again (a `25` would find two notes of one approval) nor checked against the declines again; nothing
+   * without a shared journal.
    */
-  lateAnswer(answer: IsoMessage, at = Date.now(), unsolicited = false): boolean {
+  lateAnswer(answer: IsoMessage, at = Date.now(), unsolicited = false, copy = false): boolean {
+    if (copy && this.journal.lateApproval === undefined) return false;
     const deciding = this.overtaken.isLateApproval(answer) ? this.inFlight(answer) : undefined;
     if (deciding !== undefined) {
       this.host.logger.info({ mti: answer['0'], stan: answer['11'], terminal: answer['41'] }, 'a late approval while a request of its transaction is in flight: that request\'s answer decides first');
@@ -142,9 +147,13 @@ export class ReversalFollowUp {
         // 25 of a transaction reusing the STAN would take it), no look-up; with a shared store, only the look-up.
         if (waiting.approved === 'remembered') this.host.logger.info({ mti: answer['0'], stan: answer['11'], terminal: answer['41'] }, 'a late approval whose transaction\'s request was approved in time: reported only');
         else if (waiting.approved === 'shared') void this.lookUp(answer, at);
-        else this.lateAnswer(answer, at, unsolicited);
+        else this.lateAnswer(answer, at, unsolicited, copy);
       });
       return true;
+    }
+    if (copy) {
+      if (this.overtaken.isLateApproval(answer)) void this.lookUp(answer, at);
+      return false;
     }
     // The approval of a request declined in time (not of a reversal remembered as undoing nothing), tied to no request
     // of its own: reported only.

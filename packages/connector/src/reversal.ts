@@ -331,6 +331,16 @@ export class ReversalManager {
   }
 
   /**
+   * The host's copy of an unsolicited approval that came through {@link lateAnswer} already (unsolicited.ts,
+   * late-keys.ts `Copy`): with a shared store, looked up there again (another node's reversal of its booking may have
+   * been answered `25` since: that reversal is stored again as a repeat, once), never noted in memory again; nothing
+   * with any other store (reversal-follow.ts `lateAnswer`, `copy`).
+   */
+  lateCopy(answer: IsoMessage): void {
+    this.follow.lateAnswer(answer, Date.now(), true, true);
+  }
+
+  /**
    * Whether `answer`, a response no request waits for and no timed-out key of its connector names (late-keys.ts
    * forgets the oldest past 1024 timeouts per connection open at once, at most 16 connections' worth), approves a transaction whose reversal this node remembers as undoing
    * nothing: it is then that original's late approval (unsolicited.ts hands it to {@link lateAnswer}).

@@ -9,7 +9,8 @@
  * again, under a key among the connector's last 4096 answers per connection, `ANSWERED_KEYS`): that answer was matched to its
  * request, so its copy calls for no look-up and no note of an approval by STAN and terminal that a later `25` of a
  * transaction reusing the STAN would take for this one's (the memory of `25`s is still asked: a late approval taken for
- * a copy is reversed again); a host-initiated request other than 0800 (network
+ * a copy is reversed again); the copy of an answer that matched no request only (no request ties it to a booking) is
+ * looked up in a shared journal all the same, counted nowhere; a host-initiated request other than 0800 (network
  * management has its own home) is logged, reported (`unsolicited`) and handed to `onUnsolicited`, whose reply goes
  * back on the same connection with the request's header. Only host-initiated requests reach `onUnsolicited`.
  */
@@ -20,7 +21,7 @@ import { connectorError } from './errors.js';
 import { logQuietly } from './quiet-log.js';
 import { isRequestMti, mtiText } from './match-key.js';
 import type { Channel } from './channel.js';
-import type { SentAmount } from './late-keys.js';
+import type { Copy, SentAmount } from './late-keys.js';
 import type { ConnectorEvents } from './events.js';
 import type { UnsolicitedHandler } from './options.js';
 
@@ -52,8 +53,11 @@ export class Unsolicited {
      * claim (reversal-overtaken.ts: an approval may come before its reversal's `25`, and a shared journal keeps the
      * `25` in its row, not in this node's memory): an approval of a reversible request is noted, and looked up in a
      * shared journal, as a late approval; anything else is ignored. It is reported as `unsolicited` all the same.
+     * `copy` (default false): the host's copy of an answer that matched no request taken already (late-keys.ts `Copy`,
+     * `'unsolicited-copy'`): looked up in a shared journal only (reversal.ts `lateCopy`; nothing counted, nothing noted),
+     * as it may be another booking's genuine late approval (fix67a #1).
      */
-    private readonly approval?: (message: IsoMessage) => void,
+    private readonly approval?: (message: IsoMessage, copy?: boolean) => void,
   ) {}
 
   /**
@@ -71,9 +75,10 @@ export class Unsolicited {
 
   /**
    * A message that matched no pending request (`late`: its request had timed out, `sent` what it sent as fields 3, 4;
-   * `copy`: the host's copy of an answer that came on the connection already, reported only).
+   * `copy`: the host's copy of an answer that came on the connection already, reported only, late-keys.ts `Copy`; one
+   * of an answer that matched no request only, `'unsolicited-copy'`, offered to the reversals too; default none).
    */
-  received(channel: Channel, message: IsoMessage, header: Buffer, late: boolean, sent?: SentAmount, copy = false): void {
+  received(channel: Channel, message: IsoMessage, header: Buffer, late: boolean, sent?: SentAmount, copy?: Copy): void {
     const info = { connector: this.connector, channel: channel.id, header };
     const request = isRequestMti(mtiText(message['0']));
     // A copy too: the memory of reversals that undid nothing is asked (no look-up), a late approval a copy's test took for
@@ -90,8 +95,11 @@ export class Unsolicited {
     // among them may be a late one whose key the late keys forgot: offered to the reversals first (their memory and a
     // shared journal decide; a duplicate finds what it calls for taken already; the approval of a request declined in
     // time is logged and counted, never reversed, reversal-declined.ts; an approval never reversed nor declined does nothing).
-    // Not the host's copy of an answer matched here already: it is no late approval.
-    if (!request && !copy) this.approval?.(message);
+    // Not the host's copy of an answer matched here already: it is no late approval. The copy of an answer that matched
+    // no request only is looked up in a shared journal, not counted: one byte for byte like an approval taken may be
+    // another booking's genuine late one (no request ties either to a booking), whose reversal another node's `25` left
+    // undone since the first was looked up (a repeat of it is stored once, whoever asks, fix67a #1).
+    if (!request && copy !== 'copy') this.approval?.(message, copy === 'unsolicited-copy');
     this.tell(channel, 'unsolicited', message, info, request ? 'unsolicited message' : 'unsolicited response (a duplicate answer, or no request in flight has its match key)');
     const handler = this.handler;
     if (handler === undefined || !request) return;

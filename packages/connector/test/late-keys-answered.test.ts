@@ -47,9 +47,9 @@ test('late keys – a copy is the whole answer again: a late approval with the f
   const late = new LateKeys(DIALECT);
   // A repeat (0201, the same field 7 as its original) answered 05 in time under the key of the original's answer.
   late.answered('k', '1205100000', { '0': '0210', '7': '1205100000', '39': '05' });
-  assert.equal(late.copyOfAnswer('k', { '0': '0210', '7': '1205100000', '39': '05' }), true, 'the host\'s copy of that answer');
-  assert.equal(late.copyOfAnswer('k', { '0': '0210', '7': '1205100000', '39': '00' }), false, 'the original\'s late approval');
-  assert.equal(late.copyOfAnswer('k', { '0': '0210', '7': '1205100000', '39': '05', '38': 'ABC123' }), false, 'a field more');
+  assert.equal(late.copyOfAnswer('k', { '0': '0210', '7': '1205100000', '39': '05' }), 'copy', 'the host\'s copy of that answer');
+  assert.equal(late.copyOfAnswer('k', { '0': '0210', '7': '1205100000', '39': '00' }), undefined, 'the original\'s late approval');
+  assert.equal(late.copyOfAnswer('k', { '0': '0210', '7': '1205100000', '39': '05', '38': 'ABC123' }), undefined, 'a field more');
   // While a request reusing the key waits, either is not its answer (the field 7 tells): a duplicate, not answered.
   assert.equal(late.stale('k', '1205100001', { '0': '0210', '7': '1205100000', '39': '00' }), 'duplicate');
   assert.equal(late.stale('k', '1205100001', { '0': '0210', '7': '1205100000', '39': '05' }), 'duplicate');

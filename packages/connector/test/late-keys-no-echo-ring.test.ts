@@ -19,7 +19,7 @@ test('late keys (match key 0, 11, 41): answers without field 7 take no place of 
     late.answered(`b${i}`, undefined, { '0': '0210', '11': stan, '41': 'TERM0026', '39': '00' }, { stan, terminal: 'TERM0026' });
   }
   assert.equal(late.stale('a0', '1206080001', withEcho), 'duplicate', 'the copy of the answer with field 7 is still told');
-  assert.equal(late.copyOfAnswer('a0', withEcho), true);
+  assert.equal(late.copyOfAnswer('a0', withEcho), 'copy');
 });
 
 test('late keys (match key 0, 11), guard: an answer without field 7 of another terminal under the key still leaves a late answer untied', () => {

@@ -20,7 +20,7 @@ const approval = (seven: string, card = '4111111111111111'): IsoMessage => ({ '0
 /** Takes `u`, under key `k`, as channel.ts takes an answer no request waits for and no timed-out key names. */
 function takeUnsolicited(late: LateKeys, u: IsoMessage): void {
   assert.equal(late.lateAnswer('k', u), undefined, 'no request timed out under the key: no late answer');
-  assert.equal(late.copyOfAnswer('k', u), false, 'no copy of anything');
+  assert.equal(late.copyOfAnswer('k', u), undefined, 'no copy of anything');
   late.took('k', u, false);
 }
 
@@ -29,11 +29,22 @@ test('late keys – the copy of an unsolicited approval is no late answer of a r
   const u = approval('1207070000');
   takeUnsolicited(late, u);
   late.timedOut('k', '1207070100', P);
-  assert.equal(late.lateAnswer('k', { ...u }), 'copy', 'the host\'s copy of the unsolicited approval is a copy');
+  assert.equal(late.lateAnswer('k', { ...u }), 'unsolicited-copy', 'the host\'s copy of the unsolicited approval is a copy (of an unsolicited one: fix67a #1)');
   assert.ok(late.has('k'), 'the timed-out request\'s key is kept for its own late answer');
   const own = late.lateAnswer('k', approval('1207070100'));
   assert.ok(isSent(own), 'the request\'s own late answer is its late answer');
   assert.equal(own.echo7, '1207070100');
+});
+
+test('late keys – a copy of an unsolicited answer only is told apart from a copy of an answer matched to a request (fix67a #1)', () => {
+  const late = new LateKeys(getDialect('iso87ascii'));
+  const u = approval('1207070000');
+  takeUnsolicited(late, u);
+  assert.equal(late.copyOfAnswer('k', { ...u }), 'unsolicited-copy', 'no request ties it to a booking: looked up, never counted');
+  const both = new LateKeys(getDialect('iso87ascii'));
+  both.answered('k', '1207070000', u, { stan: '005967', terminal: 'TERM0024' }); // matched in time to its request first
+  both.took('k', { ...u }, false); // then the same again, taken as unsolicited (the newer place)
+  assert.equal(both.copyOfAnswer('k', { ...u }), 'copy', 'a copy of an answer matched to a request is that, whatever newer place is unsolicited');
 });
 
 test('late keys – an approval like an unsolicited one but of another card (the host\'s time in field 7) is the timed-out request\'s late answer', () => {

@@ -3,7 +3,7 @@
 // the implementation it replaced (money-repeats-model.ts): over random sequences of originals written, answers in time
 // and late (with and without fields 37 and 38), unsolicited answers, reversals and the clock moving past the memory's
 // age, with a count cap of a few records and keys sharing STANs and terminals, and steps landing on the memory's age, each call answers
-// as the old one did, and the records remembered (which, with what counted, in which order) are the old ones'.
+// as the old one did (with the rules added since, fix66b F2's reversed record forgotten among them), and the records remembered (which, with what counted, in which order) are the old ones'.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -87,6 +87,19 @@ const oneKey: fc.Arbitrary<Fields> = fc.record({
   local: opt(fc.constantFrom('004200', '004300')),
 });
 
+/**
+ * One STAN at one terminal, three transmissions, each original with its field 7 (none that names every one): a
+ * reversal's field 90 names one of them only, so one forgotten reversed past the per-key bound is reached (fix66b F2).
+ */
+const oneKeySent: fc.Arbitrary<Fields> = fc.record({
+  stan: fc.constant(1),
+  terminal: fc.constant('TERM0001'),
+  acquirer: fc.constant(undefined),
+  card: fc.constant(undefined),
+  sent: fc.integer({ min: 0, max: 2 }).map((i) => `12070042${i}0`),
+  local: fc.constant(undefined),
+});
+
 /** The calls of a run, on requests drawn from `m`; `ms`: the clock's steps. */
 const operations = (m: fc.Arbitrary<Fields>, ms: fc.Arbitrary<number>) => fc.oneof(
   fc.record({ kind: fc.constant('written' as const), mti: fc.constantFrom('0200', '0201', '0100'), m }),
@@ -111,6 +124,8 @@ for (const [what, m, cap, ms, perKey, unanswered] of [
   ['one STAN at one terminal, ten originals, under a cap above the first run\'s', oneKey, 20, fc.integer({ min: 0, max: 5 }), undefined, undefined],
   // Per-key bounds of a few records: both the settled one and the unanswered one are reached.
   ['one STAN at one terminal, at most 1 settled and 2 in all under it', oneKey, 20, fc.integer({ min: 0, max: 5 }), 1, 2],
+  // Every original with field 7, the per-key bounds of a few records: reversed records dropped, their repeats named.
+  ['one STAN at one terminal, three transmissions each with field 7, at most 1 settled and 2 in all under it', oneKeySent, 20, fc.integer({ min: 0, max: 5 }), 1, 2],
 ] as const) test(`MoneyRepeats answers and remembers as the implementation it replaced, over random sequences of calls: ${what}`, () => {
   fc.assert(
     fc.property(fc.array(operations(m, ms), { maxLength: 120 }), (ops) => {

@@ -76,7 +76,7 @@ export class MoneyRepeatsModel {
   /** Milliseconds a transaction is remembered after its last count. */
   private readonly forgetAfter: number;
   /** Every record forgotten with a field 7, oldest first, while records of its key are still remembered. */
-  private readonly forgottenLog: { key: string; sent: string; id: HeldTransaction }[] = [];
+  private readonly forgottenLog: { key: string; sent: string; local?: string; id: HeldTransaction; reversed: boolean }[] = [];
 
   /**
    * `dialect`: the connector's, whose fields 11, 41 and 32 say how a STAN, a terminal and an acquirer look on the wire;
@@ -203,7 +203,19 @@ export class MoneyRepeatsModel {
   reversal(message: MessageInput, accepted: boolean): boolean {
     if (!accepted) return false;
     const named = this.originalNamed(message);
-    const c = this.find(transactionIdentity(this.dialect, message, originalStanOf(message)), named?.sent, false, named?.local).c;
+    const asked = transactionIdentity(this.dialect, message, originalStanOf(message));
+    this.expire(this.now());
+    // No record of the key names the original, and the last of its 8 last forgotten that did was reversed: a repeat
+    // of a reversal counted (fix66b F2).
+    if (named !== undefined) {
+      const names = (one: { id: HeldTransaction; sent?: string; local?: string }, loose: boolean): boolean =>
+        sameTransaction(one.id, asked) &&
+        (named.sent === undefined || (loose && one.sent === undefined) || one.sent === named.sent) &&
+        (named.local === undefined || (loose && one.local === undefined) || one.local === named.local);
+      const forgotten = this.forgottenLog.filter((f) => f.key === asked.key).slice(-8);
+      if (!(this.byKey.get(asked.key) ?? []).some((one) => names(one, true)) && forgotten.findLast((f) => names(f, false))?.reversed === true) return false;
+    }
+    const c = this.find(asked, named?.sent, false, named?.local).c;
     if ((c.flags & REVERSED) !== 0) return false;
     c.flags |= REVERSED;
     return true;
@@ -331,7 +343,7 @@ export class MoneyRepeatsModel {
     const at = list?.indexOf(c) ?? -1;
     if (list === undefined || at < 0) return;
     list.splice(at, 1);
-    if (c.sent !== undefined) this.forgottenLog.push({ key: c.id.key, sent: c.sent, id: c.id });
+    if (c.sent !== undefined) this.forgottenLog.push({ key: c.id.key, sent: c.sent, local: c.local, id: c.id, reversed: (c.flags & REVERSED) !== 0 });
     if (list.length > 0) return;
     this.byKey.delete(c.id.key);
     for (let i = this.forgottenLog.length - 1; i >= 0; i--) if (this.forgottenLog[i]!.key === c.id.key) this.forgottenLog.splice(i, 1);

@@ -31,3 +31,29 @@ test('the per-key bound keeps a transaction whose reversal counted: a repeat of 
   const byKey = (repeats as unknown as { byKey: Map<string, unknown[]> }).byKey;
   assert.ok([...byKey.values()][0]!.length <= TRANSACTIONS_PER_KEY, 'the key still keeps no more than the bound');
 });
+
+test('every settled record of a key reversed: the one the bound drops is remembered reversed, a later repeat of its reversal counts nothing again (fix66b F2)', () => {
+  const repeats = new MoneyRepeats(dialect, 30_000);
+  for (let n = 1; n <= TRANSACTIONS_PER_KEY; n++) {
+    repeats.written('0200', buy(n));
+    assert.deepEqual(repeats.financial('0210', buy(n), true), { processed: true, secured: true }, `transaction ${n} counts once`);
+    assert.equal(repeats.reversal(reversalOf(n), true), true, `the reversal of transaction ${n} counts`);
+  }
+  // One more under the key: past the bound, every settled record reversed, the oldest (transaction 1) is dropped.
+  repeats.written('0200', buy(TRANSACTIONS_PER_KEY + 1));
+  const byKey = (repeats as unknown as { byKey: Map<string, { sent?: string }[]> }).byKey;
+  assert.ok(![...byKey.values()][0]!.some((c) => c.sent === time(1)), 'transaction 1 is no longer remembered');
+  assert.equal(repeats.reversal(reversalOf(1, '0401'), true), false, 'the repeat of the dropped transaction\'s counted reversal: not counted again');
+  assert.equal(repeats.reversal(reversalOf(1, '0421'), true), false, 'nor an advice repeat after it');
+  assert.equal(repeats.reversal(reversalOf(TRANSACTIONS_PER_KEY + 1), true), true, 'the open transaction\'s own reversal still counts once');
+});
+
+test('a record dropped unreversed (the bound drops such first): its first accepted reversal still counts once', () => {
+  const repeats = new MoneyRepeats(dialect, 30_000);
+  for (let n = 1; n <= TRANSACTIONS_PER_KEY + 1; n++) {
+    repeats.written('0200', buy(n));
+    repeats.financial('0210', buy(n), true);
+  }
+  assert.equal(repeats.reversal(reversalOf(1), true), true, 'transaction 1 (dropped, never reversed) is reversed once');
+  assert.equal(repeats.reversal(reversalOf(1, '0401'), true), false, 'its repeat counts nothing again');
+});
