@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Connector, SafEvent } from '@iso8583/connector';
 
@@ -175,25 +176,57 @@ export function waitForSaf(connectors: readonly Connector[], until: number, sign
 }
 
 /**
- * Longest wait (ms) of an abort for its connectors' destroy before its last line is written with the figures as they
- * stand: well inside the grace the signal handler gives an abort (signals.ts, 1 s), so that the line always reaches
- * the log before the process exits.
+ * The wait (ms) of an abort for its connectors' destroy before its last line is written with the figures as they stand,
+ * when its cut clients had nothing to store (their close came, no reversal was under way): 800. An abort that waits for
+ * a close or for stores ({@link ABORT_CLOSE_WAIT}, {@link abortStoreWait}) gives the destroy {@link ABORT_STORE_TAIL}
+ * more after them; never past {@link ABORT_MAX_WAIT}.
  */
 export const ABORT_LINE_WAIT = 800;
 
 /**
- * The last part (ms) of {@link ABORT_LINE_WAIT} kept for what the cut clients' reports store (their reversals) and the
- * connectors' destroy: a close still under way {@link ABORT_LINE_WAIT} less this from the abort's start is cut short
- * (the last resort), so that the reversals its reports began are stored before the links go, even on a busy machine.
+ * The least time (ms) an abort gives, after the cut clients' close, to the reversals their reports began (stored in
+ * the SAF journal: {@link abortStoreWait}), and then to the connectors' destroy: 300.
  */
 export const ABORT_STORE_TAIL = 300;
+
+/**
+ * The time (ms) an abort gives to each reversal under way once the cut clients have closed, on top of
+ * {@link ABORT_STORE_TAIL} ({@link abortStoreWait}): 10. A starved machine stores hundreds of them (a terminal that
+ * never reads, its approvals queued) more slowly than a fixed bound allowed: those the destroy came before were "NOT
+ * reversed".
+ */
+export const ABORT_STORE_EACH = 10;
+
+/**
+ * How long (ms), from an abort's start, it waits for the client connections it cuts to close (each reports, as it
+ * closes, the approvals it could not deliver, whose reversals are then stored) before it destroys the connectors all
+ * the same: 3,000, the last resort for a close that hangs. A close waits only for what was already sent to its peer to
+ * be read out (a few turns of the event loop), so this bound is reached only on a machine starved of CPU (or with a
+ * peer that never stops sending); at 500 ms a loaded machine had the close report its approvals after the destroy.
+ */
+export const ABORT_CLOSE_WAIT = 3_000;
+
+/**
+ * The longest an abort takes (ms) before its end line: 8,000 ({@link ABORT_CLOSE_WAIT}, the stores, the destroy). The
+ * signal handler's grace is a little more (signals.ts `ABORT_EXIT_WAIT`), so the line always reaches the log first.
+ */
+export const ABORT_MAX_WAIT = 8_000;
+
+/**
+ * How long (ms) an abort waits for `underway` reversals being stored (the cut clients' reports: the book's
+ * `underway()`) before the connectors go: {@link ABORT_STORE_TAIL} plus {@link ABORT_STORE_EACH} each, at most
+ * {@link ABORT_MAX_WAIT}. It grows with what is queued, so that a busy machine still stores them all.
+ */
+export function abortStoreWait(underway: number): number {
+  return Math.min(ABORT_STORE_TAIL + ABORT_STORE_EACH * Math.max(0, underway), ABORT_MAX_WAIT);
+}
 
 /**
  * How long (ms), from an abort's start, the client connections it cuts may take to close before its `beforeDestroy`
  * runs all the same (what would free a close held up: the flow's books' `abandon`, the end of a stop's SAF drain): 250.
  * Never the bound of the connectors' destroy: that waits for the close itself (each connection's report of the answers
- * it could not deliver) up to {@link ABORT_LINE_WAIT} less {@link ABORT_STORE_TAIL}, the last resort, and then for what
- * `beforeDestroy` stores once more.
+ * it could not deliver) up to {@link ABORT_CLOSE_WAIT}, the last resort, and then for what `beforeDestroy` stores once
+ * more.
  */
 export const CLIENTS_CLOSE_WAIT = 250;
 
@@ -210,7 +243,7 @@ export interface AbortSteps {
   /**
    * Closes the listeners and client connections, at once (called after the first line); may resolve once the client
    * connections have closed (each has then reported the answers it could not deliver, whose reversals are stored),
-   * which the connectors' destroy waits for, up to {@link ABORT_LINE_WAIT} from the abort's start (then two more turns
+   * which the connectors' destroy waits for, up to {@link ABORT_CLOSE_WAIT} from the abort's start (then two more turns
    * of the event loop, so that the close callbacks already due run first). Default: nothing.
    */
   closeListeners?: () => void | Promise<unknown>;
@@ -219,7 +252,8 @@ export interface AbortSteps {
    * destroyed: what would close them sooner (a stop's SAF drain under way, which frees the links) ends here, not before
    * the cut clients have stored their reversals. May return what the destroy waits for (the reversals of approvals the
    * cut clients never got, forced now when their endpoint's close is still under way, stored: a destroy first refused
-   * them), up to {@link ABORT_LINE_WAIT} from the abort's start. Run a second time when the clients' close ended after
+   * them: bounded by the caller, {@link abortStoreWait}), never past {@link ABORT_MAX_WAIT} from the abort's start. Run a
+   * second time when the clients' close ended after
    * {@link CLIENTS_CLOSE_WAIT} (their reports came since: their reversals are waited for too): it must allow that.
    * Default: nothing.
    */
@@ -235,9 +269,9 @@ export interface AbortSteps {
  * aborting: work in flight dropped, SAF entries kept in the journal"` at once (the moment the abort began, written
  * before anything that may hang), then the connectors destroyed (every request in flight fails; what the journals
  * hold stays there), and the end line {@link logStopped} with `verb: 'aborted'` (`safLeft`, `reversalsPending`,
- * `kept`; no card data) once they are, or after {@link ABORT_LINE_WAIT} ms with the figures as they stand and
- * `"closing": true` (a store that hangs, say): the process exits with the destroy still under way. Resolves once the
- * end line is written.
+ * `kept`; no card data) once they are, or when {@link cutThenDestroy}'s bound has passed, with the figures as they
+ * stand and `"closing": true` (a store that hangs, say): the process exits with the destroy still under way. Resolves
+ * once the end line is written.
  */
 export async function abortConnectors(logger: Logger, what: string, connectors: readonly Connector[], steps: AbortSteps = {}): Promise<void> {
   logger.warn(`${what} aborting: work in flight dropped, SAF entries kept in the journal`);
@@ -247,30 +281,42 @@ export async function abortConnectors(logger: Logger, what: string, connectors: 
 
 /**
  * The cut and destroy of an abort ({@link abortConnectors}), and of a graceful stop past its deadline (the one code path
- * of both): the clients cut (`closeListeners`), their close waited for, then `beforeDestroy`, then the connectors
- * destroyed and `afterDestroy`. Resolves `true` once all that is done, or `false` after {@link ABORT_LINE_WAIT} ms (a
- * destroy or a store that hangs: it goes on in the background). Writes no line.
+ * of both): the clients cut (`closeListeners`), their close waited for (up to {@link ABORT_CLOSE_WAIT} from the start),
+ * then `beforeDestroy` (the reversals their reports began stored: {@link abortStoreWait}), then the connectors destroyed
+ * and `afterDestroy`. Resolves `true` once all that is done, or `false` when the destroy is still under way (a destroy
+ * or a store that hangs: it goes on in the background) {@link ABORT_LINE_WAIT} from the start or
+ * {@link ABORT_STORE_TAIL} after the stores, whichever is later, and at {@link ABORT_MAX_WAIT} from the start at the
+ * latest. With nothing to wait for, it ends as it did with a fixed bound: within {@link ABORT_LINE_WAIT}. Writes no line.
  */
 export async function cutThenDestroy(connectors: readonly Connector[], steps: AbortSteps = {}): Promise<boolean> {
+  const start = performance.now();
+  // The end line's bound: the last resort (ABORT_MAX_WAIT) while the close and the stores are waited for; once they
+  // are, the destroy's (`destroyBound`).
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ABORT_LINE_WAIT);
-  });
-  // The last resort for a close that hangs: ABORT_STORE_TAIL before the end line's bound, so that what its reports
-  // began to store (their reversals) still is before the links go.
+  let markLate: () => void = () => undefined;
+  const late = new Promise<false>((resolve) => (markLate = () => resolve(false)));
+  let over = false;
+  const lateAt = (ms: number): void => {
+    if (over) return;
+    clearTimeout(timer);
+    timer = setTimeout(markLate, Math.max(0, start + Math.min(ms, ABORT_MAX_WAIT) - performance.now()));
+  };
+  lateAt(ABORT_MAX_WAIT);
+  // The last resort for a close that hangs (ABORT_CLOSE_WAIT): what its reports began to store (their reversals) still
+  // is before the links go.
   let closeTimer: NodeJS.Timeout | undefined;
-  const closeLate = new Promise<'late'>((resolve) => (closeTimer = setTimeout(() => resolve('late'), ABORT_LINE_WAIT - ABORT_STORE_TAIL)));
+  const closeLate = new Promise<'late'>((resolve) => (closeTimer = setTimeout(() => resolve('late'), ABORT_CLOSE_WAIT)));
   // A client connection cut here reports, as it closes, an answer it could not deliver (an approval made and waiting to
   // be written: pipelined behind another, or for a client slow to read), and its reversal is stored in the SAF queue:
   // a destroy before that refused the store, and the approval was not reversed at all (logged "NOT reversed"). So the
   // destroy waits for the close itself, not for a timer of its own: a process descheduled past such a timer ran it
   // before the sockets' close callbacks (a socket paused for a client slow to read is read out first, over turns of
   // the event loop), and destroyed the connectors before the report. A cut during a graceful close (a second stop
-  // signal while the POS endpoint reads out a slow terminal) joins that close, whose read-out may take most of the end
-  // line's wait: the destroy waited for it at most CLIENTS_CLOSE_WAIT, and the approvals reported after were "NOT
-  // reversed". Now only the end line's own bound, less the tail kept for the stores (ABORT_LINE_WAIT - ABORT_STORE_TAIL
-  // from the start), cuts a close that hangs short: the last resort; what its reports began is then stored all the
-  // same. Two turns more after the close let the close callbacks already due run first.
+  // signal while the POS endpoint reads out a slow terminal) joins that close, whose read-out may take long on a
+  // machine starved of CPU: a fixed 500 ms had the approvals reported after the destroy "NOT reversed" (199 of 263 on a
+  // loaded machine). Only ABORT_CLOSE_WAIT cuts a close that hangs short: the last resort; what its reports began is
+  // then stored all the same, waited for as long as what is under way calls for (the caller's abortStoreWait). Two
+  // turns more after the close let the close callbacks already due run first.
   let clientsTimer: NodeJS.Timeout | undefined;
   const clientsLate = new Promise<'late'>((resolve) => (clientsTimer = setTimeout(() => resolve('late'), CLIENTS_CLOSE_WAIT)));
   const cut = steps.closeListeners?.();
@@ -284,16 +330,22 @@ export async function cutThenDestroy(connectors: readonly Connector[], steps: Ab
     return stored === undefined ? Promise.resolve() : Promise.race([Promise.resolve(stored).catch(() => undefined), late]);
   };
   let ready = before();
-  // A close still under way: waited for (never past the end line's own wait), then what its reports began to store.
+  // A close still under way: waited for (never past ABORT_CLOSE_WAIT), then what its reports began to store.
   if (closedInTime === 'late' && clientsClosed !== undefined) {
     const closing = clientsClosed;
     ready = ready.then(() => Promise.race([closing, closeLate])).then(() => before());
   }
   const destroyed = ready
-    .then(() => Promise.all(connectors.map((c) => c.destroy().catch(() => undefined))))
+    .then(() => {
+      clearTimeout(closeTimer);
+      // The destroy's bound: ABORT_LINE_WAIT from the start, or ABORT_STORE_TAIL from now when the waits took longer.
+      lateAt(Math.max(ABORT_LINE_WAIT, performance.now() - start + ABORT_STORE_TAIL));
+      return Promise.all(connectors.map((c) => c.destroy().catch(() => undefined)));
+    })
     .then(() => steps.afterDestroy?.())
     .then(() => true as const, () => true as const);
   const done = await Promise.race([destroyed, late]);
+  over = true;
   clearTimeout(timer);
   clearTimeout(closeTimer);
   return done;

@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { Iso8583Error } from '@iso8583/codec';
 import { hostPort as hostPortOf } from '@iso8583/connector/host-port';
+import { ABORT_MAX_WAIT } from './drain.js';
 import { errorCode, writeNotice } from './io.js';
 
 /**
@@ -29,14 +30,22 @@ export function hostPort(address: AddressInfo): string {
 export const INTERRUPTED_EXIT: Readonly<Record<'SIGHUP' | 'SIGINT' | 'SIGTERM', number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 /**
- * Longest wait for `abort()` after a second signal (ms): time for its end line (drain.ts `ABORT_LINE_WAIT`, 800 ms)
- * to reach the log. The process exits right after it, so an abort ends "within about a second" as the docs say.
+ * Longest wait (ms) for the abort of `iso8583 simulate-host` after a second signal (it stores nothing): 1,000. The
+ * process exits right after it.
  */
 export const ABORT_GRACE = 1_000;
 
 /**
+ * Longest wait (ms) for `abort()` after a second signal in {@link handleSignals} (`gateway`, `run`, `demo`): the
+ * abort's own last resort (drain.ts `ABORT_MAX_WAIT`, 8 s: the cut clients' close and the reversals they report
+ * stored before the connectors go) and 200 ms for its end line to reach the log. An abort with nothing to wait for
+ * ends within about a second (drain.ts `ABORT_LINE_WAIT`); the process exits right after it.
+ */
+export const ABORT_EXIT_WAIT = ABORT_MAX_WAIT + 200;
+
+/**
  * Resolves with the exit code once a stop signal has been handled: SIGTERM/SIGINT drain with `stop()` (exit 0; a
- * `stop()` that rejects rejects with {@link stopFailed}, for the command's error line and exit code 1); a second one runs `abort()` and resolves with 1 as soon as it settles (at most {@link ABORT_GRACE} ms); the process
+ * `stop()` that rejects rejects with {@link stopFailed}, for the command's error line and exit code 1); a second one runs `abort()` and resolves with 1 as soon as it settles (at most {@link ABORT_EXIT_WAIT} ms); the process
  * then exits 1 in the next turn of the event loop, once the command's continuation (its `... aborted` line, the log
  * flushed: synchronous writes) has run, even if a handle (a store that does not answer) still holds the event loop.
  * `stop` is told which signal came. SIGHUP calls `hup()`; with `hup` undefined, SIGHUP is a stop signal as SIGTERM
@@ -60,7 +69,7 @@ export function handleSignals(
         aborting = true;
         writeNotice(process.stdout, `${signal} again: aborting\n`);
         process.exitCode = 1;
-        const grace = new Promise<void>((r) => setTimeout(r, ABORT_GRACE).unref());
+        const grace = new Promise<void>((r) => setTimeout(r, ABORT_EXIT_WAIT).unref());
         void Promise.race([Promise.resolve().then(abort).catch(() => undefined), grace]).then(() => {
           resolve(1);
           // Whatever still holds the event loop (a close waiting for its deadline, a destroy waiting for a store) must

@@ -16,7 +16,7 @@ import { assembleHttp } from '../http/app.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { warnOpenHttp } from '../http/open-warning.js';
 import { listenError } from '../args.js';
-import { ABORT_LINE_WAIT, abortConnectors, cutThenDestroy, logStopped, waitForSaf } from '../drain.js';
+import { abortConnectors, abortStoreWait, cutThenDestroy, logStopped, waitForSaf } from '../drain.js';
 import type { AbortSteps } from '../drain.js';
 import { ClientsCut } from '../abort-cut.js';
 import { lostJournals } from '../journal-lost.js';
@@ -230,10 +230,10 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const closedThenAbandoned = (e: InboundEndpoint, closed: Promise<void>): Promise<void> => closed.finally(() => books.get(e)?.abandon());
   // Every book given up on now (its endpoint's connections already cut), settled once every reversal started so far is
   // stored, sent or known lost: what the connectors' destroy must wait for (never rejects).
-  // `waitMs`: the longest wait (default: no limit).
-  const abandonAll = async (waitMs?: number): Promise<void> => {
+  // Waited for as long as what is under way calls for (drain.ts abortStoreWait: it grows with the reversals begun).
+  const abandonAll = async (): Promise<void> => {
     for (const book of books.values()) void book.abandon();
-    await reverseApproval?.settled(waitMs);
+    await reverseApproval?.settled(abortStoreWait(reverseApproval.underway()));
   };
   const inbound: Record<string, AddressInfo> = {};
   let http: AddressInfo | undefined;
@@ -308,7 +308,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const cutSteps = (): AbortSteps => cut.steps({
     http: assembled,
     destroyEndpoints: () => Promise.all(Object.values(endpoints).map((e) => closedThenAbandoned(e, e.destroy()).catch(() => undefined))),
-  }, () => abandonAll(ABORT_LINE_WAIT));
+  }, () => abandonAll());
   let closing: Promise<void> | undefined;
   const close = (deadline = flow.shutdownDeadline): Promise<void> => {
     closing ??= (async () => {

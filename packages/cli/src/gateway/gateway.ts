@@ -18,7 +18,7 @@ import { createInboundEndpoint } from '@iso8583/inbound/endpoint';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listening } from '../args.js';
-import { ABORT_LINE_WAIT, ABORT_LOG_WAIT, abortConnectors, cutThenDestroy, logStopped, waitForSaf } from '../drain.js';
+import { ABORT_LOG_WAIT, abortConnectors, abortStoreWait, cutThenDestroy, logStopped, waitForSaf } from '../drain.js';
 import type { AbortSteps } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
@@ -302,18 +302,18 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const drainStop = new AbortController();
   // The cut of an abort, and of a stop past its deadline (one path, abort-cut.ts): the clients cut, their close waited
   // for; only then the drain ended (it frees the links, whose close refuses the reversals the cut clients ask for), and
-  // the links go once those being stored are (bounded by the end line's wait in drain.ts: a store that hangs).
+  // the links go once those being stored are (bounded as what is under way calls for: drain.ts abortStoreWait).
   const cut = new ClientsCut();
   const cutSteps = (afterDestroy?: () => Promise<unknown>): AbortSteps =>
     cut.steps({ http, destroyEndpoints: () => endpoint.destroy(), metricsApp, statsPort }, () => {
       drainStop.abort();
-      return reverseUndelivered.settled(ABORT_LINE_WAIT);
+      return reverseUndelivered.settled(abortStoreWait(reverseUndelivered.underway()));
     }, afterDestroy);
   const abort = (): Promise<void> => {
     aborting ??= (async () => {
       clearTimeout(expiryTimer);
       clearTimeout(giveUpTimer);
-      // The first line at once, the last once the links are destroyed or after ABORT_LINE_WAIT (drain.ts): it reaches
+      // The first line at once, the last once the links are destroyed or at the cut's bound (drain.ts): it reaches
       // the log within the signal handler's grace, a destroy that hangs (a store out of reach) or not. Every connector
       // has then recorded its last outcome: the log is flushed and released, waiting for its database at most
       // ABORT_LOG_WAIT (what it could not store is then kept for the next start, and said, before the end line).

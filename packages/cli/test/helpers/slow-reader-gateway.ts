@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { MessageStream, createCodec, encodeFrame, responseMti } from '@iso8583/codec';
 import { capturedLogger, tempFolder, within } from '@iso8583/test-support';
+import { ABORT_CLOSE_WAIT, ABORT_LINE_WAIT } from '../../src/drain.js';
 import { parseGatewayArgs } from '../../src/gateway/config.js';
 import { startGateway } from '../../src/gateway/gateway.js';
 import type { Gateway } from '../../src/gateway/gateway.js';
@@ -152,4 +153,43 @@ export async function slowReaderGateway(t: { after(fn: () => unknown): void }, p
     fillTerminal: () => parts.fillTerminal(gateway.addresses.pos.port),
     stopping: () => void (stopped = true),
   };
+}
+
+/**
+ * How late (ms) at most {@link holdCut} starts the endpoint's destroy: past the abort's old bounds (500 ms for the
+ * clients' close, 800 ms for its end line), inside its bound for that close now (`ABORT_CLOSE_WAIT`).
+ */
+export const CUT_LATE = ABORT_LINE_WAIT + 10;
+
+/**
+ * Holds the destroy of `endpoint` (the abort's cut, whose connection reports the approvals it could not deliver as it
+ * closes), as a machine starved of CPU had those reports come late: until one of `connectors` begins its destroy (the
+ * old abort, which destroyed them at 500 ms whatever the close: every report then "NOT reversed"), or {@link CUT_LATE}
+ * ms have passed (a timer made after the abort's own, so after its old bounds for certain and before ABORT_CLOSE_WAIT:
+ * the timers order it, not a sleep). Returns the cut: rejects if the endpoint was never destroyed.
+ */
+export function holdCut(endpoint: { destroy(reason?: Error): Promise<void> }, connectors: readonly { destroy(): Promise<void> }[]): () => Promise<void> {
+  assert.ok(CUT_LATE < ABORT_CLOSE_WAIT, 'the late cut comes within the abort\'s bound for the close');
+  let destroyBegun: () => void = () => undefined;
+  const connectorGone = new Promise<void>((resolve) => (destroyBegun = resolve));
+  for (const c of connectors) {
+    const destroyConnector = c.destroy.bind(c);
+    c.destroy = () => {
+      destroyBegun();
+      return destroyConnector();
+    };
+  }
+  const destroy = endpoint.destroy.bind(endpoint);
+  let cut: Promise<void> | undefined;
+  endpoint.destroy = (reason) => {
+    cut ??= new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CUT_LATE);
+      void connectorGone.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    }).then(() => destroy(reason));
+    return cut;
+  };
+  return () => cut ?? Promise.reject(new Error('the endpoint was not cut'));
 }
