@@ -9,7 +9,7 @@
  * reversal), with the amount the approval moved when it says so and may (`ReversalPlan.approve`). The two are noted by
  * STAN and terminal (a few notes under one: transactions reusing the STAN), and matched by booking (transactions-in-flight.ts `approvesBooking`: card, acquirer, field 7 and
  * amount agreeing too): a new transaction reusing the STAN at the terminal neither takes the old one's noted approval
- * nor is repeated by it. Of a remembered approval only its MTI, STAN, terminal, field 7, acquirer, response code and
+ * nor is repeated by it. Of a remembered approval only its MTI, STAN, terminal, field 7, acquirer, fields 37 and 38, response code and
  * amount fields are kept, with what tells its booking (`ApprovalBooking`: its card's first six and last four digits and length, never
  * the whole number).
  * A later request of the transaction approved in time (the terminal's repeat, `0201`, or the same request resent)
@@ -106,7 +106,7 @@ export class OvertakenReversals {
   /**
    * @param dialect The connector's dialect (approval codes, the transaction key's padding).
    * @param amountFields The fields of a late approval the reversal's amount is read from (`ReversalPlan.approvalFields`):
-   *   only these are kept of a remembered approval, with its MTI, STAN, terminal, field 7, acquirer and response code
+   *   only these are kept of a remembered approval, with its MTI, STAN, terminal, field 7, acquirer, fields 37 and 38 and response code
    *   (never its PAN, track echo or EMV data).
    * @param max Most notes at once of each kind, reversals and late approvals each (default {@link OVERTAKEN_MAX}).
    * @param keepFor Milliseconds a note counts (default {@link OVERTAKEN_FOR_MS}).
@@ -262,10 +262,14 @@ export class OvertakenReversals {
     return this.dialect.reversal?.freshTransmissionTime === true;
   }
 
-  /** What is remembered of a late approval: the fields that identify it and those its amount is read from (no card data). */
+  /**
+   * What is remembered of a late approval: the fields that identify it (with its fields 37 and 38, which tell a host's
+   * copy from another approval of the booking: a shared journal's chain of repeats, pg/overtaken-sql.ts `LATE_APPROVAL`)
+   * and those its amount is read from (no card data).
+   */
   kept(answer: IsoMessage): IsoMessage {
     const out: IsoMessage = {};
-    for (const field of ['0', '7', '11', '32', '39', '41', ...this.amountFields]) {
+    for (const field of ['0', '7', '11', '32', '37', '38', '39', '41', ...this.amountFields]) {
       const value = answer[field];
       if (value !== undefined) out[field] = value;
     }

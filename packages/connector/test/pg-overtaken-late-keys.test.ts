@@ -12,6 +12,7 @@ import { answer, purchase } from './peer.js';
 import type { Received } from './peer.js';
 import { peerAndConnector } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
+import { sql } from './helpers/pg-owner-lock.js';
 import { answeredLines, watchReversals } from './helpers/reversals.js';
 
 /** More timed-out requests than a connection's late keys hold (1024). */
@@ -57,8 +58,11 @@ test('pg: a late approval after more than 1024 other timeouts on its connection 
   assert.deepEqual(answeredLines(reversals), ['0400 25', '0401 00']);
   const repeats = peer.received.filter((r) => r.message['0'] === '0401').map((r) => r.message as IsoMessage);
   assert.deepEqual(repeats.map((m) => m['11']), ['073001']);
-  // A duplicate of the same approval is looked up to the same repeat's id (stored once, whoever stores it again).
-  const approval = { '0': '0210', '11': '073001', '39': '00', '41': 'TERM0001' };
+  // A duplicate of the same approval (the host's copy: what the row keeps of it) is looked up to the same repeat's id
+  // (stored once, whoever stores it again).
+  const [left] = await sql<{ approval: IsoMessage }>(url, "SELECT late_approval AS approval FROM iso8583_saf WHERE id NOT LIKE '%.again' AND late_approval IS NOT NULL");
+  const approval = left?.approval as IsoMessage;
+  assert.equal(approval['11'], '073001');
   const [one, two] = [await journal.lateApproval(approval), await journal.lateApproval(approval)];
   assert.ok(one !== undefined && one.againId === two?.againId, 'one repeat id');
   assert.equal(connector.stats().reversalsPending, 0);

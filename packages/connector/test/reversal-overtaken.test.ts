@@ -78,7 +78,8 @@ test('OvertakenReversals: only an approval of a reversible request whose reversa
   // connection), then the reversal's answer that undid nothing.
   assert.deepEqual(o.again({ ...late, '38': 'A00002' }), { reversal: { ...reversal, '0': '0401' }, responseCode: '25', approval: { ...late, '38': 'A00002' } });
   assert.equal(o.again({ ...late, '38': 'A00003' }), undefined);
-  assert.deepEqual(o.answered(reversal, { '0': '0410', '39': '25' }), { reversal: { ...reversal, '0': '0401' }, responseCode: '25', approval: late });
+  // Kept with its field 38 (what tells it from the host's copy of another approval: a shared journal's chain of repeats).
+  assert.deepEqual(o.answered(reversal, { '0': '0410', '39': '25' }), { reversal: { ...reversal, '0': '0401' }, responseCode: '25', approval: { ...late, '38': 'A00003' } });
   assert.equal(o.answered(reversal, { '0': '0410', '39': '25' }), undefined, 'taken once');
   // A remembered approval keeps what identifies it and its amount's fields only: no PAN, track echo or EMV data.
   const amounts = new OvertakenReversals(dialect, ['6', '51']);

@@ -114,6 +114,12 @@ const OF_BOOKING = `($6::text IS NULL OR ${ROW_TIME} IS NULL OR ${ROW_TIME} = $6
       AND ($9::text IS NULL OR entry->'reversal'->>'2' IS NULL OR ${cardMark("(entry->'reversal'->>'2')")} = $9::text)`;
 
 /**
+ * Most repeats `LATE_APPROVAL` follows down a chain from its root (`<id>.again`, `<id>.again.again` ...): a bound on
+ * its recursion, far above the cap on repeats (reversal-again.ts `REPEATS_AGAIN_MAX`, per process). Sixty-four.
+ */
+const CHAIN_MAX = 64;
+
+/**
  * A late approval of the transaction (its kept fields `$4`, JSON) reached this node, which remembers no reversal of
  * it: a reversal entry of the transaction answered with a code that undid nothing (`reversed`, `undid_nothing` set,
  * done less than `$5` ms ago: `OVERTAKEN_FOR_MS`, the while a node's memory keeps one, or up to twice that for a try
@@ -137,20 +143,38 @@ const OF_BOOKING = `($6::text IS NULL OR ${ROW_TIME} IS NULL OR ${ROW_TIME} = $6
  * Only a row of the bank `$10` (the node's address, upstream-marker.ts `ofBank`, as `REPEATS_OWED`): an approval from
  * one bank is never left on (nor takes the code of) another bank's row under a shared key, whose repeat would be owed
  * to, and sent by, that other bank's nodes.
+ *
+ * A chain of repeats (sr66b #9): a row found with its code that carries another approval than this one (its kept
+ * fields differ: `kept` keeps fields 37 and 38, so a retransmitted request's approval differs from the first, a host's
+ * copy does not) whose repeat is stored is not this approval's: the statement follows the chain down (`ch`: the
+ * repeat `<root>.again`, its own repeat, ...; each a primary-key look-up, at most {@link CHAIN_MAX}) while each row
+ * carries another approval, and takes the first that carries none, or this one (a copy: it names the repeat stored or
+ * owed already), or the last. So the repeat's `25` reverses this approval too (pending: left on it, `UNDID_NOTHING`
+ * reads it), or its code calls for a repeat of its own (`<repeat>.again`), as the file journal's memory does; never
+ * one approval twice. A chain row keeps the approval it carries (the one its repeat answers; the root as before takes
+ * this one). The chain's rows are read unlocked; the row taken is locked by the update, and a `25` written on it
+ * meanwhile leaves the approval with the code, for any node's `REPEATS_OWED`.
  */
-export const LATE_APPROVAL = `WITH t AS MATERIALIZED (${transactionRow(
-  'undid_nothing',
+export const LATE_APPROVAL = `WITH RECURSIVE t AS MATERIALIZED (${transactionRow(
+  'undid_nothing, covered_by, late_approval',
   `id NOT LIKE '%${AGAIN_SUFFIX}' AND retired_at IS NULL AND (done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5::float8 * interval '1 millisecond'))
       AND ${OF_BOOKING} AND ${ofBank('iso8583_saf', '$10')}
       AND NOT EXISTS (SELECT 1 FROM iso8583_saf z WHERE z.upstream = ANY($1::text[]) AND z.entry->>'kind' IS NULL
         AND z.entry->'reversal'->>'41' = $2::text AND z.entry->'reversal'->>'11' = $3::text
         AND z.retired_at > now() - $5::float8 * interval '1 millisecond' AND ${OF_BOOKING})`,
-)})
-  UPDATE iso8583_saf s SET late_approval = $4::jsonb,
+)}),
+  ch AS (SELECT a.id, a.late_approval, 1 AS depth FROM t, iso8583_saf a
+      WHERE a.id = coalesce(t.covered_by, t.id) || '${AGAIN_SUFFIX}' AND a.entry->>'kind' IS NULL
+        AND t.undid_nothing IS NOT NULL AND t.late_approval IS NOT NULL AND t.late_approval <> $4::jsonb
+    UNION ALL SELECT a.id, a.late_approval, ch.depth + 1 FROM ch, iso8583_saf a
+      WHERE a.id = ch.id || '${AGAIN_SUFFIX}' AND a.entry->>'kind' IS NULL
+        AND ch.late_approval IS NOT NULL AND ch.late_approval <> $4::jsonb AND ch.depth < ${CHAIN_MAX}),
+  w AS (SELECT coalesce((SELECT id FROM ch ORDER BY depth DESC LIMIT 1), t.id) AS id, t.id AS root FROM t)
+  UPDATE iso8583_saf s SET late_approval = CASE WHEN s.id = w.root THEN $4::jsonb ELSE coalesce(s.late_approval, $4::jsonb) END,
     late_approval_at = coalesce(s.late_approval_at, now() - greatest($5::float8 - ${OVERTAKEN_FOR_MS}, 0) * interval '1 millisecond')
-  FROM t WHERE s.id = t.id
-  RETURNING CASE WHEN NOT ${cappedRoot('s')} THEN t.undid_nothing END AS code, (s.entry->'reversal')::text AS reversal,
-    CASE WHEN t.undid_nothing IS NOT NULL THEN coalesce(s.covered_by, s.id) ELSE s.id END AS id`;
+  FROM w WHERE s.id = w.id
+  RETURNING CASE WHEN NOT ${cappedRoot('s')} THEN s.undid_nothing END AS code, (s.entry->'reversal')::text AS reversal,
+    CASE WHEN s.undid_nothing IS NOT NULL THEN coalesce(s.covered_by, s.id) ELSE s.id END AS id`;
 
 /**
  * The repeats owed (at most 100): reversal entries under the upstream keys `$1` answered with a code that undid nothing

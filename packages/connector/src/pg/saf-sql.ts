@@ -339,6 +339,10 @@ export const RELEASE = `UPDATE iso8583_saf s SET attempt_until = CASE WHEN s.att
  * code stays while a pending row of its transaction carries a late approval (overtaken-sql.ts `passingOn`: that row's
  * end may pass the approval on to it, however late), and a row that deferred stays while the row covering it is pending
  * (its end gives the obligation back, however late; an index look-up by fields 41 and 11, `iso8583_saf_original`).
+ * A row whose repeat the cap refused (`repeats_capped_at`, overtaken-sql.ts `CAP_REPEAT`) stays, whatever else, while a
+ * row names it (`covered_by`: that row's repeat is still this one's, `againId`; it may take the obligation back,
+ * `passingOn`): purged, the refusal was forgotten and that repeat owed again, sent past the cap (sr66b #2). The same
+ * index look-up, made only for a marked row.
  */
 export const PURGE = `DELETE FROM iso8583_saf d
   WHERE d.done_at < now() - $1::float8 * interval '1 millisecond'
@@ -347,7 +351,10 @@ export const PURGE = `DELETE FROM iso8583_saf d
         AND NOT EXISTS (SELECT 1 FROM iso8583_saf w
           WHERE w.entry->>'kind' IS NULL AND w.entry->'reversal'->>'41' = d.entry->'reversal'->>'41'
             AND w.entry->'reversal'->>'11' = d.entry->'reversal'->>'11' AND w.done_at IS NULL AND w.late_approval IS NOT NULL)
-        AND NOT EXISTS (SELECT 1 FROM iso8583_saf x WHERE x.id = d.covered_by AND x.done_at IS NULL)))`;
+        AND NOT EXISTS (SELECT 1 FROM iso8583_saf x WHERE x.id = d.covered_by AND x.done_at IS NULL)))
+    AND NOT (d.repeats_capped_at IS NOT NULL AND EXISTS (SELECT 1 FROM iso8583_saf y
+      WHERE y.entry->>'kind' IS NULL AND y.entry->'reversal'->>'41' = d.entry->'reversal'->>'41'
+        AND y.entry->'reversal'->>'11' = d.entry->'reversal'->>'11' AND y.covered_by = d.id))`;
 
 /**
  * The pending entries no node takes (stranded.ts), by upstream key: out of any attempt's flight, and claimable for more

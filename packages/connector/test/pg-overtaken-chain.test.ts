@@ -1,0 +1,70 @@
+// A host chaining approvals and 25s on one root (sr66b #9): the original timed out, its reversal rev-c was answered 25,
+// the host approved the original late (A1): the repeat rev-c.again was stored. That repeat answered 25 too, the host
+// approved again (A2: a retransmitted request's answer, another field 38 and 37). The file store reverses A2 with a
+// repeat of its own (reversal-overtaken.ts: the repeat's 25 is remembered, A2 calls for it again); with PostgreSQL,
+// LATE_APPROVAL looked at the root only and returned rev-c.again again, stored already ('exists'): A2 stood unreversed,
+// logged at info. Now a late approval that is not the copy of the one a row's repeat answers goes down the chain of
+// repeats (overtaken-sql.ts `LATE_APPROVAL`): each approval the client did not get is reversed once, a copy never twice.
+// Real server, the journal's own statements.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { getDialect } from '@iso8583/codec';
+import type { IsoMessage } from '@iso8583/codec';
+import { sharedPostgres } from '@iso8583/test-support';
+import type { PostgresCluster } from '@iso8583/test-support';
+import { PgJournal } from '../src/index.js';
+import { OvertakenReversals, repeatOf } from '../src/reversal-overtaken.js';
+
+let cluster: PostgresCluster;
+before(async () => {
+  cluster = await sharedPostgres();
+});
+after(() => cluster.destroy());
+
+const overtaken = new OvertakenReversals(getDialect('iso87ascii'), ['4']);
+const reversal: IsoMessage = { '0': '0400', '3': '000000', '4': '000000001000', '7': '1121103000', '11': '000303', '41': 'TERM0001' };
+const approval = (auth: string, rrn: string): IsoMessage => ({
+  '0': '0210', '4': '000000001000', '7': '1121103000', '11': '000303', '37': rrn, '38': auth, '39': '00', '41': 'TERM0001',
+});
+const a1 = approval('AUTH01', '000000000001');
+const a2 = approval('AUTH02', '000000000002');
+
+/** A journal of its own database, the root rev-c answered 25 and ended, A1's repeat rev-c.again stored. */
+async function chain(name: string, t: { after(fn: () => Promise<void>): void }) {
+  const journal = new PgJournal({ url: cluster.createDatabase(name), lease: 60_000, owner: 'node-a' });
+  await journal.open();
+  t.after(() => journal.close());
+  const look = (answer: IsoMessage): ReturnType<PgJournal['lateApproval']> => journal.lateApproval(overtaken.kept(answer), undefined, overtaken.bookingOf(answer));
+  await journal.add({ id: 'rev-c', reversal, at: Date.now() });
+  await journal.attempt('rev-c', 1);
+  assert.equal(await journal.undidNothing('rev-c', '25'), undefined);
+  await journal.done('rev-c', 'reversed');
+  const first = await look(a1);
+  assert.equal(first?.againId, 'rev-c.again', 'A1 calls for the root\'s repeat');
+  assert.equal(await journal.add({ id: first.againId, reversal: repeatOf(reversal), at: Date.now() }), undefined, 'stored');
+  await journal.attempt('rev-c.again', 1);
+  return { journal, look };
+}
+
+test('a second late approval after the repeat\'s 25 calls for a repeat of its own; a copy of either for none', async (t) => {
+  const { journal, look } = await chain('overtaken_chain_after', t);
+  assert.equal(await journal.undidNothing('rev-c.again', '25'), undefined, 'nothing left on the repeat yet');
+  await journal.done('rev-c.again', 'reversed');
+  assert.equal((await look(a1))?.againId, 'rev-c.again', 'a copy of A1 names the repeat stored already');
+  const second = await look(a2);
+  assert.equal(second?.againId, 'rev-c.again.again', 'A2 calls for the repeat\'s repeat');
+  assert.equal(second.responseCode, '25');
+  assert.equal(await journal.add({ id: second.againId, reversal: repeatOf(reversal), at: Date.now() }), undefined, 'stored');
+  assert.equal((await look(a2))?.againId, 'rev-c.again.again', 'a copy of A2 names its repeat, stored already');
+  assert.equal((await look(a1))?.againId, 'rev-c.again', 'a copy of A1 still names its own');
+  assert.deepEqual((await journal.repeatsOwed()).map((o) => o.againId), [], 'nothing owed: each approval has its repeat');
+});
+
+test('a second late approval while the repeat is pending is left on it: the repeat\'s 25 calls for another', async (t) => {
+  const { journal, look } = await chain('overtaken_chain_pending', t);
+  assert.equal((await look(a1))?.againId, 'rev-c.again', 'a copy of A1 names its repeat (stored: nothing more), not left on it');
+  assert.equal(await look(a2), undefined, 'A2 waits for the pending repeat\'s answer');
+  const left = await journal.undidNothing('rev-c.again', '25');
+  assert.equal(left?.againId, 'rev-c.again.again', 'the repeat\'s 25 reverses A2 again');
+  assert.equal(left.approval['38'], 'AUTH02');
+});
