@@ -135,14 +135,19 @@ export class ReversalsAgain {
     }
     const currency = reversal['49'];
     const kept = this.plan.approve(reversal, again.approval, typeof currency === 'string' ? currency : '');
-    this.host.logger.warn(
-      { code: 'ISO8583_WARN_SAF_REVERSED_AGAIN', mti: reversal['0'], stan: reversal['11'], responseCode: again.responseCode, ...(kept === undefined ? {} : { amountKept: kept }) },
-      'a late approval came after its reversal was answered with a code that undid nothing: reversing it again',
-    );
+    // Said once per repeat this node stores (or fails to store): a copy of the approval finding its repeat already
+    // stored (by an earlier try or copy, here or on another node) is not reversing again (sr67a #2).
+    const reversing = (): void =>
+      this.host.logger.warn(
+        { code: 'ISO8583_WARN_SAF_REVERSED_AGAIN', mti: reversal['0'], stan: reversal['11'], responseCode: again.responseCode, ...(kept === undefined ? {} : { amountKept: kept }) },
+        'a late approval came after its reversal was answered with a code that undid nothing: reversing it again',
+      );
     try {
-      if (!(await this.add(reversal, id))) this.elsewhere(reversal);
+      if (await this.add(reversal, id)) reversing();
+      else this.elsewhere(reversal);
       return undefined;
     } catch (err) {
+      reversing();
       const code = (err as Iso8583Error | undefined)?.code;
       if (inPlace) {
         this.host.logger.error(
@@ -212,7 +217,7 @@ export class ReversalsAgain {
 
   /** The store holds entry `reversal` already (an earlier try's record, kept), and another node sends it. */
   private elsewhere(reversal: IsoMessage): void {
-    this.host.logger.info(named(reversal), 'the reversal of a late approval is in the store already (an earlier try of it was kept, and another node holds it): sent from there, not again from here');
+    this.host.logger.info(named(reversal), 'the reversal of a late approval is in the store already (an earlier try or copy of it stored it, on this node or another): sent from there, not again from here');
   }
 
   /** Tries the store of entry `id` again `retryInterval` from now (unless stopped: then it is logged as not reversed). */
