@@ -231,8 +231,9 @@ export class CardDataForms {
   }
 
   /**
-   * A value as it is, in upper and lower case, XML-escaped, and the hex of its bytes (both cases): as Latin-1, and as
-   * `encoding` (the field's) writes them.
+   * A value as it is, in upper and lower case, XML-escaped, URL-encoded (`encodeURIComponent`: `%5EDOE%2FJOHN%5E`), and
+   * its bytes in every dump form ({@link CardDataForms.#addHex}): as Latin-1, as `encoding` (the field's) writes them,
+   * and, for a value that is hex (field 52, 55, an EMV data object), the bytes it spells.
    */
   #addForms(value: string, masked: string, encoding: ValueEncoding | undefined): void {
     if (value.length < MIN_LENGTH) return;
@@ -240,21 +241,60 @@ export class CardDataForms {
     if (/[a-z]/.test(value)) this.#add(value.toUpperCase(), masked);
     if (/[A-Z]/.test(value)) this.#add(value.toLowerCase(), masked);
     if (/[&<>"']/.test(value)) this.#add(xmlEscape(value), xmlEscape(masked));
+    const url = encodeURIComponent(value);
+    if (url !== value) this.#add(url, encodeURIComponent(masked));
     this.#addHex(Buffer.from(value, 'latin1').toString('hex'));
     if (encoding !== undefined) this.#addHex(wireHex(value, encoding));
+    if (value.length >= MIN_EMV_HEX && value.length % 2 === 0 && /^[0-9A-Fa-f]+$/.test(value)) this.#addHex(value);
   }
 
-  /** A hex dump form (either case), masked as stars. */
+  /**
+   * The bytes of a hex dump in every form a log may show them, masked as stars: the hex (either case), its byte pairs
+   * apart (`01 23 45`, `01:23:45`), and their base64 (standard and URL-safe) at each of the 3 places the bytes may start
+   * in a longer base64 text ({@link base64Cores}).
+   */
   #addHex(hex: string): void {
-    const stars = '*'.repeat(hex.length);
-    this.#add(hex, stars);
-    if (/[a-f]/.test(hex)) this.#add(hex.toUpperCase(), stars);
-    if (/[A-F]/.test(hex)) this.#add(hex.toLowerCase(), stars);
+    for (const form of new Set([hex, hex.toUpperCase(), hex.toLowerCase()])) {
+      this.#add(form, '*'.repeat(form.length));
+      if (form.length < MIN_EMV_HEX) continue;
+      const pairs = form.match(/../g)!;
+      for (const separator of HEX_SEPARATORS) {
+        const spaced = pairs.join(separator);
+        this.#add(spaced, '*'.repeat(spaced.length));
+      }
+    }
+    for (const core of base64Cores(Buffer.from(hex, 'hex'))) this.#add(core, '*'.repeat(core.length));
   }
 
   #add(form: string, masked: string): void {
     if (form.length >= MIN_LENGTH && !this.#replacements.has(form)) this.#replacements.set(form, masked);
   }
+}
+
+/** What a hex dump may put between its byte pairs: `01 23 45`, `01:23:45`. */
+const HEX_SEPARATORS = [' ', ':'];
+
+/** The fewest base64 characters searched for: shorter runs (5 bytes or less) would match ordinary words. */
+const MIN_BASE64 = 8;
+
+/**
+ * The base64 characters that carry `bytes` alone (those that hold no bit of a byte before or after them), standard
+ * and URL-safe, at each of the 3 places the bytes may start in a group of 3: what every base64 text holding them holds,
+ * whatever is around them (a field inside `message.raw`, a data object inside field 55). Runs shorter than
+ * {@link MIN_BASE64} are left out. Up to 6 strings; reading base64 back is xml-header-mask.ts's.
+ */
+export function base64Cores(bytes: Uint8Array): string[] {
+  const out = new Set<string>();
+  for (let shift = 0; shift < 3; shift++) {
+    const text = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
+    // On their own (shift 0), the whole text too: its last characters, padding and all.
+    if (shift === 0) out.add(text).add(text.replace(/=+$/, ''));
+    out.add(text.slice(Math.ceil((8 * shift) / 6), Math.floor((8 * (shift + bytes.length)) / 6)));
+  }
+  return [...out].filter((form) => form.length >= MIN_BASE64).flatMap((form) => {
+    const url = form.replaceAll('+', '-').replaceAll('/', '_');
+    return url === form ? [form] : [form, url];
+  });
 }
 
 /**
