@@ -139,14 +139,14 @@ export class CardDataForms {
     const [, prefix = '', pan = '', separator = '', rest = ''] = track;
     this.#addPan(pan);
     this.#addForms(pan, maskPan(pan), encoding);
-    if (rest.length >= 6) this.#addForms(rest, '*'.repeat(rest.length), encoding);
+    if (rest.length >= 6) this.#addForms(rest, stars(rest.length), encoding);
     if (separator === '^') {
       // Track 1: the cardholder name (`DOE/JOHN`, padded to its field with spaces) and the data after it (expiry,
       // service code, discretionary data with CVV1 / PVV), which a sequence may log on their own, as track 2's rest.
       const second = rest.indexOf('^');
       this.#addName(rest.slice(0, Math.max(0, second)), encoding);
       const tail = second < 0 ? '' : rest.slice(second + 1);
-      if (tail.length >= 6) this.#addForms(tail, '*'.repeat(tail.length), encoding);
+      if (tail.length >= 6) this.#addForms(tail, stars(tail.length), encoding);
     }
     // Track 2 is written with `=` in ASCII and with `D` (the BCD separator nibble) in binary dialects.
     const other = separator === '=' ? 'D' : separator === 'D' ? '=' : undefined;
@@ -184,12 +184,12 @@ export class CardDataForms {
           const track = Buffer.from(item.value, 'hex').toString('latin1');
           this.#addTrack(track, maskValue(track, 'track'), undefined);
           this.#addForms(track, maskValue(track, 'track'), undefined);
-          if (item.value.length >= MIN_EMV_HEX) this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
+          if (item.value.length >= MIN_EMV_HEX) this.#addForms(item.value, stars(item.value.length), undefined);
         } else if (NAME_EMV_TAGS.has(item.tag)) {
-          if (item.value.length >= MIN_EMV_HEX) this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
+          if (item.value.length >= MIN_EMV_HEX) this.#addForms(item.value, stars(item.value.length), undefined);
           this.#addName(Buffer.from(item.value, 'hex').toString('latin1'), undefined);
         } else if (item.value.length >= MIN_EMV_HEX && !SHOWN_EMV_TAGS.has(item.tag)) {
-          this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
+          this.#addForms(item.value, stars(item.value.length), undefined);
         }
       }
     };
@@ -220,7 +220,7 @@ export class CardDataForms {
    * values searched for, {@link MIN_EMV_HEX}) is not searched for: it would hide those letters in every word.
    */
   #addName(name: string, encoding: ValueEncoding | undefined): void {
-    for (const form of new Set([name, name.trim()])) if (form.length >= MIN_EMV_HEX / 2 && /[A-Za-z]/.test(form)) this.#addForms(form, '*'.repeat(form.length), encoding);
+    for (const form of new Set([name, name.trim()])) if (form.length >= MIN_EMV_HEX / 2 && /[A-Za-z]/.test(form)) this.#addForms(form, stars(form.length), encoding);
   }
 
   /** A PAN of the message, when it is digits long enough to have pieces worth hiding. */
@@ -255,20 +255,29 @@ export class CardDataForms {
    */
   #addHex(hex: string): void {
     for (const form of new Set([hex, hex.toUpperCase(), hex.toLowerCase()])) {
-      this.#add(form, '*'.repeat(form.length));
+      this.#add(form, stars(form.length));
       if (form.length < MIN_EMV_HEX) continue;
       const pairs = form.match(/../g)!;
       for (const separator of HEX_SEPARATORS) {
         const spaced = pairs.join(separator);
-        this.#add(spaced, '*'.repeat(spaced.length));
+        this.#add(spaced, stars(spaced.length));
       }
     }
-    for (const core of base64Cores(Buffer.from(hex, 'hex'))) this.#add(core, '*'.repeat(core.length));
+    for (const core of base64Cores(Buffer.from(hex, 'hex'))) this.#add(core, stars(core.length));
   }
 
   #add(form: string, masked: string): void {
     if (form.length >= MIN_LENGTH && !this.#replacements.has(form)) this.#replacements.set(form, masked);
   }
+}
+
+/** Star strings by length, shared by every form of every message (most forms are masked as stars). */
+const STARS: string[] = [];
+
+/** `n` stars: one shared string for each length up to 4096. */
+function stars(n: number): string {
+  if (n > 4096) return '*'.repeat(n);
+  return (STARS[n] ??= '*'.repeat(n));
 }
 
 /** What a hex dump may put between its byte pairs: `01 23 45`, `01:23:45`. */
