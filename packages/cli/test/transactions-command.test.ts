@@ -2,7 +2,7 @@
 // the flag's error (ISO8583_ERR_CLI_OPTION naming --before), and the table prints whatever a gateway answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -143,4 +143,19 @@ test('transactions from a folder with no day file warns ISO8583_WARN_TRANSACTION
   assert.equal(await transactionsCommand(['--journal-dir', await folder(t)], full), 0);
   assert.equal(full.errText(), '', 'no warning beside day files');
   assert.match(full.text(), /000002/);
+});
+
+test('transactions – a damaged line of a folder is skipped with ISO8583_WARN_TRANSACTION_LOG_CORRUPT on stderr, its file and offset, no value (rv67h F3)', async (t) => {
+  const dir = await folder(t);
+  const file = join(dir, 'transactions-2026-12-01.jsonl');
+  // A 13-digit amount: a line the store refuses on read (`toTransactionRecord`).
+  appendFileSync(file, `${JSON.stringify({ ...record('000124'), amount: '0000000010001', pan: '411111******1111' })}\n`);
+  const out = io();
+  assert.equal(await transactionsCommand(['--journal-dir', dir], out), 0);
+  assert.match(out.text(), /000002/);
+  assert.doesNotMatch(out.text(), /000124/);
+  const warnings = out.errText().split('\n').filter((line) => line.includes('ISO8583_WARN_TRANSACTION_LOG_CORRUPT'));
+  assert.equal(warnings.length, 1, out.errText());
+  assert.match(warnings[0]!, /^iso8583: warning: ISO8583_WARN_TRANSACTION_LOG_CORRUPT: a line of the transaction log .*\(file .*transactions-2026-12-01\.jsonl, offset \d+\)$/);
+  assert.ok(!/000124|0000000010001|411111/.test(out.errText()), out.errText());
 });

@@ -119,6 +119,15 @@ test('malformed TLV is refused with ISO8583_ERR_TLV and the offset', () => {
   assert.equal(inner.offset, 3, 'offsets count from the start of the field, also inside a constructed tag');
 });
 
+test('TLV hex text with a character that is not a hex digit says so and where, not "an even number" (rv67h F4)', () => {
+  const pan = '4111111111111111';
+  const err = tlvError(() => parseTlv(`5A08${pan}ZZ`));
+  assert.match(err.message, /^TLV hex text has a character that is not a hex digit \(character 21\)/);
+  assert.equal(err.offset, 10);
+  assert.ok(!JSON.stringify(err).includes('411111'));
+  assert.match(tlvError(() => parseTlv(`5A08${pan}5`)).message, /^TLV hex text must have an even number of hex digits/);
+});
+
 test('a TLV error never contains the value', () => {
   const pan = '4111111111111111';
   const truncated = `5A10${pan}`;

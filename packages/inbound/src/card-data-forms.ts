@@ -139,14 +139,14 @@ export class CardDataForms {
     const [, prefix = '', pan = '', separator = '', rest = ''] = track;
     this.#addPan(pan);
     this.#addForms(pan, maskPan(pan), encoding);
-    if (rest.length >= 6) this.#addForms(rest, '*'.repeat(rest.length), encoding);
+    if (rest.length >= 6) this.#addForms(rest, stars(rest.length), encoding);
     if (separator === '^') {
       // Track 1: the cardholder name (`DOE/JOHN`, padded to its field with spaces) and the data after it (expiry,
       // service code, discretionary data with CVV1 / PVV), which a sequence may log on their own, as track 2's rest.
       const second = rest.indexOf('^');
       this.#addName(rest.slice(0, Math.max(0, second)), encoding);
       const tail = second < 0 ? '' : rest.slice(second + 1);
-      if (tail.length >= 6) this.#addForms(tail, '*'.repeat(tail.length), encoding);
+      if (tail.length >= 6) this.#addForms(tail, stars(tail.length), encoding);
     }
     // Track 2 is written with `=` in ASCII and with `D` (the BCD separator nibble) in binary dialects.
     const other = separator === '=' ? 'D' : separator === 'D' ? '=' : undefined;
@@ -184,12 +184,12 @@ export class CardDataForms {
           const track = Buffer.from(item.value, 'hex').toString('latin1');
           this.#addTrack(track, maskValue(track, 'track'), undefined);
           this.#addForms(track, maskValue(track, 'track'), undefined);
-          if (item.value.length >= MIN_EMV_HEX) this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
+          if (item.value.length >= MIN_EMV_HEX) this.#addForms(item.value, stars(item.value.length), undefined);
         } else if (NAME_EMV_TAGS.has(item.tag)) {
-          if (item.value.length >= MIN_EMV_HEX) this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
+          if (item.value.length >= MIN_EMV_HEX) this.#addForms(item.value, stars(item.value.length), undefined);
           this.#addName(Buffer.from(item.value, 'hex').toString('latin1'), undefined);
         } else if (item.value.length >= MIN_EMV_HEX && !SHOWN_EMV_TAGS.has(item.tag)) {
-          this.#addForms(item.value, '*'.repeat(item.value.length), undefined);
+          this.#addForms(item.value, stars(item.value.length), undefined);
         }
       }
     };
@@ -220,7 +220,7 @@ export class CardDataForms {
    * values searched for, {@link MIN_EMV_HEX}) is not searched for: it would hide those letters in every word.
    */
   #addName(name: string, encoding: ValueEncoding | undefined): void {
-    for (const form of new Set([name, name.trim()])) if (form.length >= MIN_EMV_HEX / 2 && /[A-Za-z]/.test(form)) this.#addForms(form, '*'.repeat(form.length), encoding);
+    for (const form of new Set([name, name.trim()])) if (form.length >= MIN_EMV_HEX / 2 && /[A-Za-z]/.test(form)) this.#addForms(form, stars(form.length), encoding);
   }
 
   /** A PAN of the message, when it is digits long enough to have pieces worth hiding. */
@@ -231,8 +231,9 @@ export class CardDataForms {
   }
 
   /**
-   * A value as it is, in upper and lower case, XML-escaped, and the hex of its bytes (both cases): as Latin-1, and as
-   * `encoding` (the field's) writes them.
+   * A value as it is, in upper and lower case, XML-escaped, URL-encoded (`encodeURIComponent`: `%5EDOE%2FJOHN%5E`), and
+   * its bytes in every dump form ({@link CardDataForms.#addHex}): as Latin-1, as `encoding` (the field's) writes them,
+   * and, for a value that is hex (field 52, 55, an EMV data object), the bytes it spells.
    */
   #addForms(value: string, masked: string, encoding: ValueEncoding | undefined): void {
     if (value.length < MIN_LENGTH) return;
@@ -240,21 +241,69 @@ export class CardDataForms {
     if (/[a-z]/.test(value)) this.#add(value.toUpperCase(), masked);
     if (/[A-Z]/.test(value)) this.#add(value.toLowerCase(), masked);
     if (/[&<>"']/.test(value)) this.#add(xmlEscape(value), xmlEscape(masked));
+    const url = encodeURIComponent(value);
+    if (url !== value) this.#add(url, encodeURIComponent(masked));
     this.#addHex(Buffer.from(value, 'latin1').toString('hex'));
     if (encoding !== undefined) this.#addHex(wireHex(value, encoding));
+    if (value.length >= MIN_EMV_HEX && value.length % 2 === 0 && /^[0-9A-Fa-f]+$/.test(value)) this.#addHex(value);
   }
 
-  /** A hex dump form (either case), masked as stars. */
+  /**
+   * The bytes of a hex dump in every form a log may show them, masked as stars: the hex (either case), its byte pairs
+   * apart (`01 23 45`, `01:23:45`), and their base64 (standard and URL-safe) at each of the 3 places the bytes may start
+   * in a longer base64 text ({@link base64Cores}).
+   */
   #addHex(hex: string): void {
-    const stars = '*'.repeat(hex.length);
-    this.#add(hex, stars);
-    if (/[a-f]/.test(hex)) this.#add(hex.toUpperCase(), stars);
-    if (/[A-F]/.test(hex)) this.#add(hex.toLowerCase(), stars);
+    for (const form of new Set([hex, hex.toUpperCase(), hex.toLowerCase()])) {
+      this.#add(form, stars(form.length));
+      if (form.length < MIN_EMV_HEX) continue;
+      const pairs = form.match(/../g)!;
+      for (const separator of HEX_SEPARATORS) {
+        const spaced = pairs.join(separator);
+        this.#add(spaced, stars(spaced.length));
+      }
+    }
+    for (const core of base64Cores(Buffer.from(hex, 'hex'))) this.#add(core, stars(core.length));
   }
 
   #add(form: string, masked: string): void {
     if (form.length >= MIN_LENGTH && !this.#replacements.has(form)) this.#replacements.set(form, masked);
   }
+}
+
+/** Star strings by length, shared by every form of every message (most forms are masked as stars). */
+const STARS: string[] = [];
+
+/** `n` stars: one shared string for each length up to 4096. */
+function stars(n: number): string {
+  if (n > 4096) return '*'.repeat(n);
+  return (STARS[n] ??= '*'.repeat(n));
+}
+
+/** What a hex dump may put between its byte pairs: `01 23 45`, `01:23:45`. */
+const HEX_SEPARATORS = [' ', ':'];
+
+/** The fewest base64 characters searched for: shorter runs (5 bytes or less) would match ordinary words. */
+const MIN_BASE64 = 8;
+
+/**
+ * The base64 characters that carry `bytes` alone (those that hold no bit of a byte before or after them), standard
+ * and URL-safe, at each of the 3 places the bytes may start in a group of 3: what every base64 text holding them holds,
+ * whatever is around them (a field inside `message.raw`, a data object inside field 55). Runs shorter than
+ * {@link MIN_BASE64} are left out. Up to 6 strings; reading base64 back is xml-header-mask.ts's.
+ */
+export function base64Cores(bytes: Uint8Array): string[] {
+  const out = new Set<string>();
+  for (let shift = 0; shift < 3; shift++) {
+    const text = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
+    // On their own (shift 0), the whole text too: its last characters, padding and all.
+    if (shift === 0) out.add(text).add(text.replace(/=+$/, ''));
+    out.add(text.slice(Math.ceil((8 * shift) / 6), Math.floor((8 * (shift + bytes.length)) / 6)));
+  }
+  return [...out].filter((form) => form.length >= MIN_BASE64).flatMap((form) => {
+    const url = form.replaceAll('+', '-').replaceAll('/', '_');
+    return url === form ? [form] : [form, url];
+  });
 }
 
 /**

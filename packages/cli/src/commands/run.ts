@@ -127,6 +127,8 @@ function stoppedBeforeReady(name: string, signal: NodeJS.Signals): Promise<numbe
 
 /** Runs a started flow until a stop signal; `handled` is called once its own signal handlers are installed. */
 async function runUntilStopped(name: string, running: RunningFlow, log: ReopenableLogger, handled: () => void): Promise<number> {
+  // Loaded as the flow starts, as its runner is (a stop meanwhile is the early stop's: early-stop.ts).
+  const { handleProcessFaults } = await import('../process-faults.js');
   // The stop signals are handled before the ready lines go out (a stop sent on reading them is never lost).
   const stopped = handleSignals(
     () => running.close(),
@@ -137,6 +139,12 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
     },
   );
   handled();
+  // A fault of a sequence's code that belongs to no request (process-faults.ts): logged masked; an uncaught exception
+  // takes the graceful stop path a SIGTERM takes (each request in flight gets its one outcome), then exit 1.
+  const faults = handleProcessFaults(log.logger, () => {
+    process.exitCode = 1;
+    process.emit('SIGTERM', 'SIGTERM');
+  });
   // The process is held until a stop signal: a flow of connectors only (no listener, no HTTP) has nothing else that
   // keeps the event loop alive while its bank link is down (the reconnect timer is unref'd). Cleared at the stop.
   const held = setInterval(() => undefined, MAX_TIMER_DELAY);
@@ -152,6 +160,7 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
   try {
     for (const line of lines) await writeStartLine(process.stdout, line, close);
   } catch (err) {
+    faults.dispose();
     clearInterval(held);
     throw err;
   }
@@ -159,8 +168,10 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
   try {
     const code = await stopped;
     // The drain is over whatever became of stdout meanwhile (its lines are notices, signals.ts).
+    if (faults.crashed() && code === 0) return await writeEnd(process.stdout, `flow ${name} stopped after an uncaught exception\n`, 1);
     return await writeEnd(process.stdout, code === 0 ? `flow ${name} stopped\n` : `flow ${name} aborted\n`, code);
   } finally {
+    faults.dispose();
     clearInterval(held);
     log.flush();
   }

@@ -8,6 +8,8 @@ import type { Writable } from 'node:stream';
 import { FileTransactionLog, dayFilesIn, defaultJournalDir, parseTransactionQuery, toTransactionRecord } from '@iso8583/connector';
 import type { ResolvedTransactionQuery, TransactionPage, TransactionRecord } from '@iso8583/connector';
 import { Iso8583Error, isMaskedPan, maskPan } from '@iso8583/codec';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
 import type { Iso8583ErrorCode } from '@iso8583/codec';
 import { cliError, parseCommandArgs } from '../args.js';
 import { CONSOLE_ROWS, flagHelp, flagSpecs, readFlagTable } from '../flag-table.js';
@@ -145,9 +147,23 @@ function shownRecord(entry: unknown): Partial<TransactionRecord> {
   return out as Partial<TransactionRecord>;
 }
 
-/** Reads the records from a store folder, without locking it. */
-async function fromFolder(dir: string, query: ResolvedTransactionQuery): Promise<TransactionPage> {
-  const log = new FileTransactionLog(dir, { readOnly: true });
+/**
+ * The logger of a folder's read: each coded warning it gives (a damaged line skipped:
+ * `ISO8583_WARN_TRANSACTION_LOG_CORRUPT` with its file and byte offset, never a value) as one
+ * `iso8583: warning: CODE: ...` line on `stderr`, so that a table missing a record says so.
+ */
+function warningsTo(stderr: Writable): Logger {
+  const write = (line: string): void => {
+    const { level: _level, msg, code, ...where } = JSON.parse(line) as Record<string, unknown>;
+    const at = Object.entries(where).map(([key, value]) => `${key} ${String(value)}`);
+    stderr.write(`iso8583: warning: ${printable(`${String(code)}: ${String(msg)}${at.length > 0 ? ` (${at.join(', ')})` : ''}`)}\n`);
+  };
+  return pino({ level: 'warn', base: null, timestamp: false }, { write });
+}
+
+/** Reads the records from a store folder, without locking it; its warnings on `stderr`. */
+async function fromFolder(dir: string, query: ResolvedTransactionQuery, stderr: Writable): Promise<TransactionPage> {
+  const log = new FileTransactionLog(dir, { readOnly: true, logger: warningsTo(stderr) });
   await log.open();
   try {
     return await log.query(query);
@@ -245,7 +261,7 @@ export async function transactionsCommand(argv: string[], io: CommandIo = proces
   }
   const dir = own.url === undefined ? ((own['journal-dir'] as string | undefined) ?? defaultJournalDir('upstream')) : undefined;
   if (dir !== undefined) await warnNoDayFiles(dir, io.stderr);
-  const records = await (dir === undefined ? fromUrl(own.url as string, query, token) : fromFolder(dir, query)).catch(
+  const records = await (dir === undefined ? fromUrl(own.url as string, query, token) : fromFolder(dir, query, io.stderr)).catch(
     (err: unknown) => {
       // A cursor of the right form that the store refuses (not one of its own, out of range): the flag's error too.
       throw queryRefused(err) ?? err;

@@ -36,9 +36,11 @@ function toBytes(data: string | Uint8Array): Uint8Array {
     bytesArgument(data, 'data');
     return data;
   }
-  if (data.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(data)) {
-    throw codecError('ISO8583_ERR_TLV', 'TLV hex text must have an even number of hex digits', { offset: 0 });
-  }
+  // A character that is not a hex digit is named by its position (1-based, as the codec's field reasons do; the offset
+  // is the byte it would be part of), never by its value: the text around it may be card data.
+  const bad = data.search(/[^0-9A-Fa-f]/);
+  if (bad >= 0) throw codecError('ISO8583_ERR_TLV', `TLV hex text has a character that is not a hex digit (character ${bad + 1})`, { offset: bad >> 1 });
+  if (data.length % 2 !== 0) throw codecError('ISO8583_ERR_TLV', 'TLV hex text must have an even number of hex digits', { offset: 0 });
   return Buffer.from(data, 'hex');
 }
 

@@ -1,0 +1,98 @@
+/**
+ * What a command running user code (`iso8583 run`: a flow's sequence modules) does with a fault of that code that
+ * belongs to no request: Node's own handling would print its text raw on stderr (a sequence's
+ * `Promise.reject(new Error(pan))`, `process.emitWarning(track2)`: card data) and, for a rejection or an exception, end
+ * the process at once (every other terminal's connection cut, its request without its outcome). Instead:
+ * - an unhandled rejection is logged at `error` (`ISO8583_ERR_UNHANDLED_REJECTION`) and the flow goes on: no request's
+ *   path waits for a promise nobody awaits;
+ * - an uncaught exception is logged at `error` (`ISO8583_ERR_UNCAUGHT_EXCEPTION`), then the flow stops gracefully (each
+ *   request in flight gets its one outcome) and the command exits 1;
+ * - a process warning is logged at `warn` (`ISO8583_WARN_PROCESS_WARNING`) instead of Node's stderr line.
+ * Their text belongs to no message, so no message's mask applies: it is masked as free text ({@link maskFaultText}).
+ */
+import { maskFreeText, safeErrorCode } from '@iso8583/codec/error-text';
+import type { Logger } from 'pino';
+
+/** The longest text of a fault logged (its message, its stack frames): a longer one is cut. */
+const MAX_FAULT_TEXT = 2_000;
+
+/** A run of 12 or more characters of the base64 and hex alphabets: hidden when {@link looksLikeDump}. */
+const DUMP_RUN = /[A-Za-z0-9+/=]{12,}/g;
+
+/**
+ * Whether a {@link DUMP_RUN} looks like a byte dump (field 55 or a PIN block as hex or base64, a track's data after its
+ * separator) rather than a word or a path (`/tmp/iso8583`): 8 digits or more, or 16 characters or more mixing digits,
+ * upper and lower case letters (base64).
+ */
+function looksLikeDump(run: string): boolean {
+  const digits = run.replace(/[^0-9]/g, '').length;
+  return digits >= 8 || (run.length >= 16 && digits > 0 && /[A-Z]/.test(run) && /[a-z]/.test(run));
+}
+
+/**
+ * `text` as a fault's text is logged: the codec's free-text masks (`maskFreeText`: PAN-shaped digit runs as masked
+ * PANs, their hex spellings), every byte-dump-shaped run ({@link looksLikeDump}) as stars, cut to {@link MAX_FAULT_TEXT}.
+ */
+export function maskFaultText(text: string): string {
+  const cut = text.length > MAX_FAULT_TEXT ? `${text.slice(0, MAX_FAULT_TEXT)}...` : text;
+  return maskFreeText(cut).replace(DUMP_RUN, (run) => (looksLikeDump(run) ? '*'.repeat(run.length) : run));
+}
+
+/**
+ * A fault as a log field: an error's type, code (the codec's `safeErrorCode`: one not shaped like a code withheld),
+ * message and stack frames (its `at` lines; the first line repeats the message), each masked ({@link maskFaultText}).
+ * Anything else thrown: its type only (an object's contents may be a message's fields).
+ */
+export function faultView(value: unknown): Record<string, unknown> {
+  if (!(value instanceof Error)) return { type: value === null ? 'null' : typeof value };
+  const frames = String(value.stack ?? '')
+    .split('\n')
+    .filter((line) => line.startsWith('    at '))
+    .join('\n');
+  const code = safeErrorCode(value);
+  return {
+    type: maskFaultText(value.name),
+    ...(code === undefined ? {} : { code }),
+    message: maskFaultText(value.message),
+    ...(frames === '' ? {} : { stack: maskFaultText(frames) }),
+  };
+}
+
+/**
+ * Handles the process's unhandled rejections, uncaught exceptions and warnings as the module says, on `logger`;
+ * `stop` is called at the first uncaught exception (the command's graceful stop). Returns the undo (Node's own warning
+ * printer put back), and whether an uncaught exception came.
+ */
+export function handleProcessFaults(logger: Logger, stop: () => void): { crashed: () => boolean; dispose: () => void } {
+  let crashed = false;
+  const onRejection = (reason: unknown): void => {
+    logger.error(
+      { code: 'ISO8583_ERR_UNHANDLED_REJECTION', fault: faultView(reason) },
+      'a promise was rejected and nothing handled it: no request waits for it, the flow goes on',
+    );
+  };
+  const onException = (err: unknown): void => {
+    logger.error({ code: 'ISO8583_ERR_UNCAUGHT_EXCEPTION', fault: faultView(err) }, crashed ? 'an uncaught exception while stopping' : 'an uncaught exception: stopping gracefully (exit 1)');
+    if (crashed) return;
+    crashed = true;
+    stop();
+  };
+  const onWarning = (warning: Error): void => {
+    logger.warn({ code: 'ISO8583_WARN_PROCESS_WARNING', fault: faultView(warning) }, 'a process warning');
+  };
+  // Node's own printer of warnings (stderr, the text raw) is a listener of its own: replaced while the command runs.
+  const printers = process.listeners('warning');
+  for (const printer of printers) process.off('warning', printer);
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
+  process.on('warning', onWarning);
+  return {
+    crashed: () => crashed,
+    dispose: () => {
+      process.off('unhandledRejection', onRejection);
+      process.off('uncaughtException', onException);
+      process.off('warning', onWarning);
+      for (const printer of printers) process.on('warning', printer);
+    },
+  };
+}
