@@ -4,13 +4,18 @@
 // repeat of its own (reversal-overtaken.ts: the repeat's 25 is remembered, A2 calls for it again); with PostgreSQL,
 // LATE_APPROVAL looked at the root only and returned rev-c.again again, stored already ('exists'): A2 stood unreversed,
 // logged at info. Now a late approval that is not the copy of the one a row's repeat answers goes down the chain of
-// repeats (overtaken-sql.ts `LATE_APPROVAL`): each approval the client did not get is reversed once, a copy never twice.
-// Real server, the journal's own statements.
+// repeats (overtaken-sql.ts `LATE_APPROVAL`): a copy is never reversed twice, and one approval the client did not get
+// waits on each repeat of the chain (its 25 reverses it, or its code calls for the next repeat). The bound (mend67b):
+// another approval while that repeat is pending (or answered, its own repeat not stored yet) is placed nowhere: it is
+// logged at error (ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED), NOT reversed; and an approval left on a chain's pending
+// repeat whose entry then ends otherwise than reversed is logged (ISO8583_WARN_SAF_LATE_APPROVAL_UNREVERSED): the
+// newest row it could be passed on to is the root, holding the approval before it. Neither dropped unseen (before:
+// both silent). Real server, the journal's own statements.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { getDialect } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
-import { sharedPostgres } from '@iso8583/test-support';
+import { capturedLogger, sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { OvertakenReversals, repeatOf } from '../src/reversal-overtaken.js';
@@ -28,10 +33,12 @@ const approval = (auth: string, rrn: string): IsoMessage => ({
 });
 const a1 = approval('AUTH01', '000000000001');
 const a2 = approval('AUTH02', '000000000002');
+const a3 = approval('AUTH03', '000000000003');
 
 /** A journal of its own database, the root rev-c answered 25 and ended, A1's repeat rev-c.again stored. */
 async function chain(name: string, t: { after(fn: () => Promise<void>): void }) {
-  const journal = new PgJournal({ url: cluster.createDatabase(name), lease: 60_000, owner: 'node-a' });
+  const { logger, lines } = capturedLogger();
+  const journal = new PgJournal({ url: cluster.createDatabase(name), lease: 60_000, owner: 'node-a', logger });
   await journal.open();
   t.after(() => journal.close());
   const look = (answer: IsoMessage): ReturnType<PgJournal['lateApproval']> => journal.lateApproval(overtaken.kept(answer), undefined, overtaken.bookingOf(answer));
@@ -43,7 +50,9 @@ async function chain(name: string, t: { after(fn: () => Promise<void>): void }) 
   assert.equal(first?.againId, 'rev-c.again', 'A1 calls for the root\'s repeat');
   assert.equal(await journal.add({ id: first.againId, reversal: repeatOf(reversal), at: Date.now() }), undefined, 'stored');
   await journal.attempt('rev-c.again', 1);
-  return { journal, look };
+  /** The lines logged with `code`, their `id` (an entry) or else their `stan`. */
+  const logged = (code: string): unknown[] => lines.filter((l) => l.code === code).map((l) => l.id ?? l.stan);
+  return { journal, look, logged };
 }
 
 test('a second late approval after the repeat\'s 25 calls for a repeat of its own; a copy of either for none', async (t) => {
@@ -67,4 +76,22 @@ test('a second late approval while the repeat is pending is left on it: the repe
   const left = await journal.undidNothing('rev-c.again', '25');
   assert.equal(left?.againId, 'rev-c.again.again', 'the repeat\'s 25 reverses A2 again');
   assert.equal(left.approval['38'], 'AUTH02');
+});
+
+test('a third late approval while the repeat is pending with the second is placed nowhere: logged at error, not dropped unseen', async (t) => {
+  const { journal, look, logged } = await chain('overtaken_chain_third', t);
+  assert.equal(await look(a2), undefined, 'A2 waits on the pending repeat');
+  assert.deepEqual(logged('ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED'), [], 'A2 is placed');
+  assert.equal(await look(a3), undefined, 'nothing to store for A3');
+  assert.deepEqual(logged('ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED'), ['000303'], 'A3 reported, by its STAN');
+  const left = await journal.undidNothing('rev-c.again', '25');
+  assert.equal(left?.approval['38'], 'AUTH02', 'the repeat\'s 25 still reverses A2, the approval it carries');
+});
+
+test('a second late approval left on a pending repeat that then expires is reported unreversed, by the repeat\'s id', async (t) => {
+  const { journal, look, logged } = await chain('overtaken_chain_expired', t);
+  assert.equal(await look(a2), undefined, 'A2 waits on the pending repeat');
+  await journal.done('rev-c.again', 'expired');
+  assert.deepEqual(logged('ISO8583_WARN_SAF_LATE_APPROVAL_UNREVERSED'), ['rev-c.again'], 'the root keeps A1: A2 is reversed by none');
+  assert.deepEqual(await journal.repeatsOwed(), [], 'no 0401 owed for it (A1\'s is stored)');
 });

@@ -40,16 +40,29 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
    * code; else leaves the approval on its transaction's pending entry, if any, and resolves `undefined`
    * (overtaken-sql.ts, `LATE_APPROVAL`). `within`: how far back (ms) a code counts, default `OVERTAKEN_FOR_MS` (a try
    * made later counts from the approval's arrival). `booking`: only a row of that booking (overtaken-sql.ts
-   * `OF_BOOKING`). Only under this node's keys but those recorded for another bank (`claimKeys`), rows of this node's bank (`bank`). Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   * `OF_BOOKING`). Only under this node's keys but those recorded for another bank (`claimKeys`), rows of this node's bank (`bank`).
+   * Another approval of the transaction holding the chain's last repeat row (`LATE_APPROVAL`'s `placed` false, twice:
+   * the second run a fresh snapshot) is logged at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED`) and resolves
+   * `undefined`: nothing is stored for it. Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
   async lateApproval(approval: IsoMessage, within = OVERTAKEN_FOR_MS, booking?: ApprovalBooking): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined> {
     try {
-      const { rows } = await this.ready().query<{ code: string | null; reversal: string; id: string }>(LATE_APPROVAL, [
+      const params = [
         this.claimKeys(), textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), within,
         booking?.time ?? null, booking?.amount ?? 0, booking?.acquirer ?? null, booking?.card ?? null, this.bank,
         booking?.timeIn90 === true,
-      ]);
-      const row = rows[0];
+      ];
+      const look = async (): Promise<LateRow | undefined> => (await this.ready().query<LateRow>(LATE_APPROVAL, params)).rows[0];
+      let row = await look();
+      // Another approval holds the chain's last row (mend67b #1): once more, a fresh snapshot sees a repeat stored since.
+      if (row !== undefined && !row.placed) row = await look();
+      if (row !== undefined && !row.placed) {
+        this.logger.error(
+          { code: 'ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED', mti: approval['0'], stan: approval['11'], terminal: approval['41'] },
+          'a late approval found another approval of its transaction holding the repeat it would call for: NOT reversed, check with the host',
+        );
+        return undefined;
+      }
       return row === undefined || row.code === null
         ? undefined
         : { reversal: JSON.parse(row.reversal) as IsoMessage, responseCode: row.code, againId: againId(row.id) };
@@ -108,6 +121,14 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
       throw err;
     });
   }
+}
+
+/** A row `LATE_APPROVAL` returns: the code, the reversal (JSON text), the row's id, whether the approval was placed. */
+interface LateRow {
+  code: string | null;
+  reversal: string;
+  id: string;
+  placed: boolean;
 }
 
 /** A field's value as the row's JSON text holds it (`->>`), `null` when absent. */

@@ -153,7 +153,12 @@ const CHAIN_MAX = 64;
  * reads it), or its code calls for a repeat of its own (`<repeat>.again`), as the file journal's memory does; never
  * one approval twice. A chain row keeps the approval it carries (the one its repeat answers; the root as before takes
  * this one). The chain's rows are read unlocked; the row taken is locked by the update, and a `25` written on it
- * meanwhile leaves the approval with the code, for any node's `REPEATS_OWED`.
+ * meanwhile leaves the approval with the code, for any node's `REPEATS_OWED`. The bound (mend67b #1): one approval
+ * waits on each row of the chain. The last row taken carrying another approval (pending with it; or answered, its
+ * repeat not stored yet; or stored by another node after this statement's snapshot) keeps it, and this one is placed
+ * nowhere: `placed` is false (the root, or a row that carries this approval now), and journal-overtaken.ts runs the
+ * statement once more (a fresh snapshot sees a repeat stored since), then reports it unreversed
+ * (`ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED`) rather than dropping it unseen.
  */
 export const LATE_APPROVAL = `WITH RECURSIVE t AS MATERIALIZED (${transactionRow(
   'undid_nothing, covered_by, late_approval',
@@ -174,7 +179,8 @@ export const LATE_APPROVAL = `WITH RECURSIVE t AS MATERIALIZED (${transactionRow
     late_approval_at = coalesce(s.late_approval_at, now() - greatest($5::float8 - ${OVERTAKEN_FOR_MS}, 0) * interval '1 millisecond')
   FROM w WHERE s.id = w.id
   RETURNING CASE WHEN NOT ${cappedRoot('s')} THEN s.undid_nothing END AS code, (s.entry->'reversal')::text AS reversal,
-    CASE WHEN s.undid_nothing IS NOT NULL THEN coalesce(s.covered_by, s.id) ELSE s.id END AS id`;
+    CASE WHEN s.undid_nothing IS NOT NULL THEN coalesce(s.covered_by, s.id) ELSE s.id END AS id,
+    (s.id = w.root OR s.late_approval = $4::jsonb) AS placed`;
 
 /**
  * The repeats owed (at most 100): reversal entries under the upstream keys `$1` answered with a code that undid nothing
@@ -243,7 +249,8 @@ export const endedColumns = (alias: string): string => `${alias}.id, ${alias}.en
  * (`againId`; `REPEATS_OWED` and `LATE_APPROVAL` return it), so that the repeat a slow node stores for the `25` that
  * returned the approval on that row, and the one owed here, are one entry (`'exists'`), never two `0401`s. `g` names
  * each row that carried an approval (`id`) and the row that took it (`target`, `NULL` when none: {@link ENDED_ROWS}
- * says so).
+ * says so; `held`: the approval on that target as the statement began, another than the row's reported by
+ * {@link ENDED_ROWS}).
  */
 export function passingOn(batch: string, keys: string): string {
   return `g0 AS (SELECT m.id, m.approval, m.terminal, m.stan, (SELECT min(d.id) FROM iso8583_saf d
@@ -263,7 +270,8 @@ export function passingOn(batch: string, keys: string): string {
         ORDER BY t.created_at DESC LIMIT 1) AS newest
     FROM m WHERE NOT m.retires AND m.outcome <> 'reversed' AND m.approval IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM m k WHERE k.retires AND k.terminal = m.terminal AND k.stan = m.stan)),
-  g AS (SELECT g0.*, coalesce(g0.back, g0.newest) AS target FROM g0),
+  g AS (SELECT g0.*, coalesce(g0.back, g0.newest) AS target,
+      (SELECT y.late_approval FROM iso8583_saf y WHERE y.id = coalesce(g0.back, g0.newest)) AS held FROM g0),
   p AS (UPDATE iso8583_saf o SET late_approval = coalesce(o.late_approval, g.approval),
       late_approval_at = CASE WHEN o.id = g.target THEN now() ELSE o.late_approval_at END,
       undid_nothing = CASE WHEN o.id = g.back THEN o.covered_code ELSE o.undid_nothing END
@@ -300,6 +308,9 @@ export const passOnLockRows = (from: string, batch: string, keys: string): strin
 /**
  * The end of a statement made with {@link passingOn}: each row it ended (`id`), and whether a late approval it carried
  * found no row to pass on to (`unreversed`: no reversal of its booking that undid nothing, in time, nor pending; or its
- * code was retired by an approval in time of the transaction's request). pass-on.ts `ended` logs those.
+ * code was retired by an approval in time of the transaction's request; or the row `passingOn` picks holds another
+ * approval, `held`, which it keeps: a chain row's, `LATE_APPROVAL`, whose newest row outside the chain is the root
+ * holding the approval before it, mend67b #2). pass-on.ts `ended` logs those.
  */
-export const ENDED_ROWS = 'SELECT m.id, (g.id IS NOT NULL AND g.target IS NULL) AS unreversed FROM m LEFT JOIN g ON g.id = m.id';
+export const ENDED_ROWS = `SELECT m.id, (g.id IS NOT NULL AND (g.target IS NULL
+    OR (g.back IS NULL AND g.held IS NOT NULL AND g.held <> g.approval))) AS unreversed FROM m LEFT JOIN g ON g.id = m.id`;
