@@ -374,7 +374,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const kept = [...new Set(journalDirs.values())].join(', ');
   let aborting: Promise<void> | undefined;
   const abort = (): Promise<void> => {
-    aborting ??= abortConnectors(logger, `flow ${printable(flow.name)}`, Object.values(connectors), { ...(kept === '' ? {} : { kept }), ...cutSteps() });
+    aborting ??= abortConnectors(logger, `flow ${printable(flow.name)}`, Object.values(connectors), { ...(kept === '' ? {} : { kept }), logUnderway: () => reverseApproval?.logUnderway() ?? 0, ...cutSteps() });
     return aborting;
   };
 

@@ -317,7 +317,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       // the log within the signal handler's grace, a destroy that hangs (a store out of reach) or not. Every connector
       // has then recorded its last outcome: the log is flushed and released, waiting for its database at most
       // ABORT_LOG_WAIT (what it could not store is then kept for the next start, and said, before the end line).
-      await abortConnectors(logger, 'gateway', everyConnector, { kept, ...cutSteps(async () => retention?.close(ABORT_LOG_WAIT)) });
+      // A reversal still being stored then is logged and counted on the end line (`NOT known reversed`).
+      await abortConnectors(logger, 'gateway', everyConnector, { kept, logUnderway: () => reverseUndelivered.logUnderway(), ...cutSteps(async () => retention?.close(ABORT_LOG_WAIT)) });
       markAborted();
     })();
     return aborting;
