@@ -298,7 +298,8 @@ export async function abortConnectors(logger: Logger, what: string, connectors: 
 /**
  * The cut and destroy of an abort ({@link abortConnectors}), and of a graceful stop past its deadline (the one code path
  * of both): the clients cut (`closeListeners`), their close waited for (up to {@link ABORT_CLOSE_WAIT} from the start),
- * then `beforeDestroy` (the reversals their reports began stored: {@link abortStoreWait}), then the connectors destroyed
+ * then `beforeDestroy` (the reversals their reports began stored: {@link abortStoreWait}; never past {@link ABORT_MAX_WAIT}
+ * less {@link ABORT_STORE_TAIL} from the start, so that the destroy keeps its tail), then the connectors destroyed
  * and `afterDestroy`. Resolves `true` once all that is done, or `false` when the destroy is still under way (a destroy
  * or a store that hangs: it goes on in the background) {@link ABORT_LINE_WAIT} from the start or
  * {@link ABORT_STORE_TAIL} after the stores, whichever is later, and at {@link ABORT_MAX_WAIT} from the start at the
