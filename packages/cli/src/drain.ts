@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Connector, SafEvent } from '@iso8583/connector';
+import { plural } from './plural.js';
 
 /** SAF entries still waiting in the connectors' queues, by kind: the connectors' own reversals, and advices sent with `saf: true`. */
 export interface SafLeft {
@@ -41,6 +42,11 @@ export interface StopEnd {
    * stopped"`, which reads as a stop that went well), its figures as ever. Default: the stop did not fail.
    */
   failed?: string;
+  /**
+   * An abort's approvals whose reversal was still being stored or sent as it ended (each logged `NOT known reversed`
+   * before): said as `notKnownReversed`, and the line is then `error`. Default 0: not said.
+   */
+  notKnownReversed?: number;
 }
 
 /** The code of a stop's failure for {@link StopEnd.failed}: its `ISO8583_...` code, else `''` (never its text). */
@@ -76,9 +82,12 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
   }
   const one = unrecorded === 1;
   if (unrecorded > 0) parts.push(`${unrecorded} SAF ${one ? 'entry' : 'entries'} ended but not recorded in the journal: the next start may send ${one ? 'it' : 'them'} again (a repeat)`);
+  const notKnownReversed = end.notKnownReversed ?? 0;
+  if (notKnownReversed > 0) parts.push(`${plural(notKnownReversed, 'approval')} the clients never got still being reversed: NOT known reversed (the lines above: check them and reverse by hand those the journal does not hold)`);
   const line = {
     safLeft: left,
     ...(verb === 'aborted' ? { reversalsPending: left.reversals } : {}),
+    ...(notKnownReversed > 0 ? { notKnownReversed } : {}),
     ...(notDurable > 0 ? { notDurable } : {}),
     ...(unrecorded > 0 ? { unrecorded } : {}),
     ...(end.kept === undefined ? {} : { kept: end.kept }),
@@ -89,7 +98,7 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
     const code = end.failed === '' ? '' : ` (${end.failed})`;
     logger.error(line, `${what} stop failed${code}${parts.length === 0 ? '' : `, with ${parts.join('; ')}`}`);
   } else if (parts.length === 0) logger.info(line, `${what} ${verb}`);
-  else logger[notDurable > 0 ? 'error' : 'warn'](line, `${what} ${verb} with ${parts.join('; ')}`);
+  else logger[notDurable > 0 || notKnownReversed > 0 ? 'error' : 'warn'](line, `${what} ${verb} with ${parts.join('; ')}`);
 }
 
 /**
@@ -262,6 +271,12 @@ export interface AbortSteps {
   afterDestroy?: () => Promise<unknown>;
   /** Where the SAF entries left are kept ({@link StopEnd.kept}). Default: not said. */
   kept?: string;
+  /**
+   * Called right before the abort's end line: logs at `error` each reversal still being stored or sent (the book's
+   * `logUnderway`: the cut's bound came first, and the destroy refuses them) and returns how many
+   * ({@link StopEnd.notKnownReversed}). Default: none.
+   */
+  logUnderway?: () => number;
 }
 
 /**
@@ -276,13 +291,15 @@ export interface AbortSteps {
 export async function abortConnectors(logger: Logger, what: string, connectors: readonly Connector[], steps: AbortSteps = {}): Promise<void> {
   logger.warn(`${what} aborting: work in flight dropped, SAF entries kept in the journal`);
   const done = await cutThenDestroy(connectors, steps);
-  logStopped(logger, what, connectors, { verb: 'aborted', ...(steps.kept === undefined ? {} : { kept: steps.kept }), ...(done ? {} : { closing: true }) });
+  const notKnownReversed = steps.logUnderway?.() ?? 0;
+  logStopped(logger, what, connectors, { verb: 'aborted', notKnownReversed, ...(steps.kept === undefined ? {} : { kept: steps.kept }), ...(done ? {} : { closing: true }) });
 }
 
 /**
  * The cut and destroy of an abort ({@link abortConnectors}), and of a graceful stop past its deadline (the one code path
  * of both): the clients cut (`closeListeners`), their close waited for (up to {@link ABORT_CLOSE_WAIT} from the start),
- * then `beforeDestroy` (the reversals their reports began stored: {@link abortStoreWait}), then the connectors destroyed
+ * then `beforeDestroy` (the reversals their reports began stored: {@link abortStoreWait}; never past {@link ABORT_MAX_WAIT}
+ * less {@link ABORT_STORE_TAIL} from the start, so that the destroy keeps its tail), then the connectors destroyed
  * and `afterDestroy`. Resolves `true` once all that is done, or `false` when the destroy is still under way (a destroy
  * or a store that hangs: it goes on in the background) {@link ABORT_LINE_WAIT} from the start or
  * {@link ABORT_STORE_TAIL} after the stores, whichever is later, and at {@link ABORT_MAX_WAIT} from the start at the
@@ -325,9 +342,13 @@ export async function cutThenDestroy(connectors: readonly Connector[], steps: Ab
   // frees a close held up (the flow's books' abandon): begun once the clients have closed, or at CLIENTS_CLOSE_WAIT.
   const closedInTime = clientsClosed === undefined ? 'closed' : await Promise.race([clientsClosed, clientsLate]);
   clearTimeout(clientsTimer);
+  // The stores' bound (sr67d 2): ABORT_STORE_TAIL before the end line's, so that the destroy (a store's own cut:
+  // 200 ms) and the transaction log's spill (ABORT_LOG_WAIT) always run before the end line, whatever the stores took.
+  let storesTimer: NodeJS.Timeout | undefined;
+  const storesLate = new Promise<void>((resolve) => (storesTimer = setTimeout(resolve, ABORT_MAX_WAIT - ABORT_STORE_TAIL)));
   const before = (): Promise<unknown> => {
     const stored = steps.beforeDestroy?.();
-    return stored === undefined ? Promise.resolve() : Promise.race([Promise.resolve(stored).catch(() => undefined), late]);
+    return stored === undefined ? Promise.resolve() : Promise.race([Promise.resolve(stored).catch(() => undefined), storesLate]);
   };
   let ready = before();
   // A close still under way: waited for (never past ABORT_CLOSE_WAIT), then what its reports began to store.
@@ -338,6 +359,7 @@ export async function cutThenDestroy(connectors: readonly Connector[], steps: Ab
   const destroyed = ready
     .then(() => {
       clearTimeout(closeTimer);
+      clearTimeout(storesTimer);
       // The destroy's bound: ABORT_LINE_WAIT from the start, or ABORT_STORE_TAIL from now when the waits took longer.
       lateAt(Math.max(ABORT_LINE_WAIT, performance.now() - start + ABORT_STORE_TAIL));
       return Promise.all(connectors.map((c) => c.destroy().catch(() => undefined)));
@@ -348,6 +370,7 @@ export async function cutThenDestroy(connectors: readonly Connector[], steps: Ab
   over = true;
   clearTimeout(timer);
   clearTimeout(closeTimer);
+  clearTimeout(storesTimer);
   return done;
 }
 

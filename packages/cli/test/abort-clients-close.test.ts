@@ -9,8 +9,8 @@
 // that joins a graceful close under way (a second stop signal while the POS endpoint reads out a terminal slow to read)
 // waited for it at most 250 ms (CLIENTS_CLOSE_WAIT, then two turns): the approval was "NOT reversed". The abort's
 // timer of 250 ms is made before this one, so fires first (its `beforeDestroy` then finds nothing to wait for); the
-// end line's bound (ABORT_LINE_WAIT), the last resort, after it: the destroy waits for the close, then for the
-// reversal its report began. Real parts: the bank's inbound endpoint, the upstream connector with its FileJournal, the gateway's book of
+// destroy then waits for the close itself (up to ABORT_CLOSE_WAIT, 3 s, the last resort), then for the reversal its
+// report began. Real parts: the bank's inbound endpoint, the upstream connector with its FileJournal, the gateway's book of
 // undelivered approvals (`undeliveredApproval`), what the gateway's abort gives as `beforeDestroy` (its `settled`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

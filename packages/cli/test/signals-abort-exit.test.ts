@@ -1,4 +1,4 @@
-// A second stop signal ends the process once the abort settled or its grace (1 s) passed and the command wrote its
+// A second stop signal ends the process once the abort settled or its grace (ABORT_EXIT_WAIT, 8.2 s) passed and the command wrote its
 // end: at once, even with a handle still holding the event loop (a destroy waiting for a store that does not answer).
 // The hard exit came a whole grace later before (2 s), while the docs promised "within about a second". A real child
 // process with the real signal handler: its abort never settles and an interval holds its event loop; once the handler

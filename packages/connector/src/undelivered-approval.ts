@@ -85,12 +85,20 @@ export interface UndeliveredApprovalBook extends UndeliveredApproval {
   underway(): number;
   /**
    * What a stop fails by: waits for the reversals under way until `until` (`Date.now()` time) plus
-   * `STOP_SETTLE_WAIT`, logs at `error` each still under way then (`NOT known reversed`, with its STAN and terminal,
-   * no card data), and returns the approvals not reversed since the stop began (`before`: {@link notReversed} then),
+   * `STOP_SETTLE_WAIT`, logs at `error` those still under way then ({@link logUnderway}), and returns the approvals not reversed since the stop began (`before`: {@link notReversed} then),
    * those still under way included.
    */
   notReversedSince(before: number, until: number): Promise<number>;
+  /**
+   * Logs at `error` each reversal still being stored or sent now (`NOT known reversed`, with its STAN and terminal,
+   * no card data; the first {@link UNDERWAY_LINES_MAX} only) and returns how many there are, all of them: what a stop
+   * or an abort that ends now leaves undone.
+   */
+  logUnderway(): number;
 }
+
+/** The most `NOT known reversed` lines {@link UndeliveredApprovalBook.logUnderway} writes (the count says the rest): 100. */
+export const UNDERWAY_LINES_MAX = 100;
 
 /**
  * Why a client never got an approval: the endpoint's reasons (`UndeliveredReason`), or a flow's (undelivered-approvals.ts
@@ -274,16 +282,23 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     }
     clearTimeout(timer);
   };
+  // Each reversal still under way, at `error` (the first UNDERWAY_LINES_MAX), and how many they are.
+  const logUnderway = (): number => {
+    let n = 0;
+    for (const { why, ...fields } of underway.values()) {
+      if (n++ >= UNDERWAY_LINES_MAX) break;
+      logSafely(() => logger.error(fields, `${String(why)}: its reversal is still being stored or sent as the stop ends: NOT known reversed`));
+    }
+    return underway.size;
+  };
   return Object.assign(handle, {
     settled,
     notReversed: () => undone,
     underway: () => underway.size,
+    logUnderway,
     notReversedSince: async (before: number, until: number): Promise<number> => {
       await settled(Math.max(until - Date.now(), 0) + STOP_SETTLE_WAIT);
-      for (const { why, ...fields } of underway.values()) {
-        logSafely(() => logger.error(fields, `${String(why)}: its reversal is still being stored or sent as the stop ends: NOT known reversed`));
-      }
-      return undone - before + underway.size;
+      return undone - before + logUnderway();
     },
   });
 }

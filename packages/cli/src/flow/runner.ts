@@ -64,10 +64,11 @@ export interface RunningFlow {
   /** Stops accepting, lets in-flight work and pending reversals finish (up to `deadline` ms), closes. Idempotent. */
   close(deadline?: number): Promise<void>;
   /**
-   * Aborts at once (a second stop signal): the listeners and connections closed, the connectors destroyed; requests
-   * in flight get no answer, the SAF entries stay in the journals for the next start. Logs `flow NAME aborting ...`,
-   * then `flow NAME aborted ...` with what the SAF queues still hold and where (drain.ts `abortConnectors`). Safe to
-   * call twice, and during `close()`.
+   * Aborts (a second stop signal), within drain.ts `ABORT_MAX_WAIT` (8 s; about a second with nothing to store): the
+   * listeners and connections closed, the connectors destroyed; requests in flight get no answer, the SAF entries stay
+   * in the journals for the next start. Logs `flow NAME aborting ...`, then `flow NAME aborted ...` with what the SAF
+   * queues still hold and where (drain.ts `abortConnectors`), and each reversal still being stored then (`NOT known
+   * reversed`, counted as `notKnownReversed`). Safe to call twice, and during `close()`.
    */
   abort(): Promise<void>;
 }
@@ -374,7 +375,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   const kept = [...new Set(journalDirs.values())].join(', ');
   let aborting: Promise<void> | undefined;
   const abort = (): Promise<void> => {
-    aborting ??= abortConnectors(logger, `flow ${printable(flow.name)}`, Object.values(connectors), { ...(kept === '' ? {} : { kept }), ...cutSteps() });
+    aborting ??= abortConnectors(logger, `flow ${printable(flow.name)}`, Object.values(connectors), { ...(kept === '' ? {} : { kept }), logUnderway: () => reverseApproval?.logUnderway() ?? 0, ...cutSteps() });
     return aborting;
   };
 

@@ -83,9 +83,9 @@ export interface Gateway {
    */
   close(deadline?: number): Promise<void>;
   /**
-   * Aborts at once (a second SIGTERM): every listener and connection is closed, the upstream link destroyed; requests
-   * in flight get no answer, their reversals stay in the journal for the next start. Safe to call twice, and during
-   * `close()`.
+   * Aborts (a second SIGTERM), within drain.ts `ABORT_MAX_WAIT` (8 s; about a second with nothing to store): every
+   * listener and connection is closed, the upstream link destroyed; requests in flight get no answer, their reversals
+   * stay in the journal for the next start. Safe to call twice, and during `close()`.
    */
   abort(): Promise<void>;
 }
@@ -316,8 +316,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       // The first line at once, the last once the links are destroyed or at the cut's bound (drain.ts): it reaches
       // the log within the signal handler's grace, a destroy that hangs (a store out of reach) or not. Every connector
       // has then recorded its last outcome: the log is flushed and released, waiting for its database at most
-      // ABORT_LOG_WAIT (what it could not store is then kept for the next start, and said, before the end line).
-      await abortConnectors(logger, 'gateway', everyConnector, { kept, ...cutSteps(async () => retention?.close(ABORT_LOG_WAIT)) });
+      // ABORT_LOG_WAIT (what it could not store is kept for the next start, and said; reversals still being stored too).
+      await abortConnectors(logger, 'gateway', everyConnector, { kept, logUnderway: () => reverseUndelivered.logUnderway(), ...cutSteps(async () => retention?.close(ABORT_LOG_WAIT)) });
       markAborted();
     })();
     return aborting;
