@@ -117,9 +117,9 @@ for (const code of ['42704', '0A000']) {
     assert.equal(await held(), 1, 'the terminal is locked');
     assert.equal(await held(), 1, 'and again');
     assert.equal(relay.refused(), 1, 'the refusal is remembered for the pool');
-    // Said once, the SQLSTATE in `cause`: `code` is for ISO8583_* codes only (sr66g).
+    // Said once, with its ISO8583 code; the SQLSTATE in `cause` (sr66g).
     const said = lines.filter((l) => l.msg.startsWith('lock_timeout refused by the server'));
-    assert.deepEqual(said.map((l) => ({ code: l.code, cause: l.cause })), [{ code: undefined, cause: code }], JSON.stringify(lines));
+    assert.deepEqual(said.map((l) => ({ code: l.code, cause: l.cause })), [{ code: 'ISO8583_WARN_TERMINAL_LOCK_SETTING', cause: code }], JSON.stringify(lines));
   });
 }
 

@@ -112,12 +112,12 @@ export class PgTerminalLock implements TerminalLock {
         // servers) ended a busy terminal's wait for its lock with a store error (57014) long before its own wait. It
         // cannot be set in the lock's statement, as `lock_timeout` is: the server arms it as the statement starts.
         client.query(`SET statement_timeout = ${Math.floor(statementTimeout)}`).catch((err: unknown) => {
-          this.logger.warn({ cause: storeCause(err) }, 'statement_timeout not set on a terminal lock session: the database\'s own may end a lock\'s wait early');
+          this.logger.warn({ code: 'ISO8583_WARN_TERMINAL_LOCK_SETTING', cause: storeCause(err) }, 'statement_timeout not set on a terminal lock session: the database\'s own may end a lock\'s wait early');
         });
         // A lock not granted in time fails (SQLSTATE 55P03) instead of holding the request: a statement of its own, so
         // that a refused keepalive SET below cannot roll it back (statements of one query share one transaction).
         client.query(`SET lock_timeout = ${Math.max(1, Math.floor(this.wait))}`).catch((err: unknown) => {
-          this.logger.warn({ cause: storeCause(err) }, 'lock_timeout not set on a terminal lock session: a lock is waited for up to the statement timeout');
+          this.logger.warn({ code: 'ISO8583_WARN_TERMINAL_LOCK_SETTING', cause: storeCause(err) }, 'lock_timeout not set on a terminal lock session: a lock is waited for up to the statement timeout');
         });
         // A node gone silent has its session, and its locks, ended by the server (session-keepalive.ts; ignored over
         // a Unix socket; behind a pooler, the pooler's socket is the one kept alive). A connection that broke meanwhile
@@ -273,7 +273,7 @@ export class PgTerminalLock implements TerminalLock {
       } catch (err) {
         if (!refusesLockTimeout(err)) throw err;
         this.lockTimeoutRefused = true;
-        this.logger.warn({ cause: storeCause(err) }, 'lock_timeout refused by the server: a terminal lock is tried again and again within its wait');
+        this.logger.warn({ code: 'ISO8583_WARN_TERMINAL_LOCK_SETTING', cause: storeCause(err) }, 'lock_timeout refused by the server: a terminal lock is tried again and again within its wait');
       }
     }
     for (let pause = TRY_FIRST_PAUSE; ; pause = Math.min(2 * pause, TRY_LAST_PAUSE)) {
