@@ -19,12 +19,6 @@ import type { OwnerLock } from './owner-lock.js';
 import { notCommitted, storeError } from './pool.js';
 import { DEFAULTS, checkPgJournalOptions, leaseLost, notStored, type Adding, type Attempt, type Done, type PgJournalOptions, type Row, type Unsettled } from './journal-options.js';
 
-/** The row `DONE` adds when a `not-needed` found this node's owner gone (its lock's session ended, seen or not). */
-interface LockLostRow {
-  readonly id: null;
-  readonly unreversed: false;
-}
-
 /** Most milliseconds between claims while running, with the owner lock: how soon a gone node's entries are taken. */
 export const TAKE_OVER_INTERVAL = 1000;
 
@@ -377,19 +371,16 @@ export abstract class PgJournalLeases {
   /** Marks `batch` done in one statement (through `pool`: `close` passes it once the journal no longer takes calls). */
   protected async markDone(batch: readonly Done[], pool: pg.Pool = this.ready()): Promise<BatchResult> {
     let marked: Set<string>;
-    let lockLost: boolean;
     // As they are now: a renewal while the statement runs drops an entry it finds done (its commit not seen yet).
     const leases = batch.map((d) => this.held.get(d.id));
     const since = this.heldSince();
     try {
-      const { rows } = await pool.query<EndedRow | LockLostRow>(DONE, [
-        this.owner, batch.map((d) => d.id), batch.map((d) => d.outcome),
-        [...ANSWERED],
-        batch.map((d) => this.retiring.delete(d.id)),
-        this.claims,
-        this.ownerLock?.key ?? null,
+      // A row of NULL id: a `not-needed` found this node's owner gone (its lock's session ended, seen or not).
+      const { rows } = await pool.query<EndedRow | { id: null; unreversed: false }>(DONE, [
+        this.owner, batch.map((d) => d.id), batch.map((d) => d.outcome), [...ANSWERED],
+        batch.map((d) => this.retiring.delete(d.id)), this.claims, this.ownerLock?.key ?? null,
       ]);
-      lockLost = rows.some((r) => r.id === null);
+      if (rows.some((r) => r.id === null)) this.ownerLock?.refused(since); // the news that the lock is lost: taken again now
       marked = ended(rows.filter((r): r is EndedRow => r.id !== null), this.logger);
     } catch (err) {
       batch.forEach((d, i) => {
@@ -398,8 +389,6 @@ export abstract class PgJournalLeases {
       });
       throw this.failure('cannot mark entries done', err);
     }
-    // A `not-needed` found this node's owner gone: the news that its lock is lost, taken again now (as `recordAttempts`).
-    if (lockLost) this.ownerLock?.refused(since);
     return batch.map((d) => {
       const ok = marked.has(d.id) || ANSWERED.has(d.outcome);
       this.held.delete(d.id);
