@@ -217,8 +217,8 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  * reverses the original: reversal.ts `answered`). `$7` is the key of `$1`'s owner lock (owner-lock.ts; NULL without
  * one: never gone, whatever row of that name is stored); a batch with a `not-needed` that finds that owner gone also
  * returns one row of NULL id (as {@link whileLockHeld}'s refusal, its `unreversed` false): the sign that the lock's
- * session ended, seen or not (owner-lock.ts `refused`), which takes it again at once. Its test reads `pg_locks` only for
- * a batch with a `not-needed` (the `EXISTS` on `d` is a one-time filter).
+ * session ended, seen or not (owner-lock.ts `refused`), which takes it again at once (the `EXISTS` on `d`: a batch of
+ * answered outcomes only, refused nothing, returns none).
  */
 export const DONE = `WITH d AS (SELECT * FROM unnest($2::text[], $3::text[], $5::bool[]) AS d(id, outcome, retires)),
   c AS (SELECT s.id FROM iso8583_saf s JOIN d ON s.id = d.id
