@@ -13,7 +13,7 @@ import type { PostgresCluster } from '@iso8583/test-support';
 import type pg from 'pg';
 import { PgJournal } from '../src/index.js';
 import { SAF_ROWS, holding, lockWaited } from './helpers/pg-lock-order.js';
-import { entry, liveBehindRelay, lockSession, sql } from './helpers/pg-owner-lock.js';
+import { entry, liveBehindRelay, lockEndedUnseen, lockSession, sql } from './helpers/pg-owner-lock.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -60,6 +60,9 @@ test('a node whose lock\'s session ended while its not-needed waited for the row
   });
   await assert.rejects(done, { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
   assert.deepEqual(await rowOf(url, 'gone000001'), { done: false, outcome: null }, 'the entry stays pending: its reversal is owed');
+  // A live node takes its lock again on that refusal (below); this one is dead: its retake never reaches the server.
+  relay.away(true);
+  await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'no session to hold the node\'s lock' });
   assert.deepEqual((await b.claim()).map((e) => e.id), ['gone000001'], 'node-b takes it over at once (its owner is gone) and reverses it');
 });
 
@@ -84,4 +87,26 @@ test('a node that holds its lock and its lease: its not-needed that waited for t
   await (await doneWhileRowHeld(t, url, live, 'here000001', () => Promise.resolve())).done;
   assert.deepEqual(await rowOf(url, 'here000001'), { done: true, outcome: 'not-needed' });
   assert.deepEqual(await b.claim(), []);
+});
+
+test('a not-needed refused for want of the owner lock (its session ended unseen) takes the lock again at once: the next done commits', async (t) => {
+  const { url, live } = await lockEndedUnseen(t, cluster, 'done_refused_retakes', 'take000001', ['take000002']);
+  await assert.rejects(live.done('take000001', 'not-needed'), { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  // No add, attempt or renewal meanwhile (a lease of 10 minutes): only the refused done can have told the lock.
+  await waitUntil(async () => typeof live.heldSince() === 'number' && (await lockSession(url, 'live-node')) !== undefined, { what: 'the node to take its lock again', timeoutMs: 10_000 });
+  await live.done('take000002', 'not-needed');
+  assert.deepEqual(await rowOf(url, 'take000002'), { done: true, outcome: 'not-needed' });
+  assert.deepEqual(await rowOf(url, 'take000001'), { done: false, outcome: null }, 'the refused one stays pending: its reversal is owed');
+});
+
+test('without the owner lock, a stale owner row of the same name (an earlier run with the lock, gone): the not-needed commits', async (t) => {
+  const url = cluster.createDatabase('done_stale_owner_row');
+  await otherNode(t, url, 'node-b'); // with its lock: the server's token made, so a row of this server can be judged gone
+  const a = await otherNode(t, url, 'node-a', { ownerLock: false });
+  await a.add(entry('stale00001'));
+  // The row an earlier run of node-a with the lock left (killed): registered here, its lock held by no session.
+  await sql(url, `INSERT INTO iso8583_saf_owner (owner, server_started, server_token)
+    SELECT 'node-a', server_started, server_token FROM iso8583_saf_owner WHERE owner = 'node-b'`);
+  await a.done('stale00001', 'not-needed');
+  assert.deepEqual(await rowOf(url, 'stale00001'), { done: true, outcome: 'not-needed' });
 });

@@ -373,14 +373,15 @@ export abstract class PgJournalLeases {
     let marked: Set<string>;
     // As they are now: a renewal while the statement runs drops an entry it finds done (its commit not seen yet).
     const leases = batch.map((d) => this.held.get(d.id));
+    const since = this.heldSince();
     try {
-      const { rows } = await pool.query<EndedRow>(DONE, [
-        this.owner, batch.map((d) => d.id), batch.map((d) => d.outcome),
-        [...ANSWERED],
-        batch.map((d) => this.retiring.delete(d.id)),
-        this.claims,
+      // A row of NULL id: a `not-needed` found this node's owner gone (its lock's session ended, seen or not).
+      const { rows } = await pool.query<EndedRow | { id: null; unreversed: false }>(DONE, [
+        this.owner, batch.map((d) => d.id), batch.map((d) => d.outcome), [...ANSWERED],
+        batch.map((d) => this.retiring.delete(d.id)), this.claims, this.ownerLock?.key ?? null,
       ]);
-      marked = ended(rows, this.logger);
+      if (rows.some((r) => r.id === null)) this.ownerLock?.refused(since); // the news that the lock is lost: taken again now
+      marked = ended(rows.filter((r): r is EndedRow => r.id !== null), this.logger);
     } catch (err) {
       batch.forEach((d, i) => {
         const lease = this.held.get(d.id) ?? leases[i];

@@ -66,14 +66,17 @@ export function registeredHere(o: string): string {
 }
 
 /**
- * True when owner `owner` (an SQL expression: its name) is provably gone, as {@link GONE_OWNERS} judges an owner:
- * registered on the server that runs now ({@link registeredHere}) and its lock held by no session. False for an owner
- * with no row (the owner lock off, or never registered) or registered on another server's incarnation: its entries
- * wait for their lease. What a `done` of `not-needed` tests (saf-sql.ts `DONE`): another node may claim such an
- * owner's entries at once (`CLAIM_GONE`), so a late commit of a node that died must not end one.
+ * True when owner `owner` (an SQL expression: its name), whose owner lock's key is `key` (an SQL expression: the
+ * journal's own lock's key, NULL without one), is provably gone, as {@link GONE_OWNERS} judges an owner: registered on
+ * the server that runs now ({@link registeredHere}) and its lock held by no session. False when `key` is NULL (this
+ * journal holds no owner lock: a stale row of the same name, left by an earlier run with the lock, says nothing of
+ * it), for an owner with no row (never registered) or registered on another server's incarnation: its entries wait
+ * for their lease. What a `done` of `not-needed` tests (saf-sql.ts `DONE`): another node may claim such an owner's
+ * entries at once (`CLAIM_GONE`), so a late commit of a node that died must not end one.
  */
-export function ownerGone(owner: string): string {
-  return `EXISTS (SELECT 1 FROM iso8583_saf_owner o WHERE o.owner = ${owner} AND ${registeredHere('o')} AND ${ownerLockFree('o.key')})`;
+export function ownerGone(owner: string, key: string): string {
+  return `(${key}::int IS NOT NULL AND EXISTS (SELECT 1 FROM iso8583_saf_owner o
+    WHERE o.key = ${key}::int AND o.owner = ${owner} AND ${registeredHere('o')} AND ${ownerLockFree('o.key')}))`;
 }
 
 /**

@@ -214,7 +214,11 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  * of `k` is locked (`owner_gone`, after `k`'s count): a node killed while its `done` waited for a row lock (its statement runs on
  * in its session and commits once it can) no longer ends an entry another node may claim at once, or by lease, and
  * reverse (the terminal got no answer). Refused, the row stays pending, as when another node claimed it (the caller
- * reverses the original: reversal.ts `answered`).
+ * reverses the original: reversal.ts `answered`). `$7` is the key of `$1`'s owner lock (owner-lock.ts; NULL without
+ * one: never gone, whatever row of that name is stored); a batch with a `not-needed` that finds that owner gone also
+ * returns one row of NULL id (as {@link whileLockHeld}'s refusal, its `unreversed` false): the sign that the lock's
+ * session ended, seen or not (owner-lock.ts `refused`), which takes it again at once (the `EXISTS` on `d`: a batch of
+ * answered outcomes only, refused nothing, returns none).
  */
 export const DONE = `WITH d AS (SELECT * FROM unnest($2::text[], $3::text[], $5::bool[]) AS d(id, outcome, retires)),
   c AS (SELECT s.id FROM iso8583_saf s JOIN d ON s.id = d.id
@@ -230,7 +234,7 @@ export const DONE = `WITH d AS (SELECT * FROM unnest($2::text[], $3::text[], $5:
       (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AS open
     FROM iso8583_saf o WHERE o.id IN (SELECT id FROM c)
     ORDER BY o.id FOR UPDATE OF o),
-  owner_gone AS MATERIALIZED (SELECT CASE WHEN (SELECT count(*) FROM k) >= 0 THEN ${ownerGone('$1')} END AS gone),
+  owner_gone AS MATERIALIZED (SELECT CASE WHEN (SELECT count(*) FROM k) >= 0 THEN ${ownerGone('$1', '$7')} END AS gone),
   m AS (UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
     FROM k, d
     WHERE s.id = k.id AND s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
@@ -249,7 +253,8 @@ export const DONE = `WITH d AS (SELECT * FROM unnest($2::text[], $3::text[], $5:
       retired_at = now()
     FROM l WHERE o.id = l.id),
   ${passingOn('$2::text[]', '$6::text[]')}
-  ${ENDED_ROWS}`;
+  ${ENDED_ROWS}
+  UNION ALL SELECT NULL, false FROM owner_gone WHERE gone AND EXISTS (SELECT 1 FROM d WHERE d.outcome = 'not-needed')`;
 
 /**
  * Takes up to `$4` entries of the upstreams `$3` (its own key, and the keys it was stored under before) that match
