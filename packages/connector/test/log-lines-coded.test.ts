@@ -13,6 +13,7 @@ import { CONNECTOR_LOG_CODES } from '../src/index.js';
 /** `file: words of the message` of the warn and error calls that name no `code` in their arguments, as known. */
 const UNCODED = [
   'journal-read.ts: but its done is in the file: nothing owed',
+  'journal-read.ts: settle that transaction with',
   'journal-read.ts: settle those transactions with',
   'undelivered-approval.ts: not a reversible request, not reversed',
   'undelivered-approval.ts: and reversal is off: not reversed',
