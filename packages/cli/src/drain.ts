@@ -342,10 +342,11 @@ export async function cutThenDestroy(connectors: readonly Connector[], steps: Ab
   // frees a close held up (the flow's books' abandon): begun once the clients have closed, or at CLIENTS_CLOSE_WAIT.
   const closedInTime = clientsClosed === undefined ? 'closed' : await Promise.race([clientsClosed, clientsLate]);
   clearTimeout(clientsTimer);
-  // The stores' bound (sr67d 2): ABORT_STORE_TAIL before the end line's, so that the destroy (a store's own cut:
+  // The stores' bound (sr67d 2), from the abort's start (sr67n #1: not from the clients' close): ABORT_STORE_TAIL
+  // before the end line's, so that the destroy (a store's own cut:
   // 200 ms) and the transaction log's spill (ABORT_LOG_WAIT) always run before the end line, whatever the stores took.
   let storesTimer: NodeJS.Timeout | undefined;
-  const storesLate = new Promise<void>((resolve) => (storesTimer = setTimeout(resolve, ABORT_MAX_WAIT - ABORT_STORE_TAIL)));
+  const storesLate = new Promise<void>((resolve) => (storesTimer = setTimeout(resolve, Math.max(0, start + ABORT_MAX_WAIT - ABORT_STORE_TAIL - performance.now()))));
   const before = (): Promise<unknown> => {
     const stored = steps.beforeDestroy?.();
     return stored === undefined ? Promise.resolve() : Promise.race([Promise.resolve(stored).catch(() => undefined), storesLate]);

@@ -97,7 +97,7 @@ export interface UndeliveredApprovalBook extends UndeliveredApproval {
   logUnderway(): number;
 }
 
-/** The most `NOT known reversed` lines {@link UndeliveredApprovalBook.logUnderway} writes (the count says the rest): 100. */
+/** The most `NOT known reversed` lines of their own {@link UndeliveredApprovalBook.logUnderway} writes (the rest are named in one more line): 100. */
 export const UNDERWAY_LINES_MAX = 100;
 
 /**
@@ -282,12 +282,17 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     }
     clearTimeout(timer);
   };
-  // Each reversal still under way, at `error` (the first UNDERWAY_LINES_MAX), and how many they are.
+  // Each reversal still under way, at `error` (the first UNDERWAY_LINES_MAX a line each; the rest named in one more
+  // line, so that the operator's list of what to check by hand stays whole, sr67n #2), and how many they are.
   const logUnderway = (): number => {
     let n = 0;
+    const rest: Record<string, unknown>[] = [];
     for (const { why, ...fields } of underway.values()) {
-      if (n++ >= UNDERWAY_LINES_MAX) break;
-      logSafely(() => logger.error(fields, `${String(why)}: its reversal is still being stored or sent as the stop ends: NOT known reversed`));
+      if (n++ >= UNDERWAY_LINES_MAX) rest.push(fields);
+      else logSafely(() => logger.error(fields, `${String(why)}: its reversal is still being stored or sent as the stop ends: NOT known reversed`));
+    }
+    if (rest.length > 0) {
+      logSafely(() => logger.error({ more: rest }, `${rest.length} more approvals the clients never got: their reversals are still being stored or sent as the stop ends: NOT known reversed`));
     }
     return underway.size;
   };
