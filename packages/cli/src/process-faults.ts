@@ -3,8 +3,10 @@
  * belongs to no request: Node's own handling would print its text raw on stderr (a sequence's
  * `Promise.reject(new Error(pan))`, `process.emitWarning(track2)`: card data) and, for a rejection or an exception, end
  * the process at once (every other terminal's connection cut, its request without its outcome). Instead:
- * - an unhandled rejection is logged at `error` (`ISO8583_ERR_UNHANDLED_REJECTION`) and the flow goes on: no request's
- *   path waits for a promise nobody awaits;
+ * - an unhandled rejection is logged at `error` (`ISO8583_ERR_UNHANDLED_REJECTION`) and handled as an uncaught exception:
+ *   the handler is process-wide, and the product's own fire-and-forget promises (a store-and-forward attempt, a journal
+ *   write) rely on never rejecting, so one that does leaves work (a reversal to retry) that only a restart's recovery
+ *   picks up again;
  * - an uncaught exception is logged at `error` (`ISO8583_ERR_UNCAUGHT_EXCEPTION`), then the flow stops gracefully (each
  *   request in flight gets its one outcome) and the command exits 1;
  * - a process warning is logged at `warn` (`ISO8583_WARN_PROCESS_WARNING`) instead of Node's stderr line.
@@ -44,6 +46,17 @@ export function maskFaultText(text: string): string {
  * Anything else thrown: its type only (an object's contents may be a message's fields).
  */
 export function faultView(value: unknown): Record<string, unknown> {
+  // A fault's parts are user code (a `name` that is no string, a `stack` getter that throws): a throw here, inside the
+  // process's fault listener, would end the process raw (exit 7), the requests in flight cut.
+  try {
+    return readFault(value);
+  } catch {
+    return { type: 'unreadable' };
+  }
+}
+
+/** {@link faultView}'s reading of a fault, which may throw. */
+function readFault(value: unknown): Record<string, unknown> {
   if (!(value instanceof Error)) return { type: value === null ? 'null' : typeof value };
   const frames = String(value.stack ?? '')
     .split('\n')
@@ -51,32 +64,31 @@ export function faultView(value: unknown): Record<string, unknown> {
     .join('\n');
   const code = safeErrorCode(value);
   return {
-    type: maskFaultText(value.name),
+    type: maskFaultText(String(value.name)),
     ...(code === undefined ? {} : { code }),
-    message: maskFaultText(value.message),
+    message: maskFaultText(String(value.message)),
     ...(frames === '' ? {} : { stack: maskFaultText(frames) }),
   };
 }
 
 /**
  * Handles the process's unhandled rejections, uncaught exceptions and warnings as the module says, on `logger`;
- * `stop` is called at the first uncaught exception (the command's graceful stop). Returns the undo (Node's own warning
- * printer put back), and whether an uncaught exception came.
+ * `stop` is called at the first unhandled rejection or uncaught exception (the command's graceful stop), before the
+ * fault is logged. Returns the undo (Node's own warning printer put back), and whether such a fault came.
  */
 export function handleProcessFaults(logger: Logger, stop: () => void): { crashed: () => boolean; dispose: () => void } {
   let crashed = false;
-  const onRejection = (reason: unknown): void => {
-    logger.error(
-      { code: 'ISO8583_ERR_UNHANDLED_REJECTION', fault: faultView(reason) },
-      'a promise was rejected and nothing handled it: no request waits for it, the flow goes on',
-    );
+  // The stop comes first: should the logging itself fail, the flow still stops gracefully.
+  const onFault = (code: string, fault: unknown, what: string): void => {
+    const first = !crashed;
+    if (first) {
+      crashed = true;
+      stop();
+    }
+    logger.error({ code, fault: faultView(fault) }, first ? `${what}: stopping gracefully (exit 1)` : `${what} while stopping`);
   };
-  const onException = (err: unknown): void => {
-    logger.error({ code: 'ISO8583_ERR_UNCAUGHT_EXCEPTION', fault: faultView(err) }, crashed ? 'an uncaught exception while stopping' : 'an uncaught exception: stopping gracefully (exit 1)');
-    if (crashed) return;
-    crashed = true;
-    stop();
-  };
+  const onRejection = (reason: unknown): void => onFault('ISO8583_ERR_UNHANDLED_REJECTION', reason, 'a promise was rejected and nothing handled it');
+  const onException = (err: unknown): void => onFault('ISO8583_ERR_UNCAUGHT_EXCEPTION', err, 'an uncaught exception');
   const onWarning = (warning: Error): void => {
     logger.warn({ code: 'ISO8583_WARN_PROCESS_WARNING', fault: faultView(warning) }, 'a process warning');
   };
