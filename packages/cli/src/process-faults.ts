@@ -18,6 +18,9 @@ import type { Logger } from 'pino';
 /** The longest text of a fault logged (its message, its stack frames): a longer one is cut. */
 const MAX_FAULT_TEXT = 2_000;
 
+/** How much of a fault's text past {@link MAX_FAULT_TEXT} is masked with it: longer than any PAN's spelling. */
+const MASK_SLACK = 256;
+
 /** A run of 12 or more characters of the base64 and hex alphabets: hidden when {@link looksLikeDump}. */
 const DUMP_RUN = /[A-Za-z0-9+/=]{12,}/g;
 
@@ -33,11 +36,14 @@ function looksLikeDump(run: string): boolean {
 
 /**
  * `text` as a fault's text is logged: the codec's free-text masks (`maskFreeText`: PAN-shaped digit runs as masked
- * PANs, their hex spellings), every byte-dump-shaped run ({@link looksLikeDump}) as stars, cut to {@link MAX_FAULT_TEXT}.
+ * PANs, their hex spellings), every byte-dump-shaped run ({@link looksLikeDump}) as stars, then cut to
+ * {@link MAX_FAULT_TEXT}.
  */
 export function maskFaultText(text: string): string {
-  const cut = text.length > MAX_FAULT_TEXT ? `${text.slice(0, MAX_FAULT_TEXT)}...` : text;
-  return maskFreeText(cut).replace(DUMP_RUN, (run) => (looksLikeDump(run) ? '*'.repeat(run.length) : run));
+  // Masked before the cut (a cut through a PAN would leave its head, 11 digits, unmasked), on a bounded part of the
+  // text: whatever straddles the cut (a PAN, its hex spelling, a dump run) is whole in it, so masked as a whole.
+  const masked = maskFreeText(text.slice(0, MAX_FAULT_TEXT + MASK_SLACK)).replace(DUMP_RUN, (run) => (looksLikeDump(run) ? '*'.repeat(run.length) : run));
+  return text.length > MAX_FAULT_TEXT ? `${masked.slice(0, MAX_FAULT_TEXT)}...` : masked;
 }
 
 /**
