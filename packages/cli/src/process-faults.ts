@@ -24,6 +24,12 @@ const MASK_SLACK = 256;
 /** A run of 12 or more characters of the base64 and hex alphabets: hidden when {@link looksLikeDump}. */
 const DUMP_RUN = /[A-Za-z0-9+/=]{12,}/g;
 
+/** A track 1 cardholder name between its separators (`^DOE/JOHN^`): hidden (its separators kept). */
+const TRACK1_NAME = /\^[^^\n]{2,26}\^/g;
+
+/** Hex with its byte pairs apart (`01 23 45 ...`, `01:23:45:...`), 8 pairs or more: a byte dump, hidden. */
+const SPACED_HEX = /\b[0-9A-Fa-f]{2}(?:[ :][0-9A-Fa-f]{2}){7,}\b/g;
+
 /**
  * Whether a {@link DUMP_RUN} looks like a byte dump (field 55 or a PIN block as hex or base64, a track's data after its
  * separator) rather than a word or a path (`/tmp/iso8583`): 8 digits or more, or 16 characters or more mixing digits,
@@ -36,13 +42,17 @@ function looksLikeDump(run: string): boolean {
 
 /**
  * `text` as a fault's text is logged: the codec's free-text masks (`maskFreeText`: PAN-shaped digit runs as masked
- * PANs, their hex spellings), every byte-dump-shaped run ({@link looksLikeDump}) as stars, then cut to
+ * PANs, their hex spellings), every byte-dump-shaped run ({@link looksLikeDump}), track 1 name ({@link TRACK1_NAME}) and
+ * spaced hex ({@link SPACED_HEX}) as stars, then cut to
  * {@link MAX_FAULT_TEXT}.
  */
 export function maskFaultText(text: string): string {
   // Masked before the cut (a cut through a PAN would leave its head, 11 digits, unmasked), on a bounded part of the
   // text: whatever straddles the cut (a PAN, its hex spelling, a dump run) is whole in it, so masked as a whole.
-  const masked = maskFreeText(text.slice(0, MAX_FAULT_TEXT + MASK_SLACK)).replace(DUMP_RUN, (run) => (looksLikeDump(run) ? '*'.repeat(run.length) : run));
+  const masked = maskFreeText(text.slice(0, MAX_FAULT_TEXT + MASK_SLACK))
+    .replace(DUMP_RUN, (run) => (looksLikeDump(run) ? '*'.repeat(run.length) : run))
+    .replace(TRACK1_NAME, (name) => `^${'*'.repeat(name.length - 2)}^`)
+    .replace(SPACED_HEX, (hex) => '*'.repeat(hex.length));
   return text.length > MAX_FAULT_TEXT ? `${masked.slice(0, MAX_FAULT_TEXT)}...` : masked;
 }
 

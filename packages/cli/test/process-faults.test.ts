@@ -15,3 +15,10 @@ test('maskFaultText – a PAN that the 2,000-character cut goes through shows no
     assert.ok(!/[0-9]{7,}/.test(text), `no 7 digits in a row: ${digits}`);
   }
 });
+
+test('maskFaultText – a track 1 name between its separators and hex with its byte pairs apart are hidden', () => {
+  const text = maskFaultText('name ^CARDHOLDER/TEST^ icc 9f 26 08 a1 b2 c3 d4 e5 f6 at step 12');
+  assert.ok(!text.includes('CARDHOLDER'), text);
+  assert.ok(!text.includes('a1 b2 c3'), text);
+  assert.match(text, /at step 12$/);
+});
