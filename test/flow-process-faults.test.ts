@@ -1,9 +1,10 @@
 /**
  * A flow's sequence code that faults outside any request's path (`iso8583 run`, the real binary, real sockets; rv67h
- * F2): a promise it rejects and leaves, and a process warning, are logged masked (`ISO8583_ERR_UNHANDLED_REJECTION`,
- * `ISO8583_WARN_PROCESS_WARNING`) and the flow goes on serving; an uncaught exception is logged masked
- * (`ISO8583_ERR_UNCAUGHT_EXCEPTION`) and the flow stops gracefully, the other terminal's request in flight getting its
- * answer, exit 1. Node printed each raw on stderr (full PAN and track 2), and the first and the last ended the flow at once.
+ * F2, sr67i): a process warning is logged masked (`ISO8583_WARN_PROCESS_WARNING`) and the flow goes on serving; a
+ * promise it rejects and leaves (`ISO8583_ERR_UNHANDLED_REJECTION`) and an uncaught exception
+ * (`ISO8583_ERR_UNCAUGHT_EXCEPTION`) are logged masked and the flow stops gracefully, the other terminal's request in
+ * flight getting its answer, exit 1; one during the operator's drain never turns it into an abort. Node printed each
+ * raw on stderr (full PAN and track 2), and the rejection and the exception ended the flow at once.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,16 +13,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { approve, startBank } from './helpers/bank.js';
 import { exitWithin, stopAll } from './helpers/cli.js';
-import { startPosFlow, stopPosFlow } from './helpers/pos-flow.js';
+import { startPosFlow } from './helpers/pos-flow.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
 const work = mkdtempSync(join(tmpdir(), 'iso8583-flow-process-faults-'));
 const PAN = '4111111111111111';
 
 // By the STAN's last digit: 1 leaves a rejected promise, 2 emits a warning, 3 throws from a timer (an uncaught
-// exception) after a request of STAN 4 is in flight, which is released by the next timer (fired after the throw).
+// exception) once a request of STAN 4 is in the sequence (it tells so), which is released by the next timer (fired
+// after the throw); 6 holds its request until the flow's SIGTERM, then throws from a timer and is released by the next
+// one (an uncaught exception during the operator's drain); 7 throws from a timer an error whose stack getter throws.
 writeFileSync(join(work, 'faults.mjs'), `let release;
 const held = new Promise((resolve) => { release = resolve; });
+let arrived;
+const fourIn = new Promise((resolve) => { arrived = resolve; });
 export default async function faults(message) {
   const f = message.fields;
   const mode = String(f['11']).slice(-1);
@@ -29,10 +34,31 @@ export default async function faults(message) {
   if (mode === '1') Promise.reject(new Error('rejected: ' + secret));
   if (mode === '2') process.emitWarning('warned: ' + secret);
   if (mode === '3') {
+    await fourIn;
     setTimeout(() => { throw new Error('thrown: ' + secret); }, 0);
     setTimeout(() => release(), 0);
   }
-  if (mode === '4') await held;
+  if (mode === '4') {
+    arrived();
+    await held;
+  }
+  if (mode === '6') {
+    const draining = new Promise((resolve) => {
+      process.once('SIGTERM', () => {
+        setTimeout(() => { throw new Error('thrown while draining: ' + secret); }, 0);
+        setTimeout(() => resolve(), 0);
+      });
+    });
+    process.stdout.write('sequence holds ' + f['11'] + '\\n');
+    await draining;
+  }
+  if (mode === '7') {
+    setTimeout(() => {
+      const err = new Error('unreadable: ' + secret);
+      Object.defineProperty(err, 'stack', { get() { throw new Error('no stack: ' + secret); } });
+      throw err;
+    }, 0);
+  }
   return { 0: '0210', 3: f['3'], 4: f['4'], 11: f['11'], 41: f['41'], 39: '00' };
 }
 `);
@@ -50,22 +76,29 @@ function assertNoCardData(text: string): void {
   assert.ok(!text.includes('30121010000012345678'), 'track 2 data is written');
 }
 
-test('iso8583 run – a rejected promise and a warning of a sequence are logged masked with their codes; the flow goes on', async (t) => {
+const END = 'stopped after an uncaught exception or unhandled rejection';
+
+test('iso8583 run – a warning of a sequence is logged masked and the flow goes on; its rejected promise is logged masked and the flow stops gracefully, exit 1', async (t) => {
   const bank = await startBank(approve);
   t.after(() => bank.close());
   const { flow, pos } = await flowOf('faultsgoon', bank.port);
   const client = await PosClient.open(pos.host, pos.port);
-  // Both are told before the flow stops: a rejection once its tick's microtasks ran, a warning on the next tick.
-  assert.equal((await client.request(purchase('TERM0001', 900001, 100)))['39'], '00');
+  // A warning is told on the next tick, before the next request is answered.
   assert.equal((await client.request(purchase('TERM0001', 900002, 100)))['39'], '00');
   const other = await PosClient.open(pos.host, pos.port);
   assert.equal((await other.request(purchase('TERM0002', 900005, 100)))['39'], '00', 'the flow still serves');
+  // A rejection nobody handles may be the product's own fire-and-forget work (a reversal to retry): the flow stops.
+  assert.equal((await client.request(purchase('TERM0001', 900001, 100)))['39'], '00');
+  const exit = await exitWithin(flow, 30_000, 'the flow stopped after the unhandled rejection');
   await client.close();
   await other.close();
-  const { logged } = await stopPosFlow(flow, bank);
+  assert.equal(exit.code, 1);
+  const logged = flow.stdout() + flow.stderr();
   assertNoCardData(logged);
   assert.match(logged, /"code":"ISO8583_ERR_UNHANDLED_REJECTION","fault":\{"type":"Error","message":"rejected: pan 411111\*{6}1111 track 411111\*{6}1111=\*{20}"/);
   assert.match(logged, /"code":"ISO8583_WARN_PROCESS_WARNING","fault":\{"type":"Warning","message":"warned: pan 411111\*{6}1111 /);
+  assert.match(flow.stdout(), new RegExp(`^flow faultsgoon ${END}$`, 'm'));
+  assert.doesNotMatch(flow.stdout(), /aborting/);
   assert.doesNotMatch(logged, /MaxListenersExceededWarning|\(node:\d+\)/, 'no raw line of Node');
 });
 
@@ -76,6 +109,7 @@ test('iso8583 run – an uncaught exception of a sequence is logged masked, the 
   const waiting = await PosClient.open(pos.host, pos.port);
   const inFlight = waiting.request(purchase('TERM0004', 900004, 100));
   const thrower = await PosClient.open(pos.host, pos.port);
+  // The sequence throws for 900003 only once 900004 is in it (faults.mjs): the stop finds it in flight.
   assert.equal((await thrower.request(purchase('TERM0003', 900003, 100)))['39'], '00');
   assert.equal((await inFlight)['39'], '00', 'the other terminal\'s request in flight got its answer');
   const exit = await exitWithin(flow, 30_000, 'the flow stopped after the uncaught exception');
@@ -83,7 +117,41 @@ test('iso8583 run – an uncaught exception of a sequence is logged masked, the 
   await thrower.close();
   assert.equal(exit.code, 1);
   const logged = flow.stdout() + flow.stderr();
-  assert.match(flow.stdout(), /^flow faultsstop stopped after an uncaught exception$/m);
+  assert.match(flow.stdout(), new RegExp(`^flow faultsstop ${END}$`, 'm'));
   assert.match(logged, /ISO8583_ERR_UNCAUGHT_EXCEPTION/);
+  assertNoCardData(logged);
+});
+
+test('iso8583 run – an uncaught exception during the operator\'s drain is logged, the drain goes on (no abort): the request in flight is answered, exit 1', async (t) => {
+  const bank = await startBank(approve);
+  t.after(() => bank.close());
+  const { flow, pos } = await flowOf('faultsdrain', bank.port);
+  const client = await PosClient.open(pos.host, pos.port);
+  const inFlight = client.request(purchase('TERM0006', 900006, 100));
+  await flow.waitForLine(/^sequence holds 900006$/);
+  flow.kill('SIGTERM');
+  assert.equal((await inFlight)['39'], '00', 'the request in flight got its answer');
+  const exit = await exitWithin(flow, 30_000, 'the flow stopped after its drain');
+  await client.close();
+  assert.equal(exit.code, 1);
+  const logged = flow.stdout() + flow.stderr();
+  assert.match(logged, /"code":"ISO8583_ERR_UNCAUGHT_EXCEPTION","fault":\{"type":"Error","message":"thrown while draining: pan 411111\*{6}1111 /);
+  assert.doesNotMatch(flow.stdout(), /aborting|aborted/, 'the drain was not turned into an abort');
+  assert.match(flow.stdout(), new RegExp(`^flow faultsdrain ${END}$`, 'm'));
+  assertNoCardData(logged);
+});
+
+test('iso8583 run – an uncaught exception that cannot be read (its stack getter throws) is logged as unreadable, the flow stops gracefully, exit 1', async (t) => {
+  const bank = await startBank(approve);
+  t.after(() => bank.close());
+  const { flow, pos } = await flowOf('faultsunread', bank.port);
+  const client = await PosClient.open(pos.host, pos.port);
+  assert.equal((await client.request(purchase('TERM0007', 900007, 100)))['39'], '00');
+  const exit = await exitWithin(flow, 30_000, 'the flow stopped after the unreadable exception');
+  await client.close();
+  assert.equal(exit.code, 1, 'a graceful stop (exit 1), not the raw exit 7 of a throwing fault listener');
+  const logged = flow.stdout() + flow.stderr();
+  assert.match(logged, /"code":"ISO8583_ERR_UNCAUGHT_EXCEPTION","fault":\{"type":"unreadable"\}/);
+  assert.match(flow.stdout(), new RegExp(`^flow faultsunread ${END}$`, 'm'));
   assertNoCardData(logged);
 });

@@ -3,8 +3,10 @@
  * belongs to no request: Node's own handling would print its text raw on stderr (a sequence's
  * `Promise.reject(new Error(pan))`, `process.emitWarning(track2)`: card data) and, for a rejection or an exception, end
  * the process at once (every other terminal's connection cut, its request without its outcome). Instead:
- * - an unhandled rejection is logged at `error` (`ISO8583_ERR_UNHANDLED_REJECTION`) and the flow goes on: no request's
- *   path waits for a promise nobody awaits;
+ * - an unhandled rejection is logged at `error` (`ISO8583_ERR_UNHANDLED_REJECTION`) and handled as an uncaught exception:
+ *   the handler is process-wide, and the product's own fire-and-forget promises (a store-and-forward attempt, a journal
+ *   write) rely on never rejecting, so one that does leaves work (a reversal to retry) that only a restart's recovery
+ *   picks up again;
  * - an uncaught exception is logged at `error` (`ISO8583_ERR_UNCAUGHT_EXCEPTION`), then the flow stops gracefully (each
  *   request in flight gets its one outcome) and the command exits 1;
  * - a process warning is logged at `warn` (`ISO8583_WARN_PROCESS_WARNING`) instead of Node's stderr line.
@@ -16,8 +18,17 @@ import type { Logger } from 'pino';
 /** The longest text of a fault logged (its message, its stack frames): a longer one is cut. */
 const MAX_FAULT_TEXT = 2_000;
 
+/** How much of a fault's text past {@link MAX_FAULT_TEXT} is masked with it: longer than any PAN's spelling. */
+const MASK_SLACK = 256;
+
 /** A run of 12 or more characters of the base64 and hex alphabets: hidden when {@link looksLikeDump}. */
 const DUMP_RUN = /[A-Za-z0-9+/=]{12,}/g;
+
+/** A track 1 cardholder name between its separators (`^DOE/JOHN^`): hidden (its separators kept). */
+const TRACK1_NAME = /\^[^^\n]{2,26}\^/g;
+
+/** Hex with its byte pairs apart (`01 23 45 ...`, `01:23:45:...`), 8 pairs or more: a byte dump, hidden. */
+const SPACED_HEX = /\b[0-9A-Fa-f]{2}(?:[ :][0-9A-Fa-f]{2}){7,}\b/g;
 
 /**
  * Whether a {@link DUMP_RUN} looks like a byte dump (field 55 or a PIN block as hex or base64, a track's data after its
@@ -31,11 +42,18 @@ function looksLikeDump(run: string): boolean {
 
 /**
  * `text` as a fault's text is logged: the codec's free-text masks (`maskFreeText`: PAN-shaped digit runs as masked
- * PANs, their hex spellings), every byte-dump-shaped run ({@link looksLikeDump}) as stars, cut to {@link MAX_FAULT_TEXT}.
+ * PANs, their hex spellings), every byte-dump-shaped run ({@link looksLikeDump}), track 1 name ({@link TRACK1_NAME}) and
+ * spaced hex ({@link SPACED_HEX}) as stars, then cut to
+ * {@link MAX_FAULT_TEXT}.
  */
 export function maskFaultText(text: string): string {
-  const cut = text.length > MAX_FAULT_TEXT ? `${text.slice(0, MAX_FAULT_TEXT)}...` : text;
-  return maskFreeText(cut).replace(DUMP_RUN, (run) => (looksLikeDump(run) ? '*'.repeat(run.length) : run));
+  // Masked before the cut (a cut through a PAN would leave its head, 11 digits, unmasked), on a bounded part of the
+  // text: whatever straddles the cut (a PAN, its hex spelling, a dump run) is whole in it, so masked as a whole.
+  const masked = maskFreeText(text.slice(0, MAX_FAULT_TEXT + MASK_SLACK))
+    .replace(DUMP_RUN, (run) => (looksLikeDump(run) ? '*'.repeat(run.length) : run))
+    .replace(TRACK1_NAME, (name) => `^${'*'.repeat(name.length - 2)}^`)
+    .replace(SPACED_HEX, (hex) => '*'.repeat(hex.length));
+  return text.length > MAX_FAULT_TEXT ? `${masked.slice(0, MAX_FAULT_TEXT)}...` : masked;
 }
 
 /**
@@ -44,6 +62,17 @@ export function maskFaultText(text: string): string {
  * Anything else thrown: its type only (an object's contents may be a message's fields).
  */
 export function faultView(value: unknown): Record<string, unknown> {
+  // A fault's parts are user code (a `name` that is no string, a `stack` getter that throws): a throw here, inside the
+  // process's fault listener, would end the process raw (exit 7), the requests in flight cut.
+  try {
+    return readFault(value);
+  } catch {
+    return { type: 'unreadable' };
+  }
+}
+
+/** {@link faultView}'s reading of a fault, which may throw. */
+function readFault(value: unknown): Record<string, unknown> {
   if (!(value instanceof Error)) return { type: value === null ? 'null' : typeof value };
   const frames = String(value.stack ?? '')
     .split('\n')
@@ -51,32 +80,31 @@ export function faultView(value: unknown): Record<string, unknown> {
     .join('\n');
   const code = safeErrorCode(value);
   return {
-    type: maskFaultText(value.name),
+    type: maskFaultText(String(value.name)),
     ...(code === undefined ? {} : { code }),
-    message: maskFaultText(value.message),
+    message: maskFaultText(String(value.message)),
     ...(frames === '' ? {} : { stack: maskFaultText(frames) }),
   };
 }
 
 /**
  * Handles the process's unhandled rejections, uncaught exceptions and warnings as the module says, on `logger`;
- * `stop` is called at the first uncaught exception (the command's graceful stop). Returns the undo (Node's own warning
- * printer put back), and whether an uncaught exception came.
+ * `stop` is called at the first unhandled rejection or uncaught exception (the command's graceful stop), before the
+ * fault is logged. Returns the undo (Node's own warning printer put back), and whether such a fault came.
  */
 export function handleProcessFaults(logger: Logger, stop: () => void): { crashed: () => boolean; dispose: () => void } {
   let crashed = false;
-  const onRejection = (reason: unknown): void => {
-    logger.error(
-      { code: 'ISO8583_ERR_UNHANDLED_REJECTION', fault: faultView(reason) },
-      'a promise was rejected and nothing handled it: no request waits for it, the flow goes on',
-    );
+  // The stop comes first: should the logging itself fail, the flow still stops gracefully.
+  const onFault = (code: string, fault: unknown, what: string): void => {
+    const first = !crashed;
+    if (first) {
+      crashed = true;
+      stop();
+    }
+    logger.error({ code, fault: faultView(fault) }, first ? `${what}: stopping gracefully (exit 1)` : `${what} while stopping`);
   };
-  const onException = (err: unknown): void => {
-    logger.error({ code: 'ISO8583_ERR_UNCAUGHT_EXCEPTION', fault: faultView(err) }, crashed ? 'an uncaught exception while stopping' : 'an uncaught exception: stopping gracefully (exit 1)');
-    if (crashed) return;
-    crashed = true;
-    stop();
-  };
+  const onRejection = (reason: unknown): void => onFault('ISO8583_ERR_UNHANDLED_REJECTION', reason, 'a promise was rejected and nothing handled it');
+  const onException = (err: unknown): void => onFault('ISO8583_ERR_UNCAUGHT_EXCEPTION', err, 'an uncaught exception');
   const onWarning = (warning: Error): void => {
     logger.warn({ code: 'ISO8583_WARN_PROCESS_WARNING', fault: faultView(warning) }, 'a process warning');
   };

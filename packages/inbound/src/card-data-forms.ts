@@ -241,8 +241,10 @@ export class CardDataForms {
     if (/[a-z]/.test(value)) this.#add(value.toUpperCase(), masked);
     if (/[A-Z]/.test(value)) this.#add(value.toLowerCase(), masked);
     if (/[&<>"']/.test(value)) this.#add(xmlEscape(value), xmlEscape(masked));
-    const url = encodeURIComponent(value);
-    if (url !== value) this.#add(url, encodeURIComponent(masked));
+    // A lone surrogate (`'\ud800'`) has no URL form (`encodeURIComponent` throws URIError) and no log line shows one:
+    // skipped, so the mask of a message carrying it still builds (its lines not lost, the sequence not thrown into).
+    const url = urlForm(value);
+    if (url !== undefined && url !== value) this.#add(url, urlForm(masked) ?? stars(url.length));
     this.#addHex(Buffer.from(value, 'latin1').toString('hex'));
     if (encoding !== undefined) this.#addHex(wireHex(value, encoding));
     if (value.length >= MIN_EMV_HEX && value.length % 2 === 0 && /^[0-9A-Fa-f]+$/.test(value)) this.#addHex(value);
@@ -329,5 +331,13 @@ function collect(
       // A composite marked sensitive as a whole hides every sub-field as a secret.
       collect(value, `${prefix}${id}.`, dialect, spec?.subfields?.fields, sensitivity === undefined ? undefined : 'secret', out);
     }
+  }
+}
+/** `value` URL-encoded (`encodeURIComponent`), or undefined when it has none (a lone surrogate: URIError). */
+function urlForm(value: string): string | undefined {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return undefined;
   }
 }

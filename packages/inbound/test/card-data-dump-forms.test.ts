@@ -4,8 +4,9 @@
 // line of a sequence that throws them. Real sockets on 127.0.0.1, a real pino logger.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTlv } from '@iso8583/codec';
+import { buildTlv, resolveDialect } from '@iso8583/codec';
 import { base64Cores } from '../src/card-data-forms.js';
+import { CardDataMask } from '../src/card-data-mask.js';
 import { TestClient, purchase } from './support/client.js';
 import { captureLogs } from './support/logs.js';
 import { startEndpoint } from './support/endpoint.js';
@@ -83,4 +84,14 @@ test('base64Cores – every base64 text holding the bytes holds one of them; run
   }
   assert.deepEqual(base64Cores(Buffer.from('1234')), ['MTIzNA==']);
   assert.deepEqual(base64Cores(Buffer.from('123')), []);
+});
+
+test('card data – a field holding a lone surrogate (no URL form: encodeURIComponent throws) still gets its mask; its other forms hidden', () => {
+  // Before the fix (sr67i item 5) the mask's build threw URIError: the message's lines were lost and the sequence's
+  // `context.logger` threw into it.
+  const track1 = `B${PAN}^CARDHOLDER/TEST\ud800^2512201114380448000000`;
+  const mask = CardDataMask.of({ 0: '0200', 2: PAN, 11: '000123', 45: track1 }, resolveDialect('iso87ascii'));
+  const text = mask.text(`name ${track1} upper ${track1.toUpperCase()} pan ${PAN}`);
+  assert.ok(!text.includes(PAN) && !text.includes('CARDHOLDER'), 'the card data is hidden');
+  assert.match(text, /pan 476173\*{6}0010/);
 });

@@ -15,6 +15,9 @@ import type { RunningFlow } from '../flow/runner.js';
 import type { FlowRunOptions } from '../flow/run-options.js';
 import type { ReopenableLogger } from '../logger.js';
 import { handleSignals, hostPort } from '../signals.js';
+// Static (it is small): an `await import` between the early stop's check and `handleSignals` would drop a stop signal
+// that came in that gap (early-stop.ts records it, and nothing reads it again).
+import { handleProcessFaults } from '../process-faults.js';
 import { catchStopWhileStarting, notStarting } from '../early-stop.js';
 import { printable, writeEnd, writeResult, writeStartLine } from '../io.js';
 import { releaseFlagPipes } from '../read-file.js';
@@ -127,11 +130,14 @@ function stoppedBeforeReady(name: string, signal: NodeJS.Signals): Promise<numbe
 
 /** Runs a started flow until a stop signal; `handled` is called once its own signal handlers are installed. */
 async function runUntilStopped(name: string, running: RunningFlow, log: ReopenableLogger, handled: () => void): Promise<number> {
-  // Loaded as the flow starts, as its runner is (a stop meanwhile is the early stop's: early-stop.ts).
-  const { handleProcessFaults } = await import('../process-faults.js');
+  // No await from the early stop's check to here: a stop signal is the early stop's or this handler's, never lost.
   // The stop signals are handled before the ready lines go out (a stop sent on reading them is never lost).
+  let stopRequested = false;
   const stopped = handleSignals(
-    () => running.close(),
+    () => {
+      stopRequested = true;
+      return running.close();
+    },
     () => running.abort(),
     () => {
       log.reopen();
@@ -140,10 +146,12 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
   );
   handled();
   // A fault of a sequence's code that belongs to no request (process-faults.ts): logged masked; an uncaught exception
-  // takes the graceful stop path a SIGTERM takes (each request in flight gets its one outcome), then exit 1.
+  // or an unhandled rejection takes the graceful stop path a SIGTERM takes (each request in flight gets its one
+  // outcome), then exit 1. During a drain already under way (the operator's SIGTERM) it is only logged: a second
+  // SIGTERM would turn that drain into an abort.
   const faults = handleProcessFaults(log.logger, () => {
     process.exitCode = 1;
-    process.emit('SIGTERM', 'SIGTERM');
+    if (!stopRequested) process.emit('SIGTERM', 'SIGTERM');
   });
   // The process is held until a stop signal: a flow of connectors only (no listener, no HTTP) has nothing else that
   // keeps the event loop alive while its bank link is down (the reconnect timer is unref'd). Cleared at the stop.
@@ -168,7 +176,7 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
   try {
     const code = await stopped;
     // The drain is over whatever became of stdout meanwhile (its lines are notices, signals.ts).
-    if (faults.crashed() && code === 0) return await writeEnd(process.stdout, `flow ${name} stopped after an uncaught exception\n`, 1);
+    if (faults.crashed() && code === 0) return await writeEnd(process.stdout, `flow ${name} stopped after an uncaught exception or unhandled rejection\n`, 1);
     return await writeEnd(process.stdout, code === 0 ? `flow ${name} stopped\n` : `flow ${name} aborted\n`, code);
   } finally {
     faults.dispose();
