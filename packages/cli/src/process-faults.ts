@@ -24,8 +24,11 @@ const MASK_SLACK = 256;
 /** A run of 12 or more characters of the base64 and hex alphabets: hidden when {@link looksLikeDump}. */
 const DUMP_RUN = /[A-Za-z0-9+/=]{12,}/g;
 
-/** A track 1 cardholder name between its separators (`^DOE/JOHN^`): hidden (its separators kept). */
-const TRACK1_NAME = /\^[^^\n]{2,26}\^/g;
+/**
+ * A track 1 cardholder name between its separators (`^DOE/JOHN^`): hidden (its separators kept). The closing separator
+ * is not taken, so that it can open the next match (`^ near B4111...^DOE/JOHN^`, sr67o #3).
+ */
+const TRACK1_NAME = /\^([^^\n]{2,26})(?=\^)/g;
 
 /** Hex with its byte pairs apart (`01 23 45 ...`, `01:23:45:...`), 8 pairs or more: a byte dump, hidden. */
 const SPACED_HEX = /\b[0-9A-Fa-f]{2}(?:[ :][0-9A-Fa-f]{2}){7,}\b/g;
@@ -51,7 +54,7 @@ export function maskFaultText(text: string): string {
   // text: whatever straddles the cut (a PAN, its hex spelling, a dump run) is whole in it, so masked as a whole.
   const masked = maskFreeText(text.slice(0, MAX_FAULT_TEXT + MASK_SLACK))
     .replace(DUMP_RUN, (run) => (looksLikeDump(run) ? '*'.repeat(run.length) : run))
-    .replace(TRACK1_NAME, (name) => `^${'*'.repeat(name.length - 2)}^`)
+    .replace(TRACK1_NAME, (_all, name: string) => `^${'*'.repeat(name.length)}`)
     .replace(SPACED_HEX, (hex) => '*'.repeat(hex.length));
   return text.length > MAX_FAULT_TEXT ? `${masked.slice(0, MAX_FAULT_TEXT)}...` : masked;
 }
@@ -101,7 +104,12 @@ export function handleProcessFaults(logger: Logger, stop: () => void): { crashed
       crashed = true;
       stop();
     }
-    logger.error({ code, fault: faultView(fault) }, first ? `${what}: stopping gracefully (exit 1)` : `${what} while stopping`);
+    try {
+      logger.error({ code, fault: faultView(fault) }, first ? `${what}: stopping gracefully (exit 1)` : `${what} while stopping`);
+    } catch {
+      // A logger that throws here would end the process at once (a throw in an uncaughtException listener): the
+      // graceful stop already begun goes on (sr67o #2).
+    }
   };
   const onRejection = (reason: unknown): void => onFault('ISO8583_ERR_UNHANDLED_REJECTION', reason, 'a promise was rejected and nothing handled it');
   const onException = (err: unknown): void => onFault('ISO8583_ERR_UNCAUGHT_EXCEPTION', err, 'an uncaught exception');

@@ -21,4 +21,7 @@ test('maskFaultText – a track 1 name between its separators and hex with its b
   assert.ok(!text.includes('CARDHOLDER'), text);
   assert.ok(!text.includes('a1 b2 c3'), text);
   assert.match(text, /at step 12$/);
+  // A caret earlier in the text does not take the name's opening separator (sr67o #3).
+  const after = maskFaultText('expected ^ near B4111^DOE/JOHN^2512');
+  assert.ok(!after.includes('DOE/JOHN'), after);
 });

@@ -97,7 +97,7 @@ export interface UndeliveredApprovalBook extends UndeliveredApproval {
   logUnderway(): number;
 }
 
-/** The most `NOT known reversed` lines of their own {@link UndeliveredApprovalBook.logUnderway} writes (the rest are named in one more line): 100. */
+/** The most `NOT known reversed` lines of their own {@link UndeliveredApprovalBook.logUnderway} writes (the rest are named in lines of as many each): 100. */
 export const UNDERWAY_LINES_MAX = 100;
 
 /**
@@ -291,8 +291,10 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
       if (n++ >= UNDERWAY_LINES_MAX) rest.push(fields);
       else logSafely(() => logger.error(fields, `${String(why)}: its reversal is still being stored or sent as the stop ends: NOT known reversed`));
     }
-    if (rest.length > 0) {
-      logSafely(() => logger.error({ more: rest }, `${rest.length} more approvals the clients never got: their reversals are still being stored or sent as the stop ends: NOT known reversed`));
+    // In lines of UNDERWAY_LINES_MAX each: one line of thousands would be cut by log shippers (sr67o #4).
+    for (let at = 0; at < rest.length; at += UNDERWAY_LINES_MAX) {
+      const more = rest.slice(at, at + UNDERWAY_LINES_MAX);
+      logSafely(() => logger.error({ more }, `${more.length} more approvals the clients never got: their reversals are still being stored or sent as the stop ends: NOT known reversed`));
     }
     return underway.size;
   };

@@ -241,10 +241,10 @@ export class CardDataForms {
     if (/[a-z]/.test(value)) this.#add(value.toUpperCase(), masked);
     if (/[A-Z]/.test(value)) this.#add(value.toLowerCase(), masked);
     if (/[&<>"']/.test(value)) this.#add(xmlEscape(value), xmlEscape(masked));
-    // A lone surrogate (`'\ud800'`) has no URL form (`encodeURIComponent` throws URIError) and no log line shows one:
-    // skipped, so the mask of a message carrying it still builds (its lines not lost, the sequence not thrown into).
+    // A lone surrogate (`'\ud800'`) makes `encodeURIComponent` throw URIError: its URL form is then the one
+    // URLSearchParams and URL write (U+FFFD in its place), so the mask of a message carrying it still builds.
     const url = urlForm(value);
-    if (url !== undefined && url !== value) this.#add(url, urlForm(masked) ?? stars(url.length));
+    if (url !== value) this.#add(url, urlForm(masked));
     this.#addHex(Buffer.from(value, 'latin1').toString('hex'));
     if (encoding !== undefined) this.#addHex(wireHex(value, encoding));
     if (value.length >= MIN_EMV_HEX && value.length % 2 === 0 && /^[0-9A-Fa-f]+$/.test(value)) this.#addHex(value);
@@ -333,11 +333,12 @@ function collect(
     }
   }
 }
-/** `value` URL-encoded (`encodeURIComponent`), or undefined when it has none (a lone surrogate: URIError). */
-function urlForm(value: string): string | undefined {
+/** `value` URL-encoded (`encodeURIComponent`; a lone surrogate as U+FFFD, where it throws URIError). */
+function urlForm(value: string): string {
   try {
     return encodeURIComponent(value);
   } catch {
-    return undefined;
+    // A lone surrogate: the form URLSearchParams and URL give it (U+FFFD in its place, sr67o #1).
+    return encodeURIComponent(value.replace(/\p{Cs}/gu, '\ufffd'));
   }
 }
