@@ -1,7 +1,9 @@
 /**
  * The chaos run's read of the PostgreSQL store after a kill (test/helpers/chaos-stores.ts, `pgStore().words()`) sees
- * the `done` the killed node had already sent: that statement runs on in the node's server session after the process
- * has exited, and commits later. Read too early, the store said `open`, so the auditor did not count the purchase among
+ * the end of the `done` the killed node had already sent: that statement runs on in the node's server session after
+ * the process has exited. Since session 67 (fix67c) such a late `not-needed` no longer commits once the node's owner
+ * lock session has ended (it ends with the process): the entry stays owed, for another node or the restart to reverse
+ * (the terminal never got the approval). Read too early, the store said `open`, so the auditor did not count the purchase among
  * those whose outcome was durable before the kill and reported a healthy run as money left unreversed (seen once:
  * ISO8583_CHAOS_SEED=2026 ISO8583_CHAOS_KILLS=30). The order is forced: the bank receives the purchase, a session of
  * the test locks its SAF row (FOR UPDATE), the bank approves, the gateway's `done` waits on the lock; the gateway is
@@ -19,7 +21,7 @@ import type { PostgresCluster } from '@iso8583/test-support';
 import { exitWithin, startGateway, stopAll } from './helpers/cli.js';
 import { approve, startBank } from './helpers/bank.js';
 import { PosClient, purchase } from './helpers/pos.js';
-import { AUDITOR_SESSION, pgStore } from './helpers/chaos-stores.js';
+import { AUDITOR_SESSION, chaosSessionName, pgStore } from './helpers/chaos-stores.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -37,7 +39,7 @@ async function count(client: pg.Client, sql: string, params: unknown[] = []): Pr
   return (await client.query<{ n: number }>(sql, params)).rows[0]?.n ?? -1;
 }
 
-test('the store read after a kill waits for the done the killed node had sent, committed after its exit', async () => {
+test('the store read after a kill waits for the done the killed node had sent, refused after its exit (its owner lock gone): owed', async () => {
   const url = cluster.createDatabase('chaos_late_done');
   const store = pgStore(url, work);
   const locker = new pg.Client({ connectionString: url });
@@ -81,9 +83,13 @@ test('the store read after a kill waits for the done the killed node had sent, c
     await waitUntil(async () => readEnded || (await count(watch, `SELECT count(*)::int AS n FROM pg_stat_activity
       WHERE datname = current_database() AND application_name = $1 AND query LIKE '%pg_stat_activity%'`, [AUDITOR_SESSION])) > 0,
     { what: 'the store read to end or to wait' });
+    // The killed node's idle sessions (its owner lock's among them) ended at its exit; only the done's is left.
+    await waitUntil(async () => (await count(watch, `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name = $1`, [chaosSessionName('a')])) === 1,
+    { what: 'the killed node\'s sessions but the done\'s to end' });
     await locker.query('COMMIT');
     const words = await read;
-    assert.deepEqual([...words], [['TERM0001/000001/1121103000', 'not-needed']], 'the read sees the done the killed node had sent');
+    assert.deepEqual([...words], [['TERM0001/000001/1121103000', 'open']], 'the read sees the done the killed node had sent refused: the entry owed');
   } finally {
     await locker.end().catch(() => undefined);
     await watch.end().catch(() => undefined);
