@@ -209,7 +209,8 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  * fails its attempt, which is tried again).
  *
  * A `not-needed` (the original answered: its reversal not owed) ends only a row `$1` still holds: its lease not over
- * (`lease_until`, on the database's clock as the statement changes the row) and `$1` not an owner provably gone
+ * (`lease_until`, on the database's clock as the statement changes the row), or its fence not passed (`attempt_until`:
+ * no node claims it before; an original still at the bank, its node back from a database outage, pg-original-at-bank) and `$1` not an owner provably gone
  * (owner-lock-sql.ts `ownerGone`: its owner lock's session ended, the node killed or cut off), tested once every row
  * of `k` is locked (`owner_gone`, after `k`'s count): a node killed while its `done` waited for a row lock (its statement runs on
  * in its session and commits once it can) no longer ends an entry another node may claim at once, or by lease, and
@@ -238,7 +239,7 @@ export const DONE = `WITH d AS (SELECT * FROM unnest($2::text[], $3::text[], $5:
   m AS (UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
     FROM k, d
     WHERE s.id = k.id AND s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
-      AND (d.outcome <> 'not-needed' OR (s.lease_until > clock_timestamp() AND (SELECT gone FROM owner_gone) IS NOT TRUE))
+      AND (d.outcome <> 'not-needed' OR ((s.lease_until > clock_timestamp() OR s.attempt_until > clock_timestamp()) AND (SELECT gone FROM owner_gone) IS NOT TRUE))
     RETURNING ${endedColumns('s')}, d.retires, d.outcome),
   l AS (SELECT k.id, k.clears, k.takes FROM k, m
     WHERE m.retires AND k.upstream = ANY($6::text[]) AND k.entry->>'kind' IS NULL
