@@ -338,14 +338,8 @@ export abstract class PgJournalLeases {
     let recorded: Map<string | null, string | null>;
     const since = this.heldSince();
     try {
-      const { rows } = await this.ready().query<{ id: string | null; lease: string | null }>(ATTEMPT, [
-        this.owner,
-        this.lease,
-        batch.map((a) => a.id),
-        batch.map((a) => a.attempt),
-        this.ownerLock?.key ?? null,
-        batch.map((a) => a.flight),
-      ]);
+      const { rows } = await this.ready().query<{ id: string | null; lease: string | null }>(ATTEMPT, [this.owner, this.lease,
+        batch.map((a) => a.id), batch.map((a) => a.attempt), this.ownerLock?.key ?? null, batch.map((a) => a.flight)]);
       recorded = new Map(rows.map((r) => [r.id, r.lease]));
     } catch (err) {
       throw this.failure('cannot record attempts', err);
@@ -375,12 +369,18 @@ export abstract class PgJournalLeases {
     const leases = batch.map((d) => this.held.get(d.id));
     const since = this.heldSince();
     try {
-      // A row of NULL id: a `not-needed` found this node's owner gone (its lock's session ended, seen or not).
-      const { rows } = await pool.query<EndedRow | { id: null; unreversed: false }>(DONE, [
-        this.owner, batch.map((d) => d.id), batch.map((d) => d.outcome), [...ANSWERED],
-        batch.map((d) => this.retiring.delete(d.id)), this.claims, this.ownerLock?.key ?? null,
-      ]);
-      if (rows.some((r) => r.id === null)) this.ownerLock?.refused(since); // the news that the lock is lost: taken again now
+      const retires = batch.map((d) => this.retiring.delete(d.id));
+      const run = (of: readonly number[]) => pool.query<EndedRow | { id: null; unreversed: false }>(DONE, [this.owner, of.map((i) => batch[i]?.id),
+        of.map((i) => batch[i]?.outcome), [...ANSWERED], of.map((i) => retires[i]), this.claims, this.ownerLock?.key ?? null]);
+      // A row of NULL id: a `not-needed` found this node's owner gone (its lock's session ended, seen or not): the lock
+      // taken again now; a live node ends its refused not-needed once more (another node can have claimed them only by
+      // changing their lease owner, which refuses them again); a killed node's statement cannot take it.
+      let { rows } = await run(batch.map((_d, i) => i));
+      if (rows.some((r) => r.id === null)) {
+        this.ownerLock?.refused(since);
+        const again = batch.flatMap((d, i) => (d.outcome === 'not-needed' && !rows.some((r) => r.id === d.id) ? [i] : []));
+        if (again.length > 0 && (await this.holding('mark entries done').catch(() => false))) rows = [...rows, ...(await run(again).then((r) => r.rows, () => []))];
+      }
       marked = ended(rows.filter((r): r is EndedRow => r.id !== null), this.logger);
     } catch (err) {
       batch.forEach((d, i) => {

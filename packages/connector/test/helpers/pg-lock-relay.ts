@@ -59,6 +59,8 @@ export interface LockRelay {
    * until `away(false)`; returns how many were refused so far.
    */
   away(on: boolean): number;
+  /** New connections refused (`true`, closed at once) while those open go on: a killed node's statement still running. */
+  refuseNew(on: boolean): void;
   /** Counts from now on the statements whose text holds `text`, sent on any connection; returns the count so far. */
   countStatements(text: string): () => number;
   close(): Promise<void>;
@@ -186,6 +188,9 @@ export async function lockRelay(target: string): Promise<LockRelay> {
           for (const chunk of g.queue ?? []) g.db?.write(chunk);
         },
       };
+    },
+    refuseNew: (on) => {
+      refusing = on;
     },
     away: (on) => {
       refusing = on;
