@@ -240,36 +240,25 @@ export abstract class PgJournalLeases {
   }
 
   /** Whether entry `id` waits, let go for want of the owner lock, for the `RELEASE` that ends its lease (`releaseLetGo`). */
-  protected isLetGo(id: string): boolean {
-    return this.letGo.has(id);
-  }
+  protected isLetGo(id: string): boolean { return this.letGo.has(id); }
 
   /** The entries let go for want of the owner lock, with their lease ends, to be handed back at close (then forgotten). */
   protected takeLetGo(): Array<[string, string]> {
-    const gone = [...this.letGo];
-    this.letGo.clear();
-    return gone;
+    const gone = [...this.letGo]; this.letGo.clear(); return gone;
   }
 
   /** Whether this node's hold has been unbroken since `asked` (a `performance.now()` time). */
-  protected heldThrough(asked: number): boolean {
-    const since = this.heldSince();
-    return since !== undefined && since <= asked;
-  }
+  protected heldThrough(asked: number): boolean { const since = this.heldSince(); return since !== undefined && since <= asked; }
 
   /**
    * The store's error for `what` that failed with `err` (the cut's, once the connections were cut); the store's URL
    * (masked) named only when `named` (the open's: a later one may be an HTTP answer, `storeError`).
    */
-  protected failure(what: string, err: unknown, named = false): Error {
-    return storeError(what, this.cutReason ?? err, named ? this.url : undefined);
-  }
+  protected failure(what: string, err: unknown, named = false): Error { return storeError(what, this.cutReason ?? err, named ? this.url : undefined); }
 
   /** The pool, or the coded error for a journal not open. */
   protected ready(): pg.Pool {
-    if (!this.opened || this.closed || this.pool === undefined) {
-      throw connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store is not open', { field: 'store' });
-    }
+    if (!this.opened || this.closed || this.pool === undefined) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store is not open', { field: 'store' });
     return this.pool;
   }
 
@@ -368,6 +357,7 @@ export abstract class PgJournalLeases {
     // As they are now: a renewal while the statement runs drops an entry it finds done (its commit not seen yet).
     const leases = batch.map((d) => this.held.get(d.id));
     const since = this.heldSince();
+    const unseen = new Map<string, Error>(); // a retry of unknown fate: each its dones maybe committed, reopened as such
     try {
       const retires = batch.map((d) => this.retiring.delete(d.id));
       const run = (of: readonly number[]) => pool.query<EndedRow | { id: null; unreversed: false }>(DONE, [this.owner, of.map((i) => batch[i]?.id),
@@ -379,21 +369,31 @@ export abstract class PgJournalLeases {
       if (rows.some((r) => r.id === null)) {
         this.ownerLock?.refused(since);
         const again = batch.flatMap((d, i) => (d.outcome === 'not-needed' && !rows.some((r) => r.id === d.id) ? [i] : []));
-        if (again.length > 0 && (await this.holding('mark entries done').catch(() => false))) rows = [...rows, ...(await run(again).then((r) => r.rows, () => []))];
+        if (again.length > 0 && (await this.holding('mark entries done').catch(() => false))) {
+          rows = [...rows, ...(await run(again).then((r) => r.rows, (err: unknown) => {
+            for (const i of again) unseen.set(batch[i]?.id as string, this.failure('cannot mark entries done', err));
+            return [];
+          }))];
+        }
       }
       marked = ended(rows.filter((r): r is EndedRow => r.id !== null), this.logger);
     } catch (err) {
-      batch.forEach((d, i) => {
-        const lease = this.held.get(d.id) ?? leases[i];
-        if (d.outcome === 'not-needed' && lease !== undefined) this.doneUnseen.set(d.id, { lease, at: performance.now() });
-      });
+      batch.forEach((d, i) => this.unseenDone(d, leases[i]));
       throw this.failure('cannot mark entries done', err);
     }
-    return batch.map((d) => {
+    return batch.map((d, i) => {
       const ok = marked.has(d.id) || ANSWERED.has(d.outcome);
+      const failed = ok ? undefined : unseen.get(d.id);
+      if (failed !== undefined) return (this.unseenDone(d, leases[i]), this.held.delete(d.id), failed);
       this.held.delete(d.id);
       this.doneUnseen.delete(d.id);
       return ok ? undefined : leaseLost(d.id);
     });
+  }
+
+  /** A `not-needed` done whose commit was not seen: its entry reopened by the caller (`reopen`: REOPEN until pending). */
+  private unseenDone(d: Done, held: string | undefined): void {
+    const lease = this.held.get(d.id) ?? held;
+    if (d.outcome === 'not-needed' && lease !== undefined) this.doneUnseen.set(d.id, { lease, at: performance.now() });
   }
 }
