@@ -36,11 +36,16 @@ const SPACED_HEX = /\b[0-9A-Fa-f]{2}(?:[ :][0-9A-Fa-f]{2}){7,}\b/g;
 /**
  * Whether a {@link DUMP_RUN} looks like a byte dump (field 55 or a PIN block as hex or base64, a track's data after its
  * separator) rather than a word or a path (`/tmp/iso8583`): 8 digits or more, or 16 characters or more mixing digits,
- * upper and lower case letters (base64).
+ * upper and lower case letters (base64), or base64 whose bytes spell 12 digits (BCD or text) or that is padded.
  */
 function looksLikeDump(run: string): boolean {
   const digits = run.replace(/[^0-9]/g, '').length;
-  return digits >= 8 || (run.length >= 16 && digits > 0 && /[A-Z]/.test(run) && /[a-z]/.test(run));
+  if (digits >= 8 || (run.length >= 16 && digits > 0 && /[A-Z]/.test(run) && /[a-z]/.test(run))) return true;
+  // Base64 of a card number as BCD or text (`R2FzkAEBABA=`, `NDExMTEx...`: few digits of their own), or padded base64
+  // at all (a PIN block, field 55 bytes): their bytes read (sr67i #4).
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(run)) return false;
+  const bytes = Buffer.from(run, 'base64');
+  return run.endsWith('=') || /[0-9]{12}/.test(bytes.toString('hex')) || /[0-9]{12}/.test(bytes.toString('latin1'));
 }
 
 /**

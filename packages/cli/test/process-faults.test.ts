@@ -25,3 +25,12 @@ test('maskFaultText – a track 1 name between its separators and hex with its b
   const after = maskFaultText('expected ^ near B4111^DOE/JOHN^2512');
   assert.ok(!after.includes('DOE/JOHN'), after);
 });
+
+test('maskFaultText – base64 of a card number (BCD or text) and padded base64 (a PIN block) are hidden; words are kept', () => {
+  const bcd = Buffer.from('4761739001010010', 'hex').toString('base64');
+  const text = Buffer.from('4111111111111111').toString('base64');
+  const pin = Buffer.from('0123456789ABCDEF', 'hex').toString('base64');
+  const masked = maskFaultText(`bcd ${bcd} text ${text} pin ${pin} at handleRequestMessage`);
+  for (const form of [bcd, text, pin]) assert.ok(!masked.includes(form), masked);
+  assert.match(masked, /at handleRequestMessage$/);
+});
