@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { approve, startBank } from './helpers/bank.js';
-import { exitWithin, stopAll } from './helpers/cli.js';
+import { exitWithin, runToEnd, stopAll } from './helpers/cli.js';
 import { startPosFlow } from './helpers/pos-flow.js';
 import { PosClient, purchase } from './helpers/pos.js';
 
@@ -154,4 +154,29 @@ test('iso8583 run – an uncaught exception that cannot be read (its stack gette
   assert.match(logged, /"code":"ISO8583_ERR_UNCAUGHT_EXCEPTION","fault":\{"type":"unreadable"\}/);
   assert.match(flow.stdout(), new RegExp(`^flow faultsunread ${END}$`, 'm'));
   assertNoCardData(logged);
+});
+
+test('iso8583 run --check and run – a sequence module whose top level leaves a promise rejected: the fault is logged masked, never printed raw by Node; the check or start fails, exit 1 (fix68d #3)', async () => {
+  // The rejection is told once the module's top level waits a turn of the event loop: the check is still running.
+  writeFileSync(join(work, 'top-reject.mjs'), `Promise.reject(new Error('top level: pan ${PAN} track ${PAN}=30121010000012345678'));
+await new Promise((resolve) => setImmediate(resolve));
+export default async function sequence() { return { 0: '0210', 39: '00' }; }
+`);
+  const file = join(work, 'topreject.json');
+  writeFileSync(file, JSON.stringify({
+    name: 'topreject',
+    connectors: { bank: { host: '127.0.0.1', port: 9, frame: 'binary2' } },
+    inboundEndpoints: { pos: { port: 0, frame: 'binary2', sequence: join(work, 'top-reject.mjs') } },
+    logLevel: 'warn',
+  }));
+  // The check, and the start (which loads the modules as the check does).
+  for (const args of [['run', '--check', file], ['run', file]]) {
+    const result = await runToEnd(args);
+    const logged = result.stdout + result.stderr;
+    assert.equal(result.code, 1, logged);
+    assertNoCardData(logged);
+    assert.match(result.stderr, /"code":"ISO8583_ERR_UNHANDLED_REJECTION","fault":\{"type":"Error","message":"top level: pan 411111\*{6}1111 /);
+    assert.match(result.stderr, /^iso8583: ISO8583_ERR_FLOW_MODULE: a sequence module left a promise rejected/m);
+    assert.doesNotMatch(result.stdout, /is valid|ready/);
+  }
 });

@@ -4,7 +4,7 @@
  */
 import { fstatSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { Iso8583Error, maskFreeText, safeErrorCode } from '@iso8583/codec/error-text';
+import { Iso8583Error, maskUntrustedText, safeErrorCode } from '@iso8583/codec/error-text';
 import { systemReason } from '@iso8583/connector/errors';
 
 /** The streams a command reads and writes; the process's own by default, a test's or an embedder's otherwise. */
@@ -119,13 +119,13 @@ export function printable(text: string): string {
 }
 
 /**
- * Text from elsewhere fit for a terminal or a log: masked as the codec masks free text (`maskFreeText`:
- * card-shaped digit runs, a PAN shown as its first 6 and last 4 digits, and numbers written as the hex of their ASCII
- * or EBCDIC bytes, `F4F7F6F1...`, track data after them), then {@link printable}. The last guard for an error line, a
- * sample's title.
+ * Text from elsewhere fit for a terminal or a log: masked as the codec masks text from elsewhere (`maskUntrustedText`,
+ * as a sequence's fault is, process-faults.ts: card-shaped digit runs, a PAN shown as its first 6 and last 4 digits,
+ * numbers written as the hex of their ASCII or EBCDIC bytes, `F4F7F6F1...`, track data after them, byte dumps in hex
+ * or base64, track 1 names, spaced hex), then {@link printable}. The last guard for an error line, a sample's title.
  */
 export function safeText(text: string): string {
-  return printable(maskFreeText(text));
+  return printable(maskUntrustedText(text));
 }
 
 /** Whether `text` has a character {@link printable} would replace (a control character, separator, bidi control). */

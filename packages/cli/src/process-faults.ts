@@ -10,9 +10,9 @@
  * - an uncaught exception is logged at `error` (`ISO8583_ERR_UNCAUGHT_EXCEPTION`), then the flow stops gracefully (each
  *   request in flight gets its one outcome) and the command exits 1;
  * - a process warning is logged at `warn` (`ISO8583_WARN_PROCESS_WARNING`) instead of Node's stderr line.
- * Their text belongs to no message, so no message's mask applies: it is masked as free text ({@link maskFaultText}).
+ * Their text belongs to no message, so no message's mask applies: it is masked as text from elsewhere ({@link maskFaultText}).
  */
-import { maskFreeText, safeErrorCode } from '@iso8583/codec/error-text';
+import { maskUntrustedText, safeErrorCode } from '@iso8583/codec/error-text';
 import type { Logger } from 'pino';
 
 /** The longest text of a fault logged (its message, its stack frames): a longer one is cut. */
@@ -21,46 +21,15 @@ const MAX_FAULT_TEXT = 2_000;
 /** How much of a fault's text past {@link MAX_FAULT_TEXT} is masked with it: longer than any PAN's spelling. */
 const MASK_SLACK = 256;
 
-/** A run of 12 or more characters of the base64 and hex alphabets: hidden when {@link looksLikeDump}. */
-const DUMP_RUN = /[A-Za-z0-9+/=]{12,}/g;
-
 /**
- * A track 1 cardholder name between its separators (`^DOE/JOHN^`): hidden (its separators kept). The closing separator
- * is not taken, so that it can open the next match (`^ near B4111...^DOE/JOHN^`, sr67o #3).
- */
-const TRACK1_NAME = /\^([^^\n]{2,26})(?=\^)/g;
-
-/** Hex with its byte pairs apart (`01 23 45 ...`, `01:23:45:...`), 8 pairs or more: a byte dump, hidden. */
-const SPACED_HEX = /\b[0-9A-Fa-f]{2}(?:[ :][0-9A-Fa-f]{2}){7,}\b/g;
-
-/**
- * Whether a {@link DUMP_RUN} looks like a byte dump (field 55 or a PIN block as hex or base64, a track's data after its
- * separator) rather than a word or a path (`/tmp/iso8583`): 8 digits or more, or 16 characters or more mixing digits,
- * upper and lower case letters (base64), or base64 whose bytes spell 12 digits (BCD or text) or that is padded.
- */
-function looksLikeDump(run: string): boolean {
-  const digits = run.replace(/[^0-9]/g, '').length;
-  if (digits >= 8 || (run.length >= 16 && digits > 0 && /[A-Z]/.test(run) && /[a-z]/.test(run))) return true;
-  // Base64 of a card number as BCD or text (`R2FzkAEBABA=`, `NDExMTEx...`: few digits of their own), or padded base64
-  // at all (a PIN block, field 55 bytes): their bytes read (sr67i #4).
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(run)) return false;
-  const bytes = Buffer.from(run, 'base64');
-  return run.endsWith('=') || /[0-9]{12}/.test(bytes.toString('hex')) || /[0-9]{12}/.test(bytes.toString('latin1'));
-}
-
-/**
- * `text` as a fault's text is logged: the codec's free-text masks (`maskFreeText`: PAN-shaped digit runs as masked
- * PANs, their hex spellings), every byte-dump-shaped run ({@link looksLikeDump}), track 1 name ({@link TRACK1_NAME}) and
- * spaced hex ({@link SPACED_HEX}) as stars, then cut to
- * {@link MAX_FAULT_TEXT}.
+ * `text` as a fault's text is logged: the codec's masking of text from elsewhere (`maskUntrustedText`: PAN-shaped
+ * digit runs as masked PANs, their hex spellings, byte-dump-shaped runs in hex or base64, track 1 names, spaced hex),
+ * then cut to {@link MAX_FAULT_TEXT}.
  */
 export function maskFaultText(text: string): string {
   // Masked before the cut (a cut through a PAN would leave its head, 11 digits, unmasked), on a bounded part of the
   // text: whatever straddles the cut (a PAN, its hex spelling, a dump run) is whole in it, so masked as a whole.
-  const masked = maskFreeText(text.slice(0, MAX_FAULT_TEXT + MASK_SLACK))
-    .replace(DUMP_RUN, (run) => (looksLikeDump(run) ? '*'.repeat(run.length) : run))
-    .replace(TRACK1_NAME, (_all, name: string) => `^${'*'.repeat(name.length)}`)
-    .replace(SPACED_HEX, (hex) => '*'.repeat(hex.length));
+  const masked = maskUntrustedText(text.slice(0, MAX_FAULT_TEXT + MASK_SLACK));
   return text.length > MAX_FAULT_TEXT ? `${masked.slice(0, MAX_FAULT_TEXT)}...` : masked;
 }
 

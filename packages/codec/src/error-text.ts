@@ -6,4 +6,4 @@
  */
 export { Iso8583Error, isIso8583Error } from './errors.js';
 export { CODE_WITHHELD, isCodeShaped, safeErrorCode } from './error-code.js';
-export { maskFreeText } from './free-text.js';
+export { maskFreeText, maskUntrustedText } from './free-text.js';

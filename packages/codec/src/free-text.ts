@@ -19,3 +19,48 @@ import { maskHexRuns } from './hex-runs.js';
 export function maskFreeText(text: string): string {
   return maskHexRuns(text, maskDigitRuns(text));
 }
+
+/** A run of 12 or more characters of the base64 and hex alphabets: hidden when {@link looksLikeDump}. */
+const DUMP_RUN = /[A-Za-z0-9+/=]{12,}/g;
+
+/**
+ * A track 1 cardholder name between its separators (`^DOE/JOHN^`): hidden (its separators kept). The closing separator
+ * is not taken, so that it can open the next match (`^ near B4111...^DOE/JOHN^`, sr67o #3).
+ */
+const TRACK1_NAME = /\^([^^\n]{2,26})(?=\^)/g;
+
+/** Hex with its byte pairs apart (`01 23 45 ...`, `01:23:45:...`), 8 pairs or more: a byte dump, hidden. */
+const SPACED_HEX = /\b[0-9A-Fa-f]{2}(?:[ :][0-9A-Fa-f]{2}){7,}\b/g;
+
+/**
+ * Whether a {@link DUMP_RUN} looks like a byte dump (field 55 or a PIN block as hex or base64, a track's data after its
+ * separator) rather than a word or a path (`/tmp/iso8583`): 8 digits or more, or 16 characters or more mixing digits,
+ * upper and lower case letters (base64), or base64 whose bytes spell 12 digits (BCD or text) or that is padded.
+ */
+function looksLikeDump(run: string): boolean {
+  const digits = run.replace(/[^0-9]/g, '').length;
+  if (digits >= 8 || (run.length >= 16 && digits > 0 && /[A-Z]/.test(run) && /[a-z]/.test(run))) return true;
+  // Base64 of a card number as BCD or text (`R2FzkAEBABA=`, `NDExMTEx...`: few digits of their own), or padded base64
+  // at all (a PIN block, field 55 bytes): their bytes read (sr67i #4).
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(run)) return false;
+  const bytes = Buffer.from(run, 'base64');
+  return run.endsWith('=') || /[0-9]{12}/.test(bytes.toString('hex')) || /[0-9]{12}/.test(bytes.toString('latin1'));
+}
+
+/**
+ * Text that belongs to no message, from code or a peer this product does not control (a fault of a user's sequence
+ * module, an error's text, a host's answer in an error line), as a terminal or a log may show it: {@link maskFreeText}
+ * (PAN-shaped digit runs, whole or in groups, as masked PANs; their hex and escaped spellings), then, as stars, every run
+ * of 12 or more base64 or hex characters that looks like a byte dump (8 digits or more; 16 characters or more mixing
+ * digits, upper and lower case; base64 whose bytes spell 12 digits, as BCD or text; padded base64: a PIN block, field
+ * 55), every track 1 cardholder name between its `^` separators (the separators kept) and every hex dump of 8 byte
+ * pairs or more written apart (`01 23 45 ...`, `01:23:45:...`). Stricter than {@link maskFreeText}, which a field's
+ * value gets (a dump-shaped run there is a field's data, shown by its field's rule): a word or a path with few digits
+ * is kept, one with 8 digits or more is not. The whole text is read: bound it first (it grows linearly).
+ */
+export function maskUntrustedText(text: string): string {
+  return maskFreeText(text)
+    .replace(DUMP_RUN, (run) => (looksLikeDump(run) ? '*'.repeat(run.length) : run))
+    .replace(TRACK1_NAME, (_all, name: string) => `^${'*'.repeat(name.length)}`)
+    .replace(SPACED_HEX, (hex) => '*'.repeat(hex.length));
+}

@@ -74,7 +74,7 @@ export {
   trackPan,
 } from './mask.js';
 export type { MessageSummary } from './mask.js';
-export { maskFreeText } from './free-text.js';
+export { maskFreeText, maskUntrustedText } from './free-text.js';
 export { isMaskedPan, luhnValid, maskPan } from './pan.js';
 export { groupedNumber, hasPanShapedRun, maskDigitRuns, maskGroupedNumbers } from './digit-runs.js';
 export { hexPanRuns } from './hex-runs.js';

@@ -289,10 +289,17 @@ const HEX_SEPARATORS = [' ', ':'];
 const MIN_BASE64 = 8;
 
 /**
+ * The fewest bytes whose base64 is searched for at every place they may start: the cores of 6 bytes at the 2 places
+ * past the first are 7 characters (42 bits of their own), kept, or a PAN of 12 digits as BCD (tag 5A, field 2) would
+ * be found at one place in 3 only (sr68 fix68d #2).
+ */
+const MIN_BASE64_BYTES = 6;
+
+/**
  * The base64 characters that carry `bytes` alone (those that hold no bit of a byte before or after them), standard
  * and URL-safe, at each of the 3 places the bytes may start in a group of 3: what every base64 text holding them holds,
  * whatever is around them (a field inside `message.raw`, a data object inside field 55). Runs shorter than
- * {@link MIN_BASE64} are left out. Up to 6 strings; reading base64 back is xml-header-mask.ts's.
+ * {@link MIN_BASE64} are left out, but for bytes of {@link MIN_BASE64_BYTES} or more (one character fewer). Up to 6 strings; reading base64 back is xml-header-mask.ts's.
  */
 export function base64Cores(bytes: Uint8Array): string[] {
   const out = new Set<string>();
@@ -302,7 +309,8 @@ export function base64Cores(bytes: Uint8Array): string[] {
     if (shift === 0) out.add(text).add(text.replace(/=+$/, ''));
     out.add(text.slice(Math.ceil((8 * shift) / 6), Math.floor((8 * (shift + bytes.length)) / 6)));
   }
-  return [...out].filter((form) => form.length >= MIN_BASE64).flatMap((form) => {
+  const fewest = bytes.length >= MIN_BASE64_BYTES ? MIN_BASE64 - 1 : MIN_BASE64;
+  return [...out].filter((form) => form.length >= fewest).flatMap((form) => {
     const url = form.replaceAll('+', '-').replaceAll('/', '_');
     return url === form ? [form] : [form, url];
   });

@@ -86,6 +86,22 @@ test('base64Cores – every base64 text holding the bytes holds one of them; run
   assert.deepEqual(base64Cores(Buffer.from('123')), []);
 });
 
+test('card data – 6 bytes (a PAN of 12 digits as BCD in tag 5A) inside a longer base64 text are hidden at each of the 3 places they may start (fix68d #2)', () => {
+  const short = '476173900101';
+  const bcd = Buffer.from(short, 'hex');
+  const mask = CardDataMask.of({ 0: '0200', 11: '000123', 55: buildTlv([{ tag: '5A', value: short }]) }, resolveDialect('iso87ascii'));
+  for (const before of [0, 1, 2]) {
+    for (const after of [0, 1, 2]) {
+      const blob = Buffer.concat([Buffer.alloc(before, 0x55), bcd, Buffer.alloc(after, 0x77)]).toString('base64');
+      // The characters that carry the 6 bytes alone (7 or 8 of them): none may survive.
+      const own = blob.slice(Math.ceil((8 * before) / 6), Math.floor((8 * (before + bcd.length)) / 6));
+      const masked = mask.text(`b64 ${blob} url ${blob.replaceAll('+', '-').replaceAll('/', '_')}`);
+      assert.ok(own.length >= 7 && !masked.includes(own), `${before} before, ${after} after: ${masked}`);
+    }
+  }
+  assert.equal(base64Cores(bcd).length, 3, 'one core at each of the 3 places');
+});
+
 test('card data – a field holding a lone surrogate (no URL form: encodeURIComponent throws) still gets its mask; its other forms hidden', () => {
   // Before the fix (sr67i item 5) the mask's build threw URIError: the message's lines were lost and the sequence's
   // `context.logger` threw into it.

@@ -81,8 +81,16 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(typeof access['http-trusted-proxy'] === 'string' ? { trustedProxies: trustedProxyList(access['http-trusted-proxy']) } : {}),
   };
   if (check) {
-    const { checkFlow } = await import('../flow/check.js');
-    return writeResult(process.stdout, await checkFlow(file, flow, run), 0);
+    const [{ checkFlow }, { createLogger, levelFor }] = await Promise.all([import('../flow/check.js'), import('../logger.js')]);
+    // The check loads the sequence modules: a fault of theirs (a top-level promise rejected and left, a warning) is
+    // logged on stderr masked as a running flow logs it (process-faults.ts), never printed raw by Node; a rejection
+    // or an exception fails the check. Left in place to the process's end (it exits once its lines are written).
+    const faults = handleProcessFaults(createLogger({ level: levelFor(flow.logLevel, false) }).logger, () => undefined);
+    const result = await checkFlow(file, flow, run);
+    // A rejection left by a module is told once the tick it was left in ends: past one turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (faults.crashed()) throw moduleFault();
+    return writeResult(process.stdout, result, 0);
   }
   // A stop that comes while the flow starts ends the start (early-stop.ts): caught by the dispatcher already.
   const starting = catchStopWhileStarting();
@@ -98,10 +106,26 @@ export async function runCommand(argv: string[]): Promise<number> {
     ]);
     if (starting.signal !== undefined) return await stoppedBeforeReady(shown, starting.signal);
     const log = createLogger({ file: flow.logFile, level: levelFor(flow.logLevel, logMessages) });
-    const running = await startFlow(flow, log.logger, run).catch((err: unknown) => {
-      // A journal folder that cannot be opened is named by its JSON path, as --check names it; its reason kept.
-      throw withJournalPath(err, flow.connectors);
-    });
+    // A fault while the flow starts (a sequence module's top level leaving a promise rejected) is logged masked as once
+    // it runs (process-faults.ts), never printed raw by Node, and fails the start (as --check fails).
+    const loading = handleProcessFaults(log.logger, () => undefined);
+    let running: RunningFlow;
+    try {
+      running = await startFlow(flow, log.logger, run).catch((err: unknown) => {
+        // A journal folder that cannot be opened is named by its JSON path, as --check names it; its reason kept.
+        throw withJournalPath(err, flow.connectors);
+      });
+      // A rejection left by a module is told once the tick it was left in ends: past one turn of the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      loading.dispose();
+    }
+    if (loading.crashed()) {
+      // Its parts are made, nothing is in flight yet: closed in order, as a stop before ready closes them.
+      await running.close();
+      log.flush();
+      throw moduleFault();
+    }
     // Every flag file is read: the text of a pipe (a token through `<(...)`) is not kept for the process's life.
     releaseFlagPipes();
     if (starting.signal !== undefined) {
@@ -118,6 +142,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   } finally {
     starting.release();
   }
+}
+
+/** The error of a check or a start during which a sequence module left a fault (logged masked: process-faults.ts). */
+function moduleFault(): Error {
+  return flowError('ISO8583_ERR_FLOW_MODULE', 'a sequence module left a promise rejected or an exception uncaught while it loaded (its fault is logged, masked)');
 }
 
 /**

@@ -1,0 +1,39 @@
+// One home for the masking of text from elsewhere (sr68 fix68d #1): a sequence's fault as `iso8583 run` logs it
+// (process-faults.ts `maskFaultText`) and a command's error line (io.ts `safeText`) mask the same forms of card data,
+// the union of what each masked before: the codec's `maskUntrustedText`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { safeText } from '../src/io.js';
+import { maskFaultText } from '../src/process-faults.js';
+
+const PAN = '4761739001010010';
+const PIN_BLOCK = '0123456789ABCDEF';
+const ICC = '5A0847617390010100105F200F43415244484F4C4445522F544553549F2608A1B2C3D4E5F60102';
+const ebcdic = (digits: string): string => [...digits].map((d) => `F${d}`).join('');
+
+/** Each form of card data a text may carry, and the part of it that must not survive. */
+const FORMS: ReadonlyArray<readonly [string, string, string]> = [
+  ['a PAN', `pan ${PAN} here`, '73900101'],
+  ['a PAN in groups', `pan ${PAN.match(/..../g)!.join(' ')} here`, '7390 0101'],
+  ['a PAN as the hex of its ASCII bytes', `hex ${Buffer.from(PAN).toString('hex')} here`, Buffer.from('73900101').toString('hex')],
+  ['a PAN as the hex of its EBCDIC bytes', `hex ${ebcdic(PAN)} here`, ebcdic('73900101')],
+  ['a PAN URL-encoded', `url ${[...PAN].map((d) => `%3${d}`).join('')} here`, '%37%33%39%30%30%31%30%31'],
+  ['a PAN as BCD in base64', `b64 ${Buffer.from(PAN, 'hex').toString('base64')} here`, Buffer.from(PAN, 'hex').toString('base64').slice(0, 8)],
+  ['a PAN as text in base64', `b64 ${Buffer.from(PAN).toString('base64')} here`, Buffer.from(PAN).toString('base64').slice(4, 16)],
+  ['a PIN block in padded base64', `pin ${Buffer.from(PIN_BLOCK, 'hex').toString('base64')} here`, Buffer.from(PIN_BLOCK, 'hex').toString('base64').slice(0, 8)],
+  ['field 55 in base64', `icc ${Buffer.from(ICC, 'hex').toString('base64')} here`, Buffer.from(ICC, 'hex').toString('base64').slice(8, 24)],
+  ['field 55 as hex', `icc ${ICC} here`, ICC.slice(20, 40)],
+  ['a track 1 name', `track B${PAN}^CARDHOLDER/TEST^2512201 here`, 'CARDHOLDER'],
+  ['hex with its byte pairs apart', `icc 9f 26 08 a1 b2 c3 d4 e5 f6 here`, 'a1 b2 c3'],
+  ['hex with its byte pairs apart by colons', `icc 9F:26:08:A1:B2:C3:D4:E5:F6 here`, 'A1:B2:C3'],
+];
+
+for (const [surface, mask] of [['a fault (maskFaultText)', maskFaultText], ['an error line (safeText)', safeText]] as const) {
+  test(`${surface} – every form of card data either surface masked is hidden; the words around it are kept`, () => {
+    for (const [name, text, secret] of FORMS) {
+      const masked = mask(text);
+      assert.ok(!masked.includes(secret), `${name}: ${masked}`);
+      assert.match(masked, /here$/, `${name}: ${masked}`);
+    }
+  });
+}
