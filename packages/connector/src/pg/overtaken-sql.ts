@@ -255,8 +255,10 @@ export const endedColumns = (alias: string): string => `${alias}.id, ${alias}.en
  * (`againId`; `REPEATS_OWED` and `LATE_APPROVAL` return it), so that the repeat a slow node stores for the `25` that
  * returned the approval on that row, and the one owed here, are one entry (`'exists'`), never two `0401`s. `g` names
  * each row that carried an approval (`id`) and the row that took it (`target`, `NULL` when none: {@link ENDED_ROWS}
- * says so; `held`: the approval on that target as the statement began, another than the row's reported by
- * {@link ENDED_ROWS}).
+ * says so). `p` updates the target whatever it holds (one holding an approval already keeps it) and returns the
+ * approval it holds after the update (`held`): read from the row as locked, not from the statement's snapshot, so that
+ * an approval another node's `LATE_APPROVAL` left on it after the snapshot is seen (sr67m #3: the snapshot's empty row
+ * took the pass-on for done, and the approval was left unreported); {@link ENDED_ROWS} reports one that differs.
  */
 export function passingOn(batch: string, keys: string): string {
   return `g0 AS (SELECT m.id, m.approval, m.terminal, m.stan, (SELECT min(d.id) FROM iso8583_saf d
@@ -276,13 +278,13 @@ export function passingOn(batch: string, keys: string): string {
         ORDER BY t.created_at DESC LIMIT 1) AS newest
     FROM m WHERE NOT m.retires AND m.outcome <> 'reversed' AND m.approval IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM m k WHERE k.retires AND k.terminal = m.terminal AND k.stan = m.stan)),
-  g AS (SELECT g0.*, coalesce(g0.back, g0.newest) AS target,
-      (SELECT y.late_approval FROM iso8583_saf y WHERE y.id = coalesce(g0.back, g0.newest)) AS held FROM g0),
+  g AS (SELECT g0.*, coalesce(g0.back, g0.newest) AS target FROM g0),
   p AS (UPDATE iso8583_saf o SET late_approval = coalesce(o.late_approval, g.approval),
-      late_approval_at = CASE WHEN o.id = g.target THEN now() ELSE o.late_approval_at END,
+      late_approval_at = CASE WHEN o.late_approval IS NULL OR o.id = g.back THEN now() ELSE o.late_approval_at END,
       undid_nothing = CASE WHEN o.id = g.back THEN o.covered_code ELSE o.undid_nothing END
     FROM g WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = g.terminal AND o.entry->'reversal'->>'11' = g.stan
-      AND o.id = g.target AND (o.late_approval IS NULL OR o.id = g.back))`;
+      AND o.id = g.target
+    RETURNING o.id, o.late_approval AS held)`;
 }
 
 /**
@@ -315,8 +317,9 @@ export const passOnLockRows = (from: string, batch: string, keys: string): strin
  * The end of a statement made with {@link passingOn}: each row it ended (`id`), and whether a late approval it carried
  * found no row to pass on to (`unreversed`: no reversal of its booking that undid nothing, in time, nor pending; or its
  * code was retired by an approval in time of the transaction's request; or the row `passingOn` picks holds another
- * approval, `held`, which it keeps: a chain row's, `LATE_APPROVAL`, whose newest row outside the chain is the root
- * holding the approval before it, mend67b #2). pass-on.ts `ended` logs those.
+ * approval, `p`'s `held` after its update, which it keeps: a chain row's, `LATE_APPROVAL`, whose newest row outside
+ * the chain is the root holding the approval before it, mend67b #2; or one left on it by another node as the
+ * statement ran). pass-on.ts `ended` logs those.
  */
 export const ENDED_ROWS = `SELECT m.id, (g.id IS NOT NULL AND (g.target IS NULL
-    OR (g.back IS NULL AND g.held IS NOT NULL AND g.held <> g.approval))) AS unreversed FROM m LEFT JOIN g ON g.id = m.id`;
+    OR (g.back IS NULL AND (SELECT p.held FROM p WHERE p.id = g.target) IS DISTINCT FROM g.approval))) AS unreversed FROM m LEFT JOIN g ON g.id = m.id`;
