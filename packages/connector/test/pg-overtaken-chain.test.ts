@@ -95,3 +95,75 @@ test('a second late approval left on a pending repeat that then expires is repor
   assert.deepEqual(logged('ISO8583_WARN_SAF_LATE_APPROVAL_UNREVERSED'), ['rev-c.again'], 'the root keeps A1: A2 is reversed by none');
   assert.deepEqual(await journal.repeatsOwed(), [], 'no 0401 owed for it (A1\'s is stored)');
 });
+
+test('a host\'s copy of A1 after a newer 25 row of the same booking names A1\'s repeat, not a second 0401 (sr67a #1)', async (t) => {
+  const { journal, look } = await chain('overtaken_chain_newer_row', t);
+  await journal.add({ id: 'rev-d', reversal, at: Date.now() });
+  await journal.attempt('rev-d', 1);
+  assert.equal(await journal.undidNothing('rev-d', '25'), undefined, 'no approval on the newer row');
+  await journal.done('rev-d', 'reversed');
+  assert.equal((await look(a1))?.againId, 'rev-c.again', 'the copy names the repeat stored already (\'exists\')');
+  assert.deepEqual(await journal.repeatsOwed(), [], 'nothing owed on the newer row');
+});
+
+test('a host\'s copy of A2 (carried by the chain\'s repeat) after a newer 25 row names A2\'s repeat, not a second 0401', async (t) => {
+  const { journal, look } = await chain('overtaken_chain_newer_row_a2', t);
+  assert.equal(await look(a2), undefined, 'A2 waits on the pending repeat');
+  const left = await journal.undidNothing('rev-c.again', '25');
+  assert.equal(left?.againId, 'rev-c.again.again');
+  assert.equal(await journal.add({ id: left.againId, reversal: repeatOf(reversal), at: Date.now() }), undefined, 'stored');
+  await journal.done('rev-c.again', 'reversed');
+  await journal.add({ id: 'rev-d', reversal, at: Date.now() });
+  await journal.attempt('rev-d', 1);
+  assert.equal(await journal.undidNothing('rev-d', '25'), undefined);
+  await journal.done('rev-d', 'reversed');
+  assert.equal((await look(a2))?.againId, 'rev-c.again.again', 'the copy names A2\'s repeat, stored already');
+  assert.deepEqual(await journal.repeatsOwed(), [], 'nothing owed on the newer row');
+});
+
+test('a copy of A1 never replaces another approval left on a newer pending row: that row\'s 25 still reverses it (sr67a #3)', async (t) => {
+  const { journal, look } = await chain('overtaken_chain_copy_keeps', t);
+  await journal.add({ id: 'rev-d', reversal, at: Date.now() });
+  assert.equal(await look(a2), undefined, 'A2 left on rev-d, the newest pending row');
+  assert.equal((await look(a1))?.againId, 'rev-c.again', 'the copy names A1\'s repeat');
+  await journal.attempt('rev-d', 1);
+  const left = await journal.undidNothing('rev-d', '25');
+  assert.equal(left?.approval['38'], 'AUTH02', 'rev-d still carries A2');
+  assert.equal(left.againId, 'rev-d.again');
+});
+
+/** A journal of its own database, the root rev-c attempted (pending), A1 left on it; `ended`: rev-c answered 25 and ended first, A1's repeat not stored. */
+async function rootWithA1(name: string, t: { after(fn: () => Promise<void>): void }, ended: boolean) {
+  const { logger, lines } = capturedLogger();
+  const journal = new PgJournal({ url: cluster.createDatabase(name), lease: 60_000, owner: 'node-a', logger });
+  await journal.open();
+  t.after(() => journal.close());
+  const look = (answer: IsoMessage): ReturnType<PgJournal['lateApproval']> => journal.lateApproval(overtaken.kept(answer), undefined, overtaken.bookingOf(answer));
+  await journal.add({ id: 'rev-c', reversal, at: Date.now() });
+  await journal.attempt('rev-c', 1);
+  if (ended) {
+    assert.equal(await journal.undidNothing('rev-c', '25'), undefined);
+    await journal.done('rev-c', 'reversed');
+    assert.equal((await look(a1))?.againId, 'rev-c.again', 'A1 calls for the root\'s repeat (not stored yet)');
+  } else {
+    assert.equal(await look(a1), undefined, 'A1 left on the pending root');
+  }
+  const notPlaced = (): unknown[] => lines.filter((l) => l.code === 'ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED').map((l) => l.stan);
+  return { journal, look, notPlaced };
+}
+
+test('a second approval A2 while the root is pending with A1 is reported, never put in A1\'s place (sr67m #1)', async (t) => {
+  const { journal, look, notPlaced } = await rootWithA1('overtaken_chain_root_pending', t, false);
+  assert.equal(await look(a2), undefined, 'nothing to store for A2');
+  assert.deepEqual(notPlaced(), ['000303'], 'A2 reported at error, by its STAN');
+  const left = await journal.undidNothing('rev-c', '25');
+  assert.equal(left?.approval['38'], 'AUTH01', 'the root\'s 25 reverses A1, the approval left first');
+});
+
+test('a second approval A2 while the root\'s repeat of A1 is owed (not stored) is reported, not given A1\'s repeat (sr67m #1)', async (t) => {
+  const { journal, look, notPlaced } = await rootWithA1('overtaken_chain_root_owed', t, true);
+  assert.equal(await look(a2), undefined, 'A2 is not handed rev-c.again, the one repeat of A1');
+  assert.deepEqual(notPlaced(), ['000303'], 'A2 reported at error, by its STAN');
+  const owed = await journal.repeatsOwed();
+  assert.deepEqual(owed.map((o) => [o.againId, o.approval['38']]), [['rev-c.again', 'AUTH01']], 'A1\'s repeat still owed, for A1');
+});

@@ -41,7 +41,7 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
    * (overtaken-sql.ts, `LATE_APPROVAL`). `within`: how far back (ms) a code counts, default `OVERTAKEN_FOR_MS` (a try
    * made later counts from the approval's arrival). `booking`: only a row of that booking (overtaken-sql.ts
    * `OF_BOOKING`). Only under this node's keys but those recorded for another bank (`claimKeys`), rows of this node's bank (`bank`).
-   * Another approval of the transaction holding the chain's last repeat row (`LATE_APPROVAL`'s `placed` false, twice:
+   * Another approval of the transaction holding the row it would take, the chain's root or its last repeat row (`LATE_APPROVAL`'s `placed` false, twice:
    * the second run a fresh snapshot) is logged at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED`) and resolves
    * `undefined`: nothing is stored for it. Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */

@@ -20,13 +20,17 @@ import { ofBank } from './upstream-marker.js';
 const cappedRoot = (alias: string): string =>
   `EXISTS (SELECT 1 FROM iso8583_saf k WHERE k.id = coalesce(${alias}.covered_by, ${alias}.id) AND k.repeats_capped_at IS NOT NULL)`;
 
-/** A reversal entry of the transaction (`$1` keys, `$2` field 41, `$3` field 11), and `more` (SQL), newest first, locked. */
+/**
+ * A reversal entry of the transaction (`$1` keys, `$2` field 41, `$3` field 11), and `more` (SQL), locked: one that
+ * carries the approval `$4` already first (a host's copy names the repeat stored or owed for it, or waits on the row
+ * it waits on, never a newer row's code: sr67a #1), then the newest.
+ */
 function transactionRow(columns: string, more: string): string {
   return `SELECT id, ${columns} FROM iso8583_saf
     WHERE upstream = ANY($1::text[]) AND entry->>'kind' IS NULL
       AND entry->'reversal'->>'41' = $2::text AND entry->'reversal'->>'11' = $3::text
       AND ${more}
-    ORDER BY created_at DESC LIMIT 1 FOR UPDATE`;
+    ORDER BY (late_approval = $4::jsonb) IS TRUE DESC, created_at DESC LIMIT 1 FOR UPDATE`;
 }
 
 /** How the id of a repeat a late approval calls for ends (`againId`): the purge keeps such rows (saf-sql.ts `PURGE`). */
@@ -131,8 +135,10 @@ const CHAIN_MAX = 64;
  * node's `REPEATS_OWED` finds the row, or a later copy of the approval the code), and every node that stores the
  * repeat stores the same entry, once. The approval is dated (`late_approval_at`: its arrival, now less a retried
  * look-up's delay, `$5` beyond `OVERTAKEN_FOR_MS`; a date left already stays), for `passingOn` and `REPEATS_OWED`. A pending one without the code returns none (the node whose reversal is
- * answered next reads the approval, `UNDID_NOTHING`; its entry ending otherwise passes it on, `passingOn`). A repeat's own row (`againId`) is never the one: a resent copy of
- * the approval reaches the original's row, whose code calls for the repeat already stored (`'exists'`), not a second.
+ * answered next reads the approval, `UNDID_NOTHING`; its entry ending otherwise passes it on, `passingOn`). A repeat's own row (`againId`) is never the one
+ * but when it carries this approval already (a chain's, below): a resent copy of the approval reaches the row that
+ * carries it, before any newer row of the transaction (`transactionRow`), whose code calls for the repeat already
+ * stored or owed (`'exists'`), not a second (sr67a #1); pending, it waits there.
  * Only a row of the approval's booking (transactions-in-flight.ts `approvesBooking`'s rule, {@link OF_BOOKING}): a
  * row of another transaction reusing the terminal's STAN is left, its code and its own late approval with it. None
  * at all when a request of the approval's booking approved in time retired its code less than `$5` ms ago (a row with
@@ -151,18 +157,18 @@ const CHAIN_MAX = 64;
  * carries another approval, and takes the first that carries none, or this one (a copy: it names the repeat stored or
  * owed already), or the last. So the repeat's `25` reverses this approval too (pending: left on it, `UNDID_NOTHING`
  * reads it), or its code calls for a repeat of its own (`<repeat>.again`), as the file journal's memory does; never
- * one approval twice. A chain row keeps the approval it carries (the one its repeat answers; the root as before takes
- * this one). The chain's rows are read unlocked; the row taken is locked by the update, and a `25` written on it
+ * one approval twice. No row's approval is ever replaced (the root's neither: sr67a #3, sr67m #1; a chain row's, the
+ * one its repeat answers). The chain's rows are read unlocked; the row taken is locked by the update, and a `25` written on it
  * meanwhile leaves the approval with the code, for any node's `REPEATS_OWED`. The bound (mend67b #1): one approval
- * waits on each row of the chain. The last row taken carrying another approval (pending with it; or answered, its
- * repeat not stored yet; or stored by another node after this statement's snapshot) keeps it, and this one is placed
- * nowhere: `placed` is false (the root, or a row that carries this approval now), and journal-overtaken.ts runs the
+ * waits on each row of the chain, the root too. The last row taken carrying another approval (pending with it; or
+ * answered, its repeat not stored yet; or stored by another node after this statement's snapshot) keeps it, and this
+ * one is placed nowhere: `placed` is false (true: the row carries this approval now), and journal-overtaken.ts runs the
  * statement once more (a fresh snapshot sees a repeat stored since), then reports it unreversed
  * (`ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED`) rather than dropping it unseen.
  */
 export const LATE_APPROVAL = `WITH RECURSIVE t AS MATERIALIZED (${transactionRow(
   'undid_nothing, covered_by, late_approval',
-  `id NOT LIKE '%${AGAIN_SUFFIX}' AND retired_at IS NULL AND (done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5::float8 * interval '1 millisecond'))
+  `(id NOT LIKE '%${AGAIN_SUFFIX}' OR late_approval = $4::jsonb) AND retired_at IS NULL AND (done_at IS NULL OR (outcome = 'reversed' AND undid_nothing IS NOT NULL AND done_at > now() - $5::float8 * interval '1 millisecond'))
       AND ${OF_BOOKING} AND ${ofBank('iso8583_saf', '$10')}
       AND NOT EXISTS (SELECT 1 FROM iso8583_saf z WHERE z.upstream = ANY($1::text[]) AND z.entry->>'kind' IS NULL
         AND z.entry->'reversal'->>'41' = $2::text AND z.entry->'reversal'->>'11' = $3::text
@@ -174,13 +180,13 @@ export const LATE_APPROVAL = `WITH RECURSIVE t AS MATERIALIZED (${transactionRow
     UNION ALL SELECT a.id, a.late_approval, ch.depth + 1 FROM ch, iso8583_saf a
       WHERE a.id = ch.id || '${AGAIN_SUFFIX}' AND a.entry->>'kind' IS NULL
         AND ch.late_approval IS NOT NULL AND ch.late_approval <> $4::jsonb AND ch.depth < ${CHAIN_MAX}),
-  w AS (SELECT coalesce((SELECT id FROM ch ORDER BY depth DESC LIMIT 1), t.id) AS id, t.id AS root FROM t)
-  UPDATE iso8583_saf s SET late_approval = CASE WHEN s.id = w.root THEN $4::jsonb ELSE coalesce(s.late_approval, $4::jsonb) END,
+  w AS (SELECT coalesce((SELECT id FROM ch ORDER BY depth DESC LIMIT 1), t.id) AS id FROM t)
+  UPDATE iso8583_saf s SET late_approval = coalesce(s.late_approval, $4::jsonb),
     late_approval_at = coalesce(s.late_approval_at, now() - greatest($5::float8 - ${OVERTAKEN_FOR_MS}, 0) * interval '1 millisecond')
   FROM w WHERE s.id = w.id
   RETURNING CASE WHEN NOT ${cappedRoot('s')} THEN s.undid_nothing END AS code, (s.entry->'reversal')::text AS reversal,
     CASE WHEN s.undid_nothing IS NOT NULL THEN coalesce(s.covered_by, s.id) ELSE s.id END AS id,
-    (s.id = w.root OR s.late_approval = $4::jsonb) AS placed`;
+    s.late_approval = $4::jsonb AS placed`;
 
 /**
  * The repeats owed (at most 100): reversal entries under the upstream keys `$1` answered with a code that undid nothing
@@ -249,8 +255,10 @@ export const endedColumns = (alias: string): string => `${alias}.id, ${alias}.en
  * (`againId`; `REPEATS_OWED` and `LATE_APPROVAL` return it), so that the repeat a slow node stores for the `25` that
  * returned the approval on that row, and the one owed here, are one entry (`'exists'`), never two `0401`s. `g` names
  * each row that carried an approval (`id`) and the row that took it (`target`, `NULL` when none: {@link ENDED_ROWS}
- * says so; `held`: the approval on that target as the statement began, another than the row's reported by
- * {@link ENDED_ROWS}).
+ * says so). `p` updates the target whatever it holds (one holding an approval already keeps it) and returns the
+ * approval it holds after the update (`held`): read from the row as locked, not from the statement's snapshot, so that
+ * an approval another node's `LATE_APPROVAL` left on it after the snapshot is seen (sr67m #3: the snapshot's empty row
+ * took the pass-on for done, and the approval was left unreported); {@link ENDED_ROWS} reports one that differs.
  */
 export function passingOn(batch: string, keys: string): string {
   return `g0 AS (SELECT m.id, m.approval, m.terminal, m.stan, (SELECT min(d.id) FROM iso8583_saf d
@@ -270,13 +278,13 @@ export function passingOn(batch: string, keys: string): string {
         ORDER BY t.created_at DESC LIMIT 1) AS newest
     FROM m WHERE NOT m.retires AND m.outcome <> 'reversed' AND m.approval IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM m k WHERE k.retires AND k.terminal = m.terminal AND k.stan = m.stan)),
-  g AS (SELECT g0.*, coalesce(g0.back, g0.newest) AS target,
-      (SELECT y.late_approval FROM iso8583_saf y WHERE y.id = coalesce(g0.back, g0.newest)) AS held FROM g0),
+  g AS (SELECT g0.*, coalesce(g0.back, g0.newest) AS target FROM g0),
   p AS (UPDATE iso8583_saf o SET late_approval = coalesce(o.late_approval, g.approval),
-      late_approval_at = CASE WHEN o.id = g.target THEN now() ELSE o.late_approval_at END,
+      late_approval_at = CASE WHEN o.late_approval IS NULL OR o.id = g.back THEN now() ELSE o.late_approval_at END,
       undid_nothing = CASE WHEN o.id = g.back THEN o.covered_code ELSE o.undid_nothing END
     FROM g WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = g.terminal AND o.entry->'reversal'->>'11' = g.stan
-      AND o.id = g.target AND (o.late_approval IS NULL OR o.id = g.back))`;
+      AND o.id = g.target
+    RETURNING o.id, o.late_approval AS held)`;
 }
 
 /**
@@ -309,8 +317,9 @@ export const passOnLockRows = (from: string, batch: string, keys: string): strin
  * The end of a statement made with {@link passingOn}: each row it ended (`id`), and whether a late approval it carried
  * found no row to pass on to (`unreversed`: no reversal of its booking that undid nothing, in time, nor pending; or its
  * code was retired by an approval in time of the transaction's request; or the row `passingOn` picks holds another
- * approval, `held`, which it keeps: a chain row's, `LATE_APPROVAL`, whose newest row outside the chain is the root
- * holding the approval before it, mend67b #2). pass-on.ts `ended` logs those.
+ * approval, `p`'s `held` after its update, which it keeps: a chain row's, `LATE_APPROVAL`, whose newest row outside
+ * the chain is the root holding the approval before it, mend67b #2; or one left on it by another node as the
+ * statement ran). pass-on.ts `ended` logs those.
  */
 export const ENDED_ROWS = `SELECT m.id, (g.id IS NOT NULL AND (g.target IS NULL
-    OR (g.back IS NULL AND g.held IS NOT NULL AND g.held <> g.approval))) AS unreversed FROM m LEFT JOIN g ON g.id = m.id`;
+    OR (g.back IS NULL AND (SELECT p.held FROM p WHERE p.id = g.target) IS DISTINCT FROM g.approval))) AS unreversed FROM m LEFT JOIN g ON g.id = m.id`;
