@@ -128,10 +128,14 @@ export abstract class PgJournalBatches extends PgJournalLeases {
         this.ownerLock?.refused(since);
         const again = batch.flatMap((d, i) => (d.outcome === 'not-needed' && !rows.some((r) => r.id === d.id) ? [i] : []));
         if (again.length > 0 && (await this.holding('mark entries done').catch(() => false))) {
-          rows = [...rows, ...(await run(again).then((r) => r.rows, (err: unknown) => {
+          const retaken = this.heldSince();
+          const more = await run(again).then((r) => r.rows, (err: unknown) => {
             for (const i of again) unseen.set(batch[i]?.id as string, this.failure('cannot mark entries done', err));
             return [];
-          }))];
+          });
+          // Refused again (the lock lost once more since it was taken): told as the first refusal is; not run again.
+          if (more.some((r) => r.id === null)) this.ownerLock?.refused(retaken);
+          rows = [...rows, ...more];
         }
       }
       marked = ended(rows.filter((r): r is EndedRow => r.id !== null), this.logger);
