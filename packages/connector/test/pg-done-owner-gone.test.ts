@@ -68,6 +68,25 @@ test('a node whose lock\'s session ended while its not-needed waited for the row
   assert.deepEqual((await b.claim()).map((e) => e.id), ['gone000001'], 'node-b takes it over at once (its owner is gone) and reverses it');
 });
 
+test('a node killed while its not-needed waited for the row, restarted under the same name and holding its lock again first: that late not-needed ends nothing', async (t) => {
+  const { url, relay, live } = await liveBehindRelay(t, cluster, 'done_owner_restarted');
+  await live.add(entry('back000001'));
+  const { done } = await doneWhileRowHeld(t, url, live, 'back000001', async () => {
+    // The node dies (its lock's session ended, hidden from it; no new connection), its done runs on in its session.
+    relay.holdLockSession();
+    await sql(url, 'SELECT pg_terminate_backend($1)', [await lockSession(url, 'live-node')]);
+    await waitUntil(async () => (await lockSession(url, 'live-node')) === undefined, { what: 'the server to end the lock\'s session' });
+    relay.refuseNew(true);
+    // Started again under the same fixed name, it takes the same lock (its row's key) before the old done runs.
+    await otherNode(t, url, 'live-node');
+    assert.ok((await lockSession(url, 'live-node')) !== undefined, 'the restarted node holds the lock');
+  });
+  // Before sr67p #2 the lock was held (by the new process), the lease this name's: the dead process's not-needed
+  // committed, and the reversal owed for a POS that got no answer was sent by no node.
+  await assert.rejects(done, { code: 'ISO8583_ERR_CONNECTOR_STORE_LEASE_LOST' });
+  assert.deepEqual(await rowOf(url, 'back000001'), { done: false, outcome: null }, 'the entry stays pending: its reversal is owed');
+});
+
 test('without the owner lock: a not-needed that waited for the row past the entry\'s lease ends nothing, and another node claims the entry by lease', async (t) => {
   const url = cluster.createDatabase('done_lease_over');
   const a = await otherNode(t, url, 'node-a', { ownerLock: false });

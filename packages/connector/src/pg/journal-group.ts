@@ -4,13 +4,13 @@
  * refuses a repeat of it), and the upstream an original went to by the store's records. The base class of
  * `PgJournalRenewal`.
  */
-import { PgJournalLeases } from './journal-leases.js';
+import { PgJournalBatches } from './journal-batches.js';
 import { refuseStoreKeys } from './journal-options.js';
 import { originalUpstream } from './originals-sql.js';
 import type { OriginalAsked, ReversalJournal } from '../saf-store.js';
 
-/** The group's questions to a {@link PgJournalLeases}; see the module comment. */
-export abstract class PgJournalGroup extends PgJournalLeases {
+/** The group's questions to a {@link PgJournalBatches}; see the module comment. */
+export abstract class PgJournalGroup extends PgJournalBatches {
   /**
    * Widens the guard of an original's add to the upstream keys `keys` (a group's other upstreams, with their former
    * keys): a transaction pending under any, on any node, refuses its request here (`DUPLICATE_KEY`), whatever bank.

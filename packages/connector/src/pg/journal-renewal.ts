@@ -1,5 +1,5 @@
 /**
- * The renewal of a node's hold on its SAF entries in PostgreSQL (the layer of `PgJournal` between journal-leases.ts
+ * The renewal of a node's hold on its SAF entries in PostgreSQL (the layer of `PgJournal` between journal-batches.ts
  * and journal.ts), every `claimInterval` ms: its owner lock taken again once lost, the final outcomes that failed to
  * commit retried, the adds of unknown fate ended, the entries let go released, the leases renewed (only while the
  * owner lock is held: `RENEW`), the rows done long ago purged, and once a minute the entries no node takes counted

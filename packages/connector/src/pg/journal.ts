@@ -45,7 +45,7 @@
  *
  * Records go to the database in batches (group commit, one statement per kind of record per batch). Rows marked done
  * are deleted `purgeAfter` ms later (the reversal keeps the PAN: it should not stay longer than needed). The held
- * entries, the statements and the renewal: journal-leases.ts and journal-renewal.ts; the close: journal-close.ts; the
+ * entries, the statements and the renewal: journal-leases.ts, journal-batches.ts and journal-renewal.ts; the close: journal-close.ts; the
  * reversals that undid nothing: journal-overtaken.ts (the base classes).
  */
 import { connectorError, optionsError } from '../errors.js';

@@ -66,17 +66,41 @@ export function registeredHere(o: string): string {
 }
 
 /**
- * True when owner `owner` (an SQL expression: its name), whose owner lock's key is `key` (an SQL expression: the
- * journal's own lock's key, NULL without one), is provably gone, as {@link GONE_OWNERS} judges an owner: registered on
- * the server that runs now ({@link registeredHere}) and its lock held by no session. False when `key` is NULL (this
- * journal holds no owner lock: a stale row of the same name, left by an earlier run with the lock, says nothing of
- * it), for an owner with no row (never registered) or registered on another server's incarnation: its entries wait
- * for their lease. What a `done` of `not-needed` tests (saf-sql.ts `DONE`): another node may claim such an owner's
- * entries at once (`CLAIM_GONE`), so a late commit of a node that died must not end one.
+ * When the server process of session `a` (a row of `pg_stat_activity`) started: microseconds since the epoch, as a
+ * `bigint` (the driver reads it as a string, exact; no date style or time zone of the session in it). With the
+ * process's number it names one session: a number is reused once its process has ended.
  */
-export function ownerGone(owner: string, key: string): string {
+const BACKEND_STARTED = (a: string): string => `(extract(epoch FROM ${a}.backend_start) * 1000000)::bigint`;
+
+/**
+ * True while the owner lock of key `key` is held by the session whose server process is `pid`, started at `started`
+ * ({@link BACKEND_STARTED}; NULL: not compared), all SQL expressions: that very session, not another one of the same
+ * owner name (its node restarted) nor a later process given the same number.
+ */
+function ownerLockHeldBy(key: string, pid: string, started: string): string {
+  return `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.classid = ${OWNER_LOCK_NAMESPACE} AND l.objid = ${key} AND l.objsubid = 2 AND l.pid = ${pid}::int
+      AND (${started}::bigint IS NULL OR ${started}::bigint = (SELECT ${BACKEND_STARTED('a')} FROM pg_stat_get_activity(l.pid) a)))`;
+}
+
+/**
+ * True when owner `owner` (an SQL expression: its name), whose owner lock's key is `key` (an SQL expression: the
+ * journal's own lock's key, NULL without one), is gone as the journal that sends the statement knows it: registered on
+ * the server that runs now ({@link registeredHere}) and its lock not held by that journal's lock session (server
+ * process `pid`, started at `started`: SQL expressions, `REGISTER`'s `pid` and `started` when the lock was last
+ * taken; NULL `pid`: none). Held by no session (as {@link GONE_OWNERS} judges an owner gone), or by another session:
+ * the node killed and restarted under the same name, which took the lock back before this statement, sent by the dead
+ * process, ran (sr67p #2); a live node whose lock was taken again since it sent the statement is refused too, and runs
+ * it again under the new session (journal-batches.ts `markDone`). False when `key` is NULL (this journal holds no owner
+ * lock: a stale row of the same name, left by an earlier run with the lock, says nothing of it), for an owner with no
+ * row (never registered) or registered on another server's incarnation: its entries wait for their lease. What a
+ * `done` of `not-needed` tests (saf-sql.ts `DONE`): another node may claim such an owner's entries at once
+ * (`CLAIM_GONE`), and a restarted one holds them under its name, so a late commit of a node that died must not end one.
+ */
+export function ownerGone(owner: string, key: string, pid: string, started: string): string {
   return `(${key}::int IS NOT NULL AND EXISTS (SELECT 1 FROM iso8583_saf_owner o
-    WHERE o.key = ${key}::int AND o.owner = ${owner} AND ${registeredHere('o')} AND ${ownerLockFree('o.key')}))`;
+    WHERE o.key = ${key}::int AND o.owner = ${owner} AND ${registeredHere('o')} AND ${ownerLockHeldBy('o.key', pid, started)} IS NOT TRUE))`;
 }
 
 /**
@@ -111,13 +135,6 @@ export const GONE_OWNERS = `SELECT o.owner FROM iso8583_saf_owner o
         AND ($5::text IS NULL OR o.bank IS NULL OR o.bank = $5::text)
         AND ${ownerLockFree('o.key')}
       ORDER BY o.owner FOR SHARE OF o`;
-
-/**
- * When the server process of session `a` (a row of `pg_stat_activity`) started: microseconds since the epoch, as a
- * `bigint` (the driver reads it as a string, exact; no date style or time zone of the session in it). With the
- * process's number it names one session: a number is reused once its process has ended.
- */
-const BACKEND_STARTED = (a: string): string => `(extract(epoch FROM ${a}.backend_start) * 1000000)::bigint`;
 
 /**
  * Registers owner `$1` of upstream `$2` and bank `$3` (the node's address in upstream-marker.ts `upstreamAddress`'s

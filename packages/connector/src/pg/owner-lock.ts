@@ -28,6 +28,13 @@ import { SessionKeepalive } from './session-keepalive.js';
 export class OwnerLock {
   /** The lock's key (the owner's row's number), once registered. */
   key: number | undefined;
+  /**
+   * The server process of the session that took the lock last, and when it started (`REGISTER`'s `pid`, `started`):
+   * what a `not-needed` names as this process's lock (owner-lock-sql.ts `ownerGone`), null until taken.
+   */
+  get session(): { pid: number | null; started: string | null } {
+    return { pid: this.backend?.pid ?? null, started: this.backend?.started ?? null };
+  }
   /** The `performance.now()` time since which the lock has been held without a break; `undefined` while it is not held. */
   heldSince: number | undefined;
   private client: pg.Client | undefined;

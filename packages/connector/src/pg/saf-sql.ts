@@ -216,7 +216,8 @@ export const UNCOUNT = `UPDATE iso8583_saf SET attempts = $3::int - 1, attempt_u
  * in its session and commits once it can) no longer ends an entry another node may claim at once, or by lease, and
  * reverse (the terminal got no answer). Refused, the row stays pending, as when another node claimed it (the caller
  * reverses the original: reversal.ts `answered`). `$7` is the key of `$1`'s owner lock (owner-lock.ts; NULL without
- * one: never gone, whatever row of that name is stored); a batch with a `not-needed` that finds that owner gone also
+ * one: never gone, whatever row of that name is stored), `$8` and `$9` the server process of the session that holds it
+ * and its start (a lock held by another session, `$1` restarted, is gone to this statement); a batch with a `not-needed` that finds that owner gone also
  * returns one row of NULL id (as {@link whileLockHeld}'s refusal, its `unreversed` false): the sign that the lock's
  * session ended, seen or not (owner-lock.ts `refused`), which takes it again at once (the `EXISTS` on `d`: a batch of
  * answered outcomes only, refused nothing, returns none).
@@ -235,7 +236,7 @@ export const DONE = `WITH d AS (SELECT * FROM unnest($2::text[], $3::text[], $5:
       (o.undid_nothing IS NOT NULL OR o.late_approval IS NOT NULL OR o.done_at IS NULL) AS open
     FROM iso8583_saf o WHERE o.id IN (SELECT id FROM c)
     ORDER BY o.id FOR UPDATE OF o),
-  owner_gone AS MATERIALIZED (SELECT CASE WHEN (SELECT count(*) FROM k) >= 0 THEN ${ownerGone('$1', '$7')} END AS gone),
+  owner_gone AS MATERIALIZED (SELECT CASE WHEN (SELECT count(*) FROM k) >= 0 THEN ${ownerGone('$1', '$7', '$8', '$9')} END AS gone),
   m AS (UPDATE iso8583_saf s SET done_at = now(), outcome = d.outcome
     FROM k, d
     WHERE s.id = k.id AND s.id = d.id AND s.done_at IS NULL AND (s.lease_owner = $1 OR d.outcome = ANY($4::text[]))
