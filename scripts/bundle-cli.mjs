@@ -1,9 +1,13 @@
 // The build's last step: the `iso8583` command's compiled modules and those of the workspace packages it imports
 // (@iso8583/*), bundled by esbuild into a few ES modules in packages/cli/dist/bundle/, so that a start reads and links
 // a handful of files instead of ~500 (the start's CPU was mostly module loading; Node 20 has no compile cache).
-// bin/iso8583.js loads the bundle when its stamp is current and falls back to dist/src otherwise; `run` and a process
-// with a preload always load dist/src (a flow's sequence modules import @iso8583/* from dist and must share one copy
-// with the command; a preload may patch or watch the packages there: the benchmark's tail-watch, a test's fault).
+// bin/iso8583.js loads the bundle when its stamp is current and falls back to dist/src otherwise; a process with a
+// preload always loads dist/src (a preload may patch or watch the packages there: the benchmark's tail-watch, a test's
+// fault). `run` loads a second bundle, packages/cli/dist/bundle-run/: the command's own modules bundled, the workspace
+// packages (@iso8583/codec, connector, inbound, metrics) left external, imported from their dist at run time: a flow's
+// sequence modules import those too, and must share ONE copy with the command (an `instanceof EncodedReply`, a
+// registered sequence). A sequence that imports @iso8583/cli itself gets dist/src's copy of it (nothing there is
+// shared with a sequence: the flow's API is in the packages).
 //
 // What stays as it was:
 // - npm packages (fastify, pino, pg, prom-client, ajv...) are not bundled: imported from node_modules as before, so
@@ -14,7 +18,7 @@
 // - the code is the compiled code, concatenated: no `keepNames` (it would wrap every closure a call makes in a
 //   defineProperty, a cost on the message paths); a module-level name that two modules share gets a suffix in the
 //   bundle (`text2`), which only a stack trace shows (nothing reads a function's or class's `.name`).
-// The stamp (stamp.json) records the mtime and size of every package's tsbuildinfo: a later `tsc --build` that changed a
+// The stamp (dist/bundle/stamp.json, for both bundles) records the mtime and size of every package's tsbuildinfo: a later `tsc --build` that changed a
 // package makes the bundle stale, and bin/iso8583.js loads dist/src again. Without esbuild (a production install), or
 // when its build fails (its platform binary missing), no stamp: the command runs from dist/src and the install goes on.
 //
@@ -30,6 +34,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'packages', 'cli');
 const outdir = join(cli, 'dist', 'bundle');
+/** The `run` bundle's folder: the command's own modules, the workspace packages imported from their dist. */
+const runOutdir = join(cli, 'dist', 'bundle-run');
 
 let esbuild;
 try {
@@ -42,29 +48,37 @@ try {
 /** The workspace packages' compiled sources (bundled); anything else under node_modules stays external. */
 const workspace = join(root, 'packages') + sep;
 
-const plugin = {
-  name: 'iso8583-workspace',
-  setup(build) {
-    // A bare specifier that is not @iso8583/* is an npm package: imported at run time, as the compiled code did.
-    build.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith('@iso8583/') || args.path.startsWith('node:')) return undefined;
-      return { path: args.path, external: true };
-    });
-    // A workspace module keeps its own URL as `import.meta.url`: every literal `import.meta.url` text in it is rewritten,
-    // in a string or a comment as well as in code (none of the workspace's strings holds it today).
-    build.onLoad({ filter: /\.js$/ }, (args) => {
-      if (!args.path.startsWith(workspace)) return undefined;
-      const text = readFileSync(args.path, 'utf8');
-      if (!text.includes('import.meta')) return { contents: text, loader: 'js' };
-      const own = relative(outdir, args.path).split(sep).join('/');
-      const rewritten = text.replaceAll('import.meta.url', `new URL(${JSON.stringify(own)}, import.meta.url).href`);
-      if (/import\.meta(?!\.url)/.test(rewritten.replaceAll('import.meta.url', ''))) {
-        throw new Error(`${args.path}: import.meta other than import.meta.url cannot be bundled`);
-      }
-      return { contents: rewritten, loader: 'js' };
-    });
-  },
-};
+/**
+ * The plugin of a build into `outdir`: npm packages stay external; the workspace packages (@iso8583/*) are bundled, or
+ * stay external too when `workspaceExternal` (the `run` bundle: imported from their dist at run time, the one copy a
+ * flow's sequence modules import as well).
+ */
+function workspacePlugin(outdir, workspaceExternal) {
+  return {
+    name: 'iso8583-workspace',
+    setup(build) {
+      // A bare specifier that is not @iso8583/* is an npm package: imported at run time, as the compiled code did.
+      build.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (args.path.startsWith('node:')) return undefined;
+        if (args.path.startsWith('@iso8583/') && !workspaceExternal) return undefined;
+        return { path: args.path, external: true };
+      });
+      // A workspace module keeps its own URL as `import.meta.url`: every literal `import.meta.url` text in it is
+      // rewritten, in a string or a comment as well as in code (none of the workspace's strings holds it today).
+      build.onLoad({ filter: /\.js$/ }, (args) => {
+        if (!args.path.startsWith(workspace)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes('import.meta')) return { contents: text, loader: 'js' };
+        const own = relative(outdir, args.path).split(sep).join('/');
+        const rewritten = text.replaceAll('import.meta.url', `new URL(${JSON.stringify(own)}, import.meta.url).href`);
+        if (/import\.meta(?!\.url)/.test(rewritten.replaceAll('import.meta.url', ''))) {
+          throw new Error(`${args.path}: import.meta other than import.meta.url cannot be bundled`);
+        }
+        return { contents: rewritten, loader: 'js' };
+      });
+    },
+  };
+}
 
 /** Writes `contents` to `path` whole: a temporary file beside it, renamed over it. */
 function replaceFile(path, contents) {
@@ -76,22 +90,30 @@ function replaceFile(path, contents) {
 /** A chunk the new build does not reference is removed once it is this old (ms): a running command may still load it. */
 const PRUNE_AGE_MS = 24 * 60 * 60 * 1000;
 
-mkdirSync(outdir, { recursive: true });
-let result;
+/** The two bundles: `main` for every command but `run`, `run` (the workspace packages external) for `run`. */
+const bundles = [
+  { outdir, workspaceExternal: false },
+  { outdir: runOutdir, workspaceExternal: true },
+];
+const results = [];
 try {
-  result = await esbuild.build({
-    entryPoints: { main: join(cli, 'dist', 'src', 'main.js') },
-    outdir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    legalComments: 'none',
-    logLevel: 'silent',
-    write: false,
-    plugins: [plugin],
-  });
+  for (const bundle of bundles) {
+    mkdirSync(bundle.outdir, { recursive: true });
+    const result = await esbuild.build({
+      entryPoints: { main: join(cli, 'dist', 'src', 'main.js') },
+      outdir: bundle.outdir,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      legalComments: 'none',
+      logLevel: 'silent',
+      write: false,
+      plugins: [workspacePlugin(bundle.outdir, bundle.workspaceExternal)],
+    });
+    results.push({ ...bundle, result });
+  }
 } catch (err) {
   // esbuild imported but could not build (its platform's binary missing, or a module it cannot bundle): no stamp, so
   // the command runs from dist/src, and the build (or `npm install`) goes on.
@@ -101,11 +123,14 @@ try {
   process.exit(0);
 }
 
-const main = join(outdir, 'main.js');
-const written = new Set(['stamp.json']);
-for (const file of result.outputFiles) {
-  written.add(relative(outdir, file.path).split(sep).join('/'));
-  if (file.path !== main) replaceFile(file.path, file.contents);
+// Every chunk of both bundles first, then each main.js, then the stamp (which makes both current) last.
+for (const bundle of results) {
+  bundle.main = join(bundle.outdir, 'main.js');
+  bundle.written = new Set(bundle.outdir === outdir ? ['stamp.json'] : []);
+  for (const file of bundle.result.outputFiles) {
+    bundle.written.add(relative(bundle.outdir, file.path).split(sep).join('/'));
+    if (file.path !== bundle.main) replaceFile(file.path, file.contents);
+  }
 }
 const stamp = {};
 for (const name of readdirSync(join(root, 'packages'))) {
@@ -117,16 +142,18 @@ for (const name of readdirSync(join(root, 'packages'))) {
     // A package without a build (none today) is not part of the stamp.
   }
 }
-replaceFile(main, result.outputFiles.find((file) => file.path === main).contents);
+for (const bundle of results) replaceFile(bundle.main, bundle.result.outputFiles.find((file) => file.path === bundle.main).contents);
 replaceFile(join(outdir, 'stamp.json'), `${JSON.stringify(stamp)}\n`);
 
 const now = Date.now();
-for (const name of readdirSync(outdir)) {
-  if (written.has(name)) continue;
-  const path = join(outdir, name);
-  try {
-    if (now - statSync(path).mtimeMs > PRUNE_AGE_MS) rmSync(path, { force: true });
-  } catch {
-    // Gone already (another build pruned it).
+for (const bundle of results) {
+  for (const name of readdirSync(bundle.outdir)) {
+    if (bundle.written.has(name)) continue;
+    const path = join(bundle.outdir, name);
+    try {
+      if (now - statSync(path).mtimeMs > PRUNE_AGE_MS) rmSync(path, { force: true });
+    } catch {
+      // Gone already (another build pruned it).
+    }
   }
 }

@@ -5,8 +5,9 @@ import { readFileSync, statSync } from 'node:fs';
 /**
  * The build's bundle of the command (scripts/bundle-cli.mjs: a few files to load instead of ~500, less start CPU) when
  * it is current: every package's tsbuildinfo with the mtime and size its stamp recorded (a later `tsc --build` makes it
- * stale). dist/src otherwise, and where the packages in dist must be the ones the command runs, or its own files matter:
- * - `run` (its flow's sequence modules import @iso8583/* from dist);
+ * stale): `run` loads the bundle of dist/bundle-run, whose workspace packages (@iso8583/*) are imported from their dist,
+ * the one copy its flow's sequence modules import too; every other command dist/bundle's. dist/src otherwise, and where
+ * the packages in dist must be the ones the command runs, or its own files matter:
  * - a process with a preload (`--import`, `--require`, a loader), which may patch or watch them (the gateway
  *   benchmark's tail-watch, a test's injected failure);
  * - `--enable-source-maps`, `--inspect*`, `--watch*` (stack traces, a debugger's breakpoints and a watch on the
@@ -17,7 +18,7 @@ import { readFileSync, statSync } from 'node:fs';
  * watcher, and those must be dist/src's).
  */
 function bundled() {
-  if (process.argv[2] === 'run' || process.env.ISO8583_NO_BUNDLE === '1' || process.env.WATCH_REPORT_DEPENDENCIES !== undefined) {
+  if (process.env.ISO8583_NO_BUNDLE === '1' || process.env.WATCH_REPORT_DEPENDENCIES !== undefined) {
     return false;
   }
   const options = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
@@ -35,7 +36,7 @@ function bundled() {
   }
 }
 
-const { main } = await import(bundled() ? '../dist/bundle/main.js' : '../dist/src/main.js');
+const { main } = await import(!bundled() ? '../dist/src/main.js' : process.argv[2] === 'run' ? '../dist/bundle-run/main.js' : '../dist/bundle/main.js');
 
 // `run` loads a flow's sequence modules, which may hold the event loop (a top-level timer, an open socket): once it has
 // its outcome (`--check`, a failed start, or the end of a stop) the process exits when stdout and stderr have taken

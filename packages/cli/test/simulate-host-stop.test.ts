@@ -1,6 +1,7 @@
 // `iso8583 simulate-host --delay` stopped by SIGTERM with an answer still waiting out its delay: the endpoint closes
 // its connections by its close deadline, and the process exits then, not when the delay's timer fires, nor by the
-// EXIT_GRACE timer (the delays' timers are cleared at the deadline: nothing holds the process).
+// EXIT_GRACE timer (the delays' timers are cleared at the deadline: nothing holds the process). The deadline is
+// --shutdown-deadline's, shortened here (its default, 10 s, is checked against the help).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,8 +12,11 @@ import { BIN, seen } from './cli-process.js';
 
 const codec = createCodec('iso87ascii');
 
+/** The test's --shutdown-deadline (ms): the drain it waits for, short (the default is SIGNAL_CLOSE_DEADLINE, 10 s). */
+const DRAIN = 1500;
+
 test('simulate-host stopped by SIGTERM with an answer held by --delay 60000 exits 0 by its close deadline, not after the delay', async (t) => {
-  const child = spawn(process.execPath, [BIN, 'simulate-host', '--port', '0', '--delay', '60000', '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'simulate-host', '--port', '0', '--delay', '60000', '--shutdown-deadline', String(DRAIN), '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: Date.now() })));
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -28,15 +32,15 @@ test('simulate-host stopped by SIGTERM with an answer held by --delay 60000 exit
   await stderr;
   const stopped = Date.now();
   child.kill('SIGTERM');
-  // The endpoint's close deadline is 10 s; the delay's timer would hold the process for the rest of the minute.
+  // The endpoint's close deadline is DRAIN; the delay's timer would hold the process for the rest of the minute.
   const deadline = new Promise<never>((_, reject) => {
     setTimeout(() => reject(new Error('simulate-host did not exit within 30 s of its SIGTERM')), 30_000).unref();
   });
   const { code, at } = await Promise.race([exited, deadline]);
   assert.equal(code, 0);
-  assert.ok(at - stopped < SIGNAL_CLOSE_DEADLINE + EXIT_GRACE / 2, `exited ${at - stopped} ms after SIGTERM, not at the drain's end`);
+  assert.ok(at - stopped < DRAIN + EXIT_GRACE / 2, `exited ${at - stopped} ms after SIGTERM, not at the drain's end`);
   // The held connection is drained for the whole deadline before it is destroyed.
-  assert.ok(at - stopped >= SIGNAL_CLOSE_DEADLINE - 50, `exited ${at - stopped} ms after SIGTERM, before the drain's end`);
+  assert.ok(at - stopped >= DRAIN - 50, `exited ${at - stopped} ms after SIGTERM, before the drain's end`);
 });
 
 test('simulate-host --help – the exit after a signal comes when the drain ends (the delays\' timers cleared), as said', () => {
@@ -46,4 +50,6 @@ test('simulate-host --help – the exit after a signal comes when the drain ends
   assert.ok(drain !== null && exit !== null, 'the help says both');
   assert.equal(Number(drain[1]) * 1000, SIGNAL_CLOSE_DEADLINE);
   assert.equal(exit[1], drain[1], 'the exit comes at the drain\'s end, not a grace later');
+  // The drain is --shutdown-deadline's default: a test's shorter one changes no operator's stop.
+  assert.equal(/--shutdown-deadline MS .*?Default: (\d+)/.exec(text)?.[1], String(SIGNAL_CLOSE_DEADLINE));
 });

@@ -1,8 +1,9 @@
 /**
  * The real `iso8583` binary loads the build's bundle (scripts/bundle-cli.mjs): its workspace code from a few files of
  * dist/bundle, not ~500 of dist/src, which was most of a start's CPU. The bundle keeps the commands lazy (a one-shot
- * command loads no server code); `run` and a process with a preload keep dist/src (a flow's sequence modules, or the
- * preload, use the packages there).
+ * command loads no server code); `run` loads its own bundle, dist/bundle-run, whose packages (@iso8583/*) are those of
+ * their dist, which a flow's sequence modules import (run-sequence-one-copy.test.ts); a process with a preload keeps
+ * dist/src (the preload may patch or watch the modules there).
  * startup-modules.test.ts checks what each command loads from dist/src; this checks the binary as it is started.
  */
 import { test } from 'node:test';
@@ -19,6 +20,7 @@ import { BIN, stopWhenPrinted, watchChild } from './cli-process.js';
 
 const BUNDLE = new URL('../bundle/', import.meta.url).href;
 const DIST_SRC = new URL('../src/', import.meta.url).href;
+const RUN_BUNDLE = new URL('../bundle-run/', import.meta.url).href;
 /** Milliseconds a one-shot command may take to end (a bound on the wait, failing with a message: never a timing). */
 const END_DEADLINE = 20_000;
 
@@ -82,11 +84,19 @@ test('iso8583 gateway, started and stopped, loads its code from the bundle: tens
   assert.ok(packages.has('fastify') && packages.has('pino'), 'the gateway started its HTTP port and its log');
 });
 
-test('iso8583 run loads dist/src, not the bundle: its sequence modules import the same packages', async () => {
-  const { modules } = await binaryLoads(['run', '--help']);
+test('iso8583 run loads its own code from the run bundle and the packages from their dist: its sequence modules import the same', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'startup-bundle-run-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const flow = join(dir, 'flow.json');
+  writeFileSync(flow, JSON.stringify({ name: 'mini', inboundEndpoints: { host: { port: 0, host: '127.0.0.1', sequence: 'host-simulator' } } }));
+  const { modules } = await binaryLoads(['run', flow], 'flow mini ready');
   const ours = workspace(modules).filter((url) => !url.endsWith('/bin/iso8583.js'));
-  assert.deepEqual(ours.filter((url) => url.startsWith(BUNDLE)), [], 'run loads the bundle');
-  assert.ok(ours.some((url) => url.startsWith(DIST_SRC)), 'run loads the command from dist/src');
+  assert.deepEqual(ours.filter((url) => url.startsWith(BUNDLE) || url.startsWith(DIST_SRC)), [], 'run loads the bundle of the other commands or dist/src');
+  const own = ours.filter((url) => url.startsWith(RUN_BUNDLE));
+  assert.ok(own.length > 0 && own.length <= 80, `run loads ${own.length} files of its bundle`);
+  const packages = ours.filter((url) => !url.startsWith(RUN_BUNDLE));
+  assert.ok(packages.some((url) => url.includes('/packages/codec/dist/src/')), 'run loads @iso8583/codec from its dist');
+  assert.deepEqual(packages.filter((url) => !/\/packages\/(codec|connector|inbound|metrics)\/dist\/src\//.test(url)), [], 'run loads workspace code from elsewhere');
 });
 
 test('iso8583 with a preload loads dist/src, not the bundle: the preload may patch or watch the packages there', async () => {

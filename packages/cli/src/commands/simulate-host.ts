@@ -39,6 +39,10 @@ const ROWS: readonly FlagRow[] = [
     flag: 'max-connections-per-address', kind: 'integer', arg: 'N', min: 1, defaultText: '--max-connections less a tenth',
     help: 'most connections of one address (IPv6: one /64) at once, so that one client never holds every slot',
   },
+  {
+    flag: 'shutdown-deadline', kind: 'integer', arg: 'MS', min: 0, max: MAX_REQUEST_TIMEOUT, default: DEFAULT_CLOSE_DEADLINE,
+    help: 'ms a stop by SIGTERM or SIGINT drains the connections (an answer held longer by --delay is dropped), as the gateway\'s --shutdown-deadline',
+  },
   { flag: 'any-card', kind: 'boolean', default: false, help: 'no Luhn or expiry check: any card number is approved (as SocketQueue\'s test host)' },
   { flag: 'partial-approval', kind: 'boolean', default: false, help: 'a purchase over the card\'s balance is approved for the balance (10, field 4 the amount approved) instead of declined 51' },
   ...logRows('warn'),
@@ -47,9 +51,10 @@ const ROWS: readonly FlagRow[] = [
 const FLAGS = { ...flagSpecs(ROWS), ...DIALECT_FLAGS, ...FRAME_FLAGS, ...TLS_FLAGS };
 
 /**
- * Milliseconds a stop by signal drains the connections (`close({ deadline })`): an answer whose `--delay` ends within
- * them is still sent; at the deadline the connections are destroyed and the delays' timers cleared (the sequences'
- * `signal`), so the process exits then. The endpoint's own default (`DEFAULT_CLOSE_DEADLINE`, 10 s).
+ * Milliseconds a stop by signal drains the connections (`close({ deadline })`) by default (`--shutdown-deadline`): an
+ * answer whose `--delay` ends within them is still sent; at the deadline the connections are destroyed and the delays'
+ * timers cleared (the sequences' `signal`), so the process exits then. The endpoint's own default
+ * (`DEFAULT_CLOSE_DEADLINE`, 10 s).
  */
 export const SIGNAL_CLOSE_DEADLINE = DEFAULT_CLOSE_DEADLINE;
 
@@ -65,7 +70,7 @@ comes before its original is answered 25 and the original, when it comes, declin
 amount of a partial reversal). With a 1993 dialect
 (--dialect iso93ascii) 1804, 1100, 1200, 1400 and 1420, in 1993 action codes; a message of the other edition gets
 the dialect's format error (30, or 904). Prints "listening on HOST:PORT" when ready (with --port 0, the port picked). Stops on
-SIGTERM or SIGINT (Ctrl-C) after closing its connections (it drains up to ${SIGNAL_CLOSE_DEADLINE / 1000} s: an answer whose --delay ends
+SIGTERM or SIGINT (Ctrl-C) after closing its connections (it drains up to ${SIGNAL_CLOSE_DEADLINE / 1000} s, --shutdown-deadline: an answer whose --delay ends
 within them is still sent, one held longer is dropped and the exit comes about ${SIGNAL_CLOSE_DEADLINE / 1000} s after the signal), with exit code 0; a second one aborts the close ("SIGTERM again: aborting", connections destroyed, exit code 1).
 Balances, the journal (duplicates, the originals reversals find) and remembered early reversals live in memory only:
 a restart opens every card again at --balance and forgets every transaction (a reversal re-sent after it gets 25).
@@ -216,7 +221,7 @@ export async function simulateHostCommand(
     // second whatever still holds the process (an answer waiting out its --delay), as the gateway does.
     let aborting = false;
     await Promise.race([
-      endpoint.close({ deadline: SIGNAL_CLOSE_DEADLINE }),
+      endpoint.close({ deadline: own['shutdown-deadline'] as number }),
       signals.again.then(async (signal) => {
         aborting = true;
         writeNotice(io.stdout, `${signal} again: aborting\n`);
