@@ -50,7 +50,8 @@ export const ABORT_EXIT_WAIT = ABORT_MAX_WAIT + 200;
  * flushed: synchronous writes) has run, even if a handle (a store that does not answer) still holds the event loop.
  * `stop` is told which signal came. SIGHUP calls `hup()`; with `hup` undefined, SIGHUP is a stop signal as SIGTERM
  * is (the demo: a closed terminal ends it, never leaves it running orphaned). Its lines go out with io.ts `writeNotice`: a closed stdout (`| head -1`) never cuts the drain
- * or the abort short; the command's last line (`writeEnd`) reports it.
+ * or the abort short; the command's last line (`writeEnd`) reports it. A stop signal once the stop has settled (resolved
+ * or rejected) is ignored: the first outcome decides the exit code, never a late abort's 1.
  */
 export function handleSignals(
   stop: (signal: NodeJS.Signals) => Promise<void>,
@@ -63,7 +64,11 @@ export function handleSignals(
   const handled = new Promise<number>((resolve, reject) => {
     let stopping = false;
     let aborting = false;
+    // The stop's outcome once known (sr67o #5): the first outcome decides the exit code. A signal after it (the command
+    // still writing its end line, the process about to exit) is ignored: it no longer aborts nor turns exit 0 into 1.
+    let settled = false;
     const onStop = (signal: NodeJS.Signals): void => {
+      if (settled) return;
       if (stopping) {
         if (aborting) return;
         aborting = true;
@@ -84,6 +89,7 @@ export function handleSignals(
         () => {
           offHup();
           if (aborting) return;
+          settled = true;
           resolve(0);
           // Everything is closed; should a stray handle still hold the event loop, do not wait for it.
           // The exit code is the one the command ended with by then (its last line unwritable: 1), not a forced 0.
@@ -93,6 +99,7 @@ export function handleSignals(
           offHup();
           // A second signal meanwhile tells the end itself (its abort line, exit 1).
           if (aborting) return;
+          settled = true;
           // Neither stopped nor aborted: the command reports the failure as it reports any (main.ts: its coded line,
           // exit 1), never as an abort. What the failed close left open does not hold the exit.
           reject(stopFailed(err));

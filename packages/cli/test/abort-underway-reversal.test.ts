@@ -10,26 +10,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IsoMessage } from '@iso8583/codec';
-import { FileJournal, undeliveredApproval } from '@iso8583/connector';
+import { FileJournal, UNDERWAY_LINES_MAX, undeliveredApproval } from '@iso8583/connector';
 import type { JournalEntry } from '@iso8583/connector';
 import { capturedLogger, within } from '@iso8583/test-support';
-import { ABORT_MAX_WAIT, abortConnectors, abortStoreWait, cutThenDestroy } from '../src/drain.js';
+import { ABORT_LOG_WAIT, ABORT_MAX_WAIT, ABORT_STORE_TAIL, abortConnectors, abortStoreWait, cutThenDestroy } from '../src/drain.js';
 import { reversingBank } from './helpers/reversing-bank.js';
 
 const purchase: IsoMessage = { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 7: '1207043000', 11: '000671', 12: '043000', 13: '1207', 41: 'TERM0067', 49: '840' };
 
-/** The file journal whose new entries wait for `letThrough()` (a store that does not answer); `added` once one is asked. */
+/**
+ * The file journal whose new entries wait for `letThrough()` (a store that does not answer; `letThrough(err)`: then
+ * refused with `err`, as a full disk refuses it); `added` once one is asked.
+ */
 class GatedJournal extends FileJournal {
-  private opened: () => void = () => undefined;
-  private readonly gate = new Promise<void>((resolve) => (this.opened = resolve));
+  private opened: (refused: Error | undefined) => void = () => undefined;
+  private readonly gate = new Promise<Error | undefined>((resolve) => (this.opened = resolve));
   private asked: () => void = () => undefined;
   readonly added = new Promise<void>((resolve) => (this.asked = resolve));
   override add(entry: JournalEntry): Promise<void> {
     this.asked();
-    return this.gate.then(() => super.add(entry));
+    return this.gate.then((refused) => (refused === undefined ? super.add(entry) : Promise.reject(refused)));
   }
-  letThrough(): void {
-    this.opened();
+  letThrough(refused?: Error): void {
+    this.opened(refused);
   }
 }
 
@@ -75,4 +78,89 @@ test('abort – a store that never answers leaves the destroy and what follows i
   assert.ok(after, 'afterDestroy ran before the end line');
   assert.equal(done, true, 'the destroy ended before the bound');
   assert.ok(performance.now() - start <= ABORT_MAX_WAIT + 1_000, 'within the bound');
+});
+
+test('abort – more than 100 reversals still being stored: the first 100 a line each, the rest in lines of 100, every approval named once, no card data (sr67n #1)', async (t) => {
+  let journal: GatedJournal | undefined;
+  const { upstream } = await reversingBank(t, (dir) => (journal = new GatedJournal(dir)));
+  const gated = journal as GatedJournal;
+  const { logger, lines, text } = capturedLogger('info');
+  const book = undeliveredApproval({ connector: upstream, logger });
+  const total = 2 * UNDERWAY_LINES_MAX + 50;
+  const stanOf = (i: number): string => String(700_000 + i).padStart(6, '0');
+  try {
+    for (let i = 0; i < total; i++) {
+      void book({ ...purchase, 11: stanOf(i) }, { ...purchase, 0: '0210', 11: stanOf(i), 38: 'A00001', 39: '00' }, upstream, 'client-gone', 'pos');
+    }
+    await within(gated.added, 10_000, 'no reversal reached the journal');
+    assert.equal(book.underway(), total, 'every reversal is under way (the journal holds them back)');
+    assert.equal(book.logUnderway(), total, 'logUnderway counts them all');
+  } finally {
+    gated.letThrough();
+  }
+  const logged = text();
+  const own = lines.filter((l) => String(l.msg).endsWith('its reversal is still being stored or sent as the stop ends: NOT known reversed'));
+  const rest = lines.filter((l) => /^\d+ more approvals the clients never got: .*NOT known reversed$/.test(String(l.msg)));
+  assert.equal(own.length, UNDERWAY_LINES_MAX, 'the first 100 a line each');
+  assert.deepEqual(rest.map((l) => (l.more as unknown[]).length), [UNDERWAY_LINES_MAX, 50], 'the rest in lines of 100 each');
+  assert.deepEqual(rest.map((l) => l.msg), [`${UNDERWAY_LINES_MAX} more approvals the clients never got: their reversals are still being stored or sent as the stop ends: NOT known reversed`, '50 more approvals the clients never got: their reversals are still being stored or sent as the stop ends: NOT known reversed']);
+  for (const l of [...own, ...rest]) assert.equal(l.level, 50, 'at error');
+  const named = [...own.map((l) => l.stan), ...rest.flatMap((l) => (l.more as { stan?: unknown; terminal?: unknown }[]).map((m) => {
+    assert.equal(m.terminal, 'TERM0067', 'each named with its terminal');
+    return m.stan;
+  }))];
+  assert.equal(named.length, total, 'every approval named');
+  assert.deepEqual([...named].sort(), Array.from({ length: total }, (_, i) => stanOf(i)), 'each once');
+  assert.doesNotMatch(logged, /4111111111111111|411111\d{6}1111/, 'no card number');
+});
+
+test('abort – a store that never answers, with a close that hangs, cannot push the destroy and the log\'s close past the end line: the stores\' bound counts from the abort\'s start (sr67n #1)', async (t) => {
+  const { upstream } = await reversingBank(t);
+  let stores = 0;
+  let logClosed = false;
+  const start = performance.now();
+  const done = await within(cutThenDestroy([upstream], {
+    // A client connection whose close never ends: the stores begin at CLIENTS_CLOSE_WAIT, not at once.
+    closeListeners: () => new Promise<never>(() => undefined),
+    beforeDestroy: () => {
+      stores++;
+      return new Promise<never>(() => undefined);
+    },
+    // The transaction log's close as the gateway bounds it (ABORT_LOG_WAIT): counted from the abort's start, the stores
+    // end ABORT_STORE_TAIL before the end line, time for it; counted from the clients' close, they end past that.
+    afterDestroy: () => new Promise<void>((resolve) => setTimeout(resolve, ABORT_LOG_WAIT)).then(() => void (logClosed = true)),
+  }), ABORT_MAX_WAIT + 2_000, 'the cut did not end');
+  const took = performance.now() - start;
+  assert.equal(stores, 2, 'the stores were waited for before and after the clients\' close\'s bound');
+  assert.equal(done, true, `the destroy and the log's close ended before the end line's bound (took ${Math.round(took)} ms)`);
+  assert.ok(logClosed, 'the log closed before the end line');
+  assert.ok(took >= ABORT_MAX_WAIT - ABORT_STORE_TAIL, `the stores were waited for up to their bound (took ${Math.round(took)} ms)`);
+  assert.ok(took <= ABORT_MAX_WAIT + 1_000, `within the end line's bound (took ${Math.round(took)} ms)`);
+});
+
+test('abort – an approval logged "NOT known reversed" whose reversal then fails (its store refused, its send refused: the connector is closing) is not told a second time "NOT reversed", and is counted (sr67n #3)', async (t) => {
+  let journal: GatedJournal | undefined;
+  const { upstream } = await reversingBank(t, (dir) => (journal = new GatedJournal(dir)));
+  const gated = journal as GatedJournal;
+  const { logger, lines, text } = capturedLogger('info');
+  const book = undeliveredApproval({ connector: upstream, logger });
+  try {
+    void book(purchase, { ...purchase, 0: '0210', 38: 'A00001', 39: '00' }, upstream, 'client-gone', 'pos');
+    await within(gated.added, 10_000, 'the reversal never reached the journal');
+    assert.equal(book.logUnderway(), 1);
+    // The abort's destroy after its end line (the connector is closing: the send without SAF is refused), then the store
+    // refused (a full disk, a store cut).
+    const destroyed = upstream.destroy();
+    gated.letThrough(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+    await within(book.settled(), 10_000, 'the reversal never settled');
+    await within(destroyed, 10_000, 'the destroy did not end');
+  } finally {
+    gated.letThrough();
+  }
+  const logged = text();
+  const told = lines.filter((l) => l.stan === '000671' && / NOT (known )?reversed$/.test(String(l.msg)));
+  assert.deepEqual(told.map((l) => l.msg), ['an approval could not be delivered (the client has gone): its reversal is still being stored or sent as the stop ends: NOT known reversed'], `told once: ${logged}`);
+  assert.match(logged, /its reversal could not be stored, sending it once without SAF/, 'its end is seen (the store refused)');
+  assert.equal(book.notReversed(), 1, 'counted NOT reversed');
+  assert.doesNotMatch(logged, /4111111111111111/);
 });

@@ -74,7 +74,7 @@ export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions, RouteTarget }
 export { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
 export { DOUBT_MAX_ANSWERS, DOUBT_MAX_KEPT, DOUBT_WINDOW_BYTES, deliveryInDoubt, keptInDoubt } from './delivery-doubt.js';
 export type { UndeliveredAnswer, UndeliveredAnswerHandler, UndeliveredAnswerReason } from './undelivered-answer.js';
-export { STOP_SETTLE_WAIT, UNDELIVERED_APPROVALS_METRIC, httpUndelivered, movedMoney, reversalNames, undeliveredApproval } from './undelivered-approval.js';
+export { STOP_SETTLE_WAIT, UNDELIVERED_APPROVALS_METRIC, UNDERWAY_LINES_MAX, httpUndelivered, movedMoney, reversalNames, undeliveredApproval } from './undelivered-approval.js';
 export type { ApprovalLoss, LateApprovalParts, UndeliveredApproval, UndeliveredApprovalBook, UndeliveredClientReason, UndeliveredSide } from './undelivered-approval.js';
 export type { TransactionLog, TransactionLogCloseOptions, TransactionOutcome, TransactionPage, TransactionQuery, TransactionRecord } from './transaction-log.js';
 export { cursorText, olderThan, readPlace, toPage } from './transaction-cursor.js';

@@ -91,8 +91,10 @@ export interface UndeliveredApprovalBook extends UndeliveredApproval {
   notReversedSince(before: number, until: number): Promise<number>;
   /**
    * Logs at `error` each reversal still being stored or sent now (`NOT known reversed`, with its STAN and terminal,
-   * no card data; the first {@link UNDERWAY_LINES_MAX} only) and returns how many there are, all of them: what a stop
-   * or an abort that ends now leaves undone.
+   * no card data; the first {@link UNDERWAY_LINES_MAX} a line each, the rest named in lines of as many each) and returns
+   * how many there are, all of them: what a stop or an abort that ends now leaves undone. Each approval is told once: one
+   * so logged whose reversal then ends NOT reversed (the destroy refused its store, its send failed) gets no second
+   * `NOT reversed` line (counted all the same); one whose reversal then ends well is still logged `reversed`.
    */
   logUnderway(): number;
 }
@@ -189,6 +191,9 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
   // The book: reversals under way (stored, sent or lost once settled) and approvals left undone.
   // Each reversal under way with its log line's fields (`about`), for the line of one still under way at a stop.
   const underway = new Map<Promise<void>, Record<string, unknown>>();
+  // Those of them already logged `NOT known reversed` (logUnderway): their end, if NOT reversed, is not told a second
+  // time (sr67n #3: the operator already has them on the list to check); a reversal that ends well is still said.
+  const told = new Set<Promise<void>>();
   let undone = 0;
   const counted = parts.registry === undefined
     ? undefined
@@ -255,18 +260,21 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
             }
             count('reversal-declined');
             undone++;
-            logSafely(() => logger.error({ ...about, responseCode }, `${why}: its reversal, sent once without SAF, was not accepted (${String(responseCode)}): NOT reversed`));
+            if (!told.has(done)) logSafely(() => logger.error({ ...about, responseCode }, `${why}: its reversal, sent once without SAF, was not accepted (${String(responseCode)}): NOT reversed`));
           },
           (lost: unknown) => {
             count('not-reversed');
             undone++;
-            logSafely(() => logger.error({ ...about, code: safeErrorCode(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`));
+            if (!told.has(done)) logSafely(() => logger.error({ ...about, code: safeErrorCode(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`));
           },
         );
       },
     );
     underway.set(done, { ...about, why });
-    void done.finally(() => underway.delete(done));
+    void done.finally(() => {
+      underway.delete(done);
+      told.delete(done);
+    });
     // The caller (a decline to the terminal) waits only for the store: stored, or handed to the send without SAF when
     // that fails (`done`'s handler, attached first, has started it); the bank's answer to that send adds no durability.
     return journaled.then(() => undefined, () => undefined);
@@ -287,7 +295,8 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
   const logUnderway = (): number => {
     let n = 0;
     const rest: Record<string, unknown>[] = [];
-    for (const { why, ...fields } of underway.values()) {
+    for (const [pending, { why, ...fields }] of underway) {
+      told.add(pending);
       if (n++ >= UNDERWAY_LINES_MAX) rest.push(fields);
       else logSafely(() => logger.error(fields, `${String(why)}: its reversal is still being stored or sent as the stop ends: NOT known reversed`));
     }
