@@ -41,6 +41,8 @@ let esbuild;
 try {
   esbuild = await import('esbuild');
 } catch {
+  // No stamp, so no bundle an earlier build left is taken for current.
+  rmSync(join(cli, 'dist', 'bundle', 'stamp.json'), { force: true });
   console.log('bundle-cli: esbuild is not installed; iso8583 runs from dist/src');
   process.exit(0);
 }
@@ -95,6 +97,18 @@ const bundles = [
   { outdir, workspaceExternal: false },
   { outdir: runOutdir, workspaceExternal: true },
 ];
+// The packages' builds as they are before esbuild reads dist/src: a `tsc --build` that ends while the bundles are made
+// leaves a stamp older than it (the next start runs from dist/src) rather than new figures beside old code.
+const stamp = {};
+for (const name of readdirSync(join(root, 'packages'))) {
+  const info = join(root, 'packages', name, 'dist', 'tsconfig.tsbuildinfo');
+  try {
+    const { mtimeMs, size } = statSync(info);
+    stamp[relative(cli, info).split(sep).join('/')] = { mtimeMs, size };
+  } catch {
+    // A package without a build (none today) is not part of the stamp.
+  }
+}
 const results = [];
 try {
   for (const bundle of bundles) {
@@ -130,16 +144,6 @@ for (const bundle of results) {
   for (const file of bundle.result.outputFiles) {
     bundle.written.add(relative(bundle.outdir, file.path).split(sep).join('/'));
     if (file.path !== bundle.main) replaceFile(file.path, file.contents);
-  }
-}
-const stamp = {};
-for (const name of readdirSync(join(root, 'packages'))) {
-  const info = join(root, 'packages', name, 'dist', 'tsconfig.tsbuildinfo');
-  try {
-    const { mtimeMs, size } = statSync(info);
-    stamp[relative(cli, info).split(sep).join('/')] = { mtimeMs, size };
-  } catch {
-    // A package without a build (none today) is not part of the stamp.
   }
 }
 for (const bundle of results) replaceFile(bundle.main, bundle.result.outputFiles.find((file) => file.path === bundle.main).contents);

@@ -17,6 +17,8 @@ import { readFileSync, statSync } from 'node:fs';
  * runs, which it marks with WATCH_REPORT_DEPENDENCIES in the environment (the modules it loads are reported to the
  * watcher, and those must be dist/src's).
  */
+const bundleMain = process.argv[2] === 'run' ? '../dist/bundle-run/main.js' : '../dist/bundle/main.js';
+
 function bundled() {
   if (process.env.ISO8583_NO_BUNDLE === '1' || process.env.WATCH_REPORT_DEPENDENCIES !== undefined) {
     return false;
@@ -27,6 +29,9 @@ function bundled() {
   try {
     const stamp = JSON.parse(readFileSync(new URL('../dist/bundle/stamp.json', import.meta.url), 'utf8'));
     const files = Object.entries(stamp);
+    // The bundle this command loads is there (a stamp from a build before `run` had its own bundle, dist/bundle-run,
+    // would otherwise send `run` to a file that does not exist).
+    statSync(new URL(bundleMain, import.meta.url));
     return files.length > 0 && files.every(([file, recorded]) => {
       const { mtimeMs, size } = statSync(new URL(`../${file}`, import.meta.url));
       return mtimeMs === recorded.mtimeMs && size === recorded.size;
@@ -36,7 +41,7 @@ function bundled() {
   }
 }
 
-const { main } = await import(!bundled() ? '../dist/src/main.js' : process.argv[2] === 'run' ? '../dist/bundle-run/main.js' : '../dist/bundle/main.js');
+const { main } = await import(bundled() ? bundleMain : '../dist/src/main.js');
 
 // `run` loads a flow's sequence modules, which may hold the event loop (a top-level timer, an open socket): once it has
 // its outcome (`--check`, a failed start, or the end of a stop) the process exits when stdout and stderr have taken

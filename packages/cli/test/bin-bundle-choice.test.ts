@@ -34,9 +34,9 @@ function layout(t: { after(fn: () => void): void }): { bin: string; info: string
   return { bin, info };
 }
 
-/** Which `main` the script at `bin` loaded: 'bundle' or 'src'. */
-async function loaded(bin: string, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<string> {
-  const child = spawn(process.execPath, [...nodeArgs, bin, '--version'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Which `main` the script at `bin` loaded for `command`: 'bundle', 'bundle-run' or 'src'. */
+async function loaded(bin: string, nodeArgs: string[] = [], env: Record<string, string> = {}, command = '--version'): Promise<string> {
+  const child = spawn(process.execPath, [...nodeArgs, bin, command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const watched = watchChild(child);
   const code = await within(watched.exited, 20_000, `the script did not end; stderr: ${watched.stderr}`);
   assert.equal(code, 0, watched.stderr);
@@ -64,4 +64,15 @@ test('bin/iso8583.js loads dist/src with source maps, a debugger, --watch or ISO
   assert.equal(await loaded(bin, [], { WATCH_REPORT_DEPENDENCIES: '1' }), 'src', 'a process run by --watch');
   assert.equal(await loaded(bin, [], { ISO8583_NO_BUNDLE: '1' }), 'src', 'ISO8583_NO_BUNDLE=1');
   assert.equal(await loaded(bin, [], { ISO8583_NO_BUNDLE: '' }), 'bundle', 'ISO8583_NO_BUNDLE empty');
+});
+
+test('bin/iso8583.js loads dist/bundle-run for run, and dist/src when a current stamp has no bundle-run beside it', async (t) => {
+  const { bin } = layout(t);
+  const root = join(bin, '..', '..');
+  // A stamp from a build before `run` had a bundle of its own: `run` must not import a file that is not there.
+  assert.equal(await loaded(bin, [], {}, 'run'), 'src', 'no dist/bundle-run');
+  mkdirSync(join(root, 'dist', 'bundle-run'));
+  writeFileSync(join(root, 'dist', 'bundle-run', 'main.js'), "export async function main() { process.stdout.write('bundle-run\\n'); return 0; }\n");
+  assert.equal(await loaded(bin, [], {}, 'run'), 'bundle-run');
+  assert.equal(await loaded(bin), 'bundle', 'the other commands keep dist/bundle');
 });
