@@ -35,6 +35,7 @@ test('a stop whose advice the bank refuses, its repeat due after the deadline, e
   const stopped = logLine(first.process.stderr(), 'gateway stopped');
   assert.deepEqual(stopped.safLeft, { reversals: 0, advices: 1 });
   assert.equal(stopped.msg, 'gateway stopped with SAF entries left in the journal: the next start sends them');
+  assert.equal(stopped.code, 'ISO8583_WARN_STOPPED_SAF_LEFT');
   assert.deepEqual(bank.received.filter((m) => m['11'] === '300701').map((m) => m['0']), ['0220', '0221']);
 
   refuse = false;

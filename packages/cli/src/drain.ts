@@ -58,7 +58,8 @@ export function failureCode(err: unknown): string {
 /**
  * Logs the end of a graceful stop (`what`: `gateway`, `flow NAME`) with what the SAF queues still hold, `safLeft`
  * ({@link SafLeft}) in every case: `info` `"<what> stopped"` when nothing is left, else `warn` `"<what> stopped with SAF
- * entries left in the journal: the next start sends them"`; but `error`, with `notDurable`, when some of them are held
+ * entries left in the journal: the next start sends them"` (`ISO8583_WARN_STOPPED_SAF_LEFT`, as every line naming what
+ * is left); but `error`, with `notDurable`, when some of them are held
  * in memory only (their journal's records are lost: its file removed or replaced), which the next start does NOT send
  * (reverse those by hand). Entries that ended in memory while their journal refused the record (`unrecorded`: a full
  * disk, its lock removed) are still open in it, and the next start may send them again: said at `warn` at least.
@@ -98,7 +99,7 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
     const code = end.failed === '' ? '' : ` (${end.failed})`;
     logger.error(line, `${what} stop failed${code}${parts.length === 0 ? '' : `, with ${parts.join('; ')}`}`);
   } else if (parts.length === 0) logger.info(line, `${what} ${verb}`);
-  else logger[notDurable > 0 || notKnownReversed > 0 ? 'error' : 'warn'](line, `${what} ${verb} with ${parts.join('; ')}`);
+  else logger[notDurable > 0 || notKnownReversed > 0 ? 'error' : 'warn']({ code: 'ISO8583_WARN_STOPPED_SAF_LEFT', ...line }, `${what} ${verb} with ${parts.join('; ')}`);
 }
 
 /**

@@ -36,6 +36,7 @@ test('stop line – entries left in a working journal: warn, the next start send
   const line = stopLine([withSaf(1, 2, 0)]);
   assert.equal(line.level, 40);
   assert.equal(line.msg, 'gateway stopped with SAF entries left in the journal: the next start sends them');
+  assert.equal(line.code, 'ISO8583_WARN_STOPPED_SAF_LEFT', 'coded, as every warn line (rv68h #2)');
   assert.deepEqual(line.safLeft, { reversals: 1, advices: 1 });
 });
 
@@ -43,6 +44,7 @@ test('stop line – entries held in memory only (their journal lost its records)
   const line = stopLine([withSaf(1, 1, 1), withSaf(0, 1, 0)]);
   assert.equal(line.level, 50);
   assert.equal(line.msg, "gateway stopped with SAF entries left, 1 of them in memory only (their journal's records are lost): the next start does NOT send those");
+  assert.equal(line.code, 'ISO8583_WARN_STOPPED_SAF_LEFT');
   assert.equal(line.notDurable, 1);
   assert.deepEqual(line.safLeft, { reversals: 1, advices: 1 });
 });

@@ -145,6 +145,13 @@ export interface ConnectorStats extends ConnectorCounts {
    */
   safUnrecorded: number;
   /**
+   * Reversals answered with a code that undid nothing (`25`) this connector forgot before their original's late
+   * approval could come (kept for `OVERTAKEN_FOR_MS`, at most `OVERTAKEN_MAX` at once, the oldest forgotten first),
+   * since the start: should such an original be approved late, it is NOT reversed. Each is named in a line
+   * (`ISO8583_WARN_SAF_OVERTAKEN_DROPPED`, rate-limited). 0 with a store several nodes share (its rows keep them).
+   */
+  safOvertakenDropped: number;
+  /**
    * Store keys of this connector that their row records for another bank (PostgreSQL store, `iso8583_saf_upstream`, as
    * its last lease renewal read it: `PgJournal.keysAtOtherBank`, `ISO8583_ERR_CONNECTOR_STORE_OTHER_BANK`): their SAF
    * entries are neither claimed, sent nor added here. 0 with any other journal.

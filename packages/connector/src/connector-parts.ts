@@ -168,6 +168,7 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
   const saf = {
     safDepth: () => reversals?.depth ?? 0,
     safEnded: () => reversals?.ended ?? { delivered: 0, expired: 0, abandoned: 0 },
+    safOvertakenDropped: () => reversals?.overtakenDropped ?? 0,
     safStranded: () => reportedStranded(journal),
     safOtherBank: () => keysAtOtherBank(journal),
   };

@@ -348,7 +348,7 @@ export class OvertakenKept {
     this.kept.delete(this.kept.keys().next().value as string);
     if (this.dropped) return;
     this.dropped = true;
-    lostPastMax(this.logger, 1, 'while running (more may follow, not logged)');
+    lostPastMax(this.logger, 1, 'while running (more may follow: the memory names each, ISO8583_WARN_SAF_OVERTAKEN_DROPPED, and counts them, safOvertakenDropped)');
   }
 
   /** Drops the records whose window closed at `now`. */

@@ -33,6 +33,11 @@ export interface MetricsSource {
    * without it.
    */
   safOtherBank?(): number;
+  /**
+   * Reversals that undid nothing forgotten before their window closed, since the start (`ConnectorStats.safOvertakenDropped`).
+   * Optional: 0 without it.
+   */
+  safOvertakenDropped?(): number;
 }
 
 /** How SAF entries ended: delivered, expired, abandoned. */
@@ -42,6 +47,9 @@ const SAF_OUTCOMES = ['delivered', 'expired', 'abandoned'] as const;
 
 /** The kinds of amount totals (SocketQueue's counters). */
 export type AmountKind = 'processed' | 'secured' | 'refund' | 'reversal';
+
+/** The counter of reversals that undid nothing forgotten early (`MetricsSource.safOvertakenDropped`). */
+const OVERTAKEN_DROPPED = 'iso8583_connector_saf_overtaken_dropped_total';
 
 /** The gauges read from the sources when scraped (label `connector` only). */
 const GAUGES = ['iso8583_connector_in_flight', 'iso8583_connector_pool_size', 'iso8583_connector_reversals_pending', 'iso8583_connector_saf_stranded', 'iso8583_connector_saf_other_bank', 'iso8583_connector_saf_depth'];
@@ -122,6 +130,21 @@ function register(metrics: Shared, registry: Registry): void {
       }
     },
   });
+  // The same for the reversals forgotten early, by source.
+  const dropped = new WeakMap<MetricsSource, number>();
+  new (promClient().Counter)({
+    name: OVERTAKEN_DROPPED,
+    help: 'Reversals answered with a code that undid nothing (25) forgotten before their original\'s late approval could come (past OVERTAKEN_MAX, the oldest first; ISO8583_WARN_SAF_OVERTAKEN_DROPPED): should such an original be approved late, it is NOT reversed.',
+    labelNames: ['connector'],
+    registers: [registry],
+    collect() {
+      for (const { connector, source } of sources) {
+        const now = source.safOvertakenDropped?.() ?? 0;
+        this.inc({ connector }, Math.max(0, now - (dropped.get(source) ?? 0)));
+        dropped.set(source, now);
+      }
+    },
+  });
   for (const family of [metrics.requests, metrics.failures, metrics.latency, metrics.reconnects, metrics.amounts]) family.register(registry);
   shared.set(registry, metrics);
 }
@@ -193,6 +216,7 @@ export class ConnectorMetrics {
     for (const name of GAUGES) (registry.getSingleMetric(name) as { remove?(labels: Record<string, string>): void } | undefined)?.remove?.({ connector: this.connector });
     const ended = registry.getSingleMetric('iso8583_connector_saf_ended_total') as { remove?(labels: Record<string, string>): void } | undefined;
     for (const outcome of SAF_OUTCOMES) ended?.remove?.({ connector: this.connector, outcome });
+    (registry.getSingleMetric(OVERTAKEN_DROPPED) as { remove?(labels: Record<string, string>): void } | undefined)?.remove?.({ connector: this.connector });
   }
 
   /** Counts an answered request and its latency. */

@@ -25,6 +25,7 @@ import { mtiText, transactionKey } from './match-key.js';
 import { isReversible } from './reversal-message.js';
 import { approvalBooking, approvesBooking, sameBooking, sameReversal } from './transactions-in-flight.js';
 import type { ApprovalBooking } from './transactions-in-flight.js';
+import type { DropCause, OvertakenDrops } from './reversal-overtaken-drops.js';
 
 /**
  * Most notes of each kind remembered at once, the kind's oldest forgotten first: overtaken reversals, and late approvals
@@ -110,12 +111,15 @@ export class OvertakenReversals {
    *   (never its PAN, track echo or EMV data).
    * @param max Most notes at once of each kind, reversals and late approvals each (default {@link OVERTAKEN_MAX}).
    * @param keepFor Milliseconds a note counts (default {@link OVERTAKEN_FOR_MS}).
+   * @param drops Told of each reversal forgotten while its window was open (past `max`, or `PER_KEY` under one key):
+   *   counted and logged (reversal-overtaken-drops.ts). Default: none (a late approval of it is then logged as any).
    */
   constructor(
     private readonly dialect: Dialect,
     private readonly amountFields: readonly string[] = [],
     private readonly max = OVERTAKEN_MAX,
     private readonly keepFor = OVERTAKEN_FOR_MS,
+    private readonly drops?: Pick<OvertakenDrops, 'dropped'>,
   ) {}
 
   /**
@@ -329,16 +333,21 @@ export class OvertakenReversals {
     list.push(noted);
     let held = this.counted(map, 1);
     if (list.length > PER_KEY) {
-      list.shift();
+      this.forgot(map, list.shift() as Noted, 'PER_KEY');
       held = this.counted(map, -1);
     }
     while (held > this.max) {
       // The oldest note of the key noted longest ago in this map (the other kind's notes are bounded on their own).
       const [oldest, notes] = map.entries().next().value as [string, Notes];
-      notes.shift();
+      this.forgot(map, notes.shift() as Noted, 'OVERTAKEN_MAX');
       if (notes.length === 0) map.delete(oldest);
       held = this.counted(map, -1);
     }
+  }
+
+  /** A note `n` of `map` pushed out (`cause`): a reversal whose window was still open is told to `drops`. */
+  private forgot(map: Map<string, Notes>, n: Noted, cause: DropCause): void {
+    if (map === this.reversals && this.drops !== undefined && Date.now() - n.at <= this.keepFor) this.drops.dropped(n.message, n.rc, n.at, cause);
   }
 
   /** Adds `by` to the count of `map`'s notes; returns that count. */

@@ -20,7 +20,8 @@ import type { SafCounts } from './saf-queue.js';
 import type { ReversalHost, ReversalSettings } from './reversal-setup.js';
 import { watchClaims } from './journal-claims.js';
 import { ReversalsUnderway } from './reversals-underway.js';
-import { OvertakenReversals } from './reversal-overtaken.js';
+import { OVERTAKEN_FOR_MS, OVERTAKEN_MAX, OvertakenReversals } from './reversal-overtaken.js';
+import { OvertakenDrops } from './reversal-overtaken-drops.js';
 import { keepsOvertaken, keptAtStop, safQueueHost } from './reversal-host.js';
 import { ReversalsAgain } from './reversal-again.js';
 import { ReversalFollowUp } from './reversal-follow.js';
@@ -44,6 +45,8 @@ export class ReversalManager {
   private readonly underway: ReversalsUnderway;
   /** Reversals that undid nothing and late approvals of their originals, here or across nodes (reversal-follow.ts). */
   private readonly follow: ReversalFollowUp;
+  /** The reversals that undid nothing this node's memory forgot before their window closed (reversal-overtaken-drops.ts). */
+  private readonly drops: OvertakenDrops;
   /** This node's memory of the reversals that undid nothing (reversal-overtaken.ts). */
   private readonly overtaken: OvertakenReversals;
   /** Entries reversed although their original was answered (its record failed): a `25` to them is final (reversal-host.ts). */
@@ -70,7 +73,8 @@ export class ReversalManager {
     this.sendWithin = lease === undefined ? Infinity : lease - claimInterval;
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
     const again = new ReversalsAgain(this.plan, host, (message, id) => this.stored.add(entryOf(message, id)), options.retryInterval, dialect, undefined, journal.capRepeat?.bind(journal));
-    this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields());
+    this.drops = new OvertakenDrops(host.logger, OVERTAKEN_MAX);
+    this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields(), OVERTAKEN_MAX, OVERTAKEN_FOR_MS, this.drops);
     const declined = new DeclinedInTime(dialect, host);
     this.follow = new ReversalFollowUp(this.overtaken, again, journal, host, (answer) => this.underway.untilUnarmed(this.underway.requestKey(answer)), declined);
     // Each answer that ends an entry is followed up before its end is journaled (reversal-host.ts).
@@ -102,11 +106,16 @@ export class ReversalManager {
     return this.queue.figures.ended;
   }
 
+  /** Reversals that undid nothing forgotten before their window closed, since the start (`ConnectorStats.safOvertakenDropped`). */
+  get overtakenDropped(): number {
+    return this.drops.count;
+  }
+
   /** The SAF figures of `ConnectorStats`: depth, how entries ended since the start, and what the journal does not hold. */
-  figures(): Pick<ConnectorStats, 'safDepth' | 'safDelivered' | 'safExpired' | 'safAbandoned' | 'safNotDurable' | 'safUnrecorded'> {
+  figures(): Pick<ConnectorStats, 'safDepth' | 'safDelivered' | 'safExpired' | 'safAbandoned' | 'safNotDurable' | 'safUnrecorded' | 'safOvertakenDropped'> {
     const q = this.queue.figures;
     const ended = q.ended;
-    return { safDepth: q.depth, safDelivered: ended.delivered, safExpired: ended.expired, safAbandoned: ended.abandoned, safNotDurable: q.notDurable, safUnrecorded: q.unrecorded };
+    return { safDepth: q.depth, safDelivered: ended.delivered, safExpired: ended.expired, safAbandoned: ended.abandoned, safNotDurable: q.notDurable, safUnrecorded: q.unrecorded, safOvertakenDropped: this.drops.count };
   }
 
   /** Why the journal stopped for good, or once closed why its files were lost while idle (`ReversalJournal.halted`); `undefined` otherwise. */
