@@ -16,7 +16,9 @@ export interface IsoMessage {
 /**
  * A message as a caller may supply it for packing: like {@link IsoMessage}, but numeric values may be numbers
  * (or bigints) and short numeric strings, which are padded per dialect (`"4": 1000` -> `"000000001000"`).
- * `null` and `undefined` values mean "field absent".
+ * `null` and `undefined` values mean "field absent". An empty string is present: a fixed numeric field given `''` is
+ * padded like any short value, to zeros (`"4": ''` packs `000000000000`, as jPOS does), a fixed text field to spaces,
+ * a variable one is sent empty; leave the field out (or `null`) to send none.
  */
 export interface MessageInput {
   [field: string]: string | number | bigint | MessageInput | null | undefined;

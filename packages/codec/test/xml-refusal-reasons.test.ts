@@ -24,6 +24,10 @@ const REASONS: [string, string][] = [
   ['4000&#xD800;', 'a character reference to a character XML 1.0 does not allow'],
   ['4000&#0;', 'a character reference to a character XML 1.0 does not allow'],
   ['4000&#x110000;', 'a character reference to a character XML 1.0 does not allow'],
+  // A reference that does not parse (too many digits, none) is one too (rv68g #2).
+  ['4000&#99999999999;', 'a character reference to a character XML 1.0 does not allow'],
+  ['4000&#;', 'a character reference to a character XML 1.0 does not allow'],
+  ['4000&#x;', 'a character reference to a character XML 1.0 does not allow'],
   ['4000&nbsp;', 'an unknown entity'],
 ];
 

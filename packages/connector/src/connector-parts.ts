@@ -191,7 +191,7 @@ export function connectorParts(emitter: EventEmitter<ConnectorEvents>, o: Resolv
     approvalAfterDecline: () => accounting.approvalAfterDecline(),
   }, journal);
   warnShortSafLease(journal, o.reversal.enabled, o.requestTimeout, logger);
-  const outcomes = new RequestOutcomes(lifecycle, accounting, transactions, o.maxInFlight, (m, at) => autoFilled(m, o.autoFill, stan, new Date(at)), new TransactionsInFlight(codec.dialect));
+  const outcomes = new RequestOutcomes(lifecycle, accounting, transactions, o.maxInFlight, (m, at) => autoFilled(m, o.autoFill, stan, new Date(at)), new TransactionsInFlight(codec.dialect), o.reversal.enabled ? codec.dialect : undefined);
   const sender = new RequestSender({ codec, framing, frameHeader, matchKey, accounting, pool, reversals, reversal: o.reversal.enabled });
   const unsentCheck = (): Promise<void> => (reversals === undefined ? refuseUnsent(journal) : Promise.resolve());
   return { codec, matchKey, framing, logger, factory, pool, accounting, terminalLock, terminalQueue, transactions, reversals, unsentCheck, outcomes, sender };

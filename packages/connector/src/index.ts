@@ -55,7 +55,7 @@ export { LOCK_FILE } from './journal-lock.js';
 export { liveLockHolder } from './lock-holder.js';
 export type { LockHolder } from './lock-holder.js';
 export { defaultJournalDir } from './state-dir.js';
-export { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, buildReversal, isInquiry, isReversible } from './reversal-message.js';
+export { REVERSAL_EXCLUDED_FIELDS, REVERSAL_FIELDS, buildReversal, isInquiry, isReversible, isUnreversibleEdition } from './reversal-message.js';
 export type { AmountKept } from './reversal-message.js';
 export type { ReversalEvent } from './reversal-setup.js';
 export { isStoreAndForward } from './saf-message.js';

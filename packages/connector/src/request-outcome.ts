@@ -10,7 +10,7 @@
  * sender reports the write on the request's {@link Settle}, every refusal is `'no'`. (A SAF attempt, no caller's request,
  * is told so by the sender itself: request-sender.ts `safAttempt`.)
  */
-import type { Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
+import type { Dialect, Iso8583Error, IsoMessage, MessageInput } from '@iso8583/codec';
 import { mtiOf } from './accounting.js';
 import type { Accounting } from './accounting.js';
 import type { ChannelResponse } from './channel-request.js';
@@ -18,6 +18,7 @@ import { connectorError } from './errors.js';
 import type { Lifecycle } from './lifecycle.js';
 import { markSent } from './request-sent.js';
 import { RequestAbort, abortedBefore, signalProblem } from './request-abort.js';
+import { isInquiry, isUnreversibleEdition } from './reversal-message.js';
 import type { TerminalQueue } from './terminal-queue.js';
 import { deadlineProblem, requestTimeoutProblem } from './timeouts.js';
 import type { RecordTo, TransactionRecorder } from './transaction-record.js';
@@ -77,6 +78,11 @@ export class RequestOutcomes {
     private readonly filled: (message: MessageInput, at: number) => MessageInput = (message) => message,
     /** The transactions of the reversible requests accepted and not settled (transactions-in-flight.ts), once tracking; default none kept. */
     private readonly inFlight?: TransactionsInFlight,
+    /**
+     * The connector's dialect when reversal is on (`reversal.enabled`), else undefined (default): a request of a
+     * reversible class in an edition that cannot be reversed (`isUnreversibleEdition`: a 2200), no inquiry, is then refused.
+     */
+    private readonly reversing?: Pick<Dialect, 'fields'>,
   ) {}
 
   /** Requests waiting to be accepted (`waiting`): they count toward `maxInFlight`. */
@@ -117,7 +123,8 @@ export class RequestOutcomes {
 
   /**
    * Why a request is refused before it is accepted (its `signal` aborted already, closing, a bad timeout or
-   * `deadline`, the in-flight limit), recorded as failed (`at`, `t0`: when it came, by the wall clock and by `performance.now()`); else undefined.
+   * `deadline`, with reversal on a request of a reversible class in an edition it cannot reverse, a 2200: `unreversibleRefusal`,
+   * the in-flight limit), recorded as failed (`at`, `t0`: when it came, by the wall clock and by `performance.now()`); else undefined.
    */
   refused(input: MessageInput, timeout: number | undefined, at: number, t0: number, recordTo: RecordTo | undefined, signal?: AbortSignal, deadline?: number): Iso8583Error | undefined {
     const refusal = signalProblem(signal) ?? abortedBefore(signal, mtiOf(input)) ?? this.refusal(input, timeout, deadline);
@@ -208,6 +215,10 @@ export class RequestOutcomes {
     if (this.lifecycle.stopping) return connectorError('ISO8583_ERR_CONNECTOR_CLOSED', 'the connector is closing', { mti: mtiOf(input) });
     const badTimeout = requestTimeoutProblem(timeout) ?? deadlineProblem(deadline);
     if (badTimeout !== undefined) return badTimeout;
+    if (this.reversing !== undefined) {
+      const unreversible = unreversibleRefusal(this.reversing, input);
+      if (unreversible !== undefined) return unreversible;
+    }
     if (this.lifecycle.accepted + this.waitingCount >= this.maxInFlight) {
       return connectorError('ISO8583_ERR_CONNECTOR_IN_FLIGHT_LIMIT', `${this.maxInFlight} requests are already in flight`, {
         field: 'maxInFlight',
@@ -215,4 +226,21 @@ export class RequestOutcomes {
     }
     return undefined;
   }
+}
+
+/**
+ * The refusal (`ISO8583_ERR_CONNECTOR_INPUT`, field 0) of `input`, with reversal on, when its MTI is of a reversible
+ * class in an edition the reversal cannot be built in (reversal-message.ts `isUnreversibleEdition`: a 2200) and it is no
+ * inquiry (never reversed anyway): sent, a timeout would leave a late approval standing, never reversed (rv68g). The
+ * text names the MTI and the ways out; no field value. `undefined` for any other request.
+ */
+function unreversibleRefusal(dialect: Pick<Dialect, 'fields'>, input: MessageInput): Iso8583Error | undefined {
+  const mti = mtiOf(input);
+  if (!isUnreversibleEdition(mti) || isInquiry(dialect, input)) return undefined;
+  const rest = mti.slice(1);
+  return connectorError(
+    'ISO8583_ERR_CONNECTOR_INPUT',
+    `a ${mti} is not sent while reversal is on: its edition (version digit ${mti[0]}) cannot be reversed, so a timeout would leave a late approval standing; send it as a 0${rest} or 1${rest}, or through a connector with reversal off (reversal.enabled: false)`,
+    { field: '0', mti },
+  );
 }

@@ -38,6 +38,16 @@ export function isReversible(mti: string): boolean {
 }
 
 /**
+ * True for an MTI of a class that is reversed ({@link isReversible}: x100, x200 and their repeats) in an edition this
+ * connector can neither reverse nor read the answers of (version digit neither 0 nor 1: ISO 8583:2003's 2xxx, as jPOS
+ * CMF's 2100 and 2200, whose 4-digit result codes are no 1987 nor 1993 code). With reversal on, such a request is
+ * refused before anything is sent (request-outcome.ts): one whose outcome is unknown could never be reversed (rv68g).
+ */
+export function isUnreversibleEdition(mti: string): boolean {
+  return mti.length === 4 && mti[0] !== '0' && mti[0] !== '1' && isReversible(`0${mti.slice(1)}`);
+}
+
+/**
  * The one inquiry rule: whether `message`'s processing code (field 3, read as the wire has it in `dialect`, match-key.ts
  * `wireField`: `3000` and `'3000'` of an `n 6` field go as `003000`, a purchase) is an inquiry's (first digit `3`: `30`
  * available funds, `31` balance...): it moves no money. Such a request is not journaled nor reversed when its outcome

@@ -11,6 +11,8 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 const PREDEFINED: ReadonlyMap<string, string> = new Map([['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"'], ['apos', "'"]]);
 // Leading zeros are allowed, as XML allows them (`&#00000065;`, `&#x0000041;`): only the digits after them are bounded.
 const REFERENCE = /&(?:#x0*([0-9A-Fa-f]{1,6})|#0*([0-9]{1,7})|([A-Za-z]+));/g;
+// What is left of a character reference that REFERENCE does not read: `&#`, anything but `&` and `;`, then `;`.
+const CHARACTER_REFERENCE_LIKE = /&#[^&;]*;/;
 
 /** True when XML 1.0 can carry every character of `text` (escaped or not). */
 export function isXmlText(text: string): boolean {
@@ -46,7 +48,7 @@ let lastFault: string | undefined;
 /**
  * Raw text as the parser leaves it (entities not processed) with the predefined entities and character references
  * replaced. `undefined` when it holds any other entity, a reference to a character XML does not allow (`&#0;`,
- * `&#xD800;`), or a bare `&`: {@link xmlTextFault} says which.
+ * `&#xD800;`) or that does not parse (`&#;`, `&#99999999999;`), or a bare `&`: {@link xmlTextFault} says which.
  */
 export function decodeXmlText(raw: string): string | undefined {
   if (!raw.includes('&')) return raw;
@@ -64,7 +66,13 @@ export function decodeXmlText(raw: string): string | undefined {
     }
     return String.fromCodePoint(cp);
   });
-  if (lastFault === undefined && raw.replace(REFERENCE, '').includes('&')) lastFault = XML_TEXT_FAULTS.ampersand;
+  if (lastFault === undefined) {
+    const rest = raw.replace(REFERENCE, '');
+    // A `&#...;` left over is a character reference that does not parse (`&#;`, `&#x;`, `&#99999999999;`, `&#12a;`):
+    // said as one, as `&#x110000;` is (rv68g #2); any other `&` left is a bare one.
+    if (CHARACTER_REFERENCE_LIKE.test(rest)) lastFault = XML_TEXT_FAULTS.character;
+    else if (rest.includes('&')) lastFault = XML_TEXT_FAULTS.ampersand;
+  }
   return lastFault === undefined ? decoded : undefined;
 }
 
