@@ -26,6 +26,12 @@ export interface FlowRunOptions {
   httpTokenFile?: string;
   /** The TLS proxies in front of the HTTP port (`--http-trusted-proxy`, http/trusted-proxies.ts). Default: none. */
   trustedProxies?: readonly string[];
+  /**
+   * Whether a fault was left while the flow starts (`run`'s process-faults.ts handler: a sequence module's top level
+   * leaving a promise rejected): asked once the sequences are loaded, a turn of the event loop later, before any
+   * journal, connector or listener opens; `true` fails the start with `ISO8583_ERR_FLOW_MODULE`. Default: not asked.
+   */
+  faulted?: () => boolean;
 }
 
 /** Where a flow's HTTP address is set, for `ISO8583_WARN_HTTP_OPEN` (logged at start, printed by `run --check`). */
