@@ -3,6 +3,7 @@
  * `run --check`.
  */
 import type { OpenHttpSource } from '../http/open-warning.js';
+import { moduleFaultError } from './errors.js';
 import type { Flow } from './load.js';
 
 /** What `iso8583 run` adds to a flow from its flags (flag-table.ts `CONSOLE_ROWS`). */
@@ -40,4 +41,15 @@ export const FLOW_HTTP_SOURCE: OpenHttpSource = { flag: '/http/host', loopback: 
 /** The address a flow's HTTP server listens on (`/http/host`). Default `127.0.0.1`. */
 export function flowHttpHost(http: NonNullable<Flow['http']>): string {
   return http.host ?? '127.0.0.1';
+}
+
+/**
+ * Fails a start whose {@link FlowRunOptions.faulted} says a fault was left (`ISO8583_ERR_FLOW_MODULE`): called once
+ * the sequences are loaded, before any journal, connector or listener opens (mend68d #2). A rejection left by a
+ * module's top level is told once the tick it was left in ends, so it asks past one turn of the event loop.
+ */
+export async function refuseFaultedStart(run: FlowRunOptions): Promise<void> {
+  if (run.faulted === undefined) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  if (run.faulted()) throw moduleFaultError();
 }

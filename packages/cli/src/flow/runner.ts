@@ -28,7 +28,6 @@ import type { MessageTracer } from '../trace.js';
 import type { Flow } from './load.js';
 import { routePrefix } from './load.js';
 import { resolveFlowSequences } from './sequences.js';
-import { moduleFaultError } from './errors.js';
 import type { FlowSequences } from './sequences.js';
 import { readHttpToken } from '../console/access.js';
 import { TransactionRing } from '../console/recent.js';
@@ -40,7 +39,7 @@ import { FLOW_HTTP_CAP_FLAGS } from '../http/shed-log.js';
 import { recordingUpstream, refuseOtherUpstreams } from './journal-owners.js';
 import { refuseStoreOverJournal } from './options.js';
 import { pointer } from './locate.js';
-import { FLOW_HTTP_SOURCE, flowHttpHost } from './run-options.js';
+import { FLOW_HTTP_SOURCE, flowHttpHost, refuseFaultedStart } from './run-options.js';
 import { STOP_ANSWER_GRACE, StopAbort, shutdownDeadlineWarnings } from './stop-deadline.js';
 import type { FlowRunOptions } from './run-options.js';
 
@@ -111,12 +110,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   refuseStoreOverJournal(flow.name, flow.connectors); // a file journal still owing that a store never opens (options.ts)
   // Sequences first: a module that does not load, or a name not registered, stops the flow before any socket opens.
   const sequences = await resolveFlowSequences(flow);
-  if (run.faulted !== undefined) {
-    // A rejection left by a module's top level is told once the tick it was left in ends: past one turn of the event
-    // loop. A start that knows of one fails here, before any journal, connector or listener opens (mend68d #2).
-    await new Promise((resolve) => setImmediate(resolve));
-    if (run.faulted()) throw moduleFaultError();
-  }
+  await refuseFaultedStart(run); // a module's top level that left a fault: before anything opens (run-options.ts)
 
   let statsBody: () => Record<string, unknown> = () => ({});
   const groups: Record<string, UpstreamGroup> = {};
