@@ -9,6 +9,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { approve, startBank } from './helpers/bank.js';
@@ -176,7 +178,41 @@ export default async function sequence() { return { 0: '0210', 39: '00' }; }
     assert.equal(result.code, 1, logged);
     assertNoCardData(logged);
     assert.match(result.stderr, /"code":"ISO8583_ERR_UNHANDLED_REJECTION","fault":\{"type":"Error","message":"top level: pan 411111\*{6}1111 /);
-    assert.match(result.stderr, /^iso8583: ISO8583_ERR_FLOW_MODULE: a sequence module left a promise rejected/m);
+    assert.match(result.stderr, /^iso8583: ISO8583_ERR_FLOW_MODULE: a sequence module or the flow's start or check left a promise rejected/m);
     assert.doesNotMatch(result.stdout, /is valid|ready/);
+  }
+});
+
+test('iso8583 run – a start that knows a sequence module faulted fails before anything opens: no connector connects, no endpoint listens (mend68d #2)', async () => {
+  // A bank that counts the connections it is offered: the flow's connector must never connect.
+  let offered = 0;
+  const bank = createServer((socket) => {
+    offered++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => bank.listen(0, '127.0.0.1', resolve));
+  try {
+    writeFileSync(join(work, 'top-reject-start.mjs'), `Promise.reject(new Error('top level: pan ${PAN}'));
+await new Promise((resolve) => setImmediate(resolve));
+export default async function sequence() { return { 0: '0210', 39: '00' }; }
+`);
+    const file = join(work, 'toprejectstart.json');
+    const port = (bank.address() as AddressInfo).port;
+    writeFileSync(file, JSON.stringify({
+      name: 'toprejectstart',
+      connectors: { bank: { host: '127.0.0.1', port, frame: 'binary2' } },
+      inboundEndpoints: { pos: { port: 0, frame: 'binary2', sequence: join(work, 'top-reject-start.mjs') } },
+      // At info, an endpoint that listens says so ('inbound endpoint listening'): the line must not come.
+      logLevel: 'info',
+    }));
+    const result = await runToEnd(['run', file]);
+    const logged = result.stdout + result.stderr;
+    assert.equal(result.code, 1, logged);
+    assertNoCardData(logged);
+    assert.match(result.stderr, /^iso8583: ISO8583_ERR_FLOW_MODULE: /m);
+    assert.doesNotMatch(logged, /listening/);
+    assert.equal(offered, 0, logged);
+  } finally {
+    await new Promise((resolve) => bank.close(resolve));
   }
 });

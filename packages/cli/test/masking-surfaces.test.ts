@@ -9,6 +9,8 @@ import { maskFaultText } from '../src/process-faults.js';
 const PAN = '4761739001010010';
 const PIN_BLOCK = '0123456789ABCDEF';
 const ICC = '5A0847617390010100105F200F43415244484F4C4445522F544553549F2608A1B2C3D4E5F60102';
+/** Field 55 whose base64 holds a `/` (so that a path's part-by-part reading must not let it through, mend68d #1). */
+const ICC_SLASH_B64 = Buffer.from(`${ICC}9F3704FFF0A1B2`, 'hex').toString('base64');
 const ebcdic = (digits: string): string => [...digits].map((d) => `F${d}`).join('');
 
 /** Each form of card data a text may carry, and the part of it that must not survive. */
@@ -22,6 +24,7 @@ const FORMS: ReadonlyArray<readonly [string, string, string]> = [
   ['a PAN as text in base64', `b64 ${Buffer.from(PAN).toString('base64')} here`, Buffer.from(PAN).toString('base64').slice(4, 16)],
   ['a PIN block in padded base64', `pin ${Buffer.from(PIN_BLOCK, 'hex').toString('base64')} here`, Buffer.from(PIN_BLOCK, 'hex').toString('base64').slice(0, 8)],
   ['field 55 in base64', `icc ${Buffer.from(ICC, 'hex').toString('base64')} here`, Buffer.from(ICC, 'hex').toString('base64').slice(8, 24)],
+  ['field 55 in base64 holding a /', `icc ${ICC_SLASH_B64} here`, ICC_SLASH_B64.slice(0, 12)],
   ['field 55 as hex', `icc ${ICC} here`, ICC.slice(20, 40)],
   ['a track 1 name', `track B${PAN}^CARDHOLDER/TEST^2512201 here`, 'CARDHOLDER'],
   ['hex with its byte pairs apart', `icc 9f 26 08 a1 b2 c3 d4 e5 f6 here`, 'a1 b2 c3'],
@@ -37,3 +40,22 @@ for (const [surface, mask] of [['a fault (maskFaultText)', maskFaultText], ['an 
     }
   });
 }
+
+/** Paths and JSON pointers the product names in its errors (mend68d #1): an error line must keep them readable. */
+const NAMED = [
+  '/upstreamGroups/main/upstreams/1',
+  '/inboundEndpoints/pos/allowedPeers/0',
+  '/connectors/bankA/fields/2',
+  '/Users/Bob/iso8583/flows',
+  '/home/bob/Projects/iso8583/flows/pay',
+  '/var/log/iso8583/20261207',
+  'maxConnections=',
+];
+
+test('an error line (safeText) keeps the paths and JSON pointers the product names, and a PAN inside one is hidden', () => {
+  assert.ok(ICC_SLASH_B64.includes('/'), ICC_SLASH_B64);
+  for (const named of NAMED) assert.equal(safeText(`flow: ${named}: must be a string`), `flow: ${named}: must be a string`);
+  const masked = safeText(`flow: /tmp/flows/${PAN}/pay: not found`);
+  assert.ok(!masked.includes('73900101'), masked);
+  assert.match(masked, /^flow: \/tmp\/flows\/.*\/pay: not found$/);
+});

@@ -5,6 +5,7 @@
  */
 import { maskDigitRuns } from './digit-runs.js';
 import { maskHexRuns } from './hex-runs.js';
+import { TRACK1_NAME } from './track-end.js';
 
 /**
  * Free text (the hex of a binary field, or a text field's value): its digit runs masked ({@link maskDigitRuns}: ASCII
@@ -27,24 +28,43 @@ const DUMP_RUN = /[A-Za-z0-9+/=]{12,}/g;
  * A track 1 cardholder name between its separators (`^DOE/JOHN^`): hidden (its separators kept). The closing separator
  * is not taken, so that it can open the next match (`^ near B4111...^DOE/JOHN^`, sr67o #3).
  */
-const TRACK1_NAME = /\^([^^\n]{2,26})(?=\^)/g;
+const TRACK1_NAME_RUN = new RegExp(`\\^([^^\\n]{2,${TRACK1_NAME}})(?=\\^)`, 'g');
 
 /** Hex with its byte pairs apart (`01 23 45 ...`, `01:23:45:...`), 8 pairs or more: a byte dump, hidden. */
 const SPACED_HEX = /\b[0-9A-Fa-f]{2}(?:[ :][0-9A-Fa-f]{2}){7,}\b/g;
 
+/** The parts of a run judged alone: 12 characters or more (what {@link DUMP_RUN} takes). */
+const DUMP_PART = 12;
+
 /**
  * Whether a {@link DUMP_RUN} looks like a byte dump (field 55 or a PIN block as hex or base64, a track's data after its
- * separator) rather than a word or a path (`/tmp/iso8583`): 8 digits or more, or 16 characters or more mixing digits,
- * upper and lower case letters (base64), or base64 whose bytes spell 12 digits (BCD or text) or that is padded.
+ * separator) rather than a word, a path or a JSON pointer: 8 digits or more, or 16 characters or more mixing digits,
+ * upper and lower case letters (base64), or base64 whose bytes spell 12 digits (BCD or text) or that is padded. A run
+ * with a `/` between parts (`/upstreamGroups/main/upstreams/1`, `/home/bob/Projects/iso8583/flows`: the product names
+ * paths and pointers in its errors, mend68d #1) is judged part by part, each part of 12 characters or more by these
+ * rules alone (`/var/log/iso8583/20261207` kept, `/tmp/4761739001010010` not), while the bytes of the whole run are
+ * still read (base64 of field 55 or of a card number may hold a `/`).
  */
 function looksLikeDump(run: string): boolean {
+  if (!run.includes('/')) return hasDumpShape(run) || hasDumpBytes(run);
+  return run.split('/').some((part) => part.length >= DUMP_PART && (hasDumpShape(part) || hasDumpBytes(part))) || hasDumpBytes(run);
+}
+
+/** 8 digits or more, or 16 characters or more mixing digits, upper and lower case letters (base64). */
+function hasDumpShape(run: string): boolean {
   const digits = run.replace(/[^0-9]/g, '').length;
-  if (digits >= 8 || (run.length >= 16 && digits > 0 && /[A-Z]/.test(run) && /[a-z]/.test(run))) return true;
-  // Base64 of a card number as BCD or text (`R2FzkAEBABA=`, `NDExMTEx...`: few digits of their own), or padded base64
-  // at all (a PIN block, field 55 bytes): their bytes read (sr67i #4).
+  return digits >= 8 || (run.length >= 16 && digits > 0 && /[A-Z]/.test(run) && /[a-z]/.test(run));
+}
+
+/**
+ * Base64 of a card number as BCD or text (`R2FzkAEBABA=`, `NDExMTEx...`: few digits of their own), or padded base64 at
+ * all (a PIN block, field 55 bytes: a length of 4 characters' groups, so that `maxConnections=` is no such run): their
+ * bytes read (sr67i #4).
+ */
+function hasDumpBytes(run: string): boolean {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(run)) return false;
   const bytes = Buffer.from(run, 'base64');
-  return run.endsWith('=') || /[0-9]{12}/.test(bytes.toString('hex')) || /[0-9]{12}/.test(bytes.toString('latin1'));
+  return (run.endsWith('=') && run.length % 4 === 0) || /[0-9]{12}/.test(bytes.toString('hex')) || /[0-9]{12}/.test(bytes.toString('latin1'));
 }
 
 /**
@@ -56,11 +76,12 @@ function looksLikeDump(run: string): boolean {
  * 55), every track 1 cardholder name between its `^` separators (the separators kept) and every hex dump of 8 byte
  * pairs or more written apart (`01 23 45 ...`, `01:23:45:...`). Stricter than {@link maskFreeText}, which a field's
  * value gets (a dump-shaped run there is a field's data, shown by its field's rule): a word or a path with few digits
- * is kept, one with 8 digits or more is not. The whole text is read: bound it first (it grows linearly).
+ * is kept, one with 8 digits or more is not; a path or a JSON pointer is judged part by part (a part with 8 digits or
+ * more is hidden only when it is 12 characters or more). The whole text is read: bound it first (it grows linearly).
  */
 export function maskUntrustedText(text: string): string {
   return maskFreeText(text)
     .replace(DUMP_RUN, (run) => (looksLikeDump(run) ? '*'.repeat(run.length) : run))
-    .replace(TRACK1_NAME, (_all, name: string) => `^${'*'.repeat(name.length)}`)
+    .replace(TRACK1_NAME_RUN, (_all, name: string) => `^${'*'.repeat(name.length)}`)
     .replace(SPACED_HEX, (hex) => '*'.repeat(hex.length));
 }

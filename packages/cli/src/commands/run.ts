@@ -10,7 +10,7 @@ import { trustedProxyList } from '../http/trusted-proxies.js';
 import type { FlagRow } from '../flag-table.js';
 // The flow's reader (the connector and the endpoint behind it), its check and its runner (Fastify, pino, prom-client)
 // load when the command line asks for them: `--help` needs none of them, `--schema` the schema only.
-import { flowError } from '../flow/errors.js';
+import { flowError, moduleFaultError } from '../flow/errors.js';
 import type { RunningFlow } from '../flow/runner.js';
 import type { FlowRunOptions } from '../flow/run-options.js';
 import type { ReopenableLogger } from '../logger.js';
@@ -89,7 +89,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const result = await checkFlow(file, flow, run);
     // A rejection left by a module is told once the tick it was left in ends: past one turn of the event loop.
     await new Promise((resolve) => setImmediate(resolve));
-    if (faults.crashed()) throw moduleFault();
+    if (faults.crashed()) throw moduleFaultError();
     return writeResult(process.stdout, result, 0);
   }
   // A stop that comes while the flow starts ends the start (early-stop.ts): caught by the dispatcher already.
@@ -110,30 +110,33 @@ export async function runCommand(argv: string[]): Promise<number> {
     // it runs (process-faults.ts), never printed raw by Node, and fails the start (as --check fails).
     const loading = handleProcessFaults(log.logger, () => undefined);
     let running: RunningFlow;
+    // The handler stays until the start's parts are closed: a second fault while they close is logged masked too,
+    // never printed raw by Node (it would end the close half done, mend68d #3).
     try {
-      running = await startFlow(flow, log.logger, run).catch((err: unknown) => {
+      // A fault known once the sequences load fails the start before anything opens (runner.ts, mend68d #2).
+      running = await startFlow(flow, log.logger, { ...run, faulted: () => loading.crashed() }).catch((err: unknown) => {
         // A journal folder that cannot be opened is named by its JSON path, as --check names it; its reason kept.
         throw withJournalPath(err, flow.connectors);
       });
       // A rejection left by a module is told once the tick it was left in ends: past one turn of the event loop.
       await new Promise((resolve) => setImmediate(resolve));
+      if (loading.crashed()) {
+        // Its parts are made, nothing is in flight yet: closed in order, as a stop before ready closes them.
+        await running.close();
+        log.flush();
+        throw moduleFaultError();
+      }
+      // Every flag file is read: the text of a pipe (a token through `<(...)`) is not kept for the process's life.
+      releaseFlagPipes();
+      if (starting.signal !== undefined) {
+        // Its parts are made, nothing is in flight yet: closed in order (the journal locks released, no file left half made).
+        await running.close();
+        log.logger.info({ signal: starting.signal }, `flow ${shown} stopped before ready`);
+        log.flush();
+        return await stoppedBeforeReady(shown, starting.signal);
+      }
     } finally {
       loading.dispose();
-    }
-    if (loading.crashed()) {
-      // Its parts are made, nothing is in flight yet: closed in order, as a stop before ready closes them.
-      await running.close();
-      log.flush();
-      throw moduleFault();
-    }
-    // Every flag file is read: the text of a pipe (a token through `<(...)`) is not kept for the process's life.
-    releaseFlagPipes();
-    if (starting.signal !== undefined) {
-      // Its parts are made, nothing is in flight yet: closed in order (the journal locks released, no file left half made).
-      await running.close();
-      log.logger.info({ signal: starting.signal }, `flow ${shown} stopped before ready`);
-      log.flush();
-      return await stoppedBeforeReady(shown, starting.signal);
     }
     return await runUntilStopped(shown, running, log, () => {
       starting.release();
@@ -142,11 +145,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   } finally {
     starting.release();
   }
-}
-
-/** The error of a check or a start during which a sequence module left a fault (logged masked: process-faults.ts). */
-function moduleFault(): Error {
-  return flowError('ISO8583_ERR_FLOW_MODULE', 'a sequence module left a promise rejected or an exception uncaught while it loaded (its fault is logged, masked)');
 }
 
 /**

@@ -24,3 +24,14 @@ declare module '@iso8583/codec' {
 export function flowError(code: FlowErrorCode, message: string, context: ProblemsContext = {}): Iso8583Error {
   return problemsError(code, message, context);
 }
+
+/**
+ * The error of a check or a start during which a sequence module (or the start itself) left a fault: a promise
+ * rejected that nothing handled, an exception uncaught (logged masked, process-faults.ts, at the flow's `logLevel`).
+ */
+export function moduleFaultError(): Iso8583Error {
+  return flowError(
+    'ISO8583_ERR_FLOW_MODULE',
+    "a sequence module or the flow's start or check left a promise rejected or an exception uncaught (its fault is logged, masked)",
+  );
+}

@@ -39,7 +39,7 @@ import { FLOW_HTTP_CAP_FLAGS } from '../http/shed-log.js';
 import { recordingUpstream, refuseOtherUpstreams } from './journal-owners.js';
 import { refuseStoreOverJournal } from './options.js';
 import { pointer } from './locate.js';
-import { FLOW_HTTP_SOURCE, flowHttpHost } from './run-options.js';
+import { FLOW_HTTP_SOURCE, flowHttpHost, refuseFaultedStart } from './run-options.js';
 import { STOP_ANSWER_GRACE, StopAbort, shutdownDeadlineWarnings } from './stop-deadline.js';
 import type { FlowRunOptions } from './run-options.js';
 
@@ -110,6 +110,7 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
   refuseStoreOverJournal(flow.name, flow.connectors); // a file journal still owing that a store never opens (options.ts)
   // Sequences first: a module that does not load, or a name not registered, stops the flow before any socket opens.
   const sequences = await resolveFlowSequences(flow);
+  await refuseFaultedStart(run); // a module's top level that left a fault: before anything opens (run-options.ts)
 
   let statsBody: () => Record<string, unknown> = () => ({});
   const groups: Record<string, UpstreamGroup> = {};
