@@ -46,9 +46,17 @@ const DUMP_PART = 12;
  * still read (base64 of field 55 or of a card number may hold a `/`).
  */
 function looksLikeDump(run: string): boolean {
-  if (!run.includes('/')) return hasDumpShape(run) || hasDumpBytes(run);
+  if (!PATH_LIKE.test(run)) return hasDumpShape(run) || hasDumpBytes(run);
   return run.split('/').some((part) => part.length >= DUMP_PART && (hasDumpShape(part) || hasDumpBytes(part))) || hasDumpBytes(run);
 }
+
+/**
+ * A run read part by part: one that starts with `/` (every path and JSON pointer the product names does) and holds no
+ * `+` nor `=` (base64 may; a path or pointer the product names does not). Any other run with a `/` is judged whole, so
+ * that a card number, a PIN block or field 55 written with `/` inside (`47617390/01010010`, `pinBlock=A/Z0S8b4pOk=`,
+ * `5A08/4761/7390/...`) stays hidden (sr68m #1).
+ */
+const PATH_LIKE = /^\/[^+=]*$/;
 
 /** 8 digits or more, or 16 characters or more mixing digits, upper and lower case letters (base64). */
 function hasDumpShape(run: string): boolean {
@@ -58,13 +66,14 @@ function hasDumpShape(run: string): boolean {
 
 /**
  * Base64 of a card number as BCD or text (`R2FzkAEBABA=`, `NDExMTEx...`: few digits of their own), or padded base64 at
- * all (a PIN block, field 55 bytes: a length of 4 characters' groups, so that `maxConnections=` is no such run): their
+ * all (a PIN block, field 55 bytes: a length of 4 characters' groups, or a run with `+` or `/`, so that
+ * `maxConnections=` is no such run while `/pin//uaz6niRDR0=` is, sr68m #2): their
  * bytes read (sr67i #4).
  */
 function hasDumpBytes(run: string): boolean {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(run)) return false;
   const bytes = Buffer.from(run, 'base64');
-  return (run.endsWith('=') && run.length % 4 === 0) || /[0-9]{12}/.test(bytes.toString('hex')) || /[0-9]{12}/.test(bytes.toString('latin1'));
+  return (run.endsWith('=') && (run.length % 4 === 0 || /[+/]/.test(run))) || /[0-9]{12}/.test(bytes.toString('hex')) || /[0-9]{12}/.test(bytes.toString('latin1'));
 }
 
 /**

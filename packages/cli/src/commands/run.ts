@@ -133,6 +133,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         await running.close();
         log.logger.info({ signal: starting.signal }, `flow ${shown} stopped before ready`);
         log.flush();
+        // A fault while it closed was logged as failing the start (exit 1): the exit code says so too (sr68m #3).
+        if (loading.crashed()) throw moduleFaultError();
         return await stoppedBeforeReady(shown, starting.signal);
       }
     } finally {
