@@ -48,3 +48,29 @@ test('another approval left on the pass-on\'s target while the done waits for it
   const unreversed = lines.filter((l) => l.code === 'ISO8583_WARN_SAF_LATE_APPROVAL_UNREVERSED').map((l) => l.id);
   assert.deepEqual(unreversed, ['rev-x'], 'A1 reported unreversed, by the entry that carried it');
 });
+
+// The same wait, the target ended meanwhile (sr68a #2): another node ended rev-y otherwise than reversed (nothing on
+// it to pass on) while the done waited for it; the pass-on, picked from the statement's snapshot (rev-y pending),
+// writes A1 on a row that ended: no node's 25 reads it there, nor REPEATS_OWED (not reversed). Reported now, by the
+// entry that carried it, not left on a dead row unseen.
+test('the pass-on\'s target ended by another node while the done waits for it: the ended row\'s approval is reported', async (t) => {
+  const url = cluster.createDatabase('overtaken_pass_on_ended');
+  const { logger, lines } = capturedLogger();
+  const a = new PgJournal({ url, lease: 60_000, owner: 'node-a', logger });
+  await a.open();
+  t.after(() => a.close());
+  await a.add({ id: 'rev-x', reversal, at: Date.now() });
+  assert.equal(await a.lateApproval(approval('AUTH01')), undefined, 'A1 left on rev-x, pending');
+  await a.add({ id: 'rev-y', reversal, at: Date.now() });
+  const other = new pg.Client(url);
+  await other.connect();
+  t.after(() => other.end());
+  await other.query('BEGIN');
+  await other.query("UPDATE iso8583_saf SET done_at = now(), outcome = 'expired' WHERE id = 'rev-y'");
+  const done = a.done('rev-x', 'expired');
+  await waitUntil(() => lockWaited(url), { what: 'the done to wait for rev-y', timeoutMs: 20_000 });
+  await other.query('COMMIT');
+  await done;
+  const unreversed = lines.filter((l) => l.code === 'ISO8583_WARN_SAF_LATE_APPROVAL_UNREVERSED').map((l) => l.id);
+  assert.deepEqual(unreversed, ['rev-x'], 'A1 reported unreversed: rev-y ended before it came');
+});

@@ -258,7 +258,15 @@ export const endedColumns = (alias: string): string => `${alias}.id, ${alias}.en
  * says so). `p` updates the target whatever it holds (one holding an approval already keeps it) and returns the
  * approval it holds after the update (`held`): read from the row as locked, not from the statement's snapshot, so that
  * an approval another node's `LATE_APPROVAL` left on it after the snapshot is seen (sr67m #3: the snapshot's empty row
- * took the pass-on for done, and the approval was left unreported); {@link ENDED_ROWS} reports one that differs.
+ * took the pass-on for done, and the approval was left unreported); {@link ENDED_ROWS} reports one that differs. Each
+ * target is updated with one row of `g` (sr68a #1): two rows of a batch can pick the same one, a root giving the
+ * obligation back to it (`back`) and another row of the booking taking it as its newest; `UPDATE ... FROM` applies one
+ * joined row per target, which one unspecified, and were it the `newest` one the target kept the approval without its
+ * code back, owed nowhere and unreported. So `p` joins `g` one row per target, the one giving the obligation back
+ * first ({@link ENDED_ROWS} still reads every row of `g`). `p` also returns whether the target is still one an approval
+ * is reversed on (`live`: pending, or ended `reversed` with a code that undid nothing, as the locked row stands): one
+ * another node ended otherwise while this statement waited for its lock (sr68a #2: the snapshot saw it pending) takes
+ * the approval but no `25` or `REPEATS_OWED` ever reads it there; {@link ENDED_ROWS} reports it.
  */
 export function passingOn(batch: string, keys: string): string {
   return `g0 AS (SELECT m.id, m.approval, m.terminal, m.stan, (SELECT min(d.id) FROM iso8583_saf d
@@ -282,9 +290,10 @@ export function passingOn(batch: string, keys: string): string {
   p AS (UPDATE iso8583_saf o SET late_approval = coalesce(o.late_approval, g.approval),
       late_approval_at = CASE WHEN o.late_approval IS NULL OR o.id = g.back THEN now() ELSE o.late_approval_at END,
       undid_nothing = CASE WHEN o.id = g.back THEN o.covered_code ELSE o.undid_nothing END
-    FROM g WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = g.terminal AND o.entry->'reversal'->>'11' = g.stan
+    FROM (SELECT DISTINCT ON (target) * FROM g WHERE target IS NOT NULL ORDER BY target, back IS NULL, id) g
+    WHERE o.entry->>'kind' IS NULL AND o.entry->'reversal'->>'41' = g.terminal AND o.entry->'reversal'->>'11' = g.stan
       AND o.id = g.target
-    RETURNING o.id, o.late_approval AS held)`;
+    RETURNING o.id, o.late_approval AS held, (o.done_at IS NULL OR (o.outcome = 'reversed' AND o.undid_nothing IS NOT NULL)) AS live)`;
 }
 
 /**
@@ -319,7 +328,9 @@ export const passOnLockRows = (from: string, batch: string, keys: string): strin
  * code was retired by an approval in time of the transaction's request; or the row `passingOn` picks holds another
  * approval, `p`'s `held` after its update, which it keeps: a chain row's, `LATE_APPROVAL`, whose newest row outside
  * the chain is the root holding the approval before it, mend67b #2; or one left on it by another node as the
- * statement ran). pass-on.ts `ended` logs those.
+ * statement ran; or the target, as `p` left it, is no row an approval is reversed on: `p`'s `live`, sr68a #2; a
+ * report only, the approval stays where `p` put it). pass-on.ts `ended` logs those.
  */
 export const ENDED_ROWS = `SELECT m.id, (g.id IS NOT NULL AND (g.target IS NULL
+    OR (SELECT p.live FROM p WHERE p.id = g.target) IS NOT TRUE
     OR (g.back IS NULL AND (SELECT p.held FROM p WHERE p.id = g.target) IS DISTINCT FROM g.approval))) AS unreversed FROM m LEFT JOIN g ON g.id = m.id`;
