@@ -10,7 +10,7 @@ import { sharedPostgres, waitUntil } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import type { HeldStatement, LockRelay } from './helpers/pg-lock-relay.js';
-import { lockEndedUnseen, lockSession, sql } from './helpers/pg-owner-lock.js';
+import { entry, liveBehindRelay, lockEndedUnseen, lockSession, renewNow, sql } from './helpers/pg-owner-lock.js';
 
 /** Text of the `DONE` statement alone (saf-sql.ts). */
 const DONE_STATEMENT = 'SET done_at = now(), outcome = d.outcome';
@@ -94,4 +94,26 @@ test('a retried not-needed refused again (the lock lost once more since it was t
   assert.deepEqual(await rowOf(url, 'again00001'), { done: false, outcome: null, owner: 'live-node' }, 'pending: its reversal owed');
   // No add, attempt or renewal (a lease of 10 minutes): only the refused retry can have the lock taken back now.
   await waitUntil(async () => (await lockSession(url, 'live-node')) !== undefined, { what: 'the lock taken back after the refused retry', timeoutMs: 10_000 });
+});
+
+test('a not-needed sent under the lock\'s session P1 that reaches the server after the node took its lock back on a new session P2: refused once, run again under P2, it commits', async (t) => {
+  const { url, relay, live } = await liveBehindRelay(t, cluster, 'done_retry_retaken');
+  await live.add(entry('retake0001'));
+  const first = await lockSession(url, 'live-node');
+  const dones = relay.countStatements(DONE_STATEMENT);
+  const gate = relay.holdStatement(DONE_STATEMENT);
+  const done = live.done('retake0001', 'not-needed');
+  done.catch(() => undefined);
+  await gate.held; // sent, naming P1
+  // P1 ends (seen by the node), and the node takes its lock back on a new session P2 (a renewal, as its timer runs).
+  await sql(url, 'SELECT pg_terminate_backend($1)', [first]);
+  await waitUntil(async () => live.heldSince() === undefined && (await lockSession(url, 'live-node')) === undefined, { what: 'P1 ended, seen by the node' });
+  await renewNow(live);
+  const second = await lockSession(url, 'live-node');
+  assert.ok(second !== undefined && second !== first && live.heldSince() !== undefined, 'the lock held again, by P2');
+  gate.release();
+  await done; // refused (P1 named, P2 holds it), run again under P2: committed
+  assert.equal(dones(), 2, 'refused once, run once more');
+  assert.deepEqual(await rowOf(url, 'retake0001'), { done: true, outcome: 'not-needed', owner: 'live-node' });
+  assert.equal(await lockSession(url, 'live-node'), second, 'P2 kept (a refusal of the hold before it changes nothing)');
 });

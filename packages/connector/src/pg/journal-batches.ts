@@ -118,10 +118,14 @@ export abstract class PgJournalBatches extends PgJournalLeases {
     const unseen = new Map<string, Error>(); // a retry of unknown fate: each its dones maybe committed, reopened as such
     try {
       const retires = batch.map((d) => this.retiring.delete(d.id));
-      // The lock named by its key and by the session that took it (its key is the same after a restart of this name).
-      const run = (of: readonly number[]) => pool.query<EndedRow | { id: null; unreversed: false }>(DONE, [this.owner, of.map((i) => batch[i]?.id),
-        of.map((i) => batch[i]?.outcome), [...ANSWERED], of.map((i) => retires[i]), this.claims, this.ownerLock?.key ?? null,
-        this.ownerLock?.session.pid ?? null, this.ownerLock?.session.started ?? null]);
+      // The lock named by its key and by the session that took it (its key is the same after a restart of this name),
+      // as they are at each run (a retry names the session that took the lock back).
+      const run = (of: readonly number[]) => {
+        const session = this.ownerLock?.session;
+        return pool.query<EndedRow | { id: null; unreversed: false }>(DONE, [this.owner, of.map((i) => batch[i]?.id),
+          of.map((i) => batch[i]?.outcome), [...ANSWERED], of.map((i) => retires[i]), this.claims, this.ownerLock?.key ?? null,
+          session?.pid ?? null, session?.started ?? null]);
+      };
       // A row of NULL id: a `not-needed` found this node's owner gone (its lock's session ended, seen or not): the lock
       // taken again now; a live node ends its refused not-needed once more (another node can have claimed them only by
       // changing their lease owner, which refuses them again); a killed node's statement cannot take it.

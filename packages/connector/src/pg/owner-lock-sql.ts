@@ -74,14 +74,20 @@ const BACKEND_STARTED = (a: string): string => `(extract(epoch FROM ${a}.backend
 
 /**
  * True while the owner lock of key `key` is held by the session whose server process is `pid`, started at `started`
- * ({@link BACKEND_STARTED}; NULL: not compared), all SQL expressions: that very session, not another one of the same
- * owner name (its node restarted) nor a later process given the same number.
+ * ({@link BACKEND_STARTED}), all SQL expressions: that very session, not another one of the same owner name (its node
+ * restarted) nor a later process given the same number. The start is not compared (the process's number alone) when
+ * `started` is NULL or the holder's start cannot be read: PostgreSQL shows it only to a session with the rights of the
+ * holder's role (or `pg_read_all_stats`), and a pool whose sessions run under another role than the lock's (a caller's
+ * pool whose 'connect' hook sets its role; the lock's session gets the pool's options, not its hooks) read NULL, which
+ * made the node's own lock look gone: every not-needed refused, the lock dropped, taken again and refused again
+ * (sr68b #1; docs/operations.md says which role reads it). The same "this process, this start" as {@link END_HUNG},
+ * whose NULL rule is the other way: it ends a process, so it needs the start read and equal (never a reused number).
  */
 function ownerLockHeldBy(key: string, pid: string, started: string): string {
   return `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
       AND l.classid = ${OWNER_LOCK_NAMESPACE} AND l.objid = ${key} AND l.objsubid = 2 AND l.pid = ${pid}::int
-      AND (${started}::bigint IS NULL OR ${started}::bigint = (SELECT ${BACKEND_STARTED('a')} FROM pg_stat_get_activity(l.pid) a)))`;
+      AND (SELECT ${BACKEND_STARTED('a')} = ${started}::bigint FROM pg_stat_get_activity(l.pid) a) IS NOT FALSE)`;
 }
 
 /**
@@ -159,7 +165,9 @@ export const REGISTER = `WITH o AS (
  * `$2`'s lock: one the owner's node gave up for not answering its ping (its connection hung, owner-lock.ts), which the
  * server may still run, the lock held, until its own keepalive ends it. Only that process, and only while it holds
  * that lock: never another node's session, nor a process whose number was reused (its start differs). Returns nothing
- * of interest; the lock is free once that session has ended.
+ * of interest; the lock is free once that session has ended. The same "this process, this start" as `ownerLockHeldBy`,
+ * with the other NULL rule: a start not read (no rights to the session's activity) ends nothing, where that one, which
+ * only keeps a lock alive, compares the process's number alone.
  */
 export const END_HUNG = `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN iso8583_saf_owner o ON o.owner = $2
     JOIN pg_stat_activity a ON a.pid = l.pid
