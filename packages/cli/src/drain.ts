@@ -97,7 +97,7 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
   };
   if (end.failed !== undefined) {
     const code = end.failed === '' ? '' : ` (${end.failed})`;
-    logger.error(line, `${what} stop failed${code}${parts.length === 0 ? '' : `, with ${parts.join('; ')}`}`);
+    logger.error(parts.length === 0 ? line : { code: 'ISO8583_WARN_STOPPED_SAF_LEFT', ...line }, `${what} stop failed${code}${parts.length === 0 ? '' : `, with ${parts.join('; ')}`}`);
   } else if (parts.length === 0) logger.info(line, `${what} ${verb}`);
   else logger[notDurable > 0 || notKnownReversed > 0 ? 'error' : 'warn']({ code: 'ISO8583_WARN_STOPPED_SAF_LEFT', ...line }, `${what} ${verb} with ${parts.join('; ')}`);
 }

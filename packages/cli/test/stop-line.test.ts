@@ -13,7 +13,7 @@ import { logStopped } from '../src/drain.js';
 const withSaf = (reversals: number, depth: number, notDurable: number, unrecorded = 0): Connector =>
   ({ stats: () => ({ reversalsPending: reversals, safDepth: depth, safNotDurable: notDurable, safUnrecorded: unrecorded }) }) as unknown as Connector;
 
-function stopLine(connectors: Connector[]): Record<string, unknown> {
+function stopLine(connectors: Connector[], end?: Parameters<typeof logStopped>[3]): Record<string, unknown> {
   const lines: Record<string, unknown>[] = [];
   const logger = pino({ level: 'info' }, new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -21,7 +21,7 @@ function stopLine(connectors: Connector[]): Record<string, unknown> {
       done();
     },
   }));
-  logStopped(logger, 'gateway', connectors);
+  logStopped(logger, 'gateway', connectors, end);
   assert.equal(lines.length, 1);
   return lines[0] as Record<string, unknown>;
 }
@@ -38,6 +38,13 @@ test('stop line – entries left in a working journal: warn, the next start send
   assert.equal(line.msg, 'gateway stopped with SAF entries left in the journal: the next start sends them');
   assert.equal(line.code, 'ISO8583_WARN_STOPPED_SAF_LEFT', 'coded, as every warn line (rv68h #2)');
   assert.deepEqual(line.safLeft, { reversals: 1, advices: 1 });
+});
+
+test('stop line – a failed stop with entries left: error, coded as the other forms (sr68i #4)', () => {
+  const line = stopLine([withSaf(1, 2, 0)], { failed: 'ISO8583_ERR_CONNECTOR_CLOSED' });
+  assert.equal(line.level, 50);
+  assert.match(String(line.msg), /^gateway stop failed \(ISO8583_ERR_CONNECTOR_CLOSED\), with SAF entries left/);
+  assert.equal(line.code, 'ISO8583_WARN_STOPPED_SAF_LEFT');
 });
 
 test('stop line – entries held in memory only (their journal lost its records): error, the next start does NOT send them', () => {

@@ -11,6 +11,7 @@ import type { Batch } from './journal-batch.js';
 import { OvertakenKept } from './journal-overtaken.js';
 import type { KeptEnd, UndidNothing } from './journal-overtaken.js';
 import type { JournalEntry, JournalOutcome } from './saf-store.js';
+import type { OvertakenDrops } from './reversal-overtaken-drops.js';
 
 /** The journal's writes with the records of reversals that undid nothing (see the file's note). */
 export abstract class OvertakenWrites extends JournalWrites {
@@ -20,6 +21,11 @@ export abstract class OvertakenWrites extends JournalWrites {
   protected constructor(path: string, o: ResolvedJournalOptions) {
     super(path, o);
     this.overtaken = new OvertakenKept(this.logger);
+  }
+
+  /** See `ReversalJournal.overtakenDropsTo`: the records dropped past the cap are told to `drops`. */
+  overtakenDropsTo(drops: Pick<OvertakenDrops, 'dropped'>): void {
+    this.overtaken.drops = drops;
   }
 
   /**

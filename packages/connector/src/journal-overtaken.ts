@@ -8,7 +8,7 @@
  *   card data), as noted just before its end (`FileJournal.overtakenEnd`);
  * - compactions keep such an entry's `add` and `done` records while its original may still be approved (within
  *   `OVERTAKEN_FOR_MS` of `since`), nothing longer, written before the live entries; at most `OVERTAKEN_MAX` of them,
- *   as the memory keeps (the oldest dropped, logged once at `error`, `ISO8583_WARN_SAF_OVERTAKEN_LOST`, cause
+ *   as the memory keeps (the oldest dropped, each named and counted, `ISO8583_WARN_SAF_OVERTAKEN_DROPPED` with `source` `journal`, and logged once at `error`, `ISO8583_WARN_SAF_OVERTAKEN_LOST`, cause
  *   `OVERTAKEN_MAX`): a host answering everything `25` for long does not fill the file, nor the next start's queue;
  * - a later `add` of a repeat of a reversal of the same transaction (`0401`, `0421`, `1421`; fields 11 and 41: the
  *   repeat a late approval calls for, the one a stop keeps with another store, or the one a start stored from it)
@@ -47,6 +47,7 @@ import type { JournalEntry, JournalOutcome } from './saf-store.js';
 import { OVERTAKEN_FOR_MS, OVERTAKEN_MAX, repeatOf } from './reversal-overtaken.js';
 import { againId, lostPastMax, overtakenKey, sameStored } from './journal-overtaken-names.js';
 import { CountedRecords } from './journal-overtaken-count.js';
+import type { OvertakenDrops } from './reversal-overtaken-drops.js';
 import type { KeptEnd, UndidNothing } from './journal-overtaken-names.js';
 
 export type { KeptEnd, UndidNothing } from './journal-overtaken-names.js';
@@ -110,6 +111,11 @@ export class OvertakenKept {
   private readonly kept = new CountedRecords<Kept>();
   /** Whether a record past `max` was dropped (logged once). */
   private dropped = false;
+  /**
+   * Told of each record dropped past `max` while its window is open (the connector's count and line,
+   * reversal-overtaken-drops.ts): set by `ReversalJournal.overtakenDropsTo` at the connector's start; none before.
+   */
+  drops: Pick<OvertakenDrops, 'dropped'> | undefined;
 
   /**
    * @param logger Where a record dropped past `max` is logged (once).
@@ -343,12 +349,19 @@ export class OvertakenKept {
     for (const id of ends) if (live.delete(id)) this.endedIds.add(id);
   }
 
-  /** Drops the oldest record kept (past `max`), logged once. */
+  /**
+   * Drops the oldest record kept (past `max`): told to `drops` while its window is open (named and counted, `source`
+   * `journal`: the memory's cap may have kept it, and a late approval while running is still reversed, but the next
+   * start does not repeat it), and logged once at `error` (`lostPastMax`).
+   */
   private dropOldest(): void {
-    this.kept.delete(this.kept.keys().next().value as string);
+    const id = this.kept.keys().next().value as string;
+    const k = this.kept.get(id);
+    this.kept.delete(id);
+    if (k !== undefined && this.drops !== undefined && Date.now() - k.end.since <= OVERTAKEN_FOR_MS) this.drops.dropped(k.reversal, k.end.responseCode, k.end.since, 'OVERTAKEN_MAX', 'journal');
     if (this.dropped) return;
     this.dropped = true;
-    lostPastMax(this.logger, 1, 'while running (more may follow: the memory names each, ISO8583_WARN_SAF_OVERTAKEN_DROPPED, and counts them, safOvertakenDropped)');
+    lostPastMax(this.logger, 1, 'while running (more may follow: each is named, ISO8583_WARN_SAF_OVERTAKEN_DROPPED with source journal, and counted, safOvertakenDropped)');
   }
 
   /** Drops the records whose window closed at `now`. */

@@ -325,24 +325,30 @@ export class OvertakenReversals {
     return at - seen.at > this.keepFor ? undefined : seen;
   }
 
-  /** Notes `noted` under `key` as the newest; past `PER_KEY` under it, or `max` in `map`, the oldest is forgotten. */
+  /**
+   * Notes `noted` under `key` as the newest; past `PER_KEY` under it, or `max` in `map`, the oldest is forgotten. The
+   * bookkeeping (the list, the map, the count) is whole before any reversal forgotten is told to `drops`: a telling
+   * that throws leaves the memory sound (every later note and take works).
+   */
   private note(map: Map<string, Notes>, key: string, noted: Noted): void {
     const list = map.get(key) ?? [];
     map.delete(key);
     map.set(key, list);
     list.push(noted);
     let held = this.counted(map, 1);
+    const forgotten: [Noted, DropCause][] = [];
     if (list.length > PER_KEY) {
-      this.forgot(map, list.shift() as Noted, 'PER_KEY');
+      forgotten.push([list.shift() as Noted, 'PER_KEY']);
       held = this.counted(map, -1);
     }
     while (held > this.max) {
       // The oldest note of the key noted longest ago in this map (the other kind's notes are bounded on their own).
       const [oldest, notes] = map.entries().next().value as [string, Notes];
-      this.forgot(map, notes.shift() as Noted, 'OVERTAKEN_MAX');
+      forgotten.push([notes.shift() as Noted, 'OVERTAKEN_MAX']);
       if (notes.length === 0) map.delete(oldest);
       held = this.counted(map, -1);
     }
+    for (const [n, cause] of forgotten) this.forgot(map, n, cause);
   }
 
   /** A note `n` of `map` pushed out (`cause`): a reversal whose window was still open is told to `drops`. */

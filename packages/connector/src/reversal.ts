@@ -74,6 +74,7 @@ export class ReversalManager {
     this.plan = new ReversalPlan(options.mti, dialect, options.fields);
     const again = new ReversalsAgain(this.plan, host, (message, id) => this.stored.add(entryOf(message, id)), options.retryInterval, dialect, undefined, journal.capRepeat?.bind(journal));
     this.drops = new OvertakenDrops(host.logger, OVERTAKEN_MAX);
+    journal.overtakenDropsTo?.(this.drops); // the file journal's drops past its own cap, named and counted alike
     this.overtaken = new OvertakenReversals(dialect, this.plan.approvalFields(), OVERTAKEN_MAX, OVERTAKEN_FOR_MS, this.drops);
     const declined = new DeclinedInTime(dialect, host);
     this.follow = new ReversalFollowUp(this.overtaken, again, journal, host, (answer) => this.underway.untilUnarmed(this.underway.requestKey(answer)), declined);
@@ -107,9 +108,7 @@ export class ReversalManager {
   }
 
   /** Reversals that undid nothing forgotten before their window closed, since the start (`ConnectorStats.safOvertakenDropped`). */
-  get overtakenDropped(): number {
-    return this.drops.count;
-  }
+  get overtakenDropped(): number { return this.drops.count; }
 
   /** The SAF figures of `ConnectorStats`: depth, how entries ended since the start, and what the journal does not hold. */
   figures(): Pick<ConnectorStats, 'safDepth' | 'safDelivered' | 'safExpired' | 'safAbandoned' | 'safNotDurable' | 'safUnrecorded' | 'safOvertakenDropped'> {

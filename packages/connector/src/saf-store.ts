@@ -5,6 +5,7 @@
  */
 import type { IsoMessage } from '@iso8583/codec';
 import type { ApprovalBooking } from './transactions-in-flight.js';
+import type { OvertakenDrops } from './reversal-overtaken-drops.js';
 
 /**
  * What a store-and-forward (SAF) entry carries: `reversal` (the connector's automatic reversal of a request whose
@@ -207,6 +208,12 @@ export interface ReversalJournal {
    * stores it after, nor this one after a restart (none of the three returns it again). Run again, it does the same.
    */
   capRepeat?(id: string): Promise<void>;
+  /**
+   * Optional, for a journal that keeps the reversals that undid nothing under a cap of its own (the file journal,
+   * journal-overtaken.ts): each record it drops past that cap while its window is open is told to `drops` (the
+   * connector's count and line, reversal-overtaken-drops.ts, `source` `journal`). Told once, when the connector is made.
+   */
+  overtakenDropsTo?(drops: Pick<OvertakenDrops, 'dropped'>): void;
   /**
    * Optional, for a journal that keeps the reversals that undid nothing (the file journal: journal-overtaken.ts; a
    * shared one, on their rows: PostgreSQL, overtaken-sql.ts): the original of the pending entry `entry` (a request of a
