@@ -379,7 +379,9 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const lost = lostJournals(everyConnector.map((c, i) => ({ connector: c, dir: journalDirs[i] })));
     const keptNow = config.store !== undefined ? kept : keptIn(journalDirs, lost);
     // An approval a client never got whose reversal was neither stored nor sent (or is still under way) fails the stop.
-    const notReversed = await reverseUndelivered.notReversedSince(notReversedBefore, until);
+    // An abort begun during that wait lists and counts them on its own end line, and tells the end (sr68c #4).
+    const notReversed = await reverseUndelivered.notReversedSince(notReversedBefore, until, () => aborting !== undefined);
+    if (notReversed === undefined) return;
     // The causes first, then the end line, which says the stop failed (never `gateway stopped` before an error).
     const { error, code } = stopFailure(logger, 'gateway', { failure, lost, notReversed });
     logStopped(logger, 'gateway', everyConnector, { ...(keptNow === '' ? {} : { kept: keptNow }), ...(code === undefined ? {} : { failed: code }) });
