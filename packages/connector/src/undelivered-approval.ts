@@ -248,9 +248,9 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     // The end of one already listed `NOT known reversed` (logUnderway): marked so, NOT reversed at warn (told once at error).
     const listed = (): boolean => told.has(done);
     const ended = (fields: Record<string, unknown>): Record<string, unknown> => (listed() ? { ...fields, alreadyListed: true } : fields);
-    const notReversedLine = (fields: Record<string, unknown>, msg: string): void => logSafely(() => (listed()
-      ? logger.warn(ended(fields), `${msg} (already listed NOT known reversed)`)
-      : logger.error(fields, msg)));
+    const notReversedLine = (code: unknown, extra: Record<string, unknown>, msg: string): void => logSafely(() => (listed()
+      ? logger.warn({ ...about, ...extra, code, alreadyListed: true }, `${msg} (already listed NOT known reversed)`)
+      : logger.error({ ...about, ...extra, code }, msg)));
     const done = journaled.then(
       () => {
         count('reversed');
@@ -259,7 +259,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
       (stored: unknown) => {
         // Not stored (a full disk, a failed or removed journal folder, a full SAF queue): sent once as it is rather than
         // dropped, so that the approval is undone whenever the upstream is reachable; logged either way.
-        logSafely(() => logger.error(ended({ ...about, code: safeErrorCode(stored) }), `${why}: its reversal could not be stored, sending it once without SAF`));
+        logSafely(() => logger.error({ ...ended(about), code: safeErrorCode(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`));
         return upstream.request(built).then(
           (sent) => {
             // Reversed only when the host accepted it (the SAF queue's rule: `isAcceptedFor`, `00`, a 1993 14xx's `400`):
@@ -272,12 +272,12 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
             }
             count('reversal-declined');
             undone++;
-            notReversedLine({ ...about, responseCode }, `${why}: its reversal, sent once without SAF, was not accepted (${String(responseCode)}): NOT reversed`);
+            notReversedLine(code, { responseCode }, `${why}: its reversal, sent once without SAF, was not accepted (${String(responseCode)}): NOT reversed`);
           },
           (lost: unknown) => {
             count('not-reversed');
             undone++;
-            notReversedLine({ ...about, code: safeErrorCode(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`);
+            notReversedLine(safeErrorCode(lost), {}, `${why}: its reversal could not be stored nor sent: NOT reversed`);
           },
         );
       },
