@@ -43,6 +43,11 @@ export const ABORT_GRACE = 1_000;
  */
 export const ABORT_EXIT_WAIT = ABORT_MAX_WAIT + 200;
 
+/** What a SIGHUP does once the stop has settled ({@link handleSignals}): nothing. */
+function ignoreLateHup(): void {
+  // The log is closed and the process about to exit: nothing to reopen, nothing to stop.
+}
+
 /**
  * Resolves with the exit code once a stop signal has been handled: SIGTERM/SIGINT drain with `stop()` (exit 0; a
  * `stop()` that rejects rejects with {@link stopFailed}, for the command's error line and exit code 1); a second one runs `abort()` and resolves with 1 as soon as it settles (at most {@link ABORT_EXIT_WAIT} ms); the process
@@ -51,15 +56,21 @@ export const ABORT_EXIT_WAIT = ABORT_MAX_WAIT + 200;
  * `stop` is told which signal came. SIGHUP calls `hup()`; with `hup` undefined, SIGHUP is a stop signal as SIGTERM
  * is (the demo: a closed terminal ends it, never leaves it running orphaned). Its lines go out with io.ts `writeNotice`: a closed stdout (`| head -1`) never cuts the drain
  * or the abort short; the command's last line (`writeEnd`) reports it. A stop signal once the stop has settled (resolved
- * or rejected) is ignored: the first outcome decides the exit code, never a late abort's 1.
+ * or rejected) is ignored: the first outcome decides the exit code, never a late abort's 1; so is a SIGHUP then (the log
+ * is closed: never reopened, and never the signal's default end of the process, exit 129).
  */
 export function handleSignals(
   stop: (signal: NodeJS.Signals) => Promise<void>,
   abort: () => Promise<void> | void,
   hup: (() => void) | undefined,
 ): Promise<number> {
+  // Once the stop has settled, a SIGHUP (logrotate) finds the log closed: nothing to reopen. It is ignored, as a late
+  // stop signal is; with no listener left, Node's default would end the process by the signal (exit 129, before its
+  // end line, sr68c #1), so a listener that does nothing takes the place of `hup`.
   const offHup = (): void => {
-    if (hup !== undefined) process.off('SIGHUP', hup);
+    if (hup === undefined) return;
+    process.off('SIGHUP', hup);
+    process.on('SIGHUP', ignoreLateHup);
   };
   const handled = new Promise<number>((resolve, reject) => {
     let stopping = false;

@@ -29,3 +29,25 @@ test('a stop signal after the graceful stop settled neither aborts nor changes t
   assert.equal(code, 0, 'the exit code the stop decided');
   assert.match(stdout, /late signal handled\n/, 'the late signal came while the child still ran');
 });
+
+// A SIGHUP (logrotate) in the seconds after the stop settled: the stop removed its SIGHUP listener, and with none left
+// Node's default ended the process by the signal (exit 129, its end line maybe lost). It is ignored as well now.
+const CHILD_HUP = `
+import { handleSignals } from ${JSON.stringify(SIGNALS)};
+setInterval(() => undefined, 60_000);
+handleSignals(async () => undefined, () => void process.stdout.write('abort called\\n'), () => void process.stdout.write('reopened\\n')).then((code) => {
+  process.exitCode = code;
+  process.stdout.write('stopped ' + code + '\\n');
+  process.kill(process.pid, 'SIGHUP'); // logrotate's SIGHUP after the stop resolved
+  setTimeout(() => process.stdout.write('late hup handled\\n'), 100).unref();
+});
+process.stdout.write('ready\\n');
+`;
+
+test('a SIGHUP after the graceful stop settled neither kills the process nor reopens the log (sr68c #1)', async (t) => {
+  const { code, stdout } = await stopWhenPrinted(runModule(t, CHILD_HUP), 'ready\n', { ready: 'the child to be ready', exit: 'the child to exit after its stop' });
+  assert.match(stdout, /stopped 0\n/);
+  assert.doesNotMatch(stdout, /reopened|abort called/, 'nothing done for the late SIGHUP');
+  assert.equal(code, 0, 'the exit code the stop decided, not ended by the signal (null)');
+  assert.match(stdout, /late hup handled\n/, 'the late SIGHUP came while the child still ran');
+});

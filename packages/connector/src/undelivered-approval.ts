@@ -86,15 +86,20 @@ export interface UndeliveredApprovalBook extends UndeliveredApproval {
   /**
    * What a stop fails by: waits for the reversals under way until `until` (`Date.now()` time) plus
    * `STOP_SETTLE_WAIT`, logs at `error` those still under way then ({@link logUnderway}), and returns the approvals not reversed since the stop began (`before`: {@link notReversed} then),
-   * those still under way included.
+   * those still under way included. When `aborted()` says, after that wait, that an abort has begun, it logs nothing and
+   * returns `undefined`: the abort lists them and counts them on its own end line (each approval told and counted once).
+   *
+   * @param aborted Whether an abort has begun (default: never).
    */
-  notReversedSince(before: number, until: number): Promise<number>;
+  notReversedSince(before: number, until: number, aborted?: () => boolean): Promise<number | undefined>;
   /**
    * Logs at `error` each reversal still being stored or sent now (`NOT known reversed`, with its STAN and terminal,
    * no card data; the first {@link UNDERWAY_LINES_MAX} a line each, the rest named in lines of as many each) and returns
-   * how many there are, all of them: what a stop or an abort that ends now leaves undone. Each approval is told once: one
-   * so logged whose reversal then ends NOT reversed (the destroy refused its store, its send failed) gets no second
-   * `NOT reversed` line (counted all the same); one whose reversal then ends well is still logged `reversed`.
+   * how many there are, all of them: what a stop or an abort that ends now leaves undone. Each approval is listed once:
+   * one a call before listed is not logged again (still counted: it is still undone). Its end is still logged, with
+   * `alreadyListed: true` and the same STAN and terminal, so that it reads as the same approval: `reversed` (warn) when
+   * it ends well, and when it ends NOT reversed (the destroy refused its store, the send without SAF failed or was
+   * declined: its `responseCode`) at `warn`, not `error`, so that the `error` lines still count each approval once.
    */
   logUnderway(): number;
 }
@@ -197,8 +202,9 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
   // The book: reversals under way (stored, sent or lost once settled) and approvals left undone.
   // Each reversal under way with its log line's fields (`about`), for the line of one still under way at a stop.
   const underway = new Map<Promise<void>, Record<string, unknown>>();
-  // Those of them already logged `NOT known reversed` (logUnderway): their end, if NOT reversed, is not told a second
-  // time (sr67n #3: the operator already has them on the list to check); a reversal that ends well is still said.
+  // Those of them already logged `NOT known reversed` (logUnderway): never listed twice (sr68c #4); their end is told
+  // with `alreadyListed` (sr68c #2: a declined send's response code is said), NOT reversed at warn (sr67n #3: the
+  // operator has them on the list to check already, at error).
   const told = new Set<Promise<void>>();
   let undone = 0;
   const counted = parts.registry === undefined
@@ -245,15 +251,21 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     // Counted and logged by what became of it: `reversed` once the SAF queue holds it (journaled: sent until answered).
     // To the upstream that approved (not by a group's memory of originals, which may have forgotten it).
     const journaled = upstream.request(built, { saf: true });
+    // The end of one already listed `NOT known reversed` (logUnderway): marked so, NOT reversed at warn (told once at error).
+    const listed = (): boolean => told.has(done);
+    const ended = (fields: Record<string, unknown>): Record<string, unknown> => (listed() ? { ...fields, alreadyListed: true } : fields);
+    const notReversedLine = (code: unknown, extra: Record<string, unknown>, msg: string): void => logSafely(() => (listed()
+      ? logger.warn({ ...about, ...extra, code, alreadyListed: true }, `${msg} (already listed NOT known reversed)`)
+      : logger.error({ ...about, ...extra, code }, msg)));
     const done = journaled.then(
       () => {
         count('reversed');
-        logSafely(() => logger.warn(about, `${why}: reversed`));
+        logSafely(() => logger.warn(ended(about), `${why}: reversed`));
       },
       (stored: unknown) => {
         // Not stored (a full disk, a failed or removed journal folder, a full SAF queue): sent once as it is rather than
         // dropped, so that the approval is undone whenever the upstream is reachable; logged either way.
-        logSafely(() => logger.error({ ...about, code: safeErrorCode(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`));
+        logSafely(() => logger.error({ ...ended(about), code: safeErrorCode(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`));
         return upstream.request(built).then(
           (sent) => {
             // Reversed only when the host accepted it (the SAF queue's rule: `isAcceptedFor`, `00`, a 1993 14xx's `400`):
@@ -261,17 +273,17 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
             const responseCode = (sent as IsoMessage)['39'];
             if (isAcceptedFor(dialect, responseCode, String(built['0']))) {
               count('reversed-without-saf');
-              logSafely(() => logger.warn({ ...about, responseCode }, `${why}: reversed without SAF`));
+              logSafely(() => logger.warn(ended({ ...about, responseCode }), `${why}: reversed without SAF`));
               return;
             }
             count('reversal-declined');
             undone++;
-            if (!told.has(done)) logSafely(() => logger.error({ ...about, responseCode }, `${why}: its reversal, sent once without SAF, was not accepted (${String(responseCode)}): NOT reversed`));
+            notReversedLine(code, { responseCode }, `${why}: its reversal, sent once without SAF, was not accepted (${String(responseCode)}): NOT reversed`);
           },
           (lost: unknown) => {
             count('not-reversed');
             undone++;
-            if (!told.has(done)) logSafely(() => logger.error({ ...about, code: safeErrorCode(lost) }, `${why}: its reversal could not be stored nor sent: NOT reversed`));
+            notReversedLine(safeErrorCode(lost), {}, `${why}: its reversal could not be stored nor sent: NOT reversed`);
           },
         );
       },
@@ -302,6 +314,8 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     let n = 0;
     const rest: Record<string, unknown>[] = [];
     for (const [pending, { why, ...fields }] of underway) {
+      // Listed by a call before (an abort's, then a stop's): not a second line, counted all the same (sr68c #4).
+      if (told.has(pending)) continue;
       told.add(pending);
       if (n++ >= UNDERWAY_LINES_MAX) rest.push(fields);
       else logSafely(() => logger.error(fields, `${String(why)}: its reversal is still being stored or sent as the stop ends: NOT known reversed`));
@@ -318,8 +332,10 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     notReversed: () => undone,
     underway: () => underway.size,
     logUnderway,
-    notReversedSince: async (before: number, until: number): Promise<number> => {
+    notReversedSince: async (before: number, until: number, aborted: () => boolean = () => false): Promise<number | undefined> => {
       await settled(Math.max(until - Date.now(), 0) + STOP_SETTLE_WAIT);
+      // An abort begun meanwhile lists and counts them on its end line: not the stop too (sr68c #4).
+      if (aborted()) return undefined;
       return undone - before + logUnderway();
     },
   });

@@ -20,7 +20,6 @@ const UNCODED = [
   "undelivered-approval.ts: the answer's amount is not taken",
   'undelivered-approval.ts: ${why}: reversed`',
   'undelivered-approval.ts: reversed without SAF',
-  'undelivered-approval.ts: sent once without SAF, was not accepted',
   'undelivered-approval.ts: NOT known reversed',
 ];
 

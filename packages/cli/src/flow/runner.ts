@@ -364,7 +364,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       // An approval whose reversal could be neither stored nor sent during the stop (logged at error as it happened),
       // or is still under way at its end: the stop fails too, so that it is never an exit 0. Those being stored or sent
       // (a destroy just refused them) are waited for first, a little past the deadline at most.
-      const notReversed = (await reverseApproval?.notReversedSince(lostBefore, until)) ?? 0;
+      // An abort (begun before or during that wait) lists and counts them on its own end line: not the stop too (sr68c #4).
+      const notReversed = (await reverseApproval?.notReversedSince(lostBefore, until, () => aborting !== undefined)) ?? 0;
       const what = `flow ${printable(flow.name)}`;
       const { error, code } = stopFailure(logger, what, { failure, lost, notReversed });
       if (aborting === undefined) logStopped(logger, what, Object.values(connectors), code === undefined ? {} : { failed: code });

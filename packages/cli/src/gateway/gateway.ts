@@ -371,15 +371,15 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
       if (!(await cutThenDestroy(everyConnector, cutSteps()))) await settleAll(everyConnector.map((c) => c.destroy()));
       if (aborting !== undefined) return;
     }
-    // Every connector has recorded its last outcome: the log is flushed and released, within what is left of the
-    // deadline and its grace (at least ABORT_LOG_WAIT): a store that is away keeps the stop to its bound, what it did
-    // not take kept for the next start (not the log's own 5 s close timeout past the deadline).
+    // Every connector has recorded its last outcome: the log is flushed and released within what is left of the deadline
+    // and its grace (at least ABORT_LOG_WAIT, not the log's own 5 s), what a store away did not take kept for the next start.
     await retention?.close(Math.max(ABORT_LOG_WAIT, until + STOP_ANSWER_GRACE - Date.now()));
-    // A journal lost meanwhile (its folder removed): the folder keeps nothing, and the stop fails, naming what was lost.
+    // A journal lost meanwhile (its folder removed) fails the stop, naming what was lost; so does an approval a client never
+    // got not reversed (or still under way), unless an abort began meanwhile: it lists, counts and tells it (sr68c #4).
     const lost = lostJournals(everyConnector.map((c, i) => ({ connector: c, dir: journalDirs[i] })));
     const keptNow = config.store !== undefined ? kept : keptIn(journalDirs, lost);
-    // An approval a client never got whose reversal was neither stored nor sent (or is still under way) fails the stop.
-    const notReversed = await reverseUndelivered.notReversedSince(notReversedBefore, until);
+    const notReversed = await reverseUndelivered.notReversedSince(notReversedBefore, until, () => aborting !== undefined);
+    if (notReversed === undefined) return;
     // The causes first, then the end line, which says the stop failed (never `gateway stopped` before an error).
     const { error, code } = stopFailure(logger, 'gateway', { failure, lost, notReversed });
     logStopped(logger, 'gateway', everyConnector, { ...(keptNow === '' ? {} : { kept: keptNow }), ...(code === undefined ? {} : { failed: code }) });

@@ -10,11 +10,13 @@ import { createInboundEndpoint, responseMti } from '@iso8583/inbound';
 /**
  * A bank endpoint on 127.0.0.1 that approves every request, and a connector to it with reversal on, its journal in a
  * temporary folder (`journalOf` makes it; a {@link FileJournal} by default). `reversed` resolves with the first 0400
- * the bank gets. The connector, the bank and the folder go after the test.
+ * the bank gets; it answers reversals with `reversalCode` (default `00`: accepted; `05`: a declined reversal). The
+ * connector, the bank and the folder go after the test.
  */
 export async function reversingBank(
   t: { after: (fn: () => Promise<void>) => void },
   journalOf: (dir: string) => ReversalJournal = (dir) => new FileJournal(dir),
+  reversalCode = '00',
 ): Promise<{ upstream: Connector; reversed: Promise<IsoMessage> }> {
   let reversal: (m: IsoMessage) => void = () => undefined;
   const reversed = new Promise<IsoMessage>((resolve) => (reversal = resolve));
@@ -23,7 +25,7 @@ export async function reversingBank(
     host: '127.0.0.1',
     sequence: (m) => {
       if (m.mti === '0400') reversal(m.fields);
-      return { ...m.fields, 0: responseMti(m.mti), 39: '00' };
+      return { ...m.fields, 0: responseMti(m.mti), 39: m.mti === '0400' ? reversalCode : '00' };
     },
   });
   const { port } = await bank.start();
