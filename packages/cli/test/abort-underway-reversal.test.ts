@@ -225,7 +225,7 @@ test('abort and stop – an approval still under way is listed once however many
   try {
     void book(purchase, { ...purchase, 0: '0210', 38: 'A00001', 39: '00' }, upstream, 'client-gone', 'pos');
     await within(gated.added, 10_000, 'the reversal never reached the journal');
-    assert.equal(await within(book.notReversedSince(0, Date.now() - STOP_SETTLE_WAIT, () => true), 10_000, 'the stop to count'), undefined, 'an abort begun: the stop counts nothing');
+    assert.equal(await within(book.notReversedSince(0, Date.now() - STOP_SETTLE_WAIT, () => true), 10_000, 'the stop to count'), 0, 'an abort begun: the stop counts none under way (the abort does), nor any ended NOT reversed (none here)');
     assert.equal(lines.filter((l) => String(l.msg).endsWith('NOT known reversed')).length, 0, `nor lists it: ${text()}`);
     assert.equal(book.logUnderway(), 1, 'the abort counts it');
     assert.equal(book.logUnderway(), 1, 'a second call counts it too (still undone)');

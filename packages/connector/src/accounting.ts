@@ -148,7 +148,7 @@ export interface ConnectorStats extends ConnectorCounts {
    * Reversals answered with a code that undid nothing (`25`) this connector forgot before their original's late
    * approval could come (kept for `OVERTAKEN_FOR_MS`, at most `OVERTAKEN_MAX` at once, the oldest forgotten first),
    * since the start: should such an original be approved late, it is NOT reversed; and those the file journal dropped
-   * past its own cap (the next start does not repeat them). Each is named in a line (`ISO8583_WARN_SAF_OVERTAKEN_DROPPED`,
+   * past its own cap (the next start may not repeat them). Each is named in a line (`ISO8583_WARN_SAF_OVERTAKEN_DROPPED`,
    * `source`, rate-limited). With a store several nodes share, its rows keep them: only those this node remembers
    * alone, their write to the store given up (`ISO8583_WARN_SAF_OVERTAKEN_LOCAL`), can count here.
    */

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { OVERTAKEN_MAX } from './reversal-overtaken.js';
 import { sameBooking } from './transactions-in-flight.js';
 import { transactionKey } from './match-key.js';
+import { logQuietly } from './quiet-log.js';
 
 /**
  * The fields as the journal's reversals carry them: as the wire does (a reversal carries its original's fields padded
@@ -60,7 +61,11 @@ export function againId(of: string): string {
  * nothing were not kept (`when`): should their originals be approved late, they are NOT reversed. No card data.
  */
 export function lostPastMax(logger: Logger, dropped: number, when: string): void {
-  logger.error(
+  // Quietly: it runs inside the journal's commit of a batch (and its replay), which a throwing log stream must not cut
+  // short (sr68o #1: the batch's adds would miss the live set a compaction writes).
+  logQuietly(
+    logger,
+    'error',
     { code: 'ISO8583_WARN_SAF_OVERTAKEN_LOST', cause: 'OVERTAKEN_MAX', max: OVERTAKEN_MAX, dropped },
     `reversals answered with a code that undid nothing past the ${OVERTAKEN_MAX} the journal keeps were dropped ${when}, the oldest first: should their originals be approved late, they are NOT reversed; check with the host`,
   );

@@ -5,7 +5,7 @@
  * differ (the memory keeps at most 8 under one STAN and terminal and moves a key to the end on each note; the journal
  * keeps records in the order their ends took effect, and drops those past their window at a compaction), so they may
  * drop different reversals: should the host approve such a reversal's original late, that approval is NOT reversed
- * while running (memory), or the next start does not repeat it (journal); a record one drops and the other keeps may
+ * while running (memory), or the next start may not repeat it (journal: not once a compaction wrote it without it); a record one drops and the other keeps may
  * still be repeated at the next start. Each drop is counted (`ConnectorStats.safOvertakenDropped`, the metric
  * `iso8583_connector_saf_overtaken_dropped_total`: each source's, so a reversal both drop counts twice) and named in a
  * `warn` line (`ISO8583_WARN_SAF_OVERTAKEN_DROPPED`, `source`: `memory` or `journal`; MTI, STAN and terminal as the
@@ -78,7 +78,7 @@ export class OvertakenDrops {
     };
     const by = source === 'memory'
       ? `the connector's memory (${cause === 'OVERTAKEN_MAX' ? `past the ${this.max} remembered` : 'past the few remembered under one STAN and terminal'}, the oldest first): should its original be approved late, it is NOT reversed while running (the next start may still repeat it from the file journal)`
-      : `the file journal (past the ${this.max} it keeps, the oldest first): the next start does not repeat it (while running, the memory may still reverse a late approval of it)`;
+      : `the file journal (past the ${this.max} it keeps, the oldest first): the next start may not repeat it (not once a compaction wrote the journal without it; while running, the memory may still reverse a late approval of it)`;
     logQuietly(this.logger, 'warn', suppressed > 0 ? { ...fields, suppressed } : fields, `a reversal answered with a code that undid nothing was forgotten by ${by}; check it with the host`);
   }
 }

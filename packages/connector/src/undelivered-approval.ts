@@ -254,9 +254,9 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     // The end of one already listed `NOT known reversed` (logUnderway): marked so, NOT reversed at warn (told once at error).
     const listed = (): boolean => told.has(done);
     const ended = (fields: Record<string, unknown>): Record<string, unknown> => (listed() ? { ...fields, alreadyListed: true } : fields);
-    const notReversedLine = (code: unknown, extra: Record<string, unknown>, msg: string): void => logSafely(() => (listed()
-      ? logger.warn({ ...about, ...extra, code, alreadyListed: true }, `${msg} (already listed NOT known reversed)`)
-      : logger.error({ ...about, ...extra, code }, msg)));
+    const notReversedLine = (lineCode: unknown, extra: Record<string, unknown>, msg: string): void => logSafely(() => (listed()
+      ? logger.warn({ ...about, ...extra, code: lineCode, alreadyListed: true }, `${msg} (already listed NOT known reversed)`)
+      : logger.error({ ...about, ...extra, code: lineCode }, msg)));
     const done = journaled.then(
       () => {
         count('reversed');
@@ -265,7 +265,10 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
       (stored: unknown) => {
         // Not stored (a full disk, a failed or removed journal folder, a full SAF queue): sent once as it is rather than
         // dropped, so that the approval is undone whenever the upstream is reachable; logged either way.
-        logSafely(() => logger.error({ ...ended(about), code: safeErrorCode(stored) }, `${why}: its reversal could not be stored, sending it once without SAF`));
+        // At error once per approval: one already listed `NOT known reversed` gets it at warn (sr68n #3).
+        const line = { ...ended(about), code: safeErrorCode(stored) };
+        const text = `${why}: its reversal could not be stored, sending it once without SAF`;
+        logSafely(() => (listed() ? logger.warn(line, text) : logger.error(line, text)));
         return upstream.request(built).then(
           (sent) => {
             // Reversed only when the host accepted it (the SAF queue's rule: `isAcceptedFor`, `00`, a 1993 14xx's `400`):
@@ -332,11 +335,12 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     notReversed: () => undone,
     underway: () => underway.size,
     logUnderway,
-    notReversedSince: async (before: number, until: number, aborted: () => boolean = () => false): Promise<number | undefined> => {
+    notReversedSince: async (before: number, until: number, aborted: () => boolean = () => false): Promise<number> => {
       await settled(Math.max(until - Date.now(), 0) + STOP_SETTLE_WAIT);
-      // An abort begun meanwhile lists and counts them on its end line: not the stop too (sr68c #4).
-      if (aborted()) return undefined;
-      return undone - before + logUnderway();
+      // Those ended NOT reversed since `before` (each logged at error as it ended), and those still under way: listed here,
+      // unless an abort begun meanwhile lists and counts them on its own end line (sr68c #4); the ended ones are the
+      // stop's to count either way (the abort's line counts only those under way, sr68n #1).
+      return undone - before + (aborted() ? 0 : logUnderway());
     },
   });
 }

@@ -379,10 +379,10 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const lost = lostJournals(everyConnector.map((c, i) => ({ connector: c, dir: journalDirs[i] })));
     const keptNow = config.store !== undefined ? kept : keptIn(journalDirs, lost);
     const notReversed = await reverseUndelivered.notReversedSince(notReversedBefore, until, () => aborting !== undefined);
-    if (notReversed === undefined) return;
-    // The causes first, then the end line, which says the stop failed (never `gateway stopped` before an error).
+    // The causes first, then the end line, which says the stop failed (never `gateway stopped` before an error); an abort
+    // begun meanwhile tells the end itself (its own last line), as the flow's stop leaves it (sr68n #2).
     const { error, code } = stopFailure(logger, 'gateway', { failure, lost, notReversed });
-    logStopped(logger, 'gateway', everyConnector, { ...(keptNow === '' ? {} : { kept: keptNow }), ...(code === undefined ? {} : { failed: code }) });
+    if (aborting === undefined) logStopped(logger, 'gateway', everyConnector, { ...(keptNow === '' ? {} : { kept: keptNow }), ...(code === undefined ? {} : { failed: code }) });
     if (error !== undefined) throw error;
   }
 
