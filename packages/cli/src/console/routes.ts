@@ -144,6 +144,29 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
     if (lastSnap?.snap !== snap) lastSnap = { snap, text: JSON.stringify(snap) };
     return lastSnap.text;
   };
+  // The hello of a new event stream (the figures' history and the response codes: ~130 KB) is written as JSON once a
+  // tick (and again when the targets change), however many streams connect in it: a page reloaded by many operators
+  // at once, or a browser reconnecting each second, stringified it anew each time.
+  let lastHello: { snap: Snapshot | undefined; targets: string; text: string } | undefined;
+  const helloText = (): string => {
+    const snap = figures.latest();
+    const targets = Object.keys(options.targets());
+    const key = JSON.stringify(targets);
+    if (lastHello === undefined || lastHello.snap !== snap || lastHello.targets !== key) {
+      const text = JSON.stringify({
+        dialects: [...dialects.keys()],
+        frames: FRAME_CHOICES,
+        send: options.send === true,
+        signOut: options.signOut === true,
+        tick: options.tick ?? 1000,
+        responseCodes: OUTCOME_MEANINGS,
+        targets,
+        history: figures.all(),
+      });
+      lastHello = { snap, targets: key, text };
+    }
+    return lastHello.text;
+  };
 
   // Once listening: the parts the figures read are made by then (the gateway makes them after the app).
   app.addHook('onListen', async () => figures.start(options.tick));
@@ -202,16 +225,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       // A stream the server ends (a sign-out elsewhere, a stop) is opened again by the browser after 1 s, as the page's
       // own retries start, not after the browser's default (3 s in Chromium).
       res.write('retry: 1000\n\n');
-      write('hello', JSON.stringify({
-        dialects: [...dialects.keys()],
-        frames: FRAME_CHOICES,
-        send: options.send === true,
-        signOut: options.signOut === true,
-        tick: options.tick ?? 1000,
-        responseCodes: OUTCOME_MEANINGS,
-        targets: Object.keys(options.targets()),
-        history: figures.all(),
-      }));
+      write('hello', helloText());
       // The list as last sent: one that did not change is not sent again (the log is read each tick).
       let shown = -1;
       let sent: string | undefined;
