@@ -3,8 +3,8 @@
  * level), each with a code an operator can search for (docs/errors.md, docs/console.md). A line names the peer (the
  * client's address, as the token guard counts it) and how the request was let in (`bearer`, `session`, or `open` on a
  * port without a token): never the token nor the cookie, never card data (the codec's `summarize`: MTI, STAN,
- * terminal, response code). Failed sign-ins, which any client can cause, are capped at
- * {@link SIGN_IN_REFUSED_LINES_PER_SECOND} a second, the next line written saying how many were left out.
+ * terminal, response code). Failed sign-ins, and sign-outs that held no session, which any client can cause, are
+ * capped at {@link SIGN_IN_REFUSED_LINES_PER_SECOND} a second each, the next line written saying how many were left out.
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
@@ -123,8 +123,14 @@ export class SignInLog {
     this.logger.info({ code: CONSOLE_SIGN_IN_REFUSED_CODE, peer, via, reason, ...(suppressed > 0 ? { suppressed } : {}) }, `console sign-in refused: ${reason}`);
   }
 
-  /** A sign-out from `peer`: `ended`, whether it held a live session. */
+  /**
+   * A sign-out from `peer`: `ended`, whether it held a live session. One that held none (anyone may post it, many a
+   * second) is capped as refused sign-ins are.
+   */
   signedOut(peer: string, ended: boolean): void {
-    this.logger?.info({ code: CONSOLE_SIGN_OUT_CODE, peer, ended }, 'console sign-out');
+    if (this.logger === undefined) return;
+    const suppressed = ended ? 0 : this.refusedLines.take('signed-out');
+    if (suppressed === undefined) return;
+    this.logger.info({ code: CONSOLE_SIGN_OUT_CODE, peer, ended, ...(suppressed > 0 ? { suppressed } : {}) }, 'console sign-out');
   }
 }
