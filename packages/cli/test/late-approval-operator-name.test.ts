@@ -38,7 +38,7 @@ for (const { name, bound, expected } of [
 ]) {
   test(`late approval – ${name}`, async (t: TestContext) => {
     const upstreamLog = recording('none');
-    const { upstream, reversed } = await reversingBank(t, (dir) => new FileJournal(dir), { name: 'upstream', logger: upstreamLog.logger.child(bound) });
+    const { upstream, reversed } = await reversingBank(t, (dir) => new FileJournal(dir), '00', { name: 'upstream', logger: upstreamLog.logger.child(bound) });
     const http = recording('ISO8583_ERR_INBOUND_CLIENT_GONE');
     const reverse = undeliveredApproval({ connector: upstream, logger: http.logger });
     reverse(purchase, approval, upstream, 'client-gone', 'http');

@@ -10,12 +10,13 @@ import { createInboundEndpoint, responseMti } from '@iso8583/inbound';
 /**
  * A bank endpoint on 127.0.0.1 that approves every request, and a connector to it with reversal on, its journal in a
  * temporary folder (`journalOf` makes it; a {@link FileJournal} by default). `reversed` resolves with the first 0400
- * the bank gets. `more`: further options of the connector (its `name`, `logger`). The connector, the bank and the folder
- * go after the test.
+ * the bank gets; it answers reversals with `reversalCode` (default `00`: accepted; `05`: a declined reversal). The
+ * connector, the bank and the folder go after the test. `more`: further options of the connector (its `name`, `logger`).
  */
 export async function reversingBank(
   t: { after: (fn: () => Promise<void>) => void },
   journalOf: (dir: string) => ReversalJournal = (dir) => new FileJournal(dir),
+  reversalCode = '00',
   more: Pick<ConnectorOptions, 'name' | 'logger'> = {},
 ): Promise<{ upstream: Connector; reversed: Promise<IsoMessage> }> {
   let reversal: (m: IsoMessage) => void = () => undefined;
@@ -25,7 +26,7 @@ export async function reversingBank(
     host: '127.0.0.1',
     sequence: (m) => {
       if (m.mti === '0400') reversal(m.fields);
-      return { ...m.fields, 0: responseMti(m.mti), 39: '00' };
+      return { ...m.fields, 0: responseMti(m.mti), 39: m.mti === '0400' ? reversalCode : '00' };
     },
   });
   const { port } = await bank.start();
