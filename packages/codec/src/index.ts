@@ -43,7 +43,7 @@ export { dialectFromPackagerXml } from './jpos/packager-xml.js';
 export { toXml, fromXml, MAX_PARSED_XML_LENGTH, MAX_XML_LENGTH, MAX_XML_REFERENCES } from './views/xml.js';
 export type { FromXmlOptions, XmlOptions, XmlMessage } from './views/xml.js';
 export { toJson, fromJson, fromObject, readJson } from './views/json.js';
-export { INEXACT_NUMBER_REASON, MAX_REPEATED_KEYS, inexactNumbers, isInexactNumber, repeatedKeys, scanRepeatedKeys } from './views/json-keys.js';
+export { INEXACT_NUMBER_REASON, MAX_REPEATED_KEYS, TOO_BIG_NUMBER_REASON, inexactNumbers, isInexactNumber, isTooBigNumber, repeatedKeys, scanRepeatedKeys } from './views/json-keys.js';
 export type { RepeatedKeyScan } from './views/json-keys.js';
 export { withoutBom } from './without-bom.js';
 export { toSocketQueueObject } from './views/socketqueue.js';

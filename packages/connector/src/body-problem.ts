@@ -7,7 +7,7 @@
  * clients of the process do not wait. The connector plugin's routes and the console answer with it alike.
  */
 
-import { INEXACT_NUMBER_REASON, MAX_REPEATED_KEYS, maskDigitRuns, maskFreeText, scanRepeatedKeys, withoutBom } from '@iso8583/codec';
+import { INEXACT_NUMBER_REASON, MAX_REPEATED_KEYS, TOO_BIG_NUMBER_REASON, maskDigitRuns, maskFreeText, scanRepeatedKeys, withoutBom } from '@iso8583/codec';
 import { decodeXmlBody } from './xml-charset.js';
 
 /** The HTTP status and the reason (no body content) of a refused body. */
@@ -42,6 +42,8 @@ interface BodyErrorDetail {
   repeatedKey?: string[];
   /** The path of keys of the first value a JSON body writes as a number with a decimal point, an exponent or as -0. */
   inexactNumber?: string[];
+  /** The path of keys of the first value a JSON body writes in whole digits JSON.parse cannot keep (past 2^53). */
+  tooBigNumber?: string[];
   keys?: number;
   /** The items of arrays counted with `keys` (a message holds no array). */
   items?: number;
@@ -78,6 +80,9 @@ export function bodyProblem(err: unknown, limit?: number): BodyProblem {
   } else if (refused && Array.isArray(e.inexactNumber)) {
     const path = e.inexactNumber.map((k) => maskDigitRuns(String(k)).slice(0, 64)).join('.');
     reason = `the body gives the key "${path}" ${INEXACT_NUMBER_REASON}`;
+  } else if (refused && Array.isArray(e.tooBigNumber)) {
+    const path = e.tooBigNumber.map((k) => maskDigitRuns(String(k)).slice(0, 64)).join('.');
+    reason = `the body gives the key "${path}" ${TOO_BIG_NUMBER_REASON}`;
   } else if (refused && typeof e.depth === 'number') {
     reason = `the body nests ${e.depth} levels deep, more than a message can (at most ${MAX_BODY_DEPTH})`;
   } else if (refused && typeof e.keys === 'number') {
@@ -190,7 +195,7 @@ function bodyError(kind: 'empty' | 'invalid' | BodyErrorDetail): Error {
  * JSON refused; `__proto__`, and `constructor` with `prototype`, refused as prototype poisoning, however the key is
  * escaped), with the refused key named in the answer ({@link bodyProblem}); a key given twice in one object, and a
  * value written as a number with a decimal point, an exponent or as -0 (`"4": 25.00`, which `JSON.parse` reads as 25),
- * refused naming its key.
+ * refused naming its key, and so is a whole number `JSON.parse` cannot keep (past 2^53: a card number read as another).
  */
 export function parseJsonBody(_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
   const text = withoutBom(typeof body === 'string' ? body : body.toString('utf8'));
@@ -214,6 +219,8 @@ export function parseJsonBody(_request: unknown, body: string | Buffer, done: (e
   const scan = scanRepeatedKeys(text, MAX_REPEATED_KEYS);
   if (scan.named.length > 0) return done(bodyError({ repeatedKey: scan.named[0] }));
   if (scan.inexact.length > 0) return done(bodyError({ inexactNumber: scan.inexact[0] }));
+  // It reads a card number sent as a JSON number past 2^53 as another card (6799990100000000018 as ...000): refused.
+  if (scan.tooBig.length > 0) return done(bodyError({ tooBigNumber: scan.tooBig[0] }));
   if (value !== null && typeof value === 'object') checkedBodies.add(value);
   done(null, value);
 }

@@ -29,6 +29,7 @@ import { isAcceptedFor, isApprovalClass, isNetworkManagement, safeErrorCode, sum
 import type { Dialect, IsoMessage, MessageSummary } from '@iso8583/codec';
 import type { Connector } from './connector.js';
 import { fieldText, mtiText, originalStanOf, transactionKey, wireValue } from './match-key.js';
+import { operatorName } from './operator-name.js';
 import { buildReversal, isInquiry, isReversible } from './reversal-message.js';
 import type { UndeliveredAnswerHandler } from './undelivered-answer.js';
 
@@ -223,7 +224,7 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     if (!movedMoney(dialect, original, answer)) return;
     const reversal = upstream.options.reversal;
     const { text: why, code } = WHY[reason];
-    const about = { code, reason, side, upstream: upstream.name, ...summaryOf(original) };
+    const about = { code, reason, side, upstream: operatorName(upstream), ...summaryOf(original) };
     const count = (outcome: string): void => counted?.inc({ reason, side, outcome });
     if (!isReversible(mtiText(original['0']))) {
       count('not-reversible');

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
-import { INEXACT_NUMBER_REASON } from '@iso8583/codec';
+import { INEXACT_NUMBER_REASON, TOO_BIG_NUMBER_REASON, isTooBigNumber } from '@iso8583/codec';
 import { httpCall } from '@iso8583/test-support';
 import { iso8583Connector } from '../src/index.js';
 import { peerFor } from './helpers/setup.js';
@@ -45,4 +45,23 @@ test('routes – a nested field value is named by its path', async (t) => {
   assert.equal(res.status, 400, res.body);
   assert.match(res.body, /the body gives the key \\"127\.2\\" a number written with a decimal point/);
   assert.equal(bank.received.length, 0);
+});
+
+// A card number sent as a JSON number past 2^53 (19 digits, not Luhn-valid: no real card) was read by JSON.parse as
+// another number and passed on: the console's send recorded the rounded, other card in the transaction log. A whole
+// number JSON.parse cannot keep is refused at the body, as the codec refuses it: give it as a string.
+test('routes – a whole number too big to keep (a card number as a JSON number) is refused naming its key, nothing sent', async (t) => {
+  const { bank, post } = await routes(t);
+  const res = await post(BODY.replace('"4":AMOUNT', '"2":6799990100000000018,"4":"000000002500"'));
+  assert.equal(res.status, 400, res.body);
+  const told = JSON.parse(res.body) as { errors: Array<{ code: string; message: string }> };
+  assert.equal(told.errors[0]?.code, 'ISO8583_ERR_CONNECTOR_INPUT');
+  assert.equal(told.errors[0]?.message, `the body gives the key "2" ${TOO_BIG_NUMBER_REASON}`);
+  assert.doesNotMatch(res.body, /67999901/);
+  assert.equal(bank.received.length, 0, 'a message was sent');
+  // 2^53 - 1 and a 16-digit number JSON keeps are read as before (the codec then judges them as values).
+  assert.equal(isTooBigNumber('9007199254740991'), false);
+  assert.equal(isTooBigNumber('9007199254740993'), true);
+  assert.equal(isTooBigNumber('-12345678901234567890'), true);
+  assert.equal(isTooBigNumber('1000000000000000'), false);
 });

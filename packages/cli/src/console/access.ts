@@ -47,6 +47,8 @@ function announcedOver(request: FastifyRequest, limit: number | undefined): bool
 import { ConsoleSessions, sessionCookieName } from './session.js';
 import type { ConsoleSessionOptions } from './session.js';
 import { SignInGuard } from './guard.js';
+import { SignInLog, noteAuthorization } from './audit.js';
+import type { Logger } from 'pino';
 import type { SignInGuardOptions } from './guard.js';
 
 /** The digest both sides of a comparison are reduced to: equal lengths, so `timingSafeEqual` applies. */
@@ -233,6 +235,7 @@ function lockedOut(request: FastifyRequest, reply: FastifyReply, ms: number, bod
  * `proxies`: the TLS proxies in front of the port (http/trusted-proxies.ts): the wrong tokens of a request from one of
  * them count against the client its `X-Forwarded-For` names, not against the proxy's address (which every browser
  * behind it shares). Default: none (every request counted by its socket's peer, `X-Forwarded-For` never read).
+ * `logger`: where each sign-in, refused sign-in (capped) and sign-out is told at `info`, coded (audit.ts). Default: none.
  */
 export function requireToken(
   app: FastifyInstance,
@@ -242,8 +245,10 @@ export function requireToken(
   guard: SignInGuardOptions = {},
   bound: () => string | undefined = () => undefined,
   proxies: TrustedProxies = new TrustedProxies(),
+  logger?: Logger,
 ): void {
   const live = new ConsoleSessions(token, sessions);
+  const audit = new SignInLog(logger);
   const guesses = new SignInGuard(guard);
   // A token from a locked-out peer is refused unread (an answer that accepted the right one would be its oracle);
   // a wrong one counts against its peer, a right one at sign-in clears it. `undefined`: the token is right. A request
@@ -254,9 +259,14 @@ export function requireToken(
     const peer = proxies.clientOf(peerOf(request), request.headers);
     const host = unknownHostName(request.headers, bound());
     const locked = guesses.lockedFor(peer, host);
-    if (locked > 0) return lockedOut(request, reply, locked, body, guesses);
+    const via = pathOf(request) === '/console/login' ? 'form' : 'link';
+    if (locked > 0) {
+      if (signingIn) audit.refused(peer, via, 'locked out');
+      return lockedOut(request, reply, locked, body, guesses);
+    }
     if (!sameToken(given, token)) {
       guesses.failed(peer, host);
+      if (signingIn) audit.refused(peer, via, 'wrong token');
       return refuse(request, reply, true, body);
     }
     if (signingIn) guesses.succeeded(peer, host);
@@ -266,12 +276,15 @@ export function requireToken(
     const name = sessionCookieName(request.headers.host);
     // The new cookie replaces the browser's: the session it held ends (and its stream), or a sign-out would miss it.
     live.end(cookieOf(request.headers.cookie, name));
+    audit.signedIn(proxies.clientOf(peerOf(request), request.headers), pathOf(request) === '/console/login' ? 'form' : 'link');
     return reply.code(303).header('cache-control', 'no-store').header('set-cookie', live.cookie(name, live.issue(), overTls(request))).header('location', '/console').send();
   };
   // Ends the request's session (if any), clears its cookie and goes to `/console` (the form).
   const signOut = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const name = sessionCookieName(request.headers.host);
-    live.end(cookieOf(request.headers.cookie, name));
+    const cookie = cookieOf(request.headers.cookie, name);
+    audit.signedOut(proxies.clientOf(peerOf(request), request.headers), live.expiry(cookie) !== undefined);
+    live.end(cookie);
     return reply.code(303).header('cache-control', 'no-store').header('set-cookie', live.clearCookie(name, overTls(request))).header('location', '/console').send();
   };
   app.addHook('onRequest', async (request, reply) => {
@@ -308,12 +321,14 @@ export function requireToken(
       const refused = check(request, reply, bearer, false);
       if (refused !== undefined) return refused;
       stillAuthorized.set(request.raw, () => true);
+      noteAuthorization(request.raw, 'bearer');
       return undefined;
     }
     // A session cookie: a MAC no guess reaches, accepted from a locked-out peer too (it tells nothing of the token).
     const holds = sessionOf(request, live);
     if (holds === undefined) return refuse(request, reply, false, body);
     stillAuthorized.set(request.raw, holds);
+    noteAuthorization(request.raw, 'session');
     return undefined;
   });
   // Its own context: the form parser serves this route only (an app-wide one would turn `curl -d` bodies into fields).

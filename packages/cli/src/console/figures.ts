@@ -178,6 +178,11 @@ export class Figures {
     return [...this.history];
   }
 
+  /** The newest snapshot kept (`undefined` before the first tick): a new one each tick. */
+  latest(): Snapshot | undefined {
+    return this.history[this.history.length - 1];
+  }
+
   /** Calls `listener` with every new snapshot; returns the function that stops it. */
   subscribe(listener: (s: Snapshot) => void): () => void {
     this.listeners.add(listener);

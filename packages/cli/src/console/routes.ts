@@ -30,6 +30,7 @@ export { LOG_READ_BUSY, LOG_READ_TICKS, LOG_READ_TIMEOUT } from './log-reads.js'
 export type { RecentEvent } from './log-reads.js';
 import { recentReads } from './log-reads.js';
 import { answerWatch, unwritableSend, watchSendDelivery } from './send-delivery.js';
+import { noteConsoleCode, noteSend, sendAudit } from './audit.js';
 import type { DecodeRequest } from './workbench.js';
 
 /** Options of {@link mountConsole}. */
@@ -101,11 +102,13 @@ function failure(request: FastifyRequest, reply: FastifyReply, err: unknown): Fa
     // Fastify's own (a body that is not JSON, too large, of another type): the console's input error, naming the body,
     // with Fastify's status (400, 413, 415) and the reason the connector plugin gives (one home: http/not-found.ts).
     const refused = bodyRefusal(err, request);
+    noteConsoleCode(request, refused?.error.code ?? CONSOLE_UNEXPECTED.code);
     if (refused !== undefined) return reply.code(refused.status).send({ error: refused.error });
     noteRouteFailure(request, err);
     noteFailedAnswer(request, 500, CONSOLE_UNEXPECTED.code);
     return reply.code(500).send({ error: CONSOLE_UNEXPECTED });
   }
+  noteConsoleCode(request, err.code);
   const own = CONSOLE_HTTP_STATUS[err.code as ConsoleErrorCode];
   const status = own ?? httpStatusOf(err);
   if (status === 500) noteRouteFailure(request, err);
@@ -143,6 +146,29 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
   const snapshotText = (snap: Snapshot): string => {
     if (lastSnap?.snap !== snap) lastSnap = { snap, text: JSON.stringify(snap) };
     return lastSnap.text;
+  };
+  // The hello of a new event stream (the figures' history and the response codes: ~130 KB) is written as JSON once a
+  // tick (and again when the targets change), however many streams connect in it: a page reloaded by many operators
+  // at once, or a browser reconnecting each second, stringified it anew each time.
+  let lastHello: { snap: Snapshot | undefined; targets: string; text: string } | undefined;
+  const helloText = (): string => {
+    const snap = figures.latest();
+    const targets = Object.keys(options.targets());
+    const key = JSON.stringify(targets);
+    if (lastHello === undefined || lastHello.snap !== snap || lastHello.targets !== key) {
+      const text = JSON.stringify({
+        dialects: [...dialects.keys()],
+        frames: FRAME_CHOICES,
+        send: options.send === true,
+        signOut: options.signOut === true,
+        tick: options.tick ?? 1000,
+        responseCodes: OUTCOME_MEANINGS,
+        targets,
+        history: figures.all(),
+      });
+      lastHello = { snap, targets: key, text };
+    }
+    return lastHello.text;
   };
 
   // Once listening: the parts the figures read are made by then (the gateway makes them after the app).
@@ -202,16 +228,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       // A stream the server ends (a sign-out elsewhere, a stop) is opened again by the browser after 1 s, as the page's
       // own retries start, not after the browser's default (3 s in Chromium).
       res.write('retry: 1000\n\n');
-      write('hello', JSON.stringify({
-        dialects: [...dialects.keys()],
-        frames: FRAME_CHOICES,
-        send: options.send === true,
-        signOut: options.signOut === true,
-        tick: options.tick ?? 1000,
-        responseCodes: OUTCOME_MEANINGS,
-        targets: Object.keys(options.targets()),
-        history: figures.all(),
-      }));
+      write('hello', helloText());
       // The list as last sent: one that did not change is not sent again (the log is read each tick).
       let shown = -1;
       let sent: string | undefined;
@@ -275,7 +292,8 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       return decodeRequest((request.body ?? {}) as DecodeRequest, dialects);
     });
 
-    child.post('/console/api/send', { bodyLimit: WORKBENCH_BODY_LIMIT }, async (request, reply) => {
+    // Each send is told at info, coded, whatever its answer (audit.ts): who sent what where, and what came back.
+    child.post('/console/api/send', { bodyLimit: WORKBENCH_BODY_LIMIT, onResponse: sendAudit(logger, options.signOut === true) }, async (request, reply) => {
       if (options.send !== true) {
         throw consoleError('ISO8583_ERR_CONSOLE_SEND_OFF', 'sending from the console is off: start the server with --console-send', 'send');
       }
@@ -287,6 +305,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       const targets = options.targets();
       const name = body?.upstream ?? Object.keys(targets)[0];
       const target = typeof name === 'string' && Object.hasOwn(targets, name) ? targets[name] : undefined;
+      noteSend(request, { message: message as MessageInput, ...(target === undefined ? {} : { target: name as string }) });
       if (target === undefined) {
         throw consoleError('ISO8583_ERR_CONSOLE_INPUT', `upstream: not one of ${Object.keys(targets).join(', ')}`, 'upstream');
       }
@@ -304,6 +323,7 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       const watch = answerWatch(message as MessageInput);
       const send = (signal: AbortSignal) => target.request(message as MessageInput, { routedTo, answeredBy: watch.answeredBy, signal });
       const response = await untilGone(request, reply, send, logger, message as MessageInput);
+      noteSend(request, { response });
       const dialect = routed ?? ownDialectOf(target) ?? targetDialects.get(name as string) ?? ([...dialects.values()][0] as Dialect);
       let fields: ReturnType<typeof fieldRows>;
       try {

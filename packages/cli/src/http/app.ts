@@ -305,7 +305,7 @@ export async function assembleHttp(options: HttpAppOptions): Promise<HttpApp> {
   if (options.token === undefined) requireKnownHost(app, () => bound, true, refusal);
   if (options.token !== undefined) {
     const guard = { ...guardReporting(options.logger, options.monitoring?.registry), ...options.guard };
-    requireToken(app, options.token, refusal, options.sessions, guard, () => bound, proxies);
+    requireToken(app, options.token, refusal, options.sessions, guard, () => bound, proxies, options.logger);
   }
   if (options.console !== undefined) {
     // The workbench's sends hand an answer the page never got to the routes' handler (an approval reversed).

@@ -37,6 +37,21 @@ export function isInexactNumber(token: string): boolean {
 }
 
 /**
+ * Why a JSON number written in whole digits that `JSON.parse` cannot keep is refused (`6799990100000000018` reads as
+ * `6799990100000000000`, another card number): the codec's word for a number past 2^53 - 1. Never quotes the value.
+ */
+export const TOO_BIG_NUMBER_REASON = 'a number too big to keep every digit: give it as a string';
+
+/**
+ * Whether the JSON number token `token`, written in whole digits, reads as another number (`String(Number(token))`
+ * differs: past 2^53 the last digits are rounded). Only a token of 16 characters or more can be (2^53 has 16 digits),
+ * so the cost stays off short tokens.
+ */
+export function isTooBigNumber(token: string): boolean {
+  return token.length > 15 && !isInexactNumber(token) && String(Number(token)) !== token;
+}
+
+/**
  * What {@link scanRepeatedKeys} finds: the first repeats named, how many it found in all, the first inexact numbers
  * ({@link isInexactNumber}), and the deepest nesting.
  */
@@ -50,6 +65,11 @@ export interface RepeatedKeyScan {
    * `-0`, each as the path of keys of the value (an array's items named by the array's key); looked for at any depth.
    */
   inexact: string[][];
+  /**
+   * The first values (at most the `most` asked for) that are numbers in whole digits `JSON.parse` reads as another
+   * number ({@link isTooBigNumber}), each as its path of keys as in `inexact`; looked for at any depth.
+   */
+  tooBig: string[][];
   /** How deep objects and arrays nest in the text (`{}` is 1). */
   depth: number;
 }
@@ -76,11 +96,12 @@ export function inexactNumbers(text: string, most = MAX_REPEATED_KEYS): string[]
 /**
  * The repeats of `text` (see {@link repeatedKeys}): the first `most` named, all counted, looked for only in objects
  * nested at most `deepest` deep (default: any depth; a reader that refuses deeper nesting need not look there), the
- * first `most` inexact numbers ({@link inexactNumbers}), and the depth of the text, in one linear pass.
+ * first `most` inexact numbers ({@link inexactNumbers}) and numbers too big to keep ({@link isTooBigNumber}), and the depth of the text, in one linear pass.
  */
 export function scanRepeatedKeys(text: string, most: number, deepest = Infinity): RepeatedKeyScan {
   const named: string[][] = [];
   const inexact: string[][] = [];
+  const tooBig: string[][] = [];
   let count = 0;
   let depth = 0;
   // One entry per open object (its keys so far) or array (undefined), and the key each one sits under.
@@ -123,10 +144,11 @@ export function scanRepeatedKeys(text: string, most: number, deepest = Infinity)
       // A number (outside a string, every digit and minus is one's): to its last character.
       const start = i;
       while (i + 1 < text.length && NUMBER_CHARS.test(text.charAt(i + 1))) i++;
-      if (inexact.length < most && isInexactNumber(text.slice(start, i + 1))) {
-        inexact.push(open[open.length - 1] === undefined ? under.slice(1) : [...under.slice(1), lastKey]);
-      }
+      const token = text.slice(start, i + 1);
+      const path = (): string[] => (open[open.length - 1] === undefined ? under.slice(1) : [...under.slice(1), lastKey]);
+      if (inexact.length < most && isInexactNumber(token)) inexact.push(path());
+      else if (tooBig.length < most && isTooBigNumber(token)) tooBig.push(path());
     }
   }
-  return { named, count, inexact, depth };
+  return { named, count, inexact, tooBig, depth };
 }

@@ -5,7 +5,7 @@ import type { EmvTags } from '../emv/tags.js';
 import { emvFromTags, emvToTags } from '../emv/tags.js';
 import { MAX_TLV_DEPTH } from '../emv/tlv.js';
 import { safeName } from './names.js';
-import { INEXACT_NUMBER_REASON, scanRepeatedKeys } from './json-keys.js';
+import { INEXACT_NUMBER_REASON, TOO_BIG_NUMBER_REASON, scanRepeatedKeys } from './json-keys.js';
 import { valueText } from './value-text.js';
 import { bytesArgument, messageArgument, optionsArgument } from '../arguments.js';
 
@@ -130,7 +130,7 @@ function readValue(
       if (!Number.isInteger(value)) return problem(problems, field, 'a number that is not a whole number');
       if (value < 0) return problem(problems, field, 'a negative number');
       if (!Number.isSafeInteger(value)) {
-        return problem(problems, field, 'a number too big to keep every digit: give it as a string');
+        return problem(problems, field, TOO_BIG_NUMBER_REASON);
       }
       return value;
     case 'object':

@@ -1,0 +1,136 @@
+/**
+ * The console's audit lines: what moved money from the console, and who signed in or out, at `info` (the default
+ * level), each with a code an operator can search for (docs/errors.md, docs/console.md). A line names the peer (the
+ * client's address, as the token guard counts it) and how the request was let in (`bearer`, `session`, or `open` on a
+ * port without a token): never the token nor the cookie, never card data (the codec's `summarize`: MTI, STAN,
+ * terminal, response code). Failed sign-ins, and sign-outs that held no session, which any client can cause, are
+ * capped at {@link SIGN_IN_REFUSED_LINES_PER_SECOND} a second each, the next line written saying how many were left out.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { summarize } from '@iso8583/codec';
+import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import { LogLimits } from '@iso8583/inbound/endpoint';
+
+/** The code of the line of each console send (`POST /console/api/send`), whatever its outcome. */
+export const CONSOLE_SEND_CODE = 'ISO8583_INFO_CONSOLE_SEND';
+/** The code of the line of a sign-in to the console (the form, or `/console?token=`). */
+export const CONSOLE_SIGN_IN_CODE = 'ISO8583_INFO_CONSOLE_SIGN_IN';
+/** The code of the line of a refused sign-in (a wrong token, or one from a peer locked out). */
+export const CONSOLE_SIGN_IN_REFUSED_CODE = 'ISO8583_INFO_CONSOLE_SIGN_IN_REFUSED';
+/** The code of the line of a sign-out (`POST /console/logout`). */
+export const CONSOLE_SIGN_OUT_CODE = 'ISO8583_INFO_CONSOLE_SIGN_OUT';
+
+/** Refused sign-ins logged a second, at most (a brute force from many addresses): the rest counted (`suppressed`). */
+export const SIGN_IN_REFUSED_LINES_PER_SECOND = 20;
+
+/**
+ * How a request was let in: a bearer token, a console session cookie, a port without a token (`open`), or not at all
+ * (`none`: refused before the token check let it in).
+ */
+export type Authorization = 'bearer' | 'session' | 'open' | 'none';
+
+const authorized = new WeakMap<IncomingMessage, Authorization>();
+
+/** Notes how the token check let `raw` in (access.ts). */
+export function noteAuthorization(raw: IncomingMessage, how: Authorization): void {
+  authorized.set(raw, how);
+}
+
+/** How the token check let `raw` in; `tokenAsked`: whether the port asks for one (`none` then, else `open`, when it did not). */
+export function authorizationOf(raw: IncomingMessage, tokenAsked: boolean): Authorization {
+  return authorized.get(raw) ?? (tokenAsked ? 'none' : 'open');
+}
+
+type AnyLogger = Logger | FastifyBaseLogger;
+
+/** What the send route knows of one send for its line: the target named, the message, the answer, the error's code. */
+export interface SendAudit {
+  /** The target the send went to (one of the console's targets), when the request named one that is. */
+  target?: string;
+  /** The message the page gave (summarized: MTI, STAN, terminal). */
+  message?: MessageInput;
+  /** The answer (its response code). */
+  response?: IsoMessage;
+}
+
+const sends = new WeakMap<FastifyRequest, SendAudit & { code?: string }>();
+
+/** Notes what the send route learnt of `request` (its target, message, answer) for its line. */
+export function noteSend(request: FastifyRequest, detail: SendAudit): void {
+  sends.set(request, { ...sends.get(request), ...detail });
+}
+
+/** Notes the error code a console answer to `request` named (the console's error handler, routes.ts). */
+export function noteConsoleCode(request: FastifyRequest, code: string): void {
+  sends.set(request, { ...sends.get(request), code });
+}
+
+/**
+ * The `onResponse` hook of the send route: the line of each send, whatever its answer (refused by the token check, the
+ * body, the route; failed at the bank; answered). `tokenAsked`: whether the port asks for a token.
+ */
+export function sendAudit(logger: AnyLogger, tokenAsked: boolean): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (request, reply) => {
+    const noted = sends.get(request) ?? {};
+    logConsoleSend(logger, { ...noted, peer: request.ip, auth: authorizationOf(request.raw, tokenAsked), status: reply.statusCode });
+  };
+}
+
+/**
+ * Writes the line of one console send: `peer`, `auth`, `target`, `mti`, `stan`, `terminal`, `status`, `outcome`
+ * (`answered`, or `refused` / `failed` with the answer's `code`), `responseCode`. Never the body, the token, the cookie.
+ */
+export function logConsoleSend(logger: AnyLogger, line: { peer: string; auth: Authorization; status: number; code?: string } & SendAudit): void {
+  const asked = line.message === undefined ? {} : summarize(line.message);
+  const answered = line.response === undefined ? undefined : summarize(line.response).responseCode;
+  const outcome = line.status < 400 ? 'answered' : line.status < 500 ? 'refused' : 'failed';
+  logger.info(
+    {
+      code: CONSOLE_SEND_CODE,
+      peer: line.peer,
+      auth: line.auth,
+      ...(line.target === undefined ? {} : { target: line.target }),
+      ...(asked.mti === undefined ? {} : { mti: asked.mti }),
+      ...(asked.stan === undefined ? {} : { stan: asked.stan }),
+      ...(asked.terminal === undefined ? {} : { terminal: asked.terminal }),
+      status: line.status,
+      outcome,
+      ...(line.code === undefined ? {} : { error: line.code }),
+      ...(answered === undefined ? {} : { responseCode: answered }),
+    },
+    `console send ${outcome} (${line.status})`,
+  );
+}
+
+/** The sign-in and sign-out lines of one token check (access.ts), refused sign-ins capped. */
+export class SignInLog {
+  private readonly refusedLines = new LogLimits(SIGN_IN_REFUSED_LINES_PER_SECOND);
+
+  constructor(private readonly logger: AnyLogger | undefined) {}
+
+  /** A sign-in (`via`: the form, or the `?token=` link): a session issued to `peer`. */
+  signedIn(peer: string, via: 'form' | 'link'): void {
+    this.logger?.info({ code: CONSOLE_SIGN_IN_CODE, peer, via }, 'console sign-in');
+  }
+
+  /** A sign-in refused: a wrong token, or one from a peer locked out (not compared). Capped. */
+  refused(peer: string, via: 'form' | 'link', reason: 'wrong token' | 'locked out'): void {
+    if (this.logger === undefined) return;
+    const suppressed = this.refusedLines.take('refused');
+    if (suppressed === undefined) return;
+    this.logger.info({ code: CONSOLE_SIGN_IN_REFUSED_CODE, peer, via, reason, ...(suppressed > 0 ? { suppressed } : {}) }, `console sign-in refused: ${reason}`);
+  }
+
+  /**
+   * A sign-out from `peer`: `ended`, whether it held a live session. One that held none (anyone may post it, many a
+   * second) is capped as refused sign-ins are.
+   */
+  signedOut(peer: string, ended: boolean): void {
+    if (this.logger === undefined) return;
+    const suppressed = ended ? 0 : this.refusedLines.take('signed-out');
+    if (suppressed === undefined) return;
+    this.logger.info({ code: CONSOLE_SIGN_OUT_CODE, peer, ended, ...(suppressed > 0 ? { suppressed } : {}) }, 'console sign-out');
+  }
+}
