@@ -3,10 +3,11 @@
 // reversed nor escapes to the caller (a timer's callback, the endpoint's onLateResult).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveDialect } from '@iso8583/codec';
+import { createCodec, resolveDialect } from '@iso8583/codec';
 import type { IsoMessage } from '@iso8583/codec';
 import type { Connector } from '@iso8583/connector';
 import { MessageAnswers } from '../src/flow/message-answers.js';
+import { approvalOf } from '../src/flow/reply-verdict.js';
 
 /** An approved purchase answer to the request of STAN `stan`. */
 function approved(stan: string): { sent: IsoMessage; relayed: false; answer: IsoMessage; upstream: Connector } {
@@ -43,4 +44,21 @@ test('a flow book – each answer\'s original is worked out once, whatever asks 
   void book.replied(() => false);
   assert.deepEqual(reversed, ['000201'], 'the approval is reversed once');
   assert.equal(reads, 1, 'the request was read once');
+});
+
+test('a flow book – a 2110 1002 (declined) of host X and a 0210 00 of bank Y, the terminal told 2210 1002: Y\'s approval is reversed (sr68j #1)', () => {
+  const upstream = { codec: { dialect: resolveDialect('iso87ascii') } } as unknown as Connector;
+  const base: IsoMessage = { 0: '0200', 2: '4111111111111111', 3: '000000', 4: '000000001000', 41: 'TERM0001' };
+  const x = { sent: { ...base, 0: '2100', 11: '000301' }, answer: { ...base, 0: '2110', 11: '000301', 39: '1002' }, upstream };
+  const y = { sent: { ...base, 11: '000302' }, answer: { ...base, 0: '0210', 11: '000302', 39: '00' }, upstream };
+  const reversed: unknown[] = [];
+  const book = new MessageAnswers((original) => void reversed.push(original['11']));
+  book.answered(x);
+  book.answered(y);
+  assert.equal(book.relays('1002'), false, "X's decline is no approval relayed");
+  const told = (): boolean | undefined => approvalOf(createCodec('iso87ascii'), '2200', { 0: '2210', 39: '1002' }, [book]);
+  assert.equal(told(), false, 'the terminal was told declined');
+  void book.replied(() => told() === true);
+  // The book hands every answer to the handler (the gateway's handler skips X's decline by movedMoney): Y's is among them.
+  assert.ok(reversed.includes('000302'), "Y's approval, which the terminal was told declined, is reversed");
 });

@@ -99,7 +99,7 @@ export { assertSchemaCheck, compileSchemaCheck, schemaCheckError } from './schem
 export type { SchemaCheck, SchemaCheckOptions } from './schema/check.js';
 export { recoverFields } from './recover.js';
 export type { RecoverOptions } from './recover.js';
-export { expectsResponse, isNetworkManagement, responseMti } from './mti.js';
+export { expectsResponse, isKnownEdition, isNetworkManagement, responseMti } from './mti.js';
 export { RESPONSE_ECHOED_FIELDS, responseTo } from './response-to.js';
 export { dialectVersion, inVersion, mtiLabel, mtiVersionDigit, networkManagementMti, originalDataElementsField, responseCodeLabel } from './dialect/version.js';
 export { reversalMessageProblems } from './dialect/reversal-check.js';

@@ -57,3 +57,13 @@ export function expectsResponse(mti: string): boolean {
 export function isNetworkManagement(mti: unknown): boolean {
   return typeof mti === 'string' && mti.length === 4 && /^\d{4}$/.test(mti) && mti[1] === '8';
 }
+
+/**
+ * Whether `mti` is of an edition whose messages this toolkit can reverse and whose result codes it reads by the
+ * standard: version digit (first) `0` (ISO 8583:1987) or `1` (1993). `false` for any other digit (`2` ISO 8583:2003,
+ * as jPOS CMF's 2100 and 2200; `3`-`8` reserved; `9` private) and for anything that is not four digits. The one home
+ * of the rule: the connector's reversal (`isReversible`, `isUnreversibleEdition`) asks here.
+ */
+export function isKnownEdition(mti: unknown): boolean {
+  return typeof mti === 'string' && mti.length === 4 && /^\d{4}$/.test(mti) && (mti[0] === '0' || mti[0] === '1');
+}

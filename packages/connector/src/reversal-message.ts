@@ -4,7 +4,7 @@
  * per connector ({@link ReversalPlan}) that builds the reversal message, or writes it straight as JSON text for the
  * journal (the same bytes `JSON.stringify` gives) without making the message object on the request's path.
  */
-import { dialectVersion, inVersion, reversalMessageProblems, trackPan } from '@iso8583/codec';
+import { dialectVersion, inVersion, isKnownEdition, reversalMessageProblems, trackPan } from '@iso8583/codec';
 import type { DialectVersion, Dialect, FieldSpec, IsoMessage, MessageInput } from '@iso8583/codec';
 import { wireField, wireValue } from './match-key.js';
 import { jsonString, plainJson } from './journal-record.js';
@@ -34,17 +34,22 @@ export const REVERSAL_FIELDS: readonly string[] = ['2', '3', '4', '7', '11', '12
  * not reversed), not responses, not messages originated by the issuer (`xxx2`, `xxx3`).
  */
 export function isReversible(mti: string): boolean {
-  return mti.length === 4 && (mti[0] === '0' || mti[0] === '1') && (mti[1] === '1' || mti[1] === '2') && mti[2] === '0' && (mti[3] === '0' || mti[3] === '1');
+  return isKnownEdition(mti) && reversibleClass(mti);
+}
+
+/** Whether `mti`'s class, function and origin (digits 2-4) are a reversible request's: x100, x200, x101, x201. */
+function reversibleClass(mti: string): boolean {
+  return mti.length === 4 && (mti[1] === '1' || mti[1] === '2') && mti[2] === '0' && (mti[3] === '0' || mti[3] === '1');
 }
 
 /**
  * True for an MTI of a class that is reversed ({@link isReversible}: x100, x200 and their repeats) in an edition this
- * connector can neither reverse nor read the answers of (version digit neither 0 nor 1: ISO 8583:2003's 2xxx, as jPOS
- * CMF's 2100 and 2200, whose 4-digit result codes are no 1987 nor 1993 code). With reversal on, such a request is
+ * connector cannot reverse (codec `isKnownEdition` false: a version digit other than 0 and 1, that is ISO 8583:2003's
+ * 2xxx, as jPOS CMF's 2100 and 2200, the reserved 3xxx-8xxx and the private 9xxx). With reversal on, such a request is
  * refused before anything is sent (request-outcome.ts): one whose outcome is unknown could never be reversed (rv68g).
  */
 export function isUnreversibleEdition(mti: string): boolean {
-  return mti.length === 4 && mti[0] !== '0' && mti[0] !== '1' && isReversible(`0${mti.slice(1)}`);
+  return /^\d{4}$/.test(mti) && !isKnownEdition(mti) && reversibleClass(mti);
 }
 
 /**

@@ -154,15 +154,14 @@ function mtiOf(answer: IsoMessage, original: IsoMessage): string | undefined {
  * edition's codes it carries), and it is neither a network management answer (0810, 1814: an echo's or a sign-on's 00,
  * the codec's `isNetworkManagement`) nor the answer to an inquiry (processing code `3x`: a balance inquiry's 00; the
  * one inquiry rule, reversal-message.ts `isInquiry`, that also keeps an inquiry out of the reversal journal). An answer
- * of an edition whose codes are not known (MTI version digit neither 0 nor 1: a 2210) is taken as one that may have
- * moved money, whatever its field 39 (a connector with reversal on refuses to send such a request at all).
+ * of another edition (MTI version digit neither 0 nor 1, codec `isKnownEdition`: a 2210) is judged by the same rule,
+ * its codes read as 1987 ones unless the dialect names its own (`approvalCodes`, `approvalClass`): its request is never
+ * reversible, and a connector with reversal on refuses to send it (request-outcome.ts); taking any such answer as
+ * moving money made a declined 2210 relayed to a terminal read as an approval, and another bank's approval of the same
+ * sequence, which the terminal was told declined, was left standing (sr68j #1).
  */
 export function movedMoney(dialect: Dialect, original: IsoMessage, answer: IsoMessage): boolean {
-  const mti = mtiOf(answer, original);
-  // An edition whose codes are not known here (a 2210: ISO 8583:2003, jPOS CMF's 4-digit result codes) may have moved
-  // money: a needless reversal is answered 25, a missed one leaves the cardholder charged (rv68g).
-  const unknownCodes = mti !== undefined && mti.length === 4 && mti[0] !== '0' && mti[0] !== '1';
-  if (!unknownCodes && !isApprovalClass(dialect, answer['39'], mti)) return false;
+  if (!isApprovalClass(dialect, answer['39'], mtiOf(answer, original))) return false;
   // The request's processing code, else (a request without field 3) the answer's: one inquiry rule (`isInquiry`).
   return !isNetworkManagement(answer['0']) && !isInquiry(dialect, original['3'] == null ? answer : original);
 }

@@ -2,10 +2,10 @@
 // reversed (the reversal builder knows 0xxx and 1xxx) nor its answer's result codes read (4 digits in CMF). Sent by a
 // connector with reversal on, one that timed out and was approved late stood, never reversed (rv68g). Now: refused
 // before anything is sent or held, naming its MTI and the way out; an inquiry (never reversed anyway) and any 2200
-// with reversal off go as before. And an answer of that edition is taken as one that may have moved money (movedMoney).
+// with reversal off go as before. An answer of that edition is judged by the one rule (movedMoney), as any.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getDialect } from '@iso8583/codec';
+import { getDialect, isKnownEdition } from '@iso8583/codec';
 import { isReversible, isUnreversibleEdition, movedMoney } from '../src/index.js';
 import { answer, purchase } from './peer.js';
 import { peerAndConnector, tempDir } from './helpers/setup.js';
@@ -51,18 +51,24 @@ test('the unreversible edition rule: reversible classes of a version digit other
   assert.equal(isReversible('2200'), false, 'still not reversible: refused, not reversed');
 });
 
-test('an answer of an edition whose codes are not known (2210) may have moved money: movedMoney is true but for an inquiry', () => {
-  const d93 = getDialect('iso93ascii');
+test('an answer of another edition (2210) is judged by the same rule as any: a decline moved no money, the dialect\'s own codes are read (sr68j #1)', () => {
   const d87 = getDialect('iso87ascii');
   const original = { '0': '2200', '3': '000000' };
-  // 002 (a 1993 partial approval), 0000 (CMF's approved), 0001 (CMF's honour with identification), even a 05.
-  for (const code of ['002', '0000', '0001', '05']) {
-    assert.equal(movedMoney(d93, original, { '0': '2210', '39': code }), true, `iso93 2210 39=${code}`);
-    assert.equal(movedMoney(d87, original, { '0': '2210', '39': code }), true, `iso87 2210 39=${code}`);
-  }
-  assert.equal(movedMoney(d93, { '0': '2200', '3': '310000' }, { '0': '2210', '39': '0000' }), false, 'an inquiry moves no money');
-  assert.equal(movedMoney(d93, { '0': '2800' }, { '0': '2810', '39': '0000' }), false, 'network management');
+  // CMF's 1002 (declined) and a 05: no approval. Before, any 2210 was taken as one that may have moved money.
+  for (const code of ['1002', '05', '0005']) assert.equal(movedMoney(d87, original, { '0': '2210', '39': code }), false, `2210 39=${code}`);
+  assert.equal(movedMoney(d87, original, { '0': '2210', '39': '00' }), true, "a 1987 approval code in a 2210");
+  // A dialect naming its own codes (a CMF endpoint's approvalCodes) is heard.
+  const cmf = { ...d87, approvalCodes: ['0000'] };
+  assert.equal(movedMoney(cmf, original, { '0': '2210', '39': '0000' }), true, 'approvalCodes named');
+  assert.equal(movedMoney(cmf, original, { '0': '2210', '39': '1002' }), false);
+  assert.equal(movedMoney(cmf, { '0': '2200', '3': '310000' }, { '0': '2210', '39': '0000' }), false, 'an inquiry moves no money');
   // Known editions unchanged.
-  assert.equal(movedMoney(d93, { '0': '1200', '3': '000000' }, { '0': '1210', '39': '002' }), true);
+  assert.equal(movedMoney(getDialect('iso93ascii'), { '0': '1200', '3': '000000' }, { '0': '1210', '39': '002' }), true);
   assert.equal(movedMoney(d87, { '0': '0200', '3': '000000' }, { '0': '0210', '39': '05' }), false);
+});
+
+test('isKnownEdition: version digit 0 or 1 of a four-digit MTI, one home of the rule', () => {
+  for (const mti of ['0200', '1200', '0800', '1814']) assert.equal(isKnownEdition(mti), true, mti);
+  for (const mti of ['2200', '3200', '9200', '020', 'x200', undefined, 200]) assert.equal(isKnownEdition(mti), false, String(mti));
+  for (const mti of ['3100', '8201', '9200']) assert.equal(isUnreversibleEdition(mti), true, mti);
 });
