@@ -3,8 +3,8 @@
  * level), each with a code an operator can search for (docs/errors.md, docs/console.md). A line names the peer (the
  * client's address, as the token guard counts it) and how the request was let in (`bearer`, `session`, or `open` on a
  * port without a token): never the token nor the cookie, never card data (the codec's `summarize`: MTI, STAN,
- * terminal, response code). Failed sign-ins, and sign-outs that held no session, which any client can cause, are
- * capped at {@link SIGN_IN_REFUSED_LINES_PER_SECOND} a second each, the next line written saying how many were left out.
+ * terminal, response code). Failed sign-ins, sign-outs that held no session and sends refused before the token check
+ * let them in, which any client can cause, are capped at {@link SIGN_IN_REFUSED_LINES_PER_SECOND} a second each, the next line written saying how many were left out.
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
@@ -72,9 +72,15 @@ export function noteConsoleCode(request: FastifyRequest, code: string): void {
  * body, the route; failed at the bank; answered). `tokenAsked`: whether the port asks for a token.
  */
 export function sendAudit(logger: AnyLogger, tokenAsked: boolean): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  // A send refused before the token check let it in (`none`: anyone may post it, many a second) is capped as refused
+  // sign-ins are, the next line written saying how many were left out (sr68k #2); a send let in is never capped.
+  const refusedLines = new LogLimits(SIGN_IN_REFUSED_LINES_PER_SECOND);
   return async (request, reply) => {
     const noted = sends.get(request) ?? {};
-    logConsoleSend(logger, { ...noted, peer: request.ip, auth: authorizationOf(request.raw, tokenAsked), status: reply.statusCode });
+    const auth = authorizationOf(request.raw, tokenAsked);
+    const suppressed = auth === 'none' ? refusedLines.take('send') : 0;
+    if (suppressed === undefined) return;
+    logConsoleSend(logger, { ...noted, peer: request.ip, auth, status: reply.statusCode, ...(suppressed > 0 ? { suppressed } : {}) });
   };
 }
 
@@ -82,7 +88,7 @@ export function sendAudit(logger: AnyLogger, tokenAsked: boolean): (request: Fas
  * Writes the line of one console send: `peer`, `auth`, `target`, `mti`, `stan`, `terminal`, `status`, `outcome`
  * (`answered`, or `refused` / `failed` with the answer's `code`), `responseCode`. Never the body, the token, the cookie.
  */
-export function logConsoleSend(logger: AnyLogger, line: { peer: string; auth: Authorization; status: number; code?: string } & SendAudit): void {
+export function logConsoleSend(logger: AnyLogger, line: { peer: string; auth: Authorization; status: number; code?: string; suppressed?: number } & SendAudit): void {
   const asked = line.message === undefined ? {} : summarize(line.message);
   const answered = line.response === undefined ? undefined : summarize(line.response).responseCode;
   const outcome = line.status < 400 ? 'answered' : line.status < 500 ? 'refused' : 'failed';
@@ -99,6 +105,7 @@ export function logConsoleSend(logger: AnyLogger, line: { peer: string; auth: Au
       outcome,
       ...(line.code === undefined ? {} : { error: line.code }),
       ...(answered === undefined ? {} : { responseCode: answered }),
+      ...(line.suppressed === undefined ? {} : { suppressed: line.suppressed }),
     },
     `console send ${outcome} (${line.status})`,
   );
