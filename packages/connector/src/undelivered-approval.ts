@@ -87,12 +87,13 @@ export interface UndeliveredApprovalBook extends UndeliveredApproval {
   /**
    * What a stop fails by: waits for the reversals under way until `until` (`Date.now()` time) plus
    * `STOP_SETTLE_WAIT`, logs at `error` those still under way then ({@link logUnderway}), and returns the approvals not reversed since the stop began (`before`: {@link notReversed} then),
-   * those still under way included. When `aborted()` says, after that wait, that an abort has begun, it logs nothing and
-   * returns `undefined`: the abort lists them and counts them on its own end line (each approval told and counted once).
+   * those still under way included. When `aborted()` says, after that wait, that an abort has begun, those still under
+   * way are neither logged nor counted here: the abort lists them and counts them on its own end line (each approval
+   * told and counted once); those that ended NOT reversed since `before` are counted all the same.
    *
    * @param aborted Whether an abort has begun (default: never).
    */
-  notReversedSince(before: number, until: number, aborted?: () => boolean): Promise<number | undefined>;
+  notReversedSince(before: number, until: number, aborted?: () => boolean): Promise<number>;
   /**
    * Logs at `error` each reversal still being stored or sent now (`NOT known reversed`, with its STAN and terminal,
    * no card data; the first {@link UNDERWAY_LINES_MAX} a line each, the rest named in lines of as many each) and returns
@@ -266,9 +267,10 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
         // Not stored (a full disk, a failed or removed journal folder, a full SAF queue): sent once as it is rather than
         // dropped, so that the approval is undone whenever the upstream is reachable; logged either way.
         // At error once per approval: one already listed `NOT known reversed` gets it at warn (sr68n #3).
-        const line = { ...ended(about), code: safeErrorCode(stored) };
         const text = `${why}: its reversal could not be stored, sending it once without SAF`;
-        logSafely(() => (listed() ? logger.warn(line, text) : logger.error(line, text)));
+        logSafely(() => (listed()
+          ? logger.warn({ ...ended(about), code: safeErrorCode(stored) }, text)
+          : logger.error({ ...about, code: safeErrorCode(stored) }, text)));
         return upstream.request(built).then(
           (sent) => {
             // Reversed only when the host accepted it (the SAF queue's rule: `isAcceptedFor`, `00`, a 1993 14xx's `400`):
