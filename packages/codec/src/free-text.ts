@@ -47,7 +47,39 @@ const DUMP_PART = 12;
  */
 function looksLikeDump(run: string): boolean {
   if (!PATH_LIKE.test(run)) return hasDumpShape(run) || hasDumpBytes(run);
-  return run.split('/').some((part) => part.length >= DUMP_PART && (hasDumpShape(part) || hasDumpBytes(part))) || hasDumpBytes(run);
+  const parts = run.split('/');
+  return (
+    parts.some((part) => (part.length >= DUMP_PART && hasDumpShape(part)) || (part.length >= BYTES_PART && hasDumpBytes(part))) ||
+    hasHexStretch(parts) ||
+    hasDumpBytes(run)
+  );
+}
+
+/** The parts of a path-like run whose bytes are read alone: 8 characters or more (unpadded base64 of a BCD PAN is 11). */
+const BYTES_PART = 8;
+
+/** A part that may be a group of a hex dump written with `/` between its groups (`/5A08/4761/7390/...`). */
+const HEX_GROUP = /^[0-9A-Fa-f]{2,8}$/;
+
+/**
+ * Whether consecutive parts of a path-like run are the groups of one hex value (a PAN, a PIN block, field 55 written
+ * `/4761/7390/0101/0010`, sr68p #2): two or more hex groups in a row that glued are 12 characters or more with 8 digits
+ * or more (`/2026/12/07` is not).
+ */
+function hasHexStretch(parts: readonly string[]): boolean {
+  let glued = '';
+  let groups = 0;
+  for (const part of [...parts, '']) {
+    if (HEX_GROUP.test(part)) {
+      glued += part;
+      groups++;
+      continue;
+    }
+    if (groups >= 2 && glued.length >= DUMP_PART && glued.replace(/[^0-9]/g, '').length >= 8) return true;
+    glued = '';
+    groups = 0;
+  }
+  return false;
 }
 
 /**

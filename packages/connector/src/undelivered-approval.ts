@@ -208,6 +208,8 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
   // operator has them on the list to check already, at error).
   const told = new Set<Promise<void>>();
   let undone = 0;
+  /** Of `undone`, those already listed `NOT known reversed` (and counted there) when they ended (sr68p #1). */
+  let undoneListed = 0;
   const counted = parts.registry === undefined
     ? undefined
     : new (promClient().Counter)({
@@ -283,11 +285,13 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
             }
             count('reversal-declined');
             undone++;
+            if (listed()) undoneListed++;
             notReversedLine(code, { responseCode }, `${why}: its reversal, sent once without SAF, was not accepted (${String(responseCode)}): NOT reversed`);
           },
           (lost: unknown) => {
             count('not-reversed');
             undone++;
+            if (listed()) undoneListed++;
             notReversedLine(safeErrorCode(lost), {}, `${why}: its reversal could not be stored nor sent: NOT reversed`);
           },
         );
@@ -339,10 +343,14 @@ export function undeliveredApproval(parts: LateApprovalParts): UndeliveredApprov
     logUnderway,
     notReversedSince: async (before: number, until: number, aborted: () => boolean = () => false): Promise<number> => {
       await settled(Math.max(until - Date.now(), 0) + STOP_SETTLE_WAIT);
+      // One an abort listed (and counted on its end line) that then ended NOT reversed is the abort's, not the stop's
+      // too (sr68p #1). Listing happens at a stop's or an abort's end only (the commands), so those listed are this
+      // stop's abort's.
+      if (aborted()) return Math.max(0, undone - before - undoneListed);
       // Those ended NOT reversed since `before` (each logged at error as it ended), and those still under way: listed here,
       // unless an abort begun meanwhile lists and counts them on its own end line (sr68c #4); the ended ones are the
       // stop's to count either way (the abort's line counts only those under way, sr68n #1).
-      return undone - before + (aborted() ? 0 : logUnderway());
+      return undone - before + logUnderway();
     },
   });
 }
