@@ -6,11 +6,10 @@
 // socket, a real connector as the terminal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnector } from '@iso8583/connector';
-import { repoRoot } from '@iso8583/test-support';
+import { repoRoot, tempFolder } from '@iso8583/test-support';
 import { startCli } from './cli-process.js';
 
 /** A sequence that answers with an `EncodedReply` made by its own imports (an echo test's approval, no card data). */
@@ -24,8 +23,7 @@ export default function reply(message) {
 `;
 
 test('run: a sequence\'s EncodedReply, made from @iso8583/inbound as it imports it, is the command\'s: its answer reaches the client', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'iso8583-run-one-copy-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempFolder(t, 'iso8583-run-one-copy-');
   // The sequence's folder resolves @iso8583/* as an application's does: through a node_modules (this checkout's).
   symlinkSync(join(repoRoot(), 'node_modules'), join(dir, 'node_modules'), 'dir');
   writeFileSync(join(dir, 'reply.mjs'), SEQUENCE);

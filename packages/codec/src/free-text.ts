@@ -103,7 +103,8 @@ function hasDumpShape(run: string): boolean {
  * bytes read (sr67i #4).
  */
 function hasDumpBytes(run: string): boolean {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(run)) return false;
+  // A word of capitals alone is a name (a system error's code, `ECONNREFUSED`, `EHOSTUNREACH`), not base64 to read.
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(run) || /^[A-Z]+$/.test(run)) return false;
   const bytes = Buffer.from(run, 'base64');
   return (run.endsWith('=') && (run.length % 4 === 0 || /[+/]/.test(run))) || /[0-9]{12}/.test(bytes.toString('hex')) || /[0-9]{12}/.test(bytes.toString('latin1'));
 }
