@@ -58,8 +58,8 @@ function looksLikeDump(run: string): boolean {
 /** The parts of a path-like run whose bytes are read alone: 8 characters or more (unpadded base64 of a BCD PAN is 11). */
 const BYTES_PART = 8;
 
-/** A part that may be a group of a hex dump written with `/` between its groups (`/5A08/4761/7390/...`). */
-const HEX_GROUP = /^[0-9A-Fa-f]{2,8}$/;
+/** A part that may be a group of a hex dump written with `/` between its groups (`/5A08/4761/7390/...`, `4761739001/010010`). */
+const HEX_GROUP = /^[0-9A-Fa-f]{2,12}$/;
 
 /**
  * Whether consecutive parts of a path-like run are the groups of one hex value (a PAN, a PIN block, field 55 written
@@ -83,12 +83,13 @@ function hasHexStretch(parts: readonly string[]): boolean {
 }
 
 /**
- * A run read part by part: one that starts with `/` (every path and JSON pointer the product names does) and holds no
- * `+` nor `=` (base64 may; a path or pointer the product names does not). Any other run with a `/` is judged whole, so
- * that a card number, a PIN block or field 55 written with `/` inside (`47617390/01010010`, `pinBlock=A/Z0S8b4pOk=`,
- * `5A08/4761/7390/...`) stays hidden (sr68m #1).
+ * A run read part by part: one with a `/` and no `+` nor `=` (base64 may hold them; a path or a JSON pointer the product
+ * names does not), whether it starts the path (`/upstreamGroups/main/upstreams/1`) or a folder's name cut the run
+ * before it (`/tmp/iso8583-perm-X1O20k/journal/reversals.jsonl`: `X1O20k/journal/reversals`). Card data written with
+ * `/` inside (`47617390/01010010`, `0123/4567/89AB/CDEF`, `5A08/4761/7390/...`) is caught by its glued hex groups
+ * ({@link hasHexStretch}); with `+` or `=` (`pinBlock=A/Z0S8b4pOk=`) the run is judged whole (sr68m #1, sr68p #2).
  */
-const PATH_LIKE = /^\/[^+=]*$/;
+const PATH_LIKE = /^[^+=]*\/[^+=]*$/;
 
 /** 8 digits or more, or 16 characters or more mixing digits, upper and lower case letters (base64). */
 function hasDumpShape(run: string): boolean {
