@@ -65,5 +65,11 @@ export function isNetworkManagement(mti: unknown): boolean {
  * of the rule: the connector's reversal (`isReversible`, `isUnreversibleEdition`) asks here.
  */
 export function isKnownEdition(mti: unknown): boolean {
-  return typeof mti === 'string' && mti.length === 4 && /^\d{4}$/.test(mti) && (mti[0] === '0' || mti[0] === '1');
+  // Character compares, no regular expression: the connector asks once per request (isReversible).
+  if (typeof mti !== 'string' || mti.length !== 4 || (mti[0] !== '0' && mti[0] !== '1')) return false;
+  for (let i = 1; i < 4; i++) {
+    const c = mti.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }

@@ -49,7 +49,9 @@ function reversibleClass(mti: string): boolean {
  * refused before anything is sent (request-outcome.ts): one whose outcome is unknown could never be reversed (rv68g).
  */
 export function isUnreversibleEdition(mti: string): boolean {
-  return /^\d{4}$/.test(mti) && !isKnownEdition(mti) && reversibleClass(mti);
+  // The class first (character compares, it makes digits 2-4 digits), then a version digit that is a digit but no
+  // known edition's: no regular expression on the request's path.
+  return reversibleClass(mti) && mti[0] !== undefined && mti[0] >= '0' && mti[0] <= '9' && !isKnownEdition(mti);
 }
 
 /**
