@@ -58,7 +58,7 @@ import { createPgPool, maskUrl, storeCause } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
 import { PgJournalOvertaken } from './journal-overtaken.js';
-import { OwnerLock, PING_WAIT_MIN } from './owner-lock.js';
+import { OwnerLock, PING_WAIT_MIN, forgetStaleOwner } from './owner-lock.js';
 import type { StrandedFigure } from './stranded.js';
 
 export type { PgJournalOptions } from './journal-options.js';
@@ -117,6 +117,10 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
       if (this.ownerLocking) {
         this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo(), this.upstream, Math.max(PING_WAIT_MIN, this.claimInterval), this.claims, this.bank);
         await this.ownerLock.open();
+        this.stillOpening();
+      } else {
+        // A row of this name an earlier run with the lock left: other nodes would take this run's entries at once.
+        await forgetStaleOwner(this.pool, this.owner);
         this.stillOpening();
       }
       // Before any entry is claimed (or added), and once this node's owner lock is held (a start at another upstream
