@@ -21,7 +21,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { connectorError } from '../errors.js';
 import { pgDriver, storeCause } from './pool.js';
-import { END_HUNG, FILL_SERVER_TOKEN, FORGET_STALE_OWNER, REGISTER, TAKE_KEY_LOCKS, UNREGISTER } from './owner-lock-sql.js';
+import { END_HUNG, FILL_SERVER_TOKEN, REGISTER, TAKE_KEY_LOCKS, UNREGISTER } from './owner-lock-sql.js';
 import { SessionKeepalive } from './session-keepalive.js';
 
 /** The owner lock of one journal; see the module comment. */
@@ -345,21 +345,8 @@ export class OwnerLock {
   }
 }
 
-/**
- * At the open of a journal without the owner lock (`ownerLock: false`) of owner `owner`: forgets the row of that name
- * an earlier run with the lock left, its lock held by no session (owner-lock-sql.ts `FORGET_STALE_OWNER`: kept, other
- * nodes took this run's entries at once); rejects with `ISO8583_ERR_CONNECTOR_OPTIONS` (field `owner`) when a session
- * holds it (a journal of the same name runs, with the lock), as {@link OwnerLock.open}, or with the driver's error.
- */
-export async function forgetStaleOwner(pool: pg.Pool, owner: string): Promise<void> {
-  const { rows } = await pool.query<{ held: boolean }>(FORGET_STALE_OWNER, [owner]);
-  if (rows[0]?.held === true) throw sameOwnerRuns();
-}
-
 /** The refusal of a start under an owner name whose lock a session holds: another journal that runs has it. */
-function sameOwnerRuns(): Error {
-  return connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'another journal that runs has the same owner name: each needs its own', { field: 'owner' });
-}
+export function sameOwnerRuns(): Error { return connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'another journal that runs has the same owner name: each needs its own', { field: 'owner' }); }
 
 /**
  * Milliseconds the making of the lock's connection, and its `REGISTER` (at close its `UNREGISTER`), may take when the
