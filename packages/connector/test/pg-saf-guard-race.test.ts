@@ -46,7 +46,7 @@ test('PgJournal: addOriginal waits for another node\'s uncommitted add of the sa
   try {
     // Another node's add, as its statement runs, not committed yet.
     await holder.query('BEGIN');
-    await holder.query(ADD, ['bank', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: 60_000 }]), ['bank'], null, 'bank', null]);
+    await holder.query(ADD, ['bank', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: 60_000 }]), ['bank'], null, 'bank', null, null, null]);
     let settled = false;
     const adding = b.addOriginal(original('b1')).finally(() => {
       settled = true;
@@ -111,7 +111,7 @@ test('PgJournal: an add for one bank of a group waits for another node\'s uncomm
   try {
     // Node A's add of the transaction for u1 (its journal's key; the group's transaction key u1), not committed yet.
     await holder.query('BEGIN');
-    await holder.query(ADD, ['u1', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: 60_000 }]), ['u1', 'u2'], null, 'u1', null]);
+    await holder.query(ADD, ['u1', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: 60_000 }]), ['u1', 'u2'], null, 'u1', null, null, null]);
     let settled = false;
     const adding = b.addOriginal(original('b1')).finally(() => {
       settled = true;
@@ -160,7 +160,7 @@ test('the watch for a waiting add sees its own database only: an add waiting in 
   await Promise.all([holder.connect(), there.connect(), here.connect()]);
   try {
     await holder.query('BEGIN');
-    await holder.query(ADD, ['bank', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: 60_000 }]), ['bank'], null, 'bank', null]);
+    await holder.query(ADD, ['bank', 'node-a', 60_000, JSON.stringify([{ ...original('a1'), guard: 60_000 }]), ['bank'], null, 'bank', null, null, null]);
     const adding = b.addOriginal(original('b1'));
     adding.catch(() => undefined);
     await waitUntil(async () => (await addsWaiting(there)) > 0, { what: 'the other database\'s add waiting on the first one\'s lock', timeoutMs: 20_000 });

@@ -68,9 +68,10 @@ export abstract class PgJournalBatches extends PgJournalLeases {
    */
   private async addRows(pool: pg.Pool, statement: string, batch: readonly Adding[]): Promise<Map<string | null, string | null>> {
     try {
-      const key = this.ownerLock?.key ?? null;
+      const [key, pid, started] = this.lockNamed();
       const json = JSON.stringify(batch);
-      const values = statement === ADD ? [this.upstream, this.owner, this.lease, json, this.guards, key, this.txnName, this.bank] : [this.upstream, this.owner, this.lease, json, key, this.bank];
+      const values = statement === ADD ? [this.upstream, this.owner, this.lease, json, this.guards, key, this.txnName, this.bank, pid, started]
+        : [this.upstream, this.owner, this.lease, json, key, this.bank, pid, started];
       const { rows } = await pool.query<{ id: string | null; lease: string | null }>(statement, values);
       return new Map(rows.map((r) => [r.id, r.lease]));
     } catch (err) {
@@ -84,9 +85,10 @@ export abstract class PgJournalBatches extends PgJournalLeases {
   private async recordAttempts(batch: Attempt[]): Promise<BatchResult> {
     let recorded: Map<string | null, string | null>;
     const since = this.heldSince();
+    const [key, pid, started] = this.lockNamed();
     try {
       const { rows } = await this.ready().query<{ id: string | null; lease: string | null }>(ATTEMPT, [this.owner, this.lease,
-        batch.map((a) => a.id), batch.map((a) => a.attempt), this.ownerLock?.key ?? null, batch.map((a) => a.flight)]);
+        batch.map((a) => a.id), batch.map((a) => a.attempt), key, batch.map((a) => a.flight), pid, started]);
       recorded = new Map(rows.map((r) => [r.id, r.lease]));
     } catch (err) {
       throw this.failure('cannot record attempts', err);
@@ -121,10 +123,9 @@ export abstract class PgJournalBatches extends PgJournalLeases {
       // The lock named by its key and by the session that took it (its key is the same after a restart of this name),
       // as they are at each run (a retry names the session that took the lock back).
       const run = (of: readonly number[]) => {
-        const session = this.ownerLock?.session;
+        const [key, pid, started] = this.lockNamed();
         return pool.query<EndedRow | { id: null; unreversed: false }>(DONE, [this.owner, of.map((i) => batch[i]?.id),
-          of.map((i) => batch[i]?.outcome), [...ANSWERED], of.map((i) => retires[i]), this.claims, this.ownerLock?.key ?? null,
-          session?.pid ?? null, session?.started ?? null]);
+          of.map((i) => batch[i]?.outcome), [...ANSWERED], of.map((i) => retires[i]), this.claims, key, pid, started]);
       };
       // A row of NULL id: a `not-needed` found this node's owner gone (its lock's session ended, seen or not): the lock
       // taken again now; a live node ends its refused not-needed once more (another node can have claimed them only by

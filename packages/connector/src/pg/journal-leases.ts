@@ -162,6 +162,16 @@ export abstract class PgJournalLeases {
   }
 
   /**
+   * The owner lock as a statement names it, as it is now: its key and the session that took it last (`REGISTER`'s `pid`
+   * and `started`); all null without the lock (saf-sql.ts `whileLockHeld`, `DONE`: a session other than that one
+   * holding it, the node restarted under the same name, refuses them).
+   */
+  protected lockNamed(): [key: number | null, pid: number | null, started: string | null] {
+    const session = this.ownerLock?.session;
+    return [this.ownerLock?.key ?? null, session?.pid ?? null, session?.started ?? null];
+  }
+
+  /**
    * Whether this node holds its owner lock (or has none), taking it again first if it was lost (its session ended:
    * a database restart, a cut connection); rejects with the store's error for `what` when the database cannot be
    * reached. The entries another node claimed meanwhile are no longer this node's (their statements say so).

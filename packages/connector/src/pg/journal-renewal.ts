@@ -158,7 +158,7 @@ export abstract class PgJournalRenewal extends PgJournalBank {
     const pool = this.ready();
     if (this.heldSince() === undefined && !(await this.holding('reopen entries'))) return false;
     const since = this.heldSince();
-    const query = pool.query<{ id: string | null; lease: string | null }>(REOPEN, [this.owner, id, this.lease, this.ownerLock?.key ?? null]);
+    const query = pool.query<{ id: string | null; lease: string | null }>(REOPEN, [this.owner, id, this.lease, ...this.lockNamed()]);
     this.claiming.add(query); // `close` waits for it, so that what it reopened is handed back too
     const { rows } = await query.finally(() => this.claiming.delete(query));
     if (rows.some((r) => r.id === null)) {
@@ -224,7 +224,7 @@ export abstract class PgJournalRenewal extends PgJournalBank {
         this.letGoInRenewal = meanwhile;
         let renewed: Map<string | null, string | null>;
         try {
-          const { rows } = await pool.query<{ id: string | null; lease: string | null }>(RENEW, [this.owner, this.lease, ids, this.ownerLock?.key ?? null]);
+          const { rows } = await pool.query<{ id: string | null; lease: string | null }>(RENEW, [this.owner, this.lease, ids, ...this.lockNamed()]);
           renewed = new Map(rows.map((r) => [r.id, r.lease]));
         } catch (err) {
           // Its fate unknown (its connection cut, a timeout: it may have committed, even later): the entries let go

@@ -58,7 +58,8 @@ import { createPgPool, maskUrl, storeCause } from './pool.js';
 import { claimed, leaseLost } from './journal-options.js';
 import type { Adding, Row } from './journal-options.js';
 import { PgJournalOvertaken } from './journal-overtaken.js';
-import { OwnerLock, PING_WAIT_MIN } from './owner-lock.js';
+import { OwnerLock, PING_WAIT_MIN, sameOwnerRuns } from './owner-lock.js';
+import { FORGET_STALE_OWNER } from './owner-lock-sql.js';
 import type { StrandedFigure } from './stranded.js';
 
 export type { PgJournalOptions } from './journal-options.js';
@@ -117,6 +118,12 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
       if (this.ownerLocking) {
         this.ownerLock = new OwnerLock(this.pool.options, this.owner, this.logger, () => void this.releaseLetGo(), this.upstream, Math.max(PING_WAIT_MIN, this.claimInterval), this.claims, this.bank);
         await this.ownerLock.open();
+        this.stillOpening();
+      } else {
+        // A row of this name an earlier run with the lock left, held by no session, is forgotten (other nodes would take
+        // this run's entries at once: owner-lock-sql.ts FORGET_STALE_OWNER); one held refuses the start, as with the lock.
+        const { rows } = await this.pool.query<{ held: boolean }>(FORGET_STALE_OWNER, [this.owner]);
+        if (rows[0]?.held === true) throw sameOwnerRuns();
         this.stillOpening();
       }
       // Before any entry is claimed (or added), and once this node's owner lock is held (a start at another upstream

@@ -82,8 +82,10 @@ const BACKEND_STARTED = (a: string): string => `(extract(epoch FROM ${a}.backend
  * made the node's own lock look gone: every not-needed refused, the lock dropped, taken again and refused again
  * (sr68b #1; docs/operations.md says which role reads it). The same "this process, this start" as {@link END_HUNG},
  * whose NULL rule is the other way: it ends a process, so it needs the start read and equal (never a reused number).
+ * What every statement of a node's own entries tests (saf-sql.ts `whileLockHeld`: `ADD`, `ATTEMPT`, `RENEW`...; `DONE`
+ * through {@link ownerGone}).
  */
-function ownerLockHeldBy(key: string, pid: string, started: string): string {
+export function ownerLockHeldBy(key: string, pid: string, started: string): string {
   return `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
       AND l.classid = ${OWNER_LOCK_NAMESPACE} AND l.objid = ${key} AND l.objsubid = 2 AND l.pid = ${pid}::int
@@ -174,6 +176,18 @@ export const END_HUNG = `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN
   WHERE l.pid = $1 AND ${BACKEND_STARTED('a')} = $3::bigint AND l.locktype = 'advisory' AND l.granted
     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND l.classid = ${OWNER_LOCK_NAMESPACE} AND l.objid = o.key AND l.objsubid = 2`;
+
+/**
+ * At the open of a journal without the owner lock (`ownerLock: false`) of owner `$1`: forgets this name's row when no
+ * session holds its lock (tested again on the row's newest version, `ownerLockFree`, once a claim that locked it
+ * committed): a row an earlier run of the same name with the lock left (killed). Kept, other nodes judged that owner
+ * gone and took this run's entries at once, whatever their lease (sr67n #4): the lease alone says when they can be
+ * claimed without the lock; the earlier run's entries, held under the same name, wait for their lease too (as after a
+ * start of the same name with the lock, whose `REGISTER` makes the row live again). `held` is true when the row is
+ * kept: a session holds its lock, a journal of the same name that runs (the start is refused, as with the lock).
+ */
+export const FORGET_STALE_OWNER = `WITH d AS (DELETE FROM iso8583_saf_owner o WHERE o.owner = $1 AND ${ownerLockFree('o.key')} RETURNING o.owner)
+  SELECT EXISTS (SELECT 1 FROM iso8583_saf_owner o WHERE o.owner = $1) AND NOT EXISTS (SELECT 1 FROM d) AS held`;
 
 /** Forgets owner `$1` (at close: the entries it still holds then wait for their lease). */
 export const UNREGISTER = `DELETE FROM iso8583_saf_owner WHERE owner = $1`;

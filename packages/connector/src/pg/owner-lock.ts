@@ -88,7 +88,7 @@ export class OwnerLock {
   async open(): Promise<void> {
     if (await this.take()) return;
     if (this.closed) throw connectorError('ISO8583_ERR_CONNECTOR_STORE', 'the store was closed while it was being opened', { field: 'store' });
-    throw connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'another journal that runs has the same owner name: each needs its own', { field: 'owner' });
+    throw sameOwnerRuns();
   }
 
   /**
@@ -344,6 +344,9 @@ export class OwnerLock {
     );
   }
 }
+
+/** The refusal of a start under an owner name whose lock a session holds: another journal that runs has it. */
+export function sameOwnerRuns(): Error { return connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'another journal that runs has the same owner name: each needs its own', { field: 'owner' }); }
 
 /**
  * Milliseconds the making of the lock's connection, and its `REGISTER` (at close its `UNREGISTER`), may take when the

@@ -2,7 +2,7 @@
  * The statements of the PostgreSQL SAF queue (pg/journal.ts) on `iso8583_saf` (schema-saf.ts). Times are the
  * database's (`now()`), so that the nodes' clocks do not matter; `$n * interval '1 millisecond'` is a lease or an age.
  */
-import { GONE_OWNERS, ownerGone, ownerLockFree, ownerLockHeld, registeredHere } from './owner-lock-sql.js';
+import { GONE_OWNERS, ownerGone, ownerLockFree, ownerLockHeldBy, registeredHere } from './owner-lock-sql.js';
 import { AGAIN_SUFFIX, ENDED_ROWS, endedColumns, passOnLockRows, passingOn } from './overtaken-sql.js';
 import { bookingOf, sameBooking } from './booking-sql.js';
 import { ofBank } from './upstream-marker.js';
@@ -19,12 +19,18 @@ const LOCK_HELD = '(SELECT held FROM owner_lock)';
 
 /**
  * `statement` (an `INSERT` or `UPDATE` named `name` in the statement, that tests {@link LOCK_HELD} and returns `id,
- * lease`) run only while the owner lock whose key is the parameter `key` (`$n`; NULL: no lock to check) is held:
- * refused for want of it, the statement changes nothing and returns one row of NULLs (the caller's sign that the
- * lock's session ended, seen or not: owner-lock.ts `refused`).
+ * lease`) run only while the owner lock whose key is the parameter `key` (`$n`; NULL: no lock to check) is held by
+ * the session that took it last as the node knows it (`pid`, `started`: parameters, `REGISTER`'s `pid` and `started`;
+ * owner-lock-sql.ts `ownerLockHeldBy`, as `DONE` names it): refused for want of it, the statement changes nothing and
+ * returns one row of NULLs (the caller's sign that the lock's session ended, seen or not: owner-lock.ts `refused`).
+ * Held by another session is refused too (fix69p, sr68 "Left alone"): the node killed and started again under the same
+ * owner name took the lock back (the same key) before a statement the dead process sent ran; a live node whose lock
+ * was taken again since it sent the statement is refused as well, which it takes as it takes a break of its hold
+ * (`heldSince`: the refusal of an earlier hold changes nothing; an add or an attempt asked during a broken hold is not
+ * sent anyway, `ReversalManager.late`).
  */
-function whileLockHeld(key: string, name: string, statement: string): string {
-  return `WITH owner_lock AS MATERIALIZED (SELECT (${key}::int IS NULL OR ${ownerLockHeld(`${key}::int`)}) AS held),
+function whileLockHeld(key: string, pid: string, started: string, name: string, statement: string): string {
+  return `WITH owner_lock AS MATERIALIZED (SELECT (${key}::int IS NULL OR ${ownerLockHeldBy(`${key}::int`, pid, started)}) AS held),
   ${name} AS (${statement})
   SELECT id, lease FROM ${name}
   UNION ALL SELECT NULL, NULL FROM owner_lock WHERE NOT held`;
@@ -55,7 +61,7 @@ export const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'aba
  * earlier versions (`txn` NULL). Entries go in the order of their keys, so that two nodes adding the same
  * transactions in two batches wait for each other in one order.
  *
- * With `$6` (the key of `$2`'s owner lock, owner-lock.ts), only while that lock is held, as `ATTEMPT`: once its session
+ * With `$6` (the key of `$2`'s owner lock, owner-lock.ts), only while that lock is held by its session `$9`, `$10` (`whileLockHeld`), as `ATTEMPT`: once its session
  * ended, another node claims `$2`'s entries at once and reverses them, and this node must send none of their requests
  * (it may not have seen the session end yet). Nothing is added then, and one row of NULLs says so.
  *
@@ -67,7 +73,7 @@ export const FINAL: ReadonlySet<string> = new Set(['reversed', 'delivered', 'aba
  * bank before the original is done there (answered 25, the original approved after it: charged, and told 68). Past the
  * fence (the original's answer is due) the owner gone's entry is taken over at once; its first attempt replaces it.
  */
-export const ADD = whileLockHeld('$6', 'added', `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until, txn, attempt_until, bank)
+export const ADD = whileLockHeld('$6', '$9', '$10', 'added', `INSERT INTO iso8583_saf (id, upstream, entry, attempts, lease_owner, lease_until, txn, attempt_until, bank)
   SELECT id, $1, entry, attempts, $2, now() + $3 * interval '1 millisecond', txn,
     CASE WHEN guarded THEN now() + fence * interval '1 millisecond' END, $8 FROM (
     SELECT e->>'id' AS id, e - 'attempts' - 'guard' AS entry, coalesce((e->>'attempts')::int, 0) AS attempts,
@@ -95,10 +101,10 @@ export const NOT_SENT = 'not-sent';
  * one `$2` ended `not-sent` (`FORGET`: an earlier add of the same entry whose fate was unknown, the caller told it
  * failed) is made pending again with the entry given, held by `$2` for a lease, of the bank `$6` (as `ADD`'s `$8`), as a new add would be; one of any other
  * state (another node claimed it and sends it, or it ended otherwise) is left as it is, and not returned. An id no
- * longer stored (its row purged) is added. With `$5` (the key of `$2`'s owner lock), only while that lock is held (as
- * `ADD`); refused for want of it, one row of NULLs says so.
+ * longer stored (its row purged) is added. With `$5` (the key of `$2`'s owner lock), only while that lock is held by its
+ * session `$7`, `$8` (as `ADD`); refused for want of it, one row of NULLs says so.
  */
-export const ADD_AGAIN = whileLockHeld('$5', 'added_again', `INSERT INTO iso8583_saf AS s (id, upstream, entry, attempts, lease_owner, lease_until, bank)
+export const ADD_AGAIN = whileLockHeld('$5', '$7', '$8', 'added_again', `INSERT INTO iso8583_saf AS s (id, upstream, entry, attempts, lease_owner, lease_until, bank)
   SELECT e->>'id', $1, e - 'attempts' - 'guard', coalesce((e->>'attempts')::int, 0), $2, now() + $3 * interval '1 millisecond', $6
   FROM jsonb_array_elements($4::jsonb) AS e
   WHERE ${LOCK_HELD}
@@ -136,7 +142,8 @@ export const FORGET = `WITH k AS MATERIALIZED (SELECT o.id FROM iso8583_saf o
  * Records attempts of entries `$1` holds, not done (or marked `not-needed`: a reversal reopens it; never `not-sent`);
  * renews the lease. A row reopened drops its transaction key (`txn`): a request of the same transaction may have been
  * guarded since, and the reopened row must not clash with it (its reversal still refuses new ones, by `NOT EXISTS`).
- * With `$5` (the key of `$1`'s owner lock, owner-lock.ts), only while that lock is held: once its session ended,
+ * With `$5` (the key of `$1`'s owner lock, owner-lock.ts), only while that lock is held by its session `$7`, `$8`
+ * (`whileLockHeld`): once its session ended,
  * another node may claim the entries at once, and this node must send none of them. Each attempt is fenced: no claim
  * takes its entry before `attempt_until`, `a.f` ms (its flight: `$6`) from the statement's start, by which the node
  * that records it has written it and stopped awaiting its answer, or not sent it (the node counts the flight from
@@ -146,7 +153,7 @@ export const FORGET = `WITH k AS MATERIALIZED (SELECT o.id FROM iso8583_saf o
  * a node that stopped before its entry's end left it): that answer is overtaken by this attempt's, and a late approval
  * must not take it and store a repeat beside this one (its `late_approval`, left for whoever gets the answer, stays).
  */
-export const ATTEMPT = whileLockHeld('$5', 'attempted', `UPDATE iso8583_saf s
+export const ATTEMPT = whileLockHeld('$5', '$7', '$8', 'attempted', `UPDATE iso8583_saf s
   SET attempts = greatest(s.attempts, a.n), lease_until = now() + $2 * interval '1 millisecond', done_at = NULL, outcome = NULL, undid_nothing = NULL,
     txn = CASE WHEN s.done_at IS NULL THEN s.txn END, attempt_until = now() + a.f * interval '1 millisecond'
   FROM unnest($3::text[], $4::int[], $6::float8[]) AS a(id, n, f)
@@ -158,11 +165,12 @@ export const ATTEMPT = whileLockHeld('$5', 'attempted', `UPDATE iso8583_saf s
  * Makes entry `$2` pending again while `$1` holds it (or has it marked `not-needed`: a `done` whose reply was lost
  * may have committed it), its lease renewed (`$3` ms), as `ATTEMPT` reopens it, without counting an attempt: the
  * original's answer could not be recorded, and its reversal must stay in the store whatever happens to this node
- * (`PgJournal.reopen`). With `$4` (the key of `$1`'s owner lock), only while that lock is held (as `ATTEMPT`); refused
+ * (`PgJournal.reopen`). With `$4` (the key of `$1`'s owner lock), only while that lock is held by its session `$5`, `$6`
+ * (as `ATTEMPT`); refused
  * for want of it, one row of NULLs says so. No row back: the entry is not `$1`'s (another node claimed it, and sends
  * it) or it ended otherwise (a host's answer).
  */
-export const REOPEN = whileLockHeld('$4', 'reopened', `UPDATE iso8583_saf s
+export const REOPEN = whileLockHeld('$4', '$5', '$6', 'reopened', `UPDATE iso8583_saf s
   SET lease_until = now() + $3 * interval '1 millisecond', done_at = NULL, outcome = NULL, txn = CASE WHEN s.done_at IS NULL THEN s.txn END
   WHERE s.id = $2 AND s.lease_owner = $1 AND (s.done_at IS NULL OR s.outcome = 'not-needed') AND ${LOCK_HELD}
   RETURNING s.id, ${leaseOf('s')} AS lease`);
@@ -296,11 +304,11 @@ export const CLAIM_GONE = claimWhere(
 
 /**
  * Renews `$1`'s leases on the entries `$3` not done; returns those still held. With `$4` (the key of `$1`'s owner
- * lock), only while that lock is held, as `ADD`: a node whose lock's session ended (maybe unseen) sends none of its
+ * lock), only while that lock is held by its session `$5`, `$6`, as `ADD`: a node whose lock's session ended (maybe unseen) sends none of its
  * entries, and must not keep them from a node that claims by lease alone (nor bump the lease of one it let go meanwhile:
  * the `RELEASE` of it, once the lock is back, would then miss it). Nothing is renewed then, and one row of NULLs says so.
  */
-export const RENEW = whileLockHeld('$4', 'renewed', `UPDATE iso8583_saf s SET lease_until = now() + $2 * interval '1 millisecond'
+export const RENEW = whileLockHeld('$4', '$5', '$6', 'renewed', `UPDATE iso8583_saf s SET lease_until = now() + $2 * interval '1 millisecond'
   WHERE id = ANY($3::text[]) AND lease_owner = $1 AND done_at IS NULL AND ${LOCK_HELD}
   RETURNING id, ${leaseOf('s')} AS lease`);
 
