@@ -123,7 +123,7 @@ export class PgJournal extends PgJournalOvertaken implements ReversalJournal {
         // A row of this name an earlier run with the lock left, held by no session, is forgotten (other nodes would take
         // this run's entries at once: owner-lock-sql.ts FORGET_STALE_OWNER); one held refuses the start, as with the lock.
         const { rows } = await this.pool.query<{ held: boolean }>(FORGET_STALE_OWNER, [this.owner]);
-        if (rows[0]?.held === true) throw sameOwnerRuns();
+        if (rows[0]?.held === true) throw sameOwnerRuns(true);
         this.stillOpening();
       }
       // Before any entry is claimed (or added), and once this node's owner lock is held (a start at another upstream

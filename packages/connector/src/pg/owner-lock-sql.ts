@@ -183,11 +183,12 @@ export const END_HUNG = `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN
  * committed): a row an earlier run of the same name with the lock left (killed). Kept, other nodes judged that owner
  * gone and took this run's entries at once, whatever their lease (sr67n #4): the lease alone says when they can be
  * claimed without the lock; the earlier run's entries, held under the same name, wait for their lease too (as after a
- * start of the same name with the lock, whose `REGISTER` makes the row live again). `held` is true when the row is
- * kept: a session holds its lock, a journal of the same name that runs (the start is refused, as with the lock).
+ * start of the same name with the lock, whose `REGISTER` makes the row live again). `held` is true when a session holds
+ * the row's lock now (`pg_locks` is read live: a row another node's `PURGE_OWNERS` deleted after this statement's snapshot
+ * is not judged held): a journal of the same name that runs (the start is refused, as with the lock).
  */
 export const FORGET_STALE_OWNER = `WITH d AS (DELETE FROM iso8583_saf_owner o WHERE o.owner = $1 AND ${ownerLockFree('o.key')} RETURNING o.owner)
-  SELECT EXISTS (SELECT 1 FROM iso8583_saf_owner o WHERE o.owner = $1) AND NOT EXISTS (SELECT 1 FROM d) AS held`;
+  SELECT EXISTS (SELECT 1 FROM iso8583_saf_owner o WHERE o.owner = $1 AND ${ownerLockHeld('o.key')}) AND NOT EXISTS (SELECT 1 FROM d) AS held`;
 
 /** Forgets owner `$1` (at close: the entries it still holds then wait for their lease). */
 export const UNREGISTER = `DELETE FROM iso8583_saf_owner WHERE owner = $1`;

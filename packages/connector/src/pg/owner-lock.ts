@@ -345,8 +345,11 @@ export class OwnerLock {
   }
 }
 
-/** The refusal of a start under an owner name whose lock a session holds: another journal that runs has it. */
-export function sameOwnerRuns(): Error { return connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', 'another journal that runs has the same owner name: each needs its own', { field: 'owner' }); }
+/** The refusal of a start under an owner name a session holds the lock of; `lockless` (`ownerLock: false`) names a relay too. */
+export function sameOwnerRuns(lockless = false): Error {
+  const relay = lockless ? ' (or a relay pooling by transaction still holds an earlier run\'s lock: restart its server connections)' : '';
+  return connectorError('ISO8583_ERR_CONNECTOR_OPTIONS', `another journal that runs has the same owner name${relay}: each needs its own`, { field: 'owner' });
+}
 
 /**
  * Milliseconds the making of the lock's connection, and its `REGISTER` (at close its `UNREGISTER`), may take when the
@@ -378,9 +381,7 @@ interface Registered extends Backend {
 }
 
 /** `value` when it is a number above 0, else `undefined`. */
-function positive(value: unknown): number | undefined {
-  return typeof value === 'number' && value > 0 ? value : undefined;
-}
+function positive(value: unknown): number | undefined { return typeof value === 'number' && value > 0 ? value : undefined; }
 
 /**
  * Closes `client`'s socket without waiting for the server, with `reason` (`ISO8583_ERR_CONNECTOR_STORE`) that its
