@@ -12,6 +12,7 @@
 import { BUILTIN_DIALECTS, resolveDialect } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import { readFlagFile } from '../read-file.js';
+import { gatewayError } from './errors.js';
 import type { GatewayConfig } from './config-types.js';
 import type { GatewayUpstream } from './upstreams.js';
 
@@ -45,7 +46,24 @@ export function mainDialect(config: Pick<GatewayConfig, 'dialect'>): Dialect {
 
 /** The POS clients' dialect: `clientDialect` (`--client-dialect`), else `dialect` (`--dialect`). */
 export function posDialect(config: Pick<GatewayConfig, 'dialect' | 'clientDialect'>): Dialect {
-  return config.clientDialect === undefined ? mainDialect(config) : configDialect(config, config.clientDialect, '--client-dialect');
+  const dialect = config.clientDialect === undefined ? mainDialect(config) : configDialect(config, config.clientDialect, '--client-dialect');
+  refuseUnmappedWideCodes(dialect, config.clientDialect === undefined ? '--dialect' : '--client-dialect', config.clientDialect ?? config.dialect);
+  return dialect;
+}
+
+/**
+ * Refuses (`ISO8583_ERR_GATEWAY_CONFIG`, at the start and `--check-config`) a POS dialect whose field 39 is wider than
+ * 3 characters (jPOS CMF's `n 4`) and that names no `answerCodes`: the gateway's own answer codes (68, 91, 96...) would
+ * be padded to the field's width (`0091`), which a terminal of that edition reads as approved (sr68j #2).
+ */
+function refuseUnmappedWideCodes(dialect: Dialect, setting: string, ref: string): void {
+  const f39 = dialect.fields['39'];
+  if (f39 === undefined || f39.length <= 3 || dialect.answerCodes !== undefined) return;
+  throw gatewayError(
+    'ISO8583_ERR_GATEWAY_CONFIG',
+    `${setting} ${ref}: field 39 holds ${f39.length} characters, but the dialect names no answerCodes: the gateway's own codes (68, 91, 96...) would be padded to ${'0'.repeat(f39.length - 2)}91 and read as approved; name answerCodes (the dialect's code for each of 30, 68, 91, 94, 96)`,
+    { field: setting },
+  );
 }
 
 /**
