@@ -5,9 +5,11 @@
  * or switch inoperative) when the request never reached the bank, 68 (response received too late) when it reached it
  * or may have (the connector reverses it: a terminal told 91 might send the purchase again as new), 96 (system
  * malfunction) for a failure that is not the bank's; so the terminal always gets an answer it understands (with the
- * codec's `responseMti`: a repeat 0401 gets 0410). A message that expects no answer gets none.
+ * codec's `responseMti`: a repeat 0401 gets 0410), in the endpoint's dialect's code for it (the codec's
+ * `responseCodeIn`: `907` answering a 1xxx MTI, the dialect's `answerCodes`: a bare `91` in a jPOS CMF field 39 of 4
+ * characters would go out as `0091`, an approval there). A message that expects no answer gets none.
  */
-import { responseMti } from '@iso8583/codec';
+import { responseCodeIn, responseMti } from '@iso8583/codec';
 import { upstreamFailureCode } from '@iso8583/connector';
 import type { IsoMessage } from '@iso8583/codec';
 import type { InboundMessage, SequenceContext } from '@iso8583/inbound';
@@ -22,6 +24,6 @@ export default function onError(message: InboundMessage, context: SequenceContex
     const value = message.fields[id];
     if (typeof value === 'string') reply[id] = value;
   }
-  reply['39'] = upstreamFailureCode(context.error);
+  reply['39'] = responseCodeIn(context.dialect, message.mti, upstreamFailureCode(context.error));
   return reply;
 }

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { dialectFromJson } from '@iso8583/codec';
 import { createConnector, owedInJournalSync } from '@iso8583/connector';
 import { createHostSimulator, createInboundEndpoint } from '@iso8583/inbound';
 import type { InboundEndpoint, InboundMessage, Sequence, SequenceContext } from '@iso8583/inbound';
@@ -203,5 +204,12 @@ describe('examples', () => {
     assert.equal(timedOut?.['39'], '68', 'written, no answer: the bank may have it (reversed), never 91');
     const lostUnsent = onError(message({ '0': '0200', '11': '000009', '41': 'T1' }), failed({ code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', sent: 'no' }));
     assert.equal(lostUnsent?.['39'], '91', 'never written: not at the bank');
+    // In the endpoint's dialect's code (responseCodeIn): a 1993 MTI's action code; a jPOS CMF field 39 of 4 characters
+    // its answerCodes (a bare 68 went out as 0068, an approval there).
+    assert.equal(onError(message({ '0': '1200', '11': '000010', '41': 'T1' }), failed({ code: 'ISO8583_ERR_CONNECTOR_TIMEOUT', sent: 'maybe' }))?.['39'], '911');
+    const cmf = dialectFromJson({ name: 'cmf', extends: 'iso87ascii', fields: { '39': { type: 'n', length: 4 } }, approvalCodes: ['0000'], answerCodes: { '30': '9002', '68': '9009', '91': '9001', '94': '9003', '96': '9004' } });
+    const inCmf = (cause: unknown): SequenceContext => ({ ...failed(cause), dialect: cmf }) as SequenceContext;
+    assert.equal(onError(message({ '0': '2200', '11': '000011', '41': 'T1' }), inCmf({ code: 'ISO8583_ERR_CONNECTOR_TIMEOUT', sent: 'maybe' }))?.['39'], '9009');
+    assert.equal(onError(message({ '0': '2200', '11': '000012', '41': 'T1' }), inCmf({ code: 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST', sent: 'no' }))?.['39'], '9001');
   });
 });

@@ -48,6 +48,20 @@ const REJECTED_1993: Readonly<Record<string, string>> = {
 export const OWN_ANSWER_CODES: readonly string[] = ['30', '68', '91', '94', '96'];
 
 /**
+ * The {@link OWN_ANSWER_CODES} that `dialect` has no code of its own for (`answerCodes`) where it needs one: a field 39
+ * wider than 3 characters (jPOS CMF's `n 4`, the 2003 edition, which approves with its whole `0xxx` class), where
+ * `responseCodeIn` would write the 1987 code, padded to `0091`, an approval there. Empty for a field 39 of 3 characters
+ * or fewer, and when every one is named. What the gateway (its POS dialect) and a flow (an inbound endpoint's) refuse
+ * at their start: one home of the rule. Read once per dialect at load, nothing per message.
+ */
+export function unmappedOwnAnswerCodes(dialect: Pick<Dialect, 'fields'> & Partial<Pick<Dialect, 'answerCodes'>>): string[] {
+  const f39 = dialect.fields['39'];
+  if (f39 === undefined || f39.length <= 3) return [];
+  const own = dialect.answerCodes;
+  return OWN_ANSWER_CODES.filter((code) => own === undefined || !Object.hasOwn(own, code));
+}
+
+/**
  * The ISO 8583:1993 action codes (9xx, rejected) of the answers the toolkit makes itself ({@link OWN_ANSWER_CODES}):
  * `30` -> `904`, `68` -> `911`, `91` -> `907`, `94` -> `913`, `96` -> `909`. The built-in `smartvista` dialect's
  * `answerCodes`: SmartVista's own table has these (its system errors, SocketQueue's `isSystemFaulty`, are 9xx codes

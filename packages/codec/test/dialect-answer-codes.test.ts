@@ -44,3 +44,24 @@ test('answerCodes – a smartvista extension with a 2-character field 39 keeps i
   const narrow = dialectFromJson({ name: 'sv2', extends: 'smartvista', approvalCodes: ['00'], systemErrorCodes: ['91', '96'], fields: { '39': { type: 'an', length: 2 } } });
   assert.equal(responseCodeIn(narrow, '0200', '68'), '68');
 });
+
+test('answerCodes – a JSON dialect file names them (4 characters for a 4-wide field 39, never 0xxx: the 2003 edition\'s approvals); null drops those inherited', () => {
+  const f39 = { type: 'n', length: 4, encoding: 'ascii' };
+  const wide = dialectFromJson({ name: 'cmf', extends: 'iso87ascii', fields: { '39': f39 }, answerCodes: { '91': '9001', '68': '9009' } });
+  assert.deepEqual(wide.answerCodes, { '91': '9001', '68': '9009' });
+  assert.equal(responseCodeIn(wide, '2200', '91'), '9001');
+  const problems = (answerCodes: unknown): (string | undefined)[] => {
+    try {
+      dialectFromJson({ name: 'cmf', extends: 'iso87ascii', fields: { '39': f39 }, answerCodes });
+      return [];
+    } catch (err) {
+      assert.ok(isIso8583Error(err));
+      return (err.problems ?? []).map((p) => p.field);
+    }
+  };
+  assert.deepEqual(problems({ '91': '0091' }), ['answerCodes.91'], 'the 2003 edition reads 0091 as approved');
+  assert.deepEqual(problems({ '91': '901' }), ['answerCodes.91'], 'not as wide as field 39 (n 4)');
+  assert.deepEqual(problems({ '05': '9005' }).length, 1, 'not a code the gateway answers with');
+  assert.equal(dialectFromJson({ name: 'sv', extends: 'smartvista', answerCodes: null }).answerCodes, undefined);
+  assert.deepEqual(dialectFromJson({ name: 'sv', extends: 'smartvista' }).answerCodes, getDialect('smartvista').answerCodes);
+});

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Iso8583Error } from '@iso8583/codec';
+import type { Dialect, Iso8583Error } from '@iso8583/codec';
 import { messageMask } from './message-mask.js';
 import type { MaskOrigin } from './message-mask.js';
 import { maskingLogger } from './sequence-logger.js';
@@ -72,6 +72,11 @@ export class MessageContext implements SequenceContext {
       origin.dialect,
     );
     return this.#logger;
+  }
+
+  /** The endpoint's dialect (the message's): what a sequence writes its own response codes by (`responseCodeIn`). */
+  get dialect(): Dialect {
+    return this.#origin.dialect;
   }
 
   /**

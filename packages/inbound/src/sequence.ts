@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { IsoMessage, MessageInput } from '@iso8583/codec';
+import type { Dialect, IsoMessage, MessageInput } from '@iso8583/codec';
 import type { Iso8583Error } from '@iso8583/codec';
 import type { EncodedReply } from './encoded-reply.js';
 
@@ -53,6 +53,13 @@ export interface SequenceContext {
   connectors: Record<string, unknown>;
   /** For an onError sequence: the coded error that sent the message there. Absent for the main sequence. */
   error?: Iso8583Error;
+  /**
+   * The endpoint's dialect: what a sequence writes its own response codes by, `responseCodeIn(context.dialect, mti,
+   * '91')` (the codec's: `907` for a 1xxx MTI, the dialect's `answerCodes` where it names them, `9001` in a jPOS CMF
+   * field 39 of 4 characters where a bare `91` would go out as `0091`, an approval there). Optional for contexts made
+   * by hand (tests).
+   */
+  readonly dialect?: Dialect;
   /**
    * Aborted when the endpoint gives up on the message: its `sequenceTimeout` passed, or the sequence failed (threw or
    * rejected, perhaps while a request it started runs on); the client is answered by onError or with 96, and a later

@@ -9,7 +9,7 @@ import { TLS_INSECURE } from '@iso8583/connector';
 import type { Dialect } from '@iso8583/codec';
 import type { GatewayConfig } from './config.js';
 import { upstreamOptions } from './upstream-options.js';
-import { posDialect } from './dialects.js';
+import { checkedPosDialect } from './dialects.js';
 import { gatewayTlsInsecureWarning } from './tls-insecure-flag.js';
 import { posTlsOptions } from './tls.js';
 import { checkJournalDirs } from './journal-check.js';
@@ -44,7 +44,7 @@ export function checkGatewayConfig(config: GatewayConfig, configWarnings: readon
     insecure ??= gatewayTlsInsecureWarning(options.tls);
     dialects.push({ name: named?.name ?? 'upstream', dialect: options.dialect as Dialect });
   }
-  const client = posDialect(config);
+  const client = checkedPosDialect(config);
   posTlsOptions(config);
   readHttpToken(config.httpToken, config.httpTokenFile, GATEWAY_TOKEN_NAMES);
   gatewayTrustedProxyList(config.httpTrustedProxy);

@@ -9,9 +9,10 @@
  * the file up again by name (the same file read 4 to 5 times), and a file edited during the start could give two parts
  * two dialects (a trace or a console reading the messages in another layout than the wire's).
  */
-import { BUILTIN_DIALECTS, resolveDialect } from '@iso8583/codec';
+import { BUILTIN_DIALECTS, resolveDialect, unmappedOwnAnswerCodes } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import { readFlagFile } from '../read-file.js';
+import { gatewayError } from './errors.js';
 import type { GatewayConfig } from './config-types.js';
 import type { GatewayUpstream } from './upstreams.js';
 
@@ -45,7 +46,26 @@ export function mainDialect(config: Pick<GatewayConfig, 'dialect'>): Dialect {
 
 /** The POS clients' dialect: `clientDialect` (`--client-dialect`), else `dialect` (`--dialect`). */
 export function posDialect(config: Pick<GatewayConfig, 'dialect' | 'clientDialect'>): Dialect {
-  return config.clientDialect === undefined ? mainDialect(config) : configDialect(config, config.clientDialect, '--client-dialect');
+  const dialect = config.clientDialect === undefined ? mainDialect(config) : configDialect(config, config.clientDialect, '--client-dialect');
+  refuseUnmappedWideCodes(dialect, config.clientDialect === undefined ? '--dialect' : '--client-dialect', config.clientDialect ?? config.dialect);
+  return dialect;
+}
+
+/**
+ * Refuses (`ISO8583_ERR_GATEWAY_CONFIG`, at the start and `--check-config`) a POS dialect whose field 39 is wider than
+ * 3 characters (jPOS CMF's `n 4`) and that does not name a code of its own (`answerCodes`) for each of the gateway's
+ * own answers (30, 68, 91, 94, 96: the codec's `unmappedOwnAnswerCodes`): one missing would be padded to the field's
+ * width (`0091`), which a terminal of that edition reads as approved (sr68j #1).
+ */
+function refuseUnmappedWideCodes(dialect: Dialect, setting: string, ref: string): void {
+  const missing = unmappedOwnAnswerCodes(dialect);
+  if (missing.length === 0) return;
+  const width = dialect.fields['39']?.length ?? 4;
+  throw gatewayError(
+    'ISO8583_ERR_GATEWAY_CONFIG',
+    `${setting} ${ref}: field 39 holds ${width} characters, but the dialect's answerCodes name no code for ${missing.join(', ')}: the gateway's own ${missing[0]} would be padded to ${'0'.repeat(width - 2)}${missing[0]} and read as approved; name answerCodes (the dialect's code for each of 30, 68, 91, 94, 96)`,
+    { field: setting },
+  );
 }
 
 /**
@@ -55,6 +75,32 @@ export function posDialect(config: Pick<GatewayConfig, 'dialect' | 'clientDialec
 export function upstreamDialect(config: GatewayConfig, own: GatewayUpstream | undefined): Dialect {
   if (own?.dialect === undefined) return mainDialect(config);
   return configDialect(config, own.dialect, `/upstreams/${Math.max(0, config.upstreams?.indexOf(own) ?? 0)}/dialect`);
+}
+
+/**
+ * The POS dialect ({@link posDialect}, which refuses one whose field 39 is wider than 3 characters with no code of its
+ * own for each of the gateway's answers), what the start and `--check-config` read: also refused
+ * (`ISO8583_ERR_GATEWAY_CONFIG`) when its field 39 is wider than 3 characters (jPOS CMF's `n 4`, the 2003 edition, which
+ * approves with its whole `0xxx` class) in front of an upstream whose dialect's field 39 has another width: the bank's
+ * codes are relayed as they are and packed in the POS dialect's width, its decline `05` answered `0005`, an approval
+ * there. Each dialect as loaded for the rest of the gateway.
+ */
+export function checkedPosDialect(config: GatewayConfig): Dialect {
+  const pos = posDialect(config);
+  const width = pos.fields['39']?.length;
+  if (width === undefined || width <= 3) return pos;
+  const setting = config.clientDialect === undefined ? '--dialect' : '--client-dialect';
+  for (const own of config.upstreams ?? [undefined]) {
+    const upstream = upstreamDialect(config, own);
+    const theirs = upstream.fields['39']?.length;
+    if (theirs === width) continue;
+    throw gatewayError(
+      'ISO8583_ERR_GATEWAY_CONFIG',
+      `${setting} ${config.clientDialect ?? config.dialect}: field 39 holds ${width} characters, but ${own === undefined ? 'the upstream' : `upstream ${own.name}`}'s dialect ${upstream.name} has ${theirs === undefined ? 'no field 39' : `${theirs}`}: the bank's codes would be padded to the POS side's width (its decline 05 answered ${'0'.repeat(width - 2)}05, an approval there); give the POS clients and that upstream dialects whose field 39 is as wide`,
+      { field: setting },
+    );
+  }
+  return pos;
 }
 
 /**

@@ -29,7 +29,7 @@ import { groupUpstreams, journalDirOf } from './upstream-options.js';
 import { keptIn, lostJournals } from '../journal-lost.js';
 import { stopFailure } from '../stop-failure.js';
 import { posTlsOptions } from './tls.js';
-import { mainDialect, posDialect as posDialectOf } from './dialects.js';
+import { checkedPosDialect, mainDialect } from './dialects.js';
 import { connectorTransactionLog, consoleRing, feedRing, gatewayClients, processRegistry } from './clients.js';
 import { httpBindOf, rawDialectsWarning, warnOpenGatewayHttp } from './http-warnings.js';
 import { countConnections } from './connection-metrics.js';
@@ -103,6 +103,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   const named = groupUpstreams(config);
   for (const line of refuseStrandedJournals(config)) logger.warn(warningFields(line), line); // its code a field too
   refuseOtherUpstreams(config); // a journal owing entries recorded for another upstream (journal-upstreams.ts)
+  // The POS dialect, loaded once before any socket opens (a 4-wide field 39 may be refused: dialects.ts `checkedPosDialect`).
+  const posDialect = checkedPosDialect(config);
   // Read by the HTTP app (http.ts); checked here too, so that a start with HTTP off refuses what --check-config does.
   gatewayTrustedProxyList(config.httpTrustedProxy);
   // One transaction log for every upstream: in the journal folder (a folder in use stops the start here), or, with a
@@ -208,8 +210,6 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
   for (const h of otherLinks) h.connect();
   const everyConnector: Connector[] = [connector, ...others];
   feedRing(ring, everyConnector);
-  // The POS dialect, loaded once: the relay hands its bytes on only where it is the upstream's wire format too.
-  const posDialect = posDialectOf(config);
   // Named as --check-config names them: by upstream name (the first connector's own name is the plugin's).
   const upstreamDialects = everyConnector.map((c, i) => ({ name: named?.[i]?.name ?? c.name, dialect: c.codec.dialect }));
   for (const line of approvalFitWarnings(upstreamDialects, posDialect)) logger.warn(line);

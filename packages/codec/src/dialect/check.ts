@@ -282,9 +282,9 @@ export function dialectProblems(dialect: Dialect): FieldProblem[] {
   return problems;
 }
 
-/** A response code's problem (`undefined`: none): 1-3 letters or digits, as wide as a fixed field 39 (`width`). */
+/** A response code's problem (`undefined`: none): 1-4 letters or digits, as wide as a fixed field 39 (`width`). */
 function codeProblem(code: unknown, width: number | undefined): string | undefined {
-  if (typeof code !== 'string' || !/^[0-9A-Za-z]{1,3}$/.test(code)) return 'must be 1-3 letters or digits';
+  if (typeof code !== 'string' || !/^[0-9A-Za-z]{1,4}$/.test(code)) return 'must be 1-4 letters or digits';
   if (width !== undefined && code.length !== width) return `must be ${width} characters wide, as field 39 is`;
   return undefined;
 }
@@ -336,7 +336,8 @@ function answerCodeProblems(dialect: Dialect, width: number | undefined, problem
     if (speaksResponseCodes1987(dialect)) continue;
     const problem = codeProblem(code, width);
     if (problem !== undefined) add(problems, `answerCodes.${key}`, problem);
-    else if (isApprovalClass(dialect, code) || ACCEPTED_CLASSES.some((mti) => isAcceptedFor(dialect, code, mti))) {
+    // A 4-character field 39 (jPOS CMF, the 2003 edition) approves with its whole 0xxx class.
+    else if (isApprovalClass(dialect, code) || ACCEPTED_CLASSES.some((mti) => isAcceptedFor(dialect, code, mti)) || ((code as string).length === 4 && (code as string).startsWith('0'))) {
       add(problems, `answerCodes.${key}`, `${String(code)} says approved or accepted: the toolkit's own ${key} answer must not`);
     }
   }

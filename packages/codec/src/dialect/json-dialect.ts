@@ -1,10 +1,10 @@
 /**
  * JSON dialect files: `{ "name", "extends", "description", "mti", "bitmap", "headerLength", "version",
- * "approvalCodes", "approvalClass", "systemErrorCodes", "reversal", "fields" }`, checked against `schema/dialect.schema.json` (ajv), merged over the
+ * "approvalCodes", "approvalClass", "systemErrorCodes", "answerCodes", "reversal", "fields" }`, checked against `schema/dialect.schema.json` (ajv), merged over the
  * built-in dialect they extend (a field entry overrides the properties it names, a `reversal` the rules it names and
  * its `set` the fields it names; `null`
  * removes a field or a property, `"approvalClass": null` the class inherited: the standard's, and `"reversal": null`
- * the reversal rules inherited: the edition's), then checked
+ * the reversal rules inherited: the edition's, `"answerCodes": null` the codes inherited), then checked
  * against the semantic rules. `extends` may also name a jPOS GenericPackager `.xml` file.
  */
 import { readFileSync } from 'node:fs';
@@ -160,6 +160,7 @@ export function dialectFromJson(json: unknown, options: DialectFromJsonOptions =
     approvalCodes?: string[];
     approvalClass?: string[] | null;
     systemErrorCodes?: string[] | null;
+    answerCodes?: Record<string, string> | null;
     reversal?: Record<string, unknown> | null;
     fields?: Record<string, Record<string, unknown> | null>;
   };
@@ -193,7 +194,9 @@ export function dialectFromJson(json: unknown, options: DialectFromJsonOptions =
   const reversal = reversalOf(file.reversal, base?.reversal);
   if (reversal !== undefined) dialect.reversal = reversal;
   if (base?.networkManagement !== undefined) dialect.networkManagement = structuredClone(base.networkManagement);
-  if (base?.answerCodes !== undefined) dialect.answerCodes = { ...base.answerCodes };
+  // `null`: none (the edition's codes), whatever the dialect extended says; a file names them for a field 39 wider than 3.
+  const answerCodes = file.answerCodes === null ? undefined : (file.answerCodes ?? base?.answerCodes);
+  if (answerCodes !== undefined) dialect.answerCodes = { ...answerCodes };
   const problems = dialectProblems(dialect);
   if (problems.length > 0) throw dialectInvalid(problems);
   return dialect;
