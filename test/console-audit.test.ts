@@ -3,11 +3,13 @@
  * of the real gateway binary: each workbench send (peer, how it was let in: `session` or `bearer`, never the token nor
  * the cookie; target, MTI, STAN, terminal, outcome, response code; no card data), refused ones with their code too;
  * each sign-in, refused sign-in (with its reason) and sign-out. Before, an approved send logged nothing at info. A card
- * number sent as a JSON number past 2^53 is refused at the body (it was read as another card and recorded so).
+ * number sent as a JSON number past 2^53 is refused at the body (it was read as another card and recorded so). A send
+ * whose page left before its answer (Fastify's onResponse never comes then) has its line too, outcome `gone`.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitUntil } from '@iso8583/test-support';
+import { rawHttp, waitUntil } from '@iso8583/test-support';
+import { approve, startBank } from './helpers/bank.js';
 import { startGateway, startSimulator, stopAll } from './helpers/cli.js';
 
 const TOKEN = 'audit-token-7f3c9e1a2b';
@@ -72,4 +74,42 @@ test('console audit – sends, sign-ins (refused too) and sign-outs are coded in
   assert.ok(!text.includes(TOKEN), 'the token is logged');
   assert.ok(!text.includes(cookie.split('=')[1] as string), 'the cookie is logged');
   assert.ok(!text.includes('4111111111111111') && !text.includes(BIG) && !text.includes('67999901'), 'card data is logged');
+});
+
+test('console audit – a send whose page left before its answer still gets its line: outcome gone, with the answer\'s response code (sr68k #1)', async (t) => {
+  // The bank holds the answer until the test releases it, once the gateway has seen the page leave.
+  const bank = await startBank(approve);
+  t.after(() => bank.close());
+  let release: (() => void) | undefined;
+  bank.onRequest((request, write) => {
+    if (request['0'] === '0200') release = () => write(approve(request));
+    else write(approve(request));
+  });
+  // One HTTP connection an address: a new one is refused while the page's connection is busy, taken once it closed.
+  const gw = await startGateway(['--upstream', `127.0.0.1:${bank.port}`, '--console-send', '--no-transaction-log', '--http-max-connections-per-address', '1']);
+  const log = (): string => gw.process.stderr();
+  const body = JSON.stringify({ message: { '0': '0200', '2': '4111111111111111', '3': '000000', '4': '1000', '11': '000741', '41': 'AUDT0002', '49': '840' } });
+  const page = rawHttp(gw.http.port, gw.http.host);
+  page.socket.write(`POST /console/api/send HTTP/1.1\r\nHost: ${gw.http.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  await bank.waitFor((m) => m['11'] === '000741');
+  page.socket.destroy();
+  await page.closed;
+  // The gateway has seen the close once it takes a new connection from this address.
+  await waitUntil(async () => {
+    try {
+      return (await fetch(`http://${gw.http.host}:${gw.http.port}/console/api/session`)).ok;
+    } catch {
+      return false;
+    }
+  }, { what: 'the gateway to see the page leave', timeoutMs: 10_000 });
+  (release as () => void)();
+  const line = await waitUntil(() => coded(log(), 'ISO8583_INFO_CONSOLE_SEND').find((l) => l.stan === '000741'), { what: 'the send\'s line', timeoutMs: 10_000 });
+  assert.equal(line.outcome, 'gone', JSON.stringify(line));
+  assert.equal(line.responseCode, '00');
+  assert.equal(line.status, undefined);
+  assert.equal(line.auth, 'open');
+  // The approval the page never got is reversed (its money line), and the send has one line only.
+  await bank.waitFor((m) => m['0'] === '0400' || m['0'] === '0420');
+  assert.equal(coded(log(), 'ISO8583_INFO_CONSOLE_SEND').filter((l) => l.stan === '000741').length, 1);
+  assert.ok(!log().includes('4111111111111111'), 'card data is logged');
 });

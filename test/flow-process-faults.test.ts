@@ -158,6 +158,32 @@ test('iso8583 run – an uncaught exception that cannot be read (its stack gette
   assertNoCardData(logged);
 });
 
+test('iso8583 run – an uncaught exception after the stop ended is logged as such: the exit code the stop decided (0) stays, never "stopping gracefully (exit 1)" (sr68c #3)', async (t) => {
+  // The sequence module throws (from a microtask, an uncaught exception) as the flow writes its end line: the stop has
+  // ended (exit 0 decided) and the fault handler is still installed (it is removed once the line is written).
+  writeFileSync(join(work, 'late-fault.mjs'), `const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => {
+  if (/^flow [a-z]+ stopped\\n$/.test(String(chunk))) queueMicrotask(() => { throw new Error('late: pan ${PAN}'); });
+  return write(chunk, ...rest);
+};
+export default async function sequence(message) {
+  return { 0: '0210', 11: message.fields['11'], 39: '00' };
+}
+`);
+  const bank = await startBank(approve);
+  t.after(() => bank.close());
+  const { flow } = await startPosFlow(work, 'faultslate', bank.port, { sequence: join(work, 'late-fault.mjs') }, { logLevel: 'info' });
+  flow.kill('SIGTERM');
+  const exit = await exitWithin(flow, 30_000, 'the flow stopped');
+  const logged = flow.stdout() + flow.stderr();
+  assert.match(flow.stdout(), /^flow faultslate stopped$/m, logged);
+  assert.match(logged, /"code":"ISO8583_ERR_UNCAUGHT_EXCEPTION","fault":\{"type":"Error","message":"late: pan 411111\*{6}1111"/);
+  assert.match(logged, /"msg":"an uncaught exception after the stop ended \(the exit code stays\)"/);
+  assert.doesNotMatch(logged, /stopping gracefully \(exit 1\)/);
+  assert.equal(exit.code, 0, logged);
+  assertNoCardData(logged);
+});
+
 test('iso8583 run --check and run – a sequence module whose top level leaves a promise rejected: the fault is logged masked, never printed raw by Node; the check or start fails, exit 1 (fix68d #3)', async () => {
   // The rejection is told once the module's top level waits a turn of the event loop: the check is still running.
   writeFileSync(join(work, 'top-reject.mjs'), `Promise.reject(new Error('top level: pan ${PAN} track ${PAN}=30121010000012345678'));

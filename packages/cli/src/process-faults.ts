@@ -67,19 +67,23 @@ function readFault(value: unknown): Record<string, unknown> {
 /**
  * Handles the process's unhandled rejections, uncaught exceptions and warnings as the module says, on `logger`;
  * `stop` is called at the first unhandled rejection or uncaught exception (the command's graceful stop), before the
- * fault is logged. Returns the undo (Node's own warning printer put back), and whether such a fault came.
+ * fault is logged. `ended`: whether the command's stop has ended (signals.ts `settled`; default never): a fault then
+ * is only logged, saying so (the exit code the stop decided stays; sr68c #3), and neither calls `stop` nor counts as
+ * `crashed`. Returns the undo (Node's own warning printer put back), and whether such a fault came before the end.
  */
-export function handleProcessFaults(logger: Logger, stop: () => void): { crashed: () => boolean; dispose: () => void } {
+export function handleProcessFaults(logger: Logger, stop: () => void, ended: () => boolean = () => false): { crashed: () => boolean; dispose: () => void } {
   let crashed = false;
   // The stop comes first: should the logging itself fail, the flow still stops gracefully.
   const onFault = (code: string, fault: unknown, what: string): void => {
-    const first = !crashed;
+    const late = ended();
+    const first = !late && !crashed;
     if (first) {
       crashed = true;
       stop();
     }
+    const text = late ? `${what} after the stop ended (the exit code stays)` : first ? `${what}: stopping gracefully (exit 1)` : `${what} while stopping`;
     try {
-      logger.error({ code, fault: faultView(fault) }, first ? `${what}: stopping gracefully (exit 1)` : `${what} while stopping`);
+      logger.error({ code, fault: faultView(fault) }, text);
     } catch {
       // A logger that throws here would end the process at once (a throw in an uncaughtException listener): the
       // graceful stop already begun goes on (sr67o #2).

@@ -49,6 +49,13 @@ function ignoreLateHup(): void {
 }
 
 /**
+ * The exit code of a command's stop ({@link handleSignals}), and whether its outcome is known: `settled()` is true from
+ * the moment the stop resolved (drained: 0; aborted: 1) or rejected, before the command's continuation runs. The one
+ * home of "the stop has ended" (a process fault after it no longer changes the exit code: process-faults.ts).
+ */
+export type HandledSignals = Promise<number> & { readonly settled: () => boolean };
+
+/**
  * Resolves with the exit code once a stop signal has been handled: SIGTERM/SIGINT drain with `stop()` (exit 0; a
  * `stop()` that rejects rejects with {@link stopFailed}, for the command's error line and exit code 1); a second one runs `abort()` and resolves with 1 as soon as it settles (at most {@link ABORT_EXIT_WAIT} ms); the process
  * then exits 1 in the next turn of the event loop, once the command's continuation (its `... aborted` line, the log
@@ -63,7 +70,7 @@ export function handleSignals(
   stop: (signal: NodeJS.Signals) => Promise<void>,
   abort: () => Promise<void> | void,
   hup: (() => void) | undefined,
-): Promise<number> {
+): HandledSignals {
   // Once the stop has settled, a SIGHUP (logrotate) finds the log closed: nothing to reopen. It is ignored, as a late
   // stop signal is; with no listener left, Node's default would end the process by the signal (exit 129, before its
   // end line, sr68c #1), so a listener that does nothing takes the place of `hup`.
@@ -72,12 +79,12 @@ export function handleSignals(
     process.off('SIGHUP', hup);
     process.on('SIGHUP', ignoreLateHup);
   };
+  // The stop's outcome once known (sr67o #5): the first outcome decides the exit code. A signal after it (the command
+  // still writing its end line, the process about to exit) is ignored: it no longer aborts nor turns exit 0 into 1.
+  let settled = false;
   const handled = new Promise<number>((resolve, reject) => {
     let stopping = false;
     let aborting = false;
-    // The stop's outcome once known (sr67o #5): the first outcome decides the exit code. A signal after it (the command
-    // still writing its end line, the process about to exit) is ignored: it no longer aborts nor turns exit 0 into 1.
-    let settled = false;
     const onStop = (signal: NodeJS.Signals): void => {
       if (settled) return;
       if (stopping) {
@@ -87,6 +94,7 @@ export function handleSignals(
         process.exitCode = 1;
         const grace = new Promise<void>((r) => setTimeout(r, ABORT_EXIT_WAIT).unref());
         void Promise.race([Promise.resolve().then(abort).catch(() => undefined), grace]).then(() => {
+          settled = true;
           resolve(1);
           // Whatever still holds the event loop (a close waiting for its deadline, a destroy waiting for a store) must
           // not hold the exit: it comes once the command has written its end (in the microtasks after `resolve`).
@@ -127,5 +135,5 @@ export function handleSignals(
   // A failed stop that comes while the command still writes its start line is reported once it awaits this, never
   // as an unhandled rejection that kills the process first.
   handled.catch(() => undefined);
-  return handled;
+  return Object.assign(handled, { settled: () => settled });
 }

@@ -178,13 +178,16 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
   // or an unhandled rejection takes the graceful stop path a SIGTERM takes (each request in flight gets its one
   // outcome), then exit 1. During a drain already under way (the operator's SIGTERM) it is only logged: a second
   // SIGTERM would turn that drain into an abort.
-  // Once the stop's outcome is known (`decided`), a fault no longer changes the exit code it decided (sr67o #5).
-  let decided = false;
-  const faults = handleProcessFaults(log.logger, () => {
-    if (decided) return;
-    process.exitCode = 1;
-    if (!stopRequested) process.emit('SIGTERM', 'SIGTERM');
-  });
+  // Once the stop's outcome is known (`stopped.settled`), a fault no longer changes the exit code it decided (sr67o #5)
+  // and its line says so (sr68c #3).
+  const faults = handleProcessFaults(
+    log.logger,
+    () => {
+      process.exitCode = 1;
+      if (!stopRequested) process.emit('SIGTERM', 'SIGTERM');
+    },
+    stopped.settled,
+  );
   // The process is held until a stop signal: a flow of connectors only (no listener, no HTTP) has nothing else that
   // keeps the event loop alive while its bank link is down (the reconnect timer is unref'd). Cleared at the stop.
   const held = setInterval(() => undefined, MAX_TIMER_DELAY);
@@ -207,7 +210,6 @@ async function runUntilStopped(name: string, running: RunningFlow, log: Reopenab
   // Inside the try: a failed stop (its coded error) flushes the log too before main.ts reports it.
   try {
     const code = await stopped;
-    decided = true;
     // The drain is over whatever became of stdout meanwhile (its lines are notices, signals.ts).
     if (faults.crashed() && code === 0) return await writeEnd(process.stdout, `flow ${name} stopped after an uncaught exception or unhandled rejection\n`, 1);
     return await writeEnd(process.stdout, code === 0 ? `flow ${name} stopped\n` : `flow ${name} aborted\n`, code);

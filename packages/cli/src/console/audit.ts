@@ -55,43 +55,113 @@ export interface SendAudit {
   response?: IsoMessage;
 }
 
-const sends = new WeakMap<FastifyRequest, SendAudit & { code?: string }>();
+/**
+ * What is known of one send for its line, and where its line stands: `started`/`settled`, the route's handler ran /
+ * ended; `gone`, the response closed before it was written whole (the page left); `logged`, its line is written.
+ */
+interface SendState extends SendAudit {
+  code?: string;
+  started?: boolean;
+  settled?: boolean;
+  gone?: boolean;
+  logged?: boolean;
+}
+
+const sends = new WeakMap<FastifyRequest, SendState>();
+
+/** The state of `request`'s send, made on first use. */
+function stateOf(request: FastifyRequest): SendState {
+  let state = sends.get(request);
+  if (state === undefined) {
+    state = {};
+    sends.set(request, state);
+  }
+  return state;
+}
 
 /** Notes what the send route learnt of `request` (its target, message, answer) for its line. */
 export function noteSend(request: FastifyRequest, detail: SendAudit): void {
-  sends.set(request, { ...sends.get(request), ...detail });
+  Object.assign(stateOf(request), detail);
 }
 
 /** Notes the error code a console answer to `request` named (the console's error handler, routes.ts). */
 export function noteConsoleCode(request: FastifyRequest, code: string): void {
-  sends.set(request, { ...sends.get(request), code });
+  stateOf(request).code = code;
+}
+
+/** The send route's hooks and its handler's wrapper that write its line ({@link sendAudit}). */
+export interface SendAuditHooks {
+  /** The route's `onRequest` hook: watches the response's close (a page that leaves before its answer is written). */
+  onRequest: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** The route's `onResponse` hook: the line of a send whose answer was written (or failed to be). */
+  onResponse: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** Wraps the route's handler: a send whose page left while it ran gets its line once it ends (with its answer). */
+  handler: <T>(handle: (request: FastifyRequest, reply: FastifyReply) => Promise<T>) => (request: FastifyRequest, reply: FastifyReply) => Promise<T>;
 }
 
 /**
- * The `onResponse` hook of the send route: the line of each send, whatever its answer (refused by the token check, the
- * body, the route; failed at the bank; answered). `tokenAsked`: whether the port asks for a token.
+ * The send route's line of each send, whatever its answer (refused by the token check, the body, the route; failed
+ * at the bank; answered), once: at its response's end (`onResponse`), or, for a page that left before its answer was
+ * written whole (a closed tab: Fastify's `onResponse` never comes then, sr68k #1), outcome `gone` once the route's
+ * handler has ended (its answer, handed to the undelivered answers' handler, named by its response code), or at the
+ * close when the handler never ran. `tokenAsked`: whether the port asks for a token. Costs one `close` listener a send.
  */
-export function sendAudit(logger: AnyLogger, tokenAsked: boolean): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+export function sendAudit(logger: AnyLogger, tokenAsked: boolean): SendAuditHooks {
   // A send refused before the token check let it in (`none`: anyone may post it, many a second) is capped as refused
   // sign-ins are, the next line written saying how many were left out (sr68k #2); a send let in is never capped.
   const refusedLines = new LogLimits(SIGN_IN_REFUSED_LINES_PER_SECOND);
-  return async (request, reply) => {
-    const noted = sends.get(request) ?? {};
+  const write = (request: FastifyRequest, status: number | undefined): void => {
+    const state = stateOf(request);
+    if (state.logged === true) return;
+    state.logged = true;
     const auth = authorizationOf(request.raw, tokenAsked);
     const suppressed = auth === 'none' ? refusedLines.take('send') : 0;
     if (suppressed === undefined) return;
-    logConsoleSend(logger, { ...noted, peer: request.ip, auth, status: reply.statusCode, ...(suppressed > 0 ? { suppressed } : {}) });
+    const { target, message, response, code } = state;
+    logConsoleSend(logger, {
+      peer: request.ip,
+      auth,
+      ...(status === undefined ? {} : { status }),
+      ...(target === undefined ? {} : { target }),
+      ...(message === undefined ? {} : { message }),
+      ...(response === undefined ? {} : { response }),
+      ...(code === undefined ? {} : { code }),
+      ...(suppressed > 0 ? { suppressed } : {}),
+    });
+  };
+  return {
+    onRequest: async (request, reply) => {
+      reply.raw.once('close', () => {
+        // A response written whole has its line from onResponse.
+        if (reply.raw.writableFinished) return;
+        const state = stateOf(request);
+        state.gone = true;
+        if (state.started !== true || state.settled === true) write(request, undefined);
+      });
+    },
+    onResponse: async (request, reply) => write(request, reply.statusCode),
+    handler: (handle) => async (request, reply) => {
+      const state = stateOf(request);
+      state.started = true;
+      try {
+        return await handle(request, reply);
+      } finally {
+        state.settled = true;
+        if (state.gone === true) write(request, undefined);
+      }
+    },
   };
 }
 
 /**
  * Writes the line of one console send: `peer`, `auth`, `target`, `mti`, `stan`, `terminal`, `status`, `outcome`
- * (`answered`, or `refused` / `failed` with the answer's `code`), `responseCode`. Never the body, the token, the cookie.
+ * (`answered`, or `refused` / `failed` with the answer's `code`; `gone`, no `status`: the page left before its answer
+ * was written whole), `responseCode`. Never the body, the token, the cookie.
  */
-export function logConsoleSend(logger: AnyLogger, line: { peer: string; auth: Authorization; status: number; code?: string; suppressed?: number } & SendAudit): void {
+export function logConsoleSend(logger: AnyLogger, line: { peer: string; auth: Authorization; status?: number; code?: string; suppressed?: number } & SendAudit): void {
   const asked = line.message === undefined ? {} : summarize(line.message);
   const answered = line.response === undefined ? undefined : summarize(line.response).responseCode;
-  const outcome = line.status < 400 ? 'answered' : line.status < 500 ? 'refused' : 'failed';
+  const outcome = line.status === undefined ? 'gone' : line.status < 400 ? 'answered' : line.status < 500 ? 'refused' : 'failed';
   logger.info(
     {
       code: CONSOLE_SEND_CODE,
@@ -101,13 +171,13 @@ export function logConsoleSend(logger: AnyLogger, line: { peer: string; auth: Au
       ...(asked.mti === undefined ? {} : { mti: asked.mti }),
       ...(asked.stan === undefined ? {} : { stan: asked.stan }),
       ...(asked.terminal === undefined ? {} : { terminal: asked.terminal }),
-      status: line.status,
+      ...(line.status === undefined ? {} : { status: line.status }),
       outcome,
       ...(line.code === undefined ? {} : { error: line.code }),
       ...(answered === undefined ? {} : { responseCode: answered }),
       ...(line.suppressed === undefined ? {} : { suppressed: line.suppressed }),
     },
-    `console send ${outcome} (${line.status})`,
+    line.status === undefined ? 'console send gone: the page left before its answer was written' : `console send ${outcome} (${line.status})`,
   );
 }
 

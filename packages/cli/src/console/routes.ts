@@ -293,7 +293,8 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
     });
 
     // Each send is told at info, coded, whatever its answer (audit.ts): who sent what where, and what came back.
-    child.post('/console/api/send', { bodyLimit: WORKBENCH_BODY_LIMIT, onResponse: sendAudit(logger, options.signOut === true) }, async (request, reply) => {
+    const audit = sendAudit(logger, options.signOut === true);
+    child.post('/console/api/send', { bodyLimit: WORKBENCH_BODY_LIMIT, onRequest: audit.onRequest, onResponse: audit.onResponse }, audit.handler(async (request, reply) => {
       if (options.send !== true) {
         throw consoleError('ISO8583_ERR_CONSOLE_SEND_OFF', 'sending from the console is off: start the server with --console-send', 'send');
       }
@@ -334,6 +335,6 @@ export function mountConsole(app: FastifyInstance, options: ConsoleOptions, logg
       }
       watchSendDelivery(reply, options.undelivered, watch.told());
       return reply.send({ upstream: name, latencyMs: Math.round((performance.now() - start) * 100) / 100, fields });
-    });
+    }));
   });
 }

@@ -38,14 +38,17 @@ export function isInexactNumber(token: string): boolean {
 
 /**
  * Why a JSON number written in whole digits that `JSON.parse` cannot keep is refused (`6799990100000000018` reads as
- * `6799990100000000000`, another card number): the codec's word for a number past 2^53 - 1. Never quotes the value.
+ * `6799990100000000000`, another card number): the codec's word for a number past 2^53 - 1 (`fromJson`), and for one
+ * whose digits read back otherwise (the HTTP bodies, {@link isTooBigNumber}). Never quotes the value.
  */
 export const TOO_BIG_NUMBER_REASON = 'a number too big to keep every digit: give it as a string';
 
 /**
- * Whether the JSON number token `token`, written in whole digits, reads as another number (`String(Number(token))`
- * differs: past 2^53 the last digits are rounded). Only a token of 16 characters or more can be (2^53 has 16 digits),
- * so the cost stays off short tokens.
+ * Whether the JSON number token `token`, written in whole digits, reads back as other digits (`String(Number(token))`
+ * differs): most numbers past 2^53 (their last digits rounded: 2^53 + 1 reads as 2^53), and every one of 22 digits or
+ * more (written back with an exponent, 10^21 as `1e+21`), even one a double holds exactly (2^64). A number past 2^53
+ * that reads back as written (2^53 + 2) is not one: pack refuses it (past 2^53 - 1). Only a token of 16 characters or
+ * more can be (2^53 has 16 digits), so the cost stays off short tokens.
  */
 export function isTooBigNumber(token: string): boolean {
   return token.length > 15 && !isInexactNumber(token) && String(Number(token)) !== token;
