@@ -2,7 +2,8 @@
 // (here behind its terminal's first request, with the per-terminal queue on) is dropped unsent
 // (ISO8583_ERR_CONNECTOR_ABORTED, never sent to the host), never sent and approved after the page left. Real parts:
 // a TCP host that holds the terminal's first purchase, a connector with its terminal queue, the console on a real
-// HTTP port, a raw HTTP client that goes away. Its log line names the send by MTI, STAN and terminal, as POST / does.
+// HTTP port, a raw HTTP client that goes away. Its log line names the send by MTI, STAN and terminal, as POST / does;
+// its console audit line says it is gone, with the error's code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -68,6 +69,9 @@ test('console send – a send still waiting for its terminal\'s turn when its pa
   // The line names the send as POST / names its own (the codec's log-safe keys): not its MTI alone.
   assert.deepEqual([dropped.mti, dropped.stan, dropped.terminal], ['0200', '000002', 'TERM0001'], 'the dropped line has MTI, STAN and terminal');
   assert.equal(bank.stats().pending, 0, 'nothing left waiting');
+  // The send's audit line names the error its handler ended with, though the page had gone first (sr69r #3).
+  const audit = await waitUntil(() => lines.find((l) => l.code === 'ISO8583_INFO_CONSOLE_SEND'), { what: 'the send\'s line', timeoutMs: 10_000 });
+  assert.deepEqual([audit.outcome, audit.error, audit.stan], ['gone', 'ISO8583_ERR_CONNECTOR_ABORTED', '000002'], JSON.stringify(audit));
 
   // The first is answered; nothing follows it to the host.
   release.open();

@@ -71,7 +71,7 @@ export { crossSiteError, refuseCrossSite } from './cross-site.js';
 export { failedAnswerCode, noteFailedAnswer, noteRouteFailure, routeFailure, routeFailureOf } from './route-failure.js';
 export type { RouteFailure } from './route-failure.js';
 export type { Iso8583ConnectorPluginOptions, Iso8583RoutesOptions, RouteTarget } from './fastify-plugin.js';
-export { unwritableAnswer, watchDelivery } from './undelivered-answer.js';
+export { deliveredAtFinish, unwritableAnswer, watchDelivery } from './undelivered-answer.js';
 export { DOUBT_MAX_ANSWERS, DOUBT_MAX_KEPT, DOUBT_WINDOW_BYTES, deliveryInDoubt, keptInDoubt } from './delivery-doubt.js';
 export type { UndeliveredAnswer, UndeliveredAnswerHandler, UndeliveredAnswerReason } from './undelivered-answer.js';
 export { STOP_SETTLE_WAIT, UNDELIVERED_APPROVALS_METRIC, UNDERWAY_LINES_MAX, httpUndelivered, movedMoney, reversalNames, undeliveredApproval } from './undelivered-approval.js';

@@ -63,10 +63,9 @@ export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHan
   // was reported gone. There the stream's close code tells: 0 for a stream closed in order, NGHTTP2_CANCEL (8) for a
   // client's reset or its connection lost; and its writes must have ended (a session the server tore down closes its
   // streams with 0 too, a response's writes cut short).
-  const h2 = res instanceof Http2ServerResponse ? res.stream : undefined;
   let delivered = false;
   const finished = (): void => {
-    delivered = h2 !== undefined ? h2.rstCode === 0 && h2.writableFinished : socket.destroyed !== true;
+    delivered = deliveredAtFinish(reply);
   };
   // A waiting response is not told when its connection closes (only the one being written is): the connection's
   // close is watched too, until the response is written whole or closed.
@@ -82,6 +81,22 @@ export function watchDelivery(reply: FastifyReply, handler: UndeliveredAnswerHan
   res.once('finish', finished);
   res.once('close', settle);
   unwatch = onConnectionClose(socket, settle);
+}
+
+/**
+ * Whether the response of `reply`, at its `finish` event, reached its client's connection: the one home of that
+ * judgement (the undelivered answers' watch, the console's audit line). Over HTTP/1 its connection still stands (Node
+ * emits `finish` too for a response whose connection was destroyed while it was written); over HTTP/2 its stream
+ * closed in order (close code 0) with its writes ended. Not `writableFinished`: a response written whole through a
+ * stand-in socket (`app.inject`, serverless adapters) closes with it false. Call it in a `finish` listener (or
+ * Fastify's `onResponse`, which runs from one): later, a connection the client closed after reading reads as gone.
+ * A response written whole may still be held in doubt until its connection's close (delivery-doubt.ts).
+ */
+export function deliveredAtFinish(reply: FastifyReply): boolean {
+  const res = reply.raw;
+  if (res instanceof Http2ServerResponse) return res.stream.rstCode === 0 && res.stream.writableFinished;
+  const socket = reply.request.raw.socket as Socket | null;
+  return socket !== null && socket.destroyed !== true;
 }
 
 /** The answers waiting on each connection's close: one listener per connection (see {@link onConnectionClose}). */

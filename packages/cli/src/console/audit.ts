@@ -9,9 +9,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { summarize } from '@iso8583/codec';
+import { Iso8583Error, summarize } from '@iso8583/codec';
 import type { IsoMessage, MessageInput } from '@iso8583/codec';
 import { LogLimits } from '@iso8583/inbound/endpoint';
+import { deliveredAtFinish } from '@iso8583/connector';
+import { CONSOLE_UNEXPECTED } from './errors.js';
 
 /** The code of the line of each console send (`POST /console/api/send`), whatever its outcome. */
 export const CONSOLE_SEND_CODE = 'ISO8583_INFO_CONSOLE_SEND';
@@ -57,12 +59,14 @@ export interface SendAudit {
 
 /**
  * What is known of one send for its line, and where its line stands: `started`/`settled`, the route's handler ran /
- * ended; `gone`, the response closed before it was written whole (the page left); `logged`, its line is written.
+ * ended; `finished`, its response emitted `finish`; `gone`, the response closed before it was written whole (the page
+ * left); `logged`, its line is written.
  */
 interface SendState extends SendAudit {
   code?: string;
   started?: boolean;
   settled?: boolean;
+  finished?: boolean;
   gone?: boolean;
   logged?: boolean;
 }
@@ -104,7 +108,9 @@ export interface SendAuditHooks {
  * at the bank; answered), once: at its response's end (`onResponse`), or, for a page that left before its answer was
  * written whole (a closed tab: Fastify's `onResponse` never comes then, sr68k #1), outcome `gone` once the route's
  * handler has ended (its answer, handed to the undelivered answers' handler, named by its response code), or at the
- * close when the handler never ran. `tokenAsked`: whether the port asks for a token. Costs one `close` listener a send.
+ * close when the handler never ran. A response that finished on a connection destroyed while it was written is `gone`
+ * too, as the undelivered answers' watch judges it (`deliveredAtFinish`: its approval is reversed as client-gone).
+ * `tokenAsked`: whether the port asks for a token. Costs one `close` and one `finish` listener a send.
  */
 export function sendAudit(logger: AnyLogger, tokenAsked: boolean): SendAuditHooks {
   // A send refused before the token check let it in (`none`: anyone may post it, many a second) is capped as refused
@@ -131,20 +137,31 @@ export function sendAudit(logger: AnyLogger, tokenAsked: boolean): SendAuditHook
   };
   return {
     onRequest: async (request, reply) => {
+      const state = stateOf(request);
+      // A response that finished has its line from onResponse (Fastify runs it from 'finish'). Not
+      // `writableFinished`: a response written whole through a stand-in socket (`app.inject`) closes with it false.
+      reply.raw.once('finish', () => {
+        state.finished = true;
+      });
       reply.raw.once('close', () => {
-        // A response written whole has its line from onResponse.
-        if (reply.raw.writableFinished) return;
-        const state = stateOf(request);
+        if (state.finished === true) return;
         state.gone = true;
         if (state.started !== true || state.settled === true) write(request, undefined);
       });
     },
-    onResponse: async (request, reply) => write(request, reply.statusCode),
+    // Judged as the undelivered answers' watch judges it (one home, @iso8583/connector): a response whose connection
+    // was destroyed while it was written finishes too, and its approval is reversed as client-gone (sr69r #1).
+    onResponse: async (request, reply) => write(request, deliveredAtFinish(reply) ? reply.statusCode : undefined),
     handler: (handle) => async (request, reply) => {
       const state = stateOf(request);
       state.started = true;
       try {
         return await handle(request, reply);
+      } catch (err) {
+        // The error handler (routes.ts) notes the answer's code only after this line is written when the page has
+        // gone: noted here as it notes it (a coded error's code, else the console's unexpected), never a message (sr69r #3).
+        if (state.gone === true && state.code === undefined) state.code = err instanceof Iso8583Error ? err.code : CONSOLE_UNEXPECTED.code;
+        throw err;
       } finally {
         state.settled = true;
         if (state.gone === true) write(request, undefined);
@@ -155,8 +172,8 @@ export function sendAudit(logger: AnyLogger, tokenAsked: boolean): SendAuditHook
 
 /**
  * Writes the line of one console send: `peer`, `auth`, `target`, `mti`, `stan`, `terminal`, `status`, `outcome`
- * (`answered`, or `refused` / `failed` with the answer's `code`; `gone`, no `status`: the page left before its answer
- * was written whole), `responseCode`. Never the body, the token, the cookie.
+ * (`answered`, or `refused` / `failed` with the answer's `code`: the answer written; `gone`, no `status`: the page
+ * left before its answer was written whole), `responseCode`. Never the body, the token, the cookie.
  */
 export function logConsoleSend(logger: AnyLogger, line: { peer: string; auth: Authorization; status?: number; code?: string; suppressed?: number } & SendAudit): void {
   const asked = line.message === undefined ? {} : summarize(line.message);
