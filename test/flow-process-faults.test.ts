@@ -178,7 +178,7 @@ export default async function sequence(message) {
   const logged = flow.stdout() + flow.stderr();
   assert.match(flow.stdout(), /^flow faultslate stopped$/m, logged);
   assert.match(logged, /"code":"ISO8583_ERR_UNCAUGHT_EXCEPTION","fault":\{"type":"Error","message":"late: pan 411111\*{6}1111"/);
-  assert.match(logged, /"msg":"an uncaught exception after the stop ended \(the exit code stays\)"/);
+  assert.match(logged, /"msg":"an uncaught exception after the stop decided the exit code \(it stays\)"/);
   assert.doesNotMatch(logged, /stopping gracefully \(exit 1\)/);
   assert.equal(exit.code, 0, logged);
   assertNoCardData(logged);

@@ -67,9 +67,9 @@ function readFault(value: unknown): Record<string, unknown> {
 /**
  * Handles the process's unhandled rejections, uncaught exceptions and warnings as the module says, on `logger`;
  * `stop` is called at the first unhandled rejection or uncaught exception (the command's graceful stop), before the
- * fault is logged. `ended`: whether the command's stop has ended (signals.ts `settled`; default never): a fault then
- * is only logged, saying so (the exit code the stop decided stays; sr68c #3), and neither calls `stop` nor counts as
- * `crashed`. Returns the undo (Node's own warning printer put back), and whether such a fault came before the end.
+ * fault is logged. `ended`: whether the command's stop has decided its exit code (signals.ts `settled`; default
+ * never): a fault then is only logged, saying so (the exit code the stop decided stays; sr68c #3; an abort whose grace
+ * ran out may still be storing reversals then, sr69r #5), and neither calls `stop` nor counts as `crashed`. Returns the undo (Node's own warning printer put back), and whether such a fault came before the end.
  */
 export function handleProcessFaults(logger: Logger, stop: () => void, ended: () => boolean = () => false): { crashed: () => boolean; dispose: () => void } {
   let crashed = false;
@@ -81,7 +81,7 @@ export function handleProcessFaults(logger: Logger, stop: () => void, ended: () 
       crashed = true;
       stop();
     }
-    const text = late ? `${what} after the stop ended (the exit code stays)` : first ? `${what}: stopping gracefully (exit 1)` : `${what} while stopping`;
+    const text = late ? `${what} after the stop decided the exit code (it stays)` : first ? `${what}: stopping gracefully (exit 1)` : `${what} while stopping`;
     try {
       logger.error({ code, fault: faultView(fault) }, text);
     } catch {

@@ -50,8 +50,10 @@ function ignoreLateHup(): void {
 
 /**
  * The exit code of a command's stop ({@link handleSignals}), and whether its outcome is known: `settled()` is true from
- * the moment the stop resolved (drained: 0; aborted: 1) or rejected, before the command's continuation runs. The one
- * home of "the stop has ended" (a process fault after it no longer changes the exit code: process-faults.ts).
+ * the moment the stop resolved (drained: 0; aborted, or the abort's grace ran out: 1) or rejected, before the command's
+ * continuation runs. The one home of "the stop has decided the exit code" (a process fault after it no longer changes
+ * it: process-faults.ts). Not "all work has ended": when the abort's grace wins, the abort may still be storing the
+ * reversals its cut clients report (sr69r #5).
  */
 export type HandledSignals = Promise<number> & { readonly settled: () => boolean };
 
