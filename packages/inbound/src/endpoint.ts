@@ -27,6 +27,7 @@ import { REPLY_WARNINGS_PER_SECOND } from './reply-check.js';
 import { rcFixedTextLength } from './reply-write.js';
 import { ConnectionSlots, endText } from './slots.js';
 import { authorizationCause, parentOf, slotOfTls } from './tls-socket.js';
+import { ServedCertificate } from './tls-expiry.js';
 import type { Slot, SlotEnd, SlotRefusal } from './slots.js';
 import type { Sequence } from './sequence.js';
 import type { CloseOptions, ConnectionInfo, InboundEndpoint, InboundEndpointEvents } from './endpoint-api.js';
@@ -87,6 +88,8 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   readonly #connections = new Set<InboundConnection>();
   readonly #refusals = new LogLimits(REFUSAL_WARNINGS_PER_SECOND);
   readonly #closeLines = new LogLimits(CLOSE_LINES_PER_SECOND);
+  /** The certificate a TLS endpoint serves, its validity read at start (tls-expiry.ts). */
+  #served: ServedCertificate | undefined;
 
   /** The endpoint's Registry (the `registry` option's, else its own, made when first asked for). */
   get registry(): Registry {
@@ -140,9 +143,14 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     const onError = o.onError === undefined ? undefined : await loadSequence(o.onError, 'onError');
     const core = this.#core(sequence, onError);
     const server = createListener(o);
+    const served = o.tls === undefined ? undefined : new ServedCertificate(o.tls);
+    this.#served = served;
+    this.#metrics.certificateExpiry = served?.expirySeconds;
     server.on('connection', (socket: Socket) => this.#accept(socket, core, o.tls === undefined));
     if (o.tls !== undefined) {
       server.on('secureConnection', (socket: TLSSocket) => {
+        // Half-open from here on (a one-shot terminal's request and FIN): the handshake's own half-close ends it (listener.ts).
+        socket.allowHalfOpen = true;
         const slot = slotOfTls(this.#slots, socket);
         if (slot === undefined) socket.destroy();
         else this.#open(socket, core, slot);
@@ -152,9 +160,13 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
         socket.destroy();
         const parent = parentOf(socket);
         if (parent !== undefined && this.#cut.has(parent)) return; // closed by the admission rules, counted there
+        // Connected and closed without a byte (a TCP health check): no handshake began (as on a plain listener).
+        if (socket.readableEnded && parent?.bytesRead === 0) return;
         this.#metrics.error('ISO8583_ERR_INBOUND_TLS');
         // A refused client certificate: the socket knows why (CERT_HAS_EXPIRED...), the error is only the reset after.
-        handshakeFailedLine(this.#closeLines, this.#logger, authorizationCause(socket) ?? codeOf(err));
+        // A FIN in the handshake (Node says ECONNRESET): a client refusing this side's certificate (an expired one) closes.
+        const cause = authorizationCause(socket) ?? (socket.readableEnded ? 'closed by the client during the handshake' : codeOf(err));
+        handshakeFailedLine(this.#closeLines, this.#logger, cause, () => served?.outsideValidity());
       });
     }
     this.#server = server;
@@ -165,6 +177,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     });
     logSafely(() => this.#logger.info({ host: address.address, port: address.port, tls: o.tls !== undefined }, 'inbound endpoint listening'));
     listeningWarnings(this.#logger, o);
+    if (this.#closing === undefined) served?.watch(this.#logger);
     this.#tell('listening', this.#logger, () => this.emit('listening', address));
     return address;
   }
@@ -356,6 +369,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       }
     }
     clearTimeout(timer);
+    this.#served?.stop();
     // Given up on (the deadline passed, or a destroy): the sequences still running have their signal aborted (give-up.ts).
     giveUp({ deadlines: this.#deadlines, jobs: this.#jobs, metrics: this.#metrics, logger: this.#logger });
     // Its series leave a shared Registry, its name free again there: once what the sequences given up on count after
