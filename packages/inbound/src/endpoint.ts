@@ -26,7 +26,7 @@ import { loadSequence } from './sequence-registry.js';
 import { REPLY_WARNINGS_PER_SECOND } from './reply-check.js';
 import { rcFixedTextLength } from './reply-write.js';
 import { ConnectionSlots, endText } from './slots.js';
-import { authorizationCause, parentOf, slotOfTls } from './tls-socket.js';
+import { handshakeCause, parentOf, slotOfTls } from './tls-socket.js';
 import { ServedCertificate } from './tls-expiry.js';
 import type { Slot, SlotEnd, SlotRefusal } from './slots.js';
 import type { Sequence } from './sequence.js';
@@ -88,8 +88,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   readonly #connections = new Set<InboundConnection>();
   readonly #refusals = new LogLimits(REFUSAL_WARNINGS_PER_SECOND);
   readonly #closeLines = new LogLimits(CLOSE_LINES_PER_SECOND);
-  /** The certificate a TLS endpoint serves, its validity read at start (tls-expiry.ts). */
-  #served: ServedCertificate | undefined;
+  #served: ServedCertificate | undefined; // the certificate a TLS endpoint serves, read at start (tls-expiry.ts)
 
   /** The endpoint's Registry (the `registry` option's, else its own, made when first asked for). */
   get registry(): Registry {
@@ -143,14 +142,12 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     const onError = o.onError === undefined ? undefined : await loadSequence(o.onError, 'onError');
     const core = this.#core(sequence, onError);
     const server = createListener(o);
-    const served = o.tls === undefined ? undefined : new ServedCertificate(o.tls);
-    this.#served = served;
+    const served = (this.#served = o.tls === undefined ? undefined : new ServedCertificate(o.tls));
     this.#metrics.certificateExpiry = served?.expirySeconds;
     server.on('connection', (socket: Socket) => this.#accept(socket, core, o.tls === undefined));
     if (o.tls !== undefined) {
       server.on('secureConnection', (socket: TLSSocket) => {
-        // Half-open from here on (a one-shot terminal's request and FIN): the handshake's own half-close ends it (listener.ts).
-        socket.allowHalfOpen = true;
+        socket.allowHalfOpen = true; // from here on (a one-shot terminal's FIN); not in the handshake (listener.ts)
         const slot = slotOfTls(this.#slots, socket);
         if (slot === undefined) socket.destroy();
         else this.#open(socket, core, slot);
@@ -160,12 +157,9 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
         socket.destroy();
         const parent = parentOf(socket);
         if (parent !== undefined && this.#cut.has(parent)) return; // closed by the admission rules, counted there
-        // Connected and closed without a byte (a TCP health check): no handshake began (as on a plain listener).
-        if (socket.readableEnded && parent?.bytesRead === 0) return;
+        const cause = handshakeCause(socket, err);
+        if (cause === undefined) return; // connected and closed without a byte (a health check): no handshake began
         this.#metrics.error('ISO8583_ERR_INBOUND_TLS');
-        // A refused client certificate: the socket knows why (CERT_HAS_EXPIRED...), the error is only the reset after.
-        // A FIN in the handshake (Node says ECONNRESET): a client refusing this side's certificate (an expired one) closes.
-        const cause = authorizationCause(socket) ?? (socket.readableEnded ? 'closed by the client during the handshake' : codeOf(err));
         handshakeFailedLine(this.#closeLines, this.#logger, cause, () => served?.outsideValidity());
       });
     }
