@@ -214,6 +214,36 @@ export function tlsMaterialWarnings(material: TlsMaterialInput, now: Date = new 
   return warnings;
 }
 
+/** When the certificates of a certificate file are all valid: from the latest `validFrom` to the earliest `validTo`. */
+export interface CertificateWindow {
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/**
+ * The period in which every readable certificate of the PEM text `pem` (the leaf and any chain after it) is valid, as
+ * {@link tlsMaterialWarnings} reads them: peers refuse the file outside it. Undefined when it holds no readable
+ * certificate. Read once (an X.509 parse per certificate), so that a caller can tell at any moment, at no cost, whether
+ * the certificate it serves has expired, and when it will.
+ */
+export function certificateWindow(pem: string): CertificateWindow | undefined {
+  let window: CertificateWindow | undefined;
+  for (const block of certificateBlocks(pem)) {
+    let certificate: X509Certificate;
+    try {
+      certificate = readCertificate(block);
+    } catch {
+      continue;
+    }
+    const notBefore = new Date(certificate.validFrom);
+    const notAfter = new Date(certificate.validTo);
+    window = window === undefined
+      ? { notBefore, notAfter }
+      : { notBefore: notBefore > window.notBefore ? notBefore : window.notBefore, notAfter: notAfter < window.notAfter ? notAfter : window.notAfter };
+  }
+  return window;
+}
+
 /** What `JSON.stringify` and `util.inspect` show of a TLS option group's `key`: that it is set, never its PEM. */
 const SHOWN_KEY = '[set]';
 

@@ -50,9 +50,16 @@ export function replyDroppedLine(lines: LogLimits, logger: Logger, reply: IsoMes
   else logSafely(() => write({}));
 }
 
-/** A TLS handshake failed (`ISO8583_ERR_INBOUND_TLS`), with `cause` (a refused certificate's reason, or the error's code). */
-export function handshakeFailedLine(lines: LogLimits, logger: Logger, cause: string): void {
-  capped(lines, 'ISO8583_ERR_INBOUND_TLS', (held) => logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause, ...held }, 'TLS handshake failed'));
+/**
+ * A TLS handshake failed (`ISO8583_ERR_INBOUND_TLS`), with `cause` (a refused certificate's reason, the client's close,
+ * or the error's code) and, as `certificate`, what `validity` says (called only for a line written): why every client
+ * refuses the endpoint's own certificate now (expired), when it does.
+ */
+export function handshakeFailedLine(lines: LogLimits, logger: Logger, cause: string, validity?: () => string | undefined): void {
+  capped(lines, 'ISO8583_ERR_INBOUND_TLS', (held) => {
+    const certificate = validity?.();
+    logger.warn({ code: 'ISO8583_ERR_INBOUND_TLS', cause, ...(certificate === undefined ? {} : { certificate }), ...held }, 'TLS handshake failed');
+  });
 }
 
 /** A reset or a write to a client that has gone (`ISO8583_ERR_INBOUND_SOCKET`), with the error's code only. */

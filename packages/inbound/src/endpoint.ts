@@ -26,7 +26,8 @@ import { loadSequence } from './sequence-registry.js';
 import { REPLY_WARNINGS_PER_SECOND } from './reply-check.js';
 import { rcFixedTextLength } from './reply-write.js';
 import { ConnectionSlots, endText } from './slots.js';
-import { authorizationCause, parentOf, slotOfTls } from './tls-socket.js';
+import { handshakeCause, parentOf, slotOfTls } from './tls-socket.js';
+import { ServedCertificate } from './tls-expiry.js';
 import type { Slot, SlotEnd, SlotRefusal } from './slots.js';
 import type { Sequence } from './sequence.js';
 import type { CloseOptions, ConnectionInfo, InboundEndpoint, InboundEndpointEvents } from './endpoint-api.js';
@@ -87,6 +88,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
   readonly #connections = new Set<InboundConnection>();
   readonly #refusals = new LogLimits(REFUSAL_WARNINGS_PER_SECOND);
   readonly #closeLines = new LogLimits(CLOSE_LINES_PER_SECOND);
+  #served: ServedCertificate | undefined; // the certificate a TLS endpoint serves, read at start (tls-expiry.ts)
 
   /** The endpoint's Registry (the `registry` option's, else its own, made when first asked for). */
   get registry(): Registry {
@@ -140,9 +142,12 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     const onError = o.onError === undefined ? undefined : await loadSequence(o.onError, 'onError');
     const core = this.#core(sequence, onError);
     const server = createListener(o);
+    const served = (this.#served = o.tls === undefined ? undefined : new ServedCertificate(o.tls));
+    this.#metrics.certificateExpiry = served?.expirySeconds;
     server.on('connection', (socket: Socket) => this.#accept(socket, core, o.tls === undefined));
     if (o.tls !== undefined) {
       server.on('secureConnection', (socket: TLSSocket) => {
+        socket.allowHalfOpen = true; // from here on (a one-shot terminal's FIN); not in the handshake (listener.ts)
         const slot = slotOfTls(this.#slots, socket);
         if (slot === undefined) socket.destroy();
         else this.#open(socket, core, slot);
@@ -152,9 +157,10 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
         socket.destroy();
         const parent = parentOf(socket);
         if (parent !== undefined && this.#cut.has(parent)) return; // closed by the admission rules, counted there
+        const cause = handshakeCause(socket, err);
+        if (cause === undefined) return; // connected and closed without a byte (a health check): no handshake began
         this.#metrics.error('ISO8583_ERR_INBOUND_TLS');
-        // A refused client certificate: the socket knows why (CERT_HAS_EXPIRED...), the error is only the reset after.
-        handshakeFailedLine(this.#closeLines, this.#logger, authorizationCause(socket) ?? codeOf(err));
+        handshakeFailedLine(this.#closeLines, this.#logger, cause, () => served?.outsideValidity());
       });
     }
     this.#server = server;
@@ -165,6 +171,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
     });
     logSafely(() => this.#logger.info({ host: address.address, port: address.port, tls: o.tls !== undefined }, 'inbound endpoint listening'));
     listeningWarnings(this.#logger, o);
+    if (this.#closing === undefined) served?.watch(this.#logger);
     this.#tell('listening', this.#logger, () => this.emit('listening', address));
     return address;
   }
@@ -356,6 +363,7 @@ class Endpoint extends EventEmitter<InboundEndpointEvents> implements InboundEnd
       }
     }
     clearTimeout(timer);
+    this.#served?.stop();
     // Given up on (the deadline passed, or a destroy): the sequences still running have their signal aborted (give-up.ts).
     giveUp({ deadlines: this.#deadlines, jobs: this.#jobs, metrics: this.#metrics, logger: this.#logger });
     // Its series leave a shared Registry, its name free again there: once what the sequences given up on count after

@@ -10,13 +10,16 @@ import type { ResolvedInboundOptions } from './options.js';
 /**
  * The endpoint's server, half-open connections allowed: plain TCP, or TLS when `tls` is given (client certificates
  * asked for and verified with `requestCert`; the handshake within `readTimeout`, else 120 s; no renegotiation). A TLS
- * server holds no PEM private key (see {@link withoutKey}).
+ * server holds no PEM private key (see {@link withoutKey}). A TLS socket is made half-closing (`allowHalfOpen: false`)
+ * and allowed half-open only once its handshake is done (`secureConnection`, the endpoint): a client that checks the
+ * certificate after the handshake and refuses it (an expired one) just closes its side, and a half-open socket would
+ * hold its slot, unlogged, to the first-message deadline; closed, Node reports it at once (`tlsClientError`).
  */
 export function createListener(o: ResolvedInboundOptions): Server {
   return o.tls === undefined
     ? createTcpServer({ allowHalfOpen: true })
     : withoutKey(createTlsServer({
-        allowHalfOpen: true,
+        allowHalfOpen: false,
         cert: o.tls.cert,
         key: o.tls.key,
         ...(o.tls.ca === undefined ? {} : { ca: o.tls.ca }),

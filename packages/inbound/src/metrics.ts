@@ -95,6 +95,12 @@ const DEFINITIONS: ReadonlyArray<{ name: string; help: string; type: MetricType;
     read: (m) => Object.entries(m.counts.errorsByCode).map(([code, value]) => ({ labels: { endpoint: m.endpoint, code }, value })),
   },
   {
+    name: 'iso8583_inbound_tls_cert_expiry_seconds',
+    help: 'When the certificate a TLS endpoint serves expires (the earliest of its chain), in seconds since the epoch; read once at start (a new certificate needs a restart). None without TLS.',
+    type: 'gauge',
+    read: (m) => (m.certificateExpiry === undefined ? [] : [{ labels: { endpoint: m.endpoint }, value: m.certificateExpiry }]),
+  },
+  {
     name: 'iso8583_inbound_sequence_seconds',
     help: 'Time from a message decoded to its reply ready (the sequence, and onError when called).',
     type: 'histogram',
@@ -138,6 +144,8 @@ export class InboundMetrics {
   readonly latencyBuckets = new Float64Array(LATENCY_BUCKETS.length);
   latencySum = 0;
   latencyCount = 0;
+  /** When the served TLS certificate expires, seconds since the epoch (set at start); undefined without TLS. */
+  certificateExpiry: number | undefined;
 
   /**
    * Throws `ISO8583_ERR_INBOUND_OPTIONS` (field `registry`) when the registry holds another metric of the same name,

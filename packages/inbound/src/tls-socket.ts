@@ -15,6 +15,18 @@ export function authorizationCause(socket: TLSSocket): string | undefined {
   return codeOf(typeof why === 'string' ? { code: why } : why);
 }
 
+/**
+ * Why the handshake of `socket` failed with `err` (Node's `tlsClientError`), as the `ISO8583_ERR_INBOUND_TLS` line's
+ * `cause`: a refused client certificate's reason (the socket knows it, CERT_HAS_EXPIRED...; the error is only the
+ * reset after); the client's FIN (Node says ECONNRESET: a client refusing this side's certificate, an expired one,
+ * just closes); else the error's code. Undefined when the client connected and closed without a byte (a TCP health
+ * check): no handshake began, as on a plain listener.
+ */
+export function handshakeCause(socket: TLSSocket, err: Error): string | undefined {
+  if (socket.readableEnded && parentOf(socket)?.bytesRead === 0) return undefined;
+  return authorizationCause(socket) ?? (socket.readableEnded ? 'closed by the client during the handshake' : codeOf(err));
+}
+
 /** The accepted socket under a TLS socket (Node keeps it as `_parent`, not documented). */
 export function parentOf(socket: TLSSocket): Socket | undefined {
   const parent = (socket as TLSSocket & { _parent?: unknown })._parent;
