@@ -63,6 +63,8 @@ export const CONNECTOR_ERROR_CODES = {
     'A record given to a transaction log (`record`) is invalid: a key of the record (named in the text, never its value) is missing, of the wrong type, longer than its ISO 8583 field or holds a control character; nothing is stored (the same check in every store). Never the outcome of a request.',
   ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY:
     "A parameter of a transaction query (`stan`, `terminal`, `rrn`, `from`, `to`, `limit`, `before`) or the `before` of `prune` (named in the text) is invalid. A query's `before` is the cursor a full page handed out as `next`: one that is not (malformed, another store's, a time past year 9999 or a tie-break larger than the store gives) is refused here, never as a store error.",
+  ISO8583_ERR_CONNECTOR_TRANSACTION_BUSY:
+    'A transaction query (`GET /transactions`) was refused because as many queries of the same log as allowed (`MAX_CONCURRENT_TRANSACTION_QUERIES`, 2) were being answered: the queries read the log on the event loop that answers requests, so that more at once would delay them; nothing was read. Ask again when one has answered (the answer carries `Retry-After: 1`).',
   ISO8583_ERR_CONNECTOR_SAF:
     'A request sent with `saf: true` cannot be stored and forwarded: its MTI is not an advice or reversal of the dialect\'s version (0120, 0220, 0420, their repeats, 0400; 1120, 1220, 1420 with a 1993 dialect), it carries sensitive authentication data (field 35, 36, 45, 52 or 55, named), or the connector has no SAF queue (`saf.enabled`). `field` names `saf` or the field.',
 } as const;
@@ -216,6 +218,7 @@ export const CONNECTOR_ERROR_HTTP_STATUS: Readonly<Record<ConnectorErrorCode, nu
   ISO8583_ERR_CONNECTOR_TRANSACTION_LOG_LOCKED: 503,
   ISO8583_ERR_CONNECTOR_TRANSACTION_RECORD: 400,
   ISO8583_ERR_CONNECTOR_TRANSACTION_QUERY: 400,
+  ISO8583_ERR_CONNECTOR_TRANSACTION_BUSY: 503,
   ISO8583_ERR_CONNECTOR_SAF: 400,
 };
 

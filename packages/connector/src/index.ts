@@ -98,7 +98,8 @@ export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, checkTransactionQuery, matchesQue
 export type { ResolvedTransactionQuery } from './transaction-query.js';
 export { TransactionRecorder, defaultNode } from './transaction-record.js';
 export type { RecordTo, TransactionObserver } from './transaction-record.js';
-export { transactionRoute } from './transaction-route.js';
+export { MAX_CONCURRENT_TRANSACTION_QUERIES, transactionRoute } from './transaction-route.js';
+export type { TransactionRouteOptions } from './transaction-route.js';
 export { TRANSACTION_OUTCOMES, toTransactionRecord } from './transaction-allow-list.js';
 export { MAX_TRANSACTION_BATCH, PgTransactionLog } from './pg/transaction-log.js';
 export type { PgTransactionLogOptions, PgTransactionLogStats } from './pg/transaction-log.js';

@@ -41,6 +41,11 @@ export class LineOrder {
     private readonly slack: number,
   ) {}
 
+  /** Whether a line is held back: the line read next decides it (it must be read, not passed over). */
+  get holding(): boolean {
+    return this.held !== undefined;
+  }
+
   /**
    * A line read (`bytes` long, at `offset`; `read` undefined when it is not a record, already reported): passed on to
    * `take` once its order is known. Returns `true` when `take` stopped the search.

@@ -16,7 +16,10 @@
  * the same way and not taken as the end, the search going on (the record stands at its time, as it does in a search
  * that does not stop there). The check reads one more line per stop and writes nothing. A line whose `at` was damaged
  * into a later time of its day cannot be told from the lines around it by one stop's check: a search that stops before
- * it does not see it (no checksum; a known limit).
+ * it does not see it (no checksum; a known limit). A page after a cursor (or a query with `to`) passes over the lines
+ * accepted after its `to` by the `at` every line starts with, unparsed (they are not of the page; a line's damage is
+ * reported by the queries that read it), so that a deep page costs a scan, not a parse, of the lines after it; the
+ * lines the checks need (the line after one read, the line before a stop or a held line) are read all the same.
  */
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -243,6 +246,27 @@ export interface FolderQueryContext {
   logger: Logger;
   /** `file:offset` of the corrupt lines reported already (each is reported once). */
   reported: Set<string>;
+  /** Counts of the work done, added to by each query when given (none by default): what a query's cost is seen by. */
+  counts?: FolderQueryCounts;
+}
+
+/** The work of the queries given the same {@link FolderQueryContext.counts}. */
+export interface FolderQueryCounts {
+  /** Lines parsed (JSON and the allow-list, {@link readLine}); lines passed over by a prefilter are not counted. */
+  parsed: number;
+}
+
+/** The `at` a line starts with (`{"at":<digits>,`, as every record line is written), read without parsing it; else undefined. */
+export function leadingAt(line: string): number | undefined {
+  if (!line.startsWith('{"at":')) return undefined;
+  let at = 0;
+  let i = 6;
+  for (; i < line.length && i < 22; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    at = at * 10 + (c - 0x30);
+  }
+  return i > 6 && line.charCodeAt(i) === 0x2c ? at : undefined;
 }
 
 /** The store letter of the file store's cursors (transaction-cursor.ts): `at`, then the line's byte offset in its day file. */
@@ -267,9 +291,10 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
   const from = query.from ?? -Infinity;
   const to = Math.min(query.to ?? Infinity, cursor?.at ?? Infinity);
   const texts = needles(query);
-  // Before the search is bounded, only lines with the first filter's text are read.
+  // Before `limit` records are found, only lines with the first filter's text are read (with `from` too: the day
+  // files' bound and a stop at a line read still end the search).
   const first = texts[0] === undefined ? undefined : Buffer.from(texts[0]);
-  const needle = (): Buffer | undefined => (floor === -Infinity && from === -Infinity ? first : undefined);
+  const needle = (): Buffer | undefined => (floor === -Infinity ? first : undefined);
   let found: Found[] = [];
   // A lower bound of the `at` a record needs to be among the newest `limit` found so far (-Infinity: fewer found).
   let floor = -Infinity;
@@ -314,10 +339,28 @@ export async function queryFolder(dir: string, query: ResolvedTransactionQuery, 
     };
     // A line out of the order it was written in (its `at` damaged into a later time) is found, reported and skipped.
     const order = new LineOrder(take, (offset, why) => corrupt(offset, why), SLACK_MS);
-    const stopped = await readLinesBackwards(path, (line, offset) => {
+    const full = (line: string, offset: number, bytes: number): boolean => {
+      if (context.counts !== undefined) context.counts.parsed += 1;
       const read = readLine(line, file);
       if (typeof read === 'string') corrupt(offset, `${read}: skipped`);
-      return order.line(typeof read === 'string' ? undefined : read, offset, Buffer.byteLength(line));
+      return order.line(typeof read === 'string' ? undefined : read, offset, bytes);
+    };
+    // The line passed over last (see below), while it is the last line read.
+    let passed: { line: string; offset: number; bytes: number } | undefined;
+    const stopped = await readLinesBackwards(path, (line, offset) => {
+      const bytes = Buffer.byteLength(line);
+      // A line accepted after `to` (the cursor's `at` when paging) is not of this page: passed over by its leading `at`,
+      // unparsed, unless a check needs it as a neighbour: the line before a stop or a held line (their confirmation),
+      // or the line after one read (read first, when that one is).
+      const at = stop === undefined && !order.holding ? leadingAt(line) : undefined;
+      if (at !== undefined && at > to) {
+        passed = { line, offset, bytes };
+        return false;
+      }
+      const after = passed;
+      passed = undefined;
+      if (after !== undefined && after.offset === offset + bytes + 1 && full(after.line, after.offset, after.bytes)) return true;
+      return full(line, offset, bytes);
     }, needle).catch((err: NodeJS.ErrnoException) => {
       // Pruned while being read: its records are gone, as asked.
       if (err.code !== 'ENOENT') throw err;
