@@ -18,7 +18,7 @@ import { createInboundEndpoint } from '@iso8583/inbound/endpoint';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listening } from '../args.js';
-import { ABORT_LOG_WAIT, abortConnectors, abortStoreWait, cutThenDestroy, logStopped, waitForSaf } from '../drain.js';
+import { ABORT_LOG_WAIT, abortConnectors, abortStoreWait, cutThenDestroy, logStopped, notStoredOf, waitForSaf } from '../drain.js';
 import type { AbortSteps } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
@@ -381,7 +381,8 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     const notReversed = await reverseUndelivered.notReversedSince(notReversedBefore, until, () => aborting !== undefined);
     // The causes first, then the end line, which says the stop failed (never `gateway stopped` before an error); an abort
     // begun meanwhile tells the end itself (its own last line), as the flow's stop leaves it (sr68n #2).
-    const { error, code } = stopFailure(logger, 'gateway', { failure, lost, notReversed });
+    // With the reversals owed that are NOT in the store (a response the store may hold done): never an exit 0 either.
+    const { error, code } = stopFailure(logger, 'gateway', { failure, lost, notReversed: notReversed + notStoredOf(everyConnector) });
     if (aborting === undefined) logStopped(logger, 'gateway', everyConnector, { ...(keptNow === '' ? {} : { kept: keptNow }), ...(code === undefined ? {} : { failed: code }) });
     if (error !== undefined) throw error;
   }
