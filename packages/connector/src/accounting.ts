@@ -134,16 +134,13 @@ export interface ConnectorStats extends ConnectorCounts {
   safAbandoned: number;
   /**
    * SAF entries waiting (among `safDepth`) held in memory only: the file journal's records are lost (its file removed or
-   * replaced while open: `halted().recordsLost`), so the next start does not know of them; and `safNotStored`. A
-   * journal that cannot write but keeps its records (a full disk, its lock removed) counts none here: the next start
-   * sends its entries.
+   * replaced while open: `halted().recordsLost`), so the next start does not know of them, and `safNotStored`. A journal
+   * that cannot write but keeps its records (a full disk, its lock removed) counts none here: the next start sends them.
    */
   safNotDurable: number;
   /**
-   * Reversals owed (among `safNotDurable`) whose entry the PostgreSQL store may hold done: the response they reverse
-   * could not be recorded (its `done` may have committed unseen, the store away), and their reopen is not stored yet
-   * (tried again until it is, or the journal closes). Left at a stop, they are NOT in the database: neither the next
-   * start nor another node sends them (the stop fails, `ISO8583_ERR_NOT_REVERSED`: reverse them by hand).
+   * Reversals owed (among `safNotDurable`) whose entry the PostgreSQL store may hold done (their response's `done` may
+   * have committed unseen), their reopen not stored yet: left at a stop, NOT in the database (reverse them by hand).
    */
   safNotStored: number;
   /**

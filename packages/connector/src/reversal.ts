@@ -259,9 +259,8 @@ export class ReversalManager {
    * timeout from now). Should the process die before, its caller gets no answer (the terminal's own reversal then
    * covers it); should the deadline, or the journal's close (the connector destroyed), come first, this rejects all
    * the same, logged at error: the journal tries the reopen again until it is stored or the journal closes (the close
-   * hands the entry back with its lease, which reopens it if the store is back by then), the entry counted meanwhile
-   * in `safNotStored` and `safNotDurable` (no attempt is sent before the store records it); one left at close is NOT in
-   * the store, and the stop says so.
+   * hands the entry back with its lease, which reopens it if the store is back by then), counted meanwhile in
+   * `safNotStored` (no attempt is sent before the store records it); one left at close is NOT in the store.
    */
   async answered(entry: JournalEntry, deadline: number = performance.now() + this.options.requestTimeout, response?: IsoMessage): Promise<void> {
     if (!isArmed(entry)) return;
