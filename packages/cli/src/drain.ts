@@ -56,12 +56,21 @@ export function failureCode(err: unknown): string {
 }
 
 /**
+ * The reversals the connectors owe whose entry is not in their store (`safNotStored`: a response that could not be
+ * recorded, its `done` maybe committed unseen, and the reopen never stored): neither the next start nor another node
+ * sends them. At a stop's end, each fails the stop (`ISO8583_ERR_NOT_REVERSED`, exit 1) and the end line counts them.
+ */
+export function notStoredOf(connectors: readonly Connector[]): number {
+  return connectors.reduce((n, c) => n + Number(c.stats().safNotStored ?? 0), 0);
+}
+
+/**
  * Logs the end of a graceful stop (`what`: `gateway`, `flow NAME`) with what the SAF queues still hold, `safLeft`
  * ({@link SafLeft}) in every case: `info` `"<what> stopped"` when nothing is left, else `warn` `"<what> stopped with SAF
  * entries left in the journal: the next start sends them"` (`ISO8583_WARN_STOPPED_SAF_LEFT`, as every line naming what
  * is left); but `error`, with `notDurable`, when some of them are held
  * in memory only (their journal's records are lost: its file removed or replaced), which the next start does NOT send
- * (reverse those by hand). Entries that ended in memory while their journal refused the record (`unrecorded`: a full
+ * (reverse those by hand), and with `notStored` ({@link notStoredOf}), when reversals are NOT in the database. Entries that ended in memory while their journal refused the record (`unrecorded`: a full
  * disk, its lock removed) are still open in it, and the next start may send them again: said at `warn` at least.
  * With `end` ({@link StopEnd}): the end of an abort (`"<what> aborted ..."`, with `reversalsPending` too), and where
  * the entries left are kept (`kept`), and a stop that failed (`failed`: `error` `"<what> stop failed (CODE)"`). Call it
@@ -70,16 +79,21 @@ export function failureCode(err: unknown): string {
 export function logStopped(logger: Logger, what: string, connectors: readonly Connector[], end: StopEnd = {}): void {
   const verb = end.verb ?? 'stopped';
   const left = safLeft(connectors);
-  const sum = (key: 'safNotDurable' | 'safUnrecorded'): number => connectors.reduce((n, c) => n + Number(c.stats()[key] ?? 0), 0);
-  const notDurable = sum('safNotDurable');
+  const sum = (key: 'safNotDurable' | 'safNotStored' | 'safUnrecorded'): number => connectors.reduce((n, c) => n + Number(c.stats()[key] ?? 0), 0);
+  const notStored = notStoredOf(connectors);
+  // The journal's records lost (file journal); the reversals not stored are told apart below.
+  const notDurable = sum('safNotDurable') - notStored;
   const unrecorded = sum('safUnrecorded');
   const parts: string[] = [];
-  if (left.reversals + left.advices > 0) {
+  if (left.reversals + left.advices > notStored) {
     parts.push(
       notDurable === 0
         ? 'SAF entries left in the journal: the next start sends them'
         : `SAF entries left, ${notDurable} of them in memory only (their journal's records are lost): the next start does NOT send those`,
     );
+  }
+  if (notStored > 0) {
+    parts.push(`${plural(notStored, 'reversal')} of responses that could not be recorded NOT in the database (the store may hold ${notStored === 1 ? 'its entry' : 'their entries'} done): neither the next start nor another node sends ${notStored === 1 ? 'it' : 'them'}; reverse by hand`);
   }
   const one = unrecorded === 1;
   if (unrecorded > 0) parts.push(`${unrecorded} SAF ${one ? 'entry' : 'entries'} ended but not recorded in the journal: the next start may send ${one ? 'it' : 'them'} again (a repeat)`);
@@ -90,6 +104,7 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
     ...(verb === 'aborted' ? { reversalsPending: left.reversals } : {}),
     ...(notKnownReversed > 0 ? { notKnownReversed } : {}),
     ...(notDurable > 0 ? { notDurable } : {}),
+    ...(notStored > 0 ? { notStored } : {}),
     ...(unrecorded > 0 ? { unrecorded } : {}),
     ...(end.kept === undefined ? {} : { kept: end.kept }),
     ...(end.closing === true ? { closing: true } : {}),
@@ -99,7 +114,7 @@ export function logStopped(logger: Logger, what: string, connectors: readonly Co
     const code = end.failed === '' ? '' : ` (${end.failed})`;
     logger.error(parts.length === 0 ? line : { code: 'ISO8583_WARN_STOPPED_SAF_LEFT', ...line }, `${what} stop failed${code}${parts.length === 0 ? '' : `, with ${parts.join('; ')}`}`);
   } else if (parts.length === 0) logger.info(line, `${what} ${verb}`);
-  else logger[notDurable > 0 || notKnownReversed > 0 ? 'error' : 'warn']({ code: 'ISO8583_WARN_STOPPED_SAF_LEFT', ...line }, `${what} ${verb} with ${parts.join('; ')}`);
+  else logger[notDurable > 0 || notStored > 0 || notKnownReversed > 0 ? 'error' : 'warn']({ code: 'ISO8583_WARN_STOPPED_SAF_LEFT', ...line }, `${what} ${verb} with ${parts.join('; ')}`);
 }
 
 /**

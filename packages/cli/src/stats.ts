@@ -5,7 +5,7 @@
  */
 
 /** Figures that are a current level, not a count since start: shown as they are, never subtracted. */
-const GAUGES = new Set(['connected', 'free', 'pending', 'inFlight', 'reversalsPending', 'safDepth', 'safNotDurable', 'safUnrecorded', 'safOtherBank', 'connections', 'active', 'size']);
+const GAUGES = new Set(['connected', 'free', 'pending', 'inFlight', 'reversalsPending', 'safDepth', 'safNotDurable', 'safNotStored', 'safUnrecorded', 'safOtherBank', 'connections', 'active', 'size']);
 
 /** Breakdowns whose name does not start with `by`: SocketQueue's, emptied by a reset as SocketQueue empties them. */
 const BREAKDOWNS = new Set(['faultStat', 'packetCount']);

@@ -73,3 +73,13 @@ test('stop line – entries left and entries ended but not recorded: both named,
   );
   assert.equal(line.notDurable, undefined);
 });
+
+test('stop line – reversals owed NOT in the database (a response that could not be recorded, its reopen never stored): error, with their own count (rv69b #1)', () => {
+  const owed = { stats: () => ({ reversalsPending: 1, safDepth: 1, safNotDurable: 1, safNotStored: 1, safUnrecorded: 0 }) } as unknown as Connector;
+  const line = stopLine([owed]);
+  assert.equal(line.level, 50);
+  assert.equal(line.notStored, 1);
+  assert.equal(line.notDurable, undefined, 'not told as a journal that lost its records');
+  assert.equal(line.msg, 'gateway stopped with 1 reversal of responses that could not be recorded NOT in the database (the store may hold its entry done): neither the next start nor another node sends it; reverse by hand');
+  assert.doesNotMatch(String(line.msg), /the next start sends them/, 'before the fix: "SAF entries left in the journal: the next start sends them"');
+});

@@ -134,10 +134,15 @@ export interface ConnectorStats extends ConnectorCounts {
   safAbandoned: number;
   /**
    * SAF entries waiting (among `safDepth`) held in memory only: the file journal's records are lost (its file removed or
-   * replaced while open: `halted().recordsLost`), so the next start does not know of them. A journal that cannot write
-   * but keeps its records (a full disk, its lock removed) counts none here: the next start sends its entries.
+   * replaced while open: `halted().recordsLost`), so the next start does not know of them, and `safNotStored`. A journal
+   * that cannot write but keeps its records (a full disk, its lock removed) counts none here: the next start sends them.
    */
   safNotDurable: number;
+  /**
+   * Reversals owed (among `safNotDurable`) whose entry the PostgreSQL store may hold done (their response's `done` may
+   * have committed unseen), their reopen not stored yet: left at a stop, NOT in the database (reverse them by hand).
+   */
+  safNotStored: number;
   /**
    * SAF entries that ended (counted above) in memory because the file journal refused their `done` record (a full disk,
    * its lock removed), and that are still open in its file: the next start sends them again (a repeat the host answers

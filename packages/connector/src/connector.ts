@@ -288,7 +288,7 @@ export class Connector extends EventEmitter<ConnectorEvents> {
       inFlight: this.factory.inFlight,
       ...this.accounting.snapshot(),
       reversalsPending: this.reversals?.pending ?? 0,
-      ...(this.reversals?.figures() ?? { safDepth: 0, safDelivered: 0, safExpired: 0, safAbandoned: 0, safNotDurable: 0, safUnrecorded: 0, safOvertakenDropped: 0 }),
+      ...(this.reversals?.figures() ?? { safDepth: 0, safDelivered: 0, safExpired: 0, safAbandoned: 0, safNotDurable: 0, safNotStored: 0, safUnrecorded: 0, safOvertakenDropped: 0 }),
       safOtherBank: keysAtOtherBank(this.journal),
     };
   }

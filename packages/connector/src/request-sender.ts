@@ -248,6 +248,8 @@ export class RequestSender {
       if (entry !== undefined && this.reversals?.reversing(message, entry) === true) throw reversingError(mti);
       const wait = safAttempt ? timeout : Math.min(timeout, left);
       shortened = wait < timeout;
+      // The request's own deadline (its answer's wait from the write): what is left of it bounds the journal's wait below.
+      const answerBy = deadline ?? performance.now() + wait;
       const response = await new Promise<ChannelResponse>((resolve, reject) => {
         req = channelRequest(key, frame, mti, wait, resolve, reject, this.matchKey.echoOf(message), safAttempt, message);
         sendOn(ch, req, wrote);
@@ -265,7 +267,7 @@ export class RequestSender {
         // The outcome is durable (`done` fsynced) before the caller sees the response; else it is reversed and fails.
         const answered = entry;
         entry = undefined;
-        await this.reversals?.answered(answered, deadline ?? performance.now() + timeout, response.message);
+        await this.reversals?.answered(answered, answerBy, response.message);
       }
       this.counted(ch, mti, message, response, safAttempt);
       return response;

@@ -111,10 +111,10 @@ export class ReversalManager {
   get overtakenDropped(): number { return this.drops.count; }
 
   /** The SAF figures of `ConnectorStats`: depth, how entries ended since the start, and what the journal does not hold. */
-  figures(): Pick<ConnectorStats, 'safDepth' | 'safDelivered' | 'safExpired' | 'safAbandoned' | 'safNotDurable' | 'safUnrecorded' | 'safOvertakenDropped'> {
+  figures(): Pick<ConnectorStats, 'safDepth' | 'safDelivered' | 'safExpired' | 'safAbandoned' | 'safNotDurable' | 'safNotStored' | 'safUnrecorded' | 'safOvertakenDropped'> {
     const q = this.queue.figures;
     const ended = q.ended;
-    return { safDepth: q.depth, safDelivered: ended.delivered, safExpired: ended.expired, safAbandoned: ended.abandoned, safNotDurable: q.notDurable, safUnrecorded: q.unrecorded, safOvertakenDropped: this.drops.count };
+    return { safDepth: q.depth, safDelivered: ended.delivered, safExpired: ended.expired, safAbandoned: ended.abandoned, safNotDurable: q.notDurable, safNotStored: q.notStored, safUnrecorded: q.unrecorded, safOvertakenDropped: this.drops.count };
   }
 
   /** Why the journal stopped for good, or once closed why its files were lost while idle (`ReversalJournal.halted`); `undefined` otherwise. */
@@ -258,8 +258,9 @@ export class ReversalManager {
    * entry is pending again in the journal, tried until `deadline` (a `performance.now()` time; default: the request
    * timeout from now). Should the process die before, its caller gets no answer (the terminal's own reversal then
    * covers it); should the deadline, or the journal's close (the connector destroyed), come first, this rejects all
-   * the same, logged at error: the reversal is then sent from memory while the process runs (the close hands the entry
-   * back with its lease, which reopens it if the store is back by then).
+   * the same, logged at error: the journal tries the reopen again until it is stored or the journal closes (the close
+   * hands the entry back with its lease, which reopens it if the store is back by then), counted meanwhile in
+   * `safNotStored` (no attempt is sent before the store records it); one left at close is NOT in the store.
    */
   async answered(entry: JournalEntry, deadline: number = performance.now() + this.options.requestTimeout, response?: IsoMessage): Promise<void> {
     if (!isArmed(entry)) return;
@@ -278,7 +279,7 @@ export class ReversalManager {
       if (reopening !== undefined && !(await reopening)) {
         this.host.logger.error(
           { id: entry.id, code },
-          'the reversal of a response that could not be recorded is not in the journal yet (the store is away): it is sent while this process runs; should it stop before the store is back, it is not',
+          'the reversal of a response that could not be recorded is not in the store yet (the store is away): stored (then sent) once the store is back, tried until this process stops; counted as not durable (safNotStored) until then',
         );
       }
       throw err;

@@ -46,11 +46,20 @@ export class SafFigures {
 
   /**
    * Entries waiting held in memory only: all of them once the journal's records are lost (`halted().recordsLost`: its
-   * file removed or replaced), none while it keeps them (a full disk, its lock removed): the next start sends those.
+   * file removed or replaced), none while it keeps them (a full disk, its lock removed): the next start sends those;
+   * and the reversals whose reopen is not stored yet ({@link notStored}).
    */
   get notDurable(): number {
     const p = this.places;
-    return p.journal.halted?.()?.recordsLost === true ? p.backlog.size + p.active.size + this.left.size : 0;
+    return (p.journal.halted?.()?.recordsLost === true ? p.backlog.size + p.active.size + this.left.size : 0) + this.notStored;
+  }
+
+  /**
+   * Reversals owed whose reopen the store has not taken yet (`ReversalJournal.notStored`: a response whose `done` may
+   * have committed unseen, reversed instead): counted in {@link notDurable} too; left at a stop, NOT in the store.
+   */
+  get notStored(): number {
+    return this.places.journal.notStored?.() ?? 0;
   }
 
   /** Entries that ended in memory, their end refused by the journal and still open in its file (saf-ends.ts). */

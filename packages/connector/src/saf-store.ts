@@ -127,6 +127,12 @@ export interface ReversalJournal {
    */
   reopen?(id: string, deadline: number): Promise<boolean>;
   /**
+   * Optional, with `reopen`: how many entries a caller reverses whose reopen is not stored yet (their `done` may have
+   * committed unseen: the store may hold them done, so that neither a later start nor another node sends them). Tried
+   * again until stored or closed; those left at close are NOT in the store. Without it: 0.
+   */
+  notStored?(): number;
+  /**
    * Optional, for an engine that can stop for good while open (the file journal: its folder removed, a write it could
    * not repair): why, once stopped (a failed append is then not worth trying again in this process); `undefined` while
    * an append that failed may succeed later (a full disk freed, a database back). Without it: always `undefined`. The

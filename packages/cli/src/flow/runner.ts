@@ -16,7 +16,7 @@ import { assembleHttp } from '../http/app.js';
 import { closeOwnAnswersBy } from '../http/own-answer-close.js';
 import { warnOpenHttp } from '../http/open-warning.js';
 import { listenError } from '../args.js';
-import { abortConnectors, abortStoreWait, cutThenDestroy, logStopped, waitForSaf } from '../drain.js';
+import { abortConnectors, abortStoreWait, cutThenDestroy, logStopped, notStoredOf, waitForSaf } from '../drain.js';
 import type { AbortSteps } from '../drain.js';
 import { ClientsCut } from '../abort-cut.js';
 import { lostJournals } from '../journal-lost.js';
@@ -367,7 +367,8 @@ export async function startFlow(flow: Flow, logger: Logger, run: FlowRunOptions 
       // An abort (begun before or during that wait) lists and counts them on its own end line: not the stop too (sr68c #4).
       const notReversed = (await reverseApproval?.notReversedSince(lostBefore, until, () => aborting !== undefined)) ?? 0;
       const what = `flow ${printable(flow.name)}`;
-      const { error, code } = stopFailure(logger, what, { failure, lost, notReversed });
+      // With the reversals owed that are NOT in the store (a response the store may hold done): never an exit 0 either.
+      const { error, code } = stopFailure(logger, what, { failure, lost, notReversed: notReversed + (aborting === undefined ? notStoredOf(Object.values(connectors)) : 0) });
       if (aborting === undefined) logStopped(logger, what, Object.values(connectors), code === undefined ? {} : { failed: code });
       if (error !== undefined) throw error;
     })();

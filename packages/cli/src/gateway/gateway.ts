@@ -18,7 +18,7 @@ import { createInboundEndpoint } from '@iso8583/inbound/endpoint';
 import type { InboundEndpoint } from '@iso8583/inbound';
 import type { GatewayConfig } from './config.js';
 import { listening } from '../args.js';
-import { ABORT_LOG_WAIT, abortConnectors, abortStoreWait, cutThenDestroy, logStopped, waitForSaf } from '../drain.js';
+import { ABORT_LOG_WAIT, abortConnectors, abortStoreWait, cutThenDestroy, logStopped, notStoredOf, waitForSaf } from '../drain.js';
 import type { AbortSteps } from '../drain.js';
 import { approvalFitWarnings } from './approval-fit.js';
 import { GATEWAY_TOKEN_NAMES, readHttpToken } from '../console/access.js';
@@ -375,13 +375,13 @@ export async function startGateway(config: GatewayConfig, runtime: GatewayRuntim
     // and its grace (at least ABORT_LOG_WAIT, not the log's own 5 s), what a store away did not take kept for the next start.
     await retention?.close(Math.max(ABORT_LOG_WAIT, until + STOP_ANSWER_GRACE - Date.now()));
     // A journal lost meanwhile (its folder removed) fails the stop, naming what was lost; so does an approval a client never
-    // got not reversed (or still under way), unless an abort began meanwhile: it lists, counts and tells it (sr68c #4).
+    // got not reversed (or still under way), or owed and NOT in the store (rv69b), unless an abort began meanwhile (sr68c #4).
     const lost = lostJournals(everyConnector.map((c, i) => ({ connector: c, dir: journalDirs[i] })));
     const keptNow = config.store !== undefined ? kept : keptIn(journalDirs, lost);
     const notReversed = await reverseUndelivered.notReversedSince(notReversedBefore, until, () => aborting !== undefined);
     // The causes first, then the end line, which says the stop failed (never `gateway stopped` before an error); an abort
     // begun meanwhile tells the end itself (its own last line), as the flow's stop leaves it (sr68n #2).
-    const { error, code } = stopFailure(logger, 'gateway', { failure, lost, notReversed });
+    const { error, code } = stopFailure(logger, 'gateway', { failure, lost, notReversed: notReversed + notStoredOf(everyConnector) });
     if (aborting === undefined) logStopped(logger, 'gateway', everyConnector, { ...(keptNow === '' ? {} : { kept: keptNow }), ...(code === undefined ? {} : { failed: code }) });
     if (error !== undefined) throw error;
   }

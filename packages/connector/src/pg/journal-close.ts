@@ -7,7 +7,8 @@
  */
 import { within } from '../timeouts.js';
 import { PG_DESTROY_GRACE, cutError, cutPgPool, storeCause, storeError } from './pool.js';
-import { PgJournalRenewal } from './journal-renewal.js';
+import type pg from 'pg';
+import { PgJournalRenewal, REOPEN_RETRY } from './journal-renewal.js';
 
 /** The close of a {@link PgJournalRenewal}; see the module comment. */
 export abstract class PgJournalClosing extends PgJournalRenewal {
@@ -64,6 +65,35 @@ export abstract class PgJournalClosing extends PgJournalRenewal {
     if (this.ownsPool && this.pool !== undefined) await cutPgPool(this.pool, reason);
   }
 
+  /**
+   * Hands `entries` back (`RELEASE`). While it fails and some are reversals owed whose reopen is not stored
+   * (`owedReopen`: the store may hold them done), tried again every {@link REOPEN_RETRY} ms until the close's bound cuts
+   * the connections; those still not stored then are logged at error (`ISO8583_ERR_CONNECTOR_STORE`, `notStored`: NOT in
+   * the database, reverse them by hand) and stay counted (`notStored`).
+   */
+  private async handBack(pool: pg.Pool, entries: ReadonlyArray<readonly [string, string | undefined]>): Promise<void> {
+    for (;;) {
+      try {
+        await this.release(pool, entries);
+        this.owedReopen.clear();
+        return;
+      } catch (err) {
+        if (this.owedReopen.size === 0) {
+          this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: entries.length }, 'cannot hand the entries back: another node takes them once their lease ends');
+          return;
+        }
+        if (this.cutReason !== undefined || !this.ownsPool) {
+          this.logger.error(
+            { code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: entries.length, notStored: this.owedReopen.size },
+            'cannot hand the entries back: the reversals of responses that could not be recorded are NOT in the database (the store may hold them done): neither the next start nor another node sends them; reverse them by hand',
+          );
+          return;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, REOPEN_RETRY).unref());
+    }
+  }
+
   private async closeOnce(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -96,11 +126,11 @@ export abstract class PgJournalClosing extends PgJournalRenewal {
     const reverse = this.unseenToReverse();
     const held = [...this.held.keys()].filter((id) => !reverse.has(id)).map((id): [string, undefined] => [id, undefined]);
     const entries = [...held, ...reverse, ...letGo.filter(([id]) => !this.held.has(id)), ...this.takeLeaseUnknown()];
-    if (this.opened && entries.length > 0) {
-      await this.release(pool, entries).catch((err: unknown) => {
-        this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), entries: entries.length }, 'cannot hand the entries back: another node takes them once their lease ends');
-      });
-    }
+    // The reversals owed whose reopen is not stored: those handed back now are stored by the release; the others
+    // (reopened meanwhile by an attempt or a claim, their `reopen` ended by this close) are pending already.
+    const reopened = new Set([...reverse.keys(), ...letGo.map(([id]) => id)]);
+    for (const id of this.owedReopen) if (!reopened.has(id)) this.owedReopen.delete(id);
+    if (this.opened && entries.length > 0) await this.handBack(pool, entries);
     this.held.clear();
     // After the release: the entries kept (outcomes not committed) wait for their lease, not for this lock to go.
     await this.ownerLock?.close();

@@ -36,6 +36,13 @@ export abstract class PgJournalRenewal extends PgJournalBank {
   private readonly leaseUnknown = new Set<string>();
   /** The release of the entries of `leaseUnknown` under way: this node's claims wait for it (`claim`). */
   protected releasingUnknown: Promise<void> | undefined;
+  /**
+   * The entries a caller reverses (`reopen`) whose reopen is not stored yet: maybe done in the store (their `not-needed`
+   * committed unseen), their reversal then sent by no later start nor other node. Left so at close: NOT in the store.
+   */
+  protected readonly owedReopen = new Set<string>();
+  /** The tries of `reopen` under way, by entry id (one per entry, whatever the number of callers). */
+  private readonly reopening = new Map<string, Promise<boolean>>();
   /** The store whose count of the entries no node takes this journal shares: its URL, or the pool given. */
   private readonly store: string | pg.Pool | undefined;
 
@@ -121,14 +128,45 @@ export abstract class PgJournalRenewal extends PgJournalBank {
    * have committed unseen: its connection cut after the commit), since the caller reverses the original instead: once
    * this resolves `true` the reversal is in the store whatever becomes of this node (pending, held here with a new lease,
    * or ended by a host's answer, or another node's that sends it). Tried every {@link REOPEN_RETRY} ms (the owner lock
-   * taken again first when lost) until `deadline` (a `performance.now()` time); resolves `false` when the deadline, or
-   * the journal's close, comes first (the reversal then goes from memory only, and `close` hands the entry back with its
-   * lease, so that its `RELEASE` reopens it if the store is back by then). Never rejects. An entry whose `done` did not
-   * fail (or another attempt reopened it since) resolves `true` at once.
+   * taken again first when lost) until stored or the journal's close, whatever `deadline` (a `performance.now()` time):
+   * this resolves `false` at `deadline` should it come first, the tries going on; the entry counts in `notStored` until
+   * stored. At close, `close` hands it back with its lease, so that its `RELEASE` reopens it, tried again until the
+   * close's bound (`closeTimeout`); one still not stored then is logged at error and stays counted. Never rejects. An
+   * entry whose `done` did not fail (or another attempt reopened it since) resolves `true` at once.
    */
-  async reopen(id: string, deadline: number): Promise<boolean> {
+  reopen(id: string, deadline: number): Promise<boolean> {
     const unseen = this.doneUnseen.get(id);
     if (unseen !== undefined) unseen.reverse = true;
+    let tries = this.reopening.get(id);
+    if (tries === undefined) {
+      this.owedReopen.add(id);
+      tries = this.reopenUntilStored(id).then((stored) => {
+        if (stored) this.owedReopen.delete(id);
+        this.reopening.delete(id);
+        return stored;
+      });
+      this.reopening.set(id, tries);
+    }
+    const left = deadline - performance.now();
+    if (left <= 0) return Promise.race([tries, Promise.resolve(false)]);
+    const running = tries;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), left);
+      timer.unref();
+      void running.then((stored) => {
+        clearTimeout(timer);
+        resolve(stored);
+      });
+    });
+  }
+
+  /** How many entries a caller reverses whose reopen is not stored yet (`reopen`; those left at close included). */
+  notStored(): number {
+    return this.owedReopen.size;
+  }
+
+  /** The tries of `reopen` for entry `id`, until it is stored (`true`) or the journal closes (`false`). */
+  private async reopenUntilStored(id: string): Promise<boolean> {
     let logged = false;
     while (!this.closed) {
       try {
@@ -143,12 +181,11 @@ export abstract class PgJournalRenewal extends PgJournalBank {
           return true; // reopened by the reversal's attempt, or a claim: pending
         }
       } catch (err) {
-        if (!logged) this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), id }, 'an entry whose answer could not be recorded cannot be reopened yet: tried again until its request\'s deadline');
+        if (!logged) this.logger.warn({ code: 'ISO8583_ERR_CONNECTOR_STORE', cause: storeCause(err), id }, 'an entry whose answer could not be recorded cannot be reopened yet: tried again until it is, or the node stops');
         logged = true;
       }
-      const left = deadline - performance.now();
-      if (left <= 0) break;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(REOPEN_RETRY, left)).unref());
+      if (this.closed) break;
+      await new Promise((resolve) => setTimeout(resolve, REOPEN_RETRY).unref());
     }
     return false;
   }

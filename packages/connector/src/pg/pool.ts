@@ -153,18 +153,19 @@ const READ_ONLY = '25006';
 export function storeError(what: string, cause: unknown, url?: string): Iso8583Error {
   if ((cause as { code?: string } | undefined)?.code?.startsWith('ISO8583_') === true) return cause as Iso8583Error;
   const why = storeCause(cause);
-  const where = url === undefined ? 'the store' : `the store ${maskUrl(url)}`;
+  // Without the URL the field (`store: `) names it already: not `store: the store: ...` (rv69b #3).
+  const where = url === undefined ? '' : `the store ${maskUrl(url)}: `;
   if (why === READ_ONLY) {
     // The server turned read-only after the open's check (migrations.ts): a primary demoted, or read-only transactions
     // set since (`default_transaction_read_only`, for the database, the role or the session). Said so, not by the
     // SQLSTATE alone. Refused before anything was written (an ERROR: `notCommitted`).
-    return connectorError('ISO8583_ERR_CONNECTOR_STORE', `${where}: ${what}: the database is read-only (${READ_ONLY}: a standby after a failover or demotion, or read-only transactions by default): the store must be the primary`, {
+    return connectorError('ISO8583_ERR_CONNECTOR_STORE', `${where}${what}: the database is read-only (${READ_ONLY}: a standby after a failover or demotion, or read-only transactions by default): the store must be the primary`, {
       field: 'store',
       cause: safeCause(cause),
     });
   }
   const reason = storeReason(cause);
-  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `${where}: ${what} (${reason === 'unknown error' ? 'failed' : reason})`, { field: 'store', cause: safeCause(cause) });
+  return connectorError('ISO8583_ERR_CONNECTOR_STORE', `${where}${what} (${reason === 'unknown error' ? 'failed' : reason})`, { field: 'store', cause: safeCause(cause) });
 }
 
 /** SQLSTATE `insufficient_privilege`: the role lacks a privilege on an object (a table, a sequence, the schema). */
