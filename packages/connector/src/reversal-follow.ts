@@ -37,11 +37,8 @@ import type { DeclinedInTime } from './reversal-declined.js';
 
 /** What a reversal's answer that undid nothing finds on its entry's row: another node's late approval, and the repeat's id. */
 type Left = { approval: IsoMessage; againId: string };
-/**
- * What a late approval finds in the shared journal: a reversal of it that undid nothing, its code and the repeat's id;
- * or `'not-placed'`: the row it would wait on holds another approval of the transaction (looked up again, `lookUp`).
- */
-type Found = { reversal: IsoMessage; responseCode: string; againId: string } | 'not-placed';
+/** What a late approval finds in the shared journal: a reversal of it that undid nothing, its code and the repeat's id. */
+type Found = { reversal: IsoMessage; responseCode: string; againId: string };
 
 /** The follow-up of reversal answers and late approvals (see the file's opening comment). */
 export class ReversalFollowUp {
@@ -256,14 +253,7 @@ export class ReversalFollowUp {
   /**
    * Looks the late approval `answer`, which came at `at`, up in the shared journal by its kept fields and its booking
    * (`OvertakenReversals.bookingOf`: a row of another transaction reusing the STAN is left), tried again until it
-   * answers (see the file's opening comment); stores the reversal it calls for, if any. Not placed (`'not-placed'`:
-   * another approval of the transaction holds the row it would wait on, a pending reversal or repeat, or one answered
-   * `25` whose own repeat is not stored yet), it is looked up again every `retryInterval` (`ReversalsAgain.retry`: a
-   * timer, no busy loop) until placed or answered: that row's repeat, stored moments later (here or on another node),
-   * is a row it waits on, so that its `25` reverses this approval too (fix68a #5: it was dropped at once). Still not
-   * placed `OVERTAKEN_FOR_MS` after its arrival, or at the stop, it is logged at `error`
-   * (`ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED`): NOT reversed (no row to record it on without taking another
-   * approval's place).
+   * answers (see the file's opening comment); stores the reversal it calls for, if any.
    */
   private async lookUp(answer: IsoMessage, at: number): Promise<void> {
     // Its kept fields are what the store keeps (no card data); its booking picks the row (another transaction's is left).
@@ -272,19 +262,7 @@ export class ReversalFollowUp {
     const named = { mti: kept['0'], stan: kept['11'], terminal: kept['41'] };
     // The window runs from the approval's arrival, however late a try: an older code is another transaction's.
     const lookUp = async (): Promise<Found | undefined> => this.journal.lateApproval?.(kept, OVERTAKEN_FOR_MS + Math.max(0, Date.now() - at), booking);
-    let found = await this.answer(lookUp, at, named, 'a late approval could not be looked up in the shared store: tried again every retryInterval');
-    let notPlaced = false;
-    while (typeof found !== 'string' && found.value === 'not-placed') {
-      notPlaced = true;
-      found = await this.again.retry(lookUp, at + OVERTAKEN_FOR_MS);
-    }
-    if (typeof found === 'string' && notPlaced) {
-      this.host.logger.error(
-        { code: 'ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED', ...named },
-        'a late approval found another approval of its transaction holding the repeat it would call for, until its window ended or the stop: NOT reversed, check with the host',
-      );
-      return;
-    }
+    const found = await this.answer(lookUp, at, named, 'a late approval could not be looked up in the shared store: tried again every retryInterval');
     if (typeof found === 'string') {
       this.host.logger.error(
         { code: 'ISO8583_WARN_SAF_LATE_APPROVAL_UNCHECKED', ...named },
@@ -292,11 +270,10 @@ export class ReversalFollowUp {
       );
       return;
     }
-    const value = found.value;
-    if (value === undefined || value === 'not-placed') return; // placed (left on a row), or nothing of it there
+    if (found.value === undefined) return;
     // Taken from memory too (noted by `again`): this node's own reversal answer, should one come, finds nothing to repeat.
-    this.overtaken.forget(value.reversal);
-    await this.again.store({ reversal: repeatOf(value.reversal), responseCode: value.responseCode, approval: kept }, false, value.againId);
+    this.overtaken.forget(found.value.reversal);
+    await this.again.store({ reversal: repeatOf(found.value.reversal), responseCode: found.value.responseCode, approval: kept }, false, found.value.againId);
   }
 
   /** Stores each repeat the shared journal says is owed (`start`), under its id: once, whoever stores it. */

@@ -198,13 +198,9 @@ export interface ReversalJournal {
    * `freshTransmissionTime`, a new field 7 on every attempt), `booking.time` is the original's field 7, to be compared
    * with the one each reversal's field 90 carries (1987 original data elements: MTI, STAN, then field 7, when it names
    * the reversal's STAN), never with the reversal's own field 7 (which would match no row): a journal that does not
-   * read field 90 treats the time as unknown (compares none). Resolves `'not-placed'` when the row the approval would
-   * wait on (or take the code of) holds another approval of the transaction already, which it keeps: nothing is stored
-   * for this one yet, and the caller looks it up again (reversal-follow.ts: every `retryInterval` until placed, within
-   * `OVERTAKEN_FOR_MS` of its arrival), for that row's repeat, stored moments later, perhaps by another node, is a row
-   * it can wait on.
+   * read field 90 treats the time as unknown (compares none).
    */
-  lateApproval?(approval: IsoMessage, within?: number, booking?: ApprovalBooking): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | 'not-placed' | undefined>;
+  lateApproval?(approval: IsoMessage, within?: number, booking?: ApprovalBooking): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined>;
   /**
    * Optional, with `lateApproval` (which leaves every approval it looks up on the row): the repeats late approvals call
    * for (the reversal, its code, the approval's kept fields, the repeat's id) found within `OVERTAKEN_FOR_MS` whose

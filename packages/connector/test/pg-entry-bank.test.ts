@@ -14,7 +14,6 @@ import type { JournalEntry } from '../src/index.js';
 import { MIGRATIONS, migrate } from '../src/pg/migrations.js';
 import { upstreamAddress, upstreamAddressSql } from '../src/pg/upstream-marker.js';
 import { lockSession, renewNow as renew, sql as run } from './helpers/pg-owner-lock.js';
-import { placed } from './helpers/pg-late-approval.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -110,7 +109,7 @@ test('a repeat a late approval calls for, its add refused under a key now at ano
     await a.attempt('r000009', 1);
     assert.equal(await a.undidNothing('r000009', '25'), undefined);
     await a.done('r000009', 'reversed');
-    const found = placed(await a.lateApproval(approval));
+    const found = await a.lateApproval(approval);
     assert.equal(found?.againId, 'r000009.again', 'the code found: the repeat is owed');
     await pointAt(url, '127.0.0.1:2002');
     await renew(a);

@@ -12,7 +12,6 @@ import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { OvertakenReversals } from '../src/reversal-overtaken.js';
-import { placed } from './helpers/pg-late-approval.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -43,7 +42,7 @@ test('freshTransmissionTime: the shared look-up of a late approval compares its 
     memory.answered({ ...reversal }, { '0': '0410', '39': '25' });
     assert.equal(memory.again({ ...late, '7': '1121104500' }), undefined, 'the memory: field 90 names another field 7');
     assert.equal(await look({ ...late, '7': '1121104500' }), undefined, 'the store: field 90 names another field 7, another booking\'s approval');
-    assert.equal(placed(await look(late))?.againId, 'r000042.again', 'field 90 names its field 7: its repeat is owed');
+    assert.equal((await look(late))?.againId, 'r000042.again', 'field 90 names its field 7: its repeat is owed');
   } finally {
     await a.close();
   }

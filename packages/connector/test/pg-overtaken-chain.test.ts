@@ -6,9 +6,8 @@
 // logged at info. Now a late approval that is not the copy of the one a row's repeat answers goes down the chain of
 // repeats (overtaken-sql.ts `LATE_APPROVAL`): a copy is never reversed twice, and one approval the client did not get
 // waits on each repeat of the chain (its 25 reverses it, or its code calls for the next repeat). The bound (mend67b):
-// another approval while that repeat is pending (or answered, its own repeat not stored yet) is placed nowhere: the
-// look-up says 'not-placed' (the follow looks it up again, then logs ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED:
-// pg-overtaken-not-placed-retry.test.ts); and an approval left on a chain's pending
+// another approval while that repeat is pending (or answered, its own repeat not stored yet) is placed nowhere: it is
+// logged at error (ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED), NOT reversed; and an approval left on a chain's pending
 // repeat whose entry then ends otherwise than reversed is logged (ISO8583_WARN_SAF_LATE_APPROVAL_UNREVERSED): the
 // newest row it could be passed on to is the root, holding the approval before it. Neither dropped unseen (before:
 // both silent). Real server, the journal's own statements.
@@ -20,7 +19,6 @@ import { capturedLogger, sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import { PgJournal } from '../src/index.js';
 import { OvertakenReversals, repeatOf } from '../src/reversal-overtaken.js';
-import { placed } from './helpers/pg-late-approval.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -48,7 +46,7 @@ async function chain(name: string, t: { after(fn: () => Promise<void>): void }) 
   await journal.attempt('rev-c', 1);
   assert.equal(await journal.undidNothing('rev-c', '25'), undefined);
   await journal.done('rev-c', 'reversed');
-  const first = placed(await look(a1));
+  const first = await look(a1);
   assert.equal(first?.againId, 'rev-c.again', 'A1 calls for the root\'s repeat');
   assert.equal(await journal.add({ id: first.againId, reversal: repeatOf(reversal), at: Date.now() }), undefined, 'stored');
   await journal.attempt('rev-c.again', 1);
@@ -61,29 +59,31 @@ test('a second late approval after the repeat\'s 25 calls for a repeat of its ow
   const { journal, look } = await chain('overtaken_chain_after', t);
   assert.equal(await journal.undidNothing('rev-c.again', '25'), undefined, 'nothing left on the repeat yet');
   await journal.done('rev-c.again', 'reversed');
-  assert.equal(placed(await look(a1))?.againId, 'rev-c.again', 'a copy of A1 names the repeat stored already');
-  const second = placed(await look(a2));
+  assert.equal((await look(a1))?.againId, 'rev-c.again', 'a copy of A1 names the repeat stored already');
+  const second = await look(a2);
   assert.equal(second?.againId, 'rev-c.again.again', 'A2 calls for the repeat\'s repeat');
   assert.equal(second.responseCode, '25');
   assert.equal(await journal.add({ id: second.againId, reversal: repeatOf(reversal), at: Date.now() }), undefined, 'stored');
-  assert.equal(placed(await look(a2))?.againId, 'rev-c.again.again', 'a copy of A2 names its repeat, stored already');
-  assert.equal(placed(await look(a1))?.againId, 'rev-c.again', 'a copy of A1 still names its own');
+  assert.equal((await look(a2))?.againId, 'rev-c.again.again', 'a copy of A2 names its repeat, stored already');
+  assert.equal((await look(a1))?.againId, 'rev-c.again', 'a copy of A1 still names its own');
   assert.deepEqual((await journal.repeatsOwed()).map((o) => o.againId), [], 'nothing owed: each approval has its repeat');
 });
 
 test('a second late approval while the repeat is pending is left on it: the repeat\'s 25 calls for another', async (t) => {
   const { journal, look } = await chain('overtaken_chain_pending', t);
-  assert.equal(placed(await look(a1))?.againId, 'rev-c.again', 'a copy of A1 names its repeat (stored: nothing more), not left on it');
+  assert.equal((await look(a1))?.againId, 'rev-c.again', 'a copy of A1 names its repeat (stored: nothing more), not left on it');
   assert.equal(await look(a2), undefined, 'A2 waits for the pending repeat\'s answer');
   const left = await journal.undidNothing('rev-c.again', '25');
   assert.equal(left?.againId, 'rev-c.again.again', 'the repeat\'s 25 reverses A2 again');
   assert.equal(left.approval['38'], 'AUTH02');
 });
 
-test('a third late approval while the repeat is pending with the second is placed nowhere: said so, not dropped unseen', async (t) => {
-  const { journal, look } = await chain('overtaken_chain_third', t);
+test('a third late approval while the repeat is pending with the second is placed nowhere: logged at error, not dropped unseen', async (t) => {
+  const { journal, look, logged } = await chain('overtaken_chain_third', t);
   assert.equal(await look(a2), undefined, 'A2 waits on the pending repeat');
-  assert.equal(await look(a3), 'not-placed', 'nothing stored for A3: the caller looks it up again (pg-overtaken-not-placed-retry)');
+  assert.deepEqual(logged('ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED'), [], 'A2 is placed');
+  assert.equal(await look(a3), undefined, 'nothing to store for A3');
+  assert.deepEqual(logged('ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED'), ['000303'], 'A3 reported, by its STAN');
   const left = await journal.undidNothing('rev-c.again', '25');
   assert.equal(left?.approval['38'], 'AUTH02', 'the repeat\'s 25 still reverses A2, the approval it carries');
 });
@@ -102,7 +102,7 @@ test('a host\'s copy of A1 after a newer 25 row of the same booking names A1\'s 
   await journal.attempt('rev-d', 1);
   assert.equal(await journal.undidNothing('rev-d', '25'), undefined, 'no approval on the newer row');
   await journal.done('rev-d', 'reversed');
-  assert.equal(placed(await look(a1))?.againId, 'rev-c.again', 'the copy names the repeat stored already (\'exists\')');
+  assert.equal((await look(a1))?.againId, 'rev-c.again', 'the copy names the repeat stored already (\'exists\')');
   assert.deepEqual(await journal.repeatsOwed(), [], 'nothing owed on the newer row');
 });
 
@@ -117,7 +117,7 @@ test('a host\'s copy of A2 (carried by the chain\'s repeat) after a newer 25 row
   await journal.attempt('rev-d', 1);
   assert.equal(await journal.undidNothing('rev-d', '25'), undefined);
   await journal.done('rev-d', 'reversed');
-  assert.equal(placed(await look(a2))?.againId, 'rev-c.again.again', 'the copy names A2\'s repeat, stored already');
+  assert.equal((await look(a2))?.againId, 'rev-c.again.again', 'the copy names A2\'s repeat, stored already');
   assert.deepEqual(await journal.repeatsOwed(), [], 'nothing owed on the newer row');
 });
 
@@ -125,7 +125,7 @@ test('a copy of A1 never replaces another approval left on a newer pending row: 
   const { journal, look } = await chain('overtaken_chain_copy_keeps', t);
   await journal.add({ id: 'rev-d', reversal, at: Date.now() });
   assert.equal(await look(a2), undefined, 'A2 left on rev-d, the newest pending row');
-  assert.equal(placed(await look(a1))?.againId, 'rev-c.again', 'the copy names A1\'s repeat');
+  assert.equal((await look(a1))?.againId, 'rev-c.again', 'the copy names A1\'s repeat');
   await journal.attempt('rev-d', 1);
   const left = await journal.undidNothing('rev-d', '25');
   assert.equal(left?.approval['38'], 'AUTH02', 'rev-d still carries A2');
@@ -134,7 +134,8 @@ test('a copy of A1 never replaces another approval left on a newer pending row: 
 
 /** A journal of its own database, the root rev-c attempted (pending), A1 left on it; `ended`: rev-c answered 25 and ended first, A1's repeat not stored. */
 async function rootWithA1(name: string, t: { after(fn: () => Promise<void>): void }, ended: boolean) {
-  const journal = new PgJournal({ url: cluster.createDatabase(name), lease: 60_000, owner: 'node-a', logger: capturedLogger().logger });
+  const { logger, lines } = capturedLogger();
+  const journal = new PgJournal({ url: cluster.createDatabase(name), lease: 60_000, owner: 'node-a', logger });
   await journal.open();
   t.after(() => journal.close());
   const look = (answer: IsoMessage): ReturnType<PgJournal['lateApproval']> => journal.lateApproval(overtaken.kept(answer), undefined, overtaken.bookingOf(answer));
@@ -143,23 +144,26 @@ async function rootWithA1(name: string, t: { after(fn: () => Promise<void>): voi
   if (ended) {
     assert.equal(await journal.undidNothing('rev-c', '25'), undefined);
     await journal.done('rev-c', 'reversed');
-    assert.equal(placed(await look(a1))?.againId, 'rev-c.again', 'A1 calls for the root\'s repeat (not stored yet)');
+    assert.equal((await look(a1))?.againId, 'rev-c.again', 'A1 calls for the root\'s repeat (not stored yet)');
   } else {
     assert.equal(await look(a1), undefined, 'A1 left on the pending root');
   }
-  return { journal, look };
+  const notPlaced = (): unknown[] => lines.filter((l) => l.code === 'ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED').map((l) => l.stan);
+  return { journal, look, notPlaced };
 }
 
-test('a second approval A2 while the root is pending with A1 is not placed, never put in A1\'s place (sr67m #1)', async (t) => {
-  const { journal, look } = await rootWithA1('overtaken_chain_root_pending', t, false);
-  assert.equal(await look(a2), 'not-placed', 'nothing stored for A2: the caller looks it up again');
+test('a second approval A2 while the root is pending with A1 is reported, never put in A1\'s place (sr67m #1)', async (t) => {
+  const { journal, look, notPlaced } = await rootWithA1('overtaken_chain_root_pending', t, false);
+  assert.equal(await look(a2), undefined, 'nothing to store for A2');
+  assert.deepEqual(notPlaced(), ['000303'], 'A2 reported at error, by its STAN');
   const left = await journal.undidNothing('rev-c', '25');
   assert.equal(left?.approval['38'], 'AUTH01', 'the root\'s 25 reverses A1, the approval left first');
 });
 
-test('a second approval A2 while the root\'s repeat of A1 is owed (not stored) is not placed, not given A1\'s repeat (sr67m #1)', async (t) => {
-  const { journal, look } = await rootWithA1('overtaken_chain_root_owed', t, true);
-  assert.equal(await look(a2), 'not-placed', 'A2 is not handed rev-c.again, the one repeat of A1');
+test('a second approval A2 while the root\'s repeat of A1 is owed (not stored) is reported, not given A1\'s repeat (sr67m #1)', async (t) => {
+  const { journal, look, notPlaced } = await rootWithA1('overtaken_chain_root_owed', t, true);
+  assert.equal(await look(a2), undefined, 'A2 is not handed rev-c.again, the one repeat of A1');
+  assert.deepEqual(notPlaced(), ['000303'], 'A2 reported at error, by its STAN');
   const owed = await journal.repeatsOwed();
   assert.deepEqual(owed.map((o) => [o.againId, o.approval['38']]), [['rev-c.again', 'AUTH01']], 'A1\'s repeat still owed, for A1');
 });

@@ -8,7 +8,6 @@ import { sharedPostgres } from '@iso8583/test-support';
 import type { PostgresCluster } from '@iso8583/test-support';
 import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
-import { placed } from './helpers/pg-late-approval.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -29,7 +28,7 @@ test('an older booking of the STAN reused, its repeat stored, does not cover the
   await a.attempt('b1', 1);
   assert.equal(await a.undidNothing('b1', '25'), undefined);
   await a.done('b1', 'reversed');
-  const first = placed(await a.lateApproval(approval, undefined, booking('1206100000')));
+  const first = await a.lateApproval(approval, undefined, booking('1206100000'));
   assert.equal(first?.againId, 'b1.again');
   await a.add({ id: 'b1.again', reversal: first.reversal, at: Date.now() });
   await a.add({ id: 'b2', reversal: reversal('1206110000'), at: Date.now() });

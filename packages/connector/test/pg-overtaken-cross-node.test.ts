@@ -14,7 +14,6 @@ import { answer, purchase, startPeer } from './peer.js';
 import type { Peer, Received } from './peer.js';
 import { lockRelay } from './helpers/pg-lock-relay.js';
 import { lockSession, sql } from './helpers/pg-owner-lock.js';
-import { placed } from './helpers/pg-late-approval.js';
 
 // The process's shared server (sharedPostgres): each test has its own database, whose tables and advisory locks
 // are its own.
@@ -154,7 +153,7 @@ test('PgJournal: a reversal that undid nothing is reversed once by two nodes ask
   assert.equal(await a.undidNothing('r1', '25'), undefined);
   await a.done('r1', 'reversed');
   const approval = { '0': '0210', '11': '000042', '39': '00', '41': 'TERM0001' };
-  const taken = (await Promise.all([a.lateApproval(approval), b.lateApproval(approval)])).map(placed);
+  const taken = await Promise.all([a.lateApproval(approval), b.lateApproval(approval)]);
   assert.deepEqual(taken, [0, 1].map(() => ({ reversal, responseCode: '25', againId: 'r1.again' })), 'both find it, with one id for its repeat');
   const stored = await Promise.all(taken.map((x, i) => [a, b][i]!.add({ id: x!.againId, reversal: { ...reversal, '0': '0401' }, at: Date.now() })));
   assert.deepEqual(stored.sort(), [undefined, 'exists'].sort(), 'the store holds one repeat: one node sends it');

@@ -14,7 +14,6 @@ import { peerAndConnector } from './helpers/setup.js';
 import { failure } from './helpers/failure.js';
 import { sql } from './helpers/pg-owner-lock.js';
 import { answeredLines, watchReversals } from './helpers/reversals.js';
-import { placed } from './helpers/pg-late-approval.js';
 
 /** More timed-out requests than a connection's late keys hold (1024). */
 const OTHERS = 1100;
@@ -64,7 +63,7 @@ test('pg: a late approval after more than 1024 other timeouts on its connection 
   const [left] = await sql<{ approval: IsoMessage }>(url, "SELECT late_approval AS approval FROM iso8583_saf WHERE id NOT LIKE '%.again' AND late_approval IS NOT NULL");
   const approval = left?.approval as IsoMessage;
   assert.equal(approval['11'], '073001');
-  const [one, two] = [placed(await journal.lateApproval(approval)), placed(await journal.lateApproval(approval))];
+  const [one, two] = [await journal.lateApproval(approval), await journal.lateApproval(approval)];
   assert.ok(one !== undefined && one.againId === two?.againId, 'one repeat id');
   assert.equal(connector.stats().reversalsPending, 0);
 });

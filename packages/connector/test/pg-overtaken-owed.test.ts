@@ -10,7 +10,6 @@ import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal, createConnector } from '../src/index.js';
 import { answer, startPeer } from './peer.js';
 import { sql } from './helpers/pg-owner-lock.js';
-import { placed } from './helpers/pg-late-approval.js';
 
 // The process's shared server (sharedPostgres): each test has its own database, whose tables and advisory locks
 // are its own.
@@ -50,7 +49,7 @@ test('a late approval whose code a node found before it stopped, its repeat not 
   await stopped.attempt('r1', 1);
   assert.equal(await stopped.undidNothing('r1', '25'), undefined);
   await stopped.done('r1', 'reversed');
-  assert.equal(placed(await stopped.lateApproval(approval))?.againId, 'r1.again');
+  assert.equal((await stopped.lateApproval(approval))?.againId, 'r1.again');
   // ... and stopped there: the repeat never stored. The next node starts.
   await connector.connect();
   const rows = await waitUntil(async () => {
@@ -100,7 +99,7 @@ test('an approval left on a row ended 9m50s before, its node gone before the rep
   await stopped.done('r1', 'reversed');
   // The late approval is looked up 9m50s after the 25 (a retried look-up may go up to twice that): the code is found.
   await endedAgo(url, ['r1'], 590_000);
-  assert.equal(placed(await stopped.lateApproval(approval))?.againId, 'r1.again');
+  assert.equal((await stopped.lateApproval(approval))?.againId, 'r1.again');
   // Node X dies before storing the repeat; the next read of the repeats owed comes a minute later, past 10 minutes.
   await endedAgo(url, ['r1'], 650_000);
   await connector.connect();

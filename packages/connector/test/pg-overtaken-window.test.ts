@@ -13,7 +13,6 @@ import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
 import { LATE_APPROVAL } from '../src/pg/overtaken-sql.js';
 import { sql } from './helpers/pg-owner-lock.js';
-import { placed } from './helpers/pg-late-approval.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -52,7 +51,7 @@ test('pg: with purgeAfter 0 the row holding a code that undid nothing outlives t
     what: 'the purge of the row done without a code',
   });
   assert.deepEqual((await sql<{ id: string }>(url, 'SELECT id FROM iso8583_saf')).map((r) => r.id), ['coded']);
-  const found = placed(await journal.lateApproval(approval('000101')));
+  const found = await journal.lateApproval(approval('000101'));
   assert.equal(found?.responseCode, '25');
   assert.equal(found?.reversal['11'], '000101');
 });
@@ -83,10 +82,10 @@ const storeRepeat = (journal: PgJournal, id: string, stan: string) => journal.ad
 test('pg: a node that takes the code for a late approval and stops before storing the repeat leaves it for the next copy; the repeat is stored once', async (t) => {
   const { url, journal } = await journalOn(t, 'overtaken_take_crash', 600_000);
   await answered25(journal, 'took', '000401');
-  const first = placed(await journal.lateApproval(approval('000401')));
+  const first = await journal.lateApproval(approval('000401'));
   assert.equal(first?.responseCode, '25');
   // The node stops here (its repeat never stored): the approval's next copy (another node, a restart) finds the code.
-  const second = placed(await journal.lateApproval(approval('000401')));
+  const second = await journal.lateApproval(approval('000401'));
   assert.equal(second?.responseCode, '25', 'the code is still there');
   assert.equal(second?.againId, first?.againId, 'one id for the repeat, whichever node stores it');
   assert.equal(await storeRepeat(journal, second!.againId, '000401'), undefined);
@@ -141,7 +140,7 @@ test('pg: a 25 is written to its own entry\'s row, not to a newer pending revers
 test('pg: with purgeAfter 0 the repeat a late approval called for outlives the purge: a second copy of the approval stores none', async (t) => {
   const { url, journal } = await journalOn(t, 'overtaken_again_kept', 0);
   await answered25(journal, 'once', '000801');
-  const first = placed(await journal.lateApproval(approval('000801')));
+  const first = await journal.lateApproval(approval('000801'));
   assert.equal(first?.againId, 'once.again');
   assert.equal(await storeRepeat(journal, 'once.again', '000801'), undefined);
   await journal.attempt('once.again', 1);
@@ -155,7 +154,7 @@ test('pg: with purgeAfter 0 the repeat a late approval called for outlives the p
   });
   assert.deepEqual((await sql<{ id: string }>(url, 'SELECT id FROM iso8583_saf ORDER BY created_at')).map((r) => r.id), ['once', 'once.again']);
   // The bank sends the approval again: its look-up finds the code, and the repeat's store finds it stored.
-  const second = placed(await journal.lateApproval(approval('000801')));
+  const second = await journal.lateApproval(approval('000801'));
   assert.equal(second?.againId, 'once.again');
   assert.equal(await storeRepeat(journal, 'once.again', '000801'), 'exists', 'no second repeat stored (two 0401s sent)');
 });

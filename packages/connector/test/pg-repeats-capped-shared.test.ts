@@ -15,7 +15,6 @@ import { ReversalPlan } from '../src/reversal-message.js';
 import { repeatOf } from '../src/reversal-overtaken.js';
 import { capturedLogger } from './helpers/setup.js';
 import { sql } from './helpers/pg-owner-lock.js';
-import { placed } from './helpers/pg-late-approval.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -53,7 +52,7 @@ test('a repeat the cap refused on node A is owed no more: node B does not send i
   await a.attempt('rev-0200', 1);
   assert.equal(await a.undidNothing('rev-0200', '25'), undefined);
   await a.done('rev-0200', 'reversed');
-  const found = placed(await a.lateApproval(approval));
+  const found = await a.lateApproval(approval);
   assert.ok(found !== undefined, 'the late approval finds the 25');
   assert.equal(found.againId, 'rev-0200.again');
   // Node A has stored REPEATS_AGAIN_MAX repeats of the original already (the chain so far): the cap refuses this one.

@@ -12,7 +12,6 @@ import type { IsoMessage } from '@iso8583/codec';
 import { PgJournal } from '../src/index.js';
 import type { JournalEntry } from '../src/index.js';
 import { sql as run, renewNow as renew } from './helpers/pg-owner-lock.js';
-import { placed } from './helpers/pg-late-approval.js';
 
 let cluster: PostgresCluster;
 before(async () => {
@@ -99,7 +98,7 @@ test('a former key (formerUpstreams) recorded for another bank is not read for t
   await old.attempt('x000009', 1);
   assert.equal(await old.undidNothing('x000009', '25'), undefined);
   await old.done('x000009', 'reversed');
-  assert.equal(placed(await old.lateApproval(approval))?.againId, 'x000009.again');
+  assert.equal((await old.lateApproval(approval))?.againId, 'x000009.again');
   await old.close();
   // A node at bank 1001 whose former key is "bank"; the key's row then set to bank 2002 (by hand, say).
   const a = new PgJournal({ url, upstream: 'bank-new', formerUpstreams: ['bank'], address: '127.0.0.1:1001', lease: 60_000 });

@@ -42,11 +42,10 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
    * made later counts from the approval's arrival). `booking`: only a row of that booking (overtaken-sql.ts
    * `OF_BOOKING`). Only under this node's keys but those recorded for another bank (`claimKeys`), rows of this node's bank (`bank`).
    * Another approval of the transaction holding the row it would take, the chain's root or its last repeat row (`LATE_APPROVAL`'s `placed` false, twice:
-   * the second run a fresh snapshot) resolves `'not-placed'`: nothing is stored for it, and the caller looks it up
-   * again (reversal-follow.ts; that row's repeat, once stored, is a row it waits on), logging it at `error`
-   * (`ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED`) when it gives up. Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
+   * the second run a fresh snapshot) is logged at `error` (`ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED`) and resolves
+   * `undefined`: nothing is stored for it. Rejects with `ISO8583_ERR_CONNECTOR_STORE` when it fails.
    */
-  async lateApproval(approval: IsoMessage, within = OVERTAKEN_FOR_MS, booking?: ApprovalBooking): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | 'not-placed' | undefined> {
+  async lateApproval(approval: IsoMessage, within = OVERTAKEN_FOR_MS, booking?: ApprovalBooking): Promise<{ reversal: IsoMessage; responseCode: string; againId: string } | undefined> {
     try {
       const params = [
         this.claimKeys(), textOf(approval['41']), textOf(approval['11']), JSON.stringify(approval), within,
@@ -57,7 +56,13 @@ export abstract class PgJournalOvertaken extends PgJournalClosing {
       let row = await look();
       // Another approval holds the chain's last row (mend67b #1): once more, a fresh snapshot sees a repeat stored since.
       if (row !== undefined && !row.placed) row = await look();
-      if (row !== undefined && !row.placed) return 'not-placed';
+      if (row !== undefined && !row.placed) {
+        this.logger.error(
+          { code: 'ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED', mti: approval['0'], stan: approval['11'], terminal: approval['41'] },
+          'a late approval found another approval of its transaction holding the repeat it would call for: NOT reversed, check with the host',
+        );
+        return undefined;
+      }
       return row === undefined || row.code === null
         ? undefined
         : { reversal: JSON.parse(row.reversal) as IsoMessage, responseCode: row.code, againId: againId(row.id) };

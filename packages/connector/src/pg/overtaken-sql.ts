@@ -163,9 +163,8 @@ const CHAIN_MAX = 64;
  * waits on each row of the chain, the root too. The last row taken carrying another approval (pending with it; or
  * answered, its repeat not stored yet; or stored by another node after this statement's snapshot) keeps it, and this
  * one is placed nowhere: `placed` is false (true: the row carries this approval now), and journal-overtaken.ts runs the
- * statement once more (a fresh snapshot sees a repeat stored since), then tells its caller
- * (`'not-placed'`), which looks it up again until placed or reports it unreversed
- * (reversal-follow.ts, `ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED`) rather than dropping it unseen.
+ * statement once more (a fresh snapshot sees a repeat stored since), then reports it unreversed
+ * (`ISO8583_WARN_SAF_LATE_APPROVAL_NOT_PLACED`) rather than dropping it unseen.
  */
 export const LATE_APPROVAL = `WITH RECURSIVE t AS MATERIALIZED (${transactionRow(
   'undid_nothing, covered_by, late_approval',
