@@ -147,7 +147,9 @@ export abstract class PgJournalBatches extends PgJournalLeases {
       }
       marked = ended(rows.filter((r): r is EndedRow => r.id !== null), this.logger);
     } catch (err) {
-      batch.forEach((d, i) => this.unseenDone(d, leases[i]));
+      // Refused before anything was written (`notCommitted`: no connection, or an ERROR): the entries stay pending and
+      // held here, nothing to reopen (counted owed, a stop would have called them NOT in the database: sr69b #2).
+      if (!notCommitted(err)) batch.forEach((d, i) => this.unseenDone(d, leases[i]));
       throw this.failure('cannot mark entries done', err);
     }
     return batch.map((d, i) => {

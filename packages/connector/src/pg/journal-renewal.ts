@@ -139,6 +139,8 @@ export abstract class PgJournalRenewal extends PgJournalBank {
     if (unseen !== undefined) unseen.reverse = true;
     let tries = this.reopening.get(id);
     if (tries === undefined) {
+      // Nothing to reopen: its `done` did not fail unseen (refused before it was written) nor was it let go.
+      if (unseen === undefined && !this.isLetGo(id)) return Promise.resolve(true);
       this.owedReopen.add(id);
       tries = this.reopenUntilStored(id).then((stored) => {
         if (stored) this.owedReopen.delete(id);
