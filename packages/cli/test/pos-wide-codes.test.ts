@@ -7,8 +7,8 @@
 // with the mapped code. Flow (sr68j #3): an endpoint on such a dialect naming neither
 // approvalCodes nor approvalClass read its sequence's 0000 by the 1987 codes (no approval) and reversed the bank's
 // approval the terminal got, and its own 96 went out as 0096; now loading the flow (start and run --check) refuses an
-// endpoint on such a dialect naming no approvalCodes/approvalClass, or not all of those answerCodes, at
-// /inboundEndpoints/NAME/dialect.
+// endpoint on such a dialect not naming all of those answerCodes, at /inboundEndpoints/NAME/dialect, and the codec
+// reads every 4-character 0xxx as approval class and defaults approvalCodes to 0000 (sr69q #1-#3: no naming needed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { checkGatewayConfig } from '../src/gateway/check-config.js';
 import { parseGatewayArgs } from '../src/gateway/config.js';
 import { posDialect } from '../src/gateway/dialects.js';
 import { failureReply } from '../src/gateway/failure.js';
+import { approvalCodesOf, isApprovalClass } from '@iso8583/codec';
 import { vectorPath } from '@iso8583/test-support';
 import { flowPathProblems } from './flow-problems.js';
 
@@ -34,6 +35,7 @@ function dialects(t: After): string {
   writeFileSync(join(dir, 'mapped.json'), JSON.stringify({ name: 'mapped', extends: 'iso87ascii', fields: { '39': F39 }, answerCodes: ANSWER_CODES }));
   writeFileSync(join(dir, 'partial.json'), JSON.stringify({ name: 'partial', extends: 'iso87ascii', fields: { '39': F39 }, approvalCodes: ['0000'], answerCodes: { '91': '9001', '68': '9009' } }));
   writeFileSync(join(dir, 'approving.json'), JSON.stringify({ name: 'approving', extends: 'iso87ascii', fields: { '39': F39 }, approvalCodes: ['0000'] }));
+  writeFileSync(join(dir, 'llvar.json'), JSON.stringify({ name: 'llvar', extends: 'iso87ascii', fields: { '39': { ...F39, type: 'an', prefix: { digits: 2, encoding: 'ascii' } } }, answerCodes: ANSWER_CODES }));
   writeFileSync(join(dir, 'cmf.json'), JSON.stringify({ name: 'cmf', extends: 'iso87ascii', fields: { '39': F39 }, approvalCodes: ['0000'], answerCodes: ANSWER_CODES }));
   return dir;
 }
@@ -51,6 +53,11 @@ test('gateway – a POS dialect with a 4-wide field 39 and no answerCodes is ref
     });
   }
   assert.match(check(join(dir, 'mapped.json')), /gateway config is valid: /);
+  // Valid because its approvals are read right with no approvalCodes (sr69q #2): the bank's undelivered 0000, a 0002
+  // partial approval, are approval class, so reversed when the client never got them.
+  const mapped = posDialect(parseGatewayArgs(['--upstream', '127.0.0.1:9', '--dialect', join(dir, 'mapped.json')]).config);
+  assert.deepEqual(approvalCodesOf(mapped), ['0000']);
+  for (const code of ['0000', '0002']) assert.ok(isApprovalClass(mapped, code, '0210'), code);
   // A code left out is the same hole: the gateway's own 30, 94 and 96 went out as 0030, 0094, 0096.
   assert.throws(() => check(join(dir, 'partial.json')), /partial\.json: field 39 holds 4 characters, but the dialect's answerCodes name no code for 30, 94, 96: /);
   // The built-ins and the imported jPOS packagers (field 39 of 2 or 3) are not refused.
@@ -69,6 +76,8 @@ test('gateway – a POS dialect with a 4-wide field 39 in front of an upstream o
     return true;
   });
   assert.match(check('--dialect', join(dir, 'cmf.json'), '--client-dialect', join(dir, 'mapped.json')), /^gateway config is valid: /);
+  // An upstream whose field 39 holds up to 4 (LLVAR): its 05 travels as is and was packed 0005 (sr69q #5).
+  assert.throws(() => check('--dialect', join(dir, 'llvar.json'), '--client-dialect', join(dir, 'cmf.json')), /--client-dialect .*cmf\.json: field 39 holds 4 characters, but the upstream's dialect llvar has up to 4: /);
   // A narrower POS dialect in front of a wide upstream is not this case (the bank's 0000 cannot be packed in it: approval-fit's warning).
   assert.match(check('--dialect', join(dir, 'cmf.json'), '--client-dialect', 'iso87ascii'), /gateway config is valid: /);
 });
@@ -82,28 +91,24 @@ test('gateway – a request refused before the bank (91) is answered with the PO
   assert.equal(failureReply(request, { code: 'SOMETHING_ELSE' }, dialect)?.['39'], '9004');
 });
 
-test('flow – an endpoint whose dialect has a 4-wide field 39 and names no approvalCodes nor approvalClass, or no answerCodes, is refused; naming both it loads', (t) => {
+test('flow – an endpoint whose dialect has a 4-wide field 39 and names no answerCodes is refused; its approvals need no naming', (t) => {
   const dir = dialects(t);
   const file = join(dir, 'flow.json');
   const flow = (dialect: string): string[] => {
     writeFileSync(file, JSON.stringify({ inboundEndpoints: { pos: { port: 0, sequence: 'host-simulator', dialect } } }));
     return flowPathProblems(file);
   };
-  const approval = /^\/inboundEndpoints\/pos\/dialect: dialect \w+: field 39 holds 4 characters, but the dialect names neither approvalCodes nor approvalClass: /;
-  const answers = /^\/inboundEndpoints\/pos\/dialect: dialect \w+: field 39 holds 4 characters, but the dialect names no answerCodes for 30, 68, 91, 94, 96: /;
-  const wide = flow('./wide.json');
-  assert.equal(wide.length, 2, wide.join('\n'));
-  assert.match(wide[0] as string, approval);
-  assert.match(wide[1] as string, answers);
-  const approving = flow('./approving.json');
-  assert.equal(approving.length, 1, approving.join('\n'));
-  assert.match(approving[0] as string, answers);
-  const mapped = flow('./mapped.json');
-  assert.equal(mapped.length, 1, mapped.join('\n'));
-  assert.match(mapped[0] as string, approval);
+  const answers = /^\/inboundEndpoints\/pos\/dialect: dialect \w+: field 39 holds 4 characters, but the dialect's answerCodes name no code for 30, 68, 91, 94, 96: the endpoint's own 30 would be padded to 0030 /;
+  for (const dialect of ['./wide.json', './approving.json']) {
+    const problems = flow(dialect);
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.match(problems[0] as string, answers);
+  }
   const partial = flow('./partial.json');
   assert.equal(partial.length, 1, partial.join('\n'));
-  assert.match(partial[0] as string, /^\/inboundEndpoints\/pos\/dialect: dialect partial: field 39 holds 4 characters, but the dialect names no answerCodes for 30, 94, 96: the endpoint's own 30 would be padded to 0030 /);
+  assert.match(partial[0] as string, /^\/inboundEndpoints\/pos\/dialect: dialect partial: field 39 holds 4 characters, but the dialect's answerCodes name no code for 30, 94, 96: the endpoint's own 30 would be padded to 0030 /);
+  // No approvalCodes: the codec reads 0xxx as approval class (sr69q #3: the refusal an empty approvalClass bypassed is gone, not needed).
+  assert.deepEqual(flow('./mapped.json'), []);
   assert.deepEqual(flow('./cmf.json'), []);
   assert.deepEqual(flow('iso87ascii'), []);
 });

@@ -62,6 +62,20 @@ export function unmappedOwnAnswerCodes(dialect: Pick<Dialect, 'fields'> & Partia
 }
 
 /**
+ * Why a party answering on its own (`party`: `gateway`, `endpoint`) cannot answer under `dialect`: its field 39 is wider
+ * than 3 characters and its `answerCodes` leave out some of the {@link OWN_ANSWER_CODES} ({@link unmappedOwnAnswerCodes}:
+ * the one left out would be padded, `0091`, an approval there); `undefined` when it can. The one text of the refusal the
+ * gateway (its POS dialect, `ISO8583_ERR_GATEWAY_CONFIG`) and a flow (an inbound endpoint's, at
+ * `/inboundEndpoints/NAME/dialect`) prefix with where the dialect was named (sr69q #10).
+ */
+export function unmappedOwnAnswerCodesReason(dialect: Pick<Dialect, 'fields'> & Partial<Pick<Dialect, 'answerCodes'>>, party: string): string | undefined {
+  const missing = unmappedOwnAnswerCodes(dialect);
+  if (missing.length === 0) return undefined;
+  const width = dialect.fields['39']?.length ?? 4;
+  return `field 39 holds ${width} characters, but the dialect's answerCodes name no code for ${missing.join(', ')}: the ${party}'s own ${missing[0]} would be padded to ${'0'.repeat(width - 2)}${missing[0]} and read as approved; name answerCodes (the dialect's code for each of ${OWN_ANSWER_CODES.join(', ')})`;
+}
+
+/**
  * The ISO 8583:1993 action codes (9xx, rejected) of the answers the toolkit makes itself ({@link OWN_ANSWER_CODES}):
  * `30` -> `904`, `68` -> `911`, `91` -> `907`, `94` -> `913`, `96` -> `909`. The built-in `smartvista` dialect's
  * `answerCodes`: SmartVista's own table has these (its system errors, SocketQueue's `isSystemFaulty`, are 9xx codes
@@ -138,6 +152,16 @@ export function speaksResponseCodes1987(dialect: Pick<Dialect, 'fields'> | undef
 export function speaksThreeCharacterCodes(dialect: Partial<Pick<Dialect, 'fields'>> | undefined): boolean {
   const f39 = dialect?.fields?.['39'];
   return f39 !== undefined && f39.prefix === undefined && f39.length === 3 && (f39.type === 'n' || f39.type === 'an' || f39.type === 'ans');
+}
+
+/**
+ * Whether the answers of `dialect` carry response codes of 4 characters: its field 39 is fixed at 4 characters of text
+ * (jPOS CMF's `n 4`, the 2003 edition, which approves with its whole `0xxx` class). The one home of this rule: the
+ * default approval codes (`approvalCodesOf`: `0000`) are written by it.
+ */
+export function speaksFourCharacterCodes(dialect: Partial<Pick<Dialect, 'fields'>> | undefined): boolean {
+  const f39 = dialect?.fields?.['39'];
+  return f39 !== undefined && f39.prefix === undefined && f39.length === 4 && (f39.type === 'n' || f39.type === 'an' || f39.type === 'ans');
 }
 
 /**

@@ -6,13 +6,16 @@
  */
 import type { Dialect } from './types.js';
 import { dialectVersion } from './dialect/version.js';
-import { acceptedActionCode, carriesActionCodes, speaksResponseCodes1987, speaksThreeCharacterCodes } from './action-code.js';
+import { acceptedActionCode, carriesActionCodes, speaksFourCharacterCodes, speaksResponseCodes1987, speaksThreeCharacterCodes } from './action-code.js';
 
 /** The approval codes of a dialect that names none: ISO 8583:1987's `00` (approved or completed successfully). */
 export const DEFAULT_APPROVAL_CODES: readonly string[] = Object.freeze(['00']);
 
 /** The approval codes of a dialect that names none and whose field 39 has 3 fixed characters: `000`. */
 const DEFAULT_APPROVAL_CODES_3: readonly string[] = Object.freeze(['000']);
+
+/** The approval codes of a dialect that names none and whose field 39 has 4 fixed characters (the 2003 edition): `0000`. */
+const DEFAULT_APPROVAL_CODES_4: readonly string[] = Object.freeze(['0000']);
 
 /**
  * What approval asks of a dialect: its `approvalCodes` and, when they are not given, its `fields` (field 39's width
@@ -22,11 +25,13 @@ export type ApprovalDialect = Pick<Dialect, 'approvalCodes'> & Partial<Pick<Dial
 
 /**
  * The response codes that mean approved under `dialect`: its `approvalCodes`; default `["000"]` when its field 39 has
- * 3 fixed characters (`speaksThreeCharacterCodes`), where `00` could never travel, `["00"]` otherwise.
+ * 3 fixed characters (`speaksThreeCharacterCodes`), where `00` could never travel, `["0000"]` when it has 4 (jPOS CMF's
+ * `n 4`, the 2003 edition: `speaksFourCharacterCodes`), `["00"]` otherwise.
  */
 export function approvalCodesOf(dialect: ApprovalDialect): readonly string[] {
   const codes = dialect.approvalCodes;
   if (codes !== undefined && codes.length > 0) return codes;
+  if (speaksFourCharacterCodes(dialect)) return DEFAULT_APPROVAL_CODES_4;
   return speaksThreeCharacterCodes(dialect) ? DEFAULT_APPROVAL_CODES_3 : DEFAULT_APPROVAL_CODES;
 }
 
@@ -68,7 +73,10 @@ const APPROVAL_CLASS_1987: readonly string[] = Object.freeze(['00', '08', '10', 
  * response code it is (a network on 1993 MTIs whose field 39 kept 2 characters); ISO 8583:1987's `00`, `08`, `10`
  * (partial), `11` (VIP) and `16`, also written in 3 digits where the dialect's field 39 has 3 (`010` in SmartVista's;
  * `051`, `096` are declines there, as `51`, `96`); a dialect's `approvalClass`, when it has one, in place of the
- * standard's. Stats, accounting and transaction records keep calling "approved" only the dialect's codes
+ * standard's; and a code of 4 characters of the 2003 edition's approval class (`0xxx`: `0000`, `0002` partial, `0003`
+ * VIP, ...) under every dialect, its own `approvalClass` or not (a 4-wide field 39, jPOS CMF's `n 4`: sr69q #1-#3; a
+ * private network's `0xxx` decline would be reversed too, the safe direction: the host declines a reversal of nothing).
+ * Stats, accounting and transaction records keep calling "approved" only the dialect's codes
  * ({@link isApproved}); this is for undoing what the client never learned of.
  *
  * `mti`: the MTI of the answer (or of the request it answers: the version digit is the same), 4 characters. Given, it
@@ -81,6 +89,8 @@ const APPROVAL_CLASS_1987: readonly string[] = Object.freeze(['00', '08', '10', 
 export function isApprovalClass(dialect: ApprovalDialect & Pick<Dialect, 'version' | 'approvalClass'>, responseCode: unknown, mti?: string): boolean {
   if (isApproved(dialect, responseCode)) return true;
   if (typeof responseCode !== 'string') return false;
+  // The 2003 edition (a 4-character field 39) approves with its whole 0xxx class, whatever else a dialect names.
+  if (responseCode.length === 4 && responseCode.charCodeAt(0) === 0x30) return true;
   // A network whose codes depart from the standard's (its `11` a decline) names its own class.
   const own = dialect.approvalClass;
   if (own !== undefined) return own.includes(responseCode);

@@ -107,7 +107,7 @@ export { DEFAULT_APPROVAL_CODES, approvalCode, approvalCodesOf, isAcceptedFor, i
 export type { ApprovalDialect } from './approval.js';
 export { isSystemError, systemErrorCodesOf } from './system-error.js';
 export type { SystemErrorDialect } from './system-error.js';
-export { ACTION_CODE_SYSTEM_MALFUNCTION, actionCode1993, responseCodeFor, responseCodeIn, speaksResponseCodes1987, unmappedOwnAnswerCodes } from './action-code.js';
+export { ACTION_CODE_SYSTEM_MALFUNCTION, actionCode1993, responseCodeFor, responseCodeIn, speaksResponseCodes1987, unmappedOwnAnswerCodes, unmappedOwnAnswerCodesReason } from './action-code.js';
 export { wireHex } from './wire-hex.js';
 /**
  * TLS material (PEM CA certificates, a certificate, its private key) checked as Node's TLS will use it, before any

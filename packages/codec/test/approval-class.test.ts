@@ -3,7 +3,7 @@
 // ISO 8583:1993's 0xx. isApproved (what stats and records call approved) stays the dialect's codes only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCodec, dialectFromJson, getDialect, isApprovalClass, isApproved, isIso8583Error } from '../src/index.js';
+import { approvalCodesOf, createCodec, dialectFromJson, getDialect, isApprovalClass, isApproved, isIso8583Error } from '../src/index.js';
 import type { Dialect } from '../src/index.js';
 
 test('approval class – ISO 8583:1987: 00, 08, 10, 11, 16 moved money; declines, referrals and errors did not', () => {
@@ -23,7 +23,9 @@ test('approval class – a dialect\'s own approval codes count; an absent or non
   const own = { approvalCodes: ['Y1'] };
   assert.equal(isApprovalClass(own, 'Y1'), true);
   assert.equal(isApprovalClass(own, '10'), true);
-  for (const code of [undefined, null, 0, 10, '', '1', '0000']) assert.equal(isApprovalClass(own, code), false, String(code));
+  for (const code of [undefined, null, 0, 10, '', '1', '1000']) assert.equal(isApprovalClass(own, code), false, String(code));
+  // A 4-character 0xxx is the 2003 edition's approval class in every dialect (sr69q #1: reversing too much is the safe side).
+  assert.equal(isApprovalClass(own, '0000'), true);
 });
 
 test('approval class – a 1987 dialect with a 3-digit field 39 (SmartVista): 000 and 010 moved money; 051, 096, 005 are declines', () => {
@@ -90,4 +92,20 @@ test('approval class – a 1993 dialect whose field 39 has 2 characters: its cod
   assert.equal(isApprovalClass({ ...d, approvalClass: ['08'] }, '10'), false);
   const file = dialectFromJson({ name: 'n2', extends: 'iso93ascii', approvalCodes: ['00'], fields: { '39': { length: 2 } } });
   assert.equal(isApprovalClass(file, '10'), true, 'a JSON dialect file alike');
+});
+
+test('approval class – a 4-wide field 39 (the 2003 edition): every 0xxx moved money, with or without approvalCodes or approvalClass (sr69q #1-#3)', () => {
+  const f39 = { type: 'n', length: 4, encoding: 'ascii' };
+  const wide = dialectFromJson({ name: 'cmf', extends: 'iso87ascii', fields: { '39': f39 } });
+  assert.deepEqual(approvalCodesOf(wide), ['0000'], 'the default approval code is as wide as field 39');
+  assert.ok(isApproved(wide, '0000'));
+  const named = dialectFromJson({ name: 'cmf', extends: 'iso87ascii', fields: { '39': f39 }, approvalCodes: ['0000'] });
+  const emptyClass = dialectFromJson({ name: 'cmf', extends: 'iso87ascii', fields: { '39': f39 }, approvalClass: [] });
+  const ownClass = dialectFromJson({ name: 'cmf', extends: 'iso87ascii', fields: { '39': f39 }, approvalCodes: ['0000'], approvalClass: ['0000'] });
+  for (const dialect of [wide, named, emptyClass, ownClass]) {
+    for (const mti of ['0210', '1110', '2210', undefined]) {
+      for (const code of ['0000', '0001', '0002', '0003']) assert.ok(isApprovalClass(dialect, code, mti), `${code} ${mti}`);
+      for (const code of ['1000', '1016', '2004', '9001']) assert.ok(!isApprovalClass(dialect, code, mti), `${code} ${mti}`);
+    }
+  }
 });

@@ -65,3 +65,23 @@ test('answerCodes – a JSON dialect file names them (4 characters for a 4-wide 
   assert.equal(dialectFromJson({ name: 'sv', extends: 'smartvista', answerCodes: null }).answerCodes, undefined);
   assert.deepEqual(dialectFromJson({ name: 'sv', extends: 'smartvista' }).answerCodes, getDialect('smartvista').answerCodes);
 });
+
+test('answerCodes – a file extending a dialect merges its codes over the inherited ones: smartvista\'s 068 approval-class code stays mapped (sr69q #4)', () => {
+  const sv = dialectFromJson({ name: 'sv', extends: 'smartvista', answerCodes: { '91': '912' } });
+  assert.deepEqual(sv.answerCodes, { ...getDialect('smartvista').answerCodes, '91': '912' });
+  assert.equal(responseCodeIn(sv, '0200', '68'), '911', 'not 068, an approval in SmartVista\'s 3-digit table');
+  assert.equal(responseCodeIn(sv, '0200', '91'), '912');
+});
+
+test('answerCodes – a 4-wide field 39 refuses 4000 and 8000 too: the 2003 edition accepts a reversal and network management with them (sr69q #7)', () => {
+  const f39 = { type: 'n', length: 4, encoding: 'ascii' };
+  const codes = { '30': '9002', '68': '9009', '91': '9001', '94': '9003', '96': '9004' };
+  for (const accepted of ['4000', '8000']) {
+    assert.throws(() => dialectFromJson({ name: 'cmf', extends: 'iso87ascii', fields: { '39': f39 }, answerCodes: { ...codes, '96': accepted } }), (err: unknown) => {
+      assert.ok(isIso8583Error(err));
+      assert.deepEqual((err.problems ?? []).map((p) => p.field), ['answerCodes.96']);
+      return true;
+    }, accepted);
+  }
+  assert.deepEqual(dialectFromJson({ name: 'cmf', extends: 'iso87ascii', fields: { '39': f39 }, answerCodes: codes }).answerCodes, codes);
+});

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { fromFolder, isDialectFile } from '../config-paths.js';
-import { Iso8583Error, resolveDialect, unmappedOwnAnswerCodes } from '@iso8583/codec';
+import { Iso8583Error, resolveDialect, unmappedOwnAnswerCodesReason } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import type { FieldProblem } from '@iso8583/codec';
 import { JOURNAL_FILE, defaultJournalDir, journalReadReason, owedInJournalSync, owedText, owedUnknownText, unsentRefusal, validateConnectorOptions } from '@iso8583/connector';
@@ -232,25 +232,14 @@ export function inboundProblems(name: string, options: Options): FieldProblem[] 
 
 /**
  * An endpoint whose dialect's field 39 is wider than 3 characters (jPOS CMF's `n 4`, the 2003 edition, which approves
- * with its whole `0xxx` class) is refused at `/inboundEndpoints/NAME/dialect` (start and `--check`) when the dialect
- * names neither `approvalCodes` nor `approvalClass` (its sequence's `2210` with `0000` would be judged by the 1987 codes,
- * no approval, and the bank's approval the terminal did get reversed: sr68j #3), and when it does not name
- * a code of its own for each of the toolkit's own answers (`answerCodes`: 30, 68, 91, 94, 96; the endpoint's own `30`
- * and `96` would go out as `0030`, `0096`, approvals there: sr68j #1). Read once per endpoint at load; nothing per message.
+ * with its whole `0xxx` class) is refused at `/inboundEndpoints/NAME/dialect` (start and `--check`) when it does not
+ * name a code of its own for each of the toolkit's own answers (`answerCodes`: 30, 68, 91, 94, 96; the endpoint's own
+ * `30` and `96` would go out as `0030`, `0096`, approvals there: sr68j #1): the codec's `unmappedOwnAnswerCodesReason`,
+ * the gateway's text too. Its approvals need no naming: the codec reads a 4-character `0xxx` as approval class and
+ * defaults its `approvalCodes` to `0000` (sr69q #1-#3). Read once per endpoint at load; nothing per message.
  */
 function wideCodeProblems(name: string, options: Options): FieldProblem[] {
   const dialect: Dialect = resolveDialect((options.dialect ?? 'iso87ascii') as string | Dialect);
-  const f39 = dialect.fields['39'];
-  if (f39 === undefined || f39.length <= 3) return [];
-  const field = pointer('inboundEndpoints', name, 'dialect');
-  const wide = `dialect ${dialect.name}: field 39 holds ${f39.length} characters, but the dialect names`;
-  const problems: FieldProblem[] = [];
-  if (dialect.approvalCodes === undefined && dialect.approvalClass === undefined) {
-    problems.push({ field, code: 'dialect', reason: `${wide} neither approvalCodes nor approvalClass: a reply's ${'0'.repeat(f39.length)} would be read by the 1987 codes as no approval and the bank's approval reversed; name approvalCodes (the dialect's approving codes)` });
-  }
-  const missing = unmappedOwnAnswerCodes(dialect);
-  if (missing.length > 0) {
-    problems.push({ field, code: 'dialect', reason: `${wide} no answerCodes for ${missing.join(', ')}: the endpoint's own ${missing[0]} would be padded to ${'0'.repeat(f39.length - 2)}${missing[0]} and read as approved; name answerCodes (the dialect's code for each of 30, 68, 91, 94, 96)` });
-  }
-  return problems;
+  const reason = unmappedOwnAnswerCodesReason(dialect, 'endpoint');
+  return reason === undefined ? [] : [{ field: pointer('inboundEndpoints', name, 'dialect'), code: 'dialect', reason: `dialect ${dialect.name}: ${reason}` }];
 }

@@ -9,7 +9,7 @@
  * the file up again by name (the same file read 4 to 5 times), and a file edited during the start could give two parts
  * two dialects (a trace or a console reading the messages in another layout than the wire's).
  */
-import { BUILTIN_DIALECTS, resolveDialect, unmappedOwnAnswerCodes } from '@iso8583/codec';
+import { BUILTIN_DIALECTS, resolveDialect, unmappedOwnAnswerCodesReason } from '@iso8583/codec';
 import type { Dialect } from '@iso8583/codec';
 import { readFlagFile } from '../read-file.js';
 import { gatewayError } from './errors.js';
@@ -54,18 +54,13 @@ export function posDialect(config: Pick<GatewayConfig, 'dialect' | 'clientDialec
 /**
  * Refuses (`ISO8583_ERR_GATEWAY_CONFIG`, at the start and `--check-config`) a POS dialect whose field 39 is wider than
  * 3 characters (jPOS CMF's `n 4`) and that does not name a code of its own (`answerCodes`) for each of the gateway's
- * own answers (30, 68, 91, 94, 96: the codec's `unmappedOwnAnswerCodes`): one missing would be padded to the field's
+ * own answers (30, 68, 91, 94, 96: the codec's `unmappedOwnAnswerCodesReason`): one missing would be padded to the field's
  * width (`0091`), which a terminal of that edition reads as approved (sr68j #1).
  */
 function refuseUnmappedWideCodes(dialect: Dialect, setting: string, ref: string): void {
-  const missing = unmappedOwnAnswerCodes(dialect);
-  if (missing.length === 0) return;
-  const width = dialect.fields['39']?.length ?? 4;
-  throw gatewayError(
-    'ISO8583_ERR_GATEWAY_CONFIG',
-    `${setting} ${ref}: field 39 holds ${width} characters, but the dialect's answerCodes name no code for ${missing.join(', ')}: the gateway's own ${missing[0]} would be padded to ${'0'.repeat(width - 2)}${missing[0]} and read as approved; name answerCodes (the dialect's code for each of 30, 68, 91, 94, 96)`,
-    { field: setting },
-  );
+  const reason = unmappedOwnAnswerCodesReason(dialect, 'gateway');
+  if (reason === undefined) return;
+  throw gatewayError('ISO8583_ERR_GATEWAY_CONFIG', `${setting} ${ref}: ${reason}`, { field: setting });
 }
 
 /**
@@ -92,11 +87,13 @@ export function checkedPosDialect(config: GatewayConfig): Dialect {
   const setting = config.clientDialect === undefined ? '--dialect' : '--client-dialect';
   for (const own of config.upstreams ?? [undefined]) {
     const upstream = upstreamDialect(config, own);
-    const theirs = upstream.fields['39']?.length;
-    if (theirs === width) continue;
+    const f39 = upstream.fields['39'];
+    const theirs = f39?.length;
+    // Fixed on both sides (sr69q #5): an upstream's LLVAR ..4 carries its 05 as is, packed 0005 on the POS side.
+    if (theirs === width && f39?.prefix === undefined && pos.fields['39']?.prefix === undefined) continue;
     throw gatewayError(
       'ISO8583_ERR_GATEWAY_CONFIG',
-      `${setting} ${config.clientDialect ?? config.dialect}: field 39 holds ${width} characters, but ${own === undefined ? 'the upstream' : `upstream ${own.name}`}'s dialect ${upstream.name} has ${theirs === undefined ? 'no field 39' : `${theirs}`}: the bank's codes would be padded to the POS side's width (its decline 05 answered ${'0'.repeat(width - 2)}05, an approval there); give the POS clients and that upstream dialects whose field 39 is as wide`,
+      `${setting} ${config.clientDialect ?? config.dialect}: field 39 holds ${width} characters, but ${own === undefined ? 'the upstream' : `upstream ${own.name}`}'s dialect ${upstream.name} has ${theirs === undefined ? 'no field 39' : `${f39?.prefix === undefined ? '' : 'up to '}${theirs}`}: the bank's codes would be padded to the POS side's width (its decline 05 answered ${'0'.repeat(width - 2)}05, an approval there); give the POS clients and that upstream dialects whose field 39 is as wide`,
       { field: setting },
     );
   }

@@ -9,7 +9,7 @@ import { Iso8583Error, problemsText } from '../errors.js';
 import { compileField, contentPadOf, prefixValue } from '../field/plan.js';
 import { reversalProblems } from './reversal-check.js';
 import { deepCompositeProblems } from './composite-depth.js';
-import { OWN_ANSWER_CODES, speaksResponseCodes1987 } from '../action-code.js';
+import { OWN_ANSWER_CODES, acceptedActionCode, speaksResponseCodes1987 } from '../action-code.js';
 import { isDigitCode } from '../field/charset.js';
 import { HEX_VALUE } from '../encoding/hex-digits.js';
 import { isAcceptedFor, isApprovalClass } from '../approval.js';
@@ -336,8 +336,9 @@ function answerCodeProblems(dialect: Dialect, width: number | undefined, problem
     if (speaksResponseCodes1987(dialect)) continue;
     const problem = codeProblem(code, width);
     if (problem !== undefined) add(problems, `answerCodes.${key}`, problem);
-    // A 4-character field 39 (jPOS CMF, the 2003 edition) approves with its whole 0xxx class.
-    else if (isApprovalClass(dialect, code) || ACCEPTED_CLASSES.some((mti) => isAcceptedFor(dialect, code, mti)) || ((code as string).length === 4 && (code as string).startsWith('0'))) {
+    // A 4-character field 39 (jPOS CMF, the 2003 edition) approves with its whole 0xxx class (isApprovalClass), and
+    // accepts a reversal or network management message with 4000, 8000 (the 1993 400, 800 widened: sr69q #7).
+    else if (isApprovalClass(dialect, code) || ACCEPTED_CLASSES.some((mti) => isAcceptedFor(dialect, code, mti) || code === `${acceptedActionCode(mti[1] as string) ?? ''}0`)) {
       add(problems, `answerCodes.${key}`, `${String(code)} says approved or accepted: the toolkit's own ${key} answer must not`);
     }
   }

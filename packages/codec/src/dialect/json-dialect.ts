@@ -195,7 +195,8 @@ export function dialectFromJson(json: unknown, options: DialectFromJsonOptions =
   if (reversal !== undefined) dialect.reversal = reversal;
   if (base?.networkManagement !== undefined) dialect.networkManagement = structuredClone(base.networkManagement);
   // `null`: none (the edition's codes), whatever the dialect extended says; a file names them for a field 39 wider than 3.
-  const answerCodes = file.answerCodes === null ? undefined : (file.answerCodes ?? base?.answerCodes);
+  // Merged over the extended dialect's, as `reversal` is: a file naming its 91 keeps smartvista's 68 (sr69q #4).
+  const answerCodes = file.answerCodes === null ? undefined : (file.answerCodes === undefined ? base?.answerCodes : { ...base?.answerCodes, ...file.answerCodes });
   if (answerCodes !== undefined) dialect.answerCodes = { ...answerCodes };
   const problems = dialectProblems(dialect);
   if (problems.length > 0) throw dialectInvalid(problems);
