@@ -248,7 +248,9 @@ export abstract class PgJournalRenewal extends PgJournalBank {
     if (pool === undefined) return;
     // Taken again once lost (a database away: its outage is logged below, by the renewal's statements).
     await this.ownerLock?.renew().catch(() => undefined);
-    for (const [id, { at }] of this.doneUnseen) if (performance.now() - at > this.purgeAfter) this.doneUnseen.delete(id);
+    // One whose reopen is owed stays, however long the store is away (sr69b #1: dropped, the reopen's loop read it as
+    // reopened and the count, the stop's alarm, went to 0 with the approval unreversed).
+    for (const [id, { at }] of this.doneUnseen) if (!this.owedReopen.has(id) && performance.now() - at > this.purgeAfter) this.doneUnseen.delete(id);
     try {
       // First: a key recorded for another bank since is claimed, sent and added no more from now on.
       await this.checkBanks(pool);
