@@ -62,6 +62,12 @@ export class Channel {
   private lastReceived = this.lastActivity;
   /** Whether a frame came from the host on it (an answer, a sign-on or echo reply, a host request): the link proved itself. */
   heardFrom = false;
+  /** Whether a request other than network management was answered in time on it (a host that answers only echoes has not). */
+  answeredRequest = false;
+  /** Whether it was closed for `unansweredLimit` requests in a row not answered (see {@link Channel.expire}). */
+  closedUnanswered = false;
+  /** Requests other than network management that timed out in a row on it, with no answer to one between. */
+  private unanswered = 0;
   private readonly stream: MessageStream;
   private open = true;
   private echoTimer: NodeJS.Timeout | undefined;
@@ -246,9 +252,17 @@ export class Channel {
     this.pending.delete(req.key);
     this.late.timedOut(req.key, req.echo7, req);
     req.reject(err ?? connectorError('ISO8583_ERR_CONNECTOR_TIMEOUT', `no response within ${req.timeout} ms`, { mti: req.mti }));
+    if (err !== undefined) return;
     // Its frame still in the socket's buffer after a full wait (UNREAD_WAIT_MS): the host reads nothing (a slow link drains it).
     const full = req.timeout >= Math.min(UNREAD_WAIT_MS, this.host.options.requestTimeout);
-    if (err === undefined && full && this.stream.queuedBytes - this.stream.unsentBytes < req.end) this.unread(`a request still unwritten after its ${req.timeout} ms timeout`);
+    if (full && this.stream.queuedBytes - this.stream.unsentBytes < req.end) this.unread(`a request still unwritten after its ${req.timeout} ms timeout`);
+    // `unansweredLimit` requests in a row unanswered (a host whose network layer answers echoes, its authorisations
+    // hang): closed as an unanswered echo closes it (network-management.ts `unanswered`).
+    const limit = this.host.options.unansweredLimit;
+    if (limit > 0 && this.isOpen && !this.host.isNetworkRequest(req.mti) && ++this.unanswered >= limit) {
+      this.closedUnanswered = true;
+      this.host.unanswered(this, this.unanswered);
+    }
   }
 
   /**
@@ -336,6 +350,10 @@ export class Channel {
       }
       this.pending.delete(key);
       clearTimeout(req.timer);
+      if (!this.host.isNetworkRequest(req.mti)) {
+        this.unanswered = 0;
+        this.answeredRequest = true;
+      }
       this.late.answered(key, req.echo7, message, req);
       req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
       return;
