@@ -70,7 +70,10 @@ test('a host answering echoes only: each close waits a longer backoff (its echo 
   const drops: DisconnectInfo[] = [];
   connector.on('disconnect', (info) => drops.push(info));
   await connector.connect();
-  for (let stan = 720_001; drops.length < 3; stan++) await connector.request(purchase(String(stan))).catch(() => undefined);
+  for (let stan = 720_001; drops.length < 3; stan++) {
+    assert.ok(stan < 720_100, `${drops.length} closes after 99 requests unanswered`);
+    await connector.request(purchase(String(stan))).catch(() => undefined);
+  }
   assert.ok(drops.every((d) => d.code === 'ISO8583_ERR_CONNECTOR_CONNECTION_LOST'));
   // Ceilings 200, 400, 800 (each wait between half and all of its ceiling): the third at least 400; started over, 200 at most.
   assert.ok(drops[2]!.retryIn! > initialDelay, `third wait ${drops[2]!.retryIn} ms grew past ${initialDelay}`);
