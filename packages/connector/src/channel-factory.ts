@@ -322,8 +322,7 @@ export class ChannelFactory {
     this.upSince.delete(channel);
     const askedFor = this.askedFor(channel);
     // Closed for requests in a row unanswered with none answered on it (its host answers echoes only): no success.
-    const proved = !channel.closedUnanswered || channel.answeredRequest;
-    if (since !== undefined && proved && (channel.heardFrom || performance.now() - since >= this.backoff.ceiling)) this.backoff.reset();
+    if (since !== undefined && channel.unanswered.proved && (channel.heardFrom || performance.now() - since >= this.backoff.ceiling)) this.backoff.reset();
     if (this.stopped) return undefined;
     if (askedFor) return this.retryIn;
     if (since === undefined) {

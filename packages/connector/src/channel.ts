@@ -28,6 +28,7 @@ import { isSent } from './late-keys.js';
 import type { LateKeys } from './late-keys.js';
 import { PeerChannels, PendingRequests, answerTarget } from './channel-peers.js';
 import { answersMti, isRequestMti } from './match-key.js';
+import { UnansweredRun } from './channel-unanswered.js';
 
 /**
  * Most bytes a connection holds unwritten (the host does not read them: its socket's buffer is full) before it is
@@ -62,12 +63,7 @@ export class Channel {
   private lastReceived = this.lastActivity;
   /** Whether a frame came from the host on it (an answer, a sign-on or echo reply, a host request): the link proved itself. */
   heardFrom = false;
-  /** Whether a request other than network management was answered in time on it (a host that answers only echoes has not). */
-  answeredRequest = false;
-  /** Whether it was closed for `unansweredLimit` requests in a row not answered (see {@link Channel.expire}). */
-  closedUnanswered = false;
-  /** Requests other than network management that timed out in a row on it, with no answer to one between. */
-  private unanswered = 0;
+  /** Its requests timed out in a row, none answered between (`unansweredLimit`). */ readonly unanswered = new UnansweredRun();
   private readonly stream: MessageStream;
   private open = true;
   private echoTimer: NodeJS.Timeout | undefined;
@@ -256,13 +252,7 @@ export class Channel {
     // Its frame still in the socket's buffer after a full wait (UNREAD_WAIT_MS): the host reads nothing (a slow link drains it).
     const full = req.timeout >= Math.min(UNREAD_WAIT_MS, this.host.options.requestTimeout);
     if (full && this.stream.queuedBytes - this.stream.unsentBytes < req.end) this.unread(`a request still unwritten after its ${req.timeout} ms timeout`);
-    // `unansweredLimit` requests in a row unanswered (a host whose network layer answers echoes, its authorisations
-    // hang): closed as an unanswered echo closes it (network-management.ts `unanswered`).
-    const limit = this.host.options.unansweredLimit;
-    if (limit > 0 && this.isOpen && !this.host.isNetworkRequest(req.mti) && ++this.unanswered >= limit) {
-      this.closedUnanswered = true;
-      this.host.unanswered(this, this.unanswered);
-    }
+    if (this.isOpen && !this.host.isNetworkRequest(req.mti) && this.unanswered.timedOut(this.host.options.unansweredLimit)) this.host.unanswered(this, this.unanswered.count);
   }
 
   /**
@@ -350,10 +340,7 @@ export class Channel {
       }
       this.pending.delete(key);
       clearTimeout(req.timer);
-      if (!this.host.isNetworkRequest(req.mti)) {
-        this.unanswered = 0;
-        this.answeredRequest = true;
-      }
+      if (!this.host.isNetworkRequest(req.mti)) this.unanswered.answered();
       this.late.answered(key, req.echo7, message, req);
       req.resolve({ message, header, latency: performance.now() - req.start, body: payload, dialect: this.host.codec.dialect });
       return;
